@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { graphTotals, graphWorkloads } from '../../ir/index.js';
+import { formatTable } from '../../report/table.js';
+import { humanCount, printJson, shapeStr } from '../io.js';
+import { loadModelSpec } from '../model-source.js';
+
+/** `hwnas inspect <model>`: per-layer table of shapes, MACs and params. */
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect <model>')
+    .description('per-layer table (op, shapes, MACs, params) of zoo:<name>[?opts], a .onnx or an hwnas .json model')
+    .option('--json', 'print JSON instead of a table')
+    .option('--all', 'include nodes without weights or MACs (activations, reshapes)')
+    .action((spec: string, opts: { json?: boolean; all?: boolean }) => {
+      const model = loadModelSpec(spec);
+      const wl = graphWorkloads(model.graph);
+      const totals = graphTotals(model.graph);
+      const layers = wl
+        .filter((w) => opts.all || opts.json || w.macs > 0 || w.params > 0 || w.op === 'input')
+        .map((w) => ({
+          name: w.node,
+          op: w.op,
+          inputShape: w.inShapes[0] ?? [],
+          outputShape: w.outShape,
+          macs: w.macs,
+          params: w.params,
+        }));
+      if (opts.json) {
+        printJson({ model: model.graph.name, layers, totals: { macs: totals.macs, params: totals.params, layers: totals.layers } });
+        return;
+      }
+      const rows: Array<Record<string, string>> = layers.map((l) => ({
+        name: l.name,
+        op: l.op,
+        input: shapeStr(l.inputShape),
+        output: shapeStr(l.outputShape),
+        macs: humanCount(l.macs),
+        params: humanCount(l.params),
+      }));
+      rows.push({ name: 'TOTAL', op: '', input: '', output: '', macs: humanCount(totals.macs), params: humanCount(totals.params) });
+      process.stdout.write(
+        `${model.graph.name}: ${totals.layers} conv/dense layers, ${humanCount(totals.macs)} MACs, ${humanCount(totals.params)} params (shapes are per sample, NCHW)\n`,
+      );
+      process.stdout.write(
+        formatTable(rows, [
+          { key: 'name', header: 'layer' },
+          { key: 'op', header: 'op' },
+          { key: 'input', header: 'input' },
+          { key: 'output', header: 'output' },
+          { key: 'macs', header: 'MACs', align: 'right' },
+          { key: 'params', header: 'params', align: 'right' },
+        ]),
+      );
+    });
+}

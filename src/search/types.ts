@@ -1,0 +1,82 @@
+/**
+ * Core types of the search: parameter values, objectives, trials and the ask/tell strategy interface.
+ */
+import type { Rng } from '../util/rng.js';
+import type { SearchSpace } from './space.js';
+
+/** A JSON value (what a parameter, user attribute or artifact descriptor may hold). */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** Parameter values of one candidate, by parameter name. */
+export type Params = Readonly<Record<string, JsonValue>>;
+
+/** Whether an objective is to be made small or large. */
+export type Direction = 'minimize' | 'maximize';
+
+/** A named objective with its direction. */
+export interface Objective {
+  /** Name shown in reports (e.g. 'accuracy', 'latency_ms'). */
+  readonly name: string;
+  /** 'minimize' or 'maximize'. */
+  readonly direction: Direction;
+}
+
+/** Life cycle of a trial: running until finished as complete, pruned or failed (then immutable). */
+export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
+
+/** One evaluated (or running) candidate of a study. */
+export interface Trial {
+  /** 0-based number within its study, assigned by the store in creation order. */
+  readonly number: number;
+  /** Parameter values. */
+  readonly params: Params;
+  /** Objective values in the order of the study's objectives; null until complete. */
+  readonly values: readonly number[] | null;
+  /** Constraint violation amounts (<= 0 means satisfied); null when the study has no constraints. */
+  readonly constraints: readonly number[] | null;
+  /** Current state. */
+  readonly state: TrialState;
+  /** Free-form attributes written by the evaluator or the loop. */
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  /** ISO-8601 time the trial was created. */
+  readonly startedAt: string;
+  /** ISO-8601 time the trial finished; null while running. */
+  readonly finishedAt: string | null;
+}
+
+/** Everything a strategy may look at when proposing the next candidate. */
+export interface AskContext {
+  /** The space to propose a point of. */
+  readonly space: SearchSpace;
+  /** The study's objectives (directions matter). */
+  readonly objectives: readonly Objective[];
+  /** Every trial of the study so far, in number order, including running and failed ones. */
+  readonly history: readonly Trial[];
+  /** The number the proposed trial will most likely get (history.length in a single process). */
+  readonly trialNumber: number;
+  /** Randomness for this ask only (derived from the study seed and trialNumber by the loop). */
+  readonly rng: Rng;
+}
+
+/**
+ * A search strategy: proposes parameters with `ask`. Its state is rebuilt from `history` on every
+ * call (memoised at will), so a study can resume after a crash or run in several processes.
+ * `tell` is an optional hook (default: nothing) called when a trial finishes.
+ */
+export interface SearchStrategy {
+  /** Registry name ('random', 'nsga2', 'bo', 'regularized-evolution', ...). */
+  readonly name: string;
+  /** Propose the parameters of the next trial. Must only use `ctx.rng` for randomness. */
+  ask(ctx: AskContext): Params | Promise<Params>;
+  /** Optional notification that a trial has finished (state is in the store already). */
+  tell?(trial: Trial, ctx: { readonly objectives: readonly Objective[] }): void;
+}
+
+/** Derives the per-trial seed from a study seed and a trial number (deterministic, well mixed). */
+export function trialSeed(studySeed: number, trialNumber: number): number {
+  let h = (studySeed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = (h + Math.imul(trialNumber + 1, 0xc2b2ae35)) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0x27d4eb2f) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
