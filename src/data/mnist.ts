@@ -6,11 +6,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DatasetError } from '../errors.js';
+import { Rng } from '../util/rng.js';
 import { readIdx } from './idx.js';
 import { describeTransform, makeSplit, outputShape, type PixelTransform, type RawImages } from './preprocess.js';
 import { holdoutSplit, limitSplits, permutation } from './split.js';
-import type { Dataset, LoadDatasetOptions } from './types.js';
-import { Rng } from '../util/rng.js';
+import type { LoadedDataset, LoadDatasetOptions } from './types.js';
 
 /** Seed of MNIST's fixed train/validation shuffle (and of the test order). */
 export const MNIST_SPLIT_SEED = 20241;
@@ -54,7 +54,7 @@ export function readIdxPair(imagesPath: string, labelsPath: string, expect?: { n
 }
 
 /** Loads MNIST (see the module comment for the split); options set size, channels, standardisation, limits. */
-export function loadMnist(opts: LoadDatasetOptions = {}): Dataset {
+export function loadMnist(opts: LoadDatasetOptions = {}): LoadedDataset {
   const dir = mnistDataDir();
   const train = readIdxPair(join(dir, 'train-images-idx3-ubyte'), join(dir, 'train-labels-idx1-ubyte'), { n: 60000, h: 28, w: 28 });
   const test = readIdxPair(join(dir, 't10k-images-idx3-ubyte'), join(dir, 't10k-labels-idx1-ubyte'), { n: 10000, h: 28, w: 28 });

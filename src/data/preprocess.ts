@@ -64,29 +64,13 @@ export function describeTransform(src: { h: number; w: number }, t: PixelTransfo
   };
 }
 
-/** Precomputed per-output-pixel source positions (within one plane) and weights. */
+/** Bilinear sampling table: four source indices (within one plane) and weights per output pixel. */
 interface Sampler {
-  /** pad: one source index per output pixel, -1 = outside (background). */
-  readonly idx: Int32Array;
-  /** bilinear: four indices and weights per output pixel. */
-  readonly idx4?: Int32Array;
-  readonly w4?: Float32Array;
+  readonly idx4: Int32Array;
+  readonly w4: Float32Array;
 }
 
-function makeSampler(h: number, w: number, oh: number, ow: number, mode: 'pad' | 'bilinear'): Sampler {
-  const idx = new Int32Array(oh * ow);
-  if (mode === 'pad' || (oh === h && ow === w)) {
-    const oy = Math.floor((oh - h) / 2);
-    const ox = Math.floor((ow - w) / 2);
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        const y = i - oy;
-        const x = j - ox;
-        idx[i * ow + j] = y >= 0 && y < h && x >= 0 && x < w ? y * w + x : -1;
-      }
-    }
-    return { idx };
-  }
+function makeBilinear(h: number, w: number, oh: number, ow: number): Sampler {
   // Bilinear with half-pixel centres (PyTorch align_corners=False, TF half_pixel_centers=True).
   const idx4 = new Int32Array(oh * ow * 4);
   const w4 = new Float32Array(oh * ow * 4);
@@ -111,7 +95,7 @@ function makeSampler(h: number, w: number, oh: number, ow: number, mode: 'pad' |
       w4[k + 3] = fy * fx;
     }
   }
-  return { idx, idx4, w4 };
+  return { idx4, w4 };
 }
 
 /**
@@ -127,13 +111,16 @@ export function gatherImages(src: RawImages, indices: ArrayLike<number>, t: Pixe
   const oplane = outH * outW;
   const sampleOut = outC * oplane;
   const out = new Float32Array(indices.length * sampleOut);
-  const sampler = makeSampler(h, w, outH, outW, t.resize);
+  const bilinear = t.resize === 'bilinear' && (outH !== h || outW !== w) ? makeBilinear(h, w, outH, outW) : undefined;
   const a = t.scale / t.std;
-  const b = -t.mean / t.std;
+  const b = 0 - t.mean / t.std; // (0 - 0 is +0, not -0)
   const bg = b; // stored value 0
   const pstride = layout === 'nchw' ? 1 : c;
   const lut = data instanceof Uint8Array ? Float32Array.from({ length: 256 }, (_, v) => v * a + b) : undefined;
-  const { idx, idx4, w4 } = sampler;
+  const oy = Math.floor((outH - h) / 2);
+  const ox = Math.floor((outW - w) / 2);
+  const j0 = Math.max(0, ox); // output columns [j0, j1) read stored columns j - ox
+  const j1 = Math.min(outW, w + ox);
   for (let s = 0; s < indices.length; s++) {
     const si = indices[s] as number;
     if (!(si >= 0 && si < src.n)) throw new DatasetError(`sample index ${si} is outside [0, ${src.n})`);
@@ -141,7 +128,8 @@ export function gatherImages(src: RawImages, indices: ArrayLike<number>, t: Pixe
     for (let ch = 0; ch < srcChannels; ch++) {
       const base = layout === 'nchw' ? (si * c + ch) * plane : si * plane * c + ch;
       const o = s * sampleOut + ch * oplane;
-      if (idx4 !== undefined && w4 !== undefined) {
+      if (bilinear !== undefined) {
+        const { idx4, w4 } = bilinear;
         for (let k = 0; k < oplane; k++) {
           const k4 = k * 4;
           const v =
@@ -151,15 +139,24 @@ export function gatherImages(src: RawImages, indices: ArrayLike<number>, t: Pixe
             (data[base + (idx4[k4 + 3] as number) * pstride] as number) * (w4[k4 + 3] as number);
           out[o + k] = v * a + b;
         }
-      } else if (lut !== undefined) {
-        for (let k = 0; k < oplane; k++) {
-          const p = idx[k] as number;
-          out[o + k] = p < 0 ? bg : (lut[data[base + p * pstride] as number] as number);
-        }
       } else {
-        for (let k = 0; k < oplane; k++) {
-          const p = idx[k] as number;
-          out[o + k] = p < 0 ? bg : (data[base + p * pstride] as number) * a + b;
+        // Zero padding / centre crop, row by row: output row i reads stored row i - oy.
+        for (let i = 0; i < outH; i++) {
+          const y = i - oy;
+          const row = o + i * outW;
+          if (y < 0 || y >= h) {
+            out.fill(bg, row, row + outW);
+            continue;
+          }
+          if (j0 > 0) out.fill(bg, row, row + j0);
+          if (j1 < outW) out.fill(bg, row + j1, row + outW);
+          const srow = base + (y * w - ox) * pstride;
+          if (lut !== undefined && pstride === 1) {
+            const d = data as Uint8Array;
+            for (let j = j0; j < j1; j++) out[row + j] = lut[d[srow + j] as number] as number;
+          } else {
+            for (let j = j0; j < j1; j++) out[row + j] = (data[srow + j * pstride] as number) * a + b;
+          }
         }
       }
     }

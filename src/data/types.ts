@@ -55,12 +55,18 @@ export interface Dataset {
   readonly val: Split;
   /** Test split. */
   readonly test: Split;
-  /** How stored values became the floats in the splits. */
-  readonly preprocessing: Preprocessing;
-  /** How the splits were made and any caveat (e.g. non-official test set). */
-  readonly notes: readonly string[];
+  /** How stored values became the floats in the splits (always set by the loaders). */
+  readonly preprocessing?: Preprocessing;
+  /** How the splits were made and any caveat, e.g. a non-official test set (always set by the loaders). */
+  readonly notes?: readonly string[];
   /** Whether a binary cache was read or written (data sets that use one). */
   readonly cache?: CacheStatus;
+}
+
+/** What the loaders return: a {@link Dataset} whose preprocessing and notes are always present. */
+export interface LoadedDataset extends Dataset {
+  readonly preprocessing: Preprocessing;
+  readonly notes: readonly string[];
 }
 
 /** How many samples to keep per split (the first N of each split's fixed shuffled order). */

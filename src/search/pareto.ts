@@ -50,10 +50,10 @@ export function nonDominatedSort(points: readonly (readonly number[])[], violati
       const pj = points[j] as number[];
       if (constrainedDominates(pi, v[i] as number, pj, v[j] as number)) {
         (dominatesList[i] as number[]).push(j);
-        dominatedBy[j]++;
+        dominatedBy[j] = (dominatedBy[j] as number) + 1;
       } else if (constrainedDominates(pj, v[j] as number, pi, v[i] as number)) {
         (dominatesList[j] as number[]).push(i);
-        dominatedBy[i]++;
+        dominatedBy[i] = (dominatedBy[i] as number) + 1;
       }
     }
   }

@@ -49,7 +49,7 @@ export function registerInspect(program: Command): void {
           { key: 'output', header: 'output' },
           { key: 'macs', header: 'MACs', align: 'right' },
           { key: 'params', header: 'params', align: 'right' },
-        ]),
+        ]) + '\n',
       );
     });
 }

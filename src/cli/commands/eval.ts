@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { inputNode } from '../../ir/index.js';
+import { createSession, runOnnx } from '../../onnx/index.js';
+import { UserError } from '../../errors.js';
+import { intOption, printJson } from '../io.js';
+import { loadModelSpec } from '../model-source.js';
+import { datasetForModel } from './train.js';
+
+/** Accuracy of an ONNX model on a split, run in onnxruntime-node; also returns the logits. */
+export async function onnxAccuracy(
+  onnxPath: string,
+  x: Float32Array,
+  y: ArrayLike<number>,
+  n: number,
+  batch = 256,
+): Promise<{ accuracy: number; logits: Float32Array; imagesPerSec: number }> {
+  const s = await createSession(onnxPath);
+  const per = s.inputShape.reduce((a, b) => a * b, 1);
+  if (per * n !== x.length) throw new UserError(`'${onnxPath}' expects ${per} values per sample, the data set gives ${x.length / n}`);
+  let correct = 0;
+  let classes = 0;
+  const parts: Float32Array[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += batch) {
+    const b = Math.min(batch, n - i);
+    const out = await runOnnx(s, x.subarray(i * per, (i + b) * per), b);
+    classes = out.length / b;
+    parts.push(out);
+    for (let j = 0; j < b; j++) {
+      let best = 0;
+      for (let k = 1; k < classes; k++) if ((out[j * classes + k] as number) > (out[j * classes + best] as number)) best = k;
+      if (best === Number(y[i + j])) correct++;
+    }
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const logits = new Float32Array(n * classes);
+  let off = 0;
+  for (const p of parts) {
+    logits.set(p, off);
+    off += p.length;
+  }
+  await s.session.release();
+  return { accuracy: correct / n, logits, imagesPerSec: n / secs };
+}
+
+/** `hwnas eval`. */
+export function registerEval(program: Command): void {
+  program
+    .command('eval <model.onnx>')
+    .description('test accuracy of an ONNX model in onnxruntime-node')
+    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
+    .option('--split <name>', 'test | val (default test)')
+    .option('--batch-size <n>', 'inference batch (default 256)')
+    .option('--json', 'print JSON')
+    .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; json?: boolean }) => {
+      if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
+      const model = loadModelSpec(path);
+      inputNode(model.graph);
+      const ds = await datasetForModel(f.dataset, model);
+      const split = f.split ?? 'test';
+      if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
+      const data = split === 'test' ? ds.test : ds.val;
+      const r = await onnxAccuracy(path, data.x, data.y, data.n, intOption('--batch-size', f.batchSize, 256, 1));
+      if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
+      else process.stdout.write(`accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`);
+    });
+}

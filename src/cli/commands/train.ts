@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import { loadDataset, type Dataset } from '../../data/index.js';
+import { buildModel, initEngine, train, type EngineModel, type TrainOptions } from '../../engine/index.js';
+import { ConfigError } from '../../errors.js';
+import { inputNode, outputShape, type Model } from '../../ir/index.js';
+import { saveOnnx } from '../../onnx/index.js';
+import { floatOption, intOption, printJson } from '../io.js';
+import { loadModelSpec } from '../model-source.js';
+import { createProgress } from '../progress.js';
+
+/** Options shared by commands that train. */
+export interface TrainFlags {
+  readonly epochs?: string;
+  readonly batchSize?: string;
+  readonly lr?: string;
+  readonly optimizer?: string;
+  readonly schedule?: string;
+  readonly weightDecay?: string;
+  readonly labelSmoothing?: string;
+  readonly seed?: string;
+  readonly workers?: string;
+  readonly limit?: string;
+  readonly augment?: boolean;
+  readonly json?: boolean;
+}
+
+/** Load the data set a model needs: its input size and channels decide resizing and channel replication. */
+export async function datasetForModel(spec: string, model: Model, limit?: number): Promise<Dataset> {
+  const inShape = inputNode(model.graph).shape;
+  const c = inShape[0] as number;
+  const h = inShape[1] as number;
+  const ds = await loadDataset(spec, {
+    ...(inShape.length === 3 ? { size: h, channels: c } : {}),
+    ...(limit !== undefined ? { limit: { train: limit } } : {}),
+  });
+  const classes = outputShape(model.graph)[0] as number;
+  if (outputShape(model.graph).length !== 1 || classes !== ds.numClasses) {
+    throw new ConfigError(
+      `model '${model.graph.name}' outputs [${outputShape(model.graph).join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
+        `use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
+    );
+  }
+  return ds;
+}
+
+/** Turn CLI flags into engine training options. */
+export function trainOptionsFromFlags(f: TrainFlags, dflt: { epochs: number }): TrainOptions {
+  const optimizer = f.optimizer ?? 'adam';
+  if (optimizer !== 'adam' && optimizer !== 'sgd') throw new ConfigError(`--optimizer must be adam or sgd, got '${optimizer}'`);
+  const schedule = f.schedule ?? 'cosine';
+  if (schedule !== 'cosine' && schedule !== 'step' && schedule !== 'constant') {
+    throw new ConfigError(`--schedule must be cosine, step or constant, got '${schedule}'`);
+  }
+  const workers = f.workers ?? 'auto';
+  if (workers !== 'auto' && workers !== '1' && workers !== '2') throw new ConfigError(`--workers must be 1, 2 or auto, got '${workers}'`);
+  return {
+    epochs: intOption('--epochs', f.epochs, dflt.epochs, 1),
+    batchSize: intOption('--batch-size', f.batchSize, 128, 1),
+    optimizer,
+    schedule,
+    ...(f.lr !== undefined ? { lr: floatOption('--lr', f.lr, 0, 0) } : {}),
+    weightDecay: floatOption('--weight-decay', f.weightDecay, 0, 0),
+    labelSmoothing: floatOption('--label-smoothing', f.labelSmoothing, 0, 0),
+    seed: intOption('--seed', f.seed, 0, 0),
+    workers: workers === 'auto' ? 'auto' : workers === '1' ? 1 : 2,
+  };
+}
+
+/** Train an engine model on a data set with a progress bar; returns the engine model and figures. */
+export async function trainWithProgress(
+  em: EngineModel,
+  ds: Dataset,
+  opts: TrainOptions,
+  quiet: boolean,
+  augment = false,
+): Promise<{ imagesPerSec: number; loss: number; workers: number; seconds: number }> {
+  const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 128));
+  const bar = createProgress({ total: batches * opts.epochs, label: 'train', fields: ['epoch', 'loss', 'img/s'], quiet });
+  const res = await train(em, ds.train, {
+    ...opts,
+    ...(augment ? { augment: { cropPadding: 2, flip: ds.name === 'fashion-mnist', fill: ds.preprocessing?.background ?? 0 } } : {}),
+    validation: ds.val,
+    onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
+    onEpochEnd: (e) => {
+      if (!quiet && !process.stderr.isTTY) {
+        process.stderr.write(
+          `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, val accuracy ${((e.valAccuracy ?? 0) * 100).toFixed(2)}%, ${Math.round(e.imagesPerSec)} img/s\n`,
+        );
+      }
+    },
+  });
+  bar.stop();
+  return { imagesPerSec: res.imagesPerSec, loss: res.loss, workers: res.workers, seconds: res.seconds };
+}
+
+/** Common training flags. */
+export function addTrainFlags(c: Command): Command {
+  return c
+    .option('--epochs <n>', 'training epochs')
+    .option('--batch-size <n>', 'batch size (default 128)')
+    .option('--optimizer <name>', 'adam | sgd (default adam)')
+    .option('--lr <x>', 'peak learning rate (default 1e-3 adam, 0.05 sgd)')
+    .option('--schedule <name>', 'cosine | step | constant (default cosine)')
+    .option('--weight-decay <x>', 'L2 weight decay (default 0)')
+    .option('--label-smoothing <x>', 'label smoothing (default 0)')
+    .option('--augment', 'random-crop augmentation')
+    .option('--workers <n>', '1 | 2 | auto: data-parallel gradient threads (default auto)')
+    .option('--limit <n>', 'use only the first N training images')
+    .option('--seed <n>', 'seed of initial weights, shuffling, augmentation (default 0)');
+}
+
+/** `hwnas train`. */
+export function registerTrain(program: Command): void {
+  addTrainFlags(
+    program
+      .command('train <model>')
+      .description('train a model (zoo:<name>, .onnx or .json) on a data set and export it to ONNX')
+      .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:... (see docs/data.md)')
+      .option('--out <file.onnx>', 'where to write the trained model (ONNX)')
+      .option('--json', 'print a final JSON object'),
+  ).action(async (spec: string, f: TrainFlags & { dataset: string; out?: string }) => {
+    const opts = trainOptionsFromFlags(f, { epochs: 1 });
+    const model = loadModelSpec(spec, opts.seed ?? 0);
+    const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
+    const ds = await datasetForModel(f.dataset, model, limit);
+    const backend = await initEngine();
+    const em = buildModel(model);
+    try {
+      const r = await trainWithProgress(em, ds, opts, !!f.json, !!f.augment);
+      const test = em.evaluate(ds.test.x, ds.test.y, ds.test.n);
+      if (f.out) saveOnnx(em.toModel(), f.out);
+      const result = {
+        model: model.graph.name,
+        dataset: ds.name,
+        epochs: opts.epochs,
+        testAccuracy: test.accuracy,
+        testLoss: test.loss,
+        trainLoss: r.loss,
+        trainImagesPerSec: r.imagesPerSec,
+        trainSeconds: r.seconds,
+        workers: r.workers,
+        backend,
+        seed: opts.seed,
+        ...(f.out ? { out: f.out } : {}),
+      };
+      if (f.json) printJson(result);
+      else {
+        process.stdout.write(
+          `${model.graph.name} on ${ds.name}: test accuracy ${(test.accuracy * 100).toFixed(2)}% (${ds.test.n} images), ` +
+            `${Math.round(r.imagesPerSec)} train img/s with ${r.workers} worker(s)${f.out ? `; wrote ${f.out}` : ''}\n`,
+        );
+      }
+    } finally {
+      em.dispose();
+    }
+  });
+}

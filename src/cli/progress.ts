@@ -1,0 +1,51 @@
+import cliProgress from 'cli-progress';
+
+/** A progress reporter: a live bar on a TTY, a plain line every `plainEvery` updates otherwise. */
+export interface Progress {
+  update(value: number, payload?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+/** Options of {@link createProgress}. */
+export interface ProgressOptions {
+  readonly total: number;
+  /** Label printed before the bar. */
+  readonly label: string;
+  /** Extra fields shown after the bar, in order: `{name}` templates resolved from the payload. */
+  readonly fields?: readonly string[];
+  /** Silence everything (e.g. with --json). */
+  readonly quiet?: boolean;
+  /** Non-TTY: print a line every N updates (default: 10 lines per run). */
+  readonly plainEvery?: number;
+}
+
+/** Create a progress reporter on stderr (stdout stays clean for tables and JSON). */
+export function createProgress(o: ProgressOptions): Progress {
+  if (o.quiet) return { update() {}, stop() {} };
+  const fields = o.fields ?? [];
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${o.label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields.map((f) => ` | ${f} {${f}}`).join('')}`,
+        stream: process.stderr,
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(o.total, 0, Object.fromEntries(fields.map((f) => [f, ''])));
+    return { update: (v, p) => bar.update(v, p ?? {}), stop: () => bar.stop() };
+  }
+  const every = o.plainEvery ?? Math.max(1, Math.ceil(o.total / 10));
+  let last = -1;
+  return {
+    update(v, p) {
+      if (v === o.total || v - last >= every) {
+        last = v;
+        const extra = fields.map((f) => (p && p[f] !== undefined ? ` ${f}=${p[f]}` : '')).join('');
+        process.stderr.write(`${o.label} ${v}/${o.total}${extra}\n`);
+      }
+    },
+    stop() {},
+  };
+}

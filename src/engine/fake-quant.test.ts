@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { initEngine } from './backend.js';
+import { actGrid, fakeQuantActivation, fakeQuantLsq, fakeQuantSte, fakeQuantWeight } from './fake-quant.js';
+import { tf } from './tf.js';
+
+describe('fake quantization ops', () => {
+  before(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  it('STE: forward on the grid (ties to even), gradient 1 inside the range, 0 outside', () => {
+    const x = tf.tensor1d([-3, -0.5, 0.25, 0.5, 1.5, 2.6]);
+    const f = (t: tf.Tensor): tf.Tensor => fakeQuantSte(t, tf.scalar(0.5), tf.scalar(0), -2, 2);
+    assert.deepEqual(Array.from(f(x).dataSync()), [-1, -0.5, 0, 0.5, 1, 1]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(f(t)))(x);
+    assert.deepEqual(Array.from(g.dataSync()), [0, 1, 1, 1, 0, 0]); // range is [-1, 1]
+  });
+
+  it('LSQ: value and the step-size gradient by hand', () => {
+    const x = tf.tensor1d([0.26, -0.9, 3]);
+    const s = tf.scalar(0.5);
+    const y = fakeQuantLsq(x, s, -2, 1);
+    assert.deepEqual(Array.from(y.dataSync()), [0.5, -1, 0.5]);
+    const [gx, gs] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(fakeQuantLsq(a, b, -2, 1)))([x, s]);
+    assert.deepEqual(Array.from((gx as tf.Tensor).dataSync()), [1, 1, 0]);
+    // ds per element: round(x/s) - x/s inside ([1 - 0.52], [-2 + 1.8]), qmax outside (1); g = 1/sqrt(3*1)
+    const want = (1 - 0.52 + (-2 + 1.8) + 1) / Math.sqrt(3);
+    assert.ok(Math.abs(((gs as tf.Tensor).dataSync()[0] as number) - want) < 1e-5);
+  });
+
+  it('weights: per output channel (last axis), mixed bits per channel, binary, float', () => {
+    // [2 rows, 2 out channels] engine layout: channel 0 = [1, -0.4], channel 1 = [0.3, 0.6]
+    const w = tf.tensor2d([
+      [1, 0.3],
+      [-0.4, 0.6],
+    ]);
+    const q4 = fakeQuantWeight(w, 2, { bits: 4 }).dataSync();
+    // ch0 scale 1/7: -0.4*7 = -2.8 -> -3 -> -3/7; ch1 scale 0.6/7: 0.3 -> 3.5 -> 4 (ties to even) -> 0.342857
+    const want = [1, (4 * 0.6) / 7, -3 / 7, 0.6];
+    want.forEach((v, i) => assert.ok(Math.abs((q4[i] as number) - v) < 1e-6, `${i}: ${q4[i]} vs ${v}`));
+    const mixed = fakeQuantWeight(w, 2, { channelBits: [2, 32] }).dataSync();
+    assert.deepEqual(Array.from(mixed).map((v) => Math.round(v * 1e6) / 1e6), [1, 0.3, 0, 0.6]);
+    const bin = fakeQuantWeight(w, 2, { bits: 1 }).dataSync();
+    assert.deepEqual(Array.from(bin).map((v) => Math.round(v * 1e6) / 1e6), [0.7, 0.45, -0.7, 0.45]);
+    assert.equal(fakeQuantWeight(w, 2, { bits: 32 }), w);
+  });
+
+  it('activations: asymmetric grid over the calibrated range', () => {
+    const g = actGrid({ bits: 2, min: 0, max: 3 });
+    assert.deepEqual(g, { scale: 1, zeroPoint: 0, qmin: 0, qmax: 3 });
+    const y = fakeQuantActivation(tf.tensor1d([-1, 0.4, 1.5, 2.5, 7]), { bits: 2, min: 0, max: 3 }).dataSync();
+    assert.deepEqual(Array.from(y), [0, 0, 2, 2, 3]);
+  });
+});

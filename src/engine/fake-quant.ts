@@ -1,0 +1,212 @@
+/**
+ * Fake quantization on tfjs tensors for the engine's forward hooks (owned by src/quant; the only
+ * quantization code that touches tfjs). Forward: quantize-dequantize on a uniform grid, ties to even
+ * (as tf.round and ONNX QuantizeLinear). Backward: the clipped straight-through estimator (gradient 1
+ * inside the representable range, 0 outside), or LSQ (learned step size, Esser et al. 2020) which
+ * also returns the step-size gradient.
+ *
+ * {@link quantHooks} turns a plain-data {@link QuantHooksConfig} (what src/quant builds from a policy)
+ * into {@link ForwardHooks}; being plain data, the same config also rebuilds the hooks inside training
+ * worker threads through {@link quantHooksModule}.
+ */
+import { ConfigError } from '../errors.js';
+import type { ForwardHooks, HooksModule } from './model.js';
+import { tf } from './tf.js';
+
+/**
+ * Fake-quantize `x` with a (broadcastable) scale and zero point to integer codes [qmin, qmax];
+ * clipped straight-through gradient for `x`.
+ */
+export function fakeQuantSte(x: tf.Tensor, scale: tf.Tensor, zeroPoint: tf.Tensor, qmin: tf.Tensor | number, qmax: tf.Tensor | number): tf.Tensor {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xt = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const q = tf.add(tf.round(tf.div(xt, scale)), zeroPoint);
+    const lo = tf.mul(tf.sub(qmin, zeroPoint), scale);
+    const hi = tf.mul(tf.sub(qmax, zeroPoint), scale);
+    const value = tf.mul(tf.sub(tf.minimum(tf.maximum(q, qmin), qmax), zeroPoint), scale);
+    const mask = tf.cast(tf.logicalAnd(tf.greaterEqual(xt, lo), tf.lessEqual(xt, hi)), 'float32');
+    save([mask]);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0] as tf.Tensor)] };
+  });
+  return f(x);
+}
+
+/**
+ * LSQ fake quantization with learnable step `s` (scalar or broadcastable), zero point 0: returns a tensor
+ * whose gradient w.r.t. `x` is the clipped STE and w.r.t. `s` is LSQ's
+ * (-x/s + round(x/s) inside the range, qmin or qmax outside) scaled by g = 1/sqrt(numel x qmax).
+ */
+export function fakeQuantLsq(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: number): tf.Tensor {
+  const g = 1 / Math.sqrt(x.size * Math.max(1, qmax));
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xi = args[0] as tf.Tensor;
+    const si = args[1] as tf.Tensor;
+    const save = args[2] as tf.GradSaveFunc;
+    const xs = tf.div(xi, si);
+    const clipped = tf.minimum(tf.maximum(xs, qmin), qmax);
+    const r = tf.round(clipped);
+    const value = tf.mul(r, si);
+    const inside = tf.cast(tf.logicalAnd(tf.greaterEqual(xs, qmin), tf.lessEqual(xs, qmax)), 'float32');
+    // d value / d s: (round(x/s) - x/s) inside, qmin/qmax outside = r - inside * xs
+    const ds = tf.sub(r, tf.mul(inside, xs));
+    save([inside, ds]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [ins, dsv] = saved as [tf.Tensor, tf.Tensor];
+        const dx = tf.mul(dy, ins);
+        let dS = tf.mul(tf.mul(dy, dsv), g);
+        // reduce to the shape of s (broadcast)
+        const extra = dS.rank - si.rank;
+        if (extra > 0) dS = tf.sum(dS, Array.from({ length: extra }, (_, i) => i));
+        const axes: number[] = [];
+        si.shape.forEach((d, i) => {
+          if (d === 1 && (dS.shape[i] ?? 1) !== 1) axes.push(i);
+        });
+        if (axes.length > 0) dS = tf.sum(dS, axes, true);
+        return [dx, tf.reshape(dS, si.shape)];
+      },
+    };
+  });
+  return f(x, s);
+}
+
+/** How one conv/dense layer's weights are fake-quantized (symmetric, per output channel, min/max). */
+export interface WeightQuantConfig {
+  /** Bits of every output channel (>= 16 or absent = float), unless `channelBits` is given. */
+  readonly bits?: number;
+  /** Bits per output channel (CW-HAWQ), each 2..8 or >= 16; overrides `bits`. */
+  readonly channelBits?: readonly number[];
+}
+
+/** How one node's output activations are fake-quantized: asymmetric grid over a fixed range. */
+export interface ActQuantConfig {
+  readonly bits: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Plain-data description of a quantized forward pass. */
+export interface QuantHooksConfig {
+  /** Keyed by conv/dense layer name. */
+  readonly weights: Readonly<Record<string, WeightQuantConfig>>;
+  /** Keyed by node name (the node whose output is quantized). */
+  readonly activations: Readonly<Record<string, ActQuantConfig>>;
+}
+
+/** Scale/zero point/code range of an asymmetric activation grid (same arithmetic as src/quant). */
+export function actGrid(c: ActQuantConfig): { scale: number; zeroPoint: number; qmin: number; qmax: number } {
+  const qmax = 2 ** c.bits - 1;
+  const lo = Math.min(c.min, 0);
+  const hi = Math.max(c.max, 0);
+  if (!(hi > lo)) return { scale: 1, zeroPoint: 0, qmin: 0, qmax };
+  const scale = Math.fround((hi - lo) / qmax);
+  const zeroPoint = Math.min(qmax, Math.max(0, Math.round(-lo / scale)));
+  return { scale, zeroPoint, qmin: 0, qmax };
+}
+
+/**
+ * Fake-quantize a weight in engine layout (output channels last after reshaping to [-1, outChannels])
+ * symmetrically per output channel: scale_c = max|w_c| / (2^(b_c-1) - 1); 1-bit = sign x mean|w_c|.
+ */
+export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig): tf.Tensor {
+  const bits = cfg.channelBits ?? new Array<number>(outChannels).fill(cfg.bits ?? 32);
+  if (bits.length !== outChannels) throw new ConfigError(`channelBits has ${bits.length} entries, expected ${outChannels} output channels`);
+  if (bits.every((b) => b >= 16)) return w;
+  return tf.tidy(() => {
+    const w2 = tf.reshape(w, [-1, outChannels]);
+    if (bits.every((b) => b === 1)) {
+      // binary weights: sign x per-channel mean |w|, identity straight-through gradient
+      const s = tf.mean(tf.abs(w2), 0, true);
+      const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+        value: tf.mul(tf.sub(tf.mul(tf.cast(tf.greaterEqual(args[0] as tf.Tensor, 0), 'float32'), 2), 1), s),
+        gradFunc: (dy: tf.Tensor) => [dy],
+      }));
+      return tf.reshape(f(w2), w.shape);
+    }
+    for (const b of bits) {
+      if (!(b >= 2 && b <= 8 && Number.isInteger(b)) && b < 16) throw new ConfigError(`weight bits ${b} per channel: expected 2..8 or >= 16 (1-bit only for a whole layer)`);
+    }
+    // float channels: a huge qmax makes the grid finer than float32 resolution around the value
+    const qmaxArr = Float32Array.from(bits, (b) => (b >= 16 ? 2 ** 23 : 2 ** (b - 1) - 1));
+    const qmax = tf.tensor1d(qmaxArr);
+    // scale is a constant to the custom gradient (only x is its input): no gradient flows into max|w|
+    const maxAbs = tf.max(tf.abs(w2), 0);
+    const scale = tf.where(tf.greater(maxAbs, 0), tf.div(maxAbs, qmax), tf.onesLike(maxAbs));
+    const zero = tf.zerosLike(scale);
+    const y = fakeQuantSte(w2, scale, zero, tf.neg(qmax), qmax);
+    const floatMask = bits.some((b) => b >= 16) ? tf.tensor1d(Float32Array.from(bits, (b) => (b >= 16 ? 1 : 0))) : undefined;
+    const out = floatMask ? tf.add(tf.mul(y, tf.sub(1, floatMask)), tf.mul(w2, floatMask)) : y;
+    return tf.reshape(out, w.shape);
+  });
+}
+
+/** Fake-quantize an activation on a fixed asymmetric grid (clipped STE). */
+export function fakeQuantActivation(a: tf.Tensor, cfg: ActQuantConfig): tf.Tensor {
+  if (cfg.bits >= 16) return a;
+  const g = actGrid(cfg);
+  return tf.tidy(() => fakeQuantSte(a, tf.scalar(g.scale), tf.scalar(g.zeroPoint), g.qmin, g.qmax));
+}
+
+/** Forward hooks that fake-quantize weights and activations as `config` says. */
+export function quantHooks(config: QuantHooksConfig): ForwardHooks {
+  return {
+    weightTransform: (w, info) => {
+      const c = config.weights[info.layer];
+      return c ? fakeQuantWeight(w, info.outChannels, c) : w;
+    },
+    activationTransform: (a, info) => {
+      const c = config.activations[info.node];
+      return c ? fakeQuantActivation(a, c) : a;
+    },
+  };
+}
+
+/** The {@link HooksModule} that rebuilds {@link quantHooks}(config) inside a training worker thread. */
+export function quantHooksModule(config: QuantHooksConfig): HooksModule {
+  return { module: new URL(import.meta.url).href, exportName: 'quantHooks', config };
+}
+
+/** Calibration statistics of one node's output: exact min/max and a strided sample of values. */
+export interface ActivationStats {
+  readonly min: number;
+  readonly max: number;
+  readonly samples: Float32Array;
+}
+
+/**
+ * Record activation statistics for calibration: calls `run` with hooks that observe every node in
+ * `nodes` (the caller runs forward passes with them), keeping the exact min/max and up to `limit` samples.
+ */
+export function recordActivations(run: (hooks: ForwardHooks) => void, nodes: ReadonlySet<string>, limit = 1 << 15): Map<string, ActivationStats> {
+  const chunks = new Map<string, number[]>();
+  const mins = new Map<string, number>();
+  const maxs = new Map<string, number>();
+  run({
+    activationTransform: (a, info) => {
+      if (!nodes.has(info.node)) return a;
+      const d = a.dataSync() as Float32Array;
+      let lo = mins.get(info.node) ?? Infinity;
+      let hi = maxs.get(info.node) ?? -Infinity;
+      for (let i = 0; i < d.length; i++) {
+        const v = d[i] as number;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      mins.set(info.node, lo);
+      maxs.set(info.node, hi);
+      const list = chunks.get(info.node) ?? [];
+      const room = limit - list.length;
+      if (room > 0) {
+        const step = Math.max(1, Math.floor(d.length / Math.max(1, Math.min(room, limit / 8))));
+        for (let i = 0; i < d.length && list.length < limit; i += step) list.push(d[i] as number);
+      }
+      chunks.set(info.node, list);
+      return a;
+    },
+  });
+  const out = new Map<string, ActivationStats>();
+  for (const [k, list] of chunks) out.set(k, { min: mins.get(k) as number, max: maxs.get(k) as number, samples: Float32Array.from(list) });
+  return out;
+}

@@ -1,0 +1,803 @@
+/**
+ * Executable models: an IR {@link Model} (graph + ONNX-layout weights) compiled onto tfjs.
+ *
+ * Layouts. The IR is NCHW; the engine runs NHWC (what XNNPACK is fast at). The rule is static and
+ * decided at build time, per node output:
+ * - every value whose per-sample shape has rank 3 (`[C,H,W]`) is held as an `[N,H,W,C]` tensor ('nhwc');
+ * - every other value is held in its IR order with the batch first, `[N, ...shape]` ('std');
+ * - the one exception, 'flat-hwc': a flatten of a `[C,H,W]` value (H*W > 1) whose consumers are all
+ *   dense layers is a free reshape of the NHWC tensor (HWC element order); those dense layers get their
+ *   weight rows permuted once at build time, so results equal the NCHW flatten exactly. Any other
+ *   consumer (or a graph output) sees the NCHW order.
+ *
+ * Engine weight layouts (trainable tf.Variables, see {@link EngineModel.variables}):
+ * conv `[kH, kW, I/groups, O]` (HWIO; grouped convs keep groups side by side along O), depthwise
+ * (groups = in channels) `[kH, kW, C, multiplier]` (output channel `c*multiplier+m`), dense `[in, out]`
+ * (pre-transposed, rows in the order of its input value), biases and batch-norm vectors `[C]`.
+ * In every weight layout the output channels are the last axis after reshaping to `[-1, outChannels]`.
+ * {@link EngineModel.getWeights} converts back to the IR's ONNX layouts.
+ *
+ * Quantization hook ({@link ForwardHooks}), applied inside every forward pass (training, evaluation,
+ * prediction, HVPs), so gradients flow through it:
+ * - `weightTransform(w, info)` gets each conv/dense `weight` tensor in the engine layout above and returns
+ *   the tensor to use (e.g. fake-quantized with a straight-through gradient via `tf.customGrad`);
+ *   biases and batch-norm parameters are not passed.
+ * - `activationTransform(a, info)` gets each node's output tensor (input node included), in that
+ *   value's layout (`info.layout`; channels are the last axis for 'nhwc'), and returns the tensor to use.
+ * Hooks can be set at build time or later through {@link EngineModel.hooks}. Functions cannot cross into
+ * worker threads: for data-parallel training give {@link BuildOptions.hooksModule} instead.
+ *
+ * Batch norm: in training mode it normalises with the batch statistics (biased variance) and reports
+ * them through {@link ForwardOptions.bnStats}; the caller updates the running statistics (PyTorch
+ * convention: `running = (1 - momentum) * running + momentum * batch`, unbiased batch variance).
+ * In eval mode it uses the running statistics.
+ *
+ * hardsigmoid is `relu6(x + 3) / 6` (PyTorch's; ONNX HardSigmoid with alpha = 1/6, beta = 0.5);
+ * hardswish is `x * hardsigmoid(x)`.
+ */
+import { ConfigError, ShapeError, UnsupportedOpError } from '../errors.js';
+import { checkWeights } from '../ir/init.js';
+import { loadModel, saveModel } from '../ir/serialize.js';
+import { inferShapes, inputNode, samePads } from '../ir/shapes.js';
+import type { Conv2dNode, Graph, Model, Node, OpType, PoolNode, Shape, Weights } from '../ir/types.js';
+import { tf } from './tf.js';
+
+/** How a value's tensor is laid out (see the module comment). */
+export type ValueLayout = 'nhwc' | 'std' | 'flat-hwc';
+
+/** Engine layout of a conv/dense weight given to {@link ForwardHooks.weightTransform}. */
+export type WeightLayout = 'hwio' | 'depthwise' | 'dense-io';
+
+/** What {@link ForwardHooks.weightTransform} is told about the weight it transforms. */
+export interface WeightInfo {
+  /** Node name of the layer. */
+  readonly layer: string;
+  readonly op: 'conv2d' | 'dense';
+  readonly layout: WeightLayout;
+  /** Number of output channels (the last axis after reshaping the weight to `[-1, outChannels]`). */
+  readonly outChannels: number;
+}
+
+/** What {@link ForwardHooks.activationTransform} is told about the activation it transforms. */
+export interface ActivationInfo {
+  readonly node: string;
+  readonly op: OpType;
+  readonly layout: ValueLayout;
+  /** Per-sample IR shape (NCHW) of the value. */
+  readonly shape: Shape;
+}
+
+/** Hooks applied inside the forward pass (quantization: fake-quant with straight-through gradients). */
+export interface ForwardHooks {
+  /** Replaces a conv/dense weight (engine layout) by the returned tensor. */
+  readonly weightTransform?: (w: tf.Tensor, info: WeightInfo) => tf.Tensor;
+  /** Replaces a node's output by the returned tensor. */
+  readonly activationTransform?: (a: tf.Tensor, info: ActivationInfo) => tf.Tensor;
+}
+
+/**
+ * A module that builds {@link ForwardHooks} inside a worker thread: `import(module)[exportName](config)`
+ * must return the hooks (or a promise of them). `module` is a file URL or absolute path.
+ */
+export interface HooksModule {
+  readonly module: string;
+  readonly exportName: string;
+  readonly config?: unknown;
+}
+
+/** Options of {@link buildModel}. */
+export interface BuildOptions {
+  /** Forward hooks (quantization). */
+  readonly hooks?: ForwardHooks;
+  /** How worker threads re-create the hooks for data-parallel training. */
+  readonly hooksModule?: HooksModule;
+}
+
+/** Batch statistics of one batch-norm node in a training-mode forward pass (biased variance). */
+export interface BnBatchStats {
+  readonly node: string;
+  readonly mean: tf.Tensor1D;
+  readonly variance: tf.Tensor1D;
+  /** Number of values each statistic was computed over (batch x spatial). */
+  readonly count: number;
+}
+
+/** Options of {@link EngineModel.forward}. */
+export interface ForwardOptions {
+  /** Training mode: batch norm uses (and reports) batch statistics. Default false. */
+  readonly training?: boolean;
+  /** Receives batch-norm batch statistics in training mode (tensors are `tf.keep`-ed; dispose them). */
+  readonly bnStats?: BnBatchStats[];
+  /** Tensors used instead of some variables, keyed `<node>.<param>`, in engine layout (for HVPs). */
+  readonly overrides?: ReadonlyMap<string, tf.Tensor>;
+}
+
+/** Accuracy and mean cross-entropy of a model on labelled data. */
+export interface EvalResult {
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly n: number;
+}
+
+interface CompiledNode {
+  readonly node: Node;
+  readonly shape: Shape;
+  readonly layout: ValueLayout;
+  /** Input shape [C,H,W] of a 'flat-hwc' value (for conversions). */
+  readonly flatFrom?: readonly [number, number, number];
+}
+
+interface ParamSpec {
+  readonly key: string;
+  readonly node: string;
+  readonly param: string;
+  /** IR (ONNX) shape. */
+  readonly irShape: readonly number[];
+  /** Engine shape. */
+  readonly engineShape: readonly number[];
+  readonly trainable: boolean;
+  /** IR -> engine, on plain arrays. */
+  readonly toEngine: (d: Float32Array) => Float32Array;
+  /** engine -> IR, on plain arrays. */
+  readonly toIr: (d: Float32Array) => Float32Array;
+}
+
+let modelCounter = 0;
+
+const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** Permutes a dense `[C*H*W]` index from HWC order to the NCHW order of the IR. */
+function hwcToChw(c: number, h: number, w: number): Int32Array {
+  const map = new Int32Array(c * h * w);
+  for (let hh = 0; hh < h; hh++) {
+    for (let ww = 0; ww < w; ww++) {
+      for (let cc = 0; cc < c; cc++) map[(hh * w + ww) * c + cc] = (cc * h + hh) * w + ww;
+    }
+  }
+  return map;
+}
+
+/** Transposes a row-major array of `shape` by `perm` (plain JS, for weight conversions). */
+export function transposeArray(d: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const r = shape.length;
+  const outShape = perm.map((p) => shape[p] as number);
+  const inStrides = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1] as number) * (shape[i + 1] as number);
+  const out = new Float32Array(d.length);
+  const idx = new Array<number>(r).fill(0);
+  const permStrides = perm.map((p) => inStrides[p] as number);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let k = 0; k < r; k++) src += (idx[k] as number) * (permStrides[k] as number);
+    out[o] = d[src] as number;
+    for (let k = r - 1; k >= 0; k--) {
+      idx[k] = (idx[k] as number) + 1;
+      if ((idx[k] as number) < (outShape[k] as number)) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** Inverse permutation. */
+function invPerm(p: readonly number[]): number[] {
+  const q = new Array<number>(p.length);
+  p.forEach((v, i) => (q[v] = i));
+  return q;
+}
+
+/** Converts `n` NCHW samples of `[c,h,w]` to NHWC (plain JS). */
+export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: number, out = new Float32Array(n * c * h * w)): Float32Array {
+  const hw = h * w;
+  const per = c * hw;
+  for (let s = 0; s < n; s++) {
+    const base = s * per;
+    for (let cc = 0; cc < c; cc++) {
+      const src = base + cc * hw;
+      for (let p = 0; p < hw; p++) out[base + p * c + cc] = x[src + p] as number;
+    }
+  }
+  return out;
+}
+
+function isDepthwise(n: Conv2dNode): boolean {
+  return n.groups > 1 && n.groups === n.inChannels;
+}
+
+/** 0/1 matrix `[(kh-1)*dh+1 * (kw-1)*dw+1, kh*kw]` spreading a filter's taps onto a dilated grid. */
+function dilationMatrix(kh: number, kw: number, dh: number, dw: number): Float32Array {
+  const eh = (kh - 1) * dh + 1;
+  const ew = (kw - 1) * dw + 1;
+  const m = new Float32Array(eh * ew * kh * kw);
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) m[(i * dh * ew + j * dw) * kh * kw + i * kw + j] = 1;
+  return m;
+}
+
+/**
+ * An IR model compiled onto tfjs. Create with {@link buildModel}; free with {@link EngineModel.dispose}.
+ */
+export class EngineModel {
+  /** The graph this model executes. */
+  readonly graph: Graph;
+  /** Forward hooks (quantization); may be replaced at any time. */
+  hooks: ForwardHooks;
+  /** How worker threads rebuild {@link hooks}. */
+  hooksModule: HooksModule | undefined;
+  /** All weights as tf.Variables in engine layout, keyed `<node>.<param>` (running stats included). */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  /** Keys of the trainable variables, in a fixed order (graph order, then param order). */
+  readonly trainableKeys: readonly string[];
+  /** Per-sample IR shape of the input. */
+  readonly inputShape: Shape;
+  /** Per-sample IR shape of the first output. */
+  readonly outputShape: Shape;
+
+  private readonly plan: CompiledNode[];
+  private readonly specs: Map<string, ParamSpec>;
+  private readonly dilation = new Map<string, tf.Tensor2D>();
+  private readonly countMaps = new Map<string, tf.Tensor>();
+  private readonly flatPerm = new Map<string, [number, number, number]>();
+  private disposed = false;
+
+  /** Use {@link buildModel}. */
+  constructor(model: Model, opts: BuildOptions = {}) {
+    const problems = checkWeights(model.graph, model.weights);
+    if (problems.length) throw new ShapeError(`buildModel '${model.graph.name}': ${problems.slice(0, 5).join('; ')}`);
+    this.graph = model.graph;
+    this.hooks = opts.hooks ?? {};
+    this.hooksModule = opts.hooksModule;
+    const shapes = inferShapes(model.graph);
+    this.inputShape = inputNode(model.graph).shape;
+    this.outputShape = shapes.get(model.graph.outputs[0] as string) as Shape;
+    this.plan = this.compile(shapes);
+    this.specs = this.paramSpecs(shapes);
+    const uid = ++modelCounter;
+    const vars = new Map<string, tf.Variable>();
+    const trainable: string[] = [];
+    for (const spec of this.specs.values()) {
+      const w = model.weights.get(spec.key);
+      if (!w) throw new ShapeError(`buildModel: missing weight '${spec.key}'`);
+      const data = spec.toEngine(w.data);
+      vars.set(spec.key, tf.variable(tf.tensor(data, [...spec.engineShape], 'float32'), spec.trainable, `hwnas${uid}/${spec.key}`));
+      if (spec.trainable) trainable.push(spec.key);
+    }
+    this.variables = vars;
+    this.trainableKeys = trainable;
+    for (const c of this.plan) {
+      const n = c.node;
+      if (n.op === 'conv2d' && (n.dilation[0] > 1 || n.dilation[1] > 1)) {
+        const eh = (n.kernel[0] - 1) * n.dilation[0] + 1;
+        const ew = (n.kernel[1] - 1) * n.dilation[1] + 1;
+        this.dilation.set(n.name, tf.tensor2d(dilationMatrix(n.kernel[0], n.kernel[1], n.dilation[0], n.dilation[1]), [eh * ew, n.kernel[0] * n.kernel[1]]));
+      }
+      if (n.op === 'avgpool' && !n.countIncludePad && n.pads.some((p) => p > 0)) {
+        const inShape = shapes.get(n.inputs[0] as string) as Shape;
+        this.countMaps.set(n.name, tf.tensor(poolCounts(inShape[1] as number, inShape[2] as number, n), [1, c.shape[1] as number, c.shape[2] as number, 1]));
+      }
+    }
+  }
+
+  /** Decide each node's value layout (see the module comment). */
+  private compile(shapes: Map<string, Shape>): CompiledNode[] {
+    const consumers = new Map<string, Node[]>();
+    for (const n of this.graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    const layouts = new Map<string, ValueLayout>();
+    const plan: CompiledNode[] = [];
+    for (const n of this.graph.nodes) {
+      const shape = shapes.get(n.name) as Shape;
+      let layout: ValueLayout = shape.length === 3 ? 'nhwc' : 'std';
+      let flatFrom: [number, number, number] | undefined;
+      const in0 = n.inputs[0];
+      if (in0 !== undefined && layouts.get(in0) === 'flat-hwc' && isLayoutPreserving(n.op)) {
+        layout = 'flat-hwc';
+        flatFrom = this.flatPerm.get(in0);
+      }
+      if (n.op === 'flatten') {
+        const s = shapes.get(in0 as string) as Shape;
+        const cons = consumers.get(n.name) ?? [];
+        if (
+          s.length === 3 &&
+          (s[1] as number) * (s[2] as number) > 1 &&
+          cons.length > 0 &&
+          cons.every((c) => c.op === 'dense') &&
+          !this.graph.outputs.includes(n.name)
+        ) {
+          layout = 'flat-hwc';
+          flatFrom = [s[0] as number, s[1] as number, s[2] as number];
+        }
+      }
+      if (flatFrom) this.flatPerm.set(n.name, flatFrom);
+      layouts.set(n.name, layout);
+      plan.push(flatFrom ? { node: n, shape, layout, flatFrom } : { node: n, shape, layout });
+    }
+    return plan;
+  }
+
+  private paramSpecs(shapes: Map<string, Shape>): Map<string, ParamSpec> {
+    const specs = new Map<string, ParamSpec>();
+    const id = (d: Float32Array): Float32Array => d.slice();
+    const vec = (node: string, param: string, c: number, trainable: boolean): void => {
+      specs.set(`${node}.${param}`, { key: `${node}.${param}`, node, param, irShape: [c], engineShape: [c], trainable, toEngine: id, toIr: id });
+    };
+    for (const n of this.graph.nodes) {
+      if (n.op === 'conv2d') {
+        const [kh, kw] = n.kernel;
+        const irShape = [n.outChannels, n.inChannels / n.groups, kh, kw];
+        let engineShape: number[];
+        let toEngine: (d: Float32Array) => Float32Array;
+        let toIr: (d: Float32Array) => Float32Array;
+        if (isDepthwise(n)) {
+          const mult = n.outChannels / n.inChannels;
+          // [O,1,kh,kw] == [C,mult,kh,kw] -> [kh,kw,C,mult]
+          const mid = [n.inChannels, mult, kh, kw];
+          engineShape = [kh, kw, n.inChannels, mult];
+          toEngine = (d) => transposeArray(d, mid, [2, 3, 0, 1]);
+          toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 0, 1]));
+        } else {
+          engineShape = [kh, kw, n.inChannels / n.groups, n.outChannels];
+          toEngine = (d) => transposeArray(d, irShape, [2, 3, 1, 0]);
+          toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 1, 0]));
+        }
+        specs.set(`${n.name}.weight`, { key: `${n.name}.weight`, node: n.name, param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr });
+        if (n.bias) vec(n.name, 'bias', n.outChannels, true);
+      } else if (n.op === 'dense') {
+        const irShape = [n.outFeatures, n.inFeatures];
+        const engineShape = [n.inFeatures, n.outFeatures];
+        const from = this.flatPerm.get(n.inputs[0] as string);
+        const map = from ? hwcToChw(...from) : undefined;
+        const toEngine = (d: Float32Array): Float32Array => {
+          const t = transposeArray(d, irShape, [1, 0]); // [in(IR order), out]
+          if (!map) return t;
+          const o = n.outFeatures;
+          const out = new Float32Array(t.length);
+          for (let r = 0; r < map.length; r++) out.set(t.subarray((map[r] as number) * o, ((map[r] as number) + 1) * o), r * o);
+          return out;
+        };
+        const toIr = (d: Float32Array): Float32Array => {
+          let t = d;
+          if (map) {
+            const o = n.outFeatures;
+            t = new Float32Array(d.length);
+            for (let r = 0; r < map.length; r++) t.set(d.subarray(r * o, (r + 1) * o), (map[r] as number) * o);
+          }
+          return transposeArray(t, engineShape, [1, 0]);
+        };
+        specs.set(`${n.name}.weight`, { key: `${n.name}.weight`, node: n.name, param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr });
+        if (n.bias) vec(n.name, 'bias', n.outFeatures, true);
+      } else if (n.op === 'batchnorm') {
+        vec(n.name, 'scale', n.channels, true);
+        vec(n.name, 'bias', n.channels, true);
+        vec(n.name, 'mean', n.channels, false);
+        vec(n.name, 'var', n.channels, false);
+      }
+    }
+    void shapes;
+    return specs;
+  }
+
+  /** Per-sample IR (NCHW) shape of a node's output. */
+  valueShape(node: string): Shape {
+    const c = this.plan.find((p) => p.node.name === node);
+    if (!c) throw new ConfigError(`model '${this.graph.name}' has no node '${node}'`);
+    return c.shape;
+  }
+
+  /** Engine shape of a weight, keyed `<node>.<param>`. */
+  engineShape(key: string): readonly number[] {
+    const s = this.specs.get(key);
+    if (!s) throw new ConfigError(`model '${this.graph.name}' has no weight '${key}'`);
+    return s.engineShape;
+  }
+
+  /** Converts one weight's values from the IR (ONNX) layout to the engine layout. */
+  toEngineLayout(key: string, data: Float32Array): Float32Array {
+    const s = this.specs.get(key);
+    if (!s) throw new ConfigError(`model '${this.graph.name}' has no weight '${key}'`);
+    return s.toEngine(data);
+  }
+
+  /** Converts one weight's values from the engine layout back to the IR (ONNX) layout. */
+  toIrLayout(key: string, data: Float32Array): Float32Array {
+    const s = this.specs.get(key);
+    if (!s) throw new ConfigError(`model '${this.graph.name}' has no weight '${key}'`);
+    return s.toIr(data);
+  }
+
+  /** Input tensor in engine layout from `n` NCHW samples (NHWC for `[C,H,W]` inputs). */
+  inputTensor(x: Float32Array, n: number): tf.Tensor {
+    const per = prod(this.inputShape);
+    if (x.length < n * per) throw new ShapeError(`input has ${x.length} values, expected ${n} x [${this.inputShape.join(',')}] = ${n * per}`);
+    const xs = x.length === n * per ? x : x.subarray(0, n * per);
+    if (this.inputShape.length === 3) {
+      const [c, h, w] = this.inputShape as [number, number, number];
+      return tf.tensor4d(c === 1 ? xs.slice() : nchwToNhwc(xs, n, c, h, w), [n, h, w, c]);
+    }
+    return tf.tensor(xs.slice(), [n, ...this.inputShape]);
+  }
+
+  /** Forward pass on an engine-layout input; returns the first output in 'std' (IR) order `[N, ...]`. */
+  forward(x: tf.Tensor, opts: ForwardOptions = {}): tf.Tensor {
+    return this.forwardAll(x, opts)[0] as tf.Tensor;
+  }
+
+  /** Forward pass returning every graph output (IR order `[N, ...]`), in `graph.outputs` order. */
+  forwardAll(x: tf.Tensor, opts: ForwardOptions = {}): tf.Tensor[] {
+    if (this.disposed) throw new ConfigError(`model '${this.graph.name}' was disposed`);
+    const training = opts.training === true;
+    return tf.tidy(() => {
+      const vals = new Map<string, tf.Tensor>();
+      const layoutOf = new Map<string, CompiledNode>();
+      for (const c of this.plan) {
+        let out = this.runNode(c, x, vals, layoutOf, training, opts);
+        const at = this.hooks.activationTransform;
+        if (at) out = at(out, { node: c.node.name, op: c.node.op, layout: c.layout, shape: c.shape });
+        vals.set(c.node.name, out);
+        layoutOf.set(c.node.name, c);
+      }
+      return this.graph.outputs.map((o) => toStd(vals.get(o) as tf.Tensor, layoutOf.get(o) as CompiledNode));
+    });
+  }
+
+  private param(key: string, opts: ForwardOptions): tf.Tensor {
+    const o = opts.overrides?.get(key);
+    if (o) return o;
+    const v = this.variables.get(key);
+    if (!v) throw new ShapeError(`model '${this.graph.name}': no weight '${key}'`);
+    return v;
+  }
+
+  private weight(key: string, info: WeightInfo, opts: ForwardOptions): tf.Tensor {
+    const w = this.param(key, opts);
+    const t = this.hooks.weightTransform;
+    return t ? t(w, info) : w;
+  }
+
+  private runNode(
+    c: CompiledNode,
+    input: tf.Tensor,
+    vals: Map<string, tf.Tensor>,
+    layoutOf: Map<string, CompiledNode>,
+    training: boolean,
+    opts: ForwardOptions,
+  ): tf.Tensor {
+    const n = c.node;
+    const arg = (i: number): tf.Tensor => vals.get(n.inputs[i] as string) as tf.Tensor;
+    const argC = (i: number): CompiledNode => layoutOf.get(n.inputs[i] as string) as CompiledNode;
+    const x = n.inputs.length > 0 ? arg(0) : input;
+    switch (n.op) {
+      case 'input': {
+        const want = c.layout === 'nhwc' ? [c.shape[1], c.shape[2], c.shape[0]] : c.shape;
+        if (input.rank !== want.length + 1 || want.some((v, i) => v !== input.shape[i + 1])) {
+          throw new ShapeError(`input of '${this.graph.name}' has shape [${input.shape.join(',')}], expected [N,${want.join(',')}] (engine layout)`);
+        }
+        return input;
+      }
+      case 'conv2d':
+        return this.conv(n, x as tf.Tensor4D, opts);
+      case 'dense': {
+        const w = this.weight(`${n.name}.weight`, { layer: n.name, op: 'dense', layout: 'dense-io', outChannels: n.outFeatures }, opts);
+        const x2 = argC(0).layout === 'nhwc' ? x.reshape([-1, n.inFeatures]) : x;
+        let y = tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
+        if (n.bias) y = tf.add(y, this.param(`${n.name}.bias`, opts));
+        return y;
+      }
+      case 'batchnorm': {
+        const xin = argC(0).layout === 'flat-hwc' ? toStd(x, argC(0)) : x;
+        const rank = xin.rank;
+        const chanAxis = c.layout === 'nhwc' ? rank - 1 : 1;
+        const axes = [...Array(rank).keys()].filter((a) => a !== chanAxis);
+        const bshape = new Array<number>(rank).fill(1);
+        bshape[chanAxis] = n.channels;
+        const scale = this.param(`${n.name}.scale`, opts).reshape(bshape);
+        const bias = this.param(`${n.name}.bias`, opts).reshape(bshape);
+        let mean: tf.Tensor;
+        let variance: tf.Tensor;
+        if (training) {
+          mean = tf.mean(xin, axes, true);
+          variance = tf.mean(tf.square(tf.sub(xin, mean)), axes, true);
+          if (opts.bnStats) {
+            const count = axes.reduce((p, a) => p * (xin.shape[a] as number), 1);
+            opts.bnStats.push({ node: n.name, mean: tf.keep(mean.reshape([n.channels])) as tf.Tensor1D, variance: tf.keep(variance.reshape([n.channels])) as tf.Tensor1D, count });
+          }
+        } else {
+          mean = this.param(`${n.name}.mean`, opts).reshape(bshape);
+          variance = this.param(`${n.name}.var`, opts).reshape(bshape);
+        }
+        const a = tf.mul(scale, tf.rsqrt(tf.add(variance, n.eps)));
+        const b = tf.sub(bias, tf.mul(mean, a));
+        return tf.add(tf.mul(xin, a), b);
+      }
+      case 'relu':
+        return tf.relu(x);
+      case 'relu6':
+        return tf.relu6(x);
+      case 'clip':
+        return tf.clipByValue(x, n.min, n.max);
+      case 'sigmoid':
+        return tf.sigmoid(x);
+      case 'swish':
+        return tf.mul(x, tf.sigmoid(x));
+      case 'hardsigmoid':
+        return tf.div(tf.relu6(tf.add(x, 3)), 6);
+      case 'hardswish':
+        return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+      case 'identity':
+        return x;
+      case 'add':
+      case 'mul': {
+        const a = this.alignOperand(arg(0), argC(0), c);
+        const b = this.alignOperand(arg(1), argC(1), c);
+        return n.op === 'add' ? tf.add(a, b) : tf.mul(a, b);
+      }
+      case 'concat': {
+        const parts = n.inputs.map((_, i) => (argC(i).layout === 'flat-hwc' ? toStd(arg(i), argC(i)) : arg(i)));
+        const r = c.shape.length;
+        const ax = n.axis < 0 ? n.axis + r : n.axis;
+        const axis = c.layout === 'nhwc' ? ([3, 1, 2][ax] as number) : ax + 1;
+        return tf.concat(parts, axis);
+      }
+      case 'maxpool': {
+        const [t, l, b, r] = n.pads;
+        const pad = t === 0 && l === 0 && b === 0 && r === 0 ? 'valid' : toExplicit(n.pads);
+        return tf.maxPool(x as tf.Tensor4D, n.kernel as [number, number], n.stride as [number, number], pad as 'valid');
+      }
+      case 'avgpool': {
+        const padded = n.pads.some((p) => p > 0)
+          ? tf.pad(x, [
+              [0, 0],
+              [n.pads[0], n.pads[2]],
+              [n.pads[1], n.pads[3]],
+              [0, 0],
+            ])
+          : x;
+        const y = tf.avgPool(padded as tf.Tensor4D, n.kernel as [number, number], n.stride as [number, number], 'valid');
+        const counts = this.countMaps.get(n.name);
+        return counts ? tf.div(tf.mul(y, n.kernel[0] * n.kernel[1]), counts) : y;
+      }
+      case 'globalavgpool':
+        return tf.mean(x, [1, 2], true);
+      case 'flatten': {
+        if (c.layout === 'flat-hwc') return x.reshape([-1, c.shape[0] as number]);
+        return toStd(x, argC(0)).reshape([-1, c.shape[0] as number]);
+      }
+      case 'reshape': {
+        const s = toStd(x, argC(0)).reshape([-1, ...c.shape]);
+        return c.layout === 'nhwc' ? tf.transpose(s, [0, 2, 3, 1]) : s;
+      }
+      case 'softmax': {
+        const r = c.shape.length;
+        const ax = n.axis < 0 ? n.axis + r : n.axis;
+        const axis = c.layout === 'nhwc' ? ([3, 1, 2][ax] as number) : ax + 1;
+        return tf.exp(tf.sub(x, tf.logSumExp(x, axis, true)));
+      }
+      case 'upsample': {
+        const s = n.scale;
+        if (s === 1) return x;
+        const [, h, w, ch] = x.shape as [number, number, number, number];
+        const ones = tf.ones([1, 1, s, 1, s, 1]);
+        return tf.mul(x.reshape([-1, h, 1, w, 1, ch]), ones).reshape([-1, h * s, w * s, ch]);
+      }
+      default: {
+        const op: string = (n as { op: string }).op;
+        throw new UnsupportedOpError(op, (n as { name: string }).name, 'the engine cannot execute it');
+      }
+    }
+  }
+
+  /** Brings a binary-op operand to the output's rank and layout (per-sample broadcasting). */
+  private alignOperand(t: tf.Tensor, from: CompiledNode, out: CompiledNode): tf.Tensor {
+    const r = out.shape.length;
+    if (from.layout === 'nhwc') return t; // r === 3 as well
+    let s = from.layout === 'flat-hwc' ? toStd(t, from) : t;
+    if (from.shape.length < r) s = s.reshape([-1, ...new Array<number>(r - from.shape.length).fill(1), ...from.shape]);
+    return out.layout === 'nhwc' ? tf.transpose(s, [0, 2, 3, 1]) : s;
+  }
+
+  private conv(n: Conv2dNode, x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor {
+    const dw = isDepthwise(n);
+    let w = this.weight(`${n.name}.weight`, { layer: n.name, op: 'conv2d', layout: dw ? 'depthwise' : 'hwio', outChannels: n.outChannels }, opts);
+    let [kh, kw] = n.kernel;
+    const dm = this.dilation.get(n.name);
+    if (dm) {
+      // Dilated conv as a plain conv with a zero-spread filter (differentiable to any order).
+      const eh = (kh - 1) * n.dilation[0] + 1;
+      const ew = (kw - 1) * n.dilation[1] + 1;
+      const rest = w.shape.slice(2);
+      w = tf.matMul(dm, w.reshape([kh * kw, -1])).reshape([eh, ew, ...rest]);
+      kh = eh;
+      kw = ew;
+    }
+    const [, h, wd] = x.shape as [number, number, number, number];
+    const pad = padArg(n.pads, h, wd, [kh, kw], n.stride);
+    let y: tf.Tensor;
+    if (dw) {
+      y = tf.depthwiseConv2d(x, w as tf.Tensor4D, n.stride as [number, number], pad as 'valid');
+    } else if (n.groups === 1) {
+      y = tf.conv2d(x, w as tf.Tensor4D, n.stride as [number, number], pad as 'valid');
+    } else {
+      const g = n.groups;
+      const xs = tf.split(x, g, 3);
+      const ws = tf.split(w, g, 3);
+      y = tf.concat(
+        xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, n.stride as [number, number], pad as 'valid')),
+        3,
+      );
+    }
+    if (n.bias) y = tf.add(y, this.param(`${n.name}.bias`, opts));
+    return y;
+  }
+
+  /** Logits (first output, IR order) of `n` NCHW samples, computed in batches. */
+  predict(x: Float32Array, n: number, opts: { batchSize?: number } = {}): Float32Array {
+    const bs = opts.batchSize ?? 256;
+    const per = prod(this.inputShape);
+    const outPer = prod(this.outputShape);
+    const out = new Float32Array(n * outPer);
+    for (let s = 0; s < n; s += bs) {
+      const m = Math.min(bs, n - s);
+      const xt = this.inputTensor(x.subarray(s * per, (s + m) * per), m);
+      const y = this.forward(xt);
+      out.set(y.dataSync() as Float32Array, s * outPer);
+      y.dispose();
+      xt.dispose();
+    }
+    return out;
+  }
+
+  /** Accuracy and mean cross-entropy (of the softmax of the first output) on labelled NCHW samples. */
+  evaluate(x: Float32Array, y: ArrayLike<number>, n: number, opts: { batchSize?: number } = {}): EvalResult {
+    if (y.length < n) throw new ShapeError(`evaluate: ${y.length} labels for ${n} samples`);
+    const logits = this.predict(x, n, opts);
+    const k = prod(this.outputShape);
+    let correct = 0;
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const row = logits.subarray(i * k, (i + 1) * k);
+      let best = 0;
+      let mx = -Infinity;
+      for (let j = 0; j < k; j++) {
+        if ((row[j] as number) > mx) {
+          mx = row[j] as number;
+          best = j;
+        }
+      }
+      let se = 0;
+      for (let j = 0; j < k; j++) se += Math.exp((row[j] as number) - mx);
+      const label = y[i] as number;
+      loss += mx + Math.log(se) - (row[label] as number);
+      if (best === label) correct++;
+    }
+    return { accuracy: n ? correct / n : 0, loss: n ? loss / n : 0, n };
+  }
+
+  /** Current weights in the IR's ONNX layouts (fresh copies). */
+  getWeights(): Weights {
+    const w: Weights = new Map();
+    for (const [key, spec] of this.specs) {
+      const v = this.variables.get(key) as tf.Variable;
+      w.set(key, { shape: [...spec.irShape], data: spec.toIr(v.dataSync() as Float32Array) });
+    }
+    return w;
+  }
+
+  /** Current weights of one tensor in engine layout (a copy). */
+  getEngineWeight(key: string): Float32Array {
+    const v = this.variables.get(key);
+    if (!v) throw new ConfigError(`model '${this.graph.name}' has no weight '${key}'`);
+    return (v.dataSync() as Float32Array).slice();
+  }
+
+  /** Overwrites one weight from engine-layout values. */
+  setEngineWeight(key: string, data: Float32Array): void {
+    const v = this.variables.get(key);
+    if (!v) throw new ConfigError(`model '${this.graph.name}' has no weight '${key}'`);
+    if (data.length !== v.size) throw new ShapeError(`weight '${key}' needs ${v.size} values, got ${data.length}`);
+    const t = tf.tensor(data.slice(), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+  }
+
+  /** Overwrites weights from IR-layout tensors (a subset is allowed). */
+  setWeights(weights: Weights): void {
+    for (const [key, t] of weights) {
+      const spec = this.specs.get(key);
+      if (!spec) throw new ShapeError(`setWeights: model '${this.graph.name}' has no weight '${key}'`);
+      if (t.data.length !== prod(spec.irShape)) throw new ShapeError(`setWeights: '${key}' has ${t.data.length} values, expected ${prod(spec.irShape)}`);
+      this.setEngineWeight(key, spec.toEngine(t.data));
+    }
+  }
+
+  /** The IR model with the current weights (for export and saving). */
+  toModel(): Model {
+    return { graph: this.graph, weights: this.getWeights() };
+  }
+
+  /** Frees every tensor of the model. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.variables.values()) v.dispose();
+    for (const t of this.dilation.values()) t.dispose();
+    for (const t of this.countMaps.values()) t.dispose();
+  }
+}
+
+function isLayoutPreserving(op: OpType): boolean {
+  return op === 'relu' || op === 'relu6' || op === 'clip' || op === 'sigmoid' || op === 'swish' || op === 'hardswish' || op === 'hardsigmoid' || op === 'identity';
+}
+
+/** Converts a value to IR ('std') order. */
+function toStd(t: tf.Tensor, c: CompiledNode): tf.Tensor {
+  if (c.layout === 'nhwc') {
+    const [, h, w, ch] = t.shape as [number, number, number, number];
+    return h * w === 1 ? t.reshape([-1, ch, 1, 1]) : tf.transpose(t, [0, 3, 1, 2]);
+  }
+  if (c.layout === 'flat-hwc') {
+    const [ch, h, w] = c.flatFrom as [number, number, number];
+    return tf.transpose(t.reshape([-1, h, w, ch]), [0, 3, 1, 2]).reshape([-1, ch * h * w]);
+  }
+  return t;
+}
+
+function toExplicit(p: readonly [number, number, number, number]): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [p[0], p[2]],
+    [p[1], p[3]],
+    [0, 0],
+  ];
+}
+
+/** tfjs padding argument for IR pads: 'valid', 'same' when they equal TF's, else explicit NHWC pads. */
+function padArg(
+  pads: readonly [number, number, number, number],
+  h: number,
+  w: number,
+  k: readonly [number, number],
+  s: readonly [number, number],
+): 'valid' | 'same' | ReturnType<typeof toExplicit> {
+  if (pads.every((p) => p === 0)) return 'valid';
+  const same = samePads(h, w, k, s);
+  if (same.every((v, i) => v === pads[i])) return 'same';
+  return toExplicit(pads);
+}
+
+/** Number of real (non-pad) input cells under each avg-pool window. */
+function poolCounts(h: number, w: number, n: PoolNode): Float32Array {
+  const [t, l, b, r] = n.pads;
+  const oh = Math.floor((h + t + b - n.kernel[0]) / n.stride[0]) + 1;
+  const ow = Math.floor((w + l + r - n.kernel[1]) / n.stride[1]) + 1;
+  const out = new Float32Array(oh * ow);
+  for (let i = 0; i < oh; i++) {
+    const y0 = i * n.stride[0] - t;
+    const ch = Math.min(y0 + n.kernel[0], h) - Math.max(y0, 0);
+    for (let j = 0; j < ow; j++) {
+      const x0 = j * n.stride[1] - l;
+      const cw = Math.min(x0 + n.kernel[1], w) - Math.max(x0, 0);
+      out[i * ow + j] = Math.max(ch, 0) * Math.max(cw, 0);
+    }
+  }
+  return out;
+}
+
+/**
+ * Compiles an IR model (graph + ONNX-layout weights) into an executable {@link EngineModel} on the
+ * current tfjs backend (call `initEngine()` first).
+ * @example
+ * await initEngine();
+ * const m = buildModel({ graph, weights: initWeights(graph, new Rng(1)) });
+ * const logits = m.predict(x, n);
+ */
+export function buildModel(model: Model, opts: BuildOptions = {}): EngineModel {
+  return new EngineModel(model, opts);
+}
+
+/** Saves the model's graph and current weights as hwnas IR (`<path>` JSON + `.bin`; see ir/serialize.ts). */
+export function saveEngineModel(model: EngineModel, path: string): void {
+  saveModel(model.toModel(), path);
+}
+
+/** Loads an hwnas IR model file written by {@link saveEngineModel} (or `saveModel`) and builds it. */
+export function loadEngineModel(path: string, opts: BuildOptions = {}): EngineModel {
+  return buildModel(loadModel(path), opts);
+}

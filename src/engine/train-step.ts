@@ -1,0 +1,106 @@
+/**
+ * One gradient computation of the loss on a batch, written into flat arrays: the unit of work that
+ * the training loop runs in the main thread and that data-parallel workers run on their share.
+ */
+import { crossEntropyLoss } from './grads/cross-entropy.js';
+import type { BnBatchStats, EngineModel } from './model.js';
+import { tf } from './tf.js';
+
+/** Where each trainable tensor and each batch-norm statistic lives in the flat arrays. */
+export interface FlatLayout {
+  readonly keys: readonly string[];
+  readonly offsets: readonly number[];
+  readonly sizes: readonly number[];
+  /** Total trainable parameters. */
+  readonly total: number;
+  /** Batch-norm nodes with their channel count and offset in the statistics array (mean then var). */
+  readonly bn: readonly { readonly node: string; readonly channels: number; readonly offset: number }[];
+  /** Length of the statistics array. */
+  readonly statsTotal: number;
+}
+
+/** The flat layout of a model's trainable parameters and batch-norm statistics. */
+export function flatLayout(model: EngineModel): FlatLayout {
+  const keys = [...model.trainableKeys];
+  const sizes = keys.map((k) => (model.variables.get(k) as tf.Variable).size);
+  const offsets: number[] = [];
+  let total = 0;
+  for (const s of sizes) {
+    offsets.push(total);
+    total += s;
+  }
+  const bn: { node: string; channels: number; offset: number }[] = [];
+  let st = 0;
+  for (const n of model.graph.nodes) {
+    if (n.op !== 'batchnorm') continue;
+    bn.push({ node: n.name, channels: n.channels, offset: st });
+    st += 2 * n.channels;
+  }
+  return { keys, offsets, sizes, total, bn, statsTotal: st };
+}
+
+/** Copies the model's trainable parameters into a flat array. */
+export function readParams(model: EngineModel, layout: FlatLayout, out = new Float32Array(layout.total)): Float32Array {
+  layout.keys.forEach((k, i) => out.set((model.variables.get(k) as tf.Variable).dataSync() as Float32Array, layout.offsets[i]));
+  return out;
+}
+
+/** Writes a flat parameter array into the model's variables. */
+export function writeParams(model: EngineModel, layout: FlatLayout, flat: Float32Array): void {
+  layout.keys.forEach((k, i) => {
+    const off = layout.offsets[i] as number;
+    model.setEngineWeight(k, flat.subarray(off, off + (layout.sizes[i] as number)));
+  });
+}
+
+/**
+ * Mean loss and its gradients on `n` samples (input in engine layout, one-hot labels), training mode.
+ * Gradients go to `gradOut` (flat layout), batch-norm batch statistics to `statsOut`. Returns the loss.
+ */
+export function computeGradients(
+  model: EngineModel,
+  layout: FlatLayout,
+  x: Float32Array,
+  oneHot: Float32Array,
+  n: number,
+  labelSmoothing: number,
+  gradOut: Float32Array,
+  statsOut: Float32Array,
+): number {
+  const inShape = model.inputShape;
+  const engineIn = inShape.length === 3 ? [inShape[1] as number, inShape[2] as number, inShape[0] as number] : [...inShape];
+  const per = engineIn.reduce((a, b) => a * b, 1);
+  const k = model.outputShape.reduce((a, b) => a * b, 1);
+  const stats: BnBatchStats[] = [];
+  const vars = layout.keys.map((key) => model.variables.get(key) as tf.Variable);
+  const xt = tf.tensor(x.subarray(0, n * per), [n, ...engineIn], 'float32');
+  const yt = tf.tensor2d(oneHot.subarray(0, n * k), [n, k]);
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.forward(xt, { training: true, bnStats: stats });
+      return crossEntropyLoss(logits.reshape([n, k]), yt, labelSmoothing);
+    }, vars);
+    const loss = (value.dataSync() as Float32Array)[0] as number;
+    value.dispose();
+    vars.forEach((v, i) => {
+      const g = grads[v.name];
+      if (g) {
+        gradOut.set(g.dataSync() as Float32Array, layout.offsets[i]);
+        g.dispose();
+      } else {
+        gradOut.fill(0, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
+      }
+    });
+    for (const b of layout.bn) {
+      const s = stats.find((q) => q.node === b.node);
+      if (!s) continue;
+      statsOut.set(s.mean.dataSync() as Float32Array, b.offset);
+      statsOut.set(s.variance.dataSync() as Float32Array, b.offset + b.channels);
+    }
+    return loss;
+  } finally {
+    for (const s of stats) tf.dispose([s.mean, s.variance]);
+    xt.dispose();
+    yt.dispose();
+  }
+}

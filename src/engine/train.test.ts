@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { loadDataset } from '../data/load.js';
+import { initWeights } from '../ir/init.js';
+import type { Model } from '../ir/types.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { Rng } from '../util/rng.js';
+import { initEngine } from './backend.js';
+import { buildModel, type EngineModel } from './model.js';
+import { Optimizer, learningRate } from './optim.js';
+import { referenceForward } from './reference.js';
+import { train, type TrainData } from './train.js';
+
+function fresh(spec: string, seed = 1): Model {
+  const graph = zooGraph(spec);
+  return { graph, weights: initWeights(graph, new Rng(seed)) };
+}
+
+function synthetic(n: number, shape: number[], seed: number): TrainData {
+  const rng = new Rng(seed);
+  const per = shape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * per);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = rng.int(0, 9);
+    for (let j = 0; j < per; j++) x[i * per + j] = rng.normal(0, 0.5) + (j % 10 === y[i] ? 1 : 0);
+  }
+  return { x, y, n };
+}
+
+function weightsOf(m: EngineModel): Float32Array[] {
+  return [...m.getWeights().values()].map((t) => t.data);
+}
+
+describe('optimizers and schedules', () => {
+  it('SGD with momentum and Nesterov follows the PyTorch recurrences', () => {
+    const p = new Float32Array([1, -2]);
+    const o = new Optimizer(2, { kind: 'sgd', momentum: 0.5, nesterov: true, weightDecay: 0.1 }, new Uint8Array([1, 0]));
+    o.step(p, new Float32Array([0.5, 1]), 0.1);
+    // g0 = 0.5 + 0.1*1 = 0.6, buf = 0.6, nesterov g = 0.6 + 0.5*0.6 = 0.9 -> 1 - 0.09
+    assert.ok(Math.abs((p[0] as number) - 0.91) < 1e-6);
+    // no decay on entry 1: g = 1, buf = 1, g = 1.5 -> -2.15
+    assert.ok(Math.abs((p[1] as number) + 2.15) < 1e-6);
+    o.step(p, new Float32Array([0, 0]), 0.1);
+    // entry 1: buf = 0.5*1 + 0 = 0.5, g = 0 + 0.5*0.5 = 0.25 -> -2.175
+    assert.ok(Math.abs((p[1] as number) + 2.175) < 1e-6);
+  });
+
+  it('Adam takes a first step of lr * sign(g)', () => {
+    const p = new Float32Array([0, 0, 0]);
+    new Optimizer(3, { kind: 'adam' }).step(p, new Float32Array([3, -0.01, 0]), 0.01);
+    assert.ok(Math.abs((p[0] as number) + 0.01) < 1e-6 && Math.abs((p[1] as number) - 0.01) < 1e-5 && p[2] === 0);
+  });
+
+  it('schedules: warm-up, cosine to zero, step decay, constant', () => {
+    const c = { kind: 'cosine', lr: 1, totalSteps: 110, warmupSteps: 10 } as const;
+    assert.equal(learningRate(c, 0), 0.1);
+    assert.equal(learningRate(c, 10), 1);
+    assert.ok(Math.abs(learningRate(c, 60) - 0.5) < 1e-12);
+    assert.ok(learningRate(c, 110) < 1e-12);
+    const s = { kind: 'step', lr: 1, totalSteps: 30, stepSize: 10, gamma: 0.5 } as const;
+    assert.deepEqual([0, 9, 10, 25].map((t) => learningRate(s, t)), [1, 1, 0.5, 0.25]);
+    assert.equal(learningRate({ kind: 'constant', lr: 0.3, totalSteps: 5 }, 4), 0.3);
+    assert.throws(() => new Optimizer(1, { kind: 'rmsprop' as 'sgd' }), /unknown optimizer 'rmsprop'/);
+  });
+});
+
+describe('train', () => {
+  before(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  it('mnist-cnn on 2,000 MNIST images, one epoch, lifts test accuracy far above chance', async () => {
+    const ds = await loadDataset('mnist', { limit: { train: 2000, val: 0, test: 1000 } });
+    const m = buildModel(fresh('mnist-cnn', 3));
+    const before = m.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
+    const seen: number[] = [];
+    const r = await train(m, ds.train, { epochs: 1, batchSize: 64, lr: 3e-3, seed: 1, onProgress: (p) => seen.push(p.loss) });
+    const after = m.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
+    assert.equal(r.steps, Math.ceil(2000 / 64));
+    assert.equal(seen.length, r.steps);
+    assert.ok(before < 0.3, `untrained accuracy ${before}`);
+    assert.ok(after > 0.8, `accuracy after one epoch on 2,000 images: ${after}`);
+    m.dispose();
+  });
+
+  it('is reproducible: same seed gives bit-identical weights and running statistics; another seed differs', async () => {
+    const data = synthetic(192, [3, 32, 32], 5);
+    const run = async (seed: number): Promise<Float32Array[]> => {
+      const m = buildModel(fresh('mbnet32?width=0.25', 2));
+      await train(m, data, {
+        epochs: 2,
+        batchSize: 64,
+        optimizer: 'sgd',
+        nesterov: true,
+        lr: 0.05,
+        schedule: 'step',
+        warmupEpochs: 0.5,
+        weightDecay: 1e-4,
+        labelSmoothing: 0.1,
+        augment: { cropPadding: 2, flip: true },
+        seed,
+        workers: 1,
+      });
+      const w = weightsOf(m);
+      m.dispose();
+      return w;
+    };
+    const a = await run(7);
+    const b = await run(7);
+    const c = await run(8);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+
+  it('updates batch-norm running statistics from the (pooled) batch statistics, with 1 and 2 workers', async () => {
+    const model = fresh('mbnet32?width=0.25', 4);
+    const data = synthetic(32, [3, 32, 32], 6);
+    // Statistics of the stem conv output over the whole batch, float64 reference.
+    const stem = referenceForward({ graph: { ...model.graph, outputs: ['stem'] }, weights: model.weights }, data.x, data.n);
+    const c = 8;
+    const hw = 16 * 16;
+    const mean = new Float64Array(c);
+    const vr = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      let s = 0;
+      for (let i = 0; i < data.n; i++) for (let p = 0; p < hw; p++) s += stem[(i * c + ch) * hw + p] as number;
+      const mu = s / (data.n * hw);
+      let q = 0;
+      for (let i = 0; i < data.n; i++) for (let p = 0; p < hw; p++) q += ((stem[(i * c + ch) * hw + p] as number) - mu) ** 2;
+      mean[ch] = mu;
+      vr[ch] = q / (data.n * hw - 1);
+    }
+    for (const workers of [1, 2] as const) {
+      const m = buildModel(model);
+      await train(m, data, { epochs: 1, batchSize: 32, lr: 1e-3, workers });
+      const w = m.getWeights();
+      for (let ch = 0; ch < c; ch++) {
+        assert.ok(Math.abs((w.get('stem_bn.mean')!.data[ch] as number) - 0.1 * (mean[ch] as number)) < 1e-5, `workers=${workers} mean ${ch}`);
+        const want = 0.9 + 0.1 * (vr[ch] as number);
+        assert.ok(Math.abs((w.get('stem_bn.var')!.data[ch] as number) - want) < 1e-4 * want, `workers=${workers} var ${ch}`);
+      }
+      m.dispose();
+    }
+  });
+
+  it('data-parallel training (2 workers) follows the single-thread loss trajectory', async () => {
+    const ds = await loadDataset('mnist', { limit: { train: 512, val: 0, test: 0 } });
+    const losses: number[][] = [];
+    const finals: Float32Array[][] = [];
+    for (const workers of [1, 2] as const) {
+      const m = buildModel(fresh('mnist-cnn', 5));
+      const l: number[] = [];
+      const r = await train(m, ds.train, { epochs: 1, batchSize: 128, lr: 2e-3, optimizer: 'adam', seed: 3, workers, onProgress: (p) => l.push(p.loss) });
+      assert.equal(r.workers, workers);
+      losses.push(l);
+      finals.push(weightsOf(m));
+      m.dispose();
+    }
+    const [one, two] = losses as [number[], number[]];
+    assert.equal(one.length, 4);
+    one.forEach((v, i) => assert.ok(Math.abs(v - (two[i] as number)) <= 1e-4 * Math.abs(v), `step ${i}: ${v} vs ${two[i]}`));
+    assert.ok(Math.abs((one[3] as number) - (one[0] as number)) > 1e-3, 'the loss moved');
+    const [w1, w2] = finals as [Float32Array[], Float32Array[]];
+    w1.forEach((t, i) => t.forEach((v, j) => assert.ok(Math.abs(v - ((w2[i] as Float32Array)[j] as number)) < 1e-4, `weight ${i}[${j}]`)));
+  });
+
+  it('rejects bad options and labels with clear errors', async () => {
+    const m = buildModel(fresh('mnist-cnn'));
+    const data = synthetic(4, [1, 28, 28], 1);
+    await assert.rejects(train(m, data, { epochs: 1, workers: 3 as 1 }), /workers 3 is invalid/);
+    await assert.rejects(train(m, data, { epochs: 1, labelSmoothing: 1 }), /labelSmoothing 1 must be in \[0, 1\)/);
+    await assert.rejects(train(m, { ...data, y: new Uint8Array([0, 1, 2, 10]) }, { epochs: 1 }), /label 10 at index 3 is out of range/);
+    m.hooks = { weightTransform: (w) => w };
+    await assert.rejects(train(m, data, { epochs: 1, workers: 2 }), /hooksModule/);
+    m.dispose();
+  });
+});

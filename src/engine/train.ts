@@ -1,0 +1,307 @@
+/**
+ * Training loop: seeded mini-batch SGD/Adam with learning-rate schedules, weight decay, label
+ * smoothing, batch-norm running statistics, optional augmentation, on one thread or data-parallel over
+ * two (see parallel.ts). Same model weights, data, options and seed give bit-identical final weights
+ * (for a given worker count and backend).
+ *
+ * Per step: the batch is gathered (in the epoch's seeded shuffled order), augmented on the calling
+ * thread with its own seeded generator, converted to the engine layout; gradients of the mean softmax
+ * cross-entropy are computed (split over the workers); the optimizer (optim.ts) updates a flat float32
+ * copy of the parameters that is then written to the model. Weight decay applies to conv and dense
+ * weights only (not to biases or batch-norm parameters).
+ */
+import { ConfigError, ShapeError } from '../errors.js';
+import { augmentInPlace, type AugmentOptions } from '../data/augment.js';
+import type { SampleShape } from '../data/types.js';
+import { Rng } from '../util/rng.js';
+import type { EngineModel } from './model.js';
+import { nchwToNhwc } from './model.js';
+import { Optimizer, learningRate, type OptimizerName, type ScheduleName } from './optim.js';
+import { DataParallelGradients } from './parallel.js';
+import { computeGradients, flatLayout, readParams, writeParams } from './train-step.js';
+import { tf } from './tf.js';
+
+/** Labelled samples: `x` holds `n` NCHW samples of the model's input shape, `y` integer labels. */
+export interface TrainData {
+  readonly x: Float32Array;
+  readonly y: ArrayLike<number>;
+  readonly n: number;
+}
+
+/** Progress report after each batch. */
+export interface TrainProgress {
+  /** 0-based epoch. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** 0-based batch within the epoch. */
+  readonly batch: number;
+  readonly batches: number;
+  /** Global 0-based step. */
+  readonly step: number;
+  /** Loss of this batch. */
+  readonly loss: number;
+  /** Learning rate used for this step. */
+  readonly lr: number;
+  /** Training images per second since the start of the epoch. */
+  readonly imagesPerSec: number;
+}
+
+/** Summary of one epoch. */
+export interface EpochSummary {
+  readonly epoch: number;
+  /** Mean training loss over the epoch's batches (sample-weighted). */
+  readonly loss: number;
+  readonly imagesPerSec: number;
+  readonly seconds: number;
+  /** Validation accuracy/loss when `validation` data were given. */
+  readonly valAccuracy?: number;
+  readonly valLoss?: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  readonly epochs: number;
+  /** Default 128. */
+  readonly batchSize?: number;
+  /** Default 'adam'. */
+  readonly optimizer?: OptimizerName;
+  /** Peak learning rate (default 1e-3 for Adam, 0.05 for SGD). */
+  readonly lr?: number;
+  /** SGD momentum (default 0.9) and Nesterov (default false). */
+  readonly momentum?: number;
+  readonly nesterov?: boolean;
+  /** Default 'cosine'. */
+  readonly schedule?: ScheduleName;
+  /** Linear warm-up length in epochs (fractional allowed; default 0). */
+  readonly warmupEpochs?: number;
+  /** 'step' schedule: decay every this many epochs (default epochs/3) by `gamma` (default 0.1). */
+  readonly stepEpochs?: number;
+  readonly gamma?: number;
+  /** L2 weight decay on conv/dense weights (default 0). */
+  readonly weightDecay?: number;
+  /** Label smoothing in [0, 1) (default 0). */
+  readonly labelSmoothing?: number;
+  /** Seed of the shuffling and augmentation (default 0). */
+  readonly seed?: number;
+  /** Random crop / flip augmentation (see src/data/augment.ts). */
+  readonly augment?: AugmentOptions;
+  /** Drop the last incomplete batch of each epoch (default false). */
+  readonly dropLast?: boolean;
+  /**
+   * Threads computing gradients: 1, 2 (data-parallel, see parallel.ts) or 'auto' (default): 2 when the
+   * machine has at least 2 CPUs, the batch is at least 32 and no in-thread-only hooks are set.
+   */
+  readonly workers?: 1 | 2 | 'auto';
+  /** Evaluated (eval mode) after each epoch. */
+  readonly validation?: TrainData;
+  /** Called after every batch. */
+  readonly onProgress?: (p: TrainProgress) => void;
+  /** Called after every epoch. */
+  readonly onEpochEnd?: (e: EpochSummary) => void;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  readonly epochs: readonly EpochSummary[];
+  readonly steps: number;
+  /** Mean training loss of the last epoch. */
+  readonly loss: number;
+  /** Training images per second over all epochs (excluding worker start-up and validation). */
+  readonly imagesPerSec: number;
+  readonly seconds: number;
+  readonly workers: 1 | 2;
+}
+
+/** Resolves the worker count for a model and options. */
+export async function chooseWorkers(model: EngineModel, opts: Pick<TrainOptions, 'workers' | 'batchSize'>): Promise<1 | 2> {
+  const w = opts.workers ?? 'auto';
+  if (w !== 1 && w !== 2 && w !== 'auto') throw new ConfigError(`workers ${JSON.stringify(w)} is invalid: expected 1, 2 or 'auto'`);
+  const inThreadHooks = (model.hooks.weightTransform !== undefined || model.hooks.activationTransform !== undefined) && !model.hooksModule;
+  if (w === 2 && inThreadHooks) {
+    throw new ConfigError('workers: 2 needs the model hooks as a module (BuildOptions.hooksModule): hook functions cannot cross into a worker thread');
+  }
+  if (w !== 'auto') return w;
+  const os = await import('node:os');
+  const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return cpus >= 2 && (opts.batchSize ?? 128) >= 32 && !inThreadHooks ? 2 : 1;
+}
+
+function check(opts: TrainOptions, data: TrainData, per: number): void {
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new ConfigError(`epochs ${opts.epochs} must be a non-negative integer`);
+  const bs = opts.batchSize ?? 128;
+  if (!Number.isInteger(bs) || bs < 1) throw new ConfigError(`batchSize ${bs} must be a positive integer`);
+  const ls = opts.labelSmoothing ?? 0;
+  if (!(ls >= 0 && ls < 1)) throw new ConfigError(`labelSmoothing ${ls} must be in [0, 1)`);
+  if (opts.lr !== undefined && !(opts.lr > 0)) throw new ConfigError(`lr ${opts.lr} must be > 0`);
+  if (!Number.isInteger(data.n) || data.n < 1) throw new ShapeError(`training data has n=${data.n} samples, expected a positive integer`);
+  if (data.x.length < data.n * per) throw new ShapeError(`training data x has ${data.x.length} values, expected n x ${per} = ${data.n * per}`);
+  if (data.y.length < data.n) throw new ShapeError(`training data has ${data.y.length} labels for ${data.n} samples`);
+}
+
+/**
+ * Trains `model` in place on `data`; returns per-epoch summaries and the measured throughput.
+ * @example
+ * const r = await train(m, { x: ds.train.x, y: ds.train.y, n: ds.train.n }, { epochs: 2, seed: 1 });
+ */
+export async function train(model: EngineModel, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
+  const inShape = model.inputShape;
+  const per = inShape.reduce((a, b) => a * b, 1);
+  check(opts, data, per);
+  const k = model.outputShape.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < data.n; i++) {
+    const v = data.y[i] as number;
+    if (!Number.isInteger(v) || v < 0 || v >= k) throw new ShapeError(`label ${v} at index ${i} is out of range: expected 0..${k - 1}`);
+  }
+  const bs = Math.min(opts.batchSize ?? 128, data.n);
+  const kind = opts.optimizer ?? 'adam';
+  const lr0 = opts.lr ?? (kind === 'adam' ? 1e-3 : 0.05);
+  const dropLast = opts.dropLast === true && data.n >= bs;
+  const batches = dropLast ? Math.floor(data.n / bs) : Math.ceil(data.n / bs);
+  const totalSteps = batches * opts.epochs;
+  const stepEpochs = opts.stepEpochs ?? Math.max(1, Math.round(opts.epochs / 3));
+  const schedule = {
+    kind: opts.schedule ?? 'cosine',
+    lr: lr0,
+    totalSteps,
+    warmupSteps: Math.round((opts.warmupEpochs ?? 0) * batches),
+    stepSize: stepEpochs * batches,
+    gamma: opts.gamma ?? 0.1,
+  } as const;
+  const layout = flatLayout(model);
+  const decay = new Uint8Array(layout.total);
+  layout.keys.forEach((key, i) => {
+    if (key.endsWith('.weight')) decay.fill(1, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
+  });
+  const optim = new Optimizer(layout.total, {
+    kind,
+    ...(opts.momentum !== undefined ? { momentum: opts.momentum } : {}),
+    ...(opts.nesterov !== undefined ? { nesterov: opts.nesterov } : {}),
+    weightDecay: opts.weightDecay ?? 0,
+  }, decay);
+  const labelSmoothing = opts.labelSmoothing ?? 0;
+  const workers = await chooseWorkers(model, opts);
+  const backend = tf.getBackend();
+  if (workers === 2 && backend !== 'wasm' && backend !== 'cpu') throw new ConfigError(`data-parallel training needs the 'wasm' or 'cpu' backend, the engine runs '${backend}'`);
+  const dp = workers === 2 ? await DataParallelGradients.start(model, layout, { backend: backend as 'wasm' | 'cpu', maxBatch: bs, labelSmoothing }) : undefined;
+
+  const params = readParams(model, layout);
+  const grads = new Float32Array(layout.total);
+  const stats = new Float32Array(layout.statsTotal);
+  const running = layout.bn.map((b) => ({
+    ...b,
+    momentum: (model.graph.nodes.find((n) => n.name === b.node) as { momentum: number }).momentum,
+    mean: model.getEngineWeight(`${b.node}.mean`),
+    var: model.getEngineWeight(`${b.node}.var`),
+  }));
+  const order = Int32Array.from({ length: data.n }, (_, i) => i);
+  const shuffleRng = new Rng(opts.seed ?? 0);
+  const augRng = new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0);
+  const bx = new Float32Array(bs * per);
+  const bxe = new Float32Array(bs * per);
+  const by = new Float32Array(bs * k);
+  const sampleShape: SampleShape | undefined = inShape.length === 3 ? (inShape as unknown as SampleShape) : undefined;
+  const summaries: EpochSummary[] = [];
+  let step = 0;
+  let trainSeconds = 0;
+  let images = 0;
+  const t0 = performance.now();
+  try {
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      shuffleRng.shuffle(order as unknown as number[]);
+      const e0 = performance.now();
+      let lossSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const start = b * bs;
+        const n = Math.min(bs, data.n - start);
+        by.fill(0, 0, n * k);
+        for (let i = 0; i < n; i++) {
+          const src = order[start + i] as number;
+          bx.set(data.x.subarray(src * per, (src + 1) * per), i * per);
+          by[i * k + (data.y[src] as number)] = 1;
+        }
+        if (opts.augment && sampleShape) augmentInPlace(bx.subarray(0, n * per), n, sampleShape, augRng, opts.augment);
+        let xin: Float32Array = bx;
+        if (sampleShape && sampleShape[0] > 1) xin = nchwToNhwc(bx.subarray(0, n * per), n, sampleShape[0], sampleShape[1], sampleShape[2], bxe);
+        const lr = learningRate(schedule, step);
+        const loss = dp
+          ? dp.compute(params, xin, by, n, grads, stats)
+          : computeGradients(model, layout, xin, by, n, labelSmoothing, grads, stats);
+        if (!Number.isFinite(loss)) throw new ConfigError(`training diverged at epoch ${epoch}, batch ${b}: loss is ${loss} (lower lr ${lr0}?)`);
+        optim.step(params, grads, lr);
+        writeParams(model, layout, params);
+        updateRunning(model, running, stats, n);
+        lossSum += loss * n;
+        seen += n;
+        images += n;
+        step++;
+        if (opts.onProgress) {
+          const el = (performance.now() - e0) / 1000;
+          opts.onProgress({ epoch, epochs: opts.epochs, batch: b, batches, step: step - 1, loss, lr, imagesPerSec: el > 0 ? seen / el : 0 });
+        }
+      }
+      const seconds = (performance.now() - e0) / 1000;
+      trainSeconds += seconds;
+      let summary: EpochSummary = { epoch, loss: seen ? lossSum / seen : 0, imagesPerSec: seconds > 0 ? seen / seconds : 0, seconds };
+      if (opts.validation) {
+        const v = model.evaluate(opts.validation.x, opts.validation.y, opts.validation.n);
+        summary = { ...summary, valAccuracy: v.accuracy, valLoss: v.loss };
+      }
+      summaries.push(summary);
+      opts.onEpochEnd?.(summary);
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    await dp?.close();
+  }
+  return {
+    epochs: summaries,
+    steps: step,
+    loss: summaries.length ? (summaries[summaries.length - 1] as EpochSummary).loss : 0,
+    imagesPerSec: trainSeconds > 0 ? images / trainSeconds : 0,
+    seconds: (performance.now() - t0) / 1000,
+    workers,
+  };
+}
+
+interface RunningStats {
+  readonly node: string;
+  readonly channels: number;
+  readonly offset: number;
+  readonly momentum: number;
+  readonly mean: Float32Array;
+  readonly var: Float32Array;
+}
+
+/** PyTorch-style running statistics update from a batch's (biased) statistics. */
+function updateRunning(model: EngineModel, running: readonly RunningStats[], stats: Float32Array, n: number): void {
+  for (const r of running) {
+    const count = n * statsSpatial(model, r.node);
+    const unbias = count > 1 ? count / (count - 1) : 1;
+    const m = r.momentum;
+    for (let c = 0; c < r.channels; c++) {
+      r.mean[c] = (1 - m) * (r.mean[c] as number) + m * (stats[r.offset + c] as number);
+      r.var[c] = (1 - m) * (r.var[c] as number) + m * (stats[r.offset + r.channels + c] as number) * unbias;
+    }
+    model.setEngineWeight(`${r.node}.mean`, r.mean);
+    model.setEngineWeight(`${r.node}.var`, r.var);
+  }
+}
+
+const spatialCache = new WeakMap<EngineModel, Map<string, number>>();
+
+/** Values per sample and channel that a batch-norm node's statistics cover (H*W, or 1 for vectors). */
+function statsSpatial(model: EngineModel, node: string): number {
+  let m = spatialCache.get(model);
+  if (!m) {
+    m = new Map();
+    spatialCache.set(model, m);
+  }
+  let v = m.get(node);
+  if (v === undefined) {
+    const shape = model.valueShape(node);
+    v = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
+    m.set(node, v);
+  }
+  return v;
+}

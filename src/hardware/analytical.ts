@@ -1,0 +1,227 @@
+/**
+ * Base class of the analytical targets (bitfusion, bismo, systolic, roofline): a target only writes
+ * one node's cost into a scratch vector; this class turns that into layer costs, network costs with
+ * channel groups and fusion, and the allocation-free {@link HardwareTarget.evaluate} fast path.
+ */
+import { ConfigError } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import type { Workload } from '../ir/workload.js';
+import { macAreaUm2, tech45 } from './data.js';
+import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
+import { KIND, type PreparedNetwork, prepareNetwork, prepareWorkloads, sliceWorkload } from './prepared.js';
+import type { Bound, CostSummary, HardwareTarget, LayerCost, NetworkCost } from './types.js';
+
+/** Slots of the scratch vector a node evaluator fills. */
+export const OUT = { latencyMs: 0, energyMj: 1, dramBytes: 2, onchipBytes: 3, computeMs: 4, memoryMs: 5, overheadMs: 6, utilization: 7 } as const;
+
+/** Number of slots in the scratch vector. */
+export const OUT_SLOTS = 8;
+
+/**
+ * Off-chip bytes of a layer with weights `w`, input `i`, output `o` (bytes) given weight/input buffers
+ * (bytes): each operand once when either operand fits on chip; otherwise the cheaper loop order,
+ * re-fetching the other operand once per tile of the one held on chip.
+ */
+export function tiledDramBytes(w: number, i: number, o: number, wBuf: number, iBuf: number): number {
+  if (w <= wBuf || i <= iBuf) return w + i + o;
+  const a = w + i * Math.ceil(w / wBuf);
+  const b = i + w * Math.ceil(i / iBuf);
+  return (a < b ? a : b) + o;
+}
+
+/** Bound of a node from its compute, memory and overhead times. */
+export function boundOf(computeMs: number, memoryMs: number, overheadMs: number): Bound {
+  if (overheadMs > computeMs && overheadMs > memoryMs) return 'overhead';
+  return memoryMs > computeMs ? 'memory' : 'compute';
+}
+
+function zeroCost(node: string, op: string, fusedInto?: string): LayerCost {
+  return {
+    node,
+    op,
+    latencyMs: 0,
+    energyMj: 0,
+    dramBytes: 0,
+    onchipBytes: 0,
+    bound: 'memory',
+    computeMs: 0,
+    memoryMs: 0,
+    overheadMs: 0,
+    utilization: Number.NaN,
+    ...(fusedInto !== undefined ? { fusedInto } : {}),
+  };
+}
+
+/** Sum of node costs (latency adds: nodes run one after another). */
+export function sumCosts(node: string, op: string, parts: readonly LayerCost[]): LayerCost {
+  let lat = 0;
+  let en = 0;
+  let dram = 0;
+  let on = 0;
+  let c = 0;
+  let m = 0;
+  let o = 0;
+  let utilW = 0;
+  for (const p of parts) {
+    lat += p.latencyMs;
+    en += p.energyMj;
+    dram += p.dramBytes;
+    on += p.onchipBytes;
+    c += p.computeMs;
+    m += p.memoryMs;
+    o += p.overheadMs;
+    utilW += p.utilization * p.computeMs;
+  }
+  return { node, op, latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on, bound: boundOf(c, m, o), computeMs: c, memoryMs: m, overheadMs: o, utilization: c > 0 ? utilW / c : Number.NaN };
+}
+
+/** Common machinery of analytical targets; subclasses implement {@link AnalyticalTarget.evalNode}. */
+export abstract class AnalyticalTarget implements HardwareTarget {
+  readonly kind = 'analytical' as const;
+  abstract readonly name: string;
+  abstract readonly description: string;
+  abstract readonly supportedBits: SupportedBits;
+  abstract readonly hasEnergy: boolean;
+  /** Whether bn/activations after conv/dense are fused (cost 0). */
+  abstract readonly fuse: boolean;
+  /** Samples per inference the costs are for. */
+  abstract readonly batch: number;
+  private readonly scratch = new Float64Array(OUT_SLOTS);
+  private readonly constCache = new WeakMap<PreparedNetwork, Float64Array>();
+
+  /**
+   * Write the cost of node `i` of `net` at (`wBits`, `aBits`) into `out` (slots {@link OUT}).
+   * Must not allocate. Called only for nodes of kind other than `free`.
+   */
+  protected abstract evalNode(net: PreparedNetwork, i: number, wBits: number, aBits: number, out: Float64Array): void;
+
+  /** Peak MACs per cycle of the compute array at `p` (accelerators; used for the area estimate). */
+  protected peakMacsPerCycle?(p: Precision): number;
+
+  /** Area (mm²) of a fixed-precision MAC array with this target's peak MACs/cycle at `p` (45 nm, Horowitz areas). */
+  computeAreaMm2(p: Precision): number {
+    if (!this.peakMacsPerCycle) return Number.NaN;
+    return (this.peakMacsPerCycle(p) * macAreaUm2(tech45(), p.weightBits, p.actBits)) / 1e6;
+  }
+
+  /** Throw a ConfigError if `p` cannot run on this target. */
+  protected checkPrecision(p: Precision, where: string): void {
+    const s = this.supportedBits;
+    if (!s.weight.includes(p.weightBits) || !s.act.includes(p.actBits)) {
+      throw new ConfigError(`${where}: precision w${p.weightBits}a${p.actBits} cannot run on target '${this.name}': expected weightBits in {${s.weight.join(', ')}} and actBits in {${s.act.join(', ')}}`);
+    }
+  }
+
+  private nodeCost(net: PreparedNetwork, i: number, wb: number, ab: number): LayerCost {
+    const w = net.workloads[i] as Workload;
+    if (net.col.kind[i] === KIND.free) return zeroCost(w.node, w.op);
+    const s = this.scratch;
+    s.fill(0);
+    this.evalNode(net, i, wb, ab, s);
+    return {
+      node: w.node,
+      op: w.op,
+      latencyMs: s[OUT.latencyMs] as number,
+      energyMj: this.hasEnergy ? (s[OUT.energyMj] as number) : Number.NaN,
+      dramBytes: s[OUT.dramBytes] as number,
+      onchipBytes: s[OUT.onchipBytes] as number,
+      computeMs: s[OUT.computeMs] as number,
+      memoryMs: s[OUT.memoryMs] as number,
+      overheadMs: s[OUT.overheadMs] as number,
+      bound: boundOf(s[OUT.computeMs] as number, s[OUT.memoryMs] as number, s[OUT.overheadMs] as number),
+      utilization: s[OUT.utilization] as number,
+    };
+  }
+
+  /** {@inheritDoc HardwareTarget.layerCost} */
+  layerCost(w: Workload, p: Precision): LayerCost {
+    const mac = w.op === 'conv2d' || w.op === 'dense';
+    this.checkPrecision(mac ? p : { weightBits: this.supportedBits.weight[0] as number, actBits: p.actBits }, `layer '${w.node}'`);
+    return this.nodeCost(prepareWorkloads([w]), 0, p.weightBits, p.actBits);
+  }
+
+  /** {@inheritDoc HardwareTarget.networkCost} */
+  networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
+    checkPolicyBits(policy, this.supportedBits, this.name);
+    const net = prepareNetwork(g);
+    const layers: LayerCost[] = [];
+    const defAct = policy.default.actBits;
+    for (let i = 0; i < net.n; i++) {
+      const w = net.workloads[i] as Workload;
+      const f = net.fusedInto[i] as number;
+      if (this.fuse && f >= 0) {
+        layers.push(zeroCost(w.node, w.op, (net.workloads[f] as Workload).node));
+        continue;
+      }
+      if ((net.layerOf[i] as number) < 0) {
+        layers.push(this.nodeCost(net, i, 32, defAct));
+        continue;
+      }
+      const lp: LayerPrecision = policy.layers[w.node] ?? policy.default;
+      if (lp.groups && lp.groups.length > 1) {
+        let first = 0;
+        const parts = lp.groups.map((gr) => {
+          const sub = sliceWorkload(w, first, gr.channels);
+          first += gr.channels;
+          return this.nodeCost(prepareWorkloads([sub]), 0, gr.weightBits, gr.actBits);
+        });
+        layers.push(sumCosts(w.node, w.op, parts));
+      } else {
+        const p = lp.groups?.[0] ?? lp;
+        layers.push(this.nodeCost(net, i, p.weightBits, p.actBits));
+      }
+    }
+    let lat = 0;
+    let en = 0;
+    let dram = 0;
+    let on = 0;
+    for (const l of layers) {
+      lat += l.latencyMs;
+      en += l.energyMj;
+      dram += l.dramBytes;
+      on += l.onchipBytes;
+    }
+    return { target: this.name, latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on, layers, networkOverheadMs: 0, combine: 'sum' };
+  }
+
+  /** {@inheritDoc HardwareTarget.evaluate} */
+  evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
+    let c = this.constCache.get(net);
+    if (!c) {
+      c = new Float64Array(33 * 3).fill(Number.NaN);
+      this.constCache.set(net, c);
+    }
+    const k = (defaultActBits > 32 ? 32 : defaultActBits) * 3;
+    const s = this.scratch;
+    if (Number.isNaN(c[k] as number)) {
+      let lat = 0;
+      let en = 0;
+      let dram = 0;
+      for (let i = 0; i < net.n; i++) {
+        if ((net.layerOf[i] as number) >= 0 || net.col.kind[i] === KIND.free || (this.fuse && (net.fusedInto[i] as number) >= 0)) continue;
+        s.fill(0);
+        this.evalNode(net, i, 32, defaultActBits, s);
+        lat += s[OUT.latencyMs] as number;
+        en += s[OUT.energyMj] as number;
+        dram += s[OUT.dramBytes] as number;
+      }
+      c[k] = lat;
+      c[k + 1] = en;
+      c[k + 2] = dram;
+    }
+    let lat = c[k] as number;
+    let en = c[k + 1] as number;
+    let dram = c[k + 2] as number;
+    const ln = net.layerNode;
+    for (let l = 0; l < ln.length; l++) {
+      this.evalNode(net, ln[l] as number, weightBits[l] as number, actBits[l] as number, s);
+      lat += s[OUT.latencyMs] as number;
+      en += s[OUT.energyMj] as number;
+      dram += s[OUT.dramBytes] as number;
+    }
+    out.latencyMs = lat;
+    out.energyMj = this.hasEnergy ? en : Number.NaN;
+    out.dramBytes = dram;
+    return out;
+  }
+}

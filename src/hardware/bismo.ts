@@ -1,0 +1,143 @@
+/**
+ * BISMO-style bit-serial matrix-multiply overlay (Umuroglu et al., FPL 2018; HAQ's cloud target).
+ *
+ * Model: a `dm x dn` array of dot-product units, each AND+popcount over `dk` bits per cycle. A GEMM
+ * (M x K x N per group) takes ceil(M/dm)·ceil(N/dn)·ceil(K/dk) cycles per pair of bit-planes, and there are
+ * w·a bit-plane pairs: cycles scale with w x a. Each group's GEMM pays a dm+dn pipeline fill. Fetch,
+ * execute and result stages overlap (latency = max of compute and DRAM time). Weights (LHS) and
+ * activations (RHS) get half of the on-chip BRAM each for tiling. Energy is a 45 nm ASIC-equivalent.
+ */
+import { AnalyticalTarget, OUT, tiledDramBytes } from './analytical.js';
+import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
+import type { Precision, SupportedBits } from './precision.js';
+import { KIND, type PreparedNetwork } from './prepared.js';
+
+/** Parameters of {@link BismoTarget} (see targets/bismo-cloud.json for sources). */
+export interface BismoParams {
+  readonly dm: number;
+  readonly dn: number;
+  readonly dk: number;
+  readonly clockMHz: number;
+  readonly dramGBps: number;
+  readonly onchipKB: number;
+  readonly vectorOpsPerCycle: number;
+  readonly fuse: boolean;
+  readonly binaryOpPj: number;
+  readonly accumulatePj: number;
+  readonly batch: number;
+}
+
+/** A BISMO-style bit-serial accelerator. */
+export class BismoTarget extends AnalyticalTarget {
+  readonly description: string;
+  readonly supportedBits: SupportedBits = { weight: [1, 2, 3, 4, 5, 6, 7, 8, 16], act: [1, 2, 3, 4, 5, 6, 7, 8, 16] };
+  readonly hasEnergy = true;
+  readonly fuse: boolean;
+  readonly batch: number;
+  private readonly hz: number;
+  private readonly bwBps: number;
+  private readonly sramPjB: number;
+  private readonly dramPjB: number;
+  private readonly addPj: number;
+
+  constructor(
+    readonly name: string,
+    readonly params: BismoParams,
+    description = 'BISMO-style bit-serial overlay',
+  ) {
+    super();
+    this.description = description;
+    this.fuse = params.fuse;
+    this.batch = params.batch;
+    this.hz = params.clockMHz * 1e6;
+    this.bwBps = params.dramGBps * 1e9;
+    const t = tech45();
+    this.sramPjB = t.sram1mPer64pJ / 8;
+    this.dramPjB = t.dramPer32pJ / 4;
+    this.addPj = t.add8pJ;
+  }
+
+  protected override peakMacsPerCycle(p: Precision): number {
+    return (this.params.dm * this.params.dn * this.params.dk) / (p.weightBits * p.actBits);
+  }
+
+  protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
+    const p = this.params;
+    const c = net.col;
+    const B = this.batch;
+    const kind = c.kind[i] as number;
+    const inB = ((c.inElems[i] as number) * B * ab) / 8;
+    const outB = ((c.outElems[i] as number) * B * ab) / 8;
+    if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
+      const ops = (c.elementOps[i] as number) * B;
+      const compS = ops / p.vectorOpsPerCycle / this.hz;
+      const dram = inB + outB;
+      const memS = dram / this.bwBps;
+      out[OUT.computeMs] = compS * 1e3;
+      out[OUT.memoryMs] = memS * 1e3;
+      out[OUT.overheadMs] = 0;
+      out[OUT.latencyMs] = (compS > memS ? compS : memS) * 1e3;
+      out[OUT.dramBytes] = dram;
+      out[OUT.onchipBytes] = dram;
+      out[OUT.energyMj] = (ops * this.addPj + dram * (this.dramPjB + this.sramPjB)) * 1e-9;
+      out[OUT.utilization] = Number.NaN;
+      return;
+    }
+    const G = c.gemmG[i] as number;
+    const M = (c.gemmM[i] as number) * B;
+    const K = c.gemmK[i] as number;
+    const N = c.gemmN[i] as number;
+    const planes = wb * ab;
+    // grouped convs: pack `pk` groups into one block-diagonal GEMM (zeros off the diagonal) when that is faster
+    const mt = Math.ceil(M / p.dm);
+    let cycles = G * (mt * Math.ceil(N / p.dn) * Math.ceil(K / p.dk) * planes + p.dm + p.dn);
+    for (let pk = 2; pk <= G; pk *= 2) {
+      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dn) * Math.ceil((pk * K) / p.dk) * planes + p.dm + p.dn);
+      if (cyc < cycles) cycles = cyc;
+    }
+    const macs = (c.macs[i] as number) * B;
+    const compS = cycles / this.hz;
+    const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
+    const half = (p.onchipKB * 1024) / 2;
+    const dram = tiledDramBytes(wBytes, inB, outB, half, half);
+    const memS = dram / this.bwBps;
+    // on-chip: each LHS tile re-read for every RHS column block and vice versa
+    const onchip = wBytes * Math.ceil(M / p.dm) + ((M * K * G * ab) / 8) * Math.ceil(N / p.dn) + M * N * G * 4;
+    out[OUT.computeMs] = compS * 1e3;
+    out[OUT.memoryMs] = memS * 1e3;
+    out[OUT.overheadMs] = 0;
+    out[OUT.latencyMs] = (compS > memS ? compS : memS) * 1e3;
+    out[OUT.dramBytes] = dram;
+    out[OUT.onchipBytes] = onchip;
+    out[OUT.energyMj] = (macs * planes * p.binaryOpPj + ((macs * planes) / p.dk) * p.accumulatePj + onchip * this.sramPjB + dram * this.dramPjB) * 1e-9;
+    out[OUT.utilization] = (macs * planes) / (cycles * p.dm * p.dn * p.dk);
+  }
+}
+
+/** Read BISMO parameters from a target file with optional overrides. */
+export function bismoFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): BismoTarget {
+  const v = paramValues(file, overrides);
+  const n = (k: string): number => num(v, k, name);
+  return new BismoTarget(
+    name,
+    {
+      dm: n('dm'),
+      dn: n('dn'),
+      dk: n('dk'),
+      clockMHz: n('clockMHz'),
+      dramGBps: n('dramGBps'),
+      onchipKB: n('onchipKB'),
+      vectorOpsPerCycle: n('vectorOpsPerCycle'),
+      fuse: v.fuse === true,
+      binaryOpPj: n('binaryOpPj'),
+      accumulatePj: n('accumulatePj'),
+      batch: n('batch'),
+    },
+    file.description,
+  );
+}
+
+/** The `bismo-cloud` preset. */
+export function bismoCloud(overrides: Readonly<Record<string, unknown>> = {}): BismoTarget {
+  return bismoFromFile(loadTargetFile('bismo-cloud'), overrides);
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GraphBuilder } from '../ir/builder.js';
+import { graphWorkloads, type Workload } from '../ir/workload.js';
+import { bitFusionEdge } from './bitfusion.js';
+
+function layer(build: (b: GraphBuilder) => void, shape: number[]): Workload {
+  const b = new GraphBuilder('t', shape);
+  build(b);
+  return graphWorkloads(b.build()).find((w) => w.op === 'conv2d' || w.op === 'dense') as Workload;
+}
+
+describe('bitfusion-edge', () => {
+  const t = bitFusionEdge();
+  it('W4A4 is ~4x faster than W8A8 on a compute-bound conv', () => {
+    const w = layer((b) => b.output(b.conv(b.input, { out: 256, kernel: 3, bias: false })), [256, 14, 14]);
+    const c8 = t.layerCost(w, { weightBits: 8, actBits: 8 });
+    const c4 = t.layerCost(w, { weightBits: 4, actBits: 4 });
+    assert.equal(c8.bound, 'compute');
+    const r = c8.latencyMs / c4.latencyMs;
+    assert.ok(r > 3.6 && r <= 4.0, `speedup ${r}`);
+    // 2-bit: 16 products per Fusion Unit -> another ~4x
+    const c2 = t.layerCost(w, { weightBits: 2, actBits: 2 });
+    assert.ok(c4.latencyMs / c2.latencyMs > 2.5, `w2a2 speedup ${c4.latencyMs / c2.latencyMs}`);
+    assert.ok(c4.energyMj < c8.energyMj);
+  });
+  it('a memory-bound layer gains less from W4A4', () => {
+    const w = layer((b) => b.output(b.dense(b.input, 4096, { name: 'fc' })), [4096]);
+    const c8 = t.layerCost(w, { weightBits: 8, actBits: 8 });
+    const c4 = t.layerCost(w, { weightBits: 4, actBits: 4 });
+    assert.equal(c8.bound, 'memory');
+    const r = c8.latencyMs / c4.latencyMs;
+    assert.ok(r > 1.2 && r < 2.5, `memory-bound speedup ${r} should be well under 4x`);
+  });
+  it('products per Fusion Unit follow the brick arithmetic', () => {
+    assert.equal(t.productsPerUnit(8, 8), 1);
+    assert.equal(t.productsPerUnit(4, 4), 4);
+    assert.equal(t.productsPerUnit(2, 2), 16);
+    assert.equal(t.productsPerUnit(2, 8), 4);
+    assert.equal(t.productsPerUnit(16, 16), 0.25);
+  });
+  it('area of the needed compute array shrinks with bits at equal MAC area per product', () => {
+    const a8 = t.computeAreaMm2({ weightBits: 8, actBits: 8 });
+    const a4 = t.computeAreaMm2({ weightBits: 4, actBits: 4 });
+    assert.ok(a8 > 0 && a4 > 0);
+    // 4x the units of 1/4 the multiplier area: same multipliers, 4x accumulators
+    assert.ok(a4 > a8, `${a4} vs ${a8}`);
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * The hardware-aware complexity report (after the hardware-aware complexity metric, seeds S5): per layer
+ * and in total, MACs, bit operations, weight and activation bytes at the policy's bits, memory traffic,
+ * latency, energy, the bound, and for accelerator targets the area of the compute array needed.
+ */
+import type { Graph } from '../ir/types.js';
+import { activationBytes, graphWorkloads, weightBytes, type Workload } from '../ir/workload.js';
+import { formatNumber, formatTable } from '../report/table.js';
+import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
+import { sliceWorkload } from './prepared.js';
+import type { Bound, HardwareTarget } from './types.js';
+
+/** One row of a complexity report. */
+export interface ComplexityRow {
+  readonly layer: string;
+  readonly op: string;
+  /** `w8a8`, `mixed` for channel groups, `a8` for nodes without weights. */
+  readonly bits: string;
+  readonly macs: number;
+  /** MACs x weight bits x activation bits (BOPs). */
+  readonly bitOps: number;
+  readonly weightBytes: number;
+  readonly activationBytes: number;
+  readonly dramBytes: number;
+  readonly onchipBytes: number;
+  readonly latencyMs: number;
+  readonly energyMj: number;
+  readonly bound: Bound | 'fused' | '-';
+  readonly utilization: number;
+  /** Compute-array area (mm²) needed at this layer's precision (NaN for non-accelerator targets and non-MAC layers). */
+  readonly areaMm2: number;
+}
+
+/** Totals of a report. */
+export interface ComplexityTotals {
+  readonly macs: number;
+  readonly bitOps: number;
+  readonly weightBytes: number;
+  readonly activationBytes: number;
+  readonly dramBytes: number;
+  readonly onchipBytes: number;
+  readonly latencyMs: number;
+  readonly energyMj: number;
+  /** Largest per-layer area: the array must serve every layer's precision. */
+  readonly areaMm2: number;
+  readonly networkOverheadMs: number;
+}
+
+/** A complexity report. */
+export interface ComplexityReport {
+  readonly model: string;
+  readonly target: string;
+  readonly policy: string;
+  readonly rows: readonly ComplexityRow[];
+  readonly total: ComplexityTotals;
+}
+
+function parts(w: Workload, lp: LayerPrecision): Array<{ w: Workload; p: Precision }> {
+  if (!lp.groups || lp.groups.length <= 1) return [{ w, p: lp.groups?.[0] ?? lp }];
+  let first = 0;
+  return lp.groups.map((g) => {
+    const s = sliceWorkload(w, first, g.channels);
+    first += g.channels;
+    return { w: s, p: g };
+  });
+}
+
+/** Build the complexity report of `graph` on `target` under `policy`. */
+export function complexityReport(graph: Graph, target: HardwareTarget, policy: PrecisionPolicy): ComplexityReport {
+  const cost = target.networkCost(graph, policy);
+  const wls = graphWorkloads(graph);
+  const rows: ComplexityRow[] = wls.map((w, i) => {
+    const c = cost.layers[i];
+    const mac = w.op === 'conv2d' || w.op === 'dense';
+    const lp: LayerPrecision = mac ? (policy.layers[w.node] ?? policy.default) : { weightBits: 0, actBits: policy.default.actBits };
+    let bitOps = 0;
+    let wB = 0;
+    let aB: number;
+    let area = Number.NaN;
+    for (const { w: pw, p } of parts(w, lp)) {
+      bitOps += pw.macs * p.weightBits * p.actBits;
+      if (mac) wB += weightBytes(pw, p.weightBits);
+      if (mac && target.computeAreaMm2) {
+        const a = target.computeAreaMm2(p);
+        area = Number.isNaN(area) ? a : Math.max(area, a);
+      }
+    }
+    aB = activationBytes(w, lp.actBits);
+    return {
+      layer: w.node,
+      op: w.op,
+      bits: mac ? (lp.groups && lp.groups.length > 1 ? 'mixed' : precisionLabel(lp.groups?.[0] ?? lp)) : `a${lp.actBits}`,
+      macs: w.macs,
+      bitOps,
+      weightBytes: wB,
+      activationBytes: aB,
+      dramBytes: c?.dramBytes ?? 0,
+      onchipBytes: c?.onchipBytes ?? 0,
+      latencyMs: c?.latencyMs ?? 0,
+      energyMj: c?.energyMj ?? Number.NaN,
+      bound: c?.fusedInto !== undefined ? 'fused' : w.op === 'input' || w.op === 'flatten' || w.op === 'reshape' || w.op === 'identity' ? '-' : (c?.bound ?? '-'),
+      utilization: c?.utilization ?? Number.NaN,
+      areaMm2: area,
+    };
+  });
+  let area = Number.NaN;
+  for (const r of rows) if (!Number.isNaN(r.areaMm2)) area = Number.isNaN(area) ? r.areaMm2 : Math.max(area, r.areaMm2);
+  const sum = (k: 'macs' | 'bitOps' | 'weightBytes' | 'activationBytes'): number => rows.reduce((s, r) => s + r[k], 0);
+  return {
+    model: graph.name,
+    target: target.name,
+    policy: policy.name ?? 'custom',
+    rows,
+    total: {
+      macs: sum('macs'),
+      bitOps: sum('bitOps'),
+      weightBytes: sum('weightBytes'),
+      activationBytes: sum('activationBytes'),
+      dramBytes: cost.dramBytes,
+      onchipBytes: cost.onchipBytes,
+      latencyMs: cost.latencyMs,
+      energyMj: cost.energyMj,
+      areaMm2: area,
+      networkOverheadMs: cost.networkOverheadMs,
+    },
+  };
+}
+
+/** Options of {@link formatReport}. */
+export interface FormatReportOptions {
+  /** Show per-layer rows (default true). */
+  readonly layers?: boolean;
+  /** Hide fused and zero-cost plumbing rows (default true). */
+  readonly hideFree?: boolean;
+}
+
+const kib = (b: number): number => b / 1024;
+
+/** The report as a text table plus a totals line (energy shown in µJ per layer). */
+export function formatReport(r: ComplexityReport, opts: FormatReportOptions = {}): string {
+  const shown = r.rows.filter((x) => opts.hideFree === false || (x.bound !== 'fused' && x.bound !== '-'));
+  const hasArea = r.rows.some((x) => !Number.isNaN(x.areaMm2));
+  const table = formatTable(shown, [
+    { key: 'layer', header: 'layer' },
+    { key: 'op', header: 'op' },
+    { key: 'bits', header: 'bits' },
+    { header: 'MMACs', value: (x) => x.macs / 1e6 },
+    { header: 'GBOPs', value: (x) => x.bitOps / 1e9 },
+    { header: 'W KiB', value: (x) => kib(x.weightBytes) },
+    { header: 'A KiB', value: (x) => kib(x.activationBytes) },
+    { header: 'DRAM KiB', value: (x) => kib(x.dramBytes) },
+    { header: 'chip KiB', value: (x) => kib(x.onchipBytes) },
+    { header: 'ms', value: (x) => x.latencyMs },
+    { header: 'uJ', value: (x) => x.energyMj * 1e3 },
+    { header: 'util', value: (x) => x.utilization },
+    { key: 'bound', header: 'bound' },
+    ...(hasArea ? [{ header: 'mm2', value: (x: ComplexityRow) => x.areaMm2 }] : []),
+  ]);
+  const t = r.total;
+  const lines = [
+    `${r.model} on ${r.target}, policy ${r.policy}`,
+    `total: ${formatNumber(t.macs / 1e6)} MMACs, ${formatNumber(t.bitOps / 1e9)} GBOPs, weights ${formatNumber(kib(t.weightBytes))} KiB, activations ${formatNumber(kib(t.activationBytes))} KiB, DRAM ${formatNumber(kib(t.dramBytes))} KiB, latency ${formatNumber(t.latencyMs)} ms, energy ${formatNumber(t.energyMj)} mJ${Number.isNaN(t.areaMm2) ? '' : `, compute-array area ${formatNumber(t.areaMm2)} mm2`}${t.networkOverheadMs ? ` (incl. ${formatNumber(t.networkOverheadMs)} ms network overhead)` : ''}`,
+  ];
+  return opts.layers === false ? lines.join('\n') : [lines[0], table, lines[1]].join('\n');
+}
+
+/** One row of a comparison (b relative to a). */
+export interface ComparisonRow {
+  readonly layer: string;
+  readonly bitsA: string;
+  readonly bitsB: string;
+  readonly latencyA: number;
+  readonly latencyB: number;
+  readonly energyA: number;
+  readonly energyB: number;
+  readonly boundA: string;
+  readonly boundB: string;
+  /** latencyA / latencyB (> 1: b is faster). */
+  readonly speedup: number;
+}
+
+/** Two reports side by side (two targets, or two policies on one target). */
+export interface Comparison {
+  readonly a: ComplexityReport;
+  readonly b: ComplexityReport;
+  readonly rows: readonly ComparisonRow[];
+  readonly speedup: number;
+  /** energyA / energyB. */
+  readonly energySaving: number;
+}
+
+/** Compare two reports of the same graph layer by layer. */
+export function compareReports(a: ComplexityReport, b: ComplexityReport): Comparison {
+  const byName = new Map(b.rows.map((r) => [r.layer, r]));
+  const rows: ComparisonRow[] = [];
+  for (const ra of a.rows) {
+    const rb = byName.get(ra.layer);
+    if (!rb) continue;
+    rows.push({
+      layer: ra.layer,
+      bitsA: ra.bits,
+      bitsB: rb.bits,
+      latencyA: ra.latencyMs,
+      latencyB: rb.latencyMs,
+      energyA: ra.energyMj,
+      energyB: rb.energyMj,
+      boundA: ra.bound,
+      boundB: rb.bound,
+      speedup: rb.latencyMs > 0 ? ra.latencyMs / rb.latencyMs : Number.NaN,
+    });
+  }
+  return { a, b, rows, speedup: a.total.latencyMs / b.total.latencyMs, energySaving: a.total.energyMj / b.total.energyMj };
+}
+
+/** A comparison as a text table. */
+export function formatComparison(c: Comparison): string {
+  const la = `${c.a.target}/${c.a.policy}`;
+  const lb = `${c.b.target}/${c.b.policy}`;
+  const shown = c.rows.filter((r) => r.latencyA > 0 || r.latencyB > 0);
+  const table = formatTable(shown, [
+    { key: 'layer', header: 'layer' },
+    { key: 'bitsA', header: 'bits A' },
+    { key: 'bitsB', header: 'bits B' },
+    { header: 'ms A', value: (r) => r.latencyA },
+    { header: 'ms B', value: (r) => r.latencyB },
+    { header: 'A/B', value: (r) => r.speedup },
+    { header: 'uJ A', value: (r) => r.energyA * 1e3 },
+    { header: 'uJ B', value: (r) => r.energyB * 1e3 },
+    { key: 'boundA', header: 'bound A' },
+    { key: 'boundB', header: 'bound B' },
+  ]);
+  return [
+    `A = ${la}, B = ${lb} (${c.a.model})`,
+    table,
+    `total: A ${formatNumber(c.a.total.latencyMs)} ms / ${formatNumber(c.a.total.energyMj)} mJ, B ${formatNumber(c.b.total.latencyMs)} ms / ${formatNumber(c.b.total.energyMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`,
+  ].join('\n');
+}

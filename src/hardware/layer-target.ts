@@ -1,0 +1,150 @@
+/**
+ * Base class of targets that know a cost per layer instance (lookup tables, learned predictors, host
+ * measurements) rather than a hardware model: network cost = Σ node costs (+ a network-level overhead
+ * the subclass may add), with conv+bn+act fusion when the target says so, channel groups costed as
+ * slices, and a cached `evaluate` that does not allocate once every (layer, bits) pair has been seen.
+ */
+import { ConfigError } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import { activationBytes, weightBytes, type Workload } from '../ir/workload.js';
+import { sumCosts } from './analytical.js';
+import { isFreeOp } from './layer-key.js';
+import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
+import { type PreparedNetwork, prepareNetwork, sliceWorkload } from './prepared.js';
+import type { CostSummary, HardwareTarget, LayerCost, NetworkCost, TargetKind } from './types.js';
+
+/** A latency (and optionally energy) for one layer instance. */
+export interface LayerValue {
+  readonly latencyMs: number;
+  readonly energyMj?: number;
+}
+
+/** Build a {@link LayerCost} from a looked-up/predicted value (bound is nominal: compute for conv/dense, memory otherwise). */
+export function valueCost(w: Workload, p: Precision, v: LayerValue): LayerCost {
+  const mac = w.op === 'conv2d' || w.op === 'dense';
+  const bytes = (mac ? weightBytes(w, p.weightBits) : 0) + activationBytes(w, p.actBits);
+  return {
+    node: w.node,
+    op: w.op,
+    latencyMs: v.latencyMs,
+    energyMj: v.energyMj ?? Number.NaN,
+    dramBytes: bytes,
+    onchipBytes: 0,
+    bound: mac ? 'compute' : 'memory',
+    computeMs: mac ? v.latencyMs : 0,
+    memoryMs: mac ? 0 : v.latencyMs,
+    overheadMs: 0,
+    utilization: Number.NaN,
+  };
+}
+
+/** Common machinery of per-layer-value targets; subclasses implement {@link LayerValueTarget.layerValue}. */
+export abstract class LayerValueTarget implements HardwareTarget {
+  abstract readonly name: string;
+  abstract readonly description: string;
+  abstract readonly kind: TargetKind;
+  abstract readonly supportedBits: SupportedBits;
+  abstract readonly hasEnergy: boolean;
+  /** Whether bn/activation after conv/dense are fused into it (their cost counted there). */
+  abstract readonly fuse: boolean;
+  private readonly evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array> }>();
+
+  /** Latency/energy of one node at a precision (throw ConfigError when unknown). */
+  protected abstract layerValue(w: Workload, p: Precision): LayerValue;
+
+  /** Network-level latency added once per inference (default 0). */
+  protected networkOverheadMs(): number {
+    return 0;
+  }
+
+  /** {@inheritDoc HardwareTarget.layerCost} */
+  layerCost(w: Workload, p: Precision): LayerCost {
+    if (isFreeOp(w.op)) return valueCost(w, p, { latencyMs: 0, energyMj: 0 });
+    return valueCost(w, p, this.layerValue(w, p));
+  }
+
+  /** {@inheritDoc HardwareTarget.networkCost} */
+  networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
+    checkPolicyBits(policy, this.supportedBits, this.name);
+    const net = prepareNetwork(g);
+    const layers: LayerCost[] = [];
+    const def = policy.default;
+    for (let i = 0; i < net.n; i++) {
+      const w = net.workloads[i] as Workload;
+      const f = net.fusedInto[i] as number;
+      if (this.fuse && f >= 0) {
+        layers.push({ ...valueCost(w, def, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: (net.workloads[f] as Workload).node });
+        continue;
+      }
+      if ((net.layerOf[i] as number) < 0) {
+        layers.push(this.layerCost(w, { weightBits: 32, actBits: def.actBits }));
+        continue;
+      }
+      const lp: LayerPrecision = policy.layers[w.node] ?? def;
+      if (lp.groups && lp.groups.length > 1) {
+        let first = 0;
+        const parts = lp.groups.map((gr) => {
+          const sub = sliceWorkload(w, first, gr.channels);
+          first += gr.channels;
+          return this.layerCost(sub, gr);
+        });
+        layers.push(sumCosts(w.node, w.op, parts));
+      } else layers.push(this.layerCost(w, lp.groups?.[0] ?? lp));
+    }
+    const ovh = this.networkOverheadMs();
+    let lat = ovh;
+    let en = 0;
+    let dram = 0;
+    for (const l of layers) {
+      lat += l.latencyMs;
+      en += l.energyMj;
+      dram += l.dramBytes;
+    }
+    return { target: this.name, latencyMs: lat, energyMj: this.hasEnergy ? en : Number.NaN, dramBytes: dram, onchipBytes: 0, layers, networkOverheadMs: ovh, combine: this.fuse ? 'fused' : 'sum' };
+  }
+
+  /** {@inheritDoc HardwareTarget.evaluate} (values cached per layer and bits: no allocation once warm). */
+  evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
+    let c = this.evalCache.get(net);
+    const L = net.layerNode.length;
+    if (!c) {
+      c = { lat: new Float64Array(L * 33 * 33).fill(Number.NaN), en: new Float64Array(L * 33 * 33), rest: new Map() };
+      this.evalCache.set(net, c);
+    }
+    let rest = c.rest.get(defaultActBits);
+    if (!rest) {
+      let lat = 0;
+      let en = 0;
+      for (let i = 0; i < net.n; i++) {
+        const w = net.workloads[i] as Workload;
+        if ((net.layerOf[i] as number) >= 0 || isFreeOp(w.op) || (this.fuse && (net.fusedInto[i] as number) >= 0)) continue;
+        const v = this.layerValue(w, { weightBits: 32, actBits: defaultActBits });
+        lat += v.latencyMs;
+        en += v.energyMj ?? Number.NaN;
+      }
+      rest = Float64Array.of(lat, en);
+      c.rest.set(defaultActBits, rest);
+    }
+    let lat = (rest[0] as number) + this.networkOverheadMs();
+    let en = rest[1] as number;
+    for (let l = 0; l < L; l++) {
+      const wb = weightBits[l] as number;
+      const ab = actBits[l] as number;
+      if (!(wb >= 1 && wb <= 32 && ab >= 1 && ab <= 32)) throw new ConfigError(`evaluate: layer ${l} bits w${wb}a${ab} out of range 1..32`);
+      const k = (l * 33 + wb) * 33 + ab;
+      let v = c.lat[k] as number;
+      if (Number.isNaN(v)) {
+        const r = this.layerValue(net.workloads[net.layerNode[l] as number] as Workload, { weightBits: wb, actBits: ab });
+        v = r.latencyMs;
+        c.lat[k] = v;
+        c.en[k] = r.energyMj ?? Number.NaN;
+      }
+      lat += v;
+      en += c.en[k] as number;
+    }
+    out.latencyMs = lat;
+    out.energyMj = this.hasEnergy ? en : Number.NaN;
+    out.dramBytes = Number.NaN;
+    return out;
+  }
+}

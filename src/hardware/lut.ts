@@ -1,0 +1,277 @@
+/**
+ * Lookup-table targets (`lut:<file>`): pre-collected per-layer costs, as in the VPU NAS approach.
+ *
+ * JSON form:
+ * ```json
+ * { "format": "hwnas-lut", "version": 1, "device": "host-cpu (onnxruntime-node 1.30, 1 thread)",
+ *   "fused": true,
+ *   "entries": [ { "key": "conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=32|a=32",
+ *                  "latencyMs": 0.041, "energyMj": 0.002, "spreadMs": 0.003, "repeats": 50 } ],
+ *   "networkOverheadMs": 0.02 }
+ * ```
+ * `key` follows the grammar in layer-key.ts (op, shapes, kernel, stride, groups, bits); `energyMj`,
+ * `spreadMs` (inter-quartile range), `repeats` are optional; `fused: true` says conv entries were measured
+ * with their batchnorm/activation fused (those nodes then cost 0); `networkOverheadMs` is added once per
+ * inference. CSV form: a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
+ * `op,in,out,kernel,stride,groups,weight_bits,act_bits,latency_ms[,energy_mj]` with shapes as `32x16x16`
+ * and `-` for fields an op does not have.
+ *
+ * A missing key is a ConfigError naming it, unless a fallback target was given (e.g. a predictor), which
+ * then costs the layer. The per-architecture form for tabular NAS benchmarks is {@link ArchTable}.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import type { Workload } from '../ir/workload.js';
+import { LayerValueTarget, type LayerValue } from './layer-target.js';
+import { layerKey, parseLayerKey, workloadKey } from './layer-key.js';
+import { ANY_BITS, type Precision, type SupportedBits } from './precision.js';
+import type { HardwareTarget } from './types.js';
+
+/** One entry of a lookup table. */
+export interface LutEntry extends LayerValue {
+  readonly key: string;
+  readonly spreadMs?: number;
+  readonly repeats?: number;
+}
+
+/** A lookup table file's content. */
+export interface LutFile {
+  readonly format: 'hwnas-lut';
+  readonly version: 1;
+  readonly device?: string;
+  readonly fused?: boolean;
+  readonly networkOverheadMs?: number;
+  readonly entries: readonly LutEntry[];
+}
+
+/** Split one CSV line (double quotes, "" escapes). */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (q) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') q = false;
+      else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim());
+}
+
+function csvToLut(text: string, path: string): LutFile {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const header = splitCsvLine(lines[0] ?? '').map((h) => h.toLowerCase());
+  const col = (n: string): number => header.indexOf(n);
+  const lat = col('latency_ms');
+  if (lat < 0) throw new ConfigError(`lookup table ${path}: CSV header must have a latency_ms column, got '${lines[0] ?? ''}'`);
+  const en = col('energy_mj');
+  const entries: LutEntry[] = lines.slice(1).map((l, r) => {
+    const c = splitCsvLine(l);
+    let key: string;
+    if (col('key') >= 0) key = c[col('key')] as string;
+    else {
+      const need = ['op', 'in', 'out', 'kernel', 'stride', 'groups', 'weight_bits', 'act_bits'];
+      for (const n of need) if (col(n) < 0) throw new ConfigError(`lookup table ${path}: CSV header lacks '${n}' (expected key,latency_ms or ${need.join(',')},latency_ms)`);
+      const g = (n: string): string => c[col(n)] ?? '';
+      const conv = g('kernel') !== '-' && g('kernel') !== '';
+      key = conv
+        ? layerKey({ ...parseLayerKey(`${g('op')}|in=${g('in')}|out=${g('out')}|k=${g('kernel')}|s=${g('stride')}|g=${g('groups')}|w=${g('weight_bits')}|a=${g('act_bits')}`) })
+        : `${g('op')}|in=${g('in')}|out=${g('out')}|k=-|s=-|g=-|w=-|a=${g('act_bits')}|ops=${col('ops') >= 0 ? g('ops') : '0'}`;
+    }
+    const v = Number(c[lat]);
+    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`lookup table ${path}: row ${r + 2}: latency_ms '${c[lat] ?? ''}' is not a non-negative number`);
+    const e = en >= 0 ? Number(c[en]) : Number.NaN;
+    return Number.isFinite(e) ? { key, latencyMs: v, energyMj: e } : { key, latencyMs: v };
+  });
+  return { format: 'hwnas-lut', version: 1, entries };
+}
+
+/** Parse a lookup table from JSON or CSV text (`path` decides by extension and appears in errors). */
+export function parseLut(text: string, path: string): LutFile {
+  if (path.toLowerCase().endsWith('.csv')) return csvToLut(text, path);
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`lookup table ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const o = j as Partial<LutFile>;
+  if (typeof o !== 'object' || o === null || o.format !== 'hwnas-lut' || !Array.isArray(o.entries)) {
+    throw new ConfigError(`lookup table ${path}: expected {"format": "hwnas-lut", "version": 1, "entries": [{key, latencyMs}]}`);
+  }
+  o.entries.forEach((e, i) => {
+    if (typeof e.key !== 'string' || typeof e.latencyMs !== 'number' || !(e.latencyMs >= 0)) {
+      throw new ConfigError(`lookup table ${path}: entry ${i} must have a string key and a non-negative latencyMs, got ${JSON.stringify(e)}`);
+    }
+  });
+  return o as LutFile;
+}
+
+/** Read a lookup table file (.json or .csv). */
+export function loadLut(path: string): LutFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`lookup table file '${path}' cannot be read`);
+  }
+  return parseLut(text, path);
+}
+
+/** Options of {@link LutTarget}. */
+export interface LutTargetOptions {
+  /** Target that costs layers missing from the table (e.g. a `predictor:` target); without it a miss is an error. */
+  readonly fallback?: HardwareTarget;
+  readonly name?: string;
+}
+
+/** A target backed by a lookup table. */
+export class LutTarget extends LayerValueTarget {
+  readonly name: string;
+  readonly description: string;
+  readonly kind = 'table' as const;
+  readonly supportedBits: SupportedBits;
+  readonly hasEnergy: boolean;
+  readonly fuse: boolean;
+  private readonly map = new Map<string, LutEntry>();
+  /** Keys that were missing and served by the fallback. */
+  readonly misses = new Set<string>();
+
+  constructor(
+    readonly table: LutFile,
+    readonly options: LutTargetOptions = {},
+  ) {
+    super();
+    for (const e of table.entries) this.map.set(e.key, e);
+    this.name = options.name ?? 'lut';
+    this.description = `lookup table${table.device ? ` (${table.device})` : ''}, ${table.entries.length} entries${options.fallback ? `, fallback ${options.fallback.name}` : ''}`;
+    this.hasEnergy = table.entries.length > 0 && table.entries.every((e) => typeof e.energyMj === 'number') && (!options.fallback || options.fallback.hasEnergy);
+    this.fuse = table.fused === true;
+    const wb = new Set<number>();
+    const ab = new Set<number>();
+    for (const e of table.entries) {
+      const m = /\|w=(\d+)\|a=(\d+)/.exec(e.key);
+      if (m) {
+        wb.add(Number(m[1]));
+        ab.add(Number(m[2]));
+      }
+    }
+    this.supportedBits = options.fallback ? options.fallback.supportedBits : { weight: ANY_BITS.filter((b) => wb.has(b) || wb.size === 0), act: ANY_BITS.filter((b) => ab.has(b) || ab.size === 0) };
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.map.size;
+  }
+
+  protected override networkOverheadMs(): number {
+    return this.table.networkOverheadMs ?? 0;
+  }
+
+  protected layerValue(w: Workload, p: Precision): LayerValue {
+    const key = workloadKey(w, p);
+    const e = this.map.get(key);
+    if (e) return e;
+    if (this.options.fallback) {
+      this.misses.add(key);
+      const c = this.options.fallback.layerCost(w, p);
+      return { latencyMs: c.latencyMs, energyMj: c.energyMj };
+    }
+    throw new ConfigError(`lookup table '${this.name}' has no entry for layer '${w.node}': missing key '${key}' (measure it, or give a fallback predictor)`);
+  }
+}
+
+/** Metrics of one architecture in a tabular benchmark. */
+export type ArchMetrics = Readonly<Record<string, number>>;
+
+/**
+ * The per-architecture table form (tabular NAS benchmarks): architecture string -> metrics.
+ * JSON `{ "format": "hwnas-arch-table", "entries": { "<arch>": { "latencyMs": 1.2, "accuracy": 0.93 } } }`
+ * or CSV with a header `arch,<metric>,<metric>...`.
+ */
+export class ArchTable {
+  private readonly map: Map<string, ArchMetrics>;
+
+  constructor(
+    entries: Readonly<Record<string, ArchMetrics>>,
+    readonly source = 'arch table',
+  ) {
+    this.map = new Map(Object.entries(entries));
+  }
+
+  /** Metrics of `arch`; ConfigError naming it when absent. */
+  get(arch: string): ArchMetrics {
+    const m = this.map.get(arch);
+    if (!m) throw new ConfigError(`${this.source}: no entry for architecture '${arch}' (${this.map.size} architectures in the table)`);
+    return m;
+  }
+
+  /** One metric of `arch`; ConfigError naming the metric when absent. */
+  metric(arch: string, name: string): number {
+    const v = this.get(arch)[name];
+    if (v === undefined) throw new ConfigError(`${this.source}: architecture '${arch}' has no metric '${name}' (has ${Object.keys(this.get(arch)).join(', ')})`);
+    return v;
+  }
+
+  /** Whether `arch` is in the table. */
+  has(arch: string): boolean {
+    return this.map.has(arch);
+  }
+
+  /** All architecture strings. */
+  archs(): string[] {
+    return [...this.map.keys()];
+  }
+}
+
+/** Parse an architecture table from JSON or CSV text. */
+export function parseArchTable(text: string, path: string): ArchTable {
+  if (path.toLowerCase().endsWith('.csv')) {
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    const header = splitCsvLine(lines[0] ?? '');
+    if (header[0]?.toLowerCase() !== 'arch') throw new ConfigError(`arch table ${path}: CSV header must start with 'arch', got '${lines[0] ?? ''}'`);
+    const entries: Record<string, Record<string, number>> = {};
+    lines.slice(1).forEach((l, r) => {
+      const c = splitCsvLine(l);
+      const m: Record<string, number> = {};
+      header.slice(1).forEach((h, j) => {
+        const v = Number(c[j + 1]);
+        if (!Number.isFinite(v)) throw new ConfigError(`arch table ${path}: row ${r + 2} column '${h}': '${c[j + 1] ?? ''}' is not a number`);
+        m[h] = v;
+      });
+      entries[c[0] as string] = m;
+    });
+    return new ArchTable(entries, `arch table ${path}`);
+  }
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`arch table ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const o = j as { format?: unknown; entries?: unknown };
+  if (o?.format !== 'hwnas-arch-table' || typeof o.entries !== 'object' || o.entries === null) {
+    throw new ConfigError(`arch table ${path}: expected {"format": "hwnas-arch-table", "entries": {"<arch>": {metric: number}}}`);
+  }
+  return new ArchTable(o.entries as Record<string, ArchMetrics>, `arch table ${path}`);
+}
+
+/** Read an architecture table file (.json or .csv). */
+export function loadArchTable(path: string): ArchTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`arch table file '${path}' cannot be read`);
+  }
+  return parseArchTable(text, path);
+}

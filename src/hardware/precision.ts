@@ -1,0 +1,210 @@
+/**
+ * Numeric precision of layers: the {@link Precision} of one layer, and the JSON-serialisable
+ * {@link PrecisionPolicy} that gives every conv/dense layer of a graph its weight and activation
+ * bits (optionally per group of output channels).
+ *
+ * Policy JSON (what `--policy policy.json` reads):
+ * ```json
+ * { "name": "mixed", "default": { "weightBits": 8, "actBits": 8 },
+ *   "layers": { "conv1": { "weightBits": 4, "actBits": 8 },
+ *               "fc":    { "weightBits": 8, "actBits": 8,
+ *                          "groups": [ { "channels": 6, "weightBits": 4, "actBits": 8 },
+ *                                      { "channels": 4, "weightBits": 8, "actBits": 8 } ] } } }
+ * ```
+ * Layers not named take `default`; nodes that are not conv/dense (batchnorm, activations, pooling, ...)
+ * move their activations at `default.actBits`. Channel groups split a layer's output channels in
+ * order; their `channels` must add up to the layer's output channels.
+ */
+import { ConfigError } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import { quantizableLayers } from '../ir/workload.js';
+
+/** Weight and activation bit-widths of one layer (32 = float32, 16 = float16/bfloat16 on targets that have it). */
+export interface Precision {
+  readonly weightBits: number;
+  readonly actBits: number;
+}
+
+/** A run of consecutive output channels of a layer that share one precision. */
+export interface ChannelGroup extends Precision {
+  readonly channels: number;
+}
+
+/** The precision of one layer, optionally split into channel groups (the groups override the layer's own bits). */
+export interface LayerPrecision extends Precision {
+  readonly groups?: readonly ChannelGroup[];
+}
+
+/** Bits for every conv/dense layer of a network: named layers, plus a default for the rest. JSON serialisable. */
+export interface PrecisionPolicy {
+  readonly name?: string;
+  readonly default: Precision;
+  readonly layers: Readonly<Record<string, LayerPrecision>>;
+}
+
+/** The bit-widths a target can run, for weights and activations separately. */
+export interface SupportedBits {
+  readonly weight: readonly number[];
+  readonly act: readonly number[];
+}
+
+/** Bit-widths accepted anywhere in a policy (before any target narrows them). */
+export const ANY_BITS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 16, 32];
+
+/** Names of the built-in presets; any `w<W>a<A>` spelling is also a preset. */
+export const POLICY_PRESETS: readonly string[] = ['fp32', 'fp16', 'w8a8', 'w6a6', 'w4a8', 'w4a4', 'w2a2', 'w2a8', 'w1a1'];
+
+/** A uniform policy: every layer at `weightBits`/`actBits`. */
+export function uniformPolicy(weightBits: number, actBits: number, name = `w${weightBits}a${actBits}`): PrecisionPolicy {
+  return { name, default: { weightBits, actBits }, layers: {} };
+}
+
+/**
+ * A preset policy by name: `fp32`, `fp16`, or `w<W>a<A>` (e.g. `w8a8`, `w4a4`, `w2a8`).
+ * @example policyPreset('w4a4') // every layer at 4-bit weights and activations
+ */
+export function policyPreset(name: string): PrecisionPolicy {
+  if (name === 'fp32') return uniformPolicy(32, 32, 'fp32');
+  if (name === 'fp16') return uniformPolicy(16, 16, 'fp16');
+  const m = /^w(\d+)a(\d+)$/.exec(name);
+  if (m) {
+    const wb = Number(m[1]);
+    const ab = Number(m[2]);
+    if (ANY_BITS.includes(wb) && ANY_BITS.includes(ab)) return uniformPolicy(wb, ab, name);
+  }
+  throw new ConfigError(`unknown precision preset '${name}': expected fp32, fp16 or w<W>a<A> with bits in {${ANY_BITS.join(', ')}} (e.g. ${POLICY_PRESETS.join(', ')})`);
+}
+
+/** Options of {@link parsePolicy}. */
+export interface ParsePolicyOptions {
+  /** When given, layer names must be conv/dense nodes of this graph and channel groups must cover each layer. */
+  readonly graph?: Graph;
+  /** When given, every bit-width must be one of these (the target's); the error names the target. */
+  readonly supported?: SupportedBits;
+  /** Name used in errors about `supported` (e.g. the target name). */
+  readonly targetName?: string;
+  /** Where the policy came from, for error messages (e.g. a file name). */
+  readonly source?: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validate and normalise a policy from JSON (an object, or a preset name string).
+ * Throws {@link ConfigError} naming the bad field: unknown layer names, non-integer or unsupported
+ * bit-widths, channel groups that do not add up to the layer's output channels.
+ */
+export function parsePolicy(json: unknown, opts: ParsePolicyOptions = {}): PrecisionPolicy {
+  const src = opts.source ? `policy ${opts.source}` : 'policy';
+  let policy: PrecisionPolicy;
+  if (typeof json === 'string') policy = policyPreset(json);
+  else {
+    if (!isRecord(json)) throw new ConfigError(`${src}: expected an object with 'default' and 'layers' or a preset name, got ${JSON.stringify(json)}`);
+    for (const k of Object.keys(json)) {
+      if (!['name', 'default', 'layers'].includes(k)) throw new ConfigError(`${src}: unknown field '${k}' (expected name, default, layers)`);
+    }
+    const def = json.default === undefined ? { weightBits: 8, actBits: 8 } : readPrecision(json.default, `${src}: default`);
+    const layersIn = json.layers ?? {};
+    if (!isRecord(layersIn)) throw new ConfigError(`${src}: 'layers' must be an object of layer name -> {weightBits, actBits}, got ${JSON.stringify(layersIn)}`);
+    const layers: Record<string, LayerPrecision> = {};
+    for (const [name, v] of Object.entries(layersIn)) {
+      const where = `${src}: layer '${name}'`;
+      const p = readPrecision(v, where);
+      if (isRecord(v) && v.groups !== undefined) {
+        if (!Array.isArray(v.groups) || v.groups.length === 0) throw new ConfigError(`${where}: 'groups' must be a non-empty array of {channels, weightBits, actBits}`);
+        const groups = v.groups.map((g, i) => {
+          const gp = readPrecision(g, `${where} group ${i}`);
+          const ch = (g as Record<string, unknown>).channels;
+          if (typeof ch !== 'number' || !Number.isInteger(ch) || ch <= 0) throw new ConfigError(`${where} group ${i}: channels=${JSON.stringify(ch)} must be a positive integer`);
+          return { channels: ch, weightBits: gp.weightBits, actBits: gp.actBits };
+        });
+        layers[name] = { weightBits: p.weightBits, actBits: p.actBits, groups };
+      } else layers[name] = p;
+    }
+    policy = { ...(typeof json.name === 'string' ? { name: json.name } : {}), default: def, layers };
+  }
+  if (opts.graph) checkPolicyLayers(policy, opts.graph, src);
+  if (opts.supported) checkPolicyBits(policy, opts.supported, opts.targetName ?? 'the target', src);
+  return policy;
+}
+
+function readPrecision(v: unknown, where: string): Precision {
+  if (!isRecord(v)) throw new ConfigError(`${where}: expected {weightBits, actBits}, got ${JSON.stringify(v)}`);
+  for (const k of Object.keys(v)) {
+    if (!['weightBits', 'actBits', 'groups', 'channels'].includes(k)) throw new ConfigError(`${where}: unknown field '${k}' (expected weightBits, actBits, groups)`);
+  }
+  const wb = v.weightBits;
+  const ab = v.actBits;
+  for (const [k, b] of [
+    ['weightBits', wb],
+    ['actBits', ab],
+  ] as const) {
+    if (typeof b !== 'number' || !ANY_BITS.includes(b)) throw new ConfigError(`${where}: ${k}=${JSON.stringify(b)} is not a bit-width: expected one of ${ANY_BITS.join(', ')}`);
+  }
+  return { weightBits: wb as number, actBits: ab as number };
+}
+
+/** Throw if the policy names a layer that is not a conv/dense node of `graph`, or channel groups do not cover the layer. */
+export function checkPolicyLayers(policy: PrecisionPolicy, graph: Graph, src = 'policy'): void {
+  const layers = new Map(quantizableLayers(graph).map((n) => [n.name, n]));
+  for (const [name, lp] of Object.entries(policy.layers)) {
+    const node = layers.get(name);
+    if (!node) {
+      const names = [...layers.keys()];
+      const shown = names.slice(0, 12).join(', ') + (names.length > 12 ? `, ... (${names.length} in all)` : '');
+      throw new ConfigError(`${src}: unknown layer '${name}' in graph '${graph.name}': expected a conv/dense layer name (${shown})`);
+    }
+    if (lp.groups) {
+      const out = node.op === 'conv2d' ? node.outChannels : node.outFeatures;
+      const sum = lp.groups.reduce((s, g) => s + g.channels, 0);
+      if (sum !== out) throw new ConfigError(`${src}: layer '${name}': channel groups cover ${sum} channels, expected the layer's ${out} output channels`);
+    }
+  }
+}
+
+/** True when `p` is runnable with these supported bits. */
+export function bitsSupported(p: Precision, s: SupportedBits): boolean {
+  return s.weight.includes(p.weightBits) && s.act.includes(p.actBits);
+}
+
+/** Throw a {@link ConfigError} naming the layer and bits if any precision of the policy is not in `supported`. */
+export function checkPolicyBits(policy: PrecisionPolicy, supported: SupportedBits, targetName: string, src = 'policy'): void {
+  const check = (p: Precision, where: string): void => {
+    if (!supported.weight.includes(p.weightBits)) {
+      throw new ConfigError(`${src}: ${where} weightBits=${p.weightBits} cannot run on target '${targetName}': expected one of ${supported.weight.join(', ')}`);
+    }
+    if (!supported.act.includes(p.actBits)) {
+      throw new ConfigError(`${src}: ${where} actBits=${p.actBits} cannot run on target '${targetName}': expected one of ${supported.act.join(', ')}`);
+    }
+  };
+  check(policy.default, 'default');
+  for (const [name, lp] of Object.entries(policy.layers)) {
+    if (lp.groups) lp.groups.forEach((g, i) => check(g, `layer '${name}' group ${i}`));
+    else check(lp, `layer '${name}'`);
+  }
+}
+
+/** The precision a policy gives to layer `name` (its own entry or the default; channel groups not expanded). */
+export function layerPrecision(policy: PrecisionPolicy, name: string): LayerPrecision {
+  return policy.layers[name] ?? policy.default;
+}
+
+/** A policy with the same bits per layer as a vector over `quantizableLayers(graph)` order. */
+export function policyFromVectors(graph: Graph, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, name?: string): PrecisionPolicy {
+  const layers: Record<string, LayerPrecision> = {};
+  const q = quantizableLayers(graph);
+  if (weightBits.length !== q.length || actBits.length !== q.length) {
+    throw new ConfigError(`policy vectors have ${weightBits.length}/${actBits.length} entries, expected ${q.length} (one per conv/dense layer of '${graph.name}')`);
+  }
+  q.forEach((n, i) => {
+    layers[n.name] = { weightBits: weightBits[i] as number, actBits: actBits[i] as number };
+  });
+  return { ...(name !== undefined ? { name } : {}), default: { weightBits: 8, actBits: 8 }, layers };
+}
+
+/** Short label of a precision, e.g. `w4a8`. */
+export function precisionLabel(p: Precision): string {
+  return `w${p.weightBits}a${p.actBits}`;
+}

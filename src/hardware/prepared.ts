@@ -1,0 +1,235 @@
+/**
+ * Precomputed per-node workload tables of a network, so a cost model can evaluate a new precision
+ * vector without walking the graph or allocating (see {@link HardwareTarget.evaluate}).
+ */
+import type { Graph } from '../ir/types.js';
+import { graphWorkloads, type Workload } from '../ir/workload.js';
+
+/** Node kind codes used by the fast cost paths. */
+export const KIND = { free: 0, conv: 1, depthwise: 2, dense: 3, elementwise: 4, pool: 5 } as const;
+
+/** Numeric columns of a prepared network, one entry per node. */
+export interface WorkloadColumns {
+  readonly kind: Uint8Array;
+  readonly macs: Float64Array;
+  readonly weightElems: Float64Array;
+  readonly biasElems: Float64Array;
+  readonly inElems: Float64Array;
+  readonly outElems: Float64Array;
+  readonly elementOps: Float64Array;
+  /** GEMM view of conv/dense per group: M = output pixels, K = reduction, N = output channels per group, G = groups. */
+  readonly gemmM: Float64Array;
+  readonly gemmK: Float64Array;
+  readonly gemmN: Float64Array;
+  readonly gemmG: Float64Array;
+  readonly kh: Float64Array;
+  readonly kw: Float64Array;
+  readonly outH: Float64Array;
+  readonly outW: Float64Array;
+  /** Sum of `weightElems` of all earlier nodes (for parameter caches filled in graph order). */
+  readonly weightElemsBefore: Float64Array;
+}
+
+/** A network prepared for fast costing. */
+export interface PreparedNetwork {
+  readonly name: string;
+  readonly workloads: readonly Workload[];
+  readonly n: number;
+  readonly col: WorkloadColumns;
+  /** Node indices of the conv/dense layers (policy vector order = graph order). */
+  readonly layerNode: Int32Array;
+  /** For each node, its index in `layerNode`, or -1. */
+  readonly layerOf: Int32Array;
+  readonly layerNames: readonly string[];
+  /** For each node, the index of the conv/dense node it fuses into (conv+bn+act), or -1 (see fusion rule in {@link fusionPlan}). */
+  readonly fusedInto: Int32Array;
+  /** Graph inputs/outputs: nodes whose activations must cross off-chip at least once. */
+  readonly isIo: Uint8Array;
+}
+
+const FUSABLE_ACTS = new Set(['relu', 'relu6', 'clip', 'sigmoid', 'hardsigmoid', 'hardswish', 'swish']);
+
+/**
+ * The conv+bn+activation fusion that inference compilers apply (ONNX Runtime's Conv-BN folding and
+ * Conv-activation fusion, TensorRT, the Edge TPU compiler): a batchnorm whose producer is a conv/dense
+ * with no other consumer folds into it, and so does one element-wise activation after that.
+ * Returns, per node, the index of the node it fuses into, or -1.
+ */
+export function fusionPlan(graph: Graph): Int32Array {
+  const idx = new Map(graph.nodes.map((n, i) => [n.name, i]));
+  const consumers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const outputs = new Set(graph.outputs);
+  const fused = new Int32Array(graph.nodes.length).fill(-1);
+  // anchor[i]: the conv/dense a node's output value belongs to after fusion, if still open for fusion.
+  const anchor = new Int32Array(graph.nodes.length).fill(-1);
+  const stage = new Uint8Array(graph.nodes.length); // 1 = conv, 2 = +bn, 3 = +act (closed)
+  graph.nodes.forEach((n, i) => {
+    if (n.op === 'conv2d' || n.op === 'dense') {
+      anchor[i] = i;
+      stage[i] = 1;
+      return;
+    }
+    if (n.inputs.length !== 1) return;
+    const src = n.inputs[0] as string;
+    const p = idx.get(src);
+    if (p === undefined || anchor[p] === -1) return;
+    if ((consumers.get(src) ?? 0) !== 1 || outputs.has(src)) return;
+    const st = stage[p] as number;
+    if (n.op === 'batchnorm' && st === 1) {
+      fused[i] = anchor[p] as number;
+      anchor[i] = anchor[p] as number;
+      stage[i] = 2;
+    } else if (FUSABLE_ACTS.has(n.op) && st <= 2) {
+      fused[i] = anchor[p] as number;
+      anchor[i] = anchor[p] as number;
+      stage[i] = 3;
+    }
+  });
+  return fused;
+}
+
+function kindOf(w: Workload): number {
+  switch (w.op) {
+    case 'conv2d':
+      return w.conv?.depthwise ? KIND.depthwise : KIND.conv;
+    case 'dense':
+      return KIND.dense;
+    case 'maxpool':
+    case 'avgpool':
+    case 'globalavgpool':
+      return KIND.pool;
+    case 'input':
+    case 'flatten':
+    case 'reshape':
+    case 'identity':
+      return KIND.free;
+    default:
+      return KIND.elementwise;
+  }
+}
+
+/** Prepare a list of workloads (no fusion, no graph structure): used for single-layer costs. */
+export function prepareWorkloads(workloads: readonly Workload[], name = 'workloads', fusedInto?: Int32Array, io?: Uint8Array): PreparedNetwork {
+  const n = workloads.length;
+  const f = (): Float64Array => new Float64Array(n);
+  const col: WorkloadColumns = {
+    kind: new Uint8Array(n),
+    macs: f(),
+    weightElems: f(),
+    biasElems: f(),
+    inElems: f(),
+    outElems: f(),
+    elementOps: f(),
+    gemmM: f(),
+    gemmK: f(),
+    gemmN: f(),
+    gemmG: f(),
+    kh: f(),
+    kw: f(),
+    outH: f(),
+    outW: f(),
+    weightElemsBefore: f(),
+  };
+  let before = 0;
+  const layers: number[] = [];
+  const layerOf = new Int32Array(n).fill(-1);
+  workloads.forEach((w, i) => {
+    col.kind[i] = kindOf(w);
+    col.macs[i] = w.macs;
+    col.weightElems[i] = w.weightElems;
+    col.biasElems[i] = w.biasElems;
+    col.inElems[i] = w.inElems;
+    col.outElems[i] = w.outElems;
+    col.elementOps[i] = w.elementOps;
+    col.weightElemsBefore[i] = before;
+    before += w.weightElems;
+    if (w.conv) {
+      const c = w.conv;
+      col.gemmG[i] = c.groups;
+      col.gemmM[i] = c.outH * c.outW;
+      col.gemmK[i] = (c.inChannels / c.groups) * c.kernel[0] * c.kernel[1];
+      col.gemmN[i] = c.outChannels / c.groups;
+      col.kh[i] = c.kernel[0];
+      col.kw[i] = c.kernel[1];
+      col.outH[i] = c.outH;
+      col.outW[i] = c.outW;
+    } else if (w.op === 'dense') {
+      col.gemmG[i] = 1;
+      col.gemmM[i] = 1;
+      col.gemmK[i] = w.inElems;
+      col.gemmN[i] = w.outElems;
+      col.kh[i] = 1;
+      col.kw[i] = 1;
+      col.outH[i] = 1;
+      col.outW[i] = 1;
+    }
+    if (w.op === 'conv2d' || w.op === 'dense') {
+      layerOf[i] = layers.length;
+      layers.push(i);
+    }
+  });
+  return {
+    name,
+    workloads,
+    n,
+    col,
+    layerNode: Int32Array.from(layers),
+    layerOf,
+    layerNames: layers.map((i) => (workloads[i] as Workload).node),
+    fusedInto: fusedInto ?? new Int32Array(n).fill(-1),
+    isIo: io ?? new Uint8Array(n),
+  };
+}
+
+const cache = new WeakMap<Graph, PreparedNetwork>();
+
+/** Prepare a graph once (cached per graph object): workload tables, layer index, fusion plan. */
+export function prepareNetwork(graph: Graph): PreparedNetwork {
+  const hit = cache.get(graph);
+  if (hit) return hit;
+  const io = new Uint8Array(graph.nodes.length);
+  const outs = new Set(graph.outputs);
+  graph.nodes.forEach((n, i) => {
+    if (n.op === 'input' || outs.has(n.name)) io[i] = 1;
+  });
+  const net = prepareWorkloads(graphWorkloads(graph), graph.name, fusionPlan(graph), io);
+  cache.set(graph, net);
+  return net;
+}
+
+/**
+ * The slice of a conv/dense workload that produces `channels` of its output channels starting at `first`
+ * (used to cost channel groups of a policy). Depthwise slices also take the matching input channels.
+ */
+export function sliceWorkload(w: Workload, first: number, channels: number): Workload {
+  const out = w.conv ? w.conv.outChannels : w.outElems;
+  const frac = channels / out;
+  const sub = `${w.node}[${first}:${first + channels}]`;
+  if (w.conv) {
+    const c = w.conv;
+    const dw = c.depthwise;
+    const groups = dw ? channels : c.groups === 1 ? 1 : Math.max(1, Math.round(c.groups * frac));
+    const inC = dw ? channels : c.groups === 1 ? c.inChannels : (c.inChannels / c.groups) * groups;
+    return {
+      ...w,
+      node: sub,
+      macs: w.macs * frac,
+      params: w.params * frac,
+      weightElems: w.weightElems * frac,
+      biasElems: w.biasElems * frac,
+      inElems: (w.inElems * inC) / c.inChannels,
+      outElems: w.outElems * frac,
+      conv: { ...c, inChannels: inC, outChannels: channels, groups },
+    };
+  }
+  return {
+    ...w,
+    node: sub,
+    macs: w.macs * frac,
+    params: w.params * frac,
+    weightElems: w.weightElems * frac,
+    biasElems: w.biasElems * frac,
+    outElems: channels,
+  };
+}

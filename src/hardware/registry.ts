@@ -1,0 +1,127 @@
+/**
+ * Hardware targets by name. `getTarget(spec)` accepts:
+ * - a registered name: `bitfusion-edge`, `bismo-cloud`, `systolic`, `myriad-x`, `cortex-a76`,
+ *   `jetson-nano`, `edge-tpu`, `a100`, `host-cpu` (and anything added with {@link registerTarget});
+ * - parameter overrides after `?` for what-if runs: `systolic?rows=32&cols=32&dataflow=ws`;
+ * - a target data file: `path/to/my-array.json` (its `model` picks the cost model);
+ * - `lut:<file.json|csv>` (optionally `?fallback=<target spec>`), `predictor:<model.json>`.
+ */
+import { ConfigError } from '../errors.js';
+import { bismoFromFile } from './bismo.js';
+import { bitFusionFromFile } from './bitfusion.js';
+import { loadTargetFile, type TargetFile } from './data.js';
+import { LutTarget, loadLut } from './lut.js';
+import { loadPredictor, PredictorTarget } from './predictor.js';
+import { rooflineFromFile } from './roofline.js';
+import { systolicFromFile } from './systolic.js';
+import type { HardwareTarget, TargetKind } from './types.js';
+
+/** Options passed to a target factory. */
+export interface TargetOptions {
+  /** Parameter overrides (what-if); unknown keys are an error. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+}
+
+/** A registered target factory. */
+export interface TargetEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: TargetKind;
+  readonly create: (opts: TargetOptions) => HardwareTarget;
+}
+
+/** Summary line of a target, as `hwnas targets` prints it. */
+export interface TargetInfo {
+  readonly name: string;
+  readonly kind: TargetKind;
+  readonly description: string;
+}
+
+const registry = new Map<string, TargetEntry>();
+
+/** Register (or replace) a target factory under `entry.name`. */
+export function registerTarget(entry: TargetEntry): void {
+  registry.set(entry.name, entry);
+}
+
+/** Build an analytical target from a target data file according to its `model`. */
+export function targetFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): HardwareTarget {
+  switch (file.model) {
+    case 'bitfusion':
+      return bitFusionFromFile(file, overrides, name);
+    case 'bismo':
+      return bismoFromFile(file, overrides, name);
+    case 'systolic':
+      return systolicFromFile(file, overrides, name);
+    case 'roofline':
+      return rooflineFromFile(file, overrides, name);
+    default:
+      throw new ConfigError(`target file ${file.path}: model '${file.model}' is not one of bitfusion, bismo, systolic, roofline`);
+  }
+}
+
+for (const [name, kind] of [
+  ['bitfusion-edge', 'bitfusion'],
+  ['bismo-cloud', 'bismo'],
+  ['systolic', 'systolic'],
+  ['myriad-x', 'roofline'],
+  ['cortex-a76', 'roofline'],
+  ['jetson-nano', 'roofline'],
+  ['edge-tpu', 'roofline'],
+  ['a100', 'roofline'],
+] as const) {
+  let desc: string | undefined;
+  registerTarget({
+    name,
+    kind: 'analytical',
+    get description(): string {
+      desc ??= loadTargetFile(name).description;
+      return `${desc} [${kind}]`;
+    },
+    create: (o) => targetFromFile(loadTargetFile(name), o.overrides ?? {}),
+  });
+}
+
+function parseQuery(q: string, spec: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of q.split('&')) {
+    if (kv === '') continue;
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`target '${spec}': option '${kv}' is not key=value`);
+    out[kv.slice(0, eq)] = decodeURIComponent(kv.slice(eq + 1));
+  }
+  return out;
+}
+
+/**
+ * A target by spec (see module doc).
+ * @example getTarget('systolic?rows=32&cols=32&dataflow=ws')
+ */
+export function getTarget(spec: string, opts: TargetOptions = {}): HardwareTarget {
+  if (spec.startsWith('lut:')) {
+    const rest = spec.slice(4);
+    const fb = rest.indexOf('?fallback=');
+    const file = fb >= 0 ? rest.slice(0, fb) : rest;
+    const fallback = fb >= 0 ? getTarget(decodeURIComponent(rest.slice(fb + 10))) : undefined;
+    return new LutTarget(loadLut(file), { name: spec, ...(fallback ? { fallback } : {}) });
+  }
+  if (spec.startsWith('predictor:')) return new PredictorTarget(loadPredictor(spec.slice(10)), spec);
+  const q = spec.indexOf('?');
+  const base = q >= 0 ? spec.slice(0, q) : spec;
+  const overrides = { ...(q >= 0 ? parseQuery(spec.slice(q + 1), spec) : {}), ...(opts.overrides ?? {}) };
+  if (base.endsWith('.json')) return targetFromFile(loadTargetFile(base), overrides);
+  const e = registry.get(base);
+  if (!e) {
+    throw new ConfigError(`unknown hardware target '${spec}': expected one of ${[...registry.keys()].join(', ')}, a target .json file, lut:<file> or predictor:<file>`);
+  }
+  return e.create({ overrides });
+}
+
+/** Every registered target (plus the `lut:` and `predictor:` forms), for `hwnas targets`. */
+export function listTargets(): TargetInfo[] {
+  return [
+    ...[...registry.values()].map((e) => ({ name: e.name, kind: e.kind, description: e.description })),
+    { name: 'lut:<file>', kind: 'table', description: 'lookup table of measured per-layer costs (JSON/CSV; ?fallback=<target> for missing keys)' },
+    { name: 'predictor:<file>', kind: 'learned', description: 'learned per-layer latency model (gradient-boosted trees) from `hwnas predictor fit`' },
+  ];
+}

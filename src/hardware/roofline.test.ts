@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { graphWorkloads, type Workload } from '../ir/workload.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { policyPreset, uniformPolicy } from './precision.js';
+import { getTarget } from './registry.js';
+import { rooflineDevice } from './roofline.js';
+
+function conv1x1(hw: number, c: number): Workload {
+  const b = new GraphBuilder('t', [c, hw, hw]);
+  b.output(b.conv(b.input, { out: c, kernel: 1, bias: false, name: 'pw' }));
+  return graphWorkloads(b.build())[1] as Workload;
+}
+
+describe('roofline targets', () => {
+  it('the bound flips from memory to compute where arithmetic intensity crosses the ridge point', () => {
+    // pure roofline: no overhead, full utilisation, activations on chip at infinite bandwidth
+    const t = rooflineDevice('cortex-a76', { layerOverheadUs: 0, nHalfMacs: 0, utilConv: 1, onchipKB: 1e9, onchipGBps: 1e12, dramGBps: 1.536 });
+    const ridge = t.ridgeOpsPerByte(8); // 153.6 GOPS / 1.536 GB/s = 100 ops/byte
+    assert.ok(Math.abs(ridge - 100) < 1e-9);
+    const seen = new Set<string>();
+    for (const hw of [2, 4, 6, 7, 8, 9, 12, 16]) {
+      const w = conv1x1(hw, 64);
+      const c = t.layerCost(w, { weightBits: 8, actBits: 8 });
+      const ai = (2 * w.macs) / c.dramBytes; // = 2·H·W ops per weight byte
+      assert.equal(c.bound, ai > ridge ? 'compute' : 'memory', `hw=${hw} ai=${ai}`);
+      seen.add(c.bound);
+    }
+    assert.deepEqual([...seen].sort(), ['compute', 'memory']);
+  });
+  it('depthwise and small layers are not free: overhead and utilisation', () => {
+    const t = getTarget('a100');
+    const g = zooGraph('zoo:mobilenet-v2?size=224');
+    const c = t.networkCost(g, policyPreset('w8a8'));
+    const dw = c.layers.filter((l) => l.node.endsWith('_dw'));
+    assert.ok(dw.every((l) => l.latencyMs >= 0.005), 'every layer pays the launch overhead');
+    assert.ok(dw.some((l) => l.bound === 'overhead'));
+    const macsDw = graphWorkloadsOf(g, '_dw');
+    const macsPw = graphWorkloadsOf(g, '_project');
+    const tDw = dw.reduce((s, l) => s + l.latencyMs, 0);
+    const tPw = c.layers.filter((l) => l.node.endsWith('_project')).reduce((s, l) => s + l.latencyMs, 0);
+    // depthwise has far fewer MACs but is not proportionally cheaper
+    assert.ok(tDw / tPw > (macsDw / macsPw) * 2, `dw ${tDw} ms vs pw ${tPw} ms`);
+  });
+  it('Edge TPU runs int8 only and rejects 4-bit with an error naming it', () => {
+    const t = getTarget('edge-tpu');
+    const g = zooGraph('zoo:mbnet32');
+    assert.ok(t.networkCost(g, policyPreset('w8a8')).latencyMs > 0);
+    assert.throws(() => t.networkCost(g, policyPreset('w4a4')), (e: unknown) => e instanceof ConfigError && /weightBits=4/.test(e.message) && /edge-tpu/.test(e.message));
+    const w = graphWorkloads(g)[1] as Workload;
+    assert.throws(() => t.layerCost(w, { weightBits: 8, actBits: 4 }), ConfigError);
+  });
+  it('Edge TPU streams parameters beyond its 8 MB cache over the host link', () => {
+    const t = getTarget('edge-tpu');
+    const small = t.networkCost(zooGraph('zoo:mobilenet-v2'), uniformPolicy(8, 8));
+    const big = t.networkCost(zooGraph('zoo:resnet50'), uniformPolicy(8, 8));
+    assert.equal(small.dramBytes, 0);
+    assert.ok(big.dramBytes > 10e6, `resnet50 streams ${big.dramBytes} bytes`);
+  });
+  it('devices without a precision run it at the next one they have', () => {
+    const t = rooflineDevice('jetson-nano');
+    assert.equal(t.executionBits(8), 16);
+    assert.equal(t.executionBits(4), 16);
+    assert.equal(t.executionBits(32), 32);
+    const m = rooflineDevice('myriad-x');
+    assert.equal(m.executionBits(32), 16);
+  });
+});
+
+function graphWorkloadsOf(g: ReturnType<typeof zooGraph>, suffix: string): number {
+  return graphWorkloads(g)
+    .filter((w) => w.node.endsWith(suffix))
+    .reduce((s, w) => s + w.macs, 0);
+}

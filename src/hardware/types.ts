@@ -1,0 +1,99 @@
+/**
+ * The hardware-target interface every cost model implements.
+ *
+ * Units, everywhere in src/hardware: latency in **milliseconds** (`latencyMs`), energy in
+ * **millijoules** (`energyMj`, NaN when the target has no energy model), memory traffic in **bytes**,
+ * area in **mm²**. Costs are for one inference of batch `batch` (the target's own batch, 1 unless its
+ * data file says otherwise).
+ */
+import type { Graph } from '../ir/types.js';
+import type { Workload } from '../ir/workload.js';
+import type { PreparedNetwork } from './prepared.js';
+import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
+
+/** What limits a layer: the compute array, memory bandwidth, or fixed per-layer overhead (launch, dispatch). */
+export type Bound = 'compute' | 'memory' | 'overhead';
+
+/** Kind of cost model behind a target. */
+export type TargetKind = 'analytical' | 'table' | 'learned' | 'measured';
+
+/** Bytes moved per memory level. */
+export interface MemoryTraffic {
+  /** Off-chip (DRAM/HBM/host link) bytes read plus written. */
+  readonly dramBytes: number;
+  /** On-chip buffer/cache (global buffer, SRAM, L2) bytes read plus written. */
+  readonly onchipBytes: number;
+}
+
+/** Cost of one node at one precision. */
+export interface LayerCost extends MemoryTraffic {
+  readonly node: string;
+  readonly op: string;
+  readonly latencyMs: number;
+  /** Millijoules; NaN when the target has no energy model. */
+  readonly energyMj: number;
+  readonly bound: Bound;
+  /** Time the compute alone would take (ms). */
+  readonly computeMs: number;
+  /** Time the off-chip traffic alone would take (ms). */
+  readonly memoryMs: number;
+  /** Fixed per-layer overhead (ms). */
+  readonly overheadMs: number;
+  /** Fraction of the compute array's peak the layer reaches (0..1; NaN when not modelled). */
+  readonly utilization: number;
+  /** Set when the node is fused into another (its cost is then zero and counted in that node). */
+  readonly fusedInto?: string;
+}
+
+/** Cost of a whole network under a policy. */
+export interface NetworkCost extends MemoryTraffic {
+  readonly target: string;
+  readonly latencyMs: number;
+  readonly energyMj: number;
+  /** Per-node costs in graph order (fused nodes have zero cost and `fusedInto`). */
+  readonly layers: readonly LayerCost[];
+  /** Network-level cost not attributed to any layer (e.g. one session-run overhead); latency = Σ layers + this. */
+  readonly networkOverheadMs: number;
+  /** How layer costs combine: `sum` (layer after layer) or `fused` (fusion groups, see hardware/fusion.ts). */
+  readonly combine: 'sum' | 'fused';
+}
+
+/** Allocation-free summary filled by {@link HardwareTarget.evaluate}. */
+export interface CostSummary {
+  latencyMs: number;
+  energyMj: number;
+  dramBytes: number;
+}
+
+/** A new zeroed {@link CostSummary} (allocate once, reuse across evaluate calls). */
+export function costSummary(): CostSummary {
+  return { latencyMs: 0, energyMj: 0, dramBytes: 0 };
+}
+
+/**
+ * A hardware target: data plus a cost function, registered by name (see registry.ts).
+ * `networkCost(g, policy)` equals the combination of the per-node costs it returns
+ * (checked for every target by the conformance suite in testing/).
+ */
+export interface HardwareTarget {
+  readonly name: string;
+  /** One line for `hwnas targets`. */
+  readonly description: string;
+  readonly kind: TargetKind;
+  /** Bit-widths this target runs (a policy outside them is a ConfigError). */
+  readonly supportedBits: SupportedBits;
+  /** Whether `energyMj` is modelled (else NaN). */
+  readonly hasEnergy: boolean;
+  /** Cost of one node at precision `p` (non conv/dense nodes use `p.actBits` for their activations). */
+  layerCost(w: Workload, p: Precision): LayerCost;
+  /** Cost of a network under a policy (throws ConfigError for bits the target cannot run). */
+  networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost;
+  /**
+   * Fast path for searches: latency/energy/DRAM bytes of a prepared network with per-layer bits
+   * (vectors over `net.layers`, conv/dense in graph order); other nodes at `defaultActBits`.
+   * Analytical targets do this without allocating. Bits are not validated here.
+   */
+  evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits?: number): CostSummary;
+  /** Area (mm²) of the compute array a design needs to reach this target's throughput at `p` (accelerator targets only). */
+  computeAreaMm2?(p: Precision): number;
+}

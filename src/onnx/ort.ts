@@ -1,0 +1,119 @@
+import { performance } from 'node:perf_hooks';
+import ort from 'onnxruntime-node';
+import { ModelFormatError, UserError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+
+/** Options of {@link createSession}. */
+export interface SessionOptions {
+  /** Intra-op threads (default 1: reproducible, and the machine is shared). */
+  readonly threads?: number;
+  /** Graph optimisation level (default `'all'`). */
+  readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** An onnxruntime session with the model's first input and output resolved. */
+export interface OnnxSession {
+  readonly session: ort.InferenceSession;
+  readonly inputName: string;
+  /** Per-sample input shape (batch dimension dropped). */
+  readonly inputShape: readonly number[];
+  readonly outputName: string;
+}
+
+/** Create an onnxruntime-node CPU session from ONNX bytes or a file path. */
+export async function createSession(model: Uint8Array | string, opts: SessionOptions = {}): Promise<OnnxSession> {
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`onnxruntime: threads ${threads} is invalid (expected a positive integer)`);
+  const o: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: opts.optimization ?? 'all',
+    executionProviders: ['cpu'],
+  };
+  let session: ort.InferenceSession;
+  try {
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, o) : await ort.InferenceSession.create(model, o);
+  } catch (e) {
+    const src = typeof model === 'string' ? `'${model}'` : 'ONNX bytes';
+    throw new ModelFormatError(`onnxruntime cannot load ${src}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  if (!inputName || !outputName) throw new ModelFormatError('onnxruntime: the model has no input or no output');
+  const meta = session.inputMetadata[0];
+  const dims = meta && meta.isTensor ? meta.shape.slice(1) : [];
+  if (dims.some((d) => typeof d !== 'number' || d < 1)) {
+    throw new ModelFormatError(`onnxruntime: input '${inputName}' has non-fixed per-sample dims [${dims.join(',')}]`);
+  }
+  return { session, inputName, inputShape: dims as number[], outputName };
+}
+
+/** Run a batch (NCHW, float32, `batch * prod(inputShape)` values); resolves to the first output's data. */
+export async function runOnnx(s: OnnxSession, input: Float32Array, batch: number): Promise<Float32Array> {
+  const per = s.inputShape.reduce((a, b) => a * b, 1);
+  if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
+    throw new UserError(`onnxruntime: input has ${input.length} values, expected batch ${batch} x ${per} (shape [${s.inputShape.join(',')}])`);
+  }
+  const feeds = { [s.inputName]: new ort.Tensor('float32', input, [batch, ...s.inputShape]) };
+  const out = await s.session.run(feeds, [s.outputName]);
+  const t = out[s.outputName];
+  if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`onnxruntime: output '${s.outputName}' is not a float32 tensor`);
+  return t.data;
+}
+
+/** Options of {@link timeOnnx}. */
+export interface TimeOptions {
+  /** Untimed runs first (default 3). */
+  readonly warmup?: number;
+  /** Timed runs (default 20). */
+  readonly repeats?: number;
+  /** Seed of the random input (default 0). */
+  readonly seed?: number;
+}
+
+/** Latency statistics of repeated runs, in milliseconds per batch. */
+export interface Timing {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** Interquartile range (p75 - p25), a robust spread. */
+  readonly iqrMs: number;
+  readonly batch: number;
+  readonly repeats: number;
+  readonly samplesMs: readonly number[];
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+/** Measure the latency of one batch: median and spread over `repeats` runs after `warmup` runs. */
+export async function timeOnnx(s: OnnxSession, batch: number, opts: TimeOptions = {}): Promise<Timing> {
+  const warmup = opts.warmup ?? 3;
+  const repeats = opts.repeats ?? 20;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`timeOnnx: repeats ${repeats} is invalid (expected a positive integer)`);
+  const rng = new Rng(opts.seed ?? 0);
+  const input = new Float32Array(batch * s.inputShape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < input.length; i++) input[i] = rng.normal();
+  for (let i = 0; i < warmup; i++) await runOnnx(s, input, batch);
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await runOnnx(s, input, batch);
+    samples.push(performance.now() - t0);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    medianMs: quantile(sorted, 0.5),
+    minMs: sorted[0] as number,
+    maxMs: sorted[sorted.length - 1] as number,
+    iqrMs: quantile(sorted, 0.75) - quantile(sorted, 0.25),
+    batch,
+    repeats,
+    samplesMs: samples,
+  };
+}

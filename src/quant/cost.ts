@@ -1,0 +1,173 @@
+/**
+ * Costs of precision policies for the quantization searches: latency and energy from any
+ * {@link HardwareTarget}, packed model size, and BOPs (bit operations = MACs x weight bits x act bits),
+ * with a fast vector path (per-layer bit vectors) and a policy path that understands channel groups.
+ */
+import { ConfigError, InfeasibleError } from '../errors.js';
+import type { LayerPrecision, Precision, PrecisionPolicy } from '../hardware/precision.js';
+import { prepareNetwork, type PreparedNetwork, sliceWorkload } from '../hardware/prepared.js';
+import { costSummary, type HardwareTarget } from '../hardware/types.js';
+import type { Graph } from '../ir/types.js';
+import { quantizableLayers, type Workload } from '../ir/workload.js';
+import type { CostKind } from './ilp.js';
+import { isFloatBits, packedTensorBytes } from './quantizer.js';
+
+/** Latency (ms), energy (mJ), packed size (bytes) and BOPs of one policy. */
+export interface CostVector {
+  readonly latency: number;
+  readonly energy: number;
+  readonly size: number;
+  readonly bops: number;
+}
+
+/** What the searches know about one conv/dense layer (HAQ's per-layer state comes from this). */
+export interface QuantLayerInfo {
+  readonly index: number;
+  readonly name: string;
+  readonly op: 'conv2d' | 'dense';
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly params: number;
+  readonly macs: number;
+  readonly depthwise: boolean;
+  readonly workload: Workload;
+}
+
+/** The conv/dense layers of a graph with their geometry, in policy-vector order. */
+export function quantLayerInfos(graph: Graph): QuantLayerInfo[] {
+  const net = prepareNetwork(graph);
+  const layers = quantizableLayers(graph);
+  if (layers.length === 0) throw new ConfigError(`model '${graph.name}' has no conv/dense layers to quantize`);
+  return layers.map((n, i) => {
+    const w = net.workloads[net.layerNode[i] as number] as Workload;
+    return {
+      index: i,
+      name: n.name,
+      op: n.op,
+      inChannels: n.op === 'conv2d' ? n.inChannels : n.inFeatures,
+      outChannels: n.op === 'conv2d' ? n.outChannels : n.outFeatures,
+      kernel: n.op === 'conv2d' ? n.kernel[0] : 1,
+      stride: n.op === 'conv2d' ? n.stride[0] : 1,
+      params: w.params,
+      macs: w.macs,
+      depthwise: w.conv?.depthwise ?? false,
+      workload: w,
+    };
+  });
+}
+
+/** Packed bytes of one layer's weights at `bits` (per-channel float32 scales, float32 bias). */
+export function layerWeightBytes(w: Workload, bits: number, outChannels: number): number {
+  if (isFloatBits(bits)) return (w.weightElems * bits) / 8 + w.biasElems * 4;
+  return packedTensorBytes(w.weightElems, bits, outChannels) + w.biasElems * 4;
+}
+
+/** Costs policies of one graph on one target. */
+export class PolicyCoster {
+  readonly net: PreparedNetwork;
+  readonly layers: readonly QuantLayerInfo[];
+  /** Bytes of parameters outside conv/dense weights (batch-norm vectors at float32). */
+  readonly otherBytes: number;
+  private readonly summary = costSummary();
+
+  constructor(
+    readonly graph: Graph,
+    readonly target: HardwareTarget,
+    /** Activation bits of the nodes that are not conv/dense (default 8). */
+    readonly defaultActBits = 8,
+  ) {
+    this.net = prepareNetwork(graph);
+    this.layers = quantLayerInfos(graph);
+    let other = 0;
+    const layerSet = new Set(this.layers.map((l) => l.name));
+    for (const w of this.net.workloads) if (!layerSet.has(w.node)) other += w.params * 4;
+    this.otherBytes = other;
+  }
+
+  /** Cost of per-layer bit vectors (fast path). */
+  cost(weightBits: ArrayLike<number>, actBits: ArrayLike<number>): CostVector {
+    const s = this.target.evaluate(this.net, weightBits, actBits, this.summary, this.defaultActBits);
+    let size = this.otherBytes;
+    let bops = 0;
+    this.layers.forEach((l, i) => {
+      const wb = weightBits[i] as number;
+      size += layerWeightBytes(l.workload, wb, l.outChannels);
+      bops += l.macs * wb * (actBits[i] as number);
+    });
+    return { latency: s.latencyMs, energy: s.energyMj, size, bops };
+  }
+
+  /** Cost of a policy, channel groups included (each group is costed as its slice of the layer). */
+  policyCost(policy: PrecisionPolicy): CostVector {
+    const plain = this.layers.every((l) => (policy.layers[l.name]?.groups?.length ?? 0) <= 1);
+    if (plain) {
+      const ps = this.layers.map((l) => flat(policy.layers[l.name] ?? policy.default));
+      return this.cost(
+        ps.map((p) => p.weightBits),
+        ps.map((p) => p.actBits),
+      );
+    }
+    const nc = this.target.networkCost(this.graph, policy);
+    let size = this.otherBytes;
+    let bops = 0;
+    for (const l of this.layers) {
+      const lp: LayerPrecision = policy.layers[l.name] ?? policy.default;
+      const groups = lp.groups && lp.groups.length > 0 ? lp.groups : [{ channels: l.outChannels, weightBits: lp.weightBits, actBits: lp.actBits }];
+      let first = 0;
+      for (const g of groups) {
+        const sub = sliceWorkload(l.workload, first, g.channels);
+        first += g.channels;
+        size += layerWeightBytes(sub, g.weightBits, g.channels);
+        bops += sub.macs * g.weightBits * g.actBits;
+      }
+    }
+    return { latency: nc.latencyMs, energy: nc.energyMj, size, bops };
+  }
+
+  /** Cost of every layer at one uniform precision. */
+  uniformCost(p: Precision): CostVector {
+    const n = this.layers.length;
+    return this.cost(new Array<number>(n).fill(p.weightBits), new Array<number>(n).fill(p.actBits));
+  }
+}
+
+function flat(lp: LayerPrecision): Precision {
+  return lp.groups?.[0] ?? lp;
+}
+
+/** A budget on one cost kind, in absolute units. */
+export interface ResourceBudget {
+  readonly kind: CostKind;
+  readonly value: number;
+}
+
+/** Cost value of one kind. */
+export function costOf(c: CostVector, kind: CostKind): number {
+  return c[kind];
+}
+
+/**
+ * Parse `latency=0.6x`, `energy=0.5x`, `size=120000` (bytes) or `bops=...`: a `x` suffix is relative to
+ * the reference cost (the W8A8 policy). Energy needs a target that models it.
+ */
+export function parseBudget(spec: string, reference: CostVector): ResourceBudget {
+  const m = /^(latency|energy|size|bops)=([0-9.eE+-]+)(x?)$/.exec(spec.trim());
+  if (!m) throw new ConfigError(`budget '${spec}' is not understood: expected latency=0.6x, energy=0.5x, size=<bytes>[x] or bops=<n>[x]`);
+  const kind = m[1] as CostKind;
+  const v = Number(m[2]);
+  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`budget '${spec}': ${m[2]} must be a positive number`);
+  const ref = reference[kind];
+  if (m[3] === 'x' && !Number.isFinite(ref)) throw new ConfigError(`budget '${spec}': the target has no ${kind} model`);
+  return { kind, value: m[3] === 'x' ? v * ref : v };
+}
+
+/** An InfeasibleError naming the budget and the cheapest achievable cost. */
+export function budgetInfeasible(budget: ResourceBudget, cheapest: number, what = 'any policy'): InfeasibleError {
+  return new InfeasibleError(`${budget.kind} budget ${fmt(budget.value)} cannot be met by ${what}: the cheapest achievable ${budget.kind} is ${fmt(cheapest)}`);
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(6)).toString();
+}

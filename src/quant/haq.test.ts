@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InfeasibleError } from '../errors.js';
+import { bitFusionEdge } from '../hardware/bitfusion.js';
+import type { PrecisionPolicy } from '../hardware/precision.js';
+import { zooGraph } from '../ir/zoo/registry.js';
+import { PolicyCoster, parseBudget } from './cost.js';
+import { actionToBits, bitsToAction, enforceBudget, haqSearch, randomSearch } from './haq.js';
+
+const BITS = [2, 3, 4, 5, 6, 7, 8];
+const graph = zooGraph('mbnet32');
+const coster = new PolicyCoster(graph, bitFusionEdge());
+const w8a8 = coster.uniformCost({ weightBits: 8, actBits: 8 });
+
+/** Synthetic accuracy: each layer loses sens x 4^-bits (weights) and half that for activations. */
+function syntheticAccuracy(p: PrecisionPolicy): number {
+  let loss = 0;
+  coster.layers.forEach((l, i) => {
+    const lp = p.layers[l.name] ?? p.default;
+    const sens = i === 0 || l.op === 'dense' ? 8 : l.depthwise ? 3 : 1;
+    loss += sens * 4 ** -lp.weightBits + 0.5 * sens * 4 ** -lp.actBits;
+  });
+  return 1 - loss;
+}
+
+test('action <-> bits mapping', () => {
+  assert.equal(actionToBits(0, BITS), 2);
+  assert.equal(actionToBits(1, BITS), 8);
+  for (const b of BITS) assert.equal(actionToBits(bitsToAction(b, BITS), BITS), b);
+});
+
+test('budget wall lowers bits until the policy fits; infeasible names the cheapest cost', () => {
+  const budget = parseBudget('latency=0.5x', w8a8);
+  const wb = new Array<number>(coster.layers.length).fill(8);
+  const ab = [...wb];
+  const c = enforceBudget(coster, budget, wb, ab, BITS, BITS);
+  assert.ok(c.latency <= budget.value);
+  assert.ok(wb.some((b) => b < 8));
+  const tiny = { kind: 'latency' as const, value: w8a8.latency * 1e-3 };
+  assert.throws(() => enforceBudget(coster, tiny, [...wb], [...ab], BITS, BITS), (e: unknown) => e instanceof InfeasibleError && /cheapest achievable latency/.test(e.message));
+});
+
+test('HAQ finds a better policy than random search under the same latency budget, seeded', async () => {
+  const budget = parseBudget('latency=0.5x', w8a8);
+  const run = (): Promise<Awaited<ReturnType<typeof haqSearch>>> =>
+    haqSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: syntheticAccuracy, episodes: 100, warmupEpisodes: 20, seed: 3, agent: { hidden: [32, 32], batchSize: 32 } });
+  const r = await run();
+  assert.ok(r.cost.latency <= budget.value);
+  const rnd = await randomSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: syntheticAccuracy, trials: 100, seed: 3 });
+  console.log(`# haq ${r.accuracy} random ${rnd.accuracy}`);
+  assert.ok(r.accuracy > rnd.accuracy, `haq ${r.accuracy} vs random ${rnd.accuracy}`);
+  // later episodes are better on average than the warm-up ones: the agent learned
+  const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const warm = mean(r.history.slice(0, 20).map((e) => e.accuracy));
+  const late = mean(r.history.slice(-30).map((e) => e.accuracy));
+  assert.ok(late > warm, `late ${late} vs warm-up ${warm}`);
+  const again = await run();
+  assert.deepEqual(again.weightBits, r.weightBits);
+  assert.deepEqual(again.actBits, r.actBits);
+});
+
+test('an aborted search keeps the best so far', async () => {
+  const ctl = new AbortController();
+  const budget = parseBudget('latency=0.6x', w8a8);
+  const r = await haqSearch({
+    coster,
+    budget,
+    weightBits: BITS,
+    accuracy: syntheticAccuracy,
+    episodes: 50,
+    seed: 1,
+    signal: ctl.signal,
+    onEpisode: (e) => {
+      if (e.episode === 4) ctl.abort();
+    },
+  });
+  assert.equal(r.interrupted, true);
+  assert.equal(r.history.length, 5);
+  assert.equal(r.accuracy, Math.max(...r.history.map((e) => e.accuracy)));
+  assert.throws(() => parseBudget('flops=2', w8a8), /budget 'flops=2'/);
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Rng } from '../util/rng.js';
+import { GaussianProcess, lbfgs, matern52 } from './gp.js';
+import { cholesky, choleskyInverse } from './linalg.js';
+import { logExpectedImprovement, normCdf } from './strategies/bayesian.js';
+
+test('cholesky inverse times the matrix is the identity', () => {
+  const a = new Float64Array([4, 2, 0.4, 2, 5, 1, 0.4, 1, 3]);
+  const l = cholesky(a, 3) as Float64Array;
+  const inv = choleskyInverse(l, 3);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+    let s = 0;
+    for (let k = 0; k < 3; k++) s += (a[i * 3 + k] as number) * (inv[k * 3 + j] as number);
+    assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
+  }
+  assert.equal(cholesky(new Float64Array([1, 2, 2, 1]), 2), null);
+});
+
+test('GP interpolates a smooth function and is uncertain far from data', () => {
+  const rng = new Rng(3);
+  const f = (x: number[]) => Math.sin(6 * (x[0] as number)) + (x[1] as number) ** 2;
+  const xs = Array.from({ length: 30 }, () => [rng.next(), rng.next()]);
+  const gp = GaussianProcess.fit(xs, xs.map(f), rng);
+  let err = 0;
+  for (let i = 0; i < 50; i++) {
+    const p = [rng.next(), rng.next()];
+    err = Math.max(err, Math.abs(gp.predict(p).mean - f(p)));
+  }
+  assert.ok(err < 0.15, `max error ${err}`);
+  const near = gp.predict(xs[0] as number[]).variance;
+  const far = gp.predict([3, 3]).variance;
+  assert.ok(far > 100 * near, `variance near ${near}, far ${far}`);
+  assert.ok(matern52([0, 0], [0, 0], [1, 1], 2) === 2);
+});
+
+test('fitted hyperparameters are not beaten by a refit with more restarts', () => {
+  const rng = new Rng(5);
+  const xs = Array.from({ length: 15 }, () => [rng.next()]);
+  const gp = GaussianProcess.fit(xs, xs.map((x) => Math.cos(4 * (x[0] as number))), rng);
+  // Refit from the optimum with a tiny budget: no further improvement should be possible.
+  const again = GaussianProcess.fit(xs, xs.map((x) => Math.cos(4 * (x[0] as number))), new Rng(99), { restarts: 4 });
+  assert.ok(again.logMarginalLikelihood - gp.logMarginalLikelihood < 0.05, `${again.logMarginalLikelihood} vs ${gp.logMarginalLikelihood}`);
+});
+
+test('lbfgs minimises the Rosenbrock function', () => {
+  const [x] = lbfgs((u) => {
+    const a = u[0] as number;
+    const b = u[1] as number;
+    return [(1 - a) ** 2 + 100 * (b - a * a) ** 2, [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]];
+  }, [-1.2, 1], 500);
+  assert.ok(Math.abs((x[0] as number) - 1) < 1e-3 && Math.abs((x[1] as number) - 1) < 1e-3, `${x}`);
+});
+
+test('expected improvement: closed form and the stable tail agree', () => {
+  assert.ok(Math.abs(normCdf(1.96) - 0.9750021) < 2e-7);
+  // EI(best=0, mean=0, sd=1) = phi(0) = 0.398942.
+  assert.ok(Math.abs(Math.exp(logExpectedImprovement(0, 0, 1)) - 0.3989423) < 1e-6);
+  const a = logExpectedImprovement(0, 5.99, 1);
+  const b = logExpectedImprovement(0, 6.01, 1);
+  assert.ok(a > b && a - b < 0.2, `${a} ${b}`);
+});

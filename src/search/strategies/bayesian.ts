@@ -1,0 +1,152 @@
+/**
+ * Bayesian optimisation: a Gaussian process (Matern 5/2 ARD, see ../gp.ts) on the unit-cube
+ * encoding of the space (one-hot categoricals), expected improvement maximised over random
+ * candidates plus local refinement. Several objectives are scalarised per ask with ParEGO's
+ * augmented Tchebycheff function and a random weight vector. Infeasible trials are modelled with
+ * a penalty: worst feasible scalar plus the (scaled) violation. All state comes from history.
+ */
+import { ConfigError } from '../../errors.js';
+import type { Rng } from '../../util/rng.js';
+import { GaussianProcess } from '../gp.js';
+import { toMinimization, violation } from '../pareto.js';
+import type { AskContext, Params, SearchStrategy, Trial } from '../types.js';
+
+/** Options of {@link BayesianOptimization}. */
+export interface BayesianOptimizationOptions {
+  /** Random trials before the model is used (default max(8, 2 x encoded dimension + 2)). */
+  readonly startupTrials?: number;
+  /** Random candidates scored per ask (default 2000). */
+  readonly candidates?: number;
+  /** Best candidates refined by local search (default 5). */
+  readonly refine?: number;
+  /** Hyperparameter-fit restarts (default 2, plus the default start). */
+  readonly restarts?: number;
+  /** Most recent complete trials the model is fitted to (default 200, caps the O(n^3) cost). */
+  readonly maxPoints?: number;
+  /** ParEGO's augmentation factor rho (default 0.05). */
+  readonly rho?: number;
+}
+
+/** GP-based Bayesian optimisation with expected improvement (ParEGO for several objectives). */
+export class BayesianOptimization implements SearchStrategy {
+  readonly name = 'bo';
+  private readonly o: Required<Omit<BayesianOptimizationOptions, 'startupTrials'>> & { startupTrials: number | undefined };
+
+  constructor(options: BayesianOptimizationOptions = {}) {
+    this.o = {
+      startupTrials: options.startupTrials,
+      candidates: options.candidates ?? 2000,
+      refine: options.refine ?? 5,
+      restarts: options.restarts ?? 2,
+      maxPoints: options.maxPoints ?? 200,
+      rho: options.rho ?? 0.05,
+    };
+    if (this.o.candidates < 1) throw new ConfigError(`bo candidates ${this.o.candidates}: expected >= 1`);
+  }
+
+  ask(ctx: AskContext): Params {
+    const { space, rng } = ctx;
+    const startup = this.o.startupTrials ?? Math.max(8, 2 * space.encodedDimension + 2);
+    let done = ctx.history.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
+    if (done.length < startup) return space.sample(rng);
+    if (done.length > this.o.maxPoints) done = done.slice(done.length - this.o.maxPoints);
+    const y = scalarise(done, ctx, rng, this.o.rho);
+    const x = done.map((t) => space.encode(t.params));
+    const gp = GaussianProcess.fit(x, y, rng, { restarts: this.o.restarts });
+    const best = Math.min(...y);
+    const score = (p: Params): number => {
+      const { mean, variance } = gp.predict(space.encode(p));
+      return logExpectedImprovement(best, mean, Math.sqrt(variance));
+    };
+    // Candidates: uniform samples plus perturbations of the best observed points.
+    const order = y.map((v, i) => i).sort((a, b) => (y[a] as number) - (y[b] as number));
+    const pool: { p: Params; s: number }[] = [];
+    for (let i = 0; i < this.o.candidates; i++) {
+      const p = i % 4 === 3 ? perturb(space.encode((done[order[i % Math.min(5, order.length)] as number] as Trial).params), 0.1, ctx) : space.sample(rng);
+      pool.push({ p, s: score(p) });
+    }
+    pool.sort((a, b) => b.s - a.s);
+    let winner = pool[0] as { p: Params; s: number };
+    for (const start of pool.slice(0, this.o.refine)) {
+      let cur = start;
+      let scale = 0.1;
+      for (let it = 0; it < 40 && scale > 1e-4; it++) {
+        const p = perturb(space.encode(cur.p), scale, ctx);
+        const s = score(p);
+        if (s > cur.s) {
+          cur = { p, s };
+          scale = Math.min(0.3, scale * 1.5);
+        } else scale *= 0.7;
+      }
+      if (cur.s > winner.s) winner = cur;
+    }
+    return winner.p;
+  }
+}
+
+/** Scalar targets to minimise: the objective itself, or ParEGO's augmented Tchebycheff value. */
+function scalarise(done: readonly Trial[], ctx: AskContext, rng: Rng, rho: number): number[] {
+  const vals = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
+  const m = ctx.objectives.length;
+  let f: number[];
+  if (m === 1) f = vals.map((v) => v[0] as number);
+  else {
+    const lo = new Array<number>(m).fill(Infinity);
+    const hi = new Array<number>(m).fill(-Infinity);
+    for (const v of vals) for (let k = 0; k < m; k++) {
+      lo[k] = Math.min(lo[k] as number, v[k] as number);
+      hi[k] = Math.max(hi[k] as number, v[k] as number);
+    }
+    const w = Array.from({ length: m }, () => -Math.log(1 - rng.next()));
+    const ws = w.reduce((s, v) => s + v, 0);
+    f = vals.map((v) => {
+      let mx = -Infinity;
+      let sum = 0;
+      for (let k = 0; k < m; k++) {
+        const r = (hi[k] as number) - (lo[k] as number);
+        const z = ((w[k] as number) / ws) * (r > 0 ? ((v[k] as number) - (lo[k] as number)) / r : 0);
+        mx = Math.max(mx, z);
+        sum += z;
+      }
+      return mx + rho * sum;
+    });
+  }
+  const viol = done.map((t) => violation(t.constraints));
+  if (viol.every((v) => v <= 0)) return f;
+  const feasible = f.filter((_, i) => (viol[i] as number) <= 0);
+  const worst = feasible.length ? Math.max(...feasible) : Math.min(...f);
+  const spread = Math.max(...f) - Math.min(...f) || 1;
+  const maxViol = Math.max(...viol);
+  return f.map((v, i) => ((viol[i] as number) > 0 ? worst + spread * (0.1 + (viol[i] as number) / maxViol) : v));
+}
+
+function perturb(x: readonly number[], scale: number, ctx: AskContext): Params {
+  return ctx.space.decode(x.map((v) => v + ctx.rng.normal(0, scale)));
+}
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** log of expected improvement below `best` of N(mean, sd^2), stable for very negative z. */
+export function logExpectedImprovement(best: number, mean: number, sd: number): number {
+  if (!(sd > 0)) return mean < best ? Math.log(best - mean) : -Infinity;
+  const z = (best - mean) / sd;
+  if (z > -6) {
+    const h = z * normCdf(z) + Math.exp(-0.5 * z * z - LOG_SQRT_2PI);
+    return Math.log(Math.max(h, 1e-300)) + Math.log(sd);
+  }
+  // h(z) ~ phi(z) / z^2 for z -> -inf.
+  return -0.5 * z * z - LOG_SQRT_2PI - 2 * Math.log(-z) + Math.log(sd);
+}
+
+/** Standard normal cumulative distribution (erfc-based, |error| < 1.2e-7). */
+export function normCdf(z: number): number {
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+function erfc(x: number): number {
+  // Numerical Recipes' erfcc (Chebyshev fit), fractional error < 1.2e-7 everywhere.
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}

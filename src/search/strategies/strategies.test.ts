@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hypervolume, paretoFront } from '../pareto.js';
+import { createStrategy, strategyNames } from '../registry.js';
+import { BRANIN_MINIMUM, branin, zdt1, zdt1TrueHypervolume, zdt2, zdt2TrueHypervolume } from '../testing/problems.js';
+import { runTrials } from '../testing/run-trials.js';
+import { strategyConformance } from '../testing/strategy-conformance.js';
+import type { SearchStrategy, Trial } from '../types.js';
+import { BayesianOptimization } from './bayesian.js';
+import { Nsga2 } from './nsga2.js';
+import { RandomSearch } from './random.js';
+import { RegularizedEvolution } from './regularized-evolution.js';
+
+const makers: Record<string, () => SearchStrategy> = {
+  random: () => new RandomSearch(),
+  nsga2: () => new Nsga2({ populationSize: 8 }),
+  bo: () => new BayesianOptimization({ candidates: 200, refine: 2, restarts: 1 }),
+  'regularized-evolution': () => new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }),
+};
+
+test('every registered strategy has a conformance run', () => {
+  assert.deepEqual(strategyNames(), Object.keys(makers).sort());
+  for (const name of strategyNames()) assert.equal(createStrategy(name).name, name);
+  assert.throws(() => createStrategy('tpe'), /unknown search strategy 'tpe'; expected one of bo, nsga2/);
+});
+
+for (const [name, make] of Object.entries(makers)) strategyConformance(name, make);
+
+function frontHv(trials: readonly Trial[]): number {
+  const pts = trials.filter((t) => t.values).map((t) => t.values as number[]);
+  return hypervolume(paretoFront(pts).map((i) => pts[i] as number[]), [1.1, 1.1]);
+}
+
+for (const [problem, trueHv] of [[zdt1(), zdt1TrueHypervolume()], [zdt2(), zdt2TrueHypervolume()]] as const) {
+  test(`nsga2 on ${problem.name}: hypervolume within 2% of the true front's after 10,000 evaluations`, async () => {
+    const trials = await runTrials({
+      strategy: new Nsga2({ populationSize: 24 }),
+      space: problem.space,
+      objectives: problem.objectives,
+      evaluate: (p) => ({ values: problem.evaluate(p) }),
+      nTrials: 10_000,
+      seed: 1,
+    });
+    const ratio = frontHv(trials) / trueHv;
+    console.log(`# nsga2 ${problem.name}: hypervolume ratio ${ratio.toFixed(4)}`);
+    assert.ok(ratio >= 0.98 && ratio <= 1 + 1e-9, `ratio ${ratio}`);
+  });
+}
+
+test('random search is worse than nsga2 on zdt1 (same budget of 2,000)', async () => {
+  const p = zdt1();
+  const go = (s: SearchStrategy) => runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 2000, seed: 4 });
+  const hvRandom = frontHv(await go(new RandomSearch()));
+  const hvNsga = frontHv(await go(new Nsga2({ populationSize: 50 })));
+  console.log(`# zdt1 at 2,000 evaluations: random ${(hvRandom / zdt1TrueHypervolume()).toFixed(4)}, nsga2 ${(hvNsga / zdt1TrueHypervolume()).toFixed(4)}`);
+  assert.ok(hvNsga > hvRandom * 1.1, `nsga2 ${hvNsga} vs random ${hvRandom}`);
+});
+
+test('bo finds the Branin optimum (0.397887) within 0.05 in 50 evaluations', async () => {
+  const p = branin();
+  const trials = await runTrials({
+    strategy: new BayesianOptimization(),
+    space: p.space,
+    objectives: p.objectives,
+    evaluate: (x) => ({ values: p.evaluate(x) }),
+    nTrials: 50,
+    seed: 7,
+  });
+  const values = trials.map((t) => (t.values as number[])[0] as number);
+  const best = Math.min(...values);
+  const first = values.findIndex((v) => v - BRANIN_MINIMUM < 0.05);
+  console.log(`# bo branin: best ${best.toFixed(5)}, first within 0.05 at evaluation ${first + 1}`);
+  assert.ok(best - BRANIN_MINIMUM < 0.05, `best ${best}`);
+});
+
+test('regularized evolution improves on random search on a single objective', async () => {
+  const p = branin();
+  const go = (s: SearchStrategy) => runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 300, seed: 9 });
+  const tail = (ts: Trial[]) => ts.slice(200).reduce((s, t) => s + (t.values as number[])[0]!, 0) / 100;
+  const re = tail(await go(new RegularizedEvolution({ populationSize: 20, sampleSize: 5 })));
+  const rnd = tail(await go(new RandomSearch()));
+  assert.ok(re < rnd / 2, `mean of the last 100: evolution ${re}, random ${rnd}`);
+});
+
+test('bo handles two objectives (ParEGO) and beats random on zdt1 with 6 variables at 60 evaluations', async () => {
+  const p = zdt1(6);
+  const go = (s: SearchStrategy) => runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 60, seed: 2 });
+  const hvBo = frontHv(await go(new BayesianOptimization({ candidates: 500 })));
+  const hvRandom = frontHv(await go(new RandomSearch()));
+  console.log(`# zdt1(6) at 60 evaluations: bo ${(hvBo / zdt1TrueHypervolume()).toFixed(4)}, random ${(hvRandom / zdt1TrueHypervolume()).toFixed(4)}`);
+  assert.ok(hvBo > hvRandom, `bo ${hvBo} vs random ${hvRandom}`);
+});

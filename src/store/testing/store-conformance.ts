@@ -1,0 +1,150 @@
+/**
+ * Conformance suite every {@link Store} implementation runs (see store.test.ts): studies, trial
+ * numbering, round trips of every field, finished-trial immutability, error messages, artifacts,
+ * copy semantics, and (when `reopen` is given) persistence across store objects.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UserError } from '../../errors.js';
+import type { Store } from '../types.js';
+
+/** A fresh, empty store per test; `reopen` (persistent backends) opens a second object on the same data. */
+export interface StoreFixture {
+  readonly store: Store;
+  readonly reopen?: () => Store;
+  readonly cleanup?: () => void;
+}
+
+const objectives = [
+  { name: 'accuracy', direction: 'maximize' },
+  { name: 'latency_ms', direction: 'minimize' },
+] as const;
+
+/** Registers the store conformance tests for one backend. */
+export function storeConformance(label: string, open: () => StoreFixture): void {
+  const withStore = (name: string, fn: (f: StoreFixture) => void): void => {
+    test(`${label}: ${name}`, () => {
+      const f = open();
+      try {
+        fn(f);
+      } finally {
+        f.store.close();
+        f.cleanup?.();
+      }
+    });
+  };
+
+  withStore('creates, lists, finds and deletes studies; duplicate and bad names are rejected', ({ store }) => {
+    const s = store.createStudy({ name: 'mnist-mp', objectives, space: { x: { kind: 'float', low: 0, high: 1 } }, userAttrs: { seed: 3 } });
+    assert.equal(s.name, 'mnist-mp');
+    assert.deepEqual(s.objectives, objectives);
+    assert.deepEqual(s.space, { x: { kind: 'float', low: 0, high: 1 } });
+    store.createStudy({ name: 'b', objectives: [{ name: 'f', direction: 'minimize' }] });
+    assert.deepEqual(store.listStudies().map((x) => x.name), ['mnist-mp', 'b']);
+    assert.throws(() => store.createStudy({ name: 'b', objectives }), (e: Error) => e instanceof UserError && /study 'b' already exists/.test(e.message));
+    assert.throws(() => store.createStudy({ name: 'bad name!', objectives }), /study name "bad name!"/);
+    assert.throws(() => store.createStudy({ name: 'c', objectives: [] }), /expected at least one objective/);
+    assert.throws(() => store.createStudy({ name: 'c', objectives: [{ name: 'f', direction: 'down' as 'minimize' }] }), /"direction":"down"/);
+    store.setStudyUserAttr('b', 'strategy', { name: 'nsga2' });
+    assert.deepEqual(store.getStudy('b')?.userAttrs, { strategy: { name: 'nsga2' } });
+    assert.equal(store.getStudy('nope'), undefined);
+    assert.throws(() => store.getTrials('nope'), /study 'nope' does not exist; known studies: mnist-mp, b/);
+    store.deleteStudy('mnist-mp');
+    assert.deepEqual(store.listStudies().map((x) => x.name), ['b']);
+  });
+
+  withStore('numbers trials 0, 1, 2 and round-trips every field', ({ store }) => {
+    store.createStudy({ name: 's', objectives });
+    const params = { lr: 0.001, act: 'relu', bias: true, none: null, bits: [2, 4, 8], policy: { conv1: { w: 4, a: 8 } } };
+    const t0 = store.createTrial('s', { params, userAttrs: { note: 'first' }, worker: 'host:1:a' });
+    assert.equal(t0.number, 0);
+    assert.equal(t0.state, 'running');
+    assert.deepEqual(t0.params, params);
+    assert.equal(store.createTrial('s', { params: {} }).number, 1);
+    assert.equal(store.createTrial('s', { params: {} }).number, 2);
+    store.setTrialUserAttr('s', 0, 'epoch', 3);
+    const done = store.finishTrial('s', 0, { state: 'complete', values: [0.987, 1.25], constraints: [-0.5, 0.25], userAttrs: { sizeBytes: 1234 } });
+    assert.equal(done.state, 'complete');
+    assert.deepEqual(done.values, [0.987, 1.25]);
+    assert.deepEqual(done.constraints, [-0.5, 0.25]);
+    assert.deepEqual(done.userAttrs, { note: 'first', epoch: 3, sizeBytes: 1234 });
+    assert.ok(done.finishedAt !== null && Date.parse(done.finishedAt) >= Date.parse(done.startedAt));
+    store.finishTrial('s', 1, { state: 'failed', userAttrs: { error: 'boom' } });
+    assert.deepEqual(store.getTrial('s', 0), done);
+    assert.equal(store.getTrial('s', 9), undefined);
+    assert.deepEqual(store.getTrials('s').map((t) => t.state), ['complete', 'failed', 'running']);
+    assert.deepEqual(store.getTrials('s', ['running', 'failed']).map((t) => t.number), [1, 2]);
+    assert.deepEqual(store.getRunningTrials('s').map((r) => [r.number, r.worker]), [[2, null]]);
+    assert.equal(store.getTrial('s', 1)?.values, null);
+    assert.equal(store.getTrial('s', 1)?.constraints, null);
+  });
+
+  withStore('finished trials are immutable', ({ store }) => {
+    store.createStudy({ name: 's', objectives });
+    store.createTrial('s', { params: { a: 1 } });
+    store.finishTrial('s', 0, { state: 'pruned' });
+    const immutable = (e: Error) => e instanceof UserError && /trial 0 is already pruned; finished trials are immutable/.test(e.message);
+    assert.throws(() => store.finishTrial('s', 0, { state: 'complete', values: [1, 2] }), immutable);
+    assert.throws(() => store.setTrialUserAttr('s', 0, 'k', 1), immutable);
+    assert.throws(() => store.heartbeat('s', 0), immutable);
+    assert.equal(store.getTrial('s', 0)?.state, 'pruned');
+    assert.deepEqual(store.getTrial('s', 0)?.userAttrs, {});
+  });
+
+  withStore('rejects malformed results, quoting them', ({ store }) => {
+    store.createStudy({ name: 's', objectives });
+    store.createTrial('s', { params: {} });
+    assert.throws(() => store.finishTrial('s', 0, { state: 'complete' }), /needs values/);
+    assert.throws(() => store.finishTrial('s', 0, { state: 'complete', values: [1] }), /values \[1\] has 1 entries; expected 2 \(accuracy, latency_ms\)/);
+    assert.throws(() => store.finishTrial('s', 0, { state: 'complete', values: [1, Number.NaN] }), /expected finite numbers/);
+    assert.throws(() => store.finishTrial('s', 0, { state: 'running' as 'failed' }), /state "running"/);
+    assert.throws(() => store.finishTrial('s', 7, { state: 'failed' }), /study 's' has no trial 7/);
+    // Nothing was written by the failed calls.
+    assert.equal(store.getTrial('s', 0)?.state, 'running');
+    assert.equal(store.getTrial('s', 0)?.values, null);
+  });
+
+  withStore('returns copies', ({ store }) => {
+    store.createStudy({ name: 's', objectives });
+    const t = store.createTrial('s', { params: { bits: [2, 4] } });
+    (t.params.bits as number[]).push(8);
+    assert.deepEqual(store.getTrial('s', 0)?.params, { bits: [2, 4] });
+  });
+
+  withStore('stores artifacts inline or by path, per study or per trial', ({ store }) => {
+    store.createStudy({ name: 's', objectives });
+    store.createTrial('s', { params: {} });
+    const a = store.addArtifact('s', { trialNumber: 0, name: 'policy.json', mediaType: 'application/json', data: '{"conv1":4}' });
+    const b = store.addArtifact('s', { name: 'model', mediaType: 'application/onnx', path: '/tmp/model.onnx' });
+    assert.equal(a.size, 11);
+    assert.equal(new TextDecoder().decode(store.readArtifact(a.id)), '{"conv1":4}');
+    assert.equal(store.readArtifact(b.id), undefined);
+    assert.deepEqual(store.listArtifacts('s').map((x) => x.name), ['policy.json', 'model']);
+    assert.deepEqual(store.listArtifacts('s', 0).map((x) => x.name), ['policy.json']);
+    assert.deepEqual(store.listArtifacts('s', null).map((x) => [x.name, x.path]), [['model', '/tmp/model.onnx']]);
+    assert.throws(() => store.addArtifact('s', { name: 'x', mediaType: 'text/plain' }), /exactly one of data or path/);
+    assert.throws(() => store.addArtifact('s', { trialNumber: 5, name: 'x', mediaType: 'text/plain', data: 'x' }), /no trial 5/);
+  });
+
+  test(`${label}: read-your-writes across store objects`, (t) => {
+    const f = open();
+    if (!f.reopen) {
+      t.skip('in-memory backend: nothing to reopen');
+      f.store.close();
+      return;
+    }
+    try {
+      f.store.createStudy({ name: 's', objectives });
+      f.store.createTrial('s', { params: { a: 1 } });
+      f.store.finishTrial('s', 0, { state: 'complete', values: [1, 2] });
+      const other = f.reopen();
+      assert.deepEqual(other.getTrials('s'), f.store.getTrials('s'));
+      other.createTrial('s', { params: { a: 2 } });
+      assert.equal(f.store.createTrial('s', { params: {} }).number, 2, 'numbers stay unique across store objects');
+      other.close();
+    } finally {
+      f.store.close();
+      f.cleanup?.();
+    }
+  });
+}

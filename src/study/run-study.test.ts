@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { test } from 'node:test';
+import { SearchSpace } from '../search/space.js';
+import { Nsga2 } from '../search/strategies/nsga2.js';
+import { RandomSearch } from '../search/strategies/random.js';
+import type { Objective, Params } from '../search/types.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { ATTR, type EvaluationResult, runStudy, type RunStudyOptions, type StudyProgress } from './run-study.js';
+
+const space = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 }, y: { kind: 'float', low: 0, high: 1 }, k: { kind: 'categorical', choices: ['a', 'b'] } });
+const objectives: readonly Objective[] = [
+  { name: 'f1', direction: 'minimize' },
+  { name: 'f2', direction: 'maximize' },
+];
+const evaluate = async (p: Params): Promise<EvaluationResult> => ({ values: [p.x as number, (p.y as number) - (p.x as number) ** 2], constraints: [(p.y as number) - 0.9] });
+const base = (store: MemoryStore, extra: Partial<RunStudyOptions> = {}): RunStudyOptions => ({ store, studyName: 's', space, objectives, strategy: new Nsga2({ populationSize: 6 }), evaluate, nTrials: 20, seed: 5, ...extra });
+
+test('runs to the budget, reporting progress with a Pareto set and an ETA', async () => {
+  const store = new MemoryStore();
+  const seen: StudyProgress[] = [];
+  const r = await runStudy(base(store, { onProgress: (p) => seen.push(p) }));
+  assert.equal(r.trials.length, 20);
+  assert.ok(r.trials.every((t) => t.state === 'complete'));
+  assert.deepEqual(seen.map((p) => p.done), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.ok(seen.every((p) => p.total === 20 && p.etaMs !== null && p.best.length >= 1));
+  assert.equal(seen.at(-1)?.etaMs, 0);
+  assert.ok(r.best.every((t) => (t.constraints?.[0] as number) <= 0), 'best set is feasible');
+  assert.deepEqual(store.getStudy('s')?.userAttrs, { seed: 5, strategy: 'nsga2' });
+  assert.deepEqual(store.getStudy('s')?.space, space.toJSON());
+});
+
+test('a resumed study (fresh strategy, history from the store) proposes what an uninterrupted one does', async () => {
+  const straight = await runStudy(base(new MemoryStore()));
+  const store = new MemoryStore();
+  await runStudy(base(store, { nTrials: 9 }));
+  const resumed = await runStudy(base(store, { strategy: new Nsga2({ populationSize: 6 }) }));
+  assert.equal(resumed.created, 11);
+  assert.deepEqual(resumed.trials.map((t) => t.params), straight.trials.map((t) => t.params));
+});
+
+test('an abort signal stops the study, keeps finished trials, and resume completes it', async () => {
+  const store = new MemoryStore();
+  const ac = new AbortController();
+  const r = await runStudy(base(store, { signal: ac.signal, onProgress: (p) => p.done === 5 && ac.abort() }));
+  assert.equal(r.aborted, true);
+  assert.deepEqual(store.getTrials('s').map((t) => t.state), Array(5).fill('complete'));
+  const again = await runStudy(base(store));
+  assert.equal(again.aborted, false);
+  assert.equal(again.trials.length, 20);
+});
+
+test('an evaluation that honours the signal leaves an aborted trial, which resume retries', async () => {
+  const store = new MemoryStore();
+  const ac = new AbortController();
+  const slow = (p: Params, ctx: { signal: AbortSignal; trialNumber: number }): Promise<EvaluationResult> =>
+    ctx.trialNumber === 3
+      ? new Promise((_, reject) => {
+          ctx.signal.addEventListener('abort', () => reject(new Error('interrupted')));
+          ac.abort();
+        })
+      : evaluate(p);
+  await runStudy(base(store, { signal: ac.signal, evaluate: slow }));
+  const t3 = store.getTrial('s', 3);
+  assert.equal(t3?.state, 'failed');
+  assert.equal(t3?.userAttrs[ATTR.failReason], 'aborted');
+  const r = await runStudy(base(store, { nTrials: 6 }));
+  const retry = r.trials.find((t) => t.userAttrs[ATTR.retryOf] === 3);
+  assert.deepEqual(retry?.params, t3?.params);
+  assert.equal(r.trials.filter((t) => t.state === 'complete').length, 6);
+});
+
+test('evaluation errors fail the trial and are rethrown, or caught and optionally retried', async () => {
+  const store = new MemoryStore();
+  const bad = async (p: Params, ctx: { trialNumber: number }): Promise<EvaluationResult> => {
+    if (ctx.trialNumber === 2) throw new Error('out of memory');
+    return evaluate(p);
+  };
+  await assert.rejects(runStudy(base(store, { evaluate: bad })), /out of memory/);
+  assert.equal(store.getTrial('s', 2)?.state, 'failed');
+  assert.equal(store.getTrial('s', 2)?.userAttrs[ATTR.error], 'out of memory');
+  const caught = await runStudy(base(new MemoryStore(), { evaluate: bad, catchErrors: true, nTrials: 5 }));
+  assert.deepEqual(caught.trials.map((t) => t.state), ['complete', 'complete', 'failed', 'complete', 'complete']);
+  const retried = await runStudy(base(new MemoryStore(), { evaluate: bad, catchErrors: true, nTrials: 5, retry: { onError: true } }));
+  assert.equal(retried.trials.length, 6);
+  const retry = retried.trials.find((t) => t.userAttrs[ATTR.retryOf] === 2);
+  assert.deepEqual(retry?.params, retried.trials[2]?.params);
+  assert.equal(retried.trials.filter((t) => t.state === 'complete').length, 5);
+  await assert.rejects(runStudy(base(new MemoryStore(), { evaluate: async () => ({ values: [1] }) })), /returned values \[1\]; expected 2 numbers \(f1, f2\)/);
+});
+
+test('running trials of a dead process are marked failed and retried with the same params', async () => {
+  const store = new MemoryStore();
+  await runStudy(base(store, { nTrials: 4 }));
+  const orphan = store.createTrial('s', { params: { x: 0.25, y: 0.5, k: 'b' }, worker: `${hostname()}:2147483646:dead` });
+  const r = await runStudy(base(store, { nTrials: 8 }));
+  assert.equal(r.recovered, 1);
+  assert.equal(store.getTrial('s', orphan.number)?.userAttrs[ATTR.failReason], 'worker-died');
+  const retry = r.trials.find((t) => t.userAttrs[ATTR.retryOf] === orphan.number);
+  assert.deepEqual(retry?.params, orphan.params);
+  assert.equal(r.trials.filter((t) => t.state === 'complete').length, 8);
+});
+
+test('several evaluations in flight (remote-style async evaluate) respect the concurrency limit', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const remote = async (p: Params): Promise<EvaluationResult> => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+    inFlight--;
+    return evaluate(p);
+  };
+  const r = await runStudy(base(new MemoryStore(), { strategy: new RandomSearch(), evaluate: remote, concurrency: 3, nTrials: 12 }));
+  assert.equal(peak, 3);
+  assert.equal(r.trials.filter((t) => t.state === 'complete').length, 12);
+});
+
+test('refuses to resume a study with different objectives', async () => {
+  const store = new MemoryStore();
+  await runStudy(base(store, { nTrials: 1 }));
+  await assert.rejects(runStudy(base(store, { objectives: [{ name: 'f1', direction: 'minimize' }] })), /study 's' exists with objectives/);
+});

@@ -1,0 +1,338 @@
+/**
+ * The optimisation loop, written on ask/tell: ask the strategy (state rebuilt from the stored
+ * history), create the trial, evaluate it (possibly remotely, several at once), finish it in the
+ * store, report progress. Resumes from whatever the store holds: trials left running by a dead
+ * process are marked failed and retried per the {@link RetryPolicy}.
+ */
+import { hostname } from 'node:os';
+import { ConfigError, UserError } from '../errors.js';
+import { paretoTrials, toMinimization, violation } from '../search/pareto.js';
+import type { SearchSpace } from '../search/space.js';
+import { type JsonValue, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../search/types.js';
+import type { Store, StudyRecord } from '../store/types.js';
+import { Rng } from '../util/rng.js';
+
+/** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
+export interface EvaluationContext {
+  readonly studyName: string;
+  readonly trialNumber: number;
+  /** A seed for the evaluation's own randomness (derived from the study seed and trial number). */
+  readonly seed: number;
+  /** Aborted when the study is being stopped (Ctrl-C); long evaluations should give up early. */
+  readonly signal: AbortSignal;
+  /** Writes an attribute of the running trial (progress, intermediate metrics). */
+  readonly setUserAttr: (key: string, value: JsonValue) => void;
+}
+
+/** Result of one evaluation. */
+export interface EvaluationResult {
+  /** One value per objective, in the study's objective order. */
+  readonly values: readonly number[];
+  /** Constraint violations (<= 0 feasible). */
+  readonly constraints?: readonly number[];
+  /** Attributes to store with the result (sizes, per-layer costs, file paths, ...). */
+  readonly userAttrs?: Readonly<Record<string, JsonValue>>;
+  /** 'pruned' when the evaluation stopped early on purpose (default 'complete'). */
+  readonly state?: 'complete' | 'pruned';
+}
+
+/** Evaluates one candidate; may run in another thread, process or machine. */
+export type Evaluator = (params: Params, ctx: EvaluationContext) => Promise<EvaluationResult>;
+
+/** Which failed trials are run again (as new trials with the same parameters). */
+export interface RetryPolicy {
+  /** Retries per original trial (default 1). */
+  readonly maxRetries?: number;
+  /** Also retry trials whose evaluation threw (default false: only crashed/interrupted ones). */
+  readonly onError?: boolean;
+}
+
+/** Progress report after every finished trial. */
+export interface StudyProgress {
+  /** Trials counted against the budget so far. */
+  readonly done: number;
+  /** The budget (nTrials). */
+  readonly total: number;
+  /** The trial that just finished. */
+  readonly trial: Trial;
+  /** Best feasible trial (one objective) or the feasible Pareto set (several). */
+  readonly best: readonly Trial[];
+  /** Milliseconds since this run started. */
+  readonly elapsedMs: number;
+  /** Estimated milliseconds to finish (null until a trial of this run has finished). */
+  readonly etaMs: number | null;
+}
+
+/** Options of {@link runStudy}. */
+export interface RunStudyOptions {
+  readonly store: Store;
+  readonly studyName: string;
+  readonly space: SearchSpace;
+  readonly objectives: readonly Objective[];
+  readonly strategy: SearchStrategy;
+  readonly evaluate: Evaluator;
+  /** Budget: the study ends when this many trials count (complete, pruned, or failed and not retried). */
+  readonly nTrials: number;
+  /** Study seed; the same seed and history give the same proposals. */
+  readonly seed: number;
+  readonly onProgress?: (p: StudyProgress) => void;
+  /** Stops asking; in-flight evaluations see an aborted signal; finished work is kept. */
+  readonly signal?: AbortSignal;
+  readonly retry?: RetryPolicy;
+  /** Keep going when an evaluation throws (the trial is marked failed either way; default false: rethrow). */
+  readonly catchErrors?: boolean;
+  /** Evaluations in flight at once (default 1). */
+  readonly concurrency?: number;
+  /** A running trial whose heartbeat is older than this is considered dead (default 10 minutes). */
+  readonly staleAfterMs?: number;
+  /** Heartbeat interval of running trials (default 30 s). */
+  readonly heartbeatMs?: number;
+  /** Study attributes written when the study is created. */
+  readonly studyUserAttrs?: Readonly<Record<string, JsonValue>>;
+}
+
+/** What {@link runStudy} returns. */
+export interface StudyResult {
+  readonly study: StudyRecord;
+  /** Every trial of the study at the end. */
+  readonly trials: readonly Trial[];
+  /** Trials created by this call. */
+  readonly created: number;
+  /** Trials marked failed because their process had died. */
+  readonly recovered: number;
+  /** True when stopped by the signal before the budget was reached. */
+  readonly aborted: boolean;
+  /** Best feasible trial (one objective) or feasible Pareto set. */
+  readonly best: readonly Trial[];
+}
+
+/** Attribute names the loop writes on trials. */
+export const ATTR = {
+  failReason: 'hwnas:fail_reason',
+  error: 'hwnas:error',
+  retryOf: 'hwnas:retry_of',
+} as const;
+
+type FailReason = 'worker-died' | 'aborted' | 'error' | 'non-finite';
+
+/** Best feasible trial (single objective) or the feasible Pareto set (several objectives). */
+export function bestTrials(trials: readonly Trial[], objectives: readonly Objective[]): Trial[] {
+  if (objectives.length > 1) return paretoTrials(trials, objectives);
+  let best: Trial | undefined;
+  let bestV = Infinity;
+  for (const t of trials) {
+    if (t.state !== 'complete' || t.values === null || violation(t.constraints) > 0) continue;
+    const v = toMinimization(t.values, objectives)[0] as number;
+    if (v < bestV) {
+      bestV = v;
+      best = t;
+    }
+  }
+  return best ? [best] : [];
+}
+
+/** True when a process with this pid exists on this machine. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Marks as failed the running trials whose worker is gone: same host and the pid no longer
+ * exists, or a heartbeat older than `staleAfterMs`. Returns their numbers.
+ */
+export function recoverStaleTrials(store: Store, studyName: string, staleAfterMs = 600_000): number[] {
+  const host = hostname();
+  const out: number[] = [];
+  for (const r of store.getRunningTrials(studyName)) {
+    const [h, pidText] = (r.worker ?? '').split(':');
+    const pid = Number(pidText);
+    const deadHere = h === host && Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid);
+    const stale = Date.now() - Date.parse(r.heartbeatAt) > staleAfterMs;
+    if (!deadHere && !stale) continue;
+    try {
+      store.finishTrial(studyName, r.number, { state: 'failed', userAttrs: { [ATTR.failReason]: 'worker-died' } });
+      out.push(r.number);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e; // finished meanwhile by its (live) worker
+    }
+  }
+  return out;
+}
+
+/** Runs (or resumes) a study until `nTrials` trials count, the signal aborts, or an evaluation throws. */
+export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
+  const { store, studyName, space, objectives } = o;
+  if (!Number.isInteger(o.nTrials) || o.nTrials < 0) throw new ConfigError(`nTrials ${JSON.stringify(o.nTrials)}: expected an integer >= 0`);
+  const concurrency = o.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError(`concurrency ${JSON.stringify(o.concurrency)}: expected an integer >= 1`);
+  const maxRetries = o.retry?.maxRetries ?? 1;
+  const retryOnError = o.retry?.onError ?? false;
+  const study = openStudy(o);
+  const worker = `${hostname()}:${process.pid}:${new Rng(Date.now() >>> 0).nextU32().toString(36)}`;
+  const recovered = recoverStaleTrials(store, studyName, o.staleAfterMs).length;
+  const started = Date.now();
+  let created = 0;
+  let finishedHere = 0;
+  let firstError: unknown;
+  const inFlight = new Set<Promise<void>>();
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(o.signal?.reason);
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const retryable = (t: Trial): boolean => {
+    if (t.state !== 'failed') return false;
+    const reason = t.userAttrs[ATTR.failReason];
+    return reason === 'worker-died' || reason === 'aborted' || (retryOnError && reason === 'error');
+  };
+  /** Budget bookkeeping and pending retries, derived from the history. */
+  const plan = (history: readonly Trial[]): { counted: number; retries: Trial[] } => {
+    const retried = new Set<number>();
+    const depth = new Map<number, number>();
+    for (const t of history) {
+      const of = t.userAttrs[ATTR.retryOf];
+      if (typeof of === 'number') {
+        retried.add(of);
+        depth.set(t.number, (depth.get(of) ?? 0) + 1);
+      }
+    }
+    let counted = 0;
+    const retries: Trial[] = [];
+    for (const t of history) {
+      if (retried.has(t.number)) continue;
+      if (retryable(t) && (depth.get(t.number) ?? 0) < maxRetries) retries.push(t);
+      else counted++;
+    }
+    return { counted, retries };
+  };
+
+  const finish = (number: number, f: Parameters<Store['finishTrial']>[2]): Trial => {
+    const t = store.finishTrial(studyName, number, f);
+    finishedHere++;
+    o.strategy.tell?.(t, { objectives });
+    if (o.onProgress) {
+      const history = store.getTrials(studyName);
+      const { counted } = plan(history);
+      const perTrial = (Date.now() - started) / finishedHere;
+      o.onProgress({
+        done: counted,
+        total: o.nTrials,
+        trial: t,
+        best: bestTrials(history, objectives),
+        elapsedMs: Date.now() - started,
+        etaMs: Math.max(0, ((o.nTrials - counted) * perTrial) / concurrency),
+      });
+    }
+    return t;
+  };
+
+  const evaluateTrial = async (trial: Trial): Promise<void> => {
+    const timer = setInterval(() => {
+      try {
+        store.heartbeat(studyName, trial.number);
+      } catch {
+        /* finished meanwhile */
+      }
+    }, o.heartbeatMs ?? 30_000);
+    timer.unref();
+    try {
+      const ctx: EvaluationContext = {
+        studyName,
+        trialNumber: trial.number,
+        seed: trialSeed(o.seed ^ 0x5bd1e995, trial.number),
+        signal: controller.signal,
+        setUserAttr: (k, v) => store.setTrialUserAttr(studyName, trial.number, k, v),
+      };
+      let r: EvaluationResult;
+      try {
+        r = await o.evaluate(trial.params, ctx);
+      } catch (e) {
+        const aborted = controller.signal.aborted;
+        finish(trial.number, { state: 'failed', userAttrs: { [ATTR.failReason]: aborted ? 'aborted' : 'error', [ATTR.error]: String((e as Error)?.message ?? e) } });
+        if (!aborted && !o.catchErrors) throw e;
+        return;
+      }
+      if (!r || !Array.isArray(r.values) || r.values.length !== objectives.length) {
+        const e = new ConfigError(`evaluation of trial ${trial.number} returned values ${JSON.stringify(r?.values)}; expected ${objectives.length} numbers (${objectives.map((x) => x.name).join(', ')})`);
+        finish(trial.number, { state: 'failed', userAttrs: { [ATTR.failReason]: 'error', [ATTR.error]: e.message } });
+        throw e;
+      }
+      const finite = r.values.every(Number.isFinite) && (r.constraints ?? []).every(Number.isFinite);
+      if (!finite) {
+        finish(trial.number, { state: 'failed', userAttrs: { ...(r.userAttrs ?? {}), [ATTR.failReason]: 'non-finite' satisfies FailReason, [ATTR.error]: `non-finite result ${JSON.stringify({ values: r.values, constraints: r.constraints })}` } });
+        return;
+      }
+      finish(trial.number, { state: r.state ?? 'complete', values: r.values, ...(r.constraints ? { constraints: r.constraints } : {}), ...(r.userAttrs ? { userAttrs: r.userAttrs } : {}) });
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
+  try {
+    while (!controller.signal.aborted && firstError === undefined) {
+      const history = store.getTrials(studyName);
+      const { counted, retries } = plan(history);
+      const running = history.filter((t) => t.state === 'running').length;
+      // Running trials (ours in flight, or other live workers') will count when they finish.
+      const remaining = o.nTrials - counted - running;
+      if (remaining <= 0 || inFlight.size >= concurrency) {
+        if (inFlight.size > 0) await Promise.race(inFlight);
+        else if (running === 0) break;
+        else {
+          // Only other workers' trials are running: wait for them, failing those that die.
+          await new Promise((r) => setTimeout(r, 200));
+          recoverStaleTrials(store, studyName, o.staleAfterMs);
+        }
+        continue;
+      }
+      let params: Params;
+      const userAttrs: Record<string, JsonValue> = {};
+      const retry = retries[0];
+      if (retry) {
+        params = retry.params;
+        userAttrs[ATTR.retryOf] = retry.number;
+      } else {
+        params = await o.strategy.ask({ space, objectives, history, trialNumber: history.length, rng: new Rng(trialSeed(o.seed, history.length)) });
+        const why = space.check(params);
+        if (why !== null) throw new ConfigError(`strategy '${o.strategy.name}' proposed an invalid point: ${why}`);
+      }
+      if (controller.signal.aborted) break;
+      const trial = store.createTrial(studyName, { params, userAttrs, worker });
+      created++;
+      const p: Promise<void> = evaluateTrial(trial).catch((e: unknown) => {
+        if (firstError === undefined) firstError = e;
+      });
+      const tracked = p.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  if (firstError !== undefined) throw firstError;
+  const trials = store.getTrials(studyName);
+  const { counted } = plan(trials);
+  return { study: store.getStudy(studyName) ?? study, trials, created, recovered, aborted: controller.signal.aborted && counted < o.nTrials, best: bestTrials(trials, objectives) };
+}
+
+function openStudy(o: RunStudyOptions): StudyRecord {
+  const existing = o.store.getStudy(o.studyName);
+  if (!existing) {
+    return o.store.createStudy({
+      name: o.studyName,
+      objectives: o.objectives,
+      space: o.space.toJSON(),
+      userAttrs: { seed: o.seed, strategy: o.strategy.name, ...(o.studyUserAttrs ?? {}) },
+    });
+  }
+  const same = existing.objectives.length === o.objectives.length && existing.objectives.every((x, i) => x.name === o.objectives[i]?.name && x.direction === o.objectives[i]?.direction);
+  if (!same) {
+    throw new ConfigError(`study '${o.studyName}' exists with objectives ${JSON.stringify(existing.objectives)}; this run has ${JSON.stringify(o.objectives)} (use another study name)`);
+  }
+  return existing;
+}
