@@ -5,7 +5,8 @@
  * product takes ceil(w/2)·ceil(a/2) bricks, so a unit computes floor(16 / bricks) products per cycle
  * (spatial fusion) or one product every ceil(bricks/16) cycles (temporal, above 8 bits). Conv/dense run as
  * GEMMs (M output pixels x K reduction x N output channels per group): K maps onto rows x products per
- * unit, N onto columns, M streams; each fold pays rows+cols fill/drain cycles; small groups (depthwise)
+ * unit, N onto columns, M streams; folds pipeline (a fold takes max(M, rows) cycles: the next fold's weights load one row per
+ * cycle meanwhile) and the array fills/drains once per layer; small groups (depthwise)
  * are packed block-diagonally. DRAM traffic follows the weight/input buffer tiling rule
  * ({@link tiledDramBytes}); compute and transfers overlap (double buffering), so latency = max of the two.
  * Energy: bricks x brick energy + accumulate per MAC, SRAM and DRAM bytes at 45 nm per-access energies.
@@ -115,7 +116,10 @@ export class BitFusionTarget extends AnalyticalTarget {
     const kFolds = Math.ceil(K / lanes);
     const nFolds = Math.ceil(N / p.cols);
     const folds = Math.ceil(G / packs) * kFolds * nFolds;
-    const cycles = folds * (M * tm + p.rows + p.cols);
+    // folds pipeline back to back (weights of the next fold load while the current one streams, one row per cycle);
+    // the array fills and drains once per layer
+    const stream = M * tm;
+    const cycles = folds * (stream > p.rows ? stream : p.rows) + p.rows + p.cols;
     const macs = (c.macs[i] as number) * B;
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;

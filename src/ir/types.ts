@@ -82,7 +82,10 @@ export interface BatchNormNode extends NodeBase {
   readonly momentum: number;
 }
 
-/** Element-wise activations without attributes. */
+/**
+ * Element-wise activations without attributes. Formulas: relu6 = min(max(x,0),6); swish = x*sigmoid(x);
+ * hardsigmoid = relu6(x+3)/6 (ONNX HardSigmoid alpha=1/6, beta=0.5); hardswish = x*hardsigmoid(x).
+ */
 export interface ActivationNode extends NodeBase {
   readonly op: 'relu' | 'relu6' | 'sigmoid' | 'swish' | 'hardswish' | 'hardsigmoid' | 'identity';
 }

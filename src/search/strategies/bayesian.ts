@@ -59,7 +59,7 @@ export class BayesianOptimization implements SearchStrategy {
       return logExpectedImprovement(best, mean, Math.sqrt(variance));
     };
     // Candidates: uniform samples plus perturbations of the best observed points.
-    const order = y.map((v, i) => i).sort((a, b) => (y[a] as number) - (y[b] as number));
+    const order = y.map((_, i) => i).sort((a, b) => (y[a] as number) - (y[b] as number));
     const pool: { p: Params; s: number }[] = [];
     for (let i = 0; i < this.o.candidates; i++) {
       const p = i % 4 === 3 ? perturb(space.encode((done[order[i % Math.min(5, order.length)] as number] as Trial).params), 0.1, ctx) : space.sample(rng);

@@ -1,0 +1,193 @@
+/**
+ * Hessian sensitivity of layers and output channels: Hutchinson trace estimates (Rademacher vectors,
+ * stopping on a relative tolerance, as HAWQ-V2) built on the engine's exact layer Hessian-vector
+ * products, and the HAWQ score `mean trace x ||Q(w) - w||^2` per layer (and per channel) at each bit-width.
+ */
+import type { EngineModel } from '../engine/model.js';
+import { layerHvpFn, rademacher } from '../engine/sensitivity-hvp.js';
+import { ConfigError } from '../errors.js';
+import type { Model } from '../ir/types.js';
+import { quantizableLayers } from '../ir/workload.js';
+import { Rng } from '../util/rng.js';
+import { perturbationNorm2PerChannel } from './quantizer.js';
+
+/** Something that multiplies by a symmetric matrix of size `size`. */
+export interface HvpOperator {
+  readonly size: number;
+  hvp(v: Float32Array): Float32Array;
+}
+
+/** Options of {@link hutchinsonTrace}. */
+export interface HutchinsonOptions {
+  /** Stop when the running mean changes by less than this relative amount (default 1e-3 as HAWQ-V2). */
+  readonly tol?: number;
+  /** At least this many probes (default 8). */
+  readonly minIter?: number;
+  /** At most this many probes (default 100). */
+  readonly maxIter?: number;
+  /** Consecutive iterations the tolerance must hold (default 3). */
+  readonly patience?: number;
+  /** Channels for per-channel traces: the vector splits into `channels` equal consecutive blocks (axis 0 of an ONNX weight). */
+  readonly channels?: number;
+}
+
+/** A trace estimate. */
+export interface TraceEstimate {
+  readonly trace: number;
+  /** Block traces per channel (sum = trace), when `channels` was given. */
+  readonly channelTraces?: Float64Array;
+  readonly iterations: number;
+  /** Standard error of the mean of the probes. */
+  readonly stdError: number;
+  readonly converged: boolean;
+}
+
+/**
+ * Hutchinson's estimator tr(H) = E[v^T H v] with Rademacher v; per-channel block traces come from the
+ * same probes (E[v_i v_j] = delta_ij, so each block's v_b^T (Hv)_b estimates tr(H_bb)).
+ */
+export function hutchinsonTrace(op: HvpOperator, rng: Rng, opts: HutchinsonOptions = {}): TraceEstimate {
+  const tol = opts.tol ?? 1e-3;
+  const minIter = opts.minIter ?? 8;
+  const maxIter = opts.maxIter ?? 100;
+  const patience = opts.patience ?? 3;
+  const ch = opts.channels;
+  if (ch !== undefined && (op.size % ch !== 0 || ch < 1)) throw new ConfigError(`cannot split ${op.size} weights into ${ch} channels`);
+  const per = ch ? op.size / ch : op.size;
+  const chSum = ch ? new Float64Array(ch) : undefined;
+  let sum = 0;
+  let sumSq = 0;
+  let prevMean = 0;
+  let calm = 0;
+  let k = 0;
+  let converged = false;
+  while (k < maxIter) {
+    const v = rademacher(op.size, rng);
+    const hv = op.hvp(v);
+    let t = 0;
+    for (let i = 0; i < op.size; i++) {
+      const p = (v[i] as number) * (hv[i] as number);
+      t += p;
+      if (chSum) {
+        const c = Math.floor(i / per);
+        chSum[c] = (chSum[c] as number) + p;
+      }
+    }
+    k++;
+    sum += t;
+    sumSq += t * t;
+    const mean = sum / k;
+    if (k > 1 && Math.abs(mean - prevMean) <= tol * Math.abs(prevMean)) calm++;
+    else calm = 0;
+    prevMean = mean;
+    if (k >= minIter && calm >= patience) {
+      converged = true;
+      break;
+    }
+  }
+  const mean = sum / k;
+  const variance = k > 1 ? Math.max(0, (sumSq - k * mean * mean) / (k - 1)) : 0;
+  return {
+    trace: mean,
+    ...(chSum ? { channelTraces: chSum.map((s) => s / k) } : {}),
+    iterations: k,
+    stdError: Math.sqrt(variance / k),
+    converged,
+  };
+}
+
+/** Sensitivity of one conv/dense layer. */
+export interface LayerSensitivity {
+  readonly layer: string;
+  readonly params: number;
+  readonly trace: number;
+  /** trace / params (HAWQ-V2's average Hessian trace). */
+  readonly meanTrace: number;
+  /** Per output channel block traces (when requested). */
+  readonly channelTraces?: readonly number[];
+  readonly iterations: number;
+  readonly stdError: number;
+  readonly converged: boolean;
+}
+
+/** Options of {@link layerSensitivities}. */
+export interface SensitivityOptions extends Omit<HutchinsonOptions, 'channels'> {
+  readonly seed: number;
+  /** Also estimate per-output-channel traces. */
+  readonly perChannel?: boolean;
+  /** Restrict to these layers (default all conv/dense). */
+  readonly layers?: readonly string[];
+  /** Called after each layer. */
+  readonly onLayer?: (s: LayerSensitivity, index: number, total: number) => void;
+}
+
+/**
+ * Hessian traces of every conv/dense layer's weights on a batch (`n` samples of `x`, labels `y`),
+ * eval-mode batch norm. Use a few hundred samples; the loss is the batch mean cross-entropy.
+ * @example const s = layerSensitivities(engineModel, x, y, 256, { seed: 1, perChannel: true });
+ */
+export function layerSensitivities(model: EngineModel, x: Float32Array, y: ArrayLike<number>, n: number, opts: SensitivityOptions): LayerSensitivity[] {
+  const all = quantizableLayers(model.graph);
+  const names = opts.layers ?? all.map((l) => l.name);
+  const rng = new Rng(opts.seed);
+  const out: LayerSensitivity[] = [];
+  names.forEach((name, idx) => {
+    const node = all.find((l) => l.name === name);
+    if (!node) throw new ConfigError(`unknown layer '${name}': expected a conv/dense layer of '${model.graph.name}' (${all.map((l) => l.name).join(', ')})`);
+    const outC = node.op === 'conv2d' ? node.outChannels : node.outFeatures;
+    const op = layerHvpFn(model, name, x, y, { n });
+    try {
+      const est = hutchinsonTrace(op, rng.fork(), { ...opts, ...(opts.perChannel ? { channels: outC } : {}) });
+      const s: LayerSensitivity = {
+        layer: name,
+        params: op.size,
+        trace: est.trace,
+        meanTrace: est.trace / op.size,
+        ...(est.channelTraces ? { channelTraces: Array.from(est.channelTraces) } : {}),
+        iterations: est.iterations,
+        stdError: est.stdError,
+        converged: est.converged,
+      };
+      out.push(s);
+      opts.onLayer?.(s, idx, names.length);
+    } finally {
+      op.dispose();
+    }
+  });
+  return out;
+}
+
+/** HAWQ score of one layer at one weight bit-width. */
+export interface HawqScore {
+  readonly layer: string;
+  readonly bits: number;
+  /** ||Q(w) - w||^2 (per-channel symmetric min/max quantizer). */
+  readonly perturbation: number;
+  /** meanTrace x perturbation (HAWQ-V2/V3 objective term). */
+  readonly score: number;
+}
+
+/**
+ * HAWQ scores of each layer at each bit-width: `meanTrace x ||Q(w)-w||^2` with the deployment
+ * quantizer (symmetric, per output channel). With per-channel traces, the per-channel form
+ * `sum_c (channelTrace_c / params_c) ||Q(w_c)-w_c||^2` is used instead.
+ */
+export function hawqScores(model: Model, sens: readonly LayerSensitivity[], bits: readonly number[]): HawqScore[] {
+  const out: HawqScore[] = [];
+  for (const s of sens) {
+    const w = model.weights.get(`${s.layer}.weight`);
+    if (!w) throw new ConfigError(`model has no weight '${s.layer}.weight'`);
+    const outC = w.shape[0] as number;
+    for (const b of bits) {
+      const per = perturbationNorm2PerChannel(w.data, w.shape, { bits: b, granularity: 'per-channel', channelAxis: 0 });
+      const total = per.reduce((a, v) => a + v, 0);
+      let score: number;
+      if (s.channelTraces) {
+        const pc = w.data.length / outC;
+        score = per.reduce((a, v, c) => a + ((s.channelTraces?.[c] as number) / pc) * v, 0);
+      } else score = s.meanTrace * total;
+      out.push({ layer: s.layer, bits: b, perturbation: total, score });
+    }
+  }
+  return out;
+}
