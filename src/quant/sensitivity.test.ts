@@ -58,7 +58,7 @@ describe('Hessian sensitivity', () => {
     const { x, y } = data(8);
     const m = buildModel(model);
     try {
-      const sens = layerSensitivities(m, x, y, 8, { seed: 5, perChannel: true, maxIter: 400, minIter: 200, tol: 1e-4 });
+      const sens = layerSensitivities(m, x, y, 8, { seed: 5, perChannel: true, maxIter: 150, minIter: 150, tol: 1e-4 });
       for (const s of sens) {
         const op = layerHvpFn(m, s.layer, x, y, { n: 8 });
         let exact = 0;
@@ -83,7 +83,7 @@ describe('Hessian sensitivity', () => {
     const m = buildModel(model);
     try {
       const rank = (seed: number): string[] =>
-        layerSensitivities(m, x, y, 8, { seed, maxIter: 60, tol: 1e-3 })
+        layerSensitivities(m, x, y, 8, { seed, maxIter: 40, tol: 1e-3 })
           .sort((a, b) => b.meanTrace - a.meanTrace)
           .map((s) => s.layer);
       const r1 = rank(1);

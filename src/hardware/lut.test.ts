@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { graphWorkloads } from '../ir/workload.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { isFreeOp, layerKey, parseLayerKey, workloadKey } from './layer-key.js';
+import { type LutFile, LutTarget, loadArchTable, parseLut } from './lut.js';
+import { policyPreset, uniformPolicy } from './precision.js';
+import { getTarget } from './registry.js';
+import { runTargetConformance } from './testing/conformance.js';
+
+const g = zooGraph('zoo:mbnet32');
+
+/** A table filled from an analytical target, for every layer at the given bit pairs. */
+function tableFrom(bits: number[], fused = false): LutFile {
+  const src = getTarget('cortex-a76');
+  const entries = new Map<string, { key: string; latencyMs: number; energyMj: number }>();
+  for (const w of graphWorkloads(g)) {
+    if (isFreeOp(w.op)) continue;
+    for (const b of bits) {
+      const p = { weightBits: w.op === 'conv2d' || w.op === 'dense' ? b : 32, actBits: b };
+      const c = src.layerCost(w, p);
+      entries.set(workloadKey(w, p), { key: workloadKey(w, p), latencyMs: c.latencyMs, energyMj: c.energyMj });
+    }
+  }
+  return { format: 'hwnas-lut', version: 1, device: 'cortex-a76 model', fused, entries: [...entries.values()] };
+}
+
+describe('lookup-table target', () => {
+  it('keys round-trip through the parser', () => {
+    for (const w of graphWorkloads(g)) {
+      const k = workloadKey(w, { weightBits: 4, actBits: 8 });
+      assert.equal(layerKey(parseLayerKey(k)), k);
+    }
+    assert.equal(workloadKey(graphWorkloads(g)[1] as never, { weightBits: 8, actBits: 8 }), 'conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=8|a=8');
+  });
+  it('reproduces the costs it was filled with', () => {
+    const lut = new LutTarget(tableFrom([8]));
+    const ref = getTarget('cortex-a76?fuse=false').networkCost(g, policyPreset('w8a8'));
+    const c = lut.networkCost(g, policyPreset('w8a8'));
+    assert.ok(Math.abs(c.latencyMs - ref.latencyMs) < 1e-9 * ref.latencyMs, `${c.latencyMs} vs ${ref.latencyMs}`);
+  });
+  it('a missing key is an error naming the key', () => {
+    const lut = new LutTarget(tableFrom([8]));
+    assert.throws(
+      () => lut.networkCost(g, uniformPolicy(8, 8)) && lut.layerCost(graphWorkloads(g)[1] as never, { weightBits: 4, actBits: 8 }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes("missing key 'conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=4|a=8'"),
+    );
+  });
+  it('falls back to another target when asked, and records the misses', () => {
+    const fb = getTarget('cortex-a76');
+    const lut = new LutTarget(tableFrom([8]), { fallback: fb });
+    const w = graphWorkloads(g)[1];
+    assert.ok(w);
+    const c = lut.layerCost(w, { weightBits: 4, actBits: 4 });
+    assert.equal(c.latencyMs, fb.layerCost(w, { weightBits: 4, actBits: 4 }).latencyMs);
+    assert.equal(lut.misses.size, 1);
+  });
+  it('reads the CSV forms', () => {
+    const csv1 = 'key,latency_ms\n"conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=8|a=8",0.5\n';
+    const t1 = new LutTarget(parseLut(csv1, 'a.csv'));
+    assert.equal(t1.layerCost(graphWorkloads(g)[1] as never, { weightBits: 8, actBits: 8 }).latencyMs, 0.5);
+    const csv2 = 'op,in,out,kernel,stride,groups,weight_bits,act_bits,latency_ms,energy_mj\nconv2d,3x32x32,32x16x16,3x3,2x2,1,8,8,0.25,0.01\n';
+    const t2 = new LutTarget(parseLut(csv2, 'b.csv'));
+    const c = t2.layerCost(graphWorkloads(g)[1] as never, { weightBits: 8, actBits: 8 });
+    assert.equal(c.latencyMs, 0.25);
+    assert.equal(c.energyMj, 0.01);
+    assert.throws(() => parseLut('op,latency\n', 'c.csv'), (e: unknown) => e instanceof ConfigError && /latency_ms/.test(e.message));
+    assert.throws(() => parseLut('{"entries": []}', 'd.json'), ConfigError);
+  });
+  it('loads lut:<file> through the registry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
+    const f = join(dir, 't.json');
+    writeFileSync(f, JSON.stringify(tableFrom([8])));
+    const t = getTarget(`lut:${f}`);
+    assert.equal(t.kind, 'table');
+    assert.ok(t.networkCost(g, uniformPolicy(8, 8)).latencyMs > 0);
+    const t2 = getTarget(`lut:${f}?fallback=cortex-a76`);
+    assert.ok(t2.networkCost(g, uniformPolicy(4, 4)).latencyMs > 0);
+  });
+  it('per-architecture tables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-arch-'));
+    const f = join(dir, 'a.csv');
+    writeFileSync(f, 'arch,latencyMs,accuracy\n"k3-e6|k5-e3",1.5,0.91\nk3-e3,1.1,0.89\n');
+    const t = loadArchTable(f);
+    assert.equal(t.metric('k3-e6|k5-e3', 'latencyMs'), 1.5);
+    assert.throws(() => t.get('k7-e6'), (e: unknown) => e instanceof ConfigError && /'k7-e6'/.test(e.message));
+    assert.throws(() => t.metric('k3-e3', 'energy'), (e: unknown) => e instanceof ConfigError && /'energy'/.test(e.message));
+    const j = join(dir, 'a.json');
+    writeFileSync(j, JSON.stringify({ format: 'hwnas-arch-table', entries: { a: { latencyMs: 2 } } }));
+    assert.equal(loadArchTable(j).metric('a', 'latencyMs'), 2);
+  });
+});
+
+runTargetConformance('lut (filled from cortex-a76, unfused)', () => new LutTarget(tableFrom([4, 8])), { monotoneInBits: false });
+runTargetConformance('lut (fused)', () => new LutTarget(tableFrom([4, 8], true)), { monotoneInBits: false });
