@@ -32,6 +32,8 @@ interface Throughput {
   readonly batch: number;
   readonly steps: number;
   readonly imagesPerSec: number;
+  /** Images per CPU-second of the whole process (all threads): less sensitive to other load. */
+  readonly imagesPerCpuSec: number;
 }
 
 async function trainThroughput(net: string, ds: Dataset, backend: 'wasm' | 'cpu', workers: 1 | 2, batch: number, warmup: number, steps: number): Promise<Throughput> {
@@ -42,11 +44,24 @@ async function trainThroughput(net: string, ds: Dataset, backend: 'wasm' | 'cpu'
   const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
   const data = { x: ds.train.x.subarray(0, n * per), y: ds.train.y.subarray(0, n), n };
   const stamps: number[] = [];
-  await train(m, data, { epochs: 1, batchSize: batch, seed: 1, workers, onProgress: () => stamps.push(performance.now()) });
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let cpu1: NodeJS.CpuUsage | undefined;
+  await train(m, data, {
+    epochs: 1,
+    batchSize: batch,
+    seed: 1,
+    workers,
+    onProgress: (p) => {
+      stamps.push(performance.now());
+      if (p.step === warmup - 1) cpu0 = process.cpuUsage();
+      if (p.step === warmup + steps - 1) cpu1 = process.cpuUsage(cpu0);
+    },
+  });
   m.dispose();
   const t0 = stamps[warmup - 1] as number;
   const t1 = stamps[stamps.length - 1] as number;
-  return { net, backend, workers, batch, steps, imagesPerSec: Math.round((steps * batch) / ((t1 - t0) / 1000)) };
+  const cpuSec = cpu1 ? (cpu1.user + cpu1.system) / 1e6 : Number.NaN;
+  return { net, backend, workers, batch, steps, imagesPerSec: Math.round((steps * batch) / ((t1 - t0) / 1000)), imagesPerCpuSec: Math.round((steps * batch) / cpuSec) };
 }
 
 async function inferenceThroughput(net: string, ds: Dataset, n: number): Promise<{ net: string; batch: number; imagesPerSec: number }> {

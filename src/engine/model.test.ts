@@ -175,6 +175,27 @@ describe('EngineModel', () => {
     m.dispose();
   });
 
+  it('fused training-mode batch norm matches the op-by-op formulation in value and gradients', () => {
+    const model = randomModel(zooGraph('mbnet32?width=0.25'), 12);
+    const m = buildModel(model);
+    const x = m.inputTensor(randomInput(model.graph, 6, 3), 6);
+    const vars = m.trainableKeys.map((k) => m.variables.get(k)!);
+    const run = (secondOrder: boolean): Float32Array[] =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(x, { training: true, secondOrder }), tf.range(0, 10).reshape([1, 10]))) as tf.Scalar, vars);
+        return [value, ...vars.map((v) => grads[v.name]!)];
+      }).map((t) => {
+        const d = t.dataSync() as Float32Array;
+        t.dispose();
+        return d;
+      });
+    const fused = run(false);
+    const plain = run(true);
+    fused.forEach((f, i) => assertClose(f, Float64Array.from(plain[i]!), `tensor ${i} (${i === 0 ? 'loss' : m.trainableKeys[i - 1]})`, 2e-4));
+    x.dispose();
+    m.dispose();
+  });
+
   it('weight and activation hooks run inside the forward pass', () => {
     const model = randomModel(zooGraph('mnist-cnn'), 1);
     const seen: string[] = [];

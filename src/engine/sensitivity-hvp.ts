@@ -65,7 +65,7 @@ export function layerHvpFn(model: EngineModel, layer: string, x: Float32Array, y
   const training = opts.training === true;
   const ls = opts.labelSmoothing ?? 0;
   const lossFn = (ps: tf.Tensor[]): tf.Scalar =>
-    crossEntropyLoss(model.forward(xt, { training, overrides: new Map([[key, ps[0] as tf.Tensor]]) }).reshape([n, k]), yt, ls);
+    crossEntropyLoss(model.forward(xt, { training, secondOrder: true, overrides: new Map([[key, ps[0] as tf.Tensor]]) }).reshape([n, k]), yt, ls);
   const lossT = tf.tidy(() => lossFn([variable]));
   const loss = (lossT.dataSync() as Float32Array)[0] as number;
   lossT.dispose();

@@ -9,6 +9,8 @@ import { tf } from './tf.js';
 /** Where each trainable tensor and each batch-norm statistic lives in the flat arrays. */
 export interface FlatLayout {
   readonly keys: readonly string[];
+  /** The variables, in `keys` order. */
+  readonly vars: readonly tf.Variable[];
   readonly offsets: readonly number[];
   readonly sizes: readonly number[];
   /** Total trainable parameters. */
@@ -21,8 +23,10 @@ export interface FlatLayout {
 
 /** The flat layout of a model's trainable parameters and batch-norm statistics. */
 export function flatLayout(model: EngineModel): FlatLayout {
-  const keys = [...model.trainableKeys];
-  const sizes = keys.map((k) => (model.variables.get(k) as tf.Variable).size);
+  const all = model.trainables();
+  const keys = all.map((t) => t.key);
+  const vars = all.map((t) => t.variable);
+  const sizes = vars.map((v) => v.size);
   const offsets: number[] = [];
   let total = 0;
   for (const s of sizes) {
@@ -36,20 +40,24 @@ export function flatLayout(model: EngineModel): FlatLayout {
     bn.push({ node: n.name, channels: n.channels, offset: st });
     st += 2 * n.channels;
   }
-  return { keys, offsets, sizes, total, bn, statsTotal: st };
+  return { keys, vars, offsets, sizes, total, bn, statsTotal: st };
 }
 
 /** Copies the model's trainable parameters into a flat array. */
 export function readParams(model: EngineModel, layout: FlatLayout, out = new Float32Array(layout.total)): Float32Array {
-  layout.keys.forEach((k, i) => out.set((model.variables.get(k) as tf.Variable).dataSync() as Float32Array, layout.offsets[i]));
+  void model;
+  layout.vars.forEach((v, i) => out.set(v.dataSync() as Float32Array, layout.offsets[i]));
   return out;
 }
 
 /** Writes a flat parameter array into the model's variables. */
 export function writeParams(model: EngineModel, layout: FlatLayout, flat: Float32Array): void {
-  layout.keys.forEach((k, i) => {
+  void model;
+  layout.vars.forEach((v, i) => {
     const off = layout.offsets[i] as number;
-    model.setEngineWeight(k, flat.subarray(off, off + (layout.sizes[i] as number)));
+    const t = tf.tensor(flat.slice(off, off + (layout.sizes[i] as number)), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
   });
 }
 
@@ -72,7 +80,7 @@ export function computeGradients(
   const per = engineIn.reduce((a, b) => a * b, 1);
   const k = model.outputShape.reduce((a, b) => a * b, 1);
   const stats: BnBatchStats[] = [];
-  const vars = layout.keys.map((key) => model.variables.get(key) as tf.Variable);
+  const vars = layout.vars as tf.Variable[];
   const xt = tf.tensor(x.subarray(0, n * per), [n, ...engineIn], 'float32');
   const yt = tf.tensor2d(oneHot.subarray(0, n * k), [n, k]);
   try {

@@ -9,6 +9,7 @@ import { initEngine } from './backend.js';
 import { buildModel, type EngineModel } from './model.js';
 import { Optimizer, learningRate } from './optim.js';
 import { referenceForward } from './reference.js';
+import { scaleHooks } from './test-hooks.js';
 import { train, type TrainData } from './train.js';
 
 function fresh(spec: string, seed = 1): Model {
@@ -163,6 +164,27 @@ describe('train', () => {
     assert.ok(Math.abs((one[3] as number) - (one[0] as number)) > 1e-3, 'the loss moved');
     const [w1, w2] = finals as [Float32Array[], Float32Array[]];
     w1.forEach((t, i) => t.forEach((v, j) => assert.ok(Math.abs(v - ((w2[i] as Float32Array)[j] as number)) < 1e-4, `weight ${i}[${j}]`)));
+  });
+
+  it('trains the hooks\' variables too, also when the worker re-creates the hooks from a module', async () => {
+    const data = synthetic(256, [1, 28, 28], 9);
+    const cfg = { layers: ['conv1', 'fc'], init: 1 };
+    const results: { losses: number[]; scales: number[] }[] = [];
+    for (const workers of [1, 2] as const) {
+      const m = buildModel(fresh('mnist-cnn', 6), {
+        hooks: scaleHooks(cfg),
+        hooksModule: { module: new URL('./test-hooks.js', import.meta.url).href, exportName: 'scaleHooks', config: cfg },
+      });
+      const losses: number[] = [];
+      await train(m, data, { epochs: 1, batchSize: 64, lr: 1e-2, seed: 2, workers, onProgress: (p) => losses.push(p.loss) });
+      results.push({ losses, scales: (m.hooks.trainable ?? []).map((v) => (v.dataSync() as Float32Array)[0] as number) });
+      m.dispose();
+    }
+    const [one, two] = results as [(typeof results)[0], (typeof results)[0]];
+    assert.equal(one.scales.length, 2);
+    for (const s of one.scales) assert.ok(Math.abs(s - 1) > 1e-3, `scale moved: ${s}`);
+    one.scales.forEach((s, i) => assert.ok(Math.abs(s - (two.scales[i] as number)) < 1e-4, `scale ${i}: ${s} vs ${two.scales[i]}`));
+    one.losses.forEach((l, i) => assert.ok(Math.abs(l - (two.losses[i] as number)) <= 1e-4 * l, `step ${i}`));
   });
 
   it('rejects bad options and labels with clear errors', async () => {

@@ -89,7 +89,8 @@ export interface TrainOptions {
   readonly dropLast?: boolean;
   /**
    * Threads computing gradients: 1, 2 (data-parallel, see parallel.ts) or 'auto' (default): 2 when the
-   * machine has at least 2 CPUs, the batch is at least 32 and no in-thread-only hooks are set.
+   * machine has at least 2 CPUs, the batch is at least 32, there are at least 20 steps (the worker
+   * takes ~1 s to start) and no in-thread-only hooks are set.
    */
   readonly workers?: 1 | 2 | 'auto';
   /** Evaluated (eval mode) after each epoch. */
@@ -113,7 +114,7 @@ export interface TrainResult {
 }
 
 /** Resolves the worker count for a model and options. */
-export async function chooseWorkers(model: EngineModel, opts: Pick<TrainOptions, 'workers' | 'batchSize'>): Promise<1 | 2> {
+export async function chooseWorkers(model: EngineModel, opts: Pick<TrainOptions, 'workers' | 'batchSize'> & { readonly steps?: number }): Promise<1 | 2> {
   const w = opts.workers ?? 'auto';
   if (w !== 1 && w !== 2 && w !== 'auto') throw new ConfigError(`workers ${JSON.stringify(w)} is invalid: expected 1, 2 or 'auto'`);
   const inThreadHooks = (model.hooks.weightTransform !== undefined || model.hooks.activationTransform !== undefined) && !model.hooksModule;
@@ -123,7 +124,7 @@ export async function chooseWorkers(model: EngineModel, opts: Pick<TrainOptions,
   if (w !== 'auto') return w;
   const os = await import('node:os');
   const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return cpus >= 2 && (opts.batchSize ?? 128) >= 32 && !inThreadHooks ? 2 : 1;
+  return cpus >= 2 && (opts.batchSize ?? 128) >= 32 && (opts.steps ?? Infinity) >= 20 && !inThreadHooks ? 2 : 1;
 }
 
 function check(opts: TrainOptions, data: TrainData, per: number): void {
@@ -179,7 +180,7 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
     weightDecay: opts.weightDecay ?? 0,
   }, decay);
   const labelSmoothing = opts.labelSmoothing ?? 0;
-  const workers = await chooseWorkers(model, opts);
+  const workers = await chooseWorkers(model, { batchSize: bs, steps: totalSteps, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
   const backend = tf.getBackend();
   if (workers === 2 && backend !== 'wasm' && backend !== 'cpu') throw new ConfigError(`data-parallel training needs the 'wasm' or 'cpu' backend, the engine runs '${backend}'`);
   const dp = workers === 2 ? await DataParallelGradients.start(model, layout, { backend: backend as 'wasm' | 'cpu', maxBatch: bs, labelSmoothing }) : undefined;

@@ -88,6 +88,8 @@ export abstract class AnalyticalTarget implements HardwareTarget {
   abstract readonly batch: number;
   private readonly scratch = new Float64Array(OUT_SLOTS);
   private readonly constCache = new WeakMap<PreparedNetwork, Float64Array>();
+  private lastNet: PreparedNetwork | undefined;
+  private lastConst: Float64Array | undefined;
 
   /**
    * Write the cost of node `i` of `net` at (`wBits`, `aBits`) into `out` (slots {@link OUT}).
@@ -186,11 +188,13 @@ export abstract class AnalyticalTarget implements HardwareTarget {
 
   /** {@inheritDoc HardwareTarget.evaluate} */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
-    let c = this.constCache.get(net);
+    let c = this.lastNet === net ? this.lastConst : this.constCache.get(net);
     if (!c) {
       c = new Float64Array(33 * 3).fill(Number.NaN);
       this.constCache.set(net, c);
     }
+    this.lastNet = net;
+    this.lastConst = c;
     const k = (defaultActBits > 32 ? 32 : defaultActBits) * 3;
     const s = this.scratch;
     if (Number.isNaN(c[k] as number)) {

@@ -61,6 +61,35 @@ export class BismoTarget extends AnalyticalTarget {
     return (this.params.dm * this.params.dn * this.params.dk) / (p.weightBits * p.actBits);
   }
 
+  /** Cycles of G grouped M x K x N GEMMs at `planes` bit-plane pairs; grouped convs are packed `pk` groups at a time into a block-diagonal GEMM (zeros off the diagonal) when that is faster. */
+  private gemmCycles(G: number, M: number, K: number, N: number, planes: number): number {
+    const p = this.params;
+    const mt = Math.ceil(M / p.dm);
+    let cycles = G * (mt * Math.ceil(N / p.dn) * Math.ceil(K / p.dk) * planes + p.dm + p.dn);
+    for (let pk = 2; pk <= G; pk *= 2) {
+      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dn) * Math.ceil((pk * K) / p.dk) * planes + p.dm + p.dn);
+      if (cyc < cycles) cycles = cyc;
+    }
+    return cycles;
+  }
+
+  private readonly cycleCache = new WeakMap<PreparedNetwork, Float64Array>();
+  private memoNet: PreparedNetwork | undefined;
+  private memo: Float64Array = new Float64Array(0);
+
+  /** Per-network memo of GEMM cycles by node and bit-plane count (filled on first use). */
+  private cycleTable(net: PreparedNetwork): Float64Array {
+    if (this.memoNet === net) return this.memo;
+    let t = this.cycleCache.get(net);
+    if (!t) {
+      t = new Float64Array(net.n * 257).fill(Number.NaN);
+      this.cycleCache.set(net, t);
+    }
+    this.memoNet = net;
+    this.memo = t;
+    return t;
+  }
+
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
     const p = this.params;
     const c = net.col;
@@ -88,13 +117,16 @@ export class BismoTarget extends AnalyticalTarget {
     const K = c.gemmK[i] as number;
     const N = c.gemmN[i] as number;
     const planes = wb * ab;
-    // grouped convs: pack `pk` groups into one block-diagonal GEMM (zeros off the diagonal) when that is faster
-    const mt = Math.ceil(M / p.dm);
-    let cycles = G * (mt * Math.ceil(N / p.dn) * Math.ceil(K / p.dk) * planes + p.dm + p.dn);
-    for (let pk = 2; pk <= G; pk *= 2) {
-      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dn) * Math.ceil((pk * K) / p.dk) * planes + p.dm + p.dn);
-      if (cyc < cycles) cycles = cyc;
-    }
+    let cycles: number;
+    if (planes <= 256) {
+      const tab = this.cycleTable(net);
+      const k = i * 257 + planes;
+      cycles = tab[k] as number;
+      if (Number.isNaN(cycles)) {
+        cycles = this.gemmCycles(G, M, K, N, planes);
+        tab[k] = cycles;
+      }
+    } else cycles = this.gemmCycles(G, M, K, N, planes);
     const macs = (c.macs[i] as number) * B;
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;

@@ -83,10 +83,20 @@ export function paramValues(file: TargetFile, overrides: Readonly<Record<string,
   for (const [k, v] of Object.entries(overrides)) {
     if (!(k in out)) throw new ConfigError(`target '${file.name}': unknown parameter '${k}' (expected one of ${Object.keys(out).join(', ')})`);
     const cur = out[k];
-    if (typeof cur !== typeof v && !(typeof cur === 'number' && typeof v === 'string' && Number.isFinite(Number(v)))) {
+    let val: unknown = v;
+    if (typeof cur === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) val = Number(v);
+    if (typeof cur === 'boolean' && (v === 'true' || v === 'false')) val = v === 'true';
+    if (typeof cur === 'object' && typeof v === 'string') {
+      try {
+        val = JSON.parse(v);
+      } catch {
+        /* reported below */
+      }
+    }
+    if (typeof cur !== typeof val || val === null) {
       throw new ConfigError(`target '${file.name}': parameter ${k}=${JSON.stringify(v)} must be a ${typeof cur}`);
     }
-    out[k] = typeof cur === 'number' ? Number(v) : (v as ParamValue);
+    out[k] = val as ParamValue;
   }
   return out;
 }

@@ -13,3 +13,4 @@ export * from './lut.js';
 export * from './predictor.js';
 export * from './registry.js';
 export * from './complexity.js';
+export * from './host.js';

@@ -44,7 +44,7 @@ export function describeLayer(w: Workload, p: Precision): LayerDescriptor {
 
 /** The canonical key string of a descriptor. */
 export function layerKey(d: LayerDescriptor): string {
-  const head = `${d.op}|in=${d.inShapes.map(shapeStr).join('+')}|out=${shapeStr(d.outShape)}`;
+  const head = `${d.op}|in=${d.inShapes.length === 0 ? '-' : d.inShapes.map(shapeStr).join('+')}|out=${shapeStr(d.outShape)}`;
   if (d.kernel && d.stride && d.groups !== undefined && d.weightBits !== undefined) {
     return `${head}|k=${d.kernel[0]}x${d.kernel[1]}|s=${d.stride[0]}x${d.stride[1]}|g=${d.groups}|w=${d.weightBits}|a=${d.actBits}`;
   }
@@ -82,7 +82,7 @@ export function parseLayerKey(key: string): LayerDescriptor {
   for (const k of ['in', 'out', 'k', 's', 'g', 'w', 'a']) {
     if (f[k] === undefined) throw new ConfigError(`layer key '${key}': missing field '${k}=' (expected ${'<op>|in=..|out=..|k=..|s=..|g=..|w=..|a=..'})`);
   }
-  const inShapes = (f.in as string).split('+').map((s) => parseShape(s, key));
+  const inShapes = f.in === '-' ? [] : (f.in as string).split('+').map((s) => parseShape(s, key));
   const outShape = parseShape(f.out as string, key);
   const actBits = Number(f.a);
   if (f.k === '-') return { op, inShapes, outShape, actBits, elementOps: Number(f.ops ?? 0) };

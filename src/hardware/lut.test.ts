@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
 import { isFreeOp, layerKey, parseLayerKey, workloadKey } from './layer-key.js';
-import { type LutFile, LutTarget, loadArchTable, parseLut } from './lut.js';
+import { type LutFile, LutTarget, loadArchTable, loadLut, parseLut, saveLut } from './lut.js';
 import { policyPreset, uniformPolicy } from './precision.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
@@ -20,10 +20,12 @@ function tableFrom(bits: number[], fused = false): LutFile {
   const entries = new Map<string, { key: string; latencyMs: number; energyMj: number }>();
   for (const w of graphWorkloads(g)) {
     if (isFreeOp(w.op)) continue;
-    for (const b of bits) {
-      const p = { weightBits: w.op === 'conv2d' || w.op === 'dense' ? b : 32, actBits: b };
-      const c = src.layerCost(w, p);
-      entries.set(workloadKey(w, p), { key: workloadKey(w, p), latencyMs: c.latencyMs, energyMj: c.energyMj });
+    for (const wb of bits) {
+      for (const ab of bits) {
+        const p = { weightBits: w.op === 'conv2d' || w.op === 'dense' ? wb : 32, actBits: ab };
+        const c = src.layerCost(w, p);
+        entries.set(workloadKey(w, p), { key: workloadKey(w, p), latencyMs: c.latencyMs, energyMj: c.energyMj });
+      }
     }
   }
   return { format: 'hwnas-lut', version: 1, device: 'cortex-a76 model', fused, entries: [...entries.values()] };
@@ -71,6 +73,16 @@ describe('lookup-table target', () => {
     assert.throws(() => parseLut('op,latency\n', 'c.csv'), (e: unknown) => e instanceof ConfigError && /latency_ms/.test(e.message));
     assert.throws(() => parseLut('{"entries": []}', 'd.json'), ConfigError);
   });
+  it('saves and reloads JSON and CSV tables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
+    const t = tableFrom([8]);
+    for (const f of ['a.json', 'a.csv']) {
+      saveLut(t, join(dir, f));
+      const back = loadLut(join(dir, f));
+      assert.equal(back.entries.length, t.entries.length);
+      assert.deepEqual(back.entries.map((e) => [e.key, e.latencyMs, e.energyMj]), t.entries.map((e) => [e.key, e.latencyMs, e.energyMj]));
+    }
+  });
   it('loads lut:<file> through the registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
     const f = join(dir, 't.json');
@@ -95,5 +107,5 @@ describe('lookup-table target', () => {
   });
 });
 
-runTargetConformance('lut (filled from cortex-a76, unfused)', () => new LutTarget(tableFrom([4, 8])), { monotoneInBits: false });
-runTargetConformance('lut (fused)', () => new LutTarget(tableFrom([4, 8], true)), { monotoneInBits: false });
+runTargetConformance('lut (filled from cortex-a76, unfused)', () => new LutTarget(tableFrom([4, 8])), { monotoneInBits: false, graphs: [g] });
+runTargetConformance('lut (fused)', () => new LutTarget(tableFrom([4, 8], true)), { monotoneInBits: false, graphs: [g] });

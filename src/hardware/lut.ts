@@ -19,7 +19,7 @@
  * A missing key is a ConfigError naming it, unless a fallback target was given (e.g. a predictor), which
  * then costs the layer. The per-architecture form for tabular NAS benchmarks is {@link ArchTable}.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { Workload } from '../ir/workload.js';
 import { LayerValueTarget, type LayerValue } from './layer-target.js';
@@ -274,4 +274,13 @@ export function loadArchTable(path: string): ArchTable {
     throw new ConfigError(`arch table file '${path}' cannot be read`);
   }
   return parseArchTable(text, path);
+}
+
+/** Write a lookup table as JSON (`.json`) or CSV (`.csv`, columns key, latency_ms[, energy_mj]). */
+export function saveLut(lut: LutFile, path: string): void {
+  if (path.toLowerCase().endsWith('.csv')) {
+    const energy = lut.entries.some((e) => typeof e.energyMj === 'number');
+    const rows = lut.entries.map((e) => `"${e.key.replace(/"/g, '""')}",${e.latencyMs}${energy ? `,${e.energyMj ?? ''}` : ''}`);
+    writeFileSync(path, [`key,latency_ms${energy ? ',energy_mj' : ''}`, ...rows].join('\n') + '\n');
+  } else writeFileSync(path, JSON.stringify(lut, null, 1));
 }

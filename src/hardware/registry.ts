@@ -1,7 +1,8 @@
 /**
  * Hardware targets by name. `getTarget(spec)` accepts:
  * - a registered name: `bitfusion-edge`, `bismo-cloud`, `systolic`, `myriad-x`, `cortex-a76`,
- *   `jetson-nano`, `edge-tpu`, `a100`, `host-cpu` (and anything added with {@link registerTarget});
+ *   `jetson-nano`, `edge-tpu`, `a100`, `host-cpu` (measured: `await target.prepare(model)` first), and
+ *   anything added with {@link registerTarget};
  * - parameter overrides after `?` for what-if runs: `systolic?rows=32&cols=32&dataflow=ws`;
  * - a target data file: `path/to/my-array.json` (its `model` picks the cost model);
  * - `lut:<file.json|csv>` (optionally `?fallback=<target spec>`), `predictor:<model.json>`.
@@ -10,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { bismoFromFile } from './bismo.js';
 import { bitFusionFromFile } from './bitfusion.js';
 import { loadTargetFile, type TargetFile } from './data.js';
+import { HostCpuTarget } from './host.js';
 import { LutTarget, loadLut } from './lut.js';
 import { loadPredictor, PredictorTarget } from './predictor.js';
 import { rooflineFromFile } from './roofline.js';
@@ -81,6 +83,27 @@ for (const [name, kind] of [
     create: (o) => targetFromFile(loadTargetFile(name), o.overrides ?? {}),
   });
 }
+
+registerTarget({
+  name: 'host-cpu',
+  kind: 'measured',
+  description: 'this machine, measured with onnxruntime-node (float32; per-layer and whole-network timing, conv+bn+act fusion model); call prepare(model) first',
+  create: (o) => {
+    const ov = o.overrides ?? {};
+    for (const k of Object.keys(ov)) if (!['threads', 'repeats', 'warmup', 'quantile'].includes(k)) throw new ConfigError(`target 'host-cpu': unknown parameter '${k}' (expected threads, repeats, warmup, quantile)`);
+    const n = (k: string): number | undefined => (ov[k] === undefined ? undefined : Number(ov[k]));
+    const threads = n('threads');
+    const repeats = n('repeats');
+    const warmup = n('warmup');
+    const quantile = n('quantile');
+    return new HostCpuTarget({
+      ...(threads !== undefined ? { threads } : {}),
+      ...(repeats !== undefined ? { repeats } : {}),
+      ...(warmup !== undefined ? { warmup } : {}),
+      ...(quantile !== undefined ? { quantile } : {}),
+    });
+  },
+});
 
 function parseQuery(q: string, spec: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -140,6 +140,31 @@ export class SystolicTarget extends AnalyticalTarget {
   }
 
   private readonly reads = new Float64Array(3);
+  private readonly mapCache = new WeakMap<PreparedNetwork, Float64Array>();
+  private memoNet: PreparedNetwork | undefined;
+  private memo: Float64Array = new Float64Array(0);
+
+  /** Bits-independent mapping of every MAC node of `net` (cycles per pass, buffer reads), computed once per network. */
+  private mapping(net: PreparedNetwork): Float64Array {
+    if (this.memoNet === net) return this.memo;
+    let t = this.mapCache.get(net);
+    if (!t) {
+      t = new Float64Array(net.n * 4);
+      const r = this.reads;
+      for (let i = 0; i < net.n; i++) {
+        const k = net.col.kind[i] as number;
+        if (k !== KIND.conv && k !== KIND.depthwise && k !== KIND.dense) continue;
+        t[i * 4] = this.mapLayer(net, i, (net.col.gemmM[i] as number) * this.batch, r);
+        t[i * 4 + 1] = r[0] as number;
+        t[i * 4 + 2] = r[1] as number;
+        t[i * 4 + 3] = r[2] as number;
+      }
+      this.mapCache.set(net, t);
+    }
+    this.memoNet = net;
+    this.memo = t;
+    return t;
+  }
 
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
     const p = this.params;
@@ -164,16 +189,18 @@ export class SystolicTarget extends AnalyticalTarget {
       out[OUT.utilization] = Number.NaN;
       return;
     }
-    const M = (c.gemmM[i] as number) * B;
     const passes = Math.ceil(wb / p.peBits) * Math.ceil(ab / p.peBits);
-    const r = this.reads;
-    const cycles = this.mapLayer(net, i, M, r) * passes;
+    const pre = this.mapping(net);
+    const r0 = pre[i * 4 + 1] as number;
+    const r1 = pre[i * 4 + 2] as number;
+    const r2 = pre[i * 4 + 3] as number;
+    const cycles = (pre[i * 4] as number) * passes;
     const macs = (c.macs[i] as number) * B;
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
     const dram = tiledDramBytes(wBytes, inB, outB, p.weightBufKB * 1024, p.inputBufKB * 1024);
     const memS = dram / this.bwBps;
-    const onchip = ((r[0] as number) * wb) / 8 + ((r[1] as number) * ab) / 8 + (r[2] as number) * 4;
+    const onchip = (r0 * wb) / 8 + (r1 * ab) / 8 + r2 * 4;
     const macScale = Math.min(1, (wb * ab) / (p.peBits * p.peBits));
     const energyUnits =
       macs * passes * p.macRelEnergy * macScale +

@@ -6,7 +6,7 @@
  * area in **mm²**. Costs are for one inference of batch `batch` (the target's own batch, 1 unless its
  * data file says otherwise).
  */
-import type { Graph } from '../ir/types.js';
+import type { Graph, Model } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
 import type { PreparedNetwork } from './prepared.js';
 import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
@@ -94,6 +94,11 @@ export interface HardwareTarget {
    * Analytical targets do this without allocating. Bits are not validated here.
    */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits?: number): CostSummary;
+  /**
+   * Work needed before `g` can be costed (the host target measures its layers); callers that accept any
+   * target `await target.prepare?.(model)` once per model.
+   */
+  prepare?(model: Graph | Model): Promise<void>;
   /** Area (mm²) of the compute array a design needs to reach this target's throughput at `p` (accelerator targets only). */
   computeAreaMm2?(p: Precision): number;
 }

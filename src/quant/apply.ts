@@ -171,3 +171,26 @@ export function quantizedWeights(model: Model, policy: PrecisionPolicy, channelB
   }
   return out;
 }
+
+/**
+ * Empirical activation sensitivity: for each conv/dense layer and each bit-width, the increase of the
+ * mean loss on `data` when only that layer's input activation is quantized (weights float).
+ * Returns `[layer][bitIndex]` in `quantizableLayers` order (a loss-unit score for the ILP).
+ */
+export function activationSensitivity(model: EngineModel, data: TrainData, cal: Calibration, bits: readonly number[]): number[][] {
+  const saved = model.hooks;
+  try {
+    model.hooks = {};
+    const base = model.evaluate(data.x, data.y, data.n, { batchSize: 250 }).loss;
+    return quantizableLayers(model.graph).map((l) => {
+      const node = l.inputs[0] as string;
+      return bits.map((b) => {
+        if (isFloatBits(b)) return 0;
+        model.hooks = quantHooks({ weights: {}, activations: { [node]: activationConfig(cal, node, b) } });
+        return model.evaluate(data.x, data.y, data.n, { batchSize: 250 }).loss - base;
+      });
+    });
+  } finally {
+    model.hooks = saved;
+  }
+}

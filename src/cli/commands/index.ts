@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
+import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
 import { registerTrain } from './train.js';
 import { registerZoo } from './zoo.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerEval(program);
   registerZoo(program);
+  registerHardware(program);
 }

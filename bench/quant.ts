@@ -1,0 +1,253 @@
+/**
+ * Mixed-precision quantization figures (issue 4): mbnet32 (1x28x28) trained on Fashion-MNIST, then on the
+ * `bitfusion-edge` target (and `bismo-cloud` for the per-hardware comparison):
+ * - baselines: float, uniform W8A8 / W6A6 / W4A4 (post-training), random policies under the budget;
+ * - HAWQ-style ILP (Hessian traces + empirical activation sensitivity), HAQ (DDPG, PTQ accuracy reward),
+ *   CW-HAWQ (channel-wise 2/4/8 ratios) under `latency=0.6x` and `energy=0.6x` of W8A8;
+ * - a short QAT fine-tune of the searched policies; latency/energy ratios vs W8A8; packed sizes;
+ * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
+ * - wall time of each search.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick]`.
+ */
+import { pathToFileURL } from 'node:url';
+import { loadDataset } from '../src/data/load.js';
+import type { Split } from '../src/data/types.js';
+import { initEngine } from '../src/engine/backend.js';
+import { buildModel, type EngineModel } from '../src/engine/model.js';
+import { train } from '../src/engine/train.js';
+import { bismoCloud } from '../src/hardware/bismo.js';
+import { bitFusionEdge } from '../src/hardware/bitfusion.js';
+import { policyFromVectors, type Precision, type PrecisionPolicy, uniformPolicy } from '../src/hardware/precision.js';
+import type { HardwareTarget } from '../src/hardware/types.js';
+import { initWeights } from '../src/ir/init.js';
+import type { Model } from '../src/ir/types.js';
+import { zooGraph } from '../src/ir/zoo/index.js';
+import { createSession, runOnnx } from '../src/onnx/ort.js';
+import { exportQdqOnnx } from '../src/onnx/qdq.js';
+import { activationSensitivity, type Calibration, calibrateActivations, type ChannelBits, evaluatePolicy, qatFinetune, quantConfig } from '../src/quant/apply.js';
+import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from '../src/quant/cost.js';
+import { cwHawqSearch } from '../src/quant/cw-hawq.js';
+import { haqSearch, randomSearch } from '../src/quant/haq.js';
+import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
+import { hawqScores, type LayerSensitivity, layerSensitivities } from '../src/quant/sensitivity.js';
+import { Rng } from '../src/util/rng.js';
+
+/** Options of {@link benchQuant}. */
+export interface QuantBenchOptions {
+  /** Training images (default 30000) and epochs (default 4) of the float model. */
+  readonly trainImages?: number;
+  readonly epochs?: number;
+  /** Validation images used for search rewards (default 1000). */
+  readonly searchImages?: number;
+  /** DDPG episodes for HAQ and CW-HAWQ (default 60). */
+  readonly episodes?: number;
+  /** QAT fine-tune epochs (default 1) on `qatImages` (default 10000) for each searched policy. */
+  readonly qatEpochs?: number;
+  readonly qatImages?: number;
+  readonly seed?: number;
+}
+
+const BITS = [2, 3, 4, 5, 6, 7, 8];
+const log = (s: string): void => {
+  process.stderr.write(`[quant] ${s}\n`);
+};
+const pp = (x: number): number => Math.round(x * 10000) / 100;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+const sub = (s: Split, n: number): Split => ({ x: s.x.subarray(0, n * (s.x.length / s.n)), y: s.y.subarray(0, n), n: Math.min(n, s.n) });
+
+interface PolicyReport {
+  readonly name: string;
+  readonly weightBits: readonly (number | string)[];
+  readonly actBits: readonly number[];
+  readonly ptqAccuracy: number;
+  readonly qatAccuracy?: number;
+  readonly latencyMs: number;
+  readonly energyMj: number;
+  readonly sizeBytes: number;
+  readonly latencyX: number;
+  readonly energyX: number;
+  readonly searchSeconds?: number;
+}
+
+/** Runs the quantization benchmark; returns a JSON-able summary. */
+export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> {
+  const seed = opts.seed ?? 1;
+  await initEngine({ backend: 'wasm' });
+  const ds = await loadDataset('fashion-mnist', { limit: { train: opts.trainImages ?? 30000, val: 5000, test: 10000 } });
+  const graph = zooGraph('mbnet32?channels=1&size=28');
+  const t0 = performance.now();
+  const fm = buildModel({ graph, weights: initWeights(graph, new Rng(seed)) });
+  await train(fm, ds.train, { epochs: opts.epochs ?? 4, batchSize: 128, lr: 3e-3, seed, onEpochEnd: (e) => log(`float epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${e.imagesPerSec.toFixed(0)} img/s`) });
+  const floatModel: Model = fm.toModel();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const test = ds.test;
+  const searchSet = sub(ds.val, opts.searchImages ?? 1000);
+  const floatAcc = fm.evaluate(test.x, test.y, test.n).accuracy;
+  log(`float test accuracy ${pp(floatAcc)}% (${trainSeconds.toFixed(0)} s)`);
+  const cal = calibrateActivations(fm, ds.train.x, 512, 'mse');
+
+  const ptq = (p: PrecisionPolicy, set: Split = test, cb: ChannelBits = {}): number => evaluatePolicy(fm, p, set, cal, cb).accuracy;
+  const edge = bitFusionEdge();
+  const cloud = bismoCloud();
+  const coster = new PolicyCoster(graph, edge);
+  const w8a8 = coster.uniformCost({ weightBits: 8, actBits: 8 });
+  const report = (name: string, c: PolicyCoster, ref: CostVector, wb: readonly (number | string)[], ab: readonly number[], cost: CostVector, acc: number, extra: Partial<PolicyReport> = {}): PolicyReport => ({
+    name,
+    weightBits: wb,
+    actBits: ab,
+    ptqAccuracy: pp(acc),
+    latencyMs: r3(cost.latency * 1000) / 1000,
+    energyMj: cost.energy,
+    sizeBytes: Math.round(cost.size),
+    latencyX: r3(ref.latency / cost.latency),
+    energyX: r3(ref.energy / cost.energy),
+    ...extra,
+  });
+  const n = coster.layers.length;
+  const baselines: PolicyReport[] = [];
+  for (const b of [8, 6, 4]) {
+    const p = uniformPolicy(b, b);
+    baselines.push(report(`W${b}A${b}`, coster, w8a8, new Array(n).fill(b), new Array(n).fill(b), coster.uniformCost({ weightBits: b, actBits: b }), ptq(p)));
+  }
+  const w8a8Acc = (baselines[0] as PolicyReport).ptqAccuracy;
+  log(`baselines: ${baselines.map((b) => `${b.name} ${b.ptqAccuracy}%`).join(', ')}`);
+
+  // sensitivity
+  const ts = performance.now();
+  const hv = sub(ds.train, 128);
+  const sens: LayerSensitivity[] = layerSensitivities(fm, hv.x, hv.y, hv.n, { seed, perChannel: true, maxIter: 24, minIter: 8, tol: 1e-2, onLayer: (s, i, t) => log(`trace ${i + 1}/${t} ${s.layer}: ${s.meanTrace.toExponential(3)} (${s.iterations} probes)`) });
+  const sensSeconds = (performance.now() - ts) / 1000;
+  const scores = hawqScores(floatModel, sens, BITS);
+  const actSens = activationSensitivity(fm, sub(ds.val, 500), cal, BITS);
+  const score = (i: number, p: Precision): number => {
+    const l = coster.layers[i]?.name;
+    const w = scores.find((s) => s.layer === l && s.bits === p.weightBits)?.score ?? 0;
+    return 0.5 * w + Math.max(0, (actSens[i] as number[])[BITS.indexOf(p.actBits)] as number);
+  };
+  const sensitivitySeconds = (performance.now() - ts) / 1000;
+
+  const qat = async (p: PrecisionPolicy, cb: ChannelBits = {}): Promise<number> => {
+    const m: EngineModel = buildModel(floatModel);
+    try {
+      await qatFinetune(m, p, sub(ds.train, opts.qatImages ?? 10000), { epochs: opts.qatEpochs ?? 1, batchSize: 128, lr: 2e-4, seed, calibration: cal, channelBits: cb });
+      return m.evaluate(test.x, test.y, test.n).accuracy;
+    } finally {
+      m.dispose();
+    }
+  };
+
+  const searches: Record<string, unknown> = {};
+  const episodes = opts.episodes ?? 60;
+  const perTarget: Record<string, { ilp: readonly number[][]; haq: readonly number[][] }> = {};
+  for (const [target, budgetSpec] of [
+    [edge, 'latency=0.6x'],
+    [edge, 'energy=0.6x'],
+    [cloud, 'latency=0.6x'],
+  ] as ReadonlyArray<readonly [HardwareTarget, string]>) {
+    const c = new PolicyCoster(graph, target);
+    const ref = c.uniformCost({ weightBits: 8, actBits: 8 });
+    const budget: ResourceBudget = parseBudget(budgetSpec, ref);
+    const key = `${target.name} ${budgetSpec}`;
+    log(`== ${key}`);
+    const out: PolicyReport[] = [];
+    // ILP
+    const ti = performance.now();
+    const ilp = await ilpSearch({ coster: c, budget: { [budget.kind]: budget.value }, options: precisionGrid(BITS, BITS), score });
+    const ilpSearchSec = (performance.now() - ti) / 1000 + sensitivitySeconds;
+    const ilpAcc = ptq(ilp.policy);
+    log(`ILP: ${ilp.weightBits.join('/')} a ${ilp.actBits.join('/')} ptq ${pp(ilpAcc)}% solve ${ilp.solveMs.toFixed(0)} ms`);
+    out.push(report('hawq-ilp', c, ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }));
+    // HAQ
+    const haq = await haqSearch({
+      coster: c,
+      budget,
+      weightBits: BITS,
+      actBits: BITS,
+      accuracy: (p) => ptq(p, searchSet),
+      episodes,
+      warmupEpisodes: Math.floor(episodes / 4),
+      seed,
+      onEpisode: (e) => {
+        if (e.episode % 10 === 9) log(`HAQ episode ${e.episode + 1}: acc ${pp(e.accuracy)}% best ${pp(e.bestAccuracy)}%`);
+      },
+    });
+    const haqAcc = ptq(haq.policy);
+    out.push(report('haq', c, ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, { qatAccuracy: pp(await qat(haq.policy)), searchSeconds: r3(haq.wallMs / 1000) }));
+    perTarget[key] = { ilp: [ilp.weightBits, ilp.actBits].map((v) => [...v]), haq: [haq.weightBits, haq.actBits].map((v) => [...v]) };
+    if (target === edge) {
+      // random baseline
+      const rnd = await randomSearch({ coster: c, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: Math.max(10, Math.floor(episodes / 2)), seed });
+      out.push(report('random', c, ref, rnd.weightBits, rnd.actBits, rnd.cost, ptq(rnd.policy), { searchSeconds: r3(rnd.wallMs / 1000) }));
+      // CW-HAWQ with fixed activation bits: the widest that leaves room in the budget
+      let act = 8;
+      for (; act > 2; act--) {
+        const lo = c.cost(new Array(n).fill(2), new Array(n).fill(act));
+        if (lo[budget.kind] <= 0.8 * budget.value) break;
+      }
+      const cw = await cwHawqSearch({
+        coster: c,
+        budget,
+        bits: [2, 4, 8],
+        actBits: act,
+        channelTraces: sens.map((s) => s.channelTraces ?? []),
+        accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
+        episodes,
+        warmupEpisodes: Math.floor(episodes / 4),
+        seed,
+      });
+      const cwAcc = ptq(cw.allocation.policy, test, cw.allocation.channelBits);
+      const ratios = cw.allocation.counts.map((cnt) => cnt.join(':'));
+      out.push(report('cw-hawq', c, ref, ratios, new Array(n).fill(act), cw.cost, cwAcc, { qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)), searchSeconds: r3(cw.wallMs / 1000) }));
+      // layer-wise counterpart with the same bits and activation bits
+      const lw = await haqSearch({ coster: c, budget, weightBits: [2, 4, 8], fixedActBits: act, accuracy: (p) => ptq(p, searchSet), episodes, warmupEpisodes: Math.floor(episodes / 4), seed });
+      out.push(report('layer-wise haq (2/4/8)', c, ref, lw.weightBits, lw.actBits, lw.cost, ptq(lw.policy), { qatAccuracy: pp(await qat(lw.policy)), searchSeconds: r3(lw.wallMs / 1000) }));
+    }
+    for (const r of out) log(`${r.name}: ptq ${r.ptqAccuracy}% qat ${r.qatAccuracy ?? '-'}% latency ${r.latencyX}x energy ${r.energyX}x`);
+    searches[key] = out;
+  }
+
+  // QDQ export of the edge latency ILP policy
+  const edgeIlp = perTarget['bitfusion-edge latency=0.6x']?.ilp as number[][];
+  const pol = policyFromVectors(graph, edgeIlp[0] as number[], edgeIlp[1] as number[]);
+  const cfg = quantConfig(graph, pol, cal as Calibration);
+  const sess = await createSession(exportQdqOnnx(floatModel, cfg));
+  const logits = await runOnnx(sess, test.x, test.n);
+  let correct = 0;
+  for (let i = 0; i < test.n; i++) {
+    let best = 0;
+    for (let j = 1; j < 10; j++) if ((logits[i * 10 + j] as number) > (logits[i * 10 + best] as number)) best = j;
+    if (best === test.y[i]) correct++;
+  }
+  const ortAcc = correct / test.n;
+  const fqAcc = ptq(pol);
+  fm.dispose();
+  const diff = (a: readonly number[][], b: readonly number[][]): string[] =>
+    graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').map((l, i) => `${l.name}: edge w${a[0]?.[i]}a${a[1]?.[i]} vs cloud w${b[0]?.[i]}a${b[1]?.[i]}`);
+  return {
+    model: 'mbnet32 (1x28x28), Fashion-MNIST (hwnas split)',
+    trainImages: ds.train.n,
+    testImages: test.n,
+    floatAccuracy: pp(floatAcc),
+    w8a8Accuracy: w8a8Acc,
+    trainSeconds: r3(trainSeconds),
+    sensitivity: { seconds: r3(sensSeconds), layers: sens.map((s) => ({ layer: s.layer, meanTrace: s.meanTrace, probes: s.iterations })) },
+    baselines,
+    searches,
+    policiesDiffer: {
+      ilp: diff(perTarget['bitfusion-edge latency=0.6x']?.ilp ?? [], perTarget['bismo-cloud latency=0.6x']?.ilp ?? []),
+      haq: diff(perTarget['bitfusion-edge latency=0.6x']?.haq ?? [], perTarget['bismo-cloud latency=0.6x']?.haq ?? []),
+    },
+    qdq: { policy: 'hawq-ilp bitfusion-edge latency=0.6x', onnxruntimeAccuracy: pp(ortAcc), fakeQuantAccuracy: pp(fqAcc), diffPp: r3(pp(ortAcc) - pp(fqAcc)) },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const quick = process.argv.includes('--quick');
+  benchQuant(quick ? { trainImages: 6000, epochs: 2, episodes: 16, qatImages: 2000, searchImages: 500 } : {}).then(
+    (r) => console.log(JSON.stringify(r, null, 2)),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

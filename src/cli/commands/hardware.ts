@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import {
+  compareReports,
+  complexityReport,
+  evalPredictor,
+  fitPredictor,
+  formatComparison,
+  formatReport,
+  getTarget,
+  hostLut,
+  listTargets,
+  loadLut,
+  loadPredictor,
+  measureHost,
+  samplesFromLut,
+  saveLut,
+  savePredictor,
+  type HardwareTarget,
+} from '../../hardware/index.js';
+import { ConfigError } from '../../errors.js';
+import { formatTable } from '../../report/table.js';
+import { intOption, printJson } from '../io.js';
+import { loadModelSpec } from '../model-source.js';
+import { loadPolicySpec } from '../policy-source.js';
+import { createProgress } from '../progress.js';
+
+async function target(spec: string, model: Parameters<NonNullable<HardwareTarget['prepare']>>[0]): Promise<HardwareTarget> {
+  const t = getTarget(spec);
+  if (t.prepare) await t.prepare(model);
+  return t;
+}
+
+/** `hwnas targets`, `hwnas cost`, `hwnas measure`, `hwnas predictor fit|eval`. */
+export function registerHardware(program: Command): void {
+  program
+    .command('targets')
+    .description('list the registered hardware targets (use a name, name?param=value, lut:<file>, predictor:<file> or a target .json)')
+    .option('--json', 'print JSON')
+    .action((f: { json?: boolean }) => {
+      const rows = listTargets();
+      if (f.json) return printJson(rows);
+      process.stdout.write(
+        `${formatTable(rows, [
+          { key: 'name', header: 'target' },
+          { key: 'kind', header: 'kind' },
+          { key: 'description', header: 'description' },
+        ])}\n`,
+      );
+    });
+
+  program
+    .command('cost <model>')
+    .description('hardware-aware complexity report: per layer MACs, bit ops, bytes, traffic, latency, energy, bound, area')
+    .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
+    .option('--policy <p>', 'precision: preset (w8a8, w4a4, fp32, ...) or policy JSON file (default w8a8)')
+    .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
+    .option('--totals', 'totals only, no per-layer table')
+    .option('--json', 'print JSON')
+    .action(async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
+      const model = loadModelSpec(spec);
+      const t = await target(f.target, model);
+      const policy = loadPolicySpec(f.policy ?? 'w8a8', model.graph, t);
+      const report = complexityReport(model.graph, t, policy);
+      if (f.compare) {
+        const m = /^(target|policy)=(.+)$/.exec(f.compare);
+        if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
+        const t2 = m[1] === 'target' ? await target(m[2] as string, model) : t;
+        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? 'w8a8', model.graph, t2);
+        const cmp = compareReports(report, complexityReport(model.graph, t2, p2));
+        if (f.json) return printJson(cmp);
+        process.stdout.write(`${formatComparison(cmp)}\n`);
+        return;
+      }
+      if (f.json) return printJson(report);
+      process.stdout.write(`${formatReport(report, { layers: !f.totals })}\n`);
+    });
+
+  program
+    .command('measure <model>')
+    .description('measure per-layer and whole-network latency on this CPU with onnxruntime-node; write a lookup table')
+    .requiredOption('--out <lut.json>', 'lookup table to write (JSON, or CSV by extension)')
+    .option('--repeats <n>', 'minimum timed runs per layer (default 30)')
+    .option('--threads <n>', 'onnxruntime intra-op threads (default 1)')
+    .option('--json', 'print the measurement as JSON')
+    .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; json?: boolean }) => {
+      const model = loadModelSpec(spec);
+      const bar = createProgress({ total: model.graph.nodes.length, label: 'measure', fields: ['node'], quiet: !!f.json });
+      const m = await measureHost(model, {
+        repeats: intOption('--repeats', f.repeats, 30, 1),
+        threads: intOption('--threads', f.threads, 1, 1),
+        onProgress: (done, _total, node) => bar.update(done, { node }),
+      });
+      bar.stop();
+      saveLut(hostLut(m), f.out);
+      if (f.json) return printJson(m);
+      process.stdout.write(
+        `${m.graph} on ${m.device}: network ${m.network.latencyMs.toFixed(3)} ms (median ${m.network.medianMs.toFixed(3)}, IQR ${m.network.iqrMs.toFixed(3)}); ` +
+          `sum of layers ${m.sumOfLayersMs.toFixed(3)} ms (error ${(m.sumOfLayersError * 100).toFixed(1)}%), ` +
+          `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); wrote ${m.layers.length} layers to ${f.out}\n`,
+      );
+    });
+
+  const pred = program.command('predictor').description('fit or evaluate a learned latency predictor on measured lookup tables');
+  pred
+    .command('fit <lut...>')
+    .description('fit gradient-boosted trees on one or more measured lookup tables')
+    .requiredOption('--out <model.json>', 'where to write the predictor')
+    .option('--json', 'print JSON')
+    .action((luts: string[], f: { out: string; json?: boolean }) => {
+      const samples = luts.flatMap((p) => samplesFromLut(loadLut(p)));
+      if (samples.length < 10) throw new ConfigError(`predictor fit needs at least 10 measured layers, the tables give ${samples.length}`);
+      const m = fitPredictor(samples, {}, { source: luts.join(',') });
+      savePredictor(m, f.out);
+      const fit = evalPredictor(m, samples);
+      if (f.json) return printJson({ out: f.out, samples: samples.length, train: fit });
+      process.stdout.write(`fitted on ${samples.length} layers; training fit: ${fmtMetrics(fit)}; wrote ${f.out}\n`);
+    });
+  pred
+    .command('eval <model.json> <lut...>')
+    .description('RMSE, MAPE, Kendall tau and share within +-10% of a predictor on held-out measured tables')
+    .option('--json', 'print JSON')
+    .action((path: string, luts: string[], f: { json?: boolean }) => {
+      const m = loadPredictor(path);
+      const samples = luts.flatMap((p) => samplesFromLut(loadLut(p)));
+      if (samples.length === 0) throw new ConfigError(`the tables ${luts.join(', ')} hold no measured layers`);
+      const r = evalPredictor(m, samples);
+      if (f.json) return printJson(r);
+      process.stdout.write(`${samples.length} layers: ${fmtMetrics(r)}\n`);
+    });
+}
+
+function fmtMetrics(r: { rmse: number; mape: number; kendallTau: number; within10: number }): string {
+  return `RMSE ${r.rmse.toFixed(4)} ms, MAPE ${(r.mape * 100).toFixed(1)}%, Kendall tau ${r.kendallTau.toFixed(3)}, within +-10%: ${(r.within10 * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { writeReport } from '../../report/html.js';
+import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
+import { printJson } from '../io.js';
+import { openStore } from './study.js';
+
+/** `hwnas report <study> --out report.html`. */
+export function registerReport(program: Command): void {
+  program
+    .command('report <study>')
+    .description('write one self-contained HTML report of a study (Pareto front, hypervolume, bit-width heat map, per-layer costs, trial table)')
+    .option('--out <file>', 'output HTML file (default <study>-report.html)')
+    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .option('--json', 'print a JSON summary')
+    .action((name: string, f: { out?: string; store?: string; json?: boolean }) => {
+      const out = f.out ?? `${name}-report.html`;
+      const store = openStore(f.store, true);
+      try {
+        const bytes = writeReport(out, store, name);
+        const trials = store.getTrials(name).length;
+        if (f.json) printJson({ study: name, out, bytes, trials });
+        else process.stdout.write(`wrote ${out} (${(bytes / 1e6).toFixed(1)} MB, ${trials} trials; opens offline)\n`);
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,86 @@
+/**
+ * The study config file (`hwnas study create --config study.json`), validated with zod; errors name
+ * the bad field. Example:
+ * ```json
+ * { "name": "mnist-bits", "evaluator": { "name": "policy-cost", "options": { "target": "bitfusion-edge" } },
+ *   "strategy": { "name": "nsga2", "options": { "populationSize": 20 } }, "nTrials": 200, "seed": 0 }
+ * ```
+ * `space` (SearchSpace JSON) and `objectives` default to the evaluator's own.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import '../../dist/builtin.js';
+import { getEvaluation } from '../../dist/registry.js';
+import { parseWith } from '../../dist/zod-error.js';
+import { ConfigError } from '../../errors.js';
+import { createStrategy } from '../../search/registry.js';
+import { SearchSpace, type SpaceJson } from '../../search/space.js';
+import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
+
+const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]));
+
+/** Schema of a study config. */
+export const studyConfigSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "1-128 letters, digits, '.', '_' or '-'"),
+    evaluator: z.object({ name: z.string().min(1), options: z.record(z.string(), json).optional() }).strict(),
+    space: z.record(z.string(), json).optional(),
+    objectives: z.array(z.object({ name: z.string().min(1), direction: z.enum(['minimize', 'maximize']) }).strict()).min(1).optional(),
+    strategy: z.union([z.string().min(1), z.object({ name: z.string().min(1), options: z.record(z.string(), json).optional() }).strict()]).optional(),
+    nTrials: z.number().int().min(1).max(10_000_000),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    concurrency: z.number().int().min(1).max(1024).optional(),
+  })
+  .strict();
+
+/** A validated study config. */
+export type StudyConfig = z.infer<typeof studyConfigSchema>;
+
+/** What a config resolves to. */
+export interface ResolvedStudy {
+  readonly config: StudyConfig;
+  readonly space: SearchSpace;
+  readonly objectives: Objective[];
+  readonly strategy: SearchStrategy;
+  readonly seed: number;
+}
+
+/** Validates a config object (ConfigError naming the bad field, e.g. `study.json.nTrials = -1: ...`). */
+export function parseStudyConfig(value: unknown, source = 'study config'): StudyConfig {
+  return parseWith(studyConfigSchema, value, source);
+}
+
+/** Reads and validates a config file. */
+export function readStudyConfig(path: string): StudyConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read study config ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`study config ${JSON.stringify(path)} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseStudyConfig(value, path);
+}
+
+/** Builds the space, objectives and strategy of a config (ConfigErrors name the field). */
+export function resolveStudy(config: StudyConfig): ResolvedStudy {
+  const ev = getEvaluation(config.evaluator.name);
+  const opts = config.evaluator.options ?? {};
+  const evObjectives = ev.objectives(opts);
+  const objectives = config.objectives ?? evObjectives;
+  if (objectives.length !== evObjectives.length) {
+    throw new ConfigError(`objectives: ${objectives.length} given (${objectives.map((o) => o.name).join(', ')}) but evaluator '${ev.name}' returns ${evObjectives.length} (${evObjectives.map((o) => o.name).join(', ')})`);
+  }
+  let space: SearchSpace;
+  if (config.space) space = SearchSpace.fromJSON(config.space as SpaceJson);
+  else if (ev.defaultSpace) space = ev.defaultSpace(opts);
+  else throw new ConfigError(`space: evaluator '${ev.name}' has no default search space; give one in the config`);
+  const s = config.strategy ?? (objectives.length > 1 ? 'nsga2' : 'bo');
+  const strategy = typeof s === 'string' ? createStrategy(s) : createStrategy(s.name, s.options ?? {});
+  return { config, space, objectives, strategy, seed: config.seed ?? 0 };
+}

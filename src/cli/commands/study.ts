@@ -1,0 +1,221 @@
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { makeRedisEvaluator } from '../../dist/redis.js';
+import { evaluatorFor } from '../../dist/registry.js';
+import { makeThreadPoolEvaluator } from '../../dist/thread-pool.js';
+import type { RemoteEvaluator } from '../../dist/types.js';
+import { ConfigError, UserError } from '../../errors.js';
+import { formatTable } from '../../report/table.js';
+import type { JsonValue } from '../../search/types.js';
+import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
+import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
+import type { Store } from '../../store/types.js';
+import { bestTrials, runStudy, type StudyResult } from '../../study/run-study.js';
+import { intOption, printJson } from '../io.js';
+import { createProgress } from '../progress.js';
+import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig } from './study-config.js';
+
+/** Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). */
+export function openStore(path: string | undefined, readonly = false): SqliteStore {
+  return new SqliteStore(path ?? DEFAULT_STORE_PATH, readonly ? { readonly: true } : {});
+}
+
+/** Creates a study from a validated config (UserError when the name is taken). */
+export function createStudyFromConfig(store: Store, config: StudyConfig): void {
+  const r = resolveStudy(config);
+  store.createStudy({ name: config.name, objectives: r.objectives, space: r.space.toJSON(), userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name } });
+}
+
+/** Options of {@link runConfiguredStudy}. */
+export interface RunConfiguredOptions {
+  /** Enqueue on this Redis (workers run trials) instead of local threads. */
+  readonly redis?: string;
+  readonly queue?: string;
+  /** Local worker threads (0 = in this thread; default: config concurrency or the core count). */
+  readonly threads?: number;
+  /** Silence the progress bar. */
+  readonly quiet?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Runs (or resumes) a study created from a config, on threads, Redis workers or in-process. */
+export async function runConfiguredStudy(store: Store, name: string, o: RunConfiguredOptions = {}): Promise<StudyResult> {
+  const study = store.getStudy(name);
+  if (!study) throw new UserError(`no study named ${JSON.stringify(name)}; create it with 'hwnas study create --config <file>' (known: ${store.listStudies().map((s) => s.name).join(', ') || 'none'})`);
+  const cfgJson = study.userAttrs.config;
+  if (cfgJson === undefined) throw new UserError(`study '${name}' was not created from a config (no 'config' attribute); run it through the API that created it`);
+  const config = parseStudyConfig(cfgJson, `study '${name}' config`);
+  const r = resolveStudy(config);
+  const evaluation = { name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) };
+  let remote: RemoteEvaluator | undefined;
+  const threads = o.threads ?? config.concurrency ?? Math.max(1, availableParallelism());
+  if (o.redis) remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, concurrency: config.concurrency ?? 4 });
+  else if (threads > 0) remote = makeThreadPoolEvaluator({ evaluation, threads });
+  const bar = createProgress({ total: config.nTrials, label: name, fields: ['best'], quiet: o.quiet ?? false });
+  try {
+    return await runStudy({
+      store,
+      studyName: name,
+      space: r.space,
+      objectives: r.objectives,
+      strategy: r.strategy,
+      evaluate: remote?.evaluate ?? evaluatorFor(evaluation),
+      concurrency: remote?.concurrency ?? 1,
+      nTrials: config.nTrials,
+      seed: r.seed,
+      catchErrors: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onProgress: (p) => bar.update(p.done, { best: p.best.length === 1 ? (p.best[0]?.values ?? []).map((v) => v.toPrecision(4)).join(', ') : `${p.best.length} on front` }),
+    });
+  } finally {
+    bar.stop();
+    await remote?.close();
+  }
+}
+
+interface StoreFlag {
+  readonly store?: string;
+  readonly json?: boolean;
+}
+
+function summary(r: StudyResult): Record<string, unknown> {
+  const counts: Record<string, number> = {};
+  for (const t of r.trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return { study: r.study.name, trials: r.trials.length, created: r.created, recovered: r.recovered, aborted: r.aborted, counts, best: r.best.map((t) => ({ number: t.number, values: t.values, params: t.params })) };
+}
+
+async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }): Promise<void> {
+  const store = openStore(f.store);
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort();
+  process.once('SIGINT', onSig);
+  try {
+    const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : undefined;
+    const r = await runConfiguredStudy(store, name, { ...(f.redis ? { redis: f.redis } : {}), ...(f.queue ? { queue: f.queue } : {}), ...(threads !== undefined ? { threads } : {}), quiet: !!f.json, signal: ac.signal });
+    if (f.json) printJson(summary(r));
+    else {
+      const s = summary(r);
+      process.stdout.write(`study '${name}': ${r.trials.length} trials (${JSON.stringify(s.counts)}), ${r.created} created now, ${r.recovered} recovered${r.aborted ? ', stopped early (resume with hwnas study resume)' : ''}\n`);
+      printBest(store, name);
+    }
+  } finally {
+    process.removeListener('SIGINT', onSig);
+    store.close();
+  }
+}
+
+function printBest(store: Store, name: string): void {
+  const study = store.getStudy(name);
+  if (!study) return;
+  const best = bestTrials(store.getTrials(name), study.objectives);
+  if (best.length === 0) {
+    process.stdout.write('no feasible complete trial yet\n');
+    return;
+  }
+  process.stdout.write(`${study.objectives.length > 1 ? 'Pareto set' : 'best trial'}:\n`);
+  process.stdout.write(
+    `${formatTable(best, [
+      { header: '#', value: (t) => t.number },
+      ...study.objectives.map((o, i) => ({ header: `${o.name} (${o.direction === 'minimize' ? 'min' : 'max'})`, value: (t: (typeof best)[number]) => t.values?.[i] })),
+      { header: 'params', value: (t) => { const s = JSON.stringify(t.params); return s.length > 80 ? `${s.slice(0, 77)}...` : s; } },
+    ])}\n`,
+  );
+}
+
+/** `hwnas study create|run|resume|list|show|export`. */
+export function registerStudy(program: Command): void {
+  const study = program.command('study').description('create, run, resume, inspect and export optimisation studies (stored in .hwnas/hwnas.sqlite)');
+  study
+    .command('create')
+    .description('create a study from a JSON config (name, evaluator, space, objectives, strategy, nTrials, seed)')
+    .requiredOption('--config <file>', 'study config JSON')
+    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .option('--json', 'print the created study as JSON')
+    .action((f: StoreFlag & { config: string }) => {
+      const config = readStudyConfig(f.config);
+      const store = openStore(f.store);
+      try {
+        createStudyFromConfig(store, config);
+        const s = store.getStudy(config.name);
+        if (f.json) printJson(s);
+        else process.stdout.write(`created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  for (const verb of ['run', 'resume'] as const) {
+    study
+      .command(`${verb} <name>`)
+      .description(verb === 'run' ? 'run a study to its budget (local worker threads, or Redis workers with --redis)' : 'continue an interrupted study (trials of dead processes are marked failed and retried)')
+      .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port); start workers with hwnas worker')
+      .option('--queue <name>', 'queue name (default hwnas-trials)')
+      .option('--threads <n>', 'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count)')
+      .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+      .option('--json', 'print a JSON summary')
+      .action((name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }) => runAction(name, f));
+  }
+  study
+    .command('list')
+    .description('list the studies of the store')
+    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .option('--json', 'print JSON')
+    .action((f: StoreFlag) => {
+      const store = openStore(f.store);
+      try {
+        const rows = store.listStudies().map((s) => {
+          const ts = store.getTrials(s.name);
+          const n = (st: string): number => ts.filter((t) => t.state === st).length;
+          return { name: s.name, objectives: s.objectives.map((o) => `${o.name}(${o.direction === 'minimize' ? 'min' : 'max'})`).join(' '), trials: ts.length, complete: n('complete'), running: n('running'), failed: n('failed'), created: s.createdAt };
+        });
+        if (f.json) printJson(rows);
+        else if (rows.length === 0) process.stdout.write('no studies; create one with hwnas study create --config study.json\n');
+        else process.stdout.write(`${formatTable(rows, [{ key: 'name', header: 'study' }, { key: 'objectives', header: 'objectives' }, { key: 'trials', header: 'trials' }, { key: 'complete', header: 'complete' }, { key: 'running', header: 'running' }, { key: 'failed', header: 'failed' }, { key: 'created', header: 'created' }])}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  study
+    .command('show <name>')
+    .description('show a study: counts and its best trials / Pareto set')
+    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .option('--json', 'print JSON')
+    .action((name: string, f: StoreFlag) => {
+      const store = openStore(f.store);
+      try {
+        const s = store.getStudy(name);
+        if (!s) throw new UserError(`no study named ${JSON.stringify(name)} (known: ${store.listStudies().map((x) => x.name).join(', ') || 'none'})`);
+        const trials = store.getTrials(name);
+        const best = bestTrials(trials, s.objectives);
+        if (f.json) printJson({ study: s, trials: trials.length, best });
+        else {
+          const counts: Record<string, number> = {};
+          for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
+          process.stdout.write(`study '${name}' created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}\n`);
+          printBest(store, name);
+        }
+      } finally {
+        store.close();
+      }
+    });
+  study
+    .command('export <name>')
+    .description('export a study as CSV, JSON, or an Optuna journal file (open with optuna-dashboard)')
+    .requiredOption('--format <fmt>', 'csv | json | optuna')
+    .option('--out <file>', 'write to this file (default: stdout)')
+    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .action((name: string, f: StoreFlag & { format: string; out?: string }) => {
+      const fmt = f.format;
+      if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
+      const store = openStore(f.store);
+      try {
+        const text = fmt === 'csv' ? exportCsv(store, name) : fmt === 'json' ? exportJson(store, name) : exportOptunaJournal(store, name);
+        if (f.out) {
+          writeFileSync(f.out, text);
+          process.stderr.write(`wrote ${f.out} (${Buffer.byteLength(text)} bytes)\n`);
+        } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}

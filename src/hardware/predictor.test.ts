@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { graphWorkloads } from '../ir/workload.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { Rng } from '../util/rng.js';
+import { describeLayer, isFreeOp } from './layer-key.js';
+import { evalPredictor, fitGbdt, fitMetrics, fitPredictor, kendallTau, type LatencySample, loadPredictor, PredictorTarget, predictRow, savePredictor } from './predictor.js';
+import { getTarget } from './registry.js';
+import { runTargetConformance } from './testing/conformance.js';
+import { randomNet } from './testing/random-nets.js';
+
+/** Samples whose latency is a known function: the cortex-a76 roofline model, including overheads. */
+function samples(seed: number, nets: number): LatencySample[] {
+  const rng = new Rng(seed);
+  const truth = getTarget('cortex-a76');
+  const out: LatencySample[] = [];
+  for (let n = 0; n < nets; n++) {
+    for (const w of graphWorkloads(randomNet(rng, `n${n}`))) {
+      if (isFreeOp(w.op)) continue;
+      const mac = w.op === 'conv2d' || w.op === 'dense';
+      const p = { weightBits: mac ? rng.choice([8, 16, 32]) : 32, actBits: rng.choice([8, 16, 32]) };
+      out.push({ layer: describeLayer(w, p), latencyMs: truth.layerCost(w, p).latencyMs });
+    }
+  }
+  return out;
+}
+
+describe('learned cost model (gradient-boosted trees)', () => {
+  const train = samples(1, 40);
+  const test = samples(2, 12);
+  const model = fitPredictor(train, { rounds: 200, seed: 3 });
+
+  it('recovers a known latency function on held-out networks', () => {
+    assert.ok(train.length >= 300, `${train.length} training samples`);
+    const m = evalPredictor(model, test);
+    assert.ok(m.mape < 0.12, `MAPE ${m.mape}`);
+    assert.ok(m.kendallTau > 0.9, `tau ${m.kendallTau}`);
+    assert.ok(m.within10 > 0.6, `within10 ${m.within10}`);
+  });
+  it('same data and seed give the same model; another seed differs', () => {
+    const a = fitPredictor(train.slice(0, 200), { rounds: 20, seed: 5 });
+    const b = fitPredictor(train.slice(0, 200), { rounds: 20, seed: 5 });
+    const c = fitPredictor(train.slice(0, 200), { rounds: 20, seed: 6 });
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.trees, c.trees);
+  });
+  it('fits a step function exactly with one split', () => {
+    const x = Array.from({ length: 40 }, (_, i) => [i]);
+    const y = x.map(([v]) => ((v as number) < 20 ? 1 : 3));
+    const m = fitGbdt(x, y, ['v'], { rounds: 200, learningRate: 0.5, maxDepth: 1, minLeaf: 1, lambda: 0, subsample: 1 });
+    assert.ok(Math.abs(predictRow(m, [5]) - 1) < 1e-6);
+    assert.ok(Math.abs(predictRow(m, [35]) - 3) < 1e-6);
+  });
+  it('saves and loads; rejects foreign files', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'hwnas-pred-')), 'm.json');
+    savePredictor(model, f);
+    const back = loadPredictor(f);
+    assert.equal(predictRow(back, [1, 10, 12, 12, 8, 3, 1, 0, 4, 5, 8, 8, 8, 0, 13, 12]), predictRow(model, [1, 10, 12, 12, 8, 3, 1, 0, 4, 5, 8, 8, 8, 0, 13, 12]));
+    assert.throws(() => loadPredictor(join(tmpdir(), 'does-not-exist.json')), ConfigError);
+  });
+  it('metrics: Kendall tau, MAPE, within 10%', () => {
+    assert.equal(kendallTau([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+    assert.equal(kendallTau([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    const m = fitMetrics([1, 2, 4], [1.05, 2.5, 4]);
+    assert.ok(Math.abs(m.mape - (0.05 + 0.25 + 0) / 3) < 1e-12);
+    assert.ok(Math.abs(m.within10 - 2 / 3) < 1e-12);
+    assert.ok(Math.abs(m.rmse - Math.sqrt((0.0025 + 0.25) / 3)) < 1e-12);
+  });
+  it('as a target, predicts whole networks close to the function it learned', () => {
+    const t = new PredictorTarget(model, 'predictor:test', { fuse: true });
+    const g = zooGraph('zoo:mbnet32');
+    const pol = { default: { weightBits: 8, actBits: 8 }, layers: {} };
+    const pred = t.networkCost(g, pol).latencyMs;
+    const ref = getTarget('cortex-a76').networkCost(g, pol).latencyMs;
+    assert.ok(Math.abs(pred / ref - 1) < 0.15, `${pred} vs ${ref}`);
+  });
+});
+
+runTargetConformance('predictor', () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }), 'predictor:conformance'), { monotoneInBits: false });

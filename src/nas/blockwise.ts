@@ -1,0 +1,205 @@
+/**
+ * Block-wise architecture search (SEEDS S8, after DNA and the block-wise QA-NAS): every stage of a
+ * MobileNetV2-style student is searched on its own, with the student's stage distilled from the
+ * teacher's corresponding stage (input = the teacher's feature map entering the stage on real
+ * images, target = the teacher's feature map leaving it). Candidates are whole stage configurations
+ * (depth and per-block kernel/expansion/SE/activation); each is trained by feature-map distillation
+ * and scored by its relative distillation loss and its latency on the target. One configuration per
+ * stage is then chosen by the same exact ILP as HANT (minimum summed loss under a latency budget),
+ * the student is assembled with the teacher's stem and head and the distilled stage weights, and
+ * fine-tuned end to end.
+ *
+ * Cost: Σ over stages of the candidates tried per stage distillations of one stage each, i.e. linear
+ * in the number of blocks, where a joint search would face the product of the per-stage spaces.
+ * The teacher must be a network of the same space's skeleton (same stage channels and strides, so
+ * stage boundaries have equal shapes), e.g. the largest architecture trained normally.
+ */
+import type { Split } from '../data/types.js';
+import { recalibrateBatchNorm } from '../engine/distill.js';
+import { buildModel } from '../engine/model.js';
+import { train } from '../engine/train.js';
+import { ConfigError } from '../errors.js';
+import type { PrecisionPolicy } from '../hardware/precision.js';
+import type { HardwareTarget } from '../hardware/types.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { inferShapes } from '../ir/shapes.js';
+import type { Model, Shape, Weights } from '../ir/types.js';
+import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, addInvertedResidual, mbv2Space } from '../search/spaces/mbv2.js';
+import { ALT_INPUT, type Alternative } from '../transform/alternatives.js';
+import { type DistillImages, defaultPolicy, networkLatency, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
+import type { Unit } from '../transform/units.js';
+import { Rng } from '../util/rng.js';
+
+/** Options of {@link blockwiseSearch}. */
+export interface BlockwiseOptions {
+  readonly space: Mbv2SpaceOptions;
+  readonly target: HardwareTarget;
+  /** Default: fp32 when the target runs it, else w8a8. */
+  readonly policy?: PrecisionPolicy;
+  /** Latency budget as a ratio of the teacher's latency. */
+  readonly budgetRatio: number;
+  /** Candidate configurations tried per stage (sampled uniformly without repeats; default 12). */
+  readonly candidatesPerStage?: number;
+  /** Distillation steps per candidate (default 200), batch (32), learning rate (2e-3). */
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  /** Images used for distillation (default 1024) and held out for scoring (default 256). */
+  readonly distillSamples?: number;
+  readonly heldOutSamples?: number;
+  /** Fine-tuning after assembly (default 1 epoch, lr 5e-4); false to skip. */
+  readonly finetune?: false | { readonly epochs: number; readonly lr?: number; readonly limit?: number; readonly workers?: 1 | 2 | 'auto' };
+  readonly seed?: number;
+  readonly onProgress?: (p: { unit: string; alt: string; done: number; total: number; loss: number; latencyMs: number }) => void;
+}
+
+/** What {@link blockwiseSearch} returns. */
+export interface BlockwiseResult {
+  /** The chosen student architecture (the space's string). */
+  readonly arch: string;
+  readonly model: Model;
+  readonly stages: readonly { readonly stage: number; readonly chosen: string; readonly loss: number; readonly latencyMs: number; readonly teacherLatencyMs: number; readonly candidates: number }[];
+  /** Distillation runs performed (Σ candidates per stage), against the joint space's size. */
+  readonly distillations: number;
+  readonly jointCombinations: number;
+  readonly teacher: { readonly arch: string; readonly accuracy: number; readonly latencyMs: number };
+  readonly student: { readonly accuracyBeforeFinetune: number; readonly accuracy: number; readonly latencyMs: number };
+  readonly ilpMs: number;
+  readonly seconds: number;
+}
+
+const stageToken = (blocks: readonly Mbv2Block[]): string => blocks.map((b) => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`).join(',');
+
+/**
+ * Block-wise search of a student in `opts.space` against a trained teacher of the same skeleton.
+ * @example const r = await blockwiseSearch(teacher, teacherArch, ds, { space: MBV2_SMALL, target, budgetRatio: 0.7 });
+ */
+export async function blockwiseSearch(teacher: Model, teacherArch: string, data: { train: Split; val: Split; test: Split }, opts: BlockwiseOptions): Promise<BlockwiseResult> {
+  const t0 = performance.now();
+  const space = mbv2Space(opts.space);
+  const tArch = space.parse(teacherArch);
+  const policy = opts.policy ?? defaultPolicy(opts.target);
+  const shapes = inferShapes(teacher.graph);
+  const byName = new Map(teacher.graph.nodes.map((n) => [n.name, n]));
+  const rng = new Rng(opts.seed ?? 0);
+  const o = opts.space;
+  const acts: readonly Mbv2Act[] = o.acts ?? ['relu', 'hswish'];
+  const ses = o.se === false ? [false] : [false, true];
+  const perStage = opts.candidatesPerStage ?? 12;
+  const units: Unit[] = [];
+  const pools = new Map<string, Alternative[]>();
+  const configs = new Map<string, Mbv2Block[][]>();
+  let joint = 1;
+  o.stages.forEach((st, i) => {
+    const prefix = `s${i + 1}b`;
+    const nodes = teacher.graph.nodes.filter((n) => n.name.startsWith(prefix)).map((n) => n.name);
+    if (nodes.length === 0) throw new ConfigError(`blockwise: teacher '${teacher.graph.name}' has no nodes of stage ${i + 1} (expected names '${prefix}<j>_...' as the mbv2 space builds them)`);
+    const first = byName.get(nodes[0] as string);
+    const input = first?.inputs[0] as string;
+    const output = nodes[nodes.length - 1] as string;
+    const inShape = shapes.get(input) as Shape;
+    const outShape = shapes.get(output) as Shape;
+    const unit: Unit = { name: `stage${i + 1}`, input, nodes, output, inShape, outShape, finalAct: null, kind: 'conv' };
+    units.push(unit);
+    const out = outShape[0] as number;
+    const perBlock = o.kernels.length * o.expansions.length * acts.length * ses.length;
+    let size = 0;
+    for (let d = st.minDepth; d <= st.maxDepth; d++) size += perBlock ** d;
+    joint *= size;
+    const seen = new Set<string>();
+    const alts: Alternative[] = [];
+    const cfgs: Mbv2Block[][] = [];
+    const teacherBlocks = tArch.stages[i] as readonly Mbv2Block[];
+    const tries: Mbv2Block[][] = [[...teacherBlocks]];
+    for (let k = 0; k < perStage * 20 && tries.length < perStage + 1; k++) {
+      tries.push(Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ kernel: rng.choice(o.kernels), expansion: rng.choice(o.expansions), se: rng.choice(ses), act: rng.choice(acts) })));
+    }
+    for (const blocks of tries) {
+      const tok = stageToken(blocks);
+      if (seen.has(tok) || alts.length >= perStage) continue;
+      seen.add(tok);
+      const b = new GraphBuilder(`stage${i + 1}:${tok}`, inShape, ALT_INPUT);
+      let x = b.input;
+      blocks.forEach((bk, j) => {
+        x = addInvertedResidual(b, x, out, j === 0 ? st.stride : 1, bk, `${prefix}${j + 1}`);
+      });
+      const g = b.build();
+      if (alts.length === 0) {
+        // the teacher's own configuration, with its weights: loss 0, keeps the teacher's latency feasible
+        const names = new Set(g.nodes.map((n) => n.name));
+        const tw: Weights = new Map([...teacher.weights].filter(([k]) => names.has(k.slice(0, k.lastIndexOf('.')))));
+        alts.push({ name: tok, family: 'teacher', graph: { ...g, outputs: [x] }, weights: tw });
+      } else alts.push({ name: tok, family: 'conv', graph: { ...g, outputs: [x] } });
+      cfgs.push(blocks);
+    }
+    pools.set(unit.name, alts);
+    configs.set(unit.name, cfgs);
+  });
+  const per = (shapes.get(teacher.graph.nodes[0]?.name as string) as Shape).reduce((a, b) => a * b, 1);
+  const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
+  const nHeld = Math.min(opts.heldOutSamples ?? 256, data.val.n);
+  const images: DistillImages = { train: { x: data.train.x.subarray(0, nTrain * per), n: nTrain }, heldOut: { x: data.val.x.subarray(0, nHeld * per), n: nHeld } };
+  const scores: UnitScores[] = scoreAlternatives(
+    teacher,
+    units,
+    images,
+    {
+      target: opts.target,
+      policy,
+      steps: opts.steps ?? 200,
+      batchSize: opts.batchSize ?? 32,
+      lr: opts.lr ?? 2e-3,
+      seed: opts.seed ?? 0,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    },
+    pools,
+  );
+  const teacherLatency = networkLatency(opts.target, teacher.graph, policy);
+  // the teacher's own stage configuration is always candidate 0: its latency is the teacher's stage latency
+  const teacherStage = scores.map((u) => (u.alternatives[0] as { latencyMs: number }).latencyMs);
+  const fixedMs = teacherLatency - teacherStage.reduce((a, b) => a + b, 0);
+  const sel = await selectAlternatives(scores, opts.budgetRatio * teacherLatency, fixedMs);
+  const stages = scores.map((u, i) => (configs.get(u.unit.name) as Mbv2Block[][])[sel.choice[i] as number] as Mbv2Block[]);
+  const arch: Mbv2Arch = { inputSize: tArch.inputSize, width: tArch.width, stages };
+  const graph = space.graph(arch);
+  const weights: Weights = new Map();
+  const stageWeights = new Map<string, Weights>();
+  scores.forEach((u, i) => stageWeights.set(u.unit.name, (u.alternatives[sel.choice[i] as number] as { weights: Weights }).weights));
+  for (const [k, v] of teacher.weights) if (!/^s\d+b\d+_/.test(k)) weights.set(k, v);
+  for (const w of stageWeights.values()) for (const [k, v] of w) weights.set(k, v);
+  let model: Model = { graph, weights };
+  const tm = buildModel(teacher);
+  const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+  tm.dispose();
+  const sm = buildModel(model);
+  let before = 0;
+  let after = 0;
+  try {
+    recalibrateBatchNorm(sm, images.train.x, images.train.n);
+    before = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+    after = before;
+    if (opts.finetune !== false) {
+      const ft = opts.finetune ?? { epochs: 1 };
+      const limit = Math.min(ft.limit ?? data.train.n, data.train.n);
+      await train(sm, { x: data.train.x.subarray(0, limit * per), y: data.train.y.subarray(0, limit), n: limit }, { epochs: ft.epochs, lr: ft.lr ?? 5e-4, seed: opts.seed ?? 0, workers: ft.workers ?? 'auto' });
+      after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+    }
+    model = sm.toModel();
+  } finally {
+    sm.dispose();
+  }
+  return {
+    arch: space.format(arch),
+    model,
+    stages: scores.map((u, i) => {
+      const a = u.alternatives[sel.choice[i] as number] as { alt: Alternative; loss: number; latencyMs: number };
+      return { stage: i + 1, chosen: a.alt.name, loss: a.loss, latencyMs: a.latencyMs, teacherLatencyMs: teacherStage[i] as number, candidates: u.alternatives.length };
+    }),
+    distillations: scores.reduce((s, u) => s + u.alternatives.length - 1, 0),
+    jointCombinations: joint,
+    teacher: { arch: space.format(tArch), accuracy: teacherAcc, latencyMs: teacherLatency },
+    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: networkLatency(opts.target, graph, policy) },
+    ilpMs: sel.solveMs,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

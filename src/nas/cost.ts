@@ -1,0 +1,74 @@
+/**
+ * Hardware cost of architectures on any registered target, and architecture-level latency predictors
+ * fitted on a few measured architectures (the VPU-NAS / HELP approach): gradient-boosted trees on the
+ * space's one-hot encoding plus MACs, parameters and layer count, predicting log latency.
+ */
+import { ConfigError } from '../errors.js';
+import { bitsSupported, type PrecisionPolicy, uniformPolicy } from '../hardware/precision.js';
+import { fitGbdt, type GbdtModel, type GbdtOptions, kendallTau, predictRow } from '../hardware/predictor.js';
+import type { HardwareTarget, NetworkCost } from '../hardware/types.js';
+import type { Graph } from '../ir/types.js';
+import { graphTotals } from '../ir/workload.js';
+import type { ArchSpace } from '../search/spaces/types.js';
+import type { Params } from '../search/types.js';
+
+/** The policy used when none is given: fp32 where the target runs it, else w8a8. */
+export function defaultPolicy(target: HardwareTarget): PrecisionPolicy {
+  return bitsSupported({ weightBits: 32, actBits: 32 }, target.supportedBits) ? uniformPolicy(32, 32, 'fp32') : uniformPolicy(8, 8, 'w8a8');
+}
+
+/** A space that can give the precision policy of its own points (joint spaces). */
+interface PolicySpace {
+  policy(a: unknown, g: Graph): PrecisionPolicy;
+}
+
+/** The precision policy of an architecture: the joint space's own, else `fallback`. */
+export function archPolicy(space: ArchSpace, arch: unknown, graph: Graph, fallback: PrecisionPolicy): PrecisionPolicy {
+  const p = (space as Partial<PolicySpace>).policy;
+  return typeof p === 'function' ? p.call(space, arch, graph) : fallback;
+}
+
+/** Cost summary of one architecture on a target. */
+export interface ArchCost {
+  readonly latencyMs: number;
+  readonly energyMj: number;
+  readonly macs: number;
+  readonly params: number;
+  readonly network: NetworkCost;
+}
+
+/** Network cost of an architecture string (or parameters) on a target. */
+export function archCost(space: ArchSpace, arch: string | Params, target: HardwareTarget, opts: { policy?: PrecisionPolicy; graph?: Parameters<ArchSpace['graph']>[1] } = {}): ArchCost {
+  const a = typeof arch === 'string' ? space.parse(arch) : space.fromParams(arch);
+  const g = space.graph(a, opts.graph);
+  const policy = archPolicy(space, a, g, opts.policy ?? defaultPolicy(target));
+  const network = target.networkCost(g, policy);
+  const t = graphTotals(g);
+  return { latencyMs: network.latencyMs, energyMj: network.energyMj, macs: t.macs, params: t.params, network };
+}
+
+/** Features of an architecture for predictors: the space's unit-cube encoding, log MACs, log params, conv/dense count. */
+export function archFeatures(space: ArchSpace, arch: string, graph?: Graph): number[] {
+  const a = space.parse(arch);
+  const t = graphTotals(graph ?? space.graph(a));
+  return [...space.space.encode(space.toParams(a)), Math.log1p(t.macs), Math.log1p(t.params), t.layers];
+}
+
+/** A fitted architecture-level latency predictor. */
+export interface ArchPredictor {
+  readonly model: GbdtModel;
+  /** Predicted latency (ms) from {@link archFeatures}. */
+  predict(features: readonly number[]): number;
+}
+
+/** Fits log latency on (features, measured ms) pairs (same data and seed give the same model). */
+export function fitArchPredictor(features: readonly (readonly number[])[], latencyMs: readonly number[], opts: GbdtOptions = {}): ArchPredictor {
+  if (features.length < 2) throw new ConfigError(`architecture predictor: need >= 2 measured architectures, got ${features.length}`);
+  if (latencyMs.some((v) => !(v > 0))) throw new ConfigError('architecture predictor: latencies must be > 0 ms');
+  const names = (features[0] as readonly number[]).map((_, i) => `f${i}`);
+  const model = fitGbdt(features, latencyMs.map(Math.log), names, { rounds: 200, maxDepth: 4, minLeaf: 2, learningRate: 0.1, ...opts });
+  return { model, predict: (f) => Math.exp(predictRow(model, f)) };
+}
+
+/** Kendall's tau-b of two rankings (re-export for NAS reports). */
+export { kendallTau };

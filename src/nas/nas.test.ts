@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { getTarget } from '../hardware/registry.js';
+import { enumerateNb201, formatNb201, type Nb201Cell, nb201Space } from '../search/spaces/nb201.js';
+import { mbv2Space } from '../search/spaces/mbv2.js';
+import { Rng } from '../util/rng.js';
+import { archCost, archFeatures, fitArchPredictor, kendallTau } from './cost.js';
+import { parseObjectives } from './objectives.js';
+import { createNasStrategy, runNas, tableHv } from './run.js';
+import { loadNasTable, NasTable, parseNasTable, tabularEvaluator } from './tabular.js';
+import { sensitiveParams } from './two-stage.js';
+
+const space = nb201Space();
+const OBJ = parseObjectives('accuracy:max,latency_ms:min');
+
+/** A synthetic but structured table over all 15,625 cells (deterministic, no training). */
+function syntheticTable(): NasTable {
+  const t = new NasTable(space, ['accuracy', 'latency_ms']);
+  const gain: Record<string, number> = { none: 0, skip_connect: 0.02, nor_conv_1x1: 0.04, nor_conv_3x3: 0.07, avg_pool_3x3: 0.01 };
+  const lat: Record<string, number> = { none: 0, skip_connect: 0.01, nor_conv_1x1: 0.3, nor_conv_3x3: 1.6, avg_pool_3x3: 0.2 };
+  for (const c of enumerateNb201()) {
+    const acc = 0.5 + c.reduce((s, op, k) => s + (gain[op] as number) * (k >= 3 ? 1.5 : 1), 0) + (c[0] === 'nor_conv_3x3' && c[5] === 'nor_conv_3x3' ? 0.05 : 0);
+    const l = 1 + c.reduce((s, op, k) => s + (lat[op] as number) * (k === 0 ? 2 : 1), 0);
+    t.add(formatNb201(c), { accuracy: acc, latency_ms: l });
+  }
+  return t;
+}
+const TABLE = syntheticTable();
+const TRUE = tableHv(TABLE, OBJ);
+
+test('objectives: parsed with directions; bad specs quoted', () => {
+  assert.deepEqual(parseObjectives('accuracy:max, latency_ms:min'), [
+    { name: 'accuracy', direction: 'maximize' },
+    { name: 'latency_ms', direction: 'minimize' },
+  ]);
+  assert.throws(() => parseObjectives('accuracy'), /'accuracy'/);
+  assert.throws(() => parseObjectives('a:max,a:min'), /twice/);
+});
+
+test('tabular: CSV and JSON load; invalid arch and missing metric are ConfigErrors naming them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nas-'));
+  const good = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
+  const csv = join(dir, 't.csv');
+  writeFileSync(csv, `arch,accuracy,latency_ms\n${good},0.9,3.5\n`);
+  const t = loadNasTable(csv, space);
+  assert.equal(t.size, 1);
+  assert.deepEqual(t.values(good, ['latency_ms', 'accuracy']), [3.5, 0.9]);
+  const js = join(dir, 't.json');
+  writeFileSync(js, JSON.stringify({ format: 'hwnas-nas-table', space: 'nb201', metrics: ['accuracy'], rows: [{ arch: good, accuracy: 0.5 }] }));
+  assert.equal(loadNasTable(js, space).values(good, ['accuracy'])[0], 0.5);
+  const badArch = '|nor_conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+  assert.throws(() => parseNasTable(`arch,accuracy\n${badArch},0.1\n`, 'b.csv', space), (e: unknown) => e instanceof ConfigError && e.message.includes(badArch) && e.message.includes('line 2'));
+  assert.throws(() => parseNasTable(`model,accuracy\n${good},0.1\n`, 'h.csv', space), /first header column is 'model'/);
+  assert.throws(() => parseNasTable(`arch,accuracy\n${good},abc\n`, 'n.csv', space), /metric 'accuracy'/);
+  assert.throws(() => tabularEvaluator(t, parseObjectives('accuracy:max,energy:min')), (e: unknown) => e instanceof ConfigError && e.message.includes("'energy'"));
+  assert.throws(() => loadNasTable(join(dir, 'missing.csv'), space), /cannot be read/);
+});
+
+test('tabular: the true front of the synthetic table is non-trivial', () => {
+  assert.equal(TABLE.size, 15625);
+  assert.ok(TRUE.front.length >= 5 && TRUE.front.length < 200, `front size ${TRUE.front.length}`);
+  assert.ok(TRUE.trueHypervolume > 0.5 && TRUE.trueHypervolume < 1);
+});
+
+async function search(name: string, seed: number, budget: number) {
+  const { strategy, sensitive } = createNasStrategy(name, space, {
+    budget,
+    seed,
+    sensitivityCost: (p) => TABLE.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number,
+  });
+  return runNas({ space, objectives: OBJ, strategy, evaluate: tabularEvaluator(TABLE, OBJ), budget, seed, frame: TRUE.frame, trueHypervolume: TRUE.trueHypervolume, ...(sensitive ? { sensitive } : {}) });
+}
+
+test('strategies on the synthetic table: nsga2 beats random at 150 queries (3 seeds)', async () => {
+  const mean = async (n: string): Promise<number> => {
+    let s = 0;
+    for (const seed of [1, 2, 3]) s += (await search(n, seed, 150)).hypervolumeRatio as number;
+    return s / 3;
+  };
+  const rnd = await mean('random');
+  const nsga = await mean('nsga2');
+  assert.ok(nsga > rnd, `nsga2 ${nsga} vs random ${rnd}`);
+  assert.ok(nsga > 0.9, `nsga2 reaches ${nsga} of the true hypervolume`);
+});
+
+test('runNas: result shape, curve monotone, same seed same result', async () => {
+  const a = await search('nsga2', 7, 60);
+  const b = await search('nsga2', 7, 60);
+  assert.deepEqual(a.trials, b.trials);
+  assert.equal(a.trials.length, 60);
+  assert.ok(a.pareto.length >= 1);
+  for (const t of a.trials) assert.deepEqual(Object.keys(t.values), ['accuracy', 'latency_ms']);
+  for (let i = 1; i < a.hypervolumeCurve.length; i++) assert.ok((a.hypervolumeCurve[i]?.hypervolume as number) >= (a.hypervolumeCurve[i - 1]?.hypervolume as number));
+  assert.equal(a.hypervolumeCurve.at(-1)?.queries, 60);
+  const c = await search('nsga2', 8, 60);
+  assert.notDeepEqual(a.trials, c.trials);
+});
+
+test('bo: runs on the table and is reproducible', async () => {
+  const a = await search('bo', 3, 25);
+  const b = await search('bo', 3, 25);
+  assert.deepEqual(a.trials, b.trials);
+  assert.ok((a.hypervolumeRatio as number) > 0.5);
+});
+
+test('two-stage: stage 1 varies only the sensitive parameters; result reproducible', async () => {
+  const r = await search('two-stage', 4, 80);
+  const sens = r.sensitive as string[];
+  assert.ok(sens.includes('e10'), `edge e10 has double latency weight, sensitive = ${sens}`);
+  const stage1 = r.trials.filter((t) => t.number < 32).map((t) => space.toParams(space.parse(t.arch)));
+  const rest = space.space.names.filter((n) => !sens.includes(n));
+  for (const p of stage1) for (const n of rest) assert.equal(p[n], stage1[0]?.[n], `non-sensitive ${n} fixed in stage 1`);
+  const again = await search('two-stage', 4, 80);
+  assert.deepEqual(r.trials, again.trials);
+});
+
+test('sensitivity: finds the parameter that drives the cost', () => {
+  const { effects, sensitive } = sensitiveParams(space.space, (p) => (p.e21 === 'nor_conv_3x3' ? 10 : 0) + (p.e30 === 'nor_conv_1x1' ? 1 : 0), new Rng(1));
+  assert.equal(sensitive[0], 'e21');
+  assert.equal(effects[0]?.name, 'e21');
+});
+
+test('archCost and an architecture predictor on bitfusion-edge (analytical) rank well from 60 samples', () => {
+  const target = getTarget('bitfusion-edge');
+  const small = nb201Space({ cellsPerStage: 1 });
+  const rng = new Rng(2);
+  const cells: Nb201Cell[] = Array.from({ length: 160 }, () => small.fromParams(small.space.sample(rng)));
+  const archs = cells.map(formatNb201);
+  const lat = archs.map((a) => archCost(small, a, target).latencyMs);
+  assert.ok(lat.every((v) => v > 0));
+  const feats = archs.map((a) => archFeatures(small, a));
+  const p = fitArchPredictor(feats.slice(0, 60), lat.slice(0, 60), { seed: 1 });
+  const tau = kendallTau(lat.slice(60), feats.slice(60).map((f) => p.predict(f)));
+  assert.ok(tau > 0.7, `Kendall tau ${tau}`);
+  const m = mbv2Space();
+  const c = archCost(m, 'r28-w1:k3e1r|k5e6h,k3e3rs|k3e6r,k7e6h|k5e6hs', target);
+  assert.ok(c.latencyMs > 0 && c.macs > 0);
+});

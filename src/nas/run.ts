@@ -1,0 +1,210 @@
+/**
+ * The NAS study driver: an architecture space, a strategy by name, objectives and an evaluator
+ * (tabular lookup or short training) run through the study loop; the result lists every trial by
+ * architecture string, the Pareto set, and the normalised hypervolume after every `curveStep` queries.
+ */
+import { ConfigError } from '../errors.js';
+import { hypervolume, paretoFront, toMinimization } from '../search/pareto.js';
+import { createStrategy } from '../search/registry.js';
+import type { ArchSpace } from '../search/spaces/types.js';
+import type { Objective, Params, SearchStrategy, Trial } from '../search/types.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/types.js';
+import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
+import { Rng } from '../util/rng.js';
+import type { NasTable } from './tabular.js';
+import { sensitiveParams, TwoStageSearch } from './two-stage.js';
+
+/** Strategy names `hwnas nas` accepts. */
+export const NAS_STRATEGIES = ['random', 'nsga2', 'bo', 'evolution', 'two-stage'] as const;
+
+/** One of {@link NAS_STRATEGIES}. */
+export type NasStrategyName = (typeof NAS_STRATEGIES)[number];
+
+/** Options of {@link createNasStrategy}. */
+export interface NasStrategyOptions {
+  /** Budget (two-stage: stage 1 gets `stage1Share` of it). */
+  readonly budget: number;
+  /** Cost used to find the hardware-sensitive parameters (two-stage only). */
+  readonly sensitivityCost?: (p: Params) => number;
+  /** Share of the budget for stage 1 (default 0.4). */
+  readonly stage1Share?: number;
+  /** Inner strategy of each stage (default nsga2). */
+  readonly inner?: 'random' | 'nsga2' | 'bo' | 'evolution';
+  /** Seed of the sensitivity analysis and the stage-1 reference point (default 0). */
+  readonly seed?: number;
+  /** Population of nsga2 / evolution (default: budget/10 clamped to [10, 50]). */
+  readonly populationSize?: number;
+}
+
+/** A strategy by `hwnas nas` name; two-stage also reports the sensitive parameters it chose. */
+export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategyOptions): { strategy: SearchStrategy; sensitive?: string[] } {
+  const pop = o.populationSize ?? Math.min(50, Math.max(10, Math.round(o.budget / 10)));
+  const make = (n: string, budget: number): SearchStrategy => {
+    const p = Math.min(pop, Math.max(4, Math.floor(budget / 3)));
+    if (n === 'nsga2') return createStrategy('nsga2', { populationSize: p });
+    if (n === 'evolution') return createStrategy('regularized-evolution', { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) });
+    if (n === 'bo') {
+      const startupTrials = Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6)));
+      return createStrategy('bo', { candidates: 500, maxPoints: 150, startupTrials });
+    }
+    if (n === 'random') return createStrategy('random');
+    throw new ConfigError(`unknown NAS strategy '${n}': expected one of ${NAS_STRATEGIES.join(', ')}`);
+  };
+  if (name !== 'two-stage') return { strategy: make(name, o.budget) };
+  if (!o.sensitivityCost) throw new ConfigError('two-stage search needs a hardware cost to find the sensitive parameters (give a --target)');
+  const { sensitive } = sensitiveParams(space.space, o.sensitivityCost, new Rng(o.seed ?? 0));
+  const stage1Trials = Math.max(1, Math.round(o.budget * (o.stage1Share ?? 0.4)));
+  const inner = o.inner ?? 'nsga2';
+  return {
+    strategy: new TwoStageSearch({ sensitive, stage1Trials, referenceSeed: o.seed ?? 0, inner: (s) => make(inner, s === 1 ? stage1Trials : o.budget - stage1Trials) }),
+    sensitive,
+  };
+}
+
+/** Normalisation of objectives for hypervolume: per objective, minimisation-space best and worst. */
+export interface HvFrame {
+  readonly ideal: readonly number[];
+  readonly nadir: readonly number[];
+}
+
+/** Minimisation-space points scaled so that ideal -> 0, nadir -> 1 (reference point is [1, ..., 1]). */
+export function normalise(values: readonly (readonly number[])[], objectives: readonly Objective[], f: HvFrame): number[][] {
+  return values.map((v) =>
+    toMinimization(v as number[], objectives).map((x, i) => {
+      const lo = f.ideal[i] as number;
+      const hi = f.nadir[i] as number;
+      return hi > lo ? (x - lo) / (hi - lo) : 0;
+    }),
+  );
+}
+
+/** Frame from a set of objective vectors (their per-objective best and worst). */
+export function frameOf(values: readonly (readonly number[])[], objectives: readonly Objective[]): HvFrame {
+  const m = objectives.length;
+  const ideal = new Array<number>(m).fill(Infinity);
+  const nadir = new Array<number>(m).fill(-Infinity);
+  for (const v of values) {
+    const z = toMinimization(v as number[], objectives);
+    z.forEach((x, i) => {
+      ideal[i] = Math.min(ideal[i] as number, x);
+      nadir[i] = Math.max(nadir[i] as number, x);
+    });
+  }
+  return { ideal, nadir };
+}
+
+/** Normalised hypervolume of a set of objective vectors (reference [1, ..., 1]). */
+export function normalisedHv(values: readonly (readonly number[])[], objectives: readonly Objective[], f: HvFrame): number {
+  return hypervolume(normalise(values, objectives, f), objectives.map(() => 1));
+}
+
+/** The whole table's frame and true (best possible) normalised hypervolume. */
+export function tableHv(t: NasTable, objectives: readonly Objective[]): { frame: HvFrame; trueHypervolume: number; front: string[] } {
+  const names = objectives.map((o) => o.name);
+  const archs = t.archs();
+  const vals = archs.map((a) => t.values(a, names));
+  const frame = frameOf(vals, objectives);
+  const norm = normalise(vals, objectives, frame);
+  const idx = paretoFront(norm);
+  return { frame, trueHypervolume: hypervolume(idx.map((i) => norm[i] as number[]), objectives.map(() => 1)), front: idx.map((i) => archs[i] as string) };
+}
+
+/** One trial of a NAS result. */
+export interface NasTrial {
+  readonly number: number;
+  readonly arch: string;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** Result of {@link runNas}. */
+export interface NasResult {
+  readonly trials: NasTrial[];
+  readonly pareto: NasTrial[];
+  /** Normalised hypervolume of all complete trials (reference point [1, ..., 1] after normalisation). */
+  readonly hypervolume: number;
+  /** Normalised hypervolume after each `curveStep` queries (and at the end). */
+  readonly hypervolumeCurve: { readonly queries: number; readonly hypervolume: number }[];
+  /** Set in tabular mode: the whole table's Pareto hypervolume and our share of it. */
+  readonly trueHypervolume?: number;
+  readonly hypervolumeRatio?: number;
+  readonly frame: HvFrame;
+  /** Two-stage: the hardware-sensitive parameters of stage 1. */
+  readonly sensitive?: string[];
+  readonly failed: number;
+}
+
+/** Options of {@link runNas}. */
+export interface RunNasOptions {
+  readonly space: ArchSpace;
+  readonly objectives: readonly Objective[];
+  readonly strategy: SearchStrategy;
+  readonly evaluate: Evaluator;
+  readonly budget: number;
+  readonly seed: number;
+  /** Default: a fresh in-memory store. */
+  readonly store?: Store;
+  readonly studyName?: string;
+  /** Normalisation frame (tabular mode: the table's); default: the observed range, worst end widened by 10%. */
+  readonly frame?: HvFrame;
+  readonly trueHypervolume?: number;
+  /** Queries between points of the hypervolume curve (default 10). */
+  readonly curveStep?: number;
+  readonly onProgress?: (p: StudyProgress) => void;
+  readonly signal?: AbortSignal;
+  /** Extra fields for the result (e.g. the two-stage sensitive set). */
+  readonly sensitive?: string[];
+}
+
+/** Runs a NAS study and summarises it (see module doc). */
+export async function runNas(o: RunNasOptions): Promise<NasResult> {
+  const store = o.store ?? new MemoryStore();
+  const r = await runStudy({
+    store,
+    studyName: o.studyName ?? `nas-${o.space.name}-${o.strategy.name}-${o.seed}`,
+    space: o.space.space,
+    objectives: o.objectives,
+    strategy: o.strategy,
+    evaluate: o.evaluate,
+    nTrials: o.budget,
+    seed: o.seed,
+    catchErrors: true,
+    studyUserAttrs: { archSpace: o.space.name },
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const done = r.trials.filter((t): t is Trial & { values: number[] } => t.state === 'complete' && t.values !== null);
+  const toNas = (t: Trial & { values: number[] }): NasTrial => ({
+    number: t.number,
+    arch: typeof t.userAttrs.arch === 'string' ? t.userAttrs.arch : o.space.format(o.space.fromParams(t.params)),
+    values: Object.fromEntries(o.objectives.map((ob, i) => [ob.name, t.values[i] as number])),
+  });
+  const trials = done.map(toNas);
+  // Without a given frame: the observed range, its worst end widened by 10% so extreme points count.
+  const seen0 = frameOf(done.map((t) => t.values), o.objectives);
+  const frame = o.frame ?? { ideal: seen0.ideal, nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))) };
+  const norm = normalise(done.map((t) => t.values), o.objectives, frame);
+  const front = paretoFront(norm);
+  const seen = new Set<string>();
+  const pareto = front.map((i) => trials[i] as NasTrial).filter((t) => (seen.has(t.arch) ? false : (seen.add(t.arch), true)));
+  const ref = o.objectives.map(() => 1);
+  const step = o.curveStep ?? 10;
+  const curve: { queries: number; hypervolume: number }[] = [];
+  for (let q = step; q < r.trials.length + step; q += step) {
+    const k = Math.min(q, r.trials.length);
+    const pts = norm.filter((_, i) => (done[i] as Trial).number < k);
+    curve.push({ queries: k, hypervolume: hypervolume(pts, ref) });
+    if (k === r.trials.length) break;
+  }
+  const hv = hypervolume(norm, ref);
+  return {
+    trials,
+    pareto,
+    hypervolume: hv,
+    hypervolumeCurve: curve,
+    ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume, hypervolumeRatio: o.trueHypervolume > 0 ? hv / o.trueHypervolume : 0 } : {}),
+    frame,
+    ...(o.sensitive ? { sensitive: o.sensitive } : {}),
+    failed: r.trials.filter((t) => t.state === 'failed').length,
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * One-shot supernet with weight sharing over the MobileNetV2-style macro space (src/search/spaces/mbv2.ts),
+ * trained by single-path uniform sampling (SPOS, Guo et al. 2020; the evaluator of HURRICANE, SEEDS S4).
+ *
+ * Weight sharing: **slicing** (weight entanglement). One set of weights is kept for the largest choice
+ * of every block slot (largest kernel, largest expansion, squeeze-excite on, every block of the deepest
+ * stage present), in the IR's ONNX layouts, keyed by the node names the space's graph builder gives
+ * (`s<stage>b<block>_expand`, `_dw`, `_project`, `_se_*`, `stem`, `head`, `fc`). A path (one
+ * architecture) uses the leading output/input channels of each tensor and the centred kxk window of
+ * each spatial kernel: a 3x3 depthwise filter is the centre of the 7x7 one, expansion 3 uses the first
+ * 3*C hidden channels of expansion 6. Slicing was picked over separate per-choice weights because it
+ * keeps the supernet the size of the largest network and every step trains the weights all smaller
+ * choices share (with 9 kernel x expansion choices per block, separate weights would see 1/9 of the
+ * updates each). Activation choice (ReLU / hard-swish) has no weights.
+ *
+ * Training: each step samples one path uniformly (depth per stage, then kernel, expansion, SE and
+ * activation per block) with a seeded {@link Rng}, builds it, computes the cross-entropy gradient on
+ * one batch and applies Adam to the sliced elements only (untouched elements keep their moments).
+ * Batch-norm running statistics are not trained: every candidate is evaluated with inherited weights
+ * after {@link recalibrateBatchNorm} on training images (SPOS's recalibration), then the best one is
+ * retrained from scratch ({@link retrainFromScratch}).
+ */
+import type { Split } from '../data/types.js';
+import { recalibrateBatchNorm } from '../engine/distill.js';
+import { type EngineModel, buildModel } from '../engine/model.js';
+import { learningRate } from '../engine/optim.js';
+import { computeGradients, flatLayout } from '../engine/train-step.js';
+import { train } from '../engine/train.js';
+import { ConfigError } from '../errors.js';
+import type { PrecisionPolicy } from '../hardware/precision.js';
+import type { HardwareTarget } from '../hardware/types.js';
+import { initWeights, weightShapes } from '../ir/init.js';
+import type { Graph, Model, WeightTensor, Weights } from '../ir/types.js';
+import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
+import { Rng } from '../util/rng.js';
+
+/** The choices of one supernet (a MobileNetV2-style space at a fixed input size and width). */
+export interface SupernetSpec {
+  readonly space: Mbv2SpaceOptions;
+  /** Input size (default the space's first). */
+  readonly inputSize?: number;
+  /** Width multiplier (default the space's largest). */
+  readonly width?: number;
+}
+
+/** The largest architecture of a spec: every slot present at its largest kernel and expansion, SE on. */
+export function largestArch(spec: SupernetSpec): Mbv2Arch {
+  const o = spec.space;
+  const big: Mbv2Block = { kernel: Math.max(...o.kernels), expansion: Math.max(...o.expansions), se: o.se !== false, act: (o.acts ?? ['relu'])[0] as Mbv2Act };
+  return {
+    inputSize: spec.inputSize ?? (o.inputSizes[0] as number),
+    width: spec.width ?? Math.max(...o.widths),
+    stages: o.stages.map((st) => Array.from({ length: st.maxDepth }, () => big)),
+  };
+}
+
+/** A uniformly sampled path (SPOS): depth per stage, then every block's choices. */
+export function samplePath(spec: SupernetSpec, rng: Rng): Mbv2Arch {
+  const o = spec.space;
+  const acts: readonly Mbv2Act[] = o.acts ?? ['relu', 'hswish'];
+  const ses = o.se === false ? [false] : [false, true];
+  const base = largestArch(spec);
+  return {
+    ...base,
+    stages: o.stages.map((st) =>
+      Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ kernel: rng.choice(o.kernels), expansion: rng.choice(o.expansions), se: rng.choice(ses), act: rng.choice(acts) })),
+    ),
+  };
+}
+
+/** Copies the leading channels and the centred spatial window of `src` into a tensor of shape `shape`. */
+export function sliceTensor(src: WeightTensor, shape: readonly number[]): WeightTensor {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  forEachSliced(src.shape, shape, (si, di) => {
+    data[di] = src.data[si] as number;
+  });
+  return { shape: [...shape], data };
+}
+
+/** Calls `f(srcIndex, dstIndex)` for every element of the slice of shape `shape` within `full`. */
+function forEachSliced(full: readonly number[], shape: readonly number[], f: (si: number, di: number) => void): void {
+  if (full.length !== shape.length || shape.some((v, i) => v > (full[i] as number))) {
+    throw new ConfigError(`supernet: cannot slice [${shape.join(',')}] from shared tensor [${full.join(',')}]`);
+  }
+  const r = shape.length;
+  // leading channels on axes 0-1; centred window on spatial axes 2-3
+  const off = shape.map((v, i) => (i >= 2 ? ((full[i] as number) - v) >> 1 : 0));
+  const strides = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) strides[i] = (strides[i + 1] as number) * (full[i + 1] as number);
+  const total = shape.reduce((a, b) => a * b, 1);
+  const idx = new Array<number>(r).fill(0);
+  for (let d = 0; d < total; d++) {
+    let s = 0;
+    for (let k = 0; k < r; k++) s += ((idx[k] as number) + (off[k] as number)) * (strides[k] as number);
+    f(s, d);
+    for (let k = r - 1; k >= 0; k--) {
+      idx[k] = (idx[k] as number) + 1;
+      if ((idx[k] as number) < (shape[k] as number)) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+/** Options of {@link Supernet.train}. */
+export interface SupernetTrainOptions {
+  readonly steps: number;
+  /** Default 64. */
+  readonly batchSize?: number;
+  /** Peak Adam learning rate (default 2e-3), cosine schedule. */
+  readonly lr?: number;
+  readonly seed?: number;
+  readonly onStep?: (p: { step: number; steps: number; loss: number; arch: string }) => void;
+}
+
+/** Accuracy of one candidate with inherited weights. */
+export interface CandidateEval {
+  readonly arch: string;
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly latencyMs: number;
+}
+
+/** A weight-sharing supernet over a MobileNetV2-style space (see the module comment). */
+export class Supernet {
+  /** The architecture space (the nas engineer's mbv2 space with this spec's skeleton). */
+  readonly archSpace: ReturnType<typeof mbv2Space>;
+  /** Shared weights of the largest choices (IR layouts). */
+  readonly weights: Weights;
+  private readonly m = new Map<string, Float64Array>();
+  private readonly v = new Map<string, Float64Array>();
+  private readonly t = new Map<string, Float64Array>();
+  /** Steps trained so far. */
+  steps = 0;
+
+  constructor(
+    readonly spec: SupernetSpec,
+    seed = 0,
+  ) {
+    this.archSpace = mbv2Space(spec.space);
+    const big = this.archSpace.graph(largestArch(spec));
+    this.weights = initWeights(big, new Rng(seed));
+  }
+
+  /** The IR graph of an architecture at this supernet's input size and width. */
+  graph(arch: Mbv2Arch): Graph {
+    return this.archSpace.graph({ ...arch, inputSize: largestArch(this.spec).inputSize, width: largestArch(this.spec).width });
+  }
+
+  /** The path's model with weights inherited (sliced) from the supernet. */
+  subnet(arch: Mbv2Arch | string): Model {
+    const a = typeof arch === 'string' ? this.archSpace.parse(arch) : arch;
+    const graph = this.graph(a);
+    const fresh = initWeights(graph, new Rng(0));
+    const weights: Weights = new Map();
+    for (const [key, w] of fresh) {
+      const src = this.weights.get(key);
+      if (!src) throw new ConfigError(`supernet: architecture '${this.archSpace.format(a)}' needs weight '${key}' that the supernet does not hold`);
+      weights.set(key, sliceTensor(src, w.shape));
+    }
+    return { graph, weights };
+  }
+
+  /** Trains the shared weights by single-path uniform sampling; returns the mean loss of the last 10% of steps. */
+  train(data: Split, opts: SupernetTrainOptions): { loss: number; seconds: number } {
+    const t0 = performance.now();
+    const rng = new Rng(opts.seed ?? 0);
+    const bs = Math.min(opts.batchSize ?? 64, data.n);
+    const per = data.x.length / data.n;
+    const classes = 10;
+    const order = Array.from({ length: data.n }, (_, i) => i);
+    let pos = data.n;
+    const losses: number[] = [];
+    const schedule = { kind: 'cosine', lr: opts.lr ?? 2e-3, totalSteps: opts.steps } as const;
+    for (let step = 0; step < opts.steps; step++) {
+      const arch = samplePath(this.spec, rng);
+      const model = this.subnet(arch);
+      const em = buildModel(model);
+      try {
+        const k = em.outputShape[0] ?? classes;
+        const x = new Float32Array(bs * per);
+        const y = new Float32Array(bs * k);
+        for (let i = 0; i < bs; i++) {
+          if (pos >= data.n) {
+            rng.shuffle(order);
+            pos = 0;
+          }
+          const s = order[pos++] as number;
+          x.set(data.x.subarray(s * per, (s + 1) * per), i * per);
+          y[i * k + (data.y[s] as number)] = 1;
+        }
+        const xin = em.inputTensor(x, bs);
+        const xe = xin.dataSync() as Float32Array;
+        xin.dispose();
+        const layout = flatLayout(em);
+        const grads = new Float32Array(layout.total);
+        const stats = new Float32Array(layout.statsTotal);
+        const loss = computeGradients(em, layout, xe, y, bs, 0, grads, stats);
+        if (!Number.isFinite(loss)) throw new ConfigError(`supernet training diverged at step ${step} (loss ${loss}); lower lr`);
+        losses.push(loss);
+        this.applyGradients(em, layout, grads, learningRate(schedule, step));
+        opts.onStep?.({ step, steps: opts.steps, loss, arch: this.archSpace.format(arch) });
+      } finally {
+        em.dispose();
+      }
+      this.steps++;
+    }
+    const k = Math.max(1, Math.floor(losses.length / 10));
+    const tail = losses.slice(-k);
+    return { loss: tail.reduce((a, b) => a + b, 0) / tail.length, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** Adam on the sliced elements of the shared weights (gradients given in engine layout, flat). */
+  private applyGradients(em: EngineModel, layout: ReturnType<typeof flatLayout>, grads: Float32Array, lr: number): void {
+    const b1 = 0.9;
+    const b2 = 0.999;
+    const eps = 1e-8;
+    layout.keys.forEach((key, i) => {
+      const off = layout.offsets[i] as number;
+      const g = em.toIrLayout(key, grads.subarray(off, off + (layout.sizes[i] as number)));
+      const shared = this.weights.get(key) as WeightTensor;
+      const n = shared.data.length;
+      let m = this.m.get(key);
+      let v = this.v.get(key);
+      let t = this.t.get(key);
+      if (!m || !v || !t) {
+        m = new Float64Array(n);
+        v = new Float64Array(n);
+        t = new Float64Array(n);
+        this.m.set(key, m);
+        this.v.set(key, v);
+        this.t.set(key, t);
+      }
+      const mm = m;
+      const vv = v;
+      const tt = t;
+      const shape = irShapeOf(em, key);
+      forEachSliced(shared.shape, shape, (si, di) => {
+        const gi = g[di] as number;
+        const ti = (tt[si] as number) + 1;
+        tt[si] = ti;
+        const mi = b1 * (mm[si] as number) + (1 - b1) * gi;
+        const vi = b2 * (vv[si] as number) + (1 - b2) * gi * gi;
+        mm[si] = mi;
+        vv[si] = vi;
+        shared.data[si] = (shared.data[si] as number) - (lr * (mi / (1 - b1 ** ti))) / (Math.sqrt(vi / (1 - b2 ** ti)) + eps);
+      });
+    });
+  }
+
+  /** Accuracy of a candidate with inherited weights after batch-norm recalibration on `calib` images. */
+  evaluate(arch: Mbv2Arch | string, calib: Split, evalData: Split, opts: { calibSamples?: number; target?: HardwareTarget; policy?: PrecisionPolicy } = {}): CandidateEval {
+    const model = this.subnet(arch);
+    const em = buildModel(model);
+    try {
+      recalibrateBatchNorm(em, calib.x, calib.n, { maxSamples: opts.calibSamples ?? 512 });
+      const r = em.evaluate(evalData.x, evalData.y, evalData.n);
+      const latencyMs = opts.target && opts.policy ? opts.target.networkCost(model.graph, opts.policy).latencyMs : NaN;
+      return { arch: typeof arch === 'string' ? this.archSpace.format(this.archSpace.parse(arch)) : this.archSpace.format(arch), accuracy: r.accuracy, loss: r.loss, latencyMs };
+    } finally {
+      em.dispose();
+    }
+  }
+}
+
+const irShapes = new WeakMap<EngineModel, Map<string, readonly number[]>>();
+
+function irShapeOf(em: EngineModel, key: string): readonly number[] {
+  let m = irShapes.get(em);
+  if (!m) {
+    m = weightShapes(em.graph);
+    irShapes.set(em, m);
+  }
+  return m.get(key) as readonly number[];
+}
+
+/** Options of {@link searchSupernet}. */
+export interface SupernetSearchOptions {
+  /** Candidates sampled uniformly and evaluated with inherited weights. */
+  readonly candidates: number;
+  readonly target: HardwareTarget;
+  readonly policy: PrecisionPolicy;
+  /** Keep only candidates at or under this latency (ms). */
+  readonly maxLatencyMs?: number;
+  readonly seed?: number;
+  readonly calibSamples?: number;
+}
+
+/**
+ * Samples candidates, evaluates each with inherited weights (BN recalibrated) and its latency on the
+ * target; returns them sorted by accuracy (best first), those over `maxLatencyMs` dropped.
+ */
+export function searchSupernet(net: Supernet, calib: Split, evalData: Split, opts: SupernetSearchOptions): CandidateEval[] {
+  const rng = new Rng(opts.seed ?? 1);
+  const seen = new Set<string>();
+  const out: CandidateEval[] = [];
+  for (let i = 0; i < opts.candidates * 20 && seen.size < opts.candidates; i++) {
+    const a = samplePath(net.spec, rng);
+    const s = net.archSpace.format(a);
+    if (seen.has(s)) continue;
+    seen.add(s);
+    const lat = opts.target.networkCost(net.graph(a), opts.policy).latencyMs;
+    if (opts.maxLatencyMs !== undefined && lat > opts.maxLatencyMs) continue;
+    out.push(net.evaluate(a, calib, evalData, { target: opts.target, policy: opts.policy, ...(opts.calibSamples !== undefined ? { calibSamples: opts.calibSamples } : {}) }));
+  }
+  return out.sort((a, b) => b.accuracy - a.accuracy);
+}
+
+/** Trains an architecture of the supernet's space from scratch (fresh seeded weights); returns test accuracy and the model. */
+export async function retrainFromScratch(
+  net: Supernet,
+  arch: string,
+  data: { train: Split; test: Split },
+  opts: { epochs: number; seed?: number; lr?: number; batchSize?: number; workers?: 1 | 2 | 'auto' },
+): Promise<{ model: Model; accuracy: number }> {
+  const graph = net.graph(net.archSpace.parse(arch));
+  const em = buildModel({ graph, weights: initWeights(graph, new Rng(opts.seed ?? 0)) });
+  try {
+    await train(em, data.train, { epochs: opts.epochs, seed: opts.seed ?? 0, lr: opts.lr ?? 2e-3, batchSize: opts.batchSize ?? 128, workers: opts.workers ?? 'auto' });
+    return { model: em.toModel(), accuracy: em.evaluate(data.test.x, data.test.y, data.test.n).accuracy };
+  } finally {
+    em.dispose();
+  }
+}

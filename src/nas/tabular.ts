@@ -1,0 +1,169 @@
+/**
+ * Tabular benchmark mode: objective values come from a table of architectures instead of training,
+ * as NAS-Bench-style benchmarks compare search algorithms (format in docs/nas.md).
+ *
+ * CSV: a header row whose first column is `arch` and whose other columns are metric names; one row per
+ * architecture, numbers only. JSON: `{"format": "hwnas-nas-table", "space": "nb201", "metrics":
+ * ["accuracy", ...], "rows": [{"arch": "...", "accuracy": 0.91, ...}, ...]}` (also accepted: a bare
+ * array of such rows). Architecture strings are checked against the space and stored in canonical form.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { splitCsvLine } from '../hardware/lut.js';
+import type { ArchSpace } from '../search/spaces/types.js';
+import type { Objective } from '../search/types.js';
+import type { EvaluationResult, Evaluator } from '../study/run-study.js';
+
+/** A table of metrics per architecture, validated against a space. */
+export class NasTable {
+  private readonly rows = new Map<string, Float64Array>();
+  private readonly col: Map<string, number>;
+
+  constructor(
+    readonly space: ArchSpace,
+    /** Metric names in column order. */
+    readonly metrics: readonly string[],
+    readonly source = 'NAS table',
+  ) {
+    this.col = new Map(metrics.map((m, i) => [m, i]));
+  }
+
+  /** Adds (or replaces) a row; the arch string is validated and canonicalised. */
+  add(arch: string, values: Readonly<Record<string, number>> | readonly number[], where = ''): string {
+    let canon: string;
+    try {
+      canon = this.space.format(this.space.parse(arch));
+    } catch (e) {
+      throw new ConfigError(`${this.source}${where}: architecture '${arch}' is not valid for space '${this.space.name}': ${(e as Error).message}`);
+    }
+    const v = new Float64Array(this.metrics.length);
+    this.metrics.forEach((m, i) => {
+      const x = Array.isArray(values) ? values[i] : (values as Record<string, number>)[m];
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new ConfigError(`${this.source}${where}: metric '${m}' of '${arch}' is ${JSON.stringify(x)}, expected a finite number`);
+      v[i] = x;
+    });
+    this.rows.set(canon, v);
+    return canon;
+  }
+
+  /** Number of architectures. */
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Canonical architecture strings in insertion order. */
+  archs(): string[] {
+    return [...this.rows.keys()];
+  }
+
+  /** Whether the (canonical form of) `arch` is in the table. */
+  has(arch: string): boolean {
+    return this.rows.has(arch);
+  }
+
+  /** Column index of a metric (ConfigError naming it and the available ones). */
+  column(metric: string): number {
+    const i = this.col.get(metric);
+    if (i === undefined) throw new ConfigError(`${this.source}: no metric column '${metric}' (columns: ${this.metrics.join(', ')})`);
+    return i;
+  }
+
+  /** Values of `metrics` for `arch` (ConfigError when the arch is absent). */
+  values(arch: string, metrics: readonly string[]): number[] {
+    const r = this.rows.get(arch);
+    if (!r) throw new ConfigError(`${this.source}: architecture '${arch}' is not in the table (${this.rows.size} rows)`);
+    return metrics.map((m) => r[this.column(m)] as number);
+  }
+
+  /** CSV text (header `arch,<metrics>`). */
+  toCsv(): string {
+    const lines = [['arch', ...this.metrics].join(',')];
+    for (const [a, v] of this.rows) lines.push([a, ...Array.from(v, (x) => String(x))].join(','));
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** JSON form (see module doc). */
+  toJSON(): { format: 'hwnas-nas-table'; space: string; metrics: string[]; rows: Record<string, string | number>[] } {
+    return {
+      format: 'hwnas-nas-table',
+      space: this.space.name,
+      metrics: [...this.metrics],
+      rows: [...this.rows].map(([arch, v]) => ({ arch, ...Object.fromEntries(this.metrics.map((m, i) => [m, v[i] as number])) })),
+    };
+  }
+}
+
+/** Parses a table's text; `path` decides the format (`.csv` or JSON) and appears in errors. */
+export function parseNasTable(text: string, path: string, space: ArchSpace): NasTable {
+  const src = `NAS table '${path}'`;
+  if (path.toLowerCase().endsWith('.csv')) {
+    const lines = text.split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== '' && !l.startsWith('#'));
+    const head = lines[0];
+    if (!head) throw new ConfigError(`${src} is empty: expected a header 'arch,<metric>,...'`);
+    const header = splitCsvLine(head.l).map((h) => h.trim());
+    if (header[0] !== 'arch') throw new ConfigError(`${src}: the first header column is '${header[0] ?? ''}', expected 'arch'`);
+    const metrics = header.slice(1);
+    if (metrics.length === 0) throw new ConfigError(`${src}: the header has no metric columns after 'arch'`);
+    const t = new NasTable(space, metrics, src);
+    for (const { l, n } of lines.slice(1)) {
+      const c = splitCsvLine(l);
+      if (c.length !== header.length) throw new ConfigError(`${src} line ${n}: ${c.length} columns, expected ${header.length} (${header.join(',')})`);
+      t.add((c[0] as string).trim(), c.slice(1).map((x) => (x.trim() === '' ? Number.NaN : Number(x))), ` line ${n}`);
+    }
+    return t;
+  }
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${src}: not valid JSON (${(e as Error).message}); expected {"format":"hwnas-nas-table","metrics":[...],"rows":[{"arch":...}]} or a CSV file`);
+  }
+  const o = j as { format?: unknown; metrics?: unknown; rows?: unknown; space?: unknown };
+  const rows = Array.isArray(j) ? (j as unknown[]) : Array.isArray(o?.rows) ? (o.rows as unknown[]) : null;
+  if (!rows) throw new ConfigError(`${src}: expected {"format":"hwnas-nas-table","metrics":[...],"rows":[{"arch":...}]} or an array of rows`);
+  if (!Array.isArray(j) && typeof o.space === 'string' && o.space !== space.name) throw new ConfigError(`${src}: the table is for space '${o.space}', not '${space.name}'`);
+  const first = rows[0] as Record<string, unknown> | undefined;
+  const metrics = Array.isArray(o?.metrics) ? (o.metrics as string[]) : first ? Object.keys(first).filter((k) => k !== 'arch') : [];
+  if (metrics.length === 0) throw new ConfigError(`${src}: no metrics (give "metrics" or rows with fields besides "arch")`);
+  const t = new NasTable(space, metrics, src);
+  rows.forEach((r, i) => {
+    const row = r as Record<string, unknown>;
+    if (typeof row?.arch !== 'string') throw new ConfigError(`${src} row ${i}: expected an object with a string 'arch'`);
+    t.add(row.arch, row as Record<string, number>, ` row ${i}`);
+  });
+  return t;
+}
+
+/** Reads a table file (.csv, else JSON). */
+export function loadNasTable(path: string, space: ArchSpace): NasTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`NAS table file '${path}' cannot be read`);
+  }
+  return parseNasTable(text, path, space);
+}
+
+/** Writes a table as CSV (`.csv`) or JSON. */
+export function saveNasTable(t: NasTable, path: string): void {
+  writeFileSync(path, path.toLowerCase().endsWith('.csv') ? t.toCsv() : `${JSON.stringify(t.toJSON())}\n`);
+}
+
+/** Checks that the table has every objective's column (ConfigError naming the first missing one). */
+export function checkTableObjectives(t: NasTable, objectives: readonly Objective[]): void {
+  for (const o of objectives) t.column(o.name);
+}
+
+/**
+ * An evaluator that looks the architecture up: values in objective order, plus the arch string as a
+ * user attribute. An architecture absent from the table is an error (the trial fails).
+ */
+export function tabularEvaluator(t: NasTable, objectives: readonly Objective[]): Evaluator {
+  checkTableObjectives(t, objectives);
+  const names = objectives.map((o) => o.name);
+  return async (params): Promise<EvaluationResult> => {
+    const arch = t.space.format(t.space.fromParams(params));
+    return { values: t.values(arch, names), userAttrs: { arch } };
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * CW-HAWQ: channel-wise mixed precision. Output channels of each layer are ordered by their Hessian
+ * trace; a DDPG agent picks, per layer, the ratios of channels at each bit-width (e.g. 2/4/8); bits go to
+ * channels in trace order (most sensitive channels get the most bits). Hardware cost is computed per
+ * channel group (the policy's `groups`); the budget is enforced by moving the least sensitive channels
+ * one bit-width down until the policy fits.
+ */
+import { ConfigError } from '../errors.js';
+import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
+import type { ChannelBits } from './apply.js';
+import { type CostVector, costOf, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
+import { DdpgAgent, type DdpgOptions } from './ddpg.js';
+import { layerFeatures } from './haq.js';
+
+/** A channel-wise allocation: bits per output channel, the cost policy and its cost. */
+export interface ChannelAllocation {
+  /** Per layer: channels per bit option (same order as `bits`). */
+  readonly counts: readonly (readonly number[])[];
+  /** Per-output-channel weight bits (for the fake-quant/export). */
+  readonly channelBits: ChannelBits;
+  /** Policy with channel groups (for the hardware cost; groups ordered by bits, high first). */
+  readonly policy: PrecisionPolicy;
+}
+
+/** Options of {@link cwHawqSearch}. */
+export interface CwHawqOptions {
+  readonly coster: PolicyCoster;
+  readonly budget: ResourceBudget;
+  /** Bit options of a channel's weights, e.g. [2, 4, 8]. */
+  readonly bits: readonly number[];
+  /** Activation bits of every group: a number, or 'same' (= the group's weight bits, at least `minActBits`). Default 8. */
+  readonly actBits?: number | 'same';
+  /** Lower bound of activation bits with actBits 'same' (default 4). */
+  readonly minActBits?: number;
+  /** Per layer, per output channel Hessian traces (layer order of `coster.layers`). */
+  readonly channelTraces: readonly (readonly number[])[];
+  /** Accuracy in [0, 1] of an allocation. */
+  readonly accuracy: (a: ChannelAllocation) => number | Promise<number>;
+  readonly episodes?: number;
+  readonly warmupEpisodes?: number;
+  readonly seed: number;
+  readonly rewardScale?: number;
+  readonly agent?: Partial<Omit<DdpgOptions, 'stateDim' | 'actionDim' | 'seed'>>;
+  readonly onEpisode?: (e: CwHawqEpisode) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** One finished episode. */
+export interface CwHawqEpisode {
+  readonly episode: number;
+  readonly counts: readonly (readonly number[])[];
+  readonly accuracy: number;
+  readonly cost: CostVector;
+  readonly bestAccuracy: number;
+}
+
+/** Result of {@link cwHawqSearch}. */
+export interface CwHawqResult {
+  readonly allocation: ChannelAllocation;
+  readonly accuracy: number;
+  readonly cost: CostVector;
+  readonly history: readonly CwHawqEpisode[];
+  readonly wallMs: number;
+  readonly interrupted: boolean;
+}
+
+/** Split `total` channels by ratios (largest remainder, exact sum). */
+export function ratiosToCounts(ratios: readonly number[], total: number): number[] {
+  const s = ratios.reduce((a, b) => a + Math.max(0, b), 0);
+  const r = s > 0 ? ratios.map((x) => Math.max(0, x) / s) : ratios.map(() => 1 / ratios.length);
+  const raw = r.map((x) => x * total);
+  const counts = raw.map(Math.floor);
+  let left = total - counts.reduce((a, b) => a + b, 0);
+  const order = raw.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    counts[i] = (counts[i] as number) + 1;
+    left--;
+  }
+  return counts;
+}
+
+/** Channel indices of each layer sorted by decreasing trace (ties by index). */
+export function traceOrder(traces: readonly number[]): number[] {
+  return traces.map((t, i) => [t, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
+/**
+ * Build the allocation from per-layer channel counts per bit option: the most sensitive channels get the
+ * highest bits. `bits` ascending; `counts[l][k]` channels of layer l at bits[k].
+ */
+export function buildAllocation(coster: PolicyCoster, bits: readonly number[], counts: readonly (readonly number[])[], orders: readonly (readonly number[])[], actBits: number | 'same', minActBits: number): ChannelAllocation {
+  const layers: Record<string, LayerPrecision> = {};
+  const channelBits: Record<string, number[]> = {};
+  coster.layers.forEach((l, li) => {
+    const c = counts[li] as readonly number[];
+    const order = orders[li] as readonly number[];
+    const perChannel = new Array<number>(l.outChannels).fill(bits[0] as number);
+    const groups: ChannelGroup[] = [];
+    let pos = 0;
+    for (let k = bits.length - 1; k >= 0; k--) {
+      const b = bits[k] as number;
+      const n = c[k] as number;
+      for (let j = 0; j < n; j++) perChannel[order[pos + j] as number] = b;
+      pos += n;
+      const ab = actBits === 'same' ? Math.max(b, minActBits) : actBits;
+      if (n > 0) groups.push({ channels: n, weightBits: b, actBits: ab });
+    }
+    const first = groups[0] as ChannelGroup;
+    layers[l.name] = groups.length === 1 ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: first.weightBits, actBits: first.actBits, groups };
+    channelBits[l.name] = perChannel;
+  });
+  const policy: PrecisionPolicy = { name: 'cw-hawq', default: { weightBits: 8, actBits: 8 }, layers };
+  return { counts: counts.map((c) => [...c]), channelBits, policy };
+}
+
+/**
+ * Run CW-HAWQ: one DDPG step per layer whose action is a vector of per-bit-width ratios.
+ * @example const r = await cwHawqSearch({ coster, budget, bits: [2, 4, 8], channelTraces, accuracy, seed: 1 });
+ */
+export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
+  const t0 = performance.now();
+  const coster = o.coster;
+  const bits = [...new Set(o.bits)].sort((a, b) => a - b);
+  for (const b of bits) {
+    if (!coster.target.supportedBits.weight.includes(b)) throw new ConfigError(`cw-hawq: ${b}-bit weights cannot run on target '${coster.target.name}': expected one of ${coster.target.supportedBits.weight.join(', ')}`);
+    if (b < 2 || b > 8) throw new ConfigError(`cw-hawq: channel bits must be 2..8, got ${b}`);
+  }
+  const L = coster.layers.length;
+  if (o.channelTraces.length !== L) throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${L}`);
+  coster.layers.forEach((l, i) => {
+    if ((o.channelTraces[i] as readonly number[]).length !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${(o.channelTraces[i] as readonly number[]).length} traces`);
+  });
+  const actBits = o.actBits ?? 8;
+  const minAct = o.minActBits ?? 4;
+  const orders = o.channelTraces.map(traceOrder);
+  const K = bits.length;
+  const make = (counts: number[][]): ChannelAllocation => buildAllocation(coster, bits, counts, orders, actBits, minAct);
+  const costOfCounts = (counts: number[][]): CostVector => coster.policyCost(make(counts).policy);
+  const lowest = coster.layers.map((l) => bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
+  const cheapest = costOfCounts(lowest);
+  if (costOf(cheapest, o.budget.kind) > o.budget.value) throw budgetInfeasible(o.budget, costOf(cheapest, o.budget.kind), `any channel allocation over bits {${bits.join(', ')}}`);
+  // budget wall: move a slice of the least sensitive channels at a non-minimal width one width down
+  const enforce = (counts: number[][]): CostVector => {
+    let c = costOfCounts(counts);
+    while (costOf(c, o.budget.kind) > o.budget.value) {
+      let moved = false;
+      for (let li = 0; li < L && costOf(c, o.budget.kind) > o.budget.value; li++) {
+        const cl = counts[li] as number[];
+        const step = Math.max(1, Math.ceil((coster.layers[li]?.outChannels ?? 1) / 8));
+        // lowest non-minimal width holds the least sensitive of the upgraded channels
+        for (let k = 1; k < K; k++) {
+          if ((cl[k] as number) > 0) {
+            const m = Math.min(step, cl[k] as number);
+            cl[k] = (cl[k] as number) - m;
+            cl[k - 1] = (cl[k - 1] as number) + m;
+            moved = true;
+            break;
+          }
+        }
+        c = costOfCounts(counts);
+      }
+      if (!moved) throw budgetInfeasible(o.budget, costOf(c, o.budget.kind));
+    }
+    return c;
+  };
+  const feats = layerFeatures(coster.layers);
+  const traceFeat = (() => {
+    const m = o.channelTraces.map((t) => Math.log(1e-12 + Math.abs(t.reduce((a, b) => a + b, 0) / Math.max(1, t.length))));
+    const lo = Math.min(...m);
+    const hi = Math.max(...m);
+    return m.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
+  })();
+  const stateOf = (li: number, prev: readonly number[]): number[] => [...(feats[li] as number[]), traceFeat[li] as number, ...prev];
+  const agent = new DdpgAgent({ stateDim: (feats[0]?.length ?? 0) + 1 + K, actionDim: K, seed: o.seed, ...o.agent });
+  const episodes = o.episodes ?? 100;
+  const warm = o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4));
+  const scale = o.rewardScale ?? 10;
+  const history: CwHawqEpisode[] = [];
+  let best: { counts: number[][]; acc: number; cost: CostVector } | undefined;
+  let interrupted = false;
+  for (let ep = 0; ep < episodes; ep++) {
+    if (o.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const isWarm = ep < warm;
+    const counts: number[][] = [];
+    let prev = new Array<number>(K).fill(0);
+    for (let li = 0; li < L; li++) {
+      const st = stateOf(li, prev);
+      const a = isWarm ? agent.randomAction() : agent.explore(st);
+      counts.push(ratiosToCounts(a, coster.layers[li]?.outChannels ?? 0));
+      prev = a;
+    }
+    const cost = enforce(counts);
+    const alloc = make(counts);
+    const acc = await o.accuracy(alloc);
+    const reward = scale * acc;
+    const actions = counts.map((c, li) => c.map((n) => n / (coster.layers[li]?.outChannels ?? 1)));
+    for (let t = 0; t < L; t++) {
+      const st = stateOf(t, t > 0 ? (actions[t - 1] as number[]) : new Array<number>(K).fill(0));
+      const next = t + 1 < L ? stateOf(t + 1, actions[t] as number[]) : st;
+      agent.observe({ state: st, action: actions[t] as number[], reward, nextState: next, done: t + 1 === L });
+    }
+    agent.trackReward(reward);
+    if (!isWarm) {
+      for (let u = 0; u < L; u++) agent.update();
+      agent.decayNoise();
+    }
+    if (!best || acc > best.acc) best = { counts: counts.map((c) => [...c]), acc, cost };
+    const e: CwHawqEpisode = { episode: ep, counts, accuracy: acc, cost, bestAccuracy: best.acc };
+    history.push(e);
+    o.onEpisode?.(e);
+  }
+  if (!best) throw new ConfigError('cw-hawq: aborted before the first episode finished');
+  return { allocation: make(best.counts), accuracy: best.acc, cost: best.cost, history, wallMs: performance.now() - t0, interrupted };
+}

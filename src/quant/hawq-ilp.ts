@@ -1,0 +1,90 @@
+/**
+ * HAWQ-V3 style ILP over a real network and target: one (weight bits, activation bits) option per
+ * conv/dense layer, minimising the summed sensitivity scores under latency / energy / size / BOPs budgets,
+ * with each option's cost taken from the target (exact for targets whose network cost is a sum of layer
+ * costs, which {@link PolicyCoster} checks on the solution).
+ */
+import { ConfigError } from '../errors.js';
+import { policyFromVectors, type Precision, type PrecisionPolicy } from '../hardware/precision.js';
+import type { CostVector, PolicyCoster } from './cost.js';
+import { type AllocationLayer, type Budget, COST_KINDS, type CostKind, solveAllocation } from './ilp.js';
+
+/** Options of {@link ilpSearch}. */
+export interface IlpSearchOptions {
+  readonly coster: PolicyCoster;
+  /** Absolute budgets, e.g. `{ latency: 0.6 * w8a8.latency }`. */
+  readonly budget: Budget;
+  /** Precision options of every layer (e.g. all pairs of {2..8} x {4..8}). */
+  readonly options: readonly Precision[];
+  /** Sensitivity score of layer `i` (index in `coster.layers`) at precision `p` (lower is better). */
+  readonly score: (layer: number, p: Precision) => number;
+}
+
+/** Result of {@link ilpSearch}. */
+export interface IlpSearchResult {
+  readonly policy: PrecisionPolicy;
+  readonly weightBits: readonly number[];
+  readonly actBits: readonly number[];
+  readonly objective: number;
+  /** Cost of the chosen policy, re-evaluated on the target. */
+  readonly cost: CostVector;
+  readonly solveMs: number;
+  readonly wallMs: number;
+}
+
+/** All (w, a) pairs of two bit lists. */
+export function precisionGrid(weightBits: readonly number[], actBits: readonly number[]): Precision[] {
+  return weightBits.flatMap((w) => actBits.map((a) => ({ weightBits: w, actBits: a })));
+}
+
+/**
+ * Solve the bit allocation exactly; throws an InfeasibleError (with the cheapest achievable costs) when
+ * no policy over `options` fits.
+ * @example await ilpSearch({ coster, budget: { latency: 0.6 * ref.latency }, options: precisionGrid([2,3,4,5,6,7,8], [4,5,6,7,8]), score })
+ */
+export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
+  const t0 = performance.now();
+  const { coster } = o;
+  const sup = coster.target.supportedBits;
+  if (o.options.length === 0) throw new ConfigError('ilp: no precision options');
+  for (const p of o.options) {
+    if (!sup.weight.includes(p.weightBits) || !sup.act.includes(p.actBits)) {
+      throw new ConfigError(`ilp: precision w${p.weightBits}a${p.actBits} cannot run on target '${coster.target.name}': expected weight bits in {${sup.weight.join(', ')}} and activation bits in {${sup.act.join(', ')}}`);
+    }
+  }
+  const n = coster.layers.length;
+  const ref = o.options[o.options.length - 1] as Precision;
+  const refW = new Array<number>(n).fill(ref.weightBits);
+  const refA = new Array<number>(n).fill(ref.actBits);
+  const base = coster.cost(refW, refA);
+  const kinds = COST_KINDS.filter((k) => o.budget[k] !== undefined);
+  for (const k of kinds) if (!Number.isFinite(base[k])) throw new ConfigError(`ilp: target '${coster.target.name}' has no ${k} model; cannot budget ${k}`);
+  const layers: AllocationLayer<Precision>[] = coster.layers.map((l, i) => ({
+    name: l.name,
+    options: o.options.map((p) => {
+      const wb = [...refW];
+      const ab = [...refA];
+      wb[i] = p.weightBits;
+      ab[i] = p.actBits;
+      const c = coster.cost(wb, ab);
+      const cost: Partial<Record<CostKind, number>> = {};
+      for (const k of kinds) cost[k] = c[k] - base[k];
+      return { value: p, score: o.score(i, p), cost };
+    }),
+  }));
+  // with deltas from the reference policy, the fixed part is the reference total
+  const fixedCost: Partial<Record<CostKind, number>> = {};
+  for (const k of kinds) fixedCost[k] = base[k];
+  const sol = await solveAllocation({ layers, budget: o.budget, fixedCost });
+  const wb = sol.values.map((p) => p.weightBits);
+  const ab = sol.values.map((p) => p.actBits);
+  return {
+    policy: policyFromVectors(coster.graph, wb, ab, 'hawq-ilp'),
+    weightBits: wb,
+    actBits: ab,
+    objective: sol.objective,
+    cost: coster.cost(wb, ab),
+    solveMs: sol.solveMs,
+    wallMs: performance.now() - t0,
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The page shared by the static report and the live dashboard: markup, styles and the browser
+ * script that draws {@link ReportData} with Plotly. User strings reach the DOM only through
+ * `textContent` and reach Plotly HTML-escaped (Plotly renders a subset of HTML in labels).
+ */
+
+/** Styles of the page. */
+export const PAGE_CSS = `
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+header{background:#1d2330;color:#fff;padding:12px 20px;display:flex;gap:16px;align-items:baseline;flex-wrap:wrap}
+header h1{font-size:20px;margin:0}header .meta{opacity:.8;font-size:13px}
+header select{font-size:14px}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px;padding:14px}
+section{background:#fff;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:10px 14px;min-width:0}
+section.wide{grid-column:1/-1}
+h2{font-size:15px;margin:4px 0 8px}
+.plot{height:380px}.note{color:#667;font-size:13px}
+table{border-collapse:collapse;width:100%;font-size:12px}
+th,td{padding:3px 8px;border-bottom:1px solid #e4e6ea;text-align:right;white-space:nowrap}
+th{cursor:pointer;background:#eef0f4;position:sticky;top:0}th.sorted-asc::after{content:' \\25B2'}th.sorted-desc::after{content:' \\25BC'}
+td.params{text-align:left;max-width:520px;overflow:hidden;text-overflow:ellipsis;font-family:ui-monospace,monospace}
+tr.pareto td{background:#eef7ee}.tablewrap{max-height:520px;overflow:auto}
+`;
+
+/** Body markup (no user data: the script fills it). */
+export const PAGE_BODY = `
+<header><h1 id="title">hwnas study</h1><span class="meta" id="meta"></span><span id="study-picker"></span></header>
+<main>
+<section><h2 id="pareto-title">Pareto front</h2><div id="pareto" class="plot"></div><div class="note" id="pareto-note"></div></section>
+<section><h2 id="progress-title">Hypervolume vs trial</h2><div id="progress" class="plot"></div><div class="note" id="progress-note"></div></section>
+<section class="wide" id="policy-section"><h2>Bit widths per layer (Pareto trials first)</h2><div id="heat" class="plot"></div><div class="note" id="policy-note"></div></section>
+<section class="wide" id="cost-section"><h2>Per-layer latency and energy <select id="cost-trial"></select></h2><div id="costs" class="plot"></div><div class="note" id="cost-note"></div></section>
+<section class="wide"><h2>Trials</h2><div class="tablewrap"><table id="trials"><thead></thead><tbody></tbody></table></div></section>
+</main>
+`;
+
+/** The browser script (plain ES2019; expects `Plotly` loaded first). Defines `hwnasRender(data)` and `hwnasLive(apiBase)`. */
+export const PAGE_SCRIPT = String.raw`
+(function(){
+'use strict';
+var state = { sortKey: 'number', sortDir: 1, costTrial: null, data: null };
+function esc(s){ return String(s).replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;'); }
+function el(id){ return document.getElementById(id); }
+function fmt(v){
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'number') return String(v);
+  if (!isFinite(v)) return '-';
+  if (Number.isInteger(v)) return String(v);
+  var a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+function setText(id, s){ var e = el(id); if (e) e.textContent = s; }
+var CFG = { displaylogo: false, responsive: true };
+function layout(extra){ var l = { margin: { l: 60, r: 20, t: 10, b: 50 }, hovermode: 'closest', paper_bgcolor: '#fff', plot_bgcolor: '#fafbfc' }; for (var k in extra) l[k] = extra[k]; return l; }
+
+function drawPareto(d){
+  var obj = d.study.objectives;
+  var done = d.trials.filter(function(t){ return t.state === 'complete' && t.values; });
+  var target = el('pareto');
+  var label = function(o){ return esc(o.name) + (o.direction === 'maximize' ? ' (max)' : ' (min)'); };
+  var hover = function(t){ return 'trial ' + t.number + '<br>' + obj.map(function(o, i){ return esc(o.name) + ' = ' + fmt(t.values[i]); }).join('<br>') + (t.violation > 0 ? '<br>infeasible (' + fmt(t.violation) + ')' : ''); };
+  if (done.length === 0) { Plotly.purge(target); setText('pareto-note', 'No complete trials yet.'); return; }
+  setText('pareto-note', done.length + ' complete trials, ' + done.filter(function(t){ return t.pareto; }).length + ' on the Pareto front' + (d.knee !== null ? ' (knee: trial ' + d.knee + ')' : '') + '. Click a point to see its per-layer costs.');
+  if (obj.length === 1) {
+    setText('pareto-title', 'Objective vs trial');
+    Plotly.react(target, [{ type: 'scatter', mode: 'markers', x: done.map(function(t){ return t.number; }), y: done.map(function(t){ return t.values[0]; }), text: done.map(hover), hoverinfo: 'text', marker: { color: '#4a78c2' }, name: 'trials' }],
+      layout({ xaxis: { title: { text: 'trial' } }, yaxis: { title: { text: label(obj[0]) } }, showlegend: false }), CFG);
+  } else if (obj.length === 2) {
+    setText('pareto-title', 'Pareto front');
+    var groups = [
+      { name: 'dominated', f: function(t){ return !t.pareto && t.violation <= 0; }, marker: { color: '#a9b4c6', size: 7 } },
+      { name: 'infeasible', f: function(t){ return t.violation > 0; }, marker: { color: '#d9a0a0', symbol: 'x', size: 7 } },
+      { name: 'Pareto front', f: function(t){ return t.pareto; }, marker: { color: '#d6452b', size: 10, line: { color: '#7a1e0f', width: 1 } } }
+    ];
+    var traces = groups.map(function(g){ var ts = done.filter(g.f); return { type: 'scatter', mode: 'markers', name: g.name, x: ts.map(function(t){ return t.values[0]; }), y: ts.map(function(t){ return t.values[1]; }), text: ts.map(hover), customdata: ts.map(function(t){ return t.number; }), hoverinfo: 'text', marker: g.marker }; });
+    var front = done.filter(function(t){ return t.pareto; }).sort(function(a, b){ return a.values[0] - b.values[0]; });
+    traces.push({ type: 'scatter', mode: 'lines', name: 'front', x: front.map(function(t){ return t.values[0]; }), y: front.map(function(t){ return t.values[1]; }), line: { color: '#d6452b', shape: 'hv', width: 1 }, hoverinfo: 'skip', showlegend: false });
+    Plotly.react(target, traces, layout({ xaxis: { title: { text: label(obj[0]) } }, yaxis: { title: { text: label(obj[1]) } }, legend: { orientation: 'h', y: 1.08 } }), CFG);
+  } else {
+    setText('pareto-title', 'Pareto front (parallel coordinates)');
+    var dims = obj.map(function(o, i){ return { label: label(o), values: done.map(function(t){ return t.values[i]; }) }; });
+    Plotly.react(target, [{ type: 'parcoords', line: { color: done.map(function(t){ return t.pareto ? 1 : 0; }), colorscale: [[0, '#b8c2d3'], [1, '#d6452b']], cmin: 0, cmax: 1 }, dimensions: dims }],
+      layout({ margin: { l: 70, r: 70, t: 40, b: 20 } }), CFG);
+  }
+  if (!target.__hwnasClick && target.on) {
+    target.__hwnasClick = true;
+    target.on('plotly_click', function(ev){ var p = ev && ev.points && ev.points[0]; if (p && p.customdata !== undefined) { state.costTrial = p.customdata; drawCosts(state.data); } });
+  }
+}
+
+function drawProgress(d){
+  var p = d.progress;
+  setText('progress-title', p.kind === 'hypervolume' ? 'Hypervolume vs trial' : 'Best value vs trial');
+  if (p.points.length === 0) { Plotly.purge(el('progress')); setText('progress-note', 'No feasible complete trials yet.'); return; }
+  setText('progress-note', p.kind === 'hypervolume' ? 'Reference point (minimisation form): [' + p.reference.map(fmt).join(', ') + '] = worst feasible value + 10% of the range.' : '');
+  Plotly.react(el('progress'), [{ type: 'scatter', mode: 'lines+markers', x: p.points.map(function(q){ return q.trial; }), y: p.points.map(function(q){ return q.value; }), line: { shape: 'hv', color: '#2b7bd6' }, marker: { size: 4 }, name: p.kind }],
+    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'hypervolume' : esc(d.study.objectives[0].name) } } }), CFG);
+}
+
+function drawHeat(d){
+  var P = d.policies;
+  var sec = el('policy-section');
+  if (P.rows.length === 0) { sec.style.display = 'none'; return; }
+  sec.style.display = '';
+  var ylab = P.rows.map(function(r){ return 'trial ' + r.trial; });
+  var x = P.layers.map(esc);
+  var text = function(key){ return P.rows.map(function(r){ return r[key].map(function(b, i){ return 'trial ' + r.trial + ', ' + esc(P.layers[i]) + ': ' + b + ' bits'; }); }); };
+  var h = Math.max(260, Math.min(900, 60 + P.rows.length * 16));
+  el('heat').style.height = h + 'px';
+  Plotly.react(el('heat'), [
+    { type: 'heatmap', z: P.rows.map(function(r){ return r.weightBits; }), x: x, y: ylab, text: text('weightBits'), hoverinfo: 'text', colorscale: 'Viridis', zmin: 1, zmax: 8, xaxis: 'x', yaxis: 'y', colorbar: { title: { text: 'bits' } } },
+    { type: 'heatmap', z: P.rows.map(function(r){ return r.actBits; }), x: x, y: ylab, text: text('actBits'), hoverinfo: 'text', colorscale: 'Viridis', zmin: 1, zmax: 8, xaxis: 'x2', yaxis: 'y2', showscale: false }
+  ], layout({ grid: { rows: 1, columns: 2, pattern: 'independent' }, margin: { l: 80, r: 20, t: 30, b: 80 },
+    annotations: [{ text: 'weight bits', x: 0.22, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }, { text: 'activation bits', x: 0.78, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }],
+    yaxis: { autorange: 'reversed' }, yaxis2: { autorange: 'reversed' } }), CFG);
+  setText('policy-note', P.rows.length + ' trials x ' + P.layers.length + ' layers (userAttr "policy").');
+}
+
+function drawCosts(d){
+  var sec = el('cost-section');
+  if (!d || d.layerCosts.length === 0) { sec.style.display = 'none'; return; }
+  sec.style.display = '';
+  var sel = el('cost-trial');
+  var nums = d.layerCosts.map(function(r){ return r.trial; });
+  if (state.costTrial === null || nums.indexOf(state.costTrial) < 0) state.costTrial = (d.knee !== null && nums.indexOf(d.knee) >= 0) ? d.knee : nums[0];
+  var want = nums.join(',');
+  if (sel.getAttribute('data-nums') !== want) {
+    sel.textContent = '';
+    nums.forEach(function(n){ var o = document.createElement('option'); o.value = String(n); o.textContent = 'trial ' + n + (n === d.knee ? ' (knee)' : ''); sel.appendChild(o); });
+    sel.setAttribute('data-nums', want);
+    sel.onchange = function(){ state.costTrial = Number(sel.value); drawCosts(state.data); };
+  }
+  sel.value = String(state.costTrial);
+  var row = d.layerCosts[nums.indexOf(state.costTrial)];
+  var names = row.layers.map(function(l){ return esc(l.layer); });
+  var traces = [{ type: 'bar', name: 'latency (ms)', x: names, y: row.layers.map(function(l){ return l.latencyMs; }), offsetgroup: 1, marker: { color: '#2b7bd6' } }];
+  var hasEnergy = row.layers.some(function(l){ return l.energyMj !== null; });
+  if (hasEnergy) traces.push({ type: 'bar', name: 'energy (mJ)', x: names, y: row.layers.map(function(l){ return l.energyMj; }), yaxis: 'y2', offsetgroup: 2, marker: { color: '#e0902b' } });
+  Plotly.react(el('costs'), traces, layout({ barmode: 'group', yaxis: { title: { text: 'latency (ms)' } }, yaxis2: { title: { text: 'energy (mJ)' }, overlaying: 'y', side: 'right', showgrid: false }, legend: { orientation: 'h', y: 1.1 }, margin: { l: 60, r: 60, t: 10, b: 80 } }), CFG);
+  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the Pareto plot.');
+}
+
+function paramText(p){ var s = JSON.stringify(p); return s.length > 300 ? s.slice(0, 297) + '...' : s; }
+function drawTable(d){
+  var obj = d.study.objectives;
+  var cols = [{ key: 'number', head: '#', v: function(t){ return t.number; } }, { key: 'state', head: 'state', v: function(t){ return t.state; } }]
+    .concat(obj.map(function(o, i){ return { key: 'v' + i, head: o.name + (o.direction === 'maximize' ? ' \u2191' : ' \u2193'), v: function(t){ return t.values ? t.values[i] : null; } }; }))
+    .concat([{ key: 'violation', head: 'violation', v: function(t){ return t.violation; } }, { key: 'pareto', head: 'Pareto', v: function(t){ return t.pareto ? 'yes' : ''; } },
+      { key: 'seconds', head: 'seconds', v: function(t){ return t.finishedAt ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000 : null; } },
+      { key: 'params', head: 'params', v: function(t){ return paramText(t.params); } }]);
+  var thead = el('trials').tHead; thead.textContent = '';
+  var hr = thead.insertRow();
+  cols.forEach(function(c){ var th = document.createElement('th'); th.textContent = c.head; th.setAttribute('data-key', c.key);
+    if (state.sortKey === c.key) th.className = state.sortDir > 0 ? 'sorted-asc' : 'sorted-desc';
+    th.onclick = function(){ if (state.sortKey === c.key) state.sortDir = -state.sortDir; else { state.sortKey = c.key; state.sortDir = 1; } drawTable(state.data); };
+    hr.appendChild(th); });
+  var col = cols.filter(function(c){ return c.key === state.sortKey; })[0] || cols[0];
+  var rows = d.trials.slice().sort(function(a, b){ var x = col.v(a), y = col.v(b);
+    if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1;
+    return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * state.sortDir; });
+  var tb = el('trials').tBodies[0]; tb.textContent = '';
+  rows.forEach(function(t){ var tr = tb.insertRow(); if (t.pareto) tr.className = 'pareto';
+    cols.forEach(function(c){ var td = tr.insertCell(); td.textContent = fmt(c.v(t)); if (c.key === 'params') { td.className = 'params'; td.title = JSON.stringify(t.params); } }); });
+}
+
+function render(d){
+  state.data = d;
+  document.title = 'hwnas: ' + d.study.name;
+  setText('title', 'Study ' + d.study.name);
+  var c = d.counts;
+  setText('meta', d.trials.length + ' trials (' + c.complete + ' complete, ' + c.running + ' running, ' + c.failed + ' failed, ' + c.pruned + ' pruned) \u00b7 objectives: ' + d.study.objectives.map(function(o){ return o.name + ' (' + o.direction + ')'; }).join(', ') + ' \u00b7 ' + d.generatedAt);
+  drawPareto(d); drawProgress(d); drawHeat(d); drawCosts(d); drawTable(d);
+  document.body.setAttribute('data-rendered-trials', String(d.trials.length));
+}
+
+function live(api){
+  var current = new URLSearchParams(location.search).get('study');
+  var picker = el('study-picker');
+  var sel = document.createElement('select'); sel.id = 'study-select'; picker.appendChild(sel);
+  sel.onchange = function(){ current = sel.value; history.replaceState(null, '', '?study=' + encodeURIComponent(current)); tick(); };
+  function get(path){ return fetch(api + path, { cache: 'no-store' }).then(function(r){ if (!r.ok) throw new Error(r.status + ' ' + path); return r.json(); }); }
+  function tick(){
+    return get('/studies').then(function(list){
+      var names = list.studies.map(function(s){ return s.name; });
+      if (sel.getAttribute('data-names') !== names.join('\n')) {
+        sel.textContent = '';
+        names.forEach(function(n){ var o = document.createElement('option'); o.value = n; o.textContent = n; sel.appendChild(o); });
+        sel.setAttribute('data-names', names.join('\n'));
+      }
+      if (names.length === 0) { setText('title', 'No studies in this store yet'); return; }
+      if (current === null || names.indexOf(current) < 0) current = names[names.length - 1];
+      sel.value = current;
+      return get('/studies/' + encodeURIComponent(current)).then(render);
+    }).catch(function(e){ setText('meta', 'dashboard: ' + e.message); });
+  }
+  tick(); setInterval(tick, 2000);
+}
+
+window.hwnasRender = render;
+window.hwnasLive = live;
+})();
+`;

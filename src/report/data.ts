@@ -1,0 +1,205 @@
+/**
+ * The data behind the report and the dashboard, computed from the store: trials, the Pareto set,
+ * hypervolume against trial number, precision policies and per-layer costs.
+ *
+ * Conventions read from trial user attributes (written by e.g. the `policy-cost` evaluation):
+ * - `policy`: a PrecisionPolicy (`{ default: {weightBits, actBits}, layers: { <layer>: {weightBits, actBits} } }`,
+ *   see src/hardware/precision.ts), or the same object in the trial's params under `policy`;
+ *   drawn as the per-layer bit-width heat map.
+ * - `layerCosts`: `[{ layer, latencyMs, energyMj }]` (energy may be null): the per-layer breakdown bars.
+ */
+import { UserError } from '../errors.js';
+import { hypervolume, kneePoint, paretoTrials, toMinimization, violation } from '../search/pareto.js';
+import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
+import type { Store } from '../store/types.js';
+
+/** A trial as the views need it. */
+export interface ReportTrial {
+  readonly number: number;
+  readonly state: TrialState;
+  readonly values: readonly number[] | null;
+  /** Sum of positive constraint violations (0 = feasible). */
+  readonly violation: number;
+  readonly params: Readonly<Record<string, JsonValue>>;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** On the feasible first front. */
+  readonly pareto: boolean;
+}
+
+/** One row of the bit-width heat map. */
+export interface PolicyRow {
+  readonly trial: number;
+  /** Weight bits per layer, in `ReportData.policies.layers` order. */
+  readonly weightBits: readonly number[];
+  readonly actBits: readonly number[];
+}
+
+/** Per-layer costs of one trial. */
+export interface LayerCostRow {
+  readonly trial: number;
+  readonly layers: readonly { readonly layer: string; readonly latencyMs: number; readonly energyMj: number | null }[];
+}
+
+/** Everything the report and dashboard draw for one study (JSON). */
+export interface ReportData {
+  readonly study: { readonly name: string; readonly objectives: readonly Objective[]; readonly userAttrs: Readonly<Record<string, JsonValue>>; readonly createdAt: string };
+  readonly counts: Readonly<Record<TrialState, number>>;
+  readonly trials: readonly ReportTrial[];
+  /** Hypervolume of the feasible front of trials 0..trial (2+ objectives) or best value so far (1 objective). */
+  readonly progress: { readonly kind: 'hypervolume' | 'best'; readonly reference: readonly number[] | null; readonly points: readonly { readonly trial: number; readonly value: number }[] };
+  /** Knee point of the Pareto set (trial number), or null. */
+  readonly knee: number | null;
+  readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[] };
+  readonly layerCosts: readonly LayerCostRow[];
+  readonly generatedAt: string;
+}
+
+/** Options of {@link buildReportData}. */
+export interface ReportDataOptions {
+  /** Most heat-map rows / layer-cost trials (Pareto trials first, then the latest; default 60). */
+  readonly maxDetailTrials?: number;
+  /** Most points on the hypervolume curve (default 200; evenly spaced over the trials). */
+  readonly maxProgressPoints?: number;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function bitsOf(v: unknown): { weightBits: number; actBits: number } | undefined {
+  if (!isRecord(v)) return undefined;
+  const w = v.weightBits;
+  const a = v.actBits;
+  return typeof w === 'number' && typeof a === 'number' ? { weightBits: w, actBits: a } : undefined;
+}
+
+/** The precision policy of a trial (userAttr `policy`, else param `policy`), or undefined. */
+export function trialPolicy(t: Trial): { default?: { weightBits: number; actBits: number }; layers: Record<string, { weightBits: number; actBits: number }> } | undefined {
+  const p = t.userAttrs.policy ?? t.params.policy;
+  if (!isRecord(p) || !isRecord(p.layers)) return undefined;
+  const layers: Record<string, { weightBits: number; actBits: number }> = {};
+  for (const [k, v] of Object.entries(p.layers)) {
+    const b = bitsOf(v);
+    if (b) layers[k] = b;
+  }
+  const d = bitsOf(p.default);
+  return { ...(d ? { default: d } : {}), layers };
+}
+
+function trialLayerCosts(t: Trial): LayerCostRow['layers'] | undefined {
+  const lc = t.userAttrs.layerCosts;
+  if (!Array.isArray(lc)) return undefined;
+  const out: { layer: string; latencyMs: number; energyMj: number | null }[] = [];
+  for (const e of lc) {
+    if (!isRecord(e) || typeof e.layer !== 'string' || typeof e.latencyMs !== 'number') continue;
+    out.push({ layer: e.layer, latencyMs: e.latencyMs, energyMj: typeof e.energyMj === 'number' ? e.energyMj : null });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Reference point for the hypervolume (minimisation form): the worst value of each objective over
+ * the feasible complete trials plus 10% of its range (1 when the range is 0).
+ */
+export function referencePoint(points: readonly (readonly number[])[]): number[] | null {
+  if (points.length === 0) return null;
+  const m = (points[0] as number[]).length;
+  const ref: number[] = [];
+  for (let k = 0; k < m; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of points) {
+      lo = Math.min(lo, p[k] as number);
+      hi = Math.max(hi, p[k] as number);
+    }
+    ref.push(hi + (hi > lo ? 0.1 * (hi - lo) : 1));
+  }
+  return ref;
+}
+
+/** Builds the report data of a study (UserError naming the study when it does not exist). */
+export function buildReportData(store: Store, studyName: string, opts: ReportDataOptions = {}): ReportData {
+  const study = store.getStudy(studyName);
+  if (!study) throw new UserError(`no study named ${JSON.stringify(studyName)} in the store; known: ${store.listStudies().map((s) => JSON.stringify(s.name)).join(', ') || '(none)'}`);
+  const objectives = study.objectives;
+  const trials = store.getTrials(studyName);
+  const front = new Set(paretoTrials(trials, objectives).map((t) => t.number));
+  const counts: Record<TrialState, number> = { running: 0, complete: 0, pruned: 0, failed: 0 };
+  for (const t of trials) counts[t.state]++;
+  const feasible = trials.filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0);
+  const minPts = feasible.map((t) => toMinimization(t.values as number[], objectives));
+
+  // Progress curve: hypervolume (2+ objectives) or best-so-far (1 objective) against trial number.
+  const maxPts = opts.maxProgressPoints ?? 200;
+  const points: { trial: number; value: number }[] = [];
+  const reference = objectives.length > 1 ? referencePoint(minPts) : null;
+  if (trials.length > 0 && feasible.length > 0) {
+    const last = (trials[trials.length - 1] as Trial).number;
+    const step = Math.max(1, Math.ceil((last + 1) / maxPts));
+    const marks = new Set<number>();
+    for (let n = 0; n <= last; n += step) marks.add(n);
+    marks.add(last);
+    let k = 0;
+    const seen: number[][] = [];
+    for (const n of [...marks].sort((a, b) => a - b)) {
+      while (k < feasible.length && (feasible[k] as Trial).number <= n) seen.push(minPts[k++] as number[]);
+      if (seen.length === 0) continue;
+      if (reference) points.push({ trial: n, value: hypervolume(seen, reference) });
+      else {
+        const best = Math.min(...seen.map((p) => p[0] as number));
+        points.push({ trial: n, value: objectives[0]?.direction === 'maximize' ? -best : best });
+      }
+    }
+  }
+
+  const frontTrials = feasible.filter((t) => front.has(t.number));
+  const kneeIdx = kneePoint(frontTrials.map((t) => toMinimization(t.values as number[], objectives)));
+  const knee = kneeIdx >= 0 ? (frontTrials[kneeIdx] as Trial).number : null;
+
+  // Detail trials: the Pareto set first (sorted by the first objective), then the latest others.
+  const maxDetail = opts.maxDetailTrials ?? 60;
+  const byFirst = [...frontTrials].sort((a, b) => (a.values?.[0] as number) - (b.values?.[0] as number));
+  const rest = trials.filter((t) => t.state === 'complete' && !front.has(t.number)).reverse();
+  const detail = [...byFirst, ...rest].slice(0, maxDetail);
+
+  const policyTrials = detail.map((t) => [t, trialPolicy(t)] as const).filter((x) => x[1] !== undefined);
+  const layerSet: string[] = [];
+  for (const [, p] of policyTrials) for (const l of Object.keys(p?.layers ?? {})) if (!layerSet.includes(l)) layerSet.push(l);
+  const rows: PolicyRow[] = policyTrials.map(([t, p]) => ({
+    trial: t.number,
+    weightBits: layerSet.map((l) => p?.layers[l]?.weightBits ?? p?.default?.weightBits ?? Number.NaN),
+    actBits: layerSet.map((l) => p?.layers[l]?.actBits ?? p?.default?.actBits ?? Number.NaN),
+  }));
+  const layerCosts: LayerCostRow[] = [];
+  for (const t of detail) {
+    const lc = trialLayerCosts(t);
+    if (lc) layerCosts.push({ trial: t.number, layers: lc });
+  }
+
+  return {
+    study: { name: study.name, objectives, userAttrs: study.userAttrs, createdAt: study.createdAt },
+    counts,
+    trials: trials.map((t) => ({ number: t.number, state: t.state, values: t.values, violation: violation(t.constraints), params: t.params, startedAt: t.startedAt, finishedAt: t.finishedAt, pareto: front.has(t.number) })),
+    progress: { kind: reference ? 'hypervolume' : 'best', reference, points },
+    knee,
+    policies: { layers: layerSet, rows },
+    layerCosts,
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+/** JSON for embedding inside a `<script>` element: `<`, `>`, `&` and line separators escaped so no markup can close it. */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}

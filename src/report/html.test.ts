@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, test } from 'node:test';
+import { MemoryStore } from '../store/memory-store.js';
+import { buildReportData, referencePoint } from './data.js';
+import { renderReport, writeReport } from './html.js';
+import { chromiumSkipReason, launchChromium, seedPolicyStudy } from './testing/chromium.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-report-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const EVIL = '<img src=x onerror="window.__pwned=1">';
+
+async function evilStore(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await seedPolicyStudy(store, 'policy', 30);
+  const objectives = [{ name: `lat${EVIL}`, direction: 'minimize' as const }, { name: 'acc</script><script>window.__pwned=2</script>', direction: 'maximize' as const }];
+  store.createStudy({ name: 'evil', objectives, userAttrs: { note: EVIL } });
+  for (let i = 0; i < 6; i++) {
+    const t = store.createTrial('evil', { params: { [`p${EVIL}`]: `v${EVIL}`, x: i } });
+    store.finishTrial('evil', t.number, { state: 'complete', values: [i, i * i], userAttrs: { policy: { default: { weightBits: 8, actBits: 8 }, layers: { [`L${EVIL}`]: { weightBits: 4, actBits: 8 } } }, layerCosts: [{ layer: `L${EVIL}`, latencyMs: 1 + i, energyMj: null }] } });
+  }
+  return store;
+}
+
+test('report data: Pareto set, monotone hypervolume, policies and layer costs from the conventions', async () => {
+  const store = new MemoryStore();
+  await seedPolicyStudy(store, 'p', 30);
+  const d = buildReportData(store, 'p');
+  assert.equal(d.trials.length, 30);
+  assert.ok(d.trials.some((t) => t.pareto));
+  assert.equal(d.progress.kind, 'hypervolume');
+  const hv = d.progress.points.map((p) => p.value);
+  assert.ok(hv.length > 5 && hv.every((v, i) => i === 0 || v >= (hv[i - 1] as number) - 1e-12), 'hypervolume never decreases');
+  assert.ok((hv.at(-1) as number) > 0);
+  assert.deepEqual(d.policies.layers, ['conv1', 'conv2', 'fc']);
+  assert.ok(d.policies.rows.length > 0 && d.policies.rows.every((r) => r.weightBits.every((b) => [2, 4, 8].includes(b))));
+  assert.ok(d.layerCosts.length > 0 && d.knee !== null);
+  assert.deepEqual(referencePoint([[0, 10], [2, 0]]), [2.2, 11]);
+  assert.throws(() => buildReportData(store, 'nope'), /no study named "nope"/);
+});
+
+test('the HTML is self-contained and escapes every user string', async () => {
+  const store = await evilStore();
+  const html = renderReport(store, 'evil');
+  assert.ok(!/<script[^>]+src=/i.test(html), 'no external scripts');
+  assert.ok(!/https?:\/\/[^"']*\.(js|css)\b/.test(html.replace(/<script>[\s\S]*?<\/script>/g, '')), 'no external assets');
+  assert.ok(!html.includes('<img src=x'), 'raw user markup never appears');
+  assert.ok(!html.includes('</script><script>window.__pwned'), 'a name cannot close the data script');
+  assert.ok(html.includes('plotly'), 'plotly inlined');
+  assert.ok(html.length > 4_000_000);
+});
+
+test('report opens offline in Chromium: plots drawn, nothing injected, table sorts', { skip: chromiumSkipReason() }, async () => {
+  const store = await evilStore();
+  const good = join(dir, 'report.html');
+  const evil = join(dir, 'evil.html');
+  const bytes = writeReport(good, store, 'policy');
+  assert.equal(readFileSync(good).length, bytes);
+  writeReport(evil, store, 'evil');
+  assert.ok(!existsSync(`${good}.tmp`));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
+    const requests: string[] = [];
+    await page.route('**/*', (route) => {
+      const u = route.request().url();
+      if (u.startsWith('file:')) return route.continue();
+      requests.push(u);
+      return route.abort();
+    });
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await page.goto(pathToFileURL(good).href);
+    await page.waitForSelector('#pareto .scatterlayer .point');
+    const points = await page.locator('#pareto .scatterlayer .point').count();
+    assert.ok(points >= 30, `Pareto plot shows the trials (${points} points)`);
+    assert.ok((await page.locator('#progress .scatterlayer .point').count()) > 5);
+    assert.ok((await page.locator('#heat .hm, #heat image, #heat .heatmaplayer *').count()) > 0, 'heat map drawn');
+    assert.ok((await page.locator('#costs .bars .point').count()) >= 3, 'layer cost bars drawn');
+    assert.equal(await page.locator('#trials tbody tr').count(), 30);
+    const firstCell = (): Promise<string> => page.locator('#trials tbody tr:first-child td:first-child').innerText();
+    assert.equal(await firstCell(), '0');
+    await page.locator('#trials th[data-key="number"]').click();
+    assert.equal(await firstCell(), '29', 'clicking a header sorts descending');
+    await page.locator('#trials th[data-key="v1"]').click();
+    const col = await page.locator('#trials tbody td:nth-child(4)').allInnerTexts();
+    const nums = col.map(Number);
+    assert.deepEqual(nums, [...nums].sort((a, b) => a - b), 'sorted by quant_error ascending');
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: join('test-artifacts', 'report.png'), fullPage: true });
+
+    await page.goto(pathToFileURL(evil).href);
+    await page.waitForSelector('#pareto .scatterlayer .point');
+    assert.equal(await page.evaluate('window.__pwned'), undefined, 'no injected script ran');
+    assert.equal(await page.locator('img').count(), 0);
+    assert.equal(dialogs, 0);
+    assert.ok((await page.locator('#trials thead').innerText()).includes('<img src=x'), 'the objective name is shown as text');
+    assert.deepEqual(requests, [], 'the report made no network requests');
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,97 @@
+/**
+ * Joint architecture + mixed-precision space (BOMP-NAS): the parameters of an architecture space plus
+ * one precision per slot (`q_<slot>`, a label like `w4a8`). Every conv/dense layer takes the precision
+ * of its slot (see {@link ArchSpace.slotOf}); layers outside every slot take `defaultPrecision`.
+ *
+ * Architecture string: `<base arch>@<slot precisions in slot order, comma separated>`.
+ */
+import { ConfigError } from '../../errors.js';
+import type { Precision, PrecisionPolicy } from '../../hardware/precision.js';
+import type { Graph } from '../../ir/types.js';
+import { quantizableLayers } from '../../ir/workload.js';
+import { type ParamSpec, SearchSpace } from '../space.js';
+import type { JsonValue, Params } from '../types.js';
+import type { ArchGraphOptions, ArchSpace } from './types.js';
+
+/** A point of a joint space: the base architecture and a precision label per slot. */
+export interface JointArch<A> {
+  readonly arch: A;
+  /** Precision label (`w<W>a<A>`) per slot, by slot name. */
+  readonly bits: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link jointSpace}. */
+export interface JointSpaceOptions {
+  /** Precision labels to choose from per slot (default w8a8, w4a8, w4a4, w2a8, w2a2: BitFusion's 2/4/8 bits). */
+  readonly choices?: readonly string[];
+  /** Precision of layers in no slot (default w8a8). */
+  readonly defaultPrecision?: string;
+}
+
+/** Parses `w<W>a<A>` (ConfigError quoting it otherwise). */
+export function parsePrecisionLabel(s: string): Precision {
+  const m = /^w(\d+)a(\d+)$/.exec(s);
+  if (!m) throw new ConfigError(`precision '${s}': expected 'w<weight bits>a<activation bits>', e.g. w4a8`);
+  return { weightBits: Number(m[1]), actBits: Number(m[2]) };
+}
+
+/** A joint space over `base` with one precision per slot; `policy` gives the precision policy of a point's graph. */
+export function jointSpace<A>(base: ArchSpace<A>, o: JointSpaceOptions = {}): ArchSpace<JointArch<A>> & {
+  readonly base: ArchSpace<A>;
+  policy(j: JointArch<A>, graph: Graph): PrecisionPolicy;
+} {
+  const choices = o.choices ?? ['w8a8', 'w4a8', 'w4a4', 'w2a8', 'w2a2'];
+  choices.forEach(parsePrecisionLabel);
+  const dflt = parsePrecisionLabel(o.defaultPrecision ?? 'w8a8');
+  const slots = base.slots();
+  const params: Record<string, ParamSpec> = { ...base.space.params };
+  for (const s of slots) params[`q_${s}`] = { kind: 'categorical', choices };
+  const space = new SearchSpace(params);
+  const name = `${base.name}+bits`;
+  const checkBits = (bits: Readonly<Record<string, string>>, src: string): void => {
+    for (const s of slots) {
+      const v = bits[s];
+      if (v === undefined || !choices.includes(v)) throw new ConfigError(`${name} ${src}: slot '${s}' precision ${JSON.stringify(v)} is not one of ${choices.join(', ')}`);
+    }
+  };
+  return {
+    name,
+    space,
+    base,
+    toParams: (j) => {
+      const p: Record<string, JsonValue> = { ...base.toParams(j.arch) };
+      for (const s of slots) p[`q_${s}`] = j.bits[s] as string;
+      return p;
+    },
+    fromParams: (p: Params) => {
+      const bp: Record<string, JsonValue> = {};
+      for (const k of base.space.names) bp[k] = p[k] as JsonValue;
+      const bits: Record<string, string> = {};
+      for (const s of slots) bits[s] = p[`q_${s}`] as string;
+      checkBits(bits, 'point');
+      return { arch: base.fromParams(bp), bits };
+    },
+    format: (j) => `${base.format(j.arch)}@${slots.map((s) => j.bits[s]).join(',')}`,
+    parse: (str) => {
+      const at = typeof str === 'string' ? str.lastIndexOf('@') : -1;
+      if (at < 0) throw new ConfigError(`${name} architecture '${str}': expected '<architecture>@<precision per slot>' (${slots.length} slots: ${slots.join(', ')})`);
+      const labels = str.slice(at + 1).split(',');
+      if (labels.length !== slots.length) throw new ConfigError(`${name} architecture '${str}': ${labels.length} precisions after '@', expected ${slots.length} (${slots.join(', ')})`);
+      const bits = Object.fromEntries(slots.map((s, i) => [s, (labels[i] as string).trim()]));
+      checkBits(bits, `architecture '${str}'`);
+      return { arch: base.parse(str.slice(0, at)), bits };
+    },
+    graph: (j, g?: ArchGraphOptions) => base.graph(j.arch, g),
+    slots: () => slots,
+    slotOf: (n) => base.slotOf(n),
+    slotParams: (s) => [...base.slotParams(s), `q_${s}`],
+    policy: (j, graph) => {
+      const layers: Record<string, Precision> = {};
+      for (const n of quantizableLayers(graph)) {
+        const s = base.slotOf(n.name);
+        layers[n.name] = s !== undefined && j.bits[s] !== undefined ? parsePrecisionLabel(j.bits[s] as string) : dflt;
+      }
+      return { name: `${name}-policy`, default: dflt, layers };
+    },
+  };
+}

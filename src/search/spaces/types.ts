@@ -1,0 +1,61 @@
+/**
+ * Architecture spaces: a search space whose points are network architectures. Every space exposes
+ * its points three ways: as categorical/int parameters of a {@link SearchSpace} (what the ask/tell
+ * strategies search), as a compact architecture string (what tables and reports use), and as an IR
+ * graph (what hardware targets cost and the engine trains).
+ */
+import type { Graph } from '../../ir/types.js';
+import type { SearchSpace } from '../space.js';
+import type { Params } from '../types.js';
+
+/** Options shared by the graph builders of architecture spaces. */
+export interface ArchGraphOptions {
+  /** Input height = width (default: the space's own). */
+  readonly inputSize?: number;
+  /** Input channels (default 3). */
+  readonly inChannels?: number;
+  /** Output classes (default 10). */
+  readonly classes?: number;
+}
+
+/**
+ * A space of architectures of type `A`. `fromParams(toParams(a))` and `parse(format(a))` give `a`
+ * back; every point of `space` is a valid architecture.
+ */
+export interface ArchSpace<A = unknown> {
+  /** Registry name ('nb201', 'mbv2', ...). */
+  readonly name: string;
+  /** The parameters strategies search (categorical and int). */
+  readonly space: SearchSpace;
+  /** The parameters of an architecture (inactive parameters at their defaults). */
+  toParams(a: A): Params;
+  /** The architecture of a point of `space` (ConfigError when the point is invalid). */
+  fromParams(p: Params): A;
+  /** The compact architecture string. */
+  format(a: A): string;
+  /** Parses an architecture string (ConfigError quoting it when invalid). */
+  parse(s: string): A;
+  /** The IR graph of the network. */
+  graph(a: A, opts?: ArchGraphOptions): Graph;
+  /** Names of the precision slots (groups of conv/dense layers that share bits in a joint space), in order. */
+  slots(): readonly string[];
+  /** The slot of a conv/dense node of one of this space's graphs (undefined: not in any slot). */
+  slotOf(node: string): string | undefined;
+  /** Parameter names that belong to one slot (used to group parameters, e.g. by the two-stage search). */
+  slotParams(slot: string): readonly string[];
+}
+
+/** The architecture string of a point of the space. */
+export function paramsToArch<A>(s: ArchSpace<A>, p: Params): string {
+  return s.format(s.fromParams(p));
+}
+
+/** The canonical parameters of an architecture string. */
+export function archToParams<A>(s: ArchSpace<A>, arch: string): Params {
+  return s.toParams(s.parse(arch));
+}
+
+/** The canonical spelling of an architecture string (ConfigError when invalid). */
+export function canonicalArch<A>(s: ArchSpace<A>, arch: string): string {
+  return s.format(s.parse(arch));
+}

@@ -1,0 +1,392 @@
+/**
+ * HANT (hardware-aware network transformation, SEEDS S3): accelerate a trained network by replacing
+ * its units with cheaper alternative operations.
+ *
+ * 1. {@link findUnits} splits the teacher into replaceable units; {@link generateAlternatives} gives each
+ *    a pool of alternatives (dozens per conv unit).
+ * 2. {@link scoreAlternatives}: every alternative is trained by layer-wise feature-map distillation
+ *    (input = the teacher's input to the unit on real training images, target = the teacher's output
+ *    of the unit; Adam, MSE) and scored by its relative distillation loss `MSE / Var(target)` on
+ *    held-out images (scale-free, so units with different activation ranges weigh alike) and by its
+ *    latency on the target (the subgraph's cost under the precision policy).
+ * 3. {@link selectAlternatives}: one alternative per unit by an integer linear program (HiGHS, exact)
+ *    minimising the summed loss subject to `fixed + Σ latency <= budget`, where `fixed` is the teacher's
+ *    latency outside the units. An infeasible budget throws {@link HantInfeasibleError} with the
+ *    cheapest achievable latency.
+ * 4. {@link assembleStudent} splices the chosen subgraphs (with their distilled weights) into the
+ *    teacher (rewrite.ts); {@link hant} then fine-tunes end to end and reports accuracy and the real
+ *    network latency before and after.
+ */
+import type { Split } from '../data/types.js';
+import { distill, featureMse, recalibrateBatchNorm } from '../engine/distill.js';
+import { buildModel } from '../engine/model.js';
+import { train } from '../engine/train.js';
+import { InfeasibleError, ConfigError } from '../errors.js';
+import { type PrecisionPolicy, uniformPolicy } from '../hardware/precision.js';
+import type { HardwareTarget } from '../hardware/types.js';
+import { initWeights } from '../ir/init.js';
+import type { Graph, Model } from '../ir/types.js';
+import { graphTotals } from '../ir/workload.js';
+import { BudgetInfeasibleError, solveAllocation } from '../quant/ilp.js';
+import { Rng } from '../util/rng.js';
+import { type AltFamily, type Alternative, generateAlternatives } from './alternatives.js';
+import { replaceUnits } from './rewrite.js';
+import { type Unit, findUnits } from './units.js';
+
+/** The precision the costs are taken at: fp32 when the target runs it, else w8a8. */
+export function defaultPolicy(target: HardwareTarget): PrecisionPolicy {
+  return target.supportedBits.weight.includes(32) && target.supportedBits.act.includes(32) ? uniformPolicy(32, 32, 'fp32') : uniformPolicy(8, 8, 'w8a8');
+}
+
+/** Latency (ms) of a subgraph on a target: the sum of its nodes' costs, input node and network overhead excluded. */
+export function subgraphLatency(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy): number {
+  const c = target.networkCost(graph, policy);
+  return c.layers.reduce((s, l) => s + (l.op === 'input' ? 0 : l.latencyMs), 0);
+}
+
+/** Latency (ms) of a whole network on a target (including network overhead). */
+export function networkLatency(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy): number {
+  return target.networkCost(graph, policy).latencyMs;
+}
+
+/** The teacher's input and output feature maps of `unit` on `n` NCHW images `x` (NCHW, sample-major). */
+export function unitFeatures(teacher: Model, unit: Unit, x: Float32Array, n: number, batchSize = 256): { input: Float32Array; output: Float32Array } {
+  const m = buildModel({ graph: { ...teacher.graph, outputs: [unit.input, unit.output] }, weights: teacher.weights });
+  const inPer = unit.inShape.reduce((a, b) => a * b, 1);
+  const outPer = unit.outShape.reduce((a, b) => a * b, 1);
+  const imgPer = m.inputShape.reduce((a, b) => a * b, 1);
+  const input = new Float32Array(n * inPer);
+  const output = new Float32Array(n * outPer);
+  try {
+    for (let s = 0; s < n; s += batchSize) {
+      const k = Math.min(batchSize, n - s);
+      const xt = m.inputTensor(x.subarray(s * imgPer, (s + k) * imgPer), k);
+      const [a, b] = m.forwardAll(xt);
+      input.set(a?.dataSync() as Float32Array, s * inPer);
+      output.set(b?.dataSync() as Float32Array, s * outPer);
+      a?.dispose();
+      b?.dispose();
+      xt.dispose();
+    }
+  } finally {
+    m.dispose();
+  }
+  return { input, output };
+}
+
+/** One alternative after distillation. */
+export interface ScoredAlternative {
+  readonly alt: Alternative;
+  /** Distilled weights of the alternative's subgraph. */
+  readonly weights: Model['weights'];
+  /** Latency (ms) of the subgraph on the target. */
+  readonly latencyMs: number;
+  /** Relative distillation loss MSE / Var(target) on held-out images. */
+  readonly loss: number;
+  readonly mse: number;
+  readonly macs: number;
+  readonly params: number;
+  /** Mean training batch loss at the start and the end of distillation. */
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+  readonly seconds: number;
+}
+
+/** The scored pool of one unit. */
+export interface UnitScores {
+  readonly unit: Unit;
+  /** The teacher's latency for this unit (ms). */
+  readonly teacherLatencyMs: number;
+  readonly alternatives: readonly ScoredAlternative[];
+}
+
+/** Options of {@link scoreAlternatives}. */
+export interface ScoreOptions {
+  readonly target: HardwareTarget;
+  /** Default {@link defaultPolicy}. */
+  readonly policy?: PrecisionPolicy;
+  /** Families to generate (default all). */
+  readonly families?: readonly AltFamily[];
+  /** Distillation steps per alternative (default 300). */
+  readonly steps?: number;
+  /** Default 32. */
+  readonly batchSize?: number;
+  /** Default 2e-3. */
+  readonly lr?: number;
+  readonly seed?: number;
+  /** Called after each alternative. */
+  readonly onProgress?: (p: { unit: string; alt: string; done: number; total: number; loss: number; latencyMs: number }) => void;
+}
+
+/** Images for distillation (`train`) and for scoring (`heldOut`), NCHW of the teacher's input shape. */
+export interface DistillImages {
+  readonly train: { readonly x: Float32Array; readonly n: number };
+  readonly heldOut: { readonly x: Float32Array; readonly n: number };
+}
+
+/**
+ * Distils every alternative of every unit from the teacher and scores it (loss and latency).
+ * `alternatives` may be given per unit (block-wise search passes its own); default {@link generateAlternatives}.
+ */
+export function scoreAlternatives(
+  teacher: Model,
+  units: readonly Unit[],
+  images: DistillImages,
+  opts: ScoreOptions,
+  alternatives: ReadonlyMap<string, readonly Alternative[]> = new Map(),
+): UnitScores[] {
+  const policy = opts.policy ?? defaultPolicy(opts.target);
+  const rng = new Rng(opts.seed ?? 0);
+  const pools = units.map((u) => alternatives.get(u.name) ?? generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {}));
+  const total = pools.reduce((s, p) => s + p.length, 0);
+  let done = 0;
+  const out: UnitScores[] = [];
+  units.forEach((unit, ui) => {
+    const tr = unitFeatures(teacher, unit, images.train.x, images.train.n);
+    const ho = unitFeatures(teacher, unit, images.heldOut.x, images.heldOut.n);
+    const pool = pools[ui] as readonly Alternative[];
+    const teacherAlt = pool.find((a) => a.family === 'teacher');
+    const scored: ScoredAlternative[] = [];
+    for (const alt of pool) {
+      const seed = rng.nextU32();
+      const weights = alt.weights ?? initWeights(alt.graph, new Rng(seed));
+      const m = buildModel({ graph: alt.graph, weights });
+      try {
+        const t0 = performance.now();
+        const r =
+          alt.family === 'teacher' || m.trainableKeys.length === 0
+            ? { firstLoss: NaN, lastLoss: NaN }
+            : distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 2e-3, seed });
+        if (m.trainableKeys.length === 0 && alt.family !== 'teacher') recalibrateBatchNorm(m, tr.input, images.train.n);
+        const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
+        const tot = graphTotals(alt.graph);
+        const s: ScoredAlternative = {
+          alt,
+          weights: m.getWeights(),
+          latencyMs: subgraphLatency(opts.target, alt.graph, policy),
+          loss: e.targetVar > 0 ? e.mse / e.targetVar : e.mse,
+          mse: e.mse,
+          macs: tot.macs,
+          params: tot.params,
+          firstLoss: r.firstLoss,
+          lastLoss: r.lastLoss,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        scored.push(s);
+        done++;
+        opts.onProgress?.({ unit: unit.name, alt: alt.name, done, total, loss: s.loss, latencyMs: s.latencyMs });
+      } finally {
+        m.dispose();
+      }
+    }
+    const teacherLatencyMs = teacherAlt ? subgraphLatency(opts.target, teacherAlt.graph, policy) : NaN;
+    out.push({ unit, teacherLatencyMs, alternatives: scored });
+  });
+  return out;
+}
+
+/** Thrown when no choice of alternatives meets the latency budget; carries the cheapest achievable latency. */
+export class HantInfeasibleError extends InfeasibleError {
+  override name = 'HantInfeasibleError';
+  constructor(
+    message: string,
+    /** The lowest network latency any choice reaches (ms). */
+    readonly cheapestMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The ILP's choice. */
+export interface Selection {
+  /** Index into each unit's `alternatives`. */
+  readonly choice: readonly number[];
+  /** Summed loss of the chosen alternatives. */
+  readonly objective: number;
+  /** Predicted network latency: fixed + Σ chosen latencies (ms). */
+  readonly latencyMs: number;
+  readonly solveMs: number;
+  readonly variables: number;
+}
+
+/**
+ * Chooses one alternative per unit minimising the summed loss subject to `fixedMs + Σ latency <= budgetMs`
+ * (exact ILP with HiGHS). Throws {@link HantInfeasibleError} when no choice fits.
+ */
+export async function selectAlternatives(scores: readonly UnitScores[], budgetMs: number, fixedMs: number): Promise<Selection> {
+  if (!(budgetMs > 0)) throw new ConfigError(`latency budget ${budgetMs} ms must be > 0`);
+  const problem = {
+    layers: scores.map((u) => ({ name: u.unit.name, options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })) })),
+    budget: { latency: budgetMs },
+    fixedCost: { latency: fixedMs },
+  };
+  try {
+    const s = await solveAllocation(problem);
+    return { choice: s.choice, objective: s.objective, latencyMs: s.cost.latency ?? NaN, solveMs: s.solveMs, variables: problem.layers.reduce((a, l) => a + l.options.length, 0) };
+  } catch (e) {
+    if (e instanceof BudgetInfeasibleError) {
+      const cheapest = e.cheapest.latency ?? NaN;
+      throw new HantInfeasibleError(
+        `latency budget ${budgetMs.toPrecision(4)} ms is infeasible: the cheapest achievable latency with these alternatives is ${cheapest.toPrecision(4)} ms; raise the budget to at least that`,
+        cheapest,
+      );
+    }
+    throw e;
+  }
+}
+
+/** The teacher with each unit replaced by its chosen alternative (distilled weights). */
+export function assembleStudent(teacher: Model, scores: readonly UnitScores[], choice: readonly number[]): Model {
+  const reps = scores
+    .map((u, i) => ({ u, a: u.alternatives[choice[i] as number] as ScoredAlternative }))
+    .filter(({ a }) => a.alt.family !== 'teacher')
+    .map(({ u, a }) => ({ unit: u.unit, sub: { graph: a.alt.graph, weights: a.weights } }));
+  return replaceUnits(teacher, reps);
+}
+
+/** Latency budget: a ratio of the teacher's latency or an absolute value. */
+export type LatencyBudget = { readonly ratio: number } | { readonly ms: number };
+
+/** Options of {@link hant}. */
+export interface HantOptions extends ScoreOptions {
+  readonly budget: LatencyBudget;
+  /** Units to consider (first-node names; default all). */
+  readonly units?: readonly string[];
+  /** Merge depthwise + pointwise into one unit (default true). */
+  readonly mergeDepthwise?: boolean;
+  /** Training images used for distillation (default 1024) and held out for scoring (default 256, from `val`). */
+  readonly distillSamples?: number;
+  readonly heldOutSamples?: number;
+  /** End-to-end fine-tuning of the assembled network (default 1 epoch at lr 5e-4); false to skip. */
+  readonly finetune?: false | { readonly epochs: number; readonly lr?: number; readonly batchSize?: number; readonly limit?: number; readonly workers?: 1 | 2 | 'auto' };
+  /** Called with a line of progress per phase. */
+  readonly onPhase?: (msg: string) => void;
+}
+
+/** Per-unit outcome of {@link hant}. */
+export interface HantLayer {
+  readonly unit: string;
+  readonly nodes: readonly string[];
+  readonly chosen: string;
+  readonly family: AltFamily;
+  readonly alternatives: number;
+  readonly teacherLatencyMs: number;
+  readonly latencyMs: number;
+  readonly loss: number;
+  readonly teacherMacs: number;
+  readonly macs: number;
+}
+
+/** What {@link hant} returns. */
+export interface HantResult {
+  readonly model: Model;
+  readonly target: string;
+  readonly policy: string;
+  readonly layers: readonly HantLayer[];
+  readonly teacher: { readonly accuracy: number; readonly latencyMs: number; readonly macs: number };
+  readonly student: { readonly accuracyBeforeFinetune: number; readonly accuracy: number; readonly latencyMs: number; readonly predictedLatencyMs: number; readonly macs: number };
+  readonly budgetMs: number;
+  readonly speedup: number;
+  readonly accuracyDropPp: number;
+  readonly ilp: { readonly solveMs: number; readonly variables: number; readonly minAlternatives: number; readonly maxAlternatives: number };
+  readonly seconds: { readonly distill: number; readonly finetune: number; readonly total: number };
+}
+
+/** Labelled data for {@link hant}: training images (distillation, fine-tuning), validation (held out), test (accuracy). */
+export interface HantData {
+  readonly train: Split;
+  readonly val: Split;
+  readonly test: Split;
+}
+
+/**
+ * The whole HANT pipeline on a trained teacher.
+ * @example const r = await hant(teacher, ds, { target: getTarget('bitfusion-edge'), budget: { ratio: 0.5 } });
+ */
+export async function hant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantResult> {
+  const t0 = performance.now();
+  const policy = opts.policy ?? defaultPolicy(opts.target);
+  const log = opts.onPhase ?? ((): void => undefined);
+  const units = findUnits(teacher.graph, { mergeDepthwise: opts.mergeDepthwise ?? true, ...(opts.units ? { only: opts.units } : {}) });
+  if (units.length === 0) throw new ConfigError(`model '${teacher.graph.name}' has no replaceable conv/dense unit`);
+  const teacherLatency = networkLatency(opts.target, teacher.graph, policy);
+  const budgetMs = 'ratio' in opts.budget ? opts.budget.ratio * teacherLatency : opts.budget.ms;
+  if (!(budgetMs > 0)) throw new ConfigError(`latency budget ${JSON.stringify(opts.budget)} must be positive`);
+  const per = teacher.graph.nodes[0]?.op === 'input' ? teacher.graph.nodes[0].shape.reduce((a, b) => a * b, 1) : 0;
+  const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
+  const held = data.val.n > 0 ? data.val : data.train;
+  const nHeld = Math.min(opts.heldOutSamples ?? 256, held.n);
+  const images: DistillImages = {
+    train: { x: data.train.x.subarray(0, nTrain * per), n: nTrain },
+    heldOut: held === data.train ? { x: data.train.x.subarray((data.train.n - nHeld) * per, data.train.n * per), n: nHeld } : { x: held.x.subarray(0, nHeld * per), n: nHeld },
+  };
+  const tm = buildModel(teacher);
+  const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+  tm.dispose();
+  log(`teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`);
+  const td = performance.now();
+  const scores = scoreAlternatives(teacher, units, images, opts);
+  const distillSec = (performance.now() - td) / 1000;
+  const fixedMs = teacherLatency - scores.reduce((s, u) => s + u.teacherLatencyMs, 0);
+  const sel = await selectAlternatives(scores, budgetMs, fixedMs);
+  log(`ILP: ${sel.variables} binaries, solved in ${sel.solveMs.toFixed(0)} ms; predicted latency ${sel.latencyMs.toPrecision(4)} ms (budget ${budgetMs.toPrecision(4)} ms)`);
+  let student = assembleStudent(teacher, scores, sel.choice);
+  const sm = buildModel(student);
+  let before = 0;
+  let after = 0;
+  let ftSec = 0;
+  try {
+    recalibrateBatchNorm(sm, images.train.x, images.train.n);
+    before = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+    after = before;
+    if (opts.finetune !== false) {
+      const ft = opts.finetune ?? { epochs: 1 };
+      const limit = Math.min(ft.limit ?? data.train.n, data.train.n);
+      const tf0 = performance.now();
+      await train(sm, { x: data.train.x.subarray(0, limit * per), y: data.train.y.subarray(0, limit), n: limit }, {
+        epochs: ft.epochs,
+        lr: ft.lr ?? 5e-4,
+        batchSize: ft.batchSize ?? 128,
+        seed: opts.seed ?? 0,
+        workers: ft.workers ?? 'auto',
+      });
+      ftSec = (performance.now() - tf0) / 1000;
+      after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+      log(`fine-tuned ${ft.epochs} epoch(s) on ${limit} images in ${ftSec.toFixed(0)} s: accuracy ${(before * 100).toFixed(2)}% -> ${(after * 100).toFixed(2)}%`);
+    }
+    student = sm.toModel();
+  } finally {
+    sm.dispose();
+  }
+  const studentLatency = networkLatency(opts.target, student.graph, policy);
+  const layers: HantLayer[] = scores.map((u, i) => {
+    const a = u.alternatives[sel.choice[i] as number] as ScoredAlternative;
+    const t = u.alternatives.find((x) => x.alt.family === 'teacher');
+    return {
+      unit: u.unit.name,
+      nodes: u.unit.nodes,
+      chosen: a.alt.name,
+      family: a.alt.family,
+      alternatives: u.alternatives.length,
+      teacherLatencyMs: u.teacherLatencyMs,
+      latencyMs: a.latencyMs,
+      loss: a.loss,
+      teacherMacs: t?.macs ?? NaN,
+      macs: a.macs,
+    };
+  });
+  const counts = scores.map((u) => u.alternatives.length);
+  return {
+    model: student,
+    target: opts.target.name,
+    policy: policy.name ?? 'custom',
+    layers,
+    teacher: { accuracy: teacherAcc, latencyMs: teacherLatency, macs: graphTotals(teacher.graph).macs },
+    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: studentLatency, predictedLatencyMs: sel.latencyMs, macs: graphTotals(student.graph).macs },
+    budgetMs,
+    speedup: teacherLatency / studentLatency,
+    accuracyDropPp: (teacherAcc - after) * 100,
+    ilp: { solveMs: sel.solveMs, variables: sel.variables, minAlternatives: Math.min(...counts), maxAlternatives: Math.max(...counts) },
+    seconds: { distill: distillSec, finetune: ftSec, total: (performance.now() - t0) / 1000 },
+  };
+}

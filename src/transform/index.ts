@@ -1,0 +1,5 @@
+/** Graph transformations: HANT operator substitution, replaceable units, alternatives, graph surgery. */
+export * from './units.js';
+export * from './alternatives.js';
+export * from './rewrite.js';
+export * from './hant.js';

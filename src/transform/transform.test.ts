@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { distill, featureMse } from '../engine/distill.js';
+import { initEngine } from '../engine/backend.js';
+import { buildModel } from '../engine/model.js';
+import { InfeasibleError } from '../errors.js';
+import { getTarget } from '../hardware/registry.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { initWeights } from '../ir/init.js';
+import { inferShapes } from '../ir/shapes.js';
+import type { Model } from '../ir/types.js';
+import { mbnet32 } from '../ir/zoo/small.js';
+import { exhaustiveAllocation } from '../quant/ilp.js';
+import { Rng } from '../util/rng.js';
+import { generateAlternatives } from './alternatives.js';
+import { HantInfeasibleError, hant, selectAlternatives, type UnitScores } from './hant.js';
+import { replaceUnits } from './rewrite.js';
+import { findUnits } from './units.js';
+
+before(async () => {
+  await initEngine();
+});
+
+function convModel(c: number, hw: number, seed = 1): Model {
+  const b = new GraphBuilder('one-conv', [c, hw, hw]);
+  b.output(b.relu(b.bn(b.conv(b.input, { out: c, kernel: 3, bias: false, name: 'c' }), { name: 'c_bn' }), 'c_relu'));
+  const graph = b.build();
+  return { graph, weights: initWeights(graph, new Rng(seed)) };
+}
+
+function randn(n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => r.normal());
+}
+
+test('a 3x3 conv with 64 channels gets >= 30 valid alternatives of the same output shape', () => {
+  const m = convModel(64, 16);
+  const [unit] = findUnits(m.graph);
+  assert.ok(unit);
+  assert.deepEqual(unit.nodes, ['c', 'c_bn', 'c_relu']);
+  const alts = generateAlternatives(m, unit);
+  assert.ok(alts.length >= 30, `only ${alts.length} alternatives`);
+  assert.equal(new Set(alts.map((a) => a.name)).size, alts.length);
+  for (const f of ['teacher', 'conv', 'dwsep', 'grouped', 'bottleneck', 'factorised', 'skip'] as const) assert.ok(alts.some((a) => a.family === f), `no ${f}`);
+  for (const a of alts) {
+    const s = inferShapes(a.graph).get(a.graph.outputs[0] as string);
+    assert.deepEqual(s, [64, 16, 16], a.name);
+  }
+  // every alternative builds and runs
+  const x = randn(2 * 64 * 16 * 16, 3);
+  for (const a of alts.slice(0, 12)) {
+    const em = buildModel({ graph: a.graph, weights: a.weights ?? initWeights(a.graph, new Rng(2)) });
+    assert.equal(em.predict(x, 2).length, 2 * 64 * 16 * 16);
+    em.dispose();
+  }
+});
+
+test('rewrite keeps shapes valid, the assembled network runs, and the teacher alternative is exact', () => {
+  const graph = mbnet32({ width: 0.25 });
+  const teacher: Model = { graph, weights: initWeights(graph, new Rng(4)) };
+  const units = findUnits(graph);
+  assert.deepEqual(
+    units.map((u) => u.kind),
+    ['conv', 'dw-separable', 'dw-separable', 'dw-separable', 'dw-separable', 'dense'],
+  );
+  const x = randn(3 * 3 * 32 * 32, 5);
+  const tm = buildModel(teacher);
+  const ref = tm.predict(x, 3);
+  tm.dispose();
+  // teacher alternatives everywhere: identical outputs
+  const same = replaceUnits(
+    teacher,
+    units.map((u) => {
+      const a = generateAlternatives(teacher, u, { families: ['teacher'] })[0];
+      assert.ok(a?.weights);
+      return { unit: u, sub: { graph: a.graph, weights: a.weights } };
+    }),
+  );
+  const sm = buildModel(same);
+  const out = sm.predict(x, 3);
+  sm.dispose();
+  out.forEach((v, i) => assert.ok(Math.abs(v - (ref[i] as number)) < 1e-4, `output ${i}: ${v} vs ${ref[i]}`));
+  // different alternatives in every conv unit: still valid
+  const reps = units
+    .filter((u) => u.kind !== 'dense')
+    .map((u, i) => {
+      const alts = generateAlternatives(teacher, u).filter((a) => a.family !== 'teacher');
+      const a = alts[(i * 7) % alts.length];
+      assert.ok(a);
+      return { unit: u, sub: { graph: a.graph, weights: initWeights(a.graph, new Rng(i)) } };
+    });
+  const student = replaceUnits(teacher, reps);
+  assert.deepEqual(inferShapes(student.graph).get(student.graph.outputs[0] as string), [10]);
+  const em = buildModel(student);
+  const y = em.predict(x, 3);
+  em.dispose();
+  assert.equal(y.length, 30);
+  assert.ok(y.every(Number.isFinite));
+});
+
+function randomScores(units: number, options: number, seed: number): UnitScores[] {
+  const r = new Rng(seed);
+  return Array.from({ length: units }, (_, u) => ({
+    unit: { name: `u${u}`, input: 'x', nodes: [`u${u}`], output: `u${u}`, inShape: [1], outShape: [1], finalAct: null, kind: 'conv' as const },
+    teacherLatencyMs: 1,
+    alternatives: Array.from({ length: options }, (_, j) => ({
+      alt: { name: `a${j}`, family: 'conv' as const, graph: { name: 'g', nodes: [], outputs: [] } },
+      weights: new Map(),
+      latencyMs: j === 0 ? 1 : r.uniform(0.05, 1.5),
+      loss: j === 0 ? 0 : r.uniform(0, 1),
+      mse: 0,
+      macs: 0,
+      params: 0,
+      firstLoss: 0,
+      lastLoss: 0,
+      seconds: 0,
+    })),
+  }));
+}
+
+test('the ILP choice equals exhaustive search on small cases', async () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const scores = randomScores(3, 6, seed);
+    for (const budget of [1.2, 1.8, 2.5, 3.2]) {
+      const sel = await selectAlternatives(scores, budget, 0.1);
+      const ex = exhaustiveAllocation({
+        layers: scores.map((u) => ({ name: u.unit.name, options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })) })),
+        budget: { latency: budget },
+        fixedCost: { latency: 0.1 },
+      });
+      assert.ok(Math.abs(sel.objective - ex.objective) < 1e-9, `seed ${seed} budget ${budget}: ILP ${sel.objective} vs exhaustive ${ex.objective}`);
+      assert.ok(sel.latencyMs <= budget + 1e-9);
+    }
+  }
+});
+
+test('the ILP handles 8 units x 40 alternatives and an infeasible budget names the cheapest latency', async () => {
+  const scores = randomScores(8, 40, 9);
+  const sel = await selectAlternatives(scores, 4, 0.5);
+  assert.equal(sel.variables, 320);
+  assert.ok(sel.latencyMs <= 4 + 1e-9);
+  const cheapest = 0.5 + scores.reduce((s, u) => s + Math.min(...u.alternatives.map((a) => a.latencyMs)), 0);
+  await assert.rejects(selectAlternatives(scores, cheapest * 0.9, 0.5), (e: unknown) => {
+    assert.ok(e instanceof HantInfeasibleError && e instanceof InfeasibleError);
+    assert.ok(Math.abs(e.cheapestMs - cheapest) < 1e-9);
+    assert.match(e.message, /cheapest achievable latency/);
+    return true;
+  });
+});
+
+test('a short distillation run reduces the feature-map MSE (seeded, reproducible)', () => {
+  const teacher = convModel(8, 8, 11);
+  const [unit] = findUnits(teacher.graph);
+  assert.ok(unit);
+  const n = 64;
+  const x = randn(n * 8 * 8 * 8, 12);
+  const tm = buildModel(teacher);
+  const target = tm.predict(x, n);
+  tm.dispose();
+  const alt = generateAlternatives(teacher, unit).find((a) => a.name === 'dwsep_k3');
+  assert.ok(alt);
+  const run = (): { before: number; after: number; w: Float32Array } => {
+    const em = buildModel({ graph: alt.graph, weights: initWeights(alt.graph, new Rng(3)) });
+    const before = featureMse(em, { x, target, n }).mse;
+    distill(em, { x, target, n }, { steps: 40, batchSize: 16, lr: 1e-2, seed: 5 });
+    const after = featureMse(em, { x, target, n }).mse;
+    const w = em.getEngineWeight(em.trainableKeys[0] as string);
+    em.dispose();
+    return { before, after, w };
+  };
+  const a = run();
+  assert.ok(a.after < 0.7 * a.before, `MSE ${a.before} -> ${a.after}`);
+  const b = run();
+  assert.deepEqual(b.w, a.w);
+});
+
+test('hant end to end on a tiny net: meets the budget, the student runs; an impossible budget is InfeasibleError', async () => {
+  const b = new GraphBuilder('tiny', [3, 8, 8]);
+  let h = b.relu(b.bn(b.conv(b.input, { out: 16, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
+  h = b.relu(b.bn(b.conv(h, { out: 16, kernel: 3, bias: false, name: 'c2' }), { name: 'c2_bn' }), 'c2_relu');
+  b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
+  const graph = b.build();
+  const teacher: Model = { graph, weights: initWeights(graph, new Rng(2)) };
+  const n = 48;
+  const split = { x: randn(n * 3 * 64, 7), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const target = getTarget('cortex-a76');
+  const opts = { target, families: ['teacher', 'conv', 'dwsep', 'skip'] as const, steps: 4, batchSize: 16, distillSamples: 32, heldOutSamples: 16, finetune: false as const, seed: 1 };
+  const r = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 } });
+  assert.equal(r.layers.length, 3);
+  assert.ok(r.student.predictedLatencyMs <= r.budgetMs + 1e-9);
+  assert.ok(r.student.latencyMs < r.teacher.latencyMs);
+  assert.ok(r.layers.some((l) => l.family !== 'teacher'));
+  const em = buildModel(r.model);
+  assert.equal(em.predict(split.x, 2).length, 20);
+  em.dispose();
+  await assert.rejects(hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.01 } }), HantInfeasibleError);
+});
