@@ -3,7 +3,8 @@
  * `bitfusion-edge` target (and `bismo-cloud` for the per-hardware comparison):
  * - baselines: float, uniform W8A8 / W6A6 / W4A4 (post-training), random policies under the budget;
  * - HAWQ-style ILP (Hessian traces + empirical activation sensitivity), HAQ (DDPG, PTQ accuracy reward),
- *   CW-HAWQ (channel-wise 2/4/8 ratios) under `latency=0.6x` and `energy=0.6x` of W8A8;
+ *   CW-HAWQ (channel-wise 2/4/8 ratios, activation bits of the ILP policy) against layer-wise HAQ on the
+ *   same bits, under `latency=0.6x` and `energy=0.6x` of W8A8;
  * - a short QAT fine-tune of the searched policies; latency/energy ratios vs W8A8; packed sizes;
  * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
  * - wall time of each search.
@@ -178,12 +179,8 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       // random baseline
       const rnd = await randomSearch({ coster: c, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: Math.max(10, Math.floor(episodes / 2)), seed });
       out.push(report('random', c, ref, rnd.weightBits, rnd.actBits, rnd.cost, ptq(rnd.policy), { searchSeconds: r3(rnd.wallMs / 1000) }));
-      // CW-HAWQ with fixed activation bits: the widest that leaves room in the budget
-      let act = 8;
-      for (; act > 2; act--) {
-        const lo = c.cost(new Array(n).fill(2), new Array(n).fill(act));
-        if (lo[budget.kind] <= 0.8 * budget.value) break;
-      }
+      // CW-HAWQ vs layer-wise on the same footing: weights 2/4/8, activation bits per layer from the ILP policy
+      const act = [...ilp.actBits];
       const cw = await cwHawqSearch({
         coster: c,
         budget,
@@ -197,7 +194,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       });
       const cwAcc = ptq(cw.allocation.policy, test, cw.allocation.channelBits);
       const ratios = cw.allocation.counts.map((cnt) => cnt.join(':'));
-      out.push(report('cw-hawq', c, ref, ratios, new Array(n).fill(act), cw.cost, cwAcc, { qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)), searchSeconds: r3(cw.wallMs / 1000) }));
+      out.push(report('cw-hawq', c, ref, ratios, act, cw.cost, cwAcc, { qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)), searchSeconds: r3(cw.wallMs / 1000) }));
       // layer-wise counterpart with the same bits and activation bits
       const lw = await haqSearch({ coster: c, budget, weightBits: [2, 4, 8], fixedActBits: act, accuracy: (p) => ptq(p, searchSet), episodes, warmupEpisodes: Math.floor(episodes / 4), seed });
       out.push(report('layer-wise haq (2/4/8)', c, ref, lw.weightBits, lw.actBits, lw.cost, ptq(lw.policy), { qatAccuracy: pp(await qat(lw.policy)), searchSeconds: r3(lw.wallMs / 1000) }));

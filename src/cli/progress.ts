@@ -3,6 +3,8 @@ import cliProgress from 'cli-progress';
 /** A progress reporter: a live bar on a TTY, a plain line every `plainEvery` updates otherwise. */
 export interface Progress {
   update(value: number, payload?: Record<string, string | number>): void;
+  /** Change the total (when it becomes known only during the work). */
+  setTotal(total: number): void;
   stop(): void;
 }
 
@@ -21,7 +23,7 @@ export interface ProgressOptions {
 
 /** Create a progress reporter on stderr (stdout stays clean for tables and JSON). */
 export function createProgress(o: ProgressOptions): Progress {
-  if (o.quiet) return { update() {}, stop() {} };
+  if (o.quiet) return { update() {}, setTotal() {}, stop() {} };
   const fields = o.fields ?? [];
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -34,16 +36,21 @@ export function createProgress(o: ProgressOptions): Progress {
       cliProgress.Presets.shades_classic,
     );
     bar.start(o.total, 0, Object.fromEntries(fields.map((f) => [f, ''])));
-    return { update: (v, p) => bar.update(v, p ?? {}), stop: () => bar.stop() };
+    return { update: (v, p) => bar.update(v, p ?? {}), setTotal: (t) => bar.setTotal(t), stop: () => bar.stop() };
   }
-  const every = o.plainEvery ?? Math.max(1, Math.ceil(o.total / 10));
+  let total = o.total;
+  let every = o.plainEvery ?? Math.max(1, Math.ceil(total / 10));
   let last = -1;
   return {
+    setTotal(t) {
+      total = t;
+      every = o.plainEvery ?? Math.max(1, Math.ceil(total / 10));
+    },
     update(v, p) {
-      if (v === o.total || v - last >= every) {
+      if (v === total || v - last >= every) {
         last = v;
         const extra = fields.map((f) => (p && p[f] !== undefined ? ` ${f}=${p[f]}` : '')).join('');
-        process.stderr.write(`${o.label} ${v}/${o.total}${extra}\n`);
+        process.stderr.write(`${o.label} ${v}/${total}${extra}\n`);
       }
     },
     stop() {},

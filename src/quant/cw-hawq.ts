@@ -28,8 +28,12 @@ export interface CwHawqOptions {
   readonly budget: ResourceBudget;
   /** Bit options of a channel's weights, e.g. [2, 4, 8]. */
   readonly bits: readonly number[];
-  /** Activation bits of every group: a number, or 'same' (= the group's weight bits, at least `minActBits`). Default 8. */
-  readonly actBits?: number | 'same';
+  /**
+   * Activation bits: one number for all layers, one per layer (e.g. from an ILP/HAQ layer-wise policy),
+   * or 'same' (= each group's weight bits, at least `minActBits`; the engine then quantizes the layer's
+   * input at the widest group's bits). Default 8.
+   */
+  readonly actBits?: number | readonly number[] | 'same';
   /** Lower bound of activation bits with actBits 'same' (default 4). */
   readonly minActBits?: number;
   /** Per layer, per output channel Hessian traces (layer order of `coster.layers`). */
@@ -89,7 +93,14 @@ export function traceOrder(traces: readonly number[]): number[] {
  * Build the allocation from per-layer channel counts per bit option: the most sensitive channels get the
  * highest bits. `bits` ascending; `counts[l][k]` channels of layer l at bits[k].
  */
-export function buildAllocation(coster: PolicyCoster, bits: readonly number[], counts: readonly (readonly number[])[], orders: readonly (readonly number[])[], actBits: number | 'same', minActBits: number): ChannelAllocation {
+export function buildAllocation(
+  coster: PolicyCoster,
+  bits: readonly number[],
+  counts: readonly (readonly number[])[],
+  orders: readonly (readonly number[])[],
+  actBits: number | readonly number[] | 'same',
+  minActBits: number,
+): ChannelAllocation {
   const layers: Record<string, LayerPrecision> = {};
   const channelBits: Record<string, number[]> = {};
   coster.layers.forEach((l, li) => {
@@ -103,7 +114,7 @@ export function buildAllocation(coster: PolicyCoster, bits: readonly number[], c
       const n = c[k] as number;
       for (let j = 0; j < n; j++) perChannel[order[pos + j] as number] = b;
       pos += n;
-      const ab = actBits === 'same' ? Math.max(b, minActBits) : actBits;
+      const ab = actBits === 'same' ? Math.max(b, minActBits) : typeof actBits === 'number' ? actBits : (actBits[li] as number);
       if (n > 0) groups.push({ channels: n, weightBits: b, actBits: ab });
     }
     const first = groups[0] as ChannelGroup;
@@ -132,6 +143,7 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
     if ((o.channelTraces[i] as readonly number[]).length !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${(o.channelTraces[i] as readonly number[]).length} traces`);
   });
   const actBits = o.actBits ?? 8;
+  if (Array.isArray(actBits) && actBits.length !== L) throw new ConfigError(`cw-hawq: ${actBits.length} activation bit-widths for ${L} layers`);
   const minAct = o.minActBits ?? 4;
   const orders = o.channelTraces.map(traceOrder);
   const K = bits.length;

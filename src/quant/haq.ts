@@ -49,8 +49,8 @@ export interface HaqOptions {
   readonly weightBits: readonly number[];
   /** Allowed activation bits; omitted = weights only, activations at `fixedActBits`. */
   readonly actBits?: readonly number[];
-  /** Activation bits when `actBits` is omitted (default 8). */
-  readonly fixedActBits?: number;
+  /** Activation bits when `actBits` is omitted: one for all layers or one per layer (default 8). */
+  readonly fixedActBits?: number | readonly number[];
   readonly accuracy: AccuracyFn;
   readonly episodes?: number;
   /** Episodes with uniform random actions before learning (default 20, HAQ uses 20 of 600). */
@@ -136,12 +136,16 @@ export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
   const sup = coster.target.supportedBits;
   const wChoices = checkBits('weight bits', o.weightBits, sup.weight, coster.target.name);
   const withAct = o.actBits !== undefined;
-  const aChoices = withAct ? checkBits('activation bits', o.actBits ?? [], sup.act, coster.target.name) : [o.fixedActBits ?? 8];
   const layers = coster.layers;
   const n = layers.length;
+  const fixed = o.fixedActBits ?? 8;
+  if (typeof fixed !== 'number' && fixed.length !== n) throw new ConfigError(`haq: ${fixed.length} fixed activation bit-widths for ${n} layers`);
+  const fixedAct = (i: number): number => (typeof fixed === 'number' ? fixed : (fixed[i] as number));
+  const aChoices = withAct ? checkBits('activation bits', o.actBits ?? [], sup.act, coster.target.name) : [...new Set(Array.from({ length: n }, (_, i) => fixedAct(i)))].sort((a, b) => a - b);
   const feats = layerFeatures(layers);
   // cheapest policy must fit
-  const lowest = coster.cost(new Array<number>(n).fill(wChoices[0] as number), new Array<number>(n).fill(aChoices[0] as number));
+  const actStart = (): number[] => (withAct ? new Array<number>(n).fill(aChoices[0] as number) : Array.from({ length: n }, (_, i) => fixedAct(i)));
+  const lowest = coster.cost(new Array<number>(n).fill(wChoices[0] as number), actStart());
   if (costOf(lowest, o.budget.kind) > o.budget.value) throw budgetInfeasible(o.budget, costOf(lowest, o.budget.kind));
   const stateDim = (feats[0]?.length ?? 0) + 2; // + is-weight-step + previous action
   const agent = new DdpgAgent({ stateDim, actionDim: 1, seed: o.seed, ...o.agent });
@@ -161,7 +165,7 @@ export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
     const isWarm = ep < warm;
     const states: number[][] = [];
     const wb = new Array<number>(n);
-    const ab = new Array<number>(n).fill(aChoices[0] as number);
+    const ab = actStart();
     let prev = 0;
     for (let i = 0; i < n; i++) {
       for (let s = 0; s < stepsPerLayer; s++) {
@@ -173,7 +177,7 @@ export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
         prev = a;
       }
     }
-    const cost = enforceBudget(coster, o.budget, wb, ab, wChoices, aChoices);
+    const cost = enforceBudget(coster, o.budget, wb, ab, wChoices, withAct ? aChoices : []);
     const policy = policyFromVectors(coster.graph, wb, ab, `haq-ep${ep}`);
     const acc = await o.accuracy(policy);
     const reward = scale * acc;

@@ -121,13 +121,20 @@ function randomScores(units: number, options: number, seed: number): UnitScores[
 test('the ILP choice equals exhaustive search on small cases', async () => {
   for (let seed = 1; seed <= 6; seed++) {
     const scores = randomScores(3, 6, seed);
-    for (const budget of [1.2, 1.8, 2.5, 3.2]) {
-      const sel = await selectAlternatives(scores, budget, 0.1);
-      const ex = exhaustiveAllocation({
+    const cheapest = 0.1 + scores.reduce((s, u) => s + Math.min(...u.alternatives.map((a) => a.latencyMs)), 0);
+    for (const budget of [cheapest * 0.95, cheapest * 1.05, cheapest * 1.3, cheapest * 1.7, 3.2]) {
+      const problem = {
         layers: scores.map((u) => ({ name: u.unit.name, options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })) })),
         budget: { latency: budget },
         fixedCost: { latency: 0.1 },
-      });
+      };
+      if (budget < cheapest) {
+        assert.throws(() => exhaustiveAllocation(problem), InfeasibleError);
+        await assert.rejects(selectAlternatives(scores, budget, 0.1), HantInfeasibleError);
+        continue;
+      }
+      const sel = await selectAlternatives(scores, budget, 0.1);
+      const ex = exhaustiveAllocation(problem);
       assert.ok(Math.abs(sel.objective - ex.objective) < 1e-9, `seed ${seed} budget ${budget}: ILP ${sel.objective} vs exhaustive ${ex.objective}`);
       assert.ok(sel.latencyMs <= budget + 1e-9);
     }

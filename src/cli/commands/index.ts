@@ -3,6 +3,10 @@ import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
+import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
+import { registerStudy } from './study.js';
+import { registerWorker } from './worker.js';
 import { registerTrain } from './train.js';
 import { registerZoo } from './zoo.js';
 
@@ -14,4 +18,8 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerZoo(program);
   registerHardware(program);
+  registerStudy(program);
+  registerReport(program);
+  registerServe(program);
+  registerWorker(program);
 }

@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { initEngine } from '../../engine/index.js';
+import { ConfigError } from '../../errors.js';
+import { getTarget, policyPreset } from '../../hardware/index.js';
+import { saveOnnx } from '../../onnx/index.js';
+import { formatTable } from '../../report/table.js';
+import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
+import { hant, type LatencyBudget } from '../../transform/hant.js';
+import { floatOption, intOption, printJson } from '../io.js';
+import { loadModelSpec } from '../model-source.js';
+import { createProgress } from '../progress.js';
+import { datasetForModel } from './train.js';
+
+/** Parses `--budget latency=0.5x` (ratio of the teacher's latency) or `latency=1.2ms` (absolute). */
+export function parseLatencyBudget(s: string): LatencyBudget {
+  const m = /^latency=([0-9]*\.?[0-9]+(?:e-?\d+)?)(x|ms)$/.exec(s.trim());
+  const v = m ? Number(m[1]) : NaN;
+  if (!m || !(v > 0)) throw new ConfigError(`--budget '${s}' is invalid: expected latency=<ratio>x (e.g. latency=0.5x) or latency=<ms>ms (e.g. latency=1.2ms)`);
+  return m[2] === 'x' ? { ratio: v } : { ms: v };
+}
+
+interface TransformFlags {
+  readonly dataset: string;
+  readonly target: string;
+  readonly budget: string;
+  readonly out?: string;
+  readonly precision?: string;
+  readonly steps?: string;
+  readonly distillSamples?: string;
+  readonly families?: string;
+  readonly units?: string;
+  readonly finetuneEpochs?: string;
+  readonly finetuneLr?: string;
+  readonly limit?: string;
+  readonly seed?: string;
+  readonly json?: boolean;
+}
+
+/** `hwnas transform`: HANT operator substitution under a latency budget. */
+export function registerTransform(program: Command): void {
+  program
+    .command('transform <model>')
+    .description('replace layers of a trained model by cheaper distilled alternatives (HANT) under a latency budget on a target')
+    .requiredOption('--dataset <spec>', 'data set for distillation, fine-tuning and accuracy (mnist | fashion-mnist | ...)')
+    .requiredOption('--target <t>', 'hardware target (see hwnas targets)')
+    .option('--budget <b>', 'latency budget: latency=<ratio>x of the model, or latency=<ms>ms', 'latency=0.5x')
+    .option('--out <file.onnx>', 'where to write the transformed model (ONNX)')
+    .option('--precision <preset>', 'precision the latency is costed at (default fp32 if the target runs it, else w8a8)')
+    .option('--steps <n>', 'distillation steps per alternative (default 300)')
+    .option('--distill-samples <n>', 'training images used for distillation (default 1024)')
+    .option('--families <list>', `comma-separated alternative families (default all: ${ALT_FAMILIES.join(',')})`)
+    .option('--units <list>', 'comma-separated units (first-node names) to transform (default all)')
+    .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 1; 0 skips)')
+    .option('--finetune-lr <x>', 'fine-tuning learning rate (default 5e-4)')
+    .option('--limit <n>', 'use only the first N training images')
+    .option('--seed <n>', 'seed (default 0)')
+    .option('--json', 'print a final JSON object')
+    .action(async (spec: string, f: TransformFlags) => {
+      const budget = parseLatencyBudget(f.budget);
+      const seed = intOption('--seed', f.seed, 0, 0);
+      const target = getTarget(f.target);
+      const families = f.families?.split(',').map((s) => s.trim());
+      for (const fam of families ?? []) {
+        if (!(ALT_FAMILIES as readonly string[]).includes(fam)) throw new ConfigError(`--families: unknown family '${fam}': expected some of ${ALT_FAMILIES.join(', ')}`);
+      }
+      const model = loadModelSpec(spec, seed);
+      const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
+      const ds = await datasetForModel(f.dataset, model, limit);
+      await initEngine();
+      const epochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
+      let bar: ReturnType<typeof createProgress> | undefined;
+      const r = await hant(model, ds, {
+        target,
+        budget,
+        seed,
+        steps: intOption('--steps', f.steps, 300, 1),
+        distillSamples: intOption('--distill-samples', f.distillSamples, 1024, 1),
+        ...(f.precision ? { policy: policyPreset(f.precision) } : {}),
+        ...(families ? { families: families as AltFamily[] } : {}),
+        ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
+        finetune: epochs === 0 ? false : { epochs, lr: floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0) },
+        onProgress: (p) => {
+          bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet: !!f.json });
+          bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });
+        },
+        onPhase: (m) => {
+          if (!f.json) process.stderr.write(`${m}\n`);
+        },
+      });
+      bar?.stop();
+      if (f.out) saveOnnx(r.model, f.out);
+      const { model: _m, ...rest } = r;
+      if (f.json) {
+        printJson({ model: model.graph.name, dataset: ds.name, ...rest, ...(f.out ? { out: f.out } : {}) });
+        return;
+      }
+      process.stdout.write(
+        formatTable(r.layers, [
+          { key: 'unit', header: 'unit' },
+          { key: 'chosen', header: 'chosen op' },
+          { key: 'family', header: 'family' },
+          { key: 'alternatives', header: 'alts' },
+          { header: 'teacher ms', value: (l) => l.teacherLatencyMs },
+          { header: 'ms', value: (l) => l.latencyMs },
+          { header: 'rel. loss', value: (l) => l.loss },
+          { header: 'MACs', value: (l) => l.macs },
+        ]) + '\n',
+      );
+      const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+      process.stdout.write(
+        `${model.graph.name} on ${r.target} (${r.policy}): latency ${r.teacher.latencyMs.toPrecision(4)} -> ${r.student.latencyMs.toPrecision(4)} ms ` +
+          `(${r.speedup.toFixed(2)}x, budget ${r.budgetMs.toPrecision(4)} ms); accuracy ${pct(r.teacher.accuracy)} -> ${pct(r.student.accuracy)} ` +
+          `(${pct(r.student.accuracyBeforeFinetune)} before fine-tuning); ILP ${r.ilp.variables} binaries in ${r.ilp.solveMs.toFixed(0)} ms` +
+          `${f.out ? `; wrote ${f.out}` : ''}\n`,
+      );
+    });
+}
