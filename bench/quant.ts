@@ -10,6 +10,9 @@
  * - wall time of each search.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick]`.
  */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
 import type { Split } from '../src/data/types.js';
@@ -21,6 +24,7 @@ import { bitFusionEdge } from '../src/hardware/bitfusion.js';
 import { policyFromVectors, type Precision, type PrecisionPolicy, uniformPolicy } from '../src/hardware/precision.js';
 import type { HardwareTarget } from '../src/hardware/types.js';
 import { initWeights } from '../src/ir/init.js';
+import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Model } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { createSession, runOnnx } from '../src/onnx/ort.js';
@@ -77,8 +81,14 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const ds = await loadDataset('fashion-mnist', { limit: { train: opts.trainImages ?? 30000, val: 5000, test: 10000 } });
   const graph = zooGraph('mbnet32?channels=1&size=28');
   const t0 = performance.now();
-  const fm = buildModel({ graph, weights: initWeights(graph, new Rng(seed)) });
-  await train(fm, ds.train, { epochs: opts.epochs ?? 4, batchSize: 128, lr: 3e-3, seed, onEpochEnd: (e) => log(`float epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${e.imagesPerSec.toFixed(0)} img/s`) });
+  // the trained float model is cached per configuration (HWNAS_BENCH_CACHE=0 disables)
+  const cacheFile = join(tmpdir(), `hwnas-bench-quant-mbnet32-${ds.train.n}-${opts.epochs ?? 4}-${seed}.json`);
+  const cached = process.env.HWNAS_BENCH_CACHE !== '0' && existsSync(cacheFile);
+  const fm = buildModel(cached ? loadModel(cacheFile) : { graph, weights: initWeights(graph, new Rng(seed)) });
+  if (!cached) {
+    await train(fm, ds.train, { epochs: opts.epochs ?? 4, batchSize: 128, lr: 3e-3, seed, onEpochEnd: (e) => log(`float epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${e.imagesPerSec.toFixed(0)} img/s`) });
+    saveModel(fm.toModel(), cacheFile);
+  }
   const floatModel: Model = fm.toModel();
   const trainSeconds = (performance.now() - t0) / 1000;
   const test = ds.test;
@@ -227,6 +237,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
     floatAccuracy: pp(floatAcc),
     w8a8Accuracy: w8a8Acc,
     trainSeconds: r3(trainSeconds),
+    floatModelCached: cached,
     sensitivity: { seconds: r3(sensSeconds), layers: sens.map((s) => ({ layer: s.layer, meanTrace: s.meanTrace, probes: s.iterations })) },
     baselines,
     searches,

@@ -61,7 +61,7 @@ test('HAQ finds a better policy than random search under the same latency budget
 
 test('an aborted search keeps the best so far', async () => {
   const ctl = new AbortController();
-  const budget = parseBudget('latency=0.6x', w8a8);
+  const budget = parseBudget('latency=0.7x', w8a8);
   const r = await haqSearch({
     coster,
     budget,
@@ -78,4 +78,6 @@ test('an aborted search keeps the best so far', async () => {
   assert.equal(r.history.length, 5);
   assert.equal(r.accuracy, Math.max(...r.history.map((e) => e.accuracy)));
   assert.throws(() => parseBudget('flops=2', w8a8), /budget 'flops=2'/);
+  // weights-only at 8-bit activations cannot reach 0.6x on bitfusion-edge
+  await assert.rejects(haqSearch({ coster, budget: parseBudget('latency=0.6x', w8a8), weightBits: BITS, accuracy: syntheticAccuracy, seed: 1 }), /cheapest achievable latency/);
 });

@@ -149,7 +149,7 @@ export function scoreAlternatives(
     const scored: ScoredAlternative[] = [];
     for (const alt of pool) {
       const seed = rng.nextU32();
-      const weights = alt.weights ?? initWeights(alt.graph, new Rng(seed));
+      const weights = alt.weights ?? dataInit(alt.graph, initWeights(alt.graph, new Rng(seed)), tr.output, images.train.n);
       const m = buildModel({ graph: alt.graph, weights });
       try {
         const t0 = performance.now();
@@ -183,6 +183,39 @@ export function scoreAlternatives(
     out.push({ unit, teacherLatencyMs, alternatives: scored });
   });
   return out;
+}
+
+/**
+ * Data-dependent start: when an alternative ends in batch norm (optionally followed by an activation),
+ * its scale and shift start at the per-channel standard deviation and mean of the teacher's output, so
+ * distillation begins at the right scale instead of spending its few hundred steps getting there.
+ */
+function dataInit(graph: Graph, w: Model['weights'], target: Float32Array, n: number): Model['weights'] {
+  const byName = new Map(graph.nodes.map((x) => [x.name, x]));
+  let last = byName.get(graph.outputs[0] as string);
+  if (last && last.op !== 'batchnorm' && last.inputs.length === 1) last = byName.get(last.inputs[0] as string);
+  if (!last || last.op !== 'batchnorm') return w;
+  const c = last.channels;
+  const per = target.length / n / c;
+  const scale = w.get(`${last.name}.scale`);
+  const bias = w.get(`${last.name}.bias`);
+  if (!scale || !bias || !Number.isInteger(per)) return w;
+  for (let ch = 0; ch < c; ch++) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const base = (i * c + ch) * per;
+      for (let p = 0; p < per; p++) {
+        const v = target[base + p] as number;
+        s1 += v;
+        s2 += v * v;
+      }
+    }
+    const mean = s1 / (n * per);
+    scale.data[ch] = Math.sqrt(Math.max(1e-6, s2 / (n * per) - mean * mean));
+    bias.data[ch] = mean;
+  }
+  return w;
 }
 
 /** Thrown when no choice of alternatives meets the latency budget; carries the cheapest achievable latency. */
@@ -324,8 +357,22 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
   log(`teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`);
+  const pools = new Map(units.map((u) => [u.name, generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {})] as const));
+  {
+    // latency does not depend on training: refuse an impossible budget before distilling anything
+    const lat = units.map((u) => (pools.get(u.name) ?? []).map((a) => subgraphLatency(opts.target, a.graph, policy)));
+    const teacherUnits = units.map((u, i) => lat[i]?.[(pools.get(u.name) ?? []).findIndex((a) => a.family === 'teacher')] ?? 0);
+    const fixed = teacherLatency - teacherUnits.reduce((a, b) => a + b, 0);
+    const cheapest = fixed + lat.reduce((s, l) => s + Math.min(...l), 0);
+    if (cheapest > budgetMs * (1 + 1e-9)) {
+      throw new HantInfeasibleError(
+        `latency budget ${budgetMs.toPrecision(4)} ms is infeasible: the cheapest achievable latency with these alternatives is ${cheapest.toPrecision(4)} ms; raise the budget to at least that`,
+        cheapest,
+      );
+    }
+  }
   const td = performance.now();
-  const scores = scoreAlternatives(teacher, units, images, opts);
+  const scores = scoreAlternatives(teacher, units, images, opts, pools);
   const distillSec = (performance.now() - td) / 1000;
   const fixedMs = teacherLatency - scores.reduce((s, u) => s + u.teacherLatencyMs, 0);
   const sel = await selectAlternatives(scores, budgetMs, fixedMs);

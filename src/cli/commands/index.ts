@@ -6,6 +6,7 @@ import { registerInspect } from './inspect.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerStudy } from './study.js';
+import { registerTransform } from './transform.js';
 import { registerWorker } from './worker.js';
 import { registerTrain } from './train.js';
 import { registerZoo } from './zoo.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerServe(program);
   registerWorker(program);
+  registerTransform(program);
 }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { initEngine } from '../engine/backend.js';
+import { buildModel } from '../engine/model.js';
+import { getTarget } from '../hardware/registry.js';
+import { uniformPolicy } from '../hardware/precision.js';
+import type { Mbv2SpaceOptions } from '../search/spaces/mbv2.js';
+import { Rng } from '../util/rng.js';
+import { Supernet, largestArch, samplePath, searchSupernet, sliceTensor } from './supernet.js';
+
+/** A tiny space: 8x8x3 input, two stages. */
+const TINY_SPACE: Mbv2SpaceOptions = {
+  name: 'mbv2-tiny',
+  stemChannels: 8,
+  stemStride: 1,
+  stages: [
+    { channels: 8, stride: 1, minDepth: 1, maxDepth: 2 },
+    { channels: 16, stride: 2, minDepth: 1, maxDepth: 2 },
+  ],
+  headChannels: 32,
+  kernels: [3, 5],
+  expansions: [1, 3],
+  widths: [1],
+  inputSizes: [8],
+  inChannels: 3,
+  classes: 10,
+};
+
+before(async () => {
+  await initEngine();
+});
+
+function data(n: number, seed: number): { x: Float32Array; y: Uint8Array; n: number } {
+  const r = new Rng(seed);
+  return { x: Float32Array.from({ length: n * 3 * 64 }, () => r.normal()), y: Uint8Array.from({ length: n }, () => r.int(0, 9)), n };
+}
+
+test('SPOS path sampling is seeded: same seed, same paths; another seed differs', () => {
+  const spec = { space: TINY_SPACE };
+  const net = new Supernet(spec, 0);
+  const paths = (seed: number): string[] => {
+    const r = new Rng(seed);
+    return Array.from({ length: 20 }, () => net.archSpace.format(samplePath(spec, r)));
+  };
+  assert.deepEqual(paths(3), paths(3));
+  assert.notDeepEqual(paths(3), paths(4));
+  assert.ok(new Set(paths(3)).size > 5);
+  assert.equal(net.archSpace.format(largestArch(spec)), 'r8-w1:k5e3rs,k5e3rs|k5e3rs,k5e3rs');
+});
+
+test('slicing takes leading channels and the centred kernel window', () => {
+  // [2 out, 1 in, 3, 3] -> [1, 1, 1, 1] is the centre of the first filter
+  const src = { shape: [2, 1, 3, 3], data: Float32Array.from({ length: 18 }, (_, i) => i) };
+  assert.deepEqual([...sliceTensor(src, [1, 1, 1, 1]).data], [4]);
+  assert.deepEqual([...sliceTensor(src, [2, 1, 1, 1]).data], [4, 13]);
+  assert.deepEqual([...sliceTensor({ shape: [4], data: Float32Array.from([1, 2, 3, 4]) }, [2]).data], [1, 2]);
+  assert.throws(() => sliceTensor(src, [3, 1, 3, 3]), /cannot slice/);
+});
+
+test('supernet training changes the shared weights deterministically; subnets inherit them and run', () => {
+  const d = data(64, 1);
+  const run = (): Supernet => {
+    const net = new Supernet({ space: TINY_SPACE }, 7);
+    net.train(d, { steps: 4, batchSize: 16, seed: 2 });
+    return net;
+  };
+  const a = run();
+  const b = run();
+  const fresh = new Supernet({ space: TINY_SPACE }, 7);
+  const key = 's1b1_dw.weight';
+  assert.deepEqual(a.weights.get(key)?.data, b.weights.get(key)?.data);
+  assert.notDeepEqual(a.weights.get(key)?.data, fresh.weights.get(key)?.data);
+  const arch = 'r8-w1:k3e1r|k3e3h,k5e1rs';
+  const sub = a.subnet(arch);
+  // the 3x3 depthwise filter of s2b1 is the centre of the shared 5x5 one
+  const shared = a.weights.get('s2b1_dw.weight');
+  const mine = sub.weights.get('s2b1_dw.weight');
+  assert.ok(shared && mine);
+  assert.equal(mine.data[0], shared.data[6]);
+  const em = buildModel(sub);
+  assert.equal(em.predict(d.x, 2).length, 20);
+  em.dispose();
+  const target = getTarget('cortex-a76');
+  const res = searchSupernet(a, d, d, { candidates: 3, target, policy: uniformPolicy(32, 32), seed: 1, calibSamples: 32 });
+  assert.equal(res.length, 3);
+  assert.ok(res.every((c) => c.accuracy >= 0 && c.accuracy <= 1 && c.latencyMs > 0));
+  assert.ok((res[0]?.accuracy ?? 0) >= (res[2]?.accuracy ?? 1));
+});
