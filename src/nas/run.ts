@@ -46,7 +46,7 @@ export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategy
     if (n === 'evolution') return createStrategy('regularized-evolution', { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) });
     if (n === 'bo') {
       const startupTrials = Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6)));
-      return createStrategy('bo', { candidates: 500, maxPoints: 150, startupTrials });
+      return createStrategy('bo', { candidates: 300, maxPoints: 80, startupTrials });
     }
     if (n === 'random') return createStrategy('random');
     throw new ConfigError(`unknown NAS strategy '${n}': expected one of ${NAS_STRATEGIES.join(', ')}`);
