@@ -22,12 +22,16 @@ export function fakeQuantSte(x: tf.Tensor, scale: tf.Tensor, zeroPoint: tf.Tenso
     const xt = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
     const q = tf.add(tf.round(tf.div(xt, scale)), zeroPoint);
-    const lo = tf.mul(tf.sub(qmin, zeroPoint), scale);
-    const hi = tf.mul(tf.sub(qmax, zeroPoint), scale);
     const value = tf.mul(tf.sub(tf.minimum(tf.maximum(q, qmin), qmax), zeroPoint), scale);
-    const mask = tf.cast(tf.logicalAnd(tf.greaterEqual(xt, lo), tf.lessEqual(xt, hi)), 'float32');
-    save([mask]);
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0] as tf.Tensor)] };
+    // range bounds are scale-sized; the full-size mask is only built when a gradient is asked for
+    save([xt, tf.mul(tf.sub(qmin, zeroPoint), scale), tf.mul(tf.sub(qmax, zeroPoint), scale)]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, lo, hi] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return [tf.mul(dy, tf.cast(tf.logicalAnd(tf.greaterEqual(xs, lo), tf.lessEqual(xs, hi)), 'float32'))];
+      },
+    };
   });
   return f(x);
 }

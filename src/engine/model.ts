@@ -24,8 +24,15 @@
  *   biases and batch-norm parameters are not passed.
  * - `activationTransform(a, info)` gets each node's output tensor (input node included), in that
  *   value's layout (`info.layout`; channels are the last axis for 'nhwc'), and returns the tensor to use.
+ * - `trainable`: extra variables of the hooks (e.g. learned step sizes) that training updates too.
  * Hooks can be set at build time or later through {@link EngineModel.hooks}. Functions cannot cross into
- * worker threads: for data-parallel training give {@link BuildOptions.hooksModule} instead.
+ * worker threads: for data-parallel training give {@link BuildOptions.hooksModule} as well.
+ *
+ * Inference fusion: in eval mode without hooks, a conv (or dense) followed by batch norm and/or
+ * relu/relu6 (each the sole consumer) runs as one tfjs fused op with the batch norm folded in.
+ *
+ * Training-mode batch norm on channels-last values uses fused first-order kernels
+ * (batchnorm-kernel.ts); `ForwardOptions.secondOrder` selects the op-by-op form for HVPs.
  *
  * Batch norm: in training mode it normalises with the batch statistics (biased variance) and reports
  * them through {@link ForwardOptions.bnStats}; the caller updates the running statistics (PyTorch

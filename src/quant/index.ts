@@ -7,3 +7,4 @@ export * from './cw-hawq.js';
 export * from './hawq-ilp.js';
 export * from './sensitivity.js';
 export * from './apply.js';
+export * from './pipeline.js';

@@ -3,6 +3,7 @@ import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
+import { registerNas } from './nas.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerStudy } from './study.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerWorker(program);
   registerTransform(program);
+  registerNas(program);
 }
