@@ -4,6 +4,7 @@ import { registerEval } from './eval.js';
 import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
 import { registerNas } from './nas.js';
+import { registerQuantize } from './quantize.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerStudy } from './study.js';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerTransform(program);
   registerNas(program);
+  registerQuantize(program);
 }

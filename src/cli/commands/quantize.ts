@@ -1,0 +1,225 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { buildModel, initEngine } from '../../engine/index.js';
+import { ConfigError } from '../../errors.js';
+import { getTarget } from '../../hardware/index.js';
+import type { Model } from '../../ir/index.js';
+import { exportQdqOnnx } from '../../onnx/qdq.js';
+import { layerSensitivities, quantizePipeline, resultQuantConfig, type QuantStrategy } from '../../quant/index.js';
+import { formatTable } from '../../report/table.js';
+import { humanCount, intOption, printJson } from '../io.js';
+import { loadModelSpec } from '../model-source.js';
+import { createProgress } from '../progress.js';
+import { onnxAccuracy } from './eval.js';
+import { datasetForModel, trainWithProgress } from './train.js';
+
+const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'uniform', 'random'];
+
+function parseBits(s: string | undefined): number[] | undefined {
+  if (s === undefined) return undefined;
+  const bits = s.split(',').map((x) => Number(x.trim()));
+  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < 1 || b > 8)) throw new ConfigError(`--bits must be a comma list of integers 1..8, got '${s}'`);
+  return bits;
+}
+
+/** A zoo model gets a short training first (quantizing random weights means nothing). */
+async function trainedModel(spec: string, datasetSpec: string, epochs: number, seed: number, quiet: boolean): Promise<Model> {
+  const model = loadModelSpec(spec, seed);
+  if (!spec.startsWith('zoo:')) return model;
+  const ds = await datasetForModel(datasetSpec, model);
+  if (!quiet) process.stderr.write(`${spec} has no trained weights: training it for ${epochs} epoch(s) on ${ds.name} first\n`);
+  const em = buildModel(model);
+  try {
+    await trainWithProgress(em, ds, { epochs, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', seed }, quiet);
+    return em.toModel();
+  } finally {
+    em.dispose();
+  }
+}
+
+/** `hwnas quantize` and `hwnas sensitivity`. */
+export function registerQuantize(program: Command): void {
+  program
+    .command('quantize <model>')
+    .description('mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random), QAT, QDQ ONNX export')
+    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
+    .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
+    .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
+    .requiredOption('--budget <b>', 'latency=0.6x | energy=0.5x | size=<bytes> (x = relative to uniform W8A8 on the target)')
+    .option('--bits <list>', 'candidate bit-widths (default 2,3,4,5,6,7,8 within what the target runs)')
+    .option('--episodes <n>', 'search episodes for haq / cw-hawq / random (default 40)')
+    .option('--finetune-epochs <n>', 'quantization-aware fine-tuning epochs (default 1; 0 = post-training only)')
+    .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
+    .option('--search-images <n>', 'validation images that score each candidate (default 1000)')
+    .option('--seed <n>', 'seed (default 0)')
+    .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
+    .option('--policy-out <policy.json>', 'write the chosen precision policy (usable by hwnas cost --policy)')
+    .option('--json', 'print a JSON result')
+    .action(
+      async (
+        spec: string,
+        f: {
+          dataset: string;
+          target: string;
+          strategy?: string;
+          budget: string;
+          bits?: string;
+          episodes?: string;
+          finetuneEpochs?: string;
+          trainEpochs?: string;
+          searchImages?: string;
+          seed?: string;
+          out?: string;
+          policyOut?: string;
+          json?: boolean;
+        },
+      ) => {
+        const strategy = (f.strategy ?? 'ilp') as QuantStrategy;
+        if (!STRATEGIES.includes(strategy)) throw new ConfigError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${f.strategy}'`);
+        const seed = intOption('--seed', f.seed, 0, 0);
+        const quiet = !!f.json;
+        const target = getTarget(f.target);
+        await initEngine();
+        const model = await trainedModel(spec, f.dataset, intOption('--train-epochs', f.trainEpochs, 2, 1), seed, quiet);
+        if (target.prepare) await target.prepare(model);
+        const ds = await datasetForModel(f.dataset, model);
+        const episodes = intOption('--episodes', f.episodes, 40, 1);
+        const bar = createProgress({ total: episodes, label: strategy, fields: ['accuracy', 'best'], quiet: quiet || !['haq', 'cw-hawq'].includes(strategy) });
+        const abort = new AbortController();
+        const onSigint = (): void => {
+          if (!quiet) process.stderr.write('\ninterrupted: finishing the current episode and keeping the best policy so far\n');
+          abort.abort();
+        };
+        process.once('SIGINT', onSigint);
+        let r;
+        try {
+          r = await quantizePipeline({
+            model,
+            dataset: ds,
+            target,
+            strategy,
+            budget: f.budget,
+            ...(f.bits !== undefined ? { bits: parseBits(f.bits) as number[] } : {}),
+            episodes,
+            finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
+            searchImages: intOption('--search-images', f.searchImages, 1000, 10),
+            seed,
+            signal: abort.signal,
+            onEvent: (e) => {
+              if (e.kind === 'stage' && !quiet) process.stderr.write(`${e.stage}\n`);
+              if (e.kind === 'episode') bar.update(e.episode, { accuracy: `${(e.reward * 100).toFixed(2)}%`, best: `${(e.best * 100).toFixed(2)}%` });
+            },
+          });
+        } finally {
+          bar.stop();
+          process.removeListener('SIGINT', onSigint);
+        }
+        let onnx: { path: string; accuracy: number } | undefined;
+        if (f.out) {
+          writeFileSync(f.out, exportQdqOnnx(r.finalModel, resultQuantConfig(r)));
+          const acc = await onnxAccuracy(f.out, ds.test.x, ds.test.y, ds.test.n);
+          onnx = { path: f.out, accuracy: acc.accuracy };
+        }
+        if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(r.policy, null, 2)}\n`);
+        const summary = {
+          model: model.graph.name,
+          target: r.target,
+          strategy,
+          budget: f.budget,
+          policy: r.policy,
+          ...(Object.keys(r.channelBits).length ? { channelBits: r.channelBits } : {}),
+          floatAccuracy: r.floatAccuracy,
+          baselineAccuracy: r.baselineAccuracy,
+          ptqAccuracy: r.ptqAccuracy,
+          accuracy: r.accuracy,
+          latencyMs: r.latencyMs,
+          baselineLatencyMs: r.baselineLatencyMs,
+          energyMj: r.energyMj,
+          baselineEnergyMj: r.baselineEnergyMj,
+          sizeBytes: r.sizeBytes,
+          baselineSizeBytes: r.baselineSizeBytes,
+          searchSeconds: r.searchSeconds,
+          interrupted: r.interrupted,
+          ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
+        };
+        if (f.json) return printJson(summary);
+        const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+        process.stdout.write(
+          `${formatTable(
+            r.layers.map((l) => ({ ...l, weightBits: String(l.weightBits), actBits: String(l.actBits), params: humanCount(l.params), macs: humanCount(l.macs) })),
+            [
+              { key: 'layer', header: 'layer' },
+              { key: 'weightBits', header: 'W bits', align: 'right' },
+              { key: 'actBits', header: 'A bits', align: 'right' },
+              { key: 'params', header: 'params', align: 'right' },
+              { key: 'macs', header: 'MACs', align: 'right' },
+            ],
+          )}\n`,
+        );
+        process.stdout.write(
+          `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${r.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
+            `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
+            `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
+            `test accuracy: float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training, ${pct(r.accuracy)} after fine-tuning` +
+            `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n`,
+        );
+      },
+    );
+
+  program
+    .command('sensitivity <model>')
+    .description('Hessian-trace sensitivity per layer (Hutchinson, exact Hessian-vector products), optionally per output channel')
+    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
+    .option('--samples <n>', 'training images in the loss (default 256)')
+    .option('--per-channel', 'also per output channel traces')
+    .option('--tol <x>', 'relative tolerance to stop probing (default 0.01)')
+    .option('--seed <n>', 'seed (default 0)')
+    .option('--json', 'print JSON')
+    .action(async (spec: string, f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean }) => {
+      const seed = intOption('--seed', f.seed, 0, 0);
+      await initEngine();
+      const model = loadModelSpec(spec, seed);
+      const ds = await datasetForModel(f.dataset, model);
+      const n = Math.min(intOption('--samples', f.samples, 256, 1), ds.train.n);
+      const per = ds.train.x.length / ds.train.n;
+      const tol = f.tol === undefined ? 0.01 : Number(f.tol);
+      if (!(tol > 0)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);
+      const em = buildModel(model);
+      try {
+        const layers = em.graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').length;
+        const bar = createProgress({ total: layers, label: 'sensitivity', fields: ['layer'], quiet: !!f.json });
+        const s = layerSensitivities(em, ds.train.x.subarray(0, n * per), ds.train.y.subarray(0, n), n, {
+          seed,
+          perChannel: !!f.perChannel,
+          tol,
+          onLayer: (x, i) => bar.update(i + 1, { layer: x.layer }),
+        });
+        bar.stop();
+        if (f.json) return printJson({ model: model.graph.name, samples: n, layers: s });
+        process.stdout.write(
+          `${formatTable(
+            s.map((x) => ({
+              layer: x.layer,
+              params: humanCount(x.params),
+              trace: x.trace.toExponential(3),
+              mean: x.meanTrace.toExponential(3),
+              se: x.stdError.toExponential(2),
+              probes: String(x.iterations),
+              converged: x.converged ? 'yes' : 'no',
+            })),
+            [
+              { key: 'layer', header: 'layer' },
+              { key: 'params', header: 'params', align: 'right' },
+              { key: 'trace', header: 'Hessian trace', align: 'right' },
+              { key: 'mean', header: 'trace/param', align: 'right' },
+              { key: 'se', header: 'std err', align: 'right' },
+              { key: 'probes', header: 'probes', align: 'right' },
+              { key: 'converged', header: 'converged' },
+            ],
+          )}\n`,
+        );
+      } finally {
+        em.dispose();
+      }
+    });
+}

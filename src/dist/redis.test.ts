@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { ConfigError } from '../errors.js';
+import type { SearchSpace } from '../search/space.js';
+import { RandomSearch } from '../search/strategies/random.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { runStudy } from '../study/run-study.js';
+import './builtin.js';
+import { makeRedisEvaluator, runWorker, trialJobId } from './redis.js';
+import { getEvaluation } from './registry.js';
+import { connectRedis } from './redis-connection.js';
+import { freePort, redisSkipReason, startRedis, type TestRedis } from './testing/redis-server.js';
+
+const skip = redisSkipReason();
+let redis: TestRedis | undefined;
+before(async () => {
+  if (!skip) redis = await startRedis();
+});
+after(async () => {
+  await redis?.stop();
+});
+
+const objectives = getEvaluation('zdt1').objectives({});
+const space = getEvaluation('zdt1').defaultSpace?.({ n: 3 }) as SearchSpace;
+
+test('trials enqueued on Redis are run by a worker and written once each', { skip }, async () => {
+  const url = (redis as TestRedis).url;
+  const worker = await runWorker({ redisUrl: url, queueName: 'q1', concurrency: 2 });
+  const remote = await makeRedisEvaluator({ redisUrl: url, queueName: 'q1', evaluation: { name: 'zdt1' }, concurrency: 3 });
+  try {
+    const store = new MemoryStore();
+    const r = await runStudy({ store, studyName: 'dist', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, concurrency: remote.concurrency, nTrials: 8, seed: 4 });
+    assert.deepEqual(r.trials.map((t) => t.state), Array(8).fill('complete'));
+    assert.equal(worker.completed(), 8);
+    for (const t of r.trials) {
+      const x = t.params as Record<string, number>;
+      assert.equal(t.values?.[0], x.x0);
+      assert.match(String(t.userAttrs['hwnas:worker']), new RegExp(`:${process.pid}$`));
+    }
+  } finally {
+    await remote.close();
+    await worker.close();
+  }
+});
+
+test('unknown evaluator and unreachable Redis are ConfigErrors', { skip }, async () => {
+  await assert.rejects(makeRedisEvaluator({ redisUrl: (redis as TestRedis).url, evaluation: { name: 'nope' } }), /unknown evaluator 'nope'/);
+  const port = await freePort();
+  const down = `redis://127.0.0.1:${port}`;
+  const named = (e: Error): boolean => e instanceof ConfigError && e.message.startsWith(`cannot connect to Redis at "${down}": connect ECONNREFUSED`);
+  await assert.rejects(makeRedisEvaluator({ redisUrl: down, evaluation: { name: 'zdt1' } }), named);
+  await assert.rejects(runWorker({ redisUrl: down, queueName: 'q' }), named);
+  await assert.rejects(runWorker({ redisUrl: 'http://x', queueName: 'q' }), /expected the redis:\/\/ scheme/);
+});
+
+test('a process that ran a study through Redis exits by itself once closed', { skip }, async () => {
+  const script = fileURLToPath(new URL('./testing/study-process.js', import.meta.url));
+  const child = spawn(process.execPath, [script, (redis as TestRedis).url, 'q-exit'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // A leaked connection keeps the process alive: kill it after a generous grace period and report.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  clearTimeout(guard);
+  assert.deepEqual([code, signal], [0, null], `exit ${code} ${signal}; stderr: ${err}`);
+  assert.equal(out.trim(), JSON.stringify(Array(4).fill('complete')));
+  assert.equal(err, '', 'nothing printed on stderr');
+});
+
+test('worker and evaluator carry on after Redis restarts between studies', { skip }, async () => {
+  let server = await startRedis();
+  const port = Number(new URL(server.url).port);
+  const worker = await runWorker({ redisUrl: server.url, queueName: 'q3' });
+  const remote = await makeRedisEvaluator({ redisUrl: server.url, queueName: 'q3', evaluation: { name: 'zdt1' }, concurrency: 2 });
+  try {
+    const study = (studyName: string) => runStudy({ store: new MemoryStore(), studyName, space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, concurrency: remote.concurrency, nTrials: 3, seed: 2 });
+    assert.deepEqual((await study('before')).trials.map((t) => t.state), Array(3).fill('complete'));
+    await server.stop();
+    server = await startRedis({ port });
+    assert.deepEqual((await study('after')).trials.map((t) => t.state), Array(3).fill('complete'));
+    assert.equal(worker.completed(), 6);
+  } finally {
+    await remote.close();
+    await worker.close();
+    await server.stop();
+  }
+});
+
+test('a worker killed with SIGKILL mid-trial: another worker reruns the trial, counted once', { skip }, async () => {
+  const url = (redis as TestRedis).url;
+  const script = fileURLToPath(new URL('./testing/worker-process.js', import.meta.url));
+  const child = spawn(process.execPath, [script, url, 'q2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
+  let out = '';
+  const started = new Promise<string>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /start (\S+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+  });
+  const remote = await makeRedisEvaluator({ redisUrl: url, queueName: 'q2', evaluation: { name: 'zdt1', options: { delayMs: 400 } }, concurrency: 1 });
+  let rescuer: Awaited<ReturnType<typeof runWorker>> | undefined;
+  try {
+    const store = new MemoryStore();
+    const study = runStudy({ store, studyName: 'kill', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, nTrials: 3, seed: 8 });
+    const jobId = await started;
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    assert.equal(jobId, trialJobId('kill', 0));
+    rescuer = await runWorker({ redisUrl: url, queueName: 'q2', lockDurationMs: 1000, stalledIntervalMs: 300 });
+    const r = await study;
+    assert.deepEqual(r.trials.map((t) => [t.number, t.state]), [[0, 'complete'], [1, 'complete'], [2, 'complete']]);
+    assert.equal(r.created, 3, 'no retry trial was needed: the queue re-ran the job');
+    assert.equal(rescuer.completed(), 3, 'the rescuer ran all three, including the killed one');
+    const t0 = r.trials[0];
+    assert.match(String(t0?.userAttrs['hwnas:worker']), new RegExp(`:${process.pid}$`));
+    assert.equal(t0?.values?.[0], t0?.params.x0);
+    const c = await connectRedis(url);
+    const q = new Queue('q2', { connection: c.client });
+    const job = await q.getJob(jobId);
+    assert.ok((job?.stalledCounter ?? 0) >= 1, `job ${jobId} was detected stalled (stalledCounter ${job?.stalledCounter})`);
+    await q.close();
+    await c.close();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await remote.close();
+    await rescuer?.close();
+  }
+});

@@ -1,0 +1,197 @@
+/**
+ * Distributed trials on a BullMQ queue in Redis.
+ *
+ * - The study process uses {@link makeRedisEvaluator}: each trial becomes a job whose id is
+ *   `<study>.<trial number>` (so enqueueing the same trial twice is one job), carrying the params and
+ *   the evaluation's registry name; it awaits the job's result and `runStudy` writes it to the store.
+ * - `hwnas worker --redis ...` runs {@link runWorker}: it takes jobs, builds the evaluation from the
+ *   registry and returns the result as the job's return value.
+ * - A worker that dies mid-trial stops renewing its job lock; after `lockDuration` BullMQ's
+ *   stalled-job check (run by every live worker each `stalledInterval`) puts the job back in the
+ *   queue and another worker runs it. The dead worker can no longer complete it (its lock is gone),
+ *   and the store finishes each (study, trial number) once (finished trials are immutable), so a
+ *   result is never counted twice.
+ * - Connections are `ioredis` clients from {@link connectRedis}: an unreachable URL is a ConfigError
+ *   within seconds; after that, dropped connections reconnect. BullMQ owns the duplicates it opens for
+ *   QueueEvents and the Worker; `close()` closes those and then ours, so the process can exit.
+ */
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { ConfigError } from '../errors.js';
+import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
+import { executeTrialJob } from './execute.js';
+import { type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
+import { connectRedis } from './redis-connection.js';
+import type { RemoteEvaluator, TrialJob, TrialJobResult } from './types.js';
+
+/** Default queue name. */
+export const DEFAULT_QUEUE = 'hwnas-trials';
+
+/** Job id of a trial: `<study>.<number>`, URI-encoded (BullMQ ids may not contain ':'). */
+export function trialJobId(studyName: string, trialNumber: number): string {
+  return `${encodeURIComponent(studyName)}.${trialNumber}`;
+}
+
+function checkQueueName(name: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new ConfigError(`queue name ${JSON.stringify(name)}: expected 1-100 letters, digits, '_', '.', '-'`);
+  return name;
+}
+
+/** Options of {@link makeRedisEvaluator}. */
+export interface RedisEvaluatorOptions {
+  /** redis://host:port[/db] */
+  readonly redisUrl: string;
+  /** Queue name (default 'hwnas-trials'); workers must use the same. */
+  readonly queueName?: string;
+  /** The registered evaluation workers run. */
+  readonly evaluation: EvaluationSpec;
+  /** Evaluations in flight at once (default 4): pass the returned `concurrency` to runStudy. */
+  readonly concurrency?: number;
+  /** Give up waiting for one trial after this many ms (default: wait forever). */
+  readonly timeoutMs?: number;
+  /** Give up connecting to Redis after this many ms (default 5,000). */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * An evaluator that enqueues trials on Redis and awaits the workers' results.
+ * @example
+ * const remote = await makeRedisEvaluator({ redisUrl: 'redis://127.0.0.1:6379', evaluation: { name: 'zdt1' } });
+ * await runStudy({ ...opts, evaluate: remote.evaluate, concurrency: remote.concurrency });
+ * await remote.close();
+ */
+export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<RemoteEvaluator> {
+  getEvaluation(o.evaluation.name); // fail early on an unknown name
+  const name = checkQueueName(o.queueName ?? DEFAULT_QUEUE);
+  const conn = await connectRedis(o.redisUrl, o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {});
+  // The Queue uses this connection; QueueEvents (blocking XREAD) opens and owns a duplicate of it.
+  const queue = new Queue<TrialJob, TrialJobResult>(name, { connection: conn.client });
+  const events = new QueueEvents(name, { connection: conn.client });
+  // Reconnects are automatic; the errors would otherwise throw from EventEmitter.emit.
+  queue.on('error', () => undefined);
+  events.on('error', () => undefined);
+  try {
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  } catch (e) {
+    await Promise.allSettled([events.close(), queue.close()]);
+    await conn.close();
+    throw e;
+  }
+  const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
+    const data: TrialJob = { studyName: ctx.studyName, trialNumber: ctx.trialNumber, seed: ctx.seed, params, evaluation: o.evaluation };
+    const jobId = trialJobId(ctx.studyName, ctx.trialNumber);
+    const job = await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
+    let rejectAbort: (e: Error) => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      rejectAbort = reject;
+    });
+    aborted.catch(() => undefined);
+    const onAbort = (): void => {
+      // Not started yet: take it off the queue. A running job finishes on its worker; its result is ignored.
+      void job.remove().catch(() => undefined);
+      rejectAbort(new Error('aborted'));
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const raw: unknown = await Promise.race([job.waitUntilFinished(events, o.timeoutMs), aborted]);
+      const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
+      if (r === null || typeof r !== 'object' || !Array.isArray(r.values)) throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
+      return {
+        values: r.values.map((v) => (typeof v === 'number' ? v : Number.NaN)),
+        ...(r.constraints ? { constraints: r.constraints } : {}),
+        userAttrs: { ...(r.userAttrs ?? {}), 'hwnas:worker': r.worker },
+        ...(r.state ? { state: r.state } : {}),
+      };
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+  };
+  return {
+    evaluate,
+    concurrency: o.concurrency ?? 4,
+    async close() {
+      await events.close();
+      await queue.close();
+      await conn.close();
+    },
+  };
+}
+
+/** Options of {@link runWorker}. */
+export interface RunWorkerOptions {
+  /** redis://host:port[/db] */
+  readonly redisUrl: string;
+  /** Queue name (default 'hwnas-trials'). */
+  readonly queueName?: string;
+  /** Trials run at once by this worker (default 1). */
+  readonly concurrency?: number;
+  /** Modules to import first: they register more evaluations. */
+  readonly imports?: readonly string[];
+  /** A job whose lock is not renewed for this long is stalled (default 30,000 ms). */
+  readonly lockDurationMs?: number;
+  /** How often this worker checks for stalled jobs (default 30,000 ms). */
+  readonly stalledIntervalMs?: number;
+  /** Stalls before a job fails for good (default 3). */
+  readonly maxStalledCount?: number;
+  /** Give up connecting to Redis after this many ms (default 5,000). */
+  readonly connectTimeoutMs?: number;
+  /** Called when a job starts / ends (for logs). */
+  readonly onJob?: (e: { readonly event: 'start' | 'done' | 'error'; readonly jobId: string; readonly trial: TrialJob; readonly result?: TrialJobResult; readonly error?: string }) => void;
+}
+
+/** A running worker. */
+export interface RunningWorker {
+  /** Jobs this worker completed. */
+  readonly completed: () => number;
+  /** Stops taking jobs, waits for the running ones, closes connections. */
+  close(): Promise<void>;
+}
+
+/** Starts a worker that runs queued trials until closed. */
+export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
+  const name = checkQueueName(o.queueName ?? DEFAULT_QUEUE);
+  await importEvaluationModules(o.imports ?? []);
+  const conn = await connectRedis(o.redisUrl, o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {});
+  let completed = 0;
+  const worker = new Worker<TrialJob, TrialJobResult>(
+    name,
+    async (job: Job<TrialJob, TrialJobResult>, _token?: string, signal?: AbortSignal) => {
+      const id = job.id ?? '?';
+      o.onJob?.({ event: 'start', jobId: id, trial: job.data });
+      try {
+        const r = await executeTrialJob(job.data, signal ?? new AbortController().signal);
+        completed++;
+        o.onJob?.({ event: 'done', jobId: id, trial: job.data, result: r });
+        return r;
+      } catch (e) {
+        o.onJob?.({ event: 'error', jobId: id, trial: job.data, error: String((e as Error)?.message ?? e) });
+        throw e;
+      }
+    },
+    {
+      // The worker opens and owns two duplicates of this connection (both blocking-safe).
+      connection: conn.client,
+      concurrency: o.concurrency ?? 1,
+      lockDuration: o.lockDurationMs ?? 30_000,
+      stalledInterval: o.stalledIntervalMs ?? 30_000,
+      maxStalledCount: o.maxStalledCount ?? 3,
+    },
+  );
+  worker.on('error', () => {
+    /* connection hiccups are retried by BullMQ; never crash the process on them */
+  });
+  try {
+    await worker.waitUntilReady();
+  } catch (e) {
+    await worker.close(true).catch(() => undefined);
+    await conn.close();
+    throw e;
+  }
+  return {
+    completed: () => completed,
+    async close() {
+      await worker.close();
+      await conn.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Evaluations by name. Functions cannot travel over Redis or into a worker thread, so a study names
+ * its evaluation (`{ name, options }`, JSON) and every process that runs trials builds the function
+ * from this registry. Built-ins are in ./builtin.ts; more are added with {@link registerEvaluation}
+ * in a module that workers load too (`hwnas worker --import <module>`).
+ */
+import { ConfigError } from '../errors.js';
+import type { SearchSpace } from '../search/space.js';
+import type { JsonValue, Objective } from '../search/types.js';
+import type { Evaluator } from '../study/run-study.js';
+
+/** A JSON reference to a registered evaluation: what a study config and a queued job carry. */
+export interface EvaluationSpec {
+  /** Registry name (e.g. 'zdt1', 'policy-cost'). */
+  readonly name: string;
+  /** Options of the evaluation (validated by its factory). */
+  readonly options?: Readonly<Record<string, JsonValue>>;
+}
+
+/** A registered evaluation: a factory plus optional defaults for the study's space and objectives. */
+export interface EvaluationEntry {
+  readonly name: string;
+  /** One line for `hwnas study` help and errors. */
+  readonly description: string;
+  /** Builds the evaluation function (ConfigError naming the bad option). */
+  create(options: Readonly<Record<string, JsonValue>>): Evaluator;
+  /** The natural search space of this evaluation (used when a study config gives none). */
+  defaultSpace?(options: Readonly<Record<string, JsonValue>>): SearchSpace;
+  /** The objectives this evaluation returns, in value order. */
+  objectives(options: Readonly<Record<string, JsonValue>>): Objective[];
+}
+
+const entries = new Map<string, EvaluationEntry>();
+
+/** Registers (or replaces) an evaluation under `entry.name`. */
+export function registerEvaluation(entry: EvaluationEntry): void {
+  entries.set(entry.name, entry);
+}
+
+/** Names of the registered evaluations, sorted. */
+export function evaluationNames(): string[] {
+  return [...entries.keys()].sort();
+}
+
+/** The registered evaluation (ConfigError naming the known ones when unknown). */
+export function getEvaluation(name: string): EvaluationEntry {
+  const e = entries.get(name);
+  if (!e) throw new ConfigError(`unknown evaluator '${name}'; expected one of ${evaluationNames().join(', ') || '(none registered)'}`);
+  return e;
+}
+
+const built = new Map<string, Evaluator>();
+
+/** The evaluation function of a spec, built once per process and spec (factories may be costly). */
+export function evaluatorFor(spec: EvaluationSpec): Evaluator {
+  const key = JSON.stringify([spec.name, spec.options ?? {}]);
+  let f = built.get(key);
+  if (!f) {
+    f = getEvaluation(spec.name).create(spec.options ?? {});
+    built.set(key, f);
+  }
+  return f;
+}
+
+/** Imports modules that register more evaluations (paths or package names), in order. */
+export async function importEvaluationModules(modules: readonly string[]): Promise<void> {
+  const { pathToFileURL } = await import('node:url');
+  const { isAbsolute, resolve } = await import('node:path');
+  for (const m of modules) {
+    const target = m.startsWith('.') || isAbsolute(m) ? pathToFileURL(resolve(m)).href : m;
+    try {
+      await import(target);
+    } catch (e) {
+      throw new ConfigError(`cannot import evaluation module ${JSON.stringify(m)}: ${(e as Error).message}`);
+    }
+  }
+}
