@@ -1,7 +1,14 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { buildModel, initEngine } from '../../engine/index.js';
+import { complexityReport, getTarget, uniformPolicy, type PrecisionPolicy } from '../../hardware/index.js';
+import { exportQdqOnnx } from '../../onnx/qdq.js';
+import { calibrateActivations, evaluatePolicy, PolicyCoster, quantConfig, quantizePipeline } from '../../quant/index.js';
+import { writeReport } from '../../report/index.js';
+import { createStrategy, SearchSpace, type JsonValue } from '../../search/index.js';
+import { SqliteStore } from '../../store/index.js';
+import { runStudy } from '../../study/index.js';
 import { graphTotals, graphWorkloads, initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { formatTable } from '../../report/table.js';
@@ -9,18 +16,20 @@ import { Rng } from '../../util/rng.js';
 import { humanCount, intOption, printJson, shapeStr } from '../io.js';
 import { onnxAccuracy } from './eval.js';
 import { datasetForModel, trainWithProgress } from './train.js';
+import { createProgress } from '../progress.js';
 
 /** `hwnas demo`: the main job on built-in defaults, end to end on real data. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('train the MNIST reference CNN on real MNIST, show its layers, export to ONNX and check it in onnxruntime')
+    .description('end to end on real MNIST: train the reference CNN, ONNX export checked in onnxruntime, hardware cost, mixed precision under a latency budget, a small NSGA-II study with an HTML report')
     .option('--epochs <n>', 'training epochs (default 1)')
     .option('--seed <n>', 'seed (default 0)')
     .option('--out <dir>', 'output directory (default ./hwnas-demo)')
     .option('--limit <n>', 'use only the first N training images (quick look)')
+    .option('--trials <n>', 'trials of the bit-width study (default 40)')
     .option('--json', 'print a JSON summary')
-    .action(async (f: { epochs?: string; seed?: string; out?: string; limit?: string; json?: boolean }) => {
+    .action(async (f: { epochs?: string; seed?: string; out?: string; limit?: string; trials?: string; json?: boolean }) => {
       const epochs = intOption('--epochs', f.epochs, 1, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
       const outDir = f.out ?? 'hwnas-demo';
@@ -58,7 +67,7 @@ export function registerDemo(program: Command): void {
       const onnxPath = join(outDir, 'mnist-cnn.onnx');
       saveOnnx(em.toModel(), onnxPath);
       const engineLogits = em.predict(ds.test.x, ds.test.n);
-      em.dispose();
+      const trained = em.toModel();
       const ort = await onnxAccuracy(onnxPath, ds.test.x, ds.test.y, ds.test.n);
       let maxDiff = 0;
       let agree = 0;
@@ -78,6 +87,120 @@ export function registerDemo(program: Command): void {
         `onnxruntime-node: test accuracy ${(ort.accuracy * 100).toFixed(2)}%, ${Math.round(ort.imagesPerSec)} img/s; ` +
           `same top-1 as the engine on ${agree}/${ds.test.n} images, max |logit difference| ${maxDiff.toExponential(2)}`,
       );
+
+      // 4. What the hardware says: the same network on two accelerators at two precisions.
+      const edge = getTarget('bitfusion-edge');
+      const cloud = getTarget('bismo-cloud');
+      say(`\n== 4. Hardware cost (not FLOPs): latency and energy from the target's own model`);
+      const costRows = [edge, cloud].flatMap((t) =>
+        [8, 4].map((b) => {
+          const r = complexityReport(graph, t, uniformPolicy(b, b));
+          return { target: t.name, policy: `w${b}a${b}`, latency: `${(r.total.latencyMs * 1000).toFixed(2)} us`, energy: t.hasEnergy ? `${(r.total.energyMj * 1000).toFixed(2)} uJ` : '-', dram: `${(r.total.dramBytes / 1024).toFixed(1)} KiB` };
+        }),
+      );
+      say(
+        formatTable(costRows, [
+          { key: 'target', header: 'target' },
+          { key: 'policy', header: 'policy' },
+          { key: 'latency', header: 'latency', align: 'right' },
+          { key: 'energy', header: 'energy', align: 'right' },
+          { key: 'dram', header: 'DRAM traffic', align: 'right' },
+        ]).trimEnd(),
+      );
+
+      // 5. Mixed precision under a latency budget on bitfusion-edge (HAWQ-style ILP on Hessian sensitivity).
+      say(`\n== 5. Mixed precision for bitfusion-edge under latency <= 0.6x of W8A8 (Hessian sensitivity + ILP, HiGHS)`);
+      const q = await quantizePipeline({ model: trained, dataset: ds, target: edge, strategy: 'ilp', budget: 'latency=0.6x', finetuneEpochs: 0, seed });
+      say(
+        formatTable(
+          q.layers.map((l) => ({ layer: l.layer, w: String(l.weightBits), a: String(l.actBits) })),
+          [
+            { key: 'layer', header: 'layer' },
+            { key: 'w', header: 'W bits', align: 'right' },
+            { key: 'a', header: 'A bits', align: 'right' },
+          ],
+        ).trimEnd(),
+      );
+      const qPath = join(outDir, 'mnist-cnn-mixed.qdq.onnx');
+      writeFileSync(qPath, exportQdqOnnx(q.finalModel, quantConfig(q.finalModel.graph, q.policy, q.calibration, q.channelBits)));
+      const qOrt = await onnxAccuracy(qPath, ds.test.x, ds.test.y, ds.test.n);
+      say(
+        `latency ${(q.latencyMs * 1000).toFixed(2)} us vs W8A8 ${(q.baselineLatencyMs * 1000).toFixed(2)} us (${(q.baselineLatencyMs / q.latencyMs).toFixed(2)}x faster), ` +
+          `energy ${(q.baselineEnergyMj / q.energyMj).toFixed(2)}x lower; test accuracy ${(q.accuracy * 100).toFixed(2)}% vs W8A8 ${(q.baselineAccuracy * 100).toFixed(2)}%; ` +
+          `QDQ ONNX ${qPath}: ${(qOrt.accuracy * 100).toFixed(2)}% in onnxruntime`,
+      );
+
+      // 6. A small multi-objective study: accuracy vs latency over per-layer bits, stored in SQLite, with a report.
+      const trials = intOption('--trials', f.trials, 40, 1);
+      say(`\n== 6. Study: NSGA-II over per-layer weight/activation bits, ${trials} trials, accuracy (1000 val images) vs bitfusion-edge latency`);
+      const fm = buildModel(trained);
+      const cal = calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
+      const per = ds.val.x.length / ds.val.n;
+      const nv = Math.min(1000, ds.val.n);
+      const valSet = { x: ds.val.x.subarray(0, nv * per), y: ds.val.y.subarray(0, nv), n: nv };
+      const coster = new PolicyCoster(graph, edge);
+      const layerNames = coster.layers.map((l) => l.name);
+      const bitsChoices = [2, 3, 4, 5, 6, 8];
+      const space = new SearchSpace(
+        Object.fromEntries(layerNames.flatMap((l) => [[`w:${l}`, { kind: 'categorical', choices: bitsChoices }], [`a:${l}`, { kind: 'categorical', choices: bitsChoices }]])),
+      );
+      const dbPath = join(outDir, 'hwnas.sqlite');
+      const store = new SqliteStore(dbPath);
+      const studyName = `demo-bits-${seed}`;
+      const bar = createProgress({ total: trials, label: 'study', fields: ['pareto'], quiet: !!f.json });
+      let study;
+      try {
+        study = await runStudy({
+          store,
+          studyName,
+          space,
+          objectives: [
+            { name: 'accuracy', direction: 'maximize' },
+            { name: 'latency_us', direction: 'minimize' },
+          ],
+          strategy: createStrategy('nsga2', { populationSize: 12 }),
+          nTrials: trials,
+          seed,
+          evaluate: async (params) => {
+            const layers: Record<string, { weightBits: number; actBits: number }> = {};
+            for (const l of layerNames) layers[l] = { weightBits: Number(params[`w:${l}`]), actBits: Number(params[`a:${l}`]) };
+            const policy: PrecisionPolicy = { default: { weightBits: 8, actBits: 8 }, layers };
+            const acc = evaluatePolicy(fm, policy, valSet, cal).accuracy;
+            const net = edge.networkCost(graph, policy);
+            const layerCosts = net.layers
+              .filter((l) => l.fusedInto === undefined && l.latencyMs > 0)
+              .map((l) => ({ layer: l.node, op: l.op, latencyMs: l.latencyMs, energyMj: Number.isFinite(l.energyMj) ? l.energyMj : null }));
+            return { values: [acc, coster.policyCost(policy).latency * 1000], userAttrs: { policy: policy as unknown as JsonValue, layerCosts: layerCosts as unknown as JsonValue } };
+          },
+          onProgress: (p) => bar.update(p.done, { pareto: String(p.best.length) }),
+        });
+      } finally {
+        bar.stop();
+        fm.dispose();
+      }
+      const reportPath = join(outDir, 'report.html');
+      writeReport(reportPath, store, studyName);
+      store.close();
+      const front = [...study.best].sort((a, b) => (a.values?.[1] ?? 0) - (b.values?.[1] ?? 0));
+      say(`Pareto front (${front.length} of ${study.trials.length} trials), stored in ${dbPath}:`);
+      say(
+        formatTable(
+          front.map((t) => ({
+            trial: String(t.number),
+            accuracy: `${((t.values?.[0] ?? 0) * 100).toFixed(2)}%`,
+            latency: `${(t.values?.[1] ?? 0).toFixed(2)} us`,
+            bits: layerNames.map((l) => `w${String(t.params[`w:${l}`])}a${String(t.params[`a:${l}`])}`).join(' '),
+          })),
+          [
+            { key: 'trial', header: 'trial', align: 'right' },
+            { key: 'accuracy', header: 'val accuracy', align: 'right' },
+            { key: 'latency', header: 'latency', align: 'right' },
+            { key: 'bits', header: `bits (${layerNames.join(', ')})` },
+          ],
+        ).trimEnd(),
+      );
+      say(`report: ${reportPath} (open it in a browser; 'hwnas serve --store ${dbPath}' shows the live dashboard)`);
+
       if (f.json) {
         printJson({
           model: 'mnist-cnn',
@@ -91,6 +214,18 @@ export function registerDemo(program: Command): void {
           onnxImagesPerSec: ort.imagesPerSec,
           onnxAgreement: agree / ds.test.n,
           maxLogitDiff: maxDiff,
+          mixedPrecision: {
+            policy: q.policy,
+            accuracy: q.accuracy,
+            baselineAccuracy: q.baselineAccuracy,
+            latencyMs: q.latencyMs,
+            baselineLatencyMs: q.baselineLatencyMs,
+            energyMj: q.energyMj,
+            baselineEnergyMj: q.baselineEnergyMj,
+            onnx: qPath,
+            onnxAccuracy: qOrt.accuracy,
+          },
+          study: { name: studyName, store: dbPath, trials: study.trials.length, pareto: front.length, report: reportPath },
         });
       }
     });
