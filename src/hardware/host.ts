@@ -22,16 +22,18 @@ import { ConfigError } from '../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import { inferShapes } from '../ir/shapes.js';
-import type { Graph, Model } from '../ir/types.js';
+import type { Graph, Model, Weights } from '../ir/types.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
 import { exportNodeOnnx, exportOnnx } from '../onnx/export.js';
-import { createSession, type OnnxSession, timeOnnx } from '../onnx/ort.js';
+import { createSession, type OnnxSession } from '../onnx/ort.js';
+import { onnx } from '../onnx/proto.js';
 import { Rng } from '../util/rng.js';
 import { LayerValueTarget, type LayerValue } from './layer-target.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
 import type { LutEntry, LutFile } from './lut.js';
-import type { Precision, SupportedBits } from './precision.js';
-import { prepareNetwork } from './prepared.js';
+import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
+import type { CostSummary, NetworkCost } from './types.js';
+import { type PreparedNetwork, prepareNetwork } from './prepared.js';
 
 /** Options of {@link measureHost}. */
 export interface HostMeasureOptions {
@@ -50,7 +52,9 @@ export interface HostMeasureOptions {
    * low quantile (e.g. 0.1) estimates the uncontended latency better; the median and IQR are always reported.
    */
   readonly quantile?: number;
-  /** Skip layers whose keys are already known (their entries are reused). */
+  /** Also time every node alone (for the naive sum-of-layers figure; default true). */
+  readonly perNode?: boolean;
+  /** Skip kernels whose anchor keys are already known (their entries are reused). */
   readonly known?: ReadonlyMap<string, LutEntry>;
   /** Called after each measured node. */
   readonly onProgress?: (done: number, total: number, node: string) => void;
@@ -80,13 +84,16 @@ export interface HostMeasurement {
   readonly runOverhead: RunOverhead;
   /** Overhead of the whole-network run (fixed part + its input/output marshalling). */
   readonly networkIoMs: number;
+  /** The runtime kernels ({@link kernelPlan}), each timed as one fused unit. */
+  readonly kernels: readonly HostKernelTiming[];
+  /** Every non-plumbing node timed alone (empty when `perNode` is false). */
   readonly layers: readonly HostLayerTiming[];
   readonly network: Stats;
   /** The quantile used as latency. */
   readonly quantile: number;
-  /** Σ of per-node latencies (naive). */
+  /** Σ of per-node latencies (naive; NaN without `perNode`). */
   readonly sumOfLayersMs: number;
-  /** Fusion-model estimate of the whole network from the per-node timings. */
+  /** Fusion-model estimate of the whole network: Σ kernel times net of run overhead + the network's run overhead. */
   readonly fusionModelMs: number;
   /** (sumOfLayers - network.latencyMs) / network.latencyMs. */
   readonly sumOfLayersError: number;
@@ -183,7 +190,72 @@ async function timeAdaptive(s: OnnxSession, shapes: ReadonlyMap<string, readonly
   return { ...timingStats(samples, quant), repeats };
 }
 
-/** Measure every node of a model alone and the whole model, on this machine (float32). */
+/** Timing of one runtime kernel (a fused unit of {@link kernelPlan}: conv+bn+act, + residual add+act). */
+export interface HostKernelTiming {
+  /** The anchor node (conv/dense, or the node itself for unfused ops). */
+  readonly node: string;
+  readonly op: string;
+  /** Lookup key of the anchor workload (what a `lut:` table and the host target look up). */
+  readonly key: string;
+  /** Ops fused after the anchor, in order (e.g. `['batchnorm', 'relu6']`, `['batchnorm', 'add', 'relu']`). */
+  readonly post: readonly string[];
+  /** Elements read from outside the unit (all external inputs) and written. */
+  readonly inElems: number;
+  readonly outElems: number;
+  readonly medianMs: number;
+  readonly iqrMs: number;
+  /** The latency statistic (quantile `quantile`). */
+  readonly latencyMs: number;
+  /** `latencyMs` minus the run overhead for its tensor sizes (>= 0): the kernel's own time. */
+  readonly netMs: number;
+}
+
+/**
+ * A one-unit ONNX model of nodes `members` of `graph` (in graph order): one graph input per tensor read from
+ * outside the unit, the last member's tensor as output. Built by merging the single-node exports
+ * (`exportNodeOnnx`), so every op exports exactly as in the whole network.
+ */
+export function exportKernelOnnx(graph: Graph, weights: Weights, members: readonly string[]): Uint8Array {
+  if (members.length === 0) throw new ConfigError('host-cpu: a kernel needs at least one node');
+  if (members.length === 1) return exportNodeOnnx(graph, members[0] as string, weights, { batch: 1 });
+  const inside = new Set(members);
+  const parts = members.map((n) => onnx.ModelProto.decode(exportNodeOnnx(graph, n, weights, { batch: 1 })));
+  const first = parts[0] as ReturnType<typeof onnx.ModelProto.decode>;
+  const nodes: unknown[] = [];
+  const inits = new Map<string, unknown>();
+  const inputs = new Map<string, unknown>();
+  for (const m of parts) {
+    const g = m.graph;
+    if (!g) continue;
+    for (const n of g.node ?? []) nodes.push(n);
+    for (const t of g.initializer ?? []) if (t.name && !inits.has(t.name)) inits.set(t.name, t);
+    for (const v of g.input ?? []) if (v.name && !inside.has(v.name) && !inputs.has(v.name)) inputs.set(v.name, v);
+  }
+  const last = parts[parts.length - 1]?.graph?.output ?? [];
+  const model = onnx.ModelProto.create({
+    irVersion: first.irVersion,
+    producerName: first.producerName,
+    opsetImport: first.opsetImport,
+    graph: { name: `${graph.name}/${members.join('+')}`, node: nodes, initializer: [...inits.values()], input: [...inputs.values()], output: last } as never,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The runtime kernels of a graph: for each anchor node index, its member node indices in graph order. */
+export function graphKernels(graph: Graph): { readonly anchor: number; readonly members: readonly number[] }[] {
+  const net = prepareNetwork(graph);
+  const by = new Map<number, number[]>();
+  for (let i = 0; i < net.n; i++) {
+    const k = net.kernelOf[i] as number;
+    if (k < 0) continue;
+    const list = by.get(k) ?? [];
+    list.push(i);
+    by.set(k, list);
+  }
+  return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([anchor, members]) => ({ anchor, members }));
+}
+
+/** Measure every runtime kernel of a model alone (and optionally every node alone) and the whole model, on this machine (float32). */
 export async function measureHost(model: Model | Graph, opts: HostMeasureOptions = {}): Promise<HostMeasurement> {
   const graph = 'graph' in model ? model.graph : model;
   const weights = 'graph' in model ? model.weights : initWeights(graph, new Rng(opts.seed ?? 0));
@@ -196,60 +268,89 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
   const ovh = await measureRunOverhead({ threads, quantile: quant });
   const shapes = inferShapes(graph);
   const net = prepareNetwork(graph);
-  const wls = graphWorkloads(graph);
+  const wls = net.workloads;
   const fp32: Precision = { weightBits: 32, actBits: 32 };
-  const layers: HostLayerTiming[] = [];
-  const seen = new Map<string, Stats>();
-  const todo = wls.filter((w) => !isFreeOp(w.op));
+  const kernelsOf = graphKernels(graph);
+  const perNode = opts.perNode ?? true;
+  const total = kernelsOf.length + (perNode ? wls.filter((w) => !isFreeOp(w.op)).length : 0);
   let done = 0;
-  for (let i = 0; i < wls.length; i++) {
-    const w = wls[i] as Workload;
-    if (isFreeOp(w.op)) continue;
+  const numel = (name: string): number => (shapes.get(name) ?? []).reduce((a, b) => a * b, 1);
+  const kernels: HostKernelTiming[] = [];
+  const seenK = new Map<string, Stats>();
+  for (const k of kernelsOf) {
+    const w = wls[k.anchor] as Workload;
+    const names = k.members.map((i) => (wls[i] as Workload).node);
+    const inside = new Set(names);
+    const ext = new Set<string>();
+    for (const i of k.members) for (const src of graph.nodes[i]?.inputs ?? []) if (!inside.has(src)) ext.add(src);
+    const inElems = [...ext].reduce((a, n) => a + numel(n), 0);
+    const outElems = numel(names[names.length - 1] as string);
+    const post = k.members.slice(1).map((i) => (wls[i] as Workload).op);
     const key = workloadKey(w, fp32);
-    const fused = net.fusedInto[i] as number;
-    const io = runOverheadMs(ovh, w.inElems, w.outElems);
-    let t = seen.get(key);
+    const ukey = `${key}|post=${post.join('+') || '-'}`;
+    const io = runOverheadMs(ovh, inElems, outElems);
+    let t = seenK.get(ukey);
     const known = opts.known?.get(key);
     if (!t && known) t = { medianMs: known.latencyMs + io, iqrMs: known.spreadMs ?? 0, latencyMs: known.latencyMs + io };
     if (!t) {
-      const s = await createSession(exportNodeOnnx(graph, w.node, weights, { batch: 1 }), { threads });
+      const s = await createSession(exportKernelOnnx(graph, weights, names), { threads });
       t = await timeAdaptive(s, shapes, rng, warmup, repeats, budget, quant);
       await s.session.release();
+      seenK.set(ukey, t);
     }
-    seen.set(key, t);
-    layers.push({
-      node: w.node,
-      op: w.op,
-      key,
-      medianMs: t.medianMs,
-      iqrMs: t.iqrMs,
-      latencyMs: t.latencyMs,
-      netMs: Math.max(0, t.latencyMs - io),
-      ...(fused >= 0 ? { fusedInto: (wls[fused] as Workload).node } : {}),
-    });
-    opts.onProgress?.(++done, todo.length, w.node);
+    kernels.push({ node: w.node, op: w.op, key, post, inElems, outElems, medianMs: t.medianMs, iqrMs: t.iqrMs, latencyMs: t.latencyMs, netMs: Math.max(0, t.latencyMs - io) });
+    opts.onProgress?.(++done, total, names.join('+'));
+  }
+  const layers: HostLayerTiming[] = [];
+  if (perNode) {
+    const seen = new Map<string, Stats>();
+    for (let i = 0; i < wls.length; i++) {
+      const w = wls[i] as Workload;
+      if (isFreeOp(w.op)) continue;
+      const key = workloadKey(w, fp32);
+      const fused = net.fusedInto[i] as number;
+      const io = runOverheadMs(ovh, w.inElems, w.outElems);
+      let t = seen.get(key);
+      if (!t) {
+        const s = await createSession(exportNodeOnnx(graph, w.node, weights, { batch: 1 }), { threads });
+        t = await timeAdaptive(s, shapes, rng, warmup, repeats, budget, quant);
+        await s.session.release();
+        seen.set(key, t);
+      }
+      layers.push({
+        node: w.node,
+        op: w.op,
+        key,
+        medianMs: t.medianMs,
+        iqrMs: t.iqrMs,
+        latencyMs: t.latencyMs,
+        netMs: Math.max(0, t.latencyMs - io),
+        ...(fused >= 0 ? { fusedInto: (wls[fused] as Workload).node } : {}),
+      });
+      opts.onProgress?.(++done, total, w.node);
+    }
   }
   const s = await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads });
-  const est = await timeOnnx(s, 1, { warmup, repeats: 3 });
-  const whole = await timeOnnx(s, 1, { warmup: 0, repeats: Math.min(5000, Math.max(repeats, Math.ceil((4 * budget) / Math.max(est.medianMs, 1e-3)))), seed: rng.int(0, 1e6) });
+  const whole = await timeAdaptive(s, shapes, rng, warmup, repeats, 4 * budget, quant);
   await s.session.release();
   const first = wls.find((w) => w.op === 'input');
-  const netIo = runOverheadMs(ovh, first?.outElems ?? 0, graph.outputs.reduce((a, o) => a + (wls.find((w) => w.node === o)?.outElems ?? 0), 0));
-  const wholeStats = timingStats(whole.samplesMs, quant);
-  const sum = layers.reduce((a, l) => a + l.latencyMs, 0);
-  const fusedModel = layers.reduce((a, l) => a + (l.fusedInto === undefined ? l.netMs : 0), 0) + netIo;
+  const netIo = runOverheadMs(ovh, first?.outElems ?? 0, graph.outputs.reduce((a, o) => a + numel(o), 0));
+  const sum = perNode ? layers.reduce((a, l) => a + l.latencyMs, 0) : Number.NaN;
+  const fusedModel = kernels.reduce((a, k) => a + k.netMs, 0) + netIo;
+  const err = (x: number): number => (x - whole.latencyMs) / whole.latencyMs;
   return {
     graph: graph.name,
     device: hostDevice(threads),
     runOverhead: ovh,
     networkIoMs: netIo,
+    kernels,
     layers,
-    network: wholeStats,
+    network: { medianMs: whole.medianMs, iqrMs: whole.iqrMs, latencyMs: whole.latencyMs },
     quantile: quant,
     sumOfLayersMs: sum,
     fusionModelMs: fusedModel,
-    sumOfLayersError: (sum - wholeStats.latencyMs) / wholeStats.latencyMs,
-    fusionModelError: (fusedModel - wholeStats.latencyMs) / wholeStats.latencyMs,
+    sumOfLayersError: err(sum),
+    fusionModelError: err(fusedModel),
   };
 }
 
@@ -258,14 +359,14 @@ export function hostDevice(threads = 1): string {
   return `host-cpu (onnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} thread${threads > 1 ? 's' : ''}, float32)`.replace(' ,', ',');
 }
 
-/** A lookup table from host measurements (node times net of the run overhead; conv entries absorb fused bn/act). */
+/** A lookup table from host measurements: one entry per runtime kernel (anchor key, time net of the run overhead; conv entries include their fused bn/act/residual add). */
 export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFile {
   const list = Array.isArray(ms) ? ms : [ms as HostMeasurement];
   const entries = new Map<string, LutEntry>();
   let overhead = 0;
   for (const m of list) {
     overhead = m.networkIoMs;
-    for (const l of m.layers) if (!entries.has(l.key)) entries.set(l.key, { key: l.key, latencyMs: l.netMs, spreadMs: l.iqrMs });
+    for (const k of m.kernels) if (!entries.has(k.key)) entries.set(k.key, { key: k.key, latencyMs: k.netMs, spreadMs: k.iqrMs });
   }
   return { format: 'hwnas-lut', version: 1, device: list[0]?.device ?? hostDevice(), fused: true, networkOverheadMs: overhead, entries: [...entries.values()] };
 }
@@ -318,7 +419,33 @@ export class HostCpuTarget extends LayerValueTarget {
     return this.overhead;
   }
 
+  /** Workloads of residual adds (and their activation) that run inside a conv kernel (cost 0, see {@link kernelPlan}). */
+  private readonly inKernel = new WeakSet<Workload>();
+
+  private markKernels(net: PreparedNetwork): void {
+    for (let i = 0; i < net.n; i++) {
+      const k = net.kernelOf[i] as number;
+      if (k >= 0 && k !== i && (net.fusedInto[i] as number) < 0) this.inKernel.add(net.workloads[i] as Workload);
+    }
+  }
+
+  /** {@inheritDoc HardwareTarget.networkCost} (residual adds fused into a conv kernel are reported as fused). */
+  override networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
+    const net = prepareNetwork(g);
+    this.markKernels(net);
+    const c = super.networkCost(g, policy);
+    const layers = c.layers.map((l, i) => (this.inKernel.has(net.workloads[i] as Workload) ? { ...l, latencyMs: 0, memoryMs: 0, computeMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node } : l));
+    return { ...c, layers, dramBytes: layers.reduce((a, l) => a + l.dramBytes, 0) };
+  }
+
+  /** {@inheritDoc HardwareTarget.evaluate} */
+  override evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
+    this.markKernels(net);
+    return super.evaluate(net, weightBits, actBits, out, defaultActBits);
+  }
+
   protected layerValue(w: Workload, p: Precision): LayerValue {
+    if (this.inKernel.has(w)) return { latencyMs: 0 };
     const key = workloadKey(w, p);
     const e = this.table.get(key);
     if (!e) throw new ConfigError(`host-cpu has not measured layer '${w.node}' (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first`);

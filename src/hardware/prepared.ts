@@ -45,6 +45,12 @@ export interface PreparedNetwork {
   readonly fusedInto: Int32Array;
   /** Graph inputs/outputs: nodes whose activations must cross off-chip at least once. */
   readonly isIo: Uint8Array;
+  /**
+   * For each node, the index of the node that anchors the runtime kernel it executes in under
+   * {@link kernelPlan} (itself when it runs alone; -1 for graph plumbing): conv+bn+act as in
+   * `fusedInto`, plus residual add(+act) fused into the conv that produces its last operand.
+   */
+  readonly kernelOf: Int32Array;
 }
 
 const FUSABLE_ACTS = new Set(['relu', 'relu6', 'clip', 'sigmoid', 'hardsigmoid', 'hardswish', 'swish']);
@@ -89,6 +95,60 @@ export function fusionPlan(graph: Graph): Int32Array {
   return fused;
 }
 
+const PLUMBING = new Set(['input', 'flatten', 'reshape', 'identity']);
+
+/**
+ * The kernels an inference runtime such as ONNX Runtime (CPU) executes: on top of {@link fusionPlan}'s
+ * conv+bn+act, a residual `add` one of whose operands is a conv(+bn) with no activation and no other
+ * consumer fuses into that conv (ORT's Conv+Add+Activation fusion, the NCHWc "Sum" input), and so does one
+ * activation after the add. When both operands qualify, the later conv in graph order takes the add (the
+ * other operand must already exist when it runs). Returns, per node, its kernel's anchor node index
+ * (itself when the node is its own kernel, -1 for plumbing: input, flatten, reshape, identity).
+ */
+export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)): Int32Array {
+  const idx = new Map(graph.nodes.map((n, i) => [n.name, i]));
+  const consumers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const outputs = new Set(graph.outputs);
+  const kernel = new Int32Array(graph.nodes.length).fill(-1);
+  // open[i] = anchor of node i's value if that kernel can still absorb an add (conv, or conv+bn: no act yet); -2 = can absorb an act after an add
+  const open = new Int32Array(graph.nodes.length).fill(-1);
+  const single = (name: string): boolean => (consumers.get(name) ?? 0) === 1 && !outputs.has(name);
+  graph.nodes.forEach((n, i) => {
+    if (PLUMBING.has(n.op)) return;
+    const f = fused[i] as number;
+    if (f >= 0) {
+      kernel[i] = f;
+      if (n.op === 'batchnorm') open[i] = f;
+      return;
+    }
+    kernel[i] = i;
+    if (n.op === 'conv2d') {
+      open[i] = i;
+      return;
+    }
+    if (n.op === 'add' && n.inputs.length === 2) {
+      let best = -1;
+      for (const src of n.inputs) {
+        const p = idx.get(src);
+        if (p === undefined || !single(src)) continue;
+        const a = open[p] as number;
+        if (a >= 0 && a > best) best = a;
+      }
+      if (best >= 0) {
+        kernel[i] = best;
+        open[i] = -2 - best;
+      }
+      return;
+    }
+    if (FUSABLE_ACTS.has(n.op) && n.inputs.length === 1) {
+      const p = idx.get(n.inputs[0] as string);
+      if (p !== undefined && (open[p] as number) <= -2 && single(n.inputs[0] as string)) kernel[i] = -2 - (open[p] as number);
+    }
+  });
+  return kernel;
+}
+
 function kindOf(w: Workload): number {
   switch (w.op) {
     case 'conv2d':
@@ -110,7 +170,7 @@ function kindOf(w: Workload): number {
 }
 
 /** Prepare a list of workloads (no fusion, no graph structure): used for single-layer costs. */
-export function prepareWorkloads(workloads: readonly Workload[], name = 'workloads', fusedInto?: Int32Array, io?: Uint8Array): PreparedNetwork {
+export function prepareWorkloads(workloads: readonly Workload[], name = 'workloads', fusedInto?: Int32Array, io?: Uint8Array, kernelOf?: Int32Array): PreparedNetwork {
   const n = workloads.length;
   const f = (): Float64Array => new Float64Array(n);
   const col: WorkloadColumns = {
@@ -179,6 +239,7 @@ export function prepareWorkloads(workloads: readonly Workload[], name = 'workloa
     layerNames: layers.map((i) => (workloads[i] as Workload).node),
     fusedInto: fusedInto ?? new Int32Array(n).fill(-1),
     isIo: io ?? new Uint8Array(n),
+    kernelOf: kernelOf ?? Int32Array.from(workloads, (w, i) => (PLUMBING.has(w.op) ? -1 : (fusedInto?.[i] ?? -1) >= 0 ? (fusedInto?.[i] as number) : i)),
   };
 }
 
@@ -193,7 +254,8 @@ export function prepareNetwork(graph: Graph): PreparedNetwork {
   graph.nodes.forEach((n, i) => {
     if (n.op === 'input' || outs.has(n.name)) io[i] = 1;
   });
-  const net = prepareWorkloads(graphWorkloads(graph), graph.name, fusionPlan(graph), io);
+  const fused = fusionPlan(graph);
+  const net = prepareWorkloads(graphWorkloads(graph), graph.name, fused, io, kernelPlan(graph, fused));
   cache.set(graph, net);
   return net;
 }
