@@ -2,7 +2,9 @@
  * Benchmark of the engine's wasm kernels: one Adam training step of the MNIST reference CNN
  * (conv16 3x3 - maxpool - conv32 3x3 - maxpool - fc10, batch 128, NHWC, written directly in tfjs)
  * with tfjs-wasm's stock Conv2DBackpropInput and matMul gradient vs the engine's, plus the cost of
- * one exact Hessian-vector product. Run: `npx tsc -p tsconfig.json && node dist/bench/engine-kernels.js`.
+ * one exact Hessian-vector product; and `--profile`: the per-kernel self time of one gradient step of the
+ * zoo nets mnist-cnn and mbnet32 (docs/engine-performance.md).
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/engine-kernels.js [--profile]`.
  */
 import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/util/rng.js';
@@ -12,6 +14,12 @@ import { setMatMulGradient } from '../src/engine/grads/register.js';
 import { hessianVectorProduct } from '../src/engine/hvp.js';
 import { setConvInputKernel } from '../src/engine/kernels/register.js';
 import { tf } from '../src/engine/tf.js';
+import { registerBatchNormKernels } from '../src/engine/batchnorm-kernel.js';
+import { registerEngineKernels } from '../src/engine/kernels/register.js';
+import { buildModel } from '../src/engine/model.js';
+import { computeGradients, flatLayout } from '../src/engine/train-step.js';
+import { initWeights } from '../src/ir/init.js';
+import { zooGraph } from '../src/ir/zoo/index.js';
 
 /** Result of one benchmarked variant. */
 export interface KernelBenchVariant {
@@ -126,7 +134,99 @@ export async function benchKernels(opts: KernelBenchOptions = {}): Promise<Kerne
   };
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Per-kernel self time of one training gradient step of a zoo net (see {@link profileTrainStep}). */
+export interface StepProfile {
+  readonly net: string;
+  readonly batch: number;
+  readonly msPerStep: number;
+  readonly imagesPerCpuSec: number;
+  /** Time inside kernels; the rest is tape, tensor creation and reading gradients out. */
+  readonly kernelMs: number;
+  /** Per kernel name and input shapes: self time per step (nested kernels subtracted) and calls per step. */
+  readonly kernels: readonly { readonly kernel: string; readonly shapes: string; readonly ms: number; readonly calls: number }[];
+}
+
+/**
+ * Profiles `computeGradients` of zoo nets on wasm: every wasm kernel is wrapped with a timer and the
+ * time of kernels it runs inside is subtracted, so each millisecond is counted once.
+ */
+export async function profileTrainStep(nets: readonly string[] = ['mnist-cnn', 'mbnet32'], batch = 128, steps = 5): Promise<StepProfile[]> {
+  await initEngine({ backend: 'wasm' });
+  registerBatchNormKernels();
+  registerEngineKernels();
+  const stats = new Map<string, { self: number; n: number }>();
+  const stack: number[] = [];
+  let on = false;
+  const wrapped: { cfg: tf.KernelConfig; f: tf.KernelFunc }[] = [];
+  for (const cfg of tf.getKernelsForBackend('wasm')) {
+    const f = cfg.kernelFunc;
+    wrapped.push({ cfg, f });
+    (cfg as { kernelFunc: tf.KernelFunc }).kernelFunc = (args) => {
+      if (!on) return f(args);
+      const t0 = performance.now();
+      stack.push(0);
+      try {
+        return f(args);
+      } finally {
+        const dt = performance.now() - t0;
+        const child = stack.pop() ?? 0;
+        if (stack.length) stack[stack.length - 1] = (stack[stack.length - 1] as number) + dt;
+        const key = `${cfg.kernelName} ${JSON.stringify(Object.values(args.inputs).map((t) => t?.shape))}`;
+        const a = stats.get(key) ?? { self: 0, n: 0 };
+        a.self += dt - child;
+        a.n++;
+        stats.set(key, a);
+      }
+    };
+  }
+  const out: StepProfile[] = [];
+  try {
+    for (const net of nets) {
+      const graph = zooGraph(net);
+      const m = buildModel({ graph, weights: initWeights(graph, new Rng(1)) });
+      const layout = flatLayout(m);
+      const per = m.inputShape.reduce((a, b) => a * b, 1);
+      const k = m.outputShape.reduce((a, b) => a * b, 1);
+      const rng = new Rng(3);
+      const x = new Float32Array(batch * per).map(() => rng.normal(0, 1));
+      const y = new Float32Array(batch * k);
+      for (let i = 0; i < batch; i++) y[i * k + (i % k)] = 1;
+      const g = new Float32Array(layout.total);
+      const st = new Float32Array(layout.statsTotal);
+      for (let i = 0; i < 2; i++) computeGradients(m, layout, x, y, batch, 0, g, st);
+      stats.clear();
+      on = true;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) computeGradients(m, layout, x, y, batch, 0, g, st);
+      const ms = (performance.now() - t0) / steps;
+      const cpu = process.cpuUsage(c0);
+      on = false;
+      m.dispose();
+      const kernels = [...stats.entries()]
+        .map(([key, a]) => ({ kernel: key.split(' ')[0] as string, shapes: key.slice(key.indexOf(' ') + 1), ms: a.self / steps, calls: a.n / steps }))
+        .sort((a, b) => b.ms - a.ms);
+      out.push({
+        net,
+        batch,
+        msPerStep: ms,
+        imagesPerCpuSec: (batch * steps * 1e6) / (cpu.user + cpu.system),
+        kernelMs: kernels.reduce((a, q) => a + q.ms, 0),
+        kernels,
+      });
+    }
+  } finally {
+    for (const { cfg, f } of wrapped) (cfg as { kernelFunc: tf.KernelFunc }).kernelFunc = f;
+  }
+  return out;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes('--profile')) {
+  for (const p of await profileTrainStep()) {
+    console.log(`${p.net}: ${p.msPerStep.toFixed(1)} ms/step, ${p.imagesPerCpuSec.toFixed(0)} img/CPU-s, kernels ${p.kernelMs.toFixed(1)} ms`);
+    for (const q of p.kernels.slice(0, 20)) console.log(`  ${q.ms.toFixed(2).padStart(7)} ms x${q.calls} ${q.kernel} ${q.shapes}`);
+  }
+} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await benchKernels();
   for (const v of r.variants) {
     console.log(`${v.variant.padEnd(6)} ${v.msPerStep.toFixed(1)} ms/step  ${v.imagesPerSec.toFixed(0)} img/s`);

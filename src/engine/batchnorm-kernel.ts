@@ -8,6 +8,7 @@
  * First-order only: the gradient kernel has no gradient of its own, so Hessian-vector products use
  * the op-by-op formulation (see `ForwardOptions.secondOrder` in model.ts).
  */
+import { tensorIo as io } from './kernels/tensor-memory.js';
 import { tf } from './tf.js';
 
 /** Kernel name of the fused forward: inputs x [M.., C], scale [C], bias [C]; outputs y, mean, variance. */
@@ -19,47 +20,89 @@ interface BnAttrs {
   readonly eps: number;
 }
 
-interface WasmLike {
-  readonly wasm: { readonly HEAPU8: Uint8Array };
-  readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
-interface CpuLike {
-  readonly data: { get(id: object): { values: Float32Array } | undefined };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+/** Rows per cache block of the channel-blocked loops: ~32 KB of float32 per block. */
+const blockRows = (c: number): number => Math.max(1, Math.floor(8192 / c));
 
 /**
- * Direct access to tensor memory: on wasm, views into the heap (no copies; outputs are allocated
- * first because allocation may grow, and so detach, the heap); on cpu, the stored arrays.
+ * Per-channel sums over `x` viewed as [M, C]: `s[k] += sum x` and `q[k] += sum x*y` (y = x when
+ * omitted; with `shift`, x - shift[k] in the product). Channel-blocked by 4 with row blocks that stay in
+ * cache: ~2x faster than a row-major loop with accumulator arrays (same float64 sums).
  */
-function io(
-  backend: object,
-  inputs: readonly tf.TensorInfo[],
-  outShapes: readonly (readonly number[])[],
-): { ins: Float32Array[]; outs: Float32Array[]; infos: tf.TensorInfo[] } {
-  const w = backend as Partial<WasmLike>;
-  if (w.wasm !== undefined && w.dataIdMap !== undefined && typeof w.makeOutput === 'function') {
-    const infos = outShapes.map((s) => (w as WasmLike).makeOutput([...s], 'float32'));
-    const heap = (w as WasmLike).wasm.HEAPU8.buffer;
-    const view = (t: tf.TensorInfo): Float32Array => {
-      const d = (w as WasmLike).dataIdMap.get(t.dataId);
-      if (!d) throw new Error('internal: tensor not on the wasm backend');
-      return new Float32Array(heap, d.memoryOffset, size(t.shape));
-    };
-    return { ins: inputs.map(view), outs: infos.map(view), infos };
+function channelSums(x: Float32Array, c: number, s: Float64Array, q: Float64Array, y?: Float32Array, shift?: Float64Array): void {
+  const n = x.length;
+  const other = y ?? x;
+  const R = blockRows(c) * c;
+  const c4 = c - (c % 4);
+  for (let r0 = 0; r0 < n; r0 += R) {
+    const r1 = Math.min(n, r0 + R);
+    for (let k = 0; k < c4; k += 4) {
+      const m0 = shift ? (shift[k] as number) : 0;
+      const m1 = shift ? (shift[k + 1] as number) : 0;
+      const m2 = shift ? (shift[k + 2] as number) : 0;
+      const m3 = shift ? (shift[k + 3] as number) : 0;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+      for (let o = r0 + k; o < r1; o += c) {
+        const a0 = x[o] as number, a1 = x[o + 1] as number, a2 = x[o + 2] as number, a3 = x[o + 3] as number;
+        s0 += a0;
+        s1 += a1;
+        s2 += a2;
+        s3 += a3;
+        q0 += a0 * ((other[o] as number) - m0);
+        q1 += a1 * ((other[o + 1] as number) - m1);
+        q2 += a2 * ((other[o + 2] as number) - m2);
+        q3 += a3 * ((other[o + 3] as number) - m3);
+      }
+      s[k] = (s[k] as number) + s0;
+      s[k + 1] = (s[k + 1] as number) + s1;
+      s[k + 2] = (s[k + 2] as number) + s2;
+      s[k + 3] = (s[k + 3] as number) + s3;
+      q[k] = (q[k] as number) + q0;
+      q[k + 1] = (q[k + 1] as number) + q1;
+      q[k + 2] = (q[k + 2] as number) + q2;
+      q[k + 3] = (q[k + 3] as number) + q3;
+    }
+    for (let k = c4; k < c; k++) {
+      const m0 = shift ? (shift[k] as number) : 0;
+      let s0 = 0;
+      let q0 = 0;
+      for (let o = r0 + k; o < r1; o += c) {
+        const a0 = x[o] as number;
+        s0 += a0;
+        q0 += a0 * ((other[o] as number) - m0);
+      }
+      s[k] = (s[k] as number) + s0;
+      q[k] = (q[k] as number) + q0;
+    }
   }
-  const c = backend as CpuLike;
-  const outs = outShapes.map((s) => new Float32Array(size(s)));
-  const ins = inputs.map((t) => {
-    const d = c.data.get(t.dataId);
-    if (!d) throw new Error('internal: tensor not on the cpu backend');
-    return d.values;
-  });
-  return { ins, outs, infos: outShapes.map((s, i) => c.makeTensorInfo([...s], 'float32', outs[i] as Float32Array)) };
+}
+
+/** `out = x * a[k] + b[k]` (+ `z * e[k]` when given) over `x` viewed as [M, C], channel-blocked. */
+function channelAffine(out: Float32Array, x: Float32Array, c: number, a: Float64Array, b: Float64Array, z?: Float32Array, e?: Float64Array): void {
+  const n = x.length;
+  const R = blockRows(c) * c;
+  const c4 = c - (c % 4);
+  const zz = z ?? x;
+  const ee = e ?? new Float64Array(c);
+  for (let r0 = 0; r0 < n; r0 += R) {
+    const r1 = Math.min(n, r0 + R);
+    for (let k = 0; k < c4; k += 4) {
+      const a0 = a[k] as number, a1 = a[k + 1] as number, a2 = a[k + 2] as number, a3 = a[k + 3] as number;
+      const b0 = b[k] as number, b1 = b[k + 1] as number, b2 = b[k + 2] as number, b3 = b[k + 3] as number;
+      const e0 = ee[k] as number, e1 = ee[k + 1] as number, e2 = ee[k + 2] as number, e3 = ee[k + 3] as number;
+      for (let o = r0 + k; o < r1; o += c) {
+        out[o] = (x[o] as number) * a0 + (zz[o] as number) * e0 + b0;
+        out[o + 1] = (x[o + 1] as number) * a1 + (zz[o + 1] as number) * e1 + b1;
+        out[o + 2] = (x[o + 2] as number) * a2 + (zz[o + 2] as number) * e2 + b2;
+        out[o + 3] = (x[o + 3] as number) * a3 + (zz[o + 3] as number) * e3 + b3;
+      }
+    }
+    for (let k = c4; k < c; k++) {
+      const a0 = a[k] as number;
+      const b0 = b[k] as number;
+      const e0 = ee[k] as number;
+      for (let o = r0 + k; o < r1; o += c) out[o] = (x[o] as number) * a0 + (zz[o] as number) * e0 + b0;
+    }
+  }
 }
 
 /** Per-channel mean and biased variance of `x` viewed as [M, C] (one pass, float64 accumulators). */
@@ -67,14 +110,7 @@ export function channelMoments(x: Float32Array, c: number): { mean: Float64Array
   const m = x.length / c;
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
-  const n = x.length;
-  for (let o = 0; o < n; o += c) {
-    for (let k = 0; k < c; k++) {
-      const v = x[o + k] as number;
-      mean[k] = (mean[k] as number) + v;
-      variance[k] = (variance[k] as number) + v * v;
-    }
-  }
+  channelSums(x, c, mean, variance);
   for (let k = 0; k < c; k++) {
     const mu = (mean[k] as number) / m;
     mean[k] = mu;
@@ -103,8 +139,7 @@ function forwardKernel(backendName: string): tf.KernelConfig {
         meanOut[k] = mean[k] as number;
         varOut[k] = variance[k] as number;
       }
-      const n = xv.length;
-      for (let o = 0; o < n; o += c) for (let k = 0; k < c; k++) y[o + k] = (xv[o + k] as number) * (a[k] as number) + (b[k] as number);
+      channelAffine(y, xv, c, a, b);
       return infos;
     },
   };
@@ -126,30 +161,24 @@ function gradKernel(backendName: string): tf.KernelConfig {
       const m = n / c;
       const dbias = new Float64Array(c);
       const dxc = new Float64Array(c); // sum dy * (x - mean)
-      for (let o = 0; o < n; o += c) {
-        for (let k = 0; k < c; k++) {
-          const g = dy[o + k] as number;
-          dbias[k] = (dbias[k] as number) + g;
-          dxc[k] = (dxc[k] as number) + g * ((xv[o + k] as number) - (mean[k] as number));
-        }
-      }
-      // dx = scale*inv * (dy - dbias/m - (x - mean) * inv^2 * dxc/m)
-      const k1 = new Float64Array(c);
-      const k2 = new Float64Array(c);
-      const k3 = new Float64Array(c);
+      const mean64 = Float64Array.from(mean);
+      channelSums(dy, c, dbias, dxc, xv, mean64);
+      // dx = scale*inv * (dy - dbias/m - (x - mean) * inv^2 * dxc/m) = dy*A + x*E + B
+      const A = new Float64Array(c);
+      const E = new Float64Array(c);
+      const B = new Float64Array(c);
       for (let k = 0; k < c; k++) {
         const iv = 1 / Math.sqrt((variance[k] as number) + eps);
         dscale[k] = (dxc[k] as number) * iv;
         dbiasOut[k] = dbias[k] as number;
-        k1[k] = (scale[k] as number) * iv;
-        k2[k] = (dbias[k] as number) / m;
-        k3[k] = (iv * iv * (dxc[k] as number)) / m;
+        const k1 = (scale[k] as number) * iv;
+        const k2 = (dbias[k] as number) / m;
+        const k3 = (iv * iv * (dxc[k] as number)) / m;
+        A[k] = k1;
+        E[k] = -k1 * k3;
+        B[k] = k1 * ((mean64[k] as number) * k3 - k2);
       }
-      for (let o = 0; o < n; o += c) {
-        for (let k = 0; k < c; k++) {
-          dx[o + k] = (k1[k] as number) * ((dy[o + k] as number) - (k2[k] as number) - ((xv[o + k] as number) - (mean[k] as number)) * (k3[k] as number));
-        }
-      }
+      channelAffine(dx, dy, c, A, B, xv, E);
       return infos;
     },
   };

@@ -15,7 +15,7 @@ import type { EngineModel } from './model.js';
 import { computeGradients, type FlatLayout } from './train-step.js';
 
 /** Control slots of the shared Int32Array. */
-export const CTRL = { seq: 0, done: 1, cmd: 2, count: 3, error: 4, errorLen: 5 } as const;
+export const CTRL = { seq: 0, done: 1, cmd: 2, count: 3, error: 4, errorLen: 5, workerMicros: 6 } as const;
 /** Commands of the control slot. */
 export const CMD = { step: 1, stop: 2 } as const;
 
@@ -50,6 +50,21 @@ export interface DataParallelOptions {
   readonly timeoutMs?: number;
 }
 
+/** Where the calling thread's time went, summed over steps (see {@link DataParallelGradients.timings}). */
+export interface DataParallelTimings {
+  readonly steps: number;
+  /** Copying parameters and the worker's samples into shared memory, signalling. */
+  readonly handOffMs: number;
+  /** Gradients of the caller's share. */
+  readonly mainComputeMs: number;
+  /** Idle, waiting for the worker after finishing its own share. */
+  readonly waitMs: number;
+  /** Averaging gradients, losses and batch-norm statistics. */
+  readonly combineMs: number;
+  /** The worker's time per step (loading parameters and computing its share), as it measured it. */
+  readonly workerMs: number;
+}
+
 /** Two-thread data-parallel gradient computation (see the module comment). */
 export class DataParallelGradients {
   private seq = 0;
@@ -61,6 +76,7 @@ export class DataParallelGradients {
   private readonly mainGrad: Float32Array;
   private readonly mainStats: Float32Array;
   private closed = false;
+  private readonly t = { steps: 0, handOffMs: 0, mainComputeMs: 0, waitMs: 0, combineMs: 0, workerMs: 0 };
 
   private constructor(
     private readonly worker: Worker,
@@ -139,6 +155,7 @@ export class DataParallelGradients {
     const mN = n - wN;
     const per = this.perSample;
     const k = this.classes;
+    const t0 = performance.now();
     if (wN > 0) {
       this.params.set(params);
       this.x.set(x.subarray(mN * per, n * per));
@@ -149,13 +166,16 @@ export class DataParallelGradients {
       Atomics.store(this.ctrl, CTRL.seq, this.seq);
       Atomics.notify(this.ctrl, CTRL.seq);
     }
+    const t1 = performance.now();
     const lossMain = computeGradients(this.model, this.layout, x, oneHot, mN, this.labelSmoothing, this.mainGrad, this.mainStats);
     if (wN === 0) {
       gradOut.set(this.mainGrad);
       statsOut.set(this.mainStats);
       return lossMain;
     }
+    const t2 = performance.now();
     this.waitDone();
+    const t3 = performance.now();
     const total = this.layout.total;
     const a = mN / n;
     const b = wN / n;
@@ -174,7 +194,19 @@ export class DataParallelGradients {
         statsOut[bn.offset + bn.channels + c] = a * (v1 + (m1 - m) ** 2) + b * (v2 + (m2 - m) ** 2);
       }
     }
+    const t = this.t;
+    t.steps++;
+    t.handOffMs += t1 - t0;
+    t.mainComputeMs += t2 - t1;
+    t.waitMs += t3 - t2;
+    t.combineMs += performance.now() - t3;
+    t.workerMs += Atomics.load(this.ctrl, CTRL.workerMicros) / 1000;
     return a * lossMain + b * lossWorker;
+  }
+
+  /** Where the calling thread's time went since start (for profiling the synchronisation). */
+  timings(): DataParallelTimings {
+    return { ...this.t };
   }
 
   private waitDone(): void {

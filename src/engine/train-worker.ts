@@ -40,12 +40,14 @@ async function main(): Promise<void> {
     Atomics.wait(ctrl, CTRL.seq, seen);
     seen = Atomics.load(ctrl, CTRL.seq);
     if (Atomics.load(ctrl, CTRL.cmd) === CMD.stop) break;
+    const t0 = performance.now();
     try {
       writeParams(model, layout, params);
       out[layout.total] = computeGradients(model, layout, x, y, Atomics.load(ctrl, CTRL.count), init.labelSmoothing, grad, stats);
     } catch (e) {
       fail(e);
     }
+    Atomics.store(ctrl, CTRL.workerMicros, Math.round((performance.now() - t0) * 1000));
     Atomics.store(ctrl, CTRL.done, seen);
     Atomics.notify(ctrl, CTRL.done);
   }

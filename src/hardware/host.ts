@@ -16,6 +16,9 @@
  * - The measurements form a lookup table (`fused: true`, `networkOverheadMs` = the network run's overhead), which is what
  *   `hwnas measure <model> --out lut.json` writes and what the target costs networks from.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { ConfigError } from '../errors.js';
@@ -56,7 +59,9 @@ export interface HostMeasureOptions {
   readonly perNode?: boolean;
   /** Skip kernels whose anchor keys are already known (their entries are reused). */
   readonly known?: ReadonlyMap<string, LutEntry>;
-  /** Called after each measured node. */
+  /** Round-robin passes over all units of a network (default 3; see {@link measureHost}). */
+  readonly rounds?: number;
+  /** Called when a network has been measured. */
   readonly onProgress?: (done: number, total: number, node: string) => void;
 }
 
@@ -167,8 +172,8 @@ export async function measureRunOverhead(opts: Pick<HostMeasureOptions, 'threads
   return o;
 }
 
-/** Time a session (every input fed with seeded normal data): warm-up, then enough runs for ~`budgetMs` (at least `minRepeats`). */
-async function timeAdaptive(s: OnnxSession, shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, warmup = 5, minRepeats = 30, budgetMs = 25, quant = 0.5): Promise<Stats & { repeats: number }> {
+/** Seeded normal input tensors for every input of a session. */
+function makeFeeds(s: OnnxSession, shapes: ReadonlyMap<string, readonly number[]>, rng: Rng): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of s.session.inputNames) {
     const shape = shapes.get(name);
@@ -177,17 +182,110 @@ async function timeAdaptive(s: OnnxSession, shapes: ReadonlyMap<string, readonly
     for (let i = 0; i < data.length; i++) data[i] = rng.normal();
     feeds[name] = new ort.Tensor('float32', data, [1, ...shape]);
   }
-  const t0 = performance.now();
-  for (let i = 0; i < warmup; i++) await s.session.run(feeds);
-  const est = (performance.now() - t0) / Math.max(1, warmup);
-  const repeats = Math.min(5000, Math.max(minRepeats, Math.ceil(budgetMs / Math.max(est, 1e-3))));
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t1 = performance.now();
-    await s.session.run(feeds);
-    samples.push(performance.now() - t1);
+  return feeds;
+}
+
+/**
+ * A session for one runtime kernel with onnxruntime's profiler on: the profile gives the time of the
+ * fused kernel itself, without the layout reorders (NCHW <-> NCHWc) and output allocation a lone unit pays
+ * but a kernel inside a network does not.
+ */
+async function createProfiledSession(bytes: Uint8Array, threads: number, prefix: string): Promise<OnnxSession> {
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    executionProviders: ['cpu'],
+    enableProfiling: true,
+    profileFilePrefix: prefix,
+  });
+  return { session, inputName: session.inputNames[0] ?? '', inputShape: [], outputName: session.outputNames[0] ?? '' };
+}
+
+/** Layout conversions onnxruntime inserts around a lone NCHWc kernel; inside a network they run once per layout change. */
+const REORDER_OPS = new Set(['ReorderInput', 'ReorderOutput']);
+
+/**
+ * Read and delete a session's profile: per run, the summed kernel time (ms) of its operators other than layout
+ * reorders. Returns one value per run, in run order.
+ */
+function profiledKernelMs(prefix: string): number[] {
+  const dir = dirname(prefix);
+  const base = basename(prefix);
+  const file = readdirSync(dir).find((f) => f.startsWith(`${base}_`) && f.endsWith('.json'));
+  if (!file) throw new ConfigError(`host-cpu: onnxruntime wrote no profile for '${prefix}'`);
+  const path = join(dir, file);
+  const events = JSON.parse(readFileSync(path, 'utf8')) as { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[];
+  rmSync(path, { force: true });
+  const runs: number[] = [];
+  let cur = -1;
+  for (const e of events) {
+    if (e.cat === 'Session' && e.name === 'model_run') continue;
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time')) continue;
+    const op = e.args?.op_name ?? '';
+    // a run starts again at its first node: detect by the first kernel event name
+    if (cur < 0 || e.name === firstName(events)) {
+      runs.push(0);
+      cur = runs.length - 1;
+    }
+    if (!REORDER_OPS.has(op)) runs[cur] = (runs[cur] as number) + (e.dur ?? 0) / 1000;
   }
-  return { ...timingStats(samples, quant), repeats };
+  return runs;
+}
+
+const firstNameCache = new WeakMap<object, string>();
+function firstName(events: readonly { cat?: string; name?: string }[]): string {
+  const hit = firstNameCache.get(events);
+  if (hit !== undefined) return hit;
+  const n = events.find((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time'))?.name ?? '';
+  firstNameCache.set(events, n);
+  return n;
+}
+
+/** Time a session (every input fed with seeded normal data): warm-up, then enough runs for ~`budgetMs` (at least `minRepeats`). */
+async function timeAdaptive(s: OnnxSession, shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, warmup = 5, minRepeats = 30, budgetMs = 25, quant = 0.5): Promise<Stats & { repeats: number }> {
+  const r = await timeUnits([{ session: s, budgetMs }], shapes, rng, { warmup, minRepeats, rounds: 1 });
+  return { ...timingStats(r[0] as number[], quant), repeats: (r[0] as number[]).length };
+}
+
+/** One session to time in {@link timeUnits}. */
+interface TimedUnit {
+  readonly session: OnnxSession;
+  /** Profile file prefix when the session profiles its kernels (see {@link profiledKernelMs}). */
+  readonly profile?: string;
+  /** Total time budget of this unit's timed runs (ms), split over the rounds. */
+  readonly budgetMs: number;
+}
+
+/**
+ * Time several sessions round-robin: `rounds` passes over all units, each pass a short warm-up then
+ * ~budget/rounds of timed runs (at least minRepeats/rounds). Spreading every unit's samples over the whole
+ * measurement makes slow phases of a shared machine hit all units alike, so a low quantile of the pooled
+ * samples is comparable between the kernels and the whole network. Returns the samples (ms) per unit.
+ */
+async function timeUnits(units: readonly TimedUnit[], shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, o: { readonly warmup: number; readonly minRepeats: number; readonly rounds: number }): Promise<number[][]> {
+  const feeds = units.map((u) => makeFeeds(u.session, shapes, rng));
+  const est = new Float64Array(units.length);
+  const samples: number[][] = units.map(() => []);
+  for (let r = 0; r < o.rounds; r++) {
+    for (let u = 0; u < units.length; u++) {
+      const s = (units[u] as TimedUnit).session.session;
+      const f = feeds[u] as Record<string, ort.Tensor>;
+      const t0 = performance.now();
+      const w = r === 0 ? o.warmup : Math.max(1, Math.ceil(o.warmup / 2));
+      for (let i = 0; i < w; i++) await s.run(f);
+      if (r === 0) est[u] = (performance.now() - t0) / Math.max(1, w);
+      const n = Math.min(2000, Math.max(Math.ceil(o.minRepeats / o.rounds), Math.ceil((units[u] as TimedUnit).budgetMs / o.rounds / Math.max(est[u] as number, 1e-3))));
+      const out = samples[u] as number[];
+      for (let i = 0; i < n; i++) {
+        const t1 = performance.now();
+        await s.run(f);
+        out.push(performance.now() - t1);
+      }
+    }
+  }
+  return samples;
 }
 
 /** Timing of one runtime kernel (a fused unit of {@link kernelPlan}: conv+bn+act, + residual add+act). */
@@ -206,8 +304,10 @@ export interface HostKernelTiming {
   readonly iqrMs: number;
   /** The latency statistic (quantile `quantile`). */
   readonly latencyMs: number;
-  /** `latencyMs` minus the run overhead for its tensor sizes (>= 0): the kernel's own time. */
+  /** The kernel's own time: quantile `quantile` of onnxruntime's profiled kernel time (layout reorders excluded). */
   readonly netMs: number;
+  /** Median of the profiled kernel time. */
+  readonly kernelMedianMs?: number;
 }
 
 /**
@@ -272,67 +372,90 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
   const fp32: Precision = { weightBits: 32, actBits: 32 };
   const kernelsOf = graphKernels(graph);
   const perNode = opts.perNode ?? true;
-  const total = kernelsOf.length + (perNode ? wls.filter((w) => !isFreeOp(w.op)).length : 0);
-  let done = 0;
+  const rounds = opts.rounds ?? 3;
   const numel = (name: string): number => (shapes.get(name) ?? []).reduce((a, b) => a * b, 1);
-  const kernels: HostKernelTiming[] = [];
-  const seenK = new Map<string, Stats>();
+  // the whole network first, alone (other live sessions and their interleaving perturb a short network's run)
+  const wholeSession = await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads });
+  const wholeSamples = await timeUnits([{ session: wholeSession, budgetMs: 4 * budget * rounds }], shapes, rng, { warmup, minRepeats: repeats, rounds });
+  await wholeSession.session.release();
+  const whole = timingStats(wholeSamples[0] as number[], quant);
+  // sessions: one per distinct kernel (anchor key + fused ops), one per distinct node key, the whole network
+  const units: TimedUnit[] = [];
+  const unitOf = new Map<string, number>();
+  const profDir = mkdtempSync(join(tmpdir(), 'hwnas-host-'));
+  const addUnit = async (key: string, bytes: () => Uint8Array, budgetMs: number, profiled = false): Promise<number> => {
+    const hit = unitOf.get(key);
+    if (hit !== undefined) return hit;
+    if (profiled) {
+      const prefix = join(profDir, `k${units.length}`);
+      units.push({ session: await createProfiledSession(bytes(), threads, prefix), budgetMs, profile: prefix });
+    } else units.push({ session: await createSession(bytes(), { threads }), budgetMs });
+    unitOf.set(key, units.length - 1);
+    return units.length - 1;
+  };
+  interface KernelTodo {
+    readonly w: Workload;
+    readonly key: string;
+    readonly post: readonly string[];
+    readonly inElems: number;
+    readonly outElems: number;
+    readonly unit: number;
+    readonly known?: LutEntry;
+  }
+  const ktodo: KernelTodo[] = [];
   for (const k of kernelsOf) {
     const w = wls[k.anchor] as Workload;
     const names = k.members.map((i) => (wls[i] as Workload).node);
     const inside = new Set(names);
     const ext = new Set<string>();
     for (const i of k.members) for (const src of graph.nodes[i]?.inputs ?? []) if (!inside.has(src)) ext.add(src);
-    const inElems = [...ext].reduce((a, n) => a + numel(n), 0);
-    const outElems = numel(names[names.length - 1] as string);
     const post = k.members.slice(1).map((i) => (wls[i] as Workload).op);
     const key = workloadKey(w, fp32);
-    const ukey = `${key}|post=${post.join('+') || '-'}`;
-    const io = runOverheadMs(ovh, inElems, outElems);
-    let t = seenK.get(ukey);
     const known = opts.known?.get(key);
-    if (!t && known) t = { medianMs: known.latencyMs + io, iqrMs: known.spreadMs ?? 0, latencyMs: known.latencyMs + io };
-    if (!t) {
-      const s = await createSession(exportKernelOnnx(graph, weights, names), { threads });
-      t = await timeAdaptive(s, shapes, rng, warmup, repeats, budget, quant);
-      await s.session.release();
-      seenK.set(ukey, t);
-    }
-    kernels.push({ node: w.node, op: w.op, key, post, inElems, outElems, medianMs: t.medianMs, iqrMs: t.iqrMs, latencyMs: t.latencyMs, netMs: Math.max(0, t.latencyMs - io) });
-    opts.onProgress?.(++done, total, names.join('+'));
+    const unit = known ? -1 : await addUnit(`${key}|post=${post.join('+') || '-'}`, () => exportKernelOnnx(graph, weights, names), budget, true);
+    ktodo.push({ w, key, post, inElems: [...ext].reduce((a, n) => a + numel(n), 0), outElems: numel(names[names.length - 1] as string), unit, ...(known ? { known } : {}) });
   }
-  const layers: HostLayerTiming[] = [];
+  const ltodo: { readonly w: Workload; readonly key: string; readonly unit: number; readonly fused: number }[] = [];
   if (perNode) {
-    const seen = new Map<string, Stats>();
     for (let i = 0; i < wls.length; i++) {
       const w = wls[i] as Workload;
       if (isFreeOp(w.op)) continue;
       const key = workloadKey(w, fp32);
-      const fused = net.fusedInto[i] as number;
-      const io = runOverheadMs(ovh, w.inElems, w.outElems);
-      let t = seen.get(key);
-      if (!t) {
-        const s = await createSession(exportNodeOnnx(graph, w.node, weights, { batch: 1 }), { threads });
-        t = await timeAdaptive(s, shapes, rng, warmup, repeats, budget, quant);
-        await s.session.release();
-        seen.set(key, t);
-      }
-      layers.push({
-        node: w.node,
-        op: w.op,
-        key,
-        medianMs: t.medianMs,
-        iqrMs: t.iqrMs,
-        latencyMs: t.latencyMs,
-        netMs: Math.max(0, t.latencyMs - io),
-        ...(fused >= 0 ? { fusedInto: (wls[fused] as Workload).node } : {}),
-      });
-      opts.onProgress?.(++done, total, w.node);
+      ltodo.push({ w, key, unit: await addUnit(`node:${key}`, () => exportNodeOnnx(graph, w.node, weights, { batch: 1 }), budget), fused: net.fusedInto[i] as number });
     }
   }
-  const s = await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads });
-  const whole = await timeAdaptive(s, shapes, rng, warmup, repeats, 4 * budget, quant);
-  await s.session.release();
+  const samples = await timeUnits(units, shapes, rng, { warmup, minRepeats: repeats, rounds });
+  const kernelStats: (Stats | undefined)[] = [];
+  for (const [i, u] of units.entries()) {
+    if (u.profile) {
+      u.session.session.endProfiling();
+      kernelStats[i] = timingStats(profiledKernelMs(u.profile), quant);
+    }
+    await u.session.session.release();
+  }
+  rmSync(profDir, { recursive: true, force: true });
+  const stats = samples.map((x) => timingStats(x, quant));
+  opts.onProgress?.(units.length, units.length, graph.name);
+  const kernels: HostKernelTiming[] = ktodo.map((k) => {
+    const io = runOverheadMs(ovh, k.inElems, k.outElems);
+    if (k.known) return { node: k.w.node, op: k.w.op, key: k.key, post: k.post, inElems: k.inElems, outElems: k.outElems, medianMs: k.known.latencyMs + io, iqrMs: k.known.spreadMs ?? 0, latencyMs: k.known.latencyMs + io, netMs: k.known.latencyMs };
+    const t = stats[k.unit] as Stats;
+    const kt = kernelStats[k.unit] as Stats;
+    return { node: k.w.node, op: k.w.op, key: k.key, post: k.post, inElems: k.inElems, outElems: k.outElems, medianMs: t.medianMs, iqrMs: t.iqrMs, latencyMs: t.latencyMs, netMs: kt.latencyMs, kernelMedianMs: kt.medianMs };
+  });
+  const layers: HostLayerTiming[] = ltodo.map((l) => {
+    const t = stats[l.unit] as Stats;
+    return {
+      node: l.w.node,
+      op: l.w.op,
+      key: l.key,
+      medianMs: t.medianMs,
+      iqrMs: t.iqrMs,
+      latencyMs: t.latencyMs,
+      netMs: Math.max(0, t.latencyMs - runOverheadMs(ovh, l.w.inElems, l.w.outElems)),
+      ...(l.fused >= 0 ? { fusedInto: (wls[l.fused] as Workload).node } : {}),
+    };
+  });
   const first = wls.find((w) => w.op === 'input');
   const netIo = runOverheadMs(ovh, first?.outElems ?? 0, graph.outputs.reduce((a, o) => a + numel(o), 0));
   const sum = perNode ? layers.reduce((a, l) => a + l.latencyMs, 0) : Number.NaN;
@@ -352,6 +475,17 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     sumOfLayersError: err(sum),
     fusionModelError: err(fusedModel),
   };
+}
+
+/** Time only the whole network (same procedure and statistic as {@link measureHost}); for repeatability checks. */
+export async function measureNetwork(model: Model | Graph, opts: Omit<HostMeasureOptions, 'known' | 'perNode' | 'onProgress'> = {}): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }> {
+  const graph = 'graph' in model ? model.graph : model;
+  const weights = 'graph' in model ? model.weights : initWeights(graph, new Rng(opts.seed ?? 0));
+  const rounds = opts.rounds ?? 3;
+  const s = await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads: opts.threads ?? 1 });
+  const samples = await timeUnits([{ session: s, budgetMs: 4 * (opts.budgetMs ?? 25) * rounds }], inferShapes(graph), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 5, minRepeats: opts.repeats ?? 30, rounds });
+  await s.session.release();
+  return timingStats(samples[0] as number[], opts.quantile ?? 0.5);
 }
 
 /** A description of this machine for table provenance. */

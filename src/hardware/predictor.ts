@@ -13,12 +13,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import type { Graph } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
 import { Rng } from '../util/rng.js';
 import { LayerValueTarget, type LayerValue } from './layer-target.js';
 import { describeLayer, FEATURE_NAMES, layerFeatures, type LayerDescriptor, parseLayerKey } from './layer-key.js';
 import type { LutFile } from './lut.js';
-import { ANY_BITS, type Precision, type SupportedBits } from './precision.js';
+import { ANY_BITS, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
+import { kernelPostOps, type PreparedNetwork, prepareNetwork } from './prepared.js';
+import type { CostSummary, NetworkCost } from './types.js';
 
 /** One regression tree in flat arrays: node j splits on `feature[j]` at `threshold[j]` (go left when x <= t); leaves have feature -1. */
 export interface TreeJson {
@@ -34,8 +37,11 @@ export interface GbdtModel {
   readonly format: 'hwnas-predictor';
   readonly version: 1;
   readonly model: 'gbdt';
-  /** What the model predicts: natural log of latency in ms. */
-  readonly target: 'log-latency-ms';
+  /**
+   * What the trees predict: the natural log of latency in ms, or (`log-ms-per-work`, kernel models) the log of
+   * latency per unit of {@link kernelWork}, a flatter function of the features that trees fit with fewer samples.
+   */
+  readonly target: 'log-latency-ms' | 'log-ms-per-work';
   readonly features: readonly string[];
   readonly base: number;
   readonly learningRate: number;
@@ -243,7 +249,57 @@ export function fitMetrics(measured: readonly number[], predicted: readonly numb
 /** A measured sample for fitting: a layer descriptor and its latency. */
 export interface LatencySample {
   readonly layer: LayerDescriptor;
+  /** Ops fused after the layer in its runtime kernel (see `kernelPlan`), e.g. `['batchnorm', 'relu6']`; default none. */
+  readonly post?: readonly string[];
   readonly latencyMs: number;
+}
+
+/** Feature names of {@link kernelFeatures}: the layer features plus what is fused into the kernel. */
+export const KERNEL_FEATURE_NAMES: readonly string[] = [...FEATURE_NAMES, 'post_bn', 'post_act', 'post_sum', 'log2_work', 'pad_ratio', 'log2_macs_per_weight'];
+
+const ceil16 = (c: number): number => Math.ceil(c / 16) * 16;
+
+/**
+ * The work of one kernel in "operations": MACs with channels padded to the 16-wide blocks of onnxruntime's NCHWc
+ * kernels (AVX-512), plus every element read or written (inputs, output, weights). Roughly proportional to time
+ * within a kernel kind, so the trees learn the time per unit of work.
+ */
+export function kernelWork(d: LayerDescriptor): number {
+  const { macs, padRatio, elems } = workParts(d);
+  return macs * padRatio + elems + 1;
+}
+
+function workParts(d: LayerDescriptor): { macs: number; padRatio: number; elems: number; weights: number } {
+  const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  const inE = d.inShapes.reduce((a, x) => a + numel(x), 0);
+  const outE = numel(d.outShape);
+  const cin = d.inShapes[0]?.[0] ?? 1;
+  const cout = d.outShape[0] ?? 1;
+  const g = d.groups ?? 1;
+  const k = (d.kernel?.[0] ?? 1) * (d.kernel?.[1] ?? 1);
+  let macs = 0;
+  let weights = 0;
+  let padRatio = 1;
+  if (d.op === 'conv2d') {
+    macs = outE * (cin / g) * k;
+    weights = cout * (cin / g) * k;
+    padRatio = ceil16(cout) / cout;
+    if (g === 1 && cin >= 8) padRatio *= ceil16(cin) / cin;
+  } else if (d.op === 'dense') {
+    macs = inE * outE;
+    weights = macs;
+  }
+  return { macs, padRatio, elems: inE + outE + weights, weights };
+}
+
+const ACT_CODE: Readonly<Record<string, number>> = { relu: 1, relu6: 2, clip: 2, sigmoid: 3, hardsigmoid: 3, swish: 4, hardswish: 4 };
+
+/** Numeric features of one runtime kernel: {@link layerFeatures} + fused batchnorm, activation code, fused residual add. */
+export function kernelFeatures(d: LayerDescriptor, post: readonly string[] = []): number[] {
+  let act = 0;
+  for (const op of post) act = Math.max(act, ACT_CODE[op] ?? 0);
+  const { macs, padRatio, weights } = workParts(d);
+  return [...layerFeatures(d), post.includes('batchnorm') ? 1 : 0, act, post.includes('add') ? 1 : 0, Math.log2(kernelWork(d)), padRatio, Math.log2(1 + macs / Math.max(1, weights))];
 }
 
 /** Samples from a lookup table (each key parsed back into a descriptor). */
@@ -255,24 +311,25 @@ export function samplesFromLut(lut: LutFile): LatencySample[] {
 export function fitPredictor(samples: readonly LatencySample[], opts: GbdtOptions = {}, meta: Readonly<Record<string, string | number>> = {}): GbdtModel {
   const pos = samples.filter((s) => s.latencyMs > 0);
   const m = fitGbdt(
-    pos.map((s) => layerFeatures(s.layer)),
-    pos.map((s) => Math.log(s.latencyMs)),
-    FEATURE_NAMES,
+    pos.map((s) => kernelFeatures(s.layer, s.post)),
+    pos.map((s) => Math.log(s.latencyMs / kernelWork(s.layer))),
+    KERNEL_FEATURE_NAMES,
     opts,
   );
-  return { ...m, meta: { samples: pos.length, ...meta } };
+  return { ...m, target: 'log-ms-per-work', meta: { samples: pos.length, ...meta } };
 }
 
-/** Predicted latency (ms) of a descriptor. */
-export function predictLatency(m: GbdtModel, d: LayerDescriptor): number {
-  return Math.exp(predictRow(m, layerFeatures(d)));
+/** Predicted latency (ms) of a descriptor (a kernel with the ops `post` fused after it). */
+export function predictLatency(m: GbdtModel, d: LayerDescriptor, post: readonly string[] = []): number {
+  if (m.target === 'log-ms-per-work') return Math.exp(predictRow(m, kernelFeatures(d, post))) * kernelWork(d);
+  return Math.exp(predictRow(m, m.features.length === KERNEL_FEATURE_NAMES.length ? kernelFeatures(d, post) : layerFeatures(d)));
 }
 
 /** Evaluate a predictor on held-out samples. */
 export function evalPredictor(m: GbdtModel, samples: readonly LatencySample[]): FitMetrics {
   return fitMetrics(
     samples.map((s) => s.latencyMs),
-    samples.map((s) => predictLatency(m, s.layer)),
+    samples.map((s) => predictLatency(m, s.layer, s.post)),
   );
 }
 
@@ -288,8 +345,8 @@ export function parsePredictor(text: string, path: string): GbdtModel {
   if (o?.format !== 'hwnas-predictor' || o.model !== 'gbdt' || !Array.isArray(o.trees) || typeof o.base !== 'number') {
     throw new ConfigError(`predictor ${path}: expected {"format": "hwnas-predictor", "model": "gbdt", "base", "trees": [...]} as written by 'hwnas predictor fit'`);
   }
-  if (JSON.stringify(o.features) !== JSON.stringify(FEATURE_NAMES)) {
-    throw new ConfigError(`predictor ${path}: feature list ${JSON.stringify(o.features)} does not match this version's (${FEATURE_NAMES.join(', ')}); refit it`);
+  if (JSON.stringify(o.features) !== JSON.stringify(KERNEL_FEATURE_NAMES) && JSON.stringify(o.features) !== JSON.stringify(FEATURE_NAMES)) {
+    throw new ConfigError(`predictor ${path}: feature list ${JSON.stringify(o.features)} does not match this version's (${KERNEL_FEATURE_NAMES.join(', ')}); refit it`);
   }
   return o as GbdtModel;
 }
@@ -310,32 +367,184 @@ export function savePredictor(m: GbdtModel, path: string): void {
   writeFileSync(path, JSON.stringify(m));
 }
 
-/** A target whose per-layer latency comes from a learned model. */
+/**
+ * How kernel times compose into a whole-network run on the runtime (fitted on measured training networks):
+ * `network = fixedMs + Σ over kernels (kernelScale · kernelMs + perKernelMs + perMByteMs · MB of weights and
+ * output the kernel touches)`. The per-kernel terms are the executor's dispatch and allocation cost and the
+ * cache misses a kernel has inside a network but not when timed alone; the fixed term is one run's overhead.
+ */
+export interface NetworkComposition {
+  readonly fixedMs: number;
+  readonly kernelScale: number;
+  readonly perKernelMs: number;
+  readonly perMByteMs: number;
+}
+
+/** The identity composition (Σ kernels + a fixed overhead). */
+export function plainComposition(fixedMs = 0): NetworkComposition {
+  return { fixedMs, kernelScale: 1, perKernelMs: 0, perMByteMs: 0 };
+}
+
+/** One runtime kernel of a network: descriptor, fused ops and the MB of weights and output it touches. */
+export interface NetworkKernel {
+  readonly node: string;
+  readonly layer: LayerDescriptor;
+  readonly post: readonly string[];
+  readonly mbytes: number;
+}
+
+/** The runtime kernels of a graph (float32), after `kernelPlan`. */
+export function networkKernels(graph: Graph): NetworkKernel[] {
+  const net = prepareNetwork(graph);
+  const posts = kernelPostOps(net);
+  const out: NetworkKernel[] = [];
+  for (let i = 0; i < net.n; i++) {
+    const post = posts[i];
+    if (!post) continue;
+    const w = net.workloads[i] as Workload;
+    out.push({ node: w.node, layer: describeLayer(w, FP32), post, mbytes: (4 * (w.weightElems + w.outElems)) / 1e6 });
+  }
+  return out;
+}
+
+const FP32: Precision = { weightBits: 32, actBits: 32 };
+
+/** A training row of {@link fitComposition}: a measured network and its kernels' times. */
+export interface CompositionRow {
+  readonly kernelMs: readonly number[];
+  readonly kernelMBytes: readonly number[];
+  readonly measuredMs: number;
+}
+
+/** Compose kernel times into a network latency. */
+export function composeNetwork(c: NetworkComposition, kernelMs: readonly number[], kernelMBytes: readonly number[]): number {
+  let t = c.fixedMs;
+  for (let i = 0; i < kernelMs.length; i++) t += c.kernelScale * (kernelMs[i] as number) + c.perKernelMs + c.perMByteMs * (kernelMBytes[i] as number);
+  return t;
+}
+
+/**
+ * Fit a {@link NetworkComposition} by least squares on relative error (each network weighted by 1/measured²),
+ * so small and large networks count alike. Needs >= 4 networks.
+ */
+export function fitComposition(rows: readonly CompositionRow[]): NetworkComposition {
+  if (rows.length < 4) throw new ConfigError(`composition fit: need >= 4 measured networks, got ${rows.length}`);
+  const X = rows.map((r) => [1, r.kernelMs.reduce((a, b) => a + b, 0), r.kernelMs.length, r.kernelMBytes.reduce((a, b) => a + b, 0)]);
+  const y = rows.map((r) => r.measuredMs);
+  const wts = rows.map((r) => 1 / (r.measuredMs * r.measuredMs));
+  const P = 4;
+  const A: number[][] = Array.from({ length: P }, () => new Array<number>(P + 1).fill(0));
+  for (let i = 0; i < rows.length; i++) {
+    const x = X[i] as number[];
+    for (let a = 0; a < P; a++) {
+      const row = A[a] as number[];
+      for (let b = 0; b < P; b++) row[b] = (row[b] as number) + (wts[i] as number) * (x[a] as number) * (x[b] as number);
+      row[P] = (row[P] as number) + (wts[i] as number) * (x[a] as number) * (y[i] as number);
+    }
+  }
+  // ridge towards the plain model (scale 1, others 0) keeps the fit stable on few networks
+  const prior = [0, 1, 0, 0];
+  for (let a = 0; a < P; a++) {
+    const row = A[a] as number[];
+    const lam = 1e-6 * (row[a] as number);
+    row[a] = (row[a] as number) + lam;
+    row[P] = (row[P] as number) + lam * (prior[a] as number);
+  }
+  for (let c = 0; c < P; c++) {
+    let piv = c;
+    for (let r = c + 1; r < P; r++) if (Math.abs((A[r] as number[])[c] as number) > Math.abs((A[piv] as number[])[c] as number)) piv = r;
+    [A[c], A[piv]] = [A[piv] as number[], A[c] as number[]];
+    const pr = A[c] as number[];
+    for (let r = 0; r < P; r++) {
+      if (r === c) continue;
+      const row = A[r] as number[];
+      const f = (row[c] as number) / (pr[c] as number);
+      for (let k = c; k <= P; k++) row[k] = (row[k] as number) - f * (pr[k] as number);
+    }
+  }
+  const beta = A.map((row, i) => (row[P] as number) / (row[i] as number));
+  return { fixedMs: beta[0] as number, kernelScale: beta[1] as number, perKernelMs: beta[2] as number, perMByteMs: beta[3] as number };
+}
+
+/** Predicted whole-network latency (ms): the model's kernel times composed with `c`. */
+export function predictNetwork(m: GbdtModel, graph: Graph, c: NetworkComposition = compositionOf(m)): number {
+  const ks = networkKernels(graph);
+  return composeNetwork(
+    c,
+    ks.map((k) => predictLatency(m, k.layer, k.post)),
+    ks.map((k) => k.mbytes),
+  );
+}
+
+/** The composition stored in a model's meta (`fixedMs`, `kernelScale`, `perKernelMs`, `perMByteMs`), else the plain one. */
+export function compositionOf(m: GbdtModel): NetworkComposition {
+  const g = (k: string, d: number): number => (typeof m.meta?.[k] === 'number' ? (m.meta[k] as number) : d);
+  return { fixedMs: g('fixedMs', g('networkOverheadMs', 0)), kernelScale: g('kernelScale', 1), perKernelMs: g('perKernelMs', 0), perMByteMs: g('perMByteMs', 0) };
+}
+
+/**
+ * A target whose per-kernel latency comes from a learned model. With `fuse` (models fitted on runtime kernels,
+ * `meta.fused = 1`), networks are costed per kernel of `kernelPlan` (conv+bn+act, + residual add+act) and
+ * composed with the model's {@link NetworkComposition}; otherwise every node is predicted alone and summed.
+ */
 export class PredictorTarget extends LayerValueTarget {
   readonly kind = 'learned' as const;
   readonly description: string;
   readonly supportedBits: SupportedBits = { weight: ANY_BITS, act: ANY_BITS };
   readonly hasEnergy = false;
   readonly fuse: boolean;
+  private readonly comp: NetworkComposition;
+  /** Fused ops of kernel anchors, and the workloads absorbed into another node's kernel (residual adds). */
+  private readonly posts = new WeakMap<Workload, readonly string[]>();
+  private readonly absorbed = new WeakSet<Workload>();
 
   constructor(
     readonly model: GbdtModel,
     readonly name = 'predictor',
-    opts: { readonly fuse?: boolean; readonly networkOverheadMs?: number } = {},
+    opts: { readonly fuse?: boolean; readonly networkOverheadMs?: number; readonly composition?: NetworkComposition } = {},
   ) {
     super();
     this.fuse = opts.fuse ?? model.meta?.fused === 1;
-    this.overhead = opts.networkOverheadMs ?? (typeof model.meta?.networkOverheadMs === 'number' ? model.meta.networkOverheadMs : 0);
+    const c = opts.composition ?? compositionOf(model);
+    this.comp = opts.networkOverheadMs !== undefined ? { ...c, fixedMs: opts.networkOverheadMs } : c;
     this.description = `learned latency model (gradient-boosted trees, ${model.trees.length} trees${model.meta?.device ? `, ${model.meta.device}` : ''})`;
   }
 
-  private readonly overhead: number;
-
   protected override networkOverheadMs(): number {
-    return this.overhead;
+    return this.comp.fixedMs;
+  }
+
+  private mark(net: PreparedNetwork): void {
+    if (!this.fuse) return;
+    const posts = kernelPostOps(net);
+    for (let i = 0; i < net.n; i++) {
+      const w = net.workloads[i] as Workload;
+      const p = posts[i];
+      if (p) this.posts.set(w, p);
+      else if ((net.kernelOf[i] as number) >= 0 && (net.fusedInto[i] as number) < 0) this.absorbed.add(w);
+    }
+  }
+
+  /** {@inheritDoc HardwareTarget.networkCost} */
+  override networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
+    const net = prepareNetwork(g);
+    this.mark(net);
+    const c = super.networkCost(g, policy);
+    if (!this.fuse) return c;
+    const layers = c.layers.map((l, i) => (this.absorbed.has(net.workloads[i] as Workload) ? { ...l, latencyMs: 0, computeMs: 0, memoryMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node } : l));
+    return { ...c, layers, dramBytes: layers.reduce((a, l) => a + l.dramBytes, 0) };
+  }
+
+  /** {@inheritDoc HardwareTarget.evaluate} */
+  override evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
+    this.mark(net);
+    return super.evaluate(net, weightBits, actBits, out, defaultActBits);
   }
 
   protected layerValue(w: Workload, p: Precision): LayerValue {
-    return { latencyMs: predictLatency(this.model, describeLayer(w, p)) };
+    if (this.absorbed.has(w)) return { latencyMs: 0 };
+    const c = this.comp;
+    const mb = (4 * (w.weightElems + w.outElems)) / 1e6;
+    return { latencyMs: Math.max(0, c.kernelScale * predictLatency(this.model, describeLayer(w, p), this.posts.get(w) ?? []) + c.perKernelMs + c.perMByteMs * mb) };
   }
 }

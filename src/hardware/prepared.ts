@@ -101,8 +101,8 @@ const PLUMBING = new Set(['input', 'flatten', 'reshape', 'identity']);
  * The kernels an inference runtime such as ONNX Runtime (CPU) executes: on top of {@link fusionPlan}'s
  * conv+bn+act, a residual `add` one of whose operands is a conv(+bn) with no activation and no other
  * consumer fuses into that conv (ORT's Conv+Add+Activation fusion, the NCHWc "Sum" input), and so does one
- * activation after the add. When both operands qualify, the later conv in graph order takes the add (the
- * other operand must already exist when it runs). Returns, per node, its kernel's anchor node index
+ * activation after the add. When both operands qualify, the first operand's conv takes the add (as ORT 1.30
+ * does; the runtime orders the other conv before it). Returns, per node, its kernel's anchor node index
  * (itself when the node is its own kernel, -1 for plumbing: input, flatten, reshape, identity).
  */
 export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)): Int32Array {
@@ -133,7 +133,7 @@ export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)):
         const p = idx.get(src);
         if (p === undefined || !single(src)) continue;
         const a = open[p] as number;
-        if (a >= 0 && a > best) best = a;
+        if (a >= 0 && best < 0) best = a;
       }
       if (best >= 0) {
         kernel[i] = best;
@@ -147,6 +147,23 @@ export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)):
     }
   });
   return kernel;
+}
+
+/**
+ * Per node of a prepared network: for a kernel anchor, the ops fused after it in its runtime kernel (in graph
+ * order, e.g. `['batchnorm', 'add', 'relu']`); `null` for nodes absorbed into another node's kernel and for plumbing.
+ */
+export function kernelPostOps(net: PreparedNetwork): (readonly string[] | null)[] {
+  const out: (string[] | null)[] = Array.from({ length: net.n }, () => null);
+  for (let i = 0; i < net.n; i++) {
+    const k = net.kernelOf[i] as number;
+    if (k === i) out[i] = [];
+  }
+  for (let i = 0; i < net.n; i++) {
+    const k = net.kernelOf[i] as number;
+    if (k >= 0 && k !== i) out[k]?.push((net.workloads[i] as Workload).op);
+  }
+  return out;
 }
 
 function kindOf(w: Workload): number {

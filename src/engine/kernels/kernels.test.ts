@@ -85,6 +85,33 @@ describe('wasm conv backprop kernels vs the cpu backend', () => {
     for (const c of cases([1, 2])) await compare(c, true, seed++);
   });
 
+  test('depthwise gradients on channel counts that take the blocked path (multiples of 4)', async () => {
+    let seed = 300;
+    for (const k of [1, 3, 5]) {
+      for (const s of [1, 2]) {
+        for (const pad of ['same', 'valid'] as const) await compare({ n: 2, h: 9, w: 8, ci: 8, co: 1, k, s, pad }, true, seed++);
+      }
+    }
+    await compare({ n: 2, h: 7, w: 6, ci: 4, co: 1, k: 3, s: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] }, true, seed++);
+  });
+
+  test('2x2 stride-2 max-pool gradient breaks ties like cpu (first maximum; all-zero windows)', async () => {
+    for (const shape of [[2, 8, 6, 4], [1, 5, 7, 3]]) {
+      const run = (): Float32Array[] =>
+        tf.tidy(() => {
+          const rng = new Rng(shape[1] as number);
+          // integer values in -2..2 after relu: many ties and all-zero windows
+          const x = tf.relu(tf.round(tf.mul(tensorOf(randomValues(rng, shape), shape), 2))) as tf.Tensor4D;
+          const y = tf.maxPool(x, 2, 2, 'valid');
+          const r = tensorOf(randomValues(rng, y.shape), y.shape);
+          return [flat([tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), r)))(x)])];
+        });
+      const ref = await withBackend('cpu', run);
+      const got = await withBackend('wasm', run);
+      assert.ok(relErr(got[0] as Float32Array, ref[0] as Float32Array) <= TOL, `ties ${JSON.stringify(shape)}`);
+    }
+  });
+
   test('max-pool and avg-pool gradients match cpu, including all-negative windows', async () => {
     const poolCases = [
       [2, 2, 'valid'],

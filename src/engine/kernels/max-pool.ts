@@ -8,6 +8,7 @@
  */
 import { tf } from '../tf.js';
 import type { DimRounding } from './conv-geometry.js';
+import { tensorIo } from './tensor-memory.js';
 
 interface PoolAttrs {
   readonly filterSize: number | [number, number];
@@ -77,6 +78,69 @@ function read(backend: object, t: tf.TensorInfo): Float32Array {
   return (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array;
 }
 
+/**
+ * MaxPoolGrad of a non-overlapping 2x2 stride-2 pool without padding (every window whole), written
+ * straight into `dx`: each window's four entries get dy at its first maximum (row-major, strict
+ * '>', as the cpu backend) and 0 elsewhere. Trailing odd rows/columns (outside every window) get 0.
+ */
+export function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, shape: readonly number[]): void {
+  const [batch, h, w, c] = shape as [number, number, number, number];
+  const oh = Math.floor(h / 2);
+  const ow = Math.floor(w / 2);
+  const row = w * c;
+  if (oh * 2 !== h || ow * 2 !== w) dx.fill(0);
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      let p = b * h * row + 2 * oy * row; // top-left of the first window of this output row
+      for (let ox = 0; ox < ow; ox++, p += 2 * c) {
+        const q = p + c; // top-right
+        const r = p + row; // bottom-left
+        const t = r + c; // bottom-right
+        for (let ch = 0; ch < c; ch++, o++) {
+          const v0 = x[p + ch] as number;
+          const v1 = x[q + ch] as number;
+          const v2 = x[r + ch] as number;
+          const v3 = x[t + ch] as number;
+          let best = v0;
+          let at = 0;
+          if (v1 > best) {
+            best = v1;
+            at = 1;
+          }
+          if (v2 > best) {
+            best = v2;
+            at = 2;
+          }
+          if (v3 > best) at = 3;
+          const g = dy[o] as number;
+          dx[p + ch] = at === 0 ? g : 0;
+          dx[q + ch] = at === 1 ? g : 0;
+          dx[r + ch] = at === 2 ? g : 0;
+          dx[t + ch] = at === 3 ? g : 0;
+        }
+      }
+    }
+  }
+}
+
+/** True when a pool's windows are exactly the non-overlapping, unpadded 2x2 stride-2 tiles. */
+function isTiled2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  const p = info.padInfo;
+  return (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    p.top === 0 &&
+    p.left === 0 &&
+    info.outHeight === Math.floor(info.inHeight / 2) &&
+    info.outWidth === Math.floor(info.inWidth / 2)
+  );
+}
+
 /** Kernel config of MaxPoolGrad (backend 'wasm'): dy scattered to each window's first maximum. */
 export const maxPoolGradConfig: tf.KernelConfig = {
   kernelName: tf.MaxPoolGrad,
@@ -84,9 +148,16 @@ export const maxPoolGradConfig: tf.KernelConfig = {
   kernelFunc: ({ inputs, attrs, backend }) => {
     const dy = inputs['dy'] as tf.TensorInfo;
     const input = inputs['input'] as tf.TensorInfo;
-    const { argmax } = maxPoolArgmax(read(backend, input), input.shape, attrs as unknown as PoolAttrs);
+    const a = attrs as unknown as PoolAttrs;
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    if (isTiled2x2(info) && input.dtype === 'float32' && dy.dtype === 'float32') {
+      const { ins, outs, infos } = tensorIo(backend, [input, dy], [input.shape]);
+      maxPoolGrad2x2(ins[0] as Float32Array, ins[1] as Float32Array, outs[0] as Float32Array, input.shape);
+      return infos[0] as tf.TensorInfo;
+    }
+    const { argmax } = maxPoolArgmax(read(backend, input), input.shape, a);
     const dyv = read(backend, dy);
-    const dx = new Float32Array(input.shape.reduce((a, b) => a * b, 1));
+    const dx = new Float32Array(input.shape.reduce((p, q) => p * q, 1));
     for (let o = 0; o < argmax.length; o++) {
       const at = argmax[o] as number;
       if (at >= 0) dx[at] = (dx[at] as number) + (dyv[o] as number);
