@@ -9,7 +9,9 @@
  *   the fusion model with the kernel->network composition fitted on the training networks;
  * - predictor fidelity: gradient-boosted trees fitted on the kernels of the training networks (>= 300), evaluated
  *   on held-out networks: per kernel, and whole networks (nn-Meter's metric: share within ±10%) with Kendall tau;
- * - noise: the held-out networks measured a second time, later, to bound what any model can reach.
+ * - noise: every network measured in two full passes (kernels and network) and a third network-only pass, minutes
+ *   apart; kernel times are the lower of two passes, network references the lowest of three (contention only slows
+ *   runs down), and the pass-to-pass disagreement is reported as the noise floor any model is judged against.
  * Run pinned, with priority: `npx tsc -p tsconfig.json && taskset -c 0 node dist/bench/hardware.js [--quick]`.
  */
 import { setPriority } from 'node:os';
@@ -63,7 +65,7 @@ function speed(ms: number): Record<string, unknown> {
 /** Random networks: two of three from the zoo's blocks (randomNet), one of three from the NAS space mbv2Space. */
 function randomNets(seed: number, n: number): Graph[] {
   const rng = new Rng(seed);
-  const space = mbv2Space({ ...MBV2_SMALL, name: 'mbv2-bench', inputSizes: [28, 32, 48], inChannels: 3 });
+  const space = mbv2Space({ ...MBV2_SMALL, name: 'mbv2-bench', inputSizes: [32, 64, 96], inChannels: 3 });
   return Array.from({ length: n }, (_, i) =>
     i % 3 === 2 ? { ...space.graph(space.fromParams(space.space.sample(rng) as Record<string, never>)), name: `mbv2_${i}` } : randomNet(rng, `rand${i}`, { sizes: [32, 48, 64] }),
   );
@@ -85,43 +87,61 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
   } catch {
     result.priority = 'unchanged (no permission)';
   }
-  const nTrain = quick ? 12 : 40;
+  const nTrain = quick ? 12 : 60;
   const nTest = quick ? 6 : 30;
   const nNaive = quick ? 3 : 10;
-  const quantile = 0.1; // a low quantile estimates the uncontended latency on a shared machine; medians are kept too
-  const mOpts = { budgetMs: quick ? 8 : 15, quantile, rounds: 3 };
-  result.host = { quantile, rounds: mOpts.rounds, budgetMsPerUnit: mOpts.budgetMs };
+  // the minimum over many runs (spread over 5 round-robin passes) estimates the uncontended latency on a shared machine
+  const quantile = 0;
+  const mOpts = { budgetMs: quick ? 8 : 15, quantile, rounds: 5 };
   const nets = randomNets(2026, nTrain + nTest);
-  const measured: HostMeasurement[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < nets.length; i++) measured.push(await measureHost(nets[i] as Graph, { ...mOpts, seed: i, perNode: i >= nTrain && i < nTrain + nNaive }));
-  // repeatability: the held-out networks once more, minutes later
+  // two full passes (kernels and network), minutes apart, then a third network-only pass: contention only ever slows
+  // runs down, so each kernel's time is the lower of its two passes and each network's the lowest of three
+  const first: HostMeasurement[] = [];
+  for (let i = 0; i < nets.length; i++) first.push(await measureHost(nets[i] as Graph, { ...mOpts, seed: i, perNode: i >= nTrain && i < nTrain + nNaive }));
+  const second: HostMeasurement[] = [];
+  for (let i = 0; i < nets.length; i++) second.push(await measureHost(nets[i] as Graph, { ...mOpts, seed: i, perNode: false }));
   const again: number[] = [];
-  for (let i = nTrain; i < nets.length; i++) again.push((await measureNetwork(nets[i] as Graph, { ...mOpts, seed: i })).latencyMs);
+  for (let i = 0; i < nets.length; i++) again.push((await measureNetwork(nets[i] as Graph, { ...mOpts, seed: i })).latencyMs);
   const measureSeconds = (performance.now() - t0) / 1000;
+  const measured: HostMeasurement[] = first.map((a, i) => {
+    const b = second[i] as HostMeasurement;
+    return { ...a, kernels: a.kernels.map((k, j) => ({ ...k, netMs: Math.min(k.netMs, b.kernels[j]?.netMs ?? k.netMs) })) };
+  });
+  const truth = measured.map((m, i) => Math.min(m.network.latencyMs, (second[i] as HostMeasurement).network.latencyMs, again[i] as number));
+  const noise = first.slice(nTrain).map((m, i) => rel((second[nTrain + i] as HostMeasurement).network.latencyMs, m.network.latencyMs));
+  const kernelNoise: number[] = [];
+  for (let i = nTrain; i < nets.length; i++) {
+    const a = first[i] as HostMeasurement;
+    const b = second[i] as HostMeasurement;
+    a.kernels.forEach((k, j) => {
+      const k2 = b.kernels[j];
+      if (k2 && k.netMs >= 0.05) kernelNoise.push(rel(k2.netMs, k.netMs));
+    });
+  }
   const train = measured.slice(0, nTrain);
   const test = measured.slice(nTrain);
   const testNets = nets.slice(nTrain);
   const trainNets = nets.slice(0, nTrain);
-  const netMs = test.map((m) => m.network.latencyMs);
-  const noise = test.map((m, i) => rel(again[i] as number, m.network.latencyMs));
+  const testTruth = truth.slice(nTrain);
   // kernel -> network composition, fitted on the training networks' measured kernels
   const kernelMB = (g: Graph): number[] => networkKernels(g).map((k) => k.mbytes);
-  const comp = fitComposition(train.map((m, i) => ({ kernelMs: m.kernels.map((k) => k.netMs), kernelMBytes: kernelMB(trainNets[i] as Graph), measuredMs: m.network.latencyMs })));
-  const plain = test.map((m, i) => rel(composeNetwork(plainComposition(m.networkIoMs), m.kernels.map((k) => k.netMs), kernelMB(testNets[i] as Graph)), m.network.latencyMs));
-  const fitted = test.map((m, i) => rel(composeNetwork(comp, m.kernels.map((k) => k.netMs), kernelMB(testNets[i] as Graph)), m.network.latencyMs));
-  const naive = test.slice(0, nNaive).map((m) => m.sumOfLayersError);
-  const naiveFusion = test.slice(0, nNaive).map((_, i) => plain[i] as number);
+  const comp = fitComposition(train.map((m, i) => ({ kernelMs: m.kernels.map((k) => k.netMs), kernelMBytes: kernelMB(trainNets[i] as Graph), measuredMs: truth[i] as number })));
+  const plain = test.map((m, i) => rel(composeNetwork(plainComposition(m.networkIoMs), m.kernels.map((k) => k.netMs), kernelMB(testNets[i] as Graph)), testTruth[i] as number));
+  const fitted = test.map((m, i) => rel(composeNetwork(comp, m.kernels.map((k) => k.netMs), kernelMB(testNets[i] as Graph)), testTruth[i] as number));
+  const naive = test.slice(0, nNaive).map((m, i) => rel(m.sumOfLayersMs, testTruth[i] as number));
+  const sorted = [...testTruth].sort((a, b) => a - b);
   result.host = {
-    ...(result.host as object),
+    statistic: 'min over runs (5 interleaved rounds); kernel = lower of 2 passes; network reference = lowest of 3 passes',
+    budgetMsPerUnit: mOpts.budgetMs,
     measureSeconds: Math.round(measureSeconds),
     nets: nets.length,
     kernelsMeasured: measured.reduce((s, m) => s + m.kernels.length, 0),
-    networkMs: { min: r3(Math.min(...netMs)), median: r3([...netMs].sort((a, b) => a - b)[Math.floor(netMs.length / 2)] as number), max: r3(Math.max(...netMs)) },
-    repeatability: { mape: r3(mape(noise)), within5: r3(within(noise, 0.05)), within10: r3(within(noise, 0.1)) },
-    sumOfLayers: { nets: nNaive, mape: r3(mape(naive)), within10: r3(within(naive, 0.1)), fusionModelOnSameNets: r3(mape(naiveFusion)) },
+    heldOutNetworkMs: { min: r3(sorted[0] as number), median: r3(sorted[Math.floor(sorted.length / 2)] as number), max: r3(sorted[sorted.length - 1] as number) },
+    repeatability: { nets: nTest, networkPass1VsPass2: { mape: r3(mape(noise)), within5: r3(within(noise, 0.05)), within10: r3(within(noise, 0.1)) }, kernelsOver50usPass1VsPass2: { n: kernelNoise.length, mape: r3(mape(kernelNoise)), within10: r3(within(kernelNoise, 0.1)) } },
+    sumOfLayers: { nets: nNaive, mape: r3(mape(naive)), within10: r3(within(naive, 0.1)), fusionModelOnSameNets: r3(mape(plain.slice(0, nNaive))), fittedFusionOnSameNets: r3(mape(fitted.slice(0, nNaive))) },
     fusionModel: { nets: nTest, mape: r3(mape(plain)), within10: r3(within(plain, 0.1)), meanSignedError: r3(plain.reduce((a, b) => a + b, 0) / plain.length) },
-    composition: { fitted: Object.fromEntries(Object.entries(comp).map(([k, v]) => [k, Number(v.toPrecision(4))])), mape: r3(mape(fitted)), within10: r3(within(fitted, 0.1)) },
+    fusionModelFittedComposition: { nets: nTest, composition: Object.fromEntries(Object.entries(comp).map(([k, v]) => [k, Number(v.toPrecision(4))])), mape: r3(mape(fitted)), within10: r3(within(fitted, 0.1)) },
   };
   // learned predictor on kernels of the training networks
   const floor = 0.001;
@@ -131,20 +151,23 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
   const fitT0 = performance.now();
   const model = fitPredictor(trainSamples, { rounds: 400, seed: 1, maxDepth: 6, minLeaf: 2, learningRate: 0.08 }, { device: measured[0]?.device ?? 'host-cpu', fused: 1, ...comp });
   const fitMs = performance.now() - fitT0;
-  const big = testSamples.filter((s) => s.latencyMs >= 0.01);
+  const big = testSamples.filter((s) => s.latencyMs >= 0.05);
   const netPred = testNets.map((g) => predictNetwork(model, g, comp));
-  const netErr = netPred.map((p, i) => rel(p, netMs[i] as number));
-  const netMetrics = fitMetrics(netMs, netPred);
+  const netErr = netPred.map((p, i) => rel(p, testTruth[i] as number));
+  const vsFirst = netPred.map((p, i) => rel(p, (test[i] as HostMeasurement).network.latencyMs));
+  const vsSecond = netPred.map((p, i) => rel(p, (second[nTrain + i] as HostMeasurement).network.latencyMs));
   result.predictor = {
-    model: 'gbdt on log kernel time, 400 rounds, depth 6, lr 0.08, subsample 0.8; kernel features + fused bn/act/add',
+    model: 'gbdt on log(kernel time / work), 400 rounds, depth 6, lr 0.08, subsample 0.8; layer features + fused bn/act/add + padded work',
     trainNets: nTrain,
     testNets: nTest,
     trainKernels: trainSamples.length,
     fitMs: Math.round(fitMs),
     kernelHeldOut: fitMetrics(testSamples.map((s) => s.latencyMs), testSamples.map((s) => predictLatency(model, s.layer, s.post))),
-    kernelHeldOutOver10us: fitMetrics(big.map((s) => s.latencyMs), big.map((s) => predictLatency(model, s.layer, s.post))),
-    networkHeldOut: { ...netMetrics, within5: within(netErr, 0.05), meanSignedError: netErr.reduce((a, b) => a + b, 0) / netErr.length },
-    networks: test.map((m, i) => ({ name: m.graph, kernels: m.kernels.length, measuredMs: r3(m.network.latencyMs), repeatMs: r3(again[i] as number), medianMs: r3(m.network.medianMs), fusionModelMs: r3(m.fusionModelMs), predictedMs: r3(netPred[i] as number) })),
+    kernelHeldOutOver50us: fitMetrics(big.map((s) => s.latencyMs), big.map((s) => predictLatency(model, s.layer, s.post))),
+    networkHeldOut: { ...fitMetrics(testTruth, netPred), within5: within(netErr, 0.05), meanSignedError: netErr.reduce((a, b) => a + b, 0) / netErr.length },
+    networkHeldOutVsFirstMeasurementOnly: { mape: r3(mape(vsFirst)), within10: r3(within(vsFirst, 0.1)) },
+    networkHeldOutVsSecondMeasurementOnly: { mape: r3(mape(vsSecond)), within10: r3(within(vsSecond, 0.1)) },
+    networks: test.map((m, i) => ({ name: m.graph, kernels: m.kernels.length, firstMs: r3(m.network.latencyMs), secondMs: r3((second[nTrain + i] as HostMeasurement).network.latencyMs), thirdMs: r3(again[nTrain + i] as number), fusionModelMs: r3(m.fusionModelMs), predictedMs: r3(netPred[i] as number), errorPct: Math.round((netErr[i] as number) * 1000) / 10 })),
   };
   return result;
 }

@@ -1,22 +1,38 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../errors.js';
+import { initWeights } from '../ir/init.js';
+import type { Graph } from '../ir/types.js';
 import { zooGraph } from '../ir/zoo/index.js';
-import { HostCpuTarget, type HostMeasurement, hostLut, measureRunOverhead } from './host.js';
+import { exportOnnx } from '../onnx/export.js';
+import { ortOptimizedNodes } from '../onnx/ort.js';
+import { MBV2_SMALL, mbv2Space } from '../search/spaces/mbv2.js';
+import { Rng } from '../util/rng.js';
+import { exportKernelOnnx, graphKernels, HostCpuTarget, type HostMeasurement, hostLut, measureRunOverhead, SINK } from './host.js';
 import { LutTarget } from './lut.js';
 import { policyPreset } from './precision.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
+import { randomNet } from './testing/random-nets.js';
 
 const mnist = zooGraph('zoo:mnist-cnn');
 const mb = zooGraph('zoo:mbnet32');
 const target = new HostCpuTarget({ repeats: 10, budgetMs: 5 });
 let m: HostMeasurement;
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-host-test-'));
+
+const ortOptimized = (bytes: Uint8Array, _name: string) => ortOptimizedNodes(bytes);
+
+const COMPUTE = (n: { op: string }): boolean => !['ReorderInput', 'ReorderOutput', 'Flatten', 'Reshape', 'Identity'].includes(n.op);
 
 before(async () => {
   await target.prepare(mnist);
   m = await target.measure(mb);
 });
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('host-cpu (onnxruntime-node)', () => {
   it('calibrates a positive run overhead', async () => {
@@ -24,10 +40,31 @@ describe('host-cpu (onnxruntime-node)', () => {
     assert.ok(o.fixedMs > 0 && o.fixedMs < 5, `fixed ${o.fixedMs} ms`);
     assert.ok(o.perElemMs >= 0);
   });
-  it('measures every non-plumbing node and the whole network', () => {
+  it('the kernel plan has as many kernels as onnxruntime runs compute nodes (oracle: ORT optimized graph)', async () => {
+    const space = mbv2Space({ ...MBV2_SMALL, inputSizes: [32], inChannels: 3 });
+    const rng = new Rng(4);
+    const graphs: Graph[] = [zooGraph('zoo:mobilenet-v2?size=64'), randomNet(rng, 'r1'), randomNet(rng, 'r2'), space.graph(space.fromParams(space.space.sample(rng) as Record<string, never>))];
+    for (const g of graphs) {
+      const nodes = await ortOptimized(exportOnnx({ graph: g, weights: initWeights(g, new Rng(1)) }, { batch: 1 }), g.name);
+      assert.equal(graphKernels(g).length, nodes.filter(COMPUTE).length, `${g.name}: ${nodes.map((n) => n.op).join(' ')}`);
+    }
+  });
+  it('a kernel unit with a sink fuses as in the network (conv+bn+hardswish is one conv)', async () => {
+    const b = zooGraph('zoo:mobilenet-v2?size=64');
+    const w = initWeights(b, new Rng(1));
+    const nodes = await ortOptimized(exportKernelOnnx(b, w, ['stem', 'stem_bn', 'stem_relu6'], { sink: true }), 'unit');
+    const convs = nodes.filter((n) => n.op === 'Conv');
+    assert.equal(convs.length, 1);
+    assert.equal(convs[0]?.activation, 'Clip');
+    assert.ok(nodes.some((n) => n.name.startsWith(SINK)));
+  });
+  it('measures every kernel and node, and the whole network', () => {
     assert.equal(m.graph, 'mbnet32');
+    assert.equal(m.kernels.length, graphKernels(mb).length);
     assert.equal(m.layers.length, mb.nodes.filter((n) => !['input', 'flatten'].includes(n.op)).length);
     assert.ok(m.layers.every((l) => l.medianMs > 0 && l.netMs >= 0 && l.iqrMs >= 0));
+    assert.ok(m.kernels.every((k) => k.netMs > 0 && k.latencyMs > 0));
+    assert.deepEqual(m.kernels.find((k) => k.node === 'stem')?.post, ['batchnorm', 'relu']);
     assert.ok(m.network.medianMs > 0);
     assert.equal(m.layers.find((l) => l.node === 'stem_bn')?.fusedInto, 'stem');
   });

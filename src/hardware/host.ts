@@ -2,18 +2,22 @@
  * The host-measured target (`host-cpu`): latency really measured on this machine with
  * onnxruntime-node (float32, CPU execution provider, 1 intra-op thread by default).
  *
- * - Per layer: each IR node is exported alone (`exportNodeOnnx`) and timed (warm-up, then enough runs for
- *   a time budget; median and inter-quartile range). A single-node run also pays onnxruntime-node's per-run
- *   cost: a fixed part plus copying the node's input and output tensors between JS and the runtime,
- *   calibrated once on ReLU graphs of 1..256K elements ({@link measureRunOverhead}) and subtracted.
- * - Whole network: the exported model, timed the same way.
- * - Sum-of-layers vs whole network: the naive sum of per-node medians over-counts (one run overhead per
- *   node, and batchnorm/activation nodes that onnxruntime folds into the conv). The fusion model (after the
- *   virtual-hardware-model approach of costing the compiler's transformations) predicts
- *   `Σ over unfused nodes (median - run overhead of that node) + run overhead of the network`, with the
- *   conv+bn+act fusion rule of
- *   {@link fusionPlan}; {@link HostMeasurement} reports the error of both against the measured network.
- * - The measurements form a lookup table (`fused: true`, `networkOverheadMs` = the network run's overhead), which is what
+ * What onnxruntime runs is not the IR node list: it folds batchnorm into the conv, fuses the activation and a
+ * residual add(+activation) into it (Conv+Add+Act, NCHWc "Sum"), and converts convs to the NCHWc layout. So the
+ * unit of measurement is the runtime *kernel* of {@link kernelPlan} (nn-Meter's insight):
+ * - Kernels: each kernel's nodes are exported together as one single-unit ONNX model ({@link exportKernelOnnx},
+ *   with a cheap NCHWc-capable sink after it so onnxruntime applies the fusions it applies inside a network) and
+ *   run with onnxruntime's profiler; the kernel time is the profiled time of its operators, without the layout
+ *   reorders and output allocation a lone unit pays but a kernel inside a network does not.
+ * - Whole network: the exported model, timed alone by wall clock.
+ * - Per node (optional): each IR node alone (`exportNodeOnnx`), for the naive sum-of-layers figure. A lone run
+ *   pays onnxruntime-node's per-run cost (fixed + input/output marshalling, {@link measureRunOverhead}).
+ * - Timing: all units of a network are timed round-robin in `rounds` passes (warm-up, then runs for a time
+ *   budget); the statistic is quantile `quantile` of the samples (median by default; on a shared machine the
+ *   minimum estimates the uncontended latency best), the median and IQR are kept.
+ * - Fusion model: `Σ kernel times + the network's run overhead`; {@link HostMeasurement} reports its error and
+ *   the naive sum's against the measured network. The learned composition (predictor.ts) refines it.
+ * - The kernel times form a lookup table (`fused: true`, keyed by the anchor conv's layer key), which is what
  *   `hwnas measure <model> --out lut.json` writes and what the target costs networks from.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,14 +26,15 @@ import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { ConfigError } from '../errors.js';
+export { exportKernelOnnx, SINK } from '../onnx/kernel.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import { inferShapes } from '../ir/shapes.js';
-import type { Graph, Model, Weights } from '../ir/types.js';
-import { graphWorkloads, type Workload } from '../ir/workload.js';
+import type { Graph, Model } from '../ir/types.js';
+import type { Workload } from '../ir/workload.js';
 import { exportNodeOnnx, exportOnnx } from '../onnx/export.js';
 import { createSession, type OnnxSession } from '../onnx/ort.js';
-import { onnx } from '../onnx/proto.js';
+import { exportKernelOnnx, SINK } from '../onnx/kernel.js';
 import { Rng } from '../util/rng.js';
 import { LayerValueTarget, type LayerValue } from './layer-target.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
@@ -203,12 +208,13 @@ async function createProfiledSession(bytes: Uint8Array, threads: number, prefix:
   return { session, inputName: session.inputNames[0] ?? '', inputShape: [], outputName: session.outputNames[0] ?? '' };
 }
 
+
 /** Layout conversions onnxruntime inserts around a lone NCHWc kernel; inside a network they run once per layout change. */
 const REORDER_OPS = new Set(['ReorderInput', 'ReorderOutput']);
 
 /**
  * Read and delete a session's profile: per run, the summed kernel time (ms) of its operators other than layout
- * reorders. Returns one value per run, in run order.
+ * reorders and the {@link SINK}. A run's events start again at the first operator's name.
  */
 function profiledKernelMs(prefix: string): number[] {
   const dir = dirname(prefix);
@@ -218,29 +224,15 @@ function profiledKernelMs(prefix: string): number[] {
   const path = join(dir, file);
   const events = JSON.parse(readFileSync(path, 'utf8')) as { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[];
   rmSync(path, { force: true });
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time'));
+  const firstOp = nodes[0]?.name;
   const runs: number[] = [];
-  let cur = -1;
-  for (const e of events) {
-    if (e.cat === 'Session' && e.name === 'model_run') continue;
-    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time')) continue;
-    const op = e.args?.op_name ?? '';
-    // a run starts again at its first node: detect by the first kernel event name
-    if (cur < 0 || e.name === firstName(events)) {
-      runs.push(0);
-      cur = runs.length - 1;
-    }
-    if (!REORDER_OPS.has(op)) runs[cur] = (runs[cur] as number) + (e.dur ?? 0) / 1000;
+  for (const e of nodes) {
+    if (e.name === firstOp) runs.push(0);
+    const skip = REORDER_OPS.has(e.args?.op_name ?? '') || (e.name ?? '').startsWith(SINK);
+    if (!skip) runs[runs.length - 1] = (runs[runs.length - 1] as number) + (e.dur ?? 0) / 1000;
   }
   return runs;
-}
-
-const firstNameCache = new WeakMap<object, string>();
-function firstName(events: readonly { cat?: string; name?: string }[]): string {
-  const hit = firstNameCache.get(events);
-  if (hit !== undefined) return hit;
-  const n = events.find((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time'))?.name ?? '';
-  firstNameCache.set(events, n);
-  return n;
 }
 
 /** Time a session (every input fed with seeded normal data): warm-up, then enough runs for ~`budgetMs` (at least `minRepeats`). */
@@ -310,36 +302,6 @@ export interface HostKernelTiming {
   readonly kernelMedianMs?: number;
 }
 
-/**
- * A one-unit ONNX model of nodes `members` of `graph` (in graph order): one graph input per tensor read from
- * outside the unit, the last member's tensor as output. Built by merging the single-node exports
- * (`exportNodeOnnx`), so every op exports exactly as in the whole network.
- */
-export function exportKernelOnnx(graph: Graph, weights: Weights, members: readonly string[]): Uint8Array {
-  if (members.length === 0) throw new ConfigError('host-cpu: a kernel needs at least one node');
-  if (members.length === 1) return exportNodeOnnx(graph, members[0] as string, weights, { batch: 1 });
-  const inside = new Set(members);
-  const parts = members.map((n) => onnx.ModelProto.decode(exportNodeOnnx(graph, n, weights, { batch: 1 })));
-  const first = parts[0] as ReturnType<typeof onnx.ModelProto.decode>;
-  const nodes: unknown[] = [];
-  const inits = new Map<string, unknown>();
-  const inputs = new Map<string, unknown>();
-  for (const m of parts) {
-    const g = m.graph;
-    if (!g) continue;
-    for (const n of g.node ?? []) nodes.push(n);
-    for (const t of g.initializer ?? []) if (t.name && !inits.has(t.name)) inits.set(t.name, t);
-    for (const v of g.input ?? []) if (v.name && !inside.has(v.name) && !inputs.has(v.name)) inputs.set(v.name, v);
-  }
-  const last = parts[parts.length - 1]?.graph?.output ?? [];
-  const model = onnx.ModelProto.create({
-    irVersion: first.irVersion,
-    producerName: first.producerName,
-    opsetImport: first.opsetImport,
-    graph: { name: `${graph.name}/${members.join('+')}`, node: nodes, initializer: [...inits.values()], input: [...inputs.values()], output: last } as never,
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
 
 /** The runtime kernels of a graph: for each anchor node index, its member node indices in graph order. */
 export function graphKernels(graph: Graph): { readonly anchor: number; readonly members: readonly number[] }[] {
@@ -412,7 +374,7 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     const post = k.members.slice(1).map((i) => (wls[i] as Workload).op);
     const key = workloadKey(w, fp32);
     const known = opts.known?.get(key);
-    const unit = known ? -1 : await addUnit(`${key}|post=${post.join('+') || '-'}`, () => exportKernelOnnx(graph, weights, names), budget, true);
+    const unit = known ? -1 : await addUnit(`${key}|post=${post.join('+') || '-'}`, () => exportKernelOnnx(graph, weights, names, { sink: true }), budget, true);
     ktodo.push({ w, key, post, inElems: [...ext].reduce((a, n) => a + numel(n), 0), outElems: numel(names[names.length - 1] as string), unit, ...(known ? { known } : {}) });
   }
   const ltodo: { readonly w: Workload; readonly key: string; readonly unit: number; readonly fused: number }[] = [];

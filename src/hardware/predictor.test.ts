@@ -8,7 +8,26 @@ import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
 import { Rng } from '../util/rng.js';
 import { describeLayer, isFreeOp } from './layer-key.js';
-import { evalPredictor, fitGbdt, fitMetrics, fitPredictor, kendallTau, type LatencySample, loadPredictor, PredictorTarget, predictRow, savePredictor } from './predictor.js';
+import {
+  composeNetwork,
+  evalPredictor,
+  fitComposition,
+  fitGbdt,
+  fitMetrics,
+  fitPredictor,
+  KERNEL_FEATURE_NAMES,
+  kendallTau,
+  kernelFeatures,
+  kernelWork,
+  type LatencySample,
+  loadPredictor,
+  networkKernels,
+  PredictorTarget,
+  predictNetwork,
+  predictRow,
+  savePredictor,
+} from './predictor.js';
+import { policyPreset } from './precision.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
 import { randomNet } from './testing/random-nets.js';
@@ -59,7 +78,9 @@ describe('learned cost model (gradient-boosted trees)', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'hwnas-pred-')), 'm.json');
     savePredictor(model, f);
     const back = loadPredictor(f);
-    assert.equal(predictRow(back, [1, 10, 12, 12, 8, 3, 1, 0, 4, 5, 8, 8, 8, 0, 13, 12]), predictRow(model, [1, 10, 12, 12, 8, 3, 1, 0, 4, 5, 8, 8, 8, 0, 13, 12]));
+    const row = kernelFeatures(train[0]?.layer ?? describeLayer(graphWorkloads(zooGraph('zoo:mbnet32'))[1] as never, { weightBits: 8, actBits: 8 }), ['batchnorm', 'relu']);
+    assert.equal(row.length, KERNEL_FEATURE_NAMES.length);
+    assert.equal(predictRow(back, row), predictRow(model, row));
     assert.throws(() => loadPredictor(join(tmpdir(), 'does-not-exist.json')), ConfigError);
   });
   it('metrics: Kendall tau, MAPE, within 10%', () => {
@@ -78,6 +99,52 @@ describe('learned cost model (gradient-boosted trees)', () => {
     const ref = getTarget('cortex-a76').networkCost(g, pol).latencyMs;
     assert.ok(Math.abs(pred / ref - 1) < 0.15, `${pred} vs ${ref}`);
   });
+});
+
+describe('kernel features and network composition', () => {
+  it('encodes fused batchnorm, activation and residual add', () => {
+    const w = graphWorkloads(zooGraph('zoo:mbnet32')).find((x) => x.node === 'stem');
+    assert.ok(w);
+    const d = describeLayer(w, { weightBits: 32, actBits: 32 });
+    const n = KERNEL_FEATURE_NAMES.length;
+    const plain = kernelFeatures(d);
+    const fused = kernelFeatures(d, ['batchnorm', 'add', 'relu6']);
+    const at = (f: number[], name: string): number => f[KERNEL_FEATURE_NAMES.indexOf(name)] as number;
+    assert.equal(plain.length, n);
+    assert.deepEqual([at(plain, 'post_bn'), at(plain, 'post_act'), at(plain, 'post_sum')], [0, 0, 0]);
+    assert.deepEqual([at(fused, 'post_bn'), at(fused, 'post_act'), at(fused, 'post_sum')], [1, 2, 1]);
+    // stem: 3 -> 32 channels (a multiple of 16: no padding; inputs below 8 channels are not padded): MACs + elements
+    assert.equal(kernelWork(d), w.macs + w.inElems + w.outElems + w.weightElems + 1);
+  });
+  it('fits a known composition exactly and composes kernel times', () => {
+    const truth = { fixedMs: 0.02, kernelScale: 1.1, perKernelMs: 0.003, perMByteMs: 0.05 };
+    const rng = new Rng(3);
+    const rows = Array.from({ length: 12 }, () => {
+      const k = rng.int(3, 30);
+      const kernelMs = Array.from({ length: k }, () => rng.next() * 0.5);
+      const kernelMBytes = Array.from({ length: k }, () => rng.next() * 2);
+      return { kernelMs, kernelMBytes, measuredMs: composeNetwork(truth, kernelMs, kernelMBytes) };
+    });
+    const fit = fitComposition(rows);
+    for (const k of ['fixedMs', 'kernelScale', 'perKernelMs', 'perMByteMs'] as const) assert.ok(Math.abs(fit[k] - truth[k]) < 1e-4, `${k}: ${fit[k]} vs ${truth[k]}`);
+    assert.throws(() => fitComposition(rows.slice(0, 3)), ConfigError);
+  });
+  it('a fused predictor target costs networks per runtime kernel, as predictNetwork does', () => {
+    const train = samples(1, 20).map((s) => ({ ...s, post: ['batchnorm', 'relu'] }));
+    const comp = { fixedMs: 0.05, kernelScale: 1, perKernelMs: 0.002, perMByteMs: 0.01 };
+    const model = fitPredictor(train, { rounds: 40, seed: 2 }, { fused: 1, ...comp });
+    const g = zooGraph('zoo:mobilenet-v2?size=64');
+    const t = new PredictorTarget(model, 'predictor:fused');
+    const c = t.networkCost(g, policyPreset('fp32'));
+    assert.ok(Math.abs(c.latencyMs - predictNetwork(model, g)) < 1e-9 * c.latencyMs, `${c.latencyMs} vs ${predictNetwork(model, g)}`);
+    assert.equal(c.layers.find((l) => l.node === 'b2_add')?.fusedInto, 'b2_project');
+    assert.equal(networkKernels(g).length, c.layers.filter((l) => l.fusedInto === undefined && l.latencyMs > 0).length);
+  });
+});
+
+runTargetConformance('predictor (fused kernels)', () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }, { fused: 1, fixedMs: 0.01, perKernelMs: 0.001 }), 'predictor:fused'), {
+  monotoneInBits: false,
+  graphs: [zooGraph('zoo:mnist-cnn'), zooGraph('zoo:mobilenet-v2?size=64')],
 });
 
 runTargetConformance('predictor', () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }), 'predictor:conformance'), { monotoneInBits: false });

@@ -1,15 +1,20 @@
 /**
  * Learned cost model (`predictor:<file>`), in the spirit of nn-Meter and VPUNN: gradient-boosted
- * regression trees on per-layer features (layer-key.ts: op kind, log sizes, kernel, stride, groups,
- * channels, bits) predicting log latency.
+ * regression trees on per-kernel features (layer-key.ts: op kind, log sizes, kernel, stride, groups,
+ * channels, bits; plus what the runtime fuses into the kernel: batchnorm, activation, residual add; and the
+ * kernel's work with channels padded to the runtime's 16-wide blocks) predicting log latency per unit of work.
+ * Whole networks are predicted per runtime kernel (`kernelPlan`) and composed with a small fitted
+ * {@link NetworkComposition} (per-run and per-kernel overheads), as nn-Meter predicts kernels after fusion.
  *
- * Why gradient-boosted trees: the training sets are small (hundreds to a few thousand measured layers)
+ * Why gradient-boosted trees: the training sets are small (hundreds to a few thousand measured kernels)
  * and tabular, with features of very different scales and strong interactions (op kind x size x bits);
  * trees need no feature scaling, split cleanly on categorical-like codes, and boosting reaches lower bias
  * than a random forest of the same size (nn-Meter itself uses random forests; VPUNN's MLP needs far more
  * data). Fitting log latency makes the squared loss a relative-error loss, which is what MAPE and the
- * ±10% metric measure. Histogram split finding (≤ 64 quantile bins per feature) keeps fitting to well
- * under a second for thousands of samples, in pure TypeScript; row subsampling uses a seeded Rng.
+ * ±10% metric measure; dividing by the kernel's work first leaves the trees a flat function (time per
+ * operation) instead of a steep one they could only approximate by steps. Histogram split finding (≤ 64
+ * quantile bins per feature) keeps fitting to about a second for a thousand samples, in pure TypeScript; row
+ * subsampling uses a seeded Rng.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';

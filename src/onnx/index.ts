@@ -2,3 +2,4 @@ export * from './writer.js';
 export * from './export.js';
 export * from './import.js';
 export * from './ort.js';
+export * from './kernel.js';

@@ -117,3 +117,28 @@ export async function timeOnnx(s: OnnxSession, batch: number, opts: TimeOptions 
     samplesMs: samples,
   };
 }
+
+/**
+ * The operators of onnxruntime's optimised graph of a model (after all graph transformations and fusions),
+ * with the fused `activation` attribute where it has one. Used to check that a cost model fuses as onnxruntime does.
+ */
+export async function ortOptimizedNodes(bytes: Uint8Array): Promise<{ op: string; name: string; activation: string }[]> {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { onnx } = await import('./proto.js');
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-ort-opt-'));
+  try {
+    const path = join(dir, 'optimized.onnx');
+    const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all', optimizedModelFilePath: path, logSeverityLevel: 3 });
+    await s.release();
+    const model = onnx.ModelProto.decode(readFileSync(path));
+    return (model.graph?.node ?? []).map((n) => ({
+      op: n.opType ?? '',
+      name: n.name ?? '',
+      activation: (n.attribute ?? []).filter((a) => a.name === 'activation').map((a) => Buffer.from(a.s ?? new Uint8Array()).toString())[0] ?? '',
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
