@@ -1,24 +1,45 @@
-import { ConfigError } from '../errors.js';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, UserError } from '../errors.js';
 
 /** Print a value as pretty JSON on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
 }
 
-/** Parse an integer CLI option, with an error naming the flag. */
+/** Parse an integer CLI option (decimal digits only), with an error naming the flag. */
 export function intOption(flag: string, value: string | undefined, dflt: number, min = 0): number {
   if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
+  const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
   return n;
 }
 
 /** Parse a float CLI option, with an error naming the flag. */
 export function floatOption(flag: string, value: string | undefined, dflt: number, min = -Infinity): number {
   if (value === undefined) return dflt;
-  const n = Number(value);
+  const n = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isFinite(n) || n < min) throw new ConfigError(`${flag} must be a number >= ${min}, got '${value}'`);
   return n;
+}
+
+/**
+ * Check, before any long work, that an output file can be written: its folder exists and is writable
+ * and the path is not a folder. Returns the path.
+ */
+export function checkOutPath(flag: string, path: string): string {
+  if (path.trim() === '') throw new UserError(`${flag} is empty: expected a file path`);
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`${flag} '${path}': folder '${dirname(path)}' does not exist (create it first or pick another path)`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UserError(`${flag} '${path}': folder '${dirname(path)}' is not writable`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${flag} '${path}' is a folder: expected a file path`);
+  return path;
 }
 
 /** Human-readable count: 1.23M, 4.5K. */

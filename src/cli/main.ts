@@ -5,16 +5,47 @@ import { registerCommands } from './commands/index.js';
 /** Exit codes of the hwnas CLI. */
 export const EXIT = { ok: 0, internal: 1, user: 2 } as const;
 
+/** File-system error codes that mean "this path, given by the user, cannot be used" (exit 2, not a bug). */
+const PATH_ERRNO: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'is a directory, expected a file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'already exists',
+};
+
+/** One line: messages may embed file excerpts (JSON.parse) or commander's "(Did you mean ...?)" hint. */
+function oneLine(s: string): string {
+  return s.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
+
+/** The user-facing message of a file-system error on a path, or undefined for any other error. */
+function pathErrorMessage(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const { code, path, syscall } = e as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof path !== 'string') return undefined;
+  const why = PATH_ERRNO[code];
+  if (!why) return undefined;
+  return `cannot ${syscall === 'mkdir' ? 'create directory' : 'use'} '${path}': ${why} (${code})`;
+}
+
 /**
- * Entry point of the `hwnas` command. Returns the exit code: 0 success, 2 bad input (printed without a
- * stack trace), 1 internal failure.
+ * Entry point of the `hwnas` command. Returns the exit code: 0 success, 2 bad input (one line
+ * `hwnas: error: ...`, no stack trace), 1 internal failure (with the stack, to report as a bug).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('hwnas')
     .description('Hardware-aware neural-network optimisation: the network and numeric precision that fit your hardware best.')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // commander's own errors (unknown option or command, missing argument) read like ours
+      outputError: (s, write) => write(`hwnas: ${oneLine(s)}\n`),
+    })
     .showHelpAfterError(false);
   registerCommands(program);
   try {
@@ -22,11 +53,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // --help and --version exit 0; help shown because a sub-command is missing is bad input
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      if (e.code === 'commander.help') {
+        if (e.exitCode === 0) return EXIT.ok;
+        process.stderr.write('hwnas: error: a command is required: expected one of the commands listed above\n');
+        return EXIT.user;
+      }
       return EXIT.user;
     }
     if (isUserError(e)) {
-      process.stderr.write(`hwnas: error: ${e.message}\n`);
+      process.stderr.write(`hwnas: error: ${oneLine(e.message)}\n`);
+      return EXIT.user;
+    }
+    const pathMsg = pathErrorMessage(e);
+    if (pathMsg) {
+      process.stderr.write(`hwnas: error: ${pathMsg}\n`);
       return EXIT.user;
     }
     process.stderr.write(`hwnas: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

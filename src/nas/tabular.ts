@@ -108,7 +108,12 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
     for (const { l, n } of lines.slice(1)) {
       const c = splitCsvLine(l);
       if (c.length !== header.length) throw new ConfigError(`${src} line ${n}: ${c.length} columns, expected ${header.length} (${header.join(',')})`);
-      t.add((c[0] as string).trim(), c.slice(1).map((x) => (x.trim() === '' ? Number.NaN : Number(x))), ` line ${n}`);
+      const values = c.slice(1).map((x, i) => {
+        const v = x.trim() === '' ? Number.NaN : Number(x);
+        if (!Number.isFinite(v)) throw new ConfigError(`${src} line ${n}: metric '${metrics[i] ?? ''}' is '${x.trim()}', expected a finite number`);
+        return v;
+      });
+      t.add((c[0] as string).trim(), values, ` line ${n}`);
     }
     return t;
   }

@@ -60,14 +60,24 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw new UserError(`cannot open store ${JSON.stringify(path)}: ${(e as Error).message}`);
     }
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    if (!options.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+    try {
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+      if (!options.readonly) {
+        this.refuseForeignDatabase();
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = FULL');
+      }
+      this.db.pragma('foreign_keys = ON');
+      if (!options.readonly) this.migrate();
+      else if (this.schemaVersion() !== SCHEMA_VERSION) throw new ConfigError(`store ${JSON.stringify(path)} has schema version ${this.schemaVersion()}; expected ${SCHEMA_VERSION} (open it read-write once to migrate)`);
+    } catch (e) {
+      this.db.close();
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new UserError(`store ${JSON.stringify(path)} is not an hwnas store: ${(e as Error).message} (expected an SQLite file written by hwnas)`);
+      }
+      throw e;
     }
-    this.db.pragma('foreign_keys = ON');
-    if (!options.readonly) this.migrate();
-    else if (this.schemaVersion() !== SCHEMA_VERSION) throw new ConfigError(`store ${JSON.stringify(path)} has schema version ${this.schemaVersion()}; expected ${SCHEMA_VERSION} (open it read-write once to migrate)`);
   }
 
   /** Schema version recorded in the file (0 for an empty file). */
@@ -76,6 +86,14 @@ export class SqliteStore implements Store {
     if (!has) return 0;
     const r = this.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
     return r.v ?? 0;
+  }
+
+  /** Throws (before anything is written) when the file is an SQLite database that hwnas did not create. */
+  private refuseForeignDatabase(): void {
+    const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+    if (tables.length > 0 && !tables.some((t) => t.name === 'schema_version')) {
+      throw new UserError(`store ${JSON.stringify(this.path)} is an SQLite database of something else (tables ${tables.slice(0, 5).map((t) => t.name).join(', ')}): expected an hwnas store; it was left unchanged`);
+    }
   }
 
   private migrate(): void {

@@ -1,10 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { UserError } from '../../errors.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { buildModel, initEngine } from '../../engine/index.js';
 import { complexityReport, getTarget, uniformPolicy, type PrecisionPolicy } from '../../hardware/index.js';
-import { exportQdqOnnx } from '../../onnx/qdq.js';
-import { calibrateActivations, evaluatePolicy, PolicyCoster, quantConfig, quantizePipeline } from '../../quant/index.js';
 import { writeReport } from '../../report/index.js';
 import { createStrategy, SearchSpace, type JsonValue } from '../../search/index.js';
 import { SqliteStore } from '../../store/index.js';
@@ -32,10 +30,17 @@ export function registerDemo(program: Command): void {
     .action(async (f: { epochs?: string; seed?: string; out?: string; limit?: string; trials?: string; json?: boolean }) => {
       const epochs = intOption('--epochs', f.epochs, 1, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
+      const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
+      const trials = intOption('--trials', f.trials, 40, 1);
       const outDir = f.out ?? 'hwnas-demo';
+      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UserError(`--out '${outDir}' is a file: expected a folder for the demo's outputs`);
       const say = (s: string): void => {
         if (!f.json) process.stdout.write(`${s}\n`);
       };
+      // the engine and the quantizer load only when a command runs them (the CLI starts fast)
+      const { buildModel, initEngine } = await import('../../engine/index.js');
+      const { exportQdqOnnx } = await import('../../onnx/qdq.js');
+      const { calibrateActivations, evaluatePolicy, PolicyCoster, quantConfig, quantizePipeline } = await import('../../quant/index.js');
       mkdirSync(outDir, { recursive: true });
       const graph = zooGraph('mnist-cnn');
       const model = { graph, weights: initWeights(graph, new Rng(seed)) };
@@ -56,7 +61,6 @@ export function registerDemo(program: Command): void {
           ],
         ).trimEnd(),
       );
-      const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
       const ds = await datasetForModel('mnist', model, limit);
       const backend = await initEngine();
       say(`\n== 2. Training on MNIST (${ds.train.n} train / ${ds.val.n} val / ${ds.test.n} test images), ${epochs} epoch(s), Adam, batch 128, ${backend} backend`);
@@ -131,7 +135,6 @@ export function registerDemo(program: Command): void {
       );
 
       // 6. A small multi-objective study: accuracy vs latency over per-layer bits, stored in SQLite, with a report.
-      const trials = intOption('--trials', f.trials, 40, 1);
       say(`\n== 6. Study: NSGA-II over per-layer weight/activation bits, ${trials} trials, accuracy (1000 val images) vs bitfusion-edge latency`);
       const fm = buildModel(trained);
       const cal = calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
@@ -147,6 +150,11 @@ export function registerDemo(program: Command): void {
       const dbPath = join(outDir, 'hwnas.sqlite');
       const store = new SqliteStore(dbPath);
       const studyName = `demo-bits-${seed}`;
+      // a study left by an earlier demo run scored another training run's weights: start it afresh
+      if (store.getStudy(studyName)) {
+        store.deleteStudy(studyName);
+        say(`(replaced the study '${studyName}' of an earlier demo run in ${dbPath})`);
+      }
       const bar = createProgress({ total: trials, label: 'study', fields: ['pareto'], quiet: !!f.json });
       let study;
       try {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { inputNode } from '../../ir/index.js';
-import { createSession, runOnnx } from '../../onnx/index.js';
 import { UserError } from '../../errors.js';
 import { intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
@@ -14,9 +13,13 @@ export async function onnxAccuracy(
   n: number,
   batch = 256,
 ): Promise<{ accuracy: number; logits: Float32Array; imagesPerSec: number }> {
+  const { createSession, runOnnx } = await import('../../onnx/ort.js');
   const s = await createSession(onnxPath);
   const per = s.inputShape.reduce((a, b) => a * b, 1);
-  if (per * n !== x.length) throw new UserError(`'${onnxPath}' expects ${per} values per sample, the data set gives ${x.length / n}`);
+  if (per * n !== x.length) {
+    await s.session.release();
+    throw new UserError(`'${onnxPath}' expects input [${s.inputShape.join(',')}] (${per} values per sample) but the data set gives ${x.length / n} values per sample: drop size=/channels= from --dataset or use a model of that input size`);
+  }
   let correct = 0;
   let classes = 0;
   const parts: Float32Array[] = [];
@@ -54,13 +57,14 @@ export function registerEval(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; json?: boolean }) => {
       if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
-      const model = loadModelSpec(path);
-      inputNode(model.graph);
-      const ds = await datasetForModel(f.dataset, model);
       const split = f.split ?? 'test';
       if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
+      const batch = intOption('--batch-size', f.batchSize, 256, 1);
+      const model = loadModelSpec(path);
+      inputNode(model.graph);
+      const ds = await datasetForModel(f.dataset, model, undefined, path);
       const data = split === 'test' ? ds.test : ds.val;
-      const r = await onnxAccuracy(path, data.x, data.y, data.n, intOption('--batch-size', f.batchSize, 256, 1));
+      const r = await onnxAccuracy(path, data.x, data.y, data.n, batch);
       if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
       else process.stdout.write(`accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`);
     });

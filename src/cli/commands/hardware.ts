@@ -19,7 +19,7 @@ import {
 } from '../../hardware/index.js';
 import { ConfigError } from '../../errors.js';
 import { formatTable } from '../../report/table.js';
-import { intOption, printJson } from '../io.js';
+import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
@@ -52,7 +52,7 @@ export function registerHardware(program: Command): void {
     .command('cost <model>')
     .description('hardware-aware complexity report: per layer MACs, bit ops, bytes, traffic, latency, energy, bound, area')
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
-    .option('--policy <p>', 'precision: preset (w8a8, w4a4, fp32, ...) or policy JSON file (default w8a8)')
+    .option('--policy <p>', 'precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default w8a8)')
     .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
     .option('--totals', 'totals only, no per-layer table')
     .option('--json', 'print JSON')
@@ -83,12 +83,19 @@ export function registerHardware(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (default 1)')
     .option('--json', 'print the measurement as JSON')
     .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; json?: boolean }) => {
+      const repeats = intOption('--repeats', f.repeats, 30, 1);
+      const threads = intOption('--threads', f.threads, 1, 1);
+      checkOutPath('--out', f.out);
       const model = loadModelSpec(spec);
       const bar = createProgress({ total: model.graph.nodes.length, label: 'measure', fields: ['node'], quiet: !!f.json });
+      let total = model.graph.nodes.length;
       const m = await measureHost(model, {
-        repeats: intOption('--repeats', f.repeats, 30, 1),
-        threads: intOption('--threads', f.threads, 1, 1),
-        onProgress: (done, _total, node) => bar.update(done, { node }),
+        repeats,
+        threads,
+        onProgress: (done, all, node) => {
+          if (all !== total) bar.setTotal((total = all));
+          bar.update(done, { node });
+        },
       });
       bar.stop();
       saveLut(hostLut(m), f.out);
@@ -107,6 +114,7 @@ export function registerHardware(program: Command): void {
     .requiredOption('--out <model.json>', 'where to write the predictor')
     .option('--json', 'print JSON')
     .action((luts: string[], f: { out: string; json?: boolean }) => {
+      checkOutPath('--out', f.out);
       const samples = luts.flatMap((p) => samplesFromLut(loadLut(p)));
       if (samples.length < 10) throw new ConfigError(`predictor fit needs at least 10 measured layers, the tables give ${samples.length}`);
       const m = fitPredictor(samples, {}, { source: luts.join(',') });

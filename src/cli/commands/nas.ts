@@ -3,7 +3,10 @@ import { loadDataset } from '../../data/index.js';
 import { ConfigError } from '../../errors.js';
 import { policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
-import { archCost, createNasStrategy, loadNasTable, NAS_STRATEGIES, type NasResult, parseObjectives, runNas, tableHv, tabularEvaluator, trainingEvaluator } from '../../nas/index.js';
+import { archCost } from '../../nas/cost.js';
+import { parseObjectives } from '../../nas/objectives.js';
+import { createNasStrategy, NAS_STRATEGIES, type NasResult, runNas, tableHv } from '../../nas/run.js';
+import { loadNasTable, tabularEvaluator } from '../../nas/tabular.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
 import type { Evaluator } from '../../study/run-study.js';
 import { Rng } from '../../util/rng.js';
@@ -48,6 +51,8 @@ export function registerNas(program: Command): void {
       const budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
       const objectives = parseObjectives(f.objectives ?? 'accuracy:max,latency_ms:min');
+      const epochs = intOption('--epochs', f.epochs, 1, 1);
+      const limit = intOption('--limit', f.limit, 2000, 1);
       const target = getTarget(f.target ?? 'bitfusion-edge');
       const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
       let evaluate: Evaluator;
@@ -62,9 +67,9 @@ export function registerNas(program: Command): void {
         if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
         const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
         const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
-        const limit = intOption('--limit', f.limit, 2000, 1);
         const dataset = await loadDataset(f.dataset, { size: shape[1] as number, channels: shape[0] as number, limit: { train: limit, test: Math.max(500, Math.round(limit / 2)) } });
-        evaluate = trainingEvaluator({ space, dataset, target, objectives, epochs: intOption('--epochs', f.epochs, 1, 1), ...(policy ? { policy } : {}) });
+        const { trainingEvaluator } = await import('../../nas/train-eval.js'); // loads the engine
+        evaluate = trainingEvaluator({ space, dataset, target, objectives, epochs, ...(policy ? { policy } : {}) });
       }
       const { strategy, sensitive } = createNasStrategy(f.strategy, space, {
         budget,

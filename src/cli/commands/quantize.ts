@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildModel, initEngine } from '../../engine/index.js';
-import { ConfigError } from '../../errors.js';
-import { getTarget } from '../../hardware/index.js';
+import { ConfigError, InfeasibleError } from '../../errors.js';
+import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Model } from '../../ir/index.js';
-import { exportQdqOnnx } from '../../onnx/qdq.js';
-import { layerSensitivities, quantizePipeline, resultQuantConfig, type QuantStrategy } from '../../quant/index.js';
+import { parseBudget, PolicyCoster } from '../../quant/cost.js';
+import type { QuantStrategy } from '../../quant/index.js';
+import type { Graph } from '../../ir/index.js';
 import { formatTable } from '../../report/table.js';
-import { humanCount, intOption, printJson } from '../io.js';
+import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
@@ -22,12 +22,41 @@ function parseBits(s: string | undefined): number[] | undefined {
   return bits;
 }
 
+/**
+ * Fail fast on a budget that no precision can meet (before a zoo model is trained for minutes): the
+ * cheapest uniform precision the target runs at the candidate bit-widths is costed on the graph. Only for
+ * analytical targets (no `prepare`), whose cost does not fall when bits rise; the search itself still
+ * checks exactly.
+ */
+function checkBudgetReachable(graph: Graph, target: HardwareTarget, budgetSpec: string, bits: readonly number[] | undefined): void {
+  const cand = bits ?? [2, 3, 4, 5, 6, 7, 8];
+  const w = cand.filter((b) => target.supportedBits.weight.includes(b));
+  const a = cand.filter((b) => target.supportedBits.act.includes(b));
+  if (w.length === 0 || a.length === 0) return; // the pipeline names the unsupported bit-widths
+  const coster = new PolicyCoster(graph, target);
+  const budget = parseBudget(budgetSpec, coster.uniformCost({ weightBits: 8, actBits: 8 }));
+  let cheapest = Infinity;
+  for (const wb of w) for (const ab of a) cheapest = Math.min(cheapest, coster.uniformCost({ weightBits: wb, actBits: ab })[budget.kind]);
+  if (cheapest > budget.value) {
+    const unit = { latency: ' ms', energy: ' mJ', size: ' bytes', bops: ' bit-ops' }[budget.kind];
+    throw new InfeasibleError(
+      `--budget '${budgetSpec}' cannot be met on '${target.name}': it allows ${budget.kind} ${fmt(budget.value)}${unit}, the cheapest achievable is ${fmt(cheapest)}${unit} ` +
+        `(uniform W${Math.min(...w)}A${Math.min(...a)}); expected a budget >= ${fmt(cheapest)}${unit}`,
+    );
+  }
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}
+
 /** A zoo model gets a short training first (quantizing random weights means nothing). */
 async function trainedModel(spec: string, datasetSpec: string, epochs: number, seed: number, quiet: boolean): Promise<Model> {
   const model = loadModelSpec(spec, seed);
   if (!spec.startsWith('zoo:')) return model;
   const ds = await datasetForModel(datasetSpec, model);
   if (!quiet) process.stderr.write(`${spec} has no trained weights: training it for ${epochs} epoch(s) on ${ds.name} first\n`);
+  const { buildModel } = await import('../../engine/index.js');
   const em = buildModel(model);
   try {
     await trainWithProgress(em, ds, { epochs, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', seed }, quiet);
@@ -74,16 +103,28 @@ export function registerQuantize(program: Command): void {
           json?: boolean;
         },
       ) => {
+        // every flag is checked before any training or search starts
         const strategy = (f.strategy ?? 'ilp') as QuantStrategy;
         if (!STRATEGIES.includes(strategy)) throw new ConfigError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${f.strategy}'`);
         const seed = intOption('--seed', f.seed, 0, 0);
+        const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
+        const episodes = intOption('--episodes', f.episodes, 40, 1);
+        const finetuneEpochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
+        const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
+        const bits = parseBits(f.bits);
+        parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
+        if (f.out !== undefined) checkOutPath('--out', f.out);
+        if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut);
         const quiet = !!f.json;
         const target = getTarget(f.target);
+        if (!target.prepare) checkBudgetReachable(loadModelSpec(spec, seed).graph, target, f.budget, bits);
+        const { initEngine } = await import('../../engine/index.js');
+        const { quantizePipeline, resultQuantConfig } = await import('../../quant/index.js');
+        const { exportQdqOnnx } = await import('../../onnx/qdq.js');
         await initEngine();
-        const model = await trainedModel(spec, f.dataset, intOption('--train-epochs', f.trainEpochs, 2, 1), seed, quiet);
+        const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet);
         if (target.prepare) await target.prepare(model);
-        const ds = await datasetForModel(f.dataset, model);
-        const episodes = intOption('--episodes', f.episodes, 40, 1);
+        const ds = await datasetForModel(f.dataset, model, undefined, spec);
         const bar = createProgress({ total: episodes, label: strategy, fields: ['accuracy', 'best'], quiet: quiet || !['haq', 'cw-hawq'].includes(strategy) });
         const abort = new AbortController();
         const onSigint = (): void => {
@@ -99,10 +140,10 @@ export function registerQuantize(program: Command): void {
             target,
             strategy,
             budget: f.budget,
-            ...(f.bits !== undefined ? { bits: parseBits(f.bits) as number[] } : {}),
+            ...(bits !== undefined ? { bits } : {}),
             episodes,
-            finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
-            searchImages: intOption('--search-images', f.searchImages, 1000, 10),
+            finetuneEpochs,
+            searchImages,
             seed,
             signal: abort.signal,
             onEvent: (e) => {
@@ -177,13 +218,16 @@ export function registerQuantize(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean }) => {
       const seed = intOption('--seed', f.seed, 0, 0);
+      const samples = intOption('--samples', f.samples, 256, 1);
+      const tol = f.tol === undefined || f.tol.trim() === '' ? (f.tol === undefined ? 0.01 : Number.NaN) : Number(f.tol);
+      if (!(tol > 0) || !Number.isFinite(tol)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);
+      const { buildModel, initEngine } = await import('../../engine/index.js');
+      const { layerSensitivities } = await import('../../quant/index.js');
       await initEngine();
       const model = loadModelSpec(spec, seed);
-      const ds = await datasetForModel(f.dataset, model);
-      const n = Math.min(intOption('--samples', f.samples, 256, 1), ds.train.n);
+      const ds = await datasetForModel(f.dataset, model, undefined, spec);
+      const n = Math.min(samples, ds.train.n);
       const per = ds.train.x.length / ds.train.n;
-      const tol = f.tol === undefined ? 0.01 : Number(f.tol);
-      if (!(tol > 0)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);
       const em = buildModel(model);
       try {
         const layers = em.graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').length;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeReport } from '../../report/html.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
-import { printJson } from '../io.js';
+import { checkOutPath, printJson } from '../io.js';
 import { openStore } from './study.js';
 
 /** `hwnas report <study> --out report.html`. */
@@ -13,7 +13,7 @@ export function registerReport(program: Command): void {
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .option('--json', 'print a JSON summary')
     .action((name: string, f: { out?: string; store?: string; json?: boolean }) => {
-      const out = f.out ?? `${name}-report.html`;
+      const out = checkOutPath('--out', f.out ?? `${name}-report.html`);
       const store = openStore(f.store, true);
       try {
         const bytes = writeReport(out, store, name);

@@ -1,7 +1,18 @@
 import type { Command } from 'commander';
 import { startServer } from '../../server/server.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
+import { UserError } from '../../errors.js';
 import { intOption } from '../io.js';
+import { requireStorePath } from './study.js';
+
+/** Errors of `listen` that are the user's to fix (a busy port, a bad --host). */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use: pick another with --port (0 = any free port)',
+  EACCES: 'permission denied: ports below 1024 need privileges, use --port 8080 or above',
+  EADDRNOTAVAIL: 'the --host address is not an address of this machine',
+  ENOTFOUND: 'the --host name does not resolve: expected an interface address such as 127.0.0.1 or 0.0.0.0',
+  EAI_AGAIN: 'the --host name cannot be resolved now',
+};
 
 /** `hwnas serve [--port N] [--host H]`: the live dashboard over the project store. */
 export function registerServe(program: Command): void {
@@ -13,7 +24,14 @@ export function registerServe(program: Command): void {
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .action(async (f: { port?: string; host?: string; store?: string }) => {
       const port = intOption('--port', f.port, 8080, 0);
-      const srv = await startServer({ storePath: f.store ?? DEFAULT_STORE_PATH, port, ...(f.host ? { host: f.host } : {}) });
+      const host = f.host ?? '127.0.0.1';
+      const storePath = requireStorePath(f.store);
+      const srv = await startServer({ storePath, port, host }).catch((e: unknown) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code ? LISTEN_ERRORS[code] : undefined;
+        if (why) throw new UserError(`cannot listen on ${host}:${port}: ${why} (${code})`);
+        throw e;
+      });
       process.stdout.write(`hwnas dashboard on ${srv.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -56,7 +56,9 @@ export function readStudyConfig(path: string): StudyConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read study config ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ConfigError(`cannot read study config ${JSON.stringify(path)}: ${why}; expected a JSON study config file`);
   }
   let value: unknown;
   try {

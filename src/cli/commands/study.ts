@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { makeRedisEvaluator } from '../../dist/redis.js';
 import { evaluatorFor } from '../../dist/registry.js';
-import { makeThreadPoolEvaluator } from '../../dist/thread-pool.js';
 import type { RemoteEvaluator } from '../../dist/types.js';
 import { ConfigError, UserError } from '../../errors.js';
 import { formatTable } from '../../report/table.js';
@@ -12,13 +10,26 @@ import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.j
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/types.js';
 import { bestTrials, runStudy, type StudyResult } from '../../study/run-study.js';
-import { intOption, printJson } from '../io.js';
+import { checkOutPath, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig } from './study-config.js';
 
-/** Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). */
-export function openStore(path: string | undefined, readonly = false): SqliteStore {
-  return new SqliteStore(path ?? DEFAULT_STORE_PATH, readonly ? { readonly: true } : {});
+/**
+ * Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). Commands that only read
+ * (`mustExist`) do not create one: a missing store is a UserError naming the path.
+ */
+export function openStore(path: string | undefined, readonly = false, mustExist = readonly): SqliteStore {
+  const p = mustExist ? requireStorePath(path) : (path ?? DEFAULT_STORE_PATH);
+  return new SqliteStore(p, readonly ? { readonly: true } : {});
+}
+
+/** The store path of a `--store` flag (or the default); a UserError naming it when there is no such file. */
+export function requireStorePath(path: string | undefined): string {
+  const p = path ?? DEFAULT_STORE_PATH;
+  if (!existsSync(p)) {
+    throw new UserError(`no store at '${p}': expected an hwnas store file; create a study first with 'hwnas study create --config <file>'${path === undefined ? ' (or pass --store <file>)' : ''}`);
+  }
+  return p;
 }
 
 /** Creates a study from a validated config (UserError when the name is taken). */
@@ -50,8 +61,13 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   const evaluation = { name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) };
   let remote: RemoteEvaluator | undefined;
   const threads = o.threads ?? config.concurrency ?? Math.max(1, availableParallelism());
-  if (o.redis) remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, concurrency: config.concurrency ?? 4 });
-  else if (threads > 0) remote = makeThreadPoolEvaluator({ evaluation, threads });
+  if (o.redis) {
+    const { makeRedisEvaluator } = await import('../../dist/redis.js');
+    remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, concurrency: config.concurrency ?? 4 });
+  } else if (threads > 0) {
+    const { makeThreadPoolEvaluator } = await import('../../dist/thread-pool.js');
+    remote = makeThreadPoolEvaluator({ evaluation, threads });
+  }
   const bar = createProgress({ total: config.nTrials, label: name, fields: ['best'], quiet: o.quiet ?? false });
   try {
     return await runStudy({
@@ -86,12 +102,12 @@ function summary(r: StudyResult): Record<string, unknown> {
 }
 
 async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }): Promise<void> {
-  const store = openStore(f.store);
+  const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : undefined;
+  const store = openStore(f.store, false, true);
   const ac = new AbortController();
   const onSig = (): void => ac.abort();
   process.once('SIGINT', onSig);
   try {
-    const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : undefined;
     const r = await runConfiguredStudy(store, name, { ...(f.redis ? { redis: f.redis } : {}), ...(f.queue ? { queue: f.queue } : {}), ...(threads !== undefined ? { threads } : {}), quiet: !!f.json, signal: ac.signal });
     if (f.json) printJson(summary(r));
     else {
@@ -161,6 +177,11 @@ export function registerStudy(program: Command): void {
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .option('--json', 'print JSON')
     .action((f: StoreFlag) => {
+      if (!existsSync(f.store ?? DEFAULT_STORE_PATH)) {
+        if (f.json) printJson([]);
+        else process.stdout.write(`no studies (no store at ${f.store ?? DEFAULT_STORE_PATH}); create one with hwnas study create --config study.json\n`);
+        return;
+      }
       const store = openStore(f.store);
       try {
         const rows = store.listStudies().map((s) => {
@@ -181,7 +202,7 @@ export function registerStudy(program: Command): void {
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .option('--json', 'print JSON')
     .action((name: string, f: StoreFlag) => {
-      const store = openStore(f.store);
+      const store = openStore(f.store, false, true);
       try {
         const s = store.getStudy(name);
         if (!s) throw new UserError(`no study named ${JSON.stringify(name)} (known: ${store.listStudies().map((x) => x.name).join(', ') || 'none'})`);
@@ -207,7 +228,8 @@ export function registerStudy(program: Command): void {
     .action((name: string, f: StoreFlag & { format: string; out?: string }) => {
       const fmt = f.format;
       if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
-      const store = openStore(f.store);
+      if (f.out !== undefined) checkOutPath('--out', f.out);
+      const store = openStore(f.store, false, true);
       try {
         const text = fmt === 'csv' ? exportCsv(store, name) : fmt === 'json' ? exportJson(store, name) : exportOptunaJournal(store, name);
         if (f.out) {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { loadDataset, type Dataset } from '../../data/index.js';
-import { buildModel, initEngine, train, type EngineModel, type TrainOptions } from '../../engine/index.js';
+import { loadDataset, parseDatasetSpec, type Dataset } from '../../data/index.js';
+import type { EngineModel, TrainOptions } from '../../engine/index.js';
 import { ConfigError } from '../../errors.js';
 import { inputNode, outputShape, type Model } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
-import { floatOption, intOption, printJson } from '../io.js';
+import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { createProgress } from '../progress.js';
 
@@ -24,19 +24,27 @@ export interface TrainFlags {
   readonly json?: boolean;
 }
 
-/** Load the data set a model needs: its input size and channels decide resizing and channel replication. */
-export async function datasetForModel(spec: string, model: Model, limit?: number): Promise<Dataset> {
+/**
+ * Load the data set a model needs: its input size and channels decide resizing and channel replication.
+ * `modelLabel` names the model in errors (default: the graph name).
+ */
+export async function datasetForModel(spec: string, model: Model, limit?: number, modelLabel = model.graph.name): Promise<Dataset> {
   const inShape = inputNode(model.graph).shape;
   const c = inShape[0] as number;
   const h = inShape[1] as number;
-  const ds = await loadDataset(spec, {
-    ...(inShape.length === 3 ? { size: h, channels: c } : {}),
-    ...(limit !== undefined ? { limit: { train: limit } } : {}),
-  });
+  const parsed = parseDatasetSpec(spec);
+  // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
+  const specLimit = parsed.options.limit;
+  const merged =
+    limit === undefined ? specLimit : specLimit === undefined ? { train: limit } : typeof specLimit === 'number' ? { train: limit, val: specLimit, test: specLimit } : { ...specLimit, train: limit };
+  const ds = await loadDataset(
+    { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
+    inShape.length === 3 ? { size: h, channels: c } : {},
+  );
   const classes = outputShape(model.graph)[0] as number;
   if (outputShape(model.graph).length !== 1 || classes !== ds.numClasses) {
     throw new ConfigError(
-      `model '${model.graph.name}' outputs [${outputShape(model.graph).join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
+      `model '${modelLabel}' outputs [${outputShape(model.graph).join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
         `use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
     );
   }
@@ -74,6 +82,7 @@ export async function trainWithProgress(
   quiet: boolean,
   augment = false,
 ): Promise<{ imagesPerSec: number; loss: number; workers: number; seconds: number }> {
+  const { train } = await import('../../engine/index.js');
   const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 128));
   const bar = createProgress({ total: batches * opts.epochs, label: 'train', fields: ['epoch', 'loss', 'img/s'], quiet });
   const res = await train(em, ds.train, {
@@ -120,9 +129,11 @@ export function registerTrain(program: Command): void {
       .option('--json', 'print a final JSON object'),
   ).action(async (spec: string, f: TrainFlags & { dataset: string; out?: string }) => {
     const opts = trainOptionsFromFlags(f, { epochs: 1 });
-    const model = loadModelSpec(spec, opts.seed ?? 0);
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
-    const ds = await datasetForModel(f.dataset, model, limit);
+    if (f.out !== undefined) checkOutPath('--out', f.out);
+    const model = loadModelSpec(spec, opts.seed ?? 0);
+    const ds = await datasetForModel(f.dataset, model, limit, spec);
+    const { buildModel, initEngine } = await import('../../engine/index.js');
     const backend = await initEngine();
     const em = buildModel(model);
     try {

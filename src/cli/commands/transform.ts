@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { initEngine } from '../../engine/index.js';
 import { ConfigError } from '../../errors.js';
 import { getTarget, policyPreset } from '../../hardware/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { formatTable } from '../../report/table.js';
 import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
-import { hant, type LatencyBudget } from '../../transform/hant.js';
-import { floatOption, intOption, printJson } from '../io.js';
+import type { LatencyBudget } from '../../transform/hant.js';
+import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { createProgress } from '../progress.js';
 import { datasetForModel } from './train.js';
@@ -63,22 +62,29 @@ export function registerTransform(program: Command): void {
       for (const fam of families ?? []) {
         if (!(ALT_FAMILIES as readonly string[]).includes(fam)) throw new ConfigError(`--families: unknown family '${fam}': expected some of ${ALT_FAMILIES.join(', ')}`);
       }
-      const model = loadModelSpec(spec, seed);
       const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
-      const ds = await datasetForModel(f.dataset, model, limit);
-      await initEngine();
       const epochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
+      const steps = intOption('--steps', f.steps, 300, 1);
+      const distillSamples = intOption('--distill-samples', f.distillSamples, 1024, 1);
+      const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0);
+      const precision = f.precision ? policyPreset(f.precision) : undefined;
+      if (f.out !== undefined) checkOutPath('--out', f.out);
+      const model = loadModelSpec(spec, seed);
+      const ds = await datasetForModel(f.dataset, model, limit, spec);
+      const { initEngine } = await import('../../engine/index.js');
+      const { hant } = await import('../../transform/hant.js');
+      await initEngine();
       let bar: ReturnType<typeof createProgress> | undefined;
       const r = await hant(model, ds, {
         target,
         budget,
         seed,
-        steps: intOption('--steps', f.steps, 300, 1),
-        distillSamples: intOption('--distill-samples', f.distillSamples, 1024, 1),
-        ...(f.precision ? { policy: policyPreset(f.precision) } : {}),
+        steps,
+        distillSamples,
+        ...(precision ? { policy: precision } : {}),
         ...(families ? { families: families as AltFamily[] } : {}),
         ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
-        finetune: epochs === 0 ? false : { epochs, lr: floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0) },
+        finetune: epochs === 0 ? false : { epochs, lr: finetuneLr },
         onProgress: (p) => {
           bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet: !!f.json });
           bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });
