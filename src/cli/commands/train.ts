@@ -20,7 +20,7 @@ export interface TrainFlags {
   readonly seed?: string;
   readonly workers?: string;
   readonly limit?: string;
-  readonly augment?: boolean;
+  readonly augment?: boolean | string;
   readonly json?: boolean;
 }
 
@@ -80,14 +80,14 @@ export async function trainWithProgress(
   ds: Dataset,
   opts: TrainOptions,
   quiet: boolean,
-  augment = false,
+  augment: number | false = false,
 ): Promise<{ imagesPerSec: number; loss: number; workers: number; seconds: number }> {
   const { train } = await import('../../engine/index.js');
   const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 128));
   const bar = createProgress({ total: batches * opts.epochs, label: 'train', fields: ['epoch', 'loss', 'img/s'], quiet });
   const res = await train(em, ds.train, {
     ...opts,
-    ...(augment ? { augment: { cropPadding: 2, flip: ds.name === 'fashion-mnist', fill: ds.preprocessing?.background ?? 0 } } : {}),
+    ...(augment !== false ? { augment: { cropPadding: augment, flip: ds.name === 'fashion-mnist', fill: ds.preprocessing?.background ?? 0 } } : {}),
     validation: ds.val,
     onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
     onEpochEnd: (e) => {
@@ -102,6 +102,13 @@ export async function trainWithProgress(
   return { imagesPerSec: res.imagesPerSec, loss: res.loss, workers: res.workers, seconds: res.seconds };
 }
 
+/** The crop padding of `--augment [px]`: false when absent, 2 for the bare flag. */
+export function augmentPadding(v: boolean | string | undefined): number | false {
+  if (v === undefined || v === false) return false;
+  if (v === true) return 2;
+  return intOption('--augment', v, 2, 0);
+}
+
 /** Common training flags. */
 export function addTrainFlags(c: Command): Command {
   return c
@@ -112,7 +119,7 @@ export function addTrainFlags(c: Command): Command {
     .option('--schedule <name>', 'cosine | step | constant (default cosine)')
     .option('--weight-decay <x>', 'L2 weight decay (default 0)')
     .option('--label-smoothing <x>', 'label smoothing (default 0)')
-    .option('--augment', 'random-crop augmentation')
+    .option('--augment [px]', 'random-crop augmentation: pad by px (default 2) and crop back; plus horizontal flips for fashion-mnist')
     .option('--workers <n>', '1 | 2 | auto: data-parallel gradient threads (default auto)')
     .option('--limit <n>', 'use only the first N training images')
     .option('--seed <n>', 'seed of initial weights, shuffling, augmentation (default 0)');
@@ -137,7 +144,7 @@ export function registerTrain(program: Command): void {
     const backend = await initEngine();
     const em = buildModel(model);
     try {
-      const r = await trainWithProgress(em, ds, opts, !!f.json, !!f.augment);
+      const r = await trainWithProgress(em, ds, opts, !!f.json, augmentPadding(f.augment));
       const test = em.evaluate(ds.test.x, ds.test.y, ds.test.n);
       if (f.out) saveOnnx(em.toModel(), f.out);
       const result = {
