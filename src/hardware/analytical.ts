@@ -100,6 +100,27 @@ export abstract class AnalyticalTarget implements HardwareTarget {
   /** Peak MACs per cycle of the compute array at `p` (accelerators; used for the area estimate). */
   protected peakMacsPerCycle?(p: Precision): number;
 
+  /**
+   * Cost of an element-wise node (pooling, activation, add, ...) on a vector unit of `vectorOpsPerCycle` at
+   * `hz`, reading its input and writing its output over DRAM at `bwBps`: writes every slot of `out` except
+   * energy and returns the element operations; `dramBytes` is in `out`. Does not allocate.
+   */
+  protected vectorNodeCost(net: PreparedNetwork, i: number, actBits: number, vectorOpsPerCycle: number, hz: number, bwBps: number, out: Float64Array): number {
+    const c = net.col;
+    const dram = (((c.inElems[i] as number) + (c.outElems[i] as number)) * this.batch * actBits) / 8;
+    const ops = (c.elementOps[i] as number) * this.batch;
+    const compS = ops / vectorOpsPerCycle / hz;
+    const memS = dram / bwBps;
+    out[OUT.computeMs] = compS * 1e3;
+    out[OUT.memoryMs] = memS * 1e3;
+    out[OUT.overheadMs] = 0;
+    out[OUT.latencyMs] = (compS > memS ? compS : memS) * 1e3;
+    out[OUT.dramBytes] = dram;
+    out[OUT.onchipBytes] = dram;
+    out[OUT.utilization] = Number.NaN;
+    return ops;
+  }
+
   /** Area (mm²) of a fixed-precision MAC array with this target's peak MACs/cycle at `p` (45 nm, Horowitz areas). */
   computeAreaMm2(p: Precision): number {
     if (!this.peakMacsPerCycle) return Number.NaN;

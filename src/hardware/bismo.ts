@@ -98,18 +98,9 @@ export class BismoTarget extends AnalyticalTarget {
     const inB = ((c.inElems[i] as number) * B * ab) / 8;
     const outB = ((c.outElems[i] as number) * B * ab) / 8;
     if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
-      const ops = (c.elementOps[i] as number) * B;
-      const compS = ops / p.vectorOpsPerCycle / this.hz;
-      const dram = inB + outB;
-      const memS = dram / this.bwBps;
-      out[OUT.computeMs] = compS * 1e3;
-      out[OUT.memoryMs] = memS * 1e3;
-      out[OUT.overheadMs] = 0;
-      out[OUT.latencyMs] = (compS > memS ? compS : memS) * 1e3;
-      out[OUT.dramBytes] = dram;
-      out[OUT.onchipBytes] = dram;
+      const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
+      const dram = out[OUT.dramBytes] as number;
       out[OUT.energyMj] = (ops * this.addPj + dram * (this.dramPjB + this.sramPjB)) * 1e-9;
-      out[OUT.utilization] = Number.NaN;
       return;
     }
     const G = c.gemmG[i] as number;

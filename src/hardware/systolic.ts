@@ -175,18 +175,9 @@ export class SystolicTarget extends AnalyticalTarget {
     const outB = ((c.outElems[i] as number) * B * ab) / 8;
     const wordPj = p.macRefPj; // energy unit: one 16-bit MAC
     if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
-      const ops = (c.elementOps[i] as number) * B;
-      const compS = ops / p.vectorOpsPerCycle / this.hz;
-      const dram = inB + outB;
-      const memS = dram / this.bwBps;
-      out[OUT.computeMs] = compS * 1e3;
-      out[OUT.memoryMs] = memS * 1e3;
-      out[OUT.overheadMs] = 0;
-      out[OUT.latencyMs] = (compS > memS ? compS : memS) * 1e3;
-      out[OUT.dramBytes] = dram;
-      out[OUT.onchipBytes] = dram;
+      const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
+      const dram = out[OUT.dramBytes] as number;
       out[OUT.energyMj] = (ops * p.macRelEnergy * 0.25 + (dram / 2) * (p.dramRelEnergy + p.bufferRelEnergy)) * wordPj * 1e-9;
-      out[OUT.utilization] = Number.NaN;
       return;
     }
     const passes = Math.ceil(wb / p.peBits) * Math.ceil(ab / p.peBits);
