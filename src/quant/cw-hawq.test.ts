@@ -61,3 +61,16 @@ test('CW-HAWQ search stays within the budget, learns, and is seeded', async () =
   assert.deepEqual(again.allocation.counts, r.allocation.counts);
   await assert.rejects(cwHawqSearch({ coster, budget: { kind: 'latency', value: w8a8.latency * 0.01 }, bits: [2, 4, 8], channelTraces: traces, accuracy: acc, seed: 1 }), /cheapest achievable latency/);
 });
+
+test('CW-HAWQ budget wall demotes 8 -> 4 before 4 -> 2 and spends left-over budget (no needless 2-bit channels)', async () => {
+  // a budget that all-4-bit weights (8-bit activations) fit: random ratios must not end up 2-bit heavy
+  const w4 = coster.uniformCost({ weightBits: 4, actBits: 8 });
+  const budget = { kind: 'latency' as const, value: w4.latency * 1.05 };
+  const r = await cwHawqSearch({ coster, budget, bits: [2, 4, 8], actBits: 8, channelTraces: traces, accuracy: acc, episodes: 6, warmupEpisodes: 6, seed: 3 });
+  const total = coster.layers.reduce((s, l) => s + l.outChannels, 0);
+  for (const e of r.history) {
+    const at2 = e.counts.reduce((s, c) => s + (c[0] as number), 0);
+    assert.ok(at2 <= 0.05 * total, `episode ${e.episode}: ${at2} of ${total} channels at 2 bits`);
+    assert.ok(e.cost.latency <= budget.value && e.cost.latency >= 0.9 * budget.value, `episode ${e.episode}: latency ${e.cost.latency} vs budget ${budget.value}`);
+  }
+});

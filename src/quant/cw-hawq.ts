@@ -2,8 +2,12 @@
  * CW-HAWQ: channel-wise mixed precision. Output channels of each layer are ordered by their Hessian
  * trace; a DDPG agent picks, per layer, the ratios of channels at each bit-width (e.g. 2/4/8); bits go to
  * channels in trace order (most sensitive channels get the most bits). Hardware cost is computed per
- * channel group (the policy's `groups`); the budget is enforced by moving the least sensitive channels
- * one bit-width down until the policy fits.
+ * channel group (the policy's `groups`). Budget wall: while over budget, the least sensitive channels of
+ * some width move one width down, greedily by cost saved per estimated damage (|trace| x growth of
+ * the relative quantization MSE 1/qmax^2, so 8 -> 4 goes before 4 -> 2); budget left over is then
+ * spent the same way upwards (most sensitive channels first, 2 -> 4 before 4 -> 8). Moves are a slice
+ * (1/8 of the layer), one channel, or a whole width (merging groups saves the target's per-group cost).
+ * The wall largely decides the result: the agent's ratios only set the starting point.
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
@@ -160,42 +164,97 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   const relMse = (b: number): number => 1 / (2 ** (b - 1) - 1) ** 2;
   const absTraces = o.channelTraces.map((t) => t.map((v) => Math.abs(v)));
   const traceFloor = o.channelTraces.map((t) => 1e-9 * (1 + t.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
+  // cost of layer li at counts c, others at the lowest bits: differences rank a layer's moves (exact
+  // when the target's network cost is a sum over layers); the budget is always checked on the full cost
+  const layerCostCache = new Map<string, number>();
+  const layerCost = (li: number, c: readonly number[]): number => {
+    const key = `${li}|${c.join(':')}`;
+    let v = layerCostCache.get(key);
+    if (v === undefined) {
+      const cs = lowest.map((x, j) => (j === li ? [...c] : x));
+      v = costOf(costOfCounts(cs), o.budget.kind);
+      layerCostCache.set(key, v);
+    }
+    return v;
+  };
+  /** Channels of layer `li` at `bits[k]`: positions [start, start + n) of its trace order. */
+  const startOf = (cl: readonly number[], k: number): number => {
+    let start = 0;
+    for (let j = K - 1; j > k; j--) start += cl[j] as number;
+    return start;
+  };
+  /** Sum of |trace| over trace-order positions [from, to) of layer li. */
+  const traceSum = (li: number, from: number, to: number): number => {
+    const order = orders[li] as readonly number[];
+    const tr = absTraces[li] as readonly number[];
+    let t = 0;
+    for (let j = from; j < to; j++) t += (tr[order[j] as number] as number) + (traceFloor[li] as number);
+    return t;
+  };
+  const stepOf = (li: number): number => Math.max(1, Math.ceil((coster.layers[li]?.outChannels ?? 1) / 8));
+  /** Layer li's counts with m channels moved from bits[k] to bits[k + d] (d = +-1). */
+  const moved = (cl: readonly number[], k: number, d: number, m: number): number[] => cl.map((x, j) => (j === k ? x - m : j === k + d ? x + m : x));
   const enforce = (counts: number[][]): CostVector => {
     let c = costOfCounts(counts);
     while (costOf(c, o.budget.kind) > o.budget.value) {
-      const now = costOf(c, o.budget.kind);
-      let best: { li: number; k: number; m: number; gain: number; cost: CostVector } | undefined;
+      let best: { li: number; next: number[]; gain: number } | undefined;
+      // when no single step saves (a step can leave the cost flat), still progress with the step of
+      // largest saving, then least damage: every step lowers some bits, so this ends at the cheapest
+      let flat: { li: number; next: number[]; saving: number; damage: number } | undefined;
       for (let li = 0; li < L; li++) {
         const cl = counts[li] as number[];
-        const order = orders[li] as readonly number[];
-        const tr = absTraces[li] as readonly number[];
-        const step = Math.max(1, Math.ceil((coster.layers[li]?.outChannels ?? 1) / 8));
+        const base = layerCost(li, cl);
         for (let k = 1; k < K; k++) {
           const n = cl[k] as number;
           if (n === 0) continue;
-          const m = Math.min(step, n);
-          // channels at bits[k] occupy positions [start, start + n) of the trace order (high bits first)
-          let start = 0;
-          for (let j = K - 1; j > k; j--) start += cl[j] as number;
-          let damage = 0;
-          for (let j = start + n - m; j < start + n; j++) damage += (tr[order[j] as number] as number) + (traceFloor[li] as number);
-          damage *= relMse(bits[k - 1] as number) - relMse(bits[k] as number);
-          cl[k] = n - m;
-          cl[k - 1] = (cl[k - 1] as number) + m;
-          const cc = costOfCounts(counts);
-          cl[k] = n;
-          cl[k - 1] = (cl[k - 1] as number) - m;
-          const saving = now - costOf(cc, o.budget.kind);
-          if (saving <= 0) continue;
-          const gain = saving / damage;
-          if (!best || gain > best.gain) best = { li, k, m, gain, cost: cc };
+          const start = startOf(cl, k);
+          // a slice of the least sensitive, or the whole width (merging groups saves per-group costs)
+          for (const m of new Set([Math.min(stepOf(li), n), n])) {
+            const damage = traceSum(li, start + n - m, start + n) * (relMse(bits[k - 1] as number) - relMse(bits[k] as number));
+            const next = moved(cl, k, -1, m);
+            const saving = base - layerCost(li, next);
+            if (!flat || saving > flat.saving || (saving === flat.saving && damage < flat.damage)) flat = { li, next, saving, damage };
+            if (saving <= 0) continue;
+            const gain = saving / damage;
+            if (!best || gain > best.gain) best = { li, next, gain };
+          }
         }
       }
-      if (!best) throw budgetInfeasible(o.budget, now);
-      const cl = counts[best.li] as number[];
-      cl[best.k] = (cl[best.k] as number) - best.m;
-      cl[best.k - 1] = (cl[best.k - 1] as number) + best.m;
-      c = best.cost;
+      const move = best ?? flat;
+      if (!move) throw budgetInfeasible(o.budget, costOf(c, o.budget.kind));
+      counts[move.li] = move.next;
+      c = costOfCounts(counts);
+    }
+    // fill: spend budget left over by promoting the most sensitive channels of a width one width up,
+    // greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
+    for (;;) {
+      const now = costOf(c, o.budget.kind);
+      let best: { li: number; next: number[]; gain: number } | undefined;
+      for (let li = 0; li < L; li++) {
+        const cl = counts[li] as number[];
+        const base = layerCost(li, cl);
+        for (let k = 0; k + 1 < K; k++) {
+          const n = cl[k] as number;
+          if (n === 0) continue;
+          const start = startOf(cl, k);
+          for (const m of new Set([Math.min(stepOf(li), n), 1, n])) {
+            const next = moved(cl, k, 1, m);
+            const added = layerCost(li, next) - base;
+            if (now + added > o.budget.value) continue;
+            const gain = added > 0 ? (traceSum(li, start, start + m) * (relMse(bits[k] as number) - relMse(bits[k + 1] as number))) / added : Infinity;
+            if (!best || gain > best.gain) best = { li, next, gain };
+          }
+        }
+      }
+      if (!best) break;
+      const prev = counts[best.li] as number[];
+      counts[best.li] = best.next;
+      const cc = costOfCounts(counts);
+      if (costOf(cc, o.budget.kind) > o.budget.value) {
+        counts[best.li] = prev; // the target's cost is not a sum over layers: stop here, within budget
+        break;
+      }
+      c = cc;
     }
     return c;
   };
