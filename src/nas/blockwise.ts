@@ -15,9 +15,7 @@
  * stage boundaries have equal shapes), e.g. the largest architecture trained normally.
  */
 import type { Split } from '../data/types.js';
-import { recalibrateBatchNorm } from '../engine/distill.js';
 import { buildModel } from '../engine/model.js';
-import { train } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
@@ -26,7 +24,7 @@ import { inferShapes } from '../ir/shapes.js';
 import type { Model, Shape, Weights } from '../ir/types.js';
 import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, addInvertedResidual, mbv2Space } from '../search/spaces/mbv2.js';
 import { ALT_INPUT, type Alternative } from '../transform/alternatives.js';
-import { type DistillImages, defaultPolicy, networkLatency, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
+import { type DistillImages, defaultPolicy, type FinetuneOptions, recoverStudent, networkLatency, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
 import type { Unit } from '../transform/units.js';
 import { Rng } from '../util/rng.js';
 
@@ -48,7 +46,7 @@ export interface BlockwiseOptions {
   readonly distillSamples?: number;
   readonly heldOutSamples?: number;
   /** Fine-tuning after assembly (default 1 epoch, lr 5e-4); false to skip. */
-  readonly finetune?: false | { readonly epochs: number; readonly lr?: number; readonly limit?: number; readonly workers?: 1 | 2 | 'auto' };
+  readonly finetune?: FinetuneOptions;
   readonly seed?: number;
   readonly onProgress?: (p: { unit: string; alt: string; done: number; total: number; loss: number; latencyMs: number }) => void;
 }
@@ -171,23 +169,9 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
-  const sm = buildModel(model);
-  let before = 0;
-  let after = 0;
-  try {
-    recalibrateBatchNorm(sm, images.train.x, images.train.n);
-    before = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
-    after = before;
-    if (opts.finetune !== false) {
-      const ft = opts.finetune ?? { epochs: 1 };
-      const limit = Math.min(ft.limit ?? data.train.n, data.train.n);
-      await train(sm, { x: data.train.x.subarray(0, limit * per), y: data.train.y.subarray(0, limit), n: limit }, { epochs: ft.epochs, lr: ft.lr ?? 5e-4, seed: opts.seed ?? 0, workers: ft.workers ?? 'auto' });
-      after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
-    }
-    model = sm.toModel();
-  } finally {
-    sm.dispose();
-  }
+  const rec = await recoverStudent(model, data, images.train, opts.finetune, opts.seed ?? 0);
+  model = rec.model;
+  const { before, after } = rec;
   return {
     arch: space.format(arch),
     model,

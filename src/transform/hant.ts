@@ -291,7 +291,7 @@ export interface HantOptions extends ScoreOptions {
   readonly distillSamples?: number;
   readonly heldOutSamples?: number;
   /** End-to-end fine-tuning of the assembled network (default 1 epoch at lr 5e-4); false to skip. */
-  readonly finetune?: false | { readonly epochs: number; readonly lr?: number; readonly batchSize?: number; readonly limit?: number; readonly workers?: 1 | 2 | 'auto' };
+  readonly finetune?: FinetuneOptions;
   /** Called with a line of progress per phase. */
   readonly onPhase?: (msg: string) => void;
 }
@@ -336,6 +336,44 @@ export interface HantData {
  * The whole HANT pipeline on a trained teacher.
  * @example const r = await hant(teacher, ds, { target: getTarget('bitfusion-edge'), budget: { ratio: 0.5 } });
  */
+/** End-to-end fine-tuning settings of an assembled student (false: none). */
+export type FinetuneOptions = false | { readonly epochs: number; readonly lr?: number; readonly batchSize?: number; readonly limit?: number; readonly workers?: 1 | 2 | 'auto' };
+
+/**
+ * Bring an assembled student back to working order: batch-norm statistics recalibrated on `images`, test accuracy,
+ * then an optional short end-to-end fine-tune (default 1 epoch, lr 5e-4) and the test accuracy after it.
+ */
+export async function recoverStudent(
+  student: Model,
+  data: { readonly train: Split; readonly test: Split },
+  images: { readonly x: Float32Array; readonly n: number },
+  finetune: FinetuneOptions | undefined,
+  seed: number,
+): Promise<{ model: Model; before: number; after: number; finetuned: boolean; limit: number; finetuneSeconds: number }> {
+  const sm = buildModel(student);
+  try {
+    recalibrateBatchNorm(sm, images.x, images.n);
+    const before = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+    if (finetune === false) return { model: sm.toModel(), before, after: before, finetuned: false, limit: 0, finetuneSeconds: 0 };
+    const ft = finetune ?? { epochs: 1 };
+    const per = data.train.x.length / Math.max(1, data.train.n);
+    const limit = Math.min(ft.limit ?? data.train.n, data.train.n);
+    const t0 = performance.now();
+    await train(sm, { x: data.train.x.subarray(0, limit * per), y: data.train.y.subarray(0, limit), n: limit }, {
+      epochs: ft.epochs,
+      lr: ft.lr ?? 5e-4,
+      batchSize: ft.batchSize ?? 128,
+      seed,
+      workers: ft.workers ?? 'auto',
+    });
+    const finetuneSeconds = (performance.now() - t0) / 1000;
+    const after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
+    return { model: sm.toModel(), before, after, finetuned: true, limit, finetuneSeconds };
+  } finally {
+    sm.dispose();
+  }
+}
+
 export async function hant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantResult> {
   const t0 = performance.now();
   const policy = opts.policy ?? defaultPolicy(opts.target);
@@ -378,33 +416,10 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
   const sel = await selectAlternatives(scores, budgetMs, fixedMs);
   log(`ILP: ${sel.variables} binaries, solved in ${sel.solveMs.toFixed(0)} ms; predicted latency ${sel.latencyMs.toPrecision(4)} ms (budget ${budgetMs.toPrecision(4)} ms)`);
   let student = assembleStudent(teacher, scores, sel.choice);
-  const sm = buildModel(student);
-  let before = 0;
-  let after = 0;
-  let ftSec = 0;
-  try {
-    recalibrateBatchNorm(sm, images.train.x, images.train.n);
-    before = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
-    after = before;
-    if (opts.finetune !== false) {
-      const ft = opts.finetune ?? { epochs: 1 };
-      const limit = Math.min(ft.limit ?? data.train.n, data.train.n);
-      const tf0 = performance.now();
-      await train(sm, { x: data.train.x.subarray(0, limit * per), y: data.train.y.subarray(0, limit), n: limit }, {
-        epochs: ft.epochs,
-        lr: ft.lr ?? 5e-4,
-        batchSize: ft.batchSize ?? 128,
-        seed: opts.seed ?? 0,
-        workers: ft.workers ?? 'auto',
-      });
-      ftSec = (performance.now() - tf0) / 1000;
-      after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
-      log(`fine-tuned ${ft.epochs} epoch(s) on ${limit} images in ${ftSec.toFixed(0)} s: accuracy ${(before * 100).toFixed(2)}% -> ${(after * 100).toFixed(2)}%`);
-    }
-    student = sm.toModel();
-  } finally {
-    sm.dispose();
-  }
+  const rec = await recoverStudent(student, data, images.train, opts.finetune, opts.seed ?? 0);
+  student = rec.model;
+  const { before, after, finetuneSeconds: ftSec } = rec;
+  if (rec.finetuned) log(`fine-tuned on ${rec.limit} images in ${ftSec.toFixed(0)} s: accuracy ${(before * 100).toFixed(2)}% -> ${(after * 100).toFixed(2)}%`);
   const studentLatency = networkLatency(opts.target, student.graph, policy);
   const layers: HantLayer[] = scores.map((u, i) => {
     const a = u.alternatives[sel.choice[i] as number] as ScoredAlternative;
