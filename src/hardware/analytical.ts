@@ -250,3 +250,43 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     return out;
   }
 }
+
+/** Clock, bandwidth and batching of a bit-level accelerator (BitFusion, BISMO). */
+export interface BitAcceleratorParams {
+  readonly clockMHz: number;
+  readonly dramGBps: number;
+  readonly fuse: boolean;
+  readonly batch: number;
+}
+
+/**
+ * Common part of the bit-level accelerators (BitFusion-style and BISMO-style): 1-8 and 16-bit operands, 45 nm
+ * energies per byte of SRAM (`sramPer64pJ`: the energy of a 64-bit access of the target's buffer size) and DRAM.
+ */
+export abstract class BitAcceleratorTarget extends AnalyticalTarget {
+  readonly supportedBits: SupportedBits = { weight: [1, 2, 3, 4, 5, 6, 7, 8, 16], act: [1, 2, 3, 4, 5, 6, 7, 8, 16] };
+  readonly hasEnergy = true;
+  readonly fuse: boolean;
+  readonly batch: number;
+  protected readonly hz: number;
+  protected readonly bwBps: number;
+  protected readonly sramPjB: number;
+  protected readonly dramPjB: number;
+  protected readonly addPj: number;
+
+  constructor(
+    readonly description: string,
+    base: BitAcceleratorParams,
+    sramPer64pJ: number,
+  ) {
+    super();
+    this.fuse = base.fuse;
+    this.batch = base.batch;
+    this.hz = base.clockMHz * 1e6;
+    this.bwBps = base.dramGBps * 1e9;
+    const t = tech45();
+    this.sramPjB = sramPer64pJ / 8;
+    this.dramPjB = t.dramPer32pJ / 4;
+    this.addPj = t.add8pJ;
+  }
+}

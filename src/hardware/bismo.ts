@@ -7,9 +7,9 @@
  * execute and result stages overlap (latency = max of compute and DRAM time). Weights (LHS) and
  * activations (RHS) get half of the on-chip BRAM each for tiling. Energy is a 45 nm ASIC-equivalent.
  */
-import { AnalyticalTarget, OUT, tiledDramBytes } from './analytical.js';
+import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
-import type { Precision, SupportedBits } from './precision.js';
+import type { Precision } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
 
 /** Parameters of {@link BismoTarget} (see targets/bismo-cloud.json for sources). */
@@ -28,33 +28,13 @@ export interface BismoParams {
 }
 
 /** A BISMO-style bit-serial accelerator. */
-export class BismoTarget extends AnalyticalTarget {
-  readonly description: string;
-  readonly supportedBits: SupportedBits = { weight: [1, 2, 3, 4, 5, 6, 7, 8, 16], act: [1, 2, 3, 4, 5, 6, 7, 8, 16] };
-  readonly hasEnergy = true;
-  readonly fuse: boolean;
-  readonly batch: number;
-  private readonly hz: number;
-  private readonly bwBps: number;
-  private readonly sramPjB: number;
-  private readonly dramPjB: number;
-  private readonly addPj: number;
-
+export class BismoTarget extends BitAcceleratorTarget {
   constructor(
     readonly name: string,
     readonly params: BismoParams,
     description = 'BISMO-style bit-serial overlay',
   ) {
-    super();
-    this.description = description;
-    this.fuse = params.fuse;
-    this.batch = params.batch;
-    this.hz = params.clockMHz * 1e6;
-    this.bwBps = params.dramGBps * 1e9;
-    const t = tech45();
-    this.sramPjB = t.sram1mPer64pJ / 8;
-    this.dramPjB = t.dramPer32pJ / 4;
-    this.addPj = t.add8pJ;
+    super(description, params, tech45().sram1mPer64pJ);
   }
 
   protected override peakMacsPerCycle(p: Precision): number {

@@ -11,9 +11,9 @@
  * ({@link tiledDramBytes}); compute and transfers overlap (double buffering), so latency = max of the two.
  * Energy: bricks x brick energy + accumulate per MAC, SRAM and DRAM bytes at 45 nm per-access energies.
  */
-import { AnalyticalTarget, OUT, tiledDramBytes } from './analytical.js';
+import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
-import type { Precision, SupportedBits } from './precision.js';
+import type { Precision } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
 
 /** Parameters of {@link BitFusionTarget} (see targets/bitfusion-edge.json for sources). */
@@ -35,33 +35,13 @@ export interface BitFusionParams {
 }
 
 /** A BitFusion-style bit-flexible spatial accelerator. */
-export class BitFusionTarget extends AnalyticalTarget {
-  readonly description: string;
-  readonly supportedBits: SupportedBits = { weight: [1, 2, 3, 4, 5, 6, 7, 8, 16], act: [1, 2, 3, 4, 5, 6, 7, 8, 16] };
-  readonly hasEnergy = true;
-  readonly fuse: boolean;
-  readonly batch: number;
-  private readonly hz: number;
-  private readonly bwBps: number;
-  private readonly sramPjB: number;
-  private readonly dramPjB: number;
-  private readonly addPj: number;
-
+export class BitFusionTarget extends BitAcceleratorTarget {
   constructor(
     readonly name: string,
     readonly params: BitFusionParams,
     description = 'BitFusion-style bit-flexible array',
   ) {
-    super();
-    this.description = description;
-    this.fuse = params.fuse;
-    this.batch = params.batch;
-    this.hz = params.clockMHz * 1e6;
-    this.bwBps = params.dramGBps * 1e9;
-    const t = tech45();
-    this.sramPjB = t.sram32kPer64pJ / 8;
-    this.dramPjB = t.dramPer32pJ / 4;
-    this.addPj = t.add8pJ;
+    super(description, params, tech45().sram32kPer64pJ);
   }
 
   /** Products per Fusion Unit per cycle at (w, a): fractional (< 1) above 8 bits. */
