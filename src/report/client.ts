@@ -28,6 +28,7 @@ export const PAGE_BODY = `
 <main>
 <section><h2 id="pareto-title">Pareto front</h2><div id="pareto" class="plot"></div><div class="note" id="pareto-note"></div></section>
 <section><h2 id="progress-title">Hypervolume vs trial</h2><div id="progress" class="plot"></div><div class="note" id="progress-note"></div></section>
+<section class="wide" id="compare-section" style="display:none"><h2>Strategy comparison (same objectives, one normalised frame)</h2><div id="compare-front" class="plot"></div><div id="compare-hv" class="plot"></div><div class="tablewrap"><table id="compare-table"><thead></thead><tbody></tbody></table></div><div class="note" id="compare-note"></div></section>
 <section class="wide" id="policy-section"><h2>Bit widths per layer (Pareto trials first)</h2><div id="heat" class="plot"></div><div class="note" id="policy-note"></div></section>
 <section class="wide" id="cost-section"><h2>Per-layer latency and energy <select id="cost-trial"></select></h2><div id="costs" class="plot"></div><div class="note" id="cost-note"></div></section>
 <section class="wide"><h2>Trials</h2><div class="tablewrap"><table id="trials"><thead></thead><tbody></tbody></table></div></section>
@@ -141,6 +142,31 @@ function drawCosts(d){
   setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the Pareto plot.');
 }
 
+var PALETTE = ['#d6452b', '#2b7bd6', '#2ca02c', '#9467bd', '#e0902b', '#17becf', '#8c564b', '#e377c2'];
+function drawCompare(d){
+  var sec = el('compare-section');
+  var C = d.compare;
+  if (!C) { sec.style.display = 'none'; return; }
+  sec.style.display = '';
+  var obj = C.objectives;
+  var label = function(o){ return esc(o.name) + (o.direction === 'maximize' ? ' (max)' : ' (min)'); };
+  var name = function(s){ return esc(s.name) + (s.strategy ? ' [' + esc(s.strategy) + ']' : ''); };
+  if (obj.length === 2) {
+    Plotly.react(el('compare-front'), C.studies.map(function(s, i){ return { type: 'scatter', mode: 'lines+markers', name: name(s), x: s.front.map(function(v){ return v[0]; }), y: s.front.map(function(v){ return v[1]; }), line: { shape: 'hv', color: PALETTE[i % PALETTE.length] }, marker: { size: 7 } }; }),
+      layout({ xaxis: { title: { text: label(obj[0]) } }, yaxis: { title: { text: label(obj[1]) } }, legend: { orientation: 'h', y: 1.1 } }), CFG);
+  } else { el('compare-front').style.display = 'none'; }
+  Plotly.react(el('compare-hv'), C.studies.map(function(s, i){ return { type: 'scatter', mode: 'lines', name: name(s), x: s.curve.map(function(q){ return q.trials; }), y: s.curve.map(function(q){ return q.hypervolume; }), line: { shape: 'hv', color: PALETTE[i % PALETTE.length] } }; }),
+    layout({ xaxis: { title: { text: 'trials (queries)' } }, yaxis: { title: { text: 'normalised hypervolume' } }, legend: { orientation: 'h', y: 1.1 } }), CFG);
+  var best = Math.max.apply(null, C.studies.map(function(s){ return s.hypervolume; }));
+  var thead = el('compare-table').tHead; thead.textContent = '';
+  var hr = thead.insertRow();
+  ['study', 'strategy', 'complete trials', 'front size', 'hypervolume', 'share of best'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
+  var tb = el('compare-table').tBodies[0]; tb.textContent = '';
+  C.studies.forEach(function(s){ var tr = tb.insertRow();
+    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-'].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
+  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1].');
+}
+
 function paramText(p){ var s = JSON.stringify(p); return s.length > 300 ? s.slice(0, 297) + '...' : s; }
 function drawTable(d){
   var obj = d.study.objectives;
@@ -170,7 +196,7 @@ function render(d){
   setText('title', 'Study ' + d.study.name);
   var c = d.counts;
   setText('meta', d.trials.length + ' trials (' + c.complete + ' complete, ' + c.running + ' running, ' + c.failed + ' failed, ' + c.pruned + ' pruned) \u00b7 objectives: ' + d.study.objectives.map(function(o){ return o.name + ' (' + o.direction + ')'; }).join(', ') + ' \u00b7 ' + d.generatedAt);
-  drawPareto(d); drawProgress(d); drawHeat(d); drawCosts(d); drawTable(d);
+  drawPareto(d); drawProgress(d); drawCompare(d); drawHeat(d); drawCosts(d); drawTable(d);
   document.body.setAttribute('data-rendered-trials', String(d.trials.length));
 }
 

@@ -53,6 +53,8 @@ export interface ReportData {
   readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[] };
   readonly layerCosts: readonly LayerCostRow[];
   readonly generatedAt: string;
+  /** Set when other studies are compared with this one (see {@link buildCompareData}). */
+  readonly compare?: CompareData;
 }
 
 /** Options of {@link buildReportData}. */
@@ -202,4 +204,91 @@ export function scriptSafeJson(value: unknown): string {
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** One study of a comparison: its feasible front and hypervolume curve in the shared frame. */
+export interface CompareStudy {
+  readonly name: string;
+  readonly strategy: string | null;
+  readonly complete: number;
+  /** Feasible Pareto set (objective values as stored), sorted by the first objective. */
+  readonly front: readonly (readonly number[])[];
+  /** Normalised hypervolume (shared frame, reference [1, ...]) after each trial count. */
+  readonly curve: readonly { readonly trials: number; readonly hypervolume: number }[];
+  readonly hypervolume: number;
+}
+
+/** Strategy comparison of several studies over the same objectives (same budget axis, one frame). */
+export interface CompareData {
+  readonly objectives: readonly Objective[];
+  /** Minimisation-form frame over all studies: ideal -> 0, nadir + 10% of the range -> 1. */
+  readonly ideal: readonly number[];
+  readonly nadir: readonly number[];
+  readonly studies: readonly CompareStudy[];
+}
+
+/**
+ * Compares studies over the same objectives: every feasible complete trial of every study is put in one
+ * normalised frame (per objective, best over all studies -> 0, worst + 10% of the range -> 1), and each
+ * study gets its Pareto set and its hypervolume after every trial in that frame, so curves and fronts
+ * are directly comparable. UserError when a study is missing or the objectives differ.
+ */
+export function buildCompareData(store: Store, names: readonly string[], opts: { readonly maxCurvePoints?: number } = {}): CompareData {
+  if (names.length < 2) throw new UserError(`a comparison needs at least two studies, got ${names.length}`);
+  const studies = names.map((n) => {
+    const s = store.getStudy(n);
+    if (!s) throw new UserError(`no study named ${JSON.stringify(n)} in the store; known: ${store.listStudies().map((x) => JSON.stringify(x.name)).join(', ') || '(none)'}`);
+    return s;
+  });
+  const objectives = (studies[0] as (typeof studies)[number]).objectives;
+  const sig = (o: readonly Objective[]): string => o.map((x) => `${x.name}:${x.direction}`).join(',');
+  for (const s of studies) {
+    if (sig(s.objectives) !== sig(objectives)) throw new UserError(`study ${JSON.stringify(s.name)} has objectives ${sig(s.objectives)}, expected ${sig(objectives)} (as study ${JSON.stringify(names[0])}): only studies over the same objectives can be compared`);
+  }
+  const feasible = names.map((n) => store.getTrials(n).filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0));
+  const all = feasible.flatMap((ts) => ts.map((t) => toMinimization(t.values as number[], objectives)));
+  const m = objectives.length;
+  const ideal = new Array<number>(m).fill(0);
+  const nadir = new Array<number>(m).fill(1);
+  for (let k = 0; k < m; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of all) {
+      lo = Math.min(lo, p[k] as number);
+      hi = Math.max(hi, p[k] as number);
+    }
+    if (all.length > 0) {
+      ideal[k] = lo;
+      nadir[k] = hi > lo ? hi + 0.1 * (hi - lo) : lo + 1;
+    }
+  }
+  const norm = (v: readonly number[]): number[] => toMinimization(v as number[], objectives).map((x, k) => (x - (ideal[k] as number)) / ((nadir[k] as number) - (ideal[k] as number)));
+  const ref = objectives.map(() => 1);
+  const maxPts = opts.maxCurvePoints ?? 100;
+  const out: CompareStudy[] = studies.map((s, i) => {
+    const ts = feasible[i] as Trial[];
+    const all = store.getTrials(s.name);
+    const last = all.length;
+    const step = Math.max(1, Math.ceil(last / maxPts));
+    const curve: { trials: number; hypervolume: number }[] = [];
+    for (let n = step; n < last + step; n += step) {
+      const k = Math.min(n, last);
+      const pts = ts.filter((t) => t.number < k).map((t) => norm(t.values as number[]));
+      curve.push({ trials: k, hypervolume: pts.length > 0 ? hypervolume(pts, ref) : 0 });
+      if (k === last) break;
+    }
+    const front = paretoTrials(ts, objectives)
+      .map((t) => t.values as number[])
+      .sort((a, b) => (a[0] as number) - (b[0] as number));
+    const strategy = s.userAttrs.strategy;
+    return {
+      name: s.name,
+      strategy: typeof strategy === 'string' ? strategy : null,
+      complete: ts.length,
+      front,
+      curve,
+      hypervolume: ts.length > 0 ? hypervolume(ts.map((t) => norm(t.values as number[])), ref) : 0,
+    };
+  });
+  return { objectives, ideal, nadir, studies: out };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { MemoryStore } from '../store/memory-store.js';
-import { buildReportData, referencePoint } from './data.js';
+import { buildCompareData, buildReportData, referencePoint } from './data.js';
 import { renderReport, writeReport } from './html.js';
 import { chromiumSkipReason, launchChromium, seedPolicyStudy } from './testing/chromium.js';
 
@@ -102,6 +102,65 @@ test('report opens offline in Chromium: plots drawn, nothing injected, table sor
     assert.equal(dialogs, 0);
     assert.ok((await page.locator('#trials thead').innerText()).includes('<img src=x'), 'the objective name is shown as text');
     assert.deepEqual(requests, [], 'the report made no network requests');
+  } finally {
+    await browser.close();
+  }
+});
+
+function compareStore(): MemoryStore {
+  const store = new MemoryStore();
+  const objectives = [{ name: 'latency_ms', direction: 'minimize' as const }, { name: 'error', direction: 'minimize' as const }];
+  const add = (name: string, strategy: string, pts: number[][]): void => {
+    store.createStudy({ name, objectives, userAttrs: { strategy } });
+    for (const v of pts) {
+      const t = store.createTrial(name, { params: { x: v[0] as number } });
+      store.finishTrial(name, t.number, { state: 'complete', values: v });
+    }
+  };
+  add('a', 'random', [[0, 1], [1, 0]]);
+  add('b', 'nsga2', [[0.5, 0.5], [0.9, 0.9]]);
+  store.createStudy({ name: 'other', objectives: [{ name: 'latency_ms', direction: 'minimize' }, { name: 'accuracy', direction: 'maximize' }] });
+  return store;
+}
+
+test('comparison: one frame for all studies, exact hypervolumes, fronts and curves; mismatched objectives refused', () => {
+  const store = compareStore();
+  const c = buildCompareData(store, ['a', 'b']);
+  assert.deepEqual(c.ideal, [0, 0]);
+  assert.ok(Math.abs((c.nadir[0] as number) - 1.1) < 1e-12 && Math.abs((c.nadir[1] as number) - 1.1) < 1e-12);
+  const [a, b] = c.studies;
+  const u = 1 - 1 / 1.1;
+  assert.ok(Math.abs((a?.hypervolume as number) - (2 * u - u * u)) < 1e-9, `a: ${a?.hypervolume}`);
+  assert.ok(Math.abs((b?.hypervolume as number) - (1 - 0.5 / 1.1) ** 2) < 1e-9, `b: ${b?.hypervolume}`);
+  assert.deepEqual(b?.front, [[0.5, 0.5]]);
+  assert.equal(a?.strategy, 'random');
+  assert.deepEqual(a?.curve.map((q) => q.trials), [1, 2]);
+  assert.ok((a?.curve[0]?.hypervolume as number) < (a?.curve[1]?.hypervolume as number));
+  assert.throws(() => buildCompareData(store, ['a', 'other']), /study "other" has objectives latency_ms:minimize,accuracy:maximize, expected latency_ms:minimize,error:minimize/);
+  assert.throws(() => buildCompareData(store, ['a', 'zzz']), /no study named "zzz"/);
+  assert.throws(() => buildCompareData(store, ['a']), /at least two studies/);
+  const html = renderReport(store, 'a', { compare: ['b'] });
+  assert.ok(html.includes('"compare":{'), 'comparison embedded in the report data');
+});
+
+test('comparison view draws both fronts and hypervolume curves in Chromium', { skip: chromiumSkipReason() }, async () => {
+  const store = new MemoryStore();
+  await seedPolicyStudy(store, 'p1', 20);
+  await seedPolicyStudy(store, 'p2', 30);
+  const file = join(dir, 'compare.html');
+  writeReport(file, store, 'p1', { compare: ['p2'] });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('#compare-front .scatterlayer .trace');
+    assert.equal(await page.locator('#compare-front .scatterlayer .trace').count(), 2);
+    assert.equal(await page.locator('#compare-hv .scatterlayer .trace').count(), 2);
+    assert.equal(await page.locator('#compare-table tbody tr').count(), 2);
+    const rows = await page.locator('#compare-table tbody tr').allInnerTexts();
+    assert.ok(rows.some((r) => r.includes('100.0%')), 'the best study has 100% of the best hypervolume');
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: join('test-artifacts', 'report-compare.png'), fullPage: true });
   } finally {
     await browser.close();
   }

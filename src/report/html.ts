@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import type { Store } from '../store/types.js';
 import { PAGE_BODY, PAGE_CSS, PAGE_SCRIPT } from './client.js';
-import { buildReportData, escapeHtml, type ReportDataOptions, scriptSafeJson } from './data.js';
+import { buildCompareData, buildReportData, escapeHtml, type ReportDataOptions, scriptSafeJson } from './data.js';
 
 let plotly: string | undefined;
 
@@ -28,11 +28,15 @@ export function inlineScript(js: string): string {
 }
 
 /** Options of {@link renderReport}. */
-export type RenderReportOptions = ReportDataOptions;
+export interface RenderReportOptions extends ReportDataOptions {
+  /** Other studies (same objectives) to compare with: overlaid Pareto fronts and hypervolume curves. */
+  readonly compare?: readonly string[];
+}
 
 /** Renders the report of a study as one self-contained HTML document (UserError when the study does not exist). */
 export function renderReport(store: Store, studyName: string, opts: RenderReportOptions = {}): string {
-  const data = buildReportData(store, studyName, opts);
+  const base = buildReportData(store, studyName, opts);
+  const data = opts.compare && opts.compare.length > 0 ? { ...base, compare: buildCompareData(store, [studyName, ...opts.compare]) } : base;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>hwnas: ${escapeHtml(data.study.name)}</title>

@@ -11,14 +11,16 @@ export function registerReport(program: Command): void {
     .description('write one self-contained HTML report of a study (Pareto front, hypervolume, bit-width heat map, per-layer costs, trial table)')
     .option('--out <file>', 'output HTML file (default <study>-report.html)')
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .option('--compare <studies>', 'comma-separated studies with the same objectives to compare with (overlaid Pareto fronts, hypervolume vs trials)')
     .option('--json', 'print a JSON summary')
-    .action((name: string, f: { out?: string; store?: string; json?: boolean }) => {
+    .action((name: string, f: { out?: string; store?: string; compare?: string; json?: boolean }) => {
+      const compare = f.compare === undefined ? [] : f.compare.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
       const out = checkOutPath('--out', f.out ?? `${name}-report.html`);
       const store = openStore(f.store, true);
       try {
-        const bytes = writeReport(out, store, name);
+        const bytes = writeReport(out, store, name, { compare });
         const trials = store.getTrials(name).length;
-        if (f.json) printJson({ study: name, out, bytes, trials });
+        if (f.json) printJson({ study: name, out, bytes, trials, ...(compare.length > 0 ? { compared: compare } : {}) });
         else process.stdout.write(`wrote ${out} (${(bytes / 1e6).toFixed(1)} MB, ${trials} trials; opens offline)\n`);
       } finally {
         store.close();
