@@ -7,6 +7,8 @@
  *   `hwnas demo` runs. It writes the report conventions: userAttr `policy` (a PrecisionPolicy) and
  *   `layerCosts` (per-layer latency and energy).
  *
+ * - `nas-table`, `nas-train`: architecture search evaluations, see src/nas/evaluations.ts.
+ *
  * Every evaluation accepts `delayMs` (wait before answering; honours the abort signal), which
  * stands in for expensive training when exercising the distributed machinery.
  */
@@ -22,6 +24,8 @@ import type { JsonValue, Objective, Params } from '../search/types.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
+// NAS evaluations (`nas-table`, `nas-train`) are built in too; their heavy parts load on first use
+import '../nas/evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import '../dist/builtin.js';
+import { getEvaluation } from '../dist/registry.js';
+import { enumerateNb201, formatNb201, nb201Space } from '../search/spaces/nb201.js';
+import { getArchSpace } from '../search/spaces/registry.js';
+import { Rng } from '../util/rng.js';
+import { NasTable, saveNasTable } from './tabular.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = join(root, 'bin', 'hwnas.js');
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-eval-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A synthetic NB201 table for plumbing tests only (the real one is bench/nb201-fmnist.csv): accuracy
+ * grows with convolutions, latency with their cost, so the front is non-trivial.
+ */
+function syntheticTable(path: string): void {
+  const t = new NasTable(nb201Space(), ['accuracy', 'latency_ms']);
+  for (const c of enumerateNb201()) {
+    const a = formatNb201(c);
+    const n3 = (a.match(/nor_conv_3x3/g) ?? []).length;
+    const n1 = (a.match(/nor_conv_1x1/g) ?? []).length;
+    const none = (a.match(/none/g) ?? []).length;
+    const pool = (a.match(/avg_pool_3x3/g) ?? []).length;
+    t.add(a, { accuracy: 0.5 + 0.06 * n3 + 0.04 * n1 - 0.05 * none + 0.01 * pool, latency_ms: 0.01 + 0.009 * n3 + 0.002 * n1 + 0.001 * pool });
+  }
+  saveNasTable(t, path);
+}
+
+function hwnas(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+test('nas-table: study create/run (in process and on worker threads), show, report --compare; bad column named', async () => {
+  const table = join(dir, 'nb201.csv');
+  syntheticTable(table);
+  const store = join(dir, 's.sqlite');
+  for (const [name, strategy, threads] of [
+    ['nb-random', 'random', '0'],
+    ['nb-nsga2', 'nsga2', '2'],
+  ] as const) {
+    const cfg = join(dir, `${name}.json`);
+    writeFileSync(cfg, JSON.stringify({ name, evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,latency_ms:min' } }, strategy, nTrials: 40, seed: 1 }));
+    const c = await hwnas('study', 'create', '--config', cfg, '--store', store);
+    assert.equal(c.code, 0, c.stderr);
+    const r = await hwnas('study', 'run', name, '--store', store, '--threads', threads, '--json');
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const show = await hwnas('study', 'export', 'nb-nsga2', '--store', store, '--format', 'json');
+  assert.equal(show.code, 0, show.stderr);
+  const s = JSON.parse(show.stdout) as { trials?: { state: string; userAttrs?: { arch?: string } }[] };
+  const trials = s.trials ?? [];
+  assert.equal(trials.filter((t) => t.state === 'complete').length, 40);
+  assert.ok(trials.every((t) => typeof t.userAttrs?.arch === 'string' && t.userAttrs.arch.startsWith('|')), 'every trial records its NB201 arch string');
+  const out = join(dir, 'cmp.html');
+  const rep = await hwnas('report', 'nb-nsga2', '--compare', 'nb-random', '--store', store, '--out', out, '--json');
+  assert.equal(rep.code, 0, rep.stderr);
+  assert.ok(existsSync(out));
+
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ name: 'nb-bad', evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,energy_mj:min' } }, nTrials: 5 }));
+  assert.equal((await hwnas('study', 'create', '--config', bad, '--store', store)).code, 0);
+  const b = await hwnas('study', 'run', 'nb-bad', '--store', store, '--threads', '0');
+  assert.equal(b.code, 2, b.stderr);
+  assert.match(b.stderr, /energy_mj/);
+  assert.ok(!b.stderr.includes('    at '), b.stderr);
+});
+
+test('nas-train: one real short training of an mbv2 point, costed on the target; bad options named', async () => {
+  const e = getEvaluation('nas-train');
+  assert.throws(() => e.create({ space: 'mbv2' }), /dataset/);
+  assert.throws(() => e.objectives({ dataset: 'fashion-mnist', objectives: 'accuracy:sideways' }), /accuracy:sideways/);
+  const space = getArchSpace('mbv2');
+  assert.deepEqual(e.defaultSpace?.({ dataset: 'fashion-mnist' }).toJSON(), space.space.toJSON());
+  const ev = e.create({ dataset: 'fashion-mnist', limit: 256, objectives: 'accuracy:max,latency_ms:min,params:min' });
+  const params = space.space.sample(new Rng(3));
+  const r = await ev(params, { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} });
+  const [acc, lat, nParams] = r.values as number[];
+  assert.ok((acc as number) >= 0 && (acc as number) <= 1, `accuracy ${acc}`);
+  assert.ok((lat as number) > 0 && (nParams as number) > 1000);
+  assert.equal(r.userAttrs?.arch, space.format(space.fromParams(params)));
+});

@@ -1,0 +1,102 @@
+/**
+ * NAS evaluations for the study machinery (`hwnas study create|run|resume`, worker threads, Redis
+ * workers), registered on import:
+ * - `nas-table`: objective values looked up in a tabular benchmark (options: `space` = 'nb201',
+ *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min');
+ * - `nas-train`: short real training of each architecture plus its cost on a hardware target (options:
+ *   `space` = 'mbv2', `dataset` (required, e.g. 'fashion-mnist'), `target` = 'bitfusion-edge',
+ *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images,
+ *   `policy` = precision preset for latency, e.g. 'w8a8').
+ * Both default the study's space to the architecture space's parameters, so a config needs only the
+ * evaluator, the strategy and the budget. Heavy parts (table file, data set, tensor engine) load on
+ * the first trial of each process, once.
+ */
+import { z } from 'zod';
+import { registerEvaluation } from '../dist/registry.js';
+import { parseWith } from '../dist/zod-error.js';
+import { policyPreset } from '../hardware/precision.js';
+import { getTarget } from '../hardware/registry.js';
+import { getArchSpace } from '../search/spaces/registry.js';
+import type { Objective } from '../search/types.js';
+import type { Evaluator } from '../study/run-study.js';
+import { Rng } from '../util/rng.js';
+import { parseObjectives } from './objectives.js';
+import { loadNasTable, tabularEvaluator } from './tabular.js';
+
+const DEFAULT_OBJECTIVES = 'accuracy:max,latency_ms:min';
+
+const tableOptions = z
+  .object({
+    space: z.string().min(1).optional(),
+    table: z.string().min(1),
+    objectives: z.string().min(1).optional(),
+  })
+  .strict();
+
+const trainOptions = z
+  .object({
+    space: z.string().min(1).optional(),
+    dataset: z.string().min(1),
+    target: z.string().min(1).optional(),
+    objectives: z.string().min(1).optional(),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    limit: z.number().int().min(1).optional(),
+    policy: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Lazily builds an evaluator on the first call, once per process (concurrent first calls share it). */
+function lazy(build: () => Promise<Evaluator>): Evaluator {
+  let ready: Promise<Evaluator> | undefined;
+  return async (params, ctx) => {
+    ready ??= build();
+    return (await ready)(params, ctx);
+  };
+}
+
+const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
+
+registerEvaluation({
+  name: 'nas-table',
+  description: "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min')",
+  objectives(options) {
+    return objectivesOf(parseWith(tableOptions, options, "evaluator 'nas-table' options").objectives);
+  },
+  defaultSpace(options) {
+    return getArchSpace(parseWith(tableOptions, options, "evaluator 'nas-table' options").space ?? 'nb201').space;
+  },
+  create(options) {
+    const o = parseWith(tableOptions, options, "evaluator 'nas-table' options");
+    const space = getArchSpace(o.space ?? 'nb201');
+    const objectives = objectivesOf(o.objectives);
+    // read and check the table now: a bad file or a missing column fails the study before any trial
+    return tabularEvaluator(loadNasTable(o.table, space), objectives);
+  },
+});
+
+registerEvaluation({
+  name: 'nas-train',
+  description: "architecture trained briefly and costed on a target (options: space = 'mbv2', dataset (required), target = 'bitfusion-edge', objectives = 'accuracy:max,latency_ms:min', epochs = 1, limit = 2000, policy)",
+  objectives(options) {
+    return objectivesOf(parseWith(trainOptions, options, "evaluator 'nas-train' options").objectives);
+  },
+  defaultSpace(options) {
+    return getArchSpace(parseWith(trainOptions, options, "evaluator 'nas-train' options").space ?? 'mbv2').space;
+  },
+  create(options) {
+    const o = parseWith(trainOptions, options, "evaluator 'nas-train' options");
+    const space = getArchSpace(o.space ?? 'mbv2');
+    const objectives = objectivesOf(o.objectives);
+    const target = getTarget(o.target ?? 'bitfusion-edge');
+    const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
+    const limit = o.limit ?? 2000;
+    return lazy(async () => {
+      const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
+      const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
+      const { loadDataset } = await import('../data/load.js');
+      const dataset = await loadDataset(o.dataset, { size: shape[1] as number, channels: shape[0] as number, limit: { train: limit, test: Math.max(500, Math.round(limit / 2)) } });
+      const { trainingEvaluator } = await import('./train-eval.js'); // loads the tensor engine
+      return trainingEvaluator({ space, dataset, target, objectives, epochs: o.epochs ?? 1, ...(policy ? { policy } : {}) });
+    });
+  },
+});
