@@ -34,34 +34,40 @@ import type { Graph, Model, WeightTensor, Weights } from '../ir/types.js';
 import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import { Rng } from '../util/rng.js';
 
-/** The choices of one supernet (a MobileNetV2-style space at a fixed input size and width). */
+/**
+ * The choices of one supernet (a MobileNetV2-style space). With `inputSize` / `width` given, every path
+ * uses that value; without, they are elastic: paths sample them too (narrower widths use the leading
+ * channels of the widest, as in once-for-all; convolution weights do not depend on the input size).
+ */
 export interface SupernetSpec {
   readonly space: Mbv2SpaceOptions;
-  /** Input size (default the space's first). */
+  /** Fixed input size (default: elastic over the space's input sizes). */
   readonly inputSize?: number;
-  /** Width multiplier (default the space's largest). */
+  /** Fixed width multiplier (default: elastic over the space's widths). */
   readonly width?: number;
 }
 
-/** The largest architecture of a spec: every slot present at its largest kernel and expansion, SE on. */
+/** The largest architecture of a spec: every slot present at its largest kernel and expansion, SE on, widest. */
 export function largestArch(spec: SupernetSpec): Mbv2Arch {
   const o = spec.space;
   const big: Mbv2Block = { kernel: Math.max(...o.kernels), expansion: Math.max(...o.expansions), se: o.se !== false, act: (o.acts ?? ['relu'])[0] as Mbv2Act };
   return {
-    inputSize: spec.inputSize ?? (o.inputSizes[0] as number),
+    inputSize: spec.inputSize ?? Math.max(...o.inputSizes),
     width: spec.width ?? Math.max(...o.widths),
     stages: o.stages.map((st) => Array.from({ length: st.maxDepth }, () => big)),
   };
 }
 
-/** A uniformly sampled path (SPOS): depth per stage, then every block's choices. */
+/** A uniformly sampled path (SPOS): input size and width when elastic, depth per stage, then every block's choices. */
 export function samplePath(spec: SupernetSpec, rng: Rng): Mbv2Arch {
   const o = spec.space;
   const acts: readonly Mbv2Act[] = o.acts ?? ['relu', 'hswish'];
   const ses = o.se === false ? [false] : [false, true];
-  const base = largestArch(spec);
+  const inputSize = spec.inputSize ?? rng.choice(o.inputSizes);
+  const width = spec.width ?? rng.choice(o.widths);
   return {
-    ...base,
+    inputSize,
+    width,
     stages: o.stages.map((st) =>
       Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ kernel: rng.choice(o.kernels), expansion: rng.choice(o.expansions), se: rng.choice(ses), act: rng.choice(acts) })),
     ),
@@ -141,9 +147,9 @@ export class Supernet {
     this.weights = initWeights(big, new Rng(seed));
   }
 
-  /** The IR graph of an architecture at this supernet's input size and width. */
+  /** The IR graph of an architecture (at the spec's input size and width where those are fixed). */
   graph(arch: Mbv2Arch): Graph {
-    return this.archSpace.graph({ ...arch, inputSize: largestArch(this.spec).inputSize, width: largestArch(this.spec).width });
+    return this.archSpace.graph({ ...arch, inputSize: this.spec.inputSize ?? arch.inputSize, width: this.spec.width ?? arch.width });
   }
 
   /** The path's model with weights inherited (sliced) from the supernet. */
@@ -160,15 +166,19 @@ export class Supernet {
     return { graph, weights };
   }
 
-  /** Trains the shared weights by single-path uniform sampling; returns the mean loss of the last 10% of steps. */
-  train(data: Split, opts: SupernetTrainOptions): { loss: number; seconds: number } {
+  /**
+   * Trains the shared weights by single-path uniform sampling; returns the mean loss of the last 10% of
+   * steps. `data` is one split, or (elastic input size) a function giving the same samples at a size.
+   */
+  train(dataOrAt: Split | ((inputSize: number) => Split), opts: SupernetTrainOptions): { loss: number; seconds: number } {
     const t0 = performance.now();
     const rng = new Rng(opts.seed ?? 0);
-    const bs = Math.min(opts.batchSize ?? 64, data.n);
-    const per = data.x.length / data.n;
+    const at = typeof dataOrAt === 'function' ? dataOrAt : (): Split => dataOrAt;
+    const n = at(largestArch(this.spec).inputSize).n;
+    const bs = Math.min(opts.batchSize ?? 64, n);
     const classes = 10;
-    const order = Array.from({ length: data.n }, (_, i) => i);
-    let pos = data.n;
+    const order = Array.from({ length: n }, (_, i) => i);
+    let pos = n;
     const losses: number[] = [];
     const schedule = { kind: 'cosine', lr: opts.lr ?? 2e-3, totalSteps: opts.steps } as const;
     for (let step = 0; step < opts.steps; step++) {
@@ -176,11 +186,14 @@ export class Supernet {
       const model = this.subnet(arch);
       const em = buildModel(model);
       try {
+        const data = at(this.spec.inputSize ?? arch.inputSize);
+        if (data.n !== n) throw new ConfigError(`supernet: the training data at input size ${arch.inputSize} has ${data.n} samples, expected ${n} (the same samples at every size)`);
+        const per = data.x.length / data.n;
         const k = em.outputShape[0] ?? classes;
         const x = new Float32Array(bs * per);
         const y = new Float32Array(bs * k);
         for (let i = 0; i < bs; i++) {
-          if (pos >= data.n) {
+          if (pos >= n) {
             rng.shuffle(order);
             pos = 0;
           }
@@ -247,9 +260,16 @@ export class Supernet {
     });
   }
 
-  /** Accuracy of a candidate with inherited weights after batch-norm recalibration on `calib` images. */
-  evaluate(arch: Mbv2Arch | string, calib: Split, evalData: Split, opts: { calibSamples?: number; target?: HardwareTarget; policy?: PrecisionPolicy } = {}): CandidateEval {
-    const model = this.subnet(arch);
+  /**
+   * Accuracy of a candidate with inherited weights after batch-norm recalibration on `calib` images
+   * (splits, or functions giving them at the candidate's input size).
+   */
+  evaluate(arch: Mbv2Arch | string, calibAt: SplitAt, evalAt: SplitAt, opts: { calibSamples?: number; target?: HardwareTarget; policy?: PrecisionPolicy } = {}): CandidateEval {
+    const a = typeof arch === 'string' ? this.archSpace.parse(arch) : arch;
+    const model = this.subnet(a);
+    const size = this.spec.inputSize ?? a.inputSize;
+    const calib = typeof calibAt === 'function' ? calibAt(size) : calibAt;
+    const evalData = typeof evalAt === 'function' ? evalAt(size) : evalAt;
     const em = buildModel(model);
     try {
       recalibrateBatchNorm(em, calib.x, calib.n, { maxSamples: opts.calibSamples ?? 512 });
@@ -261,6 +281,9 @@ export class Supernet {
     }
   }
 }
+
+/** A split, or a function giving the same samples at an input size (elastic supernets). */
+export type SplitAt = Split | ((inputSize: number) => Split);
 
 const irShapes = new WeakMap<EngineModel, Map<string, readonly number[]>>();
 
@@ -289,7 +312,7 @@ export interface SupernetSearchOptions {
  * Samples candidates, evaluates each with inherited weights (BN recalibrated) and its latency on the
  * target; returns them sorted by accuracy (best first), those over `maxLatencyMs` dropped.
  */
-export function searchSupernet(net: Supernet, calib: Split, evalData: Split, opts: SupernetSearchOptions): CandidateEval[] {
+export function searchSupernet(net: Supernet, calib: SplitAt, evalData: SplitAt, opts: SupernetSearchOptions): CandidateEval[] {
   const rng = new Rng(opts.seed ?? 1);
   const seen = new Set<string>();
   const out: CandidateEval[] = [];

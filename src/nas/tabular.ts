@@ -10,6 +10,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { splitCsvLine } from '../hardware/lut.js';
+import type { Graph, Node } from '../ir/types.js';
+import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph } from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -171,4 +173,114 @@ export function tabularEvaluator(t: NasTable, objectives: readonly Objective[]):
     const arch = t.space.format(t.space.fromParams(params));
     return { values: t.values(arch, names), userAttrs: { arch } };
   };
+}
+
+/**
+ * A key of the computation a graph performs, ignoring node names: two graphs get the same key when
+ * they apply the same operators (same attributes) to the same operands, with sums compared as
+ * unordered multisets (nested `add` nodes flattened, so association and operand order do not matter).
+ * Distinct weights of structurally identical layers are not distinguished (as in NB201's "same
+ * computation" classes). The key is a short canonical string built with interned sub-term ids.
+ */
+export function computationKey(g: Graph): string {
+  const byName = new Map<string, Node>(g.nodes.map((n) => [n.name, n]));
+  const intern = new Map<string, number>();
+  const idOf = new Map<string, number>();
+  const id = (term: string): number => {
+    let i = intern.get(term);
+    if (i === undefined) {
+      i = intern.size;
+      intern.set(term, i);
+    }
+    return i;
+  };
+  // Operands of a sum, with nested sums flattened.
+  const summands = (name: string): string[] => {
+    const n = byName.get(name);
+    if (n && n.op === 'add') return n.inputs.flatMap(summands);
+    return [name];
+  };
+  const visit = (name: string): number => {
+    const known = idOf.get(name);
+    if (known !== undefined) return known;
+    const n = byName.get(name);
+    if (!n) throw new ConfigError(`computationKey: graph '${g.name}' has no node '${name}'`);
+    let term: string;
+    if (n.op === 'add') {
+      term = `sum(${summands(name)
+        .map(visit)
+        .sort((a, b) => a - b)
+        .join(',')})`;
+    } else {
+      const { name: _n, inputs, ...attrs } = n as Node & Record<string, unknown>;
+      term = `${JSON.stringify(attrs)}(${inputs.map(visit).join(',')})`;
+    }
+    const i = id(term);
+    idOf.set(name, i);
+    return i;
+  };
+  const outs = g.outputs.map(visit);
+  const terms = [...intern.keys()];
+  // The interned ids follow the visiting order, which follows operand order; re-key the reachable terms canonically.
+  const canon = new Map<number, string>();
+  const canonOf = (i: number): string => {
+    const c = canon.get(i);
+    if (c !== undefined) return c;
+    const t = terms[i] as string;
+    const m = /^(.*)\(([\d,]*)\)$/s.exec(t) as RegExpExecArray;
+    const head = m[1] as string;
+    const args = (m[2] as string) === '' ? [] : (m[2] as string).split(',').map((x) => canonOf(Number(x)));
+    if (head === 'sum') args.sort();
+    const r = `${head}(${args.join(',')})`;
+    canon.set(i, r);
+    return r;
+  };
+  return outs.map(canonOf).join(';');
+}
+
+/** Isomorphism classes of NB201 cells: which class each cell is in and one representative per class. */
+export interface Nb201Classes {
+  /** All 15,625 cells in {@link enumerateNb201} order. */
+  readonly cells: readonly Nb201Cell[];
+  /** Class index of each cell. */
+  readonly classOf: Int32Array;
+  /** Cell index of each class's representative (its first cell in enumeration order). */
+  readonly reps: readonly number[];
+  /** Number of cells in each class. */
+  readonly sizes: readonly number[];
+}
+
+/**
+ * Groups the NB201 cells that compute the same function (dead edges, edges into nodes that do not
+ * reach the output, the order of the two middle nodes when no edge joins them, identity chains...):
+ * cells with equal {@link computationKey} of a one-cell network. Same-class cells have the same
+ * network graph up to node names, so the same cost on every target and the same accuracy in
+ * expectation; a tabular benchmark should train one cell per class.
+ */
+export function nb201Classes(): Nb201Classes {
+  const cells = enumerateNb201();
+  const keyClass = new Map<string, number>();
+  const classOf = new Int32Array(cells.length);
+  const reps: number[] = [];
+  const sizes: number[] = [];
+  cells.forEach((c, i) => {
+    const k = computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 }));
+    let cl = keyClass.get(k);
+    if (cl === undefined) {
+      cl = reps.length;
+      keyClass.set(k, cl);
+      reps.push(i);
+      sizes.push(0);
+    }
+    classOf[i] = cl;
+    sizes[cl] = (sizes[cl] as number) + 1;
+  });
+  return { cells, classOf, reps, sizes };
+}
+
+/** Canonical architecture string of an NB201 cell's class (its representative), from {@link nb201Classes}. */
+export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): string {
+  const cl = classes.classOf[cellIndex];
+  if (cl === undefined) throw new ConfigError(`NB201 cell index ${cellIndex}: expected 0..${classes.cells.length - 1}`);
+  return formatNb201(classes.cells[classes.reps[cl] as number] as Nb201Cell);
 }

@@ -7,7 +7,9 @@
  * final activation, ReLU when it has none, used inside multi-layer alternatives):
  * - `teacher`: the original nodes with the teacher's weights (distillation loss 0; keeps every budget
  *   at or above the teacher's latency feasible);
- * - `conv`: one full conv k = 1, 3, 5 (smaller or larger kernel);
+ * - `conv`: one full conv k = 1, 3, 5 (smaller or larger kernel); when strided, also k = s
+ *   (non-overlapping "patchify" conv) and, for units with at most 8 input channels (stems), k = 7;
+ * - `narrow`: kxk conv (k = 3, 5) to reduced width c/2 or c/4 + 1x1 back to c;
  * - `dwsep`: depthwise k = 3, 5, 7 + pointwise (depthwise-separable);
  * - `pw-dw`: pointwise then depthwise k = 3, 5;
  * - `grouped`: grouped conv g = 2, 4, 8 with k = 1, 3, 5 (where channels divide);
@@ -31,6 +33,7 @@ import type { ActName, Unit } from './units.js';
 export type AltFamily =
   | 'teacher'
   | 'conv'
+  | 'narrow'
   | 'dwsep'
   | 'pw-dw'
   | 'grouped'
@@ -48,6 +51,7 @@ export type AltFamily =
 export const ALT_FAMILIES: readonly AltFamily[] = [
   'teacher',
   'conv',
+  'narrow',
   'dwsep',
   'pw-dw',
   'grouped',
@@ -148,7 +152,12 @@ function convSpecs(unit: Unit, fams: ReadonlySet<AltFamily>): Spec[] {
     if (fams.has(f)) specs.push([name, f, body]);
   };
   const width = (r: number): number => Math.max(4, Math.round(c * r));
-  for (const k of [1, 3, 5]) add('conv', `conv_k${k}`, (b, x) => end(b, conv(b, x, c, k, s)));
+  const convKernels = [1, 3, 5, ...(s > 1 && s !== 3 && s !== 5 ? [s] : []), ...(cin <= 8 ? [7] : [])];
+  for (const k of convKernels) add('conv', `conv_k${k}`, (b, x) => end(b, conv(b, x, c, k, s)));
+  for (const r of [2, 4]) {
+    const m = width(1 / r);
+    for (const k of [3, 5]) add('narrow', `narrow_r${r}_k${k}`, (b, x) => end(b, conv(b, act(b, conv(b, x, m, k, s)), c, 1)));
+  }
   for (const k of [3, 5, 7]) add('dwsep', `dwsep_k${k}`, (b, x) => end(b, conv(b, act(b, conv(b, x, cin, k, s, cin)), c, 1)));
   for (const k of [3, 5]) add('pw-dw', `pwdw_k${k}`, (b, x) => end(b, conv(b, act(b, conv(b, x, c, 1)), c, k, s, c)));
   for (const g of [2, 4, 8]) {

@@ -13,9 +13,12 @@
  *    minimising the summed loss subject to `fixed + Σ latency <= budget`, where `fixed` is the teacher's
  *    latency outside the units. An infeasible budget throws {@link HantInfeasibleError} with the
  *    cheapest achievable latency.
- * 4. {@link assembleStudent} splices the chosen subgraphs (with their distilled weights) into the
- *    teacher (rewrite.ts); {@link hant} then fine-tunes end to end and reports accuracy and the real
- *    network latency before and after.
+ * 4. {@link refineAlternatives} (optional) distils only the chosen alternatives further (more steps, same
+ *    images), starting from their screening weights: the pool is screened cheaply, the winners trained well.
+ * 5. {@link assembleStudent} splices the chosen subgraphs (with their distilled weights) into the
+ *    teacher (rewrite.ts); {@link recoverStudent} recalibrates batch norm and fine-tunes end to end, on
+ *    the labels or by regressing the teacher's logits (knowledge distillation); {@link hant} reports
+ *    accuracy and the real network latency before and after.
  */
 import type { Split } from '../data/types.js';
 import { distill, featureMse, recalibrateBatchNorm } from '../engine/distill.js';
@@ -277,6 +280,47 @@ export function assembleStudent(teacher: Model, scores: readonly UnitScores[], c
   return replaceUnits(teacher, reps);
 }
 
+/**
+ * Distils the chosen (non-teacher) alternatives further: `steps` more steps each from their current
+ * weights, on the teacher's features of `images.train`, then re-scores them on `images.heldOut`.
+ * Returns new scores in which only the chosen entries changed (loss, weights, lastLoss, seconds).
+ */
+export function refineAlternatives(
+  teacher: Model,
+  scores: readonly UnitScores[],
+  choice: readonly number[],
+  images: DistillImages,
+  opts: { readonly steps: number; readonly batchSize?: number; readonly lr?: number; readonly seed?: number },
+): UnitScores[] {
+  const rng = new Rng(opts.seed ?? 0);
+  return scores.map((u, i) => {
+    const k = choice[i] as number;
+    const a = u.alternatives[k] as ScoredAlternative;
+    const seed = rng.nextU32();
+    if (a.alt.family === 'teacher' || opts.steps <= 0) return u;
+    const tr = unitFeatures(teacher, u.unit, images.train.x, images.train.n);
+    const ho = unitFeatures(teacher, u.unit, images.heldOut.x, images.heldOut.n);
+    const m = buildModel({ graph: a.alt.graph, weights: a.weights });
+    try {
+      if (m.trainableKeys.length === 0) return u;
+      const t0 = performance.now();
+      const r = distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed });
+      const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
+      const refined: ScoredAlternative = {
+        ...a,
+        weights: m.getWeights(),
+        loss: e.targetVar > 0 ? e.mse / e.targetVar : e.mse,
+        mse: e.mse,
+        lastLoss: r.lastLoss,
+        seconds: a.seconds + (performance.now() - t0) / 1000,
+      };
+      return { ...u, alternatives: u.alternatives.map((x, j) => (j === k ? refined : x)) };
+    } finally {
+      m.dispose();
+    }
+  });
+}
+
 /** Latency budget: a ratio of the teacher's latency or an absolute value. */
 export type LatencyBudget = { readonly ratio: number } | { readonly ms: number };
 
@@ -290,8 +334,10 @@ export interface HantOptions extends ScoreOptions {
   /** Training images used for distillation (default 1024) and held out for scoring (default 256, from `val`). */
   readonly distillSamples?: number;
   readonly heldOutSamples?: number;
-  /** End-to-end fine-tuning of the assembled network (default 1 epoch at lr 5e-4); false to skip. */
+  /** End-to-end fine-tuning of the assembled network (default 1 epoch at lr 5e-4 on the labels); false to skip. */
   readonly finetune?: FinetuneOptions;
+  /** Further distillation steps for each chosen alternative after the ILP (default 0: none). */
+  readonly refineSteps?: number;
   /** Called with a line of progress per phase. */
   readonly onPhase?: (msg: string) => void;
 }
@@ -322,7 +368,7 @@ export interface HantResult {
   readonly speedup: number;
   readonly accuracyDropPp: number;
   readonly ilp: { readonly solveMs: number; readonly variables: number; readonly minAlternatives: number; readonly maxAlternatives: number };
-  readonly seconds: { readonly distill: number; readonly finetune: number; readonly total: number };
+  readonly seconds: { readonly distill: number; readonly ilp: number; readonly refine: number; readonly finetune: number; readonly total: number };
 }
 
 /** Labelled data for {@link hant}: training images (distillation, fine-tuning), validation (held out), test (accuracy). */
@@ -333,15 +379,33 @@ export interface HantData {
 }
 
 /**
- * The whole HANT pipeline on a trained teacher.
- * @example const r = await hant(teacher, ds, { target: getTarget('bitfusion-edge'), budget: { ratio: 0.5 } });
+ * What end-to-end fine-tuning learns from: `labels` (softmax cross-entropy on the training labels) or
+ * `logits` (knowledge distillation: mean squared error between the student's and the teacher's logits
+ * on the training images; needs the teacher).
  */
+export type FinetuneLoss = 'labels' | 'logits';
+
 /** End-to-end fine-tuning settings of an assembled student (false: none). */
-export type FinetuneOptions = false | { readonly epochs: number; readonly lr?: number; readonly batchSize?: number; readonly limit?: number; readonly workers?: 1 | 2 | 'auto' };
+export type FinetuneOptions =
+  | false
+  | {
+      readonly epochs: number;
+      /** Default 5e-4. */
+      readonly lr?: number;
+      /** Default 128. */
+      readonly batchSize?: number;
+      /** Training images used (default all). */
+      readonly limit?: number;
+      /** `labels` only (the logits mode runs on one thread). */
+      readonly workers?: 1 | 2 | 'auto';
+      /** Default `labels`. */
+      readonly loss?: FinetuneLoss;
+    };
 
 /**
  * Bring an assembled student back to working order: batch-norm statistics recalibrated on `images`, test accuracy,
- * then an optional short end-to-end fine-tune (default 1 epoch, lr 5e-4) and the test accuracy after it.
+ * then an optional short end-to-end fine-tune (default 1 epoch, lr 5e-4, on the labels; with `loss: 'logits'`
+ * by regressing `teacher`'s logits) and the test accuracy after it.
  */
 export async function recoverStudent(
   student: Model,
@@ -349,6 +413,7 @@ export async function recoverStudent(
   images: { readonly x: Float32Array; readonly n: number },
   finetune: FinetuneOptions | undefined,
   seed: number,
+  teacher?: Model,
 ): Promise<{ model: Model; before: number; after: number; finetuned: boolean; limit: number; finetuneSeconds: number }> {
   const sm = buildModel(student);
   try {
@@ -359,13 +424,28 @@ export async function recoverStudent(
     const per = data.train.x.length / Math.max(1, data.train.n);
     const limit = Math.min(ft.limit ?? data.train.n, data.train.n);
     const t0 = performance.now();
-    await train(sm, { x: data.train.x.subarray(0, limit * per), y: data.train.y.subarray(0, limit), n: limit }, {
-      epochs: ft.epochs,
-      lr: ft.lr ?? 5e-4,
-      batchSize: ft.batchSize ?? 128,
-      seed,
-      workers: ft.workers ?? 'auto',
-    });
+    const x = data.train.x.subarray(0, limit * per);
+    const loss = ft.loss ?? 'labels';
+    if (loss === 'logits') {
+      if (!teacher) throw new ConfigError(`fine-tuning loss 'logits' needs the teacher model: pass it to recoverStudent or use loss 'labels'`);
+      const tm = buildModel(teacher);
+      let target: Float32Array;
+      try {
+        target = tm.predict(x, limit);
+      } finally {
+        tm.dispose();
+      }
+      const bs = ft.batchSize ?? 128;
+      distill(sm, { x, target, n: limit }, { steps: ft.epochs * Math.ceil(limit / bs), batchSize: bs, lr: ft.lr ?? 5e-4, seed });
+    } else if (loss === 'labels') {
+      await train(sm, { x, y: data.train.y.subarray(0, limit), n: limit }, {
+        epochs: ft.epochs,
+        lr: ft.lr ?? 5e-4,
+        batchSize: ft.batchSize ?? 128,
+        seed,
+        workers: ft.workers ?? 'auto',
+      });
+    } else throw new ConfigError(`fine-tuning loss '${String(loss)}' is invalid: expected 'labels' or 'logits'`);
     const finetuneSeconds = (performance.now() - t0) / 1000;
     const after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
     return { model: sm.toModel(), before, after, finetuned: true, limit, finetuneSeconds };
@@ -374,6 +454,10 @@ export async function recoverStudent(
   }
 }
 
+/**
+ * The whole HANT pipeline on a trained teacher.
+ * @example const r = await hant(teacher, ds, { target: getTarget('bitfusion-edge'), budget: { ratio: 0.5 } });
+ */
 export async function hant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantResult> {
   const t0 = performance.now();
   const policy = opts.policy ?? defaultPolicy(opts.target);
@@ -410,13 +494,31 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
     }
   }
   const td = performance.now();
-  const scores = scoreAlternatives(teacher, units, images, opts, pools);
+  const screened = scoreAlternatives(teacher, units, images, opts, pools);
   const distillSec = (performance.now() - td) / 1000;
-  const fixedMs = teacherLatency - scores.reduce((s, u) => s + u.teacherLatencyMs, 0);
-  const sel = await selectAlternatives(scores, budgetMs, fixedMs);
+  const fixedMs = teacherLatency - screened.reduce((s, u) => s + u.teacherLatencyMs, 0);
+  const ti = performance.now();
+  const sel = await selectAlternatives(screened, budgetMs, fixedMs);
+  const ilpSec = (performance.now() - ti) / 1000;
   log(`ILP: ${sel.variables} binaries, solved in ${sel.solveMs.toFixed(0)} ms; predicted latency ${sel.latencyMs.toPrecision(4)} ms (budget ${budgetMs.toPrecision(4)} ms)`);
+  const tr = performance.now();
+  const refineSteps = opts.refineSteps ?? 0;
+  const scores =
+    refineSteps > 0
+      ? refineAlternatives(teacher, screened, sel.choice, images, {
+          steps: refineSteps,
+          ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+          ...(opts.lr !== undefined ? { lr: opts.lr } : {}),
+          seed: (opts.seed ?? 0) + 1,
+        })
+      : screened;
+  const refineSec = (performance.now() - tr) / 1000;
+  if (refineSteps > 0) {
+    const ls = scores.map((u, i) => `${u.unit.name} ${(screened[i]?.alternatives[sel.choice[i] as number]?.loss ?? NaN).toFixed(4)}->${(u.alternatives[sel.choice[i] as number]?.loss ?? NaN).toFixed(4)}`);
+    log(`refined the chosen alternatives (${refineSteps} steps each) in ${refineSec.toFixed(0)} s: ${ls.join(', ')}`);
+  }
   let student = assembleStudent(teacher, scores, sel.choice);
-  const rec = await recoverStudent(student, data, images.train, opts.finetune, opts.seed ?? 0);
+  const rec = await recoverStudent(student, data, images.train, opts.finetune, opts.seed ?? 0, teacher);
   student = rec.model;
   const { before, after, finetuneSeconds: ftSec } = rec;
   if (rec.finetuned) log(`fine-tuned on ${rec.limit} images in ${ftSec.toFixed(0)} s: accuracy ${(before * 100).toFixed(2)}% -> ${(after * 100).toFixed(2)}%`);
@@ -449,6 +551,6 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
     speedup: teacherLatency / studentLatency,
     accuracyDropPp: (teacherAcc - after) * 100,
     ilp: { solveMs: sel.solveMs, variables: sel.variables, minAlternatives: Math.min(...counts), maxAlternatives: Math.max(...counts) },
-    seconds: { distill: distillSec, finetune: ftSec, total: (performance.now() - t0) / 1000 },
+    seconds: { distill: distillSec, ilp: ilpSec, refine: refineSec, finetune: ftSec, total: (performance.now() - t0) / 1000 },
   };
 }
