@@ -8,9 +8,10 @@
  * - a short QAT fine-tune of the searched policies; latency/energy ratios vs W8A8; packed sizes;
  * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
  * - wall time of each search.
- * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick]`.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N]`; `--ilp-only [--seeds N]`
+ * times the ILP solver alone on random 100-layer x 7-option problems.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,7 +30,9 @@ import type { Model } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { createSession, runOnnx } from '../src/onnx/ort.js';
 import { exportQdqOnnx } from '../src/onnx/qdq.js';
+import { disposeLsqHooks, type LsqHooks } from '../src/engine/fake-quant.js';
 import { activationSensitivity, type Calibration, calibrateActivations, type ChannelBits, evaluatePolicy, qatFinetune, quantConfig } from '../src/quant/apply.js';
+import { type AllocationProblem, cheapestCosts, loadHighs, solveAllocation } from '../src/quant/ilp.js';
 import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from '../src/quant/cost.js';
 import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
@@ -50,7 +53,25 @@ export interface QuantBenchOptions {
   readonly qatEpochs?: number;
   readonly qatImages?: number;
   readonly seed?: number;
+  /** Use this QAT recipe (by name) instead of choosing one on validation images. */
+  readonly recipe?: string;
+  /** Written (JSON) after every target, so an interrupted run keeps its finished rows. */
+  readonly partialFile?: string;
 }
+
+/** A QAT recipe: straight-through (fixed grids) or LSQ (learned step sizes), with its peak lr. */
+interface QatRecipe {
+  readonly name: string;
+  readonly lsq: boolean;
+  readonly lr: number;
+}
+
+/** Recipes compared on validation images (not the test set) before the figures; all cost one epoch. */
+const RECIPES: readonly QatRecipe[] = [
+  { name: 'ste lr 2e-4', lsq: false, lr: 2e-4 },
+  { name: 'lsq lr 2e-4', lsq: true, lr: 2e-4 },
+  { name: 'lsq lr 5e-4', lsq: true, lr: 5e-4 },
+];
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
 const log = (s: string): void => {
@@ -137,23 +158,60 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   };
   const sensitivitySeconds = (performance.now() - ts) / 1000;
 
-  const qat = async (p: PrecisionPolicy, cb: ChannelBits = {}): Promise<number> => {
+  // QAT: cosine schedule from `lr`, one worker; the recipe is chosen on validation images 1000-4999
+  // (the search uses 0-999; the test set is only used for the reported figures)
+  const selectSet: Split = { x: ds.val.x.subarray(1000 * (ds.val.x.length / ds.val.n)), y: ds.val.y.subarray(1000), n: ds.val.n - 1000 };
+  let recipe: QatRecipe = RECIPES[0] as QatRecipe;
+  if (opts.recipe !== undefined) {
+    const r = RECIPES.find((x) => x.name === opts.recipe);
+    if (!r) throw new Error(`recipe '${opts.recipe}' is unknown: expected one of ${RECIPES.map((x) => `'${x.name}'`).join(', ')}`);
+    recipe = r;
+  }
+  const qatOn = async (p: PrecisionPolicy, r: QatRecipe, sets: readonly Split[], cb: ChannelBits = {}): Promise<number[]> => {
     const m: EngineModel = buildModel(floatModel);
     try {
-      await qatFinetune(m, p, sub(ds.train, opts.qatImages ?? 10000), { epochs: opts.qatEpochs ?? 1, batchSize: 128, lr: 2e-4, seed, calibration: cal, channelBits: cb });
-      return m.evaluate(test.x, test.y, test.n).accuracy;
+      await qatFinetune(m, p, sub(ds.train, opts.qatImages ?? 10000), { epochs: opts.qatEpochs ?? 1, batchSize: 128, lr: r.lr, seed, calibration: cal, channelBits: cb, workers: 1, lsq: r.lsq });
+      return sets.map((set) => m.evaluate(set.x, set.y, set.n).accuracy);
     } finally {
+      if (r.lsq) disposeLsqHooks(m.hooks as LsqHooks);
       m.dispose();
     }
   };
+  const qat = async (p: PrecisionPolicy, cb: ChannelBits = {}): Promise<number> => (await qatOn(p, recipe, [test], cb))[0] as number;
 
+  const recipeChoice: { recipe: string; validationAccuracy: number; testAccuracy: number }[] = [];
+  let recipeSeconds = 0;
+  let w8a8Qat = 0;
   const searches: Record<string, unknown> = {};
+  let qdqResult: object | undefined;
+  const diff = (a: readonly number[][], b: readonly number[][]): string[] =>
+    graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').map((l, i) => `${l.name}: edge w${a[0]?.[i]}a${a[1]?.[i]} vs cloud w${b[0]?.[i]}a${b[1]?.[i]}`);
+  function summary(): object {
+    return {
+      model: 'mbnet32 (1x28x28), Fashion-MNIST (hwnas split)',
+      trainImages: ds.train.n,
+      testImages: test.n,
+      floatAccuracy: pp(floatAcc),
+      w8a8Accuracy: w8a8Acc,
+      qat: { images: opts.qatImages ?? 10000, epochs: opts.qatEpochs ?? 1, schedule: 'cosine', workers: 1, recipes: recipeChoice, chosen: recipe.name, selectionSeconds: r3(recipeSeconds), selectionImages: selectSet.n, w8a8AfterQat: w8a8Qat },
+      trainSeconds: r3(trainSeconds),
+      floatModelCached: cached,
+      sensitivity: { seconds: r3(sensSeconds), layers: sens.map((s) => ({ layer: s.layer, meanTrace: s.meanTrace, probes: s.iterations })) },
+      baselines,
+      searches,
+      policiesDiffer: {
+        ilp: diff(perTarget['bitfusion-edge latency=0.6x']?.ilp ?? [], perTarget['bismo-cloud latency=0.6x']?.ilp ?? []),
+        haq: diff(perTarget['bitfusion-edge latency=0.6x']?.haq ?? [], perTarget['bismo-cloud latency=0.6x']?.haq ?? []),
+      },
+      qdq: qdqResult,
+    };
+  }
   const episodes = opts.episodes ?? 60;
   const perTarget: Record<string, { ilp: readonly number[][]; haq: readonly number[][] }> = {};
   for (const [target, budgetSpec] of [
     [edge, 'latency=0.6x'],
-    [edge, 'energy=0.6x'],
     [cloud, 'latency=0.6x'],
+    [edge, 'energy=0.6x'],
   ] as ReadonlyArray<readonly [HardwareTarget, string]>) {
     const c = new PolicyCoster(graph, target);
     const ref = c.uniformCost({ weightBits: 8, actBits: 8 });
@@ -167,6 +225,23 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
     const ilpSearchSec = (performance.now() - ti) / 1000 + sensitivitySeconds;
     const ilpAcc = ptq(ilp.policy);
     log(`ILP: ${ilp.weightBits.join('/')} a ${ilp.actBits.join('/')} ptq ${pp(ilpAcc)}% solve ${ilp.solveMs.toFixed(0)} ms`);
+    if (w8a8Qat === 0) {
+      // choose the QAT recipe on validation images with this first searched policy
+      const tr = performance.now();
+      for (const r of opts.recipe === undefined ? RECIPES : []) {
+        const [valAcc, testAcc] = await qatOn(ilp.policy, r, [selectSet, test]);
+        recipeChoice.push({ recipe: r.name, validationAccuracy: pp(valAcc as number), testAccuracy: pp(testAcc as number) });
+        log(`QAT recipe '${r.name}': validation ${pp(valAcc as number)}% (test ${pp(testAcc as number)}%, not used for the choice)`);
+      }
+      if (recipeChoice.length > 0) {
+        const best = recipeChoice.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy ? b : a));
+        recipe = RECIPES.find((r) => r.name === best.recipe) as QatRecipe;
+      }
+      recipeSeconds = (performance.now() - tr) / 1000;
+      log(`chosen QAT recipe: ${recipe.name}`);
+      w8a8Qat = pp(await qat(uniformPolicy(8, 8)));
+      log(`W8A8 after the same QAT: ${w8a8Qat}%`);
+    }
     out.push(report('hawq-ilp', c, ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }));
     // HAQ
     const haq = await haqSearch({
@@ -211,47 +286,110 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
     }
     for (const r of out) log(`${r.name}: ptq ${r.ptqAccuracy}% qat ${r.qatAccuracy ?? '-'}% latency ${r.latencyX}x energy ${r.energyX}x`);
     searches[key] = out;
+    if (key === 'bitfusion-edge latency=0.6x') {
+      // QDQ export of the edge latency ILP policy
+      const edgeIlp = perTarget['bitfusion-edge latency=0.6x']?.ilp as number[][];
+      const pol = policyFromVectors(graph, edgeIlp[0] as number[], edgeIlp[1] as number[]);
+      const cfg = quantConfig(graph, pol, cal as Calibration);
+      const sess = await createSession(exportQdqOnnx(floatModel, cfg));
+      const logits = await runOnnx(sess, test.x, test.n);
+      let correct = 0;
+      for (let i = 0; i < test.n; i++) {
+        let best = 0;
+        for (let j = 1; j < 10; j++) if ((logits[i * 10 + j] as number) > (logits[i * 10 + best] as number)) best = j;
+        if (best === test.y[i]) correct++;
+      }
+      const ortAcc = correct / test.n;
+      const fqAcc = ptq(pol);
+      qdqResult = { policy: 'hawq-ilp bitfusion-edge latency=0.6x', onnxruntimeAccuracy: pp(ortAcc), fakeQuantAccuracy: pp(fqAcc), diffPp: r3(pp(ortAcc) - pp(fqAcc)) };
+      log(`QDQ: onnxruntime ${pp(ortAcc)}% vs fake-quant ${pp(fqAcc)}%`);
+    }
+    if (opts.partialFile) writeFileSync(opts.partialFile, JSON.stringify(summary(), null, 2));
   }
-
-  // QDQ export of the edge latency ILP policy
-  const edgeIlp = perTarget['bitfusion-edge latency=0.6x']?.ilp as number[][];
-  const pol = policyFromVectors(graph, edgeIlp[0] as number[], edgeIlp[1] as number[]);
-  const cfg = quantConfig(graph, pol, cal as Calibration);
-  const sess = await createSession(exportQdqOnnx(floatModel, cfg));
-  const logits = await runOnnx(sess, test.x, test.n);
-  let correct = 0;
-  for (let i = 0; i < test.n; i++) {
-    let best = 0;
-    for (let j = 1; j < 10; j++) if ((logits[i * 10 + j] as number) > (logits[i * 10 + best] as number)) best = j;
-    if (best === test.y[i]) correct++;
-  }
-  const ortAcc = correct / test.n;
-  const fqAcc = ptq(pol);
   fm.dispose();
-  const diff = (a: readonly number[][], b: readonly number[][]): string[] =>
-    graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').map((l, i) => `${l.name}: edge w${a[0]?.[i]}a${a[1]?.[i]} vs cloud w${b[0]?.[i]}a${b[1]?.[i]}`);
-  return {
-    model: 'mbnet32 (1x28x28), Fashion-MNIST (hwnas split)',
-    trainImages: ds.train.n,
-    testImages: test.n,
-    floatAccuracy: pp(floatAcc),
-    w8a8Accuracy: w8a8Acc,
-    trainSeconds: r3(trainSeconds),
-    floatModelCached: cached,
-    sensitivity: { seconds: r3(sensSeconds), layers: sens.map((s) => ({ layer: s.layer, meanTrace: s.meanTrace, probes: s.iterations })) },
-    baselines,
-    searches,
-    policiesDiffer: {
-      ilp: diff(perTarget['bitfusion-edge latency=0.6x']?.ilp ?? [], perTarget['bismo-cloud latency=0.6x']?.ilp ?? []),
-      haq: diff(perTarget['bitfusion-edge latency=0.6x']?.haq ?? [], perTarget['bismo-cloud latency=0.6x']?.haq ?? []),
-    },
-    qdq: { policy: 'hawq-ilp bitfusion-edge latency=0.6x', onnxruntimeAccuracy: pp(ortAcc), fakeQuantAccuracy: pp(fqAcc), diffPp: r3(pp(ortAcc) - pp(fqAcc)) },
-  };
+  return summary();
+}
+
+/** A random allocation problem shaped like a real one (score falls, costs rise with bits). */
+export function randomAllocationProblem(rng: Rng, layers: number, bits: readonly number[], budgetFrac: number, kinds: readonly ('latency' | 'size' | 'energy' | 'bops')[]): AllocationProblem<number> {
+  const ls = Array.from({ length: layers }, (_, i) => {
+    const sens = Math.exp(rng.normal(0, 2));
+    const macs = rng.uniform(1e4, 1e6);
+    const params = rng.uniform(1e3, 1e5);
+    return {
+      name: `l${i}`,
+      options: bits.map((b) => ({
+        value: b,
+        score: sens * 4 ** -b * rng.uniform(0.8, 1.2),
+        cost: { latency: (macs * b) / 8e6 + rng.uniform(0, 0.01), size: (params * b) / 8, energy: macs * (0.5 + b / 8) * 1e-6, bops: macs * b * b },
+      })),
+    };
+  });
+  const budget: Record<string, number> = {};
+  for (const k of kinds) {
+    const hi = ls.reduce((s, l) => s + (l.options[l.options.length - 1]?.cost[k] ?? 0), 0);
+    const lo = cheapestCosts({ layers: ls, budget: {} }, [k])[k] as number;
+    budget[k] = lo + budgetFrac * (hi - lo);
+  }
+  return { layers: ls, budget };
+}
+
+/** Times {@link solveAllocation} (wall and process CPU) on random 100-layer x 7-option problems (seeds 1..`seeds`), per budget set. */
+export async function benchIlp(seeds = 10): Promise<object> {
+  await loadHighs();
+  const out: Record<string, object> = {};
+  for (const kinds of [['latency'], ['latency', 'size'], ['latency', 'energy', 'size']] as const) {
+    const ms: number[] = [];
+    const cpu: number[] = [];
+    const solvers: string[] = [];
+    for (let s = 1; s <= seeds; s++) {
+      const p = randomAllocationProblem(new Rng(s), 100, BITS, 0.35, kinds);
+      const c0 = process.cpuUsage();
+      const t = performance.now();
+      const r = await solveAllocation(p);
+      ms.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+      solvers.push(r.solver ?? '?');
+    }
+    const med = (v: readonly number[]): number => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)] as number;
+    out[kinds.join('+')] = { problems: seeds, medianMs: r3(med(ms)), maxMs: r3(Math.max(...ms)), medianCpuMs: r3(med(cpu)), maxCpuMs: r3(Math.max(...cpu)), ms: ms.map(r3), solvers };
+  }
+  // the real cost tables: mbnet32 (1x28x28), 49 (w, a) options per layer, HAWQ-like synthetic scores
+  const g = zooGraph('mbnet32?channels=1&size=28');
+  const real: Record<string, object> = {};
+  for (const target of [bitFusionEdge(), bismoCloud()]) {
+    const c = new PolicyCoster(g, target);
+    const ref = c.uniformCost({ weightBits: 8, actBits: 8 });
+    for (const kind of ['latency', 'energy'] as const) {
+      const score = (i: number, p: Precision): number => (1 + ((i * 7) % 5)) * (4 ** -p.weightBits + 0.5 * 4 ** -p.actBits);
+      const r = await ilpSearch({ coster: c, budget: { [kind]: 0.6 * ref[kind] }, options: precisionGrid(BITS, BITS), score });
+      real[`${target.name} ${kind}=0.6x`] = { solveMs: r3(r.solveMs), wallMsWithCostTables: r3(r.wallMs) };
+    }
+  }
+  return { layers: 100, options: BITS.length, budgetFrac: 0.35, ...out, mbnet32: real };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string): number | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const sarg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
   const quick = process.argv.includes('--quick');
-  benchQuant(quick ? { trainImages: 6000, epochs: 2, episodes: 16, qatImages: 2000, searchImages: 500 } : {}).then(
+  const episodes = arg('--episodes');
+  const run = process.argv.includes('--ilp-only')
+    ? benchIlp(arg('--seeds') ?? 10)
+    : benchQuant({
+        ...(quick ? { trainImages: 6000, epochs: 2, episodes: 16, qatImages: 2000, searchImages: 500 } : {}),
+        ...(episodes !== undefined ? { episodes } : {}),
+        ...(sarg('--recipe') !== undefined ? { recipe: sarg('--recipe') as string } : {}),
+        ...(sarg('--partial') !== undefined ? { partialFile: sarg('--partial') as string } : {}),
+      });
+  run.then(
     (r) => console.log(JSON.stringify(r, null, 2)),
     (e: unknown) => {
       console.error(e);

@@ -214,3 +214,88 @@ export function recordActivations(run: (hooks: ForwardHooks) => void, nodes: Rea
   for (const [k, list] of chunks) out.set(k, { min: mins.get(k) as number, max: maxs.get(k) as number, samples: Float32Array.from(list) });
   return out;
 }
+
+/** LSQ hooks with their learned step sizes (read them back with {@link lsqLearnedConfig}). */
+export interface LsqHooks extends ForwardHooks {
+  /** Weight step per output channel, keyed by layer (layers quantized with LSQ only). */
+  readonly weightSteps: ReadonlyMap<string, tf.Variable>;
+  /** Activation step and (fixed) integer zero point, keyed by node. */
+  readonly actSteps: ReadonlyMap<string, { readonly step: tf.Variable; readonly zeroPoint: number; readonly qmax: number }>;
+  /** The config the hooks were built from. */
+  readonly config: QuantHooksConfig;
+}
+
+let lsqIds = 0;
+
+/**
+ * LSQ (learned step size, Esser et al. 2020) hooks for QAT: each conv/dense layer quantized at one bit
+ * width 2..8 gets a learnable step per output channel (initialised to the min/max step max|w_c|/qmax, so
+ * training starts from the post-training grid), each quantized activation a learnable step with the
+ * calibrated zero point kept fixed. Layers with per-channel bits (CW-HAWQ) or 1-bit weights keep the
+ * min/max STE quantizer. The steps are exposed as `trainable`, so {@link train} updates them (in-thread
+ * only: train with `workers: 1`).
+ * @example model.hooks = lsqQuantHooks(config, (layer) => ({ weight: model.variables.get(`${layer}.weight`), outChannels }));
+ */
+export function lsqQuantHooks(config: QuantHooksConfig, weightOf: (layer: string) => { readonly weight: tf.Tensor; readonly outChannels: number } | undefined): LsqHooks {
+  const weightSteps = new Map<string, tf.Variable>();
+  const actSteps = new Map<string, { step: tf.Variable; zeroPoint: number; qmax: number }>();
+  for (const [layer, c] of Object.entries(config.weights)) {
+    const b = c.bits;
+    if (c.channelBits !== undefined || b === undefined || b < 2 || b > 8) continue;
+    const found = weightOf(layer);
+    if (!found) throw new ConfigError(`LSQ: the model has no weight for layer '${layer}'`);
+    const w = found.weight;
+    const out = found.outChannels;
+    const qmax = 2 ** (b - 1) - 1;
+    const init = tf.tidy(() => {
+      const m = tf.max(tf.abs(tf.reshape(w, [-1, out])), 0, true);
+      return tf.maximum(tf.div(m, qmax), 1e-8);
+    });
+    weightSteps.set(layer, tf.variable(init, true, `lsq${lsqIds++}/w/${layer}`));
+    init.dispose();
+  }
+  for (const [node, c] of Object.entries(config.activations)) {
+    if (c.bits >= 16) continue;
+    const g = actGrid(c);
+    actSteps.set(node, { step: tf.variable(tf.scalar(g.scale), true, `lsq${lsqIds++}/a/${node}`), zeroPoint: g.zeroPoint, qmax: g.qmax });
+  }
+  return {
+    config,
+    weightSteps,
+    actSteps,
+    trainable: [...weightSteps.values(), ...[...actSteps.values()].map((a) => a.step)],
+    weightTransform: (w, info) => {
+      const s = weightSteps.get(info.layer);
+      const c = config.weights[info.layer];
+      if (!s) return c ? fakeQuantWeight(w, info.outChannels, c) : w;
+      const qmax = 2 ** ((c?.bits as number) - 1) - 1;
+      return tf.tidy(() => tf.reshape(fakeQuantLsq(tf.reshape(w, [-1, info.outChannels]), s, -qmax, qmax), w.shape));
+    },
+    activationTransform: (a, info) => {
+      const s = actSteps.get(info.node);
+      if (!s) return a;
+      // asymmetric grid with integer zero point z: codes q in [0, qmax] <=> q - z in [-z, qmax - z]
+      return tf.tidy(() => fakeQuantLsq(a, s.step, -s.zeroPoint, s.qmax - s.zeroPoint));
+    },
+  };
+}
+
+/**
+ * The learned activation grids of LSQ hooks as a plain {@link QuantHooksConfig} (range = step x
+ * [-z, qmax - z], which {@link actGrid} maps back to the same step and zero point); weights keep their
+ * bits (their learned steps stay in the hooks).
+ */
+export function lsqLearnedConfig(h: LsqHooks): QuantHooksConfig {
+  const activations: Record<string, ActQuantConfig> = { ...h.config.activations };
+  for (const [node, a] of h.actSteps) {
+    const s = (a.step.dataSync() as Float32Array)[0] as number;
+    activations[node] = { bits: (h.config.activations[node] as ActQuantConfig).bits, min: -a.zeroPoint * s, max: (a.qmax - a.zeroPoint) * s };
+  }
+  return { weights: h.config.weights, activations };
+}
+
+/** Frees the step-size variables of LSQ hooks. */
+export function disposeLsqHooks(h: LsqHooks): void {
+  for (const v of h.weightSteps.values()) v.dispose();
+  for (const a of h.actSteps.values()) a.step.dispose();
+}

@@ -11,7 +11,7 @@
  */
 import { fakeQuantize, calibrateRange, type CalibrationMethod, isFloatBits } from './quantizer.js';
 import type { ActivationStats, ActQuantConfig, QuantHooksConfig, WeightQuantConfig } from '../engine/fake-quant.js';
-import { quantHooks, quantHooksModule, recordActivations } from '../engine/fake-quant.js';
+import { lsqQuantHooks, quantHooks, quantHooksModule, recordActivations } from '../engine/fake-quant.js';
 import type { EngineModel, EvalResult } from '../engine/model.js';
 import { train, type TrainData, type TrainOptions, type TrainResult } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
@@ -131,14 +131,37 @@ export function evaluatePolicy(model: EngineModel, policy: PrecisionPolicy, data
   }
 }
 
+/** Options of {@link qatFinetune}: training options plus the quantization set-up. */
+export type QatOptions = TrainOptions & {
+  readonly calibration?: Calibration;
+  readonly channelBits?: ChannelBits;
+  /**
+   * Learn the step sizes (LSQ) of weights (per output channel) and activations along with the weights,
+   * starting from the min/max and calibrated grids (default false: fixed grids, straight-through
+   * estimator). LSQ hooks live in this thread only, so training runs with one worker.
+   */
+  readonly lsq?: boolean;
+};
+
 /**
  * Quantization-aware fine-tuning: trains `model` in place with the policy's fake quantization in the
- * forward pass (straight-through gradients). Uses the engine's data-parallel workers (the hooks travel
- * as plain data). The model keeps the quantization hooks afterwards (evaluate it as is, or reset
- * `model.hooks = {}`).
+ * forward pass (straight-through gradients; with `lsq`, learned step sizes). Without LSQ it can use the
+ * engine's data-parallel workers (the hooks travel as plain data). The model keeps the quantization
+ * hooks afterwards (evaluate it as is, or reset `model.hooks = {}`); LSQ hooks carry the learned steps
+ * (see `lsqLearnedConfig`, `disposeLsqHooks` in src/engine/fake-quant.ts).
  */
-export async function qatFinetune(model: EngineModel, policy: PrecisionPolicy, data: TrainData, opts: TrainOptions & { readonly calibration?: Calibration; readonly channelBits?: ChannelBits }): Promise<TrainResult> {
+export async function qatFinetune(model: EngineModel, policy: PrecisionPolicy, data: TrainData, opts: QatOptions): Promise<TrainResult> {
   const cfg = quantConfig(model.graph, policy, opts.calibration, opts.channelBits ?? {});
+  if (opts.lsq === true) {
+    const out = new Map(quantizableLayers(model.graph).map((l) => [l.name, l.op === 'conv2d' ? l.outChannels : l.outFeatures] as const));
+    model.hooks = lsqQuantHooks(cfg, (layer) => {
+      const weight = model.variables.get(`${layer}.weight`);
+      const outChannels = out.get(layer);
+      return weight && outChannels !== undefined ? { weight, outChannels } : undefined;
+    });
+    model.hooksModule = undefined;
+    return train(model, data, { ...opts, workers: 1 });
+  }
   model.hooks = quantHooks(cfg);
   model.hooksModule = quantHooksModule(cfg);
   return train(model, data, opts);

@@ -14,7 +14,7 @@ import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/
 import type { ChannelBits } from './apply.js';
 import { type CostVector, costOf, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
 import { DdpgAgent, type DdpgOptions } from './ddpg.js';
-import { layerFeatures } from './haq.js';
+import { layerFeatures, yieldToEventLoop } from './haq.js';
 
 /** A channel-wise allocation: bits per output channel, the cost policy and its cost. */
 export interface ChannelAllocation {
@@ -274,6 +274,7 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   let best: { counts: number[][]; acc: number; cost: CostVector } | undefined;
   let interrupted = false;
   for (let ep = 0; ep < episodes; ep++) {
+    await yieldToEventLoop();
     if (o.signal?.aborted) {
       interrupted = true;
       break;

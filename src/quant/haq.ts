@@ -72,6 +72,9 @@ function checkBits(name: string, bits: readonly number[], supported: readonly nu
   return [...new Set(bits)].sort((a, b) => a - b);
 }
 
+/** Lets the event loop run (signal handlers such as Ctrl-C's) between episodes of a search whose steps are synchronous. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** Map an action in [0, 1] to one of `choices` (sorted ascending), HAQ's rounding. */
 export function actionToBits(a: number, choices: readonly number[]): number {
   const i = Math.min(choices.length - 1, Math.max(0, Math.floor(a * choices.length)));
@@ -158,6 +161,7 @@ export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
   const stateOf = (layer: number, weightStep: boolean, prev: number): number[] => [...(feats[layer] as number[]), weightStep ? 1 : 0, prev];
   let interrupted = false;
   for (let ep = 0; ep < episodes; ep++) {
+    await yieldToEventLoop();
     if (o.signal?.aborted) {
       interrupted = true;
       break;
@@ -242,6 +246,7 @@ export async function randomSearch(o: RandomSearchOptions): Promise<QuantSearchR
   let best: { wb: number[]; ab: number[]; acc: number; cost: CostVector } | undefined;
   let interrupted = false;
   for (let t = 0; t < o.trials; t++) {
+    await yieldToEventLoop();
     if (o.signal?.aborted) {
       interrupted = true;
       break;

@@ -54,10 +54,39 @@ test('ILP agrees with exhaustive search on small random problems', async () => {
     }
     const s = await solveAllocation(p);
     assert.ok(Math.abs(s.objective - ex.objective) <= 1e-9 * Math.max(1, ex.objective), `case ${t}: ilp ${s.objective} vs exhaustive ${ex.objective}`);
+    const h = await solveAllocation(p, { nodeLimit: 0 });
+    assert.ok(Math.abs(h.objective - ex.objective) <= 1e-9 * Math.max(1, ex.objective), `case ${t}: HiGHS path ${h.objective} vs exhaustive ${ex.objective}`);
     for (const [k, b] of Object.entries(p.budget)) assert.ok((s.cost[k as 'latency'] as number) <= (b as number) * (1 + 1e-6), `case ${t}: ${k} over budget`);
     checked++;
   }
   assert.ok(checked >= 15, `only ${checked} feasible cases`);
+});
+
+test('8 layers x 5 options under 1-3 budgets: pruning + branch and bound and the HiGHS path agree with exhaustive search', async () => {
+  const rng = new Rng(23);
+  const kindSets: Array<Array<'latency' | 'size' | 'energy' | 'bops'>> = [['latency'], ['latency', 'size'], ['latency', 'energy', 'size']];
+  let closedBySearch = 0;
+  for (let t = 0; t < 6; t++) {
+    const p = randomProblem(rng, 8, [2, 3, 4, 6, 8], rng.uniform(0.2, 0.6), kindSets[t % 3] as Array<'latency'>);
+    const ex = exhaustiveAllocation(p);
+    const s = await solveAllocation(p);
+    const h = await solveAllocation(p, { nodeLimit: 0 });
+    if (s.solver === 'branch-and-bound') closedBySearch++;
+    assert.ok(Math.abs(s.objective - ex.objective) <= 1e-9 * ex.objective, `case ${t}: ${s.solver} ${s.objective} vs exhaustive ${ex.objective}`);
+    assert.ok(Math.abs(h.objective - ex.objective) <= 1e-9 * ex.objective, `case ${t}: ${h.solver} ${h.objective} vs exhaustive ${ex.objective}`);
+  }
+  assert.ok(closedBySearch >= 3, `branch and bound closed only ${closedBySearch} of 6`);
+});
+
+test('100 layers x 7 options: branch and bound and HiGHS reach the same optimum', async () => {
+  for (const [seed, kinds] of [[7, ['latency']], [8, ['latency', 'size']]] as const) {
+    const p = randomProblem(new Rng(seed), 100, BITS, 0.35, [...kinds]);
+    const s = await solveAllocation(p);
+    const h = await solveAllocation(p, { nodeLimit: 0 });
+    assert.equal(h.solver === 'highs' || h.solver === 'pruning', true);
+    assert.ok(Math.abs(s.objective - h.objective) <= 1e-9 * h.objective, `seed ${seed}: ${s.solver} ${s.objective} vs HiGHS ${h.objective}`);
+    for (const [k, b] of Object.entries(p.budget)) assert.ok((s.cost[k as 'latency'] as number) <= (b as number) * (1 + 1e-9));
+  }
 });
 
 test('a tighter budget never lowers the optimal objective', async () => {

@@ -47,6 +47,23 @@ export interface AllocationSolution<T = unknown> {
   readonly cost: Readonly<Partial<Record<CostKind, number>>>;
   /** Solver wall time in ms (excluding wasm load). */
   readonly solveMs: number;
+  /**
+   * What closed the problem after the LP relaxation and pruning: 'pruning' (one option left per layer),
+   * 'branch-and-bound' (the exact depth-first search over the open options), 'highs' (HiGHS's MIP, when
+   * that search exceeded its node limit), 'exhaustive' (the oracle).
+   */
+  readonly solver?: 'pruning' | 'branch-and-bound' | 'highs' | 'exhaustive';
+  /** Options still open after pruning (sum over layers). */
+  readonly openOptions?: number;
+}
+
+/** Options of {@link solveAllocation}. */
+export interface SolveOptions {
+  /**
+   * Node limit of the exact branch and bound after pruning (default 2,000,000); past it HiGHS's MIP
+   * solves the pruned problem. 0 always uses HiGHS.
+   */
+  readonly nodeLimit?: number;
 }
 
 /** Thrown when no allocation meets the budget; carries the cheapest achievable total per budgeted kind. */
@@ -203,7 +220,7 @@ function pruneDominated(n: Normalised): void {
   });
 }
 
-function lpString(n: Normalised, relax: boolean): string {
+function lpString(n: Normalised, relax = false): string {
   const lines: string[] = ['Minimize', ' obj:'];
   const objTerms: string[] = [];
   n.keep.forEach((keep, i) => keep.forEach((j) => {
@@ -238,11 +255,11 @@ function lpString(n: Normalised, relax: boolean): string {
 
 /** The problem as a CPLEX LP-format string (objective and rows normalised for numerical safety). */
 export function allocationLp<T>(p: AllocationProblem<T>, kinds: readonly CostKind[]): string {
-  return lpString(normalise(p, kinds), false);
+  return lpString(normalise(p, kinds));
 }
 
-function feasibleN(n: Normalised, choice: readonly number[]): boolean {
-  return n.cost.every((c, k) => choice.reduce((s, j, i) => s + ((c[i] as Float64Array)[j] as number), 0) <= (n.rhs[k] as number) + 1e-6);
+function feasibleN(n: Normalised, choice: readonly number[], tol = 1e-6): boolean {
+  return n.cost.every((c, k) => choice.reduce((s, j, i) => s + ((c[i] as Float64Array)[j] as number), 0) <= (n.rhs[k] as number) + tol);
 }
 
 function objN(n: Normalised, choice: readonly number[]): number {
@@ -311,7 +328,6 @@ function pruneByBound(n: Normalised, lambda: readonly number[], upper: number): 
   const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * ((n.cost[k]?.[i] as Float64Array)[j] as number), 0);
   const mins = n.keep.map((keep, i) => Math.min(...keep.map((j) => adj(i, j))));
   const lower = mins.reduce((s, v) => s + v, 0) - lambda.reduce((s, l, k) => s + l * (n.rhs[k] as number), 0);
-  if ((globalThis as Record<string, unknown>).__ilpDebug) console.error("LB", lower, "UB", upper);
   const slack = upper - lower + 1e-9 * Math.max(1, Math.abs(upper)) + 1e-12;
   n.keep.forEach((keep, i) => {
     const out = keep.filter((j) => adj(i, j) - (mins[i] as number) <= slack);
@@ -319,19 +335,188 @@ function pruneByBound(n: Normalised, lambda: readonly number[], upper: number): 
   });
 }
 
+/**
+ * The same MIP with each layer's scores and costs measured from that layer's smallest open value and
+ * every row rescaled to unit spread (exact: each layer takes one option, so the shifts are constants):
+ * after pruning the open options differ by little, and this keeps those differences far above HiGHS's
+ * tolerances.
+ */
+function shifted(n: Normalised): Normalised {
+  const shift = (v: readonly Float64Array[]): { v: Float64Array[]; base: number; spread: number } => {
+    let base = 0;
+    let spread = 0;
+    const out = v.map((row, i) => {
+      const keep = n.keep[i] as number[];
+      const m = Math.min(...keep.map((j) => row[j] as number));
+      base += m;
+      const r = row.map((x) => x - m);
+      for (const j of keep) spread = Math.max(spread, r[j] as number);
+      return r;
+    });
+    return { v: out, base, spread: spread > 0 ? spread : 1 };
+  };
+  const sc = shift(n.score);
+  const score = sc.v.map((r) => r.map((x) => x / sc.spread));
+  const cost: Float64Array[][] = [];
+  const rhs: number[] = [];
+  n.cost.forEach((c, k) => {
+    const cc = shift(c);
+    cost.push(cc.v.map((r) => r.map((x) => x / cc.spread)));
+    rhs.push(((n.rhs[k] as number) - cc.base) / cc.spread);
+  });
+  return { score, cost, rhs, keep: n.keep };
+}
+
+/** Node limit of {@link branchAndBound} before handing the problem to HiGHS. */
+const BNB_NODE_LIMIT = 2_000_000;
+
+/**
+ * Exact depth-first branch and bound over the open options, with the Lagrangian bound of fixed
+ * multipliers `lambda` >= 0: for any feasible choice x, objective(x) >= LB + sum_i rc(i, x_i), where
+ * LB = sum_i min_j adj(i, j) - lambda . rhs and rc(i, j) = adj(i, j) - min_j adj(i, j) >= 0; plus a
+ * feasibility cut on every budget row. Layers with the widest rc spread are branched first, options in
+ * rc order. Returns undefined past {@link BNB_NODE_LIMIT} nodes (the caller then uses HiGHS).
+ */
+function branchAndBound(n: Normalised, lambda: readonly number[], start: number[] | undefined, nodeLimit = BNB_NODE_LIMIT): number[] | undefined {
+  const L = n.keep.length;
+  const K = n.cost.length;
+  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * ((n.cost[k]?.[i] as Float64Array)[j] as number), 0);
+  const opts = n.keep.map((keep, i) => {
+    const a = keep.map((j) => adj(i, j));
+    const m = Math.min(...a);
+    return keep.map((j, q) => ({ j, rc: (a[q] as number) - m })).sort((x, y) => x.rc - y.rc);
+  });
+  const order = Array.from({ length: L }, (_, i) => i).sort((x, y) => {
+    const sx = (opts[x] as { rc: number }[]).at(-1)?.rc ?? 0;
+    const sy = (opts[y] as { rc: number }[]).at(-1)?.rc ?? 0;
+    return sy - sx;
+  });
+  const lower = n.keep.reduce((s, keep, i) => s + Math.min(...keep.map((j) => adj(i, j))), 0) - lambda.reduce((s, l, k) => s + l * (n.rhs[k] as number), 0);
+  // suffix sums over `order` of each row's cheapest open cost
+  const minRest = Array.from({ length: K }, (_, k) => {
+    const out = new Float64Array(L + 1);
+    for (let d = L - 1; d >= 0; d--) {
+      const i = order[d] as number;
+      out[d] = (out[d + 1] as number) + Math.min(...(n.keep[i] as number[]).map((j) => (n.cost[k]?.[i] as Float64Array)[j] as number));
+    }
+    return out;
+  });
+  let best = start && feasibleN(n, start, 1e-9) ? [...start] : undefined;
+  let bestObj = best ? objN(n, best) : Infinity;
+  const tol = (v: number): number => 1e-12 * Math.max(1, Math.abs(v));
+  const cur = new Array<number>(L).fill(0);
+  const used = new Float64Array(K);
+  let nodes = 0;
+  let aborted = false;
+  const dfs = (d: number, rcSum: number, obj: number): void => {
+    if (aborted) return;
+    if (++nodes > nodeLimit) {
+      aborted = true;
+      return;
+    }
+    if (d === L) {
+      if (obj < bestObj - tol(bestObj)) {
+        bestObj = obj;
+        best = [...cur];
+      }
+      return;
+    }
+    const i = order[d] as number;
+    for (const { j, rc } of opts[i] as { j: number; rc: number }[]) {
+      // options come in rc order: once the bound fails it fails for the rest
+      if (lower + rcSum + rc > bestObj + tol(bestObj)) break;
+      let ok = true;
+      for (let k = 0; k < K; k++) {
+        const c = (n.cost[k]?.[i] as Float64Array)[j] as number;
+        if ((used[k] as number) + c + (minRest[k]?.[d + 1] as number) > (n.rhs[k] as number) + 1e-9) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      for (let k = 0; k < K; k++) used[k] = (used[k] as number) + ((n.cost[k]?.[i] as Float64Array)[j] as number);
+      cur[i] = j;
+      dfs(d + 1, rcSum + rc, obj + ((n.score[i] as Float64Array)[j] as number));
+      for (let k = 0; k < K; k++) used[k] = (used[k] as number) - ((n.cost[k]?.[i] as Float64Array)[j] as number);
+    }
+  };
+  dfs(0, 0, 0);
+  return aborted ? undefined : best;
+}
+
+/** The option of each layer minimising score + lambda . cost (ties to the lower index). */
+function lagrangeArgmin(n: Normalised, lambda: readonly number[]): number[] {
+  return n.keep.map((keep, i) => {
+    let best = keep[0] as number;
+    let bestV = Infinity;
+    for (const j of keep) {
+      let v = (n.score[i] as Float64Array)[j] as number;
+      for (let k = 0; k < lambda.length; k++) v += (lambda[k] as number) * ((n.cost[k]?.[i] as Float64Array)[j] as number);
+      if (v < bestV) {
+        bestV = v;
+        best = j;
+      }
+    }
+    return best;
+  });
+}
+
+/**
+ * Multipliers lambda >= 0 of the budget rows maximising the Lagrangian bound
+ * g(lambda) = sum_i min_j (score + lambda . cost) - lambda . rhs (concave, piecewise linear): exact by
+ * bisection on the supergradient for one budget, cyclic exact line searches for several (any lambda >= 0
+ * gives a valid bound; for one budget the maximum equals the LP relaxation's optimum).
+ */
+function lagrangeMultipliers(n: Normalised): number[] {
+  const K = n.cost.length;
+  const lambda = new Array<number>(K).fill(0);
+  // supergradient of g along row k at lambda: the argmin's row-k cost minus rhs_k
+  const grad = (k: number, l: number[]): number => {
+    const x = lagrangeArgmin(n, l);
+    return x.reduce((s, j, i) => s + ((n.cost[k]?.[i] as Float64Array)[j] as number), 0) - (n.rhs[k] as number);
+  };
+  const rounds = K === 1 ? 1 : 6;
+  for (let r = 0; r < rounds; r++) {
+    let moved = false;
+    for (let k = 0; k < K; k++) {
+      const at = (v: number): number[] => lambda.map((x, q) => (q === k ? v : x));
+      if (grad(k, at(0)) <= 0) {
+        moved ||= lambda[k] !== 0;
+        lambda[k] = 0;
+        continue;
+      }
+      let hi = 1;
+      while (grad(k, at(hi)) > 0 && hi < 1e15) hi *= 4;
+      let lo = 0;
+      for (let it = 0; it < 60 && hi - lo > 1e-14 * hi; it++) {
+        const mid = 0.5 * (lo + hi);
+        if (grad(k, at(mid)) > 0) lo = mid;
+        else hi = mid;
+      }
+      moved ||= Math.abs(hi - (lambda[k] as number)) > 1e-9 * hi;
+      lambda[k] = hi;
+    }
+    if (!moved) break;
+  }
+  return lambda;
+}
+
 function highsOptions(): Record<string, unknown> {
   return { mip_rel_gap: 0, mip_abs_gap: 0, output_flag: false, log_to_console: false };
 }
 
 /**
- * Solve a bit-allocation problem exactly with HiGHS (MIP gap 0). Before the MIP, options dominated in
- * score and every budgeted cost are dropped, the LP relaxation (HiGHS) gives duals and a rounded,
- * repaired incumbent, and options whose Lagrangian bound exceeds the incumbent are dropped: all exact,
- * and on typical problems they leave a handful of open options. Throws {@link BudgetInfeasibleError}
- * (an InfeasibleError) with the cheapest achievable costs when no choice meets the budget.
+ * Solve a bit-allocation problem exactly. Options dominated in score and every budgeted cost are
+ * dropped; Lagrangian multipliers of the budget rows (exact bisection for one budget, else coordinate
+ * ascent, then HiGHS's LP duals if needed) give a lower bound, a greedy repaired incumbent an upper
+ * bound, and options whose bound exceeds the incumbent are dropped (reduced-cost fixing). The few open
+ * options are closed by an exact depth-first branch and bound, or by HiGHS's MIP (gap 0) past its node
+ * limit. Throws {@link BudgetInfeasibleError} (an InfeasibleError) with the cheapest achievable costs
+ * when no choice meets the budget.
  * @example const s = await solveAllocation({ layers, budget: { latency: 0.6 * w8a8Latency } });
  */
-export async function solveAllocation<T>(p: AllocationProblem<T>): Promise<AllocationSolution<T>> {
+export async function solveAllocation<T>(p: AllocationProblem<T>, opts: SolveOptions = {}): Promise<AllocationSolution<T>> {
+  const nodeLimit = opts.nodeLimit ?? BNB_NODE_LIMIT;
   const kinds = checkProblem(p);
   const cheapest = cheapestCosts(p, kinds);
   if (kinds.some((k) => (cheapest[k] as number) > (p.budget[k] as number) * (1 + 1e-9))) throw infeasible(p, kinds);
@@ -340,37 +525,33 @@ export async function solveAllocation<T>(p: AllocationProblem<T>): Promise<Alloc
   const n = normalise(p, kinds);
   pruneDominated(n);
   let inc: number[] | undefined;
-  if (kinds.length > 0) {
-    const lp = highs.solve(lpString(n, true), highsOptions());
-    if (lp.Status === 'Infeasible' || lp.Status === 'Primal infeasible or unbounded') throw infeasible(p, kinds);
-    if (lp.Status === 'Optimal') {
-      const start = n.keep.map((keep, i) => {
-        let best = keep[0] as number;
-        let bestV = -Infinity;
-        for (const j of keep) {
-          const v = lp.Columns[`x${i}_${j}`]?.Primal ?? 0;
-          if (v > bestV) {
-            bestV = v;
-            best = j;
-          }
-        }
-        return best;
-      });
-      inc = incumbent(n, start);
+  let choice: number[] | undefined;
+  let solver: NonNullable<AllocationSolution['solver']> = 'pruning';
+  // round 1: own Lagrangian multipliers; round 2 (several budgets, when round 1's search gave up): the
+  // LP relaxation's duals from HiGHS, which maximise the bound where coordinate ascent stalls
+  for (let round = 0; round < 2 && !choice; round++) {
+    let mult: readonly number[];
+    if (round === 0) mult = lagrangeMultipliers(n);
+    else {
+      if (kinds.length < 2) break;
+      const lp = highs.solve(lpString(n, true), highsOptions());
+      if (lp.Status === 'Infeasible' || lp.Status === 'Primal infeasible or unbounded') throw infeasible(p, kinds);
+      if (lp.Status !== 'Optimal') break;
       // budget rows come first; a <= row's dual is <= 0 in HiGHS's sign convention
-      const lambda = kinds.map((_, k) => Math.abs(lp.Rows?.[k]?.Dual ?? 0));
-      if ((globalThis as Record<string, unknown>).__ilpDebug) console.error("pre", n.keep.map((k) => k.length).join(""));
-      if (inc) pruneByBound(n, lambda, objN(n, inc));
-      if ((globalThis as Record<string, unknown>).__ilpDebug) console.error("dbg", lp.Status, lambda, lp.ObjectiveValue, inc && objN(n, inc), n.keep.map((k) => k.length).join(""), JSON.stringify(lp.Rows?.slice(0, 3)));
+      mult = kinds.map((_, k) => Math.abs(lp.Rows?.[k]?.Dual ?? 0));
     }
-  } else {
-    inc = n.keep.map((keep, i) => keep.reduce((b, j) => (((n.score[i] as Float64Array)[j] as number) < ((n.score[i] as Float64Array)[b] as number) ? j : b), keep[0] as number));
+    const start = incumbent(n, lagrangeArgmin(n, mult.map((l) => l * (1 + 1e-9) + 1e-15)));
+    if (start && (!inc || objN(n, start) < objN(n, inc))) inc = start;
+    if (inc) pruneByBound(n, mult, objN(n, inc));
+    if (n.keep.every((k) => k.length === 1)) choice = n.keep.map((k) => k[0] as number);
+    else {
+      choice = branchAndBound(n, mult, inc, round === 0 && kinds.length > 1 ? Math.floor(nodeLimit / 10) : nodeLimit);
+      solver = 'branch-and-bound';
+    }
   }
-  let choice: number[];
-  if (n.keep.every((k) => k.length === 1)) {
-    choice = n.keep.map((k) => k[0] as number);
-  } else {
-    const r = highs.solve(lpString(n, false), highsOptions());
+  if (!choice) {
+    solver = 'highs';
+    const r = highs.solve(lpString(shifted(n)), highsOptions());
     if (r.Status === 'Infeasible' || r.Status === 'Primal infeasible or unbounded') throw infeasible(p, kinds);
     if (r.Status !== 'Optimal') throw new Error(`HiGHS ended with status '${r.Status}' on a ${p.layers.length}-layer allocation`);
     choice = n.keep.map((keep, i) => {
@@ -389,12 +570,15 @@ export async function solveAllocation<T>(p: AllocationProblem<T>): Promise<Alloc
     if (inc && (!feasibleN(n, choice) || objN(n, inc) < objN(n, choice))) choice = inc;
   }
   if (!feasibleN(n, choice)) throw infeasible(p, kinds);
+  const found = choice;
   const solveMs = performance.now() - t0;
   return {
-    choice,
-    values: choice.map((c, i) => (p.layers[i] as AllocationLayer<T>).options[c]?.value as T),
-    objective: objectiveOf(p, choice),
-    cost: allocationCost(p, choice),
+    solver,
+    openOptions: n.keep.reduce((s, k) => s + k.length, 0),
+    choice: found,
+    values: found.map((c, i) => (p.layers[i] as AllocationLayer<T>).options[c]?.value as T),
+    objective: objectiveOf(p, found),
+    cost: allocationCost(p, found),
     solveMs,
   };
 }
@@ -427,6 +611,7 @@ export function exhaustiveAllocation<T>(p: AllocationProblem<T>): AllocationSolu
   if (!best) throw infeasible(p, kinds);
   const choice = best;
   return {
+    solver: 'exhaustive',
     choice,
     values: choice.map((c, i) => (p.layers[i] as AllocationLayer<T>).options[c]?.value as T),
     objective: bestObj,

@@ -21,7 +21,7 @@ export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'uniform' | 'random';
 /** Progress events of the pipeline. */
 export type QuantEvent =
   | { readonly kind: 'stage'; readonly stage: string }
-  | { readonly kind: 'episode'; readonly episode: number; readonly episodes: number; readonly reward: number; readonly best: number };
+  | { readonly kind: 'episode'; readonly episode: number; readonly episodes: number; /** Validation accuracy of this episode's policy. */ readonly accuracy: number; readonly best: number };
 
 /** Options of {@link quantizePipeline}. */
 export interface QuantizeOptions {
@@ -116,8 +116,8 @@ export async function quantizePipeline(o: QuantizeOptions): Promise<QuantizeResu
     let policy: PrecisionPolicy;
     let channelBits: ChannelBits = {};
     let interrupted = false;
-    const onEpisode = (episodes: number) => (e: { episode: number; reward: number; bestAccuracy: number }) =>
-      o.onEvent?.({ kind: 'episode', episode: e.episode + 1, episodes, reward: e.reward, best: e.bestAccuracy });
+    const onEpisode = (episodes: number) => (e: { episode: number; accuracy: number; bestAccuracy: number }) =>
+      o.onEvent?.({ kind: 'episode', episode: e.episode + 1, episodes, accuracy: e.accuracy, best: e.bestAccuracy });
     const episodes = o.episodes ?? 40;
     let sens: LayerSensitivity[] | undefined;
     const sensitivity = (perChannel: boolean): LayerSensitivity[] => {
@@ -180,7 +180,7 @@ export async function quantizePipeline(o: QuantizeOptions): Promise<QuantizeResu
           episodes,
           warmupEpisodes: Math.floor(episodes / 4),
           seed,
-          onEpisode: (e) => o.onEvent?.({ kind: 'episode', episode: e.episode + 1, episodes, reward: e.accuracy, best: e.bestAccuracy }),
+          onEpisode: (e) => o.onEvent?.({ kind: 'episode', episode: e.episode + 1, episodes, accuracy: e.accuracy, best: e.bestAccuracy }),
           ...(o.signal ? { signal: o.signal } : {}),
         });
         policy = r.allocation.policy;

@@ -148,7 +148,7 @@ export function registerQuantize(program: Command): void {
             signal: abort.signal,
             onEvent: (e) => {
               if (e.kind === 'stage' && !quiet) process.stderr.write(`${e.stage}\n`);
-              if (e.kind === 'episode') bar.update(e.episode, { accuracy: `${(e.reward * 100).toFixed(2)}%`, best: `${(e.best * 100).toFixed(2)}%` });
+              if (e.kind === 'episode') bar.update(e.episode, { accuracy: `${(e.accuracy * 100).toFixed(2)}%`, best: `${(e.best * 100).toFixed(2)}%` });
             },
           });
         } finally {
