@@ -37,6 +37,35 @@ export interface ArchCost {
   readonly network: NetworkCost;
 }
 
+/** How latency is taken: the target's cost model, or (host-cpu only) the whole exported network timed. */
+export type LatencyMode = 'model' | 'network';
+
+/** Options of {@link archLatencyMs}. */
+export interface ArchLatencyOptions {
+  /** Default 'model'. */
+  readonly mode?: LatencyMode;
+  /** 'network': timed runs (default 200) and the quantile reported (default 0.5, the median). */
+  readonly repeats?: number;
+  readonly quantile?: number;
+}
+
+/**
+ * Latency (ms) and energy (mJ; NaN when the target has none) of a graph on a target. Measured targets
+ * are prepared (measured) first; mode 'network' times the whole exported network with onnxruntime
+ * instead of summing the target's per-kernel table (host-cpu only).
+ */
+export async function archLatencyMs(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy, o: ArchLatencyOptions = {}): Promise<{ latencyMs: number; energyMj: number }> {
+  if ((o.mode ?? 'model') === 'network') {
+    if (target.name !== 'host-cpu') throw new ConfigError(`latency mode 'network' times the model on this machine: it needs target 'host-cpu', got '${target.name}'`);
+    const { measureNetwork } = await import('../hardware/host.js'); // loads onnxruntime
+    const m = await measureNetwork(graph, { repeats: o.repeats ?? 200, quantile: o.quantile ?? 0.5 });
+    return { latencyMs: m.latencyMs, energyMj: Number.NaN };
+  }
+  if (target.prepare) await target.prepare(graph);
+  const c = target.networkCost(graph, policy);
+  return { latencyMs: c.latencyMs, energyMj: c.energyMj };
+}
+
 /** Network cost of an architecture string (or parameters) on a target. */
 export function archCost(space: ArchSpace, arch: string | Params, target: HardwareTarget, opts: { policy?: PrecisionPolicy; graph?: Parameters<ArchSpace['graph']>[1] } = {}): ArchCost {
   const a = typeof arch === 'string' ? space.parse(arch) : space.fromParams(arch);

@@ -5,7 +5,7 @@
  *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min');
  * - `nas-train`: short real training of each architecture plus its cost on a hardware target (options:
  *   `space` = 'mbv2', `dataset` (required, e.g. 'fashion-mnist'), `target` = 'bitfusion-edge',
- *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images,
+ *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
  *   `policy` = precision preset for latency, e.g. 'w8a8').
  * Both default the study's space to the architecture space's parameters, so a config needs only the
  * evaluator, the strategy and the budget. Heavy parts (table file, data set, tensor engine) load on
@@ -19,7 +19,6 @@ import { getTarget } from '../hardware/registry.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
-import { Rng } from '../util/rng.js';
 import { parseObjectives } from './objectives.js';
 import { loadNasTable, tabularEvaluator } from './tabular.js';
 
@@ -89,12 +88,12 @@ registerEvaluation({
     const objectives = objectivesOf(o.objectives);
     const target = getTarget(o.target ?? 'bitfusion-edge');
     const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
-    const limit = o.limit ?? 2000;
     return lazy(async () => {
-      const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
-      const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
+      const { nasDatasetOptions, spaceInputShape } = await import('./run.js');
       const { loadDataset } = await import('../data/load.js');
-      const dataset = await loadDataset(o.dataset, { size: shape[1] as number, channels: shape[0] as number, limit: { train: limit, test: Math.max(500, Math.round(limit / 2)) } });
+      // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's largest input size
+      const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
+      const dataset = await loadDataset(d.spec, d.options);
       const { trainingEvaluator } = await import('./train-eval.js'); // loads the tensor engine
       return trainingEvaluator({ space, dataset, target, objectives, epochs: o.epochs ?? 1, ...(policy ? { policy } : {}) });
     });

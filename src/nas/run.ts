@@ -3,11 +3,13 @@
  * (tabular lookup or short training) run through the study loop; the result lists every trial by
  * architecture string, the Pareto set, and the normalised hypervolume after every `curveStep` queries.
  */
+import { parseDatasetSpec, type DatasetSpec } from '../data/spec.js';
+import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
-import { hypervolume, paretoFront, toMinimization } from '../search/pareto.js';
+import { hypervolume, paretoFront, toMinimization, violation } from '../search/pareto.js';
 import { createStrategy } from '../search/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { Objective, Params, SearchStrategy, Trial } from '../search/types.js';
+import type { JsonValue, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
@@ -115,6 +117,8 @@ export interface NasTrial {
   readonly number: number;
   readonly arch: string;
   readonly values: Readonly<Record<string, number>>;
+  /** Constraint violations (<= 0 feasible), when the study has constraints. */
+  readonly constraints?: readonly number[];
 }
 
 /** Result of {@link runNas}. */
@@ -132,6 +136,8 @@ export interface NasResult {
   /** Two-stage: the hardware-sensitive parameters of stage 1. */
   readonly sensitive?: string[];
   readonly failed: number;
+  /** Complete trials that violate a constraint (kept in `trials`, left out of `pareto` and the hypervolume). */
+  readonly infeasible: number;
 }
 
 /** Options of {@link runNas}. */
@@ -154,6 +160,8 @@ export interface RunNasOptions {
   readonly signal?: AbortSignal;
   /** Extra fields for the result (e.g. the two-stage sensitive set). */
   readonly sensitive?: string[];
+  /** Study attributes besides `archSpace` (strategy, target, ... shown by `hwnas report`). */
+  readonly studyUserAttrs?: Readonly<Record<string, JsonValue>>;
 }
 
 /** Runs a NAS study and summarises it (see module doc). */
@@ -169,7 +177,7 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
     nTrials: o.budget,
     seed: o.seed,
     catchErrors: true,
-    studyUserAttrs: { archSpace: o.space.name },
+    studyUserAttrs: { ...(o.studyUserAttrs ?? {}), archSpace: o.space.name },
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
@@ -178,13 +186,17 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
     number: t.number,
     arch: typeof t.userAttrs.arch === 'string' ? t.userAttrs.arch : o.space.format(o.space.fromParams(t.params)),
     values: Object.fromEntries(o.objectives.map((ob, i) => [ob.name, t.values[i] as number])),
+    ...(t.constraints ? { constraints: t.constraints } : {}),
   });
   const trials = done.map(toNas);
   // Without a given frame: the observed range, its worst end widened by 10% so extreme points count.
   const seen0 = frameOf(done.map((t) => t.values), o.objectives);
   const frame = o.frame ?? { ideal: seen0.ideal, nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))) };
   const norm = normalise(done.map((t) => t.values), o.objectives, frame);
-  const front = paretoFront(norm);
+  // The Pareto set and hypervolume count feasible trials only (constraint violations <= 0).
+  const feasible = done.map((t) => violation(t.constraints) <= 0);
+  const feasIdx = norm.map((_, i) => i).filter((i) => feasible[i]);
+  const front = paretoFront(feasIdx.map((i) => norm[i] as number[])).map((k) => feasIdx[k] as number);
   const seen = new Set<string>();
   const pareto = front.map((i) => trials[i] as NasTrial).filter((t) => (seen.has(t.arch) ? false : (seen.add(t.arch), true)));
   const ref = o.objectives.map(() => 1);
@@ -192,11 +204,11 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
   const curve: { queries: number; hypervolume: number }[] = [];
   for (let q = step; q < r.trials.length + step; q += step) {
     const k = Math.min(q, r.trials.length);
-    const pts = norm.filter((_, i) => (done[i] as Trial).number < k);
+    const pts = norm.filter((_, i) => feasible[i] && (done[i] as Trial).number < k);
     curve.push({ queries: k, hypervolume: hypervolume(pts, ref) });
     if (k === r.trials.length) break;
   }
-  const hv = hypervolume(norm, ref);
+  const hv = hypervolume(norm.filter((_, i) => feasible[i]), ref);
   return {
     trials,
     pareto,
@@ -206,5 +218,36 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
     frame,
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),
     failed: r.trials.filter((t) => t.state === 'failed').length,
+    infeasible: feasible.filter((f) => !f).length,
   };
+}
+
+/**
+ * Load options for a search data set (`hwnas nas`, study evaluations): `--limit` (training images;
+ * validation gets half, at least 500; the test split is not used by the search) merged with the spec's
+ * own options. A spec
+ * `limit=` replaces `--limit` (a number limits training and validation alike, a `train:...` list only
+ * the splits it names); giving both is an error. Size and channels come from the space unless the spec
+ * sets them.
+ */
+export function nasDatasetOptions(spec: string, limitFlag: number | undefined, shape: { size: number; channels: number }): { spec: DatasetSpec; options: LoadDatasetOptions } {
+  const parsed = parseDatasetSpec(spec);
+  const own = parsed.options.limit;
+  if (own !== undefined && limitFlag !== undefined) throw new ConfigError(`--limit ${limitFlag} and the dataset spec '${spec}' both limit the data: give one of them`);
+  if (limitFlag !== undefined && !(Number.isInteger(limitFlag) && limitFlag >= 1)) throw new ConfigError(`--limit ${limitFlag}: expected a positive integer (training images)`);
+  const train = limitFlag ?? 2000;
+  const half = (n: number): number => Math.max(500, Math.round(n / 2));
+  const base: SplitLimits = { train, val: half(train), test: half(train) };
+  const limit: SplitLimits = own === undefined ? base : typeof own === 'number' ? { train: own, val: own, test: own } : { ...base, ...own };
+  const { limit: _drop, ...rest } = parsed.options;
+  return { spec: { ...parsed, options: { ...rest, limit } }, options: { size: shape.size, channels: shape.channels } };
+}
+
+/** Input size and channels a space's data should be loaded at: the largest input size of mbv2 spaces (each architecture resamples to its own), else a sampled graph's. */
+export function spaceInputShape(space: ArchSpace): { size: number; channels: number } {
+  const own = (space as { options?: { inputSizes?: readonly number[]; inChannels?: number } }).options ?? (space as { base?: { options?: { inputSizes?: readonly number[]; inChannels?: number } } }).base?.options;
+  const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
+  const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
+  const size = own?.inputSizes && own.inputSizes.length > 0 ? Math.max(...own.inputSizes) : (shape[1] as number);
+  return { size, channels: own?.inChannels ?? (shape[0] as number) };
 }

@@ -20,7 +20,7 @@
  * after {@link recalibrateBatchNorm} on training images (SPOS's recalibration), then the best one is
  * retrained from scratch ({@link retrainFromScratch}).
  */
-import type { Split } from '../data/types.js';
+import type { Dataset, Split } from '../data/types.js';
 import { recalibrateBatchNorm } from '../engine/distill.js';
 import { type EngineModel, buildModel } from '../engine/model.js';
 import { learningRate } from '../engine/optim.js';
@@ -32,7 +32,13 @@ import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights, weightShapes } from '../ir/init.js';
 import type { Graph, Model, WeightTensor, Weights } from '../ir/types.js';
 import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
+import { graphTotals } from '../ir/workload.js';
+import type { ArchSpace } from '../search/spaces/types.js';
+import type { Objective } from '../search/types.js';
+import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
+import { type ArchLatencyOptions, archLatencyMs, defaultPolicy } from './cost.js';
+import { splitAtSizes } from './train-eval.js';
 
 /**
  * The choices of one supernet (a MobileNetV2-style space). With `inputSize` / `width` given, every path
@@ -343,4 +349,99 @@ export async function retrainFromScratch(
   } finally {
     em.dispose();
   }
+}
+
+/** Metrics the supernet evaluator can report (objective names). */
+export const SUPERNET_METRICS = ['accuracy', 'loss', 'latency_ms', 'energy_mj', 'macs', 'params'] as const;
+
+/** Options of {@link supernetEvaluator}. */
+export interface SupernetEvaluatorOptions {
+  /** The study's space: an mbv2-style space (its skeleton and choices become the supernet's). */
+  readonly space: ArchSpace;
+  readonly dataset: Dataset;
+  readonly target: HardwareTarget;
+  readonly objectives: readonly Objective[];
+  /** SPOS training steps of the supernet, run once before the first evaluation (default 1000). */
+  readonly steps?: number;
+  /** Default 64. */
+  readonly batchSize?: number;
+  /** Default 2e-3 (Adam, cosine). */
+  readonly lr?: number;
+  /** Seed of the supernet's weights and path sampling (default 0). */
+  readonly seed?: number;
+  /** Training images for batch-norm recalibration per candidate (default 512). */
+  readonly calibSamples?: number;
+  /** Validation images each candidate is scored on (default: the whole validation split). */
+  readonly evalSamples?: number;
+  /** Precision for latency (default: fp32 where the target runs it, else w8a8). */
+  readonly policy?: PrecisionPolicy;
+  /** How latency is taken (default: the target's cost model; `{ mode: 'network' }` times the whole network on host-cpu). */
+  readonly latency?: ArchLatencyOptions;
+  /** Trials over this latency (ms) are infeasible (constraint `latency - max`). */
+  readonly maxLatencyMs?: number;
+  /** A trained supernet of the same space to use instead of training one. */
+  readonly supernet?: Supernet;
+  readonly onTrainStep?: SupernetTrainOptions['onStep'];
+}
+
+/** An {@link Evaluator} plus access to its (lazily trained) supernet. */
+export type SupernetEvaluator = Evaluator & {
+  /** The supernet, trained on first use. */
+  supernet(): Promise<Supernet>;
+};
+
+/**
+ * An evaluator for `hwnas nas --evaluator supernet`: trains one SPOS supernet over the study's mbv2 space
+ * (elastic width and input size) on the training split, then scores every trial with inherited weights
+ * after batch-norm recalibration, on the validation split, and costs it on the target. Trial seeds do not
+ * matter: a trial's accuracy depends only on the supernet.
+ */
+export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluator {
+  for (const ob of o.objectives) {
+    if (!(SUPERNET_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by the supernet evaluator: expected one of ${SUPERNET_METRICS.join(', ')}`);
+  }
+  const opts = (o.space as { options?: Mbv2SpaceOptions }).options;
+  if (!opts || !Array.isArray(opts.stages)) throw new ConfigError(`the supernet evaluator needs an mbv2-style space (mbv2, mbv2-micro, mbv2-imagenet), got '${o.space.name}'`);
+  const [c] = o.dataset.shape;
+  const spec: SupernetSpec = { space: { ...opts, inChannels: c, classes: o.dataset.numClasses } };
+  if (o.dataset.val.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty validation split: the supernet evaluator scores candidates on it`);
+  const evalN = Math.min(o.evalSamples ?? o.dataset.val.n, o.dataset.val.n);
+  const per = o.dataset.val.x.length / o.dataset.val.n;
+  const val: Split = { x: o.dataset.val.x.subarray(0, evalN * per), y: o.dataset.val.y.subarray(0, evalN), n: evalN };
+  const trainAt = splitAtSizes(o.dataset.train, o.dataset.shape);
+  const valAt = splitAtSizes(val, o.dataset.shape);
+  const policy = o.policy ?? defaultPolicy(o.target);
+  let ready: Promise<Supernet> | undefined;
+  const supernet = (): Promise<Supernet> => {
+    ready ??= (async () => {
+      const { initEngine } = await import('../engine/backend.js');
+      await initEngine();
+      if (o.supernet) return o.supernet;
+      const net = new Supernet(spec, o.seed ?? 0);
+      net.train((size) => trainAt(size), { steps: o.steps ?? 1000, batchSize: o.batchSize ?? 64, lr: o.lr ?? 2e-3, seed: o.seed ?? 0, ...(o.onTrainStep ? { onStep: o.onTrainStep } : {}) });
+      return net;
+    })();
+    return ready;
+  };
+  const latencies = new Map<string, { latencyMs: number; energyMj: number }>();
+  const evaluate = async (params: Parameters<Evaluator>[0]): Promise<EvaluationResult> => {
+    const net = await supernet();
+    const a = o.space.fromParams(params) as Mbv2Arch;
+    const arch = o.space.format(a);
+    const graph = net.graph(a);
+    let lat = latencies.get(arch);
+    if (!lat) {
+      lat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
+      latencies.set(arch, lat);
+    }
+    const r = net.evaluate(a, trainAt, valAt, { calibSamples: o.calibSamples ?? 512 });
+    const t = graphTotals(graph);
+    const m: Record<string, number> = { accuracy: r.accuracy, loss: r.loss, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: t.macs, params: t.params };
+    return {
+      values: o.objectives.map((x) => m[x.name] as number),
+      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
+      userAttrs: { arch, evaluator: 'supernet', ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
+    };
+  };
+  return Object.assign(evaluate, { supernet });
 }

@@ -1,10 +1,13 @@
 /**
- * Evaluation of architectures by short real training (no table): build the IR graph at the data set's
- * input shape, initialise weights from the trial seed, train on the engine (tfjs-wasm), measure test
- * accuracy, and take latency/energy from a hardware target. Points of joint spaces are trained with
+ * Evaluation of architectures by short real training (no table): build the IR graph at the
+ * architecture's own input size (mbv2 spaces; the data are resampled bilinearly to it) or else the data
+ * set's, initialise weights from the trial seed, train on the engine (tfjs-wasm), measure accuracy on
+ * the **validation** split (the test split stays unseen by the search), and take latency/energy from a
+ * hardware target (measured targets are prepared first). Points of joint spaces are trained with
  * quantization-aware training under their own policy (BOMP-NAS: QAT inside the search loop).
  */
-import type { Dataset } from '../data/types.js';
+import { makeSplit } from '../data/preprocess.js';
+import type { Dataset, SampleShape, Split } from '../data/types.js';
 import { buildModel, initEngine, train } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
@@ -16,7 +19,36 @@ import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
-import { archPolicy, defaultPolicy } from './cost.js';
+import { type ArchLatencyOptions, archLatencyMs, archPolicy, defaultPolicy } from './cost.js';
+
+/** The samples of `split` (per-sample shape `shape`) resampled bilinearly to `size` x `size` (the split itself at its own size). */
+export function resizeSplit(split: Split, shape: SampleShape, size: number): Split {
+  const [c, h, w] = shape;
+  if (size === h && size === w) return split;
+  const src = { data: split.x, n: split.n, c, h, w, layout: 'nchw' as const };
+  const idx = Int32Array.from({ length: split.n }, (_, i) => i);
+  return makeSplit(src, split.y, idx, { outC: c, outH: size, outW: size, resize: 'bilinear', scale: 1, mean: 0, std: 1 });
+}
+
+/** A memoised `size -> split` view of a split (same samples, same order at every size). */
+export function splitAtSizes(split: Split, shape: SampleShape): (size: number) => Split {
+  const cache = new Map<number, Split>();
+  return (size) => {
+    let s = cache.get(size);
+    if (!s) {
+      s = resizeSplit(split, shape, size);
+      cache.set(size, s);
+    }
+    return s;
+  };
+}
+
+/** The input size an architecture fixes itself (mbv2 points, also inside joint points), if any. */
+export function archInputSize(a: unknown): number | undefined {
+  const o = a as { inputSize?: unknown; arch?: { inputSize?: unknown } } | null;
+  const v = o?.inputSize ?? o?.arch?.inputSize;
+  return typeof v === 'number' ? v : undefined;
+}
 
 /** Metrics the training evaluator can report (objective names). */
 export const TRAIN_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params', 'loss'] as const;
@@ -34,6 +66,12 @@ export interface TrainingEvaluatorOptions {
   readonly policy?: PrecisionPolicy;
   /** Engine gradient threads (default 1: trials stay reproducible and the machine shared). */
   readonly workers?: 1 | 2;
+  /** Split accuracy is measured on (default 'val': the search never sees the test split). */
+  readonly evalSplit?: 'val' | 'test';
+  /** How latency is taken (default: the target's cost model; `{ mode: 'network' }` times the whole network on host-cpu). */
+  readonly latency?: ArchLatencyOptions;
+  /** Trials whose latency exceeds this (ms) are infeasible (constraint `latency - max`). */
+  readonly maxLatencyMs?: number;
 }
 
 /** An evaluator that trains each architecture briefly and costs it on the target. */
@@ -42,13 +80,17 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     if (!(TRAIN_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by training: expected one of ${TRAIN_METRICS.join(', ')} (or give a --table with that column)`);
   }
   const [c, h] = o.dataset.shape;
+  const evalSplit = o.evalSplit ?? 'val';
+  const trainAt = splitAtSizes(o.dataset.train, o.dataset.shape);
+  const evalAt = splitAtSizes(o.dataset[evalSplit], o.dataset.shape);
   return async (params, ctx): Promise<EvaluationResult> => {
     await initEngine();
     const a = o.space.fromParams(params);
     const arch = o.space.format(a);
-    const graph = o.space.graph(a, { inputSize: h, inChannels: c, classes: o.dataset.numClasses });
+    const size = archInputSize(a) ?? h;
+    const graph = o.space.graph(a, { inputSize: size, inChannels: c, classes: o.dataset.numClasses });
     const policy = archPolicy(o.space, a, graph, o.policy ?? defaultPolicy(o.target));
-    const cost = o.target.networkCost(graph, policy);
+    const lat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
     const totals = graphTotals(graph);
     const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss');
     let accuracy = Number.NaN;
@@ -58,16 +100,23 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       try {
         const topts = { epochs: o.epochs ?? 1, batchSize: o.batchSize ?? 64, seed: ctx.seed, workers: o.workers ?? 1 } as const;
         const joint = typeof (o.space as { policy?: unknown }).policy === 'function';
-        if (joint) await qatFinetune(em, policy, o.dataset.train, topts);
-        else await train(em, o.dataset.train, topts);
-        const r = joint ? evaluatePolicy(em, policy, o.dataset.test) : em.evaluate(o.dataset.test.x, o.dataset.test.y, o.dataset.test.n);
+        const trainData = trainAt(size);
+        const evalData = evalAt(size);
+        if (evalData.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty ${evalSplit} split: cannot measure accuracy`);
+        if (joint) await qatFinetune(em, policy, trainData, topts);
+        else await train(em, trainData, topts);
+        const r = joint ? evaluatePolicy(em, policy, evalData) : em.evaluate(evalData.x, evalData.y, evalData.n);
         accuracy = r.accuracy;
         loss = r.loss;
       } finally {
         em.dispose();
       }
     }
-    const m: Record<string, number> = { accuracy, loss, latency_ms: cost.latencyMs, energy_mj: cost.energyMj, macs: totals.macs, params: totals.params };
-    return { values: o.objectives.map((x) => m[x.name] as number), userAttrs: { arch, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) } };
+    const m: Record<string, number> = { accuracy, loss, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: totals.macs, params: totals.params };
+    return {
+      values: o.objectives.map((x) => m[x.name] as number),
+      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
+      userAttrs: { arch, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
+    };
   };
 }

@@ -3,13 +3,13 @@ import { loadDataset } from '../../data/index.js';
 import { ConfigError } from '../../errors.js';
 import { policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
-import { archCost } from '../../nas/cost.js';
+import { archCost, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
-import { createNasStrategy, NAS_STRATEGIES, type NasResult, runNas, tableHv } from '../../nas/run.js';
+import { createNasStrategy, NAS_STRATEGIES, type NasResult, nasDatasetOptions, runNas, spaceInputShape, tableHv } from '../../nas/run.js';
 import { loadNasTable, tabularEvaluator } from '../../nas/tabular.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
+import type { Store } from '../../store/types.js';
 import type { Evaluator } from '../../study/run-study.js';
-import { Rng } from '../../util/rng.js';
 import { intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 
@@ -25,8 +25,18 @@ interface NasFlags {
   readonly epochs?: string;
   readonly limit?: string;
   readonly policy?: string;
+  readonly evaluator?: string;
+  readonly supernetSteps?: string;
+  readonly latency?: string;
+  readonly maxLatency?: string;
+  readonly storage?: string;
+  readonly store?: string;
+  readonly study?: string;
   readonly json?: boolean;
 }
+
+/** Evaluators `hwnas nas` accepts without a table. */
+const NAS_EVALUATORS = ['train', 'supernet'] as const;
 
 /** `hwnas nas`: hardware-aware architecture search, on a tabular benchmark or by short training. */
 export function registerNas(program: Command): void {
@@ -42,8 +52,15 @@ export function registerNas(program: Command): void {
     .option('--objectives <spec>', 'e.g. accuracy:max,latency_ms:min (the default)')
     .option('--seed <n>', 'study seed (default 0)')
     .option('--epochs <n>', 'training epochs per trial without --table (default 1)')
-    .option('--limit <n>', 'training images per trial without --table (default 2000)')
+    .option('--limit <n>', 'training images without --table (default 2000; validation images: half, at least 500); or limit= in the dataset spec')
     .option('--policy <preset>', 'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8)')
+    .option('--evaluator <name>', `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`)
+    .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
+    .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
+    .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible')
+    .option('--storage <file>', 'SQLite store to record the trials in (with --study; then `hwnas report <study> --store <file>`)')
+    .option('--store <file>', 'same as --storage')
+    .option('--study <name>', 'study name in the store (default nas-<space>-<strategy>-<seed>); an existing study of the same space resumes')
     .option('--json', 'print the result as JSON')
     .action(async (f: NasFlags) => {
       const space = getArchSpace(f.space);
@@ -52,9 +69,16 @@ export function registerNas(program: Command): void {
       const seed = intOption('--seed', f.seed, 0, 0);
       const objectives = parseObjectives(f.objectives ?? 'accuracy:max,latency_ms:min');
       const epochs = intOption('--epochs', f.epochs, 1, 1);
-      const limit = intOption('--limit', f.limit, 2000, 1);
       const target = getTarget(f.target ?? 'bitfusion-edge');
       const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
+      const evaluatorName = f.evaluator ?? 'train';
+      if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName)) throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
+      const latencyMode = (f.latency ?? 'model') as LatencyMode;
+      if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
+      const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
+      if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
+      if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store) throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
+      const storePath = f.storage ?? f.store;
       let evaluate: Evaluator;
       let extra: { frame?: ReturnType<typeof tableHv>['frame']; trueHypervolume?: number } = {};
       if (f.table !== undefined) {
@@ -65,30 +89,50 @@ export function registerNas(program: Command): void {
         extra = { frame: hv.frame, trueHypervolume: hv.trueHypervolume };
       } else {
         if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
-        const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
-        const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
-        const dataset = await loadDataset(f.dataset, { size: shape[1] as number, channels: shape[0] as number, limit: { train: limit, test: Math.max(500, Math.round(limit / 2)) } });
-        const { trainingEvaluator } = await import('../../nas/train-eval.js'); // loads the engine
-        evaluate = trainingEvaluator({ space, dataset, target, objectives, epochs, ...(policy ? { policy } : {}) });
+        const d = nasDatasetOptions(f.dataset, f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1), spaceInputShape(space));
+        const dataset = await loadDataset(d.spec, d.options);
+        const common = { space, dataset, target, objectives, ...(policy ? { policy } : {}), latency: { mode: latencyMode }, ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}) };
+        if (evaluatorName === 'supernet') {
+          const { supernetEvaluator } = await import('../../nas/supernet.js'); // loads the engine
+          const steps = intOption('--supernet-steps', f.supernetSteps, 1000, 1);
+          evaluate = supernetEvaluator({ ...common, steps, seed });
+        } else {
+          const { trainingEvaluator } = await import('../../nas/train-eval.js'); // loads the engine
+          evaluate = trainingEvaluator({ ...common, epochs });
+        }
       }
+      let store: Store | undefined;
+      if (storePath !== undefined) {
+        const { SqliteStore } = await import('../../store/sqlite-store.js');
+        store = new SqliteStore(storePath);
+      } else if (f.study !== undefined) throw new ConfigError(`--study '${f.study}' needs --storage <file> (the SQLite store to record it in)`);
+      if (f.strategy === 'two-stage' && target.kind === 'measured') throw new ConfigError(`--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`);
       const { strategy, sensitive } = createNasStrategy(f.strategy, space, {
         budget,
         seed,
         sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
       });
       const bar = createProgress({ total: budget, label: 'nas', fields: ['best'], quiet: !!f.json });
-      const r: NasResult = await runNas({
-        space,
-        objectives,
-        strategy,
-        evaluate,
-        budget,
-        seed,
-        ...extra,
-        ...(sensitive ? { sensitive } : {}),
-        onProgress: (p) => bar.update(p.done, { best: `${p.best.length} on front` }),
-      });
-      bar.stop();
+      let r: NasResult;
+      try {
+        r = await runNas({
+          space,
+          objectives,
+          strategy,
+          evaluate,
+          budget,
+          seed,
+          ...extra,
+          ...(sensitive ? { sensitive } : {}),
+          ...(store ? { store } : {}),
+          ...(f.study !== undefined ? { studyName: f.study } : {}),
+          studyUserAttrs: { strategy: f.strategy, target: target.name, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}) },
+          onProgress: (p) => bar.update(p.done, { best: `${p.best.length} on front` }),
+        });
+      } finally {
+        bar.stop();
+        (store as { close?: () => void } | undefined)?.close?.();
+      }
       if (f.json) {
         printJson({
           space: space.name,
@@ -103,11 +147,14 @@ export function registerNas(program: Command): void {
           ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
           ...(r.sensitive ? { sensitive: r.sensitive } : {}),
           failed: r.failed,
+          infeasible: r.infeasible,
+          ...(store ? { store: storePath, study: f.study ?? `nas-${space.name}-${strategy.name}-${seed}` } : {}),
         });
         return;
       }
       const out = process.stdout;
-      out.write(`${space.name} / ${f.strategy}: ${r.trials.length} architectures evaluated, ${r.pareto.length} on the Pareto front\n`);
+      out.write(`${space.name} / ${f.strategy}: ${r.trials.length} architectures evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front\n`);
+      if (storePath !== undefined) out.write(`trials recorded in ${storePath}, study '${f.study ?? `nas-${space.name}-${strategy.name}-${seed}`}' (hwnas report <study> --store ${storePath})\n`);
       out.write(`hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`);
       if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
       const names = objectives.map((o) => o.name);

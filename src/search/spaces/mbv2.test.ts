@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getTarget } from '../../hardware/registry.js';
+import { uniformPolicy } from '../../hardware/precision.js';
+import { inferShapes } from '../../ir/shapes.js';
+import { zooGraph } from '../../ir/zoo/index.js';
+import { Rng } from '../../util/rng.js';
+import { MBV2_MICRO, MBV2_SMALL, makeDivisible, mbv2Space } from './mbv2.js';
+
+test('mbv2-micro: every sampled point round-trips and builds a graph at its own input size', () => {
+  const s = mbv2Space(MBV2_MICRO);
+  assert.equal(s.name, 'mbv2-micro');
+  const rng = new Rng(11);
+  const sizes = new Set<number>();
+  for (let i = 0; i < 60; i++) {
+    const a = s.fromParams(s.space.sample(rng));
+    const str = s.format(a);
+    assert.deepEqual(s.parse(str), a);
+    const g = s.graph(a);
+    const input = g.nodes[0];
+    assert.ok(input?.op === 'input');
+    assert.deepEqual(input.shape, [1, a.inputSize, a.inputSize]);
+    assert.deepEqual(inferShapes(g).get('fc'), [10]);
+    sizes.add(a.inputSize);
+  }
+  assert.deepEqual([...sizes].sort((x, y) => x - y), [16, 20, 24, 28]);
+  // narrowest width keeps at least 8 channels everywhere (MobileNet rounding)
+  const thin = s.graph(s.parse('r16-w0.35:k3e1r|k3e1r|k3e1r|k3e1r'));
+  assert.equal(inferShapes(thin).get('stem')?.[0], makeDivisible(16 * 0.35));
+  assert.throws(() => s.parse('r32-w1:k3e1r|k3e1r|k3e1r|k3e1r'), /input size 32 is not one of 16, 20, 24, 28/);
+  assert.throws(() => s.parse('r28-w1:k3e1r,k3e1r|k3e1r|k3e1r|k3e1r'), /stage 1 has 2 blocks, expected 1\.\.1/);
+});
+
+test('mbv2-micro: a share of uniform points is under mbnet32/1.3 on bitfusion-edge (w8a8); mbv2 has almost none', () => {
+  const t = getTarget('bitfusion-edge');
+  const pol = uniformPolicy(8, 8, 'w8a8');
+  const line = t.networkCost(zooGraph('mbnet32?channels=1&size=28'), pol).latencyMs / 1.3;
+  const share = (o: typeof MBV2_MICRO): number => {
+    const s = mbv2Space(o);
+    const rng = new Rng(2);
+    let under = 0;
+    for (let i = 0; i < 200; i++) if (t.networkCost(s.graph(s.fromParams(s.space.sample(rng))), pol).latencyMs <= line) under++;
+    return under / 200;
+  };
+  const micro = share(MBV2_MICRO);
+  assert.ok(micro >= 0.08 && micro <= 0.5, `mbv2-micro share ${micro}`);
+  assert.ok(share(MBV2_SMALL) < micro);
+  // the smallest point of the space is far under the line
+  const s = mbv2Space(MBV2_MICRO);
+  assert.ok(t.networkCost(s.graph(s.parse('r16-w0.35:k3e1r|k3e1r|k3e1r|k3e1r')), pol).latencyMs < line / 2);
+});
