@@ -5,10 +5,12 @@
  *
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
- * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.6] [--target bitfusion-edge] [--steps N] [--families a,b]`
- * (`--quick`: fewer distillation steps and images, a short teacher).
+ * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.6] [--target bitfusion-edge] [--steps N] [--batch N]
+ * [--refine-steps N] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
+ * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
+ * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +25,7 @@ import type { Model } from '../src/ir/types.js';
 import type { LoadedDataset } from '../src/data/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import type { AltFamily } from '../src/transform/alternatives.js';
-import { type FinetuneLoss, hant } from '../src/transform/hant.js';
+import { defaultPolicy, type FinetuneLoss, hant, networkLatency, recoverStudent } from '../src/transform/hant.js';
 import { Rng } from '../src/util/rng.js';
 
 /** Options of {@link benchHant}. */
@@ -35,16 +37,22 @@ export interface HantBenchOptions {
   /** Teacher training epochs (default 5, quick 1) on `trainImages` (default 30000, quick 8000). */
   readonly teacherEpochs?: number;
   readonly trainImages?: number;
-  /** Distillation steps per alternative (default 200, quick 60). */
+  /** Screening distillation steps per alternative (default 40, quick 20). */
   readonly steps?: number;
   /** Restrict the alternative families (default all). */
   readonly families?: readonly AltFamily[];
-  /** Further distillation steps for each chosen alternative (default 800, quick 100). */
+  /** Distillation batch size (default 32). */
+  readonly batchSize?: number;
+  /** Further distillation steps for each refined alternative (default 150, quick 60). */
   readonly refineSteps?: number;
-  /** End-to-end fine-tune of the student: epochs (default 2, quick 1), lr (default 1e-3), loss (default `logits`). */
+  /** End-to-end fine-tune of the student: epochs (default 1), lr (default 1e-3), loss (default `logits`). */
   readonly finetuneEpochs?: number;
   readonly finetuneLr?: number;
   readonly finetuneLoss?: FinetuneLoss;
+  /** Which alternatives are refined (default `pareto`, see HantOptions.refine). */
+  readonly refine?: 'chosen' | 'pareto';
+  /** Skip distillation: fine-tune this assembled student (saved by an earlier run) and compare. */
+  readonly studentPath?: string;
   /** Only train (or load) the teacher and report its accuracy. */
   readonly teacherOnly?: boolean;
   readonly log?: (msg: string) => void;
@@ -55,8 +63,9 @@ const TEACHER_LR = 3e-3;
 const TEACHER_LS = 0.1;
 
 /** Trains (or loads from the cache) the mbnet32 teacher. */
+const dir = process.env['HWNAS_BENCH_DIR'] ?? '/tmp/hwnas-bench';
+
 async function getTeacher(ds: LoadedDataset, epochs: number, log: (m: string) => void): Promise<{ teacher: Model; path: string; trainSeconds: number; cached: boolean }> {
-  const dir = process.env['HWNAS_BENCH_DIR'] ?? '/tmp/hwnas-bench';
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `mbnet32-fmnist-${ds.train.n}-e${epochs}-lr${TEACHER_LR}-ls${TEACHER_LS}.json`);
   if (existsSync(path)) {
@@ -83,6 +92,81 @@ async function getTeacher(ds: LoadedDataset, epochs: number, log: (m: string) =>
   return { teacher, path, trainSeconds, cached: false };
 }
 
+/**
+ * Fairness: the teacher gets the student's fine-tuning epochs too, on its own recipe (labels, label
+ * smoothing) at the fine-tuning learning rate; the drop is reported against the better of the two
+ * teachers. The accuracy is cached beside the teacher (keyed by epochs and lr).
+ */
+async function teacherExtra(teacher: Model, ds: LoadedDataset, teacherPath: string, epochs: number, lr: number, log: (m: string) => void): Promise<{ accuracy: number; seconds: number }> {
+  const cache = teacherPath.replace(/\.json$/, `-extra-e${epochs}-lr${lr}.result.json`);
+  if (existsSync(cache)) {
+    const c = JSON.parse(readFileSync(cache, 'utf8')) as { accuracy: number; seconds: number };
+    log(`teacher + ${epochs} epochs (lr ${lr}): accuracy ${(c.accuracy * 100).toFixed(2)}% (cached in ${cache})`);
+    return c;
+  }
+  const t0 = performance.now();
+  const tm = buildModel(teacher);
+  let accuracy: number;
+  try {
+    await train(tm, ds.train, { epochs, lr, labelSmoothing: TEACHER_LS, batchSize: 128, seed: 2, workers: 1 });
+    accuracy = tm.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
+  } finally {
+    tm.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  writeFileSync(cache, JSON.stringify({ accuracy, seconds }));
+  log(`teacher + ${epochs} epochs (lr ${lr}): accuracy ${(accuracy * 100).toFixed(2)}% in ${seconds.toFixed(0)} s`);
+  return { accuracy, seconds };
+}
+
+/**
+ * Fine-tuning phase only, on an assembled student saved by an earlier full run (`--student <path>`):
+ * batch-norm recalibration, the end-to-end fine-tune and the fair teacher comparison, without repeating
+ * the distillation of every alternative.
+ */
+async function finetuneOnly(
+  teacher: Model,
+  teacherPath: string,
+  ds: LoadedDataset,
+  studentPath: string,
+  opts: HantBenchOptions,
+  log: (m: string) => void,
+): Promise<object> {
+  const t0 = performance.now();
+  const target = getTarget(opts.target ?? 'bitfusion-edge');
+  const policy = defaultPolicy(target);
+  const ftEpochs = opts.finetuneEpochs ?? 1;
+  const ftLr = opts.finetuneLr ?? 1e-3;
+  const ftLoss = opts.finetuneLoss ?? 'logits';
+  const student = loadModel(studentPath);
+  const tm = buildModel(teacher);
+  const teacherAcc = tm.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
+  tm.dispose();
+  const per = ds.train.x.length / ds.train.n;
+  const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, { epochs: ftEpochs, lr: ftLr, limit: ds.train.n, loss: ftLoss, workers: 1 }, 1, teacher);
+  log(`fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`);
+  const tex = await teacherExtra(teacher, ds, teacherPath, ftEpochs, ftLr, log);
+  const tl = networkLatency(target, teacher.graph, policy);
+  const sl = networkLatency(target, student.graph, policy);
+  const drop = (teacherAcc - rec.after) * 100;
+  const dropBest = (Math.max(teacherAcc, tex.accuracy) - rec.after) * 100;
+  return {
+    bench: 'hant-finetune-only',
+    date: new Date().toISOString(),
+    student: studentPath,
+    target: target.name,
+    teacher: { accuracy: teacherAcc, latencyMs: tl },
+    teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: tex.accuracy, seconds: tex.seconds },
+    finetune: { epochs: ftEpochs, lr: ftLr, loss: ftLoss, images: ds.train.n, seconds: rec.finetuneSeconds },
+    studentResult: { accuracyBeforeFinetune: rec.before, accuracy: rec.after, latencyMs: sl },
+    speedup: tl / sl,
+    accuracyDropPp: drop,
+    accuracyDropVsBestTeacherPp: dropBest,
+    goal: { speedup: 1.5, maxDropPp: 0.5, met: tl / sl >= 1.5 && Math.max(drop, dropBest) <= 0.5 },
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 /** Runs HANT on a trained mbnet32; returns a JSON-able summary. */
 export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
   const quick = opts.quick === true;
@@ -101,39 +185,39 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     tm.dispose();
     return { bench: 'hant-teacher', path: tt.path, trainImages: ds.train.n, epochs, trainSeconds: teacherTrainSec, testAccuracy: acc, testImages: ds.test.n };
   }
+  if (opts.studentPath) return finetuneOnly(teacher, tt.path, ds, opts.studentPath, opts, log);
   const target = getTarget(opts.target ?? 'bitfusion-edge');
-  const ftEpochs = opts.finetuneEpochs ?? (quick ? 1 : 2);
+  const ftEpochs = opts.finetuneEpochs ?? 1;
   const ftLr = opts.finetuneLr ?? 1e-3;
   const ftLoss = opts.finetuneLoss ?? 'logits';
   const r = await hant(teacher, ds, {
     target,
     budget: { ratio: opts.budget ?? 0.6 },
-    steps: opts.steps ?? (quick ? 60 : 200),
-    refineSteps: opts.refineSteps ?? (quick ? 100 : 800),
-    batchSize: 32,
+    steps: opts.steps ?? (quick ? 20 : 40),
+    refineSteps: opts.refineSteps ?? (quick ? 60 : 150),
+    refine: opts.refine ?? 'pareto',
+    batchSize: opts.batchSize ?? 32,
     distillSamples: quick ? 512 : 1024,
     heldOutSamples: 256,
     finetune: { epochs: ftEpochs, lr: ftLr, limit: ds.train.n, loss: ftLoss, workers: 1 },
     seed: 1,
     ...(opts.families ? { families: opts.families } : {}),
     onPhase: log,
+    onAssembled: (m) => {
+      const p = join(dir, `hant-student-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}.json`);
+      saveModel(m, p);
+      log(`assembled student saved to ${p}`);
+    },
     onProgress: (p) => {
       if (p.done % 20 === 0 || p.done === p.total) log(`distilled ${p.done}/${p.total} (${p.unit}:${p.alt} loss ${p.loss.toFixed(4)})`);
     },
   });
-  // Fairness: the teacher gets the same number of extra epochs, on its own recipe (labels, label
-  // smoothing) at the fine-tuning learning rate; the drop is taken against the better of the two teachers.
-  const tx = performance.now();
-  const tm = buildModel(teacher);
-  let teacherExtraAcc: number;
-  try {
-    await train(tm, ds.train, { epochs: ftEpochs, lr: ftLr, labelSmoothing: TEACHER_LS, batchSize: 128, seed: 2, workers: 1 });
-    teacherExtraAcc = tm.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
-  } finally {
-    tm.dispose();
-  }
-  const teacherExtraSec = (performance.now() - tx) / 1000;
-  log(`teacher + ${ftEpochs} epochs (lr ${ftLr}): accuracy ${(teacherExtraAcc * 100).toFixed(2)}% in ${teacherExtraSec.toFixed(0)} s`);
+  const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-ft${ftLoss}${ftEpochs}.json`);
+  saveModel(r.model, finalPath);
+  log(`fine-tuned student saved to ${finalPath}`);
+  const tex = await teacherExtra(teacher, ds, tt.path, ftEpochs, ftLr, log);
+  const teacherExtraAcc = tex.accuracy;
+  const teacherExtraSec = tex.seconds;
   const bestTeacher = Math.max(r.teacher.accuracy, teacherExtraAcc);
   const dropVsBest = (bestTeacher - r.student.accuracy) * 100;
   return {
@@ -174,6 +258,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const teacherEpochs = arg('--teacher-epochs');
   const trainImages = arg('--train-images');
   const refine = arg('--refine-steps');
+  const batch = arg('--batch');
+  const student = arg('--student');
+  const refineMode = arg('--refine');
   const ftEpochs = arg('--ft-epochs');
   const ftLr = arg('--ft-lr');
   const ftLoss = arg('--ft-loss');
@@ -181,6 +268,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     JSON.stringify(
       await benchHant({ quick: process.argv.includes('--quick'), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
         ...(refine ? { refineSteps: Number(refine) } : {}),
+        ...(batch ? { batchSize: Number(batch) } : {}),
+        ...(student ? { studentPath: student } : {}),
+        ...(refineMode ? { refine: refineMode as 'chosen' | 'pareto' } : {}),
         ...(ftEpochs ? { finetuneEpochs: Number(ftEpochs) } : {}),
         ...(ftLr ? { finetuneLr: Number(ftLr) } : {}),
         ...(ftLoss ? { finetuneLoss: ftLoss as FinetuneLoss } : {}),

@@ -281,44 +281,61 @@ export function assembleStudent(teacher: Model, scores: readonly UnitScores[], c
 }
 
 /**
- * Distils the chosen (non-teacher) alternatives further: `steps` more steps each from their current
- * weights, on the teacher's features of `images.train`, then re-scores them on `images.heldOut`.
- * Returns new scores in which only the chosen entries changed (loss, weights, lastLoss, seconds).
+ * Distils some alternatives further: `steps` more steps each from their current weights, on the
+ * teacher's features of `images.train`, then re-scores them on `images.heldOut`. `picks[i]` is the index
+ * (or indices) of unit `i`'s alternatives to refine; teacher and parameter-free alternatives are left
+ * alone. Returns new scores in which only the refined entries changed (loss, weights, lastLoss, seconds).
  */
 export function refineAlternatives(
   teacher: Model,
   scores: readonly UnitScores[],
-  choice: readonly number[],
+  picks: readonly (number | readonly number[])[],
   images: DistillImages,
   opts: { readonly steps: number; readonly batchSize?: number; readonly lr?: number; readonly seed?: number },
 ): UnitScores[] {
   const rng = new Rng(opts.seed ?? 0);
   return scores.map((u, i) => {
-    const k = choice[i] as number;
-    const a = u.alternatives[k] as ScoredAlternative;
-    const seed = rng.nextU32();
-    if (a.alt.family === 'teacher' || opts.steps <= 0) return u;
+    const p = picks[i] ?? [];
+    const ks = (typeof p === 'number' ? [p] : p).filter((k) => {
+      const a = u.alternatives[k];
+      return a !== undefined && a.alt.family !== 'teacher' && a.weights.size > 0;
+    });
+    const seeds = ks.map(() => rng.nextU32());
+    if (ks.length === 0 || opts.steps <= 0) return u;
     const tr = unitFeatures(teacher, u.unit, images.train.x, images.train.n);
     const ho = unitFeatures(teacher, u.unit, images.heldOut.x, images.heldOut.n);
-    const m = buildModel({ graph: a.alt.graph, weights: a.weights });
-    try {
-      if (m.trainableKeys.length === 0) return u;
-      const t0 = performance.now();
-      const r = distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed });
-      const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
-      const refined: ScoredAlternative = {
-        ...a,
-        weights: m.getWeights(),
-        loss: e.targetVar > 0 ? e.mse / e.targetVar : e.mse,
-        mse: e.mse,
-        lastLoss: r.lastLoss,
-        seconds: a.seconds + (performance.now() - t0) / 1000,
-      };
-      return { ...u, alternatives: u.alternatives.map((x, j) => (j === k ? refined : x)) };
-    } finally {
-      m.dispose();
-    }
+    const alternatives = [...u.alternatives];
+    ks.forEach((k, j) => {
+      const a = alternatives[k] as ScoredAlternative;
+      const m = buildModel({ graph: a.alt.graph, weights: a.weights });
+      try {
+        if (m.trainableKeys.length === 0) return;
+        const t0 = performance.now();
+        const r = distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed: seeds[j] as number });
+        const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
+        alternatives[k] = {
+          ...a,
+          weights: m.getWeights(),
+          loss: e.targetVar > 0 ? e.mse / e.targetVar : e.mse,
+          mse: e.mse,
+          lastLoss: r.lastLoss,
+          seconds: a.seconds + (performance.now() - t0) / 1000,
+        };
+      } finally {
+        m.dispose();
+      }
+    });
+    return { ...u, alternatives };
   });
+}
+
+/** Indices of a unit's alternatives on the (loss, latency) Pareto front: no other is at least as good in both and better in one. */
+export function paretoIndices(u: UnitScores): number[] {
+  const a = u.alternatives;
+  return a
+    .map((x, i) => ({ x, i }))
+    .filter(({ x, i }) => !a.some((y, j) => j !== i && y.loss <= x.loss && y.latencyMs <= x.latencyMs && (y.loss < x.loss || y.latencyMs < x.latencyMs)))
+    .map(({ i }) => i);
 }
 
 /** Latency budget: a ratio of the teacher's latency or an absolute value. */
@@ -336,10 +353,18 @@ export interface HantOptions extends ScoreOptions {
   readonly heldOutSamples?: number;
   /** End-to-end fine-tuning of the assembled network (default 1 epoch at lr 5e-4 on the labels); false to skip. */
   readonly finetune?: FinetuneOptions;
-  /** Further distillation steps for each chosen alternative after the ILP (default 0: none). */
+  /** Further distillation steps for the refined alternatives after screening (default 0: none). */
   readonly refineSteps?: number;
+  /**
+   * Which alternatives are refined: `chosen` (the ILP's choice) or `pareto` (every unit's (loss, latency)
+   * Pareto front plus the choice, then the ILP is solved again on the refined losses; this removes the
+   * bias of short screening towards parameter-free alternatives, whose loss is exact at once). Default `chosen`.
+   */
+  readonly refine?: 'chosen' | 'pareto';
   /** Called with a line of progress per phase. */
   readonly onPhase?: (msg: string) => void;
+  /** Called with the assembled student (distilled weights, before recalibration and fine-tuning), e.g. to save it. */
+  readonly onAssembled?: (student: Model) => void;
 }
 
 /** Per-unit outcome of {@link hant}. */
@@ -351,7 +376,10 @@ export interface HantLayer {
   readonly alternatives: number;
   readonly teacherLatencyMs: number;
   readonly latencyMs: number;
+  /** Relative distillation loss of the chosen alternative (after refinement, when any). */
   readonly loss: number;
+  /** Its loss after the screening distillation (what the ILP saw). */
+  readonly screenLoss: number;
   readonly teacherMacs: number;
   readonly macs: number;
 }
@@ -503,28 +531,38 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
   log(`ILP: ${sel.variables} binaries, solved in ${sel.solveMs.toFixed(0)} ms; predicted latency ${sel.latencyMs.toPrecision(4)} ms (budget ${budgetMs.toPrecision(4)} ms)`);
   const tr = performance.now();
   const refineSteps = opts.refineSteps ?? 0;
+  const pareto = opts.refine === 'pareto';
+  if (opts.refine !== undefined && opts.refine !== 'chosen' && !pareto) throw new ConfigError(`refine '${String(opts.refine)}' is invalid: expected 'chosen' or 'pareto'`);
+  const picks = pareto ? screened.map((u, i) => [...new Set([...paretoIndices(u), sel.choice[i] as number])]) : sel.choice;
   const scores =
     refineSteps > 0
-      ? refineAlternatives(teacher, screened, sel.choice, images, {
+      ? refineAlternatives(teacher, screened, picks, images, {
           steps: refineSteps,
           ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
           ...(opts.lr !== undefined ? { lr: opts.lr } : {}),
           seed: (opts.seed ?? 0) + 1,
         })
       : screened;
+  let finalSel = sel;
+  if (refineSteps > 0 && pareto) {
+    finalSel = await selectAlternatives(scores, budgetMs, fixedMs);
+    const names = (c: readonly number[]): string => scores.map((u, i) => `${u.unit.name}:${u.alternatives[c[i] as number]?.alt.name}`).join(' ');
+    log(`ILP on screening losses: ${names(sel.choice)}; after refining ${picks.reduce<number>((a, p) => a + (typeof p === 'number' ? 1 : p.length), 0)} Pareto alternatives: ${names(finalSel.choice)}`);
+  }
   const refineSec = (performance.now() - tr) / 1000;
   if (refineSteps > 0) {
-    const ls = scores.map((u, i) => `${u.unit.name} ${(screened[i]?.alternatives[sel.choice[i] as number]?.loss ?? NaN).toFixed(4)}->${(u.alternatives[sel.choice[i] as number]?.loss ?? NaN).toFixed(4)}`);
-    log(`refined the chosen alternatives (${refineSteps} steps each) in ${refineSec.toFixed(0)} s: ${ls.join(', ')}`);
+    const ls = scores.map((u, i) => `${u.unit.name} ${(screened[i]?.alternatives[finalSel.choice[i] as number]?.loss ?? NaN).toFixed(4)}->${(u.alternatives[finalSel.choice[i] as number]?.loss ?? NaN).toFixed(4)}`);
+    log(`refined (${refineSteps} steps each) in ${refineSec.toFixed(0)} s; chosen: ${ls.join(', ')}`);
   }
-  let student = assembleStudent(teacher, scores, sel.choice);
+  let student = assembleStudent(teacher, scores, finalSel.choice);
+  opts.onAssembled?.(student);
   const rec = await recoverStudent(student, data, images.train, opts.finetune, opts.seed ?? 0, teacher);
   student = rec.model;
   const { before, after, finetuneSeconds: ftSec } = rec;
   if (rec.finetuned) log(`fine-tuned on ${rec.limit} images in ${ftSec.toFixed(0)} s: accuracy ${(before * 100).toFixed(2)}% -> ${(after * 100).toFixed(2)}%`);
   const studentLatency = networkLatency(opts.target, student.graph, policy);
   const layers: HantLayer[] = scores.map((u, i) => {
-    const a = u.alternatives[sel.choice[i] as number] as ScoredAlternative;
+    const a = u.alternatives[finalSel.choice[i] as number] as ScoredAlternative;
     const t = u.alternatives.find((x) => x.alt.family === 'teacher');
     return {
       unit: u.unit.name,
@@ -535,6 +573,7 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
       teacherLatencyMs: u.teacherLatencyMs,
       latencyMs: a.latencyMs,
       loss: a.loss,
+      screenLoss: screened[i]?.alternatives[finalSel.choice[i] as number]?.loss ?? NaN,
       teacherMacs: t?.macs ?? NaN,
       macs: a.macs,
     };
@@ -546,7 +585,7 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
     policy: policy.name ?? 'custom',
     layers,
     teacher: { accuracy: teacherAcc, latencyMs: teacherLatency, macs: graphTotals(teacher.graph).macs },
-    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: studentLatency, predictedLatencyMs: sel.latencyMs, macs: graphTotals(student.graph).macs },
+    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: studentLatency, predictedLatencyMs: finalSel.latencyMs, macs: graphTotals(student.graph).macs },
     budgetMs,
     speedup: teacherLatency / studentLatency,
     accuracyDropPp: (teacherAcc - after) * 100,

@@ -13,7 +13,8 @@ import { mbnet32 } from '../ir/zoo/small.js';
 import { exhaustiveAllocation } from '../quant/ilp.js';
 import { Rng } from '../util/rng.js';
 import { generateAlternatives } from './alternatives.js';
-import { HantInfeasibleError, hant, selectAlternatives, type UnitScores } from './hant.js';
+import { HantInfeasibleError, hant, paretoIndices, recoverStudent, refineAlternatives, scoreAlternatives, selectAlternatives, type UnitScores } from './hant.js';
+import { ConfigError } from '../errors.js';
 import { replaceUnits } from './rewrite.js';
 import { findUnits } from './units.js';
 
@@ -192,8 +193,11 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
   const split = { x: randn(n * 3 * 64, 7), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
   const target = getTarget('cortex-a76');
   const opts = { target, families: ['teacher', 'conv', 'dwsep', 'skip'] as const, steps: 4, batchSize: 16, distillSamples: 32, heldOutSamples: 16, finetune: false as const, seed: 1 };
-  const r = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 } });
+  let assembled: Model | undefined;
+  const r = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, onAssembled: (m) => void (assembled = m) });
   assert.equal(r.layers.length, 3);
+  // the assembled student has the final graph (fine-tuning changes weights only)
+  assert.deepEqual(assembled?.graph, r.model.graph);
   assert.ok(r.student.predictedLatencyMs <= r.budgetMs + 1e-9);
   assert.ok(r.student.latencyMs < r.teacher.latencyMs);
   assert.ok(r.layers.some((l) => l.family !== 'teacher'));
@@ -201,4 +205,86 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
   assert.equal(em.predict(split.x, 2).length, 20);
   em.dispose();
   await assert.rejects(hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.01 } }), HantInfeasibleError);
+  // Pareto refinement re-solves the ILP on refined losses and still meets the budget
+  const p = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, refine: 'pareto', refineSteps: 3 });
+  assert.ok(p.student.predictedLatencyMs <= p.budgetMs + 1e-9);
+  assert.ok(p.layers.every((l) => Number.isFinite(l.loss) && Number.isFinite(l.screenLoss)));
+  await assert.rejects(hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, refine: 'bogus' as 'pareto', refineSteps: 3 }), ConfigError);
+});
+
+test('paretoIndices keeps exactly the alternatives no other beats in both loss and latency', () => {
+  for (let seed = 1; seed <= 5; seed++) {
+    const [u] = randomScores(1, 25, seed);
+    assert.ok(u);
+    const front = new Set(paretoIndices(u));
+    u.alternatives.forEach((a, i) => {
+      const dominated = u.alternatives.some((b) => b.loss <= a.loss && b.latencyMs <= a.latencyMs && (b.loss < a.loss || b.latencyMs < a.latencyMs));
+      assert.equal(front.has(i), !dominated, `seed ${seed} alternative ${i}`);
+    });
+    assert.ok(front.has(0)); // the teacher (loss 0) is never dominated here
+  }
+});
+
+test('every conv unit of mbnet32, the stride-2 stem with 3 input channels included, gets >= 30 alternatives of the right shape', () => {
+  const graph = mbnet32();
+  const teacher: Model = { graph, weights: initWeights(graph, new Rng(4)) };
+  const units = findUnits(graph).filter((u) => u.kind !== 'dense');
+  assert.equal(units.length, 5);
+  for (const u of units) {
+    const alts = generateAlternatives(teacher, u);
+    assert.ok(alts.length >= 30, `${u.name}: only ${alts.length} alternatives`);
+    assert.equal(new Set(alts.map((a) => a.name)).size, alts.length, u.name);
+    for (const a of alts) assert.deepEqual(inferShapes(a.graph).get(a.graph.outputs[0] as string), [...u.outShape], `${u.name}:${a.name}`);
+  }
+  const stem = generateAlternatives(teacher, units[0] as (typeof units)[number]).map((a) => a.name);
+  for (const n of ['conv_k2', 'conv_k7', 'narrow_r2_k3', 'narrow_r4_k5']) assert.ok(stem.includes(n), `stem lacks ${n}`);
+});
+
+test('refineAlternatives lowers the held-out loss of the chosen alternatives only, reproducibly', () => {
+  const teacher = convModel(8, 8, 21);
+  const units = findUnits(teacher.graph);
+  const n = 64;
+  const x = randn(n * 8 * 8 * 8, 22);
+  const images = { train: { x, n }, heldOut: { x: randn(32 * 8 * 8 * 8, 23), n: 32 } };
+  const scores = scoreAlternatives(teacher, units, images, { target: getTarget('cortex-a76'), families: ['teacher', 'dwsep', 'conv'], steps: 5, batchSize: 16, seed: 3 });
+  const alts = scores[0]?.alternatives ?? [];
+  const k = alts.findIndex((a) => a.alt.name === 'dwsep_k3');
+  assert.ok(k > 0);
+  const run = (): UnitScores[] => refineAlternatives(teacher, scores, [k], images, { steps: 60, batchSize: 16, lr: 5e-3, seed: 4 });
+  const a = run();
+  const before = alts[k]?.loss as number;
+  const after = a[0]?.alternatives[k]?.loss as number;
+  assert.ok(after < 0.9 * before, `loss ${before} -> ${after}`);
+  a[0]?.alternatives.forEach((x, j) => {
+    if (j !== k) assert.equal(x, alts[j]);
+  });
+  const b = run();
+  assert.equal(b[0]?.alternatives[k]?.loss, after);
+  // the teacher alternative is left alone
+  assert.equal(refineAlternatives(teacher, scores, [0], images, { steps: 10 })[0], scores[0]);
+});
+
+test('recoverStudent with loss logits pulls the student towards the teacher; without the teacher it is a ConfigError', async () => {
+  const b = new GraphBuilder('tiny', [3, 8, 8]);
+  const h = b.relu(b.bn(b.conv(b.input, { out: 8, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
+  b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
+  const graph = b.build();
+  const teacher: Model = { graph, weights: initWeights(graph, new Rng(31)) };
+  const student: Model = { graph, weights: initWeights(graph, new Rng(32)) };
+  const n = 64;
+  const split = { x: randn(n * 3 * 64, 33), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const logitsOf = (m: Model): Float32Array => {
+    const em = buildModel(m);
+    const y = em.predict(split.x, n);
+    em.dispose();
+    return y;
+  };
+  const mse = (a: Float32Array, c: Float32Array): number => a.reduce((s, v, i) => s + (v - (c[i] as number)) ** 2, 0) / a.length;
+  const t = logitsOf(teacher);
+  const before = mse(logitsOf(student), t);
+  const r = await recoverStudent(student, { train: split, test: split }, split, { epochs: 15, lr: 1e-2, batchSize: 16, loss: 'logits' }, 1, teacher);
+  assert.ok(r.finetuned);
+  const after = mse(logitsOf(r.model), t);
+  assert.ok(after < 0.5 * before, `logit MSE ${before} -> ${after}`);
+  await assert.rejects(recoverStudent(student, { train: split, test: split }, split, { epochs: 1, loss: 'logits' }, 1), ConfigError);
 });
