@@ -11,7 +11,7 @@ import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
-import { datasetForModel, trainWithProgress } from './train.js';
+import { datasetForModel, trainedModel } from './train.js';
 
 const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'uniform', 'random'];
 
@@ -48,22 +48,6 @@ function checkBudgetReachable(graph: Graph, target: HardwareTarget, budgetSpec: 
 
 function fmt(x: number): string {
   return Number(x.toPrecision(4)).toString();
-}
-
-/** A zoo model gets a short training first (quantizing random weights means nothing). */
-async function trainedModel(spec: string, datasetSpec: string, epochs: number, seed: number, quiet: boolean): Promise<Model> {
-  const model = loadModelSpec(spec, seed);
-  if (!spec.startsWith('zoo:')) return model;
-  const ds = await datasetForModel(datasetSpec, model);
-  if (!quiet) process.stderr.write(`${spec} has no trained weights: training it for ${epochs} epoch(s) on ${ds.name} first\n`);
-  const { buildModel } = await import('../../engine/index.js');
-  const em = buildModel(model);
-  try {
-    await trainWithProgress(em, ds, { epochs, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', seed }, quiet);
-    return em.toModel();
-  } finally {
-    em.dispose();
-  }
 }
 
 /** `hwnas quantize` and `hwnas sensitivity`. */

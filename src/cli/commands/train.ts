@@ -173,3 +173,19 @@ export function registerTrain(program: Command): void {
     }
   });
 }
+
+/** A zoo model gets a short training first (quantizing random weights means nothing). */
+export async function trainedModel(spec: string, datasetSpec: string, epochs: number, seed: number, quiet: boolean, limit?: number): Promise<Model> {
+  const model = loadModelSpec(spec, seed);
+  if (!spec.startsWith('zoo:')) return model;
+  const ds = await datasetForModel(datasetSpec, model, limit);
+  if (!quiet) process.stderr.write(`${spec} has no trained weights: training it for ${epochs} epoch(s) on ${ds.name} first\n`);
+  const { buildModel } = await import('../../engine/index.js');
+  const em = buildModel(model);
+  try {
+    await trainWithProgress(em, ds, { epochs, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', seed }, quiet);
+    return em.toModel();
+  } finally {
+    em.dispose();
+  }
+}

@@ -6,9 +6,8 @@ import { formatTable } from '../../report/table.js';
 import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
 import type { LatencyBudget } from '../../transform/hant.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
 import { createProgress } from '../progress.js';
-import { datasetForModel } from './train.js';
+import { datasetForModel, trainedModel } from './train.js';
 
 /** Parses `--budget latency=0.5x` (ratio of the teacher's latency) or `latency=1.2ms` (absolute). */
 export function parseLatencyBudget(s: string): LatencyBudget {
@@ -30,7 +29,11 @@ interface TransformFlags {
   readonly units?: string;
   readonly finetuneEpochs?: string;
   readonly finetuneLr?: string;
+  readonly finetuneLoss?: string;
+  readonly refine?: string;
+  readonly refineSteps?: string;
   readonly limit?: string;
+  readonly trainEpochs?: string;
   readonly seed?: string;
   readonly json?: boolean;
 }
@@ -51,7 +54,11 @@ export function registerTransform(program: Command): void {
     .option('--units <list>', 'comma-separated units (first-node names) to transform (default all)')
     .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 1; 0 skips)')
     .option('--finetune-lr <x>', 'fine-tuning learning rate (default 5e-4)')
+    .option('--finetune-loss <l>', "labels (cross-entropy) or logits (distil the teacher's logits); default labels")
+    .option('--refine <which>', "after screening, distil further: 'pareto' (every unit's loss/latency front, then the ILP again) or 'chosen'; default pareto when --refine-steps > 0")
+    .option('--refine-steps <n>', 'extra distillation steps for the refined alternatives (default 0: none)')
     .option('--limit <n>', 'use only the first N training images')
+    .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
     .option('--seed <n>', 'seed (default 0)')
     .option('--json', 'print a final JSON object')
     .action(async (spec: string, f: TransformFlags) => {
@@ -67,13 +74,20 @@ export function registerTransform(program: Command): void {
       const steps = intOption('--steps', f.steps, 300, 1);
       const distillSamples = intOption('--distill-samples', f.distillSamples, 1024, 1);
       const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0);
+      const finetuneLoss = f.finetuneLoss ?? 'labels';
+      if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits') throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels or logits`);
+      const refineSteps = intOption('--refine-steps', f.refineSteps, 0, 0);
+      const refine = f.refine ?? 'pareto';
+      if (refine !== 'pareto' && refine !== 'chosen') throw new ConfigError(`--refine '${refine}': expected pareto or chosen`);
       const precision = f.precision ? policyPreset(f.precision) : undefined;
       if (f.out !== undefined) checkOutPath('--out', f.out);
-      const model = loadModelSpec(spec, seed);
-      const ds = await datasetForModel(f.dataset, model, limit, spec);
+      const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
       const { initEngine } = await import('../../engine/index.js');
       const { hant } = await import('../../transform/hant.js');
       await initEngine();
+      // a zoo model is trained first (a teacher with random weights teaches nothing)
+      const model = await trainedModel(spec, f.dataset, trainEpochs, seed, !!f.json, limit);
+      const ds = await datasetForModel(f.dataset, model, limit, spec);
       let bar: ReturnType<typeof createProgress> | undefined;
       const r = await hant(model, ds, {
         target,
@@ -84,7 +98,8 @@ export function registerTransform(program: Command): void {
         ...(precision ? { policy: precision } : {}),
         ...(families ? { families: families as AltFamily[] } : {}),
         ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
-        finetune: epochs === 0 ? false : { epochs, lr: finetuneLr },
+        finetune: epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss },
+        ...(refineSteps > 0 ? { refineSteps, refine } : {}),
         onProgress: (p) => {
           bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet: !!f.json });
           bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });

@@ -1,0 +1,59 @@
+/**
+ * `hwnas transform` as a user runs it: a zoo teacher trained first, HANT under a latency budget with
+ * Pareto refinement and logit distillation, the transformed ONNX checked in onnxruntime by `hwnas eval`;
+ * bad flags refused before any work.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = join(root, 'bin', 'hwnas.js');
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-transform-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function hwnas(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+const DS = 'mnist;limit=train:1500,val:200,test:500';
+
+test('hwnas transform: trained zoo teacher, faster student within the budget, ONNX runs in onnxruntime with the reported accuracy', async () => {
+  const r = await hwnas('transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.85x', '--train-epochs', '1', '--steps', '15', '--distill-samples', '64', '--refine-steps', '10', '--finetune-epochs', '1', '--finetune-loss', 'logits', '--out', 'fast.onnx', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { teacher: { accuracy: number; latencyMs: number }; student: { accuracy: number; latencyMs: number }; budgetMs: number; layers: { unit: string; alternatives: number; chosen: string }[] };
+  assert.ok(j.teacher.accuracy > 0.6, `the zoo teacher was trained first (accuracy ${j.teacher.accuracy})`);
+  assert.ok(j.student.latencyMs <= j.budgetMs * (1 + 1e-9) && j.budgetMs < j.teacher.latencyMs, `student ${j.student.latencyMs} ms within the budget ${j.budgetMs} ms`);
+  assert.ok(j.layers.some((l) => l.chosen !== 'teacher'), 'at least one layer was replaced');
+  assert.ok(j.layers.filter((l) => l.unit.startsWith('conv')).every((l) => l.alternatives >= 30), 'conv units have >= 30 alternatives');
+  assert.ok(existsSync(join(dir, 'fast.onnx')));
+  const ev = await hwnas('eval', 'fast.onnx', '--dataset', DS, '--json');
+  assert.equal(ev.code, 0, ev.stderr);
+  const acc = (JSON.parse(ev.stdout) as { accuracy: number }).accuracy;
+  assert.ok(Math.abs(acc - j.student.accuracy) <= 0.002 + 1e-9, `onnxruntime ${acc} vs engine ${j.student.accuracy}`);
+});
+
+test('hwnas transform: bad flags are named, exit 2, no stack trace', async () => {
+  for (const [args, pattern] of [
+    [['--finetune-loss', 'kl'], /--finetune-loss 'kl': expected labels or logits/],
+    [['--refine', 'all', '--refine-steps', '5'], /--refine 'all': expected pareto or chosen/],
+    [['--budget', 'latency=0.01x'], /infeasible|cannot be met/],
+  ] as const) {
+    const r = await hwnas('transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.8x', '--train-epochs', '1', '--steps', '5', '--distill-samples', '32', ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.ok(!r.stderr.includes('    at '), r.stderr);
+  }
+});
