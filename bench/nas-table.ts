@@ -1,56 +1,133 @@
 /**
  * Builds a tabular NAS benchmark for the NB201 cell space from our own measurements, then compares
- * search strategies on it and reports how many measured architectures a latency predictor needs.
+ * search strategies on it and reports how many measured architectures the predictors need
+ * (method and figures in docs/nas-table.md).
  *
- * Columns (all 15,625 cells, network at the Fashion-MNIST input 1x28x28, N=5, C=16, 10 classes):
- * - `latency_ms`: bitfusion-edge (analytical model), w8a8, computed for every cell;
+ * Columns (all 15,625 cells; network at the Fashion-MNIST input 1x28x28, N=5, C=16, 10 classes):
+ * - `latency_ms`: bitfusion-edge (analytical model), w8a8, computed for every computation class;
  * - `host_ms`: onnxruntime-node (1 thread, batch 1, median of 15 runs) measured on `hostSample` cells;
- *   the others predicted by an architecture-level GBDT fitted on those measurements (`host_measured` = 1/0);
- * - `accuracy`: Fashion-MNIST test accuracy after a short real training of a reduced network (N=1,
- *   16x16 input, `trainImages` images, 1 epoch) for `trainSample` cells; the others predicted by a GBDT
- *   on the cell encoding fitted on those trainings (`acc_measured` = 1/0). Predicted accuracies are a
- *   model of our short trainings, not of fully trained networks: the table is a benchmark for search
- *   algorithms, not an accuracy claim;
+ *   the others predicted by an architecture-level GBDT fitted on those measurements (`host_measured`);
+ * - `accuracy`: a surrogate of Fashion-MNIST test accuracy after a short real training of a reduced
+ *   network (N=1, C=8, 16x16 input, `trainImages` images, `epochs` epochs, tested on `testImages`
+ *   images), fitted on `trainSample` trained computation classes (GBDT or ridge on features of the
+ *   class's cell, chosen by cross-validation) and given for every cell; `acc_trained` holds the measured
+ *   mean where the class was trained (`acc_measured` = 1), else the surrogate. The values model our short
+ *   trainings, not fully trained networks: the table is a benchmark for search algorithms;
  * - `macs`, `params` of the N=5 network.
+ * Cells that compute the same function (see `nb201Classes`) share every value.
  *
- * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-table.js [--quick] [--out bench/nb201-fmnist.csv]`.
- * Takes minutes (trainings and ORT measurements); `--quick` shrinks every sample.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-table.js [--quick] [--out bench/nb201-fmnist.csv]
+ * [--measurements m.json] [--phase measure|table|compare|all] [--train-minutes 30] [--seeds 1,2,3] [--repeat 16]
+ * [--host-sample 80] [--strategies random,nsga2,...] [--metrics latency_ms,host_ms] [--result figures.json]`.
+ * `--measurements` keeps the raw trainings and host timings in a JSON file, written after every cell,
+ * so that a run resumes where it stopped and `--phase table` rebuilds the table without retraining;
+ * `--phase compare` reruns the strategy comparison on the table file given by `--out`.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
 import { buildModel, initEngine, train } from '../src/engine/index.js';
 import { uniformPolicy } from '../src/hardware/precision.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
+import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
-import { archFeatures, fitArchPredictor, kendallTau } from '../src/nas/cost.js';
+import { type ArchPredictor, archFeatures, fitArchPredictor, kendallTau } from '../src/nas/cost.js';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { createNasStrategy, runNas, tableHv } from '../src/nas/run.js';
-import { NasTable, saveNasTable, tabularEvaluator } from '../src/nas/tabular.js';
+import { distinctComputations, loadNasTable, NasTable, nb201Classes, saveNasTable, tabularEvaluator } from '../src/nas/tabular.js';
 import { createSession, exportOnnx, timeOnnx } from '../src/onnx/index.js';
-import { enumerateNb201, formatNb201, nb201Graph, nb201Space } from '../src/search/spaces/nb201.js';
+import { NB201_EDGES, type Nb201Cell, formatNb201, nb201Graph, nb201Space, nb201ZeroNodes } from '../src/search/spaces/nb201.js';
 import { Rng } from '../src/util/rng.js';
+
+/** The short-training recipe of the accuracy column. */
+export interface AccuracyRecipe {
+  readonly inputSize: number;
+  readonly channels: number;
+  readonly cellsPerStage: number;
+  readonly trainImages: number;
+  readonly testImages: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+}
+
+/** Default recipe: N=1, C=8, 16x16, 3000 images x 2 epochs, batch 32, Adam 5e-3 cosine, tested on 3000. */
+export const DEFAULT_RECIPE: AccuracyRecipe = { inputSize: 16, channels: 8, cellsPerStage: 1, trainImages: 3000, testImages: 3000, epochs: 2, batchSize: 32, lr: 5e-3 };
+
+/** Raw measurements (the slow part), kept in a JSON file so that runs resume. */
+export interface Measurements {
+  readonly recipe: AccuracyRecipe;
+  /** Host latency (ms) by canonical arch. */
+  readonly host: Record<string, number>;
+  /** Test accuracy by canonical arch, then by training seed. */
+  readonly acc: Record<string, Record<string, number>>;
+  /** Seconds of each training, and the load average when it ended. */
+  readonly trainLog: { arch: string; seed: number; seconds: number; load1: number }[];
+  hostSeconds?: number;
+  hostLoad1?: number;
+}
 
 /** Options of {@link benchNasTable}. */
 export interface NasTableBenchOptions {
-  /** Cells measured on the host with onnxruntime (default 80). */
+  /** Computation classes measured on the host with onnxruntime (default 80). */
   readonly hostSample?: number;
-  /** Cells trained on Fashion-MNIST (default 120). */
+  /** Computation classes trained on Fashion-MNIST (default 400; the time limit usually stops earlier). */
   readonly trainSample?: number;
-  /** Training images per trained cell (default 1000; test on 1000). */
-  readonly trainImages?: number;
+  /** Of those, how many are trained with a second seed to measure seed noise (default 16). */
+  readonly repeatSample?: number;
+  /** Stop starting new trainings after this many minutes (default 30). */
+  readonly trainMinutes?: number;
+  readonly recipe?: Partial<AccuracyRecipe>;
   /** Search budget and seeds of the strategy comparison (default 300 and [1, 2, 3]). */
   readonly budget?: number;
   readonly seeds?: readonly number[];
+  /** 'measure' stops after the measurements; 'table' builds the table from stored measurements and stops; 'compare' loads the table from `out` and compares the strategies (default 'all'). */
+  readonly phase?: 'measure' | 'table' | 'compare' | 'all';
+  /** Strategies (a `+distinct` suffix wraps one in `distinctComputations`) and hardware columns of the comparison (default all five, latency_ms and host_ms). */
+  readonly strategies?: readonly string[];
+  readonly metrics?: readonly string[];
+  /** Called with the figures so far (after the table and after every strategy). */
+  readonly onFigures?: (f: Record<string, unknown>) => void;
+  /** JSON file of the raw measurements (read to resume, written after every cell). */
+  readonly measurements?: string;
   /** Where to write the table (CSV); default none. */
   readonly out?: string;
   readonly log?: (s: string) => void;
 }
 
-const cellRng = (seed: number, n: number, total: number): number[] => new Rng(seed).shuffle(Array.from({ length: total }, (_, i) => i)).slice(0, n);
+const shuffled = (seed: number, n: number): number[] => new Rng(seed).shuffle(Array.from({ length: n }, (_, i) => i));
+const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+const std = (v: readonly number[]): number => {
+  const m = mean(v);
+  return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, v.length - 1));
+};
 
-/** Kendall tau on held-out points of a predictor fitted on the first k points, for several k. */
+/** Per-cell features beyond the encoding: live conv3x3 / conv1x1 / pool / skip edges, zero output, conv depth. */
+export function cellFeatures(cell: Nb201Cell): number[] {
+  const zero = nb201ZeroNodes(cell);
+  const used = (k: number): boolean => {
+    const op = cell[k];
+    const f = (NB201_EDGES[k] as readonly [number, number])[1];
+    return op !== 'none' && !(zero[f] && (op === 'skip_connect' || op === 'avg_pool_3x3'));
+  };
+  const live = [false, false, false, !zero[3]];
+  for (let i = 2; i >= 0; i--) live[i] = NB201_EDGES.some(([t, f], k) => f === i && live[t] && used(k));
+  const count = { nor_conv_3x3: 0, nor_conv_1x1: 0, avg_pool_3x3: 0, skip_connect: 0 } as Record<string, number>;
+  const depth = [0, -Infinity, -Infinity, -Infinity];
+  let direct = 0;
+  NB201_EDGES.forEach(([t, f], k) => {
+    if (!used(k) || !live[t]) return;
+    const op = cell[k] as string;
+    count[op] = (count[op] ?? 0) + 1;
+    depth[t] = Math.max(depth[t] as number, (zero[f] ? 0 : (depth[f] as number)) + (op.startsWith('nor_conv') ? 1 : 0));
+    if (t === 3 && f === 0) direct = 1;
+  });
+  return [count.nor_conv_3x3 ?? 0, count.nor_conv_1x1 ?? 0, count.avg_pool_3x3 ?? 0, count.skip_connect ?? 0, zero[3] ? 1 : 0, Math.max(0, depth[3] as number), direct];
+}
+
+/** Held-out Kendall tau of a log-target GBDT fitted on the first k rows, for several k. */
 function tauCurve(features: number[][], y: number[], ks: readonly number[], test: number): { samples: number; tau: number }[] {
   const fx = features.slice(features.length - test);
   const fy = y.slice(y.length - test);
@@ -62,135 +139,389 @@ function tauCurve(features: number[][], y: number[], ks: readonly number[], test
     });
 }
 
+/** Accuracy predictor: GBDT on log error (1 - accuracy + 1e-3), returning accuracy. */
+function fitAccuracy(features: number[][], acc: number[], opts: Record<string, number> = {}): (f: number[]) => number {
+  const p: ArchPredictor = fitArchPredictor(features, acc.map((a) => 1 - a + 1e-3), { seed: 1, rounds: 150, learningRate: 0.05, maxDepth: 3, minLeaf: 3, ...opts });
+  return (f) => 1 + 1e-3 - p.predict(f);
+}
+
+/** Ridge regression of accuracy on standardised features (a linear model for small samples). */
+export function fitRidge(features: number[][], acc: number[], lambda = 1): (f: number[]) => number {
+  const d = (features[0] as number[]).length;
+  const mu = Array.from({ length: d }, (_, j) => mean(features.map((f) => f[j] as number)));
+  const sd = Array.from({ length: d }, (_, j) => std(features.map((f) => f[j] as number)) || 1);
+  const z = (f: number[]): number[] => f.map((v, j) => (v - (mu[j] as number)) / (sd[j] as number));
+  const ym = mean(acc);
+  // Normal equations (Z'Z + lambda I) w = Z'(y - ym), solved by Gaussian elimination with pivoting.
+  const a = Array.from({ length: d }, (_, i) => Array.from({ length: d + 1 }, (_, j) => (j === i ? lambda : 0)));
+  features.forEach((f, r) => {
+    const x = z(f);
+    for (let i = 0; i < d; i++) {
+      const row = a[i] as number[];
+      for (let j = 0; j < d; j++) row[j] = (row[j] as number) + (x[i] as number) * (x[j] as number);
+      row[d] = (row[d] as number) + (x[i] as number) * ((acc[r] as number) - ym);
+    }
+  });
+  for (let c = 0; c < d; c++) {
+    let p = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs((a[r] as number[])[c] as number) > Math.abs((a[p] as number[])[c] as number)) p = r;
+    [a[c], a[p]] = [a[p] as number[], a[c] as number[]];
+    const pc = a[c] as number[];
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue;
+      const row = a[r] as number[];
+      const k = (row[c] as number) / (pc[c] as number);
+      for (let j = c; j <= d; j++) row[j] = (row[j] as number) - k * (pc[j] as number);
+    }
+  }
+  const w = a.map((row, i) => (row[d] as number) / (row[i] as number));
+  return (f) => ym + z(f).reduce((s, v, j) => s + v * (w[j] as number), 0);
+}
+
+/** Accuracy predictors compared by cross-validation on the fitting set (GBDT on all features, ridge on the summary features). */
+export const ACC_MODELS: Record<'gbdt' | 'ridge', (x: number[][], y: number[]) => (f: number[]) => number> = {
+  gbdt: (x, y) => fitAccuracy(x, y),
+  ridge: (x, y) => {
+    const tail = (f: number[]): number[] => f.slice(f.length - 10);
+    const p = fitRidge(x.map(tail), y);
+    return (f) => p(tail(f));
+  },
+};
+
+/** Mean Kendall tau of k-fold cross-validation (contiguous folds) of a model family. */
+export function cvTau(fit: (x: number[][], y: number[]) => (f: number[]) => number, x: number[][], y: number[], folds = 5): number {
+  const taus: number[] = [];
+  for (let k = 0; k < folds; k++) {
+    const lo = Math.floor((k * x.length) / folds);
+    const hi = Math.floor(((k + 1) * x.length) / folds);
+    if (hi - lo < 3) continue;
+    const p = fit([...x.slice(0, lo), ...x.slice(hi)], [...y.slice(0, lo), ...y.slice(hi)]);
+    taus.push(kendallTau(y.slice(lo, hi), x.slice(lo, hi).map(p)));
+  }
+  return mean(taus);
+}
+
 /** Builds the table and runs the comparisons; returns every figure. */
 export async function benchNasTable(o: NasTableBenchOptions = {}) {
-  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const log = o.log ?? ((s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`));
+  const recipe: AccuracyRecipe = { ...DEFAULT_RECIPE, ...o.recipe };
+  const phase = o.phase ?? 'all';
   const space = nb201Space({ inputSize: 28, inChannels: 1 });
-  const cells = enumerateNb201();
-  const archs = cells.map(formatNb201);
+  if (phase === 'compare') {
+    if (!o.out) throw new Error('phase compare needs the table file (--out)');
+    return compareStrategies(loadNasTable(o.out, space), o);
+  }
   const t0 = Date.now();
-  // 1. bitfusion-edge latency and sizes of every cell.
+  const classes = nb201Classes();
+  const { cells, reps, classOf } = classes;
+  const archOf = (i: number): string => formatNb201(cells[i] as Nb201Cell);
+  log(`${cells.length} cells in ${reps.length} computation classes (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+  const m: Measurements =
+    o.measurements && existsSync(o.measurements)
+      ? (JSON.parse(readFileSync(o.measurements, 'utf8')) as Measurements)
+      : { recipe, host: {}, acc: {}, trainLog: [] };
+  if (JSON.stringify(m.recipe) !== JSON.stringify(recipe)) throw new Error(`measurements file ${o.measurements} has recipe ${JSON.stringify(m.recipe)}, not ${JSON.stringify(recipe)}`);
+  const save = (): void => {
+    if (o.measurements) writeFileSync(o.measurements, `${JSON.stringify(m)}\n`);
+  };
+
+  // Class representatives in a seeded random order of cells (so classes are drawn in proportion to their size).
+  const classOrder: number[] = [];
+  {
+    const seen = new Set<number>();
+    for (const i of shuffled(13, cells.length)) {
+      const c = classOf[i] as number;
+      if (!seen.has(c)) {
+        seen.add(c);
+        classOrder.push(c);
+      }
+    }
+  }
+
+  // 1. host-cpu: onnxruntime measurements of a sample of classes.
+  const hostN = o.hostSample ?? 80;
+  const hostClasses = shuffled(12, reps.length).slice(0, hostN);
+  if (phase !== 'table') {
+    const t1 = Date.now();
+    let done = 0;
+    for (const c of hostClasses) {
+      const i = reps[c] as number;
+      const a = archOf(i);
+      if (m.host[a] !== undefined) continue;
+      const g = nb201Graph(cells[i] as Nb201Cell, { inputSize: 28, inChannels: 1 });
+      const s = await createSession(exportOnnx({ graph: g, weights: initWeights(g, new Rng(i)) }), { threads: 1 });
+      m.host[a] = (await timeOnnx(s, 1, { warmup: 3, repeats: 15 })).medianMs;
+      await s.session.release();
+      done++;
+    }
+    if (done > 0) {
+      m.hostSeconds = (Date.now() - t1) / 1000;
+      m.hostLoad1 = loadavg()[0] as number;
+      save();
+    }
+    log(`onnxruntime host latency of ${hostN} classes (load ${m.hostLoad1?.toFixed(1)}, ${m.hostSeconds?.toFixed(0)} s)`);
+
+    // 2. accuracy: short real trainings of a reduced network, one cell per class, some with two seeds.
+    const trainN = o.trainSample ?? 400;
+    const repeatN = o.repeatSample ?? 16;
+    const deadline = Date.now() + (o.trainMinutes ?? 30) * 60_000;
+    await initEngine();
+    const ds = await loadDataset('fashion-mnist', { size: recipe.inputSize, channels: 1, limit: { train: recipe.trainImages, test: recipe.testImages } });
+    const small = nb201Space({ inputSize: recipe.inputSize, inChannels: 1, cellsPerStage: recipe.cellsPerStage, channels: recipe.channels });
+    for (let k = 0; k < trainN && Date.now() < deadline; k++) {
+      const c = classOrder[k] as number;
+      const i = reps[c] as number;
+      const a = archOf(i);
+      for (const seed of k < repeatN ? [1, 2] : [1]) {
+        const entry = (m.acc[a] ??= {});
+        if (entry[String(seed)] !== undefined) continue;
+        const g = small.graph(cells[i] as Nb201Cell);
+        const em = buildModel({ graph: g, weights: initWeights(g, new Rng(seed * 100_003 + i)) });
+        const t2 = Date.now();
+        try {
+          await train(em, ds.train, { epochs: recipe.epochs, batchSize: recipe.batchSize, seed, workers: 1, lr: recipe.lr });
+          entry[String(seed)] = em.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
+        } finally {
+          em.dispose();
+        }
+        m.trainLog.push({ arch: a, seed, seconds: (Date.now() - t2) / 1000, load1: loadavg()[0] as number });
+        save();
+        log(`trained #${k} seed ${seed} ${a}: ${(entry[String(seed)] as number).toFixed(4)} (${((Date.now() - t2) / 1000).toFixed(1)} s, load ${loadavg()[0]?.toFixed(1)})`);
+      }
+    }
+  }
+  const trainedArchs = Object.keys(m.acc).filter((a) => m.acc[a]?.['1'] !== undefined);
+  const trainSeconds = m.trainLog.reduce((s, t) => s + t.seconds, 0);
+  log(`${trainedArchs.length} classes trained, ${m.trainLog.length} trainings, ${(trainSeconds / 60).toFixed(1)} min`);
+  if (phase === 'measure') return { classes: reps.length, trained: trainedArchs.length, trainings: m.trainLog.length, trainMinutes: trainSeconds / 60 };
+
+  // 3. Seed noise against the spread across cells.
+  const pairs = trainedArchs.filter((a) => m.acc[a]?.['2'] !== undefined).map((a) => [m.acc[a]?.['1'] as number, m.acc[a]?.['2'] as number] as const);
+  const accOf = (a: string): number => mean(Object.values(m.acc[a] ?? {}));
+  const accAll = trainedArchs.map(accOf);
+  const noise = {
+    repeatedCells: pairs.length,
+    seedStd: pairs.length > 0 ? Math.sqrt(mean(pairs.map(([x, y]) => (x - y) ** 2)) / 2) : Number.NaN,
+    repeatedCellsStd: pairs.length > 1 ? std(pairs.map(([x, y]) => (x + y) / 2)) : Number.NaN,
+    allCellsStd: std(m.trainLog.filter((t) => t.seed === 1).map((t) => m.acc[t.arch]?.['1'] as number)),
+    seedToSeedTau: pairs.length > 1 ? kendallTau(pairs.map((p) => p[0]), pairs.map((p) => p[1])) : Number.NaN,
+    seedToSeedPearson: 0,
+  };
+  if (pairs.length > 2) {
+    const xs = pairs.map((p) => p[0]);
+    const ys = pairs.map((p) => p[1]);
+    const mx = mean(xs);
+    const my = mean(ys);
+    const cov = mean(xs.map((x, i) => (x - mx) * ((ys[i] as number) - my)));
+    noise.seedToSeedPearson = cov / (Math.sqrt(mean(xs.map((x) => (x - mx) ** 2))) * Math.sqrt(mean(ys.map((y) => (y - my) ** 2))));
+  }
+  log(`seed noise: ${JSON.stringify(noise)}`);
+
+  // 4. Features of every class representative; bitfusion-edge latency, sizes.
+  const t3 = Date.now();
+  const smallOpts = { inputSize: recipe.inputSize, inChannels: 1, cellsPerStage: recipe.cellsPerStage, channels: recipe.channels };
+  const smallSpace = nb201Space(smallOpts);
   const bf = getTarget('bitfusion-edge');
   const w8a8 = uniformPolicy(8, 8);
   const latency: number[] = [];
   const macs: number[] = [];
   const params: number[] = [];
-  const feats: number[][] = [];
-  cells.forEach((c, i) => {
-    const g = nb201Graph(c, { inputSize: 28, inChannels: 1 });
+  const fullFeat: number[][] = [];
+  const accFeat: number[][] = [];
+  const repArch: string[] = [];
+  reps.forEach((i) => {
+    const cell = cells[i] as Nb201Cell;
+    const a = archOf(i);
+    repArch.push(a);
+    const g: Graph = nb201Graph(cell, { inputSize: 28, inChannels: 1 });
     latency.push(bf.networkCost(g, w8a8).latencyMs);
     const t = graphTotals(g);
     macs.push(t.macs);
     params.push(t.params);
-    feats.push(archFeatures(space, archs[i] as string, g));
+    fullFeat.push(archFeatures(space, a, g));
+    accFeat.push([...archFeatures(smallSpace, a, nb201Graph(cell, smallOpts)), ...cellFeatures(cell)]);
   });
-  log(`bitfusion-edge latency of ${cells.length} cells in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  // Predictor sample efficiency on the analytical target (cheap to label everything).
-  const order = cellRng(11, 2000, cells.length);
-  const bfTau = tauCurve(order.map((i) => feats[i] as number[]), order.map((i) => latency[i] as number), [10, 20, 40, 80, 160, 320], 1000);
+  const classIdx = new Map(repArch.map((a, c) => [a, c]));
+  log(`bitfusion-edge latency and features of ${reps.length} classes in ${((Date.now() - t3) / 1000).toFixed(1)} s`);
+  const bfOrder = shuffled(11, reps.length).slice(0, 2000);
+  const bfTau = tauCurve(bfOrder.map((c) => fullFeat[c] as number[]), bfOrder.map((c) => latency[c] as number), [10, 20, 40, 80, 160, 320], 1000);
   log(`bitfusion-edge predictor tau by samples: ${bfTau.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}`);
 
-  // 2. host-cpu: onnxruntime measurements of a sample, predictor for the rest.
-  const hostN = o.hostSample ?? 80;
-  const hostIdx = cellRng(12, hostN, cells.length);
-  const hostMs = new Map<number, number>();
-  const t1 = Date.now();
-  for (const i of hostIdx) {
-    const g = nb201Graph(cells[i] as never, { inputSize: 28, inChannels: 1 });
-    const s = await createSession(exportOnnx({ graph: g, weights: initWeights(g, new Rng(i)) }), { threads: 1 });
-    hostMs.set(i, (await timeOnnx(s, 1, { warmup: 3, repeats: 15 })).medianMs);
-    await s.session.release();
-  }
-  log(`onnxruntime host latency of ${hostN} cells in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-  const hostTest = Math.max(10, Math.round(hostN / 4));
-  const hostFeat = hostIdx.map((i) => feats[i] as number[]);
-  const hostY = hostIdx.map((i) => hostMs.get(i) as number);
-  const hostTau = tauCurve(hostFeat, hostY, [5, 10, 20, 40, 80, 160].filter((k) => k <= hostN - hostTest), hostTest);
+  // 5. host predictor.
+  const hostArchs = Object.keys(m.host).filter((a) => classIdx.has(a));
+  const hostFeat = hostArchs.map((a) => fullFeat[classIdx.get(a) as number] as number[]);
+  const hostY = hostArchs.map((a) => m.host[a] as number);
+  const hostTest = Math.max(10, Math.round(hostArchs.length / 4));
+  const hostTau = tauCurve(hostFeat, hostY, [5, 10, 20, 40, 80, 160], hostTest);
   log(`host-cpu predictor tau by samples (held-out ${hostTest}): ${hostTau.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}`);
   const hostPred = fitArchPredictor(hostFeat, hostY, { seed: 1 });
-  const macsTau = kendallTau(hostY, hostIdx.map((i) => macs[i] as number));
+  const hostMacsTau = kendallTau(hostY, hostArchs.map((a) => macs[classIdx.get(a) as number] as number));
 
-  // 3. accuracy: short real trainings of a reduced network on Fashion-MNIST.
-  const trainN = o.trainSample ?? 120;
-  const imgs = o.trainImages ?? 1000;
-  await initEngine();
-  const ds = await loadDataset('fashion-mnist', { size: 16, channels: 1, limit: { train: imgs, test: 1000 } });
-  const small = nb201Space({ inputSize: 16, inChannels: 1, cellsPerStage: 1 });
-  const accIdx = cellRng(13, trainN, cells.length);
-  const acc = new Map<number, number>();
-  const t2 = Date.now();
-  for (const i of accIdx) {
-    const g = small.graph(cells[i] as never);
-    const em = buildModel({ graph: g, weights: initWeights(g, new Rng(100 + i)) });
-    try {
-      await train(em, ds.train, { epochs: 1, batchSize: 32, seed: 1, workers: 1, lr: 3e-3 });
-      acc.set(i, em.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy);
-    } finally {
-      em.dispose();
-    }
-  }
-  log(`trained ${trainN} cells (N=1, 16x16, ${imgs} images, 1 epoch) in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
-  const accFeat = accIdx.map((i) => feats[i] as number[]);
-  const accY = accIdx.map((i) => acc.get(i) as number);
-  const accTest = Math.max(10, Math.round(trainN / 4));
-  const accPredHeld = fitArchPredictor(accFeat.slice(0, trainN - accTest), accY.slice(0, trainN - accTest).map((a) => 1 - a + 1e-3), { seed: 1 });
-  const accTau = kendallTau(accY.slice(trainN - accTest), accFeat.slice(trainN - accTest).map((f) => 1 + 1e-3 - accPredHeld.predict(f)));
-  log(`accuracy predictor: held-out Kendall tau ${accTau.toFixed(3)} on ${accTest} trained cells; measured accuracy range ${Math.min(...accY).toFixed(3)}..${Math.max(...accY).toFixed(3)}`);
-  // Predict error (1 - acc) on log scale with the same GBDT; exact for the trained cells.
-  const accPred = fitArchPredictor(accFeat, accY.map((a) => 1 - a + 1e-3), { seed: 1 });
+  // 6. accuracy predictor (held-out tau on the last quarter of the trained classes in sampling order).
+  const trainedOrder = classOrder.map((c) => repArch[c] as string).filter((a) => m.acc[a]?.['1'] !== undefined);
+  const aFeat = trainedOrder.map((a) => accFeat[classIdx.get(a) as number] as number[]);
+  const aY = trainedOrder.map(accOf);
+  const accTest = Math.max(10, Math.round(trainedOrder.length / 4));
+  const nFit = trainedOrder.length - accTest;
+  // Model choice by 5-fold CV on the fitting set only; the held-out quarter is never used to choose.
+  const cv = Object.fromEntries(Object.entries(ACC_MODELS).map(([k, f]) => [k, cvTau(f, aFeat.slice(0, nFit), aY.slice(0, nFit))])) as Record<keyof typeof ACC_MODELS, number>;
+  const accModel: keyof typeof ACC_MODELS = cv.ridge > cv.gbdt ? 'ridge' : 'gbdt';
+  const heldOut = Object.fromEntries(Object.entries(ACC_MODELS).map(([k, f]) => [k, kendallTau(aY.slice(nFit), aFeat.slice(nFit).map(f(aFeat.slice(0, nFit), aY.slice(0, nFit))))])) as Record<keyof typeof ACC_MODELS, number>;
+  const accTauCurve = [10, 20, 40, 80, 160, 320, nFit]
+    .filter((k, j, arr) => k <= nFit && arr.indexOf(k) === j)
+    .map((k) => {
+      const p = ACC_MODELS[accModel](aFeat.slice(0, k), aY.slice(0, k));
+      return { samples: k, tau: kendallTau(aY.slice(nFit), aFeat.slice(nFit).map(p)) };
+    });
+  const accTau = heldOut[accModel];
+  const paramsTau = kendallTau(aY.slice(nFit), trainedOrder.slice(nFit).map((a) => params[classIdx.get(a) as number] as number));
+  log(`accuracy predictor: CV tau ${JSON.stringify(cv)} -> ${accModel}; held-out tau (${accTest} classes) ${JSON.stringify(heldOut)}; by samples ${accTauCurve.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}; params-only tau ${paramsTau.toFixed(3)}`);
+  const accPred = ACC_MODELS[accModel](aFeat, aY);
 
-  // 4. The table.
-  const table = new NasTable(space, ['accuracy', 'latency_ms', 'host_ms', 'macs', 'params', 'acc_measured', 'host_measured'], 'nb201-fmnist table');
+  // 7. The table: every cell gets its class's values.
+  // `accuracy` is the surrogate for every cell (as NAS-Bench-301 does): mixing ~100 measured values, each
+  // with ~1 point of seed noise, into smooth predictions would make the lucky measured cells the Pareto
+  // front, and a search would be scored on finding which cells happened to be trained. The measured
+  // means are kept in `acc_trained` (equal to the surrogate where `acc_measured` = 0).
+  const classAcc = repArch.map((_, c) => accPred(accFeat[c] as number[]));
+  const classTrained = repArch.map((a, c) => (m.acc[a]?.['1'] !== undefined ? accOf(a) : (classAcc[c] as number)));
+  const classHost = repArch.map((a, c) => m.host[a] ?? hostPred.predict(fullFeat[c] as number[]));
+  const table = new NasTable(space, ['accuracy', 'latency_ms', 'host_ms', 'macs', 'params', 'acc_trained', 'acc_measured', 'host_measured'], 'nb201-fmnist table');
+  const r6 = (x: number): number => Number(x.toPrecision(6));
   cells.forEach((_, i) => {
-    const a = acc.get(i);
-    const h = hostMs.get(i);
-    table.add(archs[i] as string, [a ?? 1 + 1e-3 - accPred.predict(feats[i] as number[]), latency[i] as number, h ?? hostPred.predict(feats[i] as number[]), macs[i] as number, params[i] as number, a === undefined ? 0 : 1, h === undefined ? 0 : 1]);
+    const c = classOf[i] as number;
+    const a = repArch[c] as string;
+    table.add(archOf(i), [r6(classAcc[c] as number), r6(latency[c] as number), r6(classHost[c] as number), macs[c] as number, params[c] as number, r6(classTrained[c] as number), m.acc[a]?.['1'] !== undefined ? 1 : 0, m.host[a] !== undefined ? 1 : 0]);
   });
   if (o.out) saveNasTable(table, o.out);
+  log(`table of ${table.size} rows${o.out ? ` written to ${o.out}` : ''}; accuracy ${Math.min(...classAcc).toFixed(4)}..${Math.max(...classAcc).toFixed(4)}`);
 
-  // 5. Strategy comparison on the table (same budget), for both hardware columns.
-  const budget = o.budget ?? 300;
-  const seeds = o.seeds ?? [1, 2, 3];
-  const comparisons: Record<string, Record<string, { mean: number; min: number; curve: number[] }>> = {};
-  for (const metric of ['latency_ms', 'host_ms']) {
-    const objectives = parseObjectives(`accuracy:max,${metric}:min`);
-    const truth = tableHv(table, objectives);
-    const ev = tabularEvaluator(table, objectives);
-    comparisons[metric] = {};
-    for (const name of ['random', 'nsga2', 'bo', 'evolution', 'two-stage']) {
-      const ratios: number[] = [];
-      const curves: number[][] = [];
-      const t3 = Date.now();
-      for (const seed of seeds) {
-        const { strategy, sensitive } = createNasStrategy(name, space, { budget, seed, sensitivityCost: (p) => table.values(space.format(space.fromParams(p)), [metric])[0] as number });
-        const r = await runNas({ space, objectives, strategy, evaluate: ev, budget, seed, frame: truth.frame, trueHypervolume: truth.trueHypervolume, curveStep: 50, ...(sensitive ? { sensitive } : {}) });
-        ratios.push(r.hypervolumeRatio as number);
-        curves.push(r.hypervolumeCurve.map((c) => c.hypervolume / truth.trueHypervolume));
-      }
-      const curve = (curves[0] as number[]).map((_, k) => curves.reduce((s, c) => s + (c[k] as number), 0) / curves.length);
-      comparisons[metric][name] = { mean: ratios.reduce((s, v) => s + v, 0) / ratios.length, min: Math.min(...ratios), curve };
-      log(`${metric} ${name}: HV ratio mean ${(comparisons[metric][name].mean * 100).toFixed(1)}% min ${(Math.min(...ratios) * 100).toFixed(1)}%; curve/50 queries ${curve.map((v) => (v * 100).toFixed(1)).join(' ')} (${((Date.now() - t3) / 1000).toFixed(0)} s)`);
-    }
-  }
-  return {
+  const figures = {
     cells: cells.length,
+    classes: reps.length,
+    recipe,
     bitfusionPredictorTau: bfTau,
     hostPredictorTau: hostTau,
-    hostMacsTau: macsTau,
-    hostMeasured: hostN,
-    accuracyTrained: trainN,
+    hostMacsTau,
+    hostMeasured: hostArchs.length,
+    hostMeasureSeconds: m.hostSeconds,
+    hostLoad1: m.hostLoad1,
+    accuracyTrained: trainedArchs.length,
+    trainings: m.trainLog.length,
+    trainMinutes: trainSeconds / 60,
+    trainLoadMean: mean(m.trainLog.map((t) => t.load1)),
+    noise,
     accuracyPredictorTau: accTau,
-    accuracyRange: [Math.min(...accY), Math.max(...accY)],
-    comparisons,
+    accuracyModel: accModel,
+    accuracyModelCvTau: cv,
+    accuracyHeldOutTau: heldOut,
+    accuracyPredictorTauCurve: accTauCurve,
+    accuracyParamsTau: paramsTau,
+    measuredAccuracyRange: [Math.min(...accAll), Math.max(...accAll)],
   };
+  o.onFigures?.(figures);
+  if (phase === 'table') return figures;
+  return { ...figures, ...(await compareStrategies(table, o)) };
 }
 
+/** One strategy's shares of the true Pareto hypervolume over seeds. */
+export interface StrategyComparison {
+  readonly ratios: number[];
+  readonly mean: number;
+  readonly min: number;
+  /** Mean share over seeds after 50, 100, ... queries. */
+  readonly curve: { queries: number; share: number }[];
+  /** Distinct architecture strings, and distinct objective vectors (~ computation classes), queried per seed. */
+  readonly uniqueArchs: number[];
+  readonly uniquePoints: number[];
+  readonly seconds: number;
+}
+
+/**
+ * Runs every strategy for every seed on the table (objectives accuracy:max + `<metric>`:min) and
+ * returns each one's share of the true Pareto hypervolume; `onFigures` gets partial results.
+ */
+export async function compareStrategies(table: NasTable, o: NasTableBenchOptions = {}) {
+  const log = o.log ?? ((s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`));
+  const space = table.space;
+  // 8. Strategy comparison on the table (same budget), for both hardware columns.
+  const budget = o.budget ?? 300;
+  const seeds = o.seeds ?? [1, 2, 3];
+  const comparisons: Record<string, Record<string, StrategyComparison>> = {};
+  const truths: Record<string, { trueHypervolume: number; frontSize: number }> = {};
+  for (const metric of o.metrics ?? ['latency_ms', 'host_ms']) {
+    const objectives = parseObjectives(`accuracy:max,${metric}:min`);
+    const truth = tableHv(table, objectives);
+    truths[metric] = { trueHypervolume: truth.trueHypervolume, frontSize: truth.front.length };
+    const ev = tabularEvaluator(table, objectives);
+    const per: (typeof comparisons)[string] = {};
+    comparisons[metric] = per;
+    for (const name of o.strategies ?? ['random', 'nsga2', 'bo', 'evolution', 'two-stage']) {
+      const ratios: number[] = [];
+      const curves: number[][] = [];
+      const t4 = Date.now();
+      let queries: number[] = [];
+      const uniqueArchs: number[] = [];
+      const uniquePoints: number[] = [];
+      for (const seed of seeds) {
+        // `<name>+distinct`: the strategy wrapped so that it never re-queries a computation (see distinctComputations).
+        const distinct = name.endsWith('+distinct');
+        const made = createNasStrategy(distinct ? name.slice(0, -'+distinct'.length) : name, space, { budget, seed, sensitivityCost: (p) => table.values(space.format(space.fromParams(p)), [metric])[0] as number });
+        const { sensitive } = made;
+        const strategy = distinct ? distinctComputations(made.strategy, space) : made.strategy;
+        const r = await runNas({ space, objectives, strategy, evaluate: ev, budget, seed, frame: truth.frame, trueHypervolume: truth.trueHypervolume, curveStep: 50, ...(sensitive ? { sensitive } : {}) });
+        ratios.push(r.hypervolumeRatio as number);
+        uniqueArchs.push(new Set(r.trials.map((t) => t.arch)).size);
+        uniquePoints.push(new Set(r.trials.map((t) => JSON.stringify(t.values))).size);
+        queries = r.hypervolumeCurve.map((c) => c.queries);
+        curves.push(r.hypervolumeCurve.map((c) => c.hypervolume / truth.trueHypervolume));
+      }
+      const curve = queries.map((q, k) => ({ queries: q, share: mean(curves.map((c) => c[k] as number)) }));
+      const res = { ratios, mean: mean(ratios), min: Math.min(...ratios), curve, uniqueArchs, uniquePoints, seconds: (Date.now() - t4) / 1000 };
+      per[name] = res;
+      o.onFigures?.({ budget, seeds, truths, comparisons });
+      log(`${metric} ${name}: HV share ${ratios.map((v) => (v * 100).toFixed(1)).join(' / ')}% (mean ${(res.mean * 100).toFixed(1)}%); distinct archs ${uniqueArchs.join('/')}, points ${uniquePoints.join('/')}; mean curve ${curve.map((c) => `${c.queries}:${(c.share * 100).toFixed(1)}`).join(' ')} (${res.seconds.toFixed(0)} s)`);
+    }
+  }
+  return { budget, seeds, truths, comparisons };
+}
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (k: string): string | undefined => {
+    const i = process.argv.indexOf(k);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
   const quick = process.argv.includes('--quick');
-  const oi = process.argv.indexOf('--out');
+  const out = arg('--out');
+  const meas = arg('--measurements');
+  const phase = arg('--phase');
+  const minutes = arg('--train-minutes');
+  const seeds = arg('--seeds');
+  const repeat = arg('--repeat');
+  const hostSample = arg('--host-sample');
+  const strategies = arg('--strategies');
+  const metrics = arg('--metrics');
+  const result = arg('--result');
+  let acc: Record<string, unknown> = {};
   const r = await benchNasTable({
-    ...(quick ? { hostSample: 30, trainSample: 40, trainImages: 500, seeds: [1] } : {}),
-    ...(oi > 0 && process.argv[oi + 1] ? { out: process.argv[oi + 1] as string } : {}),
+    ...(quick ? { hostSample: 20, trainSample: 24, repeatSample: 4, recipe: { trainImages: 1000, testImages: 1000, epochs: 1 }, seeds: [1], budget: 100 } : {}),
+    ...(out ? { out } : {}),
+    ...(meas ? { measurements: meas } : {}),
+    ...(phase === 'measure' || phase === 'table' || phase === 'compare' || phase === 'all' ? { phase } : {}),
+    ...(strategies ? { strategies: strategies.split(',') } : {}),
+    ...(metrics ? { metrics: metrics.split(',') } : {}),
+    ...(result
+      ? {
+          onFigures: (f: Record<string, unknown>) => {
+            acc = { ...acc, ...f };
+            writeFileSync(result, `${JSON.stringify(acc, null, 1)}\n`);
+          },
+        }
+      : {}),
+    ...(minutes ? { trainMinutes: Number(minutes) } : {}),
+    ...(seeds ? { seeds: seeds.split(',').map(Number) } : {}),
+    ...(repeat ? { repeatSample: Number(repeat) } : {}),
+    ...(hostSample ? { hostSample: Number(hostSample) } : {}),
   });
   process.stdout.write(`${JSON.stringify(r, null, 1)}\n`);
 }

@@ -14,7 +14,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
-import type { NasTable } from './tabular.js';
+import { distinctComputations, type NasTable } from './tabular.js';
 import { sensitiveParams, TwoStageSearch } from './two-stage.js';
 
 /** Strategy names `hwnas nas` accepts. */
@@ -37,12 +37,20 @@ export interface NasStrategyOptions {
   readonly seed?: number;
   /** Population of nsga2 / evolution (default: budget/10 clamped to [10, 50]). */
   readonly populationSize?: number;
+  /**
+   * Skip proposals that repeat a computation already queried (same or isomorphic architecture; see
+   * `distinctComputations`): default true. On NB201, isomorphic cells are 61% of the space and plain
+   * NSGA-II / BO spent up to 45% of 300 queries on repeats (docs/nas-table.md).
+   */
+  readonly distinct?: boolean;
 }
 
 /** A strategy by `hwnas nas` name; two-stage also reports the sensitive parameters it chose. */
 export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategyOptions): { strategy: SearchStrategy; sensitive?: string[] } {
   const pop = o.populationSize ?? Math.min(50, Math.max(10, Math.round(o.budget / 10)));
-  const make = (n: string, budget: number): SearchStrategy => {
+  const distinctIf = (s: SearchStrategy): SearchStrategy => (o.distinct === false ? s : distinctComputations(s, space));
+  const make = (n: string, budget: number): SearchStrategy => distinctIf(makeInner(n, budget));
+  const makeInner = (n: string, budget: number): SearchStrategy => {
     const p = Math.min(pop, Math.max(4, Math.floor(budget / 3)));
     if (n === 'nsga2') return createStrategy('nsga2', { populationSize: p });
     if (n === 'evolution') return createStrategy('regularized-evolution', { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) });
@@ -59,7 +67,8 @@ export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategy
   const stage1Trials = Math.max(1, Math.round(o.budget * (o.stage1Share ?? 0.4)));
   const inner = o.inner ?? 'nsga2';
   return {
-    strategy: new TwoStageSearch({ sensitive, stage1Trials, referenceSeed: o.seed ?? 0, inner: (s) => make(inner, s === 1 ? stage1Trials : o.budget - stage1Trials) }),
+    // the inner strategies see partial points (one stage's parameters): the repeat filter wraps the whole search
+    strategy: distinctIf(new TwoStageSearch({ sensitive, stage1Trials, referenceSeed: o.seed ?? 0, inner: (s) => makeInner(inner, s === 1 ? stage1Trials : o.budget - stage1Trials) })),
     sensitive,
   };
 }

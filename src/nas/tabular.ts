@@ -7,13 +7,14 @@
  * ["accuracy", ...], "rows": [{"arch": "...", "accuracy": 0.91, ...}, ...]}` (also accepted: a bare
  * array of such rows). Architecture strings are checked against the space and stored in canonical form.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { splitCsvLine } from '../hardware/lut.js';
 import type { Graph, Node } from '../ir/types.js';
 import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph } from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { Objective } from '../search/types.js';
+import type { AskContext, Objective, Params, SearchStrategy } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 
 /** A table of metrics per architecture, validated against a space. */
@@ -178,9 +179,10 @@ export function tabularEvaluator(t: NasTable, objectives: readonly Objective[]):
 /**
  * A key of the computation a graph performs, ignoring node names: two graphs get the same key when
  * they apply the same operators (same attributes) to the same operands, with sums compared as
- * unordered multisets (nested `add` nodes flattened, so association and operand order do not matter).
- * Distinct weights of structurally identical layers are not distinguished (as in NB201's "same
- * computation" classes). The key is a short canonical string built with interned sub-term ids.
+ * unordered multisets (nested `add` nodes flattened, so association and operand order do not matter),
+ * and with the same sharing: one node used twice differs from two nodes computing the same term (two
+ * separately weighted layers). Graphs equal up to renaming get equal keys; the key joins SHA-1 digests
+ * of the canonical output terms and the multiplicity of every term computed by several nodes.
  */
 export function computationKey(g: Graph): string {
   const byName = new Map<string, Node>(g.nodes.map((n) => [n.name, n]));
@@ -231,11 +233,20 @@ export function computationKey(g: Graph): string {
     const head = m[1] as string;
     const args = (m[2] as string) === '' ? [] : (m[2] as string).split(',').map((x) => canonOf(Number(x)));
     if (head === 'sum') args.sort();
-    const r = `${head}(${args.join(',')})`;
+    // A digest, not the expanded term: the term of a deep network is a tree exponentially larger than its DAG.
+    const r = createHash('sha1').update(`${head}(${args.join(',')})`).digest('base64');
     canon.set(i, r);
     return r;
   };
-  return outs.map(canonOf).join(';');
+  // Sharing: a term computed by several distinct nodes (e.g. two separately weighted convs of x) differs
+  // from one node used twice; record how many nodes compute each term that more than one node computes.
+  const nodesPerTerm = new Map<number, number>();
+  for (const i of idOf.values()) nodesPerTerm.set(i, (nodesPerTerm.get(i) ?? 0) + 1);
+  const shared = [...nodesPerTerm]
+    .filter(([, n]) => n > 1)
+    .map(([i, n]) => `${n}x${canonOf(i)}`)
+    .sort();
+  return [outs.map(canonOf).join(';'), ...shared].join('|');
 }
 
 /** Isomorphism classes of NB201 cells: which class each cell is in and one representative per class. */
@@ -283,4 +294,36 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
   const cl = classes.classOf[cellIndex];
   if (cl === undefined) throw new ConfigError(`NB201 cell index ${cellIndex}: expected 0..${classes.cells.length - 1}`);
   return formatNb201(classes.cells[classes.reps[cl] as number] as Nb201Cell);
+}
+
+/**
+ * Wraps a strategy so that it does not spend queries on computations already queried: while a proposal
+ * has the {@link computationKey} of an earlier trial's architecture (the same cell string, or an
+ * isomorphic one), it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
+ * at most `maxTries` times, then accepts the last proposal. State is rebuilt from history (keys are
+ * memoised per architecture string), so runs stay resumable and same-seed runs identical.
+ */
+export function distinctComputations(inner: SearchStrategy, space: ArchSpace, maxTries = 30): SearchStrategy {
+  if (!Number.isInteger(maxTries) || maxTries < 1) throw new ConfigError(`distinctComputations maxTries ${maxTries}: expected an integer >= 1`);
+  const memo = new Map<string, string>();
+  const keyOf = (p: Params): string => {
+    const a = space.fromParams(p);
+    const s = space.format(a);
+    let k = memo.get(s);
+    if (k === undefined) {
+      k = computationKey(space.graph(a));
+      memo.set(s, k);
+    }
+    return k;
+  };
+  return {
+    name: inner.name,
+    async ask(ctx: AskContext): Promise<Params> {
+      const seen = new Set(ctx.history.map((t) => keyOf(t.params)));
+      let p = await inner.ask(ctx);
+      for (let k = 1; k < maxTries && seen.has(keyOf(p)); k++) p = await inner.ask(ctx);
+      return p;
+    },
+    ...(inner.tell ? { tell: inner.tell.bind(inner) } : {}),
+  };
 }

@@ -33,6 +33,7 @@ interface NasFlags {
   readonly store?: string;
   readonly study?: string;
   readonly json?: boolean;
+  readonly distinct?: boolean;
 }
 
 /** Evaluators `hwnas nas` accepts without a table. */
@@ -61,6 +62,7 @@ export function registerNas(program: Command): void {
     .option('--storage <file>', 'SQLite store to record the trials in (with --study; then `hwnas report <study> --store <file>`)')
     .option('--store <file>', 'same as --storage')
     .option('--study <name>', 'study name in the store (default nas-<space>-<strategy>-<seed>); an existing study of the same space resumes')
+    .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .action(async (f: NasFlags) => {
       const space = getArchSpace(f.space);
@@ -110,6 +112,7 @@ export function registerNas(program: Command): void {
       const { strategy, sensitive } = createNasStrategy(f.strategy, space, {
         budget,
         seed,
+        distinct: f.distinct !== false,
         sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
       });
       const bar = createProgress({ total: budget, label: 'nas', fields: ['best'], quiet: !!f.json });

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { GraphBuilder } from '../ir/builder.js';
+import { graphTotals } from '../ir/workload.js';
+import { type Nb201Cell, nb201Graph, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
+import { createStrategy } from '../search/registry.js';
+import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
+import { Rng } from '../util/rng.js';
+import { computationKey, distinctComputations, loadNasTable, nb201CanonicalArch, nb201Classes } from './tabular.js';
+
+const small = { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 } as const;
+const key = (arch: string): string => computationKey(nb201Graph(parseNb201(arch), small));
+
+test('computationKey: ignores names and the order of summands, sees operators and their attributes', () => {
+  const sum = (order: 'ab' | 'ba'): string => {
+    const b = new GraphBuilder('g', [1, 4, 4]);
+    const a = b.conv(b.input, { out: 2, kernel: 3, pad: 1, name: order === 'ab' ? 'x1' : 'y7' });
+    const c = b.relu(b.input, order === 'ab' ? 'r' : 'q');
+    b.output(order === 'ab' ? b.addOp(a, c) : b.addOp(c, a));
+    return computationKey(b.build());
+  };
+  assert.equal(sum('ab'), sum('ba'));
+  const withKernel = (k: number): string => {
+    const b = new GraphBuilder('g', [1, 4, 4]);
+    b.output(b.conv(b.input, { out: 2, kernel: k, pad: (k - 1) / 2 }));
+    return computationKey(b.build());
+  };
+  assert.notEqual(withKernel(1), withKernel(3));
+  // ((a + b) + c) and (a + (b + c)) are one sum.
+  const assoc = (left: boolean): string => {
+    const b = new GraphBuilder('g', [1, 4, 4]);
+    const a = b.relu(b.input);
+    const p = b.avgPool(b.input, { kernel: 3, stride: 1, pad: 1 });
+    const c = b.conv(b.input, { out: 1, kernel: 1 });
+    b.output(left ? b.addOp(b.addOp(a, p), c) : b.addOp(a, b.addOp(p, c)));
+    return computationKey(b.build());
+  };
+  assert.equal(assoc(true), assoc(false));
+});
+
+test('computationKey on NB201 cells: swapped middle nodes, dead edges and identity chains are one class; an op change is not', () => {
+  // Nodes 1 and 2 swapped (no edge between them).
+  assert.equal(
+    key('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|'),
+    key('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|'),
+  );
+  // Node 1 does not reach the output: its edges are dead.
+  assert.equal(key('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|none~2|'), key('|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|'));
+  // node1 = skip(x): a conv from node 1 is a conv from node 0.
+  assert.equal(key('|skip_connect~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|skip_connect~2|'), key('|skip_connect~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|skip_connect~2|'));
+  // Different operations are different classes.
+  assert.notEqual(key('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'), key('|nor_conv_1x1~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'));
+  // One conv used twice (node 1 feeding node 3 directly and through conv) is not two convs of x.
+  assert.notEqual(
+    key('|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|none~0|skip_connect~1|skip_connect~2|'),
+    key('|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|skip_connect~2|'),
+  );
+  // Two parallel convs from x are not one conv.
+  assert.notEqual(key('|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|'), key('|nor_conv_3x3~0|+|none~0|none~1|+|nor_conv_3x3~0|skip_connect~1|none~2|'));
+});
+
+test('nb201Classes: a partition of the 15,625 cells whose members have the same network size and depth', () => {
+  const c = nb201Classes();
+  assert.equal(c.cells.length, 15_625);
+  assert.equal(
+    c.sizes.reduce((s, x) => s + x, 0),
+    15_625,
+  );
+  assert.equal(c.reps.length, c.sizes.length);
+  // Far fewer classes than cells (NB201 reports 6,466 unique cells under its weaker hash), far more than 1.
+  assert.ok(c.reps.length > 4000 && c.reps.length < 6466, `${c.reps.length} classes`);
+  c.reps.forEach((r, k) => assert.equal(c.classOf[r], k, 'a representative is in its own class'));
+  // Oracle: cells of one class have the same MACs, parameters and layer count in the full network.
+  const space = nb201Space({ inputSize: 28, inChannels: 1 });
+  const totals = new Map<number, string>();
+  for (let i = 0; i < c.cells.length; i += 7) {
+    const t = graphTotals(space.graph(c.cells[i] as Nb201Cell));
+    const s = `${t.macs}/${t.params}/${t.layers}`;
+    const cl = c.classOf[i] as number;
+    const prev = totals.get(cl);
+    if (prev === undefined) totals.set(cl, s);
+    else assert.equal(s, prev, `cell ${i} vs its class`);
+  }
+  // All-zero cells (output node unreachable from the input) form one class.
+  const zeroA = c.cells.findIndex((x) => x.every((op) => op === 'none'));
+  const zeroB = c.cells.findIndex((x) => x.join() === 'skip_connect,skip_connect,none,none,none,none');
+  assert.equal(c.classOf[zeroA], c.classOf[zeroB]);
+  assert.equal(nb201CanonicalArch(c, zeroB), '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|');
+  assert.throws(() => nb201CanonicalArch(c, 15_625), /15625/);
+});
+
+test('the committed NB201 Fashion-MNIST table loads: every cell, sane columns, one value per class', { skip: !existsSync(tablePath()) }, () => {
+  const t = loadNasTable(tablePath(), nb201Space({ inputSize: 28, inChannels: 1 }));
+  assert.equal(t.size, 15_625);
+  const cols = ['accuracy', 'latency_ms', 'host_ms', 'macs', 'params', 'acc_trained', 'acc_measured', 'host_measured'];
+  let measured = 0;
+  let hostMeasured = 0;
+  for (const a of t.archs()) {
+    const [acc, lat, host, macs, params, trained, am, hm] = t.values(a, cols) as [number, number, number, number, number, number, number, number];
+    assert.ok(acc > 0 && acc < 1 && trained > 0 && trained < 1 && lat > 0 && host > 0 && macs > 0 && params > 0, a);
+    if (am === 0) assert.equal(trained, acc, `${a}: an untrained class's acc_trained is the surrogate`);
+    assert.ok((am === 0 || am === 1) && (hm === 0 || hm === 1), a);
+    measured += am;
+    hostMeasured += hm;
+  }
+  assert.ok(measured >= 50 && hostMeasured >= 80, `${measured} cells with a trained class, ${hostMeasured} host-measured`);
+  // Isomorphic cells share their values.
+  const a = '|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|';
+  const b = '|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|';
+  assert.deepEqual(t.values(a, cols), t.values(b, cols));
+});
+
+function tablePath(): string {
+  // dist/src/nas/tabular.test.js -> <repo>/bench/nb201-fmnist.csv
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'nb201-fmnist.csv');
+}
+
+test('distinctComputations: re-asks while the proposal is isomorphic to a queried cell; same seed, same proposals', async () => {
+  const space = nb201Space(small);
+  const a = parseNb201('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|');
+  const iso = parseNb201('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|');
+  const fresh = parseNb201('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|');
+  // An inner strategy that proposes the isomorphic cell twice, then a new one.
+  const queue = [iso, iso, fresh];
+  const inner: SearchStrategy = { name: 'scripted', ask: () => space.toParams(queue.shift() as Nb201Cell) };
+  const trial = (p: Params): Trial => ({ number: 0, state: 'complete', params: p, values: [1], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 }) as unknown as Trial;
+  const ctx = (history: Trial[], seed: number): AskContext => ({ space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history, trialNumber: history.length, rng: new Rng(seed) }) as AskContext;
+  const p = await distinctComputations(inner, space).ask(ctx([trial(space.toParams(a))], 1));
+  assert.equal(space.format(space.fromParams(p)), space.format(fresh));
+  assert.equal(queue.length, 0, 'asked three times');
+  // With maxTries 1 the first proposal is kept.
+  queue.push(iso);
+  const q = await distinctComputations(inner, space, 1).ask(ctx([trial(space.toParams(a))], 1));
+  assert.equal(space.format(space.fromParams(q)), space.format(iso));
+  // Same seed, same history -> same proposal, and never a queried computation when fresh ones are easy to find.
+  const history: Trial[] = [];
+  const r = createStrategy('random');
+  for (let i = 0; i < 40; i++) history.push(trial((await distinctComputations(r, space).ask(ctx(history, 100 + i))) as Params));
+  const keys = history.map((t) => computationKey(space.graph(space.fromParams(t.params))));
+  assert.equal(new Set(keys).size, 40);
+  const again = await distinctComputations(createStrategy('random'), space).ask(ctx(history.slice(0, 10), 110));
+  assert.deepEqual(again, history[10]?.params);
+  assert.throws(() => distinctComputations(r, space, 0), /maxTries 0/);
+});
