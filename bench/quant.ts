@@ -32,7 +32,8 @@ import { createSession, runOnnx } from '../src/onnx/ort.js';
 import { exportQdqOnnx } from '../src/onnx/qdq.js';
 import { disposeLsqHooks, type LsqHooks } from '../src/engine/fake-quant.js';
 import { activationSensitivity, type Calibration, calibrateActivations, type ChannelBits, evaluatePolicy, qatFinetune, quantConfig } from '../src/quant/apply.js';
-import { type AllocationProblem, cheapestCosts, loadHighs, solveAllocation } from '../src/quant/ilp.js';
+import { loadHighs, solveAllocation } from '../src/quant/ilp.js';
+import { randomAllocationProblem } from '../src/quant/testing/problems.js';
 import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from '../src/quant/cost.js';
 import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
@@ -308,30 +309,6 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   }
   fm.dispose();
   return summary();
-}
-
-/** A random allocation problem shaped like a real one (score falls, costs rise with bits). */
-export function randomAllocationProblem(rng: Rng, layers: number, bits: readonly number[], budgetFrac: number, kinds: readonly ('latency' | 'size' | 'energy' | 'bops')[]): AllocationProblem<number> {
-  const ls = Array.from({ length: layers }, (_, i) => {
-    const sens = Math.exp(rng.normal(0, 2));
-    const macs = rng.uniform(1e4, 1e6);
-    const params = rng.uniform(1e3, 1e5);
-    return {
-      name: `l${i}`,
-      options: bits.map((b) => ({
-        value: b,
-        score: sens * 4 ** -b * rng.uniform(0.8, 1.2),
-        cost: { latency: (macs * b) / 8e6 + rng.uniform(0, 0.01), size: (params * b) / 8, energy: macs * (0.5 + b / 8) * 1e-6, bops: macs * b * b },
-      })),
-    };
-  });
-  const budget: Record<string, number> = {};
-  for (const k of kinds) {
-    const hi = ls.reduce((s, l) => s + (l.options[l.options.length - 1]?.cost[k] ?? 0), 0);
-    const lo = cheapestCosts({ layers: ls, budget: {} }, [k])[k] as number;
-    budget[k] = lo + budgetFrac * (hi - lo);
-  }
-  return { layers: ls, budget };
 }
 
 /** Times {@link solveAllocation} (wall and process CPU) on random 100-layer x 7-option problems (seeds 1..`seeds`), per budget set. */

@@ -5,46 +5,24 @@
  * leave the study store readable.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, test } from 'node:test';
 import { initWeights, zooGraph } from '../ir/index.js';
 import { OnnxGraphWriter, saveOnnx } from '../onnx/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { Rng } from '../util/rng.js';
+import { type CliRun, runHwnas } from './testing/run-cli.js';
 
-// dist/src/cli/cli.test.js -> repository root
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = join(root, 'bin', 'hwnas.js');
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
 /** Runs `hwnas <args>` in the temp folder. */
-function hwnas(...args: string[]): Promise<Run> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code, stdout, stderr });
-    });
-  });
-}
+const hwnas = (...args: string[]): Promise<Run> => runHwnas(dir, ...args);
 
 /** Asserts a clean user error: exit 2, exactly one `hwnas: error:` line matching `pattern`, no stack trace. */
 function assertUserError(r: Run, pattern: RegExp, what: string): void {

@@ -4,29 +4,15 @@
  * bad flags refused before any work.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { type CliRun, runHwnas } from './testing/run-cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = join(root, 'bin', 'hwnas.js');
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-transform-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function hwnas(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
+const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
 
 const DS = 'mnist;limit=train:1500,val:200,test:500';
 

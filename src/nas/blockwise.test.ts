@@ -7,31 +7,15 @@ import { initWeights } from '../ir/init.js';
 import { mbv2Space } from '../search/spaces/mbv2.js';
 import { Rng } from '../util/rng.js';
 import { blockwiseSearch } from './blockwise.js';
-import type { Mbv2SpaceOptions } from '../search/spaces/mbv2.js';
+import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 
-const TINY_SPACE: Mbv2SpaceOptions = {
-  name: 'mbv2-tiny',
-  stemChannels: 8,
-  stemStride: 1,
-  stages: [
-    { channels: 8, stride: 1, minDepth: 1, maxDepth: 2 },
-    { channels: 16, stride: 2, minDepth: 1, maxDepth: 2 },
-  ],
-  headChannels: 32,
-  kernels: [3, 5],
-  expansions: [1, 3],
-  widths: [1],
-  inputSizes: [8],
-  inChannels: 3,
-  classes: 10,
-};
 
 before(async () => {
   await initEngine();
 });
 
 test('block-wise search distils each stage separately, meets the budget and yields a valid architecture', async () => {
-  const space = mbv2Space(TINY_SPACE);
+  const space = mbv2Space(MBV2_TINY);
   const teacherArch = 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r';
   const graph = space.graph(space.parse(teacherArch));
   const teacher = { graph, weights: initWeights(graph, new Rng(1)) };
@@ -39,7 +23,7 @@ test('block-wise search distils each stage separately, meets the budget and yiel
   const n = 48;
   const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
   const r = await blockwiseSearch(teacher, teacherArch, { train: split, val: split, test: split }, {
-    space: TINY_SPACE,
+    space: MBV2_TINY,
     target: getTarget('cortex-a76'),
     budgetRatio: 0.8,
     candidatesPerStage: 4,

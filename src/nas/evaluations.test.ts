@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { type CliRun, runHwnas } from '../cli/testing/run-cli.js';
 import '../dist/builtin.js';
 import { getEvaluation } from '../dist/registry.js';
 import { enumerateNb201, formatNb201, nb201Space } from '../search/spaces/nb201.js';
@@ -12,8 +11,6 @@ import { getArchSpace } from '../search/spaces/registry.js';
 import { Rng } from '../util/rng.js';
 import { NasTable, saveNasTable } from './tabular.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = join(root, 'bin', 'hwnas.js');
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-eval-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,17 +31,7 @@ function syntheticTable(path: string): void {
   saveNasTable(t, path);
 }
 
-function hwnas(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
+const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
 
 test('nas-table: study create/run (in process and on worker threads), show, report --compare; bad column named', async () => {
   const table = join(dir, 'nb201.csv');

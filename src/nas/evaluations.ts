@@ -54,18 +54,20 @@ function lazy(build: () => Promise<Evaluator>): Evaluator {
 }
 
 const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
+const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
+const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
 
 registerEvaluation({
   name: 'nas-table',
   description: "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min')",
   objectives(options) {
-    return objectivesOf(parseWith(tableOptions, options, "evaluator 'nas-table' options").objectives);
+    return objectivesOf(tableOpts(options).objectives);
   },
   defaultSpace(options) {
-    return getArchSpace(parseWith(tableOptions, options, "evaluator 'nas-table' options").space ?? 'nb201').space;
+    return getArchSpace(tableOpts(options).space ?? 'nb201').space;
   },
   create(options) {
-    const o = parseWith(tableOptions, options, "evaluator 'nas-table' options");
+    const o = tableOpts(options);
     const space = getArchSpace(o.space ?? 'nb201');
     const objectives = objectivesOf(o.objectives);
     // read and check the table now: a bad file or a missing column fails the study before any trial
@@ -77,13 +79,13 @@ registerEvaluation({
   name: 'nas-train',
   description: "architecture trained briefly and costed on a target (options: space = 'mbv2', dataset (required), target = 'bitfusion-edge', objectives = 'accuracy:max,latency_ms:min', epochs = 1, limit = 2000, policy)",
   objectives(options) {
-    return objectivesOf(parseWith(trainOptions, options, "evaluator 'nas-train' options").objectives);
+    return objectivesOf(trainOpts(options).objectives);
   },
   defaultSpace(options) {
-    return getArchSpace(parseWith(trainOptions, options, "evaluator 'nas-train' options").space ?? 'mbv2').space;
+    return getArchSpace(trainOpts(options).space ?? 'mbv2').space;
   },
   create(options) {
-    const o = parseWith(trainOptions, options, "evaluator 'nas-train' options");
+    const o = trainOpts(options);
     const space = getArchSpace(o.space ?? 'mbv2');
     const objectives = objectivesOf(o.objectives);
     const target = getTarget(o.target ?? 'bitfusion-edge');

@@ -9,6 +9,7 @@ import { nb201Space } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { Objective } from '../search/types.js';
 import { Rng } from '../util/rng.js';
+import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { archLatencyMs } from './cost.js';
 import { createNasStrategy, nasDatasetOptions, runNas, spaceInputShape } from './run.js';
 import { Supernet, samplePath, supernetEvaluator } from './supernet.js';
@@ -16,20 +17,14 @@ import { archInputSize, resizeSplit, splitAtSizes } from './train-eval.js';
 
 /** Two stages, elastic width (0.5/1) and input size (6/8), 1 channel. */
 const TINY: Mbv2SpaceOptions = {
-  name: 'mbv2-tiny',
-  stemChannels: 8,
-  stemStride: 1,
+  ...MBV2_TINY,
   stages: [
     { channels: 8, stride: 1, minDepth: 1, maxDepth: 2 },
     { channels: 16, stride: 2, minDepth: 1, maxDepth: 1 },
   ],
-  headChannels: 32,
-  kernels: [3, 5],
-  expansions: [1, 3],
   widths: [0.5, 1],
   inputSizes: [6, 8],
   inChannels: 1,
-  classes: 10,
 };
 
 const OBJ: Objective[] = [

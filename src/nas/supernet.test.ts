@@ -4,27 +4,10 @@ import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
 import { getTarget } from '../hardware/registry.js';
 import { uniformPolicy } from '../hardware/precision.js';
-import type { Mbv2SpaceOptions } from '../search/spaces/mbv2.js';
+import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { Rng } from '../util/rng.js';
 import { Supernet, largestArch, samplePath, searchSupernet, sliceTensor } from './supernet.js';
 
-/** A tiny space: 8x8x3 input, two stages. */
-const TINY_SPACE: Mbv2SpaceOptions = {
-  name: 'mbv2-tiny',
-  stemChannels: 8,
-  stemStride: 1,
-  stages: [
-    { channels: 8, stride: 1, minDepth: 1, maxDepth: 2 },
-    { channels: 16, stride: 2, minDepth: 1, maxDepth: 2 },
-  ],
-  headChannels: 32,
-  kernels: [3, 5],
-  expansions: [1, 3],
-  widths: [1],
-  inputSizes: [8],
-  inChannels: 3,
-  classes: 10,
-};
 
 before(async () => {
   await initEngine();
@@ -36,7 +19,7 @@ function data(n: number, seed: number): { x: Float32Array; y: Uint8Array; n: num
 }
 
 test('SPOS path sampling is seeded: same seed, same paths; another seed differs', () => {
-  const spec = { space: TINY_SPACE };
+  const spec = { space: MBV2_TINY };
   const net = new Supernet(spec, 0);
   const paths = (seed: number): string[] => {
     const r = new Rng(seed);
@@ -60,13 +43,13 @@ test('slicing takes leading channels and the centred kernel window', () => {
 test('supernet training changes the shared weights deterministically; subnets inherit them and run', () => {
   const d = data(64, 1);
   const run = (): Supernet => {
-    const net = new Supernet({ space: TINY_SPACE }, 7);
+    const net = new Supernet({ space: MBV2_TINY }, 7);
     net.train(d, { steps: 4, batchSize: 16, seed: 2 });
     return net;
   };
   const a = run();
   const b = run();
-  const fresh = new Supernet({ space: TINY_SPACE }, 7);
+  const fresh = new Supernet({ space: MBV2_TINY }, 7);
   const key = 's1b1_dw.weight';
   assert.deepEqual(a.weights.get(key)?.data, b.weights.get(key)?.data);
   assert.notDeepEqual(a.weights.get(key)?.data, fresh.weights.get(key)?.data);

@@ -10,17 +10,10 @@ import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
+import { tinyQuantModel } from './testing/tiny-model.js';
 import { fakeQuantize } from './quantizer.js';
 import { activationNodes, calibrateActivations, evaluatePolicy, quantConfig, quantizedWeights } from './apply.js';
 
-function tinyModel(seed: number): Model {
-  const b = new GraphBuilder('tiny', [2, 6, 6]);
-  let x = b.relu(b.conv(b.input, { out: 4, kernel: 3, name: 'c1' }), 'c1_relu');
-  x = b.relu(b.conv(x, { out: 4, kernel: 3, groups: 4, name: 'dw' }));
-  b.output(b.dense(b.flatten(x, 'flatten'), 3, { name: 'fc' }));
-  const graph = b.build();
-  return { graph, weights: initWeights(graph, new Rng(seed)) };
-}
 
 describe('applying a policy', () => {
   before(async () => {
@@ -28,7 +21,7 @@ describe('applying a policy', () => {
   });
 
   it('engine fake-quant of weights equals the reference forward of the quantized weights', () => {
-    const model = tinyModel(1);
+    const model = tinyQuantModel(1);
     const rng = new Rng(2);
     const n = 4;
     const x = Float32Array.from({ length: n * 72 }, () => rng.normal());
@@ -47,7 +40,7 @@ describe('applying a policy', () => {
   });
 
   it('activation configs come from calibration of the nodes feeding each layer; fp32 policy = float accuracy', () => {
-    const model = tinyModel(3);
+    const model = tinyQuantModel(3);
     assert.deepEqual([...activationNodes(model.graph).keys()], ['input', 'c1_relu', 'flatten']);
     const rng = new Rng(4);
     const n = 64;

@@ -3,38 +3,9 @@ import { test } from 'node:test';
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { type AllocationProblem, BudgetInfeasibleError, cheapestCosts, exhaustiveAllocation, solveAllocation } from './ilp.js';
+import { randomAllocationProblem } from './testing/problems.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
-
-/** Random problem shaped like a real one: score falls and costs rise with bits. */
-function randomProblem(rng: Rng, layers: number, bits: readonly number[], budgetFrac: number, kinds: Array<'latency' | 'size' | 'energy' | 'bops'>): AllocationProblem<number> {
-  const ls = Array.from({ length: layers }, (_, i) => {
-    const sens = Math.exp(rng.normal(0, 2));
-    const macs = rng.uniform(1e4, 1e6);
-    const params = rng.uniform(1e3, 1e5);
-    return {
-      name: `l${i}`,
-      options: bits.map((b) => ({
-        value: b,
-        score: sens * 4 ** -b * rng.uniform(0.8, 1.2),
-        cost: {
-          latency: (macs * b) / 8e6 + rng.uniform(0, 0.01),
-          size: (params * b) / 8,
-          energy: macs * (0.5 + b / 8) * 1e-6,
-          bops: macs * b * b,
-        },
-      })),
-    };
-  });
-  const p0: AllocationProblem<number> = { layers: ls, budget: {} };
-  const budget: Record<string, number> = {};
-  for (const k of kinds) {
-    const hi = ls.reduce((s, l) => s + (l.options[l.options.length - 1]?.cost[k] ?? 0), 0);
-    const lo = cheapestCosts(p0, [k])[k] as number;
-    budget[k] = lo + budgetFrac * (hi - lo);
-  }
-  return { layers: ls, budget };
-}
 
 test('ILP agrees with exhaustive search on small random problems', async () => {
   const rng = new Rng(11);
@@ -43,7 +14,7 @@ test('ILP agrees with exhaustive search on small random problems', async () => {
   for (let t = 0; t < 24; t++) {
     const layers = rng.int(2, 5);
     const bits = t % 2 === 0 ? [2, 4, 8] : [2, 3, 4, 6, 8];
-    const p = randomProblem(rng, layers, bits, rng.uniform(0.1, 0.7), kindSets[t % kindSets.length] as Array<'latency'>);
+    const p = randomAllocationProblem(rng, layers, bits, rng.uniform(0.1, 0.7), kindSets[t % kindSets.length] as Array<'latency'>);
     let ex;
     try {
       ex = exhaustiveAllocation(p);
@@ -67,7 +38,7 @@ test('8 layers x 5 options under 1-3 budgets: pruning + branch and bound and the
   const kindSets: Array<Array<'latency' | 'size' | 'energy' | 'bops'>> = [['latency'], ['latency', 'size'], ['latency', 'energy', 'size']];
   let closedBySearch = 0;
   for (let t = 0; t < 6; t++) {
-    const p = randomProblem(rng, 8, [2, 3, 4, 6, 8], rng.uniform(0.2, 0.6), kindSets[t % 3] as Array<'latency'>);
+    const p = randomAllocationProblem(rng, 8, [2, 3, 4, 6, 8], rng.uniform(0.2, 0.6), kindSets[t % 3] as Array<'latency'>);
     const ex = exhaustiveAllocation(p);
     const s = await solveAllocation(p);
     const h = await solveAllocation(p, { nodeLimit: 0 });
@@ -80,7 +51,7 @@ test('8 layers x 5 options under 1-3 budgets: pruning + branch and bound and the
 
 test('100 layers x 7 options: branch and bound and HiGHS reach the same optimum', async () => {
   for (const [seed, kinds] of [[7, ['latency']], [8, ['latency', 'size']]] as const) {
-    const p = randomProblem(new Rng(seed), 100, BITS, 0.35, [...kinds]);
+    const p = randomAllocationProblem(new Rng(seed), 100, BITS, 0.35, [...kinds]);
     const s = await solveAllocation(p);
     const h = await solveAllocation(p, { nodeLimit: 0 });
     assert.equal(h.solver === 'highs' || h.solver === 'pruning', true);
@@ -91,7 +62,7 @@ test('100 layers x 7 options: branch and bound and HiGHS reach the same optimum'
 
 test('a tighter budget never lowers the optimal objective', async () => {
   const rng = new Rng(2);
-  const base = randomProblem(rng, 6, BITS, 0.5, ['latency']);
+  const base = randomAllocationProblem(rng, 6, BITS, 0.5, ['latency']);
   const b = base.budget.latency as number;
   const loose = await solveAllocation(base);
   const tight = await solveAllocation({ ...base, budget: { latency: b * 0.8 } });
@@ -101,7 +72,7 @@ test('a tighter budget never lowers the optimal objective', async () => {
 
 test('infeasible budget reports the cheapest achievable cost', async () => {
   const rng = new Rng(4);
-  const p = randomProblem(rng, 4, [2, 4, 8], 0.3, ['size']);
+  const p = randomAllocationProblem(rng, 4, [2, 4, 8], 0.3, ['size']);
   const cheapest = cheapestCosts(p, ['size']).size as number;
   const bad = { ...p, budget: { size: cheapest * 0.5 }, fixedCost: { size: 0 } };
   await assert.rejects(solveAllocation(bad), (e: unknown) => {
@@ -116,7 +87,7 @@ test('infeasible budget reports the cheapest achievable cost', async () => {
 
 test('100 layers x 7 choices solves to optimality', async () => {
   const rng = new Rng(5);
-  const p = randomProblem(rng, 100, BITS, 0.35, ['latency', 'size']);
+  const p = randomAllocationProblem(rng, 100, BITS, 0.35, ['latency', 'size']);
   const s = await solveAllocation(p);
   assert.equal(s.choice.length, 100);
   assert.ok((s.cost.latency as number) <= (p.budget.latency as number) * (1 + 1e-6));

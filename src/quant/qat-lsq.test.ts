@@ -4,20 +4,11 @@ import { initEngine } from '../engine/backend.js';
 import { actGrid, disposeLsqHooks, lsqLearnedConfig, type LsqHooks, quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
 import { policyFromVectors } from '../hardware/precision.js';
-import { GraphBuilder } from '../ir/builder.js';
-import { initWeights } from '../ir/init.js';
-import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
+import type { Model } from '../ir/types.js';
+import { tinyQuantModel } from './testing/tiny-model.js';
 import { calibrateActivations, qatFinetune, quantConfig } from './apply.js';
 
-function tinyModel(seed: number): Model {
-  const b = new GraphBuilder('tiny', [2, 6, 6]);
-  let x = b.relu(b.conv(b.input, { out: 4, kernel: 3, name: 'c1' }), 'c1_relu');
-  x = b.relu(b.conv(x, { out: 4, kernel: 3, groups: 4, name: 'dw' }));
-  b.output(b.dense(b.flatten(x, 'flatten'), 3, { name: 'fc' }));
-  const graph = b.build();
-  return { graph, weights: initWeights(graph, new Rng(seed)) };
-}
 
 function data(seed: number, n: number): { x: Float32Array; y: Uint8Array; n: number } {
   const rng = new Rng(seed);
@@ -39,7 +30,7 @@ describe('QAT with learned step sizes (LSQ)', () => {
   const policy = (m: Model) => policyFromVectors(m.graph, [3, 4, 5], [4, 3, 8]);
 
   it('starts from the min/max and calibrated grids: same outputs as the fixed-grid hooks before training', async () => {
-    const model = tinyModel(1);
+    const model = tinyQuantModel(1);
     const d = data(2, 64);
     const m = buildModel(model);
     try {
@@ -63,7 +54,7 @@ describe('QAT with learned step sizes (LSQ)', () => {
   });
 
   it('training moves the step sizes, lowers the loss, is reproducible, and the learned activation grids export as ranges', async () => {
-    const model = tinyModel(3);
+    const model = tinyQuantModel(3);
     const d = data(4, 256);
     const run = async (): Promise<{ steps: number[]; before: number; after: number; hooks: LsqHooks; dispose: () => void }> => {
       const m = buildModel(model);

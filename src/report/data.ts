@@ -245,36 +245,25 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
   for (const s of studies) {
     if (sig(s.objectives) !== sig(objectives)) throw new UserError(`study ${JSON.stringify(s.name)} has objectives ${sig(s.objectives)}, expected ${sig(objectives)} (as study ${JSON.stringify(names[0])}): only studies over the same objectives can be compared`);
   }
-  const feasible = names.map((n) => store.getTrials(n).filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0));
+  const trialsOf = names.map((n) => store.getTrials(n));
+  const feasible = trialsOf.map((ts) => ts.filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0));
   const all = feasible.flatMap((ts) => ts.map((t) => toMinimization(t.values as number[], objectives)));
-  const m = objectives.length;
-  const ideal = new Array<number>(m).fill(0);
-  const nadir = new Array<number>(m).fill(1);
-  for (let k = 0; k < m; k++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of all) {
-      lo = Math.min(lo, p[k] as number);
-      hi = Math.max(hi, p[k] as number);
-    }
-    if (all.length > 0) {
-      ideal[k] = lo;
-      nadir[k] = hi > lo ? hi + 0.1 * (hi - lo) : lo + 1;
-    }
-  }
+  // nadir: worst + 10% of the range, exactly the single-study report's reference point
+  const ideal = objectives.map((_, k) => (all.length > 0 ? all.reduce((lo, p) => Math.min(lo, p[k] as number), Infinity) : 0));
+  const nadir = referencePoint(all) ?? objectives.map(() => 1);
   const norm = (v: readonly number[]): number[] => toMinimization(v as number[], objectives).map((x, k) => (x - (ideal[k] as number)) / ((nadir[k] as number) - (ideal[k] as number)));
   const ref = objectives.map(() => 1);
   const maxPts = opts.maxCurvePoints ?? 100;
   const out: CompareStudy[] = studies.map((s, i) => {
     const ts = feasible[i] as Trial[];
-    const all = store.getTrials(s.name);
-    const last = all.length;
+    const pts = ts.map((t) => norm(t.values as number[])); // normalised once, in trial order
+    const last = (trialsOf[i] as Trial[]).length;
     const step = Math.max(1, Math.ceil(last / maxPts));
     const curve: { trials: number; hypervolume: number }[] = [];
     for (let n = step; n < last + step; n += step) {
       const k = Math.min(n, last);
-      const pts = ts.filter((t) => t.number < k).map((t) => norm(t.values as number[]));
-      curve.push({ trials: k, hypervolume: pts.length > 0 ? hypervolume(pts, ref) : 0 });
+      const seen = pts.filter((_, j) => (ts[j] as Trial).number < k);
+      curve.push({ trials: k, hypervolume: seen.length > 0 ? hypervolume(seen, ref) : 0 });
       if (k === last) break;
     }
     const front = paretoTrials(ts, objectives)
@@ -287,7 +276,7 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
       complete: ts.length,
       front,
       curve,
-      hypervolume: ts.length > 0 ? hypervolume(ts.map((t) => norm(t.values as number[])), ref) : 0,
+      hypervolume: pts.length > 0 ? hypervolume(pts, ref) : 0,
     };
   });
   return { objectives, ideal, nadir, studies: out };
