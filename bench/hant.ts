@@ -18,6 +18,7 @@ import { loadDataset } from '../src/data/load.js';
 import { initEngine } from '../src/engine/backend.js';
 import { buildModel } from '../src/engine/model.js';
 import { train } from '../src/engine/train.js';
+import { defaultPolicy } from '../src/hardware/precision.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
 import { loadModel, saveModel } from '../src/ir/serialize.js';
@@ -25,7 +26,7 @@ import type { Model } from '../src/ir/types.js';
 import type { LoadedDataset } from '../src/data/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import type { AltFamily } from '../src/transform/alternatives.js';
-import { defaultPolicy, type FinetuneLoss, hant, networkLatency, recoverStudent } from '../src/transform/hant.js';
+import { type FinetuneLoss, hant, networkLatency, recoverStudent } from '../src/transform/hant.js';
 import { Rng } from '../src/util/rng.js';
 
 /** Options of {@link benchHant}. */

@@ -33,7 +33,7 @@ import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
-import { defaultPolicy } from '../src/nas/cost.js';
+import { defaultPolicy } from '../src/hardware/precision.js';
 import { createNasStrategy, runNas } from '../src/nas/run.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
 import { resizeSplit } from '../src/nas/train-eval.js';

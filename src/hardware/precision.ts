@@ -169,6 +169,11 @@ export function bitsSupported(p: Precision, s: SupportedBits): boolean {
   return s.weight.includes(p.weightBits) && s.act.includes(p.actBits);
 }
 
+/** The precision a target runs natively when none is asked for: fp32 where it supports it, else w8a8. */
+export function defaultPolicy(target: { readonly supportedBits: SupportedBits }): PrecisionPolicy {
+  return bitsSupported({ weightBits: 32, actBits: 32 }, target.supportedBits) ? uniformPolicy(32, 32, 'fp32') : uniformPolicy(8, 8, 'w8a8');
+}
+
 /** Throw a {@link ConfigError} naming the layer and bits if any precision of the policy is not in `supported`. */
 export function checkPolicyBits(policy: PrecisionPolicy, supported: SupportedBits, targetName: string, src = 'policy'): void {
   const check = (p: Precision, where: string): void => {

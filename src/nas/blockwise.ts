@@ -17,14 +17,14 @@
 import type { Split } from '../data/types.js';
 import { buildModel } from '../engine/model.js';
 import { ConfigError } from '../errors.js';
-import type { PrecisionPolicy } from '../hardware/precision.js';
+import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { inferShapes } from '../ir/shapes.js';
 import type { Model, Shape, Weights } from '../ir/types.js';
 import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, addInvertedResidual, mbv2Space } from '../search/spaces/mbv2.js';
 import { ALT_INPUT, type Alternative } from '../transform/alternatives.js';
-import { type DistillImages, defaultPolicy, type FinetuneOptions, recoverStudent, networkLatency, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
+import { type DistillImages, type FinetuneOptions, recoverStudent, networkLatency, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
 import type { Unit } from '../transform/units.js';
 import { Rng } from '../util/rng.js';
 

@@ -4,18 +4,13 @@
  * space's one-hot encoding plus MACs, parameters and layer count, predicting log latency.
  */
 import { ConfigError } from '../errors.js';
-import { bitsSupported, type PrecisionPolicy, uniformPolicy } from '../hardware/precision.js';
+import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import { fitGbdt, type GbdtModel, type GbdtOptions, kendallTau, predictRow } from '../hardware/predictor.js';
 import type { HardwareTarget, NetworkCost } from '../hardware/types.js';
 import type { Graph } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Params } from '../search/types.js';
-
-/** The policy used when none is given: fp32 where the target runs it, else w8a8. */
-export function defaultPolicy(target: HardwareTarget): PrecisionPolicy {
-  return bitsSupported({ weightBits: 32, actBits: 32 }, target.supportedBits) ? uniformPolicy(32, 32, 'fp32') : uniformPolicy(8, 8, 'w8a8');
-}
 
 /** A space that can give the precision policy of its own points (joint spaces). */
 interface PolicySpace {

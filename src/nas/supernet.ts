@@ -27,7 +27,7 @@ import { learningRate } from '../engine/optim.js';
 import { computeGradients, flatLayout } from '../engine/train-step.js';
 import { train } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
-import type { PrecisionPolicy } from '../hardware/precision.js';
+import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights, weightShapes } from '../ir/init.js';
 import type { Graph, Model, WeightTensor, Weights } from '../ir/types.js';
@@ -37,7 +37,7 @@ import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
-import { type ArchLatencyOptions, archLatencyMs, defaultPolicy } from './cost.js';
+import { type ArchLatencyOptions, archLatencyMs } from './cost.js';
 import { splitAtSizes } from './train-eval.js';
 
 /**

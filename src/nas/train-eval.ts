@@ -10,7 +10,7 @@ import { makeSplit } from '../data/preprocess.js';
 import type { Dataset, SampleShape, Split } from '../data/types.js';
 import { buildModel, initEngine, train } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
-import type { PrecisionPolicy } from '../hardware/precision.js';
+import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import { graphTotals } from '../ir/workload.js';
@@ -19,7 +19,7 @@ import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
-import { type ArchLatencyOptions, archLatencyMs, archPolicy, defaultPolicy } from './cost.js';
+import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
 
 /** The samples of `split` (per-sample shape `shape`) resampled bilinearly to `size` x `size` (the split itself at its own size). */
 export function resizeSplit(split: Split, shape: SampleShape, size: number): Split {

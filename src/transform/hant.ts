@@ -25,7 +25,7 @@ import { distill, featureMse, recalibrateBatchNorm } from '../engine/distill.js'
 import { buildModel } from '../engine/model.js';
 import { train } from '../engine/train.js';
 import { InfeasibleError, ConfigError } from '../errors.js';
-import { type PrecisionPolicy, uniformPolicy } from '../hardware/precision.js';
+import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import type { Graph, Model } from '../ir/types.js';
@@ -35,11 +35,6 @@ import { Rng } from '../util/rng.js';
 import { type AltFamily, type Alternative, generateAlternatives } from './alternatives.js';
 import { replaceUnits } from './rewrite.js';
 import { type Unit, findUnits } from './units.js';
-
-/** The precision the costs are taken at: fp32 when the target runs it, else w8a8. */
-export function defaultPolicy(target: HardwareTarget): PrecisionPolicy {
-  return target.supportedBits.weight.includes(32) && target.supportedBits.act.includes(32) ? uniformPolicy(32, 32, 'fp32') : uniformPolicy(8, 8, 'w8a8');
-}
 
 /** Latency (ms) of a subgraph on a target: the sum of its nodes' costs, input node and network overhead excluded. */
 export function subgraphLatency(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy): number {
