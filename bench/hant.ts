@@ -6,7 +6,7 @@
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
  * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.6] [--target bitfusion-edge] [--steps N] [--batch N]
- * [--refine-steps N] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
+ * [--refine-steps N] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
  * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
  * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
  */
@@ -50,6 +50,13 @@ export interface HantBenchOptions {
   readonly finetuneEpochs?: number;
   readonly finetuneLr?: number;
   readonly finetuneLoss?: FinetuneLoss;
+  /** Label smoothing of the fine-tune and of the teacher control (default 0.1, the teacher's). */
+  readonly finetuneLabelSmoothing?: number;
+  /** `kd` loss: weight of the teacher's softmax (default 0.5) and temperature (default 1). */
+  readonly kdWeight?: number;
+  readonly temperature?: number;
+  /** Threads of the fine-tune and the teacher control (default 1). */
+  readonly workers?: 1 | 2;
   /** Which alternatives are refined (default `pareto`, see HantOptions.refine). */
   readonly refine?: 'chosen' | 'pareto';
   /** Skip distillation: fine-tune this assembled student (saved by an earlier run) and compare. */
@@ -62,6 +69,20 @@ export interface HantBenchOptions {
 /** Teacher recipe: Adam, cosine schedule, batch 128, label smoothing 0.1, seed 1, one worker. */
 const TEACHER_LR = 3e-3;
 const TEACHER_LS = 0.1;
+
+/** The student's end-to-end fine-tune settings from the bench options. */
+function finetuneSettings(opts: HantBenchOptions, images: number): { epochs: number; lr: number; limit: number; loss: FinetuneLoss; workers: 1 | 2; labelSmoothing: number; kdWeight?: number; temperature?: number } {
+  return {
+    epochs: opts.finetuneEpochs ?? 1,
+    lr: opts.finetuneLr ?? 1e-3,
+    limit: images,
+    loss: opts.finetuneLoss ?? 'logits',
+    workers: opts.workers ?? 1,
+    labelSmoothing: opts.finetuneLabelSmoothing ?? TEACHER_LS,
+    ...(opts.kdWeight !== undefined ? { kdWeight: opts.kdWeight } : {}),
+    ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+  };
+}
 
 /** Trains (or loads from the cache) the mbnet32 teacher. */
 const dir = process.env['HWNAS_BENCH_DIR'] ?? '/tmp/hwnas-bench';
@@ -98,8 +119,17 @@ async function getTeacher(ds: LoadedDataset, epochs: number, log: (m: string) =>
  * smoothing) at the fine-tuning learning rate; the drop is reported against the better of the two
  * teachers. The accuracy is cached beside the teacher (keyed by epochs and lr).
  */
-async function teacherExtra(teacher: Model, ds: LoadedDataset, teacherPath: string, epochs: number, lr: number, log: (m: string) => void): Promise<{ accuracy: number; seconds: number }> {
-  const cache = teacherPath.replace(/\.json$/, `-extra-e${epochs}-lr${lr}.result.json`);
+async function teacherExtra(
+  teacher: Model,
+  ds: LoadedDataset,
+  teacherPath: string,
+  epochs: number,
+  lr: number,
+  log: (m: string) => void,
+  ls = TEACHER_LS,
+  workers: 1 | 2 = 1,
+): Promise<{ accuracy: number; seconds: number }> {
+  const cache = teacherPath.replace(/\.json$/, `-extra-e${epochs}-lr${lr}${ls === TEACHER_LS ? '' : `-ls${ls}`}.result.json`);
   if (existsSync(cache)) {
     const c = JSON.parse(readFileSync(cache, 'utf8')) as { accuracy: number; seconds: number };
     log(`teacher + ${epochs} epochs (lr ${lr}): accuracy ${(c.accuracy * 100).toFixed(2)}% (cached in ${cache})`);
@@ -109,7 +139,7 @@ async function teacherExtra(teacher: Model, ds: LoadedDataset, teacherPath: stri
   const tm = buildModel(teacher);
   let accuracy: number;
   try {
-    await train(tm, ds.train, { epochs, lr, labelSmoothing: TEACHER_LS, batchSize: 128, seed: 2, workers: 1 });
+    await train(tm, ds.train, { epochs, lr, labelSmoothing: ls, batchSize: 128, seed: 2, workers });
     accuracy = tm.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
   } finally {
     tm.dispose();
@@ -144,9 +174,10 @@ async function finetuneOnly(
   const teacherAcc = tm.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
   tm.dispose();
   const per = ds.train.x.length / ds.train.n;
-  const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, { epochs: ftEpochs, lr: ftLr, limit: ds.train.n, loss: ftLoss, workers: 1 }, 1, teacher);
+  const ft = finetuneSettings(opts, ds.train.n);
+  const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, ft, 1, teacher);
   log(`fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`);
-  const tex = await teacherExtra(teacher, ds, teacherPath, ftEpochs, ftLr, log);
+  const tex = await teacherExtra(teacher, ds, teacherPath, ftEpochs, ftLr, log, ft.labelSmoothing, ft.workers === 2 ? 2 : 1);
   const tl = networkLatency(target, teacher.graph, policy);
   const sl = networkLatency(target, student.graph, policy);
   const drop = (teacherAcc - rec.after) * 100;
@@ -158,7 +189,7 @@ async function finetuneOnly(
     target: target.name,
     teacher: { accuracy: teacherAcc, latencyMs: tl },
     teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: tex.accuracy, seconds: tex.seconds },
-    finetune: { epochs: ftEpochs, lr: ftLr, loss: ftLoss, images: ds.train.n, seconds: rec.finetuneSeconds },
+    finetune: { ...ft, images: ds.train.n, seconds: rec.finetuneSeconds },
     studentResult: { accuracyBeforeFinetune: rec.before, accuracy: rec.after, latencyMs: sl },
     speedup: tl / sl,
     accuracyDropPp: drop,
@@ -200,7 +231,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     batchSize: opts.batchSize ?? 32,
     distillSamples: quick ? 512 : 1024,
     heldOutSamples: 256,
-    finetune: { epochs: ftEpochs, lr: ftLr, limit: ds.train.n, loss: ftLoss, workers: 1 },
+    finetune: finetuneSettings(opts, ds.train.n),
     seed: 1,
     ...(opts.families ? { families: opts.families } : {}),
     onPhase: log,
@@ -216,7 +247,8 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
   const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-ft${ftLoss}${ftEpochs}.json`);
   saveModel(r.model, finalPath);
   log(`fine-tuned student saved to ${finalPath}`);
-  const tex = await teacherExtra(teacher, ds, tt.path, ftEpochs, ftLr, log);
+  const ftS = finetuneSettings(opts, ds.train.n);
+  const tex = await teacherExtra(teacher, ds, tt.path, ftEpochs, ftLr, log, ftS.labelSmoothing, ftS.workers === 2 ? 2 : 1);
   const teacherExtraAcc = tex.accuracy;
   const teacherExtraSec = tex.seconds;
   const bestTeacher = Math.max(r.teacher.accuracy, teacherExtraAcc);
@@ -235,7 +267,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     budgetRatio: opts.budget ?? 0.6,
     teacher: r.teacher,
     teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: teacherExtraAcc, seconds: teacherExtraSec },
-    finetune: { epochs: ftEpochs, lr: ftLr, loss: ftLoss, images: ds.train.n },
+    finetune: { ...ftS, images: ds.train.n },
     student: r.student,
     speedup: r.speedup,
     accuracyDropPp: r.accuracyDropPp,
@@ -265,6 +297,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ftEpochs = arg('--ft-epochs');
   const ftLr = arg('--ft-lr');
   const ftLoss = arg('--ft-loss');
+  const ftLs = arg('--ft-ls');
+  const kdWeight = arg('--kd-weight');
+  const temperature = arg('--temperature');
+  const workers = arg('--workers');
   console.log(
     JSON.stringify(
       await benchHant({ quick: process.argv.includes('--quick'), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
@@ -275,6 +311,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         ...(ftEpochs ? { finetuneEpochs: Number(ftEpochs) } : {}),
         ...(ftLr ? { finetuneLr: Number(ftLr) } : {}),
         ...(ftLoss ? { finetuneLoss: ftLoss as FinetuneLoss } : {}),
+        ...(ftLs ? { finetuneLabelSmoothing: Number(ftLs) } : {}),
+        ...(kdWeight ? { kdWeight: Number(kdWeight) } : {}),
+        ...(temperature ? { temperature: Number(temperature) } : {}),
+        ...(workers ? { workers: Number(workers) === 2 ? 2 : 1 } : {}),
       }),
       null,
       2,

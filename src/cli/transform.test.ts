@@ -33,7 +33,7 @@ test('hwnas transform: trained zoo teacher, faster student within the budget, ON
 
 test('hwnas transform: bad flags are named, exit 2, no stack trace', async () => {
   for (const [args, pattern] of [
-    [['--finetune-loss', 'kl'], /--finetune-loss 'kl': expected labels or logits/],
+    [['--finetune-loss', 'kl'], /--finetune-loss 'kl': expected labels, logits or kd/],
     [['--refine', 'all', '--refine-steps', '5'], /--refine 'all': expected pareto or chosen/],
     [['--budget', 'latency=0.01x'], /infeasible|cannot be met/],
   ] as const) {

@@ -187,6 +187,29 @@ describe('train', () => {
     one.losses.forEach((l, i) => assert.ok(Math.abs(l - (two.losses[i] as number)) <= 1e-4 * l, `step ${i}`));
   });
 
+  it('soft targets: weight 0 is plain training, one-hot soft rows at any weight are plain training, other rows change the result', async () => {
+    const data = synthetic(64, [1, 28, 28], 9);
+    const oneHot = new Float32Array(64 * 10);
+    for (let i = 0; i < 64; i++) oneHot[i * 10 + (data.y[i] as number)] = 1;
+    const uniform = new Float32Array(64 * 10).fill(0.1);
+    const run = async (d: TrainData, softWeight?: number): Promise<Float32Array[]> => {
+      const m = buildModel(fresh('mnist-cnn', 3));
+      await train(m, d, { epochs: 1, batchSize: 32, lr: 1e-2, seed: 4, workers: 1, ...(softWeight !== undefined ? { softWeight } : {}) });
+      const w = weightsOf(m);
+      m.dispose();
+      return w;
+    };
+    const plain = await run(data);
+    assert.deepEqual(await run({ ...data, soft: uniform }, 0), plain);
+    assert.deepEqual(await run({ ...data, soft: oneHot }, 0.7), plain);
+    const soft = await run({ ...data, soft: uniform }, 0.5);
+    assert.notDeepEqual(soft, plain);
+    const m = buildModel(fresh('mnist-cnn'));
+    await assert.rejects(train(m, { ...data, soft: new Float32Array(10) }, { epochs: 1 }), /soft targets have 10 values, expected n x classes = 64 x 10/);
+    await assert.rejects(train(m, { ...data, soft: uniform }, { epochs: 1, softWeight: 1.5 }), /softWeight 1.5 must be in \[0, 1\]/);
+    m.dispose();
+  });
+
   it('rejects bad options and labels with clear errors', async () => {
     const m = buildModel(fresh('mnist-cnn'));
     const data = synthetic(4, [1, 28, 28], 1);

@@ -26,6 +26,11 @@ export interface TrainData {
   readonly x: Float32Array;
   readonly y: ArrayLike<number>;
   readonly n: number;
+  /**
+   * Optional per-sample target distributions (n x classes, rows summing to 1), e.g. a teacher's softmax
+   * for knowledge distillation; mixed into the one-hot labels with weight {@link TrainOptions.softWeight}.
+   */
+  readonly soft?: Float32Array;
 }
 
 /** Progress report after each batch. */
@@ -81,6 +86,11 @@ export interface TrainOptions {
   readonly weightDecay?: number;
   /** Label smoothing in [0, 1) (default 0). */
   readonly labelSmoothing?: number;
+  /**
+   * Weight in [0, 1] of `data.soft` in the training target: target = (1 - w) one-hot + w soft
+   * (default 0.5 when `data.soft` is given; ignored without it).
+   */
+  readonly softWeight?: number;
   /** Seed of the shuffling and augmentation (default 0). */
   readonly seed?: number;
   /** Random crop / flip augmentation (see src/data/augment.ts). */
@@ -137,6 +147,8 @@ function check(opts: TrainOptions, data: TrainData, per: number): void {
   if (!Number.isInteger(data.n) || data.n < 1) throw new ShapeError(`training data has n=${data.n} samples, expected a positive integer`);
   if (data.x.length < data.n * per) throw new ShapeError(`training data x has ${data.x.length} values, expected n x ${per} = ${data.n * per}`);
   if (data.y.length < data.n) throw new ShapeError(`training data has ${data.y.length} labels for ${data.n} samples`);
+  const w = opts.softWeight ?? 0.5;
+  if (!(w >= 0 && w <= 1)) throw new ConfigError(`softWeight ${w} must be in [0, 1]`);
 }
 
 /**
@@ -153,6 +165,9 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
     const v = data.y[i] as number;
     if (!Number.isInteger(v) || v < 0 || v >= k) throw new ShapeError(`label ${v} at index ${i} is out of range: expected 0..${k - 1}`);
   }
+  if (data.soft && data.soft.length < data.n * k) throw new ShapeError(`soft targets have ${data.soft.length} values, expected n x classes = ${data.n} x ${k}`);
+  const soft = data.soft;
+  const softW = soft ? (opts.softWeight ?? 0.5) : 0;
   const bs = Math.min(opts.batchSize ?? 128, data.n);
   const kind = opts.optimizer ?? 'adam';
   const lr0 = opts.lr ?? (kind === 'adam' ? 1e-3 : 0.05);
@@ -219,7 +234,9 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
         for (let i = 0; i < n; i++) {
           const src = order[start + i] as number;
           bx.set(data.x.subarray(src * per, (src + 1) * per), i * per);
-          by[i * k + (data.y[src] as number)] = 1;
+          if (soft && softW > 0) for (let j = 0; j < k; j++) by[i * k + j] = softW * (soft[src * k + j] as number);
+          const at = i * k + (data.y[src] as number);
+          by[at] = (by[at] as number) + 1 - softW;
         }
         if (opts.augment && sampleShape) augmentInPlace(bx.subarray(0, n * per), n, sampleShape, augRng, opts.augment);
         let xin: Float32Array = bx;

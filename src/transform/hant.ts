@@ -402,11 +402,12 @@ export interface HantData {
 }
 
 /**
- * What end-to-end fine-tuning learns from: `labels` (softmax cross-entropy on the training labels) or
- * `logits` (knowledge distillation: mean squared error between the student's and the teacher's logits
- * on the training images; needs the teacher).
+ * What end-to-end fine-tuning learns from: `labels` (softmax cross-entropy on the training labels),
+ * `logits` (mean squared error between the student's and the teacher's logits on the training images)
+ * or `kd` (knowledge distillation: cross-entropy against a mix of the one-hot label and the teacher's
+ * softmax at temperature `temperature`, weight `kdWeight`). `logits` and `kd` need the teacher.
  */
-export type FinetuneLoss = 'labels' | 'logits';
+export type FinetuneLoss = 'labels' | 'logits' | 'kd';
 
 /** End-to-end fine-tuning settings of an assembled student (false: none). */
 export type FinetuneOptions =
@@ -423,7 +424,30 @@ export type FinetuneOptions =
       readonly workers?: 1 | 2 | 'auto';
       /** Default `labels`. */
       readonly loss?: FinetuneLoss;
+      /** Label smoothing of the cross-entropy (`labels`, `kd`; default 0). */
+      readonly labelSmoothing?: number;
+      /** `kd`: weight of the teacher's distribution in the target (default 0.5) and its softmax temperature (default 1). */
+      readonly kdWeight?: number;
+      readonly temperature?: number;
     };
+
+/** Row-wise softmax of `n` rows of logits at temperature `t`. */
+export function softmaxRows(logits: Float32Array, n: number, t = 1): Float32Array {
+  const k = logits.length / n;
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let j = 0; j < k; j++) mx = Math.max(mx, (logits[i * k + j] as number) / t);
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const e = Math.exp((logits[i * k + j] as number) / t - mx);
+      out[i * k + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < k; j++) out[i * k + j] = (out[i * k + j] as number) / sum;
+  }
+  return out;
+}
 
 /**
  * Bring an assembled student back to working order: batch-norm statistics recalibrated on `images`, test accuracy,
@@ -460,15 +484,29 @@ export async function recoverStudent(
       }
       const bs = ft.batchSize ?? 128;
       distill(sm, { x, target, n: limit }, { steps: ft.epochs * Math.ceil(limit / bs), batchSize: bs, lr: ft.lr ?? 5e-4, seed });
-    } else if (loss === 'labels') {
-      await train(sm, { x, y: data.train.y.subarray(0, limit), n: limit }, {
+    } else if (loss === 'labels' || loss === 'kd') {
+      let soft: Float32Array | undefined;
+      if (loss === 'kd') {
+        if (!teacher) throw new ConfigError(`fine-tuning loss 'kd' needs the teacher model: pass it to recoverStudent or use loss 'labels'`);
+        const temperature = ft.temperature ?? 1;
+        if (!(temperature > 0)) throw new ConfigError(`fine-tuning temperature ${temperature} must be > 0`);
+        const tm = buildModel(teacher);
+        try {
+          soft = softmaxRows(tm.predict(x, limit), limit, temperature);
+        } finally {
+          tm.dispose();
+        }
+      }
+      await train(sm, { x, y: data.train.y.subarray(0, limit), n: limit, ...(soft ? { soft } : {}) }, {
         epochs: ft.epochs,
         lr: ft.lr ?? 5e-4,
         batchSize: ft.batchSize ?? 128,
         seed,
         workers: ft.workers ?? 'auto',
+        labelSmoothing: ft.labelSmoothing ?? 0,
+        ...(soft ? { softWeight: ft.kdWeight ?? 0.5 } : {}),
       });
-    } else throw new ConfigError(`fine-tuning loss '${String(loss)}' is invalid: expected 'labels' or 'logits'`);
+    } else throw new ConfigError(`fine-tuning loss '${String(loss)}' is invalid: expected 'labels', 'logits' or 'kd'`);
     const finetuneSeconds = (performance.now() - t0) / 1000;
     const after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
     return { model: sm.toModel(), before, after, finetuned: true, limit, finetuneSeconds };

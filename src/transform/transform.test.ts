@@ -13,7 +13,7 @@ import { mbnet32 } from '../ir/zoo/small.js';
 import { exhaustiveAllocation } from '../quant/ilp.js';
 import { Rng } from '../util/rng.js';
 import { generateAlternatives } from './alternatives.js';
-import { HantInfeasibleError, hant, paretoIndices, recoverStudent, refineAlternatives, scoreAlternatives, selectAlternatives, type UnitScores } from './hant.js';
+import { HantInfeasibleError, hant, paretoIndices, recoverStudent, refineAlternatives, scoreAlternatives, selectAlternatives, softmaxRows, type UnitScores } from './hant.js';
 import { ConfigError } from '../errors.js';
 import { replaceUnits } from './rewrite.js';
 import { findUnits } from './units.js';
@@ -287,4 +287,39 @@ test('recoverStudent with loss logits pulls the student towards the teacher; wit
   const after = mse(logitsOf(r.model), t);
   assert.ok(after < 0.5 * before, `logit MSE ${before} -> ${after}`);
   await assert.rejects(recoverStudent(student, { train: split, test: split }, split, { epochs: 1, loss: 'logits' }, 1), ConfigError);
+});
+
+test('softmaxRows: rows sum to 1, keep the order of the logits, and flatten with the temperature', () => {
+  const p1 = softmaxRows(new Float32Array([1, 2, 3, 1000, 0, -1000]), 2);
+  const p2 = softmaxRows(new Float32Array([1, 2, 3]), 1, 4);
+  assert.ok(Math.abs((p1[0] as number) + (p1[1] as number) + (p1[2] as number) - 1) < 1e-6);
+  assert.ok((p1[0] as number) < (p1[1] as number) && (p1[1] as number) < (p1[2] as number));
+  assert.equal(p1[3], 1);
+  assert.equal(p1[5], 0);
+  assert.ok((p2[2] as number) < (p1[2] as number) && (p2[0] as number) > (p1[0] as number));
+  assert.ok(Math.abs(((p1[2] as number) / (p1[1] as number)) - Math.E) < 1e-4);
+});
+
+test('recoverStudent with loss kd moves the student towards the teacher distribution; without the teacher it is a ConfigError', async () => {
+  const b = new GraphBuilder('tiny', [3, 8, 8]);
+  const h = b.relu(b.bn(b.conv(b.input, { out: 8, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
+  b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
+  const graph = b.build();
+  const teacher: Model = { graph, weights: initWeights(graph, new Rng(41)) };
+  const student: Model = { graph, weights: initWeights(graph, new Rng(42)) };
+  const n = 64;
+  const split = { x: randn(n * 3 * 64, 43), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const probs = (m: Model): Float32Array => {
+    const em = buildModel(m);
+    const y = softmaxRows(em.predict(split.x, n), n);
+    em.dispose();
+    return y;
+  };
+  const kl = (p: Float32Array, q: Float32Array): number => p.reduce((s, v, i) => s + (v > 0 ? v * Math.log(v / (q[i] as number)) : 0), 0) / n;
+  const t = probs(teacher);
+  const before = kl(t, probs(student));
+  const r = await recoverStudent(student, { train: split, test: split }, split, { epochs: 15, lr: 1e-2, batchSize: 16, loss: 'kd', kdWeight: 1, workers: 1 }, 1, teacher);
+  const after = kl(t, probs(r.model));
+  assert.ok(after < 0.5 * before, `KL(teacher || student) ${before} -> ${after}`);
+  await assert.rejects(recoverStudent(student, { train: split, test: split }, split, { epochs: 1, loss: 'kd' }, 1), /needs the teacher model/);
 });

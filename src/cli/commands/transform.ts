@@ -30,6 +30,8 @@ interface TransformFlags {
   readonly finetuneEpochs?: string;
   readonly finetuneLr?: string;
   readonly finetuneLoss?: string;
+  readonly finetuneLabelSmoothing?: string;
+  readonly kdWeight?: string;
   readonly refine?: string;
   readonly refineSteps?: string;
   readonly limit?: string;
@@ -54,7 +56,9 @@ export function registerTransform(program: Command): void {
     .option('--units <list>', 'comma-separated units (first-node names) to transform (default all)')
     .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 1; 0 skips)')
     .option('--finetune-lr <x>', 'fine-tuning learning rate (default 5e-4)')
-    .option('--finetune-loss <l>', "labels (cross-entropy) or logits (distil the teacher's logits); default labels")
+    .option('--finetune-loss <l>', "labels (cross-entropy), logits (regress the teacher's logits) or kd (cross-entropy on labels mixed with the teacher's softmax); default labels")
+    .option('--finetune-label-smoothing <x>', 'label smoothing of the fine-tune cross-entropy (default 0)')
+    .option('--kd-weight <w>', "--finetune-loss kd: weight of the teacher's softmax in the target, 0..1 (default 0.5)")
     .option('--refine <which>', "after screening, distil further: 'pareto' (every unit's loss/latency front, then the ILP again) or 'chosen'; default pareto when --refine-steps > 0")
     .option('--refine-steps <n>', 'extra distillation steps for the refined alternatives (default 0: none)')
     .option('--limit <n>', 'use only the first N training images')
@@ -75,7 +79,11 @@ export function registerTransform(program: Command): void {
       const distillSamples = intOption('--distill-samples', f.distillSamples, 1024, 1);
       const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0);
       const finetuneLoss = f.finetuneLoss ?? 'labels';
-      if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits') throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels or logits`);
+      if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits' && finetuneLoss !== 'kd') throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels, logits or kd`);
+      const ftLs = floatOption('--finetune-label-smoothing', f.finetuneLabelSmoothing, 0, 0);
+      if (ftLs >= 1) throw new ConfigError(`--finetune-label-smoothing ${ftLs}: expected a value in [0, 1)`);
+      const kdWeight = floatOption('--kd-weight', f.kdWeight, 0.5, 0);
+      if (kdWeight > 1) throw new ConfigError(`--kd-weight ${kdWeight}: expected a value in [0, 1]`);
       const refineSteps = intOption('--refine-steps', f.refineSteps, 0, 0);
       const refine = f.refine ?? 'pareto';
       if (refine !== 'pareto' && refine !== 'chosen') throw new ConfigError(`--refine '${refine}': expected pareto or chosen`);
@@ -98,7 +106,7 @@ export function registerTransform(program: Command): void {
         ...(precision ? { policy: precision } : {}),
         ...(families ? { families: families as AltFamily[] } : {}),
         ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
-        finetune: epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss },
+        finetune: epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight },
         ...(refineSteps > 0 ? { refineSteps, refine } : {}),
         onProgress: (p) => {
           bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet: !!f.json });
