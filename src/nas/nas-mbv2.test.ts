@@ -13,7 +13,7 @@ import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { archLatencyMs } from './cost.js';
 import { createNasStrategy, nasDatasetOptions, runNas, spaceInputShape } from './run.js';
 import { Supernet, samplePath, supernetEvaluator } from './supernet.js';
-import { archInputSize, resizeSplit, splitAtSizes } from './train-eval.js';
+import { archInputSize, resizeSplit, splitAtSizes, trainingEvaluator } from './train-eval.js';
 
 /** Two stages, elastic width (0.5/1) and input size (6/8), 1 channel. */
 const TINY: Mbv2SpaceOptions = {
@@ -137,4 +137,21 @@ test('hwnas nas data options: --limit and the spec compose; both limiting is an 
   assert.deepEqual(nasDatasetOptions('fashion-mnist', undefined, micro).spec.options.limit, { train: 2000, val: 1000, test: 1000 });
   assert.throws(() => nasDatasetOptions('fashion-mnist;limit=600', 500, micro), /--limit 500 and the dataset spec 'fashion-mnist;limit=600'/);
   assert.throws(() => nasDatasetOptions('fashion-mnist', 0, micro), /--limit 0: expected a positive integer/);
+});
+
+test('trainingEvaluator with a latency constraint: an architecture over it is not trained (accuracy 0, trained false), one under it is', async () => {
+  const space = mbv2Space(TINY);
+  const target = getTarget('bitfusion-edge');
+  const ds = dataset();
+  const p = space.toParams(space.parse('r8-w1:k3e3r|k5e1h'));
+  const ctx = { studyName: 's', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
+  const lat = target.networkCost(space.graph(space.parse('r8-w1:k3e3r|k5e1h')), uniformPolicy(8, 8)).latencyMs;
+  const over = await trainingEvaluator({ space, dataset: ds, target, objectives: OBJ, epochs: 1, batchSize: 8, maxLatencyMs: lat / 2 })(p, ctx);
+  assert.equal(over.values[0], 0);
+  assert.equal(over.userAttrs?.trained, false);
+  assert.ok(Math.abs((over.constraints?.[0] as number) - lat / 2) < 1e-12);
+  const under = await trainingEvaluator({ space, dataset: ds, target, objectives: OBJ, epochs: 1, batchSize: 8, maxLatencyMs: lat * 2 })(p, ctx);
+  assert.ok((under.values[0] as number) > 0, 'trained and scored');
+  assert.equal(under.userAttrs?.trained, undefined);
+  assert.ok((under.constraints?.[0] as number) < 0);
 });

@@ -95,7 +95,14 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss');
     let accuracy = Number.NaN;
     let loss = Number.NaN;
-    if (needsAcc) {
+    // over the latency constraint: infeasible whatever its accuracy, so it is not trained (accuracy 0,
+    // loss that of a uniform guess; userAttrs.trained = false)
+    const overBudget = o.maxLatencyMs !== undefined && lat.latencyMs > o.maxLatencyMs;
+    if (needsAcc && overBudget) {
+      accuracy = 0;
+      loss = Math.log(o.dataset.numClasses);
+    }
+    if (needsAcc && !overBudget) {
       const em = buildModel({ graph, weights: initWeights(graph, new Rng(ctx.seed)) });
       try {
         const topts = { epochs: o.epochs ?? 1, batchSize: o.batchSize ?? 64, seed: ctx.seed, workers: o.workers ?? 1 } as const;
@@ -116,7 +123,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     return {
       values: o.objectives.map((x) => m[x.name] as number),
       ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-      userAttrs: { arch, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
+      userAttrs: { arch, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))), ...(needsAcc && overBudget ? { trained: false } : {}) },
     };
   };
 }
