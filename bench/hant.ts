@@ -6,7 +6,7 @@
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
  * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.6] [--target bitfusion-edge] [--steps N] [--batch N]
- * [--refine-steps N] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
+ * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
  * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
  * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
  */
@@ -44,6 +44,13 @@ export interface HantBenchOptions {
   readonly families?: readonly AltFamily[];
   /** Distillation batch size (default 32). */
   readonly batchSize?: number;
+  /**
+   * Peak learning rate of the screening distillation (default 3e-2: with only 40 steps, 2e-3 ranks
+   * alternatives by how fast they start, not by how well they fit; see docs/transform.md) and of the
+   * refinement (default 1e-2).
+   */
+  readonly lr?: number;
+  readonly refineLr?: number;
   /** Further distillation steps for each refined alternative (default 150, quick 60). */
   readonly refineSteps?: number;
   /** End-to-end fine-tune of the student: epochs (default 1), lr (default 1e-3), loss (default `logits`). */
@@ -229,6 +236,8 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     refineSteps: opts.refineSteps ?? (quick ? 60 : 150),
     refine: opts.refine ?? 'pareto',
     batchSize: opts.batchSize ?? 32,
+    lr: opts.lr ?? 3e-2,
+    refineLr: opts.refineLr ?? 1e-2,
     distillSamples: quick ? 512 : 1024,
     heldOutSamples: 256,
     finetune: finetuneSettings(opts, ds.train.n),
@@ -236,7 +245,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     ...(opts.families ? { families: opts.families } : {}),
     onPhase: log,
     onAssembled: (m) => {
-      const p = join(dir, `hant-student-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}.json`);
+      const p = join(dir, `hant-student-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}.json`);
       saveModel(m, p);
       log(`assembled student saved to ${p}`);
     },
@@ -244,7 +253,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
       if (p.done % 20 === 0 || p.done === p.total) log(`distilled ${p.done}/${p.total} (${p.unit}:${p.alt} loss ${p.loss.toFixed(4)})`);
     },
   });
-  const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-ft${ftLoss}${ftEpochs}.json`);
+  const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`);
   saveModel(r.model, finalPath);
   log(`fine-tuned student saved to ${finalPath}`);
   const ftS = finetuneSettings(opts, ds.train.n);
@@ -301,6 +310,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const kdWeight = arg('--kd-weight');
   const temperature = arg('--temperature');
   const workers = arg('--workers');
+  const lr = arg('--lr');
+  const refineLr = arg('--refine-lr');
   console.log(
     JSON.stringify(
       await benchHant({ quick: process.argv.includes('--quick'), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
@@ -315,6 +326,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         ...(kdWeight ? { kdWeight: Number(kdWeight) } : {}),
         ...(temperature ? { temperature: Number(temperature) } : {}),
         ...(workers ? { workers: Number(workers) === 2 ? 2 : 1 } : {}),
+        ...(lr ? { lr: Number(lr) } : {}),
+        ...(refineLr ? { refineLr: Number(refineLr) } : {}),
       }),
       null,
       2,

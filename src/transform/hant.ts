@@ -151,10 +151,8 @@ export function scoreAlternatives(
       const m = buildModel({ graph: alt.graph, weights });
       try {
         const t0 = performance.now();
-        const r =
-          alt.family === 'teacher' || m.trainableKeys.length === 0
-            ? { firstLoss: NaN, lastLoss: NaN }
-            : distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 2e-3, seed });
+        const trainable = alt.family !== 'teacher' && m.trainableKeys.length > 0;
+        const r = trainable ? distillOrBackOff(m, weights, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 2e-3, seed }) : { firstLoss: NaN, lastLoss: NaN };
         if (m.trainableKeys.length === 0 && alt.family !== 'teacher') recalibrateBatchNorm(m, tr.input, images.train.n);
         const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
         const tot = graphTotals(alt.graph);
@@ -181,6 +179,23 @@ export function scoreAlternatives(
     out.push({ unit, teacherLatencyMs, alternatives: scored });
   });
   return out;
+}
+
+/**
+ * {@link distill}, restarted from `start` at a tenth of the learning rate (up to twice) when it diverges:
+ * a high screening rate suits most alternatives, and the few it blows up are retried, not lost.
+ */
+function distillOrBackOff(m: ReturnType<typeof buildModel>, start: Model['weights'], data: Parameters<typeof distill>[1], o: Parameters<typeof distill>[2]): ReturnType<typeof distill> {
+  let lr = o.lr ?? 2e-3;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return distill(m, data, { ...o, lr });
+    } catch (e) {
+      if (!(e instanceof ConfigError) || !/diverged/.test(e.message) || attempt >= 2) throw e;
+      m.setWeights(start);
+      lr /= 10;
+    }
+  }
 }
 
 /**
@@ -306,7 +321,7 @@ export function refineAlternatives(
       try {
         if (m.trainableKeys.length === 0) return;
         const t0 = performance.now();
-        const r = distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed: seeds[j] as number });
+        const r = distillOrBackOff(m, a.weights, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed: seeds[j] as number });
         const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
         alternatives[k] = {
           ...a,
@@ -350,6 +365,8 @@ export interface HantOptions extends ScoreOptions {
   readonly finetune?: FinetuneOptions;
   /** Further distillation steps for the refined alternatives after screening (default 0: none). */
   readonly refineSteps?: number;
+  /** Peak learning rate of the refinement (default: `lr` when given, else 1e-3). */
+  readonly refineLr?: number;
   /**
    * Which alternatives are refined: `chosen` (the ILP's choice) or `pareto` (every unit's (loss, latency)
    * Pareto front plus the choice, then the ILP is solved again on the refined losses; this removes the
@@ -572,7 +589,7 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
       ? refineAlternatives(teacher, screened, picks, images, {
           steps: refineSteps,
           ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
-          ...(opts.lr !== undefined ? { lr: opts.lr } : {}),
+          ...(opts.refineLr !== undefined ? { lr: opts.refineLr } : opts.lr !== undefined ? { lr: opts.lr } : {}),
           seed: (opts.seed ?? 0) + 1,
         })
       : screened;
