@@ -35,6 +35,9 @@ test('hwnas transform: bad flags are named, exit 2, no stack trace', async () =>
   for (const [args, pattern] of [
     [['--finetune-loss', 'kl'], /--finetune-loss 'kl': expected labels, logits or kd/],
     [['--refine', 'all', '--refine-steps', '5'], /--refine 'all': expected pareto or chosen/],
+    [['--distill-lr', '0'], /--distill-lr 0: expected a value > 0/],
+    [['--kd-weight', '2', '--finetune-loss', 'kd'], /--kd-weight 2: expected a value in \[0, 1\]/],
+    [['--finetune-label-smoothing', '1'], /--finetune-label-smoothing 1: expected a value in \[0, 1\)/],
     [['--budget', 'latency=0.01x'], /infeasible|cannot be met/],
   ] as const) {
     const r = await hwnas('transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.8x', '--train-epochs', '1', '--steps', '5', '--distill-samples', '32', ...args);

@@ -25,6 +25,7 @@ interface TransformFlags {
   readonly precision?: string;
   readonly steps?: string;
   readonly distillSamples?: string;
+  readonly distillLr?: string;
   readonly families?: string;
   readonly units?: string;
   readonly finetuneEpochs?: string;
@@ -52,6 +53,7 @@ export function registerTransform(program: Command): void {
     .option('--precision <preset>', 'precision the latency is costed at (default fp32 if the target runs it, else w8a8)')
     .option('--steps <n>', 'distillation steps per alternative (default 300)')
     .option('--distill-samples <n>', 'training images used for distillation (default 1024)')
+    .option('--distill-lr <x>', 'peak learning rate of the distillation (default 2e-3; with few --steps a higher rate such as 3e-2 ranks alternatives better, see docs/transform.md)')
     .option('--families <list>', `comma-separated alternative families (default all: ${ALT_FAMILIES.join(',')})`)
     .option('--units <list>', 'comma-separated units (first-node names) to transform (default all)')
     .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 1; 0 skips)')
@@ -77,6 +79,8 @@ export function registerTransform(program: Command): void {
       const epochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
       const steps = intOption('--steps', f.steps, 300, 1);
       const distillSamples = intOption('--distill-samples', f.distillSamples, 1024, 1);
+      const distillLr = floatOption('--distill-lr', f.distillLr, 2e-3, 0);
+      if (!(distillLr > 0)) throw new ConfigError(`--distill-lr ${distillLr}: expected a value > 0`);
       const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0);
       const finetuneLoss = f.finetuneLoss ?? 'labels';
       if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits' && finetuneLoss !== 'kd') throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels, logits or kd`);
@@ -103,6 +107,7 @@ export function registerTransform(program: Command): void {
         seed,
         steps,
         distillSamples,
+        ...(f.distillLr !== undefined ? { lr: distillLr } : {}),
         ...(precision ? { policy: precision } : {}),
         ...(families ? { families: families as AltFamily[] } : {}),
         ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
