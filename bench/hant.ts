@@ -6,7 +6,7 @@
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
  * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.6] [--target bitfusion-edge] [--steps N] [--batch N]
- * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
+ * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--ft-seed N] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
  * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
  * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
  */
@@ -64,6 +64,8 @@ export interface HantBenchOptions {
   readonly temperature?: number;
   /** Threads of the fine-tune and the teacher control (default 1). */
   readonly workers?: 1 | 2;
+  /** Seed of the student's fine-tune in `--student` mode (default 1, the full run's). */
+  readonly finetuneSeed?: number;
   /** Which alternatives are refined (default `pareto`, see HantOptions.refine). */
   readonly refine?: 'chosen' | 'pareto';
   /** Skip distillation: fine-tune this assembled student (saved by an earlier run) and compare. */
@@ -182,7 +184,7 @@ async function finetuneOnly(
   tm.dispose();
   const per = ds.train.x.length / ds.train.n;
   const ft = finetuneSettings(opts, ds.train.n);
-  const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, ft, 1, teacher);
+  const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, ft, opts.finetuneSeed ?? 1, teacher);
   log(`fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`);
   const tex = await teacherExtra(teacher, ds, teacherPath, ftEpochs, ftLr, log, ft.labelSmoothing, ft.workers === 2 ? 2 : 1);
   const tl = networkLatency(target, teacher.graph, policy);
@@ -196,7 +198,7 @@ async function finetuneOnly(
     target: target.name,
     teacher: { accuracy: teacherAcc, latencyMs: tl },
     teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: tex.accuracy, seconds: tex.seconds },
-    finetune: { ...ft, images: ds.train.n, seconds: rec.finetuneSeconds },
+    finetune: { ...ft, seed: opts.finetuneSeed ?? 1, images: ds.train.n, seconds: rec.finetuneSeconds },
     studentResult: { accuracyBeforeFinetune: rec.before, accuracy: rec.after, latencyMs: sl },
     speedup: tl / sl,
     accuracyDropPp: drop,
@@ -312,6 +314,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const workers = arg('--workers');
   const lr = arg('--lr');
   const refineLr = arg('--refine-lr');
+  const ftSeed = arg('--ft-seed');
   console.log(
     JSON.stringify(
       await benchHant({ quick: process.argv.includes('--quick'), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
@@ -328,6 +331,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         ...(workers ? { workers: Number(workers) === 2 ? 2 : 1 } : {}),
         ...(lr ? { lr: Number(lr) } : {}),
         ...(refineLr ? { refineLr: Number(refineLr) } : {}),
+        ...(ftSeed ? { finetuneSeed: Number(ftSeed) } : {}),
       }),
       null,
       2,
