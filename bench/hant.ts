@@ -5,7 +5,7 @@
  *
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
- * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.6] [--target bitfusion-edge] [--steps N] [--batch N]
+ * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.66] [--target bitfusion-edge] [--steps N] [--batch N]
  * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--ft-seed N] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
  * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
  * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
@@ -32,7 +32,7 @@ import { Rng } from '../src/util/rng.js';
 /** Options of {@link benchHant}. */
 export interface HantBenchOptions {
   readonly quick?: boolean;
-  /** Latency budget as a ratio of the teacher's (default 0.6). */
+  /** Latency budget as a ratio of the teacher's (default 0.66, i.e. >= 1.515x). */
   readonly budget?: number;
   readonly target?: string;
   /** Teacher training epochs (default 5, quick 1) on `trainImages` (default 30000, quick 8000). */
@@ -53,7 +53,7 @@ export interface HantBenchOptions {
   readonly refineLr?: number;
   /** Further distillation steps for each refined alternative (default 150, quick 60). */
   readonly refineSteps?: number;
-  /** End-to-end fine-tune of the student: epochs (default 1), lr (default 1e-3), loss (default `logits`). */
+  /** End-to-end fine-tune of the student: epochs (default 4), lr (default 3e-3, cosine), loss (default `labels`). */
   readonly finetuneEpochs?: number;
   readonly finetuneLr?: number;
   readonly finetuneLoss?: FinetuneLoss;
@@ -62,7 +62,7 @@ export interface HantBenchOptions {
   /** `kd` loss: weight of the teacher's softmax (default 0.5) and temperature (default 1). */
   readonly kdWeight?: number;
   readonly temperature?: number;
-  /** Threads of the fine-tune and the teacher control (default 1). */
+  /** Threads of the fine-tune and the teacher control (default 2). */
   readonly workers?: 1 | 2;
   /** Seed of the student's fine-tune in `--student` mode (default 1, the full run's). */
   readonly finetuneSeed?: number;
@@ -79,14 +79,17 @@ export interface HantBenchOptions {
 const TEACHER_LR = 3e-3;
 const TEACHER_LS = 0.1;
 
+/** Default latency budget (ratio of the teacher's latency). */
+const DEFAULT_BUDGET = 0.66;
+
 /** The student's end-to-end fine-tune settings from the bench options. */
 function finetuneSettings(opts: HantBenchOptions, images: number): { epochs: number; lr: number; limit: number; loss: FinetuneLoss; workers: 1 | 2; labelSmoothing: number; kdWeight?: number; temperature?: number } {
   return {
-    epochs: opts.finetuneEpochs ?? 1,
-    lr: opts.finetuneLr ?? 1e-3,
+    epochs: opts.finetuneEpochs ?? (opts.quick ? 1 : 4),
+    lr: opts.finetuneLr ?? 3e-3,
     limit: images,
-    loss: opts.finetuneLoss ?? 'logits',
-    workers: opts.workers ?? 1,
+    loss: opts.finetuneLoss ?? 'labels',
+    workers: opts.workers ?? 2,
     labelSmoothing: opts.finetuneLabelSmoothing ?? TEACHER_LS,
     ...(opts.kdWeight !== undefined ? { kdWeight: opts.kdWeight } : {}),
     ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
@@ -175,15 +178,13 @@ async function finetuneOnly(
   const t0 = performance.now();
   const target = getTarget(opts.target ?? 'bitfusion-edge');
   const policy = defaultPolicy(target);
-  const ftEpochs = opts.finetuneEpochs ?? 1;
-  const ftLr = opts.finetuneLr ?? 1e-3;
-  const ftLoss = opts.finetuneLoss ?? 'logits';
+  const ft = finetuneSettings(opts, ds.train.n);
+  const { epochs: ftEpochs, lr: ftLr, loss: ftLoss } = ft;
   const student = loadModel(studentPath);
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
   tm.dispose();
   const per = ds.train.x.length / ds.train.n;
-  const ft = finetuneSettings(opts, ds.train.n);
   const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, ft, opts.finetuneSeed ?? 1, teacher);
   log(`fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`);
   const tex = await teacherExtra(teacher, ds, teacherPath, ftEpochs, ftLr, log, ft.labelSmoothing, ft.workers === 2 ? 2 : 1);
@@ -228,12 +229,12 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
   }
   if (opts.studentPath) return finetuneOnly(teacher, tt.path, ds, opts.studentPath, opts, log);
   const target = getTarget(opts.target ?? 'bitfusion-edge');
-  const ftEpochs = opts.finetuneEpochs ?? 1;
-  const ftLr = opts.finetuneLr ?? 1e-3;
-  const ftLoss = opts.finetuneLoss ?? 'logits';
+  const ftS = finetuneSettings(opts, ds.train.n);
+  const { epochs: ftEpochs, lr: ftLr, loss: ftLoss } = ftS;
+  const budget = opts.budget ?? DEFAULT_BUDGET;
   const r = await hant(teacher, ds, {
     target,
-    budget: { ratio: opts.budget ?? 0.6 },
+    budget: { ratio: budget },
     steps: opts.steps ?? (quick ? 20 : 40),
     refineSteps: opts.refineSteps ?? (quick ? 60 : 150),
     refine: opts.refine ?? 'pareto',
@@ -242,12 +243,12 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     refineLr: opts.refineLr ?? 1e-2,
     distillSamples: quick ? 512 : 1024,
     heldOutSamples: 256,
-    finetune: finetuneSettings(opts, ds.train.n),
+    finetune: ftS,
     seed: 1,
     ...(opts.families ? { families: opts.families } : {}),
     onPhase: log,
     onAssembled: (m) => {
-      const p = join(dir, `hant-student-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}.json`);
+      const p = join(dir, `hant-student-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}.json`);
       saveModel(m, p);
       log(`assembled student saved to ${p}`);
     },
@@ -255,10 +256,9 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
       if (p.done % 20 === 0 || p.done === p.total) log(`distilled ${p.done}/${p.total} (${p.unit}:${p.alt} loss ${p.loss.toFixed(4)})`);
     },
   });
-  const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${opts.budget ?? 0.6}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`);
+  const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`);
   saveModel(r.model, finalPath);
   log(`fine-tuned student saved to ${finalPath}`);
-  const ftS = finetuneSettings(opts, ds.train.n);
   const tex = await teacherExtra(teacher, ds, tt.path, ftEpochs, ftLr, log, ftS.labelSmoothing, ftS.workers === 2 ? 2 : 1);
   const teacherExtraAcc = tex.accuracy;
   const teacherExtraSec = tex.seconds;
@@ -275,7 +275,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     teacherTrainSeconds: teacherTrainSec,
     target: r.target,
     policy: r.policy,
-    budgetRatio: opts.budget ?? 0.6,
+    budgetRatio: budget,
     teacher: r.teacher,
     teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: teacherExtraAcc, seconds: teacherExtraSec },
     finetune: { ...ftS, images: ds.train.n },
