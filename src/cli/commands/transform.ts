@@ -35,6 +35,7 @@ interface TransformFlags {
   readonly kdWeight?: string;
   readonly refine?: string;
   readonly refineSteps?: string;
+  readonly refineLr?: string;
   readonly limit?: string;
   readonly trainEpochs?: string;
   readonly seed?: string;
@@ -51,18 +52,19 @@ export function registerTransform(program: Command): void {
     .option('--budget <b>', 'latency budget: latency=<ratio>x of the model, or latency=<ms>ms', 'latency=0.5x')
     .option('--out <file.onnx>', 'where to write the transformed model (ONNX)')
     .option('--precision <preset>', 'precision the latency is costed at (default fp32 if the target runs it, else w8a8)')
-    .option('--steps <n>', 'distillation steps per alternative (default 300)')
+    .option('--steps <n>', 'screening distillation steps per alternative (default 40)')
     .option('--distill-samples <n>', 'training images used for distillation (default 1024)')
-    .option('--distill-lr <x>', 'peak learning rate of the distillation (default 2e-3; with few --steps a higher rate such as 3e-2 ranks alternatives better, see docs/transform.md)')
+    .option('--distill-lr <x>', 'peak learning rate of the screening distillation (default 3e-2: with few steps a high rate ranks alternatives by how well they fit, see docs/transform.md)')
     .option('--families <list>', `comma-separated alternative families (default all: ${ALT_FAMILIES.join(',')})`)
     .option('--units <list>', 'comma-separated units (first-node names) to transform (default all)')
-    .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 1; 0 skips)')
-    .option('--finetune-lr <x>', 'fine-tuning learning rate (default 5e-4)')
+    .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 4; 0 skips)')
+    .option('--finetune-lr <x>', 'fine-tuning peak learning rate, cosine schedule (default 3e-3)')
     .option('--finetune-loss <l>', "labels (cross-entropy), logits (regress the teacher's logits) or kd (cross-entropy on labels mixed with the teacher's softmax); default labels")
-    .option('--finetune-label-smoothing <x>', 'label smoothing of the fine-tune cross-entropy (default 0)')
+    .option('--finetune-label-smoothing <x>', 'label smoothing of the fine-tune cross-entropy (default 0.1)')
     .option('--kd-weight <w>', "--finetune-loss kd: weight of the teacher's softmax in the target, 0..1 (default 0.5)")
-    .option('--refine <which>', "after screening, distil further: 'pareto' (every unit's loss/latency front, then the ILP again) or 'chosen'; default pareto when --refine-steps > 0")
-    .option('--refine-steps <n>', 'extra distillation steps for the refined alternatives (default 0: none)')
+    .option('--refine <which>', "after screening, distil further: 'pareto' (every unit's loss/latency front, then the ILP again) or 'chosen'; default pareto")
+    .option('--refine-steps <n>', 'extra distillation steps for the refined alternatives (default 150; 0: none)')
+    .option('--refine-lr <x>', 'peak learning rate of the refinement (default 1e-2)')
     .option('--limit <n>', 'use only the first N training images')
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
     .option('--seed <n>', 'seed (default 0)')
@@ -76,19 +78,21 @@ export function registerTransform(program: Command): void {
         if (!(ALT_FAMILIES as readonly string[]).includes(fam)) throw new ConfigError(`--families: unknown family '${fam}': expected some of ${ALT_FAMILIES.join(', ')}`);
       }
       const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
-      const epochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
-      const steps = intOption('--steps', f.steps, 300, 1);
+      const epochs = intOption('--finetune-epochs', f.finetuneEpochs, 4, 0);
+      const steps = intOption('--steps', f.steps, 40, 1);
       const distillSamples = intOption('--distill-samples', f.distillSamples, 1024, 1);
-      const distillLr = floatOption('--distill-lr', f.distillLr, 2e-3, 0);
+      const distillLr = floatOption('--distill-lr', f.distillLr, 3e-2, 0);
       if (!(distillLr > 0)) throw new ConfigError(`--distill-lr ${distillLr}: expected a value > 0`);
-      const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 5e-4, 0);
+      const refineLr = floatOption('--refine-lr', f.refineLr, 1e-2, 0);
+      if (!(refineLr > 0)) throw new ConfigError(`--refine-lr ${refineLr}: expected a value > 0`);
+      const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 3e-3, 0);
       const finetuneLoss = f.finetuneLoss ?? 'labels';
       if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits' && finetuneLoss !== 'kd') throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels, logits or kd`);
-      const ftLs = floatOption('--finetune-label-smoothing', f.finetuneLabelSmoothing, 0, 0);
+      const ftLs = floatOption('--finetune-label-smoothing', f.finetuneLabelSmoothing, 0.1, 0);
       if (ftLs >= 1) throw new ConfigError(`--finetune-label-smoothing ${ftLs}: expected a value in [0, 1)`);
       const kdWeight = floatOption('--kd-weight', f.kdWeight, 0.5, 0);
       if (kdWeight > 1) throw new ConfigError(`--kd-weight ${kdWeight}: expected a value in [0, 1]`);
-      const refineSteps = intOption('--refine-steps', f.refineSteps, 0, 0);
+      const refineSteps = intOption('--refine-steps', f.refineSteps, 150, 0);
       const refine = f.refine ?? 'pareto';
       if (refine !== 'pareto' && refine !== 'chosen') throw new ConfigError(`--refine '${refine}': expected pareto or chosen`);
       const precision = f.precision ? policyPreset(f.precision) : undefined;
@@ -107,12 +111,12 @@ export function registerTransform(program: Command): void {
         seed,
         steps,
         distillSamples,
-        ...(f.distillLr !== undefined ? { lr: distillLr } : {}),
+        lr: distillLr,
         ...(precision ? { policy: precision } : {}),
         ...(families ? { families: families as AltFamily[] } : {}),
         ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
         finetune: epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight },
-        ...(refineSteps > 0 ? { refineSteps, refine } : {}),
+        ...(refineSteps > 0 ? { refineSteps, refine, refineLr } : {}),
         onProgress: (p) => {
           bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet: !!f.json });
           bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });
