@@ -5,7 +5,9 @@ import { uniformPolicy } from '../../hardware/precision.js';
 import { inferShapes } from '../../ir/shapes.js';
 import { zooGraph } from '../../ir/zoo/index.js';
 import { Rng } from '../../util/rng.js';
-import { MBV2_MICRO, MBV2_SMALL, makeDivisible, mbv2Space } from './mbv2.js';
+import { graphTotals } from '../../ir/workload.js';
+import { MBV2_MBNET, MBV2_MICRO, MBV2_SMALL, makeDivisible, mbv2Space } from './mbv2.js';
+import { getArchSpace } from './registry.js';
 
 test('mbv2-micro: every sampled point round-trips and builds a graph at its own input size', () => {
   const s = mbv2Space(MBV2_MICRO);
@@ -48,4 +50,25 @@ test('mbv2-micro: a share of uniform points is under mbnet32/1.3 on bitfusion-ed
   // the smallest point of the space is far under the line
   const s = mbv2Space(MBV2_MICRO);
   assert.ok(t.networkCost(s.graph(s.parse('r16-w0.35:k3e1r|k3e1r|k3e1r|k3e1r')), pol).latencyMs < line / 2);
+});
+
+test('mbv2-mbnet: mbnet32 skeleton; its width-1 expansion-1 point has mbnet32\'s convs plus the head; narrower / smaller points fall under mbnet32/1.3 on bitfusion-edge', () => {
+  const s = getArchSpace('mbv2-mbnet');
+  assert.equal(s.name, 'mbv2-mbnet');
+  const ref = zooGraph('mbnet32?channels=1&size=28');
+  const like = mbv2Space(MBV2_MBNET).graph(mbv2Space(MBV2_MBNET).parse('r28-w1:k3e1r|k3e1r|k3e1r|k3e1r'));
+  const convs = (g: typeof ref): number[] => g.nodes.flatMap((n) => (n.op === 'conv2d' ? [n.outChannels] : []));
+  // mbnet32: stem 32, then dw/pw pairs to 64, 128, 128, 128; the space adds the 1x1 head (128)
+  assert.deepEqual(convs(like), [...convs(ref), 128]);
+  assert.equal(graphTotals(like).macs, graphTotals(ref).macs + 4 * 4 * 128 * 128);
+  const t = getTarget('bitfusion-edge');
+  const pol = uniformPolicy(8, 8, 'w8a8');
+  const line = t.networkCost(ref, pol).latencyMs / 1.3;
+  assert.ok(t.networkCost(like, pol).latencyMs > line);
+  assert.ok(t.networkCost(mbv2Space(MBV2_MBNET).graph(mbv2Space(MBV2_MBNET).parse('r24-w0.75:k3e1r|k3e1r|k3e1r|k3e1r')), pol).latencyMs <= line);
+  const rng = new Rng(5);
+  for (let i = 0; i < 20; i++) {
+    const a = s.fromParams(s.space.sample(rng));
+    assert.equal(s.format(s.parse(s.format(a))), s.format(a));
+  }
 });

@@ -107,6 +107,31 @@ export const MBV2_MICRO: Mbv2SpaceOptions = {
   classes: 10,
 };
 
+/**
+ * mbnet32's skeleton as a MobileNetV2 space (Fashion-MNIST, 28x28): stem 32/s2, stages 64 / 128 (s2) /
+ * 128 / 128 (s2) of depth 1-2, head 128, kernels 3/5, expansions 1/2/3, widths 0.5-1, inputs 20-28. With
+ * expansion 1 a block is mbnet32's depthwise-separable block (plus a residual where shapes allow), so the
+ * space holds mbnet32's neighbourhood: narrower, lower-resolution, differently expanded variants of it.
+ */
+export const MBV2_MBNET: Mbv2SpaceOptions = {
+  name: 'mbv2-mbnet',
+  stemChannels: 32,
+  stemStride: 2,
+  stages: [
+    { channels: 64, stride: 1, minDepth: 1, maxDepth: 2 },
+    { channels: 128, stride: 2, minDepth: 1, maxDepth: 2 },
+    { channels: 128, stride: 1, minDepth: 1, maxDepth: 2 },
+    { channels: 128, stride: 2, minDepth: 1, maxDepth: 2 },
+  ],
+  headChannels: 128,
+  kernels: [3, 5],
+  expansions: [1, 2, 3],
+  widths: [0.5, 0.75, 1],
+  inputSizes: [20, 24, 28],
+  inChannels: 1,
+  classes: 10,
+};
+
 /** ImageNet sizes: MobileNetV2's skeleton (stem 32/s2, seven stages, head 1280), inputs 160-224. */
 export const MBV2_IMAGENET: Mbv2SpaceOptions = {
   name: 'mbv2-imagenet',

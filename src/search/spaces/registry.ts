@@ -1,7 +1,7 @@
 /** Architecture spaces by name, for configs and the CLI. */
 import { ConfigError } from '../../errors.js';
 import { jointSpace } from './joint.js';
-import { MBV2_IMAGENET, MBV2_MICRO, MBV2_SMALL, mbv2Space } from './mbv2.js';
+import { MBV2_IMAGENET, MBV2_MBNET, MBV2_MICRO, MBV2_SMALL, mbv2Space } from './mbv2.js';
 import { nb201Space } from './nb201.js';
 import type { ArchSpace } from './types.js';
 
@@ -9,6 +9,7 @@ const SPACES: Readonly<Record<string, { readonly description: string; readonly c
   nb201: { description: 'NAS-Bench-201 cells (15,625), published skeleton: 3x32x32, C=16, N=5', create: () => nb201Space() as ArchSpace },
   mbv2: { description: 'MobileNetV2-style macro space for 28x28 inputs (stem 16/s2, 4 stages, head 256)', create: () => mbv2Space(MBV2_SMALL) as ArchSpace },
   'mbv2-micro': { description: 'MobileNetV2-style macro space for tiny fast nets at 16-28 px (stages 16/24/32/64, head 128, widths 0.35-1)', create: () => mbv2Space(MBV2_MICRO) as ArchSpace },
+  'mbv2-mbnet': { description: "mbnet32's skeleton as a MobileNetV2 space at 20-28 px (stem 32, stages 64/128/128/128, head 128, kernels 3/5, expansions 1-3, widths 0.5-1)", create: () => mbv2Space(MBV2_MBNET) as ArchSpace },
   'mbv2-imagenet': { description: 'MobileNetV2-style macro space at ImageNet sizes (160-224, 7 stages, head 1280)', create: () => mbv2Space(MBV2_IMAGENET) as ArchSpace },
 };
 
@@ -17,7 +18,7 @@ export function archSpaceNames(): string[] {
   return Object.keys(SPACES).flatMap((n) => [n, `${n}+bits`]);
 }
 
-/** An architecture space by name (`nb201`, `mbv2`, `mbv2-micro`, `mbv2-imagenet`, or any of them with `+bits`). */
+/** An architecture space by name (`nb201`, `mbv2`, `mbv2-micro`, `mbv2-mbnet`, `mbv2-imagenet`, or any of them with `+bits`). */
 export function getArchSpace(name: string): ArchSpace {
   const joint = name.endsWith('+bits');
   const e = SPACES[joint ? name.slice(0, -5) : name];
