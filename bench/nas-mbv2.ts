@@ -14,7 +14,7 @@
  * rounds of `finalRepeats` runs (median over rounds of each round's 10% quantile; plain medians kept too),
  * with the load average recorded.
  *
- * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-mbv2.js [--quick] [--out result.json]`
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-mbv2.js [--quick] [--space mbv2-micro|mbv2-mbnet] [--out result.json]`
  * (the result is also written after every stage, so a stopped run leaves partial figures).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ import { defaultPolicy } from '../src/hardware/precision.js';
 import { createNasStrategy, runNas } from '../src/nas/run.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
 import { resizeSplit } from '../src/nas/train-eval.js';
-import { MBV2_MICRO, mbv2Space } from '../src/search/spaces/mbv2.js';
+import { MBV2_MBNET, MBV2_MICRO, type Mbv2SpaceOptions, mbv2Space } from '../src/search/spaces/mbv2.js';
 import type { Objective } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -80,6 +80,8 @@ export interface NasMbv2BenchOptions {
   readonly secondSeedBefore?: number;
   /** A previous result JSON: skip the supernet and searches, retrain its picked finalists (e.g. more seeds). */
   readonly finalistsFrom?: string;
+  /** The space: `mbv2-micro` (default) or `mbv2-mbnet` (mbnet32's skeleton). */
+  readonly space?: 'mbv2-micro' | 'mbv2-mbnet';
   /** JSON written after every stage (default /tmp/mbv2-result.json). */
   readonly out?: string;
   readonly log?: (msg: string) => void;
@@ -125,7 +127,8 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
     secondSeedBefore: opts.secondSeedBefore ?? 38,
   };
   const recipe = { optimizer: 'adam', lr: 2e-3, schedule: 'cosine', batchSize: 64, epochs: o.retrainEpochs, images: o.retrainImages, standardize: true, augment: 'none', workers: 1 } as const;
-  const result: Record<string, unknown> = { options: o, recipe, space: MBV2_MICRO, loadAvgStart: loadavg() };
+  const spaceOpts: Mbv2SpaceOptions = opts.space === 'mbv2-mbnet' ? MBV2_MBNET : MBV2_MICRO;
+  const result: Record<string, unknown> = { options: o, recipe, space: spaceOpts, loadAvgStart: loadavg() };
   const save = (): void => writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
   const t0 = performance.now();
   const minutes = (): number => Math.round((performance.now() - t0) / 600) / 100;
@@ -138,7 +141,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
     return { x: s.x.subarray(0, k * per), y: s.y.subarray(0, k), n: k };
   };
   const searchData: LoadedDataset = { ...ds, train: sub(ds.train, o.searchImages) };
-  const space = mbv2Space(MBV2_MICRO);
+  const space = mbv2Space(spaceOpts);
   const refGraph = zooGraph(REF);
   const objectives: Objective[] = [
     { name: 'accuracy', direction: 'maximize' },
@@ -170,7 +173,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
   let sn: Supernet | undefined;
   if (opts.supernetCache && existsSync(opts.supernetCache)) {
     const cached = loadModel(opts.supernetCache);
-    sn = new Supernet({ space: { ...MBV2_MICRO, inChannels: 1, classes: 10 } }, 0);
+    sn = new Supernet({ space: { ...spaceOpts, inChannels: 1, classes: 10 } }, 0);
     for (const [k, w] of cached.weights) sn.weights.set(k, w);
     sn.steps = o.supernetSteps;
     result.supernet = { cached: opts.supernetCache };
@@ -238,8 +241,8 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       for (const t of feasible) pool.set(t.arch, { arch: t.arch, accuracy: t.values.accuracy as number, latencyMs: t.values.latency_ms as number });
       const srng = new Rng(tname === 'host-cpu' ? 12 : 11);
       const ctx = { studyName: 'rerank', trialNumber: 0, seed: 0, signal: new AbortController().signal, setUserAttr: () => {} };
-      for (const width of MBV2_MICRO.widths) {
-        for (const input of MBV2_MICRO.inputSizes) {
+      for (const width of spaceOpts.widths) {
+        for (const input of spaceOpts.inputSizes) {
           let found = 0;
           for (let k = 0; k < o.perStratum * 4 && found < o.perStratum; k++) {
             const p = { ...space.space.sample(srng), width, input };
@@ -410,6 +413,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(process.argv.includes('--no-rerank') ? { rerank: false } : {}),
     ...(arg('--supernet-cache') ? { supernetCache: arg('--supernet-cache') as string } : {}),
     ...(arg('--finalists-from') ? { finalistsFrom: arg('--finalists-from') as string } : {}),
+    ...(arg('--space') ? { space: arg('--space') as 'mbv2-micro' | 'mbv2-mbnet' } : {}),
   });
   console.log(JSON.stringify({ summary: r.summary, final: r.final }, null, 2));
 }
