@@ -264,15 +264,23 @@ test('refineAlternatives lowers the held-out loss of the chosen alternatives onl
   assert.equal(refineAlternatives(teacher, scores, [0], images, { steps: 10 })[0], scores[0]);
 });
 
-test('recoverStudent with loss logits pulls the student towards the teacher; without the teacher it is a ConfigError', async () => {
+/** A tiny conv net as teacher and student (different random weights) and 64 random labelled 3x8x8 images. */
+function fineTuneCase(seed: number): { teacher: Model; student: Model; split: { x: Float32Array; y: Uint8Array; n: number }; n: number } {
   const b = new GraphBuilder('tiny', [3, 8, 8]);
   const h = b.relu(b.bn(b.conv(b.input, { out: 8, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
   b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
   const graph = b.build();
-  const teacher: Model = { graph, weights: initWeights(graph, new Rng(31)) };
-  const student: Model = { graph, weights: initWeights(graph, new Rng(32)) };
   const n = 64;
-  const split = { x: randn(n * 3 * 64, 33), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  return {
+    teacher: { graph, weights: initWeights(graph, new Rng(seed)) },
+    student: { graph, weights: initWeights(graph, new Rng(seed + 1)) },
+    split: { x: randn(n * 3 * 64, seed + 2), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n },
+    n,
+  };
+}
+
+test('recoverStudent with loss logits pulls the student towards the teacher; without the teacher it is a ConfigError', async () => {
+  const { teacher, student, split, n } = fineTuneCase(31);
   const logitsOf = (m: Model): Float32Array => {
     const em = buildModel(m);
     const y = em.predict(split.x, n);
@@ -301,14 +309,7 @@ test('softmaxRows: rows sum to 1, keep the order of the logits, and flatten with
 });
 
 test('recoverStudent with loss kd moves the student towards the teacher distribution; without the teacher it is a ConfigError', async () => {
-  const b = new GraphBuilder('tiny', [3, 8, 8]);
-  const h = b.relu(b.bn(b.conv(b.input, { out: 8, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
-  b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
-  const graph = b.build();
-  const teacher: Model = { graph, weights: initWeights(graph, new Rng(41)) };
-  const student: Model = { graph, weights: initWeights(graph, new Rng(42)) };
-  const n = 64;
-  const split = { x: randn(n * 3 * 64, 43), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const { teacher, student, split, n } = fineTuneCase(41);
   const probs = (m: Model): Float32Array => {
     const em = buildModel(m);
     const y = softmaxRows(em.predict(split.x, n), n);
