@@ -82,8 +82,20 @@ const TEACHER_LS = 0.1;
 /** Default latency budget (ratio of the teacher's latency). */
 const DEFAULT_BUDGET = 0.66;
 
+/** The student's end-to-end fine-tune settings (also the teacher control's recipe). */
+interface FinetuneSettings {
+  readonly epochs: number;
+  readonly lr: number;
+  readonly limit: number;
+  readonly loss: FinetuneLoss;
+  readonly workers: 1 | 2;
+  readonly labelSmoothing: number;
+  readonly kdWeight?: number;
+  readonly temperature?: number;
+}
+
 /** The student's end-to-end fine-tune settings from the bench options. */
-function finetuneSettings(opts: HantBenchOptions, images: number): { epochs: number; lr: number; limit: number; loss: FinetuneLoss; workers: 1 | 2; labelSmoothing: number; kdWeight?: number; temperature?: number } {
+function finetuneSettings(opts: HantBenchOptions, images: number): FinetuneSettings {
   return {
     epochs: opts.finetuneEpochs ?? (opts.quick ? 1 : 4),
     lr: opts.finetuneLr ?? 3e-3,
@@ -135,13 +147,12 @@ async function teacherExtra(
   teacher: Model,
   ds: LoadedDataset,
   teacherPath: string,
-  epochs: number,
-  lr: number,
+  ft: Pick<FinetuneSettings, 'epochs' | 'lr' | 'labelSmoothing' | 'workers'>,
   log: (m: string) => void,
-  ls = TEACHER_LS,
-  workers: 1 | 2 = 1,
 ): Promise<{ accuracy: number; seconds: number }> {
-  const cache = teacherPath.replace(/\.json$/, `-extra-e${epochs}-lr${lr}${ls === TEACHER_LS ? '' : `-ls${ls}`}.result.json`);
+  const { epochs, lr, labelSmoothing: ls, workers } = ft;
+  // keyed by the whole recipe (label smoothing and threads only when they differ from the first runs' 0.1 / 1)
+  const cache = teacherPath.replace(/\.json$/, `-extra-e${epochs}-lr${lr}${ls === TEACHER_LS ? '' : `-ls${ls}`}${workers === 1 ? '' : `-w${workers}`}.result.json`);
   if (existsSync(cache)) {
     const c = JSON.parse(readFileSync(cache, 'utf8')) as { accuracy: number; seconds: number };
     log(`teacher + ${epochs} epochs (lr ${lr}): accuracy ${(c.accuracy * 100).toFixed(2)}% (cached in ${cache})`);
@@ -187,7 +198,7 @@ async function finetuneOnly(
   const per = ds.train.x.length / ds.train.n;
   const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, ft, opts.finetuneSeed ?? 1, teacher);
   log(`fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`);
-  const tex = await teacherExtra(teacher, ds, teacherPath, ftEpochs, ftLr, log, ft.labelSmoothing, ft.workers === 2 ? 2 : 1);
+  const tex = await teacherExtra(teacher, ds, teacherPath, ft, log);
   const tl = networkLatency(target, teacher.graph, policy);
   const sl = networkLatency(target, student.graph, policy);
   const drop = (teacherAcc - rec.after) * 100;
@@ -259,7 +270,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
   const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`);
   saveModel(r.model, finalPath);
   log(`fine-tuned student saved to ${finalPath}`);
-  const tex = await teacherExtra(teacher, ds, tt.path, ftEpochs, ftLr, log, ftS.labelSmoothing, ftS.workers === 2 ? 2 : 1);
+  const tex = await teacherExtra(teacher, ds, tt.path, ftS, log);
   const teacherExtraAcc = tex.accuracy;
   const teacherExtraSec = tex.seconds;
   const bestTeacher = Math.max(r.teacher.accuracy, teacherExtraAcc);

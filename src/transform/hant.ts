@@ -153,7 +153,7 @@ export function scoreAlternatives(
         const t0 = performance.now();
         const trainable = alt.family !== 'teacher' && m.trainableKeys.length > 0;
         const r = trainable ? distillOrBackOff(m, weights, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 2e-3, seed }) : { firstLoss: NaN, lastLoss: NaN };
-        if (m.trainableKeys.length === 0 && alt.family !== 'teacher') recalibrateBatchNorm(m, tr.input, images.train.n);
+        if (!trainable && alt.family !== 'teacher') recalibrateBatchNorm(m, tr.input, images.train.n);
         const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
         const tot = graphTotals(alt.graph);
         const s: ScoredAlternative = {
