@@ -11,7 +11,7 @@ import { exportOnnx } from '../onnx/export.js';
 import { ortOptimizedNodes } from '../onnx/ort.js';
 import { MBV2_SMALL, mbv2Space } from '../search/spaces/mbv2.js';
 import { Rng } from '../util/rng.js';
-import { exportKernelOnnx, graphKernels, HostCpuTarget, type HostMeasurement, hostLut, measureRunOverhead, SINK } from './host.js';
+import { exportKernelOnnx, graphKernels, HostCpuTarget, type HostMeasurement, hostLut, measureNetworks, measureRunOverhead, SINK } from './host.js';
 import { LutTarget } from './lut.js';
 import { policyPreset } from './precision.js';
 import { getTarget } from './registry.js';
@@ -35,6 +35,14 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('host-cpu (onnxruntime-node)', () => {
+  it('measureNetworks times networks of different input shapes together, one result per network, in order', async () => {
+    const big = zooGraph('zoo:mbnet32?size=64');
+    const r = await measureNetworks([mnist, big, mnist], { repeats: 20, quantile: 0.1 });
+    assert.equal(r.length, 3);
+    for (const x of r) assert.ok(x.latencyMs > 0 && x.latencyMs <= x.medianMs && x.iqrMs >= 0, JSON.stringify(x));
+    // mbnet32 at 64 px does 10.8x the MACs of the MNIST CNN (11.1 M vs 1.03 M): far more than any drift between interleaved runs.
+    assert.ok((r[1]?.latencyMs as number) > 2 * (r[0]?.latencyMs as number), JSON.stringify(r));
+  });
   it('calibrates a positive run overhead', async () => {
     const o = await measureRunOverhead();
     assert.ok(o.fixedMs > 0 && o.fixedMs < 5, `fixed ${o.fixedMs} ms`);

@@ -248,6 +248,8 @@ interface TimedUnit {
   readonly profile?: string;
   /** Total time budget of this unit's timed runs (ms), split over the rounds. */
   readonly budgetMs: number;
+  /** Input shapes of this unit when they differ from the shared ones (several networks timed together). */
+  readonly shapes?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -256,8 +258,8 @@ interface TimedUnit {
  * measurement makes slow phases of a shared machine hit all units alike, so a low quantile of the pooled
  * samples is comparable between the kernels and the whole network. Returns the samples (ms) per unit.
  */
-async function timeUnits(units: readonly TimedUnit[], shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, o: { readonly warmup: number; readonly minRepeats: number; readonly rounds: number }): Promise<number[][]> {
-  const feeds = units.map((u) => makeFeeds(u.session, shapes, rng));
+async function timeUnits(units: readonly TimedUnit[], shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, o: { readonly warmup: number; readonly minRepeats: number; readonly rounds: number; readonly rewarm?: number }): Promise<number[][]> {
+  const feeds = units.map((u) => makeFeeds(u.session, u.shapes ?? shapes, rng));
   const est = new Float64Array(units.length);
   const samples: number[][] = units.map(() => []);
   for (let r = 0; r < o.rounds; r++) {
@@ -265,7 +267,7 @@ async function timeUnits(units: readonly TimedUnit[], shapes: ReadonlyMap<string
       const s = (units[u] as TimedUnit).session.session;
       const f = feeds[u] as Record<string, ort.Tensor>;
       const t0 = performance.now();
-      const w = r === 0 ? o.warmup : Math.max(1, Math.ceil(o.warmup / 2));
+      const w = r === 0 ? o.warmup : (o.rewarm ?? Math.max(1, Math.ceil(o.warmup / 2)));
       for (let i = 0; i < w; i++) await s.run(f);
       if (r === 0) est[u] = (performance.now() - t0) / Math.max(1, w);
       const n = Math.min(2000, Math.max(Math.ceil(o.minRepeats / o.rounds), Math.ceil((units[u] as TimedUnit).budgetMs / o.rounds / Math.max(est[u] as number, 1e-3))));
@@ -448,6 +450,32 @@ export async function measureNetwork(model: Model | Graph, opts: Omit<HostMeasur
   const samples = await timeUnits([{ session: s, budgetMs: 4 * (opts.budgetMs ?? 25) * rounds }], inferShapes(graph), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 5, minRepeats: opts.repeats ?? 30, rounds });
   await s.session.release();
   return timingStats(samples[0] as number[], opts.quantile ?? 0.5);
+}
+
+/**
+ * Several whole networks timed together, interleaved run by run (A B C A B C ...), so that every network sees
+ * the same machine state: on a shared virtual machine the speed of one core drifts by 20-40% over seconds,
+ * and networks timed one after the other compare those states, not the networks. Each network gets `repeats`
+ * timed runs (default 300) after `warmup` runs; per network the run-time quantile `quantile` (default 0.5)
+ * is `latencyMs`, with the median and interquartile range.
+ */
+export async function measureNetworks(
+  models: readonly (Model | Graph)[],
+  opts: { readonly repeats?: number; readonly warmup?: number; readonly quantile?: number; readonly seed?: number; readonly threads?: number } = {},
+): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }[]> {
+  const units: TimedUnit[] = [];
+  try {
+    for (const m of models) {
+      const graph = 'graph' in m ? m.graph : m;
+      const weights = 'graph' in m ? m.weights : initWeights(graph, new Rng(opts.seed ?? 0));
+      units.push({ session: await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads: opts.threads ?? 1 }), budgetMs: 0, shapes: inferShapes(graph) });
+    }
+    const repeats = opts.repeats ?? 300;
+    const samples = await timeUnits(units, new Map(), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 10, minRepeats: repeats, rounds: repeats, rewarm: 0 });
+    return samples.map((v) => timingStats(v, opts.quantile ?? 0.5));
+  } finally {
+    for (const u of units) await u.session.session.release();
+  }
 }
 
 /** A description of this machine for table provenance. */
