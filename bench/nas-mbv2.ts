@@ -34,6 +34,7 @@ import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { defaultPolicy } from '../src/hardware/precision.js';
+import { capacitySearch } from '../src/nas/capacity.js';
 import { createNasStrategy, runNas } from '../src/nas/run.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
 import { resizeSplit } from '../src/nas/train-eval.js';
@@ -82,7 +83,7 @@ export interface NasMbv2BenchOptions {
   readonly finalistsFrom?: string;
   /**
    * How finalists are found: `supernet` (default: SPOS supernet + NSGA-II + per-stratum re-ranking) or
-   * `capacity` ({@link capacitySearch}: per stratum, random points repaired under the line, the one with the
+   * `capacity` (src/nas/capacity.ts: per stratum, random points repaired under the line, the one with the
    * most parameters kept; no training until the finalists' retraining).
    */
   readonly search?: 'supernet' | 'capacity';
@@ -116,88 +117,6 @@ const REF = 'zoo:mbnet32?channels=1&size=28';
 
 /** Quantile of host run times used as the latency: on a shared, loaded machine a low quantile estimates the uncontended latency best. */
 const HOST_QUANTILE = 0.1;
-
-/** One stratum's representative in {@link capacitySearch}. */
-interface CapacityPick {
-  readonly stratum: string;
-  readonly arch: string;
-  readonly params: number;
-  readonly macs: number;
-  readonly latencyMs: number;
-  /** Random points of the stratum that could be repaired under the line. */
-  readonly feasible: number;
-}
-
-/**
- * Capacity search under a latency line, for spaces whose feasible region is tiny (`mbv2-mbnet` on
- * bitfusion-edge: ~0.05% of uniform points, so a constrained NSGA-II starting from random points reaches the
- * line along one path, the narrowest width, and stays there). Per (width, input size) stratum, `perStratum`
- * random architectures are repaired: repeatedly apply the one change that lowers latency most (expansion one
- * step down, kernel 3, squeeze-excite off, h-swish to ReLU, last block of a stage dropped) until under the line. The feasible
- * point with the most parameters (a zero-cost proxy of accuracy) represents the stratum; strata are returned
- * best first. Short training does not rank these nets (1 and 3 epochs on 10,000 images put a net 0.9 points
- * better after a long training level with it), so the ranking by training is left to the retraining.
- */
-async function capacitySearch(
-  spaceOpts: Mbv2SpaceOptions,
-  latency: (a: Mbv2Arch) => Promise<number>,
-  line: number,
-  perStratum: number,
-  rng: Rng,
-): Promise<CapacityPick[]> {
-  const space = mbv2Space(spaceOpts);
-  const cache = new Map<string, number>();
-  const lat = async (a: Mbv2Arch): Promise<number> => {
-    const k = space.format(a);
-    const hit = cache.get(k);
-    if (hit !== undefined) return hit;
-    const v = await latency(a);
-    cache.set(k, v);
-    return v;
-  };
-  const repair = async (a: Mbv2Arch): Promise<Mbv2Arch | undefined> => {
-    let cur = a;
-    for (let guard = 0; guard < 200 && (await lat(cur)) > line; guard++) {
-      const moves: Mbv2Arch[] = [];
-      const withBlock = (si: number, bi: number, b: Mbv2Arch['stages'][number][number]): Mbv2Arch => ({ ...cur, stages: cur.stages.map((st, i) => (i === si ? st.map((x, j) => (j === bi ? b : x)) : st)) });
-      cur.stages.forEach((st, si) =>
-        st.forEach((b, bi) => {
-          const e = spaceOpts.expansions.indexOf(b.expansion);
-          if (e > 0) moves.push(withBlock(si, bi, { ...b, expansion: spaceOpts.expansions[e - 1] as number }));
-          if (b.kernel > 3) moves.push(withBlock(si, bi, { ...b, kernel: 3 }));
-          if (b.se) moves.push(withBlock(si, bi, { ...b, se: false }));
-          if (b.act !== 'relu') moves.push(withBlock(si, bi, { ...b, act: 'relu' }));
-          if (bi === st.length - 1 && st.length > (spaceOpts.stages[si]?.minDepth ?? 1)) moves.push({ ...cur, stages: cur.stages.map((x, i) => (i === si ? x.slice(0, -1) : x)) });
-        }),
-      );
-      if (moves.length === 0) return undefined;
-      let best = moves[0] as Mbv2Arch;
-      let bestLat = Infinity;
-      for (const m of moves) {
-        const l = await lat(m);
-        if (l < bestLat) [best, bestLat] = [m, l];
-      }
-      cur = best;
-    }
-    return (await lat(cur)) <= line ? cur : undefined;
-  };
-  const picks: CapacityPick[] = [];
-  for (const width of spaceOpts.widths) {
-    for (const input of spaceOpts.inputSizes) {
-      let best: CapacityPick | undefined;
-      let feasible = 0;
-      for (let i = 0; i < perStratum; i++) {
-        const r = await repair(space.fromParams({ ...space.space.sample(rng), width, input }));
-        if (!r) continue;
-        feasible++;
-        const t = graphTotals(space.graph(r));
-        if (!best || t.params > best.params) best = { stratum: `r${input}-w${width}`, arch: space.format(r), params: t.params, macs: t.macs, latencyMs: await lat(r), feasible: 0 };
-      }
-      if (best) picks.push({ ...best, feasible });
-    }
-  }
-  return picks.sort((a, b) => b.params - a.params);
-}
 
 /** Runs the benchmark (see the module comment); returns the result object also written to `out`. */
 export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Record<string, unknown>> {
@@ -313,7 +232,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
           return nominal * ((c?.latencyMs as number) / (r?.latencyMs as number));
         };
       }
-      const strata = await capacitySearch(spaceOpts, latency, line, o.perStratum, new Rng(1));
+      const strata = (await capacitySearch(space, { latency, line, perStratum: o.perStratum }, new Rng(1))).picks;
       const picked = strata.slice(0, o.winners).map((x) => x.arch);
       searches[tname] = { method: 'capacity', latency: tname === 'host-cpu' ? o.hostSearchLatency : 'model', line, minutes: Math.round((performance.now() - ts) / 600) / 100, strata, picked };
       log(`${tname}: capacity search, ${strata.length} strata with feasible points; picked ${picked.join('  ')}`);

@@ -102,6 +102,8 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     [['study', 'list', '--store', 'notes.onnx'], /store "notes\.onnx" is not an hwnas store/],
     [['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'nsga2', '--budget', '5'], /NAS table '.*table\.csv' line 2: metric 'accuracy' is 'notanumber', expected a finite number/],
     [['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'annealing', '--budget', '5'], /--strategy 'annealing': expected one of random, nsga2/],
+    [['nas', '--space', 'nb201', '--dataset', 'mnist', '--strategy', 'capacity', '--max-latency', '0.02', '--budget', '2'], /--strategy capacity repairs MobileNetV2-style architectures: space 'nb201' is not one/],
+    [['nas', '--space', 'mbv2-mbnet', '--dataset', 'mnist', '--strategy', 'capacity', '--budget', '2'], /--strategy capacity needs --max-latency <ms>/],
     [['serve', '--port', 'abc'], /--port must be an integer >= 0, got 'abc'/],
     // commander's own errors
     [['tarin'], /unknown command 'tarin' \(Did you mean train\?\)/],

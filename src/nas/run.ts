@@ -14,11 +14,12 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
+import { type CapacityOptions, CapacityStrategy, isMbv2Space } from './capacity.js';
 import { distinctComputations, type NasTable } from './tabular.js';
 import { sensitiveParams, TwoStageSearch } from './two-stage.js';
 
 /** Strategy names `hwnas nas` accepts. */
-export const NAS_STRATEGIES = ['random', 'nsga2', 'bo', 'evolution', 'two-stage'] as const;
+export const NAS_STRATEGIES = ['random', 'nsga2', 'bo', 'evolution', 'two-stage', 'capacity'] as const;
 
 /** One of {@link NAS_STRATEGIES}. */
 export type NasStrategyName = (typeof NAS_STRATEGIES)[number];
@@ -43,6 +44,8 @@ export interface NasStrategyOptions {
    * NSGA-II / BO spent up to 45% of 300 queries on repeats (docs/nas-table.md).
    */
   readonly distinct?: boolean;
+  /** Capacity search (mbv2 spaces): the latency of an architecture and the line (`--max-latency`). */
+  readonly capacity?: Omit<CapacityOptions, 'line'> & { readonly line?: number };
 }
 
 /** A strategy by `hwnas nas` name; two-stage also reports the sensitive parameters it chose. */
@@ -61,6 +64,13 @@ export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategy
     if (n === 'random') return createStrategy('random');
     throw new ConfigError(`unknown NAS strategy '${n}': expected one of ${NAS_STRATEGIES.join(', ')}`);
   };
+  if (name === 'capacity') {
+    if (!isMbv2Space(space)) throw new ConfigError(`--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+    if (!o.capacity) throw new ConfigError('--strategy capacity needs a hardware target to repair architectures on (give a --target)');
+    const line = o.capacity.line;
+    if (line === undefined) throw new ConfigError('--strategy capacity needs --max-latency <ms>: the line it repairs architectures under');
+    return { strategy: new CapacityStrategy(space, { ...o.capacity, line, seed: o.seed ?? 0 }) };
+  }
   if (name !== 'two-stage') return { strategy: make(name, o.budget) };
   if (!o.sensitivityCost) throw new ConfigError('two-stage search needs a hardware cost to find the sensitive parameters (give a --target)');
   const { sensitive } = sensitiveParams(space.space, o.sensitivityCost, new Rng(o.seed ?? 0));

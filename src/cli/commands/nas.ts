@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { loadDataset } from '../../data/index.js';
 import { ConfigError } from '../../errors.js';
-import { policyPreset } from '../../hardware/precision.js';
+import { defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
-import { archCost, type LatencyMode } from '../../nas/cost.js';
+import { CapacityStrategy, isMbv2Space } from '../../nas/capacity.js';
+import { archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
 import { createNasStrategy, NAS_STRATEGIES, type NasResult, nasDatasetOptions, runNas, spaceInputShape, tableHv } from '../../nas/run.js';
 import { loadNasTable, tabularEvaluator } from '../../nas/tabular.js';
@@ -29,6 +30,7 @@ interface NasFlags {
   readonly supernetSteps?: string;
   readonly latency?: string;
   readonly maxLatency?: string;
+  readonly capacityPoints?: string;
   readonly storage?: string;
   readonly store?: string;
   readonly study?: string;
@@ -58,7 +60,8 @@ export function registerNas(program: Command): void {
     .option('--evaluator <name>', `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`)
     .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
     .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
-    .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible')
+    .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible (--strategy capacity: the line it repairs architectures under)')
+    .option('--capacity-points <n>', '--strategy capacity: random architectures repaired per (width, input size) stratum (default 30)')
     .option('--storage <file>', 'SQLite store to record the trials in (with --study; then `hwnas report <study> --store <file>`)')
     .option('--store <file>', 'same as --storage')
     .option('--study <name>', 'study name in the store (default nas-<space>-<strategy>-<seed>); an existing study of the same space resumes')
@@ -79,6 +82,11 @@ export function registerNas(program: Command): void {
       if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
+      if (f.strategy === 'capacity') {
+        // fail before loading data: the same checks as createNasStrategy
+        if (!isMbv2Space(space)) throw new ConfigError(`--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+        if (maxLatency === undefined) throw new ConfigError('--strategy capacity needs --max-latency <ms>: the line it repairs architectures under');
+      }
       if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store) throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
       const storePath = f.storage ?? f.store;
       let evaluate: Evaluator;
@@ -109,12 +117,34 @@ export function registerNas(program: Command): void {
         store = new SqliteStore(storePath);
       } else if (f.study !== undefined) throw new ConfigError(`--study '${f.study}' needs --storage <file> (the SQLite store to record it in)`);
       if (f.strategy === 'two-stage' && target.kind === 'measured') throw new ConfigError(`--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`);
+      const capacityBar = f.strategy === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
       const { strategy, sensitive } = createNasStrategy(f.strategy, space, {
         budget,
         seed,
         distinct: f.distinct !== false,
         sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
+        capacity: {
+          latency: async (a) => {
+            const g = space.graph(a);
+            return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), { mode: latencyMode })).latencyMs;
+          },
+          ...(maxLatency !== undefined ? { line: maxLatency } : {}),
+          perStratum: intOption('--capacity-points', f.capacityPoints, 30, 1),
+          onProgress: (done, total) => {
+            if (done === 1) capacityBar?.setTotal(total);
+            capacityBar?.update(done);
+          },
+        },
       });
+      if (strategy instanceof CapacityStrategy) {
+        // the repairs run before the study so that their progress has its own bar
+        try {
+          const c = await strategy.search();
+          if (!f.json) process.stderr.write(`capacity search: ${c.picks.length} strata with a point under ${maxLatency} ms, ${c.feasible.length} distinct feasible points, ${c.latencyCalls} latencies taken\n`);
+        } finally {
+          capacityBar?.stop();
+        }
+      }
       const bar = createProgress({ total: budget, label: 'nas', fields: ['best'], quiet: !!f.json });
       let r: NasResult;
       try {
