@@ -93,6 +93,12 @@ export interface NasMbv2BenchOptions {
    * over-counts each kernel's run overhead, ranks these small nets poorly: 1.18x for a net 1.81x faster whole).
    */
   readonly hostSearchLatency?: 'network' | 'model';
+  /**
+   * host-cpu capacity search: the line is mbnet32's time / speedup x this (default 0.85). Our VM's core runs in
+   * two states (mbnet32 ~0.055 and ~0.075 ms) and small nets gain less in the slow one: a net 1.37x faster in
+   * the fast state measured 1.24x in the slow one. 0.85 keeps finalists over the speedup in both.
+   */
+  readonly hostLineMargin?: number;
   /** Targets searched (default both); the others get no finalists. */
   readonly targets?: readonly ('bitfusion-edge' | 'host-cpu')[];
   /** The space: `mbv2-micro` (default) or `mbv2-mbnet` (mbnet32's skeleton). */
@@ -141,6 +147,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
     rerankImages: opts.rerankImages ?? (q ? 300 : 3000),
     secondSeedBefore: opts.secondSeedBefore ?? 38,
     hostSearchLatency: opts.hostSearchLatency ?? 'network',
+    hostLineMargin: opts.hostLineMargin ?? 0.85,
   };
   const recipe = { optimizer: 'adam', lr: 2e-3, schedule: 'cosine', batchSize: 64, epochs: o.retrainEpochs, images: o.retrainImages, standardize: true, augment: 'none', workers: 1 } as const;
   const spaceOpts: Mbv2SpaceOptions = opts.space === 'mbv2-mbnet' ? MBV2_MBNET : MBV2_MICRO;
@@ -224,9 +231,10 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       } else if (tname === 'host-cpu') {
         // Whole networks timed, each candidate interleaved run by run with mbnet32 (the machine's speed drifts by
         // 20-40% over seconds, so only paired timings compare); latency = mbnet32's nominal time x the ratio of
-        // the two 10% quantiles. The line is lowered by 5% so that the finalists stay under it at the end.
+        // the two 10% quantiles. The line is lowered by `hostLineMargin` so that the finalists stay under it
+        // whichever state the machine is in at the end.
         const nominal = (await measureNetworks([refGraph], { repeats: 1000, quantile: HOST_QUANTILE }))[0]?.latencyMs as number;
-        line = (nominal / o.speedup) * 0.95;
+        line = (nominal / o.speedup) * o.hostLineMargin;
         latency = async (a) => {
           const [r, c] = await measureNetworks([refGraph, space.graph(a)], { repeats: o.searchRepeats, quantile: HOST_QUANTILE });
           return nominal * ((c?.latencyMs as number) / (r?.latencyMs as number));
@@ -460,6 +468,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...pick('searchImages', num('--search-images')),
     ...pick('winners', num('--winners')),
     ...pick('perStratum', num('--per-stratum')),
+    ...pick('hostLineMargin', num('--host-line-margin')),
     ...pick('rerankImages', num('--rerank-images')),
     ...pick('secondSeedBefore', num('--second-seed-before')),
     ...(process.argv.includes('--no-rerank') ? { rerank: false } : {}),
