@@ -42,7 +42,16 @@ export interface ArchLatencyOptions {
   /** 'network': timed runs (default 200) and the quantile reported (default 0.5, the median). */
   readonly repeats?: number;
   readonly quantile?: number;
+  /**
+   * 'network': a fixed network timed together with each candidate, interleaved run by run. The candidate's
+   * latency is then the anchor's first timing (1,000 runs) x the ratio of the two quantiles, so that the
+   * machine's speed drifting between candidates (20-40% over seconds on a shared VM) cancels out.
+   */
+  readonly anchor?: Graph;
 }
+
+/** First timing of each anchor network, per quantile. */
+const anchorTimings = new WeakMap<Graph, Map<number, Promise<number>>>();
 
 /**
  * Latency (ms) and energy (mJ; NaN when the target has none) of a graph on a target. Measured targets
@@ -52,8 +61,17 @@ export interface ArchLatencyOptions {
 export async function archLatencyMs(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy, o: ArchLatencyOptions = {}): Promise<{ latencyMs: number; energyMj: number }> {
   if ((o.mode ?? 'model') === 'network') {
     if (target.name !== 'host-cpu') throw new ConfigError(`latency mode 'network' times the model on this machine: it needs target 'host-cpu', got '${target.name}'`);
-    const { measureNetwork } = await import('../hardware/host.js'); // loads onnxruntime
-    const m = await measureNetwork(graph, { repeats: o.repeats ?? 200, quantile: o.quantile ?? 0.5 });
+    const { measureNetwork, measureNetworks } = await import('../hardware/host.js'); // loads onnxruntime
+    const quantile = o.quantile ?? 0.5;
+    if (o.anchor) {
+      const byQ = anchorTimings.get(o.anchor) ?? new Map<number, Promise<number>>();
+      anchorTimings.set(o.anchor, byQ);
+      const nominal = byQ.get(quantile) ?? measureNetworks([o.anchor], { repeats: 1000, quantile }).then((r) => (r[0] as { latencyMs: number }).latencyMs);
+      byQ.set(quantile, nominal);
+      const [a, c] = await measureNetworks([o.anchor, graph], { repeats: o.repeats ?? 200, quantile });
+      return { latencyMs: (await nominal) * ((c as { latencyMs: number }).latencyMs / (a as { latencyMs: number }).latencyMs), energyMj: Number.NaN };
+    }
+    const m = await measureNetwork(graph, { repeats: o.repeats ?? 200, quantile });
     return { latencyMs: m.latencyMs, energyMj: Number.NaN };
   }
   if (target.prepare) await target.prepare(graph);

@@ -8,7 +8,9 @@ import { getTarget } from '../hardware/registry.js';
 import { enumerateNb201, formatNb201, type Nb201Cell, nb201Space } from '../search/spaces/nb201.js';
 import { mbv2Space } from '../search/spaces/mbv2.js';
 import { Rng } from '../util/rng.js';
-import { archCost, archFeatures, fitArchPredictor, kendallTau } from './cost.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { defaultPolicy } from '../hardware/precision.js';
+import { archCost, archFeatures, archLatencyMs, fitArchPredictor, kendallTau } from './cost.js';
 import { parseObjectives } from './objectives.js';
 import { createNasStrategy, runNas, tableHv } from './run.js';
 import { loadNasTable, NasTable, parseNasTable, tabularEvaluator } from './tabular.js';
@@ -122,6 +124,22 @@ test('sensitivity: finds the parameter that drives the cost', () => {
   const { effects, sensitive } = sensitiveParams(space.space, (p) => (p.e21 === 'nor_conv_3x3' ? 10 : 0) + (p.e30 === 'nor_conv_1x1' ? 1 : 0), new Rng(1));
   assert.equal(sensitive[0], 'e21');
   assert.equal(effects[0]?.name, 'e21');
+});
+
+test('archLatencyMs network mode with an anchor: anchor time x paired ratio; a 10x-MAC net is slower; model targets refuse', async () => {
+  const host = getTarget('host-cpu');
+  const pol = defaultPolicy(host);
+  const small = zooGraph('zoo:mnist-cnn');
+  const big = zooGraph('zoo:mbnet32?size=64');
+  const o = { mode: 'network' as const, anchor: small, repeats: 30, quantile: 0.1 };
+  const self = (await archLatencyMs(host, small, pol, o)).latencyMs;
+  const other = (await archLatencyMs(host, big, pol, o)).latencyMs;
+  assert.ok(self > 0 && Number.isFinite(self));
+  // the anchor timed against itself: ratio ~1, so about the anchor's own first timing (loose: timing noise)
+  const alone = (await archLatencyMs(host, small, pol, { mode: 'network', repeats: 300, quantile: 0.1 })).latencyMs;
+  assert.ok(self < alone * 3 && self > alone / 3, `${self} vs ${alone}`);
+  assert.ok(other > 2 * self, `${other} vs ${self}`);
+  await assert.rejects(archLatencyMs(getTarget('bitfusion-edge'), small, pol, o), (e: unknown) => e instanceof ConfigError && /host-cpu/.test(e.message));
 });
 
 test('archCost and an architecture predictor on bitfusion-edge (analytical) rank well from 60 samples', () => {

@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors.js';
 import { defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
 import { CapacityStrategy, isMbv2Space } from '../../nas/capacity.js';
-import { archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
+import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
 import { createNasStrategy, NAS_STRATEGIES, type NasResult, nasDatasetOptions, runNas, spaceInputShape, tableHv } from '../../nas/run.js';
 import { loadNasTable, tabularEvaluator } from '../../nas/tabular.js';
@@ -12,6 +12,7 @@ import { getArchSpace } from '../../search/spaces/registry.js';
 import type { Store } from '../../store/types.js';
 import type { Evaluator } from '../../study/run-study.js';
 import { intOption, printJson } from '../io.js';
+import { Rng } from '../../util/rng.js';
 import { createProgress } from '../progress.js';
 
 interface NasFlags {
@@ -31,6 +32,7 @@ interface NasFlags {
   readonly latency?: string;
   readonly maxLatency?: string;
   readonly capacityPoints?: string;
+  readonly latencyAnchor?: boolean;
   readonly storage?: string;
   readonly store?: string;
   readonly study?: string;
@@ -60,6 +62,7 @@ export function registerNas(program: Command): void {
     .option('--evaluator <name>', `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`)
     .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
     .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
+    .option('--no-latency-anchor', '--latency network: time each architecture alone instead of interleaved with a fixed anchor network of the space')
     .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible (--strategy capacity: the line it repairs architectures under)')
     .option('--capacity-points <n>', '--strategy capacity: random architectures repaired per (width, input size) stratum (default 30)')
     .option('--storage <file>', 'SQLite store to record the trials in (with --study; then `hwnas report <study> --store <file>`)')
@@ -80,6 +83,9 @@ export function registerNas(program: Command): void {
       if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName)) throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
       const latencyMode = (f.latency ?? 'model') as LatencyMode;
       if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
+      // network timing: a fixed point of the space (seeded) is timed with every architecture, against drift
+      const anchor = latencyMode === 'network' && f.latencyAnchor !== false ? space.fromParams(space.space.sample(new Rng(0))) : undefined;
+      const latency: ArchLatencyOptions = anchor !== undefined ? { mode: latencyMode, anchor: space.graph(anchor) } : { mode: latencyMode };
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
       if (f.strategy === 'capacity') {
@@ -101,7 +107,7 @@ export function registerNas(program: Command): void {
         if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
         const d = nasDatasetOptions(f.dataset, f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1), spaceInputShape(space));
         const dataset = await loadDataset(d.spec, d.options);
-        const common = { space, dataset, target, objectives, ...(policy ? { policy } : {}), latency: { mode: latencyMode }, ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}) };
+        const common = { space, dataset, target, objectives, ...(policy ? { policy } : {}), latency, ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}) };
         if (evaluatorName === 'supernet') {
           const { supernetEvaluator } = await import('../../nas/supernet.js'); // loads the engine
           const steps = intOption('--supernet-steps', f.supernetSteps, 1000, 1);
@@ -126,7 +132,7 @@ export function registerNas(program: Command): void {
         capacity: {
           latency: async (a) => {
             const g = space.graph(a);
-            return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), { mode: latencyMode })).latencyMs;
+            return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), latency)).latencyMs;
           },
           ...(maxLatency !== undefined ? { line: maxLatency } : {}),
           perStratum: intOption('--capacity-points', f.capacityPoints, 30, 1),
@@ -159,7 +165,7 @@ export function registerNas(program: Command): void {
           ...(sensitive ? { sensitive } : {}),
           ...(store ? { store } : {}),
           ...(f.study !== undefined ? { studyName: f.study } : {}),
-          studyUserAttrs: { strategy: f.strategy, target: target.name, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}) },
+          studyUserAttrs: { strategy: f.strategy, target: target.name, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}), ...(anchor !== undefined ? { latencyAnchor: space.format(anchor) } : {}) },
           onProgress: (p) => bar.update(p.done, { best: `${p.best.length} on front` }),
         });
       } finally {
