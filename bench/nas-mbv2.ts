@@ -35,6 +35,7 @@ import { graphTotals } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { defaultPolicy } from '../src/hardware/precision.js';
 import { capacitySearch } from '../src/nas/capacity.js';
+import { anchorLatencyMs, type ArchLatencyOptions, archLatencyMs } from '../src/nas/cost.js';
 import { createNasStrategy, runNas } from '../src/nas/run.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
 import { resizeSplit } from '../src/nas/train-eval.js';
@@ -217,29 +218,17 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       const ts = performance.now();
       const target: HardwareTarget = tname === 'host-cpu' ? host : bitfusion;
       const pol = defaultPolicy(target);
+      // bitfusion-edge: its analytical model. host-cpu, `model`: the per-kernel table (cheap after each kernel's first
+      // measurement), line = mbnet32 under the same model / speedup. host-cpu, `network` (default): whole networks,
+      // each candidate interleaved run by run with mbnet32 as the anchor (the machine's speed drifts by 20-40% over
+      // seconds, so only paired timings compare); the line is mbnet32's own timing / speedup, lowered by
+      // `hostLineMargin` so that the finalists stay under it whichever state the machine is in at the end.
+      const network = tname === 'host-cpu' && o.hostSearchLatency === 'network';
+      const latOpts: ArchLatencyOptions = network ? { mode: 'network', anchor: refGraph, repeats: o.searchRepeats, quantile: HOST_QUANTILE } : {};
+      const latency = async (a: Mbv2Arch): Promise<number> => (await archLatencyMs(target, space.graph(a), pol, latOpts)).latencyMs;
       let line = lines[tname] as number;
-      let latency = async (a: Mbv2Arch): Promise<number> => bitfusion.networkCost(space.graph(a), pol).latencyMs;
-      if (tname === 'host-cpu' && o.hostSearchLatency === 'model') {
-        // The per-kernel cost model: cheap after each kernel's first measurement; its line is mbnet32 under the same model.
-        await host.prepare?.(refGraph);
-        line = host.networkCost(refGraph, pol).latencyMs / o.speedup;
-        latency = async (a) => {
-          const g = space.graph(a);
-          await host.prepare?.(g);
-          return host.networkCost(g, pol).latencyMs;
-        };
-      } else if (tname === 'host-cpu') {
-        // Whole networks timed, each candidate interleaved run by run with mbnet32 (the machine's speed drifts by
-        // 20-40% over seconds, so only paired timings compare); latency = mbnet32's nominal time x the ratio of
-        // the two 10% quantiles. The line is lowered by `hostLineMargin` so that the finalists stay under it
-        // whichever state the machine is in at the end.
-        const nominal = (await measureNetworks([refGraph], { repeats: 1000, quantile: HOST_QUANTILE }))[0]?.latencyMs as number;
-        line = (nominal / o.speedup) * o.hostLineMargin;
-        latency = async (a) => {
-          const [r, c] = await measureNetworks([refGraph, space.graph(a)], { repeats: o.searchRepeats, quantile: HOST_QUANTILE });
-          return nominal * ((c?.latencyMs as number) / (r?.latencyMs as number));
-        };
-      }
+      if (network) line = ((await anchorLatencyMs(refGraph, HOST_QUANTILE)) / o.speedup) * o.hostLineMargin;
+      else if (tname === 'host-cpu') line = (await archLatencyMs(host, refGraph, pol)).latencyMs / o.speedup;
       const strata = (await capacitySearch(space, { latency, line, perStratum: o.perStratum }, new Rng(1))).picks;
       const picked = strata.slice(0, o.winners).map((x) => x.arch);
       searches[tname] = { method: 'capacity', latency: tname === 'host-cpu' ? o.hostSearchLatency : 'model', line, minutes: Math.round((performance.now() - ts) / 600) / 100, strata, picked };

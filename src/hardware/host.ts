@@ -444,12 +444,18 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
 /** Time only the whole network (same procedure and statistic as {@link measureHost}); for repeatability checks. */
 export async function measureNetwork(model: Model | Graph, opts: Omit<HostMeasureOptions, 'known' | 'perNode' | 'onProgress'> = {}): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }> {
   const graph = 'graph' in model ? model.graph : model;
-  const weights = 'graph' in model ? model.weights : initWeights(graph, new Rng(opts.seed ?? 0));
   const rounds = opts.rounds ?? 3;
-  const s = await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads: opts.threads ?? 1 });
+  const s = await networkSession(model, opts.seed ?? 0, opts.threads ?? 1);
   const samples = await timeUnits([{ session: s, budgetMs: 4 * (opts.budgetMs ?? 25) * rounds }], inferShapes(graph), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 5, minRepeats: opts.repeats ?? 30, rounds });
   await s.session.release();
   return timingStats(samples[0] as number[], opts.quantile ?? 0.5);
+}
+
+/** A batch-1 session of a whole network (a bare graph gets seeded random weights: latency does not depend on them). */
+async function networkSession(model: Model | Graph, seed: number, threads: number): Promise<OnnxSession> {
+  const graph = 'graph' in model ? model.graph : model;
+  const weights = 'graph' in model ? model.weights : initWeights(graph, new Rng(seed));
+  return createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads });
 }
 
 /**
@@ -465,11 +471,7 @@ export async function measureNetworks(
 ): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }[]> {
   const units: TimedUnit[] = [];
   try {
-    for (const m of models) {
-      const graph = 'graph' in m ? m.graph : m;
-      const weights = 'graph' in m ? m.weights : initWeights(graph, new Rng(opts.seed ?? 0));
-      units.push({ session: await createSession(exportOnnx({ graph, weights }, { batch: 1 }), { threads: opts.threads ?? 1 }), budgetMs: 0, shapes: inferShapes(graph) });
-    }
+    for (const m of models) units.push({ session: await networkSession(m, opts.seed ?? 0, opts.threads ?? 1), budgetMs: 0, shapes: inferShapes('graph' in m ? m.graph : m) });
     const repeats = opts.repeats ?? 300;
     const samples = await timeUnits(units, new Map(), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 10, minRepeats: repeats, rounds: repeats, rewarm: 0 });
     return samples.map((v) => timingStats(v, opts.quantile ?? 0.5));

@@ -26,6 +26,12 @@ export function isMbv2Space(space: ArchSpace): space is ArchSpace & Mbv2LikeSpac
   return o !== undefined && Array.isArray(o.stages) && Array.isArray(o.widths) && Array.isArray(o.inputSizes) && Array.isArray(o.expansions) && !('base' in space);
 }
 
+/** The arguments `--strategy capacity` needs: an mbv2 space and a line (ConfigError naming what is missing). */
+export function checkCapacityArgs(space: ArchSpace, line: number | undefined): asserts space is ArchSpace & Mbv2LikeSpace {
+  if (!isMbv2Space(space)) throw new ConfigError(`--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+  if (line === undefined) throw new ConfigError('--strategy capacity needs --max-latency <ms>: the line it repairs architectures under');
+}
+
 /** One feasible point of {@link capacitySearch}. */
 export interface CapacityPoint {
   /** `r<input>-w<width>`. */

@@ -54,6 +54,21 @@ export interface ArchLatencyOptions {
 const anchorTimings = new WeakMap<Graph, Map<number, Promise<number>>>();
 
 /**
+ * The anchor's own latency (ms): its first timing, 1,000 runs at `quantile` (default 0.5), taken once per
+ * anchor and quantile and reused (the scale of every latency taken with this anchor, see {@link ArchLatencyOptions.anchor}).
+ */
+export function anchorLatencyMs(anchor: Graph, quantile = 0.5): Promise<number> {
+  const byQ = anchorTimings.get(anchor) ?? new Map<number, Promise<number>>();
+  anchorTimings.set(anchor, byQ);
+  let t = byQ.get(quantile);
+  if (!t) {
+    t = import('../hardware/host.js').then(async ({ measureNetworks }) => ((await measureNetworks([anchor], { repeats: 1000, quantile }))[0] as { latencyMs: number }).latencyMs);
+    byQ.set(quantile, t);
+  }
+  return t;
+}
+
+/**
  * Latency (ms) and energy (mJ; NaN when the target has none) of a graph on a target. Measured targets
  * are prepared (measured) first; mode 'network' times the whole exported network with onnxruntime
  * instead of summing the target's per-kernel table (host-cpu only).
@@ -64,12 +79,9 @@ export async function archLatencyMs(target: HardwareTarget, graph: Graph, policy
     const { measureNetwork, measureNetworks } = await import('../hardware/host.js'); // loads onnxruntime
     const quantile = o.quantile ?? 0.5;
     if (o.anchor) {
-      const byQ = anchorTimings.get(o.anchor) ?? new Map<number, Promise<number>>();
-      anchorTimings.set(o.anchor, byQ);
-      const nominal = byQ.get(quantile) ?? measureNetworks([o.anchor], { repeats: 1000, quantile }).then((r) => (r[0] as { latencyMs: number }).latencyMs);
-      byQ.set(quantile, nominal);
+      const nominal = await anchorLatencyMs(o.anchor, quantile);
       const [a, c] = await measureNetworks([o.anchor, graph], { repeats: o.repeats ?? 200, quantile });
-      return { latencyMs: (await nominal) * ((c as { latencyMs: number }).latencyMs / (a as { latencyMs: number }).latencyMs), energyMj: Number.NaN };
+      return { latencyMs: nominal * ((c?.latencyMs as number) / (a?.latencyMs as number)), energyMj: Number.NaN };
     }
     const m = await measureNetwork(graph, { repeats: o.repeats ?? 200, quantile });
     return { latencyMs: m.latencyMs, energyMj: Number.NaN };

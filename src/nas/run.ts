@@ -14,7 +14,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
-import { type CapacityOptions, CapacityStrategy, isMbv2Space } from './capacity.js';
+import { type CapacityOptions, CapacityStrategy, checkCapacityArgs } from './capacity.js';
 import { distinctComputations, type NasTable } from './tabular.js';
 import { sensitiveParams, TwoStageSearch } from './two-stage.js';
 
@@ -65,11 +65,9 @@ export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategy
     throw new ConfigError(`unknown NAS strategy '${n}': expected one of ${NAS_STRATEGIES.join(', ')}`);
   };
   if (name === 'capacity') {
-    if (!isMbv2Space(space)) throw new ConfigError(`--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+    checkCapacityArgs(space, o.capacity?.line);
     if (!o.capacity) throw new ConfigError('--strategy capacity needs a hardware target to repair architectures on (give a --target)');
-    const line = o.capacity.line;
-    if (line === undefined) throw new ConfigError('--strategy capacity needs --max-latency <ms>: the line it repairs architectures under');
-    return { strategy: new CapacityStrategy(space, { ...o.capacity, line, seed: o.seed ?? 0 }) };
+    return { strategy: new CapacityStrategy(space, { ...o.capacity, line: o.capacity.line as number, seed: o.seed ?? 0 }) };
   }
   if (name !== 'two-stage') return { strategy: make(name, o.budget) };
   if (!o.sensitivityCost) throw new ConfigError('two-stage search needs a hardware cost to find the sensitive parameters (give a --target)');

@@ -3,7 +3,7 @@ import { loadDataset } from '../../data/index.js';
 import { ConfigError } from '../../errors.js';
 import { defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
-import { CapacityStrategy, isMbv2Space } from '../../nas/capacity.js';
+import { CapacityStrategy, checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
 import { createNasStrategy, NAS_STRATEGIES, type NasResult, nasDatasetOptions, runNas, spaceInputShape, tableHv } from '../../nas/run.js';
@@ -88,11 +88,7 @@ export function registerNas(program: Command): void {
       const latency: ArchLatencyOptions = anchor !== undefined ? { mode: latencyMode, anchor: space.graph(anchor) } : { mode: latencyMode };
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
-      if (f.strategy === 'capacity') {
-        // fail before loading data: the same checks as createNasStrategy
-        if (!isMbv2Space(space)) throw new ConfigError(`--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
-        if (maxLatency === undefined) throw new ConfigError('--strategy capacity needs --max-latency <ms>: the line it repairs architectures under');
-      }
+      if (f.strategy === 'capacity') checkCapacityArgs(space, maxLatency); // before loading data
       if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store) throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
       const storePath = f.storage ?? f.store;
       let evaluate: Evaluator;
