@@ -1,34 +1,73 @@
-/** Registry of search strategies by name, so configs and the CLI can pick one. */
+/**
+ * The one registry of search strategies by name. Every optimiser of hwnas (generic ones here;
+ * quantization, transform and architecture strategies registered by their own folders on import)
+ * is created through {@link createStrategy}, so configs, the CLI and the study loop name them alike.
+ */
 import { ConfigError } from '../errors.js';
+import type { SearchSpace } from './space.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
-import type { SearchStrategy } from './types.js';
+import type { Objective, SearchStrategy } from './types.js';
 
-/** Builds a strategy from a JSON options object. */
-export type StrategyFactory = (options: Readonly<Record<string, unknown>>) => SearchStrategy;
-
-const factories = new Map<string, StrategyFactory>();
-
-/** Registers (or replaces) a strategy factory under `name`. */
-export function registerStrategy(name: string, factory: StrategyFactory): void {
-  factories.set(name, factory);
+/** What a strategy factory may know about the study it serves besides its own options. */
+export interface StrategyContext {
+  /** The study's space. */
+  readonly space: SearchSpace;
+  readonly objectives: readonly Objective[];
+  /** The study's budget (number of trials). */
+  readonly nTrials: number;
+  /** The study seed. */
+  readonly seed: number;
 }
 
-/** Names of the registered strategies, sorted. */
+/** Builds a strategy from JSON options (ConfigError naming a bad option). */
+export type StrategyFactory = (options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined) => SearchStrategy;
+
+/** A registered strategy: factory plus a one-line description for help texts and errors. */
+interface Entry {
+  readonly factory: StrategyFactory;
+  readonly description: string;
+}
+
+const factories = new Map<string, Entry>();
+const aliases = new Map<string, string>();
+
+/** Registers (or replaces) a strategy factory under `name`. */
+export function registerStrategy(name: string, factory: StrategyFactory, description = ''): void {
+  factories.set(name, { factory, description });
+}
+
+/** Makes `alias` another name of the registered strategy `name` (e.g. 'evolution'). */
+export function registerStrategyAlias(alias: string, name: string): void {
+  aliases.set(alias, name);
+}
+
+/** Names of the registered strategies, sorted (aliases not included). */
 export function strategyNames(): string[] {
   return [...factories.keys()].sort();
 }
 
-/** A new strategy by registry name (ConfigError naming the known ones when unknown). */
-export function createStrategy(name: string, options: Readonly<Record<string, unknown>> = {}): SearchStrategy {
-  const f = factories.get(name);
-  if (!f) throw new ConfigError(`unknown search strategy '${name}'; expected one of ${strategyNames().join(', ')}`);
-  return f(options);
+/** The canonical name of a strategy name or alias (unchanged when unknown). */
+export function canonicalStrategyName(name: string): string {
+  return aliases.get(name) ?? name;
 }
 
-registerStrategy('random', () => new RandomSearch());
-registerStrategy('nsga2', (o) => new Nsga2(o as Nsga2Options));
-registerStrategy('bo', (o) => new BayesianOptimization(o as BayesianOptimizationOptions));
-registerStrategy('regularized-evolution', (o) => new RegularizedEvolution(o as RegularizedEvolutionOptions));
+/** One-line description of a registered strategy ('' when none was given). */
+export function strategyDescription(name: string): string {
+  return factories.get(canonicalStrategyName(name))?.description ?? '';
+}
+
+/** A new strategy by registry name or alias (ConfigError naming the known ones when unknown). */
+export function createStrategy(name: string, options: Readonly<Record<string, unknown>> = {}, ctx?: StrategyContext): SearchStrategy {
+  const f = factories.get(canonicalStrategyName(name));
+  if (!f) throw new ConfigError(`unknown search strategy '${name}'; expected one of ${strategyNames().join(', ')}`);
+  return f.factory(options, ctx);
+}
+
+registerStrategy('random', () => new RandomSearch(), 'uniform random points of the space');
+registerStrategy('nsga2', (o) => new Nsga2(o as Nsga2Options), 'NSGA-II (non-dominated sorting, crowding distance), constraint-dominance');
+registerStrategy('bo', (o) => new BayesianOptimization(o as BayesianOptimizationOptions), 'Gaussian-process Bayesian optimisation (expected (hypervolume) improvement)');
+registerStrategy('regularized-evolution', (o) => new RegularizedEvolution(o as RegularizedEvolutionOptions), 'regularized (aging) evolution');
+registerStrategyAlias('evolution', 'regularized-evolution');

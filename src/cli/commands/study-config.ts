@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import '../../dist/builtin.js';
-import { getEvaluation } from '../../dist/registry.js';
-import { parseWith } from '../../dist/zod-error.js';
+import '../plugins.js';
+import { getEvaluation } from '../../workers/registry.js';
+import { parseWith } from '../../workers/zod-error.js';
 import { ConfigError } from '../../errors.js';
 import { createStrategy } from '../../search/registry.js';
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
@@ -83,6 +83,8 @@ export function resolveStudy(config: StudyConfig): ResolvedStudy {
   else if (ev.defaultSpace) space = ev.defaultSpace(opts);
   else throw new ConfigError(`space: evaluator '${ev.name}' has no default search space; give one in the config`);
   const s = config.strategy ?? (objectives.length > 1 ? 'nsga2' : 'bo');
-  const strategy = typeof s === 'string' ? createStrategy(s) : createStrategy(s.name, s.options ?? {});
-  return { config, space, objectives, strategy, seed: config.seed ?? 0 };
+  const seed = config.seed ?? 0;
+  const ctx = { space, objectives, nTrials: config.nTrials, seed };
+  const strategy = typeof s === 'string' ? createStrategy(s, {}, ctx) : createStrategy(s.name, s.options ?? {}, ctx);
+  return { config, space, objectives, strategy, seed };
 }

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { evaluatorFor } from '../../dist/registry.js';
-import type { RemoteEvaluator } from '../../dist/types.js';
+import { evaluatorFor } from '../../workers/registry.js';
+import type { RemoteEvaluator } from '../../workers/types.js';
 import { ConfigError, UserError } from '../../errors.js';
 import { formatTable } from '../../report/table.js';
 import type { JsonValue } from '../../search/types.js';
@@ -38,6 +39,51 @@ export function createStudyFromConfig(store: Store, config: StudyConfig): void {
   store.createStudy({ name: config.name, objectives: r.objectives, space: r.space.toJSON(), userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name } });
 }
 
+/** Config fields that decide what a study searches (all but the name and the budget). */
+function searchIdentity(config: StudyConfig): string {
+  const { name: _n, nTrials: _t, concurrency: _c, ...rest } = config;
+  return stableJson(rest as unknown as JsonValue);
+}
+
+/** JSON with object keys sorted (so equal configs give equal text). */
+function stableJson(v: JsonValue): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Readonly<Record<string, JsonValue>>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k] as JsonValue)}`).join(',')}}`;
+}
+
+/**
+ * The default study name of a command: `<prefix>-<8 hex digits of the search's settings>`, so running
+ * the same command again finds (and continues) the same study, and other settings get another study.
+ */
+export function defaultStudyName(prefix: string, config: Omit<StudyConfig, 'name'>): string {
+  const hash = createHash('sha256').update(searchIdentity({ ...config, name: 'x' } as StudyConfig)).digest('hex').slice(0, 8);
+  const clean = prefix.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 110) || 'study';
+  return `${clean}-${hash}`;
+}
+
+/**
+ * Creates the study of a config, or checks that the stored study of that name runs the same search
+ * (then it is continued: 'resumed'). A larger or smaller `nTrials` is taken as the new budget; any
+ * other difference is a ConfigError naming the study (pick another `--study` name).
+ */
+export function ensureStudy(store: Store, config: StudyConfig): 'created' | 'resumed' {
+  const existing = store.getStudy(config.name);
+  if (!existing) {
+    createStudyFromConfig(store, config);
+    return 'created';
+  }
+  const stored = existing.userAttrs.config;
+  if (stored === undefined) throw new ConfigError(`study '${config.name}' exists but was not created by an hwnas command or config; use another --study name`);
+  const old = parseStudyConfig(stored, `study '${config.name}' config`);
+  if (searchIdentity(old) !== searchIdentity(config)) {
+    throw new ConfigError(`study '${config.name}' exists with other settings (stored: ${searchIdentity(old).slice(0, 300)}); use another --study name, or the same settings to continue it`);
+  }
+  if (old.nTrials !== config.nTrials || old.concurrency !== config.concurrency) store.setStudyUserAttr(config.name, 'config', config as unknown as JsonValue);
+  return 'resumed';
+}
+
 /** Options of {@link runConfiguredStudy}. */
 export interface RunConfiguredOptions {
   /** Enqueue on this Redis (workers run trials) instead of local threads. */
@@ -62,10 +108,10 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   let remote: RemoteEvaluator | undefined;
   const threads = o.threads ?? config.concurrency ?? Math.max(1, availableParallelism());
   if (o.redis) {
-    const { makeRedisEvaluator } = await import('../../dist/redis.js');
+    const { makeRedisEvaluator } = await import('../../workers/redis.js');
     remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, concurrency: config.concurrency ?? 4 });
   } else if (threads > 0) {
-    const { makeThreadPoolEvaluator } = await import('../../dist/thread-pool.js');
+    const { makeThreadPoolEvaluator } = await import('../../workers/thread-pool.js');
     remote = makeThreadPoolEvaluator({ evaluation, threads });
   }
   const bar = createProgress({ total: config.nTrials, label: name, fields: ['best'], quiet: o.quiet ?? false });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import { intOption } from '../io.js';
 
-/** Default queue name (the same as `DEFAULT_QUEUE` of src/dist/redis.ts, which loads only when a worker starts). */
+/** Default queue name (the same as `DEFAULT_QUEUE` of src/workers/redis.ts, which loads only when a worker starts). */
 const DEFAULT_QUEUE = 'hwnas-trials';
 
 /** `hwnas worker --redis redis://host:port`: runs queued trials until stopped. */
@@ -16,7 +16,7 @@ export function registerWorker(program: Command): void {
     .option('--import <module...>', 'modules that register more evaluations (registerEvaluation)')
     .option('--quiet', 'no per-trial log lines')
     .action(async (f: { redis: string; queue?: string; concurrency?: string; import?: string[]; quiet?: boolean }) => {
-      const { runWorker } = await import('../../dist/redis.js');
+      const { runWorker } = await import('../../workers/redis.js');
       const w = await runWorker({
         redisUrl: f.redis,
         ...(f.queue ? { queueName: f.queue } : {}),

@@ -1,8 +1,8 @@
 /** Test helper: headless Debian Chromium through playwright-core, and a study with real trials to draw. */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import '../../dist/builtin.js';
-import { evaluatorFor, getEvaluation } from '../../dist/registry.js';
+import '../../workers/builtin.js';
+import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { Nsga2 } from '../../search/strategies/nsga2.js';
 import type { Store } from '../../store/types.js';
 import { runStudy } from '../../study/run-study.js';

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type CliRun, runHwnas } from '../cli/testing/run-cli.js';
-import '../dist/builtin.js';
-import { getEvaluation } from '../dist/registry.js';
+import './builtin.js';
+import { getEvaluation } from './registry.js';
 import { enumerateNb201, formatNb201, nb201Space } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { Rng } from '../util/rng.js';
-import { NasTable, saveNasTable } from './tabular.js';
+import { NasTable, saveNasTable } from '../nas/tabular.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-eval-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,15 +12,15 @@
  * the first trial of each process, once.
  */
 import { z } from 'zod';
-import { registerEvaluation } from '../dist/registry.js';
-import { parseWith } from '../dist/zod-error.js';
+import { registerEvaluation } from './registry.js';
+import { parseWith } from './zod-error.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
-import { parseObjectives } from './objectives.js';
-import { loadNasTable, tabularEvaluator } from './tabular.js';
+import { parseObjectives } from '../nas/objectives.js';
+import { loadNasTable, tabularEvaluator } from '../nas/tabular.js';
 
 const DEFAULT_OBJECTIVES = 'accuracy:max,latency_ms:min';
 
@@ -91,12 +91,12 @@ registerEvaluation({
     const target = getTarget(o.target ?? 'bitfusion-edge');
     const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
     return lazy(async () => {
-      const { nasDatasetOptions, spaceInputShape } = await import('./run.js');
+      const { nasDatasetOptions, spaceInputShape } = await import('../nas/run.js');
       const { loadDataset } = await import('../data/load.js');
       // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's largest input size
       const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
       const dataset = await loadDataset(d.spec, d.options);
-      const { trainingEvaluator } = await import('./train-eval.js'); // loads the tensor engine
+      const { trainingEvaluator } = await import('../nas/train-eval.js'); // loads the tensor engine
       return trainingEvaluator({ space, dataset, target, objectives, epochs: o.epochs ?? 1, ...(policy ? { policy } : {}) });
     });
   },

@@ -7,7 +7,7 @@
  *   `hwnas demo` runs. It writes the report conventions: userAttr `policy` (a PrecisionPolicy) and
  *   `layerCosts` (per-layer latency and energy).
  *
- * - `nas-table`, `nas-train`: architecture search evaluations, see src/nas/evaluations.ts.
+ * - `nas-table`, `nas-train`: architecture search evaluations, see ./nas-evaluations.ts.
  *
  * Every evaluation accepts `delayMs` (wait before answering; honours the abort signal), which
  * stands in for expensive training when exercising the distributed machinery.
@@ -25,7 +25,7 @@ import type { EvaluationContext, EvaluationResult } from '../study/run-study.js'
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 // NAS evaluations (`nas-table`, `nas-train`) are built in too; their heavy parts load on first use
-import '../nas/evaluations.js';
+import './nas-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {
