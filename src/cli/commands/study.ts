@@ -84,6 +84,50 @@ export function ensureStudy(store: Store, config: StudyConfig): 'created' | 'res
   return 'resumed';
 }
 
+/** What {@link openCommandStudy} returns. */
+export interface CommandStudy {
+  readonly name: string;
+  /** 'created' for a new study, 'resumed' when the store held this command's study already. */
+  readonly status: 'created' | 'resumed';
+  /** The study's config (the stored one when resumed: costly preparation is not redone). */
+  readonly config: StudyConfig;
+}
+
+/**
+ * The study behind a long command (`hwnas quantize`, `transform`, `nas`). `settings` are the command's
+ * own inputs (model, data, target, budget, strategy, seed, ...; JSON); the default name is
+ * `<prefix>-<hash of settings>`, so the same command run again continues its study. When the study
+ * exists, its stored settings must equal these (ConfigError otherwise) and its stored config is
+ * returned without calling `prepare`; else `prepare(name)` builds the config (costly work such as
+ * Hessian traces goes there, once) and the study is created with the settings attached.
+ */
+export async function openCommandStudy(
+  store: Store,
+  o: { readonly prefix: string; readonly name?: string; readonly settings: Readonly<Record<string, JsonValue>>; readonly nTrials: number; readonly prepare: (name: string) => StudyConfig | Promise<StudyConfig> },
+): Promise<CommandStudy> {
+  const settings = stableJson(o.settings as JsonValue);
+  const name = o.name ?? `${o.prefix.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 110) || 'study'}-${createHash('sha256').update(settings).digest('hex').slice(0, 8)}`;
+  const existing = store.getStudy(name);
+  if (existing) {
+    const stored = existing.userAttrs.command;
+    if (stored === undefined || existing.userAttrs.config === undefined) throw new ConfigError(`study '${name}' exists but was not created by this command; use another --study name`);
+    if (stableJson(stored) !== settings) {
+      throw new ConfigError(`study '${name}' exists with other settings (stored: ${stableJson(stored).slice(0, 300)}; now: ${settings.slice(0, 300)}); use another --study name, or the same settings to continue it`);
+    }
+    let config = parseStudyConfig(existing.userAttrs.config, `study '${name}' config`);
+    if (config.nTrials !== o.nTrials) {
+      config = { ...config, nTrials: o.nTrials };
+      store.setStudyUserAttr(name, 'config', config as unknown as JsonValue);
+    }
+    return { name, status: 'resumed', config };
+  }
+  const config = await o.prepare(name);
+  if (config.name !== name) throw new Error(`prepare returned a config named '${config.name}', expected '${name}'`);
+  createStudyFromConfig(store, config);
+  store.setStudyUserAttr(name, 'command', o.settings as JsonValue);
+  return { name, status: 'created', config };
+}
+
 /** Options of {@link runConfiguredStudy}. */
 export interface RunConfiguredOptions {
   /** Enqueue on this Redis (workers run trials) instead of local threads. */
