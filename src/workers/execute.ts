@@ -36,5 +36,8 @@ export async function executeTrialJob(job: TrialJob, signal: AbortSignal): Promi
     ...(Object.keys(userAttrs).length > 0 ? { userAttrs } : {}),
     ...(r.state ? { state: r.state } : {}),
     worker: workerName(),
+    studyName: job.studyName,
+    trialNumber: job.trialNumber,
+    ...(job.studyUid !== undefined ? { studyUid: job.studyUid } : {}),
   };
 }

@@ -46,6 +46,26 @@ test('trials enqueued on Redis are run by a worker and written once each', { ski
   }
 });
 
+test('a new study reusing an old study name on the same queue gets its own results, never the kept jobs of the old one', { skip }, async () => {
+  const url = (redis as TestRedis).url;
+  const worker = await runWorker({ redisUrl: url, queueName: 'q-reuse', concurrency: 2 });
+  try {
+    for (const [uid, seed] of [['uid-a', 1], ['uid-b', 2]] as const) {
+      const remote = await makeRedisEvaluator({ redisUrl: url, queueName: 'q-reuse', evaluation: { name: 'zdt1' }, studyUid: uid, concurrency: 2 });
+      try {
+        const r = await runStudy({ store: new MemoryStore(), studyName: 'same-name', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, concurrency: 2, nTrials: 4, seed });
+        // zdt1's first objective is x0: a result taken from the other study's job would not match these params
+        for (const t of r.trials) assert.equal(t.values?.[0], (t.params as Record<string, number>).x0, `${uid} trial ${t.number}`);
+      } finally {
+        await remote.close();
+      }
+    }
+    assert.equal(worker.completed(), 8, 'both studies ran all their trials');
+  } finally {
+    await worker.close();
+  }
+});
+
 test('unknown evaluator and unreachable Redis are ConfigErrors', { skip }, async () => {
   await assert.rejects(makeRedisEvaluator({ redisUrl: (redis as TestRedis).url, evaluation: { name: 'nope' } }), /unknown evaluator 'nope'/);
   const port = await freePort();

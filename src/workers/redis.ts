@@ -2,8 +2,10 @@
  * Distributed trials on a BullMQ queue in Redis.
  *
  * - The study process uses {@link makeRedisEvaluator}: each trial becomes a job whose id is
- *   `<study>.<trial number>` (so enqueueing the same trial twice is one job), carrying the params and
- *   the evaluation's registry name; it awaits the job's result and `runStudy` writes it to the store.
+ *   `<study>.<study uid>.<trial number>` (so enqueueing the same trial twice is one job, and a new study
+ *   that reuses an old study's name never meets the old study's kept jobs), carrying the params and the
+ *   evaluation's registry name; it awaits the job's result, checks that the result names the same
+ *   study, uid and trial, and `runStudy` writes it to the store.
  * - `hwnas worker --redis ...` runs {@link runWorker}: it takes jobs, builds the evaluation from the
  *   registry and returns the result as the job's return value.
  * - A worker that dies mid-trial stops renewing its job lock; after `lockDuration` BullMQ's
@@ -26,9 +28,9 @@ import type { RemoteEvaluator, TrialJob, TrialJobResult } from './types.js';
 /** Default queue name. */
 export const DEFAULT_QUEUE = 'hwnas-trials';
 
-/** Job id of a trial: `<study>.<number>`, URI-encoded (BullMQ ids may not contain ':'). */
-export function trialJobId(studyName: string, trialNumber: number): string {
-  return `${encodeURIComponent(studyName)}.${trialNumber}`;
+/** Job id of a trial: `<study>.<uid>.<number>` (`<study>.<number>` without a uid), URI-encoded (BullMQ ids may not contain ':'). */
+export function trialJobId(studyName: string, trialNumber: number, studyUid?: string): string {
+  return studyUid === undefined ? `${encodeURIComponent(studyName)}.${trialNumber}` : `${encodeURIComponent(studyName)}.${encodeURIComponent(studyUid)}.${trialNumber}`;
 }
 
 function checkQueueName(name: string): string {
@@ -44,6 +46,11 @@ export interface RedisEvaluatorOptions {
   readonly queueName?: string;
   /** The registered evaluation workers run. */
   readonly evaluation: EvaluationSpec;
+  /**
+   * Unique id of the study (its `uid` attribute): part of every job id, so jobs kept from an earlier
+   * study of the same name (BullMQ keeps finished jobs 24 h) are never taken for this study's.
+   */
+  readonly studyUid?: string;
   /** Evaluations in flight at once (default 4): pass the returned `concurrency` to runStudy. */
   readonly concurrency?: number;
   /** Give up waiting for one trial after this many ms (default: wait forever). */
@@ -77,8 +84,8 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     throw e;
   }
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
-    const data: TrialJob = { studyName: ctx.studyName, trialNumber: ctx.trialNumber, seed: ctx.seed, params, evaluation: o.evaluation };
-    const jobId = trialJobId(ctx.studyName, ctx.trialNumber);
+    const data: TrialJob = { studyName: ctx.studyName, trialNumber: ctx.trialNumber, ...(o.studyUid !== undefined ? { studyUid: o.studyUid } : {}), seed: ctx.seed, params, evaluation: o.evaluation };
+    const jobId = trialJobId(ctx.studyName, ctx.trialNumber, o.studyUid);
     const job = await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
     let rejectAbort: (e: Error) => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -96,6 +103,10 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       const raw: unknown = await Promise.race([job.waitUntilFinished(events, o.timeoutMs), aborted]);
       const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
       if (r === null || typeof r !== 'object' || !Array.isArray(r.values)) throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
+      // A result must belong to this trial: a job id reused by another study (or a worker bug) is an error, never a value.
+      if ((r.studyName !== undefined && r.studyName !== ctx.studyName) || (r.trialNumber !== undefined && r.trialNumber !== ctx.trialNumber) || r.studyUid !== o.studyUid) {
+        throw new Error(`job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid: o.studyUid, trial: ctx.trialNumber })}`);
+      }
       return {
         values: r.values.map((v) => (typeof v === 'number' ? v : Number.NaN)),
         ...(r.constraints ? { constraints: r.constraints } : {}),

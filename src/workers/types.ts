@@ -7,6 +7,8 @@ import type { EvaluationSpec } from './registry.js';
 export interface TrialJob {
   readonly studyName: string;
   readonly trialNumber: number;
+  /** A unique id of the study (made when it was created): a new study of the same name has another. */
+  readonly studyUid?: string;
   readonly seed: number;
   readonly params: Params;
   readonly evaluation: EvaluationSpec;
@@ -20,6 +22,10 @@ export interface TrialJobResult {
   readonly state?: 'complete' | 'pruned';
   /** host:pid (and thread) of the worker that computed it. */
   readonly worker: string;
+  /** The trial this result belongs to (echoed from the job, checked by the study process). */
+  readonly studyName?: string;
+  readonly trialNumber?: number;
+  readonly studyUid?: string;
 }
 
 /** An evaluator backed by other threads, processes or machines; `close` releases them. */

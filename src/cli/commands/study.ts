@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -36,7 +36,7 @@ export function requireStorePath(path: string | undefined): string {
 /** Creates a study from a validated config (UserError when the name is taken). */
 export function createStudyFromConfig(store: Store, config: StudyConfig): void {
   const r = resolveStudy(config);
-  store.createStudy({ name: config.name, objectives: r.objectives, space: r.space.toJSON(), userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name } });
+  store.createStudy({ name: config.name, objectives: r.objectives, space: r.space.toJSON(), userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name, uid: randomUUID() } });
 }
 
 /** Config fields that decide what a study searches (all but the name and the budget). */
@@ -153,7 +153,9 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   const threads = o.threads ?? config.concurrency ?? Math.max(1, availableParallelism());
   if (o.redis) {
     const { makeRedisEvaluator } = await import('../../workers/redis.js');
-    remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, concurrency: config.concurrency ?? 4 });
+    // Studies made before uids existed: their creation time tells a reused name apart.
+    const uid = typeof study.userAttrs.uid === 'string' ? study.userAttrs.uid : `${study.id}-${study.createdAt}`;
+    remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, studyUid: uid, concurrency: config.concurrency ?? 4 });
   } else if (threads > 0) {
     const { makeThreadPoolEvaluator } = await import('../../workers/thread-pool.js');
     remote = makeThreadPoolEvaluator({ evaluation, threads });
