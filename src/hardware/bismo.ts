@@ -11,6 +11,7 @@ import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import type { Precision } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
+import { checkTargetParams, bismoSchema } from './params-schema.js';
 
 /** Parameters of {@link BismoTarget} (see targets/bismo-cloud.json for sources). */
 export interface BismoParams {
@@ -120,6 +121,7 @@ export class BismoTarget extends BitAcceleratorTarget {
 /** Read BISMO parameters from a target file with optional overrides. */
 export function bismoFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): BismoTarget {
   const v = paramValues(file, overrides);
+  checkTargetParams(bismoSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   return new BismoTarget(
     name,

@@ -15,6 +15,7 @@ import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import type { Precision } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
+import { checkTargetParams, bitFusionSchema } from './params-schema.js';
 
 /** Parameters of {@link BitFusionTarget} (see targets/bitfusion-edge.json for sources). */
 export interface BitFusionParams {
@@ -112,6 +113,7 @@ export class BitFusionTarget extends BitAcceleratorTarget {
 /** Read BitFusion parameters from a target file with optional overrides. */
 export function bitFusionFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): BitFusionTarget {
   const v = paramValues(file, overrides);
+  checkTargetParams(bitFusionSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   const params: BitFusionParams = {
     rows: n('rows'),

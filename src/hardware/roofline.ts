@@ -18,6 +18,7 @@ import { AnalyticalTarget, OUT } from './analytical.js';
 import { loadTargetFile, num, numMap, paramValues, type TargetFile } from './data.js';
 import { ANY_BITS, type SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
+import { checkTargetParams, rooflineSchema } from './params-schema.js';
 
 /** How a roofline device treats a precision it lacks. */
 export type PrecisionFallback = 'round-up' | 'strict';
@@ -142,6 +143,7 @@ export class RooflineTarget extends AnalyticalTarget {
 /** Read roofline parameters from a target file with optional overrides. */
 export function rooflineFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): RooflineTarget {
   const v = paramValues(file, overrides);
+  checkTargetParams(rooflineSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   const fb = String(v.fallback);
   if (fb !== 'round-up' && fb !== 'strict') throw new ConfigError(`target '${name}': fallback '${fb}' must be 'round-up' or 'strict'`);

@@ -22,6 +22,7 @@ import { AnalyticalTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile } from './data.js';
 import type { Precision, SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
+import { checkTargetParams, systolicSchema } from './params-schema.js';
 
 /** Dataflows of {@link SystolicTarget}. */
 export type Dataflow = 'ws' | 'os' | 'rs';
@@ -212,6 +213,7 @@ export class SystolicTarget extends AnalyticalTarget {
 /** Read systolic parameters from a target file with optional overrides (for what-if exploration). */
 export function systolicFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): SystolicTarget {
   const v = paramValues(file, overrides);
+  checkTargetParams(systolicSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   return new SystolicTarget(
     name,
