@@ -73,6 +73,13 @@ describe('lookup-table target', () => {
     assert.throws(() => parseLut('op,latency\n', 'c.csv'), (e: unknown) => e instanceof ConfigError && /latency_ms/.test(e.message));
     assert.throws(() => parseLut('{"entries": []}', 'd.json'), ConfigError);
   });
+  it('a key given twice is an error naming it and both values (JSON and CSV), not a silent last-wins', () => {
+    const k = 'conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=8|a=8';
+    const json = JSON.stringify({ format: 'hwnas-lut', version: 1, entries: [{ key: k, latencyMs: 0.004 }, { key: k, latencyMs: 99 }] });
+    assert.throws(() => parseLut(json, 'dup.json'), (e: unknown) => e instanceof ConfigError && e.message.includes(k) && /entry 0: 0\.004 ms, entry 1: 99 ms/.test(e.message));
+    const csv = `key,latency_ms\n"${k}",0.004\n"${k}",99\n`;
+    assert.throws(() => parseLut(csv, 'dup.csv'), (e: unknown) => e instanceof ConfigError && /row 2: 0\.004 ms, row 3: 99 ms/.test(e.message));
+  });
   it('saves and reloads JSON and CSV tables', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
     const t = tableFrom([8]);

@@ -92,7 +92,23 @@ function csvToLut(text: string, path: string): LutFile {
     const e = en >= 0 ? Number(c[en]) : Number.NaN;
     return Number.isFinite(e) ? { key, latencyMs: v, energyMj: e } : { key, latencyMs: v };
   });
-  return { format: 'hwnas-lut', version: 1, entries };
+  return { format: 'hwnas-lut', version: 1, entries: checkUniqueKeys(entries, path, (i) => `row ${i + 2}`) };
+}
+
+/** The entries, or a ConfigError when a key appears twice (one of two measurements would silently win). */
+function checkUniqueKeys<E extends LutEntry>(entries: E[], path: string, where: (i: number) => string): E[] {
+  const first = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const j = first.get(e.key);
+    if (j !== undefined) {
+      const a = entries[j] as E;
+      throw new ConfigError(
+        `lookup table ${path}: key '${e.key}' appears twice (${where(j)}: ${a.latencyMs} ms, ${where(i)}: ${e.latencyMs} ms); expected one entry per key (merge or remove the duplicate)`,
+      );
+    }
+    first.set(e.key, i);
+  });
+  return entries;
 }
 
 /** Parse a lookup table from JSON or CSV text (`path` decides by extension and appears in errors). */
@@ -113,6 +129,7 @@ export function parseLut(text: string, path: string): LutFile {
       throw new ConfigError(`lookup table ${path}: entry ${i} must have a string key and a non-negative latencyMs, got ${JSON.stringify(e)}`);
     }
   });
+  checkUniqueKeys(o.entries, path, (i) => `entry ${i}`);
   return o as LutFile;
 }
 

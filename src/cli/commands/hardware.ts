@@ -98,12 +98,13 @@ export function registerHardware(program: Command): void {
         },
       });
       bar.stop();
-      saveLut(hostLut(m), f.out);
+      const lut = hostLut(m);
+      saveLut(lut, f.out);
       if (f.json) return printJson(m);
       process.stdout.write(
         `${m.graph} on ${m.device}: network ${m.network.latencyMs.toFixed(3)} ms (median ${m.network.medianMs.toFixed(3)}, IQR ${m.network.iqrMs.toFixed(3)}); ` +
           `sum of layers ${m.sumOfLayersMs.toFixed(3)} ms (error ${(m.sumOfLayersError * 100).toFixed(1)}%), ` +
-          `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); wrote ${m.layers.length} layers to ${f.out}\n`,
+          `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers) to ${f.out}\n`,
       );
     });
 
