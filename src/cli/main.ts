@@ -33,6 +33,25 @@ function pathErrorMessage(e: unknown): string | undefined {
 }
 
 /**
+ * The fix for an installation problem (a native module built for another Node, a missing binary), or
+ * undefined for any other error. Such an error is not bad input: exit 1 with the fix.
+ */
+export function installProblem(e: unknown): string | undefined {
+  const msg = e instanceof Error ? `${e.message} ${(e as NodeJS.ErrnoException).code ?? ''}` : String(e);
+  if (!/NODE_MODULE_VERSION|was compiled against a different Node\.js version|ERR_DLOPEN_FAILED|invalid ELF header|Could not locate the bindings file/.test(msg)) return undefined;
+  const mod = /better[-_]sqlite3/.test(msg) ? 'better-sqlite3' : /onnxruntime/.test(msg) ? 'onnxruntime-node' : undefined;
+  return `a native module${mod ? ` (${mod})` : ''} cannot load in Node ${process.version}: ${oneLine(msg).slice(0, 300)}; this is an installation problem, not bad input: run 'npm rebuild${mod ? ` ${mod}` : ''}' with the Node that runs hwnas`;
+}
+
+/** Ends the process quietly when the reader of stdout has gone (`hwnas study show | head -1`). */
+function quietOnEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok);
+    throw e;
+  });
+}
+
+/**
  * Entry point of the `hwnas` command. Returns the exit code: 0 success, 2 bad input (one line
  * `hwnas: error: ...`, no stack trace), 1 internal failure (with the stack, to report as a bug).
  */
@@ -48,6 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     })
     .showHelpAfterError(false);
   registerCommands(program);
+  quietOnEpipe();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -61,6 +81,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return EXIT.user;
       }
       return EXIT.user;
+    }
+    const install = installProblem(e);
+    if (install) {
+      process.stderr.write(`hwnas: error: ${install}\n`);
+      return EXIT.internal;
     }
     if (isUserError(e)) {
       process.stderr.write(`hwnas: error: ${oneLine(e.message)}\n`);
