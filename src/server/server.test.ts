@@ -24,9 +24,9 @@ after(async () => {
 });
 
 /** A raw GET with the path sent verbatim (no client-side normalisation of '..'). */
-function rawGet(path: string, method = 'GET'): Promise<{ status: number; body: string; type: string }> {
+function rawGet(path: string, method = 'GET', hostHeader?: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, path, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port: srv.port, path, method, ...(hostHeader ? { headers: { host: hostHeader } } : {}) }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }));
@@ -51,6 +51,17 @@ test('listens on loopback on a free port and serves the JSON API of its store', 
   const page = await rawGet('/');
   assert.equal(page.status, 200);
   assert.match(page.type, /text\/html/);
+});
+
+test('a Host header naming another site (DNS rebinding) is refused; IP literals and localhost are served', async () => {
+  for (const h of ['evil.example.com', 'evil.example.com:80', `attacker.test:${srv.port}`]) {
+    const r = await rawGet('/api/studies', 'GET', h);
+    assert.equal(r.status, 421, h);
+    assert.doesNotMatch(r.body, /studies/, h);
+  }
+  for (const h of [`127.0.0.1:${srv.port}`, `localhost:${srv.port}`, `[::1]:${srv.port}`, 'localhost']) {
+    assert.equal((await rawGet('/api/studies', 'GET', h)).status, 200, h);
+  }
 });
 
 test('nothing else of the file system is reachable (path traversal => 404)', async () => {

@@ -8,6 +8,8 @@
  * Everything else is 404: nothing of the file system is served. Listens on 127.0.0.1 by default.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, isUserError } from '../errors.js';
 import { PAGE_BODY, PAGE_CSS, PAGE_SCRIPT } from '../report/client.js';
@@ -25,6 +27,12 @@ export interface ServerOptions {
   readonly port?: number;
   /** Interface to listen on (default 127.0.0.1: loopback only). */
   readonly host?: string;
+  /**
+   * Host names accepted in the request's Host header besides IP literals, `localhost` and this
+   * machine's name (default none). Any other name is refused (421): a page on another site that
+   * rebinds its own domain to this machine's address (DNS rebinding) cannot read the studies.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** A running dashboard server. */
@@ -62,6 +70,17 @@ function json(res: ServerResponse, status: number, value: unknown, head: boolean
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), head);
 }
 
+/** True when a Host header names this server by an IP literal, localhost, this machine's name or an allowed name. */
+export function hostAllowed(hostHeader: string | undefined, allowed: readonly string[] = []): boolean {
+  if (!hostHeader) return false;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:]+)(:\d+)?$/.exec(hostHeader.trim());
+  if (!m) return false;
+  const name = (m[1] as string).toLowerCase();
+  if (name.startsWith('[') || isIP(name) !== 0) return true;
+  const names = ['localhost', hostname().toLowerCase(), ...allowed.map((a) => a.toLowerCase())];
+  return names.includes(name) || name.endsWith('.localhost');
+}
+
 /** Starts the dashboard; resolves once listening. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (!o.store && !o.storePath) throw new ConfigError('startServer needs a store or a storePath');
@@ -73,6 +92,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const head = req.method === 'HEAD';
+    if (!hostAllowed(req.headers.host, o.allowedHosts)) {
+      send(res, 421, 'text/plain; charset=utf-8', 'unknown Host header: open the dashboard by its IP address or localhost\n', head);
+      return;
+    }
     if (req.method !== 'GET' && !head) {
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', false, { allow: 'GET, HEAD' });
       return;
