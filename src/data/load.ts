@@ -1,6 +1,7 @@
 /**
  * The one entry point of the data layer: `loadDataset(spec, options)`.
  */
+import { ConfigError } from '../errors.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist } from './mnist.js';
 import { parseDatasetSpec, type DatasetSpec } from './spec.js';
@@ -16,16 +17,24 @@ import { loadUserDataset } from './user-data.js';
 export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
   const o: LoadDatasetOptions = { ...opts, ...s.options };
+  let ds: LoadedDataset;
   switch (s.kind) {
     case 'mnist':
-      return loadMnist(o);
+      ds = await loadMnist(o);
+      break;
     case 'fashion-mnist':
-      return loadFashionMnist(o);
+      ds = await loadFashionMnist(o);
+      break;
     case 'idx':
     case 'npy':
-      return loadUserDataset(
+      ds = await loadUserDataset(
         { format: s.kind, train: s.train, ...(s.val !== undefined ? { val: s.val } : {}), ...(s.test !== undefined ? { test: s.test } : {}) },
         o,
       );
+      break;
   }
+  // An empty training split would give NaN losses and accuracies downstream: an error, never a number.
+  // (Validation/test may be empty on purpose, e.g. testFraction 0; commands that score a split check it.)
+  if (ds.train.n === 0) throw new ConfigError(`data set '${typeof spec === 'string' ? spec : ds.name}': its training split is empty (0 images); expected at least 1 (check limit= and the files)`);
+  return ds;
 }

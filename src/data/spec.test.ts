@@ -51,6 +51,10 @@ test('malformed specs are ConfigErrors quoting the spec and the expected forms',
     ['mnist;limit=train=5', /limit 'train=5'/],
     ['mnist;colour=red', /unknown option 'colour'/],
     ['', /unknown kind ''/],
+    ['mnist;limit=0', /limit '0' leaves no images/],
+    ['mnist;limit=train:100,test:0', /limit 'test:0' leaves no images/],
+    ['mnist;limit=train:1,train:2', /names 'train' twice/],
+    ['mnist;size=28;size=32', /option 'size' is given twice/],
   ];
   for (const [spec, re] of cases) {
     assert.throws(

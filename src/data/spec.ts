@@ -48,11 +48,16 @@ function positiveInt(spec: string, key: string, v: string): number {
 }
 
 function parseLimit(spec: string, v: string): number | SplitLimits {
-  if (/^\d+$/.test(v)) return Number(v);
+  if (/^\d+$/.test(v)) {
+    if (Number(v) < 1) bad(spec, `limit '${v}' leaves no images; expected a positive integer`);
+    return Number(v);
+  }
   const out: Writable<SplitLimits> = {};
   for (const item of v.split(',')) {
     const m = /^(train|val|test):(\d+)$/.exec(item.trim());
     if (!m) bad(spec, `limit '${v}' is not '<n>' or 'train:<n>,val:<n>,test:<n>'`);
+    if (Number(m[2]) < 1) bad(spec, `limit '${item.trim()}' leaves no images; expected a positive integer`);
+    if (out[m[1] as 'train' | 'val' | 'test'] !== undefined) bad(spec, `limit '${v}' names '${m[1]}' twice`);
     out[m[1] as 'train' | 'val' | 'test'] = Number(m[2]);
   }
   return out;
@@ -69,11 +74,14 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   const options: Writable<LoadDatasetOptions> = {};
   let val: FilePair | undefined;
   let test: FilePair | undefined;
+  const seen = new Set<string>();
   for (const opt of opts) {
     if (opt === '') continue;
     const eq = opt.indexOf('=');
     const key = (eq < 0 ? opt : opt.slice(0, eq)).trim().toLowerCase();
     const v = eq < 0 ? '' : opt.slice(eq + 1).trim();
+    if (seen.has(key)) bad(spec, `option '${key}' is given twice (which one was meant?)`);
+    seen.add(key);
     if (eq < 0 && key !== 'standardize') bad(spec, `option '${opt}' has no value (expected key=value)`);
     switch (key) {
       case 'test':

@@ -18,6 +18,8 @@ export interface OnnxSession {
   /** Per-sample input shape (batch dimension dropped). */
   readonly inputShape: readonly number[];
   readonly outputName: string;
+  /** Per-sample output shape (batch dimension dropped; symbolic dims are -1), when the session was made by {@link createSession}. */
+  readonly outputShape?: readonly number[];
 }
 
 /** Create an onnxruntime-node CPU session from ONNX bytes or a file path. */
@@ -46,7 +48,9 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
   if (dims.some((d) => typeof d !== 'number' || d < 1)) {
     throw new ModelFormatError(`onnxruntime: input '${inputName}' has non-fixed per-sample dims [${dims.join(',')}]`);
   }
-  return { session, inputName, inputShape: dims as number[], outputName };
+  const out = session.outputMetadata[0];
+  const outputShape = out && out.isTensor ? out.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1)) : [];
+  return { session, inputName, inputShape: dims as number[], outputName, outputShape };
 }
 
 /** Run a batch (NCHW, float32, `batch * prod(inputShape)` values); resolves to the first output's data. */

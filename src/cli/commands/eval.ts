@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { inputNode } from '../../ir/index.js';
 import { UserError } from '../../errors.js';
 import { intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
-import { datasetForModel } from './train.js';
+import { datasetForShapes } from './train.js';
 
 /** Accuracy of an ONNX model on a split, run in onnxruntime-node; also returns the logits. */
 export async function onnxAccuracy(
@@ -60,10 +58,14 @@ export function registerEval(program: Command): void {
       const split = f.split ?? 'test';
       if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
       const batch = intOption('--batch-size', f.batchSize, 256, 1);
-      const model = loadModelSpec(path);
-      inputNode(model.graph);
-      const ds = await datasetForModel(f.dataset, model, undefined, path);
+      // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
+      const { createSession } = await import('../../onnx/ort.js');
+      const probe = await createSession(path);
+      const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
+      await probe.session.release();
+      const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
       const data = split === 'test' ? ds.test : ds.val;
+      if (data.n === 0) throw new UserError(`--dataset '${f.dataset}' has no ${split} images; expected at least 1 to measure accuracy`);
       const r = await onnxAccuracy(path, data.x, data.y, data.n, batch);
       if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
       else process.stdout.write(`accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`);

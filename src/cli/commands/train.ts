@@ -29,7 +29,11 @@ export interface TrainFlags {
  * `modelLabel` names the model in errors (default: the graph name).
  */
 export async function datasetForModel(spec: string, model: Model, limit?: number, modelLabel = model.graph.name): Promise<Dataset> {
-  const inShape = inputNode(model.graph).shape;
+  return datasetForShapes(spec, inputNode(model.graph).shape, outputShape(model.graph), limit, modelLabel);
+}
+
+/** {@link datasetForModel} from a model's per-sample input and output shapes (an ONNX file run as it is). */
+export async function datasetForShapes(spec: string, inShape: readonly number[], outShape: readonly number[], limit: number | undefined, modelLabel: string): Promise<Dataset> {
   const c = inShape[0] as number;
   const h = inShape[1] as number;
   const parsed = parseDatasetSpec(spec);
@@ -41,10 +45,10 @@ export async function datasetForModel(spec: string, model: Model, limit?: number
     { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
     inShape.length === 3 ? { size: h, channels: c } : {},
   );
-  const classes = outputShape(model.graph)[0] as number;
-  if (outputShape(model.graph).length !== 1 || classes !== ds.numClasses) {
+  const classes = outShape[0] as number;
+  if (outShape.length !== 1 || classes !== ds.numClasses) {
     throw new ConfigError(
-      `model '${modelLabel}' outputs [${outputShape(model.graph).join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
+      `model '${modelLabel}' outputs [${outShape.join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
         `use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
     );
   }
