@@ -23,6 +23,14 @@ export const ZOO: Readonly<Record<string, ZooEntry>> = {
 
 const OPTION_KEYS = ['size', 'channels', 'classes', 'width'] as const;
 
+/** Accepted range of each option: beyond it a model is either meaningless (width 1e-9: empty layers) or too large to build (size 1e8). */
+const OPTION_RANGE: Readonly<Record<(typeof OPTION_KEYS)[number], readonly [number, number]>> = {
+  size: [1, 4096],
+  channels: [1, 1024],
+  classes: [1, 1_000_000],
+  width: [0.05, 16],
+};
+
 /**
  * Build a zoo graph from a spec `zoo:<name>[?size=..&channels=..&classes=..&width=..]`
  * (the `zoo:` prefix is optional).
@@ -38,10 +46,13 @@ export function zooGraph(spec: string): Graph {
     if (!(OPTION_KEYS as readonly string[]).includes(k)) {
       throw new ConfigError(`zoo model '${name}': unknown option '${k}' (expected ${OPTION_KEYS.join(', ')})`);
     }
+    if (k in opts) throw new ConfigError(`zoo model '${name}': option '${k}' is given twice in '${spec}' (which one was meant?)`);
     const num = Number(v);
     if (!Number.isFinite(num) || num <= 0 || (k !== 'width' && !Number.isInteger(num))) {
       throw new ConfigError(`zoo model '${name}': option ${k}='${v}' must be a positive ${k === 'width' ? 'number' : 'integer'}`);
     }
+    const [lo, hi] = OPTION_RANGE[k as (typeof OPTION_KEYS)[number]];
+    if (num < lo || num > hi) throw new ConfigError(`zoo model '${name}': option ${k}='${v}' is out of range; expected ${lo} <= ${k} <= ${hi}`);
     opts[k] = num;
   }
   return entry.build(opts as ZooOptions);
