@@ -187,6 +187,18 @@ interface StoreFlag {
   readonly json?: boolean;
 }
 
+/**
+ * A study whose every trial failed with an error (a bad evaluator option, a missing file) did not
+ * run: a UserError quoting the first error, not a summary with exit 0.
+ */
+export function failIfNothingCompleted(r: StudyResult): void {
+  if (r.aborted || r.trials.some((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'running')) return;
+  const failed = r.trials.filter((t) => t.state === 'failed');
+  if (failed.length === 0) return;
+  const first = failed.find((t) => typeof t.userAttrs['hwnas:error'] === 'string');
+  throw new UserError(`study '${r.study.name}': all ${failed.length} trials failed${first ? `; first error (trial ${first.number}): ${String(first.userAttrs['hwnas:error'])}` : ''}`);
+}
+
 function summary(r: StudyResult): Record<string, unknown> {
   const counts: Record<string, number> = {};
   for (const t of r.trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
@@ -201,6 +213,7 @@ async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: 
   process.once('SIGINT', onSig);
   try {
     const r = await runConfiguredStudy(store, name, { ...(f.redis ? { redis: f.redis } : {}), ...(f.queue ? { queue: f.queue } : {}), ...(threads !== undefined ? { threads } : {}), quiet: !!f.json, signal: ac.signal });
+    failIfNothingCompleted(r);
     if (f.json) printJson(summary(r));
     else {
       const s = summary(r);
@@ -242,6 +255,9 @@ export function registerStudy(program: Command): void {
     .option('--json', 'print the created study as JSON')
     .action((f: StoreFlag & { config: string }) => {
       const config = readStudyConfig(f.config);
+      // Validate everything (evaluator and its options, space, strategy) before a store file is made or touched.
+      resolveStudy(config);
+      evaluatorFor({ name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) });
       const store = openStore(f.store);
       try {
         createStudyFromConfig(store, config);

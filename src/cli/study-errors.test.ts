@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { UserError } from '../errors.js';
+import type { Trial } from '../search/types.js';
+import type { StudyResult } from '../study/run-study.js';
+import { failIfNothingCompleted } from './commands/study.js';
+import { runHwnas } from './testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-study-errors-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('study create with a bad evaluator or an empty table: exit 2 naming it, and no store file is made', async () => {
+  writeFileSync(join(dir, 'empty.csv'), '');
+  const configs = {
+    'unknown.json': [{ name: 'u', evaluator: { name: 'nope' }, nTrials: 5 }, /unknown evaluator 'nope'/],
+    'empty.json': [{ name: 'e', evaluator: { name: 'nas-table', options: { table: 'empty.csv', objectives: 'accuracy:max,latency_ms:min' } }, strategy: 'random', nTrials: 5 }, /NAS table 'empty\.csv' is empty/],
+  } as const;
+  for (const [file, [config, re]] of Object.entries(configs)) {
+    writeFileSync(join(dir, file), JSON.stringify(config));
+    const r = await runHwnas(dir, 'study', 'create', '--config', file, '--store', `${file}.sqlite`);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(existsSync(join(dir, `${file}.sqlite`)), false, `${file}: no store file`);
+  }
+});
+
+function trial(number: number, state: Trial['state'], error?: string): Trial {
+  return { number, params: {}, values: state === 'complete' ? [1] : null, constraints: null, state, userAttrs: error ? { 'hwnas:error': error } : {}, startedAt: '', finishedAt: '' };
+}
+
+test('a study run whose every trial failed is an error quoting the first failure, not a summary', () => {
+  const base = { study: { id: 1, name: 's', objectives: [], space: null, userAttrs: {}, createdAt: '' }, created: 2, recovered: 0, aborted: false, best: [] };
+  const allFailed: StudyResult = { ...base, trials: [trial(0, 'failed', 'table row 3: bad'), trial(1, 'failed', 'x')] };
+  assert.throws(() => failIfNothingCompleted(allFailed), (e: unknown) => e instanceof UserError && /all 2 trials failed; first error \(trial 0\): table row 3: bad/.test(e.message));
+  failIfNothingCompleted({ ...base, trials: [trial(0, 'failed', 'x'), trial(1, 'complete')] });
+  failIfNothingCompleted({ ...base, trials: [] });
+  failIfNothingCompleted({ ...base, aborted: true, trials: [trial(0, 'failed', 'aborted')] });
+});
