@@ -25,18 +25,21 @@ export interface ProgressOptions {
 export function createProgress(o: ProgressOptions): Progress {
   if (o.quiet) return { update() {}, setTotal() {}, stop() {} };
   const fields = o.fields ?? [];
+  // cli-progress only fills `{word}` tokens: a field named 'img/s' needs a token of word characters
+  const token = (f: string): string => `f_${f.replace(/\W/g, '_')}`;
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${o.label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields.map((f) => ` | ${f} {${f}}`).join('')}`,
+        format: `${o.label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields.map((f) => ` | ${f} {${token(f)}}`).join('')}`,
         stream: process.stderr,
         hideCursor: true,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(o.total, 0, Object.fromEntries(fields.map((f) => [f, ''])));
-    return { update: (v, p) => bar.update(v, p ?? {}), setTotal: (t) => bar.setTotal(t), stop: () => bar.stop() };
+    const tokens = (p: Record<string, string | number> | undefined): Record<string, string | number> => Object.fromEntries(fields.filter((f) => p?.[f] !== undefined).map((f) => [token(f), p?.[f] as string | number]));
+    bar.start(o.total, 0, Object.fromEntries(fields.map((f) => [token(f), ''])));
+    return { update: (v, p) => bar.update(v, tokens(p)), setTotal: (t) => bar.setTotal(t), stop: () => bar.stop() };
   }
   let total = o.total;
   let every = o.plainEvery ?? Math.max(1, Math.ceil(total / 10));

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createProgress } from './progress.js';
+
+test('terminal progress bar fills fields whose names are not words (img/s), never a literal {img/s}', () => {
+  const err = process.stderr as NodeJS.WriteStream & { isTTY: boolean };
+  const saved = { isTTY: err.isTTY, write: err.write, columns: err.columns };
+  let out = '';
+  err.isTTY = true;
+  err.columns = 200;
+  err.write = ((s: string | Uint8Array) => {
+    out += typeof s === 'string' ? s : Buffer.from(s).toString();
+    return true;
+  }) as typeof err.write;
+  try {
+    const bar = createProgress({ total: 3, label: 'train', fields: ['epoch', 'img/s'] });
+    bar.update(1, { epoch: '1/1', 'img/s': 1234 });
+    bar.update(2, {});
+    bar.stop();
+  } finally {
+    err.isTTY = saved.isTTY;
+    err.write = saved.write;
+    err.columns = saved.columns;
+  }
+  assert.match(out, /img\/s 1234/);
+  assert.match(out, /epoch 1\/1/);
+  assert.doesNotMatch(out, /\{img\/s\}|\{f_/);
+});
