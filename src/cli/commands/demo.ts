@@ -13,7 +13,7 @@ import { formatTable } from '../../report/table.js';
 import { Rng } from '../../util/rng.js';
 import { humanCount, intOption, printJson, shapeStr } from '../io.js';
 import { onnxAccuracy } from './eval.js';
-import { datasetForModel, trainWithProgress } from './train.js';
+import { CLI_TRAIN_DEFAULTS, datasetForModel, trainWithProgress } from './train.js';
 import { createProgress } from '../progress.js';
 
 /** `hwnas demo`: the main job on built-in defaults, end to end on real data. */
@@ -63,9 +63,9 @@ export function registerDemo(program: Command): void {
       );
       const ds = await datasetForModel('mnist', model, limit);
       const backend = await initEngine();
-      say(`\n== 2. Training on MNIST (${ds.train.n} train / ${ds.val.n} val / ${ds.test.n} test images), ${epochs} epoch(s), Adam, batch 128, ${backend} backend`);
+      say(`\n== 2. Training on MNIST (${ds.train.n} train / ${ds.val.n} val / ${ds.test.n} test images), ${epochs} epoch(s), Adam, batch ${CLI_TRAIN_DEFAULTS.batchSize}, ${backend} backend`);
       const em = buildModel(model);
-      const tr = await trainWithProgress(em, ds, { epochs, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', seed }, !!f.json);
+      const tr = await trainWithProgress(em, ds, { epochs, batchSize: CLI_TRAIN_DEFAULTS.batchSize, optimizer: 'adam', lr: CLI_TRAIN_DEFAULTS.adamLr, schedule: 'cosine', seed }, !!f.json);
       const test = em.evaluate(ds.test.x, ds.test.y, ds.test.n);
       say(`test accuracy ${(test.accuracy * 100).toFixed(2)}% (engine), ${Math.round(tr.imagesPerSec)} train img/s with ${tr.workers} worker(s)`);
       const onnxPath = join(outDir, 'mnist-cnn.onnx');
