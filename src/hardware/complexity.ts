@@ -5,7 +5,7 @@
  */
 import type { Graph } from '../ir/types.js';
 import { activationBytes, graphWorkloads, weightBytes, type Workload } from '../ir/workload.js';
-import { formatNumber, formatTable } from '../report/table.js';
+import { formatNumber, formatTable } from '../util/table.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
 import { sliceWorkload } from './prepared.js';
 import type { Bound, HardwareTarget } from './types.js';

@@ -3,3 +3,4 @@ export * from './export.js';
 export * from './import.js';
 export * from './ort.js';
 export * from './kernel.js';
+export * from './qdq.js';

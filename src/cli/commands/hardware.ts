@@ -18,7 +18,7 @@ import {
   type HardwareTarget,
 } from '../../hardware/index.js';
 import { ConfigError } from '../../errors.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { loadPolicySpec } from '../policy-source.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { graphTotals, graphWorkloads } from '../../ir/index.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { humanCount, printJson, shapeStr } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 

@@ -6,7 +6,7 @@ import type { Model } from '../../ir/index.js';
 import { parseBudget, PolicyCoster } from '../../quant/cost.js';
 import type { QuantStrategy } from '../../quant/index.js';
 import type { Graph } from '../../ir/index.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../model-source.js';
 import { createProgress } from '../progress.js';
@@ -104,7 +104,7 @@ export function registerQuantize(program: Command): void {
         if (!target.prepare) checkBudgetReachable(loadModelSpec(spec, seed).graph, target, f.budget, bits);
         const { initEngine } = await import('../../engine/index.js');
         const { quantizePipeline, resultQuantConfig } = await import('../../quant/index.js');
-        const { exportQdqOnnx } = await import('../../onnx/qdq.js');
+        const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
         await initEngine();
         const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet);
         if (target.prepare) await target.prepare(model);

@@ -7,10 +7,10 @@ import { policyFromVectors } from '../hardware/precision.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
-import { calibrateActivations, quantConfig } from '../quant/apply.js';
+import { createSession, runOnnx } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
-import { createSession, runOnnx } from './ort.js';
-import { exportQdqOnnx } from './qdq.js';
+import { calibrateActivations, quantConfig } from './apply.js';
+import { exportQdqOnnx } from './qdq-export.js';
 
 function smallNet(seed: number): Model {
   const b = new GraphBuilder('qdq-net', [1, 12, 12]);
