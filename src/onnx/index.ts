@@ -4,3 +4,4 @@ export * from './import.js';
 export * from './ort.js';
 export * from './kernel.js';
 export * from './qdq.js';
+export * from './model-source.js';

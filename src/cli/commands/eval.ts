@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { inputNode } from '../../ir/index.js';
 import { UserError } from '../../errors.js';
 import { intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { datasetForModel } from './train.js';
 
 /** Accuracy of an ONNX model on a split, run in onnxruntime-node; also returns the logits. */

@@ -20,7 +20,7 @@ import {
 import { ConfigError } from '../../errors.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 

@@ -8,7 +8,7 @@ import type { QuantStrategy } from '../../quant/index.js';
 import type { Graph } from '../../ir/index.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { datasetForModel, trainedModel } from './train.js';
