@@ -6,7 +6,7 @@ import { complexityReport, getTarget, uniformPolicy, type PrecisionPolicy } from
 import { writeReport } from '../../report/index.js';
 import { createStrategy, SearchSpace, type JsonValue } from '../../search/index.js';
 import { SqliteStore } from '../../store/index.js';
-import { runStudy } from '../../study/index.js';
+import { runStudy, type StudyResult } from '../../study/index.js';
 import { graphTotals, graphWorkloads, initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { formatTable } from '../../util/table.js';
@@ -156,7 +156,7 @@ export function registerDemo(program: Command): void {
         say(`(replaced the study '${studyName}' of an earlier demo run in ${dbPath})`);
       }
       const bar = createProgress({ total: trials, label: 'study', fields: ['pareto'], quiet: !!f.json });
-      let study;
+      let study: StudyResult;
       try {
         study = await runStudy({
           store,

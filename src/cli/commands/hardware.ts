@@ -93,7 +93,10 @@ export function registerHardware(program: Command): void {
         repeats,
         threads,
         onProgress: (done, all, node) => {
-          if (all !== total) bar.setTotal((total = all));
+          if (all !== total) {
+            total = all;
+            bar.setTotal(all);
+          }
           bar.update(done, { node });
         },
       });

@@ -10,7 +10,6 @@
  */
 import { ConfigError } from '../../errors.js';
 import { GraphBuilder } from '../../ir/builder.js';
-import type { Graph } from '../../ir/types.js';
 import { makeDivisible } from '../../ir/zoo/imagenet.js';
 import { type ParamSpec, SearchSpace } from '../space.js';
 import type { JsonValue, Params } from '../types.js';
