@@ -83,6 +83,41 @@ describe('the packed package (npm pack, installed by name)', () => {
     for (const line of expected) assert.ok(section.includes(`\`${line}\``), `README.md's "prints" line is stale: expected it to quote \`${line}\``);
   });
 
+  it("type-checks the README example against the package's own declarations (exports map `types`)", () => {
+    writeFileSync(join(project, 'example.ts'), readmeExample().code);
+    // a wrong use of the API beside it, so the check is seen to fail when it should (one tsc run for both)
+    writeFileSync(join(project, 'misuse.ts'), "import { policyPreset } from 'hwnas';\nconst n: number = policyPreset('w8a8');\nconsole.log(n);\n");
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      skipLibCheck: true,
+      types: ['node'],
+    };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['example.ts', 'misuse.ts'] }));
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8' });
+    const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+    assert.deepEqual(
+      errors.map((l) => l.slice(0, l.indexOf('('))),
+      ['misuse.ts'],
+      `expected exactly one error, in misuse.ts; tsc said:\n${r.stdout}${r.stderr}`,
+    );
+    assert.match(errors[0] as string, /PrecisionPolicy/);
+  });
+
+  it('quantize() starts the engine from the installed package and reports bad input as a ConfigError', () => {
+    const script = [
+      "import { ConfigError, getTarget, loadModelSpec, quantize } from 'hwnas';",
+      "const o = { model: loadModelSpec('zoo:mnist-cnn'), dataset: null, target: getTarget('bitfusion-edge'), strategy: 'ilp', budget: 'latency=0.6x', bits: [32] };",
+      "quantize(o).then(() => console.log('no error'), (e) => console.log(e instanceof ConfigError ? 'ConfigError: ' + e.message : 'other: ' + e.stack));",
+    ].join('\n');
+    writeFileSync(join(project, 'quantize.mjs'), `${script}\n`);
+    const out = run(process.execPath, ['quantize.mjs'], project).trim();
+    assert.match(out, /^ConfigError: --bits 32: target 'bitfusion-edge' runs weights at 1,2,3,4,5,6,7,8,16 /);
+  });
+
   it('deep imports are closed by the exports map', () => {
     writeFileSync(join(project, 'deep.mjs'), "import('hwnas/dist/src/cli/main.js').then(() => console.log('open'), (e) => console.log(e.code));\n");
     assert.equal(run(process.execPath, ['deep.mjs'], project).trim(), 'ERR_PACKAGE_PATH_NOT_EXPORTED');

@@ -42,7 +42,8 @@ export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: Expo
         const outC = t.shape[0] as number;
         const bits = wc.channelBits ?? new Array<number>(outC).fill(wc.bits ?? 32);
         if (bits.every((b) => b >= 16)) return undefined;
-        if (bits.some((b) => b >= 16)) throw new UserError(`QDQ export: layer '${node.name}' mixes float and quantized channels; ONNX QDQ needs one dtype per tensor`);
+        if (bits.some((b) => b >= 16))
+          throw new UserError(`QDQ export: layer '${node.name}' mixes float and quantized channels; ONNX QDQ needs one dtype per tensor`);
         return quantizeWeightInt8(t, bits);
       },
       activation: (tensor) => {
