@@ -274,7 +274,8 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
       const i = reps[c] as number;
       const a = archOf(i);
       for (const seed of k < repeatN ? [1, 2] : [1]) {
-        const entry = (m.acc[a] ??= {});
+        const entry = m.acc[a] ?? {};
+        m.acc[a] = entry;
         if (entry[String(seed)] !== undefined) continue;
         const g = small.graph(cells[i] as Nb201Cell);
         const em = buildModel({ graph: g, weights: initWeights(g, new Rng(seed * 100_003 + i)) });

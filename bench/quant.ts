@@ -29,7 +29,7 @@ import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Model } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { createSession, runOnnx } from '../src/onnx/ort.js';
-import { exportQdqOnnx } from '../src/onnx/qdq.js';
+import { exportQdqOnnx } from '../src/quant/qdq-export.js';
 import { disposeLsqHooks, type LsqHooks } from '../src/engine/fake-quant.js';
 import { activationSensitivity, type Calibration, calibrateActivations, type ChannelBits, evaluatePolicy, qatFinetune, quantConfig } from '../src/quant/apply.js';
 import { loadHighs, solveAllocation } from '../src/quant/ilp.js';

@@ -8,7 +8,7 @@ import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
 import { uniformPolicy } from '../hardware/precision.js';
 import { initWeights, zooGraph } from '../ir/index.js';
-import { exportQdqOnnx } from '../onnx/qdq.js';
+import { exportQdqOnnx } from '../quant/qdq-export.js';
 import { calibrateActivations, quantConfig } from '../quant/apply.js';
 import { Rng } from '../util/rng.js';
 import { onnxAccuracy } from './commands/eval.js';

@@ -20,8 +20,7 @@ type Next<C, R> = (specifierOrUrl: string, context: C) => R;
 export function resolve<R>(specifier: string, context: ResolveContext, next: Next<ResolveContext, R>): R {
   const parent = context.parentURL;
   if (
-    parent !== undefined &&
-    parent.includes(MARK) &&
+    parent?.includes(MARK) &&
     (specifier.startsWith('./') || specifier.startsWith('../')) &&
     !/\.(c|m)?js$/.test(specifier)
   ) {

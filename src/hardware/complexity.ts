@@ -5,7 +5,7 @@
  */
 import type { Graph } from '../ir/types.js';
 import { activationBytes, graphWorkloads, weightBytes, type Workload } from '../ir/workload.js';
-import { formatNumber, formatTable } from '../report/table.js';
+import { formatNumber, formatTable } from '../util/table.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
 import { sliceWorkload } from './prepared.js';
 import type { Bound, HardwareTarget } from './types.js';
@@ -75,7 +75,6 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
     const lp: LayerPrecision = mac ? (policy.layers[w.node] ?? policy.default) : { weightBits: 0, actBits: policy.default.actBits };
     let bitOps = 0;
     let wB = 0;
-    let aB: number;
     let area = Number.NaN;
     for (const { w: pw, p } of parts(w, lp)) {
       bitOps += pw.macs * p.weightBits * p.actBits;
@@ -85,7 +84,7 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
         area = Number.isNaN(area) ? a : Math.max(area, a);
       }
     }
-    aB = activationBytes(w, lp.actBits);
+    const aB = activationBytes(w, lp.actBits);
     return {
       layer: w.node,
       op: w.op,

@@ -40,7 +40,10 @@ export function targetsDir(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const cand = join(d, 'targets');
-    if (existsSync(join(cand, 'tech-45nm.json'))) return (dirCache = cand);
+    if (existsSync(join(cand, 'tech-45nm.json'))) {
+      dirCache = cand;
+      return cand;
+    }
     d = dirname(d);
   }
   throw new ConfigError(`cannot find the hwnas 'targets/' data folder above ${fileURLToPath(import.meta.url)}`);

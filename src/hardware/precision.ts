@@ -16,31 +16,11 @@
  * order; their `channels` must add up to the layer's output channels.
  */
 import { ConfigError } from '../errors.js';
+import type { LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
 import type { Graph } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 
-/** Weight and activation bit-widths of one layer (32 = float32, 16 = float16/bfloat16 on targets that have it). */
-export interface Precision {
-  readonly weightBits: number;
-  readonly actBits: number;
-}
-
-/** A run of consecutive output channels of a layer that share one precision. */
-export interface ChannelGroup extends Precision {
-  readonly channels: number;
-}
-
-/** The precision of one layer, optionally split into channel groups (the groups override the layer's own bits). */
-export interface LayerPrecision extends Precision {
-  readonly groups?: readonly ChannelGroup[];
-}
-
-/** Bits for every conv/dense layer of a network: named layers, plus a default for the rest. JSON serialisable. */
-export interface PrecisionPolicy {
-  readonly name?: string;
-  readonly default: Precision;
-  readonly layers: Readonly<Record<string, LayerPrecision>>;
-}
+export type { ChannelGroup, LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
 
 /** The bit-widths a target can run, for weights and activations separately. */
 export interface SupportedBits {

@@ -44,7 +44,7 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
   const outputName = session.outputNames[0];
   if (!inputName || !outputName) throw new ModelFormatError('onnxruntime: the model has no input or no output');
   const meta = session.inputMetadata[0];
-  const dims = meta && meta.isTensor ? meta.shape.slice(1) : [];
+  const dims = meta?.isTensor ? meta.shape.slice(1) : [];
   if (dims.some((d) => typeof d !== 'number' || d < 1)) {
     throw new ModelFormatError(`onnxruntime: input '${inputName}' has non-fixed per-sample dims [${dims.join(',')}]`);
   }

@@ -1,42 +1,52 @@
 /**
  * Quantized ONNX export in QDQ form (QuantizeLinear/DequantizeLinear), written through the exporter's
- * hooks. It follows the engine's fake quantization exactly (see src/quant/apply.ts):
- * - conv/dense weights: int8 initializers holding the codes at the layer's bits (per output channel,
- *   symmetric, zero point 0; fewer bits simply use a smaller part of the int8 range), a float32 scale per
- *   output channel, and a per-axis DequantizeLinear (axis 0); layers at 16/32 bits stay float;
- * - activations: every read of a quantized tensor goes through Clip (only below 8 bits, to the grid's
- *   [qmin, qmax] range) -> QuantizeLinear (uint8, scale, zero point) -> DequantizeLinear.
- * Needs opset >= 13 (per-axis DequantizeLinear).
+ * hooks, for a quantization already decided by the caller (src/quant/qdq-export.ts derives the plan
+ * from the engine's fake-quant config, so the file matches the engine exactly):
+ * - conv/dense weights: int8 initializers holding the codes (per output channel, symmetric, zero point 0;
+ *   fewer bits simply use a smaller part of the int8 range), a float32 scale per output channel, and a
+ *   per-axis DequantizeLinear (axis 0); weights the plan leaves out stay float;
+ * - activations: every read of a quantized tensor goes through Clip (only when the grid is narrower
+ *   than uint8's [0, 255]) -> QuantizeLinear (uint8, scale, zero point) -> DequantizeLinear.
+ * Needs opset >= 13 (per-axis DequantizeLinear). Knows only the IR: no tensor library, no quantizer.
  */
 import { UserError } from '../errors.js';
-import { actGrid, type QuantHooksConfig } from '../engine/fake-quant.js';
 import type { Model, Node, WeightTensor } from '../ir/types.js';
-import { computeQuantParams, quantize } from '../quant/quantizer.js';
 import { type ExportContext, type ExportOptions, exportOnnx } from './export.js';
 
-/** Quantize one weight tensor (ONNX layout, output channels on axis 0) at per-channel bits: int8 codes and float scales. */
-export function quantizeWeightInt8(t: WeightTensor, channelBits: readonly number[]): { codes: Int8Array; scales: Float32Array } {
+/** A quantized weight tensor (ONNX layout, output channels on axis 0): int8 codes and one float scale per output channel (zero point 0). */
+export interface QdqWeight {
+  readonly codes: Int8Array;
+  readonly scales: Float32Array;
+}
+
+/** The uint8 grid of an activation tensor: value = (q - zeroPoint) * scale for integer q in [qmin, qmax]. */
+export interface QdqActivation {
+  readonly scale: number;
+  readonly zeroPoint: number;
+  readonly qmin: number;
+  readonly qmax: number;
+}
+
+/** What a QDQ export quantizes; returning undefined keeps a tensor float. */
+export interface QdqPlan {
+  /** The quantized `weight` tensor of a conv2d or dense node (biases and other nodes' weights stay float). */
+  readonly weight: (node: Node, tensor: WeightTensor) => QdqWeight | undefined;
+  /** The grid of an activation tensor (by tensor name, i.e. its producing node). */
+  readonly activation: (tensor: string) => QdqActivation | undefined;
+}
+
+function checkWeight(key: string, t: WeightTensor, q: QdqWeight): void {
   const outC = t.shape[0] as number;
-  const per = t.data.length / outC;
-  const codes = new Int8Array(t.data.length);
-  const scales = new Float32Array(outC);
-  for (let c = 0; c < outC; c++) {
-    const bits = channelBits[c] as number;
-    const slice = t.data.subarray(c * per, (c + 1) * per);
-    const p = computeQuantParams(slice, [1, per], { bits, granularity: 'per-channel' });
-    const q = quantize(slice, [1, per], p);
-    codes.set(Int8Array.from(q), c * per);
-    scales[c] = p.scale[0] as number;
+  if (q.codes.length !== t.data.length || q.scales.length !== outC) {
+    throw new Error(`QDQ export: weight '${key}' has ${q.codes.length} codes and ${q.scales.length} scales, expected ${t.data.length} and ${outC}`);
   }
-  return { codes, scales };
 }
 
 /**
- * Export a model with QDQ quantization as described by `config` (build it with `quantConfig` in
- * src/quant/apply.ts from a policy and a calibration).
- * @example const bytes = exportQdqOnnx(model, quantConfig(model.graph, policy, calibration));
+ * Export a model as QDQ ONNX following `plan`.
+ * @example const bytes = exportQdqPlan(model, { weight: () => undefined, activation: (t) => grids.get(t) });
  */
-export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: ExportOptions = {}): Uint8Array {
+export function exportQdqPlan(model: Model, plan: QdqPlan, opts: ExportOptions = {}): Uint8Array {
   const opset = opts.opset ?? 13;
   if (opset < 13) throw new UserError(`QDQ export needs opset >= 13 (per-channel DequantizeLinear), got ${opset}`);
   const qdqOf = new Map<string, string>();
@@ -46,29 +56,25 @@ export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: Expo
     hooks: {
       weight: (ctx: ExportContext, key: string, t: WeightTensor, node: Node): string => {
         const w = ctx.writer;
-        const wc = node.op === 'conv2d' || node.op === 'dense' ? config.weights[node.name] : undefined;
-        if (!wc || !key.endsWith('.weight')) return w.addFloat(key, t.shape, t.data);
+        const q = (node.op === 'conv2d' || node.op === 'dense') && key === `${node.name}.weight` ? plan.weight(node, t) : undefined;
+        if (!q) return w.addFloat(key, t.shape, t.data);
+        checkWeight(key, t, q);
         const outC = t.shape[0] as number;
-        const bits = wc.channelBits ?? new Array<number>(outC).fill(wc.bits ?? 32);
-        if (bits.every((b) => b >= 16)) return w.addFloat(key, t.shape, t.data);
-        if (bits.some((b) => b >= 16)) throw new UserError(`QDQ export: layer '${node.name}' mixes float and quantized channels; ONNX QDQ needs one dtype per tensor`);
-        const { codes, scales } = quantizeWeightInt8(t, bits);
-        const q = w.addInitializer(`${key}_quantized`, t.shape, 'int8', codes);
-        const s = w.addFloat(`${key}_scale`, [outC], scales);
+        const codes = w.addInitializer(`${key}_quantized`, t.shape, 'int8', q.codes);
+        const s = w.addFloat(`${key}_scale`, [outC], q.scales);
         const z = w.addInitializer(`${key}_zero_point`, [outC], 'int8', new Int8Array(outC));
         const out = w.uniqueName(`${key}_dequantized`);
-        w.addNode('DequantizeLinear', [q, s, z], [out], { axis: { i: 0 } });
+        w.addNode('DequantizeLinear', [codes, s, z], [out], { axis: { i: 0 } });
         return out;
       },
       activation: (ctx: ExportContext, tensor: string): string => {
-        const ac = config.activations[tensor];
-        if (!ac || ac.bits >= 16) return tensor;
         const hit = qdqOf.get(tensor);
         if (hit) return hit;
+        const g = plan.activation(tensor);
+        if (!g) return tensor;
         const w = ctx.writer;
-        const g = actGrid(ac);
         let x = tensor;
-        if (g.qmax < 255) {
+        if (g.qmin > 0 || g.qmax < 255) {
           const clipped = w.uniqueName(`${tensor}_clip`);
           const lo = (g.qmin - g.zeroPoint) * g.scale;
           const hi = (g.qmax - g.zeroPoint) * g.scale;

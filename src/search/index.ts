@@ -8,4 +8,3 @@ export { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 export { BayesianOptimization, type BayesianOptimizationOptions, logExpectedImprovement, normCdf } from './strategies/bayesian.js';
 export { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
 export { crossover, mutate, mutateParam, sbx, polynomialMutation, type VariationOptions } from './strategies/variation.js';
-export { bitVectorCodec } from './testing/bit-vector-codec.js';

@@ -227,6 +227,7 @@ export function checkParam(spec: ParamSpec, v: JsonValue): string | null {
 
 /** Index of `v` among a categorical's choices (-1 when absent). */
 export function categoricalIndex(spec: CategoricalParam, v: JsonValue): number {
+  // biome-ignore lint/complexity/useIndexOf: choices are typed as scalars, `v` is any JSON value
   return spec.choices.findIndex((c) => c === v);
 }
 

@@ -61,13 +61,23 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src data:",
 };
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...SECURITY_HEADERS, ...extra });
-  res.end(head ? undefined : body);
+/** What one request gets back. */
+interface Reply {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string | Buffer;
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
-function json(res: ServerResponse, status: number, value: unknown, head: boolean): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), head);
+const TEXT = 'text/plain; charset=utf-8';
+
+function jsonReply(status: number, value: unknown): Reply {
+  return { status, type: 'application/json; charset=utf-8', body: JSON.stringify(value) };
+}
+
+function send(res: ServerResponse, r: Reply, head: boolean): void {
+  res.writeHead(r.status, { 'content-type': r.type, 'content-length': Buffer.byteLength(r.body), 'cache-control': 'no-store', ...SECURITY_HEADERS, ...r.extra });
+  res.end(head ? undefined : r.body);
 }
 
 /** True when a Host header names this server by an IP literal, localhost, this machine's name or an allowed name. */
@@ -89,48 +99,50 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const port = o.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port ${JSON.stringify(o.port)}: expected an integer in 0..65535`);
   const plotlyJs = Buffer.from(plotlySource());
+  const notFound: Reply = { status: 404, type: TEXT, body: 'not found\n' };
+
+  const route = (path: string): Reply => {
+    if (path === '/' || path === '/index.html') return { status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD };
+    if (path === '/assets/plotly.min.js') return { status: 200, type: 'text/javascript; charset=utf-8', body: plotlyJs, extra: { 'cache-control': 'max-age=3600' } };
+    if (path === '/api/studies') {
+      const studies = store.listStudies().map((s) => {
+        const counts: Record<TrialState, number> = { running: 0, complete: 0, pruned: 0, failed: 0 };
+        for (const t of store.getTrials(s.name)) counts[t.state]++;
+        return { name: s.name, objectives: s.objectives, createdAt: s.createdAt, counts };
+      });
+      return jsonReply(200, { studies });
+    }
+    const m = /^\/api\/studies\/([^/]+)(\/trials)?$/.exec(path);
+    if (!m) return notFound;
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1] as string);
+    } catch {
+      return notFound;
+    }
+    if (!store.getStudy(name)) return jsonReply(404, { error: `no study named ${JSON.stringify(name)}` });
+    if (m[2]) return jsonReply(200, { trials: store.getTrials(name) });
+    return jsonReply(200, buildReportData(store, name));
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const head = req.method === 'HEAD';
     if (!hostAllowed(req.headers.host, o.allowedHosts)) {
-      send(res, 421, 'text/plain; charset=utf-8', 'unknown Host header: open the dashboard by its IP address or localhost\n', head);
+      send(res, { status: 421, type: TEXT, body: 'unknown Host header: open the dashboard by its IP address or localhost\n' }, head);
       return;
     }
     if (req.method !== 'GET' && !head) {
-      send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', false, { allow: 'GET, HEAD' });
+      send(res, { status: 405, type: TEXT, body: 'method not allowed\n', extra: { allow: 'GET, HEAD' } }, false);
       return;
     }
-    const raw = req.url ?? '/';
-    const path = raw.split('?', 1)[0] as string;
-    const notFound = (): void => send(res, 404, 'text/plain; charset=utf-8', 'not found\n', head);
+    const path = (req.url ?? '/').split('?', 1)[0] as string;
+    let reply: Reply;
     try {
-      if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', DASHBOARD, head);
-      if (path === '/assets/plotly.min.js') return send(res, 200, 'text/javascript; charset=utf-8', plotlyJs, head, { 'cache-control': 'max-age=3600' });
-      if (path === '/api/studies') {
-        const studies = store.listStudies().map((s) => {
-          const counts: Record<TrialState, number> = { running: 0, complete: 0, pruned: 0, failed: 0 };
-          for (const t of store.getTrials(s.name)) counts[t.state]++;
-          return { name: s.name, objectives: s.objectives, createdAt: s.createdAt, counts };
-        });
-        return json(res, 200, { studies }, head);
-      }
-      const m = /^\/api\/studies\/([^/]+)(\/trials)?$/.exec(path);
-      if (m) {
-        let name: string;
-        try {
-          name = decodeURIComponent(m[1] as string);
-        } catch {
-          return notFound();
-        }
-        if (!store.getStudy(name)) return json(res, 404, { error: `no study named ${JSON.stringify(name)}` }, head);
-        if (m[2]) return json(res, 200, { trials: store.getTrials(name) }, head);
-        return json(res, 200, buildReportData(store, name), head);
-      }
-      return notFound();
+      reply = route(path);
     } catch (e) {
-      if (isUserError(e)) return json(res, 400, { error: (e as Error).message }, head);
-      return json(res, 500, { error: 'internal error' }, head);
+      reply = isUserError(e) ? jsonReply(400, { error: (e as Error).message }) : jsonReply(500, { error: 'internal error' });
     }
+    send(res, reply, head);
   };
 
   const server = createServer(handle);

@@ -6,10 +6,10 @@ import { complexityReport, getTarget, uniformPolicy, type PrecisionPolicy } from
 import { writeReport } from '../../report/index.js';
 import { createStrategy, SearchSpace, type JsonValue } from '../../search/index.js';
 import { SqliteStore } from '../../store/index.js';
-import { runStudy } from '../../study/index.js';
+import { runStudy, type StudyResult } from '../../study/index.js';
 import { graphTotals, graphWorkloads, initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { Rng } from '../../util/rng.js';
 import { humanCount, intOption, printJson, shapeStr } from '../io.js';
 import { onnxAccuracy } from './eval.js';
@@ -39,7 +39,7 @@ export function registerDemo(program: Command): void {
       };
       // the engine and the quantizer load only when a command runs them (the CLI starts fast)
       const { buildModel, initEngine } = await import('../../engine/index.js');
-      const { exportQdqOnnx } = await import('../../onnx/qdq.js');
+      const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
       const { calibrateActivations, evaluatePolicy, PolicyCoster, quantConfig, quantizePipeline } = await import('../../quant/index.js');
       mkdirSync(outDir, { recursive: true });
       const graph = zooGraph('mnist-cnn');
@@ -156,7 +156,7 @@ export function registerDemo(program: Command): void {
         say(`(replaced the study '${studyName}' of an earlier demo run in ${dbPath})`);
       }
       const bar = createProgress({ total: trials, label: 'study', fields: ['pareto'], quiet: !!f.json });
-      let study;
+      let study: StudyResult;
       try {
         study = await runStudy({
           store,

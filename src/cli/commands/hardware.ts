@@ -18,9 +18,9 @@ import {
   type HardwareTarget,
 } from '../../hardware/index.js';
 import { ConfigError } from '../../errors.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 
@@ -93,7 +93,10 @@ export function registerHardware(program: Command): void {
         repeats,
         threads,
         onProgress: (done, all, node) => {
-          if (all !== total) bar.setTotal((total = all));
+          if (all !== total) {
+            total = all;
+            bar.setTotal(all);
+          }
           bar.update(done, { node });
         },
       });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { evaluatorFor } from '../../workers/registry.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
 import { ConfigError, UserError } from '../../errors.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import type { JsonValue } from '../../search/types.js';
 import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';

@@ -5,7 +5,7 @@ import { ConfigError } from '../../errors.js';
 import { inputNode, outputShape, type Model } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../model-source.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { createProgress } from '../progress.js';
 
 /** Options shared by commands that train. */

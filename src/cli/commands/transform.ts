@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { getTarget, policyPreset } from '../../hardware/index.js';
 import { saveOnnx } from '../../onnx/index.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
 import type { LatencyBudget } from '../../transform/hant.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { graphTotals, inputNode, ZOO } from '../../ir/index.js';
-import { formatTable } from '../../report/table.js';
+import { formatTable } from '../../util/table.js';
 import { humanCount, printJson, shapeStr } from '../io.js';
 
 /** `hwnas zoo`: the built-in models. */

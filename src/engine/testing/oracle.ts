@@ -1,5 +1,5 @@
 /** Helpers for the engine's oracle tests: seeded tensors and relative-error comparison. */
-import { Rng } from '../../util/rng.js';
+import type { Rng } from '../../util/rng.js';
 import { tf } from '../tf.js';
 
 /** Seeded uniform(-1, 1) values for a shape. */

@@ -6,7 +6,7 @@
  * Architecture string: `<base arch>@<slot precisions in slot order, comma separated>`.
  */
 import { ConfigError } from '../../errors.js';
-import type { Precision, PrecisionPolicy } from '../../hardware/precision.js';
+import type { Precision, PrecisionPolicy } from '../../ir/precision.js';
 import type { Graph } from '../../ir/types.js';
 import { quantizableLayers } from '../../ir/workload.js';
 import { type ParamSpec, SearchSpace } from '../space.js';

@@ -6,7 +6,8 @@ import { inferShapes } from '../../ir/shapes.js';
 import { zooGraph } from '../../ir/zoo/index.js';
 import { Rng } from '../../util/rng.js';
 import { graphTotals } from '../../ir/workload.js';
-import { MBV2_MBNET, MBV2_MICRO, MBV2_SMALL, makeDivisible, mbv2Space } from './mbv2.js';
+import { makeDivisible } from '../../ir/zoo/imagenet.js';
+import { MBV2_MBNET, MBV2_MICRO, MBV2_SMALL, mbv2Space } from './mbv2.js';
 import { getArchSpace } from './registry.js';
 
 test('mbv2-micro: every sampled point round-trips and builds a graph at its own input size', () => {

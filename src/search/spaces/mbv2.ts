@@ -10,7 +10,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import { GraphBuilder } from '../../ir/builder.js';
-import type { Graph } from '../../ir/types.js';
+import { makeDivisible } from '../../ir/zoo/imagenet.js';
 import { type ParamSpec, SearchSpace } from '../space.js';
 import type { JsonValue, Params } from '../types.js';
 import type { ArchGraphOptions, ArchSpace } from './types.js';
@@ -154,12 +154,6 @@ export const MBV2_IMAGENET: Mbv2SpaceOptions = {
   inChannels: 3,
   classes: 1000,
 };
-
-/** Rounds channels to a multiple of 8, never below 90% of the request (MobileNet's make_divisible). */
-export function makeDivisible(c: number, divisor = 8): number {
-  const r = Math.max(divisor, Math.floor((c + divisor / 2) / divisor) * divisor);
-  return r < 0.9 * c ? r + divisor : r;
-}
 
 const blockToken = (b: Mbv2Block): string => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`;
 

@@ -20,7 +20,7 @@ describe('formatTable', () => {
   it('formats numbers compactly', () => {
     assert.equal(formatNumber(Number.NaN), '-');
     assert.equal(formatNumber(0.000012345), '1.234e-5');
-    assert.equal(formatNumber(3.14159), '3.142');
+    assert.equal(formatNumber(1.23456), '1.235');
     assert.equal(formatNumber(2.5), '2.5');
     assert.equal(formatNumber(1e9), '1,000,000,000');
   });

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { initWeights, loadModel, zooGraph, type Model } from '../ir/index.js';
-import { loadOnnx } from '../onnx/index.js';
+import { initWeights, loadModel, type Model, zooGraph } from '../ir/index.js';
 import { Rng } from '../util/rng.js';
+import { loadOnnx } from './import.js';
 
 /**
- * Resolve a model argument of the CLI: `zoo:<name>[?opts]` (fresh seeded weights), a path to `.onnx`,
- * or a path to an hwnas IR `.json` (with its `.bin` beside it).
+ * Load a model from a spec, as the CLI's model argument takes it: `zoo:<name>[?opts]` (fresh weights from
+ * `seed`), a path to a `.onnx` file, or a path to an hwnas IR `.json` file (with its `.bin` beside it).
+ * @example const model = loadModelSpec('zoo:mnist-cnn');
  */
 export function loadModelSpec(spec: string, seed = 0): Model {
   if (spec.startsWith('zoo:')) {

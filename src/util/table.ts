@@ -1,5 +1,5 @@
 /**
- * Plain-text tables for the CLI: fixed-width columns, numbers right-aligned.
+ * Plain-text tables (CLI output, the complexity report): fixed-width columns, numbers right-aligned.
  */
 
 /** A column of {@link formatTable}. */
