@@ -31,6 +31,8 @@ export function assembleChoice(s: HantScreening, choice: readonly number[]): Mod
  * latency - budget; user attributes name the chosen alternatives and the per-layer costs (for reports).
  */
 export async function evaluateSelection(s: HantScreening, target: HardwareTarget, params: Params): Promise<EvaluationResult> {
+  // the work below is synchronous: yield to the event loop first, so that in-process studies see Ctrl-C and heartbeats between trials
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const m = s.manifest;
   const choice = choiceOf(m, params);
   const student = assembleChoice(s, choice);
