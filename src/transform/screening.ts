@@ -136,7 +136,9 @@ const altPath = (dir: string, u: number, a: number): string => join(dir, 'alts',
 export function saveScreening(dir: string, s: HantScreening): void {
   mkdirSync(join(dir, 'alts'), { recursive: true });
   saveModel(s.teacher, join(dir, 'teacher.json'));
-  s.manifest.units.forEach((u, i) => u.alternatives.forEach((_, j) => saveModel(s.alternative(i, j), altPath(dir, i, j))));
+  s.manifest.units.forEach((u, i) => {
+    for (let j = 0; j < u.alternatives.length; j++) saveModel(s.alternative(i, j), altPath(dir, i, j));
+  });
   const per = (x: Float32Array, n: number): number => (n > 0 ? x.length / n : 0);
   writeNpy(join(dir, 'calib-x.npy'), { dtype: 'float32', shape: [s.calib.n, per(s.calib.x, s.calib.n)], data: s.calib.x.slice() });
   writeNpy(join(dir, 'val-x.npy'), { dtype: 'float32', shape: [s.val.n, per(s.val.x, s.val.n)], data: s.val.x.slice() });

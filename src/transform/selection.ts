@@ -46,8 +46,7 @@ export async function evaluateSelection(s: HantScreening, target: HardwareTarget
   }
   await target.prepare?.(student);
   const net = target.networkCost(student.graph, m.policy);
-  const chosen: Record<string, string> = {};
-  m.units.forEach((u, i) => (chosen[u.unit.name] = u.alternatives[choice[i] as number]?.name as string));
+  const chosen = Object.fromEntries(m.units.map((u, i) => [u.unit.name, u.alternatives[choice[i] as number]?.name as string]));
   const layerCosts = net.layers
     .filter((l) => l.fusedInto === undefined && l.latencyMs > 0)
     .map((l) => ({ layer: l.node, op: l.op, latencyMs: l.latencyMs, energyMj: Number.isFinite(l.energyMj) ? l.energyMj : null }));

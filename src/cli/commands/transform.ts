@@ -234,7 +234,7 @@ export function registerTransform(program: Command): void {
           return;
         }
         process.stdout.write(
-          formatTable(r.layers, [
+          `${formatTable(r.layers, [
             { key: 'unit', header: 'unit' },
             { key: 'chosen', header: 'chosen op' },
             { key: 'family', header: 'family' },
@@ -243,7 +243,7 @@ export function registerTransform(program: Command): void {
             { header: 'ms', value: (l) => l.latencyMs },
             { header: 'rel. loss', value: (l) => l.loss },
             { header: 'MACs', value: (l) => l.macs },
-          ]) + '\n',
+          ])}\n`,
         );
         const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
         process.stdout.write(

@@ -86,7 +86,7 @@ test('hant-ilp: trials are the feasible choices in order of summed loss (exhaust
     const keys = trials.map((t) => JSON.stringify(o.units.map((u) => t.params[u.name])));
     assert.equal(new Set(keys.slice(0, oracle.length)).size, oracle.length, 'no choice twice before all are tried');
     assert.deepEqual(new Set(keys.slice(0, oracle.length)), new Set(oracle.map((x) => x.key)), 'every feasible choice is proposed');
-    got.slice(0, oracle.length).forEach((g, k) => assert.ok(Math.abs(g.loss - (oracle[k]?.loss as number)) < 1e-9, `seed ${seed} trial ${k}: loss ${g.loss} vs the ${k}-th best ${oracle[k]?.loss}`));
+    for (const [k, g] of got.slice(0, oracle.length).entries()) assert.ok(Math.abs(g.loss - (oracle[k]?.loss as number)) < 1e-9, `seed ${seed} trial ${k}: loss ${g.loss} vs the ${k}-th best ${oracle[k]?.loss}`);
     assert.equal(keys[oracle.length], keys[0], 'after the last feasible choice, the optimum again');
   }
 });

@@ -168,9 +168,7 @@ export class HantIlp implements SearchStrategy {
 
   /** Parameters of a choice (unit name -> alternative name). */
   params(choice: readonly number[]): Params {
-    const p: Record<string, string> = {};
-    this.o.units.forEach((u, i) => (p[u.name] = u.alternatives[choice[i] as number]?.name as string));
-    return p;
+    return Object.fromEntries(this.o.units.map((u, i) => [u.name, u.alternatives[choice[i] as number]?.name as string]));
   }
 
   private key(p: Params): string {
