@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { distill, featureMse } from '../engine/distill.js';
 import { initEngine } from '../engine/backend.js';
@@ -19,9 +22,6 @@ import { replaceUnits } from './rewrite.js';
 import { choiceOf, HANT_OBJECTIVES, loadScreening, saveScreening } from './screening.js';
 import { assembleChoice, evaluateSelection } from './selection.js';
 import { findUnits } from './units.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryStore } from '../store/memory-store.js';
 import { screenHant } from './hant.js';
 
@@ -189,13 +189,18 @@ test('a short distillation run reduces the feature-map MSE (seeded, reproducible
   assert.deepEqual(b.w, a.w);
 });
 
-test('hant end to end on a tiny net: meets the budget, the student runs; an impossible budget is InfeasibleError', async () => {
-  const b = new GraphBuilder('tiny', [3, 8, 8]);
+/** A two-conv + dense net on 3x8x8 inputs with random weights (`seed`). */
+function tinyNet(name: string, seed: number): Model {
+  const b = new GraphBuilder(name, [3, 8, 8]);
   let h = b.relu(b.bn(b.conv(b.input, { out: 16, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
   h = b.relu(b.bn(b.conv(h, { out: 16, kernel: 3, bias: false, name: 'c2' }), { name: 'c2_bn' }), 'c2_relu');
   b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
   const graph = b.build();
-  const teacher: Model = { graph, weights: initWeights(graph, new Rng(2)) };
+  return { graph, weights: initWeights(graph, new Rng(seed)) };
+}
+
+test('hant end to end on a tiny net: meets the budget, the student runs; an impossible budget is InfeasibleError', async () => {
+  const teacher = tinyNet('tiny', 2);
   const n = 48;
   const split = { x: randn(n * 3 * 64, 7), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
   const target = getTarget('cortex-a76');
@@ -220,12 +225,7 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
 });
 
 test('hant as a study: trial 0 is the ILP on the refined table, later trials its runners-up, the most accurate feasible one is kept; the saved screening evaluates alike', async () => {
-  const b = new GraphBuilder('tiny2', [3, 8, 8]);
-  let h = b.relu(b.bn(b.conv(b.input, { out: 16, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
-  h = b.relu(b.bn(b.conv(h, { out: 16, kernel: 3, bias: false, name: 'c2' }), { name: 'c2_bn' }), 'c2_relu');
-  b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
-  const graph = b.build();
-  const teacher: Model = { graph, weights: initWeights(graph, new Rng(3)) };
+  const teacher = tinyNet('tiny2', 3);
   const n = 48;
   const split = { x: randn(n * 3 * 64, 8), y: Uint8Array.from({ length: n }, (_, i) => (i * 7) % 10), n };
   const data = { train: split, val: split, test: split };
