@@ -20,7 +20,9 @@ const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
 const DS = 'mnist;limit=train:1500,val:200,test:500';
 
 test('hwnas transform: trained zoo teacher, faster student within the budget, ONNX runs in onnxruntime with the reported accuracy', async () => {
-  const r = await hwnas('transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.85x', '--train-epochs', '1', '--steps', '15', '--distill-samples', '64', '--refine-steps', '10', '--finetune-epochs', '1', '--finetune-loss', 'logits', '--out', 'fast.onnx', '--json');
+  // teacher training, screening of 82 alternatives and a fine-tune: minutes on a loaded machine, so a longer kill timeout than runHwnas's
+  const args = ['transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.85x', '--train-epochs', '1', '--steps', '15', '--distill-samples', '64', '--refine-steps', '10', '--finetune-epochs', '1', '--finetune-loss', 'logits', '--out', 'fast.onnx', '--json'];
+  const r = await spawnHwnas(dir, args, { timeoutMs: 600_000 }).done;
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { teacher: { accuracy: number; latencyMs: number }; student: { accuracy: number; latencyMs: number }; budgetMs: number; layers: { unit: string; alternatives: number; chosen: string }[]; study: string; trial: number };
   assert.match(j.study, /^transform-mnist-cnn-[0-9a-f]{8}$/, 'the study is named after the model and a hash of the settings');
