@@ -167,7 +167,7 @@ export class HantIlp implements SearchStrategy {
   }
 
   /** Parameters of a choice (unit name -> alternative name). */
-  params(choice: readonly number[]): Params {
+  private params(choice: readonly number[]): Params {
     return Object.fromEntries(this.o.units.map((u, i) => [u.name, u.alternatives[choice[i] as number]?.name as string]));
   }
 
