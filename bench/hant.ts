@@ -6,7 +6,7 @@
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
  * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.66] [--target bitfusion-edge] [--steps N] [--batch N]
- * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--ft-seed N] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
+ * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--ft-seed N] [--trials N] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
  * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
  * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
  */
@@ -66,6 +66,8 @@ export interface HantBenchOptions {
   readonly workers?: 1 | 2;
   /** Seed of the student's fine-tune in `--student` mode (default 1, the full run's). */
   readonly finetuneSeed?: number;
+  /** Trials of the selection study (default 1: the ILP's choice; more: its next-best solutions, the most accurate on validation images kept). */
+  readonly trials?: number;
   /** Which alternatives are refined (default `pareto`, see HantOptions.refine). */
   readonly refine?: 'chosen' | 'pareto';
   /** Skip distillation: fine-tune this assembled student (saved by an earlier run) and compare. */
@@ -256,6 +258,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     heldOutSamples: 256,
     finetune: ftS,
     seed: 1,
+    trials: opts.trials ?? 1,
     ...(opts.families ? { families: opts.families } : {}),
     onPhase: log,
     onAssembled: (m) => {
@@ -287,6 +290,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     target: r.target,
     policy: r.policy,
     budgetRatio: budget,
+    selectionTrials: opts.trials ?? 1,
     teacher: r.teacher,
     teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: teacherExtraAcc, seconds: teacherExtraSec },
     finetune: { ...ftS, images: ds.train.n },
@@ -326,9 +330,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const lr = arg('--lr');
   const refineLr = arg('--refine-lr');
   const ftSeed = arg('--ft-seed');
+  const trials = arg('--trials');
   console.log(
     JSON.stringify(
-      await benchHant({ quick: process.argv.includes('--quick'), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
+      await benchHant({ quick: process.argv.includes('--quick'), ...(trials ? { trials: Number(trials) } : {}), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
         ...(refine ? { refineSteps: Number(refine) } : {}),
         ...(batch ? { batchSize: Number(batch) } : {}),
         ...(student ? { studentPath: student } : {}),

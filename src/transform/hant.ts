@@ -33,7 +33,11 @@ import { graphTotals } from '../ir/workload.js';
 import { BudgetInfeasibleError, solveAllocation } from '../quant/ilp.js';
 import { Rng } from '../util/rng.js';
 import { type AltFamily, type Alternative, generateAlternatives } from './alternatives.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/types.js';
 import { replaceUnits } from './rewrite.js';
+import { bestHantTrial, choiceOf, type HantScreening, type HantScreeningManifest, type HantTableAlternative, predictedLatency, SCREENING_FORMAT } from './screening.js';
+import { assembleChoice, runHantSelection } from './selection.js';
 import { type Unit, findUnits } from './units.js';
 
 /** Latency (ms) of a subgraph on a target: the sum of its nodes' costs, input node and network overhead excluded. */
@@ -377,6 +381,15 @@ export interface HantOptions extends ScoreOptions {
   readonly onPhase?: (msg: string) => void;
   /** Called with the assembled student (distilled weights, before recalibration and fine-tuning), e.g. to save it. */
   readonly onAssembled?: (student: Model) => void;
+  /** Validation images each trial's accuracy is measured on (default 1000, from `val`, else the end of `train`). */
+  readonly valSamples?: number;
+  /** Trials of the selection study (default 1: the ILP's choice; more: its next-best solutions, the most accurate kept). */
+  readonly trials?: number;
+  /** Store and study name of the selection study (default a MemoryStore, 'hant'). */
+  readonly store?: Store;
+  readonly studyName?: string;
+  /** Stops the selection study (the best trial so far is kept). */
+  readonly signal?: AbortSignal;
 }
 
 /** Per-unit outcome of {@link hant}. */
@@ -532,12 +545,20 @@ export async function recoverStudent(
   }
 }
 
+/** A screening just computed, with the in-memory scores it came from. */
+export interface HantScreened extends HantScreening {
+  /** Scores after the screening distillation, and after refinement (equal when none). */
+  readonly screened: readonly UnitScores[];
+  readonly scores: readonly UnitScores[];
+}
+
 /**
- * The whole HANT pipeline on a trained teacher.
- * @example const r = await hant(teacher, ds, { target: getTarget('bitfusion-edge'), budget: { ratio: 0.5 } });
+ * HANT's costly first half: units, alternatives, the budget check (before any training), screening
+ * distillation of every alternative, the ILP on the screening losses and the refinement (`refine`,
+ * `refineSteps`). Returns the alternative table with the distilled weights, the teacher's test accuracy
+ * and the images trials need (see {@link HantScreening}); the choice itself is left to the selection study.
  */
-export async function hant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantResult> {
-  const t0 = performance.now();
+export async function screenHant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantScreened> {
   const policy = opts.policy ?? defaultPolicy(opts.target);
   const log = opts.onPhase ?? ((): void => undefined);
   const units = findUnits(teacher.graph, { mergeDepthwise: opts.mergeDepthwise ?? true, ...(opts.units ? { only: opts.units } : {}) });
@@ -545,14 +566,20 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
   const teacherLatency = networkLatency(opts.target, teacher.graph, policy);
   const budgetMs = 'ratio' in opts.budget ? opts.budget.ratio * teacherLatency : opts.budget.ms;
   if (!(budgetMs > 0)) throw new ConfigError(`latency budget ${JSON.stringify(opts.budget)} must be positive`);
+  if (opts.refine !== undefined && opts.refine !== 'chosen' && opts.refine !== 'pareto') throw new ConfigError(`refine '${String(opts.refine)}' is invalid: expected 'chosen' or 'pareto'`);
   const per = teacher.graph.nodes[0]?.op === 'input' ? teacher.graph.nodes[0].shape.reduce((a, b) => a * b, 1) : 0;
   const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
   const held = data.val.n > 0 ? data.val : data.train;
   const nHeld = Math.min(opts.heldOutSamples ?? 256, held.n);
+  const tail = (k: number): { x: Float32Array; n: number } => ({ x: data.train.x.subarray((data.train.n - k) * per, data.train.n * per), n: k });
   const images: DistillImages = {
     train: { x: data.train.x.subarray(0, nTrain * per), n: nTrain },
-    heldOut: held === data.train ? { x: data.train.x.subarray((data.train.n - nHeld) * per, data.train.n * per), n: nHeld } : { x: held.x.subarray(0, nHeld * per), n: nHeld },
+    heldOut: held === data.train ? tail(nHeld) : { x: held.x.subarray(0, nHeld * per), n: nHeld },
   };
+  const nVal = Math.min(opts.valSamples ?? 1000, held.n);
+  if (nVal < 1 || nTrain < 1) throw new ConfigError(`HANT needs training and validation images: got ${data.train.n} training and ${data.val.n} validation images`);
+  const valStart = held === data.train ? data.train.n - nVal : 0;
+  const val = { x: held.x.subarray(valStart * per, (valStart + nVal) * per), y: held.y.subarray(valStart, valStart + nVal), n: nVal };
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
@@ -571,6 +598,9 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
       );
     }
   }
+  for (const [u, pool] of pools) {
+    if (new Set(pool.map((a) => a.name)).size !== pool.length) throw new Error(`unit '${u}': alternative names are not unique`);
+  }
   const td = performance.now();
   const screened = scoreAlternatives(teacher, units, images, opts, pools);
   const distillSec = (performance.now() - td) / 1000;
@@ -582,7 +612,6 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
   const tr = performance.now();
   const refineSteps = opts.refineSteps ?? 0;
   const pareto = opts.refine === 'pareto';
-  if (opts.refine !== undefined && opts.refine !== 'chosen' && !pareto) throw new ConfigError(`refine '${String(opts.refine)}' is invalid: expected 'chosen' or 'pareto'`);
   const picks = pareto ? screened.map((u, i) => [...new Set([...paretoIndices(u), sel.choice[i] as number])]) : sel.choice;
   const scores =
     refineSteps > 0
@@ -593,53 +622,118 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
           seed: (opts.seed ?? 0) + 1,
         })
       : screened;
-  let finalSel = sel;
-  if (refineSteps > 0 && pareto) {
-    finalSel = await selectAlternatives(scores, budgetMs, fixedMs);
-    const names = (c: readonly number[]): string => scores.map((u, i) => `${u.unit.name}:${u.alternatives[c[i] as number]?.alt.name}`).join(' ');
-    log(`ILP on screening losses: ${names(sel.choice)}; after refining ${picks.reduce<number>((a, p) => a + (typeof p === 'number' ? 1 : p.length), 0)} Pareto alternatives: ${names(finalSel.choice)}`);
-  }
   const refineSec = (performance.now() - tr) / 1000;
-  if (refineSteps > 0) {
-    const ls = scores.map((u, i) => `${u.unit.name} ${(screened[i]?.alternatives[finalSel.choice[i] as number]?.loss ?? NaN).toFixed(4)}->${(u.alternatives[finalSel.choice[i] as number]?.loss ?? NaN).toFixed(4)}`);
-    log(`refined (${refineSteps} steps each) in ${refineSec.toFixed(0)} s; chosen: ${ls.join(', ')}`);
-  }
-  let student = assembleStudent(teacher, scores, finalSel.choice);
+  if (refineSteps > 0) log(`refined ${picks.reduce<number>((a, p) => a + (typeof p === 'number' ? 1 : p.length), 0)} alternatives (${refineSteps} steps each) in ${refineSec.toFixed(0)} s`);
+  const counts = scores.map((u) => u.alternatives.length);
+  const manifest: HantScreeningManifest = {
+    format: SCREENING_FORMAT,
+    version: 1,
+    target: opts.target.name,
+    policy,
+    budgetMs,
+    fixedMs,
+    teacher: { name: teacher.graph.name, accuracy: teacherAcc, latencyMs: teacherLatency, macs: graphTotals(teacher.graph).macs },
+    units: scores.map((u, i) => ({
+      unit: u.unit,
+      teacherLatencyMs: u.teacherLatencyMs,
+      alternatives: u.alternatives.map((a, j) => ({ name: a.alt.name, family: a.alt.family, latencyMs: a.latencyMs, loss: a.loss, screenLoss: screened[i]?.alternatives[j]?.loss ?? a.loss, macs: a.macs, params: a.params })),
+    })),
+    ilp: { solveMs: sel.solveMs, variables: sel.variables, minAlternatives: Math.min(...counts), maxAlternatives: Math.max(...counts) },
+    seconds: { distill: distillSec, ilp: ilpSec, refine: refineSec },
+  };
+  return {
+    manifest,
+    teacher,
+    alternative: (u, a) => {
+      const x = scores[u]?.alternatives[a];
+      if (!x) throw new Error(`no alternative ${a} of unit ${u}`);
+      return { graph: x.alt.graph, weights: x.weights };
+    },
+    calib: images.train,
+    val,
+    screened,
+    scores,
+  };
+}
+
+/**
+ * HANT's last stage on a chosen selection: the student assembled from the screening, batch norm
+ * recalibrated, test accuracy, end-to-end fine-tuning (`finetune`) and test accuracy again.
+ * `seconds.total` counts from `startedAt` (performance.now()).
+ */
+export async function finishHant(
+  s: HantScreening,
+  data: HantData,
+  choice: readonly number[],
+  opts: Pick<HantOptions, 'target' | 'finetune' | 'seed' | 'onAssembled' | 'onPhase'>,
+  startedAt = performance.now(),
+): Promise<HantResult> {
+  const m = s.manifest;
+  const log = opts.onPhase ?? ((): void => undefined);
+  let student = assembleChoice(s, choice);
   opts.onAssembled?.(student);
-  const rec = await recoverStudent(student, data, images.train, opts.finetune, opts.seed ?? 0, teacher);
+  const rec = await recoverStudent(student, data, s.calib, opts.finetune, opts.seed ?? 0, s.teacher);
   student = rec.model;
   const { before, after, finetuneSeconds: ftSec } = rec;
   if (rec.finetuned) log(`fine-tuned on ${rec.limit} images in ${ftSec.toFixed(0)} s: accuracy ${(before * 100).toFixed(2)}% -> ${(after * 100).toFixed(2)}%`);
-  const studentLatency = networkLatency(opts.target, student.graph, policy);
-  const layers: HantLayer[] = scores.map((u, i) => {
-    const a = u.alternatives[finalSel.choice[i] as number] as ScoredAlternative;
-    const t = u.alternatives.find((x) => x.alt.family === 'teacher');
+  const studentLatency = networkLatency(opts.target, student.graph, m.policy);
+  const layers: HantLayer[] = m.units.map((u, i) => {
+    const a = u.alternatives[choice[i] as number] as HantTableAlternative;
+    const t = u.alternatives.find((x) => x.family === 'teacher');
     return {
       unit: u.unit.name,
       nodes: u.unit.nodes,
-      chosen: a.alt.name,
-      family: a.alt.family,
+      chosen: a.name,
+      family: a.family,
       alternatives: u.alternatives.length,
       teacherLatencyMs: u.teacherLatencyMs,
       latencyMs: a.latencyMs,
       loss: a.loss,
-      screenLoss: screened[i]?.alternatives[finalSel.choice[i] as number]?.loss ?? NaN,
+      screenLoss: a.screenLoss,
       teacherMacs: t?.macs ?? NaN,
       macs: a.macs,
     };
   });
-  const counts = scores.map((u) => u.alternatives.length);
   return {
     model: student,
     target: opts.target.name,
-    policy: policy.name ?? 'custom',
+    policy: m.policy.name ?? 'custom',
     layers,
-    teacher: { accuracy: teacherAcc, latencyMs: teacherLatency, macs: graphTotals(teacher.graph).macs },
-    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: studentLatency, predictedLatencyMs: finalSel.latencyMs, macs: graphTotals(student.graph).macs },
-    budgetMs,
-    speedup: teacherLatency / studentLatency,
-    accuracyDropPp: (teacherAcc - after) * 100,
-    ilp: { solveMs: sel.solveMs, variables: sel.variables, minAlternatives: Math.min(...counts), maxAlternatives: Math.max(...counts) },
-    seconds: { distill: distillSec, ilp: ilpSec, refine: refineSec, finetune: ftSec, total: (performance.now() - t0) / 1000 },
+    teacher: { accuracy: m.teacher.accuracy, latencyMs: m.teacher.latencyMs, macs: m.teacher.macs },
+    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: studentLatency, predictedLatencyMs: predictedLatency(m, choice), macs: graphTotals(student.graph).macs },
+    budgetMs: m.budgetMs,
+    speedup: m.teacher.latencyMs / studentLatency,
+    accuracyDropPp: (m.teacher.accuracy - after) * 100,
+    ilp: m.ilp,
+    seconds: { ...m.seconds, finetune: ftSec, total: (performance.now() - startedAt) / 1000 },
   };
+}
+
+/** Names of a choice, `unit:alternative` separated by spaces (for logs). */
+export function choiceText(m: HantScreeningManifest, choice: readonly number[]): string {
+  return m.units.map((u, i) => `${u.unit.name}:${u.alternatives[choice[i] as number]?.name}`).join(' ');
+}
+
+/**
+ * The whole HANT pipeline on a trained teacher: {@link screenHant}, the selection study (the `hant-ilp`
+ * strategy's trials in `store`, default a MemoryStore; `trials` 1 = the ILP's choice), the best
+ * feasible trial by validation accuracy, then {@link finishHant}.
+ * @example const r = await hant(teacher, ds, { target: getTarget('bitfusion-edge'), budget: { ratio: 0.5 } });
+ */
+export async function hant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantResult> {
+  const t0 = performance.now();
+  const log = opts.onPhase ?? ((): void => undefined);
+  const s = await screenHant(teacher, data, opts);
+  const study = await runHantSelection(s, opts.target, {
+    store: opts.store ?? new MemoryStore(),
+    studyName: opts.studyName ?? 'hant',
+    nTrials: opts.trials ?? 1,
+    seed: opts.seed ?? 0,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const best = bestHantTrial(study.trials);
+  if (!best) throw new InfeasibleError(`no trial of the HANT selection study '${study.study.name}' is complete and within the latency budget ${s.manifest.budgetMs.toPrecision(4)} ms (${study.trials.length} trials)`);
+  const choice = choiceOf(s.manifest, best.params);
+  log(`chosen (trial ${best.number} of ${study.trials.length}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning): ${choiceText(s.manifest, choice)}`);
+  return finishHant(s, data, choice, opts, t0);
 }

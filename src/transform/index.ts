@@ -3,3 +3,6 @@ export * from './units.js';
 export * from './alternatives.js';
 export * from './rewrite.js';
 export * from './hant.js';
+export * from './screening.js';
+export * from './selection.js';
+export * from './strategies/index.js';

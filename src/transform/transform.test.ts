@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { distill, featureMse } from '../engine/distill.js';
 import { initEngine } from '../engine/backend.js';
@@ -16,7 +19,11 @@ import { generateAlternatives } from './alternatives.js';
 import { HantInfeasibleError, hant, paretoIndices, recoverStudent, refineAlternatives, scoreAlternatives, selectAlternatives, softmaxRows, type UnitScores } from './hant.js';
 import { ConfigError } from '../errors.js';
 import { replaceUnits } from './rewrite.js';
+import { choiceOf, HANT_OBJECTIVES, loadScreening, saveScreening } from './screening.js';
+import { assembleChoice, evaluateSelection } from './selection.js';
 import { findUnits } from './units.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { screenHant } from './hant.js';
 
 before(async () => {
   await initEngine();
@@ -182,13 +189,18 @@ test('a short distillation run reduces the feature-map MSE (seeded, reproducible
   assert.deepEqual(b.w, a.w);
 });
 
-test('hant end to end on a tiny net: meets the budget, the student runs; an impossible budget is InfeasibleError', async () => {
-  const b = new GraphBuilder('tiny', [3, 8, 8]);
+/** A two-conv + dense net on 3x8x8 inputs with random weights (`seed`). */
+function tinyNet(name: string, seed: number): Model {
+  const b = new GraphBuilder(name, [3, 8, 8]);
   let h = b.relu(b.bn(b.conv(b.input, { out: 16, kernel: 3, bias: false, name: 'c1' }), { name: 'c1_bn' }), 'c1_relu');
   h = b.relu(b.bn(b.conv(h, { out: 16, kernel: 3, bias: false, name: 'c2' }), { name: 'c2_bn' }), 'c2_relu');
   b.output(b.dense(b.flatten(b.globalAvgPool(h)), 10, { name: 'fc' }));
   const graph = b.build();
-  const teacher: Model = { graph, weights: initWeights(graph, new Rng(2)) };
+  return { graph, weights: initWeights(graph, new Rng(seed)) };
+}
+
+test('hant end to end on a tiny net: meets the budget, the student runs; an impossible budget is InfeasibleError', async () => {
+  const teacher = tinyNet('tiny', 2);
   const n = 48;
   const split = { x: randn(n * 3 * 64, 7), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
   const target = getTarget('cortex-a76');
@@ -210,6 +222,49 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
   assert.ok(p.student.predictedLatencyMs <= p.budgetMs + 1e-9);
   assert.ok(p.layers.every((l) => Number.isFinite(l.loss) && Number.isFinite(l.screenLoss)));
   await assert.rejects(hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, refine: 'bogus' as 'pareto', refineSteps: 3 }), ConfigError);
+});
+
+test('hant as a study: trial 0 is the ILP on the refined table, later trials its runners-up, the most accurate feasible one is kept; the saved screening evaluates alike', async () => {
+  const teacher = tinyNet('tiny2', 3);
+  const n = 48;
+  const split = { x: randn(n * 3 * 64, 8), y: Uint8Array.from({ length: n }, (_, i) => (i * 7) % 10), n };
+  const data = { train: split, val: split, test: split };
+  const opts = { target: getTarget('cortex-a76'), families: ['teacher', 'conv', 'dwsep', 'skip'] as const, steps: 4, batchSize: 16, distillSamples: 32, heldOutSamples: 16, finetune: false as const, seed: 1, budget: { ratio: 0.8 }, refine: 'pareto' as const, refineSteps: 3 };
+  const store = new MemoryStore();
+  const r = await hant(teacher, data, { ...opts, trials: 5, store, studyName: 'sel' });
+  const trials = store.getTrials('sel');
+  assert.equal(trials.length, 5);
+  const s = await screenHant(teacher, data, opts);
+  // the study's first trial is what the ILP chooses on the refined losses (today's choice)
+  const sel = await selectAlternatives(s.scores, s.manifest.budgetMs, s.manifest.fixedMs);
+  assert.deepEqual(choiceOf(s.manifest, trials[0]?.params ?? {}), [...sel.choice]);
+  const loss = (t: (typeof trials)[number]): number => choiceOf(s.manifest, t.params).reduce((a, j, i) => a + (s.manifest.units[i]?.alternatives[j]?.loss ?? NaN), 0);
+  for (let k = 1; k < trials.length; k++) assert.ok(loss(trials[k - 1] as (typeof trials)[number]) <= loss(trials[k] as (typeof trials)[number]) + 1e-12, `trial ${k}: summed loss does not decrease`);
+  assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 5, 'five different choices');
+  // the kept choice is the most accurate feasible trial
+  const feasible = trials.filter((t) => (t.constraints?.[0] ?? 1) <= 0);
+  const top = Math.max(...feasible.map((t) => t.values?.[0] ?? -1));
+  const kept = Object.fromEntries(r.layers.map((l) => [l.unit, l.chosen]));
+  assert.equal(trials.find((t) => JSON.stringify(t.params) === JSON.stringify(kept))?.values?.[0], top);
+  // a trial's values: validation accuracy of the assembled student after recalibration, its network latency
+  const target = getTarget('cortex-a76');
+  const e0 = await evaluateSelection(s, target, trials[0]?.params ?? {});
+  assert.deepEqual(e0.values, trials[0]?.values);
+  const student = buildModel(assembleChoice(s, choiceOf(s.manifest, trials[0]?.params ?? {})));
+  assert.equal(e0.values[1], target.networkCost(student.graph, s.manifest.policy).latencyMs);
+  student.dispose();
+  assert.equal(HANT_OBJECTIVES.length, e0.values.length);
+  // saved and loaded (what a worker thread or a Redis worker reads), every trial evaluates to the same values
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-screening-'));
+  try {
+    saveScreening(dir, s);
+    const loaded = loadScreening(dir);
+    assert.deepEqual(loaded.manifest, JSON.parse(JSON.stringify(s.manifest)));
+    for (const t of trials) assert.deepEqual((await evaluateSelection(loaded, target, t.params)).values, t.values, `trial ${t.number}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await assert.rejects(evaluateSelection(s, target, { ...trials[0]?.params, c1: 'nope' }), /parameter 'c1' = "nope": expected one of the unit's alternatives/);
 });
 
 test('paretoIndices keeps exactly the alternatives no other beats in both loss and latency', () => {

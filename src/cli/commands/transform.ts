@@ -1,12 +1,18 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, policyPreset } from '../../hardware/index.js';
 import { saveOnnx } from '../../onnx/index.js';
+import type { JsonValue } from '../../search/types.js';
+import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable } from '../../util/table.js';
 import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
-import type { LatencyBudget } from '../../transform/hant.js';
+import type { FinetuneOptions, LatencyBudget } from '../../transform/hant.js';
+import { bestHantTrial, choiceOf, HANT_OBJECTIVES, type HantScreening, ilpOptions, loadScreening, saveScreening } from '../../transform/screening.js';
+import { hantSpace } from '../../transform/strategies/hant-ilp.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
+import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
 
 /** Parses `--budget latency=0.5x` (ratio of the teacher's latency) or `latency=1.2ms` (absolute). */
@@ -39,6 +45,12 @@ interface TransformFlags {
   readonly limit?: string;
   readonly trainEpochs?: string;
   readonly seed?: string;
+  readonly trials?: string;
+  readonly valSamples?: string;
+  readonly store?: string;
+  readonly study?: string;
+  readonly threads?: string;
+  readonly redis?: string;
   readonly json?: boolean;
 }
 
@@ -68,6 +80,12 @@ export function registerTransform(program: Command): void {
     .option('--limit <n>', 'use only the first N training images')
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
     .option('--seed <n>', 'seed (default 0)')
+    .option('--trials <n>', "trials of the selection study: 1 = the ILP's choice (default); more = its next-best solutions too, the most accurate on validation images kept")
+    .option('--val-samples <n>', 'validation images a trial is scored on (default 1000)')
+    .option('--store <file>', `store file of the study (default ${DEFAULT_STORE_PATH}); the screening is saved next to it in transform/<study>/`)
+    .option('--study <name>', 'study name (default transform-<model>-<hash of the settings>: the same command continues its study)')
+    .option('--threads <n>', 'worker threads for the trials (default 0: in this process)')
+    .option('--redis <url>', 'send the trials to Redis workers (hwnas worker); they need the screening folder at the same path (shared disk)')
     .option('--json', 'print a final JSON object')
     .action(async (spec: string, f: TransformFlags) => {
       const budget = parseLatencyBudget(f.budget);
@@ -98,58 +116,144 @@ export function registerTransform(program: Command): void {
       const precision = f.precision ? policyPreset(f.precision) : undefined;
       if (f.out !== undefined) checkOutPath('--out', f.out);
       const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
-      const { initEngine } = await import('../../engine/index.js');
-      const { hant } = await import('../../transform/hant.js');
-      await initEngine();
-      // a zoo model is trained first (a teacher with random weights teaches nothing)
-      const model = await trainedModel(spec, f.dataset, trainEpochs, seed, !!f.json, limit);
-      const ds = await datasetForModel(f.dataset, model, limit, spec);
-      let bar: ReturnType<typeof createProgress> | undefined;
-      const r = await hant(model, ds, {
-        target,
-        budget,
-        seed,
+      const trials = intOption('--trials', f.trials, 1, 1);
+      const valSamples = intOption('--val-samples', f.valSamples, 1000, 1);
+      const threads = intOption('--threads', f.threads, 0, 0);
+      const unitList = f.units ? f.units.split(',').map((s) => s.trim()) : undefined;
+      const quiet = !!f.json;
+      const log = (m: string): void => {
+        if (!quiet) process.stderr.write(`${m}\n`);
+      };
+      // what the selection study depends on (fine-tuning and the output belong to the final stage, not to the study)
+      const settings: Record<string, JsonValue> = {
+        model: spec,
+        dataset: f.dataset,
+        target: f.target,
+        budget: f.budget,
+        precision: f.precision ?? null,
         steps,
         distillSamples,
-        lr: distillLr,
-        ...(precision ? { policy: precision } : {}),
-        ...(families ? { families: families as AltFamily[] } : {}),
-        ...(f.units ? { units: f.units.split(',').map((s) => s.trim()) } : {}),
-        finetune: epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight },
-        ...(refineSteps > 0 ? { refineSteps, refine, refineLr } : {}),
-        onProgress: (p) => {
-          bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet: !!f.json });
-          bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });
-        },
-        onPhase: (m) => {
-          if (!f.json) process.stderr.write(`${m}\n`);
-        },
-      });
-      bar?.stop();
-      if (f.out) saveOnnx(r.model, f.out);
-      const { model: _m, ...rest } = r;
-      if (f.json) {
-        printJson({ model: model.graph.name, dataset: ds.name, ...rest, ...(f.out ? { out: f.out } : {}) });
-        return;
+        distillLr,
+        families: families ?? null,
+        units: unitList ?? null,
+        refine: refineSteps > 0 ? refine : null,
+        refineSteps,
+        refineLr: refineSteps > 0 ? refineLr : null,
+        limit: limit ?? null,
+        trainEpochs,
+        valSamples,
+        seed,
+      };
+      const t0 = performance.now();
+      const { initEngine } = await import('../../engine/index.js');
+      const { screenHant, finishHant, choiceText } = await import('../../transform/hant.js');
+      await initEngine();
+      const storePath = f.store ?? DEFAULT_STORE_PATH;
+      const store = openStore(f.store);
+      try {
+        let screened: HantScreening | undefined;
+        let ds: Awaited<ReturnType<typeof datasetForModel>> | undefined;
+        const prefix = `transform-${spec.replace(/^zoo:/, '').replace(/^.*[\\/]/, '').replace(/\.(onnx|json)$/, '')}`;
+        const cs = await openCommandStudy(store, {
+          prefix,
+          ...(f.study !== undefined ? { name: f.study } : {}),
+          settings,
+          nTrials: trials,
+          prepare: async (name) => {
+            const dir = resolve(dirname(storePath), 'transform', name);
+            log(`study ${name}: new; screening the alternatives once (saved in ${dir})`);
+            // a zoo model is trained first (a teacher with random weights teaches nothing)
+            const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet, limit);
+            ds = await datasetForModel(f.dataset, model, limit, spec);
+            let bar: ReturnType<typeof createProgress> | undefined;
+            const s = await screenHant(model, ds, {
+              target,
+              budget,
+              seed,
+              steps,
+              distillSamples,
+              valSamples,
+              lr: distillLr,
+              ...(precision ? { policy: precision } : {}),
+              ...(families ? { families: families as AltFamily[] } : {}),
+              ...(unitList ? { units: unitList } : {}),
+              ...(refineSteps > 0 ? { refineSteps, refine, refineLr } : {}),
+              onProgress: (p) => {
+                bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet });
+                bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });
+              },
+              onPhase: log,
+            });
+            bar?.stop();
+            saveScreening(dir, s);
+            screened = s;
+            return {
+              name,
+              evaluator: { name: 'hant-student', options: { dir, target: f.target } },
+              strategy: { name: 'hant-ilp', options: ilpOptions(s.manifest) as unknown as Record<string, JsonValue> },
+              space: hantSpace(ilpOptions(s.manifest)).toJSON() as unknown as Record<string, JsonValue>,
+              objectives: HANT_OBJECTIVES.map((o) => ({ ...o })),
+              nTrials: trials,
+              seed,
+              concurrency: 1,
+            };
+          },
+        });
+        const dir = cs.config.evaluator.options?.dir;
+        if (typeof dir !== 'string') throw new ConfigError(`study '${cs.name}' has no screening folder in its evaluator options; use another --study name`);
+        if (cs.status === 'resumed') log(`study ${cs.name}: continuing (screening from ${dir}); hwnas report ${cs.name} shows its trials`);
+        const s = screened ?? loadScreening(dir);
+        ds ??= await datasetForModel(f.dataset, s.teacher, limit, spec);
+        const ac = new AbortController();
+        const onSig = (): void => {
+          log('interrupted: stopping the selection study; finished trials are kept');
+          ac.abort();
+        };
+        process.once('SIGINT', onSig);
+        let aborted: boolean;
+        try {
+          aborted = (await runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal: ac.signal })).aborted;
+        } finally {
+          process.removeListener('SIGINT', onSig);
+        }
+        const all = store.getTrials(cs.name);
+        const best = bestHantTrial(all);
+        if (!best) {
+          throw new InfeasibleError(`study '${cs.name}': no trial is complete and within the latency budget ${s.manifest.budgetMs.toPrecision(4)} ms (${all.length} trials${aborted ? ', interrupted' : ''}); run the command again to continue it`);
+        }
+        const choice = choiceOf(s.manifest, best.params);
+        log(`chosen: trial ${best.number} of ${all.length}${aborted ? ' (interrupted)' : ''}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning: ${choiceText(s.manifest, choice)}`);
+        const finetune: FinetuneOptions = epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight };
+        const r = await finishHant(s, ds, choice, { target, seed, finetune, onPhase: log }, t0);
+        if (f.out) saveOnnx(r.model, f.out);
+        const { model: _m, ...rest } = r;
+        const name = s.teacher.graph.name;
+        const studyInfo = { study: cs.name, trial: best.number, trials: all.length, ...(aborted ? { interrupted: true } : {}) };
+        if (f.json) {
+          printJson({ model: name, dataset: ds.name, ...rest, ...(f.out ? { out: f.out } : {}), ...studyInfo });
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(r.layers, [
+            { key: 'unit', header: 'unit' },
+            { key: 'chosen', header: 'chosen op' },
+            { key: 'family', header: 'family' },
+            { key: 'alternatives', header: 'alts' },
+            { header: 'teacher ms', value: (l) => l.teacherLatencyMs },
+            { header: 'ms', value: (l) => l.latencyMs },
+            { header: 'rel. loss', value: (l) => l.loss },
+            { header: 'MACs', value: (l) => l.macs },
+          ])}\n`,
+        );
+        const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+        process.stdout.write(
+          `${name} on ${r.target} (${r.policy}): latency ${r.teacher.latencyMs.toPrecision(4)} -> ${r.student.latencyMs.toPrecision(4)} ms ` +
+            `(${r.speedup.toFixed(2)}x, budget ${r.budgetMs.toPrecision(4)} ms); accuracy ${pct(r.teacher.accuracy)} -> ${pct(r.student.accuracy)} ` +
+            `(${pct(r.student.accuracyBeforeFinetune)} before fine-tuning); ILP ${r.ilp.variables} binaries in ${r.ilp.solveMs.toFixed(0)} ms` +
+            `${f.out ? `; wrote ${f.out}` : ''}; study ${cs.name} (trial ${best.number} of ${all.length}${aborted ? ', interrupted' : ''})\n`,
+        );
+      } finally {
+        store.close();
       }
-      process.stdout.write(
-        formatTable(r.layers, [
-          { key: 'unit', header: 'unit' },
-          { key: 'chosen', header: 'chosen op' },
-          { key: 'family', header: 'family' },
-          { key: 'alternatives', header: 'alts' },
-          { header: 'teacher ms', value: (l) => l.teacherLatencyMs },
-          { header: 'ms', value: (l) => l.latencyMs },
-          { header: 'rel. loss', value: (l) => l.loss },
-          { header: 'MACs', value: (l) => l.macs },
-        ]) + '\n',
-      );
-      const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
-      process.stdout.write(
-        `${model.graph.name} on ${r.target} (${r.policy}): latency ${r.teacher.latencyMs.toPrecision(4)} -> ${r.student.latencyMs.toPrecision(4)} ms ` +
-          `(${r.speedup.toFixed(2)}x, budget ${r.budgetMs.toPrecision(4)} ms); accuracy ${pct(r.teacher.accuracy)} -> ${pct(r.student.accuracy)} ` +
-          `(${pct(r.student.accuracyBeforeFinetune)} before fine-tuning); ILP ${r.ilp.variables} binaries in ${r.ilp.solveMs.toFixed(0)} ms` +
-          `${f.out ? `; wrote ${f.out}` : ''}\n`,
-      );
     });
 }
