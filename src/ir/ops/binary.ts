@@ -83,7 +83,7 @@ function binaryExamples(op: 'add' | 'mul'): OpExample[] {
       title: `${op} of two [4,3,5] maps`,
       input: [4, 3, 5],
       nodes: [
-        { op: 'sigmoid', name: 's', inputs: ['x'] },
+        { op: 'relu', name: 's', inputs: ['x'] },
         { op, name: 'y', inputs: ['x', 's'] },
       ],
     },
