@@ -1,6 +1,5 @@
 /** `clip`: clamp to [min, max] (ONNX Clip; a Clip(0, 6) imports as relu6 and Clip(0, ∞) as relu). */
-import { numel } from '../geometry.js';
-import { cleanF32, elementCost, mapForward, noWeights, sameShape, unaryExamples } from './common.js';
+import { activationParts, cleanF32, mapForward, unaryExamples } from './common.js';
 import type { OpDef } from './types.js';
 
 /** Largest float32, ONNX's default Clip bounds. */
@@ -8,11 +7,7 @@ const FLT_MAX = 3.4028234663852886e38;
 
 /** Clamp to [min, max]. */
 export const clipOp: OpDef<'clip'> = {
-  op: 'clip',
-  kind: 'activation',
-  weightShapes: noWeights,
-  inferShape: sameShape,
-  cost: (_n, _i, out) => elementCost(numel(out)),
+  ...activationParts('clip'),
   forward: (a) => mapForward(a, (v) => Math.min(Math.max(v, a.node.min), a.node.max)),
   onnxTypes: ['Clip'],
   toOnnx: (node, ctx) => [

@@ -1,8 +1,8 @@
 /** Helpers shared by the op files: arity checks, cost shapes, element-wise forwards, ONNX attribute readers. */
 import { ShapeError } from '../../errors.js';
-import { fmtShape, samePads } from '../geometry.js';
-import type { Node, Pads, Shape } from '../types.js';
-import type { OnnxConst, OnnxImportContext, OpCost, OpExample, ReferenceArgs } from './types.js';
+import { fmtShape, numel, samePads } from '../geometry.js';
+import type { Node, OpType, Pads, Shape } from '../types.js';
+import type { NodeOf, OnnxConst, OnnxImportContext, OpCost, OpDef, OpExample, ReferenceArgs } from './types.js';
 
 /** Throws unless the node has exactly `n` inputs. */
 export function needInputs(node: Node, ins: readonly Shape[], n: number): void {
@@ -118,4 +118,16 @@ export function chwInput(ctx: OnnxImportContext, x: string): Shape {
   const xs = ctx.shapeOf(x);
   if (xs.length !== 3) throw ctx.bad(`input shape [${xs.join(',')}] is not [C,H,W]`);
   return xs;
+}
+
+/** The members every one-input activation shares: no weights, its input's shape, one operation per output element. */
+export function activationParts<O extends OpType>(op: O): Pick<OpDef<O>, 'op' | 'kind' | 'weightShapes' | 'inferShape' | 'cost' | 'examples'> {
+  return {
+    op,
+    kind: 'activation',
+    weightShapes: noWeights,
+    inferShape: (node: NodeOf<O>, ins: readonly Shape[]) => sameShape(node, ins),
+    cost: (_n: NodeOf<O>, _i: readonly Shape[], out: Shape) => elementCost(numel(out)),
+    examples: unaryExamples(op),
+  };
 }

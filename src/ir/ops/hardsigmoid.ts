@@ -1,6 +1,5 @@
 /** `hardsigmoid`: relu6(x + 3) / 6, PyTorch's (ONNX HardSigmoid with alpha = 1/6, beta = 0.5). */
-import { numel } from '../geometry.js';
-import { elementCost, hardSigmoid, mapForward, noWeights, sameShape, unaryExamples } from './common.js';
+import { activationParts, hardSigmoid, mapForward } from './common.js';
 import type { OnnxAttr, OnnxImportContext, OpDef } from './types.js';
 
 /** hardsigmoid/hardswish of the IR follow PyTorch: relu6(x + 3) / 6, i.e. ONNX HardSigmoid alpha=1/6, beta=0.5. */
@@ -26,11 +25,7 @@ function checkAttrs(ctx: OnnxImportContext): void {
 
 /** Hard sigmoid. */
 export const hardsigmoidOp: OpDef<'hardsigmoid'> = {
-  op: 'hardsigmoid',
-  kind: 'activation',
-  weightShapes: noWeights,
-  inferShape: sameShape,
-  cost: (_n, _i, out) => elementCost(numel(out)),
+  ...activationParts('hardsigmoid'),
   forward: (a) => mapForward(a, hardSigmoid),
   onnxTypes: ['HardSigmoid'],
   toOnnx: (node, ctx) => [{ opType: 'HardSigmoid', inputs: [ctx.inputs[0] as string], outputs: [node.name], attributes: HARD_SIGMOID_ATTRS }],
@@ -38,5 +33,4 @@ export const hardsigmoidOp: OpDef<'hardsigmoid'> = {
     checkAttrs(ctx);
     return { node: { op: 'hardsigmoid', name: ctx.name(), inputs: [ctx.act(0)] } };
   },
-  examples: unaryExamples('hardsigmoid'),
 };

@@ -1,16 +1,11 @@
 /** `hardswish`: x * hardsigmoid(x) (ONNX HardSwish from opset 14; below, HardSigmoid + Mul, folded back on import). */
-import { numel } from '../geometry.js';
-import { elementCost, hardSigmoid, mapForward, noWeights, sameShape, unaryExamples } from './common.js';
+import { activationParts, hardSigmoid, mapForward } from './common.js';
 import { HARD_SIGMOID_ATTRS } from './hardsigmoid.js';
 import type { OpDef } from './types.js';
 
 /** Hard swish. */
 export const hardswishOp: OpDef<'hardswish'> = {
-  op: 'hardswish',
-  kind: 'activation',
-  weightShapes: noWeights,
-  inferShape: sameShape,
-  cost: (_n, _i, out) => elementCost(numel(out)),
+  ...activationParts('hardswish'),
   forward: (a) => mapForward(a, (v) => v * hardSigmoid(v)),
   onnxTypes: ['HardSwish'],
   toOnnx(node, ctx) {
@@ -23,5 +18,4 @@ export const hardswishOp: OpDef<'hardswish'> = {
     ];
   },
   fromOnnx: (ctx) => ({ node: { op: 'hardswish', name: ctx.name(), inputs: [ctx.act(0)] } }),
-  examples: unaryExamples('hardswish'),
 };

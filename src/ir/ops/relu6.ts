@@ -1,15 +1,10 @@
 /** `relu6`: min(max(x, 0), 6) (exported as ONNX Clip(0, 6); Clip imports it, see clip.ts). */
-import { numel } from '../geometry.js';
-import { elementCost, mapForward, noWeights, sameShape, unaryExamples } from './common.js';
+import { activationParts, mapForward } from './common.js';
 import type { OpDef } from './types.js';
 
 /** ReLU capped at 6. */
 export const relu6Op: OpDef<'relu6'> = {
-  op: 'relu6',
-  kind: 'activation',
-  weightShapes: noWeights,
-  inferShape: sameShape,
-  cost: (_n, _i, out) => elementCost(numel(out)),
+  ...activationParts('relu6'),
   forward: (a) => mapForward(a, (v) => Math.min(Math.max(v, 0), 6)),
   onnxTypes: [],
   toOnnx: (node, ctx) => [
@@ -22,5 +17,4 @@ export const relu6Op: OpDef<'relu6'> = {
   fromOnnx(ctx) {
     throw ctx.unsupported('relu6 is imported from Clip');
   },
-  examples: unaryExamples('relu6'),
 };

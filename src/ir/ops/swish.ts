@@ -1,15 +1,10 @@
 /** `swish`: x * sigmoid(x) (exported as Sigmoid + Mul; the importer folds that pattern back). */
-import { numel } from '../geometry.js';
-import { elementCost, mapForward, noWeights, sameShape, unaryExamples } from './common.js';
+import { activationParts, mapForward } from './common.js';
 import type { OpDef } from './types.js';
 
 /** Swish / SiLU. */
 export const swishOp: OpDef<'swish'> = {
-  op: 'swish',
-  kind: 'activation',
-  weightShapes: noWeights,
-  inferShape: sameShape,
-  cost: (_n, _i, out) => elementCost(numel(out)),
+  ...activationParts('swish'),
   forward: (a) => mapForward(a, (v) => v / (1 + Math.exp(-v))),
   onnxTypes: [],
   toOnnx(node, ctx) {
@@ -23,5 +18,4 @@ export const swishOp: OpDef<'swish'> = {
   fromOnnx(ctx) {
     throw ctx.unsupported('swish is imported from the pattern Mul(x, Sigmoid(x))');
   },
-  examples: unaryExamples('swish'),
 };
