@@ -50,9 +50,10 @@ import type { Graph, Model, Node, OpType, Shape, Weights } from '../ir/types.js'
 import { convFilter, convWeightInfo, isDepthwise } from './ops/conv2d.js';
 import { padArg, toStd } from './ops/layout.js';
 import { engineOp } from './ops/registry.js';
-import type { CompiledValue, EngineOpContext, ValueLayout } from './ops/types.js';
+import type { CompiledValue, EngineOpContext, EngineParam, ValueLayout } from './ops/types.js';
 import { tf } from './tf.js';
 
+export { transposeArray } from './ops/layout.js';
 export type { ValueLayout } from './ops/types.js';
 
 /** Engine layout of a conv/dense weight given to {@link ForwardHooks.weightTransform}. */
@@ -142,64 +143,14 @@ export interface EvalResult {
 
 type CompiledNode = CompiledValue;
 
-interface ParamSpec {
+interface ParamSpec extends EngineParam {
   readonly key: string;
   readonly node: string;
-  readonly param: string;
-  /** IR (ONNX) shape. */
-  readonly irShape: readonly number[];
-  /** Engine shape. */
-  readonly engineShape: readonly number[];
-  readonly trainable: boolean;
-  /** IR -> engine, on plain arrays. */
-  readonly toEngine: (d: Float32Array) => Float32Array;
-  /** engine -> IR, on plain arrays. */
-  readonly toIr: (d: Float32Array) => Float32Array;
 }
 
 let modelCounter = 0;
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-/** Permutes a dense `[C*H*W]` index from HWC order to the NCHW order of the IR. */
-function hwcToChw(c: number, h: number, w: number): Int32Array {
-  const map = new Int32Array(c * h * w);
-  for (let hh = 0; hh < h; hh++) {
-    for (let ww = 0; ww < w; ww++) {
-      for (let cc = 0; cc < c; cc++) map[(hh * w + ww) * c + cc] = (cc * h + hh) * w + ww;
-    }
-  }
-  return map;
-}
-
-/** Transposes a row-major array of `shape` by `perm` (plain JS, for weight conversions). */
-export function transposeArray(d: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const r = shape.length;
-  const outShape = perm.map((p) => shape[p] as number);
-  const inStrides = new Array<number>(r).fill(1);
-  for (let i = r - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1] as number) * (shape[i + 1] as number);
-  const out = new Float32Array(d.length);
-  const idx = new Array<number>(r).fill(0);
-  const permStrides = perm.map((p) => inStrides[p] as number);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let k = 0; k < r; k++) src += (idx[k] as number) * (permStrides[k] as number);
-    out[o] = d[src] as number;
-    for (let k = r - 1; k >= 0; k--) {
-      idx[k] = (idx[k] as number) + 1;
-      if ((idx[k] as number) < (outShape[k] as number)) break;
-      idx[k] = 0;
-    }
-  }
-  return out;
-}
-
-/** Inverse permutation. */
-function invPerm(p: readonly number[]): number[] {
-  const q = new Array<number>(p.length);
-  p.forEach((v, i) => (q[v] = i));
-  return q;
-}
 
 /** Converts `n` NCHW samples of `[c,h,w]` to NHWC (plain JS). */
 export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: number, out = new Float32Array(n * c * h * w)): Float32Array {
@@ -313,63 +264,13 @@ export class EngineModel {
     return plan;
   }
 
+  /** Every node's weights as its op lowering lays them out (src/engine/ops), in graph order. */
   private paramSpecs(): Map<string, ParamSpec> {
     const specs = new Map<string, ParamSpec>();
-    const id = (d: Float32Array): Float32Array => d.slice();
-    const vec = (node: string, param: string, c: number, trainable: boolean): void => {
-      specs.set(`${node}.${param}`, { key: `${node}.${param}`, node, param, irShape: [c], engineShape: [c], trainable, toEngine: id, toIr: id });
-    };
+    const valueOf = new Map(this.plan.map((c) => [c.node.name, c] as const));
     for (const n of this.graph.nodes) {
-      if (n.op === 'conv2d') {
-        const [kh, kw] = n.kernel;
-        const irShape = [n.outChannels, n.inChannels / n.groups, kh, kw];
-        let engineShape: number[];
-        let toEngine: (d: Float32Array) => Float32Array;
-        let toIr: (d: Float32Array) => Float32Array;
-        if (isDepthwise(n)) {
-          const mult = n.outChannels / n.inChannels;
-          // [O,1,kh,kw] == [C,mult,kh,kw] -> [kh,kw,C,mult]
-          const mid = [n.inChannels, mult, kh, kw];
-          engineShape = [kh, kw, n.inChannels, mult];
-          toEngine = (d) => transposeArray(d, mid, [2, 3, 0, 1]);
-          toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 0, 1]));
-        } else {
-          engineShape = [kh, kw, n.inChannels / n.groups, n.outChannels];
-          toEngine = (d) => transposeArray(d, irShape, [2, 3, 1, 0]);
-          toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 1, 0]));
-        }
-        specs.set(`${n.name}.weight`, { key: `${n.name}.weight`, node: n.name, param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr });
-        if (n.bias) vec(n.name, 'bias', n.outChannels, true);
-      } else if (n.op === 'dense') {
-        const irShape = [n.outFeatures, n.inFeatures];
-        const engineShape = [n.inFeatures, n.outFeatures];
-        const from = this.flatPerm.get(n.inputs[0] as string);
-        const map = from ? hwcToChw(...from) : undefined;
-        const toEngine = (d: Float32Array): Float32Array => {
-          const t = transposeArray(d, irShape, [1, 0]); // [in(IR order), out]
-          if (!map) return t;
-          const o = n.outFeatures;
-          const out = new Float32Array(t.length);
-          for (let r = 0; r < map.length; r++) out.set(t.subarray((map[r] as number) * o, ((map[r] as number) + 1) * o), r * o);
-          return out;
-        };
-        const toIr = (d: Float32Array): Float32Array => {
-          let t = d;
-          if (map) {
-            const o = n.outFeatures;
-            t = new Float32Array(d.length);
-            for (let r = 0; r < map.length; r++) t.set(d.subarray(r * o, (r + 1) * o), (map[r] as number) * o);
-          }
-          return transposeArray(t, engineShape, [1, 0]);
-        };
-        specs.set(`${n.name}.weight`, { key: `${n.name}.weight`, node: n.name, param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr });
-        if (n.bias) vec(n.name, 'bias', n.outFeatures, true);
-      } else if (n.op === 'batchnorm') {
-        vec(n.name, 'scale', n.channels, true);
-        vec(n.name, 'bias', n.channels, true);
-        vec(n.name, 'mean', n.channels, false);
-        vec(n.name, 'var', n.channels, false);
-      }
+      const params = engineOp(n.op, n.name).params?.(n, n.inputs[0] === undefined ? undefined : valueOf.get(n.inputs[0])) ?? [];
+      for (const p of params) specs.set(`${n.name}.${p.param}`, { ...p, key: `${n.name}.${p.param}`, node: n.name });
     }
     return specs;
   }

@@ -5,13 +5,14 @@
  */
 import { batchNormTrain } from '../batchnorm-kernel.js';
 import { tf } from '../tf.js';
-import { toStd } from './layout.js';
+import { toStd, vectorParam } from './layout.js';
 import type { EngineOp } from './types.js';
 
 /** Lowering of `batchnorm`. */
 export const batchnormEngine: EngineOp<'batchnorm'> = {
   op: 'batchnorm',
   layoutPreserving: false,
+  params: (n) => [vectorParam('scale', n.channels, true), vectorParam('bias', n.channels, true), vectorParam('mean', n.channels, false), vectorParam('var', n.channels, false)],
   run(ctx) {
     const n = ctx.node;
     const { training, opts } = ctx;

@@ -2,7 +2,7 @@
 import type { Conv2dNode } from '../../ir/types.js';
 import type { WeightInfo } from '../model.js';
 import { tf } from '../tf.js';
-import { padArg } from './layout.js';
+import { invPerm, padArg, transposeArray, vectorParam } from './layout.js';
 import type { EngineOp } from './types.js';
 
 /** True for a depthwise conv (groups = in channels > 1), which runs as tfjs depthwiseConv2d. */
@@ -42,6 +42,26 @@ export function convFilter(n: Conv2dNode, w: tf.Tensor, dilation: tf.Tensor | un
 export const conv2dEngine: EngineOp<'conv2d'> = {
   op: 'conv2d',
   layoutPreserving: false,
+  params(n) {
+    const [kh, kw] = n.kernel;
+    const irShape = [n.outChannels, n.inChannels / n.groups, kh, kw];
+    let engineShape: number[];
+    let toEngine: (d: Float32Array) => Float32Array;
+    let toIr: (d: Float32Array) => Float32Array;
+    if (isDepthwise(n)) {
+      const mult = n.outChannels / n.inChannels;
+      // [O,1,kh,kw] == [C,mult,kh,kw] -> [kh,kw,C,mult]
+      const mid = [n.inChannels, mult, kh, kw];
+      engineShape = [kh, kw, n.inChannels, mult];
+      toEngine = (d) => transposeArray(d, mid, [2, 3, 0, 1]);
+      toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 0, 1]));
+    } else {
+      engineShape = [kh, kw, n.inChannels / n.groups, n.outChannels];
+      toEngine = (d) => transposeArray(d, irShape, [2, 3, 1, 0]);
+      toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 1, 0]));
+    }
+    return [{ param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr }, ...(n.bias ? [vectorParam('bias', n.outChannels, true)] : [])];
+  },
   constants(n) {
     const out = new Map<string, tf.Tensor>();
     if (n.dilation[0] > 1 || n.dilation[1] > 1) {

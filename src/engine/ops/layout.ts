@@ -2,7 +2,7 @@
 import { samePads } from '../../ir/geometry.js';
 import type { Pads } from '../../ir/types.js';
 import { tf } from '../tf.js';
-import type { CompiledValue } from './types.js';
+import type { CompiledValue, EngineParam } from './types.js';
 
 /** Converts a value to IR ('std') order. */
 export function toStd(t: tf.Tensor, c: CompiledValue): tf.Tensor {
@@ -49,4 +49,50 @@ export function padArg(pads: Pads, h: number, w: number, k: readonly [number, nu
   const same = samePads(h, w, k, s);
   if (same.every((v, i) => v === pads[i])) return 'same';
   return toExplicit(pads);
+}
+
+/** Permutes a dense `[C*H*W]` index from HWC order to the NCHW order of the IR. */
+export function hwcToChw(c: number, h: number, w: number): Int32Array {
+  const map = new Int32Array(c * h * w);
+  for (let hh = 0; hh < h; hh++) {
+    for (let ww = 0; ww < w; ww++) {
+      for (let cc = 0; cc < c; cc++) map[(hh * w + ww) * c + cc] = (cc * h + hh) * w + ww;
+    }
+  }
+  return map;
+}
+
+/** Transposes a row-major array of `shape` by `perm` (plain JS, for weight conversions). */
+export function transposeArray(d: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const r = shape.length;
+  const outShape = perm.map((p) => shape[p] as number);
+  const inStrides = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1] as number) * (shape[i + 1] as number);
+  const out = new Float32Array(d.length);
+  const idx = new Array<number>(r).fill(0);
+  const permStrides = perm.map((p) => inStrides[p] as number);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let k = 0; k < r; k++) src += (idx[k] as number) * (permStrides[k] as number);
+    out[o] = d[src] as number;
+    for (let k = r - 1; k >= 0; k--) {
+      idx[k] = (idx[k] as number) + 1;
+      if ((idx[k] as number) < (outShape[k] as number)) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** Inverse permutation. */
+export function invPerm(p: readonly number[]): number[] {
+  const q = new Array<number>(p.length);
+  p.forEach((v, i) => (q[v] = i));
+  return q;
+}
+
+/** A weight stored the same way in both layouts (biases, batch-norm vectors). */
+export function vectorParam(param: string, c: number, trainable: boolean): EngineParam {
+  const id = (d: Float32Array): Float32Array => d.slice();
+  return { param, irShape: [c], engineShape: [c], trainable, toEngine: id, toIr: id };
 }

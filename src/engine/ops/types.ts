@@ -43,11 +43,27 @@ export interface EngineOpContext<N extends Node = Node> {
   constant(name: string): tf.Tensor | undefined;
 }
 
+/** One weight of a node as the engine stores it: its IR (ONNX) and engine layouts and the conversions between them. */
+export interface EngineParam {
+  /** Parameter name (`weight`, `bias`, `scale`, ...); the key is `<node>.<param>`. */
+  readonly param: string;
+  readonly irShape: readonly number[];
+  readonly engineShape: readonly number[];
+  /** False for buffers such as batch-norm running statistics. */
+  readonly trainable: boolean;
+  /** IR -> engine, on plain arrays. */
+  readonly toEngine: (d: Float32Array) => Float32Array;
+  /** engine -> IR, on plain arrays. */
+  readonly toIr: (d: Float32Array) => Float32Array;
+}
+
 /** One op's lowering onto tfjs. */
 export interface EngineOp<O extends OpType = OpType> {
   readonly op: O;
   /** True for element-wise one-input ops that keep a 'flat-hwc' value in that layout. */
   readonly layoutPreserving: boolean;
+  /** The node's weights in engine layout, in a fixed order (none when absent); `input` is its first input's value. */
+  params?(node: NodeOf<O>, input: CompiledValue | undefined): readonly EngineParam[];
   /** Constant tensors built once per node at model build time (freed with the model). */
   constants?(node: NodeOf<O>, inShapes: readonly Shape[], outShape: Shape): ReadonlyMap<string, tf.Tensor>;
   /** The node's output tensor in the layout of `ctx.value`. */
