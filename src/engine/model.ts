@@ -267,9 +267,9 @@ export class EngineModel {
   /** Every node's weights as its op lowering lays them out (src/engine/ops), in graph order. */
   private paramSpecs(): Map<string, ParamSpec> {
     const specs = new Map<string, ParamSpec>();
-    const valueOf = new Map(this.plan.map((c) => [c.node.name, c] as const));
+    const valueByName = new Map(this.plan.map((c) => [c.node.name, c] as const));
     for (const n of this.graph.nodes) {
-      const params = engineOp(n.op, n.name).params?.(n, n.inputs[0] === undefined ? undefined : valueOf.get(n.inputs[0])) ?? [];
+      const params = engineOp(n.op, n.name).params?.(n, n.inputs[0] === undefined ? undefined : valueByName.get(n.inputs[0])) ?? [];
       for (const p of params) specs.set(`${n.name}.${p.param}`, { ...p, key: `${n.name}.${p.param}`, node: n.name });
     }
     return specs;

@@ -7,8 +7,6 @@ import type { OnnxExportContext } from '../ir/ops/types.js';
 import type { Graph, Model, Node, Shape, WeightTensor, Weights } from '../ir/types.js';
 import { type Dim, OnnxGraphWriter } from './writer.js';
 
-export { HARD_SIGMOID_ALPHA, HARD_SIGMOID_BETA } from '../ir/ops/hardsigmoid.js';
-
 /** What an export hook sees: the writer and the graph being written. */
 export interface ExportContext {
   readonly writer: OnnxGraphWriter;

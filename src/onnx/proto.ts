@@ -6,8 +6,6 @@ import onnxProto from 'onnx-proto';
 import { ModelFormatError } from '../errors.js';
 import type { OnnxAttrValue, OnnxConst, OnnxDType } from '../ir/ops/types.js';
 
-export { cleanF32, constF32, constNumbers } from '../ir/ops/common.js';
-
 /** The protobufjs-generated ONNX namespace (`onnx.ModelProto`, `onnx.TensorProto`, ...). */
 export const onnx = onnxProto.onnx;
 import type { onnx as O } from 'onnx-proto';

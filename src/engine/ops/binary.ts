@@ -1,5 +1,5 @@
 /** Engine lowering of the broadcasting binary ops `add` and `mul`. */
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 import { alignOperand } from './layout.js';
 import type { EngineOp } from './types.js';
 

@@ -87,7 +87,7 @@ export function transposeArray(d: Float32Array, shape: readonly number[], perm: 
 /** Inverse permutation. */
 export function invPerm(p: readonly number[]): number[] {
   const q = new Array<number>(p.length);
-  p.forEach((v, i) => (q[v] = i));
+  for (let i = 0; i < p.length; i++) q[p[i] as number] = i;
   return q;
 }
 
