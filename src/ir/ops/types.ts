@@ -109,7 +109,7 @@ export interface OnnxExportContext {
   uniqueName(base: string): string;
 }
 
-/** A tensor the importer reads, as seen by an op's {@link OpDef.fromOnnx}. */
+/** What an op's {@link OpDef.fromOnnx} sees of one ONNX node (type, inputs, attributes) and of the import so far. */
 export interface OnnxImportContext {
   readonly opType: string;
   readonly opset: number;
