@@ -5,6 +5,7 @@
  * - the engine (its lowering from src/engine/ops/<op>.ts), in eval and in training mode, matches the
  *   reference, and its output tensor has the inferred shape;
  * - the graph exported to ONNX runs in onnxruntime with the inferred output shape and the reference's values;
+ * - the op's node alone (`exportNodeOnnx`, a one-op graph fed the reference's values of its inputs) does too;
  * - that ONNX imports back to a graph holding the op, with the same output shape and values.
  * An op missing a piece (no examples, no engine lowering, no ONNX import or export) fails here.
  */
@@ -15,10 +16,10 @@ import { UserError } from '../../errors.js';
 import { numel } from '../../ir/geometry.js';
 import { OP_TYPES, opDef, opForOnnxType } from '../../ir/ops/registry.js';
 import type { OpExample } from '../../ir/ops/types.js';
-import { referenceForward } from '../../ir/reference.js';
+import { referenceForward, referenceForwardAll } from '../../ir/reference.js';
 import { inferShapes } from '../../ir/shapes.js';
 import type { Graph, Model, OpType, Shape } from '../../ir/types.js';
-import { exportOnnx } from '../../onnx/export.js';
+import { exportNodeOnnx, exportOnnx } from '../../onnx/export.js';
 import { importOnnx } from '../../onnx/import.js';
 import { createSession } from '../../onnx/ort.js';
 import { randomModel } from '../../onnx/testing/fixtures.js';
@@ -115,6 +116,24 @@ describe('op conformance', () => {
             }
           } finally {
             m.dispose();
+          }
+
+          // The op's node alone, fed the reference values of its producers.
+          const node = [...graph.nodes].reverse().find((n) => n.op === op);
+          assert.ok(node);
+          const all = referenceForwardAll(model, x, BATCH);
+          const s = await createSession(exportNodeOnnx(graph, node.name, model.weights));
+          try {
+            const feeds: Record<string, ort.Tensor> = {};
+            for (const i of new Set(node.inputs)) {
+              feeds[i] = new ort.Tensor('float32', Float32Array.from(all.get(i) as Float64Array), [BATCH, ...(shapes.get(i) as Shape)]);
+            }
+            const out = (await s.session.run(feeds))[node.name];
+            assert.ok(out && out.data instanceof Float32Array);
+            assert.deepEqual([...out.dims], [BATCH, ...(shapes.get(node.name) as Shape)], 'one-op ONNX output shape');
+            assertClose(out.data, all.get(node.name) as Float64Array, 'one-op ONNX vs reference');
+          } finally {
+            await s.session.release();
           }
 
           for (const opset of [11, 13, 17]) {
