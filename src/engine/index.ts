@@ -26,6 +26,5 @@ export type { OptimizerName, OptimizerOptions, ScheduleName, ScheduleOptions } f
 export { DataParallelGradients } from './parallel.js';
 export { flatLayout, readParams, writeParams, computeGradients, type FlatLayout } from './train-step.js';
 export { layerHvp, layerHvpFn, rademacher, dot, type LayerHvp, type LayerHvpOptions } from './sensitivity-hvp.js';
-export { referenceForward } from './reference.js';
 export { distill, featureMse, recalibrateBatchNorm } from './distill.js';
 export type { DistillData, DistillOptions, DistillResult } from './distill.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel, loadEngineModel, saveEngineModel } from './model.js';
-import { referenceForward } from './reference.js';
+import { referenceForward } from '../ir/reference.js';
 import { tf } from './tf.js';
 
 function randomModel(graph: Graph, seed: number): Model {

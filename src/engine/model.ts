@@ -42,16 +42,19 @@
  * hardsigmoid is `relu6(x + 3) / 6` (PyTorch's; ONNX HardSigmoid with alpha = 1/6, beta = 0.5);
  * hardswish is `x * hardsigmoid(x)`.
  */
-import { ConfigError, ShapeError, UnsupportedOpError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import { checkWeights } from '../ir/init.js';
 import { loadModel, saveModel } from '../ir/serialize.js';
-import { inferShapes, inputNode, samePads } from '../ir/shapes.js';
-import type { Conv2dNode, Graph, Model, Node, OpType, PoolNode, Shape, Weights } from '../ir/types.js';
-import { batchNormTrain } from './batchnorm-kernel.js';
+import { inferShapes, inputNode } from '../ir/shapes.js';
+import type { Graph, Model, Node, OpType, Shape, Weights } from '../ir/types.js';
+import { convFilter, convWeightInfo, isDepthwise } from './ops/conv2d.js';
+import { padArg, toStd } from './ops/layout.js';
+import { engineOp } from './ops/registry.js';
+import type { CompiledValue, EngineOpContext, EngineParam, ValueLayout } from './ops/types.js';
 import { tf } from './tf.js';
 
-/** How a value's tensor is laid out (see the module comment). */
-export type ValueLayout = 'nhwc' | 'std' | 'flat-hwc';
+export { transposeArray } from './ops/layout.js';
+export type { ValueLayout } from './ops/types.js';
 
 /** Engine layout of a conv/dense weight given to {@link ForwardHooks.weightTransform}. */
 export type WeightLayout = 'hwio' | 'depthwise' | 'dense-io';
@@ -138,72 +141,16 @@ export interface EvalResult {
   readonly n: number;
 }
 
-interface CompiledNode {
-  readonly node: Node;
-  readonly shape: Shape;
-  readonly layout: ValueLayout;
-  /** Input shape [C,H,W] of a 'flat-hwc' value (for conversions). */
-  readonly flatFrom?: readonly [number, number, number];
-}
+type CompiledNode = CompiledValue;
 
-interface ParamSpec {
+interface ParamSpec extends EngineParam {
   readonly key: string;
   readonly node: string;
-  readonly param: string;
-  /** IR (ONNX) shape. */
-  readonly irShape: readonly number[];
-  /** Engine shape. */
-  readonly engineShape: readonly number[];
-  readonly trainable: boolean;
-  /** IR -> engine, on plain arrays. */
-  readonly toEngine: (d: Float32Array) => Float32Array;
-  /** engine -> IR, on plain arrays. */
-  readonly toIr: (d: Float32Array) => Float32Array;
 }
 
 let modelCounter = 0;
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-/** Permutes a dense `[C*H*W]` index from HWC order to the NCHW order of the IR. */
-function hwcToChw(c: number, h: number, w: number): Int32Array {
-  const map = new Int32Array(c * h * w);
-  for (let hh = 0; hh < h; hh++) {
-    for (let ww = 0; ww < w; ww++) {
-      for (let cc = 0; cc < c; cc++) map[(hh * w + ww) * c + cc] = (cc * h + hh) * w + ww;
-    }
-  }
-  return map;
-}
-
-/** Transposes a row-major array of `shape` by `perm` (plain JS, for weight conversions). */
-export function transposeArray(d: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const r = shape.length;
-  const outShape = perm.map((p) => shape[p] as number);
-  const inStrides = new Array<number>(r).fill(1);
-  for (let i = r - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1] as number) * (shape[i + 1] as number);
-  const out = new Float32Array(d.length);
-  const idx = new Array<number>(r).fill(0);
-  const permStrides = perm.map((p) => inStrides[p] as number);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let k = 0; k < r; k++) src += (idx[k] as number) * (permStrides[k] as number);
-    out[o] = d[src] as number;
-    for (let k = r - 1; k >= 0; k--) {
-      idx[k] = (idx[k] as number) + 1;
-      if ((idx[k] as number) < (outShape[k] as number)) break;
-      idx[k] = 0;
-    }
-  }
-  return out;
-}
-
-/** Inverse permutation. */
-function invPerm(p: readonly number[]): number[] {
-  const q = new Array<number>(p.length);
-  p.forEach((v, i) => (q[v] = i));
-  return q;
-}
 
 /** Converts `n` NCHW samples of `[c,h,w]` to NHWC (plain JS). */
 export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: number, out = new Float32Array(n * c * h * w)): Float32Array {
@@ -217,19 +164,6 @@ export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: 
     }
   }
   return out;
-}
-
-function isDepthwise(n: Conv2dNode): boolean {
-  return n.groups > 1 && n.groups === n.inChannels;
-}
-
-/** 0/1 matrix `[(kh-1)*dh+1 * (kw-1)*dw+1, kh*kw]` spreading a filter's taps onto a dilated grid. */
-function dilationMatrix(kh: number, kw: number, dh: number, dw: number): Float32Array {
-  const eh = (kh - 1) * dh + 1;
-  const ew = (kw - 1) * dw + 1;
-  const m = new Float32Array(eh * ew * kh * kw);
-  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) m[(i * dh * ew + j * dw) * kh * kw + i * kw + j] = 1;
-  return m;
 }
 
 /**
@@ -253,8 +187,8 @@ export class EngineModel {
 
   private readonly plan: CompiledNode[];
   private readonly specs: Map<string, ParamSpec>;
-  private readonly dilation = new Map<string, tf.Tensor2D>();
-  private readonly countMaps = new Map<string, tf.Tensor>();
+  /** Per node: the constant tensors its lowering prepared at build time. */
+  private readonly constants = new Map<string, ReadonlyMap<string, tf.Tensor>>();
   private readonly flatPerm = new Map<string, [number, number, number]>();
   /** Inference-only fusion: conv/dense node -> the batch norm and activation folded into it. */
   private readonly fusion: Map<string, Fusion>;
@@ -273,7 +207,7 @@ export class EngineModel {
     this.inputShape = inputNode(model.graph).shape;
     this.outputShape = shapes.get(model.graph.outputs[0] as string) as Shape;
     this.plan = this.compile(shapes);
-    this.specs = this.paramSpecs(shapes);
+    this.specs = this.paramSpecs();
     this.fusion = this.planFusion();
     const uid = ++modelCounter;
     const vars = new Map<string, tf.Variable>();
@@ -289,15 +223,8 @@ export class EngineModel {
     this.trainableKeys = trainable;
     for (const c of this.plan) {
       const n = c.node;
-      if (n.op === 'conv2d' && (n.dilation[0] > 1 || n.dilation[1] > 1)) {
-        const eh = (n.kernel[0] - 1) * n.dilation[0] + 1;
-        const ew = (n.kernel[1] - 1) * n.dilation[1] + 1;
-        this.dilation.set(n.name, tf.tensor2d(dilationMatrix(n.kernel[0], n.kernel[1], n.dilation[0], n.dilation[1]), [eh * ew, n.kernel[0] * n.kernel[1]]));
-      }
-      if (n.op === 'avgpool' && !n.countIncludePad && n.pads.some((p) => p > 0)) {
-        const inShape = shapes.get(n.inputs[0] as string) as Shape;
-        this.countMaps.set(n.name, tf.tensor(poolCounts(inShape[1] as number, inShape[2] as number, n), [1, c.shape[1] as number, c.shape[2] as number, 1]));
-      }
+      const made = engineOp(n.op, n.name).constants?.(n, n.inputs.map((i) => shapes.get(i) as Shape), c.shape);
+      if (made && made.size > 0) this.constants.set(n.name, made);
     }
   }
 
@@ -312,7 +239,7 @@ export class EngineModel {
       let layout: ValueLayout = shape.length === 3 ? 'nhwc' : 'std';
       let flatFrom: [number, number, number] | undefined;
       const in0 = n.inputs[0];
-      if (in0 !== undefined && layouts.get(in0) === 'flat-hwc' && isLayoutPreserving(n.op)) {
+      if (in0 !== undefined && layouts.get(in0) === 'flat-hwc' && engineOp(n.op, n.name).layoutPreserving) {
         layout = 'flat-hwc';
         flatFrom = this.flatPerm.get(in0);
       }
@@ -337,65 +264,14 @@ export class EngineModel {
     return plan;
   }
 
-  private paramSpecs(shapes: Map<string, Shape>): Map<string, ParamSpec> {
+  /** Every node's weights as its op lowering lays them out (src/engine/ops), in graph order. */
+  private paramSpecs(): Map<string, ParamSpec> {
     const specs = new Map<string, ParamSpec>();
-    const id = (d: Float32Array): Float32Array => d.slice();
-    const vec = (node: string, param: string, c: number, trainable: boolean): void => {
-      specs.set(`${node}.${param}`, { key: `${node}.${param}`, node, param, irShape: [c], engineShape: [c], trainable, toEngine: id, toIr: id });
-    };
+    const valueByName = new Map(this.plan.map((c) => [c.node.name, c] as const));
     for (const n of this.graph.nodes) {
-      if (n.op === 'conv2d') {
-        const [kh, kw] = n.kernel;
-        const irShape = [n.outChannels, n.inChannels / n.groups, kh, kw];
-        let engineShape: number[];
-        let toEngine: (d: Float32Array) => Float32Array;
-        let toIr: (d: Float32Array) => Float32Array;
-        if (isDepthwise(n)) {
-          const mult = n.outChannels / n.inChannels;
-          // [O,1,kh,kw] == [C,mult,kh,kw] -> [kh,kw,C,mult]
-          const mid = [n.inChannels, mult, kh, kw];
-          engineShape = [kh, kw, n.inChannels, mult];
-          toEngine = (d) => transposeArray(d, mid, [2, 3, 0, 1]);
-          toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 0, 1]));
-        } else {
-          engineShape = [kh, kw, n.inChannels / n.groups, n.outChannels];
-          toEngine = (d) => transposeArray(d, irShape, [2, 3, 1, 0]);
-          toIr = (d) => transposeArray(d, engineShape, invPerm([2, 3, 1, 0]));
-        }
-        specs.set(`${n.name}.weight`, { key: `${n.name}.weight`, node: n.name, param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr });
-        if (n.bias) vec(n.name, 'bias', n.outChannels, true);
-      } else if (n.op === 'dense') {
-        const irShape = [n.outFeatures, n.inFeatures];
-        const engineShape = [n.inFeatures, n.outFeatures];
-        const from = this.flatPerm.get(n.inputs[0] as string);
-        const map = from ? hwcToChw(...from) : undefined;
-        const toEngine = (d: Float32Array): Float32Array => {
-          const t = transposeArray(d, irShape, [1, 0]); // [in(IR order), out]
-          if (!map) return t;
-          const o = n.outFeatures;
-          const out = new Float32Array(t.length);
-          for (let r = 0; r < map.length; r++) out.set(t.subarray((map[r] as number) * o, ((map[r] as number) + 1) * o), r * o);
-          return out;
-        };
-        const toIr = (d: Float32Array): Float32Array => {
-          let t = d;
-          if (map) {
-            const o = n.outFeatures;
-            t = new Float32Array(d.length);
-            for (let r = 0; r < map.length; r++) t.set(d.subarray(r * o, (r + 1) * o), (map[r] as number) * o);
-          }
-          return transposeArray(t, engineShape, [1, 0]);
-        };
-        specs.set(`${n.name}.weight`, { key: `${n.name}.weight`, node: n.name, param: 'weight', irShape, engineShape, trainable: true, toEngine, toIr });
-        if (n.bias) vec(n.name, 'bias', n.outFeatures, true);
-      } else if (n.op === 'batchnorm') {
-        vec(n.name, 'scale', n.channels, true);
-        vec(n.name, 'bias', n.channels, true);
-        vec(n.name, 'mean', n.channels, false);
-        vec(n.name, 'var', n.channels, false);
-      }
+      const params = engineOp(n.op, n.name).params?.(n, n.inputs[0] === undefined ? undefined : valueByName.get(n.inputs[0])) ?? [];
+      for (const p of params) specs.set(`${n.name}.${p.param}`, { ...p, key: `${n.name}.${p.param}`, node: n.name });
     }
-    void shapes;
     return specs;
   }
 
@@ -498,6 +374,7 @@ export class EngineModel {
     return t ? t(w, info) : w;
   }
 
+  /** Runs one node through its op's lowering (src/engine/ops). */
   private runNode(
     c: CompiledNode,
     input: tf.Tensor,
@@ -507,142 +384,21 @@ export class EngineModel {
     opts: ForwardOptions,
   ): tf.Tensor {
     const n = c.node;
-    const arg = (i: number): tf.Tensor => vals.get(n.inputs[i] as string) as tf.Tensor;
-    const argC = (i: number): CompiledNode => layoutOf.get(n.inputs[i] as string) as CompiledNode;
-    const x = n.inputs.length > 0 ? arg(0) : input;
-    switch (n.op) {
-      case 'input': {
-        const want = c.layout === 'nhwc' ? [c.shape[1], c.shape[2], c.shape[0]] : c.shape;
-        if (input.rank !== want.length + 1 || want.some((v, i) => v !== input.shape[i + 1])) {
-          throw new ShapeError(`input of '${this.graph.name}' has shape [${input.shape.join(',')}], expected [N,${want.join(',')}] (engine layout)`);
-        }
-        return input;
-      }
-      case 'conv2d':
-        return this.conv(n, x as tf.Tensor4D, opts);
-      case 'dense': {
-        const w = this.weight(`${n.name}.weight`, { layer: n.name, op: 'dense', layout: 'dense-io', outChannels: n.outFeatures }, opts);
-        const x2 = argC(0).layout === 'nhwc' ? x.reshape([-1, n.inFeatures]) : x;
-        let y = tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
-        if (n.bias) y = tf.add(y, this.param(`${n.name}.bias`, opts));
-        return y;
-      }
-      case 'batchnorm': {
-        const xin = argC(0).layout === 'flat-hwc' ? toStd(x, argC(0)) : x;
-        const rank = xin.rank;
-        if (training && opts.secondOrder !== true && (c.layout === 'nhwc' || rank === 2)) {
-          // Fused first-order kernels (batchnorm-kernel.ts): ~7x fewer passes over the activation.
-          const r = batchNormTrain(xin, this.param(`${n.name}.scale`, opts), this.param(`${n.name}.bias`, opts), n.eps);
-          if (opts.bnStats) opts.bnStats.push({ node: n.name, mean: tf.keep(r.mean), variance: tf.keep(r.variance), count: xin.size / n.channels });
-          return r.y;
-        }
-        const chanAxis = c.layout === 'nhwc' ? rank - 1 : 1;
-        const axes = [...Array(rank).keys()].filter((a) => a !== chanAxis);
-        const bshape = new Array<number>(rank).fill(1);
-        bshape[chanAxis] = n.channels;
-        const scale = this.param(`${n.name}.scale`, opts).reshape(bshape);
-        const bias = this.param(`${n.name}.bias`, opts).reshape(bshape);
-        let mean: tf.Tensor;
-        let variance: tf.Tensor;
-        if (training) {
-          mean = tf.mean(xin, axes, true);
-          variance = tf.mean(tf.square(tf.sub(xin, mean)), axes, true);
-          if (opts.bnStats) {
-            const count = axes.reduce((p, a) => p * (xin.shape[a] as number), 1);
-            opts.bnStats.push({ node: n.name, mean: tf.keep(mean.reshape([n.channels])) as tf.Tensor1D, variance: tf.keep(variance.reshape([n.channels])) as tf.Tensor1D, count });
-          }
-        } else {
-          mean = this.param(`${n.name}.mean`, opts).reshape(bshape);
-          variance = this.param(`${n.name}.var`, opts).reshape(bshape);
-        }
-        const a = tf.mul(scale, tf.rsqrt(tf.add(variance, n.eps)));
-        const b = tf.sub(bias, tf.mul(mean, a));
-        return tf.add(tf.mul(xin, a), b);
-      }
-      case 'relu':
-        return tf.relu(x);
-      case 'relu6':
-        return tf.relu6(x);
-      case 'clip':
-        return tf.clipByValue(x, n.min, n.max);
-      case 'sigmoid':
-        return tf.sigmoid(x);
-      case 'swish':
-        return tf.mul(x, tf.sigmoid(x));
-      case 'hardsigmoid':
-        return tf.div(tf.relu6(tf.add(x, 3)), 6);
-      case 'hardswish':
-        return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
-      case 'identity':
-        return x;
-      case 'add':
-      case 'mul': {
-        const a = this.alignOperand(arg(0), argC(0), c);
-        const b = this.alignOperand(arg(1), argC(1), c);
-        return n.op === 'add' ? tf.add(a, b) : tf.mul(a, b);
-      }
-      case 'concat': {
-        const parts = n.inputs.map((_, i) => (argC(i).layout === 'flat-hwc' ? toStd(arg(i), argC(i)) : arg(i)));
-        const r = c.shape.length;
-        const ax = n.axis < 0 ? n.axis + r : n.axis;
-        const axis = c.layout === 'nhwc' ? ([3, 1, 2][ax] as number) : ax + 1;
-        return tf.concat(parts, axis);
-      }
-      case 'maxpool': {
-        const [t, l, b, r] = n.pads;
-        const pad = t === 0 && l === 0 && b === 0 && r === 0 ? 'valid' : toExplicit(n.pads);
-        return tf.maxPool(x as tf.Tensor4D, n.kernel as [number, number], n.stride as [number, number], pad as 'valid');
-      }
-      case 'avgpool': {
-        const padded = n.pads.some((p) => p > 0)
-          ? tf.pad(x, [
-              [0, 0],
-              [n.pads[0], n.pads[2]],
-              [n.pads[1], n.pads[3]],
-              [0, 0],
-            ])
-          : x;
-        const y = tf.avgPool(padded as tf.Tensor4D, n.kernel as [number, number], n.stride as [number, number], 'valid');
-        const counts = this.countMaps.get(n.name);
-        return counts ? tf.div(tf.mul(y, n.kernel[0] * n.kernel[1]), counts) : y;
-      }
-      case 'globalavgpool':
-        return tf.mean(x, [1, 2], true);
-      case 'flatten': {
-        if (c.layout === 'flat-hwc') return x.reshape([-1, c.shape[0] as number]);
-        return toStd(x, argC(0)).reshape([-1, c.shape[0] as number]);
-      }
-      case 'reshape': {
-        const s = toStd(x, argC(0)).reshape([-1, ...c.shape]);
-        return c.layout === 'nhwc' ? tf.transpose(s, [0, 2, 3, 1]) : s;
-      }
-      case 'softmax': {
-        const r = c.shape.length;
-        const ax = n.axis < 0 ? n.axis + r : n.axis;
-        const axis = c.layout === 'nhwc' ? ([3, 1, 2][ax] as number) : ax + 1;
-        return tf.exp(tf.sub(x, tf.logSumExp(x, axis, true)));
-      }
-      case 'upsample': {
-        const s = n.scale;
-        if (s === 1) return x;
-        const [, h, w, ch] = x.shape as [number, number, number, number];
-        const ones = tf.ones([1, 1, s, 1, s, 1]);
-        return tf.mul(x.reshape([-1, h, 1, w, 1, ch]), ones).reshape([-1, h * s, w * s, ch]);
-      }
-      default: {
-        const op: string = (n as { op: string }).op;
-        throw new UnsupportedOpError(op, (n as { name: string }).name, 'the engine cannot execute it');
-      }
-    }
-  }
-
-  /** Brings a binary-op operand to the output's rank and layout (per-sample broadcasting). */
-  private alignOperand(t: tf.Tensor, from: CompiledNode, out: CompiledNode): tf.Tensor {
-    const r = out.shape.length;
-    if (from.layout === 'nhwc') return t; // r === 3 as well
-    let s = from.layout === 'flat-hwc' ? toStd(t, from) : t;
-    if (from.shape.length < r) s = s.reshape([-1, ...new Array<number>(r - from.shape.length).fill(1), ...from.shape]);
-    return out.layout === 'nhwc' ? tf.transpose(s, [0, 2, 3, 1]) : s;
+    const consts = this.constants.get(n.name);
+    const ctx: EngineOpContext = {
+      node: n,
+      value: c,
+      graphName: this.graph.name,
+      input,
+      arg: (i) => vals.get(n.inputs[i] as string) as tf.Tensor,
+      argValue: (i) => layoutOf.get(n.inputs[i] as string) as CompiledNode,
+      training,
+      opts,
+      param: (key) => this.param(key, opts),
+      weight: (key, info) => this.weight(key, info, opts),
+      constant: (name) => consts?.get(name),
+    };
+    return engineOp(n.op, n.name).run(ctx);
   }
 
   /**
@@ -693,7 +449,7 @@ export class EngineModel {
     }
     if (n.op !== 'conv2d') throw new ShapeError(`internal: cannot fuse node '${n.name}' (${n.op})`);
     const dw = isDepthwise(n);
-    let { w, kh, kw } = this.convFilter(n, {});
+    let { w, kh, kw } = convFilter(n, this.weight(`${n.name}.weight`, convWeightInfo(n), {}), this.constants.get(n.name)?.get('dilation'));
     let bias: tf.Tensor | undefined = n.bias ? this.param(`${n.name}.bias`, {}) : undefined;
     if (f.bn) {
       const p = (k: string): tf.Tensor => this.param(`${f.bn}.${k}`, {});
@@ -707,47 +463,6 @@ export class EngineModel {
     const pad = padArg(n.pads, h, wd, [kh, kw], n.stride) as 'valid';
     const args = { x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: n.stride as [number, number], pad, ...(bias ? { bias } : {}), activation };
     return dw ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
-  }
-
-  /** A conv's filter in engine layout (hooks applied), spread out when dilated, with its kernel size. */
-  private convFilter(n: Conv2dNode, opts: ForwardOptions): { w: tf.Tensor; kh: number; kw: number } {
-    const dw = isDepthwise(n);
-    let w = this.weight(`${n.name}.weight`, { layer: n.name, op: 'conv2d', layout: dw ? 'depthwise' : 'hwio', outChannels: n.outChannels }, opts);
-    let [kh, kw] = n.kernel;
-    const dm = this.dilation.get(n.name);
-    if (dm) {
-      // Dilated conv as a plain conv with a zero-spread filter (differentiable to any order).
-      const eh = (kh - 1) * n.dilation[0] + 1;
-      const ew = (kw - 1) * n.dilation[1] + 1;
-      const rest = w.shape.slice(2);
-      w = tf.matMul(dm, w.reshape([kh * kw, -1])).reshape([eh, ew, ...rest]);
-      kh = eh;
-      kw = ew;
-    }
-    return { w, kh, kw };
-  }
-
-  private conv(n: Conv2dNode, x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor {
-    const dw = isDepthwise(n);
-    const { w, kh, kw } = this.convFilter(n, opts);
-    const [, h, wd] = x.shape as [number, number, number, number];
-    const pad = padArg(n.pads, h, wd, [kh, kw], n.stride);
-    let y: tf.Tensor;
-    if (dw) {
-      y = tf.depthwiseConv2d(x, w as tf.Tensor4D, n.stride as [number, number], pad as 'valid');
-    } else if (n.groups === 1) {
-      y = tf.conv2d(x, w as tf.Tensor4D, n.stride as [number, number], pad as 'valid');
-    } else {
-      const g = n.groups;
-      const xs = tf.split(x, g, 3);
-      const ws = tf.split(w, g, 3);
-      y = tf.concat(
-        xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, n.stride as [number, number], pad as 'valid')),
-        3,
-      );
-    }
-    if (n.bias) y = tf.add(y, this.param(`${n.name}.bias`, opts));
-    return y;
   }
 
   /** Logits (first output, IR order) of `n` NCHW samples, computed in batches. */
@@ -840,67 +555,8 @@ export class EngineModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const v of this.variables.values()) v.dispose();
-    for (const t of this.dilation.values()) t.dispose();
-    for (const t of this.countMaps.values()) t.dispose();
+    for (const m of this.constants.values()) for (const t of m.values()) t.dispose();
   }
-}
-
-function isLayoutPreserving(op: OpType): boolean {
-  return op === 'relu' || op === 'relu6' || op === 'clip' || op === 'sigmoid' || op === 'swish' || op === 'hardswish' || op === 'hardsigmoid' || op === 'identity';
-}
-
-/** Converts a value to IR ('std') order. */
-function toStd(t: tf.Tensor, c: CompiledNode): tf.Tensor {
-  if (c.layout === 'nhwc') {
-    const [, h, w, ch] = t.shape as [number, number, number, number];
-    return h * w === 1 ? t.reshape([-1, ch, 1, 1]) : tf.transpose(t, [0, 3, 1, 2]);
-  }
-  if (c.layout === 'flat-hwc') {
-    const [ch, h, w] = c.flatFrom as [number, number, number];
-    return tf.transpose(t.reshape([-1, h, w, ch]), [0, 3, 1, 2]).reshape([-1, ch * h * w]);
-  }
-  return t;
-}
-
-function toExplicit(p: readonly [number, number, number, number]): [[number, number], [number, number], [number, number], [number, number]] {
-  return [
-    [0, 0],
-    [p[0], p[2]],
-    [p[1], p[3]],
-    [0, 0],
-  ];
-}
-
-/** tfjs padding argument for IR pads: 'valid', 'same' when they equal TF's, else explicit NHWC pads. */
-function padArg(
-  pads: readonly [number, number, number, number],
-  h: number,
-  w: number,
-  k: readonly [number, number],
-  s: readonly [number, number],
-): 'valid' | 'same' | ReturnType<typeof toExplicit> {
-  if (pads.every((p) => p === 0)) return 'valid';
-  const same = samePads(h, w, k, s);
-  if (same.every((v, i) => v === pads[i])) return 'same';
-  return toExplicit(pads);
-}
-
-/** Number of real (non-pad) input cells under each avg-pool window. */
-function poolCounts(h: number, w: number, n: PoolNode): Float32Array {
-  const [t, l, b, r] = n.pads;
-  const oh = Math.floor((h + t + b - n.kernel[0]) / n.stride[0]) + 1;
-  const ow = Math.floor((w + l + r - n.kernel[1]) / n.stride[1]) + 1;
-  const out = new Float32Array(oh * ow);
-  for (let i = 0; i < oh; i++) {
-    const y0 = i * n.stride[0] - t;
-    const ch = Math.min(y0 + n.kernel[0], h) - Math.max(y0, 0);
-    for (let j = 0; j < ow; j++) {
-      const x0 = j * n.stride[1] - l;
-      const cw = Math.min(x0 + n.kernel[1], w) - Math.max(x0, 0);
-      out[i * ow + j] = Math.max(ch, 0) * Math.max(cw, 0);
-    }
-  }
-  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Model, Weights } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
 import { initEngine } from './backend.js';
 import { buildModel } from './model.js';
-import { referenceForward } from './reference.js';
+import { referenceForward } from '../ir/reference.js';
 import { layerHvp, layerHvpFn } from './sensitivity-hvp.js';
 import { tf } from './tf.js';
 

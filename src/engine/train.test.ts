@@ -8,7 +8,7 @@ import { Rng } from '../util/rng.js';
 import { initEngine } from './backend.js';
 import { buildModel, type EngineModel } from './model.js';
 import { Optimizer, learningRate } from './optim.js';
-import { referenceForward } from './reference.js';
+import { referenceForward } from '../ir/reference.js';
 import { scaleHooks } from './test-hooks.js';
 import { train, type TrainData } from './train.js';
 

@@ -9,6 +9,7 @@
  * `conv2d|in=32x112x112|out=32x112x112|k=3x3|s=1x1|g=32|w=8|a=8`.
  */
 import { ConfigError } from '../errors.js';
+import { opKind } from '../ir/ops/registry.js';
 import type { OpType, Shape } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
 import type { Precision } from './precision.js';
@@ -89,13 +90,20 @@ export function parseLayerKey(key: string): LayerDescriptor {
   return { op, inShapes, outShape, kernel: pair(f.k as string, key), stride: pair(f.s as string, key), groups: Number(f.g), weightBits: Number(f.w), actBits };
 }
 
-/** Op kind code used as a feature: 0 free, 1 conv, 2 depthwise, 3 dense, 4 element-wise, 5 pool. */
+/** Op kind code used as a feature (from the op registry's kind): 0 free, 1 conv, 2 depthwise, 3 dense, 4 element-wise, 5 pool. */
 export function opKindCode(op: string, groups?: number, inChannels?: number): number {
-  if (op === 'conv2d') return groups !== undefined && groups > 1 && groups === inChannels ? 2 : 1;
-  if (op === 'dense') return 3;
-  if (op === 'maxpool' || op === 'avgpool' || op === 'globalavgpool') return 5;
-  if (op === 'input' || op === 'flatten' || op === 'reshape' || op === 'identity') return 0;
-  return 4;
+  switch (opKind(op)) {
+    case 'conv':
+      return groups !== undefined && groups > 1 && groups === inChannels ? 2 : 1;
+    case 'dense':
+      return 3;
+    case 'pool':
+      return 5;
+    case 'free':
+      return 0;
+    default:
+      return 4;
+  }
 }
 
 /** Names of {@link layerFeatures}' entries. */
@@ -160,7 +168,7 @@ export function layerFeatures(d: LayerDescriptor): number[] {
   ];
 }
 
-/** True for ops that cost nothing on every target (graph plumbing). */
+/** True for ops that cost nothing on every target (graph plumbing: the registry's 'free' kind). */
 export function isFreeOp(op: OpType | string): boolean {
-  return op === 'input' || op === 'flatten' || op === 'reshape' || op === 'identity';
+  return opKind(op) === 'free';
 }

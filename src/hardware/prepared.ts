@@ -2,6 +2,7 @@
  * Precomputed per-node workload tables of a network, so a cost model can evaluate a new precision
  * vector without walking the graph or allocating (see {@link HardwareTarget.evaluate}).
  */
+import { opKind } from '../ir/ops/registry.js';
 import type { Graph } from '../ir/types.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
 
@@ -53,7 +54,8 @@ export interface PreparedNetwork {
   readonly kernelOf: Int32Array;
 }
 
-const FUSABLE_ACTS = new Set(['relu', 'relu6', 'clip', 'sigmoid', 'hardsigmoid', 'hardswish', 'swish']);
+/** Element-wise activations an inference compiler fuses into the layer before them (the registry's 'activation' kind). */
+const isFusableAct = (op: string): boolean => opKind(op) === 'activation';
 
 /**
  * The conv+bn+activation fusion that inference compilers apply (ONNX Runtime's Conv-BN folding and
@@ -86,7 +88,7 @@ export function fusionPlan(graph: Graph): Int32Array {
       fused[i] = anchor[p] as number;
       anchor[i] = anchor[p] as number;
       stage[i] = 2;
-    } else if (FUSABLE_ACTS.has(n.op) && st <= 2) {
+    } else if (isFusableAct(n.op) && st <= 2) {
       fused[i] = anchor[p] as number;
       anchor[i] = anchor[p] as number;
       stage[i] = 3;
@@ -95,7 +97,8 @@ export function fusionPlan(graph: Graph): Int32Array {
   return fused;
 }
 
-const PLUMBING = new Set(['input', 'flatten', 'reshape', 'identity']);
+/** Graph plumbing that runs no kernel (the registry's 'free' kind). */
+const isPlumbing = (op: string): boolean => opKind(op) === 'free';
 
 /**
  * The kernels an inference runtime such as ONNX Runtime (CPU) executes: on top of {@link fusionPlan}'s
@@ -115,7 +118,7 @@ export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)):
   const open = new Int32Array(graph.nodes.length).fill(-1);
   const single = (name: string): boolean => (consumers.get(name) ?? 0) === 1 && !outputs.has(name);
   graph.nodes.forEach((n, i) => {
-    if (PLUMBING.has(n.op)) return;
+    if (isPlumbing(n.op)) return;
     const f = fused[i] as number;
     if (f >= 0) {
       kernel[i] = f;
@@ -141,7 +144,7 @@ export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)):
       }
       return;
     }
-    if (FUSABLE_ACTS.has(n.op) && n.inputs.length === 1) {
+    if (isFusableAct(n.op) && n.inputs.length === 1) {
       const p = idx.get(n.inputs[0] as string);
       if (p !== undefined && (open[p] as number) <= -2 && single(n.inputs[0] as string)) kernel[i] = -2 - (open[p] as number);
     }
@@ -167,19 +170,14 @@ export function kernelPostOps(net: PreparedNetwork): (readonly string[] | null)[
 }
 
 function kindOf(w: Workload): number {
-  switch (w.op) {
-    case 'conv2d':
+  switch (opKind(w.op)) {
+    case 'conv':
       return w.conv?.depthwise ? KIND.depthwise : KIND.conv;
     case 'dense':
       return KIND.dense;
-    case 'maxpool':
-    case 'avgpool':
-    case 'globalavgpool':
+    case 'pool':
       return KIND.pool;
-    case 'input':
-    case 'flatten':
-    case 'reshape':
-    case 'identity':
+    case 'free':
       return KIND.free;
     default:
       return KIND.elementwise;
@@ -256,7 +254,7 @@ export function prepareWorkloads(workloads: readonly Workload[], name = 'workloa
     layerNames: layers.map((i) => (workloads[i] as Workload).node),
     fusedInto: fusedInto ?? new Int32Array(n).fill(-1),
     isIo: io ?? new Uint8Array(n),
-    kernelOf: kernelOf ?? Int32Array.from(workloads, (w, i) => (PLUMBING.has(w.op) ? -1 : (fusedInto?.[i] ?? -1) >= 0 ? (fusedInto?.[i] as number) : i)),
+    kernelOf: kernelOf ?? Int32Array.from(workloads, (w, i) => (isPlumbing(w.op) ? -1 : (fusedInto?.[i] ?? -1) >= 0 ? (fusedInto?.[i] as number) : i)),
   };
 }
 

@@ -4,4 +4,6 @@ export * from './builder.js';
 export * from './workload.js';
 export * from './init.js';
 export * from './serialize.js';
+export * from './reference.js';
+export * from './ops/index.js';
 export * from './zoo/index.js';

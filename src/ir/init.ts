@@ -1,21 +1,12 @@
 import type { Rng } from '../util/rng.js';
+import { nodeDef } from './ops/registry.js';
 import { inferShapes } from './shapes.js';
 import type { Graph, Shape, WeightTensor, Weights } from './types.js';
 
-/** Shapes of every weight tensor a graph needs, keyed `<node>.<param>` (ONNX layouts). */
+/** Shapes of every weight tensor a graph needs, keyed `<node>.<param>` (ONNX layouts; each op declares its own). */
 export function weightShapes(graph: Graph): Map<string, readonly number[]> {
   const out = new Map<string, readonly number[]>();
-  for (const n of graph.nodes) {
-    if (n.op === 'conv2d') {
-      out.set(`${n.name}.weight`, [n.outChannels, n.inChannels / n.groups, n.kernel[0], n.kernel[1]]);
-      if (n.bias) out.set(`${n.name}.bias`, [n.outChannels]);
-    } else if (n.op === 'dense') {
-      out.set(`${n.name}.weight`, [n.outFeatures, n.inFeatures]);
-      if (n.bias) out.set(`${n.name}.bias`, [n.outFeatures]);
-    } else if (n.op === 'batchnorm') {
-      for (const p of ['scale', 'bias', 'mean', 'var']) out.set(`${n.name}.${p}`, [n.channels]);
-    }
-  }
+  for (const n of graph.nodes) for (const [param, shape] of nodeDef(n).weightShapes(n)) out.set(`${n.name}.${param}`, shape);
   return out;
 }
 

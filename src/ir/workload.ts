@@ -1,4 +1,7 @@
-import { inferShapes, numel } from './shapes.js';
+import { numel } from './geometry.js';
+import { nodeDef } from './ops/registry.js';
+import type { ConvGeometry } from './ops/types.js';
+import { inferShapes } from './shapes.js';
 import type { Graph, Node, OpType, Shape } from './types.js';
 
 /**
@@ -22,18 +25,7 @@ export interface Workload {
   readonly outElems: number;
   readonly elementOps: number;
   /** conv only: geometry for accelerator models. */
-  readonly conv?: {
-    readonly inChannels: number;
-    readonly outChannels: number;
-    readonly kernel: readonly [number, number];
-    readonly stride: readonly [number, number];
-    readonly groups: number;
-    readonly depthwise: boolean;
-    readonly inH: number;
-    readonly inW: number;
-    readonly outH: number;
-    readonly outW: number;
-  };
+  readonly conv?: ConvGeometry;
 }
 
 /** Bytes of `elems` values stored at `bits` bits each, packed. */
@@ -51,59 +43,11 @@ export function activationBytes(w: Workload, actBits: number): number {
   return packedBytes(w.inElems + w.outElems, actBits);
 }
 
-/** Workload of one node given its input and output shapes. */
+/** Workload of one node given its input and output shapes (the op's own cost, see src/ir/ops). */
 export function nodeWorkload(node: Node, inShapes: readonly Shape[], outShape: Shape): Workload {
   const outElems = numel(outShape);
   const inElems = inShapes.reduce((s, x) => s + numel(x), 0);
-  const base = { node: node.name, op: node.op, inShapes, outShape, inElems, outElems };
-  switch (node.op) {
-    case 'conv2d': {
-      const kArea = node.kernel[0] * node.kernel[1];
-      const cinPerGroup = node.inChannels / node.groups;
-      const weightElems = node.outChannels * cinPerGroup * kArea;
-      const biasElems = node.bias ? node.outChannels : 0;
-      const ins = inShapes[0] as Shape;
-      return {
-        ...base,
-        macs: outElems * cinPerGroup * kArea,
-        params: weightElems + biasElems,
-        weightElems,
-        biasElems,
-        elementOps: 0,
-        conv: {
-          inChannels: node.inChannels,
-          outChannels: node.outChannels,
-          kernel: node.kernel,
-          stride: node.stride,
-          groups: node.groups,
-          depthwise: node.groups === node.inChannels && node.groups > 1,
-          inH: ins[1] as number,
-          inW: ins[2] as number,
-          outH: outShape[1] as number,
-          outW: outShape[2] as number,
-        },
-      };
-    }
-    case 'dense': {
-      const weightElems = node.inFeatures * node.outFeatures;
-      const biasElems = node.bias ? node.outFeatures : 0;
-      return { ...base, macs: weightElems, params: weightElems + biasElems, weightElems, biasElems, elementOps: 0 };
-    }
-    case 'batchnorm':
-      return { ...base, macs: 0, params: 2 * node.channels, weightElems: 0, biasElems: 0, elementOps: 2 * outElems };
-    case 'maxpool':
-    case 'avgpool':
-      return { ...base, macs: 0, params: 0, weightElems: 0, biasElems: 0, elementOps: outElems * node.kernel[0] * node.kernel[1] };
-    case 'globalavgpool':
-      return { ...base, macs: 0, params: 0, weightElems: 0, biasElems: 0, elementOps: inElems };
-    case 'input':
-    case 'flatten':
-    case 'reshape':
-    case 'identity':
-      return { ...base, macs: 0, params: 0, weightElems: 0, biasElems: 0, elementOps: 0 };
-    default:
-      return { ...base, macs: 0, params: 0, weightElems: 0, biasElems: 0, elementOps: outElems };
-  }
+  return { node: node.name, op: node.op, inShapes, outShape, inElems, outElems, ...nodeDef(node).cost(node, inShapes, outShape) };
 }
 
 /** Workloads of every node, in graph order. */

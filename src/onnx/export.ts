@@ -2,13 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { ShapeError, UserError } from '../errors.js';
 import { checkWeights } from '../ir/init.js';
 import { inferShapes, inputNode } from '../ir/shapes.js';
+import { nodeDef } from '../ir/ops/registry.js';
+import type { OnnxExportContext } from '../ir/ops/types.js';
 import type { Graph, Model, Node, Shape, WeightTensor, Weights } from '../ir/types.js';
 import { type Dim, OnnxGraphWriter } from './writer.js';
-
-/** hardsigmoid/hardswish of the IR follow PyTorch: relu6(x + 3) / 6, i.e. ONNX HardSigmoid alpha=1/6, beta=0.5. */
-export const HARD_SIGMOID_ALPHA = 1 / 6;
-/** See {@link HARD_SIGMOID_ALPHA}. */
-export const HARD_SIGMOID_BETA = 0.5;
 
 /** What an export hook sees: the writer and the graph being written. */
 export interface ExportContext {
@@ -57,143 +54,23 @@ function batchDim(o: ExportOptions): Dim {
   return b;
 }
 
-/** Emit the ONNX node(s) of one IR node, reading `inputs` and writing tensor `node.name`. */
+/** Emit the ONNX node(s) of one IR node (the op's own `toOnnx`), reading `inputs` and writing tensor `node.name`. */
 function emitNode(ctx: ExportContext, node: Node, inputs: readonly string[], weights: Weights, hooks: ExportHooks): void {
   const w = ctx.writer;
-  const out = node.name;
-  const x = inputs[0] as string;
-  const weight = (param: string): string => {
-    const key = `${node.name}.${param}`;
-    const t = weights.get(key);
-    if (!t) throw new UserError(`ONNX export: missing weight '${key}' of node '${node.name}'`);
-    return hooks.weight ? hooks.weight(ctx, key, t, node) : w.addFloat(key, t.shape, t.data);
+  const opCtx: OnnxExportContext = {
+    opset: ctx.opset,
+    inputs,
+    inShape: (i) => ctx.shapes.get(node.inputs[i] as string) as Shape,
+    weight(param) {
+      const key = `${node.name}.${param}`;
+      const t = weights.get(key);
+      if (!t) throw new UserError(`ONNX export: missing weight '${key}' of node '${node.name}'`);
+      return hooks.weight ? hooks.weight(ctx, key, t, node) : w.addFloat(key, t.shape, t.data);
+    },
+    constant: (name, dtype, dims, values) => (dtype === 'int64' ? w.addInt64(name, values) : w.addFloat(name, dims, values)),
+    uniqueName: (base) => w.uniqueName(base),
   };
-  const clip = (min: number, max: number): void => {
-    w.addNode('Clip', [x, w.addFloat(`${out}.min`, [], [min]), w.addFloat(`${out}.max`, [], [max])], [out]);
-  };
-  const hardSigmoid = { alpha: { f: HARD_SIGMOID_ALPHA }, beta: { f: HARD_SIGMOID_BETA } } as const;
-  const shape = (n: string): Shape => ctx.shapes.get(n) as Shape;
-  switch (node.op) {
-    case 'input':
-      throw new UserError(`ONNX export: input node '${node.name}' cannot be emitted as an operator`);
-    case 'conv2d': {
-      const ins = [x, weight('weight')];
-      if (node.bias) ins.push(weight('bias'));
-      w.addNode('Conv', ins, [out], {
-        kernel_shape: { ints: node.kernel },
-        strides: { ints: node.stride },
-        dilations: { ints: node.dilation },
-        pads: { ints: node.pads },
-        group: { i: node.groups },
-      });
-      return;
-    }
-    case 'dense': {
-      const ins = [x, weight('weight')];
-      if (node.bias) ins.push(weight('bias'));
-      w.addNode('Gemm', ins, [out], { transB: { i: 1 } });
-      return;
-    }
-    case 'batchnorm':
-      w.addNode('BatchNormalization', [x, weight('scale'), weight('bias'), weight('mean'), weight('var')], [out], {
-        epsilon: { f: node.eps },
-        momentum: { f: 1 - node.momentum },
-      });
-      return;
-    case 'relu':
-      w.addNode('Relu', [x], [out]);
-      return;
-    case 'relu6':
-      clip(0, 6);
-      return;
-    case 'clip':
-      clip(node.min, node.max);
-      return;
-    case 'sigmoid':
-      w.addNode('Sigmoid', [x], [out]);
-      return;
-    case 'swish': {
-      const s = w.uniqueName(`${out}/sigmoid`);
-      w.addNode('Sigmoid', [x], [s]);
-      w.addNode('Mul', [x, s], [out]);
-      return;
-    }
-    case 'hardsigmoid':
-      w.addNode('HardSigmoid', [x], [out], hardSigmoid);
-      return;
-    case 'hardswish':
-      if (ctx.opset >= 14) w.addNode('HardSwish', [x], [out]);
-      else {
-        const s = w.uniqueName(`${out}/hardsigmoid`);
-        w.addNode('HardSigmoid', [x], [s], hardSigmoid);
-        w.addNode('Mul', [x, s], [out]);
-      }
-      return;
-    case 'identity':
-      w.addNode('Identity', [x], [out]);
-      return;
-    case 'add':
-    case 'mul': {
-      // Per-sample shapes broadcast from the right; with the batch axis in front, a lower-rank operand
-      // must get explicit size-1 axes after its batch axis.
-      const ranks = node.inputs.map((n) => shape(n).length);
-      const r = Math.max(...ranks);
-      const ins = inputs.map((t, i) => {
-        const s = shape(node.inputs[i] as string);
-        if (s.length === r) return t;
-        const target = [0, ...new Array<number>(r - s.length).fill(1), ...s];
-        const y = w.uniqueName(`${out}/expand${i}`);
-        w.addNode('Reshape', [t, w.addInt64(`${y}.shape`, target)], [y]);
-        return y;
-      });
-      w.addNode(node.op === 'add' ? 'Add' : 'Mul', ins, [out]);
-      return;
-    }
-    case 'concat':
-      w.addNode('Concat', inputs, [out], { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } });
-      return;
-    case 'maxpool':
-      w.addNode('MaxPool', [x], [out], { kernel_shape: { ints: node.kernel }, strides: { ints: node.stride }, pads: { ints: node.pads } });
-      return;
-    case 'avgpool':
-      w.addNode('AveragePool', [x], [out], {
-        kernel_shape: { ints: node.kernel },
-        strides: { ints: node.stride },
-        pads: { ints: node.pads },
-        count_include_pad: { i: node.countIncludePad ? 1 : 0 },
-      });
-      return;
-    case 'globalavgpool':
-      w.addNode('GlobalAveragePool', [x], [out]);
-      return;
-    case 'flatten':
-      w.addNode('Flatten', [x], [out], { axis: { i: 1 } });
-      return;
-    case 'reshape':
-      // 0 copies the batch dimension, so the per-sample target may itself contain one -1.
-      w.addNode('Reshape', [x, w.addInt64(`${out}.shape`, [0, ...node.shape])], [out]);
-      return;
-    case 'softmax':
-      w.addNode('Softmax', [x], [out], { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } });
-      if (ctx.opset < 13) {
-        const rank = shape(node.inputs[0] as string).length;
-        const ax = node.axis < 0 ? node.axis + rank : node.axis;
-        if (ax !== rank - 1) {
-          throw new UserError(`ONNX export: softmax '${node.name}' over axis ${node.axis} of a rank-${rank} tensor needs opset >= 13 (got opset ${ctx.opset})`);
-        }
-      }
-      return;
-    case 'upsample': {
-      const scales = w.addFloat(`${out}.scales`, [4], [1, 1, node.scale, node.scale]);
-      const roi = ctx.opset >= 13 ? '' : w.addFloat(`${out}.roi`, [0], []);
-      w.addNode('Resize', [x, roi, scales], [out], {
-        mode: { s: 'nearest' },
-        coordinate_transformation_mode: { s: 'asymmetric' },
-        nearest_mode: { s: 'floor' },
-      });
-      return;
-    }
-  }
+  for (const n of nodeDef(node).toOnnx(node, opCtx)) w.addNode(n.opType, n.inputs, n.outputs, n.attributes ?? {});
 }
 
 function prepare(graph: Graph, weights: Weights, opts: ExportOptions): { ctx: ExportContext; hooks: ExportHooks } {

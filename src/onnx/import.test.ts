@@ -12,7 +12,7 @@ import { importOnnx, loadOnnx } from './import.js';
 import { createSession, runOnnx } from './ort.js';
 import { onnx } from './proto.js';
 import { randomModel } from './testing/fixtures.js';
-import { referenceForward } from './testing/reference-forward.js';
+import { referenceForward } from '../ir/reference.js';
 import { OnnxGraphWriter } from './writer.js';
 
 const rng = new Rng(42);

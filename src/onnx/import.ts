@@ -3,24 +3,19 @@ import { basename } from 'node:path';
 import type { onnx as O } from 'onnx-proto';
 import { HwnasError, ModelFormatError, ShapeError, UnsupportedOpError } from '../errors.js';
 import { checkWeights } from '../ir/init.js';
-import { inferNodeShape, inferShapes, samePads } from '../ir/shapes.js';
-import type { Graph, Model, Node, Pads, Shape, Weights } from '../ir/types.js';
-import { HARD_SIGMOID_ALPHA, HARD_SIGMOID_BETA } from './export.js';
-import { type AttrValue, type ConstTensor, cleanF32, constF32, constNumbers, decodeTensor, onnx, readAttributes, toNum } from './proto.js';
+import { isIrHardSigmoid } from '../ir/ops/hardsigmoid.js';
+import { ONNX_IMPORT_TYPES, opForOnnxType } from '../ir/ops/registry.js';
+import type { OnnxImportContext } from '../ir/ops/types.js';
+import { inferNodeShape, inferShapes } from '../ir/shapes.js';
+import type { Graph, Model, Node, Shape, Weights } from '../ir/types.js';
+import { type AttrValue, type ConstTensor, decodeTensor, onnx, readAttributes, toNum } from './proto.js';
 
-/** ONNX operator types the importer understands (default domain). */
-export const SUPPORTED_ONNX_OPS: readonly string[] = [
-  'Conv', 'Gemm', 'MatMul', 'BatchNormalization', 'Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Mul', 'Add',
-  'Concat', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Softmax', 'Resize', 'Upsample',
-  'Identity', 'Dropout', 'Constant',
-];
+/** ONNX operator types the importer understands (default domain): those the ops of src/ir/ops import, and Constant. */
+export const SUPPORTED_ONNX_OPS: readonly string[] = [...ONNX_IMPORT_TYPES, 'Constant'];
 const SUPPORTED = new Set(SUPPORTED_ONNX_OPS);
 
 /** Lowest and highest default-domain opset the importer accepts. */
 export const IMPORT_OPSET_RANGE: readonly [number, number] = [7, 22];
-
-/** Largest float32, ONNX's default Clip bounds. */
-const FLT_MAX = 3.4028234663852886e38;
 
 /** Options of {@link importOnnx}. */
 export interface ImportOptions {
@@ -149,7 +144,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
   const foldBias = new Map<number, { add: number; bias: ConstTensor }>();
   const isHardSigmoid16 = (n: O.INodeProto): boolean => {
     const a = readAttributes(n, where);
-    return Math.abs(Number(a.get('alpha') ?? 0.2) - HARD_SIGMOID_ALPHA) < 1e-6 && Math.abs(Number(a.get('beta') ?? 0.5) - HARD_SIGMOID_BETA) < 1e-6;
+    return isIrHardSigmoid(a.get('alpha'), a.get('beta'));
   };
   nodes.forEach((n, i) => {
     const ins = n.input ?? [];
@@ -235,338 +230,75 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
       if (tensorIr.has(t)) throw unsupported(`${what} (input ${k}, '${t}') must be a constant initializer, not a computed tensor`);
       throw bad(`${what} '${t}' is neither an initializer nor produced by any node (missing initializer?)`);
     };
-    const need = (k: number, what: string): ConstTensor => {
-      const c = cst(k, what);
-      if (!c) throw bad(`${what} (input ${k}) is missing`);
-      return c;
-    };
-    const int = (k: string, d: number): number => {
-      const v = attrs.get(k);
-      return typeof v === 'number' ? v : d;
-    };
-    const ints = (k: string): number[] | undefined => {
-      const v = attrs.get(k);
-      return Array.isArray(v) ? [...(v as number[])] : undefined;
-    };
-    const str = (k: string, d: string): string => {
-      const v = attrs.get(k);
-      return typeof v === 'string' ? v : d;
-    };
-    const shapeOf = (ir: string): Shape => shapes.get(ir) as Shape;
+    const out0 = n.output?.[0] ?? '';
     const finish = (node: Node): void => {
       addIr(node);
-      tensorIr.set(n.output?.[0] ?? '', node.name);
+      tensorIr.set(out0, node.name);
       (n.output ?? []).slice(1).forEach((o, k) => {
         if (o && useCount(o) > 0) throw unsupported(`output ${k + 1} ('${o}') is used; hwnas supports only the first output`);
       });
     };
-    const pads2d = (x: Shape, k: readonly [number, number], s: readonly [number, number], d: readonly [number, number]): Pads => {
-      const autoPad = str('auto_pad', 'NOTSET');
-      if (autoPad === 'VALID') return [0, 0, 0, 0];
-      if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-        const p = samePads(x[1] as number, x[2] as number, k, s, d);
-        return autoPad === 'SAME_UPPER' ? p : [p[2], p[3], p[0], p[1]];
-      }
-      if (autoPad !== 'NOTSET' && autoPad !== '') throw bad(`auto_pad '${autoPad}' is invalid (expected NOTSET, SAME_UPPER, SAME_LOWER or VALID)`);
-      const p = ints('pads') ?? [0, 0, 0, 0];
-      if (p.length !== 4) throw unsupported(`pads [${p.join(',')}] are not 2-D (expected 4 values)`);
-      return [p[0] as number, p[1] as number, p[2] as number, p[3] as number];
-    };
-    const pair = (k: string, d: number): [number, number] => {
-      const v = ints(k) ?? [d, d];
-      if (v.length !== 2) throw unsupported(`${k} [${v.join(',')}] is not 2-D; only 2-D spatial ops are supported`);
-      return [v[0] as number, v[1] as number];
-    };
-    const weightTo = (nm: string, param: string, shape: readonly number[], data: Float32Array): void => {
-      weights.set(`${nm}.${param}`, { shape, data });
-    };
-    const vec = (c: ConstTensor, len: number, what: string): Float32Array => {
-      const d = constF32(c);
-      if (d.length === len) return d;
-      if (d.length === 1) return new Float32Array(len).fill(d[0] as number);
-      throw bad(`${what} has ${d.length} values, expected ${len}`);
-    };
 
-    switch (op) {
-      case 'Conv': {
-        const x = act(0);
-        const xs = shapeOf(x);
-        const W = need(1, 'weight');
-        if (W.dims.length !== 4) throw unsupported(`weight has rank ${W.dims.length}; only 2-D convolution (rank-4 weight) is supported`);
-        if (xs.length !== 3) throw bad(`input shape [${xs.join(',')}] is not [C,H,W]`);
-        const [oc, icg, kh, kw] = W.dims as [number, number, number, number];
-        const groups = int('group', 1);
-        const kernel = pair('kernel_shape', 0);
-        if (ints('kernel_shape') && (kernel[0] !== kh || kernel[1] !== kw)) throw bad(`kernel_shape [${kernel.join(',')}] disagrees with weight dims [${W.dims.join(',')}]`);
-        const stride = pair('strides', 1);
-        const dilation = pair('dilations', 1);
-        const name = alloc(n);
-        const B = cst(2, 'bias');
-        finish({
-          op: 'conv2d', name, inputs: [x], inChannels: icg * groups, outChannels: oc, kernel: [kh, kw], stride, dilation,
-          pads: pads2d(xs, [kh, kw], stride, dilation), groups, bias: !!B,
-        });
-        weightTo(name, 'weight', W.dims, constF32(W));
-        if (B) weightTo(name, 'bias', [oc], vec(B, oc, 'bias'));
-        return;
-      }
-      case 'Gemm':
-      case 'MatMul': {
-        const x = act(0);
-        const B = need(1, 'weight');
-        if (B.dims.length !== 2) throw unsupported(`weight has rank ${B.dims.length}; only a 2-D constant weight is supported`);
-        if (op === 'Gemm' && int('transA', 0) !== 0) throw unsupported('transA=1 is not supported');
-        const transB = op === 'Gemm' && int('transB', 0) === 1;
-        const [r, c] = B.dims as [number, number];
-        const [outF, inF] = transB ? [r, c] : [c, r];
-        const src = constF32(B);
-        let data = src;
-        if (!transB) {
-          data = new Float32Array(src.length);
-          for (let i2 = 0; i2 < r; i2++) for (let j = 0; j < c; j++) data[j * r + i2] = src[i2 * c + j] as number;
-        }
-        const alpha = op === 'Gemm' ? (attrs.get('alpha') as number | undefined) ?? 1 : 1;
-        if (alpha !== 1) for (let k = 0; k < data.length; k++) data[k] = Math.fround(alpha * (data[k] as number));
-        let bias: Float32Array | undefined;
-        if (op === 'Gemm') {
-          const C = cst(2, 'bias C');
-          if (C) {
-            bias = vec(C, outF, 'bias C');
-            const beta = (attrs.get('beta') as number | undefined) ?? 1;
-            if (beta !== 1) for (let k = 0; k < bias.length; k++) bias[k] = Math.fround(beta * (bias[k] as number));
-          }
-        } else {
-          const fb = foldBias.get(i);
-          if (fb) bias = vec(fb.bias, outF, 'bias');
-        }
-        const name = alloc(n);
-        finish({ op: 'dense', name, inputs: [x], inFeatures: inF, outFeatures: outF, bias: !!bias });
-        weightTo(name, 'weight', [outF, inF], data);
-        if (bias) weightTo(name, 'bias', [outF], bias);
-        const fb = foldBias.get(i);
-        if (fb) tensorIr.set(nodes[fb.add]?.output?.[0] ?? '', name);
-        return;
-      }
-      case 'BatchNormalization': {
-        const x = act(0);
-        const ch = shapeOf(x)[0] as number;
-        if (int('training_mode', 0) !== 0) throw unsupported('training_mode=1 is not supported (expected an inference graph)');
-        const params = (['scale', 'bias', 'mean', 'var'] as const).map((p, k) => vec(need(k + 1, p), ch, p));
-        const name = alloc(n);
-        const eps = cleanF32((attrs.get('epsilon') as number | undefined) ?? 1e-5);
-        const mom = cleanF32(1 - cleanF32((attrs.get('momentum') as number | undefined) ?? 0.9));
-        finish({ op: 'batchnorm', name, inputs: [x], channels: ch, eps, momentum: mom });
-        (['scale', 'bias', 'mean', 'var'] as const).forEach((p, k) => weightTo(name, p, [ch], params[k] as Float32Array));
-        return;
-      }
-      case 'Relu':
-      case 'Sigmoid':
-      case 'HardSwish':
-      case 'Identity':
-      case 'Dropout': {
-        if (op === 'Identity' && consts.has(ins[0] ?? '')) {
-          consts.set(n.output?.[0] ?? '', consts.get(ins[0] ?? '') as ConstTensor);
-          return;
-        }
-        const map = { Relu: 'relu', Sigmoid: 'sigmoid', HardSwish: 'hardswish', Identity: 'identity', Dropout: 'identity' } as const;
-        finish({ op: map[op], name: alloc(n), inputs: [act(0)] });
-        return;
-      }
-      case 'HardSigmoid': {
-        if (!isHardSigmoid16(n)) {
-          throw unsupported(
-            `alpha=${String(attrs.get('alpha') ?? 0.2)}, beta=${String(attrs.get('beta') ?? 0.5)}; hwnas supports alpha=1/6, beta=0.5 (relu6(x+3)/6)`,
-          );
-        }
-        finish({ op: 'hardsigmoid', name: alloc(n), inputs: [act(0)] });
-        return;
-      }
-      case 'Clip': {
-        const x = act(0);
-        let lo: number | undefined;
-        let hi: number | undefined;
-        if (opset < 11) {
-          lo = attrs.get('min') as number | undefined;
-          hi = attrs.get('max') as number | undefined;
-        } else {
-          const scalar = (k: number, what: string): number | undefined => {
-            const c = cst(k, what);
-            if (!c) return undefined;
-            if (c.data.length !== 1) throw bad(`${what} has ${c.data.length} values, expected a scalar`);
-            return c.data[0] as number;
-          };
-          lo = scalar(1, 'min');
-          hi = scalar(2, 'max');
-        }
-        const name = alloc(n);
-        if (lo === 0 && hi === 6) finish({ op: 'relu6', name, inputs: [x] });
-        else if (lo === 0 && hi === undefined) finish({ op: 'relu', name, inputs: [x] });
-        else finish({ op: 'clip', name, inputs: [x], min: cleanF32(lo ?? -FLT_MAX), max: cleanF32(hi ?? FLT_MAX) });
-        return;
-      }
-      case 'Mul':
-      case 'Add': {
-        const fold = foldAct.get(i);
-        if (fold) {
-          const ir = tensorIr.get(fold.x);
-          if (!ir) throw bad(`reads tensor '${fold.x}', which no earlier node produces`);
-          finish({ op: fold.op, name: alloc(n), inputs: [ir] });
-          return;
-        }
-        const a = act(0);
-        const b = act(1);
-        finish({ op: op === 'Add' ? 'add' : 'mul', name: alloc(n), inputs: [a, b] });
-        return;
-      }
-      case 'Concat': {
-        const xs = ins.map((_, k) => act(k));
-        const rank = shapeOf(xs[0] as string).length + 1;
-        const axis = attrs.get('axis');
-        if (typeof axis !== 'number') throw bad('attribute axis is missing');
-        if (axis === 0 || axis === -rank) throw unsupported('concatenation along the batch axis is not supported');
-        finish({ op: 'concat', name: alloc(n), inputs: xs, axis: axis < 0 ? axis : axis - 1 });
-        return;
-      }
-      case 'MaxPool':
-      case 'AveragePool': {
-        const x = act(0);
-        const xs = shapeOf(x);
-        if (xs.length !== 3) throw bad(`input shape [${xs.join(',')}] is not [C,H,W]`);
-        const kernel = pair('kernel_shape', 0);
-        if (kernel[0] < 1) throw bad('attribute kernel_shape is missing');
-        const stride = pair('strides', 1);
-        const dil = pair('dilations', 1);
-        if (dil[0] !== 1 || dil[1] !== 1) throw unsupported(`dilations [${dil.join(',')}] are not supported (expected 1)`);
-        const pads = [...pads2d(xs, kernel, stride, [1, 1])] as [number, number, number, number];
-        const countIncludePad = int('count_include_pad', 0) === 1;
-        if (int('ceil_mode', 0) === 1) {
-          // Express ceil rounding as extra end padding (the last window must start inside input or begin pad).
-          for (const ax of [0, 1] as const) {
-            const size = xs[ax + 1] as number;
-            const end = ax + 2;
-            const padded = size + pads[ax] + (pads[end] as number);
-            let out = Math.ceil((padded - kernel[ax]) / stride[ax]) + 1;
-            if ((out - 1) * stride[ax] >= size + pads[ax]) out--;
-            const extra = (out - 1) * stride[ax] + kernel[ax] - padded;
-            if (extra > 0) {
-              if (op === 'AveragePool' && countIncludePad) throw unsupported('ceil_mode=1 with count_include_pad=1 is not supported');
-              pads[end] = (pads[end] as number) + extra;
-            }
-          }
-        }
-        finish({
-          op: op === 'MaxPool' ? 'maxpool' : 'avgpool', name: alloc(n), inputs: [x], kernel, stride, pads,
-          countIncludePad: op === 'AveragePool' && countIncludePad,
-        });
-        return;
-      }
-      case 'GlobalAveragePool':
-        finish({ op: 'globalavgpool', name: alloc(n), inputs: [act(0)] });
-        return;
-      case 'Flatten': {
-        const x = act(0);
-        const rank = shapeOf(x).length + 1;
-        const axis = int('axis', 1);
-        if ((axis < 0 ? axis + rank : axis) !== 1) throw unsupported(`axis ${axis} is not supported (expected 1: keep the batch axis)`);
-        finish({ op: 'flatten', name: alloc(n), inputs: [x] });
-        return;
-      }
-      case 'Reshape': {
-        const x = act(0);
-        const xs = shapeOf(x);
-        const target = constNumbers(need(1, 'shape'));
-        if (target.length < 1) throw bad('target shape is empty');
-        const b = target[0] as number;
-        if (!(b === 0 || b === -1 || (fixedBatch !== undefined && b === fixedBatch) || b === 1)) {
-          throw unsupported(`target shape [${target.join(',')}] changes the batch dimension`);
-        }
-        const allowZero = int('allowzero', 0) === 1;
-        const per = target.slice(1).map((v, k) => {
-          if (v !== 0) return v;
-          if (allowZero) throw unsupported('allowzero=1 with a zero dimension is not supported');
-          const d = xs[k];
-          if (d === undefined) throw bad(`target shape [${target.join(',')}] copies dimension ${k + 1}, which the input lacks`);
-          return d;
-        });
-        if (b === -1 && per.includes(-1)) throw bad(`target shape [${target.join(',')}] has two -1 entries`);
-        // A reshape that only prepends size-1 axes before an Add/Mul is the IR's own (numpy) broadcasting.
-        const lead = per.length - xs.length;
-        const out0 = n.output?.[0] ?? '';
-        const onlyBroadcast = (users.get(out0) ?? []).every((j) => j >= 0 && ['Add', 'Mul'].includes(nodes[j]?.opType ?? '') && !foldAct.has(j));
-        if (lead > 0 && onlyBroadcast && per.slice(0, lead).every((v) => v === 1) && per.slice(lead).every((v, k) => v === xs[k])) {
-          tensorIr.set(out0, x);
-          return;
-        }
-        finish({ op: 'reshape', name: alloc(n), inputs: [x], shape: per });
-        return;
-      }
-      case 'Softmax': {
-        const x = act(0);
-        const rank = shapeOf(x).length + 1;
-        const axis = int('axis', opset < 13 ? 1 : -1);
-        const ax = axis < 0 ? axis + rank : axis;
-        if (ax <= 0 || ax >= rank) throw unsupported(`axis ${axis} is not supported for a rank-${rank} input (the batch axis is not allowed)`);
-        if (opset < 13 && ax !== rank - 1) throw unsupported(`opset-${opset} softmax over flattened axes ${axis}..end is not supported`);
-        finish({ op: 'softmax', name: alloc(n), inputs: [x], axis: axis < 0 ? axis : axis - 1 });
-        return;
-      }
-      case 'Resize':
-      case 'Upsample': {
-        const x = act(0);
-        const xs = shapeOf(x);
-        if (xs.length !== 3) throw bad(`input shape [${xs.join(',')}] is not [C,H,W]`);
-        const mode = str('mode', 'nearest');
-        if (mode !== 'nearest') throw unsupported(`mode '${mode}' is not supported (expected nearest)`);
-        let scales: number[] | undefined;
-        const fromAttr = attrs.get('scales');
-        if (op === 'Upsample' && Array.isArray(fromAttr)) scales = [...(fromAttr as number[])];
-        else {
-          const si = op === 'Upsample' || opset < 11 ? 1 : 2;
-          const sc = cst(si, 'scales');
-          if (sc && sc.data.length > 0) scales = constNumbers(sc);
-          else if (op === 'Resize') {
-            const sz = cst(3, 'sizes');
-            if (!sz || sz.data.length === 0) throw bad('neither scales nor sizes is given');
-            const full = [fixedBatch ?? 1, ...xs];
-            const axes = ints('axes') ?? sz.dims.map((_, k) => k);
-            scales = [1, 1, 1, 1];
-            constNumbers(sz).forEach((v, k) => {
-              const a = axes[k] as number;
-              const ax = a < 0 ? a + 4 : a;
-              scales![ax] = ax === 0 ? 1 : v / (full[ax] as number);
-            });
-          }
-        }
-        if (!scales) throw bad('scales are missing');
-        const axes = ints('axes');
-        if (axes && op === 'Resize') {
-          const full = [1, 1, 1, 1];
-          scales.forEach((v, k) => {
-            const a = axes[k] as number;
-            full[a < 0 ? a + 4 : a] = v;
-          });
-          scales = full;
-        }
-        if (scales.length !== 4) throw unsupported(`scales [${scales.join(',')}] are not 4-D`);
-        const s = scales[2] as number;
-        if (scales[0] !== 1 || scales[1] !== 1 || scales[3] !== s || !Number.isInteger(s) || s < 1) {
-          throw unsupported(`scales [${scales.join(',')}] are not supported (expected [1,1,s,s] with an integer s >= 1)`);
-        }
-        if (op === 'Resize' && opset >= 11 && s > 1) {
-          const ctm = str('coordinate_transformation_mode', 'half_pixel');
-          const nm = str('nearest_mode', 'round_prefer_floor');
-          const ok =
-            ((ctm === 'half_pixel' || ctm === 'pytorch_half_pixel') && nm.startsWith('round_prefer')) ||
-            (ctm === 'asymmetric' && (nm === 'floor' || (nm === 'round_prefer_floor' && s === 2))) ||
-            (ctm === 'tf_half_pixel_for_nn' && nm === 'floor');
-          if (!ok) throw unsupported(`coordinate_transformation_mode '${ctm}' with nearest_mode '${nm}' is not plain nearest upsampling`);
-        }
-        finish({ op: 'upsample', name: alloc(n), inputs: [x], scale: s });
-        return;
-      }
-      default:
-        throw unsupported(`supported: ${SUPPORTED_ONNX_OPS.join(', ')}`);
+    // Mul(x, Sigmoid(x)) and Mul(x, HardSigmoid(x)): one swish / hardswish node.
+    const fold = foldAct.get(i);
+    if (fold) {
+      const ir = tensorIr.get(fold.x);
+      if (!ir) throw bad(`reads tensor '${fold.x}', which no earlier node produces`);
+      finish({ op: fold.op, name: alloc(n), inputs: [ir] });
+      return;
     }
+    const def = opForOnnxType(op);
+    if (!def) throw unsupported(`supported: ${SUPPORTED_ONNX_OPS.join(', ')}`);
+    const fb = foldBias.get(i);
+    const ctx: OnnxImportContext = {
+      opType: op,
+      opset,
+      fixedBatch,
+      inputs: ins,
+      foldedBias: fb?.bias,
+      attr: (k) => attrs.get(k),
+      int: (k, d) => {
+        const v = attrs.get(k);
+        return typeof v === 'number' ? v : d;
+      },
+      ints: (k) => {
+        const v = attrs.get(k);
+        return Array.isArray(v) ? [...(v as number[])] : undefined;
+      },
+      float: (k, d) => {
+        const v = attrs.get(k);
+        return typeof v === 'number' ? v : d;
+      },
+      str: (k, d) => {
+        const v = attrs.get(k);
+        return typeof v === 'string' ? v : d;
+      },
+      act,
+      isConst: (k) => consts.has(ins[k] ?? ''),
+      cst,
+      need: (k, what) => {
+        const c = cst(k, what);
+        if (!c) throw bad(`${what} (input ${k}) is missing`);
+        return c;
+      },
+      shapeOf: (ir) => shapes.get(ir) as Shape,
+      name: () => alloc(n),
+      consumers: () => (users.get(out0) ?? []).map((j) => (j < 0 ? { opType: null, folded: false } : { opType: nodes[j]?.opType ?? '', folded: foldAct.has(j) })),
+      unsupported,
+      bad,
+    };
+    const r = def.fromOnnx(ctx);
+    if ('constant' in r) {
+      consts.set(out0, r.constant);
+      return;
+    }
+    if ('alias' in r) {
+      tensorIr.set(out0, r.alias);
+      return;
+    }
+    finish(r.node);
+    for (const w of r.weights ?? []) weights.set(`${r.node.name}.${w.param}`, { shape: w.shape, data: w.data });
+    if (fb) tensorIr.set(nodes[fb.add]?.output?.[0] ?? '', r.node.name);
   });
 
   const outputs = graphOutputs.map((o) => {

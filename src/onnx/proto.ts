@@ -4,6 +4,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { ModelFormatError } from '../errors.js';
+import type { OnnxAttrValue, OnnxConst, OnnxDType } from '../ir/ops/types.js';
 
 /** The protobufjs-generated ONNX namespace (`onnx.ModelProto`, `onnx.TensorProto`, ...). */
 export const onnx = onnxProto.onnx;
@@ -19,7 +20,7 @@ export function toNum(v: Int64): number {
 }
 
 /** Element types hwnas reads and writes. */
-export type TensorDType = 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64';
+export type TensorDType = OnnxDType;
 
 /** ONNX `TensorProto.DataType` codes of {@link TensorDType}. */
 export const DTYPE_CODE: Readonly<Record<TensorDType, number>> = {
@@ -33,13 +34,7 @@ export const DTYPE_CODE: Readonly<Record<TensorDType, number>> = {
 };
 
 /** A constant tensor decoded from an initializer or a Constant node. */
-export interface ConstTensor {
-  readonly name: string;
-  readonly dims: readonly number[];
-  readonly dtype: TensorDType;
-  /** float32 tensors keep their exact bits (Float32Array); every other type is widened to float64. */
-  readonly data: Float32Array | Float64Array;
-}
+export type ConstTensor = OnnxConst;
 
 function copyBytes(b: Uint8Array): ArrayBuffer {
   const out = new Uint8Array(b.byteLength);
@@ -116,16 +111,6 @@ export function decodeTensor(t: O.ITensorProto, where: string): ConstTensor {
   }
 }
 
-/** Float32 values of a constant tensor (a bit-exact copy when it was stored as float32). */
-export function constF32(c: ConstTensor): Float32Array {
-  return c.data instanceof Float32Array ? c.data.slice() : Float32Array.from(c.data);
-}
-
-/** Values of a constant tensor as plain numbers (for small tensors: shapes, scales, clip bounds). */
-export function constNumbers(c: ConstTensor): number[] {
-  return Array.from(c.data);
-}
-
 /** Encode typed values as an ONNX TensorProto (raw_data, little-endian). */
 export function encodeTensor(
   name: string,
@@ -138,7 +123,7 @@ export function encodeTensor(
 }
 
 /** A decoded node attribute value. */
-export type AttrValue = number | string | readonly number[] | ConstTensor;
+export type AttrValue = OnnxAttrValue;
 
 /** Read a node's attributes into a map by name (ints/floats as numbers, tensors decoded). */
 export function readAttributes(node: O.INodeProto, where: string): Map<string, AttrValue> {
@@ -186,18 +171,4 @@ export function makeAttribute(name: string, kind: 'int' | 'float' | 'ints' | 'fl
     case 'string':
       return onnx.AttributeProto.create({ name, type: 3, s: new TextEncoder().encode(value as string) });
   }
-}
-
-/**
- * The shortest decimal that denotes the same float32 as `x` (ONNX float attributes are float32, so
- * `1e-5` comes back as 9.99999974738e-6; this turns it back into 1e-5).
- */
-export function cleanF32(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const f = Math.fround(x);
-  for (let p = 1; p <= 9; p++) {
-    const v = Number(f.toPrecision(p));
-    if (Math.fround(v) === f) return v;
-  }
-  return f;
 }

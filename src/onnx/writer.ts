@@ -1,14 +1,10 @@
 import type { onnx as O } from 'onnx-proto';
 import { UserError } from '../errors.js';
+import type { OnnxAttr } from '../ir/ops/types.js';
 import { encodeTensor, makeAttribute, onnx, type TensorDType } from './proto.js';
 
 /** One node attribute for {@link OnnxGraphWriter.addNode}: the key says its ONNX type. */
-export type AttrSpec =
-  | { readonly i: number }
-  | { readonly f: number }
-  | { readonly ints: readonly number[] }
-  | { readonly floats: readonly number[] }
-  | { readonly s: string };
+export type AttrSpec = OnnxAttr;
 
 /** A dimension of a graph input/output: a fixed size or a symbolic name such as `'N'`. */
 export type Dim = number | string;

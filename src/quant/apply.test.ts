@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
 import { fakeQuantWeight, quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
-import { referenceForward } from '../engine/reference.js';
+import { referenceForward } from '../ir/reference.js';
 import { policyFromVectors, uniformPolicy } from '../hardware/precision.js';
 import type { WeightLayout } from '../engine/model.js';
 import { GraphBuilder } from '../ir/builder.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GraphBuilder } from '../../ir/builder.js';
-import type { Model, Weights } from '../../ir/types.js';
-import { referenceForward, referenceForwardAll } from './reference-forward.js';
+import { GraphBuilder } from './builder.js';
+import { referenceForward, referenceForwardAll } from './reference.js';
+import type { Model, Weights } from './types.js';
 
 const close = (a: ArrayLike<number>, b: readonly number[]): void => {
   assert.equal(a.length, b.length);

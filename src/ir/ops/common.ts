@@ -1,0 +1,133 @@
+/** Helpers shared by the op files: arity checks, cost shapes, element-wise forwards, ONNX attribute readers. */
+import { ShapeError } from '../../errors.js';
+import { fmtShape, numel, samePads } from '../geometry.js';
+import type { Node, OpType, Pads, Shape } from '../types.js';
+import type { NodeOf, OnnxConst, OnnxImportContext, OpCost, OpDef, OpExample, ReferenceArgs } from './types.js';
+
+/** Throws unless the node has exactly `n` inputs. */
+export function needInputs(node: Node, ins: readonly Shape[], n: number): void {
+  if (ins.length !== n) throw new ShapeError(`node '${node.name}' (${node.op}) expects ${n} input(s), got ${ins.length}`);
+}
+
+/** The `[C,H,W]` of a node's only input, or a ShapeError. */
+export function chw(node: Node, ins: readonly Shape[]): [number, number, number] {
+  needInputs(node, ins, 1);
+  const x = ins[0] as Shape;
+  if (x.length !== 3) throw new ShapeError(`node '${node.name}' (${node.op}) expects a [C,H,W] input, got ${fmtShape(x)}`);
+  return [x[0] as number, x[1] as number, x[2] as number];
+}
+
+/** Shape of a one-input op whose output has its input's shape. */
+export function sameShape(node: Node, ins: readonly Shape[]): Shape {
+  needInputs(node, ins, 1);
+  return ins[0] as Shape;
+}
+
+/** The cost of an op without weights: `elementOps` element operations. */
+export function elementCost(elementOps: number): OpCost {
+  return { macs: 0, params: 0, weightElems: 0, biasElems: 0, elementOps };
+}
+
+/** No weights. */
+export function noWeights(): ReadonlyArray<readonly [string, readonly number[]]> {
+  return [];
+}
+
+/** Element-wise reference forward of a one-input op. */
+export function mapForward(a: ReferenceArgs, f: (v: number) => number): Float64Array {
+  const x = a.inputs[0] as Float64Array;
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = f(x[i] as number);
+  return y;
+}
+
+/** relu6(x + 3) / 6: PyTorch's hardsigmoid (ONNX HardSigmoid with alpha 1/6, beta 0.5). */
+export function hardSigmoid(v: number): number {
+  return Math.min(Math.max(v + 3, 0), 6) / 6;
+}
+
+/** Examples of a one-input element-wise op on a feature map and on a vector. */
+export function unaryExamples(op: Node['op'], extra: Record<string, unknown> = {}): OpExample[] {
+  return [
+    { title: `${op} on [3,5,4]`, input: [3, 5, 4], nodes: [{ op, name: 'y', inputs: ['x'], ...extra } as Node] },
+    { title: `${op} on [7]`, input: [7], nodes: [{ op, name: 'y', inputs: ['x'], ...extra } as Node] },
+  ];
+}
+
+/**
+ * The shortest decimal that denotes the same float32 as `x` (ONNX float attributes are float32, so
+ * `1e-5` comes back as 9.99999974738e-6; this turns it back into 1e-5).
+ */
+export function cleanF32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const f = Math.fround(x);
+  for (let p = 1; p <= 9; p++) {
+    const v = Number(f.toPrecision(p));
+    if (Math.fround(v) === f) return v;
+  }
+  return f;
+}
+
+/** Float32 values of a constant tensor (a bit-exact copy when it was stored as float32). */
+export function constF32(c: OnnxConst): Float32Array {
+  return c.data instanceof Float32Array ? c.data.slice() : Float32Array.from(c.data);
+}
+
+/** Values of a constant tensor as plain numbers (for small tensors: shapes, scales, clip bounds). */
+export function constNumbers(c: OnnxConst): number[] {
+  return Array.from(c.data);
+}
+
+/** A per-channel vector from a constant of `len` values (or one value broadcast), else a format error. */
+export function constVector(ctx: OnnxImportContext, c: OnnxConst, len: number, what: string): Float32Array {
+  const d = constF32(c);
+  if (d.length === len) return d;
+  if (d.length === 1) return new Float32Array(len).fill(d[0] as number);
+  throw ctx.bad(`${what} has ${d.length} values, expected ${len}`);
+}
+
+/** A 2-D attribute pair (`strides`, `kernel_shape`, ...), `[d, d]` when absent. */
+export function attrPair(ctx: OnnxImportContext, name: string, d: number): [number, number] {
+  const v = ctx.ints(name) ?? [d, d];
+  if (v.length !== 2) throw ctx.unsupported(`${name} [${v.join(',')}] is not 2-D; only 2-D spatial ops are supported`);
+  return [v[0] as number, v[1] as number];
+}
+
+/** Explicit pads `[t, l, b, r]` from ONNX `auto_pad` / `pads` of a window over `x` (`[C,H,W]`). */
+export function attrPads(
+  ctx: OnnxImportContext,
+  x: Shape,
+  k: readonly [number, number],
+  s: readonly [number, number],
+  d: readonly [number, number],
+): Pads {
+  const autoPad = ctx.str('auto_pad', 'NOTSET');
+  if (autoPad === 'VALID') return [0, 0, 0, 0];
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const p = samePads(x[1] as number, x[2] as number, k, s, d);
+    return autoPad === 'SAME_UPPER' ? p : [p[2], p[3], p[0], p[1]];
+  }
+  if (autoPad !== 'NOTSET' && autoPad !== '') throw ctx.bad(`auto_pad '${autoPad}' is invalid (expected NOTSET, SAME_UPPER, SAME_LOWER or VALID)`);
+  const p = ctx.ints('pads') ?? [0, 0, 0, 0];
+  if (p.length !== 4) throw ctx.unsupported(`pads [${p.join(',')}] are not 2-D (expected 4 values)`);
+  return [p[0] as number, p[1] as number, p[2] as number, p[3] as number];
+}
+
+/** A [C,H,W] activation input's shape, or a format error naming the node. */
+export function chwInput(ctx: OnnxImportContext, x: string): Shape {
+  const xs = ctx.shapeOf(x);
+  if (xs.length !== 3) throw ctx.bad(`input shape [${xs.join(',')}] is not [C,H,W]`);
+  return xs;
+}
+
+/** The members every one-input activation shares: no weights, its input's shape, one operation per output element. */
+export function activationParts<O extends OpType>(op: O): Pick<OpDef<O>, 'op' | 'kind' | 'weightShapes' | 'inferShape' | 'cost' | 'examples'> {
+  return {
+    op,
+    kind: 'activation',
+    weightShapes: noWeights,
+    inferShape: (node: NodeOf<O>, ins: readonly Shape[]) => sameShape(node, ins),
+    cost: (_n: NodeOf<O>, _i: readonly Shape[], out: Shape) => elementCost(numel(out)),
+    examples: unaryExamples(op),
+  };
+}
