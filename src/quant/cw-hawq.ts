@@ -129,6 +129,120 @@ export function buildAllocation(
   return { counts: counts.map((c) => [...c]), channelBits, policy };
 }
 
+/** Inputs of {@link channelWall}. */
+export interface ChannelWallOptions {
+  /** Channel widths, ascending. */
+  readonly bits: readonly number[];
+  /** Per layer, per output channel Hessian traces. */
+  readonly channelTraces: readonly (readonly number[])[];
+  readonly budget: ResourceBudget;
+  /** Budgeted cost of layer `li` at channel counts `counts` (up to a constant per layer: differences rank the moves). */
+  readonly layerCost: (li: number, counts: readonly number[]) => number;
+  /** Budgeted cost of the network at these counts. */
+  readonly cost: (counts: readonly (readonly number[])[]) => number;
+}
+
+/**
+ * CW-HAWQ's budget wall (see the module comment): returns a function that moves channel counts in place
+ * until they fit the budget, spends what is left, and returns the final cost.
+ */
+export function channelWall(o: ChannelWallOptions): (counts: number[][]) => number {
+  const bits = o.bits;
+  const K = bits.length;
+  const L = o.channelTraces.length;
+  const orders = o.channelTraces.map(traceOrder);
+  // budget wall: greedily apply the demotion (a slice of the least sensitive channels of one layer at
+  // one width, one width down) with the largest cost saving per unit of estimated damage, where damage
+  // = sum of the moved channels' |trace| x the growth of the relative quantization MSE
+  // (1/qmax(b)^2, qmax = 2^(b-1)-1). Draining the middle width first (4 -> 2 before 8 -> 4) turned
+  // most channels into 2-bit ones and collapsed accuracy; 8 -> 4 costs ~100x less damage than 4 -> 2.
+  const relMse = (b: number): number => 1 / (2 ** (b - 1) - 1) ** 2;
+  const absTraces = o.channelTraces.map((t) => t.map((v) => Math.abs(v)));
+  const traceFloor = o.channelTraces.map((t) => 1e-9 * (1 + t.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
+  const layerCost = o.layerCost;
+  /** Channels of layer `li` at `bits[k]`: positions [start, start + n) of its trace order. */
+  const startOf = (cl: readonly number[], k: number): number => {
+    let start = 0;
+    for (let j = K - 1; j > k; j--) start += cl[j] as number;
+    return start;
+  };
+  /** Sum of |trace| over trace-order positions [from, to) of layer li. */
+  const traceSum = (li: number, from: number, to: number): number => {
+    const order = orders[li] as readonly number[];
+    const tr = absTraces[li] as readonly number[];
+    let t = 0;
+    for (let j = from; j < to; j++) t += (tr[order[j] as number] as number) + (traceFloor[li] as number);
+    return t;
+  };
+  const stepOf = (li: number): number => Math.max(1, Math.ceil(((o.channelTraces[li] as readonly number[]).length) / 8));
+  /** Layer li's counts with m channels moved from bits[k] to bits[k + d] (d = +-1). */
+  const moved = (cl: readonly number[], k: number, d: number, m: number): number[] => cl.map((x, j) => (j === k ? x - m : j === k + d ? x + m : x));
+  return (counts: number[][]): number => {
+    let c = o.cost(counts);
+    while (c > o.budget.value) {
+      let best: { li: number; next: number[]; gain: number } | undefined;
+      // when no single step saves (a step can leave the cost flat), still progress with the step of
+      // largest saving, then least damage: every step lowers some bits, so this ends at the cheapest
+      let flat: { li: number; next: number[]; saving: number; damage: number } | undefined;
+      for (let li = 0; li < L; li++) {
+        const cl = counts[li] as number[];
+        const base = layerCost(li, cl);
+        for (let k = 1; k < K; k++) {
+          const n = cl[k] as number;
+          if (n === 0) continue;
+          const start = startOf(cl, k);
+          // a slice of the least sensitive, or the whole width (merging groups saves per-group costs)
+          for (const m of new Set([Math.min(stepOf(li), n), n])) {
+            const damage = traceSum(li, start + n - m, start + n) * (relMse(bits[k - 1] as number) - relMse(bits[k] as number));
+            const next = moved(cl, k, -1, m);
+            const saving = base - layerCost(li, next);
+            if (!flat || saving > flat.saving || (saving === flat.saving && damage < flat.damage)) flat = { li, next, saving, damage };
+            if (saving <= 0) continue;
+            const gain = saving / damage;
+            if (!best || gain > best.gain) best = { li, next, gain };
+          }
+        }
+      }
+      const move = best ?? flat;
+      if (!move) throw budgetInfeasible(o.budget, c);
+      counts[move.li] = move.next;
+      c = o.cost(counts);
+    }
+    // fill: spend budget left over by promoting the most sensitive channels of a width one width up,
+    // greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
+    for (;;) {
+      const now = c;
+      let best: { li: number; next: number[]; gain: number } | undefined;
+      for (let li = 0; li < L; li++) {
+        const cl = counts[li] as number[];
+        const base = layerCost(li, cl);
+        for (let k = 0; k + 1 < K; k++) {
+          const n = cl[k] as number;
+          if (n === 0) continue;
+          const start = startOf(cl, k);
+          for (const m of new Set([Math.min(stepOf(li), n), 1, n])) {
+            const next = moved(cl, k, 1, m);
+            const added = layerCost(li, next) - base;
+            if (now + added > o.budget.value) continue;
+            const gain = added > 0 ? (traceSum(li, start, start + m) * (relMse(bits[k] as number) - relMse(bits[k + 1] as number))) / added : Infinity;
+            if (!best || gain > best.gain) best = { li, next, gain };
+          }
+        }
+      }
+      if (!best) break;
+      const prev = counts[best.li] as number[];
+      counts[best.li] = best.next;
+      const cc = o.cost(counts);
+      if (cc > o.budget.value) {
+        counts[best.li] = prev; // the target's cost is not a sum over layers: stop here, within budget
+        break;
+      }
+      c = cc;
+    }
+    return c;
+  };
+}
+
 /**
  * Run CW-HAWQ: one DDPG step per layer whose action is a vector of per-bit-width ratios.
  * @example const r = await cwHawqSearch({ coster, budget, bits: [2, 4, 8], channelTraces, accuracy, seed: 1 });
@@ -156,108 +270,13 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   const lowest = coster.layers.map((l) => bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
   const cheapest = costOfCounts(lowest);
   if (costOf(cheapest, o.budget.kind) > o.budget.value) throw budgetInfeasible(o.budget, costOf(cheapest, o.budget.kind), `any channel allocation over bits {${bits.join(', ')}}`);
-  // budget wall: greedily apply the demotion (a slice of the least sensitive channels of one layer at
-  // one width, one width down) with the largest cost saving per unit of estimated damage, where damage
-  // = sum of the moved channels' |trace| x the growth of the relative quantization MSE
-  // (1/qmax(b)^2, qmax = 2^(b-1)-1). Draining the middle width first (4 -> 2 before 8 -> 4) turned
-  // most channels into 2-bit ones and collapsed accuracy; 8 -> 4 costs ~100x less damage than 4 -> 2.
-  const relMse = (b: number): number => 1 / (2 ** (b - 1) - 1) ** 2;
-  const absTraces = o.channelTraces.map((t) => t.map((v) => Math.abs(v)));
-  const traceFloor = o.channelTraces.map((t) => 1e-9 * (1 + t.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
-  // cost of layer li at counts c, others at the lowest bits: differences rank a layer's moves (exact
-  // when the target's network cost is a sum over layers); the budget is always checked on the full cost
-  const layerCostCache = new Map<string, number>();
-  const layerCost = (li: number, c: readonly number[]): number => {
-    const key = `${li}|${c.join(':')}`;
-    let v = layerCostCache.get(key);
-    if (v === undefined) {
-      const cs = lowest.map((x, j) => (j === li ? [...c] : x));
-      v = costOf(costOfCounts(cs), o.budget.kind);
-      layerCostCache.set(key, v);
-    }
-    return v;
-  };
-  /** Channels of layer `li` at `bits[k]`: positions [start, start + n) of its trace order. */
-  const startOf = (cl: readonly number[], k: number): number => {
-    let start = 0;
-    for (let j = K - 1; j > k; j--) start += cl[j] as number;
-    return start;
-  };
-  /** Sum of |trace| over trace-order positions [from, to) of layer li. */
-  const traceSum = (li: number, from: number, to: number): number => {
-    const order = orders[li] as readonly number[];
-    const tr = absTraces[li] as readonly number[];
-    let t = 0;
-    for (let j = from; j < to; j++) t += (tr[order[j] as number] as number) + (traceFloor[li] as number);
-    return t;
-  };
-  const stepOf = (li: number): number => Math.max(1, Math.ceil((coster.layers[li]?.outChannels ?? 1) / 8));
-  /** Layer li's counts with m channels moved from bits[k] to bits[k + d] (d = +-1). */
-  const moved = (cl: readonly number[], k: number, d: number, m: number): number[] => cl.map((x, j) => (j === k ? x - m : j === k + d ? x + m : x));
-  const enforce = (counts: number[][]): CostVector => {
-    let c = costOfCounts(counts);
-    while (costOf(c, o.budget.kind) > o.budget.value) {
-      let best: { li: number; next: number[]; gain: number } | undefined;
-      // when no single step saves (a step can leave the cost flat), still progress with the step of
-      // largest saving, then least damage: every step lowers some bits, so this ends at the cheapest
-      let flat: { li: number; next: number[]; saving: number; damage: number } | undefined;
-      for (let li = 0; li < L; li++) {
-        const cl = counts[li] as number[];
-        const base = layerCost(li, cl);
-        for (let k = 1; k < K; k++) {
-          const n = cl[k] as number;
-          if (n === 0) continue;
-          const start = startOf(cl, k);
-          // a slice of the least sensitive, or the whole width (merging groups saves per-group costs)
-          for (const m of new Set([Math.min(stepOf(li), n), n])) {
-            const damage = traceSum(li, start + n - m, start + n) * (relMse(bits[k - 1] as number) - relMse(bits[k] as number));
-            const next = moved(cl, k, -1, m);
-            const saving = base - layerCost(li, next);
-            if (!flat || saving > flat.saving || (saving === flat.saving && damage < flat.damage)) flat = { li, next, saving, damage };
-            if (saving <= 0) continue;
-            const gain = saving / damage;
-            if (!best || gain > best.gain) best = { li, next, gain };
-          }
-        }
-      }
-      const move = best ?? flat;
-      if (!move) throw budgetInfeasible(o.budget, costOf(c, o.budget.kind));
-      counts[move.li] = move.next;
-      c = costOfCounts(counts);
-    }
-    // fill: spend budget left over by promoting the most sensitive channels of a width one width up,
-    // greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
-    for (;;) {
-      const now = costOf(c, o.budget.kind);
-      let best: { li: number; next: number[]; gain: number } | undefined;
-      for (let li = 0; li < L; li++) {
-        const cl = counts[li] as number[];
-        const base = layerCost(li, cl);
-        for (let k = 0; k + 1 < K; k++) {
-          const n = cl[k] as number;
-          if (n === 0) continue;
-          const start = startOf(cl, k);
-          for (const m of new Set([Math.min(stepOf(li), n), 1, n])) {
-            const next = moved(cl, k, 1, m);
-            const added = layerCost(li, next) - base;
-            if (now + added > o.budget.value) continue;
-            const gain = added > 0 ? (traceSum(li, start, start + m) * (relMse(bits[k] as number) - relMse(bits[k + 1] as number))) / added : Infinity;
-            if (!best || gain > best.gain) best = { li, next, gain };
-          }
-        }
-      }
-      if (!best) break;
-      const prev = counts[best.li] as number[];
-      counts[best.li] = best.next;
-      const cc = costOfCounts(counts);
-      if (costOf(cc, o.budget.kind) > o.budget.value) {
-        counts[best.li] = prev; // the target's cost is not a sum over layers: stop here, within budget
-        break;
-      }
-      c = cc;
-    }
-    return c;
-  };
+  const enforce = channelWall({
+    bits,
+    channelTraces: o.channelTraces,
+    budget: o.budget,
+    layerCost: (li, c) => costOf(costOfCounts(lowest.map((x, j) => (j === li ? [...c] : x))), o.budget.kind),
+    cost: (counts) => costOf(costOfCounts(counts.map((c) => [...c])), o.budget.kind),
+  });
   const feats = layerFeatures(coster.layers);
   const traceFeat = (() => {
     const m = o.channelTraces.map((t) => Math.log(1e-12 + Math.abs(t.reduce((a, b) => a + b, 0) / Math.max(1, t.length))));
@@ -288,7 +307,8 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
       counts.push(ratiosToCounts(a, coster.layers[li]?.outChannels ?? 0));
       prev = a;
     }
-    const cost = enforce(counts);
+    enforce(counts);
+    const cost = costOfCounts(counts);
     const alloc = make(counts);
     const acc = await o.accuracy(alloc);
     const reward = scale * acc;

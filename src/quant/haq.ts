@@ -106,8 +106,17 @@ export function layerFeatures(layers: readonly QuantLayerInfo[]): number[][] {
  * Throws InfeasibleError with the cheapest cost when even the lowest bits do not fit.
  */
 export function enforceBudget(coster: PolicyCoster, budget: ResourceBudget, wb: number[], ab: number[], wChoices: readonly number[], aChoices: readonly number[]): CostVector {
-  let c = coster.cost(wb, ab);
-  if (costOf(c, budget.kind) <= budget.value) return c;
+  lowerUntilFits((w, a) => costOf(coster.cost(w, a), budget.kind), budget, wb, ab, wChoices, aChoices);
+  return coster.cost(wb, ab);
+}
+
+/**
+ * The budget wall on any cost function of per-layer bit vectors (see {@link enforceBudget}); lowers `wb`
+ * and `ab` in place and returns the final cost.
+ */
+export function lowerUntilFits(cost: (wb: readonly number[], ab: readonly number[]) => number, budget: ResourceBudget, wb: number[], ab: number[], wChoices: readonly number[], aChoices: readonly number[]): number {
+  let c = cost(wb, ab);
+  if (c <= budget.value) return c;
   const n = wb.length;
   for (;;) {
     let changed = false;
@@ -120,12 +129,12 @@ export function enforceBudget(coster: PolicyCoster, budget: ResourceBudget, wb: 
         if (k > 0) {
           v[i] = ch[k - 1] as number;
           changed = true;
-          c = coster.cost(wb, ab);
-          if (costOf(c, budget.kind) <= budget.value) return c;
+          c = cost(wb, ab);
+          if (c <= budget.value) return c;
         }
       }
     }
-    if (!changed) throw budgetInfeasible(budget, costOf(c, budget.kind), `any policy with weight bits {${wChoices.join(', ')}} and activation bits {${aChoices.join(', ')}}`);
+    if (!changed) throw budgetInfeasible(budget, c, `any policy with weight bits {${wChoices.join(', ')}} and activation bits {${aChoices.join(', ')}}`);
   }
 }
 
