@@ -26,6 +26,8 @@ import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 // NAS evaluations (`nas-table`, `nas-train`) are built in too; their heavy parts load on first use
 import './nas-evaluations.js';
+// the quantization evaluation (`quant-policy`); its model, data and engine load on first use
+import './quant-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {
