@@ -13,8 +13,11 @@ import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
 import type { ChannelBits } from './apply.js';
 import { type CostVector, costOf, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
-import { DdpgAgent, type DdpgOptions } from './ddpg.js';
-import { layerFeatures, yieldToEventLoop } from './haq.js';
+import type { Trial } from '../search/types.js';
+import type { DdpgOptions } from './ddpg.js';
+import { CwHawqStrategy } from './strategies/cw-hawq.js';
+import { channelCostTable, quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
+import { runAccuracyStudy } from './strategies/run.js';
 
 /** A channel-wise allocation: bits per output channel, the cost policy and its cost. */
 export interface ChannelAllocation {
@@ -94,6 +97,21 @@ export function traceOrder(traces: readonly number[]): number[] {
 }
 
 /**
+ * Activation bits of channel groups: one number for all, one per layer, one per layer and width
+ * (`[layer][k]`, k indexing the ascending channel widths), or 'same' (the group's weight bits, at least
+ * a minimum).
+ */
+export type ActBitsSpec = number | readonly number[] | readonly (readonly number[])[] | 'same';
+
+/** The activation bits of the group at width index `k` (`bits` wide) of layer `li`. */
+export function groupActBits(spec: ActBitsSpec, li: number, k: number, bits: number, minActBits: number): number {
+  if (spec === 'same') return Math.max(bits, minActBits);
+  if (typeof spec === 'number') return spec;
+  const v = spec[li];
+  return typeof v === 'number' ? v : ((v as readonly number[])[k] as number);
+}
+
+/**
  * Build the allocation from per-layer channel counts per bit option: the most sensitive channels get the
  * highest bits. `bits` ascending; `counts[l][k]` channels of layer l at bits[k].
  */
@@ -102,7 +120,7 @@ export function buildAllocation(
   bits: readonly number[],
   counts: readonly (readonly number[])[],
   orders: readonly (readonly number[])[],
-  actBits: number | readonly number[] | 'same',
+  actBits: ActBitsSpec,
   minActBits: number,
 ): ChannelAllocation {
   const layers: Record<string, LayerPrecision> = {};
@@ -118,7 +136,7 @@ export function buildAllocation(
       const n = c[k] as number;
       for (let j = 0; j < n; j++) perChannel[order[pos + j] as number] = b;
       pos += n;
-      const ab = actBits === 'same' ? Math.max(b, minActBits) : typeof actBits === 'number' ? actBits : (actBits[li] as number);
+      const ab = groupActBits(actBits, li, k, b, minActBits);
       if (n > 0) groups.push({ channels: n, weightBits: b, actBits: ab });
     }
     const first = groups[0] as ChannelGroup;
@@ -264,70 +282,39 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   if (Array.isArray(actBits) && actBits.length !== L) throw new ConfigError(`cw-hawq: ${actBits.length} activation bit-widths for ${L} layers`);
   const minAct = o.minActBits ?? 4;
   const orders = o.channelTraces.map(traceOrder);
-  const K = bits.length;
-  const make = (counts: number[][]): ChannelAllocation => buildAllocation(coster, bits, counts, orders, actBits, minAct);
-  const costOfCounts = (counts: number[][]): CostVector => coster.policyCost(make(counts).policy);
-  const lowest = coster.layers.map((l) => bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
-  const cheapest = costOfCounts(lowest);
-  if (costOf(cheapest, o.budget.kind) > o.budget.value) throw budgetInfeasible(o.budget, costOf(cheapest, o.budget.kind), `any channel allocation over bits {${bits.join(', ')}}`);
-  const enforce = channelWall({
-    bits,
-    channelTraces: o.channelTraces,
-    budget: o.budget,
-    layerCost: (li, c) => costOf(costOfCounts(lowest.map((x, j) => (j === li ? [...c] : x))), o.budget.kind),
-    cost: (counts) => costOf(costOfCounts(counts.map((c) => [...c])), o.budget.kind),
-  });
-  const feats = layerFeatures(coster.layers);
-  const traceFeat = (() => {
-    const m = o.channelTraces.map((t) => Math.log(1e-12 + Math.abs(t.reduce((a, b) => a + b, 0) / Math.max(1, t.length))));
-    const lo = Math.min(...m);
-    const hi = Math.max(...m);
-    return m.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
-  })();
-  const stateOf = (li: number, prev: readonly number[]): number[] => [...(feats[li] as number[]), traceFeat[li] as number, ...prev];
-  const agent = new DdpgAgent({ stateDim: (feats[0]?.length ?? 0) + 1 + K, actionDim: K, seed: o.seed, ...o.agent });
+  const act = coster.layers.map((_, li) => bits.map((b, k) => groupActBits(actBits, li, k, b, minAct)));
+  const make = (counts: readonly (readonly number[])[]): ChannelAllocation => buildAllocation(coster, bits, counts, orders, act, minAct);
+  const problem = quantProblem(coster, o.budget, bits, [...new Set(act.flat())]);
+  const channel = channelCostTable(coster, o.budget.kind, bits, act);
   const episodes = o.episodes ?? 100;
-  const warm = o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4));
-  const scale = o.rewardScale ?? 10;
+  const strategy = new CwHawqStrategy(
+    { problem, channel, channelTraces: o.channelTraces, warmupEpisodes: o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4)), ...(o.rewardScale !== undefined ? { rewardScale: o.rewardScale } : {}), ...(o.agent ? { agent: o.agent } : {}) },
+    o.seed,
+    episodes,
+  );
+  const layers = problem.layers;
   const history: CwHawqEpisode[] = [];
-  let best: { counts: number[][]; acc: number; cost: CostVector } | undefined;
-  let interrupted = false;
-  for (let ep = 0; ep < episodes; ep++) {
-    await yieldToEventLoop();
-    if (o.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const isWarm = ep < warm;
-    const counts: number[][] = [];
-    let prev = new Array<number>(K).fill(0);
-    for (let li = 0; li < L; li++) {
-      const st = stateOf(li, prev);
-      const a = isWarm ? agent.randomAction() : agent.explore(st);
-      counts.push(ratiosToCounts(a, coster.layers[li]?.outChannels ?? 0));
-      prev = a;
-    }
-    enforce(counts);
-    const cost = costOfCounts(counts);
-    const alloc = make(counts);
-    const acc = await o.accuracy(alloc);
-    const reward = scale * acc;
-    const actions = counts.map((c, li) => c.map((n) => n / (coster.layers[li]?.outChannels ?? 1)));
-    for (let t = 0; t < L; t++) {
-      const st = stateOf(t, t > 0 ? (actions[t - 1] as number[]) : new Array<number>(K).fill(0));
-      const next = t + 1 < L ? stateOf(t + 1, actions[t] as number[]) : st;
-      agent.observe({ state: st, action: actions[t] as number[], reward, nextState: next, done: t + 1 === L });
-    }
-    agent.trackReward(reward);
-    if (!isWarm) {
-      for (let u = 0; u < L; u++) agent.update();
-      agent.decayNoise();
-    }
-    if (!best || acc > best.acc) best = { counts: counts.map((c) => [...c]), acc, cost };
-    const e: CwHawqEpisode = { episode: ep, counts, accuracy: acc, cost, bestAccuracy: best.acc };
+  let best: { counts: readonly (readonly number[])[]; acc: number; cost: CostVector } | undefined;
+  const record = (t: Trial): void => {
+    if (t.state !== 'complete' || !t.values) return;
+    const counts = readBitsParams(layers, t.params).channels?.counts ?? [];
+    const acc = t.values[0] as number;
+    const cost = coster.policyCost(make(counts).policy);
+    if (!best || acc > best.acc) best = { counts, acc, cost };
+    const e: CwHawqEpisode = { episode: history.length, counts: counts.map((c) => [...c]), accuracy: acc, cost, bestAccuracy: best.acc };
     history.push(e);
     o.onEpisode?.(e);
-  }
-  if (!best) throw new ConfigError('cw-hawq: aborted before the first episode finished');
-  return { allocation: make(best.counts), accuracy: best.acc, cost: best.cost, history, wallMs: performance.now() - t0, interrupted };
+  };
+  const r = await runAccuracyStudy({
+    strategy,
+    space: quantSpace(problem, bits),
+    nTrials: episodes,
+    seed: o.seed,
+    accuracy: (p) => o.accuracy(make(readBitsParams(layers, p).channels?.counts ?? [])),
+    onTrial: record,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const b = best as { counts: readonly (readonly number[])[]; acc: number; cost: CostVector } | undefined;
+  if (!b) throw new ConfigError('cw-hawq: aborted before the first episode finished');
+  return { allocation: make(b.counts), accuracy: b.acc, cost: b.cost, history, wallMs: performance.now() - t0, interrupted: r.aborted };
 }

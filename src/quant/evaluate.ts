@@ -7,6 +7,7 @@
  * worker threads and Redis workers.
  */
 import type { Split } from '../data/types.js';
+import { ConfigError } from '../errors.js';
 import type { EngineModel } from '../engine/index.js';
 import { policyFromVectors, type PrecisionPolicy } from '../hardware/precision.js';
 import type { JsonValue, Params } from '../search/types.js';
@@ -16,10 +17,11 @@ import { costOf, type CostVector, type PolicyCoster, type ResourceBudget } from 
 import { buildAllocation } from './cw-hawq.js';
 import { readBitsParams } from './strategies/problem.js';
 
-/** Channel-wise set-up of a CW-HAWQ study: widths, channel order per layer (most sensitive first) and activation bits per layer. */
+/** Channel-wise set-up of a CW-HAWQ study: widths, channel order per layer (most sensitive first), activation bits per layer and width. */
 export interface ChannelSetup {
   readonly bits: readonly number[];
   readonly orders: readonly (readonly number[])[];
+  readonly actBits: readonly (readonly number[])[];
 }
 
 /** What {@link quantPolicyEvaluator} needs. */
@@ -40,11 +42,11 @@ export function candidatePolicy(coster: PolicyCoster, params: Params, channel?: 
   const layers = coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
   const r = readBitsParams(layers, params);
   if (r.channels) {
-    const orders = channel?.orders ?? coster.layers.map((l) => Array.from({ length: l.outChannels }, (_, i) => i));
-    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, orders, r.actBits, 1);
+    if (!channel) throw new ConfigError('a channel-wise candidate needs the study\'s channel set-up (widths, channel orders, activation bits)');
+    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, channel.actBits, 1);
     return { policy: { ...a.policy, name }, channelBits: a.channelBits };
   }
-  return { policy: policyFromVectors(coster.graph, r.weightBits as number[], r.actBits, name), channelBits: {} };
+  return { policy: policyFromVectors(coster.graph, r.weightBits as number[], r.actBits as number[], name), channelBits: {} };
 }
 
 /** The cost attributes stored with each trial (null where the target has no model of that kind). */
@@ -53,9 +55,13 @@ export function costAttrs(c: CostVector): Record<string, JsonValue> {
   return { latency_ms: f(c.latency), energy_mj: f(c.energy), size_kb: c.size / 1024, bops: c.bops };
 }
 
+/** Lets the event loop run (signal handlers such as Ctrl-C's) before a synchronous evaluation. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** The evaluator of a quantization study. */
 export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
   return async (params, ctx): Promise<EvaluationResult> => {
+    await yieldToEventLoop(); // the evaluation is synchronous: let signal handlers (Ctrl-C) run between trials
     const { policy, channelBits } = candidatePolicy(o.coster, params, o.channel, `trial-${ctx.trialNumber}`);
     const accuracy = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
     const cost = o.coster.policyCost(policy);

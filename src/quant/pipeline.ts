@@ -218,13 +218,14 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       const cw = s.weightBits.filter((b) => [2, 4, 8].includes(b));
       const bits = cw.length ? cw : [...s.weightBits];
       const act = s.actBits.includes(8) ? 8 : (s.actBits[s.actBits.length - 1] as number);
-      const channel = channelCostTable(s.coster, s.budget.kind, bits, s.coster.layers.map(() => act));
+      const actBits = s.coster.layers.map(() => bits.map(() => act));
+      const channel = channelCostTable(s.coster, s.budget.kind, bits, actBits);
       say(`CW-HAWQ (DDPG over per-layer channel ratios of ${bits.join('/')}-bit weights, channels in Hessian-trace order)`);
       return {
         strategy: { name: 'cw-hawq', options: { problem: json(problem), channel: json(channel), channelTraces: traces, warmupEpisodes: Math.floor(episodes / 4) } },
         space: quantSpace(problem, bits),
         nTrials: episodes,
-        channel: { bits, orders: traces.map(traceOrder) },
+        channel: { bits, orders: traces.map(traceOrder), actBits },
       };
     }
     default:

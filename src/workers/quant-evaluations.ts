@@ -7,7 +7,7 @@
  *   (maximise), constraint = budgeted cost - budget. Options: `model` (an hwnas IR .json path, a .onnx
  *   path, or zoo:<name> with seeded untrained weights), `dataset` (spec), `target`, `budget`
  *   ({kind, value} in absolute units), `searchImages` (default 1000), `seed` (zoo weights, default 0),
- *   `channel` ({bits, orders}: CW-HAWQ's widths and per-layer channel order).
+ *   `channel` ({bits, orders, actBits}: CW-HAWQ's widths, per-layer channel order, activation bits per layer and width).
  * The model, data set and tensor engine load on the first trial of each process, once.
  */
 import { existsSync } from 'node:fs';
@@ -27,7 +27,7 @@ const optionsSchema = z
     budget: z.object({ kind: z.enum(['latency', 'energy', 'size', 'bops']), value: z.number().positive() }).strict(),
     searchImages: z.number().int().min(1).optional(),
     seed: z.number().int().min(0).optional(),
-    channel: z.object({ bits: z.array(z.number().int().min(1).max(8)).min(1), orders: z.array(z.array(z.number().int().min(0))) }).strict().optional(),
+    channel: z.object({ bits: z.array(z.number().int().min(1).max(8)).min(1), orders: z.array(z.array(z.number().int().min(0))), actBits: z.array(z.array(z.number().int().min(1).max(32))) }).strict().optional(),
   })
   .strict();
 

@@ -13,12 +13,12 @@ import { budgetInfeasible } from '../cost.js';
 import { channelWall, ratiosToCounts } from '../cw-hawq.js';
 import { DdpgAgent } from '../ddpg.js';
 import { agentSchema, type HaqStrategyOptions } from './haq.js';
-import { bitsParams, type ChannelCostTable, channelCost, channelLayerCost, episodeOutcomes, parseChannelTable, parseQuantProblem, type QuantProblem, studySeed } from './problem.js';
+import { type ChannelCostTable, channelParams, channelCost, channelLayerCost, episodeOutcomes, parseChannelTable, parseQuantProblem, type QuantProblem, studySeed } from './problem.js';
 
 /** Options of the `cw-hawq` strategy (JSON). */
 export interface CwHawqStrategyOptions extends Omit<HaqStrategyOptions, 'fixedActBits'> {
   readonly problem: QuantProblem;
-  /** Channel widths and their cost table (activation bits fixed per layer in it). */
+  /** Channel widths and their cost table (activation bits fixed per layer and width in it). */
   readonly channel: ChannelCostTable;
   /** Per layer, per output channel Hessian traces. */
   readonly channelTraces: readonly (readonly number[])[];
@@ -128,7 +128,7 @@ export class CwHawqStrategy implements SearchStrategy {
     const agent = this.agent;
     while (this.done < eps.length) this.learn(agent, this.pending ?? this.generate(agent), eps[this.done]?.value);
     this.pending ??= this.generate(agent);
-    return bitsParams(this.o.problem.layers, undefined, this.o.channel.actBits, { bits: this.o.channel.bits, counts: this.pending.counts });
+    return channelParams(this.o.problem.layers, this.o.channel.bits, this.pending.counts);
   }
 }
 

@@ -52,12 +52,12 @@ export interface QuantProblem {
  * Channel-wise cost table (CW-HAWQ): a layer whose output channels all run at `bits[k]` costs
  * `whole[k]`; a layer split into several channel groups costs the sum of its groups, a group of n
  * channels at `bits[k]` costing `slices[k][n - 1]` (targets cost each group as its own slice). `lowest`
- * is the network's cost with every layer whole at `bits[0]`. Activation bits are fixed per layer.
+ * is the network's cost with every layer whole at `bits[0]`. Activation bits are fixed per layer and width.
  */
 export interface ChannelCostTable {
   readonly bits: readonly number[];
-  /** Activation bits per layer. */
-  readonly actBits: readonly number[];
+  /** Activation bits of a channel group, per layer and width (`[layer][k]`). */
+  readonly actBits: readonly (readonly number[])[];
   readonly lowest: number;
   /** Per layer: `whole[k]` (change of the network cost, layer whole at bits[k]), `slices[k][n - 1]`, and `lowestWhole`, its own cost whole at bits[0]. */
   readonly layers: readonly { readonly whole: readonly number[]; readonly slices: readonly (readonly number[])[]; readonly lowestWhole: number }[];
@@ -82,7 +82,7 @@ export const quantProblemSchema = z
 export const channelCostTableSchema = z
   .object({
     bits: bitList,
-    actBits: z.array(z.number().int().min(1).max(32)),
+    actBits: z.array(z.array(z.number().int().min(1).max(32))),
     lowest: z.number(),
     layers: z.array(z.object({ whole: z.array(z.number()), slices: z.array(z.array(z.number())), lowestWhole: z.number() }).strict()),
   })
@@ -107,10 +107,11 @@ export function parseChannelTable(value: unknown, p: QuantProblem, where: string
   const ok =
     t.layers.length === p.layers.length &&
     t.actBits.length === p.layers.length &&
+    t.actBits.every((a) => a.length === K) &&
     t.layers.every((l, i) => l.whole.length === K && l.slices.length === K && l.slices.every((s) => s.length === (p.layers[i] as QuantLayerJson).outChannels));
-  if (!ok) throw new ConfigError(`${where}: expected, per layer of the problem, whole[${K}] and slices[${K}][out channels], and one activation width per layer`);
+  if (!ok) throw new ConfigError(`${where}: expected, per layer of the problem, whole[${K}], slices[${K}][out channels] and actBits[${K}]`);
   for (const b of t.bits) if (!p.weightBits.includes(b)) throw new ConfigError(`${where}.bits: ${b} is not a candidate weight width ${JSON.stringify(p.weightBits)}`);
-  for (const b of t.actBits) if (!p.actBits.includes(b)) throw new ConfigError(`${where}.actBits: ${b} is not a candidate activation width ${JSON.stringify(p.actBits)}`);
+  for (const b of t.actBits.flat()) if (!p.actBits.includes(b)) throw new ConfigError(`${where}.actBits: ${b} is not a candidate activation width ${JSON.stringify(p.actBits)}`);
   return t;
 }
 
@@ -166,29 +167,32 @@ function sliceCost(coster: PolicyCoster, kind: CostKind, li: number, n: number, 
   return kind === 'latency' ? c.latencyMs : c.energyMj;
 }
 
-/** Builds the channel-wise table of CW-HAWQ (channel widths `bits`, activation bits fixed per layer). */
-export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: readonly number[], actBits: readonly number[]): ChannelCostTable {
+/** Builds the channel-wise table of CW-HAWQ (channel widths `bits`, activation bits `actBits[layer][k]` of a group at width k). */
+export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: readonly number[], actBits: readonly (readonly number[])[]): ChannelCostTable {
   const b = [...new Set(bits)].sort((x, y) => x - y);
   const n = coster.layers.length;
-  if (actBits.length !== n) throw new ConfigError(`channel cost table: ${actBits.length} activation widths for ${n} layers`);
+  if (actBits.length !== n || actBits.some((a) => a.length !== b.length)) throw new ConfigError(`channel cost table: activation widths must be given per layer (${n}) and channel width (${b.length})`);
   const lowW = new Array<number>(n).fill(b[0] as number);
-  const lowest = costOf(coster.cost(lowW, actBits), kind);
-  const low = coster.target.networkCost(coster.graph, policyFromVectors(coster.graph, lowW, actBits));
+  const lowA = actBits.map((a) => a[0] as number);
+  const lowest = costOf(coster.cost(lowW, lowA), kind);
+  const low = coster.target.networkCost(coster.graph, policyFromVectors(coster.graph, lowW, lowA));
   const layers = coster.layers.map((l, li) => ({
     lowestWhole:
       kind === 'size'
         ? layerWeightBytes(l.workload, b[0] as number, l.outChannels)
         : kind === 'bops'
-          ? l.macs * (b[0] as number) * (actBits[li] as number)
+          ? l.macs * (b[0] as number) * (lowA[li] as number)
           : ((nc) => (kind === 'latency' ? nc.latencyMs : nc.energyMj))(low.layers.find((x) => x.node === l.name) ?? { latencyMs: Number.NaN, energyMj: Number.NaN }),
-    whole: b.map((w) => {
+    whole: b.map((w, k) => {
       const ws = [...lowW];
+      const as = [...lowA];
       ws[li] = w;
-      return costOf(coster.cost(ws, actBits), kind) - lowest;
+      as[li] = (actBits[li] as readonly number[])[k] as number;
+      return costOf(coster.cost(ws, as), kind) - lowest;
     }),
-    slices: b.map((w) => Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, actBits[li] as number))),
+    slices: b.map((w, k) => Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, (actBits[li] as readonly number[])[k] as number))),
   }));
-  return { bits: b, actBits: [...actBits], lowest, layers };
+  return { bits: b, actBits: actBits.map((a) => [...a]), lowest, layers };
 }
 
 /** Cost contribution of layer `li` at channel counts `counts` (per width of `t.bits`), relative to the layer whole at the lowest width. */
@@ -220,34 +224,45 @@ export const paramName = {
 
 /**
  * The bits space of a quantization study: per layer `<layer>.w` and `<layer>.a` (categorical over the
- * candidate bits); with `channelBits` (CW-HAWQ) instead of `.w` the channel counts `<layer>.c<b>` at each
- * width b (integers in [0, out channels], summing to the layer's channels).
+ * candidate bits); with `channelBits` (CW-HAWQ) the channel counts `<layer>.c<b>` at each width b
+ * instead (integers in [0, out channels], summing to the layer's channels; activation bits are the
+ * study's fixed ones per width).
  */
 export function quantSpace(p: Pick<QuantProblem, 'layers' | 'weightBits' | 'actBits'>, channelBits?: readonly number[]): SearchSpace {
   const params: Record<string, ParamSpec> = {};
   for (const l of p.layers) {
-    if (channelBits) for (const b of channelBits) params[paramName.channels(l.name, b)] = { kind: 'int', low: 0, high: l.outChannels };
-    else params[paramName.weight(l.name)] = { kind: 'categorical', choices: [...p.weightBits] };
+    if (channelBits) {
+      for (const b of channelBits) params[paramName.channels(l.name, b)] = { kind: 'int', low: 0, high: l.outChannels };
+      continue;
+    }
+    params[paramName.weight(l.name)] = { kind: 'categorical', choices: [...p.weightBits] };
     params[paramName.act(l.name)] = { kind: 'categorical', choices: [...p.actBits] };
   }
   return new SearchSpace(params);
 }
 
-/** A point of the bits space from per-layer vectors (and channel counts per width of `channelBits`). */
-export function bitsParams(layers: readonly QuantLayerJson[], weightBits: readonly number[] | undefined, actBits: readonly number[], channels?: { readonly bits: readonly number[]; readonly counts: readonly (readonly number[])[] }): Params {
+/** A point of the bits space from per-layer weight and activation bits. */
+export function bitsParams(layers: readonly QuantLayerJson[], weightBits: readonly number[], actBits: readonly number[]): Params {
   const out: Record<string, JsonValue> = {};
   layers.forEach((l, i) => {
-    if (channels) channels.bits.forEach((b, k) => (out[paramName.channels(l.name, b)] = (channels.counts[i] as number[])[k] as number));
-    else out[paramName.weight(l.name)] = (weightBits as readonly number[])[i] as number;
+    out[paramName.weight(l.name)] = weightBits[i] as number;
     out[paramName.act(l.name)] = actBits[i] as number;
   });
   return out;
 }
 
+/** A point of the channel-wise bits space from channel counts per layer and width. */
+export function channelParams(layers: readonly QuantLayerJson[], bits: readonly number[], counts: readonly (readonly number[])[]): Params {
+  const out: Record<string, JsonValue> = {};
+  layers.forEach((l, i) => bits.forEach((b, k) => (out[paramName.channels(l.name, b)] = (counts[i] as number[])[k] as number)));
+  return out;
+}
+
 /** What a point of the bits space says, per layer: weight and activation bits, or channel counts per width. */
 export interface BitsPoint {
+  /** Per-layer bits (layer-wise points). */
   readonly weightBits: readonly number[] | undefined;
-  readonly actBits: readonly number[];
+  readonly actBits: readonly number[] | undefined;
   readonly channels: { readonly bits: readonly number[]; readonly counts: readonly (readonly number[])[] } | undefined;
 }
 
@@ -264,15 +279,14 @@ export function readBitsParams(layers: readonly QuantLayerJson[], params: Params
     .filter((k) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
     .map((k) => Number(k.slice(prefix.length)))
     .sort((a, b) => a - b);
-  const actBits = layers.map((l) => num(paramName.act(l.name)));
-  if (cwBits.length === 0) return { weightBits: layers.map((l) => num(paramName.weight(l.name))), actBits, channels: undefined };
+  if (cwBits.length === 0) return { weightBits: layers.map((l) => num(paramName.weight(l.name))), actBits: layers.map((l) => num(paramName.act(l.name))), channels: undefined };
   const counts = layers.map((l) => {
     const c = cwBits.map((b) => num(paramName.channels(l.name, b)));
     const sum = c.reduce((s, x) => s + x, 0);
     if (sum !== l.outChannels) throw new ConfigError(`layer '${l.name}': channel counts ${JSON.stringify(c)} at ${JSON.stringify(cwBits)} bits sum to ${sum}, expected its ${l.outChannels} channels`);
     return c;
   });
-  return { weightBits: undefined, actBits, channels: { bits: cwBits, counts } };
+  return { weightBits: undefined, actBits: undefined, channels: { bits: cwBits, counts } };
 }
 
 /**

@@ -24,13 +24,14 @@ const objectives = [{ name: 'accuracy', direction: 'maximize' as const }];
 const rng = new Rng(7);
 const traces = coster.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(rng.normal(0, 1.5))));
 const CW = [2, 4, 8];
-const channel = channelCostTable(coster, 'latency', CW, coster.layers.map(() => 4));
+const channel = channelCostTable(coster, 'latency', CW, coster.layers.map(() => CW.map(() => 4)));
 const cwSpace = quantSpace(problem, CW);
 
 /** Synthetic accuracy of a bits point: each layer loses sens x 4^-bits (per channel with channel counts); every 11th trial fails. */
 function evaluate(p: Params, number: number): { values: number[] } | 'failed' {
   if (number % 11 === 7) return 'failed';
   const r = readBitsParams(problem.layers, p);
+  const act = r.actBits ?? problem.layers.map(() => 4);
   let loss = 0;
   problem.layers.forEach((l, i) => {
     const sens = i === 0 ? 8 : 1 + i;
@@ -38,7 +39,7 @@ function evaluate(p: Params, number: number): { values: number[] } | 'failed' {
       const c = r.channels.counts[i] as number[];
       r.channels.bits.forEach((b, k) => (loss += ((sens * (c[k] as number)) / l.outChannels) * 4 ** -b));
     } else loss += sens * 4 ** -(r.weightBits?.[i] as number);
-    loss += 0.5 * sens * 4 ** -(r.actBits[i] as number);
+    loss += 0.5 * sens * 4 ** -(act[i] as number);
   });
   return { values: [1 - loss] };
 }
@@ -68,7 +69,7 @@ test('the seeded strategies differ with the study seed (the factory context carr
   const mbProblem = quantProblem(mb, parseBudget('latency=0.4x', mb.uniformCost({ weightBits: 8, actBits: 8 })), BITS, BITS);
   const r = new Rng(7);
   const mbTraces = mb.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(r.normal(0, 1.5))));
-  const mbOptions = { problem: mbProblem, channel: channelCostTable(mb, 'latency', CW, mb.layers.map(() => 4)), channelTraces: mbTraces, warmupEpisodes: 2 };
+  const mbOptions = { problem: mbProblem, channel: channelCostTable(mb, 'latency', CW, mb.layers.map(() => CW.map(() => 4))), channelTraces: mbTraces, warmupEpisodes: 2 };
   const mbSpace = quantSpace(mbProblem, CW);
   const run = (seed: number) => runTrials({ strategy: createStrategy('cw-hawq', mbOptions, { space: mbSpace, objectives, nTrials: 4, seed }), space: mbSpace, objectives, evaluate: () => ({ values: [0.5] }), nTrials: 4, seed: 0 });
   assert.notDeepEqual((await run(1)).map((t) => t.params), (await run(2)).map((t) => t.params), 'cw-hawq');
@@ -84,7 +85,7 @@ test('proposals fit the budget on the target itself (tables are exact for analyt
     const trials = await runTrials({ strategy: make(name, options)(), space, objectives, evaluate, nTrials: 8, seed: 1 });
     for (const t of trials) {
       const r = readBitsParams(problem.layers, t.params);
-      const exact = coster.cost(r.weightBits as number[], r.actBits).latency;
+      const exact = coster.cost(r.weightBits as number[], r.actBits as number[]).latency;
       assert.ok(exact <= problem.budget.value * (1 + 1e-9), `${name} trial ${t.number}: ${exact} > ${problem.budget.value}`);
     }
   }
@@ -103,7 +104,7 @@ test('cost tables equal the target cost: layer-wise and channel-wise, two target
     const c = new PolicyCoster(g, target);
     for (const kind of ['latency', 'energy', 'size', 'bops'] as const) {
       const p = quantProblem(c, { kind, value: 1 }, BITS, BITS);
-      const act = c.layers.map(() => r.choice([4, 6, 8]));
+      const act = c.layers.map(() => CW.map(() => r.choice([4, 6, 8])));
       const t = channelCostTable(c, kind, CW, act);
       const orders = c.layers.map((l) => Array.from({ length: l.outChannels }, (_, i) => i));
       for (let k = 0; k < 20; k++) {
@@ -135,7 +136,7 @@ test('ilp: the first trial is the optimum, further trials are distinct and cheap
   const trials = await runTrials({ strategy: make('ilp', { problem, scores })(), space, objectives, evaluate: (p) => ({ values: [0] }), nTrials: 4, seed: 0 });
   const costs = trials.map((t) => {
     const r = readBitsParams(problem.layers, t.params);
-    return tableCost(problem, r.weightBits as number[], r.actBits);
+    return tableCost(problem, r.weightBits as number[], r.actBits as number[]);
   });
   assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 4);
   for (let i = 1; i < 4; i++) assert.ok((costs[i] as number) < (costs[i - 1] as number), `trial ${i} costs ${costs[i]} >= ${costs[i - 1]}`);
