@@ -102,3 +102,15 @@ test('hwnas study resume runs the remaining trials of a quantize study (in a wor
   assert.equal(ts.filter((t) => t.state === 'complete').length, 5, JSON.stringify(ts.map((t) => [t.state, t.userAttrs['hwnas:error']])));
   for (const t of ts) assert.ok((t.constraints?.[0] as number) <= 0, `trial ${t.number} within the budget`);
 });
+
+test('hwnas quantize: a bad --study or --threads is a usage error (exit 2) before any training', async () => {
+  for (const [flag, value, re] of [
+    ['--study', '../x', /--study '\.\.\/x': expected 1-128 letters/],
+    ['--threads', '-1', /--threads/],
+  ] as const) {
+    const r = await runHwnas(dir, 'quantize', 'zoo:mnist-cnn', ...common, flag, value);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+  }
+});

@@ -113,6 +113,7 @@ export function registerQuantize(program: Command): void {
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
         const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
+        if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study)) throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
         parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
         if (f.out !== undefined) checkOutPath('--out', f.out);
         if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut);
