@@ -147,6 +147,7 @@ export function registerQuantize(program: Command): void {
             ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
           };
           const nTrials = strategy === 'ilp' || strategy === 'uniform' ? trials : episodes;
+          const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
           const cs = await openCommandStudy(store, {
             prefix: `quantize-${strategy}`,
             ...(f.study !== undefined ? { name: f.study } : {}),
@@ -189,6 +190,7 @@ export function registerQuantize(program: Command): void {
               };
             },
           });
+          let t0Search = t0;
           const evOptions = cs.config.evaluator.options as unknown as { model: string; channel?: ChannelSetup };
           if (cs.status === 'resumed') {
             say(`study '${cs.name}' (continued: ${store.getTrials(cs.name).length} trial(s) stored) in ${storePath}`);
@@ -205,7 +207,7 @@ export function registerQuantize(program: Command): void {
             abort.abort();
           };
           process.once('SIGINT', onSigint);
-          const t0 = performance.now();
+          if (cs.status === 'resumed') t0Search = performance.now();
           let aborted = false;
           try {
             const run = await runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal: abort.signal });
@@ -221,7 +223,7 @@ export function registerQuantize(program: Command): void {
             onEvent,
             trials: store.getTrials(cs.name),
             ...(evOptions.channel ? { channel: evOptions.channel } : {}),
-            searchSeconds: (performance.now() - t0) / 1000,
+            searchSeconds: (performance.now() - t0Search) / 1000,
             interrupted: aborted,
             study: cs.name,
           });
