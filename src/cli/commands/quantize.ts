@@ -59,7 +59,7 @@ function fmt(x: number): string {
 export function registerQuantize(program: Command): void {
   program
     .command('quantize <model>')
-    .description('mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random), QAT, QDQ ONNX export')
+    .description('mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial')
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)

@@ -13,6 +13,7 @@ import { policyFromVectors } from '../../hardware/precision.js';
 import { sliceWorkload } from '../../hardware/prepared.js';
 import { type ParamSpec, SearchSpace } from '../../search/space.js';
 import type { JsonValue, Params, Trial } from '../../search/types.js';
+import { ATTR } from '../../study/run-study.js';
 import { parseWith } from '../../workers/zod-error.js';
 import { costOf, layerWeightBytes, type PolicyCoster, type ResourceBudget } from '../cost.js';
 import { layerFeatures } from '../haq.js';
@@ -295,26 +296,21 @@ export function readBitsParams(layers: readonly QuantLayerJson[], params: Params
  * that failed, of its completed retry; `undefined` while none is known (running, or failed).
  */
 export function episodeOutcomes(history: readonly Trial[]): { readonly trial: Trial; readonly value: number | undefined }[] {
-  const retryValue = new Map<number, number>();
-  for (const t of history) {
-    const of = t.userAttrs['hwnas:retry_of'];
-    if (typeof of === 'number' && t.state === 'complete' && t.values) retryValue.set(of, t.values[0] as number);
-  }
+  const retryOf = (t: Trial): number | undefined => {
+    const of = t.userAttrs[ATTR.retryOf];
+    return typeof of === 'number' ? of : undefined;
+  };
+  const byNumber = new Map(history.map((t) => [t.number, t]));
   const root = (t: Trial): number => {
     let n = t.number;
-    for (;;) {
-      const of = history.find((x) => x.number === n)?.userAttrs['hwnas:retry_of'];
-      if (typeof of !== 'number') return n;
-      n = of;
-    }
+    for (let of = retryOf(t); of !== undefined; of = retryOf(byNumber.get(n) as Trial)) n = of;
+    return n;
   };
-  // a retry of a retry counts for the root
-  for (const t of history) {
-    const of = t.userAttrs['hwnas:retry_of'];
-    if (typeof of === 'number' && t.state === 'complete' && t.values) retryValue.set(root(t), t.values[0] as number);
-  }
+  // the value of a completed retry (or retry of a retry) counts for the original episode
+  const retryValue = new Map<number, number>();
+  for (const t of history) if (retryOf(t) !== undefined && t.state === 'complete' && t.values) retryValue.set(root(t), t.values[0] as number);
   return history
-    .filter((t) => typeof t.userAttrs['hwnas:retry_of'] !== 'number')
+    .filter((t) => retryOf(t) === undefined)
     .map((t) => ({ trial: t, value: t.state === 'complete' && t.values ? (t.values[0] as number) : retryValue.get(t.number) }));
 }
 

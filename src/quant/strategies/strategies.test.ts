@@ -7,12 +7,12 @@ import { zooGraph } from '../../ir/zoo/registry.js';
 import { createStrategy } from '../../search/registry.js';
 import { strategyConformance } from '../../search/testing/strategy-conformance.js';
 import { runTrials } from '../../search/testing/run-trials.js';
-import type { Params } from '../../search/types.js';
+import type { Params, Trial } from '../../search/types.js';
 import { Rng } from '../../util/rng.js';
 import { PolicyCoster, parseBudget } from '../cost.js';
 import { buildAllocation, traceOrder } from '../cw-hawq.js';
 import './index.js';
-import { channelCost, channelCostTable, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
+import { channelCost, channelCostTable, episodeOutcomes, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
 const graph = zooGraph('mnist-cnn');
@@ -140,4 +140,25 @@ test('ilp: the first trial is the optimum, further trials are distinct and cheap
   });
   assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 4);
   for (let i = 1; i < 4; i++) assert.ok((costs[i] as number) < (costs[i - 1] as number), `trial ${i} costs ${costs[i]} >= ${costs[i - 1]}`);
+});
+
+test('a crashed episode retried by the loop: the next proposals equal an uninterrupted run (haq, cw-hawq, quant-random)', async () => {
+  for (const [name, options, sp] of [
+    ['haq', { problem, warmupEpisodes: 2, agent: small }, space],
+    ['cw-hawq', cwOptions, cwSpace],
+    ['quant-random', { problem }, space],
+  ] as const) {
+    const ok = (p: Params) => evaluate(p, 0) as { values: number[] };
+    const whole = await runTrials({ strategy: make(name, options)(), space: sp, objectives, evaluate: ok, nTrials: 8, seed: 1 });
+    // trial 4 died with its process; the loop re-ran its parameters as trial 5 (retry_of 4)
+    const crashed = { ...(whole[4] as Trial), values: null, state: 'failed' as const, userAttrs: { 'hwnas:fail_reason': 'worker-died' } };
+    const retry = { ...(whole[4] as Trial), number: 5, userAttrs: { 'hwnas:retry_of': 4 } };
+    const history = [...whole.slice(0, 4), crashed, retry];
+    assert.deepEqual(
+      episodeOutcomes(history).map((e) => e.value),
+      whole.slice(0, 5).map((t) => t.values?.[0]),
+    );
+    const next = await make(name, options)().ask({ space: sp, objectives, history, trialNumber: 6, rng: new Rng(0) });
+    assert.deepEqual(next, whole[5]?.params, name);
+  }
 });
