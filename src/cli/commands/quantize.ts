@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
@@ -156,10 +156,11 @@ export function registerQuantize(program: Command): void {
             prepare: async (name) => {
               say(`study '${name}' (new) in ${storePath}`);
               const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet);
-              let modelPath = spec;
+              // workers (threads, other processes) and resumed runs load the model from an absolute path
+              let modelPath = spec.startsWith('zoo:') ? spec : resolve(spec);
               if (spec.startsWith('zoo:')) {
-                // workers and resumed runs load the trained model from the store's folder
-                modelPath = join(dirname(storePath), 'models', `${name}.json`);
+                // a trained zoo model is kept in the store's folder
+                modelPath = resolve(dirname(storePath), 'models', `${name}.json`);
                 mkdirSync(dirname(modelPath), { recursive: true });
                 saveModel(model, modelPath);
               }
