@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { JsonValue, Trial } from '../search/types.js';
+import { redisSkipReason, startRedis } from '../workers/testing/redis-server.js';
 import { runHwnas, spawnHwnas } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-qstudy-'));
@@ -112,5 +113,24 @@ test('hwnas quantize: a bad --study or --threads is a usage error (exit 2) befor
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+  }
+});
+
+test('hwnas quantize --redis: the trials are evaluated by an hwnas worker process', { skip: redisSkipReason(), timeout: 600_000 }, async () => {
+  const redis = await startRedis();
+  const worker = spawnHwnas(dir, ['worker', '--redis', redis.url, '--quiet'], { timeoutMs: 600_000 });
+  try {
+    const store = join(dir, 'd.sqlite');
+    const r = await runHwnas(dir, 'quantize', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=train:300,val:100,test:100', '--target', 'bitfusion-edge', '--strategy', 'haq', '--budget', 'latency=0.7x', '--episodes', '3', '--train-epochs', '1', '--finetune-epochs', '0', '--search-images', '100', '--store', store, '--study', 'rd', '--redis', redis.url, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const ts = readTrials(store, 'rd');
+    assert.equal(ts.filter((t) => t.state === 'complete').length, 3);
+    const me = `pid ${worker.child.pid}`;
+    for (const t of ts) assert.match(String(t.userAttrs['hwnas:worker']), new RegExp(`:${worker.child.pid}\\b`), `trial ${t.number} ran in the worker (${me})`);
+    assert.equal((JSON.parse(r.stdout) as { study: string }).study, 'rd');
+  } finally {
+    worker.child.kill('SIGTERM');
+    await worker.done;
+    await redis.stop();
   }
 });
