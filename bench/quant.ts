@@ -8,8 +8,10 @@
  * - a short QAT fine-tune of the searched policies; latency/energy ratios vs W8A8; packed sizes;
  * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
  * - wall time of each search.
+ * HAQ, random and CW-HAWQ run as study strategies through the study loop (in memory).
  * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N]`; `--ilp-only [--seeds N]`
- * times the ILP solver alone on random 100-layer x 7-option problems.
+ * times the ILP solver alone on random 100-layer x 7-option problems, and mbnet32's real tables directly
+ * and as the `ilp` strategy of a study.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +41,12 @@ import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
 import { hawqScores, type LayerSensitivity, layerSensitivities } from '../src/quant/sensitivity.js';
+import { QUANT_OBJECTIVES } from '../src/quant/pipeline.js';
+import '../src/quant/strategies/index.js';
+import { quantProblem, quantSpace } from '../src/quant/strategies/problem.js';
+import { createStrategy } from '../src/search/registry.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { runStudy } from '../src/study/run-study.js';
 import { Rng } from '../src/util/rng.js';
 
 /** Options of {@link benchQuant}. */
@@ -341,7 +349,18 @@ export async function benchIlp(seeds = 10): Promise<object> {
     for (const kind of ['latency', 'energy'] as const) {
       const score = (i: number, p: Precision): number => (1 + ((i * 7) % 5)) * (4 ** -p.weightBits + 0.5 * 4 ** -p.actBits);
       const r = await ilpSearch({ coster: c, budget: { [kind]: 0.6 * ref[kind] }, options: precisionGrid(BITS, BITS), score });
-      real[`${target.name} ${kind}=0.6x`] = { solveMs: r3(r.solveMs), wallMsWithCostTables: r3(r.wallMs) };
+      // the same solve as the `ilp` strategy of a study (cost table built, options parsed, one trial through
+      // the study loop in memory), and 5 trials (further solutions at tightened budgets)
+      const studyMs = async (nTrials: number): Promise<number> => {
+        const t = performance.now();
+        const problem = quantProblem(c, { kind, value: 0.6 * ref[kind] }, BITS, BITS);
+        const scores = c.layers.map((_, i) => BITS.map((w) => BITS.map((a) => score(i, { weightBits: w, actBits: a }))));
+        const space = quantSpace(problem);
+        const ctx = { space, objectives: QUANT_OBJECTIVES, nTrials, seed: 0 };
+        await runStudy({ store: new MemoryStore(), studyName: 'ilp', space, objectives: QUANT_OBJECTIVES, strategy: createStrategy('ilp', { problem, scores } as unknown as Record<string, unknown>, ctx), evaluate: async () => ({ values: [0] }), nTrials, seed: 0 });
+        return performance.now() - t;
+      };
+      real[`${target.name} ${kind}=0.6x`] = { solveMs: r3(r.solveMs), wallMsWithCostTables: r3(r.wallMs), studyOneTrialMs: r3(await studyMs(1)), studyFiveTrialsMs: r3(await studyMs(5)) };
     }
   }
   return { layers: 100, options: BITS.length, budgetFrac: 0.35, ...out, mbnet32: real };

@@ -4,3 +4,4 @@
  */
 import '../workers/builtin.js';
 import '../transform/strategies/index.js';
+import '../quant/strategies/index.js';

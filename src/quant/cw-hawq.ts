@@ -13,8 +13,11 @@ import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
 import type { ChannelBits } from './apply.js';
 import { type CostVector, costOf, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
-import { DdpgAgent, type DdpgOptions } from './ddpg.js';
-import { layerFeatures, yieldToEventLoop } from './haq.js';
+import type { Trial } from '../search/types.js';
+import type { DdpgOptions } from './ddpg.js';
+import { CwHawqStrategy } from './strategies/cw-hawq.js';
+import { channelCostTable, quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
+import { runAccuracyStudy } from './strategies/run.js';
 
 /** A channel-wise allocation: bits per output channel, the cost policy and its cost. */
 export interface ChannelAllocation {
@@ -94,6 +97,21 @@ export function traceOrder(traces: readonly number[]): number[] {
 }
 
 /**
+ * Activation bits of channel groups: one number for all, one per layer, one per layer and width
+ * (`[layer][k]`, k indexing the ascending channel widths), or 'same' (the group's weight bits, at least
+ * a minimum).
+ */
+export type ActBitsSpec = number | readonly number[] | readonly (readonly number[])[] | 'same';
+
+/** The activation bits of the group at width index `k` (`bits` wide) of layer `li`. */
+export function groupActBits(spec: ActBitsSpec, li: number, k: number, bits: number, minActBits: number): number {
+  if (spec === 'same') return Math.max(bits, minActBits);
+  if (typeof spec === 'number') return spec;
+  const v = spec[li];
+  return typeof v === 'number' ? v : ((v as readonly number[])[k] as number);
+}
+
+/**
  * Build the allocation from per-layer channel counts per bit option: the most sensitive channels get the
  * highest bits. `bits` ascending; `counts[l][k]` channels of layer l at bits[k].
  */
@@ -102,7 +120,7 @@ export function buildAllocation(
   bits: readonly number[],
   counts: readonly (readonly number[])[],
   orders: readonly (readonly number[])[],
-  actBits: number | readonly number[] | 'same',
+  actBits: ActBitsSpec,
   minActBits: number,
 ): ChannelAllocation {
   const layers: Record<string, LayerPrecision> = {};
@@ -118,7 +136,7 @@ export function buildAllocation(
       const n = c[k] as number;
       for (let j = 0; j < n; j++) perChannel[order[pos + j] as number] = b;
       pos += n;
-      const ab = actBits === 'same' ? Math.max(b, minActBits) : typeof actBits === 'number' ? actBits : (actBits[li] as number);
+      const ab = groupActBits(actBits, li, k, b, minActBits);
       if (n > 0) groups.push({ channels: n, weightBits: b, actBits: ab });
     }
     const first = groups[0] as ChannelGroup;
@@ -129,33 +147,28 @@ export function buildAllocation(
   return { counts: counts.map((c) => [...c]), channelBits, policy };
 }
 
+/** Inputs of {@link channelWall}. */
+export interface ChannelWallOptions {
+  /** Channel widths, ascending. */
+  readonly bits: readonly number[];
+  /** Per layer, per output channel Hessian traces. */
+  readonly channelTraces: readonly (readonly number[])[];
+  readonly budget: ResourceBudget;
+  /** Budgeted cost of layer `li` at channel counts `counts` (up to a constant per layer: differences rank the moves). */
+  readonly layerCost: (li: number, counts: readonly number[]) => number;
+  /** Budgeted cost of the network at these counts. */
+  readonly cost: (counts: readonly (readonly number[])[]) => number;
+}
+
 /**
- * Run CW-HAWQ: one DDPG step per layer whose action is a vector of per-bit-width ratios.
- * @example const r = await cwHawqSearch({ coster, budget, bits: [2, 4, 8], channelTraces, accuracy, seed: 1 });
+ * CW-HAWQ's budget wall (see the module comment): returns a function that moves channel counts in place
+ * until they fit the budget, spends what is left, and returns the final cost.
  */
-export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
-  const t0 = performance.now();
-  const coster = o.coster;
-  const bits = [...new Set(o.bits)].sort((a, b) => a - b);
-  for (const b of bits) {
-    if (!coster.target.supportedBits.weight.includes(b)) throw new ConfigError(`cw-hawq: ${b}-bit weights cannot run on target '${coster.target.name}': expected one of ${coster.target.supportedBits.weight.join(', ')}`);
-    if (b < 2 || b > 8) throw new ConfigError(`cw-hawq: channel bits must be 2..8, got ${b}`);
-  }
-  const L = coster.layers.length;
-  if (o.channelTraces.length !== L) throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${L}`);
-  coster.layers.forEach((l, i) => {
-    if ((o.channelTraces[i] as readonly number[]).length !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${(o.channelTraces[i] as readonly number[]).length} traces`);
-  });
-  const actBits = o.actBits ?? 8;
-  if (Array.isArray(actBits) && actBits.length !== L) throw new ConfigError(`cw-hawq: ${actBits.length} activation bit-widths for ${L} layers`);
-  const minAct = o.minActBits ?? 4;
-  const orders = o.channelTraces.map(traceOrder);
+export function channelWall(o: ChannelWallOptions): (counts: number[][]) => number {
+  const bits = o.bits;
   const K = bits.length;
-  const make = (counts: number[][]): ChannelAllocation => buildAllocation(coster, bits, counts, orders, actBits, minAct);
-  const costOfCounts = (counts: number[][]): CostVector => coster.policyCost(make(counts).policy);
-  const lowest = coster.layers.map((l) => bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
-  const cheapest = costOfCounts(lowest);
-  if (costOf(cheapest, o.budget.kind) > o.budget.value) throw budgetInfeasible(o.budget, costOf(cheapest, o.budget.kind), `any channel allocation over bits {${bits.join(', ')}}`);
+  const L = o.channelTraces.length;
+  const orders = o.channelTraces.map(traceOrder);
   // budget wall: greedily apply the demotion (a slice of the least sensitive channels of one layer at
   // one width, one width down) with the largest cost saving per unit of estimated damage, where damage
   // = sum of the moved channels' |trace| x the growth of the relative quantization MSE
@@ -164,19 +177,7 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   const relMse = (b: number): number => 1 / (2 ** (b - 1) - 1) ** 2;
   const absTraces = o.channelTraces.map((t) => t.map((v) => Math.abs(v)));
   const traceFloor = o.channelTraces.map((t) => 1e-9 * (1 + t.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
-  // cost of layer li at counts c, others at the lowest bits: differences rank a layer's moves (exact
-  // when the target's network cost is a sum over layers); the budget is always checked on the full cost
-  const layerCostCache = new Map<string, number>();
-  const layerCost = (li: number, c: readonly number[]): number => {
-    const key = `${li}|${c.join(':')}`;
-    let v = layerCostCache.get(key);
-    if (v === undefined) {
-      const cs = lowest.map((x, j) => (j === li ? [...c] : x));
-      v = costOf(costOfCounts(cs), o.budget.kind);
-      layerCostCache.set(key, v);
-    }
-    return v;
-  };
+  const layerCost = o.layerCost;
   /** Channels of layer `li` at `bits[k]`: positions [start, start + n) of its trace order. */
   const startOf = (cl: readonly number[], k: number): number => {
     let start = 0;
@@ -191,12 +192,12 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
     for (let j = from; j < to; j++) t += (tr[order[j] as number] as number) + (traceFloor[li] as number);
     return t;
   };
-  const stepOf = (li: number): number => Math.max(1, Math.ceil((coster.layers[li]?.outChannels ?? 1) / 8));
+  const stepOf = (li: number): number => Math.max(1, Math.ceil(((o.channelTraces[li] as readonly number[]).length) / 8));
   /** Layer li's counts with m channels moved from bits[k] to bits[k + d] (d = +-1). */
   const moved = (cl: readonly number[], k: number, d: number, m: number): number[] => cl.map((x, j) => (j === k ? x - m : j === k + d ? x + m : x));
-  const enforce = (counts: number[][]): CostVector => {
-    let c = costOfCounts(counts);
-    while (costOf(c, o.budget.kind) > o.budget.value) {
+  return (counts: number[][]): number => {
+    let c = o.cost(counts);
+    while (c > o.budget.value) {
       let best: { li: number; next: number[]; gain: number } | undefined;
       // when no single step saves (a step can leave the cost flat), still progress with the step of
       // largest saving, then least damage: every step lowers some bits, so this ends at the cheapest
@@ -221,14 +222,14 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
         }
       }
       const move = best ?? flat;
-      if (!move) throw budgetInfeasible(o.budget, costOf(c, o.budget.kind));
+      if (!move) throw budgetInfeasible(o.budget, c);
       counts[move.li] = move.next;
-      c = costOfCounts(counts);
+      c = o.cost(counts);
     }
     // fill: spend budget left over by promoting the most sensitive channels of a width one width up,
     // greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
     for (;;) {
-      const now = costOf(c, o.budget.kind);
+      const now = c;
       let best: { li: number; next: number[]; gain: number } | undefined;
       for (let li = 0; li < L; li++) {
         const cl = counts[li] as number[];
@@ -249,8 +250,8 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
       if (!best) break;
       const prev = counts[best.li] as number[];
       counts[best.li] = best.next;
-      const cc = costOfCounts(counts);
-      if (costOf(cc, o.budget.kind) > o.budget.value) {
+      const cc = o.cost(counts);
+      if (cc > o.budget.value) {
         counts[best.li] = prev; // the target's cost is not a sum over layers: stop here, within budget
         break;
       }
@@ -258,56 +259,62 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
     }
     return c;
   };
-  const feats = layerFeatures(coster.layers);
-  const traceFeat = (() => {
-    const m = o.channelTraces.map((t) => Math.log(1e-12 + Math.abs(t.reduce((a, b) => a + b, 0) / Math.max(1, t.length))));
-    const lo = Math.min(...m);
-    const hi = Math.max(...m);
-    return m.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
-  })();
-  const stateOf = (li: number, prev: readonly number[]): number[] => [...(feats[li] as number[]), traceFeat[li] as number, ...prev];
-  const agent = new DdpgAgent({ stateDim: (feats[0]?.length ?? 0) + 1 + K, actionDim: K, seed: o.seed, ...o.agent });
+}
+
+/**
+ * Run CW-HAWQ: one DDPG step per layer whose action is a vector of per-bit-width ratios.
+ * @example const r = await cwHawqSearch({ coster, budget, bits: [2, 4, 8], channelTraces, accuracy, seed: 1 });
+ */
+export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
+  const t0 = performance.now();
+  const coster = o.coster;
+  const bits = [...new Set(o.bits)].sort((a, b) => a - b);
+  for (const b of bits) {
+    if (!coster.target.supportedBits.weight.includes(b)) throw new ConfigError(`cw-hawq: ${b}-bit weights cannot run on target '${coster.target.name}': expected one of ${coster.target.supportedBits.weight.join(', ')}`);
+    if (b < 2 || b > 8) throw new ConfigError(`cw-hawq: channel bits must be 2..8, got ${b}`);
+  }
+  const L = coster.layers.length;
+  if (o.channelTraces.length !== L) throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${L}`);
+  coster.layers.forEach((l, i) => {
+    if ((o.channelTraces[i] as readonly number[]).length !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${(o.channelTraces[i] as readonly number[]).length} traces`);
+  });
+  const actBits = o.actBits ?? 8;
+  if (Array.isArray(actBits) && actBits.length !== L) throw new ConfigError(`cw-hawq: ${actBits.length} activation bit-widths for ${L} layers`);
+  const minAct = o.minActBits ?? 4;
+  const orders = o.channelTraces.map(traceOrder);
+  const act = coster.layers.map((_, li) => bits.map((b, k) => groupActBits(actBits, li, k, b, minAct)));
+  const make = (counts: readonly (readonly number[])[]): ChannelAllocation => buildAllocation(coster, bits, counts, orders, act, minAct);
+  const problem = quantProblem(coster, o.budget, bits, [...new Set(act.flat())]);
+  const channel = channelCostTable(coster, o.budget.kind, bits, act);
   const episodes = o.episodes ?? 100;
-  const warm = o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4));
-  const scale = o.rewardScale ?? 10;
+  const strategy = new CwHawqStrategy(
+    { problem, channel, channelTraces: o.channelTraces, warmupEpisodes: o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4)), ...(o.rewardScale !== undefined ? { rewardScale: o.rewardScale } : {}), ...(o.agent ? { agent: o.agent } : {}) },
+    o.seed,
+    episodes,
+  );
+  const layers = problem.layers;
   const history: CwHawqEpisode[] = [];
-  let best: { counts: number[][]; acc: number; cost: CostVector } | undefined;
-  let interrupted = false;
-  for (let ep = 0; ep < episodes; ep++) {
-    await yieldToEventLoop();
-    if (o.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const isWarm = ep < warm;
-    const counts: number[][] = [];
-    let prev = new Array<number>(K).fill(0);
-    for (let li = 0; li < L; li++) {
-      const st = stateOf(li, prev);
-      const a = isWarm ? agent.randomAction() : agent.explore(st);
-      counts.push(ratiosToCounts(a, coster.layers[li]?.outChannels ?? 0));
-      prev = a;
-    }
-    const cost = enforce(counts);
-    const alloc = make(counts);
-    const acc = await o.accuracy(alloc);
-    const reward = scale * acc;
-    const actions = counts.map((c, li) => c.map((n) => n / (coster.layers[li]?.outChannels ?? 1)));
-    for (let t = 0; t < L; t++) {
-      const st = stateOf(t, t > 0 ? (actions[t - 1] as number[]) : new Array<number>(K).fill(0));
-      const next = t + 1 < L ? stateOf(t + 1, actions[t] as number[]) : st;
-      agent.observe({ state: st, action: actions[t] as number[], reward, nextState: next, done: t + 1 === L });
-    }
-    agent.trackReward(reward);
-    if (!isWarm) {
-      for (let u = 0; u < L; u++) agent.update();
-      agent.decayNoise();
-    }
-    if (!best || acc > best.acc) best = { counts: counts.map((c) => [...c]), acc, cost };
-    const e: CwHawqEpisode = { episode: ep, counts, accuracy: acc, cost, bestAccuracy: best.acc };
+  let best: { counts: readonly (readonly number[])[]; acc: number; cost: CostVector } | undefined;
+  const record = (t: Trial): void => {
+    if (t.state !== 'complete' || !t.values) return;
+    const counts = readBitsParams(layers, t.params).channels?.counts ?? [];
+    const acc = t.values[0] as number;
+    const cost = coster.policyCost(make(counts).policy);
+    if (!best || acc > best.acc) best = { counts, acc, cost };
+    const e: CwHawqEpisode = { episode: history.length, counts: counts.map((c) => [...c]), accuracy: acc, cost, bestAccuracy: best.acc };
     history.push(e);
     o.onEpisode?.(e);
-  }
-  if (!best) throw new ConfigError('cw-hawq: aborted before the first episode finished');
-  return { allocation: make(best.counts), accuracy: best.acc, cost: best.cost, history, wallMs: performance.now() - t0, interrupted };
+  };
+  const r = await runAccuracyStudy({
+    strategy,
+    space: quantSpace(problem, bits),
+    nTrials: episodes,
+    seed: o.seed,
+    accuracy: (p) => o.accuracy(make(readBitsParams(layers, p).channels?.counts ?? [])),
+    onTrial: record,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const b = best as { counts: readonly (readonly number[])[]; acc: number; cost: CostVector } | undefined;
+  if (!b) throw new ConfigError('cw-hawq: aborted before the first episode finished');
+  return { allocation: make(b.counts), accuracy: b.acc, cost: b.cost, history, wallMs: performance.now() - t0, interrupted: r.aborted };
 }

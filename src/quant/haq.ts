@@ -8,9 +8,13 @@
  */
 import { ConfigError } from '../errors.js';
 import { policyFromVectors, type PrecisionPolicy } from '../hardware/precision.js';
-import { Rng } from '../util/rng.js';
+import type { Params, Trial } from '../search/types.js';
 import { type CostVector, costOf, type PolicyCoster, type QuantLayerInfo, type ResourceBudget, budgetInfeasible } from './cost.js';
-import { DdpgAgent, type DdpgOptions } from './ddpg.js';
+import type { DdpgOptions } from './ddpg.js';
+import { HaqStrategy } from './strategies/haq.js';
+import { quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
+import { QuantRandomStrategy } from './strategies/random.js';
+import { runAccuracyStudy } from './strategies/run.js';
 
 /** Accuracy (fraction in [0, 1]) of the model under a policy. */
 export type AccuracyFn = (policy: PrecisionPolicy) => number | Promise<number>;
@@ -72,9 +76,6 @@ function checkBits(name: string, bits: readonly number[], supported: readonly nu
   return [...new Set(bits)].sort((a, b) => a - b);
 }
 
-/** Lets the event loop run (signal handlers such as Ctrl-C's) between episodes of a search whose steps are synchronous. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 /** Map an action in [0, 1] to one of `choices` (sorted ascending), HAQ's rounding. */
 export function actionToBits(a: number, choices: readonly number[]): number {
   const i = Math.min(choices.length - 1, Math.max(0, Math.floor(a * choices.length)));
@@ -106,8 +107,17 @@ export function layerFeatures(layers: readonly QuantLayerInfo[]): number[][] {
  * Throws InfeasibleError with the cheapest cost when even the lowest bits do not fit.
  */
 export function enforceBudget(coster: PolicyCoster, budget: ResourceBudget, wb: number[], ab: number[], wChoices: readonly number[], aChoices: readonly number[]): CostVector {
-  let c = coster.cost(wb, ab);
-  if (costOf(c, budget.kind) <= budget.value) return c;
+  lowerUntilFits((w, a) => costOf(coster.cost(w, a), budget.kind), budget, wb, ab, wChoices, aChoices);
+  return coster.cost(wb, ab);
+}
+
+/**
+ * The budget wall on any cost function of per-layer bit vectors (see {@link enforceBudget}); lowers `wb`
+ * and `ab` in place and returns the final cost.
+ */
+export function lowerUntilFits(cost: (wb: readonly number[], ab: readonly number[]) => number, budget: ResourceBudget, wb: number[], ab: number[], wChoices: readonly number[], aChoices: readonly number[]): number {
+  let c = cost(wb, ab);
+  if (c <= budget.value) return c;
   const n = wb.length;
   for (;;) {
     let changed = false;
@@ -120,17 +130,58 @@ export function enforceBudget(coster: PolicyCoster, budget: ResourceBudget, wb: 
         if (k > 0) {
           v[i] = ch[k - 1] as number;
           changed = true;
-          c = coster.cost(wb, ab);
-          if (costOf(c, budget.kind) <= budget.value) return c;
+          c = cost(wb, ab);
+          if (c <= budget.value) return c;
         }
       }
     }
-    if (!changed) throw budgetInfeasible(budget, costOf(c, budget.kind), `any policy with weight bits {${wChoices.join(', ')}} and activation bits {${aChoices.join(', ')}}`);
+    if (!changed) throw budgetInfeasible(budget, c, `any policy with weight bits {${wChoices.join(', ')}} and activation bits {${aChoices.join(', ')}}`);
   }
 }
 
+/** The outcome of a search from its complete trials: the history of episodes and the best (ties: the cheaper). */
+function searchResult(o: { readonly coster: PolicyCoster; readonly budget: ResourceBudget; readonly trials: readonly Trial[]; readonly warm: number; readonly scale: number; readonly name: string; readonly t0: number; readonly aborted: boolean; readonly onEpisode?: (e: HaqEpisode) => void }): QuantSearchResult {
+  const layers = o.coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
+  const history: HaqEpisode[] = [];
+  let best: HaqEpisode | undefined;
+  for (const t of o.trials) {
+    if (t.state !== 'complete' || !t.values) continue;
+    const r = readBitsParams(layers, t.params);
+    const wb = r.weightBits as number[];
+    const ab = r.actBits as number[];
+    const cost = o.coster.cost(wb, ab);
+    const acc = t.values[0] as number;
+    const ep = history.length;
+    const e0 = { episode: ep, weightBits: wb, actBits: [...ab], accuracy: acc, reward: o.scale * acc, cost, warmup: ep < o.warm };
+    if (!best || acc > best.accuracy || (acc === best.accuracy && costOf(cost, o.budget.kind) < costOf(best.cost, o.budget.kind))) best = { ...e0, bestAccuracy: acc };
+    history.push({ ...e0, bestAccuracy: best.accuracy });
+  }
+  if (!best) throw new ConfigError(`${o.name}: the search was aborted before the first episode finished`);
+  return {
+    policy: policyFromVectors(o.coster.graph, best.weightBits, best.actBits, o.name),
+    weightBits: best.weightBits,
+    actBits: best.actBits,
+    accuracy: best.accuracy,
+    cost: best.cost,
+    history,
+    wallMs: performance.now() - o.t0,
+    interrupted: o.aborted,
+  };
+}
+
+/** The accuracy callback of a search as the evaluation of a point of the bits space. */
+function accuracyOfParams(coster: PolicyCoster, accuracy: AccuracyFn, name: string): (p: Params) => number | Promise<number> {
+  const layers = coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
+  let k = 0;
+  return (p) => {
+    const r = readBitsParams(layers, p);
+    return accuracy(policyFromVectors(coster.graph, r.weightBits as number[], r.actBits as number[], `${name}-${k++}`));
+  };
+}
+
 /**
- * Run HAQ: returns the most accurate policy found within the budget.
+ * Run HAQ (the `haq` strategy through the study loop, in memory): returns the most accurate policy
+ * found within the budget.
  * @example const r = await haqSearch({ coster, budget: parseBudget('latency=0.6x', coster.uniformCost({weightBits: 8, actBits: 8})), weightBits: [2,3,4,5,6,7,8], actBits: [2,3,4,5,6,7,8], accuracy, seed: 1 });
  */
 export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
@@ -138,88 +189,34 @@ export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
   const coster = o.coster;
   const sup = coster.target.supportedBits;
   const wChoices = checkBits('weight bits', o.weightBits, sup.weight, coster.target.name);
-  const withAct = o.actBits !== undefined;
-  const layers = coster.layers;
-  const n = layers.length;
+  const n = coster.layers.length;
   const fixed = o.fixedActBits ?? 8;
   if (typeof fixed !== 'number' && fixed.length !== n) throw new ConfigError(`haq: ${fixed.length} fixed activation bit-widths for ${n} layers`);
-  const fixedAct = (i: number): number => (typeof fixed === 'number' ? fixed : (fixed[i] as number));
-  const aChoices = withAct ? checkBits('activation bits', o.actBits ?? [], sup.act, coster.target.name) : [...new Set(Array.from({ length: n }, (_, i) => fixedAct(i)))].sort((a, b) => a - b);
-  const feats = layerFeatures(layers);
-  // cheapest policy must fit
-  const actStart = (): number[] => (withAct ? new Array<number>(n).fill(aChoices[0] as number) : Array.from({ length: n }, (_, i) => fixedAct(i)));
-  const lowest = coster.cost(new Array<number>(n).fill(wChoices[0] as number), actStart());
-  if (costOf(lowest, o.budget.kind) > o.budget.value) throw budgetInfeasible(o.budget, costOf(lowest, o.budget.kind));
-  const stateDim = (feats[0]?.length ?? 0) + 2; // + is-weight-step + previous action
-  const agent = new DdpgAgent({ stateDim, actionDim: 1, seed: o.seed, ...o.agent });
+  const fixedActs = o.actBits === undefined ? Array.from({ length: n }, (_, i) => (typeof fixed === 'number' ? fixed : (fixed[i] as number))) : undefined;
+  const aChoices = fixedActs ? [...new Set(fixedActs)].sort((a, b) => a - b) : checkBits('activation bits', o.actBits ?? [], sup.act, coster.target.name);
+  const problem = quantProblem(coster, o.budget, wChoices, aChoices);
   const episodes = o.episodes ?? 100;
   const warm = o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4));
   const scale = o.rewardScale ?? 10;
-  const history: HaqEpisode[] = [];
-  let best: { wb: number[]; ab: number[]; acc: number; cost: CostVector } | undefined;
-  const stepsPerLayer = withAct ? 2 : 1;
-  const stateOf = (layer: number, weightStep: boolean, prev: number): number[] => [...(feats[layer] as number[]), weightStep ? 1 : 0, prev];
-  let interrupted = false;
-  for (let ep = 0; ep < episodes; ep++) {
-    await yieldToEventLoop();
-    if (o.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const isWarm = ep < warm;
-    const states: number[][] = [];
-    const wb = new Array<number>(n);
-    const ab = actStart();
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      for (let s = 0; s < stepsPerLayer; s++) {
-        const st = stateOf(i, s === 0, prev);
-        states.push(st);
-        const a = (isWarm ? agent.randomAction() : agent.explore(st))[0] as number;
-        if (s === 0) wb[i] = actionToBits(a, wChoices);
-        else ab[i] = actionToBits(a, aChoices);
-        prev = a;
-      }
-    }
-    const cost = enforceBudget(coster, o.budget, wb, ab, wChoices, withAct ? aChoices : []);
-    const policy = policyFromVectors(coster.graph, wb, ab, `haq-ep${ep}`);
-    const acc = await o.accuracy(policy);
-    const reward = scale * acc;
-    // store the actions actually run (after the budget wall), each step rewarded with the episode's reward
-    const actions: number[] = [];
-    for (let i = 0; i < n; i++) {
-      actions.push(bitsToAction(wb[i] as number, wChoices));
-      if (withAct) actions.push(bitsToAction(ab[i] as number, aChoices));
-    }
-    const steps = states.length;
-    for (let t = 0; t < steps; t++) {
-      const st = states[t] as number[];
-      const nextSt = t + 1 < steps ? [...(states[t + 1] as number[]).slice(0, -1), actions[t] as number] : st;
-      agent.observe({ state: [...st.slice(0, -1), t > 0 ? (actions[t - 1] as number) : 0], action: [actions[t] as number], reward, nextState: nextSt, done: t + 1 === steps });
-    }
-    agent.trackReward(reward);
-    if (!isWarm) {
-      for (let u = 0; u < steps; u++) agent.update();
-      agent.decayNoise();
-    }
-    if (!best || acc > best.acc || (acc === best.acc && costOf(cost, o.budget.kind) < costOf(best.cost, o.budget.kind))) {
-      best = { wb: [...wb], ab: [...ab], acc, cost };
-    }
-    const e: HaqEpisode = { episode: ep, weightBits: [...wb], actBits: [...ab], accuracy: acc, reward, cost, bestAccuracy: best.acc, warmup: isWarm };
-    history.push(e);
-    o.onEpisode?.(e);
-  }
-  if (!best) throw new ConfigError('haq: the search was aborted before the first episode finished');
-  return {
-    policy: policyFromVectors(coster.graph, best.wb, best.ab, 'haq'),
-    weightBits: best.wb,
-    actBits: best.ab,
-    accuracy: best.acc,
-    cost: best.cost,
-    history,
-    wallMs: performance.now() - t0,
-    interrupted,
-  };
+  const strategy = new HaqStrategy({ problem, ...(fixedActs ? { fixedActBits: fixedActs } : {}), warmupEpisodes: warm, rewardScale: scale, ...(o.agent ? { agent: o.agent } : {}) }, o.seed, episodes);
+  let live: QuantSearchResult | undefined;
+  const seen: Trial[] = [];
+  const r = await runAccuracyStudy({
+    strategy,
+    space: quantSpace(problem),
+    nTrials: episodes,
+    seed: o.seed,
+    accuracy: accuracyOfParams(coster, o.accuracy, 'haq-ep'),
+    ...(o.signal ? { signal: o.signal } : {}),
+    onTrial: (t) => {
+      seen.push(t);
+      if (!o.onEpisode) return;
+      live = searchResult({ coster, budget: o.budget, trials: seen, warm, scale, name: 'haq', t0, aborted: false });
+      const e = live.history[live.history.length - 1];
+      if (e) o.onEpisode(e);
+    },
+  });
+  return searchResult({ coster, budget: o.budget, trials: r.trials, warm, scale, name: 'haq', t0, aborted: r.aborted });
 }
 
 /** Options of {@link randomSearch}. */
@@ -235,29 +232,19 @@ export interface RandomSearchOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Random baseline: uniform random bits per layer, pushed under the budget the same way, best of `trials`. */
+/** Random baseline (the `quant-random` strategy through the study loop): uniform random bits per layer, pushed under the budget the same way, best of `trials`. */
 export async function randomSearch(o: RandomSearchOptions): Promise<QuantSearchResult> {
   const t0 = performance.now();
-  const rng = new Rng(o.seed);
-  const n = o.coster.layers.length;
-  const wCh = [...o.weightBits].sort((a, b) => a - b);
-  const aCh = o.actBits ? [...o.actBits].sort((a, b) => a - b) : [o.fixedActBits ?? 8];
-  const history: HaqEpisode[] = [];
-  let best: { wb: number[]; ab: number[]; acc: number; cost: CostVector } | undefined;
-  let interrupted = false;
-  for (let t = 0; t < o.trials; t++) {
-    await yieldToEventLoop();
-    if (o.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const wb = Array.from({ length: n }, () => rng.choice(wCh));
-    const ab = Array.from({ length: n }, () => rng.choice(aCh));
-    const cost = enforceBudget(o.coster, o.budget, wb, ab, wCh, aCh);
-    const acc = await o.accuracy(policyFromVectors(o.coster.graph, wb, ab, `random-${t}`));
-    if (!best || acc > best.acc) best = { wb, ab, acc, cost };
-    history.push({ episode: t, weightBits: wb, actBits: ab, accuracy: acc, reward: acc, cost, bestAccuracy: best.acc, warmup: false });
-  }
-  if (!best) throw new ConfigError('random search: aborted before the first trial');
-  return { policy: policyFromVectors(o.coster.graph, best.wb, best.ab, 'random'), weightBits: best.wb, actBits: best.ab, accuracy: best.acc, cost: best.cost, history, wallMs: performance.now() - t0, interrupted };
+  const wCh = [...new Set(o.weightBits)].sort((a, b) => a - b);
+  const aCh = o.actBits ? [...new Set(o.actBits)].sort((a, b) => a - b) : [o.fixedActBits ?? 8];
+  const problem = quantProblem(o.coster, o.budget, wCh, aCh);
+  const r = await runAccuracyStudy({
+    strategy: new QuantRandomStrategy(problem, o.seed),
+    space: quantSpace(problem),
+    nTrials: o.trials,
+    seed: o.seed,
+    accuracy: accuracyOfParams(o.coster, o.accuracy, 'random'),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return searchResult({ coster: o.coster, budget: o.budget, trials: r.trials, warm: 0, scale: 1, name: 'random', t0, aborted: r.aborted });
 }

@@ -8,3 +8,5 @@ export * from './hawq-ilp.js';
 export * from './sensitivity.js';
 export * from './apply.js';
 export * from './pipeline.js';
+export * from './evaluate.js';
+export * from './strategies/index.js';

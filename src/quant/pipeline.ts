@@ -5,15 +5,22 @@
  */
 import type { Dataset, Split } from '../data/index.js';
 import { buildModel, type EngineModel } from '../engine/index.js';
-import { ConfigError } from '../errors.js';
-import { uniformPolicy, type HardwareTarget, type Precision, type PrecisionPolicy } from '../hardware/index.js';
+import { ConfigError, InfeasibleError } from '../errors.js';
+import { uniformPolicy, type HardwareTarget, type PrecisionPolicy } from '../hardware/index.js';
 import type { Model } from '../ir/index.js';
+import { createStrategy } from '../search/registry.js';
+import type { SearchSpace } from '../search/space.js';
+import type { JsonValue, Objective, Trial } from '../search/types.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/types.js';
+import { bestTrials, runStudy } from '../study/run-study.js';
 import { activationSensitivity, calibrateActivations, evaluatePolicy, qatFinetune, quantConfig, type Calibration, type ChannelBits } from './apply.js';
-import { costOf, parseBudget, PolicyCoster, type CostVector, type ResourceBudget } from './cost.js';
-import { cwHawqSearch } from './cw-hawq.js';
-import { haqSearch, randomSearch } from './haq.js';
-import { ilpSearch, precisionGrid } from './hawq-ilp.js';
+import { parseBudget, PolicyCoster, type CostVector, type ResourceBudget } from './cost.js';
+import { traceOrder } from './cw-hawq.js';
+import { candidatePolicy, type ChannelSetup, quantPolicyEvaluator } from './evaluate.js';
 import { hawqScores, layerSensitivities, type LayerSensitivity } from './sensitivity.js';
+import './strategies/index.js';
+import { channelCostTable, quantProblem, quantSpace } from './strategies/problem.js';
 
 /** Strategies of {@link quantizePipeline}. */
 export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'uniform' | 'random';
@@ -40,9 +47,15 @@ export interface QuantizeOptions {
   readonly finetuneImages?: number;
   /** Validation images used to score candidates during the search (default 1000). */
   readonly searchImages?: number;
+  /** Trials of the one-shot strategies (ilp: further solutions at tighter budgets; uniform: next uniform widths); default 1. */
+  readonly trials?: number;
   readonly seed?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: QuantEvent) => void;
+  /** Store of the study (default: a new MemoryStore). */
+  readonly store?: Store;
+  /** Study name (default `quantize-<strategy>`); an existing study of that name is continued. */
+  readonly studyName?: string;
 }
 
 /** One layer of the chosen policy with its cost on the target. */
@@ -79,6 +92,10 @@ export interface QuantizeResult {
   /** The fine-tuned (or float) model and calibration, for export. */
   readonly finalModel: Model;
   readonly calibration: Calibration;
+  /** Number of the chosen trial in the study. */
+  readonly trial: number;
+  /** The study's name. */
+  readonly study?: string;
 }
 
 function sub(s: Split, n: number): Split {
@@ -87,158 +104,248 @@ function sub(s: Split, n: number): Split {
   return { x: s.x.subarray(0, k * per), y: s.y.subarray(0, k), n: k };
 }
 
-/** Run the whole mixed-precision pipeline. */
-export async function quantizePipeline(o: QuantizeOptions): Promise<QuantizeResult> {
-  const seed = o.seed ?? 0;
-  const say = (stage: string): void => o.onEvent?.({ kind: 'stage', stage });
+/** The study's strategy name of a pipeline strategy ('random' is the registry's `quant-random`). */
+export function quantStrategyName(s: QuantStrategy): string {
+  return s === 'random' ? 'quant-random' : s;
+}
+
+/** The one objective of a quantization study. */
+export const QUANT_OBJECTIVES: readonly Objective[] = [{ name: 'accuracy', direction: 'maximize' }];
+
+/** What every stage of the pipeline shares: the built float model, calibration, coster, budget, bit choices. */
+export interface QuantSession {
+  readonly model: Model;
+  readonly engine: EngineModel;
+  readonly dataset: Dataset;
+  readonly target: HardwareTarget;
+  readonly calibration: Calibration;
+  readonly coster: PolicyCoster;
+  readonly budget: ResourceBudget;
+  /** Cost of uniform W8A8. */
+  readonly reference: CostVector;
+  readonly weightBits: readonly number[];
+  readonly actBits: readonly number[];
+  /** Validation images that score candidates. */
+  readonly searchSet: Split;
+  /** Frees the engine model. */
+  dispose(): void;
+}
+
+/** Options of {@link openQuantSession}. */
+export type QuantSessionOptions = Pick<QuantizeOptions, 'model' | 'dataset' | 'target' | 'budget' | 'bits' | 'searchImages' | 'onEvent'>;
+
+/** Builds the float model, calibrates activation ranges (MSE-optimal, 512 training images) and parses the budget. */
+export function openQuantSession(o: QuantSessionOptions): QuantSession {
   const supported = o.target.supportedBits;
   const bits = [...(o.bits ?? [2, 3, 4, 5, 6, 7, 8])].sort((a, b) => a - b);
-  const wBits = bits.filter((b) => supported.weight.includes(b));
-  const aBits = bits.filter((b) => supported.act.includes(b));
-  if (wBits.length === 0 || aBits.length === 0) {
+  const weightBits = bits.filter((b) => supported.weight.includes(b));
+  const actBits = bits.filter((b) => supported.act.includes(b));
+  if (weightBits.length === 0 || actBits.length === 0) {
     throw new ConfigError(
       `--bits ${bits.join(',')}: target '${o.target.name}' runs weights at ${supported.weight.join(',')} and activations at ${supported.act.join(',')} bits only`,
     );
   }
-  const fm: EngineModel = buildModel(o.model);
+  const coster = new PolicyCoster(o.model.graph, o.target);
+  const reference = coster.uniformCost({ weightBits: 8, actBits: 8 });
+  const budget = parseBudget(o.budget, reference);
+  const engine = buildModel(o.model);
   try {
-    const { test } = o.dataset;
+    o.onEvent?.({ kind: 'stage', stage: `calibrating activation ranges (MSE-optimal) on ${Math.min(512, o.dataset.train.n)} training images` });
+    const calibration = calibrateActivations(engine, o.dataset.train.x, Math.min(512, o.dataset.train.n), 'mse');
     const searchSet = sub(o.dataset.val, o.searchImages ?? 1000);
-    say('calibrating activation ranges (MSE-optimal) on 512 training images');
-    const cal = calibrateActivations(fm, o.dataset.train.x, Math.min(512, o.dataset.train.n), 'mse');
-    const ptq = (p: PrecisionPolicy, set: Split = test, cb: ChannelBits = {}): number => evaluatePolicy(fm, p, set, cal, cb).accuracy;
-    const floatAccuracy = fm.evaluate(test.x, test.y, test.n).accuracy;
-    const coster = new PolicyCoster(o.model.graph, o.target);
-    const ref = coster.uniformCost({ weightBits: 8, actBits: 8 });
-    const budget: ResourceBudget = parseBudget(o.budget, ref);
-    const baselineAccuracy = ptq(uniformPolicy(8, 8));
+    return { model: o.model, engine, dataset: o.dataset, target: o.target, calibration, coster, budget, reference, weightBits, actBits, searchSet, dispose: () => engine.dispose() };
+  } catch (e) {
+    engine.dispose();
+    throw e;
+  }
+}
+
+/** What a quantization study runs: its strategy (registry name and JSON options), space and budget of trials. */
+export interface QuantPlan {
+  readonly strategy: { readonly name: string; readonly options: Readonly<Record<string, JsonValue>> };
+  readonly space: SearchSpace;
+  readonly nTrials: number;
+  /** Channel-wise set-up the evaluation needs (CW-HAWQ). */
+  readonly channel?: ChannelSetup;
+}
+
+/** Options of {@link planQuantSearch}. */
+export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | 'trials' | 'seed' | 'onEvent'>;
+
+/**
+ * The costly preparation of a study, done once: cost tables, and Hessian traces (ILP: per layer, plus
+ * activation sensitivity; CW-HAWQ: per channel). Everything lands in the strategy's JSON options.
+ */
+export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Promise<QuantPlan> {
+  const seed = o.seed ?? 0;
+  const say = (stage: string): void => o.onEvent?.({ kind: 'stage', stage });
+  const episodes = o.episodes ?? 40;
+  const problem = quantProblem(s.coster, s.budget, s.weightBits, s.actBits);
+  const json = (x: unknown): JsonValue => x as JsonValue;
+  const sensitivity = (perChannel: boolean): LayerSensitivity[] => {
+    say(`Hessian traces (Hutchinson) of ${s.coster.layers.length} layers${perChannel ? ', per channel' : ''}`);
+    const hv = sub(s.dataset.train, 128);
+    return layerSensitivities(s.engine, hv.x, hv.y, hv.n, { seed, perChannel, maxIter: 24, minIter: 8, tol: 1e-2 });
+  };
+  switch (o.strategy) {
+    case 'uniform':
+      return { strategy: { name: 'uniform', options: { problem: json(problem) } }, space: quantSpace(problem), nTrials: o.trials ?? 1 };
+    case 'ilp': {
+      const sens = sensitivity(false);
+      const hs = hawqScores(s.model, sens, s.weightBits);
+      say(`activation sensitivity on ${Math.min(500, s.dataset.val.n)} validation images`);
+      const actSens = activationSensitivity(s.engine, sub(s.dataset.val, 500), s.calibration, s.actBits);
+      const scores = s.coster.layers.map((l, i) =>
+        s.weightBits.map((w) => {
+          const ws = hs.find((x) => x.layer === l.name && x.bits === w)?.score ?? 0;
+          return s.actBits.map((_, ai) => 0.5 * ws + Math.max(0, (actSens[i] as number[])[ai] as number));
+        }),
+      );
+      say('solving the ILP (HiGHS)');
+      return { strategy: { name: 'ilp', options: { problem: json(problem), scores } }, space: quantSpace(problem), nTrials: o.trials ?? 1 };
+    }
+    case 'haq':
+    case 'random':
+      say(`${o.strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${s.searchSet.n} validation images`);
+      return {
+        strategy: { name: quantStrategyName(o.strategy), options: o.strategy === 'haq' ? { problem: json(problem), warmupEpisodes: Math.floor(episodes / 4) } : { problem: json(problem) } },
+        space: quantSpace(problem),
+        nTrials: episodes,
+      };
+    case 'cw-hawq': {
+      const sens = sensitivity(true);
+      const traces = sens.map((x) => x.channelTraces ?? []);
+      const cw = s.weightBits.filter((b) => [2, 4, 8].includes(b));
+      const bits = cw.length ? cw : [...s.weightBits];
+      const act = s.actBits.includes(8) ? 8 : (s.actBits[s.actBits.length - 1] as number);
+      const actBits = s.coster.layers.map(() => bits.map(() => act));
+      const channel = channelCostTable(s.coster, s.budget.kind, bits, actBits);
+      say(`CW-HAWQ (DDPG over per-layer channel ratios of ${bits.join('/')}-bit weights, channels in Hessian-trace order)`);
+      return {
+        strategy: { name: 'cw-hawq', options: { problem: json(problem), channel: json(channel), channelTraces: traces, warmupEpisodes: Math.floor(episodes / 4) } },
+        space: quantSpace(problem, bits),
+        nTrials: episodes,
+        channel: { bits, orders: traces.map(traceOrder), actBits },
+      };
+    }
+    default:
+      throw new ConfigError(`unknown strategy '${String(o.strategy)}': expected haq, ilp, cw-hawq, uniform or random`);
+  }
+}
+
+/** The best feasible complete trial of a quantization study (undefined when there is none). */
+export function bestQuantTrial(trials: readonly Trial[]): Trial | undefined {
+  return bestTrials(trials, QUANT_OBJECTIVES)[0];
+}
+
+/** Options of {@link finishQuantize}. */
+export type QuantFinishOptions = Pick<QuantizeOptions, 'strategy' | 'finetuneEpochs' | 'finetuneImages' | 'seed' | 'signal' | 'onEvent'> & {
+  /** The trials of the study (the best feasible one is taken). */
+  readonly trials: readonly Trial[];
+  readonly channel?: ChannelSetup;
+  readonly searchSeconds: number;
+  readonly interrupted: boolean;
+  readonly study?: string;
+};
+
+/** The final stage outside the loop: the best feasible trial's test accuracy, QAT fine-tune, costs against W8A8. */
+export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Promise<QuantizeResult> {
+  const say = (stage: string): void => o.onEvent?.({ kind: 'stage', stage });
+  const best = bestQuantTrial(o.trials);
+  if (!best) {
+    const failed = o.trials.filter((t) => t.state === 'failed').length;
+    throw new InfeasibleError(`no feasible policy: the study has ${o.trials.length} trial(s), ${failed} failed, none complete within the ${s.budget.kind} budget ${Number(s.budget.value.toPrecision(6))}`);
+  }
+  const { policy: p, channelBits } = candidatePolicy(s.coster, best.params, o.channel, o.strategy);
+  const policy: PrecisionPolicy = p;
+  const seed = o.seed ?? 0;
+  const { test } = s.dataset;
+  const ptq = (q: PrecisionPolicy, cb: ChannelBits = {}): number => evaluatePolicy(s.engine, q, test, s.calibration, cb).accuracy;
+  const floatAccuracy = s.engine.evaluate(test.x, test.y, test.n).accuracy;
+  const baselineAccuracy = ptq(uniformPolicy(8, 8));
+  const ptqAccuracy = ptq(policy, channelBits);
+  let accuracy = ptqAccuracy;
+  const epochs = o.finetuneEpochs ?? 1;
+  let finalModel: Model = s.model;
+  if (epochs > 0 && !o.signal?.aborted) {
+    say(`quantization-aware fine-tuning: ${epochs} epoch(s)`);
+    const tm = buildModel(s.model);
+    try {
+      await qatFinetune(tm, policy, sub(s.dataset.train, o.finetuneImages ?? s.dataset.train.n), { epochs, batchSize: 128, lr: 2e-4, seed, calibration: s.calibration, channelBits });
+      accuracy = evaluatePolicy(tm, policy, test, s.calibration, channelBits).accuracy;
+      finalModel = tm.toModel();
+    } finally {
+      tm.dispose();
+    }
+  }
+  const cost: CostVector = s.coster.policyCost(policy);
+  const ref = s.reference;
+  const layers: QuantLayerRow[] = s.coster.layers.map((l) => {
+    const lp = policy.layers[l.name] ?? policy.default;
+    const cb = channelBits[l.name];
+    const wb = cb && cb.length ? summarizeChannelBits(cb) : lp.weightBits;
+    return { layer: l.name, weightBits: wb, actBits: lp.actBits, params: l.params, macs: l.macs };
+  });
+  return {
+    strategy: o.strategy,
+    target: s.target.name,
+    budget: { kind: s.budget.kind, value: s.budget.value },
+    policy,
+    channelBits,
+    layers,
+    floatAccuracy,
+    baselineAccuracy,
+    ptqAccuracy,
+    accuracy,
+    latencyMs: cost.latency,
+    baselineLatencyMs: ref.latency,
+    energyMj: cost.energy,
+    baselineEnergyMj: ref.energy,
+    sizeBytes: cost.size,
+    baselineSizeBytes: ref.size,
+    searchSeconds: o.searchSeconds,
+    interrupted: o.interrupted,
+    finalModel,
+    calibration: s.calibration,
+    trial: best.number,
+    ...(o.study !== undefined ? { study: o.study } : {}),
+  };
+}
+
+/**
+ * Run the whole mixed-precision pipeline as a study: calibrate, prepare the strategy (sensitivity, cost
+ * tables), run the study loop (in `o.store`, a MemoryStore by default), then fine-tune and report the best
+ * feasible trial.
+ */
+export async function quantizePipeline(o: QuantizeOptions): Promise<QuantizeResult> {
+  const seed = o.seed ?? 0;
+  const s = openQuantSession(o);
+  try {
     const t0 = performance.now();
-    let policy: PrecisionPolicy;
-    let channelBits: ChannelBits = {};
-    let interrupted = false;
-    const onEpisode = (episodes: number) => (e: { episode: number; accuracy: number; bestAccuracy: number }) =>
-      o.onEvent?.({ kind: 'episode', episode: e.episode + 1, episodes, accuracy: e.accuracy, best: e.bestAccuracy });
-    const episodes = o.episodes ?? 40;
-    let sens: LayerSensitivity[] | undefined;
-    const sensitivity = (perChannel: boolean): LayerSensitivity[] => {
-      say(`Hessian traces (Hutchinson) of ${coster.layers.length} layers${perChannel ? ', per channel' : ''}`);
-      const hv = sub(o.dataset.train, 128);
-      sens = layerSensitivities(fm, hv.x, hv.y, hv.n, { seed, perChannel, maxIter: 24, minIter: 8, tol: 1e-2 });
-      return sens;
-    };
-    switch (o.strategy) {
-      case 'uniform': {
-        const fit = [...new Set(wBits.filter((b) => aBits.includes(b)))]
-          .sort((a, b) => b - a)
-          .find((b) => costOf(coster.uniformCost({ weightBits: b, actBits: b }), budget.kind) <= budget.value);
-        if (fit === undefined) {
-          const cheapest = Math.min(...wBits.filter((b) => aBits.includes(b)).map((b) => costOf(coster.uniformCost({ weightBits: b, actBits: b }), budget.kind)));
-          throw new ConfigError(`no uniform precision meets ${o.budget} on '${o.target.name}' (cheapest uniform ${budget.kind}: ${cheapest.toPrecision(4)})`);
-        }
-        policy = uniformPolicy(fit, fit);
-        break;
-      }
-      case 'ilp': {
-        const s = sensitivity(false);
-        const scores = hawqScores(o.model, s, wBits);
-        say('activation sensitivity on 500 validation images');
-        const actSens = activationSensitivity(fm, sub(o.dataset.val, 500), cal, aBits);
-        const score = (i: number, p: Precision): number => {
-          const l = coster.layers[i]?.name;
-          const w = scores.find((x) => x.layer === l && x.bits === p.weightBits)?.score ?? 0;
-          return 0.5 * w + Math.max(0, (actSens[i] as number[])[aBits.indexOf(p.actBits)] as number);
-        };
-        say('solving the ILP (HiGHS)');
-        const r = await ilpSearch({ coster, budget: { [budget.kind]: budget.value }, options: precisionGrid(wBits, aBits), score });
-        policy = r.policy;
-        break;
-      }
-      case 'haq':
-      case 'random': {
-        say(`${o.strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${searchSet.n} validation images`);
-        const common = { coster, budget, weightBits: wBits, actBits: aBits, accuracy: (p: PrecisionPolicy) => ptq(p, searchSet), seed, ...(o.signal ? { signal: o.signal } : {}) };
-        const r =
-          o.strategy === 'haq'
-            ? await haqSearch({ ...common, episodes, warmupEpisodes: Math.floor(episodes / 4), onEpisode: onEpisode(episodes) })
-            : await randomSearch({ ...common, trials: episodes });
-        policy = r.policy;
-        interrupted = r.interrupted;
-        break;
-      }
-      case 'cw-hawq': {
-        const s = sensitivity(true);
-        const cwBits = wBits.filter((b) => [2, 4, 8].includes(b));
-        const act = aBits.includes(8) ? 8 : (aBits[aBits.length - 1] as number);
-        say(`CW-HAWQ (DDPG over per-layer channel ratios of ${cwBits.join('/')}-bit weights, channels in Hessian-trace order)`);
-        const r = await cwHawqSearch({
-          coster,
-          budget,
-          bits: cwBits.length ? cwBits : wBits,
-          actBits: act,
-          channelTraces: s.map((x) => x.channelTraces ?? []),
-          accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
-          episodes,
-          warmupEpisodes: Math.floor(episodes / 4),
-          seed,
-          onEpisode: (e) => o.onEvent?.({ kind: 'episode', episode: e.episode + 1, episodes, accuracy: e.accuracy, best: e.bestAccuracy }),
-          ...(o.signal ? { signal: o.signal } : {}),
-        });
-        policy = r.allocation.policy;
-        channelBits = r.allocation.channelBits;
-        interrupted = r.interrupted;
-        break;
-      }
-      default:
-        throw new ConfigError(`unknown strategy '${String(o.strategy)}': expected haq, ilp, cw-hawq, uniform or random`);
-    }
-    const searchSeconds = (performance.now() - t0) / 1000;
-    void sens;
-    const ptqAccuracy = ptq(policy, test, channelBits);
-    let accuracy = ptqAccuracy;
-    const epochs = o.finetuneEpochs ?? 1;
-    let finalModel: Model = o.model;
-    if (epochs > 0 && !o.signal?.aborted) {
-      say(`quantization-aware fine-tuning: ${epochs} epoch(s)`);
-      const tm = buildModel(o.model);
-      try {
-        await qatFinetune(tm, policy, sub(o.dataset.train, o.finetuneImages ?? o.dataset.train.n), { epochs, batchSize: 128, lr: 2e-4, seed, calibration: cal, channelBits });
-        accuracy = evaluatePolicy(tm, policy, test, cal, channelBits).accuracy;
-        finalModel = tm.toModel();
-      } finally {
-        tm.dispose();
-      }
-    }
-    const cost: CostVector = coster.policyCost(policy);
-    const layers: QuantLayerRow[] = coster.layers.map((l) => {
-      const lp = policy.layers[l.name] ?? policy.default;
-      const cb = channelBits[l.name];
-      const wb = cb && cb.length ? summarizeChannelBits(cb) : lp.weightBits;
-      return { layer: l.name, weightBits: wb, actBits: lp.actBits, params: l.params, macs: l.macs };
+    const plan = await planQuantSearch(s, o);
+    const store = o.store ?? new MemoryStore();
+    const studyName = o.studyName ?? `quantize-${quantStrategyName(o.strategy)}`;
+    const evaluate = quantPolicyEvaluator({ model: s.engine, searchSet: s.searchSet, calibration: s.calibration, coster: s.coster, budget: s.budget, ...(plan.channel ? { channel: plan.channel } : {}) });
+    const ctx = { space: plan.space, objectives: QUANT_OBJECTIVES, nTrials: plan.nTrials, seed };
+    const r = await runStudy({
+      store,
+      studyName,
+      space: plan.space,
+      objectives: QUANT_OBJECTIVES,
+      strategy: createStrategy(plan.strategy.name, plan.strategy.options, ctx),
+      evaluate,
+      nTrials: plan.nTrials,
+      seed,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onProgress: (p) => {
+        const acc = p.trial.values?.[0];
+        const best = p.best[0]?.values?.[0];
+        if (acc !== undefined) o.onEvent?.({ kind: 'episode', episode: p.done, episodes: p.total, accuracy: acc, best: best ?? acc });
+      },
     });
-    return {
-      strategy: o.strategy,
-      target: o.target.name,
-      budget: { kind: budget.kind, value: budget.value },
-      policy,
-      channelBits,
-      layers,
-      floatAccuracy,
-      baselineAccuracy,
-      ptqAccuracy,
-      accuracy,
-      latencyMs: cost.latency,
-      baselineLatencyMs: ref.latency,
-      energyMj: cost.energy,
-      baselineEnergyMj: ref.energy,
-      sizeBytes: cost.size,
-      baselineSizeBytes: ref.size,
-      searchSeconds,
-      interrupted,
-      finalModel,
-      calibration: cal,
-    };
+    return await finishQuantize(s, { ...o, trials: r.trials, ...(plan.channel ? { channel: plan.channel } : {}), searchSeconds: (performance.now() - t0) / 1000, interrupted: r.aborted, study: studyName });
   } finally {
-    fm.dispose();
+    s.dispose();
   }
 }
 

@@ -28,6 +28,8 @@ import { parseWith } from './zod-error.js';
 import './nas-evaluations.js';
 // HANT's selection trials (`hant-student`), see ./transform-evaluations.ts
 import './transform-evaluations.js';
+// the quantization evaluation (`quant-policy`); its model, data and engine load on first use
+import './quant-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {

@@ -1,10 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Model } from '../../ir/index.js';
 import { parseBudget, PolicyCoster } from '../../quant/cost.js';
-import type { QuantStrategy } from '../../quant/index.js';
+import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
+import { saveModel } from '../../ir/serialize.js';
+import type { JsonValue } from '../../search/types.js';
+import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
+import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import type { Graph } from '../../ir/index.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
@@ -54,7 +59,7 @@ function fmt(x: number): string {
 export function registerQuantize(program: Command): void {
   program
     .command('quantize <model>')
-    .description('mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random), QAT, QDQ ONNX export')
+    .description('mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial')
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
@@ -65,8 +70,13 @@ export function registerQuantize(program: Command): void {
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
     .option('--search-images <n>', 'validation images that score each candidate (default 1000)')
     .option('--seed <n>', 'seed (default 0)')
+    .option('--trials <n>', 'trials of ilp (further solutions at budgets tightened by 2% steps) and uniform (next uniform widths); default 1')
     .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
     .option('--policy-out <policy.json>', 'write the chosen precision policy (usable by hwnas cost --policy)')
+    .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH})`)
+    .option('--study <name>', 'study name (default quantize-<strategy>-<hash of the settings>: the same command continues its study)')
+    .option('--threads <n>', 'worker threads that evaluate trials (default 0: in this process)')
+    .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--json', 'print a JSON result')
     .action(
       async (
@@ -82,8 +92,13 @@ export function registerQuantize(program: Command): void {
           trainEpochs?: string;
           searchImages?: string;
           seed?: string;
+          trials?: string;
           out?: string;
           policyOut?: string;
+          store?: string;
+          study?: string;
+          threads?: string;
+          redis?: string;
           json?: boolean;
         },
       ) => {
@@ -93,101 +108,182 @@ export function registerQuantize(program: Command): void {
         const seed = intOption('--seed', f.seed, 0, 0);
         const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
         const episodes = intOption('--episodes', f.episodes, 40, 1);
+        const trials = intOption('--trials', f.trials, 1, 1);
         const finetuneEpochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
+        const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
+        if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study)) throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
         parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
         if (f.out !== undefined) checkOutPath('--out', f.out);
         if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut);
         const quiet = !!f.json;
+        const say = (line: string): void => {
+          if (!quiet) process.stderr.write(`${line}\n`);
+        };
         const target = getTarget(f.target);
         if (!target.prepare) checkBudgetReachable(loadModelSpec(spec, seed).graph, target, f.budget, bits);
         const { initEngine } = await import('../../engine/index.js');
-        const { quantizePipeline, resultQuantConfig } = await import('../../quant/index.js');
+        const { finishQuantize, openQuantSession, planQuantSearch, QUANT_OBJECTIVES, resultQuantConfig } = await import('../../quant/index.js');
         const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
         await initEngine();
-        const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet);
-        if (target.prepare) await target.prepare(model);
-        const ds = await datasetForModel(f.dataset, model, undefined, spec);
-        const bar = createProgress({ total: episodes, label: strategy, fields: ['accuracy', 'best'], quiet: quiet || !['haq', 'cw-hawq'].includes(strategy) });
-        const abort = new AbortController();
-        const onSigint = (): void => {
-          if (!quiet) process.stderr.write('\ninterrupted: finishing the current episode and keeping the best policy so far\n');
-          abort.abort();
-        };
-        process.once('SIGINT', onSigint);
-        let r;
+        const storePath = f.store ?? DEFAULT_STORE_PATH;
+        const store = openStore(storePath);
+        let session: QuantSession | undefined;
         try {
-          r = await quantizePipeline({
-            model,
-            dataset: ds,
-            target,
+          const onEvent = (e: QuantEvent): void => {
+            if (e.kind === 'stage') say(e.stage);
+          };
+          // the command's own inputs name its study: the same command continues it
+          const settings: Record<string, JsonValue> = {
+            model: spec,
+            dataset: f.dataset,
+            target: f.target,
             strategy,
             budget: f.budget,
-            ...(bits !== undefined ? { bits } : {}),
-            episodes,
-            finetuneEpochs,
+            bits: bits ?? null,
             searchImages,
             seed,
-            signal: abort.signal,
-            onEvent: (e) => {
-              if (e.kind === 'stage' && !quiet) process.stderr.write(`${e.stage}\n`);
-              if (e.kind === 'episode') bar.update(e.episode, { accuracy: `${(e.accuracy * 100).toFixed(2)}%`, best: `${(e.best * 100).toFixed(2)}%` });
+            ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
+          };
+          const nTrials = strategy === 'ilp' || strategy === 'uniform' ? trials : episodes;
+          const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
+          const cs = await openCommandStudy(store, {
+            prefix: `quantize-${strategy}`,
+            ...(f.study !== undefined ? { name: f.study } : {}),
+            settings,
+            nTrials,
+            prepare: async (name) => {
+              say(`study '${name}' (new) in ${storePath}`);
+              const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet);
+              // workers (threads, other processes) and resumed runs load the model from an absolute path
+              let modelPath = spec.startsWith('zoo:') ? spec : resolve(spec);
+              if (spec.startsWith('zoo:')) {
+                // a trained zoo model is kept in the store's folder
+                modelPath = resolve(dirname(storePath), 'models', `${name}.json`);
+                mkdirSync(dirname(modelPath), { recursive: true });
+                saveModel(model, modelPath);
+              }
+              if (target.prepare) await target.prepare(model);
+              const ds = await datasetForModel(f.dataset, model, undefined, spec);
+              session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
+              const plan = await planQuantSearch(session, { strategy, episodes, trials, seed, onEvent });
+              return {
+                name,
+                evaluator: {
+                  name: 'quant-policy',
+                  options: {
+                    model: modelPath,
+                    dataset: f.dataset,
+                    target: f.target,
+                    budget: { kind: session.budget.kind, value: session.budget.value },
+                    searchImages,
+                    seed,
+                    ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
+                  },
+                },
+                strategy: plan.strategy as { name: string; options: Record<string, JsonValue> },
+                space: plan.space.toJSON() as Record<string, JsonValue>,
+                objectives: [...QUANT_OBJECTIVES],
+                nTrials: plan.nTrials,
+                seed,
+                concurrency: 1,
+              };
             },
           });
+          let t0Search = t0;
+          const evOptions = cs.config.evaluator.options as unknown as { model: string; channel?: ChannelSetup };
+          if (cs.status === 'resumed') {
+            say(`study '${cs.name}' (continued: ${store.getTrials(cs.name).length} trial(s) stored) in ${storePath}`);
+            const model = loadModelSpec(evOptions.model, seed);
+            if (target.prepare) await target.prepare(model);
+            const ds = await datasetForModel(f.dataset, model, undefined, spec);
+            session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
+            if (strategy === 'haq' || strategy === 'random') say(`${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${session.searchSet.n} validation images`);
+          }
+          const s = session as QuantSession;
+          const abort = new AbortController();
+          const onSigint = (): void => {
+            say('\ninterrupted: finishing the current episode and keeping the best policy so far');
+            abort.abort();
+          };
+          process.once('SIGINT', onSigint);
+          if (cs.status === 'resumed') t0Search = performance.now();
+          let aborted = false;
+          try {
+            const run = await runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal: abort.signal });
+            aborted = run.aborted;
+          } finally {
+            process.removeListener('SIGINT', onSigint);
+          }
+          const r = await finishQuantize(s, {
+            strategy,
+            finetuneEpochs,
+            seed,
+            signal: abort.signal,
+            onEvent,
+            trials: store.getTrials(cs.name),
+            ...(evOptions.channel ? { channel: evOptions.channel } : {}),
+            searchSeconds: (performance.now() - t0Search) / 1000,
+            interrupted: aborted,
+            study: cs.name,
+          });
+          let onnx: { path: string; accuracy: number } | undefined;
+          if (f.out) {
+            writeFileSync(f.out, exportQdqOnnx(r.finalModel, resultQuantConfig(r)));
+            const acc = await onnxAccuracy(f.out, s.dataset.test.x, s.dataset.test.y, s.dataset.test.n);
+            onnx = { path: f.out, accuracy: acc.accuracy };
+          }
+          if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(r.policy, null, 2)}\n`);
+          const summary = {
+            model: s.model.graph.name,
+            target: r.target,
+            strategy,
+            budget: f.budget,
+            policy: r.policy,
+            ...(Object.keys(r.channelBits).length ? { channelBits: r.channelBits } : {}),
+            floatAccuracy: r.floatAccuracy,
+            baselineAccuracy: r.baselineAccuracy,
+            ptqAccuracy: r.ptqAccuracy,
+            accuracy: r.accuracy,
+            latencyMs: r.latencyMs,
+            baselineLatencyMs: r.baselineLatencyMs,
+            energyMj: r.energyMj,
+            baselineEnergyMj: r.baselineEnergyMj,
+            sizeBytes: r.sizeBytes,
+            baselineSizeBytes: r.baselineSizeBytes,
+            searchSeconds: r.searchSeconds,
+            interrupted: r.interrupted,
+            ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
+            study: cs.name,
+            trial: r.trial,
+          };
+          if (f.json) return printJson(summary);
+          const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+          process.stdout.write(
+            `${formatTable(
+              r.layers.map((l) => ({ ...l, weightBits: String(l.weightBits), actBits: String(l.actBits), params: humanCount(l.params), macs: humanCount(l.macs) })),
+              [
+                { key: 'layer', header: 'layer' },
+                { key: 'weightBits', header: 'W bits', align: 'right' },
+                { key: 'actBits', header: 'A bits', align: 'right' },
+                { key: 'params', header: 'params', align: 'right' },
+                { key: 'macs', header: 'MACs', align: 'right' },
+              ],
+            )}\n`,
+          );
+          process.stdout.write(
+            `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${r.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
+              `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
+              `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
+              `test accuracy: float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training, ${pct(r.accuracy)} after fine-tuning` +
+              `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
+              `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
+          );
         } finally {
-          bar.stop();
-          process.removeListener('SIGINT', onSigint);
+          session?.dispose();
+          store.close();
         }
-        let onnx: { path: string; accuracy: number } | undefined;
-        if (f.out) {
-          writeFileSync(f.out, exportQdqOnnx(r.finalModel, resultQuantConfig(r)));
-          const acc = await onnxAccuracy(f.out, ds.test.x, ds.test.y, ds.test.n);
-          onnx = { path: f.out, accuracy: acc.accuracy };
-        }
-        if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(r.policy, null, 2)}\n`);
-        const summary = {
-          model: model.graph.name,
-          target: r.target,
-          strategy,
-          budget: f.budget,
-          policy: r.policy,
-          ...(Object.keys(r.channelBits).length ? { channelBits: r.channelBits } : {}),
-          floatAccuracy: r.floatAccuracy,
-          baselineAccuracy: r.baselineAccuracy,
-          ptqAccuracy: r.ptqAccuracy,
-          accuracy: r.accuracy,
-          latencyMs: r.latencyMs,
-          baselineLatencyMs: r.baselineLatencyMs,
-          energyMj: r.energyMj,
-          baselineEnergyMj: r.baselineEnergyMj,
-          sizeBytes: r.sizeBytes,
-          baselineSizeBytes: r.baselineSizeBytes,
-          searchSeconds: r.searchSeconds,
-          interrupted: r.interrupted,
-          ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
-        };
-        if (f.json) return printJson(summary);
-        const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-        process.stdout.write(
-          `${formatTable(
-            r.layers.map((l) => ({ ...l, weightBits: String(l.weightBits), actBits: String(l.actBits), params: humanCount(l.params), macs: humanCount(l.macs) })),
-            [
-              { key: 'layer', header: 'layer' },
-              { key: 'weightBits', header: 'W bits', align: 'right' },
-              { key: 'actBits', header: 'A bits', align: 'right' },
-              { key: 'params', header: 'params', align: 'right' },
-              { key: 'macs', header: 'MACs', align: 'right' },
-            ],
-          )}\n`,
-        );
-        process.stdout.write(
-          `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${r.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
-            `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
-            `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
-            `test accuracy: float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training, ${pct(r.accuracy)} after fine-tuning` +
-            `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n`,
-        );
       },
     );
 

@@ -1,0 +1,81 @@
+/**
+ * The evaluation of a quantization study's trial: the point of the bits space becomes a precision
+ * policy (or a channel allocation), its post-training accuracy is measured on the search images with
+ * calibrated activations, and it is costed on the target; objective = accuracy (maximise), constraint
+ * = budgeted cost - budget (<= 0 feasible, with the ILP solver's relative tolerance of 1e-9).
+ * Used in process by {@link quantizePipeline} and by the registered `quant-policy` evaluation of
+ * worker threads and Redis workers.
+ */
+import type { Split } from '../data/types.js';
+import { ConfigError } from '../errors.js';
+import type { EngineModel } from '../engine/index.js';
+import { policyFromVectors, type PrecisionPolicy } from '../hardware/precision.js';
+import type { JsonValue, Params } from '../search/types.js';
+import type { EvaluationResult, Evaluator } from '../study/run-study.js';
+import { type Calibration, type ChannelBits, evaluatePolicy } from './apply.js';
+import { costOf, type CostVector, type PolicyCoster, type ResourceBudget } from './cost.js';
+import { buildAllocation } from './cw-hawq.js';
+import { readBitsParams } from './strategies/problem.js';
+
+/** Channel-wise set-up of a CW-HAWQ study: widths, channel order per layer (most sensitive first), activation bits per layer and width. */
+export interface ChannelSetup {
+  readonly bits: readonly number[];
+  readonly orders: readonly (readonly number[])[];
+  readonly actBits: readonly (readonly number[])[];
+}
+
+/** What {@link quantPolicyEvaluator} needs. */
+export interface QuantEvaluatorOptions {
+  /** The float model (built once). */
+  readonly model: EngineModel;
+  /** Images that score a candidate (validation images, not the test set). */
+  readonly searchSet: Split;
+  readonly calibration: Calibration;
+  readonly coster: PolicyCoster;
+  readonly budget: ResourceBudget;
+  /** Present for channel-wise (CW-HAWQ) studies. */
+  readonly channel?: ChannelSetup;
+}
+
+/** A candidate of the bits space as a policy (channel groups included) with its per-channel bits. */
+export function candidatePolicy(coster: PolicyCoster, params: Params, channel?: ChannelSetup, name = 'candidate'): { readonly policy: PrecisionPolicy; readonly channelBits: ChannelBits } {
+  const layers = coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
+  const r = readBitsParams(layers, params);
+  if (r.channels) {
+    if (!channel) throw new ConfigError('a channel-wise candidate needs the study\'s channel set-up (widths, channel orders, activation bits)');
+    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, channel.actBits, 1);
+    return { policy: { ...a.policy, name }, channelBits: a.channelBits };
+  }
+  return { policy: policyFromVectors(coster.graph, r.weightBits as number[], r.actBits as number[], name), channelBits: {} };
+}
+
+/** The cost attributes stored with each trial (null where the target has no model of that kind). */
+export function costAttrs(c: CostVector): Record<string, JsonValue> {
+  const f = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return { latency_ms: f(c.latency), energy_mj: f(c.energy), size_kb: c.size / 1024, bops: c.bops };
+}
+
+/** Lets the event loop run (signal handlers such as Ctrl-C's) before a synchronous evaluation. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The evaluator of a quantization study. */
+export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
+  return async (params, ctx): Promise<EvaluationResult> => {
+    await yieldToEventLoop(); // the evaluation is synchronous: let signal handlers (Ctrl-C) run between trials
+    const { policy, channelBits } = candidatePolicy(o.coster, params, o.channel, `trial-${ctx.trialNumber}`);
+    const accuracy = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
+    const cost = o.coster.policyCost(policy);
+    const value = costOf(cost, o.budget.kind);
+    return {
+      values: [accuracy],
+      constraints: [value - o.budget.value * (1 + 1e-9)],
+      userAttrs: {
+        policy: policy as unknown as JsonValue,
+        ...(Object.keys(channelBits).length ? { channelBits: channelBits as unknown as JsonValue } : {}),
+        ...costAttrs(cost),
+        budget: { kind: o.budget.kind, value: o.budget.value },
+        target: o.coster.target.name,
+      },
+    };
+  };
+}

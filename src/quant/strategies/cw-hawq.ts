@@ -1,0 +1,142 @@
+/**
+ * `cw-hawq`: channel-wise mixed precision as a study strategy. Each trial is one DDPG episode: one step
+ * per layer whose action is the ratios of its output channels at each width (channels go to widths in
+ * Hessian-trace order), then CW-HAWQ's budget wall on the channel cost table. The agent is rebuilt from
+ * the history by replaying the stored episodes (memoised), like `haq`.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
+import type { StrategyContext } from '../../search/registry.js';
+import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
+import { parseWith } from '../../util/zod-error.js';
+import { budgetInfeasible } from '../cost.js';
+import { channelWall, ratiosToCounts } from '../cw-hawq.js';
+import { DdpgAgent } from '../ddpg.js';
+import { agentSchema, type HaqStrategyOptions } from './haq.js';
+import { type ChannelCostTable, channelParams, channelCost, channelLayerCost, episodeOutcomes, parseChannelTable, parseQuantProblem, type QuantProblem, studySeed } from './problem.js';
+
+/** Options of the `cw-hawq` strategy (JSON). */
+export interface CwHawqStrategyOptions extends Omit<HaqStrategyOptions, 'fixedActBits'> {
+  readonly problem: QuantProblem;
+  /** Channel widths and their cost table (activation bits fixed per layer and width in it). */
+  readonly channel: ChannelCostTable;
+  /** Per layer, per output channel Hessian traces. */
+  readonly channelTraces: readonly (readonly number[])[];
+}
+
+const optionsSchema = z
+  .object({
+    problem: z.unknown(),
+    channel: z.unknown(),
+    channelTraces: z.array(z.array(z.number())),
+    warmupEpisodes: z.number().int().min(0).optional(),
+    rewardScale: z.number().positive().optional(),
+    agent: agentSchema.optional(),
+  })
+  .strict();
+
+/** Per-layer trace feature: log of the mean |trace|, min-max normalised. */
+function traceFeatures(traces: readonly (readonly number[])[]): number[] {
+  const m = traces.map((t) => Math.log(1e-12 + Math.abs(t.reduce((a, b) => a + b, 0) / Math.max(1, t.length))));
+  const lo = Math.min(...m);
+  const hi = Math.max(...m);
+  return m.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
+}
+
+interface Episode {
+  readonly counts: number[][];
+}
+
+/** CW-HAWQ's DDPG over per-layer channel ratios, one episode per trial. */
+export class CwHawqStrategy implements SearchStrategy {
+  readonly name = 'cw-hawq';
+  private agent: DdpgAgent | undefined;
+  private done = 0;
+  private pending: Episode | undefined;
+  private readonly warm: number;
+  private readonly wall: (counts: number[][]) => number;
+  private readonly traceFeat: number[];
+  private readonly K: number;
+
+  constructor(
+    private readonly o: CwHawqStrategyOptions,
+    private readonly seed: number,
+    nTrials: number | undefined,
+  ) {
+    const p = o.problem;
+    const t = o.channel;
+    if (o.channelTraces.length !== p.layers.length) throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${p.layers.length}`);
+    p.layers.forEach((l, i) => {
+      const n = (o.channelTraces[i] as readonly number[]).length;
+      if (n !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${n} traces`);
+    });
+    this.K = t.bits.length;
+    const lowest = p.layers.map((l) => t.bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
+    const cheapest = channelCost(t, lowest);
+    if (cheapest > p.budget.value) throw budgetInfeasible(p.budget, cheapest, `any channel allocation over bits {${t.bits.join(', ')}}`);
+    this.warm = o.warmupEpisodes ?? Math.min(20, Math.floor((nTrials ?? 80) / 4));
+    this.wall = channelWall({ bits: t.bits, channelTraces: o.channelTraces, budget: p.budget, layerCost: (li, c) => channelLayerCost(t, li, c), cost: (c) => channelCost(t, c) });
+    this.traceFeat = traceFeatures(o.channelTraces);
+  }
+
+  private stateOf(li: number, prev: readonly number[]): number[] {
+    return [...(this.o.problem.features[li] as number[]), this.traceFeat[li] as number, ...prev];
+  }
+
+  private generate(agent: DdpgAgent): Episode {
+    const isWarm = this.done < this.warm;
+    const counts: number[][] = [];
+    let prev = new Array<number>(this.K).fill(0);
+    this.o.problem.layers.forEach((l, li) => {
+      const a = isWarm ? agent.randomAction() : agent.explore(this.stateOf(li, prev));
+      counts.push(ratiosToCounts(a, l.outChannels));
+      prev = a;
+    });
+    this.wall(counts);
+    return { counts };
+  }
+
+  private learn(agent: DdpgAgent, e: Episode, accuracy: number | undefined): void {
+    const isWarm = this.done < this.warm;
+    this.done++;
+    this.pending = undefined;
+    if (accuracy === undefined || !Number.isFinite(accuracy)) return;
+    const layers = this.o.problem.layers;
+    const L = layers.length;
+    const reward = (this.o.rewardScale ?? 10) * accuracy;
+    const actions = e.counts.map((c, li) => c.map((n) => n / (layers[li]?.outChannels ?? 1)));
+    const zero = new Array<number>(this.K).fill(0);
+    for (let t = 0; t < L; t++) {
+      const st = this.stateOf(t, t > 0 ? (actions[t - 1] as number[]) : zero);
+      const next = t + 1 < L ? this.stateOf(t + 1, actions[t] as number[]) : st;
+      agent.observe({ state: st, action: actions[t] as number[], reward, nextState: next, done: t + 1 === L });
+    }
+    agent.trackReward(reward);
+    if (!isWarm) {
+      for (let u = 0; u < L; u++) agent.update();
+      agent.decayNoise();
+    }
+  }
+
+  ask(ctx: AskContext): Params {
+    const eps = episodeOutcomes(ctx.history);
+    if (!this.agent || this.done > eps.length) {
+      this.agent = new DdpgAgent({ stateDim: (this.o.problem.features[0]?.length ?? 0) + 1 + this.K, actionDim: this.K, seed: this.seed, ...this.o.agent });
+      this.done = 0;
+      this.pending = undefined;
+    }
+    const agent = this.agent;
+    while (this.done < eps.length) this.learn(agent, this.pending ?? this.generate(agent), eps[this.done]?.value);
+    this.pending ??= this.generate(agent);
+    return channelParams(this.o.problem.layers, this.o.channel.bits, this.pending.counts);
+  }
+}
+
+/** Builds the `cw-hawq` strategy from JSON options (ConfigError naming a bad field). */
+export function createCwHawqStrategy(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): CwHawqStrategy {
+  const o = parseWith(optionsSchema, options, "strategy 'cw-hawq' options");
+  const problem = parseQuantProblem(o.problem, "strategy 'cw-hawq' options.problem");
+  const channel = parseChannelTable(o.channel, problem, "strategy 'cw-hawq' options.channel");
+  const { problem: _p, channel: _c, ...rest } = o;
+  return new CwHawqStrategy({ ...(rest as Omit<CwHawqStrategyOptions, 'problem' | 'channel'>), problem, channel }, studySeed(ctx), ctx?.nTrials);
+}

@@ -1,0 +1,99 @@
+/**
+ * `ilp`: the HAWQ-style integer program as a study strategy. One-shot: the first trial is the optimum
+ * (least summed sensitivity score) under the budget. Further trials, when the study allows them, are
+ * the optima under budgets tightened in steps of `tighten` (default 2% of the budget) until the solution
+ * changes, so each trial is a new policy on the accuracy/cost trade-off; once the tightened budget
+ * admits nothing, the last solution is proposed again. Deterministic (seed-independent).
+ */
+import { z } from 'zod';
+import { BudgetInfeasibleError, type AllocationLayer, solveAllocation } from '../ilp.js';
+import { ConfigError } from '../../errors.js';
+import type { Precision } from '../../hardware/precision.js';
+import type { StrategyContext } from '../../search/registry.js';
+import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
+import { parseWith } from '../../util/zod-error.js';
+import { bitsParams, episodeOutcomes, parseQuantProblem, type QuantProblem } from './problem.js';
+
+/** Options of the `ilp` strategy (JSON). */
+export interface IlpStrategyOptions {
+  readonly problem: QuantProblem;
+  /** Sensitivity score per layer, weight width and activation width (`[layer][w][a]`, smaller is better). */
+  readonly scores: readonly (readonly (readonly number[])[])[];
+  /** Fraction of the budget removed per further trial (default 0.02). */
+  readonly tighten?: number;
+}
+
+const optionsSchema = z
+  .object({
+    problem: z.unknown(),
+    scores: z.array(z.array(z.array(z.number()))),
+    tighten: z.number().gt(0).lt(1).optional(),
+  })
+  .strict();
+
+/** The ILP's proposals, solved lazily and memoised. */
+export class IlpStrategy implements SearchStrategy {
+  readonly name = 'ilp';
+  private readonly solutions: { readonly wb: number[]; readonly ab: number[] }[] = [];
+  private factor = 1;
+  private exhausted = false;
+  private readonly layers: AllocationLayer<Precision>[];
+
+  constructor(private readonly o: IlpStrategyOptions) {
+    const p = o.problem;
+    const ok = o.scores.length === p.layers.length && o.scores.every((s) => s.length === p.weightBits.length && s.every((r) => r.length === p.actBits.length));
+    if (!ok) throw new ConfigError(`strategy 'ilp' options.scores: expected [${p.layers.length} layers][${p.weightBits.length} weight bits][${p.actBits.length} activation bits]`);
+    const kind = p.budget.kind;
+    this.layers = p.layers.map((l, i) => ({
+      name: l.name,
+      options: p.weightBits.flatMap((w, wi) => p.actBits.map((a, ai) => ({ value: { weightBits: w, actBits: a }, score: ((o.scores[i] as number[][])[wi] as number[])[ai] as number, cost: { [kind]: ((p.table.deltas[i] as number[][])[wi] as number[])[ai] as number } }))),
+    }));
+  }
+
+  private async solve(factor: number): Promise<{ wb: number[]; ab: number[] }> {
+    const p = this.o.problem;
+    const sol = await solveAllocation({ layers: this.layers, budget: { [p.budget.kind]: p.budget.value * factor }, fixedCost: { [p.budget.kind]: p.table.base } });
+    return { wb: sol.values.map((v) => v.weightBits), ab: sol.values.map((v) => v.actBits) };
+  }
+
+  /** The k-th solution (k = 0: the optimum under the full budget). */
+  async solution(k: number): Promise<{ readonly wb: number[]; readonly ab: number[] }> {
+    const same = (a: { wb: number[]; ab: number[] }, b: { wb: number[]; ab: number[] }): boolean => a.wb.every((x, i) => x === b.wb[i]) && a.ab.every((x, i) => x === b.ab[i]);
+    while (this.solutions.length <= k && !this.exhausted) {
+      if (this.solutions.length === 0) {
+        this.solutions.push(await this.solve(1)); // infeasible: the error names the cheapest achievable cost
+        continue;
+      }
+      const step = this.o.tighten ?? 0.02;
+      for (;;) {
+        this.factor -= step;
+        if (this.factor <= 0) {
+          this.exhausted = true;
+          break;
+        }
+        try {
+          const s = await this.solve(this.factor);
+          if (this.solutions.some((x) => same(x, s))) continue;
+          this.solutions.push(s);
+          break;
+        } catch (e) {
+          if (!(e instanceof BudgetInfeasibleError)) throw e;
+          this.exhausted = true;
+          break;
+        }
+      }
+    }
+    return this.solutions[Math.min(k, this.solutions.length - 1)] as { wb: number[]; ab: number[] };
+  }
+
+  async ask(ctx: AskContext): Promise<Params> {
+    const s = await this.solution(episodeOutcomes(ctx.history).length);
+    return bitsParams(this.o.problem.layers, s.wb, s.ab);
+  }
+}
+
+/** Builds the `ilp` strategy from JSON options (ConfigError naming a bad field). */
+export function createIlpStrategy(options: Readonly<Record<string, unknown>>, _ctx: StrategyContext | undefined): IlpStrategy {
+  const o = parseWith(optionsSchema, options, "strategy 'ilp' options");
+  return new IlpStrategy({ ...o, problem: parseQuantProblem(o.problem, "strategy 'ilp' options.problem") } as IlpStrategyOptions);
+}

@@ -1,0 +1,23 @@
+/**
+ * The quantization strategies, registered in the one strategy registry on import: `haq`, `ilp`,
+ * `cw-hawq`, `uniform` and `quant-random` (the random baseline; plain `random` is the generic one).
+ */
+import { registerStrategy } from '../../search/registry.js';
+import { createCwHawqStrategy } from './cw-hawq.js';
+import { createHaqStrategy } from './haq.js';
+import { createIlpStrategy } from './ilp.js';
+import { createQuantRandomStrategy } from './random.js';
+import { createUniformStrategy } from './uniform.js';
+
+export * from './problem.js';
+export * from './haq.js';
+export * from './cw-hawq.js';
+export * from './ilp.js';
+export * from './random.js';
+export * from './uniform.js';
+
+registerStrategy('haq', createHaqStrategy, 'HAQ: DDPG over per-layer weight/activation bits under a hardware budget, one episode per trial');
+registerStrategy('ilp', createIlpStrategy, 'HAWQ-style integer program over per-layer bits (sensitivity scores, budget); further trials at tighter budgets');
+registerStrategy('cw-hawq', createCwHawqStrategy, 'CW-HAWQ: DDPG over per-layer channel ratios per bit-width, channels in Hessian-trace order');
+registerStrategy('uniform', createUniformStrategy, 'uniform precisions under the budget, most bits first');
+registerStrategy('quant-random', createQuantRandomStrategy, 'random per-layer bits lowered until they fit the budget');

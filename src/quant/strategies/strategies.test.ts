@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InfeasibleError } from '../../errors.js';
+import { bitFusionEdge } from '../../hardware/bitfusion.js';
+import { bismoCloud } from '../../hardware/bismo.js';
+import { zooGraph } from '../../ir/zoo/registry.js';
+import { createStrategy } from '../../search/registry.js';
+import { strategyConformance } from '../../search/testing/strategy-conformance.js';
+import { runTrials } from '../../search/testing/run-trials.js';
+import type { Params, Trial } from '../../search/types.js';
+import { Rng } from '../../util/rng.js';
+import { PolicyCoster, parseBudget } from '../cost.js';
+import { buildAllocation, traceOrder } from '../cw-hawq.js';
+import './index.js';
+import { channelCost, channelCostTable, episodeOutcomes, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
+
+const BITS = [2, 3, 4, 5, 6, 7, 8];
+const graph = zooGraph('mnist-cnn');
+const coster = new PolicyCoster(graph, bitFusionEdge());
+const w8a8 = coster.uniformCost({ weightBits: 8, actBits: 8 });
+const problem = quantProblem(coster, parseBudget('latency=0.6x', w8a8), BITS, BITS);
+const space = quantSpace(problem);
+const objectives = [{ name: 'accuracy', direction: 'maximize' as const }];
+const rng = new Rng(7);
+const traces = coster.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(rng.normal(0, 1.5))));
+const CW = [2, 4, 8];
+const channel = channelCostTable(coster, 'latency', CW, coster.layers.map(() => CW.map(() => 4)));
+const cwSpace = quantSpace(problem, CW);
+
+/** Synthetic accuracy of a bits point: each layer loses sens x 4^-bits (per channel with channel counts); every 11th trial fails. */
+function evaluate(p: Params, number: number): { values: number[] } | 'failed' {
+  if (number % 11 === 7) return 'failed';
+  const r = readBitsParams(problem.layers, p);
+  const act = r.actBits ?? problem.layers.map(() => 4);
+  let loss = 0;
+  problem.layers.forEach((l, i) => {
+    const sens = i === 0 ? 8 : 1 + i;
+    if (r.channels) {
+      const c = r.channels.counts[i] as number[];
+      r.channels.bits.forEach((b, k) => (loss += ((sens * (c[k] as number)) / l.outChannels) * 4 ** -b));
+    } else loss += sens * 4 ** -(r.weightBits?.[i] as number);
+    loss += 0.5 * sens * 4 ** -(act[i] as number);
+  });
+  return { values: [1 - loss] };
+}
+
+const scores = problem.layers.map((_, i) => BITS.map((w) => BITS.map((a) => (1 + i) * (4 ** -w + 0.5 * 4 ** -a))));
+const make = (name: string, options: Record<string, unknown>, seed = 3) => () => createStrategy(name, options, { space: name === 'cw-hawq' ? cwSpace : space, objectives, nTrials: 24, seed });
+const small = { hidden: [16, 16], batchSize: 16 };
+const cwProblem = quantProblem(coster, parseBudget('latency=0.9x', w8a8), BITS, BITS);
+const cwOptions = { problem: cwProblem, channel, channelTraces: traces, warmupEpisodes: 4, agent: small };
+
+strategyConformance('haq', make('haq', { problem, warmupEpisodes: 4, agent: small }), { problem: { space, objectives, evaluate }, nTrials: 24, seedIndependent: true });
+strategyConformance('cw-hawq', make('cw-hawq', cwOptions), { problem: { space: cwSpace, objectives, evaluate }, nTrials: 24, seedIndependent: true });
+strategyConformance('quant-random', make('quant-random', { problem }), { problem: { space, objectives, evaluate }, nTrials: 24, seedIndependent: true });
+strategyConformance('ilp', make('ilp', { problem, scores }), { problem: { space, objectives, evaluate }, nTrials: 12, seedIndependent: true });
+strategyConformance('uniform', make('uniform', { problem }), { problem: { space, objectives, evaluate }, nTrials: 6, seedIndependent: true });
+
+test('the seeded strategies differ with the study seed (the factory context carries it)', async () => {
+  for (const [name, options] of [
+    ['haq', { problem, warmupEpisodes: 2, agent: small }],
+    ['quant-random', { problem }],
+  ] as const) {
+    const run = (seed: number) => runTrials({ strategy: make(name, options, seed)(), space, objectives, evaluate, nTrials: 6, seed: 0 });
+    assert.notDeepEqual((await run(1)).map((t) => t.params), (await run(2)).map((t) => t.params), name);
+  }
+  // CW-HAWQ's budget wall decides mnist-cnn's three layers alone; mbnet32 under a tight budget leaves the agent a choice
+  const mb = new PolicyCoster(zooGraph('mbnet32'), bitFusionEdge());
+  const mbProblem = quantProblem(mb, parseBudget('latency=0.4x', mb.uniformCost({ weightBits: 8, actBits: 8 })), BITS, BITS);
+  const r = new Rng(7);
+  const mbTraces = mb.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(r.normal(0, 1.5))));
+  const mbOptions = { problem: mbProblem, channel: channelCostTable(mb, 'latency', CW, mb.layers.map(() => CW.map(() => 4))), channelTraces: mbTraces, warmupEpisodes: 2 };
+  const mbSpace = quantSpace(mbProblem, CW);
+  const run = (seed: number) => runTrials({ strategy: createStrategy('cw-hawq', mbOptions, { space: mbSpace, objectives, nTrials: 4, seed }), space: mbSpace, objectives, evaluate: () => ({ values: [0.5] }), nTrials: 4, seed: 0 });
+  assert.notDeepEqual((await run(1)).map((t) => t.params), (await run(2)).map((t) => t.params), 'cw-hawq');
+});
+
+test('proposals fit the budget on the target itself (tables are exact for analytical targets)', async () => {
+  for (const [name, options] of [
+    ['haq', { problem, warmupEpisodes: 2, agent: small }],
+    ['quant-random', { problem }],
+    ['ilp', { problem, scores }],
+    ['uniform', { problem }],
+  ] as const) {
+    const trials = await runTrials({ strategy: make(name, options)(), space, objectives, evaluate, nTrials: 8, seed: 1 });
+    for (const t of trials) {
+      const r = readBitsParams(problem.layers, t.params);
+      const exact = coster.cost(r.weightBits as number[], r.actBits as number[]).latency;
+      assert.ok(exact <= problem.budget.value * (1 + 1e-9), `${name} trial ${t.number}: ${exact} > ${problem.budget.value}`);
+    }
+  }
+  const trials = await runTrials({ strategy: make('cw-hawq', cwOptions)(), space: cwSpace, objectives, evaluate, nTrials: 8, seed: 1 });
+  for (const t of trials) {
+    const r = readBitsParams(problem.layers, t.params);
+    const a = buildAllocation(coster, CW, r.channels?.counts as number[][], traces.map(traceOrder), 4, 4);
+    assert.ok(coster.policyCost(a.policy).latency <= cwProblem.budget.value * (1 + 1e-9), `cw-hawq trial ${t.number}`);
+  }
+});
+
+test('cost tables equal the target cost: layer-wise and channel-wise, two targets, random points', () => {
+  const g = zooGraph('mbnet32?channels=1&size=28');
+  const r = new Rng(5);
+  for (const target of [bitFusionEdge(), bismoCloud()]) {
+    const c = new PolicyCoster(g, target);
+    for (const kind of ['latency', 'energy', 'size', 'bops'] as const) {
+      const p = quantProblem(c, { kind, value: 1 }, BITS, BITS);
+      const act = c.layers.map(() => CW.map(() => r.choice([4, 6, 8])));
+      const t = channelCostTable(c, kind, CW, act);
+      const orders = c.layers.map((l) => Array.from({ length: l.outChannels }, (_, i) => i));
+      for (let k = 0; k < 20; k++) {
+        const wb = c.layers.map(() => r.choice(BITS));
+        const ab = c.layers.map(() => r.choice(BITS));
+        const exact = c.cost(wb, ab)[kind];
+        assert.ok(Math.abs(tableCost(p, wb, ab) - exact) <= 1e-9 * exact, `${target.name} ${kind}: ${tableCost(p, wb, ab)} vs ${exact}`);
+        const counts = c.layers.map((l) => {
+          const a = r.int(0, l.outChannels);
+          const b = r.int(0, l.outChannels - a);
+          return k % 4 === 0 ? [0, 0, l.outChannels] : [l.outChannels - a - b, a, b];
+        });
+        const ex = c.policyCost(buildAllocation(c, CW, counts, orders, act, 4).policy)[kind];
+        assert.ok(Math.abs(channelCost(t, counts) - ex) <= 1e-9 * ex, `${target.name} ${kind} channels: ${channelCost(t, counts)} vs ${ex}`);
+      }
+    }
+  }
+});
+
+test('an unreachable budget is an InfeasibleError naming the cheapest cost; bad options name the field', () => {
+  const tight = quantProblem(coster, { kind: 'latency', value: w8a8.latency * 0.01 }, BITS, BITS);
+  for (const name of ['haq', 'quant-random', 'uniform']) assert.throws(() => createStrategy(name, { problem: tight }), (e: unknown) => e instanceof InfeasibleError && /latency/.test(e.message), name);
+  assert.throws(() => createStrategy('haq', { problem: { ...problem, weightBits: [8, 2] } }), /weightBits \[8,2\].*ascending/);
+  assert.throws(() => createStrategy('ilp', { problem, scores: [[[1]]] }), /options.scores: expected \[3 layers\]\[7 weight bits\]\[7 activation bits\]/);
+  assert.throws(() => createStrategy('haq', { problem, episodes: 3 }), /strategy 'haq' options: unknown field\(s\) 'episodes'/);
+});
+
+test('ilp: the first trial is the optimum, further trials are distinct and cheaper', async () => {
+  const trials = await runTrials({ strategy: make('ilp', { problem, scores })(), space, objectives, evaluate: (p) => ({ values: [0] }), nTrials: 4, seed: 0 });
+  const costs = trials.map((t) => {
+    const r = readBitsParams(problem.layers, t.params);
+    return tableCost(problem, r.weightBits as number[], r.actBits as number[]);
+  });
+  assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 4);
+  for (let i = 1; i < 4; i++) assert.ok((costs[i] as number) < (costs[i - 1] as number), `trial ${i} costs ${costs[i]} >= ${costs[i - 1]}`);
+});
+
+test('a crashed episode retried by the loop: the next proposals equal an uninterrupted run (haq, cw-hawq, quant-random)', async () => {
+  for (const [name, options, sp] of [
+    ['haq', { problem, warmupEpisodes: 2, agent: small }, space],
+    ['cw-hawq', cwOptions, cwSpace],
+    ['quant-random', { problem }, space],
+  ] as const) {
+    const ok = (p: Params) => evaluate(p, 0) as { values: number[] };
+    const whole = await runTrials({ strategy: make(name, options)(), space: sp, objectives, evaluate: ok, nTrials: 8, seed: 1 });
+    // trial 4 died with its process; the loop re-ran its parameters as trial 5 (retry_of 4)
+    const crashed = { ...(whole[4] as Trial), values: null, state: 'failed' as const, userAttrs: { 'hwnas:fail_reason': 'worker-died' } };
+    const retry = { ...(whole[4] as Trial), number: 5, userAttrs: { 'hwnas:retry_of': 4 } };
+    const history = [...whole.slice(0, 4), crashed, retry];
+    assert.deepEqual(
+      episodeOutcomes(history).map((e) => e.value),
+      whole.slice(0, 5).map((t) => t.values?.[0]),
+    );
+    const next = await make(name, options)().ask({ space: sp, objectives, history, trialNumber: 6, rng: new Rng(0) });
+    assert.deepEqual(next, whole[5]?.params, name);
+  }
+});

@@ -1,0 +1,85 @@
+/**
+ * The quantization evaluation for the study machinery (`hwnas quantize`, `hwnas study run|resume`,
+ * worker threads, Redis workers), registered on import:
+ * - `quant-policy`: a point of a quantization study's bits space (per-layer weight/activation bits, or
+ *   CW-HAWQ's channel counts per width) evaluated post-training on the search (validation) images with
+ *   activation ranges calibrated on 512 training images, and costed on the target; objective accuracy
+ *   (maximise), constraint = budgeted cost - budget. Options: `model` (an hwnas IR .json path, a .onnx
+ *   path, or zoo:<name> with seeded untrained weights), `dataset` (spec), `target`, `budget`
+ *   ({kind, value} in absolute units), `searchImages` (default 1000), `seed` (zoo weights, default 0),
+ *   `channel` ({bits, orders, actBits}: CW-HAWQ's widths, per-layer channel order, activation bits per layer and width).
+ * The model, data set and tensor engine load on the first trial of each process, once.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { getTarget } from '../hardware/registry.js';
+import type { Objective } from '../search/types.js';
+import type { Evaluator } from '../study/run-study.js';
+import { registerEvaluation } from './registry.js';
+import { parseWith } from './zod-error.js';
+
+const optionsSchema = z
+  .object({
+    model: z.string().min(1),
+    dataset: z.string().min(1),
+    target: z.string().min(1),
+    budget: z.object({ kind: z.enum(['latency', 'energy', 'size', 'bops']), value: z.number().positive() }).strict(),
+    searchImages: z.number().int().min(1).optional(),
+    seed: z.number().int().min(0).optional(),
+    channel: z.object({ bits: z.array(z.number().int().min(1).max(8)).min(1), orders: z.array(z.array(z.number().int().min(0))), actBits: z.array(z.array(z.number().int().min(1).max(32))) }).strict().optional(),
+  })
+  .strict();
+
+/** Options of the `quant-policy` evaluation. */
+export type QuantPolicyOptions = z.infer<typeof optionsSchema>;
+
+const OBJECTIVES: readonly Objective[] = [{ name: 'accuracy', direction: 'maximize' }];
+
+function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
+  return parseWith(optionsSchema, options, "evaluator 'quant-policy' options");
+}
+
+registerEvaluation({
+  name: 'quant-policy',
+  description: 'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel)',
+  objectives: () => [...OBJECTIVES],
+  create(options) {
+    const o = parse(options);
+    const target = getTarget(o.target);
+    if (!o.model.startsWith('zoo:') && !existsSync(o.model)) throw new ConfigError(`evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: no such file; expected an hwnas .json, a .onnx file or zoo:<name>`);
+    let ready: Promise<Evaluator> | undefined;
+    const build = async (): Promise<Evaluator> => {
+      const [{ initWeights, loadModel, zooGraph }, { inputNode }, { Rng }, { loadDataset }, engine, quant] = await Promise.all([
+        import('../ir/index.js'),
+        import('../ir/shapes.js'),
+        import('../util/rng.js'),
+        import('../data/load.js'),
+        import('../engine/index.js'),
+        import('../quant/index.js'),
+      ]);
+      let model;
+      if (o.model.startsWith('zoo:')) {
+        const graph = zooGraph(o.model);
+        model = { graph, weights: initWeights(graph, new Rng(o.seed ?? 0)) };
+      } else if (o.model.endsWith('.json')) model = loadModel(o.model);
+      else if (o.model.endsWith('.onnx')) model = (await import('../onnx/index.js')).loadOnnx(o.model);
+      else throw new ConfigError(`evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: unknown file type, expected .json, .onnx or zoo:<name>`);
+      await engine.initEngine();
+      if (target.prepare) await target.prepare(model);
+      const shape = inputNode(model.graph).shape;
+      const ds = await loadDataset(o.dataset, shape.length === 3 ? { size: shape[1] as number, channels: shape[0] as number } : {});
+      const fm = engine.buildModel(model);
+      const calibration = quant.calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
+      const k = Math.min(o.searchImages ?? 1000, ds.val.n);
+      const per = ds.val.x.length / ds.val.n;
+      const searchSet = { x: ds.val.x.subarray(0, k * per), y: ds.val.y.subarray(0, k), n: k };
+      const coster = new quant.PolicyCoster(model.graph, target);
+      return quant.quantPolicyEvaluator({ model: fm, searchSet, calibration, coster, budget: o.budget, ...(o.channel ? { channel: o.channel } : {}) });
+    };
+    return async (params, ctx) => {
+      ready ??= build();
+      return (await ready)(params, ctx);
+    };
+  },
+});
