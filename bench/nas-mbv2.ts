@@ -227,7 +227,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       const latOpts: ArchLatencyOptions = network ? { mode: 'network', anchor: refGraph, repeats: o.searchRepeats, quantile: HOST_QUANTILE } : {};
       const latency = async (a: Mbv2Arch): Promise<number> => (await archLatencyMs(target, space.graph(a), pol, latOpts)).latencyMs;
       let line = lines[tname] as number;
-      if (network) line = ((await anchorLatencyMs(refGraph, HOST_QUANTILE)) / o.speedup) * o.hostLineMargin;
+      if (network) line = ((await anchorLatencyMs(host, refGraph, HOST_QUANTILE)) / o.speedup) * o.hostLineMargin;
       else if (tname === 'host-cpu') line = (await archLatencyMs(host, refGraph, pol)).latencyMs / o.speedup;
       const strata = (await capacitySearch(space, { latency, line, perStratum: o.perStratum }, new Rng(1))).picks;
       const picked = strata.slice(0, o.winners).map((x) => x.arch);

@@ -22,8 +22,7 @@ export type Mbv2LikeSpace = ArchSpace<Mbv2Arch> & { readonly options: Mbv2SpaceO
 
 /** True when `space` is a plain MobileNetV2-style space (not joint with bits), which the capacity search can repair. */
 export function isMbv2Space(space: ArchSpace): space is ArchSpace & Mbv2LikeSpace {
-  const o = (space as { options?: Partial<Mbv2SpaceOptions> }).options;
-  return o !== undefined && Array.isArray(o.stages) && Array.isArray(o.widths) && Array.isArray(o.inputSizes) && Array.isArray(o.expansions) && !('base' in space);
+  return space.options !== undefined && space.base === undefined;
 }
 
 /** The arguments `--strategy capacity` needs: an mbv2 space and a line (ConfigError naming what is missing). */

@@ -260,11 +260,3 @@ export function nasDatasetOptions(spec: string, limitFlag: number | undefined, s
   return { spec: { ...parsed, options: { ...rest, limit } }, options: { size: shape.size, channels: shape.channels } };
 }
 
-/** Input size and channels a space's data should be loaded at: the largest input size of mbv2 spaces (each architecture resamples to its own), else a sampled graph's. */
-export function spaceInputShape(space: ArchSpace): { size: number; channels: number } {
-  const own = (space as { options?: { inputSizes?: readonly number[]; inChannels?: number } }).options ?? (space as { base?: { options?: { inputSizes?: readonly number[]; inChannels?: number } } }).base?.options;
-  const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
-  const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
-  const size = own?.inputSizes && own.inputSizes.length > 0 ? Math.max(...own.inputSizes) : (shape[1] as number);
-  return { size, channels: own?.inChannels ?? (shape[0] as number) };
-}

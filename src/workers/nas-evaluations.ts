@@ -17,6 +17,7 @@ import { parseWith } from './zod-error.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { getArchSpace } from '../search/spaces/registry.js';
+import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { parseObjectives } from '../nas/objectives.js';
@@ -91,7 +92,7 @@ registerEvaluation({
     const target = getTarget(o.target ?? 'bitfusion-edge');
     const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
     return lazy(async () => {
-      const { nasDatasetOptions, spaceInputShape } = await import('../nas/run.js');
+      const { nasDatasetOptions } = await import('../nas/run.js');
       const { loadDataset } = await import('../data/load.js');
       // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's largest input size
       const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
