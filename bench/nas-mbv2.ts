@@ -36,7 +36,8 @@ import { zooGraph } from '../src/ir/zoo/index.js';
 import { defaultPolicy } from '../src/hardware/precision.js';
 import { capacitySearch } from '../src/nas/capacity.js';
 import { anchorLatencyMs, type ArchLatencyOptions, archLatencyMs } from '../src/nas/cost.js';
-import { createNasStrategy, runNas } from '../src/nas/run.js';
+import { runNas } from '../src/nas/run.js';
+import { createNasStrategy } from '../src/nas/strategy-config.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
 import { resizeSplit } from '../src/nas/train-eval.js';
 import { MBV2_MBNET, MBV2_MICRO, type Mbv2Arch, type Mbv2SpaceOptions, mbv2Space } from '../src/search/spaces/mbv2.js';
@@ -263,7 +264,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       log(`supernet trained in ${(result.supernet as { minutes: number }).minutes} min`);
       save();
     }
-    const { strategy } = createNasStrategy('nsga2', space, { budget: o.budget, seed: 0 });
+    const { strategy } = await createNasStrategy('nsga2', space, { budget: o.budget, seed: 0 });
     const ts = performance.now();
     const r = await runNas({
       space,

@@ -3,3 +3,4 @@
  * config (and `hwnas study resume`) can name any of them. Add a module here when it registers more.
  */
 import '../workers/builtin.js';
+import '../nas/strategies/index.js';

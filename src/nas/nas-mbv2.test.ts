@@ -13,7 +13,8 @@ import type { Objective } from '../search/types.js';
 import { Rng } from '../util/rng.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { archLatencyMs } from './cost.js';
-import { createNasStrategy, nasDatasetOptions, runNas } from './run.js';
+import { nasDatasetOptions, runNas } from './run.js';
+import { createNasStrategy } from './strategy-config.js';
 import { spaceInputShape } from '../search/spaces/types.js';
 import { Supernet, samplePath, supernetEvaluator } from './supernet.js';
 import { archInputSize, resizeSplit, splitAtSizes, trainingEvaluator } from './train-eval.js';
@@ -141,7 +142,7 @@ test('runNas with a latency constraint: infeasible trials stay in trials, leave 
     const acc = a.stages.flat().reduce((s, b) => s + b.kernel * b.expansion, 0) * a.width;
     return { values: [acc, lat], constraints: [lat - line], userAttrs: { arch: space.format(a) } };
   };
-  const { strategy } = createNasStrategy('random', space, { budget: 24 });
+  const { strategy } = await createNasStrategy('random', space, { budget: 24 });
   const r = await runNas({ space, objectives: OBJ, strategy, evaluate, budget: 24, seed: 3 });
   assert.equal(r.trials.length, 24);
   assert.ok(r.infeasible > 0 && r.infeasible < 24, `infeasible ${r.infeasible}`);
