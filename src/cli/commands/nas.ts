@@ -24,6 +24,7 @@ import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 interface NasFlags {
   readonly space: string;
   readonly table?: string;
+  readonly tableDelay?: string;
   readonly dataset?: string;
   readonly target?: string;
   readonly strategy: string;
@@ -59,6 +60,7 @@ export function registerNas(program: Command): void {
     .description('hardware-aware architecture search over nb201 / mbv2 (+bits) spaces, from a table or by short training')
     .requiredOption('--space <name>', 'nb201 | mbv2 | mbv2-imagenet, optionally with +bits (joint precision)')
     .option('--table <file>', 'tabular benchmark (.csv with header arch,<metric>... or .json; see docs/nas.md)')
+    .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
     .option('--target <name>', 'hardware target for latency (default bitfusion-edge)')
     .requiredOption('--strategy <name>', `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution)`)
@@ -112,9 +114,11 @@ export function registerNas(program: Command): void {
         if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
         const table = resolve(f.table);
         tableFrame = tableHv(loadNasTable(table, space), objectives); // reads and checks the table now
-        evaluator = { name: 'nas-table', options: { space: space.name, table, objectives: objectivesSpec } };
+        const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
+        evaluator = { name: 'nas-table', options: { space: space.name, table, objectives: objectivesSpec, ...(delayMs > 0 ? { delayMs } : {}) } };
       } else {
         if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
+        if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
         const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
         nasDatasetOptions(f.dataset, limit, spaceInputShape(space)); // checks the spec and --limit before the study is created
         const common: Record<string, JsonValue> = {
