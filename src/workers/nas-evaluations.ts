@@ -12,7 +12,10 @@
  *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible));
  * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000 and `seed` = 0: one SPOS
  *   supernet over the (mbv2) space is trained per process, then every trial is scored with inherited
- *   weights after batch-norm recalibration.
+ *   weights after batch-norm recalibration;
+ * - `nas-blockwise`: a block-wise (S8) student assembled from the teacher and the distilled stage weights
+ *   of `artifact` (the folder `hwnas nas --strategy blockwise` prepared), fine-tuned `finetuneEpochs` = 1
+ *   and scored on the validation split (options: those of nas-train but epochs and latency, plus `artifact`).
  * Both default the study's space to the architecture space's parameters, so a config needs only the
  * evaluator, the strategy and the budget. Heavy parts (table file, data set, tensor engine) load on
  * the first trial of each process, once.
@@ -59,6 +62,10 @@ const trainOptions = z
   .object({ ...commonTrain, epochs: z.number().int().min(1).max(1000).optional() })
   .strict();
 
+const blockwiseOptions = z
+  .object({ space: commonTrain.space, dataset: commonTrain.dataset, target: commonTrain.target, objectives: commonTrain.objectives, limit: commonTrain.limit, policy: commonTrain.policy, maxLatencyMs: commonTrain.maxLatencyMs, artifact: z.string().min(1), finetuneEpochs: z.number().int().min(0).max(1000).optional() })
+  .strict();
+
 const supernetOptions = z
   .object({ ...commonTrain, steps: z.number().int().min(1).max(10_000_000).optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() })
   .strict();
@@ -77,15 +84,17 @@ const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOp
 const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
 const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supernetOptions> => parseWith(supernetOptions, o, "evaluator 'nas-supernet' options");
 
+const blockwiseOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof blockwiseOptions> => parseWith(blockwiseOptions, o, "evaluator 'nas-blockwise' options");
+
 /** What the training and supernet evaluators share: space, objectives, target, policy, latency mode and constraint, and the data set (loaded lazily). */
-function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOptions>) {
+function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOptions> | z.infer<typeof blockwiseOptions>) {
   const space = getArchSpace(o.space ?? 'mbv2');
   const objectives = objectivesOf(o.objectives);
   const target = getTarget(o.target ?? 'bitfusion-edge');
   const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
-  const mode = o.latency ?? 'model';
+  const mode = ('latency' in o ? o.latency : undefined) ?? 'model';
   // network timing: a fixed point of the space (seeded) is timed with every architecture, against drift
-  const latency: ArchLatencyOptions = mode === 'network' && o.latencyAnchor !== false ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) } : { mode };
+  const latency: ArchLatencyOptions = mode === 'network' && !('latencyAnchor' in o && o.latencyAnchor === false) ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) } : { mode };
   const loadData = async () => {
     const { nasDatasetOptions } = await import('../nas/run.js');
     const { loadDataset } = await import('../data/load.js');
@@ -157,6 +166,26 @@ registerEvaluation({
       const dataset = await loadData();
       const { supernetEvaluator } = await import('../nas/supernet.js'); // loads the tensor engine
       return supernetEvaluator({ ...c, dataset, steps: o.steps ?? 1000, seed: o.seed ?? 0 });
+    });
+  },
+});
+
+registerEvaluation({
+  name: 'nas-blockwise',
+  description: 'block-wise (S8) student assembled from a teacher and distilled stage weights (options.artifact), fine-tuned briefly and scored on the validation split (mbv2 spaces)',
+  objectives(options) {
+    return objectivesOf(blockwiseOpts(options).objectives);
+  },
+  defaultSpace(options) {
+    return getArchSpace(blockwiseOpts(options).space ?? 'mbv2').space;
+  },
+  create(options) {
+    const o = blockwiseOpts(options);
+    const { loadData, latency: _model, ...c } = trainCommon(o);
+    return lazy(async () => {
+      const dataset = await loadData();
+      const { blockwiseEvaluator, loadBlockwiseArtifact } = await import('../nas/blockwise-study.js'); // loads the tensor engine
+      return blockwiseEvaluator({ ...c, dataset, artifact: loadBlockwiseArtifact(o.artifact), ...(o.finetuneEpochs !== undefined ? { finetuneEpochs: o.finetuneEpochs } : {}) });
     });
   },
 });

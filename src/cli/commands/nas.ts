@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { defaultPolicy, policyPreset } from '../../hardware/precision.js';
@@ -46,6 +46,11 @@ interface NasFlags {
   readonly json?: boolean;
   readonly distinct?: boolean;
   readonly threads?: string;
+  readonly teacher?: string;
+  readonly teacherEpochs?: string;
+  readonly candidates?: string;
+  readonly distillSteps?: string;
+  readonly finetuneEpochs?: string;
   readonly redis?: string;
   readonly queue?: string;
 }
@@ -82,6 +87,11 @@ export function registerNas(program: Command): void {
     .option('--threads <n>', 'worker threads evaluating trials (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
+    .option('--teacher <arch>', '--strategy blockwise: the teacher architecture (default: the space\'s largest)')
+    .option('--teacher-epochs <n>', '--strategy blockwise: teacher training epochs (default 2)')
+    .option('--candidates <n>', '--strategy blockwise: candidate configurations distilled per stage, the teacher\'s own included (default 8)')
+    .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
+    .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .action(async (f: NasFlags) => {
@@ -137,7 +147,20 @@ export function registerNas(program: Command): void {
             : { name: 'nas-train', options: { ...common, epochs: intOption('--epochs', f.epochs, 1, 1) } };
         if (evaluatorName === 'supernet' && !space.options) throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
       }
-      getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
+      const blockwise = strategyName === 'blockwise';
+      let blockwiseSettings: Record<string, JsonValue> = {};
+      if (blockwise) {
+        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model') throw new ConfigError('--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network');
+        if (!space.options) throw new ConfigError(`--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+        if (f.teacher !== undefined) space.parse(f.teacher);
+        blockwiseSettings = {
+          ...(f.teacher !== undefined ? { teacher: space.format(space.parse(f.teacher)) } : {}),
+          teacherEpochs: intOption('--teacher-epochs', f.teacherEpochs, 2, 1),
+          candidates: intOption('--candidates', f.candidates, 8, 2),
+          distillSteps: intOption('--distill-steps', f.distillSteps, 200, 1),
+          finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
+        };
+      } else getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
       const distinct = f.distinct !== false;
       const settings: Record<string, JsonValue> = {
         space: space.name,
@@ -147,11 +170,13 @@ export function registerNas(program: Command): void {
         evaluator,
         distinct,
         ...(strategyName === 'capacity' ? { capacityPoints } : {}),
+        ...blockwiseSettings,
         ...(strategyName === 'two-stage' ? { sensitivityTarget: targetName, ...(f.policy !== undefined ? { sensitivityPolicy: f.policy } : {}) } : {}),
       };
       const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
       const store = openStore(storePath);
       let sensitive: string[] | undefined;
+      let teacherInfo: JsonValue | undefined;
       try {
         const opened = await openCommandStudy(store, {
           prefix: `nas-${space.name}-${strategyName}`,
@@ -159,6 +184,40 @@ export function registerNas(program: Command): void {
           settings,
           nTrials: budget,
           prepare: async (name) => {
+            if (blockwise) {
+              const { options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common } } = evaluator;
+              const artifact = resolve(dirname(storePath), 'blockwise', name);
+              const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
+              const { loadDataset } = await import('../../data/index.js');
+              const d = nasDatasetOptions(f.dataset as string, common.limit as number | undefined, spaceInputShape(space));
+              const bar = createProgress({ total: 1, label: 'block-wise: teacher, distillation', quiet: !!f.json });
+              let p: Awaited<ReturnType<typeof prepareBlockwise>>;
+              try {
+                p = await prepareBlockwise({
+                  space,
+                  dataset: await loadDataset(d.spec, d.options),
+                  target,
+                  ...(policy ? { policy } : {}),
+                  artifact,
+                  ...(f.teacher !== undefined ? { teacher: f.teacher } : {}),
+                  teacherEpochs: blockwiseSettings.teacherEpochs as number,
+                  candidatesPerStage: blockwiseSettings.candidates as number,
+                  steps: blockwiseSettings.distillSteps as number,
+                  seed,
+                  onProgress: (what, done, total) => {
+                    if (what === 'distil') {
+                      bar.setTotal(total);
+                      bar.update(done);
+                    }
+                  },
+                });
+              } finally {
+                bar.stop();
+              }
+              teacherInfo = { ...p.teacher, distillations: p.distillations, jointCombinations: p.jointCombinations, artifact };
+              if (!f.json) process.stderr.write(`block-wise: teacher ${p.teacher.arch} accuracy ${(p.teacher.accuracy * 100).toFixed(2)}% (validation), ${p.teacher.latencyMs.toPrecision(4)} ms on ${target.name}; ${p.distillations} stage distillations (joint space ${p.jointCombinations.toExponential(2)} combinations); saved in ${artifact}\n`);
+              return { name, evaluator: { name: 'nas-blockwise', options: { ...common, artifact, finetuneEpochs: blockwiseSettings.finetuneEpochs as number } }, strategy: { name: 'blockwise', options: p.strategyOptions as Record<string, JsonValue> }, objectives: [...objectives], nTrials: budget, seed };
+            }
             const capacityBar = strategyName === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
             let c: NasStrategyConfig;
             try {
@@ -193,6 +252,7 @@ export function registerNas(program: Command): void {
         if (opened.status === 'created') {
           const attrs: Record<string, JsonValue> = { archSpace: space.name, target: targetName, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}) };
           for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
+          if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
         }
         const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
         const s = strategyOptions?.sensitive;
@@ -215,7 +275,8 @@ export function registerNas(program: Command): void {
           ...(tableFrame ? { frame: tableFrame.frame, trueHypervolume: tableFrame.trueHypervolume } : {}),
           ...(sensitive ? { sensitive } : {}),
         });
-        printNas(f, r, { space, strategy: f.strategy, target: target.name, objectives, seed, study: name, store: storePath, aborted });
+        const teacher = store.getStudy(name)?.userAttrs.teacher;
+        printNas(f, r, { space, strategy: f.strategy, target: target.name, objectives, seed, study: name, store: storePath, aborted, ...(teacher !== undefined ? { teacher } : {}) });
       } finally {
         store.close();
       }
@@ -223,7 +284,7 @@ export function registerNas(program: Command): void {
 }
 
 /** Prints a NAS result: JSON (today's fields plus `study`, `store`, `interrupted`) or the Pareto table. */
-function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: string; target: string; objectives: readonly Objective[]; seed: number; study: string; store: string; aborted: boolean }): void {
+function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: string; target: string; objectives: readonly Objective[]; seed: number; study: string; store: string; aborted: boolean; teacher?: JsonValue }): void {
   if (f.json) {
     printJson({
       space: o.space.name,
@@ -242,6 +303,7 @@ function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: st
       store: o.store,
       study: o.study,
       ...(o.aborted ? { interrupted: true } : {}),
+      ...(o.teacher !== undefined ? { teacher: o.teacher } : {}),
     });
     return;
   }
@@ -250,6 +312,8 @@ function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: st
   out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
   out.write(`hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`);
   if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
+  const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
+  if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);
   const names = o.objectives.map((x) => x.name);
   out.write(`${names.join('\t')}\tarch\n`);
   for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {

@@ -2,3 +2,4 @@
 import './distinct.js';
 import './two-stage.js';
 import './capacity.js';
+import './blockwise.js';
