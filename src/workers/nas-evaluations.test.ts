@@ -82,3 +82,15 @@ test('nas-train: one real short training of an mbv2 point, costed on the target;
   assert.ok((lat as number) > 0 && (nParams as number) > 1000);
   assert.equal(r.userAttrs?.arch, space.format(space.fromParams(params)));
 });
+
+test('nas-supernet / nas-blockwise / nas-train options: checked when the evaluator is created, bad values named', () => {
+  const sn = getEvaluation('nas-supernet');
+  assert.throws(() => sn.create({ space: 'nb201', dataset: 'fashion-mnist' }), /nas-supernet.*'nb201'.*mbv2-style/);
+  assert.throws(() => sn.create({ dataset: 'fashion-mnist', steps: 0 }), /steps = 0/);
+  assert.deepEqual(sn.defaultSpace?.({ dataset: 'fashion-mnist', space: 'mbv2-micro' }).toJSON(), getArchSpace('mbv2-micro').space.toJSON());
+  const bw = getEvaluation('nas-blockwise');
+  assert.throws(() => bw.create({ dataset: 'fashion-mnist' }), /artifact/);
+  assert.throws(() => bw.create({ dataset: 'fashion-mnist', artifact: 'x', latency: 'network' }), /'latency'/);
+  assert.throws(() => getEvaluation('nas-train').create({ dataset: 'fashion-mnist', latency: 'wallclock' }), /latency = "wallclock"/);
+  assert.throws(() => getEvaluation('nas-table').create({ table: 'x.csv', delayMs: -1 }), /delayMs = -1/);
+});
