@@ -257,7 +257,8 @@ export function registerNas(program: Command): void {
         const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
         const s = strategyOptions?.sensitive;
         if (Array.isArray(s)) sensitive = s.map(String);
-        process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: hwnas study resume ${name}${f.store ?? f.storage ? ` --store ${storePath}` : ''}\n`);
+        const resumeHint = `hwnas study resume ${name}${f.store ?? f.storage ? ` --store ${storePath}` : ''}`;
+        process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
         const ac = new AbortController();
         const onSig = (): void => ac.abort();
         process.once('SIGINT', onSig);
@@ -268,7 +269,7 @@ export function registerNas(program: Command): void {
         } finally {
           process.removeListener('SIGINT', onSig);
         }
-        if (aborted && !f.json) process.stderr.write(`interrupted: the finished trials are kept; continue with hwnas study resume ${name}\n`);
+        if (aborted && !f.json) process.stderr.write(`interrupted: the finished trials are kept; continue with ${resumeHint} (or the same command)\n`);
         const r = summariseNas(store.getTrials(name), {
           space,
           objectives,
