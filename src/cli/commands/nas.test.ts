@@ -152,3 +152,21 @@ test('hwnas nas: hwnas study resume continues an interrupted nas study to its bu
   assert.equal(j.trials.length, 30);
   assert.ok(j.sensitive && j.sensitive.length > 0, 'the stored two-stage sensitive parameters are reported');
 });
+
+test('hwnas nas --strategy blockwise: needs an mbv2 space and --dataset; the repeat filter is not a --strategy', async () => {
+  const work = mkdtempSync(join(dir, 'bw-'));
+  const cases: [string[], RegExp][] = [
+    [['--space', 'nb201', '--dataset', 'fashion-mnist'], /MobileNetV2-style.*'nb201'/],
+    [['--space', 'mbv2-micro', '--table', TABLE], /--strategy blockwise distils a teacher on --dataset/],
+    [['--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--teacher', 'r99-w1:k3e1r'], /r99/],
+  ];
+  for (const [extra, re] of cases) {
+    const r = await runHwnas(work, 'nas', '--strategy', 'blockwise', '--budget', '2', ...extra);
+    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.ok(!r.stderr.includes('    at '), r.stderr);
+  }
+  const d = await runHwnas(work, ...BASE.slice(0, 5), '--strategy', 'distinct', '--budget', '2');
+  assert.equal(d.code, 2, d.stderr);
+  assert.match(d.stderr, /--no-distinct/);
+});

@@ -97,6 +97,7 @@ export function registerNas(program: Command): void {
     .action(async (f: NasFlags) => {
       const space = getArchSpace(f.space);
       const strategyName = canonicalStrategyName(f.strategy);
+      if (strategyName === 'distinct') throw new ConfigError(`--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`);
       if (!nasStrategyNames().includes(strategyName)) throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
       const budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
@@ -112,6 +113,10 @@ export function registerNas(program: Command): void {
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
       if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
+      if (strategyName === 'blockwise') {
+        if (!space.options) throw new ConfigError(`--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model') throw new ConfigError('--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network');
+      }
       if (strategyName === 'two-stage' && target.kind === 'measured') throw new ConfigError(`--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`);
       if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store) throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
       const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : 0;
@@ -150,8 +155,6 @@ export function registerNas(program: Command): void {
       const blockwise = strategyName === 'blockwise';
       let blockwiseSettings: Record<string, JsonValue> = {};
       if (blockwise) {
-        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model') throw new ConfigError('--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network');
-        if (!space.options) throw new ConfigError(`--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
         if (f.teacher !== undefined) space.parse(f.teacher);
         blockwiseSettings = {
           ...(f.teacher !== undefined ? { teacher: space.format(space.parse(f.teacher)) } : {}),
