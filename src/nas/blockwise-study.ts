@@ -107,7 +107,9 @@ export async function prepareBlockwise(o: PrepareBlockwiseOptions): Promise<Prep
   });
   mkdirSync(o.artifact, { recursive: true });
   saveModel(teacher, join(o.artifact, 'teacher.json'));
-  c.scores.forEach((u, i) => u.alternatives.forEach((a, k) => saveModel({ graph: a.alt.graph, weights: a.weights }, join(o.artifact, `stage${i + 1}-${k}.json`))));
+  for (const [i, u] of c.scores.entries()) {
+    for (const [k, a] of u.alternatives.entries()) saveModel({ graph: a.alt.graph, weights: a.weights }, join(o.artifact, `stage${i + 1}-${k}.json`));
+  }
   writeFileSync(join(o.artifact, INDEX), JSON.stringify({ format: 'hwnas-blockwise', version: 1, teacherArch, stages: c.tokens }));
   const stages = c.scores.map((u, i) => u.alternatives.map((a, k) => ({ blocks: c.tokens[i]?.[k] as string, loss: a.loss, latencyMs: a.latencyMs })));
   return {

@@ -202,7 +202,7 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
   const teacherLatency = c.teacherLatencyMs;
   const teacherStage = scores.map((u) => (u.alternatives[0] as ScoredAlternative).latencyMs);
   const sel = await selectAlternatives(scores, opts.budgetRatio * teacherLatency, c.fixedMs);
-  const stages = scores.map((u, i) => parseStageToken(c.tokens[i]?.[sel.choice[i] as number] as string));
+  const stages = scores.map((_, i) => parseStageToken(c.tokens[i]?.[sel.choice[i] as number] as string));
   const arch: Mbv2Arch = { inputSize: tArch.inputSize, width: tArch.width, stages };
   const graph = space.graph(arch);
   let model = assembleBlockwiseStudent(teacher, opts.space, space.format(arch), scores.map((u, i) => (u.alternatives[sel.choice[i] as number] as ScoredAlternative).weights));

@@ -8,7 +8,7 @@ import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { hypervolume, paretoFront, toMinimization, violation } from '../search/pareto.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { JsonValue, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
+import type { JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
@@ -146,7 +146,13 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
   const feasIdx = norm.map((_, i) => i).filter((i) => feasible[i]);
   const front = paretoFront(feasIdx.map((i) => norm[i] as number[])).map((k) => feasIdx[k] as number);
   const seen = new Set<string>();
-  const pareto = front.map((i) => trials[i] as NasTrial).filter((t) => (seen.has(t.arch) ? false : (seen.add(t.arch), true)));
+  const pareto = front
+    .map((i) => trials[i] as NasTrial)
+    .filter((t) => {
+      if (seen.has(t.arch)) return false;
+      seen.add(t.arch);
+      return true;
+    });
   const ref = o.objectives.map(() => 1);
   const step = o.curveStep ?? 10;
   const curve: { queries: number; hypervolume: number }[] = [];

@@ -37,7 +37,9 @@ export function blockwiseFront(stages: readonly (readonly StageCandidate[])[], f
   let front: BlockwisePoint[] = [{ loss: 0, latencyMs: fixedMs, choice: [] }];
   for (const cands of stages) {
     const next: BlockwisePoint[] = [];
-    for (const p of front) cands.forEach((c, k) => next.push({ loss: p.loss + c.loss, latencyMs: p.latencyMs + c.latencyMs, choice: [...p.choice, k] }));
+    for (const p of front) {
+      for (const [k, c] of cands.entries()) next.push({ loss: p.loss + c.loss, latencyMs: p.latencyMs + c.latencyMs, choice: [...p.choice, k] });
+    }
     next.sort((a, b) => a.latencyMs - b.latencyMs || a.loss - b.loss);
     front = [];
     let best = Infinity;
@@ -70,7 +72,7 @@ export class BlockwiseStrategy implements SearchStrategy {
 
   /** The architecture string of a combination. */
   arch(p: BlockwisePoint): string {
-    return `${this.o.prefix}:${p.choice.map((k, i) => (this.o.stages[i]?.[k] as StageCandidate).blocks).join('|')}`;
+    return `${this.o.prefix}:${p.choice.map((k, i) => this.o.stages[i]?.[k]?.blocks).join('|')}`;
   }
 
   ask(ctx: AskContext): Params {
