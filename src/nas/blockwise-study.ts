@@ -25,7 +25,7 @@ import { assembleBlockwiseStudent, blockwiseCandidates } from './blockwise.js';
 import { archLatencyMs } from './cost.js';
 import { DEFAULT_RATIOS } from './strategies/blockwise.js';
 import { largestArch } from './supernet.js';
-import { resizeSplit } from './train-eval.js';
+import { archInputSize, resizeSplit } from './train-eval.js';
 
 const INDEX = 'blockwise.json';
 
@@ -79,7 +79,7 @@ export async function prepareBlockwise(o: PrepareBlockwiseOptions): Promise<Prep
   const seed = o.seed ?? 0;
   const tArch = o.teacher !== undefined ? o.space.parse(o.teacher) : largestArch({ space: so });
   const teacherArch = o.space.format(tArch);
-  const size = (tArch as { inputSize: number }).inputSize;
+  const size = archInputSize(tArch) ?? Math.max(...so.inputSizes);
   const data = splitsAt(o.dataset, size);
   const graph = o.space.graph(tArch, { inputSize: size, inChannels: o.dataset.shape[0], classes: o.dataset.numClasses });
   const em = buildModel({ graph, weights: initWeights(graph, new Rng(seed)) });
@@ -178,7 +178,7 @@ export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
   }
   const so = mbv2Options(o.space);
   const prefix = o.artifact.teacherArch.slice(0, o.artifact.teacherArch.indexOf(':'));
-  const size = (o.space.parse(o.artifact.teacherArch) as { inputSize: number }).inputSize;
+  const size = archInputSize(o.space.parse(o.artifact.teacherArch)) ?? Math.max(...so.inputSizes);
   const data = splitsAt(o.dataset, size);
   const policy = o.policy ?? defaultPolicy(o.target);
   const epochs = o.finetuneEpochs ?? 1;
