@@ -36,7 +36,8 @@ import { zooGraph } from '../src/ir/zoo/index.js';
 import { defaultPolicy } from '../src/hardware/precision.js';
 import { capacitySearch } from '../src/nas/capacity.js';
 import { anchorLatencyMs, type ArchLatencyOptions, archLatencyMs } from '../src/nas/cost.js';
-import { createNasStrategy, runNas } from '../src/nas/run.js';
+import { runNas } from '../src/nas/run.js';
+import { createNasStrategy } from '../src/nas/strategy-config.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
 import { resizeSplit } from '../src/nas/train-eval.js';
 import { MBV2_MBNET, MBV2_MICRO, type Mbv2Arch, type Mbv2SpaceOptions, mbv2Space } from '../src/search/spaces/mbv2.js';
@@ -227,7 +228,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       const latOpts: ArchLatencyOptions = network ? { mode: 'network', anchor: refGraph, repeats: o.searchRepeats, quantile: HOST_QUANTILE } : {};
       const latency = async (a: Mbv2Arch): Promise<number> => (await archLatencyMs(target, space.graph(a), pol, latOpts)).latencyMs;
       let line = lines[tname] as number;
-      if (network) line = ((await anchorLatencyMs(refGraph, HOST_QUANTILE)) / o.speedup) * o.hostLineMargin;
+      if (network) line = ((await anchorLatencyMs(host, refGraph, HOST_QUANTILE)) / o.speedup) * o.hostLineMargin;
       else if (tname === 'host-cpu') line = (await archLatencyMs(host, refGraph, pol)).latencyMs / o.speedup;
       const strata = (await capacitySearch(space, { latency, line, perStratum: o.perStratum }, new Rng(1))).picks;
       const picked = strata.slice(0, o.winners).map((x) => x.arch);
@@ -263,7 +264,7 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       log(`supernet trained in ${(result.supernet as { minutes: number }).minutes} min`);
       save();
     }
-    const { strategy } = createNasStrategy('nsga2', space, { budget: o.budget, seed: 0 });
+    const { strategy } = await createNasStrategy('nsga2', space, { budget: o.budget, seed: 0 });
     const ts = performance.now();
     const r = await runNas({
       space,

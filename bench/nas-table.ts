@@ -32,10 +32,12 @@ import { uniformPolicy } from '../src/hardware/precision.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
 import type { Graph } from '../src/ir/types.js';
+import type { Params } from '../src/search/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { type ArchPredictor, archFeatures, fitArchPredictor, kendallTau } from '../src/nas/cost.js';
 import { parseObjectives } from '../src/nas/objectives.js';
-import { createNasStrategy, runNas, tableHv } from '../src/nas/run.js';
+import { runNas, tableHv } from '../src/nas/run.js';
+import { createNasStrategy } from '../src/nas/strategy-config.js';
 import { distinctComputations, loadNasTable, NasTable, nb201Classes, saveNasTable, tabularEvaluator } from '../src/nas/tabular.js';
 import { createSession, exportOnnx, timeOnnx } from '../src/onnx/index.js';
 import { NB201_EDGES, type Nb201Cell, formatNb201, nb201Graph, nb201Space, nb201ZeroNodes } from '../src/search/spaces/nb201.js';
@@ -468,7 +470,7 @@ export async function compareStrategies(table: NasTable, o: NasTableBenchOptions
       for (const seed of seeds) {
         // `<name>+distinct`: the strategy wrapped so that it never re-queries a computation (see distinctComputations).
         const distinct = name.endsWith('+distinct');
-        const made = createNasStrategy(distinct ? name.slice(0, -'+distinct'.length) : name, space, { budget, seed, sensitivityCost: (p) => table.values(space.format(space.fromParams(p)), [metric])[0] as number });
+        const made = await createNasStrategy(distinct ? name.slice(0, -'+distinct'.length) : name, space, { budget, seed, sensitivityCost: (p: Params) => table.values(space.format(space.fromParams(p)), [metric])[0] as number });
         const { sensitive } = made;
         const strategy = distinct ? distinctComputations(made.strategy, space) : made.strategy;
         const r = await runNas({ space, objectives, strategy, evaluate: ev, budget, seed, frame: truth.frame, trueHypervolume: truth.trueHypervolume, curveStep: 50, ...(sensitive ? { sensitive } : {}) });

@@ -5,3 +5,4 @@
 import '../workers/builtin.js';
 import '../transform/strategies/index.js';
 import '../quant/strategies/index.js';
+import '../nas/strategies/index.js';

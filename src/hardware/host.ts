@@ -40,7 +40,7 @@ import { LayerValueTarget, type LayerValue } from './layer-target.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
 import type { LutEntry, LutFile } from './lut.js';
 import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
-import type { CostSummary, NetworkCost } from './types.js';
+import type { CostSummary, NetworkCost, NetworkTimingOptions } from './types.js';
 import { type PreparedNetwork, prepareNetwork } from './prepared.js';
 
 /** Options of {@link measureHost}. */
@@ -534,6 +534,12 @@ export class HostCpuTarget extends LayerValueTarget {
   /** {@inheritDoc HardwareTarget.prepare} */
   async prepare(model: Model | Graph): Promise<void> {
     await this.measure(model);
+  }
+
+  /** {@inheritDoc HardwareTarget.timeNetworks} */
+  async timeNetworks(graphs: readonly Graph[], o: NetworkTimingOptions = {}): Promise<number[]> {
+    const r = await measureNetworks(graphs, { repeats: o.repeats ?? 200, quantile: o.quantile ?? 0.5, ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}) });
+    return r.map((m) => m.latencyMs);
   }
 
   /** The measurements so far as a lookup table. */

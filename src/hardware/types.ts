@@ -101,4 +101,17 @@ export interface HardwareTarget {
   prepare?(model: Graph | Model): Promise<void>;
   /** Area (mm²) of the compute array a design needs to reach this target's throughput at `p` (accelerator targets only). */
   computeAreaMm2?(p: Precision): number;
+  /**
+   * Whole networks run on the device itself and timed together, interleaved run by run (targets that run
+   * networks on this machine: host-cpu); per network, the `quantile` of its timed runs, in ms.
+   */
+  timeNetworks?(graphs: readonly Graph[], o?: NetworkTimingOptions): Promise<number[]>;
+}
+
+/** Options of {@link HardwareTarget.timeNetworks}. */
+export interface NetworkTimingOptions {
+  /** Timed runs per network (default 200). */
+  readonly repeats?: number;
+  /** Quantile of the run times reported (default 0.5, the median). */
+  readonly quantile?: number;
 }

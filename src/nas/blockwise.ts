@@ -24,7 +24,7 @@ import { inferShapes } from '../ir/shapes.js';
 import type { Model, Shape, Weights } from '../ir/types.js';
 import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, addInvertedResidual, mbv2Space } from '../search/spaces/mbv2.js';
 import { ALT_INPUT, type Alternative } from '../transform/alternatives.js';
-import { type DistillImages, type FinetuneOptions, recoverStudent, networkLatency, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
+import { type DistillImages, type FinetuneOptions, recoverStudent, networkLatency, type ScoredAlternative, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
 import type { Unit } from '../transform/units.js';
 import { Rng } from '../util/rng.js';
 
@@ -68,12 +68,29 @@ export interface BlockwiseResult {
 
 const stageToken = (blocks: readonly Mbv2Block[]): string => blocks.map((b) => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`).join(',');
 
+/** The scored stage candidates of a teacher (see {@link blockwiseCandidates}). */
+export interface BlockwiseCandidates {
+  /** The teacher's architecture (the space's string). */
+  readonly teacherArch: string;
+  /** Per stage: the distilled candidates (candidate 0 is the teacher's own configuration, with its weights). */
+  readonly scores: readonly UnitScores[];
+  /** Per stage: each candidate's blocks as the stage's part of an architecture string (`k3e1r,k5e3hs`). */
+  readonly tokens: readonly (readonly string[])[];
+  /** The teacher's whole-network latency and the part of it outside the stages (stem, head). */
+  readonly teacherLatencyMs: number;
+  readonly fixedMs: number;
+  /** Size of the joint space of stage configurations. */
+  readonly jointCombinations: number;
+  /** The distillation images (also used to recalibrate batch norm of an assembled student). */
+  readonly images: DistillImages;
+}
+
 /**
- * Block-wise search of a student in `opts.space` against a trained teacher of the same skeleton.
- * @example const r = await blockwiseSearch(teacher, teacherArch, ds, { space: MBV2_SMALL, target, budgetRatio: 0.7 });
+ * The costly half of the block-wise search: every stage's candidate configurations sampled, distilled from
+ * the teacher's stage (input and target: the teacher's feature maps on real images) and scored by relative
+ * distillation loss and latency on the target. Deterministic for a seed.
  */
-export async function blockwiseSearch(teacher: Model, teacherArch: string, data: { train: Split; val: Split; test: Split }, opts: BlockwiseOptions): Promise<BlockwiseResult> {
-  const t0 = performance.now();
+export function blockwiseCandidates(teacher: Model, teacherArch: string, data: { train: Split; val: Split }, opts: Omit<BlockwiseOptions, 'budgetRatio' | 'finetune'>): BlockwiseCandidates {
   const space = mbv2Space(opts.space);
   const tArch = space.parse(teacherArch);
   const policy = opts.policy ?? defaultPolicy(opts.target);
@@ -86,7 +103,6 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
   const perStage = opts.candidatesPerStage ?? 12;
   const units: Unit[] = [];
   const pools = new Map<string, Alternative[]>();
-  const configs = new Map<string, Mbv2Block[][]>();
   let joint = 1;
   o.stages.forEach((st, i) => {
     const prefix = `s${i + 1}b`;
@@ -106,7 +122,6 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
     joint *= size;
     const seen = new Set<string>();
     const alts: Alternative[] = [];
-    const cfgs: Mbv2Block[][] = [];
     const teacherBlocks = tArch.stages[i] as readonly Mbv2Block[];
     const tries: Mbv2Block[][] = [[...teacherBlocks]];
     for (let k = 0; k < perStage * 20 && tries.length < perStage + 1; k++) {
@@ -128,10 +143,8 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
         const tw: Weights = new Map([...teacher.weights].filter(([k]) => names.has(k.slice(0, k.lastIndexOf('.')))));
         alts.push({ name: tok, family: 'teacher', graph: { ...g, outputs: [x] }, weights: tw });
       } else alts.push({ name: tok, family: 'conv', graph: { ...g, outputs: [x] } });
-      cfgs.push(blocks);
     }
     pools.set(unit.name, alts);
-    configs.set(unit.name, cfgs);
   });
   const per = (shapes.get(teacher.graph.nodes[0]?.name as string) as Shape).reduce((a, b) => a * b, 1);
   const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
@@ -152,20 +165,47 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
     },
     pools,
   );
-  const teacherLatency = networkLatency(opts.target, teacher.graph, policy);
+  const teacherLatencyMs = networkLatency(opts.target, teacher.graph, policy);
   // the teacher's own stage configuration is always candidate 0: its latency is the teacher's stage latency
-  const teacherStage = scores.map((u) => (u.alternatives[0] as { latencyMs: number }).latencyMs);
-  const fixedMs = teacherLatency - teacherStage.reduce((a, b) => a + b, 0);
-  const sel = await selectAlternatives(scores, opts.budgetRatio * teacherLatency, fixedMs);
-  const stages = scores.map((u, i) => (configs.get(u.unit.name) as Mbv2Block[][])[sel.choice[i] as number] as Mbv2Block[]);
+  const teacherStage = scores.map((u) => (u.alternatives[0] as ScoredAlternative).latencyMs);
+  return {
+    teacherArch: space.format(tArch),
+    scores,
+    tokens: scores.map((u) => (pools.get(u.unit.name) as Alternative[]).map((a) => a.name)),
+    teacherLatencyMs,
+    fixedMs: teacherLatencyMs - teacherStage.reduce((a, b) => a + b, 0),
+    jointCombinations: joint,
+    images,
+  };
+}
+
+/** A student of the teacher's skeleton: the teacher's stem and head weights, each stage's weights from `stageWeights` (names as the space builds them). */
+export function assembleBlockwiseStudent(teacher: Model, space: Mbv2SpaceOptions, arch: string, stageWeights: readonly Weights[]): Model {
+  const graph = mbv2Space(space).graph(mbv2Space(space).parse(arch));
+  const weights: Weights = new Map();
+  for (const [k, v] of teacher.weights) if (!/^s\d+b\d+_/.test(k)) weights.set(k, v);
+  for (const w of stageWeights) for (const [k, v] of w) weights.set(k, v);
+  return { graph, weights };
+}
+
+/**
+ * Block-wise search of a student in `opts.space` against a trained teacher of the same skeleton.
+ * @example const r = await blockwiseSearch(teacher, teacherArch, ds, { space: MBV2_SMALL, target, budgetRatio: 0.7 });
+ */
+export async function blockwiseSearch(teacher: Model, teacherArch: string, data: { train: Split; val: Split; test: Split }, opts: BlockwiseOptions): Promise<BlockwiseResult> {
+  const t0 = performance.now();
+  const space = mbv2Space(opts.space);
+  const tArch = space.parse(teacherArch);
+  const policy = opts.policy ?? defaultPolicy(opts.target);
+  const c = blockwiseCandidates(teacher, teacherArch, data, opts);
+  const { scores, images } = c;
+  const teacherLatency = c.teacherLatencyMs;
+  const teacherStage = scores.map((u) => (u.alternatives[0] as ScoredAlternative).latencyMs);
+  const sel = await selectAlternatives(scores, opts.budgetRatio * teacherLatency, c.fixedMs);
+  const stages = scores.map((_, i) => parseStageToken(c.tokens[i]?.[sel.choice[i] as number] as string));
   const arch: Mbv2Arch = { inputSize: tArch.inputSize, width: tArch.width, stages };
   const graph = space.graph(arch);
-  const weights: Weights = new Map();
-  const stageWeights = new Map<string, Weights>();
-  scores.forEach((u, i) => stageWeights.set(u.unit.name, (u.alternatives[sel.choice[i] as number] as { weights: Weights }).weights));
-  for (const [k, v] of teacher.weights) if (!/^s\d+b\d+_/.test(k)) weights.set(k, v);
-  for (const w of stageWeights.values()) for (const [k, v] of w) weights.set(k, v);
-  let model: Model = { graph, weights };
+  let model = assembleBlockwiseStudent(teacher, opts.space, space.format(arch), scores.map((u, i) => (u.alternatives[sel.choice[i] as number] as ScoredAlternative).weights));
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
@@ -176,14 +216,23 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
     arch: space.format(arch),
     model,
     stages: scores.map((u, i) => {
-      const a = u.alternatives[sel.choice[i] as number] as { alt: Alternative; loss: number; latencyMs: number };
+      const a = u.alternatives[sel.choice[i] as number] as ScoredAlternative;
       return { stage: i + 1, chosen: a.alt.name, loss: a.loss, latencyMs: a.latencyMs, teacherLatencyMs: teacherStage[i] as number, candidates: u.alternatives.length };
     }),
     distillations: scores.reduce((s, u) => s + u.alternatives.length - 1, 0),
-    jointCombinations: joint,
+    jointCombinations: c.jointCombinations,
     teacher: { arch: space.format(tArch), accuracy: teacherAcc, latencyMs: teacherLatency },
     student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: networkLatency(opts.target, graph, policy) },
     ilpMs: sel.solveMs,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The blocks of a stage token (`k3e1r,k5e3hs`: kernel, expansion, r = ReLU / h = h-swish, s = squeeze-excite); ConfigError when malformed. */
+export function parseStageToken(token: string): Mbv2Block[] {
+  return token.split(',').map((b) => {
+    const m = /^k(\d+)e(\d+)([rh])(s?)$/.exec(b);
+    if (!m) throw new ConfigError(`stage token '${token}': block '${b}' is not k<kernel>e<expansion>(r|h)[s]`);
+    return { kernel: Number(m[1]), expansion: Number(m[2]), act: m[3] === 'r' ? 'relu' : 'hswish', se: m[4] === 's' };
+  });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { ConfigError } from '../errors.js';
 import { defaultPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
@@ -9,8 +9,10 @@ import { MBV2_MBNET, type Mbv2Arch, mbv2Space } from '../search/spaces/mbv2.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
-import { CapacityStrategy, capacitySearch, cheaperMoves, isMbv2Space } from './capacity.js';
-import { createNasStrategy } from './run.js';
+import { createStrategy } from '../search/registry.js';
+import { strategyConformance } from '../search/testing/strategy-conformance.js';
+import { capacityPoints, capacitySearch, cheaperMoves, isMbv2Space } from './capacity.js';
+import { nasStrategyConfig } from './strategy-config.js';
 
 const space = mbv2Space(MBV2_MBNET);
 const bf = getTarget('bitfusion-edge');
@@ -56,25 +58,57 @@ describe('capacity search', () => {
   });
 
   it('as a strategy: proposes the picks first, skips what the history holds, and says so when the list runs out', async () => {
-    const s = new CapacityStrategy(space, { latency, line, perStratum: 1, seed: 2 });
-    const r = await s.search();
+    const r = await capacitySearch(space, { latency, line, perStratum: 1 }, new Rng(2));
+    const list = capacityPoints(r);
+    assert.deepEqual(list.slice(0, r.picks.length), r.picks.map((p) => p.arch));
+    assert.equal(new Set(list).size, r.feasible.length);
+    const s = createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: list, line });
     const ctx = (history: Trial[]) => ({ space: space.space, objectives: [], history, trialNumber: history.length, rng: new Rng(0) });
-    const first = await s.ask(ctx([]));
-    assert.equal(space.format(space.fromParams(first)), r.picks[0]?.arch);
     const history: Trial[] = [];
-    const list = [...r.picks.map((p) => p.arch), ...r.feasible.map((p) => p.arch).filter((a) => !r.picks.some((p) => p.arch === a))];
     for (const arch of list) {
       const p = await s.ask(ctx(history));
       assert.equal(space.format(space.fromParams(p)), arch);
       history.push({ number: history.length, params: p, state: 'complete', values: [] } as unknown as Trial);
     }
-    await assert.rejects(s.ask(ctx(history)), (e: unknown) => e instanceof ConfigError && /distinct architectures/.test(e.message));
+    await assert.rejects(async () => s.ask(ctx(history)), (e: unknown) => e instanceof ConfigError && /distinct architectures/.test(e.message));
   });
 
-  it('createNasStrategy: capacity needs an mbv2 space and a line', () => {
-    const capacity = { latency };
-    assert.throws(() => createNasStrategy('capacity', getArchSpace('nb201'), { budget: 2, capacity }), (e: unknown) => e instanceof ConfigError && /nb201/.test(e.message));
-    assert.throws(() => createNasStrategy('capacity', space, { budget: 2, capacity }), (e: unknown) => e instanceof ConfigError && /--max-latency/.test(e.message));
-    assert.ok(createNasStrategy('capacity', space, { budget: 2, capacity: { latency, line } }).strategy instanceof CapacityStrategy);
+  it('registry options: archSpace and points required, bad points and unknown options named', () => {
+    assert.throws(() => createStrategy('capacity', { points: ['x'] }), (e: unknown) => e instanceof ConfigError && /archSpace/.test(e.message));
+    assert.throws(() => createStrategy('capacity', { archSpace: 'mbv2-mbnet' }), (e: unknown) => e instanceof ConfigError && /points/.test(e.message));
+    assert.throws(() => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: ['r99-w1:k3e1r'] }), (e: unknown) => e instanceof ConfigError && /r99/.test(e.message));
+    assert.throws(() => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: ['r24-w1:k3e1r|k3e1r|k3e1r|k3e1r'], perStratum: 3 }), (e: unknown) => e instanceof ConfigError && /'perStratum'/.test(e.message));
   });
+
+  it('nasStrategyConfig: capacity needs an mbv2 space and a line; runs the search once into the options', async () => {
+    const capacity = { latency };
+    await assert.rejects(nasStrategyConfig('capacity', getArchSpace('nb201'), { budget: 2, capacity }), (e: unknown) => e instanceof ConfigError && /nb201/.test(e.message));
+    await assert.rejects(nasStrategyConfig('capacity', space, { budget: 2, capacity }), (e: unknown) => e instanceof ConfigError && /--max-latency/.test(e.message));
+    const c = await nasStrategyConfig('capacity', space, { budget: 2, seed: 4, capacity: { latency, line, perStratum: 1 } });
+    assert.equal(c.name, 'capacity');
+    assert.deepEqual(c.options.points, capacityPoints(await capacitySearch(space, { latency, line, perStratum: 1 }, new Rng(4))));
+    await assert.rejects(nasStrategyConfig('capacity', space, { budget: 10_000, capacity: { latency, line, perStratum: 1 } }), (e: unknown) => e instanceof ConfigError && /fewer than --budget 10000/.test(e.message));
+  });
+});
+
+// Conformance on a synthetic latency (MACs in millions) with a line most random points must be repaired to reach.
+const macsLatency = (a: Mbv2Arch): number => graphTotals(space.graph(a)).macs / 1e6;
+const POINTS = capacityPoints(await capacitySearch(space, { latency: macsLatency, line: 4, perStratum: 6 }, new Rng(0)));
+test('capacity conformance problem has enough repaired points', () => {
+  assert.ok(POINTS.length >= 30, `${POINTS.length} points`);
+});
+strategyConformance('capacity', () => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: POINTS, line: 4 }), {
+  nTrials: 30,
+  seedIndependent: true,
+  problem: {
+    space: space.space,
+    objectives: [
+      { name: 'params', direction: 'maximize' },
+      { name: 'latency_ms', direction: 'minimize' },
+    ],
+    evaluate: (p) => {
+      const t = graphTotals(space.graph(space.fromParams(p)));
+      return { values: [t.params, t.macs / 1e6] };
+    },
+  },
 });

@@ -15,15 +15,14 @@ import { graphTotals } from '../ir/workload.js';
 import type { Mbv2Arch, Mbv2SpaceOptions } from '../search/spaces/mbv2.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { AskContext, Params, SearchStrategy } from '../search/types.js';
-import { Rng } from '../util/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** An mbv2-family space (`mbv2Space(...)`): the repair moves need its options. */
 export type Mbv2LikeSpace = ArchSpace<Mbv2Arch> & { readonly options: Mbv2SpaceOptions };
 
 /** True when `space` is a plain MobileNetV2-style space (not joint with bits), which the capacity search can repair. */
 export function isMbv2Space(space: ArchSpace): space is ArchSpace & Mbv2LikeSpace {
-  const o = (space as { options?: Partial<Mbv2SpaceOptions> }).options;
-  return o !== undefined && Array.isArray(o.stages) && Array.isArray(o.widths) && Array.isArray(o.inputSizes) && Array.isArray(o.expansions) && !('base' in space);
+  return space.options !== undefined && space.base === undefined;
 }
 
 /** The arguments `--strategy capacity` needs: an mbv2 space and a line (ConfigError naming what is missing). */
@@ -142,33 +141,33 @@ export async function capacitySearch(space: Mbv2LikeSpace, o: CapacityOptions, r
   return { picks: picks.sort(byParams), feasible: [...feasible.values()].sort(byParams), latencyCalls: cache.size };
 }
 
+/** The architectures a capacity search proposes, in order: the strata's picks, then every other feasible point. */
+export function capacityPoints(r: CapacityResult): string[] {
+  const picks = new Set(r.picks.map((p) => p.arch));
+  return [...r.picks.map((p) => p.arch), ...r.feasible.filter((p) => !picks.has(p.arch)).map((p) => p.arch)];
+}
+
 /**
- * The capacity search as a study strategy: on its first `ask` it runs {@link capacitySearch} (with its own
- * seeded Rng, so that a resumed study rebuilds the same list when the latency is deterministic), then proposes
- * the stratum representatives, most parameters first, then the other feasible points; points already in the
- * study's history are skipped. Asking past the end of the list is a ConfigError.
+ * The capacity search as a study strategy: proposes the architectures {@link capacitySearch} found (given as
+ * strings, see {@link capacityPoints}; computed once by the command and stored in the study's config), in
+ * order, skipping those the history holds. A ConfigError when the list runs out.
  */
 export class CapacityStrategy implements SearchStrategy {
   readonly name = 'capacity';
-  private result?: Promise<CapacityResult>;
+  private readonly points: readonly string[];
 
   constructor(
-    private readonly space: Mbv2LikeSpace,
-    private readonly o: CapacityOptions & { readonly seed?: number },
-  ) {}
-
-  /** The search's result (runs it on the first call). */
-  search(): Promise<CapacityResult> {
-    this.result ??= capacitySearch(this.space, this.o, new Rng(this.o.seed ?? 0));
-    return this.result;
+    private readonly space: ArchSpace,
+    points: readonly string[],
+    private readonly line?: number,
+  ) {
+    this.points = points.map((a) => space.format(space.parse(a)));
   }
 
-  async ask(ctx: AskContext): Promise<Params> {
-    const r = await this.search();
+  ask(ctx: AskContext): Params {
     const seen = new Set(ctx.history.map((t) => this.space.format(this.space.fromParams(t.params))));
-    const list = [...r.picks, ...r.feasible.filter((p) => !r.picks.some((q) => q.arch === p.arch))];
-    const next = list.find((p) => !seen.has(p.arch));
-    if (!next) throw new ConfigError(`capacity search: only ${list.length} distinct architectures were repaired under ${this.o.line} ms; lower --budget, or raise the points per stratum`);
-    return this.space.toParams(this.space.parse(next.arch));
+    const next = this.points.find((a) => !seen.has(a));
+    if (next === undefined) throw new ConfigError(`capacity search: only ${this.points.length} distinct architectures were repaired${this.line !== undefined ? ` under ${this.line} ms` : ''}; lower --budget, or raise the points per stratum`);
+    return this.space.toParams(this.space.parse(next));
   }
 }

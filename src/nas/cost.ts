@@ -12,15 +12,9 @@ import { graphTotals } from '../ir/workload.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Params } from '../search/types.js';
 
-/** A space that can give the precision policy of its own points (joint spaces). */
-interface PolicySpace {
-  policy(a: unknown, g: Graph): PrecisionPolicy;
-}
-
 /** The precision policy of an architecture: the joint space's own, else `fallback`. */
 export function archPolicy(space: ArchSpace, arch: unknown, graph: Graph, fallback: PrecisionPolicy): PrecisionPolicy {
-  const p = (space as Partial<PolicySpace>).policy;
-  return typeof p === 'function' ? p.call(space, arch, graph) : fallback;
+  return space.policy ? space.policy(arch, graph) : fallback;
 }
 
 /** Cost summary of one architecture on a target. */
@@ -50,41 +44,51 @@ export interface ArchLatencyOptions {
   readonly anchor?: Graph;
 }
 
-/** First timing of each anchor network, per quantile. */
-const anchorTimings = new WeakMap<Graph, Map<number, Promise<number>>>();
+/** First timing of each anchor network, per target and quantile. */
+const anchorTimings = new WeakMap<Graph, Map<string, Promise<number>>>();
+
+/** The target's whole-network timer, or a ConfigError saying which targets have one. */
+function networkTimer(target: HardwareTarget): NonNullable<HardwareTarget['timeNetworks']> {
+  const t = target.timeNetworks;
+  if (!t) throw new ConfigError(`latency mode 'network' times whole networks on the device: target '${target.name}' cannot (expected a target that runs networks on this machine, e.g. 'host-cpu')`);
+  return t.bind(target);
+}
 
 /**
- * The anchor's own latency (ms): its first timing, 1,000 runs at `quantile` (default 0.5), taken once per
- * anchor and quantile and reused (the scale of every latency taken with this anchor, see {@link ArchLatencyOptions.anchor}).
+ * The anchor's own latency (ms) on a target that times whole networks: its first timing, 1,000 runs at
+ * `quantile` (default 0.5), taken once per anchor, target and quantile and reused (the scale of every
+ * latency taken with this anchor, see {@link ArchLatencyOptions.anchor}).
  */
-export function anchorLatencyMs(anchor: Graph, quantile = 0.5): Promise<number> {
-  const byQ = anchorTimings.get(anchor) ?? new Map<number, Promise<number>>();
-  anchorTimings.set(anchor, byQ);
-  let t = byQ.get(quantile);
+export function anchorLatencyMs(target: HardwareTarget, anchor: Graph, quantile = 0.5): Promise<number> {
+  const time = networkTimer(target);
+  const byKey = anchorTimings.get(anchor) ?? new Map<string, Promise<number>>();
+  anchorTimings.set(anchor, byKey);
+  const k = `${target.name}|${quantile}`;
+  let t = byKey.get(k);
   if (!t) {
-    t = import('../hardware/host.js').then(async ({ measureNetworks }) => ((await measureNetworks([anchor], { repeats: 1000, quantile }))[0] as { latencyMs: number }).latencyMs);
-    byQ.set(quantile, t);
+    t = time([anchor], { repeats: 1000, quantile }).then((v) => v[0] as number);
+    byKey.set(k, t);
   }
   return t;
 }
 
 /**
  * Latency (ms) and energy (mJ; NaN when the target has none) of a graph on a target. Measured targets
- * are prepared (measured) first; mode 'network' times the whole exported network with onnxruntime
- * instead of summing the target's per-kernel table (host-cpu only).
+ * are prepared (measured) first; mode 'network' times the whole network on the device instead of summing
+ * the target's per-kernel table (targets with {@link HardwareTarget.timeNetworks}: host-cpu).
  */
 export async function archLatencyMs(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy, o: ArchLatencyOptions = {}): Promise<{ latencyMs: number; energyMj: number }> {
   if ((o.mode ?? 'model') === 'network') {
-    if (target.name !== 'host-cpu') throw new ConfigError(`latency mode 'network' times the model on this machine: it needs target 'host-cpu', got '${target.name}'`);
-    const { measureNetwork, measureNetworks } = await import('../hardware/host.js'); // loads onnxruntime
+    const time = networkTimer(target);
     const quantile = o.quantile ?? 0.5;
+    const repeats = o.repeats ?? 200;
     if (o.anchor) {
-      const nominal = await anchorLatencyMs(o.anchor, quantile);
-      const [a, c] = await measureNetworks([o.anchor, graph], { repeats: o.repeats ?? 200, quantile });
-      return { latencyMs: nominal * ((c?.latencyMs as number) / (a?.latencyMs as number)), energyMj: Number.NaN };
+      const nominal = await anchorLatencyMs(target, o.anchor, quantile);
+      const [a, c] = await time([o.anchor, graph], { repeats, quantile });
+      return { latencyMs: nominal * ((c as number) / (a as number)), energyMj: Number.NaN };
     }
-    const m = await measureNetwork(graph, { repeats: o.repeats ?? 200, quantile });
-    return { latencyMs: m.latencyMs, energyMj: Number.NaN };
+    const [m] = await time([graph], { repeats, quantile });
+    return { latencyMs: m as number, energyMj: Number.NaN };
   }
   if (target.prepare) await target.prepare(graph);
   const c = target.networkCost(graph, policy);

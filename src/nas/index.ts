@@ -5,3 +5,4 @@ export * from './cost.js';
 export * from './two-stage.js';
 export * from './run.js';
 export * from './train-eval.js';
+export * from './strategy-config.js';

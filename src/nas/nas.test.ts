@@ -12,7 +12,9 @@ import { zooGraph } from '../ir/zoo/index.js';
 import { defaultPolicy } from '../hardware/precision.js';
 import { archCost, archFeatures, archLatencyMs, fitArchPredictor, kendallTau } from './cost.js';
 import { parseObjectives } from './objectives.js';
-import { createNasStrategy, runNas, tableHv } from './run.js';
+import { runNas, tableHv } from './run.js';
+import { createNasStrategy } from './strategy-config.js';
+import type { Params } from '../search/types.js';
 import { loadNasTable, NasTable, parseNasTable, tabularEvaluator } from './tabular.js';
 import { sensitiveParams } from './two-stage.js';
 
@@ -69,10 +71,10 @@ test('tabular: the true front of the synthetic table is non-trivial', () => {
 });
 
 async function search(name: string, seed: number, budget: number) {
-  const { strategy, sensitive } = createNasStrategy(name, space, {
+  const { strategy, sensitive } = await createNasStrategy(name, space, {
     budget,
     seed,
-    sensitivityCost: (p) => TABLE.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number,
+    sensitivityCost: (p: Params) => TABLE.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number,
   });
   return runNas({ space, objectives: OBJ, strategy, evaluate: tabularEvaluator(TABLE, OBJ), budget, seed, frame: TRUE.frame, trueHypervolume: TRUE.trueHypervolume, ...(sensitive ? { sensitive } : {}) });
 }

@@ -7,79 +7,12 @@ import { parseDatasetSpec, type DatasetSpec } from '../data/spec.js';
 import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { hypervolume, paretoFront, toMinimization, violation } from '../search/pareto.js';
-import { createStrategy } from '../search/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { JsonValue, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
+import type { JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
-import { Rng } from '../util/rng.js';
-import { type CapacityOptions, CapacityStrategy, checkCapacityArgs } from './capacity.js';
-import { distinctComputations, type NasTable } from './tabular.js';
-import { sensitiveParams, TwoStageSearch } from './two-stage.js';
-
-/** Strategy names `hwnas nas` accepts. */
-export const NAS_STRATEGIES = ['random', 'nsga2', 'bo', 'evolution', 'two-stage', 'capacity'] as const;
-
-/** One of {@link NAS_STRATEGIES}. */
-export type NasStrategyName = (typeof NAS_STRATEGIES)[number];
-
-/** Options of {@link createNasStrategy}. */
-export interface NasStrategyOptions {
-  /** Budget (two-stage: stage 1 gets `stage1Share` of it). */
-  readonly budget: number;
-  /** Cost used to find the hardware-sensitive parameters (two-stage only). */
-  readonly sensitivityCost?: (p: Params) => number;
-  /** Share of the budget for stage 1 (default 0.4). */
-  readonly stage1Share?: number;
-  /** Inner strategy of each stage (default nsga2). */
-  readonly inner?: 'random' | 'nsga2' | 'bo' | 'evolution';
-  /** Seed of the sensitivity analysis and the stage-1 reference point (default 0). */
-  readonly seed?: number;
-  /** Population of nsga2 / evolution (default: budget/10 clamped to [10, 50]). */
-  readonly populationSize?: number;
-  /**
-   * Skip proposals that repeat a computation already queried (same or isomorphic architecture; see
-   * `distinctComputations`): default true. On NB201, isomorphic cells are 61% of the space and plain
-   * NSGA-II / BO spent up to 45% of 300 queries on repeats (docs/nas-table.md).
-   */
-  readonly distinct?: boolean;
-  /** Capacity search (mbv2 spaces): the latency of an architecture and the line (`--max-latency`). */
-  readonly capacity?: Omit<CapacityOptions, 'line'> & { readonly line?: number };
-}
-
-/** A strategy by `hwnas nas` name; two-stage also reports the sensitive parameters it chose. */
-export function createNasStrategy(name: string, space: ArchSpace, o: NasStrategyOptions): { strategy: SearchStrategy; sensitive?: string[] } {
-  const pop = o.populationSize ?? Math.min(50, Math.max(10, Math.round(o.budget / 10)));
-  const distinctIf = (s: SearchStrategy): SearchStrategy => (o.distinct === false ? s : distinctComputations(s, space));
-  const make = (n: string, budget: number): SearchStrategy => distinctIf(makeInner(n, budget));
-  const makeInner = (n: string, budget: number): SearchStrategy => {
-    const p = Math.min(pop, Math.max(4, Math.floor(budget / 3)));
-    if (n === 'nsga2') return createStrategy('nsga2', { populationSize: p });
-    if (n === 'evolution') return createStrategy('regularized-evolution', { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) });
-    if (n === 'bo') {
-      const startupTrials = Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6)));
-      return createStrategy('bo', { candidates: 300, maxPoints: 80, startupTrials });
-    }
-    if (n === 'random') return createStrategy('random');
-    throw new ConfigError(`unknown NAS strategy '${n}': expected one of ${NAS_STRATEGIES.join(', ')}`);
-  };
-  if (name === 'capacity') {
-    checkCapacityArgs(space, o.capacity?.line);
-    if (!o.capacity) throw new ConfigError('--strategy capacity needs a hardware target to repair architectures on (give a --target)');
-    return { strategy: new CapacityStrategy(space, { ...o.capacity, line: o.capacity.line as number, seed: o.seed ?? 0 }) };
-  }
-  if (name !== 'two-stage') return { strategy: make(name, o.budget) };
-  if (!o.sensitivityCost) throw new ConfigError('two-stage search needs a hardware cost to find the sensitive parameters (give a --target)');
-  const { sensitive } = sensitiveParams(space.space, o.sensitivityCost, new Rng(o.seed ?? 0));
-  const stage1Trials = Math.max(1, Math.round(o.budget * (o.stage1Share ?? 0.4)));
-  const inner = o.inner ?? 'nsga2';
-  return {
-    // the inner strategies see partial points (one stage's parameters): the repeat filter wraps the whole search
-    strategy: distinctIf(new TwoStageSearch({ sensitive, stage1Trials, referenceSeed: o.seed ?? 0, inner: (s) => makeInner(inner, s === 1 ? stage1Trials : o.budget - stage1Trials) })),
-    sensitive,
-  };
-}
+import type { NasTable } from './tabular.js';
 
 /** Normalisation of objectives for hypervolume: per objective, minimisation-space best and worst. */
 export interface HvFrame {
@@ -165,7 +98,7 @@ export interface RunNasOptions {
   readonly evaluate: Evaluator;
   readonly budget: number;
   readonly seed: number;
-  /** Default: a fresh in-memory store. */
+  /** Default: a fresh in-memory store (nothing kept after the process). */
   readonly store?: Store;
   readonly studyName?: string;
   /** Normalisation frame (tabular mode: the table's); default: the observed range, worst end widened by 10%. */
@@ -181,24 +114,22 @@ export interface RunNasOptions {
   readonly studyUserAttrs?: Readonly<Record<string, JsonValue>>;
 }
 
-/** Runs a NAS study and summarises it (see module doc). */
-export async function runNas(o: RunNasOptions): Promise<NasResult> {
-  const store = o.store ?? new MemoryStore();
-  const r = await runStudy({
-    store,
-    studyName: o.studyName ?? `nas-${o.space.name}-${o.strategy.name}-${o.seed}`,
-    space: o.space.space,
-    objectives: o.objectives,
-    strategy: o.strategy,
-    evaluate: o.evaluate,
-    nTrials: o.budget,
-    seed: o.seed,
-    catchErrors: true,
-    studyUserAttrs: { ...(o.studyUserAttrs ?? {}), archSpace: o.space.name },
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
-  const done = r.trials.filter((t): t is Trial & { values: number[] } => t.state === 'complete' && t.values !== null);
+/** Options of {@link summariseNas}. */
+export interface SummariseNasOptions {
+  readonly space: ArchSpace;
+  readonly objectives: readonly Objective[];
+  /** Normalisation frame (tabular mode: the table's); default: the observed range, worst end widened by 10%. */
+  readonly frame?: HvFrame;
+  readonly trueHypervolume?: number;
+  /** Queries between points of the hypervolume curve (default 10). */
+  readonly curveStep?: number;
+  /** Two-stage: the sensitive parameters (copied into the result). */
+  readonly sensitive?: string[];
+}
+
+/** The NAS summary of a study's trials (in number order): architectures, Pareto set, hypervolume and its curve. */
+export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): NasResult {
+  const done = all.filter((t): t is Trial & { values: number[] } => t.state === 'complete' && t.values !== null);
   const toNas = (t: Trial & { values: number[] }): NasTrial => ({
     number: t.number,
     arch: typeof t.userAttrs.arch === 'string' ? t.userAttrs.arch : o.space.format(o.space.fromParams(t.params)),
@@ -215,15 +146,21 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
   const feasIdx = norm.map((_, i) => i).filter((i) => feasible[i]);
   const front = paretoFront(feasIdx.map((i) => norm[i] as number[])).map((k) => feasIdx[k] as number);
   const seen = new Set<string>();
-  const pareto = front.map((i) => trials[i] as NasTrial).filter((t) => (seen.has(t.arch) ? false : (seen.add(t.arch), true)));
+  const pareto = front
+    .map((i) => trials[i] as NasTrial)
+    .filter((t) => {
+      if (seen.has(t.arch)) return false;
+      seen.add(t.arch);
+      return true;
+    });
   const ref = o.objectives.map(() => 1);
   const step = o.curveStep ?? 10;
   const curve: { queries: number; hypervolume: number }[] = [];
-  for (let q = step; q < r.trials.length + step; q += step) {
-    const k = Math.min(q, r.trials.length);
+  for (let q = step; q < all.length + step; q += step) {
+    const k = Math.min(q, all.length);
     const pts = norm.filter((_, i) => feasible[i] && (done[i] as Trial).number < k);
     curve.push({ queries: k, hypervolume: hypervolume(pts, ref) });
-    if (k === r.trials.length) break;
+    if (k === all.length) break;
   }
   const hv = hypervolume(norm.filter((_, i) => feasible[i]), ref);
   return {
@@ -234,9 +171,39 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
     ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume, hypervolumeRatio: o.trueHypervolume > 0 ? hv / o.trueHypervolume : 0 } : {}),
     frame,
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),
-    failed: r.trials.filter((t) => t.state === 'failed').length,
+    failed: all.filter((t) => t.state === 'failed').length,
     infeasible: feasible.filter((f) => !f).length,
   };
+}
+
+/**
+ * Runs a NAS study in-process and summarises it (benches, tests, the library API); `hwnas nas` runs its
+ * study from a stored config instead (see src/cli/commands/nas.ts), so that it can be resumed.
+ */
+export async function runNas(o: RunNasOptions): Promise<NasResult> {
+  const store = o.store ?? new MemoryStore();
+  const r = await runStudy({
+    store,
+    studyName: o.studyName ?? `nas-${o.space.name}-${o.strategy.name}-${o.seed}`,
+    space: o.space.space,
+    objectives: o.objectives,
+    strategy: o.strategy,
+    evaluate: o.evaluate,
+    nTrials: o.budget,
+    seed: o.seed,
+    catchErrors: true,
+    studyUserAttrs: { ...(o.studyUserAttrs ?? {}), archSpace: o.space.name },
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return summariseNas(r.trials, {
+    space: o.space,
+    objectives: o.objectives,
+    ...(o.frame ? { frame: o.frame } : {}),
+    ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume } : {}),
+    ...(o.curveStep !== undefined ? { curveStep: o.curveStep } : {}),
+    ...(o.sensitive ? { sensitive: o.sensitive } : {}),
+  });
 }
 
 /**
@@ -260,11 +227,3 @@ export function nasDatasetOptions(spec: string, limitFlag: number | undefined, s
   return { spec: { ...parsed, options: { ...rest, limit } }, options: { size: shape.size, channels: shape.channels } };
 }
 
-/** Input size and channels a space's data should be loaded at: the largest input size of mbv2 spaces (each architecture resamples to its own), else a sampled graph's. */
-export function spaceInputShape(space: ArchSpace): { size: number; channels: number } {
-  const own = (space as { options?: { inputSizes?: readonly number[]; inChannels?: number } }).options ?? (space as { base?: { options?: { inputSizes?: readonly number[]; inChannels?: number } } }).base?.options;
-  const probe = space.graph(space.fromParams(space.space.sample(new Rng(0))));
-  const shape = probe.nodes[0]?.op === 'input' ? probe.nodes[0].shape : [1, 28, 28];
-  const size = own?.inputSizes && own.inputSizes.length > 0 ? Math.max(...own.inputSizes) : (shape[1] as number);
-  return { size, channels: own?.inChannels ?? (shape[0] as number) };
-}

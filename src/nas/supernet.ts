@@ -400,8 +400,8 @@ export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluato
   for (const ob of o.objectives) {
     if (!(SUPERNET_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by the supernet evaluator: expected one of ${SUPERNET_METRICS.join(', ')}`);
   }
-  const opts = (o.space as { options?: Mbv2SpaceOptions }).options;
-  if (!opts || !Array.isArray(opts.stages)) throw new ConfigError(`the supernet evaluator needs an mbv2-style space (mbv2, mbv2-micro, mbv2-imagenet), got '${o.space.name}'`);
+  const opts = o.space.options;
+  if (!opts) throw new ConfigError(`the supernet evaluator needs an mbv2-style space (mbv2, mbv2-micro, mbv2-imagenet), got '${o.space.name}'`);
   const [c] = o.dataset.shape;
   const spec: SupernetSpec = { space: { ...opts, inChannels: c, classes: o.dataset.numClasses } };
   if (o.dataset.val.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty validation split: the supernet evaluator scores candidates on it`);

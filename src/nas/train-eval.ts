@@ -106,7 +106,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       const em = buildModel({ graph, weights: initWeights(graph, new Rng(ctx.seed)) });
       try {
         const topts = { epochs: o.epochs ?? 1, batchSize: o.batchSize ?? 64, seed: ctx.seed, workers: o.workers ?? 1 } as const;
-        const joint = typeof (o.space as { policy?: unknown }).policy === 'function';
+        const joint = o.space.policy !== undefined;
         const trainData = trainAt(size);
         const evalData = evalAt(size);
         if (evalData.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty ${evalSplit} split: cannot measure accuracy`);

@@ -25,18 +25,25 @@ export interface StrategyContext {
 /** Builds a strategy from JSON options (ConfigError naming a bad option). */
 export type StrategyFactory = (options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined) => SearchStrategy;
 
-/** A registered strategy: factory plus a one-line description for help texts and errors. */
+/**
+ * What a strategy searches: 'generic' strategies work on any space; the others need their domain's
+ * options (a quantization cost table, a transform alternative table, an architecture space's inputs).
+ */
+export type StrategyDomain = 'generic' | 'nas' | 'quant' | 'transform';
+
+/** A registered strategy: factory, a one-line description for help texts and errors, its domain. */
 interface Entry {
   readonly factory: StrategyFactory;
   readonly description: string;
+  readonly domain: StrategyDomain;
 }
 
 const factories = new Map<string, Entry>();
 const aliases = new Map<string, string>();
 
 /** Registers (or replaces) a strategy factory under `name`. */
-export function registerStrategy(name: string, factory: StrategyFactory, description = ''): void {
-  factories.set(name, { factory, description });
+export function registerStrategy(name: string, factory: StrategyFactory, description = '', domain: StrategyDomain = 'generic'): void {
+  factories.set(name, { factory, description, domain });
 }
 
 /** Makes `alias` another name of the registered strategy `name` (e.g. 'evolution'). */
@@ -44,9 +51,12 @@ export function registerStrategyAlias(alias: string, name: string): void {
   aliases.set(alias, name);
 }
 
-/** Names of the registered strategies, sorted (aliases not included). */
-export function strategyNames(): string[] {
-  return [...factories.keys()].sort();
+/** Names of the registered strategies, sorted (aliases not included); with a domain, the generic ones and that domain's. */
+export function strategyNames(domain?: StrategyDomain): string[] {
+  return [...factories.entries()]
+    .filter(([, e]) => domain === undefined || e.domain === 'generic' || e.domain === domain)
+    .map(([n]) => n)
+    .sort();
 }
 
 /** The canonical name of a strategy name or alias (unchanged when unknown). */

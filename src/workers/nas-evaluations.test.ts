@@ -61,11 +61,13 @@ test('nas-table: study create/run (in process and on worker threads), show, repo
 
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ name: 'nb-bad', evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,energy_mj:min' } }, nTrials: 5 }));
-  assert.equal((await hwnas('study', 'create', '--config', bad, '--store', store)).code, 0);
-  const b = await hwnas('study', 'run', 'nb-bad', '--store', store, '--threads', '0');
+  // the bad column is found when the study is created (its evaluator is built once to check the options), not later
+  const b = await hwnas('study', 'create', '--config', bad, '--store', store);
   assert.equal(b.code, 2, b.stderr);
   assert.match(b.stderr, /energy_mj/);
   assert.ok(!b.stderr.includes('    at '), b.stderr);
+  const shown = await hwnas('study', 'show', 'nb-bad', '--store', store);
+  assert.equal(shown.code, 2, 'no study was created');
 });
 
 test('nas-train: one real short training of an mbv2 point, costed on the target; bad options named', async () => {
@@ -81,4 +83,16 @@ test('nas-train: one real short training of an mbv2 point, costed on the target;
   assert.ok((acc as number) >= 0 && (acc as number) <= 1, `accuracy ${acc}`);
   assert.ok((lat as number) > 0 && (nParams as number) > 1000);
   assert.equal(r.userAttrs?.arch, space.format(space.fromParams(params)));
+});
+
+test('nas-supernet / nas-blockwise / nas-train options: checked when the evaluator is created, bad values named', () => {
+  const sn = getEvaluation('nas-supernet');
+  assert.throws(() => sn.create({ space: 'nb201', dataset: 'fashion-mnist' }), /nas-supernet.*'nb201'.*mbv2-style/);
+  assert.throws(() => sn.create({ dataset: 'fashion-mnist', steps: 0 }), /steps = 0/);
+  assert.deepEqual(sn.defaultSpace?.({ dataset: 'fashion-mnist', space: 'mbv2-micro' }).toJSON(), getArchSpace('mbv2-micro').space.toJSON());
+  const bw = getEvaluation('nas-blockwise');
+  assert.throws(() => bw.create({ dataset: 'fashion-mnist' }), /artifact/);
+  assert.throws(() => bw.create({ dataset: 'fashion-mnist', artifact: 'x', latency: 'network' }), /'latency'/);
+  assert.throws(() => getEvaluation('nas-train').create({ dataset: 'fashion-mnist', latency: 'wallclock' }), /latency = "wallclock"/);
+  assert.throws(() => getEvaluation('nas-table').create({ table: 'x.csv', delayMs: -1 }), /delayMs = -1/);
 });

@@ -2,21 +2,34 @@
  * NAS evaluations for the study machinery (`hwnas study create|run|resume`, worker threads, Redis
  * workers), registered on import:
  * - `nas-table`: objective values looked up in a tabular benchmark (options: `space` = 'nb201',
- *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min');
+ *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min', `delayMs` = 0:
+ *   a pause per lookup, to try interruption and remote workers on a table);
  * - `nas-train`: short real training of each architecture plus its cost on a hardware target (options:
  *   `space` = 'mbv2', `dataset` (required, e.g. 'fashion-mnist'), `target` = 'bitfusion-edge',
  *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
- *   `policy` = precision preset for latency, e.g. 'w8a8').
+ *   `policy` = precision preset for latency, e.g. 'w8a8', `latency` = 'model' | 'network' (whole network
+ *   timed on the target's device, host-cpu), `latencyAnchor` = true (network mode: timed interleaved with
+ *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible));
+ * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000 and `seed` = 0: one SPOS
+ *   supernet over the (mbv2) space is trained per process, then every trial is scored with inherited
+ *   weights after batch-norm recalibration;
+ * - `nas-blockwise`: a block-wise (S8) student assembled from the teacher and the distilled stage weights
+ *   of `artifact` (the folder `hwnas nas --strategy blockwise` prepared), fine-tuned `finetuneEpochs` = 1
+ *   and scored on the validation split (options: those of nas-train but epochs and latency, plus `artifact`).
  * Both default the study's space to the architecture space's parameters, so a config needs only the
  * evaluator, the strategy and the budget. Heavy parts (table file, data set, tensor engine) load on
  * the first trial of each process, once.
  */
 import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { ArchLatencyOptions } from '../nas/cost.js';
+import { Rng } from '../util/rng.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { getArchSpace } from '../search/spaces/registry.js';
+import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { parseObjectives } from '../nas/objectives.js';
@@ -29,19 +42,32 @@ const tableOptions = z
     space: z.string().min(1).optional(),
     table: z.string().min(1),
     objectives: z.string().min(1).optional(),
+    delayMs: z.number().int().min(0).max(60_000).optional(),
   })
   .strict();
 
+const commonTrain = {
+  space: z.string().min(1).optional(),
+  dataset: z.string().min(1),
+  target: z.string().min(1).optional(),
+  objectives: z.string().min(1).optional(),
+  limit: z.number().int().min(1).optional(),
+  policy: z.string().min(1).optional(),
+  latency: z.enum(['model', 'network']).optional(),
+  latencyAnchor: z.boolean().optional(),
+  maxLatencyMs: z.number().positive().optional(),
+};
+
 const trainOptions = z
-  .object({
-    space: z.string().min(1).optional(),
-    dataset: z.string().min(1),
-    target: z.string().min(1).optional(),
-    objectives: z.string().min(1).optional(),
-    epochs: z.number().int().min(1).max(1000).optional(),
-    limit: z.number().int().min(1).optional(),
-    policy: z.string().min(1).optional(),
-  })
+  .object({ ...commonTrain, epochs: z.number().int().min(1).max(1000).optional() })
+  .strict();
+
+const blockwiseOptions = z
+  .object({ space: commonTrain.space, dataset: commonTrain.dataset, target: commonTrain.target, objectives: commonTrain.objectives, limit: commonTrain.limit, policy: commonTrain.policy, maxLatencyMs: commonTrain.maxLatencyMs, artifact: z.string().min(1), finetuneEpochs: z.number().int().min(0).max(1000).optional() })
+  .strict();
+
+const supernetOptions = z
+  .object({ ...commonTrain, steps: z.number().int().min(1).max(10_000_000).optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() })
   .strict();
 
 /** Lazily builds an evaluator on the first call, once per process (concurrent first calls share it). */
@@ -56,6 +82,28 @@ function lazy(build: () => Promise<Evaluator>): Evaluator {
 const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
 const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
 const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
+const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supernetOptions> => parseWith(supernetOptions, o, "evaluator 'nas-supernet' options");
+
+const blockwiseOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof blockwiseOptions> => parseWith(blockwiseOptions, o, "evaluator 'nas-blockwise' options");
+
+/** What the training and supernet evaluators share: space, objectives, target, policy, latency mode and constraint, and the data set (loaded lazily). */
+function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOptions> | z.infer<typeof blockwiseOptions>) {
+  const space = getArchSpace(o.space ?? 'mbv2');
+  const objectives = objectivesOf(o.objectives);
+  const target = getTarget(o.target ?? 'bitfusion-edge');
+  const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
+  const mode = ('latency' in o ? o.latency : undefined) ?? 'model';
+  // network timing: a fixed point of the space (seeded) is timed with every architecture, against drift
+  const latency: ArchLatencyOptions = mode === 'network' && !('latencyAnchor' in o && o.latencyAnchor === false) ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) } : { mode };
+  const loadData = async () => {
+    const { nasDatasetOptions } = await import('../nas/run.js');
+    const { loadDataset } = await import('../data/load.js');
+    // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's largest input size
+    const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
+    return loadDataset(d.spec, d.options);
+  };
+  return { space, objectives, target, latency, loadData, ...(policy ? { policy } : {}), ...(o.maxLatencyMs !== undefined ? { maxLatencyMs: o.maxLatencyMs } : {}) };
+}
 
 registerEvaluation({
   name: 'nas-table',
@@ -71,7 +119,13 @@ registerEvaluation({
     const space = getArchSpace(o.space ?? 'nb201');
     const objectives = objectivesOf(o.objectives);
     // read and check the table now: a bad file or a missing column fails the study before any trial
-    return tabularEvaluator(loadNasTable(o.table, space), objectives);
+    const look = tabularEvaluator(loadNasTable(o.table, space), objectives);
+    const delay = o.delayMs ?? 0;
+    if (delay === 0) return look;
+    return async (params, ctx) => {
+      await new Promise((r) => setTimeout(r, delay));
+      return look(params, ctx);
+    };
   },
 });
 
@@ -86,18 +140,52 @@ registerEvaluation({
   },
   create(options) {
     const o = trainOpts(options);
-    const space = getArchSpace(o.space ?? 'mbv2');
-    const objectives = objectivesOf(o.objectives);
-    const target = getTarget(o.target ?? 'bitfusion-edge');
-    const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
+    const { loadData, ...c } = trainCommon(o);
     return lazy(async () => {
-      const { nasDatasetOptions, spaceInputShape } = await import('../nas/run.js');
-      const { loadDataset } = await import('../data/load.js');
-      // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's largest input size
-      const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
-      const dataset = await loadDataset(d.spec, d.options);
+      const dataset = await loadData();
       const { trainingEvaluator } = await import('../nas/train-eval.js'); // loads the tensor engine
-      return trainingEvaluator({ space, dataset, target, objectives, epochs: o.epochs ?? 1, ...(policy ? { policy } : {}) });
+      return trainingEvaluator({ ...c, dataset, epochs: o.epochs ?? 1 });
+    });
+  },
+});
+
+registerEvaluation({
+  name: 'nas-supernet',
+  description: "architecture scored with weights inherited from one SPOS supernet trained per process (mbv2 spaces; options: those of nas-train but epochs, plus steps = 1000, seed = 0)",
+  objectives(options) {
+    return objectivesOf(supernetOpts(options).objectives);
+  },
+  defaultSpace(options) {
+    return getArchSpace(supernetOpts(options).space ?? 'mbv2').space;
+  },
+  create(options) {
+    const o = supernetOpts(options);
+    const { loadData, ...c } = trainCommon(o);
+    if (!c.space.options) throw new ConfigError(`evaluator 'nas-supernet' options.space = '${c.space.name}': expected an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet)`);
+    return lazy(async () => {
+      const dataset = await loadData();
+      const { supernetEvaluator } = await import('../nas/supernet.js'); // loads the tensor engine
+      return supernetEvaluator({ ...c, dataset, steps: o.steps ?? 1000, seed: o.seed ?? 0 });
+    });
+  },
+});
+
+registerEvaluation({
+  name: 'nas-blockwise',
+  description: 'block-wise (S8) student assembled from a teacher and distilled stage weights (options.artifact), fine-tuned briefly and scored on the validation split (mbv2 spaces)',
+  objectives(options) {
+    return objectivesOf(blockwiseOpts(options).objectives);
+  },
+  defaultSpace(options) {
+    return getArchSpace(blockwiseOpts(options).space ?? 'mbv2').space;
+  },
+  create(options) {
+    const o = blockwiseOpts(options);
+    const { loadData, latency: _model, ...c } = trainCommon(o);
+    return lazy(async () => {
+      const dataset = await loadData();
+      const { blockwiseEvaluator, loadBlockwiseArtifact } = await import('../nas/blockwise-study.js'); // loads the tensor engine
+      return blockwiseEvaluator({ ...c, dataset, artifact: loadBlockwiseArtifact(o.artifact), ...(o.finetuneEpochs !== undefined ? { finetuneEpochs: o.finetuneEpochs } : {}) });
     });
   },
 });

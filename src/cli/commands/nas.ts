@@ -1,23 +1,30 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadDataset } from '../../data/index.js';
 import { ConfigError } from '../../errors.js';
 import { defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
-import { CapacityStrategy, checkCapacityArgs } from '../../nas/capacity.js';
+import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
-import { createNasStrategy, NAS_STRATEGIES, type NasResult, nasDatasetOptions, runNas, spaceInputShape, tableHv } from '../../nas/run.js';
-import { loadNasTable, tabularEvaluator } from '../../nas/tabular.js';
+import { type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
+import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
+import { loadNasTable } from '../../nas/tabular.js';
+import { canonicalStrategyName } from '../../search/registry.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
-import type { Store } from '../../store/types.js';
-import type { Evaluator } from '../../study/run-study.js';
-import { intOption, printJson } from '../io.js';
+import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
+import type { JsonValue, Objective } from '../../search/types.js';
+import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
+import { getEvaluation } from '../../workers/registry.js';
+import { intOption, printJson } from '../io.js';
+import '../plugins.js';
 import { createProgress } from '../progress.js';
+import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 
 interface NasFlags {
   readonly space: string;
   readonly table?: string;
+  readonly tableDelay?: string;
   readonly dataset?: string;
   readonly target?: string;
   readonly strategy: string;
@@ -38,6 +45,14 @@ interface NasFlags {
   readonly study?: string;
   readonly json?: boolean;
   readonly distinct?: boolean;
+  readonly threads?: string;
+  readonly teacher?: string;
+  readonly teacherEpochs?: string;
+  readonly candidates?: string;
+  readonly distillSteps?: string;
+  readonly finetuneEpochs?: string;
+  readonly redis?: string;
+  readonly queue?: string;
 }
 
 /** Evaluators `hwnas nas` accepts without a table. */
@@ -50,9 +65,10 @@ export function registerNas(program: Command): void {
     .description('hardware-aware architecture search over nb201 / mbv2 (+bits) spaces, from a table or by short training')
     .requiredOption('--space <name>', 'nb201 | mbv2 | mbv2-imagenet, optionally with +bits (joint precision)')
     .option('--table <file>', 'tabular benchmark (.csv with header arch,<metric>... or .json; see docs/nas.md)')
+    .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
     .option('--target <name>', 'hardware target for latency (default bitfusion-edge)')
-    .requiredOption('--strategy <name>', NAS_STRATEGIES.join(' | '))
+    .requiredOption('--strategy <name>', `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution)`)
     .requiredOption('--budget <n>', 'number of architectures to evaluate (queries)')
     .option('--objectives <spec>', 'e.g. accuracy:max,latency_ms:min (the default)')
     .option('--seed <n>', 'study seed (default 0)')
@@ -65,137 +81,246 @@ export function registerNas(program: Command): void {
     .option('--no-latency-anchor', '--latency network: time each architecture alone instead of interleaved with a fixed anchor network of the space')
     .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible (--strategy capacity: the line it repairs architectures under)')
     .option('--capacity-points <n>', '--strategy capacity: random architectures repaired per (width, input size) stratum (default 30)')
-    .option('--storage <file>', 'SQLite store to record the trials in (with --study; then `hwnas report <study> --store <file>`)')
-    .option('--store <file>', 'same as --storage')
-    .option('--study <name>', 'study name in the store (default nas-<space>-<strategy>-<seed>); an existing study of the same space resumes')
+    .option('--store <file>', `store the study is recorded in (default ${DEFAULT_STORE_PATH}); then hwnas report <study> / hwnas study resume <study>`)
+    .option('--storage <file>', 'same as --store')
+    .option('--study <name>', 'study name (default nas-<space>-<strategy>-<hash of the settings>: the same command run again continues its study)')
+    .option('--threads <n>', 'worker threads evaluating trials (default 0: in this process)')
+    .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
+    .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
+    .option('--teacher <arch>', '--strategy blockwise: the teacher architecture (default: the space\'s largest)')
+    .option('--teacher-epochs <n>', '--strategy blockwise: teacher training epochs (default 2)')
+    .option('--candidates <n>', '--strategy blockwise: candidate configurations distilled per stage, the teacher\'s own included (default 8)')
+    .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
+    .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .action(async (f: NasFlags) => {
       const space = getArchSpace(f.space);
-      if (!(NAS_STRATEGIES as readonly string[]).includes(f.strategy)) throw new ConfigError(`--strategy '${f.strategy}': expected one of ${NAS_STRATEGIES.join(', ')}`);
+      const strategyName = canonicalStrategyName(f.strategy);
+      if (strategyName === 'distinct') throw new ConfigError(`--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`);
+      if (!nasStrategyNames().includes(strategyName)) throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
       const budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
-      const objectives = parseObjectives(f.objectives ?? 'accuracy:max,latency_ms:min');
-      const epochs = intOption('--epochs', f.epochs, 1, 1);
-      const target = getTarget(f.target ?? 'bitfusion-edge');
+      const objectivesSpec = f.objectives ?? 'accuracy:max,latency_ms:min';
+      const objectives = parseObjectives(objectivesSpec);
+      const targetName = f.target ?? 'bitfusion-edge';
+      const target = getTarget(targetName);
       const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
       const evaluatorName = f.evaluator ?? 'train';
       if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName)) throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
       const latencyMode = (f.latency ?? 'model') as LatencyMode;
       if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
-      // network timing: a fixed point of the space (seeded) is timed with every architecture, against drift
-      const anchor = latencyMode === 'network' && f.latencyAnchor !== false ? space.fromParams(space.space.sample(new Rng(0))) : undefined;
-      const latency: ArchLatencyOptions = anchor !== undefined ? { mode: latencyMode, anchor: space.graph(anchor) } : { mode: latencyMode };
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
-      if (f.strategy === 'capacity') checkCapacityArgs(space, maxLatency); // before loading data
+      if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
+      if (strategyName === 'blockwise') {
+        if (!space.options) throw new ConfigError(`--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model') throw new ConfigError('--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network');
+      }
+      if (strategyName === 'two-stage' && target.kind === 'measured') throw new ConfigError(`--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`);
       if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store) throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
-      const storePath = f.storage ?? f.store;
-      let evaluate: Evaluator;
-      let extra: { frame?: ReturnType<typeof tableHv>['frame']; trueHypervolume?: number } = {};
+      const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : 0;
+      const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
+
+      // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
+      let evaluator: { name: string; options: Record<string, JsonValue> };
+      let tableFrame: ReturnType<typeof tableHv> | undefined;
       if (f.table !== undefined) {
         if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
-        const table = loadNasTable(f.table, space);
-        evaluate = tabularEvaluator(table, objectives);
-        const hv = tableHv(table, objectives);
-        extra = { frame: hv.frame, trueHypervolume: hv.trueHypervolume };
+        const table = resolve(f.table);
+        tableFrame = tableHv(loadNasTable(table, space), objectives); // reads and checks the table now
+        const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
+        evaluator = { name: 'nas-table', options: { space: space.name, table, objectives: objectivesSpec, ...(delayMs > 0 ? { delayMs } : {}) } };
       } else {
         if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
-        const d = nasDatasetOptions(f.dataset, f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1), spaceInputShape(space));
-        const dataset = await loadDataset(d.spec, d.options);
-        const common = { space, dataset, target, objectives, ...(policy ? { policy } : {}), latency, ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}) };
-        if (evaluatorName === 'supernet') {
-          const { supernetEvaluator } = await import('../../nas/supernet.js'); // loads the engine
-          const steps = intOption('--supernet-steps', f.supernetSteps, 1000, 1);
-          evaluate = supernetEvaluator({ ...common, steps, seed });
-        } else {
-          const { trainingEvaluator } = await import('../../nas/train-eval.js'); // loads the engine
-          evaluate = trainingEvaluator({ ...common, epochs });
-        }
+        if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
+        const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
+        nasDatasetOptions(f.dataset, limit, spaceInputShape(space)); // checks the spec and --limit before the study is created
+        const common: Record<string, JsonValue> = {
+          space: space.name,
+          dataset: f.dataset,
+          target: targetName,
+          objectives: objectivesSpec,
+          ...(limit !== undefined ? { limit } : {}),
+          ...(f.policy !== undefined ? { policy: f.policy } : {}),
+          ...(latencyMode === 'network' ? { latency: 'network', latencyAnchor: f.latencyAnchor !== false } : {}),
+          ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
+        };
+        evaluator =
+          evaluatorName === 'supernet'
+            ? { name: 'nas-supernet', options: { ...common, steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1), seed } }
+            : { name: 'nas-train', options: { ...common, epochs: intOption('--epochs', f.epochs, 1, 1) } };
+        if (evaluatorName === 'supernet' && !space.options) throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
       }
-      let store: Store | undefined;
-      if (storePath !== undefined) {
-        const { SqliteStore } = await import('../../store/sqlite-store.js');
-        store = new SqliteStore(storePath);
-      } else if (f.study !== undefined) throw new ConfigError(`--study '${f.study}' needs --storage <file> (the SQLite store to record it in)`);
-      if (f.strategy === 'two-stage' && target.kind === 'measured') throw new ConfigError(`--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`);
-      const capacityBar = f.strategy === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
-      const { strategy, sensitive } = createNasStrategy(f.strategy, space, {
+      const blockwise = strategyName === 'blockwise';
+      let blockwiseSettings: Record<string, JsonValue> = {};
+      if (blockwise) {
+        if (f.teacher !== undefined) space.parse(f.teacher);
+        blockwiseSettings = {
+          ...(f.teacher !== undefined ? { teacher: space.format(space.parse(f.teacher)) } : {}),
+          teacherEpochs: intOption('--teacher-epochs', f.teacherEpochs, 2, 1),
+          candidates: intOption('--candidates', f.candidates, 8, 2),
+          distillSteps: intOption('--distill-steps', f.distillSteps, 200, 1),
+          finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
+        };
+      } else getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
+      const distinct = f.distinct !== false;
+      const settings: Record<string, JsonValue> = {
+        space: space.name,
+        strategy: strategyName,
         budget,
         seed,
-        distinct: f.distinct !== false,
-        sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
-        capacity: {
-          latency: async (a) => {
-            const g = space.graph(a);
-            return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), latency)).latencyMs;
-          },
-          ...(maxLatency !== undefined ? { line: maxLatency } : {}),
-          perStratum: intOption('--capacity-points', f.capacityPoints, 30, 1),
-          onProgress: (done, total) => {
-            if (done === 1) capacityBar?.setTotal(total);
-            capacityBar?.update(done);
-          },
-        },
-      });
-      if (strategy instanceof CapacityStrategy) {
-        // the repairs run before the study so that their progress has its own bar
-        try {
-          const c = await strategy.search();
-          if (!f.json) process.stderr.write(`capacity search: ${c.picks.length} strata with a point under ${maxLatency} ms, ${c.feasible.length} distinct feasible points, ${c.latencyCalls} latencies taken\n`);
-        } finally {
-          capacityBar?.stop();
-        }
-      }
-      const bar = createProgress({ total: budget, label: 'nas', fields: ['best'], quiet: !!f.json });
-      let r: NasResult;
+        evaluator,
+        distinct,
+        ...(strategyName === 'capacity' ? { capacityPoints } : {}),
+        ...blockwiseSettings,
+        ...(strategyName === 'two-stage' ? { sensitivityTarget: targetName, ...(f.policy !== undefined ? { sensitivityPolicy: f.policy } : {}) } : {}),
+      };
+      const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
+      const store = openStore(storePath);
+      let sensitive: string[] | undefined;
+      let teacherInfo: JsonValue | undefined;
       try {
-        r = await runNas({
+        const opened = await openCommandStudy(store, {
+          prefix: `nas-${space.name}-${strategyName}`,
+          ...(f.study !== undefined ? { name: f.study } : {}),
+          settings,
+          nTrials: budget,
+          prepare: async (name) => {
+            if (blockwise) {
+              const { options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common } } = evaluator;
+              const artifact = resolve(dirname(storePath), 'blockwise', name);
+              const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
+              const { loadDataset } = await import('../../data/index.js');
+              const d = nasDatasetOptions(f.dataset as string, common.limit as number | undefined, spaceInputShape(space));
+              const bar = createProgress({ total: 1, label: 'block-wise: teacher, distillation', quiet: !!f.json });
+              let p: Awaited<ReturnType<typeof prepareBlockwise>>;
+              try {
+                p = await prepareBlockwise({
+                  space,
+                  dataset: await loadDataset(d.spec, d.options),
+                  target,
+                  ...(policy ? { policy } : {}),
+                  artifact,
+                  ...(f.teacher !== undefined ? { teacher: f.teacher } : {}),
+                  teacherEpochs: blockwiseSettings.teacherEpochs as number,
+                  candidatesPerStage: blockwiseSettings.candidates as number,
+                  steps: blockwiseSettings.distillSteps as number,
+                  seed,
+                  onProgress: (what, done, total) => {
+                    if (what === 'distil') {
+                      bar.setTotal(total);
+                      bar.update(done);
+                    }
+                  },
+                });
+              } finally {
+                bar.stop();
+              }
+              teacherInfo = { ...p.teacher, distillations: p.distillations, jointCombinations: p.jointCombinations, artifact };
+              if (!f.json) process.stderr.write(`block-wise: teacher ${p.teacher.arch} accuracy ${(p.teacher.accuracy * 100).toFixed(2)}% (validation), ${p.teacher.latencyMs.toPrecision(4)} ms on ${target.name}; ${p.distillations} stage distillations (joint space ${p.jointCombinations.toExponential(2)} combinations); saved in ${artifact}\n`);
+              return { name, evaluator: { name: 'nas-blockwise', options: { ...common, artifact, finetuneEpochs: blockwiseSettings.finetuneEpochs as number } }, strategy: { name: 'blockwise', options: p.strategyOptions as Record<string, JsonValue> }, objectives: [...objectives], nTrials: budget, seed };
+            }
+            const capacityBar = strategyName === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
+            let c: NasStrategyConfig;
+            try {
+              const anchor = latencyMode === 'network' && f.latencyAnchor !== false ? space.graph(space.fromParams(space.space.sample(new Rng(0)))) : undefined;
+              const latency: ArchLatencyOptions = anchor ? { mode: latencyMode, anchor } : { mode: latencyMode };
+              c = await nasStrategyConfig(strategyName, space, {
+                budget,
+                seed,
+                distinct,
+                sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
+                capacity: {
+                  latency: async (a) => {
+                    const g = space.graph(a);
+                    return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), latency)).latencyMs;
+                  },
+                  ...(maxLatency !== undefined ? { line: maxLatency } : {}),
+                  perStratum: capacityPoints,
+                  onProgress: (done, total) => {
+                    if (done === 1) capacityBar?.setTotal(total);
+                    capacityBar?.update(done);
+                  },
+                },
+              });
+            } finally {
+              capacityBar?.stop();
+            }
+            if (c.capacity && !f.json) process.stderr.write(`capacity search: ${c.capacity.picks.length} strata with a point under ${maxLatency} ms, ${c.capacity.feasible.length} distinct feasible points, ${c.capacity.latencyCalls} latencies taken\n`);
+            return { name, evaluator, strategy: { name: c.name, options: c.options as Record<string, JsonValue> }, objectives: [...objectives], nTrials: budget, seed };
+          },
+        });
+        const name = opened.name;
+        if (opened.status === 'created') {
+          const attrs: Record<string, JsonValue> = { archSpace: space.name, target: targetName, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}) };
+          for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
+          if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
+        }
+        const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
+        const s = strategyOptions?.sensitive;
+        if (Array.isArray(s)) sensitive = s.map(String);
+        const resumeHint = `hwnas study resume ${name}${f.store ?? f.storage ? ` --store ${storePath}` : ''}`;
+        process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
+        const ac = new AbortController();
+        const onSig = (): void => ac.abort();
+        process.once('SIGINT', onSig);
+        let aborted = false;
+        try {
+          const run = await runConfiguredStudy(store, name, { threads, ...(f.redis ? { redis: f.redis } : {}), ...(f.queue ? { queue: f.queue } : {}), quiet: !!f.json, signal: ac.signal });
+          aborted = run.aborted;
+        } finally {
+          process.removeListener('SIGINT', onSig);
+        }
+        if (aborted && !f.json) process.stderr.write(`interrupted: the finished trials are kept; continue with ${resumeHint} (or the same command)\n`);
+        const r = summariseNas(store.getTrials(name), {
           space,
           objectives,
-          strategy,
-          evaluate,
-          budget,
-          seed,
-          ...extra,
+          ...(tableFrame ? { frame: tableFrame.frame, trueHypervolume: tableFrame.trueHypervolume } : {}),
           ...(sensitive ? { sensitive } : {}),
-          ...(store ? { store } : {}),
-          ...(f.study !== undefined ? { studyName: f.study } : {}),
-          studyUserAttrs: { strategy: f.strategy, target: target.name, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}), ...(anchor !== undefined ? { latencyAnchor: space.format(anchor) } : {}) },
-          onProgress: (p) => bar.update(p.done, { best: `${p.best.length} on front` }),
         });
+        const teacher = store.getStudy(name)?.userAttrs.teacher;
+        printNas(f, r, { space, strategy: f.strategy, target: target.name, objectives, seed, study: name, store: storePath, aborted, ...(teacher !== undefined ? { teacher } : {}) });
       } finally {
-        bar.stop();
-        (store as { close?: () => void } | undefined)?.close?.();
-      }
-      if (f.json) {
-        printJson({
-          space: space.name,
-          strategy: f.strategy,
-          target: target.name,
-          objectives,
-          seed,
-          trials: r.trials.map((t) => ({ arch: t.arch, values: t.values })),
-          pareto: r.pareto.map((t) => ({ arch: t.arch, values: t.values })),
-          hypervolume: r.hypervolume,
-          hypervolumeCurve: r.hypervolumeCurve,
-          ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
-          ...(r.sensitive ? { sensitive: r.sensitive } : {}),
-          failed: r.failed,
-          infeasible: r.infeasible,
-          ...(store ? { store: storePath, study: f.study ?? `nas-${space.name}-${strategy.name}-${seed}` } : {}),
-        });
-        return;
-      }
-      const out = process.stdout;
-      out.write(`${space.name} / ${f.strategy}: ${r.trials.length} architectures evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front\n`);
-      if (storePath !== undefined) out.write(`trials recorded in ${storePath}, study '${f.study ?? `nas-${space.name}-${strategy.name}-${seed}`}' (hwnas report <study> --store ${storePath})\n`);
-      out.write(`hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`);
-      if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
-      const names = objectives.map((o) => o.name);
-      out.write(`${names.join('\t')}\tarch\n`);
-      for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
-        out.write(`${names.map((n) => Number(t.values[n]).toPrecision(5)).join('\t')}\t${t.arch}\n`);
+        store.close();
       }
     });
+}
+
+/** Prints a NAS result: JSON (today's fields plus `study`, `store`, `interrupted`) or the Pareto table. */
+function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: string; target: string; objectives: readonly Objective[]; seed: number; study: string; store: string; aborted: boolean; teacher?: JsonValue }): void {
+  if (f.json) {
+    printJson({
+      space: o.space.name,
+      strategy: o.strategy,
+      target: o.target,
+      objectives: o.objectives,
+      seed: o.seed,
+      trials: r.trials.map((t) => ({ arch: t.arch, values: t.values })),
+      pareto: r.pareto.map((t) => ({ arch: t.arch, values: t.values })),
+      hypervolume: r.hypervolume,
+      hypervolumeCurve: r.hypervolumeCurve,
+      ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
+      ...(r.sensitive ? { sensitive: r.sensitive } : {}),
+      failed: r.failed,
+      infeasible: r.infeasible,
+      store: o.store,
+      study: o.study,
+      ...(o.aborted ? { interrupted: true } : {}),
+      ...(o.teacher !== undefined ? { teacher: o.teacher } : {}),
+    });
+    return;
+  }
+  const out = process.stdout;
+  out.write(`${o.space.name} / ${o.strategy}: ${r.trials.length} architectures evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`);
+  out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
+  out.write(`hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`);
+  if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
+  const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
+  if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);
+  const names = o.objectives.map((x) => x.name);
+  out.write(`${names.join('\t')}\tarch\n`);
+  for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
+    out.write(`${names.map((n) => Number(t.values[n]).toPrecision(5)).join('\t')}\t${t.arch}\n`);
+  }
 }

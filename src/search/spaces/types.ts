@@ -4,9 +4,12 @@
  * strategies search), as a compact architecture string (what tables and reports use), and as an IR
  * graph (what hardware targets cost and the engine trains).
  */
+import type { PrecisionPolicy } from '../../ir/precision.js';
 import type { Graph } from '../../ir/types.js';
 import type { SearchSpace } from '../space.js';
 import type { Params } from '../types.js';
+import type { Mbv2SpaceOptions } from './mbv2.js';
+import { Rng } from '../../util/rng.js';
 
 /** Options shared by the graph builders of architecture spaces. */
 export interface ArchGraphOptions {
@@ -43,6 +46,25 @@ export interface ArchSpace<A = unknown> {
   slotOf(node: string): string | undefined;
   /** Parameter names that belong to one slot (used to group parameters, e.g. by the two-stage search). */
   slotParams(slot: string): readonly string[];
+  /** The skeleton and choices of a MobileNetV2-style space (set by `mbv2Space` only; capacity search, supernet, block-wise search). */
+  readonly options?: Mbv2SpaceOptions;
+  /** The architecture space a joint space adds per-slot precision to (set by `jointSpace` only). */
+  readonly base?: ArchSpace;
+  /** The precision policy of a point's graph, for spaces whose points carry their own precision (joint spaces). */
+  policy?(a: A, graph: Graph): PrecisionPolicy;
+}
+
+/**
+ * Input size (height = width) and channels a space's data should be loaded at: mbv2 spaces (also inside a
+ * joint space) their largest input size (each architecture resamples to its own), other spaces a sampled
+ * graph's input.
+ */
+export function spaceInputShape(space: ArchSpace): { size: number; channels: number } {
+  const own = space.options ?? space.base?.options;
+  const g = space.graph(space.fromParams(space.space.sample(new Rng(0))));
+  const shape = g.nodes[0]?.op === 'input' ? g.nodes[0].shape : [1, 28, 28];
+  const size = own && own.inputSizes.length > 0 ? Math.max(...own.inputSizes) : (shape[1] as number);
+  return { size, channels: own?.inChannels ?? (shape[0] as number) };
 }
 
 /** The architecture string of a point of the space. */

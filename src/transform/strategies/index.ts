@@ -11,4 +11,5 @@ registerStrategy(
   'hant-ilp',
   (o) => new HantIlp(parseHantIlpOptions(o)),
   'HANT selection: the ILP solution over the per-unit alternative table (min summed distillation loss under a latency budget), then its next-best solutions',
+  'transform',
 );

@@ -1,0 +1,172 @@
+/**
+ * `hwnas nas` as a stored study, end to end with the real CLI: the default store and a generated study
+ * name, re-running continues, `hwnas study resume` continues, and kill -9 in the middle of a run loses no
+ * finished trial (the trial being evaluated is marked failed and retried with the same parameters).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { SqliteStore } from '../../store/sqlite-store.js';
+import type { Trial } from '../../search/types.js';
+import { HWNAS_BIN, runHwnas, spawnHwnas } from '../testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const TABLE = resolve(HWNAS_BIN, '../../bench/nb201-fmnist.csv');
+const BASE = ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'nsga2', '--budget', '40', '--seed', '3'];
+
+interface NasJson {
+  readonly study: string;
+  readonly store: string;
+  readonly trials: { arch: string; values: Record<string, number> }[];
+  readonly hypervolume: number;
+  readonly interrupted?: boolean;
+}
+
+function trialsOf(path: string, study: string): Trial[] {
+  const s = new SqliteStore(path, { readonly: true });
+  try {
+    return s.getTrials(study);
+  } finally {
+    s.close();
+  }
+}
+
+const archOf = (t: Trial): string => t.userAttrs.arch as string;
+
+test('hwnas nas: a study in the default store under a generated name; the same command continues it; bad names rejected', async () => {
+  const work = mkdtempSync(join(dir, 'default-'));
+  const r = await runHwnas(work, ...BASE, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as NasJson;
+  assert.match(j.study, /^nas-nb201-nsga2-[0-9a-f]{8}$/);
+  assert.equal(j.store, '.hwnas/hwnas.sqlite');
+  assert.ok(existsSync(join(work, '.hwnas', 'hwnas.sqlite')));
+  assert.equal(j.trials.length, 40);
+  assert.match(r.stderr, new RegExp(`study '${j.study}' .*new.*hwnas study resume ${j.study}`));
+  const again = await runHwnas(work, ...BASE, '--json');
+  assert.equal(again.code, 0, again.stderr);
+  const k = JSON.parse(again.stdout) as NasJson;
+  assert.equal(k.study, j.study);
+  assert.deepEqual(k.trials, j.trials);
+  assert.match(again.stderr, /continued/);
+  assert.equal(trialsOf(join(work, '.hwnas', 'hwnas.sqlite'), j.study).length, 40, 'no trial was added by the second run');
+  // the '+' of joint spaces is sanitised out of the generated name; an explicit --study keeps its rule
+  const bad = await runHwnas(work, ...BASE, '--study', 'a+b');
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /a\+b/);
+  assert.ok(!bad.stderr.includes('    at '), bad.stderr);
+});
+
+test('hwnas nas: kill -9 mid-run, then the same command continues: no gaps, finished trials kept, the killed trial retried', async () => {
+  const work = mkdtempSync(join(dir, 'kill-'));
+  const whole = await runHwnas(work, ...BASE, '--store', 'whole.sqlite', '--json');
+  assert.equal(whole.code, 0, whole.stderr);
+  const reference = JSON.parse(whole.stdout) as NasJson;
+  const refTrials = trialsOf(join(work, 'whole.sqlite'), reference.study);
+
+  const args = [...BASE, '--store', 'killed.sqlite', '--table-delay', '150', '--json'];
+  const proc = spawnHwnas(work, args);
+  const path = join(work, 'killed.sqlite');
+  let study = '';
+  let before: Trial[] = [];
+  await new Promise<void>((res, rej) => {
+    const poll = setInterval(() => {
+      try {
+        study ||= /study '([^']+)'/.exec(proc.stderr())?.[1] ?? '';
+        if (!study || !existsSync(path)) return;
+        const ts = trialsOf(path, study);
+        if (ts.filter((t) => t.state === 'complete').length >= 10) {
+          clearInterval(poll);
+          proc.child.kill('SIGKILL');
+          res();
+        }
+      } catch (e) {
+        clearInterval(poll);
+        rej(e);
+      }
+    }, 50);
+    proc.done.then((r) => {
+      clearInterval(poll);
+      rej(new Error(`the run ended before the kill (exit ${r.code}): ${r.stderr}`));
+    }, rej);
+  });
+  const killed = await proc.done.catch(() => undefined);
+  assert.equal(killed?.code ?? null, null, 'killed by the signal');
+  before = trialsOf(path, study);
+  assert.ok(before.length < 40, `the kill came before the end (${before.length} trials)`);
+  const running = before.filter((t) => t.state === 'running');
+
+  const resumed = await runHwnas(work, ...args);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const after_ = JSON.parse(resumed.stdout) as NasJson;
+  assert.equal(after_.study, study);
+  assert.match(resumed.stderr, /continued/);
+  const all = trialsOf(path, study);
+  assert.deepEqual(all.map((t) => t.number), all.map((_, i) => i), 'trial numbers have no gaps');
+  const complete = all.filter((t) => t.state === 'complete');
+  assert.equal(complete.length, 40);
+  assert.equal(after_.trials.length, 40);
+  for (const t of before.filter((x) => x.state === 'complete')) {
+    assert.deepEqual(all[t.number]?.values, t.values, `trial ${t.number} kept its values`);
+    assert.deepEqual(all[t.number]?.params, t.params);
+  }
+  // until the kill, the study proposed exactly what the uninterrupted one did
+  for (const t of before) assert.deepEqual(t.params, refTrials[t.number]?.params, `trial ${t.number}`);
+  assert.deepEqual(before.filter((t) => t.state === 'complete').map(archOf), refTrials.slice(0, before.filter((t) => t.state === 'complete').length).map(archOf));
+  for (const r of running) {
+    assert.equal(all[r.number]?.state, 'failed');
+    const retry = all.find((t) => t.userAttrs['hwnas:retry_of'] === r.number);
+    assert.deepEqual(retry?.params, r.params, `the killed trial ${r.number} is retried with its parameters`);
+    assert.equal(retry?.state, 'complete');
+  }
+});
+
+test('hwnas nas: hwnas study resume continues an interrupted nas study to its budget with the stored strategy', async () => {
+  const work = mkdtempSync(join(dir, 'resume-'));
+  const args = ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'two-stage', '--budget', '30', '--seed', '2', '--store', 's.sqlite', '--table-delay', '100', '--json'];
+  const proc = spawnHwnas(work, args);
+  const path = join(work, 's.sqlite');
+  let study = '';
+  await new Promise<void>((res, rej) => {
+    const poll = setInterval(() => {
+      study ||= /study '([^']+)'/.exec(proc.stderr())?.[1] ?? '';
+      if (study && existsSync(path) && trialsOf(path, study).filter((t) => t.state === 'complete').length >= 5) {
+        clearInterval(poll);
+        proc.child.kill('SIGKILL');
+        res();
+      }
+    }, 50);
+    proc.done.then(() => rej(new Error(`ended before the kill: ${proc.stderr()}`)), rej);
+  });
+  await proc.done.catch(() => undefined);
+  const r = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--threads', '0', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const all = trialsOf(path, study);
+  assert.equal(all.filter((t) => t.state === 'complete').length, 30);
+  const again = await runHwnas(work, ...args);
+  assert.equal(again.code, 0, again.stderr);
+  const j = JSON.parse(again.stdout) as NasJson & { sensitive?: string[] };
+  assert.equal(j.trials.length, 30);
+  assert.ok(j.sensitive && j.sensitive.length > 0, 'the stored two-stage sensitive parameters are reported');
+});
+
+test('hwnas nas --strategy blockwise: needs an mbv2 space and --dataset; the repeat filter is not a --strategy', async () => {
+  const work = mkdtempSync(join(dir, 'bw-'));
+  const cases: [string[], RegExp][] = [
+    [['--space', 'nb201', '--dataset', 'fashion-mnist'], /MobileNetV2-style.*'nb201'/],
+    [['--space', 'mbv2-micro', '--table', TABLE], /--strategy blockwise distils a teacher on --dataset/],
+    [['--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--teacher', 'r99-w1:k3e1r'], /r99/],
+  ];
+  for (const [extra, re] of cases) {
+    const r = await runHwnas(work, 'nas', '--strategy', 'blockwise', '--budget', '2', ...extra);
+    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.ok(!r.stderr.includes('    at '), r.stderr);
+  }
+  const d = await runHwnas(work, ...BASE.slice(0, 5), '--strategy', 'distinct', '--budget', '2');
+  assert.equal(d.code, 2, d.stderr);
+  assert.match(d.stderr, /--no-distinct/);
+});

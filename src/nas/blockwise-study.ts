@@ -1,0 +1,202 @@
+/**
+ * The block-wise search (S8) as a study: {@link prepareBlockwise} does the costly part once (train the
+ * teacher, distil every stage's candidates from it, save the teacher and the distilled stage weights in an
+ * artifact folder) and returns the 'blockwise' strategy's JSON options; {@link blockwiseEvaluator} scores a
+ * proposed student: assembled from the teacher's stem and head and the distilled stage weights, batch norm
+ * recalibrated, briefly fine-tuned end to end, accuracy on the validation split, latency on the target.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset, Split } from '../data/types.js';
+import { buildModel, initEngine, train } from '../engine/index.js';
+import { ConfigError } from '../errors.js';
+import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
+import type { HardwareTarget } from '../hardware/types.js';
+import { initWeights } from '../ir/init.js';
+import { loadModel, saveModel } from '../ir/serialize.js';
+import type { Model, Weights } from '../ir/types.js';
+import { graphTotals } from '../ir/workload.js';
+import type { ArchSpace } from '../search/spaces/types.js';
+import type { JsonValue, Objective } from '../search/types.js';
+import type { EvaluationResult, Evaluator } from '../study/run-study.js';
+import { recoverStudent } from '../transform/hant.js';
+import { Rng } from '../util/rng.js';
+import { assembleBlockwiseStudent, blockwiseCandidates } from './blockwise.js';
+import { archLatencyMs } from './cost.js';
+import { DEFAULT_RATIOS } from './strategies/blockwise.js';
+import { largestArch } from './supernet.js';
+import { archInputSize, resizeSplit } from './train-eval.js';
+
+const INDEX = 'blockwise.json';
+
+/** Options of {@link prepareBlockwise}. */
+export interface PrepareBlockwiseOptions {
+  /** An mbv2-style space. */
+  readonly space: ArchSpace;
+  readonly dataset: Dataset;
+  readonly target: HardwareTarget;
+  readonly policy?: PrecisionPolicy;
+  /** Folder the teacher and the distilled stage weights are saved in. */
+  readonly artifact: string;
+  /** Teacher architecture (default: the space's largest at its largest input size and width). */
+  readonly teacher?: string;
+  /** Teacher training epochs (default 2). */
+  readonly teacherEpochs?: number;
+  /** Candidates per stage (default 8, the teacher's own configuration included), distillation steps each (default 200). */
+  readonly candidatesPerStage?: number;
+  readonly steps?: number;
+  /** Images distilled on (default 1024) and held out for the loss (default 256). */
+  readonly distillSamples?: number;
+  readonly heldOutSamples?: number;
+  readonly seed?: number;
+  readonly onProgress?: (what: string, done: number, total: number) => void;
+}
+
+/** What {@link prepareBlockwise} returns. */
+export interface PreparedBlockwise {
+  /** Options of the 'blockwise' strategy (JSON). */
+  readonly strategyOptions: Readonly<Record<string, JsonValue>>;
+  readonly teacher: { readonly arch: string; readonly accuracy: number; readonly latencyMs: number };
+  readonly distillations: number;
+  readonly jointCombinations: number;
+}
+
+/** The space's options, or a ConfigError saying the block-wise search needs an mbv2-style space. */
+function mbv2Options(space: ArchSpace): NonNullable<ArchSpace['options']> {
+  if (!space.options) throw new ConfigError(`block-wise search distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+  return space.options;
+}
+
+/** The data splits at an input size. */
+function splitsAt(d: Dataset, size: number): { train: Split; val: Split } {
+  return { train: resizeSplit(d.train, d.shape, size), val: resizeSplit(d.val, d.shape, size) };
+}
+
+/** Trains the teacher, distils every stage's candidates and saves them (see module doc). */
+export async function prepareBlockwise(o: PrepareBlockwiseOptions): Promise<PreparedBlockwise> {
+  const so = mbv2Options(o.space);
+  await initEngine();
+  const seed = o.seed ?? 0;
+  const tArch = o.teacher !== undefined ? o.space.parse(o.teacher) : largestArch({ space: so });
+  const teacherArch = o.space.format(tArch);
+  const size = archInputSize(tArch) ?? Math.max(...so.inputSizes);
+  const data = splitsAt(o.dataset, size);
+  const graph = o.space.graph(tArch, { inputSize: size, inChannels: o.dataset.shape[0], classes: o.dataset.numClasses });
+  const em = buildModel({ graph, weights: initWeights(graph, new Rng(seed)) });
+  let teacher: Model;
+  let accuracy: number;
+  try {
+    o.onProgress?.('teacher', 0, 1);
+    await train(em, data.train, { epochs: o.teacherEpochs ?? 2, batchSize: 64, seed, workers: 1 });
+    accuracy = em.evaluate(data.val.x, data.val.y, data.val.n).accuracy;
+    teacher = em.toModel();
+    o.onProgress?.('teacher', 1, 1);
+  } finally {
+    em.dispose();
+  }
+  const c = blockwiseCandidates(teacher, teacherArch, data, {
+    space: so,
+    target: o.target,
+    ...(o.policy ? { policy: o.policy } : {}),
+    candidatesPerStage: o.candidatesPerStage ?? 8,
+    steps: o.steps ?? 200,
+    ...(o.distillSamples !== undefined ? { distillSamples: o.distillSamples } : {}),
+    ...(o.heldOutSamples !== undefined ? { heldOutSamples: o.heldOutSamples } : {}),
+    seed,
+    ...(o.onProgress ? { onProgress: (p) => o.onProgress?.('distil', p.done, p.total) } : {}),
+  });
+  mkdirSync(o.artifact, { recursive: true });
+  saveModel(teacher, join(o.artifact, 'teacher.json'));
+  for (const [i, u] of c.scores.entries()) {
+    for (const [k, a] of u.alternatives.entries()) saveModel({ graph: a.alt.graph, weights: a.weights }, join(o.artifact, `stage${i + 1}-${k}.json`));
+  }
+  writeFileSync(join(o.artifact, INDEX), JSON.stringify({ format: 'hwnas-blockwise', version: 1, teacherArch, stages: c.tokens }));
+  const stages = c.scores.map((u, i) => u.alternatives.map((a, k) => ({ blocks: c.tokens[i]?.[k] as string, loss: a.loss, latencyMs: a.latencyMs })));
+  return {
+    strategyOptions: { archSpace: o.space.name, prefix: teacherArch.slice(0, teacherArch.indexOf(':')), stages, fixedMs: c.fixedMs, teacherLatencyMs: c.teacherLatencyMs, ratios: [...DEFAULT_RATIOS] },
+    teacher: { arch: teacherArch, accuracy, latencyMs: c.teacherLatencyMs },
+    distillations: c.scores.reduce((s, u) => s + u.alternatives.length - 1, 0),
+    jointCombinations: c.jointCombinations,
+  };
+}
+
+/** A saved block-wise artifact: the teacher and each stage candidate's distilled weights by its blocks. */
+export interface BlockwiseArtifact {
+  readonly teacher: Model;
+  readonly teacherArch: string;
+  /** The distilled weights of stage `stage` (0-based) configured as `blocks`; ConfigError when that candidate was not distilled. */
+  stageWeights(stage: number, blocks: string): Weights;
+}
+
+/** Loads an artifact folder written by {@link prepareBlockwise} (ConfigError naming a missing or foreign folder). */
+export function loadBlockwiseArtifact(dir: string): BlockwiseArtifact {
+  const index = join(dir, INDEX);
+  if (!existsSync(index)) throw new ConfigError(`block-wise artifact '${dir}': no ${INDEX} (expected the folder a block-wise study's preparation wrote)`);
+  const j = JSON.parse(readFileSync(index, 'utf8')) as { format?: string; teacherArch?: string; stages?: string[][] };
+  if (j.format !== 'hwnas-blockwise' || typeof j.teacherArch !== 'string' || !Array.isArray(j.stages)) throw new ConfigError(`block-wise artifact '${index}': not an hwnas-blockwise index`);
+  const stages = j.stages;
+  const teacher = loadModel(join(dir, 'teacher.json'));
+  const cache = new Map<string, Weights>();
+  return {
+    teacher,
+    teacherArch: j.teacherArch,
+    stageWeights(stage, blocks) {
+      const k = stages[stage]?.indexOf(blocks) ?? -1;
+      if (k < 0) throw new ConfigError(`block-wise artifact '${dir}': stage ${stage + 1} has no distilled candidate '${blocks}' (known: ${(stages[stage] ?? []).join(' ')})`);
+      const key = `${stage}/${k}`;
+      let w = cache.get(key);
+      if (!w) {
+        w = loadModel(join(dir, `stage${stage + 1}-${k}.json`)).weights;
+        cache.set(key, w);
+      }
+      return w;
+    },
+  };
+}
+
+/** Metrics the block-wise evaluator reports (objective names). */
+export const BLOCKWISE_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params'] as const;
+
+/** Options of {@link blockwiseEvaluator}. */
+export interface BlockwiseEvaluatorOptions {
+  readonly space: ArchSpace;
+  readonly dataset: Dataset;
+  readonly target: HardwareTarget;
+  readonly objectives: readonly Objective[];
+  readonly artifact: BlockwiseArtifact;
+  readonly policy?: PrecisionPolicy;
+  /** End-to-end fine-tuning epochs of each assembled student (default 1; 0: batch-norm recalibration only). */
+  readonly finetuneEpochs?: number;
+  /** Trials over this latency (ms) are infeasible (constraint `latency - max`). */
+  readonly maxLatencyMs?: number;
+}
+
+/** An evaluator of block-wise students (see module doc). */
+export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
+  for (const ob of o.objectives) {
+    if (!(BLOCKWISE_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by the block-wise evaluator: expected one of ${BLOCKWISE_METRICS.join(', ')}`);
+  }
+  const so = mbv2Options(o.space);
+  const prefix = o.artifact.teacherArch.slice(0, o.artifact.teacherArch.indexOf(':'));
+  const size = archInputSize(o.space.parse(o.artifact.teacherArch)) ?? Math.max(...so.inputSizes);
+  const data = splitsAt(o.dataset, size);
+  const policy = o.policy ?? defaultPolicy(o.target);
+  const epochs = o.finetuneEpochs ?? 1;
+  return async (params, ctx): Promise<EvaluationResult> => {
+    await initEngine();
+    const arch = o.space.format(o.space.fromParams(params));
+    if (!arch.startsWith(`${prefix}:`)) throw new ConfigError(`block-wise student '${arch}': expected the teacher's input size and width '${prefix}'`);
+    const tokens = arch.slice(prefix.length + 1).split('|');
+    const student = assembleBlockwiseStudent(o.artifact.teacher, so, arch, tokens.map((t, i) => o.artifact.stageWeights(i, t)));
+    const calib = { x: data.train.x.subarray(0, Math.min(1024, data.train.n) * (data.train.x.length / data.train.n)), n: Math.min(1024, data.train.n) };
+    const rec = await recoverStudent(student, { train: data.train, test: data.val }, calib, epochs > 0 ? { epochs, workers: 1 } : false, ctx.seed);
+    const lat = await archLatencyMs(o.target, student.graph, policy);
+    const t = graphTotals(student.graph);
+    const m: Record<string, number> = { accuracy: rec.after, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: t.macs, params: t.params };
+    return {
+      values: o.objectives.map((x) => m[x.name] as number),
+      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
+      userAttrs: { arch, accuracyBeforeFinetune: rec.before, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
+    };
+  };
+}

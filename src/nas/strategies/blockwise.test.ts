@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '../../errors.js';
+import { createStrategy } from '../../search/registry.js';
+import { getArchSpace } from '../../search/spaces/registry.js';
+import { strategyConformance } from '../../search/testing/strategy-conformance.js';
+import { runTrials } from '../../search/testing/run-trials.js';
+import type { Params } from '../../search/types.js';
+import { Rng } from '../../util/rng.js';
+import { blockwiseFront, type StageCandidate } from './blockwise.js';
+import './index.js';
+
+const space = getArchSpace('mbv2-micro');
+const so = space.options as NonNullable<typeof space.options>;
+
+/** Synthetic distillation results: per stage 6 random configurations with a loss that falls and a latency that grows with kernel x expansion. */
+function syntheticStages(seed: number): StageCandidate[][] {
+  const rng = new Rng(seed);
+  return so.stages.map((st) => {
+    const seen = new Set<string>();
+    const out: StageCandidate[] = [];
+    while (out.length < 6) {
+      const blocks = Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ k: rng.choice(so.kernels), e: rng.choice(so.expansions), a: rng.choice(['r', 'h']) }));
+      const tok = blocks.map((b) => `k${b.k}e${b.e}${b.a}`).join(',');
+      if (seen.has(tok)) continue;
+      seen.add(tok);
+      const work = blocks.reduce((s, b) => s + b.k * b.e, 0);
+      out.push({ blocks: tok, loss: 1 / (1 + work) + 0.01 * rng.next(), latencyMs: 0.001 * work * st.channels });
+    }
+    return out;
+  });
+}
+const STAGES = syntheticStages(4);
+const OPTIONS = { archSpace: 'mbv2-micro', prefix: 'r28-w1', stages: STAGES, fixedMs: 0.05, teacherLatencyMs: 0.05 + STAGES.reduce((s, c) => s + Math.max(...c.map((x) => x.latencyMs)), 0) };
+
+/** Every combination, for the exhaustive check of the front. */
+function allCombinations(stages: readonly (readonly StageCandidate[])[], fixed: number): { loss: number; latencyMs: number }[] {
+  let acc = [{ loss: 0, latencyMs: fixed }];
+  for (const cs of stages) acc = acc.flatMap((a) => cs.map((c) => ({ loss: a.loss + c.loss, latencyMs: a.latencyMs + c.latencyMs })));
+  return acc;
+}
+
+test('blockwiseFront equals the exhaustive Pareto front of all 6^4 combinations', () => {
+  const front = blockwiseFront(STAGES, 0.05);
+  const all = allCombinations(STAGES, 0.05);
+  const exhaustive = all.filter((p) => !all.some((q) => q.loss <= p.loss && q.latencyMs <= p.latencyMs && (q.loss < p.loss || q.latencyMs < p.latencyMs)));
+  const key = (p: { loss: number; latencyMs: number }): string => `${p.latencyMs.toFixed(9)}/${p.loss.toFixed(9)}`;
+  assert.deepEqual(new Set(front.map(key)), new Set(exhaustive.map(key)));
+  for (const p of front) {
+    const again = p.choice.reduce((s, k, i) => s + (STAGES[i]?.[k]?.loss as number), 0);
+    assert.ok(Math.abs(again - p.loss) < 1e-12, 'choice matches its loss');
+  }
+});
+
+test('blockwise proposes the least-loss combination under each budget ratio, never one twice', async () => {
+  const ratios = [1, 0.8, 0.6];
+  const trials = await runTrials({
+    strategy: createStrategy('blockwise', { ...OPTIONS, ratios }),
+    space: space.space,
+    objectives: [{ name: 'loss', direction: 'minimize' }],
+    evaluate: () => ({ values: [0] }),
+    nTrials: 6,
+    seed: 0,
+  });
+  const archs = trials.map((t) => space.format(space.fromParams(t.params)));
+  assert.equal(new Set(archs).size, 6);
+  const front = blockwiseFront(STAGES, OPTIONS.fixedMs);
+  const arch = (c: readonly number[]): string => space.format(space.parse(`r28-w1:${c.map((k, i) => STAGES[i]?.[k]?.blocks).join('|')}`));
+  // trial 0: the least loss overall (budget = the teacher's latency covers every combination)
+  const best = front.reduce((a, b) => (b.loss < a.loss ? b : a));
+  assert.equal(archs[0], arch(best.choice));
+  for (const [i, r] of ratios.entries()) {
+    const lat = front.find((p) => arch(p.choice) === archs[i])?.latencyMs as number;
+    assert.ok(lat <= r * OPTIONS.teacherLatencyMs * (1 + 1e-9), `trial ${i} within ${r}x`);
+  }
+});
+
+test('blockwise options are checked: stage count, malformed candidates, non-mbv2 space', () => {
+  const bad = (o: Record<string, unknown>, re: RegExp): void => assert.throws(() => createStrategy('blockwise', o), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(o).slice(0, 80));
+  bad({ ...OPTIONS, stages: STAGES.slice(1) }, /3 stages given/);
+  bad({ ...OPTIONS, stages: [[{ blocks: 'k3e1r', loss: 'x', latencyMs: 1 }], ...STAGES.slice(1)] }, /stages\[0\]/);
+  bad({ ...OPTIONS, archSpace: 'nb201' }, /MobileNetV2-style/);
+  bad({ ...OPTIONS, prefix: undefined }, /prefix/);
+});
+
+strategyConformance('blockwise (mbv2-micro, synthetic stage candidates)', () => createStrategy('blockwise', OPTIONS), {
+  nTrials: 12,
+  seedIndependent: true,
+  problem: {
+    space: space.space,
+    objectives: [
+      { name: 'accuracy', direction: 'maximize' },
+      { name: 'latency_ms', direction: 'minimize' },
+    ],
+    evaluate: (p: Params) => {
+      const a = space.format(space.fromParams(p));
+      const work = [...a.matchAll(/k(\d)e(\d)/g)].reduce((s, m) => s + Number(m[1]) * Number(m[2]), 0);
+      return { values: [1 - 1 / (1 + work), work] };
+    },
+  },
+});

@@ -1,0 +1,36 @@
+/**
+ * Strategy 'two-stage' (HURRICANE; see ../two-stage.ts). Options (JSON, computed once by the command):
+ * `sensitive` (the hardware-sensitive parameters, from `sensitiveParams`), `stage1Trials`, `stage1` and
+ * `stage2` (inner strategies: a name or `{ name, options }`, default nsga2), `referenceSeed` (default 0),
+ * `keep` (stage-1 settings stage 2 chooses among, default 8), `distinct` with `archSpace` (repeat filter
+ * over the whole search).
+ */
+import { createStrategy, registerStrategy, type StrategyContext } from '../../search/registry.js';
+import type { SearchStrategy } from '../../search/types.js';
+import { TwoStageSearch } from '../two-stage.js';
+import { withDistinct } from './distinct.js';
+import { archSpaceOption, StrategyOptions } from './options.js';
+
+function createTwoStage(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const o = new StrategyOptions('two-stage', options);
+  const space = archSpaceOption(o, ctx, false);
+  const distinct = o.boolean('distinct');
+  const sensitive = o.required('sensitive', o.array('sensitive', 'parameter names', (v) => (typeof v === 'string' && v !== '' ? v : undefined), 1), 'the hardware-sensitive parameter names (at least one)');
+  const stage1Trials = o.required('stage1Trials', o.number('stage1Trials', 1, Infinity, true), 'the number of stage-1 trials (an integer >= 1)');
+  const stage1 = o.strategyRef('stage1') ?? { name: 'nsga2', options: {} };
+  const stage2 = o.strategyRef('stage2') ?? { name: 'nsga2', options: {} };
+  const referenceSeed = o.number('referenceSeed', 0, 2 ** 32 - 1, true);
+  const keep = o.number('keep', 1, Infinity, true);
+  o.done();
+  const search = new TwoStageSearch({
+    sensitive,
+    stage1Trials,
+    inner: (stage) => (stage === 1 ? createStrategy(stage1.name, stage1.options) : createStrategy(stage2.name, stage2.options)),
+    ...(referenceSeed !== undefined ? { referenceSeed } : {}),
+    ...(keep !== undefined ? { keep } : {}),
+  });
+  // the inner strategies see partial points (one stage's parameters): the repeat filter wraps the whole search
+  return withDistinct(search, distinct, space, 'two-stage');
+}
+
+registerStrategy('two-stage', createTwoStage, 'HURRICANE two-stage NAS: hardware-sensitive parameters first (options.sensitive), then the rest with a choice among stage 1 Pareto settings', 'nas');

@@ -1,0 +1,114 @@
+/**
+ * The strategy of a NAS study as registry JSON (`{ name, options }`, stored in the study's config): any
+ * registered strategy by name or alias, with NAS defaults for the generic ones (population from the
+ * budget, ...) and the repeat filter around them, and the costly inputs of the NAS strategies computed
+ * here once (two-stage: the hardware-sensitive parameters; capacity: the repaired architectures), so that
+ * a resumed study rebuilds the same strategy from its config without recomputing them.
+ */
+import { ConfigError } from '../errors.js';
+import { canonicalStrategyName, createStrategy, strategyNames } from '../search/registry.js';
+import type { Mbv2Arch } from '../search/spaces/mbv2.js';
+import type { ArchSpace } from '../search/spaces/types.js';
+import type { JsonValue, Objective, Params, SearchStrategy } from '../search/types.js';
+import { Rng } from '../util/rng.js';
+import { type CapacityResult, capacityPoints, capacitySearch, checkCapacityArgs } from './capacity.js';
+import { DISTINCT } from './strategies/distinct.js';
+import './strategies/index.js';
+import { sensitiveParams } from './two-stage.js';
+
+/** Inputs of {@link nasStrategyConfig}. */
+export interface NasStrategyConfigOptions {
+  /** The study's budget (trials). */
+  readonly budget: number;
+  /** Seed of the sensitivity analysis, the two-stage reference point and the capacity search (default 0). */
+  readonly seed?: number;
+  /** Population of nsga2 / evolution (default: budget/10 clamped to [10, 50]). */
+  readonly populationSize?: number;
+  /**
+   * Skip proposals that repeat a computation already queried (same or isomorphic architecture; strategy
+   * 'distinct'): default true. On NB201, isomorphic cells are 61% of the space and plain NSGA-II / BO spent
+   * up to 45% of 300 queries on repeats (docs/nas-table.md).
+   */
+  readonly distinct?: boolean;
+  /** Two-stage: the cost whose sensitivity picks the stage-1 parameters (e.g. latency on the target). */
+  readonly sensitivityCost?: (p: Params) => number;
+  /** Two-stage: share of the budget for stage 1 (default 0.4). */
+  readonly stage1Share?: number;
+  /** Two-stage: inner strategy of each stage (default nsga2). */
+  readonly inner?: string;
+  /** Capacity search (mbv2 spaces): the latency of an architecture, the line (`--max-latency`), points per stratum. */
+  readonly capacity?: {
+    readonly latency: (a: Mbv2Arch) => number | Promise<number>;
+    readonly line?: number;
+    readonly perStratum?: number;
+    readonly onProgress?: (done: number, total: number) => void;
+  };
+}
+
+/** What {@link nasStrategyConfig} returns. */
+export interface NasStrategyConfig {
+  /** Registry name (canonical) and JSON options: a study config's `strategy`. */
+  readonly name: string;
+  readonly options: Readonly<Record<string, JsonValue>>;
+  /** Two-stage: the hardware-sensitive parameters chosen. */
+  readonly sensitive?: string[];
+  /** Capacity: the search's result. */
+  readonly capacity?: CapacityResult;
+}
+
+/** Registry names `hwnas nas --strategy` accepts: every registered strategy but the repeat filter (applied with --distinct). */
+export function nasStrategyNames(): string[] {
+  return strategyNames('nas').filter((n) => n !== DISTINCT);
+}
+
+/** NAS defaults of the generic strategies for a budget (others: no options). */
+function genericOptions(name: string, space: ArchSpace, budget: number, populationSize: number): Record<string, JsonValue> {
+  const p = Math.min(populationSize, Math.max(4, Math.floor(budget / 3)));
+  if (name === 'nsga2') return { populationSize: p };
+  if (name === 'regularized-evolution') return { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) };
+  if (name === 'bo') return { candidates: 300, maxPoints: 80, startupTrials: Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6))) };
+  return {};
+}
+
+/** The registry config of NAS strategy `name` on `space` (see module doc; costly inputs computed here, once). */
+export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasStrategyConfigOptions): Promise<NasStrategyConfig> {
+  const canonical = canonicalStrategyName(name);
+  if (canonical === DISTINCT) throw new ConfigError(`--strategy '${name}': the repeat filter is applied to every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`);
+  if (!nasStrategyNames().includes(canonical)) throw new ConfigError(`--strategy '${name}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
+  const seed = o.seed ?? 0;
+  const distinct = o.distinct ?? true;
+  const pop = o.populationSize ?? Math.min(50, Math.max(10, Math.round(o.budget / 10)));
+  if (canonical === 'capacity') {
+    const line = o.capacity?.line;
+    checkCapacityArgs(space, line);
+    if (!o.capacity) throw new ConfigError('--strategy capacity needs a hardware target to repair architectures on (give a --target)');
+    const r = await capacitySearch(space, { latency: o.capacity.latency, line: line as number, ...(o.capacity.perStratum !== undefined ? { perStratum: o.capacity.perStratum } : {}), ...(o.capacity.onProgress ? { onProgress: o.capacity.onProgress } : {}) }, new Rng(seed));
+    const points = capacityPoints(r);
+    if (points.length < o.budget) throw new ConfigError(`capacity search: only ${points.length} distinct architectures were repaired under ${line} ms, fewer than --budget ${o.budget}; lower --budget, or raise --capacity-points`);
+    return { name: canonical, options: { archSpace: space.name, points, line: line as number }, capacity: r };
+  }
+  if (canonical === 'two-stage') {
+    if (!o.sensitivityCost) throw new ConfigError('two-stage search needs a hardware cost to find the sensitive parameters (give a --target)');
+    const { sensitive } = sensitiveParams(space.space, o.sensitivityCost, new Rng(seed));
+    const stage1Trials = Math.max(1, Math.round(o.budget * (o.stage1Share ?? 0.4)));
+    const inner = canonicalStrategyName(o.inner ?? 'nsga2');
+    const options: Record<string, JsonValue> = {
+      sensitive,
+      stage1Trials,
+      stage1: { name: inner, options: genericOptions(inner, space, stage1Trials, pop) },
+      stage2: { name: inner, options: genericOptions(inner, space, o.budget - stage1Trials, pop) },
+      referenceSeed: seed,
+      ...(distinct ? { distinct: true, archSpace: space.name } : {}),
+    };
+    return { name: canonical, options, sensitive };
+  }
+  const inner = { name: canonical, options: genericOptions(canonical, space, o.budget, pop) };
+  return distinct ? { name: DISTINCT, options: { archSpace: space.name, inner } } : inner;
+}
+
+/** A NAS strategy built through the registry from {@link nasStrategyConfig} (for benches and tests; commands store the config). */
+export async function createNasStrategy(name: string, space: ArchSpace, o: NasStrategyConfigOptions & { readonly objectives?: readonly Objective[] }): Promise<{ strategy: SearchStrategy; config: NasStrategyConfig; sensitive?: string[] }> {
+  const config = await nasStrategyConfig(name, space, o);
+  const ctx = o.objectives ? { space: space.space, objectives: o.objectives, nTrials: o.budget, seed: o.seed ?? 0 } : undefined;
+  return { strategy: createStrategy(config.name, config.options, ctx), config, ...(config.sensitive ? { sensitive: config.sensitive } : {}) };
+}
