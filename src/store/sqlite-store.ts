@@ -12,7 +12,7 @@ import { ConfigError, UserError } from '../errors.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import type { AddArtifactOptions, ArtifactRecord, CreateStudyOptions, CreateTrialOptions, FinishTrialOptions, RunningTrialInfo, Store, StudyRecord } from './types.js';
-import { checkCreateStudy, checkFinish, checkJson, finished, noStudy, noTrial, now } from './validate.js';
+import { checkCreateStudy, checkFinish, checkJson, checkSince, finished, noStudy, noTrial, now } from './validate.js';
 
 /** Default location of the store inside a project directory. */
 export const DEFAULT_STORE_PATH = join('.hwnas', 'hwnas.sqlite');
@@ -202,6 +202,16 @@ export class SqliteStore implements Store {
     return states ? all.filter((t) => states.includes(t.state)) : all;
   }
 
+  getTrialsSince(studyName: string, since: number, watch: readonly number[] = []): Trial[] {
+    const s = this.study(studyName);
+    const before = checkSince(studyName, since, watch);
+    // Two indexed reads (an OR of both would scan the study) in one snapshot.
+    return this.db.transaction(() => [
+      ...(before.length > 0 ? this.loadTrials(s.id, `AND t.number IN (${before.join(', ')}) AND t.state <> 'running'`) : []),
+      ...this.loadTrials(s.id, `AND t.number >= ${since}`),
+    ])();
+  }
+
   getRunningTrials(studyName: string): RunningTrialInfo[] {
     const s = this.study(studyName);
     return (this.db.prepare("SELECT number, worker, heartbeat_at FROM trials WHERE study_id = ? AND state = 'running' ORDER BY number").all(s.id) as { number: number; worker: string | null; heartbeat_at: string }[]).map((r) => ({ number: r.number, worker: r.worker, heartbeatAt: r.heartbeat_at }));
@@ -264,6 +274,7 @@ export class SqliteStore implements Store {
   /** Trials of a study (with an extra SQL condition on alias t), assembled from the child tables. */
   private loadTrials(studyId: number, cond: string): Trial[] {
     const rows = this.db.prepare(`SELECT t.* FROM trials t WHERE t.study_id = ? ${cond} ORDER BY t.number`).all(studyId) as TrialRow[];
+    if (rows.length === 0) return [];
     const byId = new Map<number, { params: Record<string, JsonValue>; values: number[]; constraints: number[]; attrs: Record<string, JsonValue> }>();
     for (const r of rows) byId.set(r.id, { params: {}, values: [], constraints: [], attrs: {} });
     const sub = `SELECT t.id FROM trials t WHERE t.study_id = ? ${cond}`;

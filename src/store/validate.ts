@@ -49,6 +49,14 @@ export function checkJson(what: string, v: JsonValue): string {
   return s;
 }
 
+/** Throws unless `since` and `watch` of {@link Store.getTrialsSince} are trial numbers; returns the watched numbers below `since`. */
+export function checkSince(studyName: string, since: number, watch: readonly number[]): number[] {
+  if (!Number.isInteger(since) || since < 0) throw new UserError(`study '${studyName}': trials since ${JSON.stringify(since)}: expected a trial number (an integer >= 0)`);
+  const bad = watch.find((n) => !Number.isInteger(n) || n < 0);
+  if (bad !== undefined) throw new UserError(`study '${studyName}': watched trial ${JSON.stringify(bad)}: expected a trial number (an integer >= 0)`);
+  return [...new Set(watch.filter((n) => n < since))].sort((a, b) => a - b);
+}
+
 /** Current time as ISO-8601 (milliseconds, UTC). */
 export function now(): string {
   return new Date().toISOString();
