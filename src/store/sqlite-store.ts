@@ -39,6 +39,9 @@ interface StudyRow {
   created_at: string;
 }
 
+/** What the trial methods need of a study. */
+type StudyHead = Pick<StudyRecord, 'id' | 'name' | 'objectives'>;
+
 interface TrialRow {
   id: number;
   number: number;
@@ -154,22 +157,34 @@ export class SqliteStore implements Store {
     checkJson(`study '${studyName}' trial user attributes`, o.userAttrs ?? {});
     // A claim, not a result: flushed by the next FULL commit (see unflushed and the module doc).
     return this.unflushed(() => this.db.transaction(() => {
-      const s = this.study(studyName);
+      const s = this.head(studyName);
       const { n } = this.sql('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?').get(s.id) as { n: number };
       const t = now();
       const id = Number(this.sql("INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker) VALUES (?, ?, 'running', ?, ?, ?)").run(s.id, n, t, t, o.worker ?? null).lastInsertRowid);
       const ins = this.sql('INSERT INTO trial_params (trial_id, name, value) VALUES (?, ?, ?)');
-      for (const [k, v] of Object.entries(o.params)) ins.run(id, k, JSON.stringify(v));
+      const params: Record<string, JsonValue> = {};
+      for (const [k, v] of Object.entries(o.params)) {
+        const json = JSON.stringify(v);
+        ins.run(id, k, json);
+        params[k] = JSON.parse(json) as JsonValue;
+      }
       const ua = this.sql('INSERT INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)');
-      for (const [k, v] of Object.entries(o.userAttrs ?? {})) ua.run(id, k, JSON.stringify(v));
-      return this.loadTrials(s.id, 'AND t.id = ?', id)[0] as Trial;
+      const userAttrs: Record<string, JsonValue> = {};
+      for (const [k, v] of Object.entries(o.userAttrs ?? {})) {
+        const json = JSON.stringify(v);
+        ua.run(id, k, json);
+        userAttrs[k] = JSON.parse(json) as JsonValue;
+      }
+      // What was just written, as loadTrials would read it back (fresh copies through JSON).
+      const trial: Trial = { number: n, params, values: null, constraints: null, state: 'running', userAttrs, startedAt: t, finishedAt: null };
+      return trial;
     }).immediate());
   }
 
   finishTrial(studyName: string, number: number, o: FinishTrialOptions): Trial {
     checkJson(`study '${studyName}' trial ${number} user attributes`, o.userAttrs ?? {});
     return this.db.transaction(() => {
-      const s = this.study(studyName);
+      const s = this.head(studyName);
       const row = this.runningRow(s, number);
       checkFinish(s, number, o);
       const v = this.sql('INSERT INTO trial_values (trial_id, objective, value) VALUES (?, ?, ?)');
@@ -186,32 +201,32 @@ export class SqliteStore implements Store {
   setTrialUserAttr(studyName: string, number: number, key: string, value: JsonValue): void {
     const json = checkJson(`study '${studyName}' trial ${number} attribute '${key}'`, value);
     this.unflushed(() => this.db.transaction(() => {
-      const row = this.runningRow(this.study(studyName), number);
+      const row = this.runningRow(this.head(studyName), number);
       this.sql('INSERT OR REPLACE INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)').run(row.id, key, json);
     }).immediate());
   }
 
   heartbeat(studyName: string, number: number): void {
     this.unflushed(() => this.db.transaction(() => {
-      const row = this.runningRow(this.study(studyName), number);
+      const row = this.runningRow(this.head(studyName), number);
       this.sql('UPDATE trials SET heartbeat_at = ? WHERE id = ?').run(now(), row.id);
     }).immediate());
   }
 
   getTrial(studyName: string, number: number): Trial | undefined {
-    const s = this.study(studyName);
+    const s = this.head(studyName);
     if (!Number.isInteger(number)) return undefined;
     return this.loadTrials(s.id, 'AND t.number = ?', number)[0];
   }
 
   getTrials(studyName: string, states?: readonly TrialState[]): Trial[] {
-    const s = this.study(studyName);
+    const s = this.head(studyName);
     const all = this.db.transaction(() => this.loadTrials(s.id, ''))();
     return states ? all.filter((t) => states.includes(t.state)) : all;
   }
 
   getTrialsSince(studyName: string, since: number, watch: readonly number[] = []): Trial[] {
-    const s = this.study(studyName);
+    const s = this.head(studyName);
     const before = checkSince(studyName, since, watch);
     // Two indexed reads (an OR of both would scan the study) in one snapshot.
     return this.db.transaction(() => [
@@ -221,13 +236,13 @@ export class SqliteStore implements Store {
   }
 
   getRunningTrials(studyName: string): RunningTrialInfo[] {
-    const s = this.study(studyName);
+    const s = this.head(studyName);
     return (this.sql("SELECT number, worker, heartbeat_at FROM trials WHERE study_id = ? AND state = 'running' ORDER BY number").all(s.id) as { number: number; worker: string | null; heartbeat_at: string }[]).map((r) => ({ number: r.number, worker: r.worker, heartbeatAt: r.heartbeat_at }));
   }
 
   addArtifact(studyName: string, o: AddArtifactOptions): ArtifactRecord {
     if ((o.data === undefined) === (o.path === undefined)) throw new UserError(`artifact '${o.name}': expected exactly one of data or path`);
-    const s = this.study(studyName);
+    const s = this.head(studyName);
     let trialId: number | null = null;
     if (o.trialNumber !== undefined) {
       const r = this.sql('SELECT id FROM trials WHERE study_id = ? AND number = ?').get(s.id, o.trialNumber) as { id: number } | undefined;
@@ -240,7 +255,7 @@ export class SqliteStore implements Store {
   }
 
   listArtifacts(studyName: string, trialNumber?: number | null): ArtifactRecord[] {
-    const s = this.study(studyName);
+    const s = this.head(studyName);
     const cond = trialNumber === undefined ? '' : trialNumber === null ? ' AND a.trial_id IS NULL' : ` AND t.number = ${Number(trialNumber) | 0}`;
     return this.artifactRows(`a.study_id = ${s.id}${cond}`);
   }
@@ -290,13 +305,20 @@ export class SqliteStore implements Store {
     return this.sql('SELECT * FROM studies WHERE name = ?').get(name) as StudyRow | undefined;
   }
 
+  /** The study's id, name and objectives (what the trial methods need; no JSON of space or attributes parsed). */
+  private head(name: string): StudyHead {
+    const r = this.sql('SELECT id, name, objectives FROM studies WHERE name = ?').get(name) as { id: number; name: string; objectives: string } | undefined;
+    if (!r) throw noStudy(name, (this.sql('SELECT name FROM studies ORDER BY id').all() as { name: string }[]).map((x) => x.name));
+    return { id: r.id, name: r.name, objectives: JSON.parse(r.objectives) as Objective[] };
+  }
+
   private study(name: string): StudyRecord {
     const r = this.studyRow(name);
     if (!r) throw noStudy(name, (this.sql('SELECT name FROM studies ORDER BY id').all() as { name: string }[]).map((x) => x.name));
     return toStudy(r);
   }
 
-  private runningRow(s: StudyRecord, number: number): TrialRow {
+  private runningRow(s: StudyHead, number: number): TrialRow {
     const row = this.sql('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(s.id, number) as TrialRow | undefined;
     if (!row) throw noTrial(s.name, number);
     if (row.state !== 'running') throw finished(s.name, number, row.state);

@@ -20,7 +20,7 @@ export function checkCreateStudy(o: CreateStudyOptions): void {
 }
 
 /** Throws unless the finish options fit the study. */
-export function checkFinish(study: StudyRecord, number: number, o: FinishTrialOptions): void {
+export function checkFinish(study: Pick<StudyRecord, 'name' | 'objectives'>, number: number, o: FinishTrialOptions): void {
   const where = `study '${study.name}' trial ${number}`;
   if (o.state !== 'complete' && o.state !== 'pruned' && o.state !== 'failed') {
     throw new UserError(`${where}: state ${JSON.stringify(o.state)}; expected 'complete', 'pruned' or 'failed'`);
