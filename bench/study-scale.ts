@@ -59,6 +59,11 @@ export interface StudyTiming {
   readonly windowRates: number[];
   /** Hypervolume of the final front (reference [1.1, 1.1]); zdt1's true front gives ~0.8767. */
   readonly hypervolume: number;
+  /**
+   * hwnas only: CPU milliseconds (user + system) of this process per trial over the first and the last
+   * window: less sensitive than wall-clock rates to other processes on a shared machine.
+   */
+  readonly cpuMsPerTrial?: { readonly first: number; readonly last: number };
 }
 
 /** Result of {@link benchStudyScale}. */
@@ -113,6 +118,12 @@ export async function hwnasStudy(dir: string, trials: number, window: number, se
     const space = e.defaultSpace?.({});
     if (space === undefined) throw new Error('zdt1 has no default space');
     const finishedAt: number[] = [];
+    const w = Math.min(window, trials);
+    const cpuMs = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const cpu = new Map<number, number>([[0, cpuMs()]]);
     const t0 = performance.now();
     const r = await runStudy({
       store,
@@ -126,10 +137,13 @@ export async function hwnasStudy(dir: string, trials: number, window: number, se
       // As the CLI does (a progress bar): the loop then also refreshes its view after every trial.
       onProgress: (p) => {
         finishedAt[p.done - 1] = (performance.now() - t0) / 1000;
+        if (p.done % w === 0 || p.done === trials - w) cpu.set(p.done, cpuMs());
       },
     });
     if (r.trials.length !== trials || !r.trials.every((t) => t.state === 'complete')) throw new Error(`hwnas study ended with ${r.trials.length} trials`);
-    return timing(finishedAt, window, r.best.map((t) => t.values as number[]));
+    const at = (k: number): number => cpu.get(k) as number;
+    const cpuMsPerTrial = { first: (at(w) - at(0)) / w, last: (at(trials) - at(trials - w)) / w };
+    return { ...timing(finishedAt, window, r.best.map((t) => t.values as number[])), cpuMsPerTrial };
   } finally {
     store.close();
   }
@@ -195,7 +209,7 @@ export async function benchStudyScale(o: StudyScaleOptions = {}): Promise<StudyS
     const fsyncMsPerCommit = fsyncCost(dir);
     console.error(`study-scale: ${fsyncMsPerCommit.toFixed(2)} ms per durable commit; hwnas ${trials} trials ...`);
     const hwnas = await hwnasStudy(dir, trials, window, seed);
-    console.error(`study-scale: hwnas ${hwnas.totalSeconds.toFixed(1)} s (${hwnas.firstRate.toFixed(0)} -> ${hwnas.lastRate.toFixed(0)} trials/s)`);
+    console.error(`study-scale: hwnas ${hwnas.totalSeconds.toFixed(1)} s (${hwnas.firstRate.toFixed(0)} -> ${hwnas.lastRate.toFixed(0)} trials/s; CPU ${hwnas.cpuMsPerTrial?.first.toFixed(2)} -> ${hwnas.cpuMsPerTrial?.last.toFixed(2)} ms/trial)`);
     const optunaTrials = o.optunaTrials ?? 3000;
     const optuna = optunaTrials > 0 ? optunaStudy(dir, optunaTrials, window, seed) : { skipped: 'not asked for (--optuna-trials 0)' };
     if ('skipped' in optuna) console.error(`study-scale: optuna skipped: ${optuna.skipped}`);
