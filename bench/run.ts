@@ -15,6 +15,7 @@ const BENCHES: ReadonlyArray<readonly [string, string]> = [
   ['quant', 'benchQuant'],
   ['nas-table', 'benchNasTable'],
   ['hant', 'benchHant'],
+  ['study-scale', 'benchStudyScale'],
 ];
 
 async function main(): Promise<void> {

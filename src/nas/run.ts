@@ -6,7 +6,7 @@
 import { parseDatasetSpec, type DatasetSpec } from '../data/spec.js';
 import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
-import { hypervolume, paretoFront, toMinimization, violation } from '../search/pareto.js';
+import { hypervolume, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -156,10 +156,14 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
   const ref = o.objectives.map(() => 1);
   const step = o.curveStep ?? 10;
   const curve: { queries: number; hypervolume: number }[] = [];
+  // Feasible points enter a Pareto archive in trial order (`done` is in trial order): a curve point costs the
+  // hypervolume of the front so far, not a pass over every trial (same value: dominated points add nothing).
+  const archive = new ParetoArchive<number>();
+  let next = 0;
   for (let q = step; q < all.length + step; q += step) {
     const k = Math.min(q, all.length);
-    const pts = norm.filter((_, i) => feasible[i] && (done[i] as Trial).number < k);
-    curve.push({ queries: k, hypervolume: hypervolume(pts, ref) });
+    for (; next < done.length && (done[next] as Trial).number < k; next++) if (feasible[next]) archive.add(norm[next] as number[], next, (done[next] as Trial).number);
+    curve.push({ queries: k, hypervolume: hypervolume(archive.points(), ref) });
     if (k === all.length) break;
   }
   const hv = hypervolume(norm.filter((_, i) => feasible[i]), ref);

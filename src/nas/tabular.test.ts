@@ -145,3 +145,25 @@ test('distinctComputations: re-asks while the proposal is isomorphic to a querie
   assert.deepEqual(again, history[10]?.params);
   assert.throws(() => distinctComputations(r, space, 0), /maxTries 0/);
 });
+
+test('distinctComputations: one instance over a growing history proposes what a fresh one does; a rewound or other history starts over', async () => {
+  const space = nb201Space(small);
+  const make = (): SearchStrategy => distinctComputations(createStrategy('random'), space);
+  const trialAt = (number: number, p: Params): Trial => ({ number, state: 'complete', params: p, values: [1], constraints: null, userAttrs: {}, startedAt: '1970-01-01T00:00:00.000Z', finishedAt: null });
+  const ctx = (history: Trial[], seed: number): AskContext => ({ space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history, trialNumber: history.length, rng: new Rng(seed) });
+  const shared = make();
+  const history: Trial[] = [];
+  for (let i = 0; i < 60; i++) {
+    const p = await shared.ask(ctx(history, 7 + i));
+    assert.deepEqual(p, await make().ask(ctx([...history], 7 + i)), `ask ${i}`);
+    history.push(trialAt(i, p));
+  }
+  // Rewound: trial 10's proposal is new again (the shared instance must forget trials 10..59).
+  assert.deepEqual(await shared.ask(ctx(history.slice(0, 10), 17)), history[10]?.params);
+  // Another study whose history differs at its first trial, then the long one again.
+  const other = [trialAt(0, history[10]?.params as Params), ...history.slice(1, 10)];
+  const p = await shared.ask(ctx(other, 17));
+  assert.notDeepEqual(p, history[10]?.params, 'trial 10 of the long history is trial 0 here: queried');
+  assert.deepEqual(p, await make().ask(ctx(other, 17)));
+  assert.deepEqual(await shared.ask(ctx(history.slice(0, 10), 17)), history[10]?.params);
+});

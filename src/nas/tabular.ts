@@ -14,7 +14,7 @@ import { splitCsvLine } from '../hardware/lut.js';
 import type { Graph, Node } from '../ir/types.js';
 import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph } from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { AskContext, Objective, Params, SearchStrategy } from '../search/types.js';
+import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 
 /** A table of metrics per architecture, validated against a space. */
@@ -301,7 +301,8 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
  * has the {@link computationKey} of an earlier trial's architecture (the same cell string, or an
  * isomorphic one), it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
  * at most `maxTries` times, then accepts the last proposal. State is rebuilt from history (keys are
- * memoised per architecture string), so runs stay resumable and same-seed runs identical.
+ * memoised per architecture string, and the set of seen keys per history prefix, so an ask costs what
+ * is new in the history), so runs stay resumable and same-seed runs identical.
  */
 export function distinctComputations(inner: SearchStrategy, space: ArchSpace, maxTries = 30): SearchStrategy {
   if (!Number.isInteger(maxTries) || maxTries < 1) throw new ConfigError(`distinctComputations maxTries ${maxTries}: expected an integer >= 1`);
@@ -316,10 +317,24 @@ export function distinctComputations(inner: SearchStrategy, space: ArchSpace, ma
     }
     return k;
   };
+  // Keys of the history prefix already read: a trial's params never change, so each trial is keyed
+  // once; a history that does not extend the one read (another study, a rewind) starts over.
+  let seen = new Set<string>();
+  let read = 0;
+  let first = '';
+  let last = '';
+  const mark = (t: Trial | undefined): string => (t ? `${t.number}|${t.startedAt}|${keyOf(t.params)}` : '');
   return {
     name: inner.name,
     async ask(ctx: AskContext): Promise<Params> {
-      const seen = new Set(ctx.history.map((t) => keyOf(t.params)));
+      const h = ctx.history;
+      if (h.length < read || mark(h[0]) !== first || mark(h[read - 1]) !== last) {
+        seen = new Set();
+        read = 0;
+        first = mark(h[0]);
+      }
+      for (; read < h.length; read++) seen.add(keyOf((h[read] as Trial).params));
+      last = mark(h[read - 1]);
       let p = await inner.ask(ctx);
       for (let k = 1; k < maxTries && seen.has(keyOf(p)); k++) p = await inner.ask(ctx);
       return p;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../util/rng.js';
-import { crowdingDistance, hypervolume, kneePoint, nonDominatedSort, paretoFront, toMinimization } from './pareto.js';
+import { crowdingDistance, hypervolume, kneePoint, nonDominatedSort, ParetoArchive, paretoFront, toMinimization } from './pareto.js';
 
 /** Oracle: volume of the union of boxes by inclusion-exclusion (exact, small sets only). */
 function inclusionExclusion(pts: number[][], ref: number[]): number {
@@ -50,4 +50,23 @@ test('non-dominated sort, constraint domination, crowding, knee', () => {
   assert.ok(Math.abs((cd[1] as number) - 2) < 1e-12);
   assert.equal(kneePoint([[0, 10], [1, 1], [10, 0]]), 1);
   assert.deepEqual(toMinimization([1, 2], [{ name: 'a', direction: 'minimize' }, { name: 'b', direction: 'maximize' }]), [1, -2]);
+});
+
+test('ParetoArchive holds the same set as paretoFront of every point added, in key order, with duplicates', () => {
+  const rng = new Rng(7);
+  for (const m of [2, 3, 4]) {
+    for (let rep = 0; rep < 30; rep++) {
+      // Coarse values so that ties and duplicate points occur.
+      const pts = Array.from({ length: rng.int(1, 60) }, () => Array.from({ length: m }, () => rng.int(0, 6)));
+      const keys = rng.shuffle(pts.map((_, i) => i));
+      const archive = new ParetoArchive<number>();
+      pts.forEach((p, i) => {
+        archive.add(p, i, keys[i] as number);
+        const want = paretoFront(pts.slice(0, i + 1)).sort((a, b) => (keys[a] as number) - (keys[b] as number));
+        assert.deepEqual(archive.items(), want, `m=${m} rep=${rep} after ${i + 1} points`);
+      });
+      assert.deepEqual(archive.points(), archive.items().map((i) => pts[i]));
+      assert.equal(archive.size, paretoFront(pts).length);
+    }
+  }
 });

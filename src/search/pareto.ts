@@ -86,6 +86,47 @@ export function paretoFront(points: readonly (readonly number[])[]): number[] {
   return out;
 }
 
+/**
+ * The non-dominated subset of the points added so far (minimisation), kept incrementally: the same
+ * set as {@link paretoFront} over every point added (equal points all kept), ordered by each point's
+ * `key` (e.g. a trial number). An add costs O(archive size), not O(points added).
+ */
+export class ParetoArchive<T> {
+  private readonly entries: { readonly key: number; readonly point: readonly number[]; readonly item: T }[] = [];
+
+  /** Adds a point with its item; returns false (and keeps nothing) when an archived point dominates it. */
+  add(point: readonly number[], item: T, key: number): boolean {
+    for (const e of this.entries) if (dominates(e.point, point)) return false;
+    let w = 0;
+    for (const e of this.entries) if (!dominates(point, e.point)) this.entries[w++] = e;
+    this.entries.length = w;
+    let lo = 0;
+    let hi = w;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.entries[mid] as { key: number }).key <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    this.entries.splice(lo, 0, { key, point: [...point], item });
+    return true;
+  }
+
+  /** Number of archived points. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Archived items in key order. */
+  items(): T[] {
+    return this.entries.map((e) => e.item);
+  }
+
+  /** Archived points in key order. */
+  points(): (readonly number[])[] {
+    return this.entries.map((e) => e.point);
+  }
+}
+
 /** Crowding distance of each point of one front (Infinity at the extremes). */
 export function crowdingDistance(points: readonly (readonly number[])[]): number[] {
   const n = points.length;

@@ -2,7 +2,7 @@
 import type { JsonValue, Trial, TrialState } from '../search/types.js';
 import { UserError } from '../errors.js';
 import type { AddArtifactOptions, ArtifactRecord, CreateStudyOptions, CreateTrialOptions, FinishTrialOptions, RunningTrialInfo, Store, StudyRecord } from './types.js';
-import { checkCreateStudy, checkFinish, checkJson, finished, noStudy, noTrial, now } from './validate.js';
+import { checkCreateStudy, checkFinish, checkJson, checkSince, finished, noStudy, noTrial, now } from './validate.js';
 
 interface MutableTrial {
   number: number;
@@ -102,6 +102,15 @@ export class MemoryStore implements Store {
   getTrials(studyName: string, states?: readonly TrialState[]): Trial[] {
     const ts = this.entry(studyName).trials;
     return ts.filter((t) => !states || states.includes(t.state)).map((t) => this.freeze(t));
+  }
+
+  getTrialsSince(studyName: string, since: number, watch: readonly number[] = []): Trial[] {
+    const ts = this.entry(studyName).trials;
+    const before = checkSince(studyName, since, watch).flatMap((n) => {
+      const t = ts[n];
+      return t && t.state !== 'running' ? [this.freeze(t)] : [];
+    });
+    return [...before, ...ts.slice(since).map((t) => this.freeze(t))];
   }
 
   getRunningTrials(studyName: string): RunningTrialInfo[] {

@@ -117,6 +117,12 @@ export interface Store {
   getTrial(studyName: string, number: number): Trial | undefined;
   /** Trials in number order, optionally only those in `states`. */
   getTrials(studyName: string, states?: readonly TrialState[]): Trial[];
+  /**
+   * Incremental read for callers that cache the history (the study loop): the trials numbered
+   * `since` or higher, plus those numbered in `watch` (the ones the caller last saw running) that
+   * have finished since; in number order, each once. Costs what it returns, not the study's size.
+   */
+  getTrialsSince(studyName: string, since: number, watch?: readonly number[]): Trial[];
   /** Running trials with worker and heartbeat (for crash recovery). */
   getRunningTrials(studyName: string): RunningTrialInfo[];
   /** Attaches an artifact. */

@@ -20,7 +20,7 @@ export function checkCreateStudy(o: CreateStudyOptions): void {
 }
 
 /** Throws unless the finish options fit the study. */
-export function checkFinish(study: StudyRecord, number: number, o: FinishTrialOptions): void {
+export function checkFinish(study: Pick<StudyRecord, 'name' | 'objectives'>, number: number, o: FinishTrialOptions): void {
   const where = `study '${study.name}' trial ${number}`;
   if (o.state !== 'complete' && o.state !== 'pruned' && o.state !== 'failed') {
     throw new UserError(`${where}: state ${JSON.stringify(o.state)}; expected 'complete', 'pruned' or 'failed'`);
@@ -47,6 +47,14 @@ export function checkJson(what: string, v: JsonValue): string {
   }
   if (s === undefined) throw new UserError(`${what}: ${String(v)} is not a JSON value`);
   return s;
+}
+
+/** Throws unless `since` and `watch` of {@link Store.getTrialsSince} are trial numbers; returns the watched numbers below `since`. */
+export function checkSince(studyName: string, since: number, watch: readonly number[]): number[] {
+  if (!Number.isInteger(since) || since < 0) throw new UserError(`study '${studyName}': trials since ${JSON.stringify(since)}: expected a trial number (an integer >= 0)`);
+  const bad = watch.find((n) => !Number.isInteger(n) || n < 0);
+  if (bad !== undefined) throw new UserError(`study '${studyName}': watched trial ${JSON.stringify(bad)}: expected a trial number (an integer >= 0)`);
+  return [...new Set(watch.filter((n) => n < since))].sort((a, b) => a - b);
 }
 
 /** Current time as ISO-8601 (milliseconds, UTC). */

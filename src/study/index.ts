@@ -1,1 +1,2 @@
 export * from './run-study.js';
+export { StudyHistory, type StudyHistoryOptions } from './study-history.js';

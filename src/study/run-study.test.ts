@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { SearchSpace } from '../search/space.js';
 import { Nsga2 } from '../search/strategies/nsga2.js';
 import { RandomSearch } from '../search/strategies/random.js';
-import type { Objective, Params } from '../search/types.js';
+import type { AskContext, Objective, Params } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { ATTR, type EvaluationResult, runStudy, type RunStudyOptions, type StudyProgress } from './run-study.js';
 
 const space = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 }, y: { kind: 'float', low: 0, high: 1 }, k: { kind: 'categorical', choices: ['a', 'b'] } });
@@ -120,4 +123,43 @@ test('refuses to resume a study with different objectives', async () => {
   const store = new MemoryStore();
   await runStudy(base(store, { nTrials: 1 }));
   await assert.rejects(runStudy(base(store, { objectives: [{ name: 'f1', direction: 'minimize' }] })), /study 's' exists with objectives/);
+});
+
+test('trials written through another store object (another process) are seen: counted, shown to the strategy, their finishing noticed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-study-'));
+  const path = join(dir, 'hwnas.sqlite');
+  const mine = new SqliteStore(path);
+  const other = new SqliteStore(path);
+  try {
+    // What the strategy saw at each ask: trial number -> state of every trial in its history.
+    const seen = new Map<number, string[]>();
+    const inner = new RandomSearch();
+    const strategy = { name: 'recording', ask: (ctx: AskContext) => (seen.set(ctx.trialNumber, ctx.history.map((t) => t.state)), inner.ask(ctx)) };
+    const elsewhere = { worker: 'other-host:1:x' };
+    const result = await runStudy({
+      ...base(new MemoryStore(), { nTrials: 10, strategy }),
+      store: mine,
+      evaluate: async (p, ctx) => {
+        if (ctx.trialNumber === 2) {
+          // Another process finishes one trial and starts a second, long one.
+          other.createTrial('s', { params: { x: 0.5, y: 0.5, k: 'a' }, ...elsewhere });
+          other.finishTrial('s', 3, { state: 'complete', values: [0.5, 0.25] });
+          other.createTrial('s', { params: { x: 0, y: 0.9, k: 'b' }, ...elsewhere });
+        }
+        if (ctx.trialNumber === 6) other.finishTrial('s', 4, { state: 'complete', values: [0, 0.9], constraints: [0] }); // no feasible point dominates it
+        return evaluate(p);
+      },
+    });
+    assert.equal(result.trials.length, 10);
+    assert.equal(result.created, 8, 'the two trials of the other process count against the budget');
+    assert.ok(result.trials.every((t) => t.state === 'complete'));
+    assert.deepEqual(seen.get(5), ['complete', 'complete', 'complete', 'complete', 'running']);
+    assert.deepEqual(seen.get(7), Array(7).fill('complete'));
+    assert.ok(result.best.some((t) => t.number === 4), 'the other process\'s Pareto-optimal trial is in the best set');
+    assert.deepEqual(result.trials, other.getTrials('s'));
+  } finally {
+    mine.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

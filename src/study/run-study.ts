@@ -2,7 +2,9 @@
  * The optimisation loop, written on ask/tell: ask the strategy (state rebuilt from the stored
  * history), create the trial, evaluate it (possibly remotely, several at once), finish it in the
  * store, report progress. Resumes from whatever the store holds: trials left running by a dead
- * process are marked failed and retried per the {@link RetryPolicy}.
+ * process are marked failed and retried per the {@link RetryPolicy}. The history is held in a
+ * {@link StudyHistory} that reads only what changed in the store, so the overhead per trial does not
+ * grow with the number of trials, and trials written by other processes are still seen.
  */
 import { hostname } from 'node:os';
 import { ConfigError, UserError } from '../errors.js';
@@ -11,6 +13,7 @@ import type { SearchSpace } from '../search/space.js';
 import { type JsonValue, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../search/types.js';
 import type { Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
+import { ATTR, StudyHistory } from './study-history.js';
 
 /** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
 export interface EvaluationContext {
@@ -106,12 +109,7 @@ export interface StudyResult {
   readonly best: readonly Trial[];
 }
 
-/** Attribute names the loop writes on trials. */
-export const ATTR = {
-  failReason: 'hwnas:fail_reason',
-  error: 'hwnas:error',
-  retryOf: 'hwnas:retry_of',
-} as const;
+export { ATTR } from './study-history.js';
 
 type FailReason = 'worker-died' | 'aborted' | 'error' | 'non-finite';
 
@@ -185,45 +183,23 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const retryable = (t: Trial): boolean => {
-    if (t.state !== 'failed') return false;
-    const reason = t.userAttrs[ATTR.failReason];
-    return reason === 'worker-died' || reason === 'aborted' || (retryOnError && reason === 'error');
-  };
-  /** Budget bookkeeping and pending retries, derived from the history. */
-  const plan = (history: readonly Trial[]): { counted: number; retries: Trial[] } => {
-    const retried = new Set<number>();
-    const depth = new Map<number, number>();
-    for (const t of history) {
-      const of = t.userAttrs[ATTR.retryOf];
-      if (typeof of === 'number') {
-        retried.add(of);
-        depth.set(t.number, (depth.get(of) ?? 0) + 1);
-      }
-    }
-    let counted = 0;
-    const retries: Trial[] = [];
-    for (const t of history) {
-      if (retried.has(t.number)) continue;
-      if (retryable(t) && (depth.get(t.number) ?? 0) < maxRetries) retries.push(t);
-      else counted++;
-    }
-    return { counted, retries };
-  };
+  const history = new StudyHistory({ store, studyName, objectives, maxRetries, retryOnError });
+  history.refresh();
 
   const finish = (number: number, f: Parameters<Store['finishTrial']>[2]): Trial => {
     const t = store.finishTrial(studyName, number, f);
+    history.put(t);
     finishedHere++;
     o.strategy.tell?.(t, { objectives });
     if (o.onProgress) {
-      const history = store.getTrials(studyName);
-      const { counted } = plan(history);
+      history.refresh();
+      const counted = history.counted;
       const perTrial = (Date.now() - started) / finishedHere;
       o.onProgress({
         done: counted,
         total: o.nTrials,
         trial: t,
-        best: bestTrials(history, objectives),
+        best: history.best(),
         elapsedMs: Date.now() - started,
         etaMs: Math.max(0, ((o.nTrials - counted) * perTrial) / concurrency),
       });
@@ -275,9 +251,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
 
   try {
     while (!controller.signal.aborted && firstError === undefined) {
-      const history = store.getTrials(studyName);
-      const { counted, retries } = plan(history);
-      const running = history.filter((t) => t.state === 'running').length;
+      history.refresh();
+      const counted = history.counted;
+      const running = history.running;
       // Running trials (ours in flight, or other live workers') will count when they finish.
       const remaining = o.nTrials - counted - running;
       if (remaining <= 0 || inFlight.size >= concurrency) {
@@ -292,17 +268,19 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       }
       let params: Params;
       const userAttrs: Record<string, JsonValue> = {};
-      const retry = retries[0];
+      const retry = history.nextRetry();
       if (retry) {
         params = retry.params;
         userAttrs[ATTR.retryOf] = retry.number;
       } else {
-        params = await o.strategy.ask({ space, objectives, history, trialNumber: history.length, rng: new Rng(trialSeed(o.seed, history.length)) });
+        const n = history.length;
+        params = await o.strategy.ask({ space, objectives, history: history.trials(), trialNumber: n, rng: new Rng(trialSeed(o.seed, n)) });
         const why = space.check(params);
         if (why !== null) throw new ConfigError(`strategy '${o.strategy.name}' proposed an invalid point: ${why}`);
       }
       if (controller.signal.aborted) break;
       const trial = store.createTrial(studyName, { params, userAttrs, worker });
+      history.put(trial);
       created++;
       const p: Promise<void> = evaluateTrial(trial).catch((e: unknown) => {
         if (firstError === undefined) firstError = e;
@@ -316,8 +294,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   }
   if (firstError !== undefined) throw firstError;
   const trials = store.getTrials(studyName);
-  const { counted } = plan(trials);
-  return { study: store.getStudy(studyName) ?? study, trials, created, recovered, aborted: controller.signal.aborted && counted < o.nTrials, best: bestTrials(trials, objectives) };
+  history.refresh();
+  return { study: store.getStudy(studyName) ?? study, trials, created, recovered, aborted: controller.signal.aborted && history.counted < o.nTrials, best: history.best() };
 }
 
 function openStudy(o: RunStudyOptions): StudyRecord {

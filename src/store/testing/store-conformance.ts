@@ -104,6 +104,28 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     assert.equal(store.getTrial('s', 0)?.values, null);
   });
 
+  withStore('getTrialsSince: newer trials plus watched ones that have finished, in number order', ({ store }) => {
+    store.createStudy({ name: 's', objectives });
+    for (let i = 0; i < 5; i++) store.createTrial('s', { params: { i } });
+    store.finishTrial('s', 1, { state: 'complete', values: [0.5, 2] });
+    store.finishTrial('s', 4, { state: 'failed', userAttrs: { why: 'x' } });
+    assert.deepEqual(store.getTrialsSince('s', 3).map((t) => [t.number, t.state]), [[3, 'running'], [4, 'failed']]);
+    assert.deepEqual(store.getTrialsSince('s', 3), store.getTrials('s').slice(3));
+    // 0 and 2 are still running, 1 has finished; 3 is watched and also >= since: returned once.
+    const r = store.getTrialsSince('s', 3, [2, 1, 0, 3, 1]);
+    assert.deepEqual(r.map((t) => t.number), [1, 3, 4]);
+    assert.deepEqual(r[0], store.getTrial('s', 1));
+    assert.deepEqual(store.getTrialsSince('s', 0), store.getTrials('s'));
+    assert.deepEqual(store.getTrialsSince('s', 5), []);
+    assert.deepEqual(store.getTrialsSince('s', 99, [0, 1, 4]).map((t) => t.number), [1, 4]);
+    assert.throws(() => store.getTrialsSince('s', -1), (e: Error) => e instanceof UserError && /trials since -1: expected a trial number/.test(e.message));
+    assert.throws(() => store.getTrialsSince('s', 1.5), /trials since 1.5/);
+    assert.throws(() => store.getTrialsSince('s', 0, [2, 0.5]), /watched trial 0.5: expected a trial number/);
+    assert.throws(() => store.getTrialsSince('nope', 0), /study 'nope' does not exist/);
+    (r[0]?.values as number[]).push(7);
+    assert.deepEqual(store.getTrial('s', 1)?.values, [0.5, 2], 'returns copies');
+  });
+
   withStore('returns copies', ({ store }) => {
     store.createStudy({ name: 's', objectives });
     const t = store.createTrial('s', { params: { bits: [2, 4] } });
@@ -141,6 +163,13 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
       assert.deepEqual(other.getTrials('s'), f.store.getTrials('s'));
       other.createTrial('s', { params: { a: 2 } });
       assert.equal(f.store.createTrial('s', { params: {} }).number, 2, 'numbers stay unique across store objects');
+      // An incremental reader sees the other object's new trials and its finishing of a watched one.
+      assert.deepEqual(f.store.getTrialsSince('s', 1).map((t) => [t.number, t.state]), [[1, 'running'], [2, 'running']]);
+      other.createTrial('s', { params: { a: 3 } });
+      other.finishTrial('s', 1, { state: 'complete', values: [3, 4] });
+      const seen = f.store.getTrialsSince('s', 3, [1, 2]);
+      assert.deepEqual(seen.map((t) => [t.number, t.state, t.values]), [[1, 'complete', [3, 4]], [3, 'running', null]]);
+      assert.deepEqual(seen[1]?.params, { a: 3 });
       other.close();
     } finally {
       f.store.close();
