@@ -52,9 +52,13 @@ export interface AskContext {
   readonly objectives: readonly Objective[];
   /** Every trial of the study so far, in number order, including running and failed ones. */
   readonly history: readonly Trial[];
-  /** The number the proposed trial will most likely get (history.length in a single process). */
+  /**
+   * The index of this proposal among the study's proposals: the trials in `history` that are not retries
+   * of crashed trials (so it equals history.length, the number the trial will most likely get, unless
+   * crashed trials were run again). Retries do not shift it, so a resumed study asks as an uninterrupted one.
+   */
   readonly trialNumber: number;
-  /** Randomness for this ask only (derived from the study seed and trialNumber by the loop). */
+  /** Randomness for this ask only (derived from the study seed and `trialNumber`, the proposal index, by the loop). */
   readonly rng: Rng;
 }
 

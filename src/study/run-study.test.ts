@@ -104,6 +104,18 @@ test('running trials of a dead process are marked failed and retried with the sa
   assert.equal(r.trials.filter((t) => t.state === 'complete').length, 8);
 });
 
+test('a study whose process died mid-trial, resumed, proposes what an uninterrupted one does (the retry does not shift later proposals)', async () => {
+  const straight = await runStudy(base(new MemoryStore(), { strategy: new RandomSearch(), nTrials: 8 }));
+  const store = new MemoryStore();
+  await runStudy(base(store, { strategy: new RandomSearch(), nTrials: 4 }));
+  // the uninterrupted run's trial 4, left running by a process that died
+  store.createTrial('s', { params: straight.trials[4]?.params ?? {}, worker: `${hostname()}:2147483646:dead` });
+  const r = await runStudy(base(store, { strategy: new RandomSearch(), nTrials: 8 }));
+  assert.equal(r.recovered, 1);
+  const proposals = r.trials.filter((t) => t.userAttrs[ATTR.retryOf] === undefined).map((t) => t.params);
+  assert.deepEqual(proposals, straight.trials.map((t) => t.params));
+});
+
 test('several evaluations in flight (remote-style async evaluate) respect the concurrency limit', async () => {
   let inFlight = 0;
   let peak = 0;

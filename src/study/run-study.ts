@@ -273,7 +273,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         params = retry.params;
         userAttrs[ATTR.retryOf] = retry.number;
       } else {
-        const n = history.length;
+        // The proposal index, not the trial number: retries of crashed trials do not shift later proposals' randomness.
+        const n = history.proposals;
         params = await o.strategy.ask({ space, objectives, history: history.trials(), trialNumber: n, rng: new Rng(trialSeed(o.seed, n)) });
         const why = space.check(params);
         if (why !== null) throw new ConfigError(`strategy '${o.strategy.name}' proposed an invalid point: ${why}`);

@@ -40,6 +40,7 @@ export class StudyHistory {
   private readonly pending = new Set<number>();
   private readonly runningSet = new Set<number>();
   private countedN = 0;
+  private proposalsN = 0;
   private readonly archive = new ParetoArchive<Trial>();
   private single: { trial: Trial; value: number } | undefined;
   private readonly maxRetries: number;
@@ -73,7 +74,7 @@ export class StudyHistory {
       if (typeof of === 'number') {
         this.retried.add(of);
         this.classify(of);
-      }
+      } else this.proposalsN++;
     }
     this.classify(t.number);
     if (t.state === 'running') this.runningSet.add(t.number);
@@ -91,6 +92,16 @@ export class StudyHistory {
   /** Number of trials held (the next trial number, when no other process creates one first). */
   get length(): number {
     return this.all.length;
+  }
+
+  /**
+   * Trials that a strategy proposed (all but the retries of crashed trials): the index of the next
+   * proposal. It equals {@link length} unless crashed trials were run again, and it is what the next
+   * proposal's randomness is derived from, so a study resumed after a crash proposes what an
+   * uninterrupted one does.
+   */
+  get proposals(): number {
+    return this.proposalsN;
   }
 
   /** Trials held as running. */
