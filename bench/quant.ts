@@ -132,7 +132,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const cloud = bismoCloud();
   const coster = new PolicyCoster(graph, edge);
   const w8a8 = coster.uniformCost({ weightBits: 8, actBits: 8 });
-  const report = (name: string, c: PolicyCoster, ref: CostVector, wb: readonly (number | string)[], ab: readonly number[], cost: CostVector, acc: number, extra: Partial<PolicyReport> = {}): PolicyReport => ({
+  const report = (name: string, ref: CostVector, wb: readonly (number | string)[], ab: readonly number[], cost: CostVector, acc: number, extra: Partial<PolicyReport> = {}): PolicyReport => ({
     name,
     weightBits: wb,
     actBits: ab,
@@ -148,7 +148,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const baselines: PolicyReport[] = [];
   for (const b of [8, 6, 4]) {
     const p = uniformPolicy(b, b);
-    baselines.push(report(`W${b}A${b}`, coster, w8a8, new Array(n).fill(b), new Array(n).fill(b), coster.uniformCost({ weightBits: b, actBits: b }), ptq(p)));
+    baselines.push(report(`W${b}A${b}`, w8a8, new Array(n).fill(b), new Array(n).fill(b), coster.uniformCost({ weightBits: b, actBits: b }), ptq(p)));
   }
   const w8a8Acc = (baselines[0] as PolicyReport).ptqAccuracy;
   log(`baselines: ${baselines.map((b) => `${b.name} ${b.ptqAccuracy}%`).join(', ')}`);
@@ -251,7 +251,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       w8a8Qat = pp(await qat(uniformPolicy(8, 8)));
       log(`W8A8 after the same QAT: ${w8a8Qat}%`);
     }
-    out.push(report('hawq-ilp', c, ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }));
+    out.push(report('hawq-ilp', ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }));
     // HAQ
     const haq = await haqSearch({
       coster: c,
@@ -267,12 +267,12 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       },
     });
     const haqAcc = ptq(haq.policy);
-    out.push(report('haq', c, ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, { qatAccuracy: pp(await qat(haq.policy)), searchSeconds: r3(haq.wallMs / 1000) }));
+    out.push(report('haq', ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, { qatAccuracy: pp(await qat(haq.policy)), searchSeconds: r3(haq.wallMs / 1000) }));
     perTarget[key] = { ilp: [ilp.weightBits, ilp.actBits].map((v) => [...v]), haq: [haq.weightBits, haq.actBits].map((v) => [...v]) };
     if (target === edge) {
       // random baseline
       const rnd = await randomSearch({ coster: c, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: Math.max(10, Math.floor(episodes / 2)), seed });
-      out.push(report('random', c, ref, rnd.weightBits, rnd.actBits, rnd.cost, ptq(rnd.policy), { searchSeconds: r3(rnd.wallMs / 1000) }));
+      out.push(report('random', ref, rnd.weightBits, rnd.actBits, rnd.cost, ptq(rnd.policy), { searchSeconds: r3(rnd.wallMs / 1000) }));
       // CW-HAWQ vs layer-wise on the same footing: weights 2/4/8, activation bits per layer from the ILP policy
       const act = [...ilp.actBits];
       const cw = await cwHawqSearch({
@@ -288,10 +288,10 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       });
       const cwAcc = ptq(cw.allocation.policy, test, cw.allocation.channelBits);
       const ratios = cw.allocation.counts.map((cnt) => cnt.join(':'));
-      out.push(report('cw-hawq', c, ref, ratios, act, cw.cost, cwAcc, { qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)), searchSeconds: r3(cw.wallMs / 1000) }));
+      out.push(report('cw-hawq', ref, ratios, act, cw.cost, cwAcc, { qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)), searchSeconds: r3(cw.wallMs / 1000) }));
       // layer-wise counterpart with the same bits and activation bits
       const lw = await haqSearch({ coster: c, budget, weightBits: [2, 4, 8], fixedActBits: act, accuracy: (p) => ptq(p, searchSet), episodes, warmupEpisodes: Math.floor(episodes / 4), seed });
-      out.push(report('layer-wise haq (2/4/8)', c, ref, lw.weightBits, lw.actBits, lw.cost, ptq(lw.policy), { qatAccuracy: pp(await qat(lw.policy)), searchSeconds: r3(lw.wallMs / 1000) }));
+      out.push(report('layer-wise haq (2/4/8)', ref, lw.weightBits, lw.actBits, lw.cost, ptq(lw.policy), { qatAccuracy: pp(await qat(lw.policy)), searchSeconds: r3(lw.wallMs / 1000) }));
     }
     for (const r of out) log(`${r.name}: ptq ${r.ptqAccuracy}% qat ${r.qatAccuracy ?? '-'}% latency ${r.latencyX}x energy ${r.energyX}x`);
     searches[key] = out;

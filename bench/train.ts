@@ -85,7 +85,7 @@ const median = (v: readonly number[]): number => {
 };
 
 /** PyTorch twins of the zoo nets (same layers, NCHW), timed with 1 and 2 threads; prints one JSON line. */
-const TORCH_SCRIPT = String.raw`
+const TORCH_SCRIPT = `
 import json, sys, time, torch, torch.nn as nn
 steps, warmup, rounds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def mnist_cnn():

@@ -11,7 +11,7 @@ import { tf } from './tf.js';
 type Act = (t: tf.Tensor) => tf.Tensor;
 
 /** conv3x3 -> act -> depthwise3x3 (multiplier m, stride s) -> batch norm -> act -> maxpool -> dense -> CE. */
-function tinyNet(act: Act, m: number, s: number, x: tf.Tensor4D, y: tf.Tensor): (p: tf.Tensor[]) => tf.Scalar {
+function tinyNet(act: Act, s: number, x: tf.Tensor4D, y: tf.Tensor): (p: tf.Tensor[]) => tf.Scalar {
   return (p) => {
     const [w1, b1, dw, gamma, beta, w2, b2] = p as [tf.Tensor4D, tf.Tensor, tf.Tensor4D, tf.Tensor, tf.Tensor, tf.Tensor2D, tf.Tensor];
     let h: tf.Tensor = act(tf.add(tf.conv2d(x, w1, 1, 'same'), b1));
@@ -55,7 +55,7 @@ describe('Hessian-vector products', () => {
       const { x, y } = inputs(rng, 3, 6, 2, 3);
       const params = tinyParams(rng, 2, 2, 1, 18, 3);
       const vs = [0, 1].map(() => params.map((p) => tensorOf(randomValues(rng, p.shape), p.shape)));
-      return { loss: tinyNet(tf.relu, 1, 1, x, y), params, vs };
+      return { loss: tinyNet(tf.relu, 1, x, y), params, vs };
     };
     const cpu = await withBackend('cpu', () => {
       const { loss, params, vs } = build();
@@ -95,7 +95,7 @@ describe('Hessian-vector products', () => {
       const { x, y } = inputs(rng, 4, 8, 2, 3);
       // conv 2->3, dw x2 stride 2 -> 4x4x6, pool -> 2x2x6 = 24 features
       const params = tinyParams(rng, 2, 3, 2, 24, 3);
-      const loss = tinyNet(tf.tanh, 2, 2, x, y);
+      const loss = tinyNet(tf.tanh, 2, x, y);
       for (const seed of [1, 2]) {
         const vr = new Rng(seed);
         const v = params.map((p) => tensorOf(randomValues(vr, p.shape), p.shape));
@@ -119,7 +119,7 @@ describe('Hessian-vector products', () => {
         const { x, y } = inputs(rng, 2, 6, 2, 3);
         const params = tinyParams(rng, 2, 2, 2, 4, 3);
         const v = params.map((p) => tensorOf(randomValues(rng, p.shape), p.shape));
-        return flat(hessianVectorProduct(tinyNet(tf.sigmoid, 2, 2, x, y), params, v));
+        return flat(hessianVectorProduct(tinyNet(tf.sigmoid, 2, x, y), params, v));
       });
     const a = await withBackend('wasm', run);
     const b = await withBackend('cpu', run);

@@ -38,6 +38,6 @@ export function inferShapes(graph: Graph): Map<string, Shape> {
 /** The graph's input node. */
 export function inputNode(graph: Graph): Extract<Node, { op: 'input' }> {
   const n = graph.nodes.find((x) => x.op === 'input');
-  if (!n || n.op !== 'input') throw new ShapeError(`graph '${graph.name}' has no input node`);
+  if (n?.op !== 'input') throw new ShapeError(`graph '${graph.name}' has no input node`);
   return n;
 }

@@ -49,7 +49,7 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
     throw new ModelFormatError(`onnxruntime: input '${inputName}' has non-fixed per-sample dims [${dims.join(',')}]`);
   }
   const out = session.outputMetadata[0];
-  const outputShape = out && out.isTensor ? out.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1)) : [];
+  const outputShape = out?.isTensor ? out.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1)) : [];
   return { session, inputName, inputShape: dims as number[], outputName, outputShape };
 }
 

@@ -12,7 +12,7 @@
 import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
 import type { ChannelBits } from './apply.js';
-import { type CostVector, costOf, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
+import { type CostVector, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
 import type { Trial } from '../search/types.js';
 import type { DdpgOptions } from './ddpg.js';
 import { CwHawqStrategy } from './strategies/cw-hawq.js';

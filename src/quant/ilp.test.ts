@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { type AllocationProblem, BudgetInfeasibleError, cheapestCosts, exhaustiveAllocation, solveAllocation } from './ilp.js';
+import { BudgetInfeasibleError, cheapestCosts, exhaustiveAllocation, solveAllocation } from './ilp.js';
 import { randomAllocationProblem } from './testing/problems.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
@@ -15,7 +15,7 @@ test('ILP agrees with exhaustive search on small random problems', async () => {
     const layers = rng.int(2, 5);
     const bits = t % 2 === 0 ? [2, 4, 8] : [2, 3, 4, 6, 8];
     const p = randomAllocationProblem(rng, layers, bits, rng.uniform(0.1, 0.7), kindSets[t % kindSets.length] as Array<'latency'>);
-    let ex;
+    let ex: ReturnType<typeof exhaustiveAllocation>;
     try {
       ex = exhaustiveAllocation(p);
     } catch (e) {

@@ -287,7 +287,7 @@ function incumbent(n: Normalised, start: number[]): number[] | undefined {
     let bestRate = Infinity;
     n.keep.forEach((keep, i) => keep.forEach((j) => {
       if (j === choice[i]) return;
-      const t = totals.map((v, k) => v + ((n.cost[k]?.[i] as Float64Array)[j] as number) - ((n.cost[k]?.[i] as Float64Array)[choice[i] as number] as number));
+      const t = totals.map((v, k) => v + (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number) - (((n.cost[k] as Float64Array[])[i] as Float64Array)[choice[i] as number] as number));
       const gain = v0 - violation(t);
       if (gain <= 1e-15) return;
       const rate = (((n.score[i] as Float64Array)[j] as number) - ((n.score[i] as Float64Array)[choice[i] as number] as number)) / gain;
@@ -325,7 +325,7 @@ function incumbent(n: Normalised, start: number[]): number[] | undefined {
  * LB + rc above a known feasible objective cannot be optimal and are dropped.
  */
 function pruneByBound(n: Normalised, lambda: readonly number[], upper: number): void {
-  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * ((n.cost[k]?.[i] as Float64Array)[j] as number), 0);
+  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0);
   const mins = n.keep.map((keep, i) => Math.min(...keep.map((j) => adj(i, j))));
   const lower = mins.reduce((s, v) => s + v, 0) - lambda.reduce((s, l, k) => s + l * (n.rhs[k] as number), 0);
   const slack = upper - lower + 1e-9 * Math.max(1, Math.abs(upper)) + 1e-12;
@@ -380,7 +380,7 @@ const BNB_NODE_LIMIT = 2_000_000;
 function branchAndBound(n: Normalised, lambda: readonly number[], start: number[] | undefined, nodeLimit = BNB_NODE_LIMIT): number[] | undefined {
   const L = n.keep.length;
   const K = n.cost.length;
-  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * ((n.cost[k]?.[i] as Float64Array)[j] as number), 0);
+  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0);
   const opts = n.keep.map((keep, i) => {
     const a = keep.map((j) => adj(i, j));
     const m = Math.min(...a);
@@ -397,7 +397,7 @@ function branchAndBound(n: Normalised, lambda: readonly number[], start: number[
     const out = new Float64Array(L + 1);
     for (let d = L - 1; d >= 0; d--) {
       const i = order[d] as number;
-      out[d] = (out[d + 1] as number) + Math.min(...(n.keep[i] as number[]).map((j) => (n.cost[k]?.[i] as Float64Array)[j] as number));
+      out[d] = (out[d + 1] as number) + Math.min(...(n.keep[i] as number[]).map((j) => ((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number));
     }
     return out;
   });
@@ -427,17 +427,17 @@ function branchAndBound(n: Normalised, lambda: readonly number[], start: number[
       if (lower + rcSum + rc > bestObj + tol(bestObj)) break;
       let ok = true;
       for (let k = 0; k < K; k++) {
-        const c = (n.cost[k]?.[i] as Float64Array)[j] as number;
+        const c = ((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number;
         if ((used[k] as number) + c + (minRest[k]?.[d + 1] as number) > (n.rhs[k] as number) + 1e-9) {
           ok = false;
           break;
         }
       }
       if (!ok) continue;
-      for (let k = 0; k < K; k++) used[k] = (used[k] as number) + ((n.cost[k]?.[i] as Float64Array)[j] as number);
+      for (let k = 0; k < K; k++) used[k] = (used[k] as number) + (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number);
       cur[i] = j;
       dfs(d + 1, rcSum + rc, obj + ((n.score[i] as Float64Array)[j] as number));
-      for (let k = 0; k < K; k++) used[k] = (used[k] as number) - ((n.cost[k]?.[i] as Float64Array)[j] as number);
+      for (let k = 0; k < K; k++) used[k] = (used[k] as number) - (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number);
     }
   };
   dfs(0, 0, 0);
@@ -451,7 +451,7 @@ function lagrangeArgmin(n: Normalised, lambda: readonly number[]): number[] {
     let bestV = Infinity;
     for (const j of keep) {
       let v = (n.score[i] as Float64Array)[j] as number;
-      for (let k = 0; k < lambda.length; k++) v += (lambda[k] as number) * ((n.cost[k]?.[i] as Float64Array)[j] as number);
+      for (let k = 0; k < lambda.length; k++) v += (lambda[k] as number) * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number);
       if (v < bestV) {
         bestV = v;
         best = j;
@@ -473,7 +473,7 @@ function lagrangeMultipliers(n: Normalised): number[] {
   // supergradient of g along row k at lambda: the argmin's row-k cost minus rhs_k
   const grad = (k: number, l: number[]): number => {
     const x = lagrangeArgmin(n, l);
-    return x.reduce((s, j, i) => s + ((n.cost[k]?.[i] as Float64Array)[j] as number), 0) - (n.rhs[k] as number);
+    return x.reduce((s, j, i) => s + (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0) - (n.rhs[k] as number);
   };
   const rounds = K === 1 ? 1 : 6;
   for (let r = 0; r < rounds; r++) {

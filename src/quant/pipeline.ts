@@ -283,7 +283,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
   const layers: QuantLayerRow[] = s.coster.layers.map((l) => {
     const lp = policy.layers[l.name] ?? policy.default;
     const cb = channelBits[l.name];
-    const wb = cb && cb.length ? summarizeChannelBits(cb) : lp.weightBits;
+    const wb = cb?.length ? summarizeChannelBits(cb) : lp.weightBits;
     return { layer: l.name, weightBits: wb, actBits: lp.actBits, params: l.params, macs: l.macs };
   });
   return {

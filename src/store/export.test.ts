@@ -44,7 +44,18 @@ test("Optuna journal: one op per line in JournalStorage's format", () => {
   assert.deepEqual(ops.map((o) => o.op_code), [0, 2, 4, 4, 4]);
   assert.ok(ops.every((o) => typeof o.worker_id === 'string'));
   assert.deepEqual(ops[0], { op_code: 0, worker_id: 'hwnas-export-0', study_name: 'exp', directions: [2, 1] });
-  const t0 = ops[2] as Record<string, any>;
+  const t0 = ops[2] as {
+    study_id: unknown;
+    state: unknown;
+    value: unknown;
+    values: unknown;
+    params: unknown;
+    distributions: { lr: string; n: string; act: string };
+    user_attrs: Record<string, unknown>;
+    system_attrs: unknown;
+    datetime_start: string;
+    datetime_complete: string;
+  };
   assert.equal(t0.study_id, 0);
   assert.equal(t0.state, 1);
   assert.equal(t0.value, null);

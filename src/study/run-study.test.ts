@@ -146,7 +146,13 @@ test('trials written through another store object (another process) are seen: co
     // What the strategy saw at each ask: trial number -> state of every trial in its history.
     const seen = new Map<number, string[]>();
     const inner = new RandomSearch();
-    const strategy = { name: 'recording', ask: (ctx: AskContext) => (seen.set(ctx.trialNumber, ctx.history.map((t) => t.state)), inner.ask(ctx)) };
+    const strategy = {
+      name: 'recording',
+      ask: (ctx: AskContext) => {
+        seen.set(ctx.trialNumber, ctx.history.map((t) => t.state));
+        return inner.ask(ctx);
+      },
+    };
     const elsewhere = { worker: 'other-host:1:x' };
     const result = await runStudy({
       ...base(new MemoryStore(), { nTrials: 10, strategy }),

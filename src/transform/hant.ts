@@ -211,7 +211,7 @@ function dataInit(graph: Graph, w: Model['weights'], target: Float32Array, n: nu
   const byName = new Map(graph.nodes.map((x) => [x.name, x]));
   let last = byName.get(graph.outputs[0] as string);
   if (last && last.op !== 'batchnorm' && last.inputs.length === 1) last = byName.get(last.inputs[0] as string);
-  if (!last || last.op !== 'batchnorm') return w;
+  if (last?.op !== 'batchnorm') return w;
   const c = last.channels;
   const per = target.length / n / c;
   const scale = w.get(`${last.name}.scale`);

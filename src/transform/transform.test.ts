@@ -206,7 +206,9 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
   const target = getTarget('cortex-a76');
   const opts = { target, families: ['teacher', 'conv', 'dwsep', 'skip'] as const, steps: 4, batchSize: 16, distillSamples: 32, heldOutSamples: 16, finetune: false as const, seed: 1 };
   let assembled: Model | undefined;
-  const r = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, onAssembled: (m) => void (assembled = m) });
+  const r = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, onAssembled: (m) => {
+      assembled = m;
+    } });
   assert.equal(r.layers.length, 3);
   // the assembled student has the final graph (fine-tuning changes weights only)
   assert.deepEqual(assembled?.graph, r.model.graph);

@@ -50,21 +50,14 @@ registerEvaluation({
     if (!o.model.startsWith('zoo:') && !existsSync(o.model)) throw new ConfigError(`evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: no such file; expected an hwnas .json, a .onnx file or zoo:<name>`);
     let ready: Promise<Evaluator> | undefined;
     const build = async (): Promise<Evaluator> => {
-      const [{ initWeights, loadModel, zooGraph }, { inputNode }, { Rng }, { loadDataset }, engine, quant] = await Promise.all([
-        import('../ir/index.js'),
+      const [{ inputNode }, { loadDataset }, { loadModelSpec }, engine, quant] = await Promise.all([
         import('../ir/shapes.js'),
-        import('../util/rng.js'),
         import('../data/load.js'),
+        import('../onnx/model-source.js'),
         import('../engine/index.js'),
         import('../quant/index.js'),
       ]);
-      let model;
-      if (o.model.startsWith('zoo:')) {
-        const graph = zooGraph(o.model);
-        model = { graph, weights: initWeights(graph, new Rng(o.seed ?? 0)) };
-      } else if (o.model.endsWith('.json')) model = loadModel(o.model);
-      else if (o.model.endsWith('.onnx')) model = (await import('../onnx/index.js')).loadOnnx(o.model);
-      else throw new ConfigError(`evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: unknown file type, expected .json, .onnx or zoo:<name>`);
+      const model = loadModelSpec(o.model, o.seed ?? 0);
       await engine.initEngine();
       if (target.prepare) await target.prepare(model);
       const shape = inputNode(model.graph).shape;

@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
-import type { Model } from '../../ir/index.js';
 import { parseBudget, PolicyCoster } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
 import { saveModel } from '../../ir/serialize.js';

@@ -133,7 +133,7 @@ test('an unreachable budget is an InfeasibleError naming the cheapest cost; bad 
 });
 
 test('ilp: the first trial is the optimum, further trials are distinct and cheaper', async () => {
-  const trials = await runTrials({ strategy: make('ilp', { problem, scores })(), space, objectives, evaluate: (p) => ({ values: [0] }), nTrials: 4, seed: 0 });
+  const trials = await runTrials({ strategy: make('ilp', { problem, scores })(), space, objectives, evaluate: () => ({ values: [0] }), nTrials: 4, seed: 0 });
   const costs = trials.map((t) => {
     const r = readBitsParams(problem.layers, t.params);
     return tableCost(problem, r.weightBits as number[], r.actBits as number[]);

@@ -122,7 +122,9 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     assert.throws(() => store.getTrialsSince('s', 1.5), /trials since 1.5/);
     assert.throws(() => store.getTrialsSince('s', 0, [2, 0.5]), /watched trial 0.5: expected a trial number/);
     assert.throws(() => store.getTrialsSince('nope', 0), /study 'nope' does not exist/);
-    (r[0]?.values as number[]).push(7);
+    const values = r[0]?.values as number[] | undefined;
+    assert.ok(values);
+    values.push(7);
     assert.deepEqual(store.getTrial('s', 1)?.values, [0.5, 2], 'returns copies');
   });
 
