@@ -7,19 +7,18 @@
  * Run: `npx tsc -p tsconfig.json && node dist/bench/engine-kernels.js [--profile]`.
  */
 import { pathToFileURL } from 'node:url';
-import { Rng } from '../src/util/rng.js';
 import { engineInfo, initEngine } from '../src/engine/backend.js';
+import { registerBatchNormKernels } from '../src/engine/batchnorm-kernel.js';
 import { crossEntropyLoss } from '../src/engine/grads/cross-entropy.js';
 import { setMatMulGradient } from '../src/engine/grads/register.js';
 import { hessianVectorProduct } from '../src/engine/hvp.js';
-import { setConvInputKernel } from '../src/engine/kernels/register.js';
-import { tf } from '../src/engine/tf.js';
-import { registerBatchNormKernels } from '../src/engine/batchnorm-kernel.js';
-import { registerEngineKernels } from '../src/engine/kernels/register.js';
+import { registerEngineKernels, setConvInputKernel } from '../src/engine/kernels/register.js';
 import { buildModel } from '../src/engine/model.js';
+import { tf } from '../src/engine/tf.js';
 import { computeGradients, flatLayout } from '../src/engine/train-step.js';
 import { initWeights } from '../src/ir/init.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
+import { Rng } from '../src/util/rng.js';
 
 /** Result of one benchmarked variant. */
 export interface KernelBenchVariant {
@@ -231,5 +230,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   for (const v of r.variants) {
     console.log(`${v.variant.padEnd(6)} ${v.msPerStep.toFixed(1)} ms/step  ${v.imagesPerSec.toFixed(0)} img/s`);
   }
-  console.log(`speedup ${r.speedup.toFixed(2)}x; gradient ${r.gradMs.toFixed(0)} ms, exact HVP ${r.hvpMs.toFixed(0)} ms (batch ${r.batch}, simd ${r.wasmSimd})`);
+  console.log(
+    `speedup ${r.speedup.toFixed(2)}x; gradient ${r.gradMs.toFixed(0)} ms, exact HVP ${r.hvpMs.toFixed(0)} ms (batch ${r.batch}, simd ${r.wasmSimd})`,
+  );
 }

@@ -15,6 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
+import type { LoadedDataset } from '../src/data/types.js';
 import { initEngine } from '../src/engine/backend.js';
 import { buildModel } from '../src/engine/model.js';
 import { train } from '../src/engine/train.js';
@@ -23,7 +24,6 @@ import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
 import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Model } from '../src/ir/types.js';
-import type { LoadedDataset } from '../src/data/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import type { AltFamily } from '../src/transform/alternatives.js';
 import { type FinetuneLoss, hant, networkLatency, recoverStudent } from '../src/transform/hant.js';
@@ -113,7 +113,11 @@ function finetuneSettings(opts: HantBenchOptions, images: number): FinetuneSetti
 /** Trains (or loads from the cache) the mbnet32 teacher. */
 const dir = process.env['HWNAS_BENCH_DIR'] ?? '/tmp/hwnas-bench';
 
-async function getTeacher(ds: LoadedDataset, epochs: number, log: (m: string) => void): Promise<{ teacher: Model; path: string; trainSeconds: number; cached: boolean }> {
+async function getTeacher(
+  ds: LoadedDataset,
+  epochs: number,
+  log: (m: string) => void,
+): Promise<{ teacher: Model; path: string; trainSeconds: number; cached: boolean }> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `mbnet32-fmnist-${ds.train.n}-e${epochs}-lr${TEACHER_LR}-ls${TEACHER_LS}.json`);
   if (existsSync(path)) {
@@ -154,7 +158,10 @@ async function teacherExtra(
 ): Promise<{ accuracy: number; seconds: number }> {
   const { epochs, lr, labelSmoothing: ls, workers } = ft;
   // keyed by the whole recipe (label smoothing and threads only when they differ from the first runs' 0.1 / 1)
-  const cache = teacherPath.replace(/\.json$/, `-extra-e${epochs}-lr${lr}${ls === TEACHER_LS ? '' : `-ls${ls}`}${workers === 1 ? '' : `-w${workers}`}.result.json`);
+  const cache = teacherPath.replace(
+    /\.json$/,
+    `-extra-e${epochs}-lr${lr}${ls === TEACHER_LS ? '' : `-ls${ls}`}${workers === 1 ? '' : `-w${workers}`}.result.json`,
+  );
   if (existsSync(cache)) {
     const c = JSON.parse(readFileSync(cache, 'utf8')) as { accuracy: number; seconds: number };
     log(`teacher + ${epochs} epochs (lr ${lr}): accuracy ${(c.accuracy * 100).toFixed(2)}% (cached in ${cache})`);
@@ -199,7 +206,9 @@ async function finetuneOnly(
   tm.dispose();
   const per = ds.train.x.length / ds.train.n;
   const rec = await recoverStudent(student, ds, { x: ds.train.x.subarray(0, 1024 * per), n: 1024 }, ft, opts.finetuneSeed ?? 1, teacher);
-  log(`fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`);
+  log(
+    `fine-tuned (${ftLoss}, ${ftEpochs} epochs, lr ${ftLr}) in ${rec.finetuneSeconds.toFixed(0)} s: accuracy ${(rec.before * 100).toFixed(2)}% -> ${(rec.after * 100).toFixed(2)}%`,
+  );
   const tex = await teacherExtra(teacher, ds, teacherPath, ft, log);
   const tl = networkLatency(target, teacher.graph, policy);
   const sl = networkLatency(target, student.graph, policy);
@@ -270,7 +279,10 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
       if (p.done % 20 === 0 || p.done === p.total) log(`distilled ${p.done}/${p.total} (${p.unit}:${p.alt} loss ${p.loss.toFixed(4)})`);
     },
   });
-  const finalPath = join(dir, `hant-final-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`);
+  const finalPath = join(
+    dir,
+    `hant-final-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`,
+  );
   saveModel(r.model, finalPath);
   log(`fine-tuned student saved to ${finalPath}`);
   const tex = await teacherExtra(teacher, ds, tt.path, ftS, log);
@@ -333,7 +345,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const trials = arg('--trials');
   console.log(
     JSON.stringify(
-      await benchHant({ quick: process.argv.includes('--quick'), ...(trials ? { trials: Number(trials) } : {}), ...(budget ? { budget: Number(budget) } : {}), ...(target ? { target } : {}), ...(fam ? { families: fam.split(',') as AltFamily[] } : {}), ...(steps ? { steps: Number(steps) } : {}), ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}), ...(trainImages ? { trainImages: Number(trainImages) } : {}), teacherOnly: process.argv.includes('--teacher-only'),
+      await benchHant({
+        quick: process.argv.includes('--quick'),
+        ...(trials ? { trials: Number(trials) } : {}),
+        ...(budget ? { budget: Number(budget) } : {}),
+        ...(target ? { target } : {}),
+        ...(fam ? { families: fam.split(',') as AltFamily[] } : {}),
+        ...(steps ? { steps: Number(steps) } : {}),
+        ...(teacherEpochs ? { teacherEpochs: Number(teacherEpochs) } : {}),
+        ...(trainImages ? { trainImages: Number(trainImages) } : {}),
+        teacherOnly: process.argv.includes('--teacher-only'),
         ...(refine ? { refineSteps: Number(refine) } : {}),
         ...(batch ? { batchSize: Number(batch) } : {}),
         ...(student ? { studentPath: student } : {}),

@@ -19,7 +19,17 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { type HostMeasurement, measureHost, measureNetwork } from '../src/hardware/host.js';
 import { parseLayerKey } from '../src/hardware/layer-key.js';
-import { composeNetwork, fitComposition, fitMetrics, fitPredictor, type LatencySample, networkKernels, plainComposition, predictLatency, predictNetwork } from '../src/hardware/predictor.js';
+import {
+  composeNetwork,
+  fitComposition,
+  fitMetrics,
+  fitPredictor,
+  type LatencySample,
+  networkKernels,
+  plainComposition,
+  predictLatency,
+  predictNetwork,
+} from '../src/hardware/predictor.js';
 import { prepareNetwork } from '../src/hardware/prepared.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { randomNet } from '../src/hardware/testing/random-nets.js';
@@ -67,7 +77,9 @@ function randomNets(seed: number, n: number): Graph[] {
   const rng = new Rng(seed);
   const space = mbv2Space({ ...MBV2_SMALL, name: 'mbv2-bench', inputSizes: [32, 64, 96], inChannels: 3 });
   return Array.from({ length: n }, (_, i) =>
-    i % 3 === 2 ? { ...space.graph(space.fromParams(space.space.sample(rng) as Record<string, never>)), name: `mbv2_${i}` } : randomNet(rng, `rand${i}`, { sizes: [32, 48, 64] }),
+    i % 3 === 2
+      ? { ...space.graph(space.fromParams(space.space.sample(rng) as Record<string, never>)), name: `mbv2_${i}` }
+      : randomNet(rng, `rand${i}`, { sizes: [32, 48, 64] }),
   );
 }
 
@@ -126,9 +138,29 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
   const testTruth = truth.slice(nTrain);
   // kernel -> network composition, fitted on the training networks' measured kernels
   const kernelMB = (g: Graph): number[] => networkKernels(g).map((k) => k.mbytes);
-  const comp = fitComposition(train.map((m, i) => ({ kernelMs: m.kernels.map((k) => k.netMs), kernelMBytes: kernelMB(trainNets[i] as Graph), measuredMs: truth[i] as number })));
-  const plain = test.map((m, i) => rel(composeNetwork(plainComposition(m.networkIoMs), m.kernels.map((k) => k.netMs), kernelMB(testNets[i] as Graph)), testTruth[i] as number));
-  const fitted = test.map((m, i) => rel(composeNetwork(comp, m.kernels.map((k) => k.netMs), kernelMB(testNets[i] as Graph)), testTruth[i] as number));
+  const comp = fitComposition(
+    train.map((m, i) => ({ kernelMs: m.kernels.map((k) => k.netMs), kernelMBytes: kernelMB(trainNets[i] as Graph), measuredMs: truth[i] as number })),
+  );
+  const plain = test.map((m, i) =>
+    rel(
+      composeNetwork(
+        plainComposition(m.networkIoMs),
+        m.kernels.map((k) => k.netMs),
+        kernelMB(testNets[i] as Graph),
+      ),
+      testTruth[i] as number,
+    ),
+  );
+  const fitted = test.map((m, i) =>
+    rel(
+      composeNetwork(
+        comp,
+        m.kernels.map((k) => k.netMs),
+        kernelMB(testNets[i] as Graph),
+      ),
+      testTruth[i] as number,
+    ),
+  );
   const naive = test.slice(0, nNaive).map((m, i) => rel(m.sumOfLayersMs, testTruth[i] as number));
   const sorted = [...testTruth].sort((a, b) => a - b);
   result.host = {
@@ -137,19 +169,43 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
     measureSeconds: Math.round(measureSeconds),
     nets: nets.length,
     kernelsMeasured: measured.reduce((s, m) => s + m.kernels.length, 0),
-    heldOutNetworkMs: { min: r3(sorted[0] as number), median: r3(sorted[Math.floor(sorted.length / 2)] as number), max: r3(sorted[sorted.length - 1] as number) },
-    repeatability: { nets: nTest, networkPass1VsPass2: { mape: r3(mape(noise)), within5: r3(within(noise, 0.05)), within10: r3(within(noise, 0.1)) }, kernelsOver50usPass1VsPass2: { n: kernelNoise.length, mape: r3(mape(kernelNoise)), within10: r3(within(kernelNoise, 0.1)) } },
-    sumOfLayers: { nets: nNaive, mape: r3(mape(naive)), within10: r3(within(naive, 0.1)), fusionModelOnSameNets: r3(mape(plain.slice(0, nNaive))), fittedFusionOnSameNets: r3(mape(fitted.slice(0, nNaive))) },
+    heldOutNetworkMs: {
+      min: r3(sorted[0] as number),
+      median: r3(sorted[Math.floor(sorted.length / 2)] as number),
+      max: r3(sorted[sorted.length - 1] as number),
+    },
+    repeatability: {
+      nets: nTest,
+      networkPass1VsPass2: { mape: r3(mape(noise)), within5: r3(within(noise, 0.05)), within10: r3(within(noise, 0.1)) },
+      kernelsOver50usPass1VsPass2: { n: kernelNoise.length, mape: r3(mape(kernelNoise)), within10: r3(within(kernelNoise, 0.1)) },
+    },
+    sumOfLayers: {
+      nets: nNaive,
+      mape: r3(mape(naive)),
+      within10: r3(within(naive, 0.1)),
+      fusionModelOnSameNets: r3(mape(plain.slice(0, nNaive))),
+      fittedFusionOnSameNets: r3(mape(fitted.slice(0, nNaive))),
+    },
     fusionModel: { nets: nTest, mape: r3(mape(plain)), within10: r3(within(plain, 0.1)), meanSignedError: r3(plain.reduce((a, b) => a + b, 0) / plain.length) },
-    fusionModelFittedComposition: { nets: nTest, composition: Object.fromEntries(Object.entries(comp).map(([k, v]) => [k, Number(v.toPrecision(4))])), mape: r3(mape(fitted)), within10: r3(within(fitted, 0.1)) },
+    fusionModelFittedComposition: {
+      nets: nTest,
+      composition: Object.fromEntries(Object.entries(comp).map(([k, v]) => [k, Number(v.toPrecision(4))])),
+      mape: r3(mape(fitted)),
+      within10: r3(within(fitted, 0.1)),
+    },
   };
   // learned predictor on kernels of the training networks
   const floor = 0.001;
-  const samples = (ms: readonly HostMeasurement[]): LatencySample[] => ms.flatMap((m) => m.kernels.map((k) => ({ layer: parseLayerKey(k.key), post: k.post, latencyMs: Math.max(floor, k.netMs) })));
+  const samples = (ms: readonly HostMeasurement[]): LatencySample[] =>
+    ms.flatMap((m) => m.kernels.map((k) => ({ layer: parseLayerKey(k.key), post: k.post, latencyMs: Math.max(floor, k.netMs) })));
   const trainSamples = samples(train);
   const testSamples = samples(test);
   const fitT0 = performance.now();
-  const model = fitPredictor(trainSamples, { rounds: 400, seed: 1, maxDepth: 6, minLeaf: 2, learningRate: 0.08 }, { device: measured[0]?.device ?? 'host-cpu', fused: 1, ...comp });
+  const model = fitPredictor(
+    trainSamples,
+    { rounds: 400, seed: 1, maxDepth: 6, minLeaf: 2, learningRate: 0.08 },
+    { device: measured[0]?.device ?? 'host-cpu', fused: 1, ...comp },
+  );
   const fitMs = performance.now() - fitT0;
   const big = testSamples.filter((s) => s.latencyMs >= 0.05);
   const netPred = testNets.map((g) => predictNetwork(model, g, comp));
@@ -162,12 +218,27 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
     testNets: nTest,
     trainKernels: trainSamples.length,
     fitMs: Math.round(fitMs),
-    kernelHeldOut: fitMetrics(testSamples.map((s) => s.latencyMs), testSamples.map((s) => predictLatency(model, s.layer, s.post))),
-    kernelHeldOutOver50us: fitMetrics(big.map((s) => s.latencyMs), big.map((s) => predictLatency(model, s.layer, s.post))),
+    kernelHeldOut: fitMetrics(
+      testSamples.map((s) => s.latencyMs),
+      testSamples.map((s) => predictLatency(model, s.layer, s.post)),
+    ),
+    kernelHeldOutOver50us: fitMetrics(
+      big.map((s) => s.latencyMs),
+      big.map((s) => predictLatency(model, s.layer, s.post)),
+    ),
     networkHeldOut: { ...fitMetrics(testTruth, netPred), within5: within(netErr, 0.05), meanSignedError: netErr.reduce((a, b) => a + b, 0) / netErr.length },
     networkHeldOutVsFirstMeasurementOnly: { mape: r3(mape(vsFirst)), within10: r3(within(vsFirst, 0.1)) },
     networkHeldOutVsSecondMeasurementOnly: { mape: r3(mape(vsSecond)), within10: r3(within(vsSecond, 0.1)) },
-    networks: test.map((m, i) => ({ name: m.graph, kernels: m.kernels.length, firstMs: r3(m.network.latencyMs), secondMs: r3((second[nTrain + i] as HostMeasurement).network.latencyMs), thirdMs: r3(again[nTrain + i] as number), fusionModelMs: r3(m.fusionModelMs), predictedMs: r3(netPred[i] as number), errorPct: Math.round((netErr[i] as number) * 1000) / 10 })),
+    networks: test.map((m, i) => ({
+      name: m.graph,
+      kernels: m.kernels.length,
+      firstMs: r3(m.network.latencyMs),
+      secondMs: r3((second[nTrain + i] as HostMeasurement).network.latencyMs),
+      thirdMs: r3(again[nTrain + i] as number),
+      fusionModelMs: r3(m.fusionModelMs),
+      predictedMs: r3(netPred[i] as number),
+      errorPct: Math.round((netErr[i] as number) * 1000) / 10,
+    })),
   };
   return result;
 }

@@ -26,6 +26,7 @@ import { initEngine } from '../src/engine/backend.js';
 import { buildModel } from '../src/engine/model.js';
 import { train } from '../src/engine/train.js';
 import { measureNetwork, measureNetworks } from '../src/hardware/host.js';
+import { defaultPolicy } from '../src/hardware/precision.js';
 import { getTarget } from '../src/hardware/registry.js';
 import type { HardwareTarget } from '../src/hardware/types.js';
 import { initWeights } from '../src/ir/init.js';
@@ -33,9 +34,8 @@ import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
-import { defaultPolicy } from '../src/hardware/precision.js';
 import { capacitySearch } from '../src/nas/capacity.js';
-import { anchorLatencyMs, type ArchLatencyOptions, archLatencyMs } from '../src/nas/cost.js';
+import { type ArchLatencyOptions, anchorLatencyMs, archLatencyMs } from '../src/nas/cost.js';
 import { runNas } from '../src/nas/run.js';
 import { createNasStrategy } from '../src/nas/strategy-config.js';
 import { largestArch, Supernet, supernetEvaluator } from '../src/nas/supernet.js';
@@ -151,7 +151,17 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
     hostSearchLatency: opts.hostSearchLatency ?? 'network',
     hostLineMargin: opts.hostLineMargin ?? 0.85,
   };
-  const recipe = { optimizer: 'adam', lr: 2e-3, schedule: 'cosine', batchSize: 64, epochs: o.retrainEpochs, images: o.retrainImages, standardize: true, augment: 'none', workers: 1 } as const;
+  const recipe = {
+    optimizer: 'adam',
+    lr: 2e-3,
+    schedule: 'cosine',
+    batchSize: 64,
+    epochs: o.retrainEpochs,
+    images: o.retrainImages,
+    standardize: true,
+    augment: 'none',
+    workers: 1,
+  } as const;
   const spaceOpts: Mbv2SpaceOptions = opts.space === 'mbv2-mbnet' ? MBV2_MBNET : MBV2_MICRO;
   const result: Record<string, unknown> = { options: o, recipe, space: spaceOpts, loadAvgStart: loadavg() };
   const save = (): void => writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -159,7 +169,10 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
   const minutes = (): number => Math.round((performance.now() - t0) / 600) / 100;
 
   await initEngine();
-  const ds: LoadedDataset = await loadDataset('fashion-mnist', { standardize: true, limit: { train: Math.max(o.searchImages, o.retrainImages), val: o.valImages } });
+  const ds: LoadedDataset = await loadDataset('fashion-mnist', {
+    standardize: true,
+    limit: { train: Math.max(o.searchImages, o.retrainImages), val: o.valImages },
+  });
   const sub = (s: Split, n: number): Split => {
     const per = s.x.length / s.n;
     const k = Math.min(n, s.n);
@@ -179,7 +192,12 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
   const refBitfusion = bitfusion.networkCost(refGraph, defaultPolicy(bitfusion)).latencyMs;
   const refHost = (await measureNetwork(refGraph, { repeats: 1000, rounds: 3, quantile: HOST_QUANTILE })).latencyMs;
   const lines: Record<string, number> = { 'bitfusion-edge': refBitfusion / o.speedup, 'host-cpu': refHost / o.speedup };
-  result.reference = { model: REF, ...graphTotals(refGraph), latencyMs: { 'bitfusion-edge': refBitfusion, 'host-cpu (search-time measurement)': refHost }, lines };
+  result.reference = {
+    model: REF,
+    ...graphTotals(refGraph),
+    latencyMs: { 'bitfusion-edge': refBitfusion, 'host-cpu (search-time measurement)': refHost },
+    lines,
+  };
   log(`mbnet32: bitfusion-edge ${refBitfusion.toFixed(5)} ms, host-cpu ${refHost.toFixed(5)} ms; lines ${JSON.stringify(lines)}`);
   save();
 
@@ -190,7 +208,11 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
   const hostLat: number[] = [];
   for (const a of pts.slice(0, 40)) hostLat.push((await measureNetwork(space.graph(a), { repeats: 50, quantile: HOST_QUANTILE })).latencyMs);
   const share = (v: number[], line: number): number => v.filter((x) => x <= line).length / v.length;
-  result.uniformShareUnderLine = { 'bitfusion-edge': share(bfLat, lines['bitfusion-edge'] as number), 'host-cpu': share(hostLat, lines['host-cpu'] as number), samples: { 'bitfusion-edge': 1000, 'host-cpu': 40 } };
+  result.uniformShareUnderLine = {
+    'bitfusion-edge': share(bfLat, lines['bitfusion-edge'] as number),
+    'host-cpu': share(hostLat, lines['host-cpu'] as number),
+    samples: { 'bitfusion-edge': 1000, 'host-cpu': 40 },
+  };
   log(`uniform share under the line: ${JSON.stringify(result.uniformShareUnderLine)}`);
   save();
 
@@ -232,7 +254,14 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       else if (tname === 'host-cpu') line = (await archLatencyMs(host, refGraph, pol)).latencyMs / o.speedup;
       const strata = (await capacitySearch(space, { latency, line, perStratum: o.perStratum }, new Rng(1))).picks;
       const picked = strata.slice(0, o.winners).map((x) => x.arch);
-      searches[tname] = { method: 'capacity', latency: tname === 'host-cpu' ? o.hostSearchLatency : 'model', line, minutes: Math.round((performance.now() - ts) / 600) / 100, strata, picked };
+      searches[tname] = {
+        method: 'capacity',
+        latency: tname === 'host-cpu' ? o.hostSearchLatency : 'model',
+        line,
+        minutes: Math.round((performance.now() - ts) / 600) / 100,
+        strata,
+        picked,
+      };
       log(`${tname}: capacity search, ${strata.length} strata with feasible points; picked ${picked.join('  ')}`);
       save();
     }
@@ -280,7 +309,9 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
     const line = lines[tname] as number;
     // Host timings are noisy: finalists must be clearly under the line (5% margin) in the search.
     const margin = tname === 'host-cpu' ? 0.95 : 1;
-    const feasible = r.trials.filter((t) => (t.values.latency_ms as number) <= line * margin).sort((a, b) => (b.values.accuracy as number) - (a.values.accuracy as number));
+    const feasible = r.trials
+      .filter((t) => (t.values.latency_ms as number) <= line * margin)
+      .sort((a, b) => (b.values.accuracy as number) - (a.values.accuracy as number));
     let picked: string[] = [];
     for (const t of feasible) if (!picked.includes(t.arch) && picked.length < o.winners) picked.push(t.arch);
     let rerank: unknown;
@@ -300,7 +331,8 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
             const g = space.graph(space.parse(arch));
             // cheap pre-filter before the supernet scoring (host: a short timing, 10% slack)
             if (tname === 'bitfusion-edge' && bitfusion.networkCost(g, defaultPolicy(bitfusion)).latencyMs > line) continue;
-            if (tname === 'host-cpu' && (await measureNetwork(g, { repeats: 20, rounds: 1, quantile: HOST_QUANTILE })).latencyMs > line * margin * 1.1) continue;
+            if (tname === 'host-cpu' && (await measureNetwork(g, { repeats: 20, rounds: 1, quantile: HOST_QUANTILE })).latencyMs > line * margin * 1.1)
+              continue;
             const e = await evaluate(p, ctx);
             const lat = e.values[1] as number;
             if (lat > line * margin) continue;
@@ -332,7 +364,9 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       rows.sort((x, y) => y.shortTrainAccuracy - x.shortTrainAccuracy);
       picked = rows.slice(0, o.winners).map((x) => x.arch);
       rerank = { poolSize: pool.size, strata: rows };
-      log(`${tname}: re-ranked ${rows.length} strata by short training: ${rows.map((x) => `${x.stratum} ${(x.shortTrainAccuracy * 100).toFixed(1)}%`).join(', ')}`);
+      log(
+        `${tname}: re-ranked ${rows.length} strata by short training: ${rows.map((x) => `${x.stratum} ${(x.shortTrainAccuracy * 100).toFixed(1)}%`).join(', ')}`,
+      );
     }
     searches[tname] = {
       ...(rerank ? { rerank } : {}),
@@ -373,7 +407,15 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
       const em = buildModel({ graph: f.graph, weights: initWeights(f.graph, new Rng(seed)) });
       const ts = performance.now();
       try {
-        await train(em, trainData, { epochs: recipe.epochs, batchSize: recipe.batchSize, optimizer: recipe.optimizer, lr: recipe.lr, schedule: recipe.schedule, seed, workers: 1 });
+        await train(em, trainData, {
+          epochs: recipe.epochs,
+          batchSize: recipe.batchSize,
+          optimizer: recipe.optimizer,
+          lr: recipe.lr,
+          schedule: recipe.schedule,
+          seed,
+          workers: 1,
+        });
         const acc = em.evaluate(testData.x, testData.y, testData.n).accuracy;
         const r = retrained[i] as Retrained;
         r.accuracy[String(seed)] = acc;
@@ -391,7 +433,10 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
   const rounds: number[][] = finalists.map(() => []);
   const roundMedians: number[][] = finalists.map(() => []);
   for (let r = 0; r < o.finalRounds; r++) {
-    const ms = await measureNetworks(finalists.map((f) => f.graph), { repeats: o.finalRepeats, seed: r, quantile: HOST_QUANTILE });
+    const ms = await measureNetworks(
+      finalists.map((f) => f.graph),
+      { repeats: o.finalRepeats, seed: r, quantile: HOST_QUANTILE },
+    );
     for (const [i, m] of ms.entries()) {
       (rounds[i] as number[]).push(m.latencyMs);
       (roundMedians[i] as number[]).push(m.medianMs);
@@ -427,10 +472,15 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
   });
   result.final = { table, loadAvgBeforeHostTiming: loadBefore, loadAvgAfter: loadavg(), minutes: minutes() };
   const pickedOn = (t: string): string | undefined => JSON.stringify((searches[t] as { picked?: string[] } | undefined)?.picked);
-  const winnersDiffer = pickedOn('bitfusion-edge') !== undefined && pickedOn('host-cpu') !== undefined ? pickedOn('bitfusion-edge') !== pickedOn('host-cpu') : 'one target searched';
+  const winnersDiffer =
+    pickedOn('bitfusion-edge') !== undefined && pickedOn('host-cpu') !== undefined
+      ? pickedOn('bitfusion-edge') !== pickedOn('host-cpu')
+      : 'one target searched';
   result.summary = {
     mbnet32Accuracy: refAcc,
-    dominating: Object.fromEntries(['bitfusion-edge', 'host-cpu'].map((t) => [t, table.filter((r) => r.dominatesOn.includes(t as 'bitfusion-edge')).map((r) => r.name)])),
+    dominating: Object.fromEntries(
+      ['bitfusion-edge', 'host-cpu'].map((t) => [t, table.filter((r) => r.dominatesOn.includes(t as 'bitfusion-edge')).map((r) => r.name)]),
+    ),
     winnersDiffer,
   };
   save();

@@ -32,7 +32,6 @@ import { uniformPolicy } from '../src/hardware/precision.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
 import type { Graph } from '../src/ir/types.js';
-import type { Params } from '../src/search/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { type ArchPredictor, archFeatures, fitArchPredictor, kendallTau } from '../src/nas/cost.js';
 import { parseObjectives } from '../src/nas/objectives.js';
@@ -40,7 +39,8 @@ import { runNas, tableHv } from '../src/nas/run.js';
 import { createNasStrategy } from '../src/nas/strategy-config.js';
 import { distinctComputations, loadNasTable, NasTable, nb201Classes, saveNasTable, tabularEvaluator } from '../src/nas/tabular.js';
 import { createSession, exportOnnx, timeOnnx } from '../src/onnx/index.js';
-import { NB201_EDGES, type Nb201Cell, formatNb201, nb201Graph, nb201Space, nb201ZeroNodes } from '../src/search/spaces/nb201.js';
+import { formatNb201, NB201_EDGES, type Nb201Cell, nb201Graph, nb201Space, nb201ZeroNodes } from '../src/search/spaces/nb201.js';
+import type { Params } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 
 /** The short-training recipe of the accuracy column. */
@@ -56,7 +56,16 @@ export interface AccuracyRecipe {
 }
 
 /** Default recipe: N=1, C=8, 16x16, 3000 images x 2 epochs, batch 32, Adam 5e-3 cosine, tested on 3000. */
-export const DEFAULT_RECIPE: AccuracyRecipe = { inputSize: 16, channels: 8, cellsPerStage: 1, trainImages: 3000, testImages: 3000, epochs: 2, batchSize: 32, lr: 5e-3 };
+export const DEFAULT_RECIPE: AccuracyRecipe = {
+  inputSize: 16,
+  channels: 8,
+  cellsPerStage: 1,
+  trainImages: 3000,
+  testImages: 3000,
+  epochs: 2,
+  batchSize: 32,
+  lr: 5e-3,
+};
 
 /** Raw measurements (the slow part), kept in a JSON file so that runs resume. */
 export interface Measurements {
@@ -126,7 +135,15 @@ export function cellFeatures(cell: Nb201Cell): number[] {
     depth[t] = Math.max(depth[t] as number, (zero[f] ? 0 : (depth[f] as number)) + (op.startsWith('nor_conv') ? 1 : 0));
     if (t === 3 && f === 0) direct = 1;
   });
-  return [count.nor_conv_3x3 ?? 0, count.nor_conv_1x1 ?? 0, count.avg_pool_3x3 ?? 0, count.skip_connect ?? 0, zero[3] ? 1 : 0, Math.max(0, depth[3] as number), direct];
+  return [
+    count.nor_conv_3x3 ?? 0,
+    count.nor_conv_1x1 ?? 0,
+    count.avg_pool_3x3 ?? 0,
+    count.skip_connect ?? 0,
+    zero[3] ? 1 : 0,
+    Math.max(0, depth[3] as number),
+    direct,
+  ];
 }
 
 /** Held-out Kendall tau of a log-target GBDT fitted on the first k rows, for several k. */
@@ -137,13 +154,23 @@ function tauCurve(features: number[][], y: number[], ks: readonly number[], test
     .filter((k) => k <= features.length - test)
     .map((k) => {
       const p = fitArchPredictor(features.slice(0, k), y.slice(0, k), { seed: 1 });
-      return { samples: k, tau: kendallTau(fy, fx.map((f) => p.predict(f))) };
+      return {
+        samples: k,
+        tau: kendallTau(
+          fy,
+          fx.map((f) => p.predict(f)),
+        ),
+      };
     });
 }
 
 /** Accuracy predictor: GBDT on log error (1 - accuracy + 1e-3), returning accuracy. */
 function fitAccuracy(features: number[][], acc: number[], opts: Record<string, number> = {}): (f: number[]) => number {
-  const p: ArchPredictor = fitArchPredictor(features, acc.map((a) => 1 - a + 1e-3), { seed: 1, rounds: 150, learningRate: 0.05, maxDepth: 3, minLeaf: 3, ...opts });
+  const p: ArchPredictor = fitArchPredictor(
+    features,
+    acc.map((a) => 1 - a + 1e-3),
+    { seed: 1, rounds: 150, learningRate: 0.05, maxDepth: 3, minLeaf: 3, ...opts },
+  );
   return (f) => 1 + 1e-3 - p.predict(f);
 }
 
@@ -223,7 +250,8 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     o.measurements && existsSync(o.measurements)
       ? (JSON.parse(readFileSync(o.measurements, 'utf8')) as Measurements)
       : { recipe, host: {}, acc: {}, trainLog: [] };
-  if (JSON.stringify(m.recipe) !== JSON.stringify(recipe)) throw new Error(`measurements file ${o.measurements} has recipe ${JSON.stringify(m.recipe)}, not ${JSON.stringify(recipe)}`);
+  if (JSON.stringify(m.recipe) !== JSON.stringify(recipe))
+    throw new Error(`measurements file ${o.measurements} has recipe ${JSON.stringify(m.recipe)}, not ${JSON.stringify(recipe)}`);
   const save = (): void => {
     if (o.measurements) writeFileSync(o.measurements, `${JSON.stringify(m)}\n`);
   };
@@ -290,7 +318,9 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
         }
         m.trainLog.push({ arch: a, seed, seconds: (Date.now() - t2) / 1000, load1: loadavg()[0] as number });
         save();
-        log(`trained #${k} seed ${seed} ${a}: ${(entry[String(seed)] as number).toFixed(4)} (${((Date.now() - t2) / 1000).toFixed(1)} s, load ${loadavg()[0]?.toFixed(1)})`);
+        log(
+          `trained #${k} seed ${seed} ${a}: ${(entry[String(seed)] as number).toFixed(4)} (${((Date.now() - t2) / 1000).toFixed(1)} s, load ${loadavg()[0]?.toFixed(1)})`,
+        );
       }
     }
   }
@@ -308,7 +338,13 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     seedStd: pairs.length > 0 ? Math.sqrt(mean(pairs.map(([x, y]) => (x - y) ** 2)) / 2) : Number.NaN,
     repeatedCellsStd: pairs.length > 1 ? std(pairs.map(([x, y]) => (x + y) / 2)) : Number.NaN,
     allCellsStd: std(m.trainLog.filter((t) => t.seed === 1).map((t) => m.acc[t.arch]?.['1'] as number)),
-    seedToSeedTau: pairs.length > 1 ? kendallTau(pairs.map((p) => p[0]), pairs.map((p) => p[1])) : Number.NaN,
+    seedToSeedTau:
+      pairs.length > 1
+        ? kendallTau(
+            pairs.map((p) => p[0]),
+            pairs.map((p) => p[1]),
+          )
+        : Number.NaN,
     seedToSeedPearson: 0,
   };
   if (pairs.length > 2) {
@@ -348,7 +384,12 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
   const classIdx = new Map(repArch.map((a, c) => [a, c]));
   log(`bitfusion-edge latency and features of ${reps.length} classes in ${((Date.now() - t3) / 1000).toFixed(1)} s`);
   const bfOrder = shuffled(11, reps.length).slice(0, 2000);
-  const bfTau = tauCurve(bfOrder.map((c) => fullFeat[c] as number[]), bfOrder.map((c) => latency[c] as number), [10, 20, 40, 80, 160, 320], 1000);
+  const bfTau = tauCurve(
+    bfOrder.map((c) => fullFeat[c] as number[]),
+    bfOrder.map((c) => latency[c] as number),
+    [10, 20, 40, 80, 160, 320],
+    1000,
+  );
   log(`bitfusion-edge predictor tau by samples: ${bfTau.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}`);
 
   // 5. host predictor.
@@ -359,7 +400,10 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
   const hostTau = tauCurve(hostFeat, hostY, [5, 10, 20, 40, 80, 160], hostTest);
   log(`host-cpu predictor tau by samples (held-out ${hostTest}): ${hostTau.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}`);
   const hostPred = fitArchPredictor(hostFeat, hostY, { seed: 1 });
-  const hostMacsTau = kendallTau(hostY, hostArchs.map((a) => macs[classIdx.get(a) as number] as number));
+  const hostMacsTau = kendallTau(
+    hostY,
+    hostArchs.map((a) => macs[classIdx.get(a) as number] as number),
+  );
 
   // 6. accuracy predictor (held-out tau on the last quarter of the trained classes in sampling order).
   const trainedOrder = classOrder.map((c) => repArch[c] as string).filter((a) => m.acc[a]?.['1'] !== undefined);
@@ -368,9 +412,14 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
   const accTest = Math.max(10, Math.round(trainedOrder.length / 4));
   const nFit = trainedOrder.length - accTest;
   // Model choice by 5-fold CV on the fitting set only; the held-out quarter is never used to choose.
-  const cv = Object.fromEntries(Object.entries(ACC_MODELS).map(([k, f]) => [k, cvTau(f, aFeat.slice(0, nFit), aY.slice(0, nFit))])) as Record<keyof typeof ACC_MODELS, number>;
+  const cv = Object.fromEntries(Object.entries(ACC_MODELS).map(([k, f]) => [k, cvTau(f, aFeat.slice(0, nFit), aY.slice(0, nFit))])) as Record<
+    keyof typeof ACC_MODELS,
+    number
+  >;
   const accModel: keyof typeof ACC_MODELS = cv.ridge > cv.gbdt ? 'ridge' : 'gbdt';
-  const heldOut = Object.fromEntries(Object.entries(ACC_MODELS).map(([k, f]) => [k, kendallTau(aY.slice(nFit), aFeat.slice(nFit).map(f(aFeat.slice(0, nFit), aY.slice(0, nFit))))])) as Record<keyof typeof ACC_MODELS, number>;
+  const heldOut = Object.fromEntries(
+    Object.entries(ACC_MODELS).map(([k, f]) => [k, kendallTau(aY.slice(nFit), aFeat.slice(nFit).map(f(aFeat.slice(0, nFit), aY.slice(0, nFit))))]),
+  ) as Record<keyof typeof ACC_MODELS, number>;
   const accTauCurve = [10, 20, 40, 80, 160, 320, nFit]
     .filter((k, j, arr) => k <= nFit && arr.indexOf(k) === j)
     .map((k) => {
@@ -378,8 +427,13 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
       return { samples: k, tau: kendallTau(aY.slice(nFit), aFeat.slice(nFit).map(p)) };
     });
   const accTau = heldOut[accModel];
-  const paramsTau = kendallTau(aY.slice(nFit), trainedOrder.slice(nFit).map((a) => params[classIdx.get(a) as number] as number));
-  log(`accuracy predictor: CV tau ${JSON.stringify(cv)} -> ${accModel}; held-out tau (${accTest} classes) ${JSON.stringify(heldOut)}; by samples ${accTauCurve.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}; params-only tau ${paramsTau.toFixed(3)}`);
+  const paramsTau = kendallTau(
+    aY.slice(nFit),
+    trainedOrder.slice(nFit).map((a) => params[classIdx.get(a) as number] as number),
+  );
+  log(
+    `accuracy predictor: CV tau ${JSON.stringify(cv)} -> ${accModel}; held-out tau (${accTest} classes) ${JSON.stringify(heldOut)}; by samples ${accTauCurve.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}; params-only tau ${paramsTau.toFixed(3)}`,
+  );
   const accPred = ACC_MODELS[accModel](aFeat, aY);
 
   // 7. The table: every cell gets its class's values.
@@ -390,12 +444,25 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
   const classAcc = repArch.map((_, c) => accPred(accFeat[c] as number[]));
   const classTrained = repArch.map((a, c) => (m.acc[a]?.['1'] !== undefined ? accOf(a) : (classAcc[c] as number)));
   const classHost = repArch.map((a, c) => m.host[a] ?? hostPred.predict(fullFeat[c] as number[]));
-  const table = new NasTable(space, ['accuracy', 'latency_ms', 'host_ms', 'macs', 'params', 'acc_trained', 'acc_measured', 'host_measured'], 'nb201-fmnist table');
+  const table = new NasTable(
+    space,
+    ['accuracy', 'latency_ms', 'host_ms', 'macs', 'params', 'acc_trained', 'acc_measured', 'host_measured'],
+    'nb201-fmnist table',
+  );
   const r6 = (x: number): number => Number(x.toPrecision(6));
   cells.forEach((_, i) => {
     const c = classOf[i] as number;
     const a = repArch[c] as string;
-    table.add(archOf(i), [r6(classAcc[c] as number), r6(latency[c] as number), r6(classHost[c] as number), macs[c] as number, params[c] as number, r6(classTrained[c] as number), m.acc[a]?.['1'] !== undefined ? 1 : 0, m.host[a] !== undefined ? 1 : 0]);
+    table.add(archOf(i), [
+      r6(classAcc[c] as number),
+      r6(latency[c] as number),
+      r6(classHost[c] as number),
+      macs[c] as number,
+      params[c] as number,
+      r6(classTrained[c] as number),
+      m.acc[a]?.['1'] !== undefined ? 1 : 0,
+      m.host[a] !== undefined ? 1 : 0,
+    ]);
   });
   if (o.out) saveNasTable(table, o.out);
   log(`table of ${table.size} rows${o.out ? ` written to ${o.out}` : ''}; accuracy ${Math.min(...classAcc).toFixed(4)}..${Math.max(...classAcc).toFixed(4)}`);
@@ -470,10 +537,25 @@ export async function compareStrategies(table: NasTable, o: NasTableBenchOptions
       for (const seed of seeds) {
         // `<name>+distinct`: the strategy wrapped so that it never re-queries a computation (see distinctComputations).
         const distinct = name.endsWith('+distinct');
-        const made = await createNasStrategy(distinct ? name.slice(0, -'+distinct'.length) : name, space, { budget, seed, sensitivityCost: (p: Params) => table.values(space.format(space.fromParams(p)), [metric])[0] as number });
+        const made = await createNasStrategy(distinct ? name.slice(0, -'+distinct'.length) : name, space, {
+          budget,
+          seed,
+          sensitivityCost: (p: Params) => table.values(space.format(space.fromParams(p)), [metric])[0] as number,
+        });
         const { sensitive } = made;
         const strategy = distinct ? distinctComputations(made.strategy, space) : made.strategy;
-        const r = await runNas({ space, objectives, strategy, evaluate: ev, budget, seed, frame: truth.frame, trueHypervolume: truth.trueHypervolume, curveStep: 50, ...(sensitive ? { sensitive } : {}) });
+        const r = await runNas({
+          space,
+          objectives,
+          strategy,
+          evaluate: ev,
+          budget,
+          seed,
+          frame: truth.frame,
+          trueHypervolume: truth.trueHypervolume,
+          curveStep: 50,
+          ...(sensitive ? { sensitive } : {}),
+        });
         ratios.push(r.hypervolumeRatio as number);
         uniqueArchs.push(new Set(r.trials.map((t) => t.arch)).size);
         uniquePoints.push(new Set(r.trials.map((t) => JSON.stringify(t.values))).size);
@@ -484,7 +566,9 @@ export async function compareStrategies(table: NasTable, o: NasTableBenchOptions
       const res = { ratios, mean: mean(ratios), min: Math.min(...ratios), curve, uniqueArchs, uniquePoints, seconds: (Date.now() - t4) / 1000 };
       per[name] = res;
       o.onFigures?.({ budget, seeds, truths, comparisons });
-      log(`${metric} ${name}: HV share ${ratios.map((v) => (v * 100).toFixed(1)).join(' / ')}% (mean ${(res.mean * 100).toFixed(1)}%); distinct archs ${uniqueArchs.join('/')}, points ${uniquePoints.join('/')}; mean curve ${curve.map((c) => `${c.queries}:${(c.share * 100).toFixed(1)}`).join(' ')} (${res.seconds.toFixed(0)} s)`);
+      log(
+        `${metric} ${name}: HV share ${ratios.map((v) => (v * 100).toFixed(1)).join(' / ')}% (mean ${(res.mean * 100).toFixed(1)}%); distinct archs ${uniqueArchs.join('/')}, points ${uniquePoints.join('/')}; mean curve ${curve.map((c) => `${c.queries}:${(c.share * 100).toFixed(1)}`).join(' ')} (${res.seconds.toFixed(0)} s)`,
+      );
     }
   }
   return { budget, seeds, truths, comparisons };

@@ -20,28 +20,36 @@ import { pathToFileURL } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
 import type { Split } from '../src/data/types.js';
 import { initEngine } from '../src/engine/backend.js';
+import { disposeLsqHooks, type LsqHooks } from '../src/engine/fake-quant.js';
 import { buildModel, type EngineModel } from '../src/engine/model.js';
 import { train } from '../src/engine/train.js';
 import { bismoCloud } from '../src/hardware/bismo.js';
 import { bitFusionEdge } from '../src/hardware/bitfusion.js';
-import { policyFromVectors, type Precision, type PrecisionPolicy, uniformPolicy } from '../src/hardware/precision.js';
+import { type Precision, type PrecisionPolicy, policyFromVectors, uniformPolicy } from '../src/hardware/precision.js';
 import type { HardwareTarget } from '../src/hardware/types.js';
 import { initWeights } from '../src/ir/init.js';
 import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Model } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { createSession, runOnnx } from '../src/onnx/ort.js';
-import { exportQdqOnnx } from '../src/quant/qdq-export.js';
-import { disposeLsqHooks, type LsqHooks } from '../src/engine/fake-quant.js';
-import { activationSensitivity, type Calibration, calibrateActivations, type ChannelBits, evaluatePolicy, qatFinetune, quantConfig } from '../src/quant/apply.js';
-import { loadHighs, solveAllocation } from '../src/quant/ilp.js';
-import { randomAllocationProblem } from '../src/quant/testing/problems.js';
+import {
+  activationSensitivity,
+  type Calibration,
+  type ChannelBits,
+  calibrateActivations,
+  evaluatePolicy,
+  qatFinetune,
+  quantConfig,
+} from '../src/quant/apply.js';
 import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from '../src/quant/cost.js';
 import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
-import { hawqScores, type LayerSensitivity, layerSensitivities } from '../src/quant/sensitivity.js';
+import { loadHighs, solveAllocation } from '../src/quant/ilp.js';
 import { QUANT_OBJECTIVES } from '../src/quant/pipeline.js';
+import { exportQdqOnnx } from '../src/quant/qdq-export.js';
+import { hawqScores, type LayerSensitivity, layerSensitivities } from '../src/quant/sensitivity.js';
+import { randomAllocationProblem } from '../src/quant/testing/problems.js';
 import '../src/quant/strategies/index.js';
 import { quantProblem, quantSpace } from '../src/quant/strategies/problem.js';
 import { createStrategy } from '../src/search/registry.js';
@@ -116,7 +124,13 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const cached = process.env.HWNAS_BENCH_CACHE !== '0' && existsSync(cacheFile);
   const fm = buildModel(cached ? loadModel(cacheFile) : { graph, weights: initWeights(graph, new Rng(seed)) });
   if (!cached) {
-    await train(fm, ds.train, { epochs: opts.epochs ?? 4, batchSize: 128, lr: 3e-3, seed, onEpochEnd: (e) => log(`float epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${e.imagesPerSec.toFixed(0)} img/s`) });
+    await train(fm, ds.train, {
+      epochs: opts.epochs ?? 4,
+      batchSize: 128,
+      lr: 3e-3,
+      seed,
+      onEpochEnd: (e) => log(`float epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${e.imagesPerSec.toFixed(0)} img/s`),
+    });
     saveModel(fm.toModel(), cacheFile);
   }
   const floatModel: Model = fm.toModel();
@@ -132,7 +146,15 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const cloud = bismoCloud();
   const coster = new PolicyCoster(graph, edge);
   const w8a8 = coster.uniformCost({ weightBits: 8, actBits: 8 });
-  const report = (name: string, ref: CostVector, wb: readonly (number | string)[], ab: readonly number[], cost: CostVector, acc: number, extra: Partial<PolicyReport> = {}): PolicyReport => ({
+  const report = (
+    name: string,
+    ref: CostVector,
+    wb: readonly (number | string)[],
+    ab: readonly number[],
+    cost: CostVector,
+    acc: number,
+    extra: Partial<PolicyReport> = {},
+  ): PolicyReport => ({
     name,
     weightBits: wb,
     actBits: ab,
@@ -156,7 +178,14 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   // sensitivity
   const ts = performance.now();
   const hv = sub(ds.train, 128);
-  const sens: LayerSensitivity[] = layerSensitivities(fm, hv.x, hv.y, hv.n, { seed, perChannel: true, maxIter: 24, minIter: 8, tol: 1e-2, onLayer: (s, i, t) => log(`trace ${i + 1}/${t} ${s.layer}: ${s.meanTrace.toExponential(3)} (${s.iterations} probes)`) });
+  const sens: LayerSensitivity[] = layerSensitivities(fm, hv.x, hv.y, hv.n, {
+    seed,
+    perChannel: true,
+    maxIter: 24,
+    minIter: 8,
+    tol: 1e-2,
+    onLayer: (s, i, t) => log(`trace ${i + 1}/${t} ${s.layer}: ${s.meanTrace.toExponential(3)} (${s.iterations} probes)`),
+  });
   const sensSeconds = (performance.now() - ts) / 1000;
   const scores = hawqScores(floatModel, sens, BITS);
   const actSens = activationSensitivity(fm, sub(ds.val, 500), cal, BITS);
@@ -179,7 +208,16 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const qatOn = async (p: PrecisionPolicy, r: QatRecipe, sets: readonly Split[], cb: ChannelBits = {}): Promise<number[]> => {
     const m: EngineModel = buildModel(floatModel);
     try {
-      await qatFinetune(m, p, sub(ds.train, opts.qatImages ?? 10000), { epochs: opts.qatEpochs ?? 1, batchSize: 128, lr: r.lr, seed, calibration: cal, channelBits: cb, workers: 1, lsq: r.lsq });
+      await qatFinetune(m, p, sub(ds.train, opts.qatImages ?? 10000), {
+        epochs: opts.qatEpochs ?? 1,
+        batchSize: 128,
+        lr: r.lr,
+        seed,
+        calibration: cal,
+        channelBits: cb,
+        workers: 1,
+        lsq: r.lsq,
+      });
       return sets.map((set) => m.evaluate(set.x, set.y, set.n).accuracy);
     } finally {
       if (r.lsq) disposeLsqHooks(m.hooks as LsqHooks);
@@ -194,7 +232,9 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const searches: Record<string, unknown> = {};
   let qdqResult: object | undefined;
   const diff = (a: readonly number[][], b: readonly number[][]): string[] =>
-    graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').map((l, i) => `${l.name}: edge w${a[0]?.[i]}a${a[1]?.[i]} vs cloud w${b[0]?.[i]}a${b[1]?.[i]}`);
+    graph.nodes
+      .filter((x) => x.op === 'conv2d' || x.op === 'dense')
+      .map((l, i) => `${l.name}: edge w${a[0]?.[i]}a${a[1]?.[i]} vs cloud w${b[0]?.[i]}a${b[1]?.[i]}`);
   function summary(): object {
     return {
       model: 'mbnet32 (1x28x28), Fashion-MNIST (hwnas split)',
@@ -202,7 +242,17 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       testImages: test.n,
       floatAccuracy: pp(floatAcc),
       w8a8Accuracy: w8a8Acc,
-      qat: { images: opts.qatImages ?? 10000, epochs: opts.qatEpochs ?? 1, schedule: 'cosine', workers: 1, recipes: recipeChoice, chosen: recipe.name, selectionSeconds: r3(recipeSeconds), selectionImages: selectSet.n, w8a8AfterQat: w8a8Qat },
+      qat: {
+        images: opts.qatImages ?? 10000,
+        epochs: opts.qatEpochs ?? 1,
+        schedule: 'cosine',
+        workers: 1,
+        recipes: recipeChoice,
+        chosen: recipe.name,
+        selectionSeconds: r3(recipeSeconds),
+        selectionImages: selectSet.n,
+        w8a8AfterQat: w8a8Qat,
+      },
       trainSeconds: r3(trainSeconds),
       floatModelCached: cached,
       sensitivity: { seconds: r3(sensSeconds), layers: sens.map((s) => ({ layer: s.layer, meanTrace: s.meanTrace, probes: s.iterations })) },
@@ -251,7 +301,9 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       w8a8Qat = pp(await qat(uniformPolicy(8, 8)));
       log(`W8A8 after the same QAT: ${w8a8Qat}%`);
     }
-    out.push(report('hawq-ilp', ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }));
+    out.push(
+      report('hawq-ilp', ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }),
+    );
     // HAQ
     const haq = await haqSearch({
       coster: c,
@@ -267,11 +319,21 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       },
     });
     const haqAcc = ptq(haq.policy);
-    out.push(report('haq', ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, { qatAccuracy: pp(await qat(haq.policy)), searchSeconds: r3(haq.wallMs / 1000) }));
+    out.push(
+      report('haq', ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, { qatAccuracy: pp(await qat(haq.policy)), searchSeconds: r3(haq.wallMs / 1000) }),
+    );
     perTarget[key] = { ilp: [ilp.weightBits, ilp.actBits].map((v) => [...v]), haq: [haq.weightBits, haq.actBits].map((v) => [...v]) };
     if (target === edge) {
       // random baseline
-      const rnd = await randomSearch({ coster: c, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: Math.max(10, Math.floor(episodes / 2)), seed });
+      const rnd = await randomSearch({
+        coster: c,
+        budget,
+        weightBits: BITS,
+        actBits: BITS,
+        accuracy: (p) => ptq(p, searchSet),
+        trials: Math.max(10, Math.floor(episodes / 2)),
+        seed,
+      });
       out.push(report('random', ref, rnd.weightBits, rnd.actBits, rnd.cost, ptq(rnd.policy), { searchSeconds: r3(rnd.wallMs / 1000) }));
       // CW-HAWQ vs layer-wise on the same footing: weights 2/4/8, activation bits per layer from the ILP policy
       const act = [...ilp.actBits];
@@ -288,10 +350,29 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       });
       const cwAcc = ptq(cw.allocation.policy, test, cw.allocation.channelBits);
       const ratios = cw.allocation.counts.map((cnt) => cnt.join(':'));
-      out.push(report('cw-hawq', ref, ratios, act, cw.cost, cwAcc, { qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)), searchSeconds: r3(cw.wallMs / 1000) }));
+      out.push(
+        report('cw-hawq', ref, ratios, act, cw.cost, cwAcc, {
+          qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)),
+          searchSeconds: r3(cw.wallMs / 1000),
+        }),
+      );
       // layer-wise counterpart with the same bits and activation bits
-      const lw = await haqSearch({ coster: c, budget, weightBits: [2, 4, 8], fixedActBits: act, accuracy: (p) => ptq(p, searchSet), episodes, warmupEpisodes: Math.floor(episodes / 4), seed });
-      out.push(report('layer-wise haq (2/4/8)', ref, lw.weightBits, lw.actBits, lw.cost, ptq(lw.policy), { qatAccuracy: pp(await qat(lw.policy)), searchSeconds: r3(lw.wallMs / 1000) }));
+      const lw = await haqSearch({
+        coster: c,
+        budget,
+        weightBits: [2, 4, 8],
+        fixedActBits: act,
+        accuracy: (p) => ptq(p, searchSet),
+        episodes,
+        warmupEpisodes: Math.floor(episodes / 4),
+        seed,
+      });
+      out.push(
+        report('layer-wise haq (2/4/8)', ref, lw.weightBits, lw.actBits, lw.cost, ptq(lw.policy), {
+          qatAccuracy: pp(await qat(lw.policy)),
+          searchSeconds: r3(lw.wallMs / 1000),
+        }),
+      );
     }
     for (const r of out) log(`${r.name}: ptq ${r.ptqAccuracy}% qat ${r.qatAccuracy ?? '-'}% latency ${r.latencyX}x energy ${r.energyX}x`);
     searches[key] = out;
@@ -310,7 +391,12 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       }
       const ortAcc = correct / test.n;
       const fqAcc = ptq(pol);
-      qdqResult = { policy: 'hawq-ilp bitfusion-edge latency=0.6x', onnxruntimeAccuracy: pp(ortAcc), fakeQuantAccuracy: pp(fqAcc), diffPp: r3(pp(ortAcc) - pp(fqAcc)) };
+      qdqResult = {
+        policy: 'hawq-ilp bitfusion-edge latency=0.6x',
+        onnxruntimeAccuracy: pp(ortAcc),
+        fakeQuantAccuracy: pp(fqAcc),
+        diffPp: r3(pp(ortAcc) - pp(fqAcc)),
+      };
       log(`QDQ: onnxruntime ${pp(ortAcc)}% vs fake-quant ${pp(fqAcc)}%`);
     }
     if (opts.partialFile) writeFileSync(opts.partialFile, JSON.stringify(summary(), null, 2));
@@ -338,7 +424,15 @@ export async function benchIlp(seeds = 10): Promise<object> {
       solvers.push(r.solver ?? '?');
     }
     const med = (v: readonly number[]): number => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)] as number;
-    out[kinds.join('+')] = { problems: seeds, medianMs: r3(med(ms)), maxMs: r3(Math.max(...ms)), medianCpuMs: r3(med(cpu)), maxCpuMs: r3(Math.max(...cpu)), ms: ms.map(r3), solvers };
+    out[kinds.join('+')] = {
+      problems: seeds,
+      medianMs: r3(med(ms)),
+      maxMs: r3(Math.max(...ms)),
+      medianCpuMs: r3(med(cpu)),
+      maxCpuMs: r3(Math.max(...cpu)),
+      ms: ms.map(r3),
+      solvers,
+    };
   }
   // the real cost tables: mbnet32 (1x28x28), 49 (w, a) options per layer, HAWQ-like synthetic scores
   const g = zooGraph('mbnet32?channels=1&size=28');
@@ -357,10 +451,24 @@ export async function benchIlp(seeds = 10): Promise<object> {
         const scores = c.layers.map((_, i) => BITS.map((w) => BITS.map((a) => score(i, { weightBits: w, actBits: a }))));
         const space = quantSpace(problem);
         const ctx = { space, objectives: QUANT_OBJECTIVES, nTrials, seed: 0 };
-        await runStudy({ store: new MemoryStore(), studyName: 'ilp', space, objectives: QUANT_OBJECTIVES, strategy: createStrategy('ilp', { problem, scores } as unknown as Record<string, unknown>, ctx), evaluate: async () => ({ values: [0] }), nTrials, seed: 0 });
+        await runStudy({
+          store: new MemoryStore(),
+          studyName: 'ilp',
+          space,
+          objectives: QUANT_OBJECTIVES,
+          strategy: createStrategy('ilp', { problem, scores } as unknown as Record<string, unknown>, ctx),
+          evaluate: async () => ({ values: [0] }),
+          nTrials,
+          seed: 0,
+        });
         return performance.now() - t;
       };
-      real[`${target.name} ${kind}=0.6x`] = { solveMs: r3(r.solveMs), wallMsWithCostTables: r3(r.wallMs), studyOneTrialMs: r3(await studyMs(1)), studyFiveTrialsMs: r3(await studyMs(5)) };
+      real[`${target.name} ${kind}=0.6x`] = {
+        solveMs: r3(r.solveMs),
+        wallMsWithCostTables: r3(r.wallMs),
+        studyOneTrialMs: r3(await studyMs(1)),
+        studyFiveTrialsMs: r3(await studyMs(5)),
+      };
     }
   }
   return { layers: 100, options: BITS.length, budgetFrac: 0.35, ...out, mbnet32: real };

@@ -20,8 +20,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Nsga2 } from '../src/search/strategies/nsga2.js';
 import { hypervolume } from '../src/search/pareto.js';
+import { Nsga2 } from '../src/search/strategies/nsga2.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { runStudy } from '../src/study/run-study.js';
 import '../src/workers/builtin.js';
@@ -143,7 +143,14 @@ export async function hwnasStudy(dir: string, trials: number, window: number, se
     if (r.trials.length !== trials || !r.trials.every((t) => t.state === 'complete')) throw new Error(`hwnas study ended with ${r.trials.length} trials`);
     const at = (k: number): number => cpu.get(k) as number;
     const cpuMsPerTrial = { first: (at(w) - at(0)) / w, last: (at(trials) - at(trials - w)) / w };
-    return { ...timing(finishedAt, window, r.best.map((t) => t.values as number[])), cpuMsPerTrial };
+    return {
+      ...timing(
+        finishedAt,
+        window,
+        r.best.map((t) => t.values as number[]),
+      ),
+      cpuMsPerTrial,
+    };
   } finally {
     store.close();
   }
@@ -191,7 +198,23 @@ export function optunaStudy(dir: string, trials: number, window: number, seed: n
 export function nasRuns(budgets: readonly number[]): StudyScaleResult['nas'] {
   return budgets.map((budget) => {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(repo, 'bin', 'hwnas.js'), 'nas', '--space', 'nb201', '--strategy', 'nsga2', '--table', join(repo, 'bench', 'nb201-fmnist.csv'), '--budget', String(budget), '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(repo, 'bin', 'hwnas.js'),
+        'nas',
+        '--space',
+        'nb201',
+        '--strategy',
+        'nsga2',
+        '--table',
+        join(repo, 'bench', 'nb201-fmnist.csv'),
+        '--budget',
+        String(budget),
+        '--json',
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 28 },
+    );
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`hwnas nas --budget ${budget} failed: ${r.stderr.slice(-2000)}`);
     return { budget, seconds, msPerQuery: (seconds * 1000) / budget };
@@ -209,7 +232,9 @@ export async function benchStudyScale(o: StudyScaleOptions = {}): Promise<StudyS
     const fsyncMsPerCommit = fsyncCost(dir);
     console.error(`study-scale: ${fsyncMsPerCommit.toFixed(2)} ms per durable commit; hwnas ${trials} trials ...`);
     const hwnas = await hwnasStudy(dir, trials, window, seed);
-    console.error(`study-scale: hwnas ${hwnas.totalSeconds.toFixed(1)} s (${hwnas.firstRate.toFixed(0)} -> ${hwnas.lastRate.toFixed(0)} trials/s; CPU ${hwnas.cpuMsPerTrial?.first.toFixed(2)} -> ${hwnas.cpuMsPerTrial?.last.toFixed(2)} ms/trial)`);
+    console.error(
+      `study-scale: hwnas ${hwnas.totalSeconds.toFixed(1)} s (${hwnas.firstRate.toFixed(0)} -> ${hwnas.lastRate.toFixed(0)} trials/s; CPU ${hwnas.cpuMsPerTrial?.first.toFixed(2)} -> ${hwnas.cpuMsPerTrial?.last.toFixed(2)} ms/trial)`,
+    );
     const optunaTrials = o.optunaTrials ?? 3000;
     const optuna = optunaTrials > 0 ? optunaStudy(dir, optunaTrials, window, seed) : { skipped: 'not asked for (--optuna-trials 0)' };
     if ('skipped' in optuna) console.error(`study-scale: optuna skipped: ${optuna.skipped}`);

@@ -51,7 +51,15 @@ export interface Throughput {
   readonly imagesPerCpuSec: number;
 }
 
-async function trainThroughput(net: string, ds: Dataset, backend: 'wasm' | 'cpu', workers: 1 | 2, batch: number, warmup: number, steps: number): Promise<Throughput> {
+async function trainThroughput(
+  net: string,
+  ds: Dataset,
+  backend: 'wasm' | 'cpu',
+  workers: 1 | 2,
+  batch: number,
+  warmup: number,
+  steps: number,
+): Promise<Throughput> {
   await initEngine({ backend });
   const graph = zooGraph(net);
   const m = buildModel({ graph, weights: initWeights(graph, new Rng(1)) });
@@ -76,7 +84,15 @@ async function trainThroughput(net: string, ds: Dataset, backend: 'wasm' | 'cpu'
   const t0 = stamps[warmup - 1] as number;
   const t1 = stamps[stamps.length - 1] as number;
   const cpuSec = cpu1 ? (cpu1.user + cpu1.system) / 1e6 : Number.NaN;
-  return { net, backend, workers, batch, steps, imagesPerSec: Math.round((steps * batch) / ((t1 - t0) / 1000)), imagesPerCpuSec: Math.round((steps * batch) / cpuSec) };
+  return {
+    net,
+    backend,
+    workers,
+    batch,
+    steps,
+    imagesPerSec: Math.round((steps * batch) / ((t1 - t0) / 1000)),
+    imagesPerCpuSec: Math.round((steps * batch) / cpuSec),
+  };
 }
 
 const median = (v: readonly number[]): number => {
@@ -119,7 +135,10 @@ print(json.dumps({'torch': torch.__version__, 'runs': out}))
 function torchThroughput(steps: number, warmup: number, rounds: number): { version: string; results: Throughput[] } | { skipped: string } {
   const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, String(steps), String(warmup), String(rounds)], { encoding: 'utf8', timeout: 600000 });
   if (r.status !== 0) return { skipped: `/usr/bin/python3 with torch not available (${(r.stderr || r.error?.message || '').trim().split('\n').pop() ?? ''})` };
-  const parsed = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { torch: string; runs: { net: string; threads: 1 | 2; imagesPerSec: number; imagesPerCpuSec: number }[] };
+  const parsed = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+    torch: string;
+    runs: { net: string; threads: 1 | 2; imagesPerSec: number; imagesPerCpuSec: number }[];
+  };
   const results: Throughput[] = [];
   for (const net of ['mnist-cnn', 'mbnet32']) {
     for (const threads of [1, 2] as const) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Finds every compiled *.test.js under dist/ and runs them with node's test runner.
 // (Node 20 has no glob support in --test; this keeps the command the same on 20, 22 and 24.)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 
 const filter = process.argv.slice(2);
 const files = [];

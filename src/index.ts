@@ -13,33 +13,29 @@
  */
 import type { QuantizeOptions, QuantizeResult } from './quant/pipeline.js';
 
+export { type BatchOptions, batches, subsetSplit } from './data/batch.js';
+export { loadFashionMnist } from './data/fashion-mnist.js';
+export { loadDataset } from './data/load.js';
+export { loadMnist } from './data/mnist.js';
+export { type DatasetSpec, parseDatasetSpec } from './data/spec.js';
+// data sets (MNIST, Fashion-MNIST, user IDX/NPY/image folders) and splits
+export * from './data/types.js';
 // errors: UserError and its subclasses are bad input (a message naming the bad value), anything else is a bug
 export * from './errors.js';
-// reproducibility and plain-text tables
-export { Rng } from './util/rng.js';
-export { formatNumber, formatTable, type TableColumn } from './util/table.js';
-
+// hardware targets, their cost models, precision policies and the complexity report
+export * from './hardware/index.js';
 // models: the IR, the zoo, IR files, ONNX import/export (float and QDQ), one loader for every source
 export * from './ir/index.js';
 export type { ChannelGroup, LayerPrecision, Precision, PrecisionPolicy } from './ir/precision.js';
 export * from './onnx/index.js';
-
-// data sets (MNIST, Fashion-MNIST, user IDX/NPY/image folders) and splits
-export * from './data/types.js';
-export { loadDataset } from './data/load.js';
-export { type DatasetSpec, parseDatasetSpec } from './data/spec.js';
-export { loadMnist } from './data/mnist.js';
-export { loadFashionMnist } from './data/fashion-mnist.js';
-export { batches, subsetSplit, type BatchOptions } from './data/batch.js';
-
-// hardware targets, their cost models, precision policies and the complexity report
-export * from './hardware/index.js';
-
 // quantization: policy costs under budgets, quantizers, the ILP allocator; the pipeline loads the engine lazily
-export { costOf, parseBudget, PolicyCoster, type CostVector, type ResourceBudget } from './quant/cost.js';
-export * from './quant/quantizer.js';
+export { type CostVector, costOf, PolicyCoster, parseBudget, type ResourceBudget } from './quant/cost.js';
 export * from './quant/ilp.js';
 export type { QuantEvent, QuantizeOptions, QuantizeResult, QuantLayerRow, QuantStrategy } from './quant/pipeline.js';
+export * from './quant/quantizer.js';
+// reproducibility and plain-text tables
+export { Rng } from './util/rng.js';
+export { formatNumber, formatTable, type TableColumn } from './util/table.js';
 
 /**
  * Mixed-precision quantization of a trained model on a target's own cost (the pipeline of `hwnas quantize`):
@@ -64,18 +60,16 @@ export async function exportQuantized(result: QuantizeResult): Promise<Uint8Arra
   return exportQdqOnnx(result.finalModel, resultQuantConfig(result));
 }
 
+// reports of a study: data behind the HTML report, the report itself
+export * from './report/index.js';
 // search: spaces, the strategy registry (random, nsga2, bo, evolution, ...), Pareto utilities
 export * from './search/index.js';
 export * from './search/spaces/index.js';
-
+export * from './store/index.js';
 // studies: the one optimisation loop, the stores it writes, the evaluations it can name, worker threads
 // (the Redis queue of remote workers stays behind the CLI: `hwnas study run --redis`, `hwnas worker`)
 export * from './study/index.js';
-export * from './store/index.js';
-export * from './workers/registry.js';
 export * from './workers/builtin.js';
-export type * from './workers/types.js';
+export * from './workers/registry.js';
 export { makeThreadPoolEvaluator, type ThreadPoolOptions } from './workers/thread-pool.js';
-
-// reports of a study: data behind the HTML report, the report itself
-export * from './report/index.js';
+export type * from './workers/types.js';

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { initWeights, zooGraph } from '../ir/index.js';
 import { OnnxGraphWriter, saveOnnx } from '../onnx/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -50,7 +50,13 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], n: number): Promise<
 
 const f = (name: string): string => join(dir, name);
 const A = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
-const STUDY = { name: 'bits', evaluator: { name: 'policy-cost', options: { target: 'bitfusion-edge' } }, strategy: { name: 'nsga2', options: { populationSize: 6 } }, nTrials: 10, seed: 1 };
+const STUDY = {
+  name: 'bits',
+  evaluator: { name: 'policy-cost', options: { target: 'bitfusion-edge' } },
+  strategy: { name: 'nsga2', options: { populationSize: 6 } },
+  nTrials: 10,
+  seed: 1,
+};
 
 before(() => {
   const g = zooGraph('zoo:mnist-cnn');
@@ -86,23 +92,44 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     [['train', 'zoo:mnist-cnn', '--dataset', 'cifar10'], /dataset spec 'cifar10': unknown kind 'cifar10'; expected 'mnist'/],
     [['train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--epochs', '-1'], /--epochs must be an integer >= 1, got '-1'/],
     [['train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--epochs', 'abc'], /--epochs must be an integer >= 1, got 'abc'/],
-    [['train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--out', join('no-such-dir', 'm.onnx')], /--out 'no-such-dir\/m\.onnx': folder 'no-such-dir' does not exist/],
+    [
+      ['train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--out', join('no-such-dir', 'm.onnx')],
+      /--out 'no-such-dir\/m\.onnx': folder 'no-such-dir' does not exist/,
+    ],
     // hardware, policies, budgets
     [['cost', 'zoo:mnist-cnn', '--target', 'warp-drive'], /unknown hardware target 'warp-drive': expected one of bitfusion-edge/],
     [['cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--policy', '{"default":'], /--policy '\{"default":' is not valid JSON/],
     [['cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--policy', 'not-json.json'], /policy file 'not-json\.json' is not valid JSON/],
-    [['cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--policy', 'policy-unknown-layer.json'], /unknown layer 'nope' in graph 'mnist-cnn': expected a conv\/dense layer name \(conv1, conv2, fc\)/],
-    [['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'latency=abc'], /budget 'latency=abc' is not understood: expected latency=0\.6x/],
+    [
+      ['cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--policy', 'policy-unknown-layer.json'],
+      /unknown layer 'nope' in graph 'mnist-cnn': expected a conv\/dense layer name \(conv1, conv2, fc\)/,
+    ],
+    [
+      ['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'latency=abc'],
+      /budget 'latency=abc' is not understood: expected latency=0\.6x/,
+    ],
     [['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'speed=0.5x'], /budget 'speed=0\.5x' is not understood/],
-    [['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'latency=0.01x'], /'latency=0\.01x' cannot be met on 'bitfusion-edge'.*the cheapest achievable is [0-9.e-]+ ms/],
+    [
+      ['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'latency=0.01x'],
+      /'latency=0\.01x' cannot be met on 'bitfusion-edge'.*the cheapest achievable is [0-9.e-]+ ms/,
+    ],
     // studies, tables, server
     [['study', 'create', '--config', 'study-negative.json'], /study-negative\.json\.nTrials = -3/],
     [['study', 'create', '--config', 'not-json.json'], /study config "not-json\.json" is not valid JSON/],
     [['study', 'create', '--config', 'study-strategy.json'], /unknown search strategy 'simulated-magic'; expected one of/],
     [['study', 'list', '--store', 'notes.onnx'], /store "notes\.onnx" is not an hwnas store/],
-    [['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'nsga2', '--budget', '5'], /NAS table '.*table\.csv' line 2: metric 'accuracy' is 'notanumber', expected a finite number/],
-    [['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'annealing', '--budget', '5'], /--strategy 'annealing': expected one of .*nsga2, random, regularized-evolution, two-stage/],
-    [['nas', '--space', 'nb201', '--dataset', 'mnist', '--strategy', 'capacity', '--max-latency', '0.02', '--budget', '2'], /--strategy capacity repairs MobileNetV2-style architectures: space 'nb201' is not one/],
+    [
+      ['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'nsga2', '--budget', '5'],
+      /NAS table '.*table\.csv' line 2: metric 'accuracy' is 'notanumber', expected a finite number/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'annealing', '--budget', '5'],
+      /--strategy 'annealing': expected one of .*nsga2, random, regularized-evolution, two-stage/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--dataset', 'mnist', '--strategy', 'capacity', '--max-latency', '0.02', '--budget', '2'],
+      /--strategy capacity repairs MobileNetV2-style architectures: space 'nb201' is not one/,
+    ],
     [['nas', '--space', 'mbv2-mbnet', '--dataset', 'mnist', '--strategy', 'capacity', '--budget', '2'], /--strategy capacity needs --max-latency <ms>/],
     [['serve', '--port', 'abc'], /--port must be an integer >= 0, got 'abc'/],
     // commander's own errors
@@ -111,7 +138,14 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     [['cost', 'zoo:mnist-cnn'], /required option '--target <t>' not specified/],
     [['study'], /a command is required/],
   ];
-  const runs = await pool(cases.map(([args]) => () => hwnas(...args)), 3);
+  const runs = await pool(
+    cases.map(
+      ([args]) =>
+        () =>
+          hwnas(...args),
+    ),
+    3,
+  );
   cases.forEach(([args, pattern], i) => assertUserError(runs[i] as Run, pattern, `hwnas ${args.join(' ')}`));
   // nothing was created by the failing commands
   assert.throws(() => readFileSync(f('no-such-dir/m.onnx')));
@@ -136,7 +170,8 @@ test('zoo --json and targets --json list what the README promises', async () => 
   const models = (JSON.parse(zoo.stdout) as { name: string; macs: number }[]).map((m) => m.name);
   for (const m of ['mnist-cnn', 'mbnet32', 'mobilenet-v2', 'resnet18', 'resnet50', 'vgg16', 'efficientnet-b0']) assert.ok(models.includes(m), `zoo lists ${m}`);
   const names = (JSON.parse(targets.stdout) as { name: string }[]).map((t) => t.name);
-  for (const t of ['bitfusion-edge', 'bismo-cloud', 'systolic', 'myriad-x', 'cortex-a76', 'jetson-nano', 'edge-tpu', 'a100', 'host-cpu']) assert.ok(names.includes(t), `targets lists ${t}`);
+  for (const t of ['bitfusion-edge', 'bismo-cloud', 'systolic', 'myriad-x', 'cortex-a76', 'jetson-nano', 'edge-tpu', 'a100', 'host-cpu'])
+    assert.ok(names.includes(t), `targets lists ${t}`);
 });
 
 test('cost --json: W4A4 on bitfusion-edge has a quarter of the bit-ops of W8A8 and a lower latency', async () => {
@@ -158,7 +193,23 @@ test('cost --json: W4A4 on bitfusion-edge has a quarter of the bit-ops of W8A8 a
 
 test('train --out then eval: onnxruntime accuracy agrees with the engine within 0.5 pp', async () => {
   const ds = 'mnist;limit=test:2000';
-  const tr = await hwnas('train', 'zoo:mnist-cnn', '--dataset', ds, '--limit', '512', '--epochs', '1', '--batch-size', '32', '--lr', '0.005', '--json', '--out', 'x.onnx');
+  const tr = await hwnas(
+    'train',
+    'zoo:mnist-cnn',
+    '--dataset',
+    ds,
+    '--limit',
+    '512',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '32',
+    '--lr',
+    '0.005',
+    '--json',
+    '--out',
+    'x.onnx',
+  );
   assert.equal(tr.code, 0, tr.stderr);
   const t = JSON.parse(tr.stdout) as { testAccuracy: number; epochs: number; out: string };
   assert.equal(t.epochs, 1);
@@ -177,7 +228,10 @@ test('study create/run/list/export, and a failing command leaves the store intac
   assert.equal(run.code, 0, run.stderr);
   assert.equal((JSON.parse(run.stdout) as { counts: { complete: number } }).counts.complete, 10);
   const list = await hwnas('study', 'list', '--json');
-  assert.deepEqual((JSON.parse(list.stdout) as { name: string; complete: number }[]).map((s) => [s.name, s.complete]), [['bits', 10]]);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { name: string; complete: number }[]).map((s) => [s.name, s.complete]),
+    [['bits', 10]],
+  );
   const csv = await hwnas('study', 'export', 'bits', '--format', 'csv');
   assert.equal(csv.code, 0, csv.stderr);
   assert.equal(csv.stdout.trim().split('\n').length, 11, 'header + 10 trials');

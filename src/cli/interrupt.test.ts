@@ -15,7 +15,28 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes it and exits 0', async () => {
   const policyOut = join(dir, 'policy.json');
-  const args = ['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=train:1500,val:300,test:300', '--target', 'bitfusion-edge', '--strategy', 'haq', '--budget', 'latency=0.7x', '--episodes', '500', '--train-epochs', '1', '--finetune-epochs', '0', '--search-images', '100', '--policy-out', policyOut];
+  const args = [
+    'quantize',
+    'zoo:mnist-cnn',
+    '--dataset',
+    'mnist;limit=train:1500,val:300,test:300',
+    '--target',
+    'bitfusion-edge',
+    '--strategy',
+    'haq',
+    '--budget',
+    'latency=0.7x',
+    '--episodes',
+    '500',
+    '--train-epochs',
+    '1',
+    '--finetune-epochs',
+    '0',
+    '--search-images',
+    '100',
+    '--policy-out',
+    policyOut,
+  ];
   const proc = spawnHwnas(dir, args, { env: { HWNAS_PROGRESS: 'lines' } });
   // interrupt once the search is under way: the HAQ stage has started and a few seconds have passed
   let sent = false;

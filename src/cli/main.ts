@@ -38,7 +38,10 @@ function pathErrorMessage(e: unknown): string | undefined {
  */
 export function installProblem(e: unknown): string | undefined {
   const msg = e instanceof Error ? `${e.message} ${(e as NodeJS.ErrnoException).code ?? ''}` : String(e);
-  if (!/NODE_MODULE_VERSION|was compiled against a different Node\.js version|ERR_DLOPEN_FAILED|invalid ELF header|Could not locate the bindings file/.test(msg)) return undefined;
+  if (
+    !/NODE_MODULE_VERSION|was compiled against a different Node\.js version|ERR_DLOPEN_FAILED|invalid ELF header|Could not locate the bindings file/.test(msg)
+  )
+    return undefined;
   const mod = /better[-_]sqlite3/.test(msg) ? 'better-sqlite3' : /onnxruntime/.test(msg) ? 'onnxruntime-node' : undefined;
   return `a native module${mod ? ` (${mod})` : ''} cannot load in Node ${process.version}: ${oneLine(msg).slice(0, 300)}; this is an installation problem, not bad input: run 'npm rebuild${mod ? ` ${mod}` : ''}' with the Node that runs hwnas`;
 }

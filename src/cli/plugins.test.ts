@@ -5,7 +5,22 @@ import './plugins.js';
 
 test('one registry: every optimiser is registered by name, listed per domain (generic ones everywhere)', () => {
   const all = strategyNames();
-  for (const n of ['random', 'nsga2', 'bo', 'regularized-evolution', 'two-stage', 'capacity', 'blockwise', 'haq', 'ilp', 'cw-hawq', 'uniform', 'quant-random', 'hant-ilp']) assert.ok(all.includes(n), `${n} registered`);
+  for (const n of [
+    'random',
+    'nsga2',
+    'bo',
+    'regularized-evolution',
+    'two-stage',
+    'capacity',
+    'blockwise',
+    'haq',
+    'ilp',
+    'cw-hawq',
+    'uniform',
+    'quant-random',
+    'hant-ilp',
+  ])
+    assert.ok(all.includes(n), `${n} registered`);
   const nas = strategyNames('nas');
   const quant = strategyNames('quant');
   for (const g of ['random', 'nsga2', 'bo', 'regularized-evolution']) assert.ok(nas.includes(g) && quant.includes(g), g);

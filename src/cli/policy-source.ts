@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { type HardwareTarget, POLICY_PRESETS, type PrecisionPolicy, parsePolicy } from '../hardware/index.js';
 import type { Graph } from '../ir/index.js';
-import { parsePolicy, POLICY_PRESETS, type HardwareTarget, type PrecisionPolicy } from '../hardware/index.js';
 
 /**
  * Resolve a `--policy` argument: a preset name (`w8a8`, `w4a4`, `fp32`, ...), a JSON policy file or inline
@@ -16,7 +16,9 @@ export function loadPolicySpec(spec: string, graph: Graph, target?: HardwareTarg
     try {
       json = JSON.parse(spec);
     } catch (e) {
-      throw new ConfigError(`--policy '${spec}' is not valid JSON (${(e as Error).message}): expected a preset, a policy JSON file or inline JSON like {"default":{"weightBits":8,"actBits":8},"layers":{...}}`);
+      throw new ConfigError(
+        `--policy '${spec}' is not valid JSON (${(e as Error).message}): expected a preset, a policy JSON file or inline JSON like {"default":{"weightBits":8,"actBits":8},"layers":{...}}`,
+      );
     }
     source = '(inline JSON)';
   } else {

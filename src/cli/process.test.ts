@@ -16,7 +16,12 @@ test('a reader that closes the pipe early (| head -1): hwnas exits 0 quietly, no
 });
 
 test('a native module built for another Node is an installation problem with the fix, not bad input', () => {
-  const e = Object.assign(new Error("The module '/x/node_modules/better-sqlite3/build/Release/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 127."), { code: 'ERR_DLOPEN_FAILED' });
+  const e = Object.assign(
+    new Error(
+      "The module '/x/node_modules/better-sqlite3/build/Release/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 127.",
+    ),
+    { code: 'ERR_DLOPEN_FAILED' },
+  );
   const msg = installProblem(e);
   assert.match(msg ?? '', /installation problem/);
   assert.match(msg ?? '', /npm rebuild better-sqlite3/);

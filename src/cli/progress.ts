@@ -37,7 +37,8 @@ export function createProgress(o: ProgressOptions): Progress {
       },
       cliProgress.Presets.shades_classic,
     );
-    const tokens = (p: Record<string, string | number> | undefined): Record<string, string | number> => Object.fromEntries(fields.filter((f) => p?.[f] !== undefined).map((f) => [token(f), p?.[f] as string | number]));
+    const tokens = (p: Record<string, string | number> | undefined): Record<string, string | number> =>
+      Object.fromEntries(fields.filter((f) => p?.[f] !== undefined).map((f) => [token(f), p?.[f] as string | number]));
     bar.start(o.total, 0, Object.fromEntries(fields.map((f) => [token(f), ''])));
     return { update: (v, p) => bar.update(v, tokens(p)), setTotal: (t) => bar.setTotal(t), stop: () => bar.stop() };
   }

@@ -10,8 +10,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { SqliteStore } from '../store/sqlite-store.js';
 import type { JsonValue, Trial } from '../search/types.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { redisSkipReason, startRedis } from '../workers/testing/redis-server.js';
 import { runHwnas, spawnHwnas } from './testing/run-cli.js';
 
@@ -19,7 +19,24 @@ const dir = mkdtempSync(join(tmpdir(), 'hwnas-qstudy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const EPISODES = 30;
-const common = ['--dataset', 'mnist;limit=train:600,val:300,test:200', '--target', 'bitfusion-edge', '--strategy', 'haq', '--budget', 'latency=0.7x', '--episodes', String(EPISODES), '--finetune-epochs', '0', '--search-images', '300', '--seed', '4'];
+const common = [
+  '--dataset',
+  'mnist;limit=train:600,val:300,test:200',
+  '--target',
+  'bitfusion-edge',
+  '--strategy',
+  'haq',
+  '--budget',
+  'latency=0.7x',
+  '--episodes',
+  String(EPISODES),
+  '--finetune-epochs',
+  '0',
+  '--search-images',
+  '300',
+  '--seed',
+  '4',
+];
 
 function readTrials(store: string, study: string): Trial[] {
   if (!existsSync(store)) return [];
@@ -61,7 +78,11 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   assert.equal(out.study, study);
   assert.deepEqual(Object.keys(out.policy.layers).sort(), ['conv1', 'conv2', 'fc']);
   const trials = readTrials(storeA, study);
-  assert.deepEqual(trials.map((t) => t.number), trials.map((_, i) => i), 'trial numbers have no gaps');
+  assert.deepEqual(
+    trials.map((t) => t.number),
+    trials.map((_, i) => i),
+    'trial numbers have no gaps',
+  );
   for (const t of completeBefore) assert.deepEqual(trials[t.number]?.values, t.values, `trial ${t.number} kept with its value`);
   const episodes = trials.filter((t) => t.userAttrs['hwnas:retry_of'] === undefined);
   assert.equal(episodes.length, EPISODES);
@@ -75,8 +96,15 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   assert.equal(ref.code, 0, ref.stderr);
   const whole = readTrials(storeB, 'reference');
   const resumed = trials.filter((t) => t.state === 'complete');
-  assert.deepEqual(resumed.map((t) => t.params), whole.map((t) => t.params), 'the resumed study proposes what an uninterrupted one does');
-  assert.deepEqual(resumed.map((t) => t.values), whole.map((t) => t.values));
+  assert.deepEqual(
+    resumed.map((t) => t.params),
+    whole.map((t) => t.params),
+    'the resumed study proposes what an uninterrupted one does',
+  );
+  assert.deepEqual(
+    resumed.map((t) => t.values),
+    whole.map((t) => t.values),
+  );
 
   // report and study resume work on the quantize study
   const rep = await runHwnas(dir, 'report', study, '--store', storeA, '--out', join(dir, 'r.html'));
@@ -88,7 +116,31 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
 
 test('hwnas study resume runs the remaining trials of a quantize study (in a worker thread)', { timeout: 600_000 }, async () => {
   const store = join(dir, 'c.sqlite');
-  const args = ['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=train:300,val:100,test:100', '--target', 'bitfusion-edge', '--strategy', 'random', '--budget', 'latency=0.7x', '--episodes', '3', '--train-epochs', '1', '--finetune-epochs', '0', '--search-images', '100', '--store', store, '--study', 'rq', '--json'];
+  const args = [
+    'quantize',
+    'zoo:mnist-cnn',
+    '--dataset',
+    'mnist;limit=train:300,val:100,test:100',
+    '--target',
+    'bitfusion-edge',
+    '--strategy',
+    'random',
+    '--budget',
+    'latency=0.7x',
+    '--episodes',
+    '3',
+    '--train-epochs',
+    '1',
+    '--finetune-epochs',
+    '0',
+    '--search-images',
+    '100',
+    '--store',
+    store,
+    '--study',
+    'rq',
+    '--json',
+  ];
   const a = await runHwnas(dir, ...args);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(readTrials(store, 'rq').length, 3);
@@ -121,7 +173,34 @@ test('hwnas quantize --redis: the trials are evaluated by an hwnas worker proces
   const worker = spawnHwnas(dir, ['worker', '--redis', redis.url, '--quiet'], { timeoutMs: 600_000 });
   try {
     const store = join(dir, 'd.sqlite');
-    const r = await runHwnas(dir, 'quantize', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=train:300,val:100,test:100', '--target', 'bitfusion-edge', '--strategy', 'haq', '--budget', 'latency=0.7x', '--episodes', '3', '--train-epochs', '1', '--finetune-epochs', '0', '--search-images', '100', '--store', store, '--study', 'rd', '--redis', redis.url, '--json');
+    const r = await runHwnas(
+      dir,
+      'quantize',
+      'zoo:mnist-cnn',
+      '--dataset',
+      'mnist;limit=train:300,val:100,test:100',
+      '--target',
+      'bitfusion-edge',
+      '--strategy',
+      'haq',
+      '--budget',
+      'latency=0.7x',
+      '--episodes',
+      '3',
+      '--train-epochs',
+      '1',
+      '--finetune-epochs',
+      '0',
+      '--search-images',
+      '100',
+      '--store',
+      store,
+      '--study',
+      'rd',
+      '--redis',
+      redis.url,
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
     const ts = readTrials(store, 'rd');
     assert.equal(ts.filter((t) => t.state === 'complete').length, 3);

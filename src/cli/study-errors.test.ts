@@ -16,7 +16,15 @@ test('study create with a bad evaluator or an empty table: exit 2 naming it, and
   writeFileSync(join(dir, 'empty.csv'), '');
   const configs = {
     'unknown.json': [{ name: 'u', evaluator: { name: 'nope' }, nTrials: 5 }, /unknown evaluator 'nope'/],
-    'empty.json': [{ name: 'e', evaluator: { name: 'nas-table', options: { table: 'empty.csv', objectives: 'accuracy:max,latency_ms:min' } }, strategy: 'random', nTrials: 5 }, /NAS table 'empty\.csv' is empty/],
+    'empty.json': [
+      {
+        name: 'e',
+        evaluator: { name: 'nas-table', options: { table: 'empty.csv', objectives: 'accuracy:max,latency_ms:min' } },
+        strategy: 'random',
+        nTrials: 5,
+      },
+      /NAS table 'empty\.csv' is empty/,
+    ],
   } as const;
   for (const [file, [config, re]] of Object.entries(configs)) {
     writeFileSync(join(dir, file), JSON.stringify(config));
@@ -28,13 +36,25 @@ test('study create with a bad evaluator or an empty table: exit 2 naming it, and
 });
 
 function trial(number: number, state: Trial['state'], error?: string): Trial {
-  return { number, params: {}, values: state === 'complete' ? [1] : null, constraints: null, state, userAttrs: error ? { 'hwnas:error': error } : {}, startedAt: '', finishedAt: '' };
+  return {
+    number,
+    params: {},
+    values: state === 'complete' ? [1] : null,
+    constraints: null,
+    state,
+    userAttrs: error ? { 'hwnas:error': error } : {},
+    startedAt: '',
+    finishedAt: '',
+  };
 }
 
 test('a study run whose every trial failed is an error quoting the first failure, not a summary', () => {
   const base = { study: { id: 1, name: 's', objectives: [], space: null, userAttrs: {}, createdAt: '' }, created: 2, recovered: 0, aborted: false, best: [] };
   const allFailed: StudyResult = { ...base, trials: [trial(0, 'failed', 'table row 3: bad'), trial(1, 'failed', 'x')] };
-  assert.throws(() => failIfNothingCompleted(allFailed), (e: unknown) => e instanceof UserError && /all 2 trials failed; first error \(trial 0\): table row 3: bad/.test(e.message));
+  assert.throws(
+    () => failIfNothingCompleted(allFailed),
+    (e: unknown) => e instanceof UserError && /all 2 trials failed; first error \(trial 0\): table row 3: bad/.test(e.message),
+  );
   failIfNothingCompleted({ ...base, trials: [trial(0, 'failed', 'x'), trial(1, 'complete')] });
   failIfNothingCompleted({ ...base, trials: [] });
   failIfNothingCompleted({ ...base, aborted: true, trials: [trial(0, 'failed', 'aborted')] });

@@ -21,17 +21,57 @@ const DS = 'mnist;limit=train:1500,val:200,test:500';
 
 test('hwnas transform: trained zoo teacher, faster student within the budget, ONNX runs in onnxruntime with the reported accuracy', async () => {
   // teacher training, screening of 82 alternatives and a fine-tune: minutes on a loaded machine, so a longer kill timeout than runHwnas's
-  const args = ['transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.85x', '--train-epochs', '1', '--steps', '15', '--distill-samples', '64', '--refine-steps', '10', '--finetune-epochs', '1', '--finetune-loss', 'logits', '--out', 'fast.onnx', '--json'];
+  const args = [
+    'transform',
+    'zoo:mnist-cnn',
+    '--dataset',
+    DS,
+    '--target',
+    'bitfusion-edge',
+    '--budget',
+    'latency=0.85x',
+    '--train-epochs',
+    '1',
+    '--steps',
+    '15',
+    '--distill-samples',
+    '64',
+    '--refine-steps',
+    '10',
+    '--finetune-epochs',
+    '1',
+    '--finetune-loss',
+    'logits',
+    '--out',
+    'fast.onnx',
+    '--json',
+  ];
   const r = await spawnHwnas(dir, args, { timeoutMs: 600_000 }).done;
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { teacher: { accuracy: number; latencyMs: number }; student: { accuracy: number; latencyMs: number }; budgetMs: number; layers: { unit: string; alternatives: number; chosen: string }[]; study: string; trial: number };
+  const j = JSON.parse(r.stdout) as {
+    teacher: { accuracy: number; latencyMs: number };
+    student: { accuracy: number; latencyMs: number };
+    budgetMs: number;
+    layers: { unit: string; alternatives: number; chosen: string }[];
+    study: string;
+    trial: number;
+  };
   assert.match(j.study, /^transform-mnist-cnn-[0-9a-f]{8}$/, 'the study is named after the model and a hash of the settings');
   assert.equal(j.trial, 0, "one trial by default: the ILP's choice");
   assert.ok(existsSync(join(dir, '.hwnas', 'transform', j.study, 'screening.json')), 'the screening is saved next to the default store');
   assert.ok(j.teacher.accuracy > 0.6, `the zoo teacher was trained first (accuracy ${j.teacher.accuracy})`);
-  assert.ok(j.student.latencyMs <= j.budgetMs * (1 + 1e-9) && j.budgetMs < j.teacher.latencyMs, `student ${j.student.latencyMs} ms within the budget ${j.budgetMs} ms`);
-  assert.ok(j.layers.some((l) => l.chosen !== 'teacher'), 'at least one layer was replaced');
-  assert.ok(j.layers.filter((l) => l.unit.startsWith('conv')).every((l) => l.alternatives >= 30), 'conv units have >= 30 alternatives');
+  assert.ok(
+    j.student.latencyMs <= j.budgetMs * (1 + 1e-9) && j.budgetMs < j.teacher.latencyMs,
+    `student ${j.student.latencyMs} ms within the budget ${j.budgetMs} ms`,
+  );
+  assert.ok(
+    j.layers.some((l) => l.chosen !== 'teacher'),
+    'at least one layer was replaced',
+  );
+  assert.ok(
+    j.layers.filter((l) => l.unit.startsWith('conv')).every((l) => l.alternatives >= 30),
+    'conv units have >= 30 alternatives',
+  );
   assert.ok(existsSync(join(dir, 'fast.onnx')));
   const ev = await hwnas('eval', 'fast.onnx', '--dataset', DS, '--json');
   assert.equal(ev.code, 0, ev.stderr);
@@ -48,7 +88,23 @@ test('hwnas transform: bad flags are named, exit 2, no stack trace', async () =>
     [['--finetune-label-smoothing', '1'], /--finetune-label-smoothing 1: expected a value in \[0, 1\)/],
     [['--budget', 'latency=0.01x'], /infeasible|cannot be met/],
   ] as const) {
-    const r = await hwnas('transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.8x', '--train-epochs', '1', '--steps', '5', '--distill-samples', '32', ...args);
+    const r = await hwnas(
+      'transform',
+      'zoo:mnist-cnn',
+      '--dataset',
+      DS,
+      '--target',
+      'bitfusion-edge',
+      '--budget',
+      'latency=0.8x',
+      '--train-epochs',
+      '1',
+      '--steps',
+      '5',
+      '--distill-samples',
+      '32',
+      ...args,
+    );
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern);
     assert.ok(!r.stderr.includes('    at '), r.stderr);
@@ -71,7 +127,12 @@ function storedTrials(path: string, study?: string): { name: string; trials: Tri
 }
 
 /** Runs `hwnas <args>` and sends `signal` once `when(trials)` holds for the store's (first) study; resolves with the run and the trials seen then. */
-async function runUntil(args: readonly string[], storePath: string, signal: NodeJS.Signals, when: (ts: readonly Trial[]) => boolean): Promise<{ run: CliRun; seen: Trial[] | undefined }> {
+async function runUntil(
+  args: readonly string[],
+  storePath: string,
+  signal: NodeJS.Signals,
+  when: (ts: readonly Trial[]) => boolean,
+): Promise<{ run: CliRun; seen: Trial[] | undefined }> {
   const proc = spawnHwnas(dir, args, { timeoutMs: 600_000 });
   let seen: Trial[] | undefined;
   const poll = setInterval(() => {
@@ -91,7 +152,33 @@ const completeOf = (ts: readonly Trial[]): Trial[] => ts.filter((t) => t.state =
 test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection study, the same command continues it; trials equal an uninterrupted run of the study', async () => {
   const store = join(dir, 'kill', 'hwnas.sqlite');
   const n = 30;
-  const args = ['transform', 'zoo:mnist-cnn', '--dataset', DS, '--target', 'bitfusion-edge', '--budget', 'latency=0.85x', '--train-epochs', '1', '--steps', '5', '--distill-samples', '32', '--refine-steps', '0', '--finetune-epochs', '0', '--trials', String(n), '--seed', '1', '--store', store, '--json'];
+  const args = [
+    'transform',
+    'zoo:mnist-cnn',
+    '--dataset',
+    DS,
+    '--target',
+    'bitfusion-edge',
+    '--budget',
+    'latency=0.85x',
+    '--train-epochs',
+    '1',
+    '--steps',
+    '5',
+    '--distill-samples',
+    '32',
+    '--refine-steps',
+    '0',
+    '--finetune-epochs',
+    '0',
+    '--trials',
+    String(n),
+    '--seed',
+    '1',
+    '--store',
+    store,
+    '--json',
+  ];
   // 1. kill -9 once a few trials are complete
   const killed = await runUntil(args, store, 'SIGKILL', (ts) => completeOf(ts).length >= 3);
   assert.ok(killed.seen, `the study never got 3 complete trials:\n${killed.run.stderr}`);
@@ -104,26 +191,55 @@ test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection
   const interrupted = await runUntil(args, store, 'SIGINT', (ts) => completeOf(ts).length >= keptKill.length + 3);
   assert.ok(interrupted.seen, `no progress after the kill:\n${interrupted.run.stderr}`);
   assert.equal(interrupted.run.code, 0, interrupted.run.stderr);
-  const ji = JSON.parse(interrupted.run.stdout) as { study: string; trial: number; trials: number; interrupted?: boolean; layers: { unit: string; chosen: string }[] };
+  const ji = JSON.parse(interrupted.run.stdout) as {
+    study: string;
+    trial: number;
+    trials: number;
+    interrupted?: boolean;
+    layers: { unit: string; chosen: string }[];
+  };
   assert.equal(ji.study, afterKill.name, 'the same command continues the same study');
   assert.equal(ji.interrupted, true, interrupted.run.stdout);
   assert.ok(ji.trials < n, `stopped early: ${ji.trials} trials`);
   // 3. and again, to the end
   const done = await runHwnas(dir, ...args);
   assert.equal(done.code, 0, done.stderr);
-  const j = JSON.parse(done.stdout) as { study: string; trial: number; trials: number; interrupted?: boolean; budgetMs: number; student: { latencyMs: number }; layers: { unit: string; chosen: string }[] };
+  const j = JSON.parse(done.stdout) as {
+    study: string;
+    trial: number;
+    trials: number;
+    interrupted?: boolean;
+    budgetMs: number;
+    student: { latencyMs: number };
+    layers: { unit: string; chosen: string }[];
+  };
   assert.equal(j.study, afterKill.name);
   assert.equal(j.interrupted, undefined);
   const final = storedTrials(store, j.study)?.trials ?? [];
-  assert.deepEqual(final.map((t) => t.number), final.map((_, i) => i), 'trial numbers have no gaps');
+  assert.deepEqual(
+    final.map((t) => t.number),
+    final.map((_, i) => i),
+    'trial numbers have no gaps',
+  );
   const complete = completeOf(final);
   assert.equal(complete.length, n, `${n} complete trials: ${JSON.stringify(final.map((t) => t.state))}`);
-  assert.ok(final.filter((t) => t.state === 'failed').every((t) => t.userAttrs['hwnas:fail_reason'] === 'worker-died'), 'only the killed trial failed');
-  for (const t of keptKill) assert.deepEqual({ params: final[t.number]?.params, values: final[t.number]?.values }, { params: t.params, values: t.values }, `trial ${t.number} kept as it was`);
+  assert.ok(
+    final.filter((t) => t.state === 'failed').every((t) => t.userAttrs['hwnas:fail_reason'] === 'worker-died'),
+    'only the killed trial failed',
+  );
+  for (const t of keptKill)
+    assert.deepEqual(
+      { params: final[t.number]?.params, values: final[t.number]?.values },
+      { params: t.params, values: t.values },
+      `trial ${t.number} kept as it was`,
+    );
   const best = final[j.trial] as Trial;
   assert.deepEqual(Object.fromEntries(j.layers.map((l) => [l.unit, l.chosen])), best.params, 'the final stage uses the reported trial');
   assert.ok(j.student.latencyMs <= j.budgetMs * (1 + 1e-9));
-  assert.ok(complete.every((t) => (t.constraints?.[0] ?? 1) > 0 || (t.values?.[0] ?? 1) <= (best.values?.[0] ?? 0)), 'the kept trial is the most accurate feasible one');
+  assert.ok(
+    complete.every((t) => (t.constraints?.[0] ?? 1) > 0 || (t.values?.[0] ?? 1) <= (best.values?.[0] ?? 0)),
+    'the kept trial is the most accurate feasible one',
+  );
   // 4. an uninterrupted run of the same study config (same seed, screening and strategy options), on a worker thread
   const ro = new SqliteStore(store, { readonly: true });
   const config = ro.getStudy(j.study)?.userAttrs.config as Record<string, unknown>;
@@ -134,9 +250,20 @@ test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection
   const whole = await runHwnas(dir, 'study', 'run', 'whole', '--store', store, '--threads', '1', '--json');
   assert.equal(whole.code, 0, whole.stderr);
   const ref = storedTrials(store, 'whole')?.trials ?? [];
-  assert.deepEqual(ref.map((t) => t.state), new Array(n).fill('complete'));
-  assert.deepEqual(complete.map((t) => t.params), ref.map((t) => t.params), 'the continued study proposed what an uninterrupted one does');
-  assert.deepEqual(complete.map((t) => t.values), ref.map((t) => t.values), 'and measured the same accuracy and latency');
+  assert.deepEqual(
+    ref.map((t) => t.state),
+    new Array(n).fill('complete'),
+  );
+  assert.deepEqual(
+    complete.map((t) => t.params),
+    ref.map((t) => t.params),
+    'the continued study proposed what an uninterrupted one does',
+  );
+  assert.deepEqual(
+    complete.map((t) => t.values),
+    ref.map((t) => t.values),
+    'and measured the same accuracy and latency',
+  );
   // 5. the study is reported like any other
   const rep = await runHwnas(dir, 'report', j.study, '--store', store, '--out', 'kill-report.html', '--json');
   assert.equal(rep.code, 0, rep.stderr);

@@ -16,9 +16,15 @@ function numbered(n: number, per: number): Split {
 test('sequential batches cover the split in order; dropLast drops the short tail', () => {
   const s = numbered(10, 3);
   const all = [...batches(s, 4)];
-  assert.deepEqual(all.map((b) => b.n), [4, 4, 2]);
+  assert.deepEqual(
+    all.map((b) => b.n),
+    [4, 4, 2],
+  );
   assert.deepEqual([...all[2]!.x], [8, 8, 8, 9, 9, 9]);
-  assert.deepEqual([...batches(s, 4, undefined, { dropLast: true })].map((b) => b.n), [4, 4]);
+  assert.deepEqual(
+    [...batches(s, 4, undefined, { dropLast: true })].map((b) => b.n),
+    [4, 4],
+  );
   assert.equal(numBatches(10, 4), 3);
   assert.equal(numBatches(10, 4, true), 2);
   assert.deepEqual([...batches({ x: new Float32Array(0), y: new Uint8Array(0), n: 0 }, 4)], []);
@@ -32,8 +38,14 @@ test('shuffled batches: same seed same order, each sample once per epoch, labels
   const a = epoch(3);
   assert.deepEqual(a, epoch(3));
   assert.notDeepEqual(a, epoch(4));
-  assert.notDeepEqual(a, Array.from({ length: 50 }, (_, i) => i));
-  assert.deepEqual([...a].sort((p, q) => p - q), Array.from({ length: 50 }, (_, i) => i));
+  assert.notDeepEqual(
+    a,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    [...a].sort((p, q) => p - q),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   for (const b of batches(s, 8, new Rng(9))) {
     assert.ok(b.y instanceof Int32Array);
     for (let i = 0; i < b.n; i++) assert.equal(b.y[i], (b.x[i * 4] as number) % 7);
@@ -96,7 +108,10 @@ test('batches with augmentation: seeded, shape-checked, needs an rng', () => {
   const shape: SampleShape = [1, 3, 4];
   const run = (): Float32Array[] => [...batches(s, 6, new Rng(2), { augment: { shape, cropPadding: 1, flip: true } })].map((b) => b.x);
   assert.deepEqual(run(), run());
-  assert.deepEqual(run().map((x) => x.length), [72, 72, 72, 24]);
+  assert.deepEqual(
+    run().map((x) => x.length),
+    [72, 72, 72, 24],
+  );
   assert.throws(() => [...batches(s, 6, undefined, { augment: { shape, flip: true } })], /needs a seeded Rng/);
   assert.throws(() => [...batches(s, 6, new Rng(1), { augment: { shape: [1, 3, 3], flip: true } })], /has 9 values per sample, the split has 12/);
 });

@@ -3,7 +3,7 @@
  */
 import { ShapeError, UserError } from '../errors.js';
 import type { Rng } from '../util/rng.js';
-import { augmentInPlace, type AugmentOptions } from './augment.js';
+import { type AugmentOptions, augmentInPlace } from './augment.js';
 import type { Batch, SampleShape, Split } from './types.js';
 
 /** Options of {@link batches}. */

@@ -37,7 +37,11 @@ test('the scanner accepts whitespace and empty rows, and rejects anything else w
   const row = Array.from({ length: 784 }, (_, i) => i % 256);
   const ok = parseClothesJson(Buffer.from(` { "data" : [ [${row.join(' , ')}] ,[], [${row.join(',')}]\n] }\n`), 'x.json');
   assert.deepEqual([ok.rows, ok.emptyRows, ok.pixels[783]], [2, 1, 783 % 256]);
-  const bad = (s: string, re: RegExp): void => assert.throws(() => parseClothesJson(Buffer.from(s), 'f.json'), (e: Error) => e instanceof DatasetError && e.message.includes("'f.json'") && re.test(e.message));
+  const bad = (s: string, re: RegExp): void =>
+    assert.throws(
+      () => parseClothesJson(Buffer.from(s), 'f.json'),
+      (e: Error) => e instanceof DatasetError && e.message.includes("'f.json'") && re.test(e.message),
+    );
   bad('{"data":[[1,2,3]]}', /row 0 has 3 values, expected 784/);
   bad(`{"data":[[${row.join(',')},5]]}`, /more than 784/);
   bad('{"data":[[1.5]]}', /expected ',' or ']' in row 0 at byte/);
@@ -102,7 +106,10 @@ test('Fashion-MNIST fixed class-balanced split: 5,500/500/1,000 per class, disjo
   const idx = balancedSplit(raw.labels, 10, FASHION_SPLIT_SEED, 1000, 500);
   const seen = new Uint8Array(70000);
   for (const part of [idx.train, idx.val, idx.test]) for (const i of part) seen[i] = (seen[i] as number) + 1;
-  assert.ok(seen.every((v) => v === 1), 'every image in exactly one split');
+  assert.ok(
+    seen.every((v) => v === 1),
+    'every image in exactly one split',
+  );
   // the split's first test sample is the image the split indices point at
   const t0 = idx.test[0] as number;
   for (let k = 0; k < 784; k++) assert.equal(ds.test.x[k], Math.fround((raw.pixels[t0 * 784 + k] as number) / 255));

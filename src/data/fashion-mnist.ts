@@ -19,7 +19,7 @@ import { cacheDir, readCache, writeCache } from './cache.js';
 import { readFileOrThrow } from './file-io.js';
 import { describeTransform, makeSplit, outputShape, type PixelTransform, type RawImages } from './preprocess.js';
 import { balancedSplit, limitSplits } from './split.js';
-import type { CacheStatus, LoadedDataset, LoadDatasetOptions } from './types.js';
+import type { CacheStatus, LoadDatasetOptions, LoadedDataset } from './types.js';
 
 /** Seed of the fixed class-balanced Fashion-MNIST split. */
 export const FASHION_SPLIT_SEED = 70000;
@@ -64,7 +64,9 @@ export function parseClothesJson(bytes: Uint8Array, file: string): { pixels: Uin
   let p = 0;
   const fail = (what: string): never => {
     const near = new TextDecoder().decode(bytes.subarray(Math.max(0, p - 20), Math.min(n, p + 20)));
-    throw new DatasetError(`'${file}' is not in the expected format ({"data": [[784 integers 0..255], ...]}): ${what} at byte ${p} near ${JSON.stringify(near)}`);
+    throw new DatasetError(
+      `'${file}' is not in the expected format ({"data": [[784 integers 0..255], ...]}): ${what} at byte ${p} near ${JSON.stringify(near)}`,
+    );
   };
   const ws = (): void => {
     while (p < n) {
@@ -177,7 +179,14 @@ export function readFashionMnistRaw(opts: { cacheDir?: string; noCache?: boolean
   let cache: CacheStatus = 'disabled';
   if (opts.noCache !== true) {
     try {
-      writeCache(path, key, new Map([['labels', labels], ['pixels', pixels]]));
+      writeCache(
+        path,
+        key,
+        new Map([
+          ['labels', labels],
+          ['pixels', pixels],
+        ]),
+      );
       cache = previous === 'missing' ? 'built' : 'rebuilt';
     } catch {
       cache = 'unwritable';

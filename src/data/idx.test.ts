@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DatasetError } from '../errors.js';
-import { encodeIdx, parseIdx, readIdx, writeIdx, type IdxArray } from './idx.js';
+import { encodeIdx, type IdxArray, parseIdx, readIdx, writeIdx } from './idx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-idx-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,10 +51,16 @@ test('IDX errors name the file and what was expected', () => {
   const wrong = good.slice();
   wrong[0] = 0x12;
   writeFileSync(p, wrong);
-  assert.throws(() => readIdx(p), (e: Error) => e instanceof DatasetError && e.message.includes(p) && e.message.includes('magic number 0x12000803'));
+  assert.throws(
+    () => readIdx(p),
+    (e: Error) => e instanceof DatasetError && e.message.includes(p) && e.message.includes('magic number 0x12000803'),
+  );
   const t = join(dir, 'truncated');
   writeFileSync(t, good.subarray(0, good.length - 3));
-  assert.throws(() => readIdx(t), (e: Error) => e instanceof DatasetError && e.message.includes(t) && /truncated.*2x2x2 uint8 = 24 bytes.*found 21/.test(e.message));
+  assert.throws(
+    () => readIdx(t),
+    (e: Error) => e instanceof DatasetError && e.message.includes(t) && /truncated.*2x2x2 uint8 = 24 bytes.*found 21/.test(e.message),
+  );
   writeFileSync(t, good.subarray(0, 9));
   assert.throws(() => readIdx(t), /truncated: magic 0x00000803 announces 3 dimensions/);
   writeFileSync(t, Uint8Array.from([...good, 0]));
@@ -62,7 +68,10 @@ test('IDX errors name the file and what was expected', () => {
   writeFileSync(t, Uint8Array.from([0, 0, 0x07, 1, 0, 0, 0, 0]));
   assert.throws(() => readIdx(t), /not an IDX file: magic number 0x00000701/);
   const missing = join(dir, 'nope', 'train-images-idx3-ubyte');
-  assert.throws(() => readIdx(missing, 'IDX images file'), (e: Error) => e instanceof DatasetError && e.message === `cannot read IDX images file '${missing}': no such file`);
+  assert.throws(
+    () => readIdx(missing, 'IDX images file'),
+    (e: Error) => e instanceof DatasetError && e.message === `cannot read IDX images file '${missing}': no such file`,
+  );
   assert.throws(() => readIdx(dir), /it is a directory/);
   writeFileSync(t, Uint8Array.from([0x1f, 0x8b, 1, 2, 3]));
   assert.throws(() => readIdx(t), /gzip-compressed but cannot be decompressed/);

@@ -87,9 +87,7 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
   const expected = headerBytes + count * elem;
   if (buf.length !== expected) {
     const what = buf.length < expected ? 'truncated' : 'longer than its header says';
-    throw new DatasetError(
-      `IDX file '${file}' is ${what}: header says ${shape.join('x')} ${dtype} = ${expected} bytes in all, found ${buf.length}`,
-    );
+    throw new DatasetError(`IDX file '${file}' is ${what}: header says ${shape.join('x')} ${dtype} = ${expected} bytes in all, found ${buf.length}`);
   }
   return { dtype, shape, data: decode(view, headerBytes, count, dtype) };
 }

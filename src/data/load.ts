@@ -4,8 +4,8 @@
 import { ConfigError } from '../errors.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist } from './mnist.js';
-import { parseDatasetSpec, type DatasetSpec } from './spec.js';
-import type { LoadedDataset, LoadDatasetOptions } from './types.js';
+import { type DatasetSpec, parseDatasetSpec } from './spec.js';
+import type { LoadDatasetOptions, LoadedDataset } from './types.js';
 import { loadUserDataset } from './user-data.js';
 
 /**
@@ -35,6 +35,9 @@ export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetO
   }
   // An empty training split would give NaN losses and accuracies downstream: an error, never a number.
   // (Validation/test may be empty on purpose, e.g. testFraction 0; commands that score a split check it.)
-  if (ds.train.n === 0) throw new ConfigError(`data set '${typeof spec === 'string' ? spec : ds.name}': its training split is empty (0 images); expected at least 1 (check limit= and the files)`);
+  if (ds.train.n === 0)
+    throw new ConfigError(
+      `data set '${typeof spec === 'string' ? spec : ds.name}': its training split is empty (0 images); expected at least 1 (check limit= and the files)`,
+    );
   return ds;
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { MNIST_STATS, loadMnist, mnistDataDir } from './mnist.js';
-import { classHistogram } from './split.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadMnist, MNIST_STATS, mnistDataDir } from './mnist.js';
+import { classHistogram } from './split.js';
 
 // Label counts of the official MNIST files (LeCun et al.), the oracle for the histogram checks.
 const OFFICIAL_TRAIN = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
@@ -38,7 +38,10 @@ test('real MNIST: 55,000/5,000/10,000, official label counts, pixel range, docum
   assert.equal(ds.test.y.length, 10000);
   const tr = classHistogram(ds.train.y, 10);
   const va = classHistogram(ds.val.y, 10);
-  assert.deepEqual(tr.map((c, k) => c + (va[k] as number)), OFFICIAL_TRAIN);
+  assert.deepEqual(
+    tr.map((c, k) => c + (va[k] as number)),
+    OFFICIAL_TRAIN,
+  );
   assert.deepEqual(classHistogram(ds.test.y, 10), OFFICIAL_TEST);
   // the validation split is a random 1/12 of the training set: every class within 25% of its share
   va.forEach((c, k) => assert.ok(Math.abs(c - (OFFICIAL_TRAIN[k] as number) / 12) < (OFFICIAL_TRAIN[k] as number) / 12 / 4, `class ${k}: ${c}`));

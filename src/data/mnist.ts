@@ -10,7 +10,7 @@ import { Rng } from '../util/rng.js';
 import { readIdx } from './idx.js';
 import { describeTransform, makeSplit, outputShape, type PixelTransform, type RawImages } from './preprocess.js';
 import { holdoutSplit, limitSplits, permutation } from './split.js';
-import type { LoadedDataset, LoadDatasetOptions } from './types.js';
+import type { LoadDatasetOptions, LoadedDataset } from './types.js';
 
 /** Seed of MNIST's fixed train/validation shuffle (and of the test order). */
 export const MNIST_SPLIT_SEED = 20241;
@@ -34,7 +34,11 @@ export function mnistDataDir(): string {
 }
 
 /** Reads an IDX image/label pair and checks the shapes MNIST-style files must have. */
-export function readIdxPair(imagesPath: string, labelsPath: string, expect?: { n?: number; h?: number; w?: number }): { images: RawImages; labels: Uint8Array } {
+export function readIdxPair(
+  imagesPath: string,
+  labelsPath: string,
+  expect?: { n?: number; h?: number; w?: number },
+): { images: RawImages; labels: Uint8Array } {
   const im = readIdx(imagesPath, 'IDX images file');
   const lb = readIdx(labelsPath, 'IDX labels file');
   if (im.dtype !== 'uint8' || im.shape.length !== 3) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DatasetError } from '../errors.js';
-import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from './npy.js';
+import { encodeNpy, type NpyArray, parseNpy, readNpy, writeNpy } from './npy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-npy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,7 +69,11 @@ test('NPY errors name the file and what was expected', () => {
   const good = encodeNpy({ dtype: 'float32', shape: [2, 3], data: new Float32Array(6) });
   const p = join(dir, 'x.npy');
   writeFileSync(p, good.subarray(0, good.length - 1));
-  assert.throws(() => readNpy(p), (e: Error) => e instanceof DatasetError && e.message.includes(p) && /truncated: header says shape \(2, 3\) float32 = 24 data bytes, found 23/.test(e.message));
+  assert.throws(
+    () => readNpy(p),
+    (e: Error) =>
+      e instanceof DatasetError && e.message.includes(p) && /truncated: header says shape \(2, 3\) float32 = 24 data bytes, found 23/.test(e.message),
+  );
   writeFileSync(p, Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0, 0, 0]));
   assert.throws(() => readNpy(p), /not an NPY file.*\.npz is not supported/);
   writeFileSync(p, hex(header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }") + '00'.repeat(24)));

@@ -11,18 +11,7 @@ import { DatasetError } from '../errors.js';
 import { readFileOrThrow, writeFileAtomic } from './file-io.js';
 
 /** Element types understood by the NPY reader/writer. */
-export type NpyDtype =
-  | 'bool'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'float32'
-  | 'float64';
+export type NpyDtype = 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';
 
 /** Typed array holding NPY values (64-bit integers as BigInt arrays). */
 export type NpyData =

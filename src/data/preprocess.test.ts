@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DatasetError } from '../errors.js';
-import { gatherImages, outputShape, pixelStats, type PixelTransform, type RawImages } from './preprocess.js';
+import { gatherImages, outputShape, type PixelTransform, pixelStats, type RawImages } from './preprocess.js';
 
 const id = (o: Partial<PixelTransform> & Pick<PixelTransform, 'outC' | 'outH' | 'outW'>): PixelTransform => ({
   resize: 'pad',
@@ -47,7 +47,10 @@ test('centre crop when the output is smaller; replication 1 -> 3; invalid channe
   const crop = gatherImages(src, [0], id({ outC: 3, outH: 2, outW: 2 }));
   assert.deepEqual([...crop], [5, 6, 9, 10, 5, 6, 9, 10, 5, 6, 9, 10]);
   assert.deepEqual(outputShape({ c: 1, h: 28, w: 28 }, { size: 32, channels: 3 }), [3, 32, 32]);
-  assert.throws(() => outputShape({ c: 3, h: 8, w: 8 }, { channels: 1 }), (e: Error) => e instanceof DatasetError && /3-channel images into 1 channels/.test(e.message));
+  assert.throws(
+    () => outputShape({ c: 3, h: 8, w: 8 }, { channels: 1 }),
+    (e: Error) => e instanceof DatasetError && /3-channel images into 1 channels/.test(e.message),
+  );
   assert.throws(() => outputShape({ c: 1, h: 8, w: 8 }, { size: 0 }), /output size 0 is invalid/);
 });
 

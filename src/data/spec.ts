@@ -13,8 +13,8 @@
  * `npy:x.npy,y.npy;layout=nhwc;limit=1000`. Paths may not contain `,` or `;`.
  */
 import { ConfigError } from '../errors.js';
-import type { FilePair } from './user-data.js';
 import type { LoadDatasetOptions, SplitLimits } from './types.js';
+import type { FilePair } from './user-data.js';
 
 /** Mutable copy of the loader options, used while parsing. */
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -30,7 +30,8 @@ export type DatasetSpec =
       readonly options: LoadDatasetOptions;
     };
 
-const FORMS = "expected 'mnist', 'fashion-mnist', 'idx:<images>,<labels>[;test=<images>,<labels>]' or 'npy:<x.npy>,<y.npy>[;test=<x.npy>,<y.npy>]', optionally followed by ';key=value' options";
+const FORMS =
+  "expected 'mnist', 'fashion-mnist', 'idx:<images>,<labels>[;test=<images>,<labels>]' or 'npy:<x.npy>,<y.npy>[;test=<x.npy>,<y.npy>]', optionally followed by ';key=value' options";
 
 function bad(spec: string, why: string): never {
   throw new ConfigError(`dataset spec '${spec}': ${why}; ${FORMS}`);

@@ -11,7 +11,10 @@ test('holdoutSplit: same seed same split, disjoint and complete, sizes as asked'
   assert.notDeepEqual(a.val, c.val);
   assert.deepEqual([a.train.length, a.val.length, a.test.length], [850, 100, 50]);
   const all = [...a.train, ...a.val, ...a.test].sort((x, y) => x - y);
-  assert.deepEqual(all, Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.throws(() => holdoutSplit(10, 1, 8, 3), DatasetError);
 });
 
@@ -19,7 +22,11 @@ test('balancedSplit: exact per-class counts, deterministic, classes interleaved'
   const labels = Uint8Array.from({ length: 300 }, (_, i) => Math.floor(i / 100)); // 3 blocks of 100
   const s = balancedSplit(labels, 3, 5, 20, 10);
   assert.deepEqual(s, balancedSplit(labels, 3, 5, 20, 10));
-  const hist = (idx: Int32Array): number[] => classHistogram(Uint8Array.from(idx, (i) => labels[i] as number), 3);
+  const hist = (idx: Int32Array): number[] =>
+    classHistogram(
+      Uint8Array.from(idx, (i) => labels[i] as number),
+      3,
+    );
   assert.deepEqual(hist(s.test), [20, 20, 20]);
   assert.deepEqual(hist(s.val), [10, 10, 10]);
   assert.deepEqual(hist(s.train), [70, 70, 70]);

@@ -26,7 +26,9 @@ export function permutation(n: number, rng: Rng): Int32Array {
  */
 export function holdoutSplit(n: number, seed: number, valCount: number, testCount = 0): SplitIndices {
   if (!Number.isInteger(valCount) || !Number.isInteger(testCount) || valCount < 0 || testCount < 0 || valCount + testCount > n) {
-    throw new DatasetError(`cannot hold out ${valCount} validation + ${testCount} test samples from ${n}: expected counts in [0, ${n}] summing to at most ${n}`);
+    throw new DatasetError(
+      `cannot hold out ${valCount} validation + ${testCount} test samples from ${n}: expected counts in [0, ${n}] summing to at most ${n}`,
+    );
   }
   const perm = permutation(n, new Rng(seed));
   const trainEnd = n - valCount - testCount;

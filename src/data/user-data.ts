@@ -8,9 +8,9 @@ import { DatasetError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { readIdx } from './idx.js';
 import { readNpy } from './npy.js';
-import { describeTransform, makeSplit, outputShape, pixelStats, type PixelData, type PixelTransform, type RawImages } from './preprocess.js';
+import { describeTransform, makeSplit, outputShape, type PixelData, type PixelTransform, pixelStats, type RawImages } from './preprocess.js';
 import { holdoutSplit, limitSplits, permutation, type SplitIndices } from './split.js';
-import type { LoadedDataset, Labels, LoadDatasetOptions } from './types.js';
+import type { Labels, LoadDatasetOptions, LoadedDataset } from './types.js';
 
 /** Seed of the fixed shuffles used to hold out validation/test data from user training files. */
 export const USER_SPLIT_SEED = 1234;
@@ -129,9 +129,7 @@ export function loadUserDataset(files: UserFiles, opts: LoadDatasetOptions = {})
   const stats = opts.standardize === true ? pixelStats(ref, held.train, scale) : { mean: 0, std: 1 };
   const t: PixelTransform = { outC: shape[0], outH: shape[1], outW: shape[2], resize: opts.resize ?? 'pad', scale, ...stats };
   const notes = [
-    val === undefined
-      ? `validation: ${valCount} samples held out of '${files.train.x}' (shuffle seed ${USER_SPLIT_SEED})`
-      : `validation: '${files.val?.x}'`,
+    val === undefined ? `validation: ${valCount} samples held out of '${files.train.x}' (shuffle seed ${USER_SPLIT_SEED})` : `validation: '${files.val?.x}'`,
     test === undefined ? `test: ${testCount} samples held out of '${files.train.x}' (shuffle seed ${USER_SPLIT_SEED})` : `test: '${files.test?.x}'`,
   ];
   if (opts.standardize === true) notes.push(`standardised with mean ${stats.mean.toPrecision(5)} and std ${stats.std.toPrecision(5)} of the training split`);

@@ -33,7 +33,13 @@ describe('engine backend', () => {
     const inside = await withBackend('cpu', () => tf.getBackend());
     assert.equal(inside, 'cpu');
     assert.equal(tf.getBackend(), 'wasm');
-    await assert.rejects(initEngine({ backend: 'webgl' as 'cpu' }), (e: unknown) => e instanceof ConfigError && /'webgl'/.test(e.message) === false && /"webgl"/.test(e.message));
-    await assert.rejects(withBackend('gpu' as 'cpu', () => 1), ConfigError);
+    await assert.rejects(
+      initEngine({ backend: 'webgl' as 'cpu' }),
+      (e: unknown) => e instanceof ConfigError && /'webgl'/.test(e.message) === false && /"webgl"/.test(e.message),
+    );
+    await assert.rejects(
+      withBackend('gpu' as 'cpu', () => 1),
+      ConfigError,
+    );
   });
 });

@@ -6,9 +6,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from '../errors.js';
-import { tf } from './tf.js';
-import { registerEngineKernels } from './kernels/register.js';
 import { registerEngineGradients } from './grads/register.js';
+import { registerEngineKernels } from './kernels/register.js';
+import { tf } from './tf.js';
 
 /** A tensor backend the engine can run on. */
 export type BackendName = 'wasm' | 'cpu';

@@ -36,7 +36,12 @@ describe('fused training batch norm', () => {
   test('wasm fused kernels match op-by-op batch norm on cpu (channel counts 3, 8, 12; rank 2 and 4)', async () => {
     const labels = ['y', 'dx', 'dscale', 'dbias', 'mean', 'variance'];
     let seed = 1;
-    for (const shape of [[4, 5, 3, 3], [3, 6, 5, 8], [2, 3, 7, 12], [9, 8]]) {
+    for (const shape of [
+      [4, 5, 3, 3],
+      [3, 6, 5, 8],
+      [2, 3, 7, 12],
+      [9, 8],
+    ]) {
       const ref = await withBackend('cpu', () => bnCase(shape, false, seed));
       const got = await withBackend('wasm', () => bnCase(shape, true, seed));
       ref.forEach((r, i) => {

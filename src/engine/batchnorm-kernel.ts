@@ -40,9 +40,19 @@ function channelSums(x: Float32Array, c: number, s: Float64Array, q: Float64Arra
       const m1 = shift ? (shift[k + 1] as number) : 0;
       const m2 = shift ? (shift[k + 2] as number) : 0;
       const m3 = shift ? (shift[k + 3] as number) : 0;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        q0 = 0,
+        q1 = 0,
+        q2 = 0,
+        q3 = 0;
       for (let o = r0 + k; o < r1; o += c) {
-        const a0 = x[o] as number, a1 = x[o + 1] as number, a2 = x[o + 2] as number, a3 = x[o + 3] as number;
+        const a0 = x[o] as number,
+          a1 = x[o + 1] as number,
+          a2 = x[o + 2] as number,
+          a3 = x[o + 3] as number;
         s0 += a0;
         s1 += a1;
         s2 += a2;
@@ -86,9 +96,18 @@ function channelAffine(out: Float32Array, x: Float32Array, c: number, a: Float64
   for (let r0 = 0; r0 < n; r0 += R) {
     const r1 = Math.min(n, r0 + R);
     for (let k = 0; k < c4; k += 4) {
-      const a0 = a[k] as number, a1 = a[k + 1] as number, a2 = a[k + 2] as number, a3 = a[k + 3] as number;
-      const b0 = b[k] as number, b1 = b[k + 1] as number, b2 = b[k + 2] as number, b3 = b[k + 3] as number;
-      const e0 = ee[k] as number, e1 = ee[k + 1] as number, e2 = ee[k + 2] as number, e3 = ee[k + 3] as number;
+      const a0 = a[k] as number,
+        a1 = a[k + 1] as number,
+        a2 = a[k + 2] as number,
+        a3 = a[k + 3] as number;
+      const b0 = b[k] as number,
+        b1 = b[k + 1] as number,
+        b2 = b[k + 2] as number,
+        b3 = b[k + 3] as number;
+      const e0 = ee[k] as number,
+        e1 = ee[k + 1] as number,
+        e2 = ee[k + 2] as number,
+        e3 = ee[k + 3] as number;
       for (let o = r0 + k; o < r1; o += c) {
         out[o] = (x[o] as number) * a0 + (zz[o] as number) * e0 + b0;
         out[o + 1] = (x[o + 1] as number) * a1 + (zz[o + 1] as number) * e1 + b1;
@@ -154,7 +173,11 @@ function gradKernel(backendName: string): tf.KernelConfig {
       const c = x.shape[x.shape.length - 1] as number;
       const { eps } = attrs as unknown as BnAttrs;
       const names = ['dy', 'x', 'scale', 'mean', 'variance'];
-      const { ins, outs, infos } = io(backend, names.map((k) => inputs[k] as tf.TensorInfo), [x.shape, [c], [c]]);
+      const { ins, outs, infos } = io(
+        backend,
+        names.map((k) => inputs[k] as tf.TensorInfo),
+        [x.shape, [c], [c]],
+      );
       const [dy, xv, scale, mean, variance] = ins as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
       const [dx, dscale, dbiasOut] = outs as [Float32Array, Float32Array, Float32Array];
       const n = xv.length;

@@ -13,9 +13,9 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { BnBatchStats, EngineModel } from './model.js';
-import { Optimizer, learningRate } from './optim.js';
-import { flatLayout, readParams, writeParams } from './train-step.js';
+import { learningRate, Optimizer } from './optim.js';
 import { tf } from './tf.js';
+import { flatLayout, readParams, writeParams } from './train-step.js';
 
 /** Inputs (model input shape) and targets (model output shape) of `n` samples, NCHW, sample-major. */
 export interface DistillData {

@@ -40,9 +40,15 @@ describe('fake quantization ops', () => {
     const want = [1, (4 * 0.6) / 7, -3 / 7, 0.6];
     want.forEach((v, i) => assert.ok(Math.abs((q4[i] as number) - v) < 1e-6, `${i}: ${q4[i]} vs ${v}`));
     const mixed = fakeQuantWeight(w, 2, { channelBits: [2, 32] }).dataSync();
-    assert.deepEqual(Array.from(mixed).map((v) => Math.round(v * 1e6) / 1e6), [1, 0.3, 0, 0.6]);
+    assert.deepEqual(
+      Array.from(mixed).map((v) => Math.round(v * 1e6) / 1e6),
+      [1, 0.3, 0, 0.6],
+    );
     const bin = fakeQuantWeight(w, 2, { bits: 1 }).dataSync();
-    assert.deepEqual(Array.from(bin).map((v) => Math.round(v * 1e6) / 1e6), [0.7, 0.45, -0.7, 0.45]);
+    assert.deepEqual(
+      Array.from(bin).map((v) => Math.round(v * 1e6) / 1e6),
+      [0.7, 0.45, -0.7, 0.45],
+    );
     assert.equal(fakeQuantWeight(w, 2, { bits: 32 }), w);
   });
 

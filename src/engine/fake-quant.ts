@@ -63,7 +63,11 @@ export function fakeQuantLsq(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: num
         let dS = tf.mul(tf.mul(dy, dsv), g);
         // reduce to the shape of s (broadcast)
         const extra = dS.rank - si.rank;
-        if (extra > 0) dS = tf.sum(dS, Array.from({ length: extra }, (_, i) => i));
+        if (extra > 0)
+          dS = tf.sum(
+            dS,
+            Array.from({ length: extra }, (_, i) => i),
+          );
         const axes: number[] = [];
         si.shape.forEach((d, i) => {
           if (d === 1 && (dS.shape[i] ?? 1) !== 1) axes.push(i);
@@ -130,7 +134,8 @@ export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQu
       return tf.reshape(f(w2), w.shape);
     }
     for (const b of bits) {
-      if (!(b >= 2 && b <= 8 && Number.isInteger(b)) && b < 16) throw new ConfigError(`weight bits ${b} per channel: expected 2..8 or >= 16 (1-bit only for a whole layer)`);
+      if (!(b >= 2 && b <= 8 && Number.isInteger(b)) && b < 16)
+        throw new ConfigError(`weight bits ${b} per channel: expected 2..8 or >= 16 (1-bit only for a whole layer)`);
     }
     // float channels: a huge qmax makes the grid finer than float32 resolution around the value
     const qmaxArr = Float32Array.from(bits, (b) => (b >= 16 ? 2 ** 23 : 2 ** (b - 1) - 1));
@@ -236,7 +241,10 @@ let lsqIds = 0;
  * only: train with `workers: 1`).
  * @example model.hooks = lsqQuantHooks(config, (layer) => ({ weight: model.variables.get(`${layer}.weight`), outChannels }));
  */
-export function lsqQuantHooks(config: QuantHooksConfig, weightOf: (layer: string) => { readonly weight: tf.Tensor; readonly outChannels: number } | undefined): LsqHooks {
+export function lsqQuantHooks(
+  config: QuantHooksConfig,
+  weightOf: (layer: string) => { readonly weight: tf.Tensor; readonly outChannels: number } | undefined,
+): LsqHooks {
   const weightSteps = new Map<string, tf.Variable>();
   const actSteps = new Map<string, { step: tf.Variable; zeroPoint: number; qmax: number }>();
   for (const [layer, c] of Object.entries(config.weights)) {

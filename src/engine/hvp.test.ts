@@ -26,15 +26,7 @@ function tinyNet(act: Act, s: number, x: tf.Tensor4D, y: tf.Tensor): (p: tf.Tens
 
 function tinyParams(rng: Rng, ci: number, c: number, m: number, feat: number, classes: number): tf.Tensor[] {
   const r = (shape: number[], scale: number): tf.Tensor => tf.mul(tensorOf(randomValues(rng, shape), shape), scale);
-  return [
-    r([3, 3, ci, c], 0.5),
-    r([c], 0.1),
-    r([3, 3, c, m], 0.5),
-    tf.add(r([c * m], 0.2), 1),
-    r([c * m], 0.1),
-    r([feat, classes], 0.5),
-    r([classes], 0.1),
-  ];
+  return [r([3, 3, ci, c], 0.5), r([c], 0.1), r([3, 3, c, m], 0.5), tf.add(r([c * m], 0.2), 1), r([c * m], 0.1), r([feat, classes], 0.5), r([classes], 0.1)];
 }
 
 function inputs(rng: Rng, n: number, hw: number, ci: number, classes: number): { x: tf.Tensor4D; y: tf.Tensor } {

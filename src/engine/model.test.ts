@@ -1,23 +1,24 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
+import { referenceForward } from '../ir/reference.js';
 import type { Graph, Model, Weights } from '../ir/types.js';
 import { zooGraph } from '../ir/zoo/index.js';
 import { Rng } from '../util/rng.js';
 import { initEngine } from './backend.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildModel, loadEngineModel, saveEngineModel } from './model.js';
-import { referenceForward } from '../ir/reference.js';
 import { tf } from './tf.js';
 
 function randomModel(graph: Graph, seed: number): Model {
   const rng = new Rng(seed);
   const weights: Weights = initWeights(graph, rng);
   for (const [k, t] of weights) {
-    if (k.endsWith('.bias') || k.endsWith('.scale') || k.endsWith('.mean')) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal(0, 0.5) + (k.endsWith('.scale') ? 1 : 0);
+    if (k.endsWith('.bias') || k.endsWith('.scale') || k.endsWith('.mean'))
+      for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal(0, 0.5) + (k.endsWith('.scale') ? 1 : 0);
     if (k.endsWith('.var')) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.uniform(0.5, 2);
   }
   return { graph, weights };
@@ -181,14 +182,19 @@ describe('EngineModel', () => {
     const x = m.inputTensor(randomInput(model.graph, 6, 3), 6);
     const vars = m.trainableKeys.map((k) => m.variables.get(k)!);
     const run = (secondOrder: boolean): Float32Array[] =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(x, { training: true, secondOrder }), tf.range(0, 10).reshape([1, 10]))) as tf.Scalar, vars);
-        return [value, ...vars.map((v) => grads[v.name]!)];
-      }).map((t) => {
-        const d = t.dataSync() as Float32Array;
-        t.dispose();
-        return d;
-      });
+      tf
+        .tidy(() => {
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(m.forward(x, { training: true, secondOrder }), tf.range(0, 10).reshape([1, 10]))) as tf.Scalar,
+            vars,
+          );
+          return [value, ...vars.map((v) => grads[v.name]!)];
+        })
+        .map((t) => {
+          const d = t.dataSync() as Float32Array;
+          t.dispose();
+          return d;
+        });
     const fused = run(false);
     const plain = run(true);
     fused.forEach((f, i) => assertClose(f, Float64Array.from(plain[i]!), `tensor ${i} (${i === 0 ? 'loss' : m.trainableKeys[i - 1]})`, 2e-4));

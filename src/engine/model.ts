@@ -223,7 +223,11 @@ export class EngineModel {
     this.trainableKeys = trainable;
     for (const c of this.plan) {
       const n = c.node;
-      const made = engineOp(n.op, n.name).constants?.(n, n.inputs.map((i) => shapes.get(i) as Shape), c.shape);
+      const made = engineOp(n.op, n.name).constants?.(
+        n,
+        n.inputs.map((i) => shapes.get(i) as Shape),
+        c.shape,
+      );
       if (made && made.size > 0) this.constants.set(n.name, made);
     }
   }

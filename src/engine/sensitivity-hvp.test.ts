@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
+import { referenceForward } from '../ir/reference.js';
 import type { Model, Weights } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
 import { initEngine } from './backend.js';
 import { buildModel } from './model.js';
-import { referenceForward } from '../ir/reference.js';
 import { layerHvp, layerHvpFn } from './sensitivity-hvp.js';
 import { tf } from './tf.js';
 

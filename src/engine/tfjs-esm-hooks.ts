@@ -19,11 +19,7 @@ type Next<C, R> = (specifierOrUrl: string, context: C) => R;
 /** Resolve hook: appends `.js` to extension-less relative imports made from tfjs-core's dist/. */
 export function resolve<R>(specifier: string, context: ResolveContext, next: Next<ResolveContext, R>): R {
   const parent = context.parentURL;
-  if (
-    parent?.includes(MARK) &&
-    (specifier.startsWith('./') || specifier.startsWith('../')) &&
-    !/\.(c|m)?js$/.test(specifier)
-  ) {
+  if (parent?.includes(MARK) && (specifier.startsWith('./') || specifier.startsWith('../')) && !/\.(c|m)?js$/.test(specifier)) {
     return next(`${specifier}.js`, context);
   }
   return next(specifier, context);

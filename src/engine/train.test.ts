@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { loadDataset } from '../data/load.js';
 import { initWeights } from '../ir/init.js';
+import { referenceForward } from '../ir/reference.js';
 import type { Model } from '../ir/types.js';
 import { zooGraph } from '../ir/zoo/index.js';
 import { Rng } from '../util/rng.js';
 import { initEngine } from './backend.js';
 import { buildModel, type EngineModel } from './model.js';
-import { Optimizer, learningRate } from './optim.js';
-import { referenceForward } from '../ir/reference.js';
+import { learningRate, Optimizer } from './optim.js';
 import { scaleHooks } from './test-hooks.js';
-import { train, type TrainData } from './train.js';
+import { type TrainData, train } from './train.js';
 
 function fresh(spec: string, seed = 1): Model {
   const graph = zooGraph(spec);
@@ -60,7 +60,10 @@ describe('optimizers and schedules', () => {
     assert.ok(Math.abs(learningRate(c, 60) - 0.5) < 1e-12);
     assert.ok(learningRate(c, 110) < 1e-12);
     const s = { kind: 'step', lr: 1, totalSteps: 30, stepSize: 10, gamma: 0.5 } as const;
-    assert.deepEqual([0, 9, 10, 25].map((t) => learningRate(s, t)), [1, 1, 0.5, 0.25]);
+    assert.deepEqual(
+      [0, 9, 10, 25].map((t) => learningRate(s, t)),
+      [1, 1, 0.5, 0.25],
+    );
     assert.equal(learningRate({ kind: 'constant', lr: 0.3, totalSteps: 5 }, 4), 0.3);
     assert.throws(() => new Optimizer(1, { kind: 'rmsprop' as 'sgd' }), /unknown optimizer 'rmsprop'/);
   });
@@ -166,7 +169,7 @@ describe('train', () => {
     w1.forEach((t, i) => t.forEach((v, j) => assert.ok(Math.abs(v - ((w2[i] as Float32Array)[j] as number)) < 1e-4, `weight ${i}[${j}]`)));
   });
 
-  it('trains the hooks\' variables too, also when the worker re-creates the hooks from a module', async () => {
+  it("trains the hooks' variables too, also when the worker re-creates the hooks from a module", async () => {
     const data = synthetic(256, [1, 28, 28], 9);
     const cfg = { layers: ['conv1', 'fc'], init: 1 };
     const results: { losses: number[]; scales: number[] }[] = [];

@@ -10,16 +10,17 @@
  * copy of the parameters that is then written to the model. Weight decay applies to conv and dense
  * weights only (not to biases or batch-norm parameters).
  */
-import { ConfigError, ShapeError } from '../errors.js';
-import { augmentInPlace, type AugmentOptions } from '../data/augment.js';
+
+import { type AugmentOptions, augmentInPlace } from '../data/augment.js';
 import type { SampleShape } from '../data/types.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { EngineModel } from './model.js';
 import { nchwToNhwc } from './model.js';
-import { Optimizer, learningRate, type OptimizerName, type ScheduleName } from './optim.js';
+import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
 import { DataParallelGradients } from './parallel.js';
-import { computeGradients, flatLayout, readParams, writeParams } from './train-step.js';
 import { tf } from './tf.js';
+import { computeGradients, flatLayout, readParams, writeParams } from './train-step.js';
 
 /** Labelled samples: `x` holds `n` NCHW samples of the model's input shape, `y` integer labels. */
 export interface TrainData {
@@ -188,16 +189,21 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
   layout.keys.forEach((key, i) => {
     if (key.endsWith('.weight')) decay.fill(1, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
   });
-  const optim = new Optimizer(layout.total, {
-    kind,
-    ...(opts.momentum !== undefined ? { momentum: opts.momentum } : {}),
-    ...(opts.nesterov !== undefined ? { nesterov: opts.nesterov } : {}),
-    weightDecay: opts.weightDecay ?? 0,
-  }, decay);
+  const optim = new Optimizer(
+    layout.total,
+    {
+      kind,
+      ...(opts.momentum !== undefined ? { momentum: opts.momentum } : {}),
+      ...(opts.nesterov !== undefined ? { nesterov: opts.nesterov } : {}),
+      weightDecay: opts.weightDecay ?? 0,
+    },
+    decay,
+  );
   const labelSmoothing = opts.labelSmoothing ?? 0;
   const workers = await chooseWorkers(model, { batchSize: bs, steps: totalSteps, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
   const backend = tf.getBackend();
-  if (workers === 2 && backend !== 'wasm' && backend !== 'cpu') throw new ConfigError(`data-parallel training needs the 'wasm' or 'cpu' backend, the engine runs '${backend}'`);
+  if (workers === 2 && backend !== 'wasm' && backend !== 'cpu')
+    throw new ConfigError(`data-parallel training needs the 'wasm' or 'cpu' backend, the engine runs '${backend}'`);
   const dp = workers === 2 ? await DataParallelGradients.start(model, layout, { backend: backend as 'wasm' | 'cpu', maxBatch: bs, labelSmoothing }) : undefined;
 
   const params = readParams(model, layout);
@@ -242,9 +248,7 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
         let xin: Float32Array = bx;
         if (sampleShape && sampleShape[0] > 1) xin = nchwToNhwc(bx.subarray(0, n * per), n, sampleShape[0], sampleShape[1], sampleShape[2], bxe);
         const lr = learningRate(schedule, step);
-        const loss = dp
-          ? dp.compute(params, xin, by, n, grads, stats)
-          : computeGradients(model, layout, xin, by, n, labelSmoothing, grads, stats);
+        const loss = dp ? dp.compute(params, xin, by, n, grads, stats) : computeGradients(model, layout, xin, by, n, labelSmoothing, grads, stats);
         if (!Number.isFinite(loss)) throw new ConfigError(`training diverged at epoch ${epoch}, batch ${b}: loss is ${loss} (lower lr ${lr0}?)`);
         optim.step(params, grads, lr);
         writeParams(model, layout, params);

@@ -72,7 +72,19 @@ export function sumCosts(node: string, op: string, parts: readonly LayerCost[]):
     o += p.overheadMs;
     utilW += p.utilization * p.computeMs;
   }
-  return { node, op, latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on, bound: boundOf(c, m, o), computeMs: c, memoryMs: m, overheadMs: o, utilization: c > 0 ? utilW / c : Number.NaN };
+  return {
+    node,
+    op,
+    latencyMs: lat,
+    energyMj: en,
+    dramBytes: dram,
+    onchipBytes: on,
+    bound: boundOf(c, m, o),
+    computeMs: c,
+    memoryMs: m,
+    overheadMs: o,
+    utilization: c > 0 ? utilW / c : Number.NaN,
+  };
 }
 
 /** Common machinery of analytical targets; subclasses implement {@link AnalyticalTarget.evalNode}. */
@@ -131,7 +143,9 @@ export abstract class AnalyticalTarget implements HardwareTarget {
   protected checkPrecision(p: Precision, where: string): void {
     const s = this.supportedBits;
     if (!s.weight.includes(p.weightBits) || !s.act.includes(p.actBits)) {
-      throw new ConfigError(`${where}: precision w${p.weightBits}a${p.actBits} cannot run on target '${this.name}': expected weightBits in {${s.weight.join(', ')}} and actBits in {${s.act.join(', ')}}`);
+      throw new ConfigError(
+        `${where}: precision w${p.weightBits}a${p.actBits} cannot run on target '${this.name}': expected weightBits in {${s.weight.join(', ')}} and actBits in {${s.act.join(', ')}}`,
+      );
     }
   }
 

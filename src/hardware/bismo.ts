@@ -9,9 +9,9 @@
  */
 import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
+import { bismoSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
-import { checkTargetParams, bismoSchema } from './params-schema.js';
 
 /** Parameters of {@link BismoTarget} (see targets/bismo-cloud.json for sources). */
 export interface BismoParams {

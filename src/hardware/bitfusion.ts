@@ -13,9 +13,9 @@
  */
 import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
+import { bitFusionSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
-import { checkTargetParams, bitFusionSchema } from './params-schema.js';
 
 /** Parameters of {@link BitFusionTarget} (see targets/bitfusion-edge.json for sources). */
 export interface BitFusionParams {

@@ -25,7 +25,22 @@ describe('complexity report', () => {
     assert.equal(r.rows.find((x) => x.layer === 'stem_bn')?.bound, 'fused');
   });
   it('channel groups: bit operations and weight bytes per group', () => {
-    const pol = parsePolicy({ default: { weightBits: 8, actBits: 8 }, layers: { fc: { weightBits: 8, actBits: 8, groups: [{ channels: 5, weightBits: 2, actBits: 8 }, { channels: 5, weightBits: 8, actBits: 8 }] } } }, { graph: g });
+    const pol = parsePolicy(
+      {
+        default: { weightBits: 8, actBits: 8 },
+        layers: {
+          fc: {
+            weightBits: 8,
+            actBits: 8,
+            groups: [
+              { channels: 5, weightBits: 2, actBits: 8 },
+              { channels: 5, weightBits: 8, actBits: 8 },
+            ],
+          },
+        },
+      },
+      { graph: g },
+    );
     const r = complexityReport(g, getTarget('bitfusion-edge'), pol);
     const fc = r.rows.find((x) => x.layer === 'fc');
     assert.equal(fc?.bits, 'mixed');

@@ -4,7 +4,7 @@
  * latency, energy, the bound, and for accelerator targets the area of the compute array needed.
  */
 import type { Graph } from '../ir/types.js';
-import { activationBytes, graphWorkloads, weightBytes, type Workload } from '../ir/workload.js';
+import { activationBytes, graphWorkloads, type Workload, weightBytes } from '../ir/workload.js';
 import { formatNumber, formatTable } from '../util/table.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
 import { sliceWorkload } from './prepared.js';
@@ -97,7 +97,8 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       onchipBytes: c?.onchipBytes ?? 0,
       latencyMs: c?.latencyMs ?? 0,
       energyMj: c?.energyMj ?? Number.NaN,
-      bound: c?.fusedInto !== undefined ? 'fused' : w.op === 'input' || w.op === 'flatten' || w.op === 'reshape' || w.op === 'identity' ? '-' : (c?.bound ?? '-'),
+      bound:
+        c?.fusedInto !== undefined ? 'fused' : w.op === 'input' || w.op === 'flatten' || w.op === 'reshape' || w.op === 'identity' ? '-' : (c?.bound ?? '-'),
       utilization: c?.utilization ?? Number.NaN,
       areaMm2: area,
     };

@@ -65,7 +65,9 @@ export function parseTargetFile(text: string, path: string): TargetFile {
   for (const [k, v] of Object.entries(o.params as Record<string, unknown>)) {
     const p = v as Record<string, unknown>;
     if (typeof p !== 'object' || p === null || !('value' in p) || typeof p.source !== 'string' || p.source.trim() === '') {
-      throw new ConfigError(`target file ${path}: parameter '${k}' must be {"value": ..., "source": "<public source or stated assumption>"}, got ${JSON.stringify(v)}`);
+      throw new ConfigError(
+        `target file ${path}: parameter '${k}' must be {"value": ..., "source": "<public source or stated assumption>"}, got ${JSON.stringify(v)}`,
+      );
     }
     params[k] = { value: p.value as ParamValue, source: p.source };
   }
@@ -107,14 +109,16 @@ export function paramValues(file: TargetFile, overrides: Readonly<Record<string,
 /** A numeric parameter (ConfigError if missing or not a finite number). */
 export function num(values: Readonly<Record<string, ParamValue>>, key: string, target: string): number {
   const v = values[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`target '${target}': parameter '${key}' must be a finite number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ConfigError(`target '${target}': parameter '${key}' must be a finite number, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** A map parameter of numbers (e.g. peak ops per precision). */
 export function numMap(values: Readonly<Record<string, ParamValue>>, key: string, target: string): Readonly<Record<string, number>> {
   const v = values[key];
-  if (typeof v !== 'object' || v === null) throw new ConfigError(`target '${target}': parameter '${key}' must be an object of numbers, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'object' || v === null)
+    throw new ConfigError(`target '${target}': parameter '${key}' must be an object of numbers, got ${JSON.stringify(v)}`);
   return v;
 }
 

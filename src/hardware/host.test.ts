@@ -51,7 +51,12 @@ describe('host-cpu (onnxruntime-node)', () => {
   it('the kernel plan has as many kernels as onnxruntime runs compute nodes (oracle: ORT optimized graph)', async () => {
     const space = mbv2Space({ ...MBV2_SMALL, inputSizes: [32], inChannels: 3 });
     const rng = new Rng(4);
-    const graphs: Graph[] = [zooGraph('zoo:mobilenet-v2?size=64'), randomNet(rng, 'r1'), randomNet(rng, 'r2'), space.graph(space.fromParams(space.space.sample(rng) as Record<string, never>))];
+    const graphs: Graph[] = [
+      zooGraph('zoo:mobilenet-v2?size=64'),
+      randomNet(rng, 'r1'),
+      randomNet(rng, 'r2'),
+      space.graph(space.fromParams(space.space.sample(rng) as Record<string, never>)),
+    ];
     for (const g of graphs) {
       const nodes = await ortOptimized(exportOnnx({ graph: g, weights: initWeights(g, new Rng(1)) }, { batch: 1 }), g.name);
       assert.equal(graphKernels(g).length, nodes.filter(COMPUTE).length, `${g.name}: ${nodes.map((n) => n.op).join(' ')}`);
@@ -83,8 +88,14 @@ describe('host-cpu (onnxruntime-node)', () => {
   it('costs measured networks and names unmeasured layers', () => {
     const c = target.networkCost(mb, policyPreset('fp32'));
     assert.ok(Math.abs(c.latencyMs - m.fusionModelMs) < 1e-9, `${c.latencyMs} vs ${m.fusionModelMs}`);
-    assert.throws(() => target.networkCost(zooGraph('zoo:mbnet32?size=64'), policyPreset('fp32')), (e: unknown) => e instanceof ConfigError && /not measured layer 'stem'/.test(e.message));
-    assert.throws(() => target.networkCost(mb, policyPreset('w8a8')), (e: unknown) => e instanceof ConfigError && /weightBits=8/.test(e.message));
+    assert.throws(
+      () => target.networkCost(zooGraph('zoo:mbnet32?size=64'), policyPreset('fp32')),
+      (e: unknown) => e instanceof ConfigError && /not measured layer 'stem'/.test(e.message),
+    );
+    assert.throws(
+      () => target.networkCost(mb, policyPreset('w8a8')),
+      (e: unknown) => e instanceof ConfigError && /weightBits=8/.test(e.message),
+    );
   });
   it('writes a lookup table that reproduces the costs', () => {
     const lut = new LutTarget(hostLut(m));

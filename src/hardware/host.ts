@@ -26,22 +26,24 @@ import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { ConfigError } from '../errors.js';
+
 export { exportKernelOnnx, SINK } from '../onnx/kernel.js';
+
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import { inferShapes } from '../ir/shapes.js';
 import type { Graph, Model } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
 import { exportNodeOnnx, exportOnnx } from '../onnx/export.js';
-import { createSession, type OnnxSession } from '../onnx/ort.js';
 import { exportKernelOnnx, SINK } from '../onnx/kernel.js';
+import { createSession, type OnnxSession } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
-import { LayerValueTarget, type LayerValue } from './layer-target.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
+import { type LayerValue, LayerValueTarget } from './layer-target.js';
 import type { LutEntry, LutFile } from './lut.js';
 import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
-import type { CostSummary, NetworkCost, NetworkTimingOptions } from './types.js';
 import { type PreparedNetwork, prepareNetwork } from './prepared.js';
+import type { CostSummary, NetworkCost, NetworkTimingOptions } from './types.js';
 
 /** Options of {@link measureHost}. */
 export interface HostMeasureOptions {
@@ -208,7 +210,6 @@ async function createProfiledSession(bytes: Uint8Array, threads: number, prefix:
   return { session, inputName: session.inputNames[0] ?? '', inputShape: [], outputName: session.outputNames[0] ?? '' };
 }
 
-
 /** Layout conversions onnxruntime inserts around a lone NCHWc kernel; inside a network they run once per layout change. */
 const REORDER_OPS = new Set(['ReorderInput', 'ReorderOutput']);
 
@@ -236,7 +237,15 @@ function profiledKernelMs(prefix: string): number[] {
 }
 
 /** Time a session (every input fed with seeded normal data): warm-up, then enough runs for ~`budgetMs` (at least `minRepeats`). */
-async function timeAdaptive(s: OnnxSession, shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, warmup = 5, minRepeats = 30, budgetMs = 25, quant = 0.5): Promise<Stats & { repeats: number }> {
+async function timeAdaptive(
+  s: OnnxSession,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  rng: Rng,
+  warmup = 5,
+  minRepeats = 30,
+  budgetMs = 25,
+  quant = 0.5,
+): Promise<Stats & { repeats: number }> {
   const r = await timeUnits([{ session: s, budgetMs }], shapes, rng, { warmup, minRepeats, rounds: 1 });
   return { ...timingStats(r[0] as number[], quant), repeats: (r[0] as number[]).length };
 }
@@ -258,7 +267,12 @@ interface TimedUnit {
  * measurement makes slow phases of a shared machine hit all units alike, so a low quantile of the pooled
  * samples is comparable between the kernels and the whole network. Returns the samples (ms) per unit.
  */
-async function timeUnits(units: readonly TimedUnit[], shapes: ReadonlyMap<string, readonly number[]>, rng: Rng, o: { readonly warmup: number; readonly minRepeats: number; readonly rounds: number; readonly rewarm?: number }): Promise<number[][]> {
+async function timeUnits(
+  units: readonly TimedUnit[],
+  shapes: ReadonlyMap<string, readonly number[]>,
+  rng: Rng,
+  o: { readonly warmup: number; readonly minRepeats: number; readonly rounds: number; readonly rewarm?: number },
+): Promise<number[][]> {
   const feeds = units.map((u) => makeFeeds(u.session, u.shapes ?? shapes, rng));
   const est = new Float64Array(units.length);
   const samples: number[][] = units.map(() => []);
@@ -270,7 +284,10 @@ async function timeUnits(units: readonly TimedUnit[], shapes: ReadonlyMap<string
       const w = r === 0 ? o.warmup : (o.rewarm ?? Math.max(1, Math.ceil(o.warmup / 2)));
       for (let i = 0; i < w; i++) await s.run(f);
       if (r === 0) est[u] = (performance.now() - t0) / Math.max(1, w);
-      const n = Math.min(2000, Math.max(Math.ceil(o.minRepeats / o.rounds), Math.ceil((units[u] as TimedUnit).budgetMs / o.rounds / Math.max(est[u] as number, 1e-3))));
+      const n = Math.min(
+        2000,
+        Math.max(Math.ceil(o.minRepeats / o.rounds), Math.ceil((units[u] as TimedUnit).budgetMs / o.rounds / Math.max(est[u] as number, 1e-3))),
+      );
       const out = samples[u] as number[];
       for (let i = 0; i < n; i++) {
         const t1 = performance.now();
@@ -303,7 +320,6 @@ export interface HostKernelTiming {
   /** Median of the profiled kernel time. */
   readonly kernelMedianMs?: number;
 }
-
 
 /** The runtime kernels of a graph: for each anchor node index, its member node indices in graph order. */
 export function graphKernels(graph: Graph): { readonly anchor: number; readonly members: readonly number[] }[] {
@@ -376,8 +392,18 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     const post = k.members.slice(1).map((i) => (wls[i] as Workload).op);
     const key = workloadKey(w, fp32);
     const known = opts.known?.get(key);
-    const unit = known ? -1 : await addUnit(`${key}|post=${post.join('+') || '-'}`, () => exportKernelOnnx(graph, weights, names, { sink: true }), budget, true);
-    ktodo.push({ w, key, post, inElems: [...ext].reduce((a, n) => a + numel(n), 0), outElems: numel(names[names.length - 1] as string), unit, ...(known ? { known } : {}) });
+    const unit = known
+      ? -1
+      : await addUnit(`${key}|post=${post.join('+') || '-'}`, () => exportKernelOnnx(graph, weights, names, { sink: true }), budget, true);
+    ktodo.push({
+      w,
+      key,
+      post,
+      inElems: [...ext].reduce((a, n) => a + numel(n), 0),
+      outElems: numel(names[names.length - 1] as string),
+      unit,
+      ...(known ? { known } : {}),
+    });
   }
   const ltodo: { readonly w: Workload; readonly key: string; readonly unit: number; readonly fused: number }[] = [];
   if (perNode) {
@@ -385,7 +411,12 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
       const w = wls[i] as Workload;
       if (isFreeOp(w.op)) continue;
       const key = workloadKey(w, fp32);
-      ltodo.push({ w, key, unit: await addUnit(`node:${key}`, () => exportNodeOnnx(graph, w.node, weights, { batch: 1 }), budget), fused: net.fusedInto[i] as number });
+      ltodo.push({
+        w,
+        key,
+        unit: await addUnit(`node:${key}`, () => exportNodeOnnx(graph, w.node, weights, { batch: 1 }), budget),
+        fused: net.fusedInto[i] as number,
+      });
     }
   }
   const samples = await timeUnits(units, shapes, rng, { warmup, minRepeats: repeats, rounds });
@@ -402,10 +433,34 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
   opts.onProgress?.(units.length, units.length, graph.name);
   const kernels: HostKernelTiming[] = ktodo.map((k) => {
     const io = runOverheadMs(ovh, k.inElems, k.outElems);
-    if (k.known) return { node: k.w.node, op: k.w.op, key: k.key, post: k.post, inElems: k.inElems, outElems: k.outElems, medianMs: k.known.latencyMs + io, iqrMs: k.known.spreadMs ?? 0, latencyMs: k.known.latencyMs + io, netMs: k.known.latencyMs };
+    if (k.known)
+      return {
+        node: k.w.node,
+        op: k.w.op,
+        key: k.key,
+        post: k.post,
+        inElems: k.inElems,
+        outElems: k.outElems,
+        medianMs: k.known.latencyMs + io,
+        iqrMs: k.known.spreadMs ?? 0,
+        latencyMs: k.known.latencyMs + io,
+        netMs: k.known.latencyMs,
+      };
     const t = stats[k.unit] as Stats;
     const kt = kernelStats[k.unit] as Stats;
-    return { node: k.w.node, op: k.w.op, key: k.key, post: k.post, inElems: k.inElems, outElems: k.outElems, medianMs: t.medianMs, iqrMs: t.iqrMs, latencyMs: t.latencyMs, netMs: kt.latencyMs, kernelMedianMs: kt.medianMs };
+    return {
+      node: k.w.node,
+      op: k.w.op,
+      key: k.key,
+      post: k.post,
+      inElems: k.inElems,
+      outElems: k.outElems,
+      medianMs: t.medianMs,
+      iqrMs: t.iqrMs,
+      latencyMs: t.latencyMs,
+      netMs: kt.latencyMs,
+      kernelMedianMs: kt.medianMs,
+    };
   });
   const layers: HostLayerTiming[] = ltodo.map((l) => {
     const t = stats[l.unit] as Stats;
@@ -421,7 +476,11 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     };
   });
   const first = wls.find((w) => w.op === 'input');
-  const netIo = runOverheadMs(ovh, first?.outElems ?? 0, graph.outputs.reduce((a, o) => a + numel(o), 0));
+  const netIo = runOverheadMs(
+    ovh,
+    first?.outElems ?? 0,
+    graph.outputs.reduce((a, o) => a + numel(o), 0),
+  );
   const sum = perNode ? layers.reduce((a, l) => a + l.latencyMs, 0) : Number.NaN;
   const fusedModel = kernels.reduce((a, k) => a + k.netMs, 0) + netIo;
   const err = (x: number): number => (x - whole.latencyMs) / whole.latencyMs;
@@ -442,11 +501,18 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
 }
 
 /** Time only the whole network (same procedure and statistic as {@link measureHost}); for repeatability checks. */
-export async function measureNetwork(model: Model | Graph, opts: Omit<HostMeasureOptions, 'known' | 'perNode' | 'onProgress'> = {}): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }> {
+export async function measureNetwork(
+  model: Model | Graph,
+  opts: Omit<HostMeasureOptions, 'known' | 'perNode' | 'onProgress'> = {},
+): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }> {
   const graph = 'graph' in model ? model.graph : model;
   const rounds = opts.rounds ?? 3;
   const s = await networkSession(model, opts.seed ?? 0, opts.threads ?? 1);
-  const samples = await timeUnits([{ session: s, budgetMs: 4 * (opts.budgetMs ?? 25) * rounds }], inferShapes(graph), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 5, minRepeats: opts.repeats ?? 30, rounds });
+  const samples = await timeUnits([{ session: s, budgetMs: 4 * (opts.budgetMs ?? 25) * rounds }], inferShapes(graph), new Rng((opts.seed ?? 0) + 7), {
+    warmup: opts.warmup ?? 5,
+    minRepeats: opts.repeats ?? 30,
+    rounds,
+  });
   await s.session.release();
   return timingStats(samples[0] as number[], opts.quantile ?? 0.5);
 }
@@ -471,9 +537,15 @@ export async function measureNetworks(
 ): Promise<{ readonly medianMs: number; readonly iqrMs: number; readonly latencyMs: number }[]> {
   const units: TimedUnit[] = [];
   try {
-    for (const m of models) units.push({ session: await networkSession(m, opts.seed ?? 0, opts.threads ?? 1), budgetMs: 0, shapes: inferShapes('graph' in m ? m.graph : m) });
+    for (const m of models)
+      units.push({ session: await networkSession(m, opts.seed ?? 0, opts.threads ?? 1), budgetMs: 0, shapes: inferShapes('graph' in m ? m.graph : m) });
     const repeats = opts.repeats ?? 300;
-    const samples = await timeUnits(units, new Map(), new Rng((opts.seed ?? 0) + 7), { warmup: opts.warmup ?? 10, minRepeats: repeats, rounds: repeats, rewarm: 0 });
+    const samples = await timeUnits(units, new Map(), new Rng((opts.seed ?? 0) + 7), {
+      warmup: opts.warmup ?? 10,
+      minRepeats: repeats,
+      rounds: repeats,
+      rewarm: 0,
+    });
     return samples.map((v) => timingStats(v, opts.quantile ?? 0.5));
   } finally {
     for (const u of units) await u.session.session.release();
@@ -538,13 +610,24 @@ export class HostCpuTarget extends LayerValueTarget {
 
   /** {@inheritDoc HardwareTarget.timeNetworks} */
   async timeNetworks(graphs: readonly Graph[], o: NetworkTimingOptions = {}): Promise<number[]> {
-    const r = await measureNetworks(graphs, { repeats: o.repeats ?? 200, quantile: o.quantile ?? 0.5, ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}) });
+    const r = await measureNetworks(graphs, {
+      repeats: o.repeats ?? 200,
+      quantile: o.quantile ?? 0.5,
+      ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}),
+    });
     return r.map((m) => m.latencyMs);
   }
 
   /** The measurements so far as a lookup table. */
   toLut(): LutFile {
-    return { format: 'hwnas-lut', version: 1, device: hostDevice(this.options.threads ?? 1), fused: true, networkOverheadMs: this.overhead, entries: [...this.table.values()] };
+    return {
+      format: 'hwnas-lut',
+      version: 1,
+      device: hostDevice(this.options.threads ?? 1),
+      fused: true,
+      networkOverheadMs: this.overhead,
+      entries: [...this.table.values()],
+    };
   }
 
   protected override networkOverheadMs(): number {
@@ -566,7 +649,11 @@ export class HostCpuTarget extends LayerValueTarget {
     const net = prepareNetwork(g);
     this.markKernels(net);
     const c = super.networkCost(g, policy);
-    const layers = c.layers.map((l, i) => (this.inKernel.has(net.workloads[i] as Workload) ? { ...l, latencyMs: 0, memoryMs: 0, computeMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node } : l));
+    const layers = c.layers.map((l, i) =>
+      this.inKernel.has(net.workloads[i] as Workload)
+        ? { ...l, latencyMs: 0, memoryMs: 0, computeMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node }
+        : l,
+    );
     return { ...c, layers, dramBytes: layers.reduce((a, l) => a + l.dramBytes, 0) };
   }
 
@@ -580,7 +667,10 @@ export class HostCpuTarget extends LayerValueTarget {
     if (this.inKernel.has(w)) return { latencyMs: 0 };
     const key = workloadKey(w, p);
     const e = this.table.get(key);
-    if (!e) throw new ConfigError(`host-cpu has not measured layer '${w.node}' (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first`);
+    if (!e)
+      throw new ConfigError(
+        `host-cpu has not measured layer '${w.node}' (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first`,
+      );
     return e;
   }
 }

@@ -37,9 +37,19 @@ const numel = (s: Shape): number => s.reduce((a, b) => a * b, 1);
 export function describeLayer(w: Workload, p: Precision): LayerDescriptor {
   if (w.conv) {
     const c = w.conv;
-    return { op: w.op, inShapes: w.inShapes, outShape: w.outShape, kernel: c.kernel, stride: c.stride, groups: c.groups, weightBits: p.weightBits, actBits: p.actBits };
+    return {
+      op: w.op,
+      inShapes: w.inShapes,
+      outShape: w.outShape,
+      kernel: c.kernel,
+      stride: c.stride,
+      groups: c.groups,
+      weightBits: p.weightBits,
+      actBits: p.actBits,
+    };
   }
-  if (w.op === 'dense') return { op: w.op, inShapes: w.inShapes, outShape: w.outShape, kernel: [1, 1], stride: [1, 1], groups: 1, weightBits: p.weightBits, actBits: p.actBits };
+  if (w.op === 'dense')
+    return { op: w.op, inShapes: w.inShapes, outShape: w.outShape, kernel: [1, 1], stride: [1, 1], groups: 1, weightBits: p.weightBits, actBits: p.actBits };
   return { op: w.op, inShapes: w.inShapes, outShape: w.outShape, actBits: p.actBits, elementOps: w.elementOps };
 }
 

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
-import { activationBytes, weightBytes, type Workload } from '../ir/workload.js';
+import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
 import { sumCosts } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
@@ -100,7 +100,16 @@ export abstract class LayerValueTarget implements HardwareTarget {
       en += l.energyMj;
       dram += l.dramBytes;
     }
-    return { target: this.name, latencyMs: lat, energyMj: this.hasEnergy ? en : Number.NaN, dramBytes: dram, onchipBytes: 0, layers, networkOverheadMs: ovh, combine: this.fuse ? 'fused' : 'sum' };
+    return {
+      target: this.name,
+      latencyMs: lat,
+      energyMj: this.hasEnergy ? en : Number.NaN,
+      dramBytes: dram,
+      onchipBytes: 0,
+      layers,
+      networkOverheadMs: ovh,
+      combine: this.fuse ? 'fused' : 'sum',
+    };
   }
 
   /** {@inheritDoc HardwareTarget.evaluate} (values cached per layer and bits: no allocation once warm). */

@@ -70,15 +70,31 @@ describe('lookup-table target', () => {
     const c = t2.layerCost(graphWorkloads(g)[1] as never, { weightBits: 8, actBits: 8 });
     assert.equal(c.latencyMs, 0.25);
     assert.equal(c.energyMj, 0.01);
-    assert.throws(() => parseLut('op,latency\n', 'c.csv'), (e: unknown) => e instanceof ConfigError && /latency_ms/.test(e.message));
+    assert.throws(
+      () => parseLut('op,latency\n', 'c.csv'),
+      (e: unknown) => e instanceof ConfigError && /latency_ms/.test(e.message),
+    );
     assert.throws(() => parseLut('{"entries": []}', 'd.json'), ConfigError);
   });
   it('a key given twice is an error naming it and both values (JSON and CSV), not a silent last-wins', () => {
     const k = 'conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=8|a=8';
-    const json = JSON.stringify({ format: 'hwnas-lut', version: 1, entries: [{ key: k, latencyMs: 0.004 }, { key: k, latencyMs: 99 }] });
-    assert.throws(() => parseLut(json, 'dup.json'), (e: unknown) => e instanceof ConfigError && e.message.includes(k) && /entry 0: 0\.004 ms, entry 1: 99 ms/.test(e.message));
+    const json = JSON.stringify({
+      format: 'hwnas-lut',
+      version: 1,
+      entries: [
+        { key: k, latencyMs: 0.004 },
+        { key: k, latencyMs: 99 },
+      ],
+    });
+    assert.throws(
+      () => parseLut(json, 'dup.json'),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(k) && /entry 0: 0\.004 ms, entry 1: 99 ms/.test(e.message),
+    );
     const csv = `key,latency_ms\n"${k}",0.004\n"${k}",99\n`;
-    assert.throws(() => parseLut(csv, 'dup.csv'), (e: unknown) => e instanceof ConfigError && /row 2: 0\.004 ms, row 3: 99 ms/.test(e.message));
+    assert.throws(
+      () => parseLut(csv, 'dup.csv'),
+      (e: unknown) => e instanceof ConfigError && /row 2: 0\.004 ms, row 3: 99 ms/.test(e.message),
+    );
   });
   it('saves and reloads JSON and CSV tables', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
@@ -87,7 +103,10 @@ describe('lookup-table target', () => {
       saveLut(t, join(dir, f));
       const back = loadLut(join(dir, f));
       assert.equal(back.entries.length, t.entries.length);
-      assert.deepEqual(back.entries.map((e) => [e.key, e.latencyMs, e.energyMj]), t.entries.map((e) => [e.key, e.latencyMs, e.energyMj]));
+      assert.deepEqual(
+        back.entries.map((e) => [e.key, e.latencyMs, e.energyMj]),
+        t.entries.map((e) => [e.key, e.latencyMs, e.energyMj]),
+      );
     }
   });
   it('loads lut:<file> through the registry', () => {
@@ -106,8 +125,14 @@ describe('lookup-table target', () => {
     writeFileSync(f, 'arch,latencyMs,accuracy\n"k3-e6|k5-e3",1.5,0.91\nk3-e3,1.1,0.89\n');
     const t = loadArchTable(f);
     assert.equal(t.metric('k3-e6|k5-e3', 'latencyMs'), 1.5);
-    assert.throws(() => t.get('k7-e6'), (e: unknown) => e instanceof ConfigError && /'k7-e6'/.test(e.message));
-    assert.throws(() => t.metric('k3-e3', 'energy'), (e: unknown) => e instanceof ConfigError && /'energy'/.test(e.message));
+    assert.throws(
+      () => t.get('k7-e6'),
+      (e: unknown) => e instanceof ConfigError && /'k7-e6'/.test(e.message),
+    );
+    assert.throws(
+      () => t.metric('k3-e3', 'energy'),
+      (e: unknown) => e instanceof ConfigError && /'energy'/.test(e.message),
+    );
     const j = join(dir, 'a.json');
     writeFileSync(j, JSON.stringify({ format: 'hwnas-arch-table', entries: { a: { latencyMs: 2 } } }));
     assert.equal(loadArchTable(j).metric('a', 'latencyMs'), 2);

@@ -22,8 +22,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { Workload } from '../ir/workload.js';
-import { LayerValueTarget, type LayerValue } from './layer-target.js';
 import { layerKey, parseLayerKey, workloadKey } from './layer-key.js';
+import { type LayerValue, LayerValueTarget } from './layer-target.js';
 import { ANY_BITS, type Precision, type SupportedBits } from './precision.js';
 import type { HardwareTarget } from './types.js';
 
@@ -80,11 +80,16 @@ function csvToLut(text: string, path: string): LutFile {
     if (col('key') >= 0) key = c[col('key')] as string;
     else {
       const need = ['op', 'in', 'out', 'kernel', 'stride', 'groups', 'weight_bits', 'act_bits'];
-      for (const n of need) if (col(n) < 0) throw new ConfigError(`lookup table ${path}: CSV header lacks '${n}' (expected key,latency_ms or ${need.join(',')},latency_ms)`);
+      for (const n of need)
+        if (col(n) < 0) throw new ConfigError(`lookup table ${path}: CSV header lacks '${n}' (expected key,latency_ms or ${need.join(',')},latency_ms)`);
       const g = (n: string): string => c[col(n)] ?? '';
       const conv = g('kernel') !== '-' && g('kernel') !== '';
       key = conv
-        ? layerKey({ ...parseLayerKey(`${g('op')}|in=${g('in')}|out=${g('out')}|k=${g('kernel')}|s=${g('stride')}|g=${g('groups')}|w=${g('weight_bits')}|a=${g('act_bits')}`) })
+        ? layerKey({
+            ...parseLayerKey(
+              `${g('op')}|in=${g('in')}|out=${g('out')}|k=${g('kernel')}|s=${g('stride')}|g=${g('groups')}|w=${g('weight_bits')}|a=${g('act_bits')}`,
+            ),
+          })
         : `${g('op')}|in=${g('in')}|out=${g('out')}|k=-|s=-|g=-|w=-|a=${g('act_bits')}|ops=${col('ops') >= 0 ? g('ops') : '0'}`;
     }
     const v = Number(c[lat]);
@@ -171,7 +176,8 @@ export class LutTarget extends LayerValueTarget {
     for (const e of table.entries) this.map.set(e.key, e);
     this.name = options.name ?? 'lut';
     this.description = `lookup table${table.device ? ` (${table.device})` : ''}, ${table.entries.length} entries${options.fallback ? `, fallback ${options.fallback.name}` : ''}`;
-    this.hasEnergy = table.entries.length > 0 && table.entries.every((e) => typeof e.energyMj === 'number') && (!options.fallback || options.fallback.hasEnergy);
+    this.hasEnergy =
+      table.entries.length > 0 && table.entries.every((e) => typeof e.energyMj === 'number') && (!options.fallback || options.fallback.hasEnergy);
     this.fuse = table.fused === true;
     const wb = new Set<number>();
     const ab = new Set<number>();
@@ -182,7 +188,9 @@ export class LutTarget extends LayerValueTarget {
         ab.add(Number(m[2]));
       }
     }
-    this.supportedBits = options.fallback ? options.fallback.supportedBits : { weight: ANY_BITS.filter((b) => wb.has(b) || wb.size === 0), act: ANY_BITS.filter((b) => ab.has(b) || ab.size === 0) };
+    this.supportedBits = options.fallback
+      ? options.fallback.supportedBits
+      : { weight: ANY_BITS.filter((b) => wb.has(b) || wb.size === 0), act: ANY_BITS.filter((b) => ab.has(b) || ab.size === 0) };
   }
 
   /** Number of entries. */
@@ -235,7 +243,8 @@ export class ArchTable {
   /** One metric of `arch`; ConfigError naming the metric when absent. */
   metric(arch: string, name: string): number {
     const v = this.get(arch)[name];
-    if (v === undefined) throw new ConfigError(`${this.source}: architecture '${arch}' has no metric '${name}' (has ${Object.keys(this.get(arch)).join(', ')})`);
+    if (v === undefined)
+      throw new ConfigError(`${this.source}: architecture '${arch}' has no metric '${name}' (has ${Object.keys(this.get(arch)).join(', ')})`);
     return v;
   }
 

@@ -6,7 +6,9 @@ import { loadTargetFile } from './data.js';
 import { uniformPolicy } from './precision.js';
 import { getTarget, listTargets } from './registry.js';
 
-const analytical = listTargets().filter((t) => t.kind === 'analytical').map((t) => t.name);
+const analytical = listTargets()
+  .filter((t) => t.kind === 'analytical')
+  .map((t) => t.name);
 
 test('every analytical preset loads with its own parameters and costs a network to finite, non-negative numbers', () => {
   assert.ok(analytical.length >= 8, `presets: ${analytical.join(', ')}`);
@@ -36,7 +38,14 @@ test('an impossible target parameter (negative, zero rate, fractional count) is 
     }
   }
   assert.ok(checked >= 80, `checked ${checked} parameters`);
-  for (const spec of ['bitfusion-edge?clockMHz=0', 'bismo-cloud?dramGBps=0', 'systolic?rows=2.5', 'bitfusion-edge?batch=0', 'myriad-x?utilConv=1.5', 'systolic?dataflow=zz']) {
+  for (const spec of [
+    'bitfusion-edge?clockMHz=0',
+    'bismo-cloud?dramGBps=0',
+    'systolic?rows=2.5',
+    'bitfusion-edge?batch=0',
+    'myriad-x?utilConv=1.5',
+    'systolic?dataflow=zz',
+  ]) {
     assert.throws(() => getTarget(spec), ConfigError, spec);
   }
   // a legal what-if value is still accepted

@@ -72,7 +72,9 @@ export const systolicSchema = z.object({
 
 /** Roofline device (src/hardware/roofline.ts). */
 export const rooflineSchema = z.object({
-  peakTops: z.record(z.string().regex(/^[0-9]+$/, 'expected a bit-width'), positive).refine((m) => Object.keys(m).length > 0, 'expected at least one precision'),
+  peakTops: z
+    .record(z.string().regex(/^[0-9]+$/, 'expected a bit-width'), positive)
+    .refine((m) => Object.keys(m).length > 0, 'expected at least one precision'),
   fallback: z.enum(['round-up', 'strict']),
   clampTo: z.number().int('expected an integer').nonnegative('expected 0 (off) or a bit-width'),
   dramGBps: positive,

@@ -19,7 +19,17 @@ describe('precision policies', () => {
     const json = {
       name: 'mixed',
       default: { weightBits: 8, actBits: 8 },
-      layers: { stem: { weightBits: 4, actBits: 8 }, fc: { weightBits: 8, actBits: 8, groups: [{ channels: 6, weightBits: 4, actBits: 8 }, { channels: 4, weightBits: 2, actBits: 8 }] } },
+      layers: {
+        stem: { weightBits: 4, actBits: 8 },
+        fc: {
+          weightBits: 8,
+          actBits: 8,
+          groups: [
+            { channels: 6, weightBits: 4, actBits: 8 },
+            { channels: 4, weightBits: 2, actBits: 8 },
+          ],
+        },
+      },
     };
     const p = parsePolicy(JSON.parse(JSON.stringify(json)), { graph: g });
     assert.equal(p.layers.stem?.weightBits, 4);
@@ -48,7 +58,10 @@ describe('precision policies', () => {
   it('rejects bit-widths the target cannot run, naming layer, bits and target', () => {
     const t = getTarget('edge-tpu');
     const p = { layers: { b2_pw: { weightBits: 4, actBits: 8 } } };
-    assert.throws(() => parsePolicy(p, { graph: g, supported: t.supportedBits, targetName: t.name }), err(/layer 'b2_pw' weightBits=4 cannot run on target 'edge-tpu': expected one of 8/));
+    assert.throws(
+      () => parsePolicy(p, { graph: g, supported: t.supportedBits, targetName: t.name }),
+      err(/layer 'b2_pw' weightBits=4 cannot run on target 'edge-tpu': expected one of 8/),
+    );
   });
   it('builds a policy from bit vectors in layer order', () => {
     const p = policyFromVectors(g, [4, 8, 8, 8, 8, 8, 8, 8, 8, 2], [8, 8, 8, 8, 8, 8, 8, 8, 8, 8]);

@@ -52,7 +52,9 @@ export function policyPreset(name: string): PrecisionPolicy {
     const ab = Number(m[2]);
     if (ANY_BITS.includes(wb) && ANY_BITS.includes(ab)) return uniformPolicy(wb, ab, name);
   }
-  throw new ConfigError(`unknown precision preset '${name}': expected fp32, fp16 or w<W>a<A> with bits in {${ANY_BITS.join(', ')}} (e.g. ${POLICY_PRESETS.join(', ')})`);
+  throw new ConfigError(
+    `unknown precision preset '${name}': expected fp32, fp16 or w<W>a<A> with bits in {${ANY_BITS.join(', ')}} (e.g. ${POLICY_PRESETS.join(', ')})`,
+  );
 }
 
 /** Options of {@link parsePolicy}. */
@@ -87,17 +89,20 @@ export function parsePolicy(json: unknown, opts: ParsePolicyOptions = {}): Preci
     }
     const def = json.default === undefined ? { weightBits: 8, actBits: 8 } : readPrecision(json.default, `${src}: default`);
     const layersIn = json.layers ?? {};
-    if (!isRecord(layersIn)) throw new ConfigError(`${src}: 'layers' must be an object of layer name -> {weightBits, actBits}, got ${JSON.stringify(layersIn)}`);
+    if (!isRecord(layersIn))
+      throw new ConfigError(`${src}: 'layers' must be an object of layer name -> {weightBits, actBits}, got ${JSON.stringify(layersIn)}`);
     const layers: Record<string, LayerPrecision> = {};
     for (const [name, v] of Object.entries(layersIn)) {
       const where = `${src}: layer '${name}'`;
       const p = readPrecision(v, where);
       if (isRecord(v) && v.groups !== undefined) {
-        if (!Array.isArray(v.groups) || v.groups.length === 0) throw new ConfigError(`${where}: 'groups' must be a non-empty array of {channels, weightBits, actBits}`);
+        if (!Array.isArray(v.groups) || v.groups.length === 0)
+          throw new ConfigError(`${where}: 'groups' must be a non-empty array of {channels, weightBits, actBits}`);
         const groups = v.groups.map((g, i) => {
           const gp = readPrecision(g, `${where} group ${i}`);
           const ch = (g as Record<string, unknown>).channels;
-          if (typeof ch !== 'number' || !Number.isInteger(ch) || ch <= 0) throw new ConfigError(`${where} group ${i}: channels=${JSON.stringify(ch)} must be a positive integer`);
+          if (typeof ch !== 'number' || !Number.isInteger(ch) || ch <= 0)
+            throw new ConfigError(`${where} group ${i}: channels=${JSON.stringify(ch)} must be a positive integer`);
           return { channels: ch, weightBits: gp.weightBits, actBits: gp.actBits };
         });
         layers[name] = { weightBits: p.weightBits, actBits: p.actBits, groups };
@@ -113,7 +118,8 @@ export function parsePolicy(json: unknown, opts: ParsePolicyOptions = {}): Preci
 function readPrecision(v: unknown, where: string): Precision {
   if (!isRecord(v)) throw new ConfigError(`${where}: expected {weightBits, actBits}, got ${JSON.stringify(v)}`);
   for (const k of Object.keys(v)) {
-    if (!['weightBits', 'actBits', 'groups', 'channels'].includes(k)) throw new ConfigError(`${where}: unknown field '${k}' (expected weightBits, actBits, groups)`);
+    if (!['weightBits', 'actBits', 'groups', 'channels'].includes(k))
+      throw new ConfigError(`${where}: unknown field '${k}' (expected weightBits, actBits, groups)`);
   }
   const wb = v.weightBits;
   const ab = v.actBits;
@@ -121,7 +127,8 @@ function readPrecision(v: unknown, where: string): Precision {
     ['weightBits', wb],
     ['actBits', ab],
   ] as const) {
-    if (typeof b !== 'number' || !ANY_BITS.includes(b)) throw new ConfigError(`${where}: ${k}=${JSON.stringify(b)} is not a bit-width: expected one of ${ANY_BITS.join(', ')}`);
+    if (typeof b !== 'number' || !ANY_BITS.includes(b))
+      throw new ConfigError(`${where}: ${k}=${JSON.stringify(b)} is not a bit-width: expected one of ${ANY_BITS.join(', ')}`);
   }
   return { weightBits: wb as number, actBits: ab as number };
 }
@@ -181,7 +188,9 @@ export function policyFromVectors(graph: Graph, weightBits: ArrayLike<number>, a
   const layers: Record<string, LayerPrecision> = {};
   const q = quantizableLayers(graph);
   if (weightBits.length !== q.length || actBits.length !== q.length) {
-    throw new ConfigError(`policy vectors have ${weightBits.length}/${actBits.length} entries, expected ${q.length} (one per conv/dense layer of '${graph.name}')`);
+    throw new ConfigError(
+      `policy vectors have ${weightBits.length}/${actBits.length} entries, expected ${q.length} (one per conv/dense layer of '${graph.name}')`,
+    );
   }
   q.forEach((n, i) => {
     layers[n.name] = { weightBits: weightBits[i] as number, actBits: actBits[i] as number };

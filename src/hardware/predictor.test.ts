@@ -8,6 +8,7 @@ import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
 import { Rng } from '../util/rng.js';
 import { describeLayer, isFreeOp } from './layer-key.js';
+import { policyPreset } from './precision.js';
 import {
   composeNetwork,
   evalPredictor,
@@ -27,7 +28,6 @@ import {
   predictRow,
   savePredictor,
 } from './predictor.js';
-import { policyPreset } from './precision.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
 import { randomNet } from './testing/random-nets.js';
@@ -78,7 +78,10 @@ describe('learned cost model (gradient-boosted trees)', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'hwnas-pred-')), 'm.json');
     savePredictor(model, f);
     const back = loadPredictor(f);
-    const row = kernelFeatures(train[0]?.layer ?? describeLayer(graphWorkloads(zooGraph('zoo:mbnet32'))[1] as never, { weightBits: 8, actBits: 8 }), ['batchnorm', 'relu']);
+    const row = kernelFeatures(train[0]?.layer ?? describeLayer(graphWorkloads(zooGraph('zoo:mbnet32'))[1] as never, { weightBits: 8, actBits: 8 }), [
+      'batchnorm',
+      'relu',
+    ]);
     assert.equal(row.length, KERNEL_FEATURE_NAMES.length);
     assert.equal(predictRow(back, row), predictRow(model, row));
     assert.throws(() => loadPredictor(join(tmpdir(), 'does-not-exist.json')), ConfigError);
@@ -126,7 +129,8 @@ describe('kernel features and network composition', () => {
       return { kernelMs, kernelMBytes, measuredMs: composeNetwork(truth, kernelMs, kernelMBytes) };
     });
     const fit = fitComposition(rows);
-    for (const k of ['fixedMs', 'kernelScale', 'perKernelMs', 'perMByteMs'] as const) assert.ok(Math.abs(fit[k] - truth[k]) < 1e-4, `${k}: ${fit[k]} vs ${truth[k]}`);
+    for (const k of ['fixedMs', 'kernelScale', 'perKernelMs', 'perMByteMs'] as const)
+      assert.ok(Math.abs(fit[k] - truth[k]) < 1e-4, `${k}: ${fit[k]} vs ${truth[k]}`);
     assert.throws(() => fitComposition(rows.slice(0, 3)), ConfigError);
   });
   it('a fused predictor target costs networks per runtime kernel, as predictNetwork does', () => {
@@ -142,9 +146,15 @@ describe('kernel features and network composition', () => {
   });
 });
 
-runTargetConformance('predictor (fused kernels)', () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }, { fused: 1, fixedMs: 0.01, perKernelMs: 0.001 }), 'predictor:fused'), {
-  monotoneInBits: false,
-  graphs: [zooGraph('zoo:mnist-cnn'), zooGraph('zoo:mobilenet-v2?size=64')],
-});
+runTargetConformance(
+  'predictor (fused kernels)',
+  () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }, { fused: 1, fixedMs: 0.01, perKernelMs: 0.001 }), 'predictor:fused'),
+  {
+    monotoneInBits: false,
+    graphs: [zooGraph('zoo:mnist-cnn'), zooGraph('zoo:mobilenet-v2?size=64')],
+  },
+);
 
-runTargetConformance('predictor', () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }), 'predictor:conformance'), { monotoneInBits: false });
+runTargetConformance('predictor', () => new PredictorTarget(fitPredictor(samples(1, 15), { rounds: 60, seed: 1 }), 'predictor:conformance'), {
+  monotoneInBits: false,
+});

@@ -21,8 +21,8 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
 import { Rng } from '../util/rng.js';
-import { LayerValueTarget, type LayerValue } from './layer-target.js';
-import { describeLayer, FEATURE_NAMES, layerFeatures, type LayerDescriptor, parseLayerKey } from './layer-key.js';
+import { describeLayer, FEATURE_NAMES, type LayerDescriptor, layerFeatures, parseLayerKey } from './layer-key.js';
+import { type LayerValue, LayerValueTarget } from './layer-target.js';
 import type { LutFile } from './lut.js';
 import { ANY_BITS, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { kernelPostOps, type PreparedNetwork, prepareNetwork } from './prepared.js';
@@ -192,7 +192,16 @@ export function fitGbdt(x: readonly (readonly number[])[], y: readonly number[],
       return j;
     };
     grow(rows, 0);
-    const model1: GbdtModel = { format: 'hwnas-predictor', version: 1, model: 'gbdt', target: 'log-latency-ms', features: names, base: 0, learningRate: lr, trees: [t] };
+    const model1: GbdtModel = {
+      format: 'hwnas-predictor',
+      version: 1,
+      model: 'gbdt',
+      target: 'log-latency-ms',
+      features: names,
+      base: 0,
+      learningRate: lr,
+      trees: [t],
+    };
     for (let i = 0; i < n; i++) pred[i] = (pred[i] as number) + predictRow(model1, x[i] as number[]);
     trees.push(t);
   }
@@ -304,7 +313,15 @@ export function kernelFeatures(d: LayerDescriptor, post: readonly string[] = [])
   let act = 0;
   for (const op of post) act = Math.max(act, ACT_CODE[op] ?? 0);
   const { macs, padRatio, weights } = workParts(d);
-  return [...layerFeatures(d), post.includes('batchnorm') ? 1 : 0, act, post.includes('add') ? 1 : 0, Math.log2(kernelWork(d)), padRatio, Math.log2(1 + macs / Math.max(1, weights))];
+  return [
+    ...layerFeatures(d),
+    post.includes('batchnorm') ? 1 : 0,
+    act,
+    post.includes('add') ? 1 : 0,
+    Math.log2(kernelWork(d)),
+    padRatio,
+    Math.log2(1 + macs / Math.max(1, weights)),
+  ];
 }
 
 /** Samples from a lookup table (each key parsed back into a descriptor). */
@@ -348,10 +365,14 @@ export function parsePredictor(text: string, path: string): GbdtModel {
   }
   const o = j as Partial<GbdtModel>;
   if (o?.format !== 'hwnas-predictor' || o.model !== 'gbdt' || !Array.isArray(o.trees) || typeof o.base !== 'number') {
-    throw new ConfigError(`predictor ${path}: expected {"format": "hwnas-predictor", "model": "gbdt", "base", "trees": [...]} as written by 'hwnas predictor fit'`);
+    throw new ConfigError(
+      `predictor ${path}: expected {"format": "hwnas-predictor", "model": "gbdt", "base", "trees": [...]} as written by 'hwnas predictor fit'`,
+    );
   }
   if (JSON.stringify(o.features) !== JSON.stringify(KERNEL_FEATURE_NAMES) && JSON.stringify(o.features) !== JSON.stringify(FEATURE_NAMES)) {
-    throw new ConfigError(`predictor ${path}: feature list ${JSON.stringify(o.features)} does not match this version's (${KERNEL_FEATURE_NAMES.join(', ')}); refit it`);
+    throw new ConfigError(
+      `predictor ${path}: feature list ${JSON.stringify(o.features)} does not match this version's (${KERNEL_FEATURE_NAMES.join(', ')}); refit it`,
+    );
   }
   return o as GbdtModel;
 }
@@ -484,7 +505,12 @@ export function predictNetwork(m: GbdtModel, graph: Graph, c: NetworkComposition
 /** The composition stored in a model's meta (`fixedMs`, `kernelScale`, `perKernelMs`, `perMByteMs`), else the plain one. */
 export function compositionOf(m: GbdtModel): NetworkComposition {
   const g = (k: string, d: number): number => (typeof m.meta?.[k] === 'number' ? (m.meta[k] as number) : d);
-  return { fixedMs: g('fixedMs', g('networkOverheadMs', 0)), kernelScale: g('kernelScale', 1), perKernelMs: g('perKernelMs', 0), perMByteMs: g('perMByteMs', 0) };
+  return {
+    fixedMs: g('fixedMs', g('networkOverheadMs', 0)),
+    kernelScale: g('kernelScale', 1),
+    perKernelMs: g('perKernelMs', 0),
+    perMByteMs: g('perMByteMs', 0),
+  };
 }
 
 /**
@@ -536,7 +562,11 @@ export class PredictorTarget extends LayerValueTarget {
     this.mark(net);
     const c = super.networkCost(g, policy);
     if (!this.fuse) return c;
-    const layers = c.layers.map((l, i) => (this.absorbed.has(net.workloads[i] as Workload) ? { ...l, latencyMs: 0, computeMs: 0, memoryMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node } : l));
+    const layers = c.layers.map((l, i) =>
+      this.absorbed.has(net.workloads[i] as Workload)
+        ? { ...l, latencyMs: 0, computeMs: 0, memoryMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node }
+        : l,
+    );
     return { ...c, layers, dramBytes: layers.reduce((a, l) => a + l.dramBytes, 0) };
   }
 
@@ -550,6 +580,8 @@ export class PredictorTarget extends LayerValueTarget {
     if (this.absorbed.has(w)) return { latencyMs: 0 };
     const c = this.comp;
     const mb = (4 * (w.weightElems + w.outElems)) / 1e6;
-    return { latencyMs: Math.max(0, c.kernelScale * predictLatency(this.model, describeLayer(w, p), this.posts.get(w) ?? []) + c.perKernelMs + c.perMByteMs * mb) };
+    return {
+      latencyMs: Math.max(0, c.kernelScale * predictLatency(this.model, describeLayer(w, p), this.posts.get(w) ?? []) + c.perKernelMs + c.perMByteMs * mb),
+    };
   }
 }

@@ -185,7 +185,13 @@ function kindOf(w: Workload): number {
 }
 
 /** Prepare a list of workloads (no fusion, no graph structure): used for single-layer costs. */
-export function prepareWorkloads(workloads: readonly Workload[], name = 'workloads', fusedInto?: Int32Array, io?: Uint8Array, kernelOf?: Int32Array): PreparedNetwork {
+export function prepareWorkloads(
+  workloads: readonly Workload[],
+  name = 'workloads',
+  fusedInto?: Int32Array,
+  io?: Uint8Array,
+  kernelOf?: Int32Array,
+): PreparedNetwork {
   const n = workloads.length;
   const f = (): Float64Array => new Float64Array(n);
   const col: WorkloadColumns = {

@@ -87,10 +87,13 @@ for (const [name, kind] of [
 registerTarget({
   name: 'host-cpu',
   kind: 'measured',
-  description: 'this machine, measured with onnxruntime-node (float32; per-layer and whole-network timing, conv+bn+act fusion model); call prepare(model) first',
+  description:
+    'this machine, measured with onnxruntime-node (float32; per-layer and whole-network timing, conv+bn+act fusion model); call prepare(model) first',
   create: (o) => {
     const ov = o.overrides ?? {};
-    for (const k of Object.keys(ov)) if (!['threads', 'repeats', 'warmup', 'quantile'].includes(k)) throw new ConfigError(`target 'host-cpu': unknown parameter '${k}' (expected threads, repeats, warmup, quantile)`);
+    for (const k of Object.keys(ov))
+      if (!['threads', 'repeats', 'warmup', 'quantile'].includes(k))
+        throw new ConfigError(`target 'host-cpu': unknown parameter '${k}' (expected threads, repeats, warmup, quantile)`);
     const n = (k: string): number | undefined => (ov[k] === undefined ? undefined : Number(ov[k]));
     const threads = n('threads');
     const repeats = n('repeats');
@@ -135,7 +138,9 @@ export function getTarget(spec: string, opts: TargetOptions = {}): HardwareTarge
   if (base.endsWith('.json')) return targetFromFile(loadTargetFile(base), overrides);
   const e = registry.get(base);
   if (!e) {
-    throw new ConfigError(`unknown hardware target '${spec}': expected one of ${[...registry.keys()].join(', ')}, a target .json file, lut:<file> or predictor:<file>`);
+    throw new ConfigError(
+      `unknown hardware target '${spec}': expected one of ${[...registry.keys()].join(', ')}, a target .json file, lut:<file> or predictor:<file>`,
+    );
   }
   return e.create({ overrides });
 }

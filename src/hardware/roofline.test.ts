@@ -35,7 +35,10 @@ describe('roofline targets', () => {
     const g = zooGraph('zoo:mobilenet-v2?size=224');
     const c = t.networkCost(g, policyPreset('w8a8'));
     const dw = c.layers.filter((l) => l.node.endsWith('_dw'));
-    assert.ok(dw.every((l) => l.latencyMs >= 0.005), 'every layer pays the launch overhead');
+    assert.ok(
+      dw.every((l) => l.latencyMs >= 0.005),
+      'every layer pays the launch overhead',
+    );
     assert.ok(dw.some((l) => l.bound === 'overhead'));
     const macsDw = graphWorkloadsOf(g, '_dw');
     const macsPw = graphWorkloadsOf(g, '_project');
@@ -48,7 +51,10 @@ describe('roofline targets', () => {
     const t = getTarget('edge-tpu');
     const g = zooGraph('zoo:mbnet32');
     assert.ok(t.networkCost(g, policyPreset('w8a8')).latencyMs > 0);
-    assert.throws(() => t.networkCost(g, policyPreset('w4a4')), (e: unknown) => e instanceof ConfigError && /weightBits=4/.test(e.message) && /edge-tpu/.test(e.message));
+    assert.throws(
+      () => t.networkCost(g, policyPreset('w4a4')),
+      (e: unknown) => e instanceof ConfigError && /weightBits=4/.test(e.message) && /edge-tpu/.test(e.message),
+    );
     const w = graphWorkloads(g)[1] as Workload;
     assert.throws(() => t.layerCost(w, { weightBits: 8, actBits: 4 }), ConfigError);
   });

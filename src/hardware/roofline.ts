@@ -16,9 +16,9 @@
 import { ConfigError } from '../errors.js';
 import { AnalyticalTarget, OUT } from './analytical.js';
 import { loadTargetFile, num, numMap, paramValues, type TargetFile } from './data.js';
+import { checkTargetParams, rooflineSchema } from './params-schema.js';
 import { ANY_BITS, type SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
-import { checkTargetParams, rooflineSchema } from './params-schema.js';
 
 /** How a roofline device treats a precision it lacks. */
 export type PrecisionFallback = 'round-up' | 'strict';

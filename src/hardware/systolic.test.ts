@@ -60,8 +60,14 @@ describe('systolic array', () => {
     assert.ok(Math.abs(c32.computeMs / c16.computeMs - 4) < 1e-9);
   });
   it('rejects unknown parameters and dataflows', () => {
-    assert.throws(() => getTarget('systolic?rowz=3'), (e: unknown) => e instanceof ConfigError && /rowz/.test(e.message));
-    assert.throws(() => systolic({ dataflow: 'xs' }), (e: unknown) => e instanceof ConfigError && /'xs'/.test(e.message));
+    assert.throws(
+      () => getTarget('systolic?rowz=3'),
+      (e: unknown) => e instanceof ConfigError && /rowz/.test(e.message),
+    );
+    assert.throws(
+      () => systolic({ dataflow: 'xs' }),
+      (e: unknown) => e instanceof ConfigError && /'xs'/.test(e.message),
+    );
     assert.throws(() => systolic({ rows: 'many' }), ConfigError);
   });
 });

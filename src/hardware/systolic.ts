@@ -20,9 +20,9 @@
 import { ConfigError } from '../errors.js';
 import { AnalyticalTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile } from './data.js';
+import { checkTargetParams, systolicSchema } from './params-schema.js';
 import type { Precision, SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
-import { checkTargetParams, systolicSchema } from './params-schema.js';
 
 /** Dataflows of {@link SystolicTarget}. */
 export type Dataflow = 'ws' | 'os' | 'rs';

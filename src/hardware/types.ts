@@ -8,8 +8,8 @@
  */
 import type { Graph, Model } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
-import type { PreparedNetwork } from './prepared.js';
 import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
+import type { PreparedNetwork } from './prepared.js';
 
 /** What limits a layer: the compute array, memory bandwidth, or fixed per-layer overhead (launch, dispatch). */
 export type Bound = 'compute' | 'memory' | 'overhead';

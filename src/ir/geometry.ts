@@ -8,13 +8,7 @@ export function windowOut(size: number, k: number, s: number, d: number, padBefo
 }
 
 /** TensorFlow-style 'same' pads `[top, left, bottom, right]` (extra padding at the end). */
-export function samePads(
-  inH: number,
-  inW: number,
-  k: readonly [number, number],
-  s: readonly [number, number],
-  d: readonly [number, number] = [1, 1],
-): Pads {
+export function samePads(inH: number, inW: number, k: readonly [number, number], s: readonly [number, number], d: readonly [number, number] = [1, 1]): Pads {
   const one = (size: number, kk: number, ss: number, dd: number): [number, number] => {
     const out = Math.ceil(size / ss);
     const total = Math.max((out - 1) * ss + (kk - 1) * dd + 1 - size, 0);

@@ -1,7 +1,7 @@
 import type { Rng } from '../util/rng.js';
 import { nodeDef } from './ops/registry.js';
 import { inferShapes } from './shapes.js';
-import type { Graph, Shape, WeightTensor, Weights } from './types.js';
+import type { Graph, Shape, Weights, WeightTensor } from './types.js';
 
 /** Shapes of every weight tensor a graph needs, keyed `<node>.<param>` (ONNX layouts; each op declares its own). */
 export function weightShapes(graph: Graph): Map<string, readonly number[]> {

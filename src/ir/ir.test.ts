@@ -36,8 +36,18 @@ test('inconsistent graphs are rejected with the node named', () => {
       { op: 'dense', name: 'fc', inputs: ['f'], inFeatures: 32, outFeatures: 10, bias: true },
     ],
   };
-  assert.throws(() => inferShapes(bad), (e: unknown) => e instanceof ShapeError && /dense 'fc' expects a \[32\] input, got \[64\]/.test(e.message));
-  const dangling: Graph = { name: 'd', outputs: ['r'], nodes: [{ op: 'input', name: 'x', inputs: [], shape: [4] }, { op: 'relu', name: 'r', inputs: ['y'] }] };
+  assert.throws(
+    () => inferShapes(bad),
+    (e: unknown) => e instanceof ShapeError && /dense 'fc' expects a \[32\] input, got \[64\]/.test(e.message),
+  );
+  const dangling: Graph = {
+    name: 'd',
+    outputs: ['r'],
+    nodes: [
+      { op: 'input', name: 'x', inputs: [], shape: [4] },
+      { op: 'relu', name: 'r', inputs: ['y'] },
+    ],
+  };
   assert.throws(() => inferShapes(dangling), /reads 'y', which is not defined before it/);
   const b = new GraphBuilder('g', [3, 8, 8]);
   assert.throws(() => b.conv(b.input, { out: 4, kernel: 3, groups: 2 }), /groups=2 must divide/);
@@ -73,7 +83,10 @@ test('weights: init is seeded and serialisation round-trips bit-exactly', () => 
   // truncated weights file: a clear error, not a crash
   const bin = readFileSync(join(dir, 'm.bin'));
   writeFileSync(join(dir, 'm.bin'), bin.subarray(0, bin.length - 400));
-  assert.throws(() => loadModel(path), (e: unknown) => e instanceof ModelFormatError && /past the end/.test(e.message));
+  assert.throws(
+    () => loadModel(path),
+    (e: unknown) => e instanceof ModelFormatError && /past the end/.test(e.message),
+  );
 });
 
 test('modelFromBuffers rejects wrong weight shapes', () => {

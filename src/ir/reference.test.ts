@@ -38,5 +38,8 @@ test('average pooling with and without padded zeros, max pooling, upsample, broa
   close(all.get('m')!, [0.5, 0.75, 1, 0.25]);
   const e = [1, 2, 3, -4].map(Math.exp);
   const z = e.reduce((p, v) => p + v, 0);
-  close(all.get('s')!, e.map((v) => v / z));
+  close(
+    all.get('s')!,
+    e.map((v) => v / z),
+  );
 });

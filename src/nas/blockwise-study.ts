@@ -63,7 +63,10 @@ export interface PreparedBlockwise {
 
 /** The space's options, or a ConfigError saying the block-wise search needs an mbv2-style space. */
 function mbv2Options(space: ArchSpace): NonNullable<ArchSpace['options']> {
-  if (!space.options) throw new ConfigError(`block-wise search distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+  if (!space.options)
+    throw new ConfigError(
+      `block-wise search distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`,
+    );
   return space.options;
 }
 
@@ -113,7 +116,14 @@ export async function prepareBlockwise(o: PrepareBlockwiseOptions): Promise<Prep
   writeFileSync(join(o.artifact, INDEX), JSON.stringify({ format: 'hwnas-blockwise', version: 1, teacherArch, stages: c.tokens }));
   const stages = c.scores.map((u, i) => u.alternatives.map((a, k) => ({ blocks: c.tokens[i]?.[k] as string, loss: a.loss, latencyMs: a.latencyMs })));
   return {
-    strategyOptions: { archSpace: o.space.name, prefix: teacherArch.slice(0, teacherArch.indexOf(':')), stages, fixedMs: c.fixedMs, teacherLatencyMs: c.teacherLatencyMs, ratios: [...DEFAULT_RATIOS] },
+    strategyOptions: {
+      archSpace: o.space.name,
+      prefix: teacherArch.slice(0, teacherArch.indexOf(':')),
+      stages,
+      fixedMs: c.fixedMs,
+      teacherLatencyMs: c.teacherLatencyMs,
+      ratios: [...DEFAULT_RATIOS],
+    },
     teacher: { arch: teacherArch, accuracy, latencyMs: c.teacherLatencyMs },
     distillations: c.scores.reduce((s, u) => s + u.alternatives.length - 1, 0),
     jointCombinations: c.jointCombinations,
@@ -133,7 +143,8 @@ export function loadBlockwiseArtifact(dir: string): BlockwiseArtifact {
   const index = join(dir, INDEX);
   if (!existsSync(index)) throw new ConfigError(`block-wise artifact '${dir}': no ${INDEX} (expected the folder a block-wise study's preparation wrote)`);
   const j = JSON.parse(readFileSync(index, 'utf8')) as { format?: string; teacherArch?: string; stages?: string[][] };
-  if (j.format !== 'hwnas-blockwise' || typeof j.teacherArch !== 'string' || !Array.isArray(j.stages)) throw new ConfigError(`block-wise artifact '${index}': not an hwnas-blockwise index`);
+  if (j.format !== 'hwnas-blockwise' || typeof j.teacherArch !== 'string' || !Array.isArray(j.stages))
+    throw new ConfigError(`block-wise artifact '${index}': not an hwnas-blockwise index`);
   const stages = j.stages;
   const teacher = loadModel(join(dir, 'teacher.json'));
   const cache = new Map<string, Weights>();
@@ -142,7 +153,10 @@ export function loadBlockwiseArtifact(dir: string): BlockwiseArtifact {
     teacherArch: j.teacherArch,
     stageWeights(stage, blocks) {
       const k = stages[stage]?.indexOf(blocks) ?? -1;
-      if (k < 0) throw new ConfigError(`block-wise artifact '${dir}': stage ${stage + 1} has no distilled candidate '${blocks}' (known: ${(stages[stage] ?? []).join(' ')})`);
+      if (k < 0)
+        throw new ConfigError(
+          `block-wise artifact '${dir}': stage ${stage + 1} has no distilled candidate '${blocks}' (known: ${(stages[stage] ?? []).join(' ')})`,
+        );
       const key = `${stage}/${k}`;
       let w = cache.get(key);
       if (!w) {
@@ -174,7 +188,8 @@ export interface BlockwiseEvaluatorOptions {
 /** An evaluator of block-wise students (see module doc). */
 export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
   for (const ob of o.objectives) {
-    if (!(BLOCKWISE_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by the block-wise evaluator: expected one of ${BLOCKWISE_METRICS.join(', ')}`);
+    if (!(BLOCKWISE_METRICS as readonly string[]).includes(ob.name))
+      throw new ConfigError(`objective '${ob.name}' cannot be measured by the block-wise evaluator: expected one of ${BLOCKWISE_METRICS.join(', ')}`);
   }
   const so = mbv2Options(o.space);
   const prefix = o.artifact.teacherArch.slice(0, o.artifact.teacherArch.indexOf(':'));
@@ -187,7 +202,12 @@ export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
     const arch = o.space.format(o.space.fromParams(params));
     if (!arch.startsWith(`${prefix}:`)) throw new ConfigError(`block-wise student '${arch}': expected the teacher's input size and width '${prefix}'`);
     const tokens = arch.slice(prefix.length + 1).split('|');
-    const student = assembleBlockwiseStudent(o.artifact.teacher, so, arch, tokens.map((t, i) => o.artifact.stageWeights(i, t)));
+    const student = assembleBlockwiseStudent(
+      o.artifact.teacher,
+      so,
+      arch,
+      tokens.map((t, i) => o.artifact.stageWeights(i, t)),
+    );
     const calib = { x: data.train.x.subarray(0, Math.min(1024, data.train.n) * (data.train.x.length / data.train.n)), n: Math.min(1024, data.train.n) };
     const rec = await recoverStudent(student, { train: data.train, test: data.val }, calib, epochs > 0 ? { epochs, workers: 1 } : false, ctx.seed);
     const lat = await archLatencyMs(o.target, student.graph, policy);

@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
-import { initEngine } from '../engine/backend.js';
-import { buildModel } from '../engine/model.js';
-import { getTarget } from '../hardware/registry.js';
-import { initWeights } from '../ir/init.js';
-import { mbv2Space } from '../search/spaces/mbv2.js';
-import { Rng } from '../util/rng.js';
-import { assembleBlockwiseStudent, blockwiseSearch } from './blockwise.js';
-import { blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { before, test } from 'node:test';
 import type { Dataset } from '../data/types.js';
+import { initEngine } from '../engine/backend.js';
+import { buildModel } from '../engine/model.js';
 import { ConfigError } from '../errors.js';
 import { defaultPolicy } from '../hardware/precision.js';
-import { networkLatency } from '../transform/hant.js';
+import { getTarget } from '../hardware/registry.js';
+import { initWeights } from '../ir/init.js';
+import { mbv2Space } from '../search/spaces/mbv2.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
-
+import { networkLatency } from '../transform/hant.js';
+import { Rng } from '../util/rng.js';
+import { assembleBlockwiseStudent, blockwiseSearch } from './blockwise.js';
+import { blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
 
 before(async () => {
   await initEngine();
@@ -30,18 +29,23 @@ test('block-wise search distils each stage separately, meets the budget and yiel
   const r0 = new Rng(2);
   const n = 48;
   const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
-  const r = await blockwiseSearch(teacher, teacherArch, { train: split, val: split, test: split }, {
-    space: MBV2_TINY,
-    target: getTarget('cortex-a76'),
-    budgetRatio: 0.8,
-    candidatesPerStage: 4,
-    steps: 3,
-    batchSize: 16,
-    distillSamples: 32,
-    heldOutSamples: 16,
-    finetune: false,
-    seed: 3,
-  });
+  const r = await blockwiseSearch(
+    teacher,
+    teacherArch,
+    { train: split, val: split, test: split },
+    {
+      space: MBV2_TINY,
+      target: getTarget('cortex-a76'),
+      budgetRatio: 0.8,
+      candidatesPerStage: 4,
+      steps: 3,
+      batchSize: 16,
+      distillSamples: 32,
+      heldOutSamples: 16,
+      finetune: false,
+      seed: 3,
+    },
+  );
   assert.equal(r.stages.length, 2);
   assert.equal(r.distillations, 6); // 3 candidates per stage besides the teacher's own configuration
   assert.ok(r.jointCombinations > r.distillations);
@@ -61,12 +65,28 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-bw-'));
   try {
     const target = getTarget('cortex-a76');
-    const p = await prepareBlockwise({ space, dataset, target, artifact: dir, teacher: 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r', teacherEpochs: 1, candidatesPerStage: 3, steps: 3, distillSamples: 32, heldOutSamples: 16, seed: 2 });
+    const p = await prepareBlockwise({
+      space,
+      dataset,
+      target,
+      artifact: dir,
+      teacher: 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r',
+      teacherEpochs: 1,
+      candidatesPerStage: 3,
+      steps: 3,
+      distillSamples: 32,
+      heldOutSamples: 16,
+      seed: 2,
+    });
     assert.equal(p.teacher.arch, 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r');
     assert.equal(p.distillations, 4);
     const stages = p.strategyOptions.stages as { blocks: string; loss: number; latencyMs: number }[][];
     assert.equal(stages.length, 2);
-    assert.deepEqual(stages.map((s) => s[0]?.blocks), ['k5e3r,k5e3r', 'k5e3r,k5e3r'], "candidate 0 is the teacher's own stage");
+    assert.deepEqual(
+      stages.map((s) => s[0]?.blocks),
+      ['k5e3r,k5e3r', 'k5e3r,k5e3r'],
+      "candidate 0 is the teacher's own stage",
+    );
     assert.ok(stages.every((s) => s[0]?.loss === 0 && s.slice(1).every((c) => c.loss > 0)));
     assert.equal(p.strategyOptions.prefix, 'r8-w1');
     const art = loadBlockwiseArtifact(dir);
@@ -74,16 +94,32 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
     // the teacher's own tokens give back the teacher's weights exactly
     const same = assembleBlockwiseStudent(art.teacher, MBV2_TINY, p.teacher.arch, [art.stageWeights(0, 'k5e3r,k5e3r'), art.stageWeights(1, 'k5e3r,k5e3r')]);
     for (const [k, v] of art.teacher.weights) assert.deepEqual(same.weights.get(k)?.data, v.data, k);
-    assert.throws(() => art.stageWeights(0, 'k9e9r'), (e: unknown) => e instanceof ConfigError && /k9e9r/.test(e.message));
+    assert.throws(
+      () => art.stageWeights(0, 'k9e9r'),
+      (e: unknown) => e instanceof ConfigError && /k9e9r/.test(e.message),
+    );
     const other = `r8-w1:${stages[0]?.[1]?.blocks}|${stages[1]?.[2]?.blocks}`;
-    const ev = blockwiseEvaluator({ space, dataset, target, objectives: [{ name: 'accuracy', direction: 'maximize' }, { name: 'latency_ms', direction: 'minimize' }], artifact: art, finetuneEpochs: 0 });
+    const ev = blockwiseEvaluator({
+      space,
+      dataset,
+      target,
+      objectives: [
+        { name: 'accuracy', direction: 'maximize' },
+        { name: 'latency_ms', direction: 'minimize' },
+      ],
+      artifact: art,
+      finetuneEpochs: 0,
+    });
     const ctx = { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
     const r = await ev(space.toParams(space.parse(other)), ctx);
     const [acc, lat] = r.values as number[];
     assert.ok((acc as number) >= 0 && (acc as number) <= 1);
     assert.ok(Math.abs((lat as number) - networkLatency(target, space.graph(space.parse(other)), defaultPolicy(target))) < 1e-12);
     assert.equal(r.userAttrs?.arch, space.format(space.parse(other)));
-    assert.throws(() => loadBlockwiseArtifact(join(dir, 'nope')), (e: unknown) => e instanceof ConfigError && /blockwise\.json/.test(e.message));
+    assert.throws(
+      () => loadBlockwiseArtifact(join(dir, 'nope')),
+      (e: unknown) => e instanceof ConfigError && /blockwise\.json/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

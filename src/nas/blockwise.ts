@@ -22,9 +22,18 @@ import type { HardwareTarget } from '../hardware/types.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { inferShapes } from '../ir/shapes.js';
 import type { Model, Shape, Weights } from '../ir/types.js';
-import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, addInvertedResidual, mbv2Space } from '../search/spaces/mbv2.js';
+import { addInvertedResidual, type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import { ALT_INPUT, type Alternative } from '../transform/alternatives.js';
-import { type DistillImages, type FinetuneOptions, recoverStudent, networkLatency, type ScoredAlternative, scoreAlternatives, selectAlternatives, type UnitScores } from '../transform/hant.js';
+import {
+  type DistillImages,
+  type FinetuneOptions,
+  networkLatency,
+  recoverStudent,
+  type ScoredAlternative,
+  scoreAlternatives,
+  selectAlternatives,
+  type UnitScores,
+} from '../transform/hant.js';
 import type { Unit } from '../transform/units.js';
 import { Rng } from '../util/rng.js';
 
@@ -56,7 +65,14 @@ export interface BlockwiseResult {
   /** The chosen student architecture (the space's string). */
   readonly arch: string;
   readonly model: Model;
-  readonly stages: readonly { readonly stage: number; readonly chosen: string; readonly loss: number; readonly latencyMs: number; readonly teacherLatencyMs: number; readonly candidates: number }[];
+  readonly stages: readonly {
+    readonly stage: number;
+    readonly chosen: string;
+    readonly loss: number;
+    readonly latencyMs: number;
+    readonly teacherLatencyMs: number;
+    readonly candidates: number;
+  }[];
   /** Distillation runs performed (Σ candidates per stage), against the joint space's size. */
   readonly distillations: number;
   readonly jointCombinations: number;
@@ -66,7 +82,8 @@ export interface BlockwiseResult {
   readonly seconds: number;
 }
 
-const stageToken = (blocks: readonly Mbv2Block[]): string => blocks.map((b) => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`).join(',');
+const stageToken = (blocks: readonly Mbv2Block[]): string =>
+  blocks.map((b) => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`).join(',');
 
 /** The scored stage candidates of a teacher (see {@link blockwiseCandidates}). */
 export interface BlockwiseCandidates {
@@ -90,7 +107,12 @@ export interface BlockwiseCandidates {
  * the teacher's stage (input and target: the teacher's feature maps on real images) and scored by relative
  * distillation loss and latency on the target. Deterministic for a seed.
  */
-export function blockwiseCandidates(teacher: Model, teacherArch: string, data: { train: Split; val: Split }, opts: Omit<BlockwiseOptions, 'budgetRatio' | 'finetune'>): BlockwiseCandidates {
+export function blockwiseCandidates(
+  teacher: Model,
+  teacherArch: string,
+  data: { train: Split; val: Split },
+  opts: Omit<BlockwiseOptions, 'budgetRatio' | 'finetune'>,
+): BlockwiseCandidates {
   const space = mbv2Space(opts.space);
   const tArch = space.parse(teacherArch);
   const policy = opts.policy ?? defaultPolicy(opts.target);
@@ -107,7 +129,10 @@ export function blockwiseCandidates(teacher: Model, teacherArch: string, data: {
   o.stages.forEach((st, i) => {
     const prefix = `s${i + 1}b`;
     const nodes = teacher.graph.nodes.filter((n) => n.name.startsWith(prefix)).map((n) => n.name);
-    if (nodes.length === 0) throw new ConfigError(`blockwise: teacher '${teacher.graph.name}' has no nodes of stage ${i + 1} (expected names '${prefix}<j>_...' as the mbv2 space builds them)`);
+    if (nodes.length === 0)
+      throw new ConfigError(
+        `blockwise: teacher '${teacher.graph.name}' has no nodes of stage ${i + 1} (expected names '${prefix}<j>_...' as the mbv2 space builds them)`,
+      );
     const first = byName.get(nodes[0] as string);
     const input = first?.inputs[0] as string;
     const output = nodes[nodes.length - 1] as string;
@@ -125,7 +150,14 @@ export function blockwiseCandidates(teacher: Model, teacherArch: string, data: {
     const teacherBlocks = tArch.stages[i] as readonly Mbv2Block[];
     const tries: Mbv2Block[][] = [[...teacherBlocks]];
     for (let k = 0; k < perStage * 20 && tries.length < perStage + 1; k++) {
-      tries.push(Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ kernel: rng.choice(o.kernels), expansion: rng.choice(o.expansions), se: rng.choice(ses), act: rng.choice(acts) })));
+      tries.push(
+        Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({
+          kernel: rng.choice(o.kernels),
+          expansion: rng.choice(o.expansions),
+          se: rng.choice(ses),
+          act: rng.choice(acts),
+        })),
+      );
     }
     for (const blocks of tries) {
       const tok = stageToken(blocks);
@@ -149,7 +181,10 @@ export function blockwiseCandidates(teacher: Model, teacherArch: string, data: {
   const per = (shapes.get(teacher.graph.nodes[0]?.name as string) as Shape).reduce((a, b) => a * b, 1);
   const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
   const nHeld = Math.min(opts.heldOutSamples ?? 256, data.val.n);
-  const images: DistillImages = { train: { x: data.train.x.subarray(0, nTrain * per), n: nTrain }, heldOut: { x: data.val.x.subarray(0, nHeld * per), n: nHeld } };
+  const images: DistillImages = {
+    train: { x: data.train.x.subarray(0, nTrain * per), n: nTrain },
+    heldOut: { x: data.val.x.subarray(0, nHeld * per), n: nHeld },
+  };
   const scores: UnitScores[] = scoreAlternatives(
     teacher,
     units,
@@ -192,7 +227,12 @@ export function assembleBlockwiseStudent(teacher: Model, space: Mbv2SpaceOptions
  * Block-wise search of a student in `opts.space` against a trained teacher of the same skeleton.
  * @example const r = await blockwiseSearch(teacher, teacherArch, ds, { space: MBV2_SMALL, target, budgetRatio: 0.7 });
  */
-export async function blockwiseSearch(teacher: Model, teacherArch: string, data: { train: Split; val: Split; test: Split }, opts: BlockwiseOptions): Promise<BlockwiseResult> {
+export async function blockwiseSearch(
+  teacher: Model,
+  teacherArch: string,
+  data: { train: Split; val: Split; test: Split },
+  opts: BlockwiseOptions,
+): Promise<BlockwiseResult> {
   const t0 = performance.now();
   const space = mbv2Space(opts.space);
   const tArch = space.parse(teacherArch);
@@ -205,7 +245,12 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
   const stages = scores.map((_, i) => parseStageToken(c.tokens[i]?.[sel.choice[i] as number] as string));
   const arch: Mbv2Arch = { inputSize: tArch.inputSize, width: tArch.width, stages };
   const graph = space.graph(arch);
-  let model = assembleBlockwiseStudent(teacher, opts.space, space.format(arch), scores.map((u, i) => (u.alternatives[sel.choice[i] as number] as ScoredAlternative).weights));
+  let model = assembleBlockwiseStudent(
+    teacher,
+    opts.space,
+    space.format(arch),
+    scores.map((u, i) => (u.alternatives[sel.choice[i] as number] as ScoredAlternative).weights),
+  );
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
@@ -217,7 +262,14 @@ export async function blockwiseSearch(teacher: Model, teacherArch: string, data:
     model,
     stages: scores.map((u, i) => {
       const a = u.alternatives[sel.choice[i] as number] as ScoredAlternative;
-      return { stage: i + 1, chosen: a.alt.name, loss: a.loss, latencyMs: a.latencyMs, teacherLatencyMs: teacherStage[i] as number, candidates: u.alternatives.length };
+      return {
+        stage: i + 1,
+        chosen: a.alt.name,
+        loss: a.loss,
+        latencyMs: a.latencyMs,
+        teacherLatencyMs: teacherStage[i] as number,
+        candidates: u.alternatives.length,
+      };
     }),
     distillations: scores.reduce((s, u) => s + u.alternatives.length - 1, 0),
     jointCombinations: c.jointCombinations,

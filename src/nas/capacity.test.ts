@@ -5,12 +5,12 @@ import { defaultPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { graphTotals } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
+import { createStrategy } from '../search/registry.js';
 import { MBV2_MBNET, type Mbv2Arch, mbv2Space } from '../search/spaces/mbv2.js';
 import { getArchSpace } from '../search/spaces/registry.js';
+import { strategyConformance } from '../search/testing/strategy-conformance.js';
 import type { Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
-import { createStrategy } from '../search/registry.js';
-import { strategyConformance } from '../search/testing/strategy-conformance.js';
 import { capacityPoints, capacitySearch, cheaperMoves, isMbv2Space } from './capacity.js';
 import { nasStrategyConfig } from './strategy-config.js';
 
@@ -31,7 +31,17 @@ describe('capacity search', () => {
   it('each cheaper move changes one thing: expansion down, kernel 3, SE off, h-swish to ReLU, or a last block dropped', () => {
     const a = space.parse('r24-w1:k5e3hs,k3e2r|k3e1r|k3e1r|k3e1r');
     const moves = cheaperMoves(a, MBV2_MBNET).map((m) => space.format(m));
-    assert.deepEqual(new Set(moves), new Set(['r24-w1:k5e2hs,k3e2r|k3e1r|k3e1r|k3e1r', 'r24-w1:k3e3hs,k3e2r|k3e1r|k3e1r|k3e1r', 'r24-w1:k5e3h,k3e2r|k3e1r|k3e1r|k3e1r', 'r24-w1:k5e3rs,k3e2r|k3e1r|k3e1r|k3e1r', 'r24-w1:k5e3hs,k3e1r|k3e1r|k3e1r|k3e1r', 'r24-w1:k5e3hs|k3e1r|k3e1r|k3e1r']));
+    assert.deepEqual(
+      new Set(moves),
+      new Set([
+        'r24-w1:k5e2hs,k3e2r|k3e1r|k3e1r|k3e1r',
+        'r24-w1:k3e3hs,k3e2r|k3e1r|k3e1r|k3e1r',
+        'r24-w1:k5e3h,k3e2r|k3e1r|k3e1r|k3e1r',
+        'r24-w1:k5e3rs,k3e2r|k3e1r|k3e1r|k3e1r',
+        'r24-w1:k5e3hs,k3e1r|k3e1r|k3e1r|k3e1r',
+        'r24-w1:k5e3hs|k3e1r|k3e1r|k3e1r',
+      ]),
+    );
     assert.deepEqual(cheaperMoves(space.parse('r24-w1:k3e1r|k3e1r|k3e1r|k3e1r'), MBV2_MBNET), []);
   });
 
@@ -44,7 +54,10 @@ describe('capacity search', () => {
       assert.ok(p.arch.startsWith(`${p.stratum}:`), `${p.arch} is not in stratum ${p.stratum}`);
       if (i > 0) assert.ok((r.picks[i - 1] as typeof p).params >= p.params, 'picks not sorted by parameters');
       const others = r.feasible.filter((q) => q.stratum === p.stratum);
-      assert.ok(others.every((q) => q.params <= p.params), `${p.stratum}: a feasible point has more parameters than its pick`);
+      assert.ok(
+        others.every((q) => q.params <= p.params),
+        `${p.stratum}: a feasible point has more parameters than its pick`,
+      );
       assert.ok(p.feasible >= 1 && p.feasible <= 2);
     }
     assert.equal(new Set(r.picks.map((p) => p.stratum)).size, r.picks.length);
@@ -60,7 +73,10 @@ describe('capacity search', () => {
   it('as a strategy: proposes the picks first, skips what the history holds, and says so when the list runs out', async () => {
     const r = await capacitySearch(space, { latency, line, perStratum: 1 }, new Rng(2));
     const list = capacityPoints(r);
-    assert.deepEqual(list.slice(0, r.picks.length), r.picks.map((p) => p.arch));
+    assert.deepEqual(
+      list.slice(0, r.picks.length),
+      r.picks.map((p) => p.arch),
+    );
     assert.equal(new Set(list).size, r.feasible.length);
     const s = createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: list, line });
     const ctx = (history: Trial[]) => ({ space: space.space, objectives: [], history, trialNumber: history.length, rng: new Rng(0) });
@@ -70,24 +86,48 @@ describe('capacity search', () => {
       assert.equal(space.format(space.fromParams(p)), arch);
       history.push({ number: history.length, params: p, state: 'complete', values: [] } as unknown as Trial);
     }
-    await assert.rejects(async () => s.ask(ctx(history)), (e: unknown) => e instanceof ConfigError && /distinct architectures/.test(e.message));
+    await assert.rejects(
+      async () => s.ask(ctx(history)),
+      (e: unknown) => e instanceof ConfigError && /distinct architectures/.test(e.message),
+    );
   });
 
   it('registry options: archSpace and points required, bad points and unknown options named', () => {
-    assert.throws(() => createStrategy('capacity', { points: ['x'] }), (e: unknown) => e instanceof ConfigError && /archSpace/.test(e.message));
-    assert.throws(() => createStrategy('capacity', { archSpace: 'mbv2-mbnet' }), (e: unknown) => e instanceof ConfigError && /points/.test(e.message));
-    assert.throws(() => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: ['r99-w1:k3e1r'] }), (e: unknown) => e instanceof ConfigError && /r99/.test(e.message));
-    assert.throws(() => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: ['r24-w1:k3e1r|k3e1r|k3e1r|k3e1r'], perStratum: 3 }), (e: unknown) => e instanceof ConfigError && /'perStratum'/.test(e.message));
+    assert.throws(
+      () => createStrategy('capacity', { points: ['x'] }),
+      (e: unknown) => e instanceof ConfigError && /archSpace/.test(e.message),
+    );
+    assert.throws(
+      () => createStrategy('capacity', { archSpace: 'mbv2-mbnet' }),
+      (e: unknown) => e instanceof ConfigError && /points/.test(e.message),
+    );
+    assert.throws(
+      () => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: ['r99-w1:k3e1r'] }),
+      (e: unknown) => e instanceof ConfigError && /r99/.test(e.message),
+    );
+    assert.throws(
+      () => createStrategy('capacity', { archSpace: 'mbv2-mbnet', points: ['r24-w1:k3e1r|k3e1r|k3e1r|k3e1r'], perStratum: 3 }),
+      (e: unknown) => e instanceof ConfigError && /'perStratum'/.test(e.message),
+    );
   });
 
   it('nasStrategyConfig: capacity needs an mbv2 space and a line; runs the search once into the options', async () => {
     const capacity = { latency };
-    await assert.rejects(nasStrategyConfig('capacity', getArchSpace('nb201'), { budget: 2, capacity }), (e: unknown) => e instanceof ConfigError && /nb201/.test(e.message));
-    await assert.rejects(nasStrategyConfig('capacity', space, { budget: 2, capacity }), (e: unknown) => e instanceof ConfigError && /--max-latency/.test(e.message));
+    await assert.rejects(
+      nasStrategyConfig('capacity', getArchSpace('nb201'), { budget: 2, capacity }),
+      (e: unknown) => e instanceof ConfigError && /nb201/.test(e.message),
+    );
+    await assert.rejects(
+      nasStrategyConfig('capacity', space, { budget: 2, capacity }),
+      (e: unknown) => e instanceof ConfigError && /--max-latency/.test(e.message),
+    );
     const c = await nasStrategyConfig('capacity', space, { budget: 2, seed: 4, capacity: { latency, line, perStratum: 1 } });
     assert.equal(c.name, 'capacity');
     assert.deepEqual(c.options.points, capacityPoints(await capacitySearch(space, { latency, line, perStratum: 1 }, new Rng(4))));
-    await assert.rejects(nasStrategyConfig('capacity', space, { budget: 10_000, capacity: { latency, line, perStratum: 1 } }), (e: unknown) => e instanceof ConfigError && /fewer than --budget 10000/.test(e.message));
+    await assert.rejects(
+      nasStrategyConfig('capacity', space, { budget: 10_000, capacity: { latency, line, perStratum: 1 } }),
+      (e: unknown) => e instanceof ConfigError && /fewer than --budget 10000/.test(e.message),
+    );
   });
 });
 

@@ -27,7 +27,10 @@ export function isMbv2Space(space: ArchSpace): space is ArchSpace & Mbv2LikeSpac
 
 /** The arguments `--strategy capacity` needs: an mbv2 space and a line (ConfigError naming what is missing). */
 export function checkCapacityArgs(space: ArchSpace, line: number | undefined): asserts space is ArchSpace & Mbv2LikeSpace {
-  if (!isMbv2Space(space)) throw new ConfigError(`--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
+  if (!isMbv2Space(space))
+    throw new ConfigError(
+      `--strategy capacity repairs MobileNetV2-style architectures: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`,
+    );
   if (line === undefined) throw new ConfigError('--strategy capacity needs --max-latency <ms>: the line it repairs architectures under');
 }
 
@@ -72,7 +75,10 @@ export interface CapacityResult {
 /** The cheaper neighbours of `a`: one change each (see the module comment). */
 export function cheaperMoves(a: Mbv2Arch, o: Mbv2SpaceOptions): Mbv2Arch[] {
   const moves: Mbv2Arch[] = [];
-  const withBlock = (si: number, bi: number, b: Mbv2Arch['stages'][number][number]): Mbv2Arch => ({ ...a, stages: a.stages.map((st, i) => (i === si ? st.map((x, j) => (j === bi ? b : x)) : st)) });
+  const withBlock = (si: number, bi: number, b: Mbv2Arch['stages'][number][number]): Mbv2Arch => ({
+    ...a,
+    stages: a.stages.map((st, i) => (i === si ? st.map((x, j) => (j === bi ? b : x)) : st)),
+  });
   a.stages.forEach((st, si) =>
     st.forEach((b, bi) => {
       const e = o.expansions.indexOf(b.expansion);
@@ -80,7 +86,8 @@ export function cheaperMoves(a: Mbv2Arch, o: Mbv2SpaceOptions): Mbv2Arch[] {
       if (b.kernel > 3 && o.kernels.includes(3)) moves.push(withBlock(si, bi, { ...b, kernel: 3 }));
       if (b.se) moves.push(withBlock(si, bi, { ...b, se: false }));
       if (b.act !== 'relu' && (o.acts ?? ['relu', 'hswish']).includes('relu')) moves.push(withBlock(si, bi, { ...b, act: 'relu' }));
-      if (bi === st.length - 1 && st.length > (o.stages[si]?.minDepth ?? 1)) moves.push({ ...a, stages: a.stages.map((x, i) => (i === si ? x.slice(0, -1) : x)) });
+      if (bi === st.length - 1 && st.length > (o.stages[si]?.minDepth ?? 1))
+        moves.push({ ...a, stages: a.stages.map((x, i) => (i === si ? x.slice(0, -1) : x)) });
     }),
   );
   return moves;
@@ -167,7 +174,10 @@ export class CapacityStrategy implements SearchStrategy {
   ask(ctx: AskContext): Params {
     const seen = new Set(ctx.history.map((t) => this.space.format(this.space.fromParams(t.params))));
     const next = this.points.find((a) => !seen.has(a));
-    if (next === undefined) throw new ConfigError(`capacity search: only ${this.points.length} distinct architectures were repaired${this.line !== undefined ? ` under ${this.line} ms` : ''}; lower --budget, or raise the points per stratum`);
+    if (next === undefined)
+      throw new ConfigError(
+        `capacity search: only ${this.points.length} distinct architectures were repaired${this.line !== undefined ? ` under ${this.line} ms` : ''}; lower --budget, or raise the points per stratum`,
+      );
     return this.space.toParams(this.space.parse(next));
   }
 }

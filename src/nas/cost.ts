@@ -50,7 +50,10 @@ const anchorTimings = new WeakMap<Graph, Map<string, Promise<number>>>();
 /** The target's whole-network timer, or a ConfigError saying which targets have one. */
 function networkTimer(target: HardwareTarget): NonNullable<HardwareTarget['timeNetworks']> {
   const t = target.timeNetworks;
-  if (!t) throw new ConfigError(`latency mode 'network' times whole networks on the device: target '${target.name}' cannot (expected a target that runs networks on this machine, e.g. 'host-cpu')`);
+  if (!t)
+    throw new ConfigError(
+      `latency mode 'network' times whole networks on the device: target '${target.name}' cannot (expected a target that runs networks on this machine, e.g. 'host-cpu')`,
+    );
   return t.bind(target);
 }
 
@@ -77,7 +80,12 @@ export function anchorLatencyMs(target: HardwareTarget, anchor: Graph, quantile 
  * are prepared (measured) first; mode 'network' times the whole network on the device instead of summing
  * the target's per-kernel table (targets with {@link HardwareTarget.timeNetworks}: host-cpu).
  */
-export async function archLatencyMs(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy, o: ArchLatencyOptions = {}): Promise<{ latencyMs: number; energyMj: number }> {
+export async function archLatencyMs(
+  target: HardwareTarget,
+  graph: Graph,
+  policy: PrecisionPolicy,
+  o: ArchLatencyOptions = {},
+): Promise<{ latencyMs: number; energyMj: number }> {
   if ((o.mode ?? 'model') === 'network') {
     const time = networkTimer(target);
     const quantile = o.quantile ?? 0.5;
@@ -96,7 +104,12 @@ export async function archLatencyMs(target: HardwareTarget, graph: Graph, policy
 }
 
 /** Network cost of an architecture string (or parameters) on a target. */
-export function archCost(space: ArchSpace, arch: string | Params, target: HardwareTarget, opts: { policy?: PrecisionPolicy; graph?: Parameters<ArchSpace['graph']>[1] } = {}): ArchCost {
+export function archCost(
+  space: ArchSpace,
+  arch: string | Params,
+  target: HardwareTarget,
+  opts: { policy?: PrecisionPolicy; graph?: Parameters<ArchSpace['graph']>[1] } = {},
+): ArchCost {
   const a = typeof arch === 'string' ? space.parse(arch) : space.fromParams(arch);
   const g = space.graph(a, opts.graph);
   const policy = archPolicy(space, a, g, opts.policy ?? defaultPolicy(target));

@@ -9,13 +9,13 @@ import type { Graph } from '../ir/types.js';
 import { MBV2_MICRO, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import { nb201Space } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
+import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
+import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import { Rng } from '../util/rng.js';
-import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { archLatencyMs } from './cost.js';
 import { nasDatasetOptions, runNas } from './run.js';
 import { createNasStrategy } from './strategy-config.js';
-import { spaceInputShape } from '../search/spaces/types.js';
 import { Supernet, samplePath, supernetEvaluator } from './supernet.js';
 import { archInputSize, resizeSplit, splitAtSizes, trainingEvaluator } from './train-eval.js';
 
@@ -104,7 +104,10 @@ test('supernetEvaluator: trains once, same trials give the same values, latency 
   assert.equal(a.userAttrs?.arch, 'r8-w1:k3e3r|k5e1h');
   assert.throws(() => supernetEvaluator({ space: nb201Space(), dataset: ds, target, objectives: OBJ }), /mbv2-style space.*'nb201'/);
   assert.throws(() => supernetEvaluator({ space, dataset: ds, target, objectives: [{ name: 'top5', direction: 'maximize' }] }), /'top5'/);
-  await assert.rejects(archLatencyMs(target, space.graph(space.parse('r8-w1:k3e3r|k5e1h')), uniformPolicy(8, 8), { mode: 'network' }), /target 'bitfusion-edge' cannot .*'host-cpu'/);
+  await assert.rejects(
+    archLatencyMs(target, space.graph(space.parse('r8-w1:k3e3r|k5e1h')), uniformPolicy(8, 8), { mode: 'network' }),
+    /target 'bitfusion-edge' cannot .*'host-cpu'/,
+  );
 });
 
 test("archLatencyMs 'network' mode: a target's own whole-network timer, scaled by the anchor's first timing", async () => {
@@ -124,7 +127,10 @@ test("archLatencyMs 'network' mode: a target's own whole-network timer, scaled b
   } as unknown as HardwareTarget;
   const r = await archLatencyMs(device, cand, uniformPolicy(8, 8), { mode: 'network', anchor });
   assert.equal(r.latencyMs, 2 * (6 / 4)); // nominal anchor x candidate / anchor in the same state
-  assert.deepEqual(calls, [{ graphs: 1, repeats: 1000 }, { graphs: 2, repeats: 200 }]);
+  assert.deepEqual(calls, [
+    { graphs: 1, repeats: 1000 },
+    { graphs: 2, repeats: 200 },
+  ]);
   const alone = await archLatencyMs(device, cand, uniformPolicy(8, 8), { mode: 'network', repeats: 7 });
   assert.equal(alone.latencyMs, 6);
   assert.deepEqual(calls[2], { graphs: 1, repeats: 7 });
@@ -134,7 +140,9 @@ test('runNas with a latency constraint: infeasible trials stay in trials, leave 
   const space = mbv2Space(TINY);
   const target = getTarget('bitfusion-edge');
   const pol = uniformPolicy(8, 8);
-  const lats = Array.from({ length: 30 }, (_, i) => target.networkCost(space.graph(space.fromParams(space.space.sample(new Rng(i)))), pol).latencyMs).sort((x, y) => x - y);
+  const lats = Array.from({ length: 30 }, (_, i) => target.networkCost(space.graph(space.fromParams(space.space.sample(new Rng(i)))), pol).latencyMs).sort(
+    (x, y) => x - y,
+  );
   const line = lats[15] as number;
   const evaluate = async (params: Parameters<ReturnType<typeof supernetEvaluator>>[0]) => {
     const a = space.fromParams(params);

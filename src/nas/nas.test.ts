@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../errors.js';
-import { getTarget } from '../hardware/registry.js';
-import { enumerateNb201, formatNb201, type Nb201Cell, nb201Space } from '../search/spaces/nb201.js';
-import { mbv2Space } from '../search/spaces/mbv2.js';
-import { Rng } from '../util/rng.js';
-import { zooGraph } from '../ir/zoo/index.js';
 import { defaultPolicy } from '../hardware/precision.js';
+import { getTarget } from '../hardware/registry.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { mbv2Space } from '../search/spaces/mbv2.js';
+import { enumerateNb201, formatNb201, type Nb201Cell, nb201Space } from '../search/spaces/nb201.js';
+import type { Params } from '../search/types.js';
+import { Rng } from '../util/rng.js';
 import { archCost, archFeatures, archLatencyMs, fitArchPredictor, kendallTau } from './cost.js';
 import { parseObjectives } from './objectives.js';
 import { runNas, tableHv } from './run.js';
 import { createNasStrategy } from './strategy-config.js';
-import type { Params } from '../search/types.js';
 import { loadNasTable, NasTable, parseNasTable, tabularEvaluator } from './tabular.js';
 import { sensitiveParams } from './two-stage.js';
 
@@ -27,7 +27,8 @@ function syntheticTable(): NasTable {
   const gain: Record<string, number> = { none: 0, skip_connect: 0.02, nor_conv_1x1: 0.04, nor_conv_3x3: 0.07, avg_pool_3x3: 0.01 };
   const lat: Record<string, number> = { none: 0, skip_connect: 0.01, nor_conv_1x1: 0.3, nor_conv_3x3: 1.6, avg_pool_3x3: 0.2 };
   for (const c of enumerateNb201()) {
-    const acc = 0.5 + c.reduce((s, op, k) => s + (gain[op] as number) * (k >= 3 ? 1.5 : 1), 0) + (c[0] === 'nor_conv_3x3' && c[5] === 'nor_conv_3x3' ? 0.05 : 0);
+    const acc =
+      0.5 + c.reduce((s, op, k) => s + (gain[op] as number) * (k >= 3 ? 1.5 : 1), 0) + (c[0] === 'nor_conv_3x3' && c[5] === 'nor_conv_3x3' ? 0.05 : 0);
     const l = 1 + c.reduce((s, op, k) => s + (lat[op] as number) * (k === 0 ? 2 : 1), 0);
     t.add(formatNb201(c), { accuracy: acc, latency_ms: l });
   }
@@ -57,10 +58,16 @@ test('tabular: CSV and JSON load; invalid arch and missing metric are ConfigErro
   writeFileSync(js, JSON.stringify({ format: 'hwnas-nas-table', space: 'nb201', metrics: ['accuracy'], rows: [{ arch: good, accuracy: 0.5 }] }));
   assert.equal(loadNasTable(js, space).values(good, ['accuracy'])[0], 0.5);
   const badArch = '|nor_conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|';
-  assert.throws(() => parseNasTable(`arch,accuracy\n${badArch},0.1\n`, 'b.csv', space), (e: unknown) => e instanceof ConfigError && e.message.includes(badArch) && e.message.includes('line 2'));
+  assert.throws(
+    () => parseNasTable(`arch,accuracy\n${badArch},0.1\n`, 'b.csv', space),
+    (e: unknown) => e instanceof ConfigError && e.message.includes(badArch) && e.message.includes('line 2'),
+  );
   assert.throws(() => parseNasTable(`model,accuracy\n${good},0.1\n`, 'h.csv', space), /first header column is 'model'/);
   assert.throws(() => parseNasTable(`arch,accuracy\n${good},abc\n`, 'n.csv', space), /metric 'accuracy'/);
-  assert.throws(() => tabularEvaluator(t, parseObjectives('accuracy:max,energy:min')), (e: unknown) => e instanceof ConfigError && e.message.includes("'energy'"));
+  assert.throws(
+    () => tabularEvaluator(t, parseObjectives('accuracy:max,energy:min')),
+    (e: unknown) => e instanceof ConfigError && e.message.includes("'energy'"),
+  );
   assert.throws(() => loadNasTable(join(dir, 'missing.csv'), space), /cannot be read/);
 });
 
@@ -76,7 +83,17 @@ async function search(name: string, seed: number, budget: number) {
     seed,
     sensitivityCost: (p: Params) => TABLE.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number,
   });
-  return runNas({ space, objectives: OBJ, strategy, evaluate: tabularEvaluator(TABLE, OBJ), budget, seed, frame: TRUE.frame, trueHypervolume: TRUE.trueHypervolume, ...(sensitive ? { sensitive } : {}) });
+  return runNas({
+    space,
+    objectives: OBJ,
+    strategy,
+    evaluate: tabularEvaluator(TABLE, OBJ),
+    budget,
+    seed,
+    frame: TRUE.frame,
+    trueHypervolume: TRUE.trueHypervolume,
+    ...(sensitive ? { sensitive } : {}),
+  });
 }
 
 test('strategies on the synthetic table: nsga2 beats random at 150 queries (3 seeds)', async () => {
@@ -98,7 +115,8 @@ test('runNas: result shape, curve monotone, same seed same result', async () => 
   assert.equal(a.trials.length, 60);
   assert.ok(a.pareto.length >= 1);
   for (const t of a.trials) assert.deepEqual(Object.keys(t.values), ['accuracy', 'latency_ms']);
-  for (let i = 1; i < a.hypervolumeCurve.length; i++) assert.ok((a.hypervolumeCurve[i]?.hypervolume as number) >= (a.hypervolumeCurve[i - 1]?.hypervolume as number));
+  for (let i = 1; i < a.hypervolumeCurve.length; i++)
+    assert.ok((a.hypervolumeCurve[i]?.hypervolume as number) >= (a.hypervolumeCurve[i - 1]?.hypervolume as number));
   assert.equal(a.hypervolumeCurve.at(-1)?.queries, 60);
   const c = await search('nsga2', 8, 60);
   assert.notDeepEqual(a.trials, c.trials);
@@ -154,7 +172,10 @@ test('archCost and an architecture predictor on bitfusion-edge (analytical) rank
   assert.ok(lat.every((v) => v > 0));
   const feats = archs.map((a) => archFeatures(small, a));
   const p = fitArchPredictor(feats.slice(0, 60), lat.slice(0, 60), { seed: 1 });
-  const tau = kendallTau(lat.slice(60), feats.slice(60).map((f) => p.predict(f)));
+  const tau = kendallTau(
+    lat.slice(60),
+    feats.slice(60).map((f) => p.predict(f)),
+  );
   assert.ok(tau > 0.7, `Kendall tau ${tau}`);
   const m = mbv2Space();
   const c = archCost(m, 'r28-w1:k3e1r|k5e6h,k3e3rs|k3e6r,k7e6h|k5e6hs', target);

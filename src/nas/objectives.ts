@@ -4,7 +4,10 @@ import type { Objective } from '../search/types.js';
 
 /** Parses `name:max|min[,name:max|min...]` (ConfigError quoting the bad part). */
 export function parseObjectives(spec: string): Objective[] {
-  const parts = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new ConfigError(`objectives '${spec}': expected e.g. 'accuracy:max,latency_ms:min'`);
   const out = parts.map((p) => {
     const m = /^([A-Za-z_][A-Za-z0-9_.-]*):(max|min|maximize|minimize)$/.exec(p);

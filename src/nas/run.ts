@@ -3,7 +3,7 @@
  * (tabular lookup or short training) run through the study loop; the result lists every trial by
  * architecture string, the Pareto set, and the normalised hypervolume after every `curveStep` queries.
  */
-import { parseDatasetSpec, type DatasetSpec } from '../data/spec.js';
+import { type DatasetSpec, parseDatasetSpec } from '../data/spec.js';
 import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { hypervolume, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
@@ -48,7 +48,10 @@ export function frameOf(values: readonly (readonly number[])[], objectives: read
 
 /** Normalised hypervolume of a set of objective vectors (reference [1, ..., 1]). */
 export function normalisedHv(values: readonly (readonly number[])[], objectives: readonly Objective[], f: HvFrame): number {
-  return hypervolume(normalise(values, objectives, f), objectives.map(() => 1));
+  return hypervolume(
+    normalise(values, objectives, f),
+    objectives.map(() => 1),
+  );
 }
 
 /** The whole table's frame and true (best possible) normalised hypervolume. */
@@ -59,7 +62,14 @@ export function tableHv(t: NasTable, objectives: readonly Objective[]): { frame:
   const frame = frameOf(vals, objectives);
   const norm = normalise(vals, objectives, frame);
   const idx = paretoFront(norm);
-  return { frame, trueHypervolume: hypervolume(idx.map((i) => norm[i] as number[]), objectives.map(() => 1)), front: idx.map((i) => archs[i] as string) };
+  return {
+    frame,
+    trueHypervolume: hypervolume(
+      idx.map((i) => norm[i] as number[]),
+      objectives.map(() => 1),
+    ),
+    front: idx.map((i) => archs[i] as string),
+  };
 }
 
 /** One trial of a NAS result. */
@@ -138,9 +148,16 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
   });
   const trials = done.map(toNas);
   // Without a given frame: the observed range, its worst end widened by 10% so extreme points count.
-  const seen0 = frameOf(done.map((t) => t.values), o.objectives);
+  const seen0 = frameOf(
+    done.map((t) => t.values),
+    o.objectives,
+  );
   const frame = o.frame ?? { ideal: seen0.ideal, nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))) };
-  const norm = normalise(done.map((t) => t.values), o.objectives, frame);
+  const norm = normalise(
+    done.map((t) => t.values),
+    o.objectives,
+    frame,
+  );
   // The Pareto set and hypervolume count feasible trials only (constraint violations <= 0).
   const feasible = done.map((t) => violation(t.constraints) <= 0);
   const feasIdx = norm.map((_, i) => i).filter((i) => feasible[i]);
@@ -162,11 +179,15 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
   let next = 0;
   for (let q = step; q < all.length + step; q += step) {
     const k = Math.min(q, all.length);
-    for (; next < done.length && (done[next] as Trial).number < k; next++) if (feasible[next]) archive.add(norm[next] as number[], next, (done[next] as Trial).number);
+    for (; next < done.length && (done[next] as Trial).number < k; next++)
+      if (feasible[next]) archive.add(norm[next] as number[], next, (done[next] as Trial).number);
     curve.push({ queries: k, hypervolume: hypervolume(archive.points(), ref) });
     if (k === all.length) break;
   }
-  const hv = hypervolume(norm.filter((_, i) => feasible[i]), ref);
+  const hv = hypervolume(
+    norm.filter((_, i) => feasible[i]),
+    ref,
+  );
   return {
     trials,
     pareto,
@@ -218,11 +239,17 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
  * the splits it names); giving both is an error. Size and channels come from the space unless the spec
  * sets them.
  */
-export function nasDatasetOptions(spec: string, limitFlag: number | undefined, shape: { size: number; channels: number }): { spec: DatasetSpec; options: LoadDatasetOptions } {
+export function nasDatasetOptions(
+  spec: string,
+  limitFlag: number | undefined,
+  shape: { size: number; channels: number },
+): { spec: DatasetSpec; options: LoadDatasetOptions } {
   const parsed = parseDatasetSpec(spec);
   const own = parsed.options.limit;
-  if (own !== undefined && limitFlag !== undefined) throw new ConfigError(`--limit ${limitFlag} and the dataset spec '${spec}' both limit the data: give one of them`);
-  if (limitFlag !== undefined && !(Number.isInteger(limitFlag) && limitFlag >= 1)) throw new ConfigError(`--limit ${limitFlag}: expected a positive integer (training images)`);
+  if (own !== undefined && limitFlag !== undefined)
+    throw new ConfigError(`--limit ${limitFlag} and the dataset spec '${spec}' both limit the data: give one of them`);
+  if (limitFlag !== undefined && !(Number.isInteger(limitFlag) && limitFlag >= 1))
+    throw new ConfigError(`--limit ${limitFlag}: expected a positive integer (training images)`);
   const train = limitFlag ?? 2000;
   const half = (n: number): number => Math.max(500, Math.round(n / 2));
   const base: SplitLimits = { train, val: half(train), test: half(train) };
@@ -230,4 +257,3 @@ export function nasDatasetOptions(spec: string, limitFlag: number | undefined, s
   const { limit: _drop, ...rest } = parsed.options;
   return { spec: { ...parsed, options: { ...rest, limit } }, options: { size: shape.size, channels: shape.channels } };
 }
-

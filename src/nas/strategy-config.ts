@@ -66,15 +66,20 @@ function genericOptions(name: string, space: ArchSpace, budget: number, populati
   const p = Math.min(populationSize, Math.max(4, Math.floor(budget / 3)));
   if (name === 'nsga2') return { populationSize: p };
   if (name === 'regularized-evolution') return { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) };
-  if (name === 'bo') return { candidates: 300, maxPoints: 80, startupTrials: Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6))) };
+  if (name === 'bo')
+    return { candidates: 300, maxPoints: 80, startupTrials: Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6))) };
   return {};
 }
 
 /** The registry config of NAS strategy `name` on `space` (see module doc; costly inputs computed here, once). */
 export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasStrategyConfigOptions): Promise<NasStrategyConfig> {
   const canonical = canonicalStrategyName(name);
-  if (canonical === DISTINCT) throw new ConfigError(`--strategy '${name}': the repeat filter is applied to every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`);
-  if (!nasStrategyNames().includes(canonical)) throw new ConfigError(`--strategy '${name}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
+  if (canonical === DISTINCT)
+    throw new ConfigError(
+      `--strategy '${name}': the repeat filter is applied to every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`,
+    );
+  if (!nasStrategyNames().includes(canonical))
+    throw new ConfigError(`--strategy '${name}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
   const seed = o.seed ?? 0;
   const distinct = o.distinct ?? true;
   const pop = o.populationSize ?? Math.min(50, Math.max(10, Math.round(o.budget / 10)));
@@ -82,9 +87,21 @@ export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasSt
     const line = o.capacity?.line;
     checkCapacityArgs(space, line);
     if (!o.capacity) throw new ConfigError('--strategy capacity needs a hardware target to repair architectures on (give a --target)');
-    const r = await capacitySearch(space, { latency: o.capacity.latency, line: line as number, ...(o.capacity.perStratum !== undefined ? { perStratum: o.capacity.perStratum } : {}), ...(o.capacity.onProgress ? { onProgress: o.capacity.onProgress } : {}) }, new Rng(seed));
+    const r = await capacitySearch(
+      space,
+      {
+        latency: o.capacity.latency,
+        line: line as number,
+        ...(o.capacity.perStratum !== undefined ? { perStratum: o.capacity.perStratum } : {}),
+        ...(o.capacity.onProgress ? { onProgress: o.capacity.onProgress } : {}),
+      },
+      new Rng(seed),
+    );
     const points = capacityPoints(r);
-    if (points.length < o.budget) throw new ConfigError(`capacity search: only ${points.length} distinct architectures were repaired under ${line} ms, fewer than --budget ${o.budget}; lower --budget, or raise --capacity-points`);
+    if (points.length < o.budget)
+      throw new ConfigError(
+        `capacity search: only ${points.length} distinct architectures were repaired under ${line} ms, fewer than --budget ${o.budget}; lower --budget, or raise --capacity-points`,
+      );
     return { name: canonical, options: { archSpace: space.name, points, line: line as number }, capacity: r };
   }
   if (canonical === 'two-stage') {
@@ -107,7 +124,11 @@ export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasSt
 }
 
 /** A NAS strategy built through the registry from {@link nasStrategyConfig} (for benches and tests; commands store the config). */
-export async function createNasStrategy(name: string, space: ArchSpace, o: NasStrategyConfigOptions & { readonly objectives?: readonly Objective[] }): Promise<{ strategy: SearchStrategy; config: NasStrategyConfig; sensitive?: string[] }> {
+export async function createNasStrategy(
+  name: string,
+  space: ArchSpace,
+  o: NasStrategyConfigOptions & { readonly objectives?: readonly Objective[] },
+): Promise<{ strategy: SearchStrategy; config: NasStrategyConfig; sensitive?: string[] }> {
   const config = await nasStrategyConfig(name, space, o);
   const ctx = o.objectives ? { space: space.space, objectives: o.objectives, nTrials: o.budget, seed: o.seed ?? 0 } : undefined;
   return { strategy: createStrategy(config.name, config.options, ctx), config, ...(config.sensitive ? { sensitive: config.sensitive } : {}) };

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
-import { getTarget } from '../hardware/registry.js';
 import { uniformPolicy } from '../hardware/precision.js';
+import { getTarget } from '../hardware/registry.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { Rng } from '../util/rng.js';
-import { Supernet, largestArch, samplePath, searchSupernet, sliceTensor } from './supernet.js';
-
+import { largestArch, Supernet, samplePath, searchSupernet, sliceTensor } from './supernet.js';
 
 before(async () => {
   await initEngine();

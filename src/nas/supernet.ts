@@ -22,17 +22,17 @@
  */
 import type { Dataset, Split } from '../data/types.js';
 import { recalibrateBatchNorm } from '../engine/distill.js';
-import { type EngineModel, buildModel } from '../engine/model.js';
+import { buildModel, type EngineModel } from '../engine/model.js';
 import { learningRate } from '../engine/optim.js';
-import { computeGradients, flatLayout } from '../engine/train-step.js';
 import { train } from '../engine/train.js';
+import { computeGradients, flatLayout } from '../engine/train-step.js';
 import { ConfigError } from '../errors.js';
 import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights, weightShapes } from '../ir/init.js';
-import type { Graph, Model, WeightTensor, Weights } from '../ir/types.js';
-import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
+import type { Graph, Model, Weights, WeightTensor } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
+import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -75,7 +75,12 @@ export function samplePath(spec: SupernetSpec, rng: Rng): Mbv2Arch {
     inputSize,
     width,
     stages: o.stages.map((st) =>
-      Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ kernel: rng.choice(o.kernels), expansion: rng.choice(o.expansions), se: rng.choice(ses), act: rng.choice(acts) })),
+      Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({
+        kernel: rng.choice(o.kernels),
+        expansion: rng.choice(o.expansions),
+        se: rng.choice(ses),
+        act: rng.choice(acts),
+      })),
     ),
   };
 }
@@ -193,7 +198,10 @@ export class Supernet {
       const em = buildModel(model);
       try {
         const data = at(this.spec.inputSize ?? arch.inputSize);
-        if (data.n !== n) throw new ConfigError(`supernet: the training data at input size ${arch.inputSize} has ${data.n} samples, expected ${n} (the same samples at every size)`);
+        if (data.n !== n)
+          throw new ConfigError(
+            `supernet: the training data at input size ${arch.inputSize} has ${data.n} samples, expected ${n} (the same samples at every size)`,
+          );
         const per = data.x.length / data.n;
         const k = em.outputShape[0] ?? classes;
         const x = new Float32Array(bs * per);
@@ -270,7 +278,12 @@ export class Supernet {
    * Accuracy of a candidate with inherited weights after batch-norm recalibration on `calib` images
    * (splits, or functions giving them at the candidate's input size).
    */
-  evaluate(arch: Mbv2Arch | string, calibAt: SplitAt, evalAt: SplitAt, opts: { calibSamples?: number; target?: HardwareTarget; policy?: PrecisionPolicy } = {}): CandidateEval {
+  evaluate(
+    arch: Mbv2Arch | string,
+    calibAt: SplitAt,
+    evalAt: SplitAt,
+    opts: { calibSamples?: number; target?: HardwareTarget; policy?: PrecisionPolicy } = {},
+  ): CandidateEval {
     const a = typeof arch === 'string' ? this.archSpace.parse(arch) : arch;
     const model = this.subnet(a);
     const size = this.spec.inputSize ?? a.inputSize;
@@ -281,7 +294,12 @@ export class Supernet {
       recalibrateBatchNorm(em, calib.x, calib.n, { maxSamples: opts.calibSamples ?? 512 });
       const r = em.evaluate(evalData.x, evalData.y, evalData.n);
       const latencyMs = opts.target && opts.policy ? opts.target.networkCost(model.graph, opts.policy).latencyMs : NaN;
-      return { arch: typeof arch === 'string' ? this.archSpace.format(this.archSpace.parse(arch)) : this.archSpace.format(arch), accuracy: r.accuracy, loss: r.loss, latencyMs };
+      return {
+        arch: typeof arch === 'string' ? this.archSpace.format(this.archSpace.parse(arch)) : this.archSpace.format(arch),
+        accuracy: r.accuracy,
+        loss: r.loss,
+        latencyMs,
+      };
     } finally {
       em.dispose();
     }
@@ -329,7 +347,13 @@ export function searchSupernet(net: Supernet, calib: SplitAt, evalData: SplitAt,
     seen.add(s);
     const lat = opts.target.networkCost(net.graph(a), opts.policy).latencyMs;
     if (opts.maxLatencyMs !== undefined && lat > opts.maxLatencyMs) continue;
-    out.push(net.evaluate(a, calib, evalData, { target: opts.target, policy: opts.policy, ...(opts.calibSamples !== undefined ? { calibSamples: opts.calibSamples } : {}) }));
+    out.push(
+      net.evaluate(a, calib, evalData, {
+        target: opts.target,
+        policy: opts.policy,
+        ...(opts.calibSamples !== undefined ? { calibSamples: opts.calibSamples } : {}),
+      }),
+    );
   }
   return out.sort((a, b) => b.accuracy - a.accuracy);
 }
@@ -344,7 +368,13 @@ export async function retrainFromScratch(
   const graph = net.graph(net.archSpace.parse(arch));
   const em = buildModel({ graph, weights: initWeights(graph, new Rng(opts.seed ?? 0)) });
   try {
-    await train(em, data.train, { epochs: opts.epochs, seed: opts.seed ?? 0, lr: opts.lr ?? 2e-3, batchSize: opts.batchSize ?? 128, workers: opts.workers ?? 'auto' });
+    await train(em, data.train, {
+      epochs: opts.epochs,
+      seed: opts.seed ?? 0,
+      lr: opts.lr ?? 2e-3,
+      batchSize: opts.batchSize ?? 128,
+      workers: opts.workers ?? 'auto',
+    });
     return { model: em.toModel(), accuracy: em.evaluate(data.test.x, data.test.y, data.test.n).accuracy };
   } finally {
     em.dispose();
@@ -398,13 +428,15 @@ export type SupernetEvaluator = Evaluator & {
  */
 export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluator {
   for (const ob of o.objectives) {
-    if (!(SUPERNET_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by the supernet evaluator: expected one of ${SUPERNET_METRICS.join(', ')}`);
+    if (!(SUPERNET_METRICS as readonly string[]).includes(ob.name))
+      throw new ConfigError(`objective '${ob.name}' cannot be measured by the supernet evaluator: expected one of ${SUPERNET_METRICS.join(', ')}`);
   }
   const opts = o.space.options;
   if (!opts) throw new ConfigError(`the supernet evaluator needs an mbv2-style space (mbv2, mbv2-micro, mbv2-imagenet), got '${o.space.name}'`);
   const [c] = o.dataset.shape;
   const spec: SupernetSpec = { space: { ...opts, inChannels: c, classes: o.dataset.numClasses } };
-  if (o.dataset.val.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty validation split: the supernet evaluator scores candidates on it`);
+  if (o.dataset.val.n === 0)
+    throw new ConfigError(`data set '${o.dataset.name}' has an empty validation split: the supernet evaluator scores candidates on it`);
   const evalN = Math.min(o.evalSamples ?? o.dataset.val.n, o.dataset.val.n);
   const per = o.dataset.val.x.length / o.dataset.val.n;
   const val: Split = { x: o.dataset.val.x.subarray(0, evalN * per), y: o.dataset.val.y.subarray(0, evalN), n: evalN };
@@ -418,7 +450,13 @@ export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluato
       await initEngine();
       if (o.supernet) return o.supernet;
       const net = new Supernet(spec, o.seed ?? 0);
-      net.train((size) => trainAt(size), { steps: o.steps ?? 1000, batchSize: o.batchSize ?? 64, lr: o.lr ?? 2e-3, seed: o.seed ?? 0, ...(o.onTrainStep ? { onStep: o.onTrainStep } : {}) });
+      net.train((size) => trainAt(size), {
+        steps: o.steps ?? 1000,
+        batchSize: o.batchSize ?? 64,
+        lr: o.lr ?? 2e-3,
+        seed: o.seed ?? 0,
+        ...(o.onTrainStep ? { onStep: o.onTrainStep } : {}),
+      });
       return net;
     })();
     return ready;
@@ -436,7 +474,14 @@ export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluato
     }
     const r = net.evaluate(a, trainAt, valAt, { calibSamples: o.calibSamples ?? 512 });
     const t = graphTotals(graph);
-    const m: Record<string, number> = { accuracy: r.accuracy, loss: r.loss, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: t.macs, params: t.params };
+    const m: Record<string, number> = {
+      accuracy: r.accuracy,
+      loss: r.loss,
+      latency_ms: lat.latencyMs,
+      energy_mj: lat.energyMj,
+      macs: t.macs,
+      params: t.params,
+    };
     return {
       values: o.objectives.map((x) => m[x.name] as number),
       ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),

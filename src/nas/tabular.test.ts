@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GraphBuilder } from '../ir/builder.js';
 import { graphTotals } from '../ir/workload.js';
-import { type Nb201Cell, nb201Graph, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
 import { createStrategy } from '../search/registry.js';
+import { type Nb201Cell, nb201Graph, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
 import { computationKey, distinctComputations, loadNasTable, nb201CanonicalArch, nb201Classes } from './tabular.js';
@@ -48,18 +48,30 @@ test('computationKey on NB201 cells: swapped middle nodes, dead edges and identi
     key('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|'),
   );
   // Node 1 does not reach the output: its edges are dead.
-  assert.equal(key('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|none~2|'), key('|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|'));
+  assert.equal(
+    key('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|none~2|'),
+    key('|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|'),
+  );
   // node1 = skip(x): a conv from node 1 is a conv from node 0.
-  assert.equal(key('|skip_connect~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|skip_connect~2|'), key('|skip_connect~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|skip_connect~2|'));
+  assert.equal(
+    key('|skip_connect~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|skip_connect~2|'),
+    key('|skip_connect~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|skip_connect~2|'),
+  );
   // Different operations are different classes.
-  assert.notEqual(key('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'), key('|nor_conv_1x1~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'));
+  assert.notEqual(
+    key('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'),
+    key('|nor_conv_1x1~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'),
+  );
   // One conv used twice (node 1 feeding node 3 directly and through conv) is not two convs of x.
   assert.notEqual(
     key('|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|none~0|skip_connect~1|skip_connect~2|'),
     key('|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|skip_connect~2|'),
   );
   // Two parallel convs from x are not one conv.
-  assert.notEqual(key('|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|'), key('|nor_conv_3x3~0|+|none~0|none~1|+|nor_conv_3x3~0|skip_connect~1|none~2|'));
+  assert.notEqual(
+    key('|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|'),
+    key('|nor_conv_3x3~0|+|none~0|none~1|+|nor_conv_3x3~0|skip_connect~1|none~2|'),
+  );
 });
 
 test('nb201Classes: a partition of the 15,625 cells whose members have the same network size and depth', () => {
@@ -126,8 +138,10 @@ test('distinctComputations: re-asks while the proposal is isomorphic to a querie
   // An inner strategy that proposes the isomorphic cell twice, then a new one.
   const queue = [iso, iso, fresh];
   const inner: SearchStrategy = { name: 'scripted', ask: () => space.toParams(queue.shift() as Nb201Cell) };
-  const trial = (p: Params): Trial => ({ number: 0, state: 'complete', params: p, values: [1], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 }) as unknown as Trial;
-  const ctx = (history: Trial[], seed: number): AskContext => ({ space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history, trialNumber: history.length, rng: new Rng(seed) }) as AskContext;
+  const trial = (p: Params): Trial =>
+    ({ number: 0, state: 'complete', params: p, values: [1], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 }) as unknown as Trial;
+  const ctx = (history: Trial[], seed: number): AskContext =>
+    ({ space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history, trialNumber: history.length, rng: new Rng(seed) }) as AskContext;
   const p = await distinctComputations(inner, space).ask(ctx([trial(space.toParams(a))], 1));
   assert.equal(space.format(space.fromParams(p)), space.format(fresh));
   assert.equal(queue.length, 0, 'asked three times');
@@ -149,8 +163,23 @@ test('distinctComputations: re-asks while the proposal is isomorphic to a querie
 test('distinctComputations: one instance over a growing history proposes what a fresh one does; a rewound or other history starts over', async () => {
   const space = nb201Space(small);
   const make = (): SearchStrategy => distinctComputations(createStrategy('random'), space);
-  const trialAt = (number: number, p: Params): Trial => ({ number, state: 'complete', params: p, values: [1], constraints: null, userAttrs: {}, startedAt: '1970-01-01T00:00:00.000Z', finishedAt: null });
-  const ctx = (history: Trial[], seed: number): AskContext => ({ space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history, trialNumber: history.length, rng: new Rng(seed) });
+  const trialAt = (number: number, p: Params): Trial => ({
+    number,
+    state: 'complete',
+    params: p,
+    values: [1],
+    constraints: null,
+    userAttrs: {},
+    startedAt: '1970-01-01T00:00:00.000Z',
+    finishedAt: null,
+  });
+  const ctx = (history: Trial[], seed: number): AskContext => ({
+    space: space.space,
+    objectives: [{ name: 'a', direction: 'maximize' }],
+    history,
+    trialNumber: history.length,
+    rng: new Rng(seed),
+  });
   const shared = make();
   const history: Trial[] = [];
   for (let i = 0; i < 60; i++) {

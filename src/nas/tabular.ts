@@ -42,7 +42,8 @@ export class NasTable {
     const v = new Float64Array(this.metrics.length);
     this.metrics.forEach((m, i) => {
       const x = Array.isArray(values) ? values[i] : (values as Record<string, number>)[m];
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new ConfigError(`${this.source}${where}: metric '${m}' of '${arch}' is ${JSON.stringify(x)}, expected a finite number`);
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new ConfigError(`${this.source}${where}: metric '${m}' of '${arch}' is ${JSON.stringify(x)}, expected a finite number`);
       v[i] = x;
     });
     this.rows.set(canon, v);
@@ -100,7 +101,10 @@ export class NasTable {
 export function parseNasTable(text: string, path: string, space: ArchSpace): NasTable {
   const src = `NAS table '${path}'`;
   if (path.toLowerCase().endsWith('.csv')) {
-    const lines = text.split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== '' && !l.startsWith('#'));
+    const lines = text
+      .split(/\r?\n/)
+      .map((l, i) => ({ l, n: i + 1 }))
+      .filter(({ l }) => l.trim() !== '' && !l.startsWith('#'));
     const head = lines[0];
     if (!head) throw new ConfigError(`${src} is empty: expected a header 'arch,<metric>,...'`);
     const header = splitCsvLine(head.l).map((h) => h.trim());
@@ -124,12 +128,15 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
   try {
     j = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${src}: not valid JSON (${(e as Error).message}); expected {"format":"hwnas-nas-table","metrics":[...],"rows":[{"arch":...}]} or a CSV file`);
+    throw new ConfigError(
+      `${src}: not valid JSON (${(e as Error).message}); expected {"format":"hwnas-nas-table","metrics":[...],"rows":[{"arch":...}]} or a CSV file`,
+    );
   }
   const o = j as { format?: unknown; metrics?: unknown; rows?: unknown; space?: unknown };
   const rows = Array.isArray(j) ? (j as unknown[]) : Array.isArray(o?.rows) ? (o.rows as unknown[]) : null;
   if (!rows) throw new ConfigError(`${src}: expected {"format":"hwnas-nas-table","metrics":[...],"rows":[{"arch":...}]} or an array of rows`);
-  if (!Array.isArray(j) && typeof o.space === 'string' && o.space !== space.name) throw new ConfigError(`${src}: the table is for space '${o.space}', not '${space.name}'`);
+  if (!Array.isArray(j) && typeof o.space === 'string' && o.space !== space.name)
+    throw new ConfigError(`${src}: the table is for space '${o.space}', not '${space.name}'`);
   const first = rows[0] as Record<string, unknown> | undefined;
   const metrics = Array.isArray(o?.metrics) ? (o.metrics as string[]) : first ? Object.keys(first).filter((k) => k !== 'arch') : [];
   if (metrics.length === 0) throw new ConfigError(`${src}: no metrics (give "metrics" or rows with fields besides "arch")`);
@@ -234,7 +241,9 @@ export function computationKey(g: Graph): string {
     const args = (m[2] as string) === '' ? [] : (m[2] as string).split(',').map((x) => canonOf(Number(x)));
     if (head === 'sum') args.sort();
     // A digest, not the expanded term: the term of a deep network is a tree exponentially larger than its DAG.
-    const r = createHash('sha1').update(`${head}(${args.join(',')})`).digest('base64');
+    const r = createHash('sha1')
+      .update(`${head}(${args.join(',')})`)
+      .digest('base64');
     canon.set(i, r);
     return r;
   };

@@ -77,7 +77,10 @@ export interface TrainingEvaluatorOptions {
 /** An evaluator that trains each architecture briefly and costs it on the target. */
 export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
   for (const ob of o.objectives) {
-    if (!(TRAIN_METRICS as readonly string[]).includes(ob.name)) throw new ConfigError(`objective '${ob.name}' cannot be measured by training: expected one of ${TRAIN_METRICS.join(', ')} (or give a --table with that column)`);
+    if (!(TRAIN_METRICS as readonly string[]).includes(ob.name))
+      throw new ConfigError(
+        `objective '${ob.name}' cannot be measured by training: expected one of ${TRAIN_METRICS.join(', ')} (or give a --table with that column)`,
+      );
   }
   const [c, h] = o.dataset.shape;
   const evalSplit = o.evalSplit ?? 'val';
@@ -123,7 +126,11 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     return {
       values: o.objectives.map((x) => m[x.name] as number),
       ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-      userAttrs: { arch, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))), ...(needsAcc && overBudget ? { trained: false } : {}) },
+      userAttrs: {
+        arch,
+        ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
+        ...(needsAcc && overBudget ? { trained: false } : {}),
+      },
     };
   };
 }

@@ -41,14 +41,16 @@ export class TwoStageSearch implements SearchStrategy {
 
   constructor(private readonly o: TwoStageOptions) {
     if (o.sensitive.length === 0) throw new ConfigError('two-stage search: no hardware-sensitive parameters given; expected at least one');
-    if (!Number.isInteger(o.stage1Trials) || o.stage1Trials < 1) throw new ConfigError(`two-stage search: stage1Trials ${o.stage1Trials}: expected an integer >= 1`);
+    if (!Number.isInteger(o.stage1Trials) || o.stage1Trials < 1)
+      throw new ConfigError(`two-stage search: stage1Trials ${o.stage1Trials}: expected an integer >= 1`);
     this.s1 = o.inner(1);
     this.s2 = o.inner(2);
   }
 
   async ask(ctx: AskContext): Promise<Params> {
     const names = ctx.space.names;
-    for (const s of this.o.sensitive) if (!names.includes(s)) throw new ConfigError(`two-stage search: sensitive parameter '${s}' is not in the space (${names.join(', ')})`);
+    for (const s of this.o.sensitive)
+      if (!names.includes(s)) throw new ConfigError(`two-stage search: sensitive parameter '${s}' is not in the space (${names.join(', ')})`);
     const sens = this.o.sensitive;
     const rest = names.filter((n) => !sens.includes(n));
     const reference = ctx.space.sample(new Rng(this.o.referenceSeed ?? 0));
@@ -122,7 +124,12 @@ export interface ParamEffect {
  * Main-effect sensitivity of a cost (e.g. latency on a target) to each parameter over random points;
  * returns every parameter's effect (descending) and the chosen hardware-sensitive set.
  */
-export function sensitiveParams(space: SearchSpace, cost: (p: Params) => number, rng: Rng, o: SensitivityOptions = {}): { readonly effects: ParamEffect[]; readonly sensitive: string[] } {
+export function sensitiveParams(
+  space: SearchSpace,
+  cost: (p: Params) => number,
+  rng: Rng,
+  o: SensitivityOptions = {},
+): { readonly effects: ParamEffect[]; readonly sensitive: string[] } {
   const n = o.samples ?? 200;
   const pts = Array.from({ length: n }, () => space.sample(rng));
   const ys = pts.map(cost);

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { ShapeError, UserError } from '../errors.js';
 import { checkWeights } from '../ir/init.js';
-import { inferShapes, inputNode } from '../ir/shapes.js';
 import { nodeDef } from '../ir/ops/registry.js';
 import type { OnnxExportContext } from '../ir/ops/types.js';
-import type { Graph, Model, Node, Shape, WeightTensor, Weights } from '../ir/types.js';
+import { inferShapes, inputNode } from '../ir/shapes.js';
+import type { Graph, Model, Node, Shape, Weights, WeightTensor } from '../ir/types.js';
 import { type Dim, OnnxGraphWriter } from './writer.js';
 
 /** What an export hook sees: the writer and the graph being written. */

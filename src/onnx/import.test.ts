@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ModelFormatError, UnsupportedOpError, isUserError } from '../errors.js';
+import { isUserError, ModelFormatError, UnsupportedOpError } from '../errors.js';
+import { referenceForward } from '../ir/reference.js';
 import { numel } from '../ir/shapes.js';
 import { zooGraph } from '../ir/zoo/registry.js';
 import { Rng } from '../util/rng.js';
@@ -12,7 +13,6 @@ import { importOnnx, loadOnnx } from './import.js';
 import { createSession, runOnnx } from './ort.js';
 import { onnx } from './proto.js';
 import { randomModel } from './testing/fixtures.js';
-import { referenceForward } from '../ir/reference.js';
 import { OnnxGraphWriter } from './writer.js';
 
 const rng = new Rng(42);
@@ -74,14 +74,39 @@ test('imports a hand-built file (Gemm transB=0 + alpha/beta, Clip via inputs, au
   const m = importOnnx(handBuilt(), 'hand.onnx');
   const ops = m.graph.nodes.map((n) => `${n.name}:${n.op}`);
   assert.deepEqual(ops, [
-    'x:input', 'conv_su:conv2d', 'bn:batchnorm', 'clip6:relu6', 'conv_sl:conv2d', 't6:swish', 'clipc:clip', 'mp:maxpool', 'ap:avgpool',
-    'up:upsample', 'hsw:hardswish', 'cat:concat', 'drop:identity', 'flat:reshape', 'gemm:dense', 'relu:relu', 'mm:dense', 'id:identity',
+    'x:input',
+    'conv_su:conv2d',
+    'bn:batchnorm',
+    'clip6:relu6',
+    'conv_sl:conv2d',
+    't6:swish',
+    'clipc:clip',
+    'mp:maxpool',
+    'ap:avgpool',
+    'up:upsample',
+    'hsw:hardswish',
+    'cat:concat',
+    'drop:identity',
+    'flat:reshape',
+    'gemm:dense',
+    'relu:relu',
+    'mm:dense',
+    'id:identity',
     'sm:softmax',
   ]);
   const node = (name: string) => m.graph.nodes.find((n) => n.name === name)!;
   assert.deepEqual(node('conv_su'), {
-    op: 'conv2d', name: 'conv_su', inputs: ['x'], inChannels: 3, outChannels: 4, kernel: [3, 3], stride: [2, 2], dilation: [1, 1],
-    pads: [1, 1, 1, 1], groups: 1, bias: true,
+    op: 'conv2d',
+    name: 'conv_su',
+    inputs: ['x'],
+    inChannels: 3,
+    outChannels: 4,
+    kernel: [3, 3],
+    stride: [2, 2],
+    dilation: [1, 1],
+    pads: [1, 1, 1, 1],
+    groups: 1,
+    bias: true,
   });
   assert.deepEqual((node('conv_sl') as { pads: unknown }).pads, [1, 1, 0, 0]);
   assert.deepEqual(node('bn'), { op: 'batchnorm', name: 'bn', inputs: ['conv_su'], channels: 4, eps: 0.001, momentum: 0.1 });
@@ -122,7 +147,10 @@ test('opset 10 file: Clip min/max as attributes, Resize-10, Gemm transB=1, fixed
   w.addOutput('out', [1, 4]);
   const bytes = w.encode();
   const m = importOnnx(bytes, 'old.onnx');
-  assert.deepEqual(m.graph.nodes.map((n) => n.op), ['input', 'conv2d', 'clip', 'upsample', 'flatten', 'dense']);
+  assert.deepEqual(
+    m.graph.nodes.map((n) => n.op),
+    ['input', 'conv2d', 'clip', 'upsample', 'flatten', 'dense'],
+  );
   const s = await createSession(bytes);
   const x = rand(32, 1);
   const got = await runOnnx(s, x, 1);
@@ -171,7 +199,10 @@ test('an unsupported operator names its type and node', () => {
   w2.addFloat('two', [], [2]);
   w2.addNode('Mul', ['x', 'two'], ['y'], {}, 'scale');
   w2.addOutput('y', ['N', 4]);
-  assert.throws(() => importOnnx(w2.encode()), (e: unknown) => e instanceof UnsupportedOpError && e.nodeName === 'scale' && /constant/.test(e.message));
+  assert.throws(
+    () => importOnnx(w2.encode()),
+    (e: unknown) => e instanceof UnsupportedOpError && e.nodeName === 'scale' && /constant/.test(e.message),
+  );
   const w3 = new OnnxGraphWriter('u3', 13);
   w3.addInput('x', ['N', 4]);
   w3.addNode('HardSigmoid', ['x'], ['y'], { alpha: { f: 0.2 } }, 'keras_hs');
@@ -190,15 +221,38 @@ test('missing initializer, wrong initializer size, missing graph, empty or garba
     mut(m);
     return onnx.ModelProto.encode(m).finish();
   };
-  assert.throws(() => importOnnx(build((m) => (m.graph!.initializer = [])), 'a.onnx'), (e: unknown) =>
-    e instanceof ModelFormatError && /a\.onnx/.test(e.message) && /'W'/.test(e.message),
+  assert.throws(
+    () =>
+      importOnnx(
+        build((m) => (m.graph!.initializer = [])),
+        'a.onnx',
+      ),
+    (e: unknown) => e instanceof ModelFormatError && /a\.onnx/.test(e.message) && /'W'/.test(e.message),
   );
   assert.throws(
-    () => importOnnx(build((m) => (m.graph!.initializer![0]!.rawData = m.graph!.initializer![0]!.rawData!.slice(0, 40))), 'b.onnx'),
+    () =>
+      importOnnx(
+        build((m) => (m.graph!.initializer![0]!.rawData = m.graph!.initializer![0]!.rawData!.slice(0, 40))),
+        'b.onnx',
+      ),
     /b\.onnx: tensor 'W' has 10 values, expected 18/,
   );
-  assert.throws(() => importOnnx(build((m) => (m.graph = null as never)), 'c.onnx'), /c\.onnx: the model has no graph/);
-  assert.throws(() => importOnnx(build((m) => (m.opsetImport = [])), 'd.onnx'), /d\.onnx: no opset_import/);
+  assert.throws(
+    () =>
+      importOnnx(
+        build((m) => (m.graph = null as never)),
+        'c.onnx',
+      ),
+    /c\.onnx: the model has no graph/,
+  );
+  assert.throws(
+    () =>
+      importOnnx(
+        build((m) => (m.opsetImport = [])),
+        'd.onnx',
+      ),
+    /d\.onnx: no opset_import/,
+  );
   assert.throws(() => importOnnx(new Uint8Array(), 'e.onnx'), /e\.onnx: the file is empty/);
   assert.throws(() => importOnnx(new TextEncoder().encode('hello, this is not ONNX'), 'f.onnx'), ModelFormatError);
 });
@@ -208,7 +262,11 @@ test('every truncation of a real exported file is a ModelFormatError naming the 
   const r = new Rng(3);
   const cuts = [0, 1, 2, 10, 100, bytes.length - 1, bytes.length - 2, ...Array.from({ length: 120 }, () => r.int(1, bytes.length - 1))];
   for (const cut of cuts) {
-    assert.throws(() => importOnnx(bytes.subarray(0, cut), 'cut.onnx'), (e: unknown) => e instanceof ModelFormatError && e.message.startsWith('cut.onnx'), `cut at ${cut}`);
+    assert.throws(
+      () => importOnnx(bytes.subarray(0, cut), 'cut.onnx'),
+      (e: unknown) => e instanceof ModelFormatError && e.message.startsWith('cut.onnx'),
+      `cut at ${cut}`,
+    );
   }
 });
 
@@ -237,7 +295,10 @@ test('loadOnnx names the path for a missing or truncated file', () => {
   const p = join(dir, 'half.onnx');
   const bytes = exportOnnx(randomModel(zooGraph('mnist-cnn'), 1));
   writeFileSync(p, bytes.subarray(0, bytes.length >> 1));
-  assert.throws(() => loadOnnx(p), (e: unknown) => e instanceof ModelFormatError && e.message.includes(p));
+  assert.throws(
+    () => loadOnnx(p),
+    (e: unknown) => e instanceof ModelFormatError && e.message.includes(p),
+  );
   assert.throws(() => loadOnnx(join(dir, 'nope.onnx')), /cannot read ONNX file '.*nope\.onnx'/);
   writeFileSync(p, bytes);
   assert.equal(loadOnnx(p).graph.nodes.length, 9);
@@ -252,6 +313,9 @@ test('duplicate and empty node names are replaced by unique generated names', ()
   w.addNode('Identity', ['x_1'], ['out'], {}, 'x');
   w.addOutput('out', ['N', 4]);
   const m = importOnnx(w.encode());
-  assert.deepEqual(m.graph.nodes.map((n) => n.name), ['x', 'a', 'b', 'x_1', 'out']);
+  assert.deepEqual(
+    m.graph.nodes.map((n) => n.name),
+    ['x', 'a', 'b', 'x_1', 'out'],
+  );
   assert.deepEqual(m.graph.outputs, ['out']);
 });

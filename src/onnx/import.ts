@@ -80,7 +80,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
   const bad = nodes.filter((n) => (n.domain && n.domain !== 'ai.onnx') || !SUPPORTED.has(n.opType ?? ''));
   if (bad.length) {
     const first = bad[0] as O.INodeProto;
-    const opName = (n: O.INodeProto): string => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}::${n.opType ?? ''}` : n.opType ?? '');
+    const opName = (n: O.INodeProto): string => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}::${n.opType ?? ''}` : (n.opType ?? ''));
     const others = [...new Set(bad.slice(1).map(opName))].filter((t) => t !== opName(first));
     throw new UnsupportedOpError(
       opName(first),
@@ -200,7 +200,13 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
   const tensorIr = new Map<string, string>();
   const weights: Weights = new Map();
   const addIr = (node: Node): void => {
-    shapes.set(node.name, inferNodeShape(node, node.inputs.map((t) => shapes.get(t) as Shape)));
+    shapes.set(
+      node.name,
+      inferNodeShape(
+        node,
+        node.inputs.map((t) => shapes.get(t) as Shape),
+      ),
+    );
     irNodes.push(node);
   };
   addIr({ op: 'input', name: inputName, inputs: [], shape: perSample });
@@ -283,7 +289,8 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
       },
       shapeOf: (ir) => shapes.get(ir) as Shape,
       name: () => alloc(n),
-      consumers: () => (users.get(out0) ?? []).map((j) => (j < 0 ? { opType: null, folded: false } : { opType: nodes[j]?.opType ?? '', folded: foldAct.has(j) })),
+      consumers: () =>
+        (users.get(out0) ?? []).map((j) => (j < 0 ? { opType: null, folded: false } : { opType: nodes[j]?.opType ?? '', folded: foldAct.has(j) })),
       unsupported,
       bad,
     };

@@ -34,7 +34,15 @@ export function exportKernelOnnx(graph: Graph, weights: Weights, members: readon
     // a 1x1 max-pool after the unit: its consumer is then an NCHWc-capable op, as inside a network, so
     // onnxruntime applies the same fusions (e.g. HardSigmoid*x -> HardSwish into the conv); its time is not counted
     const sinkOut = `${SINK}_out`;
-    nodes.push(onnx.NodeProto.create({ opType: 'MaxPool', input: [out.name], output: [sinkOut], name: SINK, attribute: [makeAttribute('kernel_shape', 'ints', [1, 1]), makeAttribute('strides', 'ints', [1, 1])] }));
+    nodes.push(
+      onnx.NodeProto.create({
+        opType: 'MaxPool',
+        input: [out.name],
+        output: [sinkOut],
+        name: SINK,
+        attribute: [makeAttribute('kernel_shape', 'ints', [1, 1]), makeAttribute('strides', 'ints', [1, 1])],
+      }),
+    );
     last = [onnx.ValueInfoProto.create({ ...out, name: sinkOut })];
   }
   const model = onnx.ModelProto.create({

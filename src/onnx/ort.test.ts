@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { referenceForward, referenceForwardAll } from '../ir/reference.js';
 import { inferShapes, numel } from '../ir/shapes.js';
 import type { Model } from '../ir/types.js';
 import { zooGraph } from '../ir/zoo/registry.js';
@@ -7,7 +8,6 @@ import { Rng } from '../util/rng.js';
 import { exportNodeOnnx, exportOnnx } from './export.js';
 import { createSession, runOnnx, timeOnnx } from './ort.js';
 import { allOpsGraph, randomModel } from './testing/fixtures.js';
-import { referenceForward, referenceForwardAll } from '../ir/reference.js';
 
 function randomInput(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -37,15 +37,7 @@ async function checkAgainstReference(model: Model, opset: number, batch: number)
 }
 
 // Small inputs keep the plain-TS reference forward pass fast.
-const SPECS = [
-  'mnist-cnn',
-  'mbnet32',
-  'mobilenet-v2?size=32',
-  'efficientnet-b0?size=32',
-  'resnet18?size=32',
-  'resnet50?size=32',
-  'vgg16?size=32&width=0.25',
-];
+const SPECS = ['mnist-cnn', 'mbnet32', 'mobilenet-v2?size=32', 'efficientnet-b0?size=32', 'resnet18?size=32', 'resnet50?size=32', 'vgg16?size=32&width=0.25'];
 
 for (const spec of SPECS) {
   test(`onnxruntime runs exported ${spec} and matches the reference forward pass (<= 1e-4)`, async () => {

@@ -134,7 +134,12 @@ export async function ortOptimizedNodes(bytes: Uint8Array): Promise<{ op: string
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-ort-opt-'));
   try {
     const path = join(dir, 'optimized.onnx');
-    const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all', optimizedModelFilePath: path, logSeverityLevel: 3 });
+    const s = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      optimizedModelFilePath: path,
+      logSeverityLevel: 3,
+    });
     await s.release();
     const model = onnx.ModelProto.decode(readFileSync(path));
     return (model.graph?.node ?? []).map((n) => ({

@@ -8,6 +8,7 @@ import type { OnnxAttrValue, OnnxConst, OnnxDType } from '../ir/ops/types.js';
 
 /** The protobufjs-generated ONNX namespace (`onnx.ModelProto`, `onnx.TensorProto`, ...). */
 export const onnx = onnxProto.onnx;
+
 import type { onnx as O } from 'onnx-proto';
 
 /** A protobufjs int64 value: a JS number or a `Long`-like object. */
@@ -147,7 +148,10 @@ export function readAttributes(node: O.INodeProto, where: string): Map<string, A
         out.set(name, [...(a.floats ?? [])]);
         break;
       case 7:
-        out.set(name, (a.ints ?? []).map((v) => toNum(v as Int64)));
+        out.set(
+          name,
+          (a.ints ?? []).map((v) => toNum(v as Int64)),
+        );
         break;
       default:
         // Graph, sparse and string-list attributes are not used by the supported ops; ignore them.
@@ -158,7 +162,11 @@ export function readAttributes(node: O.INodeProto, where: string): Map<string, A
 }
 
 /** Build an ONNX attribute from a JS value (integers vs floats are chosen by `kind`). */
-export function makeAttribute(name: string, kind: 'int' | 'float' | 'ints' | 'floats' | 'string', value: number | string | readonly number[]): O.AttributeProto {
+export function makeAttribute(
+  name: string,
+  kind: 'int' | 'float' | 'ints' | 'floats' | 'string',
+  value: number | string | readonly number[],
+): O.AttributeProto {
   switch (kind) {
     case 'int':
       return onnx.AttributeProto.create({ name, type: 2, i: value as number });

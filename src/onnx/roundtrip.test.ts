@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { zooGraph } from '../ir/zoo/registry.js';
 import type { Model } from '../ir/types.js';
+import { zooGraph } from '../ir/zoo/registry.js';
 import { exportOnnx } from './export.js';
 import { importOnnx } from './import.js';
 import { allOpsGraph, normalizeGraph, randomModel } from './testing/fixtures.js';
 
 /** Every zoo model (the largest at reduced size or width so the test stays fast). */
-export const ZOO_SPECS = [
-  'mnist-cnn',
-  'mbnet32',
-  'mobilenet-v2',
-  'efficientnet-b0',
-  'resnet18?size=64',
-  'resnet50?size=64',
-  'vgg16?size=32&width=0.5',
-];
+export const ZOO_SPECS = ['mnist-cnn', 'mbnet32', 'mobilenet-v2', 'efficientnet-b0', 'resnet18?size=64', 'resnet50?size=64', 'vgg16?size=32&width=0.5'];
 
 function assertSameModel(a: Model, b: Model): void {
   assert.deepEqual(normalizeGraph(b.graph), normalizeGraph(a.graph));

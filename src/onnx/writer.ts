@@ -81,7 +81,12 @@ export class OnnxGraphWriter {
 
   /** Add a 1-D int64 constant (shapes, axes). */
   addInt64(name: string, values: readonly number[]): string {
-    return this.addInitializer(name, [values.length], 'int64', BigInt64Array.from(values, (v) => BigInt(v)));
+    return this.addInitializer(
+      name,
+      [values.length],
+      'int64',
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    );
   }
 
   /**

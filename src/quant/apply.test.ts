@@ -2,18 +2,17 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
 import { fakeQuantWeight, quantHooks } from '../engine/fake-quant.js';
-import { buildModel } from '../engine/model.js';
-import { referenceForward } from '../ir/reference.js';
-import { policyFromVectors, uniformPolicy } from '../hardware/precision.js';
 import type { WeightLayout } from '../engine/model.js';
+import { buildModel } from '../engine/model.js';
+import { policyFromVectors, uniformPolicy } from '../hardware/precision.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
+import { referenceForward } from '../ir/reference.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
-import { tinyQuantModel } from './testing/tiny-model.js';
-import { fakeQuantize } from './quantizer.js';
 import { activationNodes, calibrateActivations, evaluatePolicy, quantConfig, quantizedWeights } from './apply.js';
-
+import { fakeQuantize } from './quantizer.js';
+import { tinyQuantModel } from './testing/tiny-model.js';
 
 describe('applying a policy', () => {
   before(async () => {
@@ -33,7 +32,10 @@ describe('applying a policy', () => {
       const want = referenceForward({ graph: model.graph, weights: quantizedWeights(model, policy) }, x, n);
       for (let i = 0; i < want.length; i++) assert.ok(Math.abs((got[i] as number) - (want[i] as number)) < 1e-4, `${i}: ${got[i]} vs ${want[i]}`);
       const float = referenceForward(model, x, n);
-      assert.ok(float.some((v, i) => Math.abs(v - (want[i] as number)) > 1e-3), 'quantization must change the output');
+      assert.ok(
+        float.some((v, i) => Math.abs(v - (want[i] as number)) > 1e-3),
+        'quantization must change the output',
+      );
     } finally {
       m.dispose();
     }
@@ -94,7 +96,9 @@ describe('applying a policy', () => {
       // mixed bits: channel c of the engine's fake-quantized weight (back in IR layout) is channel c
       // of the IR weight quantized by src/quant/quantizer.ts at bits[c]
       const pick = [2, 8, 4, 3, 6];
-      const cb = Object.fromEntries(Object.entries(outs).map(([k, c]) => [k, Array.from({ length: c }, (_, i) => pick[(i * 3 + k.length) % pick.length] as number)]));
+      const cb = Object.fromEntries(
+        Object.entries(outs).map(([k, c]) => [k, Array.from({ length: c }, (_, i) => pick[(i * 3 + k.length) % pick.length] as number)]),
+      );
       for (const [k, c] of Object.entries(outs)) {
         const key = `${k}.weight`;
         const w = model.weights.get(key);
@@ -107,7 +111,11 @@ describe('applying a policy', () => {
         const per = w.data.length / c;
         for (let ch = 0; ch < c; ch++) {
           const want = fakeQuantize(w.data.subarray(ch * per, (ch + 1) * per), [1, per], { bits: bits[ch] as number, granularity: 'per-channel' });
-          for (let i = 0; i < per; i++) assert.ok(Math.abs((got[ch * per + i] as number) - (want[i] as number)) <= 1e-6 * (1 + Math.abs(want[i] as number)), `${k} (${layouts[k]}) channel ${ch} at ${bits[ch]} bits, entry ${i}: ${got[ch * per + i]} vs ${want[i]}`);
+          for (let i = 0; i < per; i++)
+            assert.ok(
+              Math.abs((got[ch * per + i] as number) - (want[i] as number)) <= 1e-6 * (1 + Math.abs(want[i] as number)),
+              `${k} (${layouts[k]}) channel ${ch} at ${bits[ch]} bits, entry ${i}: ${got[ch * per + i]} vs ${want[i]}`,
+            );
         }
       }
       const policy = uniformPolicy(8, 32);

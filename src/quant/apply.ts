@@ -9,15 +9,16 @@
  *   quantized on an asymmetric (uint) grid over a calibrated range (when several layers read one
  *   node, the widest of their bits is used). 16/32 bits mean float.
  */
-import { fakeQuantize, calibrateRange, type CalibrationMethod, isFloatBits } from './quantizer.js';
+
 import type { ActivationStats, ActQuantConfig, QuantHooksConfig, WeightQuantConfig } from '../engine/fake-quant.js';
 import { lsqQuantHooks, quantHooks, quantHooksModule, recordActivations } from '../engine/fake-quant.js';
 import type { EngineModel, EvalResult } from '../engine/model.js';
-import { train, type TrainData, type TrainOptions, type TrainResult } from '../engine/train.js';
+import { type TrainData, type TrainOptions, type TrainResult, train } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
 import { checkPolicyLayers, type LayerPrecision, type PrecisionPolicy } from '../hardware/precision.js';
 import type { Graph, Model, Weights } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
+import { type CalibrationMethod, calibrateRange, fakeQuantize, isFloatBits } from './quantizer.js';
 
 /** Per-output-channel weight bits of some layers (CW-HAWQ), overriding the policy's layer bits. */
 export type ChannelBits = Readonly<Record<string, readonly number[]>>;
@@ -44,7 +45,13 @@ export function activationNodes(graph: Graph): Map<string, string[]> {
  * Record activation statistics of the nodes feeding conv/dense layers on `n` calibration samples
  * (float model, eval mode). `method` decides how ranges are cut later (default 'mse').
  */
-export function calibrateActivations(model: EngineModel, x: Float32Array, n: number, method: CalibrationMethod = 'mse', opts: { percentile?: number; batchSize?: number } = {}): Calibration {
+export function calibrateActivations(
+  model: EngineModel,
+  x: Float32Array,
+  n: number,
+  method: CalibrationMethod = 'mse',
+  opts: { percentile?: number; batchSize?: number } = {},
+): Calibration {
   const nodes = new Set(activationNodes(model.graph).keys());
   const saved = model.hooks;
   let stats: Map<string, ActivationStats>;

@@ -5,7 +5,7 @@
  */
 import { ConfigError, InfeasibleError } from '../errors.js';
 import type { LayerPrecision, Precision, PrecisionPolicy } from '../hardware/precision.js';
-import { prepareNetwork, type PreparedNetwork, sliceWorkload } from '../hardware/prepared.js';
+import { type PreparedNetwork, prepareNetwork, sliceWorkload } from '../hardware/prepared.js';
 import { costSummary, type HardwareTarget } from '../hardware/types.js';
 import type { Graph } from '../ir/types.js';
 import { quantizableLayers, type Workload } from '../ir/workload.js';

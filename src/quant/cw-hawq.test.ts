@@ -38,18 +38,32 @@ test('ratios to counts, trace order, allocation gives high bits to high traces',
   assert.equal(bits0[top[1] as number], 4);
   assert.equal(bits0[top[2] as number], 2);
   const groups = a.policy.layers[l0]?.groups ?? [];
-  assert.deepEqual(groups.map((g) => [g.channels, g.weightBits]), [
-    [1, 8],
-    [1, 4],
-    [(coster.layers[0]?.outChannels ?? 0) - 2, 2],
-  ]);
+  assert.deepEqual(
+    groups.map((g) => [g.channels, g.weightBits]),
+    [
+      [1, 8],
+      [1, 4],
+      [(coster.layers[0]?.outChannels ?? 0) - 2, 2],
+    ],
+  );
 });
 
 test('CW-HAWQ search stays within the budget, learns, and is seeded', async () => {
   const w8a8 = coster.uniformCost({ weightBits: 8, actBits: 8 });
   const budget = parseBudget('latency=0.6x', w8a8);
   const run = (): ReturnType<typeof cwHawqSearch> =>
-    cwHawqSearch({ coster, budget, bits: [2, 4, 8], actBits: 'same', channelTraces: traces, accuracy: acc, episodes: 80, warmupEpisodes: 20, seed: 2, agent: { hidden: [32, 32], batchSize: 32 } });
+    cwHawqSearch({
+      coster,
+      budget,
+      bits: [2, 4, 8],
+      actBits: 'same',
+      channelTraces: traces,
+      accuracy: acc,
+      episodes: 80,
+      warmupEpisodes: 20,
+      seed: 2,
+      agent: { hidden: [32, 32], batchSize: 32 },
+    });
   const r = await run();
   assert.ok(r.cost.latency <= budget.value, `${r.cost.latency} > ${budget.value}`);
   assert.ok(coster.policyCost(r.allocation.policy).latency <= budget.value);
@@ -59,7 +73,10 @@ test('CW-HAWQ search stays within the budget, learns, and is seeded', async () =
   assert.ok(late > warm, `late ${late} vs warm ${warm}`);
   const again = await run();
   assert.deepEqual(again.allocation.counts, r.allocation.counts);
-  await assert.rejects(cwHawqSearch({ coster, budget: { kind: 'latency', value: w8a8.latency * 0.01 }, bits: [2, 4, 8], channelTraces: traces, accuracy: acc, seed: 1 }), /cheapest achievable latency/);
+  await assert.rejects(
+    cwHawqSearch({ coster, budget: { kind: 'latency', value: w8a8.latency * 0.01 }, bits: [2, 4, 8], channelTraces: traces, accuracy: acc, seed: 1 }),
+    /cheapest achievable latency/,
+  );
 });
 
 test('CW-HAWQ budget wall demotes 8 -> 4 before 4 -> 2 and spends left-over budget (no needless 2-bit channels)', async () => {
@@ -71,6 +88,9 @@ test('CW-HAWQ budget wall demotes 8 -> 4 before 4 -> 2 and spends left-over budg
   for (const e of r.history) {
     const at2 = e.counts.reduce((s, c) => s + (c[0] as number), 0);
     assert.ok(at2 <= 0.05 * total, `episode ${e.episode}: ${at2} of ${total} channels at 2 bits`);
-    assert.ok(e.cost.latency <= budget.value && e.cost.latency >= 0.9 * budget.value, `episode ${e.episode}: latency ${e.cost.latency} vs budget ${budget.value}`);
+    assert.ok(
+      e.cost.latency <= budget.value && e.cost.latency >= 0.9 * budget.value,
+      `episode ${e.episode}: latency ${e.cost.latency} vs budget ${budget.value}`,
+    );
   }
 });

@@ -11,9 +11,9 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
-import type { ChannelBits } from './apply.js';
-import { type CostVector, type PolicyCoster, type ResourceBudget, budgetInfeasible } from './cost.js';
 import type { Trial } from '../search/types.js';
+import type { ChannelBits } from './apply.js';
+import { budgetInfeasible, type CostVector, type PolicyCoster, type ResourceBudget } from './cost.js';
 import type { DdpgOptions } from './ddpg.js';
 import { CwHawqStrategy } from './strategies/cw-hawq.js';
 import { channelCostTable, quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
@@ -93,7 +93,10 @@ export function ratiosToCounts(ratios: readonly number[], total: number): number
 
 /** Channel indices of each layer sorted by decreasing trace (ties by index). */
 export function traceOrder(traces: readonly number[]): number[] {
-  return traces.map((t, i) => [t, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
+  return traces
+    .map((t, i) => [t, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .map(([, i]) => i);
 }
 
 /**
@@ -140,7 +143,8 @@ export function buildAllocation(
       if (n > 0) groups.push({ channels: n, weightBits: b, actBits: ab });
     }
     const first = groups[0] as ChannelGroup;
-    layers[l.name] = groups.length === 1 ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: first.weightBits, actBits: first.actBits, groups };
+    layers[l.name] =
+      groups.length === 1 ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: first.weightBits, actBits: first.actBits, groups };
     channelBits[l.name] = perChannel;
   });
   const policy: PrecisionPolicy = { name: 'cw-hawq', default: { weightBits: 8, actBits: 8 }, layers };
@@ -192,7 +196,7 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][]) => numb
     for (let j = from; j < to; j++) t += (tr[order[j] as number] as number) + (traceFloor[li] as number);
     return t;
   };
-  const stepOf = (li: number): number => Math.max(1, Math.ceil(((o.channelTraces[li] as readonly number[]).length) / 8));
+  const stepOf = (li: number): number => Math.max(1, Math.ceil((o.channelTraces[li] as readonly number[]).length / 8));
   /** Layer li's counts with m channels moved from bits[k] to bits[k + d] (d = +-1). */
   const moved = (cl: readonly number[], k: number, d: number, m: number): number[] => cl.map((x, j) => (j === k ? x - m : j === k + d ? x + m : x));
   return (counts: number[][]): number => {
@@ -270,13 +274,17 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   const coster = o.coster;
   const bits = [...new Set(o.bits)].sort((a, b) => a - b);
   for (const b of bits) {
-    if (!coster.target.supportedBits.weight.includes(b)) throw new ConfigError(`cw-hawq: ${b}-bit weights cannot run on target '${coster.target.name}': expected one of ${coster.target.supportedBits.weight.join(', ')}`);
+    if (!coster.target.supportedBits.weight.includes(b))
+      throw new ConfigError(
+        `cw-hawq: ${b}-bit weights cannot run on target '${coster.target.name}': expected one of ${coster.target.supportedBits.weight.join(', ')}`,
+      );
     if (b < 2 || b > 8) throw new ConfigError(`cw-hawq: channel bits must be 2..8, got ${b}`);
   }
   const L = coster.layers.length;
   if (o.channelTraces.length !== L) throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${L}`);
   coster.layers.forEach((l, i) => {
-    if ((o.channelTraces[i] as readonly number[]).length !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${(o.channelTraces[i] as readonly number[]).length} traces`);
+    if ((o.channelTraces[i] as readonly number[]).length !== l.outChannels)
+      throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${(o.channelTraces[i] as readonly number[]).length} traces`);
   });
   const actBits = o.actBits ?? 8;
   if (Array.isArray(actBits) && actBits.length !== L) throw new ConfigError(`cw-hawq: ${actBits.length} activation bit-widths for ${L} layers`);
@@ -288,7 +296,14 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
   const channel = channelCostTable(coster, o.budget.kind, bits, act);
   const episodes = o.episodes ?? 100;
   const strategy = new CwHawqStrategy(
-    { problem, channel, channelTraces: o.channelTraces, warmupEpisodes: o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4)), ...(o.rewardScale !== undefined ? { rewardScale: o.rewardScale } : {}), ...(o.agent ? { agent: o.agent } : {}) },
+    {
+      problem,
+      channel,
+      channelTraces: o.channelTraces,
+      warmupEpisodes: o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4)),
+      ...(o.rewardScale !== undefined ? { rewardScale: o.rewardScale } : {}),
+      ...(o.agent ? { agent: o.agent } : {}),
+    },
     o.seed,
     episodes,
   );

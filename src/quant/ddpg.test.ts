@@ -51,7 +51,17 @@ test('truncated normal stays in range and is seeded', () => {
 
 /** Contextual bandit: state s in [0,1], best action 0.2 + 0.6 s, reward peaked there. */
 function runBandit(seed: number): { err: number; agent: DdpgAgent } {
-  const agent = new DdpgAgent({ stateDim: 1, actionDim: 1, hidden: [32, 32], seed, batchSize: 32, noiseStd: 0.4, noiseDecay: 0.99, gamma: 0, baselineDecay: 0 });
+  const agent = new DdpgAgent({
+    stateDim: 1,
+    actionDim: 1,
+    hidden: [32, 32],
+    seed,
+    batchSize: 32,
+    noiseStd: 0.4,
+    noiseDecay: 0.99,
+    gamma: 0,
+    baselineDecay: 0,
+  });
   const env = new Rng(seed + 1000);
   for (let ep = 0; ep < 400; ep++) {
     const s = [env.next()];

@@ -7,13 +7,13 @@
  * worker threads and Redis workers.
  */
 import type { Split } from '../data/types.js';
-import { ConfigError } from '../errors.js';
 import type { EngineModel } from '../engine/index.js';
-import { policyFromVectors, type PrecisionPolicy } from '../hardware/precision.js';
+import { ConfigError } from '../errors.js';
+import { type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { JsonValue, Params } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { type Calibration, type ChannelBits, evaluatePolicy } from './apply.js';
-import { costOf, type CostVector, type PolicyCoster, type ResourceBudget } from './cost.js';
+import { type CostVector, costOf, type PolicyCoster, type ResourceBudget } from './cost.js';
 import { buildAllocation } from './cw-hawq.js';
 import { readBitsParams } from './strategies/problem.js';
 
@@ -38,11 +38,16 @@ export interface QuantEvaluatorOptions {
 }
 
 /** A candidate of the bits space as a policy (channel groups included) with its per-channel bits. */
-export function candidatePolicy(coster: PolicyCoster, params: Params, channel?: ChannelSetup, name = 'candidate'): { readonly policy: PrecisionPolicy; readonly channelBits: ChannelBits } {
+export function candidatePolicy(
+  coster: PolicyCoster,
+  params: Params,
+  channel?: ChannelSetup,
+  name = 'candidate',
+): { readonly policy: PrecisionPolicy; readonly channelBits: ChannelBits } {
   const layers = coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
   const r = readBitsParams(layers, params);
   if (r.channels) {
-    if (!channel) throw new ConfigError('a channel-wise candidate needs the study\'s channel set-up (widths, channel orders, activation bits)');
+    if (!channel) throw new ConfigError("a channel-wise candidate needs the study's channel set-up (widths, channel orders, activation bits)");
     const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, channel.actBits, 1);
     return { policy: { ...a.policy, name }, channelBits: a.channelBits };
   }

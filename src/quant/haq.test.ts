@@ -37,13 +37,26 @@ test('budget wall lowers bits until the policy fits; infeasible names the cheape
   assert.ok(c.latency <= budget.value);
   assert.ok(wb.some((b) => b < 8));
   const tiny = { kind: 'latency' as const, value: w8a8.latency * 1e-3 };
-  assert.throws(() => enforceBudget(coster, tiny, [...wb], [...ab], BITS, BITS), (e: unknown) => e instanceof InfeasibleError && /cheapest achievable latency/.test(e.message));
+  assert.throws(
+    () => enforceBudget(coster, tiny, [...wb], [...ab], BITS, BITS),
+    (e: unknown) => e instanceof InfeasibleError && /cheapest achievable latency/.test(e.message),
+  );
 });
 
 test('HAQ finds a better policy than random search under the same latency budget, seeded', async () => {
   const budget = parseBudget('latency=0.5x', w8a8);
   const run = (): Promise<Awaited<ReturnType<typeof haqSearch>>> =>
-    haqSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: syntheticAccuracy, episodes: 100, warmupEpisodes: 20, seed: 3, agent: { hidden: [32, 32], batchSize: 32 } });
+    haqSearch({
+      coster,
+      budget,
+      weightBits: BITS,
+      actBits: BITS,
+      accuracy: syntheticAccuracy,
+      episodes: 100,
+      warmupEpisodes: 20,
+      seed: 3,
+      agent: { hidden: [32, 32], batchSize: 32 },
+    });
   const r = await run();
   assert.ok(r.cost.latency <= budget.value);
   const rnd = await randomSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: syntheticAccuracy, trials: 100, seed: 3 });
@@ -79,5 +92,8 @@ test('an aborted search keeps the best so far', async () => {
   assert.equal(r.accuracy, Math.max(...r.history.map((e) => e.accuracy)));
   assert.throws(() => parseBudget('flops=2', w8a8), /budget 'flops=2'/);
   // weights-only at 8-bit activations cannot reach 0.6x on bitfusion-edge
-  await assert.rejects(haqSearch({ coster, budget: parseBudget('latency=0.6x', w8a8), weightBits: BITS, accuracy: syntheticAccuracy, seed: 1 }), /cheapest achievable latency/);
+  await assert.rejects(
+    haqSearch({ coster, budget: parseBudget('latency=0.6x', w8a8), weightBits: BITS, accuracy: syntheticAccuracy, seed: 1 }),
+    /cheapest achievable latency/,
+  );
 });

@@ -7,9 +7,9 @@
  * accuracy callback (post-training evaluation or a short fine-tune). Also: the uniform and random baselines.
  */
 import { ConfigError } from '../errors.js';
-import { policyFromVectors, type PrecisionPolicy } from '../hardware/precision.js';
+import { type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { Params, Trial } from '../search/types.js';
-import { type CostVector, costOf, type PolicyCoster, type QuantLayerInfo, type ResourceBudget, budgetInfeasible } from './cost.js';
+import { budgetInfeasible, type CostVector, costOf, type PolicyCoster, type QuantLayerInfo, type ResourceBudget } from './cost.js';
 import type { DdpgOptions } from './ddpg.js';
 import { HaqStrategy } from './strategies/haq.js';
 import { quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
@@ -90,7 +90,16 @@ export function bitsToAction(bits: number, choices: readonly number[]): number {
 
 /** Min-max normalised static features of each layer (index, in/out channels, kernel, stride, log params, depthwise, dense). */
 export function layerFeatures(layers: readonly QuantLayerInfo[]): number[][] {
-  const raw = layers.map((l) => [l.index, l.inChannels, l.outChannels, l.kernel, l.stride, Math.log(1 + l.params), l.depthwise ? 1 : 0, l.op === 'dense' ? 1 : 0]);
+  const raw = layers.map((l) => [
+    l.index,
+    l.inChannels,
+    l.outChannels,
+    l.kernel,
+    l.stride,
+    Math.log(1 + l.params),
+    l.depthwise ? 1 : 0,
+    l.op === 'dense' ? 1 : 0,
+  ]);
   const dims = raw[0]?.length ?? 0;
   for (let d = 0; d < dims; d++) {
     const col = raw.map((r) => r[d] as number);
@@ -106,7 +115,14 @@ export function layerFeatures(layers: readonly QuantLayerInfo[]): number[][] {
  * drop the layer's weight (then activation) bits by one notch, re-costing after each change.
  * Throws InfeasibleError with the cheapest cost when even the lowest bits do not fit.
  */
-export function enforceBudget(coster: PolicyCoster, budget: ResourceBudget, wb: number[], ab: number[], wChoices: readonly number[], aChoices: readonly number[]): CostVector {
+export function enforceBudget(
+  coster: PolicyCoster,
+  budget: ResourceBudget,
+  wb: number[],
+  ab: number[],
+  wChoices: readonly number[],
+  aChoices: readonly number[],
+): CostVector {
   lowerUntilFits((w, a) => costOf(coster.cost(w, a), budget.kind), budget, wb, ab, wChoices, aChoices);
   return coster.cost(wb, ab);
 }
@@ -115,7 +131,14 @@ export function enforceBudget(coster: PolicyCoster, budget: ResourceBudget, wb: 
  * The budget wall on any cost function of per-layer bit vectors (see {@link enforceBudget}); lowers `wb`
  * and `ab` in place and returns the final cost.
  */
-export function lowerUntilFits(cost: (wb: readonly number[], ab: readonly number[]) => number, budget: ResourceBudget, wb: number[], ab: number[], wChoices: readonly number[], aChoices: readonly number[]): number {
+export function lowerUntilFits(
+  cost: (wb: readonly number[], ab: readonly number[]) => number,
+  budget: ResourceBudget,
+  wb: number[],
+  ab: number[],
+  wChoices: readonly number[],
+  aChoices: readonly number[],
+): number {
   let c = cost(wb, ab);
   if (c <= budget.value) return c;
   const n = wb.length;
@@ -140,7 +163,17 @@ export function lowerUntilFits(cost: (wb: readonly number[], ab: readonly number
 }
 
 /** The outcome of a search from its complete trials: the history of episodes and the best (ties: the cheaper). */
-function searchResult(o: { readonly coster: PolicyCoster; readonly budget: ResourceBudget; readonly trials: readonly Trial[]; readonly warm: number; readonly scale: number; readonly name: string; readonly t0: number; readonly aborted: boolean; readonly onEpisode?: (e: HaqEpisode) => void }): QuantSearchResult {
+function searchResult(o: {
+  readonly coster: PolicyCoster;
+  readonly budget: ResourceBudget;
+  readonly trials: readonly Trial[];
+  readonly warm: number;
+  readonly scale: number;
+  readonly name: string;
+  readonly t0: number;
+  readonly aborted: boolean;
+  readonly onEpisode?: (e: HaqEpisode) => void;
+}): QuantSearchResult {
   const layers = o.coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
   const history: HaqEpisode[] = [];
   let best: HaqEpisode | undefined;
@@ -153,7 +186,8 @@ function searchResult(o: { readonly coster: PolicyCoster; readonly budget: Resou
     const acc = t.values[0] as number;
     const ep = history.length;
     const e0 = { episode: ep, weightBits: wb, actBits: [...ab], accuracy: acc, reward: o.scale * acc, cost, warmup: ep < o.warm };
-    if (!best || acc > best.accuracy || (acc === best.accuracy && costOf(cost, o.budget.kind) < costOf(best.cost, o.budget.kind))) best = { ...e0, bestAccuracy: acc };
+    if (!best || acc > best.accuracy || (acc === best.accuracy && costOf(cost, o.budget.kind) < costOf(best.cost, o.budget.kind)))
+      best = { ...e0, bestAccuracy: acc };
     history.push({ ...e0, bestAccuracy: best.accuracy });
   }
   if (!best) throw new ConfigError(`${o.name}: the search was aborted before the first episode finished`);
@@ -198,7 +232,11 @@ export async function haqSearch(o: HaqOptions): Promise<QuantSearchResult> {
   const episodes = o.episodes ?? 100;
   const warm = o.warmupEpisodes ?? Math.min(20, Math.floor(episodes / 4));
   const scale = o.rewardScale ?? 10;
-  const strategy = new HaqStrategy({ problem, ...(fixedActs ? { fixedActBits: fixedActs } : {}), warmupEpisodes: warm, rewardScale: scale, ...(o.agent ? { agent: o.agent } : {}) }, o.seed, episodes);
+  const strategy = new HaqStrategy(
+    { problem, ...(fixedActs ? { fixedActBits: fixedActs } : {}), warmupEpisodes: warm, rewardScale: scale, ...(o.agent ? { agent: o.agent } : {}) },
+    o.seed,
+    episodes,
+  );
   let live: QuantSearchResult | undefined;
   const seen: Trial[] = [];
   const r = await runAccuracyStudy({

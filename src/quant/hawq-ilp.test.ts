@@ -56,5 +56,8 @@ test('energy and size budgets, and infeasible budgets name the cheapest cost', a
   const r = await ilpSearch({ coster, budget: { energy: 0.6 * ref.energy, size: 0.5 * ref.size }, options, score });
   assert.ok(r.cost.energy <= 0.6 * ref.energy * (1 + 1e-6) && r.cost.size <= 0.5 * ref.size * (1 + 1e-6));
   await assert.rejects(ilpSearch({ coster, budget: { latency: 0.01 * ref.latency }, options, score }), /latency budget .*cheapest achievable/);
-  await assert.rejects(ilpSearch({ coster, budget: { latency: ref.latency }, options: [{ weightBits: 12, actBits: 8 }], score }), /w12a8 cannot run on target 'bitfusion-edge'/);
+  await assert.rejects(
+    ilpSearch({ coster, budget: { latency: ref.latency }, options: [{ weightBits: 12, actBits: 8 }], score }),
+    /w12a8 cannot run on target 'bitfusion-edge'/,
+  );
 });

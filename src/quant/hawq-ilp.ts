@@ -5,7 +5,7 @@
  * costs, which {@link PolicyCoster} checks on the solution).
  */
 import { ConfigError } from '../errors.js';
-import { policyFromVectors, type Precision, type PrecisionPolicy } from '../hardware/precision.js';
+import { type Precision, type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { CostVector, PolicyCoster } from './cost.js';
 import { type AllocationLayer, type Budget, COST_KINDS, type CostKind, solveAllocation } from './ilp.js';
 
@@ -49,7 +49,9 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
   if (o.options.length === 0) throw new ConfigError('ilp: no precision options');
   for (const p of o.options) {
     if (!sup.weight.includes(p.weightBits) || !sup.act.includes(p.actBits)) {
-      throw new ConfigError(`ilp: precision w${p.weightBits}a${p.actBits} cannot run on target '${coster.target.name}': expected weight bits in {${sup.weight.join(', ')}} and activation bits in {${sup.act.join(', ')}}`);
+      throw new ConfigError(
+        `ilp: precision w${p.weightBits}a${p.actBits} cannot run on target '${coster.target.name}': expected weight bits in {${sup.weight.join(', ')}} and activation bits in {${sup.act.join(', ')}}`,
+      );
     }
   }
   const n = coster.layers.length;

@@ -50,7 +50,10 @@ test('8 layers x 5 options under 1-3 budgets: pruning + branch and bound and the
 });
 
 test('100 layers x 7 options: branch and bound and HiGHS reach the same optimum', async () => {
-  for (const [seed, kinds] of [[7, ['latency']], [8, ['latency', 'size']]] as const) {
+  for (const [seed, kinds] of [
+    [7, ['latency']],
+    [8, ['latency', 'size']],
+  ] as const) {
     const p = randomAllocationProblem(new Rng(seed), 100, BITS, 0.35, [...kinds]);
     const s = await solveAllocation(p);
     const h = await solveAllocation(p, { nodeLimit: 0 });

@@ -115,7 +115,8 @@ function checkProblem(p: AllocationProblem): CostKind[] {
       if (!Number.isFinite(o.score)) throw new ConfigError(`bit allocation: layer '${l.name}' option ${i} has score ${o.score}: expected a finite number`);
       for (const k of kinds) {
         const c = o.cost[k];
-        if (c === undefined || !Number.isFinite(c)) throw new ConfigError(`bit allocation: layer '${l.name}' option ${i} has no finite '${k}' cost but '${k}' is budgeted`);
+        if (c === undefined || !Number.isFinite(c))
+          throw new ConfigError(`bit allocation: layer '${l.name}' option ${i} has no finite '${k}' cost but '${k}' is budgeted`);
       }
     });
   }
@@ -145,7 +146,10 @@ function objectiveOf<T>(p: AllocationProblem<T>, choice: readonly number[]): num
 }
 
 /** Cheapest achievable total per budgeted kind (each minimised independently). */
-export function cheapestCosts<T>(p: AllocationProblem<T>, kinds: readonly CostKind[] = COST_KINDS.filter((k) => p.budget[k] !== undefined)): Partial<Record<CostKind, number>> {
+export function cheapestCosts<T>(
+  p: AllocationProblem<T>,
+  kinds: readonly CostKind[] = COST_KINDS.filter((k) => p.budget[k] !== undefined),
+): Partial<Record<CostKind, number>> {
   const out: Partial<Record<CostKind, number>> = {};
   for (const k of kinds) {
     out[k] = p.layers.reduce((s, l) => s + Math.min(...l.options.map((o) => o.cost[k] ?? 0)), p.fixedCost?.[k] ?? 0);
@@ -200,21 +204,22 @@ function normalise<T>(p: AllocationProblem<T>, kinds: readonly CostKind[]): Norm
 function pruneDominated(n: Normalised): void {
   n.keep.forEach((keep, i) => {
     const s = n.score[i] as Float64Array;
-    const out = keep.filter((j) =>
-      !keep.some((q) => {
-        if (q === j) return false;
-        const sq = s[q] as number;
-        const sj = s[j] as number;
-        if (sq > sj) return false;
-        let strict = sq < sj;
-        for (const c of n.cost) {
-          const cq = (c[i] as Float64Array)[q] as number;
-          const cj = (c[i] as Float64Array)[j] as number;
-          if (cq > cj) return false;
-          if (cq < cj) strict = true;
-        }
-        return strict || q < j;
-      }),
+    const out = keep.filter(
+      (j) =>
+        !keep.some((q) => {
+          if (q === j) return false;
+          const sq = s[q] as number;
+          const sj = s[j] as number;
+          if (sq > sj) return false;
+          let strict = sq < sj;
+          for (const c of n.cost) {
+            const cq = (c[i] as Float64Array)[q] as number;
+            const cj = (c[i] as Float64Array)[j] as number;
+            if (cq > cj) return false;
+            if (cq < cj) strict = true;
+          }
+          return strict || q < j;
+        }),
     );
     keep.splice(0, keep.length, ...out);
   });
@@ -223,19 +228,23 @@ function pruneDominated(n: Normalised): void {
 function lpString(n: Normalised, relax = false): string {
   const lines: string[] = ['Minimize', ' obj:'];
   const objTerms: string[] = [];
-  n.keep.forEach((keep, i) => keep.forEach((j) => {
-    const v = (n.score[i] as Float64Array)[j] as number;
-    objTerms.push(`${v >= 0 ? '+' : '-'} ${num(Math.abs(v))} x${i}_${j}`);
-  }));
+  n.keep.forEach((keep, i) =>
+    keep.forEach((j) => {
+      const v = (n.score[i] as Float64Array)[j] as number;
+      objTerms.push(`${v >= 0 ? '+' : '-'} ${num(Math.abs(v))} x${i}_${j}`);
+    }),
+  );
   // break long lines (the LP reader accepts continuation lines)
   for (let s = 0; s < objTerms.length; s += 8) lines.push(`  ${objTerms.slice(s, s + 8).join(' ')}`);
   lines.push('Subject To');
   n.cost.forEach((c, k) => {
     const terms: string[] = [];
-    n.keep.forEach((keep, i) => keep.forEach((j) => {
-      const v = (c[i] as Float64Array)[j] as number;
-      if (v !== 0) terms.push(`${v >= 0 ? '+' : '-'} ${num(Math.abs(v))} x${i}_${j}`);
-    }));
+    n.keep.forEach((keep, i) =>
+      keep.forEach((j) => {
+        const v = (c[i] as Float64Array)[j] as number;
+        if (v !== 0) terms.push(`${v >= 0 ? '+' : '-'} ${num(Math.abs(v))} x${i}_${j}`);
+      }),
+    );
     lines.push(` b${k}:`);
     for (let s = 0; s < terms.length; s += 8) lines.push(`  ${terms.slice(s, s + 8).join(' ')}`);
     if (terms.length === 0) lines.push(`  0 x0_${n.keep[0]?.[0] ?? 0}`);
@@ -285,17 +294,24 @@ function incumbent(n: Normalised, start: number[]): number[] | undefined {
     const v0 = violation(totals);
     let best: [number, number] | undefined;
     let bestRate = Infinity;
-    n.keep.forEach((keep, i) => keep.forEach((j) => {
-      if (j === choice[i]) return;
-      const t = totals.map((v, k) => v + (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number) - (((n.cost[k] as Float64Array[])[i] as Float64Array)[choice[i] as number] as number));
-      const gain = v0 - violation(t);
-      if (gain <= 1e-15) return;
-      const rate = (((n.score[i] as Float64Array)[j] as number) - ((n.score[i] as Float64Array)[choice[i] as number] as number)) / gain;
-      if (rate < bestRate) {
-        bestRate = rate;
-        best = [i, j];
-      }
-    }));
+    n.keep.forEach((keep, i) =>
+      keep.forEach((j) => {
+        if (j === choice[i]) return;
+        const t = totals.map(
+          (v, k) =>
+            v +
+            (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number) -
+            (((n.cost[k] as Float64Array[])[i] as Float64Array)[choice[i] as number] as number),
+        );
+        const gain = v0 - violation(t);
+        if (gain <= 1e-15) return;
+        const rate = (((n.score[i] as Float64Array)[j] as number) - ((n.score[i] as Float64Array)[choice[i] as number] as number)) / gain;
+        if (rate < bestRate) {
+          bestRate = rate;
+          best = [i, j];
+        }
+      }),
+    );
     if (!best) return undefined;
     move(best[0], best[1]);
   }
@@ -303,15 +319,21 @@ function incumbent(n: Normalised, start: number[]): number[] | undefined {
   for (let guard = 0; guard < 100000; guard++) {
     let best: [number, number] | undefined;
     let bestDelta = -1e-15;
-    n.keep.forEach((keep, i) => keep.forEach((j) => {
-      const d = ((n.score[i] as Float64Array)[j] as number) - ((n.score[i] as Float64Array)[choice[i] as number] as number);
-      if (d >= bestDelta) return;
-      const ok = n.cost.every((c, k) => (totals[k] as number) + ((c[i] as Float64Array)[j] as number) - ((c[i] as Float64Array)[choice[i] as number] as number) <= (n.rhs[k] as number) + 1e-12);
-      if (ok) {
-        bestDelta = d;
-        best = [i, j];
-      }
-    }));
+    n.keep.forEach((keep, i) =>
+      keep.forEach((j) => {
+        const d = ((n.score[i] as Float64Array)[j] as number) - ((n.score[i] as Float64Array)[choice[i] as number] as number);
+        if (d >= bestDelta) return;
+        const ok = n.cost.every(
+          (c, k) =>
+            (totals[k] as number) + ((c[i] as Float64Array)[j] as number) - ((c[i] as Float64Array)[choice[i] as number] as number) <=
+            (n.rhs[k] as number) + 1e-12,
+        );
+        if (ok) {
+          bestDelta = d;
+          best = [i, j];
+        }
+      }),
+    );
     if (!best) break;
     move(best[0], best[1]);
   }
@@ -325,7 +347,8 @@ function incumbent(n: Normalised, start: number[]): number[] | undefined {
  * LB + rc above a known feasible objective cannot be optimal and are dropped.
  */
 function pruneByBound(n: Normalised, lambda: readonly number[], upper: number): void {
-  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0);
+  const adj = (i: number, j: number): number =>
+    ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0);
   const mins = n.keep.map((keep, i) => Math.min(...keep.map((j) => adj(i, j))));
   const lower = mins.reduce((s, v) => s + v, 0) - lambda.reduce((s, l, k) => s + l * (n.rhs[k] as number), 0);
   const slack = upper - lower + 1e-9 * Math.max(1, Math.abs(upper)) + 1e-12;
@@ -380,7 +403,8 @@ const BNB_NODE_LIMIT = 2_000_000;
 function branchAndBound(n: Normalised, lambda: readonly number[], start: number[] | undefined, nodeLimit = BNB_NODE_LIMIT): number[] | undefined {
   const L = n.keep.length;
   const K = n.cost.length;
-  const adj = (i: number, j: number): number => ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0);
+  const adj = (i: number, j: number): number =>
+    ((n.score[i] as Float64Array)[j] as number) + lambda.reduce((s, l, k) => s + l * (((n.cost[k] as Float64Array[])[i] as Float64Array)[j] as number), 0);
   const opts = n.keep.map((keep, i) => {
     const a = keep.map((j) => adj(i, j));
     const m = Math.min(...a);
@@ -540,7 +564,13 @@ export async function solveAllocation<T>(p: AllocationProblem<T>, opts: SolveOpt
       // budget rows come first; a <= row's dual is <= 0 in HiGHS's sign convention
       mult = kinds.map((_, k) => Math.abs(lp.Rows?.[k]?.Dual ?? 0));
     }
-    const start = incumbent(n, lagrangeArgmin(n, mult.map((l) => l * (1 + 1e-9) + 1e-15)));
+    const start = incumbent(
+      n,
+      lagrangeArgmin(
+        n,
+        mult.map((l) => l * (1 + 1e-9) + 1e-15),
+      ),
+    );
     if (start && (!inc || objN(n, start) < objN(n, inc))) inc = start;
     if (inc) pruneByBound(n, mult, objN(n, inc));
     if (n.keep.every((k) => k.length === 1)) choice = n.keep.map((k) => k[0] as number);

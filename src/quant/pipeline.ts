@@ -6,7 +6,7 @@
 import type { Dataset, Split } from '../data/index.js';
 import { buildModel, type EngineModel } from '../engine/index.js';
 import { ConfigError, InfeasibleError } from '../errors.js';
-import { uniformPolicy, type HardwareTarget, type PrecisionPolicy } from '../hardware/index.js';
+import { type HardwareTarget, type PrecisionPolicy, uniformPolicy } from '../hardware/index.js';
 import type { Model } from '../ir/index.js';
 import { createStrategy } from '../search/registry.js';
 import type { SearchSpace } from '../search/space.js';
@@ -14,11 +14,11 @@ import type { JsonValue, Objective, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { bestTrials, runStudy } from '../study/run-study.js';
-import { activationSensitivity, calibrateActivations, evaluatePolicy, qatFinetune, quantConfig, type Calibration, type ChannelBits } from './apply.js';
-import { parseBudget, PolicyCoster, type CostVector, type ResourceBudget } from './cost.js';
+import { activationSensitivity, type Calibration, type ChannelBits, calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from './apply.js';
+import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from './cost.js';
 import { traceOrder } from './cw-hawq.js';
-import { candidatePolicy, type ChannelSetup, quantPolicyEvaluator } from './evaluate.js';
-import { hawqScores, layerSensitivities, type LayerSensitivity } from './sensitivity.js';
+import { type ChannelSetup, candidatePolicy, quantPolicyEvaluator } from './evaluate.js';
+import { hawqScores, type LayerSensitivity, layerSensitivities } from './sensitivity.js';
 import './strategies/index.js';
 import { channelCostTable, quantProblem, quantSpace } from './strategies/problem.js';
 
@@ -28,7 +28,13 @@ export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'uniform' | 'random';
 /** Progress events of the pipeline. */
 export type QuantEvent =
   | { readonly kind: 'stage'; readonly stage: string }
-  | { readonly kind: 'episode'; readonly episode: number; readonly episodes: number; /** Validation accuracy of this episode's policy. */ readonly accuracy: number; readonly best: number };
+  | {
+      readonly kind: 'episode';
+      readonly episode: number;
+      readonly episodes: number /** Validation accuracy of this episode's policy. */;
+      readonly accuracy: number;
+      readonly best: number;
+    };
 
 /** Options of {@link quantizePipeline}. */
 export interface QuantizeOptions {
@@ -153,7 +159,20 @@ export function openQuantSession(o: QuantSessionOptions): QuantSession {
     o.onEvent?.({ kind: 'stage', stage: `calibrating activation ranges (MSE-optimal) on ${Math.min(512, o.dataset.train.n)} training images` });
     const calibration = calibrateActivations(engine, o.dataset.train.x, Math.min(512, o.dataset.train.n), 'mse');
     const searchSet = sub(o.dataset.val, o.searchImages ?? 1000);
-    return { model: o.model, engine, dataset: o.dataset, target: o.target, calibration, coster, budget, reference, weightBits, actBits, searchSet, dispose: () => engine.dispose() };
+    return {
+      model: o.model,
+      engine,
+      dataset: o.dataset,
+      target: o.target,
+      calibration,
+      coster,
+      budget,
+      reference,
+      weightBits,
+      actBits,
+      searchSet,
+      dispose: () => engine.dispose(),
+    };
   } catch (e) {
     engine.dispose();
     throw e;
@@ -208,7 +227,10 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
     case 'random':
       say(`${o.strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${s.searchSet.n} validation images`);
       return {
-        strategy: { name: quantStrategyName(o.strategy), options: o.strategy === 'haq' ? { problem: json(problem), warmupEpisodes: Math.floor(episodes / 4) } : { problem: json(problem) } },
+        strategy: {
+          name: quantStrategyName(o.strategy),
+          options: o.strategy === 'haq' ? { problem: json(problem), warmupEpisodes: Math.floor(episodes / 4) } : { problem: json(problem) },
+        },
         space: quantSpace(problem),
         nTrials: episodes,
       };
@@ -222,7 +244,10 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       const channel = channelCostTable(s.coster, s.budget.kind, bits, actBits);
       say(`CW-HAWQ (DDPG over per-layer channel ratios of ${bits.join('/')}-bit weights, channels in Hessian-trace order)`);
       return {
-        strategy: { name: 'cw-hawq', options: { problem: json(problem), channel: json(channel), channelTraces: traces, warmupEpisodes: Math.floor(episodes / 4) } },
+        strategy: {
+          name: 'cw-hawq',
+          options: { problem: json(problem), channel: json(channel), channelTraces: traces, warmupEpisodes: Math.floor(episodes / 4) },
+        },
         space: quantSpace(problem, bits),
         nTrials: episodes,
         channel: { bits, orders: traces.map(traceOrder), actBits },
@@ -254,7 +279,9 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
   const best = bestQuantTrial(o.trials);
   if (!best) {
     const failed = o.trials.filter((t) => t.state === 'failed').length;
-    throw new InfeasibleError(`no feasible policy: the study has ${o.trials.length} trial(s), ${failed} failed, none complete within the ${s.budget.kind} budget ${Number(s.budget.value.toPrecision(6))}`);
+    throw new InfeasibleError(
+      `no feasible policy: the study has ${o.trials.length} trial(s), ${failed} failed, none complete within the ${s.budget.kind} budget ${Number(s.budget.value.toPrecision(6))}`,
+    );
   }
   const { policy: p, channelBits } = candidatePolicy(s.coster, best.params, o.channel, o.strategy);
   const policy: PrecisionPolicy = p;
@@ -271,7 +298,14 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
     say(`quantization-aware fine-tuning: ${epochs} epoch(s)`);
     const tm = buildModel(s.model);
     try {
-      await qatFinetune(tm, policy, sub(s.dataset.train, o.finetuneImages ?? s.dataset.train.n), { epochs, batchSize: 128, lr: 2e-4, seed, calibration: s.calibration, channelBits });
+      await qatFinetune(tm, policy, sub(s.dataset.train, o.finetuneImages ?? s.dataset.train.n), {
+        epochs,
+        batchSize: 128,
+        lr: 2e-4,
+        seed,
+        calibration: s.calibration,
+        channelBits,
+      });
       accuracy = evaluatePolicy(tm, policy, test, s.calibration, channelBits).accuracy;
       finalModel = tm.toModel();
     } finally {
@@ -325,7 +359,14 @@ export async function quantizePipeline(o: QuantizeOptions): Promise<QuantizeResu
     const plan = await planQuantSearch(s, o);
     const store = o.store ?? new MemoryStore();
     const studyName = o.studyName ?? `quantize-${quantStrategyName(o.strategy)}`;
-    const evaluate = quantPolicyEvaluator({ model: s.engine, searchSet: s.searchSet, calibration: s.calibration, coster: s.coster, budget: s.budget, ...(plan.channel ? { channel: plan.channel } : {}) });
+    const evaluate = quantPolicyEvaluator({
+      model: s.engine,
+      searchSet: s.searchSet,
+      calibration: s.calibration,
+      coster: s.coster,
+      budget: s.budget,
+      ...(plan.channel ? { channel: plan.channel } : {}),
+    });
     const ctx = { space: plan.space, objectives: QUANT_OBJECTIVES, nTrials: plan.nTrials, seed };
     const r = await runStudy({
       store,
@@ -343,7 +384,14 @@ export async function quantizePipeline(o: QuantizeOptions): Promise<QuantizeResu
         if (acc !== undefined) o.onEvent?.({ kind: 'episode', episode: p.done, episodes: p.total, accuracy: acc, best: best ?? acc });
       },
     });
-    return await finishQuantize(s, { ...o, trials: r.trials, ...(plan.channel ? { channel: plan.channel } : {}), searchSeconds: (performance.now() - t0) / 1000, interrupted: r.aborted, study: studyName });
+    return await finishQuantize(s, {
+      ...o,
+      trials: r.trials,
+      ...(plan.channel ? { channel: plan.channel } : {}),
+      searchSeconds: (performance.now() - t0) / 1000,
+      interrupted: r.aborted,
+      study: studyName,
+    });
   } finally {
     s.dispose();
   }

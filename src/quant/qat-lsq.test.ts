@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
-import { actGrid, disposeLsqHooks, lsqLearnedConfig, type LsqHooks, quantHooks } from '../engine/fake-quant.js';
+import { actGrid, disposeLsqHooks, type LsqHooks, lsqLearnedConfig, quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
 import { policyFromVectors } from '../hardware/precision.js';
-import { Rng } from '../util/rng.js';
 import type { Model } from '../ir/types.js';
-import { tinyQuantModel } from './testing/tiny-model.js';
+import { Rng } from '../util/rng.js';
 import { calibrateActivations, qatFinetune, quantConfig } from './apply.js';
-
+import { tinyQuantModel } from './testing/tiny-model.js';
 
 function data(seed: number, n: number): { x: Float32Array; y: Uint8Array; n: number } {
   const rng = new Rng(seed);
@@ -64,7 +63,16 @@ describe('QAT with learned step sizes (LSQ)', () => {
       await qatFinetune(m, policy(model), d, { epochs: 4, batchSize: 32, lr: 1e-2, calibration: cal, lsq: true, seed: 7 });
       const h = m.hooks as LsqHooks;
       const steps = [...h.weightSteps.values(), ...[...h.actSteps.values()].map((a) => a.step)].flatMap((v) => [...(v.dataSync() as Float32Array)]);
-      return { steps, before, after: m.evaluate(d.x, d.y, d.n).loss, hooks: h, dispose: () => { disposeLsqHooks(h); m.dispose(); } };
+      return {
+        steps,
+        before,
+        after: m.evaluate(d.x, d.y, d.n).loss,
+        hooks: h,
+        dispose: () => {
+          disposeLsqHooks(h);
+          m.dispose();
+        },
+      };
     };
     const a = await run();
     const b = await run();
@@ -73,10 +81,10 @@ describe('QAT with learned step sizes (LSQ)', () => {
       assert.deepEqual(a.steps, b.steps);
       const m0 = buildModel(model);
       const cal0 = calibrateActivations(m0, d.x, d.n, 'minmax');
-      m0.hooks = (await (async () => {
+      m0.hooks = await (async () => {
         await qatFinetune(m0, policy(model), d, { epochs: 0, calibration: cal0, lsq: true });
         return m0.hooks;
-      })());
+      })();
       const init = [...(m0.hooks as LsqHooks).weightSteps.values()].flatMap((v) => [...(v.dataSync() as Float32Array)]);
       disposeLsqHooks(m0.hooks as LsqHooks);
       m0.dispose();

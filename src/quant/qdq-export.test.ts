@@ -67,7 +67,10 @@ describe('QDQ ONNX export', () => {
         const float = buildModel(model);
         const fl = float.predict(x, n);
         float.dispose();
-        assert.ok(fl.some((v, i) => Math.abs(v - (ort[i] as number)) > 1e-3), 'the export must be quantized');
+        assert.ok(
+          fl.some((v, i) => Math.abs(v - (ort[i] as number)) > 1e-3),
+          'the export must be quantized',
+        );
       }
     } finally {
       m.dispose();

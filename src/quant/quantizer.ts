@@ -272,13 +272,7 @@ export function computeQuantParams(data: ArrayLike<number>, shape: readonly numb
 }
 
 /** Integer codes of a tensor under `params` (for float bits, throws). */
-export function quantize(
-  data: ArrayLike<number>,
-  shape: readonly number[],
-  params: QuantParams,
-  rounding: RoundingMode = 'nearest',
-  rng?: Rng,
-): Int32Array {
+export function quantize(data: ArrayLike<number>, shape: readonly number[], params: QuantParams, rounding: RoundingMode = 'nearest', rng?: Rng): Int32Array {
   if (isFloatBits(params.bits)) throw new ConfigError(`bits=${params.bits} is float: nothing to quantize`);
   if (rounding === 'stochastic' && !rng) throw new ConfigError("rounding='stochastic' needs an rng");
   const { channels, inner } = channelLayout(shape, params.channelAxis);
@@ -343,11 +337,7 @@ export function perturbationNorm2(data: ArrayLike<number>, shape: readonly numbe
 }
 
 /** Per-channel squared perturbation norms (channel axis `channelAxis`, default 0). */
-export function perturbationNorm2PerChannel(
-  data: ArrayLike<number>,
-  shape: readonly number[],
-  opts: QuantizerOptions,
-): Float64Array {
+export function perturbationNorm2PerChannel(data: ArrayLike<number>, shape: readonly number[], opts: QuantizerOptions): Float64Array {
   const axis = opts.channelAxis ?? 0;
   const q = fakeQuantize(data, shape, opts);
   const { channels, inner } = channelLayout(shape, axis);

@@ -35,9 +35,18 @@ describe('Hessian sensitivity', () => {
     const n = 12;
     const A = Array.from({ length: n * n }, () => rng.normal(0, 0.3));
     const H = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) H[i * n + j] = (H[i * n + j] as number) + (A[k * n + i] as number) * (A[k * n + j] as number);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) H[i * n + j] = (H[i * n + j] as number) + (A[k * n + i] as number) * (A[k * n + j] as number);
     for (let i = 0; i < n; i++) H[i * n + i] = (H[i * n + i] as number) + (i < 4 ? 5 : 0.2);
-    const op = { size: n, hvp: (v: Float32Array) => Float32Array.from({ length: n }, (_, i) => { let s = 0; for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number); return s; }) };
+    const op = {
+      size: n,
+      hvp: (v: Float32Array) =>
+        Float32Array.from({ length: n }, (_, i) => {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
+          return s;
+        }),
+    };
     let exact = 0;
     const blocks = [0, 0, 0];
     for (let i = 0; i < n; i++) {
@@ -48,7 +57,9 @@ describe('Hessian sensitivity', () => {
     assert.ok(Math.abs(est.trace - exact) < 0.03 * exact, `${est.trace} vs ${exact}`);
     blocks.forEach((b, c) => assert.ok(Math.abs((est.channelTraces?.[c] as number) - b) < 0.05 * exact, `channel ${c}: ${est.channelTraces?.[c]} vs ${b}`));
     // a diagonal matrix is exact after one probe
-    const diag = hutchinsonTrace({ size: 3, hvp: (v) => Float32Array.from([2 * (v[0] as number), 3 * (v[1] as number), 0.5 * (v[2] as number)]) }, new Rng(3), { minIter: 2 });
+    const diag = hutchinsonTrace({ size: 3, hvp: (v) => Float32Array.from([2 * (v[0] as number), 3 * (v[1] as number), 0.5 * (v[2] as number)]) }, new Rng(3), {
+      minIter: 2,
+    });
     assert.equal(diag.trace, 5.5);
     assert.equal(diag.converged, true);
   });

@@ -43,11 +43,20 @@ export interface LayerCostRow {
 
 /** Everything the report and dashboard draw for one study (JSON). */
 export interface ReportData {
-  readonly study: { readonly name: string; readonly objectives: readonly Objective[]; readonly userAttrs: Readonly<Record<string, JsonValue>>; readonly createdAt: string };
+  readonly study: {
+    readonly name: string;
+    readonly objectives: readonly Objective[];
+    readonly userAttrs: Readonly<Record<string, JsonValue>>;
+    readonly createdAt: string;
+  };
   readonly counts: Readonly<Record<TrialState, number>>;
   readonly trials: readonly ReportTrial[];
   /** Hypervolume of the feasible front of trials 0..trial (2+ objectives) or best value so far (1 objective). */
-  readonly progress: { readonly kind: 'hypervolume' | 'best'; readonly reference: readonly number[] | null; readonly points: readonly { readonly trial: number; readonly value: number }[] };
+  readonly progress: {
+    readonly kind: 'hypervolume' | 'best';
+    readonly reference: readonly number[] | null;
+    readonly points: readonly { readonly trial: number; readonly value: number }[];
+  };
   /** Knee point of the Pareto set (trial number), or null. */
   readonly knee: number | null;
   readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[] };
@@ -77,7 +86,9 @@ function bitsOf(v: unknown): { weightBits: number; actBits: number } | undefined
 }
 
 /** The precision policy of a trial (userAttr `policy`, else param `policy`), or undefined. */
-export function trialPolicy(t: Trial): { default?: { weightBits: number; actBits: number }; layers: Record<string, { weightBits: number; actBits: number }> } | undefined {
+export function trialPolicy(
+  t: Trial,
+): { default?: { weightBits: number; actBits: number }; layers: Record<string, { weightBits: number; actBits: number }> } | undefined {
   const p = t.userAttrs.policy ?? t.params.policy;
   if (!isRecord(p) || !isRecord(p.layers)) return undefined;
   const layers: Record<string, { weightBits: number; actBits: number }> = {};
@@ -123,7 +134,15 @@ export function referencePoint(points: readonly (readonly number[])[]): number[]
 /** Builds the report data of a study (UserError naming the study when it does not exist). */
 export function buildReportData(store: Store, studyName: string, opts: ReportDataOptions = {}): ReportData {
   const study = store.getStudy(studyName);
-  if (!study) throw new UserError(`no study named ${JSON.stringify(studyName)} in the store; known: ${store.listStudies().map((s) => JSON.stringify(s.name)).join(', ') || '(none)'}`);
+  if (!study)
+    throw new UserError(
+      `no study named ${JSON.stringify(studyName)} in the store; known: ${
+        store
+          .listStudies()
+          .map((s) => JSON.stringify(s.name))
+          .join(', ') || '(none)'
+      }`,
+    );
   const objectives = study.objectives;
   const trials = store.getTrials(studyName);
   const front = new Set(paretoTrials(trials, objectives).map((t) => t.number));
@@ -182,7 +201,16 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
   return {
     study: { name: study.name, objectives, userAttrs: study.userAttrs, createdAt: study.createdAt },
     counts,
-    trials: trials.map((t) => ({ number: t.number, state: t.state, values: t.values, violation: violation(t.constraints), params: t.params, startedAt: t.startedAt, finishedAt: t.finishedAt, pareto: front.has(t.number) })),
+    trials: trials.map((t) => ({
+      number: t.number,
+      state: t.state,
+      values: t.values,
+      violation: violation(t.constraints),
+      params: t.params,
+      startedAt: t.startedAt,
+      finishedAt: t.finishedAt,
+      pareto: front.has(t.number),
+    })),
     progress: { kind: reference ? 'hypervolume' : 'best', reference, points },
     knee,
     policies: { layers: layerSet, rows },
@@ -237,13 +265,24 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
   if (names.length < 2) throw new UserError(`a comparison needs at least two studies, got ${names.length}`);
   const studies = names.map((n) => {
     const s = store.getStudy(n);
-    if (!s) throw new UserError(`no study named ${JSON.stringify(n)} in the store; known: ${store.listStudies().map((x) => JSON.stringify(x.name)).join(', ') || '(none)'}`);
+    if (!s)
+      throw new UserError(
+        `no study named ${JSON.stringify(n)} in the store; known: ${
+          store
+            .listStudies()
+            .map((x) => JSON.stringify(x.name))
+            .join(', ') || '(none)'
+        }`,
+      );
     return s;
   });
   const objectives = (studies[0] as (typeof studies)[number]).objectives;
   const sig = (o: readonly Objective[]): string => o.map((x) => `${x.name}:${x.direction}`).join(',');
   for (const s of studies) {
-    if (sig(s.objectives) !== sig(objectives)) throw new UserError(`study ${JSON.stringify(s.name)} has objectives ${sig(s.objectives)}, expected ${sig(objectives)} (as study ${JSON.stringify(names[0])}): only studies over the same objectives can be compared`);
+    if (sig(s.objectives) !== sig(objectives))
+      throw new UserError(
+        `study ${JSON.stringify(s.name)} has objectives ${sig(s.objectives)}, expected ${sig(objectives)} (as study ${JSON.stringify(names[0])}): only studies over the same objectives can be compared`,
+      );
   }
   const trialsOf = names.map((n) => store.getTrials(n));
   const feasible = trialsOf.map((ts) => ts.filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0));
@@ -251,7 +290,8 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
   // nadir: worst + 10% of the range, exactly the single-study report's reference point
   const ideal = objectives.map((_, k) => (all.length > 0 ? all.reduce((lo, p) => Math.min(lo, p[k] as number), Infinity) : 0));
   const nadir = referencePoint(all) ?? objectives.map(() => 1);
-  const norm = (v: readonly number[]): number[] => toMinimization(v as number[], objectives).map((x, k) => (x - (ideal[k] as number)) / ((nadir[k] as number) - (ideal[k] as number)));
+  const norm = (v: readonly number[]): number[] =>
+    toMinimization(v as number[], objectives).map((x, k) => (x - (ideal[k] as number)) / ((nadir[k] as number) - (ideal[k] as number)));
   const ref = objectives.map(() => 1);
   const maxPts = opts.maxCurvePoints ?? 100;
   const out: CompareStudy[] = studies.map((s, i) => {

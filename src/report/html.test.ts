@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { MemoryStore } from '../store/memory-store.js';
 import { buildCompareData, buildReportData, referencePoint } from './data.js';
 import { renderReport, writeReport } from './html.js';
@@ -16,11 +16,21 @@ const EVIL = '<img src=x onerror="window.__pwned=1">';
 async function evilStore(): Promise<MemoryStore> {
   const store = new MemoryStore();
   await seedPolicyStudy(store, 'policy', 30);
-  const objectives = [{ name: `lat${EVIL}`, direction: 'minimize' as const }, { name: 'acc</script><script>window.__pwned=2</script>', direction: 'maximize' as const }];
+  const objectives = [
+    { name: `lat${EVIL}`, direction: 'minimize' as const },
+    { name: 'acc</script><script>window.__pwned=2</script>', direction: 'maximize' as const },
+  ];
   store.createStudy({ name: 'evil', objectives, userAttrs: { note: EVIL } });
   for (let i = 0; i < 6; i++) {
     const t = store.createTrial('evil', { params: { [`p${EVIL}`]: `v${EVIL}`, x: i } });
-    store.finishTrial('evil', t.number, { state: 'complete', values: [i, i * i], userAttrs: { policy: { default: { weightBits: 8, actBits: 8 }, layers: { [`L${EVIL}`]: { weightBits: 4, actBits: 8 } } }, layerCosts: [{ layer: `L${EVIL}`, latencyMs: 1 + i, energyMj: null }] } });
+    store.finishTrial('evil', t.number, {
+      state: 'complete',
+      values: [i, i * i],
+      userAttrs: {
+        policy: { default: { weightBits: 8, actBits: 8 }, layers: { [`L${EVIL}`]: { weightBits: 4, actBits: 8 } } },
+        layerCosts: [{ layer: `L${EVIL}`, latencyMs: 1 + i, energyMj: null }],
+      },
+    });
   }
   return store;
 }
@@ -38,7 +48,13 @@ test('report data: Pareto set, monotone hypervolume, policies and layer costs fr
   assert.deepEqual(d.policies.layers, ['conv1', 'conv2', 'fc']);
   assert.ok(d.policies.rows.length > 0 && d.policies.rows.every((r) => r.weightBits.every((b) => [2, 4, 8].includes(b))));
   assert.ok(d.layerCosts.length > 0 && d.knee !== null);
-  assert.deepEqual(referencePoint([[0, 10], [2, 0]]), [2.2, 11]);
+  assert.deepEqual(
+    referencePoint([
+      [0, 10],
+      [2, 0],
+    ]),
+    [2.2, 11],
+  );
   assert.throws(() => buildReportData(store, 'nope'), /no study named "nope"/);
 });
 
@@ -91,7 +107,11 @@ test('report opens offline in Chromium: plots drawn, nothing injected, table sor
     await page.locator('#trials th[data-key="v1"]').click();
     const col = await page.locator('#trials tbody td:nth-child(4)').allInnerTexts();
     const nums = col.map(Number);
-    assert.deepEqual(nums, [...nums].sort((a, b) => a - b), 'sorted by quant_error ascending');
+    assert.deepEqual(
+      nums,
+      [...nums].sort((a, b) => a - b),
+      'sorted by quant_error ascending',
+    );
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: join('test-artifacts', 'report.png'), fullPage: true });
 
@@ -109,7 +129,10 @@ test('report opens offline in Chromium: plots drawn, nothing injected, table sor
 
 function compareStore(): MemoryStore {
   const store = new MemoryStore();
-  const objectives = [{ name: 'latency_ms', direction: 'minimize' as const }, { name: 'error', direction: 'minimize' as const }];
+  const objectives = [
+    { name: 'latency_ms', direction: 'minimize' as const },
+    { name: 'error', direction: 'minimize' as const },
+  ];
   const add = (name: string, strategy: string, pts: number[][]): void => {
     store.createStudy({ name, objectives, userAttrs: { strategy } });
     for (const v of pts) {
@@ -117,9 +140,21 @@ function compareStore(): MemoryStore {
       store.finishTrial(name, t.number, { state: 'complete', values: v });
     }
   };
-  add('a', 'random', [[0, 1], [1, 0]]);
-  add('b', 'nsga2', [[0.5, 0.5], [0.9, 0.9]]);
-  store.createStudy({ name: 'other', objectives: [{ name: 'latency_ms', direction: 'minimize' }, { name: 'accuracy', direction: 'maximize' }] });
+  add('a', 'random', [
+    [0, 1],
+    [1, 0],
+  ]);
+  add('b', 'nsga2', [
+    [0.5, 0.5],
+    [0.9, 0.9],
+  ]);
+  store.createStudy({
+    name: 'other',
+    objectives: [
+      { name: 'latency_ms', direction: 'minimize' },
+      { name: 'accuracy', direction: 'maximize' },
+    ],
+  });
   return store;
 }
 
@@ -134,9 +169,15 @@ test('comparison: one frame for all studies, exact hypervolumes, fronts and curv
   assert.ok(Math.abs((b?.hypervolume as number) - (1 - 0.5 / 1.1) ** 2) < 1e-9, `b: ${b?.hypervolume}`);
   assert.deepEqual(b?.front, [[0.5, 0.5]]);
   assert.equal(a?.strategy, 'random');
-  assert.deepEqual(a?.curve.map((q) => q.trials), [1, 2]);
+  assert.deepEqual(
+    a?.curve.map((q) => q.trials),
+    [1, 2],
+  );
   assert.ok((a?.curve[0]?.hypervolume as number) < (a?.curve[1]?.hypervolume as number));
-  assert.throws(() => buildCompareData(store, ['a', 'other']), /study "other" has objectives latency_ms:minimize,accuracy:maximize, expected latency_ms:minimize,error:minimize/);
+  assert.throws(
+    () => buildCompareData(store, ['a', 'other']),
+    /study "other" has objectives latency_ms:minimize,accuracy:maximize, expected latency_ms:minimize,error:minimize/,
+  );
   assert.throws(() => buildCompareData(store, ['a', 'zzz']), /no study named "zzz"/);
   assert.throws(() => buildCompareData(store, ['a']), /at least two studies/);
   const html = renderReport(store, 'a', { compare: ['b'] });
@@ -158,7 +199,10 @@ test('comparison view draws both fronts and hypervolume curves in Chromium', { s
     assert.equal(await page.locator('#compare-hv .scatterlayer .trace').count(), 2);
     assert.equal(await page.locator('#compare-table tbody tr').count(), 2);
     const rows = await page.locator('#compare-table tbody tr').allInnerTexts();
-    assert.ok(rows.some((r) => r.includes('100.0%')), 'the best study has 100% of the best hypervolume');
+    assert.ok(
+      rows.some((r) => r.includes('100.0%')),
+      'the best study has 100% of the best hypervolume',
+    );
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: join('test-artifacts', 'report-compare.png'), fullPage: true });
   } finally {

@@ -9,11 +9,12 @@ test('cholesky inverse times the matrix is the identity', () => {
   const a = new Float64Array([4, 2, 0.4, 2, 5, 1, 0.4, 1, 3]);
   const l = cholesky(a, 3) as Float64Array;
   const inv = choleskyInverse(l, 3);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    let s = 0;
-    for (let k = 0; k < 3; k++) s += (a[i * 3 + k] as number) * (inv[k * 3 + j] as number);
-    assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
-  }
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += (a[i * 3 + k] as number) * (inv[k * 3 + j] as number);
+      assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
+    }
   assert.equal(cholesky(new Float64Array([1, 2, 2, 1]), 2), null);
 });
 
@@ -37,18 +38,31 @@ test('GP interpolates a smooth function and is uncertain far from data', () => {
 test('fitted hyperparameters are not beaten by a refit with more restarts', () => {
   const rng = new Rng(5);
   const xs = Array.from({ length: 15 }, () => [rng.next()]);
-  const gp = GaussianProcess.fit(xs, xs.map((x) => Math.cos(4 * (x[0] as number))), rng);
+  const gp = GaussianProcess.fit(
+    xs,
+    xs.map((x) => Math.cos(4 * (x[0] as number))),
+    rng,
+  );
   // Refit from the optimum with a tiny budget: no further improvement should be possible.
-  const again = GaussianProcess.fit(xs, xs.map((x) => Math.cos(4 * (x[0] as number))), new Rng(99), { restarts: 4 });
+  const again = GaussianProcess.fit(
+    xs,
+    xs.map((x) => Math.cos(4 * (x[0] as number))),
+    new Rng(99),
+    { restarts: 4 },
+  );
   assert.ok(again.logMarginalLikelihood - gp.logMarginalLikelihood < 0.05, `${again.logMarginalLikelihood} vs ${gp.logMarginalLikelihood}`);
 });
 
 test('lbfgs minimises the Rosenbrock function', () => {
-  const [x] = lbfgs((u) => {
-    const a = u[0] as number;
-    const b = u[1] as number;
-    return [(1 - a) ** 2 + 100 * (b - a * a) ** 2, [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]];
-  }, [-1.2, 1], 500);
+  const [x] = lbfgs(
+    (u) => {
+      const a = u[0] as number;
+      const b = u[1] as number;
+      return [(1 - a) ** 2 + 100 * (b - a * a) ** 2, [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]];
+    },
+    [-1.2, 1],
+    500,
+  );
   assert.ok(Math.abs((x[0] as number) - 1) < 1e-3 && Math.abs((x[1] as number) - 1) < 1e-3, `${x}`);
 });
 

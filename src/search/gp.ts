@@ -60,15 +60,17 @@ export class GaussianProcess {
     const ys = y.map((v) => (v - mean) / std);
     const bounds: [number, number][] = [...Array.from({ length: d }, () => LOG_LS), LOG_SIGNAL, LOG_NOISE];
     // Unconstrained u -> log theta = lo + (hi - lo) * sigmoid(u).
-    const toTheta = (u: readonly number[]): number[] => u.map((v, i) => {
-      const [lo, hi] = bounds[i] as [number, number];
-      return lo + (hi - lo) / (1 + Math.exp(-v));
-    });
-    const fromTheta = (t: readonly number[]): number[] => t.map((v, i) => {
-      const [lo, hi] = bounds[i] as [number, number];
-      const s = Math.min(1 - 1e-9, Math.max(1e-9, (v - lo) / (hi - lo)));
-      return Math.log(s / (1 - s));
-    });
+    const toTheta = (u: readonly number[]): number[] =>
+      u.map((v, i) => {
+        const [lo, hi] = bounds[i] as [number, number];
+        return lo + (hi - lo) / (1 + Math.exp(-v));
+      });
+    const fromTheta = (t: readonly number[]): number[] =>
+      t.map((v, i) => {
+        const [lo, hi] = bounds[i] as [number, number];
+        const s = Math.min(1 - 1e-9, Math.max(1e-9, (v - lo) / (hi - lo)));
+        return Math.log(s / (1 - s));
+      });
     const objective = (u: readonly number[]): [number, number[]] => {
       const t = toTheta(u);
       const r = nlml(x, ys, t);
@@ -205,7 +207,10 @@ export function lbfgs(f: (u: readonly number[]) => [number, number[]], start: re
       for (let i = 0; i < q.length; i++) q[i] = (q[i] as number) - a * (y[i] as number);
     }
     const last = sList.length - 1;
-    const gamma = last >= 0 ? dot(sList[last] as number[], yList[last] as number[]) / dot(yList[last] as number[], yList[last] as number[]) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
+    const gamma =
+      last >= 0
+        ? dot(sList[last] as number[], yList[last] as number[]) / dot(yList[last] as number[], yList[last] as number[])
+        : 1 / Math.max(1, Math.sqrt(dot(g, g)));
     for (let i = 0; i < q.length; i++) q[i] = (q[i] as number) * gamma;
     for (let k = 0; k < sList.length; k++) {
       const s = sList[k] as number[];

@@ -1,10 +1,10 @@
-export * from './types.js';
-export * from './space.js';
-export * from './pareto.js';
 export * from './gp.js';
+export * from './pareto.js';
 export * from './registry.js';
-export { RandomSearch, type RandomSearchOptions } from './strategies/random.js';
-export { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
+export * from './space.js';
 export { BayesianOptimization, type BayesianOptimizationOptions, logExpectedImprovement, normCdf } from './strategies/bayesian.js';
+export { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
+export { RandomSearch, type RandomSearchOptions } from './strategies/random.js';
 export { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
-export { crossover, mutate, mutateParam, sbx, polynomialMutation, type VariationOptions } from './strategies/variation.js';
+export { crossover, mutate, mutateParam, polynomialMutation, sbx, type VariationOptions } from './strategies/variation.js';
+export * from './types.js';

@@ -10,10 +10,11 @@ function inclusionExclusion(pts: number[][], ref: number[]): number {
   for (let mask = 1; mask < 1 << n; mask++) {
     const corner = ref.map(() => -Infinity);
     let bits = 0;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) {
-      bits++;
-      (pts[i] as number[]).forEach((v, k) => (corner[k] = Math.max(corner[k] as number, v)));
-    }
+    for (let i = 0; i < n; i++)
+      if (mask & (1 << i)) {
+        bits++;
+        (pts[i] as number[]).forEach((v, k) => (corner[k] = Math.max(corner[k] as number, v)));
+      }
     const vol = corner.reduce((s, v, k) => s * Math.max(0, (ref[k] as number) - v), 1);
     total += bits % 2 === 1 ? vol : -vol;
   }
@@ -33,23 +34,67 @@ test('hypervolume matches inclusion-exclusion in 2, 3, 4 and 5 objectives', () =
 });
 
 test('hypervolume of known sets; points beyond the reference contribute nothing', () => {
-  assert.equal(hypervolume([[1, 2], [2, 1]], [3, 3]), 3);
+  assert.equal(
+    hypervolume(
+      [
+        [1, 2],
+        [2, 1],
+      ],
+      [3, 3],
+    ),
+    3,
+  );
   assert.equal(hypervolume([[1, 1, 1]], [2, 3, 4]), 6);
   assert.equal(hypervolume([[5, 0]], [3, 3]), 0);
   assert.equal(hypervolume([], [1, 1]), 0);
 });
 
 test('non-dominated sort, constraint domination, crowding, knee', () => {
-  const pts = [[1, 5], [2, 2], [5, 1], [3, 3], [4, 4], [0, 0]];
+  const pts = [
+    [1, 5],
+    [2, 2],
+    [5, 1],
+    [3, 3],
+    [4, 4],
+    [0, 0],
+  ];
   assert.deepEqual(nonDominatedSort(pts), [[5], [0, 1, 2], [3], [4]]);
   // Point 5 is infeasible: every feasible point beats it; among infeasible ones smaller violation wins.
   assert.deepEqual(nonDominatedSort(pts, [0, 0, 0, 0, 0, 2]), [[0, 1, 2], [3], [4], [5]]);
-  assert.deepEqual(paretoFront([[1, 5], [2, 2], [5, 1], [3, 3]]), [0, 1, 2]);
-  const cd = crowdingDistance([[0, 3], [1, 1], [3, 0]]);
+  assert.deepEqual(
+    paretoFront([
+      [1, 5],
+      [2, 2],
+      [5, 1],
+      [3, 3],
+    ]),
+    [0, 1, 2],
+  );
+  const cd = crowdingDistance([
+    [0, 3],
+    [1, 1],
+    [3, 0],
+  ]);
   assert.equal(cd[0], Infinity);
   assert.ok(Math.abs((cd[1] as number) - 2) < 1e-12);
-  assert.equal(kneePoint([[0, 10], [1, 1], [10, 0]]), 1);
-  assert.deepEqual(toMinimization([1, 2], [{ name: 'a', direction: 'minimize' }, { name: 'b', direction: 'maximize' }]), [1, -2]);
+  assert.equal(
+    kneePoint([
+      [0, 10],
+      [1, 1],
+      [10, 0],
+    ]),
+    1,
+  );
+  assert.deepEqual(
+    toMinimization(
+      [1, 2],
+      [
+        { name: 'a', direction: 'minimize' },
+        { name: 'b', direction: 'maximize' },
+      ],
+    ),
+    [1, -2],
+  );
 });
 
 test('ParetoArchive holds the same set as paretoFront of every point added, in key order, with duplicates', () => {
@@ -65,7 +110,10 @@ test('ParetoArchive holds the same set as paretoFront of every point added, in k
         const want = paretoFront(pts.slice(0, i + 1)).sort((a, b) => (keys[a] as number) - (keys[b] as number));
         assert.deepEqual(archive.items(), want, `m=${m} rep=${rep} after ${i + 1} points`);
       });
-      assert.deepEqual(archive.points(), archive.items().map((i) => pts[i]));
+      assert.deepEqual(
+        archive.points(),
+        archive.items().map((i) => pts[i]),
+      );
       assert.equal(archive.size, paretoFront(pts).length);
     }
   }

@@ -231,10 +231,11 @@ export function kneePoint(points: readonly (readonly number[])[]): number {
   const m = (points[0] as number[]).length;
   const lo = new Array<number>(m).fill(Infinity);
   const hi = new Array<number>(m).fill(-Infinity);
-  for (const p of points) for (let k = 0; k < m; k++) {
-    lo[k] = Math.min(lo[k] as number, p[k] as number);
-    hi[k] = Math.max(hi[k] as number, p[k] as number);
-  }
+  for (const p of points)
+    for (let k = 0; k < m; k++) {
+      lo[k] = Math.min(lo[k] as number, p[k] as number);
+      hi[k] = Math.max(hi[k] as number, p[k] as number);
+    }
   let best = -1;
   let bestScore = Infinity;
   points.forEach((p, i) => {

@@ -78,6 +78,10 @@ export function createStrategy(name: string, options: Readonly<Record<string, un
 
 registerStrategy('random', () => new RandomSearch(), 'uniform random points of the space');
 registerStrategy('nsga2', (o) => new Nsga2(o as Nsga2Options), 'NSGA-II (non-dominated sorting, crowding distance), constraint-dominance');
-registerStrategy('bo', (o) => new BayesianOptimization(o as BayesianOptimizationOptions), 'Gaussian-process Bayesian optimisation (expected (hypervolume) improvement)');
+registerStrategy(
+  'bo',
+  (o) => new BayesianOptimization(o as BayesianOptimizationOptions),
+  'Gaussian-process Bayesian optimisation (expected (hypervolume) improvement)',
+);
 registerStrategy('regularized-evolution', (o) => new RegularizedEvolution(o as RegularizedEvolutionOptions), 'regularized (aging) evolution');
 registerStrategyAlias('evolution', 'regularized-evolution');

@@ -20,7 +20,10 @@ test('samples are valid, encode into the unit cube and decode back to themselves
 });
 
 test('invalid spaces and points are reported with the bad value', () => {
-  assert.throws(() => new SearchSpace({ a: { kind: 'int', low: 5, high: 1 } }), (e: Error) => e instanceof ConfigError && /parameter 'a'.*low <= high/.test(e.message));
+  assert.throws(
+    () => new SearchSpace({ a: { kind: 'int', low: 5, high: 1 } }),
+    (e: Error) => e instanceof ConfigError && /parameter 'a'.*low <= high/.test(e.message),
+  );
   assert.throws(() => new SearchSpace({ a: { kind: 'float', low: 0, high: 1, log: true } }), /low > 0/);
   assert.throws(() => new SearchSpace({}), /no parameters/);
   const s = new SearchSpace({ n: { kind: 'int', low: 0, high: 20, step: 5 }, c: { kind: 'categorical', choices: ['a', 'b'] } });

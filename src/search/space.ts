@@ -173,10 +173,14 @@ export class SearchSpace {
     const params: Record<string, ParamSpec> = {};
     for (const [name, raw] of Object.entries(json)) {
       const r = raw as Record<string, JsonValue> | null;
-      if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new ConfigError(`space entry '${name}' = ${JSON.stringify(raw)}: expected an object with a 'kind'`);
+      if (r === null || typeof r !== 'object' || Array.isArray(r))
+        throw new ConfigError(`space entry '${name}' = ${JSON.stringify(raw)}: expected an object with a 'kind'`);
       if (r.kind === 'structured') {
         const codec = codecs[String(r.codec)];
-        if (codec === undefined) throw new ConfigError(`space entry '${name}' uses codec ${JSON.stringify(r.codec)}, which is not registered (known: ${Object.keys(codecs).join(', ') || 'none'})`);
+        if (codec === undefined)
+          throw new ConfigError(
+            `space entry '${name}' uses codec ${JSON.stringify(r.codec)}, which is not registered (known: ${Object.keys(codecs).join(', ') || 'none'})`,
+          );
         params[name] = { kind: 'structured', codec };
       } else params[name] = r as unknown as ParamSpec;
     }
@@ -241,9 +245,7 @@ export function toUnit(spec: IntParam | FloatParam, v: number): number {
 /** Maps u in [0, 1] (clamped) to the nearest valid numeric value. */
 export function fromUnit(spec: IntParam | FloatParam, u: number): number {
   const c = Math.min(1, Math.max(0, Number.isFinite(u) ? u : 0.5));
-  const raw = spec.log
-    ? Math.exp(Math.log(spec.low) + c * (Math.log(spec.high) - Math.log(spec.low)))
-    : spec.low + c * (spec.high - spec.low);
+  const raw = spec.log ? Math.exp(Math.log(spec.low) + c * (Math.log(spec.high) - Math.log(spec.low))) : spec.low + c * (spec.high - spec.low);
   if (spec.kind === 'float') return Math.min(spec.high, Math.max(spec.low, raw));
   const step = spec.step ?? 1;
   const k = Math.round((raw - spec.low) / step);

@@ -1,1 +1,1 @@
-export { startServer, type RunningServer, type ServerOptions } from './server.js';
+export { type RunningServer, type ServerOptions, startServer } from './server.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -39,12 +39,18 @@ function rawGet(path: string, method = 'GET', hostHeader?: string): Promise<{ st
 test('listens on loopback on a free port and serves the JSON API of its store', async () => {
   assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const list = JSON.parse((await rawGet('/api/studies')).body) as { studies: { name: string; counts: { complete: number } }[] };
-  assert.deepEqual(list.studies.map((s) => [s.name, s.counts.complete]), [['quant', 20]]);
+  assert.deepEqual(
+    list.studies.map((s) => [s.name, s.counts.complete]),
+    [['quant', 20]],
+  );
   const d = JSON.parse((await rawGet('/api/studies/quant')).body) as { trials: unknown[]; progress: { kind: string } };
   assert.equal(d.trials.length, 20);
   assert.equal(d.progress.kind, 'hypervolume');
   const t = JSON.parse((await rawGet('/api/studies/quant/trials')).body) as { trials: { number: number; userAttrs: Record<string, unknown> }[] };
-  assert.deepEqual(t.trials.map((x) => x.number), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    t.trials.map((x) => x.number),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   assert.ok(t.trials[0]?.userAttrs.policy);
   assert.equal((await rawGet('/api/studies/nope')).status, 404);
   assert.equal((await rawGet('/api/studies', 'POST')).status, 405);
@@ -65,7 +71,19 @@ test('a Host header naming another site (DNS rebinding) is refused; IP literals 
 });
 
 test('nothing else of the file system is reachable (path traversal => 404)', async () => {
-  for (const p of ['/../../../../etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/../../package.json', '/assets/plotly.min.js/../../../../etc/passwd', '/api/studies/..%2F..%2Fetc%2Fpasswd', '/api/studies/quant/../../../package.json', `/${dbPath}`, '/hwnas.sqlite', '/dist/src/server/server.js', '/api/studies/%E0%A4%A']) {
+  for (const p of [
+    '/../../../../etc/passwd',
+    '/..%2f..%2f..%2fetc%2fpasswd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/assets/../../package.json',
+    '/assets/plotly.min.js/../../../../etc/passwd',
+    '/api/studies/..%2F..%2Fetc%2Fpasswd',
+    '/api/studies/quant/../../../package.json',
+    `/${dbPath}`,
+    '/hwnas.sqlite',
+    '/dist/src/server/server.js',
+    '/api/studies/%E0%A4%A',
+  ]) {
     const r = await rawGet(p);
     assert.equal(r.status, 404, `${p} -> ${r.status}`);
     assert.ok(!r.body.includes('root:') && !r.body.includes('"name": "hwnas"'), p);

@@ -8,9 +8,9 @@
  * Everything else is 404: nothing of the file system is served. Listens on 127.0.0.1 by default.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { ConfigError, isUserError } from '../errors.js';
 import { PAGE_BODY, PAGE_CSS, PAGE_SCRIPT } from '../report/client.js';
 import { buildReportData } from '../report/data.js';
@@ -58,7 +58,8 @@ hwnasLive('/api');</script>
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src data:",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src data:",
 };
 
 /** What one request gets back. */
@@ -76,7 +77,13 @@ function jsonReply(status: number, value: unknown): Reply {
 }
 
 function send(res: ServerResponse, r: Reply, head: boolean): void {
-  res.writeHead(r.status, { 'content-type': r.type, 'content-length': Buffer.byteLength(r.body), 'cache-control': 'no-store', ...SECURITY_HEADERS, ...r.extra });
+  res.writeHead(r.status, {
+    'content-type': r.type,
+    'content-length': Buffer.byteLength(r.body),
+    'cache-control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...r.extra,
+  });
   res.end(head ? undefined : r.body);
 }
 
@@ -103,7 +110,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const route = (path: string): Reply => {
     if (path === '/' || path === '/index.html') return { status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD };
-    if (path === '/assets/plotly.min.js') return { status: 200, type: 'text/javascript; charset=utf-8', body: plotlyJs, extra: { 'cache-control': 'max-age=3600' } };
+    if (path === '/assets/plotly.min.js')
+      return { status: 200, type: 'text/javascript; charset=utf-8', body: plotlyJs, extra: { 'cache-control': 'max-age=3600' } };
     if (path === '/api/studies') {
       const studies = store.listStudies().map((s) => {
         const counts: Record<TrialState, number> = { running: 0, complete: 0, pruned: 0, failed: 0 };

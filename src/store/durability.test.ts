@@ -14,7 +14,12 @@ import { durabilityObjectives, durabilitySpace } from './testing/durability-chil
 const child = fileURLToPath(new URL('./testing/durability-child.js', import.meta.url));
 
 /** Starts the child and SIGKILLs it as soon as `killWhen` is true of the lines seen; resolves with them. */
-function runAndKill(path: string, hangAt: number, nTrials: number, killWhen: (done: number[], started: number[]) => boolean): Promise<{ done: number[]; started: number[]; signal: string | null }> {
+function runAndKill(
+  path: string,
+  hangAt: number,
+  nTrials: number,
+  killWhen: (done: number[], started: number[]) => boolean,
+): Promise<{ done: number[]; started: number[]; signal: string | null }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [child, path, String(hangAt), String(nTrials)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const done: number[] = [];
@@ -39,7 +44,9 @@ function runAndKill(path: string, hangAt: number, nTrials: number, killWhen: (do
       }
     });
     p.on('error', reject);
-    p.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve({ done, started, signal }) : reject(new Error(`child exited ${code} before the kill: ${err}`))));
+    p.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve({ done, started, signal }) : reject(new Error(`child exited ${code} before the kill: ${err}`)),
+    );
   });
 }
 
@@ -66,7 +73,16 @@ test('kill -9 while trials are being written loses no completed trial; resume fa
     const before = store.getTrial('crash', hangAt);
     assert.equal(before?.state, 'running');
     const target = hangAt + 10;
-    const r = await runStudy({ store, studyName: 'crash', space: durabilitySpace, objectives: durabilityObjectives, strategy: new Nsga2({ populationSize: 8 }), nTrials: target, seed: 1, evaluate: async (p) => ({ values: [((p.x as number) - 0.3) ** 2, p.n as number] }) });
+    const r = await runStudy({
+      store,
+      studyName: 'crash',
+      space: durabilitySpace,
+      objectives: durabilityObjectives,
+      strategy: new Nsga2({ populationSize: 8 }),
+      nTrials: target,
+      seed: 1,
+      evaluate: async (p) => ({ values: [((p.x as number) - 0.3) ** 2, p.n as number] }),
+    });
     assert.ok(r.recovered >= 1);
     assert.equal(store.getTrial('crash', hangAt)?.state, 'failed');
     assert.equal(store.getTrial('crash', hangAt)?.userAttrs[ATTR.failReason], 'worker-died');

@@ -13,7 +13,14 @@ function fixture(): MemoryStore {
     act: { kind: 'categorical', choices: ['relu', 'gelu'] },
     bits: { kind: 'structured', codec: bitVectorCodec(2, [4, 8]) },
   });
-  store.createStudy({ name: 'exp', objectives: [{ name: 'acc', direction: 'maximize' }, { name: 'lat', direction: 'minimize' }], space: space.toJSON() });
+  store.createStudy({
+    name: 'exp',
+    objectives: [
+      { name: 'acc', direction: 'maximize' },
+      { name: 'lat', direction: 'minimize' },
+    ],
+    space: space.toJSON(),
+  });
   store.createTrial('exp', { params: { lr: 0.01, n: 5, act: 'gelu', bits: [4, 8] } });
   store.finishTrial('exp', 0, { state: 'complete', values: [0.9, 1.5], constraints: [-1], userAttrs: { note: 'a "quoted", text' } });
   store.createTrial('exp', { params: { lr: 0.1, n: 10, act: 'relu', bits: [8, 8] } });
@@ -40,8 +47,14 @@ test('JSON round-trips the study and its trials', () => {
 });
 
 test("Optuna journal: one op per line in JournalStorage's format", () => {
-  const ops = exportOptunaJournal(fixture(), 'exp').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(ops.map((o) => o.op_code), [0, 2, 4, 4, 4]);
+  const ops = exportOptunaJournal(fixture(), 'exp')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    ops.map((o) => o.op_code),
+    [0, 2, 4, 4, 4],
+  );
   assert.ok(ops.every((o) => typeof o.worker_id === 'string'));
   assert.deepEqual(ops[0], { op_code: 0, worker_id: 'hwnas-export-0', study_name: 'exp', directions: [2, 1] });
   const t0 = ops[2] as {

@@ -17,7 +17,15 @@ export interface StudyExport {
 
 function load(store: Store, studyName: string): { study: StudyRecord; trials: Trial[] } {
   const study = store.getStudy(studyName);
-  if (!study) throw new UserError(`study '${studyName}' does not exist; known studies: ${store.listStudies().map((s) => s.name).join(', ') || 'none'}`);
+  if (!study)
+    throw new UserError(
+      `study '${studyName}' does not exist; known studies: ${
+        store
+          .listStudies()
+          .map((s) => s.name)
+          .join(', ') || 'none'
+      }`,
+    );
   return { study, trials: store.getTrials(studyName) };
 }
 
@@ -44,16 +52,32 @@ export function exportCsv(store: Store, studyName: string): string {
   const paramNames = unique(trials.flatMap((t) => Object.keys(t.params)));
   const attrNames = unique(trials.flatMap((t) => Object.keys(t.userAttrs)));
   const nCons = Math.max(0, ...trials.map((t) => t.constraints?.length ?? 0));
-  const header = ['number', 'state', 'started_at', 'finished_at', ...study.objectives.map((o) => `values_${o.name}`), ...Array.from({ length: nCons }, (_, i) => `constraint_${i}`), ...paramNames.map((p) => `params_${p}`), ...attrNames.map((a) => `user_attrs_${a}`)];
+  const header = [
+    'number',
+    'state',
+    'started_at',
+    'finished_at',
+    ...study.objectives.map((o) => `values_${o.name}`),
+    ...Array.from({ length: nCons }, (_, i) => `constraint_${i}`),
+    ...paramNames.map((p) => `params_${p}`),
+    ...attrNames.map((a) => `user_attrs_${a}`),
+  ];
   const lines = [header.map(csvCell).join(',')];
   for (const t of trials) {
-    lines.push([
-      t.number, t.state, t.startedAt, t.finishedAt,
-      ...study.objectives.map((_, i) => t.values?.[i] ?? null),
-      ...Array.from({ length: nCons }, (_, i) => t.constraints?.[i] ?? null),
-      ...paramNames.map((p) => t.params[p]),
-      ...attrNames.map((a) => t.userAttrs[a]),
-    ].map((v) => csvCell(v as JsonValue | undefined)).join(','));
+    lines.push(
+      [
+        t.number,
+        t.state,
+        t.startedAt,
+        t.finishedAt,
+        ...study.objectives.map((_, i) => t.values?.[i] ?? null),
+        ...Array.from({ length: nCons }, (_, i) => t.constraints?.[i] ?? null),
+        ...paramNames.map((p) => t.params[p]),
+        ...attrNames.map((a) => t.userAttrs[a]),
+      ]
+        .map((v) => csvCell(v as JsonValue | undefined))
+        .join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -74,10 +98,16 @@ function distribution(spec: JsonValue | undefined, observed: readonly JsonValue[
   const s = (spec ?? null) as Record<string, JsonValue> | null;
   const kind = s && typeof s === 'object' && !Array.isArray(s) ? s.kind : undefined;
   if (kind === 'float' && s) {
-    return { json: JSON.stringify({ name: 'FloatDistribution', attributes: { step: null, low: s.low, high: s.high, log: s.log === true } }), internal: (v) => v as number };
+    return {
+      json: JSON.stringify({ name: 'FloatDistribution', attributes: { step: null, low: s.low, high: s.high, log: s.log === true } }),
+      internal: (v) => v as number,
+    };
   }
   if (kind === 'int' && s) {
-    return { json: JSON.stringify({ name: 'IntDistribution', attributes: { log: s.log === true, step: s.step ?? 1, low: s.low, high: s.high } }), internal: (v) => v as number };
+    return {
+      json: JSON.stringify({ name: 'IntDistribution', attributes: { log: s.log === true, step: s.step ?? 1, low: s.low, high: s.high } }),
+      internal: (v) => v as number,
+    };
   }
   const choices: JsonValue[] = kind === 'categorical' && s ? [...(s.choices as JsonValue[])] : [];
   if (kind === undefined) {
@@ -119,7 +149,14 @@ export function exportOptunaJournal(store: Store, studyName: string): string {
   const space = (study.space ?? {}) as Record<string, JsonValue>;
   const names = unique(trials.flatMap((t) => Object.keys(t.params)));
   const dists = new Map<string, ReturnType<typeof distribution>>();
-  for (const n of names) dists.set(n, distribution(space[n], trials.map((t) => t.params[n]).filter((v): v is JsonValue => v !== undefined)));
+  for (const n of names)
+    dists.set(
+      n,
+      distribution(
+        space[n],
+        trials.map((t) => t.params[n]).filter((v): v is JsonValue => v !== undefined),
+      ),
+    );
   for (const t of trials) {
     const params: Record<string, number> = {};
     const distributions: Record<string, string> = {};

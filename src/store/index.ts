@@ -1,5 +1,5 @@
-export * from './types.js';
-export { MemoryStore } from './memory-store.js';
-export { SqliteStore, openProjectStore, DEFAULT_STORE_PATH, type SqliteStoreOptions } from './sqlite-store.js';
-export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 export { exportCsv, exportJson, exportOptunaJournal, type StudyExport } from './export.js';
+export { MemoryStore } from './memory-store.js';
+export { MIGRATIONS, type Migration, SCHEMA_VERSION } from './migrations.js';
+export { DEFAULT_STORE_PATH, openProjectStore, SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export * from './types.js';

@@ -1,7 +1,17 @@
 /** An in-memory {@link Store} (tests, throwaway studies). Same contract as the SQLite store, minus durability. */
-import type { JsonValue, Trial, TrialState } from '../search/types.js';
+
 import { UserError } from '../errors.js';
-import type { AddArtifactOptions, ArtifactRecord, CreateStudyOptions, CreateTrialOptions, FinishTrialOptions, RunningTrialInfo, Store, StudyRecord } from './types.js';
+import type { JsonValue, Trial, TrialState } from '../search/types.js';
+import type {
+  AddArtifactOptions,
+  ArtifactRecord,
+  CreateStudyOptions,
+  CreateTrialOptions,
+  FinishTrialOptions,
+  RunningTrialInfo,
+  Store,
+  StudyRecord,
+} from './types.js';
 import { checkCreateStudy, checkFinish, checkJson, checkSince, finished, noStudy, noTrial, now } from './validate.js';
 
 interface MutableTrial {
@@ -35,7 +45,14 @@ export class MemoryStore implements Store {
     if (this.studies.has(o.name)) throw new UserError(`study '${o.name}' already exists; choose another name or resume it`);
     checkJson(`study '${o.name}' space`, o.space ?? null);
     checkJson(`study '${o.name}' user attributes`, o.userAttrs ?? {});
-    const study: StudyRecord = { id: this.nextStudyId++, name: o.name, objectives: clone(o.objectives), space: clone(o.space ?? null), userAttrs: clone(o.userAttrs ?? {}), createdAt: now() };
+    const study: StudyRecord = {
+      id: this.nextStudyId++,
+      name: o.name,
+      objectives: clone(o.objectives),
+      space: clone(o.space ?? null),
+      userAttrs: clone(o.userAttrs ?? {}),
+      createdAt: now(),
+    };
     this.studies.set(o.name, { study, trials: [] });
     return clone(study);
   }
@@ -66,7 +83,18 @@ export class MemoryStore implements Store {
     checkJson(`study '${studyName}' trial params`, o.params);
     checkJson(`study '${studyName}' trial user attributes`, o.userAttrs ?? {});
     const t = now();
-    const trial: MutableTrial = { number: e.trials.length, params: clone(o.params) as Record<string, JsonValue>, values: null, constraints: null, state: 'running', userAttrs: clone(o.userAttrs ?? {}) as Record<string, JsonValue>, startedAt: t, finishedAt: null, worker: o.worker ?? null, heartbeatAt: t };
+    const trial: MutableTrial = {
+      number: e.trials.length,
+      params: clone(o.params) as Record<string, JsonValue>,
+      values: null,
+      constraints: null,
+      state: 'running',
+      userAttrs: clone(o.userAttrs ?? {}) as Record<string, JsonValue>,
+      startedAt: t,
+      finishedAt: null,
+      worker: o.worker ?? null,
+      heartbeatAt: t,
+    };
     e.trials.push(trial);
     return this.freeze(trial);
   }
@@ -114,7 +142,9 @@ export class MemoryStore implements Store {
   }
 
   getRunningTrials(studyName: string): RunningTrialInfo[] {
-    return this.entry(studyName).trials.filter((t) => t.state === 'running').map((t) => ({ number: t.number, worker: t.worker, heartbeatAt: t.heartbeatAt }));
+    return this.entry(studyName)
+      .trials.filter((t) => t.state === 'running')
+      .map((t) => ({ number: t.number, worker: t.worker, heartbeatAt: t.heartbeatAt }));
   }
 
   addArtifact(studyName: string, o: AddArtifactOptions): ArtifactRecord {
@@ -122,7 +152,17 @@ export class MemoryStore implements Store {
     if (o.trialNumber !== undefined && this.entry(studyName).trials[o.trialNumber] === undefined) throw noTrial(studyName, o.trialNumber);
     if ((o.data === undefined) === (o.path === undefined)) throw new UserError(`artifact '${o.name}': expected exactly one of data or path`);
     const data = o.data === undefined ? null : typeof o.data === 'string' ? new TextEncoder().encode(o.data) : new Uint8Array(o.data);
-    const rec = { id: this.artifacts.length + 1, studyName, trialNumber: o.trialNumber ?? null, name: o.name, mediaType: o.mediaType, path: o.path ?? null, size: data?.length ?? 0, createdAt: now(), data };
+    const rec = {
+      id: this.artifacts.length + 1,
+      studyName,
+      trialNumber: o.trialNumber ?? null,
+      name: o.name,
+      mediaType: o.mediaType,
+      path: o.path ?? null,
+      size: data?.length ?? 0,
+      createdAt: now(),
+      data,
+    };
     this.artifacts.push(rec);
     const { data: _d, ...pub } = rec;
     return pub;
@@ -159,6 +199,15 @@ export class MemoryStore implements Store {
   }
 
   private freeze(t: MutableTrial): Trial {
-    return clone({ number: t.number, params: t.params, values: t.values, constraints: t.constraints, state: t.state, userAttrs: t.userAttrs, startedAt: t.startedAt, finishedAt: t.finishedAt });
+    return clone({
+      number: t.number,
+      params: t.params,
+      values: t.values,
+      constraints: t.constraints,
+      state: t.state,
+      userAttrs: t.userAttrs,
+      startedAt: t.startedAt,
+      finishedAt: t.finishedAt,
+    });
   }
 }

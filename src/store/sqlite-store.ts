@@ -16,7 +16,16 @@ import Database from 'better-sqlite3';
 import { ConfigError, UserError } from '../errors.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import type { AddArtifactOptions, ArtifactRecord, CreateStudyOptions, CreateTrialOptions, FinishTrialOptions, RunningTrialInfo, Store, StudyRecord } from './types.js';
+import type {
+  AddArtifactOptions,
+  ArtifactRecord,
+  CreateStudyOptions,
+  CreateTrialOptions,
+  FinishTrialOptions,
+  RunningTrialInfo,
+  Store,
+  StudyRecord,
+} from './types.js';
 import { checkCreateStudy, checkFinish, checkJson, checkSince, finished, noStudy, noTrial, now } from './validate.js';
 
 /** Default location of the store inside a project directory. */
@@ -63,7 +72,10 @@ export class SqliteStore implements Store {
   /** Prepared statements by SQL text (preparing costs more than running the small ones). */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
     if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
@@ -79,7 +91,10 @@ export class SqliteStore implements Store {
       }
       this.db.pragma('foreign_keys = ON');
       if (!options.readonly) this.migrate();
-      else if (this.schemaVersion() !== SCHEMA_VERSION) throw new ConfigError(`store ${JSON.stringify(path)} has schema version ${this.schemaVersion()}; expected ${SCHEMA_VERSION} (open it read-write once to migrate)`);
+      else if (this.schemaVersion() !== SCHEMA_VERSION)
+        throw new ConfigError(
+          `store ${JSON.stringify(path)} has schema version ${this.schemaVersion()}; expected ${SCHEMA_VERSION} (open it read-write once to migrate)`,
+        );
     } catch (e) {
       this.db.close();
       const code = (e as { code?: unknown }).code;
@@ -102,32 +117,50 @@ export class SqliteStore implements Store {
   private refuseForeignDatabase(): void {
     const tables = this.sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
     if (tables.length > 0 && !tables.some((t) => t.name === 'schema_version')) {
-      throw new UserError(`store ${JSON.stringify(this.path)} is an SQLite database of something else (tables ${tables.slice(0, 5).map((t) => t.name).join(', ')}): expected an hwnas store; it was left unchanged`);
+      throw new UserError(
+        `store ${JSON.stringify(this.path)} is an SQLite database of something else (tables ${tables
+          .slice(0, 5)
+          .map((t) => t.name)
+          .join(', ')}): expected an hwnas store; it was left unchanged`,
+      );
     }
   }
 
   private migrate(): void {
-    this.db.transaction(() => {
-      this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      const current = this.schemaVersion();
-      if (current > SCHEMA_VERSION) throw new ConfigError(`store ${JSON.stringify(this.path)} has schema version ${current}, newer than this hwnas supports (${SCHEMA_VERSION}); upgrade hwnas`);
-      for (const m of MIGRATIONS) {
-        if (m.version <= current) continue;
-        this.db.exec(m.sql);
-        this.sql('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)').run(m.version, m.description, now());
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        const current = this.schemaVersion();
+        if (current > SCHEMA_VERSION)
+          throw new ConfigError(
+            `store ${JSON.stringify(this.path)} has schema version ${current}, newer than this hwnas supports (${SCHEMA_VERSION}); upgrade hwnas`,
+          );
+        for (const m of MIGRATIONS) {
+          if (m.version <= current) continue;
+          this.db.exec(m.sql);
+          this.sql('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)').run(m.version, m.description, now());
+        }
+      })
+      .immediate();
   }
 
   createStudy(o: CreateStudyOptions): StudyRecord {
     checkCreateStudy(o);
     const space = checkJson(`study '${o.name}' space`, o.space ?? null);
     const attrs = checkJson(`study '${o.name}' user attributes`, o.userAttrs ?? {});
-    return this.db.transaction(() => {
-      if (this.studyRow(o.name)) throw new UserError(`study '${o.name}' already exists; choose another name or resume it`);
-      this.sql('INSERT INTO studies (name, objectives, space, user_attrs, created_at) VALUES (?, ?, ?, ?, ?)').run(o.name, JSON.stringify(o.objectives.map((x) => ({ name: x.name, direction: x.direction }))), space, attrs, now());
-      return toStudy(this.studyRow(o.name) as StudyRow);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.studyRow(o.name)) throw new UserError(`study '${o.name}' already exists; choose another name or resume it`);
+        this.sql('INSERT INTO studies (name, objectives, space, user_attrs, created_at) VALUES (?, ?, ?, ?, ?)').run(
+          o.name,
+          JSON.stringify(o.objectives.map((x) => ({ name: x.name, direction: x.direction }))),
+          space,
+          attrs,
+          now(),
+        );
+        return toStudy(this.studyRow(o.name) as StudyRow);
+      })
+      .immediate();
   }
 
   getStudy(name: string): StudyRecord | undefined {
@@ -146,71 +179,95 @@ export class SqliteStore implements Store {
 
   setStudyUserAttr(studyName: string, key: string, value: JsonValue): void {
     checkJson(`study '${studyName}' attribute '${key}'`, value);
-    this.db.transaction(() => {
-      const s = this.study(studyName);
-      this.sql('UPDATE studies SET user_attrs = ? WHERE id = ?').run(JSON.stringify({ ...s.userAttrs, [key]: value }), s.id);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const s = this.study(studyName);
+        this.sql('UPDATE studies SET user_attrs = ? WHERE id = ?').run(JSON.stringify({ ...s.userAttrs, [key]: value }), s.id);
+      })
+      .immediate();
   }
 
   createTrial(studyName: string, o: CreateTrialOptions): Trial {
     checkJson(`study '${studyName}' trial params`, o.params);
     checkJson(`study '${studyName}' trial user attributes`, o.userAttrs ?? {});
     // A claim, not a result: flushed by the next FULL commit (see unflushed and the module doc).
-    return this.unflushed(() => this.db.transaction(() => {
-      const s = this.head(studyName);
-      const { n } = this.sql('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?').get(s.id) as { n: number };
-      const t = now();
-      const id = Number(this.sql("INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker) VALUES (?, ?, 'running', ?, ?, ?)").run(s.id, n, t, t, o.worker ?? null).lastInsertRowid);
-      const ins = this.sql('INSERT INTO trial_params (trial_id, name, value) VALUES (?, ?, ?)');
-      const params: Record<string, JsonValue> = {};
-      for (const [k, v] of Object.entries(o.params)) {
-        const json = JSON.stringify(v);
-        ins.run(id, k, json);
-        params[k] = JSON.parse(json) as JsonValue;
-      }
-      const ua = this.sql('INSERT INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)');
-      const userAttrs: Record<string, JsonValue> = {};
-      for (const [k, v] of Object.entries(o.userAttrs ?? {})) {
-        const json = JSON.stringify(v);
-        ua.run(id, k, json);
-        userAttrs[k] = JSON.parse(json) as JsonValue;
-      }
-      // What was just written, as loadTrials would read it back (fresh copies through JSON).
-      const trial: Trial = { number: n, params, values: null, constraints: null, state: 'running', userAttrs, startedAt: t, finishedAt: null };
-      return trial;
-    }).immediate());
+    return this.unflushed(() =>
+      this.db
+        .transaction(() => {
+          const s = this.head(studyName);
+          const { n } = this.sql('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?').get(s.id) as { n: number };
+          const t = now();
+          const id = Number(
+            this.sql("INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker) VALUES (?, ?, 'running', ?, ?, ?)").run(
+              s.id,
+              n,
+              t,
+              t,
+              o.worker ?? null,
+            ).lastInsertRowid,
+          );
+          const ins = this.sql('INSERT INTO trial_params (trial_id, name, value) VALUES (?, ?, ?)');
+          const params: Record<string, JsonValue> = {};
+          for (const [k, v] of Object.entries(o.params)) {
+            const json = JSON.stringify(v);
+            ins.run(id, k, json);
+            params[k] = JSON.parse(json) as JsonValue;
+          }
+          const ua = this.sql('INSERT INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)');
+          const userAttrs: Record<string, JsonValue> = {};
+          for (const [k, v] of Object.entries(o.userAttrs ?? {})) {
+            const json = JSON.stringify(v);
+            ua.run(id, k, json);
+            userAttrs[k] = JSON.parse(json) as JsonValue;
+          }
+          // What was just written, as loadTrials would read it back (fresh copies through JSON).
+          const trial: Trial = { number: n, params, values: null, constraints: null, state: 'running', userAttrs, startedAt: t, finishedAt: null };
+          return trial;
+        })
+        .immediate(),
+    );
   }
 
   finishTrial(studyName: string, number: number, o: FinishTrialOptions): Trial {
     checkJson(`study '${studyName}' trial ${number} user attributes`, o.userAttrs ?? {});
-    return this.db.transaction(() => {
-      const s = this.head(studyName);
-      const row = this.runningRow(s, number);
-      checkFinish(s, number, o);
-      const v = this.sql('INSERT INTO trial_values (trial_id, objective, value) VALUES (?, ?, ?)');
-      (o.values ?? []).forEach((x, i) => v.run(row.id, i, x));
-      const c = this.sql('INSERT INTO trial_constraints (trial_id, idx, value) VALUES (?, ?, ?)');
-      (o.constraints ?? []).forEach((x, i) => c.run(row.id, i, x));
-      const ua = this.sql('INSERT OR REPLACE INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)');
-      for (const [k, val] of Object.entries(o.userAttrs ?? {})) ua.run(row.id, k, JSON.stringify(val));
-      this.sql('UPDATE trials SET state = ?, finished_at = ? WHERE id = ?').run(o.state, now(), row.id);
-      return this.loadTrials(s.id, 'AND t.id = ?', row.id)[0] as Trial;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const s = this.head(studyName);
+        const row = this.runningRow(s, number);
+        checkFinish(s, number, o);
+        const v = this.sql('INSERT INTO trial_values (trial_id, objective, value) VALUES (?, ?, ?)');
+        (o.values ?? []).forEach((x, i) => v.run(row.id, i, x));
+        const c = this.sql('INSERT INTO trial_constraints (trial_id, idx, value) VALUES (?, ?, ?)');
+        (o.constraints ?? []).forEach((x, i) => c.run(row.id, i, x));
+        const ua = this.sql('INSERT OR REPLACE INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)');
+        for (const [k, val] of Object.entries(o.userAttrs ?? {})) ua.run(row.id, k, JSON.stringify(val));
+        this.sql('UPDATE trials SET state = ?, finished_at = ? WHERE id = ?').run(o.state, now(), row.id);
+        return this.loadTrials(s.id, 'AND t.id = ?', row.id)[0] as Trial;
+      })
+      .immediate();
   }
 
   setTrialUserAttr(studyName: string, number: number, key: string, value: JsonValue): void {
     const json = checkJson(`study '${studyName}' trial ${number} attribute '${key}'`, value);
-    this.unflushed(() => this.db.transaction(() => {
-      const row = this.runningRow(this.head(studyName), number);
-      this.sql('INSERT OR REPLACE INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)').run(row.id, key, json);
-    }).immediate());
+    this.unflushed(() =>
+      this.db
+        .transaction(() => {
+          const row = this.runningRow(this.head(studyName), number);
+          this.sql('INSERT OR REPLACE INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)').run(row.id, key, json);
+        })
+        .immediate(),
+    );
   }
 
   heartbeat(studyName: string, number: number): void {
-    this.unflushed(() => this.db.transaction(() => {
-      const row = this.runningRow(this.head(studyName), number);
-      this.sql('UPDATE trials SET heartbeat_at = ? WHERE id = ?').run(now(), row.id);
-    }).immediate());
+    this.unflushed(() =>
+      this.db
+        .transaction(() => {
+          const row = this.runningRow(this.head(studyName), number);
+          this.sql('UPDATE trials SET heartbeat_at = ? WHERE id = ?').run(now(), row.id);
+        })
+        .immediate(),
+    );
   }
 
   getTrial(studyName: string, number: number): Trial | undefined {
@@ -237,7 +294,13 @@ export class SqliteStore implements Store {
 
   getRunningTrials(studyName: string): RunningTrialInfo[] {
     const s = this.head(studyName);
-    return (this.sql("SELECT number, worker, heartbeat_at FROM trials WHERE study_id = ? AND state = 'running' ORDER BY number").all(s.id) as { number: number; worker: string | null; heartbeat_at: string }[]).map((r) => ({ number: r.number, worker: r.worker, heartbeatAt: r.heartbeat_at }));
+    return (
+      this.sql("SELECT number, worker, heartbeat_at FROM trials WHERE study_id = ? AND state = 'running' ORDER BY number").all(s.id) as {
+        number: number;
+        worker: string | null;
+        heartbeat_at: string;
+      }[]
+    ).map((r) => ({ number: r.number, worker: r.worker, heartbeatAt: r.heartbeat_at }));
   }
 
   addArtifact(studyName: string, o: AddArtifactOptions): ArtifactRecord {
@@ -250,7 +313,17 @@ export class SqliteStore implements Store {
       trialId = r.id;
     }
     const data = o.data === undefined ? null : Buffer.from(typeof o.data === 'string' ? new TextEncoder().encode(o.data) : o.data);
-    const id = Number(this.sql('INSERT INTO artifacts (study_id, trial_id, name, media_type, path, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(s.id, trialId, o.name, o.mediaType, o.path ?? null, data, now()).lastInsertRowid);
+    const id = Number(
+      this.sql('INSERT INTO artifacts (study_id, trial_id, name, media_type, path, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        s.id,
+        trialId,
+        o.name,
+        o.mediaType,
+        o.path ?? null,
+        data,
+        now(),
+      ).lastInsertRowid,
+    );
     return this.artifactRows(`a.id = ${id}`)[0] as ArtifactRecord;
   }
 
@@ -295,10 +368,28 @@ export class SqliteStore implements Store {
   }
 
   private artifactRows(where: string): ArtifactRecord[] {
-    const rows = this.sql(`SELECT a.id, s.name AS study, t.number, a.name, a.media_type, a.path, LENGTH(a.data) AS size, a.created_at FROM artifacts a JOIN studies s ON s.id = a.study_id LEFT JOIN trials t ON t.id = a.trial_id WHERE ${where} ORDER BY a.id`).all() as {
-      id: number; study: string; number: number | null; name: string; media_type: string; path: string | null; size: number | null; created_at: string;
+    const rows = this.sql(
+      `SELECT a.id, s.name AS study, t.number, a.name, a.media_type, a.path, LENGTH(a.data) AS size, a.created_at FROM artifacts a JOIN studies s ON s.id = a.study_id LEFT JOIN trials t ON t.id = a.trial_id WHERE ${where} ORDER BY a.id`,
+    ).all() as {
+      id: number;
+      study: string;
+      number: number | null;
+      name: string;
+      media_type: string;
+      path: string | null;
+      size: number | null;
+      created_at: string;
     }[];
-    return rows.map((r) => ({ id: r.id, studyName: r.study, trialNumber: r.number, name: r.name, mediaType: r.media_type, path: r.path, size: r.size ?? 0, createdAt: r.created_at }));
+    return rows.map((r) => ({
+      id: r.id,
+      studyName: r.study,
+      trialNumber: r.number,
+      name: r.name,
+      mediaType: r.media_type,
+      path: r.path,
+      size: r.size ?? 0,
+      createdAt: r.created_at,
+    }));
   }
 
   private studyRow(name: string): StudyRow | undefined {
@@ -308,13 +399,21 @@ export class SqliteStore implements Store {
   /** The study's id, name and objectives (what the trial methods need; no JSON of space or attributes parsed). */
   private head(name: string): StudyHead {
     const r = this.sql('SELECT id, name, objectives FROM studies WHERE name = ?').get(name) as { id: number; name: string; objectives: string } | undefined;
-    if (!r) throw noStudy(name, (this.sql('SELECT name FROM studies ORDER BY id').all() as { name: string }[]).map((x) => x.name));
+    if (!r)
+      throw noStudy(
+        name,
+        (this.sql('SELECT name FROM studies ORDER BY id').all() as { name: string }[]).map((x) => x.name),
+      );
     return { id: r.id, name: r.name, objectives: JSON.parse(r.objectives) as Objective[] };
   }
 
   private study(name: string): StudyRecord {
     const r = this.studyRow(name);
-    if (!r) throw noStudy(name, (this.sql('SELECT name FROM studies ORDER BY id').all() as { name: string }[]).map((x) => x.name));
+    if (!r)
+      throw noStudy(
+        name,
+        (this.sql('SELECT name FROM studies ORDER BY id').all() as { name: string }[]).map((x) => x.name),
+      );
     return toStudy(r);
   }
 
@@ -332,16 +431,31 @@ export class SqliteStore implements Store {
     const byId = new Map<number, { params: Record<string, JsonValue>; values: number[]; constraints: number[]; attrs: Record<string, JsonValue> }>();
     for (const r of rows) byId.set(r.id, { params: {}, values: [], constraints: [], attrs: {} });
     const sub = `SELECT t.id FROM trials t WHERE t.study_id = ? ${cond}`;
-    for (const p of this.sql(`SELECT trial_id, name, value FROM trial_params WHERE trial_id IN (${sub}) ORDER BY rowid`).all(studyId, ...args) as { trial_id: number; name: string; value: string }[]) {
+    for (const p of this.sql(`SELECT trial_id, name, value FROM trial_params WHERE trial_id IN (${sub}) ORDER BY rowid`).all(studyId, ...args) as {
+      trial_id: number;
+      name: string;
+      value: string;
+    }[]) {
       (byId.get(p.trial_id) as { params: Record<string, JsonValue> }).params[p.name] = JSON.parse(p.value) as JsonValue;
     }
-    for (const v of this.sql(`SELECT trial_id, objective, value FROM trial_values WHERE trial_id IN (${sub}) ORDER BY trial_id, objective`).all(studyId, ...args) as { trial_id: number; objective: number; value: number }[]) {
+    for (const v of this.sql(`SELECT trial_id, objective, value FROM trial_values WHERE trial_id IN (${sub}) ORDER BY trial_id, objective`).all(
+      studyId,
+      ...args,
+    ) as { trial_id: number; objective: number; value: number }[]) {
       (byId.get(v.trial_id) as { values: number[] }).values[v.objective] = v.value;
     }
-    for (const c of this.sql(`SELECT trial_id, idx, value FROM trial_constraints WHERE trial_id IN (${sub}) ORDER BY trial_id, idx`).all(studyId, ...args) as { trial_id: number; idx: number; value: number }[]) {
+    for (const c of this.sql(`SELECT trial_id, idx, value FROM trial_constraints WHERE trial_id IN (${sub}) ORDER BY trial_id, idx`).all(studyId, ...args) as {
+      trial_id: number;
+      idx: number;
+      value: number;
+    }[]) {
       (byId.get(c.trial_id) as { constraints: number[] }).constraints[c.idx] = c.value;
     }
-    for (const a of this.sql(`SELECT trial_id, key, value FROM trial_user_attrs WHERE trial_id IN (${sub}) ORDER BY rowid`).all(studyId, ...args) as { trial_id: number; key: string; value: string }[]) {
+    for (const a of this.sql(`SELECT trial_id, key, value FROM trial_user_attrs WHERE trial_id IN (${sub}) ORDER BY rowid`).all(studyId, ...args) as {
+      trial_id: number;
+      key: string;
+      value: string;
+    }[]) {
       (byId.get(a.trial_id) as { attrs: Record<string, JsonValue> }).attrs[a.key] = JSON.parse(a.value) as JsonValue;
     }
     return rows.map((r) => {

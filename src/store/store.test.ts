@@ -31,7 +31,7 @@ test('sqlite: project store lives in .hwnas/hwnas.sqlite, WAL + synchronous FULL
     db.exec("INSERT INTO studies (name, objectives, created_at) VALUES ('s', '[]', 'x')");
     db.exec("INSERT INTO trials (study_id, number, state, started_at, heartbeat_at) VALUES (1, 0, 'complete', 'x', 'x')");
     assert.throws(() => db.exec("UPDATE trials SET state = 'failed'"), /finished trials are immutable/);
-    assert.throws(() => db.exec("INSERT INTO trial_values VALUES (1, 0, 1.0)"), /finished trials are immutable/);
+    assert.throws(() => db.exec('INSERT INTO trial_values VALUES (1, 0, 1.0)'), /finished trials are immutable/);
     // A file from a newer hwnas is refused with a clear message.
     db.exec("INSERT INTO schema_version VALUES (99, 'future', 'x')");
     db.close();

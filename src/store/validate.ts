@@ -8,7 +8,8 @@ export function checkCreateStudy(o: CreateStudyOptions): void {
   if (typeof o.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(o.name)) {
     throw new UserError(`study name ${JSON.stringify(o.name)}: expected 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
-  if (!Array.isArray(o.objectives) || o.objectives.length === 0) throw new UserError(`study '${o.name}' objectives ${JSON.stringify(o.objectives)}: expected at least one objective`);
+  if (!Array.isArray(o.objectives) || o.objectives.length === 0)
+    throw new UserError(`study '${o.name}' objectives ${JSON.stringify(o.objectives)}: expected at least one objective`);
   const names = new Set<string>();
   for (const ob of o.objectives) {
     if (!ob || typeof ob.name !== 'string' || ob.name === '' || (ob.direction !== 'minimize' && ob.direction !== 'maximize')) {
@@ -28,9 +29,12 @@ export function checkFinish(study: Pick<StudyRecord, 'name' | 'objectives'>, num
   if (o.state === 'complete' && o.values === undefined) throw new UserError(`${where}: a complete trial needs values (one per objective)`);
   if (o.values !== undefined) {
     if (o.values.length !== study.objectives.length) {
-      throw new UserError(`${where}: values ${JSON.stringify(o.values)} has ${o.values.length} entries; expected ${study.objectives.length} (${study.objectives.map((x) => x.name).join(', ')})`);
+      throw new UserError(
+        `${where}: values ${JSON.stringify(o.values)} has ${o.values.length} entries; expected ${study.objectives.length} (${study.objectives.map((x) => x.name).join(', ')})`,
+      );
     }
-    if (!o.values.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new UserError(`${where}: values ${JSON.stringify(o.values)}: expected finite numbers`);
+    if (!o.values.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      throw new UserError(`${where}: values ${JSON.stringify(o.values)}: expected finite numbers`);
   }
   if (o.constraints !== undefined && !o.constraints.every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new UserError(`${where}: constraints ${JSON.stringify(o.constraints)}: expected finite numbers`);
@@ -51,7 +55,8 @@ export function checkJson(what: string, v: JsonValue): string {
 
 /** Throws unless `since` and `watch` of {@link Store.getTrialsSince} are trial numbers; returns the watched numbers below `since`. */
 export function checkSince(studyName: string, since: number, watch: readonly number[]): number[] {
-  if (!Number.isInteger(since) || since < 0) throw new UserError(`study '${studyName}': trials since ${JSON.stringify(since)}: expected a trial number (an integer >= 0)`);
+  if (!Number.isInteger(since) || since < 0)
+    throw new UserError(`study '${studyName}': trials since ${JSON.stringify(since)}: expected a trial number (an integer >= 0)`);
   const bad = watch.find((n) => !Number.isInteger(n) || n < 0);
   if (bad !== undefined) throw new UserError(`study '${studyName}': watched trial ${JSON.stringify(bad)}: expected a trial number (an integer >= 0)`);
   return [...new Set(watch.filter((n) => n < since))].sort((a, b) => a - b);

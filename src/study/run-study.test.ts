@@ -9,15 +9,32 @@ import { RandomSearch } from '../search/strategies/random.js';
 import type { AskContext, Objective, Params } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { ATTR, type EvaluationResult, runStudy, type RunStudyOptions, type StudyProgress } from './run-study.js';
+import { ATTR, type EvaluationResult, type RunStudyOptions, runStudy, type StudyProgress } from './run-study.js';
 
-const space = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 }, y: { kind: 'float', low: 0, high: 1 }, k: { kind: 'categorical', choices: ['a', 'b'] } });
+const space = new SearchSpace({
+  x: { kind: 'float', low: 0, high: 1 },
+  y: { kind: 'float', low: 0, high: 1 },
+  k: { kind: 'categorical', choices: ['a', 'b'] },
+});
 const objectives: readonly Objective[] = [
   { name: 'f1', direction: 'minimize' },
   { name: 'f2', direction: 'maximize' },
 ];
-const evaluate = async (p: Params): Promise<EvaluationResult> => ({ values: [p.x as number, (p.y as number) - (p.x as number) ** 2], constraints: [(p.y as number) - 0.9] });
-const base = (store: MemoryStore, extra: Partial<RunStudyOptions> = {}): RunStudyOptions => ({ store, studyName: 's', space, objectives, strategy: new Nsga2({ populationSize: 6 }), evaluate, nTrials: 20, seed: 5, ...extra });
+const evaluate = async (p: Params): Promise<EvaluationResult> => ({
+  values: [p.x as number, (p.y as number) - (p.x as number) ** 2],
+  constraints: [(p.y as number) - 0.9],
+});
+const base = (store: MemoryStore, extra: Partial<RunStudyOptions> = {}): RunStudyOptions => ({
+  store,
+  studyName: 's',
+  space,
+  objectives,
+  strategy: new Nsga2({ populationSize: 6 }),
+  evaluate,
+  nTrials: 20,
+  seed: 5,
+  ...extra,
+});
 
 test('runs to the budget, reporting progress with a Pareto set and an ETA', async () => {
   const store = new MemoryStore();
@@ -25,10 +42,16 @@ test('runs to the budget, reporting progress with a Pareto set and an ETA', asyn
   const r = await runStudy(base(store, { onProgress: (p) => seen.push(p) }));
   assert.equal(r.trials.length, 20);
   assert.ok(r.trials.every((t) => t.state === 'complete'));
-  assert.deepEqual(seen.map((p) => p.done), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    seen.map((p) => p.done),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   assert.ok(seen.every((p) => p.total === 20 && p.etaMs !== null && p.best.length >= 1));
   assert.equal(seen.at(-1)?.etaMs, 0);
-  assert.ok(r.best.every((t) => (t.constraints?.[0] as number) <= 0), 'best set is feasible');
+  assert.ok(
+    r.best.every((t) => (t.constraints?.[0] as number) <= 0),
+    'best set is feasible',
+  );
   assert.deepEqual(store.getStudy('s')?.userAttrs, { seed: 5, strategy: 'nsga2' });
   assert.deepEqual(store.getStudy('s')?.space, space.toJSON());
 });
@@ -39,7 +62,10 @@ test('a resumed study (fresh strategy, history from the store) proposes what an 
   await runStudy(base(store, { nTrials: 9 }));
   const resumed = await runStudy(base(store, { strategy: new Nsga2({ populationSize: 6 }) }));
   assert.equal(resumed.created, 11);
-  assert.deepEqual(resumed.trials.map((t) => t.params), straight.trials.map((t) => t.params));
+  assert.deepEqual(
+    resumed.trials.map((t) => t.params),
+    straight.trials.map((t) => t.params),
+  );
 });
 
 test('an abort signal stops the study, keeps finished trials, and resume completes it', async () => {
@@ -47,7 +73,10 @@ test('an abort signal stops the study, keeps finished trials, and resume complet
   const ac = new AbortController();
   const r = await runStudy(base(store, { signal: ac.signal, onProgress: (p) => p.done === 5 && ac.abort() }));
   assert.equal(r.aborted, true);
-  assert.deepEqual(store.getTrials('s').map((t) => t.state), Array(5).fill('complete'));
+  assert.deepEqual(
+    store.getTrials('s').map((t) => t.state),
+    Array(5).fill('complete'),
+  );
   const again = await runStudy(base(store));
   assert.equal(again.aborted, false);
   assert.equal(again.trials.length, 20);
@@ -83,7 +112,10 @@ test('evaluation errors fail the trial and are rethrown, or caught and optionall
   assert.equal(store.getTrial('s', 2)?.state, 'failed');
   assert.equal(store.getTrial('s', 2)?.userAttrs[ATTR.error], 'out of memory');
   const caught = await runStudy(base(new MemoryStore(), { evaluate: bad, catchErrors: true, nTrials: 5 }));
-  assert.deepEqual(caught.trials.map((t) => t.state), ['complete', 'complete', 'failed', 'complete', 'complete']);
+  assert.deepEqual(
+    caught.trials.map((t) => t.state),
+    ['complete', 'complete', 'failed', 'complete', 'complete'],
+  );
   const retried = await runStudy(base(new MemoryStore(), { evaluate: bad, catchErrors: true, nTrials: 5, retry: { onError: true } }));
   assert.equal(retried.trials.length, 6);
   const retry = retried.trials.find((t) => t.userAttrs[ATTR.retryOf] === 2);
@@ -113,7 +145,10 @@ test('a study whose process died mid-trial, resumed, proposes what an uninterrup
   const r = await runStudy(base(store, { strategy: new RandomSearch(), nTrials: 8 }));
   assert.equal(r.recovered, 1);
   const proposals = r.trials.filter((t) => t.userAttrs[ATTR.retryOf] === undefined).map((t) => t.params);
-  assert.deepEqual(proposals, straight.trials.map((t) => t.params));
+  assert.deepEqual(
+    proposals,
+    straight.trials.map((t) => t.params),
+  );
 });
 
 test('several evaluations in flight (remote-style async evaluate) respect the concurrency limit', async () => {
@@ -149,7 +184,10 @@ test('trials written through another store object (another process) are seen: co
     const strategy = {
       name: 'recording',
       ask: (ctx: AskContext) => {
-        seen.set(ctx.trialNumber, ctx.history.map((t) => t.state));
+        seen.set(
+          ctx.trialNumber,
+          ctx.history.map((t) => t.state),
+        );
         return inner.ask(ctx);
       },
     };
@@ -173,7 +211,10 @@ test('trials written through another store object (another process) are seen: co
     assert.ok(result.trials.every((t) => t.state === 'complete'));
     assert.deepEqual(seen.get(5), ['complete', 'complete', 'complete', 'complete', 'running']);
     assert.deepEqual(seen.get(7), Array(7).fill('complete'));
-    assert.ok(result.best.some((t) => t.number === 4), 'the other process\'s Pareto-optimal trial is in the best set');
+    assert.ok(
+      result.best.some((t) => t.number === 4),
+      "the other process's Pareto-optimal trial is in the best set",
+    );
     assert.deepEqual(result.trials, other.getTrials('s'));
   } finally {
     mine.close();

@@ -229,21 +229,38 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         r = await o.evaluate(trial.params, ctx);
       } catch (e) {
         const aborted = controller.signal.aborted;
-        finish(trial.number, { state: 'failed', userAttrs: { [ATTR.failReason]: aborted ? 'aborted' : 'error', [ATTR.error]: String((e as Error)?.message ?? e) } });
+        finish(trial.number, {
+          state: 'failed',
+          userAttrs: { [ATTR.failReason]: aborted ? 'aborted' : 'error', [ATTR.error]: String((e as Error)?.message ?? e) },
+        });
         if (!aborted && !o.catchErrors) throw e;
         return;
       }
       if (!r || !Array.isArray(r.values) || r.values.length !== objectives.length) {
-        const e = new ConfigError(`evaluation of trial ${trial.number} returned values ${JSON.stringify(r?.values)}; expected ${objectives.length} numbers (${objectives.map((x) => x.name).join(', ')})`);
+        const e = new ConfigError(
+          `evaluation of trial ${trial.number} returned values ${JSON.stringify(r?.values)}; expected ${objectives.length} numbers (${objectives.map((x) => x.name).join(', ')})`,
+        );
         finish(trial.number, { state: 'failed', userAttrs: { [ATTR.failReason]: 'error', [ATTR.error]: e.message } });
         throw e;
       }
       const finite = r.values.every(Number.isFinite) && (r.constraints ?? []).every(Number.isFinite);
       if (!finite) {
-        finish(trial.number, { state: 'failed', userAttrs: { ...(r.userAttrs ?? {}), [ATTR.failReason]: 'non-finite' satisfies FailReason, [ATTR.error]: `non-finite result ${JSON.stringify({ values: r.values, constraints: r.constraints })}` } });
+        finish(trial.number, {
+          state: 'failed',
+          userAttrs: {
+            ...(r.userAttrs ?? {}),
+            [ATTR.failReason]: 'non-finite' satisfies FailReason,
+            [ATTR.error]: `non-finite result ${JSON.stringify({ values: r.values, constraints: r.constraints })}`,
+          },
+        });
         return;
       }
-      finish(trial.number, { state: r.state ?? 'complete', values: r.values, ...(r.constraints ? { constraints: r.constraints } : {}), ...(r.userAttrs ? { userAttrs: r.userAttrs } : {}) });
+      finish(trial.number, {
+        state: r.state ?? 'complete',
+        values: r.values,
+        ...(r.constraints ? { constraints: r.constraints } : {}),
+        ...(r.userAttrs ? { userAttrs: r.userAttrs } : {}),
+      });
     } finally {
       clearInterval(timer);
     }
@@ -296,7 +313,14 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   if (firstError !== undefined) throw firstError;
   const trials = store.getTrials(studyName);
   history.refresh();
-  return { study: store.getStudy(studyName) ?? study, trials, created, recovered, aborted: controller.signal.aborted && history.counted < o.nTrials, best: history.best() };
+  return {
+    study: store.getStudy(studyName) ?? study,
+    trials,
+    created,
+    recovered,
+    aborted: controller.signal.aborted && history.counted < o.nTrials,
+    best: history.best(),
+  };
 }
 
 function openStudy(o: RunStudyOptions): StudyRecord {
@@ -309,9 +333,13 @@ function openStudy(o: RunStudyOptions): StudyRecord {
       userAttrs: { seed: o.seed, strategy: o.strategy.name, ...(o.studyUserAttrs ?? {}) },
     });
   }
-  const same = existing.objectives.length === o.objectives.length && existing.objectives.every((x, i) => x.name === o.objectives[i]?.name && x.direction === o.objectives[i]?.direction);
+  const same =
+    existing.objectives.length === o.objectives.length &&
+    existing.objectives.every((x, i) => x.name === o.objectives[i]?.name && x.direction === o.objectives[i]?.direction);
   if (!same) {
-    throw new ConfigError(`study '${o.studyName}' exists with objectives ${JSON.stringify(existing.objectives)}; this run has ${JSON.stringify(o.objectives)} (use another study name)`);
+    throw new ConfigError(
+      `study '${o.studyName}' exists with objectives ${JSON.stringify(existing.objectives)}; this run has ${JSON.stringify(o.objectives)} (use another study name)`,
+    );
   }
   return existing;
 }

@@ -12,7 +12,12 @@ import { Rng } from '../util/rng.js';
 import { ATTR, StudyHistory } from './study-history.js';
 
 /** Reference: the bookkeeping recomputed from the whole history (what the loop did before the cache). */
-function reference(history: readonly Trial[], objectives: readonly Objective[], maxRetries: number, retryOnError: boolean): { counted: number; retry: number | undefined; running: number; best: number[] } {
+function reference(
+  history: readonly Trial[],
+  objectives: readonly Objective[],
+  maxRetries: number,
+  retryOnError: boolean,
+): { counted: number; retry: number | undefined; running: number; best: number[] } {
   const retryable = (t: Trial): boolean => {
     const r = t.userAttrs[ATTR.failReason];
     return t.state === 'failed' && (r === 'worker-died' || r === 'aborted' || (retryOnError && r === 'error'));
@@ -55,7 +60,11 @@ function reference(history: readonly Trial[], objectives: readonly Objective[], 
  */
 function fuzz(label: string, objectives: readonly Objective[], open: () => { a: Store; b: Store; done: () => void }): void {
   test(`StudyHistory equals a full recomputation after every change (${label}, ${objectives.length} objective(s))`, () => {
-    for (const [seed, maxRetries, retryOnError] of [[1, 1, false], [2, 2, true], [3, 0, true]] as const) {
+    for (const [seed, maxRetries, retryOnError] of [
+      [1, 1, false],
+      [2, 2, true],
+      [3, 0, true],
+    ] as const) {
       const { a, b, done } = open();
       try {
         a.createStudy({ name: 's', objectives });
@@ -76,10 +85,15 @@ function fuzz(label: string, objectives: readonly Objective[], open: () => { a: 
             const [n] = running.splice(rng.int(0, running.length - 1), 1) as [number];
             const k = rng.next();
             const values = objectives.map(() => rng.int(0, objectives.length > 1 ? 4 : 1));
-            const f = w.finishTrial('s', n, k < 0.6
-              ? { state: 'complete', values, ...(rng.next() < 0.2 ? { constraints: [rng.int(-1, 1)] } : {}) }
-              : k < 0.7 ? { state: 'pruned' }
-              : { state: 'failed', userAttrs: { [ATTR.failReason]: rng.choice(['worker-died', 'aborted', 'error', 'non-finite']) } });
+            const f = w.finishTrial(
+              's',
+              n,
+              k < 0.6
+                ? { state: 'complete', values, ...(rng.next() < 0.2 ? { constraints: [rng.int(-1, 1)] } : {}) }
+                : k < 0.7
+                  ? { state: 'pruned' }
+                  : { state: 'failed', userAttrs: { [ATTR.failReason]: rng.choice(['worker-died', 'aborted', 'error', 'non-finite']) } },
+            );
             if (w === a) h.put(f);
           }
           if (rng.next() < 0.7) {
@@ -87,7 +101,11 @@ function fuzz(label: string, objectives: readonly Objective[], open: () => { a: 
             const all = a.getTrials('s');
             const want = reference(all, objectives, maxRetries, retryOnError);
             assert.deepEqual(h.trials(), all, `seed ${seed} step ${step}: trials`);
-            assert.deepEqual({ counted: h.counted, retry: h.nextRetry()?.number, running: h.running, best: h.best().map((t) => t.number) }, want, `seed ${seed} step ${step}`);
+            assert.deepEqual(
+              { counted: h.counted, retry: h.nextRetry()?.number, running: h.running, best: h.best().map((t) => t.number) },
+              want,
+              `seed ${seed} step ${step}`,
+            );
           }
         }
       } finally {
@@ -113,7 +131,15 @@ for (const objectives of [two, one]) {
     const path = join(dir, 'hwnas.sqlite');
     const a = new SqliteStore(path);
     const b = new SqliteStore(path);
-    return { a, b, done: () => { a.close(); b.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      a,
+      b,
+      done: () => {
+        a.close();
+        b.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   });
 }
 
@@ -125,8 +151,14 @@ test('StudyHistory.trials() is a snapshot: later changes do not show through it'
   const snap = h.trials();
   h.put(store.finishTrial('s', 0, { state: 'complete', values: [1] }));
   h.put(store.createTrial('s', { params: { x: 2 } }));
-  assert.deepEqual(snap.map((t) => t.state), ['running']);
-  assert.deepEqual(h.trials().map((t) => t.state), ['complete', 'running']);
+  assert.deepEqual(
+    snap.map((t) => t.state),
+    ['running'],
+  );
+  assert.deepEqual(
+    h.trials().map((t) => t.state),
+    ['complete', 'running'],
+  );
 });
 
 test('StudyHistory: of equal best values the lowest-numbered trial wins, whatever the finishing order', () => {
@@ -135,9 +167,15 @@ test('StudyHistory: of equal best values the lowest-numbered trial wins, whateve
   const h = new StudyHistory({ store, studyName: 's', objectives: one });
   for (let i = 0; i < 3; i++) h.put(store.createTrial('s', { params: { i } }));
   h.put(store.finishTrial('s', 2, { state: 'complete', values: [5] }));
-  assert.deepEqual(h.best().map((t) => t.number), [2]);
+  assert.deepEqual(
+    h.best().map((t) => t.number),
+    [2],
+  );
   h.put(store.finishTrial('s', 0, { state: 'complete', values: [5] }));
   h.put(store.finishTrial('s', 1, { state: 'complete', values: [5] }));
-  assert.deepEqual(h.best().map((t) => t.number), [0]);
+  assert.deepEqual(
+    h.best().map((t) => t.number),
+    [0],
+  );
   assert.deepEqual(reference(store.getTrials('s'), one, 1, false).best, [0]);
 });

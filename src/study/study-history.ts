@@ -155,6 +155,7 @@ export class StudyHistory {
     }
     const v = z[0] as number;
     // The first (lowest-numbered) of equal values wins, as in a scan in number order.
-    if (this.single === undefined || v < this.single.value || (v === this.single.value && t.number < this.single.trial.number)) this.single = { trial: t, value: v };
+    if (this.single === undefined || v < this.single.value || (v === this.single.value && t.number < this.single.trial.number))
+      this.single = { trial: t, value: v };
   }
 }

@@ -182,7 +182,8 @@ function convSpecs(unit: Unit, fams: ReadonlySet<AltFamily>): Spec[] {
   }
   for (const r of [2, 4]) {
     const m = width(1 / r);
-    for (const k of [3, 5]) add('dw-bottleneck', `dwbneck_r${r}_k${k}`, (b, x) => end(b, conv(b, act(b, conv(b, act(b, conv(b, x, cin, k, s, cin)), m, 1)), c, 1)));
+    for (const k of [3, 5])
+      add('dw-bottleneck', `dwbneck_r${r}_k${k}`, (b, x) => end(b, conv(b, act(b, conv(b, act(b, conv(b, x, cin, k, s, cin)), m, 1)), c, 1)));
   }
   if (s > 1) {
     add('pool-pw', 'avgpool_pw', (b, x) => end(b, conv(b, b.avgPool(x, { kernel: s, stride: s }), c, 1)));

@@ -24,21 +24,29 @@ import type { Split } from '../data/types.js';
 import { distill, featureMse, recalibrateBatchNorm } from '../engine/distill.js';
 import { buildModel } from '../engine/model.js';
 import { train } from '../engine/train.js';
-import { InfeasibleError, ConfigError } from '../errors.js';
+import { ConfigError, InfeasibleError } from '../errors.js';
 import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import type { Graph, Model } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
 import { BudgetInfeasibleError, solveAllocation } from '../quant/ilp.js';
-import { Rng } from '../util/rng.js';
-import { type AltFamily, type Alternative, generateAlternatives } from './alternatives.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
+import { Rng } from '../util/rng.js';
+import { type Alternative, type AltFamily, generateAlternatives } from './alternatives.js';
 import { replaceUnits } from './rewrite.js';
-import { bestHantTrial, choiceOf, type HantScreening, type HantScreeningManifest, type HantTableAlternative, predictedLatency, SCREENING_FORMAT } from './screening.js';
+import {
+  bestHantTrial,
+  choiceOf,
+  type HantScreening,
+  type HantScreeningManifest,
+  type HantTableAlternative,
+  predictedLatency,
+  SCREENING_FORMAT,
+} from './screening.js';
 import { assembleChoice, runHantSelection } from './selection.js';
-import { type Unit, findUnits } from './units.js';
+import { findUnits, type Unit } from './units.js';
 
 /** Latency (ms) of a subgraph on a target: the sum of its nodes' costs, input node and network overhead excluded. */
 export function subgraphLatency(target: HardwareTarget, graph: Graph, policy: PrecisionPolicy): number {
@@ -156,7 +164,14 @@ export function scoreAlternatives(
       try {
         const t0 = performance.now();
         const trainable = alt.family !== 'teacher' && m.trainableKeys.length > 0;
-        const r = trainable ? distillOrBackOff(m, weights, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 2e-3, seed }) : { firstLoss: NaN, lastLoss: NaN };
+        const r = trainable
+          ? distillOrBackOff(
+              m,
+              weights,
+              { x: tr.input, target: tr.output, n: images.train.n },
+              { steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 2e-3, seed },
+            )
+          : { firstLoss: NaN, lastLoss: NaN };
         if (!trainable && alt.family !== 'teacher') recalibrateBatchNorm(m, tr.input, images.train.n);
         const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
         const tot = graphTotals(alt.graph);
@@ -189,7 +204,12 @@ export function scoreAlternatives(
  * {@link distill}, restarted from `start` at a tenth of the learning rate (up to twice) when it diverges:
  * a high screening rate suits most alternatives, and the few it blows up are retried, not lost.
  */
-function distillOrBackOff(m: ReturnType<typeof buildModel>, start: Model['weights'], data: Parameters<typeof distill>[1], o: Parameters<typeof distill>[2]): ReturnType<typeof distill> {
+function distillOrBackOff(
+  m: ReturnType<typeof buildModel>,
+  start: Model['weights'],
+  data: Parameters<typeof distill>[1],
+  o: Parameters<typeof distill>[2],
+): ReturnType<typeof distill> {
   let lr = o.lr ?? 2e-3;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -266,13 +286,22 @@ export interface Selection {
 export async function selectAlternatives(scores: readonly UnitScores[], budgetMs: number, fixedMs: number): Promise<Selection> {
   if (!(budgetMs > 0)) throw new ConfigError(`latency budget ${budgetMs} ms must be > 0`);
   const problem = {
-    layers: scores.map((u) => ({ name: u.unit.name, options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })) })),
+    layers: scores.map((u) => ({
+      name: u.unit.name,
+      options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })),
+    })),
     budget: { latency: budgetMs },
     fixedCost: { latency: fixedMs },
   };
   try {
     const s = await solveAllocation(problem);
-    return { choice: s.choice, objective: s.objective, latencyMs: s.cost.latency ?? NaN, solveMs: s.solveMs, variables: problem.layers.reduce((a, l) => a + l.options.length, 0) };
+    return {
+      choice: s.choice,
+      objective: s.objective,
+      latencyMs: s.cost.latency ?? NaN,
+      solveMs: s.solveMs,
+      variables: problem.layers.reduce((a, l) => a + l.options.length, 0),
+    };
   } catch (e) {
     if (e instanceof BudgetInfeasibleError) {
       const cheapest = e.cheapest.latency ?? NaN;
@@ -325,7 +354,12 @@ export function refineAlternatives(
       try {
         if (m.trainableKeys.length === 0) return;
         const t0 = performance.now();
-        const r = distillOrBackOff(m, a.weights, { x: tr.input, target: tr.output, n: images.train.n }, { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed: seeds[j] as number });
+        const r = distillOrBackOff(
+          m,
+          a.weights,
+          { x: tr.input, target: tr.output, n: images.train.n },
+          { steps: opts.steps, batchSize: opts.batchSize ?? 32, lr: opts.lr ?? 1e-3, seed: seeds[j] as number },
+        );
         const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
         alternatives[k] = {
           ...a,
@@ -416,7 +450,13 @@ export interface HantResult {
   readonly policy: string;
   readonly layers: readonly HantLayer[];
   readonly teacher: { readonly accuracy: number; readonly latencyMs: number; readonly macs: number };
-  readonly student: { readonly accuracyBeforeFinetune: number; readonly accuracy: number; readonly latencyMs: number; readonly predictedLatencyMs: number; readonly macs: number };
+  readonly student: {
+    readonly accuracyBeforeFinetune: number;
+    readonly accuracy: number;
+    readonly latencyMs: number;
+    readonly predictedLatencyMs: number;
+    readonly macs: number;
+  };
   readonly budgetMs: number;
   readonly speedup: number;
   readonly accuracyDropPp: number;
@@ -527,15 +567,19 @@ export async function recoverStudent(
           tm.dispose();
         }
       }
-      await train(sm, { x, y: data.train.y.subarray(0, limit), n: limit, ...(soft ? { soft } : {}) }, {
-        epochs: ft.epochs,
-        lr: ft.lr ?? 5e-4,
-        batchSize: ft.batchSize ?? 128,
-        seed,
-        workers: ft.workers ?? 'auto',
-        labelSmoothing: ft.labelSmoothing ?? 0,
-        ...(soft ? { softWeight: ft.kdWeight ?? 0.5 } : {}),
-      });
+      await train(
+        sm,
+        { x, y: data.train.y.subarray(0, limit), n: limit, ...(soft ? { soft } : {}) },
+        {
+          epochs: ft.epochs,
+          lr: ft.lr ?? 5e-4,
+          batchSize: ft.batchSize ?? 128,
+          seed,
+          workers: ft.workers ?? 'auto',
+          labelSmoothing: ft.labelSmoothing ?? 0,
+          ...(soft ? { softWeight: ft.kdWeight ?? 0.5 } : {}),
+        },
+      );
     } else throw new ConfigError(`fine-tuning loss '${String(loss)}' is invalid: expected 'labels', 'logits' or 'kd'`);
     const finetuneSeconds = (performance.now() - t0) / 1000;
     const after = sm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
@@ -566,7 +610,8 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const teacherLatency = networkLatency(opts.target, teacher.graph, policy);
   const budgetMs = 'ratio' in opts.budget ? opts.budget.ratio * teacherLatency : opts.budget.ms;
   if (!(budgetMs > 0)) throw new ConfigError(`latency budget ${JSON.stringify(opts.budget)} must be positive`);
-  if (opts.refine !== undefined && opts.refine !== 'chosen' && opts.refine !== 'pareto') throw new ConfigError(`refine '${String(opts.refine)}' is invalid: expected 'chosen' or 'pareto'`);
+  if (opts.refine !== undefined && opts.refine !== 'chosen' && opts.refine !== 'pareto')
+    throw new ConfigError(`refine '${String(opts.refine)}' is invalid: expected 'chosen' or 'pareto'`);
   const per = teacher.graph.nodes[0]?.op === 'input' ? teacher.graph.nodes[0].shape.reduce((a, b) => a * b, 1) : 0;
   const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
   const held = data.val.n > 0 ? data.val : data.train;
@@ -577,13 +622,16 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
     heldOut: held === data.train ? tail(nHeld) : { x: held.x.subarray(0, nHeld * per), n: nHeld },
   };
   const nVal = Math.min(opts.valSamples ?? 1000, held.n);
-  if (nVal < 1 || nTrain < 1) throw new ConfigError(`HANT needs training and validation images: got ${data.train.n} training and ${data.val.n} validation images`);
+  if (nVal < 1 || nTrain < 1)
+    throw new ConfigError(`HANT needs training and validation images: got ${data.train.n} training and ${data.val.n} validation images`);
   const valStart = held === data.train ? data.train.n - nVal : 0;
   const val = { x: held.x.subarray(valStart * per, (valStart + nVal) * per), y: held.y.subarray(valStart, valStart + nVal), n: nVal };
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
-  log(`teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`);
+  log(
+    `teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`,
+  );
   const pools = new Map(units.map((u) => [u.name, generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {})] as const));
   {
     // latency does not depend on training: refuse an impossible budget before distilling anything
@@ -608,7 +656,9 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const ti = performance.now();
   const sel = await selectAlternatives(screened, budgetMs, fixedMs);
   const ilpSec = (performance.now() - ti) / 1000;
-  log(`ILP: ${sel.variables} binaries, solved in ${sel.solveMs.toFixed(0)} ms; predicted latency ${sel.latencyMs.toPrecision(4)} ms (budget ${budgetMs.toPrecision(4)} ms)`);
+  log(
+    `ILP: ${sel.variables} binaries, solved in ${sel.solveMs.toFixed(0)} ms; predicted latency ${sel.latencyMs.toPrecision(4)} ms (budget ${budgetMs.toPrecision(4)} ms)`,
+  );
   const tr = performance.now();
   const refineSteps = opts.refineSteps ?? 0;
   const pareto = opts.refine === 'pareto';
@@ -623,7 +673,10 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
         })
       : screened;
   const refineSec = (performance.now() - tr) / 1000;
-  if (refineSteps > 0) log(`refined ${picks.reduce<number>((a, p) => a + (typeof p === 'number' ? 1 : p.length), 0)} alternatives (${refineSteps} steps each) in ${refineSec.toFixed(0)} s`);
+  if (refineSteps > 0)
+    log(
+      `refined ${picks.reduce<number>((a, p) => a + (typeof p === 'number' ? 1 : p.length), 0)} alternatives (${refineSteps} steps each) in ${refineSec.toFixed(0)} s`,
+    );
   const counts = scores.map((u) => u.alternatives.length);
   const manifest: HantScreeningManifest = {
     format: SCREENING_FORMAT,
@@ -636,7 +689,15 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
     units: scores.map((u, i) => ({
       unit: u.unit,
       teacherLatencyMs: u.teacherLatencyMs,
-      alternatives: u.alternatives.map((a, j) => ({ name: a.alt.name, family: a.alt.family, latencyMs: a.latencyMs, loss: a.loss, screenLoss: screened[i]?.alternatives[j]?.loss ?? a.loss, macs: a.macs, params: a.params })),
+      alternatives: u.alternatives.map((a, j) => ({
+        name: a.alt.name,
+        family: a.alt.family,
+        latencyMs: a.latencyMs,
+        loss: a.loss,
+        screenLoss: screened[i]?.alternatives[j]?.loss ?? a.loss,
+        macs: a.macs,
+        params: a.params,
+      })),
     })),
     ilp: { solveMs: sel.solveMs, variables: sel.variables, minAlternatives: Math.min(...counts), maxAlternatives: Math.max(...counts) },
     seconds: { distill: distillSec, ilp: ilpSec, refine: refineSec },
@@ -700,7 +761,13 @@ export async function finishHant(
     policy: m.policy.name ?? 'custom',
     layers,
     teacher: { accuracy: m.teacher.accuracy, latencyMs: m.teacher.latencyMs, macs: m.teacher.macs },
-    student: { accuracyBeforeFinetune: before, accuracy: after, latencyMs: studentLatency, predictedLatencyMs: predictedLatency(m, choice), macs: graphTotals(student.graph).macs },
+    student: {
+      accuracyBeforeFinetune: before,
+      accuracy: after,
+      latencyMs: studentLatency,
+      predictedLatencyMs: predictedLatency(m, choice),
+      macs: graphTotals(student.graph).macs,
+    },
     budgetMs: m.budgetMs,
     speedup: m.teacher.latencyMs / studentLatency,
     accuracyDropPp: (m.teacher.accuracy - after) * 100,
@@ -732,8 +799,13 @@ export async function hant(teacher: Model, data: HantData, opts: HantOptions): P
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const best = bestHantTrial(study.trials);
-  if (!best) throw new InfeasibleError(`no trial of the HANT selection study '${study.study.name}' is complete and within the latency budget ${s.manifest.budgetMs.toPrecision(4)} ms (${study.trials.length} trials)`);
+  if (!best)
+    throw new InfeasibleError(
+      `no trial of the HANT selection study '${study.study.name}' is complete and within the latency budget ${s.manifest.budgetMs.toPrecision(4)} ms (${study.trials.length} trials)`,
+    );
   const choice = choiceOf(s.manifest, best.params);
-  log(`chosen (trial ${best.number} of ${study.trials.length}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning): ${choiceText(s.manifest, choice)}`);
+  log(
+    `chosen (trial ${best.number} of ${study.trials.length}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning): ${choiceText(s.manifest, choice)}`,
+  );
   return finishHant(s, data, choice, opts, t0);
 }

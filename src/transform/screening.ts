@@ -97,7 +97,11 @@ export interface HantScreening {
 
 /** The `hant-ilp` strategy options of a screening (its table and budget). */
 export function ilpOptions(m: HantScreeningManifest): HantIlpOptions {
-  return { budgetMs: m.budgetMs, fixedMs: m.fixedMs, units: m.units.map((u) => ({ name: u.unit.name, alternatives: u.alternatives.map((a) => ({ name: a.name, latencyMs: a.latencyMs, loss: a.loss })) })) };
+  return {
+    budgetMs: m.budgetMs,
+    fixedMs: m.fixedMs,
+    units: m.units.map((u) => ({ name: u.unit.name, alternatives: u.alternatives.map((a) => ({ name: a.name, latencyMs: a.latencyMs, loss: a.loss })) })),
+  };
 }
 
 /** Alternative index per unit of a trial's parameters (ConfigError naming an unknown value). */
@@ -105,7 +109,13 @@ export function choiceOf(m: HantScreeningManifest, params: Params): number[] {
   return m.units.map((u) => {
     const v = params[u.unit.name];
     const j = u.alternatives.findIndex((a) => a.name === v);
-    if (j < 0) throw new ConfigError(`parameter '${u.unit.name}' = ${JSON.stringify(v)}: expected one of the unit's alternatives (${u.alternatives.slice(0, 8).map((a) => a.name).join(', ')}${u.alternatives.length > 8 ? ', ...' : ''})`);
+    if (j < 0)
+      throw new ConfigError(
+        `parameter '${u.unit.name}' = ${JSON.stringify(v)}: expected one of the unit's alternatives (${u.alternatives
+          .slice(0, 8)
+          .map((a) => a.name)
+          .join(', ')}${u.alternatives.length > 8 ? ', ...' : ''})`,
+      );
     return j;
   });
 }
@@ -142,7 +152,10 @@ export function saveScreening(dir: string, s: HantScreening): void {
   const per = (x: Float32Array, n: number): number => (n > 0 ? x.length / n : 0);
   writeNpy(join(dir, 'calib-x.npy'), { dtype: 'float32', shape: [s.calib.n, per(s.calib.x, s.calib.n)], data: s.calib.x.slice() });
   writeNpy(join(dir, 'val-x.npy'), { dtype: 'float32', shape: [s.val.n, per(s.val.x, s.val.n)], data: s.val.x.slice() });
-  writeNpy(join(dir, 'val-y.npy'), s.val.y instanceof Uint8Array ? { dtype: 'uint8', shape: [s.val.n], data: s.val.y.slice() } : { dtype: 'int32', shape: [s.val.n], data: s.val.y.slice() });
+  writeNpy(
+    join(dir, 'val-y.npy'),
+    s.val.y instanceof Uint8Array ? { dtype: 'uint8', shape: [s.val.n], data: s.val.y.slice() } : { dtype: 'int32', shape: [s.val.n], data: s.val.y.slice() },
+  );
   writeFileAtomic(join(dir, 'screening.json'), [new TextEncoder().encode(JSON.stringify(s.manifest))]);
 }
 
@@ -150,7 +163,9 @@ export function saveScreening(dir: string, s: HantScreening): void {
 export function readManifest(dir: string): HantScreeningManifest {
   const path = join(dir, 'screening.json');
   if (!existsSync(path)) {
-    throw new UserError(`no HANT screening at '${dir}' (no screening.json): expected the folder 'hwnas transform' wrote next to its store; on another machine it must be on a shared disk at the same path`);
+    throw new UserError(
+      `no HANT screening at '${dir}' (no screening.json): expected the folder 'hwnas transform' wrote next to its store; on another machine it must be on a shared disk at the same path`,
+    );
   }
   let m: HantScreeningManifest;
   try {
@@ -159,7 +174,9 @@ export function readManifest(dir: string): HantScreeningManifest {
     throw new ConfigError(`'${path}' is not valid JSON: ${(e as Error).message}`);
   }
   if (m?.format !== SCREENING_FORMAT || m.version !== 1 || !Array.isArray(m.units)) {
-    throw new ConfigError(`'${path}' is not an hwnas HANT screening (format ${JSON.stringify(m?.format)}, version ${JSON.stringify(m?.version)}): expected format '${SCREENING_FORMAT}', version 1`);
+    throw new ConfigError(
+      `'${path}' is not an hwnas HANT screening (format ${JSON.stringify(m?.format)}, version ${JSON.stringify(m?.version)}): expected format '${SCREENING_FORMAT}', version 1`,
+    );
   }
   return { ...m, policy: parsePolicy(m.policy) };
 }
@@ -172,7 +189,9 @@ export function loadScreening(dir: string): HantScreening {
   const vx = readNpy(join(dir, 'val-x.npy'), 'HANT validation images');
   const vy = readNpy(join(dir, 'val-y.npy'), 'HANT validation labels');
   if (calib.dtype !== 'float32' || vx.dtype !== 'float32' || (vy.dtype !== 'uint8' && vy.dtype !== 'int32') || vx.shape[0] !== vy.shape[0]) {
-    throw new ConfigError(`HANT screening '${dir}': image files have unexpected types or sizes (calib ${calib.dtype}, val ${vx.dtype} [${vx.shape.join(',')}], labels ${vy.dtype} [${vy.shape.join(',')}])`);
+    throw new ConfigError(
+      `HANT screening '${dir}': image files have unexpected types or sizes (calib ${calib.dtype}, val ${vx.dtype} [${vx.shape.join(',')}], labels ${vy.dtype} [${vy.shape.join(',')}])`,
+    );
   }
   const cache = new Map<string, Model>();
   return {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { distill, featureMse } from '../engine/distill.js';
 import { initEngine } from '../engine/backend.js';
+import { distill, featureMse } from '../engine/distill.js';
 import { buildModel } from '../engine/model.js';
-import { InfeasibleError } from '../errors.js';
+import { ConfigError, InfeasibleError } from '../errors.js';
 import { getTarget } from '../hardware/registry.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
@@ -14,16 +14,25 @@ import { inferShapes } from '../ir/shapes.js';
 import type { Model } from '../ir/types.js';
 import { mbnet32 } from '../ir/zoo/small.js';
 import { exhaustiveAllocation } from '../quant/ilp.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { Rng } from '../util/rng.js';
 import { generateAlternatives } from './alternatives.js';
-import { HantInfeasibleError, hant, paretoIndices, recoverStudent, refineAlternatives, scoreAlternatives, selectAlternatives, softmaxRows, type UnitScores } from './hant.js';
-import { ConfigError } from '../errors.js';
+import {
+  HantInfeasibleError,
+  hant,
+  paretoIndices,
+  recoverStudent,
+  refineAlternatives,
+  scoreAlternatives,
+  screenHant,
+  selectAlternatives,
+  softmaxRows,
+  type UnitScores,
+} from './hant.js';
 import { replaceUnits } from './rewrite.js';
 import { choiceOf, HANT_OBJECTIVES, loadScreening, saveScreening } from './screening.js';
 import { assembleChoice, evaluateSelection } from './selection.js';
 import { findUnits } from './units.js';
-import { MemoryStore } from '../store/memory-store.js';
-import { screenHant } from './hant.js';
 
 before(async () => {
   await initEngine();
@@ -49,7 +58,11 @@ test('a 3x3 conv with 64 channels gets >= 30 valid alternatives of the same outp
   const alts = generateAlternatives(m, unit);
   assert.ok(alts.length >= 30, `only ${alts.length} alternatives`);
   assert.equal(new Set(alts.map((a) => a.name)).size, alts.length);
-  for (const f of ['teacher', 'conv', 'dwsep', 'grouped', 'bottleneck', 'factorised', 'skip'] as const) assert.ok(alts.some((a) => a.family === f), `no ${f}`);
+  for (const f of ['teacher', 'conv', 'dwsep', 'grouped', 'bottleneck', 'factorised', 'skip'] as const)
+    assert.ok(
+      alts.some((a) => a.family === f),
+      `no ${f}`,
+    );
   for (const a of alts) {
     const s = inferShapes(a.graph).get(a.graph.outputs[0] as string);
     assert.deepEqual(s, [64, 16, 16], a.name);
@@ -132,7 +145,10 @@ test('the ILP choice equals exhaustive search on small cases', async () => {
     const cheapest = 0.1 + scores.reduce((s, u) => s + Math.min(...u.alternatives.map((a) => a.latencyMs)), 0);
     for (const budget of [cheapest * 0.95, cheapest * 1.05, cheapest * 1.3, cheapest * 1.7, 3.2]) {
       const problem = {
-        layers: scores.map((u) => ({ name: u.unit.name, options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })) })),
+        layers: scores.map((u) => ({
+          name: u.unit.name,
+          options: u.alternatives.map((a) => ({ value: a.alt.name, score: a.loss, cost: { latency: a.latencyMs } })),
+        })),
         budget: { latency: budget },
         fixedCost: { latency: 0.1 },
       };
@@ -204,11 +220,28 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
   const n = 48;
   const split = { x: randn(n * 3 * 64, 7), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
   const target = getTarget('cortex-a76');
-  const opts = { target, families: ['teacher', 'conv', 'dwsep', 'skip'] as const, steps: 4, batchSize: 16, distillSamples: 32, heldOutSamples: 16, finetune: false as const, seed: 1 };
+  const opts = {
+    target,
+    families: ['teacher', 'conv', 'dwsep', 'skip'] as const,
+    steps: 4,
+    batchSize: 16,
+    distillSamples: 32,
+    heldOutSamples: 16,
+    finetune: false as const,
+    seed: 1,
+  };
   let assembled: Model | undefined;
-  const r = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, onAssembled: (m) => {
-      assembled = m;
-    } });
+  const r = await hant(
+    teacher,
+    { train: split, val: split, test: split },
+    {
+      ...opts,
+      budget: { ratio: 0.8 },
+      onAssembled: (m) => {
+        assembled = m;
+      },
+    },
+  );
   assert.equal(r.layers.length, 3);
   // the assembled student has the final graph (fine-tuning changes weights only)
   assert.deepEqual(assembled?.graph, r.model.graph);
@@ -223,7 +256,10 @@ test('hant end to end on a tiny net: meets the budget, the student runs; an impo
   const p = await hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, refine: 'pareto', refineSteps: 3 });
   assert.ok(p.student.predictedLatencyMs <= p.budgetMs + 1e-9);
   assert.ok(p.layers.every((l) => Number.isFinite(l.loss) && Number.isFinite(l.screenLoss)));
-  await assert.rejects(hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, refine: 'bogus' as 'pareto', refineSteps: 3 }), ConfigError);
+  await assert.rejects(
+    hant(teacher, { train: split, val: split, test: split }, { ...opts, budget: { ratio: 0.8 }, refine: 'bogus' as 'pareto', refineSteps: 3 }),
+    ConfigError,
+  );
 });
 
 test('hant as a study: trial 0 is the ILP on the refined table, later trials its runners-up, the most accurate feasible one is kept; the saved screening evaluates alike', async () => {
@@ -231,7 +267,19 @@ test('hant as a study: trial 0 is the ILP on the refined table, later trials its
   const n = 48;
   const split = { x: randn(n * 3 * 64, 8), y: Uint8Array.from({ length: n }, (_, i) => (i * 7) % 10), n };
   const data = { train: split, val: split, test: split };
-  const opts = { target: getTarget('cortex-a76'), families: ['teacher', 'conv', 'dwsep', 'skip'] as const, steps: 4, batchSize: 16, distillSamples: 32, heldOutSamples: 16, finetune: false as const, seed: 1, budget: { ratio: 0.8 }, refine: 'pareto' as const, refineSteps: 3 };
+  const opts = {
+    target: getTarget('cortex-a76'),
+    families: ['teacher', 'conv', 'dwsep', 'skip'] as const,
+    steps: 4,
+    batchSize: 16,
+    distillSamples: 32,
+    heldOutSamples: 16,
+    finetune: false as const,
+    seed: 1,
+    budget: { ratio: 0.8 },
+    refine: 'pareto' as const,
+    refineSteps: 3,
+  };
   const store = new MemoryStore();
   const r = await hant(teacher, data, { ...opts, trials: 5, store, studyName: 'sel' });
   const trials = store.getTrials('sel');
@@ -240,8 +288,13 @@ test('hant as a study: trial 0 is the ILP on the refined table, later trials its
   // the study's first trial is what the ILP chooses on the refined losses (today's choice)
   const sel = await selectAlternatives(s.scores, s.manifest.budgetMs, s.manifest.fixedMs);
   assert.deepEqual(choiceOf(s.manifest, trials[0]?.params ?? {}), [...sel.choice]);
-  const loss = (t: (typeof trials)[number]): number => choiceOf(s.manifest, t.params).reduce((a, j, i) => a + (s.manifest.units[i]?.alternatives[j]?.loss ?? NaN), 0);
-  for (let k = 1; k < trials.length; k++) assert.ok(loss(trials[k - 1] as (typeof trials)[number]) <= loss(trials[k] as (typeof trials)[number]) + 1e-12, `trial ${k}: summed loss does not decrease`);
+  const loss = (t: (typeof trials)[number]): number =>
+    choiceOf(s.manifest, t.params).reduce((a, j, i) => a + (s.manifest.units[i]?.alternatives[j]?.loss ?? NaN), 0);
+  for (let k = 1; k < trials.length; k++)
+    assert.ok(
+      loss(trials[k - 1] as (typeof trials)[number]) <= loss(trials[k] as (typeof trials)[number]) + 1e-12,
+      `trial ${k}: summed loss does not decrease`,
+    );
   assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 5, 'five different choices');
   // the kept choice is the most accurate feasible trial
   const feasible = trials.filter((t) => (t.constraints?.[0] ?? 1) <= 0);
@@ -303,7 +356,13 @@ test('refineAlternatives lowers the held-out loss of the chosen alternatives onl
   const n = 64;
   const x = randn(n * 8 * 8 * 8, 22);
   const images = { train: { x, n }, heldOut: { x: randn(32 * 8 * 8 * 8, 23), n: 32 } };
-  const scores = scoreAlternatives(teacher, units, images, { target: getTarget('cortex-a76'), families: ['teacher', 'dwsep', 'conv'], steps: 5, batchSize: 16, seed: 3 });
+  const scores = scoreAlternatives(teacher, units, images, {
+    target: getTarget('cortex-a76'),
+    families: ['teacher', 'dwsep', 'conv'],
+    steps: 5,
+    batchSize: 16,
+    seed: 3,
+  });
   const alts = scores[0]?.alternatives ?? [];
   const k = alts.findIndex((a) => a.alt.name === 'dwsep_k3');
   assert.ok(k > 0);
@@ -362,7 +421,7 @@ test('softmaxRows: rows sum to 1, keep the order of the logits, and flatten with
   assert.equal(p1[3], 1);
   assert.equal(p1[5], 0);
   assert.ok((p2[2] as number) < (p1[2] as number) && (p2[0] as number) > (p1[0] as number));
-  assert.ok(Math.abs(((p1[2] as number) / (p1[1] as number)) - Math.E) < 1e-4);
+  assert.ok(Math.abs((p1[2] as number) / (p1[1] as number) - Math.E) < 1e-4);
 });
 
 test('recoverStudent with loss kd moves the student towards the teacher distribution; without the teacher it is a ConfigError', async () => {
@@ -376,7 +435,14 @@ test('recoverStudent with loss kd moves the student towards the teacher distribu
   const kl = (p: Float32Array, q: Float32Array): number => p.reduce((s, v, i) => s + (v > 0 ? v * Math.log(v / (q[i] as number)) : 0), 0) / n;
   const t = probs(teacher);
   const before = kl(t, probs(student));
-  const r = await recoverStudent(student, { train: split, test: split }, split, { epochs: 15, lr: 1e-2, batchSize: 16, loss: 'kd', kdWeight: 1, workers: 1 }, 1, teacher);
+  const r = await recoverStudent(
+    student,
+    { train: split, test: split },
+    split,
+    { epochs: 15, lr: 1e-2, batchSize: 16, loss: 'kd', kdWeight: 1, workers: 1 },
+    1,
+    teacher,
+  );
   const after = kl(t, probs(r.model));
   assert.ok(after < 0.5 * before, `KL(teacher || student) ${before} -> ${after}`);
   await assert.rejects(recoverStudent(student, { train: split, test: split }, split, { epochs: 1, loss: 'kd' }, 1), /needs the teacher model/);

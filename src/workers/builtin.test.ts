@@ -22,7 +22,7 @@ test('zdt1/zdt2 match their analytic fronts when x1.. are 0 (g = 1)', async () =
 
 test('policy-cost: w8a8 has quant_error 1, fewer bits are cheaper and noisier, attributes follow the report conventions', async () => {
   const e = getEvaluation('policy-cost');
-  const space = e.defaultSpace?.({}) ;
+  const space = e.defaultSpace?.({});
   assert.ok(space);
   const all = (b: number): Record<string, number> => Object.fromEntries(space.names.map((n) => [n, b]));
   const f = evaluatorFor({ name: 'policy-cost' });
@@ -35,14 +35,20 @@ test('policy-cost: w8a8 has quant_error 1, fewer bits are cheaper and noisier, a
   assert.deepEqual(Object.keys(policy.layers).sort(), [...new Set(space.names.map((n) => n.replace(/\.[wa]$/, '')))].sort());
   const lc = r4.userAttrs?.layerCosts as { layer: string; latencyMs: number }[];
   assert.ok(lc.length >= 3 && lc.every((l) => l.latencyMs > 0));
-  assert.deepEqual(e.objectives({ objectives: ['size_kb', 'quant_error'] }).map((o) => o.name), ['size_kb', 'quant_error']);
+  assert.deepEqual(
+    e.objectives({ objectives: ['size_kb', 'quant_error'] }).map((o) => o.name),
+    ['size_kb', 'quant_error'],
+  );
   // random policies: valid and deterministic
   const p = space.sample(new Rng(3));
   assert.deepEqual((await f(p, ctx())).values, (await f(p, ctx())).values);
 });
 
 test('bad evaluator names and options are ConfigErrors naming the field and value', () => {
-  assert.throws(() => getEvaluation('nope'), (err: Error) => err instanceof ConfigError && /unknown evaluator 'nope'/.test(err.message) && /zdt1/.test(err.message));
+  assert.throws(
+    () => getEvaluation('nope'),
+    (err: Error) => err instanceof ConfigError && /unknown evaluator 'nope'/.test(err.message) && /zdt1/.test(err.message),
+  );
   assert.throws(() => evaluatorFor({ name: 'zdt1', options: { n: 1 } }), /options\.n = 1/);
   assert.throws(() => evaluatorFor({ name: 'policy-cost', options: { bitz: [4] } }), /unknown field\(s\) 'bitz'/);
   assert.throws(() => evaluatorFor({ name: 'policy-cost', options: { target: 'nowhere' } }), ConfigError);

@@ -131,7 +131,9 @@ function policyCostSetup(options: Readonly<Record<string, JsonValue>>): PolicyCo
   const wBits = want.filter((b) => target.supportedBits.weight.includes(b));
   const aBits = want.filter((b) => target.supportedBits.act.includes(b));
   if (wBits.length === 0 || aBits.length === 0) {
-    throw new ConfigError(`evaluator 'policy-cost' options.bits = ${JSON.stringify(want)}: target '${target.name}' runs weights at ${JSON.stringify(target.supportedBits.weight)} and activations at ${JSON.stringify(target.supportedBits.act)} bits`);
+    throw new ConfigError(
+      `evaluator 'policy-cost' options.bits = ${JSON.stringify(want)}: target '${target.name}' runs weights at ${JSON.stringify(target.supportedBits.weight)} and activations at ${JSON.stringify(target.supportedBits.act)} bits`,
+    );
   }
   const wl = new Map(graphWorkloads(graph).map((w) => [w.node, w]));
   const layers = quantizableLayers(graph).map((n) => {
@@ -139,7 +141,8 @@ function policyCostSetup(options: Readonly<Record<string, JsonValue>>): PolicyCo
     return { name: n.name, weightElems: w?.weightElems ?? 0, outElems: w?.outElems ?? 0 };
   });
   const objectives = o.objectives ?? ['latency_ms', 'quant_error'];
-  if (objectives.includes('energy_mj') && !target.hasEnergy) throw new ConfigError(`evaluator 'policy-cost' objective 'energy_mj': target '${target.name}' has no energy model`);
+  if (objectives.includes('energy_mj') && !target.hasEnergy)
+    throw new ConfigError(`evaluator 'policy-cost' objective 'energy_mj': target '${target.name}' has no energy model`);
   return { layers, wBits, aBits, objectives, coster: new PolicyCoster(graph, target), delayMs: o.delayMs ?? 0 };
 }
 
@@ -160,7 +163,8 @@ export function quantErrorProxy(layers: PolicyCostSetup['layers'], weightBits: r
 
 registerEvaluation({
   name: 'policy-cost',
-  description: "per-layer weight/activation bits of a zoo network on a hardware target: latency, energy, size vs a quantization-noise proxy (options: model = 'mnist-cnn', target = 'bitfusion-edge', bits = [2,4,8], objectives = ['latency_ms','quant_error'], delayMs)",
+  description:
+    "per-layer weight/activation bits of a zoo network on a hardware target: latency, energy, size vs a quantization-noise proxy (options: model = 'mnist-cnn', target = 'bitfusion-edge', bits = [2,4,8], objectives = ['latency_ms','quant_error'], delayMs)",
   objectives(options) {
     const o = parseWith(policyCostOptions, options, "evaluator 'policy-cost' options");
     return (o.objectives ?? ['latency_ms', 'quant_error']).map((name): Objective => ({ name, direction: 'minimize' }));
@@ -184,13 +188,19 @@ registerEvaluation({
       for (const l of s.layers) {
         const w = params[`${l.name}.w`];
         const a = params[`${l.name}.a`];
-        if (typeof w !== 'number' || !s.wBits.includes(w)) throw new ConfigError(`parameter '${l.name}.w' = ${JSON.stringify(w)}: expected one of ${JSON.stringify(s.wBits)}`);
-        if (typeof a !== 'number' || !s.aBits.includes(a)) throw new ConfigError(`parameter '${l.name}.a' = ${JSON.stringify(a)}: expected one of ${JSON.stringify(s.aBits)}`);
+        if (typeof w !== 'number' || !s.wBits.includes(w))
+          throw new ConfigError(`parameter '${l.name}.w' = ${JSON.stringify(w)}: expected one of ${JSON.stringify(s.wBits)}`);
+        if (typeof a !== 'number' || !s.aBits.includes(a))
+          throw new ConfigError(`parameter '${l.name}.a' = ${JSON.stringify(a)}: expected one of ${JSON.stringify(s.aBits)}`);
         wb.push(w);
         ab.push(a);
         layers[l.name] = { weightBits: w, actBits: a };
       }
-      const policy: PrecisionPolicy = { name: `trial-${ctx.trialNumber}`, default: { weightBits: 8, actBits: 8 }, layers: layers as unknown as PrecisionPolicy['layers'] };
+      const policy: PrecisionPolicy = {
+        name: `trial-${ctx.trialNumber}`,
+        default: { weightBits: 8, actBits: 8 },
+        layers: layers as unknown as PrecisionPolicy['layers'],
+      };
       const c = s.coster.policyCost(policy);
       const net = s.coster.target.networkCost(s.coster.graph, policy);
       const metric = { latency_ms: c.latency, energy_mj: c.energy, size_kb: c.size / 1024, quant_error: quantErrorProxy(s.layers, wb, ab) };

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type CliRun, runHwnas } from '../cli/testing/run-cli.js';
 import './builtin.js';
-import { getEvaluation } from './registry.js';
+import { NasTable, saveNasTable } from '../nas/tabular.js';
 import { enumerateNb201, formatNb201, nb201Space } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { Rng } from '../util/rng.js';
-import { NasTable, saveNasTable } from '../nas/tabular.js';
+import { getEvaluation } from './registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-eval-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +42,10 @@ test('nas-table: study create/run (in process and on worker threads), show, repo
     ['nb-nsga2', 'nsga2', '2'],
   ] as const) {
     const cfg = join(dir, `${name}.json`);
-    writeFileSync(cfg, JSON.stringify({ name, evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,latency_ms:min' } }, strategy, nTrials: 40, seed: 1 }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({ name, evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,latency_ms:min' } }, strategy, nTrials: 40, seed: 1 }),
+    );
     const c = await hwnas('study', 'create', '--config', cfg, '--store', store);
     assert.equal(c.code, 0, c.stderr);
     const r = await hwnas('study', 'run', name, '--store', store, '--threads', threads, '--json');
@@ -53,14 +56,20 @@ test('nas-table: study create/run (in process and on worker threads), show, repo
   const s = JSON.parse(show.stdout) as { trials?: { state: string; userAttrs?: { arch?: string } }[] };
   const trials = s.trials ?? [];
   assert.equal(trials.filter((t) => t.state === 'complete').length, 40);
-  assert.ok(trials.every((t) => typeof t.userAttrs?.arch === 'string' && t.userAttrs.arch.startsWith('|')), 'every trial records its NB201 arch string');
+  assert.ok(
+    trials.every((t) => typeof t.userAttrs?.arch === 'string' && t.userAttrs.arch.startsWith('|')),
+    'every trial records its NB201 arch string',
+  );
   const out = join(dir, 'cmp.html');
   const rep = await hwnas('report', 'nb-nsga2', '--compare', 'nb-random', '--store', store, '--out', out, '--json');
   assert.equal(rep.code, 0, rep.stderr);
   assert.ok(existsSync(out));
 
   const bad = join(dir, 'bad.json');
-  writeFileSync(bad, JSON.stringify({ name: 'nb-bad', evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,energy_mj:min' } }, nTrials: 5 }));
+  writeFileSync(
+    bad,
+    JSON.stringify({ name: 'nb-bad', evaluator: { name: 'nas-table', options: { table, objectives: 'accuracy:max,energy_mj:min' } }, nTrials: 5 }),
+  );
   // the bad column is found when the study is created (its evaluator is built once to check the options), not later
   const b = await hwnas('study', 'create', '--config', bad, '--store', store);
   assert.equal(b.code, 2, b.stderr);

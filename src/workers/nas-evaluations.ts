@@ -22,18 +22,18 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import type { ArchLatencyOptions } from '../nas/cost.js';
-import { Rng } from '../util/rng.js';
-import { registerEvaluation } from './registry.js';
-import { parseWith } from './zod-error.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
+import type { ArchLatencyOptions } from '../nas/cost.js';
+import { parseObjectives } from '../nas/objectives.js';
+import { loadNasTable, tabularEvaluator } from '../nas/tabular.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
-import { parseObjectives } from '../nas/objectives.js';
-import { loadNasTable, tabularEvaluator } from '../nas/tabular.js';
+import { Rng } from '../util/rng.js';
+import { registerEvaluation } from './registry.js';
+import { parseWith } from './zod-error.js';
 
 const DEFAULT_OBJECTIVES = 'accuracy:max,latency_ms:min';
 
@@ -58,16 +58,33 @@ const commonTrain = {
   maxLatencyMs: z.number().positive().optional(),
 };
 
-const trainOptions = z
-  .object({ ...commonTrain, epochs: z.number().int().min(1).max(1000).optional() })
-  .strict();
+const trainOptions = z.object({ ...commonTrain, epochs: z.number().int().min(1).max(1000).optional() }).strict();
 
 const blockwiseOptions = z
-  .object({ space: commonTrain.space, dataset: commonTrain.dataset, target: commonTrain.target, objectives: commonTrain.objectives, limit: commonTrain.limit, policy: commonTrain.policy, maxLatencyMs: commonTrain.maxLatencyMs, artifact: z.string().min(1), finetuneEpochs: z.number().int().min(0).max(1000).optional() })
+  .object({
+    space: commonTrain.space,
+    dataset: commonTrain.dataset,
+    target: commonTrain.target,
+    objectives: commonTrain.objectives,
+    limit: commonTrain.limit,
+    policy: commonTrain.policy,
+    maxLatencyMs: commonTrain.maxLatencyMs,
+    artifact: z.string().min(1),
+    finetuneEpochs: z.number().int().min(0).max(1000).optional(),
+  })
   .strict();
 
 const supernetOptions = z
-  .object({ ...commonTrain, steps: z.number().int().min(1).max(10_000_000).optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() })
+  .object({
+    ...commonTrain,
+    steps: z.number().int().min(1).max(10_000_000).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
+  })
   .strict();
 
 /** Lazily builds an evaluator on the first call, once per process (concurrent first calls share it). */
@@ -82,9 +99,11 @@ function lazy(build: () => Promise<Evaluator>): Evaluator {
 const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
 const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
 const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
-const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supernetOptions> => parseWith(supernetOptions, o, "evaluator 'nas-supernet' options");
+const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supernetOptions> =>
+  parseWith(supernetOptions, o, "evaluator 'nas-supernet' options");
 
-const blockwiseOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof blockwiseOptions> => parseWith(blockwiseOptions, o, "evaluator 'nas-blockwise' options");
+const blockwiseOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof blockwiseOptions> =>
+  parseWith(blockwiseOptions, o, "evaluator 'nas-blockwise' options");
 
 /** What the training and supernet evaluators share: space, objectives, target, policy, latency mode and constraint, and the data set (loaded lazily). */
 function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOptions> | z.infer<typeof blockwiseOptions>) {
@@ -94,7 +113,10 @@ function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOp
   const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
   const mode = ('latency' in o ? o.latency : undefined) ?? 'model';
   // network timing: a fixed point of the space (seeded) is timed with every architecture, against drift
-  const latency: ArchLatencyOptions = mode === 'network' && !('latencyAnchor' in o && o.latencyAnchor === false) ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) } : { mode };
+  const latency: ArchLatencyOptions =
+    mode === 'network' && !('latencyAnchor' in o && o.latencyAnchor === false)
+      ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) }
+      : { mode };
   const loadData = async () => {
     const { nasDatasetOptions } = await import('../nas/run.js');
     const { loadDataset } = await import('../data/load.js');
@@ -102,12 +124,21 @@ function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOp
     const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
     return loadDataset(d.spec, d.options);
   };
-  return { space, objectives, target, latency, loadData, ...(policy ? { policy } : {}), ...(o.maxLatencyMs !== undefined ? { maxLatencyMs: o.maxLatencyMs } : {}) };
+  return {
+    space,
+    objectives,
+    target,
+    latency,
+    loadData,
+    ...(policy ? { policy } : {}),
+    ...(o.maxLatencyMs !== undefined ? { maxLatencyMs: o.maxLatencyMs } : {}),
+  };
 }
 
 registerEvaluation({
   name: 'nas-table',
-  description: "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min')",
+  description:
+    "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min')",
   objectives(options) {
     return objectivesOf(tableOpts(options).objectives);
   },
@@ -131,7 +162,8 @@ registerEvaluation({
 
 registerEvaluation({
   name: 'nas-train',
-  description: "architecture trained briefly and costed on a target (options: space = 'mbv2', dataset (required), target = 'bitfusion-edge', objectives = 'accuracy:max,latency_ms:min', epochs = 1, limit = 2000, policy)",
+  description:
+    "architecture trained briefly and costed on a target (options: space = 'mbv2', dataset (required), target = 'bitfusion-edge', objectives = 'accuracy:max,latency_ms:min', epochs = 1, limit = 2000, policy)",
   objectives(options) {
     return objectivesOf(trainOpts(options).objectives);
   },
@@ -151,7 +183,8 @@ registerEvaluation({
 
 registerEvaluation({
   name: 'nas-supernet',
-  description: "architecture scored with weights inherited from one SPOS supernet trained per process (mbv2 spaces; options: those of nas-train but epochs, plus steps = 1000, seed = 0)",
+  description:
+    'architecture scored with weights inherited from one SPOS supernet trained per process (mbv2 spaces; options: those of nas-train but epochs, plus steps = 1000, seed = 0)',
   objectives(options) {
     return objectivesOf(supernetOpts(options).objectives);
   },
@@ -161,7 +194,10 @@ registerEvaluation({
   create(options) {
     const o = supernetOpts(options);
     const { loadData, ...c } = trainCommon(o);
-    if (!c.space.options) throw new ConfigError(`evaluator 'nas-supernet' options.space = '${c.space.name}': expected an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet)`);
+    if (!c.space.options)
+      throw new ConfigError(
+        `evaluator 'nas-supernet' options.space = '${c.space.name}': expected an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet)`,
+      );
     return lazy(async () => {
       const dataset = await loadData();
       const { supernetEvaluator } = await import('../nas/supernet.js'); // loads the tensor engine
@@ -172,7 +208,8 @@ registerEvaluation({
 
 registerEvaluation({
   name: 'nas-blockwise',
-  description: 'block-wise (S8) student assembled from a teacher and distilled stage weights (options.artifact), fine-tuned briefly and scored on the validation split (mbv2 spaces)',
+  description:
+    'block-wise (S8) student assembled from a teacher and distilled stage weights (options.artifact), fine-tuned briefly and scored on the validation split (mbv2 spaces)',
   objectives(options) {
     return objectivesOf(blockwiseOpts(options).objectives);
   },
@@ -185,7 +222,12 @@ registerEvaluation({
     return lazy(async () => {
       const dataset = await loadData();
       const { blockwiseEvaluator, loadBlockwiseArtifact } = await import('../nas/blockwise-study.js'); // loads the tensor engine
-      return blockwiseEvaluator({ ...c, dataset, artifact: loadBlockwiseArtifact(o.artifact), ...(o.finetuneEpochs !== undefined ? { finetuneEpochs: o.finetuneEpochs } : {}) });
+      return blockwiseEvaluator({
+        ...c,
+        dataset,
+        artifact: loadBlockwiseArtifact(o.artifact),
+        ...(o.finetuneEpochs !== undefined ? { finetuneEpochs: o.finetuneEpochs } : {}),
+      });
     });
   },
 });

@@ -27,7 +27,14 @@ const optionsSchema = z
     budget: z.object({ kind: z.enum(['latency', 'energy', 'size', 'bops']), value: z.number().positive() }).strict(),
     searchImages: z.number().int().min(1).optional(),
     seed: z.number().int().min(0).optional(),
-    channel: z.object({ bits: z.array(z.number().int().min(1).max(8)).min(1), orders: z.array(z.array(z.number().int().min(0))), actBits: z.array(z.array(z.number().int().min(1).max(32))) }).strict().optional(),
+    channel: z
+      .object({
+        bits: z.array(z.number().int().min(1).max(8)).min(1),
+        orders: z.array(z.array(z.number().int().min(0))),
+        actBits: z.array(z.array(z.number().int().min(1).max(32))),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -42,12 +49,16 @@ function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
 
 registerEvaluation({
   name: 'quant-policy',
-  description: 'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel)',
+  description:
+    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel)',
   objectives: () => [...OBJECTIVES],
   create(options) {
     const o = parse(options);
     const target = getTarget(o.target);
-    if (!o.model.startsWith('zoo:') && !existsSync(o.model)) throw new ConfigError(`evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: no such file; expected an hwnas .json, a .onnx file or zoo:<name>`);
+    if (!o.model.startsWith('zoo:') && !existsSync(o.model))
+      throw new ConfigError(
+        `evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: no such file; expected an hwnas .json, a .onnx file or zoo:<name>`,
+      );
     let ready: Promise<Evaluator> | undefined;
     const build = async (): Promise<Evaluator> => {
       const [{ inputNode }, { loadDataset }, { loadModelSpec }, engine, quant] = await Promise.all([

@@ -17,7 +17,10 @@ after(async () => {
 test('parseRedisUrl reads host, port, credentials and db, and names a bad URL', () => {
   assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6380'), { host: '127.0.0.1', port: 6380 });
   assert.deepEqual(parseRedisUrl('redis://u:p%40ss@[::1]/2'), { host: '::1', port: 6379, username: 'u', password: 'p@ss', db: 2 });
-  assert.throws(() => parseRedisUrl('localhost:6379'), (e: Error) => e instanceof ConfigError && /"localhost:6379".*redis:\/\//.test(e.message));
+  assert.throws(
+    () => parseRedisUrl('localhost:6379'),
+    (e: Error) => e instanceof ConfigError && /"localhost:6379".*redis:\/\//.test(e.message),
+  );
   assert.throws(() => parseRedisUrl('http://h:1'), /"http:\/\/h:1": expected the redis:\/\/ scheme/);
   assert.throws(() => parseRedisUrl('redis://h:1/x'), /database 'x' must be an integer >= 0/);
   assert.throws(() => parseRedisUrl('redis://h:1/1e3'), /database '1e3'/);
@@ -52,7 +55,10 @@ test('unreachable, silent or non-Redis servers are ConfigErrors naming the URL, 
   const http = await tcpServer((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
   try {
     const port = await freePort();
-    await assert.rejects(connectRedis(`redis://127.0.0.1:${port}`), (e: Error) => e instanceof ConfigError && e.message.includes(`cannot connect to Redis at "redis://127.0.0.1:${port}": connect ECONNREFUSED`));
+    await assert.rejects(
+      connectRedis(`redis://127.0.0.1:${port}`),
+      (e: Error) => e instanceof ConfigError && e.message.includes(`cannot connect to Redis at "redis://127.0.0.1:${port}": connect ECONNREFUSED`),
+    );
     await assert.rejects(connectRedis(`redis://127.0.0.1:${closing.port}`), new RegExp(`cannot connect to Redis at "redis://127.0.0.1:${closing.port}"`));
     await assert.rejects(connectRedis(`redis://127.0.0.1:${silent.port}/1`, { connectTimeoutMs: 300 }), /redis:\/\/127.0.0.1:\d+\/1": no answer within 300 ms/);
     await assert.rejects(connectRedis(`redis://127.0.0.1:${http.port}`), /Protocol error/);

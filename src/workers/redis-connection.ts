@@ -31,8 +31,10 @@ export function parseRedisUrl(url: string): RedisTarget {
   const port = u.port === '' ? 6379 : Number(u.port);
   const dbText = u.pathname.replace(/^\//, '');
   const db = dbText === '' ? undefined : Number(dbText);
-  if (db !== undefined && (!/^\d+$/.test(dbText) || !Number.isSafeInteger(db))) throw new ConfigError(`Redis URL ${JSON.stringify(url)}: database '${dbText}' must be an integer >= 0`);
-  if (u.search !== '' || u.hash !== '') throw new ConfigError(`Redis URL ${JSON.stringify(url)}: expected no query or fragment (redis://[user:password@]host[:port][/db])`);
+  if (db !== undefined && (!/^\d+$/.test(dbText) || !Number.isSafeInteger(db)))
+    throw new ConfigError(`Redis URL ${JSON.stringify(url)}: database '${dbText}' must be an integer >= 0`);
+  if (u.search !== '' || u.hash !== '')
+    throw new ConfigError(`Redis URL ${JSON.stringify(url)}: expected no query or fragment (redis://[user:password@]host[:port][/db])`);
   return {
     host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port,
@@ -109,7 +111,9 @@ export async function connectRedis(url: string, o: ConnectRedisOptions = {}): Pr
     const err = e as Error;
     // connect() rejects with a generic "Connection is closed." after the socket error that caused it.
     const why = lastError && lastError !== err && /closed/i.test(err.message) ? lastError.message : err.message;
-    throw new ConfigError(`cannot connect to Redis at ${JSON.stringify(url)}: ${why || String(e)}; expected a Redis server answering at ${target.host}:${target.port} (check the host, port, password and database of the URL)`);
+    throw new ConfigError(
+      `cannot connect to Redis at ${JSON.stringify(url)}: ${why || String(e)}; expected a Redis server answering at ${target.host}:${target.port} (check the host, port, password and database of the URL)`,
+    );
   } finally {
     clearTimeout(timer);
   }

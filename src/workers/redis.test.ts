@@ -10,8 +10,8 @@ import { MemoryStore } from '../store/memory-store.js';
 import { runStudy } from '../study/run-study.js';
 import './builtin.js';
 import { makeRedisEvaluator, runWorker, trialJobId } from './redis.js';
-import { getEvaluation } from './registry.js';
 import { connectRedis } from './redis-connection.js';
+import { getEvaluation } from './registry.js';
 import { freePort, redisSkipReason, startRedis, type TestRedis } from './testing/redis-server.js';
 
 const skip = redisSkipReason();
@@ -32,8 +32,21 @@ test('trials enqueued on Redis are run by a worker and written once each', { ski
   const remote = await makeRedisEvaluator({ redisUrl: url, queueName: 'q1', evaluation: { name: 'zdt1' }, concurrency: 3 });
   try {
     const store = new MemoryStore();
-    const r = await runStudy({ store, studyName: 'dist', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, concurrency: remote.concurrency, nTrials: 8, seed: 4 });
-    assert.deepEqual(r.trials.map((t) => t.state), Array(8).fill('complete'));
+    const r = await runStudy({
+      store,
+      studyName: 'dist',
+      space,
+      objectives,
+      strategy: new RandomSearch(),
+      evaluate: remote.evaluate,
+      concurrency: remote.concurrency,
+      nTrials: 8,
+      seed: 4,
+    });
+    assert.deepEqual(
+      r.trials.map((t) => t.state),
+      Array(8).fill('complete'),
+    );
     assert.equal(worker.completed(), 8);
     for (const t of r.trials) {
       const x = t.params as Record<string, number>;
@@ -50,10 +63,23 @@ test('a new study reusing an old study name on the same queue gets its own resul
   const url = (redis as TestRedis).url;
   const worker = await runWorker({ redisUrl: url, queueName: 'q-reuse', concurrency: 2 });
   try {
-    for (const [uid, seed] of [['uid-a', 1], ['uid-b', 2]] as const) {
+    for (const [uid, seed] of [
+      ['uid-a', 1],
+      ['uid-b', 2],
+    ] as const) {
       const remote = await makeRedisEvaluator({ redisUrl: url, queueName: 'q-reuse', evaluation: { name: 'zdt1' }, studyUid: uid, concurrency: 2 });
       try {
-        const r = await runStudy({ store: new MemoryStore(), studyName: 'same-name', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, concurrency: 2, nTrials: 4, seed });
+        const r = await runStudy({
+          store: new MemoryStore(),
+          studyName: 'same-name',
+          space,
+          objectives,
+          strategy: new RandomSearch(),
+          evaluate: remote.evaluate,
+          concurrency: 2,
+          nTrials: 4,
+          seed,
+        });
         // zdt1's first objective is x0: a result taken from the other study's job would not match these params
         for (const t of r.trials) assert.equal(t.values?.[0], (t.params as Record<string, number>).x0, `${uid} trial ${t.number}`);
       } finally {
@@ -98,11 +124,28 @@ test('worker and evaluator carry on after Redis restarts between studies', { ski
   const worker = await runWorker({ redisUrl: server.url, queueName: 'q3' });
   const remote = await makeRedisEvaluator({ redisUrl: server.url, queueName: 'q3', evaluation: { name: 'zdt1' }, concurrency: 2 });
   try {
-    const study = (studyName: string) => runStudy({ store: new MemoryStore(), studyName, space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, concurrency: remote.concurrency, nTrials: 3, seed: 2 });
-    assert.deepEqual((await study('before')).trials.map((t) => t.state), Array(3).fill('complete'));
+    const study = (studyName: string) =>
+      runStudy({
+        store: new MemoryStore(),
+        studyName,
+        space,
+        objectives,
+        strategy: new RandomSearch(),
+        evaluate: remote.evaluate,
+        concurrency: remote.concurrency,
+        nTrials: 3,
+        seed: 2,
+      });
+    assert.deepEqual(
+      (await study('before')).trials.map((t) => t.state),
+      Array(3).fill('complete'),
+    );
     await server.stop();
     server = await startRedis({ port });
-    assert.deepEqual((await study('after')).trials.map((t) => t.state), Array(3).fill('complete'));
+    assert.deepEqual(
+      (await study('after')).trials.map((t) => t.state),
+      Array(3).fill('complete'),
+    );
     assert.equal(worker.completed(), 6);
   } finally {
     await remote.close();
@@ -135,7 +178,14 @@ test('a worker killed with SIGKILL mid-trial: another worker reruns the trial, c
     assert.equal(jobId, trialJobId('kill', 0));
     rescuer = await runWorker({ redisUrl: url, queueName: 'q2', lockDurationMs: 1000, stalledIntervalMs: 300 });
     const r = await study;
-    assert.deepEqual(r.trials.map((t) => [t.number, t.state]), [[0, 'complete'], [1, 'complete'], [2, 'complete']]);
+    assert.deepEqual(
+      r.trials.map((t) => [t.number, t.state]),
+      [
+        [0, 'complete'],
+        [1, 'complete'],
+        [2, 'complete'],
+      ],
+    );
     assert.equal(r.created, 3, 'no retry trial was needed: the queue re-ran the job');
     assert.equal(rescuer.completed(), 3, 'the rescuer ran all three, including the killed one');
     const t0 = r.trials[0];

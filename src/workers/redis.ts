@@ -17,12 +17,12 @@
  *   within seconds; after that, dropped connections reconnect. BullMQ owns the duplicates it opens for
  *   QueueEvents and the Worker; `close()` closes those and then ours, so the process can exit.
  */
-import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { ConfigError } from '../errors.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import { executeTrialJob } from './execute.js';
-import { type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
 import { connectRedis } from './redis-connection.js';
+import { type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
 import type { RemoteEvaluator, TrialJob, TrialJobResult } from './types.js';
 
 /** Default queue name. */
@@ -30,7 +30,9 @@ export const DEFAULT_QUEUE = 'hwnas-trials';
 
 /** Job id of a trial: `<study>.<uid>.<number>` (`<study>.<number>` without a uid), URI-encoded (BullMQ ids may not contain ':'). */
 export function trialJobId(studyName: string, trialNumber: number, studyUid?: string): string {
-  return studyUid === undefined ? `${encodeURIComponent(studyName)}.${trialNumber}` : `${encodeURIComponent(studyName)}.${encodeURIComponent(studyUid)}.${trialNumber}`;
+  return studyUid === undefined
+    ? `${encodeURIComponent(studyName)}.${trialNumber}`
+    : `${encodeURIComponent(studyName)}.${encodeURIComponent(studyUid)}.${trialNumber}`;
 }
 
 function checkQueueName(name: string): string {
@@ -84,7 +86,14 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     throw e;
   }
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
-    const data: TrialJob = { studyName: ctx.studyName, trialNumber: ctx.trialNumber, ...(o.studyUid !== undefined ? { studyUid: o.studyUid } : {}), seed: ctx.seed, params, evaluation: o.evaluation };
+    const data: TrialJob = {
+      studyName: ctx.studyName,
+      trialNumber: ctx.trialNumber,
+      ...(o.studyUid !== undefined ? { studyUid: o.studyUid } : {}),
+      seed: ctx.seed,
+      params,
+      evaluation: o.evaluation,
+    };
     const jobId = trialJobId(ctx.studyName, ctx.trialNumber, o.studyUid);
     const job = await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
     let rejectAbort: (e: Error) => void = () => undefined;
@@ -102,10 +111,17 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     try {
       const raw: unknown = await Promise.race([job.waitUntilFinished(events, o.timeoutMs), aborted]);
       const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
-      if (r === null || typeof r !== 'object' || !Array.isArray(r.values)) throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
+      if (r === null || typeof r !== 'object' || !Array.isArray(r.values))
+        throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
       // A result must belong to this trial: a job id reused by another study (or a worker bug) is an error, never a value.
-      if ((r.studyName !== undefined && r.studyName !== ctx.studyName) || (r.trialNumber !== undefined && r.trialNumber !== ctx.trialNumber) || r.studyUid !== o.studyUid) {
-        throw new Error(`job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid: o.studyUid, trial: ctx.trialNumber })}`);
+      if (
+        (r.studyName !== undefined && r.studyName !== ctx.studyName) ||
+        (r.trialNumber !== undefined && r.trialNumber !== ctx.trialNumber) ||
+        r.studyUid !== o.studyUid
+      ) {
+        throw new Error(
+          `job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid: o.studyUid, trial: ctx.trialNumber })}`,
+        );
       }
       return {
         values: r.values.map((v) => (typeof v === 'number' ? v : Number.NaN)),
@@ -147,7 +163,13 @@ export interface RunWorkerOptions {
   /** Give up connecting to Redis after this many ms (default 5,000). */
   readonly connectTimeoutMs?: number;
   /** Called when a job starts / ends (for logs). */
-  readonly onJob?: (e: { readonly event: 'start' | 'done' | 'error'; readonly jobId: string; readonly trial: TrialJob; readonly result?: TrialJobResult; readonly error?: string }) => void;
+  readonly onJob?: (e: {
+    readonly event: 'start' | 'done' | 'error';
+    readonly jobId: string;
+    readonly trial: TrialJob;
+    readonly result?: TrialJobResult;
+    readonly error?: string;
+  }) => void;
 }
 
 /** A running worker. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { SearchSpace } from '../search/space.js';
 import { RandomSearch } from '../search/strategies/random.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -33,7 +33,17 @@ test('a thread that dies fails only its trial; the pool replaces it', async () =
   const pool = makeThreadPoolEvaluator({ evaluation: { name: 'test-crash' }, threads: 1, imports: [crash] });
   try {
     const store = new MemoryStore();
-    const r = await runStudy({ store, studyName: 'c', space: new SearchSpace({ x0: { kind: 'float', low: 0, high: 1 } }), objectives: [{ name: 'x0', direction: 'minimize' }], strategy: new RandomSearch(), evaluate: pool.evaluate, nTrials: 10, seed: 2, catchErrors: true });
+    const r = await runStudy({
+      store,
+      studyName: 'c',
+      space: new SearchSpace({ x0: { kind: 'float', low: 0, high: 1 } }),
+      objectives: [{ name: 'x0', direction: 'minimize' }],
+      strategy: new RandomSearch(),
+      evaluate: pool.evaluate,
+      nTrials: 10,
+      seed: 2,
+      catchErrors: true,
+    });
     const failed = r.trials.filter((t) => t.state === 'failed');
     const ok = r.trials.filter((t) => t.state === 'complete');
     assert.ok(failed.length > 0 && ok.length > 0, `some of each: ${failed.length} failed, ${ok.length} complete`);

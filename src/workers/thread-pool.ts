@@ -7,8 +7,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, UserError } from '../errors.js';
-import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import type { Params } from '../search/types.js';
+import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import { type EvaluationSpec, getEvaluation } from './registry.js';
 import type { FromThread, ToThread } from './thread-worker.js';
 import type { RemoteEvaluator, TrialJobResult } from './types.js';
@@ -61,7 +61,12 @@ export function makeThreadPoolEvaluator(o: ThreadPoolOptions): RemoteEvaluator {
       slot.task = undefined;
       if (m.ok) {
         const r = m.result as TrialJobResult;
-        t.resolve({ values: r.values, ...(r.constraints ? { constraints: r.constraints } : {}), ...(r.userAttrs ? { userAttrs: r.userAttrs } : {}), ...(r.state ? { state: r.state } : {}) });
+        t.resolve({
+          values: r.values,
+          ...(r.constraints ? { constraints: r.constraints } : {}),
+          ...(r.userAttrs ? { userAttrs: r.userAttrs } : {}),
+          ...(r.state ? { state: r.state } : {}),
+        });
       } else t.reject(m.userError ? new UserError(m.error) : new Error(m.error));
       pump();
     });
@@ -95,7 +100,11 @@ export function makeThreadPoolEvaluator(o: ThreadPoolOptions): RemoteEvaluator {
     if (closed) return Promise.reject(new Error('thread pool is closed'));
     const id = nextId++;
     return new Promise<EvaluationResult>((resolve, reject) => {
-      const msg: ToThread & { kind: 'run' } = { kind: 'run', id, job: { studyName: ctx.studyName, trialNumber: ctx.trialNumber, seed: ctx.seed, params, evaluation: o.evaluation } };
+      const msg: ToThread & { kind: 'run' } = {
+        kind: 'run',
+        id,
+        job: { studyName: ctx.studyName, trialNumber: ctx.trialNumber, seed: ctx.seed, params, evaluation: o.evaluation },
+      };
       const onAbort = (): void => {
         const qi = queue.findIndex((t) => t.id === id);
         if (qi >= 0) {

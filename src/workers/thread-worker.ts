@@ -9,7 +9,10 @@ import type { TrialJob } from './types.js';
 export type ToThread = { readonly kind: 'run'; readonly id: number; readonly job: TrialJob } | { readonly kind: 'abort'; readonly id: number };
 
 /** Message from a thread to the pool. */
-export type FromThread = { readonly kind: 'ready' } | { readonly kind: 'result'; readonly id: number; readonly ok: true; readonly result: unknown } | { readonly kind: 'result'; readonly id: number; readonly ok: false; readonly error: string; readonly userError: boolean };
+export type FromThread =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly kind: 'result'; readonly id: number; readonly ok: false; readonly error: string; readonly userError: boolean };
 
 const port = parentPort;
 if (port) {
@@ -27,7 +30,14 @@ if (port) {
       .then(() => executeTrialJob(m.job, ac.signal))
       .then(
         (result) => port.postMessage({ kind: 'result', id: m.id, ok: true, result } satisfies FromThread),
-        (e: unknown) => port.postMessage({ kind: 'result', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e), userError: isUserError(e) } satisfies FromThread),
+        (e: unknown) =>
+          port.postMessage({
+            kind: 'result',
+            id: m.id,
+            ok: false,
+            error: e instanceof Error ? e.message : String(e),
+            userError: isUserError(e),
+          } satisfies FromThread),
       )
       .finally(() => controllers.delete(m.id));
   });

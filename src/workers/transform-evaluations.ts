@@ -28,7 +28,8 @@ const parse = (o: Readonly<Record<string, unknown>>): z.infer<typeof options> =>
 
 registerEvaluation({
   name: 'hant-student',
-  description: 'HANT selection trial: the student assembled from a screening folder, validation accuracy (before fine-tuning) and latency on the target, constraint latency - budget (options: dir (required), target, delayMs)',
+  description:
+    'HANT selection trial: the student assembled from a screening folder, validation accuracy (before fine-tuning) and latency on the target, constraint latency - budget (options: dir (required), target, delayMs)',
   objectives(o) {
     parse(o);
     return HANT_OBJECTIVES.map((x) => ({ ...x }));

@@ -1,26 +1,28 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { UserError } from '../../errors.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { complexityReport, getTarget, uniformPolicy, type PrecisionPolicy } from '../../hardware/index.js';
-import { writeReport } from '../../report/index.js';
-import { createStrategy, SearchSpace, type JsonValue } from '../../search/index.js';
-import { SqliteStore } from '../../store/index.js';
-import { runStudy, type StudyResult } from '../../study/index.js';
+import { UserError } from '../../errors.js';
+import { complexityReport, getTarget, type PrecisionPolicy, uniformPolicy } from '../../hardware/index.js';
 import { graphTotals, graphWorkloads, initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
-import { formatTable } from '../../util/table.js';
+import { writeReport } from '../../report/index.js';
+import { createStrategy, type JsonValue, SearchSpace } from '../../search/index.js';
+import { SqliteStore } from '../../store/index.js';
+import { runStudy, type StudyResult } from '../../study/index.js';
 import { Rng } from '../../util/rng.js';
+import { formatTable } from '../../util/table.js';
 import { humanCount, intOption, printJson, shapeStr } from '../io.js';
+import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { CLI_TRAIN_DEFAULTS, datasetForModel, trainWithProgress } from './train.js';
-import { createProgress } from '../progress.js';
 
 /** `hwnas demo`: the main job on built-in defaults, end to end on real data. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('end to end on real MNIST: train the reference CNN, ONNX export checked in onnxruntime, hardware cost, mixed precision under a latency budget, a small NSGA-II study with an HTML report')
+    .description(
+      'end to end on real MNIST: train the reference CNN, ONNX export checked in onnxruntime, hardware cost, mixed precision under a latency budget, a small NSGA-II study with an HTML report',
+    )
     .option('--epochs <n>', 'training epochs (default 1)')
     .option('--seed <n>', 'seed (default 0)')
     .option('--out <dir>', 'output directory (default ./hwnas-demo)')
@@ -50,7 +52,14 @@ export function registerDemo(program: Command): void {
         formatTable(
           graphWorkloads(graph)
             .filter((w) => w.op !== 'input')
-            .map((w) => ({ layer: w.node, op: w.op, input: shapeStr(w.inShapes[0] ?? []), output: shapeStr(w.outShape), macs: humanCount(w.macs), params: humanCount(w.params) })),
+            .map((w) => ({
+              layer: w.node,
+              op: w.op,
+              input: shapeStr(w.inShapes[0] ?? []),
+              output: shapeStr(w.outShape),
+              macs: humanCount(w.macs),
+              params: humanCount(w.params),
+            })),
           [
             { key: 'layer', header: 'layer' },
             { key: 'op', header: 'op' },
@@ -63,9 +72,16 @@ export function registerDemo(program: Command): void {
       );
       const ds = await datasetForModel('mnist', model, limit);
       const backend = await initEngine();
-      say(`\n== 2. Training on MNIST (${ds.train.n} train / ${ds.val.n} val / ${ds.test.n} test images), ${epochs} epoch(s), Adam, batch ${CLI_TRAIN_DEFAULTS.batchSize}, ${backend} backend`);
+      say(
+        `\n== 2. Training on MNIST (${ds.train.n} train / ${ds.val.n} val / ${ds.test.n} test images), ${epochs} epoch(s), Adam, batch ${CLI_TRAIN_DEFAULTS.batchSize}, ${backend} backend`,
+      );
       const em = buildModel(model);
-      const tr = await trainWithProgress(em, ds, { epochs, batchSize: CLI_TRAIN_DEFAULTS.batchSize, optimizer: 'adam', lr: CLI_TRAIN_DEFAULTS.adamLr, schedule: 'cosine', seed }, !!f.json);
+      const tr = await trainWithProgress(
+        em,
+        ds,
+        { epochs, batchSize: CLI_TRAIN_DEFAULTS.batchSize, optimizer: 'adam', lr: CLI_TRAIN_DEFAULTS.adamLr, schedule: 'cosine', seed },
+        !!f.json,
+      );
       const test = em.evaluate(ds.test.x, ds.test.y, ds.test.n);
       say(`test accuracy ${(test.accuracy * 100).toFixed(2)}% (engine), ${Math.round(tr.imagesPerSec)} train img/s with ${tr.workers} worker(s)`);
       const onnxPath = join(outDir, 'mnist-cnn.onnx');
@@ -99,7 +115,13 @@ export function registerDemo(program: Command): void {
       const costRows = [edge, cloud].flatMap((t) =>
         [8, 4].map((b) => {
           const r = complexityReport(graph, t, uniformPolicy(b, b));
-          return { target: t.name, policy: `w${b}a${b}`, latency: `${(r.total.latencyMs * 1000).toFixed(2)} us`, energy: t.hasEnergy ? `${(r.total.energyMj * 1000).toFixed(2)} uJ` : '-', dram: `${(r.total.dramBytes / 1024).toFixed(1)} KiB` };
+          return {
+            target: t.name,
+            policy: `w${b}a${b}`,
+            latency: `${(r.total.latencyMs * 1000).toFixed(2)} us`,
+            energy: t.hasEnergy ? `${(r.total.energyMj * 1000).toFixed(2)} uJ` : '-',
+            dram: `${(r.total.dramBytes / 1024).toFixed(1)} KiB`,
+          };
         }),
       );
       say(
@@ -145,7 +167,12 @@ export function registerDemo(program: Command): void {
       const layerNames = coster.layers.map((l) => l.name);
       const bitsChoices = [2, 3, 4, 5, 6, 8];
       const space = new SearchSpace(
-        Object.fromEntries(layerNames.flatMap((l) => [[`w:${l}`, { kind: 'categorical', choices: bitsChoices }], [`a:${l}`, { kind: 'categorical', choices: bitsChoices }]])),
+        Object.fromEntries(
+          layerNames.flatMap((l) => [
+            [`w:${l}`, { kind: 'categorical', choices: bitsChoices }],
+            [`a:${l}`, { kind: 'categorical', choices: bitsChoices }],
+          ]),
+        ),
       );
       const dbPath = join(outDir, 'hwnas.sqlite');
       const store = new SqliteStore(dbPath);
@@ -178,7 +205,10 @@ export function registerDemo(program: Command): void {
             const layerCosts = net.layers
               .filter((l) => l.fusedInto === undefined && l.latencyMs > 0)
               .map((l) => ({ layer: l.node, op: l.op, latencyMs: l.latencyMs, energyMj: Number.isFinite(l.energyMj) ? l.energyMj : null }));
-            return { values: [acc, coster.policyCost(policy).latency * 1000], userAttrs: { policy: policy as unknown as JsonValue, layerCosts: layerCosts as unknown as JsonValue } };
+            return {
+              values: [acc, coster.policyCost(policy).latency * 1000],
+              userAttrs: { policy: policy as unknown as JsonValue, layerCosts: layerCosts as unknown as JsonValue },
+            };
           },
           onProgress: (p) => bar.update(p.done, { pareto: String(p.best.length) }),
         });

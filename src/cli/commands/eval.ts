@@ -16,7 +16,9 @@ export async function onnxAccuracy(
   const per = s.inputShape.reduce((a, b) => a * b, 1);
   if (per * n !== x.length) {
     await s.session.release();
-    throw new UserError(`'${onnxPath}' expects input [${s.inputShape.join(',')}] (${per} values per sample) but the data set gives ${x.length / n} values per sample: drop size=/channels= from --dataset or use a model of that input size`);
+    throw new UserError(
+      `'${onnxPath}' expects input [${s.inputShape.join(',')}] (${per} values per sample) but the data set gives ${x.length / n} values per sample: drop size=/channels= from --dataset or use a model of that input size`,
+    );
   }
   let correct = 0;
   let classes = 0;
@@ -68,6 +70,9 @@ export function registerEval(program: Command): void {
       if (data.n === 0) throw new UserError(`--dataset '${f.dataset}' has no ${split} images; expected at least 1 to measure accuracy`);
       const r = await onnxAccuracy(path, data.x, data.y, data.n, batch);
       if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
-      else process.stdout.write(`accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`);
+      else
+        process.stdout.write(
+          `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
+        );
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
 import {
   compareReports,
   complexityReport,
@@ -7,6 +8,7 @@ import {
   formatComparison,
   formatReport,
   getTarget,
+  type HardwareTarget,
   hostLut,
   listTargets,
   loadLut,
@@ -15,12 +17,10 @@ import {
   samplesFromLut,
   saveLut,
   savePredictor,
-  type HardwareTarget,
 } from '../../hardware/index.js';
-import { ConfigError } from '../../errors.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../../onnx/model-source.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 

@@ -8,9 +8,9 @@ import { registerQuantize } from './quantize.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerStudy } from './study.js';
+import { registerTrain } from './train.js';
 import { registerTransform } from './transform.js';
 import { registerWorker } from './worker.js';
-import { registerTrain } from './train.js';
 import { registerZoo } from './zoo.js';
 
 /** Register every sub-command on the program. */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { graphTotals, graphWorkloads } from '../../ir/index.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import { formatTable } from '../../util/table.js';
 import { humanCount, printJson, shapeStr } from '../io.js';
-import { loadModelSpec } from '../../onnx/model-source.js';
 
 /** `hwnas inspect <model>`: per-layer table of shapes, MACs and params. */
 export function registerInspect(program: Command): void {

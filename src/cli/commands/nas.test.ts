@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { SqliteStore } from '../../store/sqlite-store.js';
 import type { Trial } from '../../search/types.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
 import { HWNAS_BIN, runHwnas, spawnHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-cli-'));
@@ -105,7 +105,11 @@ test('hwnas nas: kill -9 mid-run, then the same command continues: no gaps, fini
   assert.equal(after_.study, study);
   assert.match(resumed.stderr, /continued/);
   const all = trialsOf(path, study);
-  assert.deepEqual(all.map((t) => t.number), all.map((_, i) => i), 'trial numbers have no gaps');
+  assert.deepEqual(
+    all.map((t) => t.number),
+    all.map((_, i) => i),
+    'trial numbers have no gaps',
+  );
   const complete = all.filter((t) => t.state === 'complete');
   assert.equal(complete.length, 40);
   assert.equal(after_.trials.length, 40);
@@ -115,7 +119,10 @@ test('hwnas nas: kill -9 mid-run, then the same command continues: no gaps, fini
   }
   // until the kill, the study proposed exactly what the uninterrupted one did
   for (const t of before) assert.deepEqual(t.params, refTrials[t.number]?.params, `trial ${t.number}`);
-  assert.deepEqual(before.filter((t) => t.state === 'complete').map(archOf), refTrials.slice(0, before.filter((t) => t.state === 'complete').length).map(archOf));
+  assert.deepEqual(
+    before.filter((t) => t.state === 'complete').map(archOf),
+    refTrials.slice(0, before.filter((t) => t.state === 'complete').length).map(archOf),
+  );
   for (const r of running) {
     assert.equal(all[r.number]?.state, 'failed');
     const retry = all.find((t) => t.userAttrs['hwnas:retry_of'] === r.number);
@@ -126,7 +133,24 @@ test('hwnas nas: kill -9 mid-run, then the same command continues: no gaps, fini
 
 test('hwnas nas: hwnas study resume continues an interrupted nas study to its budget with the stored strategy', async () => {
   const work = mkdtempSync(join(dir, 'resume-'));
-  const args = ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'two-stage', '--budget', '30', '--seed', '2', '--store', 's.sqlite', '--table-delay', '100', '--json'];
+  const args = [
+    'nas',
+    '--space',
+    'nb201',
+    '--table',
+    TABLE,
+    '--strategy',
+    'two-stage',
+    '--budget',
+    '30',
+    '--seed',
+    '2',
+    '--store',
+    's.sqlite',
+    '--table-delay',
+    '100',
+    '--json',
+  ];
   const proc = spawnHwnas(work, args);
   const path = join(work, 's.sqlite');
   let study = '';

@@ -75,7 +75,10 @@ export function registerNas(program: Command): void {
     .option('--epochs <n>', 'training epochs per trial without --table (default 1)')
     .option('--limit <n>', 'training images without --table (default 2000; validation images: half, at least 500); or limit= in the dataset spec')
     .option('--policy <preset>', 'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8)')
-    .option('--evaluator <name>', `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`)
+    .option(
+      '--evaluator <name>',
+      `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
+    )
     .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
     .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
     .option('--no-latency-anchor', '--latency network: time each architecture alone instead of interleaved with a fixed anchor network of the space')
@@ -87,9 +90,9 @@ export function registerNas(program: Command): void {
     .option('--threads <n>', 'worker threads evaluating trials (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
-    .option('--teacher <arch>', '--strategy blockwise: the teacher architecture (default: the space\'s largest)')
+    .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")
     .option('--teacher-epochs <n>', '--strategy blockwise: teacher training epochs (default 2)')
-    .option('--candidates <n>', '--strategy blockwise: candidate configurations distilled per stage, the teacher\'s own included (default 8)')
+    .option('--candidates <n>', "--strategy blockwise: candidate configurations distilled per stage, the teacher's own included (default 8)")
     .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
     .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
@@ -97,8 +100,12 @@ export function registerNas(program: Command): void {
     .action(async (f: NasFlags) => {
       const space = getArchSpace(f.space);
       const strategyName = canonicalStrategyName(f.strategy);
-      if (strategyName === 'distinct') throw new ConfigError(`--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`);
-      if (!nasStrategyNames().includes(strategyName)) throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
+      if (strategyName === 'distinct')
+        throw new ConfigError(
+          `--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`,
+        );
+      if (!nasStrategyNames().includes(strategyName))
+        throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
       const budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
       const objectivesSpec = f.objectives ?? 'accuracy:max,latency_ms:min';
@@ -107,18 +114,29 @@ export function registerNas(program: Command): void {
       const target = getTarget(targetName);
       const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
       const evaluatorName = f.evaluator ?? 'train';
-      if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName)) throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
+      if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName))
+        throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
       const latencyMode = (f.latency ?? 'model') as LatencyMode;
       if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
       if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
       if (strategyName === 'blockwise') {
-        if (!space.options) throw new ConfigError(`--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`);
-        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model') throw new ConfigError('--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network');
+        if (!space.options)
+          throw new ConfigError(
+            `--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`,
+          );
+        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model')
+          throw new ConfigError(
+            '--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network',
+          );
       }
-      if (strategyName === 'two-stage' && target.kind === 'measured') throw new ConfigError(`--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`);
-      if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store) throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
+      if (strategyName === 'two-stage' && target.kind === 'measured')
+        throw new ConfigError(
+          `--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`,
+        );
+      if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store)
+        throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
       const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : 0;
       const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
 
@@ -150,7 +168,8 @@ export function registerNas(program: Command): void {
           evaluatorName === 'supernet'
             ? { name: 'nas-supernet', options: { ...common, steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1), seed } }
             : { name: 'nas-train', options: { ...common, epochs: intOption('--epochs', f.epochs, 1, 1) } };
-        if (evaluatorName === 'supernet' && !space.options) throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
+        if (evaluatorName === 'supernet' && !space.options)
+          throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
       }
       const blockwise = strategyName === 'blockwise';
       let blockwiseSettings: Record<string, JsonValue> = {};
@@ -188,7 +207,9 @@ export function registerNas(program: Command): void {
           nTrials: budget,
           prepare: async (name) => {
             if (blockwise) {
-              const { options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common } } = evaluator;
+              const {
+                options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common },
+              } = evaluator;
               const artifact = resolve(dirname(storePath), 'blockwise', name);
               const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
               const { loadDataset } = await import('../../data/index.js');
@@ -218,8 +239,18 @@ export function registerNas(program: Command): void {
                 bar.stop();
               }
               teacherInfo = { ...p.teacher, distillations: p.distillations, jointCombinations: p.jointCombinations, artifact };
-              if (!f.json) process.stderr.write(`block-wise: teacher ${p.teacher.arch} accuracy ${(p.teacher.accuracy * 100).toFixed(2)}% (validation), ${p.teacher.latencyMs.toPrecision(4)} ms on ${target.name}; ${p.distillations} stage distillations (joint space ${p.jointCombinations.toExponential(2)} combinations); saved in ${artifact}\n`);
-              return { name, evaluator: { name: 'nas-blockwise', options: { ...common, artifact, finetuneEpochs: blockwiseSettings.finetuneEpochs as number } }, strategy: { name: 'blockwise', options: p.strategyOptions as Record<string, JsonValue> }, objectives: [...objectives], nTrials: budget, seed };
+              if (!f.json)
+                process.stderr.write(
+                  `block-wise: teacher ${p.teacher.arch} accuracy ${(p.teacher.accuracy * 100).toFixed(2)}% (validation), ${p.teacher.latencyMs.toPrecision(4)} ms on ${target.name}; ${p.distillations} stage distillations (joint space ${p.jointCombinations.toExponential(2)} combinations); saved in ${artifact}\n`,
+                );
+              return {
+                name,
+                evaluator: { name: 'nas-blockwise', options: { ...common, artifact, finetuneEpochs: blockwiseSettings.finetuneEpochs as number } },
+                strategy: { name: 'blockwise', options: p.strategyOptions as Record<string, JsonValue> },
+                objectives: [...objectives],
+                nTrials: budget,
+                seed,
+              };
             }
             const capacityBar = strategyName === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
             let c: NasStrategyConfig;
@@ -247,27 +278,48 @@ export function registerNas(program: Command): void {
             } finally {
               capacityBar?.stop();
             }
-            if (c.capacity && !f.json) process.stderr.write(`capacity search: ${c.capacity.picks.length} strata with a point under ${maxLatency} ms, ${c.capacity.feasible.length} distinct feasible points, ${c.capacity.latencyCalls} latencies taken\n`);
-            return { name, evaluator, strategy: { name: c.name, options: c.options as Record<string, JsonValue> }, objectives: [...objectives], nTrials: budget, seed };
+            if (c.capacity && !f.json)
+              process.stderr.write(
+                `capacity search: ${c.capacity.picks.length} strata with a point under ${maxLatency} ms, ${c.capacity.feasible.length} distinct feasible points, ${c.capacity.latencyCalls} latencies taken\n`,
+              );
+            return {
+              name,
+              evaluator,
+              strategy: { name: c.name, options: c.options as Record<string, JsonValue> },
+              objectives: [...objectives],
+              nTrials: budget,
+              seed,
+            };
           },
         });
         const name = opened.name;
         if (opened.status === 'created') {
-          const attrs: Record<string, JsonValue> = { archSpace: space.name, target: targetName, evaluator: f.table !== undefined ? 'table' : evaluatorName, ...(f.dataset !== undefined ? { dataset: f.dataset } : {}) };
+          const attrs: Record<string, JsonValue> = {
+            archSpace: space.name,
+            target: targetName,
+            evaluator: f.table !== undefined ? 'table' : evaluatorName,
+            ...(f.dataset !== undefined ? { dataset: f.dataset } : {}),
+          };
           for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
           if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
         }
         const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
         const s = strategyOptions?.sensitive;
         if (Array.isArray(s)) sensitive = s.map(String);
-        const resumeHint = `hwnas study resume ${name}${f.store ?? f.storage ? ` --store ${storePath}` : ''}`;
+        const resumeHint = `hwnas study resume ${name}${(f.store ?? f.storage) ? ` --store ${storePath}` : ''}`;
         process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
         const ac = new AbortController();
         const onSig = (): void => ac.abort();
         process.once('SIGINT', onSig);
         let aborted = false;
         try {
-          const run = await runConfiguredStudy(store, name, { threads, ...(f.redis ? { redis: f.redis } : {}), ...(f.queue ? { queue: f.queue } : {}), quiet: !!f.json, signal: ac.signal });
+          const run = await runConfiguredStudy(store, name, {
+            threads,
+            ...(f.redis ? { redis: f.redis } : {}),
+            ...(f.queue ? { queue: f.queue } : {}),
+            quiet: !!f.json,
+            signal: ac.signal,
+          });
           aborted = run.aborted;
         } finally {
           process.removeListener('SIGINT', onSig);
@@ -280,7 +332,17 @@ export function registerNas(program: Command): void {
           ...(sensitive ? { sensitive } : {}),
         });
         const teacher = store.getStudy(name)?.userAttrs.teacher;
-        printNas(f, r, { space, strategy: f.strategy, target: target.name, objectives, seed, study: name, store: storePath, aborted, ...(teacher !== undefined ? { teacher } : {}) });
+        printNas(f, r, {
+          space,
+          strategy: f.strategy,
+          target: target.name,
+          objectives,
+          seed,
+          study: name,
+          store: storePath,
+          aborted,
+          ...(teacher !== undefined ? { teacher } : {}),
+        });
       } finally {
         store.close();
       }
@@ -288,7 +350,21 @@ export function registerNas(program: Command): void {
 }
 
 /** Prints a NAS result: JSON (today's fields plus `study`, `store`, `interrupted`) or the Pareto table. */
-function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: string; target: string; objectives: readonly Objective[]; seed: number; study: string; store: string; aborted: boolean; teacher?: JsonValue }): void {
+function printNas(
+  f: NasFlags,
+  r: NasResult,
+  o: {
+    space: ArchSpace;
+    strategy: string;
+    target: string;
+    objectives: readonly Objective[];
+    seed: number;
+    study: string;
+    store: string;
+    aborted: boolean;
+    teacher?: JsonValue;
+  },
+): void {
   if (f.json) {
     printJson({
       space: o.space.name,
@@ -312,9 +388,13 @@ function printNas(f: NasFlags, r: NasResult, o: { space: ArchSpace; strategy: st
     return;
   }
   const out = process.stdout;
-  out.write(`${o.space.name} / ${o.strategy}: ${r.trials.length} architectures evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`);
+  out.write(
+    `${o.space.name} / ${o.strategy}: ${r.trials.length} architectures evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
+  );
   out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
-  out.write(`hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`);
+  out.write(
+    `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
+  );
   if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
   const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
   if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);

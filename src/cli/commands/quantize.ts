@@ -3,18 +3,18 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
-import { parseBudget, PolicyCoster } from '../../quant/cost.js';
-import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
+import type { Graph } from '../../ir/index.js';
 import { saveModel } from '../../ir/serialize.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
+import { PolicyCoster, parseBudget } from '../../quant/cost.js';
+import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
-import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
-import type { Graph } from '../../ir/index.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
-import { loadModelSpec } from '../../onnx/model-source.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
+import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
 
 const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'uniform', 'random'];
@@ -22,7 +22,8 @@ const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'uniform'
 function parseBits(s: string | undefined): number[] | undefined {
   if (s === undefined) return undefined;
   const bits = s.split(',').map((x) => Number(x.trim()));
-  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < 1 || b > 8)) throw new ConfigError(`--bits must be a comma list of integers 1..8, got '${s}'`);
+  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < 1 || b > 8))
+    throw new ConfigError(`--bits must be a comma list of integers 1..8, got '${s}'`);
   return bits;
 }
 
@@ -58,7 +59,9 @@ function fmt(x: number): string {
 export function registerQuantize(program: Command): void {
   program
     .command('quantize <model>')
-    .description('mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial')
+    .description(
+      'mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial',
+    )
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
@@ -112,7 +115,8 @@ export function registerQuantize(program: Command): void {
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
         const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
-        if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study)) throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+        if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study))
+          throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
         parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
         if (f.out !== undefined) checkOutPath('--out', f.out);
         if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut);
@@ -198,7 +202,10 @@ export function registerQuantize(program: Command): void {
             if (target.prepare) await target.prepare(model);
             const ds = await datasetForModel(f.dataset, model, undefined, spec);
             session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
-            if (strategy === 'haq' || strategy === 'random') say(`${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${session.searchSet.n} validation images`);
+            if (strategy === 'haq' || strategy === 'random')
+              say(
+                `${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${session.searchSet.n} validation images`,
+              );
           }
           const s = session as QuantSession;
           const abort = new AbortController();
@@ -261,7 +268,13 @@ export function registerQuantize(program: Command): void {
           const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
           process.stdout.write(
             `${formatTable(
-              r.layers.map((l) => ({ ...l, weightBits: String(l.weightBits), actBits: String(l.actBits), params: humanCount(l.params), macs: humanCount(l.macs) })),
+              r.layers.map((l) => ({
+                ...l,
+                weightBits: String(l.weightBits),
+                actBits: String(l.actBits),
+                params: humanCount(l.params),
+                macs: humanCount(l.macs),
+              })),
               [
                 { key: 'layer', header: 'layer' },
                 { key: 'weightBits', header: 'W bits', align: 'right' },

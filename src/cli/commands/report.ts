@@ -14,7 +14,13 @@ export function registerReport(program: Command): void {
     .option('--compare <studies>', 'comma-separated studies with the same objectives to compare with (overlaid Pareto fronts, hypervolume vs trials)')
     .option('--json', 'print a JSON summary')
     .action((name: string, f: { out?: string; store?: string; compare?: string; json?: boolean }) => {
-      const compare = f.compare === undefined ? [] : f.compare.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+      const compare =
+        f.compare === undefined
+          ? []
+          : f.compare
+              .split(',')
+              .map((x) => x.trim())
+              .filter((x) => x.length > 0);
       const out = checkOutPath('--out', f.out ?? `${name}-report.html`);
       const store = openStore(f.store, true);
       try {

@@ -10,12 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import '../plugins.js';
-import { getEvaluation } from '../../workers/registry.js';
-import { parseWith } from '../../workers/zod-error.js';
 import { ConfigError } from '../../errors.js';
 import { createStrategy } from '../../search/registry.js';
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
 import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
+import { getEvaluation } from '../../workers/registry.js';
+import { parseWith } from '../../workers/zod-error.js';
 
 const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]));
 
@@ -25,10 +25,18 @@ export const studyConfigSchema = z
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "1-128 letters, digits, '.', '_' or '-'"),
     evaluator: z.object({ name: z.string().min(1), options: z.record(z.string(), json).optional() }).strict(),
     space: z.record(z.string(), json).optional(),
-    objectives: z.array(z.object({ name: z.string().min(1), direction: z.enum(['minimize', 'maximize']) }).strict()).min(1).optional(),
+    objectives: z
+      .array(z.object({ name: z.string().min(1), direction: z.enum(['minimize', 'maximize']) }).strict())
+      .min(1)
+      .optional(),
     strategy: z.union([z.string().min(1), z.object({ name: z.string().min(1), options: z.record(z.string(), json).optional() }).strict()]).optional(),
     nTrials: z.number().int().min(1).max(10_000_000),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     concurrency: z.number().int().min(1).max(1024).optional(),
   })
   .strict();
@@ -76,7 +84,9 @@ export function resolveStudy(config: StudyConfig): ResolvedStudy {
   const evObjectives = ev.objectives(opts);
   const objectives = config.objectives ?? evObjectives;
   if (objectives.length !== evObjectives.length) {
-    throw new ConfigError(`objectives: ${objectives.length} given (${objectives.map((o) => o.name).join(', ')}) but evaluator '${ev.name}' returns ${evObjectives.length} (${evObjectives.map((o) => o.name).join(', ')})`);
+    throw new ConfigError(
+      `objectives: ${objectives.length} given (${objectives.map((o) => o.name).join(', ')}) but evaluator '${ev.name}' returns ${evObjectives.length} (${evObjectives.map((o) => o.name).join(', ')})`,
+    );
   }
   let space: SearchSpace;
   if (config.space) space = SearchSpace.fromJSON(config.space as SpaceJson);

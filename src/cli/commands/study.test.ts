@@ -37,17 +37,34 @@ async function cli(...args: string[]): Promise<string> {
 
 test('study create -> run (worker threads) -> show -> export -> report, end to end', async () => {
   const cfg = join(dir, 'study.json');
-  writeFileSync(cfg, JSON.stringify({ name: 'bits', evaluator: { name: 'policy-cost', options: { target: 'bitfusion-edge' } }, strategy: { name: 'nsga2', options: { populationSize: 8 } }, nTrials: 24, seed: 3, concurrency: 2 }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      name: 'bits',
+      evaluator: { name: 'policy-cost', options: { target: 'bitfusion-edge' } },
+      strategy: { name: 'nsga2', options: { populationSize: 8 } },
+      nTrials: 24,
+      seed: 3,
+      concurrency: 2,
+    }),
+  );
   await cli('study', 'create', '--config', cfg, '--store', storePath);
   await assert.rejects(cli('study', 'create', '--config', cfg, '--store', storePath), UserError, 'name taken');
-  const run = JSON.parse(await cli('study', 'run', 'bits', '--store', storePath, '--json')) as { trials: number; counts: { complete: number }; best: unknown[] };
+  const run = JSON.parse(await cli('study', 'run', 'bits', '--store', storePath, '--json')) as {
+    trials: number;
+    counts: { complete: number };
+    best: unknown[];
+  };
   assert.equal(run.trials, 24);
   assert.equal(run.counts.complete, 24);
   assert.ok(run.best.length >= 2);
   const again = JSON.parse(await cli('study', 'resume', 'bits', '--store', storePath, '--json', '--threads', '0')) as { created: number };
   assert.equal(again.created, 0, 'a finished study has nothing left to run');
   const list = JSON.parse(await cli('study', 'list', '--store', storePath, '--json')) as { name: string; complete: number }[];
-  assert.deepEqual(list.map((s) => [s.name, s.complete]), [['bits', 24]]);
+  assert.deepEqual(
+    list.map((s) => [s.name, s.complete]),
+    [['bits', 24]],
+  );
   const csv = await cli('study', 'export', 'bits', '--format', 'csv', '--store', storePath);
   assert.equal(csv.trim().split('\n').length, 25);
   await assert.rejects(cli('study', 'export', 'bits', '--format', 'xml', '--store', storePath), /--format 'xml': expected csv, json or optuna/);
@@ -60,7 +77,10 @@ test('study create -> run (worker threads) -> show -> export -> report, end to e
 test('config errors name the bad field and value', () => {
   const ok = { name: 's', evaluator: { name: 'zdt1' }, nTrials: 10 };
   assert.deepEqual(parseStudyConfig(ok), ok);
-  assert.throws(() => parseStudyConfig({ ...ok, nTrials: -1 }), (e: Error) => e instanceof ConfigError && /study config\.nTrials = -1/.test(e.message));
+  assert.throws(
+    () => parseStudyConfig({ ...ok, nTrials: -1 }),
+    (e: Error) => e instanceof ConfigError && /study config\.nTrials = -1/.test(e.message),
+  );
   assert.throws(() => parseStudyConfig({ ...ok, evaluator: {} }), /study config\.evaluator\.name = \(missing\)/);
   assert.throws(() => parseStudyConfig({ ...ok, budget: 3 }), /unknown field\(s\) 'budget'/);
   assert.throws(() => parseStudyConfig({ ...ok, objectives: [{ name: 'a', direction: 'up' }] }), /objectives\[0\]\.direction = "up"/);

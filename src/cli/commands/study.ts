@@ -2,15 +2,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { evaluatorFor } from '../../workers/registry.js';
-import type { RemoteEvaluator } from '../../workers/types.js';
 import { ConfigError, UserError } from '../../errors.js';
-import { formatTable } from '../../util/table.js';
 import type { JsonValue } from '../../search/types.js';
 import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/types.js';
 import { bestTrials, runStudy, type StudyResult } from '../../study/run-study.js';
+import { formatTable } from '../../util/table.js';
+import { evaluatorFor } from '../../workers/registry.js';
+import type { RemoteEvaluator } from '../../workers/types.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig } from './study-config.js';
@@ -28,7 +28,9 @@ export function openStore(path: string | undefined, readonly = false, mustExist 
 export function requireStorePath(path: string | undefined): string {
   const p = path ?? DEFAULT_STORE_PATH;
   if (!existsSync(p)) {
-    throw new UserError(`no store at '${p}': expected an hwnas store file; create a study first with 'hwnas study create --config <file>'${path === undefined ? ' (or pass --store <file>)' : ''}`);
+    throw new UserError(
+      `no store at '${p}': expected an hwnas store file; create a study first with 'hwnas study create --config <file>'${path === undefined ? ' (or pass --store <file>)' : ''}`,
+    );
   }
   return p;
 }
@@ -36,7 +38,12 @@ export function requireStorePath(path: string | undefined): string {
 /** Creates a study from a validated config (UserError when the name is taken). */
 export function createStudyFromConfig(store: Store, config: StudyConfig): void {
   const r = resolveStudy(config);
-  store.createStudy({ name: config.name, objectives: r.objectives, space: r.space.toJSON(), userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name, uid: randomUUID() } });
+  store.createStudy({
+    name: config.name,
+    objectives: r.objectives,
+    space: r.space.toJSON(),
+    userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name, uid: randomUUID() },
+  });
 }
 
 /** Config fields that decide what a study searches (all but the name and the budget). */
@@ -50,7 +57,10 @@ function stableJson(v: JsonValue): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   const o = v as Readonly<Record<string, JsonValue>>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k] as JsonValue)}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(o[k] as JsonValue)}`)
+    .join(',')}}`;
 }
 
 /**
@@ -58,8 +68,15 @@ function stableJson(v: JsonValue): string {
  * the same command again finds (and continues) the same study, and other settings get another study.
  */
 export function defaultStudyName(prefix: string, config: Omit<StudyConfig, 'name'>): string {
-  const hash = createHash('sha256').update(searchIdentity({ ...config, name: 'x' } as StudyConfig)).digest('hex').slice(0, 8);
-  const clean = prefix.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 110) || 'study';
+  const hash = createHash('sha256')
+    .update(searchIdentity({ ...config, name: 'x' } as StudyConfig))
+    .digest('hex')
+    .slice(0, 8);
+  const clean =
+    prefix
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 110) || 'study';
   return `${clean}-${hash}`;
 }
 
@@ -78,7 +95,9 @@ export function ensureStudy(store: Store, config: StudyConfig): 'created' | 'res
   if (stored === undefined) throw new ConfigError(`study '${config.name}' exists but was not created by an hwnas command or config; use another --study name`);
   const old = parseStudyConfig(stored, `study '${config.name}' config`);
   if (searchIdentity(old) !== searchIdentity(config)) {
-    throw new ConfigError(`study '${config.name}' exists with other settings (stored: ${searchIdentity(old).slice(0, 300)}); use another --study name, or the same settings to continue it`);
+    throw new ConfigError(
+      `study '${config.name}' exists with other settings (stored: ${searchIdentity(old).slice(0, 300)}); use another --study name, or the same settings to continue it`,
+    );
   }
   if (old.nTrials !== config.nTrials || old.concurrency !== config.concurrency) store.setStudyUserAttr(config.name, 'config', config as unknown as JsonValue);
   return 'resumed';
@@ -103,16 +122,32 @@ export interface CommandStudy {
  */
 export async function openCommandStudy(
   store: Store,
-  o: { readonly prefix: string; readonly name?: string; readonly settings: Readonly<Record<string, JsonValue>>; readonly nTrials: number; readonly prepare: (name: string) => StudyConfig | Promise<StudyConfig> },
+  o: {
+    readonly prefix: string;
+    readonly name?: string;
+    readonly settings: Readonly<Record<string, JsonValue>>;
+    readonly nTrials: number;
+    readonly prepare: (name: string) => StudyConfig | Promise<StudyConfig>;
+  },
 ): Promise<CommandStudy> {
   const settings = stableJson(o.settings as JsonValue);
-  const name = o.name ?? `${o.prefix.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 110) || 'study'}-${createHash('sha256').update(settings).digest('hex').slice(0, 8)}`;
+  const name =
+    o.name ??
+    `${
+      o.prefix
+        .replace(/[^A-Za-z0-9._-]+/g, '_')
+        .replace(/^[^A-Za-z0-9]+/, '')
+        .slice(0, 110) || 'study'
+    }-${createHash('sha256').update(settings).digest('hex').slice(0, 8)}`;
   const existing = store.getStudy(name);
   if (existing) {
     const stored = existing.userAttrs.command;
-    if (stored === undefined || existing.userAttrs.config === undefined) throw new ConfigError(`study '${name}' exists but was not created by this command; use another --study name`);
+    if (stored === undefined || existing.userAttrs.config === undefined)
+      throw new ConfigError(`study '${name}' exists but was not created by this command; use another --study name`);
     if (stableJson(stored) !== settings) {
-      throw new ConfigError(`study '${name}' exists with other settings (stored: ${stableJson(stored).slice(0, 300)}; now: ${settings.slice(0, 300)}); use another --study name, or the same settings to continue it`);
+      throw new ConfigError(
+        `study '${name}' exists with other settings (stored: ${stableJson(stored).slice(0, 300)}; now: ${settings.slice(0, 300)}); use another --study name, or the same settings to continue it`,
+      );
     }
     let config = parseStudyConfig(existing.userAttrs.config, `study '${name}' config`);
     if (config.nTrials !== o.nTrials) {
@@ -143,9 +178,18 @@ export interface RunConfiguredOptions {
 /** Runs (or resumes) a study created from a config, on threads, Redis workers or in-process. */
 export async function runConfiguredStudy(store: Store, name: string, o: RunConfiguredOptions = {}): Promise<StudyResult> {
   const study = store.getStudy(name);
-  if (!study) throw new UserError(`no study named ${JSON.stringify(name)}; create it with 'hwnas study create --config <file>' (known: ${store.listStudies().map((s) => s.name).join(', ') || 'none'})`);
+  if (!study)
+    throw new UserError(
+      `no study named ${JSON.stringify(name)}; create it with 'hwnas study create --config <file>' (known: ${
+        store
+          .listStudies()
+          .map((s) => s.name)
+          .join(', ') || 'none'
+      })`,
+    );
   const cfgJson = study.userAttrs.config;
-  if (cfgJson === undefined) throw new UserError(`study '${name}' was not created from a config (no 'config' attribute); run it through the API that created it`);
+  if (cfgJson === undefined)
+    throw new UserError(`study '${name}' was not created from a config (no 'config' attribute); run it through the API that created it`);
   const config = parseStudyConfig(cfgJson, `study '${name}' config`);
   const r = resolveStudy(config);
   const evaluation = { name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) };
@@ -155,7 +199,13 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     const { makeRedisEvaluator } = await import('../../workers/redis.js');
     // Studies made before uids existed: their creation time tells a reused name apart.
     const uid = typeof study.userAttrs.uid === 'string' ? study.userAttrs.uid : `${study.id}-${study.createdAt}`;
-    remote = await makeRedisEvaluator({ redisUrl: o.redis, ...(o.queue ? { queueName: o.queue } : {}), evaluation, studyUid: uid, concurrency: config.concurrency ?? 4 });
+    remote = await makeRedisEvaluator({
+      redisUrl: o.redis,
+      ...(o.queue ? { queueName: o.queue } : {}),
+      evaluation,
+      studyUid: uid,
+      concurrency: config.concurrency ?? 4,
+    });
   } else if (threads > 0) {
     const { makeThreadPoolEvaluator } = await import('../../workers/thread-pool.js');
     remote = makeThreadPoolEvaluator({ evaluation, threads });
@@ -174,7 +224,8 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       seed: r.seed,
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),
-      onProgress: (p) => bar.update(p.done, { best: p.best.length === 1 ? (p.best[0]?.values ?? []).map((v) => v.toPrecision(4)).join(', ') : `${p.best.length} on front` }),
+      onProgress: (p) =>
+        bar.update(p.done, { best: p.best.length === 1 ? (p.best[0]?.values ?? []).map((v) => v.toPrecision(4)).join(', ') : `${p.best.length} on front` }),
     });
   } finally {
     bar.stop();
@@ -196,13 +247,23 @@ export function failIfNothingCompleted(r: StudyResult): void {
   const failed = r.trials.filter((t) => t.state === 'failed');
   if (failed.length === 0) return;
   const first = failed.find((t) => typeof t.userAttrs['hwnas:error'] === 'string');
-  throw new UserError(`study '${r.study.name}': all ${failed.length} trials failed${first ? `; first error (trial ${first.number}): ${String(first.userAttrs['hwnas:error'])}` : ''}`);
+  throw new UserError(
+    `study '${r.study.name}': all ${failed.length} trials failed${first ? `; first error (trial ${first.number}): ${String(first.userAttrs['hwnas:error'])}` : ''}`,
+  );
 }
 
 function summary(r: StudyResult): Record<string, unknown> {
   const counts: Record<string, number> = {};
   for (const t of r.trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
-  return { study: r.study.name, trials: r.trials.length, created: r.created, recovered: r.recovered, aborted: r.aborted, counts, best: r.best.map((t) => ({ number: t.number, values: t.values, params: t.params })) };
+  return {
+    study: r.study.name,
+    trials: r.trials.length,
+    created: r.created,
+    recovered: r.recovered,
+    aborted: r.aborted,
+    counts,
+    best: r.best.map((t) => ({ number: t.number, values: t.values, params: t.params })),
+  };
 }
 
 async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }): Promise<void> {
@@ -212,12 +273,20 @@ async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: 
   const onSig = (): void => ac.abort();
   process.once('SIGINT', onSig);
   try {
-    const r = await runConfiguredStudy(store, name, { ...(f.redis ? { redis: f.redis } : {}), ...(f.queue ? { queue: f.queue } : {}), ...(threads !== undefined ? { threads } : {}), quiet: !!f.json, signal: ac.signal });
+    const r = await runConfiguredStudy(store, name, {
+      ...(f.redis ? { redis: f.redis } : {}),
+      ...(f.queue ? { queue: f.queue } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      quiet: !!f.json,
+      signal: ac.signal,
+    });
     failIfNothingCompleted(r);
     if (f.json) printJson(summary(r));
     else {
       const s = summary(r);
-      process.stdout.write(`study '${name}': ${r.trials.length} trials (${JSON.stringify(s.counts)}), ${r.created} created now, ${r.recovered} recovered${r.aborted ? ', stopped early (resume with hwnas study resume)' : ''}\n`);
+      process.stdout.write(
+        `study '${name}': ${r.trials.length} trials (${JSON.stringify(s.counts)}), ${r.created} created now, ${r.recovered} recovered${r.aborted ? ', stopped early (resume with hwnas study resume)' : ''}\n`,
+      );
       printBest(store, name);
     }
   } finally {
@@ -238,8 +307,17 @@ function printBest(store: Store, name: string): void {
   process.stdout.write(
     `${formatTable(best, [
       { header: '#', value: (t) => t.number },
-      ...study.objectives.map((o, i) => ({ header: `${o.name} (${o.direction === 'minimize' ? 'min' : 'max'})`, value: (t: (typeof best)[number]) => t.values?.[i] })),
-      { header: 'params', value: (t) => { const s = JSON.stringify(t.params); return s.length > 80 ? `${s.slice(0, 77)}...` : s; } },
+      ...study.objectives.map((o, i) => ({
+        header: `${o.name} (${o.direction === 'minimize' ? 'min' : 'max'})`,
+        value: (t: (typeof best)[number]) => t.values?.[i],
+      })),
+      {
+        header: 'params',
+        value: (t) => {
+          const s = JSON.stringify(t.params);
+          return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+        },
+      },
     ])}\n`,
   );
 }
@@ -263,7 +341,10 @@ export function registerStudy(program: Command): void {
         createStudyFromConfig(store, config);
         const s = store.getStudy(config.name);
         if (f.json) printJson(s);
-        else process.stdout.write(`created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}\n`);
+        else
+          process.stdout.write(
+            `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}\n`,
+          );
       } finally {
         store.close();
       }
@@ -271,7 +352,11 @@ export function registerStudy(program: Command): void {
   for (const verb of ['run', 'resume'] as const) {
     study
       .command(`${verb} <name>`)
-      .description(verb === 'run' ? 'run a study to its budget (local worker threads, or Redis workers with --redis)' : 'continue an interrupted study (trials of dead processes are marked failed and retried)')
+      .description(
+        verb === 'run'
+          ? 'run a study to its budget (local worker threads, or Redis workers with --redis)'
+          : 'continue an interrupted study (trials of dead processes are marked failed and retried)',
+      )
       .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port); start workers with hwnas worker')
       .option('--queue <name>', 'queue name (default hwnas-trials)')
       .option('--threads <n>', 'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count)')
@@ -295,11 +380,30 @@ export function registerStudy(program: Command): void {
         const rows = store.listStudies().map((s) => {
           const ts = store.getTrials(s.name);
           const n = (st: string): number => ts.filter((t) => t.state === st).length;
-          return { name: s.name, objectives: s.objectives.map((o) => `${o.name}(${o.direction === 'minimize' ? 'min' : 'max'})`).join(' '), trials: ts.length, complete: n('complete'), running: n('running'), failed: n('failed'), created: s.createdAt };
+          return {
+            name: s.name,
+            objectives: s.objectives.map((o) => `${o.name}(${o.direction === 'minimize' ? 'min' : 'max'})`).join(' '),
+            trials: ts.length,
+            complete: n('complete'),
+            running: n('running'),
+            failed: n('failed'),
+            created: s.createdAt,
+          };
         });
         if (f.json) printJson(rows);
         else if (rows.length === 0) process.stdout.write('no studies; create one with hwnas study create --config study.json\n');
-        else process.stdout.write(`${formatTable(rows, [{ key: 'name', header: 'study' }, { key: 'objectives', header: 'objectives' }, { key: 'trials', header: 'trials' }, { key: 'complete', header: 'complete' }, { key: 'running', header: 'running' }, { key: 'failed', header: 'failed' }, { key: 'created', header: 'created' }])}\n`);
+        else
+          process.stdout.write(
+            `${formatTable(rows, [
+              { key: 'name', header: 'study' },
+              { key: 'objectives', header: 'objectives' },
+              { key: 'trials', header: 'trials' },
+              { key: 'complete', header: 'complete' },
+              { key: 'running', header: 'running' },
+              { key: 'failed', header: 'failed' },
+              { key: 'created', header: 'created' },
+            ])}\n`,
+          );
       } finally {
         store.close();
       }
@@ -313,7 +417,15 @@ export function registerStudy(program: Command): void {
       const store = openStore(f.store, false, true);
       try {
         const s = store.getStudy(name);
-        if (!s) throw new UserError(`no study named ${JSON.stringify(name)} (known: ${store.listStudies().map((x) => x.name).join(', ') || 'none'})`);
+        if (!s)
+          throw new UserError(
+            `no study named ${JSON.stringify(name)} (known: ${
+              store
+                .listStudies()
+                .map((x) => x.name)
+                .join(', ') || 'none'
+            })`,
+          );
         const trials = store.getTrials(name);
         const best = bestTrials(trials, s.objectives);
         if (f.json) printJson({ study: s, trials: trials.length, best });

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { loadDataset, parseDatasetSpec, type Dataset } from '../../data/index.js';
+import { type Dataset, loadDataset, parseDatasetSpec } from '../../data/index.js';
 import type { EngineModel, TrainOptions } from '../../engine/index.js';
 import { ConfigError } from '../../errors.js';
-import { inputNode, outputShape, type Model } from '../../ir/index.js';
+import { inputNode, type Model, outputShape } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
-import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
+import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 
 /** Options shared by commands that train. */
@@ -33,14 +33,26 @@ export async function datasetForModel(spec: string, model: Model, limit?: number
 }
 
 /** {@link datasetForModel} from a model's per-sample input and output shapes (an ONNX file run as it is). */
-export async function datasetForShapes(spec: string, inShape: readonly number[], outShape: readonly number[], limit: number | undefined, modelLabel: string): Promise<Dataset> {
+export async function datasetForShapes(
+  spec: string,
+  inShape: readonly number[],
+  outShape: readonly number[],
+  limit: number | undefined,
+  modelLabel: string,
+): Promise<Dataset> {
   const c = inShape[0] as number;
   const h = inShape[1] as number;
   const parsed = parseDatasetSpec(spec);
   // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
   const specLimit = parsed.options.limit;
   const merged =
-    limit === undefined ? specLimit : specLimit === undefined ? { train: limit } : typeof specLimit === 'number' ? { train: limit, val: specLimit, test: specLimit } : { ...specLimit, train: limit };
+    limit === undefined
+      ? specLimit
+      : specLimit === undefined
+        ? { train: limit }
+        : typeof specLimit === 'number'
+          ? { train: limit, val: specLimit, test: specLimit }
+          : { ...specLimit, train: limit };
   const ds = await loadDataset(
     { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
     inShape.length === 3 ? { size: h, channels: c } : {},

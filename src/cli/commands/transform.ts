@@ -5,11 +5,11 @@ import { getTarget, policyPreset } from '../../hardware/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
-import { formatTable } from '../../util/table.js';
 import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
 import type { FinetuneOptions, LatencyBudget } from '../../transform/hant.js';
 import { bestHantTrial, choiceOf, HANT_OBJECTIVES, type HantScreening, ilpOptions, loadScreening, saveScreening } from '../../transform/screening.js';
 import { hantSpace } from '../../transform/strategies/hant-ilp.js';
+import { formatTable } from '../../util/table.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -66,12 +66,18 @@ export function registerTransform(program: Command): void {
     .option('--precision <preset>', 'precision the latency is costed at (default fp32 if the target runs it, else w8a8)')
     .option('--steps <n>', 'screening distillation steps per alternative (default 40)')
     .option('--distill-samples <n>', 'training images used for distillation (default 1024)')
-    .option('--distill-lr <x>', 'peak learning rate of the screening distillation (default 3e-2: with few steps a high rate ranks alternatives by how well they fit, see docs/transform.md)')
+    .option(
+      '--distill-lr <x>',
+      'peak learning rate of the screening distillation (default 3e-2: with few steps a high rate ranks alternatives by how well they fit, see docs/transform.md)',
+    )
     .option('--families <list>', `comma-separated alternative families (default all: ${ALT_FAMILIES.join(',')})`)
     .option('--units <list>', 'comma-separated units (first-node names) to transform (default all)')
     .option('--finetune-epochs <n>', 'end-to-end fine-tuning epochs (default 4; 0 skips)')
     .option('--finetune-lr <x>', 'fine-tuning peak learning rate, cosine schedule (default 3e-3)')
-    .option('--finetune-loss <l>', "labels (cross-entropy), logits (regress the teacher's logits) or kd (cross-entropy on labels mixed with the teacher's softmax); default labels")
+    .option(
+      '--finetune-loss <l>',
+      "labels (cross-entropy), logits (regress the teacher's logits) or kd (cross-entropy on labels mixed with the teacher's softmax); default labels",
+    )
     .option('--finetune-label-smoothing <x>', 'label smoothing of the fine-tune cross-entropy (default 0.1)')
     .option('--kd-weight <w>', "--finetune-loss kd: weight of the teacher's softmax in the target, 0..1 (default 0.5)")
     .option('--refine <which>', "after screening, distil further: 'pareto' (every unit's loss/latency front, then the ILP again) or 'chosen'; default pareto")
@@ -80,7 +86,10 @@ export function registerTransform(program: Command): void {
     .option('--limit <n>', 'use only the first N training images')
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
     .option('--seed <n>', 'seed (default 0)')
-    .option('--trials <n>', "trials of the selection study: 1 = the ILP's choice (default); more = its next-best solutions too, the most accurate on validation images kept")
+    .option(
+      '--trials <n>',
+      "trials of the selection study: 1 = the ILP's choice (default); more = its next-best solutions too, the most accurate on validation images kept",
+    )
     .option('--val-samples <n>', 'validation images a trial is scored on (default 1000)')
     .option('--store <file>', `store file of the study (default ${DEFAULT_STORE_PATH}); the screening is saved next to it in transform/<study>/`)
     .option('--study <name>', 'study name (default transform-<model>-<hash of the settings>: the same command continues its study)')
@@ -93,7 +102,8 @@ export function registerTransform(program: Command): void {
       const target = getTarget(f.target);
       const families = f.families?.split(',').map((s) => s.trim());
       for (const fam of families ?? []) {
-        if (!(ALT_FAMILIES as readonly string[]).includes(fam)) throw new ConfigError(`--families: unknown family '${fam}': expected some of ${ALT_FAMILIES.join(', ')}`);
+        if (!(ALT_FAMILIES as readonly string[]).includes(fam))
+          throw new ConfigError(`--families: unknown family '${fam}': expected some of ${ALT_FAMILIES.join(', ')}`);
       }
       const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
       const epochs = intOption('--finetune-epochs', f.finetuneEpochs, 4, 0);
@@ -105,7 +115,8 @@ export function registerTransform(program: Command): void {
       if (!(refineLr > 0)) throw new ConfigError(`--refine-lr ${refineLr}: expected a value > 0`);
       const finetuneLr = floatOption('--finetune-lr', f.finetuneLr, 3e-3, 0);
       const finetuneLoss = f.finetuneLoss ?? 'labels';
-      if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits' && finetuneLoss !== 'kd') throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels, logits or kd`);
+      if (finetuneLoss !== 'labels' && finetuneLoss !== 'logits' && finetuneLoss !== 'kd')
+        throw new ConfigError(`--finetune-loss '${finetuneLoss}': expected labels, logits or kd`);
       const ftLs = floatOption('--finetune-label-smoothing', f.finetuneLabelSmoothing, 0.1, 0);
       if (ftLs >= 1) throw new ConfigError(`--finetune-label-smoothing ${ftLs}: expected a value in [0, 1)`);
       const kdWeight = floatOption('--kd-weight', f.kdWeight, 0.5, 0);
@@ -153,7 +164,10 @@ export function registerTransform(program: Command): void {
       try {
         let screened: HantScreening | undefined;
         let ds: Awaited<ReturnType<typeof datasetForModel>> | undefined;
-        const prefix = `transform-${spec.replace(/^zoo:/, '').replace(/^.*[\\/]/, '').replace(/\.(onnx|json)$/, '')}`;
+        const prefix = `transform-${spec
+          .replace(/^zoo:/, '')
+          .replace(/^.*[\\/]/, '')
+          .replace(/\.(onnx|json)$/, '')}`;
         const cs = await openCommandStudy(store, {
           prefix,
           ...(f.study !== undefined ? { name: f.study } : {}),
@@ -219,10 +233,14 @@ export function registerTransform(program: Command): void {
         const all = store.getTrials(cs.name);
         const best = bestHantTrial(all);
         if (!best) {
-          throw new InfeasibleError(`study '${cs.name}': no trial is complete and within the latency budget ${s.manifest.budgetMs.toPrecision(4)} ms (${all.length} trials${aborted ? ', interrupted' : ''}); run the command again to continue it`);
+          throw new InfeasibleError(
+            `study '${cs.name}': no trial is complete and within the latency budget ${s.manifest.budgetMs.toPrecision(4)} ms (${all.length} trials${aborted ? ', interrupted' : ''}); run the command again to continue it`,
+          );
         }
         const choice = choiceOf(s.manifest, best.params);
-        log(`chosen: trial ${best.number} of ${all.length}${aborted ? ' (interrupted)' : ''}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning: ${choiceText(s.manifest, choice)}`);
+        log(
+          `chosen: trial ${best.number} of ${all.length}${aborted ? ' (interrupted)' : ''}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning: ${choiceText(s.manifest, choice)}`,
+        );
         const finetune: FinetuneOptions = epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight };
         const r = await finishHant(s, ds, choice, { target, seed, finetune, onPhase: log }, t0);
         if (f.out) saveOnnx(r.model, f.out);

@@ -24,7 +24,12 @@ export function registerWorker(program: Command): void {
         imports: f.import ?? [],
         onJob: (e) => {
           if (f.quiet) return;
-          const what = e.event === 'done' ? `done [${(e.result?.values ?? []).map((v) => v.toPrecision(4)).join(', ')}]` : e.event === 'error' ? `failed: ${e.error}` : 'started';
+          const what =
+            e.event === 'done'
+              ? `done [${(e.result?.values ?? []).map((v) => v.toPrecision(4)).join(', ')}]`
+              : e.event === 'error'
+                ? `failed: ${e.error}`
+                : 'started';
           process.stderr.write(`trial ${e.trial.studyName}#${e.trial.trialNumber} ${what}\n`);
         },
       });

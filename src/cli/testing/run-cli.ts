@@ -22,7 +22,11 @@ export interface CliProcess {
 }
 
 /** Spawns `hwnas <args>` in `cwd` (NO_COLOR, plus `env`); SIGKILLed after `timeoutMs` (default 180 s). */
-export function spawnHwnas(cwd: string, args: readonly string[], opts: { readonly env?: Readonly<Record<string, string>>; readonly timeoutMs?: number } = {}): CliProcess {
+export function spawnHwnas(
+  cwd: string,
+  args: readonly string[],
+  opts: { readonly env?: Readonly<Record<string, string>>; readonly timeoutMs?: number } = {},
+): CliProcess {
   const child = spawn(process.execPath, [HWNAS_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -82,12 +82,16 @@ export const maxPoolGradGrad: tf.GradConfig = {
         const engine = tf.engine() as unknown as {
           runKernel(n: string, i: Record<string, tf.Tensor>, a: object): tf.Tensor[];
         };
-        const [, indexes] = engine.runKernel(tf.MaxPoolWithArgmax, { x: input }, {
-          filterSize: attrs['filterSize'],
-          strides: attrs['strides'],
-          pad: attrs['pad'],
-          includeBatchInIndex: true,
-        });
+        const [, indexes] = engine.runKernel(
+          tf.MaxPoolWithArgmax,
+          { x: input },
+          {
+            filterSize: attrs['filterSize'],
+            strides: attrs['strides'],
+            pad: attrs['pad'],
+            includeBatchInIndex: true,
+          },
+        );
         if (indexes === undefined) throw new Error('internal: MaxPoolWithArgmax returned no indexes');
         return tf.reshape(tf.gather(tf.reshape(g, [-1]), tf.cast(tf.reshape(indexes, [-1]), 'int32')), dy.shape);
       },
@@ -115,7 +119,15 @@ export const avgPoolGradGrad: tf.GradConfig = {
     const p = info.padInfo;
     return {
       dy: () => {
-        const padded = p.top || p.bottom || p.left || p.right ? tf.pad(g, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]]) : g;
+        const padded =
+          p.top || p.bottom || p.left || p.right
+            ? tf.pad(g, [
+                [0, 0],
+                [p.top, p.bottom],
+                [p.left, p.right],
+                [0, 0],
+              ])
+            : g;
         const out = tf.avgPool(padded, [info.filterHeight, info.filterWidth], [info.strideHeight, info.strideWidth], 'valid');
         return tf.slice(out, [0, 0, 0, 0], [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
       },

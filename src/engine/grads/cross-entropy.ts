@@ -12,9 +12,7 @@ import { tf } from '../tf.js';
  */
 export function crossEntropyLoss(logits: tf.Tensor, oneHot: tf.Tensor, labelSmoothing = 0): tf.Scalar {
   if (logits.rank !== 2 || oneHot.rank !== 2 || logits.shape[0] !== oneHot.shape[0] || logits.shape[1] !== oneHot.shape[1]) {
-    throw new ShapeError(
-      `crossEntropyLoss: logits ${JSON.stringify(logits.shape)} and labels ${JSON.stringify(oneHot.shape)} must both be [batch, classes]`,
-    );
+    throw new ShapeError(`crossEntropyLoss: logits ${JSON.stringify(logits.shape)} and labels ${JSON.stringify(oneHot.shape)} must both be [batch, classes]`);
   }
   if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
     throw new ShapeError(`crossEntropyLoss: labelSmoothing ${labelSmoothing} must be in [0, 1)`);

@@ -23,7 +23,11 @@ describe('second-order gradients (wasm)', () => {
   });
 
   test('Conv2DBackpropFilter gradient is the adjoint of conv2d', () => {
-    for (const [s, pad] of [[1, 'same'], [2, 'same'], [2, 'valid']] as const) {
+    for (const [s, pad] of [
+      [1, 'same'],
+      [2, 'same'],
+      [2, 'valid'],
+    ] as const) {
       tf.tidy(() => {
         const rng = new Rng(11 + s);
         const x = rand(rng, [2, 7, 7, 3]);
@@ -39,7 +43,12 @@ describe('second-order gradients (wasm)', () => {
   });
 
   test('depthwise backprop gradients are adjoints of depthwiseConv2d (multiplier 1 and 2)', () => {
-    for (const [s, pad, m] of [[1, 'same', 1], [2, 'same', 2], [2, 'valid', 1], [1, 'valid', 2]] as const) {
+    for (const [s, pad, m] of [
+      [1, 'same', 1],
+      [2, 'same', 2],
+      [2, 'valid', 1],
+      [1, 'valid', 2],
+    ] as const) {
       tf.tidy(() => {
         const rng = new Rng(21 + s + m);
         const x = rand(rng, [2, 7, 6, 3]) as tf.Tensor4D;
@@ -76,25 +85,33 @@ describe('second-order gradients (wasm)', () => {
   });
 
   test('MaxPoolGrad gradient is the max-pool JVP (checked by exact central differences)', () => {
-    for (const [k, s, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
+    for (const [k, s, pad] of [
+      [2, 2, 'valid'],
+      [3, 2, 'same'],
+      [3, 1, 'same'],
+    ] as const) {
       tf.tidy(() => {
         const rng = new Rng(41 + k + s);
         const x = rand(rng, [2, 6, 6, 3]) as tf.Tensor4D;
         const y = tf.maxPool(x, k, s, pad);
         const dy = rand(rng, y.shape);
         const g = rand(rng, x.shape);
-        const got = tf.grad((b: tf.Tensor) =>
-          sumProd(runKernel(tf.MaxPoolGrad, { dy: b, input: x, output: y }, { filterSize: k, strides: s, pad }), g),
-        )(dy);
+        const got = tf.grad((b: tf.Tensor) => sumProd(runKernel(tf.MaxPoolGrad, { dy: b, input: x, output: y }, { filterSize: k, strides: s, pad }), g))(dy);
         const eps = 1e-3;
-        const fd = tf.div(tf.sub(tf.maxPool(tf.add(x, tf.mul(g, eps)) as tf.Tensor4D, k, s, pad), tf.maxPool(tf.sub(x, tf.mul(g, eps)) as tf.Tensor4D, k, s, pad)), 2 * eps);
+        const fd = tf.div(
+          tf.sub(tf.maxPool(tf.add(x, tf.mul(g, eps)) as tf.Tensor4D, k, s, pad), tf.maxPool(tf.sub(x, tf.mul(g, eps)) as tf.Tensor4D, k, s, pad)),
+          2 * eps,
+        );
         close(flat([got]), flat([fd]), `maxPoolGrad grad k${k} s${s} ${pad}`, 1e-3);
       });
     }
   });
 
   test('AvgPoolGrad gradient is its exact adjoint', () => {
-    for (const [k, s, pad] of [[2, 2, 'valid'], [3, 2, 'same']] as const) {
+    for (const [k, s, pad] of [
+      [2, 2, 'valid'],
+      [3, 2, 'same'],
+    ] as const) {
       tf.tidy(() => {
         const rng = new Rng(51 + k);
         const x = rand(rng, [2, 5, 6, 2]) as tf.Tensor4D;
@@ -117,10 +134,14 @@ describe('second-order gradients (wasm)', () => {
     const cases: [string, (x: tf.Tensor) => tf.Tensor, (x: number) => number][] = [
       ['exp', tf.exp, (x) => Math.exp(x)],
       ['tanh', tf.tanh, (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2)],
-      ['sigmoid', tf.sigmoid, (x) => {
-        const s = 1 / (1 + Math.exp(-x));
-        return s * (1 - s) * (1 - 2 * s);
-      }],
+      [
+        'sigmoid',
+        tf.sigmoid,
+        (x) => {
+          const s = 1 / (1 + Math.exp(-x));
+          return s * (1 - s) * (1 - 2 * s);
+        },
+      ],
       ['sqrt', tf.sqrt, (x) => -0.25 * x ** -1.5],
       ['rsqrt', tf.rsqrt, (x) => 0.75 * x ** -2.5],
       ['elu', (x) => tf.elu(tf.sub(x, 1)), (x) => (x - 1 > 0 ? 0 : Math.exp(x - 1))],
@@ -192,7 +213,12 @@ describe('second-order gradients (wasm)', () => {
 
   test('matMul gradient with explicit transposes equals the flag form for all transpose combos', () => {
     const rng = new Rng(81);
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       tf.tidy(() => {
         const a = rand(rng, ta ? [4, 3] : [3, 4]) as tf.Tensor2D;
         const b = rand(rng, tb ? [5, 4] : [4, 5]) as tf.Tensor2D;
@@ -218,7 +244,9 @@ describe('second-order gradients (wasm)', () => {
       const ref = tf.losses.softmaxCrossEntropy(y, z, undefined, ls).dataSync()[0] as number;
       assert.ok(Math.abs(ours - ref) <= 1e-5 * Math.abs(ref), `loss ${ours} vs tfjs ${ref} (ls ${ls})`);
       const p = tf.softmax(z).arraySync() as number[][];
-      const g = tf.grad((q: tf.Tensor) => crossEntropyLoss(q, y, ls))(z).dataSync();
+      const g = tf
+        .grad((q: tf.Tensor) => crossEntropyLoss(q, y, ls))(z)
+        .dataSync();
       const H = explicitHessian((q) => crossEntropyLoss(q[0] as tf.Tensor, y, ls), [z]);
       const wantG: number[] = [];
       const wantH: number[] = [];

@@ -4,17 +4,7 @@
  */
 import { tf } from '../tf.js';
 
-const BINARY = [
-  tf.Equal,
-  tf.NotEqual,
-  tf.Greater,
-  tf.GreaterEqual,
-  tf.Less,
-  tf.LessEqual,
-  tf.LogicalAnd,
-  tf.LogicalOr,
-  tf.LogicalXor,
-] as const;
+const BINARY = [tf.Equal, tf.NotEqual, tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.LogicalAnd, tf.LogicalOr, tf.LogicalXor] as const;
 
 /** Gradient configs (zeros) for comparison/logical kernels that tfjs leaves without one. */
 export function zeroGradConfigs(): tf.GradConfig[] {

@@ -82,10 +82,20 @@ export function zeroInsert(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D
   const [n, h, w, c] = dy.shape;
   let t: tf.Tensor4D = dy;
   if (sw > 1) {
-    t = tf.pad(tf.reshape(t, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
+    t = tf.pad(tf.reshape(t, [n * h, w, 1, c]), [
+      [0, 0],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
   }
   if (sh > 1) {
-    t = tf.pad(tf.reshape(t, [n, h, 1, w * sw * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+    t = tf.pad(tf.reshape(t, [n, h, 1, w * sw * c]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]);
   }
   return sh > 1 || sw > 1 ? tf.reshape(t, [n, h * sh, w * sw, c]) : t;
 }
@@ -95,10 +105,7 @@ export function zeroInsert(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D
  * filter gives the input gradient: returns the tensor (cropped where a pad would be negative)
  * and the non-negative explicit padding to pass to the forward convolution.
  */
-export function transposedConvPadding(
-  dyd: tf.Tensor4D,
-  g: ConvGeometry,
-): { readonly x: tf.Tensor4D; readonly pad: tf.backend_util.ExplicitPadding } {
+export function transposedConvPadding(dyd: tf.Tensor4D, g: ConvGeometry): { readonly x: tf.Tensor4D; readonly pad: tf.backend_util.ExplicitPadding } {
   let padTop = g.kh - 1 - g.top;
   let padBottom = g.inH + g.top - g.outH * g.sh;
   let padLeft = g.kw - 1 - g.left;
@@ -116,7 +123,15 @@ export function transposedConvPadding(
     padLeft = Math.max(0, padLeft);
     padRight = Math.max(0, padRight);
   }
-  return { x, pad: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]] };
+  return {
+    x,
+    pad: [
+      [0, 0],
+      [padTop, padBottom],
+      [padLeft, padRight],
+      [0, 0],
+    ],
+  };
 }
 
 /**
@@ -124,10 +139,7 @@ export function transposedConvPadding(
  * returns the explicit padding that makes a stride-1 convolution dilated by the stride produce
  * exactly kh x kw outputs.
  */
-export function filterGradInput(
-  x: tf.Tensor4D,
-  g: ConvGeometry,
-): { readonly x: tf.Tensor4D; readonly pad: tf.backend_util.ExplicitPadding } {
+export function filterGradInput(x: tf.Tensor4D, g: ConvGeometry): { readonly x: tf.Tensor4D; readonly pad: tf.backend_util.ExplicitPadding } {
   const needH = g.kh + (g.outH - 1) * g.sh; // padded rows read
   const needW = g.kw + (g.outW - 1) * g.sw;
   let bottom = needH - g.inH - g.top;
@@ -139,5 +151,13 @@ export function filterGradInput(
     bottom = Math.max(0, bottom);
     right = Math.max(0, right);
   }
-  return { x: cropped, pad: [[0, 0], [g.top, bottom], [g.left, right], [0, 0]] };
+  return {
+    x: cropped,
+    pad: [
+      [0, 0],
+      [g.top, bottom],
+      [g.left, right],
+      [0, 0],
+    ],
+  };
 }

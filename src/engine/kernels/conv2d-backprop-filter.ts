@@ -4,7 +4,7 @@
  * stride-1 unpadded case is a single matrix product.
  */
 import { tf } from '../tf.js';
-import { convGeometry, filterGradInput, type ConvPad, type DimRounding, type Shape4 } from './conv-geometry.js';
+import { type ConvPad, convGeometry, type DimRounding, filterGradInput, type Shape4 } from './conv-geometry.js';
 
 /** Attributes of the Conv2DBackpropFilter kernel. */
 interface Attrs {
@@ -38,6 +38,5 @@ export function conv2dBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, attrs:
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) =>
-    conv2dBackpropFilterImpl(inputs['x'] as tf.Tensor4D, inputs['dy'] as tf.Tensor4D, attrs as unknown as Attrs),
+  kernelFunc: ({ inputs, attrs }) => conv2dBackpropFilterImpl(inputs['x'] as tf.Tensor4D, inputs['dy'] as tf.Tensor4D, attrs as unknown as Attrs),
 };

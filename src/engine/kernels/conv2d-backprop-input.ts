@@ -4,7 +4,7 @@
  * in/out channel axes are swapped.
  */
 import { tf } from '../tf.js';
-import { convGeometry, transposedConvPadding, zeroInsert, type ConvPad, type DimRounding, type Shape4 } from './conv-geometry.js';
+import { type ConvPad, convGeometry, type DimRounding, type Shape4, transposedConvPadding, zeroInsert } from './conv-geometry.js';
 
 /** Attributes of the Conv2DBackpropInput kernel. */
 interface Attrs {
@@ -17,16 +17,7 @@ interface Attrs {
 
 /** dx of a conv2d (NHWC), from dy [N,Ho,Wo,Co] and filter [kh,kw,Ci,Co]. */
 export function conv2dBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: Attrs): tf.Tensor4D {
-  const g = convGeometry(
-    'Conv2DBackpropInput',
-    attrs.inputShape,
-    filter.shape,
-    attrs.strides,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    attrs.dataFormat,
-  );
+  const g = convGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, false, attrs.dataFormat);
   return tf.tidy(() => {
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
     const { x, pad } = transposedConvPadding(zeroInsert(dy, g.sh, g.sw), g);
@@ -38,6 +29,5 @@ export function conv2dBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D, at
 export const conv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropInput,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) =>
-    conv2dBackpropInputImpl(inputs['dy'] as tf.Tensor4D, inputs['filter'] as tf.Tensor4D, attrs as unknown as Attrs),
+  kernelFunc: ({ inputs, attrs }) => conv2dBackpropInputImpl(inputs['dy'] as tf.Tensor4D, inputs['filter'] as tf.Tensor4D, attrs as unknown as Attrs),
 };

@@ -8,8 +8,8 @@
  *   every (batch, channel) product, and a sum over the batch finishes.
  */
 import { tf } from '../tf.js';
+import { type ConvGeometry, type ConvPad, convGeometry, type DimRounding, filterGradInput, type Shape4 } from './conv-geometry.js';
 import { tensorIo } from './tensor-memory.js';
-import { convGeometry, filterGradInput, type ConvGeometry, type ConvPad, type DimRounding, type Shape4 } from './conv-geometry.js';
 
 /** Attributes of the DepthwiseConv2dNativeBackpropFilter kernel. */
 interface Attrs {
@@ -23,17 +23,7 @@ interface Attrs {
 /** dW of a depthwise conv (NHWC), from x [N,H,W,Ci] and dy [N,Ho,Wo,Ci*M]; returns [kh,kw,Ci,M]. */
 export function depthwiseBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Attrs): tf.Tensor4D {
   const fs = attrs.filterShape;
-  const g = convGeometry(
-    'DepthwiseConv2dNativeBackpropFilter',
-    x.shape,
-    fs,
-    attrs.strides,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-    undefined,
-    attrs.dilations,
-  );
+  const g = convGeometry('DepthwiseConv2dNativeBackpropFilter', x.shape, fs, attrs.strides, attrs.pad, attrs.dimRoundingMode, true, undefined, attrs.dilations);
   const [kh, kw, ci, m] = fs;
   const n = x.shape[0];
   return tf.tidy(() => {
@@ -54,14 +44,7 @@ export function depthwiseBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, att
  * Direct depthwise filter gradient: `dw[ky,kx,c,m] = sum over n,oy,ox of x[n, oy*sh-top+ky,
  * ox*sw-left+kx, c] * dy[n,oy,ox,c*M+m]` (out-of-range input rows/columns are padding: zero).
  */
-export function depthwiseFilterGradDirect(
-  x: Float32Array,
-  xShape: readonly number[],
-  dy: Float32Array,
-  out: Float32Array,
-  fs: Shape4,
-  g: ConvGeometry,
-): void {
+export function depthwiseFilterGradDirect(x: Float32Array, xShape: readonly number[], dy: Float32Array, out: Float32Array, fs: Shape4, g: ConvGeometry): void {
   const [, h, w, ci] = xShape as Shape4;
   const [kh, kw, , m] = fs;
   const cm = ci * m;
@@ -71,7 +54,7 @@ export function depthwiseFilterGradDirect(
     // 4 channels the sum over the row runs in registers.
     for (let n = 0; n < g.batch; n++) {
       for (let oy = 0; oy < g.outH; oy++) {
-        const drow = ((n * g.outH + oy) * g.outW) * cm;
+        const drow = (n * g.outH + oy) * g.outW * cm;
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * g.sh - g.top + ky;
           if (iy < 0 || iy >= h) continue;

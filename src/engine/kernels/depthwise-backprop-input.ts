@@ -4,7 +4,7 @@
  * multipliers > 1 sum the M output channels of each input channel.
  */
 import { tf } from '../tf.js';
-import { convGeometry, transposedConvPadding, zeroInsert, type ConvPad, type DimRounding, type Shape4 } from './conv-geometry.js';
+import { type ConvPad, convGeometry, type DimRounding, type Shape4, transposedConvPadding, zeroInsert } from './conv-geometry.js';
 
 /** Attributes of the DepthwiseConv2dNativeBackpropInput kernel. */
 interface Attrs {
@@ -43,6 +43,5 @@ export function depthwiseBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D,
 export const depthwiseBackpropInputConfig: tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropInput,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) =>
-    depthwiseBackpropInputImpl(inputs['dy'] as tf.Tensor4D, inputs['filter'] as tf.Tensor4D, attrs as unknown as Attrs),
+  kernelFunc: ({ inputs, attrs }) => depthwiseBackpropInputImpl(inputs['dy'] as tf.Tensor4D, inputs['filter'] as tf.Tensor4D, attrs as unknown as Attrs),
 };

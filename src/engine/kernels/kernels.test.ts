@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Rng } from '../../util/rng.js';
-import { initEngine, withBackend, type BackendName } from '../backend.js';
+import { type BackendName, initEngine, withBackend } from '../backend.js';
+import { runKernel } from '../grads/run-kernel.js';
 import { flat, randomValues, relErr, tensorOf } from '../testing/oracle.js';
 import { tf } from '../tf.js';
-import { runKernel } from '../grads/run-kernel.js';
 import { setConvInputKernel } from './register.js';
 
 const TOL = 1e-4;
@@ -34,8 +34,7 @@ async function convGrads(backend: BackendName, c: ConvCase, depthwise: boolean, 
       const fShape = [c.k, c.k, c.ci, c.co];
       const x = tensorOf(randomValues(rng, xShape), xShape) as tf.Tensor4D;
       const f = tensorOf(randomValues(rng, fShape), fShape) as tf.Tensor4D;
-      const conv = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D =>
-        depthwise ? tf.depthwiseConv2d(a, b, c.s, c.pad) : tf.conv2d(a, b, c.s, c.pad);
+      const conv = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D => (depthwise ? tf.depthwiseConv2d(a, b, c.s, c.pad) : tf.conv2d(a, b, c.s, c.pad));
       const y = conv(x, f);
       const r = tensorOf(randomValues(rng, y.shape), y.shape);
       const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, f]);
@@ -53,8 +52,36 @@ function cases(multipliers: readonly number[]): ConvCase[] {
       }
     }
   }
-  out.push({ n: 2, h: 7, w: 6, ci: 2, co: multipliers[multipliers.length - 1] ?? 1, k: 3, s: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] });
-  out.push({ n: 1, h: 6, w: 6, ci: 2, co: multipliers[0] ?? 1, k: 3, s: 1, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] });
+  out.push({
+    n: 2,
+    h: 7,
+    w: 6,
+    ci: 2,
+    co: multipliers[multipliers.length - 1] ?? 1,
+    k: 3,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  });
+  out.push({
+    n: 1,
+    h: 6,
+    w: 6,
+    ci: 2,
+    co: multipliers[0] ?? 1,
+    k: 3,
+    s: 1,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  });
   out.push({ n: 3, h: 10, w: 10, ci: 4, co: multipliers[0] ?? 1, k: 3, s: 2, pad: 'same' });
   return out;
 }
@@ -92,11 +119,32 @@ describe('wasm conv backprop kernels vs the cpu backend', () => {
         for (const pad of ['same', 'valid'] as const) await compare({ n: 2, h: 9, w: 8, ci: 8, co: 1, k, s, pad }, true, seed++);
       }
     }
-    await compare({ n: 2, h: 7, w: 6, ci: 4, co: 1, k: 3, s: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] }, true, seed++);
+    await compare(
+      {
+        n: 2,
+        h: 7,
+        w: 6,
+        ci: 4,
+        co: 1,
+        k: 3,
+        s: 2,
+        pad: [
+          [0, 0],
+          [1, 2],
+          [0, 1],
+          [0, 0],
+        ],
+      },
+      true,
+      seed++,
+    );
   });
 
   test('2x2 stride-2 max-pool gradient breaks ties like cpu (first maximum; all-zero windows)', async () => {
-    for (const shape of [[2, 8, 6, 4], [1, 5, 7, 3]]) {
+    for (const shape of [
+      [2, 8, 6, 4],
+      [1, 5, 7, 3],
+    ]) {
       const run = (): Float32Array[] =>
         tf.tidy(() => {
           const rng = new Rng(shape[1] as number);
@@ -173,10 +221,7 @@ describe('wasm conv backprop kernels vs the cpu backend', () => {
     await withBackend('wasm', () => {
       const x = tf.ones([1, 2, 5, 5]) as tf.Tensor4D;
       const dy = tf.ones([1, 2, 5, 5]) as tf.Tensor4D;
-      assert.throws(
-        () => runKernel(tf.Conv2DBackpropFilter, { x, dy }, { filterShape: [3, 3, 2, 2], strides: 1, pad: 'same', dataFormat: 'NCHW' }),
-        /NCHW/,
-      );
+      assert.throws(() => runKernel(tf.Conv2DBackpropFilter, { x, dy }, { filterShape: [3, 3, 2, 2], strides: 1, pad: 'same', dataFormat: 'NCHW' }), /NCHW/);
       tf.dispose([x, dy]);
     });
   });

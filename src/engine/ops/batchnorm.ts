@@ -12,7 +12,12 @@ import type { EngineOp } from './types.js';
 export const batchnormEngine: EngineOp<'batchnorm'> = {
   op: 'batchnorm',
   layoutPreserving: false,
-  params: (n) => [vectorParam('scale', n.channels, true), vectorParam('bias', n.channels, true), vectorParam('mean', n.channels, false), vectorParam('var', n.channels, false)],
+  params: (n) => [
+    vectorParam('scale', n.channels, true),
+    vectorParam('bias', n.channels, true),
+    vectorParam('mean', n.channels, false),
+    vectorParam('var', n.channels, false),
+  ],
   run(ctx) {
     const n = ctx.node;
     const { training, opts } = ctx;
@@ -38,7 +43,12 @@ export const batchnormEngine: EngineOp<'batchnorm'> = {
       variance = tf.mean(tf.square(tf.sub(xin, mean)), axes, true);
       if (opts.bnStats) {
         const count = axes.reduce((q, a) => q * (xin.shape[a] as number), 1);
-        opts.bnStats.push({ node: n.name, mean: tf.keep(mean.reshape([n.channels])) as tf.Tensor1D, variance: tf.keep(variance.reshape([n.channels])) as tf.Tensor1D, count });
+        opts.bnStats.push({
+          node: n.name,
+          mean: tf.keep(mean.reshape([n.channels])) as tf.Tensor1D,
+          variance: tf.keep(variance.reshape([n.channels])) as tf.Tensor1D,
+          count,
+        });
       }
     } else {
       mean = p('mean').reshape(bshape);

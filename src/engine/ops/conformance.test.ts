@@ -87,7 +87,11 @@ describe('op conformance', () => {
 
       it('has conformance examples that use it', () => {
         assert.ok(def.examples.length >= 1, `'${op}' has no examples`);
-        for (const ex of def.examples) assert.ok(ex.nodes.some((n) => n.op === op), `example '${ex.title}' does not use '${op}'`);
+        for (const ex of def.examples)
+          assert.ok(
+            ex.nodes.some((n) => n.op === op),
+            `example '${ex.title}' does not use '${op}'`,
+          );
       });
 
       def.examples.forEach((ex, i) => {
@@ -150,7 +154,10 @@ describe('op conformance', () => {
             assertClose(got.data, want, `onnxruntime vs reference (opset ${opset})`);
 
             const back = importOnnx(bytes, `${graph.name}.onnx`);
-            assert.ok(back.graph.nodes.some((n) => n.op === op), `import of the opset-${opset} export has no '${op}' node`);
+            assert.ok(
+              back.graph.nodes.some((n) => n.op === op),
+              `import of the opset-${opset} export has no '${op}' node`,
+            );
             assert.deepEqual(inferShapes(back.graph).get(back.graph.outputs[0] as string), outShape, `imported output shape (opset ${opset})`);
             assertClose(referenceForward(back, x, BATCH), want, `imported vs original (opset ${opset})`);
           }

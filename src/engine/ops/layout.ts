@@ -44,7 +44,13 @@ export function toExplicit(p: Pads): [[number, number], [number, number], [numbe
 }
 
 /** tfjs padding argument for IR pads: 'valid', 'same' when they equal TF's, else explicit NHWC pads. */
-export function padArg(pads: Pads, h: number, w: number, k: readonly [number, number], s: readonly [number, number]): 'valid' | 'same' | ReturnType<typeof toExplicit> {
+export function padArg(
+  pads: Pads,
+  h: number,
+  w: number,
+  k: readonly [number, number],
+  s: readonly [number, number],
+): 'valid' | 'same' | ReturnType<typeof toExplicit> {
   if (pads.every((p) => p === 0)) return 'valid';
   const same = samePads(h, w, k, s);
   if (same.every((v, i) => v === pads[i])) return 'same';

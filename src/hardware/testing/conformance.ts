@@ -9,7 +9,7 @@ import type { Graph } from '../../ir/types.js';
 import { graphWorkloads, quantizableLayers } from '../../ir/workload.js';
 import { zooGraph } from '../../ir/zoo/index.js';
 import { Rng } from '../../util/rng.js';
-import { ANY_BITS, policyFromVectors, type PrecisionPolicy, uniformPolicy } from '../precision.js';
+import { ANY_BITS, type PrecisionPolicy, policyFromVectors, uniformPolicy } from '../precision.js';
 import { prepareNetwork } from '../prepared.js';
 import { costSummary, type HardwareTarget } from '../types.js';
 
@@ -70,8 +70,17 @@ export function runTargetConformance(label: string, make: () => HardwareTarget, 
         const c = t.networkCost(g, uniformPolicy(hi, hi));
         const lat = c.layers.reduce((s, l) => s + l.latencyMs, 0) + c.networkOverheadMs;
         close(c.latencyMs, lat, `${g.name} latency`);
-        if (t.hasEnergy) close(c.energyMj, c.layers.reduce((s, l) => s + l.energyMj, 0), `${g.name} energy`);
-        close(c.dramBytes, c.layers.reduce((s, l) => s + l.dramBytes, 0), `${g.name} dram`);
+        if (t.hasEnergy)
+          close(
+            c.energyMj,
+            c.layers.reduce((s, l) => s + l.energyMj, 0),
+            `${g.name} energy`,
+          );
+        close(
+          c.dramBytes,
+          c.layers.reduce((s, l) => s + l.dramBytes, 0),
+          `${g.name} dram`,
+        );
       }
     });
 

@@ -62,7 +62,11 @@ export function binaryOp<O extends 'add' | 'mul'>(op: O, onnxType: 'Add' | 'Mul'
         const s = ctx.inShape(i);
         if (s.length === r) return t;
         const y = ctx.uniqueName(`${node.name}/expand${i}`);
-        out.push({ opType: 'Reshape', inputs: [t, ctx.constant(`${y}.shape`, 'int64', [r + 1], [0, ...new Array<number>(r - s.length).fill(1), ...s])], outputs: [y] });
+        out.push({
+          opType: 'Reshape',
+          inputs: [t, ctx.constant(`${y}.shape`, 'int64', [r + 1], [0, ...new Array<number>(r - s.length).fill(1), ...s])],
+          outputs: [y],
+        });
         return y;
       });
       out.push({ opType: onnxType, inputs: ins, outputs: [node.name] });

@@ -13,7 +13,11 @@ export const clipOp: OpDef<'clip'> = {
   toOnnx: (node, ctx) => [
     {
       opType: 'Clip',
-      inputs: [ctx.inputs[0] as string, ctx.constant(`${node.name}.min`, 'float32', [], [node.min]), ctx.constant(`${node.name}.max`, 'float32', [], [node.max])],
+      inputs: [
+        ctx.inputs[0] as string,
+        ctx.constant(`${node.name}.min`, 'float32', [], [node.min]),
+        ctx.constant(`${node.name}.max`, 'float32', [], [node.max]),
+      ],
       outputs: [node.name],
     },
   ],

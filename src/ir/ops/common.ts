@@ -94,13 +94,7 @@ export function attrPair(ctx: OnnxImportContext, name: string, d: number): [numb
 }
 
 /** Explicit pads `[t, l, b, r]` from ONNX `auto_pad` / `pads` of a window over `x` (`[C,H,W]`). */
-export function attrPads(
-  ctx: OnnxImportContext,
-  x: Shape,
-  k: readonly [number, number],
-  s: readonly [number, number],
-  d: readonly [number, number],
-): Pads {
+export function attrPads(ctx: OnnxImportContext, x: Shape, k: readonly [number, number], s: readonly [number, number], d: readonly [number, number]): Pads {
   const autoPad = ctx.str('auto_pad', 'NOTSET');
   if (autoPad === 'VALID') return [0, 0, 0, 0];
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {

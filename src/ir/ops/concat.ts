@@ -49,7 +49,9 @@ export const concatOp: OpDef<'concat'> = {
     return y;
   },
   onnxTypes: ['Concat'],
-  toOnnx: (node, ctx) => [{ opType: 'Concat', inputs: ctx.inputs, outputs: [node.name], attributes: { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } } }],
+  toOnnx: (node, ctx) => [
+    { opType: 'Concat', inputs: ctx.inputs, outputs: [node.name], attributes: { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } } },
+  ],
   fromOnnx(ctx) {
     const xs = ctx.inputs.map((_, k) => ctx.act(k));
     const rank = ctx.shapeOf(xs[0] as string).length + 1;
@@ -64,7 +66,19 @@ export const concatOp: OpDef<'concat'> = {
       input: [2, 3, 4],
       nodes: [
         { op: 'sigmoid', name: 's', inputs: ['x'] },
-        { op: 'conv2d', name: 'c', inputs: ['x'], inChannels: 2, outChannels: 3, kernel: [1, 1], stride: [1, 1], dilation: [1, 1], pads: [0, 0, 0, 0], groups: 1, bias: false },
+        {
+          op: 'conv2d',
+          name: 'c',
+          inputs: ['x'],
+          inChannels: 2,
+          outChannels: 3,
+          kernel: [1, 1],
+          stride: [1, 1],
+          dilation: [1, 1],
+          pads: [0, 0, 0, 0],
+          groups: 1,
+          bias: false,
+        },
         { op: 'concat', name: 'y', inputs: ['x', 's', 'c'], axis: 0 },
       ],
     },

@@ -123,30 +123,78 @@ export const conv2dOp: OpDef<'conv2d'> = {
     const B = ctx.cst(2, 'bias');
     return {
       node: {
-        op: 'conv2d', name, inputs: [x], inChannels: icg * groups, outChannels: oc, kernel: [kh, kw], stride, dilation,
-        pads: attrPads(ctx, xs, [kh, kw], stride, dilation), groups, bias: !!B,
+        op: 'conv2d',
+        name,
+        inputs: [x],
+        inChannels: icg * groups,
+        outChannels: oc,
+        kernel: [kh, kw],
+        stride,
+        dilation,
+        pads: attrPads(ctx, xs, [kh, kw], stride, dilation),
+        groups,
+        bias: !!B,
       },
-      weights: [
-        { param: 'weight', shape: W.dims, data: constF32(W) },
-        ...(B ? [{ param: 'bias', shape: [oc], data: constVector(ctx, B, oc, 'bias') }] : []),
-      ],
+      weights: [{ param: 'weight', shape: W.dims, data: constF32(W) }, ...(B ? [{ param: 'bias', shape: [oc], data: constVector(ctx, B, oc, 'bias') }] : [])],
     };
   },
   examples: [
     {
       title: 'conv 3x3, stride 2, asymmetric pads, bias',
       input: [3, 9, 8],
-      nodes: [{ op: 'conv2d', name: 'y', inputs: ['x'], inChannels: 3, outChannels: 5, kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pads: [0, 1, 1, 1], groups: 1, bias: true }],
+      nodes: [
+        {
+          op: 'conv2d',
+          name: 'y',
+          inputs: ['x'],
+          inChannels: 3,
+          outChannels: 5,
+          kernel: [3, 3],
+          stride: [2, 2],
+          dilation: [1, 1],
+          pads: [0, 1, 1, 1],
+          groups: 1,
+          bias: true,
+        },
+      ],
     },
     {
       title: 'grouped conv 3x1, dilation 2, no bias',
       input: [4, 7, 7],
-      nodes: [{ op: 'conv2d', name: 'y', inputs: ['x'], inChannels: 4, outChannels: 6, kernel: [3, 1], stride: [1, 1], dilation: [2, 1], pads: [2, 0, 2, 0], groups: 2, bias: false }],
+      nodes: [
+        {
+          op: 'conv2d',
+          name: 'y',
+          inputs: ['x'],
+          inChannels: 4,
+          outChannels: 6,
+          kernel: [3, 1],
+          stride: [1, 1],
+          dilation: [2, 1],
+          pads: [2, 0, 2, 0],
+          groups: 2,
+          bias: false,
+        },
+      ],
     },
     {
       title: 'depthwise conv 3x3 with multiplier 2',
       input: [3, 6, 6],
-      nodes: [{ op: 'conv2d', name: 'y', inputs: ['x'], inChannels: 3, outChannels: 6, kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pads: [1, 1, 1, 1], groups: 3, bias: true }],
+      nodes: [
+        {
+          op: 'conv2d',
+          name: 'y',
+          inputs: ['x'],
+          inChannels: 3,
+          outChannels: 6,
+          kernel: [3, 3],
+          stride: [1, 1],
+          dilation: [1, 1],
+          pads: [1, 1, 1, 1],
+          groups: 3,
+          bias: true,
+        },
+      ],
     },
   ],
 };

@@ -1,3 +1,3 @@
-export type * from './types.js';
-export { OP_TYPES, ONNX_IMPORT_TYPES, nodeDef, opDef, opForOnnxType, opKind } from './registry.js';
 export { HARD_SIGMOID_ALPHA, HARD_SIGMOID_BETA } from './hardsigmoid.js';
+export { nodeDef, ONNX_IMPORT_TYPES, OP_TYPES, opDef, opForOnnxType, opKind } from './registry.js';
+export type * from './types.js';

@@ -7,11 +7,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShapeError } from '../../errors.js';
 import type { Node, Shape } from '../types.js';
-import { ONNX_IMPORT_TYPES, OP_TYPES, nodeDef, opDef, opForOnnxType, opKind } from './registry.js';
+import { nodeDef, ONNX_IMPORT_TYPES, OP_TYPES, opDef, opForOnnxType, opKind } from './registry.js';
 import type { OnnxExportContext, OnnxNodeData } from './types.js';
 
 /** Exports one node through a context that records constants and weight requests as plain data. */
-function exportPlain(node: Node, inShapes: readonly Shape[], opset = 13): { nodes: readonly OnnxNodeData[]; constants: Map<string, readonly number[]>; weights: string[] } {
+function exportPlain(
+  node: Node,
+  inShapes: readonly Shape[],
+  opset = 13,
+): { nodes: readonly OnnxNodeData[]; constants: Map<string, readonly number[]>; weights: string[] } {
   const constants = new Map<string, readonly number[]>();
   const weights: string[] = [];
   const used = new Set<string>();
@@ -86,11 +90,29 @@ test('ONNX export is plain data: relu6 is Clip(0, 6), hardswish depends on the o
   assert.deepEqual(add.constants.get('s/expand1.shape'), [0, 1, 1, 5]);
 
   const conv = exportPlain(
-    { op: 'conv2d', name: 'c', inputs: ['x'], inChannels: 4, outChannels: 8, kernel: [3, 1], stride: [2, 1], dilation: [1, 1], pads: [1, 0, 1, 0], groups: 2, bias: false },
+    {
+      op: 'conv2d',
+      name: 'c',
+      inputs: ['x'],
+      inChannels: 4,
+      outChannels: 8,
+      kernel: [3, 1],
+      stride: [2, 1],
+      dilation: [1, 1],
+      pads: [1, 0, 1, 0],
+      groups: 2,
+      bias: false,
+    },
     [[4, 9, 9]],
   );
   assert.deepEqual(conv.weights, ['weight']);
-  assert.deepEqual(conv.nodes[0]?.attributes, { kernel_shape: { ints: [3, 1] }, strides: { ints: [2, 1] }, dilations: { ints: [1, 1] }, pads: { ints: [1, 0, 1, 0] }, group: { i: 2 } });
+  assert.deepEqual(conv.nodes[0]?.attributes, {
+    kernel_shape: { ints: [3, 1] },
+    strides: { ints: [2, 1] },
+    dilations: { ints: [1, 1] },
+    pads: { ints: [1, 0, 1, 0] },
+    group: { i: 2 },
+  });
 });
 
 test('softmax over a non-last axis refuses opsets below 13, naming the node', () => {
@@ -100,7 +122,19 @@ test('softmax over a non-last axis refuses opsets below 13, naming the node', ()
 });
 
 test('shape and cost rules by hand: grouped conv, pooling, broadcasting, concat', () => {
-  const conv: Node = { op: 'conv2d', name: 'c', inputs: ['x'], inChannels: 4, outChannels: 8, kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pads: [1, 1, 1, 1], groups: 2, bias: true };
+  const conv: Node = {
+    op: 'conv2d',
+    name: 'c',
+    inputs: ['x'],
+    inChannels: 4,
+    outChannels: 8,
+    kernel: [3, 3],
+    stride: [2, 2],
+    dilation: [1, 1],
+    pads: [1, 1, 1, 1],
+    groups: 2,
+    bias: true,
+  };
   const out = nodeDef(conv).inferShape(conv, [[4, 9, 9]]);
   assert.deepEqual(out, [8, 5, 5]);
   const c = nodeDef(conv).cost(conv, [[4, 9, 9]], out);
@@ -118,19 +152,59 @@ test('shape and cost rules by hand: grouped conv, pooling, broadcasting, concat'
   assert.equal(nodeDef(mp).cost(mp, [[2, 7, 6]], [2, 3, 3]).elementOps, 2 * 3 * 3 * 9);
 
   const mul: Node = { op: 'mul', name: 'm', inputs: ['a', 'b'] };
-  assert.deepEqual(nodeDef(mul).inferShape(mul, [[4, 1, 5], [3, 1]]), [4, 3, 5]);
-  assert.throws(() => nodeDef(mul).inferShape(mul, [[4, 2, 5], [3, 5]]), /cannot be broadcast/);
+  assert.deepEqual(
+    nodeDef(mul).inferShape(mul, [
+      [4, 1, 5],
+      [3, 1],
+    ]),
+    [4, 3, 5],
+  );
+  assert.throws(
+    () =>
+      nodeDef(mul).inferShape(mul, [
+        [4, 2, 5],
+        [3, 5],
+      ]),
+    /cannot be broadcast/,
+  );
 
   const cat: Node = { op: 'concat', name: 'k', inputs: ['a', 'b'], axis: -1 };
-  assert.deepEqual(nodeDef(cat).inferShape(cat, [[2, 3, 4], [2, 3, 1]]), [2, 3, 5]);
+  assert.deepEqual(
+    nodeDef(cat).inferShape(cat, [
+      [2, 3, 4],
+      [2, 3, 1],
+    ]),
+    [2, 3, 5],
+  );
 });
 
 test('reference forward of batch norm in training mode uses the batch statistics per channel', () => {
   const bn: Node = { op: 'batchnorm', name: 'b', inputs: ['x'], channels: 2, eps: 0, momentum: 0.1 };
   // two samples of [2]: channel 0 sees 1, 3 (mean 2, var 1); channel 1 sees 10, 14 (mean 12, var 4)
-  const w: Record<string, Float32Array> = { scale: Float32Array.of(2, 1), bias: Float32Array.of(0.5, -1), mean: Float32Array.of(0, 0), var: Float32Array.of(1, 1) };
-  const y = nodeDef(bn).forward({ node: bn, inputs: [Float64Array.of(1, 10, 3, 14)], inShapes: [[2]], outShape: [2], batch: 2, weight: (p) => w[p] as Float32Array, training: true });
+  const w: Record<string, Float32Array> = {
+    scale: Float32Array.of(2, 1),
+    bias: Float32Array.of(0.5, -1),
+    mean: Float32Array.of(0, 0),
+    var: Float32Array.of(1, 1),
+  };
+  const y = nodeDef(bn).forward({
+    node: bn,
+    inputs: [Float64Array.of(1, 10, 3, 14)],
+    inShapes: [[2]],
+    outShape: [2],
+    batch: 2,
+    weight: (p) => w[p] as Float32Array,
+    training: true,
+  });
   assert.deepEqual([...y], [-1.5, -2, 2.5, 0]);
-  const e = nodeDef(bn).forward({ node: bn, inputs: [Float64Array.of(1, 10, 3, 14)], inShapes: [[2]], outShape: [2], batch: 2, weight: (p) => w[p] as Float32Array, training: false });
+  const e = nodeDef(bn).forward({
+    node: bn,
+    inputs: [Float64Array.of(1, 10, 3, 14)],
+    inShapes: [[2]],
+    outShape: [2],
+    batch: 2,
+    weight: (p) => w[p] as Float32Array,
+    training: false,
+  });
   assert.deepEqual([...e], [2.5, 9, 6.5, 13]);
 });

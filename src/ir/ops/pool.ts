@@ -88,7 +88,13 @@ export function poolOp<O extends 'maxpool' | 'avgpool'>(op: O): OpDef<O> {
 }
 
 function poolExamples(op: 'maxpool' | 'avgpool'): OpExample[] {
-  const pool = (name: string, kernel: [number, number], stride: [number, number], pads: [number, number, number, number], countIncludePad = false): PoolNode => ({
+  const pool = (
+    name: string,
+    kernel: [number, number],
+    stride: [number, number],
+    pads: [number, number, number, number],
+    countIncludePad = false,
+  ): PoolNode => ({
     op,
     name,
     inputs: ['x'],

@@ -27,7 +27,11 @@ export const reshapeOp: OpDef<'reshape'> = {
   onnxTypes: ['Reshape'],
   // 0 copies the batch dimension, so the per-sample target may itself contain one -1.
   toOnnx: (node, ctx) => [
-    { opType: 'Reshape', inputs: [ctx.inputs[0] as string, ctx.constant(`${node.name}.shape`, 'int64', [node.shape.length + 1], [0, ...node.shape])], outputs: [node.name] },
+    {
+      opType: 'Reshape',
+      inputs: [ctx.inputs[0] as string, ctx.constant(`${node.name}.shape`, 'int64', [node.shape.length + 1], [0, ...node.shape])],
+      outputs: [node.name],
+    },
   ],
   fromOnnx(ctx) {
     const x = ctx.act(0);

@@ -46,7 +46,9 @@ export const softmaxOp: OpDef<'softmax'> = {
         throw new UserError(`ONNX export: softmax '${node.name}' over axis ${node.axis} of a rank-${rank} tensor needs opset >= 13 (got opset ${ctx.opset})`);
       }
     }
-    return [{ opType: 'Softmax', inputs: [ctx.inputs[0] as string], outputs: [node.name], attributes: { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } } }];
+    return [
+      { opType: 'Softmax', inputs: [ctx.inputs[0] as string], outputs: [node.name], attributes: { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } } },
+    ];
   },
   fromOnnx(ctx) {
     const x = ctx.act(0);

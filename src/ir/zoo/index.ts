@@ -1,4 +1,4 @@
-export * from './options.js';
-export * from './small.js';
 export * from './imagenet.js';
+export * from './options.js';
 export * from './registry.js';
+export * from './small.js';

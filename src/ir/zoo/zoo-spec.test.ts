@@ -16,7 +16,12 @@ test('zoo query strings: out-of-range, repeated, unknown and malformed options a
     ['zoo:mnist-cnn?width=-1', /must be a positive number/],
     ['zoo:nope', /unknown zoo model 'nope'/],
   ];
-  for (const [spec, re] of cases) assert.throws(() => zooGraph(spec), (e: unknown) => e instanceof ConfigError && re.test(e.message), spec);
+  for (const [spec, re] of cases)
+    assert.throws(
+      () => zooGraph(spec),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      spec,
+    );
 });
 
 test('zoo options within range build graphs of the asked input size, width and classes', () => {

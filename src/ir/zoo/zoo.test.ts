@@ -44,7 +44,10 @@ test('every zoo model builds with small inputs and options', () => {
 });
 
 test('zoo spec errors name the problem', () => {
-  assert.throws(() => zooGraph('zoo:nope'), (e: unknown) => e instanceof ConfigError && /unknown zoo model 'nope'/.test(e.message));
+  assert.throws(
+    () => zooGraph('zoo:nope'),
+    (e: unknown) => e instanceof ConfigError && /unknown zoo model 'nope'/.test(e.message),
+  );
   assert.throws(() => zooGraph('zoo:resnet18?depth=3'), /unknown option 'depth'/);
   assert.throws(() => zooGraph('zoo:resnet18?size=-1'), /size='-1' must be a positive integer/);
 });

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
 import { createStrategy } from '../../search/registry.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
-import { strategyConformance } from '../../search/testing/strategy-conformance.js';
 import { runTrials } from '../../search/testing/run-trials.js';
+import { strategyConformance } from '../../search/testing/strategy-conformance.js';
 import type { Params } from '../../search/types.js';
 import { Rng } from '../../util/rng.js';
 import { blockwiseFront, type StageCandidate } from './blockwise.js';
@@ -20,7 +20,11 @@ function syntheticStages(seed: number): StageCandidate[][] {
     const seen = new Set<string>();
     const out: StageCandidate[] = [];
     while (out.length < 6) {
-      const blocks = Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({ k: rng.choice(so.kernels), e: rng.choice(so.expansions), a: rng.choice(['r', 'h']) }));
+      const blocks = Array.from({ length: rng.int(st.minDepth, st.maxDepth) }, () => ({
+        k: rng.choice(so.kernels),
+        e: rng.choice(so.expansions),
+        a: rng.choice(['r', 'h']),
+      }));
       const tok = blocks.map((b) => `k${b.k}e${b.e}${b.a}`).join(',');
       if (seen.has(tok)) continue;
       seen.add(tok);
@@ -31,7 +35,13 @@ function syntheticStages(seed: number): StageCandidate[][] {
   });
 }
 const STAGES = syntheticStages(4);
-const OPTIONS = { archSpace: 'mbv2-micro', prefix: 'r28-w1', stages: STAGES, fixedMs: 0.05, teacherLatencyMs: 0.05 + STAGES.reduce((s, c) => s + Math.max(...c.map((x) => x.latencyMs)), 0) };
+const OPTIONS = {
+  archSpace: 'mbv2-micro',
+  prefix: 'r28-w1',
+  stages: STAGES,
+  fixedMs: 0.05,
+  teacherLatencyMs: 0.05 + STAGES.reduce((s, c) => s + Math.max(...c.map((x) => x.latencyMs)), 0),
+};
 
 /** Every combination, for the exhaustive check of the front. */
 function allCombinations(stages: readonly (readonly StageCandidate[])[], fixed: number): { loss: number; latencyMs: number }[] {
@@ -76,7 +86,12 @@ test('blockwise proposes the least-loss combination under each budget ratio, nev
 });
 
 test('blockwise options are checked: stage count, malformed candidates, non-mbv2 space', () => {
-  const bad = (o: Record<string, unknown>, re: RegExp): void => assert.throws(() => createStrategy('blockwise', o), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(o).slice(0, 80));
+  const bad = (o: Record<string, unknown>, re: RegExp): void =>
+    assert.throws(
+      () => createStrategy('blockwise', o),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      JSON.stringify(o).slice(0, 80),
+    );
   bad({ ...OPTIONS, stages: STAGES.slice(1) }, /3 stages given/);
   bad({ ...OPTIONS, stages: [[{ blocks: 'k3e1r', loss: 'x', latencyMs: 1 }], ...STAGES.slice(1)] }, /stages\[0\]/);
   bad({ ...OPTIONS, archSpace: 'nb201' }, /MobileNetV2-style/);

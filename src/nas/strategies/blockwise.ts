@@ -12,8 +12,8 @@
  */
 import { ConfigError } from '../../errors.js';
 import { registerStrategy, type StrategyContext } from '../../search/registry.js';
-import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import type { ArchSpace } from '../../search/spaces/types.js';
+import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import { archSpaceOption, StrategyOptions } from './options.js';
 
 /** One distilled candidate of a stage. */
@@ -63,7 +63,13 @@ export class BlockwiseStrategy implements SearchStrategy {
 
   constructor(
     private readonly space: ArchSpace,
-    private readonly o: { readonly prefix: string; readonly stages: readonly (readonly StageCandidate[])[]; readonly fixedMs: number; readonly teacherLatencyMs: number; readonly ratios: readonly number[] },
+    private readonly o: {
+      readonly prefix: string;
+      readonly stages: readonly (readonly StageCandidate[])[];
+      readonly fixedMs: number;
+      readonly teacherLatencyMs: number;
+      readonly ratios: readonly number[];
+    },
   ) {
     this.front = blockwiseFront(o.stages, o.fixedMs);
     // every candidate must make a valid architecture of the space (ConfigError naming it otherwise)
@@ -78,7 +84,8 @@ export class BlockwiseStrategy implements SearchStrategy {
   ask(ctx: AskContext): Params {
     const seen = new Set(ctx.history.map((t) => this.space.format(this.space.fromParams(t.params))));
     const fresh = this.front.filter((p) => !seen.has(this.space.format(this.space.parse(this.arch(p)))));
-    if (fresh.length === 0) throw new ConfigError(`block-wise search: all ${this.front.length} stage combinations on the loss/latency front are evaluated; lower --budget`);
+    if (fresh.length === 0)
+      throw new ConfigError(`block-wise search: all ${this.front.length} stage combinations on the loss/latency front are evaluated; lower --budget`);
     // the trial's budget: ratios in order, then the remaining front points, least loss first
     const k = seen.size;
     const ratio = this.o.ratios[k];
@@ -91,25 +98,43 @@ export class BlockwiseStrategy implements SearchStrategy {
 
 function candidate(v: unknown): StageCandidate | undefined {
   const c = v as { blocks?: unknown; loss?: unknown; latencyMs?: unknown } | null;
-  if (c === null || typeof c !== 'object' || typeof c.blocks !== 'string' || typeof c.loss !== 'number' || !Number.isFinite(c.loss) || typeof c.latencyMs !== 'number' || !(c.latencyMs >= 0)) return undefined;
+  if (
+    c === null ||
+    typeof c !== 'object' ||
+    typeof c.blocks !== 'string' ||
+    typeof c.loss !== 'number' ||
+    !Number.isFinite(c.loss) ||
+    typeof c.latencyMs !== 'number' ||
+    !(c.latencyMs >= 0)
+  )
+    return undefined;
   return { blocks: c.blocks, loss: c.loss, latencyMs: c.latencyMs };
 }
 
 function createBlockwise(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
   const o = new StrategyOptions('blockwise', options);
   const space = archSpaceOption(o, ctx, true);
-  if (!space.options) throw new ConfigError(`strategy 'blockwise' option archSpace = '${space.name}': expected a MobileNetV2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet)`);
+  if (!space.options)
+    throw new ConfigError(
+      `strategy 'blockwise' option archSpace = '${space.name}': expected a MobileNetV2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet)`,
+    );
   const prefix = o.required('prefix', o.string('prefix'), "the teacher's input size and width, e.g. 'r28-w1'");
   const stages = o.required(
     'stages',
-    o.array('stages', 'stage candidate lists [{ blocks, loss, latencyMs }, ...]', (v) => {
-      if (!Array.isArray(v) || v.length === 0) return undefined;
-      const cs = v.map(candidate);
-      return cs.every((c) => c !== undefined) ? (cs as StageCandidate[]) : undefined;
-    }, 1),
+    o.array(
+      'stages',
+      'stage candidate lists [{ blocks, loss, latencyMs }, ...]',
+      (v) => {
+        if (!Array.isArray(v) || v.length === 0) return undefined;
+        const cs = v.map(candidate);
+        return cs.every((c) => c !== undefined) ? (cs as StageCandidate[]) : undefined;
+      },
+      1,
+    ),
     'per stage the distilled candidates [{ blocks, loss, latencyMs }, ...]',
   );
-  if (stages.length !== space.options.stages.length) throw new ConfigError(`strategy 'blockwise' option stages: ${stages.length} stages given, space '${space.name}' has ${space.options.stages.length}`);
+  if (stages.length !== space.options.stages.length)
+    throw new ConfigError(`strategy 'blockwise' option stages: ${stages.length} stages given, space '${space.name}' has ${space.options.stages.length}`);
   const fixedMs = o.required('fixedMs', o.number('fixedMs', 0), 'the latency outside the stages (ms, >= 0)');
   const teacherLatencyMs = o.required('teacherLatencyMs', o.number('teacherLatencyMs', 0), "the teacher's latency (ms)");
   const ratios = o.array('ratios', 'budget ratios in (0, 10]', (v) => (typeof v === 'number' && v > 0 && v <= 10 ? v : undefined)) ?? [...DEFAULT_RATIOS];
@@ -117,4 +142,9 @@ function createBlockwise(options: Readonly<Record<string, unknown>>, ctx: Strate
   return new BlockwiseStrategy(space, { prefix, stages, fixedMs, teacherLatencyMs, ratios });
 }
 
-registerStrategy('blockwise', createBlockwise, 'block-wise NAS (S8): stage candidates distilled from a teacher once (options.stages); each trial the least-loss combination under a latency budget', 'nas');
+registerStrategy(
+  'blockwise',
+  createBlockwise,
+  'block-wise NAS (S8): stage candidates distilled from a teacher once (options.stages); each trial the least-loss combination under a latency budget',
+  'nas',
+);

@@ -12,10 +12,19 @@ import { archSpaceOption, StrategyOptions } from './options.js';
 function createCapacity(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
   const o = new StrategyOptions('capacity', options);
   const space = archSpaceOption(o, ctx, true);
-  const points = o.required('points', o.array('points', 'architecture strings', (v) => (typeof v === 'string' && v !== '' ? v : undefined), 1), "the repaired architectures (the command's capacity search)");
+  const points = o.required(
+    'points',
+    o.array('points', 'architecture strings', (v) => (typeof v === 'string' && v !== '' ? v : undefined), 1),
+    "the repaired architectures (the command's capacity search)",
+  );
   const line = o.number('line', 0);
   o.done();
   return new CapacityStrategy(space, points, line);
 }
 
-registerStrategy('capacity', createCapacity, 'capacity search (mbv2 spaces): random architectures repaired under a latency line, most parameters first (options.points)', 'nas');
+registerStrategy(
+  'capacity',
+  createCapacity,
+  'capacity search (mbv2 spaces): random architectures repaired under a latency line, most parameters first (options.points)',
+  'nas',
+);

@@ -17,7 +17,8 @@ export const DISTINCT = 'distinct';
 /** `s` wrapped in the repeat filter when `distinct` is true (then the options must name `archSpace`). */
 export function withDistinct(s: SearchStrategy, distinct: boolean | undefined, space: ArchSpace | undefined, strategy: string): SearchStrategy {
   if (!distinct) return s;
-  if (!space) throw new ConfigError(`strategy '${strategy}' option distinct = true needs option archSpace (the architecture space whose computations are compared)`);
+  if (!space)
+    throw new ConfigError(`strategy '${strategy}' option distinct = true needs option archSpace (the architecture space whose computations are compared)`);
   return distinctComputations(s, space);
 }
 
@@ -27,8 +28,14 @@ function createDistinct(options: Readonly<Record<string, unknown>>, ctx: Strateg
   const inner = o.required('inner', o.strategyRef('inner'), 'the wrapped strategy: a name or { name, options }');
   const maxTries = o.number('maxTries', 1, 1000, true);
   o.done();
-  if (canonicalStrategyName(inner.name) === DISTINCT) throw new ConfigError(`strategy '${DISTINCT}' option inner = '${inner.name}': expected another strategy than the filter itself`);
+  if (canonicalStrategyName(inner.name) === DISTINCT)
+    throw new ConfigError(`strategy '${DISTINCT}' option inner = '${inner.name}': expected another strategy than the filter itself`);
   return distinctComputations(createStrategy(inner.name, inner.options, ctx), space, maxTries);
 }
 
-registerStrategy(DISTINCT, createDistinct, 'NAS repeat filter: wraps options.inner so that it skips architectures computing what an earlier trial computed (isomorphic cells)', 'nas');
+registerStrategy(
+  DISTINCT,
+  createDistinct,
+  'NAS repeat filter: wraps options.inner so that it skips architectures computing what an earlier trial computed (isomorphic cells)',
+  'nas',
+);

@@ -47,7 +47,8 @@ export class StrategyOptions {
   number(key: string, min: number, max = Infinity, integer = false): number | undefined {
     const v = this.raw(key);
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) this.fail(key, `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v)))
+      this.fail(key, `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
     return v;
   }
 
@@ -69,8 +70,13 @@ export class StrategyOptions {
     if (v === undefined) return undefined;
     if (typeof v === 'string' && v !== '') return { name: v, options: {} };
     const r = v as { name?: unknown; options?: unknown } | null;
-    if (r === null || typeof r !== 'object' || typeof r.name !== 'string' || (r.options !== undefined && (r.options === null || typeof r.options !== 'object' || Array.isArray(r.options)))) {
-      this.fail(key, "a strategy name or { name, options } (e.g. { \"name\": \"nsga2\", \"options\": { \"populationSize\": 20 } })");
+    if (
+      r === null ||
+      typeof r !== 'object' ||
+      typeof r.name !== 'string' ||
+      (r.options !== undefined && (r.options === null || typeof r.options !== 'object' || Array.isArray(r.options)))
+    ) {
+      this.fail(key, 'a strategy name or { name, options } (e.g. { "name": "nsga2", "options": { "populationSize": 20 } })');
     }
     return { name: r.name, options: (r.options ?? {}) as Readonly<Record<string, unknown>> };
   }
@@ -84,7 +90,8 @@ export class StrategyOptions {
   /** Throws when the options hold a field no reader asked for. */
   done(): void {
     const extra = Object.keys(this.o).filter((k) => !this.used.has(k));
-    if (extra.length > 0) throw new ConfigError(`strategy '${this.strategy}': unknown option(s) ${extra.map((k) => `'${k}'`).join(', ')} (known: ${[...this.used].join(', ')})`);
+    if (extra.length > 0)
+      throw new ConfigError(`strategy '${this.strategy}': unknown option(s) ${extra.map((k) => `'${k}'`).join(', ')} (known: ${[...this.used].join(', ')})`);
   }
 }
 
@@ -101,7 +108,10 @@ export function archSpaceOption(o: StrategyOptions, ctx: StrategyContext | undef
   if (ctx) {
     const want = space.space.names.join(',');
     const got = ctx.space.names.join(',');
-    if (want !== got) throw new ConfigError(`architecture space '${name}' has parameters ${want.slice(0, 200)}, but the study's space has ${got.slice(0, 200)}: the strategy needs the study to search that space`);
+    if (want !== got)
+      throw new ConfigError(
+        `architecture space '${name}' has parameters ${want.slice(0, 200)}, but the study's space has ${got.slice(0, 200)}: the strategy needs the study to search that space`,
+      );
   }
   return space;
 }

@@ -15,7 +15,11 @@ function createTwoStage(options: Readonly<Record<string, unknown>>, ctx: Strateg
   const o = new StrategyOptions('two-stage', options);
   const space = archSpaceOption(o, ctx, false);
   const distinct = o.boolean('distinct');
-  const sensitive = o.required('sensitive', o.array('sensitive', 'parameter names', (v) => (typeof v === 'string' && v !== '' ? v : undefined), 1), 'the hardware-sensitive parameter names (at least one)');
+  const sensitive = o.required(
+    'sensitive',
+    o.array('sensitive', 'parameter names', (v) => (typeof v === 'string' && v !== '' ? v : undefined), 1),
+    'the hardware-sensitive parameter names (at least one)',
+  );
   const stage1Trials = o.required('stage1Trials', o.number('stage1Trials', 1, Infinity, true), 'the number of stage-1 trials (an integer >= 1)');
   const stage1 = o.strategyRef('stage1') ?? { name: 'nsga2', options: {} };
   const stage2 = o.strategyRef('stage2') ?? { name: 'nsga2', options: {} };
@@ -33,4 +37,9 @@ function createTwoStage(options: Readonly<Record<string, unknown>>, ctx: Strateg
   return withDistinct(search, distinct, space, 'two-stage');
 }
 
-registerStrategy('two-stage', createTwoStage, 'HURRICANE two-stage NAS: hardware-sensitive parameters first (options.sensitive), then the rest with a choice among stage 1 Pareto settings', 'nas');
+registerStrategy(
+  'two-stage',
+  createTwoStage,
+  'HURRICANE two-stage NAS: hardware-sensitive parameters first (options.sensitive), then the rest with a choice among stage 1 Pareto settings',
+  'nas',
+);

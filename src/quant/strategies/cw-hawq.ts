@@ -13,7 +13,17 @@ import { budgetInfeasible } from '../cost.js';
 import { channelWall, ratiosToCounts } from '../cw-hawq.js';
 import { DdpgAgent } from '../ddpg.js';
 import { agentSchema, type HaqStrategyOptions } from './haq.js';
-import { type ChannelCostTable, channelParams, channelCost, channelLayerCost, episodeOutcomes, parseChannelTable, parseQuantProblem, type QuantProblem, studySeed } from './problem.js';
+import {
+  type ChannelCostTable,
+  channelCost,
+  channelLayerCost,
+  channelParams,
+  episodeOutcomes,
+  parseChannelTable,
+  parseQuantProblem,
+  type QuantProblem,
+  studySeed,
+} from './problem.js';
 
 /** Options of the `cw-hawq` strategy (JSON). */
 export interface CwHawqStrategyOptions extends Omit<HaqStrategyOptions, 'fixedActBits'> {
@@ -65,7 +75,8 @@ export class CwHawqStrategy implements SearchStrategy {
   ) {
     const p = o.problem;
     const t = o.channel;
-    if (o.channelTraces.length !== p.layers.length) throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${p.layers.length}`);
+    if (o.channelTraces.length !== p.layers.length)
+      throw new ConfigError(`cw-hawq: channel traces for ${o.channelTraces.length} layers, expected ${p.layers.length}`);
     p.layers.forEach((l, i) => {
       const n = (o.channelTraces[i] as readonly number[]).length;
       if (n !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${n} traces`);
@@ -75,7 +86,13 @@ export class CwHawqStrategy implements SearchStrategy {
     const cheapest = channelCost(t, lowest);
     if (cheapest > p.budget.value) throw budgetInfeasible(p.budget, cheapest, `any channel allocation over bits {${t.bits.join(', ')}}`);
     this.warm = o.warmupEpisodes ?? Math.min(20, Math.floor((nTrials ?? 80) / 4));
-    this.wall = channelWall({ bits: t.bits, channelTraces: o.channelTraces, budget: p.budget, layerCost: (li, c) => channelLayerCost(t, li, c), cost: (c) => channelCost(t, c) });
+    this.wall = channelWall({
+      bits: t.bits,
+      channelTraces: o.channelTraces,
+      budget: p.budget,
+      layerCost: (li, c) => channelLayerCost(t, li, c),
+      cost: (c) => channelCost(t, c),
+    });
     this.traceFeat = traceFeatures(o.channelTraces);
   }
 

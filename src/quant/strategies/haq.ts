@@ -120,7 +120,13 @@ class HaqRun {
     for (let t = 0; t < steps; t++) {
       const st = e.states[t] as number[];
       const nextSt = t + 1 < steps ? [...(e.states[t + 1] as number[]).slice(0, -1), actions[t] as number] : st;
-      this.agent.observe({ state: [...st.slice(0, -1), t > 0 ? (actions[t - 1] as number) : 0], action: [actions[t] as number], reward, nextState: nextSt, done: t + 1 === steps });
+      this.agent.observe({
+        state: [...st.slice(0, -1), t > 0 ? (actions[t - 1] as number) : 0],
+        action: [actions[t] as number],
+        reward,
+        nextState: nextSt,
+        done: t + 1 === steps,
+      });
     }
     this.agent.trackReward(reward);
     if (!isWarm) {
@@ -146,7 +152,9 @@ export class HaqStrategy implements SearchStrategy {
     const n = p.layers.length;
     if (o.fixedActBits !== undefined) {
       if (o.fixedActBits.length !== n) throw new ConfigError(`haq: ${o.fixedActBits.length} fixed activation bit-widths for ${n} layers`);
-      for (const b of o.fixedActBits) if (!p.actBits.includes(b)) throw new ConfigError(`haq: fixed activation width ${b} is not among the candidate activation bits ${JSON.stringify(p.actBits)}`);
+      for (const b of o.fixedActBits)
+        if (!p.actBits.includes(b))
+          throw new ConfigError(`haq: fixed activation width ${b} is not among the candidate activation bits ${JSON.stringify(p.actBits)}`);
     }
     const low = tableCost(p, new Array<number>(n).fill(p.weightBits[0] as number), o.fixedActBits ?? new Array<number>(n).fill(p.actBits[0] as number));
     if (low > p.budget.value) throw budgetInfeasible(p.budget, low);

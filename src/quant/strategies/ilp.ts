@@ -6,12 +6,12 @@
  * admits nothing, the last solution is proposed again. Deterministic (seed-independent).
  */
 import { z } from 'zod';
-import { BudgetInfeasibleError, type AllocationLayer, solveAllocation } from '../ilp.js';
 import { ConfigError } from '../../errors.js';
 import type { Precision } from '../../hardware/precision.js';
 import type { StrategyContext } from '../../search/registry.js';
 import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import { parseWith } from '../../util/zod-error.js';
+import { type AllocationLayer, BudgetInfeasibleError, solveAllocation } from '../ilp.js';
 import { bitsParams, episodeOutcomes, parseQuantProblem, type QuantProblem } from './problem.js';
 
 /** Options of the `ilp` strategy (JSON). */
@@ -42,23 +42,37 @@ export class IlpStrategy implements SearchStrategy {
   constructor(private readonly o: IlpStrategyOptions) {
     const p = o.problem;
     const ok = o.scores.length === p.layers.length && o.scores.every((s) => s.length === p.weightBits.length && s.every((r) => r.length === p.actBits.length));
-    if (!ok) throw new ConfigError(`strategy 'ilp' options.scores: expected [${p.layers.length} layers][${p.weightBits.length} weight bits][${p.actBits.length} activation bits]`);
+    if (!ok)
+      throw new ConfigError(
+        `strategy 'ilp' options.scores: expected [${p.layers.length} layers][${p.weightBits.length} weight bits][${p.actBits.length} activation bits]`,
+      );
     const kind = p.budget.kind;
     this.layers = p.layers.map((l, i) => ({
       name: l.name,
-      options: p.weightBits.flatMap((w, wi) => p.actBits.map((a, ai) => ({ value: { weightBits: w, actBits: a }, score: ((o.scores[i] as number[][])[wi] as number[])[ai] as number, cost: { [kind]: ((p.table.deltas[i] as number[][])[wi] as number[])[ai] as number } }))),
+      options: p.weightBits.flatMap((w, wi) =>
+        p.actBits.map((a, ai) => ({
+          value: { weightBits: w, actBits: a },
+          score: ((o.scores[i] as number[][])[wi] as number[])[ai] as number,
+          cost: { [kind]: ((p.table.deltas[i] as number[][])[wi] as number[])[ai] as number },
+        })),
+      ),
     }));
   }
 
   private async solve(factor: number): Promise<{ wb: number[]; ab: number[] }> {
     const p = this.o.problem;
-    const sol = await solveAllocation({ layers: this.layers, budget: { [p.budget.kind]: p.budget.value * factor }, fixedCost: { [p.budget.kind]: p.table.base } });
+    const sol = await solveAllocation({
+      layers: this.layers,
+      budget: { [p.budget.kind]: p.budget.value * factor },
+      fixedCost: { [p.budget.kind]: p.table.base },
+    });
     return { wb: sol.values.map((v) => v.weightBits), ab: sol.values.map((v) => v.actBits) };
   }
 
   /** The k-th solution (k = 0: the optimum under the full budget). */
   async solution(k: number): Promise<{ readonly wb: number[]; readonly ab: number[] }> {
-    const same = (a: { wb: number[]; ab: number[] }, b: { wb: number[]; ab: number[] }): boolean => a.wb.every((x, i) => x === b.wb[i]) && a.ab.every((x, i) => x === b.ab[i]);
+    const same = (a: { wb: number[]; ab: number[] }, b: { wb: number[]; ab: number[] }): boolean =>
+      a.wb.every((x, i) => x === b.wb[i]) && a.ab.every((x, i) => x === b.ab[i]);
     while (this.solutions.length <= k && !this.exhausted) {
       if (this.solutions.length === 0) {
         this.solutions.push(await this.solve(1)); // infeasible: the error names the cheapest achievable cost

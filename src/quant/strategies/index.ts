@@ -9,15 +9,20 @@ import { createIlpStrategy } from './ilp.js';
 import { createQuantRandomStrategy } from './random.js';
 import { createUniformStrategy } from './uniform.js';
 
-export * from './problem.js';
-export * from './haq.js';
 export * from './cw-hawq.js';
+export * from './haq.js';
 export * from './ilp.js';
+export * from './problem.js';
 export * from './random.js';
 export * from './uniform.js';
 
 registerStrategy('haq', createHaqStrategy, 'HAQ: DDPG over per-layer weight/activation bits under a hardware budget, one episode per trial', 'quant');
-registerStrategy('ilp', createIlpStrategy, 'HAWQ-style integer program over per-layer bits (sensitivity scores, budget); further trials at tighter budgets', 'quant');
+registerStrategy(
+  'ilp',
+  createIlpStrategy,
+  'HAWQ-style integer program over per-layer bits (sensitivity scores, budget); further trials at tighter budgets',
+  'quant',
+);
 registerStrategy('cw-hawq', createCwHawqStrategy, 'CW-HAWQ: DDPG over per-layer channel ratios per bit-width, channels in Hessian-trace order', 'quant');
 registerStrategy('uniform', createUniformStrategy, 'uniform precisions under the budget, most bits first', 'quant');
 registerStrategy('quant-random', createQuantRandomStrategy, 'random per-layer bits lowered until they fit the budget', 'quant');

@@ -93,7 +93,8 @@ export const channelCostTableSchema = z
 export function parseQuantProblem(value: unknown, where: string): QuantProblem {
   const p = parseWith(quantProblemSchema, value, where) as QuantProblem;
   const asc = (b: readonly number[]): boolean => b.every((x, i) => i === 0 || x > (b[i - 1] as number));
-  if (!asc(p.weightBits) || !asc(p.actBits)) throw new ConfigError(`${where}: weightBits ${JSON.stringify(p.weightBits)} and actBits ${JSON.stringify(p.actBits)} must be strictly ascending`);
+  if (!asc(p.weightBits) || !asc(p.actBits))
+    throw new ConfigError(`${where}: weightBits ${JSON.stringify(p.weightBits)} and actBits ${JSON.stringify(p.actBits)} must be strictly ascending`);
   const L = p.layers.length;
   const ok = p.table.deltas.length === L && p.table.deltas.every((d) => d.length === p.weightBits.length && d.every((r) => r.length === p.actBits.length));
   if (!ok) throw new ConfigError(`${where}.table.deltas: expected [${L} layers][${p.weightBits.length} weight bits][${p.actBits.length} activation bits]`);
@@ -111,8 +112,10 @@ export function parseChannelTable(value: unknown, p: QuantProblem, where: string
     t.actBits.every((a) => a.length === K) &&
     t.layers.every((l, i) => l.whole.length === K && l.slices.length === K && l.slices.every((s) => s.length === (p.layers[i] as QuantLayerJson).outChannels));
   if (!ok) throw new ConfigError(`${where}: expected, per layer of the problem, whole[${K}], slices[${K}][out channels] and actBits[${K}]`);
-  for (const b of t.bits) if (!p.weightBits.includes(b)) throw new ConfigError(`${where}.bits: ${b} is not a candidate weight width ${JSON.stringify(p.weightBits)}`);
-  for (const b of t.actBits.flat()) if (!p.actBits.includes(b)) throw new ConfigError(`${where}.actBits: ${b} is not a candidate activation width ${JSON.stringify(p.actBits)}`);
+  for (const b of t.bits)
+    if (!p.weightBits.includes(b)) throw new ConfigError(`${where}.bits: ${b} is not a candidate weight width ${JSON.stringify(p.weightBits)}`);
+  for (const b of t.actBits.flat())
+    if (!p.actBits.includes(b)) throw new ConfigError(`${where}.actBits: ${b} is not a candidate activation width ${JSON.stringify(p.actBits)}`);
   return t;
 }
 
@@ -172,7 +175,8 @@ function sliceCost(coster: PolicyCoster, kind: CostKind, li: number, n: number, 
 export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: readonly number[], actBits: readonly (readonly number[])[]): ChannelCostTable {
   const b = [...new Set(bits)].sort((x, y) => x - y);
   const n = coster.layers.length;
-  if (actBits.length !== n || actBits.some((a) => a.length !== b.length)) throw new ConfigError(`channel cost table: activation widths must be given per layer (${n}) and channel width (${b.length})`);
+  if (actBits.length !== n || actBits.some((a) => a.length !== b.length))
+    throw new ConfigError(`channel cost table: activation widths must be given per layer (${n}) and channel width (${b.length})`);
   const lowW = new Array<number>(n).fill(b[0] as number);
   const lowA = actBits.map((a) => a[0] as number);
   const lowest = costOf(coster.cost(lowW, lowA), kind);
@@ -183,7 +187,9 @@ export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: rea
         ? layerWeightBytes(l.workload, b[0] as number, l.outChannels)
         : kind === 'bops'
           ? l.macs * (b[0] as number) * (lowA[li] as number)
-          : ((nc) => (kind === 'latency' ? nc.latencyMs : nc.energyMj))(low.layers.find((x) => x.node === l.name) ?? { latencyMs: Number.NaN, energyMj: Number.NaN }),
+          : ((nc) => (kind === 'latency' ? nc.latencyMs : nc.energyMj))(
+              low.layers.find((x) => x.node === l.name) ?? { latencyMs: Number.NaN, energyMj: Number.NaN },
+            ),
     whole: b.map((w, k) => {
       const ws = [...lowW];
       const as = [...lowA];
@@ -191,7 +197,9 @@ export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: rea
       as[li] = (actBits[li] as readonly number[])[k] as number;
       return costOf(coster.cost(ws, as), kind) - lowest;
     }),
-    slices: b.map((w, k) => Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, (actBits[li] as readonly number[])[k] as number))),
+    slices: b.map((w, k) =>
+      Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, (actBits[li] as readonly number[])[k] as number)),
+    ),
   }));
   return { bits: b, actBits: actBits.map((a) => [...a]), lowest, layers };
 }
@@ -280,11 +288,15 @@ export function readBitsParams(layers: readonly QuantLayerJson[], params: Params
     .filter((k) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
     .map((k) => Number(k.slice(prefix.length)))
     .sort((a, b) => a - b);
-  if (cwBits.length === 0) return { weightBits: layers.map((l) => num(paramName.weight(l.name))), actBits: layers.map((l) => num(paramName.act(l.name))), channels: undefined };
+  if (cwBits.length === 0)
+    return { weightBits: layers.map((l) => num(paramName.weight(l.name))), actBits: layers.map((l) => num(paramName.act(l.name))), channels: undefined };
   const counts = layers.map((l) => {
     const c = cwBits.map((b) => num(paramName.channels(l.name, b)));
     const sum = c.reduce((s, x) => s + x, 0);
-    if (sum !== l.outChannels) throw new ConfigError(`layer '${l.name}': channel counts ${JSON.stringify(c)} at ${JSON.stringify(cwBits)} bits sum to ${sum}, expected its ${l.outChannels} channels`);
+    if (sum !== l.outChannels)
+      throw new ConfigError(
+        `layer '${l.name}': channel counts ${JSON.stringify(c)} at ${JSON.stringify(cwBits)} bits sum to ${sum}, expected its ${l.outChannels} channels`,
+      );
     return c;
   });
   return { weightBits: undefined, actBits: undefined, channels: { bits: cwBits, counts } };

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InfeasibleError } from '../../errors.js';
-import { bitFusionEdge } from '../../hardware/bitfusion.js';
 import { bismoCloud } from '../../hardware/bismo.js';
+import { bitFusionEdge } from '../../hardware/bitfusion.js';
 import { zooGraph } from '../../ir/zoo/registry.js';
 import { createStrategy } from '../../search/registry.js';
-import { strategyConformance } from '../../search/testing/strategy-conformance.js';
 import { runTrials } from '../../search/testing/run-trials.js';
+import { strategyConformance } from '../../search/testing/strategy-conformance.js';
 import type { Params, Trial } from '../../search/types.js';
 import { Rng } from '../../util/rng.js';
 import { PolicyCoster, parseBudget } from '../cost.js';
@@ -24,7 +24,12 @@ const objectives = [{ name: 'accuracy', direction: 'maximize' as const }];
 const rng = new Rng(7);
 const traces = coster.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(rng.normal(0, 1.5))));
 const CW = [2, 4, 8];
-const channel = channelCostTable(coster, 'latency', CW, coster.layers.map(() => CW.map(() => 4)));
+const channel = channelCostTable(
+  coster,
+  'latency',
+  CW,
+  coster.layers.map(() => CW.map(() => 4)),
+);
 const cwSpace = quantSpace(problem, CW);
 
 /** Synthetic accuracy of a bits point: each layer loses sens x 4^-bits (per channel with channel counts); every 11th trial fails. */
@@ -45,12 +50,19 @@ function evaluate(p: Params, number: number): { values: number[] } | 'failed' {
 }
 
 const scores = problem.layers.map((_, i) => BITS.map((w) => BITS.map((a) => (1 + i) * (4 ** -w + 0.5 * 4 ** -a))));
-const make = (name: string, options: Record<string, unknown>, seed = 3) => () => createStrategy(name, options, { space: name === 'cw-hawq' ? cwSpace : space, objectives, nTrials: 24, seed });
+const make =
+  (name: string, options: Record<string, unknown>, seed = 3) =>
+  () =>
+    createStrategy(name, options, { space: name === 'cw-hawq' ? cwSpace : space, objectives, nTrials: 24, seed });
 const small = { hidden: [16, 16], batchSize: 16 };
 const cwProblem = quantProblem(coster, parseBudget('latency=0.9x', w8a8), BITS, BITS);
 const cwOptions = { problem: cwProblem, channel, channelTraces: traces, warmupEpisodes: 4, agent: small };
 
-strategyConformance('haq', make('haq', { problem, warmupEpisodes: 4, agent: small }), { problem: { space, objectives, evaluate }, nTrials: 24, seedIndependent: true });
+strategyConformance('haq', make('haq', { problem, warmupEpisodes: 4, agent: small }), {
+  problem: { space, objectives, evaluate },
+  nTrials: 24,
+  seedIndependent: true,
+});
 strategyConformance('cw-hawq', make('cw-hawq', cwOptions), { problem: { space: cwSpace, objectives, evaluate }, nTrials: 24, seedIndependent: true });
 strategyConformance('quant-random', make('quant-random', { problem }), { problem: { space, objectives, evaluate }, nTrials: 24, seedIndependent: true });
 strategyConformance('ilp', make('ilp', { problem, scores }), { problem: { space, objectives, evaluate }, nTrials: 12, seedIndependent: true });
@@ -62,17 +74,43 @@ test('the seeded strategies differ with the study seed (the factory context carr
     ['quant-random', { problem }],
   ] as const) {
     const run = (seed: number) => runTrials({ strategy: make(name, options, seed)(), space, objectives, evaluate, nTrials: 6, seed: 0 });
-    assert.notDeepEqual((await run(1)).map((t) => t.params), (await run(2)).map((t) => t.params), name);
+    assert.notDeepEqual(
+      (await run(1)).map((t) => t.params),
+      (await run(2)).map((t) => t.params),
+      name,
+    );
   }
   // CW-HAWQ's budget wall decides mnist-cnn's three layers alone; mbnet32 under a tight budget leaves the agent a choice
   const mb = new PolicyCoster(zooGraph('mbnet32'), bitFusionEdge());
   const mbProblem = quantProblem(mb, parseBudget('latency=0.4x', mb.uniformCost({ weightBits: 8, actBits: 8 })), BITS, BITS);
   const r = new Rng(7);
   const mbTraces = mb.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(r.normal(0, 1.5))));
-  const mbOptions = { problem: mbProblem, channel: channelCostTable(mb, 'latency', CW, mb.layers.map(() => CW.map(() => 4))), channelTraces: mbTraces, warmupEpisodes: 2 };
+  const mbOptions = {
+    problem: mbProblem,
+    channel: channelCostTable(
+      mb,
+      'latency',
+      CW,
+      mb.layers.map(() => CW.map(() => 4)),
+    ),
+    channelTraces: mbTraces,
+    warmupEpisodes: 2,
+  };
   const mbSpace = quantSpace(mbProblem, CW);
-  const run = (seed: number) => runTrials({ strategy: createStrategy('cw-hawq', mbOptions, { space: mbSpace, objectives, nTrials: 4, seed }), space: mbSpace, objectives, evaluate: () => ({ values: [0.5] }), nTrials: 4, seed: 0 });
-  assert.notDeepEqual((await run(1)).map((t) => t.params), (await run(2)).map((t) => t.params), 'cw-hawq');
+  const run = (seed: number) =>
+    runTrials({
+      strategy: createStrategy('cw-hawq', mbOptions, { space: mbSpace, objectives, nTrials: 4, seed }),
+      space: mbSpace,
+      objectives,
+      evaluate: () => ({ values: [0.5] }),
+      nTrials: 4,
+      seed: 0,
+    });
+  assert.notDeepEqual(
+    (await run(1)).map((t) => t.params),
+    (await run(2)).map((t) => t.params),
+    'cw-hawq',
+  );
 });
 
 test('proposals fit the budget on the target itself (tables are exact for analytical targets)', async () => {
@@ -126,7 +164,12 @@ test('cost tables equal the target cost: layer-wise and channel-wise, two target
 
 test('an unreachable budget is an InfeasibleError naming the cheapest cost; bad options name the field', () => {
   const tight = quantProblem(coster, { kind: 'latency', value: w8a8.latency * 0.01 }, BITS, BITS);
-  for (const name of ['haq', 'quant-random', 'uniform']) assert.throws(() => createStrategy(name, { problem: tight }), (e: unknown) => e instanceof InfeasibleError && /latency/.test(e.message), name);
+  for (const name of ['haq', 'quant-random', 'uniform'])
+    assert.throws(
+      () => createStrategy(name, { problem: tight }),
+      (e: unknown) => e instanceof InfeasibleError && /latency/.test(e.message),
+      name,
+    );
   assert.throws(() => createStrategy('haq', { problem: { ...problem, weightBits: [8, 2] } }), /weightBits \[8,2\].*ascending/);
   assert.throws(() => createStrategy('ilp', { problem, scores: [[[1]]] }), /options.scores: expected \[3 layers\]\[7 weight bits\]\[7 activation bits\]/);
   assert.throws(() => createStrategy('haq', { problem, episodes: 3 }), /strategy 'haq' options: unknown field\(s\) 'episodes'/);

@@ -5,10 +5,10 @@
  * pairs by total bits; past the last one it proposes the cheapest again. Deterministic.
  */
 import { z } from 'zod';
+import { InfeasibleError } from '../../errors.js';
 import type { StrategyContext } from '../../search/registry.js';
 import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import { parseWith } from '../../util/zod-error.js';
-import { InfeasibleError } from '../../errors.js';
 import { bitsParams, episodeOutcomes, parseQuantProblem, type QuantProblem, tableCost } from './problem.js';
 
 /** Options of the `uniform` strategy (JSON). */
@@ -19,10 +19,17 @@ export interface UniformOptions {
 /** The uniform precisions of a problem that fit its budget, in proposal order. */
 export function uniformCandidates(p: QuantProblem): { readonly weightBits: number; readonly actBits: number; readonly cost: number }[] {
   const n = p.layers.length;
-  const all = p.weightBits.flatMap((w) => p.actBits.map((a) => ({ weightBits: w, actBits: a, cost: tableCost(p, new Array<number>(n).fill(w), new Array<number>(n).fill(a)) })));
+  const all = p.weightBits.flatMap((w) =>
+    p.actBits.map((a) => ({ weightBits: w, actBits: a, cost: tableCost(p, new Array<number>(n).fill(w), new Array<number>(n).fill(a)) })),
+  );
   return all
     .filter((c) => c.cost <= p.budget.value)
-    .sort((x, y) => Number(y.weightBits === y.actBits) - Number(x.weightBits === x.actBits) || y.weightBits + y.actBits - (x.weightBits + x.actBits) || y.weightBits - x.weightBits);
+    .sort(
+      (x, y) =>
+        Number(y.weightBits === y.actBits) - Number(x.weightBits === x.actBits) ||
+        y.weightBits + y.actBits - (x.weightBits + x.actBits) ||
+        y.weightBits - x.weightBits,
+    );
 }
 
 /** Uniform precisions under the budget, most bits first. */
@@ -34,7 +41,9 @@ export class UniformStrategy implements SearchStrategy {
     if (this.order.length === 0) {
       const n = p.layers.length;
       const cheapest = tableCost(p, new Array<number>(n).fill(p.weightBits[0] as number), new Array<number>(n).fill(p.actBits[0] as number));
-      throw new InfeasibleError(`no uniform precision meets the ${p.budget.kind} budget ${Number(p.budget.value.toPrecision(4))} (cheapest uniform ${p.budget.kind}: ${cheapest.toPrecision(4)}); expected a larger budget`);
+      throw new InfeasibleError(
+        `no uniform precision meets the ${p.budget.kind} budget ${Number(p.budget.value.toPrecision(4))} (cheapest uniform ${p.budget.kind}: ${cheapest.toPrecision(4)}); expected a larger budget`,
+      );
     }
   }
 

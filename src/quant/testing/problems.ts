@@ -3,7 +3,13 @@ import type { Rng } from '../../util/rng.js';
 import { type AllocationProblem, cheapestCosts } from '../ilp.js';
 
 /** A random allocation problem shaped like a real one (score falls, costs rise with bits). */
-export function randomAllocationProblem(rng: Rng, layers: number, bits: readonly number[], budgetFrac: number, kinds: readonly ('latency' | 'size' | 'energy' | 'bops')[]): AllocationProblem<number> {
+export function randomAllocationProblem(
+  rng: Rng,
+  layers: number,
+  bits: readonly number[],
+  budgetFrac: number,
+  kinds: readonly ('latency' | 'size' | 'energy' | 'bops')[],
+): AllocationProblem<number> {
   const ls = Array.from({ length: layers }, (_, i) => {
     const sens = Math.exp(rng.normal(0, 2));
     const macs = rng.uniform(1e4, 1e6);

@@ -1,11 +1,11 @@
 /** Test helper: headless Debian Chromium through playwright-core, and a study with real trials to draw. */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import '../../workers/builtin.js';
-import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { Nsga2 } from '../../search/strategies/nsga2.js';
 import type { Store } from '../../store/types.js';
 import { runStudy } from '../../study/run-study.js';
+import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 
 /** Path of Debian's chromium. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -24,10 +24,24 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Runs a small real `policy-cost` study (mnist-cnn on bitfusion-edge, NSGA-II) into `store`. */
-export async function seedPolicyStudy(store: Store, studyName: string, nTrials = 30, objectives: readonly string[] = ['latency_ms', 'quant_error']): Promise<void> {
+export async function seedPolicyStudy(
+  store: Store,
+  studyName: string,
+  nTrials = 30,
+  objectives: readonly string[] = ['latency_ms', 'quant_error'],
+): Promise<void> {
   const options = { objectives: [...objectives] };
   const e = getEvaluation('policy-cost');
   const space = e.defaultSpace?.(options);
   if (!space) throw new Error('policy-cost has a default space');
-  await runStudy({ store, studyName, space, objectives: e.objectives(options), strategy: new Nsga2({ populationSize: 10 }), evaluate: evaluatorFor({ name: 'policy-cost', options }), nTrials, seed: 1 });
+  await runStudy({
+    store,
+    studyName,
+    space,
+    objectives: e.objectives(options),
+    strategy: new Nsga2({ populationSize: 10 }),
+    evaluate: evaluatorFor({ name: 'policy-cost', options }),
+    nTrials,
+    seed: 1,
+  });
 }

@@ -36,7 +36,10 @@ export function parsePrecisionLabel(s: string): Precision {
 }
 
 /** A joint space over `base` with one precision per slot; `policy` gives the precision policy of a point's graph. */
-export function jointSpace<A>(base: ArchSpace<A>, o: JointSpaceOptions = {}): ArchSpace<JointArch<A>> & {
+export function jointSpace<A>(
+  base: ArchSpace<A>,
+  o: JointSpaceOptions = {},
+): ArchSpace<JointArch<A>> & {
   readonly base: ArchSpace<A>;
   policy(j: JointArch<A>, graph: Graph): PrecisionPolicy;
 } {
@@ -51,7 +54,8 @@ export function jointSpace<A>(base: ArchSpace<A>, o: JointSpaceOptions = {}): Ar
   const checkBits = (bits: Readonly<Record<string, string>>, src: string): void => {
     for (const s of slots) {
       const v = bits[s];
-      if (v === undefined || !choices.includes(v)) throw new ConfigError(`${name} ${src}: slot '${s}' precision ${JSON.stringify(v)} is not one of ${choices.join(', ')}`);
+      if (v === undefined || !choices.includes(v))
+        throw new ConfigError(`${name} ${src}: slot '${s}' precision ${JSON.stringify(v)} is not one of ${choices.join(', ')}`);
     }
   };
   return {
@@ -74,9 +78,11 @@ export function jointSpace<A>(base: ArchSpace<A>, o: JointSpaceOptions = {}): Ar
     format: (j) => `${base.format(j.arch)}@${slots.map((s) => j.bits[s]).join(',')}`,
     parse: (str) => {
       const at = typeof str === 'string' ? str.lastIndexOf('@') : -1;
-      if (at < 0) throw new ConfigError(`${name} architecture '${str}': expected '<architecture>@<precision per slot>' (${slots.length} slots: ${slots.join(', ')})`);
+      if (at < 0)
+        throw new ConfigError(`${name} architecture '${str}': expected '<architecture>@<precision per slot>' (${slots.length} slots: ${slots.join(', ')})`);
       const labels = str.slice(at + 1).split(',');
-      if (labels.length !== slots.length) throw new ConfigError(`${name} architecture '${str}': ${labels.length} precisions after '@', expected ${slots.length} (${slots.join(', ')})`);
+      if (labels.length !== slots.length)
+        throw new ConfigError(`${name} architecture '${str}': ${labels.length} precisions after '@', expected ${slots.length} (${slots.join(', ')})`);
       const bits = Object.fromEntries(slots.map((s, i) => [s, (labels[i] as string).trim()]));
       checkBits(bits, `architecture '${str}'`);
       return { arch: base.parse(str.slice(0, at)), bits };

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getTarget } from '../../hardware/registry.js';
 import { uniformPolicy } from '../../hardware/precision.js';
+import { getTarget } from '../../hardware/registry.js';
 import { inferShapes } from '../../ir/shapes.js';
-import { zooGraph } from '../../ir/zoo/index.js';
-import { Rng } from '../../util/rng.js';
 import { graphTotals } from '../../ir/workload.js';
 import { makeDivisible } from '../../ir/zoo/imagenet.js';
+import { zooGraph } from '../../ir/zoo/index.js';
+import { Rng } from '../../util/rng.js';
 import { MBV2_MBNET, MBV2_MICRO, MBV2_SMALL, mbv2Space } from './mbv2.js';
 import { getArchSpace } from './registry.js';
 
@@ -26,7 +26,10 @@ test('mbv2-micro: every sampled point round-trips and builds a graph at its own 
     assert.deepEqual(inferShapes(g).get('fc'), [10]);
     sizes.add(a.inputSize);
   }
-  assert.deepEqual([...sizes].sort((x, y) => x - y), [16, 20, 24, 28]);
+  assert.deepEqual(
+    [...sizes].sort((x, y) => x - y),
+    [16, 20, 24, 28],
+  );
   // narrowest width keeps at least 8 channels everywhere (MobileNet rounding)
   const thin = s.graph(s.parse('r16-w0.35:k3e1r|k3e1r|k3e1r|k3e1r'));
   assert.equal(inferShapes(thin).get('stem')?.[0], makeDivisible(16 * 0.35));
@@ -53,7 +56,7 @@ test('mbv2-micro: a share of uniform points is under mbnet32/1.3 on bitfusion-ed
   assert.ok(t.networkCost(s.graph(s.parse('r16-w0.35:k3e1r|k3e1r|k3e1r|k3e1r')), pol).latencyMs < line / 2);
 });
 
-test('mbv2-mbnet: mbnet32 skeleton; its width-1 expansion-1 point has mbnet32\'s convs plus the head; narrower / smaller points fall under mbnet32/1.3 on bitfusion-edge', () => {
+test("mbv2-mbnet: mbnet32 skeleton; its width-1 expansion-1 point has mbnet32's convs plus the head; narrower / smaller points fall under mbnet32/1.3 on bitfusion-edge", () => {
   const s = getArchSpace('mbv2-mbnet');
   assert.equal(s.name, 'mbv2-mbnet');
   const ref = zooGraph('mbnet32?channels=1&size=28');

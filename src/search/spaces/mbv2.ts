@@ -163,7 +163,8 @@ export function addInvertedResidual(b: GraphBuilder, x: string, out: number, str
   const act = (y: string, n: string): string => b.act(y, blk.act === 'relu' ? 'relu' : 'hardswish', n);
   let y = x;
   const hidden = cin * blk.expansion;
-  if (blk.expansion !== 1) y = act(b.bn(b.conv(y, { out: hidden, kernel: 1, bias: false, name: `${p}_expand` }), { name: `${p}_expand_bn` }), `${p}_expand_act`);
+  if (blk.expansion !== 1)
+    y = act(b.bn(b.conv(y, { out: hidden, kernel: 1, bias: false, name: `${p}_expand` }), { name: `${p}_expand_bn` }), `${p}_expand_act`);
   y = b.conv(y, { out: hidden, kernel: blk.kernel, stride, groups: hidden, bias: false, pad: 'same', name: `${p}_dw` });
   y = act(b.bn(y, { name: `${p}_dw_bn` }), `${p}_dw_act`);
   if (blk.se) {
@@ -187,7 +188,8 @@ export function mbv2Space(o: Mbv2SpaceOptions = MBV2_SMALL): ArchSpace<Mbv2Arch>
     width: { kind: 'categorical', choices: o.widths },
   };
   o.stages.forEach((st, i) => {
-    if (!(st.minDepth >= 1 && st.maxDepth >= st.minDepth)) throw new ConfigError(`${name} stage ${i + 1}: depth range [${st.minDepth}, ${st.maxDepth}] is invalid (expected 1 <= min <= max)`);
+    if (!(st.minDepth >= 1 && st.maxDepth >= st.minDepth))
+      throw new ConfigError(`${name} stage ${i + 1}: depth range [${st.minDepth}, ${st.maxDepth}] is invalid (expected 1 <= min <= max)`);
     params[`s${i + 1}_depth`] = { kind: 'int', low: st.minDepth, high: st.maxDepth };
     for (let j = 1; j <= st.maxDepth; j++) {
       const p = `s${i + 1}b${j}`;
@@ -207,7 +209,8 @@ export function mbv2Space(o: Mbv2SpaceOptions = MBV2_SMALL): ArchSpace<Mbv2Arch>
     if (a.stages.length !== o.stages.length) bad(`has ${a.stages.length} stages, expected ${o.stages.length}`);
     a.stages.forEach((blocks, i) => {
       const st = o.stages[i] as Mbv2StageSpec;
-      if (blocks.length < st.minDepth || blocks.length > st.maxDepth) bad(`stage ${i + 1} has ${blocks.length} blocks, expected ${st.minDepth}..${st.maxDepth}`);
+      if (blocks.length < st.minDepth || blocks.length > st.maxDepth)
+        bad(`stage ${i + 1} has ${blocks.length} blocks, expected ${st.minDepth}..${st.maxDepth}`);
       blocks.forEach((bk, j) => {
         const where = `stage ${i + 1} block ${j + 1} (${blockToken(bk)})`;
         if (!o.kernels.includes(bk.kernel)) bad(`${where}: kernel ${bk.kernel} is not one of ${o.kernels.join(', ')}`);
@@ -221,7 +224,10 @@ export function mbv2Space(o: Mbv2SpaceOptions = MBV2_SMALL): ArchSpace<Mbv2Arch>
   const format = (a: Mbv2Arch): string => `r${a.inputSize}-w${a.width}:${a.stages.map((s) => s.map(blockToken).join(',')).join('|')}`;
   const parse = (s: string): Mbv2Arch => {
     const m = typeof s === 'string' ? /^r(\d+)-w([0-9.]+):(.*)$/.exec(s.trim()) : null;
-    if (!m) throw new ConfigError(`${name} architecture '${s}': expected 'r<input>-w<width>:<blocks>|<blocks>|...' with blocks like 'k3e6r' or 'k5e3hs', e.g. 'r28-w1:k3e1r|k5e6h,k3e3rs|k3e6r|k5e6hs'`);
+    if (!m)
+      throw new ConfigError(
+        `${name} architecture '${s}': expected 'r<input>-w<width>:<blocks>|<blocks>|...' with blocks like 'k3e6r' or 'k5e3hs', e.g. 'r28-w1:k3e1r|k5e6h,k3e3rs|k3e6r|k5e6hs'`,
+      );
     const stages = (m[3] as string).split('|').map((st) =>
       st.split(',').map((tok) => {
         const t = /^k(\d+)e(\d+)([rh])(s?)$/.exec(tok.trim());

@@ -67,7 +67,9 @@ export function formatNb201(cell: Nb201Cell): string {
 /** Parses a standard NB201 architecture string (ConfigError quoting it when malformed). */
 export function parseNb201(s: string): Nb201Cell {
   const bad = (why: string): never => {
-    throw new ConfigError(`NB201 architecture '${s}': ${why}; expected e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' with ops ${NB201_OPS.join(', ')}`);
+    throw new ConfigError(
+      `NB201 architecture '${s}': ${why}; expected e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' with ops ${NB201_OPS.join(', ')}`,
+    );
   };
   if (typeof s !== 'string') bad('not a string');
   const nodes = s.trim().split('+');

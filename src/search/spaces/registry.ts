@@ -8,9 +8,18 @@ import type { ArchSpace } from './types.js';
 const SPACES: Readonly<Record<string, { readonly description: string; readonly create: () => ArchSpace }>> = {
   nb201: { description: 'NAS-Bench-201 cells (15,625), published skeleton: 3x32x32, C=16, N=5', create: () => nb201Space() as ArchSpace },
   mbv2: { description: 'MobileNetV2-style macro space for 28x28 inputs (stem 16/s2, 4 stages, head 256)', create: () => mbv2Space(MBV2_SMALL) as ArchSpace },
-  'mbv2-micro': { description: 'MobileNetV2-style macro space for tiny fast nets at 16-28 px (stages 16/24/32/64, head 128, widths 0.35-1)', create: () => mbv2Space(MBV2_MICRO) as ArchSpace },
-  'mbv2-mbnet': { description: "mbnet32's skeleton as a MobileNetV2 space at 20-28 px (stem 32, stages 64/128/128/128, head 128, kernels 3/5, expansions 1-3, widths 0.5-1)", create: () => mbv2Space(MBV2_MBNET) as ArchSpace },
-  'mbv2-imagenet': { description: 'MobileNetV2-style macro space at ImageNet sizes (160-224, 7 stages, head 1280)', create: () => mbv2Space(MBV2_IMAGENET) as ArchSpace },
+  'mbv2-micro': {
+    description: 'MobileNetV2-style macro space for tiny fast nets at 16-28 px (stages 16/24/32/64, head 128, widths 0.35-1)',
+    create: () => mbv2Space(MBV2_MICRO) as ArchSpace,
+  },
+  'mbv2-mbnet': {
+    description: "mbnet32's skeleton as a MobileNetV2 space at 20-28 px (stem 32, stages 64/128/128/128, head 128, kernels 3/5, expansions 1-3, widths 0.5-1)",
+    create: () => mbv2Space(MBV2_MBNET) as ArchSpace,
+  },
+  'mbv2-imagenet': {
+    description: 'MobileNetV2-style macro space at ImageNet sizes (160-224, 7 stages, head 1280)',
+    create: () => mbv2Space(MBV2_IMAGENET) as ArchSpace,
+  },
 };
 
 /** Names of the built-in architecture spaces; `<name>+bits` is the joint space with per-slot precision. */

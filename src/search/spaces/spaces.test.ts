@@ -23,8 +23,17 @@ test('nb201: the standard string round-trips and enumerates 15,625 distinct cell
 });
 
 test('nb201: malformed strings are ConfigErrors that quote them', () => {
-  for (const bad of ['', '|nor_conv_3x3~0|', '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|', '|none~1|+|none~0|none~1|+|none~0|none~1|none~2|', '|none~0|+|none~0|+|none~0|none~1|none~2|']) {
-    assert.throws(() => parseNb201(bad), (e: unknown) => e instanceof ConfigError && e.message.includes(`'${bad}'`));
+  for (const bad of [
+    '',
+    '|nor_conv_3x3~0|',
+    '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|',
+    '|none~1|+|none~0|none~1|+|none~0|none~1|none~2|',
+    '|none~0|+|none~0|+|none~0|none~1|none~2|',
+  ]) {
+    assert.throws(
+      () => parseNb201(bad),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(`'${bad}'`),
+    );
   }
 });
 

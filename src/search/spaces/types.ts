@@ -6,10 +6,10 @@
  */
 import type { PrecisionPolicy } from '../../ir/precision.js';
 import type { Graph } from '../../ir/types.js';
+import { Rng } from '../../util/rng.js';
 import type { SearchSpace } from '../space.js';
 import type { Params } from '../types.js';
 import type { Mbv2SpaceOptions } from './mbv2.js';
-import { Rng } from '../../util/rng.js';
 
 /** Options shared by the graph builders of architecture spaces. */
 export interface ArchGraphOptions {

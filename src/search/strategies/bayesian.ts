@@ -93,10 +93,11 @@ function scalarise(done: readonly Trial[], ctx: AskContext, rng: Rng, rho: numbe
   else {
     const lo = new Array<number>(m).fill(Infinity);
     const hi = new Array<number>(m).fill(-Infinity);
-    for (const v of vals) for (let k = 0; k < m; k++) {
-      lo[k] = Math.min(lo[k] as number, v[k] as number);
-      hi[k] = Math.max(hi[k] as number, v[k] as number);
-    }
+    for (const v of vals)
+      for (let k = 0; k < m; k++) {
+        lo[k] = Math.min(lo[k] as number, v[k] as number);
+        hi[k] = Math.max(hi[k] as number, v[k] as number);
+      }
     const w = Array.from({ length: m }, () => -Math.log(1 - rng.next()));
     const ws = w.reduce((s, v) => s + v, 0);
     f = vals.map((v) => {
@@ -147,6 +148,16 @@ function erfc(x: number): number {
   // Numerical Recipes' erfcc (Chebyshev fit), fractional error < 1.2e-7 everywhere.
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }

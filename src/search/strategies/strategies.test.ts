@@ -28,10 +28,16 @@ for (const [name, make] of Object.entries(makers)) strategyConformance(name, mak
 
 function frontHv(trials: readonly Trial[]): number {
   const pts = trials.filter((t) => t.values).map((t) => t.values as number[]);
-  return hypervolume(paretoFront(pts).map((i) => pts[i] as number[]), [1.1, 1.1]);
+  return hypervolume(
+    paretoFront(pts).map((i) => pts[i] as number[]),
+    [1.1, 1.1],
+  );
 }
 
-for (const [problem, trueHv] of [[zdt1(), zdt1TrueHypervolume()], [zdt2(), zdt2TrueHypervolume()]] as const) {
+for (const [problem, trueHv] of [
+  [zdt1(), zdt1TrueHypervolume()],
+  [zdt2(), zdt2TrueHypervolume()],
+] as const) {
   test(`nsga2 on ${problem.name}: hypervolume within 2% of the true front's after 10,000 evaluations`, async () => {
     const trials = await runTrials({
       strategy: new Nsga2({ populationSize: 24 }),
@@ -49,7 +55,8 @@ for (const [problem, trueHv] of [[zdt1(), zdt1TrueHypervolume()], [zdt2(), zdt2T
 
 test('random search is worse than nsga2 on zdt1 (same budget of 2,000)', async () => {
   const p = zdt1();
-  const go = (s: SearchStrategy) => runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 2000, seed: 4 });
+  const go = (s: SearchStrategy) =>
+    runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 2000, seed: 4 });
   const hvRandom = frontHv(await go(new RandomSearch()));
   const hvNsga = frontHv(await go(new Nsga2({ populationSize: 50 })));
   console.log(`# zdt1 at 2,000 evaluations: random ${(hvRandom / zdt1TrueHypervolume()).toFixed(4)}, nsga2 ${(hvNsga / zdt1TrueHypervolume()).toFixed(4)}`);
@@ -75,7 +82,8 @@ test('bo finds the Branin optimum (0.397887) within 0.05 in 50 evaluations', asy
 
 test('regularized evolution improves on random search on a single objective', async () => {
   const p = branin();
-  const go = (s: SearchStrategy) => runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 300, seed: 9 });
+  const go = (s: SearchStrategy) =>
+    runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 300, seed: 9 });
   const tail = (ts: Trial[]) => ts.slice(200).reduce((s, t) => s + (t.values as number[])[0]!, 0) / 100;
   const re = tail(await go(new RegularizedEvolution({ populationSize: 20, sampleSize: 5 })));
   const rnd = tail(await go(new RandomSearch()));
@@ -84,7 +92,8 @@ test('regularized evolution improves on random search on a single objective', as
 
 test('bo handles two objectives (ParEGO) and beats random on zdt1 with 6 variables at 60 evaluations', async () => {
   const p = zdt1(6);
-  const go = (s: SearchStrategy) => runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 60, seed: 2 });
+  const go = (s: SearchStrategy) =>
+    runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 60, seed: 2 });
   const hvBo = frontHv(await go(new BayesianOptimization({ candidates: 500 })));
   const hvRandom = frontHv(await go(new RandomSearch()));
   console.log(`# zdt1(6) at 60 evaluations: bo ${(hvBo / zdt1TrueHypervolume()).toFixed(4)}, random ${(hvRandom / zdt1TrueHypervolume()).toFixed(4)}`);

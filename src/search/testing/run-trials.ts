@@ -33,7 +33,16 @@ export async function runTrials(o: RunTrialsOptions): Promise<Trial[]> {
     const t: Trial =
       r === 'failed'
         ? { number, params, values: null, constraints: null, state: 'failed', userAttrs: {}, startedAt: stamp, finishedAt: stamp }
-        : { number, params, values: [...r.values], constraints: r.constraints ? [...r.constraints] : null, state: 'complete', userAttrs: {}, startedAt: stamp, finishedAt: stamp };
+        : {
+            number,
+            params,
+            values: [...r.values],
+            constraints: r.constraints ? [...r.constraints] : null,
+            state: 'complete',
+            userAttrs: {},
+            startedAt: stamp,
+            finishedAt: stamp,
+          };
     history.push(t);
     o.strategy.tell?.(t, { objectives: o.objectives });
   }

@@ -70,20 +70,30 @@ export function strategyConformance(label: string, make: () => SearchStrategy, o
   test(`${label}: same seed gives the same trials`, async () => {
     const a = await run(11);
     const b = await run(11);
-    assert.deepEqual(a.map((t) => t.params), b.map((t) => t.params));
+    assert.deepEqual(
+      a.map((t) => t.params),
+      b.map((t) => t.params),
+    );
   });
 
-  if (!options.seedIndependent) test(`${label}: different seeds give different trials`, async () => {
-    const a = await run(11, 12);
-    const b = await run(12, 12);
-    assert.notDeepEqual(a.map((t) => t.params), b.map((t) => t.params));
-  });
+  if (!options.seedIndependent)
+    test(`${label}: different seeds give different trials`, async () => {
+      const a = await run(11, 12);
+      const b = await run(12, 12);
+      assert.notDeepEqual(
+        a.map((t) => t.params),
+        b.map((t) => t.params),
+      );
+    });
 
   test(`${label}: every proposal is a valid point of the space`, async () => {
     const trials = await run(5);
     for (const t of trials) assert.equal(space.check(t.params), null, `trial ${t.number}: ${JSON.stringify(t.params)}`);
     if (options.problem) return;
-    assert.ok(trials.some((t) => t.state === 'failed'), 'the suite should exercise failed trials');
+    assert.ok(
+      trials.some((t) => t.state === 'failed'),
+      'the suite should exercise failed trials',
+    );
     const single = await runTrials({
       strategy: make(),
       space,
@@ -102,6 +112,9 @@ export function strategyConformance(label: string, make: () => SearchStrategy, o
     const whole = await run(21);
     const half = await run(21, Math.floor(n / 2));
     const resumed = await run(21, n, half);
-    assert.deepEqual(resumed.map((t) => t.params), whole.map((t) => t.params));
+    assert.deepEqual(
+      resumed.map((t) => t.params),
+      whole.map((t) => t.params),
+    );
   });
 }

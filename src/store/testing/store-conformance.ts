@@ -40,8 +40,14 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     assert.deepEqual(s.objectives, objectives);
     assert.deepEqual(s.space, { x: { kind: 'float', low: 0, high: 1 } });
     store.createStudy({ name: 'b', objectives: [{ name: 'f', direction: 'minimize' }] });
-    assert.deepEqual(store.listStudies().map((x) => x.name), ['mnist-mp', 'b']);
-    assert.throws(() => store.createStudy({ name: 'b', objectives }), (e: Error) => e instanceof UserError && /study 'b' already exists/.test(e.message));
+    assert.deepEqual(
+      store.listStudies().map((x) => x.name),
+      ['mnist-mp', 'b'],
+    );
+    assert.throws(
+      () => store.createStudy({ name: 'b', objectives }),
+      (e: Error) => e instanceof UserError && /study 'b' already exists/.test(e.message),
+    );
     assert.throws(() => store.createStudy({ name: 'bad name!', objectives }), /study name "bad name!"/);
     assert.throws(() => store.createStudy({ name: 'c', objectives: [] }), /expected at least one objective/);
     assert.throws(() => store.createStudy({ name: 'c', objectives: [{ name: 'f', direction: 'down' as 'minimize' }] }), /"direction":"down"/);
@@ -50,7 +56,10 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     assert.equal(store.getStudy('nope'), undefined);
     assert.throws(() => store.getTrials('nope'), /study 'nope' does not exist; known studies: mnist-mp, b/);
     store.deleteStudy('mnist-mp');
-    assert.deepEqual(store.listStudies().map((x) => x.name), ['b']);
+    assert.deepEqual(
+      store.listStudies().map((x) => x.name),
+      ['b'],
+    );
   });
 
   withStore('numbers trials 0, 1, 2 and round-trips every field', ({ store }) => {
@@ -72,9 +81,18 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     store.finishTrial('s', 1, { state: 'failed', userAttrs: { error: 'boom' } });
     assert.deepEqual(store.getTrial('s', 0), done);
     assert.equal(store.getTrial('s', 9), undefined);
-    assert.deepEqual(store.getTrials('s').map((t) => t.state), ['complete', 'failed', 'running']);
-    assert.deepEqual(store.getTrials('s', ['running', 'failed']).map((t) => t.number), [1, 2]);
-    assert.deepEqual(store.getRunningTrials('s').map((r) => [r.number, r.worker]), [[2, null]]);
+    assert.deepEqual(
+      store.getTrials('s').map((t) => t.state),
+      ['complete', 'failed', 'running'],
+    );
+    assert.deepEqual(
+      store.getTrials('s', ['running', 'failed']).map((t) => t.number),
+      [1, 2],
+    );
+    assert.deepEqual(
+      store.getRunningTrials('s').map((r) => [r.number, r.worker]),
+      [[2, null]],
+    );
     assert.equal(store.getTrial('s', 1)?.values, null);
     assert.equal(store.getTrial('s', 1)?.constraints, null);
   });
@@ -109,16 +127,31 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     for (let i = 0; i < 5; i++) store.createTrial('s', { params: { i } });
     store.finishTrial('s', 1, { state: 'complete', values: [0.5, 2] });
     store.finishTrial('s', 4, { state: 'failed', userAttrs: { why: 'x' } });
-    assert.deepEqual(store.getTrialsSince('s', 3).map((t) => [t.number, t.state]), [[3, 'running'], [4, 'failed']]);
+    assert.deepEqual(
+      store.getTrialsSince('s', 3).map((t) => [t.number, t.state]),
+      [
+        [3, 'running'],
+        [4, 'failed'],
+      ],
+    );
     assert.deepEqual(store.getTrialsSince('s', 3), store.getTrials('s').slice(3));
     // 0 and 2 are still running, 1 has finished; 3 is watched and also >= since: returned once.
     const r = store.getTrialsSince('s', 3, [2, 1, 0, 3, 1]);
-    assert.deepEqual(r.map((t) => t.number), [1, 3, 4]);
+    assert.deepEqual(
+      r.map((t) => t.number),
+      [1, 3, 4],
+    );
     assert.deepEqual(r[0], store.getTrial('s', 1));
     assert.deepEqual(store.getTrialsSince('s', 0), store.getTrials('s'));
     assert.deepEqual(store.getTrialsSince('s', 5), []);
-    assert.deepEqual(store.getTrialsSince('s', 99, [0, 1, 4]).map((t) => t.number), [1, 4]);
-    assert.throws(() => store.getTrialsSince('s', -1), (e: Error) => e instanceof UserError && /trials since -1: expected a trial number/.test(e.message));
+    assert.deepEqual(
+      store.getTrialsSince('s', 99, [0, 1, 4]).map((t) => t.number),
+      [1, 4],
+    );
+    assert.throws(
+      () => store.getTrialsSince('s', -1),
+      (e: Error) => e instanceof UserError && /trials since -1: expected a trial number/.test(e.message),
+    );
     assert.throws(() => store.getTrialsSince('s', 1.5), /trials since 1.5/);
     assert.throws(() => store.getTrialsSince('s', 0, [2, 0.5]), /watched trial 0.5: expected a trial number/);
     assert.throws(() => store.getTrialsSince('nope', 0), /study 'nope' does not exist/);
@@ -143,9 +176,18 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     assert.equal(a.size, 11);
     assert.equal(new TextDecoder().decode(store.readArtifact(a.id)), '{"conv1":4}');
     assert.equal(store.readArtifact(b.id), undefined);
-    assert.deepEqual(store.listArtifacts('s').map((x) => x.name), ['policy.json', 'model']);
-    assert.deepEqual(store.listArtifacts('s', 0).map((x) => x.name), ['policy.json']);
-    assert.deepEqual(store.listArtifacts('s', null).map((x) => [x.name, x.path]), [['model', '/tmp/model.onnx']]);
+    assert.deepEqual(
+      store.listArtifacts('s').map((x) => x.name),
+      ['policy.json', 'model'],
+    );
+    assert.deepEqual(
+      store.listArtifacts('s', 0).map((x) => x.name),
+      ['policy.json'],
+    );
+    assert.deepEqual(
+      store.listArtifacts('s', null).map((x) => [x.name, x.path]),
+      [['model', '/tmp/model.onnx']],
+    );
     assert.throws(() => store.addArtifact('s', { name: 'x', mediaType: 'text/plain' }), /exactly one of data or path/);
     assert.throws(() => store.addArtifact('s', { trialNumber: 5, name: 'x', mediaType: 'text/plain', data: 'x' }), /no trial 5/);
   });
@@ -166,11 +208,23 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
       other.createTrial('s', { params: { a: 2 } });
       assert.equal(f.store.createTrial('s', { params: {} }).number, 2, 'numbers stay unique across store objects');
       // An incremental reader sees the other object's new trials and its finishing of a watched one.
-      assert.deepEqual(f.store.getTrialsSince('s', 1).map((t) => [t.number, t.state]), [[1, 'running'], [2, 'running']]);
+      assert.deepEqual(
+        f.store.getTrialsSince('s', 1).map((t) => [t.number, t.state]),
+        [
+          [1, 'running'],
+          [2, 'running'],
+        ],
+      );
       other.createTrial('s', { params: { a: 3 } });
       other.finishTrial('s', 1, { state: 'complete', values: [3, 4] });
       const seen = f.store.getTrialsSince('s', 3, [1, 2]);
-      assert.deepEqual(seen.map((t) => [t.number, t.state, t.values]), [[1, 'complete', [3, 4]], [3, 'running', null]]);
+      assert.deepEqual(
+        seen.map((t) => [t.number, t.state, t.values]),
+        [
+          [1, 'complete', [3, 4]],
+          [3, 'running', null],
+        ],
+      );
       assert.deepEqual(seen[1]?.params, { a: 3 });
       other.close();
     } finally {

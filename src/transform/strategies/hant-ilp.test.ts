@@ -20,7 +20,11 @@ function table(seed: number, units: number, alts: number, budgetRatio: number): 
     const teacherMs = 1 + rng.next() * 4;
     return {
       name: `u${i}`,
-      alternatives: Array.from({ length: alts }, (_, j) => (j === 0 ? { name: 'teacher', latencyMs: teacherMs, loss: 0 } : { name: `alt${j}`, latencyMs: teacherMs * (0.2 + 0.8 * rng.next()), loss: 0.05 + rng.next() })),
+      alternatives: Array.from({ length: alts }, (_, j) =>
+        j === 0
+          ? { name: 'teacher', latencyMs: teacherMs, loss: 0 }
+          : { name: `alt${j}`, latencyMs: teacherMs * (0.2 + 0.8 * rng.next()), loss: 0.05 + rng.next() },
+      ),
     };
   });
   const fixedMs = 0.5;
@@ -75,7 +79,11 @@ strategyConformance('hant-ilp', () => new HantIlp(conformanceTable), {
 });
 
 test('hant-ilp: trials are the feasible choices in order of summed loss (exhaustive oracle), then the optimum again', async () => {
-  for (const [seed, ratio] of [[1, 0.6], [2, 0.75], [3, 0.7]] as const) {
+  for (const [seed, ratio] of [
+    [1, 0.6],
+    [2, 0.75],
+    [3, 0.7],
+  ] as const) {
     const o = table(seed, 3, 5, ratio);
     const oracle = exhaustive(o);
     assert.ok(oracle.length >= 3 && oracle.length < 125, `seed ${seed}: ${oracle.length} feasible choices`);
@@ -86,7 +94,8 @@ test('hant-ilp: trials are the feasible choices in order of summed loss (exhaust
     const keys = trials.map((t) => JSON.stringify(o.units.map((u) => t.params[u.name])));
     assert.equal(new Set(keys.slice(0, oracle.length)).size, oracle.length, 'no choice twice before all are tried');
     assert.deepEqual(new Set(keys.slice(0, oracle.length)), new Set(oracle.map((x) => x.key)), 'every feasible choice is proposed');
-    for (const [k, g] of got.slice(0, oracle.length).entries()) assert.ok(Math.abs(g.loss - (oracle[k]?.loss as number)) < 1e-9, `seed ${seed} trial ${k}: loss ${g.loss} vs the ${k}-th best ${oracle[k]?.loss}`);
+    for (const [k, g] of got.slice(0, oracle.length).entries())
+      assert.ok(Math.abs(g.loss - (oracle[k]?.loss as number)) < 1e-9, `seed ${seed} trial ${k}: loss ${g.loss} vs the ${k}-th best ${oracle[k]?.loss}`);
     assert.equal(keys[oracle.length], keys[0], 'after the last feasible choice, the optimum again');
   }
 });
@@ -98,8 +107,14 @@ test('hant-ilp: registered by name with JSON options; bad options are named', as
   const p = await s.ask({ space: hantSpace(o), objectives, history: [], trialNumber: 0, rng: new Rng(0) });
   assert.equal(JSON.stringify(o.units.map((u) => p[u.name])), exhaustive(o)[0]?.key);
   assert.throws(() => parseHantIlpOptions({ ...o, budgetMs: -1 }), /budgetMs = -1: expected a latency budget in ms > 0/);
-  assert.throws(() => parseHantIlpOptions({ ...o, units: [{ name: 'u0', alternatives: [{ name: 'a', latencyMs: 1, loss: 'x' }] }] }), /units\[0\]\.alternatives\[0\]\.loss = "x": expected a finite distillation loss/);
+  assert.throws(
+    () => parseHantIlpOptions({ ...o, units: [{ name: 'u0', alternatives: [{ name: 'a', latencyMs: 1, loss: 'x' }] }] }),
+    /units\[0\]\.alternatives\[0\]\.loss = "x": expected a finite distillation loss/,
+  );
   assert.throws(() => parseHantIlpOptions({ ...o, budget: 1 }), /unknown field 'budget'/);
   const tight = createStrategy('hant-ilp', { ...o, budgetMs: 0.01 } as unknown as Record<string, unknown>);
-  await assert.rejects(async () => tight.ask({ space: hantSpace(o), objectives, history: [], trialNumber: 0, rng: new Rng(0) }), /latency budget 0\.01000 ms is infeasible: the cheapest choice of alternatives takes/);
+  await assert.rejects(
+    async () => tight.ask({ space: hantSpace(o), objectives, history: [], trialNumber: 0, rng: new Rng(0) }),
+    /latency budget 0\.01000 ms is infeasible: the cheapest choice of alternatives takes/,
+  );
 });

@@ -48,21 +48,26 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 /** Validates `hant-ilp` options (ConfigError naming the bad field). */
 export function parseHantIlpOptions(o: Readonly<Record<string, unknown>>): HantIlpOptions {
   const where = "strategy 'hant-ilp' options";
-  for (const k of Object.keys(o)) if (k !== 'budgetMs' && k !== 'fixedMs' && k !== 'units') throw new ConfigError(`${where}: unknown field '${k}'; expected budgetMs, fixedMs and units`);
+  for (const k of Object.keys(o))
+    if (k !== 'budgetMs' && k !== 'fixedMs' && k !== 'units') throw new ConfigError(`${where}: unknown field '${k}'; expected budgetMs, fixedMs and units`);
   if (!finite(o.budgetMs) || o.budgetMs <= 0) throw new ConfigError(`${where}.budgetMs = ${JSON.stringify(o.budgetMs)}: expected a latency budget in ms > 0`);
-  if (!finite(o.fixedMs) || o.fixedMs < 0) throw new ConfigError(`${where}.fixedMs = ${JSON.stringify(o.fixedMs)}: expected the latency outside the units in ms >= 0`);
+  if (!finite(o.fixedMs) || o.fixedMs < 0)
+    throw new ConfigError(`${where}.fixedMs = ${JSON.stringify(o.fixedMs)}: expected the latency outside the units in ms >= 0`);
   if (!Array.isArray(o.units) || o.units.length === 0) throw new ConfigError(`${where}.units: expected a non-empty array of { name, alternatives }`);
   const names = new Set<string>();
   const units = (o.units as unknown[]).map((u, i): HantIlpUnit => {
     const uu = u as { name?: unknown; alternatives?: unknown } | null;
-    if (typeof uu?.name !== 'string' || uu.name === '' || names.has(uu.name)) throw new ConfigError(`${where}.units[${i}].name = ${JSON.stringify(uu?.name)}: expected a unique unit name`);
+    if (typeof uu?.name !== 'string' || uu.name === '' || names.has(uu.name))
+      throw new ConfigError(`${where}.units[${i}].name = ${JSON.stringify(uu?.name)}: expected a unique unit name`);
     names.add(uu.name);
-    if (!Array.isArray(uu.alternatives) || uu.alternatives.length === 0) throw new ConfigError(`${where}.units[${i}].alternatives: expected a non-empty array of { name, latencyMs, loss }`);
+    if (!Array.isArray(uu.alternatives) || uu.alternatives.length === 0)
+      throw new ConfigError(`${where}.units[${i}].alternatives: expected a non-empty array of { name, latencyMs, loss }`);
     const alts = new Set<string>();
     const alternatives = (uu.alternatives as unknown[]).map((a, j): HantIlpAlternative => {
       const aa = a as { name?: unknown; latencyMs?: unknown; loss?: unknown } | null;
       const at = `${where}.units[${i}].alternatives[${j}]`;
-      if (typeof aa?.name !== 'string' || aa.name === '' || alts.has(aa.name)) throw new ConfigError(`${at}.name = ${JSON.stringify(aa?.name)}: expected a name unique within unit '${uu.name as string}'`);
+      if (typeof aa?.name !== 'string' || aa.name === '' || alts.has(aa.name))
+        throw new ConfigError(`${at}.name = ${JSON.stringify(aa?.name)}: expected a name unique within unit '${uu.name as string}'`);
       alts.add(aa.name);
       if (!finite(aa.latencyMs) || aa.latencyMs < 0) throw new ConfigError(`${at}.latencyMs = ${JSON.stringify(aa.latencyMs)}: expected a latency in ms >= 0`);
       if (!finite(aa.loss)) throw new ConfigError(`${at}.loss = ${JSON.stringify(aa.loss)}: expected a finite distillation loss`);
@@ -110,7 +115,9 @@ export class RankedSelections {
       const first = await this.solve(all);
       if (!first) {
         const cheapest = this.o.fixedMs + this.o.units.reduce((s, u) => s + Math.min(...u.alternatives.map((a) => a.latencyMs)), 0);
-        throw new ConfigError(`strategy 'hant-ilp': latency budget ${this.o.budgetMs.toPrecision(4)} ms is infeasible: the cheapest choice of alternatives takes ${cheapest.toPrecision(4)} ms`);
+        throw new ConfigError(
+          `strategy 'hant-ilp': latency budget ${this.o.budgetMs.toPrecision(4)} ms is infeasible: the cheapest choice of alternatives takes ${cheapest.toPrecision(4)} ms`,
+        );
       }
       this.pending = [first];
     }
