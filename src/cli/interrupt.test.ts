@@ -13,7 +13,7 @@ import { spawnHwnas } from './testing/run-cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-int-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes it and exits 0', async () => {
+test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes it and exits 130 (interrupted)', async () => {
   const policyOut = join(dir, 'policy.json');
   const args = [
     'quantize',
@@ -48,7 +48,7 @@ test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes
   }, 200);
   const r = await proc.done.finally(() => clearInterval(poll));
   assert.ok(sent, `the search never started:\n${r.stderr}`);
-  assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`);
+  assert.equal(r.code, 130, `exit ${r.code}\n${r.stderr}`);
   assert.match(r.stderr, /interrupted: finishing the current episode/);
   const m = /haq on bitfusion-edge \(latency=0\.7x, interrupted\): latency ([0-9.e-]+) ms vs W8A8 ([0-9.e-]+) ms/.exec(r.stdout);
   assert.ok(m, `the summary says it was interrupted:\n${r.stdout}`);

@@ -54,3 +54,14 @@ export function humanCount(n: number): string {
 export function shapeStr(s: readonly number[]): string {
   return `[${s.join(',')}]`;
 }
+
+/** Exit code of a command stopped by Ctrl-C once it has kept and reported its finished work (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Records that the user interrupted the command (Ctrl-C): it still finishes its report, then the
+ * process exits 130 instead of 0, so scripts can tell a cut-short search from a complete one.
+ */
+export function markInterrupted(): void {
+  process.exitCode = EXIT_INTERRUPTED;
+}

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UserError } from '../errors.js';
 import type { Trial } from '../search/types.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import type { StudyResult } from '../study/run-study.js';
 import { failIfNothingCompleted } from './commands/study.js';
-import { runHwnas } from './testing/run-cli.js';
+import { runHwnas, spawnHwnas } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-study-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,4 +59,30 @@ test('a study run whose every trial failed is an error quoting the first failure
   failIfNothingCompleted({ ...base, trials: [trial(0, 'failed', 'x'), trial(1, 'complete')] });
   failIfNothingCompleted({ ...base, trials: [] });
   failIfNothingCompleted({ ...base, aborted: true, trials: [trial(0, 'failed', 'aborted')] });
+});
+
+test('Ctrl-C during hwnas study run: finished trials are kept, the summary is printed, and the exit code is 130', async () => {
+  writeFileSync(
+    join(dir, 'slow.json'),
+    JSON.stringify({ name: 'slow', evaluator: { name: 'zdt1', options: { delayMs: 200 } }, strategy: 'random', nTrials: 200, seed: 1 }),
+  );
+  const created = await runHwnas(dir, 'study', 'create', '--config', 'slow.json', '--store', 'slow.sqlite');
+  assert.equal(created.code, 0, created.stderr);
+  const proc = spawnHwnas(dir, ['study', 'run', 'slow', '--store', 'slow.sqlite', '--threads', '0']);
+  // interrupt once a few trials are stored
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const s = new SqliteStore(join(dir, 'slow.sqlite'), { readonly: true });
+    const done = s.getTrials('slow', ['complete']).length;
+    s.close();
+    if (done >= 3) break;
+  }
+  proc.child.kill('SIGINT');
+  const r = await proc.done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stdout, /stopped early \(resume with hwnas study resume\)/);
+  const s = new SqliteStore(join(dir, 'slow.sqlite'), { readonly: true });
+  const complete = s.getTrials('slow', ['complete']).length;
+  s.close();
+  assert.ok(complete >= 3 && complete < 200, `complete ${complete}`);
 });

@@ -190,7 +190,7 @@ test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection
   // 2. the same command again, Ctrl-C after a few more trials: the best so far is reported, exit 0
   const interrupted = await runUntil(args, store, 'SIGINT', (ts) => completeOf(ts).length >= keptKill.length + 3);
   assert.ok(interrupted.seen, `no progress after the kill:\n${interrupted.run.stderr}`);
-  assert.equal(interrupted.run.code, 0, interrupted.run.stderr);
+  assert.equal(interrupted.run.code, 130, interrupted.run.stderr);
   const ji = JSON.parse(interrupted.run.stdout) as {
     study: string;
     trial: number;

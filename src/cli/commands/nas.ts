@@ -16,7 +16,7 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { intOption, printJson } from '../io.js';
+import { intOption, markInterrupted, printJson } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -309,7 +309,10 @@ export function registerNas(program: Command): void {
         const resumeHint = `hwnas study resume ${name}${(f.store ?? f.storage) ? ` --store ${storePath}` : ''}`;
         process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
         const ac = new AbortController();
-        const onSig = (): void => ac.abort();
+        const onSig = (): void => {
+          markInterrupted();
+          ac.abort();
+        };
         process.once('SIGINT', onSig);
         let aborted = false;
         try {

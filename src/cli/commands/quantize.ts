@@ -11,7 +11,7 @@ import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../.
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable } from '../../util/table.js';
-import { checkOutPath, humanCount, intOption, printJson } from '../io.js';
+import { checkOutPath, humanCount, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -211,6 +211,7 @@ export function registerQuantize(program: Command): void {
           const abort = new AbortController();
           const onSigint = (): void => {
             say('\ninterrupted: finishing the current episode and keeping the best policy so far');
+            markInterrupted();
             abort.abort();
           };
           process.once('SIGINT', onSigint);

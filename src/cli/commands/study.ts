@@ -11,7 +11,7 @@ import { bestTrials, runStudy, type StudyResult } from '../../study/run-study.js
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor } from '../../workers/registry.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
-import { checkOutPath, intOption, printJson } from '../io.js';
+import { checkOutPath, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig } from './study-config.js';
 
@@ -270,7 +270,10 @@ async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: 
   const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : undefined;
   const store = openStore(f.store, false, true);
   const ac = new AbortController();
-  const onSig = (): void => ac.abort();
+  const onSig = (): void => {
+    markInterrupted();
+    ac.abort();
+  };
   process.once('SIGINT', onSig);
   try {
     const r = await runConfiguredStudy(store, name, {

@@ -10,7 +10,7 @@ import type { FinetuneOptions, LatencyBudget } from '../../transform/hant.js';
 import { bestHantTrial, choiceOf, HANT_OBJECTIVES, type HantScreening, ilpOptions, loadScreening, saveScreening } from '../../transform/screening.js';
 import { hantSpace } from '../../transform/strategies/hant-ilp.js';
 import { formatTable } from '../../util/table.js';
-import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
+import { checkOutPath, floatOption, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
@@ -221,6 +221,7 @@ export function registerTransform(program: Command): void {
         const ac = new AbortController();
         const onSig = (): void => {
           log('interrupted: stopping the selection study; finished trials are kept');
+          markInterrupted();
           ac.abort();
         };
         process.once('SIGINT', onSig);
