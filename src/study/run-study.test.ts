@@ -151,6 +151,27 @@ test('a study whose process died mid-trial, resumed, proposes what an uninterrup
   );
 });
 
+test('a trial killed twice is run a third time by default (maxRetries 3): the budget counts completed trials', async () => {
+  const store = new MemoryStore();
+  await runStudy(base(store, { nTrials: 3 }));
+  const dead = `${hostname()}:2147483646:dead`;
+  const first = store.createTrial('s', { params: { x: 0.25, y: 0.5, k: 'b' }, worker: dead });
+  await runStudy(base(store, { nTrials: 3 })); // marks it failed (worker-died); nothing more to run
+  // its retry dies too
+  store.createTrial('s', { params: first.params, userAttrs: { [ATTR.retryOf]: first.number }, worker: dead });
+  const r = await runStudy(base(store, { nTrials: 4 }));
+  assert.equal(r.trials.filter((t) => t.state === 'complete').length, 4);
+  const third = r.trials.find((t) => t.userAttrs[ATTR.retryOf] === first.number + 1);
+  assert.deepEqual(third?.params, first.params);
+  assert.equal(third?.state, 'complete');
+  const limited = new MemoryStore();
+  await runStudy(base(limited, { nTrials: 3 }));
+  const one = limited.createTrial('s', { params: first.params, worker: dead });
+  limited.createTrial('s', { params: first.params, userAttrs: { [ATTR.retryOf]: one.number }, worker: dead });
+  const r1 = await runStudy(base(limited, { nTrials: 4, retry: { maxRetries: 1 } }));
+  assert.equal(r1.trials.filter((t) => t.state === 'complete').length, 3, 'with maxRetries 1 the twice-killed trial counts as failed');
+});
+
 test('several evaluations in flight (remote-style async evaluate) respect the concurrency limit', async () => {
   let inFlight = 0;
   let peak = 0;

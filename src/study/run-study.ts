@@ -42,9 +42,12 @@ export interface EvaluationResult {
 /** Evaluates one candidate; may run in another thread, process or machine. */
 export type Evaluator = (params: Params, ctx: EvaluationContext) => Promise<EvaluationResult>;
 
+/** Times a trial whose process died (or that was interrupted) is run again before it counts as failed. */
+export const DEFAULT_MAX_RETRIES = 3;
+
 /** Which failed trials are run again (as new trials with the same parameters). */
 export interface RetryPolicy {
-  /** Retries per original trial (default 1). */
+  /** Retries per original trial (default {@link DEFAULT_MAX_RETRIES}). */
   readonly maxRetries?: number;
   /** Also retry trials whose evaluation threw (default false: only crashed/interrupted ones). */
   readonly onError?: boolean;
@@ -168,7 +171,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   if (!Number.isInteger(o.nTrials) || o.nTrials < 0) throw new ConfigError(`nTrials ${JSON.stringify(o.nTrials)}: expected an integer >= 0`);
   const concurrency = o.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError(`concurrency ${JSON.stringify(o.concurrency)}: expected an integer >= 1`);
-  const maxRetries = o.retry?.maxRetries ?? 1;
+  const maxRetries = o.retry?.maxRetries ?? DEFAULT_MAX_RETRIES;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new ConfigError(`maxRetries ${JSON.stringify(o.retry?.maxRetries)}: expected an integer >= 0`);
   const retryOnError = o.retry?.onError ?? false;
   const study = openStudy(o);
   const worker = `${hostname()}:${process.pid}:${new Rng(Date.now() >>> 0).nextU32().toString(36)}`;

@@ -22,7 +22,7 @@ export interface StudyHistoryOptions {
   readonly store: Store;
   readonly studyName: string;
   readonly objectives: readonly Objective[];
-  /** Retries per original trial (default 1). */
+  /** Retries per original trial (default 1 here; the study loop passes its own, 3 by default). */
   readonly maxRetries?: number;
   /** Trials that failed with an evaluation error are retried too (default false). */
   readonly retryOnError?: boolean;

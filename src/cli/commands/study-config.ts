@@ -38,6 +38,8 @@ export const studyConfigSchema = z
       .max(2 ** 32 - 1)
       .optional(),
     concurrency: z.number().int().min(1).max(1024).optional(),
+    /** Times a trial whose process died or was interrupted is run again (default 3). */
+    maxRetries: z.number().int().min(0).max(100).optional(),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import type { JsonValue } from '../../search/types.js';
 import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/types.js';
-import { bestTrials, runStudy, type StudyResult } from '../../study/run-study.js';
+import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult } from '../../study/run-study.js';
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor } from '../../workers/registry.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
@@ -221,6 +221,7 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       evaluate: remote?.evaluate ?? evaluatorFor(evaluation),
       concurrency: remote?.concurrency ?? 1,
       nTrials: config.nTrials,
+      retry: { maxRetries: config.maxRetries ?? DEFAULT_MAX_RETRIES },
       seed: r.seed,
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),
@@ -431,11 +432,16 @@ export function registerStudy(program: Command): void {
           );
         const trials = store.getTrials(name);
         const best = bestTrials(trials, s.objectives);
-        if (f.json) printJson({ study: s, trials: trials.length, best });
+        const cfg = s.userAttrs.config as { nTrials?: number; maxRetries?: number } | undefined;
+        const budget = cfg ? { nTrials: cfg.nTrials ?? null, maxRetries: cfg.maxRetries ?? DEFAULT_MAX_RETRIES } : null;
+        if (f.json) printJson({ study: s, trials: trials.length, best, ...(budget ? { budget } : {}) });
         else {
           const counts: Record<string, number> = {};
           for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
-          process.stdout.write(`study '${name}' created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}\n`);
+          const rule = budget
+            ? `; budget ${budget.nTrials} trials, a trial whose process died or was interrupted is run again up to ${budget.maxRetries} time(s)`
+            : '';
+          process.stdout.write(`study '${name}' created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}${rule}\n`);
           printBest(store, name);
         }
       } finally {
