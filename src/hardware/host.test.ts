@@ -44,16 +44,9 @@ describe('host-cpu (onnxruntime-node)', () => {
     assert.ok((r[1]?.latencyMs as number) > 2 * (r[0]?.latencyMs as number), JSON.stringify(r));
   });
   it('calibrates a positive run overhead', async () => {
-    // A timing fit: on a loaded machine one calibration can come out at 0 (clamped). The claim is that
-    // calibration finds the positive per-run cost; it gets three tries, and every value is reported.
-    const seen: string[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const o = await measureRunOverhead();
-      assert.ok(o.perElemMs >= 0, `per element ${o.perElemMs} ms`);
-      seen.push(`fixed ${o.fixedMs} ms`);
-      if (o.fixedMs > 0 && o.fixedMs < 5) return;
-    }
-    assert.fail(`no calibration found a fixed run overhead in (0, 5) ms: ${seen.join('; ')}`);
+    const o = await measureRunOverhead();
+    assert.ok(o.fixedMs > 0 && o.fixedMs < 5, `fixed ${o.fixedMs} ms`);
+    assert.ok(o.perElemMs >= 0);
   });
   it('the kernel plan has as many kernels as onnxruntime runs compute nodes (oracle: ORT optimized graph)', async () => {
     const space = mbv2Space({ ...MBV2_SMALL, inputSizes: [32], inChannels: 3 });

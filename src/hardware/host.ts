@@ -174,7 +174,9 @@ export async function measureRunOverhead(opts: Pick<HostMeasureOptions, 'threads
     sxx += ((xs[i] as number) - mx) ** 2;
   }
   const slope = Math.max(0, sxy / sxx);
-  const o = { fixedMs: Math.max(0, my - slope * mx), perElemMs: slope };
+  // The fixed cost is read at the 1-element run, not from the fit's intercept: with points from 1 to 262,144
+  // elements the intercept is set by the large runs and came out negative (clamped to 0) on a quiet machine.
+  const o = { fixedMs: Math.max(0, (ys[0] as number) - slope * (xs[0] as number)), perElemMs: slope };
   overheadCache.set(quant, o);
   return o;
 }
