@@ -17,7 +17,7 @@
 import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type HostMeasurement, measureHost, measureNetwork } from '../src/hardware/host.js';
+import { fitHostComposition, type HostMeasurement, measureHost, measureNetwork } from '../src/hardware/host.js';
 import { parseLayerKey } from '../src/hardware/layer-key.js';
 import {
   composeNetwork,
@@ -161,6 +161,9 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
       testTruth[i] as number,
     ),
   );
+  // the host-cpu target's own composition (scale + overhead, fitHostComposition), fitted on the training networks
+  const hostComp = fitHostComposition(train.map((m, i) => ({ kernelSumMs: m.kernels.reduce((a, k) => a + k.netMs, 0), networkMs: truth[i] as number })));
+  const hostFitted = test.map((m, i) => rel(hostComp.kernelScale * m.kernels.reduce((a, k) => a + k.netMs, 0) + hostComp.fixedMs, testTruth[i] as number));
   const naive = test.slice(0, nNaive).map((m, i) => rel(m.sumOfLayersMs, testTruth[i] as number));
   const sorted = [...testTruth].sort((a, b) => a - b);
   result.host = {
@@ -187,6 +190,13 @@ export async function benchHardware(opts: { quick?: boolean } = {}): Promise<obj
       fittedFusionOnSameNets: r3(mape(fitted.slice(0, nNaive))),
     },
     fusionModel: { nets: nTest, mape: r3(mape(plain)), within10: r3(within(plain, 0.1)), meanSignedError: r3(plain.reduce((a, b) => a + b, 0) / plain.length) },
+    hostTargetComposition: {
+      nets: nTest,
+      composition: { kernelScale: Number(hostComp.kernelScale.toPrecision(4)), fixedMs: Number(hostComp.fixedMs.toPrecision(4)) },
+      mape: r3(mape(hostFitted)),
+      within10: r3(within(hostFitted, 0.1)),
+      meanSignedError: r3(hostFitted.reduce((a, b) => a + b, 0) / hostFitted.length),
+    },
     fusionModelFittedComposition: {
       nets: nTest,
       composition: Object.fromEntries(Object.entries(comp).map(([k, v]) => [k, Number(v.toPrecision(4))])),

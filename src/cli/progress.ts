@@ -15,7 +15,10 @@ export interface ProgressOptions {
   readonly label: string;
   /** Extra fields shown after the bar, in order: `{name}` templates resolved from the payload. */
   readonly fields?: readonly string[];
-  /** Silence everything (e.g. with --json). */
+  /**
+   * `--json` was given: the live bar still shows when stderr is a terminal (stdout keeps the JSON), but no
+   * plain progress lines are written to a redirected stderr, so `--json 2>&1` stays parseable.
+   */
   readonly quiet?: boolean;
   /** Non-TTY: print a line every N updates (default: 10 lines per run). */
   readonly plainEvery?: number;
@@ -23,7 +26,7 @@ export interface ProgressOptions {
 
 /** Create a progress reporter on stderr (stdout stays clean for tables and JSON). */
 export function createProgress(o: ProgressOptions): Progress {
-  if (o.quiet) return { update() {}, setTotal() {}, stop() {} };
+  if (o.quiet && !process.stderr.isTTY) return { update() {}, setTotal() {}, stop() {} };
   const fields = o.fields ?? [];
   // cli-progress only fills `{word}` tokens: a field named 'img/s' needs a token of word characters
   const token = (f: string): string => `f_${f.replace(/\W/g, '_')}`;

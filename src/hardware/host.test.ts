@@ -11,7 +11,17 @@ import { exportOnnx } from '../onnx/export.js';
 import { ortOptimizedNodes } from '../onnx/ort.js';
 import { MBV2_SMALL, mbv2Space } from '../search/spaces/mbv2.js';
 import { Rng } from '../util/rng.js';
-import { exportKernelOnnx, graphKernels, HostCpuTarget, type HostMeasurement, hostLut, measureNetworks, measureRunOverhead, SINK } from './host.js';
+import {
+  exportKernelOnnx,
+  fitHostComposition,
+  graphKernels,
+  HostCpuTarget,
+  type HostMeasurement,
+  hostLut,
+  measureNetworks,
+  measureRunOverhead,
+  SINK,
+} from './host.js';
 import { LutTarget } from './lut.js';
 import { policyPreset } from './precision.js';
 import { getTarget } from './registry.js';
@@ -22,6 +32,7 @@ const mnist = zooGraph('zoo:mnist-cnn');
 const mb = zooGraph('zoo:mbnet32');
 const target = new HostCpuTarget({ repeats: 10, budgetMs: 5 });
 let m: HostMeasurement;
+let m0: HostMeasurement;
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-host-test-'));
 
 const ortOptimized = (bytes: Uint8Array, _name: string) => ortOptimizedNodes(bytes);
@@ -29,7 +40,7 @@ const ortOptimized = (bytes: Uint8Array, _name: string) => ortOptimizedNodes(byt
 const COMPUTE = (n: { op: string }): boolean => !['ReorderInput', 'ReorderOutput', 'Flatten', 'Reshape', 'Identity'].includes(n.op);
 
 before(async () => {
-  await target.prepare(mnist);
+  m0 = await target.measure(mnist);
   m = await target.measure(mb);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,9 +96,18 @@ describe('host-cpu (onnxruntime-node)', () => {
     assert.ok(m.sumOfLayersMs > m.network.medianMs, 'one run overhead per node makes the naive sum too large');
     assert.ok(Math.abs(m.fusionModelError) < Math.abs(m.sumOfLayersError), `fusion ${m.fusionModelError} vs naive ${m.sumOfLayersError}`);
   });
-  it('costs measured networks and names unmeasured layers', () => {
-    const c = target.networkCost(mb, policyPreset('fp32'));
-    assert.ok(Math.abs(c.latencyMs - m.fusionModelMs) < 1e-9, `${c.latencyMs} vs ${m.fusionModelMs}`);
+  it('costs measured networks with the composition fitted on their whole timings, and names unmeasured layers', () => {
+    const comp = fitHostComposition([m0, m].map((x) => ({ kernelSumMs: x.kernelSumMs, networkMs: x.network.latencyMs })));
+    assert.ok(comp.kernelScale > 0 && comp.fixedMs >= 0, JSON.stringify(comp));
+    for (const [g, x] of [
+      [mnist, m0],
+      [mb, m],
+    ] as const) {
+      const c = target.networkCost(g, policyPreset('fp32'));
+      const want = comp.kernelScale * x.kernelSumMs + comp.fixedMs;
+      assert.ok(Math.abs(c.latencyMs - want) < 1e-9, `${g.name}: ${c.latencyMs} vs ${want}`);
+      assert.ok(Math.abs(c.layers.reduce((a, l) => a + l.latencyMs, c.networkOverheadMs) - c.latencyMs) < 1e-9, 'layers sum to the total');
+    }
     assert.throws(
       () => target.networkCost(zooGraph('zoo:mbnet32?size=64'), policyPreset('fp32')),
       (e: unknown) => e instanceof ConfigError && /not measured layer 'stem'/.test(e.message),
@@ -98,11 +118,32 @@ describe('host-cpu (onnxruntime-node)', () => {
     );
   });
   it('writes a lookup table that reproduces the costs', () => {
-    const lut = new LutTarget(hostLut(m));
-    const c = lut.networkCost(mb, policyPreset('fp32'));
-    assert.ok(Math.abs(c.latencyMs - m.fusionModelMs) < 1e-9);
+    const lut = new LutTarget(hostLut([m0, m]));
+    for (const g of [mnist, mb]) {
+      const a = lut.networkCost(g, policyPreset('fp32')).latencyMs;
+      const b = target.networkCost(g, policyPreset('fp32')).latencyMs;
+      assert.ok(Math.abs(a - b) < 1e-9, `${g.name}: lut ${a} vs target ${b}`);
+    }
     assert.equal(getTarget('host-cpu').kind, 'measured');
     assert.throws(() => getTarget('host-cpu?cores=2'), ConfigError);
+  });
+});
+
+describe('fitHostComposition', () => {
+  it('one network: exact on it, overhead when the whole run is slower than its kernels, a scale below 1 when faster', () => {
+    assert.deepEqual(fitHostComposition([{ kernelSumMs: 0.03, networkMs: 0.04 }]), { kernelScale: 1, fixedMs: 0.04 - 0.03 });
+    const c = fitHostComposition([{ kernelSumMs: 0.2, networkMs: 0.027 }]);
+    assert.equal(c.fixedMs, 0);
+    assert.ok(Math.abs(c.kernelScale * 0.2 - 0.027) < 1e-12);
+    assert.deepEqual(fitHostComposition([]), { kernelScale: 1, fixedMs: 0 });
+  });
+  it('several networks: recovers a scale and an overhead, and never fits a negative overhead', () => {
+    const rows = [0.01, 0.05, 0.2, 1].map((k) => ({ kernelSumMs: k, networkMs: 0.6 * k + 0.004 }));
+    const c = fitHostComposition(rows);
+    assert.ok(Math.abs(c.kernelScale - 0.6) < 1e-9 && Math.abs(c.fixedMs - 0.004) < 1e-9, JSON.stringify(c));
+    const neg = fitHostComposition([0.1, 0.2, 0.4].map((k) => ({ kernelSumMs: k, networkMs: 0.5 * k - 0.01 })));
+    assert.equal(neg.fixedMs, 0);
+    assert.ok(neg.kernelScale > 0 && neg.kernelScale < 0.5, JSON.stringify(neg));
   });
 });
 

@@ -105,7 +105,9 @@ export interface HostMeasurement {
   readonly quantile: number;
   /** Σ of per-node latencies (naive; NaN without `perNode`). */
   readonly sumOfLayersMs: number;
-  /** Fusion-model estimate of the whole network: Σ kernel times net of run overhead + the network's run overhead. */
+  /** Σ of the kernels' times net of their run overhead (each kernel timed alone). */
+  readonly kernelSumMs: number;
+  /** Fusion-model estimate of the whole network, uncalibrated: Σ kernel times net of run overhead + the network's run overhead. */
   readonly fusionModelMs: number;
   /** (sumOfLayers - network.latencyMs) / network.latencyMs. */
   readonly sumOfLayersError: number;
@@ -129,6 +131,19 @@ const timingStats = (samples: readonly number[], quant = 0.5): Stats => {
     return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo);
   };
   return { medianMs: q(0.5), iqrMs: q(0.75) - q(0.25), latencyMs: q(quant) };
+};
+
+/**
+ * Statistics of profiled kernel times. onnxruntime's profiler reports whole microseconds, coarser than the
+ * spread of a small kernel, so at the median (the default) the latency is the interquartile mean instead: the
+ * mean of the central half of the runs resolves below 1 us and is as robust to outliers.
+ */
+const profiledStats = (samples: readonly number[], quant = 0.5): Stats => {
+  const st = timingStats(samples, quant);
+  if (quant !== 0.5 || samples.length < 4) return st;
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.slice(Math.floor(s.length / 4), Math.ceil((3 * s.length) / 4));
+  return { ...st, latencyMs: mid.reduce((a, b) => a + b, 0) / mid.length };
 };
 
 /** onnxruntime-node's cost of one `run` outside the operator: fixed part plus copying inputs/outputs. */
@@ -426,7 +441,7 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
   for (const [i, u] of units.entries()) {
     if (u.profile) {
       u.session.session.endProfiling();
-      kernelStats[i] = timingStats(profiledKernelMs(u.profile), quant);
+      kernelStats[i] = profiledStats(profiledKernelMs(u.profile), quant);
     }
     await u.session.session.release();
   }
@@ -484,7 +499,8 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     graph.outputs.reduce((a, o) => a + numel(o), 0),
   );
   const sum = perNode ? layers.reduce((a, l) => a + l.latencyMs, 0) : Number.NaN;
-  const fusedModel = kernels.reduce((a, k) => a + k.netMs, 0) + netIo;
+  const kernelSum = kernels.reduce((a, k) => a + k.netMs, 0);
+  const fusedModel = kernelSum + netIo;
   const err = (x: number): number => (x - whole.latencyMs) / whole.latencyMs;
   return {
     graph: graph.name,
@@ -496,6 +512,7 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     network: { medianMs: whole.medianMs, iqrMs: whole.iqrMs, latencyMs: whole.latencyMs },
     quantile: quant,
     sumOfLayersMs: sum,
+    kernelSumMs: kernelSum,
     fusionModelMs: fusedModel,
     sumOfLayersError: err(sum),
     fusionModelError: err(fusedModel),
@@ -559,16 +576,74 @@ export function hostDevice(threads = 1): string {
   return `host-cpu (onnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} thread${threads > 1 ? 's' : ''}, float32)`.replace(' ,', ',');
 }
 
-/** A lookup table from host measurements: one entry per runtime kernel (anchor key, time net of the run overhead; conv entries include their fused bn/act/residual add). */
+/**
+ * How kernel times compose into a network's time on this machine: `kernelScale · Σ kernels + fixedMs`.
+ * A kernel timed alone (its own session, cold caches, layout reorders around it) runs slower than inside a
+ * network, most of all the small kernels of small networks (issue 20: the plain sum plus the run overhead
+ * over-estimated mnist-cnn 2.5x and an mbv2-micro net 8x), so the composition is calibrated on the
+ * whole-network timings measured with the kernels:
+ * - one network: exact on it, with a non-negative overhead and a scale of at most 1 (`whole >= Σ`: scale 1
+ *   and the difference as overhead; otherwise the ratio as scale and no overhead);
+ * - two or more: least squares on relative error (each network weighted by 1/measured²) of scale and
+ *   overhead, falling back to a ratio through the origin when the fitted overhead is negative.
+ */
+export interface HostComposition {
+  readonly kernelScale: number;
+  readonly fixedMs: number;
+}
+
+/** Fit {@link HostComposition} on (Σ kernels, whole network) pairs of measured networks. */
+export function fitHostComposition(rows: readonly { readonly kernelSumMs: number; readonly networkMs: number }[]): HostComposition {
+  const ok = rows.filter((r) => r.kernelSumMs > 0 && r.networkMs > 0 && Number.isFinite(r.kernelSumMs) && Number.isFinite(r.networkMs));
+  if (ok.length === 0) return { kernelScale: 1, fixedMs: 0 };
+  if (ok.length === 1) {
+    const { kernelSumMs: k, networkMs: n } = ok[0] as (typeof ok)[number];
+    return n >= k ? { kernelScale: 1, fixedMs: n - k } : { kernelScale: n / k, fixedMs: 0 };
+  }
+  // weighted least squares of n ≈ a·k + b with weights 1/n²
+  let sw = 0;
+  let sk = 0;
+  let sn = 0;
+  let skk = 0;
+  let skn = 0;
+  for (const { kernelSumMs: k, networkMs: n } of ok) {
+    const w = 1 / (n * n);
+    sw += w;
+    sk += w * k;
+    sn += w * n;
+    skk += w * k * k;
+    skn += w * k * n;
+  }
+  const det = sw * skk - sk * sk;
+  if (det > 1e-12 * sw * skk) {
+    const a = (sw * skn - sk * sn) / det;
+    const b = (sn - a * sk) / sw;
+    if (a > 0 && b >= 0) return { kernelScale: a, fixedMs: b };
+  }
+  return { kernelScale: skn / skk, fixedMs: 0 };
+}
+
+/**
+ * A lookup table from host measurements: one entry per runtime kernel (anchor key, time net of the run overhead;
+ * conv entries include their fused bn/act/residual add), and the {@link HostComposition} fitted on the measured
+ * networks' whole timings as `kernelScale` and `networkOverheadMs`.
+ */
 export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFile {
   const list = Array.isArray(ms) ? ms : [ms as HostMeasurement];
   const entries = new Map<string, LutEntry>();
-  let overhead = 0;
   for (const m of list) {
-    overhead = m.networkIoMs;
     for (const k of m.kernels) if (!entries.has(k.key)) entries.set(k.key, { key: k.key, latencyMs: k.netMs, spreadMs: k.iqrMs });
   }
-  return { format: 'hwnas-lut', version: 1, device: list[0]?.device ?? hostDevice(), fused: true, networkOverheadMs: overhead, entries: [...entries.values()] };
+  const comp = fitHostComposition(list.map((m) => ({ kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs })));
+  return {
+    format: 'hwnas-lut',
+    version: 1,
+    device: list[0]?.device ?? hostDevice(),
+    fused: true,
+    networkOverheadMs: comp.fixedMs,
+    kernelScale: comp.kernelScale,
+    entries: [...entries.values()],
+  };
 }
 
 /**
@@ -584,6 +659,9 @@ export class HostCpuTarget extends LayerValueTarget {
   readonly fuse = true;
   private readonly table = new Map<string, LutEntry>();
   private overhead = 0;
+  private scale = 1;
+  /** (Σ kernels, whole network) of every network measured by this target, for {@link fitHostComposition}. */
+  private readonly measured: { kernelSumMs: number; networkMs: number }[] = [];
 
   constructor(
     readonly options: Omit<HostMeasureOptions, 'known' | 'onProgress'> = {},
@@ -594,6 +672,7 @@ export class HostCpuTarget extends LayerValueTarget {
     if (seed) {
       for (const e of seed.entries) this.table.set(e.key, e);
       this.overhead = seed.networkOverheadMs ?? 0;
+      this.scale = seed.kernelScale ?? 1;
     }
   }
 
@@ -601,7 +680,11 @@ export class HostCpuTarget extends LayerValueTarget {
   async measure(model: Model | Graph, onProgress?: (done: number, total: number, node: string) => void): Promise<HostMeasurement> {
     const m = await measureHost(model, { ...this.options, known: this.table, ...(onProgress ? { onProgress } : {}) });
     for (const e of hostLut(m).entries) if (!this.table.has(e.key)) this.table.set(e.key, e);
-    this.overhead = m.networkIoMs;
+    this.measured.push({ kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs });
+    const comp = fitHostComposition(this.measured);
+    this.overhead = comp.fixedMs;
+    this.scale = comp.kernelScale;
+    this.clearCostCache();
     return m;
   }
 
@@ -628,6 +711,7 @@ export class HostCpuTarget extends LayerValueTarget {
       device: hostDevice(this.options.threads ?? 1),
       fused: true,
       networkOverheadMs: this.overhead,
+      kernelScale: this.scale,
       entries: [...this.table.values()],
     };
   }
@@ -673,6 +757,7 @@ export class HostCpuTarget extends LayerValueTarget {
       throw new ConfigError(
         `host-cpu has not measured layer '${w.node}' (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first`,
       );
-    return e;
+    // kernel times composed as calibrated on whole networks (fitHostComposition)
+    return this.scale === 1 ? e : { ...e, latencyMs: e.latencyMs * this.scale };
   }
 }

@@ -47,7 +47,12 @@ export abstract class LayerValueTarget implements HardwareTarget {
   abstract readonly hasEnergy: boolean;
   /** Whether bn/activation after conv/dense are fused into it (their cost counted there). */
   abstract readonly fuse: boolean;
-  private readonly evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array> }>();
+  private evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array> }>();
+
+  /** Forget the layer values cached by {@link LayerValueTarget.evaluate} (call when they change, e.g. after a recalibration). */
+  protected clearCostCache(): void {
+    this.evalCache = new WeakMap();
+  }
 
   /** Latency/energy of one node at a precision (throw ConfigError when unknown). */
   protected abstract layerValue(w: Workload, p: Precision): LayerValue;

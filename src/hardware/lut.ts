@@ -12,7 +12,9 @@
  * `key` follows the grammar in layer-key.ts (op, shapes, kernel, stride, groups, bits); `energyMj`,
  * `spreadMs` (inter-quartile range), `repeats` are optional; `fused: true` says conv entries were measured
  * with their batchnorm/activation fused (those nodes then cost 0); `networkOverheadMs` is added once per
- * inference. CSV form: a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
+ * inference; `kernelScale` (default 1) multiplies every entry's latency when a network is costed (host-cpu
+ * tables calibrate it, with the overhead, on whole-network timings: kernels timed alone run slower than inside
+ * a network). CSV form: a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
  * `op,in,out,kernel,stride,groups,weight_bits,act_bits,latency_ms[,energy_mj]` with shapes as `32x16x16`
  * and `-` for fields an op does not have.
  *
@@ -41,6 +43,8 @@ export interface LutFile {
   readonly device?: string;
   readonly fused?: boolean;
   readonly networkOverheadMs?: number;
+  /** Factor on every entry's latency when a network is costed (default 1). */
+  readonly kernelScale?: number;
   readonly entries: readonly LutEntry[];
 }
 
@@ -135,6 +139,11 @@ export function parseLut(text: string, path: string): LutFile {
     }
   });
   checkUniqueKeys(o.entries, path, (i) => `entry ${i}`);
+  for (const k of ['networkOverheadMs', 'kernelScale'] as const) {
+    const v = o[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && (k === 'kernelScale' ? v > 0 : v >= 0)))
+      throw new ConfigError(`lookup table ${path}: ${k} ${JSON.stringify(v)}: expected a ${k === 'kernelScale' ? 'positive' : 'non-negative'} number`);
+  }
   return o as LutFile;
 }
 
@@ -205,7 +214,8 @@ export class LutTarget extends LayerValueTarget {
   protected layerValue(w: Workload, p: Precision): LayerValue {
     const key = workloadKey(w, p);
     const e = this.map.get(key);
-    if (e) return e;
+    const scale = this.table.kernelScale ?? 1;
+    if (e) return scale === 1 ? e : { ...e, latencyMs: e.latencyMs * scale };
     if (this.options.fallback) {
       this.misses.add(key);
       const c = this.options.fallback.layerCost(w, p);

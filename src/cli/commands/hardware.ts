@@ -18,6 +18,7 @@ import {
   saveLut,
   savePredictor,
 } from '../../hardware/index.js';
+import { bitsSupported } from '../../hardware/precision.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
@@ -28,6 +29,11 @@ async function target(spec: string, model: Parameters<NonNullable<HardwareTarget
   const t = getTarget(spec);
   if (t.prepare) await t.prepare(model);
   return t;
+}
+
+/** The policy `hwnas cost` uses without `--policy`: w8a8, or fp32 where the target runs no 8-bit layers (host-cpu, lut:). */
+function defaultCostPolicy(t: HardwareTarget): string {
+  return bitsSupported({ weightBits: 8, actBits: 8 }, t.supportedBits) ? 'w8a8' : 'fp32';
 }
 
 /** `hwnas targets`, `hwnas cost`, `hwnas measure`, `hwnas predictor fit|eval`. */
@@ -52,20 +58,23 @@ export function registerHardware(program: Command): void {
     .command('cost <model>')
     .description('hardware-aware complexity report: per layer MACs, bit ops, bytes, traffic, latency, energy, bound, area')
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
-    .option('--policy <p>', 'precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default w8a8)')
+    .option(
+      '--policy <p>',
+      'precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default w8a8, or fp32 on targets without 8-bit support such as host-cpu)',
+    )
     .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
     .option('--totals', 'totals only, no per-layer table')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
       const model = loadModelSpec(spec);
       const t = await target(f.target, model);
-      const policy = loadPolicySpec(f.policy ?? 'w8a8', model.graph, t);
+      const policy = loadPolicySpec(f.policy ?? defaultCostPolicy(t), model.graph, t);
       const report = complexityReport(model.graph, t, policy);
       if (f.compare) {
         const m = /^(target|policy)=(.+)$/.exec(f.compare);
         if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
         const t2 = m[1] === 'target' ? await target(m[2] as string, model) : t;
-        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? 'w8a8', model.graph, t2);
+        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? defaultCostPolicy(t2), model.graph, t2);
         const cmp = compareReports(report, complexityReport(model.graph, t2, p2));
         if (f.json) return printJson(cmp);
         process.stdout.write(`${formatComparison(cmp)}\n`);
@@ -107,7 +116,8 @@ export function registerHardware(program: Command): void {
       process.stdout.write(
         `${m.graph} on ${m.device}: network ${m.network.latencyMs.toFixed(3)} ms (median ${m.network.medianMs.toFixed(3)}, IQR ${m.network.iqrMs.toFixed(3)}); ` +
           `sum of layers ${m.sumOfLayersMs.toFixed(3)} ms (error ${(m.sumOfLayersError * 100).toFixed(1)}%), ` +
-          `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers) to ${f.out}\n`,
+          `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); composition calibrated on this whole-network timing: ` +
+          `${(lut.kernelScale ?? 1).toFixed(3)} x kernels + ${(lut.networkOverheadMs ?? 0).toFixed(4)} ms; wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers) to ${f.out}\n`,
       );
     });
 

@@ -451,11 +451,11 @@ export function registerStudy(program: Command): void {
   study
     .command('export <name>')
     .description('export a study as CSV, JSON, or an Optuna journal file (open with optuna-dashboard)')
-    .requiredOption('--format <fmt>', 'csv | json | optuna')
+    .option('--format <fmt>', 'csv | json | optuna (default: from the --out extension, .json -> json, .log -> optuna; else csv)')
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .action((name: string, f: StoreFlag & { format: string; out?: string }) => {
-      const fmt = f.format;
+    .action((name: string, f: StoreFlag & { format?: string; out?: string }) => {
+      const fmt = f.format ?? (f.out?.endsWith('.json') ? 'json' : f.out?.endsWith('.log') ? 'optuna' : 'csv');
       if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
       if (f.out !== undefined) checkOutPath('--out', f.out);
       const store = openStore(f.store, false, true);

@@ -17,7 +17,7 @@ export function registerZoo(program: Command): void {
       });
       if (f.json) return printJson(rows);
       process.stdout.write(
-        formatTable(
+        `${formatTable(
           rows.map((r) => ({ ...r, macs: humanCount(r.macs), params: humanCount(r.params) })),
           [
             { key: 'name', header: 'model' },
@@ -26,7 +26,7 @@ export function registerZoo(program: Command): void {
             { key: 'params', header: 'params', align: 'right' },
             { key: 'description', header: 'description' },
           ],
-        ),
+        )}\n`,
       );
     });
 }
