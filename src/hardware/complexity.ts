@@ -44,6 +44,10 @@ export interface ComplexityTotals {
   /** Largest per-layer area: the array must serve every layer's precision. */
   readonly areaMm2: number;
   readonly networkOverheadMs: number;
+  /** `latencyMs / batch`: per sample, comparable across targets with different batches. */
+  readonly latencyPerSampleMs: number;
+  /** `energyMj / batch`. */
+  readonly energyPerSampleMj: number;
 }
 
 /** A complexity report. */
@@ -51,6 +55,8 @@ export interface ComplexityReport {
   readonly model: string;
   readonly target: string;
   readonly policy: string;
+  /** The target's batch: latency, energy and traffic are per batch of this many samples; MACs, bit ops and bytes per sample. */
+  readonly batch: number;
   readonly rows: readonly ComplexityRow[];
   readonly total: ComplexityTotals;
 }
@@ -68,6 +74,7 @@ function parts(w: Workload, lp: LayerPrecision): Array<{ w: Workload; p: Precisi
 /** Build the complexity report of `graph` on `target` under `policy`. */
 export function complexityReport(graph: Graph, target: HardwareTarget, policy: PrecisionPolicy): ComplexityReport {
   const cost = target.networkCost(graph, policy);
+  const batch = target.batch ?? 1;
   const wls = graphWorkloads(graph);
   const rows: ComplexityRow[] = wls.map((w, i) => {
     const c = cost.layers[i];
@@ -110,6 +117,7 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
     model: graph.name,
     target: target.name,
     policy: policy.name ?? 'custom',
+    batch,
     rows,
     total: {
       macs: sum('macs'),
@@ -122,6 +130,8 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       energyMj: cost.energyMj,
       areaMm2: area,
       networkOverheadMs: cost.networkOverheadMs,
+      latencyPerSampleMs: cost.latencyMs / batch,
+      energyPerSampleMj: cost.energyMj / batch,
     },
   };
 }
@@ -158,7 +168,7 @@ export function formatReport(r: ComplexityReport, opts: FormatReportOptions = {}
   ]);
   const t = r.total;
   const lines = [
-    `${r.model} on ${r.target}, policy ${r.policy}`,
+    `${r.model} on ${r.target}, policy ${r.policy}${r.batch > 1 ? `; batch ${r.batch}: latency, energy and traffic per batch of ${r.batch} (per sample ${formatNumber(t.latencyPerSampleMs)} ms), MACs and bytes per sample` : ''}`,
     `total: ${formatNumber(t.macs / 1e6)} MMACs, ${formatNumber(t.bitOps / 1e9)} GBOPs, weights ${formatNumber(kib(t.weightBytes))} KiB, activations ${formatNumber(kib(t.activationBytes))} KiB, DRAM ${formatNumber(kib(t.dramBytes))} KiB, latency ${formatNumber(t.latencyMs)} ms, energy ${formatNumber(t.energyMj)} mJ${Number.isNaN(t.areaMm2) ? '' : `, compute-array area ${formatNumber(t.areaMm2)} mm2`}${t.networkOverheadMs ? ` (incl. ${formatNumber(t.networkOverheadMs)} ms network overhead)` : ''}`,
   ];
   return opts.layers === false ? lines.join('\n') : [lines[0], table, lines[1]].join('\n');
@@ -184,6 +194,8 @@ export interface Comparison {
   readonly a: ComplexityReport;
   readonly b: ComplexityReport;
   readonly rows: readonly ComparisonRow[];
+  /** The two targets cost different batches: `speedup` and `energySaving` compare per sample (the rows stay per batch). */
+  readonly perSample: boolean;
   readonly speedup: number;
   /** energyA / energyB. */
   readonly energySaving: number;
@@ -209,7 +221,11 @@ export function compareReports(a: ComplexityReport, b: ComplexityReport): Compar
       speedup: rb.latencyMs > 0 ? ra.latencyMs / rb.latencyMs : Number.NaN,
     });
   }
-  return { a, b, rows, speedup: a.total.latencyMs / b.total.latencyMs, energySaving: a.total.energyMj / b.total.energyMj };
+  // different batches: compare per sample
+  const perSample = a.batch !== b.batch;
+  const lat = (r: ComplexityReport): number => (perSample ? r.total.latencyPerSampleMs : r.total.latencyMs);
+  const en = (r: ComplexityReport): number => (perSample ? r.total.energyPerSampleMj : r.total.energyMj);
+  return { a, b, rows, perSample, speedup: lat(a) / lat(b), energySaving: en(a) / en(b) };
 }
 
 /** A comparison as a text table. */
@@ -232,6 +248,8 @@ export function formatComparison(c: Comparison): string {
   return [
     `A = ${la}, B = ${lb} (${c.a.model})`,
     table,
-    `total: A ${formatNumber(c.a.total.latencyMs)} ms / ${formatNumber(c.a.total.energyMj)} mJ, B ${formatNumber(c.b.total.latencyMs)} ms / ${formatNumber(c.b.total.energyMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`,
+    c.perSample
+      ? `per sample (A's batch ${c.a.batch}, B's ${c.b.batch}; the rows above are per batch): A ${formatNumber(c.a.total.latencyPerSampleMs)} ms / ${formatNumber(c.a.total.energyPerSampleMj)} mJ, B ${formatNumber(c.b.total.latencyPerSampleMs)} ms / ${formatNumber(c.b.total.energyPerSampleMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`
+      : `total${c.a.batch > 1 ? ` (per batch of ${c.a.batch})` : ''}: A ${formatNumber(c.a.total.latencyMs)} ms / ${formatNumber(c.a.total.energyMj)} mJ, B ${formatNumber(c.b.total.latencyMs)} ms / ${formatNumber(c.b.total.energyMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`,
   ].join('\n');
 }

@@ -102,6 +102,20 @@ describe('learned cost model (gradient-boosted trees)', () => {
     const ref = getTarget('cortex-a76').networkCost(g, pol).latencyMs;
     assert.ok(Math.abs(pred / ref - 1) < 0.15, `${pred} vs ${ref}`);
   });
+  it('costs only the bit widths it was trained on: a model fitted on fp32 kernels refuses w8a8', () => {
+    assert.deepEqual(new PredictorTarget(model).supportedBits, { weight: [8, 16, 32], act: [8, 16, 32] });
+    const fp32 = fitPredictor(
+      train.filter((s) => s.layer.actBits === 32 && (s.layer.weightBits ?? 32) === 32),
+      { rounds: 20, seed: 3 },
+    );
+    const t = new PredictorTarget(fp32, 'predictor:fp32', { fuse: true });
+    const g = zooGraph('zoo:mbnet32');
+    assert.ok(t.networkCost(g, policyPreset('fp32')).latencyMs > 0);
+    assert.throws(
+      () => t.networkCost(g, policyPreset('w8a8')),
+      (e: unknown) => e instanceof ConfigError && /weightBits=8 cannot run on target 'predictor:fp32': expected one of 32/.test(e.message),
+    );
+  });
 });
 
 describe('kernel features and network composition', () => {

@@ -338,7 +338,24 @@ export function fitPredictor(samples: readonly LatencySample[], opts: GbdtOption
     KERNEL_FEATURE_NAMES,
     opts,
   );
-  return { ...m, target: 'log-ms-per-work', meta: { samples: pos.length, ...meta } };
+  // the bit widths seen in training: a model fitted on fp32 kernels says nothing about int8 ones
+  const bits = (k: 'weightBits' | 'actBits'): string =>
+    [...new Set(pos.map((s) => s.layer[k]).filter((b): b is number => typeof b === 'number'))].sort((a, b) => a - b).join(',');
+  return { ...m, target: 'log-ms-per-work', meta: { samples: pos.length, weightBits: bits('weightBits'), actBits: bits('actBits'), ...meta } };
+}
+
+/**
+ * The precisions a model can cost: the weight and activation bits of its training samples (`meta.weightBits`,
+ * `meta.actBits`, comma-separated), or any bits for models written before they were recorded.
+ */
+export function predictorBits(m: GbdtModel): SupportedBits {
+  const list = (k: string): number[] | undefined => {
+    const v = m.meta?.[k];
+    if (typeof v !== 'string' || v === '') return undefined;
+    const xs = v.split(',').map(Number);
+    return xs.every((x) => Number.isInteger(x) && x >= 1 && x <= 32) ? xs : undefined;
+  };
+  return { weight: list('weightBits') ?? ANY_BITS, act: list('actBits') ?? ANY_BITS };
 }
 
 /** Predicted latency (ms) of a descriptor (a kernel with the ops `post` fused after it). */
@@ -521,7 +538,8 @@ export function compositionOf(m: GbdtModel): NetworkComposition {
 export class PredictorTarget extends LayerValueTarget {
   readonly kind = 'learned' as const;
   readonly description: string;
-  readonly supportedBits: SupportedBits = { weight: ANY_BITS, act: ANY_BITS };
+  /** The bits of its training samples ({@link predictorBits}): other precisions are refused, not extrapolated. */
+  readonly supportedBits: SupportedBits;
   readonly hasEnergy = false;
   readonly fuse: boolean;
   private readonly comp: NetworkComposition;
@@ -536,6 +554,7 @@ export class PredictorTarget extends LayerValueTarget {
   ) {
     super();
     this.fuse = opts.fuse ?? model.meta?.fused === 1;
+    this.supportedBits = predictorBits(model);
     const c = opts.composition ?? compositionOf(model);
     this.comp = opts.networkOverheadMs !== undefined ? { ...c, fixedMs: opts.networkOverheadMs } : c;
     this.description = `learned latency model (gradient-boosted trees, ${model.trees.length} trees${model.meta?.device ? `, ${model.meta.device}` : ''})`;

@@ -84,6 +84,8 @@ export interface HardwareTarget {
   readonly supportedBits: SupportedBits;
   /** Whether `energyMj` is modelled (else NaN). */
   readonly hasEnergy: boolean;
+  /** Samples per inference that its costs are for (absent: 1). bismo-cloud costs a batch of 16. */
+  readonly batch?: number;
   /** Cost of one node at precision `p` (non conv/dense nodes use `p.actBits` for their activations). */
   layerCost(w: Workload, p: Precision): LayerCost;
   /** Cost of a network under a policy (throws ConfigError for bits the target cannot run). */
