@@ -64,13 +64,13 @@ export function binarizeWeight(w: tf.Tensor, outChannels: number, ste: SteVarian
         ? tf.less(u2, tf.clipByValue(tf.div(tf.add(tf.div(x, s), 1), 2), 0, 1)) // P(+1) = clip((w/s + 1) / 2, 0, 1)
         : tf.greaterEqual(x, 0);
       const value = tf.mul(tf.sub(tf.mul(tf.cast(plus, 'float32'), 2), 1), s);
-      save([x]);
+      save([x, s]);
       return {
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           if (ste === 'identity') return [dy];
-          const xs = saved[0] as tf.Tensor;
-          return [tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(xs), tf.mul(s, clip)), 'float32'))];
+          const [xs, ss] = saved as [tf.Tensor, tf.Tensor];
+          return [tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(xs), tf.mul(ss, clip)), 'float32'))];
         },
       };
     });

@@ -1,6 +1,6 @@
 /**
  * Members of a bitwise ensemble: their precision policy (low-bit weights everywhere except the first
- * and last conv/dense layers, which stay at 8 bits by default) and their deployed weights, either the
+ * and last conv/dense layers and the depthwise convolutions, which stay at 8 bits by default) and their deployed weights, either the
  * deterministic quantization of a latent float model (1 bit: sign x mean|w_c|) or a stochastic sample
  * of it (1 bit: +1 with probability clip((w / (T x s_c) + 1) / 2, 0, 1), T the temperature; 2..8 bits:
  * stochastic rounding on the per-channel grid). Weights stay in the IR's ONNX layout (output channels on
@@ -24,6 +24,11 @@ export interface MemberPrecision {
   readonly edgeBits?: number;
   /** Quantize the first and last layers like the others instead (default false). */
   readonly lowBitEdges?: boolean;
+  /**
+   * Quantize depthwise convolutions like the other inner layers (default false: they stay at the edge bits,
+   * since a 1-bit 3x3 depthwise filter keeps 9 signs and one scale per channel).
+   */
+  readonly lowBitDepthwise?: boolean;
 }
 
 /** Checks a member precision; a ConfigError names the bad value. */
@@ -50,7 +55,8 @@ export function memberPolicy(graph: Graph, p: MemberPrecision): PrecisionPolicy 
   const edgeAct = isFloatBits(p.actBits) || isFloatBits(e) ? 32 : Math.max(e, p.actBits);
   const out: Record<string, { weightBits: number; actBits: number }> = {};
   layers.forEach((l, i) => {
-    const edge = p.lowBitEdges !== true && (i === 0 || i === layers.length - 1);
+    const depthwise = l.op === 'conv2d' && l.groups > 1 && l.groups === l.inChannels;
+    const edge = (p.lowBitEdges !== true && (i === 0 || i === layers.length - 1)) || (depthwise && p.lowBitDepthwise !== true);
     out[l.name] = edge ? { weightBits: e, actBits: edgeAct } : { weightBits: p.weightBits, actBits: p.actBits };
   });
   return {

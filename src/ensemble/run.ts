@@ -6,6 +6,7 @@
  */
 import type { Dataset, Split } from '../data/types.js';
 import { type ActRounding, type BinarizeMode, bitwiseHooks, bitwiseHooksModule, type SteVariant } from '../engine/bitwise.js';
+import { recalibrateBatchNorm } from '../engine/distill.js';
 import type { ActQuantConfig } from '../engine/fake-quant.js';
 import { buildModel, type EngineModel } from '../engine/model.js';
 import { type TrainOptions, type TrainProgress, train } from '../engine/train.js';
@@ -54,7 +55,7 @@ export interface EnsembleOptions {
   /** How `ensembleAccuracy` combines members (default 'majority'). */
   readonly vote?: VoteRule;
   readonly seed: number;
-  /** Training images used to calibrate activation ranges (default 2,000). */
+  /** Training images used to calibrate activation ranges, and each member's batch-norm statistics (default 2,000). */
   readonly calibrationImages?: number;
   readonly onProgress?: (e: EnsembleProgress) => void;
 }
@@ -156,25 +157,36 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
   }
   const trainSeconds = (performance.now() - t0) / 1e3;
 
-  // 3. members: K samples of one latent model, or the sign of each of K latent models
+  // 3. members: K samples of one latent model, or the sign of each of K latent models; each member's
+  // batch-norm statistics are re-estimated on training images with its own weights (a sampled member's
+  // pre-normalisation statistics differ from the latent model's running averages)
+  const calN = Math.min(ds.train.n, o.calibrationImages ?? 2000);
+  const memberHooks = (mode: ActRounding, k: number) =>
+    bitwiseHooks({ base: { weights: {}, activations: cfg.activations }, rounding: mode, lfsrSeed: o.seed * 4099 + k * 257 + 1 });
+  const finish = (w: Weights): Weights => {
+    const m = buildModel({ graph: model.graph, weights: w }, { hooks: memberHooks('nearest', 0) });
+    try {
+      recalibrateBatchNorm(m, ds.train.x, calN);
+      return m.getWeights();
+    } finally {
+      m.dispose();
+    }
+  };
   const first = latentModels[0] as Model;
-  const signWeights = memberWeights(first, policy, o.precision, { mode: 'nearest' });
+  const signWeights = finish(memberWeights(first, policy, o.precision, { mode: 'nearest' }));
   const members: Weights[] = [];
   if (o.sampling === 'stochastic') {
     const rng = new Rng(o.seed * 7919 + 17);
-    for (let k = 0; k < K; k++)
-      members.push(
-        memberWeights(first, policy, o.precision, { mode: 'stochastic', rng, ...(o.temperature !== undefined ? { temperature: o.temperature } : {}) }),
-      );
-  } else for (const lm of latentModels) members.push(memberWeights(lm, policy, o.precision, { mode: 'nearest' }));
+    for (let k = 0; k < K; k++) {
+      const temperature = o.temperature !== undefined ? { temperature: o.temperature } : {};
+      members.push(finish(memberWeights(first, policy, o.precision, { mode: 'stochastic', rng, ...temperature })));
+    }
+  } else for (const lm of latentModels) members.push(finish(memberWeights(lm, policy, o.precision, { mode: 'nearest' })));
 
   // 4. evaluate: member softmax on the test split under each rounding mode asked for
   const modes: ActRounding[] = o.compareRounding === true ? [rounding, rounding === 'nearest' ? 'lfsr' : 'nearest'] : [rounding];
   const evalMember = (w: Weights, mode: ActRounding, k: number): Float32Array => {
-    const m = buildModel(
-      { graph: model.graph, weights: w },
-      { hooks: bitwiseHooks({ base: { weights: {}, activations: cfg.activations }, rounding: mode, lfsrSeed: o.seed * 4099 + k * 257 + 1 }) },
-    );
+    const m = buildModel({ graph: model.graph, weights: w }, { hooks: memberHooks(mode, k) });
     try {
       return probsOf(m, ds.test, classes);
     } finally {

@@ -15,6 +15,7 @@ interface EnsembleFlags extends TrainFlags {
   readonly actBits?: string;
   readonly edgeBits?: string;
   readonly lowBitEdges?: boolean;
+  readonly lowBitDepthwise?: boolean;
   readonly sampling?: string;
   readonly target?: string;
   readonly bitwiseEpochs?: string;
@@ -49,6 +50,7 @@ export function registerEnsemble(program: Command): void {
       .option('--act-bits <b>', 'activation bits of the inner layers, 1..8 or 32 = float (default 8)')
       .option('--edge-bits <b>', 'bits of the first and last conv/dense layers (default 8; 32 = float)')
       .option('--low-bit-edges', 'quantize the first and last layers like the others')
+      .option('--low-bit-depthwise', 'quantize depthwise convolutions like the others (default: they stay at --edge-bits)')
       .option('--sampling <mode>', 'stochastic (K samples of one latent model) | independent (K latent models, seeds) (default stochastic)')
       .option('--target <names>', 'hardware target(s), comma-separated (default bismo-cloud)')
       .option('--bitwise-epochs <n>', 'bitwise training epochs of each latent model, from the float weights (default 2)')
@@ -85,7 +87,13 @@ export function registerEnsemble(program: Command): void {
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
     if (f.out !== undefined) checkOutPath('--out', f.out);
     const { checkMemberPrecision, ensembleCost, exportEnsembleOnnx, runEnsemble } = await import('../../ensemble/index.js');
-    const precision = { weightBits, actBits, edgeBits, ...(f.lowBitEdges ? { lowBitEdges: true } : {}) };
+    const precision = {
+      weightBits,
+      actBits,
+      edgeBits,
+      ...(f.lowBitEdges ? { lowBitEdges: true } : {}),
+      ...(f.lowBitDepthwise ? { lowBitDepthwise: true } : {}),
+    };
     checkMemberPrecision(precision);
     const { getTarget } = await import('../../hardware/registry.js');
     const targets = (f.target ?? 'bismo-cloud').split(',').map((t) => getTarget(t.trim()));
@@ -160,6 +168,7 @@ export function registerEnsemble(program: Command): void {
       weightBits,
       actBits,
       edgeBits: f.lowBitEdges ? weightBits : edgeBits,
+      lowBitDepthwise: f.lowBitDepthwise === true,
       policy: run.policy.name,
       vote,
       rounding,
