@@ -41,8 +41,9 @@ describe('bitwise hooks', () => {
     const info = { layer: 'l', op: 'conv2d' as const, layout: 'hwio' as const, outChannels: 1 };
     const big = tf.randomNormal([400, 1], 0, 1, 'float32', 3);
     const draw = (seed: number, n: number): number[][] => {
-      const h = bitwiseHooks({ base, binarize: 'stochastic', seed });
-      return Array.from({ length: n }, () => Array.from((h.weightTransform?.(big, info) as tf.Tensor).dataSync()));
+      const t = bitwiseHooks({ base, binarize: 'stochastic', seed }).weightTransform;
+      assert.ok(t);
+      return Array.from({ length: n }, () => Array.from(t(big, info).dataSync()));
     };
     const [a1, a2] = draw(4, 2);
     const [b1] = draw(4, 1);
