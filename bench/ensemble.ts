@@ -9,7 +9,7 @@
  * `bitwiseEpochs` more from the float weights; the float model is also trained `bitwiseEpochs` more
  * (the "float+" control: the same total epochs as the bitwise model). Run:
  * `npx tsc -p tsconfig.json && node dist/bench/ensemble.js [--seeds 1,2,3] [--train-images N] [--test-images N] [--float-epochs N]
- *  [--bitwise-epochs N] [--members K] [--independent-members K] [--act-bits B] [--calibration-images N] [--low-bit-depthwise] [--workers 1|2] [--out file.json]`
+ *  [--bitwise-epochs N] [--members K] [--independent-members K] [--act-bits B] [--calibration-images N] [--low-bit-depthwise] [--independent-only] [--workers 1|2] [--out file.json]`
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -45,6 +45,8 @@ export interface EnsembleBenchOptions {
   readonly calibrationImages?: number;
   readonly workers?: 1 | 2;
   readonly out?: string;
+  /** Only the independent members (float model trained here with the same recipe and seed): for a parallel run. */
+  readonly independentOnly?: boolean;
 }
 
 const MODEL = 'zoo:mbnet32?channels=1&size=28';
@@ -103,6 +105,26 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
   const costs: Record<string, unknown> = {};
   let policyName = '';
   const perSeed: Record<string, unknown>[] = [];
+  if (opts.independentOnly === true) {
+    const seed = o.seeds[0] as number;
+    log(`seed ${seed}: float ${o.floatEpochs} epochs, then ${o.independentMembers} independent members (${o.bitwiseEpochs} bitwise epochs each)`);
+    const ind = await runEnsemble({ graph, weights: initWeights(graph, new Rng(seed)) }, ds, {
+      members: o.independentMembers,
+      precision,
+      sampling: 'independent',
+      floatTrain: recipe(o.floatEpochs, seed),
+      bitwiseTrain: recipe(o.bitwiseEpochs, seed),
+      calibrationImages: o.calibrationImages,
+      seed,
+    });
+    result.independent = { seed, ...summary(ind) };
+    log(
+      `seed ${seed}: float ${(ind.floatAccuracy * 100).toFixed(2)}%, independent majority K=1..${o.independentMembers}: ${ind.accuracy.majorityVsMembers.map((a) => (a * 100).toFixed(2)).join(' ')}`,
+    );
+    result.minutes = (performance.now() - t0) / 60000;
+    save();
+    return result;
+  }
   let firstFloat: { model: Model; entry: Record<string, unknown> } | undefined;
   for (const seed of o.seeds) {
     log(`seed ${seed}: float ${o.floatEpochs} epochs + bitwise ${o.bitwiseEpochs} epochs on ${ds.train.n} images, ${o.members} stochastic members`);
@@ -191,6 +213,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(process.argv.includes('--low-bit-depthwise') ? { lowBitDepthwise: true } : {}),
     ...(workers === 1 || workers === 2 ? { workers } : {}),
     ...(arg('--out') ? { out: arg('--out') as string } : {}),
+    ...(process.argv.includes('--independent-only') ? { independentOnly: true } : {}),
   });
   console.log(JSON.stringify(r, null, 2));
 }
