@@ -59,8 +59,9 @@ export function memberPolicy(graph: Graph, p: MemberPrecision): PrecisionPolicy 
     const edge = (p.lowBitEdges !== true && (i === 0 || i === layers.length - 1)) || (depthwise && p.lowBitDepthwise !== true);
     out[l.name] = edge ? { weightBits: e, actBits: edgeAct } : { weightBits: p.weightBits, actBits: p.actBits };
   });
+  const tag = `${p.lowBitEdges === true ? '' : `-edges${e}`}${p.lowBitDepthwise === true ? '' : `-dw${e}`}`;
   return {
-    name: `ens-w${p.weightBits}a${p.actBits}${p.lowBitEdges === true ? '' : `-edges${e}`}`,
+    name: `ens-w${p.weightBits}a${p.actBits}${tag}`,
     default: { weightBits: p.weightBits, actBits: p.actBits },
     layers: out,
   };
