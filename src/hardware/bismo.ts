@@ -6,6 +6,11 @@
  * w·a bit-plane pairs: cycles scale with w x a. Each group's GEMM pays a dm+dn pipeline fill. Fetch,
  * execute and result stages overlap (latency = max of compute and DRAM time). Weights (LHS) and
  * activations (RHS) get half of the on-chip BRAM each for tiling. Energy is a 45 nm ASIC-equivalent.
+ *
+ * 1-bit weights are the {-1, +1} of binary networks (sign x scale), stored as one bit b with w = 2b - 1:
+ * W·a = 2·(B·a) - Σa, so each group's GEMM gets one more output column (an all-ones weight row giving
+ * Σa per output pixel), in cycles and in energy. BISMO's signed mode (MSB plane negated) would read a
+ * 1-bit code as {0, -1}, not {-1, +1}.
  */
 import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
@@ -89,8 +94,11 @@ export class BismoTarget extends BitAcceleratorTarget {
     const K = c.gemmK[i] as number;
     const N = c.gemmN[i] as number;
     const planes = wb * ab;
+    // {-1, +1} weights: one extra all-ones column per group for the Σa correction (see the file comment)
+    const Nw = wb === 1 ? N + 1 : N;
     let cycles: number;
-    if (planes <= 256) {
+    if (wb === 1) cycles = this.gemmCycles(G, M, K, Nw, planes);
+    else if (planes <= 256) {
       const tab = this.cycleTable(net);
       const k = i * 257 + planes;
       cycles = tab[k] as number;
@@ -99,7 +107,7 @@ export class BismoTarget extends BitAcceleratorTarget {
         tab[k] = cycles;
       }
     } else cycles = this.gemmCycles(G, M, K, N, planes);
-    const macs = (c.macs[i] as number) * B;
+    const macs = ((c.macs[i] as number) * B * Nw) / N;
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
     const half = (p.onchipKB * 1024) / 2;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
+import { registerEnsemble } from './ensemble.js';
 import { registerEval } from './eval.js';
 import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerTransform(program);
   registerNas(program);
   registerQuantize(program);
+  registerEnsemble(program);
 }

@@ -1,0 +1,89 @@
+/** `hwnas ensemble` end to end with the real CLI: bad input exits 2; a small run prints the JSON of the issue and an ONNX file that onnxruntime scores like the engine. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runHwnas, spawnHwnas } from '../testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-ensemble-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('hwnas ensemble: bad values exit 2 with the value named, no stack trace', async () => {
+  const base = ['ensemble', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=100'];
+  const cases: [string[], RegExp][] = [
+    [['--members', '0'], /--members/],
+    [['--members', '65'], /--members 65: expected 1\.\.64/],
+    [['--sampling', 'bagging'], /--sampling must be stochastic or independent, got 'bagging'/],
+    [['--weight-bits', '9'], /member weight bits 9: expected an integer 1\.\.8/],
+    [['--act-bits', '12'], /member activation bits 12/],
+    [['--rounding', 'up'], /--rounding must be nearest or lfsr, got 'up'/],
+    [['--target', 'tpu9000'], /unknown hardware target 'tpu9000'/],
+    [['--temperature', '0'], /--temperature 0/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runHwnas(dir, ...base, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('hwnas ensemble --json --out: member and ensemble accuracies, costs per target, ONNX accuracy equal to the engine within 0.1 pp', async () => {
+  const out = join(dir, 'ens.onnx');
+  const args = [
+    'ensemble',
+    'zoo:mnist-cnn',
+    '--dataset',
+    'mnist;limit=train:1500,val:200,test:600',
+    '--epochs',
+    '1',
+    '--bitwise-epochs',
+    '1',
+    '--members',
+    '3',
+    '--workers',
+    '1',
+    '--target',
+    'bismo-cloud,bitfusion-edge',
+    '--out',
+    out,
+    '--json',
+    '--seed',
+    '2',
+  ];
+  const r = await spawnHwnas(dir, args, { timeoutMs: 900_000 }).done;
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as {
+    members: number;
+    memberAccuracies: number[];
+    majorityVsMembers: number[];
+    ensembleAccuracy: number;
+    floatAccuracy: number;
+    vote: string;
+    latencyMs: number;
+    floatLatencyMs: number;
+    energyMj: number;
+    costs: { target: string; member: { latencyMs: number; energyMj: number }; sequential: { latencyMs: number }; parallel: { latencyMs: number } }[];
+    onnxAccuracy: number;
+    engineAccuracy: number;
+  };
+  assert.equal(j.members, 3);
+  assert.equal(j.memberAccuracies.length, 3);
+  assert.equal(j.vote, 'majority');
+  assert.equal(j.ensembleAccuracy, j.majorityVsMembers[2]);
+  // trained for one epoch on 1,500 digits: far above chance (10%)
+  assert.ok(j.floatAccuracy > 0.6 && j.ensembleAccuracy > 0.6, `float ${j.floatAccuracy}, ensemble ${j.ensembleAccuracy}`);
+  assert.deepEqual(
+    j.costs.map((c) => c.target),
+    ['bismo-cloud', 'bitfusion-edge'],
+  );
+  for (const c of j.costs) {
+    assert.ok(Math.abs(c.sequential.latencyMs - 3 * c.member.latencyMs) < 1e-12);
+    assert.equal(c.parallel.latencyMs, c.member.latencyMs);
+  }
+  assert.equal(j.latencyMs, j.costs[0]?.sequential.latencyMs);
+  assert.ok(Math.abs(j.energyMj - 3 * (j.costs[0]?.member.energyMj as number)) < 1e-12);
+  assert.ok(existsSync(out));
+  assert.ok(Math.abs(j.onnxAccuracy - j.engineAccuracy) <= 0.001, `onnxruntime ${j.onnxAccuracy} vs engine ${j.engineAccuracy}`);
+});

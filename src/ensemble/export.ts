@@ -1,0 +1,126 @@
+/**
+ * One ONNX file holding every member of an ensemble and the vote.
+ *
+ * The members are copies of one graph (node names prefixed `m<k>_`, sharing the input), each ending in
+ * a softmax `m<k>_prob`; their weights are the deployed values as float32 initializers (a 1-bit weight
+ * is stored as +s_c or -s_c; the 8-bit edge layers as their dequantized grid values). Quantized
+ * activations get QuantizeLinear/DequantizeLinear pairs (uint8, with a Clip first below 8 bits), the same
+ * grids the engine's fake quantization uses, rounded to nearest (ties to even, as tf.round). Outputs:
+ * - `vote` (first output): per class, the number of members whose top class it is + 0.5 x mean softmax
+ *   (ArgMax -> OneHot -> ReduceSum), so its argmax is the majority class, ties broken by the mean;
+ * - `mean`: the mean of the members' softmax.
+ * Stochastic (LFSR) rounding of activations is not exported: the file rounds to nearest.
+ */
+import { type ActQuantConfig, actGrid } from '../engine/fake-quant.js';
+import { ConfigError } from '../errors.js';
+import { inputNode } from '../ir/shapes.js';
+import type { Graph, Model, Node, Weights } from '../ir/types.js';
+import { type ExportContext, type ExportOptions, exportOnnx } from '../onnx/export.js';
+
+/** Output names of the exported ensemble. */
+export const ENSEMBLE_OUTPUTS = { vote: 'vote', mean: 'mean' } as const;
+
+const prefix = (k: number, name: string): string => `m${k}_${name}`;
+
+/** The ensemble graph of `k` copies of `graph` (see the file comment) and its weights from each member's. */
+export function ensembleModel(graph: Graph, members: readonly Weights[]): Model {
+  if (members.length === 0) throw new ConfigError('an ensemble needs at least one member');
+  if (graph.outputs.length !== 1) throw new ConfigError(`ensemble export: model '${graph.name}' has ${graph.outputs.length} outputs, expected 1 (the logits)`);
+  const inp = inputNode(graph).name;
+  const nodes: Node[] = [inputNode(graph)];
+  const weights: Weights = new Map();
+  const probs: string[] = [];
+  members.forEach((w, k) => {
+    const ren = (n: string): string => (n === inp ? n : prefix(k, n));
+    for (const n of graph.nodes) if (n.op !== 'input') nodes.push({ ...n, name: ren(n.name), inputs: n.inputs.map(ren) } as Node);
+    const prob = prefix(k, 'prob');
+    nodes.push({ op: 'softmax', name: prob, inputs: [ren(graph.outputs[0] as string)], axis: -1 });
+    probs.push(prob);
+    for (const [key, t] of w) weights.set(prefix(k, key), t);
+  });
+  // placeholders: the export hook below replaces their input with the vote / the mean over every member
+  nodes.push({ op: 'identity', name: ENSEMBLE_OUTPUTS.vote, inputs: [probs[0] as string] });
+  nodes.push({ op: 'identity', name: ENSEMBLE_OUTPUTS.mean, inputs: [probs[0] as string] });
+  return { graph: { name: `${graph.name}-ensemble-${members.length}`, nodes, outputs: [ENSEMBLE_OUTPUTS.vote, ENSEMBLE_OUTPUTS.mean] }, weights };
+}
+
+/**
+ * ONNX bytes of the ensemble: `members` are the deployed weights of each member of `graph`;
+ * `activations` the quantized activation grids of one member, keyed by node name (empty = float).
+ */
+export function exportEnsembleOnnx(
+  graph: Graph,
+  members: readonly Weights[],
+  activations: Readonly<Record<string, ActQuantConfig>>,
+  opts: ExportOptions = {},
+): Uint8Array {
+  const model = ensembleModel(graph, members);
+  const inp = inputNode(graph).name;
+  const k = members.length;
+  const gridOf = (tensor: string): ActQuantConfig | undefined => {
+    if (tensor === inp) return activations[inp];
+    const m = /^m(\d+)_(.*)$/.exec(tensor);
+    return m ? activations[m[2] as string] : undefined;
+  };
+  const done = new Map<string, string>();
+  let combined: { vote: string; mean: string } | undefined;
+  const combine = (ctx: ExportContext): { vote: string; mean: string } => {
+    if (combined) return combined;
+    const w = ctx.writer;
+    const probs = Array.from({ length: k }, (_, i) => prefix(i, 'prob'));
+    const classes = ctx.shapes.get(probs[0] as string)?.[0] as number;
+    const mean = w.uniqueName('ensemble_mean');
+    w.addNode('Mean', probs, [mean]);
+    const tops = probs.map((p) => {
+      const t = w.uniqueName(`${p}_top`);
+      w.addNode('ArgMax', [p], [t], { axis: { i: 1 }, keepdims: { i: 1 } });
+      return t;
+    });
+    let idx = tops[0] as string;
+    if (k > 1) {
+      idx = w.uniqueName('ensemble_tops');
+      w.addNode('Concat', tops, [idx], { axis: { i: 1 } });
+    }
+    const hot = w.uniqueName('ensemble_onehot');
+    w.addNode('OneHot', [idx, w.addInt64('ensemble_depth', [classes]), w.addFloat('ensemble_onehot_values', [2], [0, 1])], [hot], { axis: { i: -1 } });
+    const counts = w.uniqueName('ensemble_counts');
+    w.addNode('ReduceSum', [hot, w.addInt64('ensemble_member_axis', [1])], [counts], { keepdims: { i: 0 } });
+    const half = w.uniqueName('ensemble_tiebreak');
+    w.addNode('Mul', [mean, w.addFloat('ensemble_half', [], [0.5])], [half]);
+    const vote = w.uniqueName('ensemble_vote');
+    w.addNode('Add', [counts, half], [vote]);
+    combined = { vote, mean };
+    return combined;
+  };
+  return exportOnnx(model, {
+    ...opts,
+    hooks: {
+      activation: (ctx, tensor, consumer) => {
+        if (consumer.name === ENSEMBLE_OUTPUTS.vote) return combine(ctx).vote;
+        if (consumer.name === ENSEMBLE_OUTPUTS.mean) return combine(ctx).mean;
+        const c = gridOf(tensor);
+        if (!c || c.bits >= 16) return tensor;
+        const hit = done.get(tensor);
+        if (hit) return hit;
+        const g = actGrid(c);
+        const w = ctx.writer;
+        let x = tensor;
+        if (g.qmax < 255) {
+          const lo = (g.qmin - g.zeroPoint) * g.scale;
+          const hi = (g.qmax - g.zeroPoint) * g.scale;
+          const clipped = w.uniqueName(`${tensor}_clip`);
+          w.addNode('Clip', [x, w.addFloat(`${tensor}_clip_min`, [], [lo]), w.addFloat(`${tensor}_clip_max`, [], [hi])], [clipped]);
+          x = clipped;
+        }
+        const s = w.addFloat(`${tensor}_scale`, [], [g.scale]);
+        const z = w.addInitializer(`${tensor}_zero_point`, [], 'uint8', Uint8Array.from([g.zeroPoint]));
+        const q = w.uniqueName(`${tensor}_quantized`);
+        w.addNode('QuantizeLinear', [x, s, z], [q]);
+        const dq = w.uniqueName(`${tensor}_dequantized`);
+        w.addNode('DequantizeLinear', [q, s, z], [dq]);
+        done.set(tensor, dq);
+        return dq;
+      },
+    },
+  });
+}
