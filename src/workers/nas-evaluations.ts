@@ -9,7 +9,9 @@
  *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
  *   `policy` = precision preset for latency, e.g. 'w8a8', `latency` = 'model' | 'network' (whole network
  *   timed on the target's device, host-cpu), `latencyAnchor` = true (network mode: timed interleaved with
- *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible));
+ *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible); joint `+bits` spaces:
+ *   `scoring` = 'qaft' (float training, calibrated activations, `qaftEpochs` = 1 of quantization-aware
+ *   fine-tuning) | 'ptq' (post-training quantization of the float-trained net));
  * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000 and `seed` = 0: one SPOS
  *   supernet over the (mbv2) space is trained per process, then every trial is scored with inherited
  *   weights after batch-norm recalibration;
@@ -58,7 +60,14 @@ const commonTrain = {
   maxLatencyMs: z.number().positive().optional(),
 };
 
-const trainOptions = z.object({ ...commonTrain, epochs: z.number().int().min(1).max(1000).optional() }).strict();
+const trainOptions = z
+  .object({
+    ...commonTrain,
+    epochs: z.number().int().min(1).max(1000).optional(),
+    scoring: z.enum(['qaft', 'ptq']).optional(),
+    qaftEpochs: z.number().int().min(0).max(1000).optional(),
+  })
+  .strict();
 
 const blockwiseOptions = z
   .object({
@@ -176,7 +185,13 @@ registerEvaluation({
     return lazy(async () => {
       const dataset = await loadData();
       const { trainingEvaluator } = await import('../nas/train-eval.js'); // loads the tensor engine
-      return trainingEvaluator({ ...c, dataset, epochs: o.epochs ?? 1 });
+      return trainingEvaluator({
+        ...c,
+        dataset,
+        epochs: o.epochs ?? 1,
+        ...(o.scoring ? { scoring: o.scoring } : {}),
+        ...(o.qaftEpochs !== undefined ? { qaftEpochs: o.qaftEpochs } : {}),
+      });
     });
   },
 });

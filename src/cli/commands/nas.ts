@@ -51,6 +51,8 @@ interface NasFlags {
   readonly candidates?: string;
   readonly distillSteps?: string;
   readonly finetuneEpochs?: string;
+  readonly qaftEpochs?: string;
+  readonly ptq?: boolean;
   readonly redis?: string;
   readonly queue?: string;
 }
@@ -95,6 +97,8 @@ export function registerNas(program: Command): void {
     .option('--candidates <n>', "--strategy blockwise: candidate configurations distilled per stage, the teacher's own included (default 8)")
     .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
     .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
+    .option('--qaft-epochs <n>', '+bits spaces: quantization-aware fine-tuning epochs after the float training (default 1)')
+    .option('--ptq', '+bits spaces: score the float-trained net by post-training quantization instead of fine-tuning it')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .action(async (f: NasFlags) => {
@@ -167,7 +171,20 @@ export function registerNas(program: Command): void {
         evaluator =
           evaluatorName === 'supernet'
             ? { name: 'nas-supernet', options: { ...common, steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1), seed } }
-            : { name: 'nas-train', options: { ...common, epochs: intOption('--epochs', f.epochs, 1, 1) } };
+            : {
+                name: 'nas-train',
+                options: {
+                  ...common,
+                  epochs: intOption('--epochs', f.epochs, 1, 1),
+                  ...(f.ptq ? { scoring: 'ptq' } : {}),
+                  ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
+                },
+              };
+        if ((f.ptq || f.qaftEpochs !== undefined) && (space.policy === undefined || evaluatorName !== 'train'))
+          throw new ConfigError(
+            `--ptq / --qaft-epochs apply to joint spaces (<space>+bits) with --evaluator train; got --space ${space.name} --evaluator ${evaluatorName}`,
+          );
+        if (f.ptq && f.qaftEpochs !== undefined) throw new ConfigError(`--ptq and --qaft-epochs ${f.qaftEpochs}: give one of them`);
         if (evaluatorName === 'supernet' && !space.options)
           throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
       }
