@@ -105,6 +105,26 @@ const S1 = '__stage1';
 const pick = (p: Params, names: readonly string[]): Record<string, JsonValue> => Object.fromEntries(names.map((n) => [n, p[n] as JsonValue]));
 const key = (p: Params, names: readonly string[]): string => JSON.stringify(names.map((n) => p[n]));
 
+/** Replaces, in place, every block operator of `p` that `ops` does not allow by a random allowed one. */
+export function projectOps(p: Record<string, JsonValue>, space: SearchSpace, ops: OpSet, rng: Rng): Record<string, JsonValue> {
+  const allowed = new Set(ops.allowed.map((t) => JSON.stringify(t)));
+  for (const b of blockPrefixes(space.names, ops.fields)) {
+    if (allowed.has(JSON.stringify(ops.fields.map((f) => p[b + f])))) continue;
+    const t = rng.choice(ops.allowed);
+    ops.fields.forEach((f, k) => {
+      p[b + f] = t[k] as JsonValue;
+    });
+  }
+  return p;
+}
+
+/** The point that fixes the part a stage does not search: a seeded random point, its blocks moved to allowed operators. */
+export function twoStageReference(space: SearchSpace, referenceSeed: number, ops?: OpSet): Params {
+  const rng = new Rng(referenceSeed);
+  const ref: Record<string, JsonValue> = { ...space.sample(rng) };
+  return ops ? projectOps(ref, space, ops, rng) : ref;
+}
+
 /** HURRICANE-style two-stage strategy (see module doc). */
 export class TwoStageSearch implements SearchStrategy {
   readonly name = 'two-stage';
@@ -121,30 +141,13 @@ export class TwoStageSearch implements SearchStrategy {
     this.s2 = o.inner(2);
   }
 
-  /** The reference point: a seeded random point whose blocks use allowed operators only. */
-  private reference(space: SearchSpace): Params {
-    const rng = new Rng(this.o.referenceSeed ?? 0);
-    const ref: Record<string, JsonValue> = { ...space.sample(rng) };
-    const ops = this.o.ops;
-    if (!ops) return ref;
-    const allowed = new Set(ops.allowed.map((t) => JSON.stringify(t)));
-    for (const b of blockPrefixes(space.names, ops.fields)) {
-      if (allowed.has(JSON.stringify(ops.fields.map((f) => ref[b + f])))) continue;
-      const t = rng.choice(ops.allowed);
-      ops.fields.forEach((f, k) => {
-        ref[b + f] = t[k] as JsonValue;
-      });
-    }
-    return ref;
-  }
-
   async ask(ctx: AskContext): Promise<Params> {
     const names = ctx.space.names;
     for (const s of this.o.sensitive)
       if (!names.includes(s)) throw new ConfigError(`two-stage search: sensitive parameter '${s}' is not in the space (${names.join(', ')})`);
     const sens = this.o.sensitive;
     const rest = names.filter((n) => !sens.includes(n));
-    const reference = this.reference(ctx.space);
+    const reference = twoStageReference(ctx.space, this.o.referenceSeed ?? 0, this.o.ops);
     const n1 = this.o.stage1Trials;
     if (ctx.trialNumber < n1 || rest.length === 0) {
       const c = collapse(ctx.space, sens, this.o.ops);

@@ -36,6 +36,8 @@ interface NasFlags {
   readonly policy?: string;
   readonly evaluator?: string;
   readonly supernetSteps?: string;
+  readonly supernetSampling?: string;
+  readonly bnImages?: string;
   readonly latency?: string;
   readonly maxLatency?: string;
   readonly capacityPoints?: string;
@@ -84,6 +86,8 @@ export function registerNas(program: Command): void {
       `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
     )
     .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
+    .option('--supernet-sampling <mode>', "supernet evaluator: uniform (default) | macs-bins (SPOS's sampling: a MACs bin uniformly, then a path in it)")
+    .option('--bn-images <n>', 'supernet evaluator: training images batch norm is recalibrated on per candidate (default 512)')
     .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
     .option('--no-latency-anchor', '--latency network: time each architecture alone instead of interleaved with a fixed anchor network of the space')
     .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible (--strategy capacity: the line it repairs architectures under)')
@@ -181,7 +185,16 @@ export function registerNas(program: Command): void {
         };
         evaluator =
           evaluatorName === 'supernet'
-            ? { name: 'nas-supernet', options: { ...common, steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1), seed } }
+            ? {
+                name: 'nas-supernet',
+                options: {
+                  ...common,
+                  steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1),
+                  seed,
+                  ...(f.supernetSampling !== undefined ? { sampling: f.supernetSampling } : {}),
+                  ...(f.bnImages !== undefined ? { bnImages: intOption('--bn-images', f.bnImages, 512, 1) } : {}),
+                },
+              }
             : {
                 name: 'nas-train',
                 options: {
@@ -191,6 +204,8 @@ export function registerNas(program: Command): void {
                   ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
                 },
               };
+        if ((f.supernetSampling !== undefined || f.bnImages !== undefined) && evaluatorName !== 'supernet')
+          throw new ConfigError('--supernet-sampling / --bn-images apply to --evaluator supernet');
         if ((f.ptq || f.qaftEpochs !== undefined) && (space.policy === undefined || evaluatorName !== 'train'))
           throw new ConfigError(
             `--ptq / --qaft-epochs apply to joint spaces (<space>+bits) with --evaluator train; got --space ${space.name} --evaluator ${evaluatorName}`,
