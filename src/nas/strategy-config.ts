@@ -14,7 +14,8 @@ import { Rng } from '../util/rng.js';
 import { type CapacityResult, capacityPoints, capacitySearch, checkCapacityArgs } from './capacity.js';
 import { DISTINCT } from './strategies/distinct.js';
 import './strategies/index.js';
-import { sensitiveParams } from './two-stage.js';
+import { graphTotals } from '../ir/workload.js';
+import { type OpProbe, type PositionSplit, paramStage, positionSplit, preselectOps, sensitiveParams } from './two-stage.js';
 
 /** Inputs of {@link nasStrategyConfig}. */
 export interface NasStrategyConfigOptions {
@@ -34,6 +35,14 @@ export interface NasStrategyConfigOptions {
   readonly sensitivityCost?: (p: Params) => number;
   /** Two-stage: share of the budget for stage 1 (default 0.4). */
   readonly stage1Share?: number;
+  /**
+   * Two-stage: how stage 1's parameters are chosen: 'position' (HURRICANE, the default where the space has
+   * stages: the early or late part of the network that carries most latency effect, plus input size and
+   * width) or 'effect' (parameters one by one by their latency main effect, wherever they sit).
+   */
+  readonly split?: 'position' | 'effect';
+  /** Two-stage: drop operators that are slow on the target for what they offer before the search (default true). */
+  readonly preselectOps?: boolean;
   /** Two-stage: inner strategy of each stage (default nsga2). */
   readonly inner?: string;
   /** Capacity search (mbv2 spaces): the latency of an architecture, the line (`--max-latency`), points per stratum. */
@@ -54,6 +63,8 @@ export interface NasStrategyConfig {
   readonly sensitive?: string[];
   /** Capacity: the search's result. */
   readonly capacity?: CapacityResult;
+  /** Two-stage: the split by layer position and the operator pre-selection's probes, when made. */
+  readonly twoStage?: { readonly split?: PositionSplit; readonly probes?: OpProbe[]; readonly dropped: JsonValue[][] };
 }
 
 /** Registry names `hwnas nas --strategy` accepts: every registered strategy but the repeat filter (applied with --distinct). */
@@ -106,7 +117,21 @@ export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasSt
   }
   if (canonical === 'two-stage') {
     if (!o.sensitivityCost) throw new ConfigError('two-stage search needs a hardware cost to find the sensitive parameters (give a --target)');
-    const { sensitive } = sensitiveParams(space.space, o.sensitivityCost, new Rng(seed));
+    const cost = o.sensitivityCost;
+    const { effects, sensitive: byEffect } = sensitiveParams(space.space, cost, new Rng(seed));
+    const staged = new Set(space.space.names.map(paramStage).filter((x) => x !== undefined)).size >= 2;
+    const mode = o.split ?? (staged ? 'position' : 'effect');
+    const split = mode === 'position' ? positionSplit(space.space.names, effects) : undefined;
+    const sensitive = split ? split.sensitive : byEffect;
+    const pre =
+      o.preselectOps === false
+        ? undefined
+        : preselectOps(space.space, {
+            latency: cost,
+            capacity: (p) => graphTotals(space.graph(space.fromParams(p))),
+            reference: space.space.sample(new Rng(seed)),
+          });
+    const dropped = pre ? pre.probes.filter((x) => !x.kept).map((x) => [...x.op]) : [];
     const stage1Trials = Math.max(1, Math.round(o.budget * (o.stage1Share ?? 0.4)));
     const inner = canonicalStrategyName(o.inner ?? 'nsga2');
     const options: Record<string, JsonValue> = {
@@ -115,9 +140,10 @@ export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasSt
       stage1: { name: inner, options: genericOptions(inner, space, stage1Trials, pop) },
       stage2: { name: inner, options: genericOptions(inner, space, o.budget - stage1Trials, pop) },
       referenceSeed: seed,
+      ...(pre && dropped.length > 0 ? { opFields: [...pre.ops.fields], ops: pre.ops.allowed.map((t) => [...t]) } : {}),
       ...(distinct ? { distinct: true, archSpace: space.name } : {}),
     };
-    return { name: canonical, options, sensitive };
+    return { name: canonical, options, sensitive, twoStage: { ...(split ? { split } : {}), ...(pre ? { probes: pre.probes } : {}), dropped } };
   }
   const inner = { name: canonical, options: genericOptions(canonical, space, o.budget, pop) };
   return distinct ? { name: DISTINCT, options: { archSpace: space.name, inner } } : inner;

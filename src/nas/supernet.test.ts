@@ -4,9 +4,10 @@ import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
 import { uniformPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
+import { graphTotals } from '../ir/workload.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { Rng } from '../util/rng.js';
-import { largestArch, Supernet, samplePath, searchSupernet, sliceTensor } from './supernet.js';
+import { binnedSampler, largestArch, Supernet, samplePath, searchSupernet, sliceTensor } from './supernet.js';
 
 before(async () => {
   await initEngine();
@@ -67,4 +68,33 @@ test('supernet training changes the shared weights deterministically; subnets in
   assert.equal(res.length, 3);
   assert.ok(res.every((c) => c.accuracy >= 0 && c.accuracy <= 1 && c.latencyMs > 0));
   assert.ok((res[0]?.accuracy ?? 0) >= (res[2]?.accuracy ?? 1));
+});
+
+test('binnedSampler (SPOS): every MACs bin gets about the same share of paths, where uniform sampling favours the cheap ones', () => {
+  const spec = { space: MBV2_TINY };
+  const net = new Supernet(spec, 0);
+  const macs = (a: ReturnType<typeof samplePath>): number => graphTotals(net.graph(a)).macs;
+  const probe = new Rng(7);
+  const costs = Array.from({ length: 400 }, () => macs(samplePath(spec, probe)));
+  const lo = Math.min(...costs);
+  const top = lo + ((Math.max(...costs) - lo) * 3) / 4; // the highest of 4 equal-width bins starts here
+  const share = (draw: (r: Rng) => ReturnType<typeof samplePath>): number => {
+    const r = new Rng(11);
+    let n = 0;
+    for (let i = 0; i < 400; i++) if (macs(draw(r)) >= top) n++;
+    return n / 400;
+  };
+  const binned = share(binnedSampler(spec, macs, { bins: 4, probe: 400, seed: 7 }));
+  const uniform = share((r) => samplePath(spec, r));
+  assert.ok(Math.abs(binned - 0.25) < 0.06, `top bin share ${binned}`);
+  assert.ok(uniform < 0.15, `uniform top bin share ${uniform}`);
+  const again = binnedSampler(spec, macs, { bins: 4, probe: 400, seed: 7 });
+  const r1 = new Rng(5);
+  const r2 = new Rng(5);
+  const b2 = binnedSampler(spec, macs, { bins: 4, probe: 400, seed: 7 });
+  assert.deepEqual(
+    Array.from({ length: 10 }, () => net.archSpace.format(again(r1))),
+    Array.from({ length: 10 }, () => net.archSpace.format(b2(r2))),
+  );
+  assert.throws(() => binnedSampler(spec, macs, { bins: 0 }), /bins 0/);
 });

@@ -85,6 +85,40 @@ export function samplePath(spec: SupernetSpec, rng: Rng): Mbv2Arch {
   };
 }
 
+/**
+ * SPOS's cost-binned sampling: the range of `cost` (e.g. MACs) over `probe` uniform paths is cut into `bins`
+ * bins of equal width; each step picks a bin uniformly and draws uniform paths until one falls in it (at most
+ * 100 draws, then the draw nearest to the bin). Most random paths are cheap (narrow, shallow), so uniform path
+ * sampling over-trains them; binned sampling gives every cost level the same share of the steps.
+ */
+export function binnedSampler(
+  spec: SupernetSpec,
+  cost: (a: Mbv2Arch) => number,
+  o: { bins?: number; probe?: number; seed?: number } = {},
+): (rng: Rng) => Mbv2Arch {
+  const bins = o.bins ?? 5;
+  if (!(Number.isInteger(bins) && bins >= 1)) throw new ConfigError(`binned sampling: bins ${bins}: expected an integer >= 1`);
+  const pr = new Rng(o.seed ?? 7);
+  const costs = Array.from({ length: o.probe ?? 400 }, () => cost(samplePath(spec, pr)));
+  const lo = Math.min(...costs);
+  const width = (Math.max(...costs) - lo) / bins || 1;
+  const binOf = (c: number): number => Math.min(bins - 1, Math.max(0, Math.floor((c - lo) / width)));
+  return (rng) => {
+    const want = rng.int(0, bins - 1);
+    let best = samplePath(spec, rng);
+    let gap = Math.abs(binOf(cost(best)) - want);
+    for (let k = 1; k < 100 && gap > 0; k++) {
+      const a = samplePath(spec, rng);
+      const g = Math.abs(binOf(cost(a)) - want);
+      if (g < gap) {
+        best = a;
+        gap = g;
+      }
+    }
+    return best;
+  };
+}
+
 /** Copies the leading channels and the centred spatial window of `src` into a tensor of shape `shape`. */
 export function sliceTensor(src: WeightTensor, shape: readonly number[]): WeightTensor {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -126,6 +160,11 @@ export interface SupernetTrainOptions {
   /** Peak Adam learning rate (default 2e-3), cosine schedule. */
   readonly lr?: number;
   readonly seed?: number;
+  /**
+   * The path of each step (default: {@link samplePath}, uniform over the whole space). A staged search
+   * (HURRICANE) trains a smaller supernet by sampling only its stage's part, the rest fixed.
+   */
+  readonly sampler?: (rng: Rng) => Mbv2Arch;
   readonly onStep?: (p: { step: number; steps: number; loss: number; arch: string }) => void;
 }
 
@@ -193,7 +232,7 @@ export class Supernet {
     const losses: number[] = [];
     const schedule = { kind: 'cosine', lr: opts.lr ?? 2e-3, totalSteps: opts.steps } as const;
     for (let step = 0; step < opts.steps; step++) {
-      const arch = samplePath(this.spec, rng);
+      const arch = opts.sampler ? opts.sampler(rng) : samplePath(this.spec, rng);
       const model = this.subnet(arch);
       const em = buildModel(model);
       try {
@@ -401,6 +440,8 @@ export interface SupernetEvaluatorOptions {
   readonly seed?: number;
   /** Training images for batch-norm recalibration per candidate (default 512). */
   readonly calibSamples?: number;
+  /** Path sampling while training the supernet: 'uniform' (default) or 'macs-bins' ({@link binnedSampler} over 5 MACs bins). */
+  readonly sampling?: 'uniform' | 'macs-bins';
   /** Validation images each candidate is scored on (default: the whole validation split). */
   readonly evalSamples?: number;
   /** Precision for latency (default: fp32 where the target runs it, else w8a8). */
@@ -450,7 +491,9 @@ export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluato
       await initEngine();
       if (o.supernet) return o.supernet;
       const net = new Supernet(spec, o.seed ?? 0);
+      const sampler = o.sampling === 'macs-bins' ? binnedSampler(spec, (a) => graphTotals(net.graph(a)).macs, { seed: o.seed ?? 0 }) : undefined;
       net.train((size) => trainAt(size), {
+        ...(sampler ? { sampler } : {}),
         steps: o.steps ?? 1000,
         batchSize: o.batchSize ?? 64,
         lr: o.lr ?? 2e-3,

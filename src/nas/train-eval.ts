@@ -3,18 +3,20 @@
  * architecture's own input size (mbv2 spaces; the data are resampled bilinearly to it) or else the data
  * set's, initialise weights from the trial seed, train on the engine (tfjs-wasm), measure accuracy on
  * the **validation** split (the test split stays unseen by the search), and take latency/energy from a
- * hardware target (measured targets are prepared first). Points of joint spaces are trained with
- * quantization-aware training under their own policy (BOMP-NAS: QAT inside the search loop).
+ * hardware target (measured targets are prepared first). Points of joint spaces (architecture + precision,
+ * BOMP-NAS) are scored under their own policy: trained in float, activation ranges calibrated on training
+ * images, then quantization-aware fine-tuned (QAFT) from the float weights and evaluated with weights **and
+ * activations** fake-quantized (see {@link scoreUnderPolicy}).
  */
 import { makeSplit } from '../data/preprocess.js';
 import type { Dataset, SampleShape, Split } from '../data/types.js';
-import { buildModel, initEngine, train } from '../engine/index.js';
+import { buildModel, type EngineModel, initEngine, train } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import { graphTotals } from '../ir/workload.js';
-import { evaluatePolicy, qatFinetune } from '../quant/apply.js';
+import { calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from '../quant/apply.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -50,6 +52,77 @@ export function archInputSize(a: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** How a joint-space point is scored under its policy after float training. */
+export type PolicyScoring = 'qaft' | 'ptq';
+
+/** Options of {@link scoreUnderPolicy}. */
+export interface PolicyScoreOptions {
+  /** 'qaft' (default, BOMP-NAS): quantization-aware fine-tuning from the float weights; 'ptq': post-training quantization only. */
+  readonly scoring?: PolicyScoring;
+  /** QAFT epochs (default 1). */
+  readonly qaftEpochs?: number;
+  /** QAFT learning rate (default 2e-4, as `hwnas quantize`'s fine-tuning). */
+  readonly qaftLr?: number;
+  /** Training images activation ranges are calibrated on (default 512, MSE-optimal ranges as `hwnas quantize`). */
+  readonly calibImages?: number;
+  readonly batchSize?: number;
+  readonly seed: number;
+  readonly workers?: 1 | 2;
+}
+
+/** What {@link scoreUnderPolicy} measured. */
+export interface PolicyScore {
+  /** Accuracy and loss with the policy's weights and activations fake-quantized. */
+  readonly accuracy: number;
+  readonly loss: number;
+  /** Accuracy of the float model the quantized one starts from. */
+  readonly floatAccuracy: number;
+  /** Fake-quantized weight tensors and activation tensors (nodes feeding conv/dense layers below 16 bits). */
+  readonly weightQuantizers: number;
+  readonly activationQuantizers: number;
+}
+
+/**
+ * Scores a float-trained model under a precision policy (BOMP-NAS): calibrates activation ranges on
+ * `calibImages` training images (float model), then either quantization-aware fine-tunes it in place from
+ * its float weights (`qaft`, fixed calibrated grids, straight-through gradients) or not (`ptq`), and
+ * evaluates it with weights and activations fake-quantized. Without the calibration, activations would stay
+ * float (src/quant/apply.ts) while latency is charged at the policy's activation bits.
+ */
+export async function scoreUnderPolicy(
+  em: EngineModel,
+  policy: PrecisionPolicy,
+  trainData: Split,
+  evalData: Split,
+  o: PolicyScoreOptions,
+): Promise<PolicyScore> {
+  if (trainData.n === 0) throw new ConfigError('cannot calibrate activation ranges: the training split is empty');
+  const floatAccuracy = em.evaluate(evalData.x, evalData.y, evalData.n).accuracy;
+  const nCal = Math.min(o.calibImages ?? 512, trainData.n);
+  if (!(nCal >= 1)) throw new ConfigError(`calibImages ${o.calibImages}: expected a positive number of training images`);
+  const cal = calibrateActivations(em, trainData.x, nCal, 'mse');
+  const cfg = quantConfig(em.graph, policy, cal);
+  const epochs = o.qaftEpochs ?? 1;
+  if ((o.scoring ?? 'qaft') === 'qaft' && epochs > 0) {
+    await qatFinetune(em, policy, trainData, {
+      epochs,
+      batchSize: o.batchSize ?? 64,
+      lr: o.qaftLr ?? 2e-4,
+      seed: o.seed,
+      workers: o.workers ?? 1,
+      calibration: cal,
+    });
+  }
+  const r = evaluatePolicy(em, policy, evalData, cal);
+  return {
+    accuracy: r.accuracy,
+    loss: r.loss,
+    floatAccuracy,
+    weightQuantizers: Object.values(cfg.weights).filter((w) => w.channelBits !== undefined || (w.bits !== undefined && w.bits < 16)).length,
+    activationQuantizers: Object.keys(cfg.activations).length,
+  };
+}
+
 /** Metrics the training evaluator can report (objective names). */
 export const TRAIN_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params', 'loss'] as const;
 
@@ -72,6 +145,10 @@ export interface TrainingEvaluatorOptions {
   readonly latency?: ArchLatencyOptions;
   /** Trials whose latency exceeds this (ms) are infeasible (constraint `latency - max`). */
   readonly maxLatencyMs?: number;
+  /** Joint spaces: 'qaft' (default) fine-tunes the float-trained net under its policy, 'ptq' only quantizes it. */
+  readonly scoring?: PolicyScoring;
+  /** Joint spaces: QAFT epochs after the float training (default 1). */
+  readonly qaftEpochs?: number;
 }
 
 /** An evaluator that trains each architecture briefly and costs it on the target. */
@@ -98,6 +175,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss');
     let accuracy = Number.NaN;
     let loss = Number.NaN;
+    let quantInfo: Record<string, number> = {};
     // over the latency constraint: infeasible whatever its accuracy, so it is not trained (accuracy 0,
     // loss that of a uniform guess; userAttrs.trained = false)
     const overBudget = o.maxLatencyMs !== undefined && lat.latencyMs > o.maxLatencyMs;
@@ -113,11 +191,23 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
         const trainData = trainAt(size);
         const evalData = evalAt(size);
         if (evalData.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty ${evalSplit} split: cannot measure accuracy`);
-        if (joint) await qatFinetune(em, policy, trainData, topts);
-        else await train(em, trainData, topts);
-        const r = joint ? evaluatePolicy(em, policy, evalData) : em.evaluate(evalData.x, evalData.y, evalData.n);
-        accuracy = r.accuracy;
-        loss = r.loss;
+        await train(em, trainData, topts);
+        if (joint) {
+          const s = await scoreUnderPolicy(em, policy, trainData, evalData, {
+            seed: ctx.seed,
+            batchSize: topts.batchSize,
+            workers: topts.workers,
+            ...(o.scoring ? { scoring: o.scoring } : {}),
+            ...(o.qaftEpochs !== undefined ? { qaftEpochs: o.qaftEpochs } : {}),
+          });
+          accuracy = s.accuracy;
+          loss = s.loss;
+          quantInfo = { float_accuracy: s.floatAccuracy, act_quantizers: s.activationQuantizers, weight_quantizers: s.weightQuantizers };
+        } else {
+          const r = em.evaluate(evalData.x, evalData.y, evalData.n);
+          accuracy = r.accuracy;
+          loss = r.loss;
+        }
       } finally {
         em.dispose();
       }
@@ -129,6 +219,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       userAttrs: {
         arch,
         ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
+        ...quantInfo,
         ...(needsAcc && overBudget ? { trained: false } : {}),
       },
     };

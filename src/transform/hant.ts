@@ -314,6 +314,37 @@ export async function selectAlternatives(scores: readonly UnitScores[], budgetMs
   }
 }
 
+/**
+ * HANT's network-level scores: for every unit and alternative, the teacher with only that unit swapped for
+ * the distilled alternative is evaluated on labelled held-out images; the score (the alternative's new
+ * `loss`) is its cross-entropy minus the teacher's (0 for the teacher's own operation; may be negative).
+ * Needs each unit's teacher alternative.
+ */
+export function networkScores(teacher: Model, scores: readonly UnitScores[], data: Split): UnitScores[] {
+  if (data.n === 0) throw new ConfigError('network-level scoring needs labelled held-out images: got none');
+  const own = scores.map((u) => u.alternatives.findIndex((a) => a.alt.family === 'teacher'));
+  const missing = own.findIndex((i) => i < 0);
+  if (missing >= 0) throw new ConfigError(`network-level scoring: unit '${scores[missing]?.unit.name}' has no teacher alternative to swap back`);
+  const lossOf = (m: Model): number => {
+    const em = buildModel(m);
+    try {
+      return em.evaluate(data.x, data.y, data.n, { batchSize: 250 }).loss;
+    } finally {
+      em.dispose();
+    }
+  };
+  const base = lossOf(teacher);
+  return scores.map((u, i) => ({
+    ...u,
+    alternatives: u.alternatives.map((a, j) => {
+      if (j === own[i]) return { ...a, loss: 0 };
+      const choice = [...own];
+      choice[i] = j;
+      return { ...a, loss: lossOf(assembleStudent(teacher, scores, choice)) - base };
+    }),
+  }));
+}
+
 /** The teacher with each unit replaced by its chosen alternative (distilled weights). */
 export function assembleStudent(teacher: Model, scores: readonly UnitScores[], choice: readonly number[]): Model {
   const reps = scores
@@ -411,6 +442,13 @@ export interface HantOptions extends ScoreOptions {
    * bias of short screening towards parameter-free alternatives, whose loss is exact at once). Default `chosen`.
    */
   readonly refine?: 'chosen' | 'pareto';
+  /**
+   * What the ILP minimises per alternative: `local` (default: its relative feature-map distillation loss,
+   * MSE / Var of the teacher's unit output) or `network` (HANT's network-level effect: the increase of the
+   * teacher's cross-entropy on the held-out labelled images when only this unit is swapped for the
+   * distilled alternative; see {@link networkScores}). Computed after screening and refinement.
+   */
+  readonly scoring?: 'local' | 'network';
   /** Called with a line of progress per phase. */
   readonly onPhase?: (msg: string) => void;
   /** Called with the assembled student (distilled weights, before recalibration and fine-tuning), e.g. to save it. */
@@ -663,7 +701,7 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const refineSteps = opts.refineSteps ?? 0;
   const pareto = opts.refine === 'pareto';
   const picks = pareto ? screened.map((u, i) => [...new Set([...paretoIndices(u), sel.choice[i] as number])]) : sel.choice;
-  const scores =
+  const refined =
     refineSteps > 0
       ? refineAlternatives(teacher, screened, picks, images, {
           steps: refineSteps,
@@ -673,6 +711,11 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
         })
       : screened;
   const refineSec = (performance.now() - tr) / 1000;
+  if (opts.scoring !== undefined && opts.scoring !== 'local' && opts.scoring !== 'network')
+    throw new ConfigError(`scoring '${String(opts.scoring)}' is invalid: expected 'local' or 'network'`);
+  const heldY = held === data.train ? data.train.y.subarray(data.train.n - nHeld, data.train.n) : held.y.subarray(0, nHeld);
+  const scores = opts.scoring === 'network' ? networkScores(teacher, refined, { x: images.heldOut.x, y: heldY, n: images.heldOut.n }) : refined;
+  if (opts.scoring === 'network') log(`network-level scores: every alternative swapped alone into the teacher, cross-entropy on ${nHeld} held-out images`);
   if (refineSteps > 0)
     log(
       `refined ${picks.reduce<number>((a, p) => a + (typeof p === 'number' ? 1 : p.length), 0)} alternatives (${refineSteps} steps each) in ${refineSec.toFixed(0)} s`,

@@ -447,3 +447,50 @@ test('recoverStudent with loss kd moves the student towards the teacher distribu
   assert.ok(after < 0.5 * before, `KL(teacher || student) ${before} -> ${after}`);
   await assert.rejects(recoverStudent(student, { train: split, test: split }, split, { epochs: 1, loss: 'kd' }, 1), /needs the teacher model/);
 });
+
+test('HANT network-level scoring: each alternative scored by the teacher loss change when swapped in alone; the ILP then minimises those', async () => {
+  const teacher = tinyNet('tiny3', 4);
+  const n = 48;
+  const split = { x: randn(n * 3 * 64, 9), y: Uint8Array.from({ length: n }, (_, i) => (i * 3) % 10), n };
+  const val = { x: randn(n * 3 * 64, 10), y: Uint8Array.from({ length: n }, (_, i) => (i * 7) % 10), n };
+  const data = { train: split, val, test: split };
+  const opts = {
+    target: getTarget('cortex-a76'),
+    families: ['teacher', 'conv', 'skip'] as const,
+    steps: 4,
+    batchSize: 16,
+    distillSamples: 32,
+    heldOutSamples: 16,
+    seed: 1,
+    budget: { ratio: 0.9 },
+    scoring: 'network' as const,
+  };
+  const s = await screenHant(teacher, data, opts);
+  const held = { x: val.x.subarray(0, 16 * 3 * 64), y: val.y.subarray(0, 16), n: 16 }; // the held-out images: the first of val
+  const lossOf = (m: Model): number => {
+    const em = buildModel(m);
+    try {
+      return em.evaluate(held.x, held.y, held.n).loss;
+    } finally {
+      em.dispose();
+    }
+  };
+  const base = lossOf(teacher);
+  let checked = 0;
+  s.scores.forEach((u, i) => {
+    u.alternatives.forEach((a, j) => {
+      if (a.alt.family === 'teacher') {
+        assert.equal(a.loss, 0);
+        return;
+      }
+      // reference: the teacher with this one unit replaced, built directly
+      const ref = lossOf(replaceUnits(teacher, [{ unit: u.unit, sub: { graph: a.alt.graph, weights: a.weights } }])) - base;
+      assert.ok(Math.abs(a.loss - ref) < 1e-6, `unit ${u.unit.name} alt ${a.alt.name}: ${a.loss} vs ${ref}`);
+      assert.notEqual(a.loss, s.screened[i]?.alternatives[j]?.loss, 'not the local distillation loss');
+      checked++;
+    });
+  });
+  assert.ok(checked >= 2);
+  assert.equal(s.manifest.units[0]?.alternatives[1]?.loss, s.scores[0]?.alternatives[1]?.loss, 'the selection study sees the network scores');
+  await assert.rejects(screenHant(teacher, data, { ...opts, scoring: 'global' as 'network' }), /scoring 'global'/);
+});

@@ -9,10 +9,13 @@
  *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
  *   `policy` = precision preset for latency, e.g. 'w8a8', `latency` = 'model' | 'network' (whole network
  *   timed on the target's device, host-cpu), `latencyAnchor` = true (network mode: timed interleaved with
- *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible));
- * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000 and `seed` = 0: one SPOS
- *   supernet over the (mbv2) space is trained per process, then every trial is scored with inherited
- *   weights after batch-norm recalibration;
+ *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible); joint `+bits` spaces:
+ *   `scoring` = 'qaft' (float training, calibrated activations, `qaftEpochs` = 1 of quantization-aware
+ *   fine-tuning) | 'ptq' (post-training quantization of the float-trained net));
+ * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000, `seed` = 0, `sampling` =
+ *   'uniform' | 'macs-bins' (SPOS's cost-binned path sampling) and `bnImages` = 512: one SPOS supernet over the
+ *   (mbv2) space is trained per process, then every trial is scored with inherited weights after batch-norm
+ *   recalibration on `bnImages` training images;
  * - `nas-blockwise`: a block-wise (S8) student assembled from the teacher and the distilled stage weights
  *   of `artifact` (the folder `hwnas nas --strategy blockwise` prepared), fine-tuned `finetuneEpochs` = 1
  *   and scored on the validation split (options: those of nas-train but epochs and latency, plus `artifact`).
@@ -58,7 +61,14 @@ const commonTrain = {
   maxLatencyMs: z.number().positive().optional(),
 };
 
-const trainOptions = z.object({ ...commonTrain, epochs: z.number().int().min(1).max(1000).optional() }).strict();
+const trainOptions = z
+  .object({
+    ...commonTrain,
+    epochs: z.number().int().min(1).max(1000).optional(),
+    scoring: z.enum(['qaft', 'ptq']).optional(),
+    qaftEpochs: z.number().int().min(0).max(1000).optional(),
+  })
+  .strict();
 
 const blockwiseOptions = z
   .object({
@@ -78,6 +88,8 @@ const supernetOptions = z
   .object({
     ...commonTrain,
     steps: z.number().int().min(1).max(10_000_000).optional(),
+    sampling: z.enum(['uniform', 'macs-bins']).optional(),
+    bnImages: z.number().int().min(1).max(1_000_000).optional(),
     seed: z
       .number()
       .int()
@@ -176,7 +188,13 @@ registerEvaluation({
     return lazy(async () => {
       const dataset = await loadData();
       const { trainingEvaluator } = await import('../nas/train-eval.js'); // loads the tensor engine
-      return trainingEvaluator({ ...c, dataset, epochs: o.epochs ?? 1 });
+      return trainingEvaluator({
+        ...c,
+        dataset,
+        epochs: o.epochs ?? 1,
+        ...(o.scoring ? { scoring: o.scoring } : {}),
+        ...(o.qaftEpochs !== undefined ? { qaftEpochs: o.qaftEpochs } : {}),
+      });
     });
   },
 });
@@ -201,7 +219,14 @@ registerEvaluation({
     return lazy(async () => {
       const dataset = await loadData();
       const { supernetEvaluator } = await import('../nas/supernet.js'); // loads the tensor engine
-      return supernetEvaluator({ ...c, dataset, steps: o.steps ?? 1000, seed: o.seed ?? 0 });
+      return supernetEvaluator({
+        ...c,
+        dataset,
+        steps: o.steps ?? 1000,
+        seed: o.seed ?? 0,
+        ...(o.sampling ? { sampling: o.sampling } : {}),
+        ...(o.bnImages !== undefined ? { calibSamples: o.bnImages } : {}),
+      });
     });
   },
 });

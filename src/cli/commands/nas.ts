@@ -36,6 +36,8 @@ interface NasFlags {
   readonly policy?: string;
   readonly evaluator?: string;
   readonly supernetSteps?: string;
+  readonly supernetSampling?: string;
+  readonly bnImages?: string;
   readonly latency?: string;
   readonly maxLatency?: string;
   readonly capacityPoints?: string;
@@ -51,6 +53,10 @@ interface NasFlags {
   readonly candidates?: string;
   readonly distillSteps?: string;
   readonly finetuneEpochs?: string;
+  readonly qaftEpochs?: string;
+  readonly split?: string;
+  readonly opPreselection?: boolean;
+  readonly ptq?: boolean;
   readonly redis?: string;
   readonly queue?: string;
 }
@@ -80,6 +86,8 @@ export function registerNas(program: Command): void {
       `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
     )
     .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
+    .option('--supernet-sampling <mode>', "supernet evaluator: uniform (default) | macs-bins (SPOS's sampling: a MACs bin uniformly, then a path in it)")
+    .option('--bn-images <n>', 'supernet evaluator: training images batch norm is recalibrated on per candidate (default 512)')
     .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
     .option('--no-latency-anchor', '--latency network: time each architecture alone instead of interleaved with a fixed anchor network of the space')
     .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible (--strategy capacity: the line it repairs architectures under)')
@@ -95,6 +103,13 @@ export function registerNas(program: Command): void {
     .option('--candidates <n>', "--strategy blockwise: candidate configurations distilled per stage, the teacher's own included (default 8)")
     .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
     .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
+    .option(
+      '--split <mode>',
+      "--strategy two-stage: stage 1's part: position (HURRICANE: the early or late stages carrying most latency effect, plus input size and width; default where the space has stages) | effect (parameters by their own latency effect)",
+    )
+    .option('--no-op-preselection', '--strategy two-stage: keep every operator (default: drop operators slow on the target for their MACs and parameters)')
+    .option('--qaft-epochs <n>', '+bits spaces: quantization-aware fine-tuning epochs after the float training (default 1)')
+    .option('--ptq', '+bits spaces: score the float-trained net by post-training quantization instead of fine-tuning it')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .action(async (f: NasFlags) => {
@@ -137,6 +152,10 @@ export function registerNas(program: Command): void {
         );
       if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store)
         throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
+      if (f.split !== undefined && f.split !== 'position' && f.split !== 'effect')
+        throw new ConfigError(`--split '${f.split}': expected 'position' or 'effect'`);
+      if ((f.split !== undefined || f.opPreselection === false) && strategyName !== 'two-stage')
+        throw new ConfigError(`--split / --no-op-preselection apply to --strategy two-stage, not '${strategyName}'`);
       const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : 0;
       const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
 
@@ -166,8 +185,32 @@ export function registerNas(program: Command): void {
         };
         evaluator =
           evaluatorName === 'supernet'
-            ? { name: 'nas-supernet', options: { ...common, steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1), seed } }
-            : { name: 'nas-train', options: { ...common, epochs: intOption('--epochs', f.epochs, 1, 1) } };
+            ? {
+                name: 'nas-supernet',
+                options: {
+                  ...common,
+                  steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1),
+                  seed,
+                  ...(f.supernetSampling !== undefined ? { sampling: f.supernetSampling } : {}),
+                  ...(f.bnImages !== undefined ? { bnImages: intOption('--bn-images', f.bnImages, 512, 1) } : {}),
+                },
+              }
+            : {
+                name: 'nas-train',
+                options: {
+                  ...common,
+                  epochs: intOption('--epochs', f.epochs, 1, 1),
+                  ...(f.ptq ? { scoring: 'ptq' } : {}),
+                  ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
+                },
+              };
+        if ((f.supernetSampling !== undefined || f.bnImages !== undefined) && evaluatorName !== 'supernet')
+          throw new ConfigError('--supernet-sampling / --bn-images apply to --evaluator supernet');
+        if ((f.ptq || f.qaftEpochs !== undefined) && (space.policy === undefined || evaluatorName !== 'train'))
+          throw new ConfigError(
+            `--ptq / --qaft-epochs apply to joint spaces (<space>+bits) with --evaluator train; got --space ${space.name} --evaluator ${evaluatorName}`,
+          );
+        if (f.ptq && f.qaftEpochs !== undefined) throw new ConfigError(`--ptq and --qaft-epochs ${f.qaftEpochs}: give one of them`);
         if (evaluatorName === 'supernet' && !space.options)
           throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
       }
@@ -193,12 +236,20 @@ export function registerNas(program: Command): void {
         distinct,
         ...(strategyName === 'capacity' ? { capacityPoints } : {}),
         ...blockwiseSettings,
-        ...(strategyName === 'two-stage' ? { sensitivityTarget: targetName, ...(f.policy !== undefined ? { sensitivityPolicy: f.policy } : {}) } : {}),
+        ...(strategyName === 'two-stage'
+          ? {
+              sensitivityTarget: targetName,
+              ...(f.policy !== undefined ? { sensitivityPolicy: f.policy } : {}),
+              ...(f.split !== undefined ? { split: f.split } : {}),
+              ...(f.opPreselection === false ? { opPreselection: false } : {}),
+            }
+          : {}),
       };
       const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
       const store = openStore(storePath);
       let sensitive: string[] | undefined;
       let teacherInfo: JsonValue | undefined;
+      let twoStageInfo: JsonValue | undefined;
       try {
         const opened = await openCommandStudy(store, {
           prefix: `nas-${space.name}-${strategyName}`,
@@ -261,6 +312,8 @@ export function registerNas(program: Command): void {
                 budget,
                 seed,
                 distinct,
+                ...(f.split !== undefined ? { split: f.split as 'position' | 'effect' } : {}),
+                ...(f.opPreselection === false ? { preselectOps: false } : {}),
                 sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
                 capacity: {
                   latency: async (a) => {
@@ -277,6 +330,20 @@ export function registerNas(program: Command): void {
               });
             } finally {
               capacityBar?.stop();
+            }
+            if (c.twoStage) {
+              const sp = c.twoStage.split;
+              const fmt = (op: JsonValue[]): string =>
+                op.length === 4 ? `k${op[0]}e${op[1]}${op[3] === 'relu' ? 'r' : 'h'}${op[2] ? 's' : ''}` : JSON.stringify(op);
+              twoStageInfo = {
+                ...(sp ? { split: { end: sp.end, stages: sp.stages, share: sp.share, global: sp.global } } : {}),
+                droppedOps: c.twoStage.dropped.map(fmt),
+                ...(c.twoStage.probes ? { operators: c.twoStage.probes.length } : {}),
+              };
+              if (!f.json)
+                process.stderr.write(
+                  `two-stage: stage 1 = ${sp ? `${sp.end} stages ${sp.stages.join(',')} (${(sp.share * 100).toFixed(0)}% of the stages' latency effect on ${target.name})${sp.global.length ? ` + ${sp.global.join(', ')}` : ''}` : 'parameters by latency effect'}; operators dropped before the search: ${c.twoStage.dropped.length}${c.twoStage.probes ? ` of ${c.twoStage.probes.length}` : ''}${c.twoStage.dropped.length ? ` (${c.twoStage.dropped.map(fmt).join(' ')})` : ''}\n`,
+                );
             }
             if (c.capacity && !f.json)
               process.stderr.write(
@@ -302,6 +369,7 @@ export function registerNas(program: Command): void {
           };
           for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
           if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
+          if (twoStageInfo !== undefined) store.setStudyUserAttr(name, 'twoStage', twoStageInfo);
         }
         const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
         const s = strategyOptions?.sensitive;
@@ -335,6 +403,7 @@ export function registerNas(program: Command): void {
           ...(sensitive ? { sensitive } : {}),
         });
         const teacher = store.getStudy(name)?.userAttrs.teacher;
+        const twoStage = store.getStudy(name)?.userAttrs.twoStage;
         printNas(f, r, {
           space,
           strategy: f.strategy,
@@ -345,6 +414,7 @@ export function registerNas(program: Command): void {
           store: storePath,
           aborted,
           ...(teacher !== undefined ? { teacher } : {}),
+          ...(twoStage !== undefined ? { twoStage } : {}),
         });
       } finally {
         store.close();
@@ -366,6 +436,7 @@ function printNas(
     store: string;
     aborted: boolean;
     teacher?: JsonValue;
+    twoStage?: JsonValue;
   },
 ): void {
   if (f.json) {
@@ -387,6 +458,7 @@ function printNas(
       study: o.study,
       ...(o.aborted ? { interrupted: true } : {}),
       ...(o.teacher !== undefined ? { teacher: o.teacher } : {}),
+      ...(o.twoStage !== undefined ? { twoStage: o.twoStage } : {}),
     });
     return;
   }

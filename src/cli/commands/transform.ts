@@ -40,6 +40,7 @@ interface TransformFlags {
   readonly finetuneLabelSmoothing?: string;
   readonly kdWeight?: string;
   readonly refine?: string;
+  readonly scoring?: string;
   readonly refineSteps?: string;
   readonly refineLr?: string;
   readonly limit?: string;
@@ -81,6 +82,10 @@ export function registerTransform(program: Command): void {
     .option('--finetune-label-smoothing <x>', 'label smoothing of the fine-tune cross-entropy (default 0.1)')
     .option('--kd-weight <w>', "--finetune-loss kd: weight of the teacher's softmax in the target, 0..1 (default 0.5)")
     .option('--refine <which>', "after screening, distil further: 'pareto' (every unit's loss/latency front, then the ILP again) or 'chosen'; default pareto")
+    .option(
+      '--scoring <mode>',
+      "what the ILP minimises per alternative: local (feature-map distillation loss, default) | network (HANT's: the teacher's held-out loss change with that one unit swapped in)",
+    )
     .option('--refine-steps <n>', 'extra distillation steps for the refined alternatives (default 150; 0: none)')
     .option('--refine-lr <x>', 'peak learning rate of the refinement (default 1e-2)')
     .option('--limit <n>', 'use only the first N training images')
@@ -123,6 +128,8 @@ export function registerTransform(program: Command): void {
       if (kdWeight > 1) throw new ConfigError(`--kd-weight ${kdWeight}: expected a value in [0, 1]`);
       const refineSteps = intOption('--refine-steps', f.refineSteps, 150, 0);
       const refine = f.refine ?? 'pareto';
+      const scoring = f.scoring ?? 'local';
+      if (scoring !== 'local' && scoring !== 'network') throw new ConfigError(`--scoring '${scoring}': expected local or network`);
       if (refine !== 'pareto' && refine !== 'chosen') throw new ConfigError(`--refine '${refine}': expected pareto or chosen`);
       const precision = f.precision ? policyPreset(f.precision) : undefined;
       if (f.out !== undefined) checkOutPath('--out', f.out);
@@ -150,6 +157,7 @@ export function registerTransform(program: Command): void {
         refine: refineSteps > 0 ? refine : null,
         refineSteps,
         refineLr: refineSteps > 0 ? refineLr : null,
+        ...(scoring === 'network' ? { scoring } : {}),
         limit: limit ?? null,
         trainEpochs,
         valSamples,
@@ -192,6 +200,7 @@ export function registerTransform(program: Command): void {
               ...(families ? { families: families as AltFamily[] } : {}),
               ...(unitList ? { units: unitList } : {}),
               ...(refineSteps > 0 ? { refineSteps, refine, refineLr } : {}),
+              ...(scoring === 'network' ? { scoring } : {}),
               onProgress: (p) => {
                 bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet });
                 bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });

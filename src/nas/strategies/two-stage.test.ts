@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
 import { createStrategy } from '../../search/registry.js';
+import { mbv2Space } from '../../search/spaces/mbv2.js';
 import { nb201Space } from '../../search/spaces/nb201.js';
+import { MBV2_TINY } from '../../search/spaces/testing/tiny.js';
 import { runTrials } from '../../search/testing/run-trials.js';
 import { strategyConformance } from '../../search/testing/strategy-conformance.js';
 import type { Objective, Params } from '../../search/types.js';
+import { Rng } from '../../util/rng.js';
 import { nasStrategyConfig } from '../strategy-config.js';
-import { TwoStageSearch } from '../two-stage.js';
+import { positionSplit, preselectOps, TwoStageSearch } from '../two-stage.js';
 import './index.js';
 
 const space = nb201Space();
@@ -95,4 +98,69 @@ test('nasStrategyConfig: generic strategies get NAS defaults inside the repeat f
     (e: unknown) => e instanceof ConfigError && /'annealing'.*two-stage/.test(e.message),
   );
   await assert.rejects(nasStrategyConfig('distinct', space, { budget: 30 }), (e: unknown) => e instanceof ConfigError && /--no-distinct/.test(e.message));
+});
+
+// HURRICANE: split by layer position, per-hardware operator pre-selection
+const tiny = mbv2Space(MBV2_TINY);
+/** A synthetic cost: per active block k*e, but kernel 5 with expansion 1 is slow (10) for what it offers. */
+const opLatency = (k: number, e: number): number => (k === 5 && e === 1 ? 10 : k * e);
+const tinyLatency = (p: Params): number => {
+  const a = tiny.fromParams(p);
+  return a.stages.flat().reduce((s, b) => s + opLatency(b.kernel, b.expansion) * (b.se ? 1.01 : 1), 1);
+};
+const tinyCapacity = (p: Params) => {
+  const bl = tiny.fromParams(p).stages.flat();
+  return { macs: bl.reduce((s, b) => s + b.kernel * b.expansion, 0), params: bl.reduce((s, b) => s + b.kernel * b.expansion + (b.se ? 1 : 0), 0) };
+};
+
+test('positionSplit: the smallest early or late part with most of the stage effect, global parameters in stage 1', () => {
+  const names = ['input', 'width', 's1_depth', 's1b0_k', 's2_depth', 's2b0_k', 's3b0_k', 'q_s3b0', 'q_fc'];
+  const eff = (m: Record<string, number>) => names.map((name) => ({ name, effect: m[name] ?? 0, share: 0 }));
+  const late = positionSplit(names, eff({ input: 50, s1b0_k: 1, s2b0_k: 2, s3b0_k: 4, q_s3b0: 1 }));
+  assert.deepEqual(late.stages, [3]);
+  assert.equal(late.end, 'late');
+  assert.deepEqual(late.sensitive, ['input', 'width', 'q_fc', 's3b0_k', 'q_s3b0']);
+  assert.ok(Math.abs(late.share - 5 / 8) < 1e-12);
+  const early = positionSplit(names, eff({ s1_depth: 3, s1b0_k: 3, s2b0_k: 3, s3b0_k: 2 }));
+  assert.deepEqual(early.stages, [1]);
+  assert.equal(early.end, 'early');
+  // no single end stage carries half: two stages
+  assert.deepEqual(positionSplit(names, eff({ s1b0_k: 3, s2b0_k: 4, s3b0_k: 3 })).stages.length, 2);
+  assert.throws(() => positionSplit(['e10', 'e20'], eff({})), /at least two stages/);
+});
+
+test('preselectOps: an operator beaten at every stage (faster, at least its MACs and parameters) is dropped, only there', () => {
+  const r = preselectOps(tiny.space, { latency: tinyLatency, capacity: tinyCapacity, reference: tiny.space.sample(new Rng(0)) });
+  assert.ok(r);
+  assert.deepEqual(r.ops.fields, ['_k', '_e', '_se', '_act']);
+  assert.equal(r.probes.length, 2 * 2 * 2 * 2);
+  const dropped = r.probes.filter((p) => !p.kept).map((p) => p.op.slice(0, 2).join('e'));
+  assert.deepEqual(dropped, ['5e1', '5e1', '5e1', '5e1']);
+  for (const p of r.probes.filter((q) => !q.kept)) assert.ok(p.dominatedBy.some((o) => o[0] === 3 && o[1] === 3));
+  assert.equal(r.ops.allowed.length, 12);
+  assert.equal(preselectOps(space.space, { latency, capacity: () => ({ macs: 0, params: 0 }), reference: space.space.sample(new Rng(0)) }), undefined);
+});
+
+test('two-stage with the split by position and pre-selected operators: every proposal uses allowed operators; stage 1 moves only its part', async () => {
+  const c = await nasStrategyConfig('two-stage', tiny, { budget: 30, seed: 2, sensitivityCost: tinyLatency, distinct: false });
+  assert.equal(c.twoStage?.split?.end !== undefined, true);
+  assert.deepEqual(c.options.opFields, ['_k', '_e', '_se', '_act']);
+  assert.equal((c.options.ops as unknown[]).length, 12);
+  const evaluate = (p: Params) => ({ values: [tinyCapacity(p).macs, tinyLatency(p)] });
+  const trials = await runTrials({ strategy: createStrategy('two-stage', c.options), space: tiny.space, objectives: OBJ, evaluate, nTrials: 30, seed: 3 });
+  for (const t of trials) for (const b of tiny.fromParams(t.params).stages.flat()) assert.ok(!(b.kernel === 5 && b.expansion === 1), JSON.stringify(t.params));
+  const rest = tiny.space.names.filter((n) => !(c.sensitive as string[]).includes(n));
+  const s1 = c.options.stage1Trials as number;
+  const first = JSON.stringify(rest.map((n) => trials[0]?.params[n]));
+  for (const t of trials.slice(0, s1)) assert.equal(JSON.stringify(rest.map((n) => t.params[n])), first);
+  assert.ok(
+    trials.slice(s1).some((t) => JSON.stringify(rest.map((n) => t.params[n])) !== first),
+    'stage 2 moves the rest',
+  );
+  // without pre-selection the dropped operator appears
+  const plain = await nasStrategyConfig('two-stage', tiny, { budget: 30, seed: 2, sensitivityCost: tinyLatency, distinct: false, preselectOps: false });
+  assert.equal(plain.options.ops, undefined);
+  const bad = (o: Record<string, unknown>, re: RegExp): void => assert.throws(() => createStrategy('two-stage', { ...c.options, ...o }), re);
+  bad({ ops: undefined }, /opFields and ops go together/);
+  bad({ ops: [[3, 1, false]] }, /ops\[0\]/);
 });
