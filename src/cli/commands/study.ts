@@ -222,6 +222,7 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       concurrency: remote?.concurrency ?? 1,
       nTrials: config.nTrials,
       retry: { maxRetries: config.maxRetries ?? DEFAULT_MAX_RETRIES },
+      ...(r.pruner ? { pruner: r.pruner } : {}),
       seed: r.seed,
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),
