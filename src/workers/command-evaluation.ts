@@ -67,6 +67,7 @@ const optionsSchema = z
     model: z.string().min(1).optional(),
     target: z.string().min(1).optional(),
     policy: z.string().min(1).optional(),
+    maxLatencyMs: z.number().positive().optional(),
     budget: z
       .object({ kind: z.enum(['latency', 'energy', 'size', 'bops']), value: z.number().positive() })
       .strict()
@@ -90,8 +91,10 @@ function parse(options: Readonly<Record<string, unknown>>): CommandEvaluationOpt
     );
   if (o.budget !== undefined && o.model === undefined)
     throw new ConfigError("evaluator 'command' options.budget: a budget needs options.model (a quantization study) and options.target");
-  if ((o.budget !== undefined || o.policy !== undefined) && o.target === undefined)
-    throw new ConfigError("evaluator 'command' options: budget and policy are costed on a target; give options.target too");
+  if ((o.budget !== undefined || o.policy !== undefined || o.maxLatencyMs !== undefined) && o.target === undefined)
+    throw new ConfigError("evaluator 'command' options: budget, policy and maxLatencyMs are costed on a target; give options.target too");
+  if (o.maxLatencyMs !== undefined && o.space === undefined)
+    throw new ConfigError("evaluator 'command' options.maxLatencyMs constrains architectures: give options.space (a quantization study takes options.budget)");
   return o;
 }
 
@@ -197,6 +200,7 @@ function archWriter(o: CommandEvaluationOptions, space: ArchSpace, target: Hardw
     return {
       files: { model: 'model.onnx', policy: 'policy.json', architecture: 'architecture.json' },
       costs,
+      ...(o.maxLatencyMs !== undefined && costs.latency_ms !== undefined ? { constraints: [costs.latency_ms - o.maxLatencyMs] } : {}),
       attrs: { arch, ...(target ? { target: target.name } : {}) },
     };
   };
