@@ -111,7 +111,7 @@ test('failures: non-zero exit, missing objective, no metrics, bad JSON: Evaluati
     await assert.rejects(commandEvaluator({ cmd, workdir: work })({}, ctx(2, attrs)), (e: Error) => e instanceof EvaluationCommandError && re.test(e.message));
     if (cmd.includes('>&2')) assert.match(String(attrs[COMMAND_ATTR.stderr]), /boom-from-trainer|warn/);
   }
-  await assert.rejects(commandEvaluator({ cmd: ['/no/such/trainer'], workdir: work })({}, ctx(3)), /could not start: .*ENOENT/);
+  await assert.rejects(commandEvaluator({ cmd: ['/no/such/trainer'], workdir: work })({}, ctx(3)), /could not start: command not found or not executable/);
 });
 
 test('a timeout kills the whole process group, background children included', async () => {

@@ -1,13 +1,37 @@
 /**
- * Runs a user's evaluation command in its own process group, behind the guard of
- * ./command-guard.ts, and streams its stdout line by line. A timeout, an abort (Ctrl-C) or the caller's
- * `stop()` kill the whole group (SIGTERM, then SIGKILL after a grace period); if hwnas itself dies,
- * the guard kills the group. Linux and macOS (process groups); not Windows.
+ * Runs a user's evaluation command in its own process group, behind a guard, and streams its stdout
+ * line by line. A timeout, an abort (Ctrl-C) or the caller's `onLine` (pruning) kill the whole group
+ * (SIGTERM, then SIGKILL after a grace period); if hwnas itself dies, the guard kills the group.
+ * Linux and macOS (process groups, /bin/sh); not Windows.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { constants } from 'node:os';
 
-const GUARD = fileURLToPath(new URL('./command-guard.js', import.meta.url));
+/**
+ * The guard: a POSIX shell, started by hwnas as the leader of a new process group, that
+ * - starts the command in that group (stdin /dev/null), so one signal to the group reaches the command and
+ *   everything it started (data-loader workers, ...);
+ * - runs a watcher that blocks reading its stdin, a pipe from hwnas: when hwnas dies (even `kill -9`) the
+ *   pipe closes, and the watcher sends SIGTERM to the group, then SIGKILL after the grace period;
+ * - ignores SIGTERM/SIGINT itself once the command runs (hwnas signals the group and escalates), writes
+ *   the command's exit status on fd 3, then kills what the command left running in the group.
+ * A shell, not a second Node process: starting it costs a few milliseconds.
+ * Arguments: $1 = grace seconds, then the command's argv.
+ */
+const GUARD = [
+  'grace=$1; shift',
+  'exec 4<&0', // background jobs get /dev/null as stdin: the pipe from hwnas stays on fd 4 for the watcher
+  '"$@" </dev/null 3>&- 4<&- &',
+  'child=$!',
+  `( trap '' TERM INT HUP; read -r _ <&4; kill -TERM 0 2>/dev/null; sleep "$grace"; kill -KILL 0 2>/dev/null ) 3>&- &`,
+  "trap '' TERM INT HUP",
+  'wait "$child"; code=$?',
+  'echo "$code" >&3',
+  'kill -KILL 0',
+].join('\n');
+
+/** Signal names by number (for exit codes 128 + n from the shell). */
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
 
 /** Options of {@link runCommand}. */
 export interface RunCommandOptions {
@@ -66,7 +90,7 @@ export function runCommand(o: RunCommandOptions, onStart?: (pgid: number) => voi
   const graceMs = o.graceMs ?? 5000;
   const tailBytes = o.tailBytes ?? 4096;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [GUARD, JSON.stringify(o.argv), String(graceMs)], {
+    const child = spawn('/bin/sh', ['-c', GUARD, 'hwnas-guard', String(graceMs / 1000), ...o.argv], {
       cwd: o.cwd,
       env: o.env ?? process.env,
       detached: true,
@@ -124,18 +148,14 @@ export function runCommand(o: RunCommandOptions, onStart?: (pgid: number) => voi
       if (killTimer) clearTimeout(killTimer);
       o.signal?.removeEventListener('abort', onAbort);
       if (partial !== '' && stoppedBy === null) o.onLine?.(partial);
-      let s: { code?: number | null; signal?: string | null; error?: string } = {};
-      try {
-        s = status ? JSON.parse(status) : {};
-      } catch {
-        /* the guard was killed mid-write */
-      }
-      const reported = status !== '';
+      // the shell reports 128 + n for a command killed by signal n, 127 for a command not found
+      const reported = /^\d+$/.test(status.trim()) ? Number(status.trim()) : undefined;
+      const signal = reported !== undefined && reported > 128 ? (SIGNAL_NAMES.get(reported - 128) ?? null) : null;
       resolve({
-        code: reported ? (s.code ?? null) : guardSignal ? null : guardCode,
-        signal: reported ? (s.signal ?? null) : guardSignal,
+        code: reported !== undefined ? (signal !== null ? null : reported) : guardSignal ? null : guardCode,
+        signal: reported !== undefined ? signal : guardSignal,
         stoppedBy,
-        spawnError: s.error ?? null,
+        spawnError: reported === 127 ? 'command not found or not executable (exit code 127)' : null,
         stderrTail: err.text(),
         stdoutTail: out.text(),
         pgid,
