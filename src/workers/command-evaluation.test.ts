@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EvaluationCommandError } from '../errors.js';
+import type { PrecisionPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
+import { zooGraph } from '../ir/zoo/registry.js';
 import { archCost } from '../nas/cost.js';
 import { createSession, runOnnx } from '../onnx/ort.js';
+import { PolicyCoster } from '../quant/cost.js';
 import { SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { RandomSearch } from '../search/strategies/random.js';
@@ -19,6 +22,7 @@ import { type EvaluationContext, runStudy } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import './builtin.js';
 import { COMMAND_ATTR, commandArgv, commandEvaluator, parseProtocolLine } from './command-evaluation.js';
+import { getEvaluation } from './registry.js';
 
 const node = process.execPath;
 const work = mkdtempSync(join(tmpdir(), 'hwnas-cmd-test-'));
@@ -214,4 +218,26 @@ console.log(JSON.stringify({ metrics: { accuracy: t.params.x } }));`,
     assert.deepEqual(t.values, [x]);
   }
   for (const t of complete) assert.deepEqual([...intermediateValues(t).keys()], [0, 1, 2]);
+});
+
+test('model mode (quantization): model.onnx and the trial policy are written; cost and budget constraint come from the target', async () => {
+  const space = getEvaluation('policy-cost').defaultSpace?.({}) as SearchSpace;
+  const params = Object.fromEntries(space.names.map((n) => [n, 4]));
+  const f = commandEvaluator({
+    cmd: `test -s {dir}/model.onnx && test -s {dir}/policy.json && echo '{"metrics": {"accuracy": 0.9}}'`,
+    model: 'zoo:mnist-cnn',
+    target: 'bitfusion-edge',
+    budget: { kind: 'latency', value: 0.01 },
+    workdir: work,
+  });
+  const r = await f(params, ctx(9));
+  const coster = new PolicyCoster(zooGraph('mnist-cnn'), getTarget('bitfusion-edge'));
+  const policy = r.userAttrs?.policy as unknown as PrecisionPolicy;
+  assert.deepEqual(
+    Object.values(policy.layers),
+    [...Array(3)].map(() => ({ weightBits: 4, actBits: 4 })),
+  );
+  const lat = coster.policyCost(policy).latency;
+  assert.deepEqual(r.values, [0.9]);
+  assert.ok(Math.abs((r.constraints?.[0] as number) - (lat - 0.01 * (1 + 1e-9))) < 1e-12);
 });
