@@ -51,6 +51,11 @@ export class InfeasibleError extends UserError {
   override name = 'InfeasibleError';
 }
 
+/** A user's evaluation command failed (exit code, timeout, no or bad metrics); the message ends with its stderr. */
+export class EvaluationCommandError extends UserError {
+  override name = 'EvaluationCommandError';
+}
+
 /** True when the error is the user's to fix (exit 2, no stack trace). */
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;

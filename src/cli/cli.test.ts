@@ -89,7 +89,8 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     [['eval', 'good.onnx', '--dataset', 'mnist;size=32'], /'good\.onnx' expects input \[1,28,28\] \(784 values per sample\) but the data set gives 1024/],
     // data sets and numbers
     [['train', 'zoo:mnist-cnn', '--dataset', 'idx:nofile,nofile'], /cannot read IDX images file 'nofile'/],
-    [['train', 'zoo:mnist-cnn', '--dataset', 'cifar10'], /dataset spec 'cifar10': unknown kind 'cifar10'; expected 'mnist'/],
+    [['train', 'zoo:mnist-cnn', '--dataset', 'cifar10'], /dataset spec 'cifar10': 'cifar10' needs a path: 'cifar10:<dir>'; expected 'mnist'/],
+    [['train', 'zoo:mnist-cnn', '--dataset', 'svhn'], /dataset spec 'svhn': unknown kind 'svhn'; expected 'mnist'/],
     [['train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--epochs', '-1'], /--epochs must be an integer >= 1, got '-1'/],
     [['train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--epochs', 'abc'], /--epochs must be an integer >= 1, got 'abc'/],
     [

@@ -25,6 +25,17 @@ export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetO
     case 'fashion-mnist':
       ds = await loadFashionMnist(o);
       break;
+    case 'imagefolder': {
+      const { loadImageFolder } = await import('./image-folder.js'); // loads sharp on first use
+      ds = await loadImageFolder(s.path, o);
+      break;
+    }
+    case 'cifar10':
+    case 'cifar100': {
+      const { loadCifar } = await import('./cifar.js');
+      ds = loadCifar(s.path, s.kind, o);
+      break;
+    }
     case 'idx':
     case 'npy':
       ds = await loadUserDataset(

@@ -38,7 +38,9 @@ test('parses idx and npy file specs with test/val pairs', () => {
 
 test('malformed specs are ConfigErrors quoting the spec and the expected forms', () => {
   const cases: [string, RegExp][] = [
-    ['cifar10', /unknown kind 'cifar10'/],
+    ['svhn', /unknown kind 'svhn'/],
+    ['cifar10', /'cifar10' needs a path: 'cifar10:<dir>'/],
+    ['imagefolder:photos;test=a,b', /applies to idx\/npy data sets only/],
     ['idx', /needs the training files/],
     ['idx:only-one.idx', /'only-one\.idx' is not two comma-separated paths/],
     ['npy:x.npy,y.npy;test=a.npy', /test= 'a\.npy' is not two/],

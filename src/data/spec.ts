@@ -4,6 +4,7 @@
  * ```
  * spec    := kind [':' x ',' y] (';' option)*
  * kind    := mnist | fashion-mnist (alias fmnist) | idx | npy     (idx and npy need the x,y files)
+ *          | imagefolder:<dir or file.csv> | cifar10:<dir> | cifar100:<dir>   (one path; see image-folder.ts, cifar.ts)
  * option  := test=<x>,<y> | val=<x>,<y>          extra file pairs (idx/npy only)
  *          | size=<int> | channels=<int> | resize=pad|bilinear | standardize[=true|false]
  *          | layout=nchw|nhwc | classes=<int>
@@ -28,10 +29,14 @@ export type DatasetSpec =
       readonly val?: FilePair;
       readonly test?: FilePair;
       readonly options: LoadDatasetOptions;
-    };
+    }
+  | { readonly kind: 'imagefolder' | 'cifar10' | 'cifar100'; readonly path: string; readonly options: LoadDatasetOptions };
 
 const FORMS =
-  "expected 'mnist', 'fashion-mnist', 'idx:<images>,<labels>[;test=<images>,<labels>]' or 'npy:<x.npy>,<y.npy>[;test=<x.npy>,<y.npy>]', optionally followed by ';key=value' options";
+  "expected 'mnist', 'fashion-mnist', 'idx:<images>,<labels>[;test=<images>,<labels>]', 'npy:<x.npy>,<y.npy>[;test=<x.npy>,<y.npy>]', 'imagefolder:<dir|file.csv>', 'cifar10:<dir>' or 'cifar100:<dir>', optionally followed by ';key=value' options";
+
+/** Kinds whose spec names one folder or file. */
+const PATH_KINDS = ['imagefolder', 'cifar10', 'cifar100'] as const;
 
 function bad(spec: string, why: string): never {
   throw new ConfigError(`dataset spec '${spec}': ${why}; ${FORMS}`);
@@ -71,7 +76,8 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   const kindText = (colon < 0 ? head : head.slice(0, colon)).trim().toLowerCase();
   const files = colon < 0 ? undefined : head.slice(colon + 1).trim();
   const kind = kindText === 'fmnist' ? 'fashion-mnist' : kindText;
-  if (kind !== 'mnist' && kind !== 'fashion-mnist' && kind !== 'idx' && kind !== 'npy') bad(spec, `unknown kind '${kindText}'`);
+  const pathKind = (PATH_KINDS as readonly string[]).includes(kind);
+  if (kind !== 'mnist' && kind !== 'fashion-mnist' && kind !== 'idx' && kind !== 'npy' && !pathKind) bad(spec, `unknown kind '${kindText}'`);
   const options: Writable<LoadDatasetOptions> = {};
   let val: FilePair | undefined;
   let test: FilePair | undefined;
@@ -87,7 +93,7 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
     switch (key) {
       case 'test':
       case 'val':
-        if (kind === 'mnist' || kind === 'fashion-mnist') bad(spec, `option '${key}=' applies to idx/npy data sets only`);
+        if (kind === 'mnist' || kind === 'fashion-mnist' || pathKind) bad(spec, `option '${key}=' applies to idx/npy data sets only`);
         if (key === 'test') test = pair(spec, v, 'test=');
         else val = pair(spec, v, 'val=');
         break;
@@ -119,11 +125,15 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
         bad(spec, `unknown option '${key}' (known: test, val, size, channels, resize, standardize, layout, classes, limit)`);
     }
   }
+  if (pathKind) {
+    if (files === undefined || files === '') bad(spec, `'${kind}' needs a path: '${kind}:<${kind === 'imagefolder' ? 'dir or file.csv' : 'dir'}>'`);
+    return { kind: kind as (typeof PATH_KINDS)[number], path: files, options };
+  }
   if (kind === 'mnist' || kind === 'fashion-mnist') {
     if (files !== undefined && files !== '') bad(spec, `'${kind}' takes no file paths`);
     return { kind, options };
   }
   if (files === undefined || files === '') bad(spec, `'${kind}' needs the training files '${kind}:<images>,<labels>'`);
   const train = pair(spec, files, 'training files');
-  return { kind, train, ...(val !== undefined ? { val } : {}), ...(test !== undefined ? { test } : {}), options };
+  return { kind: kind as 'idx' | 'npy', train, ...(val !== undefined ? { val } : {}), ...(test !== undefined ? { test } : {}), options };
 }

@@ -29,12 +29,14 @@ export interface UserFiles {
   readonly test?: FilePair;
 }
 
-interface Part {
+/** Stored images and labels of one split of a user data set (IDX/NPY files, image folders, CIFAR files). */
+export interface DataPart {
   readonly images: RawImages;
   readonly labels: Labels;
   /** Stored values are 8-bit (scaled by 1/255) or float (used as they are). */
   readonly eightBit: boolean;
 }
+type Part = DataPart;
 
 function readPart(format: 'idx' | 'npy', pair: FilePair, layout: 'nchw' | 'nhwc'): Part {
   const xs = format === 'idx' ? readIdx(pair.x, 'IDX images file') : readNpy(pair.x, 'NPY images file');
@@ -81,6 +83,21 @@ export function loadUserDataset(files: UserFiles, opts: LoadDatasetOptions = {})
   const train = readPart(files.format, files.train, layout);
   const val = files.val !== undefined ? readPart(files.format, files.val, layout) : undefined;
   const test = files.test !== undefined ? readPart(files.format, files.test, layout) : undefined;
+  return assembleUserDataset(basename(resolve(files.train.x)), { train, ...(val ? { val } : {}), ...(test ? { test } : {}) }, files, opts);
+}
+
+/**
+ * The splits of a user data set from its stored parts: checks shapes and labels, holds validation/test
+ * out of the training part when absent, limits, scales, resizes, standardises. `files` names the parts
+ * in messages and notes.
+ */
+export function assembleUserDataset(
+  name: string,
+  stored: { readonly train: DataPart; readonly val?: DataPart; readonly test?: DataPart },
+  files: { readonly train: FilePair; readonly val?: FilePair; readonly test?: FilePair },
+  opts: LoadDatasetOptions = {},
+): LoadedDataset {
+  const { train, val, test } = stored;
   const ref = train.images;
   for (const [part, pair] of [
     [val, files.val],
@@ -134,7 +151,7 @@ export function loadUserDataset(files: UserFiles, opts: LoadDatasetOptions = {})
   ];
   if (opts.standardize === true) notes.push(`standardised with mean ${stats.mean.toPrecision(5)} and std ${stats.std.toPrecision(5)} of the training split`);
   return {
-    name: basename(resolve(files.train.x)),
+    name,
     shape,
     numClasses,
     train: makeSplit(ref, train.labels, idx.train, t),

@@ -139,8 +139,35 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       send(res, { status: 421, type: TEXT, body: 'unknown Host header: open the dashboard by its IP address or localhost\n' }, head);
       return;
     }
+    if (req.method === 'POST' && (req.url ?? '').split('?', 1)[0] === '/api/cost') {
+      // the cost models over HTTP (./cost-api.ts); loaded on first use
+      void (async () => {
+        let reply: Reply;
+        try {
+          const { costRequest, readBody, BodyTooLargeError } = await import('./cost-api.js');
+          try {
+            const body = await readBody(req);
+            reply = jsonReply(
+              200,
+              await costRequest(String(req.headers['content-type'] ?? 'application/json'), new URL(req.url ?? '/', 'http://x').searchParams, body),
+            );
+          } catch (e) {
+            reply =
+              e instanceof BodyTooLargeError
+                ? jsonReply(413, { error: e.message })
+                : isUserError(e)
+                  ? jsonReply(400, { error: (e as Error).message })
+                  : jsonReply(500, { error: 'internal error' });
+          }
+        } catch {
+          reply = jsonReply(500, { error: 'internal error' });
+        }
+        send(res, reply, false);
+      })();
+      return;
+    }
     if (req.method !== 'GET' && !head) {
-      send(res, { status: 405, type: TEXT, body: 'method not allowed\n', extra: { allow: 'GET, HEAD' } }, false);
+      send(res, { status: 405, type: TEXT, body: 'method not allowed\n', extra: { allow: 'GET, HEAD (POST: /api/cost)' } }, false);
       return;
     }
     const path = (req.url ?? '/').split('?', 1)[0] as string;

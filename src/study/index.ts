@@ -1,2 +1,3 @@
+export * from './pruning.js';
 export * from './run-study.js';
 export { StudyHistory, type StudyHistoryOptions } from './study-history.js';

@@ -13,6 +13,7 @@ import type { SearchSpace } from '../search/space.js';
 import { type JsonValue, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../search/types.js';
 import type { Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
+import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
 import { ATTR, StudyHistory } from './study-history.js';
 
 /** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
@@ -25,6 +26,11 @@ export interface EvaluationContext {
   readonly signal: AbortSignal;
   /** Writes an attribute of the running trial (progress, intermediate metrics). */
   readonly setUserAttr: (key: string, value: JsonValue) => void;
+  /**
+   * Present when the study has a pruner (and the evaluation runs in the study's process): reports the
+   * first objective's intermediate value at `step`; true means stop now and return `state: 'pruned'`.
+   */
+  readonly report?: (step: number, value: number) => boolean;
 }
 
 /** Result of one evaluation. */
@@ -93,6 +99,8 @@ export interface RunStudyOptions {
   readonly staleAfterMs?: number;
   /** Heartbeat interval of running trials (default 30 s). */
   readonly heartbeatMs?: number;
+  /** Stops unpromising trials early from their intermediate values (see ./pruning.ts). */
+  readonly pruner?: Pruner;
   /** Study attributes written when the study is created. */
   readonly studyUserAttrs?: Readonly<Record<string, JsonValue>>;
 }
@@ -227,6 +235,17 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         seed: trialSeed(o.seed ^ 0x5bd1e995, trial.number),
         signal: controller.signal,
         setUserAttr: (k, v) => store.setTrialUserAttr(studyName, trial.number, k, v),
+        ...(o.pruner
+          ? {
+              report: pruneReporter({
+                pruner: o.pruner,
+                trialNumber: trial.number,
+                direction: (objectives[0] as Objective).direction,
+                others: () => history.trials(),
+                store: (v) => store.setTrialUserAttr(studyName, trial.number, INTERMEDIATE_ATTR, v),
+              }),
+            }
+          : {}),
       };
       let r: EvaluationResult;
       try {
@@ -238,6 +257,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
           userAttrs: { [ATTR.failReason]: aborted ? 'aborted' : 'error', [ATTR.error]: String((e as Error)?.message ?? e) },
         });
         if (!aborted && !o.catchErrors) throw e;
+        return;
+      }
+      if (r?.state === 'pruned' && Array.isArray(r.values) && r.values.length === 0) {
+        finish(trial.number, { state: 'pruned', ...(r.userAttrs ? { userAttrs: r.userAttrs } : {}) }); // stopped before any value of every objective
         return;
       }
       if (!r || !Array.isArray(r.values) || r.values.length !== objectives.length) {

@@ -19,7 +19,7 @@ import { getEvaluation } from '../../workers/registry.js';
 import { intOption, markInterrupted, printJson } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
-import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
+import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 
 interface NasFlags {
   readonly space: string;
@@ -59,10 +59,12 @@ interface NasFlags {
   readonly ptq?: boolean;
   readonly redis?: string;
   readonly queue?: string;
+  readonly cmd?: string;
+  readonly cmdTimeout?: string;
 }
 
 /** Evaluators `hwnas nas` accepts without a table. */
-const NAS_EVALUATORS = ['train', 'supernet'] as const;
+const NAS_EVALUATORS = ['train', 'supernet', 'command'] as const;
 
 /** `hwnas nas`: hardware-aware architecture search, on a tabular benchmark or by short training. */
 export function registerNas(program: Command): void {
@@ -85,6 +87,8 @@ export function registerNas(program: Command): void {
       '--evaluator <name>',
       `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
     )
+    .option('--cmd <line>', '--evaluator command: the shell line that evaluates a trial folder ({dir}, or $HWNAS_TRIAL_DIR; see docs/evaluators.md)')
+    .option('--cmd-timeout <s>', '--evaluator command: seconds before the process group is killed (default 3600)')
     .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
     .option('--supernet-sampling <mode>', "supernet evaluator: uniform (default) | macs-bins (SPOS's sampling: a MACs bin uniformly, then a path in it)")
     .option('--bn-images <n>', 'supernet evaluator: training images batch norm is recalibrated on per candidate (default 512)')
@@ -162,7 +166,27 @@ export function registerNas(program: Command): void {
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
       let evaluator: { name: string; options: Record<string, JsonValue> };
       let tableFrame: ReturnType<typeof tableHv> | undefined;
-      if (f.table !== undefined) {
+      if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
+      if (evaluatorName === 'command') {
+        // the user's own trainer evaluates each architecture (docs/evaluators.md); hwnas costs it on the target
+        if (f.cmd === undefined || f.table !== undefined || f.dataset !== undefined || latencyMode !== 'model')
+          throw new ConfigError('--evaluator command needs --cmd <line> (the command trains on its own data), without --table, --dataset or --latency network');
+        const timeoutS = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
+        if (timeoutS !== undefined && !(timeoutS > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
+        evaluator = {
+          name: 'command',
+          options: {
+            cmd: f.cmd,
+            space: space.name,
+            target: targetName,
+            objectives: objectivesSpec,
+            cwd: process.cwd(),
+            ...(f.policy !== undefined ? { policy: f.policy } : {}),
+            ...(timeoutS !== undefined ? { timeoutS } : {}),
+            ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
+          },
+        };
+      } else if (f.table !== undefined) {
         if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
         const table = resolve(f.table);
         tableFrame = tableHv(loadNasTable(table, space), objectives); // reads and checks the table now
@@ -392,6 +416,7 @@ export function registerNas(program: Command): void {
             signal: ac.signal,
           });
           aborted = run.aborted;
+          failIfNothingCompleted(run); // every trial failed (e.g. the evaluation command exits non-zero): exit 2 quoting the first error
         } finally {
           process.removeListener('SIGINT', onSig);
         }

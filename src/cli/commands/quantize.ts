@@ -79,6 +79,9 @@ export function registerQuantize(program: Command): void {
     .option('--study <name>', 'study name (default quantize-<strategy>-<hash of the settings>: the same command continues its study)')
     .option('--threads <n>', 'worker threads that evaluate trials (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
+    .option('--evaluator <name>', 'quant-policy (post-training accuracy in hwnas, the default) | command (your own program scores each policy: --cmd)')
+    .option('--cmd <line>', '--evaluator command: the shell line that evaluates a trial folder ({dir}, or $HWNAS_TRIAL_DIR; see docs/evaluators.md)')
+    .option('--cmd-timeout <s>', '--evaluator command: seconds before the process group is killed (default 3600)')
     .option('--json', 'print a JSON result')
     .action(
       async (
@@ -101,6 +104,9 @@ export function registerQuantize(program: Command): void {
           study?: string;
           threads?: string;
           redis?: string;
+          evaluator?: string;
+          cmd?: string;
+          cmdTimeout?: string;
           json?: boolean;
         },
       ) => {
@@ -115,6 +121,12 @@ export function registerQuantize(program: Command): void {
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
         const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
+        const evaluatorName = f.evaluator ?? 'quant-policy';
+        if (evaluatorName !== 'quant-policy' && evaluatorName !== 'command')
+          throw new ConfigError(`--evaluator '${f.evaluator}': expected 'quant-policy' or 'command'`);
+        if ((evaluatorName === 'command') !== (f.cmd !== undefined)) throw new ConfigError('--evaluator command and --cmd <line> go together');
+        const cmdTimeout = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
+        if (cmdTimeout !== undefined && !(cmdTimeout > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
         if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study))
           throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
         parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
@@ -148,6 +160,7 @@ export function registerQuantize(program: Command): void {
             searchImages,
             seed,
             ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
+            ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
           };
           const nTrials = strategy === 'ilp' || strategy === 'uniform' ? trials : episodes;
           const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
@@ -173,18 +186,33 @@ export function registerQuantize(program: Command): void {
               const plan = await planQuantSearch(session, { strategy, episodes, trials, seed, onEvent });
               return {
                 name,
-                evaluator: {
-                  name: 'quant-policy',
-                  options: {
-                    model: modelPath,
-                    dataset: f.dataset,
-                    target: f.target,
-                    budget: { kind: session.budget.kind, value: session.budget.value },
-                    searchImages,
-                    seed,
-                    ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
-                  },
-                },
+                evaluator:
+                  f.cmd !== undefined
+                    ? {
+                        name: 'command',
+                        options: {
+                          cmd: f.cmd,
+                          cwd: process.cwd(),
+                          model: modelPath,
+                          target: f.target,
+                          budget: { kind: session.budget.kind, value: session.budget.value },
+                          seed,
+                          ...(cmdTimeout !== undefined ? { timeoutS: cmdTimeout } : {}),
+                          ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
+                        },
+                      }
+                    : {
+                        name: 'quant-policy',
+                        options: {
+                          model: modelPath,
+                          dataset: f.dataset,
+                          target: f.target,
+                          budget: { kind: session.budget.kind, value: session.budget.value },
+                          searchImages,
+                          seed,
+                          ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
+                        },
+                      },
                 strategy: plan.strategy as { name: string; options: Record<string, JsonValue> },
                 space: plan.space.toJSON() as Record<string, JsonValue>,
                 objectives: [...QUANT_OBJECTIVES],

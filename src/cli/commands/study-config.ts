@@ -14,6 +14,7 @@ import { ConfigError } from '../../errors.js';
 import { createStrategy } from '../../search/registry.js';
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
 import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
+import { createPruner, type Pruner } from '../../study/pruning.js';
 import { getEvaluation } from '../../workers/registry.js';
 import { parseWith } from '../../workers/zod-error.js';
 
@@ -40,6 +41,11 @@ export const studyConfigSchema = z
     concurrency: z.number().int().min(1).max(1024).optional(),
     /** Times a trial whose process died or was interrupted is run again (default 3). */
     maxRetries: z.number().int().min(0).max(100).optional(),
+    /** Early stopping from intermediate values: { name: 'median' | 'successive-halving', options } (src/study/pruning.ts). */
+    pruner: z
+      .object({ name: z.string().min(1), options: z.record(z.string(), json).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -53,6 +59,7 @@ export interface ResolvedStudy {
   readonly objectives: Objective[];
   readonly strategy: SearchStrategy;
   readonly seed: number;
+  readonly pruner?: Pruner;
 }
 
 /** Validates a config object (ConfigError naming the bad field, e.g. `study.json.nTrials = -1: ...`). */
@@ -98,5 +105,6 @@ export function resolveStudy(config: StudyConfig): ResolvedStudy {
   const seed = config.seed ?? 0;
   const ctx = { space, objectives, nTrials: config.nTrials, seed };
   const strategy = typeof s === 'string' ? createStrategy(s, {}, ctx) : createStrategy(s.name, s.options ?? {}, ctx);
-  return { config, space, objectives, strategy, seed };
+  const pruner = config.pruner ? createPruner(config.pruner) : undefined;
+  return { config, space, objectives, strategy, seed, ...(pruner ? { pruner } : {}) };
 }

@@ -219,9 +219,11 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       objectives: r.objectives,
       strategy: r.strategy,
       evaluate: remote?.evaluate ?? evaluatorFor(evaluation),
-      concurrency: remote?.concurrency ?? 1,
+      // external commands run as separate processes: in this process, `concurrency` of them at once (pruning needs this process)
+      concurrency: remote?.concurrency ?? (evaluation.name === 'command' ? (config.concurrency ?? 1) : 1),
       nTrials: config.nTrials,
       retry: { maxRetries: config.maxRetries ?? DEFAULT_MAX_RETRIES },
+      ...(r.pruner ? { pruner: r.pruner } : {}),
       seed: r.seed,
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),

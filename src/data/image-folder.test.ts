@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { loadDataset } from './load.js';
+
+/** A solid-colour PNG/JPEG/WebP of w x h. */
+async function image(path: string, rgb: [number, number, number], w = 8, h = 8, format: 'png' | 'webp' = 'png'): Promise<void> {
+  const img = sharp({ create: { width: w, height: h, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });
+  writeFileSync(path, await (format === 'png' ? img.png() : img.webp({ lossless: true })).toBuffer());
+}
+
+const COLOURS: Record<string, [number, number, number]> = { cat: [200, 10, 30], dog: [5, 100, 250] };
+
+async function tree(root: string, split: string | null, perClass: number): Promise<void> {
+  for (const [c, rgb] of Object.entries(COLOURS)) {
+    const d = split ? join(root, split, c) : join(root, c);
+    mkdirSync(d, { recursive: true });
+    for (let i = 0; i < perClass; i++) await image(join(d, `${i}.${i % 2 ? 'webp' : 'png'}`), rgb, 8, 8, i % 2 ? 'webp' : 'png');
+  }
+}
+
+test('imagefolder:<dir>: class folders, PNG and WebP decoded to NCHW floats, cached after the first pass', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hwnas-imf-'));
+  const cache = mkdtempSync(join(tmpdir(), 'hwnas-imf-cache-'));
+  await tree(root, null, 10);
+  const a = await loadDataset(`imagefolder:${root}`, { cacheDir: cache });
+  assert.equal(a.cache, 'built');
+  assert.deepEqual(a.shape, [3, 8, 8]);
+  assert.deepEqual(a.classNames, ['cat', 'dog']);
+  assert.equal(a.train.n + a.val.n + a.test.n, 20);
+  for (const split of [a.train, a.val, a.test])
+    for (let k = 0; k < split.n; k++) {
+      const rgb = COLOURS[(a.classNames as string[])[split.y[k] as number] as string] as number[];
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs((split.x[k * 192 + c * 64 + 9] as number) - (rgb[c] as number) / 255) < 1e-6);
+    }
+  const b = await loadDataset(`imagefolder:${root};size=4;channels=1`, { cacheDir: cache });
+  assert.deepEqual(b.shape, [1, 4, 4]);
+  const again = await loadDataset(`imagefolder:${root}`, { cacheDir: cache });
+  assert.equal(again.cache, 'hit');
+  assert.deepEqual(again.train.x, a.train.x);
+});
+
+test('imagefolder: train/val/test splits and a CSV of path,label', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hwnas-imf-split-'));
+  await tree(root, 'train', 4);
+  await tree(root, 'val', 2);
+  await tree(root, 'test', 3);
+  const ds = await loadDataset(`imagefolder:${root}`, { noCache: true });
+  assert.deepEqual([ds.train.n, ds.val.n, ds.test.n], [8, 4, 6]);
+  const csv = join(root, 'list.csv');
+  writeFileSync(csv, 'path,label\ntrain/cat/0.png,cat\ntrain/dog/0.png,dog\ntrain/dog/1.webp,dog\n');
+  const c = await loadDataset(`imagefolder:${csv}`, { noCache: true, valFraction: 0, testFraction: 0 });
+  assert.deepEqual(c.classNames, ['cat', 'dog']);
+  assert.deepEqual([...c.train.y].sort(), [0, 1, 1]);
+});
+
+test('imagefolder errors: unreadable image, mixed sizes without size=, empty class, unknown val class, bad CSV line', async () => {
+  const mk = (): string => mkdtempSync(join(tmpdir(), 'hwnas-imf-bad-'));
+  let root = mk();
+  await tree(root, null, 2);
+  writeFileSync(join(root, 'cat', 'broken.png'), 'not a png');
+  await assert.rejects(loadDataset(`imagefolder:${root}`, { noCache: true }), /image '.*broken.png' cannot be decoded .*expected a PNG, JPEG or WebP file/);
+  root = mk();
+  await tree(root, null, 2);
+  await image(join(root, 'dog', 'big.png'), [1, 2, 3], 16, 12);
+  await assert.rejects(loadDataset(`imagefolder:${root}`, { noCache: true }), /images have different sizes: .* is 8x8, '.*big.png' is 16x12; give size=<n>/);
+  const ok = await loadDataset(`imagefolder:${root};size=8`, { noCache: true });
+  assert.equal(ok.train.n + ok.val.n + ok.test.n, 5);
+  mkdirSync(join(root, 'bird'));
+  await assert.rejects(loadDataset(`imagefolder:${root};size=8`, { noCache: true }), /class folder '.*bird' holds no PNG, JPEG or WebP image/);
+  root = mk();
+  await tree(root, 'train', 2);
+  mkdirSync(join(root, 'val', 'fox'), { recursive: true });
+  await image(join(root, 'val', 'fox', 'a.png'), [0, 0, 0]);
+  await assert.rejects(loadDataset(`imagefolder:${root}`, { noCache: true }), /class 'fox' of '.*val' is not a class of '.*train' \(cat, dog\)/);
+  writeFileSync(join(root, 'l.csv'), 'train/cat/0.png cat\n');
+  await assert.rejects(loadDataset(`imagefolder:${join(root, 'l.csv')}`, { noCache: true }), /line 1 "train\/cat\/0.png cat": expected 'path,label'/);
+  await assert.rejects(loadDataset('imagefolder:/no/such/dir'), /image folder '\/no\/such\/dir' does not exist/);
+});

@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EvaluationCommandError } from '../errors.js';
+import type { PrecisionPolicy } from '../hardware/precision.js';
+import { getTarget } from '../hardware/registry.js';
+import { zooGraph } from '../ir/zoo/registry.js';
+import { archCost } from '../nas/cost.js';
+import { createSession, runOnnx } from '../onnx/ort.js';
+import { PolicyCoster } from '../quant/cost.js';
+import { SearchSpace } from '../search/space.js';
+import { getArchSpace } from '../search/spaces/registry.js';
+import { RandomSearch } from '../search/strategies/random.js';
+import type { JsonValue } from '../search/types.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { intermediateValues, medianPruner } from '../study/pruning.js';
+import { type EvaluationContext, runStudy } from '../study/run-study.js';
+import { Rng } from '../util/rng.js';
+import './builtin.js';
+import { COMMAND_ATTR, commandArgv, commandEvaluator, parseProtocolLine } from './command-evaluation.js';
+import { getEvaluation } from './registry.js';
+
+const node = process.execPath;
+const work = mkdtempSync(join(tmpdir(), 'hwnas-cmd-test-'));
+
+/** Writes a Node script into the test folder and returns its path. */
+function script(name: string, body: string): string {
+  const p = join(work, name);
+  writeFileSync(p, body);
+  return p;
+}
+
+function ctx(n = 0, attrs: Record<string, JsonValue> = {}, signal = new AbortController().signal): EvaluationContext {
+  return {
+    studyName: 'cmd-test',
+    trialNumber: n,
+    seed: 7,
+    signal,
+    setUserAttr: (k, v) => {
+      attrs[k] = v;
+    },
+  };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('protocol lines: final, intermediate, bad JSON, bad values, log lines', () => {
+  assert.deepEqual(parseProtocolLine('{"metrics": {"accuracy": 0.5}}'), { kind: 'final', metrics: { accuracy: 0.5 } });
+  assert.deepEqual(parseProtocolLine(' {"step": 2, "metrics": {"accuracy": 0.25}} '), { kind: 'intermediate', step: 2, metrics: { accuracy: 0.25 } });
+  assert.deepEqual(parseProtocolLine('epoch 1 loss 0.3'), { kind: 'other' });
+  assert.deepEqual(parseProtocolLine('{"loss": 0.3}'), { kind: 'other' });
+  assert.equal(parseProtocolLine('{"metrics": {"accuracy": 0.5}').kind, 'bad');
+  assert.match((parseProtocolLine('{"metrics": {"accuracy": "high"}}') as { why: string }).why, /metric "accuracy" = "high": expected a finite number/);
+  assert.equal(parseProtocolLine('{"step": -1, "metrics": {}}').kind, 'bad');
+  assert.deepEqual(commandArgv('echo {dir}', "/tmp/a'b"), ['/bin/sh', '-c', "echo '/tmp/a'\\''b'"]);
+  assert.deepEqual(commandArgv(['x', '--dir={dir}'], '/t'), ['x', '--dir=/t']);
+});
+
+test('generic command: the trial folder holds params and seed, the metrics line gives the values, env and {dir} are passed', async () => {
+  const s = script(
+    'square.mjs',
+    `import { readFileSync } from 'node:fs';
+const dir = process.argv[2];
+const t = JSON.parse(readFileSync(dir + '/trial.json', 'utf8'));
+if (process.env.HWNAS_TRIAL_DIR !== dir || process.env.EXTRA !== 'yes') process.exit(9);
+console.log('training...');
+console.log(JSON.stringify({ metrics: { f: t.params.x * t.params.x, seed: t.seed }, attrs: { note: 'ok' } }));`,
+  );
+  const f = commandEvaluator({ cmd: [node, s, '{dir}'], objectives: 'f:min,seed:max', env: { EXTRA: 'yes' }, workdir: work });
+  const attrs: Record<string, JsonValue> = {};
+  const r = await f({ x: 3 }, ctx(4, attrs));
+  assert.deepEqual(r.values, [9, 7]);
+  assert.equal(r.userAttrs?.note, 'ok');
+  const dir = attrs[COMMAND_ATTR.trialDir] as string;
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8')), { x: 3 });
+  assert.equal(JSON.parse(readFileSync(join(dir, 'trial.json'), 'utf8')).trial, 4);
+});
+
+test('metrics.json in the folder is read when stdout has no metrics line; keep=failed removes a successful folder', async () => {
+  const f = commandEvaluator({ cmd: `echo '{"metrics": {"accuracy": 0.75}}' > "$HWNAS_TRIAL_DIR/metrics.json"`, workdir: work, keep: 'failed' });
+  const attrs: Record<string, JsonValue> = {};
+  const r = await f({}, ctx(1, attrs));
+  assert.deepEqual(r.values, [0.75]);
+  assert.equal(existsSync(join(work, 'cmd-test', 'trial-1')), false);
+});
+
+test('failures: non-zero exit, missing objective, no metrics, bad JSON: EvaluationCommandError with the stderr tail, stored as an attribute', async () => {
+  const cases: [string, RegExp][] = [
+    ['echo boom-from-trainer >&2; exit 3', /exited with code 3; stderr ends with:\nboom-from-trainer/],
+    [`echo '{"metrics": {"loss": 1}}'`, /missing objective\(s\) accuracy/],
+    ['echo nothing; echo warn >&2', /printed no \{"metrics": \{\.\.\.\}\} line and wrote no metrics.json/],
+    [`echo '{"metrics": {"accuracy": 0.5}'`, /bad metrics output: line .* is not valid JSON/],
+  ];
+  for (const [cmd, re] of cases) {
+    const attrs: Record<string, JsonValue> = {};
+    await assert.rejects(commandEvaluator({ cmd, workdir: work })({}, ctx(2, attrs)), (e: Error) => e instanceof EvaluationCommandError && re.test(e.message));
+    if (cmd.includes('>&2')) assert.match(String(attrs[COMMAND_ATTR.stderr]), /boom-from-trainer|warn/);
+  }
+  await assert.rejects(commandEvaluator({ cmd: ['/no/such/trainer'], workdir: work })({}, ctx(3)), /could not start: command not found or not executable/);
+});
+
+test('a timeout kills the whole process group, background children included', async () => {
+  const pidFile = join(work, 'timeout-pids');
+  const f = commandEvaluator({ cmd: `sleep 600 & echo $! > ${pidFile}; sleep 600`, timeoutS: 1, graceS: 1, workdir: work });
+  await assert.rejects(f({}, ctx(5)), /timed out after 1 s \(process group killed\)/);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  await waitFor(() => !alive(pid), `background sleep ${pid} to die`);
+});
+
+for (const how of ['SIGKILL', 'SIGINT'] as const) {
+  test(`${how} to the hwnas process leaves no orphan process of the command`, async () => {
+    const pidFile = join(work, `orphan-${how}`);
+    const parent = spawn(
+      node,
+      [
+        fileURLToPath(new URL('./testing/command-parent.js', import.meta.url)),
+        JSON.stringify({ cmd: `sleep 600 & echo $! > ${pidFile}; sleep 600`, workdir: work, graceS: 1 }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    parent.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    const exited = new Promise<number | null>((r) => parent.on('exit', (c) => r(c)));
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 'the command to start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(alive(pid));
+    parent.kill(how);
+    await exited;
+    await waitFor(() => !alive(pid), `the command's child ${pid} to die after ${how} of its hwnas process`);
+    if (how === 'SIGINT') assert.match(out, /failed command .* stopped: the study was interrupted/);
+  });
+}
+
+test('space mode: model.onnx runs in onnxruntime with architecture.json shapes; hwnas fills latency_ms from the target', async () => {
+  const s = script(
+    'arch.mjs',
+    `import { readFileSync } from 'node:fs';
+const a = JSON.parse(readFileSync(process.env.HWNAS_TRIAL_DIR + '/architecture.json', 'utf8'));
+console.log(JSON.stringify({ metrics: { accuracy: a.blocks.width } }));`,
+  );
+  const space = getArchSpace('mbv2');
+  const params = space.space.sample(new Rng(5));
+  const a = space.fromParams(params) as { inputSize: number; width: number };
+  const attrs: Record<string, JsonValue> = {};
+  const f = commandEvaluator({ cmd: [node, s], space: 'mbv2', target: 'bitfusion-edge', objectives: 'accuracy:max,latency_ms:min', workdir: work });
+  const r = await f(params, ctx(6, attrs));
+  const target = getTarget('bitfusion-edge');
+  const expected = archCost(space, params, target).latencyMs;
+  assert.equal(r.values[0], a.width);
+  assert.ok(Math.abs((r.values[1] as number) - expected) <= 1e-12 * expected);
+  const dir = attrs[COMMAND_ATTR.trialDir] as string;
+  const arch = JSON.parse(readFileSync(join(dir, 'architecture.json'), 'utf8'));
+  assert.equal(arch.arch, space.format(a));
+  const n = a.inputSize;
+  assert.deepEqual(arch.inputShape, [1, n, n]);
+  const session = await createSession(readFileSync(join(dir, 'model.onnx')));
+  const y = await runOnnx(session, new Float32Array(2 * n * n).fill(0.5), 2);
+  assert.equal(y.length, 2 * arch.classes);
+  assert.ok(y.every(Number.isFinite));
+  assert.ok(JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')).default);
+});
+
+test('intermediate values reach the median pruner: bad curves are stopped, their commands killed, and the trials stored as pruned', async () => {
+  // value at every step = x: trials below the median of the complete ones are pruned at step 0
+  const s = script(
+    'curve.mjs',
+    `import { readFileSync } from 'node:fs';
+const t = JSON.parse(readFileSync(process.env.HWNAS_TRIAL_DIR + '/trial.json', 'utf8'));
+for (let step = 0; step < 3; step++) console.log(JSON.stringify({ step, metrics: { accuracy: t.params.x } }));
+console.log(JSON.stringify({ metrics: { accuracy: t.params.x } }));`,
+  );
+  const store = new MemoryStore();
+  const r = await runStudy({
+    store,
+    studyName: 'prune',
+    space: new SearchSpace({ x: { kind: 'float', low: 0, high: 1 } }),
+    objectives: [{ name: 'accuracy', direction: 'maximize' }],
+    strategy: new RandomSearch(),
+    evaluate: commandEvaluator({ cmd: [node, s], workdir: work, keep: 'none' }),
+    nTrials: 12,
+    seed: 3,
+    pruner: medianPruner({ startupTrials: 3 }),
+  });
+  const complete = r.trials.filter((t) => t.state === 'complete');
+  const pruned = r.trials.filter((t) => t.state === 'pruned');
+  assert.equal(complete.length + pruned.length, 12);
+  assert.ok(pruned.length > 0, 'some trial is pruned');
+  for (const t of pruned) {
+    const x = t.params.x as number;
+    const before = complete.filter((c) => c.number < t.number).map((c) => c.params.x as number);
+    assert.ok(before.length >= 3);
+    const sorted = [...before].sort((a, b) => a - b);
+    const m =
+      sorted.length % 2 ? (sorted[sorted.length >> 1] as number) : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
+    assert.ok(x < m, `pruned trial x=${x} is below the median ${m}`);
+    assert.deepEqual([...intermediateValues(t).keys()], [0], 'stopped at its first step');
+    assert.deepEqual(t.values, [x]);
+  }
+  for (const t of complete) assert.deepEqual([...intermediateValues(t).keys()], [0, 1, 2]);
+});
+
+test('model mode (quantization): model.onnx and the trial policy are written; cost and budget constraint come from the target', async () => {
+  const space = getEvaluation('policy-cost').defaultSpace?.({}) as SearchSpace;
+  const params = Object.fromEntries(space.names.map((n) => [n, 4]));
+  const f = commandEvaluator({
+    cmd: `test -s {dir}/model.onnx && test -s {dir}/policy.json && echo '{"metrics": {"accuracy": 0.9}}'`,
+    model: 'zoo:mnist-cnn',
+    target: 'bitfusion-edge',
+    budget: { kind: 'latency', value: 0.01 },
+    workdir: work,
+  });
+  const r = await f(params, ctx(9));
+  const coster = new PolicyCoster(zooGraph('mnist-cnn'), getTarget('bitfusion-edge'));
+  const policy = r.userAttrs?.policy as unknown as PrecisionPolicy;
+  assert.deepEqual(
+    Object.values(policy.layers),
+    [...Array(3)].map(() => ({ weightBits: 4, actBits: 4 })),
+  );
+  const lat = coster.policyCost(policy).latency;
+  assert.deepEqual(r.values, [0.9]);
+  assert.ok(Math.abs((r.constraints?.[0] as number) - (lat - 0.01 * (1 + 1e-9))) < 1e-12);
+});
