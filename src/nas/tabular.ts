@@ -170,16 +170,44 @@ export function checkTableObjectives(t: NasTable, objectives: readonly Objective
   for (const o of objectives) t.column(o.name);
 }
 
+/** A latency constraint on table lookups: architectures whose `column` value is above `maxMs` are infeasible. */
+export interface TableConstraint {
+  /** The line, in the column's unit (ms). */
+  readonly maxMs: number;
+  /** The column compared with the line (default 'latency_ms'). */
+  readonly column?: string;
+}
+
+/** Default column of a table's latency (what `--max-latency` compares). */
+export const TABLE_LATENCY_COLUMN = 'latency_ms';
+
+/** Checks a table constraint against a table (ConfigError naming the bad line or the missing column); returns the column index. */
+export function checkTableConstraint(t: NasTable, c: TableConstraint): number {
+  if (!(typeof c.maxMs === 'number' && Number.isFinite(c.maxMs) && c.maxMs > 0))
+    throw new ConfigError(`latency line ${JSON.stringify(c.maxMs)}: expected a positive number of milliseconds`);
+  const column = c.column ?? TABLE_LATENCY_COLUMN;
+  if (!t.metrics.includes(column))
+    throw new ConfigError(`${t.source}: a latency line (--max-latency ${c.maxMs}) needs a '${column}' column (columns: ${t.metrics.join(', ')})`);
+  return t.column(column);
+}
+
 /**
  * An evaluator that looks the architecture up: values in objective order, plus the arch string as a
- * user attribute. An architecture absent from the table is an error (the trial fails).
+ * user attribute. An architecture absent from the table is an error (the trial fails). With a
+ * `constraint`, every result carries the violation `latency - maxMs` (<= 0 feasible), as the training
+ * evaluator's does, so the Pareto set, the hypervolume and the infeasible count leave slower trials out.
  */
-export function tabularEvaluator(t: NasTable, objectives: readonly Objective[]): Evaluator {
+export function tabularEvaluator(t: NasTable, objectives: readonly Objective[], constraint?: TableConstraint): Evaluator {
   checkTableObjectives(t, objectives);
   const names = objectives.map((o) => o.name);
+  const col = constraint ? [constraint.column ?? TABLE_LATENCY_COLUMN] : [];
+  if (constraint) checkTableConstraint(t, constraint);
   return async (params): Promise<EvaluationResult> => {
     const arch = t.space.format(t.space.fromParams(params));
-    return { values: t.values(arch, names), userAttrs: { arch } };
+    const values = t.values(arch, names);
+    if (!constraint) return { values, userAttrs: { arch } };
+    const latency = t.values(arch, col)[0] as number;
+    return { values, constraints: [latency - constraint.maxMs], userAttrs: { arch } };
   };
 }
 
