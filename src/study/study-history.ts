@@ -114,6 +114,16 @@ export class StudyHistory {
     return this.countedN;
   }
 
+  /** Failed trials waiting to be run again (each will count once its retry is created). */
+  get pendingRetries(): number {
+    return this.pending.size;
+  }
+
+  /** Whether trial `n` is a failed trial still waiting to be run again (no retry of it created yet). */
+  isPending(n: number): boolean {
+    return this.pending.has(n);
+  }
+
   /** The lowest-numbered failed trial waiting to be run again, or undefined. */
   nextRetry(): Trial | undefined {
     let min = Infinity;
