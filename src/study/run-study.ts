@@ -25,6 +25,12 @@ export interface EvaluationContext {
   readonly signal: AbortSignal;
   /** Writes an attribute of the running trial (progress, intermediate metrics). */
   readonly setUserAttr: (key: string, value: JsonValue) => void;
+  /**
+   * Earlier attempts at these same parameters: the trials this one retries because their process died,
+   * newest first (absent or empty for a first attempt). A remote evaluator may take over their work
+   * still queued, running or finished elsewhere instead of starting it again (the Redis evaluator does).
+   */
+  readonly previousAttempts?: readonly number[];
 }
 
 /** Result of one evaluation. */
@@ -227,6 +233,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         seed: trialSeed(o.seed ^ 0x5bd1e995, trial.number),
         signal: controller.signal,
         setUserAttr: (k, v) => store.setTrialUserAttr(studyName, trial.number, k, v),
+        ...(trial.userAttrs[ATTR.retryOf] !== undefined ? { previousAttempts: history.previousAttempts(trial.number) } : {}),
       };
       let r: EvaluationResult;
       try {

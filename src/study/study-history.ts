@@ -124,6 +124,14 @@ export class StudyHistory {
     return this.pending.has(n);
   }
 
+  /** The trials that trial `n` retries (its retry-of chain), newest first. */
+  previousAttempts(n: number): number[] {
+    const out: number[] = [];
+    for (let of = this.all[n]?.userAttrs[ATTR.retryOf]; typeof of === 'number' && out.length < this.all.length; of = this.all[of]?.userAttrs[ATTR.retryOf])
+      out.push(of);
+    return out;
+  }
+
   /** The lowest-numbered failed trial waiting to be run again, or undefined. */
   nextRetry(): Trial | undefined {
     let min = Infinity;
