@@ -28,10 +28,15 @@ export class NasTable {
     readonly metrics: readonly string[],
     readonly source = 'NAS table',
   ) {
+    metrics.forEach((m, i) => {
+      if (typeof m !== 'string' || m.trim() === '')
+        throw new ConfigError(`${source}: metric column ${i + 1} has no name ${JSON.stringify(m)}; expected a metric name`);
+      if (metrics.indexOf(m) !== i) throw new ConfigError(`${source}: metric '${m}' appears twice; expected each column once`);
+    });
     this.col = new Map(metrics.map((m, i) => [m, i]));
   }
 
-  /** Adds (or replaces) a row; the arch string is validated and canonicalised. */
+  /** Adds a row; the arch string is validated and canonicalised; an architecture already in the table is a ConfigError. */
   add(arch: string, values: Readonly<Record<string, number>> | readonly number[], where = ''): string {
     let canon: string;
     try {
@@ -46,6 +51,8 @@ export class NasTable {
         throw new ConfigError(`${this.source}${where}: metric '${m}' of '${arch}' is ${JSON.stringify(x)}, expected a finite number`);
       v[i] = x;
     });
+    if (this.rows.has(canon))
+      throw new ConfigError(`${this.source}${where}: architecture '${arch}' is in the table twice (as '${canon}'); expected one row per architecture`);
     this.rows.set(canon, v);
     return canon;
   }
@@ -122,7 +129,7 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
       });
       t.add((c[0] as string).trim(), values, ` line ${n}`);
     }
-    return t;
+    return nonEmpty(t);
   }
   let j: unknown;
   try {
@@ -146,6 +153,12 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
     if (typeof row?.arch !== 'string') throw new ConfigError(`${src} row ${i}: expected an object with a string 'arch'`);
     t.add(row.arch, row as Record<string, number>, ` row ${i}`);
   });
+  return nonEmpty(t);
+}
+
+/** The table, or a ConfigError when it has no rows (a search over it could only fail). */
+function nonEmpty(t: NasTable): NasTable {
+  if (t.size === 0) throw new ConfigError(`${t.source} has no architecture rows; expected at least one row after the header`);
   return t;
 }
 
