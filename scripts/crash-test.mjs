@@ -9,7 +9,10 @@
  * (`--redis`, trials on two `hwnas worker` processes that live on while the study process is killed).
  *
  *   npx tsc -p tsconfig.json first (the script runs dist/ and bin/hwnas.js), then
- *   node scripts/crash-test.mjs [--mode threads|redis|both] [--runs 3] [--trials 60] [--max-kills 8] [--seed 1] [--json]
+ *   node scripts/crash-test.mjs [--mode threads|redis|both] [--runs 3] [--trials 60] [--max-kills 8] [--max-retries 9] [--seed 1] [--json]
+ *
+ * The study's maxRetries defaults to max-kills + 1: a trial killed more often than its study's maxRetries
+ * is failed for good and counts against the budget (the retry rule), which would break completed == nTrials.
  *
  * Progress on stderr; `--json` prints the summary on stdout. Exit 1 when any check fails.
  */
@@ -33,9 +36,12 @@ const runs = Number(flag('runs', '3'));
 const nTrials = Number(flag('trials', '60'));
 const maxKills = Number(flag('max-kills', '8'));
 const seed = Number(flag('seed', '1'));
+// A trial killed more than maxRetries times counts as failed by design (the study's retry rule), so the
+// completed == nTrials check needs retries for every kill: the default is max-kills + 1.
+const maxRetries = Number(flag('max-retries', String(maxKills + 1)));
 const json = process.argv.includes('--json');
 if (!['threads', 'redis', 'both'].includes(mode)) throw new Error(`--mode '${mode}': expected threads, redis or both`);
-for (const [k, v] of Object.entries({ runs, trials: nTrials, 'max-kills': maxKills, seed }))
+for (const [k, v] of Object.entries({ runs, trials: nTrials, 'max-kills': maxKills, 'max-retries': maxRetries, seed }))
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${k} ${v}: expected an integer >= 0`);
 
 /** mulberry32: the kill moments of a seed. */
@@ -135,7 +141,15 @@ async function oneRun(kind, run, redisUrl) {
   try {
     writeFileSync(
       join(work, 'study.json'),
-      JSON.stringify({ name, evaluator: { name: 'zdt1', options: { n: 4, delayMs: 40 } }, strategy: 'random', nTrials, seed: seed + run, concurrency: 4 }),
+      JSON.stringify({
+        name,
+        evaluator: { name: 'zdt1', options: { n: 4, delayMs: 40 } },
+        strategy: 'random',
+        nTrials,
+        seed: seed + run,
+        concurrency: 4,
+        maxRetries,
+      }),
     );
     const c = await hwnas(work, ['study', 'create', '--config', 'study.json', '--store', 's.sqlite']).done;
     if (c.code !== 0) throw new Error(`study create: ${c.err}`);
@@ -209,6 +223,7 @@ const summary = {
   date: new Date().toISOString(),
   nTrials,
   maxKills,
+  maxRetries,
   seed,
   runs: results.length,
   kills: results.reduce((a, r) => a + r.kills, 0),
