@@ -92,17 +92,23 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
   const conn = await connectRedis(o.redisUrl, o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {});
   // The Queue uses this connection; QueueEvents (blocking XREAD) opens and owns a duplicate of it.
   const queue = new Queue<TrialJob, TrialJobResult>(name, { connection: conn.client });
-  const events = new QueueEvents(name, { connection: conn.client });
-  // Reconnects are automatic; the errors would otherwise throw from EventEmitter.emit.
-  queue.on('error', () => undefined);
-  events.on('error', () => undefined);
+  queue.on('error', () => undefined); // reconnects are automatic; the errors would otherwise throw from EventEmitter.emit
+  let events: QueueEvents | undefined;
   try {
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    await queue.waitUntilReady();
+    // Events are read from the stream's current end, not from '$' (BullMQ's default): with '$', an event
+    // written before the first blocking read reaches Redis is lost, and a job finishing then (such as an
+    // orphaned job a retry takes over just after a restart) would be waited for forever.
+    const tail = (await conn.client.xrevrange(queue.keys.events as string, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    events = new QueueEvents(name, { connection: conn.client, lastEventId: tail[0]?.[0] ?? '0-0' });
+    events.on('error', () => undefined);
+    await events.waitUntilReady();
   } catch (e) {
-    await Promise.allSettled([events.close(), queue.close()]);
+    await Promise.allSettled([events?.close(), queue.close()]);
     await conn.close();
     throw e;
   }
+  const ev = events;
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
     const data: TrialJob = {
       studyName: ctx.studyName,
@@ -142,7 +148,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const raw: unknown = await Promise.race([job.waitUntilFinished(events, o.timeoutMs), aborted]);
+      const raw: unknown = await Promise.race([job.waitUntilFinished(ev, o.timeoutMs), aborted]);
       const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
       if (r === null || typeof r !== 'object' || !Array.isArray(r.values))
         throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
@@ -170,7 +176,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     evaluate,
     concurrency: o.concurrency ?? 4,
     async close() {
-      await events.close();
+      await ev.close();
       await queue.close();
       await conn.close();
     },
