@@ -114,9 +114,20 @@ function parseQuery(q: string, spec: string): Record<string, string> {
     if (kv === '') continue;
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new ConfigError(`target '${spec}': option '${kv}' is not key=value`);
-    out[kv.slice(0, eq)] = decodeURIComponent(kv.slice(eq + 1));
+    const key = kv.slice(0, eq);
+    if (Object.hasOwn(out, key)) throw new ConfigError(`target '${spec}': option '${key}' is given twice; expected each option once`);
+    out[key] = decodeQueryValue(kv.slice(eq + 1), spec);
   }
   return out;
+}
+
+/** decodeURIComponent with a ConfigError (quoting the spec) for a malformed %-escape. */
+function decodeQueryValue(v: string, spec: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    throw new ConfigError(`target '${spec}': '${v}' is not a valid URL-encoded value (a '%' must start an escape such as %2C)`);
+  }
 }
 
 /**
@@ -128,7 +139,7 @@ export function getTarget(spec: string, opts: TargetOptions = {}): HardwareTarge
     const rest = spec.slice(4);
     const fb = rest.indexOf('?fallback=');
     const file = fb >= 0 ? rest.slice(0, fb) : rest;
-    const fallback = fb >= 0 ? getTarget(decodeURIComponent(rest.slice(fb + 10))) : undefined;
+    const fallback = fb >= 0 ? getTarget(decodeQueryValue(rest.slice(fb + 10), spec)) : undefined;
     return new LutTarget(loadLut(file), { name: spec, ...(fallback ? { fallback } : {}) });
   }
   if (spec.startsWith('predictor:')) return new PredictorTarget(loadPredictor(spec.slice(10)), spec);

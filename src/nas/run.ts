@@ -7,12 +7,13 @@ import { type DatasetSpec, parseDatasetSpec } from '../data/spec.js';
 import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { hypervolume, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
+import type { SearchSpace } from '../search/space.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
-import type { NasTable } from './tabular.js';
+import { checkTableConstraint, type NasTable, type TableConstraint } from './tabular.js';
 
 /** Normalisation of objectives for hypervolume: per objective, minimisation-space best and worst. */
 export interface HvFrame {
@@ -54,13 +55,29 @@ export function normalisedHv(values: readonly (readonly number[])[], objectives:
   );
 }
 
-/** The whole table's frame and true (best possible) normalised hypervolume. */
-export function tableHv(t: NasTable, objectives: readonly Objective[]): { frame: HvFrame; trueHypervolume: number; front: string[] } {
+/**
+ * The whole table's frame and true (best possible) normalised hypervolume. With a `constraint`, the
+ * true front is that of the feasible rows (what a search under the line can reach); the frame stays the
+ * whole table's, so hypervolumes with and without a line are on one scale.
+ */
+export function tableHv(
+  t: NasTable,
+  objectives: readonly Objective[],
+  constraint?: TableConstraint,
+): { frame: HvFrame; trueHypervolume: number; front: string[] } {
   const names = objectives.map((o) => o.name);
-  const archs = t.archs();
-  const vals = archs.map((a) => t.values(a, names));
-  const frame = frameOf(vals, objectives);
-  const norm = normalise(vals, objectives, frame);
+  const all = t.archs();
+  const frame = frameOf(
+    all.map((a) => t.values(a, names)),
+    objectives,
+  );
+  const col = constraint ? checkTableConstraint(t, constraint) : -1;
+  const archs = constraint ? all.filter((a) => (t.values(a, [t.metrics[col] as string])[0] as number) <= constraint.maxMs) : all;
+  const norm = normalise(
+    archs.map((a) => t.values(a, names)),
+    objectives,
+    frame,
+  );
   const idx = paretoFront(norm);
   return {
     frame,
@@ -256,4 +273,39 @@ export function nasDatasetOptions(
   const limit: SplitLimits = own === undefined ? base : typeof own === 'number' ? { train: own, val: own, test: own } : { ...base, ...own };
   const { limit: _drop, ...rest } = parsed.options;
   return { spec: { ...parsed, options: { ...rest, limit } }, options: { size: shape.size, channels: shape.channels } };
+}
+
+/** Most trials a study may have (the study config's limit). */
+export const MAX_STUDY_TRIALS = 10_000_000;
+
+/**
+ * Number of points of a space whose parameters are all categorical or int (the product of their choice
+ * counts; an upper bound on the architectures of a space with inactive parameters), Infinity otherwise.
+ */
+export function spaceSize(space: SearchSpace): number {
+  let n = 1;
+  for (const name of space.names) {
+    const p = space.spec(name);
+    if (p.kind === 'categorical') n *= p.choices.length;
+    else if (p.kind === 'int') n *= Math.floor((p.high - p.low) / (p.step ?? 1)) + 1;
+    else return Infinity;
+  }
+  return n;
+}
+
+/**
+ * The budget a NAS study runs with: at most the number of architectures there are to evaluate (the
+ * table's rows in tabular mode, else the space's size when it is enumerable), with a note saying so
+ * when `budget` was larger; a budget above {@link MAX_STUDY_TRIALS} that no such bound brings down is
+ * a ConfigError. A search can then end: a budget beyond the space would only repeat architectures.
+ */
+export function capNasBudget(budget: number, space: ArchSpace, table?: NasTable): { budget: number; note?: string } {
+  const size = table ? table.size : spaceSize(space.space);
+  if (budget > size) {
+    const what = table ? `the ${size} architectures of ${table.source}` : `the ${size} points of space '${space.name}'`;
+    return { budget: size, note: `--budget ${budget} is more than ${what}: the study stops at ${size} trials` };
+  }
+  if (budget > MAX_STUDY_TRIALS)
+    throw new ConfigError(`--budget ${budget}: expected at most ${MAX_STUDY_TRIALS} trials per study (space '${space.name}' has ${size} points)`);
+  return { budget };
 }

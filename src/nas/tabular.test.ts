@@ -196,3 +196,47 @@ test('distinctComputations: one instance over a growing history proposes what a 
   assert.deepEqual(p, await make().ask(ctx(other, 17)));
   assert.deepEqual(await shared.ask(ctx(history.slice(0, 10), 17)), history[10]?.params);
 });
+
+test('tabularEvaluator with a latency line: the violation latency - line on every result; a table without the column is refused', async () => {
+  const space = (await import('../search/spaces/registry.js')).getArchSpace('nb201');
+  const { parseNasTable, tabularEvaluator } = await import('./tabular.js');
+  const { tableHv } = await import('./run.js');
+  const a = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+  const b = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+  const c = '|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+  const d = '|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+  const t = parseNasTable(`arch,accuracy,latency_ms\n${a},0.2,1\n${c},0.6,2\n${b},0.9,3\n${d},0.1,4\n`, 'x.csv', space);
+  const obj = [
+    { name: 'accuracy', direction: 'maximize' as const },
+    { name: 'latency_ms', direction: 'minimize' as const },
+  ];
+  const look = tabularEvaluator(t, obj, { maxMs: 2.5 });
+  const ctx = { studyName: 's', trialNumber: 0, seed: 0, signal: new AbortController().signal, setUserAttr: () => undefined };
+  assert.deepEqual((await look(space.toParams(space.parse(a)), ctx)).constraints, [-1.5]);
+  assert.deepEqual((await look(space.toParams(space.parse(b)), ctx)).constraints, [0.5]);
+  assert.equal((await tabularEvaluator(t, obj)(space.toParams(space.parse(b)), ctx)).constraints, undefined);
+  // the true front under the line is the feasible row's alone; without a line both rows are on it
+  assert.deepEqual(tableHv(t, obj, { maxMs: 2.5 }).front, [a, c]);
+  assert.deepEqual(tableHv(t, obj).front, [a, c, b]);
+  assert.ok(tableHv(t, obj, { maxMs: 2.5 }).trueHypervolume < tableHv(t, obj).trueHypervolume);
+  const noLat = parseNasTable(`arch,accuracy,host_ms\n${a},0.2,1\n`, 'y.csv', space);
+  assert.throws(() => tabularEvaluator(noLat, [obj[0] as (typeof obj)[0]], { maxMs: 2 }), /needs a 'latency_ms' column.*host_ms/);
+  assert.throws(() => tabularEvaluator(t, obj, { maxMs: -1 }), /-1/);
+});
+
+test('capNasBudget: a budget beyond the table or the enumerable space stops at its size, with a note; beyond the study limit is an error', async () => {
+  const space = (await import('../search/spaces/registry.js')).getArchSpace('nb201');
+  const { parseNasTable } = await import('./tabular.js');
+  const { capNasBudget, spaceSize, MAX_STUDY_TRIALS } = await import('./run.js');
+  assert.equal(spaceSize(space.space), 15625);
+  const t = parseNasTable('arch,accuracy\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,0.2\n', 'x.csv', space);
+  const c = capNasBudget(100_000_000, space, t);
+  assert.equal(c.budget, 1);
+  assert.match(c.note ?? '', /--budget 100000000 is more than the 1 architectures/);
+  assert.deepEqual(capNasBudget(1, space, t), { budget: 1 });
+  assert.equal(capNasBudget(100_000_000, space).budget, 15625);
+  const mbv2 = (await import('../search/spaces/registry.js')).getArchSpace('mbv2');
+  assert.ok(spaceSize(mbv2.space) > MAX_STUDY_TRIALS);
+  assert.throws(() => capNasBudget(MAX_STUDY_TRIALS + 1, mbv2), /--budget 10000001: expected at most 10000000/);
+  assert.equal(capNasBudget(500, mbv2).budget, 500);
+});

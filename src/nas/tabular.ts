@@ -28,10 +28,15 @@ export class NasTable {
     readonly metrics: readonly string[],
     readonly source = 'NAS table',
   ) {
+    metrics.forEach((m, i) => {
+      if (typeof m !== 'string' || m.trim() === '')
+        throw new ConfigError(`${source}: metric column ${i + 1} has no name ${JSON.stringify(m)}; expected a metric name`);
+      if (metrics.indexOf(m) !== i) throw new ConfigError(`${source}: metric '${m}' appears twice; expected each column once`);
+    });
     this.col = new Map(metrics.map((m, i) => [m, i]));
   }
 
-  /** Adds (or replaces) a row; the arch string is validated and canonicalised. */
+  /** Adds a row; the arch string is validated and canonicalised; an architecture already in the table is a ConfigError. */
   add(arch: string, values: Readonly<Record<string, number>> | readonly number[], where = ''): string {
     let canon: string;
     try {
@@ -46,6 +51,8 @@ export class NasTable {
         throw new ConfigError(`${this.source}${where}: metric '${m}' of '${arch}' is ${JSON.stringify(x)}, expected a finite number`);
       v[i] = x;
     });
+    if (this.rows.has(canon))
+      throw new ConfigError(`${this.source}${where}: architecture '${arch}' is in the table twice (as '${canon}'); expected one row per architecture`);
     this.rows.set(canon, v);
     return canon;
   }
@@ -122,7 +129,7 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
       });
       t.add((c[0] as string).trim(), values, ` line ${n}`);
     }
-    return t;
+    return nonEmpty(t);
   }
   let j: unknown;
   try {
@@ -146,6 +153,12 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
     if (typeof row?.arch !== 'string') throw new ConfigError(`${src} row ${i}: expected an object with a string 'arch'`);
     t.add(row.arch, row as Record<string, number>, ` row ${i}`);
   });
+  return nonEmpty(t);
+}
+
+/** The table, or a ConfigError when it has no rows (a search over it could only fail). */
+function nonEmpty(t: NasTable): NasTable {
+  if (t.size === 0) throw new ConfigError(`${t.source} has no architecture rows; expected at least one row after the header`);
   return t;
 }
 
@@ -170,16 +183,44 @@ export function checkTableObjectives(t: NasTable, objectives: readonly Objective
   for (const o of objectives) t.column(o.name);
 }
 
+/** A latency constraint on table lookups: architectures whose `column` value is above `maxMs` are infeasible. */
+export interface TableConstraint {
+  /** The line, in the column's unit (ms). */
+  readonly maxMs: number;
+  /** The column compared with the line (default 'latency_ms'). */
+  readonly column?: string;
+}
+
+/** Default column of a table's latency (what `--max-latency` compares). */
+export const TABLE_LATENCY_COLUMN = 'latency_ms';
+
+/** Checks a table constraint against a table (ConfigError naming the bad line or the missing column); returns the column index. */
+export function checkTableConstraint(t: NasTable, c: TableConstraint): number {
+  if (!(typeof c.maxMs === 'number' && Number.isFinite(c.maxMs) && c.maxMs > 0))
+    throw new ConfigError(`latency line ${JSON.stringify(c.maxMs)}: expected a positive number of milliseconds`);
+  const column = c.column ?? TABLE_LATENCY_COLUMN;
+  if (!t.metrics.includes(column))
+    throw new ConfigError(`${t.source}: a latency line (--max-latency ${c.maxMs}) needs a '${column}' column (columns: ${t.metrics.join(', ')})`);
+  return t.column(column);
+}
+
 /**
  * An evaluator that looks the architecture up: values in objective order, plus the arch string as a
- * user attribute. An architecture absent from the table is an error (the trial fails).
+ * user attribute. An architecture absent from the table is an error (the trial fails). With a
+ * `constraint`, every result carries the violation `latency - maxMs` (<= 0 feasible), as the training
+ * evaluator's does, so the Pareto set, the hypervolume and the infeasible count leave slower trials out.
  */
-export function tabularEvaluator(t: NasTable, objectives: readonly Objective[]): Evaluator {
+export function tabularEvaluator(t: NasTable, objectives: readonly Objective[], constraint?: TableConstraint): Evaluator {
   checkTableObjectives(t, objectives);
   const names = objectives.map((o) => o.name);
+  const col = constraint ? [constraint.column ?? TABLE_LATENCY_COLUMN] : [];
+  if (constraint) checkTableConstraint(t, constraint);
   return async (params): Promise<EvaluationResult> => {
     const arch = t.space.format(t.space.fromParams(params));
-    return { values: t.values(arch, names), userAttrs: { arch } };
+    const values = t.values(arch, names);
+    if (!constraint) return { values, userAttrs: { arch } };
+    const latency = t.values(arch, col)[0] as number;
+    return { values, constraints: [latency - constraint.maxMs], userAttrs: { arch } };
   };
 }
 

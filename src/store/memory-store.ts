@@ -79,9 +79,14 @@ export class MemoryStore implements Store {
   }
 
   createTrial(studyName: string, o: CreateTrialOptions): Trial {
+    return this.tryCreateTrial(studyName, o, () => true) as Trial;
+  }
+
+  tryCreateTrial(studyName: string, o: CreateTrialOptions, admit: () => boolean): Trial | undefined {
     const e = this.entry(studyName);
     checkJson(`study '${studyName}' trial params`, o.params);
     checkJson(`study '${studyName}' trial user attributes`, o.userAttrs ?? {});
+    if (!admit()) return undefined;
     const t = now();
     const trial: MutableTrial = {
       number: e.trials.length,

@@ -188,13 +188,19 @@ export class SqliteStore implements Store {
   }
 
   createTrial(studyName: string, o: CreateTrialOptions): Trial {
+    return this.tryCreateTrial(studyName, o, () => true) as Trial;
+  }
+
+  tryCreateTrial(studyName: string, o: CreateTrialOptions, admit: () => boolean): Trial | undefined {
     checkJson(`study '${studyName}' trial params`, o.params);
     checkJson(`study '${studyName}' trial user attributes`, o.userAttrs ?? {});
     // A claim, not a result: flushed by the next FULL commit (see unflushed and the module doc).
     return this.unflushed(() =>
       this.db
-        .transaction(() => {
+        .transaction((): Trial | undefined => {
           const s = this.head(studyName);
+          // BEGIN IMMEDIATE holds the write lock from here to the commit: what admit reads is what the trial joins.
+          if (!admit()) return undefined;
           const { n } = this.sql('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?').get(s.id) as { n: number };
           const t = now();
           const id = Number(

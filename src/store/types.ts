@@ -107,6 +107,14 @@ export interface Store {
   setStudyUserAttr(studyName: string, key: string, value: JsonValue): void;
   /** Creates a running trial with the next number. */
   createTrial(studyName: string, options: CreateTrialOptions): Trial;
+  /**
+   * Creates a running trial with the next number if `admit` returns true. `admit` runs inside the
+   * transaction that creates the trial, holding the store's write lock (so every other process's writes
+   * before it are visible through reads in `admit`, and none can land until the trial is written); on
+   * false nothing is written and the result is undefined. The study loop reserves trials against its
+   * budget with it, so several processes sharing a study never run more than `nTrials`.
+   */
+  tryCreateTrial(studyName: string, options: CreateTrialOptions, admit: () => boolean): Trial | undefined;
   /** Finishes a running trial (writes values, constraints, attributes and state in one transaction). */
   finishTrial(studyName: string, number: number, options: FinishTrialOptions): Trial;
   /** Sets one attribute of a running trial. */

@@ -243,3 +243,31 @@ test('trials written through another store object (another process) are seen: co
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('concurrency: the last trials of the budget run side by side (running trials are counted once)', async () => {
+  const store = new MemoryStore();
+  let inFlight = 0;
+  let most = 0;
+  let release: () => void = () => undefined;
+  const all = new Promise<void>((r) => {
+    release = r;
+  });
+  const fallback = setTimeout(release, 3000); // only reached when fewer than 4 ever run at once
+  const r = await runStudy(
+    base(store, {
+      nTrials: 4,
+      concurrency: 4,
+      evaluate: async (p) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (inFlight === 4) release();
+        await all;
+        inFlight--;
+        return evaluate(p);
+      },
+    }),
+  );
+  clearTimeout(fallback);
+  assert.equal(r.trials.length, 4);
+  assert.equal(most, 4, 'all four budget trials in flight at once');
+});

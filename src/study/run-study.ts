@@ -31,6 +31,12 @@ export interface EvaluationContext {
    * first objective's intermediate value at `step`; true means stop now and return `state: 'pruned'`.
    */
   readonly report?: (step: number, value: number) => boolean;
+  /**
+   * Earlier attempts at these same parameters: the trials this one retries because their process died,
+   * newest first (absent or empty for a first attempt). A remote evaluator may take over their work
+   * still queued, running or finished elsewhere instead of starting it again (the Redis evaluator does).
+   */
+  readonly previousAttempts?: readonly number[];
 }
 
 /** Result of one evaluation. */
@@ -246,6 +252,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
               }),
             }
           : {}),
+        ...(trial.userAttrs[ATTR.retryOf] !== undefined ? { previousAttempts: history.previousAttempts(trial.number) } : {}),
       };
       let r: EvaluationResult;
       try {
@@ -296,10 +303,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   try {
     while (!controller.signal.aborted && firstError === undefined) {
       history.refresh();
-      const counted = history.counted;
+      // Counted trials include the running ones (ours in flight, or other live workers'): they count already.
       const running = history.running;
-      // Running trials (ours in flight, or other live workers') will count when they finish.
-      const remaining = o.nTrials - counted - running;
+      const remaining = o.nTrials - history.counted;
       if (remaining <= 0 || inFlight.size >= concurrency) {
         if (inFlight.size > 0) await Promise.race(inFlight);
         else if (running === 0) break;
@@ -313,18 +319,26 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       let params: Params;
       const userAttrs: Record<string, JsonValue> = {};
       const retry = history.nextRetry();
+      // The proposal index, not the trial number: retries of crashed trials do not shift later proposals' randomness.
+      const n = history.proposals;
       if (retry) {
         params = retry.params;
         userAttrs[ATTR.retryOf] = retry.number;
       } else {
-        // The proposal index, not the trial number: retries of crashed trials do not shift later proposals' randomness.
-        const n = history.proposals;
         params = await o.strategy.ask({ space, objectives, history: history.trials(), trialNumber: n, rng: new Rng(trialSeed(o.seed, n)) });
         const why = space.check(params);
         if (why !== null) throw new ConfigError(`strategy '${o.strategy.name}' proposed an invalid point: ${why}`);
       }
       if (controller.signal.aborted) break;
-      const trial = store.createTrial(studyName, { params, userAttrs, worker });
+      // The reservation: inside the store's write transaction, with every other process's trials read, the
+      // trial is created only if the budget still has room (a proposal also leaves room for the retries
+      // pending), its retry target is still waiting, and no other process took this proposal index.
+      const trial = store.tryCreateTrial(studyName, { params, userAttrs, worker }, () => {
+        history.refresh();
+        if (retry) return history.isPending(retry.number) && history.counted < o.nTrials;
+        return history.proposals === n && history.counted + history.pendingRetries < o.nTrials;
+      });
+      if (trial === undefined) continue; // another process got there first: look again
       history.put(trial);
       created++;
       const p: Promise<void> = evaluateTrial(trial).catch((e: unknown) => {

@@ -114,6 +114,24 @@ export class StudyHistory {
     return this.countedN;
   }
 
+  /** Failed trials waiting to be run again (each will count once its retry is created). */
+  get pendingRetries(): number {
+    return this.pending.size;
+  }
+
+  /** Whether trial `n` is a failed trial still waiting to be run again (no retry of it created yet). */
+  isPending(n: number): boolean {
+    return this.pending.has(n);
+  }
+
+  /** The trials that trial `n` retries (its retry-of chain), newest first. */
+  previousAttempts(n: number): number[] {
+    const out: number[] = [];
+    for (let of = this.all[n]?.userAttrs[ATTR.retryOf]; typeof of === 'number' && out.length < this.all.length; of = this.all[of]?.userAttrs[ATTR.retryOf])
+      out.push(of);
+    return out;
+  }
+
   /** The lowest-numbered failed trial waiting to be run again, or undefined. */
   nextRetry(): Trial | undefined {
     let min = Infinity;

@@ -3,7 +3,8 @@
  * workers), registered on import:
  * - `nas-table`: objective values looked up in a tabular benchmark (options: `space` = 'nb201',
  *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min', `delayMs` = 0:
- *   a pause per lookup, to try interruption and remote workers on a table);
+ *   a pause per lookup, to try interruption and remote workers on a table; `maxLatencyMs`: trials whose
+ *   `latencyColumn` = 'latency_ms' value is above it are infeasible);
  * - `nas-train`: short real training of each architecture plus its cost on a hardware target (options:
  *   `space` = 'mbv2', `dataset` (required, e.g. 'fashion-mnist'), `target` = 'bitfusion-edge',
  *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
@@ -46,6 +47,8 @@ const tableOptions = z
     table: z.string().min(1),
     objectives: z.string().min(1).optional(),
     delayMs: z.number().int().min(0).max(60_000).optional(),
+    maxLatencyMs: z.number().positive().optional(),
+    latencyColumn: z.string().min(1).optional(),
   })
   .strict();
 
@@ -150,7 +153,7 @@ function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOp
 registerEvaluation({
   name: 'nas-table',
   description:
-    "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min')",
+    "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min', maxLatencyMs: the latency line)",
   objectives(options) {
     return objectivesOf(tableOpts(options).objectives);
   },
@@ -162,7 +165,9 @@ registerEvaluation({
     const space = getArchSpace(o.space ?? 'nb201');
     const objectives = objectivesOf(o.objectives);
     // read and check the table now: a bad file or a missing column fails the study before any trial
-    const look = tabularEvaluator(loadNasTable(o.table, space), objectives);
+    const constraint =
+      o.maxLatencyMs !== undefined ? { maxMs: o.maxLatencyMs, ...(o.latencyColumn !== undefined ? { column: o.latencyColumn } : {}) } : undefined;
+    const look = tabularEvaluator(loadNasTable(o.table, space), objectives, constraint);
     const delay = o.delayMs ?? 0;
     if (delay === 0) return look;
     return async (params, ctx) => {

@@ -203,3 +203,79 @@ test('a worker killed with SIGKILL mid-trial: another worker reruns the trial, c
     await rescuer?.close();
   }
 });
+
+test('the study process killed with SIGKILL: on resume its queued and running jobs are taken over, not run a second time', { skip }, async () => {
+  const url = (redis as TestRedis).url;
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { SqliteStore } = await import('../store/sqlite-store.js');
+  const { ADOPTED_JOB_ATTR } = await import('./redis.js');
+  const work = mkdtempSync(join(tmpdir(), 'hwnas-orphans-'));
+  const path = join(work, 's.sqlite');
+  const nTrials = 10;
+  const runs = new Map<string, number>(); // job id -> times a worker started it
+  let resolveStarted: () => void = () => undefined;
+  const threeStarted = new Promise<void>((r) => {
+    resolveStarted = r;
+  });
+  const worker = await runWorker({
+    redisUrl: url,
+    queueName: 'q-orphans',
+    concurrency: 2,
+    onJob: (e) => {
+      if (e.event !== 'start') return;
+      runs.set(e.jobId, (runs.get(e.jobId) ?? 0) + 1);
+      if ([...runs.values()].reduce((a, b) => a + b, 0) >= 3) resolveStarted();
+    },
+  });
+  const script = fileURLToPath(new URL('./testing/redis-study-process.js', import.meta.url));
+  const child = spawn(process.execPath, [script, url, 'q-orphans', path, String(nTrials), 'uid-o'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
+  let remote: Awaited<ReturnType<typeof makeRedisEvaluator>> | undefined;
+  try {
+    await threeStarted; // two running on the worker, more waiting in the queue
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    const store = new SqliteStore(path);
+    const orphaned = store.getTrials('orphans', ['running']).map((t) => t.number);
+    assert.ok(orphaned.length >= 2, `trials left running by the killed process: ${orphaned.join(', ')}`);
+    remote = await makeRedisEvaluator({
+      redisUrl: url,
+      queueName: 'q-orphans',
+      evaluation: { name: 'zdt1', options: { delayMs: 300 } },
+      studyUid: 'uid-o',
+      concurrency: 4,
+    });
+    const r = await runStudy({
+      store,
+      studyName: 'orphans',
+      space,
+      objectives,
+      strategy: new RandomSearch(),
+      evaluate: remote.evaluate,
+      concurrency: 4,
+      nTrials,
+      seed: 3,
+    });
+    const complete = r.trials.filter((t) => t.state === 'complete');
+    assert.equal(complete.length, nTrials);
+    assert.equal(r.recovered, orphaned.length);
+    // every job ran once, and every point was evaluated once: the orphans' work was used, not repeated
+    for (const [id, k] of runs) assert.equal(k, 1, `job ${id} started ${k} times`);
+    assert.equal(runs.size, nTrials, `jobs run: ${[...runs.keys()].join(', ')}`);
+    const adopted = complete.filter((t) => t.userAttrs[ADOPTED_JOB_ATTR] !== undefined);
+    assert.ok(adopted.length >= 1, 'some retry took over an orphaned job');
+    for (const t of complete) {
+      assert.equal(t.values?.[0], t.params.x0, `trial ${t.number}: its own point's value`);
+      const of = t.userAttrs['hwnas:retry_of'];
+      if (t.userAttrs[ADOPTED_JOB_ATTR] !== undefined) assert.equal(t.userAttrs[ADOPTED_JOB_ATTR], trialJobId('orphans', of as number, 'uid-o'));
+    }
+    store.close();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await remote?.close();
+    await worker.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+});

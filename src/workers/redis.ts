@@ -8,6 +8,10 @@
  *   study, uid and trial, and `runStudy` writes it to the store.
  * - `hwnas worker --redis ...` runs {@link runWorker}: it takes jobs, builds the evaluation from the
  *   registry and returns the result as the job's return value.
+ * - A study process that dies leaves its jobs on the queue. When the resumed study retries those trials
+ *   (same params, `ctx.previousAttempts`), the evaluator takes over the earlier attempt's job if it is
+ *   still waiting, running or completed (not failed) instead of enqueuing the point again, so the
+ *   orphaned work is used, not duplicated; the trial records the job in `hwnas:adopted_job`.
  * - A worker that dies mid-trial stops renewing its job lock; after `lockDuration` BullMQ's
  *   stalled-job check (run by every live worker each `stalledInterval`) puts the job back in the
  *   queue and another worker runs it. The dead worker can no longer complete it (its lock is gone),
@@ -24,6 +28,20 @@ import { executeTrialJob } from './execute.js';
 import { connectRedis } from './redis-connection.js';
 import { type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
 import type { RemoteEvaluator, TrialJob, TrialJobResult } from './types.js';
+
+/** Trial attribute naming the job of an earlier attempt whose result a retry took over (see makeRedisEvaluator). */
+export const ADOPTED_JOB_ATTR = 'hwnas:adopted_job';
+
+/** JSON with object keys sorted (params compared whatever their key order). */
+function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+    .join(',')}}`;
+}
 
 /** Default queue name. */
 export const DEFAULT_QUEUE = 'hwnas-trials';
@@ -74,17 +92,23 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
   const conn = await connectRedis(o.redisUrl, o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {});
   // The Queue uses this connection; QueueEvents (blocking XREAD) opens and owns a duplicate of it.
   const queue = new Queue<TrialJob, TrialJobResult>(name, { connection: conn.client });
-  const events = new QueueEvents(name, { connection: conn.client });
-  // Reconnects are automatic; the errors would otherwise throw from EventEmitter.emit.
-  queue.on('error', () => undefined);
-  events.on('error', () => undefined);
+  queue.on('error', () => undefined); // reconnects are automatic; the errors would otherwise throw from EventEmitter.emit
+  let events: QueueEvents | undefined;
   try {
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    await queue.waitUntilReady();
+    // Events are read from the stream's current end, not from '$' (BullMQ's default): with '$', an event
+    // written before the first blocking read reaches Redis is lost, and a job finishing then (such as an
+    // orphaned job a retry takes over just after a restart) would be waited for forever.
+    const tail = (await conn.client.xrevrange(queue.keys.events as string, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    events = new QueueEvents(name, { connection: conn.client, lastEventId: tail[0]?.[0] ?? '0-0' });
+    events.on('error', () => undefined);
+    await events.waitUntilReady();
   } catch (e) {
-    await Promise.allSettled([events.close(), queue.close()]);
+    await Promise.allSettled([events?.close(), queue.close()]);
     await conn.close();
     throw e;
   }
+  const ev = events;
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
     const data: TrialJob = {
       studyName: ctx.studyName,
@@ -94,8 +118,23 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       params,
       evaluation: o.evaluation,
     };
-    const jobId = trialJobId(ctx.studyName, ctx.trialNumber, o.studyUid);
-    const job = await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
+    // A retry of trials whose study process died: their jobs may still be queued, running or done on the
+    // workers. Take over the newest one that has not failed (same study uid and params) instead of running
+    // the point again; its result then names that earlier trial.
+    let adopted: { job: Job<TrialJob, TrialJobResult>; id: string; trial: number } | undefined;
+    for (const p of ctx.previousAttempts ?? []) {
+      const id = trialJobId(ctx.studyName, p, o.studyUid);
+      const old = (await queue.getJob(id)) as Job<TrialJob, TrialJobResult> | undefined;
+      if (!old || old.data.studyUid !== o.studyUid || stableJson(old.data.params) !== stableJson(params)) continue;
+      const state = await old.getState();
+      if (state === 'failed' || state === 'unknown') continue;
+      adopted = { job: old, id, trial: p };
+      break;
+    }
+    const jobId = adopted?.id ?? trialJobId(ctx.studyName, ctx.trialNumber, o.studyUid);
+    const owner = adopted?.trial ?? ctx.trialNumber;
+    const job =
+      adopted?.job ?? (await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } }));
     let rejectAbort: (e: Error) => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
       rejectAbort = reject;
@@ -109,24 +148,24 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const raw: unknown = await Promise.race([job.waitUntilFinished(events, o.timeoutMs), aborted]);
+      const raw: unknown = await Promise.race([job.waitUntilFinished(ev, o.timeoutMs), aborted]);
       const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
       if (r === null || typeof r !== 'object' || !Array.isArray(r.values))
         throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
       // A result must belong to this trial: a job id reused by another study (or a worker bug) is an error, never a value.
       if (
         (r.studyName !== undefined && r.studyName !== ctx.studyName) ||
-        (r.trialNumber !== undefined && r.trialNumber !== ctx.trialNumber) ||
+        (r.trialNumber !== undefined && r.trialNumber !== owner) ||
         r.studyUid !== o.studyUid
       ) {
         throw new Error(
-          `job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid: o.studyUid, trial: ctx.trialNumber })}`,
+          `job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid: o.studyUid, trial: owner })}`,
         );
       }
       return {
         values: r.values.map((v) => (typeof v === 'number' ? v : Number.NaN)),
         ...(r.constraints ? { constraints: r.constraints } : {}),
-        userAttrs: { ...(r.userAttrs ?? {}), 'hwnas:worker': r.worker },
+        userAttrs: { ...(r.userAttrs ?? {}), 'hwnas:worker': r.worker, ...(adopted ? { [ADOPTED_JOB_ATTR]: jobId } : {}) },
         ...(r.state ? { state: r.state } : {}),
       };
     } finally {
@@ -137,7 +176,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     evaluate,
     concurrency: o.concurrency ?? 4,
     async close() {
-      await events.close();
+      await ev.close();
       await queue.close();
       await conn.close();
     },

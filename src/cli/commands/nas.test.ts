@@ -194,3 +194,39 @@ test('hwnas nas --strategy blockwise: needs an mbv2 space and --dataset; the rep
   assert.equal(d.code, 2, d.stderr);
   assert.match(d.stderr, /--no-distinct/);
 });
+
+test('hwnas nas --table --max-latency: trials over the line are counted infeasible and kept off the Pareto front', async () => {
+  const work = mkdtempSync(join(dir, 'maxlat-'));
+  const r = await runHwnas(work, ...BASE, '--max-latency', '0.1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as NasJson & { pareto: { values: Record<string, number> }[]; infeasible: number };
+  const over = j.trials.filter((t) => (t.values.latency_ms as number) > 0.1).length;
+  assert.ok(over > 0, 'the line cuts some of the 40 trials');
+  assert.equal(j.infeasible, over);
+  assert.ok(j.pareto.length > 0);
+  for (const p of j.pareto) assert.ok((p.values.latency_ms as number) <= 0.1, JSON.stringify(p));
+  const t = trialsOf(join(work, '.hwnas', 'hwnas.sqlite'), j.study);
+  assert.ok(
+    t.every((x) => x.state !== 'complete' || Array.isArray(x.constraints)),
+    'every trial stores its violation',
+  );
+  // a table without the latency column cannot take a line
+  const bad = await runHwnas(work, ...BASE, '--objectives', 'accuracy:max,host_ms:min', '--max-latency', '0.1', '--table', join(work, 'none.csv'));
+  assert.equal(bad.code, 2, bad.stderr);
+});
+
+test('hwnas nas --budget beyond the table: stops at the table size with a note instead of running on', async () => {
+  const work = mkdtempSync(join(dir, 'cap-'));
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const small = join(work, 'small.csv');
+  writeFileSync(small, `${readFileSync(TABLE, 'utf8').split('\n').slice(0, 6).join('\n')}\n`);
+  const r = await runHwnas(work, 'nas', '--space', 'nb201', '--table', small, '--strategy', 'random', '--budget', '100000000', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /--budget 100000000 is more than the 5 architectures .*stops at 5 trials/);
+  const j = JSON.parse(r.stdout) as NasJson;
+  assert.equal(trialsOf(join(work, '.hwnas', 'hwnas.sqlite'), j.study).length, 5);
+  const big = await runHwnas(work, 'nas', '--space', 'mbv2', '--strategy', 'random', '--dataset', 'mnist', '--budget', '100000000');
+  assert.ok(!big.stderr.includes('    at '), big.stderr);
+  assert.equal(big.code, 2, big.stderr);
+  assert.match(big.stderr, /--budget 100000000: expected at most 10000000/);
+});

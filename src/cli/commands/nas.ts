@@ -6,9 +6,9 @@ import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
-import { type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
+import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
-import { loadNasTable } from '../../nas/tabular.js';
+import { loadNasTable, type NasTable } from '../../nas/tabular.js';
 import { canonicalStrategyName } from '../../search/registry.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
@@ -125,7 +125,7 @@ export function registerNas(program: Command): void {
         );
       if (!nasStrategyNames().includes(strategyName))
         throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
-      const budget = intOption('--budget', f.budget, 0, 1);
+      let budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
       const objectivesSpec = f.objectives ?? 'accuracy:max,latency_ms:min';
       const objectives = parseObjectives(objectivesSpec);
@@ -189,12 +189,25 @@ export function registerNas(program: Command): void {
       } else if (f.table !== undefined) {
         if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
         const table = resolve(f.table);
-        tableFrame = tableHv(loadNasTable(table, space), objectives); // reads and checks the table now
+        // reads and checks the table now; with --max-latency the true front is that of the rows under the line
+        const nasTable = loadNasTable(table, space);
+        tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
+        budget = capBudget(budget, space, nasTable);
         const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
-        evaluator = { name: 'nas-table', options: { space: space.name, table, objectives: objectivesSpec, ...(delayMs > 0 ? { delayMs } : {}) } };
+        evaluator = {
+          name: 'nas-table',
+          options: {
+            space: space.name,
+            table,
+            objectives: objectivesSpec,
+            ...(delayMs > 0 ? { delayMs } : {}),
+            ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
+          },
+        };
       } else {
         if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
         if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
+        budget = capBudget(budget, space);
         const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
         nasDatasetOptions(f.dataset, limit, spaceInputShape(space)); // checks the spec and --limit before the study is created
         const common: Record<string, JsonValue> = {
@@ -445,6 +458,13 @@ export function registerNas(program: Command): void {
         store.close();
       }
     });
+}
+
+/** The budget capped at the architectures there are (a note on stderr when it was larger; see capNasBudget). */
+function capBudget(budget: number, space: ArchSpace, table?: NasTable): number {
+  const c = capNasBudget(budget, space, table);
+  if (c.note !== undefined) process.stderr.write(`note: ${c.note}\n`);
+  return c.budget;
 }
 
 /** Prints a NAS result: JSON (today's fields plus `study`, `store`, `interrupted`) or the Pareto table. */

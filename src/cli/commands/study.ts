@@ -37,6 +37,7 @@ export function requireStorePath(path: string | undefined): string {
 
 /** Creates a study from a validated config (UserError when the name is taken). */
 export function createStudyFromConfig(store: Store, config: StudyConfig): void {
+  parseStudyConfig(config, `study '${config.name}' config`); // commands build configs in code: never store one that cannot run
   const r = resolveStudy(config);
   store.createStudy({
     name: config.name,
