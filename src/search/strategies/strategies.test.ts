@@ -10,21 +10,24 @@ import { BayesianOptimization } from './bayesian.js';
 import { Nsga2 } from './nsga2.js';
 import { RandomSearch } from './random.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
+import { Tpe } from './tpe.js';
 
 const makers: Record<string, () => SearchStrategy> = {
   random: () => new RandomSearch(),
   nsga2: () => new Nsga2({ populationSize: 8 }),
   bo: () => new BayesianOptimization({ candidates: 200, refine: 2, restarts: 1 }),
   'regularized-evolution': () => new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }),
+  tpe: () => new Tpe(),
 };
 
 test('every registered strategy has a conformance run', () => {
   assert.deepEqual(strategyNames(), Object.keys(makers).sort());
   for (const name of strategyNames()) assert.equal(createStrategy(name).name, name);
-  assert.throws(() => createStrategy('tpe'), /unknown search strategy 'tpe'; expected one of bo, nsga2/);
+  assert.throws(() => createStrategy('cma-es'), /unknown search strategy 'cma-es'; expected one of bo, nsga2/);
 });
 
 for (const [name, make] of Object.entries(makers)) strategyConformance(name, make);
+strategyConformance('tpe (multivariate)', () => new Tpe({ multivariate: true }));
 
 function frontHv(trials: readonly Trial[]): number {
   const pts = trials.filter((t) => t.values).map((t) => t.values as number[]);
