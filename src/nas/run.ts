@@ -18,7 +18,12 @@ import type { NasTable } from './tabular.js';
 export interface HvFrame {
   readonly ideal: readonly number[];
   readonly nadir: readonly number[];
+  /** Which point `nadir` is (the hypervolume's reference after normalisation), in words: reports print it. */
+  readonly reference?: string;
 }
+
+/** What {@link tableHv} uses as the hypervolume reference: the true front's nadir (default) or the whole table's worst values. */
+export type TableReference = 'front-nadir' | 'table-worst';
 
 /** Minimisation-space points scaled so that ideal -> 0, nadir -> 1 (reference point is [1, ..., 1]). */
 export function normalise(values: readonly (readonly number[])[], objectives: readonly Objective[], f: HvFrame): number[][] {
@@ -54,18 +59,41 @@ export function normalisedHv(values: readonly (readonly number[])[], objectives:
   );
 }
 
-/** The whole table's frame and true (best possible) normalised hypervolume. */
-export function tableHv(t: NasTable, objectives: readonly Objective[]): { frame: HvFrame; trueHypervolume: number; front: string[] } {
+/**
+ * The whole table's true (best possible) normalised hypervolume and its frame. The reference is the true
+ * front's nadir by default (ideal -> 0, the worst value of each objective over the true front -> 1), so
+ * only points near the front count; 'table-worst' puts it at the worst value of the whole table (every
+ * point counts, and even random search gets close to 1).
+ */
+export function tableHv(
+  t: NasTable,
+  objectives: readonly Objective[],
+  reference: TableReference = 'front-nadir',
+): { frame: HvFrame; trueHypervolume: number; front: string[] } {
   const names = objectives.map((o) => o.name);
   const archs = t.archs();
   const vals = archs.map((a) => t.values(a, names));
-  const frame = frameOf(vals, objectives);
-  const norm = normalise(vals, objectives, frame);
-  const idx = paretoFront(norm);
+  const whole = frameOf(vals, objectives);
+  const idx = paretoFront(normalise(vals, objectives, whole));
+  const frame: HvFrame =
+    reference === 'front-nadir'
+      ? {
+          ...frameOf(
+            idx.map((i) => vals[i] as number[]),
+            objectives,
+          ),
+          reference: "the table's true front's nadir",
+        }
+      : { ...whole, reference: "the table's worst value of each objective" };
+  const norm = normalise(
+    idx.map((i) => vals[i] as number[]),
+    objectives,
+    frame,
+  );
   return {
     frame,
     trueHypervolume: hypervolume(
-      idx.map((i) => norm[i] as number[]),
+      norm,
       objectives.map(() => 1),
     ),
     front: idx.map((i) => archs[i] as string),
@@ -93,6 +121,8 @@ export interface NasResult {
   readonly trueHypervolume?: number;
   readonly hypervolumeRatio?: number;
   readonly frame: HvFrame;
+  /** The hypervolume's reference point in words (the frame's nadir). */
+  readonly hypervolumeReference: string;
   /** Two-stage: the hardware-sensitive parameters of stage 1. */
   readonly sensitive?: string[];
   readonly failed: number;
@@ -152,7 +182,11 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
     done.map((t) => t.values),
     o.objectives,
   );
-  const frame = o.frame ?? { ideal: seen0.ideal, nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))) };
+  const frame = o.frame ?? {
+    ideal: seen0.ideal,
+    nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))),
+    reference: 'the worst observed value of each objective plus 10% of its observed range (no true front known)',
+  };
   const norm = normalise(
     done.map((t) => t.values),
     o.objectives,
@@ -195,6 +229,7 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
     hypervolumeCurve: curve,
     ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume, hypervolumeRatio: o.trueHypervolume > 0 ? hv / o.trueHypervolume : 0 } : {}),
     frame,
+    hypervolumeReference: frame.reference ?? `the given frame's nadir ${JSON.stringify(frame.nadir)}`,
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),
     failed: all.filter((t) => t.state === 'failed').length,
     infeasible: feasible.filter((f) => !f).length,
