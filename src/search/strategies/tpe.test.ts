@@ -117,7 +117,7 @@ test('tpe never repeats an evaluated point of a small discrete space (skipSeen)'
     assert.equal(keys.size, 27, `multivariate ${multivariate}: ${27 - keys.size} repeats`);
   }
   const plain = await runTrials({
-    strategy: new Tpe({ skipSeen: false, startupTrials: 5 }),
+    strategy: new Tpe({ skipSeen: false, startupTrials: 5, multivariate: false }),
     space,
     objectives: minimise,
     evaluate: (p) => ({ values: [(p.b as number) + (p.c as number) + (p.a === 'y' ? 0 : 1)] }),

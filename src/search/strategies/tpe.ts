@@ -29,7 +29,7 @@ export interface TpeOptions {
   readonly startupTrials?: number;
   /** Candidates drawn from l(x) per ask (per dimension when univariate; default 24). */
   readonly candidates?: number;
-  /** One joint estimator over all dimensions (default false: one per dimension, Optuna's default). */
+  /** One joint estimator over all dimensions (default true; false: one per dimension, Optuna's default). */
   readonly multivariate?: boolean;
   /** Weight of the prior kernel in each mixture (default 1). */
   readonly priorWeight?: number;
@@ -39,6 +39,15 @@ export interface TpeOptions {
   readonly maxBelow?: number;
   /** Skip candidates equal to an already evaluated point (default true). */
   readonly skipSeen?: boolean;
+}
+
+/** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
+interface Model {
+  readonly l: Parzen;
+  readonly g: Parzen;
+  readonly dims: readonly Dim[];
+  readonly specs: readonly ParamSpec[];
+  readonly seen: ReadonlySet<string>;
 }
 
 /** One dimension of the flattened space. */
@@ -77,7 +86,7 @@ export class Tpe implements SearchStrategy {
     this.o = {
       startupTrials: options.startupTrials ?? 10,
       candidates: options.candidates ?? 24,
-      multivariate: options.multivariate ?? false,
+      multivariate: options.multivariate ?? true,
       priorWeight: options.priorWeight ?? 1,
       gamma: options.gamma ?? 0.1,
       maxBelow: options.maxBelow ?? 25,
@@ -95,23 +104,21 @@ export class Tpe implements SearchStrategy {
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
   }
 
+  /** The estimators of the last history seen (a wrapper that re-asks on the same history reuses them). */
+  private memo: { key: string; model: Model | null } | undefined;
+
   ask(ctx: AskContext): Params {
     const { space, rng } = ctx;
-    const done = ctx.history.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
-    const seen = new Set(this.o.skipSeen ? ctx.history.filter((t) => t.state !== 'running').map((t) => keyOf(t.params, space.names)) : []);
-    if (done.length < Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
-    const { below, above, belowWeights } = this.split(done, ctx);
-    if (below.length === 0 || above.length === 0) return sampleUnseen(ctx, seen);
-    const specs = space.names.map((n) => space.params[n] as ParamSpec);
-    const dims = flatten(specs);
-    const xb = below.map((t) => toPoint(space.names, specs, t.params));
-    const xa = above.map((t) => toPoint(space.names, specs, t.params));
-    const aboveWeights = rampWeights(above.length);
-    const mv = this.o.multivariate;
-    const l = fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv);
-    const g = fitParzen(xa, aboveWeights, dims, this.o.priorWeight, mv);
+    const h = ctx.history;
+    const done = h.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
+    const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
+    if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
+    const model = this.memo.model;
+    if (model === null) return sampleUnseen(ctx, this.seen(ctx));
+    const seen = model.seen;
+    const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
-    if (mv) {
+    if (this.o.multivariate) {
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
         for (let c = 0; c < this.o.candidates; c++) {
@@ -156,6 +163,31 @@ export class Tpe implements SearchStrategy {
       p = build(ranked.map((r, d) => (r[pos[d] as number] as { v: number }).v));
     }
     return seen.has(keyOf(p, space.names)) ? sampleUnseen(ctx, seen) : p;
+  }
+
+  /** Keys of the evaluated points (empty when skipSeen is off). */
+  private seen(ctx: AskContext): Set<string> {
+    return new Set(this.o.skipSeen ? ctx.history.filter((t) => t.state !== 'running').map((t) => keyOf(t.params, ctx.space.names)) : []);
+  }
+
+  /** The fitted estimators, or null while too few trials are complete (random proposals then). */
+  private model(done: readonly Trial[], ctx: AskContext): Model | null {
+    const space = ctx.space;
+    if (done.length < Math.max(this.o.startupTrials, 2)) return null;
+    const { below, above, belowWeights } = this.split(done, ctx);
+    if (below.length === 0 || above.length === 0) return null;
+    const specs = space.names.map((n) => space.params[n] as ParamSpec);
+    const dims = flatten(specs);
+    const xb = below.map((t) => toPoint(space.names, specs, t.params));
+    const xa = above.map((t) => toPoint(space.names, specs, t.params));
+    const mv = this.o.multivariate;
+    return {
+      l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv),
+      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv),
+      dims,
+      specs,
+      seen: this.seen(ctx),
+    };
   }
 
   /** Below / above sets (and the below weights) of the complete trials. */
@@ -302,6 +334,16 @@ function fromPoint(names: readonly string[], specs: readonly ParamSpec[], dims: 
     }
   });
   return out;
+}
+
+/** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
+function historyHash(h: readonly Trial[], names: readonly string[]): string {
+  let a = 0x811c9dc5;
+  const mix = (s: string): void => {
+    for (let i = 0; i < s.length; i++) a = Math.imul(a ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  };
+  for (const t of h) mix(`${t.number}${t.state}${t.values?.join(',')}${t.constraints?.join(',')}${keyOf(t.params, names)}`);
+  return a.toString(16);
 }
 
 function keyOf(p: Params, names: readonly string[]): string {
