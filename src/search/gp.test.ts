@@ -110,3 +110,21 @@ test('grouped lengthscales: one length per group, and a GP built from given hype
   assert.ok(Math.abs(again.logMarginalLikelihood - gp.logMarginalLikelihood) < 1e-6);
   assert.throws(() => GaussianProcess.fit(xs, y, new Rng(1), { groups: [0, 1] }), /2 entries for 6 input dimensions/);
 });
+
+test('the likelihood gradient agrees with finite differences (fit from a start that is already optimal does not move)', () => {
+  const rng = new Rng(12);
+  const xs = Array.from({ length: 20 }, () => [rng.next(), rng.next(), rng.next()]);
+  const y = xs.map((x) => Math.sin(3 * (x[0] as number)) + 0.3 * (x[1] as number));
+  const a = GaussianProcess.fit(xs, y, new Rng(2), { groups: [0, 1, 1] });
+  // Warm-started at the optimum with no restarts: the likelihood cannot get worse, and not much better.
+  const b = GaussianProcess.fit(xs, y, new Rng(3), {
+    groups: [0, 1, 1],
+    restarts: 0,
+    start: { ...a.hyper, lengthscales: [a.hyper.lengthscales[0] as number, a.hyper.lengthscales[1] as number] },
+  });
+  assert.ok(b.logMarginalLikelihood >= a.logMarginalLikelihood - 1e-6, `${b.logMarginalLikelihood} vs ${a.logMarginalLikelihood}`);
+  assert.ok(b.logMarginalLikelihood - a.logMarginalLikelihood < 0.05);
+  // The fitted model explains the data: its likelihood beats a GP with the default lengths.
+  const plain = GaussianProcess.withHyperparameters(xs, y, { lengthscales: [0.3, 0.3, 0.3], signalVariance: 1, noiseVariance: 1e-3 });
+  assert.ok(a.logMarginalLikelihood > plain.logMarginalLikelihood, `${a.logMarginalLikelihood} vs ${plain.logMarginalLikelihood}`);
+});

@@ -97,6 +97,7 @@ export class GaussianProcess {
     const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, n);
     const std = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n)) || 1;
     const ys = y.map((v) => (v - mean) / std);
+    const dist = pairDistances(x, groups, d);
     const bounds: [number, number][] = [...Array.from({ length: d }, () => LOG_LS), LOG_SIGNAL, LOG_NOISE];
     // Unconstrained u -> log theta = lo + (hi - lo) * sigmoid(u).
     const toTheta = (u: readonly number[]): number[] =>
@@ -112,7 +113,7 @@ export class GaussianProcess {
       });
     const objective = (u: readonly number[]): [number, number[]] => {
       const t = toTheta(u);
-      const r = nlml(x, ys, t, groups);
+      const r = nlml(dist, n, ys, t);
       const g = r.grad.map((gi, i) => {
         const [lo, hi] = bounds[i] as [number, number];
         const s = 1 / (1 + Math.exp(-(u[i] as number)));
@@ -194,20 +195,58 @@ export function factorCovariance(x: readonly (readonly number[])[], h: GpHyperpa
   throw new Error('Gaussian process covariance is not positive definite even with jitter');
 }
 
-/** Negative log marginal likelihood and its gradient with respect to the log hyperparameters. */
-function nlml(x: readonly (readonly number[])[], y: readonly number[], theta: readonly number[], groups: readonly number[]): { value: number; grad: number[] } {
+/**
+ * Squared coordinate differences of every pair of points summed per lengthscale group: entry
+ * (p, g) for the pair p = i (i + 1) / 2 + j (j <= i). Computed once per fit, so each likelihood
+ * evaluation costs O(n^2 groups) for the kernel instead of O(n^2 dimensions).
+ */
+function pairDistances(x: readonly (readonly number[])[], groups: readonly number[], nGroups: number): Float64Array {
   const n = x.length;
+  const out = new Float64Array(((n * (n + 1)) / 2) * nGroups);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number[];
+    for (let j = 0; j <= i; j++, p++) {
+      const xj = x[j] as number[];
+      for (let k = 0; k < groups.length; k++) {
+        const dk = (xi[k] as number) - (xj[k] as number);
+        if (dk !== 0) {
+          const q = p * nGroups + (groups[k] as number);
+          out[q] = (out[q] as number) + dk * dk;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Negative log marginal likelihood and its gradient with respect to the log hyperparameters (per group). */
+function nlml(dist: Float64Array, n: number, y: readonly number[], theta: readonly number[]): { value: number; grad: number[] } {
   const d = theta.length - 2;
-  const dims = groups.length;
-  const ls = groups.map((g) => Math.exp(theta[g] as number));
+  const invLs2 = theta.slice(0, d).map((t) => Math.exp(-2 * t));
   const signal = Math.exp(theta[d] as number);
   const noise = Math.exp(theta[d + 1] as number);
-  let l: Float64Array;
-  try {
-    l = factorCovariance(x, { lengthscales: ls, signalVariance: signal, noiseVariance: noise }).l;
-  } catch {
-    return { value: 1e10, grad: theta.map(() => 0) };
+  const kmat = new Float64Array(n * n);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++, p++) {
+      let r2 = 0;
+      for (let g = 0; g < d; g++) r2 += (dist[p * d + g] as number) * (invLs2[g] as number);
+      const r = Math.sqrt(r2);
+      const v = signal * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+      kmat[i * n + j] = v;
+      kmat[j * n + i] = v;
+    }
   }
+  let l: Float64Array | null = null;
+  let jitter = 0;
+  for (let attempt = 0; attempt < 8 && !l; attempt++) {
+    const a = kmat.slice();
+    for (let i = 0; i < n; i++) a[i * n + i] = (a[i * n + i] as number) + noise + jitter;
+    l = cholesky(a, n);
+    jitter = jitter === 0 ? 1e-8 : jitter * 10;
+  }
+  if (!l) return { value: 1e10, grad: theta.map(() => 0) };
   const alpha = solveUpperT(l, n, solveLower(l, n, y));
   let value = 0;
   for (let i = 0; i < n; i++) value += 0.5 * (y[i] as number) * (alpha[i] as number) + Math.log(l[i * n + i] as number);
@@ -215,25 +254,18 @@ function nlml(x: readonly (readonly number[])[], y: readonly number[], theta: re
   const kinv = choleskyInverse(l, n);
   // W = alpha alpha^T - K^-1; dNLML/dtheta = -0.5 tr(W dK/dtheta).
   const grad = new Array<number>(d + 2).fill(0);
-  const diff = new Float64Array(dims);
+  p = 0;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
+    for (let j = 0; j <= i; j++, p++) {
       const w = (alpha[i] as number) * (alpha[j] as number) - (kinv[i * n + j] as number);
       const mult = i === j ? 1 : 2;
       let r2 = 0;
-      for (let k = 0; k < dims; k++) {
-        const dk = (((x[i] as number[])[k] as number) - ((x[j] as number[])[k] as number)) / (ls[k] as number);
-        diff[k] = dk * dk;
-        r2 += dk * dk;
-      }
+      for (let g = 0; g < d; g++) r2 += (dist[p * d + g] as number) * (invLs2[g] as number);
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
       const kv = signal * (1 + SQRT5 * r + (5 / 3) * r2) * e;
-      const common = signal * (5 / 3) * (1 + SQRT5 * r) * e;
-      for (let k = 0; k < dims; k++) {
-        const g = groups[k] as number;
-        grad[g] = (grad[g] as number) - 0.5 * mult * w * common * (diff[k] as number);
-      }
+      const common = -0.5 * mult * w * signal * (5 / 3) * (1 + SQRT5 * r) * e;
+      if (r2 > 0) for (let g = 0; g < d; g++) grad[g] = (grad[g] as number) + common * (dist[p * d + g] as number) * (invLs2[g] as number);
       grad[d] = (grad[d] as number) - 0.5 * mult * w * kv;
       if (i === j) grad[d + 1] = (grad[d + 1] as number) - 0.5 * w * noise;
     }
