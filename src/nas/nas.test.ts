@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { defaultPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { zooGraph } from '../ir/zoo/index.js';
+import { createStrategy } from '../search/registry.js';
 import { mbv2Space } from '../search/spaces/mbv2.js';
 import { enumerateNb201, formatNb201, type Nb201Cell, nb201Space } from '../search/spaces/nb201.js';
 import type { Params } from '../search/types.js';
@@ -22,10 +23,10 @@ const space = nb201Space();
 const OBJ = parseObjectives('accuracy:max,latency_ms:min');
 
 /** A synthetic but structured table over all 15,625 cells (deterministic, no training). */
-function syntheticTable(): NasTable {
+function syntheticTable(noneLatency = 0): NasTable {
   const t = new NasTable(space, ['accuracy', 'latency_ms']);
   const gain: Record<string, number> = { none: 0, skip_connect: 0.02, nor_conv_1x1: 0.04, nor_conv_3x3: 0.07, avg_pool_3x3: 0.01 };
-  const lat: Record<string, number> = { none: 0, skip_connect: 0.01, nor_conv_1x1: 0.3, nor_conv_3x3: 1.6, avg_pool_3x3: 0.2 };
+  const lat: Record<string, number> = { none: noneLatency, skip_connect: 0.01, nor_conv_1x1: 0.3, nor_conv_3x3: 1.6, avg_pool_3x3: 0.2 };
   for (const c of enumerateNb201()) {
     const acc =
       0.5 + c.reduce((s, op, k) => s + (gain[op] as number) * (k >= 3 ? 1.5 : 1), 0) + (c[0] === 'nor_conv_3x3' && c[5] === 'nor_conv_3x3' ? 0.05 : 0);
@@ -75,6 +76,34 @@ test('tabular: the true front of the synthetic table is non-trivial', () => {
   assert.equal(TABLE.size, 15625);
   assert.ok(TRUE.front.length >= 5 && TRUE.front.length < 200, `front size ${TRUE.front.length}`);
   assert.ok(TRUE.trueHypervolume > 0.5 && TRUE.trueHypervolume < 1);
+});
+
+test("tabular hypervolume: the reference is the true front's nadir by default, and random search scores lower there than against the table's worst values", async () => {
+  assert.match(TRUE.frame.reference ?? '', /true front's nadir/);
+  const front = TRUE.front.map((a) => TABLE.values(a, ['accuracy', 'latency_ms']));
+  assert.equal(TRUE.frame.nadir[0], -Math.min(...front.map((v) => v[0] as number)));
+  assert.equal(TRUE.frame.nadir[1], Math.max(...front.map((v) => v[1] as number)));
+  // A table whose worst cells are off the front (a 'none' edge costs latency here), so the two references differ.
+  const table = syntheticTable(0.5);
+  const tight = tableHv(table, OBJ);
+  const loose = tableHv(table, OBJ, undefined, 'table-worst');
+  assert.ok(loose.frame.nadir.every((v, k) => v >= (tight.frame.nadir[k] as number)) && loose.frame.nadir.some((v, k) => v > (tight.frame.nadir[k] as number)));
+  const run = (t: typeof TRUE) =>
+    runNas({
+      space,
+      objectives: OBJ,
+      strategy: createStrategy('random'),
+      evaluate: tabularEvaluator(table, OBJ),
+      budget: 60,
+      seed: 2,
+      frame: t.frame,
+      trueHypervolume: t.trueHypervolume,
+    });
+  const honest = await run(tight);
+  const easy = await run(loose);
+  assert.match(honest.hypervolumeReference, /true front's nadir/);
+  assert.match(easy.hypervolumeReference, /worst value/);
+  assert.ok((honest.hypervolumeRatio as number) < (easy.hypervolumeRatio as number), `${honest.hypervolumeRatio} vs ${easy.hypervolumeRatio}`);
 });
 
 async function search(name: string, seed: number, budget: number) {

@@ -19,7 +19,12 @@ import { checkTableConstraint, type NasTable, type TableConstraint } from './tab
 export interface HvFrame {
   readonly ideal: readonly number[];
   readonly nadir: readonly number[];
+  /** Which point `nadir` is (the hypervolume's reference after normalisation), in words: reports print it. */
+  readonly reference?: string;
 }
+
+/** What {@link tableHv} uses as the hypervolume reference: the true front's nadir (default) or the whole table's worst values. */
+export type TableReference = 'front-nadir' | 'table-worst';
 
 /** Minimisation-space points scaled so that ideal -> 0, nadir -> 1 (reference point is [1, ..., 1]). */
 export function normalise(values: readonly (readonly number[])[], objectives: readonly Objective[], f: HvFrame): number[][] {
@@ -56,33 +61,47 @@ export function normalisedHv(values: readonly (readonly number[])[], objectives:
 }
 
 /**
- * The whole table's frame and true (best possible) normalised hypervolume. With a `constraint`, the
- * true front is that of the feasible rows (what a search under the line can reach); the frame stays the
- * whole table's, so hypervolumes with and without a line are on one scale.
+ * The whole table's true (best possible) normalised hypervolume and its frame. The reference is the true
+ * front's nadir by default (ideal -> 0, the worst value of each objective over the true front -> 1), so
+ * only points near the front count; 'table-worst' puts it at the worst value of the whole table (every
+ * point counts, and even random search gets close to 1). With a `constraint`, the true front is that of the
+ * feasible rows (what a search under the line can reach).
  */
 export function tableHv(
   t: NasTable,
   objectives: readonly Objective[],
   constraint?: TableConstraint,
+  reference: TableReference = 'front-nadir',
 ): { frame: HvFrame; trueHypervolume: number; front: string[] } {
   const names = objectives.map((o) => o.name);
   const all = t.archs();
-  const frame = frameOf(
+  const whole = frameOf(
     all.map((a) => t.values(a, names)),
     objectives,
   );
   const col = constraint ? checkTableConstraint(t, constraint) : -1;
   const archs = constraint ? all.filter((a) => (t.values(a, [t.metrics[col] as string])[0] as number) <= constraint.maxMs) : all;
+  const vals = archs.map((a) => t.values(a, names));
+  const idx = paretoFront(normalise(vals, objectives, whole));
+  const frame: HvFrame =
+    reference === 'front-nadir'
+      ? {
+          ...frameOf(
+            idx.map((i) => vals[i] as number[]),
+            objectives,
+          ),
+          reference: `the table's true front's nadir${constraint ? ' (rows under the latency line)' : ''}`,
+        }
+      : { ...whole, reference: "the table's worst value of each objective" };
   const norm = normalise(
-    archs.map((a) => t.values(a, names)),
+    idx.map((i) => vals[i] as number[]),
     objectives,
     frame,
   );
-  const idx = paretoFront(norm);
   return {
     frame,
     trueHypervolume: hypervolume(
-      idx.map((i) => norm[i] as number[]),
+      norm,
       objectives.map(() => 1),
     ),
     front: idx.map((i) => archs[i] as string),
@@ -110,6 +129,8 @@ export interface NasResult {
   readonly trueHypervolume?: number;
   readonly hypervolumeRatio?: number;
   readonly frame: HvFrame;
+  /** The hypervolume's reference point in words (the frame's nadir). */
+  readonly hypervolumeReference: string;
   /** Two-stage: the hardware-sensitive parameters of stage 1. */
   readonly sensitive?: string[];
   readonly failed: number;
@@ -169,7 +190,11 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
     done.map((t) => t.values),
     o.objectives,
   );
-  const frame = o.frame ?? { ideal: seen0.ideal, nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))) };
+  const frame = o.frame ?? {
+    ideal: seen0.ideal,
+    nadir: seen0.nadir.map((n, i) => n + 0.1 * (n - (seen0.ideal[i] as number))),
+    reference: 'the worst observed value of each objective plus 10% of its observed range (no true front known)',
+  };
   const norm = normalise(
     done.map((t) => t.values),
     o.objectives,
@@ -212,6 +237,7 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
     hypervolumeCurve: curve,
     ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume, hypervolumeRatio: o.trueHypervolume > 0 ? hv / o.trueHypervolume : 0 } : {}),
     frame,
+    hypervolumeReference: frame.reference ?? `the given frame's nadir ${JSON.stringify(frame.nadir)}`,
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),
     failed: all.filter((t) => t.state === 'failed').length,
     infeasible: feasible.filter((f) => !f).length,

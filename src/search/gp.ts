@@ -15,6 +15,14 @@ export interface GpHyperparameters {
 
 /** Options of {@link GaussianProcess.fit}. */
 export interface GpFitOptions {
+  /**
+   * Lengthscale group of each input dimension (default: its own). Dimensions of one group share a
+   * lengthscale: with a categorical parameter's one-hot block as one group, the kernel is a function of
+   * whether two points differ in that parameter (an overlap kernel), and the fit has one length per parameter.
+   */
+  readonly groups?: readonly number[];
+  /** Starting point of the first start instead of the default (warm start): per-group lengthscales, signal, noise. */
+  readonly start?: GpHyperparameters;
   /** Optimiser starts besides the default one (default 2). */
   readonly restarts?: number;
   /** L-BFGS iterations per start (default 50). */
@@ -49,15 +57,47 @@ export class GaussianProcess {
     readonly hyper: GpHyperparameters,
     /** Log marginal likelihood of the standardised targets at the fitted hyperparameters. */
     readonly logMarginalLikelihood: number,
+    /** Diagonal jitter added to make the covariance positive definite (0 normally). */
+    readonly jitter = 0,
   ) {}
+
+  /** The lower Cholesky factor of the training covariance (n x n, row-major; do not modify). */
+  get choleskyFactor(): Float64Array {
+    return this.l;
+  }
+
+  /**
+   * A GP with given hyperparameters (no fit: one O(n^3) factorisation, or none when `factor` is the
+   * Cholesky factor of these points' covariance under `hyper`, e.g. one grown with `choleskyAppend`).
+   */
+  static withHyperparameters(
+    x: readonly (readonly number[])[],
+    y: readonly number[],
+    hyper: GpHyperparameters,
+    factor?: { readonly l: Float64Array; readonly jitter: number },
+  ): GaussianProcess {
+    const n = x.length;
+    const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, n);
+    const std = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n)) || 1;
+    const ys = y.map((v) => (v - mean) / std);
+    const f = factor ?? factorCovariance(x, hyper);
+    const alpha = solveUpperT(f.l, n, solveLower(f.l, n, ys));
+    let nl = 0.5 * n * Math.log(2 * Math.PI);
+    for (let i = 0; i < n; i++) nl += 0.5 * (ys[i] as number) * (alpha[i] as number) + Math.log(f.l[i * n + i] as number);
+    return new GaussianProcess(x, f.l, alpha, mean, std, hyper, -nl, f.jitter);
+  }
 
   /** Fits hyperparameters to (x, y); x rows must all have the same length. */
   static fit(x: readonly (readonly number[])[], y: readonly number[], rng: Rng, options: GpFitOptions = {}): GaussianProcess {
     const n = x.length;
-    const d = (x[0] as number[] | undefined)?.length ?? 0;
+    const dims = (x[0] as number[] | undefined)?.length ?? 0;
+    const groups = options.groups ?? Array.from({ length: dims }, (_, k) => k);
+    if (groups.length !== dims) throw new Error(`GP groups: ${groups.length} entries for ${dims} input dimensions`);
+    const d = groups.length === 0 ? 0 : Math.max(...groups) + 1;
     const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, n);
     const std = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n)) || 1;
     const ys = y.map((v) => (v - mean) / std);
+    const dist = pairDistances(x, groups, d);
     const bounds: [number, number][] = [...Array.from({ length: d }, () => LOG_LS), LOG_SIGNAL, LOG_NOISE];
     // Unconstrained u -> log theta = lo + (hi - lo) * sigmoid(u).
     const toTheta = (u: readonly number[]): number[] =>
@@ -73,7 +113,7 @@ export class GaussianProcess {
       });
     const objective = (u: readonly number[]): [number, number[]] => {
       const t = toTheta(u);
-      const r = nlml(x, ys, t);
+      const r = nlml(dist, n, ys, t);
       const g = r.grad.map((gi, i) => {
         const [lo, hi] = bounds[i] as [number, number];
         const s = 1 / (1 + Math.exp(-(u[i] as number)));
@@ -81,7 +121,15 @@ export class GaussianProcess {
       });
       return [r.value, g];
     };
-    const starts: number[][] = [[...Array.from({ length: d }, () => Math.log(0.3)), Math.log(1), Math.log(1e-3)]];
+    const w = options.start;
+    const starts: number[][] = [
+      w && w.lengthscales.length === d
+        ? [...w.lengthscales.map(Math.log), Math.log(w.signalVariance), Math.log(w.noiseVariance)].map((v, i) => {
+            const [lo, hi] = bounds[i] as [number, number];
+            return Math.min(hi, Math.max(lo, v));
+          })
+        : [...Array.from({ length: d }, () => Math.log(0.3)), Math.log(1), Math.log(1e-3)],
+    ];
     for (let s = 0; s < (options.restarts ?? 2); s++) {
       starts.push([
         ...Array.from({ length: d }, () => rng.uniform(Math.log(0.05), Math.log(2))),
@@ -99,14 +147,15 @@ export class GaussianProcess {
       }
     }
     const theta = toTheta(bestU ?? fromTheta(starts[0] as number[]));
+    const perGroup = theta.slice(0, d).map(Math.exp);
     const hyper: GpHyperparameters = {
-      lengthscales: theta.slice(0, d).map(Math.exp),
+      lengthscales: groups.map((g) => perGroup[g] as number),
       signalVariance: Math.exp(theta[d] as number),
       noiseVariance: Math.exp(theta[d + 1] as number),
     };
-    const { l } = factor(x, hyper);
+    const { l, jitter } = factorCovariance(x, hyper);
     const alpha = solveUpperT(l, n, solveLower(l, n, ys));
-    return new GaussianProcess(x, l, alpha, mean, std, hyper, -bestV);
+    return new GaussianProcess(x, l, alpha, mean, std, hyper, -bestV, jitter);
   }
 
   /** Posterior mean and variance (of the latent function, in target units) at `p`. */
@@ -124,7 +173,8 @@ export class GaussianProcess {
   }
 }
 
-function factor(x: readonly (readonly number[])[], h: GpHyperparameters): { l: Float64Array; jitter: number } {
+/** The lower Cholesky factor of the covariance of `x` under `h` (noise on the diagonal, jitter added if needed). */
+export function factorCovariance(x: readonly (readonly number[])[], h: GpHyperparameters): { l: Float64Array; jitter: number } {
   const n = x.length;
   const kmat = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -145,19 +195,58 @@ function factor(x: readonly (readonly number[])[], h: GpHyperparameters): { l: F
   throw new Error('Gaussian process covariance is not positive definite even with jitter');
 }
 
-/** Negative log marginal likelihood and its gradient with respect to the log hyperparameters. */
-function nlml(x: readonly (readonly number[])[], y: readonly number[], theta: readonly number[]): { value: number; grad: number[] } {
+/**
+ * Squared coordinate differences of every pair of points summed per lengthscale group: entry
+ * (p, g) for the pair p = i (i + 1) / 2 + j (j <= i). Computed once per fit, so each likelihood
+ * evaluation costs O(n^2 groups) for the kernel instead of O(n^2 dimensions).
+ */
+function pairDistances(x: readonly (readonly number[])[], groups: readonly number[], nGroups: number): Float64Array {
   const n = x.length;
+  const out = new Float64Array(((n * (n + 1)) / 2) * nGroups);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number[];
+    for (let j = 0; j <= i; j++, p++) {
+      const xj = x[j] as number[];
+      for (let k = 0; k < groups.length; k++) {
+        const dk = (xi[k] as number) - (xj[k] as number);
+        if (dk !== 0) {
+          const q = p * nGroups + (groups[k] as number);
+          out[q] = (out[q] as number) + dk * dk;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Negative log marginal likelihood and its gradient with respect to the log hyperparameters (per group). */
+function nlml(dist: Float64Array, n: number, y: readonly number[], theta: readonly number[]): { value: number; grad: number[] } {
   const d = theta.length - 2;
-  const ls = theta.slice(0, d).map(Math.exp);
+  const invLs2 = theta.slice(0, d).map((t) => Math.exp(-2 * t));
   const signal = Math.exp(theta[d] as number);
   const noise = Math.exp(theta[d + 1] as number);
-  let l: Float64Array;
-  try {
-    l = factor(x, { lengthscales: ls, signalVariance: signal, noiseVariance: noise }).l;
-  } catch {
-    return { value: 1e10, grad: theta.map(() => 0) };
+  const kmat = new Float64Array(n * n);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++, p++) {
+      let r2 = 0;
+      for (let g = 0; g < d; g++) r2 += (dist[p * d + g] as number) * (invLs2[g] as number);
+      const r = Math.sqrt(r2);
+      const v = signal * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+      kmat[i * n + j] = v;
+      kmat[j * n + i] = v;
+    }
   }
+  let l: Float64Array | null = null;
+  let jitter = 0;
+  for (let attempt = 0; attempt < 8 && !l; attempt++) {
+    const a = kmat.slice();
+    for (let i = 0; i < n; i++) a[i * n + i] = (a[i * n + i] as number) + noise + jitter;
+    l = cholesky(a, n);
+    jitter = jitter === 0 ? 1e-8 : jitter * 10;
+  }
+  if (!l) return { value: 1e10, grad: theta.map(() => 0) };
   const alpha = solveUpperT(l, n, solveLower(l, n, y));
   let value = 0;
   for (let i = 0; i < n; i++) value += 0.5 * (y[i] as number) * (alpha[i] as number) + Math.log(l[i * n + i] as number);
@@ -165,22 +254,18 @@ function nlml(x: readonly (readonly number[])[], y: readonly number[], theta: re
   const kinv = choleskyInverse(l, n);
   // W = alpha alpha^T - K^-1; dNLML/dtheta = -0.5 tr(W dK/dtheta).
   const grad = new Array<number>(d + 2).fill(0);
-  const diff = new Float64Array(d);
+  p = 0;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
+    for (let j = 0; j <= i; j++, p++) {
       const w = (alpha[i] as number) * (alpha[j] as number) - (kinv[i * n + j] as number);
       const mult = i === j ? 1 : 2;
       let r2 = 0;
-      for (let k = 0; k < d; k++) {
-        const dk = (((x[i] as number[])[k] as number) - ((x[j] as number[])[k] as number)) / (ls[k] as number);
-        diff[k] = dk * dk;
-        r2 += dk * dk;
-      }
+      for (let g = 0; g < d; g++) r2 += (dist[p * d + g] as number) * (invLs2[g] as number);
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
       const kv = signal * (1 + SQRT5 * r + (5 / 3) * r2) * e;
-      const common = signal * (5 / 3) * (1 + SQRT5 * r) * e;
-      for (let k = 0; k < d; k++) grad[k] = (grad[k] as number) - 0.5 * mult * w * common * (diff[k] as number);
+      const common = -0.5 * mult * w * signal * (5 / 3) * (1 + SQRT5 * r) * e;
+      if (r2 > 0) for (let g = 0; g < d; g++) grad[g] = (grad[g] as number) + common * (dist[p * d + g] as number) * (invLs2[g] as number);
       grad[d] = (grad[d] as number) - 0.5 * mult * w * kv;
       if (i === j) grad[d + 1] = (grad[d + 1] as number) - 0.5 * w * noise;
     }

@@ -6,5 +6,6 @@ export { BayesianOptimization, type BayesianOptimizationOptions, logExpectedImpr
 export { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 export { RandomSearch, type RandomSearchOptions } from './strategies/random.js';
 export { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
+export { Tpe, type TpeOptions } from './strategies/tpe.js';
 export { crossover, mutate, mutateParam, polynomialMutation, sbx, type VariationOptions } from './strategies/variation.js';
 export * from './types.js';

@@ -50,3 +50,21 @@ export function choleskyInverse(l: Float64Array, n: number): Float64Array {
   }
   return inv;
 }
+
+/**
+ * The Cholesky factor of A extended by one row and column: given L (n x n) of A, the cross covariances
+ * `k` of the new point with the n old ones and its own variance `kss`, the (n+1) x (n+1) factor of
+ * [[A, k], [k^T, kss]] in O(n^2) (null when the extended matrix is not positive definite).
+ */
+export function choleskyAppend(l: Float64Array, n: number, k: ArrayLike<number>, kss: number): Float64Array | null {
+  const c = solveLower(l, n, k);
+  let d = kss;
+  for (let i = 0; i < n; i++) d -= (c[i] as number) ** 2;
+  if (!(d > 0)) return null;
+  const m = n + 1;
+  const out = new Float64Array(m * m);
+  for (let i = 0; i < n; i++) out.set(l.subarray(i * n, i * n + i + 1), i * m);
+  out.set(c, n * m);
+  out[n * m + n] = Math.sqrt(d);
+  return out;
+}

@@ -9,6 +9,7 @@ import { BayesianOptimization, type BayesianOptimizationOptions } from './strate
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
+import { Tpe, type TpeOptions } from './strategies/tpe.js';
 import type { Objective, SearchStrategy } from './types.js';
 
 /** What a strategy factory may know about the study it serves besides its own options. */
@@ -85,3 +86,4 @@ registerStrategy(
 );
 registerStrategy('regularized-evolution', (o) => new RegularizedEvolution(o as RegularizedEvolutionOptions), 'regularized (aging) evolution');
 registerStrategyAlias('evolution', 'regularized-evolution');
+registerStrategy('tpe', (o) => new Tpe(o as TpeOptions), 'TPE (Parzen estimators; MOTPE for several objectives; options multivariate, candidates, gamma)');

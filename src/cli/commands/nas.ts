@@ -495,6 +495,7 @@ function printNas(
       pareto: r.pareto.map((t) => ({ arch: t.arch, values: t.values })),
       hypervolume: r.hypervolume,
       hypervolumeCurve: r.hypervolumeCurve,
+      hypervolumeReference: r.hypervolumeReference,
       ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
       ...(r.sensitive ? { sensitive: r.sensitive } : {}),
       failed: r.failed,
@@ -515,6 +516,7 @@ function printNas(
   out.write(
     `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
   );
+  out.write(`hypervolume reference: ${r.hypervolumeReference}\n`);
   if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
   const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
   if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);

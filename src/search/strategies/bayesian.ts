@@ -4,11 +4,19 @@
  * candidates plus local refinement. Several objectives are scalarised per ask with ParEGO's
  * augmented Tchebycheff function and a random weight vector. Infeasible trials are modelled with
  * a penalty: worst feasible scalar plus the (scaled) violation. All state comes from history.
+ *
+ * Speed: the kernel hyperparameters are refitted every `refitEvery` complete trials only (on the trials
+ * up to that point, with equal ParEGO weights and a seed derived from the count, so a resumed study
+ * refits exactly as an uninterrupted one), and between refits the covariance's Cholesky factor grows by
+ * one row per new trial (O(n^2)) instead of being recomputed. Categorical parameters get one lengthscale
+ * per parameter over their one-hot block (an overlap kernel), not one per choice.
  */
 import { ConfigError } from '../../errors.js';
-import type { Rng } from '../../util/rng.js';
-import { GaussianProcess } from '../gp.js';
+import { Rng } from '../../util/rng.js';
+import { GaussianProcess, type GpHyperparameters, matern52 } from '../gp.js';
+import { choleskyAppend } from '../linalg.js';
 import { toMinimization, violation } from '../pareto.js';
+import type { SearchSpace } from '../space.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../types.js';
 
 /** Options of {@link BayesianOptimization}. */
@@ -25,6 +33,10 @@ export interface BayesianOptimizationOptions {
   readonly maxPoints?: number;
   /** ParEGO's augmentation factor rho (default 0.05). */
   readonly rho?: number;
+  /** Complete trials between hyperparameter refits (default 10; 1 refits at every ask). */
+  readonly refitEvery?: number;
+  /** One lengthscale per categorical parameter (its one-hot block) instead of one per choice (default true). */
+  readonly categoricalKernel?: boolean;
 }
 
 /** GP-based Bayesian optimisation with expected improvement (ParEGO for several objectives). */
@@ -40,8 +52,51 @@ export class BayesianOptimization implements SearchStrategy {
       restarts: options.restarts ?? 2,
       maxPoints: options.maxPoints ?? 200,
       rho: options.rho ?? 0.05,
+      refitEvery: options.refitEvery ?? 10,
+      categoricalKernel: options.categoricalKernel ?? true,
     };
     if (this.o.candidates < 1) throw new ConfigError(`bo candidates ${this.o.candidates}: expected >= 1`);
+    if (!(Number.isInteger(this.o.refitEvery) && this.o.refitEvery >= 1))
+      throw new ConfigError(`bo refitEvery ${JSON.stringify(options.refitEvery)}: expected an integer >= 1`);
+  }
+
+  private hyperMemo = new Map<string, GpHyperparameters>();
+  private factorCache: { key: string; numbers: number[]; l: Float64Array; jitter: number } | undefined;
+
+  /** Hyperparameters for a model over `done` (complete trials in number order): those of the last refit point. */
+  private hyperparameters(done: readonly Trial[], startup: number, ctx: AskContext, groups: readonly number[] | undefined): GpHyperparameters {
+    const r = startup + Math.floor((done.length - startup) / this.o.refitEvery) * this.o.refitEvery;
+    const prefix = done.slice(Math.max(0, r - this.o.maxPoints), r);
+    const key = `${r}|${prefix.map((t) => t.number).join(',')}|${ctx.objectives.map((o) => o.direction).join(',')}`;
+    const hit = this.hyperMemo.get(key);
+    if (hit) return hit;
+    const fit = GaussianProcess.fit(
+      prefix.map((t) => ctx.space.encode(t.params)),
+      scalarise(prefix, ctx, null, this.o.rho),
+      new Rng(0x5eed + r),
+      { restarts: this.o.restarts, ...(groups ? { groups } : {}) },
+    ).hyper;
+    if (this.hyperMemo.size > 64) this.hyperMemo.clear();
+    this.hyperMemo.set(key, fit);
+    return fit;
+  }
+
+  /** The Cholesky factor for `window` under `hyper`: the cached one grown by the new rows when it is a prefix. */
+  private factor(window: readonly Trial[], x: readonly number[][], hyper: GpHyperparameters): { l: Float64Array; jitter: number } | undefined {
+    const key = JSON.stringify(hyper);
+    const numbers = window.map((t) => t.number);
+    const c = this.factorCache;
+    let out: { l: Float64Array; jitter: number } | undefined;
+    if (c && c.key === key && c.numbers.length <= numbers.length && c.numbers.every((v, i) => v === numbers[i])) {
+      let l: Float64Array | null = c.l;
+      for (let n = c.numbers.length; n < numbers.length && l; n++) {
+        const k = new Float64Array(n);
+        for (let i = 0; i < n; i++) k[i] = matern52(x[n] as number[], x[i] as number[], hyper.lengthscales, hyper.signalVariance);
+        l = choleskyAppend(l, n, k, hyper.signalVariance + hyper.noiseVariance + c.jitter);
+      }
+      if (l) out = { l, jitter: c.jitter };
+    }
+    return out;
   }
 
   ask(ctx: AskContext): Params {
@@ -49,10 +104,14 @@ export class BayesianOptimization implements SearchStrategy {
     const startup = this.o.startupTrials ?? Math.max(8, 2 * space.encodedDimension + 2);
     let done = ctx.history.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
     if (done.length < startup) return space.sample(rng);
+    const groups = this.o.categoricalKernel ? lengthscaleGroups(space) : undefined;
+    const hyper = this.hyperparameters(done, startup, ctx, groups);
     if (done.length > this.o.maxPoints) done = done.slice(done.length - this.o.maxPoints);
     const y = scalarise(done, ctx, rng, this.o.rho);
     const x = done.map((t) => space.encode(t.params));
-    const gp = GaussianProcess.fit(x, y, rng, { restarts: this.o.restarts });
+    const grown = this.factor(done, x, hyper);
+    const gp = GaussianProcess.withHyperparameters(x, y, hyper, grown);
+    this.factorCache = { key: JSON.stringify(hyper), numbers: done.map((t) => t.number), l: gp.choleskyFactor, jitter: gp.jitter };
     const best = Math.min(...y);
     const score = (p: Params): number => {
       const { mean, variance } = gp.predict(space.encode(p));
@@ -84,8 +143,25 @@ export class BayesianOptimization implements SearchStrategy {
   }
 }
 
-/** Scalar targets to minimise: the objective itself, or ParEGO's augmented Tchebycheff value. */
-function scalarise(done: readonly Trial[], ctx: AskContext, rng: Rng, rho: number): number[] {
+/** Lengthscale group per encoded dimension: one per categorical parameter's one-hot block, else one per dimension. */
+export function lengthscaleGroups(space: SearchSpace): number[] {
+  const groups: number[] = [];
+  let g = 0;
+  for (const name of space.names) {
+    const spec = space.spec(name);
+    if (spec.kind === 'categorical') {
+      for (let j = 0; j < spec.choices.length; j++) groups.push(g);
+      g++;
+    } else {
+      const w = spec.kind === 'structured' ? spec.codec.dimension : 1;
+      for (let j = 0; j < w; j++) groups.push(g++);
+    }
+  }
+  return groups;
+}
+
+/** Scalar targets to minimise: the objective itself, or ParEGO's augmented Tchebycheff value (equal weights when `rng` is null). */
+function scalarise(done: readonly Trial[], ctx: AskContext, rng: Rng | null, rho: number): number[] {
   const vals = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
   const m = ctx.objectives.length;
   let f: number[];
@@ -98,7 +174,7 @@ function scalarise(done: readonly Trial[], ctx: AskContext, rng: Rng, rho: numbe
         lo[k] = Math.min(lo[k] as number, v[k] as number);
         hi[k] = Math.max(hi[k] as number, v[k] as number);
       }
-    const w = Array.from({ length: m }, () => -Math.log(1 - rng.next()));
+    const w = Array.from({ length: m }, () => (rng ? -Math.log(1 - rng.next()) : 1));
     const ws = w.reduce((s, v) => s + v, 0);
     f = vals.map((v) => {
       let mx = -Infinity;

@@ -10,21 +10,24 @@ import { BayesianOptimization } from './bayesian.js';
 import { Nsga2 } from './nsga2.js';
 import { RandomSearch } from './random.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
+import { Tpe } from './tpe.js';
 
 const makers: Record<string, () => SearchStrategy> = {
   random: () => new RandomSearch(),
   nsga2: () => new Nsga2({ populationSize: 8 }),
   bo: () => new BayesianOptimization({ candidates: 200, refine: 2, restarts: 1 }),
   'regularized-evolution': () => new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }),
+  tpe: () => new Tpe(),
 };
 
 test('every registered strategy has a conformance run', () => {
   assert.deepEqual(strategyNames(), Object.keys(makers).sort());
   for (const name of strategyNames()) assert.equal(createStrategy(name).name, name);
-  assert.throws(() => createStrategy('tpe'), /unknown search strategy 'tpe'; expected one of bo, nsga2/);
+  assert.throws(() => createStrategy('cma-es'), /unknown search strategy 'cma-es'; expected one of bo, nsga2/);
 });
 
 for (const [name, make] of Object.entries(makers)) strategyConformance(name, make);
+strategyConformance('tpe (univariate)', () => new Tpe({ multivariate: false }));
 
 function frontHv(trials: readonly Trial[]): number {
   const pts = trials.filter((t) => t.values).map((t) => t.values as number[]);
@@ -98,4 +101,26 @@ test('bo handles two objectives (ParEGO) and beats random on zdt1 with 6 variabl
   const hvRandom = frontHv(await go(new RandomSearch()));
   console.log(`# zdt1(6) at 60 evaluations: bo ${(hvBo / zdt1TrueHypervolume()).toFixed(4)}, random ${(hvRandom / zdt1TrueHypervolume()).toFixed(4)}`);
   assert.ok(hvBo > hvRandom, `bo ${hvBo} vs random ${hvRandom}`);
+});
+
+test('bo: a run resumed between hyperparameter refits (fresh instance) proposes what the uninterrupted run proposes', async () => {
+  const p = zdt1(4);
+  const make = () => new BayesianOptimization({ candidates: 100, refine: 1, startupTrials: 10, refitEvery: 7 });
+  const go = (n: number, history?: Trial[]) =>
+    runTrials({
+      strategy: make(),
+      space: p.space,
+      objectives: p.objectives,
+      evaluate: (x) => ({ values: p.evaluate(x) }),
+      nTrials: n,
+      seed: 6,
+      ...(history ? { history } : {}),
+    });
+  const whole = await go(30);
+  const resumed = await go(30, await go(20));
+  assert.deepEqual(
+    resumed.map((t) => t.params),
+    whole.map((t) => t.params),
+  );
+  assert.throws(() => new BayesianOptimization({ refitEvery: 0 }), /refitEvery 0: expected an integer >= 1/);
 });

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '../../errors.js';
+import { hypervolume, paretoFront } from '../pareto.js';
+import { createStrategy } from '../registry.js';
+import { SearchSpace } from '../space.js';
+import { branin, zdt1, zdt1TrueHypervolume } from '../testing/problems.js';
+import { runTrials } from '../testing/run-trials.js';
+import type { Objective, Params, SearchStrategy, Trial } from '../types.js';
+import { RandomSearch } from './random.js';
+import { Tpe } from './tpe.js';
+
+const minimise: readonly Objective[] = [{ name: 'f', direction: 'minimize' }];
+
+function frontHv(trials: readonly Trial[], ref: readonly number[]): number {
+  const pts = trials.filter((t) => t.values).map((t) => t.values as number[]);
+  return hypervolume(
+    paretoFront(pts).map((i) => pts[i] as number[]),
+    ref,
+  );
+}
+
+test('tpe options: a bad value is a ConfigError naming it', () => {
+  assert.throws(
+    () => new Tpe({ gamma: 1.5 }),
+    (e: unknown) => e instanceof ConfigError && /gamma 1.5/.test(e.message),
+  );
+  assert.throws(() => new Tpe({ candidates: 0 }), ConfigError);
+  assert.throws(() => new Tpe({ startupTrials: 2.5 }), ConfigError);
+  assert.throws(() => createStrategy('tpe', { multivariate: 'yes' }), /multivariate "yes"/);
+  assert.equal(createStrategy('tpe', { multivariate: true }).name, 'tpe');
+});
+
+for (const multivariate of [false, true]) {
+  const label = multivariate ? 'multivariate tpe' : 'tpe';
+
+  test(`${label} beats random search on Branin (best of 80, mean over 5 seeds)`, async () => {
+    const p = branin();
+    const best = async (s: () => SearchStrategy): Promise<number> => {
+      let sum = 0;
+      for (let seed = 1; seed <= 5; seed++) {
+        const ts = await runTrials({
+          strategy: s(),
+          space: p.space,
+          objectives: p.objectives,
+          evaluate: (x) => ({ values: p.evaluate(x) }),
+          nTrials: 80,
+          seed,
+        });
+        sum += Math.min(...ts.map((t) => (t.values as number[])[0] as number));
+      }
+      return sum / 5;
+    };
+    const tpe = await best(() => new Tpe({ multivariate }));
+    const rnd = await best(() => new RandomSearch());
+    console.log(`# ${label} branin best of 80 (mean of 5 seeds): tpe ${tpe.toFixed(4)}, random ${rnd.toFixed(4)}`);
+    assert.ok(tpe < rnd && tpe < 0.8, `tpe ${tpe} vs random ${rnd}`);
+  });
+
+  test(`${label} beats random search on zdt1 with 6 variables at 200 evaluations (MOTPE)`, async () => {
+    const p = zdt1(6);
+    const go = async (s: () => SearchStrategy): Promise<number> => {
+      let sum = 0;
+      for (let seed = 1; seed <= 3; seed++)
+        sum += frontHv(
+          await runTrials({ strategy: s(), space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 200, seed }),
+          [1.1, 1.1],
+        );
+      return sum / 3 / zdt1TrueHypervolume();
+    };
+    const tpe = await go(() => new Tpe({ multivariate }));
+    const rnd = await go(() => new RandomSearch());
+    console.log(`# ${label} zdt1(6) at 200: tpe ${tpe.toFixed(4)}, random ${rnd.toFixed(4)}`);
+    assert.ok(tpe > rnd + 0.03, `tpe ${tpe} vs random ${rnd}`);
+  });
+}
+
+test('tpe on ordinal (int, stepped, log) and categorical parameters finds the optimum', async () => {
+  const space = new SearchSpace({
+    width: { kind: 'int', low: 0, high: 200, step: 5 },
+    batch: { kind: 'int', low: 1, high: 1024, log: true },
+    act: { kind: 'categorical', choices: ['relu', 'gelu', 'tanh', 'swish'] },
+  });
+  const f = (p: Params): number => Math.abs((p.width as number) - 135) / 5 + Math.abs(Math.log2(p.batch as number) - 6) + (p.act === 'swish' ? 0 : 2);
+  for (const multivariate of [false, true]) {
+    const ts = await runTrials({
+      strategy: new Tpe({ multivariate }),
+      space,
+      objectives: minimise,
+      evaluate: (p) => ({ values: [f(p)] }),
+      nTrials: 120,
+      seed: 3,
+    });
+    for (const t of ts) assert.equal(space.check(t.params), null);
+    const best = Math.min(...ts.map((t) => (t.values as number[])[0] as number));
+    // The space has 41 x 1024 x 4 points; random search's expected best of 120 is about 3.
+    assert.ok(best <= 1, `multivariate ${multivariate}: best ${best}`);
+  }
+});
+
+test('tpe never repeats an evaluated point of a small discrete space (skipSeen)', async () => {
+  const space = new SearchSpace({
+    a: { kind: 'categorical', choices: ['x', 'y', 'z'] },
+    b: { kind: 'int', low: 1, high: 3 },
+    c: { kind: 'categorical', choices: [1, 2, 3] },
+  });
+  for (const multivariate of [false, true]) {
+    const ts = await runTrials({
+      strategy: new Tpe({ multivariate, startupTrials: 5 }),
+      space,
+      objectives: minimise,
+      evaluate: (p) => ({ values: [(p.b as number) + (p.c as number) + (p.a === 'y' ? 0 : 1)] }),
+      nTrials: 27,
+      seed: 1,
+    });
+    const keys = new Set(ts.map((t) => JSON.stringify(t.params)));
+    assert.equal(keys.size, 27, `multivariate ${multivariate}: ${27 - keys.size} repeats`);
+  }
+  const plain = await runTrials({
+    strategy: new Tpe({ skipSeen: false, startupTrials: 5, multivariate: false }),
+    space,
+    objectives: minimise,
+    evaluate: (p) => ({ values: [(p.b as number) + (p.c as number) + (p.a === 'y' ? 0 : 1)] }),
+    nTrials: 27,
+    seed: 1,
+  });
+  assert.ok(new Set(plain.map((t) => JSON.stringify(t.params))).size < 27, 'without skipSeen the exploit phase repeats the best point');
+});
+
+test('tpe with constraints: later proposals are mostly feasible and the best feasible point is near the boundary', async () => {
+  // Minimise x + y on [0, 1]^2 subject to x + y >= 1 (constraint 1 - x - y <= 0); half the square is infeasible.
+  const space = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 }, y: { kind: 'float', low: 0, high: 1 } });
+  const ev = (p: Params) => ({ values: [(p.x as number) + (p.y as number)], constraints: [1 - (p.x as number) - (p.y as number)] });
+  const ts = await runTrials({ strategy: new Tpe({ multivariate: true }), space, objectives: minimise, evaluate: ev, nTrials: 100, seed: 5 });
+  const feasible = ts.filter((t) => (t.constraints as number[])[0]! <= 0);
+  const late = ts.slice(50).filter((t) => (t.constraints as number[])[0]! <= 0).length;
+  const best = Math.min(...feasible.map((t) => (t.values as number[])[0] as number));
+  assert.ok(late >= 25, `feasible among the last 50: ${late}`);
+  assert.ok(best < 1.02, `best feasible ${best}`);
+});

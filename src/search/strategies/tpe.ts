@@ -1,0 +1,533 @@
+/**
+ * Tree-structured Parzen Estimator (Bergstra et al. 2011), multi-objective as in MOTPE (Ozaki et al.
+ * 2020/2022) and with the multivariate kernel of Falkner et al. (BOHB) as Optuna's TPE sampler offers it.
+ *
+ * Each ask splits the complete trials into a "below" set (the best `gamma(n)`: for one objective the
+ * smallest values; for several, whole non-dominated fronts, the last one cut by greedy hypervolume subset
+ * selection; feasible trials always before infeasible ones, which are ranked by total violation) and an
+ * "above" set, fits a Parzen estimator (a mixture of one kernel per trial plus a wide prior kernel) to
+ * each, draws candidates from the below density l(x) and proposes the one maximising l(x) / g(x).
+ * - univariate: one estimator per dimension, each dimension chosen on its own (Optuna's default);
+ * - multivariate: one joint estimator (product kernels), candidates compared jointly.
+ * Dimensions: float (truncated Gaussian, log scale where asked); int, an ordinal parameter (Gaussian
+ * discretised on its grid: the kernel's mass over each value's cell); categorical (a kernel that puts most
+ * of its mass on the trial's choice); structured (each dimension of the codec's [0, 1] encoding as a
+ * float, decoded by the codec). Candidates equal to an already evaluated point are skipped (option
+ * `skipSeen`, default on: on a discrete space a repeat is a wasted query). State comes from history only.
+ * Differences from Optuna's sampler are listed in docs/search-strategies.md.
+ */
+import { ConfigError } from '../../errors.js';
+import type { Rng } from '../../util/rng.js';
+import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
+import { categoricalIndex, type ParamSpec } from '../space.js';
+import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
+import { normCdf } from './bayesian.js';
+
+/** Options of {@link Tpe}. */
+export interface TpeOptions {
+  /** Random trials before the estimators are used (default 10). */
+  readonly startupTrials?: number;
+  /** Candidates drawn from l(x) per ask (per dimension when univariate; default 24). */
+  readonly candidates?: number;
+  /** One joint estimator over all dimensions (default true; false: one per dimension, Optuna's default). */
+  readonly multivariate?: boolean;
+  /** Weight of the prior kernel in each mixture (default 1). */
+  readonly priorWeight?: number;
+  /** Share of the complete trials in the below set (default 0.1), capped by `maxBelow`. */
+  readonly gamma?: number;
+  /** Most trials in the below set (default 25). */
+  readonly maxBelow?: number;
+  /** Skip candidates equal to an already evaluated point (default true). */
+  readonly skipSeen?: boolean;
+}
+
+/** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
+interface Model {
+  readonly l: Parzen;
+  readonly g: Parzen;
+  readonly dims: readonly Dim[];
+  readonly specs: readonly ParamSpec[];
+  readonly seen: ReadonlySet<string>;
+}
+
+/** One dimension of the flattened space. */
+type Dim =
+  | { readonly kind: 'cat'; readonly k: number }
+  | {
+      readonly kind: 'num';
+      /** Bounds in the transformed (log where asked) scale, widened by half a cell for ints. */
+      readonly lo: number;
+      readonly hi: number;
+      /** Int grid: the original-scale step and the log flag; undefined for floats and structured dims. */
+      readonly grid?: { readonly step: number; readonly log: boolean; readonly low: number; readonly high: number };
+      readonly log: boolean;
+    };
+
+/** A Parzen estimator: per component a weight, per dimension its kernel (mean/sigma or a categorical row). */
+interface Parzen {
+  readonly logWeights: Float64Array;
+  readonly cumWeights: Float64Array;
+  /** mus[d][i], sigmas[d][i] for numeric dims; probs[d][i] (row of k log-probabilities) for categorical dims. */
+  readonly mus: (Float64Array | null)[];
+  readonly sigmas: (Float64Array | null)[];
+  readonly logProbs: (Float64Array[] | null)[];
+  /** log of each component's truncation mass per numeric dim. */
+  readonly logZ: (Float64Array | null)[];
+}
+
+const EPS = 1e-12;
+
+/** The multi-objective TPE strategy (univariate or multivariate; categorical, ordinal, float, structured). */
+export class Tpe implements SearchStrategy {
+  readonly name = 'tpe';
+  private readonly o: Required<TpeOptions>;
+
+  constructor(options: TpeOptions = {}) {
+    this.o = {
+      startupTrials: options.startupTrials ?? 10,
+      candidates: options.candidates ?? 24,
+      multivariate: options.multivariate ?? true,
+      priorWeight: options.priorWeight ?? 1,
+      gamma: options.gamma ?? 0.1,
+      maxBelow: options.maxBelow ?? 25,
+      skipSeen: options.skipSeen ?? true,
+    };
+    const o = this.o;
+    const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
+    if (!int(o.startupTrials, 0)) throw new ConfigError(`tpe startupTrials ${JSON.stringify(options.startupTrials)}: expected an integer >= 0`);
+    if (!int(o.candidates, 1)) throw new ConfigError(`tpe candidates ${JSON.stringify(options.candidates)}: expected an integer >= 1`);
+    if (!int(o.maxBelow, 1)) throw new ConfigError(`tpe maxBelow ${JSON.stringify(options.maxBelow)}: expected an integer >= 1`);
+    if (!(o.gamma > 0 && o.gamma < 1)) throw new ConfigError(`tpe gamma ${JSON.stringify(options.gamma)}: expected a number in (0, 1)`);
+    if (!(o.priorWeight > 0 && Number.isFinite(o.priorWeight)))
+      throw new ConfigError(`tpe priorWeight ${JSON.stringify(options.priorWeight)}: expected a positive number`);
+    if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
+    if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
+  }
+
+  /** The estimators of the last history seen (a wrapper that re-asks on the same history reuses them). */
+  private memo: { key: string; model: Model | null } | undefined;
+
+  ask(ctx: AskContext): Params {
+    const { space, rng } = ctx;
+    const h = ctx.history;
+    const done = h.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
+    const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
+    if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
+    const model = this.memo.model;
+    if (model === null) return sampleUnseen(ctx, this.seen(ctx));
+    const seen = model.seen;
+    const { l, g, dims, specs } = model;
+    const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    if (this.o.multivariate) {
+      for (let round = 0; round < 10; round++) {
+        const cands: { x: number[]; s: number }[] = [];
+        for (let c = 0; c < this.o.candidates; c++) {
+          const x = sampleParzen(l, dims, rng);
+          cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
+        }
+        cands.sort((a, b) => b.s - a.s);
+        for (const c of cands) {
+          const p = build(c.x);
+          if (!seen.has(keyOf(p, space.names)) || round === 9) return p;
+        }
+      }
+    }
+    // Univariate: per dimension, candidates from its own l, ranked by log l - log g.
+    const ranked: { v: number; s: number }[][] = dims.map((dim, d) => {
+      const cands: { v: number; s: number }[] = [];
+      for (let c = 0; c < this.o.candidates; c++) {
+        const v = sampleDim(l, dims, d, pickComponent(l, rng), rng);
+        cands.push({ v, s: logDensity1(l, dim, d, v) - logDensity1(g, dim, d, v) });
+      }
+      return cands.sort((a, b) => b.s - a.s);
+    });
+    const pos = dims.map(() => 0);
+    let p = build(ranked.map((r) => (r[0] as { v: number }).v));
+    // A repeat: move the dimension that loses least to its next distinct candidate, until unseen.
+    for (let tries = 0; tries < 64 && seen.has(keyOf(p, space.names)); tries++) {
+      let bestD = -1;
+      let bestLoss = Infinity;
+      let bestNext = -1;
+      ranked.forEach((r, d) => {
+        const cur = r[pos[d] as number] as { v: number; s: number };
+        let j = (pos[d] as number) + 1;
+        while (j < r.length && sameValue(dims[d] as Dim, (r[j] as { v: number }).v, cur.v)) j++;
+        if (j < r.length && cur.s - (r[j] as { s: number }).s < bestLoss) {
+          bestLoss = cur.s - (r[j] as { s: number }).s;
+          bestD = d;
+          bestNext = j;
+        }
+      });
+      if (bestD < 0) return sampleUnseen(ctx, seen);
+      pos[bestD] = bestNext;
+      p = build(ranked.map((r, d) => (r[pos[d] as number] as { v: number }).v));
+    }
+    return seen.has(keyOf(p, space.names)) ? sampleUnseen(ctx, seen) : p;
+  }
+
+  /** Keys of the evaluated points (empty when skipSeen is off). */
+  private seen(ctx: AskContext): Set<string> {
+    return new Set(this.o.skipSeen ? ctx.history.filter((t) => t.state !== 'running').map((t) => keyOf(t.params, ctx.space.names)) : []);
+  }
+
+  /** The fitted estimators, or null while too few trials are complete (random proposals then). */
+  private model(done: readonly Trial[], ctx: AskContext): Model | null {
+    const space = ctx.space;
+    if (done.length < Math.max(this.o.startupTrials, 2)) return null;
+    const { below, above, belowWeights } = this.split(done, ctx);
+    if (below.length === 0 || above.length === 0) return null;
+    const specs = space.names.map((n) => space.params[n] as ParamSpec);
+    const dims = flatten(specs);
+    const xb = below.map((t) => toPoint(space.names, specs, t.params));
+    const xa = above.map((t) => toPoint(space.names, specs, t.params));
+    const mv = this.o.multivariate;
+    return {
+      l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv),
+      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv),
+      dims,
+      specs,
+      seen: this.seen(ctx),
+    };
+  }
+
+  /** Below / above sets (and the below weights) of the complete trials. */
+  private split(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+    const n = done.length;
+    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
+    const viol = done.map((t) => violation(t.constraints));
+    const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
+    const infeasible = done
+      .map((_, i) => i)
+      .filter((i) => (viol[i] as number) > 0)
+      .sort((a, b) => (viol[a] as number) - (viol[b] as number) || a - b);
+    const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
+    const m = ctx.objectives.length;
+    let chosen: number[];
+    if (m === 1) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[0]! - (loss[b] as number[])[0]! || a - b).slice(0, nBelow);
+    else chosen = selectFronts(feasible, loss, nBelow);
+    for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
+    const inBelow = new Set(chosen);
+    const below = done.filter((_, i) => inBelow.has(i));
+    const above = done.filter((_, i) => !inBelow.has(i));
+    const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
+    let belowWeights = belowIdx.map(() => 1);
+    if (m > 1) {
+      // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
+      const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
+      const pts = fe.map((i) => loss[i] as number[]);
+      const ref = referencePoint(pts);
+      const total = hypervolume(pts, ref);
+      const contrib = new Map<number, number>();
+      fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
+      const maxC = Math.max(0, ...contrib.values());
+      belowWeights = belowIdx.map((i) => (maxC > 0 ? Math.max(EPS, (contrib.get(i) ?? 0) / maxC) : 1));
+    }
+    return { below, above, belowWeights };
+  }
+}
+
+/** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
+function selectFronts(idx: readonly number[], loss: readonly number[][], k: number): number[] {
+  const fronts = nonDominatedSort(idx.map((i) => loss[i] as number[])).map((f) => f.map((j) => idx[j] as number));
+  const out: number[] = [];
+  for (const f of fronts) {
+    if (out.length >= k) break;
+    if (out.length + f.length <= k) {
+      out.push(...f);
+      continue;
+    }
+    const pts = f.map((i) => loss[i] as number[]);
+    const ref = referencePoint(pts);
+    const picked: number[] = [];
+    const rest = f.map((_, j) => j);
+    while (out.length + picked.length < k && rest.length > 0) {
+      const base = hypervolume(
+        picked.map((j) => pts[j] as number[]),
+        ref,
+      );
+      let best = 0;
+      let bestGain = -Infinity;
+      rest.forEach((j, r) => {
+        const gain =
+          hypervolume(
+            [...picked, j].map((q) => pts[q] as number[]),
+            ref,
+          ) - base;
+        if (gain > bestGain) {
+          bestGain = gain;
+          best = r;
+        }
+      });
+      picked.push(rest.splice(best, 1)[0] as number);
+    }
+    out.push(...picked.map((j) => f[j] as number));
+  }
+  return out;
+}
+
+/** A reference point just beyond the worst value of each objective (10% of the range, or 1 when flat). */
+function referencePoint(pts: readonly (readonly number[])[]): number[] {
+  if (pts.length === 0) return [];
+  const m = (pts[0] as number[]).length;
+  return Array.from({ length: m }, (_, k) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of pts) {
+      lo = Math.min(lo, p[k] as number);
+      hi = Math.max(hi, p[k] as number);
+    }
+    return hi + (hi > lo ? 0.1 * (hi - lo) : 1);
+  });
+}
+
+/** Optuna's default weights: 1 for the newest 25 trials, a ramp from 1/n up to 1 for the older ones. */
+function rampWeights(n: number): number[] {
+  if (n < 25) return new Array<number>(n).fill(1);
+  const r = n - 25;
+  return Array.from({ length: n }, (_, i) => (i < r ? (r === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (r - 1)) : 1));
+}
+
+function flatten(specs: readonly ParamSpec[]): Dim[] {
+  const dims: Dim[] = [];
+  for (const s of specs) {
+    if (s.kind === 'categorical') dims.push({ kind: 'cat', k: s.choices.length });
+    else if (s.kind === 'structured') for (let j = 0; j < s.codec.dimension; j++) dims.push({ kind: 'num', lo: 0, hi: 1, log: false });
+    else if (s.kind === 'float') dims.push({ kind: 'num', lo: s.log ? Math.log(s.low) : s.low, hi: s.log ? Math.log(s.high) : s.high, log: !!s.log });
+    else {
+      const step = s.step ?? 1;
+      const log = !!s.log;
+      const high = s.low + step * Math.floor((s.high - s.low) / step);
+      const t = (v: number): number => (log ? Math.log(v) : v);
+      dims.push({ kind: 'num', lo: t(s.low - step / 2), hi: t(high + step / 2), log, grid: { step, log, low: s.low, high } });
+    }
+  }
+  return dims;
+}
+
+/** A point as numbers per dimension: categorical index, transformed number, or codec encoding. */
+function toPoint(names: readonly string[], specs: readonly ParamSpec[], p: Params): number[] {
+  const x: number[] = [];
+  specs.forEach((s, k) => {
+    const v = p[names[k] as string] as JsonValue;
+    if (s.kind === 'categorical') x.push(Math.max(0, categoricalIndex(s, v)));
+    else if (s.kind === 'structured') x.push(...s.codec.encode(v));
+    else x.push(s.log ? Math.log(v as number) : (v as number));
+  });
+  return x;
+}
+
+/** The parameters of a point of the flattened dimensions (nearest valid values). */
+function fromPoint(names: readonly string[], specs: readonly ParamSpec[], dims: readonly Dim[], x: readonly number[]): Params {
+  const out: Record<string, JsonValue> = {};
+  let d = 0;
+  specs.forEach((s, k) => {
+    const name = names[k] as string;
+    if (s.kind === 'categorical') out[name] = s.choices[x[d++] as number] as JsonValue;
+    else if (s.kind === 'structured') {
+      out[name] = s.codec.decode(x.slice(d, d + s.codec.dimension).map((u) => Math.min(1, Math.max(0, u))));
+      d += s.codec.dimension;
+    } else {
+      const dim = dims[d] as Dim & { kind: 'num' };
+      const t = x[d++] as number;
+      if (s.kind === 'int') out[name] = roundToGrid(dim, t);
+      else out[name] = Math.min(s.high, Math.max(s.low, s.log ? Math.exp(t) : t));
+    }
+  });
+  return out;
+}
+
+/** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
+function historyHash(h: readonly Trial[], names: readonly string[]): string {
+  let a = 0x811c9dc5;
+  const mix = (s: string): void => {
+    for (let i = 0; i < s.length; i++) a = Math.imul(a ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  };
+  for (const t of h) mix(`${t.number}${t.state}${t.values?.join(',')}${t.constraints?.join(',')}${keyOf(t.params, names)}`);
+  return a.toString(16);
+}
+
+function keyOf(p: Params, names: readonly string[]): string {
+  return JSON.stringify(names.map((n) => p[n] ?? null));
+}
+
+function sampleUnseen(ctx: AskContext, seen: ReadonlySet<string>): Params {
+  let p = ctx.space.sample(ctx.rng);
+  for (let i = 0; i < 100 && seen.has(keyOf(p, ctx.space.names)); i++) p = ctx.space.sample(ctx.rng);
+  return p;
+}
+
+function sameValue(dim: Dim, a: number, b: number): boolean {
+  if (dim.kind === 'cat') return a === b;
+  if (dim.grid) return roundToGrid(dim, a) === roundToGrid(dim, b);
+  return a === b;
+}
+
+function roundToGrid(dim: Dim & { kind: 'num' }, t: number): number {
+  const g = dim.grid as NonNullable<typeof dim.grid>;
+  const v = g.log ? Math.exp(t) : t;
+  const k = Math.round((v - g.low) / g.step);
+  return g.low + g.step * Math.min(Math.round((g.high - g.low) / g.step), Math.max(0, k));
+}
+
+function fitParzen(xs: readonly number[][], weights: readonly number[], dims: readonly Dim[], priorWeight: number, multivariate: boolean): Parzen {
+  const n = xs.length;
+  const nc = n + 1;
+  const w = new Float64Array(nc);
+  for (let i = 0; i < n; i++) w[i] = weights[i] as number;
+  w[n] = priorWeight;
+  const sum = w.reduce((s, v) => s + v, 0);
+  const logWeights = new Float64Array(nc);
+  const cumWeights = new Float64Array(nc);
+  let acc = 0;
+  for (let i = 0; i < nc; i++) {
+    logWeights[i] = Math.log((w[i] as number) / sum);
+    acc += (w[i] as number) / sum;
+    cumWeights[i] = acc;
+  }
+  const mus: (Float64Array | null)[] = [];
+  const sigmas: (Float64Array | null)[] = [];
+  const logProbs: (Float64Array[] | null)[] = [];
+  const logZ: (Float64Array | null)[] = [];
+  dims.forEach((dim, d) => {
+    if (dim.kind === 'cat') {
+      const rows: Float64Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const row = new Float64Array(dim.k).fill(priorWeight / dim.k);
+        const c = (xs[i] as number[])[d] as number;
+        row[c] = (row[c] as number) + 1;
+        const z = 1 + priorWeight;
+        rows.push(row.map((v) => Math.log(v / z)));
+      }
+      rows.push(new Float64Array(dim.k).fill(-Math.log(dim.k)));
+      mus.push(null);
+      sigmas.push(null);
+      logZ.push(null);
+      logProbs.push(rows);
+      return;
+    }
+    const range = dim.hi - dim.lo;
+    const mu = new Float64Array(nc);
+    const sg = new Float64Array(nc);
+    for (let i = 0; i < n; i++) mu[i] = (xs[i] as number[])[d] as number;
+    mu[n] = (dim.lo + dim.hi) / 2;
+    if (multivariate) {
+      const s = 0.2 * nc ** (-1 / (dims.length + 4)) * range;
+      sg.fill(s);
+    } else {
+      // Distance to the farther neighbour among the sorted means (the bounds count as neighbours).
+      const order = Array.from({ length: nc }, (_, i) => i).sort((a, b) => (mu[a] as number) - (mu[b] as number));
+      for (let r = 0; r < nc; r++) {
+        const i = order[r] as number;
+        const left = r > 0 ? (mu[order[r - 1] as number] as number) : dim.lo;
+        const right = r < nc - 1 ? (mu[order[r + 1] as number] as number) : dim.hi;
+        sg[i] = Math.max((mu[i] as number) - left, right - (mu[i] as number));
+      }
+    }
+    sg[n] = range;
+    // Optuna's "magic clip": no kernel narrower than range / min(100, components + 1).
+    const minS = range / Math.min(100, nc + 1);
+    for (let i = 0; i < nc; i++) sg[i] = Math.min(range, Math.max(minS, sg[i] as number));
+    const z = new Float64Array(nc);
+    for (let i = 0; i < nc; i++) z[i] = Math.log(Math.max(EPS, gaussMass(mu[i] as number, sg[i] as number, dim.lo, dim.hi)));
+    mus.push(mu);
+    sigmas.push(sg);
+    logZ.push(z);
+    logProbs.push(null);
+  });
+  return { logWeights, cumWeights, mus, sigmas, logProbs, logZ };
+}
+
+/** Mass of N(mu, sigma^2) over [a, b], accurate in both tails. */
+function gaussMass(mu: number, sigma: number, a: number, b: number): number {
+  const za = (a - mu) / sigma;
+  const zb = (b - mu) / sigma;
+  if (za > 0) return normCdf(-za) - normCdf(-zb);
+  return normCdf(zb) - normCdf(za);
+}
+
+function pickComponent(pz: Parzen, rng: Rng): number {
+  const u = rng.next();
+  const c = pz.cumWeights;
+  for (let i = 0; i < c.length; i++) if (u < (c[i] as number)) return i;
+  return c.length - 1;
+}
+
+function sampleDim(pz: Parzen, dims: readonly Dim[], d: number, i: number, rng: Rng): number {
+  const dim = dims[d] as Dim;
+  if (dim.kind === 'cat') {
+    const row = (pz.logProbs[d] as Float64Array[])[i] as Float64Array;
+    let u = rng.next();
+    for (let j = 0; j < row.length; j++) {
+      u -= Math.exp(row[j] as number);
+      if (u < 0) return j;
+    }
+    return row.length - 1;
+  }
+  const mu = (pz.mus[d] as Float64Array)[i] as number;
+  const sg = (pz.sigmas[d] as Float64Array)[i] as number;
+  let v = Number.NaN;
+  for (let t = 0; t < 200; t++) {
+    const s = rng.normal(mu, sg);
+    if (s >= dim.lo && s <= dim.hi) {
+      v = s;
+      break;
+    }
+  }
+  if (Number.isNaN(v)) v = rng.uniform(dim.lo, dim.hi);
+  return dim.grid ? toT(dim, roundToGrid(dim, v)) : v;
+}
+
+function toT(dim: Dim & { kind: 'num' }, v: number): number {
+  return dim.log ? Math.log(v) : v;
+}
+
+function sampleParzen(pz: Parzen, dims: readonly Dim[], rng: Rng): number[] {
+  const i = pickComponent(pz, rng);
+  return dims.map((_, d) => sampleDim(pz, dims, d, i, rng));
+}
+
+/** Log kernel density of component i at value v of dimension d. */
+function logKernel(pz: Parzen, dim: Dim, d: number, i: number, v: number): number {
+  if (dim.kind === 'cat') return (((pz.logProbs[d] as Float64Array[])[i] as Float64Array)[v] as number) ?? -Infinity;
+  const mu = (pz.mus[d] as Float64Array)[i] as number;
+  const sg = (pz.sigmas[d] as Float64Array)[i] as number;
+  const lz = (pz.logZ[d] as Float64Array)[i] as number;
+  if (dim.grid) {
+    const g = dim.grid;
+    const val = roundToGrid(dim, v);
+    const a = g.log ? Math.log(val - g.step / 2) : val - g.step / 2;
+    const b = g.log ? Math.log(val + g.step / 2) : val + g.step / 2;
+    return Math.log(Math.max(EPS, gaussMass(mu, sg, a, b))) - lz;
+  }
+  const z = (v - mu) / sg;
+  return -0.5 * z * z - Math.log(sg) - 0.5 * Math.log(2 * Math.PI) - lz;
+}
+
+function logSumExp(xs: Float64Array): number {
+  let mx = -Infinity;
+  for (const x of xs) mx = Math.max(mx, x);
+  if (!Number.isFinite(mx)) return mx;
+  let s = 0;
+  for (const x of xs) s += Math.exp(x - mx);
+  return mx + Math.log(s);
+}
+
+/** Joint log density of the mixture (product kernels) at x. */
+function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[]): number {
+  const nc = pz.logWeights.length;
+  const terms = new Float64Array(nc);
+  for (let i = 0; i < nc; i++) {
+    let s = pz.logWeights[i] as number;
+    for (let d = 0; d < dims.length; d++) s += logKernel(pz, dims[d] as Dim, d, i, x[d] as number);
+    terms[i] = s;
+  }
+  return logSumExp(terms);
+}
+
+/** Marginal log density of dimension d at v. */
+function logDensity1(pz: Parzen, dim: Dim, d: number, v: number): number {
+  const nc = pz.logWeights.length;
+  const terms = new Float64Array(nc);
+  for (let i = 0; i < nc; i++) terms[i] = (pz.logWeights[i] as number) + logKernel(pz, dim, d, i, v);
+  return logSumExp(terms);
+}
