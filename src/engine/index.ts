@@ -8,6 +8,16 @@ export { crossEntropyLoss } from './grads/cross-entropy.js';
 export { type MatMulGradVariant, setMatMulGradient } from './grads/register.js';
 export { explicitHessian, hessianVectorProduct, type LossFn } from './hvp.js';
 export { type ConvInputKernelVariant, setConvInputKernel } from './kernels/register.js';
+export {
+  alignmentLoss,
+  type EmbeddingTrainOptions,
+  type EmbeddingTrainResult,
+  l2NormalizeTensor,
+  type MetricLossName,
+  type MetricLossOptions,
+  metricLoss,
+  trainEmbedding,
+} from './metric-loss.js';
 export type {
   ActivationInfo,
   BnBatchStats,
@@ -21,21 +31,11 @@ export type {
   WeightLayout,
 } from './model.js';
 export { buildModel, EngineModel, loadEngineModel, nchwToNhwc, saveEngineModel, transposeArray } from './model.js';
-export {
-  alignmentLoss,
-  type EmbeddingTrainOptions,
-  type EmbeddingTrainResult,
-  l2NormalizeTensor,
-  type MetricLossName,
-  type MetricLossOptions,
-  metricLoss,
-  trainEmbedding,
-} from './metric-loss.js';
 export type { OptimizerName, OptimizerOptions, ScheduleName, ScheduleOptions } from './optim.js';
 export { learningRate, Optimizer } from './optim.js';
 export { DataParallelGradients } from './parallel.js';
-export { dot, type LayerHvp, type LayerHvpOptions, layerHvp, layerHvpFn, rademacher } from './sensitivity-hvp.js';
 export { type EngineScores, engineScores } from './retrieval-sim.js';
+export { dot, type LayerHvp, type LayerHvpOptions, layerHvp, layerHvpFn, rademacher } from './sensitivity-hvp.js';
 export type { EpochSummary, TrainData, TrainOptions, TrainProgress, TrainResult } from './train.js';
 export { chooseWorkers, train } from './train.js';
 export { computeGradients, type FlatLayout, flatLayout, readParams, writeParams } from './train-step.js';

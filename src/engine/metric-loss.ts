@@ -115,7 +115,7 @@ export interface EmbeddingTrainResult {
 export async function trainEmbedding(model: EngineModel, data: TrainData, opts: EmbeddingTrainOptions): Promise<EmbeddingTrainResult> {
   const key = opts.proxiesKey ?? 'proxies.weight';
   const proxyVar = model.variables.get(key);
-  if (!proxyVar || proxyVar.rank !== 2) throw new ConfigError(`model '${model.graph.name}' has no class proxies '${key}': build it with the retrieval head`);
+  if (proxyVar?.rank !== 2) throw new ConfigError(`model '${model.graph.name}' has no class proxies '${key}': build it with the retrieval head`);
   const [dim, classes] = proxyVar.shape as [number, number];
   const per = model.inputShape.reduce((a, b) => a * b, 1);
   if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new ConfigError(`epochs ${opts.epochs} must be a non-negative integer`);
@@ -123,13 +123,15 @@ export async function trainEmbedding(model: EngineModel, data: TrainData, opts: 
   if (data.x.length < data.n * per) throw new ShapeError(`training data x has ${data.x.length} values, expected n x ${per}`);
   for (let i = 0; i < data.n; i++) {
     const v = data.y[i] as number;
-    if (!Number.isInteger(v) || v < 0 || v >= classes) throw new ShapeError(`label ${v} at index ${i} is out of range: expected 0..${classes - 1} (the model's proxies)`);
+    if (!Number.isInteger(v) || v < 0 || v >= classes)
+      throw new ShapeError(`label ${v} at index ${i} is out of range: expected 0..${classes - 1} (the model's proxies)`);
   }
   const embDim = model.outputShape.reduce((a, b) => a * b, 1);
   if (embDim !== dim) throw new ShapeError(`model '${model.graph.name}': embedding output has ${embDim} values, proxies ${dim}`);
   const align = opts.align;
   if (align) {
-    if (align.targets.length !== data.n * dim) throw new ShapeError(`alignment targets have ${align.targets.length} values, expected n x dim = ${data.n} x ${dim}`);
+    if (align.targets.length !== data.n * dim)
+      throw new ShapeError(`alignment targets have ${align.targets.length} values, expected n x dim = ${data.n} x ${dim}`);
     if (!(align.weight >= 0)) throw new ConfigError(`alignment weight ${align.weight} must be >= 0`);
   }
   const bs = Math.min(opts.batchSize ?? 64, data.n);

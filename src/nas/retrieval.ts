@@ -44,7 +44,7 @@ export function galleryModel(model: Model, label: string): GalleryModel {
     );
   const node = model.graph.nodes.find((n) => n.name === PROXIES_OUTPUT);
   const w = model.weights.get(`${PROXIES_OUTPUT}.weight`);
-  if (!node || node.op !== 'dense' || !w) throw new ConfigError(`gallery model '${label}' has no dense '${PROXIES_OUTPUT}' layer with weights`);
+  if (node?.op !== 'dense' || !w) throw new ConfigError(`gallery model '${label}' has no dense '${PROXIES_OUTPUT}' layer with weights`);
   const input = model.graph.nodes.find((n) => n.op === 'input');
   return { model, dim: node.inFeatures, classes: node.outFeatures, proxies: w.data, inputShape: input && input.op === 'input' ? input.shape : [] };
 }
@@ -94,7 +94,8 @@ export function buildRetrievalModel(backbone: Model, o: RetrievalModelOptions): 
     if (w && w.data.length === v.data.length) weights.set(k, v);
   }
   if (o.proxies) {
-    if (o.proxies.length !== o.classes * o.dim) throw new ConfigError(`gallery proxies have ${o.proxies.length} values, expected classes x dim = ${o.classes} x ${o.dim}`);
+    if (o.proxies.length !== o.classes * o.dim)
+      throw new ConfigError(`gallery proxies have ${o.proxies.length} values, expected classes x dim = ${o.classes} x ${o.dim}`);
     weights.set(`${PROXIES_OUTPUT}.weight`, { shape: [o.classes, o.dim], data: o.proxies.slice() });
   }
   return { graph, weights };
@@ -174,7 +175,10 @@ export function retrievalEvaluator(o: RetrievalEvaluatorOptions): Evaluator {
     const arch = o.space.format(a);
     const size = archInputSize(a) ?? h;
     const backbone = o.space.graph(a, { inputSize: size, inChannels: c, classes: o.dataset.numClasses });
-    const model = buildRetrievalModel({ graph: backbone, weights: new Map() }, { dim: o.gallery.dim, classes: o.gallery.classes, seed: ctx.seed, proxies: o.gallery.proxies });
+    const model = buildRetrievalModel(
+      { graph: backbone, weights: new Map() },
+      { dim: o.gallery.dim, classes: o.gallery.classes, seed: ctx.seed, proxies: o.gallery.proxies },
+    );
     const policy = archPolicy(o.space, a, backbone, o.policy ?? defaultPolicy(o.target));
     const lat = await archLatencyMs(o.target, backbone, policy, o.latency ?? {});
     const totals = graphTotals(model.graph);
@@ -210,7 +214,12 @@ export function retrievalEvaluator(o: RetrievalEvaluatorOptions): Evaluator {
     return {
       values: o.objectives.map((x) => values[x.name] as number),
       ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-      userAttrs: { arch, task: 'retrieval', ...Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v))), ...(overBudget ? { trained: false } : {}) },
+      userAttrs: {
+        arch,
+        task: 'retrieval',
+        ...Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v))),
+        ...(overBudget ? { trained: false } : {}),
+      },
     };
   };
 }

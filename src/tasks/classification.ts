@@ -7,7 +7,7 @@ import type { HeadOptions, Task } from './types.js';
 export function classifierNode(g: Graph): Extract<Graph['nodes'][number], { op: 'dense' }> {
   const name = g.outputs.length === 1 ? g.outputs[0] : undefined;
   const node = g.nodes.find((n) => n.name === name);
-  if (!node || node.op !== 'dense')
+  if (node?.op !== 'dense')
     throw new ConfigError(
       `model '${g.name}' does not end in one dense classifier (outputs: ${g.outputs.join(', ')}): expected a backbone with a dense layer as its only output`,
     );
@@ -20,8 +20,7 @@ export const classification: Task = {
   description: 'image classification: logits of the classes, softmax cross-entropy, top-1 accuracy',
   head(backbone: Graph, o: HeadOptions): Graph {
     const fc = classifierNode(backbone);
-    if (fc.outFeatures !== o.classes)
-      throw new ConfigError(`model '${backbone.name}' has ${fc.outFeatures} outputs but the data set has ${o.classes} classes`);
+    if (fc.outFeatures !== o.classes) throw new ConfigError(`model '${backbone.name}' has ${fc.outFeatures} outputs but the data set has ${o.classes} classes`);
     return backbone;
   },
   losses: ['cross-entropy'],

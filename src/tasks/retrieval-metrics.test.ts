@@ -52,8 +52,14 @@ test('radix ranking equals a comparison sort on the same float32 scores, ties in
     const per = averagePrecisions(q, g, sim);
     const mean = (f: (r: (typeof per)[number]) => number): number => per.reduce((a, r) => a + f(r), 0) / per.length;
     assert.ok(Math.abs(fast.map - mean((r) => r.ap)) < 1e-12, `levels ${levels}: map ${fast.map} vs ${mean((r) => r.ap)}`);
-    assert.equal(fast.recallAt1, mean((r) => r.hit1));
-    assert.equal(fast.recallAt5, mean((r) => r.hit5));
+    assert.equal(
+      fast.recallAt1,
+      mean((r) => r.hit1),
+    );
+    assert.equal(
+      fast.recallAt5,
+      mean((r) => r.hit5),
+    );
   }
 });
 

@@ -294,11 +294,7 @@ export function retrievalMetricsReference(query: Embeddings, gallery: Embeddings
 }
 
 /** Per-query AP and hits@1/5 from a similarity function, ranking by a comparison sort (ties: gallery index). */
-export function averagePrecisions(
-  query: Embeddings,
-  gallery: Embeddings,
-  sim: (i: number, j: number) => number,
-): { ap: number; hit1: number; hit5: number }[] {
+export function averagePrecisions(query: Embeddings, gallery: Embeddings, sim: (i: number, j: number) => number): { ap: number; hit1: number; hit5: number }[] {
   const counts = labelCounts(gallery);
   const out: { ap: number; hit1: number; hit5: number }[] = [];
   for (let i = 0; i < query.n; i++) {

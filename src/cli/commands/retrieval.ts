@@ -86,13 +86,16 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
   const dimDefault = gallery?.dim ?? 64;
   const dim = intOption('--embedding-dim', f.embeddingDim, dimDefault, 2);
   if (gallery && dim !== gallery.dim)
-    throw new UserError(`--embedding-dim ${dim} differs from the gallery model's embedding dimension ${gallery.dim}: compatible embeddings must have the same dimension`);
+    throw new UserError(
+      `--embedding-dim ${dim} differs from the gallery model's embedding dimension ${gallery.dim}: compatible embeddings must have the same dimension`,
+    );
   const backbone = backboneFromSpec(spec, seed);
   const inShape = (backbone.graph.nodes[0] as { shape: readonly number[] }).shape;
   const classesOut = (backbone.graph.nodes.find((n) => n.name === backbone.graph.outputs[0]) as { outFeatures?: number } | undefined)?.outFeatures;
   const ds = await datasetForShapes(f.dataset, inShape, [classesOut ?? -1], limit, spec);
   const gds = gallery ? await galleryDataset(f.dataset, gallery.inputShape, ds.numClasses, limit, f.compatibleWith as string) : undefined;
-  if (gallery && gallery.classes !== ds.numClasses) throw new UserError(`gallery model has ${gallery.classes} class proxies, data set '${ds.name}' ${ds.numClasses} classes`);
+  if (gallery && gallery.classes !== ds.numClasses)
+    throw new UserError(`gallery model has ${gallery.classes} class proxies, data set '${ds.name}' ${ds.numClasses} classes`);
   const backend = await initEngine();
   const model = buildRetrievalModel(backbone, { dim, classes: ds.numClasses, seed, ...(gallery ? { proxies: gallery.proxies } : {}) });
   const em = buildModel(model);
@@ -112,8 +115,22 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
       }
     }
     const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 64));
-    const bar = createProgress({ total: batches * opts.epochs, label: gallery ? 'train (compatible)' : 'train (retrieval)', fields: ['epoch', 'loss', 'img/s'], quiet });
-    const base = { epochs: opts.epochs, batchSize: opts.batchSize ?? 64, lr: opts.lr ?? 3e-3, seed, loss, optimizer: opts.optimizer ?? 'adam', schedule: opts.schedule ?? 'cosine', weightDecay: opts.weightDecay ?? 0 } as const;
+    const bar = createProgress({
+      total: batches * opts.epochs,
+      label: gallery ? 'train (compatible)' : 'train (retrieval)',
+      fields: ['epoch', 'loss', 'img/s'],
+      quiet,
+    });
+    const base = {
+      epochs: opts.epochs,
+      batchSize: opts.batchSize ?? 64,
+      lr: opts.lr ?? 3e-3,
+      seed,
+      loss,
+      optimizer: opts.optimizer ?? 'adam',
+      schedule: opts.schedule ?? 'cosine',
+      weightDecay: opts.weightDecay ?? 0,
+    } as const;
     const r = await trainEmbedding(em, ds.train, {
       ...(targets ? compatibleTrainOptions(base, { targets, alignWeight }) : base),
       onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
@@ -176,7 +193,8 @@ export async function onnxEmbeddings(path: string, split: Split, batch = 256): P
   const s = await createSession(path);
   try {
     const per = s.inputShape.reduce((a, b) => a * b, 1);
-    if (per * split.n !== split.x.length) throw new UserError(`'${path}' expects input [${s.inputShape.join(',')}] but the data set gives ${split.x.length / split.n} values per sample`);
+    if (per * split.n !== split.x.length)
+      throw new UserError(`'${path}' expects input [${s.inputShape.join(',')}] but the data set gives ${split.x.length / split.n} values per sample`);
     const dim = s.outputShape?.[0] ?? -1;
     if (!(dim > 0)) throw new UserError(`'${path}': first output has no fixed embedding dimension`);
     const out = new Float32Array(split.n * dim);
@@ -221,14 +239,20 @@ export interface RetrievalEvalFlags {
 
 /** `hwnas eval <q.onnx> --task retrieval [--gallery-model g.onnx]`: query / gallery / cross-model figures in onnxruntime. */
 export async function evalRetrieval(path: string, f: RetrievalEvalFlags): Promise<void> {
-  if (f.split !== undefined && f.split !== 'test') throw new UserError(`--split ${f.split}: retrieval queries are the test split (gallery: the training split)`);
+  if (f.split !== undefined && f.split !== 'test')
+    throw new UserError(`--split ${f.split}: retrieval queries are the test split (gallery: the training split)`);
   const batch = intOption('--batch-size', f.batchSize, 256, 1);
   const q = await retrievalShapes(path);
   const g = f.galleryModel !== undefined ? await retrievalShapes(f.galleryModel) : undefined;
   if (g && g.dim !== q.dim) throw new UserError(`query model embeds in ${q.dim} dimensions, gallery model '${f.galleryModel}' in ${g.dim}: not comparable`);
   const ds = await datasetForShapes(f.dataset, q.input, [q.classes], undefined, path);
-  if (ds.test.n === 0 || ds.train.n === 0) throw new UserError(`--dataset '${f.dataset}' needs a training split (gallery) and a test split (queries); one is empty`);
-  const gds = g ? (g.input.join() === q.input.join() ? ds : await datasetForShapes(f.dataset, g.input, [g.classes], undefined, f.galleryModel as string)) : undefined;
+  if (ds.test.n === 0 || ds.train.n === 0)
+    throw new UserError(`--dataset '${f.dataset}' needs a training split (gallery) and a test split (queries); one is empty`);
+  const gds = g
+    ? g.input.join() === q.input.join()
+      ? ds
+      : await datasetForShapes(f.dataset, g.input, [g.classes], undefined, f.galleryModel as string)
+    : undefined;
   const quiet = !!f.json;
   const bar = createProgress({ total: 2, label: 'embed (onnxruntime)', quiet });
   const t0 = performance.now();
