@@ -10,6 +10,9 @@
  * 4. baselines on the space's smallest architecture: (a) trained independently (own proxies, no alignment),
  *    (b) trained compatibly without search; cross-model mAP against the paragon's gallery.
  *
+ * `--metrics-speed [--dim 64]`: only the speed of the exact metrics on 10,000 random queries x 60,000 random gallery
+ * embeddings (10 classes), engine matrix products vs plain JS on the first 500 queries, wall and CPU time.
+ *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/retrieval.js --paragon paragon.onnx [--seeds 1,2,3] [--budget 8]
  * [--limit 2000] [--epochs 1] [--gallery 5000] [--queries 5000] [--out result.json]`
  * (the result is written after every stage).
@@ -41,7 +44,44 @@ function flag(name: string, dflt: string): string {
 
 const fig = (m: RetrievalMetrics) => ({ map: m.map, recallAt1: m.recallAt1, recallAt5: m.recallAt5 });
 
+/** Wall and CPU seconds of the exact metrics on random embeddings (`nq` x `ng`, dimension `dim`). */
+async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record<string, unknown>> {
+  const { Rng } = await import('../src/util/rng.js');
+  const { engineScores } = await import('../src/engine/index.js');
+  const { retrievalMetrics } = await import('../src/tasks/retrieval-metrics.js');
+  const rng = new Rng(1);
+  const emb = (n: number) => ({
+    data: Float32Array.from({ length: n * dim }, () => rng.normal()),
+    n,
+    dim,
+    labels: Int32Array.from({ length: n }, () => rng.int(0, 9)),
+  });
+  const q = emb(nq);
+  const g = emb(ng);
+  await initEngine();
+  const time = async (what: string, f: () => Promise<unknown>) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await f();
+    const c = process.cpuUsage(c0);
+    const r = { what, wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, load: loadavg()[0] };
+    process.stderr.write(`${JSON.stringify(r)}\n`);
+    return r;
+  };
+  const s = engineScores();
+  const engine = await time(`engine, ${nq} x ${ng}`, () => retrievalMetrics(q, g, { scores: s.scores }));
+  s.dispose();
+  const small = { ...q, n: 500, data: q.data.subarray(0, 500 * dim), labels: q.labels.subarray(0, 500) };
+  const js = await time(`plain JS, 500 x ${ng}`, () => retrievalMetrics(small, g));
+  return { nq, ng, dim, engine, js };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--metrics-speed')) {
+    const r = await metricsSpeed(10_000, 60_000, Number(flag('--dim', '64')));
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
   const paragonPath = resolve(flag('--paragon', 'paragon.onnx'));
   const seeds = flag('--seeds', '1,2,3').split(',').map(Number);
   const budget = Number(flag('--budget', '8'));
