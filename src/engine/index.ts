@@ -8,6 +8,16 @@ export { crossEntropyLoss } from './grads/cross-entropy.js';
 export { type MatMulGradVariant, setMatMulGradient } from './grads/register.js';
 export { explicitHessian, hessianVectorProduct, type LossFn } from './hvp.js';
 export { type ConvInputKernelVariant, setConvInputKernel } from './kernels/register.js';
+export {
+  alignmentLoss,
+  type EmbeddingTrainOptions,
+  type EmbeddingTrainResult,
+  l2NormalizeTensor,
+  type MetricLossName,
+  type MetricLossOptions,
+  metricLoss,
+  trainEmbedding,
+} from './metric-loss.js';
 export type {
   ActivationInfo,
   BnBatchStats,
@@ -24,6 +34,7 @@ export { buildModel, EngineModel, loadEngineModel, nchwToNhwc, saveEngineModel, 
 export type { OptimizerName, OptimizerOptions, ScheduleName, ScheduleOptions } from './optim.js';
 export { learningRate, Optimizer } from './optim.js';
 export { DataParallelGradients } from './parallel.js';
+export { type EngineScores, engineScores } from './retrieval-sim.js';
 export { dot, type LayerHvp, type LayerHvpOptions, layerHvp, layerHvpFn, rademacher } from './sensitivity-hvp.js';
 export type { EpochSummary, TrainData, TrainOptions, TrainProgress, TrainResult } from './train.js';
 export { chooseWorkers, train } from './train.js';

@@ -286,7 +286,7 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
   };
 }
 
-interface RunningStats {
+export interface RunningStats {
   readonly node: string;
   readonly channels: number;
   readonly offset: number;
@@ -296,7 +296,7 @@ interface RunningStats {
 }
 
 /** PyTorch-style running statistics update from a batch's (biased) statistics. */
-function updateRunning(model: EngineModel, running: readonly RunningStats[], stats: Float32Array, n: number): void {
+export function updateRunning(model: EngineModel, running: readonly RunningStats[], stats: Float32Array, n: number): void {
   for (const r of running) {
     const count = n * statsSpatial(model, r.node);
     const unbias = count > 1 ? count / (count - 1) : 1;

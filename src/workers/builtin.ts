@@ -32,6 +32,8 @@ import './transform-evaluations.js';
 import './quant-evaluations.js';
 // the external `command` evaluation (the user's own trainer), see ./command-evaluation.ts
 import './command-evaluation.js';
+// the CMP-NAS retrieval evaluation (`nas-retrieval`), see ./retrieval-evaluations.ts
+import './retrieval-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {

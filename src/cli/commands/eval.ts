@@ -55,7 +55,15 @@ export function registerEval(program: Command): void {
     .option('--split <name>', 'test | val (default test)')
     .option('--batch-size <n>', 'inference batch (default 256)')
     .option('--json', 'print JSON')
-    .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; json?: boolean }) => {
+    .option('--task <name>', 'classification | retrieval (default classification; retrieval: mAP / recall@k, see docs/retrieval.md)')
+    .option('--gallery-model <g.onnx>', '--task retrieval: the gallery model (adds galleryModel and crossModel figures)')
+    .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; json?: boolean; task?: string; galleryModel?: string }) => {
+      if (f.task !== undefined && f.task !== 'classification') {
+        if (f.task !== 'retrieval') throw new UserError(`--task '${f.task}': expected classification or retrieval`);
+        const { evalRetrieval } = await import('./retrieval.js');
+        return evalRetrieval(path, f);
+      }
+      if (f.galleryModel !== undefined) throw new UserError('--gallery-model applies to --task retrieval only');
       if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
       const split = f.split ?? 'test';
       if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);

@@ -61,6 +61,8 @@ interface NasFlags {
   readonly queue?: string;
   readonly cmd?: string;
   readonly cmdTimeout?: string;
+  readonly task?: string;
+  readonly galleryModel?: string;
 }
 
 /** Evaluators `hwnas nas` accepts without a table. */
@@ -116,7 +118,10 @@ export function registerNas(program: Command): void {
     .option('--ptq', '+bits spaces: score the float-trained net by post-training quantization instead of fine-tuning it')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
+    .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
+    .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
     .action(async (f: NasFlags) => {
+      const retrievalTask = checkNasTask(f);
       const space = getArchSpace(f.space);
       const strategyName = canonicalStrategyName(f.strategy);
       if (strategyName === 'distinct')
@@ -127,7 +132,7 @@ export function registerNas(program: Command): void {
         throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
       let budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
-      const objectivesSpec = f.objectives ?? 'accuracy:max,latency_ms:min';
+      const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
       const objectives = parseObjectives(objectivesSpec);
       const targetName = f.target ?? 'bitfusion-edge';
       const target = getTarget(targetName);
@@ -220,8 +225,9 @@ export function registerNas(program: Command): void {
           ...(latencyMode === 'network' ? { latency: 'network', latencyAnchor: f.latencyAnchor !== false } : {}),
           ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
         };
-        evaluator =
-          evaluatorName === 'supernet'
+        evaluator = retrievalTask
+          ? retrievalEvaluatorSpec(f, common)
+          : evaluatorName === 'supernet'
             ? {
                 name: 'nas-supernet',
                 options: {
@@ -525,4 +531,25 @@ function printNas(
   for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
     out.write(`${names.map((n) => Number(t.values[n]).toPrecision(5)).join('\t')}\t${t.arch}\n`);
   }
+}
+
+/** `--task`: true for retrieval (CMP-NAS), with its flag checks; false for classification. */
+function checkNasTask(f: NasFlags): boolean {
+  const task = f.task ?? 'classification';
+  if (task !== 'classification' && task !== 'retrieval') throw new ConfigError(`--task '${task}': expected classification or retrieval`);
+  if (task === 'classification') {
+    if (f.galleryModel !== undefined) throw new ConfigError('--gallery-model applies to --task retrieval only');
+    return false;
+  }
+  if (f.galleryModel === undefined)
+    throw new ConfigError('--task retrieval needs --gallery-model <g.onnx> (the frozen gallery model the query models must be compatible with)');
+  if (f.table !== undefined || (f.evaluator !== undefined && f.evaluator !== 'train'))
+    throw new ConfigError('--task retrieval trains each architecture compatibly (short training per trial): drop --table / --evaluator');
+  if (f.strategy === 'blockwise') throw new ConfigError('--task retrieval: --strategy blockwise is not supported (it distils a classification teacher)');
+  return true;
+}
+
+/** The `nas-retrieval` evaluation of `hwnas nas --task retrieval`. */
+function retrievalEvaluatorSpec(f: NasFlags, common: Record<string, JsonValue>): { name: string; options: Record<string, JsonValue> } {
+  return { name: 'nas-retrieval', options: { ...common, gallery: resolve(f.galleryModel as string), epochs: intOption('--epochs', f.epochs, 1, 1) } };
 }

@@ -157,8 +157,21 @@ export function registerTrain(program: Command): void {
       .description('train a model (zoo:<name>, .onnx or .json) on a data set and export it to ONNX')
       .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:... (see docs/data.md)')
       .option('--out <file.onnx>', 'where to write the trained model (ONNX)')
-      .option('--json', 'print a final JSON object'),
-  ).action(async (spec: string, f: TrainFlags & { dataset: string; out?: string }) => {
+      .option('--json', 'print a final JSON object')
+      .option('--task <name>', 'classification | retrieval (default classification; see docs/retrieval.md)')
+      .option('--embedding-dim <d>', "--task retrieval: embedding dimension (default 64, or the gallery model's)")
+      .option('--loss <name>', '--task retrieval: norm-softmax | proxy-anchor (default norm-softmax)')
+      .option('--compatible-with <g.onnx>', '--task retrieval: train compatibly with this frozen gallery model (its proxies + alignment)')
+      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight of the alignment term (default 1)'),
+  ).action(async (spec: string, f: TrainFlags & { dataset: string; out?: string; task?: string }) => {
+    if (f.task !== undefined && f.task !== 'classification') {
+      if (f.task !== 'retrieval') throw new ConfigError(`--task '${f.task}': expected classification or retrieval`);
+      const { trainRetrieval } = await import('./retrieval.js');
+      return trainRetrieval(spec, f);
+    }
+    for (const k of ['embeddingDim', 'loss', 'compatibleWith', 'alignWeight'] as const)
+      if ((f as unknown as Record<string, unknown>)[k] !== undefined)
+        throw new ConfigError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --task retrieval only`);
     const opts = trainOptionsFromFlags(f, { epochs: 1 });
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
     if (f.out !== undefined) checkOutPath('--out', f.out);

@@ -1,0 +1,114 @@
+/**
+ * `hwnas train|eval|nas --task retrieval` end to end with the real CLI on a small Fashion-MNIST slice:
+ * the engine's figures at training time equal onnxruntime's on the exported file (same metrics), compatible
+ * training reports cross-model figures that eval reproduces, and bad input exits 2 with the value quoted.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadOnnx } from '../../onnx/import.js';
+import { runHwnas } from '../testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const DATA = 'fashion-mnist;limit=300';
+const SMALL = 'space:mbv2:r28-w0.5:k3e1r|k3e1r|k3e1r|k3e1r';
+
+interface Figures {
+  readonly map: number;
+  readonly recallAt1: number;
+  readonly recallAt5: number;
+}
+
+const close = (a: Figures, b: Figures, what: string): void => {
+  for (const k of ['map', 'recallAt1', 'recallAt5'] as const) assert.ok(Math.abs(a[k] - b[k]) < 2e-3, `${what} ${k}: ${a[k]} vs ${b[k]}`);
+};
+
+test('train --task retrieval, eval in onnxruntime, compatible training and cross-model eval', { timeout: 600_000 }, async () => {
+  const g = join(dir, 'g.onnx');
+  const r1 = await runHwnas(
+    dir,
+    'train',
+    SMALL,
+    '--task',
+    'retrieval',
+    '--embedding-dim',
+    '16',
+    '--dataset',
+    DATA,
+    '--epochs',
+    '2',
+    '--seed',
+    '1',
+    '--out',
+    g,
+    '--json',
+  );
+  assert.equal(r1.code, 0, r1.stderr);
+  const t1 = JSON.parse(r1.stdout) as { queryModel: Figures; embeddingDim: number };
+  assert.equal(t1.embeddingDim, 16);
+  assert.ok(t1.queryModel.map > 0.15 && t1.queryModel.map <= 1, `map ${t1.queryModel.map}`);
+  const m = loadOnnx(g);
+  assert.deepEqual(m.graph.outputs, ['embedding', 'proxies']);
+  assert.deepEqual(m.weights.get('proxies.weight')?.shape, [10, 16]);
+
+  const e1 = await runHwnas(dir, 'eval', g, '--task', 'retrieval', '--dataset', DATA, '--json');
+  assert.equal(e1.code, 0, e1.stderr);
+  const ev1 = JSON.parse(e1.stdout) as { queryModel: Figures; crossModel?: Figures };
+  close(ev1.queryModel, t1.queryModel, 'onnxruntime vs engine');
+  assert.equal(ev1.crossModel, undefined);
+
+  const q = join(dir, 'q.onnx');
+  const r2 = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--seed', '2', '--out', q, '--json');
+  assert.equal(r2.code, 0, r2.stderr);
+  const t2 = JSON.parse(r2.stdout) as { queryModel: Figures; crossModel: Figures; galleryModel: Figures; embeddingDim: number };
+  assert.equal(t2.embeddingDim, 16, 'the dimension defaults to the gallery model');
+  // the proxies are the gallery's, unchanged
+  assert.deepEqual(loadOnnx(q).weights.get('proxies.weight')?.data, m.weights.get('proxies.weight')?.data);
+  close(t2.galleryModel, t1.queryModel, 'gallery model figures');
+
+  const e2 = await runHwnas(dir, 'eval', q, '--task', 'retrieval', '--gallery-model', g, '--dataset', DATA, '--json');
+  assert.equal(e2.code, 0, e2.stderr);
+  const ev2 = JSON.parse(e2.stdout) as { queryModel: Figures; galleryModel: Figures; crossModel: Figures };
+  close(ev2.crossModel, t2.crossModel, 'cross-model');
+  close(ev2.galleryModel, t1.queryModel, 'gallery model');
+  close(ev2.queryModel, t2.queryModel, 'query model');
+
+  // bad input: exit 2, the value quoted
+  const bad = [
+    [['train', SMALL, '--task', 'ranking', '--dataset', DATA], /'ranking'/],
+    [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--embedding-dim', '8'], /--embedding-dim 8/],
+    [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--loss', 'triplet'], /'triplet'/],
+    [['train', SMALL, '--dataset', DATA, '--embedding-dim', '8'], /--embedding-dim/],
+    [['eval', g, '--dataset', DATA, '--gallery-model', g], /--gallery-model/],
+    [['nas', '--task', 'retrieval', '--space', 'mbv2', '--dataset', DATA, '--strategy', 'random', '--budget', '1'], /--gallery-model/],
+  ] as const;
+  for (const [args, re] of bad) {
+    const r = await runHwnas(dir, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('nas --task retrieval: CMP-NAS trials through the study loop with cross-model mAP and latency', { timeout: 600_000 }, async () => {
+  const g = join(dir, 'g2.onnx');
+  const r1 = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--embedding-dim', '16', '--dataset', DATA, '--seed', '3', '--out', g, '--json');
+  assert.equal(r1.code, 0, r1.stderr);
+  const store = join(dir, 'nas.db');
+  const args = ['nas', '--task', 'retrieval', '--gallery-model', g, '--space', 'mbv2', '--dataset', 'fashion-mnist', '--limit', '200'];
+  const r = await runHwnas(dir, ...args, '--strategy', 'random', '--budget', '2', '--seed', '4', '--store', store, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { trials: { arch: string; values: Record<string, number> }[]; objectives: { name: string }[] };
+  assert.deepEqual(
+    out.objectives.map((o) => o.name),
+    ['map', 'latency_ms'],
+  );
+  assert.equal(out.trials.length, 2);
+  for (const t of out.trials) {
+    assert.ok((t.values.map as number) > 0 && (t.values.map as number) <= 1);
+    assert.ok((t.values.latency_ms as number) > 0);
+  }
+});
