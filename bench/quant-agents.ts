@@ -9,7 +9,7 @@
  *   layer from the ILP policy.
  * Post-training accuracy (no QAT) on test images; search rewards on validation images.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/quant-agents.js [--episodes N] [--seeds S]
- * [--train-images N] [--epochs N] [--search-images N] [--test-images N]`; progress on stderr, JSON on stdout.
+ * [--train-images N] [--epochs N] [--search-images N] [--test-images N] [--trace-images N] [--trace-probes N]`; progress on stderr, JSON on stdout.
  */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,9 @@ export interface QuantAgentsOptions {
   readonly searchImages?: number;
   /** Epochs of float training (default 3). */
   readonly epochs?: number;
+  /** Images (default 128) and at most this many Hutchinson probes (default 16) per layer for the traces. */
+  readonly traceImages?: number;
+  readonly traceProbes?: number;
 }
 
 /** Runs the comparison; returns a JSON-able summary. */
@@ -89,10 +92,18 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
   const ref = coster.uniformCost({ weightBits: 8, actBits: 8 });
   const budget = parseBudget('latency=0.6x', ref);
   // sensitivity (once: the float model is the same for every search seed)
-  const hv = sub(ds.train, 128);
-  const sens = layerSensitivities(fm, hv.x, hv.y, hv.n, { seed: 1, perChannel: true, maxIter: 16, minIter: 8, tol: 1e-2 });
+  const hv = sub(ds.train, o.traceImages ?? 128);
+  const probes = o.traceProbes ?? 16;
+  const sens = layerSensitivities(fm, hv.x, hv.y, hv.n, {
+    seed: 1,
+    perChannel: true,
+    maxIter: probes,
+    minIter: Math.min(8, probes),
+    tol: 1e-2,
+    onLayer: (x, i, t) => log(`trace ${i + 1}/${t} ${x.layer} (${x.iterations} probes)`),
+  });
   const scores = hawqScores(floatModel, sens, BITS);
-  const actSens = activationSensitivity(fm, sub(ds.val, 500, 1000), cal, BITS);
+  const actSens = activationSensitivity(fm, sub(ds.val, o.searchImages ?? 500, 1000), cal, BITS);
   const score = (i: number, p: Precision): number => {
     const l = coster.layers[i]?.name;
     const w = scores.find((s) => s.layer === l && s.bits === p.weightBits)?.score ?? 0;
@@ -183,6 +194,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const te = arg('--test-images');
   const si = arg('--search-images');
   const ep = arg('--epochs');
+  const ti = arg('--trace-images');
+  const tp = arg('--trace-probes');
   benchQuantAgents({
     ...(e !== undefined ? { episodes: e } : {}),
     ...(s !== undefined ? { seeds: s } : {}),
@@ -190,6 +203,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(te !== undefined ? { testImages: te } : {}),
     ...(si !== undefined ? { searchImages: si } : {}),
     ...(ep !== undefined ? { epochs: ep } : {}),
+    ...(ti !== undefined ? { traceImages: ti } : {}),
+    ...(tp !== undefined ? { traceProbes: tp } : {}),
   }).then(
     (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
     (err: unknown) => {
