@@ -105,9 +105,11 @@ export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
   return async (params, ctx): Promise<EvaluationResult> => {
     await yieldToEventLoop(); // the evaluation is synchronous: let signal handlers (Ctrl-C) run between trials
     const { policy, channelBits } = candidatePolicy(o.coster, params, o.channel, `trial-${ctx.trialNumber}`);
-    const accuracy = o.finetune
-      ? await finetunedAccuracy((floatModel ??= o.model.toModel()), policy, o.searchSet, o.calibration, channelBits, o.finetune)
-      : evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
+    let accuracy: number;
+    if (o.finetune) {
+      floatModel ??= o.model.toModel();
+      accuracy = await finetunedAccuracy(floatModel, policy, o.searchSet, o.calibration, channelBits, o.finetune);
+    } else accuracy = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
     const cost = o.coster.policyCost(policy);
     const value = costOf(cost, o.budget.kind);
     return {
