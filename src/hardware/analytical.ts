@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
+import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
 import { macAreaUm2, tech45 } from './data.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork, prepareNetwork, prepareWorkloads, sliceWorkload } from './prepared.js';
@@ -102,6 +103,8 @@ export abstract class AnalyticalTarget implements HardwareTarget {
   private readonly constCache = new WeakMap<PreparedNetwork, Float64Array>();
   private lastNet: PreparedNetwork | undefined;
   private lastConst: Float64Array | undefined;
+  private actLayer = new Int32Array(0);
+  private actNode = new Int32Array(0);
 
   /**
    * Write the cost of node `i` of `net` at (`wBits`, `aBits`) into `out` (slots {@link OUT}).
@@ -177,12 +180,12 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     return this.nodeCost(prepareWorkloads([w]), 0, p.weightBits, p.actBits);
   }
 
-  /** {@inheritDoc HardwareTarget.networkCost} */
+  /** {@inheritDoc HardwareTarget.networkCost} (activation bits as activation-bits.ts says) */
   networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
     checkPolicyBits(policy, this.supportedBits, this.name);
     const net = prepareNetwork(g);
     const layers: LayerCost[] = [];
-    const defAct = policy.default.actBits;
+    const act = policyActBits(net, policy);
     for (let i = 0; i < net.n; i++) {
       const w = net.workloads[i] as Workload;
       const f = net.fusedInto[i] as number;
@@ -190,22 +193,24 @@ export abstract class AnalyticalTarget implements HardwareTarget {
         layers.push(zeroCost(w.node, w.op, (net.workloads[f] as Workload).node));
         continue;
       }
-      if ((net.layerOf[i] as number) < 0) {
-        layers.push(this.nodeCost(net, i, 32, defAct));
+      const li = net.layerOf[i] as number;
+      if (li < 0) {
+        layers.push(this.nodeCost(net, i, 32, act.node[i] as number));
         continue;
       }
+      const ab = act.layer[li] as number;
       const lp: LayerPrecision = policy.layers[w.node] ?? policy.default;
       if (lp.groups && lp.groups.length > 1) {
         let first = 0;
         const parts = lp.groups.map((gr) => {
           const sub = sliceWorkload(w, first, gr.channels);
           first += gr.channels;
-          return this.nodeCost(prepareWorkloads([sub]), 0, gr.weightBits, gr.actBits);
+          return this.nodeCost(prepareWorkloads([sub]), 0, gr.weightBits, ab);
         });
         layers.push(sumCosts(w.node, w.op, parts));
       } else {
         const p = lp.groups?.[0] ?? lp;
-        layers.push(this.nodeCost(net, i, p.weightBits, p.actBits));
+        layers.push(this.nodeCost(net, i, p.weightBits, ab));
       }
     }
     let lat = 0;
@@ -221,7 +226,7 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     return { target: this.name, latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on, layers, networkOverheadMs: 0, combine: 'sum' };
   }
 
-  /** {@inheritDoc HardwareTarget.evaluate} */
+  /** {@inheritDoc HardwareTarget.evaluate} (activation bits as activation-bits.ts says) */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
     let c = this.lastNet === net ? this.lastConst : this.constCache.get(net);
     if (!c) {
@@ -230,14 +235,17 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     }
     this.lastNet = net;
     this.lastConst = c;
+    const read = layerReadNodes(net);
     const k = (defaultActBits > 32 ? 32 : defaultActBits) * 3;
     const s = this.scratch;
+    const skip = (i: number): boolean => net.col.kind[i] === KIND.free || (this.fuse && (net.fusedInto[i] as number) >= 0);
     if (Number.isNaN(c[k] as number)) {
+      // nodes no layer reads: stored at the default width, a constant per default width
       let lat = 0;
       let en = 0;
       let dram = 0;
       for (let i = 0; i < net.n; i++) {
-        if ((net.layerOf[i] as number) >= 0 || net.col.kind[i] === KIND.free || (this.fuse && (net.fusedInto[i] as number) >= 0)) continue;
+        if ((net.layerOf[i] as number) >= 0 || read[i] === 1 || skip(i)) continue;
         s.fill(0);
         this.evalNode(net, i, 32, defaultActBits, s);
         lat += s[OUT.latencyMs] as number;
@@ -252,8 +260,22 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     let en = c[k + 1] as number;
     let dram = c[k + 2] as number;
     const ln = net.layerNode;
+    if (this.actLayer.length < ln.length) this.actLayer = new Int32Array(ln.length);
+    if (this.actNode.length < net.n) this.actNode = new Int32Array(net.n);
+    const la = this.actLayer;
+    const na = this.actNode;
+    resolveActBits(net, actBits, defaultActBits, la, na);
+    for (let i = 0; i < net.n; i++) {
+      // nodes some layer reads: stored at that layer's width
+      if (read[i] !== 1 || (net.layerOf[i] as number) >= 0 || skip(i)) continue;
+      s.fill(0);
+      this.evalNode(net, i, 32, na[i] as number, s);
+      lat += s[OUT.latencyMs] as number;
+      en += s[OUT.energyMj] as number;
+      dram += s[OUT.dramBytes] as number;
+    }
     for (let l = 0; l < ln.length; l++) {
-      this.evalNode(net, ln[l] as number, weightBits[l] as number, actBits[l] as number, s);
+      this.evalNode(net, ln[l] as number, weightBits[l] as number, la[l] as number, s);
       lat += s[OUT.latencyMs] as number;
       en += s[OUT.energyMj] as number;
       dram += s[OUT.dramBytes] as number;

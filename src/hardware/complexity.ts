@@ -6,8 +6,9 @@
 import type { Graph } from '../ir/types.js';
 import { activationBytes, graphWorkloads, type Workload, weightBytes } from '../ir/workload.js';
 import { formatNumber, formatTable } from '../util/table.js';
+import { policyActBits } from './activation-bits.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
-import { sliceWorkload } from './prepared.js';
+import { prepareNetwork, sliceWorkload } from './prepared.js';
 import type { Bound, HardwareTarget } from './types.js';
 
 /** One row of a complexity report. */
@@ -76,10 +77,19 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
   const cost = target.networkCost(graph, policy);
   const batch = target.batch ?? 1;
   const wls = graphWorkloads(graph);
+  const net = prepareNetwork(graph);
+  const act = policyActBits(net, policy); // the activation-bits convention (activation-bits.ts)
   const rows: ComplexityRow[] = wls.map((w, i) => {
     const c = cost.layers[i];
     const mac = w.op === 'conv2d' || w.op === 'dense';
-    const lp: LayerPrecision = mac ? (policy.layers[w.node] ?? policy.default) : { weightBits: 0, actBits: policy.default.actBits };
+    const li = net.layerOf[i] as number;
+    const ab = li >= 0 ? (act.layer[li] as number) : (act.node[i] as number);
+    const own: LayerPrecision = mac ? (policy.layers[w.node] ?? policy.default) : { weightBits: 0, actBits: ab };
+    const lp: LayerPrecision = {
+      weightBits: own.weightBits,
+      actBits: ab,
+      ...(own.groups ? { groups: own.groups.map((g) => ({ ...g, actBits: ab })) } : {}),
+    };
     let bitOps = 0;
     let wB = 0;
     let area = Number.NaN;

@@ -7,6 +7,7 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
+import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
 import { sumCosts } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
@@ -47,7 +48,9 @@ export abstract class LayerValueTarget implements HardwareTarget {
   abstract readonly hasEnergy: boolean;
   /** Whether bn/activation after conv/dense are fused into it (their cost counted there). */
   abstract readonly fuse: boolean;
-  private evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array> }>();
+  private evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array>; nodes: Float64Array }>();
+  private actLayer = new Int32Array(0);
+  private actNode = new Int32Array(0);
 
   /** Forget the layer values cached by {@link LayerValueTarget.evaluate} (call when they change, e.g. after a recalibration). */
   protected clearCostCache(): void {
@@ -74,6 +77,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
     const net = prepareNetwork(g);
     const layers: LayerCost[] = [];
     const def = policy.default;
+    const act = policyActBits(net, policy);
     for (let i = 0; i < net.n; i++) {
       const w = net.workloads[i] as Workload;
       const f = net.fusedInto[i] as number;
@@ -81,20 +85,22 @@ export abstract class LayerValueTarget implements HardwareTarget {
         layers.push({ ...valueCost(w, def, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: (net.workloads[f] as Workload).node });
         continue;
       }
-      if ((net.layerOf[i] as number) < 0) {
-        layers.push(this.layerCost(w, { weightBits: 32, actBits: def.actBits }));
+      const li = net.layerOf[i] as number;
+      if (li < 0) {
+        layers.push(this.layerCost(w, { weightBits: 32, actBits: act.node[i] as number }));
         continue;
       }
+      const ab = act.layer[li] as number;
       const lp: LayerPrecision = policy.layers[w.node] ?? def;
       if (lp.groups && lp.groups.length > 1) {
         let first = 0;
         const parts = lp.groups.map((gr) => {
           const sub = sliceWorkload(w, first, gr.channels);
           first += gr.channels;
-          return this.layerCost(sub, gr);
+          return this.layerCost(sub, { weightBits: gr.weightBits, actBits: ab });
         });
         layers.push(sumCosts(w.node, w.op, parts));
-      } else layers.push(this.layerCost(w, lp.groups?.[0] ?? lp));
+      } else layers.push(this.layerCost(w, { weightBits: (lp.groups?.[0] ?? lp).weightBits, actBits: ab }));
     }
     const ovh = this.networkOverheadMs();
     let lat = ovh;
@@ -122,28 +128,49 @@ export abstract class LayerValueTarget implements HardwareTarget {
     let c = this.evalCache.get(net);
     const L = net.layerNode.length;
     if (!c) {
-      c = { lat: new Float64Array(L * 33 * 33).fill(Number.NaN), en: new Float64Array(L * 33 * 33), rest: new Map() };
+      c = { lat: new Float64Array(L * 33 * 33).fill(Number.NaN), en: new Float64Array(L * 33 * 33), rest: new Map(), nodes: new Float64Array(0) };
       this.evalCache.set(net, c);
     }
+    const read = layerReadNodes(net);
+    const skip = (i: number): boolean => isFreeOp((net.workloads[i] as Workload).op) || (this.fuse && (net.fusedInto[i] as number) >= 0);
     let rest = c.rest.get(defaultActBits);
     if (!rest) {
+      // nodes no layer reads: stored at the default width (activation-bits.ts), a constant per width
       let lat = 0;
       let en = 0;
       for (let i = 0; i < net.n; i++) {
-        const w = net.workloads[i] as Workload;
-        if ((net.layerOf[i] as number) >= 0 || isFreeOp(w.op) || (this.fuse && (net.fusedInto[i] as number) >= 0)) continue;
-        const v = this.layerValue(w, { weightBits: 32, actBits: defaultActBits });
+        if ((net.layerOf[i] as number) >= 0 || read[i] === 1 || skip(i)) continue;
+        const v = this.layerValue(net.workloads[i] as Workload, { weightBits: 32, actBits: defaultActBits });
         lat += v.latencyMs;
         en += v.energyMj ?? Number.NaN;
       }
       rest = Float64Array.of(lat, en);
       c.rest.set(defaultActBits, rest);
     }
+    if (this.actLayer.length < L) this.actLayer = new Int32Array(L);
+    if (this.actNode.length < net.n) this.actNode = new Int32Array(net.n);
+    if (c.nodes.length < net.n * 33 * 2) c.nodes = new Float64Array(net.n * 33 * 2).fill(Number.NaN);
+    const la = this.actLayer;
+    const na = this.actNode;
+    resolveActBits(net, actBits, defaultActBits, la, na);
     let lat = (rest[0] as number) + this.networkOverheadMs();
     let en = rest[1] as number;
+    for (let i = 0; i < net.n; i++) {
+      // nodes a layer reads: stored at the width of the layers reading them
+      if (read[i] !== 1 || (net.layerOf[i] as number) >= 0 || skip(i)) continue;
+      const b = na[i] as number;
+      const k = (i * 33 + (b > 32 ? 32 : b)) * 2;
+      if (Number.isNaN(c.nodes[k] as number)) {
+        const v = this.layerValue(net.workloads[i] as Workload, { weightBits: 32, actBits: b });
+        c.nodes[k] = v.latencyMs;
+        c.nodes[k + 1] = v.energyMj ?? Number.NaN;
+      }
+      lat += c.nodes[k] as number;
+      en += c.nodes[k + 1] as number;
+    }
     for (let l = 0; l < L; l++) {
       const wb = weightBits[l] as number;
-      const ab = actBits[l] as number;
+      const ab = la[l] as number;
       if (!(wb >= 1 && wb <= 32 && ab >= 1 && ab <= 32)) throw new ConfigError(`evaluate: layer ${l} bits w${wb}a${ab} out of range 1..32`);
       const k = (l * 33 + wb) * 33 + ab;
       let v = c.lat[k] as number;

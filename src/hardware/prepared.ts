@@ -52,6 +52,12 @@ export interface PreparedNetwork {
    * `fusedInto`, plus residual add(+act) fused into the conv that produces its last operand.
    */
   readonly kernelOf: Int32Array;
+  /**
+   * For each conv/dense layer (policy vector order), the index of the node whose output it reads (its
+   * input activation), or -1 when unknown (workloads prepared without their graph). See
+   * activation-bits.ts for the precision convention built on it.
+   */
+  readonly layerInput?: Int32Array;
 }
 
 /** Element-wise activations an inference compiler fuses into the layer before them (the registry's 'activation' kind). */
@@ -276,7 +282,20 @@ export function prepareNetwork(graph: Graph): PreparedNetwork {
     if (n.op === 'input' || outs.has(n.name)) io[i] = 1;
   });
   const fused = fusionPlan(graph);
-  const net = prepareWorkloads(graphWorkloads(graph), graph.name, fused, io, kernelPlan(graph, fused));
+  const base = prepareWorkloads(graphWorkloads(graph), graph.name, fused, io, kernelPlan(graph, fused));
+  const index = new Map(graph.nodes.map((nd, i) => [nd.name, i] as const));
+  // the node whose output a layer reads, looking through plumbing (flatten/reshape/identity: same data)
+  const source = (name: string): number => {
+    let j = index.get(name) ?? -1;
+    for (let hops = 0; j >= 0 && hops < graph.nodes.length; hops++) {
+      const nd = graph.nodes[j] as Graph['nodes'][number];
+      if (nd.op === 'input' || !isPlumbing(nd.op) || nd.inputs.length !== 1) break;
+      j = index.get(nd.inputs[0] as string) ?? -1;
+    }
+    return j;
+  };
+  const layerInput = Int32Array.from(base.layerNode, (i) => source(graph.nodes[i]?.inputs[0] as string));
+  const net: PreparedNetwork = { ...base, layerInput };
   cache.set(graph, net);
   return net;
 }

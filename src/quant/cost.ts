@@ -4,6 +4,7 @@
  * with a fast vector path (per-layer bit vectors) and a policy path that understands channel groups.
  */
 import { ConfigError, InfeasibleError } from '../errors.js';
+import { policyActBits, resolveActBits } from '../hardware/activation-bits.js';
 import type { LayerPrecision, Precision, PrecisionPolicy } from '../hardware/precision.js';
 import { type PreparedNetwork, prepareNetwork, sliceWorkload } from '../hardware/prepared.js';
 import { costSummary, type HardwareTarget } from '../hardware/types.js';
@@ -71,6 +72,8 @@ export class PolicyCoster {
   /** Bytes of parameters outside conv/dense weights (batch-norm vectors at float32). */
   readonly otherBytes: number;
   private readonly summary = costSummary();
+  private readonly actLayer: Int32Array;
+  private readonly actNode: Int32Array;
 
   constructor(
     readonly graph: Graph,
@@ -80,21 +83,28 @@ export class PolicyCoster {
   ) {
     this.net = prepareNetwork(graph);
     this.layers = quantLayerInfos(graph);
+    this.actLayer = new Int32Array(this.layers.length);
+    this.actNode = new Int32Array(this.net.n);
     let other = 0;
     const layerSet = new Set(this.layers.map((l) => l.name));
     for (const w of this.net.workloads) if (!layerSet.has(w.node)) other += w.params * 4;
     this.otherBytes = other;
   }
 
-  /** Cost of per-layer bit vectors (fast path). */
-  cost(weightBits: ArrayLike<number>, actBits: ArrayLike<number>): CostVector {
-    const s = this.target.evaluate(this.net, weightBits, actBits, this.summary, this.defaultActBits);
+  /**
+   * Cost of per-layer bit vectors (fast path); nodes that no conv/dense layer reads (the tail) move
+   * their data at `defaultActBits` (the policy's `default.actBits`; see src/hardware/activation-bits.ts).
+   */
+  cost(weightBits: ArrayLike<number>, actBits: ArrayLike<number>, defaultActBits = this.defaultActBits): CostVector {
+    const s = this.target.evaluate(this.net, weightBits, actBits, this.summary, defaultActBits);
+    // BOPs at the activation bits the layers run at (activation-bits.ts: a shared input at the widest)
+    resolveActBits(this.net, actBits, defaultActBits, this.actLayer, this.actNode);
     let size = this.otherBytes;
     let bops = 0;
     this.layers.forEach((l, i) => {
       const wb = weightBits[i] as number;
       size += layerWeightBytes(l.workload, wb, l.outChannels);
-      bops += l.macs * wb * (actBits[i] as number);
+      bops += l.macs * wb * (this.actLayer[i] as number);
     });
     return { latency: s.latencyMs, energy: s.energyMj, size, bops };
   }
@@ -107,12 +117,15 @@ export class PolicyCoster {
       return this.cost(
         ps.map((p) => p.weightBits),
         ps.map((p) => p.actBits),
+        policy.default.actBits,
       );
     }
     const nc = this.target.networkCost(this.graph, policy);
+    const act = policyActBits(this.net, policy);
     let size = this.otherBytes;
     let bops = 0;
     for (const l of this.layers) {
+      const ab = act.layer[l.index] as number;
       const lp: LayerPrecision = policy.layers[l.name] ?? policy.default;
       const groups = lp.groups && lp.groups.length > 0 ? lp.groups : [{ channels: l.outChannels, weightBits: lp.weightBits, actBits: lp.actBits }];
       let first = 0;
@@ -120,7 +133,7 @@ export class PolicyCoster {
         const sub = sliceWorkload(l.workload, first, g.channels);
         first += g.channels;
         size += layerWeightBytes(sub, g.weightBits, g.channels);
-        bops += sub.macs * g.weightBits * g.actBits;
+        bops += sub.macs * g.weightBits * ab;
       }
     }
     return { latency: nc.latencyMs, energy: nc.energyMj, size, bops };

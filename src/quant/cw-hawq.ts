@@ -1,13 +1,14 @@
 /**
- * CW-HAWQ: channel-wise mixed precision. Output channels of each layer are ordered by their Hessian
- * trace; a DDPG agent picks, per layer, the ratios of channels at each bit-width (e.g. 2/4/8); bits go to
- * channels in trace order (most sensitive channels get the most bits). Hardware cost is computed per
- * channel group (the policy's `groups`). Budget wall: while over budget, the least sensitive channels of
- * some width move one width down, greedily by cost saved per estimated damage (|trace| x growth of
- * the relative quantization MSE 1/qmax^2, so 8 -> 4 goes before 4 -> 2); budget left over is then
- * spent the same way upwards (most sensitive channels first, 2 -> 4 before 4 -> 8). Moves are a slice
- * (1/8 of the layer), one channel, or a whole width (merging groups saves the target's per-group cost).
- * The wall largely decides the result: the agent's ratios only set the starting point.
+ * CW-HAWQ: channel-wise mixed precision. Output channels of each layer are ordered by the magnitude of
+ * their Hessian trace; a DDPG agent picks, per layer, the ratios of channels at each bit-width (e.g.
+ * 2/4/8); bits go to channels in trace order (most sensitive channels get the most bits). Hardware cost
+ * is computed per channel group (the policy's `groups`). The agent decides the allocation: the budget
+ * wall only repairs a violation (as action clipping does in HAQ): while over budget, the least sensitive
+ * channels of some width move one width down, greedily by cost saved per estimated damage (|trace| x
+ * growth of the relative quantization MSE 1/qmax^2, so 8 -> 4 goes before 4 -> 2). Moves are a slice
+ * (1/8 of the layer) or a whole width (merging groups saves the target's per-group cost). Spending
+ * budget left over (`fill`, off by default) is kept as an option: with it the wall, not the agent,
+ * decides most of the result.
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
@@ -15,6 +16,7 @@ import type { Trial } from '../search/types.js';
 import type { ChannelBits } from './apply.js';
 import { budgetInfeasible, type CostVector, type PolicyCoster, type ResourceBudget } from './cost.js';
 import type { DdpgOptions } from './ddpg.js';
+import { channelSensitivity } from './sensitivity.js';
 import { CwHawqStrategy } from './strategies/cw-hawq.js';
 import { channelCostTable, quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
 import { runAccuracyStudy } from './strategies/run.js';
@@ -91,10 +93,10 @@ export function ratiosToCounts(ratios: readonly number[], total: number): number
   return counts;
 }
 
-/** Channel indices of each layer sorted by decreasing trace (ties by index). */
+/** Channel indices of each layer sorted by decreasing sensitivity |trace| (ties by index). */
 export function traceOrder(traces: readonly number[]): number[] {
   return traces
-    .map((t, i) => [t, i] as const)
+    .map((t, i) => [channelSensitivity(t), i] as const)
     .sort((a, b) => b[0] - a[0] || a[1] - b[1])
     .map(([, i]) => i);
 }
@@ -131,6 +133,9 @@ export function buildAllocation(
   coster.layers.forEach((l, li) => {
     const c = counts[li] as readonly number[];
     const order = orders[li] as readonly number[];
+    // one activation width per layer: the engine quantizes a layer's input tensor once, so every channel
+    // group reads it at the widest width asked for the layer (src/hardware/activation-bits.ts)
+    const layerAct = Math.max(...bits.map((b, k) => groupActBits(actBits, li, k, b, minActBits)));
     const perChannel = new Array<number>(l.outChannels).fill(bits[0] as number);
     const groups: ChannelGroup[] = [];
     let pos = 0;
@@ -139,8 +144,7 @@ export function buildAllocation(
       const n = c[k] as number;
       for (let j = 0; j < n; j++) perChannel[order[pos + j] as number] = b;
       pos += n;
-      const ab = groupActBits(actBits, li, k, b, minActBits);
-      if (n > 0) groups.push({ channels: n, weightBits: b, actBits: ab });
+      if (n > 0) groups.push({ channels: n, weightBits: b, actBits: layerAct });
     }
     const first = groups[0] as ChannelGroup;
     layers[l.name] =
@@ -162,6 +166,8 @@ export interface ChannelWallOptions {
   readonly layerCost: (li: number, counts: readonly number[]) => number;
   /** Budgeted cost of the network at these counts. */
   readonly cost: (counts: readonly (readonly number[])[]) => number;
+  /** Also spend budget left over by promoting channels (default false: the wall only repairs violations). */
+  readonly fill?: boolean;
 }
 
 /**
@@ -179,7 +185,7 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][]) => numb
   // (1/qmax(b)^2, qmax = 2^(b-1)-1). Draining the middle width first (4 -> 2 before 8 -> 4) turned
   // most channels into 2-bit ones and collapsed accuracy; 8 -> 4 costs ~100x less damage than 4 -> 2.
   const relMse = (b: number): number => 1 / (2 ** (b - 1) - 1) ** 2;
-  const absTraces = o.channelTraces.map((t) => t.map((v) => Math.abs(v)));
+  const absTraces = o.channelTraces.map((t) => t.map(channelSensitivity));
   const traceFloor = o.channelTraces.map((t) => 1e-9 * (1 + t.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
   const layerCost = o.layerCost;
   /** Channels of layer `li` at `bits[k]`: positions [start, start + n) of its trace order. */
@@ -230,9 +236,9 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][]) => numb
       counts[move.li] = move.next;
       c = o.cost(counts);
     }
-    // fill: spend budget left over by promoting the most sensitive channels of a width one width up,
-    // greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
-    for (;;) {
+    // fill (option): spend budget left over by promoting the most sensitive channels of a width one
+    // width up, greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
+    for (; o.fill === true; ) {
       const now = c;
       let best: { li: number; next: number[]; gain: number } | undefined;
       for (let li = 0; li < L; li++) {

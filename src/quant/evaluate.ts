@@ -1,6 +1,7 @@
 /**
  * The evaluation of a quantization study's trial: the point of the bits space becomes a precision
- * policy (or a channel allocation), its post-training accuracy is measured on the search images with
+ * policy (or a channel allocation), its post-training accuracy (or, with `finetune`, HAQ's reward: the
+ * accuracy after a short quantization-aware fine-tune) is measured on the search images with
  * calibrated activations, and it is costed on the target; objective = accuracy (maximise), constraint
  * = budgeted cost - budget (<= 0 feasible, with the ILP solver's relative tolerance of 1e-9).
  * Used in process by {@link quantizePipeline} and by the registered `quant-policy` evaluation of
@@ -8,11 +9,14 @@
  */
 import type { Split } from '../data/types.js';
 import type { EngineModel } from '../engine/index.js';
+import { buildModel } from '../engine/model.js';
+import type { TrainData } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
 import { type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
+import type { Model } from '../ir/types.js';
 import type { JsonValue, Params } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
-import { type Calibration, type ChannelBits, evaluatePolicy } from './apply.js';
+import { type Calibration, type ChannelBits, evaluatePolicy, qatFinetune } from './apply.js';
 import { type CostVector, costOf, type PolicyCoster, type ResourceBudget } from './cost.js';
 import { buildAllocation } from './cw-hawq.js';
 import { readBitsParams } from './strategies/problem.js';
@@ -35,6 +39,38 @@ export interface QuantEvaluatorOptions {
   readonly budget: ResourceBudget;
   /** Present for channel-wise (CW-HAWQ) studies. */
   readonly channel?: ChannelSetup;
+  /**
+   * HAQ's fine-tune reward (`--reward finetune`): each candidate is first fine-tuned quantization-aware
+   * from the float weights on these training images (a fresh copy per candidate), then scored.
+   * Absent: post-training accuracy.
+   */
+  readonly finetune?: { readonly data: TrainData; readonly epochs?: number; readonly lr?: number; readonly seed?: number };
+}
+
+/** Accuracy on `set` after a short quantization-aware fine-tune of a fresh copy of the float model under `policy`. */
+export async function finetunedAccuracy(
+  float: Model,
+  policy: PrecisionPolicy,
+  set: Split,
+  cal: Calibration,
+  channelBits: ChannelBits,
+  ft: NonNullable<QuantEvaluatorOptions['finetune']>,
+): Promise<number> {
+  const m = buildModel(float);
+  try {
+    await qatFinetune(m, policy, ft.data, {
+      epochs: ft.epochs ?? 1,
+      lr: ft.lr ?? 2e-4,
+      batchSize: 128,
+      seed: ft.seed ?? 0,
+      calibration: cal,
+      channelBits,
+      workers: 1,
+    });
+    return m.evaluate(set.x, set.y, set.n, { batchSize: 250 }).accuracy;
+  } finally {
+    m.dispose();
+  }
 }
 
 /** A candidate of the bits space as a policy (channel groups included) with its per-channel bits. */
@@ -65,10 +101,15 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmed
 
 /** The evaluator of a quantization study. */
 export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
+  let floatModel: Model | undefined;
   return async (params, ctx): Promise<EvaluationResult> => {
     await yieldToEventLoop(); // the evaluation is synchronous: let signal handlers (Ctrl-C) run between trials
     const { policy, channelBits } = candidatePolicy(o.coster, params, o.channel, `trial-${ctx.trialNumber}`);
-    const accuracy = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
+    let accuracy: number;
+    if (o.finetune) {
+      floatModel ??= o.model.toModel();
+      accuracy = await finetunedAccuracy(floatModel, policy, o.searchSet, o.calibration, channelBits, o.finetune);
+    } else accuracy = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
     const cost = o.coster.policyCost(policy);
     const value = costOf(cost, o.budget.kind);
     return {

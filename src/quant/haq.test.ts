@@ -5,7 +5,7 @@ import { bitFusionEdge } from '../hardware/bitfusion.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import { zooGraph } from '../ir/zoo/registry.js';
 import { PolicyCoster, parseBudget } from './cost.js';
-import { actionToBits, bitsToAction, enforceBudget, haqSearch, randomSearch } from './haq.js';
+import { actionToBits, bitsToAction, enforceBudget, haqSearch, layerFeatures, lowerUntilFits, pinFirstLast, randomSearch } from './haq.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
 const graph = zooGraph('mbnet32');
@@ -96,4 +96,47 @@ test('an aborted search keeps the best so far', async () => {
     haqSearch({ coster, budget: parseBudget('latency=0.6x', w8a8), weightBits: BITS, accuracy: syntheticAccuracy, seed: 1 }),
     /cheapest achievable latency/,
   );
+});
+
+test("HAQ's wall: last layer first, activations before weights; first and last layers pinned at 8 bits when the budget admits it", () => {
+  const ch = [2, 4, 8];
+  // additive cost: sum of bits
+  const sum = (w: readonly number[], a: readonly number[]): number => w.reduce((s, x) => s + x, 0) + a.reduce((s, x) => s + x, 0);
+  const wb = [8, 8, 8, 8];
+  const ab = [8, 8, 8, 8];
+  lowerUntilFits(sum, { kind: 'bops', value: 60 }, wb, ab, ch, ch);
+  assert.deepEqual(
+    [wb, ab],
+    [
+      [8, 8, 8, 8],
+      [8, 8, 8, 4],
+    ],
+  );
+  // one pass over the last layer: its activation 4 -> 2 (58, still over), then its weight 8 -> 4 (54)
+  lowerUntilFits(sum, { kind: 'bops', value: 56 }, wb, ab, ch, ch);
+  assert.deepEqual(
+    [wb, ab],
+    [
+      [8, 8, 8, 4],
+      [8, 8, 8, 2],
+    ],
+  );
+  // pinned first/last: the wall works on the middle layers only
+  const w2 = [2, 8, 8, 2];
+  const a2 = [2, 8, 8, 2];
+  const pins = pinFirstLast(sum, { kind: 'bops', value: 48 }, w2, a2, ch, ch);
+  assert.deepEqual(pins, [0, 3]);
+  lowerUntilFits(sum, { kind: 'bops', value: 48 }, w2, a2, ch, ch, pins);
+  assert.deepEqual([w2[0], a2[0], w2[3], a2[3]], [8, 8, 8, 8]);
+  assert.ok(sum(w2, a2) <= 48);
+  // a budget that the pins would make unreachable: nothing pinned
+  assert.deepEqual(pinFirstLast(sum, { kind: 'bops', value: 20 }, [8, 8, 8, 8], [8, 8, 8, 8], ch, ch), []);
+});
+
+test("HAQ's state has the input feature-map size and MACs of each layer", () => {
+  const f = layerFeatures(coster.layers);
+  assert.equal(f[0]?.length, 10);
+  const fmap = f.map((r) => r[5] as number);
+  assert.ok(new Set(fmap).size > 1, `feature-map sizes differ across layers: ${fmap}`);
+  assert.equal(Math.max(...f.map((r) => r[7] as number)), 1);
 });

@@ -88,18 +88,29 @@ export function bitsToAction(bits: number, choices: readonly number[]): number {
   return (i + 0.5) / choices.length;
 }
 
-/** Min-max normalised static features of each layer (index, in/out channels, kernel, stride, log params, depthwise, dense). */
+/**
+ * HAQ's static state of each layer, min-max normalised over the network: layer index, input channels,
+ * output channels, stride, kernel size, log input feature-map size (H x W of the layer's input), log
+ * parameters, log MACs (HAQ's FLOPs), depthwise flag, dense flag. (The step's weight/activation flag and
+ * the previous action are appended per step by the strategy.)
+ */
 export function layerFeatures(layers: readonly QuantLayerInfo[]): number[][] {
-  const raw = layers.map((l) => [
-    l.index,
-    l.inChannels,
-    l.outChannels,
-    l.kernel,
-    l.stride,
-    Math.log(1 + l.params),
-    l.depthwise ? 1 : 0,
-    l.op === 'dense' ? 1 : 0,
-  ]);
+  const raw = layers.map((l) => {
+    const inShape = l.workload.inShapes[0] ?? [];
+    const fmap = inShape.length >= 3 ? (inShape[inShape.length - 2] as number) * (inShape[inShape.length - 1] as number) : 1;
+    return [
+      l.index,
+      l.inChannels,
+      l.outChannels,
+      l.stride,
+      l.kernel,
+      Math.log(fmap),
+      Math.log(1 + l.params),
+      Math.log(1 + l.macs),
+      l.depthwise ? 1 : 0,
+      l.op === 'dense' ? 1 : 0,
+    ];
+  });
   const dims = raw[0]?.length ?? 0;
   for (let d = 0; d < dims; d++) {
     const col = raw.map((r) => r[d] as number);
@@ -110,9 +121,45 @@ export function layerFeatures(layers: readonly QuantLayerInfo[]): number[][] {
   return raw;
 }
 
+/** Layers HAQ keeps at the widest bits: the first and the last (when the network has more than one). */
+export function firstLastLayers(n: number): number[] {
+  return n <= 1 ? [0] : [0, n - 1];
+}
+
+/**
+ * Pin the first and last layers at the widest weight and activation bits, as HAQ does, when the
+ * budget still admits it (the rest at the lowest bits fits); returns the pinned layer indices (empty
+ * when pinning would make the budget unreachable).
+ */
+export function pinFirstLast(
+  cost: (wb: readonly number[], ab: readonly number[]) => number,
+  budget: ResourceBudget,
+  wb: number[],
+  ab: number[],
+  wChoices: readonly number[],
+  aChoices: readonly number[],
+): number[] {
+  const n = wb.length;
+  const pins = firstLastLayers(n);
+  const wHi = wChoices[wChoices.length - 1] as number;
+  const aHi = aChoices.length > 0 ? (aChoices[aChoices.length - 1] as number) : undefined;
+  const lw = new Array<number>(n).fill(wChoices[0] as number);
+  const la = aHi === undefined ? [...ab] : new Array<number>(n).fill(aChoices[0] as number);
+  for (const i of pins) {
+    lw[i] = wHi;
+    if (aHi !== undefined) la[i] = aHi;
+  }
+  if (cost(lw, la) > budget.value) return [];
+  for (const i of pins) {
+    wb[i] = wHi;
+    if (aHi !== undefined) ab[i] = aHi;
+  }
+  return pins;
+}
+
 /**
  * Lower bits until the policy fits the budget (HAQ's final action wall): repeatedly walk the layers and
- * drop the layer's weight (then activation) bits by one notch, re-costing after each change.
+ * drop the layer's activation (then weight) bits by one notch, re-costing after each change.
  * Throws InfeasibleError with the cheapest cost when even the lowest bits do not fit.
  */
 export function enforceBudget(
@@ -128,8 +175,11 @@ export function enforceBudget(
 }
 
 /**
- * The budget wall on any cost function of per-layer bit vectors (see {@link enforceBudget}); lowers `wb`
- * and `ab` in place and returns the final cost.
+ * HAQ's budget wall on any cost function of per-layer bit vectors: while over budget, walk the layers
+ * from the last to the first and lower each one's activation bits by one notch, then its weight bits
+ * by one notch, re-costing after every change and stopping as soon as the policy fits (HAQ's
+ * `_final_action_wall`: activations before weights, last layer first). Layers in `pinned` are left
+ * alone (HAQ's first and last layers at 8 bits). Lowers `wb` and `ab` in place; returns the cost.
  */
 export function lowerUntilFits(
   cost: (wb: readonly number[], ab: readonly number[]) => number,
@@ -138,16 +188,19 @@ export function lowerUntilFits(
   ab: number[],
   wChoices: readonly number[],
   aChoices: readonly number[],
+  pinned: readonly number[] = [],
 ): number {
   let c = cost(wb, ab);
   if (c <= budget.value) return c;
   const n = wb.length;
+  const pin = new Set(pinned);
   for (;;) {
     let changed = false;
-    for (let i = 0; i < n; i++) {
+    for (let i = n - 1; i >= 0; i--) {
+      if (pin.has(i)) continue;
       for (const [v, ch] of [
-        [wb, wChoices],
         [ab, aChoices],
+        [wb, wChoices],
       ] as const) {
         const k = ch.indexOf(v[i] as number);
         if (k > 0) {
@@ -158,7 +211,10 @@ export function lowerUntilFits(
         }
       }
     }
-    if (!changed) throw budgetInfeasible(budget, c, `any policy with weight bits {${wChoices.join(', ')}} and activation bits {${aChoices.join(', ')}}`);
+    if (!changed) {
+      if (pin.size > 0) return lowerUntilFits(cost, budget, wb, ab, wChoices, aChoices);
+      throw budgetInfeasible(budget, c, `any policy with weight bits {${wChoices.join(', ')}} and activation bits {${aChoices.join(', ')}}`);
+    }
   }
 }
 

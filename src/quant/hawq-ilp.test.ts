@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { InfeasibleError } from '../errors.js';
 import { bismoCloud } from '../hardware/bismo.js';
 import { bitFusionEdge } from '../hardware/bitfusion.js';
 import type { Precision } from '../hardware/precision.js';
@@ -59,5 +60,35 @@ test('energy and size budgets, and infeasible budgets name the cheapest cost', a
   await assert.rejects(
     ilpSearch({ coster, budget: { latency: ref.latency }, options: [{ weightBits: 12, actBits: 8 }], score }),
     /w12a8 cannot run on target 'bitfusion-edge'/,
+  );
+});
+
+/** A coster whose network cost is not a sum over layers: two or more low-bit layers pay an extra transition cost (as a fusion-aware target can). */
+class NonAdditiveCoster extends PolicyCoster {
+  penalty = 0;
+  override cost(weightBits: ArrayLike<number>, actBits: ArrayLike<number>, defaultActBits?: number): ReturnType<PolicyCoster['cost']> {
+    const c = super.cost(weightBits, actBits, defaultActBits);
+    const low = Array.from(weightBits).filter((b) => b < 8).length;
+    return { ...c, latency: c.latency + (low >= 2 ? this.penalty * (low - 1) : 0) };
+  }
+}
+
+test('ILP checks its solution with the target cost and repairs (or fails) when a non-additive cost is over budget', async () => {
+  const coster = new NonAdditiveCoster(graph, bitFusionEdge());
+  const options: Precision[] = [
+    { weightBits: 2, actBits: 4 },
+    { weightBits: 4, actBits: 4 },
+    { weightBits: 8, actBits: 8 },
+  ];
+  const ref = coster.uniformCost({ weightBits: 8, actBits: 8 });
+  coster.penalty = 0.02 * ref.latency;
+  const budget = { latency: 0.7 * ref.latency };
+  const r = await ilpSearch({ coster, budget, options, score });
+  assert.ok(r.repairs > 0, 'the additive model is over budget at first');
+  assert.ok(r.cost.latency <= budget.latency * (1 + 1e-9), `${r.cost.latency} > ${budget.latency}`);
+  assert.equal(r.cost.latency, coster.cost(r.weightBits, r.actBits).latency);
+  await assert.rejects(
+    ilpSearch({ coster, budget, options, score, maxRepairs: 0 }),
+    (e: unknown) => e instanceof InfeasibleError && /exceeds the budget/.test(String(e)),
   );
 });

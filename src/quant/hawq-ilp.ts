@@ -1,13 +1,17 @@
 /**
  * HAWQ-V3 style ILP over a real network and target: one (weight bits, activation bits) option per
  * conv/dense layer, minimising the summed sensitivity scores under latency / energy / size / BOPs budgets,
- * with each option's cost taken from the target (exact for targets whose network cost is a sum of layer
- * costs, which {@link PolicyCoster} checks on the solution).
+ * with each option's cost taken from the target as the change of the network cost when that layer alone
+ * moves from the reference precision. That is exact for targets whose network cost is a sum of layer
+ * costs; it is not for non-additive ones (fusion-aware or measured targets, a tensor read by several
+ * layers: src/hardware/activation-bits.ts). So the solution is checked against every budget with the
+ * target's own network cost and, when over, repaired: the ILP is solved again with each exceeded budget
+ * tightened by the overshoot, up to `maxRepairs` times; then it fails with an InfeasibleError.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, InfeasibleError } from '../errors.js';
 import { type Precision, type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { CostVector, PolicyCoster } from './cost.js';
-import { type AllocationLayer, type Budget, COST_KINDS, type CostKind, solveAllocation } from './ilp.js';
+import { type AllocationLayer, type Budget, BudgetInfeasibleError, COST_KINDS, type CostKind, solveAllocation } from './ilp.js';
 
 /** Options of {@link ilpSearch}. */
 export interface IlpSearchOptions {
@@ -18,6 +22,8 @@ export interface IlpSearchOptions {
   readonly options: readonly Precision[];
   /** Sensitivity score of layer `i` (index in `coster.layers`) at precision `p` (lower is better). */
   readonly score: (layer: number, p: Precision) => number;
+  /** Re-solves with tightened budgets when the target's network cost exceeds a budget (default 20). */
+  readonly maxRepairs?: number;
 }
 
 /** Result of {@link ilpSearch}. */
@@ -30,6 +36,8 @@ export interface IlpSearchResult {
   readonly cost: CostVector;
   readonly solveMs: number;
   readonly wallMs: number;
+  /** Re-solves needed before the target's own cost met every budget (0: the first solution did). */
+  readonly repairs: number;
 }
 
 /** All (w, a) pairs of two bit lists. */
@@ -77,16 +85,54 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
   // with deltas from the reference policy, the fixed part is the reference total
   const fixedCost: Partial<Record<CostKind, number>> = {};
   for (const k of kinds) fixedCost[k] = base[k];
-  const sol = await solveAllocation({ layers, budget: o.budget, fixedCost });
-  const wb = sol.values.map((p) => p.weightBits);
-  const ab = sol.values.map((p) => p.actBits);
-  return {
-    policy: policyFromVectors(coster.graph, wb, ab, 'hawq-ilp'),
-    weightBits: wb,
-    actBits: ab,
-    objective: sol.objective,
-    cost: coster.cost(wb, ab),
-    solveMs: sol.solveMs,
-    wallMs: performance.now() - t0,
-  };
+  // check the solution with the target's own network cost; repair by tightening what is exceeded
+  const maxRepairs = o.maxRepairs ?? 20;
+  const tight: Partial<Record<CostKind, number>> = {};
+  for (const k of kinds) tight[k] = o.budget[k] as number;
+  let solveMs = 0;
+  for (let repairs = 0; ; repairs++) {
+    let sol: Awaited<ReturnType<typeof solveAllocation<Precision>>>;
+    try {
+      sol = await solveAllocation({ layers, budget: tight, fixedCost });
+    } catch (e) {
+      if (repairs > 0 && e instanceof BudgetInfeasibleError)
+        throw new InfeasibleError(
+          `ilp: no policy meets the budget on target '${coster.target.name}' by its own network cost: after ${repairs} repair(s) the layer-additive model admits nothing (${e.message})`,
+        );
+      throw e;
+    }
+    solveMs += sol.solveMs;
+    const wb = sol.values.map((p) => p.weightBits);
+    const ab = sol.values.map((p) => p.actBits);
+    const cost = coster.cost(wb, ab);
+    const over = kinds.filter((k) => cost[k] > (o.budget[k] as number) * (1 + 1e-9));
+    if (over.length === 0)
+      return {
+        policy: policyFromVectors(coster.graph, wb, ab, 'hawq-ilp'),
+        weightBits: wb,
+        actBits: ab,
+        objective: sol.objective,
+        cost,
+        solveMs,
+        wallMs: performance.now() - t0,
+        repairs,
+      };
+    if (repairs >= maxRepairs)
+      throw new InfeasibleError(
+        `ilp: after ${repairs} repair(s) the solution still exceeds the budget on target '${coster.target.name}': ${over
+          .map((k) => `${k} ${fmt(cost[k])} > ${fmt(o.budget[k] as number)}`)
+          .join(', ')}; expected a larger budget`,
+      );
+    for (const k of over) {
+      tight[k] = (tight[k] as number) - (cost[k] - (o.budget[k] as number)) - 1e-9 * (o.budget[k] as number);
+      if (!((tight[k] as number) > 0))
+        throw new InfeasibleError(
+          `ilp: no policy meets the ${k} budget ${fmt(o.budget[k] as number)} on target '${coster.target.name}' by its own network cost (the solution costs ${fmt(cost[k])}; repairs exhausted the budget); expected a larger budget`,
+        );
+    }
+  }
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(6)).toString();
 }

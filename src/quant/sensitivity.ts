@@ -96,6 +96,18 @@ export function hutchinsonTrace(op: HvpOperator, rng: Rng, opts: HutchinsonOptio
   };
 }
 
+/**
+ * The sensitivity of a channel from its Hessian trace estimate: |trace|. One convention for ordering
+ * channels (which get the most bits) and for weighing damage in the budget wall: a Hutchinson estimate
+ * of a channel's trace can come out negative (noise, or negative curvature away from a minimum), and its
+ * magnitude still measures how much the loss bends along that channel. (Sorting by the signed value,
+ * as before, ranked a channel with a large negative estimate as the least sensitive one while the wall
+ * weighed its damage as large.)
+ */
+export function channelSensitivity(trace: number): number {
+  return Math.abs(trace);
+}
+
 /** Sensitivity of one conv/dense layer. */
 export interface LayerSensitivity {
   readonly layer: string;
@@ -168,9 +180,9 @@ export interface HawqScore {
 }
 
 /**
- * HAWQ scores of each layer at each bit-width: `meanTrace x ||Q(w)-w||^2` with the deployment
+ * HAWQ scores of each layer at each bit-width: `|meanTrace| x ||Q(w)-w||^2` with the deployment
  * quantizer (symmetric, per output channel). With per-channel traces, the per-channel form
- * `sum_c (channelTrace_c / params_c) ||Q(w_c)-w_c||^2` is used instead.
+ * `sum_c (|channelTrace_c| / params_c) ||Q(w_c)-w_c||^2` is used instead (|trace|: {@link channelSensitivity}).
  */
 export function hawqScores(model: Model, sens: readonly LayerSensitivity[], bits: readonly number[]): HawqScore[] {
   const out: HawqScore[] = [];
@@ -184,8 +196,8 @@ export function hawqScores(model: Model, sens: readonly LayerSensitivity[], bits
       let score: number;
       if (s.channelTraces) {
         const pc = w.data.length / outC;
-        score = per.reduce((a, v, c) => a + ((s.channelTraces?.[c] as number) / pc) * v, 0);
-      } else score = s.meanTrace * total;
+        score = per.reduce((a, v, c) => a + (channelSensitivity(s.channelTraces?.[c] as number) / pc) * v, 0);
+      } else score = channelSensitivity(s.meanTrace) * total;
       out.push({ layer: s.layer, bits: b, perturbation: total, score });
     }
   }

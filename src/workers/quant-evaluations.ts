@@ -27,6 +27,8 @@ const optionsSchema = z
     budget: z.object({ kind: z.enum(['latency', 'energy', 'size', 'bops']), value: z.number().positive() }).strict(),
     searchImages: z.number().int().min(1).optional(),
     seed: z.number().int().min(0).optional(),
+    reward: z.enum(['ptq', 'finetune']).optional(),
+    finetuneImages: z.number().int().min(1).optional(),
     channel: z
       .object({
         bits: z.array(z.number().int().min(1).max(8)).min(1),
@@ -50,7 +52,7 @@ function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
 registerEvaluation({
   name: 'quant-policy',
   description:
-    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel)',
+    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images))',
   objectives: () => [...OBJECTIVES],
   create(options) {
     const o = parse(options);
@@ -79,7 +81,22 @@ registerEvaluation({
       const per = ds.val.x.length / ds.val.n;
       const searchSet = { x: ds.val.x.subarray(0, k * per), y: ds.val.y.subarray(0, k), n: k };
       const coster = new quant.PolicyCoster(model.graph, target);
-      return quant.quantPolicyEvaluator({ model: fm, searchSet, calibration, coster, budget: o.budget, ...(o.channel ? { channel: o.channel } : {}) });
+      // HAQ's fine-tune reward: one epoch on the first `finetuneImages` training images (default 2000)
+      const fk = Math.min(o.finetuneImages ?? 2000, ds.train.n);
+      const tper = ds.train.x.length / ds.train.n;
+      const finetune =
+        o.reward === 'finetune'
+          ? { data: { x: ds.train.x.subarray(0, fk * tper), y: ds.train.y.subarray(0, fk), n: fk }, epochs: 1, seed: o.seed ?? 0 }
+          : undefined;
+      return quant.quantPolicyEvaluator({
+        model: fm,
+        searchSet,
+        calibration,
+        coster,
+        budget: o.budget,
+        ...(o.channel ? { channel: o.channel } : {}),
+        ...(finetune ? { finetune } : {}),
+      });
     };
     return async (params, ctx) => {
       ready ??= build();

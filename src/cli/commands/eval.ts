@@ -54,10 +54,15 @@ export function registerEval(program: Command): void {
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .option('--split <name>', 'test | val (default test)')
     .option('--batch-size <n>', 'inference batch (default 256)')
+    .option(
+      '--policy <p>',
+      'post-training accuracy under a precision policy (preset such as w8a2, or policy.json): engine fake-quant, activations calibrated on training images, beside the float accuracy',
+    )
+    .option('--calibration-images <n>', 'with --policy: training images that calibrate activation ranges (default 512)')
     .option('--json', 'print JSON')
     .option('--task <name>', 'classification | retrieval (default classification; retrieval: mAP / recall@k, see docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the gallery model (adds galleryModel and crossModel figures)')
-    .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; json?: boolean; task?: string; galleryModel?: string }) => {
+    .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; policy?: string; calibrationImages?: string; json?: boolean; task?: string; galleryModel?: string }) => {
       if (f.task !== undefined && f.task !== 'classification') {
         if (f.task !== 'retrieval') throw new UserError(`--task '${f.task}': expected classification or retrieval`);
         const { evalRetrieval } = await import('./retrieval.js');
@@ -67,6 +72,12 @@ export function registerEval(program: Command): void {
       if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
       const split = f.split ?? 'test';
       if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
+      if (f.policy !== undefined) {
+        const calibrationImages = intOption('--calibration-images', f.calibrationImages, 512, 1);
+        const { evalWithPolicy } = await import('./eval-policy.js');
+        return evalWithPolicy(path, { dataset: f.dataset, split, policy: f.policy, calibrationImages, ...(f.json ? { json: true } : {}) });
+      }
+      if (f.calibrationImages !== undefined) throw new UserError('--calibration-images needs --policy');
       const batch = intOption('--batch-size', f.batchSize, 256, 1);
       // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
       const { createSession } = await import('../../onnx/ort.js');

@@ -71,6 +71,10 @@ export function registerQuantize(program: Command): void {
     .option('--finetune-epochs <n>', 'quantization-aware fine-tuning epochs (default 1; 0 = post-training only)')
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
     .option('--search-images <n>', 'validation images that score each candidate (default 1000)')
+    .option(
+      '--reward <r>',
+      'how a candidate is scored: ptq (post-training accuracy, default) | finetune (HAQ: accuracy after 1 epoch of QAT on 2000 training images, much slower)',
+    )
     .option('--seed <n>', 'seed (default 0)')
     .option('--trials <n>', 'trials of ilp (further solutions at budgets tightened by 2% steps) and uniform (next uniform widths); default 1')
     .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
@@ -96,6 +100,7 @@ export function registerQuantize(program: Command): void {
           finetuneEpochs?: string;
           trainEpochs?: string;
           searchImages?: string;
+          reward?: string;
           seed?: string;
           trials?: string;
           out?: string;
@@ -119,6 +124,8 @@ export function registerQuantize(program: Command): void {
         const trials = intOption('--trials', f.trials, 1, 1);
         const finetuneEpochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
+        const reward = f.reward ?? 'ptq';
+        if (reward !== 'ptq' && reward !== 'finetune') throw new ConfigError(`--reward must be ptq or finetune, got '${f.reward}'`);
         const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
         const evaluatorName = f.evaluator ?? 'quant-policy';
@@ -159,6 +166,7 @@ export function registerQuantize(program: Command): void {
             bits: bits ?? null,
             searchImages,
             seed,
+            ...(reward !== 'ptq' ? { reward } : {}),
             ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
             ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
           };
@@ -210,6 +218,7 @@ export function registerQuantize(program: Command): void {
                           budget: { kind: session.budget.kind, value: session.budget.value },
                           searchImages,
                           seed,
+                          ...(reward !== 'ptq' ? { reward } : {}),
                           ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
                         },
                       },

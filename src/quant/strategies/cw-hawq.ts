@@ -12,6 +12,7 @@ import { parseWith } from '../../util/zod-error.js';
 import { budgetInfeasible } from '../cost.js';
 import { channelWall, ratiosToCounts } from '../cw-hawq.js';
 import { DdpgAgent } from '../ddpg.js';
+import { channelSensitivity } from '../sensitivity.js';
 import { agentSchema, type HaqStrategyOptions } from './haq.js';
 import {
   type ChannelCostTable,
@@ -47,7 +48,7 @@ const optionsSchema = z
 
 /** Per-layer trace feature: log of the mean |trace|, min-max normalised. */
 function traceFeatures(traces: readonly (readonly number[])[]): number[] {
-  const m = traces.map((t) => Math.log(1e-12 + Math.abs(t.reduce((a, b) => a + b, 0) / Math.max(1, t.length))));
+  const m = traces.map((t) => Math.log(1e-12 + t.reduce((a, b) => a + channelSensitivity(b), 0) / Math.max(1, t.length)));
   const lo = Math.min(...m);
   const hi = Math.max(...m);
   return m.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));

@@ -1,7 +1,9 @@
 /**
  * `haq`: HAQ's DDPG agent as a study strategy. Each trial is one episode: the agent walks the layers
- * (one step for the weight bits and one for the activation bits of each), the budget wall lowers bits
- * until the table cost fits, and the trial's accuracy is the episode's reward. The agent is rebuilt from
+ * (one step for the weight bits and one for the activation bits of each), the first and last layers are
+ * kept at the widest bits (when the budget admits it), HAQ's budget wall lowers bits from the last layer
+ * backwards, activations before weights, until the table cost fits, and the trial's accuracy is the
+ * episode's reward. The agent is rebuilt from
  * the history by replaying the stored episodes in order (its own seeded Rng draws the same actions, the
  * stored rewards train it the same way), memoised across asks, so a resumed study proposes what an
  * uninterrupted one does.
@@ -13,7 +15,7 @@ import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import { parseWith } from '../../util/zod-error.js';
 import { budgetInfeasible } from '../cost.js';
 import { DdpgAgent, type DdpgOptions } from '../ddpg.js';
-import { actionToBits, bitsToAction, lowerUntilFits } from '../haq.js';
+import { actionToBits, bitsToAction, lowerUntilFits, pinFirstLast } from '../haq.js';
 import { bitsParams, episodeOutcomes, parseQuantProblem, type QuantProblem, studySeed, tableCost } from './problem.js';
 
 /** Options of the `haq` strategy (JSON). */
@@ -27,6 +29,8 @@ export interface HaqStrategyOptions {
   readonly rewardScale?: number;
   /** DDPG settings (hidden sizes, learning rates, noise, batch, ...). */
   readonly agent?: Partial<Omit<DdpgOptions, 'stateDim' | 'actionDim' | 'seed'>>;
+  /** Keep the first and last layers at the widest bits when the budget admits it, as HAQ (default true). */
+  readonly keepFirstLast?: boolean;
 }
 
 /** Schema of the DDPG settings a strategy accepts. */
@@ -52,6 +56,7 @@ const optionsSchema = z
     warmupEpisodes: z.number().int().min(0).optional(),
     rewardScale: z.number().positive().optional(),
     agent: agentSchema.optional(),
+    keepFirstLast: z.boolean().optional(),
   })
   .strict();
 
@@ -99,7 +104,10 @@ class HaqRun {
         prev = a;
       }
     }
-    lowerUntilFits((w, a) => tableCost(p, w, a), p.budget, wb, ab, p.weightBits, this.withAct ? p.actBits : []);
+    const cost = (w: readonly number[], a: readonly number[]): number => tableCost(p, w, a);
+    const aCh = this.withAct ? p.actBits : [];
+    const pins = this.o.keepFirstLast === false ? [] : pinFirstLast(cost, p.budget, wb, ab, p.weightBits, aCh);
+    lowerUntilFits(cost, p.budget, wb, ab, p.weightBits, aCh, pins);
     return { states, wb, ab };
   }
 

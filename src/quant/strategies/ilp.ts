@@ -3,7 +3,11 @@
  * (least summed sensitivity score) under the budget. Further trials, when the study allows them, are
  * the optima under budgets tightened in steps of `tighten` (default 2% of the budget) until the solution
  * changes, so each trial is a new policy on the accuracy/cost trade-off; once the tightened budget
- * admits nothing, the last solution is proposed again. Deterministic (seed-independent).
+ * admits nothing, the last solution is proposed again. Budget check: the evaluation costs each trial
+ * with the target's own network cost (the table is layer-additive; fusion-aware or measured targets are
+ * not); when a trial was over its budget (constraint > 0), the next solution is the optimum under the
+ * budget tightened by that overshoot (a repair), so an over-budget optimum is followed by one that
+ * fits. Deterministic (seed-independent): the overshoots are stored with the trials.
  */
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
@@ -69,13 +73,29 @@ export class IlpStrategy implements SearchStrategy {
     return { wb: sol.values.map((v) => v.weightBits), ab: sol.values.map((v) => v.actBits) };
   }
 
-  /** The k-th solution (k = 0: the optimum under the full budget). */
-  async solution(k: number): Promise<{ readonly wb: number[]; readonly ab: number[] }> {
+  /**
+   * The k-th solution (k = 0: the optimum under the full budget); `overshoot[j]` is how far trial j's
+   * cost on the target was over the budget (<= 0 or undefined: within it).
+   */
+  async solution(k: number, overshoot: readonly (number | undefined)[] = []): Promise<{ readonly wb: number[]; readonly ab: number[] }> {
     const same = (a: { wb: number[]; ab: number[] }, b: { wb: number[]; ab: number[] }): boolean =>
       a.wb.every((x, i) => x === b.wb[i]) && a.ab.every((x, i) => x === b.ab[i]);
+    const budget = this.o.problem.budget.value;
     while (this.solutions.length <= k && !this.exhausted) {
       if (this.solutions.length === 0) {
         this.solutions.push(await this.solve(1)); // infeasible: the error names the cheapest achievable cost
+        continue;
+      }
+      const over = overshoot[this.solutions.length - 1] ?? 0;
+      if (over > 0) {
+        // repair: the last solution was over budget on the target; tighten by its overshoot
+        this.factor -= over / budget + 1e-9;
+        try {
+          this.solutions.push(await this.solve(this.factor));
+        } catch (e) {
+          if (!(e instanceof BudgetInfeasibleError)) throw e;
+          this.exhausted = true;
+        }
         continue;
       }
       const step = this.o.tighten ?? 0.02;
@@ -101,7 +121,9 @@ export class IlpStrategy implements SearchStrategy {
   }
 
   async ask(ctx: AskContext): Promise<Params> {
-    const s = await this.solution(episodeOutcomes(ctx.history).length);
+    const eps = episodeOutcomes(ctx.history);
+    const overshoot = eps.map((e) => (e.trial.state === 'complete' ? (e.trial.constraints?.[0] ?? undefined) : undefined));
+    const s = await this.solution(eps.length, overshoot);
     return bitsParams(this.o.problem.layers, s.wb, s.ab);
   }
 }

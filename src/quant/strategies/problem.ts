@@ -178,7 +178,9 @@ export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: rea
   if (actBits.length !== n || actBits.some((a) => a.length !== b.length))
     throw new ConfigError(`channel cost table: activation widths must be given per layer (${n}) and channel width (${b.length})`);
   const lowW = new Array<number>(n).fill(b[0] as number);
-  const lowA = actBits.map((a) => a[0] as number);
+  // one activation width per layer, the widest asked (a layer's input is quantized once: activation-bits.ts)
+  const layerAct = actBits.map((a) => Math.max(...a));
+  const lowA = layerAct;
   const lowest = costOf(coster.cost(lowW, lowA), kind);
   const low = coster.target.networkCost(coster.graph, policyFromVectors(coster.graph, lowW, lowA));
   const layers = coster.layers.map((l, li) => ({
@@ -190,18 +192,16 @@ export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: rea
           : ((nc) => (kind === 'latency' ? nc.latencyMs : nc.energyMj))(
               low.layers.find((x) => x.node === l.name) ?? { latencyMs: Number.NaN, energyMj: Number.NaN },
             ),
-    whole: b.map((w, k) => {
+    whole: b.map((w) => {
       const ws = [...lowW];
       const as = [...lowA];
       ws[li] = w;
-      as[li] = (actBits[li] as readonly number[])[k] as number;
+      as[li] = layerAct[li] as number;
       return costOf(coster.cost(ws, as), kind) - lowest;
     }),
-    slices: b.map((w, k) =>
-      Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, (actBits[li] as readonly number[])[k] as number)),
-    ),
+    slices: b.map((w) => Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, layerAct[li] as number))),
   }));
-  return { bits: b, actBits: actBits.map((a) => [...a]), lowest, layers };
+  return { bits: b, actBits: layerAct.map((a) => b.map(() => a)), lowest, layers };
 }
 
 /** Cost contribution of layer `li` at channel counts `counts` (per width of `t.bits`), relative to the layer whole at the lowest width. */

@@ -1,7 +1,8 @@
 /**
  * `quant-random`: the random baseline of the quantization studies. Each trial draws uniform random
  * weight and activation bits per layer (from an Rng seeded by the study seed and the episode number,
- * so a resumed study draws the same), then the budget wall lowers bits until the table cost fits.
+ * so a resumed study draws the same), then, as in HAQ, the first and last layers go to the widest bits
+ * (when the budget admits it) and the budget wall lowers bits until the table cost fits.
  */
 import { z } from 'zod';
 import type { StrategyContext } from '../../search/registry.js';
@@ -9,7 +10,7 @@ import { type AskContext, type Params, type SearchStrategy, trialSeed } from '..
 import { Rng } from '../../util/rng.js';
 import { parseWith } from '../../util/zod-error.js';
 import { budgetInfeasible } from '../cost.js';
-import { lowerUntilFits } from '../haq.js';
+import { lowerUntilFits, pinFirstLast } from '../haq.js';
 import { bitsParams, episodeOutcomes, parseQuantProblem, type QuantProblem, studySeed, tableCost } from './problem.js';
 
 /** Options of the `quant-random` strategy (JSON). */
@@ -34,7 +35,10 @@ export class QuantRandomStrategy implements SearchStrategy {
     const p = this.p;
     const wb = p.layers.map(() => rng.choice(p.weightBits));
     const ab = p.layers.map(() => rng.choice(p.actBits));
-    lowerUntilFits((w, a) => tableCost(p, w, a), p.budget, wb, ab, p.weightBits, p.actBits);
+    // the same first/last pins and budget wall as HAQ, so the comparison isolates the agent
+    const cost = (w: readonly number[], a: readonly number[]): number => tableCost(p, w, a);
+    const pins = pinFirstLast(cost, p.budget, wb, ab, p.weightBits, p.actBits);
+    lowerUntilFits(cost, p.budget, wb, ab, p.weightBits, p.actBits, pins);
     return bitsParams(p.layers, wb, ab);
   }
 }

@@ -12,6 +12,7 @@ import { Rng } from '../../util/rng.js';
 import { PolicyCoster, parseBudget } from '../cost.js';
 import { buildAllocation, traceOrder } from '../cw-hawq.js';
 import './index.js';
+import { IlpStrategy } from './ilp.js';
 import { channelCost, channelCostTable, episodeOutcomes, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
@@ -204,4 +205,13 @@ test('a crashed episode retried by the loop: the next proposals equal an uninter
     const next = await make(name, options)().ask({ space: sp, objectives, history, trialNumber: 6, rng: new Rng(0) });
     assert.deepEqual(next, whole[5]?.params, name);
   }
+});
+
+test('ilp: a trial over budget on the target is followed by the optimum under the budget tightened by its overshoot (repair)', async () => {
+  const s = new IlpStrategy({ problem, scores });
+  const first = await s.solution(0);
+  const over = 0.1 * problem.budget.value;
+  assert.ok(tableCost(problem, first.wb, first.ab) > problem.budget.value - over, 'the first solution would not fit the tightened budget');
+  const next = await s.solution(1, [over]);
+  assert.ok(tableCost(problem, next.wb, next.ab) <= problem.budget.value - over + 1e-9 * problem.budget.value);
 });

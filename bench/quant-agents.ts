@@ -1,0 +1,215 @@
+/**
+ * Do the agents matter? (issue 19: HAQ and CW-HAWQ faithful to their papers.) On one float mbnet32
+ * (1x28x28, Fashion-MNIST) and `bitfusion-edge` at `latency=0.6x` of W8A8, per search seed:
+ * - HAQ (DDPG over per-layer weight and activation bits, HAQ's wall and first/last pins) vs the random
+ *   baseline with the same wall and pins and the same number of evaluated policies, vs the HAWQ-style ILP;
+ *   HAQ's best-so-far search accuracy after 10, 20, 40, ... episodes (how many episodes it needs);
+ * - CW-HAWQ (DDPG over per-layer 2/4/8 channel ratios; the wall only repairs budget violations) vs the
+ *   same allocation with random ratios (every episode a warm-up episode), vs the ILP, activation bits per
+ *   layer from the ILP policy.
+ * Post-training accuracy (no QAT) on test images; search rewards on validation images.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/quant-agents.js [--episodes N] [--seeds S]
+ * [--train-images N] [--epochs N] [--search-images N] [--test-images N] [--trace-images N] [--trace-probes N]`; progress on stderr, JSON on stdout.
+ */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadDataset } from '../src/data/load.js';
+import type { Split } from '../src/data/types.js';
+import { initEngine } from '../src/engine/backend.js';
+import { buildModel } from '../src/engine/model.js';
+import { train } from '../src/engine/train.js';
+import { bitFusionEdge } from '../src/hardware/bitfusion.js';
+import { type Precision, type PrecisionPolicy, uniformPolicy } from '../src/hardware/precision.js';
+import { initWeights } from '../src/ir/init.js';
+import { loadModel, saveModel } from '../src/ir/serialize.js';
+import { zooGraph } from '../src/ir/zoo/index.js';
+import { activationSensitivity, type ChannelBits, calibrateActivations, evaluatePolicy } from '../src/quant/apply.js';
+import { PolicyCoster, parseBudget } from '../src/quant/cost.js';
+import { cwHawqSearch } from '../src/quant/cw-hawq.js';
+import { haqSearch, randomSearch } from '../src/quant/haq.js';
+import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
+import { hawqScores, layerSensitivities } from '../src/quant/sensitivity.js';
+import { Rng } from '../src/util/rng.js';
+
+const BITS = [2, 3, 4, 5, 6, 7, 8];
+const log = (s: string): void => {
+  process.stderr.write(`[quant-agents] ${s}\n`);
+};
+const pp = (x: number): number => Math.round(x * 10000) / 100;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+const sub = (s: Split, n: number, from = 0): Split => {
+  const per = s.x.length / s.n;
+  const m = Math.min(n, s.n - from);
+  return { x: s.x.subarray(from * per, (from + m) * per), y: s.y.subarray(from, from + m), n: m };
+};
+const stats = (xs: readonly number[]): { mean: number; worst: number; all: number[] } => ({
+  mean: pp(xs.reduce((a, b) => a + b, 0) / xs.length),
+  worst: pp(Math.min(...xs)),
+  all: xs.map(pp),
+});
+
+/** Options of {@link benchQuantAgents}. */
+export interface QuantAgentsOptions {
+  readonly episodes?: number;
+  readonly seeds?: number;
+  readonly trainImages?: number;
+  readonly testImages?: number;
+  /** Validation images that score each candidate (default 1000). */
+  readonly searchImages?: number;
+  /** Epochs of float training (default 3). */
+  readonly epochs?: number;
+  /** Images (default 128) and at most this many Hutchinson probes (default 16) per layer for the traces. */
+  readonly traceImages?: number;
+  readonly traceProbes?: number;
+}
+
+/** Runs the comparison; returns a JSON-able summary. */
+export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<object> {
+  const episodes = o.episodes ?? 40;
+  const seeds = o.seeds ?? 3;
+  await initEngine({ backend: 'wasm' });
+  const ds = await loadDataset('fashion-mnist', { limit: { train: o.trainImages ?? 12000, val: 2000, test: o.testImages ?? 5000 } });
+  const graph = zooGraph('mbnet32?channels=1&size=28');
+  const epochs = o.epochs ?? 3;
+  const cacheFile = join(tmpdir(), `hwnas-bench-quant-agents-mbnet32-${ds.train.n}-${epochs}.json`);
+  const cached = existsSync(cacheFile);
+  const fm = buildModel(cached ? loadModel(cacheFile) : { graph, weights: initWeights(graph, new Rng(1)) });
+  if (!cached) {
+    await train(fm, ds.train, { epochs, batchSize: 128, lr: 3e-3, seed: 1, onEpochEnd: (e) => log(`float epoch ${e.epoch}: loss ${e.loss.toFixed(4)}`) });
+    saveModel(fm.toModel(), cacheFile);
+  }
+  const floatModel = fm.toModel();
+  const test = ds.test;
+  const searchSet = sub(ds.val, o.searchImages ?? 1000);
+  const cal = calibrateActivations(fm, ds.train.x, 512, 'mse');
+  const ptq = (p: PrecisionPolicy, set: Split = test, cb: ChannelBits = {}): number => evaluatePolicy(fm, p, set, cal, cb).accuracy;
+  const floatAcc = fm.evaluate(test.x, test.y, test.n).accuracy;
+  const w8a8Acc = ptq(uniformPolicy(8, 8));
+  log(`float ${pp(floatAcc)}%, W8A8 ${pp(w8a8Acc)}% on ${test.n} test images`);
+  const coster = new PolicyCoster(graph, bitFusionEdge());
+  const ref = coster.uniformCost({ weightBits: 8, actBits: 8 });
+  const budget = parseBudget('latency=0.6x', ref);
+  // sensitivity (once: the float model is the same for every search seed)
+  const hv = sub(ds.train, o.traceImages ?? 128);
+  const probes = o.traceProbes ?? 16;
+  const sens = layerSensitivities(fm, hv.x, hv.y, hv.n, {
+    seed: 1,
+    perChannel: true,
+    maxIter: probes,
+    minIter: Math.min(8, probes),
+    tol: 1e-2,
+    onLayer: (x, i, t) => log(`trace ${i + 1}/${t} ${x.layer} (${x.iterations} probes)`),
+  });
+  const scores = hawqScores(floatModel, sens, BITS);
+  const actSens = activationSensitivity(fm, sub(ds.val, o.searchImages ?? 500, 1000), cal, BITS);
+  const score = (i: number, p: Precision): number => {
+    const l = coster.layers[i]?.name;
+    const w = scores.find((s) => s.layer === l && s.bits === p.weightBits)?.score ?? 0;
+    return 0.5 * w + Math.max(0, (actSens[i] as number[])[BITS.indexOf(p.actBits)] as number);
+  };
+  const ilp = await ilpSearch({ coster, budget: { latency: budget.value }, options: precisionGrid(BITS, BITS), score });
+  const ilpAcc = ptq(ilp.policy);
+  log(`ILP ${pp(ilpAcc)}% at ${r3(ref.latency / ilp.cost.latency)}x (repairs ${ilp.repairs})`);
+  const traces = sens.map((s) => s.channelTraces ?? []);
+  const checkpoints = [10, 20, 40, 60, 80, 120, 160, 200].filter((k) => k <= episodes);
+  const rows: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
+  const latencyX: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
+  const curves: Record<string, number>[] = [];
+  const t0 = performance.now();
+  for (let seed = 1; seed <= seeds; seed++) {
+    const haq = await haqSearch({
+      coster,
+      budget,
+      weightBits: BITS,
+      actBits: BITS,
+      accuracy: (p) => ptq(p, searchSet),
+      episodes,
+      warmupEpisodes: Math.floor(episodes / 4),
+      seed,
+      onEpisode: (e) => {
+        if ((e.episode + 1) % 10 === 0) log(`seed ${seed} HAQ episode ${e.episode + 1}/${episodes}: best ${pp(e.bestAccuracy)}%`);
+      },
+    });
+    const curve: Record<string, number> = {};
+    for (const k of checkpoints) curve[`best@${k}`] = pp(haq.history[k - 1]?.bestAccuracy ?? Number.NaN);
+    curves.push(curve);
+    const rnd = await randomSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: episodes, seed });
+    const cwRun = (warm: number): ReturnType<typeof cwHawqSearch> =>
+      cwHawqSearch({
+        coster,
+        budget,
+        bits: [2, 4, 8],
+        actBits: [...ilp.actBits],
+        channelTraces: traces,
+        accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
+        episodes,
+        warmupEpisodes: warm,
+        seed,
+      });
+    const cw = await cwRun(Math.floor(episodes / 4));
+    const cwr = await cwRun(episodes);
+    rows.haq?.push(ptq(haq.policy));
+    rows.random?.push(ptq(rnd.policy));
+    rows.cwHawq?.push(ptq(cw.allocation.policy, test, cw.allocation.channelBits));
+    rows.cwRandomRatios?.push(ptq(cwr.allocation.policy, test, cwr.allocation.channelBits));
+    latencyX.haq?.push(r3(ref.latency / haq.cost.latency));
+    latencyX.random?.push(r3(ref.latency / rnd.cost.latency));
+    latencyX.cwHawq?.push(r3(ref.latency / cw.cost.latency));
+    latencyX.cwRandomRatios?.push(r3(ref.latency / cwr.cost.latency));
+    log(
+      `seed ${seed}: HAQ ${pp(rows.haq?.at(-1) ?? 0)}% random ${pp(rows.random?.at(-1) ?? 0)}% CW-HAWQ ${pp(rows.cwHawq?.at(-1) ?? 0)}% CW random ratios ${pp(rows.cwRandomRatios?.at(-1) ?? 0)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    );
+  }
+  return {
+    model: 'mbnet32 (1x28x28), Fashion-MNIST (hwnas split)',
+    trainImages: ds.train.n,
+    testImages: test.n,
+    searchImages: searchSet.n,
+    floatModelCached: cached,
+    floatAccuracy: pp(floatAcc),
+    w8a8Accuracy: pp(w8a8Acc),
+    target: 'bitfusion-edge',
+    budget: 'latency=0.6x',
+    episodes,
+    seeds,
+    ilp: { accuracy: pp(ilpAcc), latencyX: r3(ref.latency / ilp.cost.latency), repairs: ilp.repairs, weightBits: ilp.weightBits, actBits: ilp.actBits },
+    haq: { ...stats(rows.haq as number[]), latencyX: latencyX.haq, searchBestCurve: curves },
+    random: { ...stats(rows.random as number[]), latencyX: latencyX.random },
+    cwHawq: { ...stats(rows.cwHawq as number[]), latencyX: latencyX.cwHawq },
+    cwRandomRatios: { ...stats(rows.cwRandomRatios as number[]), latencyX: latencyX.cwRandomRatios },
+    searchSeconds: r3((performance.now() - t0) / 1000),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string): number | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const e = arg('--episodes');
+  const s = arg('--seeds');
+  const tr = arg('--train-images');
+  const te = arg('--test-images');
+  const si = arg('--search-images');
+  const ep = arg('--epochs');
+  const ti = arg('--trace-images');
+  const tp = arg('--trace-probes');
+  benchQuantAgents({
+    ...(e !== undefined ? { episodes: e } : {}),
+    ...(s !== undefined ? { seeds: s } : {}),
+    ...(tr !== undefined ? { trainImages: tr } : {}),
+    ...(te !== undefined ? { testImages: te } : {}),
+    ...(si !== undefined ? { searchImages: si } : {}),
+    ...(ep !== undefined ? { epochs: ep } : {}),
+    ...(ti !== undefined ? { traceImages: ti } : {}),
+    ...(tp !== undefined ? { traceProbes: tp } : {}),
+  }).then(
+    (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
