@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
+import { registerFaults } from './faults.js';
 import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
 import { registerNas } from './nas.js';
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerTransform(program);
   registerNas(program);
   registerQuantize(program);
+  registerFaults(program);
 }

@@ -1,0 +1,5 @@
+export * from './activation-faults.js';
+export * from './campaign.js';
+export * from './fault-model.js';
+export * from './metrics.js';
+export * from './weight-faults.js';
