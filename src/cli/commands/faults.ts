@@ -89,72 +89,80 @@ export function registerFaults(program: Command): void {
     .option('--seed <n>', 'seed of the faults (and of a zoo model training) (default 0)')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: FaultFlags) => {
-      const seed = intOption('--seed', f.seed, 0, 0);
-      const trials = intOption('--trials', f.trials, 50, 1);
-      const sites = parseSites(f.sites);
-      const kind = (f.kind ?? 'flip') as FaultKind;
-      if (!FAULT_KINDS.includes(kind)) throw new ConfigError(`--kind must be one of ${FAULT_KINDS.join(', ')}, got '${f.kind}'`);
-      if (f.ber !== undefined && f.flips !== undefined) throw new ConfigError('give --ber or --flips, not both');
-      const bers =
-        f.flips === undefined
-          ? numberList('--ber', f.ber ?? '1e-6,1e-5,1e-4', (n) => Number.isFinite(n) && n > 0 && n <= 1, 'a bit error rate in (0, 1]')
-          : undefined;
-      const counts = f.flips !== undefined ? numberList('--flips', f.flips, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0') : undefined;
-      if (counts && sites.includes('activations')) {
-        throw new ConfigError('--flips applies to weights only (activation faults are drawn at a BER per inference): use --sites weights or --ber');
-      }
-      const threshold = f.threshold !== undefined ? floatOption('--threshold', f.threshold, 0, 0) : undefined;
-      if (threshold !== undefined && threshold > 1) throw new ConfigError(`--threshold must be an accuracy in [0, 1], got '${f.threshold}'`);
-      const layerTrials = f.layerTrials !== undefined ? intOption('--layer-trials', f.layerTrials, 0, 0) : undefined;
-      const layerRate = f.layerRate !== undefined ? floatOption('--layer-rate', f.layerRate, 0, 0) : undefined;
-      const images = f.images !== undefined ? intOption('--images', f.images, 0, 1) : undefined;
-      const epochs = intOption('--epochs', f.epochs, 1, 1);
-      const batchSize = intOption('--batch-size', f.batchSize, 500, 1);
-      // check the policy against the graph before any training
-      const policy = f.policy !== undefined ? loadPolicySpec(f.policy, loadModelSpec(spec, seed).graph) : undefined;
-      const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);
-      const ds = await datasetForModel(f.dataset, model, undefined, spec);
-      const n = Math.min(images ?? ds.test.n, ds.test.n);
-      if (n < 1) throw new ConfigError(`--dataset '${f.dataset}' has no test images; expected at least 1 to measure accuracy`);
-      const per = ds.test.x.length / ds.test.n;
-      const data = { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n };
-      const { runFaultCampaign } = await import('../../resilience/campaign.js');
-      const bar = createProgress({ total: 1, label: 'faults', fields: ['run'], quiet: !!f.json });
+      // Ctrl-C from here on stops the campaign between runs; what finished is reported (exit 130)
       let stopping = false;
       const onSig = (): void => {
         stopping = true;
         markInterrupted();
       };
       process.once('SIGINT', onSig);
-      let r: CampaignResult;
       try {
-        r = await runFaultCampaign({
-          model,
-          ...(policy ? { policy } : {}),
-          data,
-          calibration: { x: ds.train.x, n: ds.train.n },
-          ...(bers ? { bers } : {}),
-          ...(counts ? { counts } : {}),
-          kind,
-          sites,
-          trials,
-          seed,
-          ...(threshold !== undefined ? { threshold } : {}),
-          ...(layerTrials !== undefined ? { layerTrials } : {}),
-          ...(layerRate !== undefined ? { layerRate } : {}),
-          batchSize,
-          onProgress: (done, total, label) => {
-            bar.setTotal(total);
-            bar.update(done, { run: label });
-          },
-          shouldStop: () => stopping,
-        });
+        await faultsAction(spec, f, () => stopping);
       } finally {
         process.removeListener('SIGINT', onSig);
-        bar.stop();
       }
-      const out = { model: spec, dataset: ds.name, policy: policy?.name ?? (policy ? 'custom' : 'float32'), seed, ...r };
-      if (f.json) printJson(out);
-      else process.stdout.write(formatCampaign(r));
     });
+}
+
+async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean): Promise<void> {
+  const seed = intOption('--seed', f.seed, 0, 0);
+  const trials = intOption('--trials', f.trials, 50, 1);
+  const sites = parseSites(f.sites);
+  const kind = (f.kind ?? 'flip') as FaultKind;
+  if (!FAULT_KINDS.includes(kind)) throw new ConfigError(`--kind must be one of ${FAULT_KINDS.join(', ')}, got '${f.kind}'`);
+  if (f.ber !== undefined && f.flips !== undefined) throw new ConfigError('give --ber or --flips, not both');
+  const bers =
+    f.flips === undefined
+      ? numberList('--ber', f.ber ?? '1e-6,1e-5,1e-4', (n) => Number.isFinite(n) && n > 0 && n <= 1, 'a bit error rate in (0, 1]')
+      : undefined;
+  const counts = f.flips !== undefined ? numberList('--flips', f.flips, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0') : undefined;
+  if (counts && sites.includes('activations')) {
+    throw new ConfigError('--flips applies to weights only (activation faults are drawn at a BER per inference): use --sites weights or --ber');
+  }
+  const threshold = f.threshold !== undefined ? floatOption('--threshold', f.threshold, 0, 0) : undefined;
+  if (threshold !== undefined && threshold > 1) throw new ConfigError(`--threshold must be an accuracy in [0, 1], got '${f.threshold}'`);
+  const layerTrials = f.layerTrials !== undefined ? intOption('--layer-trials', f.layerTrials, 0, 0) : undefined;
+  const layerRate = f.layerRate !== undefined ? floatOption('--layer-rate', f.layerRate, 0, 0) : undefined;
+  const images = f.images !== undefined ? intOption('--images', f.images, 0, 1) : undefined;
+  const epochs = intOption('--epochs', f.epochs, 1, 1);
+  const batchSize = intOption('--batch-size', f.batchSize, 500, 1);
+  // check the policy against the graph before any training
+  const policy = f.policy !== undefined ? loadPolicySpec(f.policy, loadModelSpec(spec, seed).graph) : undefined;
+  const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);
+  const ds = await datasetForModel(f.dataset, model, undefined, spec);
+  const n = Math.min(images ?? ds.test.n, ds.test.n);
+  if (n < 1) throw new ConfigError(`--dataset '${f.dataset}' has no test images; expected at least 1 to measure accuracy`);
+  const per = ds.test.x.length / ds.test.n;
+  const data = { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n };
+  const { runFaultCampaign } = await import('../../resilience/campaign.js');
+  const bar = createProgress({ total: 1, label: 'faults', fields: ['run'], quiet: !!f.json });
+  let r: CampaignResult;
+  try {
+    r = await runFaultCampaign({
+      model,
+      ...(policy ? { policy } : {}),
+      data,
+      calibration: { x: ds.train.x, n: ds.train.n },
+      ...(bers ? { bers } : {}),
+      ...(counts ? { counts } : {}),
+      kind,
+      sites,
+      trials,
+      seed,
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(layerTrials !== undefined ? { layerTrials } : {}),
+      ...(layerRate !== undefined ? { layerRate } : {}),
+      batchSize,
+      onProgress: (done, total, label) => {
+        bar.setTotal(total);
+        bar.update(done, { run: label });
+      },
+      shouldStop: stopping,
+    });
+  } finally {
+    bar.stop();
+  }
+  const out = { model: spec, dataset: ds.name, policy: policy?.name ?? (policy ? 'custom' : 'float32'), seed, ...r };
+  if (f.json) printJson(out);
+  else process.stdout.write(formatCampaign(r));
 }
