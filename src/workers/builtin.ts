@@ -30,6 +30,8 @@ import './nas-evaluations.js';
 import './transform-evaluations.js';
 // the quantization evaluation (`quant-policy`); its model, data and engine load on first use
 import './quant-evaluations.js';
+// the resilience evaluation (`policy-resilience`): latency vs the topology fault score
+import './resilience-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {
