@@ -1,6 +1,6 @@
 /**
- * Validation of the topology-based resilience predictor (issue 14): for 30 (network, policy) pairs
- * (mbnet32 and five seeded mbv2-micro samples, each under fp32, w8a8, w6a8, w4a8 and a seeded mixed
+ * Validation of the topology-based resilience predictor (issue 14): for 35 (network, policy) pairs
+ * (mbnet32 and six seeded mbv2-micro samples, each under fp32, w8a8, w6a8, w4a8 and a seeded mixed
  * 4/6/8-bit policy), the accuracy drop measured by weight bit-flip injection at one BER (onnxruntime,
  * `trials` runs on the first `images` Fashion-MNIST test images) against the predictor's score, which is
  * computed from the graph, the policy and the weights' value ranges only (it is not fitted to these
