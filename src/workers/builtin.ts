@@ -34,6 +34,8 @@ import './quant-evaluations.js';
 import './command-evaluation.js';
 // the CMP-NAS retrieval evaluation (`nas-retrieval`), see ./retrieval-evaluations.ts
 import './retrieval-evaluations.js';
+// the resilience evaluation (`policy-resilience`): latency vs the topology fault score
+import './resilience-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {

@@ -62,36 +62,50 @@ export function registerEval(program: Command): void {
     .option('--json', 'print JSON')
     .option('--task <name>', 'classification | retrieval (default classification; retrieval: mAP / recall@k, see docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the gallery model (adds galleryModel and crossModel figures)')
-    .action(async (path: string, f: { dataset: string; split?: string; batchSize?: string; policy?: string; calibrationImages?: string; json?: boolean; task?: string; galleryModel?: string }) => {
-      if (f.task !== undefined && f.task !== 'classification') {
-        if (f.task !== 'retrieval') throw new UserError(`--task '${f.task}': expected classification or retrieval`);
-        const { evalRetrieval } = await import('./retrieval.js');
-        return evalRetrieval(path, f);
-      }
-      if (f.galleryModel !== undefined) throw new UserError('--gallery-model applies to --task retrieval only');
-      if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
-      const split = f.split ?? 'test';
-      if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
-      if (f.policy !== undefined) {
-        const calibrationImages = intOption('--calibration-images', f.calibrationImages, 512, 1);
-        const { evalWithPolicy } = await import('./eval-policy.js');
-        return evalWithPolicy(path, { dataset: f.dataset, split, policy: f.policy, calibrationImages, ...(f.json ? { json: true } : {}) });
-      }
-      if (f.calibrationImages !== undefined) throw new UserError('--calibration-images needs --policy');
-      const batch = intOption('--batch-size', f.batchSize, 256, 1);
-      // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
-      const { createSession } = await import('../../onnx/ort.js');
-      const probe = await createSession(path);
-      const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
-      await probe.session.release();
-      const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
-      const data = split === 'test' ? ds.test : ds.val;
-      if (data.n === 0) throw new UserError(`--dataset '${f.dataset}' has no ${split} images; expected at least 1 to measure accuracy`);
-      const r = await onnxAccuracy(path, data.x, data.y, data.n, batch);
-      if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
-      else
-        process.stdout.write(
-          `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
-        );
-    });
+    .action(
+      async (
+        path: string,
+        f: {
+          dataset: string;
+          split?: string;
+          batchSize?: string;
+          policy?: string;
+          calibrationImages?: string;
+          json?: boolean;
+          task?: string;
+          galleryModel?: string;
+        },
+      ) => {
+        if (f.task !== undefined && f.task !== 'classification') {
+          if (f.task !== 'retrieval') throw new UserError(`--task '${f.task}': expected classification or retrieval`);
+          const { evalRetrieval } = await import('./retrieval.js');
+          return evalRetrieval(path, f);
+        }
+        if (f.galleryModel !== undefined) throw new UserError('--gallery-model applies to --task retrieval only');
+        if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
+        const split = f.split ?? 'test';
+        if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
+        if (f.policy !== undefined) {
+          const calibrationImages = intOption('--calibration-images', f.calibrationImages, 512, 1);
+          const { evalWithPolicy } = await import('./eval-policy.js');
+          return evalWithPolicy(path, { dataset: f.dataset, split, policy: f.policy, calibrationImages, ...(f.json ? { json: true } : {}) });
+        }
+        if (f.calibrationImages !== undefined) throw new UserError('--calibration-images needs --policy');
+        const batch = intOption('--batch-size', f.batchSize, 256, 1);
+        // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
+        const { createSession } = await import('../../onnx/ort.js');
+        const probe = await createSession(path);
+        const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
+        await probe.session.release();
+        const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
+        const data = split === 'test' ? ds.test : ds.val;
+        if (data.n === 0) throw new UserError(`--dataset '${f.dataset}' has no ${split} images; expected at least 1 to measure accuracy`);
+        const r = await onnxAccuracy(path, data.x, data.y, data.n, batch);
+        if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
+        else
+          process.stdout.write(
+            `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
+          );
+      },
+    );
 }

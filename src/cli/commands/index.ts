@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerEval } from './eval.js';
+import { registerFaults } from './faults.js';
 import { registerHardware } from './hardware.js';
 import { registerInspect } from './inspect.js';
 import { registerNas } from './nas.js';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerNas(program);
   registerQuantize(program);
   registerEnsemble(program);
+  registerFaults(program);
 }

@@ -1,0 +1,168 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
+import type { CampaignResult, FaultKind, FaultSite } from '../../resilience/index.js';
+import { FAULT_KINDS } from '../../resilience/index.js';
+import { floatOption, intOption, markInterrupted, printJson } from '../io.js';
+import { loadPolicySpec } from '../policy-source.js';
+import { createProgress } from '../progress.js';
+import { datasetForModel, trainedModel } from './train.js';
+
+interface FaultFlags {
+  readonly dataset: string;
+  readonly ber?: string;
+  readonly flips?: string;
+  readonly sites?: string;
+  readonly kind?: string;
+  readonly trials?: string;
+  readonly policy?: string;
+  readonly seed?: string;
+  readonly threshold?: string;
+  readonly layerTrials?: string;
+  readonly layerRate?: string;
+  readonly images?: string;
+  readonly epochs?: string;
+  readonly batchSize?: string;
+  readonly json?: boolean;
+}
+
+/** Parse a comma-separated list of numbers with an error naming the flag and the bad item. */
+export function numberList(flag: string, spec: string, check: (n: number) => boolean, expected: string): number[] {
+  const items = spec.split(',').map((s) => s.trim());
+  if (items.length === 0 || items.some((s) => s === '')) throw new ConfigError(`${flag} '${spec}' has an empty item: expected ${expected}, comma-separated`);
+  return items.map((s) => {
+    const n = Number(s);
+    if (!check(n)) throw new ConfigError(`${flag}: '${s}' is not ${expected}`);
+    return n;
+  });
+}
+
+function parseSites(v: string | undefined): FaultSite[] {
+  const s = v ?? 'weights';
+  if (s === 'weights' || s === 'activations') return [s];
+  if (s === 'both') return ['weights', 'activations'];
+  throw new ConfigError(`--sites must be weights, activations or both, got '${s}'`);
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a';
+}
+
+/** Plain-text table of a campaign result. */
+export function formatCampaign(r: CampaignResult): string {
+  const lines = [
+    `baseline accuracy ${pct(r.baselineAccuracy)} (onnxruntime)${r.engineBaselineAccuracy !== undefined ? `, ${pct(r.engineBaselineAccuracy)} (engine, activation runs)` : ''} on ${r.images} images; critical below ${pct(r.threshold)}; faults: ${r.kind}`,
+    'site         rate      runs  mean      p5        min       critical  bits hit/run',
+  ];
+  for (const x of r.results) {
+    const rate = x.ber !== undefined ? x.ber.toExponential(0) : `${x.flips} bits`;
+    lines.push(
+      `${x.site.padEnd(12)} ${rate.padEnd(9)} ${String(x.trials).padEnd(5)} ${pct(x.meanAccuracy).padEnd(9)} ${pct(x.p5Accuracy).padEnd(9)} ${pct(x.minAccuracy).padEnd(9)} ${pct(x.criticalShare).padEnd(9)} ${x.meanBitsHit.toFixed(2)}${x.site === 'activations' ? ' /image' : ''}`,
+    );
+  }
+  if (r.layers.length > 0) {
+    lines.push('per-layer vulnerability (accuracy drop when only that layer is hit):');
+    for (const l of r.layers) lines.push(`  ${l.site.padEnd(12)} ${l.layer.padEnd(24)} drop ${(l.drop * 100).toFixed(2)} pp (${l.trials} runs)`);
+  }
+  if (r.interrupted) lines.push(`interrupted after ${r.runs} runs: the rows above hold the finished runs only`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `hwnas faults`. */
+export function registerFaults(program: Command): void {
+  program
+    .command('faults <model>')
+    .description('fault injection: accuracy under random bit flips / stuck-at faults in weights and activations, per BER, with per-layer vulnerability')
+    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:... (accuracy on its test split)')
+    .option('--ber <list>', 'bit error rates, comma-separated (default 1e-6,1e-5,1e-4)')
+    .option('--flips <list>', 'exact numbers of bits hit per run instead of --ber (weights only)')
+    .option('--sites <s>', 'weights | activations | both (default weights)')
+    .option('--kind <k>', `fault kind: ${FAULT_KINDS.join(' | ')} (default flip)`)
+    .option('--trials <n>', 'runs per site and rate (default 50)')
+    .option('--policy <p>', 'precision policy of the deployed model: preset (w8a8, w4a4, ...), JSON file or inline JSON (default float32)')
+    .option('--threshold <acc>', 'a run below this accuracy (0..1) is a critical failure (default 0.9 x baseline)')
+    .option('--layer-trials <n>', 'runs per layer for the per-layer vulnerability (0 = skip; default min(trials, 10))')
+    .option('--layer-rate <x>', 'BER (or flips with --flips) of the per-layer runs (default the largest given)')
+    .option('--images <n>', 'use only the first N test images')
+    .option('--epochs <n>', 'zoo models are trained first for this many epochs (default 1)')
+    .option('--batch-size <n>', 'inference batch (default 500)')
+    .option('--seed <n>', 'seed of the faults (and of a zoo model training) (default 0)')
+    .option('--json', 'print JSON')
+    .action(async (spec: string, f: FaultFlags) => {
+      // Ctrl-C from here on stops the campaign between runs; what finished is reported (exit 130)
+      let stopping = false;
+      const onSig = (): void => {
+        stopping = true;
+        markInterrupted();
+      };
+      process.once('SIGINT', onSig);
+      try {
+        await faultsAction(spec, f, () => stopping);
+      } finally {
+        process.removeListener('SIGINT', onSig);
+      }
+    });
+}
+
+async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean): Promise<void> {
+  const seed = intOption('--seed', f.seed, 0, 0);
+  const trials = intOption('--trials', f.trials, 50, 1);
+  const sites = parseSites(f.sites);
+  const kind = (f.kind ?? 'flip') as FaultKind;
+  if (!FAULT_KINDS.includes(kind)) throw new ConfigError(`--kind must be one of ${FAULT_KINDS.join(', ')}, got '${f.kind}'`);
+  if (f.ber !== undefined && f.flips !== undefined) throw new ConfigError('give --ber or --flips, not both');
+  const bers =
+    f.flips === undefined
+      ? numberList('--ber', f.ber ?? '1e-6,1e-5,1e-4', (n) => Number.isFinite(n) && n > 0 && n <= 1, 'a bit error rate in (0, 1]')
+      : undefined;
+  const counts = f.flips !== undefined ? numberList('--flips', f.flips, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0') : undefined;
+  if (counts && sites.includes('activations')) {
+    throw new ConfigError('--flips applies to weights only (activation faults are drawn at a BER per inference): use --sites weights or --ber');
+  }
+  const threshold = f.threshold !== undefined ? floatOption('--threshold', f.threshold, 0, 0) : undefined;
+  if (threshold !== undefined && threshold > 1) throw new ConfigError(`--threshold must be an accuracy in [0, 1], got '${f.threshold}'`);
+  const layerTrials = f.layerTrials !== undefined ? intOption('--layer-trials', f.layerTrials, 0, 0) : undefined;
+  const layerRate = f.layerRate !== undefined ? floatOption('--layer-rate', f.layerRate, 0, 0) : undefined;
+  const images = f.images !== undefined ? intOption('--images', f.images, 0, 1) : undefined;
+  const epochs = intOption('--epochs', f.epochs, 1, 1);
+  const batchSize = intOption('--batch-size', f.batchSize, 500, 1);
+  // check the policy against the graph before any training
+  const policy = f.policy !== undefined ? loadPolicySpec(f.policy, loadModelSpec(spec, seed).graph) : undefined;
+  const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);
+  const ds = await datasetForModel(f.dataset, model, undefined, spec);
+  const n = Math.min(images ?? ds.test.n, ds.test.n);
+  if (n < 1) throw new ConfigError(`--dataset '${f.dataset}' has no test images; expected at least 1 to measure accuracy`);
+  const per = ds.test.x.length / ds.test.n;
+  const data = { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n };
+  const { runFaultCampaign } = await import('../../resilience/campaign.js');
+  const bar = createProgress({ total: 1, label: 'faults', fields: ['run'], quiet: !!f.json });
+  let r: CampaignResult;
+  try {
+    r = await runFaultCampaign({
+      model,
+      ...(policy ? { policy } : {}),
+      data,
+      calibration: { x: ds.train.x, n: ds.train.n },
+      ...(bers ? { bers } : {}),
+      ...(counts ? { counts } : {}),
+      kind,
+      sites,
+      trials,
+      seed,
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(layerTrials !== undefined ? { layerTrials } : {}),
+      ...(layerRate !== undefined ? { layerRate } : {}),
+      batchSize,
+      onProgress: (done, total, label) => {
+        bar.setTotal(total);
+        bar.update(done, { run: label });
+      },
+      shouldStop: stopping,
+    });
+  } finally {
+    bar.stop();
+  }
+  const out = { model: spec, dataset: ds.name, policy: policy?.name ?? (policy ? 'custom' : 'float32'), seed, ...r };
+  if (f.json) printJson(out);
+  else process.stdout.write(formatCampaign(r));
+}

@@ -1,0 +1,193 @@
+/**
+ * Weight sites: the stored conv/dense weights of a model as deployed under a precision policy, and
+ * permanent faults in them.
+ *
+ * Representation (what a fault hits), per layer:
+ * - quantized layers (1..8 bits): the integer codes of the QDQ export (symmetric, per output channel,
+ *   src/quant/qdq-export.ts), each stored in `bits`-bit two's complement (the top bit is the sign bit);
+ *   1-bit layers store the sign (bit 1 = +1). The per-channel float scales are not fault sites.
+ * - float layers (16/32 bits, or no policy): the float32 bit pattern (bit 31 sign, 30..23 exponent,
+ *   22..0 mantissa); 16-bit layers are stored and hit as float32 too.
+ * Biases and batch-norm parameters are not fault sites (see docs/resilience.md).
+ */
+import { ConfigError } from '../errors.js';
+import type { PrecisionPolicy } from '../ir/precision.js';
+import type { Model, Node, Weights } from '../ir/types.js';
+import { quantizableLayers } from '../ir/workload.js';
+import { exportQdqPlan, type QdqActivation } from '../onnx/qdq.js';
+import { quantConfig } from '../quant/apply.js';
+import { quantizeWeightInt8 } from '../quant/qdq-export.js';
+import type { Rng } from '../util/rng.js';
+import { type FaultModel, faultBinaryCode, faultFloat32, faultSignedCode, sampleFaultBits } from './fault-model.js';
+
+/** One conv/dense weight tensor as stored: integer codes with their scales, or float32 values. */
+export interface WeightSite {
+  /** Layer (node) name. */
+  readonly layer: string;
+  /** Weight key `<layer>.weight`. */
+  readonly key: string;
+  readonly shape: readonly number[];
+  readonly outChannels: number;
+  /** Elements per output channel. */
+  readonly perChannel: number;
+  /** Stored bits per output channel: 1..8 (integer codes) or 32 (float32). */
+  readonly channelBits: readonly number[];
+  /** Integer codes (ONNX layout) when every channel is quantized; undefined for float layers. */
+  readonly codes: Int8Array | undefined;
+  /** One scale per output channel when quantized. */
+  readonly scales: Float32Array | undefined;
+  /** The float32 weights (used when the layer is float). */
+  readonly values: Float32Array;
+  /** Total stored bits of the tensor. */
+  readonly totalBits: number;
+}
+
+/**
+ * The weight sites of a model under a policy (no policy: every layer float32). A layer mixing float and
+ * quantized channels is refused (ONNX QDQ holds one dtype per tensor).
+ */
+export function weightSites(model: Model, policy?: PrecisionPolicy): WeightSite[] {
+  const cfg = policy ? quantConfig(model.graph, policy) : undefined;
+  return quantizableLayers(model.graph).map((l) => {
+    const key = `${l.name}.weight`;
+    const t = model.weights.get(key);
+    if (!t) throw new ConfigError(`model has no weight '${key}'`);
+    const outChannels = t.shape[0] as number;
+    const perChannel = t.data.length / outChannels;
+    const wc = cfg?.weights[l.name];
+    const bits = wc?.channelBits ?? new Array<number>(outChannels).fill(wc?.bits ?? 32);
+    const quantized = bits.every((b) => b < 16);
+    if (!quantized && bits.some((b) => b < 16)) {
+      throw new ConfigError(`layer '${l.name}' mixes float and quantized channels: fault injection needs one storage type per tensor`);
+    }
+    const q = quantized ? quantizeWeightInt8(t, bits) : undefined;
+    const channelBits = quantized ? bits : bits.map(() => 32);
+    return {
+      layer: l.name,
+      key,
+      shape: t.shape,
+      outChannels,
+      perChannel,
+      channelBits,
+      codes: q?.codes,
+      scales: q?.scales,
+      values: t.data,
+      totalBits: channelBits.reduce((a, b) => a + b * perChannel, 0),
+    };
+  });
+}
+
+/** Faulty copies of the hit sites (the others are shared with the sites) and how many bits were hit. */
+export interface FaultyWeights {
+  /** Faulty codes by layer (quantized layers that were hit). */
+  readonly codes: ReadonlyMap<string, Int8Array>;
+  /** Faulty float32 values by layer (float layers that were hit). */
+  readonly values: ReadonlyMap<string, Float32Array>;
+  /** Number of bits selected by the fault model (stuck-at faults on a bit already at that value change nothing). */
+  readonly bitsHit: number;
+  /** Number of stored values that changed. */
+  readonly valuesChanged: number;
+}
+
+/** (element, bit) of global bit `pos` of a site: channels are stored one after the other. */
+function locate(site: WeightSite, pos: number): { element: number; bit: number } {
+  const uniform = site.channelBits.every((b) => b === site.channelBits[0]);
+  if (uniform) {
+    const b = site.channelBits[0] as number;
+    return { element: Math.floor(pos / b), bit: pos % b };
+  }
+  let rest = pos;
+  for (let c = 0; c < site.outChannels; c++) {
+    const span = (site.channelBits[c] as number) * site.perChannel;
+    if (rest < span) {
+      const b = site.channelBits[c] as number;
+      return { element: c * site.perChannel + Math.floor(rest / b), bit: rest % b };
+    }
+    rest -= span;
+  }
+  throw new Error(`bit ${pos} is beyond site '${site.layer}' (${site.totalBits} bits)`);
+}
+
+/**
+ * Draw permanent faults into the weights of `sites` (all, or only the layers in `layers`): the fault model's
+ * bits are drawn over the concatenated storage of the chosen layers (so an exact count spreads over them
+ * uniformly per bit, and a BER hits every bit alike).
+ */
+export function injectWeightFaults(sites: readonly WeightSite[], fault: FaultModel, rng: Rng, layers?: ReadonlySet<string>): FaultyWeights {
+  const chosen = layers ? sites.filter((s) => layers.has(s.layer)) : [...sites];
+  if (layers && chosen.length !== layers.size) {
+    const known = new Set(sites.map((s) => s.layer));
+    const bad = [...layers].filter((l) => !known.has(l));
+    throw new ConfigError(`fault site layer(s) ${bad.map((b) => `'${b}'`).join(', ')} unknown: expected conv/dense layers ${[...known].join(', ')}`);
+  }
+  const total = chosen.reduce((a, s) => a + s.totalBits, 0);
+  const hits = sampleFaultBits(total, fault, rng);
+  const codes = new Map<string, Int8Array>();
+  const values = new Map<string, Float32Array>();
+  let changed = 0;
+  let si = 0;
+  let base = 0;
+  for (const pos of hits) {
+    while (pos >= base + (chosen[si] as WeightSite).totalBits) {
+      base += (chosen[si] as WeightSite).totalBits;
+      si++;
+    }
+    const site = chosen[si] as WeightSite;
+    const { element, bit } = locate(site, pos - base);
+    if (site.codes) {
+      let c = codes.get(site.layer);
+      if (!c) {
+        c = Int8Array.from(site.codes);
+        codes.set(site.layer, c);
+      }
+      const bits = site.channelBits[Math.floor(element / site.perChannel)] as number;
+      const old = c[element] as number;
+      const next = bits === 1 ? faultBinaryCode(old, fault.kind) : faultSignedCode(old, bits, bit, fault.kind);
+      if (next !== old) changed++;
+      c[element] = next;
+    } else {
+      let v = values.get(site.layer);
+      if (!v) {
+        v = Float32Array.from(site.values);
+        values.set(site.layer, v);
+      }
+      const old = v[element] as number;
+      const next = faultFloat32(old, bit, fault.kind);
+      if (!Object.is(next, old)) changed++;
+      v[element] = next;
+    }
+  }
+  return { codes, values, bitsHit: hits.length, valuesChanged: changed };
+}
+
+/**
+ * The ONNX bytes of the model with faulty weights: quantized layers as QDQ (int8 codes, per-channel
+ * scales), float layers as float initializers, activations on the given uint8 grids (by tensor name).
+ */
+export function faultyWeightsOnnx(
+  model: Model,
+  sites: readonly WeightSite[],
+  faulty: FaultyWeights,
+  activationGrids: ReadonlyMap<string, QdqActivation>,
+): Uint8Array {
+  const byLayer = new Map(sites.map((s) => [s.layer, s] as const));
+  let weights: Weights = model.weights;
+  if (faulty.values.size > 0) {
+    weights = new Map(model.weights);
+    for (const [layer, v] of faulty.values) {
+      const s = byLayer.get(layer) as WeightSite;
+      weights.set(s.key, { shape: s.shape, data: v });
+    }
+  }
+  return exportQdqPlan(
+    { graph: model.graph, weights },
+    {
+      weight: (node: Node) => {
+        const s = byLayer.get(node.name);
+        if (!s?.codes || !s.scales) return undefined;
+        return { codes: faulty.codes.get(node.name) ?? s.codes, scales: s.scales };
+      },
+      activation: (tensor) => activationGrids.get(tensor),
+    },
+  );
+}
