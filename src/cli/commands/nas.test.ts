@@ -221,10 +221,13 @@ test('hwnas nas --budget beyond the table: stops at the table size with a note i
   const small = join(work, 'small.csv');
   writeFileSync(small, `${readFileSync(TABLE, 'utf8').split('\n').slice(0, 6).join('\n')}\n`);
   const r = await runHwnas(work, 'nas', '--space', 'nb201', '--table', small, '--strategy', 'random', '--budget', '100000000', '--json');
-  assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /--budget 100000000 is more than the 5 architectures .*stops at 5 trials/);
-  const j = JSON.parse(r.stdout) as NasJson;
-  assert.equal(trialsOf(join(work, '.hwnas', 'hwnas.sqlite'), j.study).length, 5);
+  // the 5-row table does not cover the nb201 space: random proposals outside it fail, and a run whose every
+  // trial failed is an error (exit 2 naming the first failure), not a summary of nothing
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /all 5 trials failed; first error .* is not in the table \(5 rows\)/);
+  const study = /study '([^']+)'/.exec(r.stderr)?.[1] as string;
+  assert.equal(trialsOf(join(work, '.hwnas', 'hwnas.sqlite'), study).length, 5);
   const big = await runHwnas(work, 'nas', '--space', 'mbv2', '--strategy', 'random', '--dataset', 'mnist', '--budget', '100000000');
   assert.ok(!big.stderr.includes('    at '), big.stderr);
   assert.equal(big.code, 2, big.stderr);
