@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from './backend.js';
-import { actGrid, fakeQuantActivation, fakeQuantLsq, fakeQuantSte, fakeQuantWeight } from './fake-quant.js';
+import { actGrid, fakeQuantActivation, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, recordActivations } from './fake-quant.js';
 import { tf } from './tf.js';
 
 describe('fake quantization ops', () => {
@@ -57,5 +57,24 @@ describe('fake quantization ops', () => {
     assert.deepEqual(g, { scale: 1, zeroPoint: 0, qmin: 0, qmax: 3 });
     const y = fakeQuantActivation(tf.tensor1d([-1, 0.4, 1.5, 2.5, 7]), { bits: 2, min: 0, max: 3 }).dataSync();
     assert.deepEqual(Array.from(y), [0, 0, 2, 2, 3]);
+  });
+  it('calibration samples do not alias with the layout (NHWC, 16 channels: a stride multiple of 16 reads channel 0 only)', () => {
+    // 256 maps of 28x28x16 where channel 0 is zero and the 15 others are 1: 15/16 of the values are 1
+    const n = 256;
+    const c = 16;
+    const x = new Float32Array(n * 28 * 28 * c);
+    for (let i = 0; i < x.length; i++) x[i] = i % c === 0 ? 0 : 1;
+    const t = tf.tensor4d(x, [n, 28, 28, c]);
+    const stats = recordActivations(
+      (hooks) => {
+        hooks.activationTransform?.(t, { node: 'a' } as never);
+      },
+      new Set(['a']),
+    );
+    t.dispose();
+    const s = stats.get('a');
+    assert.ok(s && s.samples.length >= 1000, `${s?.samples.length} samples`);
+    const ones = (s?.samples ?? []).reduce((a, v) => a + v, 0) / (s?.samples.length ?? 1);
+    assert.ok(Math.abs(ones - 15 / 16) < 0.03, `share of non-zero samples ${ones}, expected ${15 / 16}`);
   });
 });
