@@ -35,7 +35,7 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
     'ensemble',
     'zoo:mnist-cnn',
     '--dataset',
-    'mnist;limit=train:1500,val:200,test:600',
+    'mnist;limit=train:1500,val:200,test:2000',
     '--epochs',
     '1',
     '--bitwise-epochs',
@@ -66,6 +66,7 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
     energyMj: number;
     costs: { target: string; member: { latencyMs: number; energyMj: number }; sequential: { latencyMs: number }; parallel: { latencyMs: number } }[];
     onnxAccuracy: number;
+    onnxAccuracyUnoptimized: number;
     engineAccuracy: number;
   };
   assert.equal(j.members, 3);
@@ -85,5 +86,11 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
   assert.equal(j.latencyMs, j.costs[0]?.sequential.latencyMs);
   assert.ok(Math.abs(j.energyMj - 3 * (j.costs[0]?.member.energyMj as number)) < 1e-12);
   assert.ok(existsSync(out));
-  assert.ok(Math.abs(j.onnxAccuracy - j.engineAccuracy) <= 0.001, `onnxruntime ${j.onnxAccuracy} vs engine ${j.engineAccuracy}`);
+  // the file as written (no graph optimisation) scores like the engine within 0.1 pp; onnxruntime's default session
+  // fuses QDQ into integer kernels whose requantisation moves vote scores by ~1e-3 and can flip near-ties
+  assert.ok(
+    Math.abs(j.onnxAccuracyUnoptimized - j.engineAccuracy) <= 0.001,
+    `onnxruntime (unoptimised) ${j.onnxAccuracyUnoptimized} vs engine ${j.engineAccuracy}`,
+  );
+  assert.ok(Math.abs(j.onnxAccuracy - j.engineAccuracy) <= 0.005, `onnxruntime (default) ${j.onnxAccuracy} vs engine ${j.engineAccuracy}`);
 });
