@@ -14,7 +14,7 @@ import { type JsonValue, type Objective, type Params, type SearchStrategy, type 
 import type { Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
 import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
-import { ATTR, StudyHistory } from './study-history.js';
+import { ATTR, DEFAULT_MAX_RETRIES, StudyHistory } from './study-history.js';
 
 /** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
 export interface EvaluationContext {
@@ -54,8 +54,7 @@ export interface EvaluationResult {
 /** Evaluates one candidate; may run in another thread, process or machine. */
 export type Evaluator = (params: Params, ctx: EvaluationContext) => Promise<EvaluationResult>;
 
-/** Times a trial whose process died (or that was interrupted) is run again before it counts as failed. */
-export const DEFAULT_MAX_RETRIES = 3;
+export { DEFAULT_MAX_RETRIES } from './study-history.js';
 
 /** Which failed trials are run again (as new trials with the same parameters). */
 export interface RetryPolicy {

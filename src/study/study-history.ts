@@ -17,12 +17,15 @@ export const ATTR = {
   retryOf: 'hwnas:retry_of',
 } as const;
 
+/** Times a trial whose process died (or that was interrupted) is run again before it counts as failed. */
+export const DEFAULT_MAX_RETRIES = 3;
+
 /** Options of {@link StudyHistory}. */
 export interface StudyHistoryOptions {
   readonly store: Store;
   readonly studyName: string;
   readonly objectives: readonly Objective[];
-  /** Retries per original trial (default 1 here; the study loop passes its own, 3 by default). */
+  /** Retries per original trial (default {@link DEFAULT_MAX_RETRIES}, as in the study loop). */
   readonly maxRetries?: number;
   /** Trials that failed with an evaluation error are retried too (default false). */
   readonly retryOnError?: boolean;
@@ -47,7 +50,7 @@ export class StudyHistory {
   private readonly retryOnError: boolean;
 
   constructor(private readonly o: StudyHistoryOptions) {
-    this.maxRetries = o.maxRetries ?? 1;
+    this.maxRetries = o.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.retryOnError = o.retryOnError ?? false;
   }
 
