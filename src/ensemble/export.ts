@@ -16,6 +16,7 @@ import { ConfigError } from '../errors.js';
 import { inputNode } from '../ir/shapes.js';
 import type { Graph, Model, Node, Weights } from '../ir/types.js';
 import { type ExportContext, type ExportOptions, exportOnnx } from '../onnx/export.js';
+import { appendActivationQdq } from '../onnx/qdq.js';
 
 /** Output names of the exported ensemble. */
 export const ENSEMBLE_OUTPUTS = { vote: 'vote', mean: 'mean' } as const;
@@ -102,22 +103,7 @@ export function exportEnsembleOnnx(
         if (!c || c.bits >= 16) return tensor;
         const hit = done.get(tensor);
         if (hit) return hit;
-        const g = actGrid(c);
-        const w = ctx.writer;
-        let x = tensor;
-        if (g.qmax < 255) {
-          const lo = (g.qmin - g.zeroPoint) * g.scale;
-          const hi = (g.qmax - g.zeroPoint) * g.scale;
-          const clipped = w.uniqueName(`${tensor}_clip`);
-          w.addNode('Clip', [x, w.addFloat(`${tensor}_clip_min`, [], [lo]), w.addFloat(`${tensor}_clip_max`, [], [hi])], [clipped]);
-          x = clipped;
-        }
-        const s = w.addFloat(`${tensor}_scale`, [], [g.scale]);
-        const z = w.addInitializer(`${tensor}_zero_point`, [], 'uint8', Uint8Array.from([g.zeroPoint]));
-        const q = w.uniqueName(`${tensor}_quantized`);
-        w.addNode('QuantizeLinear', [x, s, z], [q]);
-        const dq = w.uniqueName(`${tensor}_dequantized`);
-        w.addNode('DequantizeLinear', [q, s, z], [dq]);
+        const dq = appendActivationQdq(ctx.writer, tensor, actGrid(c));
         done.set(tensor, dq);
         return dq;
       },

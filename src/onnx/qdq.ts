@@ -72,24 +72,36 @@ export function exportQdqPlan(model: Model, plan: QdqPlan, opts: ExportOptions =
         if (hit) return hit;
         const g = plan.activation(tensor);
         if (!g) return tensor;
-        const w = ctx.writer;
-        let x = tensor;
-        if (g.qmin > 0 || g.qmax < 255) {
-          const clipped = w.uniqueName(`${tensor}_clip`);
-          const lo = (g.qmin - g.zeroPoint) * g.scale;
-          const hi = (g.qmax - g.zeroPoint) * g.scale;
-          w.addNode('Clip', [x, w.addFloat(`${tensor}_clip_min`, [], [lo]), w.addFloat(`${tensor}_clip_max`, [], [hi])], [clipped]);
-          x = clipped;
-        }
-        const s = w.addFloat(`${tensor}_scale`, [], [g.scale]);
-        const z = w.addInitializer(`${tensor}_zero_point`, [], 'uint8', Uint8Array.from([g.zeroPoint]));
-        const q = w.uniqueName(`${tensor}_quantized`);
-        w.addNode('QuantizeLinear', [x, s, z], [q]);
-        const dq = w.uniqueName(`${tensor}_dequantized`);
-        w.addNode('DequantizeLinear', [q, s, z], [dq]);
+        const dq = appendActivationQdq(ctx.writer, tensor, g);
         qdqOf.set(tensor, dq);
         return dq;
       },
     },
   });
+}
+
+/**
+ * Writes the QuantizeLinear/DequantizeLinear pair of an activation on a uint8 grid (with a Clip first when the
+ * grid is narrower than 8 bits) and returns the dequantized tensor's name.
+ */
+export function appendActivationQdq(
+  w: ExportContext['writer'],
+  tensor: string,
+  g: { readonly scale: number; readonly zeroPoint: number; readonly qmin: number; readonly qmax: number },
+): string {
+  let x = tensor;
+  if (g.qmin > 0 || g.qmax < 255) {
+    const clipped = w.uniqueName(`${tensor}_clip`);
+    const lo = (g.qmin - g.zeroPoint) * g.scale;
+    const hi = (g.qmax - g.zeroPoint) * g.scale;
+    w.addNode('Clip', [x, w.addFloat(`${tensor}_clip_min`, [], [lo]), w.addFloat(`${tensor}_clip_max`, [], [hi])], [clipped]);
+    x = clipped;
+  }
+  const s = w.addFloat(`${tensor}_scale`, [], [g.scale]);
+  const z = w.addInitializer(`${tensor}_zero_point`, [], 'uint8', Uint8Array.from([g.zeroPoint]));
+  const q = w.uniqueName(`${tensor}_quantized`);
+  w.addNode('QuantizeLinear', [x, s, z], [q]);
+  const dq = w.uniqueName(`${tensor}_dequantized`);
+  w.addNode('DequantizeLinear', [q, s, z], [dq]);
+  return dq;
 }
