@@ -160,6 +160,7 @@ registerEvaluation({
   defaultSpace(options) {
     return getArchSpace(tableOpts(options).space ?? 'nb201').space;
   },
+  archSpace: (options) => getArchSpace(tableOpts(options).space ?? 'nb201').name,
   create(options) {
     const o = tableOpts(options);
     const space = getArchSpace(o.space ?? 'nb201');
@@ -187,6 +188,7 @@ registerEvaluation({
   defaultSpace(options) {
     return getArchSpace(trainOpts(options).space ?? 'mbv2').space;
   },
+  archSpace: (options) => getArchSpace(trainOpts(options).space ?? 'mbv2').name,
   create(options) {
     const o = trainOpts(options);
     const { loadData, ...c } = trainCommon(o);
@@ -214,6 +216,7 @@ registerEvaluation({
   defaultSpace(options) {
     return getArchSpace(supernetOpts(options).space ?? 'mbv2').space;
   },
+  archSpace: (options) => getArchSpace(supernetOpts(options).space ?? 'mbv2').name,
   create(options) {
     const o = supernetOpts(options);
     const { loadData, ...c } = trainCommon(o);

@@ -10,7 +10,7 @@ import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv 
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
 import { loadNasTable, type NasTable } from '../../nas/tabular.js';
 import { canonicalStrategyName } from '../../search/registry.js';
-import { getArchSpace } from '../../search/spaces/registry.js';
+import { archSpaceDescriptions, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
 import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
@@ -73,7 +73,7 @@ export function registerNas(program: Command): void {
   program
     .command('nas')
     .description('hardware-aware architecture search over nb201 / mbv2 (+bits) spaces, from a table or by short training')
-    .requiredOption('--space <name>', 'nb201 | mbv2 | mbv2-imagenet, optionally with +bits (joint precision)')
+    .requiredOption('--space <name>', `${Object.keys(archSpaceDescriptions()).join(' | ')}, optionally with +bits (joint precision); see docs/nas.md`)
     .option('--table <file>', 'tabular benchmark (.csv with header arch,<metric>... or .json; see docs/nas.md)')
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
