@@ -121,6 +121,8 @@ export function registerNas(program: Command): void {
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
     .action(async (f: NasFlags) => {
+      // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
+      if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
       const retrievalTask = checkNasTask(f);
       const space = getArchSpace(f.space);
       const strategyName = canonicalStrategyName(f.strategy);
