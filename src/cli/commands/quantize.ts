@@ -10,7 +10,7 @@ import { PolicyCoster, parseBudget } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
-import { formatTable } from '../../util/table.js';
+import { formatTable, type TableColumn } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
@@ -372,15 +372,18 @@ export function registerQuantize(program: Command): void {
         if (f.json) return printJson({ model: model.graph.name, samples: n, layers: s });
         process.stdout.write(
           `${formatTable(
-            s.map((x) => ({
-              layer: x.layer,
-              params: humanCount(x.params),
-              trace: x.trace.toExponential(3),
-              mean: x.meanTrace.toExponential(3),
-              se: x.stdError.toExponential(2),
-              probes: String(x.iterations),
-              converged: x.converged ? 'yes' : 'no',
-            })),
+            s.map(
+              (x): Record<string, string> => ({
+                layer: x.layer,
+                params: humanCount(x.params),
+                trace: x.trace.toExponential(3),
+                mean: x.meanTrace.toExponential(3),
+                se: x.stdError.toExponential(2),
+                probes: String(x.iterations),
+                converged: x.converged ? 'yes' : 'no',
+                ...channelSummary(x.channelTraces),
+              }),
+            ),
             [
               { key: 'layer', header: 'layer' },
               { key: 'params', header: 'params', align: 'right' },
@@ -389,11 +392,43 @@ export function registerQuantize(program: Command): void {
               { key: 'se', header: 'std err', align: 'right' },
               { key: 'probes', header: 'probes', align: 'right' },
               { key: 'converged', header: 'converged' },
+              ...(f.perChannel
+                ? ([
+                    { key: 'channels', header: 'channels', align: 'right' },
+                    { key: 'chMin', header: 'channel min', align: 'right' },
+                    { key: 'chMedian', header: 'median', align: 'right' },
+                    { key: 'chMax', header: 'max', align: 'right' },
+                    { key: 'chTop', header: 'top channels' },
+                  ] satisfies TableColumn<Record<string, string>>[])
+                : []),
             ],
-          )}\n`,
+          )}\n${f.perChannel ? 'per-channel traces: one block trace per output channel (sum = the layer trace); every value with --json\n' : ''}`,
         );
       } finally {
         em.dispose();
       }
     });
+}
+
+/** Text columns of `sensitivity --per-channel`: channel count, min / median / max block trace, the 3 largest channels. */
+function channelSummary(traces: readonly number[] | undefined): Record<string, string> {
+  if (!traces || traces.length === 0) return {};
+  const sorted = [...traces].sort((a, b) => a - b);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[(sorted.length - 1) / 2] as number)
+      : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
+  const top = traces
+    .map((t, i) => [t, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 3)
+    .map(([, i]) => `#${i}`)
+    .join(' ');
+  return {
+    channels: String(traces.length),
+    chMin: (sorted[0] as number).toExponential(2),
+    chMedian: median.toExponential(2),
+    chMax: (sorted[sorted.length - 1] as number).toExponential(2),
+    chTop: top,
+  };
 }
