@@ -62,7 +62,10 @@ export function registerQuantize(program: Command): void {
     .description(
       'mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial',
     )
-    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
+    .requiredOption(
+      '--dataset <spec>',
+      "mnist | fashion-mnist | cifar10:<dir> | imagefolder:<dir> | idx:... | npy:...; ';limit=<n>' or ';limit=train:<n>,val:<n>,test:<n>' uses fewer images (the counts are printed)",
+    )
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
     .requiredOption('--budget <b>', 'latency=0.6x | energy=0.5x | size=<bytes> (x = relative to uniform W8A8 on the target)')
@@ -301,6 +304,7 @@ export function registerQuantize(program: Command): void {
             ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
             study: cs.name,
             trial: r.trial,
+            images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n },
           };
           if (f.json) return printJson(summary);
           const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
@@ -326,7 +330,9 @@ export function registerQuantize(program: Command): void {
             `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${r.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
               `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
               `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
-              `test accuracy: float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training, ${pct(r.accuracy)} after fine-tuning` +
+              `test accuracy on ${s.dataset.test.n} images (search scored on ${Math.min(searchImages, s.dataset.val.n)} validation images; ${s.dataset.train.n} training images): ` +
+              `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training` +
+              `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
               `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
               `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
           );
