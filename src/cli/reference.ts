@@ -5,16 +5,16 @@
  */
 import type { Command, Option } from 'commander';
 
-const escape = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 function optionRow(o: Option): string {
-  return `| \`${escape(o.flags)}\` | ${escape(o.description)}${o.mandatory ? ' (required)' : ''} |`;
+  return `| \`${cell(o.flags)}\` | ${cell(o.description)}${o.mandatory ? ' (required)' : ''} |`;
 }
 
 function section(c: Command, path: readonly string[], out: string[]): void {
   const name = [...path, c.name()];
   const subs = c.commands as readonly Command[];
-  out.push(`## hwnas ${name.join(' ')}`, '', escape(c.description()), '');
+  out.push(`## hwnas ${name.join(' ')}`, '', cell(c.description()), '');
   if (subs.length === 0 || c.options.length > 0) {
     out.push('```', `hwnas ${name.join(' ')} ${c.usage()}`, '```', '');
   }
