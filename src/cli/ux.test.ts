@@ -1,10 +1,11 @@
 /** What a new user reads: text outputs that carry what --json carries (the real CLI, spawned). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runHwnas } from './testing/run-cli.js';
+import { HWNAS_BIN, runHwnas } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-ux-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,4 +26,14 @@ test('sensitivity --per-channel: the text table shows the channel summary --json
   }
   const plain = await runHwnas(dir, ...args.filter((a) => a !== '--per-channel'));
   assert.doesNotMatch(plain.stdout.split('\n')[0] as string, /top channels/);
+});
+
+test('train 2>&1 | head -2: the closed pipe ends neither in a crash nor a lost model (exit 0, model written)', () => {
+  const out = join(dir, 'piped.onnx');
+  const line = `'${process.execPath}' '${HWNAS_BIN}' train zoo:mnist-cnn --dataset 'mnist;limit=200' --epochs 2 --out '${out}' 2>&1 | head -2; echo "exit=\${PIPESTATUS[0]}"`;
+  const r = spawnSync('bash', ['-c', line], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 });
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 3, r.stdout);
+  assert.equal(lines[2], 'exit=0', `${r.stdout}\n${r.stderr}`);
+  assert.ok(existsSync(out), 'the trained model was written');
 });
