@@ -52,6 +52,12 @@ function quietOnEpipe(): void {
     if (e.code === 'EPIPE') process.exit(EXIT.ok);
     throw e;
   });
+  // Progress on a stderr whose reader has gone (`hwnas train ... 2>&1 | head -2`): the work goes on without
+  // it (the model is still written); the result line then meets the closed stdout and ends the process.
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+    throw e;
+  });
 }
 
 /**

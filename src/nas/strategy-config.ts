@@ -6,7 +6,7 @@
  * a resumed study rebuilds the same strategy from its config without recomputing them.
  */
 import { ConfigError } from '../errors.js';
-import { canonicalStrategyName, createStrategy, strategyNames } from '../search/registry.js';
+import { canonicalStrategyName, createStrategy, defaultPopulationSize, defaultStrategyOptions, strategyNames } from '../search/registry.js';
 import type { Mbv2Arch } from '../search/spaces/mbv2.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, Params, SearchStrategy } from '../search/types.js';
@@ -72,14 +72,9 @@ export function nasStrategyNames(): string[] {
   return strategyNames('nas').filter((n) => n !== DISTINCT);
 }
 
-/** NAS defaults of the generic strategies for a budget (others: no options). */
+/** NAS defaults of the generic strategies for a budget (others: no options); see defaultStrategyOptions. */
 function genericOptions(name: string, space: ArchSpace, budget: number, populationSize: number): Record<string, JsonValue> {
-  const p = Math.min(populationSize, Math.max(4, Math.floor(budget / 3)));
-  if (name === 'nsga2') return { populationSize: p };
-  if (name === 'regularized-evolution') return { populationSize: p, sampleSize: Math.max(2, Math.round(p / 4)) };
-  if (name === 'bo')
-    return { candidates: 300, maxPoints: 80, startupTrials: Math.max(10, Math.min(2 * space.space.encodedDimension + 2, Math.round(budget / 6))) };
-  return {};
+  return defaultStrategyOptions(name, budget, space.space.encodedDimension, populationSize);
 }
 
 /** The registry config of NAS strategy `name` on `space` (see module doc; costly inputs computed here, once). */
@@ -93,7 +88,7 @@ export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasSt
     throw new ConfigError(`--strategy '${name}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
   const seed = o.seed ?? 0;
   const distinct = o.distinct ?? true;
-  const pop = o.populationSize ?? Math.min(50, Math.max(10, Math.round(o.budget / 10)));
+  const pop = o.populationSize ?? defaultPopulationSize(o.budget);
   if (canonical === 'capacity') {
     const line = o.capacity?.line;
     checkCapacityArgs(space, line);

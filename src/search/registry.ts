@@ -77,6 +77,27 @@ export function createStrategy(name: string, options: Readonly<Record<string, un
   return f.factory(options, ctx);
 }
 
+/** The default NSGA-II / evolution population of a study of `nTrials` trials: a tenth of it, 10 to 50. */
+export function defaultPopulationSize(nTrials: number): number {
+  return Math.min(50, Math.max(10, Math.round(nTrials / 10)));
+}
+
+/**
+ * Budget-dependent defaults of the generic strategies, shared by `hwnas nas` and `hwnas study create`
+ * (so a config study and the command with the same budget search alike). NSGA-II / evolution: a
+ * population of a tenth of the budget (10 to 50) and at most a third of it, so that small studies get
+ * several generations (a fixed 50 made a 60-trial NSGA-II study random search for its first 50 trials);
+ * BO: startup trials from the encoded dimension. `populationSize` overrides the tenth-of-budget rule.
+ */
+export function defaultStrategyOptions(name: string, nTrials: number, encodedDimension: number, populationSize?: number): Record<string, number> {
+  const canonical = canonicalStrategyName(name);
+  const pop = Math.min(populationSize ?? defaultPopulationSize(nTrials), Math.max(4, Math.floor(nTrials / 3)));
+  if (canonical === 'nsga2') return { populationSize: pop };
+  if (canonical === 'regularized-evolution') return { populationSize: pop, sampleSize: Math.max(2, Math.round(pop / 4)) };
+  if (canonical === 'bo') return { candidates: 300, maxPoints: 80, startupTrials: Math.max(10, Math.min(2 * encodedDimension + 2, Math.round(nTrials / 6))) };
+  return {};
+}
+
 registerStrategy('random', () => new RandomSearch(), 'uniform random points of the space');
 registerStrategy('nsga2', (o) => new Nsga2(o as Nsga2Options), 'NSGA-II (non-dominated sorting, crowding distance), constraint-dominance');
 registerStrategy(

@@ -120,6 +120,26 @@ const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supe
 const blockwiseOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof blockwiseOptions> =>
   parseWith(blockwiseOptions, o, "evaluator 'nas-blockwise' options");
 
+/**
+ * Plain progress lines on stderr while the supernet trains (its first trial waits for it: ~90 s at the
+ * default 1000 steps), one per tenth; none when HWNAS_QUIET_PROGRESS=1 (the CLI sets it for `--json`
+ * with a redirected stderr, so `--json 2>&1` stays parseable).
+ */
+function supernetProgress(steps: number): (p: { step: number; loss: number }) => void {
+  const every = Math.max(1, Math.ceil(steps / 10));
+  const t0 = performance.now();
+  let recent: number[] = [];
+  return ({ step, loss }) => {
+    recent.push(loss);
+    const done = step + 1;
+    if (done % every !== 0 && done !== steps) return;
+    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    recent = [];
+    if (process.env.HWNAS_QUIET_PROGRESS === '1') return;
+    process.stderr.write(`supernet training ${done}/${steps} loss=${mean.toFixed(4)} ${((performance.now() - t0) / 1000).toFixed(0)}s\n`);
+  };
+}
+
 /** What the training and supernet evaluators share: space, objectives, target, policy, latency mode and constraint, and the data set (loaded lazily). */
 function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOptions> | z.infer<typeof blockwiseOptions>) {
   const space = getArchSpace(o.space ?? 'mbv2');
@@ -160,6 +180,7 @@ registerEvaluation({
   defaultSpace(options) {
     return getArchSpace(tableOpts(options).space ?? 'nb201').space;
   },
+  archSpace: (options) => getArchSpace(tableOpts(options).space ?? 'nb201').name,
   create(options) {
     const o = tableOpts(options);
     const space = getArchSpace(o.space ?? 'nb201');
@@ -187,6 +208,7 @@ registerEvaluation({
   defaultSpace(options) {
     return getArchSpace(trainOpts(options).space ?? 'mbv2').space;
   },
+  archSpace: (options) => getArchSpace(trainOpts(options).space ?? 'mbv2').name,
   create(options) {
     const o = trainOpts(options);
     const { loadData, ...c } = trainCommon(o);
@@ -214,6 +236,7 @@ registerEvaluation({
   defaultSpace(options) {
     return getArchSpace(supernetOpts(options).space ?? 'mbv2').space;
   },
+  archSpace: (options) => getArchSpace(supernetOpts(options).space ?? 'mbv2').name,
   create(options) {
     const o = supernetOpts(options);
     const { loadData, ...c } = trainCommon(o);
@@ -231,6 +254,7 @@ registerEvaluation({
         seed: o.seed ?? 0,
         ...(o.sampling ? { sampling: o.sampling } : {}),
         ...(o.bnImages !== undefined ? { calibSamples: o.bnImages } : {}),
+        onTrainStep: supernetProgress(o.steps ?? 1000),
       });
     });
   },

@@ -26,6 +26,11 @@ export interface EvaluationEntry {
   create(options: Readonly<Record<string, JsonValue>>): Evaluator;
   /** The natural search space of this evaluation (used when a study config gives none). */
   defaultSpace?(options: Readonly<Record<string, JsonValue>>): SearchSpace;
+  /**
+   * Architecture evaluations: the name of the architecture space (src/search/spaces/registry.ts) their
+   * default space is, so `hwnas study create` applies the repeat filter as `hwnas nas` does.
+   */
+  archSpace?(options: Readonly<Record<string, JsonValue>>): string;
   /** The objectives this evaluation returns, in value order. */
   objectives(options: Readonly<Record<string, JsonValue>>): Objective[];
 }

@@ -10,7 +10,7 @@ import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv 
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
 import { loadNasTable, type NasTable } from '../../nas/tabular.js';
 import { canonicalStrategyName } from '../../search/registry.js';
-import { getArchSpace } from '../../search/spaces/registry.js';
+import { archSpaceDescriptions, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
 import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
@@ -73,7 +73,7 @@ export function registerNas(program: Command): void {
   program
     .command('nas')
     .description('hardware-aware architecture search over nb201 / mbv2 (+bits) spaces, from a table or by short training')
-    .requiredOption('--space <name>', 'nb201 | mbv2 | mbv2-imagenet, optionally with +bits (joint precision)')
+    .requiredOption('--space <name>', `${Object.keys(archSpaceDescriptions()).join(' | ')}, optionally with +bits (joint precision); see docs/nas.md`)
     .option('--table <file>', 'tabular benchmark (.csv with header arch,<metric>... or .json; see docs/nas.md)')
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
@@ -121,6 +121,8 @@ export function registerNas(program: Command): void {
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
     .action(async (f: NasFlags) => {
+      // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
+      if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
       const retrievalTask = checkNasTask(f);
       const space = getArchSpace(f.space);
       const strategyName = canonicalStrategyName(f.strategy);
@@ -516,7 +518,7 @@ function printNas(
   }
   const out = process.stdout;
   out.write(
-    `${o.space.name} / ${o.strategy}: ${r.trials.length} architectures evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
+    `${o.space.name} / ${o.strategy}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
   );
   out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
   out.write(

@@ -10,7 +10,7 @@ import { PolicyCoster, parseBudget } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
-import { formatTable } from '../../util/table.js';
+import { formatTable, type TableColumn } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
@@ -62,7 +62,10 @@ export function registerQuantize(program: Command): void {
     .description(
       'mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial',
     )
-    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
+    .requiredOption(
+      '--dataset <spec>',
+      "mnist | fashion-mnist | cifar10:<dir> | imagefolder:<dir> | idx:... | npy:...; ';limit=<n>' or ';limit=train:<n>,val:<n>,test:<n>' uses fewer images (the counts are printed)",
+    )
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
     .requiredOption('--budget <b>', 'latency=0.6x | energy=0.5x | size=<bytes> (x = relative to uniform W8A8 on the target)')
@@ -301,6 +304,7 @@ export function registerQuantize(program: Command): void {
             ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
             study: cs.name,
             trial: r.trial,
+            images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n },
           };
           if (f.json) return printJson(summary);
           const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
@@ -326,7 +330,9 @@ export function registerQuantize(program: Command): void {
             `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${r.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
               `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
               `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
-              `test accuracy: float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training, ${pct(r.accuracy)} after fine-tuning` +
+              `test accuracy on ${s.dataset.test.n} images (search scored on ${Math.min(searchImages, s.dataset.val.n)} validation images; ${s.dataset.train.n} training images): ` +
+              `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training` +
+              `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
               `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
               `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
           );
@@ -372,15 +378,18 @@ export function registerQuantize(program: Command): void {
         if (f.json) return printJson({ model: model.graph.name, samples: n, layers: s });
         process.stdout.write(
           `${formatTable(
-            s.map((x) => ({
-              layer: x.layer,
-              params: humanCount(x.params),
-              trace: x.trace.toExponential(3),
-              mean: x.meanTrace.toExponential(3),
-              se: x.stdError.toExponential(2),
-              probes: String(x.iterations),
-              converged: x.converged ? 'yes' : 'no',
-            })),
+            s.map(
+              (x): Record<string, string> => ({
+                layer: x.layer,
+                params: humanCount(x.params),
+                trace: x.trace.toExponential(3),
+                mean: x.meanTrace.toExponential(3),
+                se: x.stdError.toExponential(2),
+                probes: String(x.iterations),
+                converged: x.converged ? 'yes' : 'no',
+                ...channelSummary(x.channelTraces),
+              }),
+            ),
             [
               { key: 'layer', header: 'layer' },
               { key: 'params', header: 'params', align: 'right' },
@@ -389,11 +398,43 @@ export function registerQuantize(program: Command): void {
               { key: 'se', header: 'std err', align: 'right' },
               { key: 'probes', header: 'probes', align: 'right' },
               { key: 'converged', header: 'converged' },
+              ...(f.perChannel
+                ? ([
+                    { key: 'channels', header: 'channels', align: 'right' },
+                    { key: 'chMin', header: 'channel min', align: 'right' },
+                    { key: 'chMedian', header: 'median', align: 'right' },
+                    { key: 'chMax', header: 'max', align: 'right' },
+                    { key: 'chTop', header: 'top channels' },
+                  ] satisfies TableColumn<Record<string, string>>[])
+                : []),
             ],
-          )}\n`,
+          )}\n${f.perChannel ? 'per-channel traces: one block trace per output channel (sum = the layer trace); every value with --json\n' : ''}`,
         );
       } finally {
         em.dispose();
       }
     });
+}
+
+/** Text columns of `sensitivity --per-channel`: channel count, min / median / max block trace, the 3 largest channels. */
+function channelSummary(traces: readonly number[] | undefined): Record<string, string> {
+  if (!traces || traces.length === 0) return {};
+  const sorted = [...traces].sort((a, b) => a - b);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[(sorted.length - 1) / 2] as number)
+      : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
+  const top = traces
+    .map((t, i) => [t, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 3)
+    .map(([, i]) => `#${i}`)
+    .join(' ');
+  return {
+    channels: String(traces.length),
+    chMin: (sorted[0] as number).toExponential(2),
+    chMedian: median.toExponential(2),
+    chMax: (sorted[sorted.length - 1] as number).toExponential(2),
+    chTop: top,
+  };
 }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import '../plugins.js';
 import { ConfigError } from '../../errors.js';
-import { createStrategy } from '../../search/registry.js';
+import { canonicalStrategyName, createStrategy, defaultStrategyOptions, strategyNames } from '../../search/registry.js';
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
 import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
 import { createPruner, type Pruner } from '../../study/pruning.js';
@@ -41,6 +41,11 @@ export const studyConfigSchema = z
     concurrency: z.number().int().min(1).max(1024).optional(),
     /** Times a trial whose process died or was interrupted is run again (default 3). */
     maxRetries: z.number().int().min(0).max(100).optional(),
+    /**
+     * Architecture evaluations (nas-table, nas-train, nas-supernet) without a `space`: `hwnas study create`
+     * wraps a generic strategy in the repeat filter ('distinct'), as `hwnas nas` does; false turns it off.
+     */
+    distinct: z.boolean().optional(),
     /** Early stopping from intermediate values: { name: 'median' | 'successive-halving', options } (src/study/pruning.ts). */
     pruner: z
       .object({ name: z.string().min(1), options: z.record(z.string(), json).optional() })
@@ -107,4 +112,26 @@ export function resolveStudy(config: StudyConfig): ResolvedStudy {
   const strategy = typeof s === 'string' ? createStrategy(s, {}, ctx) : createStrategy(s.name, s.options ?? {}, ctx);
   const pruner = config.pruner ? createPruner(config.pruner) : undefined;
   return { config, space, objectives, strategy, seed, ...(pruner ? { pruner } : {}) };
+}
+
+/**
+ * The config `hwnas study create` stores: the generic strategies get the budget-dependent defaults of
+ * `hwnas nas` (population a tenth of the budget, BO startup from the space's dimension; options given
+ * in the config win), and on an architecture evaluation's own space the repeat filter wraps them unless
+ * `distinct: false`. Done once at creation, so resuming a study never changes its strategy.
+ */
+export function withStrategyDefaults(config: StudyConfig): StudyConfig {
+  const ev = getEvaluation(config.evaluator.name);
+  const opts = config.evaluator.options ?? {};
+  const objectives = config.objectives ?? ev.objectives(opts);
+  const s = config.strategy ?? (objectives.length > 1 ? 'nsga2' : 'bo');
+  const name = canonicalStrategyName(typeof s === 'string' ? s : s.name);
+  if (!strategyNames('generic').includes(name)) return config;
+  const given = typeof s === 'string' ? {} : (s.options ?? {});
+  const space = config.space ? SearchSpace.fromJSON(config.space as SpaceJson) : ev.defaultSpace?.(opts);
+  if (!space) return config;
+  const pop = typeof given.populationSize === 'number' ? given.populationSize : undefined;
+  const strategy = { name, options: { ...defaultStrategyOptions(name, config.nTrials, space.encodedDimension, pop), ...given } };
+  const arch = config.space === undefined && config.distinct !== false ? ev.archSpace?.(opts) : undefined;
+  return { ...config, strategy: arch ? { name: 'distinct', options: { archSpace: arch, inner: strategy } } : strategy };
 }

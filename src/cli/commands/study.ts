@@ -13,7 +13,7 @@ import { evaluatorFor } from '../../workers/registry.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
 import { checkOutPath, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
-import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig } from './study-config.js';
+import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig, withStrategyDefaults } from './study-config.js';
 
 /**
  * Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). Commands that only read
@@ -211,7 +211,10 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     const { makeThreadPoolEvaluator } = await import('../../workers/thread-pool.js');
     remote = makeThreadPoolEvaluator({ evaluation, threads });
   }
-  const bar = createProgress({ total: config.nTrials, label: name, fields: ['best'], quiet: o.quiet ?? false });
+  // one objective: the best value so far; several: how many trials are on the Pareto front so far
+  const single = r.objectives.length === 1;
+  const field = single ? 'best' : 'pareto-front';
+  const bar = createProgress({ total: config.nTrials, label: name, fields: [field], quiet: o.quiet ?? false });
   try {
     return await runStudy({
       store,
@@ -229,7 +232,9 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),
       onProgress: (p) =>
-        bar.update(p.done, { best: p.best.length === 1 ? (p.best[0]?.values ?? []).map((v) => v.toPrecision(4)).join(', ') : `${p.best.length} on front` }),
+        bar.update(p.done, {
+          [field]: single ? (p.best[0]?.values ?? []).map((v) => v.toPrecision(4)).join(', ') : `${p.best.length} trial${p.best.length === 1 ? '' : 's'}`,
+        }),
     });
   } finally {
     bar.stop();
@@ -339,7 +344,7 @@ export function registerStudy(program: Command): void {
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .option('--json', 'print the created study as JSON')
     .action((f: StoreFlag & { config: string }) => {
-      const config = readStudyConfig(f.config);
+      const config = withStrategyDefaults(readStudyConfig(f.config));
       // Validate everything (evaluator and its options, space, strategy) before a store file is made or touched.
       resolveStudy(config);
       evaluatorFor({ name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) });
