@@ -1,8 +1,9 @@
 /**
  * The what-if page as one self-contained HTML file: the browser bundle (src/web/client, bundled by
- * `scripts/build-web.mjs` into `dist/web/what-if.js` at build time), plotly.js, and the data the page
- * needs (every analytical target preset's data file, the zoo's names) inlined. It loads nothing from the
- * network and opens from `file://`. `hwnas web --out site/` writes it as `site/index.html`; `hwnas serve`
+ * `scripts/build-web.mjs` into `dist/web/what-if.js` at build time) and the data the page needs (every
+ * analytical target preset's data file, the zoo's names) inlined. It loads nothing from the network and
+ * opens from `file://`. The bar chart is SVG drawn by the bundle: plotly (5 MB, ~300 ms per redraw of
+ * MobileNetV2's bars under load) would have missed the page's 50 ms budget per change on its own. `hwnas web --out site/` writes it as `site/index.html`; `hwnas serve`
  * answers it at `/what-if`. esbuild is a build-time tool only: at run time this module reads files.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { ConfigError, HwnasError } from '../errors.js';
 import { loadTargetFile } from '../hardware/data.js';
 import { listTargets } from '../hardware/registry.js';
 import { ZOO } from '../ir/zoo/registry.js';
-import { inlineScript, plotlySource, writeFileAtomic } from '../report/html.js';
+import { inlineScript, writeFileAtomic } from '../report/html.js';
 import type { WhatIfData } from './what-if.js';
 
 /** Where the build puts the page's bundle: `dist/web/what-if.js` (this module is `dist/src/web/site.js`). */
@@ -58,19 +59,18 @@ body{margin:0;padding:0 18px 40px}h1{font-size:20px;margin:14px 0 4px}h2{font-si
 label{margin-right:8px}select{max-width:100%}select,input[type=text],input[type=number]{font:inherit;padding:2px 4px}
 .msg{color:#b00020;white-space:pre-wrap;margin:6px 0}.ok{color:#2d6a2d;margin:6px 0}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{border-bottom:1px solid #e3e6ea;padding:2px 6px;text-align:right}
-th{background:#eef0f3;position:sticky;top:0}td:first-child,th:first-child,td.l{text-align:left}
+th{background:#eef0f3;position:sticky;top:0}td:first-child,th:first-child,td.l,th.l{text-align:left}
 .params td{text-align:left}.params input[type=text]{width:110px}.params .src{color:#7a8494;font-size:12px;max-width:300px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.bad{background:#fde7ea}.totals td{font-weight:600}.scroll{max-height:520px;overflow:auto}
-#chart{height:360px}button{font:inherit}textarea{width:100%;height:140px;font-family:monospace;font-size:12px}
+.bad{background:#fde7ea}.totals td{font-weight:600}.scroll{max-height:520px;overflow:auto;contain:strict;height:520px}
+#chart{height:340px;contain:strict}button{font:inherit}textarea{width:100%;height:140px;font-family:monospace;font-size:12px}
 `;
 
-/** The page's HTML (bundle, plotly and data inlined). */
+/** The page's HTML (bundle and data inlined; the chart is drawn as SVG by the bundle, no plotting library). */
 export function renderWhatIfPage(data: WhatIfData = whatIfData()): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>hwnas what-if: hardware cost in the browser</title>
 <style>${CSS}</style>
-<script>${inlineScript(plotlySource())}</script>
 </head><body>
 <div id="app"><p>Loading the hwnas what-if page…</p></div>
 <script type="application/json" id="hwnas-whatif-data">${scriptJson(data)}</script>

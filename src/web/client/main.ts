@@ -27,10 +27,6 @@ import {
   withLayerBits,
 } from '../what-if.js';
 
-declare const Plotly: {
-  react(el: HTMLElement, data: unknown[], layout: Record<string, unknown>, config?: Record<string, unknown>): unknown;
-};
-
 /** One configuration (A or B). */
 interface Side {
   readonly id: 'A' | 'B';
@@ -52,6 +48,8 @@ interface Side {
 interface Timings {
   computeMs: number;
   totalMs: number;
+  /** The DOM and chart part, by view. */
+  renderMs: Record<string, number>;
 }
 
 const data = JSON.parse((document.getElementById('hwnas-whatif-data') as HTMLElement).textContent ?? '{}') as WhatIfData;
@@ -63,7 +61,7 @@ const sides: Record<'A' | 'B', Side> = {
   A: { id: 'A', targetName: firstTarget, edited: {}, policyInput: 'default', policyLabel: 'default', spec: firstTarget },
   B: { id: 'B', targetName: data.targets[1] ?? firstTarget, edited: {}, policyInput: 'same', policyLabel: 'same', spec: data.targets[1] ?? firstTarget },
 };
-const timings: Timings = { computeMs: Number.NaN, totalMs: Number.NaN };
+const timings: Timings = { computeMs: Number.NaN, totalMs: Number.NaN, renderMs: {} };
 
 type Attrs = Record<string, string>;
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...kids: Array<Node | string>): HTMLElementTagNameMap[K] {
@@ -428,44 +426,90 @@ function bitsSelect(layer: string, kind: 'w' | 'a', value: number, allowed: read
   return sel;
 }
 
-function renderLayers(): void {
-  const side = sides.A;
-  const r = side.report;
-  const table = byId<HTMLTableElement>('layers');
-  if (!r || !side.policy || !side.target || !model) {
-    table.replaceChildren();
-    return;
+/** The per-layer table's rows, kept between recomputes: only cell values change unless the layout does. */
+interface LayerRow {
+  readonly cells: HTMLTableCellElement[];
+  /** The values shown (NaN before the first), so unchanged cells are not touched. */
+  readonly shown: Float64Array;
+  readonly w?: HTMLSelectElement;
+  readonly a?: HTMLSelectElement;
+  readonly bits?: HTMLTableCellElement;
+}
+let layerRows: LayerRow[] = [];
+let layersKey = '';
+
+function setNum(td: HTMLTableCellElement, v: number, lr?: LayerRow, k = 0): void {
+  if (lr) {
+    if (Object.is(lr.shown[k], v)) return;
+    lr.shown[k] = v;
   }
-  const bits = new Map(layerBits(model.graph, side.policy).map((b) => [b.layer, b]));
-  const sup = side.target.supportedBits;
+  const text = formatNumber(v);
+  td.setAttribute('data-v', String(v));
+  if (td.textContent !== text) td.textContent = text;
+}
+
+/** Builds the per-layer table for a model, a target's bit choices and the policy's grouped layers. */
+function buildLayers(r: ComplexityReport, bits: Map<string, ReturnType<typeof layerBits>[number]>, sup: HardwareTarget['supportedBits']): void {
   const head = el(
     'tr',
     {},
     ...['layer', 'op', 'W bits', 'A bits', 'MACs', 'bit ops', 'weight B', 'act B', 'DRAM B', 'on-chip B', 'latency ms', 'energy µJ', 'bound', 'util %'].map(
-      (h) => el('th', {}, h),
+      (h) => el('th', h === 'op' || h === 'bound' ? { class: 'l' } : {}, h),
     ),
   );
-  const rows = r.rows.map((row) => {
+  layerRows = [];
+  const trs = r.rows.map((row) => {
     const b = bits.get(row.layer);
     const tr = el('tr', { 'data-layer': row.layer }, el('td', {}, row.layer), el('td', { class: 'l' }, row.op));
-    if (b && !b.groups)
-      tr.append(el('td', {}, bitsSelect(row.layer, 'w', b.weightBits, sup.weight)), el('td', {}, bitsSelect(row.layer, 'a', b.actBits, sup.act)));
-    else tr.append(el('td', { colspan: '2' }, row.bits));
-    tr.append(
-      num(row.macs),
-      num(row.bitOps),
-      num(row.weightBytes),
-      num(row.activationBytes),
-      num(row.dramBytes),
-      num(row.onchipBytes),
-      num(row.latencyMs, { 'data-key': 'latencyMs' }),
-      num(row.energyMj * 1e3),
-      el('td', { class: 'l' }, row.bound),
-      num(row.utilization * 100),
-    );
+    let lr: LayerRow;
+    const cells = Array.from({ length: 10 }, (_, i) => el('td', i === 6 ? { 'data-key': 'latencyMs' } : i === 8 ? { class: 'l' } : {}));
+    if (b && !b.groups) {
+      const w = bitsSelect(row.layer, 'w', b.weightBits, sup.weight);
+      const a = bitsSelect(row.layer, 'a', b.actBits, sup.act);
+      tr.append(el('td', {}, w), el('td', {}, a));
+      lr = { cells, shown: new Float64Array(10).fill(Number.NaN), w, a };
+    } else {
+      const bitsTd = el('td', { colspan: '2' });
+      tr.append(bitsTd);
+      lr = { cells, shown: new Float64Array(10).fill(Number.NaN), bits: bitsTd };
+    }
+    tr.append(...cells);
+    layerRows.push(lr);
     return tr;
   });
-  table.replaceChildren(head, ...rows);
+  byId<HTMLTableElement>('layers').replaceChildren(head, ...trs);
+}
+
+function renderLayers(): void {
+  const side = sides.A;
+  const r = side.report;
+  if (!r || !side.policy || !side.target || !model) {
+    byId<HTMLTableElement>('layers').replaceChildren();
+    layersKey = '';
+    return;
+  }
+  const bits = new Map(layerBits(model.graph, side.policy).map((b) => [b.layer, b]));
+  const sup = side.target.supportedBits;
+  const grouped = [...bits.values()].filter((b) => b.groups).map((b) => b.layer);
+  const key = JSON.stringify([model.source, model.graph.nodes.length, sup, grouped]);
+  if (key !== layersKey) {
+    buildLayers(r, bits, sup);
+    layersKey = key;
+  }
+  r.rows.forEach((row, i) => {
+    const lr = layerRows[i] as LayerRow;
+    const b = bits.get(row.layer);
+    if (lr.w && lr.a && b) {
+      if (lr.w.value !== String(b.weightBits)) lr.w.value = String(b.weightBits);
+      if (lr.a.value !== String(b.actBits)) lr.a.value = String(b.actBits);
+    } else if (lr.bits && lr.bits.textContent !== row.bits) lr.bits.textContent = row.bits;
+    const c = lr.cells as [HTMLTableCellElement, ...HTMLTableCellElement[]];
+    const vals = [row.macs, row.bitOps, row.weightBytes, row.activationBytes, row.dramBytes, row.onchipBytes, row.latencyMs, row.energyMj * 1e3];
+    vals.forEach((v, k) => setNum(c[k] as HTMLTableCellElement, v, lr, k));
+    const bound = c[8] as HTMLTableCellElement;
+    if (bound.textContent !== row.bound) bound.textContent = row.bound;
+    setNum(c[9] as HTMLTableCellElement, row.utilization * 100, lr, 9);
+  });
 }
 
 function renderCompare(): void {
@@ -514,24 +558,123 @@ function renderCompare(): void {
   table.replaceChildren(head, ...rows, foot);
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A round step for about `n` ticks up to `max`. */
+function tickStep(max: number, n = 5): number {
+  const raw = max / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/** The chart's SVG parts kept between recomputes: bars are updated in place while the layers and width stay. */
+interface ChartState {
+  readonly key: string;
+  readonly grid: SVGElement;
+  readonly legend: SVGElement;
+  readonly bars: Array<{ rect: SVGElement; title: SVGElement; v: number }>;
+  top: number;
+}
+let chartState: ChartState | undefined;
+let chartWidth = 0;
+
+/** Latency per layer as grouped SVG bars (A, and B when comparing); each bar's title gives the figure. */
 function renderChart(): void {
-  const a = sides.A.report;
   const chart = byId('chart');
-  if (typeof Plotly === 'undefined') return;
-  const traces: unknown[] = [];
-  const shown = a ? a.rows.filter((r) => r.latencyMs > 0) : [];
-  if (a) traces.push({ type: 'bar', name: `A: ${sides.A.spec} / ${a.policy}`, x: shown.map((r) => r.layer), y: shown.map((r) => r.latencyMs) });
-  const b = compare ? sides.B.report : undefined;
-  if (a && b) {
-    const byName = new Map(b.rows.map((r) => [r.layer, r.latencyMs]));
-    traces.push({ type: 'bar', name: `B: ${sides.B.spec} / ${b.policy}`, x: shown.map((r) => r.layer), y: shown.map((r) => byName.get(r.layer) ?? 0) });
+  const a = sides.A.report;
+  if (!a) {
+    chart.replaceChildren();
+    chartState = undefined;
+    return;
   }
-  Plotly.react(
-    chart,
-    traces,
-    { barmode: 'group', margin: { t: 10, r: 10, b: 90, l: 60 }, yaxis: { title: { text: 'latency (ms)' } }, legend: { orientation: 'h', y: 1.1 } },
-    { displaylogo: false, responsive: true },
+  const b = compare ? sides.B.report : undefined;
+  // targets with different batches (bismo-cloud costs 16 samples) are compared per sample, as hwnas cost --compare does
+  const perSample = b !== undefined && b.batch !== a.batch;
+  const da = perSample ? a.batch : 1;
+  const db = perSample && b ? b.batch : 1;
+  const bLat = new Map(b ? b.rows.map((r) => [r.layer, r.latencyMs / db]) : []);
+  const shown = a.rows.filter((r) => r.latencyMs > 0 || (bLat.get(r.layer) ?? 0) > 0);
+  const series: Array<{ name: string; color: string; values: number[] }> = [
+    { name: `A: ${sides.A.spec} / ${a.policy}`, color: '#2f6db5', values: shown.map((r) => r.latencyMs / da) },
+  ];
+  if (b) series.push({ name: `B: ${sides.B.spec} / ${b.policy}`, color: '#e07b24', values: shown.map((r) => bLat.get(r.layer) ?? 0) });
+  const axis = perSample ? 'latency per sample (ms)' : 'latency (ms)';
+  // reading clientWidth forces a layout of the whole page: once, and again after a resize
+  chartWidth ||= Math.max(chart.clientWidth, 600);
+  const W = chartWidth;
+  const H = 340;
+  const m = { l: 64, r: 10, t: 26, b: 96 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const max = Math.max(1e-12, ...series.flatMap((s) => s.values));
+  const step = tickStep(max);
+  const top = Math.ceil(max / step) * step;
+  const y = (v: number): number => m.t + ph - (v / top) * ph;
+  const key = JSON.stringify([W, series.length, axis, shown.map((r) => r.layer)]);
+  let st = chartState;
+  if (!st || st.key !== key) {
+    const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${axis} per layer` });
+    const grid = svg('g', {});
+    const legend = svg('g', {});
+    root.append(grid, legend);
+    root.append(svg('text', { x: 14, y: m.t + ph / 2, transform: `rotate(-90 14 ${m.t + ph / 2})`, 'text-anchor': 'middle', 'font-size': 12 }, axis));
+    const gw = pw / Math.max(1, shown.length);
+    const bw = (gw * 0.8) / series.length;
+    const every = Math.ceil(shown.length / 60);
+    const bars: ChartState['bars'] = [];
+    shown.forEach((r, i) => {
+      series.forEach((s, k) => {
+        const rect = svg('rect', { x: m.l + i * gw + gw * 0.1 + k * bw, width: Math.max(bw, 0.5), fill: s.color });
+        const title = svg('title', {});
+        rect.append(title);
+        root.append(rect);
+        bars.push({ rect, title, v: Number.NaN });
+      });
+      if (i % every === 0) {
+        const x = m.l + (i + 0.5) * gw;
+        root.append(
+          svg('text', { x, y: m.t + ph + 10, transform: `rotate(-60 ${x} ${m.t + ph + 10})`, 'text-anchor': 'end', 'font-size': 10, fill: '#1d2430' }, r.layer),
+        );
+      }
+    });
+    chart.replaceChildren(root);
+    st = { key, grid, legend, bars, top: Number.NaN };
+    chartState = st;
+  }
+  const redraw = st.top !== top;
+  if (redraw) {
+    st.top = top;
+    const lines: SVGElement[] = [];
+    for (let v = 0; v <= top + step / 2; v += step) {
+      lines.push(svg('line', { x1: m.l, x2: W - m.r, y1: y(v), y2: y(v), stroke: '#e3e6ea' }));
+      lines.push(svg('text', { x: m.l - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#5b6575' }, formatNumber(v)));
+    }
+    st.grid.replaceChildren(...lines);
+  }
+  st.legend.replaceChildren(
+    ...series.flatMap((s, k) => [
+      svg('rect', { x: m.l + k * 320, y: 6, width: 12, height: 12, fill: s.color }),
+      svg('text', { x: m.l + k * 320 + 16, y: 16, 'font-size': 12 }, s.name),
+    ]),
   );
+  shown.forEach((r, i) => {
+    series.forEach((s, k) => {
+      const bar = st.bars[i * series.length + k] as ChartState['bars'][number];
+      const v = s.values[i] as number;
+      if (!redraw && Object.is(bar.v, v)) return;
+      bar.v = v;
+      bar.rect.setAttribute('y', String(y(v)));
+      bar.rect.setAttribute('height', String(m.t + ph - y(v)));
+      bar.title.textContent = `${r.layer} (${s.name.slice(0, 1)}): ${formatNumber(v)} ms`;
+    });
+  });
 }
 
 function render(): void {
@@ -543,10 +686,19 @@ function render(): void {
     }
     byId(`cli-${s.id}`).textContent = model ? `CLI: hwnas cost ${model.source} --target '${s.spec}' --policy ${s.policy ? 'policy.json' : '...'} --json` : '';
   }
-  renderTotals();
-  renderLayers();
-  renderCompare();
-  renderChart();
+  const parts = timings.renderMs;
+  let t = performance.now();
+  for (const [name, f] of [
+    ['totals', renderTotals],
+    ['layers', renderLayers],
+    ['compare', renderCompare],
+    ['chart', renderChart],
+  ] as const) {
+    f();
+    const now = performance.now();
+    parts[name] = now - t;
+    t = now;
+  }
   byId<HTMLTextAreaElement>('policy-json').value = sides.A.policy ? policyJson(sides.A.policy) : '';
 }
 
@@ -559,6 +711,10 @@ for (const s of [sides.A, sides.B]) {
   bindSide(s);
 }
 bindModel();
+window.addEventListener('resize', () => {
+  chartWidth = 0;
+  renderChart();
+});
 loadZoo('mnist-cnn');
 
 /** Hooks for tests and the bench (bench/web.ts): recompute on demand, load a zoo model, read the reports. */
