@@ -74,8 +74,21 @@ export function parseTargetFile(text: string, path: string): TargetFile {
   return { name: o.name, model: o.model, description: typeof o.description === 'string' ? o.description : '', params, path };
 }
 
-/** Read `targets/<name>.json` (or an explicit path ending in .json). */
+const embedded = new Map<string, TargetFile>();
+
+/**
+ * Hold a parsed target file in memory under its name: `loadTargetFile(file.name)` then returns it without
+ * reading the disk. The browser what-if page (src/web) embeds `targets/*.json` (with `tech-45nm`) this way.
+ */
+export function embedTargetFile(file: TargetFile): void {
+  embedded.set(file.name, file);
+  if (file.name === 'tech-45nm') techCache = undefined;
+}
+
+/** Read `targets/<name>.json` (or an explicit path ending in .json); an embedded file of that name first. */
 export function loadTargetFile(nameOrPath: string): TargetFile {
+  const held = embedded.get(nameOrPath);
+  if (held) return held;
   const path = nameOrPath.endsWith('.json') ? resolve(nameOrPath) : join(targetsDir(), `${nameOrPath}.json`);
   if (!existsSync(path)) throw new ConfigError(`target data file '${path}' not found`);
   return parseTargetFile(readFileSync(path, 'utf8'), path);

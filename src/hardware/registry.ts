@@ -8,15 +8,14 @@
  * - `lut:<file.json|csv>` (optionally `?fallback=<target spec>`), `predictor:<model.json>`.
  */
 import { ConfigError } from '../errors.js';
-import { bismoFromFile } from './bismo.js';
-import { bitFusionFromFile } from './bitfusion.js';
-import { loadTargetFile, type TargetFile } from './data.js';
+import { loadTargetFile } from './data.js';
 import { HostCpuTarget } from './host.js';
 import { LutTarget, loadLut } from './lut.js';
 import { loadPredictor, PredictorTarget } from './predictor.js';
-import { rooflineFromFile } from './roofline.js';
-import { systolicFromFile } from './systolic.js';
+import { targetFromFile } from './target-file.js';
 import type { HardwareTarget, TargetKind } from './types.js';
+
+export { targetFromFile } from './target-file.js';
 
 /** Options passed to a target factory. */
 export interface TargetOptions {
@@ -44,22 +43,6 @@ const registry = new Map<string, TargetEntry>();
 /** Register (or replace) a target factory under `entry.name`. */
 export function registerTarget(entry: TargetEntry): void {
   registry.set(entry.name, entry);
-}
-
-/** Build an analytical target from a target data file according to its `model`. */
-export function targetFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): HardwareTarget {
-  switch (file.model) {
-    case 'bitfusion':
-      return bitFusionFromFile(file, overrides, name);
-    case 'bismo':
-      return bismoFromFile(file, overrides, name);
-    case 'systolic':
-      return systolicFromFile(file, overrides, name);
-    case 'roofline':
-      return rooflineFromFile(file, overrides, name);
-    default:
-      throw new ConfigError(`target file ${file.path}: model '${file.model}' is not one of bitfusion, bismo, systolic, roofline`);
-  }
 }
 
 for (const [name, kind] of [

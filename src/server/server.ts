@@ -2,6 +2,7 @@
  * `hwnas serve`: a live dashboard over one store, on node:http. Routes (GET/HEAD only):
  * - `/` (optionally `?study=<name>`): the dashboard page (same views as the report), polling the API every 2 s;
  * - `/assets/plotly.min.js`: the plotly.js bundle (held in memory);
+ * - `/what-if`: the what-if page of src/web (cost models in the browser; self-contained, built on first request);
  * - `/api/studies`: `{ studies: [{ name, objectives, createdAt, counts }] }`;
  * - `/api/studies/:name`: the study's {@link ReportData};
  * - `/api/studies/:name/trials`: `{ trials: Trial[] }` as stored.
@@ -18,6 +19,7 @@ import { inlineScript, plotlySource } from '../report/html.js';
 import type { TrialState } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
+import { renderWhatIfPage } from '../web/site.js';
 
 /** Options of {@link startServer}: a store object, or the path of a SQLite store file (opened read-only). */
 export interface ServerOptions {
@@ -107,9 +109,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port ${JSON.stringify(o.port)}: expected an integer in 0..65535`);
   const plotlyJs = Buffer.from(plotlySource());
   const notFound: Reply = { status: 404, type: TEXT, body: 'not found\n' };
+  let whatIf: Buffer | undefined;
 
   const route = (path: string): Reply => {
     if (path === '/' || path === '/index.html') return { status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD };
+    if (path === '/what-if' || path === '/what-if/') {
+      whatIf ??= Buffer.from(renderWhatIfPage());
+      return { status: 200, type: 'text/html; charset=utf-8', body: whatIf };
+    }
     if (path === '/assets/plotly.min.js')
       return { status: 200, type: 'text/javascript; charset=utf-8', body: plotlyJs, extra: { 'cache-control': 'max-age=3600' } };
     if (path === '/api/studies') {

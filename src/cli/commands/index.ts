@@ -12,6 +12,7 @@ import { registerServe } from './serve.js';
 import { registerStudy } from './study.js';
 import { registerTrain } from './train.js';
 import { registerTransform } from './transform.js';
+import { registerWeb } from './web.js';
 import { registerWorker } from './worker.js';
 import { registerZoo } from './zoo.js';
 
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerQuantize(program);
   registerEnsemble(program);
   registerFaults(program);
+  registerWeb(program);
 }
