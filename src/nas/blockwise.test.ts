@@ -7,15 +7,19 @@ import type { Dataset } from '../data/types.js';
 import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
 import { ConfigError } from '../errors.js';
-import { defaultPolicy } from '../hardware/precision.js';
+import { defaultPolicy, policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { initWeights } from '../ir/init.js';
+import { PolicyCoster } from '../quant/cost.js';
+import { jointSpace } from '../search/spaces/joint.js';
 import { mbv2Space } from '../search/spaces/mbv2.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
+import type { ArchSpace } from '../search/spaces/types.js';
 import { networkLatency } from '../transform/hant.js';
 import { Rng } from '../util/rng.js';
-import { assembleBlockwiseStudent, blockwiseSearch } from './blockwise.js';
+import { assembleBlockwiseStudent, blockwiseCandidates, blockwiseSearch, type QuantStageCandidate } from './blockwise.js';
 import { blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
+import { BlockwiseStrategy, type BlockwiseStrategyOptions } from './strategies/blockwise.js';
 
 before(async () => {
   await initEngine();
@@ -119,6 +123,120 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
     assert.throws(
       () => loadBlockwiseArtifact(join(dir, 'nope')),
       (e: unknown) => e instanceof ConfigError && /blockwise\.json/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('quantized stage candidates: scored with weights and activations fake-quantized, fewer bits cost more loss and less latency and bytes', async () => {
+  const space = mbv2Space(MBV2_TINY);
+  const teacherArch = 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r';
+  const graph = space.graph(space.parse(teacherArch));
+  const teacher = { graph, weights: initWeights(graph, new Rng(1)) };
+  const r0 = new Rng(2);
+  const n = 48;
+  const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const target = getTarget('bitfusion-edge');
+  const c = blockwiseCandidates(
+    teacher,
+    teacherArch,
+    { train: split, val: split },
+    {
+      space: MBV2_TINY,
+      target,
+      candidatesPerStage: 2,
+      steps: 3,
+      batchSize: 16,
+      distillSamples: 32,
+      heldOutSamples: 16,
+      seed: 3,
+      precisions: ['w8a8', 'w2a2'],
+      qaSteps: 0,
+    },
+  );
+  const q = c.quantized as NonNullable<typeof c.quantized>;
+  assert.equal(q.length, 2);
+  for (const [i, qs] of q.entries()) {
+    assert.equal(qs.length, 4, 'configurations x precisions');
+    assert.deepEqual(
+      qs.map((x) => x.bits),
+      ['w8a8', 'w2a2', 'w8a8', 'w2a2'],
+    );
+    // candidate 0: the teacher's own stage at w8a8 (its float loss is 0; quantized, it is not)
+    assert.equal(qs[0]?.floatLoss, 0);
+    assert.ok((qs[0]?.loss as number) > 0 && (qs[0]?.loss as number) < 0.1, `stage ${i} teacher at w8a8: ${qs[0]?.loss}`);
+    for (const k of [0, 2]) {
+      const [a, b] = [qs[k], qs[k + 1]] as [QuantStageCandidate, QuantStageCandidate];
+      assert.equal(a.blocks, b.blocks);
+      // the teacher's own stage (float loss 0): fewer bits, more loss (3-step students are too noisy to rank)
+      if (k === 0) assert.ok(b.loss > a.loss, `w2a2 loses more than w8a8 (${b.loss} vs ${a.loss})`);
+      assert.ok(b.latencyMs < a.latencyMs, 'w2a2 is faster on bitfusion-edge');
+      assert.ok(b.bytes < a.bytes, 'w2a2 is smaller');
+    }
+  }
+  // the latencies are at w8a8 outside the stages: fixed + the teacher's stages = the teacher's network latency at w8a8
+  const teacherW8 = networkLatency(target, graph, policyPreset('w8a8'));
+  assert.ok(Math.abs(c.teacherLatencyMs - teacherW8) < 1e-12);
+  assert.ok(Math.abs((c.fixedMs + (q[0]?.[0]?.latencyMs as number) + (q[1]?.[0]?.latencyMs as number)) / teacherW8 - 1) < 0.05);
+});
+
+test('quantization-aware block-wise study: prepared over a +bits space, the evaluator scores the student under its own precision policy', async () => {
+  const space = jointSpace(mbv2Space(MBV2_TINY));
+  const r0 = new Rng(5);
+  const n = 64;
+  const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const dataset = { name: 'noise', shape: [3, 8, 8] as const, numClasses: 10, train: split, val: split, test: split } as unknown as Dataset;
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-bwq-'));
+  try {
+    const target = getTarget('bitfusion-edge');
+    const p = await prepareBlockwise({
+      space: space as ArchSpace,
+      dataset,
+      target,
+      artifact: dir,
+      teacher: 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r',
+      teacherEpochs: 1,
+      candidatesPerStage: 2,
+      steps: 3,
+      distillSamples: 32,
+      heldOutSamples: 16,
+      precisions: ['w8a8', 'w4a4'],
+      qaSteps: 2,
+      seed: 2,
+    });
+    assert.equal(p.quantizedCandidates, 8);
+    assert.equal(p.strategyOptions.reference, true);
+    assert.equal(p.strategyOptions.fitTrials, 8);
+    const stages = p.strategyOptions.stages as { blocks: string; bits: string }[][];
+    assert.deepEqual(
+      stages.map((s) => `${s[0]?.blocks}@${s[0]?.bits}`),
+      ['k5e3r,k5e3r@w8a8', 'k5e3r,k5e3r@w8a8'],
+    );
+    const art = loadBlockwiseArtifact(dir);
+    const strategy = new BlockwiseStrategy(space as ArchSpace, p.strategyOptions as unknown as BlockwiseStrategyOptions);
+    const arch = strategy.arch({ choice: [1, 3] }); // stage 1 teacher blocks at w4a4, stage 2 the other configuration at w4a4
+    const objectives = [
+      { name: 'accuracy', direction: 'maximize' },
+      { name: 'latency_ms', direction: 'minimize' },
+      { name: 'size_kb', direction: 'minimize' },
+    ] as const;
+    const ev = blockwiseEvaluator({ space: space as ArchSpace, dataset, target, objectives, artifact: art, finetuneEpochs: 0 });
+    const ctx = { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
+    const point = space.parse(arch);
+    const r = await ev(space.toParams(point), ctx);
+    const [acc, lat, kb] = r.values as number[];
+    assert.ok((acc as number) >= 0 && (acc as number) <= 1);
+    const g = space.graph(point);
+    const policy = space.policy(point, g);
+    assert.ok(Object.values(policy.layers).some((l) => l.weightBits === 4));
+    assert.ok(Math.abs((lat as number) - networkLatency(target, g, policy)) < 1e-12, 'latency at the student policy');
+    assert.ok(Math.abs((kb as number) - new PolicyCoster(g, target).policyCost(policy).size / 1024) < 1e-9, 'packed size at the student policy');
+    assert.ok((r.userAttrs?.actQuantizers as number) > 0, 'activations are quantized');
+    assert.equal(r.userAttrs?.arch, arch);
+    assert.throws(
+      () => art.stageWeights(0, 'k5e3r,k5e3r@w2a2'),
+      (e: unknown) => e instanceof ConfigError && /w2a2/.test(e.message),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

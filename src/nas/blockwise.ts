@@ -15,13 +15,18 @@
  * stage boundaries have equal shapes), e.g. the largest architecture trained normally.
  */
 import type { Split } from '../data/types.js';
+import { distill, featureMse } from '../engine/distill.js';
+import { quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
 import { ConfigError } from '../errors.js';
-import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
+import { checkPolicyBits, defaultPolicy, type PrecisionPolicy, uniformPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { inferShapes } from '../ir/shapes.js';
 import type { Model, Shape, Weights } from '../ir/types.js';
+import { calibrateActivations, quantConfig } from '../quant/apply.js';
+import { PolicyCoster } from '../quant/cost.js';
+import { parsePrecisionLabel } from '../search/spaces/joint.js';
 import { addInvertedResidual, type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import { ALT_INPUT, type Alternative } from '../transform/alternatives.js';
 import {
@@ -32,7 +37,9 @@ import {
   type ScoredAlternative,
   scoreAlternatives,
   selectAlternatives,
+  subgraphLatency,
   type UnitScores,
+  unitFeatures,
 } from '../transform/hant.js';
 import type { Unit } from '../transform/units.js';
 import { Rng } from '../util/rng.js';
@@ -58,6 +65,16 @@ export interface BlockwiseOptions {
   readonly finetune?: FinetuneOptions;
   readonly seed?: number;
   readonly onProgress?: (p: { unit: string; alt: string; done: number; total: number; loss: number; latencyMs: number }) => void;
+  /**
+   * Quantization-aware block-wise search (QA-BWNAS): every distilled configuration is also scored at each of
+   * these precisions (`w<W>a<A>`, the first is the reference, normally `w8a8`); see {@link quantizeStageCandidates}.
+   * Latencies are then those of the precisions, and the part outside the stages is costed at {@link FIXED_BITS}.
+   */
+  readonly precisions?: readonly string[];
+  /** Quantization-aware distillation steps per (configuration, precision) (default 50; 0 = post-training quantization only). */
+  readonly qaSteps?: number;
+  /** Called after each quantized candidate. */
+  readonly onQuantProgress?: (done: number, total: number) => void;
 }
 
 /** What {@link blockwiseSearch} returns. */
@@ -100,6 +117,114 @@ export interface BlockwiseCandidates {
   readonly jointCombinations: number;
   /** The distillation images (also used to recalibrate batch norm of an assembled student). */
   readonly images: DistillImages;
+  /**
+   * With `precisions`: per stage, every configuration at every precision (configuration-major: candidate
+   * `k * precisions.length + p` is configuration k at precision p, so candidate 0 is the teacher's stage at the
+   * reference precision); `teacherLatencyMs` and `fixedMs` are then at {@link FIXED_BITS}, and `fixedBytes` is the
+   * packed size of the layers outside the stages.
+   */
+  readonly quantized?: readonly (readonly QuantStageCandidate[])[];
+  readonly fixedBytes?: number;
+  readonly teacherBytes?: number;
+}
+
+/** Precision of the layers outside the searched stages (stem, head, classifier) in the quantization-aware search: INT8. */
+export const FIXED_BITS = 'w8a8';
+
+/** Default precisions per stage of the quantization-aware search: INT8 first (the reference), then BitFusion's few-bit pairs. */
+export const DEFAULT_STAGE_PRECISIONS: readonly string[] = ['w8a8', 'w4a8', 'w4a4', 'w2a8'];
+
+/** One distilled stage configuration at one precision. */
+export interface QuantStageCandidate {
+  /** The stage's blocks (`k3e1r,k5e3hs`) and precision label (`w4a8`). */
+  readonly blocks: string;
+  readonly bits: string;
+  /** Relative distillation loss (MSE / Var of the teacher's feature map) on held-out images, weights and activations fake-quantized. */
+  readonly loss: number;
+  /** The same configuration's loss in float. */
+  readonly floatLoss: number;
+  /** Latency (ms) of the stage on the target at this precision. */
+  readonly latencyMs: number;
+  /** Packed bytes of the stage's parameters at this precision (per-channel float scales, float biases and batch norm). */
+  readonly bytes: number;
+  /** The stage's weights after quantization-aware distillation (its float weights when `qaSteps` is 0). */
+  readonly weights: Weights;
+}
+
+/** Options of {@link quantizeStageCandidates}. */
+export interface QuantizeStageOptions {
+  readonly target: HardwareTarget;
+  /** Precision labels `w<W>a<A>`. */
+  readonly precisions: readonly string[];
+  /** Quantization-aware distillation steps from the float-distilled weights (default 50; 0: post-training quantization only, the paper's). */
+  readonly qaSteps?: number;
+  readonly batchSize?: number;
+  /** Default 2e-4 (a tenth of the float distillation's rate: the weights are already distilled). */
+  readonly lr?: number;
+  /** Stage inputs the activation ranges are calibrated on (default 256, MSE-optimal ranges as `hwnas quantize`). */
+  readonly calibImages?: number;
+  readonly seed?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Each distilled stage configuration at each precision: the stage's activation ranges are calibrated on the
+ * teacher's feature maps entering the stage (MSE), weights (per output channel) and the activations feeding its
+ * conv layers (including the stage input) are fake-quantized, the stage is distilled `qaSteps` more steps under
+ * quantization (straight-through gradients, fixed grids) and scored by its relative loss on held-out images.
+ */
+export function quantizeStageCandidates(
+  teacher: Model,
+  scores: readonly UnitScores[],
+  images: DistillImages,
+  o: QuantizeStageOptions,
+): QuantStageCandidate[][] {
+  if (o.precisions.length === 0) throw new ConfigError('quantized block-wise search: no precisions given (expected labels like w8a8, w4a8)');
+  const policies = o.precisions.map((label) => {
+    const p = parsePrecisionLabel(label);
+    const pol = uniformPolicy(p.weightBits, p.actBits, label);
+    checkPolicyBits(pol, o.target.supportedBits, o.target.name, `precision '${label}'`);
+    return { label, pol };
+  });
+  const qaSteps = o.qaSteps ?? 50;
+  if (!Number.isInteger(qaSteps) || qaSteps < 0) throw new ConfigError(`qaSteps ${qaSteps}: expected a non-negative integer`);
+  const rng = new Rng((o.seed ?? 0) + 7919);
+  const total = scores.reduce((s, u) => s + u.alternatives.length, 0) * policies.length;
+  let done = 0;
+  return scores.map((u) => {
+    const tr = unitFeatures(teacher, u.unit, images.train.x, images.train.n);
+    const ho = unitFeatures(teacher, u.unit, images.heldOut.x, images.heldOut.n);
+    const nCal = Math.min(o.calibImages ?? 256, images.train.n);
+    const out: QuantStageCandidate[] = [];
+    for (const a of u.alternatives) {
+      const coster = new PolicyCoster(a.alt.graph, o.target);
+      for (const { label, pol: policy } of policies) {
+        const seed = rng.nextU32();
+        const m = buildModel({ graph: a.alt.graph, weights: a.weights });
+        try {
+          const cal = calibrateActivations(m, tr.input, nCal, 'mse');
+          const cfg = quantConfig(m.graph, policy, cal);
+          m.hooks = quantHooks(cfg);
+          if (qaSteps > 0 && m.trainableKeys.length > 0)
+            distill(m, { x: tr.input, target: tr.output, n: images.train.n }, { steps: qaSteps, batchSize: o.batchSize ?? 32, lr: o.lr ?? 2e-4, seed });
+          const e = featureMse(m, { x: ho.input, target: ho.output, n: images.heldOut.n });
+          out.push({
+            blocks: a.alt.name,
+            bits: label,
+            loss: e.targetVar > 0 ? e.mse / e.targetVar : e.mse,
+            floatLoss: a.loss,
+            latencyMs: subgraphLatency(o.target, a.alt.graph, policy),
+            bytes: coster.policyCost(policy).size,
+            weights: m.getWeights(),
+          });
+        } finally {
+          m.dispose();
+        }
+        o.onProgress?.(++done, total);
+      }
+    }
+    return out;
+  });
 }
 
 /**
@@ -115,7 +240,9 @@ export function blockwiseCandidates(
 ): BlockwiseCandidates {
   const space = mbv2Space(opts.space);
   const tArch = space.parse(teacherArch);
-  const policy = opts.policy ?? defaultPolicy(opts.target);
+  const quant = opts.precisions !== undefined;
+  const fixed = parsePrecisionLabel(FIXED_BITS);
+  const policy = quant ? uniformPolicy(fixed.weightBits, fixed.actBits, FIXED_BITS) : (opts.policy ?? defaultPolicy(opts.target));
   const shapes = inferShapes(teacher.graph);
   const byName = new Map(teacher.graph.nodes.map((n) => [n.name, n]));
   const rng = new Rng(opts.seed ?? 0);
@@ -203,7 +330,23 @@ export function blockwiseCandidates(
   const teacherLatencyMs = networkLatency(opts.target, teacher.graph, policy);
   // the teacher's own stage configuration is always candidate 0: its latency is the teacher's stage latency
   const teacherStage = scores.map((u) => (u.alternatives[0] as ScoredAlternative).latencyMs);
+  let q: Pick<BlockwiseCandidates, 'quantized' | 'fixedBytes' | 'teacherBytes'> = {};
+  if (quant) {
+    const quantized = quantizeStageCandidates(teacher, scores, images, {
+      target: opts.target,
+      precisions: opts.precisions as readonly string[],
+      ...(opts.qaSteps !== undefined ? { qaSteps: opts.qaSteps } : {}),
+      batchSize: opts.batchSize ?? 32,
+      seed: opts.seed ?? 0,
+      ...(opts.onQuantProgress ? { onProgress: opts.onQuantProgress } : {}),
+    });
+    const teacherBytes = new PolicyCoster(teacher.graph, opts.target).policyCost(policy).size;
+    // candidate 0 of every stage: the teacher's configuration at the first precision; its bytes at FIXED_BITS come from the float pool's graph
+    const stageBytes = scores.map((u) => new PolicyCoster((u.alternatives[0] as ScoredAlternative).alt.graph, opts.target).policyCost(policy).size);
+    q = { quantized, teacherBytes, fixedBytes: teacherBytes - stageBytes.reduce((a, b) => a + b, 0) };
+  }
   return {
+    ...q,
     teacherArch: space.format(tArch),
     scores,
     tokens: scores.map((u) => (pools.get(u.unit.name) as Alternative[]).map((a) => a.name)),

@@ -183,6 +183,10 @@ test('hwnas nas --strategy blockwise: needs an mbv2 space and --dataset; the rep
     [['--space', 'nb201', '--dataset', 'fashion-mnist'], /MobileNetV2-style.*'nb201'/],
     [['--space', 'mbv2-micro', '--table', TABLE], /--strategy blockwise distils a teacher on --dataset/],
     [['--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--teacher', 'r99-w1:k3e1r'], /r99/],
+    // quantization-aware (+bits): precisions only on a joint space, each one the space offers
+    [['--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--precisions', 'w8a8,w4a4'], /joint space \(--space mbv2-micro\+bits\)/],
+    [['--space', 'mbv2-micro+bits', '--dataset', 'fashion-mnist', '--precisions', 'w8a8,w3a3'], /'w3a3' is not a precision of mbv2-micro\+bits/],
+    [['--space', 'mbv2-micro+bits', '--dataset', 'fashion-mnist', '--qa-steps', '-1'], /--qa-steps/],
   ];
   for (const [extra, re] of cases) {
     const r = await runHwnas(work, 'nas', '--strategy', 'blockwise', '--budget', '2', ...extra);

@@ -1,15 +1,16 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
-import { defaultPolicy, policyPreset } from '../../hardware/precision.js';
+import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
+import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
 import { loadNasTable, type NasTable } from '../../nas/tabular.js';
-import { canonicalStrategyName } from '../../search/registry.js';
+import { canonicalStrategyName, createStrategy } from '../../search/registry.js';
 import { archSpaceDescriptions, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
 import type { JsonValue, Objective } from '../../search/types.js';
@@ -53,6 +54,9 @@ interface NasFlags {
   readonly candidates?: string;
   readonly distillSteps?: string;
   readonly finetuneEpochs?: string;
+  readonly precisions?: string;
+  readonly qaSteps?: string;
+  readonly fitTrials?: string;
   readonly qaftEpochs?: string;
   readonly split?: string;
   readonly opPreselection?: boolean;
@@ -106,9 +110,21 @@ export function registerNas(program: Command): void {
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
     .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")
     .option('--teacher-epochs <n>', '--strategy blockwise: teacher training epochs (default 2)')
-    .option('--candidates <n>', "--strategy blockwise: candidate configurations distilled per stage, the teacher's own included (default 8)")
+    .option('--candidates <n>', "--strategy blockwise: candidate configurations distilled per stage, the teacher's own included (default 12)")
     .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
     .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
+    .option(
+      '--precisions <list>',
+      '--strategy blockwise on a +bits space: precisions each stage candidate is scored at (default w8a8,w4a8,w4a4,w2a8; the first is the reference)',
+    )
+    .option(
+      '--qa-steps <n>',
+      '--strategy blockwise on a +bits space: quantization-aware distillation steps per candidate and precision (default 50; 0: post-training quantization)',
+    )
+    .option(
+      '--fit-trials <n>',
+      '--strategy blockwise: random students measured before the accuracy predictor is fitted (default 8 on +bits spaces, else 0: the plain sum of losses)',
+    )
     .option(
       '--split <mode>',
       "--strategy two-stage: stage 1's part: position (HURRICANE: the early or late stages carrying most latency effect, plus input size and width; default where the space has stages) | effect (parameters by their own latency effect)",
@@ -148,7 +164,7 @@ export function registerNas(program: Command): void {
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
       if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
       if (strategyName === 'blockwise') {
-        if (!space.options)
+        if (!(space.options ?? space.base?.options))
           throw new ConfigError(
             `--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`,
           );
@@ -262,13 +278,26 @@ export function registerNas(program: Command): void {
       const blockwise = strategyName === 'blockwise';
       let blockwiseSettings: Record<string, JsonValue> = {};
       if (blockwise) {
-        if (f.teacher !== undefined) space.parse(f.teacher);
+        const base = space.base ?? space;
+        if (f.teacher !== undefined) base.parse(f.teacher);
+        const joint = space.base !== undefined;
+        if (!joint && (f.precisions !== undefined || f.qaSteps !== undefined))
+          throw new ConfigError(`--precisions / --qa-steps quantize the stage candidates: use a joint space (--space ${space.name}+bits)`);
+        const precisions = f.precisions?.split(',').map((x) => x.trim());
+        const offered = (space.space.params.q_stem as { choices?: readonly unknown[] } | undefined)?.choices ?? [];
+        for (const p of precisions ?? []) {
+          // a label the joint space offers and the target runs (ConfigError naming it otherwise)
+          if (!offered.includes(p)) throw new ConfigError(`--precisions: '${p}' is not a precision of ${space.name} (expected some of ${offered.join(', ')})`);
+          checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
+        }
         blockwiseSettings = {
-          ...(f.teacher !== undefined ? { teacher: space.format(space.parse(f.teacher)) } : {}),
+          ...(f.teacher !== undefined ? { teacher: base.format(base.parse(f.teacher)) } : {}),
           teacherEpochs: intOption('--teacher-epochs', f.teacherEpochs, 2, 1),
-          candidates: intOption('--candidates', f.candidates, 8, 2),
+          candidates: intOption('--candidates', f.candidates, 12, 2),
           distillSteps: intOption('--distill-steps', f.distillSteps, 200, 1),
           finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
+          fitTrials: intOption('--fit-trials', f.fitTrials, joint ? 8 : 0, 0),
+          ...(joint ? { precisions: precisions ?? ['w8a8', 'w4a8', 'w4a4', 'w2a8'], qaSteps: intOption('--qa-steps', f.qaSteps, 50, 0) } : {}),
         };
       } else getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
       const distinct = f.distinct !== false;
@@ -323,9 +352,13 @@ export function registerNas(program: Command): void {
                   teacherEpochs: blockwiseSettings.teacherEpochs as number,
                   candidatesPerStage: blockwiseSettings.candidates as number,
                   steps: blockwiseSettings.distillSteps as number,
+                  fitTrials: blockwiseSettings.fitTrials as number,
+                  ...(blockwiseSettings.precisions !== undefined
+                    ? { precisions: blockwiseSettings.precisions as string[], qaSteps: blockwiseSettings.qaSteps as number }
+                    : {}),
                   seed,
                   onProgress: (what, done, total) => {
-                    if (what === 'distil') {
+                    if (what === 'distil' || what === 'quantize') {
                       bar.setTotal(total);
                       bar.update(done);
                     }
@@ -450,6 +483,7 @@ export function registerNas(program: Command): void {
         });
         const teacher = store.getStudy(name)?.userAttrs.teacher;
         const twoStage = store.getStudy(name)?.userAttrs.twoStage;
+        const predictor = blockwise && strategyOptions ? blockwisePredictorCheck(space, strategyOptions, store.getTrials(name), objectives) : undefined;
         printNas(f, r, {
           space,
           strategy: f.strategy,
@@ -461,11 +495,29 @@ export function registerNas(program: Command): void {
           aborted,
           ...(teacher !== undefined ? { teacher } : {}),
           ...(twoStage !== undefined ? { twoStage } : {}),
+          ...(predictor !== undefined ? { predictor } : {}),
         });
       } finally {
         store.close();
       }
     });
+}
+
+/** The block-wise study's accuracy-predictor check (leave-one-out over its measured students; undefined when fewer than 4 or no accuracy objective). */
+function blockwisePredictorCheck(
+  space: ArchSpace,
+  options: Readonly<Record<string, JsonValue>>,
+  trials: Parameters<BlockwiseStrategy['measured']>[0],
+  objectives: readonly Objective[],
+): JsonValue | undefined {
+  const ai = objectives.findIndex((ob) => ob.name === 'accuracy');
+  if (ai < 0) return undefined;
+  if (space.name !== options.archSpace) return undefined;
+  const s = createStrategy('blockwise', options) as BlockwiseStrategy;
+  const { x, y } = s.measured(trials, ai);
+  if (y.length < 4) return undefined;
+  const c = predictorCheck(x, y);
+  return { networks: c.networks, perStage: c.perStage, plainSum: c.plainSum, intercept: c.predictor.intercept, stageWeights: [...c.predictor.weights] };
 }
 
 /** The budget capped at the architectures there are (a note on stderr when it was larger; see capNasBudget). */
@@ -490,6 +542,7 @@ function printNas(
     aborted: boolean;
     teacher?: JsonValue;
     twoStage?: JsonValue;
+    predictor?: JsonValue;
   },
 ): void {
   if (f.json) {
@@ -513,6 +566,7 @@ function printNas(
       ...(o.aborted ? { interrupted: true } : {}),
       ...(o.teacher !== undefined ? { teacher: o.teacher } : {}),
       ...(o.twoStage !== undefined ? { twoStage: o.twoStage } : {}),
+      ...(o.predictor !== undefined ? { predictor: o.predictor } : {}),
     });
     return;
   }
@@ -528,6 +582,11 @@ function printNas(
   if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
   const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
   if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);
+  const pc = o.predictor as { networks?: number; perStage?: { tau: number; mae: number }; plainSum?: { tau: number; mae: number } } | undefined;
+  if (pc?.perStage && pc.plainSum)
+    out.write(
+      `accuracy predictor from stage losses, leave-one-out over ${pc.networks} students: per-stage weights tau ${pc.perStage.tau.toFixed(3)} / MAE ${(pc.perStage.mae * 100).toFixed(2)} pp; plain sum tau ${pc.plainSum.tau.toFixed(3)} / MAE ${(pc.plainSum.mae * 100).toFixed(2)} pp\n`,
+    );
   const names = o.objectives.map((x) => x.name);
   out.write(`${names.join('\t')}\tarch\n`);
   for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
