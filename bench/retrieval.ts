@@ -10,6 +10,16 @@
  * 4. baselines on the space's smallest architecture: (a) trained independently (own proxies, no alignment),
  *    (b) trained compatibly without search; cross-model mAP against the paragon's gallery.
  *
+ * Search options: `--space mbv2|mbv2-micro`, `--nas-limit N --nas-epochs E` (each trial's training; default
+ * --limit/--epochs, which then apply to the retraining of the pick), `--objectives`, `--min-reduction X` (the pick
+ * is the most accurate front point with >= X times fewer MACs than the paragon, else the cheapest),
+ * `--no-baselines`.
+ *
+ * `--ablation [--space mbv2-micro] [--arch r28-w0.35:k3e1r|k3e1r|k3e1r|k3e1r] [--seeds 1,2,3] [--limit 5000] [--epochs 4]`:
+ * only the compatibility ablation on one query architecture, each seed: (i) independent (own proxies, no
+ * alignment), (ii) BCT-style head only (the paragon's proxies frozen, no alignment), (iii) alignment only (own
+ * proxies trained, plus the alignment term), (iv) both; cross-model and own mAP on the test queries.
+ *
  * `--metrics-speed [--dim 64]`: only the speed of the exact metrics on 10,000 random queries x 60,000 random gallery
  * embeddings (10 classes), engine matrix products vs plain JS on the first 500 queries, wall and CPU time.
  *
@@ -31,6 +41,7 @@ import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { archLatencyMs } from '../src/nas/cost.js';
 import { buildRetrievalModel, compatibleTrainOptions, embed, galleryModel, scoreEmbeddings } from '../src/nas/retrieval.js';
+import { archInputSize, splitAtSizes } from '../src/nas/train-eval.js';
 import { loadOnnx } from '../src/onnx/import.js';
 import { getArchSpace } from '../src/search/spaces/registry.js';
 import type { RetrievalMetrics } from '../src/tasks/retrieval-metrics.js';
@@ -76,7 +87,116 @@ async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record
   return { nq, ng, dim, engine, js };
 }
 
+/** The four compatibility variants of the ablation: gallery proxies copied and frozen? alignment term? */
+const VARIANTS = [
+  { name: 'independent', proxies: false, align: false },
+  { name: 'head only (frozen paragon proxies)', proxies: true, align: false },
+  { name: 'alignment only (own proxies)', proxies: false, align: true },
+  { name: 'head + alignment', proxies: true, align: true },
+] as const;
+
+/** `--ablation`: the compatibility variants on one query architecture, 3 seeds. */
+async function ablation(): Promise<void> {
+  const paragonPath = resolve(flag('--paragon', 'paragon.onnx'));
+  const seeds = flag('--seeds', '1,2,3').split(',').map(Number);
+  const limit = Number(flag('--limit', '5000'));
+  const epochs = Number(flag('--epochs', '4'));
+  const lr = Number(flag('--lr', '3e-3'));
+  const galleryN = Number(flag('--gallery', '5000'));
+  const queriesN = Number(flag('--queries', '5000'));
+  const spaceName = flag('--space', 'mbv2-micro');
+  const archStr = flag('--arch', 'r28-w0.35:k3e1r|k3e1r|k3e1r|k3e1r');
+  const only = flag('--variants', '0,1,2,3').split(',').map(Number);
+  const out = flag('--out', 'retrieval-ablation.json');
+  const log = (m: string): void => {
+    process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+  };
+  await initEngine();
+  const target = getTarget('bitfusion-edge');
+  const space = getArchSpace(spaceName);
+  const arch = space.parse(archStr);
+  const size = archInputSize(arch) ?? 28;
+  const backbone = space.graph(arch, { inputSize: size, inChannels: 1, classes: 10 });
+  const paragon = galleryModel(loadOnnx(paragonPath), paragonPath);
+  const ds = await loadDataset(`fashion-mnist;limit=${Math.max(galleryN, limit)}`, { size: 28, channels: 1 });
+  const testDs = await loadDataset(`fashion-mnist;limit=${queriesN}`, { size: 28, channels: 1 });
+  const sub = (sp: Split, n: number): Split => ({ x: sp.x.subarray(0, n * 784), y: sp.y.subarray(0, n), n: Math.min(n, sp.n) });
+  const gallerySplit = sub(ds.train, galleryN);
+  const trainSplit = sub(ds.train, limit);
+  const test = testDs.test;
+  const shape = [1, 28, 28] as const;
+  const trainAt = splitAtSizes(trainSplit, shape)(size);
+  const galleryAt = splitAtSizes(gallerySplit, shape)(size);
+  const testAt = splitAtSizes(test, shape)(size);
+  log(`paragon: embedding ${gallerySplit.n} gallery, ${trainSplit.n} training and ${test.n} query images`);
+  const pm = buildModel(paragon.model);
+  const galleryEmb = embed(pm, gallerySplit);
+  const targets = limit === galleryN ? galleryEmb : embed(pm, trainSplit);
+  const paragonTest = embed(pm, test);
+  pm.dispose();
+  const paragonFig = fig(await scoreEmbeddings(paragonTest, test.y, galleryEmb, gallerySplit.y, paragon.dim));
+  const pLat = await archLatencyMs(target, paragon.model.graph, defaultPolicy(target));
+  const qLat = await archLatencyMs(target, backbone, defaultPolicy(target));
+  const pMacs = graphTotals(paragon.model.graph).macs;
+  const qMacs = graphTotals(backbone).macs;
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    command: process.argv.slice(1).join(' '),
+    settings: { paragon: paragonPath, space: spaceName, arch: archStr, inputSize: size, seeds, limit, epochs, lr, galleryN, queriesN },
+    paragon: { ...paragonFig, macs: pMacs, latencyMs: pLat.latencyMs },
+    query: { macs: qMacs, latencyMs: qLat.latencyMs, macsReduction: pMacs / qMacs, latencyReduction: pLat.latencyMs / qLat.latencyMs },
+    runs: [] as unknown[],
+    load: [loadavg()[0]],
+  };
+  const save = (): void => writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  log(`paragon mAP ${paragonFig.map.toFixed(4)}; query ${archStr}: ${(pMacs / qMacs).toFixed(1)}x fewer MACs`);
+  save();
+  for (const seed of seeds) {
+    for (const vi of only) {
+      const v = VARIANTS[vi];
+      if (!v) throw new Error(`--variants: ${vi} is not 0..3`);
+      const model = buildRetrievalModel(
+        { graph: backbone, weights: new Map() },
+        { dim: paragon.dim, classes: 10, seed, ...(v.proxies ? { proxies: paragon.proxies } : {}) },
+      );
+      const em = buildModel(model);
+      try {
+        const t0 = performance.now();
+        const r = await trainEmbedding(em, trainAt, {
+          epochs,
+          batchSize: 64,
+          lr,
+          seed,
+          schedule: 'cosine',
+          freezeProxies: v.proxies,
+          ...(v.align ? { align: { targets, weight: 1 } } : {}),
+        });
+        const q = embed(em, testAt);
+        const cross = fig(await scoreEmbeddings(q, test.y, galleryEmb, gallerySplit.y, paragon.dim));
+        const own = fig(await scoreEmbeddings(q, test.y, embed(em, galleryAt), gallerySplit.y, paragon.dim));
+        const run = {
+          seed,
+          variant: v.name,
+          cross,
+          own,
+          trainLoss: r.loss,
+          seconds: (performance.now() - t0) / 1000,
+          gapPoints: (paragonFig.map - cross.map) * 100,
+        };
+        (result.runs as unknown[]).push(run);
+        log(`seed ${seed} ${v.name}: cross mAP ${cross.map.toFixed(4)}, own ${own.map.toFixed(4)} (${run.seconds.toFixed(0)} s)`);
+      } finally {
+        em.dispose();
+      }
+      result.load = [...(result.load as number[]), loadavg()[0]];
+      save();
+    }
+  }
+  log(`done: ${out}`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--ablation')) return ablation();
   if (process.argv.includes('--metrics-speed')) {
     const r = await metricsSpeed(10_000, 60_000, Number(flag('--dim', '64')));
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -91,9 +211,16 @@ async function main(): Promise<void> {
   const queriesN = Number(flag('--queries', '5000'));
   const out = flag('--out', 'retrieval-bench.json');
   const smallest = flag('--small', 'r28-w0.5:k3e1r|k3e1r|k3e1r|k3e1r');
+  const spaceName = flag('--space', 'mbv2');
+  const nasLimit = Number(flag('--nas-limit', String(limit)));
+  const nasEpochs = Number(flag('--nas-epochs', String(epochs)));
+  const objectives = flag('--objectives', 'map:max,latency_ms:min');
+  const minReduction = Number(flag('--min-reduction', '0'));
+  const baselinesOn = !process.argv.includes('--no-baselines');
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
-    settings: { paragon: paragonPath, seeds, budget, limit, epochs, galleryN, queriesN, smallest },
+    command: process.argv.slice(1).join(' '),
+    settings: { paragon: paragonPath, seeds, budget, limit, epochs, galleryN, queriesN, smallest, spaceName, nasLimit, nasEpochs, objectives, minReduction },
     load: [loadavg()[0]],
   };
   const save = (): void => writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -101,7 +228,7 @@ async function main(): Promise<void> {
     process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   };
   await initEngine();
-  const space = getArchSpace('mbv2');
+  const space = getArchSpace(spaceName);
   const target = getTarget('bitfusion-edge');
   const paragon = galleryModel(loadOnnx(paragonPath), paragonPath);
   const ds = await loadDataset(`fashion-mnist;limit=${Math.max(galleryN, limit)}`, { size: 28, channels: 1 });
@@ -130,7 +257,8 @@ async function main(): Promise<void> {
   /** Trains arch `a` (compatibly or not) on the training images and scores cross-model on the test queries. */
   const trainAndScore = async (arch: string, seed: number, compatible: boolean) => {
     const a = space.parse(arch);
-    const backbone = space.graph(a, { inChannels: 1, classes: 10 });
+    const size = archInputSize(a) ?? 28;
+    const backbone = space.graph(a, { inputSize: size, inChannels: 1, classes: 10 });
     const model = buildRetrievalModel(
       { graph: backbone, weights: new Map() },
       { dim: paragon.dim, classes: 10, seed, ...(compatible ? { proxies: paragon.proxies } : {}) },
@@ -138,10 +266,11 @@ async function main(): Promise<void> {
     const em = buildModel(model);
     try {
       const base = { epochs, batchSize: 64, seed } as const;
-      await trainEmbedding(em, trainSplit, compatible ? compatibleTrainOptions(base, { targets: trainTargets }) : base);
-      const q = embed(em, test);
+      const at = (sp: Split) => splitAtSizes(sp, [1, 28, 28])(size);
+      await trainEmbedding(em, at(trainSplit), compatible ? compatibleTrainOptions(base, { targets: trainTargets }) : base);
+      const q = embed(em, at(test));
       const cross = await scoreEmbeddings(q, test.y, galleryEmb, gallerySplit.y, paragon.dim);
-      const own = await scoreEmbeddings(q, test.y, embed(em, gallerySplit), gallerySplit.y, paragon.dim);
+      const own = await scoreEmbeddings(q, test.y, embed(em, at(gallerySplit)), gallerySplit.y, paragon.dim);
       const cost = await costOf(backbone);
       return {
         arch,
@@ -162,7 +291,7 @@ async function main(): Promise<void> {
   // 4. baselines first (cheap)
   const baselines: unknown[] = [];
   result.baselines = baselines;
-  for (const seed of seeds) {
+  for (const seed of baselinesOn ? seeds : []) {
     for (const compatible of [false, true]) {
       log(`baseline ${compatible ? '(b) compatible' : '(a) independent'} seed ${seed}`);
       baselines.push(await trainAndScore(smallest, seed, compatible));
@@ -186,17 +315,17 @@ async function main(): Promise<void> {
         '--gallery-model',
         paragonPath,
         '--space',
-        'mbv2',
+        spaceName,
         '--dataset',
         'fashion-mnist',
         '--limit',
-        String(limit),
+        String(nasLimit),
         '--epochs',
-        String(epochs),
+        String(nasEpochs),
         '--target',
         'bitfusion-edge',
         '--objectives',
-        'map:max,latency_ms:min',
+        objectives,
         '--strategy',
         'nsga2',
         '--budget',
@@ -212,11 +341,18 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(`hwnas nas failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const nas = JSON.parse(r.stdout) as { pareto: { arch: string; values: { map: number; latency_ms: number } }[]; study: string };
     const seconds = (performance.now() - t0) / 1000;
-    const best = [...nas.pareto].sort((x, y) => y.values.map - x.values.map)[0];
+    // the most accurate front point at least --min-reduction x cheaper in MACs than the paragon (else the cheapest)
+    const macsOf = (arch: string): number => {
+      const a = space.parse(arch);
+      return graphTotals(space.graph(a, { inputSize: archInputSize(a) ?? 28, inChannels: 1, classes: 10 })).macs;
+    };
+    const front = nas.pareto.map((p) => ({ ...p, macsReduction: paragonCost.macs / macsOf(p.arch) }));
+    const cheapEnough = front.filter((p) => p.macsReduction >= minReduction).sort((x, y) => y.values.map - x.values.map);
+    const best = cheapEnough[0] ?? [...front].sort((x, y) => y.macsReduction - x.macsReduction)[0];
     if (!best) throw new Error('empty Pareto front');
     log(`seed ${seed}: front ${nas.pareto.length} points in ${seconds.toFixed(0)} s; retraining ${best.arch}`);
     const final = await trainAndScore(best.arch, seed, true);
-    searches.push({ seed, seconds, study: nas.study, store, pareto: nas.pareto, final });
+    searches.push({ seed, seconds, study: nas.study, store, pareto: front, final });
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
   }

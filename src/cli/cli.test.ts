@@ -66,7 +66,7 @@ before(() => {
   writeFileSync(f('notes.onnx'), 'these are my notes, not a model\n');
   const w = new OnnxGraphWriter('odd', 13);
   w.addInput('x', ['N', 1, 28, 28]);
-  w.addNode('LpNormalization', ['x'], ['y'], { axis: { i: 1 } }, 'lpnorm0');
+  w.addNode('LRN', ['x'], ['y'], { size: { i: 3 } }, 'lrn0');
   w.addOutput('y', ['N', 1, 28, 28]);
   writeFileSync(f('unsupported.onnx'), w.encode());
   writeFileSync(f('not-json.json'), 'not json {\n');
@@ -83,7 +83,7 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     [['inspect', 'missing.onnx'], /model 'missing\.onnx' not found: expected zoo:<name>/],
     [['inspect', 'truncated.onnx'], /truncated\.onnx: not a valid ONNX protobuf .*truncated or corrupt/],
     [['inspect', 'notes.onnx'], /notes\.onnx: not a valid ONNX protobuf/],
-    [['inspect', 'unsupported.onnx'], /unsupported operator 'LpNormalization' at node 'lpnorm0'.*supported: Conv/],
+    [['inspect', 'unsupported.onnx'], /unsupported operator 'LRN' at node 'lrn0'.*supported: Conv/],
     [['inspect', 'zoo:nonexistent'], /unknown zoo model 'nonexistent': expected one of mnist-cnn/],
     [['train', 'zoo:mnist-cnn?classes=5', '--dataset', 'mnist'], /outputs \[5\] but data set 'mnist' has 10 classes/],
     [['eval', 'good.onnx', '--dataset', 'mnist;size=32'], /'good\.onnx' expects input \[1,28,28\] \(784 values per sample\) but the data set gives 1024/],

@@ -38,7 +38,8 @@ export type OpType =
   | 'reshape'
   | 'softmax'
   | 'identity'
-  | 'upsample';
+  | 'upsample'
+  | 'l2norm';
 
 interface NodeBase {
   /** Unique node name; also the name of its output tensor. */
@@ -140,6 +141,12 @@ export interface SoftmaxNode extends NodeBase {
   readonly axis: number;
 }
 
+/** L2 normalisation along a per-sample axis (default the last): x / ||x||₂, a zero slice stays zero. */
+export interface L2NormNode extends NodeBase {
+  readonly op: 'l2norm';
+  readonly axis: number;
+}
+
 /** Nearest-neighbour upsampling by an integer factor. */
 export interface UpsampleNode extends NodeBase {
   readonly op: 'upsample';
@@ -161,7 +168,8 @@ export type Node =
   | FlattenNode
   | ReshapeNode
   | SoftmaxNode
-  | UpsampleNode;
+  | UpsampleNode
+  | L2NormNode;
 
 /** A network: nodes in topological order, one input, one or more outputs. */
 export interface Graph {

@@ -20,7 +20,7 @@ import { graphTotals } from '../ir/workload.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
-import { PROXIES_OUTPUT, retrieval, retrievalGraph } from '../tasks/retrieval.js';
+import { COMPAT_MODES, type CompatMode, PROXIES_OUTPUT, retrieval, retrievalGraph } from '../tasks/retrieval.js';
 import { type RetrievalMetrics, retrievalMetrics } from '../tasks/retrieval-metrics.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
@@ -107,11 +107,24 @@ export interface CompatibleOptions {
   readonly targets: Float32Array;
   /** λ of the alignment term (default 1). */
   readonly alignWeight?: number;
+  /** Default 'both'. */
+  readonly mode?: CompatMode;
 }
 
-/** Training options of a query model compatible with a gallery model: frozen (copied) proxies plus alignment. */
+/**
+ * Training options of a query model compatible with a gallery model: frozen (copied) proxies plus alignment
+ * (`mode` 'both'), or one of the two. The model must have been built with the gallery's proxies unless the
+ * mode is 'align' ({@link buildRetrievalModel}'s `proxies`).
+ */
 export function compatibleTrainOptions(base: EmbeddingTrainOptions, c: CompatibleOptions): EmbeddingTrainOptions {
-  return { ...base, freezeProxies: true, align: { targets: c.targets, weight: c.alignWeight ?? 1 } };
+  const mode = c.mode ?? 'both';
+  if (!(COMPAT_MODES as readonly string[]).includes(mode))
+    throw new ConfigError(`compatibility mode '${String(mode)}': expected one of ${COMPAT_MODES.join(', ')}`);
+  return {
+    ...base,
+    freezeProxies: mode !== 'align',
+    ...(mode !== 'head' ? { align: { targets: c.targets, weight: c.alignWeight ?? 1 } } : {}),
+  };
 }
 
 /** Metrics a retrieval trial can report (objective names). */

@@ -1,7 +1,17 @@
 /** Tasks: what is learned and how it is scored (re-exports of src/tasks). */
 export { classification, classifierNode } from './classification.js';
 export { getTask, taskNames, taskOfGraph } from './registry.js';
-export { EMBEDDING_OUTPUT, PROXIES_OUTPUT, RETRIEVAL_LOSSES, type RetrievalLoss, retrieval, retrievalGraph } from './retrieval.js';
+export {
+  COMPAT_MODES,
+  type CompatMode,
+  EMBEDDING_DENSE,
+  EMBEDDING_OUTPUT,
+  PROXIES_OUTPUT,
+  RETRIEVAL_LOSSES,
+  type RetrievalLoss,
+  retrieval,
+  retrievalGraph,
+} from './retrieval.js';
 export {
   averagePrecisions,
   type Embeddings,

@@ -15,8 +15,13 @@ test('the retrieval head replaces the classifier by an embedding and class proxi
   assert.deepEqual(shapes.get('embedding'), [32]);
   assert.deepEqual(shapes.get('proxies'), [10]);
   const emb = g.nodes.find((n) => n.name === 'embedding');
+  const dense = g.nodes.find((n) => n.name === 'embedding_fc');
   const fc = backbone.nodes.find((n) => n.name === 'fc');
-  assert.deepEqual(emb?.inputs, fc?.inputs);
+  // the embedding is the dense layer's output normalised in the graph
+  assert.ok(emb?.op === 'l2norm' && emb.axis === -1);
+  assert.deepEqual(emb.inputs, ['embedding_fc']);
+  assert.ok(dense?.op === 'dense' && dense.outFeatures === 32);
+  assert.deepEqual(dense.inputs, fc?.inputs);
   assert.equal(
     g.nodes.some((n) => n.name === 'fc'),
     false,

@@ -52,7 +52,8 @@ const tableOptions = z
   })
   .strict();
 
-const commonTrain = {
+/** Options shared by the training-based NAS evaluations (nas-train, nas-supernet, nas-retrieval in retrieval-evaluations.ts). */
+export const commonTrain = {
   space: z.string().min(1).optional(),
   dataset: z.string().min(1),
   target: z.string().min(1).optional(),
@@ -63,6 +64,10 @@ const commonTrain = {
   latencyAnchor: z.boolean().optional(),
   maxLatencyMs: z.number().positive().optional(),
 };
+
+const commonTrainSchema = z.object(commonTrain);
+/** What {@link trainCommon} reads (evaluations with fewer options, e.g. nas-blockwise, fit too). */
+export type CommonTrainOptions = z.infer<typeof commonTrainSchema>;
 
 const trainOptions = z
   .object({
@@ -103,7 +108,7 @@ const supernetOptions = z
   .strict();
 
 /** Lazily builds an evaluator on the first call, once per process (concurrent first calls share it). */
-function lazy(build: () => Promise<Evaluator>): Evaluator {
+export function lazy(build: () => Promise<Evaluator>): Evaluator {
   let ready: Promise<Evaluator> | undefined;
   return async (params, ctx) => {
     ready ??= build();
@@ -141,9 +146,9 @@ function supernetProgress(steps: number): (p: { step: number; loss: number }) =>
 }
 
 /** What the training and supernet evaluators share: space, objectives, target, policy, latency mode and constraint, and the data set (loaded lazily). */
-function trainCommon(o: z.infer<typeof supernetOptions> | z.infer<typeof trainOptions> | z.infer<typeof blockwiseOptions>) {
+export function trainCommon(o: CommonTrainOptions, defaultObjectives = DEFAULT_OBJECTIVES) {
   const space = getArchSpace(o.space ?? 'mbv2');
-  const objectives = objectivesOf(o.objectives);
+  const objectives = parseObjectives(o.objectives ?? defaultObjectives);
   const target = getTarget(o.target ?? 'bitfusion-edge');
   const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
   const mode = ('latency' in o ? o.latency : undefined) ?? 'model';

@@ -13,15 +13,10 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { policyPreset } from '../hardware/precision.js';
-import { getTarget } from '../hardware/registry.js';
-import type { ArchLatencyOptions } from '../nas/cost.js';
 import { parseObjectives } from '../nas/objectives.js';
 import { getArchSpace } from '../search/spaces/registry.js';
-import { spaceInputShape } from '../search/spaces/types.js';
-import type { Evaluator } from '../study/run-study.js';
 import { RETRIEVAL_LOSSES } from '../tasks/retrieval.js';
-import { Rng } from '../util/rng.js';
+import { commonTrain, lazy, trainCommon } from './nas-evaluations.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 
@@ -30,20 +25,12 @@ export const RETRIEVAL_OBJECTIVES = 'map:max,latency_ms:min';
 
 const optionsSchema = z
   .object({
-    space: z.string().min(1).optional(),
-    dataset: z.string().min(1),
+    ...commonTrain,
     gallery: z.string().min(1),
-    target: z.string().min(1).optional(),
-    objectives: z.string().min(1).optional(),
     epochs: z.number().int().min(1).max(1000).optional(),
-    limit: z.number().int().min(1).optional(),
     lr: z.number().positive().optional(),
     loss: z.enum(RETRIEVAL_LOSSES).optional(),
     alignWeight: z.number().min(0).optional(),
-    policy: z.string().min(1).optional(),
-    latency: z.enum(['model', 'network']).optional(),
-    latencyAnchor: z.boolean().optional(),
-    maxLatencyMs: z.number().positive().optional(),
   })
   .strict();
 
@@ -61,43 +48,25 @@ registerEvaluation({
   },
   create(options) {
     const o = opts(options);
-    const space = getArchSpace(o.space ?? 'mbv2');
+    const { loadData, space, ...c } = trainCommon(o, RETRIEVAL_OBJECTIVES);
     if (!space.options)
       throw new ConfigError(`evaluator 'nas-retrieval' options.space = '${space.name}': expected an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet)`);
     if (!existsSync(o.gallery))
       throw new ConfigError(`evaluator 'nas-retrieval' options.gallery = '${o.gallery}': file not found (expected a retrieval model .onnx)`);
-    const objectives = parseObjectives(o.objectives ?? RETRIEVAL_OBJECTIVES);
-    const target = getTarget(o.target ?? 'bitfusion-edge');
-    const policy = o.policy !== undefined ? policyPreset(o.policy) : undefined;
-    const mode = o.latency ?? 'model';
-    const latency: ArchLatencyOptions =
-      mode === 'network' && o.latencyAnchor !== false ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) } : { mode };
-    let ready: Promise<Evaluator> | undefined;
-    const build = async (): Promise<Evaluator> => {
-      const { nasDatasetOptions } = await import('../nas/run.js');
-      const { loadDataset } = await import('../data/load.js');
+    return lazy(async () => {
       const { loadOnnx } = await import('../onnx/import.js');
       const { galleryModel, retrievalEvaluator } = await import('../nas/retrieval.js'); // loads the tensor engine
-      const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
-      const dataset = await loadDataset(d.spec, d.options);
+      const dataset = await loadData();
       return retrievalEvaluator({
+        ...c,
         space,
         dataset,
         gallery: galleryModel(loadOnnx(o.gallery), o.gallery),
-        target,
-        objectives,
-        latency,
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
         ...(o.lr !== undefined ? { lr: o.lr } : {}),
         ...(o.loss !== undefined ? { loss: o.loss } : {}),
         ...(o.alignWeight !== undefined ? { alignWeight: o.alignWeight } : {}),
-        ...(policy ? { policy } : {}),
-        ...(o.maxLatencyMs !== undefined ? { maxLatencyMs: o.maxLatencyMs } : {}),
       });
-    };
-    return async (params, ctx) => {
-      ready ??= build();
-      return (await ready)(params, ctx);
-    };
+    });
   },
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadOnnx } from '../../onnx/import.js';
+import { createSession, runOnnx } from '../../onnx/ort.js';
 import { runHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
@@ -53,6 +54,22 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
   const m = loadOnnx(g);
   assert.deepEqual(m.graph.outputs, ['embedding', 'proxies']);
   assert.deepEqual(m.weights.get('proxies.weight')?.shape, [10, 16]);
+  // the file outputs the normalised embedding: an l2norm node, unit rows in onnxruntime
+  assert.equal(m.graph.nodes.find((n) => n.name === 'embedding')?.op, 'l2norm');
+  const s = await createSession(g);
+  try {
+    const e = await runOnnx(
+      s,
+      Float32Array.from({ length: 4 * 28 * 28 }, (_, i) => ((i * 37) % 101) / 101),
+      4,
+    );
+    for (let r = 0; r < 4; r++) {
+      const norm = Math.hypot(...e.subarray(r * 16, (r + 1) * 16));
+      assert.ok(Math.abs(norm - 1) < 1e-5, `row ${r} norm ${norm}`);
+    }
+  } finally {
+    await s.session.release();
+  }
 
   const e1 = await runHwnas(dir, 'eval', g, '--task', 'retrieval', '--dataset', DATA, '--json');
   assert.equal(e1.code, 0, e1.stderr);
@@ -76,8 +93,62 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
   close(ev2.galleryModel, t1.queryModel, 'gallery model');
   close(ev2.queryModel, t2.queryModel, 'query model');
 
+  // the ablation's modes: head only keeps the gallery's proxies (no alignment); align only trains its own
+  const qh = join(dir, 'qh.onnx');
+  const rh = await runHwnas(
+    dir,
+    'train',
+    SMALL,
+    '--task',
+    'retrieval',
+    '--dataset',
+    DATA,
+    '--compatible-with',
+    g,
+    '--compat',
+    'head',
+    '--seed',
+    '2',
+    '--out',
+    qh,
+    '--json',
+  );
+  assert.equal(rh.code, 0, rh.stderr);
+  const th = JSON.parse(rh.stdout) as { compat: string; alignWeight?: number; crossModel: Figures };
+  assert.equal(th.compat, 'head');
+  assert.equal(th.alignWeight, undefined);
+  assert.deepEqual(loadOnnx(qh).weights.get('proxies.weight')?.data, m.weights.get('proxies.weight')?.data);
+  const qa = join(dir, 'qa.onnx');
+  const ra = await runHwnas(
+    dir,
+    'train',
+    SMALL,
+    '--task',
+    'retrieval',
+    '--dataset',
+    DATA,
+    '--compatible-with',
+    g,
+    '--compat',
+    'align',
+    '--seed',
+    '2',
+    '--out',
+    qa,
+    '--json',
+  );
+  assert.equal(ra.code, 0, ra.stderr);
+  const ta = JSON.parse(ra.stdout) as { compat: string; alignWeight: number; crossModel: Figures };
+  assert.equal(ta.compat, 'align');
+  assert.equal(ta.alignWeight, 1);
+  assert.ok(ta.crossModel.map > 0 && ta.crossModel.map <= 1);
+  assert.notDeepEqual(loadOnnx(qa).weights.get('proxies.weight')?.data, m.weights.get('proxies.weight')?.data);
+
   // bad input: exit 2, the value quoted
   const bad = [
+    [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--compat', 'bogus'], /'bogus'/],
+    [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--compat', 'head', '--align-weight', '2'], /--align-weight/],
+    [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compat', 'align'], /--compat/],
     [['train', SMALL, '--task', 'ranking', '--dataset', DATA], /'ranking'/],
     [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--embedding-dim', '8'], /--embedding-dim 8/],
     [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--loss', 'triplet'], /'triplet'/],

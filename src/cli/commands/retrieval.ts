@@ -10,7 +10,7 @@ import { initWeights, type Model } from '../../ir/index.js';
 import { loadOnnx, saveOnnx } from '../../onnx/index.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
-import { RETRIEVAL_LOSSES, type RetrievalMetrics } from '../../tasks/index.js';
+import { COMPAT_MODES, type CompatMode, RETRIEVAL_LOSSES, type RetrievalMetrics } from '../../tasks/index.js';
 import { Rng } from '../../util/rng.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
@@ -24,6 +24,7 @@ export interface RetrievalTrainFlags extends TrainFlags {
   readonly loss?: string;
   readonly compatibleWith?: string;
   readonly alignWeight?: string;
+  readonly compat?: string;
 }
 
 /** The three figures of one (query, gallery) pair of embedders. */
@@ -79,6 +80,10 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
   const loss = checkLoss(f.loss);
   const alignWeight = floatOption('--align-weight', f.alignWeight, 1, 0);
   if (f.alignWeight !== undefined && f.compatibleWith === undefined) throw new UserError('--align-weight applies with --compatible-with <gallery.onnx> only');
+  if (f.compat !== undefined && f.compatibleWith === undefined) throw new UserError('--compat applies with --compatible-with <gallery.onnx> only');
+  const compat = (f.compat ?? 'both') as CompatMode;
+  if (!(COMPAT_MODES as readonly string[]).includes(compat)) throw new UserError(`--compat '${f.compat}': expected one of ${COMPAT_MODES.join(', ')}`);
+  if (compat === 'head' && f.alignWeight !== undefined) throw new UserError('--align-weight does not apply with --compat head (no alignment term)');
   const seed = opts.seed ?? 0;
   const { buildModel, initEngine, trainEmbedding } = await import('../../engine/index.js');
   const { buildRetrievalModel, compatibleTrainOptions, embed, galleryModel, scoreEmbeddings } = await import('../../nas/retrieval.js');
@@ -97,7 +102,7 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
   if (gallery && gallery.classes !== ds.numClasses)
     throw new UserError(`gallery model has ${gallery.classes} class proxies, data set '${ds.name}' ${ds.numClasses} classes`);
   const backend = await initEngine();
-  const model = buildRetrievalModel(backbone, { dim, classes: ds.numClasses, seed, ...(gallery ? { proxies: gallery.proxies } : {}) });
+  const model = buildRetrievalModel(backbone, { dim, classes: ds.numClasses, seed, ...(gallery && compat !== 'align' ? { proxies: gallery.proxies } : {}) });
   const em = buildModel(model);
   const quiet = !!f.json;
   try {
@@ -132,7 +137,7 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
       weightDecay: opts.weightDecay ?? 0,
     } as const;
     const r = await trainEmbedding(em, ds.train, {
-      ...(targets ? compatibleTrainOptions(base, { targets, alignWeight }) : base),
+      ...(targets ? compatibleTrainOptions(base, { targets, alignWeight, mode: compat }) : base),
       onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
     });
     bar.stop();
@@ -155,7 +160,7 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
       embeddingDim: dim,
       loss,
       epochs: opts.epochs,
-      ...(gallery ? { compatibleWith: f.compatibleWith, alignWeight } : {}),
+      ...(gallery ? { compatibleWith: f.compatibleWith, compat, ...(compat !== 'head' ? { alignWeight } : {}) } : {}),
       queryModel: figures(own),
       ...(cross ? { crossModel: figures(cross) } : {}),
       ...(galleryTestFigures ? { galleryModel: figures(galleryTestFigures) } : {}),

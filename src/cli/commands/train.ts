@@ -162,14 +162,15 @@ export function registerTrain(program: Command): void {
       .option('--embedding-dim <d>', "--task retrieval: embedding dimension (default 64, or the gallery model's)")
       .option('--loss <name>', '--task retrieval: norm-softmax | proxy-anchor (default norm-softmax)')
       .option('--compatible-with <g.onnx>', '--task retrieval: train compatibly with this frozen gallery model (its proxies + alignment)')
-      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight of the alignment term (default 1)'),
+      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight of the alignment term (default 1)')
+      .option('--compat <mode>', '--task retrieval with --compatible-with: both | head (frozen gallery proxies only) | align (alignment only); default both'),
   ).action(async (spec: string, f: TrainFlags & { dataset: string; out?: string; task?: string }) => {
     if (f.task !== undefined && f.task !== 'classification') {
       if (f.task !== 'retrieval') throw new ConfigError(`--task '${f.task}': expected classification or retrieval`);
       const { trainRetrieval } = await import('./retrieval.js');
       return trainRetrieval(spec, f);
     }
-    for (const k of ['embeddingDim', 'loss', 'compatibleWith', 'alignWeight'] as const)
+    for (const k of ['embeddingDim', 'loss', 'compatibleWith', 'alignWeight', 'compat'] as const)
       if ((f as unknown as Record<string, unknown>)[k] !== undefined)
         throw new ConfigError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --task retrieval only`);
     const opts = trainOptionsFromFlags(f, { epochs: 1 });

@@ -17,6 +17,7 @@ import { hardsigmoidEngine } from './hardsigmoid.js';
 import { hardswishEngine } from './hardswish.js';
 import { identityEngine } from './identity.js';
 import { inputEngine } from './input.js';
+import { l2normEngine } from './l2norm.js';
 import { maxpoolEngine } from './maxpool.js';
 import { mulEngine } from './mul.js';
 import { reluEngine } from './relu.js';
@@ -51,6 +52,7 @@ const ENGINE_OPS: { readonly [O in OpType]: EngineOp<O> } = {
   softmax: softmaxEngine,
   identity: identityEngine,
   upsample: upsampleEngine,
+  l2norm: l2normEngine,
 };
 
 /** The engine lowering of IR op `op`; throws UnsupportedOpError when the engine has none. */

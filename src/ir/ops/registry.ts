@@ -18,6 +18,7 @@ import { hardsigmoidOp } from './hardsigmoid.js';
 import { hardswishOp } from './hardswish.js';
 import { identityOp } from './identity.js';
 import { inputOp } from './input.js';
+import { l2normOp } from './l2norm.js';
 import { maxpoolOp } from './maxpool.js';
 import { mulOp } from './mul.js';
 import { reluOp } from './relu.js';
@@ -53,6 +54,7 @@ const OPS: { readonly [O in OpType]: OpDef<O> } = {
   softmax: softmaxOp,
   identity: identityOp,
   upsample: upsampleOp,
+  l2norm: l2normOp,
 };
 
 /** Every IR op name, in registry order. */
