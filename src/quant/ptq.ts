@@ -45,7 +45,7 @@ export interface PtqOptions {
   readonly seed?: number;
 }
 
-/** The steps hwnas runs when none are named (see docs/quantization.md for the measurements behind it). */
+/** The steps hwnas runs when none are named: none (measurements: BENCHMARKS.md, "post-training steps, each alone"). */
 export const DEFAULT_PTQ: PtqOptions = {};
 
 const STEP_NAMES = 'fold, cle, clip, clip=mse, clip=percentile, bias, adaround, adaround=<sweeps>, none, all';
