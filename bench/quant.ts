@@ -9,7 +9,7 @@
  * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
  * - wall time of each search.
  * HAQ, random and CW-HAWQ run as study strategies through the study loop (in memory).
- * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N]`; `--ilp-only [--seeds N]`
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N] [--seed S] [--train-only] [--ptq clip,bias,adaround] [--no-energy]`; `--ilp-only [--seeds N]`
  * times the ILP solver alone on random 100-layer x 7-option problems, and mbnet32's real tables directly
  * and as the `ilp` strategy of a study.
  */
@@ -47,6 +47,7 @@ import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
 import { loadHighs, solveAllocation } from '../src/quant/ilp.js';
 import { QUANT_OBJECTIVES } from '../src/quant/pipeline.js';
+import { hasPolicySteps, parsePtq, preparePolicy } from '../src/quant/ptq.js';
 import { exportQdqOnnx } from '../src/quant/qdq-export.js';
 import { hawqScores, type LayerSensitivity, layerSensitivities } from '../src/quant/sensitivity.js';
 import { randomAllocationProblem } from '../src/quant/testing/problems.js';
@@ -74,6 +75,16 @@ export interface QuantBenchOptions {
   readonly recipe?: string;
   /** Written (JSON) after every target, so an interrupted run keeps its finished rows. */
   readonly partialFile?: string;
+  /** Train (or load) the float model, report its float accuracy and stop. */
+  readonly trainOnly?: boolean;
+  /**
+   * Post-training steps of src/quant/ptq.ts (e.g. 'clip,bias,adaround'): each searched policy is also
+   * evaluated with them (`ptqStepsAccuracy`), and the ILP policies are also fine-tuned from the prepared
+   * weights (`qatFromStepsAccuracy`); the ILP policy of the first target also with each step alone.
+   */
+  readonly ptqSteps?: string;
+  /** Skip the bitfusion-edge energy <= 0.6x searches (the headline is the latency budgets). */
+  readonly noEnergy?: boolean;
 }
 
 /** A QAT recipe: straight-through (fixed grids) or LSQ (learned step sizes), with its peak lr. */
@@ -104,6 +115,8 @@ interface PolicyReport {
   readonly actBits: readonly number[];
   readonly ptqAccuracy: number;
   readonly qatAccuracy?: number;
+  readonly ptqStepsAccuracy?: number;
+  readonly qatFromStepsAccuracy?: number;
   readonly latencyMs: number;
   readonly energyMj: number;
   readonly sizeBytes: number;
@@ -139,9 +152,27 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   const searchSet = sub(ds.val, opts.searchImages ?? 1000);
   const floatAcc = fm.evaluate(test.x, test.y, test.n).accuracy;
   log(`float test accuracy ${pp(floatAcc)}% (${trainSeconds.toFixed(0)} s)`);
+  if (opts.trainOnly === true) {
+    fm.dispose();
+    return { seed, cacheFile, floatModelCached: cached, floatAccuracy: pp(floatAcc), trainSeconds: r3(trainSeconds) };
+  }
   const cal = calibrateActivations(fm, ds.train.x, 512, 'mse');
 
   const ptq = (p: PrecisionPolicy, set: Split = test, cb: ChannelBits = {}): number => evaluatePolicy(fm, p, set, cal, cb).accuracy;
+  const steps = opts.ptqSteps !== undefined ? parsePtq(opts.ptqSteps) : undefined;
+  if (steps && (steps.fold || steps.equalize)) throw new Error('--ptq: fold and cle change the float model the searches use; give policy steps only');
+  const prepared = (p: PrecisionPolicy, cb: ChannelBits = {}, st = steps): Model =>
+    st && hasPolicySteps(st)
+      ? preparePolicy(floatModel, p, { ...st, seed }, { images: { x: ds.train.x, n: 512 }, calibration: cal, channelBits: cb })
+      : floatModel;
+  const ptqSteps = (p: PrecisionPolicy, cb: ChannelBits = {}, st = steps): number => {
+    const q = buildModel(prepared(p, cb, st));
+    try {
+      return evaluatePolicy(q, p, test, cal, cb).accuracy;
+    } finally {
+      q.dispose();
+    }
+  };
   const edge = bitFusionEdge();
   const cloud = bismoCloud();
   const coster = new PolicyCoster(graph, edge);
@@ -205,8 +236,8 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
     if (!r) throw new Error(`recipe '${opts.recipe}' is unknown: expected one of ${RECIPES.map((x) => `'${x.name}'`).join(', ')}`);
     recipe = r;
   }
-  const qatOn = async (p: PrecisionPolicy, r: QatRecipe, sets: readonly Split[], cb: ChannelBits = {}): Promise<number[]> => {
-    const m: EngineModel = buildModel(floatModel);
+  const qatOn = async (p: PrecisionPolicy, r: QatRecipe, sets: readonly Split[], cb: ChannelBits = {}, from: Model = floatModel): Promise<number[]> => {
+    const m: EngineModel = buildModel(from);
     try {
       await qatFinetune(m, p, sub(ds.train, opts.qatImages ?? 10000), {
         epochs: opts.qatEpochs ?? 1,
@@ -224,7 +255,23 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       m.dispose();
     }
   };
-  const qat = async (p: PrecisionPolicy, cb: ChannelBits = {}): Promise<number> => (await qatOn(p, recipe, [test], cb))[0] as number;
+  const qat = async (p: PrecisionPolicy, cb: ChannelBits = {}, from: Model = floatModel): Promise<number> =>
+    (await qatOn(p, recipe, [test], cb, from))[0] as number;
+  /** The post-training-steps fields of a searched policy (with QAT from the prepared weights when `withQat`). */
+  const stepFields = async (p: PrecisionPolicy, cb: ChannelBits, withQat: boolean): Promise<Partial<PolicyReport>> => {
+    if (!steps) return {};
+    const m = prepared(p, cb);
+    const q = buildModel(m);
+    let acc: number;
+    try {
+      acc = evaluatePolicy(q, p, test, cal, cb).accuracy;
+    } finally {
+      q.dispose();
+    }
+    log(`${p.name ?? 'policy'} with post-training steps ${opts.ptqSteps}: ${pp(acc)}%`);
+    return { ptqStepsAccuracy: pp(acc), ...(withQat ? { qatFromStepsAccuracy: pp(await qat(p, cb, m)) } : {}) };
+  };
+  const stepsAlone: Record<string, number> = {};
 
   const recipeChoice: { recipe: string; validationAccuracy: number; testAccuracy: number }[] = [];
   let recipeSeconds = 0;
@@ -258,6 +305,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       sensitivity: { seconds: r3(sensSeconds), layers: sens.map((s) => ({ layer: s.layer, meanTrace: s.meanTrace, probes: s.iterations })) },
       baselines,
       searches,
+      ...(steps ? { ptqSteps: opts.ptqSteps, stepsAlone } : {}),
       policiesDiffer: {
         ilp: diff(perTarget['bitfusion-edge latency=0.6x']?.ilp ?? [], perTarget['bismo-cloud latency=0.6x']?.ilp ?? []),
         haq: diff(perTarget['bitfusion-edge latency=0.6x']?.haq ?? [], perTarget['bismo-cloud latency=0.6x']?.haq ?? []),
@@ -270,7 +318,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   for (const [target, budgetSpec] of [
     [edge, 'latency=0.6x'],
     [cloud, 'latency=0.6x'],
-    [edge, 'energy=0.6x'],
+    ...(opts.noEnergy === true ? [] : [[edge, 'energy=0.6x'] as const]),
   ] as ReadonlyArray<readonly [HardwareTarget, string]>) {
     const c = new PolicyCoster(graph, target);
     const ref = c.uniformCost({ weightBits: 8, actBits: 8 });
@@ -302,8 +350,21 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       log(`W8A8 after the same QAT: ${w8a8Qat}%`);
     }
     out.push(
-      report('hawq-ilp', ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, { qatAccuracy: pp(await qat(ilp.policy)), searchSeconds: r3(ilpSearchSec) }),
+      report('hawq-ilp', ref, ilp.weightBits, ilp.actBits, ilp.cost, ilpAcc, {
+        qatAccuracy: pp(await qat(ilp.policy)),
+        searchSeconds: r3(ilpSearchSec),
+        ...(await stepFields(ilp.policy, {}, true)),
+      }),
     );
+    if (steps && Object.keys(stepsAlone).length === 0) {
+      for (const one of (opts.ptqSteps as string).split(',')) {
+        if (one.trim() === '') continue;
+        stepsAlone[`${key} hawq-ilp ${one}`] = pp(ptqSteps(ilp.policy, {}, parsePtq(one)));
+        log(`ILP with ${one} alone: ${stepsAlone[`${key} hawq-ilp ${one}`]}%`);
+      }
+      stepsAlone['W8A8 with all steps'] = pp(ptqSteps(uniformPolicy(8, 8)));
+      stepsAlone['W4A4 with all steps'] = pp(ptqSteps(uniformPolicy(4, 4)));
+    }
     // HAQ
     const haq = await haqSearch({
       coster: c,
@@ -320,7 +381,11 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
     });
     const haqAcc = ptq(haq.policy);
     out.push(
-      report('haq', ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, { qatAccuracy: pp(await qat(haq.policy)), searchSeconds: r3(haq.wallMs / 1000) }),
+      report('haq', ref, haq.weightBits, haq.actBits, haq.cost, haqAcc, {
+        qatAccuracy: pp(await qat(haq.policy)),
+        searchSeconds: r3(haq.wallMs / 1000),
+        ...(await stepFields(haq.policy, {}, false)),
+      }),
     );
     perTarget[key] = { ilp: [ilp.weightBits, ilp.actBits].map((v) => [...v]), haq: [haq.weightBits, haq.actBits].map((v) => [...v]) };
     if (target === edge) {
@@ -354,6 +419,7 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
         report('cw-hawq', ref, ratios, act, cw.cost, cwAcc, {
           qatAccuracy: pp(await qat(cw.allocation.policy, cw.allocation.channelBits)),
           searchSeconds: r3(cw.wallMs / 1000),
+          ...(await stepFields(cw.allocation.policy, cw.allocation.channelBits, false)),
         }),
       );
       // layer-wise counterpart with the same bits and activation bits
@@ -492,6 +558,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         ...(episodes !== undefined ? { episodes } : {}),
         ...(sarg('--recipe') !== undefined ? { recipe: sarg('--recipe') as string } : {}),
         ...(sarg('--partial') !== undefined ? { partialFile: sarg('--partial') as string } : {}),
+        ...(arg('--seed') !== undefined ? { seed: arg('--seed') as number } : {}),
+        ...(process.argv.includes('--train-only') ? { trainOnly: true } : {}),
+        ...(sarg('--ptq') !== undefined ? { ptqSteps: sarg('--ptq') as string } : {}),
+        ...(process.argv.includes('--no-energy') ? { noEnergy: true } : {}),
       });
   run.then(
     (r) => console.log(JSON.stringify(r, null, 2)),

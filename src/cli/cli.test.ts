@@ -111,6 +111,11 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     ],
     [['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'speed=0.5x'], /budget 'speed=0\.5x' is not understood/],
     [
+      ['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'latency=0.6x', '--ptq', 'bias,bais'],
+      /--ptq step 'bais' is unknown: expected a comma-separated list of fold, cle, clip/,
+    ],
+    [['eval', 'good.onnx', '--dataset', 'mnist', '--ptq', 'bias'], /--ptq needs --policy/],
+    [
       ['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist', '--target', 'bitfusion-edge', '--budget', 'latency=0.01x'],
       /'latency=0\.01x' cannot be met on 'bitfusion-edge'.*the cheapest achievable is [0-9.e-]+ ms/,
     ],

@@ -18,6 +18,7 @@ import { activationSensitivity, type Calibration, type ChannelBits, calibrateAct
 import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from './cost.js';
 import { traceOrder } from './cw-hawq.js';
 import { type ChannelSetup, candidatePolicy, quantPolicyEvaluator } from './evaluate.js';
+import { hasPolicySteps, type PtqOptions, prepareFloat, preparePolicy, ptqLabel } from './ptq.js';
 import { hawqScores, type LayerSensitivity, layerSensitivities } from './sensitivity.js';
 import './strategies/index.js';
 import { channelCostTable, quantProblem, quantSpace } from './strategies/problem.js';
@@ -62,6 +63,8 @@ export interface QuantizeOptions {
   readonly store?: Store;
   /** Study name (default `quantize-<strategy>`); an existing study of that name is continued. */
   readonly studyName?: string;
+  /** Post-training steps (src/quant/ptq.ts) applied to the chosen policy before its PTQ accuracy and QAT (default none). */
+  readonly ptq?: PtqOptions;
 }
 
 /** One layer of the chosen policy with its cost on the target. */
@@ -264,7 +267,7 @@ export function bestQuantTrial(trials: readonly Trial[]): Trial | undefined {
 }
 
 /** Options of {@link finishQuantize}. */
-export type QuantFinishOptions = Pick<QuantizeOptions, 'strategy' | 'finetuneEpochs' | 'finetuneImages' | 'seed' | 'signal' | 'onEvent'> & {
+export type QuantFinishOptions = Pick<QuantizeOptions, 'strategy' | 'finetuneEpochs' | 'finetuneImages' | 'seed' | 'signal' | 'onEvent' | 'ptq'> & {
   /** The trials of the study (the best feasible one is taken). */
   readonly trials: readonly Trial[];
   readonly channel?: ChannelSetup;
@@ -290,23 +293,49 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
   const ptq = (q: PrecisionPolicy, cb: ChannelBits = {}): number => evaluatePolicy(s.engine, q, test, s.calibration, cb).accuracy;
   const floatAccuracy = s.engine.evaluate(test.x, test.y, test.n).accuracy;
   const baselineAccuracy = ptq(uniformPolicy(8, 8));
-  const ptqAccuracy = ptq(policy, channelBits);
+  // post-training steps: fold / equalise (then calibrate again), then the policy's clip / rounding / bias
+  const steps = o.ptq ?? {};
+  let start: Model = s.model;
+  let calibration = s.calibration;
+  let ptqAccuracy: number;
+  if (steps.fold || steps.equalize || hasPolicySteps(steps)) {
+    say(`post-training steps: ${ptqLabel(steps)}`);
+    const floatPrep = prepareFloat(s.model, steps).model;
+    const fe = buildModel(floatPrep);
+    try {
+      if (floatPrep !== s.model) calibration = calibrateActivations(fe, s.dataset.train.x, Math.min(512, s.dataset.train.n), 'mse');
+      start = preparePolicy(
+        floatPrep,
+        policy,
+        { ...steps, seed },
+        { images: { x: s.dataset.train.x, n: Math.min(512, s.dataset.train.n) }, calibration, channelBits },
+      );
+    } finally {
+      fe.dispose();
+    }
+    const pe = buildModel(start);
+    try {
+      ptqAccuracy = evaluatePolicy(pe, policy, test, calibration, channelBits).accuracy;
+    } finally {
+      pe.dispose();
+    }
+  } else ptqAccuracy = ptq(policy, channelBits);
   let accuracy = ptqAccuracy;
   const epochs = o.finetuneEpochs ?? 1;
-  let finalModel: Model = s.model;
+  let finalModel: Model = start;
   if (epochs > 0 && !o.signal?.aborted) {
     say(`quantization-aware fine-tuning: ${epochs} epoch(s)`);
-    const tm = buildModel(s.model);
+    const tm = buildModel(start);
     try {
       await qatFinetune(tm, policy, sub(s.dataset.train, o.finetuneImages ?? s.dataset.train.n), {
         epochs,
         batchSize: 128,
         lr: 2e-4,
         seed,
-        calibration: s.calibration,
+        calibration,
         channelBits,
       });
-      accuracy = evaluatePolicy(tm, policy, test, s.calibration, channelBits).accuracy;
+      accuracy = evaluatePolicy(tm, policy, test, calibration, channelBits).accuracy;
       finalModel = tm.toModel();
     } finally {
       tm.dispose();
@@ -340,7 +369,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
     searchSeconds: o.searchSeconds,
     interrupted: o.interrupted,
     finalModel,
-    calibration: s.calibration,
+    calibration,
     trial: best.number,
     ...(o.study !== undefined ? { study: o.study } : {}),
   };

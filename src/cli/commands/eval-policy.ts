@@ -8,8 +8,18 @@ import { datasetForModel } from './train.js';
 /** Runs `eval --policy` (engine fake-quant; activations calibrated on training images). */
 export async function evalWithPolicy(
   path: string,
-  f: { readonly dataset: string; readonly split: 'test' | 'val'; readonly policy: string; readonly calibrationImages: number; readonly json?: boolean },
+  f: {
+    readonly dataset: string;
+    readonly split: 'test' | 'val';
+    readonly policy: string;
+    readonly calibrationImages: number;
+    /** Post-training steps (`--ptq`; default DEFAULT_PTQ of src/quant/ptq.ts). */
+    readonly ptq?: string;
+    readonly json?: boolean;
+  },
 ): Promise<void> {
+  const { DEFAULT_PTQ, parsePtq, ptqLabel } = await import('../../quant/ptq.js');
+  const steps = f.ptq !== undefined ? parsePtq(f.ptq) : DEFAULT_PTQ;
   const model = loadModelSpec(path);
   const policy = loadPolicySpec(f.policy, model.graph);
   const ds = await datasetForModel(f.dataset, model, undefined, path);
@@ -20,7 +30,7 @@ export async function evalWithPolicy(
   const { initEngine } = await import('../../engine/index.js');
   const { policyAccuracy } = await import('../../quant/policy-eval.js');
   await initEngine();
-  const r = policyAccuracy(model, policy, data, { calibration: ds.train, calibrationImages: f.calibrationImages });
+  const r = policyAccuracy(model, policy, data, { calibration: ds.train, calibrationImages: f.calibrationImages, ptq: steps });
   if (f.json)
     printJson({
       model: path,
@@ -31,11 +41,12 @@ export async function evalWithPolicy(
       floatAccuracy: r.floatAccuracy,
       accuracy: r.accuracy,
       calibrationImages: r.calibrationImages,
+      ptq: ptqLabel(steps),
       weightQuantizers: r.weightQuantizers,
       activationQuantizers: r.activationQuantizers,
     });
   else
     process.stdout.write(
-      `accuracy ${(r.accuracy * 100).toFixed(2)}% under policy ${policy.name ?? f.policy} (float ${(r.floatAccuracy * 100).toFixed(2)}%) on ${r.n} ${ds.name} ${f.split} images; engine fake-quant, ${r.weightQuantizers} weight and ${r.activationQuantizers} activation quantizers, activations calibrated on ${r.calibrationImages} training images\n`,
+      `accuracy ${(r.accuracy * 100).toFixed(2)}% under policy ${policy.name ?? f.policy} (float ${(r.floatAccuracy * 100).toFixed(2)}%) on ${r.n} ${ds.name} ${f.split} images; engine fake-quant, ${r.weightQuantizers} weight and ${r.activationQuantizers} activation quantizers, activations calibrated on ${r.calibrationImages} training images, post-training steps: ${ptqLabel(steps)}\n`,
     );
 }

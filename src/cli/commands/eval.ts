@@ -59,6 +59,10 @@ export function registerEval(program: Command): void {
       'post-training accuracy under a precision policy (preset such as w8a2, or policy.json): engine fake-quant, activations calibrated on training images, beside the float accuracy',
     )
     .option('--calibration-images <n>', 'with --policy: training images that calibrate activation ranges (default 512)')
+    .option(
+      '--ptq <steps>',
+      'with --policy: post-training steps, comma-separated: fold, cle, clip[=mse|percentile], bias, adaround[=<sweeps>], all, none (docs/quantization.md)',
+    )
     .option('--json', 'print JSON')
     .option('--task <name>', 'classification | retrieval (default classification; retrieval: mAP / recall@k, see docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the gallery model (adds galleryModel and crossModel figures)')
@@ -71,6 +75,7 @@ export function registerEval(program: Command): void {
           batchSize?: string;
           policy?: string;
           calibrationImages?: string;
+          ptq?: string;
           json?: boolean;
           task?: string;
           galleryModel?: string;
@@ -88,9 +93,17 @@ export function registerEval(program: Command): void {
         if (f.policy !== undefined) {
           const calibrationImages = intOption('--calibration-images', f.calibrationImages, 512, 1);
           const { evalWithPolicy } = await import('./eval-policy.js');
-          return evalWithPolicy(path, { dataset: f.dataset, split, policy: f.policy, calibrationImages, ...(f.json ? { json: true } : {}) });
+          return evalWithPolicy(path, {
+            dataset: f.dataset,
+            split,
+            policy: f.policy,
+            calibrationImages,
+            ...(f.ptq !== undefined ? { ptq: f.ptq } : {}),
+            ...(f.json ? { json: true } : {}),
+          });
         }
         if (f.calibrationImages !== undefined) throw new UserError('--calibration-images needs --policy');
+        if (f.ptq !== undefined) throw new UserError('--ptq needs --policy');
         const batch = intOption('--batch-size', f.batchSize, 256, 1);
         // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
         const { createSession } = await import('../../onnx/ort.js');

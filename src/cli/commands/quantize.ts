@@ -78,6 +78,10 @@ export function registerQuantize(program: Command): void {
       '--reward <r>',
       'how a candidate is scored: ptq (post-training accuracy, default) | finetune (HAQ: accuracy after 1 epoch of QAT on 2000 training images, much slower)',
     )
+    .option(
+      '--ptq <steps>',
+      'post-training steps for the chosen policy before its PTQ accuracy and QAT, comma-separated: fold, cle, clip[=mse|percentile], bias, adaround[=<sweeps>], all, none (docs/quantization.md)',
+    )
     .option('--seed <n>', 'seed (default 0)')
     .option('--trials <n>', 'trials of ilp (further solutions at budgets tightened by 2% steps) and uniform (next uniform widths); default 1')
     .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
@@ -104,6 +108,7 @@ export function registerQuantize(program: Command): void {
           trainEpochs?: string;
           searchImages?: string;
           reward?: string;
+          ptq?: string;
           seed?: string;
           trials?: string;
           out?: string;
@@ -129,6 +134,8 @@ export function registerQuantize(program: Command): void {
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
         const reward = f.reward ?? 'ptq';
         if (reward !== 'ptq' && reward !== 'finetune') throw new ConfigError(`--reward must be ptq or finetune, got '${f.reward}'`);
+        const { DEFAULT_PTQ, parsePtq, ptqLabel } = await import('../../quant/ptq.js');
+        const ptqSteps = f.ptq !== undefined ? parsePtq(f.ptq) : DEFAULT_PTQ;
         const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
         const evaluatorName = f.evaluator ?? 'quant-policy';
@@ -265,6 +272,7 @@ export function registerQuantize(program: Command): void {
           }
           const r = await finishQuantize(s, {
             strategy,
+            ptq: ptqSteps,
             finetuneEpochs,
             seed,
             signal: abort.signal,
@@ -287,6 +295,7 @@ export function registerQuantize(program: Command): void {
             target: r.target,
             strategy,
             budget: f.budget,
+            ptq: ptqLabel(ptqSteps),
             policy: r.policy,
             ...(Object.keys(r.channelBits).length ? { channelBits: r.channelBits } : {}),
             floatAccuracy: r.floatAccuracy,
@@ -331,7 +340,7 @@ export function registerQuantize(program: Command): void {
               `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
               `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
               `test accuracy on ${s.dataset.test.n} images (search scored on ${Math.min(searchImages, s.dataset.val.n)} validation images; ${s.dataset.train.n} training images): ` +
-              `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training` +
+              `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
               `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
               `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
               `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
