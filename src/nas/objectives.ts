@@ -18,3 +18,17 @@ export function parseObjectives(spec: string): Objective[] {
   if (dup) throw new ConfigError(`objectives '${spec}': metric '${dup.name}' appears twice`);
   return out;
 }
+
+/**
+ * Parses a fault-drop constraint `--max-fault-drop`: `<drop>pp[@<ber>]` (percentage points of accuracy
+ * lost at a bit error rate, e.g. `1pp@1e-5`) or a plain fraction (`0.01`). Returns the drop as an
+ * accuracy fraction and the BER when given.
+ */
+export function parseMaxFaultDrop(spec: string): { readonly maxDrop: number; readonly ber?: number } {
+  const m = /^\s*([0-9.eE+-]+)\s*(pp)?\s*(?:@\s*([0-9.eE+-]+))?\s*$/.exec(spec);
+  const drop = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
+  const ber = m?.[3] !== undefined ? Number(m[3]) : undefined;
+  if (!m || !(drop >= 0 && drop <= 1) || (ber !== undefined && !(ber > 0 && ber <= 1)))
+    throw new ConfigError(`--max-fault-drop '${spec}': expected <points>pp[@<ber>] (e.g. 1pp@1e-5) or an accuracy fraction in [0, 1] (e.g. 0.01)`);
+  return { maxDrop: drop, ...(ber !== undefined ? { ber } : {}) };
+}

@@ -17,11 +17,18 @@ import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import { graphTotals } from '../ir/workload.js';
 import { calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from '../quant/apply.js';
+import { runFaultCampaign } from '../resilience/campaign.js';
+import { predictResilience } from '../resilience/predictor.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
+
+/** True when every layer of the policy runs float (16/32 bits): faults then hit float32 bit patterns. */
+function floatPolicy(p: PrecisionPolicy): boolean {
+  return [p.default, ...Object.values(p.layers)].every((l) => l.weightBits >= 16 && l.actBits >= 16);
+}
 
 /** The samples of `split` (per-sample shape `shape`) resampled bilinearly to `size` x `size` (the split itself at its own size). */
 export function resizeSplit(split: Split, shape: SampleShape, size: number): Split {
@@ -124,7 +131,24 @@ export async function scoreUnderPolicy(
 }
 
 /** Metrics the training evaluator can report (objective names). */
-export const TRAIN_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params', 'loss'] as const;
+export const TRAIN_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params', 'loss', 'fault_drop', 'fault_score'] as const;
+
+/**
+ * Resilience of each trial (issue 14): `fault_drop` is measured by a small weight-fault injection run
+ * (src/resilience/campaign.ts: `runs` seeded runs at `ber` on the first `images` evaluation images, the
+ * trained net deployed under its policy: QDQ codes in onnxruntime, or float32 bit patterns for fp32);
+ * `fault_score` is the topology predictor's expected damage (no injection, src/resilience/predictor.ts).
+ */
+export interface FaultObjectiveOptions {
+  /** Bit error rate of the weights (default 1e-5). */
+  readonly ber?: number;
+  /** Injection runs per trial for `fault_drop` (default 5). */
+  readonly runs?: number;
+  /** Evaluation images of each run (default 1000). */
+  readonly images?: number;
+  /** Trials whose measured drop (accuracy fraction, e.g. 0.01 = 1 pp) exceeds this are infeasible. */
+  readonly maxDrop?: number;
+}
 
 /** Options of {@link trainingEvaluator}. */
 export interface TrainingEvaluatorOptions {
@@ -149,6 +173,8 @@ export interface TrainingEvaluatorOptions {
   readonly scoring?: PolicyScoring;
   /** Joint spaces: QAFT epochs after the float training (default 1). */
   readonly qaftEpochs?: number;
+  /** Settings of the `fault_drop` / `fault_score` metrics and the fault-drop constraint. */
+  readonly faults?: FaultObjectiveOptions;
 }
 
 /** An evaluator that trains each architecture briefly and costs it on the target. */
@@ -163,6 +189,16 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
   const evalSplit = o.evalSplit ?? 'val';
   const trainAt = splitAtSizes(o.dataset.train, o.dataset.shape);
   const evalAt = splitAtSizes(o.dataset[evalSplit], o.dataset.shape);
+  const fo = o.faults ?? {};
+  const ber = fo.ber ?? 1e-5;
+  if (!(ber > 0 && ber <= 1)) throw new ConfigError(`fault BER ${ber}: expected a bit error rate in (0, 1]`);
+  const faultRuns = fo.runs ?? 5;
+  if (!(Number.isInteger(faultRuns) && faultRuns >= 1)) throw new ConfigError(`fault runs ${faultRuns}: expected an integer >= 1`);
+  const faultImages = fo.images ?? 1000;
+  if (!(Number.isInteger(faultImages) && faultImages >= 1)) throw new ConfigError(`fault images ${faultImages}: expected an integer >= 1`);
+  if (fo.maxDrop !== undefined && !(fo.maxDrop >= 0 && fo.maxDrop <= 1))
+    throw new ConfigError(`maximum fault drop ${fo.maxDrop}: expected an accuracy fraction in [0, 1] (0.01 = 1 pp)`);
+  const wantsDrop = o.objectives.some((x) => x.name === 'fault_drop') || fo.maxDrop !== undefined;
   return async (params, ctx): Promise<EvaluationResult> => {
     await initEngine();
     const a = o.space.fromParams(params);
@@ -172,16 +208,19 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     const policy = archPolicy(o.space, a, graph, o.policy ?? defaultPolicy(o.target));
     const lat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
     const totals = graphTotals(graph);
-    const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss');
+    const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss') || wantsDrop;
     let accuracy = Number.NaN;
     let loss = Number.NaN;
     let quantInfo: Record<string, number> = {};
+    let faultDrop = Number.NaN;
+    let faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber).score;
     // over the latency constraint: infeasible whatever its accuracy, so it is not trained (accuracy 0,
     // loss that of a uniform guess; userAttrs.trained = false)
     const overBudget = o.maxLatencyMs !== undefined && lat.latencyMs > o.maxLatencyMs;
     if (needsAcc && overBudget) {
       accuracy = 0;
       loss = Math.log(o.dataset.numClasses);
+      faultDrop = 1;
     }
     if (needsAcc && !overBudget) {
       const em = buildModel({ graph, weights: initWeights(graph, new Rng(ctx.seed)) });
@@ -208,14 +247,48 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
           accuracy = r.accuracy;
           loss = r.loss;
         }
+        const trained = em.toModel();
+        faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, trained.weights).score;
+        if (wantsDrop) {
+          const k = Math.min(faultImages, evalData.n);
+          const per = evalData.x.length / evalData.n;
+          const r = await runFaultCampaign({
+            model: trained,
+            ...(floatPolicy(policy) ? {} : { policy }),
+            data: { x: evalData.x.subarray(0, k * per), y: evalData.y.subarray(0, k), n: k },
+            calibration: { x: trainData.x, n: Math.min(512, trainData.n) },
+            bers: [ber],
+            sites: ['weights'],
+            trials: faultRuns,
+            seed: ctx.seed,
+            layerTrials: 0,
+          });
+          const row = r.results[0];
+          if (!row) throw new Error('fault campaign returned no result');
+          faultDrop = r.baselineAccuracy - row.meanAccuracy;
+          quantInfo = { ...quantInfo, fault_baseline: r.baselineAccuracy, fault_p5: row.p5Accuracy };
+        }
       } finally {
         em.dispose();
       }
     }
-    const m: Record<string, number> = { accuracy, loss, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: totals.macs, params: totals.params };
+    const m: Record<string, number> = {
+      accuracy,
+      loss,
+      latency_ms: lat.latencyMs,
+      energy_mj: lat.energyMj,
+      macs: totals.macs,
+      params: totals.params,
+      fault_drop: faultDrop,
+      fault_score: faultScore,
+    };
+    const constraints = [
+      ...(o.maxLatencyMs !== undefined ? [lat.latencyMs - o.maxLatencyMs] : []),
+      ...(fo.maxDrop !== undefined ? [faultDrop - fo.maxDrop] : []),
+    ];
     return {
       values: o.objectives.map((x) => m[x.name] as number),
-      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
+      ...(constraints.length > 0 ? { constraints } : {}),
       userAttrs: {
         arch,
         ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),

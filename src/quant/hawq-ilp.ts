@@ -11,7 +11,7 @@
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { type Precision, type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { CostVector, PolicyCoster } from './cost.js';
-import { type AllocationLayer, type Budget, BudgetInfeasibleError, COST_KINDS, type CostKind, solveAllocation } from './ilp.js';
+import { type AllocationKind, type AllocationLayer, type Budget, BudgetInfeasibleError, COST_KINDS, solveAllocation } from './ilp.js';
 
 /** Options of {@link ilpSearch}. */
 export interface IlpSearchOptions {
@@ -24,6 +24,13 @@ export interface IlpSearchOptions {
   readonly score: (layer: number, p: Precision) => number;
   /** Re-solves with tightened budgets when the target's network cost exceeds a budget (default 20). */
   readonly maxRepairs?: number;
+  /**
+   * Resilience constraint (issue 14): the summed per-layer fault damage (e.g. the expected damage of
+   * src/resilience/predictor.ts of layer `i` at precision `p`, with the other layers as they are) must
+   * not exceed `max`. Additive by construction, so it is one more ILP row and needs no repair. Absent:
+   * the allocation is exactly as without it.
+   */
+  readonly fault?: { readonly damage: (layer: number, p: Precision) => number; readonly max: number };
 }
 
 /** Result of {@link ilpSearch}. */
@@ -38,6 +45,8 @@ export interface IlpSearchResult {
   readonly wallMs: number;
   /** Re-solves needed before the target's own cost met every budget (0: the first solution did). */
   readonly repairs: number;
+  /** Summed fault damage of the solution (when a fault constraint was given). */
+  readonly fault?: number;
 }
 
 /** All (w, a) pairs of two bit lists. */
@@ -77,18 +86,28 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
       wb[i] = p.weightBits;
       ab[i] = p.actBits;
       const c = coster.cost(wb, ab);
-      const cost: Partial<Record<CostKind, number>> = {};
+      const cost: Partial<Record<AllocationKind, number>> = {};
       for (const k of kinds) cost[k] = c[k] - base[k];
+      if (o.fault) {
+        const d = o.fault.damage(i, p);
+        if (!(Number.isFinite(d) && d >= 0))
+          throw new ConfigError(`ilp: fault damage of layer '${l.name}' at w${p.weightBits}a${p.actBits} is ${d}: expected a finite number >= 0`);
+        cost.fault = d;
+      }
       return { value: p, score: o.score(i, p), cost };
     }),
   }));
   // with deltas from the reference policy, the fixed part is the reference total
-  const fixedCost: Partial<Record<CostKind, number>> = {};
+  const fixedCost: Partial<Record<AllocationKind, number>> = {};
   for (const k of kinds) fixedCost[k] = base[k];
   // check the solution with the target's own network cost; repair by tightening what is exceeded
   const maxRepairs = o.maxRepairs ?? 20;
-  const tight: Partial<Record<CostKind, number>> = {};
+  const tight: Partial<Record<AllocationKind, number>> = {};
   for (const k of kinds) tight[k] = o.budget[k] as number;
+  if (o.fault) {
+    if (!(o.fault.max > 0 && Number.isFinite(o.fault.max))) throw new ConfigError(`ilp: maximum fault damage ${o.fault.max}: expected a positive number`);
+    tight.fault = o.fault.max;
+  }
   let solveMs = 0;
   for (let repairs = 0; ; repairs++) {
     let sol: Awaited<ReturnType<typeof solveAllocation<Precision>>>;
@@ -116,6 +135,7 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
         solveMs,
         wallMs: performance.now() - t0,
         repairs,
+        ...(o.fault ? { fault: sol.values.reduce((a, p, i) => a + (o.fault as NonNullable<IlpSearchOptions['fault']>).damage(i, p), 0) } : {}),
       };
     if (repairs >= maxRepairs)
       throw new InfeasibleError(

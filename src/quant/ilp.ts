@@ -11,6 +11,15 @@ export type CostKind = 'latency' | 'energy' | 'size' | 'bops';
 /** All cost kinds, in a fixed order. */
 export const COST_KINDS: readonly CostKind[] = ['latency', 'energy', 'size', 'bops'];
 
+/**
+ * What an allocation can be bounded on: the hardware costs, plus `fault` (a resilience budget: the summed
+ * per-layer expected fault damage of src/resilience/predictor.ts, additive over layers by construction).
+ */
+export type AllocationKind = CostKind | 'fault';
+
+/** All allocation kinds, in a fixed order. */
+export const ALLOCATION_KINDS: readonly AllocationKind[] = [...COST_KINDS, 'fault'];
+
 /** One choice for one layer: its score (lower is better) and its additive costs. */
 export interface AllocationOption<T = unknown> {
   /** What the option stands for (e.g. a Precision); returned as is. */
@@ -18,7 +27,7 @@ export interface AllocationOption<T = unknown> {
   /** Objective contribution, e.g. trace x ||Q(w)-w||^2; must be finite. */
   readonly score: number;
   /** Additive cost of this layer at this option (kinds not budgeted may be omitted). */
-  readonly cost: Readonly<Partial<Record<CostKind, number>>>;
+  readonly cost: Readonly<Partial<Record<AllocationKind, number>>>;
 }
 
 /** A layer and its options. */
@@ -28,14 +37,14 @@ export interface AllocationLayer<T = unknown> {
 }
 
 /** An upper bound per cost kind (absolute units of the costs). */
-export type Budget = Readonly<Partial<Record<CostKind, number>>>;
+export type Budget = Readonly<Partial<Record<AllocationKind, number>>>;
 
 /** A bit-allocation problem. */
 export interface AllocationProblem<T = unknown> {
   readonly layers: readonly AllocationLayer<T>[];
   readonly budget: Budget;
   /** Costs that do not depend on the choice (e.g. non-quantizable nodes), added to every total. */
-  readonly fixedCost?: Readonly<Partial<Record<CostKind, number>>>;
+  readonly fixedCost?: Readonly<Partial<Record<AllocationKind, number>>>;
 }
 
 /** The solution: the chosen option index per layer, its objective and costs. */
@@ -44,7 +53,7 @@ export interface AllocationSolution<T = unknown> {
   readonly values: readonly T[];
   readonly objective: number;
   /** Totals including `fixedCost`, for every kind any option carries. */
-  readonly cost: Readonly<Partial<Record<CostKind, number>>>;
+  readonly cost: Readonly<Partial<Record<AllocationKind, number>>>;
   /** Solver wall time in ms (excluding wasm load). */
   readonly solveMs: number;
   /**
@@ -72,7 +81,7 @@ export class BudgetInfeasibleError extends InfeasibleError {
   constructor(
     message: string,
     /** The cheapest achievable total of each budgeted kind, each minimised on its own. */
-    readonly cheapest: Readonly<Partial<Record<CostKind, number>>>,
+    readonly cheapest: Readonly<Partial<Record<AllocationKind, number>>>,
   ) {
     super(message);
   }
@@ -100,14 +109,15 @@ export function loadHighs(): Promise<HighsSolver> {
   return highsPromise;
 }
 
-function checkProblem(p: AllocationProblem): CostKind[] {
+function checkProblem(p: AllocationProblem): AllocationKind[] {
   if (p.layers.length === 0) throw new ConfigError('bit allocation: no layers to allocate (the model has no conv/dense layers)');
-  const kinds: CostKind[] = [];
+  const kinds: AllocationKind[] = [];
   for (const [k, v] of Object.entries(p.budget)) {
-    if (!(COST_KINDS as readonly string[]).includes(k)) throw new ConfigError(`budget kind '${k}' is unknown: expected one of ${COST_KINDS.join(', ')}`);
+    if (!(ALLOCATION_KINDS as readonly string[]).includes(k))
+      throw new ConfigError(`budget kind '${k}' is unknown: expected one of ${ALLOCATION_KINDS.join(', ')}`);
     if (v === undefined) continue;
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`budget ${k}=${v} must be a positive finite number`);
-    kinds.push(k as CostKind);
+    kinds.push(k as AllocationKind);
   }
   for (const l of p.layers) {
     if (l.options.length === 0) throw new ConfigError(`bit allocation: layer '${l.name}' has no options`);
@@ -124,9 +134,9 @@ function checkProblem(p: AllocationProblem): CostKind[] {
 }
 
 /** Totals of a choice, including fixed costs. */
-export function allocationCost<T>(p: AllocationProblem<T>, choice: readonly number[]): Partial<Record<CostKind, number>> {
-  const out: Partial<Record<CostKind, number>> = {};
-  for (const k of COST_KINDS) {
+export function allocationCost<T>(p: AllocationProblem<T>, choice: readonly number[]): Partial<Record<AllocationKind, number>> {
+  const out: Partial<Record<AllocationKind, number>> = {};
+  for (const k of ALLOCATION_KINDS) {
     let s = p.fixedCost?.[k] ?? 0;
     let any = p.fixedCost?.[k] !== undefined;
     p.layers.forEach((l, i) => {
@@ -148,16 +158,16 @@ function objectiveOf<T>(p: AllocationProblem<T>, choice: readonly number[]): num
 /** Cheapest achievable total per budgeted kind (each minimised independently). */
 export function cheapestCosts<T>(
   p: AllocationProblem<T>,
-  kinds: readonly CostKind[] = COST_KINDS.filter((k) => p.budget[k] !== undefined),
-): Partial<Record<CostKind, number>> {
-  const out: Partial<Record<CostKind, number>> = {};
+  kinds: readonly AllocationKind[] = ALLOCATION_KINDS.filter((k) => p.budget[k] !== undefined),
+): Partial<Record<AllocationKind, number>> {
+  const out: Partial<Record<AllocationKind, number>> = {};
   for (const k of kinds) {
     out[k] = p.layers.reduce((s, l) => s + Math.min(...l.options.map((o) => o.cost[k] ?? 0)), p.fixedCost?.[k] ?? 0);
   }
   return out;
 }
 
-function infeasible<T>(p: AllocationProblem<T>, kinds: readonly CostKind[]): BudgetInfeasibleError {
+function infeasible<T>(p: AllocationProblem<T>, kinds: readonly AllocationKind[]): BudgetInfeasibleError {
   const cheapest = cheapestCosts(p, kinds);
   const parts = kinds.map((k) => `${k} budget ${fmt(p.budget[k] as number)} (cheapest achievable ${fmt(cheapest[k] as number)})`);
   const single = kinds.filter((k) => (cheapest[k] as number) > (p.budget[k] as number) * (1 + 1e-9));
@@ -187,7 +197,7 @@ interface Normalised {
   readonly keep: readonly number[][];
 }
 
-function normalise<T>(p: AllocationProblem<T>, kinds: readonly CostKind[]): Normalised {
+function normalise<T>(p: AllocationProblem<T>, kinds: readonly AllocationKind[]): Normalised {
   const maxScore = Math.max(1e-300, ...p.layers.flatMap((l) => l.options.map((o) => Math.abs(o.score))));
   return {
     score: p.layers.map((l) => Float64Array.from(l.options, (o) => o.score / maxScore)),
@@ -263,7 +273,7 @@ function lpString(n: Normalised, relax = false): string {
 }
 
 /** The problem as a CPLEX LP-format string (objective and rows normalised for numerical safety). */
-export function allocationLp<T>(p: AllocationProblem<T>, kinds: readonly CostKind[]): string {
+export function allocationLp<T>(p: AllocationProblem<T>, kinds: readonly AllocationKind[]): string {
   return lpString(normalise(p, kinds));
 }
 

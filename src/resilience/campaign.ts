@@ -56,6 +56,8 @@ export interface CampaignOptions {
   readonly layerTrials?: number;
   /** Rate (or count) of the per-layer runs (default the largest of `bers` / `counts`). */
   readonly layerRate?: number;
+  /** Layers whose weights are stored with SEC-DED ECC (src/resilience/protection.ts). */
+  readonly hardened?: ReadonlySet<string>;
   /** Inference batch (default 500). */
   readonly batchSize?: number;
   /** Called after every finished run. */
@@ -234,7 +236,7 @@ export async function runFaultCampaign(o: CampaignOptions): Promise<CampaignResu
     };
     const runOnce = async (site: FaultSite, fault: FaultModel, rng: Rng, only?: string): Promise<{ acc: number; bits: number }> => {
       if (site === 'weights') {
-        const faulty = injectWeightFaults(wSites, fault, rng, only ? new Set([only]) : undefined);
+        const faulty = injectWeightFaults(wSites, fault, rng, only ? new Set([only]) : undefined, o.hardened);
         return { acc: await weightAccuracy(faulty), bits: faulty.bitsHit };
       }
       return engineAccuracy(only ? aSites.filter((a) => a.node === only) : aSites, fault, rng);

@@ -177,3 +177,25 @@ export function predictResilience(graph: Graph, policy: PrecisionPolicy | undefi
   });
   return { score, catastrophicHits: catastrophic, layers: feats };
 }
+
+/**
+ * Per-layer expected damage as a function of (layer index in conv/dense order, precision), for an
+ * allocation that bounds the total (the `fault` row of `ilpSearch` in src/quant/hawq-ilp.ts). Each value
+ * is the layer's term of {@link predictResilience} under a uniform policy at that precision; a layer's
+ * term depends on its own bits and on whether the activations after it are quantized, so over options
+ * that all quantize activations the sum equals the predictor's score of the chosen policy.
+ */
+export function layerDamageFn(graph: Graph, ber: number, weights?: Weights): (layer: number, p: { weightBits: number; actBits: number }) => number {
+  const cache = new Map<string, readonly LayerResilienceFeatures[]>();
+  return (layer, p) => {
+    const key = `w${p.weightBits}a${p.actBits}`;
+    let feats = cache.get(key);
+    if (!feats) {
+      feats = predictResilience(graph, { name: key, default: { weightBits: p.weightBits, actBits: p.actBits }, layers: {} }, ber, weights).layers;
+      cache.set(key, feats);
+    }
+    const f = feats[layer];
+    if (!f) throw new RangeError(`layer index ${layer} is out of range: the graph has ${feats.length} conv/dense layers`);
+    return f.damage;
+  };
+}

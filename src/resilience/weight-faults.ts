@@ -85,6 +85,8 @@ export interface FaultyWeights {
   readonly values: ReadonlyMap<string, Float32Array>;
   /** Number of bits selected by the fault model (stuck-at faults on a bit already at that value change nothing). */
   readonly bitsHit: number;
+  /** Bits left faulty after ECC decoding of hardened layers (= bitsHit without hardening). */
+  readonly bitsUncorrected?: number;
   /** Number of stored values that changed. */
   readonly valuesChanged: number;
 }
@@ -108,32 +110,94 @@ function locate(site: WeightSite, pos: number): { element: number; bit: number }
   throw new Error(`bit ${pos} is beyond site '${site.layer}' (${site.totalBits} bits)`);
 }
 
+/** ECC word layout of hardened layers: SEC-DED (72, 64), 64 data bits and 8 check bits per word. */
+export const ECC_DATA_BITS = 64;
+export const ECC_WORD_BITS = 72;
+
+/** Stored bits of a site, check bits included when it is ECC-protected. */
+export function storedBits(site: WeightSite, hardened: boolean): number {
+  return hardened ? Math.ceil(site.totalBits / ECC_DATA_BITS) * ECC_WORD_BITS : site.totalBits;
+}
+
+/**
+ * The data-bit positions of `site` left faulty after SEC-DED decoding, given the hit positions in its
+ * ECC storage (72-bit words, data bits 0..63 of each word then 8 check bits): a word with one hit is
+ * corrected; a word with two or more keeps its hit data bits (detected, not correctable: the weight is
+ * used as read). Positions past the data (the padding of the last word) carry nothing.
+ */
+export function eccSurvivors(site: WeightSite, hits: readonly number[]): number[] {
+  const perWord = new Map<number, number[]>();
+  for (const p of hits) {
+    const w = Math.floor(p / ECC_WORD_BITS);
+    const list = perWord.get(w);
+    if (list) list.push(p);
+    else perWord.set(w, [p]);
+  }
+  const out: number[] = [];
+  for (const [w, list] of perWord) {
+    if (list.length < 2) continue;
+    for (const p of list) {
+      const off = p - w * ECC_WORD_BITS;
+      const data = w * ECC_DATA_BITS + off;
+      if (off < ECC_DATA_BITS && data < site.totalBits) out.push(data);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 /**
  * Draw permanent faults into the weights of `sites` (all, or only the layers in `layers`): the fault model's
  * bits are drawn over the concatenated storage of the chosen layers (so an exact count spreads over them
- * uniformly per bit, and a BER hits every bit alike).
+ * uniformly per bit, and a BER hits every bit alike). Layers in `hardened` are stored with SEC-DED ECC
+ * (72-bit words: their storage, check bits included, is 9/8 of the data and is hit alike; single hits per
+ * word are corrected, see {@link eccSurvivors}).
  */
-export function injectWeightFaults(sites: readonly WeightSite[], fault: FaultModel, rng: Rng, layers?: ReadonlySet<string>): FaultyWeights {
+export function injectWeightFaults(
+  sites: readonly WeightSite[],
+  fault: FaultModel,
+  rng: Rng,
+  layers?: ReadonlySet<string>,
+  hardened?: ReadonlySet<string>,
+): FaultyWeights {
   const chosen = layers ? sites.filter((s) => layers.has(s.layer)) : [...sites];
   if (layers && chosen.length !== layers.size) {
     const known = new Set(sites.map((s) => s.layer));
     const bad = [...layers].filter((l) => !known.has(l));
     throw new ConfigError(`fault site layer(s) ${bad.map((b) => `'${b}'`).join(', ')} unknown: expected conv/dense layers ${[...known].join(', ')}`);
   }
-  const total = chosen.reduce((a, s) => a + s.totalBits, 0);
-  const hits = sampleFaultBits(total, fault, rng);
+  if (hardened) {
+    const known = new Set(sites.map((s) => s.layer));
+    const bad = [...hardened].filter((l) => !known.has(l));
+    if (bad.length > 0)
+      throw new ConfigError(`hardened layer(s) ${bad.map((b) => `'${b}'`).join(', ')} unknown: expected conv/dense layers ${[...known].join(', ')}`);
+  }
+  const spans = chosen.map((s) => storedBits(s, hardened?.has(s.layer) ?? false));
+  const total = spans.reduce((a, b) => a + b, 0);
+  const drawn = sampleFaultBits(total, fault, rng);
+  // per site, the hit data-bit positions (after ECC decoding for hardened sites)
+  const perSite: number[][] = chosen.map(() => []);
+  {
+    let si = 0;
+    let base = 0;
+    for (const pos of drawn) {
+      while (pos >= base + (spans[si] as number)) {
+        base += spans[si] as number;
+        si++;
+      }
+      (perSite[si] as number[]).push(pos - base);
+    }
+  }
+  const hits: { site: WeightSite; pos: number }[] = [];
+  chosen.forEach((site, i) => {
+    const local = perSite[i] as number[];
+    const data = hardened?.has(site.layer) ? eccSurvivors(site, local) : local;
+    for (const pos of data) hits.push({ site, pos });
+  });
   const codes = new Map<string, Int8Array>();
   const values = new Map<string, Float32Array>();
   let changed = 0;
-  let si = 0;
-  let base = 0;
-  for (const pos of hits) {
-    while (pos >= base + (chosen[si] as WeightSite).totalBits) {
-      base += (chosen[si] as WeightSite).totalBits;
-      si++;
-    }
-    const site = chosen[si] as WeightSite;
-    const { element, bit } = locate(site, pos - base);
+  for (const { site, pos } of hits) {
+    const { element, bit } = locate(site, pos);
     if (site.codes) {
       let c = codes.get(site.layer);
       if (!c) {
@@ -157,7 +221,7 @@ export function injectWeightFaults(sites: readonly WeightSite[], fault: FaultMod
       v[element] = next;
     }
   }
-  return { codes, values, bitsHit: hits.length, valuesChanged: changed };
+  return { codes, values, bitsHit: drawn.length, bitsUncorrected: hits.length, valuesChanged: changed };
 }
 
 /**

@@ -12,7 +12,9 @@
  *   timed on the target's device, host-cpu), `latencyAnchor` = true (network mode: timed interleaved with
  *   a fixed point of the space), `maxLatencyMs` (constraint: trials above it are infeasible); joint `+bits` spaces:
  *   `scoring` = 'qaft' (float training, calibrated activations, `qaftEpochs` = 1 of quantization-aware
- *   fine-tuning) | 'ptq' (post-training quantization of the float-trained net));
+ *   fine-tuning) | 'ptq' (post-training quantization of the float-trained net)); resilience (issue 14): objectives
+ *   `fault_drop` (a small weight-fault injection per trial) and `fault_score` (the topology predictor), options
+ *   `faultBer` = 1e-5, `faultRuns` = 5, `faultImages` = 1000, `maxFaultDrop` (constraint, accuracy fraction);
  * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000, `seed` = 0, `sampling` =
  *   'uniform' | 'macs-bins' (SPOS's cost-binned path sampling) and `bnImages` = 512: one SPOS supernet over the
  *   (mbv2) space is trained per process, then every trial is scored with inherited weights after batch-norm
@@ -75,6 +77,10 @@ const trainOptions = z
     epochs: z.number().int().min(1).max(1000).optional(),
     scoring: z.enum(['qaft', 'ptq']).optional(),
     qaftEpochs: z.number().int().min(0).max(1000).optional(),
+    faultBer: z.number().gt(0).max(1).optional(),
+    faultRuns: z.number().int().min(1).max(10_000).optional(),
+    faultImages: z.number().int().min(1).optional(),
+    maxFaultDrop: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -226,6 +232,12 @@ registerEvaluation({
         epochs: o.epochs ?? 1,
         ...(o.scoring ? { scoring: o.scoring } : {}),
         ...(o.qaftEpochs !== undefined ? { qaftEpochs: o.qaftEpochs } : {}),
+        faults: {
+          ...(o.faultBer !== undefined ? { ber: o.faultBer } : {}),
+          ...(o.faultRuns !== undefined ? { runs: o.faultRuns } : {}),
+          ...(o.faultImages !== undefined ? { images: o.faultImages } : {}),
+          ...(o.maxFaultDrop !== undefined ? { maxDrop: o.maxFaultDrop } : {}),
+        },
       });
     });
   },

@@ -7,13 +7,17 @@
  *   (maximise), constraint = budgeted cost - budget. Options: `model` (an hwnas IR .json path, a .onnx
  *   path, or zoo:<name> with seeded untrained weights), `dataset` (spec), `target`, `budget`
  *   ({kind, value} in absolute units), `searchImages` (default 1000), `seed` (zoo weights, default 0),
- *   `channel` ({bits, orders, actBits}: CW-HAWQ's widths, per-layer channel order, activation bits per layer and width).
+ *   `channel` ({bits, orders, actBits}: CW-HAWQ's widths, per-layer channel order, activation bits per layer and width),
+ *   `maxFaultScore` (a second constraint: the topology resilience predictor's score of the policy at `faultBer` = 1e-5
+ *   must not exceed it; issue 14).
  * The model, data set and tensor engine load on the first trial of each process, once.
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { getTarget } from '../hardware/registry.js';
+import type { PrecisionPolicy } from '../ir/precision.js';
+import { predictResilience } from '../resilience/predictor.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { registerEvaluation } from './registry.js';
@@ -37,6 +41,8 @@ const optionsSchema = z
       })
       .strict()
       .optional(),
+    maxFaultScore: z.number().positive().optional(),
+    faultBer: z.number().gt(0).max(1).optional(),
   })
   .strict();
 
@@ -52,7 +58,7 @@ function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
 registerEvaluation({
   name: 'quant-policy',
   description:
-    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images))',
+    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5))',
   objectives: () => [...OBJECTIVES],
   create(options) {
     const o = parse(options);
@@ -88,7 +94,7 @@ registerEvaluation({
         o.reward === 'finetune'
           ? { data: { x: ds.train.x.subarray(0, fk * tper), y: ds.train.y.subarray(0, fk), n: fk }, epochs: 1, seed: o.seed ?? 0 }
           : undefined;
-      return quant.quantPolicyEvaluator({
+      const inner = quant.quantPolicyEvaluator({
         model: fm,
         searchSet,
         calibration,
@@ -97,6 +103,16 @@ registerEvaluation({
         ...(o.channel ? { channel: o.channel } : {}),
         ...(finetune ? { finetune } : {}),
       });
+      if (o.maxFaultScore === undefined) return inner;
+      // resilience constraint (issue 14): the topology predictor's expected damage of the candidate policy
+      const maxScore = o.maxFaultScore;
+      const ber = o.faultBer ?? 1e-5;
+      return async (params, ctx) => {
+        const r = await inner(params, ctx);
+        const policy = r.userAttrs?.policy as unknown as PrecisionPolicy;
+        const score = predictResilience(model.graph, policy, ber, model.weights).score;
+        return { ...r, constraints: [...(r.constraints ?? []), score - maxScore], userAttrs: { ...r.userAttrs, fault_score: score, fault_ber: ber } };
+      };
     };
     return async (params, ctx) => {
       ready ??= build();

@@ -23,6 +23,9 @@ interface FaultFlags {
   readonly images?: string;
   readonly epochs?: string;
   readonly batchSize?: string;
+  readonly rangeRestriction?: boolean;
+  readonly harden?: string;
+  readonly target?: string;
   readonly json?: boolean;
 }
 
@@ -87,6 +90,12 @@ export function registerFaults(program: Command): void {
     .option('--epochs <n>', 'zoo models are trained first for this many epochs (default 1)')
     .option('--batch-size <n>', 'inference batch (default 500)')
     .option('--seed <n>', 'seed of the faults (and of a zoo model training) (default 0)')
+    .option('--range-restriction', 'protection: clip each layer block output to the [min, max] profiled on 2,000 training images')
+    .option(
+      '--harden <n|layers>',
+      'protection: SEC-DED ECC on the weights of the N most vulnerable layers (topology predictor) or of the named layers (a,b,...)',
+    )
+    .option('--target <name>', 'hardware target the protection is costed on (default bitfusion-edge)')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: FaultFlags) => {
       // Ctrl-C from here on stops the campaign between runs; what finished is reported (exit 130)
@@ -135,11 +144,13 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   const per = ds.test.x.length / ds.test.n;
   const data = { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n };
   const { runFaultCampaign } = await import('../../resilience/campaign.js');
+  const prot = await protectionSetup(model, policy, f, ds.train, bers ?? [1e-5]);
   const bar = createProgress({ total: 1, label: 'faults', fields: ['run'], quiet: !!f.json });
   let r: CampaignResult;
   try {
     r = await runFaultCampaign({
-      model,
+      model: prot.model,
+      ...(prot.hardened.size > 0 ? { hardened: prot.hardened } : {}),
       ...(policy ? { policy } : {}),
       data,
       calibration: { x: ds.train.x, n: ds.train.n },
@@ -162,7 +173,80 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   } finally {
     bar.stop();
   }
-  const out = { model: spec, dataset: ds.name, policy: policy?.name ?? (policy ? 'custom' : 'float32'), seed, ...r };
+  const out = {
+    model: spec,
+    dataset: ds.name,
+    policy: policy?.name ?? (policy ? 'custom' : 'float32'),
+    seed,
+    ...(prot.report ? { protection: prot.report } : {}),
+    ...r,
+  };
   if (f.json) printJson(out);
-  else process.stdout.write(formatCampaign(r));
+  else {
+    process.stdout.write(formatCampaign(r));
+    if (prot.report) process.stdout.write(formatProtection(prot.report));
+  }
+}
+
+interface ProtectionReport {
+  readonly rangeRestriction: boolean;
+  readonly clips: number;
+  readonly hardened: readonly string[];
+  readonly cost: import('../../resilience/protection.js').ProtectionCost;
+}
+
+function formatProtection(p: ProtectionReport): string {
+  const c = p.cost;
+  return `protection: ${p.rangeRestriction ? `range restriction (${p.clips} clips)` : 'no range restriction'}; ECC on ${p.hardened.length ? p.hardened.join(', ') : 'no layer'}
+  cost on ${c.target}: latency ${c.baseLatencyMs.toPrecision(4)} -> ${c.latencyMs.toPrecision(4)} ms (+${(c.extraLatency * 100).toFixed(2)}%: clips ${c.clipLatencyMs.toPrecision(3)} ms, ECC ${c.eccLatencyMs.toPrecision(3)} ms), +${Math.round(c.extraWeightBytes)} weight bytes
+`;
+}
+
+/** The protected model, its hardened layers and (when any protection is asked for) what it costs on the target. */
+async function protectionSetup(
+  model: import('../../ir/types.js').Model,
+  policy: import('../../ir/precision.js').PrecisionPolicy | undefined,
+  f: FaultFlags,
+  train: { readonly x: Float32Array; readonly n: number },
+  bers: readonly number[],
+): Promise<{ model: import('../../ir/types.js').Model; hardened: ReadonlySet<string>; report?: ProtectionReport }> {
+  if (!f.rangeRestriction && f.harden === undefined) {
+    if (f.target !== undefined) throw new ConfigError(`--target ${f.target} costs a protection: give --range-restriction and/or --harden`);
+    return { model, hardened: new Set() };
+  }
+  const [pr, { getTarget }, { defaultPolicy }] = await Promise.all([
+    import('../../resilience/protection.js'),
+    import('../../hardware/registry.js'),
+    import('../../hardware/precision.js'),
+  ]);
+  const target = getTarget(f.target ?? 'bitfusion-edge');
+  let hardened: string[] = [];
+  if (f.harden !== undefined) {
+    const layers = new Set(model.graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'dense').map((n) => n.name));
+    if (/^\d+$/.test(f.harden)) {
+      const k = Number(f.harden);
+      if (k > layers.size) throw new ConfigError(`--harden ${k}: the model has ${layers.size} conv/dense layers`);
+      hardened = pr.mostVulnerableLayers(model, policy, Math.max(...bers), k);
+    } else {
+      hardened = f.harden.split(',').map((x) => x.trim());
+      const bad = hardened.filter((h) => !layers.has(h));
+      if (bad.length > 0 || hardened.length === 0)
+        throw new ConfigError(`--harden '${f.harden}': expected a number of layers or conv/dense layer names (${[...layers].join(', ')})`);
+    }
+  }
+  let protectedModel = model;
+  let clips = 0;
+  if (f.rangeRestriction) {
+    const k = Math.min(2000, train.n);
+    const per = train.x.length / train.n;
+    const bounds = await pr.profileRanges(model, train.x.subarray(0, k * per), k);
+    protectedModel = pr.restrictRanges(model, bounds);
+    clips = bounds.size;
+  }
+  const costPolicy = policy ?? defaultPolicy(target);
+  const cost = pr.protectionCost(target, model.graph, costPolicy, {
+    ...(f.rangeRestriction ? { restricted: protectedModel.graph } : {}),
+    hardened: new Set(hardened),
+  });
+  return { model: protectedModel, hardened: new Set(hardened), report: { rangeRestriction: !!f.rangeRestriction, clips, hardened, cost } };
 }

@@ -5,7 +5,7 @@ import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/pre
 import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
-import { parseObjectives } from '../../nas/objectives.js';
+import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
@@ -41,6 +41,10 @@ interface NasFlags {
   readonly bnImages?: string;
   readonly latency?: string;
   readonly maxLatency?: string;
+  readonly maxFaultDrop?: string;
+  readonly faultBer?: string;
+  readonly faultRuns?: string;
+  readonly faultImages?: string;
   readonly capacityPoints?: string;
   readonly latencyAnchor?: boolean;
   readonly storage?: string;
@@ -132,6 +136,13 @@ export function registerNas(program: Command): void {
     .option('--no-op-preselection', '--strategy two-stage: keep every operator (default: drop operators slow on the target for their MACs and parameters)')
     .option('--qaft-epochs <n>', '+bits spaces: quantization-aware fine-tuning epochs after the float training (default 1)')
     .option('--ptq', '+bits spaces: score the float-trained net by post-training quantization instead of fine-tuning it')
+    .option(
+      '--max-fault-drop <spec>',
+      'resilience constraint: trials losing more accuracy under weight bit flips are infeasible, e.g. 1pp@1e-5 (injection per trial)',
+    )
+    .option('--fault-ber <x>', 'bit error rate of the fault_drop / fault_score objectives (default 1e-5)')
+    .option('--fault-runs <n>', 'weight-fault injection runs per trial for fault_drop (default 5)')
+    .option('--fault-images <n>', 'validation images per injection run (default 1000)')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
@@ -196,6 +207,7 @@ export function registerNas(program: Command): void {
           throw new ConfigError('--evaluator command needs --cmd <line> (the command trains on its own data), without --table, --dataset or --latency network');
         const timeoutS = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
         if (timeoutS !== undefined && !(timeoutS > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
+        checkNoFaultFlags(f, '--evaluator command');
         evaluator = {
           name: 'command',
           options: {
@@ -211,6 +223,7 @@ export function registerNas(program: Command): void {
         };
       } else if (f.table !== undefined) {
         if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
+        checkNoFaultFlags(f, '--table');
         const table = resolve(f.table);
         // reads and checks the table now; with --max-latency the true front is that of the rows under the line
         const nasTable = loadNasTable(table, space);
@@ -263,8 +276,10 @@ export function registerNas(program: Command): void {
                   epochs: intOption('--epochs', f.epochs, 1, 1),
                   ...(f.ptq ? { scoring: 'ptq' } : {}),
                   ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
+                  ...faultOptions(f),
                 },
               };
+        if (evaluatorName !== 'train' || retrievalTask) checkNoFaultFlags(f, `--evaluator ${evaluatorName}${retrievalTask ? ' --task retrieval' : ''}`);
         if ((f.supernetSampling !== undefined || f.bnImages !== undefined) && evaluatorName !== 'supernet')
           throw new ConfigError('--supernet-sampling / --bn-images apply to --evaluator supernet');
         if ((f.ptq || f.qaftEpochs !== undefined) && (space.policy === undefined || evaluatorName !== 'train'))
@@ -613,4 +628,33 @@ function checkNasTask(f: NasFlags): boolean {
 /** The `nas-retrieval` evaluation of `hwnas nas --task retrieval`. */
 function retrievalEvaluatorSpec(f: NasFlags, common: Record<string, JsonValue>): { name: string; options: Record<string, JsonValue> } {
   return { name: 'nas-retrieval', options: { ...common, gallery: resolve(f.galleryModel as string), epochs: intOption('--epochs', f.epochs, 1, 1) } };
+}
+
+/** The resilience options of the `nas-train` evaluation from the fault flags (issue 14). */
+function faultOptions(f: NasFlags): Record<string, JsonValue> {
+  const c = f.maxFaultDrop !== undefined ? parseMaxFaultDrop(f.maxFaultDrop) : undefined;
+  const ber = f.faultBer !== undefined ? Number(f.faultBer) : undefined;
+  if (ber !== undefined && !(ber > 0 && ber <= 1)) throw new ConfigError(`--fault-ber '${f.faultBer}': expected a bit error rate in (0, 1]`);
+  if (ber !== undefined && c?.ber !== undefined && ber !== c.ber)
+    throw new ConfigError(`--fault-ber ${f.faultBer} and --max-fault-drop ${f.maxFaultDrop} name different bit error rates: give one`);
+  const b = ber ?? c?.ber;
+  return {
+    ...(b !== undefined ? { faultBer: b } : {}),
+    ...(c ? { maxFaultDrop: c.maxDrop } : {}),
+    ...(f.faultRuns !== undefined ? { faultRuns: intOption('--fault-runs', f.faultRuns, 5, 1) } : {}),
+    ...(f.faultImages !== undefined ? { faultImages: intOption('--fault-images', f.faultImages, 1000, 1) } : {}),
+  };
+}
+
+function checkNoFaultFlags(f: NasFlags, where: string): void {
+  const given = (
+    [
+      ['--max-fault-drop', f.maxFaultDrop],
+      ['--fault-ber', f.faultBer],
+      ['--fault-runs', f.faultRuns],
+      ['--fault-images', f.faultImages],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (given.length > 0)
+    throw new ConfigError(`${given.map(([k]) => k).join(', ')} apply to training-based search (--dataset, --evaluator train), not ${where}`);
 }

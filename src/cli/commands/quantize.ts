@@ -93,6 +93,11 @@ export function registerQuantize(program: Command): void {
     .option('--evaluator <name>', 'quant-policy (post-training accuracy in hwnas, the default) | command (your own program scores each policy: --cmd)')
     .option('--cmd <line>', '--evaluator command: the shell line that evaluates a trial folder ({dir}, or $HWNAS_TRIAL_DIR; see docs/evaluators.md)')
     .option('--cmd-timeout <s>', '--evaluator command: seconds before the process group is killed (default 3600)')
+    .option(
+      '--max-fault-score <x>',
+      "resilience constraint: the topology predictor's expected damage of a policy from weight bit flips must not exceed x (docs/resilience.md)",
+    )
+    .option('--fault-ber <x>', 'bit error rate of --max-fault-score (default 1e-5)')
     .option('--json', 'print a JSON result')
     .action(
       async (
@@ -120,6 +125,8 @@ export function registerQuantize(program: Command): void {
           evaluator?: string;
           cmd?: string;
           cmdTimeout?: string;
+          maxFaultScore?: string;
+          faultBer?: string;
           json?: boolean;
         },
       ) => {
@@ -138,6 +145,15 @@ export function registerQuantize(program: Command): void {
         const ptqSteps = f.ptq !== undefined ? parsePtq(f.ptq) : DEFAULT_PTQ;
         const threads = intOption('--threads', f.threads, 0, 0);
         const bits = parseBits(f.bits);
+        const maxFaultScore = f.maxFaultScore !== undefined ? Number(f.maxFaultScore) : undefined;
+        if (maxFaultScore !== undefined && !(maxFaultScore > 0 && Number.isFinite(maxFaultScore)))
+          throw new ConfigError(`--max-fault-score '${f.maxFaultScore}': expected a positive number (the predictor's expected damage)`);
+        const faultBer = f.faultBer !== undefined ? Number(f.faultBer) : undefined;
+        if (faultBer !== undefined && !(faultBer > 0 && faultBer <= 1))
+          throw new ConfigError(`--fault-ber '${f.faultBer}': expected a bit error rate in (0, 1]`);
+        if (faultBer !== undefined && maxFaultScore === undefined) throw new ConfigError('--fault-ber applies to --max-fault-score');
+        if (maxFaultScore !== undefined && f.cmd !== undefined) throw new ConfigError('--max-fault-score applies to --evaluator quant-policy, not command');
+        const faultOptions: Record<string, JsonValue> = maxFaultScore !== undefined ? { maxFaultScore, ...(faultBer !== undefined ? { faultBer } : {}) } : {};
         const evaluatorName = f.evaluator ?? 'quant-policy';
         if (evaluatorName !== 'quant-policy' && evaluatorName !== 'command')
           throw new ConfigError(`--evaluator '${f.evaluator}': expected 'quant-policy' or 'command'`);
@@ -179,6 +195,7 @@ export function registerQuantize(program: Command): void {
             ...(reward !== 'ptq' ? { reward } : {}),
             ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
             ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
+            ...faultOptions,
           };
           const nTrials = strategy === 'ilp' || strategy === 'uniform' ? trials : episodes;
           const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
@@ -230,6 +247,7 @@ export function registerQuantize(program: Command): void {
                           seed,
                           ...(reward !== 'ptq' ? { reward } : {}),
                           ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
+                          ...faultOptions,
                         },
                       },
                 strategy: plan.strategy as { name: string; options: Record<string, JsonValue> },
