@@ -9,7 +9,8 @@
  * `bitwiseEpochs` more from the float weights; the float model is also trained `bitwiseEpochs` more
  * (the "float+" control: the same total epochs as the bitwise model). Run:
  * `npx tsc -p tsconfig.json && node dist/bench/ensemble.js [--seeds 1,2,3] [--train-images N] [--test-images N] [--float-epochs N]
- *  [--bitwise-epochs N] [--members K] [--independent-members K] [--act-bits B] [--calibration-images N] [--low-bit-depthwise] [--independent-only] [--workers 1|2] [--out file.json]`
+ *  [--bitwise-epochs N] [--members K] [--independent-members K] [--act-bits B] [--calibration-images N] [--low-bit-depthwise] [--independent-only] [--workers 1|2] [--out file.json]
+ *  [--distill W] [--temperatures T1,T2]`
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -47,6 +48,10 @@ export interface EnsembleBenchOptions {
   readonly out?: string;
   /** Only the independent members (float model trained here with the same recipe and seed): for a parallel run. */
   readonly independentOnly?: boolean;
+  /** Knowledge distillation weight of the bitwise training (0 = labels only; see EnsembleOptions.distill). */
+  readonly distill?: number;
+  /** Also sample the stochastic members at these temperatures (same latent model). */
+  readonly temperatures?: readonly number[];
 }
 
 const MODEL = 'zoo:mbnet32?channels=1&size=28';
@@ -59,6 +64,7 @@ function summary(run: EnsembleRun): Record<string, unknown> {
     ensembleAccuracy: run.ensembleAccuracy,
     accuracy: run.accuracy,
     ...(run.otherRounding ? { otherRounding: run.otherRounding } : {}),
+    ...(run.byTemperature ? { byTemperature: run.byTemperature } : {}),
     trainSeconds: run.trainSeconds,
   };
 }
@@ -78,6 +84,8 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
     calibrationImages: opts.calibrationImages ?? 1000,
     workers: opts.workers ?? 1,
     out: opts.out ?? '/tmp/hwnas-bench/ensemble.json',
+    distill: opts.distill ?? 0,
+    temperatures: opts.temperatures ?? [],
   };
   mkdirSync(dirname(o.out), { recursive: true });
   const result: Record<string, unknown> = { options: o, model: MODEL, date: new Date().toISOString(), loadAvgStart: loadavg() };
@@ -115,6 +123,7 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
       floatTrain: recipe(o.floatEpochs, seed),
       bitwiseTrain: recipe(o.bitwiseEpochs, seed),
       calibrationImages: o.calibrationImages,
+      distill: o.distill,
       seed,
     });
     result.independent = { seed, ...summary(ind) };
@@ -137,6 +146,8 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
       bitwiseTrain: recipe(o.bitwiseEpochs, seed),
       compareRounding: true,
       calibrationImages: o.calibrationImages,
+      distill: o.distill,
+      extraTemperatures: o.temperatures,
       seed,
     });
     policyName = run.policy.name ?? '';
@@ -177,6 +188,7 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
       floatTrain: { ...recipe(0, seed), epochs: 0 },
       bitwiseTrain: recipe(o.bitwiseEpochs, seed),
       calibrationImages: o.calibrationImages,
+      distill: o.distill,
       seed,
     });
     entry.independent = summary(ind);
@@ -214,6 +226,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(workers === 1 || workers === 2 ? { workers } : {}),
     ...(arg('--out') ? { out: arg('--out') as string } : {}),
     ...(process.argv.includes('--independent-only') ? { independentOnly: true } : {}),
+    ...pick('distill', num('--distill')),
+    ...(arg('--temperatures') ? { temperatures: (arg('--temperatures') as string).split(',').map(Number) } : {}),
   });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -9,14 +9,64 @@
  * - `vote` (first output): per class, the number of members whose top class it is + 0.5 x mean softmax
  *   (ArgMax -> OneHot -> ReduceSum), so its argmax is the majority class, ties broken by the mean;
  * - `mean`: the mean of the members' softmax.
+ * Weights are written in one of two formats (`weightFormat`):
+ * - `float` (default): the deployed values as float32 initializers (a 1-bit weight is +s_c or -s_c);
+ * - `qdq`: every conv/dense weight the policy quantizes (below 16 bits) as int8 codes with one float32 scale
+ *   per output channel and a per-axis DequantizeLinear (zero point 0): a 1-bit layer's codes are exactly
+ *   {-1, +1} with scale s_c, a b-bit layer's codes lie in [-(2^(b-1)-1), 2^(b-1)-1]. The codes are recovered
+ *   from the deployed values (scale = max|w_c| / qmax) and checked to reproduce them; the file computes the
+ *   same numbers as the float format up to float32 rounding of code x scale.
  * Stochastic (LFSR) rounding of activations is not exported: the file rounds to nearest.
  */
 import { type ActQuantConfig, actGrid } from '../engine/fake-quant.js';
 import { ConfigError } from '../errors.js';
+import type { PrecisionPolicy } from '../hardware/precision.js';
 import { inputNode } from '../ir/shapes.js';
-import type { Graph, Model, Node, Weights } from '../ir/types.js';
+import type { Graph, Model, Node, Weights, WeightTensor } from '../ir/types.js';
 import { type ExportContext, type ExportOptions, exportOnnx } from '../onnx/export.js';
-import { appendActivationQdq } from '../onnx/qdq.js';
+import { appendActivationQdq, appendWeightDequant, type QdqWeight } from '../onnx/qdq.js';
+
+/** How member weights are stored in the file (see the file comment). */
+export type WeightFormat = 'float' | 'qdq';
+
+/** Options of {@link exportEnsembleOnnx} beyond the exporter's. */
+export interface EnsembleExportOptions extends ExportOptions {
+  /** Default 'float'. */
+  readonly weightFormat?: WeightFormat;
+  /** The members' precision policy: needed for `weightFormat: 'qdq'` (which layers are at how many bits). */
+  readonly policy?: PrecisionPolicy;
+}
+
+/**
+ * The int8 codes and per-output-channel scales of a weight tensor whose values (ONNX layout, output channels
+ * on axis 0) lie on a symmetric `bits`-bit grid: scale_c = max|w_c| / qmax (qmax = 1 at 1 bit, else
+ * 2^(bits-1) - 1), code = round(w / scale_c). Throws if the codes do not reproduce the values (the tensor is
+ * not on such a grid).
+ */
+export function weightCodes(key: string, t: WeightTensor, bits: number): QdqWeight {
+  if (!(Number.isInteger(bits) && bits >= 1 && bits <= 8))
+    throw new ConfigError(`weight '${key}': ${bits} bits cannot be stored as int8 codes (expected 1..8)`);
+  const qmax = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
+  const outC = t.shape[0] as number;
+  const per = t.data.length / outC;
+  const codes = new Int8Array(t.data.length);
+  const scales = new Float32Array(outC);
+  for (let c = 0; c < outC; c++) {
+    let m = 0;
+    for (let i = c * per; i < (c + 1) * per; i++) m = Math.max(m, Math.abs(t.data[i] as number));
+    const scale = m > 0 ? m / qmax : 1;
+    scales[c] = scale;
+    for (let i = c * per; i < (c + 1) * per; i++) {
+      const v = t.data[i] as number;
+      const q = Math.round(v / scale);
+      if (Math.abs(q) > qmax || Math.abs(q * scale - v) > 1e-4 * scale) {
+        throw new Error(`ensemble QDQ export: weight '${key}' value ${v} is not on its ${bits}-bit grid (scale ${scale})`);
+      }
+      codes[i] = q;
+    }
+  }
+  return { codes, scales };
+}
 
 /** Output names of the exported ensemble. */
 export const ENSEMBLE_OUTPUTS = { vote: 'vote', mean: 'mean' } as const;
@@ -53,8 +103,13 @@ export function exportEnsembleOnnx(
   graph: Graph,
   members: readonly Weights[],
   activations: Readonly<Record<string, ActQuantConfig>>,
-  opts: ExportOptions = {},
+  opts: EnsembleExportOptions = {},
 ): Uint8Array {
+  const { weightFormat = 'float', policy, ...exportOpts } = opts;
+  if (weightFormat !== 'float' && weightFormat !== 'qdq') throw new ConfigError(`weight format '${String(weightFormat)}': expected float or qdq`);
+  if (weightFormat === 'qdq' && !policy) throw new ConfigError("ensemble QDQ weight export needs the members' precision policy");
+  const opset = exportOpts.opset ?? 13;
+  if (weightFormat === 'qdq' && opset < 13) throw new ConfigError(`ensemble QDQ weight export needs opset >= 13 (per-axis DequantizeLinear), got ${opset}`);
   const model = ensembleModel(graph, members);
   const inp = inputNode(graph).name;
   const k = members.length;
@@ -93,9 +148,26 @@ export function exportEnsembleOnnx(
     combined = { vote, mean };
     return combined;
   };
+  const bitsOf = (layer: string): number | undefined => {
+    if (!policy) return undefined;
+    const b = (policy.layers[layer] ?? policy.default).weightBits;
+    return b < 16 ? b : undefined;
+  };
   return exportOnnx(model, {
-    ...opts,
+    ...exportOpts,
+    opset,
     hooks: {
+      ...(weightFormat === 'qdq'
+        ? {
+            weight: (ctx: ExportContext, key: string, t: WeightTensor, node: Node): string => {
+              const w = ctx.writer;
+              const layer = /^m\d+_(.*)$/.exec(node.name)?.[1] ?? node.name;
+              const bits = (node.op === 'conv2d' || node.op === 'dense') && key === `${node.name}.weight` ? bitsOf(layer) : undefined;
+              if (bits === undefined) return w.addFloat(key, t.shape, t.data);
+              return appendWeightDequant(w, key, t, weightCodes(key, t, bits));
+            },
+          }
+        : {}),
       activation: (ctx, tensor, consumer) => {
         if (consumer.name === ENSEMBLE_OUTPUTS.vote) return combine(ctx).vote;
         if (consumer.name === ENSEMBLE_OUTPUTS.mean) return combine(ctx).mean;

@@ -48,6 +48,16 @@ export interface EnsembleOptions {
   readonly trainBinarize?: BinarizeMode;
   /** Temperature of the 1-bit sampling probability (default 1). */
   readonly temperature?: number;
+  /**
+   * Stochastic sampling: also draw K members at each of these temperatures and report their accuracy
+   * (`byTemperature`), from the same latent model (default none).
+   */
+  readonly extraTemperatures?: readonly number[];
+  /**
+   * Knowledge distillation in bitwise training: weight in [0, 1] of the float model's softmax in the
+   * training target (target = (1 - w) one-hot + w teacher softmax; default 0 = labels only).
+   */
+  readonly distill?: number;
   /** Activation rounding of the members at inference (default 'nearest'). */
   readonly rounding?: ActRounding;
   /** Also evaluate the other rounding mode (nearest vs LFSR) for the comparison (default false). */
@@ -88,6 +98,8 @@ export interface EnsembleRun {
   readonly accuracy: EnsembleAccuracy;
   /** The other rounding mode, when `compareRounding`. */
   readonly otherRounding?: EnsembleAccuracy & { readonly rounding: ActRounding };
+  /** Members sampled at each of `extraTemperatures` (nearest rounding). */
+  readonly byTemperature?: ReadonlyArray<EnsembleAccuracy & { readonly temperature: number }>;
   readonly trainSeconds: number;
   readonly testImages: number;
 }
@@ -117,6 +129,11 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
   const policy = memberPolicy(model.graph, o.precision);
   const rounding = o.rounding ?? 'nearest';
   const vote = o.vote ?? 'majority';
+  const distillWeight = o.distill ?? 0;
+  if (!(distillWeight >= 0 && distillWeight <= 1)) throw new ConfigError(`distillation weight ${distillWeight}: expected a number in [0, 1]`);
+  for (const t of [o.temperature ?? 1, ...(o.extraTemperatures ?? [])]) {
+    if (!(t > 0 && Number.isFinite(t))) throw new ConfigError(`sampling temperature ${t}: expected a positive number`);
+  }
   const t0 = performance.now();
 
   // 1. the float model
@@ -125,6 +142,7 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
   let floatAccuracy: number;
   let w8a8Accuracy: number;
   let cal: Calibration;
+  let teacher: Float32Array | undefined;
   try {
     if (o.floatTrain.epochs > 0) {
       await train(fm, ds.train, { ...o.floatTrain, onProgress: (p) => o.onProgress?.({ stage: 'train-float', index: 0, of: 1, train: p }) });
@@ -133,6 +151,7 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
     floatAccuracy = fm.evaluate(ds.test.x, ds.test.y, ds.test.n, { batchSize: 250 }).accuracy;
     cal = calibrateActivations(fm, ds.train.x, Math.min(ds.train.n, o.calibrationImages ?? 2000));
     w8a8Accuracy = evaluatePolicy(fm, uniformPolicy(8, 8), ds.test, cal).accuracy;
+    if (distillWeight > 0) teacher = probsOf(fm, ds.train, classes);
   } finally {
     fm.dispose();
   }
@@ -142,13 +161,20 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
   const latents = o.sampling === 'stochastic' ? 1 : K;
   const binarize = o.trainBinarize ?? (o.sampling === 'stochastic' ? 'stochastic' : 'sign');
   const latentModels: Model[] = [];
+  const bitwiseData = teacher ? { ...ds.train, soft: teacher } : ds.train;
+  const softWeight = teacher ? { softWeight: distillWeight } : {};
   for (let i = 0; i < latents; i++) {
     const seed = o.seed * 1000 + i;
     const hc = { base: cfg, ste: o.ste ?? 'identity', clip: o.clip ?? 1, binarize, seed } as const;
     const lm = buildModel(floatModel, { hooks: bitwiseHooks(hc), hooksModule: bitwiseHooksModule(hc) });
     try {
       if (o.bitwiseTrain.epochs > 0) {
-        await train(lm, ds.train, { ...o.bitwiseTrain, seed, onProgress: (p) => o.onProgress?.({ stage: 'train-bitwise', index: i, of: latents, train: p }) });
+        await train(lm, bitwiseData, {
+          ...o.bitwiseTrain,
+          ...softWeight,
+          seed,
+          onProgress: (p) => o.onProgress?.({ stage: 'train-bitwise', index: i, of: latents, train: p }),
+        });
       }
       latentModels.push(lm.toModel());
     } finally {
@@ -185,6 +211,7 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
 
   // 4. evaluate: member softmax on the test split under each rounding mode asked for
   const modes: ActRounding[] = o.compareRounding === true ? [rounding, rounding === 'nearest' ? 'lfsr' : 'nearest'] : [rounding];
+  const extraT = o.sampling === 'stochastic' ? (o.extraTemperatures ?? []) : [];
   const evalMember = (w: Weights, mode: ActRounding, k: number): Float32Array => {
     const m = buildModel({ graph: model.graph, weights: w }, { hooks: memberHooks(mode, k) });
     try {
@@ -195,7 +222,7 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
   };
   const probsBy = new Map<ActRounding, Float32Array[]>();
   let step = 0;
-  const total = modes.length * K + 1;
+  const total = (modes.length + extraT.length) * K + 1;
   for (const mode of modes) {
     const list: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
@@ -204,6 +231,17 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
     }
     probsBy.set(mode, list);
   }
+  const byTemperature: Array<EnsembleAccuracy & { readonly temperature: number }> = [];
+  extraT.forEach((temperature, i) => {
+    const rng = new Rng(o.seed * 7919 + 31 * (i + 1));
+    const list: Float32Array[] = [];
+    for (let k = 0; k < K; k++) {
+      const w = finish(memberWeights(first, policy, o.precision, { mode: 'stochastic', rng, temperature }));
+      list.push(evalMember(w, 'nearest', k));
+      o.onProgress?.({ stage: 'evaluate', index: ++step, of: total });
+    }
+    byTemperature.push({ temperature, ...accuracyFigures(list, ds.test, classes) });
+  });
   const signMemberAccuracy = accuracyOf(evalMember(signWeights, rounding, K), ds.test.y, classes);
   o.onProgress?.({ stage: 'evaluate', index: ++step, of: total });
   const main = probsBy.get(rounding) as Float32Array[];
@@ -222,6 +260,7 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
     ensembleAccuracy: accuracyOf(scores, ds.test.y, classes),
     rounding,
     accuracy,
+    ...(byTemperature.length > 0 ? { byTemperature } : {}),
     ...(other ? { otherRounding: { ...accuracyFigures(probsBy.get(other) as Float32Array[], ds.test, classes), rounding: other } } : {}),
     trainSeconds,
     testImages: ds.test.n,

@@ -58,14 +58,7 @@ export function exportQdqPlan(model: Model, plan: QdqPlan, opts: ExportOptions =
         const w = ctx.writer;
         const q = (node.op === 'conv2d' || node.op === 'dense') && key === `${node.name}.weight` ? plan.weight(node, t) : undefined;
         if (!q) return w.addFloat(key, t.shape, t.data);
-        checkWeight(key, t, q);
-        const outC = t.shape[0] as number;
-        const codes = w.addInitializer(`${key}_quantized`, t.shape, 'int8', q.codes);
-        const s = w.addFloat(`${key}_scale`, [outC], q.scales);
-        const z = w.addInitializer(`${key}_zero_point`, [outC], 'int8', new Int8Array(outC));
-        const out = w.uniqueName(`${key}_dequantized`);
-        w.addNode('DequantizeLinear', [codes, s, z], [out], { axis: { i: 0 } });
-        return out;
+        return appendWeightDequant(w, key, t, q);
       },
       activation: (ctx: ExportContext, tensor: string): string => {
         const hit = qdqOf.get(tensor);
@@ -78,6 +71,21 @@ export function exportQdqPlan(model: Model, plan: QdqPlan, opts: ExportOptions =
       },
     },
   });
+}
+
+/**
+ * Writes a quantized weight as int8 codes, per-output-channel float32 scales, a zero zero point and a per-axis
+ * (axis 0) DequantizeLinear, and returns the dequantized tensor's name.
+ */
+export function appendWeightDequant(w: ExportContext['writer'], key: string, t: WeightTensor, q: QdqWeight): string {
+  checkWeight(key, t, q);
+  const outC = t.shape[0] as number;
+  const codes = w.addInitializer(`${key}_quantized`, t.shape, 'int8', q.codes);
+  const s = w.addFloat(`${key}_scale`, [outC], q.scales);
+  const z = w.addInitializer(`${key}_zero_point`, [outC], 'int8', new Int8Array(outC));
+  const out = w.uniqueName(`${key}_dequantized`);
+  w.addNode('DequantizeLinear', [codes, s, z], [out], { axis: { i: 0 } });
+  return out;
 }
 
 /**

@@ -36,6 +36,8 @@ import './command-evaluation.js';
 import './retrieval-evaluations.js';
 // the resilience evaluation (`policy-resilience`): latency vs the topology fault score
 import './resilience-evaluations.js';
+// the bitwise-ensemble evaluation (`ensemble-config`): K members x member bits vs target latency/energy
+import './ensemble-evaluations.js';
 
 /** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
 export interface LayerCostAttr {

@@ -20,6 +20,8 @@ test('hwnas ensemble: bad values exit 2 with the value named, no stack trace', a
     [['--rounding', 'up'], /--rounding must be nearest or lfsr, got 'up'/],
     [['--target', 'tpu9000'], /unknown hardware target 'tpu9000'/],
     [['--temperature', '0'], /--temperature 0/],
+    [['--weight-format', 'int4'], /--weight-format must be float or qdq, got 'int4'/],
+    [['--distill', '1.5'], /--distill 1.5: expected a number in \[0, 1\]/],
   ];
   for (const [args, re] of cases) {
     const r = await runHwnas(dir, ...base, ...args);
@@ -48,6 +50,10 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
     'bismo-cloud,bitfusion-edge',
     '--out',
     out,
+    '--weight-format',
+    'qdq',
+    '--distill',
+    '0.5',
     '--json',
     '--seed',
     '2',
@@ -68,6 +74,8 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
     onnxAccuracy: number;
     onnxAccuracyUnoptimized: number;
     engineAccuracy: number;
+    weightFormat: string;
+    distill: number;
   };
   assert.equal(j.members, 3);
   assert.equal(j.memberAccuracies.length, 3);
@@ -86,6 +94,8 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
   assert.equal(j.latencyMs, j.costs[0]?.sequential.latencyMs);
   assert.ok(Math.abs(j.energyMj - 3 * (j.costs[0]?.member.energyMj as number)) < 1e-12);
   assert.ok(existsSync(out));
+  assert.equal(j.weightFormat, 'qdq');
+  assert.equal(j.distill, 0.5);
   // the file as written (no graph optimisation) scores like the engine within 0.1 pp; onnxruntime's default session
   // fuses QDQ into integer kernels whose requantisation moves vote scores by ~1e-3 and can flip near-ties
   assert.ok(

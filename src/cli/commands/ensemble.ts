@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ActRounding, BinarizeMode, SteVariant } from '../../engine/bitwise.js';
-import type { EnsembleCost, EnsembleRun, Sampling, VoteRule } from '../../ensemble/index.js';
+import type { EnsembleCost, EnsembleRun, Sampling, VoteRule, WeightFormat } from '../../ensemble/index.js';
 import { ConfigError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
@@ -28,6 +28,8 @@ interface EnsembleFlags extends TrainFlags {
   readonly compareRounding?: boolean;
   readonly vote?: string;
   readonly out?: string;
+  readonly weightFormat?: string;
+  readonly distill?: string;
 }
 
 function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], dflt: T): T {
@@ -63,6 +65,11 @@ export function registerEnsemble(program: Command): void {
       .option('--compare-rounding', 'also evaluate the other rounding mode')
       .option('--vote <rule>', 'majority | mean (mean of softmax) for ensembleAccuracy (default majority)')
       .option('--out <file.onnx>', 'write one ONNX file with every member and the vote, and check it with onnxruntime')
+      .option(
+        '--weight-format <f>',
+        'weights in the --out file: float (+-scale float32) | qdq (int8 codes, {-1,+1} at 1 bit, + DequantizeLinear) (default float)',
+      )
+      .option('--distill <w>', 'bitwise training target: (1 - w) labels + w float model softmax, w in [0, 1] (default 0)')
       .option('--json', 'print a final JSON object'),
   ).action(async (spec: string, f: EnsembleFlags) => {
     const quiet = !!f.json;
@@ -77,6 +84,9 @@ export function registerEnsemble(program: Command): void {
     const ste = oneOf<SteVariant>('--ste', f.ste, ['identity', 'clipped'], 'identity');
     const rounding = oneOf<ActRounding>('--rounding', f.rounding, ['nearest', 'lfsr'], 'nearest');
     const vote = oneOf<VoteRule>('--vote', f.vote, ['majority', 'mean'], 'majority');
+    const weightFormat = oneOf<WeightFormat>('--weight-format', f.weightFormat, ['float', 'qdq'], 'float');
+    const distill = floatOption('--distill', f.distill, 0, 0);
+    if (!(distill >= 0 && distill <= 1)) throw new ConfigError(`--distill ${distill}: expected a number in [0, 1]`);
     const trainBinarize = f.trainBinarize === undefined ? undefined : oneOf<BinarizeMode>('--train-binarize', f.trainBinarize, ['sign', 'stochastic'], 'sign');
     const clip = floatOption('--clip', f.clip, 1, 0);
     if (!(clip > 0)) throw new ConfigError(`--clip ${clip}: expected a positive number`);
@@ -115,6 +125,7 @@ export function registerEnsemble(program: Command): void {
       clip,
       ...(trainBinarize ? { trainBinarize } : {}),
       temperature,
+      distill,
       rounding,
       compareRounding: f.compareRounding === true || (f.out !== undefined && rounding === 'lfsr'),
       vote,
@@ -141,9 +152,9 @@ export function registerEnsemble(program: Command): void {
       await t.prepare?.(model.graph);
       costs.push(ensembleCost(t, model.graph, run.policy, members));
     }
-    let onnx: { out: string; onnxAccuracy: number; onnxAccuracyUnoptimized: number; engineAccuracy: number } | undefined;
+    let onnx: { out: string; weightFormat: WeightFormat; onnxAccuracy: number; onnxAccuracyUnoptimized: number; engineAccuracy: number } | undefined;
     if (f.out) {
-      const bytes = exportEnsembleOnnx(model.graph, run.members, run.activations);
+      const bytes = exportEnsembleOnnx(model.graph, run.members, run.activations, { weightFormat, policy: run.policy });
       writeFileSync(f.out, bytes);
       const { createSession, runOnnx } = await import('../../onnx/ort.js');
       const { argmaxRows } = await import('../../ensemble/vote.js');
@@ -166,6 +177,7 @@ export function registerEnsemble(program: Command): void {
       const nearest = rounding === 'nearest' ? run.accuracy : run.otherRounding;
       onnx = {
         out: f.out,
+        weightFormat,
         onnxAccuracy: fused,
         onnxAccuracyUnoptimized: exact,
         engineAccuracy: (nearest?.majorityVsMembers[members - 1] as number) ?? Number.NaN,
@@ -185,6 +197,7 @@ export function registerEnsemble(program: Command): void {
       policy: run.policy.name,
       vote,
       rounding,
+      distill,
       floatAccuracy: run.floatAccuracy,
       w8a8Accuracy: run.w8a8Accuracy,
       signMemberAccuracy: run.signMemberAccuracy,
