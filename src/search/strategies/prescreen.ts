@@ -38,9 +38,9 @@ export interface PrescreenOptions {
   readonly surrogate?: 'gp' | 'none';
   /** Complete trials before the model ranks candidates (default 20; before: the first candidate not skipped). */
   readonly startupTrials?: number;
-  /** Complete trials between hyperparameter refits (default 10). */
+  /** Complete trials between hyperparameter refits (default 20). */
   readonly refitEvery?: number;
-  /** Most recent complete trials the model is fitted to (default 150). */
+  /** Most recent complete trials the model is fitted to (default 100). */
   readonly maxPoints?: number;
   /** Optimism of the predicted objectives: mean - exploration x sd, in minimisation (default 0.5). */
   readonly exploration?: number;
@@ -59,7 +59,7 @@ export function spaceEncoding(space: SearchSpace): PrescreenEncoding {
   return { name: 'onehot', encode: (p) => space.encode(p), groups: lengthscaleGroups(space) };
 }
 
-const DEFAULTS = { candidates: 16, startupTrials: 20, refitEvery: 10, maxPoints: 150, exploration: 0.5 };
+const DEFAULTS = { candidates: 16, startupTrials: 20, refitEvery: 20, maxPoints: 100, exploration: 0.5 };
 
 /** Checks the JSON options of 'prescreen' (ConfigError naming the bad one). */
 export function checkPrescreenOptions(o: PrescreenOptions): void {
