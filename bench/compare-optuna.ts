@@ -27,11 +27,12 @@ import { pathToFileURL } from 'node:url';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { type HvFrame, normalise, runNas, tableHv } from '../src/nas/run.js';
 import { createNasStrategy } from '../src/nas/strategy-config.js';
-import { loadNasTable, NasTable, tabularEvaluator } from '../src/nas/tabular.js';
+import { loadNasTable, NasTable, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
 import { hypervolume } from '../src/search/pareto.js';
 import { createStrategy } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
 import { enumerateNb201, formatNb201, NB201_OPS, nb201Space } from '../src/search/spaces/nb201.js';
+import { Prescreen, type PrescreenOptions } from '../src/search/strategies/prescreen.js';
 import { runTrials } from '../src/search/testing/run-trials.js';
 import type { Objective, Params } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
@@ -129,9 +130,9 @@ function tableProblem(name: string, note: string, table: NasTable, dir: string):
         objectives.map(() => 1),
       ) / truth.trueHypervolume,
     async runHwnas(strategy, budget, seed) {
-      const [n, options] = strategySpec(strategy);
+      const [n, options, screen] = strategySpec(strategy);
       // As `hwnas nas --table` builds it (NAS defaults, the repeat filter); extra options go to the wrapped strategy.
-      const s =
+      const s0 =
         Object.keys(options).length > 0
           ? createStrategy('distinct', { archSpace: space.name, inner: { name: n, options } })
           : (
@@ -141,7 +142,10 @@ function tableProblem(name: string, note: string, table: NasTable, dir: string):
                 sensitivityCost: (p: Params) => table.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number,
               })
             ).strategy;
+      const s = screen ? new Prescreen(s0, screen) : s0;
+      const cheap = screen?.costAware ? tableCheapObjectives(table, objectives) : undefined;
       const r = await runNas({
+        ...(cheap ? { cheapObjectives: cheap } : {}),
         space,
         objectives,
         strategy: s,
@@ -182,9 +186,14 @@ function syntheticProblem(name: 'zdt1' | 'zdt2' | 'dtlz2', n: number): Problem {
         objectives.map(() => 1),
       ) / trueHv,
     async runHwnas(strategy, budget, seed) {
-      const [n0, options] = strategySpec(strategy);
+      const [n0, options, screen] = strategySpec(strategy);
+      if (screen?.costAware && name === 'dtlz2')
+        throw new Error(`method '${strategy}': dtlz2 has no cheap objective (every objective depends on every variable)`);
+      const inner = createStrategy(n0, options);
       const trials = await runTrials({
-        strategy: createStrategy(n0, options),
+        // ZDT's f1 = x1 is the cheap objective of a cost-aware run.
+        ...(screen?.costAware ? { cheapObjectives: { indices: [0], values: (p: Params) => [p.x0 as number] } } : {}),
+        strategy: screen ? new Prescreen(inner, screen) : inner,
         space,
         objectives,
         evaluate: (p) => ({ values: evaluate(p) }),
@@ -214,10 +223,26 @@ export function syntheticValues(name: 'zdt1' | 'zdt2' | 'dtlz2', x: readonly num
   return [f1, g * (1 - (name === 'zdt1' ? Math.sqrt(f1 / g) : (f1 / g) ** 2))];
 }
 
-/** Registry name and options of a method label ('tpe-uni' is univariate TPE; hwnas 'tpe' is multivariate by default). */
-function strategySpec(label: string): [string, Record<string, unknown>] {
-  if (label === 'tpe-uni') return ['tpe', { multivariate: false }];
-  return [label, {}];
+/**
+ * Registry name, options and pre-screening of a method label: 'tpe-uni' is univariate TPE (hwnas 'tpe' is
+ * multivariate by default); a suffix wraps the strategy in 'prescreen': '+ca' cost-aware with the GP
+ * predictor, '+skip' cost-aware skipping only (no model), '+pred' the GP predictor on every objective.
+ */
+function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
+  const [base, suffix] = label.split('+') as [string, string | undefined];
+  const screen: PrescreenOptions | undefined =
+    suffix === undefined
+      ? undefined
+      : suffix === 'ca'
+        ? { costAware: true }
+        : suffix === 'skip'
+          ? { costAware: true, surrogate: 'none' }
+          : suffix === 'pred'
+            ? {}
+            : undefined;
+  if (suffix !== undefined && screen === undefined) throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip or +pred`);
+  if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
+  return [base, {}, screen];
 }
 
 const OPTUNA_SCRIPT = `

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { hypervolume, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
 import type { SearchSpace } from '../search/space.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
+import type { CheapObjectives, JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
@@ -160,6 +160,8 @@ export interface RunNasOptions {
   readonly sensitive?: string[];
   /** Study attributes besides `archSpace` (strategy, target, ... shown by `hwnas report`). */
   readonly studyUserAttrs?: Readonly<Record<string, JsonValue>>;
+  /** Cost-aware search: objectives the strategy may compute without a query (e.g. `tableCheapObjectives`). */
+  readonly cheapObjectives?: CheapObjectives;
 }
 
 /** Options of {@link summariseNas}. */
@@ -263,6 +265,7 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
     studyUserAttrs: { ...(o.studyUserAttrs ?? {}), archSpace: o.space.name },
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.cheapObjectives ? { cheapObjectives: o.cheapObjectives } : {}),
   });
   return summariseNas(r.trials, {
     space: o.space,

@@ -9,7 +9,7 @@ import { createStrategy } from '../search/registry.js';
 import { type Nb201Cell, nb201Graph, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
-import { computationKey, distinctComputations, loadNasTable, nb201CanonicalArch, nb201Classes } from './tabular.js';
+import { computationKey, distinctComputations, loadNasTable, NasTable, nb201CanonicalArch, nb201Classes, tableCheapObjectives } from './tabular.js';
 
 const small = { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 } as const;
 const key = (arch: string): string => computationKey(nb201Graph(parseNb201(arch), small));
@@ -239,4 +239,25 @@ test('capNasBudget: a budget beyond the table or the enumerable space stops at i
   assert.ok(spaceSize(mbv2.space) > MAX_STUDY_TRIALS);
   assert.throws(() => capNasBudget(MAX_STUDY_TRIALS + 1, mbv2), /--budget 10000001: expected at most 10000000/);
   assert.equal(capNasBudget(500, mbv2).budget, 500);
+});
+
+test('tableCheapObjectives: the cost columns are cheap (looked up, in objective order), accuracy is not; an absent cell gets NaN', () => {
+  const space = nb201Space();
+  const t = new NasTable(space, ['accuracy', 'latency_ms', 'params']);
+  const a = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+  t.add(a, { accuracy: 0.9, latency_ms: 2.5, params: 1000 });
+  const objectives = [
+    { name: 'params', direction: 'minimize' as const },
+    { name: 'accuracy', direction: 'maximize' as const },
+    { name: 'latency_ms', direction: 'minimize' as const },
+  ];
+  const c = tableCheapObjectives(t, objectives);
+  assert.ok(c);
+  assert.deepEqual(c.indices, [0, 2]);
+  const p = space.toParams(space.parse(a));
+  assert.deepEqual(c.values(p), [1000, 2.5]);
+  const other = space.toParams(space.parse('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|'));
+  assert.ok(c.values(other).every(Number.isNaN));
+  assert.equal(tableCheapObjectives(t, [{ name: 'accuracy', direction: 'maximize' }]), undefined);
+  assert.throws(() => tableCheapObjectives(t, [{ name: 'energy', direction: 'minimize' }]), /energy/);
 });

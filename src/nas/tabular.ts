@@ -14,7 +14,7 @@ import { splitCsvLine } from '../hardware/lut.js';
 import type { Graph, Node } from '../ir/types.js';
 import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph } from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
+import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 
 /** A table of metrics per architecture, validated against a space. */
@@ -221,6 +221,32 @@ export function tabularEvaluator(t: NasTable, objectives: readonly Objective[], 
     if (!constraint) return { values, userAttrs: { arch } };
     const latency = t.values(arch, col)[0] as number;
     return { values, constraints: [latency - constraint.maxMs], userAttrs: { arch } };
+  };
+}
+
+/** Names of hardware-cost metrics: objectives a cost model, LUT or table gives without training (cost-aware search). */
+export const COST_METRIC = /latency|energy|param|size|mac|flop|byte|area|power|memory|cycle/i;
+
+/**
+ * The table's hardware-cost objectives as cheap objectives (cost-aware search: a strategy may look them
+ * up for any candidate without spending a query; accuracy stays the expensive one). Undefined when no
+ * objective is a cost (by {@link COST_METRIC}, or `isCheap`). A candidate absent from the table gets NaN.
+ */
+export function tableCheapObjectives(
+  t: NasTable,
+  objectives: readonly Objective[],
+  isCheap: (o: Objective) => boolean = (o) => COST_METRIC.test(o.name),
+): CheapObjectives | undefined {
+  checkTableObjectives(t, objectives);
+  const indices = objectives.map((o, i) => (isCheap(o) ? i : -1)).filter((i) => i >= 0);
+  if (indices.length === 0) return undefined;
+  const names = indices.map((i) => (objectives[i] as Objective).name);
+  return {
+    indices,
+    values(params) {
+      const arch = t.space.format(t.space.fromParams(params));
+      return t.has(arch) ? t.values(arch, names) : names.map(() => Number.NaN);
+    },
   };
 }
 

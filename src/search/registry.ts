@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { SearchSpace } from './space.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
+import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
 import { Tpe, type TpeOptions } from './strategies/tpe.js';
@@ -108,3 +109,29 @@ registerStrategy(
 registerStrategy('regularized-evolution', (o) => new RegularizedEvolution(o as RegularizedEvolutionOptions), 'regularized (aging) evolution');
 registerStrategyAlias('evolution', 'regularized-evolution');
 registerStrategy('tpe', (o) => new Tpe(o as TpeOptions), 'TPE (Parzen estimators; MOTPE for several objectives; options multivariate, candidates, gamma)');
+registerStrategy(
+  'prescreen',
+  createPrescreen,
+  "screens options.inner's proposals (options.candidates per trial): costAware computes the cheap objectives (hardware cost) exactly and skips surely dominated ones; surrogate gp predicts the rest (accuracy) and keeps the one adding most hypervolume",
+);
+
+/** Registry name of the pre-screening wrapper (cost-aware search and predictor-guided proposals). */
+export const PRESCREEN = 'prescreen';
+
+/** 'prescreen' from JSON options: `inner` (a strategy name or `{ name, options }`, default 'nsga2') plus {@link PrescreenOptions}. */
+function createPrescreen(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const { inner = 'nsga2', ...rest } = options;
+  const known = ['candidates', 'costAware', 'surrogate', 'startupTrials', 'refitEvery', 'maxPoints', 'exploration'];
+  for (const k of Object.keys(rest))
+    if (!known.includes(k)) throw new ConfigError(`strategy 'prescreen': unknown option '${k}'; expected inner, ${known.join(', ')}`);
+  let ref: { name: string; options: Record<string, unknown> };
+  if (typeof inner === 'string') ref = { name: inner, options: {} };
+  else if (inner !== null && typeof inner === 'object' && typeof (inner as { name?: unknown }).name === 'string') {
+    const io = (inner as { options?: unknown }).options;
+    if (io !== undefined && (io === null || typeof io !== 'object' || Array.isArray(io)))
+      throw new ConfigError(`strategy 'prescreen' option inner.options ${JSON.stringify(io)}: expected an object`);
+    ref = { name: (inner as { name: string }).name, options: (io ?? {}) as Record<string, unknown> };
+  } else throw new ConfigError(`strategy 'prescreen' option inner ${JSON.stringify(inner)}: expected a strategy name or { name, options }`);
+  if (canonicalStrategyName(ref.name) === PRESCREEN) throw new ConfigError("strategy 'prescreen' option inner = 'prescreen': expected another strategy");
+  return new Prescreen(createStrategy(ref.name, ref.options, ctx), rest as PrescreenOptions);
+}

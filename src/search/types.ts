@@ -60,6 +60,22 @@ export interface AskContext {
   readonly trialNumber: number;
   /** Randomness for this ask only (derived from the study seed and `trialNumber`, the proposal index, by the loop). */
   readonly rng: Rng;
+  /**
+   * Present in a cost-aware study: the objectives that cost no budget (hardware cost from a model, a LUT
+   * or a table) computed for any candidate without a trial; the others (accuracy) need an evaluation.
+   */
+  readonly cheapObjectives?: CheapObjectives;
+}
+
+/**
+ * Objectives a strategy may compute for a candidate without spending a trial (hardware cost from a cost
+ * model, a lookup table or a predictor). Only evaluations of the others (accuracy) count against the budget.
+ */
+export interface CheapObjectives {
+  /** Indices, into the study's objectives, of the objectives {@link CheapObjectives.values} returns (in that order). */
+  readonly indices: readonly number[];
+  /** The cheap objectives' values of a candidate, in `indices` order, in the objectives' own units and directions. */
+  values(params: Params): readonly number[];
 }
 
 /**

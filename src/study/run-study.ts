@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { ConfigError, UserError } from '../errors.js';
 import { paretoTrials, toMinimization, violation } from '../search/pareto.js';
 import type { SearchSpace } from '../search/space.js';
-import { type JsonValue, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../search/types.js';
+import { type CheapObjectives, type JsonValue, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../search/types.js';
 import type { Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
 import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
@@ -108,6 +108,8 @@ export interface RunStudyOptions {
   readonly pruner?: Pruner;
   /** Study attributes written when the study is created. */
   readonly studyUserAttrs?: Readonly<Record<string, JsonValue>>;
+  /** Cost-aware studies: objectives the strategy may compute for any candidate without a trial (handed to every ask). */
+  readonly cheapObjectives?: CheapObjectives;
 }
 
 /** What {@link runStudy} returns. */
@@ -324,7 +326,14 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         params = retry.params;
         userAttrs[ATTR.retryOf] = retry.number;
       } else {
-        params = await o.strategy.ask({ space, objectives, history: history.trials(), trialNumber: n, rng: new Rng(trialSeed(o.seed, n)) });
+        params = await o.strategy.ask({
+          space,
+          objectives,
+          history: history.trials(),
+          trialNumber: n,
+          rng: new Rng(trialSeed(o.seed, n)),
+          ...(o.cheapObjectives ? { cheapObjectives: o.cheapObjectives } : {}),
+        });
         const why = space.check(params);
         if (why !== null) throw new ConfigError(`strategy '${o.strategy.name}' proposed an invalid point: ${why}`);
       }

@@ -32,7 +32,7 @@ import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import type { ArchLatencyOptions } from '../nas/cost.js';
 import { parseObjectives } from '../nas/objectives.js';
-import { loadNasTable, tabularEvaluator } from '../nas/tabular.js';
+import { loadNasTable, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
@@ -192,6 +192,12 @@ registerEvaluation({
     return getArchSpace(tableOpts(options).space ?? 'nb201').space;
   },
   archSpace: (options) => getArchSpace(tableOpts(options).space ?? 'nb201').name,
+  cheapObjectives(options) {
+    // the table's cost columns (latency, size, ...): a lookup, not a query
+    const o = tableOpts(options);
+    const space = getArchSpace(o.space ?? 'nb201');
+    return tableCheapObjectives(loadNasTable(o.table, space), objectivesOf(o.objectives));
+  },
   create(options) {
     const o = tableOpts(options);
     const space = getArchSpace(o.space ?? 'nb201');

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from '../search/space.js';
-import type { JsonValue, Objective } from '../search/types.js';
+import type { CheapObjectives, JsonValue, Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 
 /** A JSON reference to a registered evaluation: what a study config and a queued job carry. */
@@ -33,6 +33,11 @@ export interface EvaluationEntry {
   archSpace?(options: Readonly<Record<string, JsonValue>>): string;
   /** The objectives this evaluation returns, in value order. */
   objectives(options: Readonly<Record<string, JsonValue>>): Objective[];
+  /**
+   * Cost-aware search: the objectives computable without an evaluation (a cost model, a table's cost
+   * columns), handed to the strategy in the study's process; undefined when none is.
+   */
+  cheapObjectives?(options: Readonly<Record<string, JsonValue>>): CheapObjectives | undefined;
 }
 
 const entries = new Map<string, EvaluationEntry>();

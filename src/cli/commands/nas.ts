@@ -52,6 +52,8 @@ interface NasFlags {
   readonly study?: string;
   readonly json?: boolean;
   readonly distinct?: boolean;
+  readonly costAware?: boolean;
+  readonly predictor?: boolean;
   readonly threads?: string;
   readonly teacher?: string;
   readonly teacherEpochs?: string;
@@ -145,6 +147,11 @@ export function registerNas(program: Command): void {
     .option('--fault-images <n>', 'validation images per injection run (default 1000)')
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--cost-aware',
+      "with --table: screen 16 proposals per query by the table's cost columns (no query spent) and skip surely dominated ones (strategy 'prescreen'; docs/search-strategies.md)",
+    )
+    .option('--predictor', 'screen 16 proposals per query with a GP predictor of accuracy over the architecture encoding (with --cost-aware: of accuracy only)')
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
     .action(async (f: NasFlags) => {
@@ -159,6 +166,7 @@ export function registerNas(program: Command): void {
         );
       if (!nasStrategyNames().includes(strategyName))
         throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
+      const prescreen = prescreenSettings(f, strategyName);
       let budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
       const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
@@ -323,6 +331,7 @@ export function registerNas(program: Command): void {
         seed,
         evaluator,
         distinct,
+        ...(prescreen ? { prescreen } : {}),
         ...(strategyName === 'capacity' ? { capacityPoints } : {}),
         ...blockwiseSettings,
         ...(strategyName === 'two-stage'
@@ -442,10 +451,11 @@ export function registerNas(program: Command): void {
               process.stderr.write(
                 `capacity search: ${c.capacity.picks.length} strata with a point under ${maxLatency} ms, ${c.capacity.feasible.length} distinct feasible points, ${c.capacity.latencyCalls} latencies taken\n`,
               );
+            const inner = { name: c.name, options: c.options as Record<string, JsonValue> };
             return {
               name,
               evaluator,
-              strategy: { name: c.name, options: c.options as Record<string, JsonValue> },
+              strategy: prescreen ? { name: 'prescreen', options: { inner, ...prescreen } } : inner,
               objectives: [...objectives],
               nTrials: budget,
               seed,
@@ -657,4 +667,17 @@ function checkNoFaultFlags(f: NasFlags, where: string): void {
   ).filter(([, v]) => v !== undefined);
   if (given.length > 0)
     throw new ConfigError(`${given.map(([k]) => k).join(', ')} apply to training-based search (--dataset, --evaluator train), not ${where}`);
+}
+
+/** The 'prescreen' options of --cost-aware / --predictor (undefined without them); generic strategies only, --cost-aware with --table only. */
+function prescreenSettings(f: NasFlags, strategyName: string): Record<string, JsonValue> | undefined {
+  if (!f.costAware && !f.predictor) return undefined;
+  const flag = f.costAware ? '--cost-aware' : '--predictor';
+  if (!['nsga2', 'regularized-evolution', 'tpe', 'random', 'bo'].includes(strategyName))
+    throw new ConfigError(
+      `${flag} screens the proposals of a generic strategy; --strategy '${f.strategy}' is not one (expected nsga2, evolution, tpe, random or bo)`,
+    );
+  if (f.costAware && f.table === undefined)
+    throw new ConfigError("--cost-aware needs --table (the table's cost columns are the cheap objectives; training evaluators give none yet)");
+  return f.costAware ? { costAware: true, surrogate: f.predictor ? 'gp' : 'none' } : { surrogate: 'gp' };
 }

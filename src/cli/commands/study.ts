@@ -9,7 +9,7 @@ import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/types.js';
 import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult } from '../../study/run-study.js';
 import { formatTable } from '../../util/table.js';
-import { evaluatorFor } from '../../workers/registry.js';
+import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
 import { checkOutPath, intOption, markInterrupted, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
@@ -211,12 +211,19 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     const { makeThreadPoolEvaluator } = await import('../../workers/thread-pool.js');
     remote = makeThreadPoolEvaluator({ evaluation, threads });
   }
+  // cost-aware strategies compute the evaluation's cheap objectives (a cost model, a table's cost columns) in this process
+  const cheap = strategyIsCostAware(config.strategy) ? getEvaluation(evaluation.name).cheapObjectives?.(evaluation.options ?? {}) : undefined;
+  if (strategyIsCostAware(config.strategy) && !cheap)
+    throw new UserError(
+      `study '${name}': its strategy is cost-aware but evaluator '${evaluation.name}' gives no cheap objectives (cost-aware search needs a table's cost columns: nas-table)`,
+    );
   // one objective: the best value so far; several: how many trials are on the Pareto front so far
   const single = r.objectives.length === 1;
   const field = single ? 'best' : 'pareto-front';
   const bar = createProgress({ total: config.nTrials, label: name, fields: [field], quiet: o.quiet ?? false });
   try {
     return await runStudy({
+      ...(cheap ? { cheapObjectives: cheap } : {}),
       store,
       studyName: name,
       space: r.space,
@@ -240,6 +247,14 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     bar.stop();
     await remote?.close();
   }
+}
+
+/** True when a study config's strategy is (or wraps) a 'prescreen' with costAware set. */
+function strategyIsCostAware(s: unknown): boolean {
+  if (s === null || typeof s !== 'object') return false;
+  const o = (s as { options?: Record<string, unknown> }).options;
+  if ((s as { name?: unknown }).name === 'prescreen' && o?.costAware === true) return true;
+  return o !== undefined && (strategyIsCostAware(o.inner) || strategyIsCostAware(o.stage1) || strategyIsCostAware(o.stage2));
 }
 
 interface StoreFlag {

@@ -8,6 +8,7 @@ import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { SearchStrategy, Trial } from '../types.js';
 import { BayesianOptimization } from './bayesian.js';
 import { Nsga2 } from './nsga2.js';
+import { Prescreen } from './prescreen.js';
 import { RandomSearch } from './random.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
 import { Tpe } from './tpe.js';
@@ -18,6 +19,7 @@ const makers: Record<string, () => SearchStrategy> = {
   bo: () => new BayesianOptimization({ candidates: 200, refine: 2, restarts: 1 }),
   'regularized-evolution': () => new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }),
   tpe: () => new Tpe(),
+  prescreen: () => new Prescreen(new Nsga2({ populationSize: 8 }), { startupTrials: 10, candidates: 6 }),
 };
 
 test('every registered strategy has a conformance run', () => {

@@ -4,7 +4,7 @@
  */
 import { Rng } from '../../util/rng.js';
 import type { SearchSpace } from '../space.js';
-import { type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
+import { type CheapObjectives, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
 
 /** Result of one evaluation in {@link runTrials}: values (and constraints), or 'failed'. */
 export type TestEvaluation = { readonly values: readonly number[]; readonly constraints?: readonly number[] } | 'failed';
@@ -20,6 +20,8 @@ export interface RunTrialsOptions {
   readonly seed: number;
   /** Earlier trials to continue from (resume). */
   readonly history?: readonly Trial[];
+  /** Cost-aware runs: objectives the strategy may compute without a trial. */
+  readonly cheapObjectives?: CheapObjectives;
 }
 
 /** Runs trials sequentially and returns the whole history. */
@@ -28,7 +30,14 @@ export async function runTrials(o: RunTrialsOptions): Promise<Trial[]> {
   const stamp = new Date(0).toISOString();
   while (history.length < o.nTrials) {
     const number = history.length;
-    const params = await o.strategy.ask({ space: o.space, objectives: o.objectives, history, trialNumber: number, rng: new Rng(trialSeed(o.seed, number)) });
+    const params = await o.strategy.ask({
+      space: o.space,
+      objectives: o.objectives,
+      history,
+      trialNumber: number,
+      rng: new Rng(trialSeed(o.seed, number)),
+      ...(o.cheapObjectives ? { cheapObjectives: o.cheapObjectives } : {}),
+    });
     const r = o.evaluate(params, number);
     const t: Trial =
       r === 'failed'

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '../../errors.js';
+import { MemoryStore } from '../../store/memory-store.js';
+import { runStudy } from '../../study/run-study.js';
+import { Rng } from '../../util/rng.js';
+import { dominates } from '../pareto.js';
+import { createStrategy } from '../registry.js';
+import { SearchSpace } from '../space.js';
+import { runTrials } from '../testing/run-trials.js';
+import { strategyConformance } from '../testing/strategy-conformance.js';
+import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../types.js';
+import { frontScorer, Prescreen } from './prescreen.js';
+import { RegularizedEvolution } from './regularized-evolution.js';
+
+// The conformance suite runs in strategies.test.ts (every registered strategy); here: with the evolution inner and cost awareness off.
+strategyConformance(
+  'prescreen (evolution inner, GP predictor)',
+  () => new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), { startupTrials: 10, candidates: 4 }),
+);
+
+const accLat: readonly Objective[] = [
+  { name: 'accuracy', direction: 'maximize' },
+  { name: 'latency_ms', direction: 'minimize' },
+];
+const space = new SearchSpace({ a: { kind: 'int', low: 0, high: 9 }, b: { kind: 'int', low: 0, high: 9 } });
+const stamp = new Date(0).toISOString();
+const trial = (number: number, params: Params, values: number[]): Trial => ({
+  number,
+  params,
+  values,
+  constraints: null,
+  state: 'complete',
+  userAttrs: {},
+  startedAt: stamp,
+  finishedAt: stamp,
+});
+/** An inner strategy proposing the given points in order, round and round. */
+const listStrategy = (points: readonly Params[]): SearchStrategy => {
+  let i = 0;
+  return { name: 'list', ask: () => points[i++ % points.length] as Params };
+};
+const latencyOf = (p: Params): number => (p.a as number) + 0.1 * (p.b as number);
+const cheap: CheapObjectives = { indices: [1], values: (p) => [latencyOf(p)] };
+
+test('cost-aware: a candidate dominated even at the best accuracy seen is skipped before training', async () => {
+  const history = [trial(0, { a: 1, b: 0 }, [0.9, 1]), trial(1, { a: 0, b: 2 }, [0.5, 0.2])];
+  // First proposal costs 5 ms: an architecture of 1 ms reached 0.9 (the best seen), so it cannot enter the front.
+  const s = new Prescreen(
+    listStrategy([
+      { a: 5, b: 0 },
+      { a: 0, b: 5 },
+    ]),
+    { costAware: true, surrogate: 'none', candidates: 2 },
+  );
+  const ctx: AskContext = { space, objectives: accLat, history, trialNumber: 2, rng: new Rng(1), cheapObjectives: cheap };
+  assert.deepEqual(await s.ask(ctx), { a: 0, b: 5 });
+  assert.deepEqual(s.stats, { proposed: 2, skipped: 1, allSkipped: 0 });
+  // Without cost awareness and without a model (before start-up) the inner strategy's first proposal is kept.
+  const plain = new Prescreen(
+    listStrategy([
+      { a: 5, b: 0 },
+      { a: 0, b: 5 },
+    ]),
+    { candidates: 2 },
+  );
+  assert.deepEqual(await plain.ask({ ...ctx }), { a: 5, b: 0 });
+  // An already evaluated point is skipped too.
+  const again = new Prescreen(
+    listStrategy([
+      { a: 1, b: 0 },
+      { a: 0, b: 1 },
+    ]),
+    { costAware: true, surrogate: 'none', candidates: 2 },
+  );
+  assert.deepEqual(await again.ask(ctx), { a: 0, b: 1 });
+});
+
+test('cost-aware without cheap objectives, or a bad option: ConfigError naming it', async () => {
+  const s = new Prescreen(listStrategy([{ a: 1, b: 1 }]), { costAware: true });
+  await assert.rejects(
+    async () => s.ask({ space, objectives: accLat, history: [], trialNumber: 0, rng: new Rng(1) }),
+    (e: unknown) => e instanceof ConfigError && /declares no cheap objectives/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { candidates: 0 }), /prescreen candidates 0/);
+  assert.throws(() => new Prescreen(listStrategy([]), { surrogate: 'none' }), /screens nothing without costAware/);
+  assert.throws(() => createStrategy('prescreen', { inner: 'nsga2', candidate: 3 }), /unknown option 'candidate'/);
+  assert.throws(() => createStrategy('prescreen', { inner: 'prescreen' }), /expected another strategy/);
+  assert.throws(() => createStrategy('prescreen', { inner: { name: 'nsga2', options: { populationSize: 1 } } }), /populationSize 1/);
+  assert.equal(createStrategy('prescreen', { inner: { name: 'evolution', options: { populationSize: 4, sampleSize: 2 } } }).name, 'prescreen');
+});
+
+test('frontScorer: points adding hypervolume score above dominated ones, nearer dominated points above farther ones', () => {
+  const front = [
+    [0, 1],
+    [0.5, 0.5],
+    [1, 0],
+  ];
+  const score = frontScorer(front);
+  const gain = score([0.2, 0.6]);
+  const near = score([0.55, 0.55]);
+  const far = score([0.9, 0.9]);
+  assert.ok(gain > 0, `gain ${gain}`);
+  assert.ok(near < 0 && far < near, `near ${near}, far ${far}`);
+  assert.ok(score([0.1, 0.4]) > gain, 'a point dominating more of the space adds more');
+  assert.ok(score([0.5, 0.5]) < 0, 'a point equal to a front point adds nothing');
+});
+
+test('the study loop hands the cheap objectives to every ask; a cost-aware search on a cost/accuracy trade-off skips dominated proposals', async () => {
+  // accuracy rises with a (slow) and with b (cheap); latency = a + b/10: the front is b = 9 at every a.
+  const evaluate = async (p: Params) => ({ values: [1 - 1 / (2 + (p.a as number) + (p.b as number)), latencyOf(p)] });
+  const seen: boolean[] = [];
+  const spy = (inner: SearchStrategy): SearchStrategy => ({
+    name: 'spy',
+    ask: (ctx) => {
+      seen.push(ctx.cheapObjectives === cheap);
+      return inner.ask(ctx);
+    },
+  });
+  const run = async (costAware: boolean): Promise<{ trials: readonly Trial[]; s: Prescreen }> => {
+    const s = new Prescreen(spy(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 })), {
+      costAware,
+      ...(costAware ? { surrogate: 'none' as const } : { surrogate: 'gp' as const, startupTrials: 1000 }),
+      candidates: 8,
+    });
+    const r = await runStudy({
+      store: new MemoryStore(),
+      studyName: `ca-${costAware}`,
+      space,
+      objectives: accLat,
+      strategy: s,
+      evaluate,
+      nTrials: 40,
+      seed: 3,
+      cheapObjectives: cheap,
+    });
+    return { trials: r.trials, s };
+  };
+  const ca = await run(true);
+  assert.ok(seen.length >= 40 * 8 && seen.every(Boolean), 'every ask saw the cheap objectives');
+  const plain = await run(false);
+  // Count trials that were surely dominated when proposed: some evaluated trial had lower latency and at least the best accuracy seen.
+  const wasted = (trials: readonly Trial[]): number =>
+    trials.filter((t, i) => {
+      const before = trials.slice(0, i).filter((u) => u.values);
+      if (before.length === 0) return false;
+      const bestAcc = Math.max(...before.map((u) => (u.values as number[])[0] as number));
+      const opt = [-bestAcc, latencyOf(t.params)];
+      return before.some((u) => {
+        const v = [-((u.values as number[])[0] as number), (u.values as number[])[1] as number];
+        return dominates(v, opt) || (v[0] === opt[0] && v[1] === opt[1]);
+      });
+    }).length;
+  assert.ok(ca.s.stats.skipped > 0);
+  assert.ok(wasted(ca.trials) < wasted(plain.trials), `cost-aware wasted ${wasted(ca.trials)}, plain ${wasted(plain.trials)}`);
+  // Wasted only when every candidate of an ask was dominated.
+  assert.ok(wasted(ca.trials) <= ca.s.stats.allSkipped, `wasted ${wasted(ca.trials)} > all-skipped asks ${ca.s.stats.allSkipped}`);
+});
+
+test('predictor: with a GP on the one-hot encoding, evolution reaches a better front of a categorical problem in 60 trials (5 seeds)', async () => {
+  // 6 categorical parameters of 4 choices; accuracy is additive in per-choice effects, cost in others.
+  const cat = new SearchSpace(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`e${i}`, { kind: 'categorical', choices: ['p', 'q', 'r', 's'] }])));
+  const gain = [0, 0.3, 0.6, 1];
+  const price = [0, 0.2, 0.7, 1];
+  const idx = (v: unknown): number => ['p', 'q', 'r', 's'].indexOf(v as string);
+  const objectives: readonly Objective[] = [
+    { name: 'accuracy', direction: 'maximize' },
+    { name: 'cost', direction: 'minimize' },
+  ];
+  const evaluate = (p: Params) => {
+    const k = cat.names.map((n) => idx(p[n]));
+    const acc = k.reduce((s, v, i) => s + (gain[v] as number) * (1 + 0.1 * i), 0) + 0.3 * Math.sin(k[0] as number) * ((k[1] as number) - 1.5);
+    return { values: [acc, k.reduce((s, v) => s + (price[v] as number), 0)] };
+  };
+  const hv = (trials: readonly Trial[]): number => {
+    // Dominated area in (accuracy, cost), reference accuracy 0, cost 7.
+    const pts = trials
+      .filter((t) => t.values)
+      .map((t) => t.values as number[])
+      .sort((a, b) => (a[1] as number) - (b[1] as number));
+    let area = 0;
+    let best = 0;
+    for (let i = 0; i < pts.length; i++) {
+      best = Math.max(best, (pts[i] as number[])[0] as number);
+      const next = i + 1 < pts.length ? ((pts[i + 1] as number[])[1] as number) : 7;
+      area += best * (next - ((pts[i] as number[])[1] as number));
+    }
+    return area;
+  };
+  let plain = 0;
+  let pred = 0;
+  for (let seed = 1; seed <= 5; seed++) {
+    const make = () => new RegularizedEvolution({ populationSize: 10, sampleSize: 3 });
+    plain += hv(await runTrials({ strategy: make(), space: cat, objectives, evaluate, nTrials: 60, seed }));
+    pred += hv(
+      await runTrials({ strategy: new Prescreen(make(), { startupTrials: 15, candidates: 12 }), space: cat, objectives, evaluate, nTrials: 60, seed }),
+    );
+  }
+  assert.ok(pred > plain, `predictor-guided mean area ${pred / 5} vs plain ${plain / 5}`);
+});

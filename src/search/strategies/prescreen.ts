@@ -1,0 +1,267 @@
+/**
+ * Pre-screening of another strategy's proposals: cost-aware search and predictor-guided proposals.
+ *
+ * Per ask, the inner strategy (NSGA-II, evolution, TPE, ...) proposes `candidates` points (its offspring,
+ * its samples) from the same history; only one of them becomes a trial. The others cost nothing:
+ * - **cost-aware** (`costAware`): the study's cheap objectives (hardware cost from a model, a LUT or a
+ *   table; `AskContext.cheapObjectives`) are computed exactly for every candidate. A candidate is skipped
+ *   when it is dominated by an evaluated trial even if its expensive objectives (accuracy) matched the best
+ *   value seen so far: training it cannot move the front unless it beats every architecture seen;
+ * - **predictor** (`surrogate: 'gp'`): a Gaussian process per remaining objective over the candidate's
+ *   encoding (one-hot per categorical parameter, one lengthscale per parameter; or an encoding given in code,
+ *   e.g. NB201's path encoding) predicts it from the evaluated trials; the expensive objectives are then the
+ *   optimistic prediction mean - exploration x sd.
+ * The candidate kept is the one whose (exact or predicted) objective vector adds most hypervolume to the
+ * current front; when none adds any, the one nearest to the front (smallest additive epsilon that makes it
+ * non-dominated). Without a surrogate, the first candidate that is not skipped is kept (the inner strategy's
+ * own order). Every point already evaluated is skipped (same parameters).
+ *
+ * All state comes from history: the model's hyperparameters are refitted every `refitEvery` complete trials,
+ * on the trials up to that point, with a seed derived from the count, so a resumed study proposes as an
+ * uninterrupted one.
+ */
+import { ConfigError } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
+import { GaussianProcess, type GpHyperparameters } from '../gp.js';
+import { dominates, hypervolume, paretoFront, toMinimization, violation } from '../pareto.js';
+import type { SearchSpace } from '../space.js';
+import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../types.js';
+import { lengthscaleGroups } from './bayesian.js';
+
+/** Options of {@link Prescreen}. */
+export interface PrescreenOptions {
+  /** Proposals of the inner strategy screened per trial (default 16). */
+  readonly candidates?: number;
+  /** Compute the study's cheap objectives exactly for every candidate (needs a cost-aware study; default false). */
+  readonly costAware?: boolean;
+  /** Model of the objectives that are not cheap: 'gp' (default) or 'none' (cost-aware skipping only). */
+  readonly surrogate?: 'gp' | 'none';
+  /** Complete trials before the model ranks candidates (default 20; before: the first candidate not skipped). */
+  readonly startupTrials?: number;
+  /** Complete trials between hyperparameter refits (default 20). */
+  readonly refitEvery?: number;
+  /** Most recent complete trials the model is fitted to (default 100). */
+  readonly maxPoints?: number;
+  /** Optimism of the predicted objectives: mean - exploration x sd, in minimisation (default 0.5). */
+  readonly exploration?: number;
+}
+
+/** How the model sees a candidate: an encoding in [0, 1]^d and the lengthscale group of each dimension. */
+export interface PrescreenEncoding {
+  readonly name: string;
+  encode(p: Params): number[];
+  /** Lengthscale group per dimension (default: one per dimension). */
+  readonly groups?: readonly number[];
+}
+
+/** One-hot / unit encoding of the space, one lengthscale per categorical parameter (as the 'bo' strategy). */
+export function spaceEncoding(space: SearchSpace): PrescreenEncoding {
+  return { name: 'onehot', encode: (p) => space.encode(p), groups: lengthscaleGroups(space) };
+}
+
+const DEFAULTS = { candidates: 16, startupTrials: 20, refitEvery: 20, maxPoints: 100, exploration: 0.5 };
+
+/** Checks the JSON options of 'prescreen' (ConfigError naming the bad one). */
+export function checkPrescreenOptions(o: PrescreenOptions): void {
+  const int = (k: keyof PrescreenOptions, lo: number, hi: number): void => {
+    const v = o[k];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi))
+      throw new ConfigError(`prescreen ${k} ${JSON.stringify(v)}: expected an integer in [${lo}, ${hi}]`);
+  };
+  int('candidates', 1, 10_000);
+  int('startupTrials', 2, 1_000_000);
+  int('refitEvery', 1, 1_000_000);
+  int('maxPoints', 5, 2000);
+  if (o.exploration !== undefined && !(typeof o.exploration === 'number' && o.exploration >= 0 && o.exploration <= 10))
+    throw new ConfigError(`prescreen exploration ${JSON.stringify(o.exploration)}: expected a number in [0, 10]`);
+  if (o.surrogate !== undefined && o.surrogate !== 'gp' && o.surrogate !== 'none')
+    throw new ConfigError(`prescreen surrogate ${JSON.stringify(o.surrogate)}: expected 'gp' or 'none'`);
+  if (o.costAware !== undefined && typeof o.costAware !== 'boolean')
+    throw new ConfigError(`prescreen costAware ${JSON.stringify(o.costAware)}: expected true or false`);
+  if (o.surrogate === 'none' && o.costAware !== true)
+    throw new ConfigError("prescreen surrogate 'none' screens nothing without costAware: set costAware true or surrogate 'gp'");
+}
+
+/** Screening counters of one strategy instance (for benches and tests; not part of the study's state). */
+export interface PrescreenStats {
+  /** Candidates proposed by the inner strategy. */
+  proposed: number;
+  /** Candidates skipped as surely dominated (cost-aware) or already evaluated. */
+  skipped: number;
+  /** Asks where every candidate was skipped (the nearest one to the front was kept anyway). */
+  allSkipped: number;
+}
+
+/** Pre-screens the proposals of `inner` (see the module doc). */
+export class Prescreen implements SearchStrategy {
+  readonly name = 'prescreen';
+  readonly stats: PrescreenStats = { proposed: 0, skipped: 0, allSkipped: 0 };
+  private readonly o: typeof DEFAULTS & { costAware: boolean; surrogate: 'gp' | 'none' };
+  private readonly hyperMemo = new Map<string, GpHyperparameters>();
+
+  constructor(
+    private readonly inner: SearchStrategy,
+    options: PrescreenOptions = {},
+    private readonly encoding?: PrescreenEncoding,
+  ) {
+    checkPrescreenOptions(options);
+    this.o = {
+      candidates: options.candidates ?? DEFAULTS.candidates,
+      startupTrials: options.startupTrials ?? DEFAULTS.startupTrials,
+      refitEvery: options.refitEvery ?? DEFAULTS.refitEvery,
+      maxPoints: options.maxPoints ?? DEFAULTS.maxPoints,
+      exploration: options.exploration ?? DEFAULTS.exploration,
+      costAware: options.costAware ?? false,
+      surrogate: options.surrogate ?? 'gp',
+    };
+  }
+
+  /** The registry name of the strategy whose proposals are screened. */
+  get innerName(): string {
+    return this.inner.name;
+  }
+
+  tell(trial: Trial, ctx: { readonly objectives: readonly Objective[] }): void {
+    this.inner.tell?.(trial, ctx);
+  }
+
+  async ask(ctx: AskContext): Promise<Params> {
+    const m = ctx.objectives.length;
+    const cheap = this.o.costAware ? ctx.cheapObjectives : undefined;
+    if (this.o.costAware && !cheap)
+      throw new ConfigError(
+        `strategy '${this.name}' is cost-aware but the study declares no cheap objectives (its evaluation gives no cost model / table for them)`,
+      );
+    const cheapSet = new Set(cheap?.indices ?? []);
+    for (const i of cheapSet)
+      if (!(Number.isInteger(i) && i >= 0 && i < m)) throw new ConfigError(`cheap objective index ${i}: expected an integer in [0, ${m - 1}]`);
+    const predicted = Array.from({ length: m }, (_, k) => k).filter((k) => !cheapSet.has(k));
+
+    // Evaluated trials: minimisation vectors, the feasible front, the seen parameters.
+    const done = ctx.history.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
+    const seen = new Set(ctx.history.map((t) => keyOf(t.params)));
+    const vals = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
+    const feas = vals.filter((_, i) => violation((done[i] as Trial).constraints) <= 0);
+    const bestSeen = Array.from({ length: m }, (_, k) => Math.min(Infinity, ...vals.map((v) => v[k] as number)));
+
+    // The candidates and their exact cheap objectives.
+    const cands: { p: Params; y: (number | undefined)[]; costless?: true }[] = [];
+    for (let c = 0; c < this.o.candidates; c++) {
+      const p = await this.inner.ask(ctx);
+      this.stats.proposed++;
+      const y: (number | undefined)[] = new Array(m).fill(undefined);
+      if (cheap) {
+        const v = cheap.values(p);
+        if (v.length !== cheap.indices.length)
+          throw new ConfigError(`cheap objectives returned ${JSON.stringify(v)}; expected ${cheap.indices.length} numbers`);
+        const dir = cheap.indices.map((i) => ctx.objectives[i]?.direction);
+        cheap.indices.forEach((i, j) => {
+          y[i] = dir[j] === 'maximize' ? -(v[j] as number) : (v[j] as number);
+        });
+        // A candidate the cost model cannot cost (NaN: e.g. absent from a table) is skipped.
+        if (!v.every(Number.isFinite)) {
+          cands.push({ p, y, costless: true });
+          continue;
+        }
+      }
+      cands.push({ p, y });
+    }
+
+    // Skipping: already evaluated; cost-aware: dominated even at the best expensive values seen.
+    const surelyDominated = (y: readonly (number | undefined)[]): boolean => {
+      if (!cheap || feas.length === 0) return false;
+      const opt = y.map((v, k) => (v === undefined ? (bestSeen[k] as number) : v));
+      return feas.some((f) => dominates(f, opt) || f.every((x, k) => x === opt[k]));
+    };
+    const alive = cands.filter((c) => !c.costless && !seen.has(keyOf(c.p)) && !surelyDominated(c.y));
+    this.stats.skipped += cands.length - alive.length;
+    if (alive.length === 0) this.stats.allSkipped++;
+    const pool = alive.length > 0 ? alive : cands.filter((c) => !c.costless).length > 0 ? cands.filter((c) => !c.costless) : cands;
+
+    const useModel = this.o.surrogate === 'gp' && done.length >= this.o.startupTrials && feas.length > 0;
+    if (!useModel) return (pool[0] as { p: Params }).p;
+    const enc = this.encoding ?? spaceEncoding(ctx.space);
+    const window = done.slice(Math.max(0, done.length - this.o.maxPoints));
+    const wv = vals.slice(Math.max(0, done.length - this.o.maxPoints));
+    const x = window.map((t) => enc.encode(t.params));
+    for (const k of predicted) {
+      const y = wv.map((v) => v[k] as number);
+      const gp = GaussianProcess.withHyperparameters(x, y, this.hyper(done, vals, k, enc));
+      for (const c of pool) {
+        const { mean, variance } = gp.predict(enc.encode(c.p));
+        c.y[k] = mean - this.o.exploration * Math.sqrt(variance);
+      }
+    }
+    const score = frontScorer(feas);
+    let best = pool[0] as { p: Params; y: (number | undefined)[] };
+    let bestS = -Infinity;
+    for (const c of pool) {
+      const s = score(c.y as number[]);
+      if (s > bestS) {
+        bestS = s;
+        best = c;
+      }
+    }
+    return best.p;
+  }
+
+  /** Hyperparameters of objective `k`'s model: those fitted at the last refit point (memoised; deterministic from history). */
+  private hyper(done: readonly Trial[], vals: readonly number[][], k: number, enc: PrescreenEncoding): GpHyperparameters {
+    const r = this.o.startupTrials + Math.floor((done.length - this.o.startupTrials) / this.o.refitEvery) * this.o.refitEvery;
+    const lo = Math.max(0, r - this.o.maxPoints);
+    const key = `${k}|${enc.name}|${r}|${done[lo]?.number}|${done[r - 1]?.number}|${done.length > 0 ? (done[0] as Trial).startedAt : ''}`;
+    const hit = this.hyperMemo.get(key);
+    if (hit) return hit;
+    const prefix = done.slice(lo, r);
+    const fit = GaussianProcess.fit(
+      prefix.map((t) => enc.encode(t.params)),
+      vals.slice(lo, r).map((v) => v[k] as number),
+      new Rng(0x9e5c + 31 * r + k),
+      { restarts: 1, ...(enc.groups ? { groups: enc.groups } : {}) },
+    ).hyper;
+    if (this.hyperMemo.size > 64) this.hyperMemo.clear();
+    this.hyperMemo.set(key, fit);
+    return fit;
+  }
+}
+
+/**
+ * Scores objective vectors (minimisation) against the front of `points`: the hypervolume a vector adds
+ * (normalised by the points' range, reference at the worst value + 10% of the range), or, when it adds
+ * none, minus the additive epsilon by which it must improve on every objective to be non-dominated.
+ */
+export function frontScorer(points: readonly (readonly number[])[]): (y: readonly number[]) => number {
+  const m = (points[0] as readonly number[]).length;
+  const lo = Array.from({ length: m }, (_, k) => Math.min(...points.map((p) => p[k] as number)));
+  const hi = Array.from({ length: m }, (_, k) => Math.max(...points.map((p) => p[k] as number)));
+  const span = lo.map((l, k) => (hi[k] as number) - l || 1);
+  const norm = (p: readonly number[]): number[] => p.map((v, k) => (v - (lo[k] as number)) / (span[k] as number));
+  const np = points.map(norm);
+  const front = paretoFront(np).map((i) => np[i] as number[]);
+  const ref = new Array<number>(m).fill(1.1);
+  const base = hypervolume(front, ref);
+  return (y) => {
+    const ny = norm(y);
+    const dominated = front.some((f) => dominates(f, ny) || f.every((v, k) => v === ny[k]));
+    if (!dominated) {
+      const gain = hypervolume([...front, ny], ref) - base;
+      // Beyond the reference box a point adds no volume; it still beats every dominated candidate.
+      return gain > 0 ? gain : 0;
+    }
+    let eps = -Infinity;
+    for (const f of front) {
+      let need = Infinity;
+      for (let k = 0; k < m; k++) need = Math.min(need, (ny[k] as number) - (f[k] as number));
+      eps = Math.max(eps, need);
+    }
+    return -eps - 1e-12;
+  };
+}
+
+function keyOf(p: Params): string {
+  return JSON.stringify(
+    Object.keys(p)
+      .sort()
+      .map((k) => [k, p[k]]),
+  );
+}
