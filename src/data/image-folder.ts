@@ -12,12 +12,16 @@
  * of val/test (or a CSV label) unknown to the training folders, a CSV line that is not `path,label`.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DatasetError } from '../errors.js';
-import { cacheDir, readCache, writeCache } from './cache.js';
-import type { CacheStatus, LoadDatasetOptions, LoadedDataset } from './types.js';
-import { assembleUserDataset, type DataPart } from './user-data.js';
+import { Rng } from '../util/rng.js';
+import { CacheStreamWriter, cacheDir, openCache, readCache, writeCache } from './cache.js';
+import { describeTransform, outputShape } from './preprocess.js';
+import { permutation } from './split.js';
+import { FileSampleSource, type FileSourceOptions } from './stream.js';
+import type { CacheStatus, LoadDatasetOptions, LoadedDataset, Preprocessing, SampleShape } from './types.js';
+import { assembleUserDataset, type DataPart, USER_SPLIT_SEED } from './user-data.js';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 const SPLITS = ['train', 'val', 'test'] as const;
@@ -212,19 +216,7 @@ async function decodeSplits(
 /** Loads an image folder or CSV (see the module comment) as a data set. */
 export async function loadImageFolder(root: string, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const { classes, splits } = listImageFolder(root);
-  let channels = opts.channels;
-  if (channels === undefined) {
-    const sharp = (await import('sharp')).default;
-    const first = (splits.train as Entry[])[0] as Entry;
-    let meta: { channels?: number; space?: string };
-    try {
-      meta = await sharp(first.path).metadata();
-    } catch (err) {
-      throw new DatasetError(`image '${first.path}' cannot be decoded (${(err as Error).message}); expected a PNG, JPEG or WebP file`);
-    }
-    channels = (meta.channels ?? 3) <= 2 ? 1 : 3;
-  }
-  if (channels !== 1 && channels !== 3) throw new DatasetError(`channels=${channels} for an image folder: expected 1 (grey) or 3 (RGB)`);
+  const channels = await detectChannels(splits, opts.channels);
   const { parts, h, w, cache } = await decodeSplits(root, splits, channels, opts.size, opts);
   const part = (s: SplitName): DataPart | undefined => {
     const entries = splits[s];
@@ -248,4 +240,272 @@ export async function loadImageFolder(root: string, opts: LoadDatasetOptions = {
     cache,
     notes: [...ds.notes, `${classes.length} classes from '${root}', ${h}x${w}x${channels} pixels decoded with sharp`],
   };
+}
+
+/** A data set whose splits are read from a file on demand ({@link openImageFolderStream}). */
+export interface StreamedDataset {
+  readonly name: string;
+  readonly shape: SampleShape;
+  readonly numClasses: number;
+  readonly classNames: readonly string[];
+  readonly train: FileSampleSource;
+  readonly val: FileSampleSource;
+  readonly test: FileSampleSource;
+  readonly preprocessing: Preprocessing;
+  readonly notes: readonly string[];
+  /** The stream file: read ('hit') or written now ('built'). */
+  readonly cache: 'hit' | 'built';
+  /** Path of the stream file. */
+  readonly file: string;
+  /** Closes the splits' file handles. */
+  close(): void;
+}
+
+/** Options of {@link openImageFolderStream}: the loader's, plus the chunking of the training reads. */
+export interface StreamOptions extends LoadDatasetOptions {
+  /** Samples per chunk of the training split (default about 4 MiB of pixels). */
+  readonly chunk?: number;
+  /** Chunks shuffled together (default 4). */
+  readonly window?: number;
+  /** Images decoded (and held) per write while the stream file is built (default 512). */
+  readonly decodeBatch?: number;
+  /** Called after each decoded batch while the stream file is built. */
+  readonly onDecode?: (done: number, total: number) => void;
+}
+
+async function detectChannels(splits: Partial<Record<SplitName, Entry[]>>, given: number | undefined): Promise<number> {
+  let channels = given;
+  if (channels === undefined) {
+    const sharp = (await import('sharp')).default;
+    const first = (splits.train as Entry[])[0] as Entry;
+    let meta: { channels?: number };
+    try {
+      meta = await sharp(first.path).metadata();
+    } catch (err) {
+      throw new DatasetError(`image '${first.path}' cannot be decoded (${(err as Error).message}); expected a PNG, JPEG or WebP file`);
+    }
+    channels = (meta.channels ?? 3) <= 2 ? 1 : 3;
+  }
+  if (channels !== 1 && channels !== 3) throw new DatasetError(`channels=${channels} for an image folder: expected 1 (grey) or 3 (RGB)`);
+  return channels;
+}
+
+/**
+ * Opens an image folder (or CSV) for training without holding its pixels in memory. The first open decodes
+ * every image once, a batch at a time, into a stream file in the cache folder (`imagefolder-<hash>.stream.bin`,
+ * the cache format of cache.ts); later opens check it (key, size, SHA-256, read in pieces) and reuse it.
+ *
+ * The stream file stores each folder split in a fixed seeded order: the training folder in the order of
+ * {@link holdoutSplit} with {@link USER_SPLIT_SEED} (so train | val | test are contiguous ranges of it when
+ * val/test are held out), `val/` and `test/` folders in the order of their seeded permutations. The splits
+ * therefore hold exactly the samples {@link loadImageFolder} puts in them, in the same order, and `limit=`
+ * keeps the same first N. Standardisation statistics are computed by one pass over the training range.
+ */
+export async function openImageFolderStream(root: string, opts: StreamOptions = {}): Promise<StreamedDataset> {
+  if (opts.noCache)
+    throw new DatasetError(`'imagefolder:${root};stream' reads its images from a stream file in the cache folder: it cannot run with the cache disabled`);
+  const { classes, splits } = listImageFolder(root);
+  const channels = await detectChannels(splits, opts.channels);
+  const size = opts.size;
+  // stored order of every folder split: seeded permutations (see above)
+  const stored: { name: SplitName; entries: Entry[] }[] = [];
+  for (const [s, seed] of [
+    ['train', USER_SPLIT_SEED],
+    ['val', USER_SPLIT_SEED + 1],
+    ['test', USER_SPLIT_SEED + 2],
+  ] as const) {
+    const list = splits[s];
+    if (list === undefined) continue;
+    const perm = permutation(list.length, new Rng(seed));
+    stored.push({ name: s, entries: Array.from(perm, (i) => list[i] as Entry) });
+  }
+  const files = stored.flatMap(({ name, entries }) =>
+    entries.map((e) => {
+      const st = statSync(e.path);
+      return `${name}\t${e.label}\t${e.path}\t${st.size}\t${st.mtimeMs}`;
+    }),
+  );
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: 'stream-1', channels, size: size ?? null, files }))
+    .digest('hex');
+  const path = join(
+    cacheDir(opts.cacheDir),
+    `imagefolder-${createHash('sha1')
+      .update(JSON.stringify([resolve(root), channels, size ?? null]))
+      .digest('hex')
+      .slice(0, 16)}.stream.bin`,
+  );
+  let opened = openCache(path, key);
+  let cache: 'hit' | 'built' = 'hit';
+  if (opened.status !== 'hit') {
+    await buildStreamFile(path, key, stored, channels, size, opts);
+    cache = 'built';
+    opened = openCache(path, key);
+    if (opened.status !== 'hit') throw new DatasetError(`the stream file '${path}' just written does not read back: ${opened.reason}`);
+  }
+  const sec = opened.cache.sections;
+  const metaAt = sec.get('meta') as { offset: number; bytes: number };
+  const labelsAt = sec.get('labels') as { offset: number; bytes: number };
+  const fd = openSync(path, 'r');
+  const metaBuf = Buffer.alloc(metaAt.bytes);
+  const labels = new Int32Array(labelsAt.bytes / 4);
+  try {
+    readSync(fd, metaBuf, 0, metaAt.bytes, metaAt.offset);
+    readSync(fd, new Uint8Array(labels.buffer), 0, labelsAt.bytes, labelsAt.offset);
+  } finally {
+    closeSync(fd);
+  }
+  const meta = JSON.parse(metaBuf.toString('utf8')) as { h: number; w: number; c: number; parts: Record<string, number> };
+  const { h, w } = meta;
+  const per = h * w * channels;
+  // contiguous ranges [start, end) of the stored sections per output split
+  const labelStart = new Map<string, number>();
+  let at = 0;
+  for (const { name, entries } of stored) {
+    labelStart.set(name, at);
+    at += entries.length;
+  }
+  const nTrain = stored[0]?.entries.length ?? 0;
+  const valCount = splits.val === undefined ? Math.round(nTrain * (opts.valFraction ?? 0.1)) : 0;
+  const testCount = splits.test === undefined ? Math.round(nTrain * (opts.testFraction ?? 0.1)) : 0;
+  for (const [k, f] of [
+    ['valFraction', opts.valFraction ?? 0.1],
+    ['testFraction', opts.testFraction ?? 0.1],
+  ] as const)
+    if (!(f >= 0 && f < 1)) throw new DatasetError(`${k} ${f} is invalid: expected a number in [0, 1)`);
+  const trainEnd = nTrain - valCount - testCount;
+  const range = (s: SplitName): { section: SplitName; start: number; end: number } => {
+    if (s === 'train') return { section: 'train', start: 0, end: trainEnd };
+    if (splits[s] !== undefined) return { section: s, start: 0, end: (splits[s] as Entry[]).length };
+    return s === 'val' ? { section: 'train', start: trainEnd, end: trainEnd + valCount } : { section: 'train', start: trainEnd + valCount, end: nTrain };
+  };
+  const lim = opts.limit;
+  const limitOf = (s: SplitName): number => (lim === undefined ? Infinity : typeof lim === 'number' ? lim : (lim[s] ?? Infinity));
+  const shape = outputShape({ c: channels, h, w }, opts);
+  const scale = 1 / 255;
+  const trainRange = range('train');
+  let stats = { mean: 0, std: 1 };
+  const base: Omit<FileSourceOptions, 'offset' | 'n' | 'labels'> = {
+    path,
+    stored: { c: channels, h, w, layout: 'nhwc' },
+    transform: { outC: shape[0], outH: shape[1], outW: shape[2], resize: opts.resize ?? 'pad', scale, mean: 0, std: 1 },
+  };
+  const source = (s: SplitName, o: Partial<FileSourceOptions> = {}): FileSampleSource => {
+    const r = range(s);
+    const n = Math.min(r.end - r.start, limitOf(s));
+    const sectionAt = sec.get(r.section) as { offset: number };
+    const l0 = (labelStart.get(r.section) as number) + r.start;
+    return new FileSampleSource({ ...base, ...o, offset: sectionAt.offset + r.start * per, n, labels: labels.slice(l0, l0 + n) });
+  };
+  if (opts.standardize === true) {
+    // statistics of the whole training range (as the in-memory loader: before limit=)
+    const full = new FileSampleSource({
+      ...base,
+      transform: { ...base.transform, outC: channels, outH: h, outW: w },
+      offset: (sec.get('train') as { offset: number }).offset,
+      n: trainRange.end,
+      labels: labels.slice(0, trainRange.end),
+    });
+    stats = rawStats(full, h * w * channels);
+    full.close();
+  }
+  const t = { ...base.transform, ...stats };
+  const chunking = { ...(opts.chunk !== undefined ? { chunk: opts.chunk } : {}), ...(opts.window !== undefined ? { window: opts.window } : {}) };
+  const train = source('train', { transform: t, ...chunking });
+  const val = source('val', { transform: t });
+  const test = source('test', { transform: t });
+  if (train.n === 0) throw new DatasetError(`image folder '${root}' leaves no training images (check limit= and valFraction/testFraction)`);
+  const notes = [
+    `${classes.length} classes from '${root}', ${h}x${w}x${channels} pixels decoded with sharp, streamed from '${path}' (${train.chunk} images per chunk, ${train.window} chunks per shuffle window)`,
+    splits.val === undefined
+      ? `validation: ${valCount} images held out of the training folder (shuffle seed ${USER_SPLIT_SEED})`
+      : `validation: '${join(root, 'val')}'`,
+    splits.test === undefined ? `test: ${testCount} images held out of the training folder (shuffle seed ${USER_SPLIT_SEED})` : `test: '${join(root, 'test')}'`,
+  ];
+  if (opts.standardize === true) notes.push(`standardised with mean ${stats.mean.toPrecision(5)} and std ${stats.std.toPrecision(5)} of the training split`);
+  return {
+    name: basename(resolve(root)),
+    shape,
+    numClasses: opts.numClasses ?? classes.length,
+    classNames: classes,
+    train,
+    val,
+    test,
+    preprocessing: describeTransform({ h, w }, t),
+    notes,
+    cache,
+    file: path,
+    close: () => {
+      train.close();
+      val.close();
+      test.close();
+    },
+  };
+}
+
+/** Mean and standard deviation of the (scaled, unstandardised) values of every sample of a source, chunk by chunk. */
+function rawStats(src: FileSampleSource, per: number): { mean: number; std: number } {
+  let sum = 0;
+  let sq = 0;
+  const x = new Float32Array(src.chunk * per);
+  const idx = new Int32Array(src.chunk);
+  for (let s = 0; s < src.n; s += src.chunk) {
+    const m = Math.min(src.chunk, src.n - s);
+    for (let i = 0; i < m; i++) idx[i] = s + i;
+    src.read(idx.subarray(0, m), x);
+    for (let k = 0; k < m * per; k++) {
+      const v = x[k] as number;
+      sum += v;
+      sq += v * v;
+    }
+  }
+  const count = src.n * per;
+  if (count === 0) return { mean: 0, std: 1 };
+  const mean = sum / count;
+  const std = Math.sqrt(Math.max(sq / count - mean * mean, 0));
+  return { mean, std: std > 0 ? std : 1 };
+}
+
+/** Decodes every stored split a batch at a time and writes the stream file (meta, labels, pixels). */
+async function buildStreamFile(
+  path: string,
+  key: string,
+  stored: readonly { name: SplitName; entries: Entry[] }[],
+  channels: number,
+  size: number | undefined,
+  opts: StreamOptions,
+): Promise<void> {
+  const shape: { h?: number; w?: number; first?: string } = {};
+  const firstEntry = stored[0]?.entries[0];
+  if (firstEntry === undefined) throw new DatasetError('image folder has no training images');
+  await decodeAll([firstEntry], channels, size, shape);
+  const h = shape.h as number;
+  const w = shape.w as number;
+  const per = h * w * channels;
+  const total = stored.reduce((a, s) => a + s.entries.length, 0);
+  const meta = Buffer.from(JSON.stringify({ h, w, c: channels, parts: Object.fromEntries(stored.map((s) => [s.name, s.entries.length])) }));
+  const labels = Int32Array.from(stored.flatMap((s) => s.entries.map((e) => e.label)));
+  const writer = new CacheStreamWriter(path, key, [
+    { name: 'meta', bytes: meta.length },
+    { name: 'labels', bytes: labels.byteLength },
+    ...stored.map((s) => ({ name: s.name, bytes: s.entries.length * per })),
+  ]);
+  try {
+    writer.append(meta);
+    writer.append(new Uint8Array(labels.buffer));
+    const batch = opts.decodeBatch ?? 512;
+    let done = 0;
+    for (const s of stored) {
+      for (let i = 0; i < s.entries.length; i += batch) {
+        const part = s.entries.slice(i, i + batch);
+        writer.append(await decodeAll(part, channels, size, shape));
+        done += part.length;
+        opts.onDecode?.(done, total);
+      }
+    }
+    writer.finish();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
 }

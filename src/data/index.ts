@@ -2,14 +2,16 @@
 
 export * from './augment.js';
 export * from './batch.js';
-export { type CacheRead, cacheDir, readCache, writeCache } from './cache.js';
+export { type CacheRead, CacheStreamWriter, cacheDir, type OpenedCache, openCache, readCache, writeCache } from './cache.js';
 export * from './fashion-mnist.js';
 export * from './idx.js';
+export type { StreamedDataset, StreamOptions } from './image-folder.js';
 export * from './load.js';
 export * from './mnist.js';
 export * from './npy.js';
 export * from './preprocess.js';
 export * from './spec.js';
 export * from './split.js';
+export * from './stream.js';
 export * from './types.js';
 export * from './user-data.js';

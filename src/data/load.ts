@@ -3,6 +3,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { loadFashionMnist } from './fashion-mnist.js';
+import type { StreamedDataset, StreamOptions } from './image-folder.js';
 import { loadMnist } from './mnist.js';
 import { type DatasetSpec, parseDatasetSpec } from './spec.js';
 import type { LoadDatasetOptions, LoadedDataset } from './types.js';
@@ -17,6 +18,10 @@ import { loadUserDataset } from './user-data.js';
 export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
   const o: LoadDatasetOptions = { ...opts, ...s.options };
+  if (o.stream === true)
+    throw new ConfigError(
+      `data set '${typeof spec === 'string' ? spec : s.kind}': 'stream' reads the images in chunks, which only \`hwnas train\` (and openDatasetStream) do; drop ';stream' to load it into memory`,
+    );
   let ds: LoadedDataset;
   switch (s.kind) {
     case 'mnist':
@@ -51,4 +56,21 @@ export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetO
       `data set '${typeof spec === 'string' ? spec : ds.name}': its training split is empty (0 images); expected at least 1 (check limit= and the files)`,
     );
   return ds;
+}
+
+/**
+ * Opens a data set for streamed training (spec option `stream`): its splits are {@link SampleSource}s read
+ * from a file in chunks (see image-folder.ts `openImageFolderStream`). Only `imagefolder:` data sets stream.
+ * @example
+ * const ds = await openDatasetStream('imagefolder:photos;size=32;stream');
+ * try { await train(model, { source: ds.train }, { epochs: 1 }); } finally { ds.close(); }
+ */
+export async function openDatasetStream(spec: string | DatasetSpec, opts: StreamOptions = {}): Promise<StreamedDataset> {
+  const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
+  if (s.kind !== 'imagefolder')
+    throw new ConfigError(
+      `data set '${typeof spec === 'string' ? spec : s.kind}' cannot stream: expected an 'imagefolder:<dir>' data set (others load into memory)`,
+    );
+  const { openImageFolderStream } = await import('./image-folder.js');
+  return openImageFolderStream(s.path, { ...opts, ...s.options });
 }

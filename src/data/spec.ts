@@ -9,6 +9,7 @@
  *          | size=<int> | channels=<int> | resize=pad|bilinear | standardize[=true|false]
  *          | layout=nchw|nhwc | classes=<int>
  *          | limit=<n> | limit=train:<n>,val:<n>,test:<n>
+ *          | stream[=true|false]                      (imagefolder only: read in chunks, see stream.ts)
  * ```
  * Examples: `mnist;size=32;channels=3`, `idx:train-x.idx,train-y.idx;test=t-x.idx,t-y.idx`,
  * `npy:x.npy,y.npy;layout=nhwc;limit=1000`. Paths may not contain `,` or `;`.
@@ -89,7 +90,7 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
     const v = eq < 0 ? '' : opt.slice(eq + 1).trim();
     if (seen.has(key)) bad(spec, `option '${key}' is given twice (which one was meant?)`);
     seen.add(key);
-    if (eq < 0 && key !== 'standardize') bad(spec, `option '${opt}' has no value (expected key=value)`);
+    if (eq < 0 && key !== 'standardize' && key !== 'stream') bad(spec, `option '${opt}' has no value (expected key=value)`);
     switch (key) {
       case 'test':
       case 'val':
@@ -121,8 +122,13 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
       case 'limit':
         options.limit = parseLimit(spec, v);
         break;
+      case 'stream':
+        if (v !== '' && v !== 'true' && v !== 'false') bad(spec, `stream='${v}' is not true or false`);
+        if (kind !== 'imagefolder') bad(spec, `option 'stream' applies to imagefolder data sets only`);
+        options.stream = v !== 'false';
+        break;
       default:
-        bad(spec, `unknown option '${key}' (known: test, val, size, channels, resize, standardize, layout, classes, limit)`);
+        bad(spec, `unknown option '${key}' (known: test, val, size, channels, resize, standardize, layout, classes, limit, stream)`);
     }
   }
   if (pathKind) {

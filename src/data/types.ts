@@ -2,6 +2,7 @@
  * Public types of the data layer: a data set is three splits of plain typed arrays in the
  * IR's NCHW convention. Nothing here depends on the tensor library.
  */
+import type { Rng } from '../util/rng.js';
 
 /** Integer class labels, one per sample. */
 export type Labels = Uint8Array | Int32Array;
@@ -14,6 +15,29 @@ export interface Split {
   readonly y: Labels;
   /** Number of samples. */
   readonly n: number;
+}
+
+/**
+ * A split read from storage on demand instead of held in memory (e.g. `imagefolder:<dir>;stream`): the
+ * labels are in memory, the samples are read in chunks. Training asks for an epoch order that keeps reads
+ * local ({@link SampleSource.epochOrder}) and reads the samples of each batch ({@link SampleSource.read}).
+ */
+export interface SampleSource {
+  /** Number of samples. */
+  readonly n: number;
+  /** Per-sample shape `[C, H, W]` of the floats {@link SampleSource.read} writes. */
+  readonly shape: SampleShape;
+  /** Class labels, one per sample. */
+  readonly y: Labels;
+  /**
+   * A seeded epoch order of `0..n-1` (a permutation): chunks of stored samples in a random order, and the
+   * samples of each window of a few chunks permuted together, so a batch reads from few chunks.
+   */
+  epochOrder(rng: Rng): Int32Array;
+  /** Writes the samples `indices` (NCHW floats, preprocessed) to `out`, sample `i` at `i*C*H*W`. */
+  read(indices: ArrayLike<number>, out: Float32Array): void;
+  /** Releases the file handle (reads after close reopen it). */
+  close(): void;
 }
 
 /** A batch has the same layout as a split (the last batch may be shorter). */
@@ -100,4 +124,9 @@ export interface LoadDatasetOptions {
   readonly valFraction?: number;
   /** Fraction of a user training set held out as test when no `test=` files are given (default 0.1). */
   readonly testFraction?: number;
+  /**
+   * Read the samples from a file in chunks instead of holding them in memory (`imagefolder:` only; see
+   * `openDatasetStream` and `hwnas train`). `loadDataset` refuses it.
+   */
+  readonly stream?: boolean;
 }

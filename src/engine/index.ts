@@ -36,6 +36,6 @@ export { learningRate, Optimizer } from './optim.js';
 export { DataParallelGradients } from './parallel.js';
 export { type EngineScores, engineScores } from './retrieval-sim.js';
 export { dot, type LayerHvp, type LayerHvpOptions, layerHvp, layerHvpFn, rademacher } from './sensitivity-hvp.js';
-export type { EpochSummary, TrainData, TrainOptions, TrainProgress, TrainResult } from './train.js';
-export { chooseWorkers, train } from './train.js';
+export type { EpochSummary, SourceData, TrainData, TrainInput, TrainOptions, TrainProgress, TrainResult } from './train.js';
+export { chooseWorkers, evaluateSource, train } from './train.js';
 export { computeGradients, type FlatLayout, flatLayout, readParams, writeParams } from './train-step.js';

@@ -12,7 +12,7 @@
  */
 
 import { type AugmentOptions, augmentInPlace } from '../data/augment.js';
-import type { SampleShape } from '../data/types.js';
+import type { SampleShape, SampleSource } from '../data/types.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { EngineModel } from './model.js';
@@ -32,6 +32,35 @@ export interface TrainData {
    * for knowledge distillation; mixed into the one-hot labels with weight {@link TrainOptions.softWeight}.
    */
   readonly soft?: Float32Array;
+}
+
+/**
+ * Labelled samples read on demand (a streamed data set, see src/data/stream.ts): each epoch takes the
+ * source's seeded chunk-local order, each batch reads its samples. No soft targets.
+ */
+export interface SourceData {
+  readonly source: SampleSource;
+}
+
+/** What {@link train} trains on: samples in memory or a streamed source. */
+export type TrainInput = TrainData | SourceData;
+
+/** Accuracy and loss of `model` on a streamed source, a chunk of `batch` samples at a time in stored order. */
+export function evaluateSource(model: EngineModel, source: SampleSource, batch = 1024): { accuracy: number; loss: number; n: number } {
+  const per = source.shape[0] * source.shape[1] * source.shape[2];
+  const x = new Float32Array(Math.min(batch, source.n) * per);
+  const idx = new Int32Array(Math.min(batch, source.n));
+  let correct = 0;
+  let loss = 0;
+  for (let s = 0; s < source.n; s += idx.length) {
+    const m = Math.min(idx.length, source.n - s);
+    for (let i = 0; i < m; i++) idx[i] = s + i;
+    source.read(idx.subarray(0, m), x);
+    const r = model.evaluate(x.subarray(0, m * per), source.y.subarray(s, s + m), m);
+    correct += r.accuracy * m;
+    loss += r.loss * m;
+  }
+  return { accuracy: source.n ? correct / source.n : 0, loss: source.n ? loss / source.n : 0, n: source.n };
 }
 
 /** Progress report after each batch. */
@@ -105,7 +134,7 @@ export interface TrainOptions {
    */
   readonly workers?: 1 | 2 | 'auto';
   /** Evaluated (eval mode) after each epoch. */
-  readonly validation?: TrainData;
+  readonly validation?: TrainInput;
   /** Called after every batch. */
   readonly onProgress?: (p: TrainProgress) => void;
   /** Called after every epoch. */
@@ -138,7 +167,7 @@ export async function chooseWorkers(model: EngineModel, opts: Pick<TrainOptions,
   return cpus >= 2 && (opts.batchSize ?? 128) >= 32 && (opts.steps ?? Infinity) >= 20 && !inThreadHooks ? 2 : 1;
 }
 
-function check(opts: TrainOptions, data: TrainData, per: number): void {
+function check(opts: TrainOptions, data: TrainData, per: number, source?: SampleSource): void {
   if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new ConfigError(`epochs ${opts.epochs} must be a non-negative integer`);
   const bs = opts.batchSize ?? 128;
   if (!Number.isInteger(bs) || bs < 1) throw new ConfigError(`batchSize ${bs} must be a positive integer`);
@@ -146,7 +175,10 @@ function check(opts: TrainOptions, data: TrainData, per: number): void {
   if (!(ls >= 0 && ls < 1)) throw new ConfigError(`labelSmoothing ${ls} must be in [0, 1)`);
   if (opts.lr !== undefined && !(opts.lr > 0)) throw new ConfigError(`lr ${opts.lr} must be > 0`);
   if (!Number.isInteger(data.n) || data.n < 1) throw new ShapeError(`training data has n=${data.n} samples, expected a positive integer`);
-  if (data.x.length < data.n * per) throw new ShapeError(`training data x has ${data.x.length} values, expected n x ${per} = ${data.n * per}`);
+  if (source !== undefined) {
+    const sp = source.shape[0] * source.shape[1] * source.shape[2];
+    if (sp !== per) throw new ShapeError(`streamed samples are [${source.shape.join(', ')}] (${sp} values), the model's input has ${per}`);
+  } else if (data.x.length < data.n * per) throw new ShapeError(`training data x has ${data.x.length} values, expected n x ${per} = ${data.n * per}`);
   if (data.y.length < data.n) throw new ShapeError(`training data has ${data.y.length} labels for ${data.n} samples`);
   const w = opts.softWeight ?? 0.5;
   if (!(w >= 0 && w <= 1)) throw new ConfigError(`softWeight ${w} must be in [0, 1]`);
@@ -157,10 +189,12 @@ function check(opts: TrainOptions, data: TrainData, per: number): void {
  * @example
  * const r = await train(m, { x: ds.train.x, y: ds.train.y, n: ds.train.n }, { epochs: 2, seed: 1 });
  */
-export async function train(model: EngineModel, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
+export async function train(model: EngineModel, input: TrainInput, opts: TrainOptions): Promise<TrainResult> {
   const inShape = model.inputShape;
   const per = inShape.reduce((a, b) => a * b, 1);
-  check(opts, data, per);
+  const source = 'source' in input ? input.source : undefined;
+  const data: TrainData = 'source' in input ? { x: new Float32Array(0), y: input.source.y, n: input.source.n } : input;
+  check(opts, data, per, source);
   const k = model.outputShape.reduce((a, b) => a * b, 1);
   for (let i = 0; i < data.n; i++) {
     const v = data.y[i] as number;
@@ -215,7 +249,7 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
     mean: model.getEngineWeight(`${b.node}.mean`),
     var: model.getEngineWeight(`${b.node}.var`),
   }));
-  const order = Int32Array.from({ length: data.n }, (_, i) => i);
+  let order: Int32Array = Int32Array.from({ length: data.n }, (_, i) => i);
   const shuffleRng = new Rng(opts.seed ?? 0);
   const augRng = new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0);
   const bx = new Float32Array(bs * per);
@@ -229,7 +263,8 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
   const t0 = performance.now();
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
-      shuffleRng.shuffle(order as unknown as number[]);
+      if (source !== undefined) order = source.epochOrder(shuffleRng);
+      else shuffleRng.shuffle(order as unknown as number[]);
       const e0 = performance.now();
       let lossSum = 0;
       let seen = 0;
@@ -237,9 +272,10 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
         const start = b * bs;
         const n = Math.min(bs, data.n - start);
         by.fill(0, 0, n * k);
+        if (source !== undefined) source.read(order.subarray(start, start + n), bx);
         for (let i = 0; i < n; i++) {
           const src = order[start + i] as number;
-          bx.set(data.x.subarray(src * per, (src + 1) * per), i * per);
+          if (source === undefined) bx.set(data.x.subarray(src * per, (src + 1) * per), i * per);
           if (soft && softW > 0) for (let j = 0; j < k; j++) by[i * k + j] = softW * (soft[src * k + j] as number);
           const at = i * k + (data.y[src] as number);
           by[at] = (by[at] as number) + 1 - softW;
@@ -266,7 +302,8 @@ export async function train(model: EngineModel, data: TrainData, opts: TrainOpti
       trainSeconds += seconds;
       let summary: EpochSummary = { epoch, loss: seen ? lossSum / seen : 0, imagesPerSec: seconds > 0 ? seen / seconds : 0, seconds };
       if (opts.validation) {
-        const v = model.evaluate(opts.validation.x, opts.validation.y, opts.validation.n);
+        const val = opts.validation;
+        const v = 'source' in val ? evaluateSource(model, val.source) : model.evaluate(val.x, val.y, val.n);
         summary = { ...summary, valAccuracy: v.accuracy, valLoss: v.loss };
       }
       summaries.push(summary);

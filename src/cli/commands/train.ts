@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { type Dataset, loadDataset, parseDatasetSpec } from '../../data/index.js';
-import type { EngineModel, TrainOptions } from '../../engine/index.js';
+import { type Dataset, loadDataset, parseDatasetSpec, type SampleSource, type Split, type StreamedDataset } from '../../data/index.js';
+import type { EngineModel, TrainInput, TrainOptions } from '../../engine/index.js';
 import { ConfigError } from '../../errors.js';
 import { inputNode, type Model, outputShape } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
@@ -98,10 +98,13 @@ export function trainOptionsFromFlags(f: TrainFlags, dflt: { epochs: number }): 
   };
 }
 
-/** Train an engine model on a data set with a progress bar; returns the engine model and figures. */
+/** A split in memory or streamed, as the engine's training input. */
+const trainInput = (s: Split | SampleSource): TrainInput => ('read' in s ? { source: s } : s);
+
+/** Train an engine model on a data set (in memory or streamed) with a progress bar; returns the engine model and figures. */
 export async function trainWithProgress(
   em: EngineModel,
-  ds: Dataset,
+  ds: Pick<Dataset, 'name' | 'preprocessing'> & { readonly train: Split | SampleSource; readonly val: Split | SampleSource },
   opts: TrainOptions,
   quiet: boolean,
   augment: number | false = false,
@@ -109,10 +112,10 @@ export async function trainWithProgress(
   const { train } = await import('../../engine/index.js');
   const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 128));
   const bar = createProgress({ total: batches * opts.epochs, label: 'train', fields: ['epoch', 'loss', 'img/s'], quiet });
-  const res = await train(em, ds.train, {
+  const res = await train(em, trainInput(ds.train), {
     ...opts,
     ...(augment !== false ? { augment: { cropPadding: augment, flip: ds.name === 'fashion-mnist', fill: ds.preprocessing?.background ?? 0 } } : {}),
-    validation: ds.val,
+    validation: trainInput(ds.val),
     onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
     onEpochEnd: (e) => {
       if (!quiet && !process.stderr.isTTY) {
@@ -177,13 +180,16 @@ export function registerTrain(program: Command): void {
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
     if (f.out !== undefined) checkOutPath('--out', f.out);
     const model = loadModelSpec(spec, opts.seed ?? 0);
-    const ds = await datasetForModel(f.dataset, model, limit, spec);
-    const { buildModel, initEngine } = await import('../../engine/index.js');
+    const ds =
+      parseDatasetSpec(f.dataset).options.stream === true
+        ? await streamForModel(f.dataset, model, limit, spec, !!f.json)
+        : await datasetForModel(f.dataset, model, limit, spec);
+    const { buildModel, evaluateSource, initEngine } = await import('../../engine/index.js');
     const backend = await initEngine();
     const em = buildModel(model);
     try {
       const r = await trainWithProgress(em, ds, opts, !!f.json, augmentPadding(f.augment));
-      const test = em.evaluate(ds.test.x, ds.test.y, ds.test.n);
+      const test = 'read' in ds.test ? evaluateSource(em, ds.test) : em.evaluate(ds.test.x, ds.test.y, ds.test.n);
       if (f.out) saveOnnx(em.toModel(), f.out);
       const result = {
         model: model.graph.name,
@@ -197,6 +203,7 @@ export function registerTrain(program: Command): void {
         workers: r.workers,
         backend,
         seed: opts.seed,
+        ...('file' in ds ? { streamedFrom: ds.file } : {}),
         ...(f.out ? { out: f.out } : {}),
       };
       if (f.json) printJson(result);
@@ -208,8 +215,48 @@ export function registerTrain(program: Command): void {
       }
     } finally {
       em.dispose();
+      if ('close' in ds) ds.close();
     }
   });
+}
+
+/**
+ * {@link datasetForModel} for a streamed data set (`imagefolder:<dir>;stream`): decoded at the model's input
+ * size and channels into a stream file on the first run (a progress bar), then read in chunks.
+ */
+export async function streamForModel(spec: string, model: Model, limit: number | undefined, modelLabel: string, quiet: boolean): Promise<StreamedDataset> {
+  const { openDatasetStream } = await import('../../data/index.js');
+  const inShape = inputNode(model.graph).shape;
+  const parsed = parseDatasetSpec(spec);
+  const specLimit = parsed.options.limit;
+  const merged =
+    limit === undefined
+      ? specLimit
+      : specLimit === undefined
+        ? { train: limit }
+        : typeof specLimit === 'number'
+          ? { train: limit, val: specLimit, test: specLimit }
+          : { ...specLimit, train: limit };
+  const bar = createProgress({ total: 1, label: 'decode', quiet });
+  const ds = await openDatasetStream(
+    { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
+    {
+      ...(inShape.length === 3 ? { size: inShape[1] as number, channels: inShape[0] as number } : {}),
+      onDecode: (done, total) => {
+        bar.setTotal(total);
+        bar.update(done);
+      },
+    },
+  );
+  bar.stop();
+  const out = outputShape(model.graph);
+  if (out.length !== 1 || out[0] !== ds.numClasses) {
+    ds.close();
+    throw new ConfigError(
+      `model '${modelLabel}' outputs [${out.join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
+    );
+  }
+  return ds;
 }
 
 /** A zoo model gets a short training first (quantizing random weights means nothing). */
