@@ -6,7 +6,7 @@
  * a resumed study rebuilds the same strategy from its config without recomputing them.
  */
 import { ConfigError } from '../errors.js';
-import { canonicalStrategyName, createStrategy, defaultPopulationSize, defaultStrategyOptions, strategyNames } from '../search/registry.js';
+import { canonicalStrategyName, createStrategy, defaultPopulationSize, defaultStrategyOptions, PRESCREEN, strategyNames } from '../search/registry.js';
 import type { Mbv2Arch } from '../search/spaces/mbv2.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, Params, SearchStrategy } from '../search/types.js';
@@ -67,9 +67,12 @@ export interface NasStrategyConfig {
   readonly twoStage?: { readonly split?: PositionSplit; readonly probes?: OpProbe[]; readonly dropped: JsonValue[][] };
 }
 
-/** Registry names `hwnas nas --strategy` accepts: every registered strategy but the repeat filter (applied with --distinct). */
+/**
+ * Registry names `hwnas nas --strategy` accepts: every registered strategy but the wrappers applied by flags
+ * (the repeat filter: --distinct; the proposal screen: --cost-aware / --predictor).
+ */
 export function nasStrategyNames(): string[] {
-  return strategyNames('nas').filter((n) => n !== DISTINCT);
+  return strategyNames('nas').filter((n) => n !== DISTINCT && n !== PRESCREEN);
 }
 
 /** NAS defaults of the generic strategies for a budget (others: no options); see defaultStrategyOptions. */
