@@ -237,6 +237,28 @@ export interface BlockwiseEvaluatorOptions {
   readonly maxLatencyMs?: number;
 }
 
+/**
+ * A student's trial result: its accuracy with latency / energy / size costed at `policy` on the target, the
+ * objectives in study order, the latency constraint, and every finite metric as a user attribute.
+ */
+async function studentResult(
+  o: BlockwiseEvaluatorOptions,
+  graph: Model['graph'],
+  policy: PrecisionPolicy,
+  t: { readonly macs: number; readonly params: number },
+  accuracy: number,
+  attrs: Record<string, JsonValue>,
+): Promise<EvaluationResult> {
+  const lat = await archLatencyMs(o.target, graph, policy);
+  const size = new PolicyCoster(graph, o.target).policyCost(policy).size;
+  const m: Record<string, number> = { accuracy, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: t.macs, params: t.params, size_kb: size / 1024 };
+  return {
+    values: o.objectives.map((x) => m[x.name] as number),
+    ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
+    userAttrs: { ...attrs, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
+  };
+}
+
 /** An evaluator of block-wise students (see module doc). */
 export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
   for (const ob of o.objectives) {
@@ -283,42 +305,13 @@ export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
       } finally {
         em.dispose();
       }
-      const lat = await archLatencyMs(o.target, student.graph, qpolicy);
-      const size = new PolicyCoster(student.graph, o.target).policyCost(qpolicy).size;
-      const m: Record<string, number> = {
-        accuracy: score.accuracy,
-        latency_ms: lat.latencyMs,
-        energy_mj: lat.energyMj,
-        macs: t.macs,
-        params: t.params,
-        size_kb: size / 1024,
-      };
-      return {
-        values: o.objectives.map((x) => m[x.name] as number),
-        ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-        userAttrs: {
-          arch: full,
-          floatAccuracy: score.floatAccuracy,
-          actQuantizers: score.activationQuantizers,
-          ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
-        },
-      };
+      return studentResult(o, student.graph, qpolicy, t, score.accuracy, {
+        arch: full,
+        floatAccuracy: score.floatAccuracy,
+        actQuantizers: score.activationQuantizers,
+      });
     }
     const rec = await recoverStudent(student, { train: data.train, test: data.val }, calib, epochs > 0 ? { epochs, workers: 1 } : false, ctx.seed);
-    const lat = await archLatencyMs(o.target, student.graph, policy);
-    const size = new PolicyCoster(student.graph, o.target).policyCost(policy).size;
-    const m: Record<string, number> = {
-      accuracy: rec.after,
-      latency_ms: lat.latencyMs,
-      energy_mj: lat.energyMj,
-      macs: t.macs,
-      params: t.params,
-      size_kb: size / 1024,
-    };
-    return {
-      values: o.objectives.map((x) => m[x.name] as number),
-      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-      userAttrs: { arch, accuracyBeforeFinetune: rec.before, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
-    };
+    return studentResult(o, student.graph, policy, t, rec.after, { arch, accuracyBeforeFinetune: rec.before });
   };
 }

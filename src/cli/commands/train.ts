@@ -44,15 +44,7 @@ export async function datasetForShapes(
   const h = inShape[1] as number;
   const parsed = parseDatasetSpec(spec);
   // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
-  const specLimit = parsed.options.limit;
-  const merged =
-    limit === undefined
-      ? specLimit
-      : specLimit === undefined
-        ? { train: limit }
-        : typeof specLimit === 'number'
-          ? { train: limit, val: specLimit, test: specLimit }
-          : { ...specLimit, train: limit };
+  const merged = joinLimit(parsed.options.limit, limit);
   const ds = await loadDataset(
     { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
     inShape.length === 3 ? { size: h, channels: c } : {},
@@ -228,15 +220,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
   const { openDatasetStream } = await import('../../data/index.js');
   const inShape = inputNode(model.graph).shape;
   const parsed = parseDatasetSpec(spec);
-  const specLimit = parsed.options.limit;
-  const merged =
-    limit === undefined
-      ? specLimit
-      : specLimit === undefined
-        ? { train: limit }
-        : typeof specLimit === 'number'
-          ? { train: limit, val: specLimit, test: specLimit }
-          : { ...specLimit, train: limit };
+  const merged = joinLimit(parsed.options.limit, limit);
   const bar = createProgress({ total: 1, label: 'decode', quiet });
   const ds = await openDatasetStream(
     { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
@@ -273,4 +257,11 @@ export async function trainedModel(spec: string, datasetSpec: string, epochs: nu
   } finally {
     em.dispose();
   }
+}
+
+/** A spec's `limit=` joined with --limit (training images): --limit sets the training count, the spec's the others. */
+function joinLimit(specLimit: ReturnType<typeof parseDatasetSpec>['options']['limit'], limit: number | undefined) {
+  if (limit === undefined) return specLimit;
+  if (specLimit === undefined) return { train: limit };
+  return typeof specLimit === 'number' ? { train: limit, val: specLimit, test: specLimit } : { ...specLimit, train: limit };
 }
