@@ -19,6 +19,7 @@
  */
 import { ConfigError, ShapeError } from '../errors.js';
 import { Rng } from '../util/rng.js';
+import { Yielder } from '../util/event-loop.js';
 import { crossEntropyLoss } from './grads/cross-entropy.js';
 import type { BnBatchStats, EngineModel } from './model.js';
 import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
@@ -95,6 +96,8 @@ export interface EmbeddingTrainOptions extends MetricLossOptions {
   readonly align?: { readonly targets: Float32Array; readonly weight: number };
   readonly onProgress?: (p: TrainProgress) => void;
   readonly onEpochEnd?: (e: EpochSummary) => void;
+  /** Longest stretch of batches without an event-loop turn, in ms (default 250; see TrainOptions). */
+  readonly yieldEveryMs?: number;
 }
 
 /** What {@link trainEmbedding} returns. */
@@ -167,6 +170,7 @@ export async function trainEmbedding(model: EngineModel, data: TrainData, opts: 
   const bt = new Float32Array(bs * dim);
   const summaries: EpochSummary[] = [];
   let step = 0;
+  const turns = new Yielder(opts.yieldEveryMs);
   let images = 0;
   let trainSeconds = 0;
   const t0 = performance.now();
@@ -229,6 +233,7 @@ export async function trainEmbedding(model: EngineModel, data: TrainData, opts: 
         const el = (performance.now() - e0) / 1000;
         opts.onProgress({ epoch, epochs: opts.epochs, batch: b, batches, step: step - 1, loss, lr, imagesPerSec: el > 0 ? seen / el : 0 });
       }
+      await turns.maybe();
     }
     const seconds = (performance.now() - e0) / 1000;
     trainSeconds += seconds;

@@ -245,6 +245,19 @@ describe('train', () => {
     m.dispose();
   });
 
+  it('gives the event loop turns between batches (a study heartbeat or Ctrl-C handler runs mid-epoch)', async () => {
+    const data = synthetic(64, [1, 28, 28], 2);
+    for (const every of [0, 3_600_000]) {
+      const m = buildModel(fresh('mnist-cnn', 2));
+      const events: string[] = [];
+      setImmediate(() => events.push('turn'));
+      await train(m, data, { epochs: 1, batchSize: 16, seed: 1, workers: 1, yieldEveryMs: every, onProgress: (p) => events.push(`batch ${p.batch}`) });
+      m.dispose();
+      // with turns after every batch the callback runs right after batch 0; with a 1-hour interval only at the epoch's end
+      assert.deepEqual(events.indexOf('turn'), every === 0 ? 1 : 4, `yieldEveryMs ${every}: ${events.join(', ')}`);
+    }
+  });
+
   it('rejects bad options and labels with clear errors', async () => {
     const m = buildModel(fresh('mnist-cnn'));
     const data = synthetic(4, [1, 28, 28], 1);

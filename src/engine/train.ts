@@ -15,6 +15,7 @@ import { type AugmentOptions, augmentInPlace } from '../data/augment.js';
 import type { SampleShape, SampleSource } from '../data/types.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { Rng } from '../util/rng.js';
+import { Yielder } from '../util/event-loop.js';
 import type { EngineModel } from './model.js';
 import { nchwToNhwc } from './model.js';
 import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
@@ -139,6 +140,11 @@ export interface TrainOptions {
   readonly onProgress?: (p: TrainProgress) => void;
   /** Called after every epoch. */
   readonly onEpochEnd?: (e: EpochSummary) => void;
+  /**
+   * Longest stretch of batches without giving the event loop a turn, in ms (default 250; 0 = after every
+   * batch). Timers such as a study's trial heartbeat and Ctrl-C handlers run in these turns.
+   */
+  readonly yieldEveryMs?: number;
 }
 
 /** What {@link train} returns. */
@@ -260,6 +266,7 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
   let step = 0;
   let trainSeconds = 0;
   let images = 0;
+  const turns = new Yielder(opts.yieldEveryMs);
   const t0 = performance.now();
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -297,6 +304,7 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
           const el = (performance.now() - e0) / 1000;
           opts.onProgress({ epoch, epochs: opts.epochs, batch: b, batches, step: step - 1, loss, lr, imagesPerSec: el > 0 ? seen / el : 0 });
         }
+        await turns.maybe();
       }
       const seconds = (performance.now() - e0) / 1000;
       trainSeconds += seconds;
