@@ -18,8 +18,8 @@
  * schedule, batch-norm running statistics) on one thread.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import { Rng } from '../util/rng.js';
 import { Yielder } from '../util/event-loop.js';
+import { Rng } from '../util/rng.js';
 import { crossEntropyLoss } from './grads/cross-entropy.js';
 import type { BnBatchStats, EngineModel } from './model.js';
 import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';

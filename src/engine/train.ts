@@ -14,8 +14,8 @@
 import { type AugmentOptions, augmentInPlace } from '../data/augment.js';
 import type { SampleShape, SampleSource } from '../data/types.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { Rng } from '../util/rng.js';
 import { Yielder } from '../util/event-loop.js';
+import { Rng } from '../util/rng.js';
 import type { EngineModel } from './model.js';
 import { nchwToNhwc } from './model.js';
 import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
