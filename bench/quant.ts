@@ -9,7 +9,7 @@
  * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
  * - wall time of each search.
  * HAQ, random and CW-HAWQ run as study strategies through the study loop (in memory).
- * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N] [--seed S] [--train-only] [--ptq clip,bias,adaround] [--no-energy]`; `--ilp-only [--seeds N]`
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N] [--seed S] [--train-only] [--ptq clip,bias,adaround] [--no-energy] [--only ilp]`; `--ilp-only [--seeds N]`
  * times the ILP solver alone on random 100-layer x 7-option problems, and mbnet32's real tables directly
  * and as the `ilp` strategy of a study.
  */
@@ -85,6 +85,8 @@ export interface QuantBenchOptions {
   readonly ptqSteps?: string;
   /** Skip the bitfusion-edge energy <= 0.6x searches (the headline is the latency budgets). */
   readonly noEnergy?: boolean;
+  /** Run only the HAWQ-style ILP per target (skip HAQ, random, CW-HAWQ and layer-wise HAQ): re-costing a model. */
+  readonly ilpOnly?: boolean;
 }
 
 /** A QAT recipe: straight-through (fixed grids) or LSQ (learned step sizes), with its peak lr. */
@@ -365,6 +367,13 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
       stepsAlone['W8A8 with all steps'] = pp(ptqSteps(uniformPolicy(8, 8)));
       stepsAlone['W4A4 with all steps'] = pp(ptqSteps(uniformPolicy(4, 4)));
     }
+    if (opts.ilpOnly === true) {
+      for (const r of out) log(`${r.name}: ptq ${r.ptqAccuracy}% qat ${r.qatAccuracy ?? '-'}% latency ${r.latencyX}x energy ${r.energyX}x`);
+      searches[key] = out;
+      perTarget[key] = { ilp: [ilp.weightBits, ilp.actBits].map((v) => [...v]), haq: [] };
+      if (opts.partialFile) writeFileSync(opts.partialFile, JSON.stringify(summary(), null, 2));
+      continue;
+    }
     // HAQ
     const haq = await haqSearch({
       coster: c,
@@ -550,6 +559,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const quick = process.argv.includes('--quick');
+  if (sarg('--only') !== undefined && sarg('--only') !== 'ilp') throw new Error(`--only '${sarg('--only')}': expected 'ilp'`);
   const episodes = arg('--episodes');
   const run = process.argv.includes('--ilp-only')
     ? benchIlp(arg('--seeds') ?? 10)
@@ -562,6 +572,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         ...(process.argv.includes('--train-only') ? { trainOnly: true } : {}),
         ...(sarg('--ptq') !== undefined ? { ptqSteps: sarg('--ptq') as string } : {}),
         ...(process.argv.includes('--no-energy') ? { noEnergy: true } : {}),
+        ...(sarg('--only') === 'ilp' ? { ilpOnly: true } : {}),
       });
   run.then(
     (r) => console.log(JSON.stringify(r, null, 2)),
