@@ -20,12 +20,15 @@
  * quantization step's results are kept in `--out` (rerunning skips what is there).
  * Accuracy is the validation split the searches select on (the same for all three; no test-split check).
  *
- * Run: `npx tsc -p tsconfig.json && nice -n 10 node dist/bench/bomp.js [--seeds 1] [--budget 16] [--limit 2000]
+ * `--mode shared` (what this machine could run, see benchShared): the three methods share one float training
+ * per sampled point, which is exact while every strategy is still in BO's random start-up phase.
+ *
+ * Run: `npx tsc -p tsconfig.json && nice -n 10 node dist/bench/bomp.js [--mode cli|shared] [--seeds 1] [--budget 16] [--limit 2000]
  * [--epochs 3] [--qaft-epochs 1] [--strategy bo] [--quantize-top 3] [--precisions w8a8,w4a8,w4a4,w2a2]
  * [--thresholds 0.5,0.6] [--store /tmp/bomp.sqlite] [--out /tmp/bomp.json]`; progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,9 +36,12 @@ import { loadDataset } from '../src/data/load.js';
 import { buildModel, initEngine, train } from '../src/engine/index.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
+import { loadModel, saveModel } from '../src/ir/serialize.js';
 import { nasDatasetOptions } from '../src/nas/run.js';
 import { resizeSplit, scoreUnderPolicy } from '../src/nas/train-eval.js';
 import { PolicyCoster } from '../src/quant/cost.js';
+import { jointSpace } from '../src/search/spaces/joint.js';
+import { MBV2_MICRO, mbv2Space } from '../src/search/spaces/mbv2.js';
 import { getArchSpace } from '../src/search/spaces/registry.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -54,6 +60,8 @@ export interface BompOptions {
   readonly store: string;
   readonly out: string;
   readonly methods: readonly Method[];
+  /** `cli`: three stored `hwnas nas` studies per seed; `shared`: sampled points trained once (see benchShared). */
+  readonly mode: 'cli' | 'shared';
 }
 
 type Method = 'qaft' | 'ptq' | 'float';
@@ -227,6 +235,174 @@ async function quantizeFloatFront(o: BompOptions, seed: number, rec: SeedRecord,
   }
 }
 
+/**
+ * One sampled point of the shared mode: a joint point (architecture + slot precisions) trained in float once;
+ * the same float weights scored by PTQ and by QAFT under the point's policy, and kept for step (c).
+ */
+interface SharedRecord {
+  readonly index: number;
+  readonly arch: string;
+  readonly joint: string;
+  readonly floatAccuracy: number;
+  readonly ptqAccuracy: number;
+  readonly qaftAccuracy: number;
+  /** Packed size at the point's own policy, and at uniform w8a8 (what a float search optimises as size_kb on the target). */
+  readonly sizeKb: number;
+  readonly sizeW8a8Kb: number;
+  readonly cpuS: { readonly train: number; readonly ptq: number; readonly qaft: number };
+}
+
+interface SharedOut {
+  readonly settings: Record<string, unknown>;
+  seeds: Record<string, { points: SharedRecord[]; quantized: QuantRecord[] }>;
+  loadAverages: number[];
+  summary?: unknown;
+}
+
+const cpuSince = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
+
+/**
+ * Shared mode (`--mode shared`): at budgets below BO's start-up phase (10 trials) every strategy here samples
+ * at random, so instead of three separate searches the bench samples `budget` joint points per seed once
+ * and trains each in float once: (a) scores it with QAFT, (b) with PTQ, (c) the float search sees the float
+ * accuracy and the w8a8 size, then its front's `quantizeTop` most accurate architectures are quantized to each
+ * uniform precision with QAFT from the same float weights. Search time = the CPU seconds each method would
+ * spend (float training + its own scoring; (c): float training + the quantization step), measured per part.
+ */
+async function benchShared(o: BompOptions): Promise<SharedOut> {
+  const out: SharedOut = existsSync(o.out) ? (JSON.parse(readFileSync(o.out, 'utf8')) as SharedOut) : { settings: { ...o }, seeds: {}, loadAverages: [] };
+  const doSave = (): void => {
+    out.loadAverages.push(loadavg()[0] as number);
+    out.summary = summariseShared(o, out);
+    writeFileSync(o.out, `${JSON.stringify(out, null, 1)}\n`);
+  };
+  await initEngine();
+  const base = mbv2Space(MBV2_MICRO);
+  const joint = jointSpace(base);
+  const target = getTarget(o.target);
+  const d = nasDatasetOptions('fashion-mnist', o.limit, { size: 28, channels: 1 });
+  const ds = await loadDataset(d.spec, d.options);
+  const modelDir = `${o.out}.models`;
+  mkdirSync(modelDir, { recursive: true });
+  for (const seed of o.seeds) {
+    const rec = out.seeds[String(seed)] ?? { points: [], quantized: [] };
+    out.seeds[String(seed)] = rec;
+    const rng = new Rng(seed);
+    for (let i = 0; i < o.budget; i++) {
+      const params = joint.space.sample(rng); // drawn for every i, so a resumed run samples the same points
+      if (rec.points.some((p) => p.index === i)) continue;
+      const j = joint.fromParams(params);
+      const size = j.arch.inputSize;
+      const graph = base.graph(j.arch, { inputSize: size, inChannels: 1, classes: ds.numClasses });
+      const policy = joint.policy(j, graph);
+      const w8 = joint.policy({ arch: j.arch, bits: Object.fromEntries(base.slots().map((s) => [s, 'w8a8'])) }, graph);
+      const trainData = resizeSplit(ds.train, ds.shape, size);
+      const valData = resizeSplit(ds.val, ds.shape, size);
+      const trialSeed = seed * 1000 + i;
+      let c0 = process.cpuUsage();
+      const em = buildModel({ graph, weights: initWeights(graph, new Rng(trialSeed)) });
+      await train(em, trainData, { epochs: o.epochs, batchSize: 64, seed: trialSeed, workers: 1 });
+      const trained = em.toModel();
+      const floatAccuracy = em.evaluate(valData.x, valData.y, valData.n).accuracy;
+      em.dispose();
+      const cTrain = cpuSince(c0);
+      saveModel(trained, `${modelDir}/s${seed}-${i}.json`);
+      const score = async (scoring: 'ptq' | 'qaft'): Promise<[number, number]> => {
+        c0 = process.cpuUsage();
+        const q = buildModel({ graph, weights: trained.weights });
+        try {
+          const r = await scoreUnderPolicy(q, policy, trainData, valData, { seed: trialSeed, scoring, qaftEpochs: o.qaftEpochs, batchSize: 64, workers: 1 });
+          return [r.accuracy, cpuSince(c0)];
+        } finally {
+          q.dispose();
+        }
+      };
+      const [ptqAccuracy, cPtq] = await score('ptq');
+      const [qaftAccuracy, cQaft] = await score('qaft');
+      const coster = new PolicyCoster(graph, target);
+      const r: SharedRecord = {
+        index: i,
+        arch: base.format(j.arch),
+        joint: joint.format(j),
+        floatAccuracy,
+        ptqAccuracy,
+        qaftAccuracy,
+        sizeKb: coster.policyCost(policy).size / 1024,
+        sizeW8a8Kb: coster.policyCost(w8).size / 1024,
+        cpuS: { train: cTrain, ptq: cPtq, qaft: cQaft },
+      };
+      rec.points.push(r);
+      log(
+        `seed ${seed} point ${i + 1}/${o.budget}: ${r.joint} float ${(floatAccuracy * 100).toFixed(1)}% ptq ${(ptqAccuracy * 100).toFixed(1)}% qaft ${(qaftAccuracy * 100).toFixed(1)}% ${r.sizeKb.toFixed(1)} KB (load ${loadavg()[0]?.toFixed(1)})`,
+      );
+      doSave();
+    }
+    // (c): the float search's front (float accuracy, w8a8 size), its most accurate architectures quantized uniformly
+    const fl = rec.points.map((p) => ({ arch: p.arch, accuracy: p.floatAccuracy, size_kb: p.sizeW8a8Kb, index: p.index }));
+    const picks = front(fl)
+      .sort((a, b) => b.accuracy - a.accuracy)
+      .slice(0, o.quantizeTop) as (Point & { index: number })[];
+    for (const p of picks) {
+      if (rec.quantized.some((q) => q.arch === p.arch)) continue;
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const a = base.parse(p.arch);
+      const graph = base.graph(a, { inputSize: a.inputSize, inChannels: 1, classes: ds.numClasses });
+      const trained = loadModel(`${modelDir}/s${seed}-${p.index}.json`);
+      const trainData = resizeSplit(ds.train, ds.shape, a.inputSize);
+      const valData = resizeSplit(ds.val, ds.shape, a.inputSize);
+      const points: Point[] = [];
+      for (const prec of o.precisions) {
+        const policy = joint.policy({ arch: a, bits: Object.fromEntries(base.slots().map((s) => [s, prec])) }, graph);
+        const q = buildModel({ graph, weights: trained.weights });
+        try {
+          const s = await scoreUnderPolicy(q, policy, trainData, valData, { seed: seed * 1000 + p.index, qaftEpochs: o.qaftEpochs, batchSize: 64, workers: 1 });
+          const sizeKb = new PolicyCoster(graph, target).policyCost(policy).size / 1024;
+          points.push({ arch: `${p.arch}@${prec}`, accuracy: s.accuracy, size_kb: sizeKb, float_accuracy: s.floatAccuracy });
+          log(`seed ${seed} float->quantize ${p.arch} ${prec}: ${(s.accuracy * 100).toFixed(1)}% at ${sizeKb.toFixed(2)} KB`);
+        } finally {
+          q.dispose();
+        }
+      }
+      rec.quantized.push({ arch: p.arch, floatAccuracy: p.accuracy, points, wallS: (performance.now() - t0) / 1000, cpuS: cpuSince(c0) });
+      doSave();
+    }
+  }
+  doSave();
+  return out;
+}
+
+function summariseShared(o: BompOptions, out: SharedOut): unknown {
+  return Object.entries(out.seeds).map(([seed, rec]) => {
+    const pts: Record<Method, Point[]> = {
+      qaft: rec.points.map((p) => ({ arch: p.joint, accuracy: p.qaftAccuracy, size_kb: p.sizeKb })),
+      ptq: rec.points.map((p) => ({ arch: p.joint, accuracy: p.ptqAccuracy, size_kb: p.sizeKb })),
+      float: rec.quantized.flatMap((q) => q.points),
+    };
+    const present = METHODS.filter((m) => pts[m].length > 0);
+    const best = (m: Method): number => Math.max(...pts[m].map((p) => p.accuracy));
+    const common = present.length > 0 ? Math.min(...present.map(best)) : Number.NaN;
+    const sum = (f: (p: SharedRecord) => number): number => rec.points.reduce((a, p) => a + f(p), 0);
+    const qCpu = rec.quantized.reduce((a, q) => a + q.cpuS, 0);
+    return {
+      seed: Number(seed),
+      points: rec.points.length,
+      bestAccuracy: Object.fromEntries(present.map((m) => [m, best(m)])),
+      fronts: Object.fromEntries(present.map((m) => [m, front(pts[m]).sort((a, b) => a.size_kb - b.size_kb)])),
+      atAccuracy: [common, ...o.thresholds].map((a) => ({ accuracy: a, smallest: Object.fromEntries(present.map((m) => [m, smallestAt(pts[m], a)])) })),
+      searchCpuS: {
+        qaft: sum((p) => p.cpuS.train + p.cpuS.qaft),
+        ptq: sum((p) => p.cpuS.train + p.cpuS.ptq),
+        float: sum((p) => p.cpuS.train) + qCpu,
+        floatQuantizeStep: qCpu,
+      },
+    };
+  });
+}
+
 /** Smallest packed size among points with accuracy >= a (null when none reaches it). */
 function smallestAt(points: readonly Point[], a: number): Point | null {
   const ok = points.filter((p) => p.accuracy >= a - 1e-12).sort((x, y) => x.size_kb - y.size_kb);
@@ -321,11 +497,12 @@ function parseArgs(argv: readonly string[]): BompOptions {
     store: get('store') ?? '/tmp/bomp.sqlite',
     out: get('out') ?? '/tmp/bomp.json',
     methods,
+    mode: get('mode') === 'shared' ? 'shared' : 'cli',
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const o = parseArgs(process.argv.slice(2));
-  const r = await benchBomp(o);
+  const r = o.mode === 'shared' ? await benchShared(o) : await benchBomp(o);
   process.stdout.write(`${JSON.stringify({ settings: o, summary: r.summary, loadAverages: r.loadAverages }, null, 1)}\n`);
 }

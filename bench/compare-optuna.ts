@@ -313,7 +313,8 @@ export function syntheticValues(name: SyntheticName, x: readonly number[]): numb
 /**
  * Registry name, options and pre-screening of a method label: 'tpe-uni' is univariate TPE (hwnas 'tpe' is
  * multivariate by default); a suffix wraps the strategy in 'prescreen': '+ca' cost-aware with the GP
- * predictor, '+skip' cost-aware skipping only (no model), '+pred' the GP predictor on every objective.
+ * predictor, '+skip' cost-aware skipping only (no model), '+pred' the GP predictor on every objective; '+predpath' /
+ * '+capath' as '+pred' / '+ca' with the GP over NB201's path encoding instead of the adjacency (one-hot) one.
  */
 function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
   const [base, suffix] = label.split('+') as [string, string | undefined];
@@ -326,8 +327,13 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
           ? { costAware: true, surrogate: 'none' }
           : suffix === 'pred'
             ? {}
-            : undefined;
-  if (suffix !== undefined && screen === undefined) throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip or +pred`);
+            : suffix === 'predpath'
+              ? { encoding: 'path' }
+              : suffix === 'capath'
+                ? { costAware: true, encoding: 'path' }
+                : undefined;
+  if (suffix !== undefined && screen === undefined)
+    throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath or +capath`);
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
   return [base, {}, screen];
 }
