@@ -3,10 +3,18 @@ import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
 import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
+import * as path from '../strategies/nb201-path.js';
+import { NB201_PATH_FEATURES, nb201PathEncode, nb201PathEncoding } from '../strategies/nb201-path.js';
 import { runTrials } from '../testing/run-trials.js';
 import type { Objective, Params } from '../types.js';
-import { enumerateNb201, NB201_EDGE_PARAMS, NB201_EDGES, nb201Space } from './nb201.js';
-import { NB201_PATH_FEATURES, nb201PathEncode, nb201PathEncoding } from './nb201-path.js';
+import { enumerateNb201, NB201_EDGE_PARAMS, NB201_EDGES, NB201_OPS, nb201Space } from './nb201.js';
+
+// The path encoding lives in src/search/strategies (the GP pre-screen uses it); it repeats NB201's constants.
+test('path encoding: its NB201 edges, parameter names and operations are the space’s', () => {
+  assert.deepEqual(path.NB201_EDGES, NB201_EDGES);
+  assert.deepEqual(path.NB201_EDGE_PARAMS, NB201_EDGE_PARAMS);
+  assert.deepEqual([...path.NB201_OPS], [...NB201_OPS]);
+});
 
 /** A cell as edge -> op, the rest 'none'. */
 function cell(ops: Record<string, string>): string[] {

@@ -9,7 +9,8 @@
  *   value seen so far: training it cannot move the front unless it beats every architecture seen;
  * - **predictor** (`surrogate: 'gp'`): a Gaussian process per remaining objective over the candidate's
  *   encoding (one-hot per categorical parameter, one lengthscale per parameter; `encoding: 'path'`: NB201's
- *   path encoding, one lengthscale per path feature; or an encoding given in code) predicts it from the evaluated trials; the expensive objectives are then the
+ *   path encoding (src/search/strategies/nb201-path.ts), one lengthscale per path feature; or an encoding given in
+ *   code) predicts it from the evaluated trials; the expensive objectives are then the
  *   optimistic prediction mean - exploration x sd.
  * The candidate kept is the one whose (exact or predicted) objective vector adds most hypervolume to the
  * current front; when none adds any, the one nearest to the front (smallest additive epsilon that makes it
@@ -25,9 +26,9 @@ import { Rng } from '../../util/rng.js';
 import { GaussianProcess, type GpHyperparameters } from '../gp.js';
 import { dominates, hypervolume, paretoFront, toMinimization, violation } from '../pareto.js';
 import type { SearchSpace } from '../space.js';
-import { nb201PathEncoding } from '../spaces/nb201-path.js';
 import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../types.js';
 import { lengthscaleGroups } from './bayesian.js';
+import { nb201PathEncoding } from './nb201-path.js';
 
 /** Options of {@link Prescreen}. */
 export interface PrescreenOptions {
@@ -47,7 +48,7 @@ export interface PrescreenOptions {
   readonly exploration?: number;
   /**
    * What the GP sees of a candidate: 'onehot' (default: one-hot per categorical parameter, the adjacency
-   * encoding on NB201 cells) or 'path' (NB201 cells only: BANANAS's path encoding, src/search/spaces/nb201-path.ts).
+   * encoding on NB201 cells) or 'path' (NB201 cells only: BANANAS's path encoding, src/search/strategies/nb201-path.ts).
    */
   readonly encoding?: 'onehot' | 'path';
 }

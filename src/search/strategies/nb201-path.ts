@@ -10,7 +10,22 @@
 import { ConfigError } from '../../errors.js';
 import type { SearchSpace } from '../space.js';
 import type { Params } from '../types.js';
-import { NB201_EDGE_PARAMS, NB201_EDGES, NB201_OPS } from './nb201.js';
+
+// NB201's edges and operations as src/search/spaces/nb201.ts defines them (src/search may not import
+// search/spaces, which sits above it; nb201-path.test.ts checks that the two agree).
+/** The six edges as [to, from], in the order of NB201's architecture string. */
+export const NB201_EDGES: readonly (readonly [number, number])[] = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+];
+/** Parameter name of each edge. */
+export const NB201_EDGE_PARAMS: readonly string[] = NB201_EDGES.map(([t, f]) => `e${t}${f}`);
+/** NB201's operations. */
+export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 
 /** The four input-output routes as lists of edge indices (into {@link NB201_EDGES}). */
 const ROUTES: readonly (readonly number[])[] = (() => {
