@@ -9,7 +9,11 @@
  *   tuning the strategies): per-edge operation effects, random pairwise interactions between edges, a
  *   penalty for cells whose output is cut off from the input, and a latency that sums per-edge costs;
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
- *   (1, 1, 1)), with the analytic true hypervolume.
+ *   (1, 1, 1)), with the analytic true hypervolume;
+ * - `wfg1`, `wfg4` (Huband et al. 2006, 2 objectives, 4 position + 4 distance parameters, inputs scaled to [0, 1];
+ *   values divided by S = (2, 4) so the true front's nadir is (1, 1)): WFG1 is biased (b_poly 0.02) with a flat
+ *   region and a mixed front, WFG4 is highly multi-modal (s_multi) with a concave front (true hypervolume 1 - pi/4;
+ *   WFG1's by numerical integration of its front).
  * Table problems run the hwnas strategies as `hwnas nas --table` does (NAS defaults and the repeat filter);
  * synthetic problems run them through the registry with default options. Optuna runs every sampler with
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
@@ -38,7 +42,7 @@ import type { Objective, Params } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 
 /** One problem of the comparison. */
-interface Problem {
+export interface Problem {
   readonly name: string;
   readonly note: string;
   readonly objectives: readonly Objective[];
@@ -167,10 +171,34 @@ function unitSpace(n: number): SearchSpace {
   return new SearchSpace(params);
 }
 
-function syntheticProblem(name: 'zdt1' | 'zdt2' | 'dtlz2', n: number): Problem {
+export type SyntheticName = 'zdt1' | 'zdt2' | 'dtlz2' | 'wfg1' | 'wfg4';
+
+/** WFG problems here: M = 2 objectives, k = 4 position and l = 4 distance parameters (n = 8). */
+const WFG_K = 4;
+
+/** Per-objective scale dividing a synthetic problem's values so that its true front's nadir is (1, ..., 1) (WFG: f_m in [0, 2m]). */
+function nadirScale(name: SyntheticName, m: number): number[] {
+  return name.startsWith('wfg') ? Array.from({ length: m }, (_, i) => 2 * (i + 1)) : Array.from({ length: m }, () => 1);
+}
+
+/** Hypervolume of WFG1's true front (M = 2, normalised by (2, 4), reference (1, 1)), by integration over x1. */
+function wfg1TrueHv(): number {
+  // front: a(x) = 1 - cos(x pi / 2), b(x) = 1 - x + sin(10 pi x) / (10 pi) (mixed, A = 5, alpha = 1); a increases, b does not.
+  const steps = 200_000;
+  let hv = 0;
+  for (let i = 0; i < steps; i++) {
+    const x = (i + 0.5) / steps;
+    const da = ((Math.PI / 2) * Math.sin((x * Math.PI) / 2)) / steps;
+    hv += (1 - (1 - x + Math.sin(10 * Math.PI * x) / (10 * Math.PI))) * da;
+  }
+  return hv;
+}
+
+export function syntheticProblem(name: SyntheticName, n: number): Problem {
   const m = name === 'dtlz2' ? 3 : 2;
   const objectives: Objective[] = Array.from({ length: m }, (_, k) => ({ name: `f${k + 1}`, direction: 'minimize' }));
-  const trueHv = name === 'zdt1' ? 2 / 3 : name === 'zdt2' ? 1 / 3 : 1 - Math.PI / 6;
+  const trueHv = name === 'zdt1' ? 2 / 3 : name === 'zdt2' ? 1 / 3 : name === 'dtlz2' ? 1 - Math.PI / 6 : name === 'wfg4' ? 1 - Math.PI / 4 : wfg1TrueHv();
+  const scale = nadirScale(name, m);
   const space = unitSpace(n);
   const evaluate = (p: Params): number[] => {
     const x = space.names.map((k) => p[k] as number);
@@ -178,17 +206,22 @@ function syntheticProblem(name: 'zdt1' | 'zdt2' | 'dtlz2', n: number): Problem {
   };
   return {
     name,
-    note: name === 'dtlz2' ? `${n} variables, 3 objectives, reference (1, 1, 1)` : `${n} variables, reference (1, 1)`,
+    note:
+      name === 'dtlz2'
+        ? `${n} variables, 3 objectives, reference (1, 1, 1)`
+        : name.startsWith('wfg')
+          ? `${n} variables (k = ${WFG_K} position, ${n - WFG_K} distance), 2 objectives, reference the true front's nadir (2, 4)`
+          : `${n} variables, reference (1, 1)`,
     objectives,
     ratio: (values) =>
       hypervolume(
-        values,
+        values.map((v) => v.map((x, i) => x / (scale[i] as number))),
         objectives.map(() => 1),
       ) / trueHv,
     async runHwnas(strategy, budget, seed) {
       const [n0, options, screen] = strategySpec(strategy);
-      if (screen?.costAware && name === 'dtlz2')
-        throw new Error(`method '${strategy}': dtlz2 has no cheap objective (every objective depends on every variable)`);
+      if (screen?.costAware && name !== 'zdt1' && name !== 'zdt2')
+        throw new Error(`method '${strategy}': ${name} has no cheap objective (every objective depends on every variable)`);
       const inner = createStrategy(n0, options);
       const trials = await runTrials({
         // ZDT's f1 = x1 is the cheap objective of a cost-aware run.
@@ -206,9 +239,63 @@ function syntheticProblem(name: 'zdt1' | 'zdt2' | 'dtlz2', n: number): Problem {
   };
 }
 
-/** ZDT1, ZDT2 (2 objectives) and DTLZ2 (3 objectives, k = n - 2) at x in [0, 1]^n. */
-export function syntheticValues(name: 'zdt1' | 'zdt2' | 'dtlz2', x: readonly number[]): number[] {
+/** WFG shift / bias / reduction transformations (Huband et al. 2006, section V). */
+const sLinear = (y: number, a: number): number => Math.abs(y - a) / Math.abs(Math.floor(a - y) + a);
+const sMulti = (y: number, a: number, b: number, c: number): number => {
+  const t = Math.abs(y - c) / (2 * (Math.floor(c - y) + c));
+  return (1 + Math.cos((4 * a + 2) * Math.PI * (0.5 - t)) + 4 * b * t * t) / (b + 2);
+};
+const bFlat = (y: number, a: number, b: number, c: number): number =>
+  a + (Math.min(0, Math.floor(y - b)) * a * (b - y)) / b - (Math.min(0, Math.floor(c - y)) * (1 - a) * (y - c)) / (1 - c);
+const rSum = (y: readonly number[], w: readonly number[]): number => {
+  let num = 0;
+  let den = 0;
+  y.forEach((v, i) => {
+    num += (w[i] as number) * v;
+    den += w[i] as number;
+  });
+  return num / den;
+};
+/** Clamps rounding noise into [0, 1] as the WFG reference code does (correct_to_01). */
+const to01 = (v: number): number => Math.min(1, Math.max(0, v));
+
+/**
+ * WFG1 and WFG4 with M = 2 objectives and k = {@link WFG_K} position parameters. The inputs are the
+ * WFG paper's z_i / (2 i), so every variable lies in [0, 1] (the paper's domains z_i in [0, 2 i] scaled).
+ * Degeneracy constants A = 1, D = 1, S = (2, 4). WFG1: shift s_linear(0.35) and flat region b_flat(0.8,
+ * 0.75, 0.85) on the distance parameters, polynomial bias b_poly(0.02) on all, weighted sums (w_i = 2 i),
+ * convex + mixed (A = 5, alpha = 1) front. WFG4: multi-modal shift s_multi(30, 10, 0.35) on all, plain
+ * sums, concave front (a quarter ellipse).
+ */
+export function wfgValues(name: 'wfg1' | 'wfg4', x: readonly number[]): number[] {
   const n = x.length;
+  const k = WFG_K;
+  let y = [...x];
+  let tPos: number;
+  let tDist: number;
+  if (name === 'wfg1') {
+    y = y.map((v, i) => (i < k ? v : to01(sLinear(v, 0.35))));
+    y = y.map((v, i) => (i < k ? v : to01(bFlat(v, 0.8, 0.75, 0.85))));
+    y = y.map((v) => to01(v ** 0.02));
+    const w = y.map((_, i) => 2 * (i + 1));
+    tPos = to01(rSum(y.slice(0, k), w.slice(0, k)));
+    tDist = to01(rSum(y.slice(k, n), w.slice(k, n)));
+  } else {
+    y = y.map((v) => to01(sMulti(v, 30, 10, 0.35)));
+    tPos = to01(rSum(y.slice(0, k), new Array<number>(k).fill(1)));
+    tDist = to01(rSum(y.slice(k, n), new Array<number>(n - k).fill(1)));
+  }
+  // x_1 = max(t_M, A_1) (t_1 - 0.5) + 0.5 with A_1 = 1 is t_1; x_M = t_M
+  const x1 = tPos;
+  const h1 = name === 'wfg1' ? 1 - Math.cos((x1 * Math.PI) / 2) : Math.sin((x1 * Math.PI) / 2);
+  const h2 = name === 'wfg1' ? 1 - x1 - Math.cos(10 * Math.PI * x1 + Math.PI / 2) / (10 * Math.PI) : Math.cos((x1 * Math.PI) / 2);
+  return [tDist + 2 * h1, tDist + 4 * h2];
+}
+
+/** ZDT1, ZDT2 (2 objectives), DTLZ2 (3 objectives, k = n - 2) and WFG1 / WFG4 (see {@link wfgValues}) at x in [0, 1]^n. */
+export function syntheticValues(name: SyntheticName, x: readonly number[]): number[] {
+  const n = x.length;
+  if (name === 'wfg1' || name === 'wfg4') return wfgValues(name, x);
   if (name === 'dtlz2') {
     let g = 0;
     for (let i = 2; i < n; i++) g += ((x[i] as number) - 0.5) ** 2;
@@ -226,7 +313,8 @@ export function syntheticValues(name: 'zdt1' | 'zdt2' | 'dtlz2', x: readonly num
 /**
  * Registry name, options and pre-screening of a method label: 'tpe-uni' is univariate TPE (hwnas 'tpe' is
  * multivariate by default); a suffix wraps the strategy in 'prescreen': '+ca' cost-aware with the GP
- * predictor, '+skip' cost-aware skipping only (no model), '+pred' the GP predictor on every objective.
+ * predictor, '+skip' cost-aware skipping only (no model), '+pred' the GP predictor on every objective; '+predpath' /
+ * '+capath' as '+pred' / '+ca' with the GP over NB201's path encoding instead of the adjacency (one-hot) one.
  */
 function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
   const [base, suffix] = label.split('+') as [string, string | undefined];
@@ -239,13 +327,18 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
           ? { costAware: true, surrogate: 'none' }
           : suffix === 'pred'
             ? {}
-            : undefined;
-  if (suffix !== undefined && screen === undefined) throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip or +pred`);
+            : suffix === 'predpath'
+              ? { encoding: 'path' }
+              : suffix === 'capath'
+                ? { costAware: true, encoding: 'path' }
+                : undefined;
+  if (suffix !== undefined && screen === undefined)
+    throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath or +capath`);
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
   return [base, {}, screen];
 }
 
-const OPTUNA_SCRIPT = `
+export const OPTUNA_SCRIPT = `
 import json, math, sys, time, warnings
 warnings.filterwarnings("ignore")
 import optuna
@@ -262,9 +355,35 @@ if prob["kind"] == "table":
 else:
     n = prob["n"]
     kind = prob["kind"]
+    K = 4
+    def s_linear(y, a): return abs(y - a) / abs(math.floor(a - y) + a)
+    def s_multi(y, a, b, c):
+        t = abs(y - c) / (2 * (math.floor(c - y) + c))
+        return (1 + math.cos((4 * a + 2) * math.pi * (0.5 - t)) + 4 * b * t * t) / (b + 2)
+    def b_flat(y, a, b, c):
+        return a + min(0, math.floor(y - b)) * a * (b - y) / b - min(0, math.floor(c - y)) * (1 - a) * (y - c) / (1 - c)
+    def r_sum(y, w): return sum(wi * yi for wi, yi in zip(w, y)) / sum(w)
+    def c01(v): return min(1.0, max(0.0, v))
+    def wfg(kind, x):
+        y = list(x)
+        if kind == "wfg1":
+            y = [v if i < K else c01(s_linear(v, 0.35)) for i, v in enumerate(y)]
+            y = [v if i < K else c01(b_flat(v, 0.8, 0.75, 0.85)) for i, v in enumerate(y)]
+            y = [c01(v ** 0.02) for v in y]
+            w = [2 * (i + 1) for i in range(len(y))]
+            tp, td = c01(r_sum(y[:K], w[:K])), c01(r_sum(y[K:], w[K:]))
+            h1 = 1 - math.cos(tp * math.pi / 2)
+            h2 = 1 - tp - math.cos(10 * math.pi * tp + math.pi / 2) / (10 * math.pi)
+        else:
+            y = [c01(s_multi(v, 30, 10, 0.35)) for v in y]
+            tp, td = c01(r_sum(y[:K], [1] * K)), c01(r_sum(y[K:], [1] * (len(y) - K)))
+            h1, h2 = math.sin(tp * math.pi / 2), math.cos(tp * math.pi / 2)
+        return (td + 2 * h1, td + 4 * h2)
     directions = ["minimize"] * (3 if kind == "dtlz2" else 2)
     def objective(trial):
         x = [trial.suggest_float("x%d" % i, 0.0, 1.0) for i in range(n)]
+        if kind in ("wfg1", "wfg4"):
+            return wfg(kind, x)
         if kind == "dtlz2":
             g = sum((v - 0.5) ** 2 for v in x[2:])
             a, b = x[0] * math.pi / 2, x[1] * math.pi / 2
@@ -272,6 +391,10 @@ else:
         g = 1 + 9 * sum(x[1:]) / (n - 1)
         f1 = x[0]
         return (f1, g * (1 - (math.sqrt(f1 / g) if kind == "zdt1" else (f1 / g) ** 2)))
+if "points" in job:
+    # conformance check of the Python problems against the TypeScript ones (compare-optuna.test.ts)
+    print(json.dumps([list(objective(optuna.trial.FixedTrial({"x%d" % i: v for i, v in enumerate(p)}))) for p in job["points"]]))
+    sys.exit(0)
 def sampler(name, seed):
     if name == "random": return optuna.samplers.RandomSampler(seed=seed)
     if name == "nsga2": return optuna.samplers.NSGAIISampler(seed=seed)
@@ -291,7 +414,7 @@ print(json.dumps(out))
 `;
 
 /** The first of `python3`, `/usr/bin/python3` that imports optuna, or undefined. */
-function pythonWithOptuna(): string | undefined {
+export function pythonWithOptuna(): string | undefined {
   for (const py of ['python3', '/usr/bin/python3']) {
     const r = spawnSync(py, ['-c', 'import optuna'], { stdio: 'ignore' });
     if (r.status === 0) return py;
@@ -324,6 +447,8 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       zdt1: () => syntheticProblem('zdt1', 6),
       zdt2: () => syntheticProblem('zdt2', 6),
       dtlz2: () => syntheticProblem('dtlz2', 12),
+      wfg1: () => syntheticProblem('wfg1', 8),
+      wfg4: () => syntheticProblem('wfg4', 8),
     };
     const names = o.problems ?? Object.keys(all);
     const rows: CompareRow[] = [];

@@ -17,10 +17,11 @@ import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import { graphTotals } from '../ir/workload.js';
 import { calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from '../quant/apply.js';
+import { PolicyCoster } from '../quant/cost.js';
 import { runFaultCampaign } from '../resilience/campaign.js';
 import { predictResilience } from '../resilience/predictor.js';
 import type { ArchSpace } from '../search/spaces/types.js';
-import type { Objective } from '../search/types.js';
+import type { CheapObjectives, Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
@@ -130,8 +131,12 @@ export async function scoreUnderPolicy(
   };
 }
 
-/** Metrics the training evaluator can report (objective names). */
-export const TRAIN_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params', 'loss', 'fault_drop', 'fault_score'] as const;
+/**
+ * Metrics the training evaluator can report (objective names). `size_kb` is the packed model size at the
+ * trial's policy (conv/dense weights packed at their bits with per-channel float32 scales, biases and
+ * other parameters float32; float layers at 4 bytes per weight), as `hwnas quantize` reports it.
+ */
+export const TRAIN_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'macs', 'params', 'size_kb', 'loss', 'fault_drop', 'fault_score'] as const;
 
 /**
  * Resilience of each trial (issue 14): `fault_drop` is measured by a small weight-fault injection run
@@ -208,6 +213,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     const policy = archPolicy(o.space, a, graph, o.policy ?? defaultPolicy(o.target));
     const lat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
     const totals = graphTotals(graph);
+    const sizeKb = o.objectives.some((x) => x.name === 'size_kb') ? new PolicyCoster(graph, o.target).policyCost(policy).size / 1024 : Number.NaN;
     const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss') || wantsDrop;
     let accuracy = Number.NaN;
     let loss = Number.NaN;
@@ -279,6 +285,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       energy_mj: lat.energyMj,
       macs: totals.macs,
       params: totals.params,
+      size_kb: sizeKb,
       fault_drop: faultDrop,
       fault_score: faultScore,
     };
@@ -296,5 +303,54 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
         ...(needsAcc && overBudget ? { trained: false } : {}),
       },
     };
+  };
+}
+
+/** Metrics of the training evaluator that need no training: the target's cost model and the graph's size. */
+export const TRAIN_COST_METRICS = ['latency_ms', 'energy_mj', 'macs', 'params', 'size_kb'] as const;
+
+/** Options of {@link trainCheapObjectives}: what {@link trainingEvaluator} costs a point with. */
+export interface TrainCheapObjectivesOptions {
+  readonly space: ArchSpace;
+  readonly target: HardwareTarget;
+  readonly objectives: readonly Objective[];
+  /** The data set's per-sample shape `[C, H, W]` and class count (they shape the graph's stem and classifier). */
+  readonly shape: SampleShape;
+  readonly classes: number;
+  readonly policy?: PrecisionPolicy;
+  readonly latency?: ArchLatencyOptions;
+}
+
+/**
+ * Cost-aware search with a training evaluator: the objectives among {@link TRAIN_COST_METRICS} computed for
+ * any point without training, with the same graph, policy and cost model as {@link trainingEvaluator}
+ * (so a screened candidate's cheap values equal its trial's). Latency and energy are cheap only from an
+ * analytical cost model (a target without a `prepare` step, latency mode `model`); a measured target or
+ * network timing leaves them to the trial. Undefined when no objective is cheap.
+ */
+export function trainCheapObjectives(o: TrainCheapObjectivesOptions): CheapObjectives | undefined {
+  const modelLatency = (o.latency?.mode ?? 'model') === 'model' && o.target.prepare === undefined;
+  const cheapNames: readonly string[] = modelLatency ? TRAIN_COST_METRICS : ['macs', 'params', 'size_kb'];
+  const indices = o.objectives.map((ob, i) => (cheapNames.includes(ob.name) ? i : -1)).filter((i) => i >= 0);
+  if (indices.length === 0) return undefined;
+  const names = indices.map((i) => (o.objectives[i] as Objective).name);
+  const [c, h] = o.shape;
+  const fallback = o.policy ?? defaultPolicy(o.target);
+  return {
+    indices,
+    values(params) {
+      const a = o.space.fromParams(params);
+      const graph = o.space.graph(a, { inputSize: archInputSize(a) ?? h, inChannels: c, classes: o.classes });
+      const policy = archPolicy(o.space, a, graph, fallback);
+      const totals = graphTotals(graph);
+      const m: Record<string, () => number> = {
+        latency_ms: () => o.target.networkCost(graph, policy).latencyMs,
+        energy_mj: () => o.target.networkCost(graph, policy).energyMj,
+        macs: () => totals.macs,
+        params: () => totals.params,
+        size_kb: () => new PolicyCoster(graph, o.target).policyCost(policy).size / 1024,
+      };
+      return names.map((n) => (m[n] as () => number)());
+    },
   };
 }

@@ -226,6 +226,16 @@ registerEvaluation({
     return getArchSpace(trainOpts(options).space ?? 'mbv2').space;
   },
   archSpace: (options) => getArchSpace(trainOpts(options).space ?? 'mbv2').name,
+  async cheapObjectives(options) {
+    // the target's cost model and the graph's size: no training (the data set gives the graph's channels and classes)
+    const o = trainOpts(options);
+    const { loadData, ...c } = trainCommon(o);
+    const { trainCheapObjectives } = await import('../nas/train-eval.js');
+    const probe = trainCheapObjectives({ ...c, shape: [1, 1, 1], classes: 2 });
+    if (!probe) return undefined; // no cost objective: fail before loading data
+    const d = await loadData();
+    return trainCheapObjectives({ ...c, shape: d.shape, classes: d.numClasses });
+  },
   create(options) {
     const o = trainOpts(options);
     const { loadData, ...c } = trainCommon(o);

@@ -35,9 +35,10 @@ export interface EvaluationEntry {
   objectives(options: Readonly<Record<string, JsonValue>>): Objective[];
   /**
    * Cost-aware search: the objectives computable without an evaluation (a cost model, a table's cost
-   * columns), handed to the strategy in the study's process; undefined when none is.
+   * columns, a training evaluator's cost model: that one may load the data set first to learn its shape),
+   * handed to the strategy in the study's process; undefined when none is.
    */
-  cheapObjectives?(options: Readonly<Record<string, JsonValue>>): CheapObjectives | undefined;
+  cheapObjectives?(options: Readonly<Record<string, JsonValue>>): CheapObjectives | undefined | Promise<CheapObjectives | undefined>;
 }
 
 const entries = new Map<string, EvaluationEntry>();

@@ -149,9 +149,13 @@ export function registerNas(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option(
       '--cost-aware',
-      "with --table: screen 16 proposals per query by the table's cost columns (no query spent) and skip surely dominated ones (strategy 'prescreen'; docs/search-strategies.md)",
+      "screen 16 proposals per query by their hardware cost (the table's cost columns, or with --evaluator train the target's cost model: no query spent), skip surely dominated ones, pick by a GP of accuracy (strategy 'prescreen'; docs/search-strategies.md)",
     )
-    .option('--predictor', 'screen 16 proposals per query with a GP predictor of accuracy over the architecture encoding (with --cost-aware: of accuracy only)')
+    .option(
+      '--predictor',
+      'screen 16 proposals per query with a GP predictor of accuracy over the architecture encoding (implied by --cost-aware, which then predicts accuracy only)',
+    )
+    .option('--no-predictor', 'with --cost-aware: only skip surely dominated proposals, no GP (measured worse than plain search; docs/search-strategies.md)')
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
     .action(async (f: NasFlags) => {
@@ -669,15 +673,19 @@ function checkNoFaultFlags(f: NasFlags, where: string): void {
     throw new ConfigError(`${given.map(([k]) => k).join(', ')} apply to training-based search (--dataset, --evaluator train), not ${where}`);
 }
 
-/** The 'prescreen' options of --cost-aware / --predictor (undefined without them); generic strategies only, --cost-aware with --table only. */
+/** The 'prescreen' options of --cost-aware / --predictor (undefined without them); generic strategies only, --cost-aware with --table or the train evaluator only. */
 function prescreenSettings(f: NasFlags, strategyName: string): Record<string, JsonValue> | undefined {
+  if (!f.costAware && f.predictor === false) throw new ConfigError('--no-predictor applies to --cost-aware only (without it, no proposal is screened)');
   if (!f.costAware && !f.predictor) return undefined;
   const flag = f.costAware ? '--cost-aware' : '--predictor';
   if (!['nsga2', 'regularized-evolution', 'tpe', 'random', 'bo'].includes(strategyName))
     throw new ConfigError(
       `${flag} screens the proposals of a generic strategy; --strategy '${f.strategy}' is not one (expected nsga2, evolution, tpe, random or bo)`,
     );
-  if (f.costAware && f.table === undefined)
-    throw new ConfigError("--cost-aware needs --table (the table's cost columns are the cheap objectives; training evaluators give none yet)");
-  return f.costAware ? { costAware: true, surrogate: f.predictor ? 'gp' : 'none' } : { surrogate: 'gp' };
+  if (f.costAware && f.table === undefined && (f.evaluator ?? 'train') !== 'train')
+    throw new ConfigError(
+      `--cost-aware needs --table (its cost columns) or --evaluator train (the target's cost model), not --evaluator ${f.evaluator}: those are the cheap objectives`,
+    );
+  // --cost-aware implies the GP (skipping alone measured worse than plain NSGA-II); --no-predictor turns it off
+  return f.costAware ? { costAware: true, surrogate: f.predictor === false ? 'none' : 'gp' } : { surrogate: 'gp' };
 }

@@ -212,10 +212,10 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     remote = makeThreadPoolEvaluator({ evaluation, threads });
   }
   // cost-aware strategies compute the evaluation's cheap objectives (a cost model, a table's cost columns) in this process
-  const cheap = strategyIsCostAware(config.strategy) ? getEvaluation(evaluation.name).cheapObjectives?.(evaluation.options ?? {}) : undefined;
+  const cheap = strategyIsCostAware(config.strategy) ? await getEvaluation(evaluation.name).cheapObjectives?.(evaluation.options ?? {}) : undefined;
   if (strategyIsCostAware(config.strategy) && !cheap)
     throw new UserError(
-      `study '${name}': its strategy is cost-aware but evaluator '${evaluation.name}' gives no cheap objectives (cost-aware search needs a table's cost columns: nas-table)`,
+      `study '${name}': its strategy is cost-aware but evaluator '${evaluation.name}' gives no cheap objectives (cost-aware search needs hardware-cost objectives: a table's cost columns (nas-table) or the target's cost model (nas-train))`,
     );
   // one objective: the best value so far; several: how many trials are on the Pareto front so far
   const single = r.objectives.length === 1;

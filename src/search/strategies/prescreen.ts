@@ -8,8 +8,9 @@
  *   when it is dominated by an evaluated trial even if its expensive objectives (accuracy) matched the best
  *   value seen so far: training it cannot move the front unless it beats every architecture seen;
  * - **predictor** (`surrogate: 'gp'`): a Gaussian process per remaining objective over the candidate's
- *   encoding (one-hot per categorical parameter, one lengthscale per parameter; or an encoding given in code,
- *   e.g. NB201's path encoding) predicts it from the evaluated trials; the expensive objectives are then the
+ *   encoding (one-hot per categorical parameter, one lengthscale per parameter; `encoding: 'path'`: NB201's
+ *   path encoding (src/search/strategies/nb201-path.ts), one lengthscale per path feature; or an encoding given in
+ *   code) predicts it from the evaluated trials; the expensive objectives are then the
  *   optimistic prediction mean - exploration x sd.
  * The candidate kept is the one whose (exact or predicted) objective vector adds most hypervolume to the
  * current front; when none adds any, the one nearest to the front (smallest additive epsilon that makes it
@@ -27,6 +28,7 @@ import { dominates, hypervolume, paretoFront, toMinimization, violation } from '
 import type { SearchSpace } from '../space.js';
 import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../types.js';
 import { lengthscaleGroups } from './bayesian.js';
+import { nb201PathEncoding } from './nb201-path.js';
 
 /** Options of {@link Prescreen}. */
 export interface PrescreenOptions {
@@ -44,6 +46,11 @@ export interface PrescreenOptions {
   readonly maxPoints?: number;
   /** Optimism of the predicted objectives: mean - exploration x sd, in minimisation (default 0.5). */
   readonly exploration?: number;
+  /**
+   * What the GP sees of a candidate: 'onehot' (default: one-hot per categorical parameter, the adjacency
+   * encoding on NB201 cells) or 'path' (NB201 cells only: BANANAS's path encoding, src/search/strategies/nb201-path.ts).
+   */
+  readonly encoding?: 'onehot' | 'path';
 }
 
 /** How the model sees a candidate: an encoding in [0, 1]^d and the lengthscale group of each dimension. */
@@ -78,6 +85,8 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
     throw new ConfigError(`prescreen surrogate ${JSON.stringify(o.surrogate)}: expected 'gp' or 'none'`);
   if (o.costAware !== undefined && typeof o.costAware !== 'boolean')
     throw new ConfigError(`prescreen costAware ${JSON.stringify(o.costAware)}: expected true or false`);
+  if (o.encoding !== undefined && o.encoding !== 'onehot' && o.encoding !== 'path')
+    throw new ConfigError(`prescreen encoding ${JSON.stringify(o.encoding)}: expected 'onehot' or 'path' (NB201 cells)`);
   if (o.surrogate === 'none' && o.costAware !== true)
     throw new ConfigError("prescreen surrogate 'none' screens nothing without costAware: set costAware true or surrogate 'gp'");
 }
@@ -96,7 +105,7 @@ export interface PrescreenStats {
 export class Prescreen implements SearchStrategy {
   readonly name = 'prescreen';
   readonly stats: PrescreenStats = { proposed: 0, skipped: 0, allSkipped: 0 };
-  private readonly o: typeof DEFAULTS & { costAware: boolean; surrogate: 'gp' | 'none' };
+  private readonly o: typeof DEFAULTS & { costAware: boolean; surrogate: 'gp' | 'none'; encoding: 'onehot' | 'path' };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
 
   constructor(
@@ -113,6 +122,7 @@ export class Prescreen implements SearchStrategy {
       exploration: options.exploration ?? DEFAULTS.exploration,
       costAware: options.costAware ?? false,
       surrogate: options.surrogate ?? 'gp',
+      encoding: options.encoding ?? 'onehot',
     };
   }
 
@@ -180,7 +190,7 @@ export class Prescreen implements SearchStrategy {
 
     const useModel = this.o.surrogate === 'gp' && done.length >= this.o.startupTrials && feas.length > 0;
     if (!useModel) return (pool[0] as { p: Params }).p;
-    const enc = this.encoding ?? spaceEncoding(ctx.space);
+    const enc = this.encoding ?? (this.o.encoding === 'path' ? nb201PathEncoding(ctx.space) : spaceEncoding(ctx.space));
     const window = done.slice(Math.max(0, done.length - this.o.maxPoints));
     const wv = vals.slice(Math.max(0, done.length - this.o.maxPoints));
     const x = window.map((t) => enc.encode(t.params));

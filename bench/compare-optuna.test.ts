@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Rng } from '../src/util/rng.js';
+import { OPTUNA_SCRIPT, pythonWithOptuna, syntheticProblem, syntheticValues, wfgValues } from './compare-optuna.js';
+
+/** A point of WFG's Pareto set: position parameters free, distance parameters at their optimum 0.35. */
+const onFront = (pos: readonly number[]): number[] => [...pos, 0.35, 0.35, 0.35, 0.35];
+
+test('WFG4: Pareto-optimal inputs lie on the concave front (f1/2)^2 + (f2/4)^2 = 1; others lie beyond it', () => {
+  const rng = new Rng(3);
+  for (let i = 0; i < 50; i++) {
+    const pos = [rng.next(), rng.next(), rng.next(), rng.next()];
+    const [f1, f2] = wfgValues('wfg4', onFront(pos)) as [number, number];
+    assert.ok(Math.abs((f1 / 2) ** 2 + (f2 / 4) ** 2 - 1) < 1e-9, `${f1}, ${f2}`);
+    const off = [...pos, rng.next(), rng.next(), rng.next(), rng.next()];
+    const [g1, g2] = wfgValues('wfg4', off) as [number, number];
+    assert.ok((g1 / 2) ** 2 + (g2 / 4) ** 2 >= 1 - 1e-9);
+  }
+});
+
+test('WFG1: Pareto-optimal inputs give distance 0 (f = S h(x1)), a perturbed distance parameter moves both objectives up', () => {
+  const pos = [0.3, 0.6, 0.9, 0.1];
+  const [f1, f2] = wfgValues('wfg1', onFront(pos)) as [number, number];
+  const y = pos.map((v) => v ** 0.02);
+  const x1 = y.reduce((a, v, i) => a + 2 * (i + 1) * v, 0) / (2 + 4 + 6 + 8);
+  assert.ok(Math.abs(f1 - 2 * (1 - Math.cos((x1 * Math.PI) / 2))) < 1e-12);
+  assert.ok(Math.abs(f2 - 4 * (1 - x1 - Math.cos(10 * Math.PI * x1 + Math.PI / 2) / (10 * Math.PI))) < 1e-12);
+  const [g1, g2] = wfgValues('wfg1', [...pos, 0.35, 0.9, 0.35, 0.35]) as [number, number];
+  assert.ok(g1 > f1 && g2 > f2);
+});
+
+test('synthetic problems: a dense sample of the true front scores ~1 of the true hypervolume, a poor set scores less', () => {
+  for (const name of ['wfg1', 'wfg4', 'zdt2'] as const) {
+    const p = syntheticProblem(name, name === 'zdt2' ? 6 : 8);
+    const front: number[][] = [];
+    for (let i = 0; i <= 2000; i++) {
+      const t = i / 2000;
+      // WFG1's position parameters pass through y^0.02: invert it so the front is sampled evenly in x1
+      const pos = name === 'wfg1' ? t ** 50 : t;
+      // WFG4's s_multi oscillates: its front (checked above) is sampled in closed form, evenly in x1
+      front.push(
+        name === 'zdt2'
+          ? syntheticValues('zdt2', [t, 0, 0, 0, 0, 0])
+          : name === 'wfg4'
+            ? [2 * Math.sin((t * Math.PI) / 2), 4 * Math.cos((t * Math.PI) / 2)]
+            : syntheticValues(name, onFront([pos, pos, pos, pos])),
+      );
+    }
+    const r = p.ratio(front);
+    assert.ok(r > 0.995 && r <= 1 + 1e-6, `${name}: ${r}`);
+    assert.ok(p.ratio(front.filter((_, i) => i % 500 === 0)) < r);
+  }
+});
+
+test('the Optuna side computes the same WFG / ZDT / DTLZ2 values as hwnas (skipped without python3-optuna)', (t) => {
+  const py = pythonWithOptuna();
+  if (py === undefined) {
+    t.skip('no python3 with optuna');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-cmp-test-'));
+  try {
+    const rng = new Rng(7);
+    for (const [kind, n] of [
+      ['wfg1', 8],
+      ['wfg4', 8],
+      ['zdt2', 6],
+      ['dtlz2', 12],
+    ] as const) {
+      const points = Array.from({ length: 20 }, () => Array.from({ length: n }, () => rng.next()));
+      writeFileSync(join(dir, 'cmp.py'), OPTUNA_SCRIPT);
+      writeFileSync(join(dir, 'job.json'), JSON.stringify({ problem: { kind, n }, points }));
+      const r: SpawnSyncReturns<string> = spawnSync(py, [join(dir, 'cmp.py'), join(dir, 'job.json')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const got = JSON.parse(r.stdout) as number[][];
+      points.forEach((x, i) => {
+        const want = syntheticValues(kind, x);
+        want.forEach((v, j) => assert.ok(Math.abs(v - (got[i]?.[j] as number)) < 1e-9, `${kind} point ${i} objective ${j}: ${v} vs ${got[i]?.[j]}`));
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
