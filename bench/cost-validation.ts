@@ -12,9 +12,12 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { bitFusionEdge } from '../src/hardware/bitfusion.js';
+import { policyPreset } from '../src/hardware/precision.js';
 import { kendallTau } from '../src/hardware/predictor.js';
+import { getTarget } from '../src/hardware/registry.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/types.js';
+import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 
 /** One array/buffer/bandwidth configuration of the simulator sweep. */
@@ -287,11 +290,46 @@ export function loadSimData(path = new URL('../../bench/data/bitfusion-sim-layer
   return parseSimCsv(readFileSync(path, 'utf8'));
 }
 
+/** One published whole-network latency and the model's. */
+export interface NetworkPoint {
+  readonly model: string;
+  readonly zoo: string;
+  readonly publishedMs: number;
+  readonly publishedUsbMs: number;
+  readonly modelMs: number;
+}
+
+/** The edge-tpu preset at W8A8 against Coral's published Dev Board latencies (bench/data/edge-tpu-coral.csv). */
+export function validateEdgeTpu(path = new URL('../../bench/data/edge-tpu-coral.csv', import.meta.url)): { points: NetworkPoint[]; agreement: Agreement } {
+  const rows = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .slice(1)
+    .map((l) => l.split(','));
+  const t = getTarget('edge-tpu');
+  const points = rows.map(([model, zoo, dev, usb]) => ({
+    model: model as string,
+    zoo: zoo as string,
+    publishedMs: Number(dev),
+    publishedUsbMs: Number(usb),
+    modelMs: t.networkCost(zooGraph(zoo as string), policyPreset('w8a8')).latencyMs,
+  }));
+  if (points.length === 0) throw new Error('edge-tpu-coral: no rows');
+  return {
+    points,
+    agreement: agreement(
+      points.map((p) => p.modelMs),
+      points.map((p) => p.publishedMs),
+    ),
+  };
+}
+
 function main(): void {
   const data = loadSimData();
   const v = validate(data);
+  const tpu = validateEdgeTpu();
   if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ sources: data.sources, configs: v.configs, all: v.all, lowBits: v.lowBits }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ sources: data.sources, configs: v.configs, all: v.all, lowBits: v.lowBits, edgeTpu: tpu }, null, 2)}\n`);
     return;
   }
   const pct = (x: number): string => `${formatNumber(100 * x)}%`;
@@ -354,6 +392,20 @@ function main(): void {
         { key: 'med', header: 'median model/sim cycles' },
         { key: 'lo', header: 'min' },
         { key: 'hi', header: 'max' },
+      ],
+    ),
+  );
+  console.log('edge-tpu (W8A8) vs Coral published time per inference (Dev Board)');
+  console.log(
+    formatTable(
+      tpu.points.map((p) => ({ ...p, ratio: formatNumber(p.modelMs / p.publishedMs), modelMs: formatNumber(p.modelMs) })),
+      [
+        { key: 'model', header: 'model' },
+        { key: 'zoo', header: 'zoo' },
+        { key: 'publishedMs', header: 'Dev Board ms' },
+        { key: 'publishedUsbMs', header: 'USB ms' },
+        { key: 'modelMs', header: 'model ms' },
+        { key: 'ratio', header: 'model/Dev Board' },
       ],
     ),
   );
