@@ -164,8 +164,9 @@ export function costLayers(data: SimData): LayerResult[] {
       bitFusionEdge({
         rows: c.rows,
         cols: c.cols,
-        weightBufKB: c.weightBufBytes / 1024,
-        inputBufKB: c.inputBufBytes / 1024,
+        // the simulator tiles on half of each double-buffered SRAM
+        weightBufKB: c.weightBufBytes / 2048,
+        inputBufKB: c.inputBufBytes / 2048,
         outputBufKB: c.outputBufBytes / 1024,
         dramGBps: (c.bandwidthBitsPerCycle * CLOCK_MHZ * 1e6) / 8 / 1e9,
         clockMHz: CLOCK_MHZ,

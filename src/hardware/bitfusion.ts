@@ -9,9 +9,9 @@
  * cycle meanwhile) and the array fills/drains once per layer; small groups (depthwise)
  * are packed block-diagonally. DRAM traffic: weights at w bits, the input feature map at a bits, outputs at
  * `resultBits` (0: requantised on chip to the activation bits), with the weight/input buffer tiling rule
- * ({@link tiledTraffic}) on half of each buffer (double buffering, as the authors' simulator tiles), so a
- * layer is weight-, activation- or output-bound when memory-bound; compute and transfers overlap, so
- * latency = max of the two.
+ * ({@link tiledTraffic}; `weightBufKB` / `inputBufKB` are the capacity one tile may use: half of a
+ * double-buffered SRAM), so a layer is weight-, activation- or output-bound when memory-bound; compute and
+ * transfers overlap, so latency = max of the two.
  * Energy: bricks x brick energy + accumulate per MAC, SRAM and DRAM bytes at 45 nm per-access energies.
  */
 import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
@@ -100,7 +100,7 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
     const outB = ((c.outElems[i] as number) * B * (p.resultBits > 0 ? p.resultBits : ab)) / 8;
-    const dram = tiledTraffic(wBytes, inB, outB, p.weightBufKB * 512, p.inputBufKB * 512, out);
+    const dram = tiledTraffic(wBytes, inB, outB, p.weightBufKB * 1024, p.inputBufKB * 1024, out);
     const memS = dram / this.bwBps;
     // on-chip: weights read once, inputs streamed once per column fold, 32-bit partial sums read+written per row fold
     const onchip = wBytes + (M * K * G * nFolds * ab) / 8 + M * N * G * (2 * kFolds - 1) * 4;

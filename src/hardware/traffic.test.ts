@@ -5,7 +5,7 @@ import { policyPreset } from './precision.js';
 import { getTarget } from './registry.js';
 
 /**
- * W8A8 totals of mbnet32 (1x28x28) on the targets the per-operand traffic split (issue 18) did not touch, as
+ * W8A8 totals of mbnet32 (1x28x28) on the targets whose totals the per-operand traffic split (issue 18) did not change, as
  * computed before it (commit 87ae34b): [latency ms, energy mJ, DRAM bytes].
  */
 const BEFORE: Readonly<Record<string, readonly [number, number, number]>> = {
@@ -16,16 +16,18 @@ const BEFORE: Readonly<Record<string, readonly [number, number, number]>> = {
   'jetson-nano': [0.3455654888135593, 3.455654888135593, 47784],
   'edge-tpu': [0.07418486399999999, 0.14836972799999998, 0],
   a100: [0.06971112648205127, 27.88445059282051, 47784],
+  // the split is new, its totals are not: the preset keeps its array, buffers and bandwidth
+  'bitfusion-edge': [0.029675500000000004, 0.026763998240000003, 151106],
 };
 
-test('targets without a traffic split keep their totals and report no memory limiter', () => {
+test('targets keep their totals; only bitfusion-edge and bismo-cloud report a memory limiter', () => {
   const g = zooGraph('mbnet32?channels=1&size=28');
   for (const [name, [lat, en, dram]] of Object.entries(BEFORE)) {
     const c = getTarget(name).networkCost(g, policyPreset('w8a8'));
     assert.ok(Math.abs(c.latencyMs - lat) <= 1e-12 * lat, `${name} latency ${c.latencyMs} vs ${lat}`);
     assert.ok(Math.abs(c.energyMj - en) <= 1e-12 * en, `${name} energy ${c.energyMj} vs ${en}`);
     assert.equal(c.dramBytes, dram, `${name} DRAM bytes`);
-    for (const l of c.layers) assert.equal(l.memoryBound, undefined, `${name}/${l.node}`);
+    if (name !== 'bitfusion-edge') for (const l of c.layers) assert.equal(l.memoryBound, undefined, `${name}/${l.node}`);
   }
 });
 
