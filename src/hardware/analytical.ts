@@ -10,13 +10,26 @@ import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits
 import { macAreaUm2, tech45 } from './data.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork, prepareNetwork, prepareWorkloads, sliceWorkload } from './prepared.js';
-import type { Bound, CostSummary, HardwareTarget, LayerCost, NetworkCost } from './types.js';
+import type { Bound, CostSummary, HardwareTarget, LayerCost, MemoryLimiter, NetworkCost } from './types.js';
 
 /** Slots of the scratch vector a node evaluator fills. */
-export const OUT = { latencyMs: 0, energyMj: 1, dramBytes: 2, onchipBytes: 3, computeMs: 4, memoryMs: 5, overheadMs: 6, utilization: 7 } as const;
+export const OUT = {
+  latencyMs: 0,
+  energyMj: 1,
+  dramBytes: 2,
+  onchipBytes: 3,
+  computeMs: 4,
+  memoryMs: 5,
+  overheadMs: 6,
+  utilization: 7,
+  /** Off-chip bytes of the weights (re-fetches included); with `actDramBytes`, set by targets that split their traffic (else 0). */
+  weightDramBytes: 8,
+  /** Off-chip bytes of the input activations (re-fetches included). */
+  actDramBytes: 9,
+} as const;
 
 /** Number of slots in the scratch vector. */
-export const OUT_SLOTS = 8;
+export const OUT_SLOTS = 10;
 
 /**
  * Off-chip bytes of a layer with weights `w`, input `i`, output `o` (bytes) given weight/input buffers
@@ -28,6 +41,31 @@ export function tiledDramBytes(w: number, i: number, o: number, wBuf: number, iB
   const a = w + i * Math.ceil(w / wBuf);
   const b = i + w * Math.ceil(i / iBuf);
   return (a < b ? a : b) + o;
+}
+
+/**
+ * {@link tiledDramBytes} with its split: writes the weight and input shares (re-fetches included) into
+ * `out[OUT.weightDramBytes]` and `out[OUT.actDramBytes]` and returns the total (outputs are the rest).
+ */
+export function tiledTraffic(w: number, i: number, o: number, wBuf: number, iBuf: number, out: Float64Array): number {
+  let wd = w;
+  let id = i;
+  if (w > wBuf && i > iBuf) {
+    const ri = i * Math.ceil(w / wBuf); // weights held tile by tile, inputs re-read per weight tile
+    const rw = w * Math.ceil(i / iBuf); // inputs held tile by tile, weights re-read per input tile
+    if (w + ri < i + rw) id = ri;
+    else wd = rw;
+  }
+  out[OUT.weightDramBytes] = wd;
+  out[OUT.actDramBytes] = id;
+  return wd + id + o;
+}
+
+/** Which operand's off-chip traffic is largest (a memory-bound layer is bound by it). */
+export function trafficLimiter(weightBytes: number, actBytes: number, dramBytes: number): MemoryLimiter {
+  const o = dramBytes - weightBytes - actBytes;
+  if (weightBytes >= actBytes && weightBytes >= o) return 'weights';
+  return actBytes >= o ? 'activations' : 'outputs';
 }
 
 /** Bound of a node from its compute, memory and overhead times. */
@@ -63,7 +101,15 @@ export function sumCosts(node: string, op: string, parts: readonly LayerCost[]):
   let m = 0;
   let o = 0;
   let utilW = 0;
+  let wd = 0;
+  let ad = 0;
+  let split = false;
   for (const p of parts) {
+    if (p.weightDramBytes !== undefined && p.actDramBytes !== undefined) {
+      split = true;
+      wd += p.weightDramBytes;
+      ad += p.actDramBytes;
+    }
     lat += p.latencyMs;
     en += p.energyMj;
     dram += p.dramBytes;
@@ -85,6 +131,8 @@ export function sumCosts(node: string, op: string, parts: readonly LayerCost[]):
     memoryMs: m,
     overheadMs: o,
     utilization: c > 0 ? utilW / c : Number.NaN,
+    ...(split ? { weightDramBytes: wd, actDramBytes: ad } : {}),
+    ...(split && boundOf(c, m, o) === 'memory' ? { memoryBound: trafficLimiter(wd, ad, dram) } : {}),
   };
 }
 
@@ -158,6 +206,10 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     const s = this.scratch;
     s.fill(0);
     this.evalNode(net, i, wb, ab, s);
+    const wd = s[OUT.weightDramBytes] as number;
+    const ad = s[OUT.actDramBytes] as number;
+    const split = wd + ad > 0;
+    const bound = boundOf(s[OUT.computeMs] as number, s[OUT.memoryMs] as number, s[OUT.overheadMs] as number);
     return {
       node: w.node,
       op: w.op,
@@ -168,8 +220,10 @@ export abstract class AnalyticalTarget implements HardwareTarget {
       computeMs: s[OUT.computeMs] as number,
       memoryMs: s[OUT.memoryMs] as number,
       overheadMs: s[OUT.overheadMs] as number,
-      bound: boundOf(s[OUT.computeMs] as number, s[OUT.memoryMs] as number, s[OUT.overheadMs] as number),
+      bound,
       utilization: s[OUT.utilization] as number,
+      ...(split ? { weightDramBytes: wd, actDramBytes: ad } : {}),
+      ...(split && bound === 'memory' ? { memoryBound: trafficLimiter(wd, ad, s[OUT.dramBytes] as number) } : {}),
     };
   }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
+import { graphWorkloads, type Workload } from '../ir/workload.js';
 import { bismoCloud } from './bismo.js';
 import { uniformPolicy } from './precision.js';
+import type { LayerCost } from './types.js';
 
 /** One dense layer in -> out (batch from the preset: 16). */
 function denseNet(inF: number, outF: number) {
@@ -31,4 +33,75 @@ test('bismo: {-1,+1} weights pay one all-ones column for the sum of activations 
     if (outF % p.dn === 0) assert.ok(w1.computeMs > w2.computeMs);
     else assert.equal(w1.computeMs, w2.computeMs);
   }
+});
+
+/** The conv/dense workload of a one-layer graph (per sample; the target's batch multiplies it). */
+function layerOf(shape: number[], build: (b: GraphBuilder) => string): Workload {
+  const b = new GraphBuilder('l', shape);
+  b.output(build(b));
+  return graphWorkloads(b.build()).find((w) => w.op === 'conv2d' || w.op === 'dense') as Workload;
+}
+
+describe('bismo traffic: weights and activations scale with their own bits', () => {
+  const t = bismoCloud();
+  const gains = (w: Workload): { w: number; a: number; c88: LayerCost; c28: LayerCost; c82: LayerCost } => {
+    const c88 = t.layerCost(w, { weightBits: 8, actBits: 8 });
+    const c28 = t.layerCost(w, { weightBits: 2, actBits: 8 });
+    const c82 = t.layerCost(w, { weightBits: 8, actBits: 2 });
+    return { w: c88.latencyMs / c28.latencyMs, a: c88.latencyMs / c82.latencyMs, c88, c28, c82 };
+  };
+  it('a layer with large weights and a small feature map gains more from fewer weight bits', () => {
+    for (const w of [
+      layerOf([4096], (b) => b.dense(b.input, 4096, { bias: false })),
+      layerOf([512, 1, 1], (b) => b.conv(b.input, { out: 512, kernel: 3, bias: false })),
+    ]) {
+      const g = gains(w);
+      assert.ok(g.w > 1.5 * g.a, `${w.node}: weight-bit gain ${g.w} vs activation-bit gain ${g.a}`);
+      assert.equal(g.c82.bound, 'memory');
+      assert.equal(g.c82.memoryBound, 'weights');
+    }
+  });
+  it('an early layer (few channels, large feature map) gains more from fewer activation bits', () => {
+    for (const w of [
+      layerOf([3, 112, 112], (b) => b.conv(b.input, { out: 32, kernel: 3, bias: false })),
+      layerOf([16, 56, 56], (b) => b.conv(b.input, { out: 16, kernel: 3, bias: false })),
+    ]) {
+      const g = gains(w);
+      assert.ok(g.a > 1.3 * g.w, `${w.node}: activation-bit gain ${g.a} vs weight-bit gain ${g.w}`);
+      assert.equal(g.c28.bound, 'memory');
+      assert.equal(g.c28.memoryBound, 'activations');
+    }
+  });
+  it('weight traffic scales with weight bits, activation traffic with activation bits (bit-serial, dk-aligned rows)', () => {
+    const w = layerOf([64, 8, 8], (b) => b.conv(b.input, { out: 64, kernel: 3, bias: false }));
+    const p = t.params;
+    const c = (wb: number, ab: number) => t.layerCost(w, { weightBits: wb, actBits: ab });
+    const a = c(8, 8);
+    const b = c(2, 8);
+    const d = c(8, 2);
+    assert.ok(a.weightDramBytes !== undefined && a.actDramBytes !== undefined);
+    assert.equal(b.weightDramBytes, (a.weightDramBytes as number) / 4);
+    assert.equal(b.actDramBytes, a.actDramBytes);
+    assert.equal(d.actDramBytes, (a.actDramBytes as number) / 4);
+    assert.equal(d.weightDramBytes, a.weightDramBytes);
+    // im2col operand as the fetch stage reads it: M = 16 samples x 64 pixels, K = 576 -> 768 bits per bit-plane row
+    const K = Math.ceil((64 * 9) / p.dk) * p.dk;
+    assert.equal(a.actDramBytes, (p.batch * 64 * K * 8) / 8);
+    assert.equal(a.weightDramBytes, (64 * K * 8) / 8);
+    // results: 32-bit accumulators, whatever the operand bits
+    assert.equal(a.dramBytes - (a.weightDramBytes as number) - (a.actDramBytes as number), p.batch * 64 * 64 * 4);
+    assert.equal(d.dramBytes - (d.weightDramBytes as number) - (d.actDramBytes as number), p.batch * 64 * 64 * 4);
+  });
+  it('operands larger than their buffers are re-fetched (the cheaper loop order)', () => {
+    const w = layerOf([4096], (b) => b.dense(b.input, 4096, { bias: false }));
+    const small = bismoCloud({ lhsEntries: 16, rhsEntries: 1 }); // 16 x 16 x 256 bit = 8 KB of weights, 512 B of activations
+    const big = t.layerCost(w, { weightBits: 8, actBits: 8 });
+    const tiny = small.layerCost(w, { weightBits: 8, actBits: 8 });
+    assert.ok(tiny.dramBytes > big.dramBytes);
+    assert.equal(big.weightDramBytes, 4096 * 4096);
+    assert.equal(big.actDramBytes, 16 * 4096);
+    // activations (64 KB) re-read once per 8 KB of weights, cheaper than the weights (16 MB) once per 512 B of activations
+    assert.equal(tiny.weightDramBytes, 4096 * 4096);
+    assert.equal(tiny.actDramBytes, 16 * 4096 * Math.ceil((4096 * 4096) / 8192));
+  });
 });

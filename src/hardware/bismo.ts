@@ -1,18 +1,28 @@
 /**
- * BISMO-style bit-serial matrix-multiply overlay (Umuroglu et al., FPL 2018; HAQ's cloud target).
+ * BISMO-style bit-serial matrix-multiply overlay (Umuroglu et al., FPL 2018 / TRETS 2019; HAQ's cloud target).
  *
- * Model: a `dm x dn` array of dot-product units, each AND+popcount over `dk` bits per cycle. A GEMM
- * (M x K x N per group) takes ceil(M/dm)·ceil(N/dn)·ceil(K/dk) cycles per pair of bit-planes, and there are
- * w·a bit-plane pairs: cycles scale with w x a. Each group's GEMM pays a dm+dn pipeline fill. Fetch,
- * execute and result stages overlap (latency = max of compute and DRAM time). Weights (LHS) and
- * activations (RHS) get half of the on-chip BRAM each for tiling. Energy is a 45 nm ASIC-equivalent.
+ * Compute: a `dm x dn` array of dot-product units, each AND+popcount over `dk` bits per cycle. A GEMM
+ * (N output channels x K reduction x M pixels·batch per group) takes ceil(N/dm)·ceil(M/dn)·ceil(K/dk) cycles
+ * per pair of bit-planes, and there are w·a bit-plane pairs: cycles scale with w x a. Each group's GEMM
+ * pays a dm+dn pipeline fill; grouped (depthwise) convs are packed block-diagonally when that is faster.
+ *
+ * Traffic (what makes a layer weight-, activation- or output-bound): BISMO only multiplies matrices, so
+ * a convolution runs on its im2col matrix (lowered by the host), and the fetch stage reads both operands
+ * bit-serially from DRAM: the weights (LHS) as w bit-planes of N x K bits, the activations (RHS) as a
+ * bit-planes of M x K bits, each row padded to a multiple of dk bits and each matrix to dm / dn rows
+ * (the runtime's alignment). The result stage writes the dm x dn result tiles as `resultBits`-bit
+ * accumulators (32 in BISMO; thresholding/requantisation runs on the host). On-chip, the LHS and RHS
+ * buffers hold dm (dn) memories of `lhsEntries` (`rhsEntries`) dk-bit words: an operand that fits is
+ * fetched once, else the cheaper loop order re-fetches one operand per buffer-full of the other
+ * ({@link tiledTraffic}). Fetch, execute and result stages overlap: latency = max(compute, DRAM time).
+ * Energy is a 45 nm ASIC-equivalent.
  *
  * 1-bit weights are the {-1, +1} of binary networks (sign x scale), stored as one bit b with w = 2b - 1:
  * W·a = 2·(B·a) - Σa, so each group's GEMM gets one more output column (an all-ones weight row giving
  * Σa per output pixel), in cycles and in energy. BISMO's signed mode (MSB plane negated) would read a
  * 1-bit code as {0, -1}, not {-1, +1}.
  */
-import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
+import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import { bismoSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
@@ -25,7 +35,12 @@ export interface BismoParams {
   readonly dk: number;
   readonly clockMHz: number;
   readonly dramGBps: number;
-  readonly onchipKB: number;
+  /** Words (dk bits) per LHS (weight) buffer memory; there are dm of them. */
+  readonly lhsEntries: number;
+  /** Words (dk bits) per RHS (activation) buffer memory; there are dn of them. */
+  readonly rhsEntries: number;
+  /** Bits of each result written to DRAM (BISMO: 32-bit accumulators). */
+  readonly resultBits: number;
   readonly vectorOpsPerCycle: number;
   readonly fuse: boolean;
   readonly binaryOpPj: number;
@@ -47,16 +62,36 @@ export class BismoTarget extends BitAcceleratorTarget {
     return (this.params.dm * this.params.dn * this.params.dk) / (p.weightBits * p.actBits);
   }
 
-  /** Cycles of G grouped M x K x N GEMMs at `planes` bit-plane pairs; grouped convs are packed `pk` groups at a time into a block-diagonal GEMM (zeros off the diagonal) when that is faster. */
+  /**
+   * Cycles of G grouped M x K x N GEMMs at `planes` bit-plane pairs; grouped convs are packed `pk` groups at a
+   * time into a block-diagonal GEMM (zeros off the diagonal) when that is faster. Packing does not depend
+   * on `planes` (every candidate's cycles scale with it alike), so {@link packing} gives it for the traffic.
+   */
   private gemmCycles(G: number, M: number, K: number, N: number, planes: number): number {
     const p = this.params;
-    const mt = Math.ceil(M / p.dm);
-    let cycles = G * (mt * Math.ceil(N / p.dn) * Math.ceil(K / p.dk) * planes + p.dm + p.dn);
+    const mt = Math.ceil(M / p.dn);
+    let cycles = G * (mt * Math.ceil(N / p.dm) * Math.ceil(K / p.dk) * planes + p.dm + p.dn);
     for (let pk = 2; pk <= G; pk *= 2) {
-      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dn) * Math.ceil((pk * K) / p.dk) * planes + p.dm + p.dn);
+      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dm) * Math.ceil((pk * K) / p.dk) * planes + p.dm + p.dn);
       if (cyc < cycles) cycles = cyc;
     }
     return cycles;
+  }
+
+  /** Groups packed per block-diagonal GEMM (1 when not grouped): the fastest packing at one bit-plane pair. */
+  private packing(G: number, M: number, K: number, N: number): number {
+    const p = this.params;
+    const mt = Math.ceil(M / p.dn);
+    let best = 1;
+    let cycles = G * (mt * Math.ceil(N / p.dm) * Math.ceil(K / p.dk) + p.dm + p.dn);
+    for (let pk = 2; pk <= G; pk *= 2) {
+      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dm) * Math.ceil((pk * K) / p.dk) + p.dm + p.dn);
+      if (cyc < cycles) {
+        cycles = cyc;
+        best = pk;
+      }
+    }
+    return best;
   }
 
   private readonly cycleCache = new WeakMap<PreparedNetwork, Float64Array>();
@@ -81,8 +116,6 @@ export class BismoTarget extends BitAcceleratorTarget {
     const c = net.col;
     const B = this.batch;
     const kind = c.kind[i] as number;
-    const inB = ((c.inElems[i] as number) * B * ab) / 8;
-    const outB = ((c.outElems[i] as number) * B * ab) / 8;
     if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
       const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
       const dram = out[OUT.dramBytes] as number;
@@ -109,12 +142,19 @@ export class BismoTarget extends BitAcceleratorTarget {
     } else cycles = this.gemmCycles(G, M, K, N, planes);
     const macs = ((c.macs[i] as number) * B * Nw) / N;
     const compS = cycles / this.hz;
-    const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
-    const half = (p.onchipKB * 1024) / 2;
-    const dram = tiledDramBytes(wBytes, inB, outB, half, half);
+    // bit-serial operands as the fetch stage reads them: rows padded to dk bits, matrices to dm / dn rows
+    const pk = G > 1 ? this.packing(G, M, K, N) : 1;
+    const runs = Math.ceil(G / pk);
+    const kBits = Math.ceil((pk * K) / p.dk) * p.dk;
+    const lhs = (runs * Math.ceil((pk * Nw) / p.dm) * p.dm * kBits * wb) / 8 + (c.biasElems[i] as number) * 4;
+    const rhs = (runs * Math.ceil(M / p.dn) * p.dn * kBits * ab) / 8;
+    const res = (M * N * G * p.resultBits) / 8;
+    const lhsBuf = (p.dm * p.lhsEntries * p.dk) / 8;
+    const rhsBuf = (p.dn * p.rhsEntries * p.dk) / 8;
+    const dram = tiledTraffic(lhs, rhs, res, lhsBuf, rhsBuf, out);
     const memS = dram / this.bwBps;
-    // on-chip: each LHS tile re-read for every RHS column block and vice versa
-    const onchip = wBytes * Math.ceil(M / p.dm) + ((M * K * G * ab) / 8) * Math.ceil(N / p.dn) + M * N * G * 4;
+    // on-chip: each LHS row block re-read for every RHS column block and vice versa, results once
+    const onchip = lhs * Math.ceil(M / p.dn) + rhs * Math.ceil((pk * Nw) / p.dm) + res;
     out[OUT.computeMs] = compS * 1e3;
     out[OUT.memoryMs] = memS * 1e3;
     out[OUT.overheadMs] = 0;
@@ -139,7 +179,9 @@ export function bismoFromFile(file: TargetFile, overrides: Readonly<Record<strin
       dk: n('dk'),
       clockMHz: n('clockMHz'),
       dramGBps: n('dramGBps'),
-      onchipKB: n('onchipKB'),
+      lhsEntries: n('lhsEntries'),
+      rhsEntries: n('rhsEntries'),
+      resultBits: n('resultBits'),
       vectorOpsPerCycle: n('vectorOpsPerCycle'),
       fuse: v.fuse === true,
       binaryOpPj: n('binaryOpPj'),

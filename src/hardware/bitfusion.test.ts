@@ -46,4 +46,26 @@ describe('bitfusion-edge', () => {
     // 4x the units of 1/4 the multiplier area: same multipliers, 4x accumulators
     assert.ok(a4 > a8, `${a4} vs ${a8}`);
   });
+  it('a weight-heavy late layer gains more from fewer weight bits, an early layer from fewer activation bits', () => {
+    const gains = (w: Workload) => {
+      const c88 = t.layerCost(w, { weightBits: 8, actBits: 8 });
+      const c28 = t.layerCost(w, { weightBits: 2, actBits: 8 });
+      const c82 = t.layerCost(w, { weightBits: 8, actBits: 2 });
+      return { w: c88.latencyMs / c28.latencyMs, a: c88.latencyMs / c82.latencyMs, c88, c28, c82 };
+    };
+    const late = gains(layer((b) => b.output(b.conv(b.input, { out: 512, kernel: 3, bias: false })), [512, 4, 4]));
+    assert.ok(late.w > 2 * late.a, `late: ${late.w} vs ${late.a}`);
+    assert.equal(late.c82.memoryBound, 'weights');
+    const early = gains(layer((b) => b.output(b.conv(b.input, { out: 32, kernel: 3, bias: false })), [3, 112, 112]));
+    assert.ok(early.a > 1.3 * early.w, `early: ${early.a} vs ${early.w}`);
+    assert.equal(early.c28.bound, 'memory');
+    assert.notEqual(early.c28.memoryBound, 'weights');
+  });
+  it("outputs are written at the activation bits, or at resultBits when set (the authors' simulator: 32)", () => {
+    const w = layer((b) => b.output(b.conv(b.input, { out: 64, kernel: 3, bias: false })), [64, 16, 16]);
+    const out = (c: { dramBytes: number; weightDramBytes?: number; actDramBytes?: number }) =>
+      c.dramBytes - (c.weightDramBytes as number) - (c.actDramBytes as number);
+    assert.equal(out(t.layerCost(w, { weightBits: 4, actBits: 4 })), (64 * 16 * 16 * 4) / 8);
+    assert.equal(out(bitFusionEdge({ resultBits: 32 }).layerCost(w, { weightBits: 4, actBits: 4 })), 64 * 16 * 16 * 4);
+  });
 });

@@ -7,11 +7,14 @@
  * GEMMs (M output pixels x K reduction x N output channels per group): K maps onto rows x products per
  * unit, N onto columns, M streams; folds pipeline (a fold takes max(M, rows) cycles: the next fold's weights load one row per
  * cycle meanwhile) and the array fills/drains once per layer; small groups (depthwise)
- * are packed block-diagonally. DRAM traffic follows the weight/input buffer tiling rule
- * ({@link tiledDramBytes}); compute and transfers overlap (double buffering), so latency = max of the two.
+ * are packed block-diagonally. DRAM traffic: weights at w bits, the input feature map at a bits, outputs at
+ * `resultBits` (0: requantised on chip to the activation bits), with the weight/input buffer tiling rule
+ * ({@link tiledTraffic}; `weightBufKB` / `inputBufKB` are the capacity one tile may use: half of a
+ * double-buffered SRAM), so a layer is weight-, activation- or output-bound when memory-bound; compute and
+ * transfers overlap, so latency = max of the two.
  * Energy: bricks x brick energy + accumulate per MAC, SRAM and DRAM bytes at 45 nm per-access energies.
  */
-import { BitAcceleratorTarget, OUT, tiledDramBytes } from './analytical.js';
+import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import { bitFusionSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
@@ -28,6 +31,8 @@ export interface BitFusionParams {
   readonly inputBufKB: number;
   readonly outputBufKB: number;
   readonly dramGBps: number;
+  /** Bits of each output written to DRAM; 0: the layer's activation bits (requantised in the output path). */
+  readonly resultBits: number;
   readonly vectorOpsPerCycle: number;
   readonly fuse: boolean;
   readonly brickPj: number;
@@ -62,7 +67,6 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     const B = this.batch;
     const kind = c.kind[i] as number;
     const inB = ((c.inElems[i] as number) * B * ab) / 8;
-    const outB = ((c.outElems[i] as number) * B * ab) / 8;
     if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
       const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
       const dram = out[OUT.dramBytes] as number;
@@ -95,7 +99,8 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     const macs = (c.macs[i] as number) * B;
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
-    const dram = tiledDramBytes(wBytes, inB, outB, p.weightBufKB * 1024, p.inputBufKB * 1024);
+    const outB = ((c.outElems[i] as number) * B * (p.resultBits > 0 ? p.resultBits : ab)) / 8;
+    const dram = tiledTraffic(wBytes, inB, outB, p.weightBufKB * 1024, p.inputBufKB * 1024, out);
     const memS = dram / this.bwBps;
     // on-chip: weights read once, inputs streamed once per column fold, 32-bit partial sums read+written per row fold
     const onchip = wBytes + (M * K * G * nFolds * ab) / 8 + M * N * G * (2 * kFolds - 1) * 4;
@@ -125,6 +130,7 @@ export function bitFusionFromFile(file: TargetFile, overrides: Readonly<Record<s
     inputBufKB: n('inputBufKB'),
     outputBufKB: n('outputBufKB'),
     dramGBps: n('dramGBps'),
+    resultBits: n('resultBits'),
     vectorOpsPerCycle: n('vectorOpsPerCycle'),
     fuse: v.fuse === true,
     brickPj: n('brickPj'),

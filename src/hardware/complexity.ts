@@ -9,7 +9,7 @@ import { formatNumber, formatTable } from '../util/table.js';
 import { policyActBits } from './activation-bits.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
 import { prepareNetwork, sliceWorkload } from './prepared.js';
-import type { Bound, HardwareTarget } from './types.js';
+import type { Bound, HardwareTarget, MemoryLimiter } from './types.js';
 
 /** One row of a complexity report. */
 export interface ComplexityRow {
@@ -27,6 +27,8 @@ export interface ComplexityRow {
   readonly latencyMs: number;
   readonly energyMj: number;
   readonly bound: Bound | 'fused' | '-';
+  /** For a memory-bound layer on a target that splits its traffic (bitfusion, bismo): the operand limiting it. */
+  readonly memoryBound?: MemoryLimiter;
   readonly utilization: number;
   /** Compute-array area (mm²) needed at this layer's precision (NaN for non-accelerator targets and non-MAC layers). */
   readonly areaMm2: number;
@@ -116,6 +118,7 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       energyMj: c?.energyMj ?? Number.NaN,
       bound:
         c?.fusedInto !== undefined ? 'fused' : w.op === 'input' || w.op === 'flatten' || w.op === 'reshape' || w.op === 'identity' ? '-' : (c?.bound ?? '-'),
+      ...(c?.memoryBound !== undefined && c.fusedInto === undefined ? { memoryBound: c.memoryBound } : {}),
       utilization: c?.utilization ?? Number.NaN,
       areaMm2: area,
     };
@@ -173,7 +176,7 @@ export function formatReport(r: ComplexityReport, opts: FormatReportOptions = {}
     { header: 'ms', value: (x) => x.latencyMs },
     { header: 'uJ', value: (x) => x.energyMj * 1e3 },
     { header: 'util', value: (x) => x.utilization },
-    { key: 'bound', header: 'bound' },
+    { header: 'bound', value: (x) => (x.memoryBound ? `${x.bound} (${x.memoryBound})` : x.bound) },
     ...(hasArea ? [{ header: 'mm2', value: (x: ComplexityRow) => x.areaMm2 }] : []),
   ]);
   const t = r.total;

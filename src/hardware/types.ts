@@ -14,6 +14,9 @@ import type { PreparedNetwork } from './prepared.js';
 /** What limits a layer: the compute array, memory bandwidth, or fixed per-layer overhead (launch, dispatch). */
 export type Bound = 'compute' | 'memory' | 'overhead';
 
+/** The operand whose off-chip traffic limits a memory-bound layer (targets that split their traffic: bitfusion, bismo). */
+export type MemoryLimiter = 'weights' | 'activations' | 'outputs';
+
 /** Kind of cost model behind a target. */
 export type TargetKind = 'analytical' | 'table' | 'learned' | 'measured';
 
@@ -43,6 +46,12 @@ export interface LayerCost extends MemoryTraffic {
   readonly utilization: number;
   /** Set when the node is fused into another (its cost is then zero and counted in that node). */
   readonly fusedInto?: string;
+  /** Off-chip bytes of the weights, re-fetches included (targets that split their traffic; outputs are the rest of `dramBytes`). */
+  readonly weightDramBytes?: number;
+  /** Off-chip bytes of the input activations, re-fetches included. */
+  readonly actDramBytes?: number;
+  /** For a memory-bound layer of such a target: the operand with the most traffic (weight-, activation- or output-bound). */
+  readonly memoryBound?: MemoryLimiter;
 }
 
 /** Cost of a whole network under a policy. */

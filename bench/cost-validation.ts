@@ -1,0 +1,443 @@
+/**
+ * Cost models against published figures (issue 18): every layer of the BitFusion authors' public simulator
+ * output (bench/data/bitfusion-sim-layers.csv, sources in its header: 8 benchmarks x 5 array/bandwidth/buffer configurations, batch
+ * 16, with the layer shapes and bit widths of the simulator's own benchmark file) costed by hwnas's `bitfusion`
+ * model set to the same configuration (rows, columns, buffers, bandwidth, batch, 32-bit outputs as the
+ * simulator writes them). Per configuration: Spearman and Kendall rank correlation of the per-layer cycles,
+ * median and worst relative error, the share of layers within ±10/25/50%, the same for DRAM bytes, and each
+ * network's total cycles. Deterministic (no measurement, no load dependence).
+ *
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-validation.js [--json] [--layers]`.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { bitFusionEdge } from '../src/hardware/bitfusion.js';
+import { policyPreset } from '../src/hardware/precision.js';
+import { kendallTau } from '../src/hardware/predictor.js';
+import { getTarget } from '../src/hardware/registry.js';
+import { GraphBuilder } from '../src/ir/builder.js';
+import type { Graph } from '../src/ir/types.js';
+import { zooGraph } from '../src/ir/zoo/index.js';
+import { formatNumber, formatTable } from '../src/util/table.js';
+
+/** One array/buffer/bandwidth configuration of the simulator sweep. */
+export interface SimConfig {
+  readonly rows: number;
+  readonly cols: number;
+  readonly bandwidthBitsPerCycle: number;
+  readonly weightBufBytes: number;
+  readonly inputBufBytes: number;
+  readonly outputBufBytes: number;
+  readonly batch: number;
+}
+
+/** One simulated layer (shapes from the simulator's benchmarks.py, figures from its sweep output). */
+export interface SimLayer {
+  readonly config: string;
+  readonly network: string;
+  readonly layer: string;
+  readonly kind: 'conv' | 'fc';
+  readonly batch: number;
+  readonly inC: number;
+  readonly outC: number;
+  readonly inH?: number;
+  readonly outH?: number;
+  readonly k?: number;
+  readonly stride?: number;
+  readonly wBits: number;
+  readonly aBits: number;
+  readonly simCycles: number;
+  readonly simMemWaitCycles: number;
+  readonly simDramReadBits: number;
+  readonly simDramWriteBits: number;
+}
+
+/** The committed data file. */
+export interface SimData {
+  readonly sources: readonly string[];
+  readonly configs: Readonly<Record<string, SimConfig>>;
+  readonly layers: readonly SimLayer[];
+}
+
+/** Agreement of model and reference over a set of positive values. */
+export interface Agreement {
+  readonly n: number;
+  readonly spearman: number;
+  readonly kendall: number;
+  /** Median of |model / reference - 1|. */
+  readonly medianAbsErr: number;
+  /** Largest model / reference and smallest (worst over- and under-estimate). */
+  readonly maxRatio: number;
+  readonly minRatio: number;
+  readonly within10: number;
+  readonly within25: number;
+  readonly within50: number;
+}
+
+/** Ranks with ties averaged (1-based). */
+function ranks(a: readonly number[]): number[] {
+  const idx = a.map((v, i) => [v, i] as const).sort((x, y) => x[0] - y[0]);
+  const r = new Array<number>(a.length).fill(0);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && (idx[j + 1] as readonly [number, number])[0] === (idx[i] as readonly [number, number])[0]) j++;
+    for (let k = i; k <= j; k++) r[(idx[k] as readonly [number, number])[1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return r;
+}
+
+/** Spearman's rank correlation (Pearson on tie-averaged ranks). */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = a.length;
+  const ma = ra.reduce((s, x) => s + x, 0) / n;
+  const mb = rb.reduce((s, x) => s + x, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = (ra[i] as number) - ma;
+    const db = (rb[i] as number) - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
+
+/** Rank correlation and relative-error figures of `model` against `ref`. */
+export function agreement(model: readonly number[], ref: readonly number[]): Agreement {
+  const ratio = model.map((m, i) => m / (ref[i] as number));
+  const err = ratio.map((r) => Math.abs(r - 1)).sort((x, y) => x - y);
+  const share = (t: number): number => err.filter((e) => e <= t).length / err.length;
+  const mid = err.length >> 1;
+  return {
+    n: model.length,
+    spearman: spearman(model, ref),
+    kendall: kendallTau(model, ref),
+    medianAbsErr: err.length % 2 ? (err[mid] as number) : ((err[mid - 1] as number) + (err[mid] as number)) / 2,
+    maxRatio: Math.max(...ratio),
+    minRatio: Math.min(...ratio),
+    within10: share(0.1),
+    within25: share(0.25),
+    within50: share(0.5),
+  };
+}
+
+/** A one-layer graph of a simulated layer (per sample: the target's batch multiplies it). */
+export function layerGraph(l: SimLayer): Graph {
+  if (l.kind === 'fc') {
+    const b = new GraphBuilder(l.layer, [l.inC]);
+    b.output(b.dense(b.input, l.outC, { name: 'layer', bias: false }));
+    return b.build();
+  }
+  const h = l.inH as number;
+  const k = l.k as number;
+  const s = l.stride as number;
+  const o = l.outH as number;
+  // the simulator's TensorFlow padding: 'SAME' gives out = ceil(in / stride), 'VALID' none
+  const pad = o === Math.ceil(h / s) ? 'same' : 'valid';
+  const b = new GraphBuilder(l.layer, [l.inC, h, h]);
+  b.output(b.conv(b.input, { out: l.outC, kernel: k, stride: s, pad, bias: false, name: 'layer' }));
+  return b.build();
+}
+
+/** Per-layer model figures of one simulated layer: cycles at 500 MHz and DRAM bytes. */
+export interface LayerResult {
+  readonly layer: SimLayer;
+  readonly modelCycles: number;
+  readonly modelDramBytes: number;
+  readonly simDramBytes: number;
+  readonly modelBound: string;
+}
+
+const CLOCK_MHZ = 500;
+
+/** Cost every simulated layer with the bitfusion model configured as its simulator configuration. */
+export function costLayers(data: SimData): LayerResult[] {
+  const targets = new Map<string, ReturnType<typeof bitFusionEdge>>();
+  for (const [id, c] of Object.entries(data.configs)) {
+    targets.set(
+      id,
+      bitFusionEdge({
+        rows: c.rows,
+        cols: c.cols,
+        // the simulator tiles on half of each double-buffered SRAM
+        weightBufKB: c.weightBufBytes / 2048,
+        inputBufKB: c.inputBufBytes / 2048,
+        outputBufKB: c.outputBufBytes / 1024,
+        dramGBps: (c.bandwidthBitsPerCycle * CLOCK_MHZ * 1e6) / 8 / 1e9,
+        clockMHz: CLOCK_MHZ,
+        batch: c.batch,
+        resultBits: 32,
+      }),
+    );
+  }
+  return data.layers.map((l) => {
+    const t = targets.get(l.config);
+    if (!t) throw new Error(`layer ${l.network}/${l.layer}: unknown configuration '${l.config}'`);
+    const g = layerGraph(l);
+    const cost = t.networkCost(g, { name: 'sim', default: { weightBits: l.wBits, actBits: l.aBits }, layers: {} });
+    const c = cost.layers.find((x) => x.node === 'layer');
+    if (!c) throw new Error(`layer ${l.network}/${l.layer}: no cost`);
+    return {
+      layer: l,
+      modelCycles: c.latencyMs * CLOCK_MHZ * 1e3,
+      modelDramBytes: c.dramBytes,
+      simDramBytes: (l.simDramReadBits + l.simDramWriteBits) / 8,
+      modelBound: c.memoryBound ? `memory (${c.memoryBound})` : c.bound,
+    };
+  });
+}
+
+/** Figures of one configuration. */
+export interface ConfigFigures {
+  readonly config: string;
+  readonly layers: number;
+  readonly cycles: Agreement;
+  readonly dramBytes: Agreement;
+  /** Per network: total model cycles / total simulated cycles. */
+  readonly networkRatios: Readonly<Record<string, number>>;
+  readonly networks: Agreement;
+}
+
+/** Validation figures, per configuration and over all layers. */
+export function validate(data: SimData): {
+  readonly configs: ConfigFigures[];
+  readonly all: ConfigFigures;
+  /** Layers at <= 2 bits, where the sweep's cycles follow the simulator's own precision arithmetic (see the docs). */
+  readonly lowBits: ConfigFigures;
+  readonly results: LayerResult[];
+} {
+  const results = costLayers(data);
+  const figures = (id: string, rs: readonly LayerResult[]): ConfigFigures => {
+    const nets = new Map<string, [number, number]>();
+    for (const r of rs) {
+      const k = `${r.layer.config}/${r.layer.network}`;
+      const v = nets.get(k) ?? [0, 0];
+      v[0] += r.modelCycles;
+      v[1] += r.layer.simCycles;
+      nets.set(k, v);
+    }
+    const ratios: Record<string, number> = {};
+    for (const [k, [m, s]] of nets) ratios[id === 'all' ? k : (k.split('/')[1] as string)] = m / s;
+    const nv = [...nets.values()];
+    return {
+      config: id,
+      layers: rs.length,
+      cycles: agreement(
+        rs.map((r) => r.modelCycles),
+        rs.map((r) => r.layer.simCycles),
+      ),
+      dramBytes: agreement(
+        rs.map((r) => r.modelDramBytes),
+        rs.map((r) => r.simDramBytes),
+      ),
+      networkRatios: ratios,
+      networks: agreement(
+        nv.map((v) => v[0]),
+        nv.map((v) => v[1]),
+      ),
+    };
+  };
+  const configs = Object.keys(data.configs).map((id) =>
+    figures(
+      id,
+      results.filter((r) => r.layer.config === id),
+    ),
+  );
+  const low = results.filter((r) => r.layer.wBits <= 2 && r.layer.aBits <= 2);
+  return { configs, all: figures('all', results), lowBits: figures('all, <= 2 bits', low), results };
+}
+
+const NUMERIC = new Set(['config', 'network', 'layer', 'kind']);
+
+/** Parse the committed data file: `#` lines (sources, notes), a header, one row per simulated layer. */
+export function parseSimCsv(text: string): SimData {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const sources = lines.filter((l) => l.startsWith('# source: ')).map((l) => l.slice('# source: '.length));
+  const rows = lines.filter((l) => !l.startsWith('#'));
+  const header = (rows[0] ?? '').split(',');
+  const configs: Record<string, SimConfig> = {};
+  const layers: SimLayer[] = [];
+  for (const line of rows.slice(1)) {
+    const cells = line.split(',');
+    if (cells.length !== header.length) throw new Error(`bitfusion-sim-layers: expected ${header.length} cells, got ${cells.length}: ${line}`);
+    const r: Record<string, string | number | undefined> = {};
+    header.forEach((h, i) => {
+      const v = cells[i] as string;
+      r[h] = NUMERIC.has(h) ? v : v === '' ? undefined : Number(v);
+    });
+    const id = r.config as string;
+    configs[id] ??= {
+      rows: r.rows as number,
+      cols: r.cols as number,
+      bandwidthBitsPerCycle: r.bandwidthBitsPerCycle as number,
+      weightBufBytes: r.weightBufBytes as number,
+      inputBufBytes: r.inputBufBytes as number,
+      outputBufBytes: r.outputBufBytes as number,
+      batch: r.batch as number,
+    };
+    layers.push(r as unknown as SimLayer);
+  }
+  if (layers.length === 0) throw new Error('bitfusion-sim-layers: no layers');
+  return { sources, configs, layers };
+}
+
+/** Load the committed data file. */
+export function loadSimData(path = new URL('../../bench/data/bitfusion-sim-layers.csv', import.meta.url)): SimData {
+  return parseSimCsv(readFileSync(path, 'utf8'));
+}
+
+/** One published whole-network latency and the model's. */
+export interface NetworkPoint {
+  readonly model: string;
+  readonly zoo: string;
+  readonly publishedMs: number;
+  readonly publishedUsbMs: number;
+  readonly modelMs: number;
+}
+
+/** The edge-tpu preset at W8A8 against Coral's published Dev Board latencies (bench/data/edge-tpu-coral.csv). */
+export function validateEdgeTpu(path = new URL('../../bench/data/edge-tpu-coral.csv', import.meta.url)): { points: NetworkPoint[]; agreement: Agreement } {
+  const rows = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .slice(1)
+    .map((l) => l.split(','));
+  const t = getTarget('edge-tpu');
+  const points = rows.map(([model, zoo, dev, usb]) => ({
+    model: model as string,
+    zoo: zoo as string,
+    publishedMs: Number(dev),
+    publishedUsbMs: Number(usb),
+    modelMs: t.networkCost(zooGraph(zoo as string), policyPreset('w8a8')).latencyMs,
+  }));
+  if (points.length === 0) throw new Error('edge-tpu-coral: no rows');
+  return {
+    points,
+    agreement: agreement(
+      points.map((p) => p.modelMs),
+      points.map((p) => p.publishedMs),
+    ),
+  };
+}
+
+function main(): void {
+  const data = loadSimData();
+  const v = validate(data);
+  const tpu = validateEdgeTpu();
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ sources: data.sources, configs: v.configs, all: v.all, lowBits: v.lowBits, edgeTpu: tpu }, null, 2)}\n`);
+    return;
+  }
+  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const row = (f: ConfigFigures) => ({
+    config: f.config,
+    layers: f.layers,
+    rho: formatNumber(f.cycles.spearman),
+    tau: formatNumber(f.cycles.kendall),
+    med: pct(f.cycles.medianAbsErr),
+    w25: pct(f.cycles.within25),
+    w50: pct(f.cycles.within50),
+    range: `${formatNumber(f.cycles.minRatio)}..${formatNumber(f.cycles.maxRatio)}`,
+    dRho: formatNumber(f.dramBytes.spearman),
+    dMed: pct(f.dramBytes.medianAbsErr),
+    netMed: pct(f.networks.medianAbsErr),
+    netRho: formatNumber(f.networks.spearman),
+  });
+  console.log("bitfusion model vs the BitFusion authors' simulator (per-layer cycles; DRAM bytes; per-network total cycles)");
+  console.log(
+    formatTable([...v.configs, v.all, v.lowBits].map(row), [
+      { key: 'config', header: 'config' },
+      { key: 'layers', header: 'layers' },
+      { key: 'rho', header: 'cycles Spearman' },
+      { key: 'tau', header: 'Kendall' },
+      { key: 'med', header: 'median |err|' },
+      { key: 'w25', header: 'within 25%' },
+      { key: 'w50', header: 'within 50%' },
+      { key: 'range', header: 'model/sim range' },
+      { key: 'dRho', header: 'DRAM Spearman' },
+      { key: 'dMed', header: 'DRAM median |err|' },
+      { key: 'netRho', header: 'network Spearman' },
+      { key: 'netMed', header: 'network median |err|' },
+    ]),
+  );
+  // model/sim cycle ratio by precision (where the two differ in kind rather than in the memory model)
+  const byBits = new Map<string, number[]>();
+  for (const r of v.results) {
+    const k = `${r.layer.config.endsWith('bw192') ? 'bw192' : 'bw4096'} w${r.layer.wBits}a${r.layer.aBits}`;
+    const a = byBits.get(k) ?? [];
+    a.push(r.modelCycles / r.layer.simCycles);
+    byBits.set(k, a);
+  }
+  console.log(
+    formatTable(
+      [...byBits.entries()]
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map(([k, a]) => {
+          const s = [...a].sort((x, y) => x - y);
+          return {
+            k,
+            n: a.length,
+            med: formatNumber(s[s.length >> 1] as number),
+            lo: formatNumber(s[0] as number),
+            hi: formatNumber(s[s.length - 1] as number),
+          };
+        }),
+      [
+        { key: 'k', header: 'bandwidth, bits' },
+        { key: 'n', header: 'layers' },
+        { key: 'med', header: 'median model/sim cycles' },
+        { key: 'lo', header: 'min' },
+        { key: 'hi', header: 'max' },
+      ],
+    ),
+  );
+  console.log('edge-tpu (W8A8) vs Coral published time per inference (Dev Board)');
+  console.log(
+    formatTable(
+      tpu.points.map((p) => ({ ...p, ratio: formatNumber(p.modelMs / p.publishedMs), modelMs: formatNumber(p.modelMs) })),
+      [
+        { key: 'model', header: 'model' },
+        { key: 'zoo', header: 'zoo' },
+        { key: 'publishedMs', header: 'Dev Board ms' },
+        { key: 'publishedUsbMs', header: 'USB ms' },
+        { key: 'modelMs', header: 'model ms' },
+        { key: 'ratio', header: 'model/Dev Board' },
+      ],
+    ),
+  );
+  if (process.argv.includes('--layers')) {
+    console.log(
+      formatTable(
+        v.results.map((r) => ({
+          config: r.layer.config,
+          layer: `${r.layer.network}/${r.layer.layer}`,
+          bits: `w${r.layer.wBits}a${r.layer.aBits}`,
+          sim: r.layer.simCycles,
+          model: Math.round(r.modelCycles),
+          ratio: formatNumber(r.modelCycles / r.layer.simCycles),
+          simWait: r.layer.simMemWaitCycles,
+          bound: r.modelBound,
+          dram: formatNumber(r.modelDramBytes / r.simDramBytes),
+        })),
+        [
+          { key: 'config', header: 'config' },
+          { key: 'layer', header: 'layer' },
+          { key: 'bits', header: 'bits' },
+          { key: 'sim', header: 'sim cycles' },
+          { key: 'model', header: 'model cycles' },
+          { key: 'ratio', header: 'model/sim' },
+          { key: 'simWait', header: 'sim mem-wait cycles' },
+          { key: 'bound', header: 'model bound' },
+          { key: 'dram', header: 'DRAM model/sim' },
+        ],
+      ),
+    );
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
