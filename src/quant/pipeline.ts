@@ -192,7 +192,14 @@ export interface QuantPlan {
 }
 
 /** Options of {@link planQuantSearch}. */
-export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | 'trials' | 'seed' | 'onEvent'>;
+export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | 'trials' | 'seed' | 'onEvent'> & {
+  /**
+   * `ilp` only: a resilience row (issue 14). `damage(layer, p)` is the expected fault damage of layer
+   * `layer` (index in the coster's layers) at precision `p` (e.g. the topology predictor's per-layer term,
+   * `layerDamageFn` of src/resilience/predictor.ts); the solution's sum must not exceed `max`.
+   */
+  readonly fault?: { readonly damage: (layer: number, p: { weightBits: number; actBits: number }) => number; readonly max: number };
+};
 
 /**
  * The costly preparation of a study, done once: cost tables, and Hessian traces (ILP: per layer, plus
@@ -223,8 +230,20 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
           return s.actBits.map((_, ai) => 0.5 * ws + Math.max(0, (actSens[i] as number[])[ai] as number));
         }),
       );
-      say('solving the ILP (HiGHS)');
-      return { strategy: { name: 'ilp', options: { problem: json(problem), scores } }, space: quantSpace(problem), nTrials: o.trials ?? 1 };
+      const fault = o.fault
+        ? {
+            damage: s.coster.layers.map((_, i) =>
+              s.weightBits.map((w) => s.actBits.map((a) => (o.fault as NonNullable<QuantPlanOptions['fault']>).damage(i, { weightBits: w, actBits: a }))),
+            ),
+            max: o.fault.max,
+          }
+        : undefined;
+      say(`solving the ILP (HiGHS)${fault ? `, with the fault-damage row (at most ${fault.max})` : ''}`);
+      return {
+        strategy: { name: 'ilp', options: { problem: json(problem), scores, ...(fault ? { fault: json(fault) } : {}) } },
+        space: quantSpace(problem),
+        nTrials: o.trials ?? 1,
+      };
     }
     case 'haq':
     case 'random':

@@ -19,7 +19,9 @@
  * 3. bounded downstream: when the layer's output goes through a clipping unit (relu6, hard-sigmoid/swish,
  *    clip, or an activation quantized by the policy, whose grid clips to its calibrated range) the
  *    damage of one hit is capped at 1 (a channel saturates; it does not blow up); a float path without a
- *    clip keeps it unbounded, so a catastrophic hit stays catastrophic.
+ *    clip keeps it unbounded, so a catastrophic hit stays catastrophic. For integer codes the cap applies
+ *    per bit position (bit k: rho^2 4^k / (q^2 F)) before the mean over the b bits, since it is the large
+ *    top-bit hits that saturate (until 2026-12-03 session 25 it capped the bit-mean, which never bound).
  * 4. dilution: the channel is one of C, so the layer output's relative damage is divided by C; a layer
  *    inside a residual branch (its block adds the unchanged input back) is halved.
  * The score is the expected total damage sum_l hits_l * damage_l; its order is what the search uses.
@@ -155,9 +157,18 @@ export function predictResilience(graph: Graph, policy: PrecisionPolicy | undefi
         perHit = mild / outChannels;
       }
     } else {
+      // bit k moves the code by 2^k (the sign bit by 2^(b-1)): relative damage rho^2 4^k / (q^2 F); a
+      // clip after the layer caps each hit at its channel saturating, so the cap applies per bit (the
+      // large top-bit hits are the ones it bounds), and the mean over the b bits is the damage of one hit
       const q = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
-      const rel = bits === 1 ? 4 / fanIn : (rho * rho * (4 ** bits - 1)) / (3 * bits * q * q * fanIn);
-      perHit = (isBounded ? Math.min(1, rel) : rel) / outChannels;
+      let rel = 0;
+      if (bits === 1) rel = isBounded ? Math.min(1, 4 / fanIn) : 4 / fanIn;
+      else
+        for (let k = 0; k < bits; k++) {
+          const r = (rho * rho * 4 ** k) / (q * q * fanIn);
+          rel += (isBounded ? Math.min(1, r) : r) / bits;
+        }
+      perHit = rel / outChannels;
     }
     const damage = (hits * perHit + catas) * (inResidual ? 0.5 : 1);
     score += damage;

@@ -95,7 +95,7 @@ export function registerQuantize(program: Command): void {
     .option('--cmd-timeout <s>', '--evaluator command: seconds before the process group is killed (default 3600)')
     .option(
       '--max-fault-score <x>',
-      "resilience constraint: the topology predictor's expected damage of a policy from weight bit flips must not exceed x (docs/resilience.md)",
+      "resilience constraint: the topology predictor's expected damage of a policy from weight bit flips must not exceed x (docs/resilience.md); with --strategy ilp it is also a row of the integer program",
     )
     .option('--fault-ber <x>', 'bit error rate of --max-fault-score (default 1e-5)')
     .option('--json', 'print a JSON result')
@@ -218,7 +218,12 @@ export function registerQuantize(program: Command): void {
               if (target.prepare) await target.prepare(model);
               const ds = await datasetForModel(f.dataset, model, undefined, spec);
               session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
-              const plan = await planQuantSearch(session, { strategy, episodes, trials, seed, onEvent });
+              // --max-fault-score with the ILP: the predictor's per-layer damage is one more row of the integer program
+              const fault =
+                strategy === 'ilp' && maxFaultScore !== undefined
+                  ? { damage: (await import('../../resilience/predictor.js')).layerDamageFn(model.graph, faultBer ?? 1e-5, model.weights), max: maxFaultScore }
+                  : undefined;
+              const plan = await planQuantSearch(session, { strategy, episodes, trials, seed, onEvent, ...(fault ? { fault } : {}) });
               return {
                 name,
                 evaluator:

@@ -25,6 +25,11 @@ export interface IlpStrategyOptions {
   readonly scores: readonly (readonly (readonly number[])[])[];
   /** Fraction of the budget removed per further trial (default 0.02). */
   readonly tighten?: number;
+  /**
+   * Resilience row (issue 14): expected fault damage per layer, weight width and activation width
+   * (`[layer][w][a]`, e.g. the topology predictor's per-layer term), whose sum must not exceed `max`.
+   */
+  readonly fault?: { readonly damage: readonly (readonly (readonly number[])[])[]; readonly max: number };
 }
 
 const optionsSchema = z
@@ -32,6 +37,10 @@ const optionsSchema = z
     problem: z.unknown(),
     scores: z.array(z.array(z.array(z.number()))),
     tighten: z.number().gt(0).lt(1).optional(),
+    fault: z
+      .object({ damage: z.array(z.array(z.array(z.number().nonnegative()))), max: z.number().positive() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -50,6 +59,11 @@ export class IlpStrategy implements SearchStrategy {
       throw new ConfigError(
         `strategy 'ilp' options.scores: expected [${p.layers.length} layers][${p.weightBits.length} weight bits][${p.actBits.length} activation bits]`,
       );
+    const fd = o.fault?.damage;
+    if (fd && !(fd.length === p.layers.length && fd.every((s) => s.length === p.weightBits.length && s.every((r) => r.length === p.actBits.length))))
+      throw new ConfigError(
+        `strategy 'ilp' options.fault.damage: expected [${p.layers.length} layers][${p.weightBits.length} weight bits][${p.actBits.length} activation bits]`,
+      );
     const kind = p.budget.kind;
     this.layers = p.layers.map((l, i) => ({
       name: l.name,
@@ -57,7 +71,10 @@ export class IlpStrategy implements SearchStrategy {
         p.actBits.map((a, ai) => ({
           value: { weightBits: w, actBits: a },
           score: ((o.scores[i] as number[][])[wi] as number[])[ai] as number,
-          cost: { [kind]: ((p.table.deltas[i] as number[][])[wi] as number[])[ai] as number },
+          cost: {
+            [kind]: ((p.table.deltas[i] as number[][])[wi] as number[])[ai] as number,
+            ...(fd ? { fault: ((fd[i] as number[][])[wi] as number[])[ai] as number } : {}),
+          },
         })),
       ),
     }));
@@ -67,7 +84,8 @@ export class IlpStrategy implements SearchStrategy {
     const p = this.o.problem;
     const sol = await solveAllocation({
       layers: this.layers,
-      budget: { [p.budget.kind]: p.budget.value * factor },
+      // the fault row (when given) keeps its line while the cost budget is tightened
+      budget: { [p.budget.kind]: p.budget.value * factor, ...(this.o.fault ? { fault: this.o.fault.max } : {}) },
       fixedCost: { [p.budget.kind]: p.table.base },
     });
     return { wb: sol.values.map((v) => v.weightBits), ab: sol.values.map((v) => v.actBits) };
