@@ -52,21 +52,12 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   const storeA = join(dir, 'a.sqlite');
   const args = ['quantize', 'zoo:mnist-cnn', ...common, '--train-epochs', '1', '--store', storeA];
   const proc = spawnHwnas(dir, args, { env: { HWNAS_PROGRESS: 'lines' } });
-  let study = '';
-  let killedAt: Trial[] = [];
-  const poll = setInterval(() => {
+  const study = await proc.signalWhen('SIGKILL', '4 complete trials of the quantize study', () => {
     const m = /study '([^']+)' \(new\)/.exec(proc.stderr());
-    if (!m || killedAt.length) return;
-    study = m[1] as string;
-    const ts = readTrials(storeA, study);
-    if (ts.filter((t) => t.state === 'complete').length >= 4) {
-      proc.child.kill('SIGKILL');
-      killedAt = ts;
-    }
-  }, 50);
-  const first = await proc.done.finally(() => clearInterval(poll));
-  assert.ok(study, `the study never started:\n${first.stderr}`);
-  assert.equal(first.code, null, `killed by SIGKILL, not finished:\n${first.stderr}`);
+    return m && readTrials(storeA, m[1] as string).filter((t) => t.state === 'complete').length >= 4 ? (m[1] as string) : undefined;
+  });
+  const first = await proc.done;
+  assert.equal(first.signal, 'SIGKILL', `killed by SIGKILL, not finished:\n${first.stderr}`);
   const before = readTrials(storeA, study);
   const completeBefore = before.filter((t) => t.state === 'complete');
   assert.ok(completeBefore.length >= 4 && completeBefore.length < EPISODES, `${completeBefore.length} complete trials at the kill`);
