@@ -137,7 +137,11 @@ async function trainOnce(kind: string): Promise<void> {
       testAccuracy: test.accuracy,
     });
   }
-  process.stdout.write(`${JSON.stringify({ ...out, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  // CPU seconds of the whole process (load, training, validation, test): on a shared machine wall-clock
+  // img/s measures the load; images per CPU-second compares the data paths
+  const cpu = process.cpuUsage();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`${JSON.stringify({ ...out, cpuSeconds, imgPerCpuS: n / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
 const load = arg('--load', '');

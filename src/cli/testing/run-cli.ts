@@ -61,6 +61,14 @@ export function loadScale(): number {
 }
 
 /**
+ * A node:test `timeout` for a test that spawns long CLI runs: `ms` on a quiet machine, times the load when
+ * the test file is loaded (so a test that takes 5 minutes alone is not cut at 10 under a load of 20).
+ */
+export function testTimeout(ms: number): number {
+  return Math.round(ms * loadScale());
+}
+
+/**
  * CPU seconds (user + system) a live process on this machine has used, from /proc (Linux); undefined
  * elsewhere or once the process is gone. Waiting for CPU time instead of wall time makes "let it run a
  * little" independent of the load.
