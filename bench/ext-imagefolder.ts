@@ -8,7 +8,8 @@
  * `--train` instead: streamed training (`imagefolder:<dir>;stream`): the stream file built from the PNGs
  * (decode), then zoo:mbnet32 trained one epoch from it (chunked reads; 1 gradient thread, batch 64) with
  * validation and test read from the file, each in a fresh process with its peak RSS; and the same epoch
- * with the whole data set loaded into memory from the binary cache, for the memory comparison. The pixels
+ * with the whole data set loaded into memory from the binary cache, and from the same pixels as NPY files
+ * (`npy-train`), for the memory and throughput comparison (`--kinds a,b` runs some of them). The pixels
  * are seeded noise with labels i % 10: the accuracies are chance level; this measures reads and memory.
  */
 import { spawnSync } from 'node:child_process';
@@ -120,7 +121,8 @@ async function trainOnce(kind: string): Promise<void> {
       ds.close();
     }
   } else {
-    const ds = await loadDataset(`imagefolder:${imgDir}`, { cacheDir: cache });
+    const spec = kind === 'npy-train' ? `npy:${npyX},${npyY};layout=nhwc` : `imagefolder:${imgDir}`;
+    const ds = await loadDataset(spec, { cacheDir: cache });
     const openS = (performance.now() - t0) / 1000;
     const em = buildModel(loadModelSpec('zoo:mbnet32', 1));
     const r = await train(em, ds.train, { epochs: 1, batchSize: 64, workers: 1, seed: 1, validation: ds.val });
@@ -135,7 +137,11 @@ async function trainOnce(kind: string): Promise<void> {
       testAccuracy: test.accuracy,
     });
   }
-  process.stdout.write(`${JSON.stringify({ ...out, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  // CPU seconds of the whole process (load, training, validation, test): on a shared machine wall-clock
+  // img/s measures the load; images per CPU-second compares the data paths
+  const cpu = process.cpuUsage();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`${JSON.stringify({ ...out, cpuSeconds, imgPerCpuS: n / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
 const load = arg('--load', '');
@@ -145,7 +151,7 @@ else if (trainKind) await trainOnce(trainKind);
 else if (process.argv.includes('--train')) {
   await generate();
   const self = fileURLToPath(import.meta.url);
-  for (const kind of ['stream-build', 'stream-train', 'memory-train']) {
+  for (const kind of arg('--kinds', 'stream-build,stream-train,memory-train,npy-train').split(',')) {
     const r = spawnSync(process.execPath, [self, '--n', String(n), '--size', String(size), '--dir', dir, '--train-kind', kind], { encoding: 'utf8' });
     process.stdout.write(r.stdout || r.stderr);
   }

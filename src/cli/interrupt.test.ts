@@ -8,13 +8,29 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-int-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Complete trials of a study in a store file, read without writing (0 while the file or study does not exist). */
+function completeTrials(path: string, study: string): number {
+  if (!existsSync(path)) return 0;
+  let s: SqliteStore | undefined;
+  try {
+    s = new SqliteStore(path, { readonly: true });
+    return s.getStudy(study) ? s.getTrials(study, ['complete']).length : 0;
+  } catch {
+    return 0; // the database is being created
+  } finally {
+    s?.close();
+  }
+}
+
 test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes it and exits 130 (interrupted)', async () => {
   const policyOut = join(dir, 'policy.json');
+  const storePath = join(dir, 'int.sqlite');
   const args = [
     'quantize',
     'zoo:mnist-cnn',
@@ -36,18 +52,16 @@ test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes
     '100',
     '--policy-out',
     policyOut,
+    '--store',
+    storePath,
   ];
   const proc = spawnHwnas(dir, args, { env: { HWNAS_PROGRESS: 'lines' } });
-  // interrupt once the search is under way: the HAQ stage has started and a few seconds have passed
-  let sent = false;
-  const poll = setInterval(() => {
-    if (!sent && /HAQ \(DDPG\)/.test(proc.stderr())) {
-      sent = true;
-      setTimeout(() => proc.child.kill('SIGINT'), 3000);
-    }
-  }, 200);
-  const r = await proc.done.finally(() => clearInterval(poll));
-  assert.ok(sent, `the search never started:\n${r.stderr}`);
+  // interrupt once the search is under way: the HAQ stage has started and 3 episodes are stored
+  await proc.signalWhen('SIGINT', '3 stored HAQ episodes', () => {
+    const study = /study '([^']+)' \(new\)/.exec(proc.stderr())?.[1];
+    return study !== undefined && /HAQ \(DDPG\)/.test(proc.stderr()) && completeTrials(storePath, study) >= 3;
+  });
+  const r = await proc.done;
   assert.equal(r.code, 130, `exit ${r.code}\n${r.stderr}`);
   assert.match(r.stderr, /interrupted: finishing the current episode/);
   const m = /haq on bitfusion-edge \(latency=0\.7x, interrupted\): latency ([0-9.e-]+) ms vs W8A8 ([0-9.e-]+) ms/.exec(r.stdout);

@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import type { JsonValue, Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { redisSkipReason, startRedis } from '../workers/testing/redis-server.js';
-import { runHwnas, spawnHwnas } from './testing/run-cli.js';
+import { runHwnas, spawnHwnas, testTimeout } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-qstudy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,25 +48,16 @@ function readTrials(store: string, study: string): Trial[] {
   }
 }
 
-test('hwnas quantize: kill -9 mid-study, the same command continues it; proposals equal an uninterrupted run', { timeout: 600_000 }, async () => {
+test('hwnas quantize: kill -9 mid-study, the same command continues it; proposals equal an uninterrupted run', { timeout: testTimeout(600_000) }, async () => {
   const storeA = join(dir, 'a.sqlite');
   const args = ['quantize', 'zoo:mnist-cnn', ...common, '--train-epochs', '1', '--store', storeA];
   const proc = spawnHwnas(dir, args, { env: { HWNAS_PROGRESS: 'lines' } });
-  let study = '';
-  let killedAt: Trial[] = [];
-  const poll = setInterval(() => {
+  const study = await proc.signalWhen('SIGKILL', '4 complete trials of the quantize study', () => {
     const m = /study '([^']+)' \(new\)/.exec(proc.stderr());
-    if (!m || killedAt.length) return;
-    study = m[1] as string;
-    const ts = readTrials(storeA, study);
-    if (ts.filter((t) => t.state === 'complete').length >= 4) {
-      proc.child.kill('SIGKILL');
-      killedAt = ts;
-    }
-  }, 50);
-  const first = await proc.done.finally(() => clearInterval(poll));
-  assert.ok(study, `the study never started:\n${first.stderr}`);
-  assert.equal(first.code, null, `killed by SIGKILL, not finished:\n${first.stderr}`);
+    return m && readTrials(storeA, m[1] as string).filter((t) => t.state === 'complete').length >= 4 ? (m[1] as string) : undefined;
+  });
+  const first = await proc.done;
+  assert.equal(first.signal, 'SIGKILL', `killed by SIGKILL, not finished:\n${first.stderr}`);
   const before = readTrials(storeA, study);
   const completeBefore = before.filter((t) => t.state === 'complete');
   assert.ok(completeBefore.length >= 4 && completeBefore.length < EPISODES, `${completeBefore.length} complete trials at the kill`);
@@ -114,7 +105,7 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   assert.equal((JSON.parse(more.stdout) as { best: { number: number }[] }).best[0]?.number, out.trial);
 });
 
-test('hwnas study resume runs the remaining trials of a quantize study (in a worker thread)', { timeout: 600_000 }, async () => {
+test('hwnas study resume runs the remaining trials of a quantize study (in a worker thread)', { timeout: testTimeout(600_000) }, async () => {
   const store = join(dir, 'c.sqlite');
   const args = [
     'quantize',
@@ -168,7 +159,7 @@ test('hwnas quantize: a bad --study or --threads is a usage error (exit 2) befor
   }
 });
 
-test('hwnas quantize --redis: the trials are evaluated by an hwnas worker process', { skip: redisSkipReason(), timeout: 600_000 }, async () => {
+test('hwnas quantize --redis: the trials are evaluated by an hwnas worker process', { skip: redisSkipReason(), timeout: testTimeout(600_000) }, async () => {
   const redis = await startRedis();
   const worker = spawnHwnas(dir, ['worker', '--redis', redis.url, '--quiet'], { timeoutMs: 600_000 });
   try {

@@ -70,14 +70,14 @@ test('Ctrl-C during hwnas study run: finished trials are kept, the summary is pr
   assert.equal(created.code, 0, created.stderr);
   const proc = spawnHwnas(dir, ['study', 'run', 'slow', '--store', 'slow.sqlite', '--threads', '0']);
   // interrupt once a few trials are stored
-  for (let i = 0; i < 300; i++) {
-    await new Promise((r) => setTimeout(r, 100));
+  await proc.signalWhen('SIGINT', '3 complete trials in slow.sqlite', () => {
     const s = new SqliteStore(join(dir, 'slow.sqlite'), { readonly: true });
-    const done = s.getTrials('slow', ['complete']).length;
-    s.close();
-    if (done >= 3) break;
-  }
-  proc.child.kill('SIGINT');
+    try {
+      return s.getTrials('slow', ['complete']).length >= 3;
+    } finally {
+      s.close();
+    }
+  });
   const r = await proc.done;
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stdout, /stopped early \(resume with hwnas study resume\)/);

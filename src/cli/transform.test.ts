@@ -135,15 +135,21 @@ async function runUntil(
 ): Promise<{ run: CliRun; seen: Trial[] | undefined }> {
   const proc = spawnHwnas(dir, args, { timeoutMs: 600_000 });
   let seen: Trial[] | undefined;
-  const poll = setInterval(() => {
-    if (seen) return;
-    const s = storedTrials(storePath);
-    if (s && when(s.trials)) {
-      seen = s.trials;
-      proc.child.kill(signal);
-    }
-  }, 20);
-  const run = await proc.done.finally(() => clearInterval(poll));
+  try {
+    seen = await proc.signalWhen(
+      signal,
+      'the condition on the stored trials',
+      () => {
+        const s = storedTrials(storePath);
+        return s && when(s.trials) ? s.trials : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 20 },
+    );
+  } catch {
+    // the run ended first (or hung past the load-scaled ceiling): `seen` stays undefined and the caller says so
+    if (!proc.exited()) proc.child.kill('SIGKILL');
+  }
+  const run = await proc.done;
   return { run, seen };
 }
 

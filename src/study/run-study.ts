@@ -27,10 +27,12 @@ export interface EvaluationContext {
   /** Writes an attribute of the running trial (progress, intermediate metrics). */
   readonly setUserAttr: (key: string, value: JsonValue) => void;
   /**
-   * Present when the study has a pruner (and the evaluation runs in the study's process): reports the
-   * first objective's intermediate value at `step`; true means stop now and return `state: 'pruned'`.
+   * Present when the study has a pruner: reports the first objective's intermediate value at `step`; true
+   * means stop now and return `state: 'pruned'`. In the study's process the answer is immediate (a
+   * boolean); in a worker thread or a Redis worker it is a promise, settled when the study process's
+   * pruner has answered (a message round trip), so an evaluation must `await` it.
    */
-  readonly report?: (step: number, value: number) => boolean;
+  readonly report?: (step: number, value: number) => boolean | Promise<boolean>;
   /**
    * Earlier attempts at these same parameters: the trials this one retries because their process died,
    * newest first (absent or empty for a first attempt). A remote evaluator may take over their work

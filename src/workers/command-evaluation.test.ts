@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { spawnNode, waitUntil } from '../cli/testing/run-cli.js';
 import { EvaluationCommandError } from '../errors.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
@@ -55,12 +55,9 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls `cond` (the shared spawn-and-poll helper: a ceiling of 20 s on a quiet machine, scaled by the load). */
+async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  await waitUntil(what, cond, { timeoutMs: 20_000 });
 }
 
 test('protocol lines: final, intermediate, bad JSON, bad values, log lines', () => {
@@ -129,24 +126,14 @@ test('a timeout kills the whole process group, background children included', as
 for (const how of ['SIGKILL', 'SIGINT'] as const) {
   test(`${how} to the hwnas process leaves no orphan process of the command`, async () => {
     const pidFile = join(work, `orphan-${how}`);
-    const parent = spawn(
-      node,
-      [
-        fileURLToPath(new URL('./testing/command-parent.js', import.meta.url)),
-        JSON.stringify({ cmd: `sleep 600 & echo $! > ${pidFile}; sleep 600`, workdir: work, graceS: 1 }),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    parent.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    const exited = new Promise<number | null>((r) => parent.on('exit', (c) => r(c)));
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 'the command to start');
+    const parent = spawnNode(work, fileURLToPath(new URL('./testing/command-parent.js', import.meta.url)), [
+      JSON.stringify({ cmd: `sleep 600 & echo $! > ${pidFile}; sleep 600`, workdir: work, graceS: 1 }),
+    ]);
+    await parent.waitFor('the command to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', { timeoutMs: 20_000 });
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.ok(alive(pid));
-    parent.kill(how);
-    await exited;
+    parent.child.kill(how);
+    const out = (await parent.done).stdout;
     await waitFor(() => !alive(pid), `the command's child ${pid} to die after ${how} of its hwnas process`);
     if (how === 'SIGINT') assert.match(out, /failed command .* stopped: the study was interrupted/);
   });

@@ -294,7 +294,9 @@ export function commandEvaluator(options: Readonly<Record<string, JsonValue>>): 
       let bad: string | undefined;
       const intermediate: Record<string, number> = {};
       let lastStep: { step: number; metrics: Readonly<Record<string, number>> } | undefined;
-      let pruned = false;
+      let prunedAt: { step: number; metrics: Readonly<Record<string, number>> } | undefined;
+      let reportError: unknown;
+      const decisions: Promise<boolean>[] = [];
       const monitor = objectives[0] as Objective;
       const out = await runCommand({
         argv: commandArgv(o.cmd, dir),
@@ -321,16 +323,38 @@ export function commandEvaluator(options: Readonly<Record<string, JsonValue>>): 
             const v = p.metrics[monitor.name];
             if (v === undefined) return undefined;
             intermediate[String(p.step)] = v;
-            // with a pruner the study loop stores the values itself; without (remote workers), they travel with the result
+            // with a pruner the study loop stores the values itself; without, they travel with the result
             if (!ctx.report) ctx.setUserAttr(COMMAND_ATTR.intermediate, { ...intermediate });
-            else if (ctx.report(p.step, v)) {
-              pruned = true;
-              return true;
+            else {
+              const step = p;
+              const stop = ctx.report(p.step, v);
+              if (stop === true) prunedAt = step;
+              else if (stop instanceof Promise) {
+                // a worker thread or Redis worker: the decision comes back later, the command runs on meanwhile;
+                // an invalid report (the study's ConfigError) fails the trial as in the study's process
+                const decided = stop.then(
+                  (yes) => {
+                    if (yes) prunedAt ??= step;
+                    return yes;
+                  },
+                  (e: unknown) => {
+                    reportError ??= e;
+                    return true;
+                  },
+                );
+                decisions.push(decided);
+                return decided;
+              }
+              return stop;
             }
           }
           return undefined;
         },
       });
+      await Promise.all(decisions); // answers still travelling when the command ended (they cannot reject)
+      if (reportError !== undefined) throw reportError;
+      const pruned = out.stoppedBy === 'caller' && prunedAt !== undefined;
+      if (pruned) lastStep = prunedAt;
       const stderrTail = out.stderrTail.trim() ? out.stderrTail.slice(-2000) : undefined;
       const stderrAttr: Record<string, JsonValue> = stderrTail !== undefined ? { [COMMAND_ATTR.stderr]: stderrTail } : {};
       const fail = (e: EvaluationCommandError): never => {

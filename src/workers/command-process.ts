@@ -46,8 +46,12 @@ export interface RunCommandOptions {
   readonly graceMs?: number;
   /** Kill the group when aborted. */
   readonly signal?: AbortSignal;
-  /** Each complete line of stdout, as it arrives; return true to stop the command (e.g. pruning). */
-  readonly onLine?: (line: string) => boolean | undefined;
+  /**
+   * Each complete line of stdout, as it arrives; return true (or a promise of true: a decision made
+   * elsewhere, e.g. a remote pruner) to stop the command (e.g. pruning). The command keeps running while a
+   * promise is pending.
+   */
+  readonly onLine?: (line: string) => boolean | undefined | Promise<boolean>;
   /** Bytes of stderr (and of stdout) kept for error messages (default 4096). */
   readonly tailBytes?: number;
 }
@@ -103,8 +107,9 @@ export function runCommand(o: RunCommandOptions, onStart?: (pgid: number) => voi
     let status = '';
     let stoppedBy: CommandOutcome['stoppedBy'] = null;
     let killTimer: NodeJS.Timeout | undefined;
+    let closed = false;
     const kill = (why: NonNullable<CommandOutcome['stoppedBy']>): void => {
-      if (stoppedBy !== null) return;
+      if (stoppedBy !== null || closed) return;
       stoppedBy = why;
       try {
         process.kill(-pgid, 'SIGTERM');
@@ -132,7 +137,15 @@ export function runCommand(o: RunCommandOptions, onStart?: (pgid: number) => voi
       while (i >= 0) {
         const line = partial.slice(0, i);
         partial = partial.slice(i + 1);
-        if (stoppedBy === null && o.onLine?.(line) === true) kill('caller');
+        if (stoppedBy === null) {
+          const stop = o.onLine?.(line);
+          if (stop === true) kill('caller');
+          else if (stop instanceof Promise)
+            stop.then(
+              (yes) => yes && kill('caller'),
+              () => undefined,
+            );
+        }
         i = partial.indexOf('\n');
       }
     });
@@ -144,6 +157,7 @@ export function runCommand(o: RunCommandOptions, onStart?: (pgid: number) => voi
     fd3?.on('error', () => undefined);
     child.stdin?.on('error', () => undefined);
     child.on('close', (guardCode, guardSignal) => {
+      closed = true; // a decision arriving later must not signal a process group id the system may reuse
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       o.signal?.removeEventListener('abort', onAbort);

@@ -13,10 +13,11 @@ export function workerName(): string {
 }
 
 /**
- * Evaluates a job. Attributes the evaluation sets with `ctx.setUserAttr` cannot reach the store from
+ * Evaluates a job; `report` (given when the job asks for pruning) carries intermediate values to the study
+ * process and brings back its pruner's decision. Attributes the evaluation sets with `ctx.setUserAttr` cannot reach the store from
  * here: they are collected and returned with the result (the result's own attributes win).
  */
-export async function executeTrialJob(job: TrialJob, signal: AbortSignal): Promise<TrialJobResult> {
+export async function executeTrialJob(job: TrialJob, signal: AbortSignal, report?: (step: number, value: number) => Promise<boolean>): Promise<TrialJobResult> {
   const f = evaluatorFor(job.evaluation);
   const attrs: Record<string, JsonValue> = {};
   const ctx: EvaluationContext = {
@@ -27,6 +28,7 @@ export async function executeTrialJob(job: TrialJob, signal: AbortSignal): Promi
     setUserAttr: (k, v) => {
       attrs[k] = v;
     },
+    ...(report ? { report } : {}),
   };
   const r = await f(job.params, ctx);
   const userAttrs = { ...attrs, ...(r.userAttrs ?? {}) };

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import { spawnNode } from '../cli/testing/run-cli.js';
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from '../search/space.js';
 import { RandomSearch } from '../search/strategies/random.js';
@@ -104,15 +105,8 @@ test('unknown evaluator and unreachable Redis are ConfigErrors', { skip }, async
 
 test('a process that ran a study through Redis exits by itself once closed', { skip }, async () => {
   const script = fileURLToPath(new URL('./testing/study-process.js', import.meta.url));
-  const child = spawn(process.execPath, [script, (redis as TestRedis).url, 'q-exit'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  // A leaked connection keeps the process alive: kill it after a generous grace period and report.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
-  clearTimeout(guard);
+  // A leaked connection keeps the process alive: it is killed after a generous grace period (30 s on a quiet machine, scaled by the load)
+  const { code, signal, stdout: out, stderr: err } = await spawnNode(process.cwd(), script, [(redis as TestRedis).url, 'q-exit'], { timeoutMs: 30_000 }).done;
   assert.deepEqual([code, signal], [0, null], `exit ${code} ${signal}; stderr: ${err}`);
   assert.equal(out.trim(), JSON.stringify(Array(4).fill('complete')));
   assert.equal(err, '', 'nothing printed on stderr');
@@ -157,24 +151,15 @@ test('worker and evaluator carry on after Redis restarts between studies', { ski
 test('a worker killed with SIGKILL mid-trial: another worker reruns the trial, counted once', { skip }, async () => {
   const url = (redis as TestRedis).url;
   const script = fileURLToPath(new URL('./testing/worker-process.js', import.meta.url));
-  const child = spawn(process.execPath, [script, url, 'q2'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
-  let out = '';
-  const started = new Promise<string>((resolve) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /start (\S+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-  });
+  const worker = spawnNode(process.cwd(), script, [url, 'q2']);
+  const child = worker.child;
   const remote = await makeRedisEvaluator({ redisUrl: url, queueName: 'q2', evaluation: { name: 'zdt1', options: { delayMs: 400 } }, concurrency: 1 });
   let rescuer: Awaited<ReturnType<typeof runWorker>> | undefined;
   try {
     const store = new MemoryStore();
     const study = runStudy({ store, studyName: 'kill', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, nTrials: 3, seed: 8 });
-    const jobId = await started;
-    child.kill('SIGKILL');
-    assert.equal(await exited, 'SIGKILL');
+    const jobId = await worker.signalWhen('SIGKILL', 'the worker process to start a job', () => /start (\S+)/.exec(worker.stdout())?.[1]);
+    assert.equal((await worker.done).signal, 'SIGKILL');
     assert.equal(jobId, trialJobId('kill', 0));
     rescuer = await runWorker({ redisUrl: url, queueName: 'q2', lockDurationMs: 1000, stalledIntervalMs: 300 });
     const r = await study;

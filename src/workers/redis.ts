@@ -17,6 +17,9 @@
  *   queue and another worker runs it. The dead worker can no longer complete it (its lock is gone),
  *   and the store finishes each (study, trial number) once (finished trials are immutable), so a
  *   result is never counted twice.
+ * - Pruning: with a study pruner the job says so (`pruning`); the worker's `ctx.report` sends each
+ *   intermediate value as the job's progress, the study process (its QueueEvents) asks its pruner and
+ *   pushes the answer on a list per report ({@link pruneDecisionKey}) that the worker blocks on.
  * - Connections are `ioredis` clients from {@link connectRedis}: an unreachable URL is a ConfigError
  *   within seconds; after that, dropped connections reconnect. BullMQ owns the duplicates it opens for
  *   QueueEvents and the Worker; `close()` closes those and then ours, so the process can exit.
@@ -42,6 +45,26 @@ function stableJson(v: unknown): string {
     .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
     .join(',')}}`;
 }
+
+/**
+ * The Redis list a worker blocks on for the study's pruning decision on report `seq` of job `jobId`: the
+ * study process pushes '1' (prune), '0' (continue) or 'error:<message>' (the report was invalid).
+ */
+export function pruneDecisionKey(queueName: string, jobId: string, seq: number): string {
+  return `hwnas-prune:${queueName}:${jobId}:${seq}`;
+}
+
+/** What a worker's `ctx.report` sends as the job's progress (read by the study process's QueueEvents). */
+interface ReportProgress {
+  readonly hwnas: 'report';
+  readonly seq: number;
+  readonly step: number;
+  /** null for a non-finite value (JSON has no NaN) */
+  readonly value: number | null;
+}
+
+const isReport = (d: unknown): d is ReportProgress =>
+  typeof d === 'object' && d !== null && (d as ReportProgress).hwnas === 'report' && Number.isInteger((d as ReportProgress).seq);
 
 /** Default queue name. */
 export const DEFAULT_QUEUE = 'hwnas-trials';
@@ -109,6 +132,11 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     throw e;
   }
   const ev = events;
+  // pruning: intermediate values arrive as job progress events; the study's pruner answers on a Redis list
+  const reporters = new Map<string, (report: ReportProgress) => void>();
+  ev.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
+    if (isReport(data)) reporters.get(jobId)?.(data);
+  });
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
     const data: TrialJob = {
       studyName: ctx.studyName,
@@ -117,6 +145,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       seed: ctx.seed,
       params,
       evaluation: o.evaluation,
+      ...(ctx.report ? { pruning: true } : {}),
     };
     // A retry of trials whose study process died: their jobs may still be queued, running or done on the
     // workers. Take over the newest one that has not failed (same study uid and params) instead of running
@@ -133,6 +162,20 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     }
     const jobId = adopted?.id ?? trialJobId(ctx.studyName, ctx.trialNumber, o.studyUid);
     const owner = adopted?.trial ?? ctx.trialNumber;
+    const report = ctx.report;
+    if (report) {
+      reporters.set(jobId, (r) => {
+        const key = pruneDecisionKey(name, jobId, r.seq);
+        Promise.resolve()
+          .then(() => report(r.step, r.value ?? Number.NaN))
+          .then(
+            (prune) => (prune ? '1' : '0'),
+            (e: unknown) => `error:${e instanceof Error ? e.message : String(e)}`,
+          )
+          .then((answer) => conn.client.multi().rpush(key, answer).expire(key, 3600).exec())
+          .catch(() => undefined); // Redis gone: the worker's wait times out and it carries on
+      });
+    }
     const job =
       adopted?.job ?? (await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } }));
     let rejectAbort: (e: Error) => void = () => undefined;
@@ -170,6 +213,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       };
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
+      reporters.delete(jobId);
     }
   };
   return {
@@ -201,6 +245,11 @@ export interface RunWorkerOptions {
   readonly maxStalledCount?: number;
   /** Give up connecting to Redis after this many ms (default 5,000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Pruning: how long an evaluation's `ctx.report` waits for the study process's decision before it
+   * carries on as if told to continue (default 60,000 ms; the study process may have died).
+   */
+  readonly reportTimeoutMs?: number;
   /** Called when a job starts / ends (for logs). */
   readonly onJob?: (e: {
     readonly event: 'start' | 'done' | 'error';
@@ -230,14 +279,32 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
     async (job: Job<TrialJob, TrialJobResult>, _token?: string, signal?: AbortSignal) => {
       const id = job.id ?? '?';
       o.onJob?.({ event: 'start', jobId: id, trial: job.data });
+      // pruning: each intermediate value goes to the study process as the job's progress; the decision
+      // comes back on a list this job blocks on (its own connection: BLPOP holds it)
+      let blocking: ReturnType<typeof conn.client.duplicate> | undefined;
+      let seq = 0;
+      const waitS = Math.max(1, Math.ceil((o.reportTimeoutMs ?? 60_000) / 1000));
+      const report = job.data.pruning
+        ? async (step: number, value: number): Promise<boolean> => {
+            const s = seq++;
+            await job.updateProgress({ hwnas: 'report', seq: s, step, value: Number.isFinite(value) ? value : null } satisfies ReportProgress);
+            blocking ??= conn.client.duplicate();
+            const got = await blocking.blpop(pruneDecisionKey(name, id, s), waitS);
+            if (got === null) return false; // no answer: the study process is gone or busy; keep going
+            if (got[1].startsWith('error:')) throw new ConfigError(got[1].slice('error:'.length));
+            return got[1] === '1';
+          }
+        : undefined;
       try {
-        const r = await executeTrialJob(job.data, signal ?? new AbortController().signal);
+        const r = await executeTrialJob(job.data, signal ?? new AbortController().signal, report);
         completed++;
         o.onJob?.({ event: 'done', jobId: id, trial: job.data, result: r });
         return r;
       } catch (e) {
         o.onJob?.({ event: 'error', jobId: id, trial: job.data, error: String((e as Error)?.message ?? e) });
         throw e;
+      } finally {
+        blocking?.disconnect();
       }
     },
     {

@@ -2,7 +2,8 @@
  * Local parallel trials: a pool of node:worker_threads, each building the evaluation from the
  * registry (functions cannot be sent to a thread; the study names its evaluation). The embedded
  * default when no Redis is given. A thread that crashes fails only its own trial (runStudy records
- * it) and is replaced.
+ * it) and is replaced. With a pruner, a thread's `ctx.report` posts each intermediate value here; the
+ * study's pruner decides in this thread and the decision is posted back (a message round trip).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -26,6 +27,8 @@ export interface ThreadPoolOptions {
 interface Task {
   readonly id: number;
   readonly msg: ToThread & { kind: 'run' };
+  /** The study's `ctx.report` (its pruner), answering the thread's reports. */
+  readonly report: ((step: number, value: number) => boolean | Promise<boolean>) | undefined;
   resolve(r: EvaluationResult): void;
   reject(e: Error): void;
 }
@@ -55,6 +58,28 @@ export function makeThreadPoolEvaluator(o: ThreadPoolOptions): RemoteEvaluator {
     const worker = new Worker(new URL('./thread-worker.js', import.meta.url), { workerData: { imports: [...(o.imports ?? [])] } });
     const slot: Slot = { worker, task: undefined };
     worker.on('message', (m: FromThread) => {
+      if (m.kind === 'report') {
+        // the round trip of pruning: the study's pruner decides here, the thread awaits the answer
+        const t = slot.task;
+        if (!t || t.id !== m.id) return;
+        const answer = (d: { prune: boolean } | { error: string }): void =>
+          worker.postMessage({
+            kind: 'decision',
+            id: m.id,
+            seq: m.seq,
+            prune: 'prune' in d && d.prune,
+            ...('error' in d ? { error: d.error } : {}),
+          } satisfies ToThread);
+        try {
+          Promise.resolve(t.report ? t.report(m.step, m.value) : false).then(
+            (prune) => answer({ prune }),
+            (e: unknown) => answer({ error: e instanceof Error ? e.message : String(e) }),
+          );
+        } catch (e) {
+          answer({ error: e instanceof Error ? e.message : String(e) });
+        }
+        return;
+      }
       if (m.kind !== 'result') return;
       const t = slot.task;
       if (!t || t.id !== m.id) return;
@@ -103,7 +128,14 @@ export function makeThreadPoolEvaluator(o: ThreadPoolOptions): RemoteEvaluator {
       const msg: ToThread & { kind: 'run' } = {
         kind: 'run',
         id,
-        job: { studyName: ctx.studyName, trialNumber: ctx.trialNumber, seed: ctx.seed, params, evaluation: o.evaluation },
+        job: {
+          studyName: ctx.studyName,
+          trialNumber: ctx.trialNumber,
+          seed: ctx.seed,
+          params,
+          evaluation: o.evaluation,
+          ...(ctx.report ? { pruning: true } : {}),
+        },
       };
       const onAbort = (): void => {
         const qi = queue.findIndex((t) => t.id === id);
@@ -117,6 +149,7 @@ export function makeThreadPoolEvaluator(o: ThreadPoolOptions): RemoteEvaluator {
       queue.push({
         id,
         msg,
+        report: ctx.report,
         resolve: (r) => {
           done();
           resolve(r);

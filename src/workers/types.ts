@@ -12,6 +12,11 @@ export interface TrialJob {
   readonly seed: number;
   readonly params: Params;
   readonly evaluation: EvaluationSpec;
+  /**
+   * The study has a pruner: the worker gives the evaluation a `ctx.report` that sends each intermediate
+   * value to the study process and awaits its pruner's decision.
+   */
+  readonly pruning?: boolean;
 }
 
 /** What a worker sends back: an EvaluationResult plus who computed it. */

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { Rng } from '../../util/rng.js';
-import { type CliRun, runHwnas, spawnHwnas } from '../testing/run-cli.js';
+import { type CliRun, cpuSeconds, runHwnas, spawnHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-faults-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,9 +99,9 @@ test('faults: Ctrl-C keeps the finished runs, reports them and exits 130', async
   const p = spawnHwnas(dir, ['faults', onnx, '--dataset', data, '--ber', '1e-4', '--trials', '100000', '--layer-trials', '0', '--json'], {
     env: { HWNAS_PROGRESS: 'lines' },
   });
-  // the JSON run prints no progress: give the campaign time to run a little, then interrupt
-  await new Promise((r) => setTimeout(r, 15_000));
-  p.child.kill('SIGINT');
+  // the JSON run prints no progress: let the campaign run a little (10 s of the process's own CPU time,
+  // whatever the load), then interrupt
+  await p.signalWhen('SIGINT', '10 CPU-seconds of the faults process', () => (cpuSeconds(p.child.pid) ?? 0) >= 10);
   const r = await p.done;
   assert.equal(r.code, 130, r.stderr);
   const j = JSON.parse(r.stdout) as { interrupted: boolean; runs: number; results: { trials: number }[] };

@@ -70,32 +70,13 @@ test('hwnas nas: kill -9 mid-run, then the same command continues: no gaps, fini
   const args = [...BASE, '--store', 'killed.sqlite', '--table-delay', '150', '--json'];
   const proc = spawnHwnas(work, args);
   const path = join(work, 'killed.sqlite');
-  let study = '';
-  let before: Trial[] = [];
-  await new Promise<void>((res, rej) => {
-    const poll = setInterval(() => {
-      try {
-        study ||= /study '([^']+)'/.exec(proc.stderr())?.[1] ?? '';
-        if (!study || !existsSync(path)) return;
-        const ts = trialsOf(path, study);
-        if (ts.filter((t) => t.state === 'complete').length >= 10) {
-          clearInterval(poll);
-          proc.child.kill('SIGKILL');
-          res();
-        }
-      } catch (e) {
-        clearInterval(poll);
-        rej(e);
-      }
-    }, 50);
-    proc.done.then((r) => {
-      clearInterval(poll);
-      rej(new Error(`the run ended before the kill (exit ${r.code}): ${r.stderr}`));
-    }, rej);
+  const study = await proc.signalWhen('SIGKILL', '10 complete trials of the nas study', () => {
+    const name = /study '([^']+)'/.exec(proc.stderr())?.[1];
+    return name && existsSync(path) && trialsOf(path, name).filter((t) => t.state === 'complete').length >= 10 ? name : undefined;
   });
-  const killed = await proc.done.catch(() => undefined);
-  assert.equal(killed?.code ?? null, null, 'killed by the signal');
-  before = trialsOf(path, study);
+  const killed = await proc.done;
+  assert.equal(killed.signal, 'SIGKILL', 'killed by the signal');
+  const before = trialsOf(path, study);
   assert.ok(before.length < 40, `the kill came before the end (${before.length} trials)`);
   const running = before.filter((t) => t.state === 'running');
 
@@ -153,19 +134,11 @@ test('hwnas nas: hwnas study resume continues an interrupted nas study to its bu
   ];
   const proc = spawnHwnas(work, args);
   const path = join(work, 's.sqlite');
-  let study = '';
-  await new Promise<void>((res, rej) => {
-    const poll = setInterval(() => {
-      study ||= /study '([^']+)'/.exec(proc.stderr())?.[1] ?? '';
-      if (study && existsSync(path) && trialsOf(path, study).filter((t) => t.state === 'complete').length >= 5) {
-        clearInterval(poll);
-        proc.child.kill('SIGKILL');
-        res();
-      }
-    }, 50);
-    proc.done.then(() => rej(new Error(`ended before the kill: ${proc.stderr()}`)), rej);
+  const study = await proc.signalWhen('SIGKILL', '5 complete trials of the nas study', () => {
+    const name = /study '([^']+)'/.exec(proc.stderr())?.[1];
+    return name && existsSync(path) && trialsOf(path, name).filter((t) => t.state === 'complete').length >= 5 ? name : undefined;
   });
-  await proc.done.catch(() => undefined);
+  await proc.done;
   const r = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--threads', '0', '--json');
   assert.equal(r.code, 0, r.stderr);
   const all = trialsOf(path, study);
