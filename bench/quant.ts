@@ -9,7 +9,7 @@
  * - the QDQ ONNX export of the ILP policy run by onnxruntime-node vs the engine's fake-quant accuracy;
  * - wall time of each search.
  * HAQ, random and CW-HAWQ run as study strategies through the study loop (in memory).
- * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N] [--seed S] [--train-only] [--ptq clip,bias,adaround] [--no-energy] [--only ilp]`; `--ilp-only [--seeds N]`
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/quant.js [--quick] [--episodes N] [--seed S] [--train-only] [--ptq clip,bias,adaround] [--no-energy] [--only ilp] [--targets edge,cloud,energy]`; `--ilp-only [--seeds N]`
  * times the ILP solver alone on random 100-layer x 7-option problems, and mbnet32's real tables directly
  * and as the `ilp` strategy of a study.
  */
@@ -87,6 +87,8 @@ export interface QuantBenchOptions {
   readonly noEnergy?: boolean;
   /** Run only the HAWQ-style ILP per target (skip HAQ, random, CW-HAWQ and layer-wise HAQ): re-costing a model. */
   readonly ilpOnly?: boolean;
+  /** Only these budgets: 'edge' (bitfusion-edge latency), 'cloud' (bismo-cloud latency), 'energy' (default all). */
+  readonly targets?: readonly string[];
 }
 
 /** A QAT recipe: straight-through (fixed grids) or LSQ (learned step sizes), with its peak lr. */
@@ -317,11 +319,13 @@ export async function benchQuant(opts: QuantBenchOptions = {}): Promise<object> 
   }
   const episodes = opts.episodes ?? 60;
   const perTarget: Record<string, { ilp: readonly number[][]; haq: readonly number[][] }> = {};
-  for (const [target, budgetSpec] of [
-    [edge, 'latency=0.6x'],
-    [cloud, 'latency=0.6x'],
-    ...(opts.noEnergy === true ? [] : [[edge, 'energy=0.6x'] as const]),
-  ] as ReadonlyArray<readonly [HardwareTarget, string]>) {
+  const runs = [
+    ['edge', edge, 'latency=0.6x'],
+    ['cloud', cloud, 'latency=0.6x'],
+    ...(opts.noEnergy === true ? [] : [['energy', edge, 'energy=0.6x'] as const]),
+  ] as ReadonlyArray<readonly [string, HardwareTarget, string]>;
+  for (const [id, target, budgetSpec] of runs) {
+    if (opts.targets !== undefined && !opts.targets.includes(id)) continue;
     const c = new PolicyCoster(graph, target);
     const ref = c.uniformCost({ weightBits: 8, actBits: 8 });
     const budget: ResourceBudget = parseBudget(budgetSpec, ref);
@@ -560,6 +564,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   };
   const quick = process.argv.includes('--quick');
   if (sarg('--only') !== undefined && sarg('--only') !== 'ilp') throw new Error(`--only '${sarg('--only')}': expected 'ilp'`);
+  for (const t of sarg('--targets')?.split(',') ?? [])
+    if (!['edge', 'cloud', 'energy'].includes(t)) throw new Error(`--targets: '${t}' is not one of edge, cloud, energy`);
   const episodes = arg('--episodes');
   const run = process.argv.includes('--ilp-only')
     ? benchIlp(arg('--seeds') ?? 10)
@@ -573,6 +579,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         ...(sarg('--ptq') !== undefined ? { ptqSteps: sarg('--ptq') as string } : {}),
         ...(process.argv.includes('--no-energy') ? { noEnergy: true } : {}),
         ...(sarg('--only') === 'ilp' ? { ilpOnly: true } : {}),
+        ...(sarg('--targets') !== undefined ? { targets: (sarg('--targets') as string).split(',') } : {}),
       });
   run.then(
     (r) => console.log(JSON.stringify(r, null, 2)),
