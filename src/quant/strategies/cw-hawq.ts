@@ -105,7 +105,12 @@ export class CwHawqStrategy implements SearchStrategy {
     const shape = (x: readonly unknown[] | undefined, what: string, inner: (li: number) => number[]): void => {
       if (x === undefined) return;
       const ok = x.length === L && x.every((r, li) => JSON.stringify(dims(r)) === JSON.stringify(inner(li)));
-      if (!ok) throw new ConfigError(`cw-hawq: ${what} must be given per layer (${L}) as ${inner(0).map((n) => `[${n}]`).join('')}... (first layer)`);
+      if (!ok)
+        throw new ConfigError(
+          `cw-hawq: ${what} must be given per layer (${L}) as ${inner(0)
+            .map((n) => `[${n}]`)
+            .join('')}... (first layer)`,
+        );
     };
     shape(o.channelDamage, 'channelDamage', (li) => [this.K, (p.layers[li] as { outChannels: number }).outChannels]);
     shape(o.actDamage, 'actDamage', (li) => [(t.layers[li] as { acts: readonly number[] }).acts.length]);

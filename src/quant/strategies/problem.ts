@@ -98,9 +98,7 @@ export const channelCostTableSchema = z.union([
     .object({
       bits: bitList,
       lowest: z.number(),
-      layers: z.array(
-        z.object({ acts: bitList, whole: z.array(numbers), slices: z.array(z.array(numbers)), lowestWhole: numbers }).strict(),
-      ),
+      layers: z.array(z.object({ acts: bitList, whole: z.array(numbers), slices: z.array(z.array(numbers)), lowestWhole: numbers }).strict()),
     })
     .strict(),
   z

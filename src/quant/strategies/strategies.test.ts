@@ -13,16 +13,7 @@ import { PolicyCoster, parseBudget } from '../cost.js';
 import { buildAllocation, traceOrder } from '../cw-hawq.js';
 import './index.js';
 import { IlpStrategy } from './ilp.js';
-import {
-  channelCost,
-  channelCostTable,
-  episodeOutcomes,
-  parseChannelTable,
-  quantProblem,
-  quantSpace,
-  readBitsParams,
-  tableCost,
-} from './problem.js';
+import { channelCost, channelCostTable, episodeOutcomes, parseChannelTable, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
 const graph = zooGraph('mnist-cnn');
@@ -249,7 +240,12 @@ test('channel table with searched activation widths equals the target cost; the 
     }
   }
   // a table stored before activation widths were searched ({actBits, whole[k], slices[k][n], lowestWhole})
-  const fixed = channelCostTable(coster, 'latency', CW, coster.layers.map(() => CW.map(() => 4)));
+  const fixed = channelCostTable(
+    coster,
+    'latency',
+    CW,
+    coster.layers.map(() => CW.map(() => 4)),
+  );
   const legacy = {
     bits: fixed.bits,
     actBits: coster.layers.map(() => CW.map(() => 4)),
