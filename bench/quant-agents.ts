@@ -129,7 +129,7 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
   const cwBits = o.cwBits ?? BITS;
   const cwDamage = channelDamage(floatModel, sens, cwBits);
   const cwActDamage = actSens.map((row) => nonIncreasing(row.map((v) => [Math.max(0, v)])).map((r) => r[0] as number));
-  const checkpoints = [10, 20, 40, 60, 80, 120, 160, 200].filter((k) => k <= episodes);
+  const checkpoints = [10, 20, 40, 60, 80, 100, 120, 160, 200].filter((k) => k <= episodes);
   const rows: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
   const latencyX: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
   const curves: Record<string, number>[] = [];
