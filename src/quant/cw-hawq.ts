@@ -1,14 +1,16 @@
 /**
- * CW-HAWQ: channel-wise mixed precision. Output channels of each layer are ordered by the magnitude of
- * their Hessian trace; a DDPG agent picks, per layer, the ratios of channels at each bit-width (e.g.
- * 2/4/8); bits go to channels in trace order (most sensitive channels get the most bits). Hardware cost
- * is computed per channel group (the policy's `groups`). The agent decides the allocation: the budget
- * wall only repairs a violation (as action clipping does in HAQ): while over budget, the least sensitive
- * channels of some width move one width down, greedily by cost saved per estimated damage (|trace| x
- * growth of the relative quantization MSE 1/qmax^2, so 8 -> 4 goes before 4 -> 2). Moves are a slice
- * (1/8 of the layer) or a whole width (merging groups saves the target's per-group cost). Spending
- * budget left over (`fill`, off by default) is kept as an option: with it the wall, not the agent,
- * decides most of the result.
+ * CW-HAWQ: channel-wise mixed precision (docs/quantization.md). Output channels of each layer are ordered
+ * by the magnitude of their Hessian trace; a DDPG agent picks, per layer, the ratios of channels at each
+ * bit-width (any widths the target runs) and, optionally (`searchActBits`), the width of the layer's input;
+ * bits go to channels in trace order (most sensitive channels get the most bits). Hardware cost is computed
+ * per channel group (the policy's `groups`). The agent decides the allocation: the budget wall only repairs
+ * a violation (as action clipping does in HAQ): while over budget, it applies the move with the most cost
+ * saved per estimated damage: the least sensitive channels of some width one width down (a slice of 1/8 of
+ * the layer, or a whole width, since merging groups saves the target's per-group cost), or a layer's input
+ * one activation width down. Damage is in loss units with damage tables (HAWQ's channel term, measured
+ * activation loss), else |trace| x the growth of the relative quantization MSE 1/qmax^2 (so 8 -> 4 goes
+ * before 4 -> 2). Spending budget left over (`fill`, off by default) is kept as an option: with it the
+ * wall, not the agent, decides most of the result.
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
