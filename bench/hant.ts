@@ -6,7 +6,7 @@
  * The teacher is trained here (cached as an hwnas IR file under `$HWNAS_BENCH_DIR` or
  * `/tmp/hwnas-bench`) so the run is self-contained. Run:
  * `npx tsc -p tsconfig.json && node dist/bench/hant.js [--quick] [--budget 0.66] [--target bitfusion-edge] [--steps N] [--batch N]
- * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--ft-seed N] [--trials N] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only]`
+ * [--refine-steps N] [--lr X] [--refine-lr X] [--ft-epochs N] [--ft-lr X] [--ft-loss logits|labels|kd] [--ft-ls X] [--kd-weight W] [--temperature T] [--workers 1|2] [--ft-seed N] [--trials N] [--teacher-epochs N] [--train-images N] [--families a,b] [--teacher-only] [--scoring local|network]`
  * (`--quick`: fewer distillation steps and images, a short teacher). For a fair comparison the teacher is also
  * trained for the student's fine-tuning epochs (labels, same learning rate) and the drop is reported against both.
  */
@@ -42,6 +42,8 @@ export interface HantBenchOptions {
   readonly steps?: number;
   /** Restrict the alternative families (default all). */
   readonly families?: readonly AltFamily[];
+  /** How alternatives are scored for the ILP (default local: MSE/Var; network: the teacher's held-out loss with only that unit swapped). */
+  readonly scoring?: 'local' | 'network';
   /** Distillation batch size (default 32). */
   readonly batchSize?: number;
   /**
@@ -269,9 +271,13 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     seed: 1,
     trials: opts.trials ?? 1,
     ...(opts.families ? { families: opts.families } : {}),
+    ...(opts.scoring === 'network' ? { scoring: 'network' as const } : {}),
     onPhase: log,
     onAssembled: (m) => {
-      const p = join(dir, `hant-student-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}.json`);
+      const p = join(
+        dir,
+        `hant-student-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}${opts.scoring === 'network' ? '-network' : ''}.json`,
+      );
       saveModel(m, p);
       log(`assembled student saved to ${p}`);
     },
@@ -281,7 +287,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
   });
   const finalPath = join(
     dir,
-    `hant-final-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}.json`,
+    `hant-final-${ds.train.n}-e${epochs}-b${budget}-s${opts.steps ?? (quick ? 20 : 40)}-lr${opts.lr ?? 3e-2}-ft${ftLoss}${ftEpochs}${opts.scoring === 'network' ? '-network' : ''}.json`,
   );
   saveModel(r.model, finalPath);
   log(`fine-tuned student saved to ${finalPath}`);
@@ -302,6 +308,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
     target: r.target,
     policy: r.policy,
     budgetRatio: budget,
+    scoring: opts.scoring ?? 'local',
     selectionTrials: opts.trials ?? 1,
     teacher: r.teacher,
     teacherWithExtraEpochs: { epochs: ftEpochs, lr: ftLr, accuracy: teacherExtraAcc, seconds: teacherExtraSec },
@@ -343,11 +350,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const refineLr = arg('--refine-lr');
   const ftSeed = arg('--ft-seed');
   const trials = arg('--trials');
+  const scoring = arg('--scoring');
+  if (scoring !== undefined && scoring !== 'local' && scoring !== 'network') throw new Error(`--scoring '${scoring}': expected local or network`);
   console.log(
     JSON.stringify(
       await benchHant({
         quick: process.argv.includes('--quick'),
         ...(trials ? { trials: Number(trials) } : {}),
+        ...(scoring ? { scoring: scoring as 'local' | 'network' } : {}),
         ...(budget ? { budget: Number(budget) } : {}),
         ...(target ? { target } : {}),
         ...(fam ? { families: fam.split(',') as AltFamily[] } : {}),

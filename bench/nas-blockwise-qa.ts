@@ -8,11 +8,12 @@
  * plain sum). Accuracy on the validation split (the search's own score, quantized).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-blockwise-qa.js [--seeds 1,2,3] [--limit 3000] [--budget 16]
- * [--candidates 6] [--distill-steps 150] [--qa-steps 40] [--fit-trials 8] [--teacher-epochs 3] [--out f.json]`;
+ * [--candidates 6] [--distill-steps 150] [--qa-steps 40] [--fit-trials 8] [--teacher-epochs 3] [--dir d] [--out f.json]`;
+ * with `--dir` the study stores are kept there, so the same command run again continues (resumes) each seed's study;
  * progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,6 +31,8 @@ export interface BlockwiseQaOptions {
   readonly fitTrials?: number;
   readonly teacherEpochs?: number;
   readonly teacher?: string;
+  /** keep the study stores here (the same command run again continues them) and write `seed-<n>.json` as each seed ends */
+  readonly dir?: string;
 }
 
 interface Trial {
@@ -43,7 +46,8 @@ const pct = (x: number): number => Math.round(x * 1000) / 10;
 export function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Record<string, unknown> {
   const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/hwnas.js');
   const seeds = o.seeds ?? [1, 2, 3];
-  const dir = mkdtempSync(join(tmpdir(), 'hwnas-bwqa-'));
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'hwnas-bwqa-'));
+  mkdirSync(dir, { recursive: true });
   const perSeed: Record<string, unknown>[] = [];
   try {
     for (const seed of seeds) {
@@ -136,9 +140,10 @@ export function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Record<string, unk
         `[bwqa] seed ${seed}: INT8 ${row.int8.accuracy}%; smallest as accurate ${JSON.stringify(row.smallest)}; fastest ${JSON.stringify(row.fastest)}\n`,
       );
       perSeed.push(row);
+      if (o.dir !== undefined) writeFileSync(join(dir, `seed-${seed}.json`), `${JSON.stringify(row, null, 2)}\n`);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });
   }
   const vals = (k: 'smallest' | 'fastest', f: string): number[] =>
     perSeed.map((r) => (r[k] as Record<string, number> | null)?.[f]).filter((v): v is number => typeof v === 'number');
@@ -170,6 +175,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(num('--fit-trials') !== undefined ? { fitTrials: num('--fit-trials') as number } : {}),
     ...(num('--teacher-epochs') !== undefined ? { teacherEpochs: num('--teacher-epochs') as number } : {}),
     ...(arg('--teacher') ? { teacher: arg('--teacher') as string } : {}),
+    ...(arg('--dir') ? { dir: resolve(arg('--dir') as string) } : {}),
   };
   const r = benchBlockwiseQa(o);
   const s = `${JSON.stringify(r, null, 2)}\n`;

@@ -4,15 +4,20 @@
  * - HAQ (DDPG over per-layer weight and activation bits, HAQ's wall and first/last pins) vs the random
  *   baseline with the same wall and pins and the same number of evaluated policies, vs the HAWQ-style ILP;
  *   HAQ's best-so-far search accuracy after 10, 20, 40, ... episodes (how many episodes it needs);
- * - CW-HAWQ (DDPG over per-layer 2/4/8 channel ratios; the wall only repairs budget violations) vs the
- *   same allocation with random ratios (every episode a warm-up episode), vs the ILP, activation bits per
- *   layer from the ILP policy.
+ * - CW-HAWQ (DDPG over per-layer channel ratios of the `--cw-bits` widths, 2..8 by default, and the
+ *   activation width of each layer's input, searched over 2..8; the wall only repairs budget violations,
+ *   weighing weight and activation moves in loss units) vs the same allocation with random ratios and
+ *   activation widths (every episode a warm-up episode), vs the ILP; best-so-far search accuracy of both
+ *   after 10 / 20 / 40 / ... episodes (how many episodes the agent needs to beat random).
+ *   `--cw-fixed-act` takes the activation bits per layer from the ILP policy instead (the previous set-up).
+ * `--cw-only` skips HAQ and its random baseline.
  * Post-training accuracy (no QAT) on test images; search rewards on validation images.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/quant-agents.js [--episodes N] [--seeds S]
- * [--train-images N] [--epochs N] [--search-images N] [--test-images N] [--trace-images N] [--trace-probes N]`; progress on stderr, JSON on stdout.
+ * [--train-images N] [--epochs N] [--search-images N] [--test-images N] [--trace-images N] [--trace-probes N]
+ * [--cw-only] [--cw-bits 2,4,8] [--cw-fixed-act] [--out f.json]`; progress on stderr, JSON on stdout (and in --out after each seed).
  */
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
@@ -30,7 +35,7 @@ import { PolicyCoster, parseBudget } from '../src/quant/cost.js';
 import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
-import { hawqScores, layerSensitivities } from '../src/quant/sensitivity.js';
+import { channelDamage, hawqScores, layerSensitivities, nonIncreasing } from '../src/quant/sensitivity.js';
 import { Rng } from '../src/util/rng.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
@@ -63,6 +68,14 @@ export interface QuantAgentsOptions {
   /** Images (default 128) and at most this many Hutchinson probes (default 16) per layer for the traces. */
   readonly traceImages?: number;
   readonly traceProbes?: number;
+  /** Only CW-HAWQ and its random-ratio baseline (and the ILP). */
+  readonly cwOnly?: boolean;
+  /** CW-HAWQ channel widths (default 2..8). */
+  readonly cwBits?: readonly number[];
+  /** CW-HAWQ activation bits per layer from the ILP policy, not searched. */
+  readonly cwFixedAct?: boolean;
+  /** Write the summary so far here after each seed. */
+  readonly out?: string;
 }
 
 /** Runs the comparison; returns a JSON-able summary. */
@@ -113,56 +126,22 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
   const ilpAcc = ptq(ilp.policy);
   log(`ILP ${pp(ilpAcc)}% at ${r3(ref.latency / ilp.cost.latency)}x (repairs ${ilp.repairs})`);
   const traces = sens.map((s) => s.channelTraces ?? []);
-  const checkpoints = [10, 20, 40, 60, 80, 120, 160, 200].filter((k) => k <= episodes);
+  const cwBits = o.cwBits ?? BITS;
+  const cwDamage = channelDamage(floatModel, sens, cwBits);
+  const cwActDamage = actSens.map((row) => nonIncreasing(row.map((v) => [Math.max(0, v)])).map((r) => r[0] as number));
+  const checkpoints = [10, 20, 40, 60, 80, 100, 120, 160, 200].filter((k) => k <= episodes);
   const rows: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
   const latencyX: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
   const curves: Record<string, number>[] = [];
+  const cwCurves: { agent: Record<string, number>; random: Record<string, number> }[] = [];
+  const cwActs: { agent: number[]; random: number[] }[] = [];
   const t0 = performance.now();
-  for (let seed = 1; seed <= seeds; seed++) {
-    const haq = await haqSearch({
-      coster,
-      budget,
-      weightBits: BITS,
-      actBits: BITS,
-      accuracy: (p) => ptq(p, searchSet),
-      episodes,
-      warmupEpisodes: Math.floor(episodes / 4),
-      seed,
-      onEpisode: (e) => {
-        if ((e.episode + 1) % 10 === 0) log(`seed ${seed} HAQ episode ${e.episode + 1}/${episodes}: best ${pp(e.bestAccuracy)}%`);
-      },
-    });
-    const curve: Record<string, number> = {};
-    for (const k of checkpoints) curve[`best@${k}`] = pp(haq.history[k - 1]?.bestAccuracy ?? Number.NaN);
-    curves.push(curve);
-    const rnd = await randomSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: episodes, seed });
-    const cwRun = (warm: number): ReturnType<typeof cwHawqSearch> =>
-      cwHawqSearch({
-        coster,
-        budget,
-        bits: [2, 4, 8],
-        actBits: [...ilp.actBits],
-        channelTraces: traces,
-        accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
-        episodes,
-        warmupEpisodes: warm,
-        seed,
-      });
-    const cw = await cwRun(Math.floor(episodes / 4));
-    const cwr = await cwRun(episodes);
-    rows.haq?.push(ptq(haq.policy));
-    rows.random?.push(ptq(rnd.policy));
-    rows.cwHawq?.push(ptq(cw.allocation.policy, test, cw.allocation.channelBits));
-    rows.cwRandomRatios?.push(ptq(cwr.allocation.policy, test, cwr.allocation.channelBits));
-    latencyX.haq?.push(r3(ref.latency / haq.cost.latency));
-    latencyX.random?.push(r3(ref.latency / rnd.cost.latency));
-    latencyX.cwHawq?.push(r3(ref.latency / cw.cost.latency));
-    latencyX.cwRandomRatios?.push(r3(ref.latency / cwr.cost.latency));
-    log(
-      `seed ${seed}: HAQ ${pp(rows.haq?.at(-1) ?? 0)}% random ${pp(rows.random?.at(-1) ?? 0)}% CW-HAWQ ${pp(rows.cwHawq?.at(-1) ?? 0)}% CW random ratios ${pp(rows.cwRandomRatios?.at(-1) ?? 0)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
-    );
-  }
-  return {
+  const curveOf = (h: readonly { bestAccuracy: number }[]): Record<string, number> => {
+    const c: Record<string, number> = {};
+    for (const k of checkpoints) c[`best@${k}`] = pp(h[k - 1]?.bestAccuracy ?? Number.NaN);
+    return c;
+  };
+  const summary = (): object => ({
     model: 'mbnet32 (1x28x28), Fashion-MNIST (hwnas split)',
     trainImages: ds.train.n,
     testImages: test.n,
@@ -174,13 +153,73 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
     budget: 'latency=0.6x',
     episodes,
     seeds,
+    seedsDone: rows.cwHawq?.length ?? 0,
     ilp: { accuracy: pp(ilpAcc), latencyX: r3(ref.latency / ilp.cost.latency), repairs: ilp.repairs, weightBits: ilp.weightBits, actBits: ilp.actBits },
-    haq: { ...stats(rows.haq as number[]), latencyX: latencyX.haq, searchBestCurve: curves },
-    random: { ...stats(rows.random as number[]), latencyX: latencyX.random },
-    cwHawq: { ...stats(rows.cwHawq as number[]), latencyX: latencyX.cwHawq },
-    cwRandomRatios: { ...stats(rows.cwRandomRatios as number[]), latencyX: latencyX.cwRandomRatios },
+    ...(o.cwOnly
+      ? {}
+      : {
+          haq: { ...stats(rows.haq as number[]), latencyX: latencyX.haq, searchBestCurve: curves },
+          random: { ...stats(rows.random as number[]), latencyX: latencyX.random },
+        }),
+    cwSetup: { channelBits: cwBits, activationBits: o.cwFixedAct ? 'per layer from the ILP policy' : `searched over ${BITS.join('/')}` },
+    cwHawq: { ...stats(rows.cwHawq as number[]), latencyX: latencyX.cwHawq, searchBestCurve: cwCurves.map((c) => c.agent) },
+    cwRandomRatios: { ...stats(rows.cwRandomRatios as number[]), latencyX: latencyX.cwRandomRatios, searchBestCurve: cwCurves.map((c) => c.random) },
+    cwActBits: cwActs,
     searchSeconds: r3((performance.now() - t0) / 1000),
-  };
+    loadAverage: loadavg()[0],
+  });
+  for (let seed = 1; seed <= seeds; seed++) {
+    if (!o.cwOnly) {
+      const haq = await haqSearch({
+        coster,
+        budget,
+        weightBits: BITS,
+        actBits: BITS,
+        accuracy: (p) => ptq(p, searchSet),
+        episodes,
+        warmupEpisodes: Math.floor(episodes / 4),
+        seed,
+        onEpisode: (e) => {
+          if ((e.episode + 1) % 10 === 0) log(`seed ${seed} HAQ episode ${e.episode + 1}/${episodes}: best ${pp(e.bestAccuracy)}%`);
+        },
+      });
+      curves.push(curveOf(haq.history));
+      const rnd = await randomSearch({ coster, budget, weightBits: BITS, actBits: BITS, accuracy: (p) => ptq(p, searchSet), trials: episodes, seed });
+      rows.haq?.push(ptq(haq.policy));
+      rows.random?.push(ptq(rnd.policy));
+      latencyX.haq?.push(r3(ref.latency / haq.cost.latency));
+      latencyX.random?.push(r3(ref.latency / rnd.cost.latency));
+    }
+    const cwRun = (warm: number, what: string): ReturnType<typeof cwHawqSearch> =>
+      cwHawqSearch({
+        coster,
+        budget,
+        bits: cwBits,
+        ...(o.cwFixedAct ? { actBits: [...ilp.actBits] } : { searchActBits: BITS, actDamage: cwActDamage, channelDamage: cwDamage }),
+        channelTraces: traces,
+        accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
+        episodes,
+        warmupEpisodes: warm,
+        seed,
+        onEpisode: (e) => {
+          if ((e.episode + 1) % 10 === 0) log(`seed ${seed} ${what} episode ${e.episode + 1}/${episodes}: best ${pp(e.bestAccuracy)}%`);
+        },
+      });
+    const cw = await cwRun(Math.floor(episodes / 4), 'CW-HAWQ');
+    const cwr = await cwRun(episodes, 'CW random ratios');
+    cwCurves.push({ agent: curveOf(cw.history), random: curveOf(cwr.history) });
+    const actsOf = (a: typeof cw.allocation): number[] => coster.layers.map((l) => a.policy.layers[l.name]?.actBits ?? 8);
+    cwActs.push({ agent: actsOf(cw.allocation), random: actsOf(cwr.allocation) });
+    rows.cwHawq?.push(ptq(cw.allocation.policy, test, cw.allocation.channelBits));
+    rows.cwRandomRatios?.push(ptq(cwr.allocation.policy, test, cwr.allocation.channelBits));
+    latencyX.cwHawq?.push(r3(ref.latency / cw.cost.latency));
+    latencyX.cwRandomRatios?.push(r3(ref.latency / cwr.cost.latency));
+    log(
+      `seed ${seed}: HAQ ${pp(rows.haq?.at(-1) ?? Number.NaN)}% random ${pp(rows.random?.at(-1) ?? Number.NaN)}% CW-HAWQ ${pp(rows.cwHawq?.at(-1) ?? 0)}% CW random ratios ${pp(rows.cwRandomRatios?.at(-1) ?? 0)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    );
+    if (o.out) writeFileSync(o.out, `${JSON.stringify(summary(), null, 2)}\n`);
+  }
+  return summary();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -196,6 +235,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ep = arg('--epochs');
   const ti = arg('--trace-images');
   const tp = arg('--trace-probes');
+  const sarg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const cb = sarg('--cw-bits');
+  const out = sarg('--out');
   benchQuantAgents({
     ...(e !== undefined ? { episodes: e } : {}),
     ...(s !== undefined ? { seeds: s } : {}),
@@ -205,6 +250,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(ep !== undefined ? { epochs: ep } : {}),
     ...(ti !== undefined ? { traceImages: ti } : {}),
     ...(tp !== undefined ? { traceProbes: tp } : {}),
+    ...(process.argv.includes('--cw-only') ? { cwOnly: true } : {}),
+    ...(process.argv.includes('--cw-fixed-act') ? { cwFixedAct: true } : {}),
+    ...(cb !== undefined ? { cwBits: cb.split(',').map(Number) } : {}),
+    ...(out !== undefined ? { out } : {}),
   }).then(
     (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
     (err: unknown) => {

@@ -154,6 +154,8 @@ function flat(lp: LayerPrecision): Precision {
 export interface ResourceBudget {
   readonly kind: CostKind;
   readonly value: number;
+  /** The reference cost (W8A8) when the budget was asked as a ratio (`latency=0.6x`): errors then state ratios. */
+  readonly reference?: number;
 }
 
 /** Cost value of one kind. */
@@ -173,12 +175,24 @@ export function parseBudget(spec: string, reference: CostVector): ResourceBudget
   if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`budget '${spec}': ${m[2]} must be a positive number`);
   const ref = reference[kind];
   if (m[3] === 'x' && !Number.isFinite(ref)) throw new ConfigError(`budget '${spec}': the target has no ${kind} model`);
-  return { kind, value: m[3] === 'x' ? v * ref : v };
+  return m[3] === 'x' ? { kind, value: v * ref, reference: ref } : { kind, value: v };
 }
 
 /** An InfeasibleError naming the budget and the cheapest achievable cost. */
 export function budgetInfeasible(budget: ResourceBudget, cheapest: number, what = 'any policy'): InfeasibleError {
-  return new InfeasibleError(`${budget.kind} budget ${fmt(budget.value)} cannot be met by ${what}: the cheapest achievable ${budget.kind} is ${fmt(cheapest)}`);
+  const unit = UNITS[budget.kind];
+  const abs = (x: number): string => `${fmt(x)}${unit}`;
+  const ref = budget.reference !== undefined && budget.reference > 0 ? budget.reference : undefined;
+  // a budget asked as a ratio of W8A8 is stated as asked (latency=0.6x), with the cheapest ratio reachable
+  const asked = ref !== undefined ? `${budget.kind}=${fmtRatio(budget.value / ref)}x (${abs(budget.value)})` : abs(budget.value);
+  const low = ref !== undefined ? `${fmtRatio(cheapest / ref)}x of W8A8 (${abs(cheapest)})` : abs(cheapest);
+  return new InfeasibleError(`${budget.kind} budget ${asked} cannot be met by ${what}: the cheapest achievable ${budget.kind} is ${low}`);
+}
+
+const UNITS: Readonly<Record<CostKind, string>> = { latency: ' ms', energy: ' mJ', size: ' bytes', bops: ' bit-ops' };
+
+function fmtRatio(x: number): string {
+  return Number(x.toPrecision(3)).toString();
 }
 
 function fmt(x: number): string {

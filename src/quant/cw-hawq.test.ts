@@ -140,3 +140,38 @@ test('one sign convention: a channel with a large negative trace estimate is ran
   const a = buildAllocation(tiny, [2, 8], [[l0.outChannels - 1, 1]], [traceOrder(t)], 8, 4);
   assert.equal(a.channelBits[l0.name]?.[1], 8, 'the -5 channel gets the 8-bit slot');
 });
+
+test('the wall weighs activation moves against weight moves in one unit: it lowers whichever costs less loss per cost saved', () => {
+  // one layer of 2 channels at 8 bits, input at activation index 1 (of [4, 8]); cost = weight bits + 2 x activation bits;
+  // budget 8 + 8 + 8 = 24 forces one move of 8 cost units: the input 8 -> 4 (saves 8) or both channels 8 -> 4 (saves 8)
+  const make = (actLoss: number, weightLoss: number) =>
+    channelWall({
+      bits: [4, 8],
+      channelTraces: [[1, 1]],
+      budget: { kind: 'size', value: 24 },
+      layerCost: (_li, c, a) => 4 * (c[0] as number) + 8 * (c[1] as number) + 2 * ([4, 8][a] as number),
+      cost: (cs, as) => cs.reduce((s, c, li) => s + 4 * (c[0] as number) + 8 * (c[1] as number) + 2 * ([4, 8][as[li] as number] as number), 0),
+      weightDamage: [
+        [
+          [weightLoss, weightLoss],
+          [0, 0],
+        ],
+      ],
+      actDamage: [[actLoss, 0]],
+    });
+  const cheapAct = make(0.01, 1);
+  const counts = [[0, 2]];
+  const acts = [1];
+  assert.equal(cheapAct(counts, acts), 24);
+  assert.deepEqual([counts, acts], [[[0, 2]], [0]], 'activations go down when that loses less');
+  const cheapWeights = make(1, 0.01);
+  const counts2 = [[0, 2]];
+  const acts2 = [1];
+  assert.equal(cheapWeights(counts2, acts2), 24);
+  assert.deepEqual([counts2, acts2], [[[2, 0]], [1]], 'weights go down when that loses less');
+  // activation damage needs weight damage in the same unit
+  assert.throws(
+    () => channelWall({ bits: [4, 8], channelTraces: [[1]], budget: { kind: 'size', value: 1 }, layerCost: () => 0, cost: () => 0, actDamage: [[1, 0]] }),
+    /needs the weight damage/,
+  );
+});

@@ -84,7 +84,8 @@ export function candidatePolicy(
   const r = readBitsParams(layers, params);
   if (r.channels) {
     if (!channel) throw new ConfigError("a channel-wise candidate needs the study's channel set-up (widths, channel orders, activation bits)");
-    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, channel.actBits, 1);
+    // activation widths: the point's own when the search picks them, else the study's fixed ones
+    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, r.channels.actBits ?? channel.actBits, 1);
     return { policy: { ...a.policy, name }, channelBits: a.channelBits };
   }
   return { policy: policyFromVectors(coster.graph, r.weightBits as number[], r.actBits as number[], name), channelBits: {} };

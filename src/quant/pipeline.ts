@@ -19,7 +19,7 @@ import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from 
 import { traceOrder } from './cw-hawq.js';
 import { type ChannelSetup, candidatePolicy, quantPolicyEvaluator } from './evaluate.js';
 import { hasPolicySteps, type PtqOptions, prepareFloat, preparePolicy, ptqLabel } from './ptq.js';
-import { hawqScores, type LayerSensitivity, layerSensitivities } from './sensitivity.js';
+import { channelDamage, hawqScores, type LayerSensitivity, layerSensitivities, nonIncreasing } from './sensitivity.js';
 import './strategies/index.js';
 import { channelCostTable, quantProblem, quantSpace } from './strategies/problem.js';
 
@@ -259,18 +259,33 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
     case 'cw-hawq': {
       const sens = sensitivity(true);
       const traces = sens.map((x) => x.channelTraces ?? []);
-      const cw = s.weightBits.filter((b) => [2, 4, 8].includes(b));
-      const bits = cw.length ? cw : [...s.weightBits];
-      const act = s.actBits.includes(8) ? 8 : (s.actBits[s.actBits.length - 1] as number);
-      const actBits = s.coster.layers.map(() => bits.map(() => act));
-      const channel = channelCostTable(s.coster, s.budget.kind, bits, actBits);
-      say(`CW-HAWQ (DDPG over per-layer channel ratios of ${bits.join('/')}-bit weights, channels in Hessian-trace order)`);
+      // channel widths: every candidate weight width the target runs (`--bits`, 2..8 by default), not
+      // only the paper's 2/4/8; activation widths searched per layer over the candidate activation widths
+      const bits = [...s.weightBits];
+      const acts = [...s.actBits];
+      say(`activation sensitivity on ${Math.min(500, s.dataset.val.n)} validation images`);
+      const actSens = activationSensitivity(s.engine, sub(s.dataset.val, 500), s.calibration, acts);
+      const actDamage = actSens.map((row) => nonIncreasing(row.map((v) => [v])).map((r) => r[0] as number));
+      const channelDamageTable = channelDamage(s.model, sens, bits);
+      const fixed = acts.includes(8) ? 8 : (acts[acts.length - 1] as number);
+      const actBits = s.coster.layers.map(() => bits.map(() => fixed));
+      const channel = channelCostTable(s.coster, s.budget.kind, bits, actBits, acts);
+      say(
+        `CW-HAWQ (DDPG over per-layer channel ratios of ${bits.join('/')}-bit weights, channels in Hessian-trace order, and the input's activation width of ${acts.join('/')} bits)`,
+      );
       return {
         strategy: {
           name: 'cw-hawq',
-          options: { problem: json(problem), channel: json(channel), channelTraces: traces, warmupEpisodes: Math.floor(episodes / 4) },
+          options: {
+            problem: json(problem),
+            channel: json(channel),
+            channelTraces: traces,
+            channelDamage: channelDamageTable,
+            actDamage,
+            warmupEpisodes: Math.floor(episodes / 4),
+          },
         },
-        space: quantSpace(problem, bits),
+        space: quantSpace(problem, bits, acts),
         nTrials: episodes,
         channel: { bits, orders: traces.map(traceOrder), actBits },
       };

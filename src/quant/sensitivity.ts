@@ -203,3 +203,38 @@ export function hawqScores(model: Model, sens: readonly LayerSensitivity[], bits
   }
   return out;
 }
+
+/**
+ * Per-channel HAWQ damage for CW-HAWQ's wall: `[layer][k][channel] = |trace_c| / n_c x ||Q_b(w_c) - w_c||^2 / 2`
+ * (the second-order loss increase of channel c's weights at `bits[k]`, per-channel symmetric quantizer),
+ * made non-increasing in the bits (a wider channel never estimates more damage). Needs per-channel traces.
+ */
+export function channelDamage(model: Model, sens: readonly LayerSensitivity[], bits: readonly number[]): number[][][] {
+  return sens.map((s) => {
+    const w = model.weights.get(`${s.layer}.weight`);
+    if (!w) throw new ConfigError(`model has no weight '${s.layer}.weight'`);
+    if (!s.channelTraces) throw new ConfigError(`layer '${s.layer}': channel damage needs per-channel traces`);
+    const outC = w.shape[0] as number;
+    const pc = w.data.length / outC;
+    const rows = bits.map((b) =>
+      perturbationNorm2PerChannel(w.data, w.shape, { bits: b, granularity: 'per-channel', channelAxis: 0 }).map(
+        (v, c) => (0.5 * channelSensitivity(s.channelTraces?.[c] as number) * v) / pc,
+      ),
+    );
+    return nonIncreasing(rows.map((r) => Array.from(r)));
+  });
+}
+
+/**
+ * Rows of damage over ascending bit-widths, each entry at least 0 and at least the next (wider) row's
+ * (a measured loss increase can be noisy or negative at high bits: the wall's moves then never gain).
+ */
+export function nonIncreasing(rows: readonly (readonly number[])[]): number[][] {
+  const out = rows.map((r) => r.map((v) => Math.max(0, v)));
+  for (let k = out.length - 2; k >= 0; k--) {
+    const r = out[k] as number[];
+    const next = out[k + 1] as number[];
+    for (let c = 0; c < r.length; c++) r[c] = Math.max(r[c] as number, next[c] as number);
+  }
+  return out;
+}

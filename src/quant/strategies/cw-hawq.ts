@@ -1,8 +1,11 @@
 /**
  * `cw-hawq`: channel-wise mixed precision as a study strategy. Each trial is one DDPG episode: one step
  * per layer whose action is the ratios of its output channels at each width (channels go to widths in
- * Hessian-trace order), then CW-HAWQ's budget wall on the channel cost table. The agent is rebuilt from
- * the history by replaying the stored episodes (memoised), like `haq`.
+ * Hessian-trace order) and, when the channel table offers several activation widths, one more
+ * component for the width of the layer's input (HAQ's mapping of a continuous action to bits); then
+ * CW-HAWQ's budget wall on the channel cost table, which only repairs a violation. The agent learns from
+ * the actions after the wall (as HAQ). It is rebuilt from the history by replaying the stored episodes
+ * (memoised), like `haq`.
  */
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
@@ -12,6 +15,7 @@ import { parseWith } from '../../util/zod-error.js';
 import { budgetInfeasible } from '../cost.js';
 import { channelWall, ratiosToCounts } from '../cw-hawq.js';
 import { DdpgAgent } from '../ddpg.js';
+import { actionToBits, bitsToAction } from '../haq.js';
 import { channelSensitivity } from '../sensitivity.js';
 import { agentSchema, type HaqStrategyOptions } from './haq.js';
 import {
@@ -23,6 +27,7 @@ import {
   parseChannelTable,
   parseQuantProblem,
   type QuantProblem,
+  searchesActBits,
   studySeed,
 } from './problem.js';
 
@@ -33,6 +38,10 @@ export interface CwHawqStrategyOptions extends Omit<HaqStrategyOptions, 'fixedAc
   readonly channel: ChannelCostTable;
   /** Per layer, per output channel Hessian traces. */
   readonly channelTraces: readonly (readonly number[])[];
+  /** The wall's weight damage, `[layer][k][channel]` (see ChannelWallOptions.weightDamage). */
+  readonly channelDamage?: readonly (readonly (readonly number[])[])[];
+  /** The wall's activation damage, `[layer][a]`; required when the table searches activation widths. */
+  readonly actDamage?: readonly (readonly number[])[];
 }
 
 const optionsSchema = z
@@ -40,6 +49,8 @@ const optionsSchema = z
     problem: z.unknown(),
     channel: z.unknown(),
     channelTraces: z.array(z.array(z.number())),
+    channelDamage: z.array(z.array(z.array(z.number()))).optional(),
+    actDamage: z.array(z.array(z.number())).optional(),
     warmupEpisodes: z.number().int().min(0).optional(),
     rewardScale: z.number().positive().optional(),
     agent: agentSchema.optional(),
@@ -56,6 +67,8 @@ function traceFeatures(traces: readonly (readonly number[])[]): number[] {
 
 interface Episode {
   readonly counts: number[][];
+  /** Activation width index per layer (into the layer's `acts`). */
+  readonly acts: number[];
 }
 
 /** CW-HAWQ's DDPG over per-layer channel ratios, one episode per trial. */
@@ -65,9 +78,12 @@ export class CwHawqStrategy implements SearchStrategy {
   private done = 0;
   private pending: Episode | undefined;
   private readonly warm: number;
-  private readonly wall: (counts: number[][]) => number;
+  private readonly wall: (counts: number[][], acts: number[]) => number;
   private readonly traceFeat: number[];
   private readonly K: number;
+  /** Whether the agent picks activation widths (one more action component per layer). */
+  private readonly searchAct: boolean;
+  private readonly A: number;
 
   constructor(
     private readonly o: CwHawqStrategyOptions,
@@ -83,16 +99,36 @@ export class CwHawqStrategy implements SearchStrategy {
       if (n !== l.outChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' has ${l.outChannels} channels but ${n} traces`);
     });
     this.K = t.bits.length;
+    this.searchAct = searchesActBits(t);
+    this.A = this.K + (this.searchAct ? 1 : 0);
+    const L = p.layers.length;
+    const shape = (x: readonly unknown[] | undefined, what: string, inner: (li: number) => number[]): void => {
+      if (x === undefined) return;
+      const ok = x.length === L && x.every((r, li) => JSON.stringify(dims(r)) === JSON.stringify(inner(li)));
+      if (!ok)
+        throw new ConfigError(
+          `cw-hawq: ${what} must be given per layer (${L}) as ${inner(0)
+            .map((n) => `[${n}]`)
+            .join('')}... (first layer)`,
+        );
+    };
+    shape(o.channelDamage, 'channelDamage', (li) => [this.K, (p.layers[li] as { outChannels: number }).outChannels]);
+    shape(o.actDamage, 'actDamage', (li) => [(t.layers[li] as { acts: readonly number[] }).acts.length]);
+    if (this.searchAct && (o.actDamage === undefined || o.channelDamage === undefined))
+      throw new ConfigError('cw-hawq: a channel table that searches activation widths needs actDamage and channelDamage (the wall weighs them in one unit)');
     const lowest = p.layers.map((l) => t.bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
     const cheapest = channelCost(t, lowest);
-    if (cheapest > p.budget.value) throw budgetInfeasible(p.budget, cheapest, `any channel allocation over bits {${t.bits.join(', ')}}`);
+    const what = `any channel allocation over bits {${t.bits.join(', ')}}${this.searchAct ? '' : ' at the fixed activation widths'}`;
+    if (cheapest > p.budget.value) throw budgetInfeasible(p.budget, cheapest, what);
     this.warm = o.warmupEpisodes ?? Math.min(20, Math.floor((nTrials ?? 80) / 4));
     this.wall = channelWall({
       bits: t.bits,
       channelTraces: o.channelTraces,
       budget: p.budget,
-      layerCost: (li, c) => channelLayerCost(t, li, c),
-      cost: (c) => channelCost(t, c),
+      layerCost: (li, c, a) => channelLayerCost(t, li, c, a),
+      cost: (c, a) => channelCost(t, c, a),
+      ...(o.channelDamage ? { weightDamage: o.channelDamage } : {}),
+      ...(o.actDamage && this.searchAct ? { actDamage: o.actDamage } : {}),
     });
     this.traceFeat = traceFeatures(o.channelTraces);
   }
@@ -101,17 +137,33 @@ export class CwHawqStrategy implements SearchStrategy {
     return [...(this.o.problem.features[li] as number[]), this.traceFeat[li] as number, ...prev];
   }
 
+  private actsOf(li: number): readonly number[] {
+    return (this.o.channel.layers[li] as { acts: readonly number[] }).acts;
+  }
+
   private generate(agent: DdpgAgent): Episode {
     const isWarm = this.done < this.warm;
     const counts: number[][] = [];
-    let prev = new Array<number>(this.K).fill(0);
+    const acts: number[] = [];
+    let prev = new Array<number>(this.A).fill(0);
     this.o.problem.layers.forEach((l, li) => {
       const a = isWarm ? agent.randomAction() : agent.explore(this.stateOf(li, prev));
-      counts.push(ratiosToCounts(a, l.outChannels));
+      counts.push(ratiosToCounts(a.slice(0, this.K), l.outChannels));
+      const choices = this.actsOf(li);
+      acts.push(this.searchAct ? choices.indexOf(actionToBits(a[this.K] as number, choices)) : 0);
       prev = a;
     });
-    this.wall(counts);
-    return { counts };
+    this.wall(counts, acts);
+    return { counts, acts };
+  }
+
+  /** The action of layer li after the wall (what the agent learns from). */
+  private actionOf(e: Episode, li: number): number[] {
+    const n = this.o.problem.layers[li]?.outChannels ?? 1;
+    const r = (e.counts[li] as number[]).map((c) => c / n);
+    if (!this.searchAct) return r;
+    const choices = this.actsOf(li);
+    return [...r, bitsToAction(choices[e.acts[li] as number] as number, choices)];
   }
 
   private learn(agent: DdpgAgent, e: Episode, accuracy: number | undefined): void {
@@ -122,8 +174,8 @@ export class CwHawqStrategy implements SearchStrategy {
     const layers = this.o.problem.layers;
     const L = layers.length;
     const reward = (this.o.rewardScale ?? 10) * accuracy;
-    const actions = e.counts.map((c, li) => c.map((n) => n / (layers[li]?.outChannels ?? 1)));
-    const zero = new Array<number>(this.K).fill(0);
+    const actions = layers.map((_, li) => this.actionOf(e, li));
+    const zero = new Array<number>(this.A).fill(0);
     for (let t = 0; t < L; t++) {
       const st = this.stateOf(t, t > 0 ? (actions[t - 1] as number[]) : zero);
       const next = t + 1 < L ? this.stateOf(t + 1, actions[t] as number[]) : st;
@@ -139,15 +191,24 @@ export class CwHawqStrategy implements SearchStrategy {
   ask(ctx: AskContext): Params {
     const eps = episodeOutcomes(ctx.history);
     if (!this.agent || this.done > eps.length) {
-      this.agent = new DdpgAgent({ stateDim: (this.o.problem.features[0]?.length ?? 0) + 1 + this.K, actionDim: this.K, seed: this.seed, ...this.o.agent });
+      this.agent = new DdpgAgent({ stateDim: (this.o.problem.features[0]?.length ?? 0) + 1 + this.A, actionDim: this.A, seed: this.seed, ...this.o.agent });
       this.done = 0;
       this.pending = undefined;
     }
     const agent = this.agent;
     while (this.done < eps.length) this.learn(agent, this.pending ?? this.generate(agent), eps[this.done]?.value);
     this.pending ??= this.generate(agent);
-    return channelParams(this.o.problem.layers, this.o.channel.bits, this.pending.counts);
+    const p = this.pending;
+    const acts = this.searchAct ? p.acts.map((a, li) => this.actsOf(li)[a] as number) : undefined;
+    return channelParams(this.o.problem.layers, this.o.channel.bits, p.counts, acts);
   }
+}
+
+/** Dimensions of a nested array (of its first elements). */
+function dims(x: unknown): number[] {
+  const out: number[] = [];
+  for (let v = x; Array.isArray(v); v = v[0]) out.push(v.length);
+  return out;
 }
 
 /** Builds the `cw-hawq` strategy from JSON options (ConfigError naming a bad field). */

@@ -50,18 +50,30 @@ export interface QuantProblem {
 }
 
 /**
- * Channel-wise cost table (CW-HAWQ): a layer whose output channels all run at `bits[k]` costs
- * `whole[k]`; a layer split into several channel groups costs the sum of its groups, a group of n
- * channels at `bits[k]` costing `slices[k][n - 1]` (targets cost each group as its own slice). `lowest`
- * is the network's cost with every layer whole at `bits[0]`. Activation bits are fixed per layer and width.
+ * Channel-wise cost table (CW-HAWQ): per layer, its candidate activation widths `acts` (one: fixed;
+ * several: searched, the `<layer>.a` parameter). A layer whose output channels all run at `bits[k]`,
+ * input at `acts[a]`, costs `whole[a][k]` (change of the network cost against `lowest`); a layer split
+ * into several channel groups costs the sum of its groups, a group of n channels at `bits[k]` costing
+ * `slices[a][k][n - 1]` (targets cost each group as its own slice), in place of its own whole cost
+ * `lowestWhole[a]` at `bits[0]`. `lowest` is the network's cost with every layer whole at `bits[0]` and
+ * its lowest activation width `acts[0]`.
  */
 export interface ChannelCostTable {
   readonly bits: readonly number[];
-  /** Activation bits of a channel group, per layer and width (`[layer][k]`). */
-  readonly actBits: readonly (readonly number[])[];
   readonly lowest: number;
-  /** Per layer: `whole[k]` (change of the network cost, layer whole at bits[k]), `slices[k][n - 1]`, and `lowestWhole`, its own cost whole at bits[0]. */
-  readonly layers: readonly { readonly whole: readonly number[]; readonly slices: readonly (readonly number[])[]; readonly lowestWhole: number }[];
+  readonly layers: readonly ChannelLayerTable[];
+}
+
+/** One layer of a {@link ChannelCostTable}. */
+export interface ChannelLayerTable {
+  /** Activation widths of the layer's input, ascending. */
+  readonly acts: readonly number[];
+  /** `whole[a][k]`. */
+  readonly whole: readonly (readonly number[])[];
+  /** `slices[a][k][n - 1]`. */
+  readonly slices: readonly (readonly (readonly number[])[])[];
+  /** `lowestWhole[a]`: the layer's own cost whole at `bits[0]`, input at `acts[a]`. */
+  readonly lowestWhole: readonly number[];
 }
 
 const costKind = z.enum(['latency', 'energy', 'size', 'bops']);
@@ -73,21 +85,31 @@ export const quantProblemSchema = z
     layers: z.array(z.object({ name: z.string().min(1), outChannels: z.number().int().min(1) }).strict()).min(1),
     weightBits: bitList,
     actBits: bitList,
-    budget: z.object({ kind: costKind, value: z.number().positive() }).strict(),
+    budget: z.object({ kind: costKind, value: z.number().positive(), reference: z.number().positive().optional() }).strict(),
     table: z.object({ base: z.number(), deltas: z.array(z.array(z.array(z.number()))) }).strict(),
     features: z.array(z.array(z.number())),
   })
   .strict();
 
-/** Schema of {@link ChannelCostTable}. */
-export const channelCostTableSchema = z
-  .object({
-    bits: bitList,
-    actBits: z.array(z.array(z.number().int().min(1).max(32))),
-    lowest: z.number(),
-    layers: z.array(z.object({ whole: z.array(z.number()), slices: z.array(z.array(z.number())), lowestWhole: z.number() }).strict()),
-  })
-  .strict();
+const numbers = z.array(z.number());
+/** Schema of {@link ChannelCostTable} (and of the fixed-activation table stored by studies before 2026-12-03, converted on reading). */
+export const channelCostTableSchema = z.union([
+  z
+    .object({
+      bits: bitList,
+      lowest: z.number(),
+      layers: z.array(z.object({ acts: bitList, whole: z.array(numbers), slices: z.array(z.array(numbers)), lowestWhole: numbers }).strict()),
+    })
+    .strict(),
+  z
+    .object({
+      bits: bitList,
+      actBits: z.array(z.array(z.number().int().min(1).max(32))),
+      lowest: z.number(),
+      layers: z.array(z.object({ whole: numbers, slices: z.array(numbers), lowestWhole: z.number() }).strict()),
+    })
+    .strict(),
+]);
 
 /** Validates a problem (ConfigError naming the bad field; shapes of the table checked against the layers and bits). */
 export function parseQuantProblem(value: unknown, where: string): QuantProblem {
@@ -104,19 +126,46 @@ export function parseQuantProblem(value: unknown, where: string): QuantProblem {
 
 /** Validates a channel cost table against the problem's layers. */
 export function parseChannelTable(value: unknown, p: QuantProblem, where: string): ChannelCostTable {
-  const t = parseWith(channelCostTableSchema, value, where) as ChannelCostTable;
+  const raw = parseWith(channelCostTableSchema, value, where);
+  const t: ChannelCostTable =
+    'actBits' in raw
+      ? {
+          bits: raw.bits,
+          lowest: raw.lowest,
+          layers: raw.layers.map((l, i) => ({
+            acts: [Math.max(...(raw.actBits[i] ?? [8]))],
+            whole: [l.whole],
+            slices: [l.slices],
+            lowestWhole: [l.lowestWhole],
+          })),
+        }
+      : raw;
   const K = t.bits.length;
   const ok =
     t.layers.length === p.layers.length &&
-    t.actBits.length === p.layers.length &&
-    t.actBits.every((a) => a.length === K) &&
-    t.layers.every((l, i) => l.whole.length === K && l.slices.length === K && l.slices.every((s) => s.length === (p.layers[i] as QuantLayerJson).outChannels));
-  if (!ok) throw new ConfigError(`${where}: expected, per layer of the problem, whole[${K}], slices[${K}][out channels] and actBits[${K}]`);
+    t.layers.every(
+      (l, i) =>
+        l.acts.length >= 1 &&
+        l.whole.length === l.acts.length &&
+        l.slices.length === l.acts.length &&
+        l.lowestWhole.length === l.acts.length &&
+        l.whole.every((w) => w.length === K) &&
+        l.slices.every((sa) => sa.length === K && sa.every((s) => s.length === (p.layers[i] as QuantLayerJson).outChannels)),
+    );
+  if (!ok)
+    throw new ConfigError(
+      `${where}: expected, per layer of the problem, acts[A], whole[A][${K}], slices[A][${K}][out channels] and lowestWhole[A] (A activation widths)`,
+    );
   for (const b of t.bits)
     if (!p.weightBits.includes(b)) throw new ConfigError(`${where}.bits: ${b} is not a candidate weight width ${JSON.stringify(p.weightBits)}`);
-  for (const b of t.actBits.flat())
-    if (!p.actBits.includes(b)) throw new ConfigError(`${where}.actBits: ${b} is not a candidate activation width ${JSON.stringify(p.actBits)}`);
+  for (const b of t.layers.flatMap((l) => l.acts))
+    if (!p.actBits.includes(b)) throw new ConfigError(`${where}: activation width ${b} is not a candidate activation width ${JSON.stringify(p.actBits)}`);
   return t;
+}
+
+/** True when the table lets the search pick some layer's activation width (the `<layer>.a` parameters). */
+export function searchesActBits(t: ChannelCostTable): boolean {
+  return t.layers.some((l) => l.acts.length > 1);
 }
 
 /** Builds the problem of a graph on a target (the tables cost the budget's kind only). */
@@ -142,7 +191,7 @@ export function quantProblem(coster: PolicyCoster, budget: ResourceBudget, weigh
     layers: coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels })),
     weightBits: wb,
     actBits: ab,
-    budget: { kind: budget.kind, value: budget.value },
+    budget: { kind: budget.kind, value: budget.value, ...(budget.reference !== undefined ? { reference: budget.reference } : {}) },
     table: { base, deltas },
     features: layerFeatures(coster.layers),
   };
@@ -171,55 +220,78 @@ function sliceCost(coster: PolicyCoster, kind: CostKind, li: number, n: number, 
   return kind === 'latency' ? c.latencyMs : c.energyMj;
 }
 
-/** Builds the channel-wise table of CW-HAWQ (channel widths `bits`, activation bits `actBits[layer][k]` of a group at width k). */
-export function channelCostTable(coster: PolicyCoster, kind: CostKind, bits: readonly number[], actBits: readonly (readonly number[])[]): ChannelCostTable {
+/**
+ * Builds the channel-wise table of CW-HAWQ: channel widths `bits`; activation widths either fixed
+ * (`actBits[layer][k]`, one per layer: the widest, since a layer's input is quantized once,
+ * activation-bits.ts) or, with `searchActs`, every one of those widths for every layer (searched).
+ */
+export function channelCostTable(
+  coster: PolicyCoster,
+  kind: CostKind,
+  bits: readonly number[],
+  actBits: readonly (readonly number[])[],
+  searchActs?: readonly number[],
+): ChannelCostTable {
   const b = [...new Set(bits)].sort((x, y) => x - y);
   const n = coster.layers.length;
-  if (actBits.length !== n || actBits.some((a) => a.length !== b.length))
+  if (searchActs === undefined && (actBits.length !== n || actBits.some((a) => a.length !== b.length)))
     throw new ConfigError(`channel cost table: activation widths must be given per layer (${n}) and channel width (${b.length})`);
+  const choices = searchActs !== undefined ? [...new Set(searchActs)].sort((x, y) => x - y) : undefined;
+  if (choices !== undefined && choices.length === 0) throw new ConfigError('channel cost table: no activation width to search');
+  const acts = coster.layers.map((_, li) => choices ?? [Math.max(...(actBits[li] as readonly number[]))]);
   const lowW = new Array<number>(n).fill(b[0] as number);
-  // one activation width per layer, the widest asked (a layer's input is quantized once: activation-bits.ts)
-  const layerAct = actBits.map((a) => Math.max(...a));
-  const lowA = layerAct;
+  const lowA = acts.map((a) => a[0] as number);
   const lowest = costOf(coster.cost(lowW, lowA), kind);
-  const low = coster.target.networkCost(coster.graph, policyFromVectors(coster.graph, lowW, lowA));
-  const layers = coster.layers.map((l, li) => ({
-    lowestWhole:
-      kind === 'size'
-        ? layerWeightBytes(l.workload, b[0] as number, l.outChannels)
-        : kind === 'bops'
-          ? l.macs * (b[0] as number) * (lowA[li] as number)
-          : ((nc) => (kind === 'latency' ? nc.latencyMs : nc.energyMj))(
-              low.layers.find((x) => x.node === l.name) ?? { latencyMs: Number.NaN, energyMj: Number.NaN },
-            ),
-    whole: b.map((w) => {
-      const ws = [...lowW];
-      const as = [...lowA];
-      ws[li] = w;
-      as[li] = layerAct[li] as number;
-      return costOf(coster.cost(ws, as), kind) - lowest;
-    }),
-    slices: b.map((w) => Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, layerAct[li] as number))),
-  }));
-  return { bits: b, actBits: layerAct.map((a) => b.map(() => a)), lowest, layers };
+  const ownCost = (li: number, a: number): number => {
+    const l = coster.layers[li] as PolicyCoster['layers'][number];
+    if (kind === 'size') return layerWeightBytes(l.workload, b[0] as number, l.outChannels);
+    if (kind === 'bops') return l.macs * (b[0] as number) * a;
+    const as = [...lowA];
+    as[li] = a;
+    const nc = coster.target.networkCost(coster.graph, policyFromVectors(coster.graph, lowW, as)).layers.find((x) => x.node === l.name);
+    return nc ? (kind === 'latency' ? nc.latencyMs : nc.energyMj) : Number.NaN;
+  };
+  const layers = coster.layers.map((l, li) => {
+    const la = acts[li] as number[];
+    return {
+      acts: la,
+      lowestWhole: la.map((a) => ownCost(li, a)),
+      whole: la.map((a) =>
+        b.map((w) => {
+          const ws = [...lowW];
+          const as = [...lowA];
+          ws[li] = w;
+          as[li] = a;
+          return costOf(coster.cost(ws, as), kind) - lowest;
+        }),
+      ),
+      slices: la.map((a) => b.map((w) => Array.from({ length: l.outChannels }, (_, j) => sliceCost(coster, kind, li, j + 1, w, a)))),
+    };
+  });
+  return { bits: b, lowest, layers };
 }
 
-/** Cost contribution of layer `li` at channel counts `counts` (per width of `t.bits`), relative to the layer whole at the lowest width. */
-export function channelLayerCost(t: ChannelCostTable, li: number, counts: readonly number[]): number {
-  const l = t.layers[li] as ChannelCostTable['layers'][number];
+/**
+ * Cost contribution of layer `li` at channel counts `counts` (per width of `t.bits`) and activation
+ * width index `a` (into its `acts`; default 0), relative to `t.lowest`.
+ */
+export function channelLayerCost(t: ChannelCostTable, li: number, counts: readonly number[], a = 0): number {
+  const l = t.layers[li] as ChannelLayerTable;
+  const whole = l.whole[a] as readonly number[];
   const used = counts.map((c, k) => [c, k] as const).filter(([c]) => c > 0);
-  if (used.length === 1) return l.whole[(used[0] as readonly [number, number])[1]] as number;
-  // a split layer: each group is costed as its own slice, replacing the layer's whole cost in `lowest`
+  if (used.length === 1) return whole[(used[0] as readonly [number, number])[1]] as number;
+  // a split layer: each group is costed as its own slice, replacing the layer's own whole cost; what the
+  // activation width changes outside the layer (the nodes it reads from) is in whole[a][0]
   let s = 0;
-  for (const [c, k] of used) s += (l.slices[k] as number[])[c - 1] as number;
-  return s - l.lowestWhole;
+  for (const [c, k] of used) s += ((l.slices[a] as readonly (readonly number[])[])[k] as readonly number[])[c - 1] as number;
+  return s - (l.lowestWhole[a] as number) + (whole[0] as number);
 }
 
 /** Network cost of channel counts per layer from the table. */
-export function channelCost(t: ChannelCostTable, counts: readonly (readonly number[])[]): number {
+export function channelCost(t: ChannelCostTable, counts: readonly (readonly number[])[], acts?: readonly number[]): number {
   let c = t.lowest;
   counts.forEach((cl, li) => {
-    c += channelLayerCost(t, li, cl);
+    c += channelLayerCost(t, li, cl, acts?.[li] ?? 0);
   });
   return c;
 }
@@ -234,14 +306,20 @@ export const paramName = {
 /**
  * The bits space of a quantization study: per layer `<layer>.w` and `<layer>.a` (categorical over the
  * candidate bits); with `channelBits` (CW-HAWQ) the channel counts `<layer>.c<b>` at each width b
- * instead (integers in [0, out channels], summing to the layer's channels; activation bits are the
- * study's fixed ones per width).
+ * instead (integers in [0, out channels], summing to the layer's channels), with `<layer>.a` over
+ * `channelActs` when the channel-wise search picks activation widths (without it they are the study's
+ * fixed ones).
  */
-export function quantSpace(p: Pick<QuantProblem, 'layers' | 'weightBits' | 'actBits'>, channelBits?: readonly number[]): SearchSpace {
+export function quantSpace(
+  p: Pick<QuantProblem, 'layers' | 'weightBits' | 'actBits'>,
+  channelBits?: readonly number[],
+  channelActs?: readonly number[],
+): SearchSpace {
   const params: Record<string, ParamSpec> = {};
   for (const l of p.layers) {
     if (channelBits) {
       for (const b of channelBits) params[paramName.channels(l.name, b)] = { kind: 'int', low: 0, high: l.outChannels };
+      if (channelActs && channelActs.length > 1) params[paramName.act(l.name)] = { kind: 'categorical', choices: [...channelActs] };
       continue;
     }
     params[paramName.weight(l.name)] = { kind: 'categorical', choices: [...p.weightBits] };
@@ -261,9 +339,17 @@ export function bitsParams(layers: readonly QuantLayerJson[], weightBits: readon
 }
 
 /** A point of the channel-wise bits space from channel counts per layer and width. */
-export function channelParams(layers: readonly QuantLayerJson[], bits: readonly number[], counts: readonly (readonly number[])[]): Params {
+export function channelParams(
+  layers: readonly QuantLayerJson[],
+  bits: readonly number[],
+  counts: readonly (readonly number[])[],
+  actBits?: readonly number[],
+): Params {
   const out: Record<string, JsonValue> = {};
-  layers.forEach((l, i) => bits.forEach((b, k) => (out[paramName.channels(l.name, b)] = (counts[i] as number[])[k] as number)));
+  layers.forEach((l, i) => {
+    bits.forEach((b, k) => (out[paramName.channels(l.name, b)] = (counts[i] as number[])[k] as number));
+    if (actBits) out[paramName.act(l.name)] = actBits[i] as number;
+  });
   return out;
 }
 
@@ -272,7 +358,14 @@ export interface BitsPoint {
   /** Per-layer bits (layer-wise points). */
   readonly weightBits: readonly number[] | undefined;
   readonly actBits: readonly number[] | undefined;
-  readonly channels: { readonly bits: readonly number[]; readonly counts: readonly (readonly number[])[] } | undefined;
+  readonly channels:
+    | {
+        readonly bits: readonly number[];
+        readonly counts: readonly (readonly number[])[];
+        /** Per-layer activation bits when the point carries them (a channel-wise search that picks them). */
+        readonly actBits?: readonly number[];
+      }
+    | undefined;
 }
 
 /** Reads a point of the bits space (ConfigError naming a missing or bad parameter). */
@@ -299,7 +392,8 @@ export function readBitsParams(layers: readonly QuantLayerJson[], params: Params
       );
     return c;
   });
-  return { weightBits: undefined, actBits: undefined, channels: { bits: cwBits, counts } };
+  const acts = params[paramName.act(first.name)] !== undefined ? layers.map((l) => num(paramName.act(l.name))) : undefined;
+  return { weightBits: undefined, actBits: undefined, channels: { bits: cwBits, counts, ...(acts ? { actBits: acts } : {}) } };
 }
 
 /**

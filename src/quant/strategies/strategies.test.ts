@@ -13,7 +13,7 @@ import { PolicyCoster, parseBudget } from '../cost.js';
 import { buildAllocation, traceOrder } from '../cw-hawq.js';
 import './index.js';
 import { IlpStrategy } from './ilp.js';
-import { channelCost, channelCostTable, episodeOutcomes, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
+import { channelCost, channelCostTable, episodeOutcomes, parseChannelTable, quantProblem, quantSpace, readBitsParams, tableCost } from './problem.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
 const graph = zooGraph('mnist-cnn');
@@ -214,4 +214,106 @@ test('ilp: a trial over budget on the target is followed by the optimum under th
   assert.ok(tableCost(problem, first.wb, first.ab) > problem.budget.value - over, 'the first solution would not fit the tightened budget');
   const next = await s.solution(1, [over]);
   assert.ok(tableCost(problem, next.wb, next.ab) <= problem.budget.value - over + 1e-9 * problem.budget.value);
+});
+
+test('channel table with searched activation widths equals the target cost; the stored fixed-width shape still reads', () => {
+  const g = zooGraph('mbnet32?channels=1&size=28');
+  const r = new Rng(11);
+  const acts = [2, 4, 6, 8];
+  for (const target of [bitFusionEdge(), bismoCloud()]) {
+    const c = new PolicyCoster(g, target);
+    for (const kind of ['latency', 'energy', 'size', 'bops'] as const) {
+      const t = channelCostTable(c, kind, CW, [], acts);
+      const orders = c.layers.map((l) => Array.from({ length: l.outChannels }, (_, i) => i));
+      for (let k = 0; k < 12; k++) {
+        const ai = c.layers.map(() => r.int(0, acts.length - 1));
+        const counts = c.layers.map((l) => {
+          const a = r.int(0, l.outChannels);
+          const b = r.int(0, l.outChannels - a);
+          return k % 3 === 0 ? [0, l.outChannels, 0] : [l.outChannels - a - b, a, b];
+        });
+        const layerActs = ai.map((i) => acts[i] as number);
+        const ex = c.policyCost(buildAllocation(c, CW, counts, orders, layerActs, 1).policy)[kind];
+        const got = channelCost(t, counts, ai);
+        assert.ok(Math.abs(got - ex) <= 1e-9 * Math.abs(ex), `${target.name} ${kind} searched acts: ${got} vs ${ex}`);
+      }
+    }
+  }
+  // a table stored before activation widths were searched ({actBits, whole[k], slices[k][n], lowestWhole})
+  const fixed = channelCostTable(
+    coster,
+    'latency',
+    CW,
+    coster.layers.map(() => CW.map(() => 4)),
+  );
+  const legacy = {
+    bits: fixed.bits,
+    actBits: coster.layers.map(() => CW.map(() => 4)),
+    lowest: fixed.lowest,
+    layers: fixed.layers.map((l) => ({ whole: l.whole[0], slices: l.slices[0], lowestWhole: l.lowestWhole[0] })),
+  };
+  const p4 = quantProblem(coster, parseBudget('latency=0.9x', w8a8), BITS, BITS);
+  const back = parseChannelTable(legacy, p4, 'legacy');
+  const counts = coster.layers.map((l) => [l.outChannels - 2, 1, 1]);
+  assert.equal(channelCost(back, counts), channelCost(fixed, counts));
+  assert.throws(() => parseChannelTable({ ...legacy, layers: legacy.layers.slice(1) }, p4, 'legacy'), /legacy: expected, per layer of the problem/);
+});
+
+test('cw-hawq searching activation widths: the points carry <layer>.a, vary it, and fit the budget on the target', async () => {
+  const mb = new PolicyCoster(zooGraph('mbnet32'), bitFusionEdge());
+  const acts = [2, 4, 6, 8];
+  const budget = parseBudget('latency=0.5x', mb.uniformCost({ weightBits: 8, actBits: 8 }));
+  const p = quantProblem(mb, budget, BITS, acts);
+  const r = new Rng(3);
+  const tr = mb.layers.map((l) => Array.from({ length: l.outChannels }, () => Math.exp(r.normal(0, 1))));
+  const options = {
+    problem: p,
+    channel: channelCostTable(mb, 'latency', CW, [], acts),
+    channelTraces: tr,
+    // damage in one unit: weights from their traces, activations grow 4x per bit removed
+    channelDamage: tr.map((t) => CW.map((b) => t.map((x) => x * 4 ** -b))),
+    actDamage: mb.layers.map((_, i) => acts.map((a) => (1 + i) * 4 ** -a)),
+    warmupEpisodes: 2,
+    agent: small,
+  };
+  const sp = quantSpace(p, CW, acts);
+  const trials = await runTrials({
+    strategy: createStrategy('cw-hawq', options, { space: sp, objectives, nTrials: 6, seed: 2 }),
+    space: sp,
+    objectives,
+    evaluate: () => ({ values: [0.5] }),
+    nTrials: 6,
+    seed: 0,
+  });
+  const orders = tr.map(traceOrder);
+  const seen = new Set<number>();
+  for (const t of trials) {
+    const ch = readBitsParams(p.layers, t.params).channels;
+    assert.ok(ch?.actBits, `trial ${t.number} carries activation widths`);
+    for (const a of ch.actBits) seen.add(a);
+    const cost = mb.policyCost(buildAllocation(mb, CW, ch.counts, orders, ch.actBits, 1).policy).latency;
+    assert.ok(cost <= budget.value * (1 + 1e-9), `trial ${t.number}: ${cost} > ${budget.value}`);
+  }
+  assert.ok(seen.size >= 2, `activation widths searched, got only ${[...seen]}`);
+  // without the damage tables the wall cannot weigh activation moves against weight moves
+  const { actDamage: _a, ...noDamage } = options;
+  assert.throws(() => createStrategy('cw-hawq', noDamage, { space: sp, objectives, nTrials: 6, seed: 2 }), /needs actDamage and channelDamage/);
+});
+
+test('an infeasible cw-hawq budget asked as a ratio is stated as that ratio (issue 20)', () => {
+  const b = parseBudget('latency=0.05x', w8a8);
+  const p = quantProblem(coster, b, BITS, BITS);
+  assert.throws(
+    () => createStrategy('cw-hawq', { problem: p, channel, channelTraces: traces }),
+    (e: unknown) =>
+      e instanceof InfeasibleError &&
+      /latency budget latency=0\.05x \([0-9.e-]+ ms\) cannot be met by any channel allocation/.test(e.message) &&
+      /the cheapest achievable latency is [0-9.]+x of W8A8 \([0-9.e-]+ ms\)/.test(e.message),
+  );
+  // an absolute budget stays in its unit
+  const abs = quantProblem(coster, { kind: 'latency', value: w8a8.latency * 0.05 }, BITS, BITS);
+  assert.throws(
+    () => createStrategy('cw-hawq', { problem: abs, channel, channelTraces: traces }),
+    (e: unknown) => e instanceof InfeasibleError && /latency budget [0-9.e-]+ ms cannot be met.*is [0-9.e-]+ ms$/.test(e.message),
+  );
 });
