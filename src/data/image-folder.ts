@@ -161,6 +161,34 @@ async function decodeAll(
   return out ?? new Uint8Array(0);
 }
 
+/**
+ * The cache file of a folder and the key its contents must match: the key covers every file's split, label, path,
+ * size and mtime (any change re-decodes), the file name only the folder and the decoding settings.
+ */
+function cacheLocation(
+  root: string,
+  splits: readonly { readonly name: string; readonly entries: readonly Entry[] }[],
+  channels: number,
+  size: number | undefined,
+  opts: LoadDatasetOptions,
+  format: { readonly version: number | string; readonly suffix: string },
+): { key: string; path: string } {
+  const files = splits.flatMap(({ name, entries }) =>
+    entries.map((e) => {
+      const st = statSync(e.path);
+      return `${name}\t${e.label}\t${e.path}\t${st.size}\t${st.mtimeMs}`;
+    }),
+  );
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: format.version, channels, size: size ?? null, files }))
+    .digest('hex');
+  const folder = createHash('sha1')
+    .update(JSON.stringify([resolve(root), channels, size ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+  return { key, path: join(cacheDir(opts.cacheDir), `imagefolder-${folder}${format.suffix}`) };
+}
+
 /** Decoded pixels of every split: from the cache when its key matches, else decoded (and cached). */
 async function decodeSplits(
   root: string,
@@ -169,21 +197,13 @@ async function decodeSplits(
   size: number | undefined,
   opts: LoadDatasetOptions,
 ): Promise<{ parts: Partial<Record<SplitName, Uint8Array>>; h: number; w: number; cache: CacheStatus }> {
-  const files = SPLITS.flatMap((s) =>
-    (splits[s] ?? []).map((e) => {
-      const st = statSync(e.path);
-      return `${s}\t${e.label}\t${e.path}\t${st.size}\t${st.mtimeMs}`;
-    }),
-  );
-  const key = createHash('sha256')
-    .update(JSON.stringify({ v: 1, channels, size: size ?? null, files }))
-    .digest('hex');
-  const path = join(
-    cacheDir(opts.cacheDir),
-    `imagefolder-${createHash('sha1')
-      .update(JSON.stringify([resolve(root), channels, size ?? null]))
-      .digest('hex')
-      .slice(0, 16)}.bin`,
+  const { key, path } = cacheLocation(
+    root,
+    SPLITS.map((s) => ({ name: s, entries: splits[s] ?? [] })),
+    channels,
+    size,
+    opts,
+    { version: 1, suffix: '.bin' },
   );
   if (!opts.noCache) {
     const c = readCache(path, key);
@@ -319,22 +339,7 @@ export async function openImageFolderStream(root: string, opts: StreamOptions = 
     const perm = permutation(list.length, new Rng(seed));
     stored.push({ name: s, entries: Array.from(perm, (i) => list[i] as Entry) });
   }
-  const files = stored.flatMap(({ name, entries }) =>
-    entries.map((e) => {
-      const st = statSync(e.path);
-      return `${name}\t${e.label}\t${e.path}\t${st.size}\t${st.mtimeMs}`;
-    }),
-  );
-  const key = createHash('sha256')
-    .update(JSON.stringify({ v: 'stream-1', channels, size: size ?? null, files }))
-    .digest('hex');
-  const path = join(
-    cacheDir(opts.cacheDir),
-    `imagefolder-${createHash('sha1')
-      .update(JSON.stringify([resolve(root), channels, size ?? null]))
-      .digest('hex')
-      .slice(0, 16)}.stream.bin`,
-  );
+  const { key, path } = cacheLocation(root, stored, channels, size, opts, { version: 'stream-1', suffix: '.stream.bin' });
   let opened = openCache(path, key);
   let cache: 'hit' | 'built' = 'hit';
   if (opened.status !== 'hit') {
