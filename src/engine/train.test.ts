@@ -125,7 +125,13 @@ describe('train', () => {
     const run = async (input: TrainInput, validation?: TrainInput): Promise<{ w: Float32Array[]; val: number[] }> => {
       const m = buildModel(fresh('mbnet32?width=0.25&size=16', 2));
       const val: number[] = [];
-      await train(m, input, { ...opts, ...(validation ? { validation } : {}), onEpochEnd: (e) => val.push(e.valAccuracy ?? -1) });
+      await train(m, input, {
+        ...opts,
+        ...(validation ? { validation } : {}),
+        onEpochEnd: (e) => {
+          val.push(e.valAccuracy ?? -1);
+        },
+      });
       const w = weightsOf(m);
       m.dispose();
       return { w, val };
@@ -256,6 +262,47 @@ describe('train', () => {
       // with turns after every batch the callback runs right after batch 0; with a 1-hour interval only at the epoch's end
       assert.deepEqual(events.indexOf('turn'), every === 0 ? 1 : 4, `yieldEveryMs ${every}: ${events.join(', ')}`);
     }
+  });
+
+  it('onEpochEnd returning true (or a promise of true) stops the training after that epoch', async () => {
+    const data = synthetic(64, [1, 28, 28], 3);
+    const held = synthetic(32, [1, 28, 28], 4);
+    const run = async (stopAfter: number | undefined, asPromise: boolean) => {
+      const m = buildModel(fresh('mnist-cnn', 2));
+      const seen: number[] = [];
+      const steps: number[] = [];
+      const r = await train(m, data, {
+        epochs: 4,
+        batchSize: 16,
+        seed: 1,
+        workers: 1,
+        validation: held,
+        onProgress: (p) => steps.push(p.step),
+        onEpochEnd: (e) => {
+          seen.push(e.epoch);
+          const stop = stopAfter !== undefined && e.epoch >= stopAfter;
+          return asPromise ? new Promise((res) => setTimeout(() => res(stop), 5)) : stop;
+        },
+      });
+      const w = weightsOf(m);
+      m.dispose();
+      return { r, seen, steps, w };
+    };
+    const full = await run(undefined, false);
+    assert.deepEqual(full.seen, [0, 1, 2, 3]);
+    assert.equal(full.r.stoppedEarly, false);
+    for (const asPromise of [false, true]) {
+      const s = await run(1, asPromise);
+      assert.deepEqual(s.seen, [0, 1], `promise ${asPromise}: no epoch after the one that said stop`);
+      assert.equal(s.r.stoppedEarly, true);
+      assert.equal(s.r.epochs.length, 2);
+      assert.equal(s.r.steps, 8, 'two epochs of 4 batches');
+      assert.equal(Math.max(...s.steps), 7);
+      assert.ok(typeof s.r.epochs[1]?.valAccuracy === 'number');
+      assert.notDeepEqual(s.w, full.w, 'the stopped net is not the fully trained one');
+    }
+    // a stop at the last epoch is no early stop
+    assert.equal((await run(3, false)).r.stoppedEarly, false);
   });
 
   it('rejects bad options and labels with clear errors', async () => {

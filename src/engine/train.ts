@@ -138,8 +138,12 @@ export interface TrainOptions {
   readonly validation?: TrainInput;
   /** Called after every batch. */
   readonly onProgress?: (p: TrainProgress) => void;
-  /** Called after every epoch. */
-  readonly onEpochEnd?: (e: EpochSummary) => void;
+  /**
+   * Called after every epoch (after its validation); awaited. Returning `true` (or a promise of it) stops
+   * the training there: no further epoch runs and the result says `stoppedEarly` (e.g. a study's pruner
+   * decided, see src/study/pruning.ts).
+   */
+  readonly onEpochEnd?: (e: EpochSummary) => void | boolean | Promise<boolean | undefined>;
   /**
    * Longest stretch of batches without giving the event loop a turn, in ms (default 250; 0 = after every
    * batch). Timers such as a study's trial heartbeat and Ctrl-C handlers run in these turns.
@@ -157,6 +161,8 @@ export interface TrainResult {
   readonly imagesPerSec: number;
   readonly seconds: number;
   readonly workers: 1 | 2;
+  /** True when `onEpochEnd` stopped the training before `epochs` epochs. */
+  readonly stoppedEarly: boolean;
 }
 
 /** Resolves the worker count for a model and options. */
@@ -266,6 +272,7 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
   let step = 0;
   let trainSeconds = 0;
   let images = 0;
+  let stoppedEarly = false;
   const turns = new Yielder(opts.yieldEveryMs);
   const t0 = performance.now();
   try {
@@ -315,7 +322,11 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
         summary = { ...summary, valAccuracy: v.accuracy, valLoss: v.loss };
       }
       summaries.push(summary);
-      opts.onEpochEnd?.(summary);
+      const stop = await opts.onEpochEnd?.(summary);
+      if (stop === true && epoch < opts.epochs - 1) {
+        stoppedEarly = true;
+        break;
+      }
       await new Promise((r) => setImmediate(r));
     }
   } finally {
@@ -328,6 +339,7 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
     imagesPerSec: trainSeconds > 0 ? images / trainSeconds : 0,
     seconds: (performance.now() - t0) / 1000,
     workers,
+    stoppedEarly,
   };
 }
 

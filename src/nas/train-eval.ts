@@ -10,7 +10,7 @@
  */
 import { makeSplit } from '../data/preprocess.js';
 import type { Dataset, SampleShape, Split } from '../data/types.js';
-import { buildModel, type EngineModel, initEngine, train } from '../engine/index.js';
+import { buildModel, type EngineModel, type EpochSummary, initEngine, train } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
@@ -204,6 +204,9 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
   if (fo.maxDrop !== undefined && !(fo.maxDrop >= 0 && fo.maxDrop <= 1))
     throw new ConfigError(`maximum fault drop ${fo.maxDrop}: expected an accuracy fraction in [0, 1] (0.01 = 1 pp)`);
   const wantsDrop = o.objectives.some((x) => x.name === 'fault_drop') || fo.maxDrop !== undefined;
+  // what a pruner is told after each epoch: the first objective, when training measures it per epoch
+  const first = o.objectives[0]?.name;
+  const intermediateMetric = first === 'accuracy' || first === 'loss' ? first : undefined;
   return async (params, ctx): Promise<EvaluationResult> => {
     await initEngine();
     const a = o.space.fromParams(params);
@@ -220,6 +223,8 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     let quantInfo: Record<string, number> = {};
     let faultDrop = Number.NaN;
     let faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber).score;
+    let prunedAt: number | undefined;
+    let epochsTrained: number | undefined;
     // over the latency constraint: infeasible whatever its accuracy, so it is not trained (accuracy 0,
     // loss that of a uniform guess; userAttrs.trained = false)
     const overBudget = o.maxLatencyMs !== undefined && lat.latencyMs > o.maxLatencyMs;
@@ -236,8 +241,33 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
         const trainData = trainAt(size);
         const evalData = evalAt(size);
         if (evalData.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty ${evalSplit} split: cannot measure accuracy`);
-        await train(em, trainData, topts);
-        if (joint) {
+        // a study with a pruner: the float net's validation accuracy (or loss) after each epoch is reported
+        // at step = epochs done; a "prune" answer stops the training there
+        const report = ctx.report !== undefined && intermediateMetric !== undefined ? ctx.report : undefined;
+        let last: { accuracy: number; loss: number } | undefined;
+        const tr = await train(em, trainData, {
+          ...topts,
+          ...(report !== undefined
+            ? {
+                validation: evalData,
+                onEpochEnd: async (e: EpochSummary) => {
+                  last = { accuracy: e.valAccuracy as number, loss: e.valLoss as number };
+                  const stop = await report(e.epoch + 1, intermediateMetric === 'loss' ? last.loss : last.accuracy);
+                  if (stop) prunedAt = e.epoch + 1;
+                  return stop;
+                },
+              }
+            : {}),
+        });
+        epochsTrained = tr.epochs.length;
+        if (prunedAt !== undefined && last !== undefined) {
+          // joint spaces: the float net's accuracy is not the objective (that is measured under the policy)
+          if (joint) quantInfo = { float_accuracy: last.accuracy };
+          else {
+            accuracy = last.accuracy;
+            loss = last.loss;
+          }
+        } else if (joint) {
           const s = await scoreUnderPolicy(em, policy, trainData, evalData, {
             seed: ctx.seed,
             batchSize: topts.batchSize,
@@ -248,6 +278,10 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
           accuracy = s.accuracy;
           loss = s.loss;
           quantInfo = { float_accuracy: s.floatAccuracy, act_quantizers: s.activationQuantizers, weight_quantizers: s.weightQuantizers };
+        } else if (last !== undefined) {
+          // the last epoch's validation already measured this net on this split
+          accuracy = last.accuracy;
+          loss = last.loss;
         } else {
           const r = em.evaluate(evalData.x, evalData.y, evalData.n);
           accuracy = r.accuracy;
@@ -255,7 +289,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
         }
         const trained = em.toModel();
         faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, trained.weights).score;
-        if (wantsDrop) {
+        if (wantsDrop && prunedAt === undefined) {
           const k = Math.min(faultImages, evalData.n);
           const per = evalData.x.length / evalData.n;
           const r = await runFaultCampaign({
@@ -293,16 +327,20 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       ...(o.maxLatencyMs !== undefined ? [lat.latencyMs - o.maxLatencyMs] : []),
       ...(fo.maxDrop !== undefined ? [faultDrop - fo.maxDrop] : []),
     ];
-    return {
-      values: o.objectives.map((x) => m[x.name] as number),
-      ...(constraints.length > 0 ? { constraints } : {}),
-      userAttrs: {
-        arch,
-        ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
-        ...quantInfo,
-        ...(needsAcc && overBudget ? { trained: false } : {}),
-      },
+    const values = o.objectives.map((x) => m[x.name] as number);
+    const userAttrs = {
+      arch,
+      ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
+      ...quantInfo,
+      ...(needsAcc && overBudget ? { trained: false } : {}),
+      ...(epochsTrained !== undefined ? { epochs_trained: epochsTrained } : {}),
     };
+    if (prunedAt !== undefined) {
+      // stopped by the pruner: the values measured when it stopped (validation accuracy/loss of that epoch,
+      // costs); none when an objective was not measured (joint spaces' policy accuracy, fault_drop)
+      return { values: values.every(Number.isFinite) ? values : [], state: 'pruned', userAttrs: { ...userAttrs, 'hwnas:pruned_at_step': prunedAt } };
+    }
+    return { values, ...(constraints.length > 0 ? { constraints } : {}), userAttrs };
   };
 }
 

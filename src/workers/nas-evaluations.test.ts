@@ -105,3 +105,54 @@ test('nas-supernet / nas-blockwise / nas-train options: checked when the evaluat
   assert.throws(() => getEvaluation('nas-train').create({ dataset: 'fashion-mnist', latency: 'wallclock' }), /latency = "wallclock"/);
   assert.throws(() => getEvaluation('nas-table').create({ table: 'x.csv', delayMs: -1 }), /delayMs = -1/);
 });
+
+test('nas-train with a pruner: per-epoch validation accuracy reaches it, a pruned trial stops training and is stored pruned with its values', async () => {
+  const store = join(dir, 'prune.sqlite');
+  const cfg = join(dir, 'nt-prune.json');
+  // successive halving keeping only the best trial at each rung (reductionFactor 100): every trial that is not
+  // the best so far at step 1 (one epoch) is stopped there
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      name: 'nt-prune',
+      evaluator: { name: 'nas-train', options: { space: 'mbv2-micro', dataset: 'mnist', limit: 300, epochs: 3, objectives: 'accuracy:max,latency_ms:min' } },
+      strategy: 'random',
+      nTrials: 4,
+      seed: 1,
+      pruner: { name: 'successive-halving', options: { minResource: 1, reductionFactor: 100 } },
+    }),
+  );
+  const c = await hwnas('study', 'create', '--config', cfg, '--store', store);
+  assert.equal(c.code, 0, c.stderr);
+  const r = await hwnas('study', 'run', 'nt-prune', '--store', store, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const ex = await hwnas('study', 'export', 'nt-prune', '--store', store, '--format', 'json');
+  assert.equal(ex.code, 0, ex.stderr);
+  type T = { number: number; state: string; values?: number[]; userAttrs: Record<string, unknown> };
+  const trials = ((JSON.parse(ex.stdout) as { trials?: T[] }).trials ?? []).sort((a, b) => a.number - b.number);
+  assert.equal(trials.length, 4);
+  const curve = (t: T) => t.userAttrs['hwnas:intermediate'] as Record<string, number>;
+  const pruned = trials.filter((t) => t.state === 'pruned');
+  assert.ok(pruned.length >= 1, `some trial is pruned: ${JSON.stringify(trials.map((t) => [t.state, curve(t)]))}`);
+  assert.equal(trials[0]?.state, 'complete', 'the first trial has nobody to lose to');
+  for (const t of trials) {
+    const v = curve(t);
+    const acc = t.values?.[0] as number;
+    if (t.state === 'pruned') {
+      assert.deepEqual(Object.keys(v), ['1'], `trial ${t.number} stopped after its first epoch`);
+      assert.equal(t.userAttrs['hwnas:pruned_at_step'], 1);
+      assert.equal(t.userAttrs.epochs_trained, 1);
+      assert.equal(acc, v['1'], 'its stored accuracy is the validation accuracy the pruner saw');
+      assert.ok((t.values?.[1] as number) > 0, 'its latency is stored too');
+      // the pruner's rule: an earlier trial was better at step 1
+      const earlier = trials.filter((o) => o.number < t.number).map((o) => curve(o)['1'] as number);
+      assert.ok(Math.max(...earlier) > (v['1'] as number), `trial ${t.number}: ${v['1']} vs earlier ${earlier}`);
+    } else {
+      assert.equal(t.state, 'complete');
+      assert.deepEqual(Object.keys(v), ['1', '2', '3'], `trial ${t.number} reported each of its 3 epochs`);
+      assert.equal(t.userAttrs.epochs_trained, 3);
+      assert.equal(acc, v['3'], 'its final accuracy is the last epoch validation');
+      assert.ok(acc >= 0 && acc <= 1);
+    }
+  }
+});
