@@ -143,7 +143,8 @@ export interface TrainOptions {
    * the training there: no further epoch runs and the result says `stoppedEarly` (e.g. a study's pruner
    * decided, see src/study/pruning.ts).
    */
-  readonly onEpochEnd?: (e: EpochSummary) => void | boolean | Promise<boolean | undefined>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most callers return nothing (void); a stop decision is a boolean
+  readonly onEpochEnd?: (e: EpochSummary) => void | boolean | Promise<void | boolean>;
   /**
    * Longest stretch of batches without giving the event loop a turn, in ms (default 250; 0 = after every
    * batch). Timers such as a study's trial heartbeat and Ctrl-C handlers run in these turns.
