@@ -11,17 +11,15 @@ import { loadUserDataset } from './user-data.js';
 
 /**
  * Loads a data set from a spec string (see spec.ts: `mnist`, `fashion-mnist`, `idx:...`, `npy:...`)
- * or a parsed spec. Options given in the spec string override those in `opts`.
+ * or a parsed spec. Options given in the spec string override those in `opts`. With `stream`
+ * (`imagefolder:<dir>;stream`) the splits are read from the stream file (see {@link loadFromStream}).
  * @example
  * const ds = await loadDataset('mnist', { size: 32, channels: 3, limit: { train: 2000, test: 500 } });
  */
 export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
   const o: LoadDatasetOptions = { ...opts, ...s.options };
-  if (o.stream === true)
-    throw new ConfigError(
-      `data set '${typeof spec === 'string' ? spec : s.kind}': 'stream' reads the images in chunks, which only \`hwnas train\` (and openDatasetStream) do; drop ';stream' to load it into memory`,
-    );
+  if (o.stream === true) return loadFromStream(s, o);
   let ds: LoadedDataset;
   switch (s.kind) {
     case 'mnist':
@@ -73,4 +71,33 @@ export async function openDatasetStream(spec: string | DatasetSpec, opts: Stream
     );
   const { openImageFolderStream } = await import('./image-folder.js');
   return openImageFolderStream(s.path, { ...opts, ...s.options });
+}
+
+/**
+ * `;stream` where the caller needs its splits in memory (every command but `hwnas train`: `hwnas nas`, the
+ * `nas-train` evaluation, `hwnas quantize`, ...): the images are decoded into the stream file a batch at a time
+ * (or the file is reused), and only the splits the caller asked for (after `limit=`) are read from it into
+ * memory. So a folder larger than memory serves a search whose training subset fits (nas limits its splits:
+ * 2,000 training images by default), and the decoded data set is never held whole. The splits are those of
+ * {@link loadDataset} without `;stream` (same images, labels and order; tested).
+ */
+async function loadFromStream(s: DatasetSpec, o: LoadDatasetOptions): Promise<LoadedDataset> {
+  const ds = await openDatasetStream(s, o);
+  try {
+    const train = ds.train.toSplit(); // openImageFolderStream refuses an empty training split
+    return {
+      name: ds.name,
+      shape: ds.shape,
+      numClasses: ds.numClasses,
+      classNames: ds.classNames,
+      train,
+      val: ds.val.toSplit(),
+      test: ds.test.toSplit(),
+      preprocessing: ds.preprocessing,
+      cache: ds.cache,
+      notes: [...ds.notes, `the splits (${train.n} / ${ds.val.n} / ${ds.test.n} images) read into memory from the stream file`],
+    };
+  } finally {
+    ds.close();
+  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -70,4 +70,79 @@ test('hwnas train --dataset imagefolder:<dir>;stream: decodes once into a stream
   const notFolder = await runHwnas(root, 'train', 'zoo:mnist-cnn', '--dataset', 'mnist;stream');
   assert.equal(notFolder.code, 2);
   assert.match(notFolder.stderr, /option 'stream' applies to imagefolder data sets only/);
+});
+
+test("hwnas nas and hwnas quantize with ';stream': the splits they use are read from the stream file; same results as in memory", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hwnas-nas-stream-'));
+  await colourFolder(join(root, 'data'), 40);
+  const run = async (args: string[], cache: string) => {
+    const r = await spawnHwnas(root, args, { env: { HWNAS_CACHE_DIR: cache }, timeoutMs: 300_000 }).done;
+    assert.equal(r.code, 0, r.stderr);
+    return { out: JSON.parse(r.stdout) as Record<string, unknown>, files: readdirSync(cache) };
+  };
+  const nas = (spec: string, name: string) => [
+    'nas',
+    '--space',
+    'mbv2-micro',
+    '--strategy',
+    'random',
+    '--budget',
+    '2',
+    '--epochs',
+    '1',
+    '--limit',
+    '60',
+    '--seed',
+    '1',
+    '--dataset',
+    spec,
+    '--store',
+    join(root, `${name}.sqlite`),
+    '--json',
+  ];
+  const quantize = (spec: string, name: string) => [
+    'quantize',
+    'zoo:mbnet32?size=16&width=0.25&classes=3',
+    '--dataset',
+    spec,
+    '--target',
+    'bitfusion-edge',
+    '--strategy',
+    'uniform',
+    '--budget',
+    'latency=0.9x',
+    '--finetune-epochs',
+    '0',
+    '--train-epochs',
+    '1',
+    '--search-images',
+    '20',
+    '--store',
+    join(root, `${name}.sqlite`),
+    '--json',
+  ];
+  const folder = `imagefolder:${join(root, 'data')}`;
+  for (const [cmd, make] of [
+    ['nas', nas],
+    ['quantize', quantize],
+  ] as const) {
+    const streamCache = mkdtempSync(join(tmpdir(), `hwnas-${cmd}-stream-cache-`));
+    const memCache = mkdtempSync(join(tmpdir(), `hwnas-${cmd}-mem-cache-`));
+    const st = await run(make(`${folder};stream`, `${cmd}-stream`), streamCache);
+    const mem = await run(make(folder, `${cmd}-mem`), memCache);
+    assert.equal(st.files.length, 1, `${cmd}: ${st.files}`);
+    assert.match(st.files[0] as string, /^imagefolder-[0-9a-f]{16}\.stream\.bin$/, `${cmd}: only the stream file is written, no decoded in-memory cache`);
+    assert.ok(
+      mem.files.every((f) => !f.endsWith('.stream.bin')),
+      `${cmd} without ;stream: ${mem.files}`,
+    );
+    if (cmd === 'nas') {
+      const trials = (o: Record<string, unknown>) => JSON.stringify((o.trials as { arch: string; values: unknown }[]).map((t) => [t.arch, t.values]));
+      assert.equal((st.out.trials as unknown[]).length, 2);
+      assert.equal(trials(st.out), trials(mem.out), 'the same trials, trained on the same images');
+    } else {
+      for (const k of ['images', 'floatAccuracy', 'accuracy', 'policy'])
+        assert.deepEqual(st.out[k], mem.out[k], `quantize ${k}: streamed ${JSON.stringify(st.out[k])} vs in memory ${JSON.stringify(mem.out[k])}`);
+    }
+  }
 });
