@@ -115,7 +115,7 @@ test('nas-train with a pruner: per-epoch validation accuracy reaches it, a prune
     cfg,
     JSON.stringify({
       name: 'nt-prune',
-      evaluator: { name: 'nas-train', options: { space: 'mbv2-micro', dataset: 'mnist', limit: 300, epochs: 3, objectives: 'accuracy:max,latency_ms:min' } },
+      evaluator: { name: 'nas-train', options: { space: 'mbv2-micro', dataset: 'mnist', limit: 1000, epochs: 3, objectives: 'accuracy:max,latency_ms:min' } },
       strategy: 'random',
       nTrials: 4,
       seed: 1,
@@ -124,7 +124,9 @@ test('nas-train with a pruner: per-epoch validation accuracy reaches it, a prune
   );
   const c = await hwnas('study', 'create', '--config', cfg, '--store', store);
   assert.equal(c.code, 0, c.stderr);
-  const r = await hwnas('study', 'run', 'nt-prune', '--store', store, '--json');
+  // one worker thread: trials run one after another (deterministic decisions), and each report is a message
+  // round trip to the study's pruner (ctx.report returns a promise there)
+  const r = await hwnas('study', 'run', 'nt-prune', '--store', store, '--threads', '1', '--json');
   assert.equal(r.code, 0, r.stderr);
   const ex = await hwnas('study', 'export', 'nt-prune', '--store', store, '--format', 'json');
   assert.equal(ex.code, 0, ex.stderr);
