@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../src/util/rng.js';
-import { OPTUNA_SCRIPT, pythonWithOptuna, syntheticProblem, syntheticValues, wfgValues } from './compare-optuna.js';
+import { benchCompareOptuna, OPTUNA_SCRIPT, pythonWithOptuna, syntheticProblem, syntheticValues, wfgValues } from './compare-optuna.js';
 
 /** A point of WFG's Pareto set: position parameters free, distance parameters at their optimum 0.35. */
 const onFront = (pos: readonly number[]): number[] => [...pos, 0.35, 0.35, 0.35, 0.35];
@@ -82,6 +82,45 @@ test('the Optuna side computes the same WFG / ZDT / DTLZ2 values as hwnas (skipp
         want.forEach((v, j) => assert.ok(Math.abs(v - (got[i]?.[j] as number)) < 1e-9, `${kind} point ${i} objective ${j}: ${v} vs ${got[i]?.[j]}`));
       });
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--optuna-cache: each finished Optuna run is appended once and reused (not re-run) by the next comparison', async (t) => {
+  if (pythonWithOptuna() === undefined) {
+    t.skip('no python3 with optuna');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-cmp-cache-'));
+  try {
+    const cache = join(dir, 'runs.jsonl');
+    const o = { budget: 12, seeds: [1, 2], problems: ['zdt1'], strategies: [], samplers: ['random'], optunaCache: cache };
+    const first = await benchCompareOptuna(o);
+    const lines = readFileSync(cache, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 2, 'one line per (sampler, seed)');
+    const runs = lines.map((l) => JSON.parse(l) as { problem: string; sampler: string; seed: number; budget: number; values: number[][] });
+    assert.deepEqual(
+      runs.map((r) => [r.problem, r.sampler, r.seed, r.budget, r.values.length]),
+      [
+        ['zdt1', 'random', 1, 12, 12],
+        ['zdt1', 'random', 2, 12, 12],
+      ],
+    );
+    // Seed 1's stored values replaced by the ideal point (0, 0) (hypervolume 1 vs ZDT1's true 2/3), seed 2's line
+    // cut short as by an interrupted write: the next run takes seed 1 from the file and runs seed 2 again.
+    const fake = { ...runs[0], values: [[0, 0]] };
+    writeFileSync(cache, `${JSON.stringify(fake)}\n${(lines[1] as string).slice(0, 40)}`);
+    const second = await benchCompareOptuna(o);
+    const r1 = first.rows.find((r) => r.method === 'optuna random');
+    const r2 = second.rows.find((r) => r.method === 'optuna random');
+    assert.ok(r1 && r2);
+    assert.ok(Math.abs((r2.ratios[0] as number) - 1.5) < 1e-9, `seed 1 from the cache: ${r2.ratios[0]}`);
+    assert.equal(r2.ratios[1], r1.ratios[1], 'seed 2 re-run with the same seed gives the same values');
+    assert.equal(readFileSync(cache, 'utf8').trim().split('\n').length, 3, 'the re-run seed is appended');
+    // another budget is another run
+    const third = await benchCompareOptuna({ ...o, budget: 10, seeds: [1] });
+    assert.notEqual(third.rows.find((r) => r.method === 'optuna random')?.ratios[0], 1.5);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,13 +20,14 @@
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
  * [--problems nb201-heldout,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni]
- * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--json]`.
+ * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
+ * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { type HvFrame, normalise, runNas, tableHv } from '../src/nas/run.js';
@@ -402,14 +403,49 @@ def sampler(name, seed):
     if name == "tpe-mv": return optuna.samplers.TPESampler(seed=seed, multivariate=True)
     raise SystemExit("unknown sampler " + name)
 out = {"version": optuna.__version__, "runs": []}
+# finished runs of the same problem, budget and Optuna version, one JSON line each (--optuna-cache): resumable
+cache, done = job.get("cache"), {}
+if cache:
+    try:
+        with open(cache) as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by an interrupted run
+                if r.get("problem") == job["name"] and r.get("budget") == job["budget"] and r.get("version") == optuna.__version__:
+                    done[(r["sampler"], r["seed"])] = r
+    except FileNotFoundError:
+        pass
+    # a run interrupted while writing leaves a line without its end: start the next one on a line of its own
+    try:
+        with open(cache, "rb") as f:
+            f.seek(0, 2)
+            if f.tell() > 0:
+                f.seek(-1, 2)
+                if f.read(1) != b"\\n":
+                    with open(cache, "a") as g:
+                        g.write("\\n")
+    except FileNotFoundError:
+        pass
 for name in job["samplers"]:
     for seed in job["seeds"]:
+        if (name, seed) in done:
+            out["runs"].append(done[(name, seed)])
+            print("optuna", job["name"], name, "seed", seed, "(cached)", file=sys.stderr, flush=True)
+            continue
         t0 = time.time()
+        c0 = time.process_time()
         study = optuna.create_study(directions=directions, sampler=sampler(name, seed))
         study.optimize(objective, n_trials=job["budget"])
-        out["runs"].append({"sampler": name, "seed": seed, "seconds": time.time() - t0,
-                            "values": [list(tr.values) for tr in study.trials if tr.values is not None]})
-        print("progress", name, seed, file=sys.stderr, flush=True)
+        run = {"problem": job["name"], "budget": job["budget"], "version": optuna.__version__, "sampler": name, "seed": seed,
+               "seconds": time.time() - t0, "cpuSeconds": time.process_time() - c0,
+               "values": [list(tr.values) for tr in study.trials if tr.values is not None]}
+        out["runs"].append(run)
+        if cache:
+            with open(cache, "a") as f:
+                f.write(json.dumps(run) + "\\n")
+        print("optuna", job["name"], name, "seed", seed, "%.1f s" % run["seconds"], file=sys.stderr, flush=True)
 print(json.dumps(out))
 `;
 
@@ -430,6 +466,11 @@ export interface CompareOptions {
   readonly strategies?: readonly string[];
   readonly samplers?: readonly string[];
   readonly optuna?: boolean;
+  /**
+   * A JSON-lines file where every finished Optuna run is appended (problem, budget, Optuna version, sampler,
+   * seed, values); runs found there are not run again, so an interrupted comparison resumes.
+   */
+  readonly optunaCache?: string;
   readonly onProgress?: (msg: string) => void;
 }
 
@@ -478,10 +519,14 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
         const script = join(dir, 'compare.py');
         writeFileSync(script, OPTUNA_SCRIPT);
         const samplers = o.samplers ?? ['random', 'nsga2', 'tpe', 'tpe-mv'];
-        writeFileSync(job, JSON.stringify({ problem: p.python, samplers, seeds, budget }));
+        writeFileSync(
+          job,
+          JSON.stringify({ name: pn, problem: p.python, samplers, seeds, budget, ...(o.optunaCache ? { cache: resolve(o.optunaCache) } : {}) }),
+        );
         say(`${pn}: optuna ${samplers.join(', ')} x ${seeds.length} seeds ...`);
-        const r = spawnSync(py, [script, job], { encoding: 'utf8', maxBuffer: 1 << 28 });
-        if (r.status !== 0) throw new Error(`optuna run failed: ${r.stderr}`);
+        // Python's per-run progress lines go straight to our stderr
+        const r = spawnSync(py, [script, job], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', o.onProgress ? 'inherit' : 'pipe'] });
+        if (r.status !== 0) throw new Error(`optuna run failed (exit ${r.status})${r.stderr ? `: ${r.stderr}` : ''}`);
         const out = JSON.parse(r.stdout) as { version: string; runs: { sampler: string; seed: number; seconds: number; values: number[][] }[] };
         optunaNote = `optuna ${out.version} (${py})`;
         for (const sm of samplers) {
@@ -535,6 +580,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(samplers ? { samplers } : {}),
     ...(problems ? { problems } : {}),
     optuna: !args.includes('--no-optuna'),
+    ...(flag('--optuna-cache') !== undefined ? { optunaCache: flag('--optuna-cache') as string } : {}),
     onProgress: (m) => process.stderr.write(`${m}\n`),
   });
   if (json) process.stdout.write(`${JSON.stringify({ budget, seeds, ...res }, null, 2)}\n`);

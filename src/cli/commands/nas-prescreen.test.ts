@@ -70,6 +70,34 @@ test('hwnas nas --table: --cost-aware stores prescreen with the GP, --no-predict
   assert.deepEqual(again.trials, ca.trials);
 });
 
+test('hwnas nas --predictor-encoding path: stored as the prescreen encoding, the GP on paths picks other cells than on one-hots', async () => {
+  const work = mkdtempSync(join(dir, 'enc-'));
+  const run = async (...extra: string[]): Promise<NasJson> => {
+    const r = await runHwnas(work, ...BASE, '--store', 's.sqlite', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as NasJson;
+  };
+  const onehot = await run('--predictor');
+  const explicit = await run('--predictor', '--predictor-encoding', 'onehot');
+  assert.equal(explicit.study, onehot.study, "'onehot' is the default: the same study as without the flag");
+  assert.equal(storedStrategy(join(work, 's.sqlite'), onehot.study).options?.encoding, undefined);
+  const path = await run('--predictor', '--predictor-encoding', 'path');
+  assert.notEqual(path.study, onehot.study);
+  const s = storedStrategy(join(work, 's.sqlite'), path.study);
+  assert.equal(s.name, 'prescreen');
+  assert.equal(s.options?.encoding, 'path');
+  assert.equal(s.options?.surrogate, 'gp');
+  const ca = await run('--cost-aware', '--predictor-encoding', 'path');
+  const s2 = storedStrategy(join(work, 's.sqlite'), ca.study);
+  assert.equal(s2.options?.costAware, true);
+  assert.equal(s2.options?.encoding, 'path');
+  // the first trials are the inner strategy's (the GP waits for its start-up trials); past them the encodings differ
+  const archs = (j: NasJson): string[] => j.trials.map((t) => t.arch);
+  assert.deepEqual(archs(path).slice(0, 20), archs(onehot).slice(0, 20), 'the 20 start-up trials do not use the GP');
+  assert.notDeepEqual(archs(path).slice(20), archs(onehot).slice(20));
+  assert.equal(path.trials.length, 30);
+});
+
 test('hwnas nas --cost-aware with the train evaluator: the target cost model is the cheap objective; trials report the same latency', async () => {
   const work = mkdtempSync(join(dir, 'train-'));
   const r = await runHwnas(
@@ -105,7 +133,7 @@ test('hwnas nas --cost-aware with the train evaluator: the target cost model is 
   assert.equal(s.options?.costAware, true);
 });
 
-test('hwnas nas: --cost-aware / --predictor / --no-predictor misuse exits 2 naming the flag, no stack trace', async () => {
+test('hwnas nas: --cost-aware / --predictor / --no-predictor / --predictor-encoding misuse exits 2 naming the flag, no stack trace', async () => {
   const work = mkdtempSync(join(dir, 'bad-'));
   const cases: [string[], RegExp][] = [
     [['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'two-stage', '--budget', '10', '--cost-aware'], /--cost-aware .*'two-stage' is not one/],
@@ -113,6 +141,22 @@ test('hwnas nas: --cost-aware / --predictor / --no-predictor misuse exits 2 nami
     [
       ['nas', '--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--evaluator', 'supernet', '--strategy', 'nsga2', '--budget', '10', '--cost-aware'],
       /--cost-aware needs --table .* or --evaluator train .*not --evaluator supernet/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'nsga2', '--budget', '10', '--predictor-encoding', 'path'],
+      /--predictor-encoding path: .*needs --predictor or --cost-aware/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'nsga2', '--budget', '10', '--cost-aware', '--no-predictor', '--predictor-encoding', 'path'],
+      /--predictor-encoding path: .*not --no-predictor/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'nsga2', '--budget', '10', '--predictor', '--predictor-encoding', 'adjacency'],
+      /--predictor-encoding 'adjacency': expected onehot or path/,
+    ],
+    [
+      ['nas', '--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--strategy', 'nsga2', '--budget', '10', '--predictor', '--predictor-encoding', 'path'],
+      /the path encoding is defined for NB201 cells \(--space nb201\), not --space mbv2-micro/,
     ],
   ];
   for (const [args, re] of cases) {

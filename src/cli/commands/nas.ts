@@ -13,6 +13,7 @@ import { loadNasTable, type NasTable } from '../../nas/tabular.js';
 import { canonicalStrategyName, createStrategy } from '../../search/registry.js';
 import { archSpaceDescriptions, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
+import { isNb201Space } from '../../search/strategies/nb201-path.js';
 import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
@@ -54,6 +55,7 @@ interface NasFlags {
   readonly distinct?: boolean;
   readonly costAware?: boolean;
   readonly predictor?: boolean;
+  readonly predictorEncoding?: string;
   readonly threads?: string;
   readonly teacher?: string;
   readonly teacherEpochs?: string;
@@ -156,6 +158,10 @@ export function registerNas(program: Command): void {
       'screen 16 proposals per query with a GP predictor of accuracy over the architecture encoding (implied by --cost-aware, which then predicts accuracy only)',
     )
     .option('--no-predictor', 'with --cost-aware: only skip surely dominated proposals, no GP (measured worse than plain search; docs/search-strategies.md)')
+    .option(
+      '--predictor-encoding <name>',
+      "with --predictor / --cost-aware: what the GP sees, 'onehot' (the default: one-hot per parameter, the adjacency encoding on NB201) or 'path' (--space nb201 only: BANANAS-style path encoding)",
+    )
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
     .action(async (f: NasFlags) => {
@@ -170,7 +176,7 @@ export function registerNas(program: Command): void {
         );
       if (!nasStrategyNames().includes(strategyName))
         throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
-      const prescreen = prescreenSettings(f, strategyName);
+      const prescreen = prescreenSettings(f, strategyName, space);
       let budget = intOption('--budget', f.budget, 0, 1);
       const seed = intOption('--seed', f.seed, 0, 0);
       const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
@@ -674,8 +680,16 @@ function checkNoFaultFlags(f: NasFlags, where: string): void {
 }
 
 /** The 'prescreen' options of --cost-aware / --predictor (undefined without them); generic strategies only, --cost-aware with --table or the train evaluator only. */
-function prescreenSettings(f: NasFlags, strategyName: string): Record<string, JsonValue> | undefined {
+function prescreenSettings(f: NasFlags, strategyName: string, space: ArchSpace): Record<string, JsonValue> | undefined {
   if (!f.costAware && f.predictor === false) throw new ConfigError('--no-predictor applies to --cost-aware only (without it, no proposal is screened)');
+  if (f.predictorEncoding !== undefined && (!(f.costAware || f.predictor) || f.predictor === false))
+    throw new ConfigError(
+      `--predictor-encoding ${f.predictorEncoding}: chooses what the GP predictor sees; it needs --predictor or --cost-aware (and not --no-predictor)`,
+    );
+  if (f.predictorEncoding !== undefined && f.predictorEncoding !== 'onehot' && f.predictorEncoding !== 'path')
+    throw new ConfigError(`--predictor-encoding '${f.predictorEncoding}': expected onehot or path`);
+  if (f.predictorEncoding === 'path' && !isNb201Space(space.space))
+    throw new ConfigError(`--predictor-encoding path: the path encoding is defined for NB201 cells (--space nb201), not --space ${f.space}`);
   if (!f.costAware && !f.predictor) return undefined;
   const flag = f.costAware ? '--cost-aware' : '--predictor';
   if (!['nsga2', 'regularized-evolution', 'tpe', 'random', 'bo'].includes(strategyName))
@@ -686,6 +700,8 @@ function prescreenSettings(f: NasFlags, strategyName: string): Record<string, Js
     throw new ConfigError(
       `--cost-aware needs --table (its cost columns) or --evaluator train (the target's cost model), not --evaluator ${f.evaluator}: those are the cheap objectives`,
     );
+  // the default encoding is left out of the stored options, so studies stored before the flag existed are found again
+  const encoding: Record<string, JsonValue> = f.predictorEncoding === 'path' ? { encoding: 'path' } : {};
   // --cost-aware implies the GP (skipping alone measured worse than plain NSGA-II); --no-predictor turns it off
-  return f.costAware ? { costAware: true, surrogate: f.predictor === false ? 'none' : 'gp' } : { surrogate: 'gp' };
+  return f.costAware ? { costAware: true, surrogate: f.predictor === false ? 'none' : 'gp', ...encoding } : { surrogate: 'gp', ...encoding };
 }
