@@ -7,16 +7,31 @@
  * leave-one-out check of the accuracy predictor fitted from stage distillation losses (per-stage weights vs the
  * plain sum). Accuracy on the validation split (the search's own score, quantized).
  *
+ * Held out: the INT8 reference and the picks are scored again exactly as their trials were (same stored evaluator
+ * options, artifact and trial seed) and, with the same fine-tuned weights, also on the full test split of the data
+ * set (10,000 images, never seen by the search): `heldOut` per seed (`--no-held-out` skips it). The re-scored
+ * validation accuracy is reported beside the stored one, so a re-run that did not reproduce the trial shows.
+ *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-blockwise-qa.js [--seeds 1,2,3] [--limit 3000] [--budget 16]
- * [--candidates 6] [--distill-steps 150] [--qa-steps 40] [--fit-trials 8] [--teacher-epochs 3] [--dir d] [--out f.json]`;
- * with `--dir` the study stores are kept there, so the same command run again continues (resumes) each seed's study;
+ * [--candidates 6] [--distill-steps 150] [--qa-steps 40] [--fit-trials 8] [--teacher-epochs 3] [--dir d] [--out f.json]
+ * [--no-held-out]`; with `--dir` the study stores are kept there, so the same command run again continues (resumes) each
+ * seed's study (a finished one is only read) and reuses `heldout-<n>.json`;
  * progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadDataset } from '../src/data/load.js';
+import { getTarget } from '../src/hardware/registry.js';
+import { blockwiseEvaluator, loadBlockwiseArtifact } from '../src/nas/blockwise-study.js';
+import { parseObjectives } from '../src/nas/objectives.js';
+import { nasDatasetOptions } from '../src/nas/run.js';
+import { getArchSpace } from '../src/search/spaces/registry.js';
+import { spaceInputShape } from '../src/search/spaces/types.js';
+import { trialSeed } from '../src/search/types.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 
 const TEACHER = 'r20-w1:k3e3r|k3e3r,k3e3r|k3e3r,k3e3r|k3e3r,k3e3r';
 
@@ -33,6 +48,8 @@ export interface BlockwiseQaOptions {
   readonly teacher?: string;
   /** keep the study stores here (the same command run again continues them) and write `seed-<n>.json` as each seed ends */
   readonly dir?: string;
+  /** Score the INT8 reference and the picks on the test split too (default true; see the module doc). */
+  readonly heldOut?: boolean;
 }
 
 interface Trial {
@@ -42,8 +59,79 @@ interface Trial {
 
 const pct = (x: number): number => Math.round(x * 1000) / 10;
 
+/** One re-scored trial: stored and re-scored validation accuracy, test accuracy (%), on `testImages` test images. */
+export interface HeldOutScore {
+  readonly trial: number;
+  readonly arch: string;
+  readonly valStored: number;
+  readonly valRescored: number;
+  readonly test: number;
+}
+
+/**
+ * Re-scores the trials of architectures `archs` (as the study stored them) of the only study in `storePath` as the
+ * study's evaluator did (its stored options, artifact and the trial's seed) and also on the data set's whole test
+ * split, which the search never saw.
+ */
+export async function heldOutScores(storePath: string, archs: readonly string[]): Promise<{ study: string; testImages: number; scores: HeldOutScore[] }> {
+  const store = new SqliteStore(storePath, { readonly: true });
+  try {
+    const studies = store.listStudies();
+    if (studies.length !== 1) throw new Error(`${storePath}: expected one study, found ${studies.length}`);
+    const study = studies[0] as (typeof studies)[number];
+    const config = study.userAttrs.config as {
+      seed: number;
+      evaluator: { name: string; options: { space: string; dataset: string; target?: string; limit?: number; artifact: string; finetuneEpochs?: number } };
+    };
+    if (config.evaluator.name !== 'nas-blockwise') throw new Error(`${study.name}: evaluator '${config.evaluator.name}', expected nas-blockwise`);
+    const eo = config.evaluator.options;
+    const space = getArchSpace(eo.space);
+    const d = nasDatasetOptions(eo.dataset, eo.limit, spaceInputShape(space));
+    const own = d.spec.options.limit;
+    // the same train and validation images as the search; the test split whole (limits cut each split independently)
+    if (typeof own !== 'object') throw new Error(`${study.name}: expected per-split limits, got ${JSON.stringify(own)}`);
+    const { test: _all, ...limit } = own;
+    const dataset = await loadDataset({ ...d.spec, options: { ...d.spec.options, limit } }, d.options);
+    const evaluate = blockwiseEvaluator({
+      space,
+      dataset,
+      target: getTarget(eo.target ?? 'bitfusion-edge'),
+      objectives: parseObjectives('accuracy:max'),
+      artifact: loadBlockwiseArtifact(eo.artifact),
+      ...(eo.finetuneEpochs !== undefined ? { finetuneEpochs: eo.finetuneEpochs } : {}),
+      heldOut: dataset.test,
+    });
+    const trials = store.getTrials(study.name);
+    const scores: HeldOutScore[] = [];
+    for (const arch of archs) {
+      const t = trials.find((x) => x.state === 'complete' && x.userAttrs.arch === arch);
+      if (!t) throw new Error(`${study.name}: no complete trial of ${arch}`);
+      const n = t.number;
+      process.stderr.write(`[bwqa] held out: ${study.name} trial ${n}\n`);
+      const r = await evaluate(t.params, {
+        studyName: study.name,
+        trialNumber: n,
+        seed: trialSeed(config.seed ^ 0x5bd1e995, n),
+        signal: new AbortController().signal,
+        setUserAttr: () => {},
+      });
+      const objectives = study.objectives.map((o) => o.name);
+      scores.push({
+        trial: n,
+        arch,
+        valStored: pct(t.values?.[objectives.indexOf('accuracy')] as number),
+        valRescored: pct(r.values?.[0] as number),
+        test: pct(r.userAttrs?.heldOutAccuracy as number),
+      });
+    }
+    return { study: study.name, testImages: dataset.test.n, scores };
+  } finally {
+    store.close();
+  }
+}
+
 /** Runs the studies and computes the figure (see the module doc). */
-export function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Record<string, unknown> {
+export async function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Promise<Record<string, unknown>> {
   const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/hwnas.js');
   const seeds = o.seeds ?? [1, 2, 3];
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'hwnas-bwqa-'));
@@ -135,10 +223,19 @@ export function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Record<string, unk
           latencyMs: t.values.latency_ms,
         })),
         loadAverage: loadavg()[0],
+        heldOut: null as Awaited<ReturnType<typeof heldOutScores>> | null,
       };
       process.stderr.write(
         `[bwqa] seed ${seed}: INT8 ${row.int8.accuracy}%; smallest as accurate ${JSON.stringify(row.smallest)}; fastest ${JSON.stringify(row.fastest)}\n`,
       );
+      if (o.heldOut !== false) {
+        const archs = [...new Set([ref.arch, ...(smallest ? [smallest.arch] : []), ...(fastest ? [fastest.arch] : [])])];
+        const cache = join(dir, `heldout-${seed}.json`);
+        const cached = o.dir !== undefined && existsSync(cache) ? (JSON.parse(readFileSync(cache, 'utf8')) as Awaited<ReturnType<typeof heldOutScores>>) : null;
+        row.heldOut = cached && archs.every((x) => cached.scores.some((c) => c.arch === x)) ? cached : await heldOutScores(join(dir, `s${seed}.sqlite`), archs);
+        if (o.dir !== undefined) writeFileSync(cache, `${JSON.stringify(row.heldOut, null, 2)}\n`);
+        process.stderr.write(`[bwqa] seed ${seed}: held out ${JSON.stringify(row.heldOut.scores)}\n`);
+      }
       perSeed.push(row);
       if (o.dir !== undefined) writeFileSync(join(dir, `seed-${seed}.json`), `${JSON.stringify(row, null, 2)}\n`);
     }
@@ -149,11 +246,21 @@ export function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Record<string, unk
     perSeed.map((r) => (r[k] as Record<string, number> | null)?.[f]).filter((v): v is number => typeof v === 'number');
   const summary = (xs: number[]): { mean: number; worst: number; n: number } | null =>
     xs.length ? { mean: Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10, worst: Math.min(...xs), n: xs.length } : null;
+  // held out: the pick's test accuracy minus the INT8 model's, in pp (the search picked on validation only)
+  const testMargin = (k: 'smallest' | 'fastest'): number[] =>
+    perSeed.flatMap((r) => {
+      const h = r.heldOut as Awaited<ReturnType<typeof heldOutScores>> | null;
+      const p = r[k] as { arch: string } | null;
+      const int8 = h?.scores.find((x) => x.arch === (r.int8 as { arch: string }).arch);
+      const mine = p ? h?.scores.find((x) => x.arch === p.arch) : undefined;
+      return int8 && mine ? [Math.round((mine.test - int8.test) * 10) / 10] : [];
+    });
   return {
     command: 'hwnas nas --space mbv2-micro+bits --strategy blockwise (see perSeed[].teacher and the module doc)',
     settings: { ...o, teacher: o.teacher ?? TEACHER },
     sizeReductionPct: summary(vals('smallest', 'sizeReductionPct')),
     latencyReductionPct: summary(vals('fastest', 'latencyReductionPct')),
+    testMarginPp: { smallest: summary(testMargin('smallest')), fastest: summary(testMargin('fastest')) },
     perSeed,
   };
 }
@@ -176,8 +283,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(num('--teacher-epochs') !== undefined ? { teacherEpochs: num('--teacher-epochs') as number } : {}),
     ...(arg('--teacher') ? { teacher: arg('--teacher') as string } : {}),
     ...(arg('--dir') ? { dir: resolve(arg('--dir') as string) } : {}),
+    ...(a.includes('--no-held-out') ? { heldOut: false } : {}),
   };
-  const r = benchBlockwiseQa(o);
+  const r = await benchBlockwiseQa(o);
   const s = `${JSON.stringify(r, null, 2)}\n`;
   if (arg('--out')) writeFileSync(arg('--out') as string, s);
   process.stdout.write(s);

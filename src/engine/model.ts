@@ -76,6 +76,8 @@ export interface ActivationInfo {
   readonly layout: ValueLayout;
   /** Per-sample IR shape (NCHW) of the value. */
   readonly shape: Shape;
+  /** Input shape [C,H,W] of a 'flat-hwc' value (the flatten kept in HWC order). */
+  readonly flatFrom?: readonly [number, number, number];
 }
 
 /** Hooks applied inside the forward pass (quantization: fake-quant with straight-through gradients). */
@@ -356,7 +358,7 @@ export class EngineModel {
         }
         let out = this.runNode(c, x, vals, layoutOf, training, opts);
         const at = this.hooks.activationTransform;
-        if (at) out = at(out, { node: c.node.name, op: c.node.op, layout: c.layout, shape: c.shape });
+        if (at) out = at(out, { node: c.node.name, op: c.node.op, layout: c.layout, shape: c.shape, ...(c.flatFrom ? { flatFrom: c.flatFrom } : {}) });
         vals.set(c.node.name, out);
         layoutOf.set(c.node.name, c);
       }

@@ -235,6 +235,12 @@ export interface BlockwiseEvaluatorOptions {
   readonly finetuneEpochs?: number;
   /** Trials over this latency (ms) are infeasible (constraint `latency - max`). */
   readonly maxLatencyMs?: number;
+  /**
+   * A split the search never selects on (e.g. the data set's test split, at the data set's shape): each student,
+   * once scored, is also evaluated on it and `heldOutAccuracy` is reported as a user attribute (not an objective).
+   * For re-scoring chosen students (bench/nas-blockwise-qa.ts); a study leaves it out.
+   */
+  readonly heldOut?: Split;
 }
 
 /**
@@ -273,6 +279,8 @@ export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
   const policy = o.policy ?? defaultPolicy(o.target);
   const epochs = o.finetuneEpochs ?? 1;
   const joint = o.space.base !== undefined;
+  if (o.heldOut !== undefined && o.heldOut.n === 0) throw new ConfigError('block-wise evaluator: the held-out split is empty (expected at least one image)');
+  const heldOut = o.heldOut !== undefined ? resizeSplit(o.heldOut, o.dataset.shape, size) : undefined;
   return async (params, ctx): Promise<EvaluationResult> => {
     await initEngine();
     const point = o.space.fromParams(params);
@@ -301,6 +309,7 @@ export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
           qaftEpochs: epochs,
           seed: ctx.seed,
           workers: 1,
+          ...(heldOut ? { heldOut } : {}),
         });
       } finally {
         em.dispose();
@@ -309,9 +318,23 @@ export function blockwiseEvaluator(o: BlockwiseEvaluatorOptions): Evaluator {
         arch: full,
         floatAccuracy: score.floatAccuracy,
         actQuantizers: score.activationQuantizers,
+        ...(score.heldOutAccuracy !== undefined ? { heldOutAccuracy: score.heldOutAccuracy } : {}),
       });
     }
     const rec = await recoverStudent(student, { train: data.train, test: data.val }, calib, epochs > 0 ? { epochs, workers: 1 } : false, ctx.seed);
-    return studentResult(o, student.graph, policy, t, rec.after, { arch, accuracyBeforeFinetune: rec.before });
+    let held: number | undefined;
+    if (heldOut) {
+      const em = buildModel(rec.model);
+      try {
+        held = em.evaluate(heldOut.x, heldOut.y, heldOut.n).accuracy;
+      } finally {
+        em.dispose();
+      }
+    }
+    return studentResult(o, student.graph, policy, t, rec.after, {
+      arch,
+      accuracyBeforeFinetune: rec.before,
+      ...(held !== undefined ? { heldOutAccuracy: held } : {}),
+    });
   };
 }

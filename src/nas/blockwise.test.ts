@@ -120,6 +120,23 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
     assert.ok((acc as number) >= 0 && (acc as number) <= 1);
     assert.ok(Math.abs((lat as number) - networkLatency(target, space.graph(space.parse(other)), defaultPolicy(target))) < 1e-12);
     assert.equal(r.userAttrs?.arch, space.format(space.parse(other)));
+    assert.equal(r.userAttrs?.heldOutAccuracy, undefined, 'no held-out split, no held-out score');
+    // a held-out split: the same student scored on it too, the search's objectives unchanged
+    const evHeld = blockwiseEvaluator({
+      space,
+      dataset,
+      target,
+      objectives: [
+        { name: 'accuracy', direction: 'maximize' },
+        { name: 'latency_ms', direction: 'minimize' },
+      ],
+      artifact: art,
+      finetuneEpochs: 0,
+      heldOut: split,
+    });
+    const rh = await evHeld(space.toParams(space.parse(other)), ctx);
+    assert.deepEqual(rh.values, r.values);
+    assert.equal(rh.userAttrs?.heldOutAccuracy, acc, 'held out = validation split: the same accuracy');
     assert.throws(
       () => loadBlockwiseArtifact(join(dir, 'nope')),
       (e: unknown) => e instanceof ConfigError && /blockwise\.json/.test(e.message),
@@ -234,6 +251,32 @@ test('quantization-aware block-wise study: prepared over a +bits space, the eval
     assert.ok(Math.abs((kb as number) - new PolicyCoster(g, target).policyCost(policy).size / 1024) < 1e-9, 'packed size at the student policy');
     assert.ok((r.userAttrs?.actQuantizers as number) > 0, 'activations are quantized');
     assert.equal(r.userAttrs?.arch, arch);
+    // held out: the same quantized student is scored on the held-out split too. On the validation split itself it
+    // gives the validation accuracy; over the 10 splits whose labels are moved on by 0..9 classes each image's
+    // prediction matches exactly one label, so the held-out accuracies sum to 1 (the same model every time).
+    const withHeld = (heldOut: typeof split, finetuneEpochs: number) =>
+      blockwiseEvaluator({ space: space as ArchSpace, dataset, target, objectives, artifact: art, finetuneEpochs, heldOut })(space.toParams(point), ctx);
+    const same = await withHeld(split, 1);
+    assert.equal(same.userAttrs?.heldOutAccuracy, same.values?.[0], 'held out = validation: the same accuracy after fine-tuning');
+    let total = 0;
+    for (let k = 0; k < 10; k++) {
+      const moved = await withHeld({ ...split, y: Uint8Array.from(split.y, (c) => (c + k) % 10) }, 0);
+      assert.deepEqual(moved.values, r.values, 'the held-out split does not change the score');
+      total += moved.userAttrs?.heldOutAccuracy as number;
+    }
+    assert.ok(Math.abs(total - 1) < 1e-9, `held-out accuracies over the 10 label shifts sum to ${total}`);
+    assert.throws(
+      () =>
+        blockwiseEvaluator({
+          space: space as ArchSpace,
+          dataset,
+          target,
+          objectives,
+          artifact: art,
+          heldOut: { x: new Float32Array(0), y: new Uint8Array(0), n: 0 },
+        }),
+      (e: unknown) => e instanceof ConfigError && /held-out split is empty/.test(e.message),
+    );
     assert.throws(
       () => art.stageWeights(0, 'k5e3r,k5e3r@w2a2'),
       (e: unknown) => e instanceof ConfigError && /w2a2/.test(e.message),

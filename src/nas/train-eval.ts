@@ -76,6 +76,11 @@ export interface PolicyScoreOptions {
   readonly batchSize?: number;
   readonly seed: number;
   readonly workers?: 1 | 2;
+  /**
+   * A second split the same quantized model is also evaluated on (e.g. the test split, never seen by a
+   * search that selects on `evalData`): reported as {@link PolicyScore.heldOutAccuracy}.
+   */
+  readonly heldOut?: Split;
 }
 
 /** What {@link scoreUnderPolicy} measured. */
@@ -88,6 +93,8 @@ export interface PolicyScore {
   /** Fake-quantized weight tensors and activation tensors (nodes feeding conv/dense layers below 16 bits). */
   readonly weightQuantizers: number;
   readonly activationQuantizers: number;
+  /** Accuracy on {@link PolicyScoreOptions.heldOut} under the same policy, when it was given. */
+  readonly heldOutAccuracy?: number;
 }
 
 /**
@@ -105,6 +112,7 @@ export async function scoreUnderPolicy(
   o: PolicyScoreOptions,
 ): Promise<PolicyScore> {
   if (trainData.n === 0) throw new ConfigError('cannot calibrate activation ranges: the training split is empty');
+  if (o.heldOut !== undefined && o.heldOut.n === 0) throw new ConfigError('heldOut: the held-out split is empty (expected at least one image)');
   const floatAccuracy = em.evaluate(evalData.x, evalData.y, evalData.n).accuracy;
   const nCal = Math.min(o.calibImages ?? 512, trainData.n);
   if (!(nCal >= 1)) throw new ConfigError(`calibImages ${o.calibImages}: expected a positive number of training images`);
@@ -122,7 +130,9 @@ export async function scoreUnderPolicy(
     });
   }
   const r = evaluatePolicy(em, policy, evalData, cal);
+  const held = o.heldOut !== undefined ? evaluatePolicy(em, policy, o.heldOut, cal).accuracy : undefined;
   return {
+    ...(held !== undefined ? { heldOutAccuracy: held } : {}),
     accuracy: r.accuracy,
     loss: r.loss,
     floatAccuracy,

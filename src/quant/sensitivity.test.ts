@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
-import { layerHvpFn } from '../engine/sensitivity-hvp.js';
+import { activationHvpFn, layerHvpFn } from '../engine/sensitivity-hvp.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
-import { hawqScores, hutchinsonTrace, layerSensitivities } from './sensitivity.js';
+import { calibrateActivations } from './apply.js';
+import { activationHessianDamage, hawqScores, hutchinsonTrace, layerSensitivities } from './sensitivity.js';
 
 function tinyNet(): Model {
   const b = new GraphBuilder('tiny', [1, 6, 6]);
@@ -106,6 +107,60 @@ describe('Hessian sensitivity', () => {
         const s = scores.filter((h) => h.layer === l).map((h) => h.score);
         assert.ok((s[0] as number) > (s[1] as number) && (s[1] as number) > (s[2] as number), `${l}: ${s.join(', ')}`);
       }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('activation Hessian damage: traces per input channel match unit-vector HVPs, a shared value is traced once, damage falls with bits', () => {
+    // c1 reads the input; p and q both read relu 'r' (one activation, two readers); fc reads the flatten
+    const b = new GraphBuilder('shared', [1, 6, 6]);
+    const r = b.relu(b.conv(b.input, { out: 3, kernel: 3, name: 'c1' }), 'r');
+    const sum = b.addOp(b.conv(r, { out: 3, kernel: 1, name: 'p' }), b.conv(r, { out: 3, kernel: 3, groups: 3, name: 'q' }));
+    b.output(b.dense(b.flatten(b.relu(sum)), 3, { name: 'fc' }));
+    const graph = b.build();
+    const model: Model = { graph, weights: initWeights(graph, new Rng(7)) };
+    const n = 4;
+    const { x, y } = data(n);
+    const m = buildModel(model);
+    try {
+      const cal = calibrateActivations(m, x, n, 'mse');
+      const bits = [2, 4, 8, 32];
+      const { sensitivities: sens, damage } = activationHessianDamage(m, x, y, n, cal, bits, { seed: 3, maxIter: 150, minIter: 150, tol: 1e-4 });
+      assert.deepEqual(
+        sens.map((s) => s.layer),
+        ['c1', 'p', 'q', 'fc'],
+      );
+      assert.equal(sens[1]?.node, 'r');
+      assert.equal(sens[2]?.node, 'r');
+      assert.equal(sens[1]?.trace, sens[2]?.trace, 'one value, one trace');
+      assert.deepEqual(damage[1], damage[2]);
+      for (const s of [sens[0], sens[1], sens[3]]) {
+        if (!s) throw new Error('missing');
+        const op = activationHvpFn(m, s.node, x, y, { n });
+        let exact = 0;
+        for (let j = 0; j < op.size; j++) {
+          const e = new Float32Array(op.size);
+          e[j] = 1;
+          exact += op.hvp(e)[j] as number;
+        }
+        assert.equal(s.channelTraces.length, op.channels);
+        op.dispose();
+        assert.ok(Math.abs(exact) > 1e-6, `${s.node}: the exact trace is not trivially zero`);
+        assert.ok(Math.abs(s.trace - exact) <= 0.1 * Math.abs(exact) + 4 * s.stdError, `${s.node}: estimate ${s.trace} (se ${s.stdError}) vs exact ${exact}`);
+        const chSum = s.channelTraces.reduce((a, v) => a + v, 0);
+        assert.ok(Math.abs(chSum - s.trace) < 1e-6 * Math.max(1, Math.abs(s.trace)));
+      }
+      for (const [i, row] of damage.entries()) {
+        assert.equal(row[3], 0, 'float activations cost nothing');
+        assert.ok((row[0] as number) > 0, `layer ${i}: 2-bit activations do damage`);
+        assert.ok(
+          (row[0] as number) >= (row[1] as number) && (row[1] as number) >= (row[2] as number) && (row[2] as number) >= 0,
+          `layer ${i}: ${row.join(', ')}`,
+        );
+      }
+      // at 2 bits the (per-tensor) quantization error is larger than at 8: the damage grows by orders of magnitude
+      assert.ok((damage[0]?.[0] as number) > 10 * (damage[0]?.[2] as number));
     } finally {
       m.dispose();
     }

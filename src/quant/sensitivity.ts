@@ -3,13 +3,16 @@
  * stopping on a relative tolerance, as HAWQ-V2) built on the engine's exact layer Hessian-vector
  * products, and the HAWQ score `mean trace x ||Q(w) - w||^2` per layer (and per channel) at each bit-width.
  */
+
+import { actGrid } from '../engine/fake-quant.js';
 import type { EngineModel } from '../engine/model.js';
-import { layerHvpFn, rademacher } from '../engine/sensitivity-hvp.js';
+import { activationHvpFn, layerHvpFn, rademacher } from '../engine/sensitivity-hvp.js';
 import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { Rng } from '../util/rng.js';
-import { perturbationNorm2PerChannel } from './quantizer.js';
+import { activationConfig, type Calibration } from './apply.js';
+import { isFloatBits, perturbationNorm2PerChannel } from './quantizer.js';
 
 /** Something that multiplies by a symmetric matrix of size `size`. */
 export interface HvpOperator {
@@ -237,4 +240,97 @@ export function nonIncreasing(rows: readonly (readonly number[])[]): number[][] 
     for (let c = 0; c < r.length; c++) r[c] = Math.max(r[c] as number, next[c] as number);
   }
   return out;
+}
+
+/** Hessian sensitivity of one conv/dense layer's input activation (see {@link activationHessianDamage}). */
+export interface ActivationSensitivity {
+  readonly layer: string;
+  /** The node whose output is the layer's input (shared by every reader of that value). */
+  readonly node: string;
+  /** Entries of the activation on the batch (samples x per-sample size). */
+  readonly size: number;
+  readonly trace: number;
+  readonly meanTrace: number;
+  /** Per input channel (axis 0 of the per-sample IR shape; features of a vector) block traces, sum = trace. */
+  readonly channelTraces: readonly number[];
+  readonly iterations: number;
+  readonly stdError: number;
+  readonly converged: boolean;
+}
+
+/**
+ * CW-HAWQ's activation side from Hessian traces instead of measured loss increases: for every conv/dense layer,
+ * Hutchinson traces of the loss Hessian w.r.t. the layer's input activation, per input channel (the engine's
+ * activation-perturbation HVP, {@link activationHvpFn}), on `n` samples of `x` (labels `y`), and the damage
+ * `[layer][k] = sum_c |trace_c| / n_c x ||Q_b(a_c) - a_c||^2 / 2` of quantizing that activation to `bits[k]`
+ * with its calibrated per-tensor grid (`cal`, as deployed), the activation's channels taken on the same batch:
+ * the second-order loss increase, the activation analogue of {@link channelDamage}. Made non-increasing in
+ * the bits. Float widths (>= 16) cost nothing. A value read by several layers is traced once.
+ */
+export function activationHessianDamage(
+  model: EngineModel,
+  x: Float32Array,
+  y: ArrayLike<number>,
+  n: number,
+  cal: Calibration,
+  bits: readonly number[],
+  opts: Omit<SensitivityOptions, 'perChannel' | 'layers' | 'onLayer'> & {
+    readonly onLayer?: (s: ActivationSensitivity, index: number, total: number) => void;
+  },
+): { sensitivities: ActivationSensitivity[]; damage: number[][] } {
+  const layers = quantizableLayers(model.graph);
+  const rng = new Rng(opts.seed);
+  const byNode = new Map<string, { est: TraceEstimate; size: number; perChannel: number[][] }>();
+  const sensitivities: ActivationSensitivity[] = [];
+  const damage: number[][] = [];
+  layers.forEach((l, idx) => {
+    const node = l.inputs[0] as string;
+    let hit = byNode.get(node);
+    if (!hit) {
+      const op = activationHvpFn(model, node, x, y, { n });
+      try {
+        const est = hutchinsonTrace(op, rng.fork(), { ...opts, channels: op.channels });
+        const per = op.size / op.channels;
+        // ||Q_b(a_c) - a_c||^2 per bit-width and channel, with the calibrated per-tensor grid
+        const perChannel = bits.map((b) => {
+          const out = new Array<number>(op.channels).fill(0);
+          if (isFloatBits(b)) return out;
+          const g = actGrid(activationConfig(cal, node, b));
+          for (let c = 0; c < op.channels; c++) {
+            let e = 0;
+            for (let i = c * per; i < (c + 1) * per; i++) {
+              const v = op.values[i] as number;
+              const q = Math.min(g.qmax, Math.max(g.qmin, Math.round(v / g.scale) + g.zeroPoint));
+              const d = (q - g.zeroPoint) * g.scale - v;
+              e += d * d;
+            }
+            out[c] = e;
+          }
+          return out;
+        });
+        hit = { est, size: op.size, perChannel };
+        byNode.set(node, hit);
+      } finally {
+        op.dispose();
+      }
+    }
+    const { est, size, perChannel } = hit;
+    const traces = Array.from(est.channelTraces ?? []);
+    const nc = size / Math.max(1, traces.length);
+    const s: ActivationSensitivity = {
+      layer: l.name,
+      node,
+      size,
+      trace: est.trace,
+      meanTrace: est.trace / size,
+      channelTraces: traces,
+      iterations: est.iterations,
+      stdError: est.stdError,
+      converged: est.converged,
+    };
+    sensitivities.push(s);
+    damage.push(perChannel.map((row) => row.reduce((a, e, c) => a + (0.5 * channelSensitivity(traces[c] as number) * e) / nc, 0)));
+    opts.onLayer?.(s, idx, layers.length);
+  });
+  return { sensitivities, damage: damage.map((row) => nonIncreasing(row.map((v) => [v])).map((r) => r[0] as number)) };
 }

@@ -98,6 +98,10 @@ export function registerQuantize(program: Command): void {
       "resilience constraint: the topology predictor's expected damage of a policy from weight bit flips must not exceed x (docs/resilience.md); with --strategy ilp it is also a row of the integer program",
     )
     .option('--fault-ber <x>', 'bit error rate of --max-fault-score (default 1e-5)')
+    .option(
+      '--act-damage <m>',
+      "cw-hawq: how lowering a layer's input activation is weighed: measured (loss increase, default) | hessian (activation Hessian traces per channel, docs/quantization.md)",
+    )
     .option('--json', 'print a JSON result')
     .action(
       async (
@@ -127,6 +131,7 @@ export function registerQuantize(program: Command): void {
           cmdTimeout?: string;
           maxFaultScore?: string;
           faultBer?: string;
+          actDamage?: string;
           json?: boolean;
         },
       ) => {
@@ -139,6 +144,10 @@ export function registerQuantize(program: Command): void {
         const trials = intOption('--trials', f.trials, 1, 1);
         const finetuneEpochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
         const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
+        const actDamage = f.actDamage;
+        if (actDamage !== undefined && actDamage !== 'measured' && actDamage !== 'hessian')
+          throw new ConfigError(`--act-damage must be measured or hessian, got '${actDamage}'`);
+        if (actDamage !== undefined && strategy !== 'cw-hawq') throw new ConfigError(`--act-damage applies to --strategy cw-hawq, not ${strategy}`);
         const reward = f.reward ?? 'ptq';
         if (reward !== 'ptq' && reward !== 'finetune') throw new ConfigError(`--reward must be ptq or finetune, got '${f.reward}'`);
         const { DEFAULT_PTQ, parsePtq, ptqLabel } = await import('../../quant/ptq.js');
@@ -196,6 +205,7 @@ export function registerQuantize(program: Command): void {
             ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
             ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
             ...faultOptions,
+            ...(actDamage === 'hessian' ? { actDamage } : {}),
           };
           const nTrials = strategy === 'ilp' || strategy === 'uniform' ? trials : episodes;
           const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
@@ -223,7 +233,15 @@ export function registerQuantize(program: Command): void {
                 strategy === 'ilp' && maxFaultScore !== undefined
                   ? { damage: (await import('../../resilience/predictor.js')).layerDamageFn(model.graph, faultBer ?? 1e-5, model.weights), max: maxFaultScore }
                   : undefined;
-              const plan = await planQuantSearch(session, { strategy, episodes, trials, seed, onEvent, ...(fault ? { fault } : {}) });
+              const plan = await planQuantSearch(session, {
+                strategy,
+                episodes,
+                trials,
+                seed,
+                onEvent,
+                ...(fault ? { fault } : {}),
+                ...(actDamage !== undefined ? { actDamage } : {}),
+              });
               return {
                 name,
                 evaluator:
