@@ -19,7 +19,15 @@ import { Rng } from '../util/rng.js';
 import { type ActivationSite, activationCorruptor, activationSites } from './activation-faults.js';
 import { checkFaultModel, type FaultKind, type FaultModel } from './fault-model.js';
 import { logitAccuracy, type RunSummary, summarizeRuns } from './metrics.js';
-import { type FaultyWeights, faultyWeightsOnnx, injectStratifiedWeightFaults, injectWeightFaults, type WeightSite, weightSites } from './weight-faults.js';
+import {
+  type FaultyWeights,
+  faultyWeightsOnnx,
+  injectStratifiedWeightFaults,
+  injectWeightFaults,
+  type WeightGranularity,
+  type WeightSite,
+  weightSites,
+} from './weight-faults.js';
 
 /** Where faults are injected. */
 export type FaultSite = 'weights' | 'activations';
@@ -65,6 +73,8 @@ export interface CampaignOptions {
    * {@link injectStratifiedWeightFaults}). Weights only; not with `hardened`.
    */
   readonly sampling?: 'independent' | 'stratified';
+  /** Scale granularity of the stored integer weight codes (default per-channel, as the QDQ export writes). */
+  readonly weightGranularity?: WeightGranularity;
   /** Inference batch (default 500). */
   readonly batchSize?: number;
   /** Called after every finished run. */
@@ -176,7 +186,7 @@ export async function runFaultCampaign(o: CampaignOptions): Promise<CampaignResu
   const t0 = performance.now();
   const batch = o.batchSize ?? 500;
   const kind = o.kind ?? 'flip';
-  const wSites = weightSites(o.model, o.policy);
+  const wSites = weightSites(o.model, o.policy, o.weightGranularity);
   // activation grids of the policy: calibrated in the engine (only when the policy quantizes activations)
   const needsCal =
     !!o.policy &&

@@ -86,3 +86,30 @@ describe('stratified, common-random-number weight faults', () => {
     assert.throws(() => injectStratifiedWeightFaults(sites, 1.5, 'flip', 1), /bit error rate 1.5 is invalid/);
   });
 });
+
+describe('per-tensor weight storage', () => {
+  it('one symmetric scale for the tensor: codes within range, dequantized within half a step, fewer codes used by small channels', () => {
+    const model = net();
+    const policy = uniformPolicy(4, 8);
+    const pc = weightSites(model, policy);
+    const pt = weightSites(model, policy, 'per-tensor');
+    for (const [i, site] of pt.entries()) {
+      const scales = site.scales as Float32Array;
+      assert.ok(
+        scales.every((s) => s === scales[0]),
+        `${site.layer}: scales differ`,
+      );
+      const codes = site.codes as Int8Array;
+      for (let j = 0; j < codes.length; j++) {
+        assert.ok(Math.abs(codes[j] as number) <= 7);
+        assert.ok(Math.abs((codes[j] as number) * (scales[0] as number) - (site.values[j] as number)) <= (scales[0] as number) / 2 + 1e-7);
+      }
+      // per-tensor steps are at least the per-channel ones (the tensor max bounds every channel max)
+      const pcs = pc[i]?.scales as Float32Array;
+      assert.ok(pcs.every((s) => s <= (scales[0] as number) * (1 + 1e-6)));
+    }
+    // a per-layer mixed policy is one width per tensor: allowed
+    assert.equal(weightSites(model, policyFromVectors(model.graph, [4, 6, 8, 5], [8, 8, 8, 8]), 'per-tensor').length, 4);
+    assert.throws(() => weightSites(model, policy, 'per-row' as never), /weight granularity 'per-row' is unknown/);
+  });
+});

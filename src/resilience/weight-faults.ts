@@ -43,10 +43,40 @@ export interface WeightSite {
 }
 
 /**
+ * How integer weight codes are scaled: `per-channel` (one symmetric scale per output channel, what the QDQ export
+ * writes) or `per-tensor` (one symmetric scale for the whole tensor, max|w| / (2^(b-1) - 1), stored as equal
+ * per-channel scales; small channels then use few of their codes, so a flipped top bit is a larger step relative
+ * to them).
+ */
+export type WeightGranularity = 'per-channel' | 'per-tensor';
+
+function quantizePerTensor(layer: string, t: { readonly shape: readonly number[]; readonly data: Float32Array }, bits: readonly number[]) {
+  const b = bits[0] as number;
+  if (bits.some((x) => x !== b)) throw new ConfigError(`layer '${layer}' mixes weight widths per channel: per-tensor storage needs one width per tensor`);
+  let mx = 0;
+  for (const v of t.data) mx = Math.max(mx, Math.abs(v));
+  const outC = t.shape[0] as number;
+  const codes = new Int8Array(t.data.length);
+  if (b === 1) {
+    // 1-bit: the sign, scaled by the mean magnitude of the tensor
+    let s = 0;
+    for (const v of t.data) s += Math.abs(v);
+    for (let i = 0; i < t.data.length; i++) codes[i] = (t.data[i] as number) >= 0 ? 1 : -1;
+    return { codes, scales: new Float32Array(outC).fill(t.data.length > 0 && s > 0 ? s / t.data.length : 1) };
+  }
+  const q = 2 ** (b - 1) - 1;
+  const scale = mx > 0 ? mx / q : 1;
+  for (let i = 0; i < t.data.length; i++) codes[i] = Math.max(-q, Math.min(q, Math.round((t.data[i] as number) / scale)));
+  return { codes, scales: new Float32Array(outC).fill(scale) };
+}
+
+/**
  * The weight sites of a model under a policy (no policy: every layer float32). A layer mixing float and
  * quantized channels is refused (ONNX QDQ holds one dtype per tensor).
  */
-export function weightSites(model: Model, policy?: PrecisionPolicy): WeightSite[] {
+export function weightSites(model: Model, policy?: PrecisionPolicy, granularity: WeightGranularity = 'per-channel'): WeightSite[] {
+  if (granularity !== 'per-channel' && granularity !== 'per-tensor')
+    throw new ConfigError(`weight granularity '${String(granularity)}' is unknown: expected per-channel or per-tensor`);
   const cfg = policy ? quantConfig(model.graph, policy) : undefined;
   return quantizableLayers(model.graph).map((l) => {
     const key = `${l.name}.weight`;
@@ -60,7 +90,7 @@ export function weightSites(model: Model, policy?: PrecisionPolicy): WeightSite[
     if (!quantized && bits.some((b) => b < 16)) {
       throw new ConfigError(`layer '${l.name}' mixes float and quantized channels: fault injection needs one storage type per tensor`);
     }
-    const q = quantized ? quantizeWeightInt8(t, bits) : undefined;
+    const q = quantized ? (granularity === 'per-tensor' ? quantizePerTensor(l.name, t, bits) : quantizeWeightInt8(t, bits)) : undefined;
     const channelBits = quantized ? bits : bits.map(() => 32);
     return {
       layer: l.name,
