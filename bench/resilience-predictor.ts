@@ -15,6 +15,11 @@
  * (no injection), which is how a predictor change is checked against measurements it did not produce.
  * `--svg f.svg` writes the scatter plot (predicted score, log scale, vs measured drop).
  *
+ * `--sampling stratified` (session 26) draws the faults with stratified counts and common random numbers across the
+ * policies of a network (src/resilience/weight-faults.ts `injectStratifiedWeightFaults`): the per-pair noise of
+ * "how many sign bits were hit" is gone, and the output reports the measurement's agreement with itself (seed group
+ * vs seed group), the predictor's tau per seed group (mean and worst) and per network.
+ *
  * Run: `npx tsc -p tsconfig.json && nice -n 10 node dist/bench/resilience-predictor.js --ber 3e-3 --trials 12 --fp32-trials 3 --images 1000 --policies fp32,w8a8,w6a8,w4a8,mixed --out /tmp/resil2/pred.json [--held-out arch3,arch4,arch5] [--svg docs/x.svg]`
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,11 +53,16 @@ interface Row {
   groupDrops: number[];
   score: number;
   catastrophicHits: number;
+  /** How faults were drawn (absent in rows written before session 26: independent). */
+  sampling?: 'independent' | 'stratified';
 }
 
 const ber = Number(arg('--ber', '3e-3'));
 const trials = Number(arg('--trials', '24'));
-const groups = 3;
+const groups = Number(arg('--groups', '3'));
+// stratified: per (layer, bit rank) the expected hit count, common to every policy of a network (same seeds)
+const sampling = arg('--sampling', 'independent') as 'independent' | 'stratified';
+const seedBase = Number(arg('--seed', '1000'));
 const images = Number(arg('--images', '1000'));
 const archs = Number(arg('--archs', '6'));
 // float32 runs at the BERs where integer drops are measurable all collapse (NaN/Inf logits): fewer runs suffice
@@ -79,7 +89,14 @@ function policyFor(name: string, model: Model, mi: number): PrecisionPolicy {
 
 const previous: Row[] = existsSync(out) ? ((JSON.parse(readFileSync(out, 'utf8')) as { rows?: Row[] }).rows ?? []) : [];
 // a stored pair counts when it was measured at this BER with at least as many images and runs
-const rows: Row[] = previous.filter((r) => r.ber === ber && r.images >= images && r.trials >= (r.policy === 'fp32' ? fp32Trials : trials));
+const rows: Row[] = previous.filter(
+  (r) =>
+    (r.sampling ?? 'independent') === sampling &&
+    r.groupDrops.length === groups &&
+    r.ber === ber &&
+    r.images >= images &&
+    r.trials >= (r.policy === 'fp32' ? fp32Trials : trials),
+);
 const models = await resilienceModels({
   dir: arg('--dir', '/tmp/hwnas-resilience'),
   limit: 8000,
@@ -122,8 +139,9 @@ for (const [name, model] of models) {
         bers: [ber],
         sites: ['weights'],
         trials: Math.max(1, Math.floor((pname === 'fp32' ? fp32Trials : trials) / groups)),
-        seed: 1000 + g,
+        seed: seedBase + g,
         layerTrials: 0,
+        sampling,
       });
       baseline = rg.baselineAccuracy;
       groupDrops.push(rg.baselineAccuracy - (rg.results[0]?.meanAccuracy ?? Number.NaN));
@@ -141,6 +159,7 @@ for (const [name, model] of models) {
       groupDrops,
       score: pred.score,
       catastrophicHits: pred.catastrophicHits,
+      sampling,
     });
     writeFileSync(out, JSON.stringify({ partial: true, rows }, null, 2));
     process.stderr.write(
@@ -160,11 +179,46 @@ function tau(rs: readonly Row[]): number {
 const tuned = rows.filter((r) => !heldOut.has(r.file));
 const held = rows.filter((r) => heldOut.has(r.file));
 const quant = (rs: readonly Row[]) => rs.filter((r) => r.policy !== 'fp32');
+// reliability of the measurement itself: one seed group's drops ranked against another's (quantized pairs, where
+// the ranking is in question); and the predictor against each seed group alone (mean and worst over groups)
+const qrows = quant(rows);
+const groupVsGroup: number[] = [];
+for (let g = 0; g < groups; g++)
+  for (let h = g + 1; h < groups; h++)
+    groupVsGroup.push(
+      kendallTau(
+        qrows.map((r) => r.groupDrops[g] as number),
+        qrows.map((r) => r.groupDrops[h] as number),
+      ),
+    );
+const perGroup = (rs: readonly Row[]) =>
+  Array.from({ length: groups }, (_, g) =>
+    rs.length < 2
+      ? Number.NaN
+      : kendallTau(
+          rs.map((r) => r.score),
+          rs.map((r) => r.groupDrops[g] as number),
+        ),
+  );
+const meanWorst = (xs: readonly number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, worst: Math.min(...xs) });
+// within one network the policies share their fault positions (stratified sampling): the predictor's ranking of a
+// network's policies against the measured one, per network
+const withinModel = [...new Set(rows.map((r) => r.file))].map((file) => {
+  const rs = rows.filter((r) => r.file === file);
+  return { model: file, pairs: rs.length, tau: tau(rs), tauQuantizedOnly: tau(quant(rs)) };
+});
 const result = {
   date: new Date().toISOString(),
+  sampling,
+  groups,
   ber,
   trials,
   images,
+  measurementSelfAgreementQuantized: { groupVsGroup, ...meanWorst(groupVsGroup) },
+  tauPerGroupAll: { values: perGroup(rows), ...meanWorst(perGroup(rows)) },
+  tauPerGroupQuantized: { values: perGroup(qrows), ...meanWorst(perGroup(qrows)) },
+  heldOutTauPerGroupQuantized: { values: perGroup(quant(held)), ...meanWorst(perGroup(quant(held))) },
+  withinModel,
   pairs: rows.length,
   tau: tau(rows),
   tauQuantizedOnly: tau(quant(rows)),

@@ -11,7 +11,7 @@
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { type Precision, type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { CostVector, PolicyCoster } from './cost.js';
-import { type AllocationKind, type AllocationLayer, type Budget, BudgetInfeasibleError, COST_KINDS, solveAllocation } from './ilp.js';
+import { type AllocationKind, type AllocationLayer, type Budget, BudgetInfeasibleError, COST_KINDS, type CostKind, solveAllocation } from './ilp.js';
 
 /** Options of {@link ilpSearch}. */
 export interface IlpSearchOptions {
@@ -30,7 +30,17 @@ export interface IlpSearchOptions {
    * not exceed `max`. Additive by construction, so it is one more ILP row and needs no repair. Absent:
    * the allocation is exactly as without it.
    */
-  readonly fault?: { readonly damage: (layer: number, p: Precision) => number; readonly max: number };
+  readonly fault?: {
+    readonly damage: (layer: number, p: Precision) => number;
+    readonly max: number;
+    /**
+     * Protection as a per-layer decision: every (layer, precision) option also exists hardened (e.g. SEC-DED ECC
+     * on the layer's weights), whose damage is `damage x factor` and whose cost adds `extraCost(layer, p)` (the
+     * target's own extra cost of protecting that layer, e.g. src/resilience/protection.ts). The solution names
+     * the hardened layers; the budget check adds their extra cost to the policy's network cost.
+     */
+    readonly harden?: { readonly factor: number; readonly extraCost: (layer: number, p: Precision) => Readonly<Partial<Record<CostKind, number>>> };
+  };
 }
 
 /** Result of {@link ilpSearch}. */
@@ -45,8 +55,10 @@ export interface IlpSearchResult {
   readonly wallMs: number;
   /** Re-solves needed before the target's own cost met every budget (0: the first solution did). */
   readonly repairs: number;
-  /** Summed fault damage of the solution (when a fault constraint was given). */
+  /** Summed fault damage of the solution (when a fault constraint was given), hardening included. */
   readonly fault?: number;
+  /** Layers the solution hardens (when `fault.harden` was given). */
+  readonly hardened?: readonly string[];
 }
 
 /** All (w, a) pairs of two bit lists. */
@@ -78,9 +90,12 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
   const base = coster.cost(refW, refA);
   const kinds = COST_KINDS.filter((k) => o.budget[k] !== undefined);
   for (const k of kinds) if (!Number.isFinite(base[k])) throw new ConfigError(`ilp: target '${coster.target.name}' has no ${k} model; cannot budget ${k}`);
-  const layers: AllocationLayer<Precision>[] = coster.layers.map((l, i) => ({
+  const harden = o.fault?.harden;
+  if (harden && !(harden.factor >= 0 && harden.factor <= 1))
+    throw new ConfigError(`ilp: hardening damage factor ${harden.factor}: expected a number in [0, 1]`);
+  const layers: AllocationLayer<{ p: Precision; hardened: boolean }>[] = coster.layers.map((l, i) => ({
     name: l.name,
-    options: o.options.map((p) => {
+    options: o.options.flatMap((p) => {
       const wb = [...refW];
       const ab = [...refA];
       wb[i] = p.weightBits;
@@ -94,9 +109,16 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
           throw new ConfigError(`ilp: fault damage of layer '${l.name}' at w${p.weightBits}a${p.actBits} is ${d}: expected a finite number >= 0`);
         cost.fault = d;
       }
-      return { value: p, score: o.score(i, p), cost };
+      const plain = { value: { p, hardened: false }, score: o.score(i, p), cost };
+      if (!harden) return [plain];
+      const extra = harden.extraCost(i, p);
+      const hcost: Partial<Record<AllocationKind, number>> = { ...cost, fault: (cost.fault as number) * harden.factor };
+      for (const k of kinds) hcost[k] = (cost[k] as number) + (extra[k] ?? 0);
+      return [plain, { value: { p, hardened: true }, score: o.score(i, p), cost: hcost }];
     }),
   }));
+  const extraOf = (values: readonly { p: Precision; hardened: boolean }[], k: (typeof kinds)[number]): number =>
+    harden ? values.reduce((a, v, i) => a + (v.hardened ? (harden.extraCost(i, v.p)[k] ?? 0) : 0), 0) : 0;
   // with deltas from the reference policy, the fixed part is the reference total
   const fixedCost: Partial<Record<AllocationKind, number>> = {};
   for (const k of kinds) fixedCost[k] = base[k];
@@ -110,7 +132,7 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
   }
   let solveMs = 0;
   for (let repairs = 0; ; repairs++) {
-    let sol: Awaited<ReturnType<typeof solveAllocation<Precision>>>;
+    let sol: Awaited<ReturnType<typeof solveAllocation<{ p: Precision; hardened: boolean }>>>;
     try {
       sol = await solveAllocation({ layers, budget: tight, fixedCost });
     } catch (e) {
@@ -121,9 +143,26 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
       throw e;
     }
     solveMs += sol.solveMs;
-    const wb = sol.values.map((p) => p.weightBits);
-    const ab = sol.values.map((p) => p.actBits);
-    const cost = coster.cost(wb, ab);
+    if (harden && o.fault) {
+      // hardening does not change the score: drop any the fault line does not need (ties are otherwise arbitrary)
+      const f = o.fault;
+      const values = [...sol.values];
+      let total = values.reduce((a, v, i) => a + f.damage(i, v.p) * (v.hardened ? harden.factor : 1), 0);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as { p: Precision; hardened: boolean };
+        if (!v.hardened) continue;
+        const d = f.damage(i, v.p);
+        if (total - d * harden.factor + d <= f.max) {
+          total += d - d * harden.factor;
+          values[i] = { p: v.p, hardened: false };
+        }
+      }
+      sol = { ...sol, values };
+    }
+    const wb = sol.values.map((v) => v.p.weightBits);
+    const ab = sol.values.map((v) => v.p.actBits);
+    const cost = { ...coster.cost(wb, ab) };
+    for (const k of kinds) cost[k] += extraOf(sol.values, k);
     const over = kinds.filter((k) => cost[k] > (o.budget[k] as number) * (1 + 1e-9));
     if (over.length === 0)
       return {
@@ -135,7 +174,15 @@ export async function ilpSearch(o: IlpSearchOptions): Promise<IlpSearchResult> {
         solveMs,
         wallMs: performance.now() - t0,
         repairs,
-        ...(o.fault ? { fault: sol.values.reduce((a, p, i) => a + (o.fault as NonNullable<IlpSearchOptions['fault']>).damage(i, p), 0) } : {}),
+        ...(o.fault
+          ? {
+              fault: sol.values.reduce(
+                (a, v, i) => a + (o.fault as NonNullable<IlpSearchOptions['fault']>).damage(i, v.p) * (v.hardened ? (harden?.factor ?? 1) : 1),
+                0,
+              ),
+            }
+          : {}),
+        ...(harden ? { hardened: coster.layers.filter((_, i) => sol.values[i]?.hardened).map((l) => l.name) } : {}),
       };
     if (repairs >= maxRepairs)
       throw new InfeasibleError(

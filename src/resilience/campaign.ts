@@ -19,7 +19,15 @@ import { Rng } from '../util/rng.js';
 import { type ActivationSite, activationCorruptor, activationSites } from './activation-faults.js';
 import { checkFaultModel, type FaultKind, type FaultModel } from './fault-model.js';
 import { logitAccuracy, type RunSummary, summarizeRuns } from './metrics.js';
-import { type FaultyWeights, faultyWeightsOnnx, injectWeightFaults, type WeightSite, weightSites } from './weight-faults.js';
+import {
+  type FaultyWeights,
+  faultyWeightsOnnx,
+  injectStratifiedWeightFaults,
+  injectWeightFaults,
+  type WeightGranularity,
+  type WeightSite,
+  weightSites,
+} from './weight-faults.js';
 
 /** Where faults are injected. */
 export type FaultSite = 'weights' | 'activations';
@@ -58,6 +66,15 @@ export interface CampaignOptions {
   readonly layerRate?: number;
   /** Layers whose weights are stored with SEC-DED ECC (src/resilience/protection.ts). */
   readonly hardened?: ReadonlySet<string>;
+  /**
+   * How weight faults at a BER are drawn: `independent` (default: every bit hit independently, the fault model
+   * as stated) or `stratified` (per layer and bit rank the expected count, common to every policy under the same
+   * seed: a lower-variance estimate of the expected drop and of policy differences, see
+   * {@link injectStratifiedWeightFaults}). Weights only; not with `hardened`.
+   */
+  readonly sampling?: 'independent' | 'stratified';
+  /** Scale granularity of the stored integer weight codes (default per-channel, as the QDQ export writes). */
+  readonly weightGranularity?: WeightGranularity;
   /** Inference batch (default 500). */
   readonly batchSize?: number;
   /** Called after every finished run. */
@@ -152,6 +169,10 @@ function checkOptions(o: CampaignOptions): FaultModel[] {
   if (o.counts && o.sites.includes('activations')) {
     throw new ConfigError('exact fault counts apply to weights only: activation faults are transient, drawn at a BER per inference');
   }
+  if (o.sampling !== undefined && o.sampling !== 'independent' && o.sampling !== 'stratified')
+    throw new ConfigError(`sampling '${String(o.sampling)}' is unknown: expected independent or stratified`);
+  if (o.sampling === 'stratified' && (o.counts || o.hardened))
+    throw new ConfigError('stratified sampling draws faults at a BER without ECC hardening: give --ber rates and no hardened layers');
   if (!Number.isInteger(o.trials) || o.trials < 1) throw new ConfigError(`trials ${o.trials} is invalid: expected an integer >= 1`);
   if (o.data.n < 1) throw new ConfigError('the test set is empty: expected at least 1 image to measure accuracy');
   if (o.threshold !== undefined && !(o.threshold >= 0 && o.threshold <= 1))
@@ -165,7 +186,7 @@ export async function runFaultCampaign(o: CampaignOptions): Promise<CampaignResu
   const t0 = performance.now();
   const batch = o.batchSize ?? 500;
   const kind = o.kind ?? 'flip';
-  const wSites = weightSites(o.model, o.policy);
+  const wSites = weightSites(o.model, o.policy, o.weightGranularity);
   // activation grids of the policy: calibrated in the engine (only when the policy quantizes activations)
   const needsCal =
     !!o.policy &&
@@ -236,7 +257,10 @@ export async function runFaultCampaign(o: CampaignOptions): Promise<CampaignResu
     };
     const runOnce = async (site: FaultSite, fault: FaultModel, rng: Rng, only?: string): Promise<{ acc: number; bits: number }> => {
       if (site === 'weights') {
-        const faulty = injectWeightFaults(wSites, fault, rng, only ? new Set([only]) : undefined, o.hardened);
+        const faulty =
+          o.sampling === 'stratified'
+            ? injectStratifiedWeightFaults(wSites, fault.ber as number, kind, rng.seed, only ? new Set([only]) : undefined)
+            : injectWeightFaults(wSites, fault, rng, only ? new Set([only]) : undefined, o.hardened);
         return { acc: await weightAccuracy(faulty), bits: faulty.bitsHit };
       }
       return engineAccuracy(only ? aSites.filter((a) => a.node === only) : aSites, fault, rng);

@@ -49,6 +49,25 @@ export interface LayerResilienceFeatures {
   readonly damage: number;
 }
 
+/** Protection the prediction accounts for (src/resilience/protection.ts). */
+export interface PredictedProtection {
+  /**
+   * Range restriction: every conv/dense layer's output chain ends in a clip to profiled bounds, so every
+   * layer is bounded (its hits saturate a channel at worst).
+   */
+  readonly rangeRestriction?: boolean;
+  /**
+   * Layers whose weights are stored with SEC-DED (72, 64) ECC: a hit survives decoding only when another bit of
+   * its 72-bit word is hit too, so the layer's expected damage is multiplied by 1 - (1 - ber)^71 (about 71 x ber).
+   */
+  readonly hardened?: ReadonlySet<string>;
+}
+
+/** The expected share of a hardened layer's hits that survive SEC-DED (72, 64) decoding at `ber`. */
+export function eccSurvivalFactor(ber: number): number {
+  return 1 - (1 - ber) ** 71;
+}
+
 /** The predictor's output. */
 export interface ResiliencePrediction {
   /** Expected damage (higher = more fragile), the sum over layers. */
@@ -92,7 +111,13 @@ function layerBits(policy: PrecisionPolicy | undefined, name: string): { weightB
  * Predict the weight-fault fragility of `graph` under `policy` (undefined: float32) at bit error rate `ber`.
  * `weights` (optional) give each layer's value range; without them a typical ratio is assumed.
  */
-export function predictResilience(graph: Graph, policy: PrecisionPolicy | undefined, ber: number, weights?: Weights): ResiliencePrediction {
+export function predictResilience(
+  graph: Graph,
+  policy: PrecisionPolicy | undefined,
+  ber: number,
+  weights?: Weights,
+  protection: PredictedProtection = {},
+): ResiliencePrediction {
   const byName = new Map(graph.nodes.map((n) => [n.name, n] as const));
   const consumers = new Map<string, Node[]>();
   for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
@@ -124,7 +149,7 @@ export function predictResilience(graph: Graph, policy: PrecisionPolicy | undefi
   }
   /** Does a clip bound the output of `name` before it reaches the next layer (or the output)? */
   const bounded = (name: string): boolean => {
-    if (quantizedAct.has(name)) return true;
+    if (protection.rangeRestriction || quantizedAct.has(name)) return true;
     const next = consumers.get(name) ?? [];
     if (next.length === 0) return false;
     return next.every((c) => {
@@ -170,7 +195,10 @@ export function predictResilience(graph: Graph, policy: PrecisionPolicy | undefi
         }
       perHit = rel / outChannels;
     }
-    const damage = (hits * perHit + catas) * (inResidual ? 0.5 : 1);
+    // ECC: a hit survives only with a second hit in its word (both the catastrophic and the mild hits)
+    const ecc = protection.hardened?.has(l.name) ? eccSurvivalFactor(ber) : 1;
+    if (ecc !== 1) catas *= ecc;
+    const damage = (hits * perHit * ecc + catas) * (inResidual ? 0.5 : 1);
     score += damage;
     catastrophic += catas;
     return {

@@ -13,7 +13,7 @@ import { PolicyCoster } from '../quant/cost.js';
 import { ilpSearch } from '../quant/hawq-ilp.js';
 import { Rng } from '../util/rng.js';
 import { layerDamageFn, predictResilience } from './predictor.js';
-import { CLIP_SUFFIX, mostVulnerableLayers, protectionCost, rangeRestrictionPoints, restrictRanges } from './protection.js';
+import { CLIP_SUFFIX, eccExtraCost, mostVulnerableLayers, protectionCost, rangeRestrictionPoints, restrictRanges } from './protection.js';
 import { ECC_WORD_BITS, eccSurvivors, injectWeightFaults, storedBits, weightSites } from './weight-faults.js';
 
 const graph = zooGraph('mbnet32');
@@ -155,4 +155,61 @@ test('--max-fault-drop syntax', () => {
   assert.deepEqual(parseMaxFaultDrop('0.02'), { maxDrop: 0.02 });
   assert.deepEqual(parseMaxFaultDrop('2.5pp'), { maxDrop: 0.025 });
   for (const bad of ['', 'x', '1pp@', '1pp@2', '-1pp', '150pp', '1pp@1e-5@3']) assert.throws(() => parseMaxFaultDrop(bad), /--max-fault-drop/);
+});
+
+test('ILP with hardening as a per-layer option: meets a fault line no precision alone meets, at the least score, ECC cost counted', async () => {
+  const g = zooGraph('mnist-cnn');
+  const m: Model = { graph: g, weights: initWeights(g, new Rng(5)) };
+  const target = bitFusionEdge();
+  const coster = new PolicyCoster(g, target);
+  const options: Precision[] = [
+    { weightBits: 2, actBits: 8 },
+    { weightBits: 4, actBits: 8 },
+    { weightBits: 8, actBits: 8 },
+  ];
+  const ber = 1e-4;
+  const damage = layerDamageFn(g, ber, m.weights);
+  const score = (i: number, p: Precision) => (i + 1) * (8 - p.weightBits) ** 2;
+  const names = coster.layers.map((l) => l.name);
+  const extraCost = (i: number, p: Precision) => eccExtraCost(target, g, names[i] as string, p);
+  const factor = 1 - (1 - ber) ** 71;
+  const ref = coster.uniformCost({ weightBits: 8, actBits: 8 });
+  const budget = { latency: 1.0 * ref.latency };
+  // the least damage any precision reaches without hardening; the line is a third of it
+  const least = names.reduce((a, _, i) => a + Math.min(...options.map((p) => damage(i, p))), 0);
+  const max = least / 3;
+  await assert.rejects(ilpSearch({ coster, budget, options, score, fault: { damage, max } }), /fault/);
+  const r = await ilpSearch({ coster, budget, options, score, fault: { damage, max, harden: { factor, extraCost } } });
+  assert.ok(r.hardened && r.hardened.length > 0);
+  assert.ok((r.fault as number) <= max * (1 + 1e-9));
+  // the reported cost is the network cost plus the ECC extra of the hardened layers, within the budget
+  const policy = r.policy;
+  const c = protectionCost(target, g, policy, { hardened: new Set(r.hardened) });
+  assert.ok(Math.abs(r.cost.latency - c.latencyMs) < 1e-9 * c.latencyMs, `${r.cost.latency} vs ${c.latencyMs}`);
+  assert.ok(r.cost.latency <= budget.latency * (1 + 1e-9));
+  // exhaustive oracle over the 6^3 (precision, hardened) choices
+  let best = Number.POSITIVE_INFINITY;
+  const pick = (i: number, chosen: { p: Precision; h: boolean }[]): void => {
+    if (i === names.length) {
+      const f = chosen.reduce((a, x, j) => a + damage(j, x.p) * (x.h ? factor : 1), 0);
+      const lat =
+        coster.cost(
+          chosen.map((x) => x.p.weightBits),
+          chosen.map((x) => x.p.actBits),
+        ).latency + chosen.reduce((a, x, j) => a + (x.h ? extraCost(j, x.p).latency : 0), 0);
+      if (f <= max * (1 + 1e-9) && lat <= budget.latency * (1 + 1e-9))
+        best = Math.min(
+          best,
+          chosen.reduce((a, x, j) => a + score(j, x.p), 0),
+        );
+      return;
+    }
+    for (const p of options) for (const h of [false, true]) pick(i + 1, [...chosen, { p, h }]);
+  };
+  pick(0, []);
+  assert.ok(Number.isFinite(best));
+  assert.ok(Math.abs(r.objective - best) < 1e-9, `ILP ${r.objective} vs exhaustive ${best}`);
+  // hardening costs latency on this target: a line the plain optimum already meets needs none
+  const free = await ilpSearch({ coster, budget, options, score, fault: { damage, max: least * 10, harden: { factor, extraCost } } });
+  assert.deepEqual(free.hardened, []);
 });

@@ -190,3 +190,28 @@ export function protectionCost(
     eccLatencyMs: eccLat,
   };
 }
+
+/**
+ * The target's extra cost of storing layer `layer`'s weights with SEC-DED (72, 64) ECC at precision `p`: its
+ * layer cost with 9/8 of the weight elements minus its plain layer cost (latency ms, energy mJ) and the extra
+ * stored bytes; BOPs do not change. The per-layer term of {@link protectionCost}, for allocations that choose
+ * hardening layer by layer (`fault.harden` of `ilpSearch`, src/quant/hawq-ilp.ts).
+ */
+export function eccExtraCost(
+  target: HardwareTarget,
+  graph: Graph,
+  layer: string,
+  p: { readonly weightBits: number; readonly actBits: number },
+): { latency: number; energy: number; size: number; bops: number } {
+  const w = graphWorkloads(graph).find((x) => x.node === layer);
+  if (!w || w.weightElems === 0) throw new ConfigError(`hardened layer '${layer}' is not a conv/dense layer of graph '${graph.name}'`);
+  const scaled = { ...w, weightElems: (w.weightElems * ECC_WORD_BITS) / ECC_DATA_BITS };
+  const a = target.layerCost(w, p);
+  const b = target.layerCost(scaled, p);
+  return {
+    latency: b.latencyMs - a.latencyMs,
+    energy: b.energyMj - a.energyMj,
+    size: weightBytes(scaled, p.weightBits) - weightBytes(w, p.weightBits),
+    bops: 0,
+  };
+}

@@ -17,7 +17,7 @@ import { quantizableLayers } from '../ir/workload.js';
 import { exportQdqPlan, type QdqActivation } from '../onnx/qdq.js';
 import { quantConfig } from '../quant/apply.js';
 import { quantizeWeightInt8 } from '../quant/qdq-export.js';
-import type { Rng } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
 import { type FaultModel, faultBinaryCode, faultFloat32, faultSignedCode, sampleFaultBits } from './fault-model.js';
 
 /** One conv/dense weight tensor as stored: integer codes with their scales, or float32 values. */
@@ -43,10 +43,40 @@ export interface WeightSite {
 }
 
 /**
+ * How integer weight codes are scaled: `per-channel` (one symmetric scale per output channel, what the QDQ export
+ * writes) or `per-tensor` (one symmetric scale for the whole tensor, max|w| / (2^(b-1) - 1), stored as equal
+ * per-channel scales; small channels then use few of their codes, so a flipped top bit is a larger step relative
+ * to them).
+ */
+export type WeightGranularity = 'per-channel' | 'per-tensor';
+
+function quantizePerTensor(layer: string, t: { readonly shape: readonly number[]; readonly data: Float32Array }, bits: readonly number[]) {
+  const b = bits[0] as number;
+  if (bits.some((x) => x !== b)) throw new ConfigError(`layer '${layer}' mixes weight widths per channel: per-tensor storage needs one width per tensor`);
+  let mx = 0;
+  for (const v of t.data) mx = Math.max(mx, Math.abs(v));
+  const outC = t.shape[0] as number;
+  const codes = new Int8Array(t.data.length);
+  if (b === 1) {
+    // 1-bit: the sign, scaled by the mean magnitude of the tensor
+    let s = 0;
+    for (const v of t.data) s += Math.abs(v);
+    for (let i = 0; i < t.data.length; i++) codes[i] = (t.data[i] as number) >= 0 ? 1 : -1;
+    return { codes, scales: new Float32Array(outC).fill(t.data.length > 0 && s > 0 ? s / t.data.length : 1) };
+  }
+  const q = 2 ** (b - 1) - 1;
+  const scale = mx > 0 ? mx / q : 1;
+  for (let i = 0; i < t.data.length; i++) codes[i] = Math.max(-q, Math.min(q, Math.round((t.data[i] as number) / scale)));
+  return { codes, scales: new Float32Array(outC).fill(scale) };
+}
+
+/**
  * The weight sites of a model under a policy (no policy: every layer float32). A layer mixing float and
  * quantized channels is refused (ONNX QDQ holds one dtype per tensor).
  */
-export function weightSites(model: Model, policy?: PrecisionPolicy): WeightSite[] {
+export function weightSites(model: Model, policy?: PrecisionPolicy, granularity: WeightGranularity = 'per-channel'): WeightSite[] {
+  if (granularity !== 'per-channel' && granularity !== 'per-tensor')
+    throw new ConfigError(`weight granularity '${String(granularity)}' is unknown: expected per-channel or per-tensor`);
   const cfg = policy ? quantConfig(model.graph, policy) : undefined;
   return quantizableLayers(model.graph).map((l) => {
     const key = `${l.name}.weight`;
@@ -60,7 +90,7 @@ export function weightSites(model: Model, policy?: PrecisionPolicy): WeightSite[
     if (!quantized && bits.some((b) => b < 16)) {
       throw new ConfigError(`layer '${l.name}' mixes float and quantized channels: fault injection needs one storage type per tensor`);
     }
-    const q = quantized ? quantizeWeightInt8(t, bits) : undefined;
+    const q = quantized ? (granularity === 'per-tensor' ? quantizePerTensor(l.name, t, bits) : quantizeWeightInt8(t, bits)) : undefined;
     const channelBits = quantized ? bits : bits.map(() => 32);
     return {
       layer: l.name,
@@ -254,4 +284,88 @@ export function faultyWeightsOnnx(
       activation: (tensor) => activationGrids.get(tensor),
     },
   );
+}
+
+/** Bit ranks counted from the top of a stored value: rank 0 is the sign bit, rank k is bit `bits - 1 - k`. */
+const FLOAT_RANKS = 32;
+const INT_RANKS = 8;
+
+/** A well-mixed 32-bit seed from a base seed and small integers (same mixing as the campaign's run seeds). */
+function mixSeed(seed: number, ...parts: readonly number[]): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Lower-variance weight faults at a bit error rate, for comparing precision policies and estimating the
+ * expected accuracy drop (the predictor validation, bench/resilience-predictor.ts):
+ * - **stratified counts**: per layer and per bit rank (rank 0 = the sign bit, rank k = the k-th bit below it),
+ *   the number of hit values is the expected count `N x ber` rounded stochastically (floor, plus one with the
+ *   fractional part's probability), not a binomial draw; which values are hit is uniform (Floyd's sampling).
+ *   Every stored bit is still hit with probability `ber`, but a run can no longer draw 3 sign-bit hits where 1
+ *   is expected: the count variance, which dominates the run-to-run noise of integer policies, is removed.
+ * - **common random numbers**: the hits of (layer, rank) come from their own generator seeded by
+ *   (`seed`, layer index, rank), and are drawn over all N values of the layer whatever its bits; a policy
+ *   storing `b` bits in a channel keeps the hits of ranks below `b` there. So two policies of the same network
+ *   under the same seed have the same sign-bit hits on the same weights (w4 and w8 differ only in the lower
+ *   bits), and their difference measures the policies, not the luck of the draw.
+ * Float32 layers use ranks 0..31 (bit 31 - k); integer layers ranks 0..7. `layers` restricts the hits to those
+ * layers (the others keep their draws unused). ECC hardening is not supported here.
+ */
+export function injectStratifiedWeightFaults(
+  sites: readonly WeightSite[],
+  ber: number,
+  kind: FaultModel['kind'],
+  seed: number,
+  layers?: ReadonlySet<string>,
+): FaultyWeights {
+  if (!(Number.isFinite(ber) && ber >= 0 && ber <= 1)) throw new ConfigError(`bit error rate ${String(ber)} is invalid: expected a number in [0, 1]`);
+  const codes = new Map<string, Int8Array>();
+  const values = new Map<string, Float32Array>();
+  let bitsHit = 0;
+  let changed = 0;
+  sites.forEach((site, li) => {
+    if (layers && !layers.has(site.layer)) return;
+    const n = site.outChannels * site.perChannel;
+    const ranks = site.codes ? INT_RANKS : FLOAT_RANKS;
+    for (let k = 0; k < ranks; k++) {
+      const rng = new Rng(mixSeed(seed, li, k));
+      const expected = n * ber;
+      const count = Math.min(n, Math.floor(expected) + (rng.next() < expected - Math.floor(expected) ? 1 : 0));
+      if (count === 0) continue;
+      for (const element of sampleFaultBits(n, { kind, count }, rng)) {
+        if (site.codes) {
+          const bits = site.channelBits[Math.floor(element / site.perChannel)] as number;
+          if (k >= bits) continue;
+          let c = codes.get(site.layer);
+          if (!c) {
+            c = Int8Array.from(site.codes);
+            codes.set(site.layer, c);
+          }
+          const old = c[element] as number;
+          const next = bits === 1 ? faultBinaryCode(old, kind) : faultSignedCode(old, bits, bits - 1 - k, kind);
+          bitsHit++;
+          if (next !== old) changed++;
+          c[element] = next;
+        } else {
+          let v = values.get(site.layer);
+          if (!v) {
+            v = Float32Array.from(site.values);
+            values.set(site.layer, v);
+          }
+          const old = v[element] as number;
+          const next = faultFloat32(old, 31 - k, kind);
+          bitsHit++;
+          if (!Object.is(next, old)) changed++;
+          v[element] = next;
+        }
+      }
+    }
+  });
+  return { codes, values, bitsHit, bitsUncorrected: bitsHit, valuesChanged: changed };
 }

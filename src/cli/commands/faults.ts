@@ -25,6 +25,8 @@ interface FaultFlags {
   readonly batchSize?: string;
   readonly rangeRestriction?: boolean;
   readonly harden?: string;
+  readonly sampling?: string;
+  readonly weightScale?: string;
   readonly target?: string;
   readonly json?: boolean;
 }
@@ -96,6 +98,11 @@ export function registerFaults(program: Command): void {
       'protection: SEC-DED ECC on the weights of the N most vulnerable layers (topology predictor) or of the named layers (a,b,...)',
     )
     .option('--target <name>', 'hardware target the protection is costed on (default bitfusion-edge)')
+    .option('--weight-scale <g>', 'integer weight codes scaled per-channel (default, as the QDQ export) | per-tensor')
+    .option(
+      '--sampling <s>',
+      'weight faults at a BER: independent (default) | stratified (per layer and bit rank the expected count, same positions for every policy under one --seed: lower variance)',
+    )
     .option('--json', 'print JSON')
     .action(async (spec: string, f: FaultFlags) => {
       // Ctrl-C from here on stops the campaign between runs; what finished is reported (exit 130)
@@ -135,6 +142,12 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   const images = f.images !== undefined ? intOption('--images', f.images, 0, 1) : undefined;
   const epochs = intOption('--epochs', f.epochs, 1, 1);
   const batchSize = intOption('--batch-size', f.batchSize, 500, 1);
+  if (f.sampling !== undefined && f.sampling !== 'independent' && f.sampling !== 'stratified')
+    throw new ConfigError(`--sampling '${f.sampling}': expected independent or stratified`);
+  const sampling = f.sampling as 'independent' | 'stratified' | undefined;
+  if (f.weightScale !== undefined && f.weightScale !== 'per-channel' && f.weightScale !== 'per-tensor')
+    throw new ConfigError(`--weight-scale '${f.weightScale}': expected per-channel or per-tensor`);
+  const weightGranularity = f.weightScale as 'per-channel' | 'per-tensor' | undefined;
   // check the policy against the graph before any training
   const policy = f.policy !== undefined ? loadPolicySpec(f.policy, loadModelSpec(spec, seed).graph) : undefined;
   const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);
@@ -164,6 +177,8 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
       ...(layerTrials !== undefined ? { layerTrials } : {}),
       ...(layerRate !== undefined ? { layerRate } : {}),
       batchSize,
+      ...(sampling ? { sampling } : {}),
+      ...(weightGranularity ? { weightGranularity } : {}),
       onProgress: (done, total, label) => {
         bar.setTotal(total);
         bar.update(done, { run: label });
