@@ -24,6 +24,7 @@ import {
   faultyWeightsOnnx,
   injectStratifiedWeightFaults,
   injectWeightFaults,
+  mixSeed,
   type WeightGranularity,
   type WeightSite,
   weightSites,
@@ -123,15 +124,9 @@ export interface CampaignResult {
   readonly seconds: number;
 }
 
-/** A well-mixed 32-bit seed from a base seed and small integers. */
+/** A well-mixed 32-bit seed from a base seed and small integers (the mixer of weight-faults.ts). */
 export function runSeed(seed: number, ...parts: readonly number[]): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p + 0x7f4a7c15), 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
+  return mixSeed(seed, ...parts);
 }
 
 async function onnxAccuracy(bytes: Uint8Array, data: LabelledData, batch: number): Promise<number> {

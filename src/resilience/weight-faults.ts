@@ -290,8 +290,8 @@ export function faultyWeightsOnnx(
 const FLOAT_RANKS = 32;
 const INT_RANKS = 8;
 
-/** A well-mixed 32-bit seed from a base seed and small integers (same mixing as the campaign's run seeds). */
-function mixSeed(seed: number, ...parts: readonly number[]): number {
+/** A well-mixed 32-bit seed from a base seed and small integers (also the campaign's run seeds). */
+export function mixSeed(seed: number, ...parts: readonly number[]): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (const p of parts) {
     h = Math.imul(h ^ (p + 0x7f4a7c15), 0x85ebca6b) >>> 0;
