@@ -107,10 +107,11 @@ export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
     await yieldToEventLoop(); // the evaluation is synchronous: let signal handlers (Ctrl-C) run between trials
     const { policy, channelBits } = candidatePolicy(o.coster, params, o.channel, `trial-${ctx.trialNumber}`);
     let accuracy: number;
+    let loss: number | undefined;
     if (o.finetune) {
       floatModel ??= o.model.toModel();
       accuracy = await finetunedAccuracy(floatModel, policy, o.searchSet, o.calibration, channelBits, o.finetune);
-    } else accuracy = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits).accuracy;
+    } else ({ accuracy, loss } = evaluatePolicy(o.model, policy, o.searchSet, o.calibration, channelBits));
     const cost = o.coster.policyCost(policy);
     const value = costOf(cost, o.budget.kind);
     return {
@@ -118,6 +119,8 @@ export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
       constraints: [value - o.budget.value * (1 + 1e-9)],
       userAttrs: {
         policy: policy as unknown as JsonValue,
+        // the validation cross-entropy (post-training scoring only): what the greedy strategy compares
+        ...(loss !== undefined && Number.isFinite(loss) ? { loss } : {}),
         ...(Object.keys(channelBits).length ? { channelBits: channelBits as unknown as JsonValue } : {}),
         ...costAttrs(cost),
         budget: { kind: o.budget.kind, value: o.budget.value },

@@ -21,10 +21,11 @@ import { type ChannelSetup, candidatePolicy, quantPolicyEvaluator } from './eval
 import { hasPolicySteps, type PtqOptions, prepareFloat, preparePolicy, ptqLabel } from './ptq.js';
 import { activationHessianDamage, channelDamage, hawqScores, type LayerSensitivity, layerSensitivities, nonIncreasing } from './sensitivity.js';
 import './strategies/index.js';
+import { greedyTrialBound } from './strategies/greedy.js';
 import { channelCostTable, quantProblem, quantSpace } from './strategies/problem.js';
 
 /** Strategies of {@link quantizePipeline}. */
-export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'uniform' | 'random';
+export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'greedy' | 'uniform' | 'random';
 
 /** Progress events of the pipeline. */
 export type QuantEvent =
@@ -227,6 +228,15 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
   switch (o.strategy) {
     case 'uniform':
       return { strategy: { name: 'uniform', options: { problem: json(problem) } }, space: quantSpace(problem), nTrials: o.trials ?? 1 };
+    case 'greedy':
+      say(
+        `greedy allocation: each step scores every cheaper width of every layer's weights and input activations on ${s.searchSet.n} validation images (whole policy), until the budget is met`,
+      );
+      return {
+        strategy: { name: 'greedy', options: { problem: json(problem) } },
+        space: quantSpace(problem),
+        nTrials: o.trials ?? greedyTrialBound(problem.layers.length, problem.weightBits.length, problem.actBits.length),
+      };
     case 'ilp': {
       const sens = sensitivity(false);
       const hs = hawqScores(s.model, sens, s.weightBits);
@@ -307,7 +317,7 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       };
     }
     default:
-      throw new ConfigError(`unknown strategy '${String(o.strategy)}': expected haq, ilp, cw-hawq, uniform or random`);
+      throw new ConfigError(`unknown strategy '${String(o.strategy)}': expected haq, ilp, cw-hawq, greedy, uniform or random`);
   }
 }
 

@@ -90,7 +90,16 @@ export interface SearchStrategy {
   ask(ctx: AskContext): Params | Promise<Params>;
   /** Optional notification that a trial has finished (state is in the store already). */
   tell?(trial: Trial, ctx: { readonly objectives: readonly Objective[] }): void;
+  /**
+   * Optional: whether the strategy has a proposal now. `ask` (the default without this hook): call
+   * `ask`. `wait`: its next proposal depends on trials still running; the loop waits for one to finish.
+   * `done`: it has nothing more to propose; the study ends before its trial budget once nothing runs.
+   */
+  status?(ctx: { readonly history: readonly Trial[]; readonly objectives: readonly Objective[] }): StrategyStatus;
 }
+
+/** What {@link SearchStrategy.status} answers. */
+export type StrategyStatus = 'ask' | 'wait' | 'done';
 
 /** Derives the per-trial seed from a study seed and a trial number (deterministic, well mixed). */
 export function trialSeed(studySeed: number, trialNumber: number): number {

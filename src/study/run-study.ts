@@ -324,6 +324,19 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const retry = history.nextRetry();
       // The proposal index, not the trial number: retries of crashed trials do not shift later proposals' randomness.
       const n = history.proposals;
+      if (!retry && o.strategy.status) {
+        const st = o.strategy.status({ history: history.trials(), objectives });
+        if (st !== 'ask') {
+          if (inFlight.size > 0) await Promise.race(inFlight);
+          else if (running > 0) {
+            // the trials it waits for run in other processes
+            await new Promise((r) => setTimeout(r, 200));
+            recoverStaleTrials(store, studyName, o.staleAfterMs);
+          } else if (st === 'done') break;
+          else throw new Error(`strategy '${o.strategy.name}' waits for running trials, but none is running`);
+          continue;
+        }
+      }
       if (retry) {
         params = retry.params;
         userAttrs[ATTR.retryOf] = retry.number;

@@ -6,7 +6,7 @@ import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Graph } from '../../ir/index.js';
 import { saveModel } from '../../ir/serialize.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
-import { PolicyCoster, parseBudget } from '../../quant/cost.js';
+import { PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
@@ -17,7 +17,7 @@ import { onnxAccuracy } from './eval.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
 
-const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'uniform', 'random'];
+const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'greedy', 'uniform', 'random'];
 
 function parseBits(s: string | undefined): number[] | undefined {
   if (s === undefined) return undefined;
@@ -51,6 +51,15 @@ function checkBudgetReachable(graph: Graph, target: HardwareTarget, budgetSpec: 
   }
 }
 
+/** The trial cap of a greedy study: the bound on its path for the graph's layers and the candidate widths the target runs. */
+async function greedyCap(graph: Graph, target: HardwareTarget, bits: readonly number[] | undefined): Promise<number> {
+  const { greedyTrialBound } = await import('../../quant/strategies/greedy.js');
+  const cand = bits ?? [2, 3, 4, 5, 6, 7, 8];
+  const w = cand.filter((b) => target.supportedBits.weight.includes(b)).length;
+  const a = cand.filter((b) => target.supportedBits.act.includes(b)).length;
+  return greedyTrialBound(quantLayerInfos(graph).length, w, a);
+}
+
 function fmt(x: number): string {
   return Number(x.toPrecision(4)).toString();
 }
@@ -60,7 +69,7 @@ export function registerQuantize(program: Command): void {
   program
     .command('quantize <model>')
     .description(
-      'mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial',
+      'mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, greedy, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial',
     )
     .requiredOption(
       '--dataset <spec>',
@@ -83,7 +92,10 @@ export function registerQuantize(program: Command): void {
       'post-training steps for the chosen policy before its PTQ accuracy and QAT, comma-separated: fold, cle, clip[=mse|percentile], bias, adaround[=<sweeps>], all, none (docs/quantization.md)',
     )
     .option('--seed <n>', 'seed (default 0)')
-    .option('--trials <n>', 'trials of ilp (further solutions at budgets tightened by 2% steps) and uniform (next uniform widths); default 1')
+    .option(
+      '--trials <n>',
+      'trials of ilp (further solutions at budgets tightened by 2% steps) and uniform (next uniform widths), default 1; for greedy, a cap (default: the bound on its path; it stops when the budget is met)',
+    )
     .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
     .option('--policy-out <policy.json>', 'write the chosen precision policy (usable by hwnas cost --policy)')
     .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH})`)
@@ -207,7 +219,14 @@ export function registerQuantize(program: Command): void {
             ...faultOptions,
             ...(actDamage === 'hessian' ? { actDamage } : {}),
           };
-          const nTrials = strategy === 'ilp' || strategy === 'uniform' ? trials : episodes;
+          const nTrials =
+            strategy === 'ilp' || strategy === 'uniform'
+              ? trials
+              : strategy === 'greedy'
+                ? f.trials !== undefined
+                  ? trials
+                  : await greedyCap(loadModelSpec(spec, seed).graph, target, bits)
+                : episodes;
           const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
           const cs = await openCommandStudy(store, {
             prefix: `quantize-${strategy}`,
@@ -236,7 +255,7 @@ export function registerQuantize(program: Command): void {
               const plan = await planQuantSearch(session, {
                 strategy,
                 episodes,
-                trials,
+                trials: strategy === 'greedy' ? nTrials : trials,
                 seed,
                 onEvent,
                 ...(fault ? { fault } : {}),
@@ -331,6 +350,14 @@ export function registerQuantize(program: Command): void {
             onnx = { path: f.out, accuracy: acc.accuracy };
           }
           if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(r.policy, null, 2)}\n`);
+          // the greedy's moves, in order (e.g. conv3.w4: conv3's weights to 4 bits)
+          let greedySteps: readonly string[] | undefined;
+          if (strategy === 'greedy') {
+            const { createGreedyStrategy } = await import('../../quant/strategies/greedy.js');
+            const st = cs.config.strategy;
+            const options = typeof st === 'object' ? (st.options ?? {}) : {};
+            greedySteps = createGreedyStrategy(options, undefined).path(store.getTrials(cs.name));
+          }
           const summary = {
             model: s.model.graph.name,
             target: r.target,
@@ -354,6 +381,7 @@ export function registerQuantize(program: Command): void {
             ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
             study: cs.name,
             trial: r.trial,
+            ...(greedySteps ? { greedySteps } : {}),
             images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n },
           };
           if (f.json) return printJson(summary);

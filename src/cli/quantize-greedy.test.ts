@@ -1,0 +1,106 @@
+/**
+ * `hwnas quantize --strategy greedy` (issue 20): the greedy whole-policy allocation through the one study loop.
+ * Real CLI, a real trained mnist-cnn, a real SQLite store: the policy meets the budget and costs the same in
+ * `hwnas cost`, every trial stores its validation loss, the study ends before its trial cap, and the same command
+ * continues the finished study without new trials.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { spawnHwnas } from './testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-qgreedy-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (cmd: string, ...args: string[]) => spawnHwnas(dir, [cmd, ...args], { timeoutMs: 600_000 }).done;
+const store = join(dir, 'q.sqlite');
+const args = [
+  'zoo:mnist-cnn',
+  '--dataset',
+  'mnist;limit=train:600,val:300,test:200',
+  '--target',
+  'bitfusion-edge',
+  '--strategy',
+  'greedy',
+  '--budget',
+  'latency=0.6x',
+  '--bits',
+  '2,4,8',
+  '--finetune-epochs',
+  '0',
+  '--search-images',
+  '200',
+  '--train-epochs',
+  '1',
+  '--seed',
+  '3',
+  '--store',
+  store,
+  '--policy-out',
+  join(dir, 'p.json'),
+  '--json',
+];
+
+interface Out {
+  readonly strategy: string;
+  readonly study: string;
+  readonly latencyMs: number;
+  readonly baselineLatencyMs: number;
+  readonly greedySteps: readonly string[];
+  readonly trial: number;
+  readonly policy: unknown;
+}
+
+test('quantize --strategy greedy: meets the budget, costs the same in hwnas cost, stops before its cap, continues a finished study', {
+  timeout: 1_200_000,
+}, async () => {
+  const a = await run('quantize', ...args);
+  assert.equal(a.code, 0, a.stderr);
+  const out = JSON.parse(a.stdout) as Out;
+  assert.equal(out.strategy, 'greedy');
+  assert.ok(out.latencyMs <= 0.6 * out.baselineLatencyMs * (1 + 1e-9), `latency ${out.latencyMs} over 0.6 x ${out.baselineLatencyMs}`);
+  assert.ok(out.greedySteps.length >= 1, 'at least one move');
+  for (const s of out.greedySteps) assert.match(s, /^.+\.[wa][24]$/);
+
+  const c = await run('cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--policy', join(dir, 'p.json'), '--json');
+  assert.equal(c.code, 0, c.stderr);
+  const cost = (JSON.parse(c.stdout) as { total: { latencyMs: number } }).total.latencyMs;
+  assert.ok(Math.abs(cost - out.latencyMs) <= 1e-12 * out.latencyMs, `hwnas cost ${cost} ms vs quantize ${out.latencyMs} ms`);
+
+  const db = new SqliteStore(store, { readonly: true });
+  let stored: number;
+  try {
+    const trials = db.getTrials(out.study);
+    stored = trials.length;
+    const cap = (db.getStudy(out.study)?.userAttrs.config as { nTrials: number } | undefined)?.nTrials ?? 0;
+    assert.ok(stored < cap, `${stored} trials, cap ${cap}: the study ended when the budget was met`);
+    // 3 layers at 2/4/8 bits, weights and activations: the first step alone has several candidates
+    assert.ok(stored > 1 + out.greedySteps.length);
+    for (const t of trials) {
+      assert.equal(t.state, 'complete');
+      assert.ok(typeof t.userAttrs.loss === 'number' && Number.isFinite(t.userAttrs.loss), `trial ${t.number} has no validation loss`);
+    }
+    // the start (W8A8) does not fit; the chosen trial does
+    assert.ok(((trials[0]?.constraints ?? [])[0] as number) > 0);
+    assert.ok(((trials[out.trial]?.constraints ?? [])[0] as number) <= 0);
+  } finally {
+    db.close();
+  }
+
+  // the same command continues the finished study: no new trial, the same policy
+  const b = await run('quantize', ...args);
+  assert.equal(b.code, 0, b.stderr);
+  const out2 = JSON.parse(b.stdout) as Out;
+  assert.equal(out2.study, out.study);
+  assert.deepEqual(out2.policy, out.policy);
+  assert.deepEqual(out2.greedySteps, out.greedySteps);
+  const db2 = new SqliteStore(store, { readonly: true });
+  try {
+    assert.equal(db2.getTrials(out.study).length, stored);
+  } finally {
+    db2.close();
+  }
+});
