@@ -104,3 +104,13 @@ test('quantize --strategy greedy: meets the budget, costs the same in hwnas cost
     db2.close();
   }
 });
+
+test('quantize --recheck: a bad count or another strategy exits 2 naming it, before any training', { timeout: 300_000 }, async () => {
+  const bad = await run('quantize', ...args, '--recheck', '-1');
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /--recheck must be an integer >= 0, got '-1'/);
+  const other = await run('quantize', ...args.map((a) => (a === 'greedy' ? 'ilp' : a)), '--recheck', '2');
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(other.stderr, /--recheck applies to --strategy greedy, not ilp/);
+  assert.doesNotMatch(other.stderr, /\n\s+at /, 'no stack trace');
+});

@@ -208,6 +208,8 @@ export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | '
    * CW-HAWQ does for activations. The activation bits stay per layer (the engine quantizes activations per tensor).
    */
   readonly actDamage?: 'measured' | 'hessian';
+  /** `greedy` only: moves re-evaluated per later step besides the moved layer's (default 8; 0 = every move, the exact greedy). */
+  readonly recheck?: number;
 };
 
 /**
@@ -233,7 +235,7 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
         `greedy allocation: each step scores every cheaper width of every layer's weights and input activations on ${s.searchSet.n} validation images (whole policy), until the budget is met`,
       );
       return {
-        strategy: { name: 'greedy', options: { problem: json(problem) } },
+        strategy: { name: 'greedy', options: { problem: json(problem), ...(o.recheck !== undefined ? { recheck: o.recheck } : {}) } },
         space: quantSpace(problem),
         nTrials: o.trials ?? greedyTrialBound(problem.layers.length, problem.weightBits.length, problem.actBits.length),
       };

@@ -114,6 +114,10 @@ export function registerQuantize(program: Command): void {
       '--act-damage <m>',
       "cw-hawq: how lowering a layer's input activation is weighed: measured (loss increase, default) | hessian (activation Hessian traces per channel, docs/quantization.md)",
     )
+    .option(
+      '--recheck <k>',
+      "greedy: after the first step, each step re-evaluates the moved layer's moves and the k best other moves by their last measured ratio (default 8; 0 = every move at every step)",
+    )
     .option('--json', 'print a JSON result')
     .action(
       async (
@@ -144,6 +148,7 @@ export function registerQuantize(program: Command): void {
           maxFaultScore?: string;
           faultBer?: string;
           actDamage?: string;
+          recheck?: string;
           json?: boolean;
         },
       ) => {
@@ -160,6 +165,8 @@ export function registerQuantize(program: Command): void {
         if (actDamage !== undefined && actDamage !== 'measured' && actDamage !== 'hessian')
           throw new ConfigError(`--act-damage must be measured or hessian, got '${actDamage}'`);
         if (actDamage !== undefined && strategy !== 'cw-hawq') throw new ConfigError(`--act-damage applies to --strategy cw-hawq, not ${strategy}`);
+        const recheck = f.recheck !== undefined ? intOption('--recheck', f.recheck, 8, 0) : undefined;
+        if (recheck !== undefined && strategy !== 'greedy') throw new ConfigError(`--recheck applies to --strategy greedy, not ${strategy}`);
         const reward = f.reward ?? 'ptq';
         if (reward !== 'ptq' && reward !== 'finetune') throw new ConfigError(`--reward must be ptq or finetune, got '${f.reward}'`);
         const { DEFAULT_PTQ, parsePtq, ptqLabel } = await import('../../quant/ptq.js');
@@ -218,6 +225,7 @@ export function registerQuantize(program: Command): void {
             ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
             ...faultOptions,
             ...(actDamage === 'hessian' ? { actDamage } : {}),
+            ...(recheck !== undefined ? { recheck } : {}),
           };
           const nTrials =
             strategy === 'ilp' || strategy === 'uniform'
@@ -260,6 +268,7 @@ export function registerQuantize(program: Command): void {
                 onEvent,
                 ...(fault ? { fault } : {}),
                 ...(actDamage !== undefined ? { actDamage } : {}),
+                ...(recheck !== undefined ? { recheck } : {}),
               });
               return {
                 name,

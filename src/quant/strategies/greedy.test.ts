@@ -84,14 +84,14 @@ function oracle(): { wb: number[]; ab: number[]; steps: number; evaluations: num
 
 const cap = greedyTrialBound(n, BITS.length, BITS.length);
 
-async function study(o: { store?: MemoryStore; nTrials?: number; concurrency?: number; name?: string } = {}) {
+async function study(o: { store?: MemoryStore; nTrials?: number; concurrency?: number; name?: string; recheck?: number } = {}) {
   const store = o.store ?? new MemoryStore();
   const r = await runStudy({
     store,
     studyName: o.name ?? 'g',
     space,
     objectives,
-    strategy: createStrategy('greedy', { problem }, { space, objectives, nTrials: cap, seed: 0 }),
+    strategy: createStrategy('greedy', { problem, recheck: o.recheck ?? 0 }, { space, objectives, nTrials: cap, seed: 0 }),
     evaluate: async (params) => {
       await new Promise((res) => setImmediate(res));
       return evaluate(params);
@@ -130,7 +130,7 @@ test('greedy through the study loop: the oracle path, ends when the budget is me
   assert.equal(r.aborted, false);
   assert.equal(r.trials.length, want.evaluations, 'one trial per evaluation of the plain greedy');
   assert.ok(r.trials.length < cap);
-  const s = new GreedyStrategy(problem);
+  const s = new GreedyStrategy(problem, 0);
   assert.equal(s.status({ history: r.trials }), 'done');
   assert.equal(s.path(r.trials).length, want.steps);
   // the final point of the path is the oracle's, and it is among the trials
@@ -176,7 +176,7 @@ test('greedy scores by the loss attribute when there is one, else by 1 - accurac
         studyName: 'x',
         space,
         objectives,
-        strategy: new GreedyStrategy(problem),
+        strategy: new GreedyStrategy(problem, 0),
         evaluate: async (params) => {
           const e = await reversed(params);
           return withLoss ? e : { values: e.values, constraints: e.constraints };
@@ -231,9 +231,32 @@ strategyConformance('greedy', () => createStrategy('greedy', { problem }, { spac
 
 test('greedy in runTrials (no status hook): after the end it proposes its final point again', async () => {
   const want = oracle();
-  const trials = await runTrials({ strategy: new GreedyStrategy(problem), space, objectives, evaluate, nTrials: want.evaluations + 20, seed: 0 });
+  const trials = await runTrials({ strategy: new GreedyStrategy(problem, 0), space, objectives, evaluate, nTrials: want.evaluations + 20, seed: 0 });
   // userAttrs are not kept by runTrials: the path follows 1 - accuracy here, and ends at a feasible point proposed twice more
   const tail = trials.slice(-2).map((t) => JSON.stringify(t.params));
   assert.equal(tail[0], tail[1]);
   assert.ok(tableCost(problem, point(trials.at(-1) as Trial).wb, point(trials.at(-1) as Trial).ab) <= problem.budget.value * (1 + 1e-9));
+});
+
+test("greedy, lazy steps (recheck k): fewer evaluations, each later step at most k + the moved layer's moves, ends within the budget", async () => {
+  const exact = (await study()).r.trials;
+  const k = 3;
+  const { r } = await study({ recheck: k, name: 'lazy' });
+  const s = new GreedyStrategy(problem, k);
+  assert.equal(s.status({ history: r.trials }), 'done');
+  assert.ok(r.trials.length < exact.length, `lazy ${r.trials.length} trials vs exact ${exact.length}`);
+  const first = greedyMoves(problem, { wb: new Array<number>(n).fill(8), ab: new Array<number>(n).fill(8) }).length;
+  const steps = s.path(r.trials).length;
+  // one layer offers at most 2 x 6 cheaper widths
+  assert.ok(r.trials.length <= 1 + first + (steps - 1) * (k + 12), `${r.trials.length} trials in ${steps} steps`);
+  assert.ok(((r.best[0] as Trial).constraints?.[0] as number) <= 0);
+  // resumed from a partial history, the same trials
+  const store = new MemoryStore();
+  await study({ store, nTrials: first + 3, recheck: k, name: 'lazy' });
+  const again = await study({ store, recheck: k, name: 'lazy' });
+  assert.deepEqual(
+    again.r.trials.map((t) => JSON.stringify(t.params)),
+    r.trials.map((t) => JSON.stringify(t.params)),
+  );
+  assert.throws(() => createStrategy('greedy', { problem, recheck: -1 }, undefined), /recheck/);
 });
