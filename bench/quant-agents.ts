@@ -13,7 +13,8 @@
  * `--cw-only` skips HAQ and its random baseline.
  * `--act-damage measured,hessian` runs CW-HAWQ and its random-ratio baseline once per activation damage the wall
  * weighs (measured loss increase, the default, or the activation Hessian traces per channel of
- * `activationHessianDamage`, on the same `--trace-images` and `--trace-probes` as the weight traces): same float model,
+ * `activationHessianDamage`, with the settings of `hwnas quantize --act-damage hessian`: 128 training images, 8-24
+ * Hutchinson probes per layer input): same float model,
  * weight traces, seeds and budget; `actDamage` in the output has one row per damage and the two tables' agreement
  * (Kendall tau across layers at each width).
  * Post-training accuracy (no QAT) on test images; search rewards on validation images.
@@ -145,10 +146,12 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
     measured: actSens.map((row) => nonIncreasing(row.map((v) => [Math.max(0, v)])).map((r) => r[0] as number)),
   };
   if (damages.includes('hessian')) {
-    damageTables.hessian = activationHessianDamage(fm, hv.x, hv.y, hv.n, cal, BITS, {
+    // the settings of `hwnas quantize --act-damage hessian` (quant/pipeline.ts): 128 training images, 8-24 probes
+    const ah = sub(ds.train, 128);
+    damageTables.hessian = activationHessianDamage(fm, ah.x, ah.y, ah.n, cal, BITS, {
       seed: 2,
-      maxIter: probes,
-      minIter: Math.min(8, probes),
+      maxIter: 24,
+      minIter: 8,
       tol: 1e-2,
       onLayer: (x, i, t) => log(`activation trace ${i + 1}/${t} ${x.layer} (${x.iterations} probes)`),
     }).damage;
