@@ -15,7 +15,8 @@
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-blockwise-qa.js [--seeds 1,2,3] [--limit 3000] [--budget 16]
  * [--candidates 6] [--distill-steps 150] [--qa-steps 40] [--fit-trials 8] [--teacher-epochs 3] [--dir d] [--out f.json]
  * [--no-held-out]`; with `--dir` the study stores are kept there, so the same command run again continues (resumes) each
- * seed's study (a finished one is only read) and reuses `heldout-<n>.json`;
+ * seed's study (a finished one is only read, and its record keeps the earlier `seconds`: see {@link seedSeconds}) and
+ * reuses `heldout-<n>.json`;
  * progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
@@ -130,6 +131,41 @@ export async function heldOutScores(storePath: string, archs: readonly string[])
   }
 }
 
+/** Finished trials of the only study in `storePath` (0 when the file or the study does not exist yet). */
+export function storedTrials(storePath: string): number {
+  if (!existsSync(storePath)) return 0;
+  // read-write: a store whose study was never created may have no schema yet (hwnas nas would create it anyway)
+  const store = new SqliteStore(storePath);
+  try {
+    const studies = store.listStudies();
+    if (studies.length > 1) throw new Error(`${storePath}: expected one study, found ${studies.length}`);
+    const study = studies[0];
+    return study ? store.getTrials(study.name).filter((t) => t.state === 'complete').length : 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** How a seed's study was obtained by one run of the bench. */
+export type SeedRun = 'new' | 'resumed' | 'read back';
+
+/**
+ * The `seconds` a seed's record keeps. A study that this run only read back (as many finished trials before as
+ * after) keeps the `seconds` of the earlier record (`null` when there is none: the time is not known), so running the
+ * command again does not replace the search time with the time it took to read the store. A new study: this run's
+ * time; a resumed one: this run's time only (the interrupted part is not known), marked `resumed`.
+ */
+export function seedSeconds(
+  elapsed: number,
+  before: number,
+  after: number,
+  prev: { readonly seconds?: unknown } | null,
+): { seconds: number | null; run: SeedRun } {
+  if (before === 0) return { seconds: elapsed, run: 'new' };
+  if (before < after) return { seconds: elapsed, run: 'resumed' };
+  return { seconds: typeof prev?.seconds === 'number' ? prev.seconds : null, run: 'read back' };
+}
+
 /** Runs the studies and computes the figure (see the module doc). */
 export async function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Promise<Record<string, unknown>> {
   const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/hwnas.js');
@@ -140,6 +176,7 @@ export async function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Promise<Reco
   try {
     for (const seed of seeds) {
       const t0 = performance.now();
+      const storePath = join(dir, `s${seed}.sqlite`);
       const args = [
         bin,
         'nas',
@@ -172,9 +209,12 @@ export async function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Promise<Reco
         '--seed',
         String(seed),
         '--store',
-        join(dir, `s${seed}.sqlite`),
+        storePath,
         '--json',
       ];
+      const before = storedTrials(storePath);
+      const recordPath = join(dir, `seed-${seed}.json`);
+      const prev = o.dir !== undefined && existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as { seconds?: unknown }) : null;
       process.stderr.write(`[bwqa] seed ${seed}: node ${args.join(' ')}\n`);
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
       if (r.status !== 0) throw new Error(`seed ${seed}: hwnas nas exited ${r.status}`);
@@ -190,9 +230,11 @@ export async function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Promise<Reco
       const fastest = pick('latency_ms');
       const red = (t: Trial | undefined, key: string): number | null =>
         t ? Math.round((1 - (t.values[key] as number) / (ref.values[key] as number)) * 1000) / 10 : null;
+      const timing = seedSeconds(Math.round((performance.now() - t0) / 1000), before, out.trials.length, prev);
       const row = {
         seed,
-        seconds: Math.round((performance.now() - t0) / 1000),
+        seconds: timing.seconds,
+        run: timing.run,
         teacher: out.teacher,
         int8: { arch: ref.arch, accuracy: pct(acc0), sizeKb: ref.values.size_kb, latencyMs: ref.values.latency_ms },
         asAccurate: asGood.length,
@@ -237,7 +279,7 @@ export async function benchBlockwiseQa(o: BlockwiseQaOptions = {}): Promise<Reco
         process.stderr.write(`[bwqa] seed ${seed}: held out ${JSON.stringify(row.heldOut.scores)}\n`);
       }
       perSeed.push(row);
-      if (o.dir !== undefined) writeFileSync(join(dir, `seed-${seed}.json`), `${JSON.stringify(row, null, 2)}\n`);
+      if (o.dir !== undefined) writeFileSync(recordPath, `${JSON.stringify(row, null, 2)}\n`);
     }
   } finally {
     if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });

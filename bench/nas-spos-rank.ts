@@ -6,7 +6,8 @@
  * supernets; the stand-alone accuracies are shared. Scored on validation images.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-spos-rank.js [--quick] [--seeds 1,2,3] [--archs 12]
- * [--steps 300] [--out /tmp/spos-rank.json]`.
+ * [--steps 300] [--images 2048] [--val-images 500] [--epochs 1] [--out /tmp/spos-rank.json]` (`--epochs`: stand-alone
+ * training epochs).
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -110,7 +111,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const i = process.argv.indexOf(f);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  const num = (f: string): number | undefined => (arg(f) !== undefined ? Number(arg(f)) : undefined);
+  const num = (f: string): number | undefined => {
+    const v = arg(f);
+    if (v === undefined) return undefined;
+    if (!/^[1-9][0-9]*$/.test(v)) {
+      process.stderr.write(`${f} '${v}': expected a positive integer\n`);
+      process.exit(2);
+    }
+    return Number(v);
+  };
   const seeds = arg('--seeds');
   const r = await benchSposRank({
     quick: process.argv.includes('--quick'),
@@ -118,6 +127,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(num('--archs') !== undefined ? { archs: num('--archs') as number } : {}),
     ...(num('--steps') !== undefined ? { steps: num('--steps') as number } : {}),
     ...(num('--images') !== undefined ? { images: num('--images') as number } : {}),
+    ...(num('--val-images') !== undefined ? { valImages: num('--val-images') as number } : {}),
+    ...(num('--epochs') !== undefined ? { epochs: num('--epochs') as number } : {}),
     ...(arg('--out') ? { out: arg('--out') as string } : {}),
   });
   console.log(JSON.stringify(r.summary, null, 2));

@@ -11,10 +11,16 @@
  *   after 10 / 20 / 40 / ... episodes (how many episodes the agent needs to beat random).
  *   `--cw-fixed-act` takes the activation bits per layer from the ILP policy instead (the previous set-up).
  * `--cw-only` skips HAQ and its random baseline.
+ * `--act-damage measured,hessian` runs CW-HAWQ and its random-ratio baseline once per activation damage the wall
+ * weighs (measured loss increase, the default, or the activation Hessian traces per channel of
+ * `activationHessianDamage`, with the settings of `hwnas quantize --act-damage hessian`: 128 training images, 8-24
+ * Hutchinson probes per layer input): same float model,
+ * weight traces, seeds and budget; `actDamage` in the output has one row per damage and the two tables' agreement
+ * (Kendall tau across layers at each width).
  * Post-training accuracy (no QAT) on test images; search rewards on validation images.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/quant-agents.js [--episodes N] [--seeds S]
  * [--train-images N] [--epochs N] [--search-images N] [--test-images N] [--trace-images N] [--trace-probes N]
- * [--cw-only] [--cw-bits 2,4,8] [--cw-fixed-act] [--out f.json]`; progress on stderr, JSON on stdout (and in --out after each seed).
+ * [--cw-only] [--cw-bits 2,4,8] [--cw-fixed-act] [--act-damage measured,hessian] [--out f.json]`; progress on stderr, JSON on stdout (and in --out after each seed).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +33,7 @@ import { buildModel } from '../src/engine/model.js';
 import { train } from '../src/engine/train.js';
 import { bitFusionEdge } from '../src/hardware/bitfusion.js';
 import { type Precision, type PrecisionPolicy, uniformPolicy } from '../src/hardware/precision.js';
+import { kendallTau } from '../src/hardware/predictor.js';
 import { initWeights } from '../src/ir/init.js';
 import { loadModel, saveModel } from '../src/ir/serialize.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
@@ -35,7 +42,7 @@ import { PolicyCoster, parseBudget } from '../src/quant/cost.js';
 import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
-import { channelDamage, hawqScores, layerSensitivities, nonIncreasing } from '../src/quant/sensitivity.js';
+import { activationHessianDamage, channelDamage, hawqScores, layerSensitivities, nonIncreasing } from '../src/quant/sensitivity.js';
 import { Rng } from '../src/util/rng.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];
@@ -74,9 +81,14 @@ export interface QuantAgentsOptions {
   readonly cwBits?: readonly number[];
   /** CW-HAWQ activation bits per layer from the ILP policy, not searched. */
   readonly cwFixedAct?: boolean;
+  /** Activation damages the CW-HAWQ wall weighs, one CW-HAWQ run (and random-ratio run) per entry (default measured). */
+  readonly actDamage?: readonly ActDamage[];
   /** Write the summary so far here after each seed. */
   readonly out?: string;
 }
+
+/** How the CW-HAWQ wall weighs lowering a layer's input activation (QuantPlanOptions.actDamage). */
+export type ActDamage = 'measured' | 'hessian';
 
 /** Runs the comparison; returns a JSON-able summary. */
 export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<object> {
@@ -128,13 +140,42 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
   const traces = sens.map((s) => s.channelTraces ?? []);
   const cwBits = o.cwBits ?? BITS;
   const cwDamage = channelDamage(floatModel, sens, cwBits);
-  const cwActDamage = actSens.map((row) => nonIncreasing(row.map((v) => [Math.max(0, v)])).map((r) => r[0] as number));
+  const damages = o.actDamage ?? ['measured'];
+  if (damages.length === 0 || new Set(damages).size !== damages.length) throw new Error(`actDamage: expected distinct damages, got ${damages.join(',')}`);
+  const damageTables: Record<string, number[][]> = {
+    measured: actSens.map((row) => nonIncreasing(row.map((v) => [Math.max(0, v)])).map((r) => r[0] as number)),
+  };
+  if (damages.includes('hessian')) {
+    // the settings of `hwnas quantize --act-damage hessian` (quant/pipeline.ts): 128 training images, 8-24 probes
+    const ah = sub(ds.train, 128);
+    damageTables.hessian = activationHessianDamage(fm, ah.x, ah.y, ah.n, cal, BITS, {
+      seed: 2,
+      maxIter: 24,
+      minIter: 8,
+      tol: 1e-2,
+      onLayer: (x, i, t) => log(`activation trace ${i + 1}/${t} ${x.layer} (${x.iterations} probes)`),
+    }).damage;
+  }
+  // do the two tables order the layers alike? Kendall tau across layers at each activation width below 8
+  const damageAgreement = damageTables.hessian
+    ? Object.fromEntries(
+        BITS.filter((b) => b < 8).map((b) => {
+          const i = BITS.indexOf(b);
+          const col = (t: number[][]): number[] => t.map((row) => row[i] as number);
+          return [`a${b}`, r3(kendallTau(col(damageTables.measured as number[][]), col(damageTables.hessian as number[][])))];
+        }),
+      )
+    : null;
   const checkpoints = [10, 20, 40, 60, 80, 100, 120, 160, 200].filter((k) => k <= episodes);
   const rows: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
   const latencyX: Record<string, number[]> = { haq: [], random: [], cwHawq: [], cwRandomRatios: [] };
   const curves: Record<string, number>[] = [];
   const cwCurves: { agent: Record<string, number>; random: Record<string, number> }[] = [];
   const cwActs: { agent: number[]; random: number[] }[] = [];
+  const byDamage: Record<
+    string,
+    { agent: number[]; random: number[]; agentLatencyX: number[]; randomLatencyX: number[]; agentSearchBest: number[]; randomSearchBest: number[] }
+  > = Object.fromEntries(damages.map((d) => [d, { agent: [], random: [], agentLatencyX: [], randomLatencyX: [], agentSearchBest: [], randomSearchBest: [] }]));
   const t0 = performance.now();
   const curveOf = (h: readonly { bestAccuracy: number }[]): Record<string, number> => {
     const c: Record<string, number> = {};
@@ -165,6 +206,28 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
     cwHawq: { ...stats(rows.cwHawq as number[]), latencyX: latencyX.cwHawq, searchBestCurve: cwCurves.map((c) => c.agent) },
     cwRandomRatios: { ...stats(rows.cwRandomRatios as number[]), latencyX: latencyX.cwRandomRatios, searchBestCurve: cwCurves.map((c) => c.random) },
     cwActBits: cwActs,
+    ...(damages.length > 1 || damages[0] !== 'measured'
+      ? {
+          actDamage: {
+            note: `cwHawq / cwRandomRatios above are the '${damages[0]}' rows`,
+            agreement: damageAgreement,
+            tables: damageTables,
+            rows: Object.fromEntries(
+              Object.entries(byDamage).map(([d, r]) => [
+                d,
+                {
+                  agent: stats(r.agent),
+                  random: stats(r.random),
+                  agentLatencyX: r.agentLatencyX,
+                  randomLatencyX: r.randomLatencyX,
+                  agentSearchBest: r.agentSearchBest.map(pp),
+                  randomSearchBest: r.randomSearchBest.map(pp),
+                },
+              ]),
+            ),
+          },
+        }
+      : {}),
     searchSeconds: r3((performance.now() - t0) / 1000),
     loadAverage: loadavg()[0],
   });
@@ -190,12 +253,12 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
       latencyX.haq?.push(r3(ref.latency / haq.cost.latency));
       latencyX.random?.push(r3(ref.latency / rnd.cost.latency));
     }
-    const cwRun = (warm: number, what: string): ReturnType<typeof cwHawqSearch> =>
+    const cwRun = (warm: number, what: string, damage: ActDamage): ReturnType<typeof cwHawqSearch> =>
       cwHawqSearch({
         coster,
         budget,
         bits: cwBits,
-        ...(o.cwFixedAct ? { actBits: [...ilp.actBits] } : { searchActBits: BITS, actDamage: cwActDamage, channelDamage: cwDamage }),
+        ...(o.cwFixedAct ? { actBits: [...ilp.actBits] } : { searchActBits: BITS, actDamage: damageTables[damage] as number[][], channelDamage: cwDamage }),
         channelTraces: traces,
         accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
         episodes,
@@ -205,8 +268,27 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
           if ((e.episode + 1) % 10 === 0) log(`seed ${seed} ${what} episode ${e.episode + 1}/${episodes}: best ${pp(e.bestAccuracy)}%`);
         },
       });
-    const cw = await cwRun(Math.floor(episodes / 4), 'CW-HAWQ');
-    const cwr = await cwRun(episodes, 'CW random ratios');
+    for (const d of damages.slice(1)) {
+      const a = await cwRun(Math.floor(episodes / 4), `CW-HAWQ (${d} damage)`, d);
+      const r = await cwRun(episodes, `CW random ratios (${d} damage)`, d);
+      const row = byDamage[d] as (typeof byDamage)[string];
+      row.agent.push(ptq(a.allocation.policy, test, a.allocation.channelBits));
+      row.random.push(ptq(r.allocation.policy, test, r.allocation.channelBits));
+      row.agentLatencyX.push(r3(ref.latency / a.cost.latency));
+      row.randomLatencyX.push(r3(ref.latency / r.cost.latency));
+      row.agentSearchBest.push(a.history.at(-1)?.bestAccuracy ?? Number.NaN);
+      row.randomSearchBest.push(r.history.at(-1)?.bestAccuracy ?? Number.NaN);
+      log(`seed ${seed} (${d} damage): CW-HAWQ ${pp(row.agent.at(-1) as number)}% CW random ratios ${pp(row.random.at(-1) as number)}%`);
+    }
+    const cw = await cwRun(Math.floor(episodes / 4), 'CW-HAWQ', damages[0] as ActDamage);
+    const cwr = await cwRun(episodes, 'CW random ratios', damages[0] as ActDamage);
+    const first = byDamage[damages[0] as ActDamage] as (typeof byDamage)[string];
+    first.agent.push(ptq(cw.allocation.policy, test, cw.allocation.channelBits));
+    first.random.push(ptq(cwr.allocation.policy, test, cwr.allocation.channelBits));
+    first.agentLatencyX.push(r3(ref.latency / cw.cost.latency));
+    first.randomLatencyX.push(r3(ref.latency / cwr.cost.latency));
+    first.agentSearchBest.push(cw.history.at(-1)?.bestAccuracy ?? Number.NaN);
+    first.randomSearchBest.push(cwr.history.at(-1)?.bestAccuracy ?? Number.NaN);
     cwCurves.push({ agent: curveOf(cw.history), random: curveOf(cwr.history) });
     const actsOf = (a: typeof cw.allocation): number[] => coster.layers.map((l) => a.policy.layers[l.name]?.actBits ?? 8);
     cwActs.push({ agent: actsOf(cw.allocation), random: actsOf(cwr.allocation) });
@@ -240,6 +322,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const cb = sarg('--cw-bits');
+  const ad = sarg('--act-damage');
+  const damages = ad?.split(',');
+  if (damages && !damages.every((d) => d === 'measured' || d === 'hessian')) {
+    process.stderr.write(`--act-damage '${ad}': expected measured, hessian or both, comma-separated\n`);
+    process.exit(2);
+  }
   const out = sarg('--out');
   benchQuantAgents({
     ...(e !== undefined ? { episodes: e } : {}),
@@ -253,6 +341,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(process.argv.includes('--cw-only') ? { cwOnly: true } : {}),
     ...(process.argv.includes('--cw-fixed-act') ? { cwFixedAct: true } : {}),
     ...(cb !== undefined ? { cwBits: cb.split(',').map(Number) } : {}),
+    ...(damages ? { actDamage: damages as ActDamage[] } : {}),
     ...(out !== undefined ? { out } : {}),
   }).then(
     (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),

@@ -28,9 +28,12 @@ test("cw-hawq plan with actDamage 'hessian': the wall's activation damage from a
   });
   try {
     const plans = {
-      measured: await planQuantSearch(s, { strategy: 'cw-hawq', episodes: 4, seed: 1 }),
+      measured: await planQuantSearch(s, { strategy: 'cw-hawq', episodes: 4, seed: 1, actDamage: 'measured' }),
       hessian: await planQuantSearch(s, { strategy: 'cw-hawq', episodes: 4, seed: 1, actDamage: 'hessian' }),
     };
+    // the default is the Hessian damage (BENCHMARKS.md, 2026-12-03 session 27)
+    const byDefault = await planQuantSearch(s, { strategy: 'cw-hawq', episodes: 4, seed: 1 });
+    assert.deepEqual(byDefault.strategy.options.actDamage, plans.hessian.strategy.options.actDamage);
     const damage = (k: keyof typeof plans) => plans[k].strategy.options.actDamage as number[][];
     for (const k of ['measured', 'hessian'] as const) {
       assert.equal(damage(k).length, 3, `${k}: one row per layer`);

@@ -192,6 +192,9 @@ export interface QuantPlan {
   readonly channel?: ChannelSetup;
 }
 
+/** The CW-HAWQ wall's activation damage when {@link QuantPlanOptions.actDamage} is not given. */
+export const DEFAULT_ACT_DAMAGE: 'measured' | 'hessian' = 'hessian';
+
 /** Options of {@link planQuantSearch}. */
 export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | 'trials' | 'seed' | 'onEvent'> & {
   /**
@@ -201,11 +204,12 @@ export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | '
    */
   readonly fault?: { readonly damage: (layer: number, p: { weightBits: number; actBits: number }) => number; readonly max: number };
   /**
-   * `cw-hawq` only: how the wall weighs lowering a layer's input activation. `measured` (default): the loss
-   * increase measured with only that activation quantized (500 validation images). `hessian`: the second-order
+   * `cw-hawq` only: how the wall weighs lowering a layer's input activation. `hessian` (default): the second-order
    * estimate from Hutchinson traces of the loss Hessian w.r.t. the activation, per input channel
    * (`sum_c |tr_c|/n_c ||Q(a_c)-a_c||^2 / 2`, {@link activationHessianDamage}, 128 training images), as
-   * CW-HAWQ does for activations. The activation bits stay per layer (the engine quantizes activations per tensor).
+   * CW-HAWQ does for activations. `measured`: the loss increase measured with only that activation quantized (500
+   * validation images; the default before 2026-12-03, session 27: BENCHMARKS.md has the comparison that changed it).
+   * The activation bits stay per layer (the engine quantizes activations per tensor).
    */
   readonly actDamage?: 'measured' | 'hessian';
   /** `greedy` only: moves re-evaluated per later step besides the moved layer's (default 8; 0 = every move, the exact greedy). */
@@ -284,7 +288,7 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       const bits = [...s.weightBits];
       const acts = [...s.actBits];
       let actDamage: number[][];
-      if ((o.actDamage ?? 'measured') === 'hessian') {
+      if ((o.actDamage ?? DEFAULT_ACT_DAMAGE) === 'hessian') {
         say(`activation Hessian traces (Hutchinson) of ${s.coster.layers.length} layer inputs, per channel`);
         const hv = sub(s.dataset.train, 128);
         const h = activationHessianDamage(s.engine, hv.x, hv.y, hv.n, s.calibration, acts, { seed: seed + 1, maxIter: 24, minIter: 8, tol: 1e-2 });

@@ -112,7 +112,7 @@ export function registerQuantize(program: Command): void {
     .option('--fault-ber <x>', 'bit error rate of --max-fault-score (default 1e-5)')
     .option(
       '--act-damage <m>',
-      "cw-hawq: how lowering a layer's input activation is weighed: measured (loss increase, default) | hessian (activation Hessian traces per channel, docs/quantization.md)",
+      "cw-hawq: how lowering a layer's input activation is weighed: hessian (activation Hessian traces per channel, default) | measured (loss increase when only that input is quantized; docs/quantization.md)",
     )
     .option(
       '--recheck <k>',
@@ -224,7 +224,9 @@ export function registerQuantize(program: Command): void {
             ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
             ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
             ...faultOptions,
-            ...(actDamage === 'hessian' ? { actDamage } : {}),
+            // a cw-hawq study that weighs activations by their Hessian traces (the default since session 27) has its
+            // own name; one with the measured damage keeps the name it had when measured was the default
+            ...(strategy === 'cw-hawq' && (actDamage ?? 'hessian') === 'hessian' ? { actDamage: 'hessian' } : {}),
             ...(recheck !== undefined ? { recheck } : {}),
           };
           const nTrials =
