@@ -22,7 +22,7 @@ import { hasPolicySteps, type PtqOptions, prepareFloat, preparePolicy, ptqLabel 
 import { activationHessianDamage, channelDamage, hawqScores, type LayerSensitivity, layerSensitivities, nonIncreasing } from './sensitivity.js';
 import './strategies/index.js';
 import { greedyTrialBound } from './strategies/greedy.js';
-import { channelCostTable, quantProblem, quantSpace } from './strategies/problem.js';
+import { channelCostTable, protectedQuantSpace, quantProblem, quantSpace } from './strategies/problem.js';
 
 /** Strategies of {@link quantizePipeline}. */
 export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'greedy' | 'uniform' | 'random';
@@ -202,7 +202,18 @@ export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | '
    * `layer` (index in the coster's layers) at precision `p` (e.g. the topology predictor's per-layer term,
    * `layerDamageFn` of src/resilience/predictor.ts); the solution's sum must not exceed `max`.
    */
-  readonly fault?: { readonly damage: (layer: number, p: { weightBits: number; actBits: number }) => number; readonly max: number };
+  readonly fault?: {
+    readonly damage: (layer: number, p: { weightBits: number; actBits: number }) => number;
+    readonly max: number;
+    /**
+     * Protection as decisions of the ILP (issue 14; src/resilience/protection.ts gives the terms): `harden`, SEC-DED
+     * ECC per layer, multiplying the layer's damage by `factor` and adding `extraCost(layer, p)` (the target's extra
+     * cost of that layer's ECC, in the budget's units); `range`, range restriction of the whole network, with the
+     * damage of every layer bounded (`damage`) and the clip nodes' cost `extraCost` (budget units).
+     */
+    readonly harden?: { readonly factor: number; readonly extraCost: (layer: number, p: { weightBits: number; actBits: number }) => number };
+    readonly range?: { readonly damage: (layer: number, p: { weightBits: number; actBits: number }) => number; readonly extraCost: number };
+  };
   /**
    * `cw-hawq` only: how the wall weighs lowering a layer's input activation. `hessian` (default): the second-order
    * estimate from Hutchinson traces of the loss Hessian w.r.t. the activation, per input channel
@@ -254,18 +265,24 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
           return s.actBits.map((_, ai) => 0.5 * ws + Math.max(0, (actSens[i] as number[])[ai] as number));
         }),
       );
-      const fault = o.fault
+      const table = (f: (layer: number, p: { weightBits: number; actBits: number }) => number): number[][][] =>
+        s.coster.layers.map((_, i) => s.weightBits.map((w) => s.actBits.map((a) => f(i, { weightBits: w, actBits: a }))));
+      const of = o.fault;
+      const fault = of
         ? {
-            damage: s.coster.layers.map((_, i) =>
-              s.weightBits.map((w) => s.actBits.map((a) => (o.fault as NonNullable<QuantPlanOptions['fault']>).damage(i, { weightBits: w, actBits: a }))),
-            ),
-            max: o.fault.max,
+            damage: table(of.damage),
+            max: of.max,
+            ...(of.harden ? { harden: { factor: of.harden.factor, extra: table(of.harden.extraCost) } } : {}),
+            ...(of.range ? { range: { damage: table(of.range.damage), extra: of.range.extraCost } } : {}),
           }
         : undefined;
-      say(`solving the ILP (HiGHS)${fault ? `, with the fault-damage row (at most ${fault.max})` : ''}`);
+      const protect = { ecc: !!of?.harden, range: !!of?.range };
+      say(
+        `solving the ILP (HiGHS)${fault ? `, with the fault-damage row (at most ${fault.max})` : ''}${protect.ecc || protect.range ? `, protection as a choice: ${[protect.ecc ? 'ECC per layer' : '', protect.range ? 'range restriction' : ''].filter(Boolean).join(', ')}` : ''}`,
+      );
       return {
         strategy: { name: 'ilp', options: { problem: json(problem), scores, ...(fault ? { fault: json(fault) } : {}) } },
-        space: quantSpace(problem),
+        space: protect.ecc || protect.range ? protectedQuantSpace(problem, protect) : quantSpace(problem),
         nTrials: o.trials ?? 1,
       };
     }

@@ -224,13 +224,18 @@ export function predictResilience(
  * term depends on its own bits and on whether the activations after it are quantized, so over options
  * that all quantize activations the sum equals the predictor's score of the chosen policy.
  */
-export function layerDamageFn(graph: Graph, ber: number, weights?: Weights): (layer: number, p: { weightBits: number; actBits: number }) => number {
+export function layerDamageFn(
+  graph: Graph,
+  ber: number,
+  weights?: Weights,
+  protection: Pick<PredictedProtection, 'rangeRestriction'> = {},
+): (layer: number, p: { weightBits: number; actBits: number }) => number {
   const cache = new Map<string, readonly LayerResilienceFeatures[]>();
   return (layer, p) => {
     const key = `w${p.weightBits}a${p.actBits}`;
     let feats = cache.get(key);
     if (!feats) {
-      feats = predictResilience(graph, { name: key, default: { weightBits: p.weightBits, actBits: p.actBits }, layers: {} }, ber, weights).layers;
+      feats = predictResilience(graph, { name: key, default: { weightBits: p.weightBits, actBits: p.actBits }, layers: {} }, ber, weights, protection).layers;
       cache.set(key, feats);
     }
     const f = feats[layer];

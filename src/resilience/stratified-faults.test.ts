@@ -5,7 +5,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
-import { injectStratifiedWeightFaults, type WeightSite, weightSites } from './weight-faults.js';
+import { dequantizeAsymmetric, injectStratifiedWeightFaults, injectWeightFaults, unsignedCode, type WeightSite, weightSites } from './weight-faults.js';
 
 function net(): Model {
   const b = new GraphBuilder('strat-net', [1, 12, 12]);
@@ -111,5 +111,45 @@ describe('per-tensor weight storage', () => {
     // a per-layer mixed policy is one width per tensor: allowed
     assert.equal(weightSites(model, policyFromVectors(model.graph, [4, 6, 8, 5], [8, 8, 8, 8]), 'per-tensor').length, 4);
     assert.throws(() => weightSites(model, policy, 'per-row' as never), /weight granularity 'per-row' is unknown/);
+  });
+});
+
+describe('asymmetric weight storage', () => {
+  it('per channel, unsigned codes with a zero point: codes in range, dequantized within half a step; a top-bit flip is a magnitude step of 2^(b-1) x scale', () => {
+    const model = net();
+    for (const bits of [8, 4]) {
+      const sites = weightSites(model, uniformPolicy(bits, 8), 'asymmetric');
+      for (const site of sites) {
+        const codes = site.codes as Int8Array;
+        const scales = site.scales as Float32Array;
+        const zp = site.zeroPoints as Int32Array;
+        assert.ok(zp, `${site.layer}: zero points stored`);
+        const deq = dequantizeAsymmetric(site, codes);
+        for (let j = 0; j < codes.length; j++) {
+          const c = Math.floor(j / site.perChannel);
+          const u = unsignedCode(codes[j] as number, bits);
+          assert.ok(u >= 0 && u <= 2 ** bits - 1, `code ${u} out of [0, ${2 ** bits - 1}]`);
+          assert.ok(Math.abs((deq[j] as number) - (site.values[j] as number)) <= (scales[c] as number) / 2 + 1e-6);
+        }
+        // asymmetric codes use the channel's whole range: some code is near 0 and some near 2^b - 1 in every channel
+        for (let c = 0; c < site.outChannels; c++) {
+          const us = Array.from(codes.subarray(c * site.perChannel, (c + 1) * site.perChannel), (x) => unsignedCode(x, bits));
+          assert.ok(Math.min(...us) <= 1 && Math.max(...us) >= 2 ** bits - 2, `${site.layer} channel ${c}: codes ${Math.min(...us)}..${Math.max(...us)}`);
+        }
+      }
+      // one flip of the top stored bit of one value: the value moves by exactly 2^(b-1) x its channel's scale
+      const site = sites[2] as WeightSite;
+      const f = injectWeightFaults([site], { kind: 'flip', count: 1 }, new Rng(5));
+      const faulty = f.codes.get(site.layer) as Int8Array;
+      const changed = [...faulty.keys()].filter((i) => faulty[i] !== (site.codes as Int8Array)[i]);
+      assert.equal(changed.length, 1);
+      const i = changed[0] as number;
+      const c = Math.floor(i / site.perChannel);
+      const du = unsignedCode(faulty[i] as number, bits) - unsignedCode((site.codes as Int8Array)[i] as number, bits);
+      assert.ok(Number.isInteger(Math.log2(Math.abs(du))) && Math.abs(du) < 2 ** bits, `one bit: code moved by ${du}`);
+      const moved = (dequantizeAsymmetric(site, faulty)[i] as number) - (dequantizeAsymmetric(site, site.codes as Int8Array)[i] as number);
+      assert.ok(Math.abs(moved - du * ((site.scales as Float32Array)[c] as number)) <= 1e-6);
+    }
+    assert.throws(() => weightSites(model, uniformPolicy(1, 8), 'asymmetric'), /asymmetric storage needs at least 2 bits/);
   });
 });

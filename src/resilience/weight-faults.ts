@@ -5,7 +5,9 @@
  * Representation (what a fault hits), per layer:
  * - quantized layers (1..8 bits): the integer codes of the QDQ export (symmetric, per output channel,
  *   src/quant/qdq-export.ts), each stored in `bits`-bit two's complement (the top bit is the sign bit);
- *   1-bit layers store the sign (bit 1 = +1). The per-channel float scales are not fault sites.
+ *   1-bit layers store the sign (bit 1 = +1). The per-channel float scales are not fault sites. Granularity
+ *   `per-tensor` (one symmetric scale) or `asymmetric` (per channel, unsigned codes with a zero point; the top bit
+ *   is then the most significant magnitude bit, not a sign) change what the codes mean.
  * - float layers (16/32 bits, or no policy): the float32 bit pattern (bit 31 sign, 30..23 exponent,
  *   22..0 mantissa); 16-bit layers are stored and hit as float32 too.
  * Biases and batch-norm parameters are not fault sites (see docs/resilience.md).
@@ -17,6 +19,7 @@ import { quantizableLayers } from '../ir/workload.js';
 import { exportQdqPlan, type QdqActivation } from '../onnx/qdq.js';
 import { quantConfig } from '../quant/apply.js';
 import { quantizeWeightInt8 } from '../quant/qdq-export.js';
+import { computeQuantParams, quantize } from '../quant/quantizer.js';
 import { Rng } from '../util/rng.js';
 import { type FaultModel, faultBinaryCode, faultFloat32, faultSignedCode, sampleFaultBits } from './fault-model.js';
 
@@ -36,6 +39,12 @@ export interface WeightSite {
   readonly codes: Int8Array | undefined;
   /** One scale per output channel when quantized. */
   readonly scales: Float32Array | undefined;
+  /**
+   * Asymmetric storage (`asymmetric` granularity): one zero point per output channel; the codes are then unsigned
+   * `bits`-bit values u in [0, 2^bits - 1] kept as the same bit pattern read as two's complement (so a bit flip is the
+   * same operation on the stored pattern), and the weight is (u - zeroPoint) x scale. Undefined: symmetric codes.
+   */
+  readonly zeroPoints?: Int32Array | undefined;
   /** The float32 weights (used when the layer is float). */
   readonly values: Float32Array;
   /** Total stored bits of the tensor. */
@@ -48,7 +57,53 @@ export interface WeightSite {
  * per-channel scales; small channels then use few of their codes, so a flipped top bit is a larger step relative
  * to them).
  */
-export type WeightGranularity = 'per-channel' | 'per-tensor';
+export type WeightGranularity = 'per-channel' | 'per-tensor' | 'asymmetric';
+
+/** The unsigned code of a `bits`-bit pattern held as two's complement. */
+export function unsignedCode(code: number, bits: number): number {
+  return code < 0 ? code + 2 ** bits : code;
+}
+
+/**
+ * Asymmetric per-channel storage: per output channel the min/max grid of unsigned `b`-bit codes with a zero point
+ * (src/quant/quantizer.ts, symmetric: false), the codes kept as their bit pattern in two's complement.
+ */
+function quantizeAsymmetric(layer: string, t: { readonly shape: readonly number[]; readonly data: Float32Array }, bits: readonly number[]) {
+  const outC = t.shape[0] as number;
+  const per = t.data.length / outC;
+  const codes = new Int8Array(t.data.length);
+  const scales = new Float32Array(outC);
+  const zeroPoints = new Int32Array(outC);
+  for (let c = 0; c < outC; c++) {
+    const b = bits[c] as number;
+    if (b < 2) throw new ConfigError(`layer '${layer}' stores ${b}-bit weights: asymmetric storage needs at least 2 bits`);
+    const slice = t.data.subarray(c * per, (c + 1) * per);
+    const p = computeQuantParams(slice, [1, per], { bits: b, symmetric: false, granularity: 'per-channel' });
+    const q = quantize(slice, [1, per], p);
+    const half = 2 ** (b - 1);
+    for (let i = 0; i < per; i++) {
+      const u = q[i] as number;
+      codes[c * per + i] = u >= half ? u - 2 * half : u;
+    }
+    scales[c] = p.scale[0] as number;
+    zeroPoints[c] = p.zeroPoint[0] as number;
+  }
+  return { codes, scales, zeroPoints };
+}
+
+/** The float32 weights of an asymmetric site from (possibly faulty) codes: (u - zeroPoint) x scale per channel. */
+export function dequantizeAsymmetric(site: WeightSite, codes: Int8Array): Float32Array {
+  const zp = site.zeroPoints;
+  const sc = site.scales;
+  if (!zp || !sc) throw new Error(`site '${site.layer}' is not asymmetric integer storage`);
+  const out = new Float32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const c = Math.floor(i / site.perChannel);
+    const b = site.channelBits[c] as number;
+    out[i] = (unsignedCode(codes[i] as number, b) - (zp[c] as number)) * (sc[c] as number);
+  }
+  return out;
+}
 
 function quantizePerTensor(layer: string, t: { readonly shape: readonly number[]; readonly data: Float32Array }, bits: readonly number[]) {
   const b = bits[0] as number;
@@ -75,8 +130,8 @@ function quantizePerTensor(layer: string, t: { readonly shape: readonly number[]
  * quantized channels is refused (ONNX QDQ holds one dtype per tensor).
  */
 export function weightSites(model: Model, policy?: PrecisionPolicy, granularity: WeightGranularity = 'per-channel'): WeightSite[] {
-  if (granularity !== 'per-channel' && granularity !== 'per-tensor')
-    throw new ConfigError(`weight granularity '${String(granularity)}' is unknown: expected per-channel or per-tensor`);
+  if (granularity !== 'per-channel' && granularity !== 'per-tensor' && granularity !== 'asymmetric')
+    throw new ConfigError(`weight granularity '${String(granularity)}' is unknown: expected per-channel, per-tensor or asymmetric`);
   const cfg = policy ? quantConfig(model.graph, policy) : undefined;
   return quantizableLayers(model.graph).map((l) => {
     const key = `${l.name}.weight`;
@@ -90,7 +145,13 @@ export function weightSites(model: Model, policy?: PrecisionPolicy, granularity:
     if (!quantized && bits.some((b) => b < 16)) {
       throw new ConfigError(`layer '${l.name}' mixes float and quantized channels: fault injection needs one storage type per tensor`);
     }
-    const q = quantized ? (granularity === 'per-tensor' ? quantizePerTensor(l.name, t, bits) : quantizeWeightInt8(t, bits)) : undefined;
+    const q: { codes: Int8Array; scales: Float32Array; zeroPoints?: Int32Array } | undefined = quantized
+      ? granularity === 'per-tensor'
+        ? quantizePerTensor(l.name, t, bits)
+        : granularity === 'asymmetric'
+          ? quantizeAsymmetric(l.name, t, bits)
+          : quantizeWeightInt8(t, bits)
+      : undefined;
     const channelBits = quantized ? bits : bits.map(() => 32);
     return {
       layer: l.name,
@@ -101,6 +162,7 @@ export function weightSites(model: Model, policy?: PrecisionPolicy, granularity:
       channelBits,
       codes: q?.codes,
       scales: q?.scales,
+      zeroPoints: q?.zeroPoints,
       values: t.data,
       totalBits: channelBits.reduce((a, b) => a + b * perChannel, 0),
     };
@@ -266,19 +328,23 @@ export function faultyWeightsOnnx(
 ): Uint8Array {
   const byLayer = new Map(sites.map((s) => [s.layer, s] as const));
   let weights: Weights = model.weights;
-  if (faulty.values.size > 0) {
+  const asymmetric = sites.filter((s) => s.codes && s.zeroPoints);
+  if (faulty.values.size > 0 || asymmetric.length > 0) {
     weights = new Map(model.weights);
     for (const [layer, v] of faulty.values) {
       const s = byLayer.get(layer) as WeightSite;
       weights.set(s.key, { shape: s.shape, data: v });
     }
+    // asymmetric codes: their dequantized values as a float initializer, the function DequantizeLinear(uint8 codes,
+    // scale, zero point) computes (the QDQ export writes symmetric int8 weights only)
+    for (const s of asymmetric) weights.set(s.key, { shape: s.shape, data: dequantizeAsymmetric(s, faulty.codes.get(s.layer) ?? (s.codes as Int8Array)) });
   }
   return exportQdqPlan(
     { graph: model.graph, weights },
     {
       weight: (node: Node) => {
         const s = byLayer.get(node.name);
-        if (!s?.codes || !s.scales) return undefined;
+        if (!s?.codes || !s.scales || s.zeroPoints) return undefined;
         return { codes: faulty.codes.get(node.name) ?? s.codes, scales: s.scales };
       },
       activation: (tensor) => activationGrids.get(tensor),

@@ -9,7 +9,9 @@
  *   ({kind, value} in absolute units), `searchImages` (default 1000), `seed` (zoo weights, default 0),
  *   `channel` ({bits, orders, actBits}: CW-HAWQ's widths, per-layer channel order, activation bits per layer and width),
  *   `maxFaultScore` (a second constraint: the topology resilience predictor's score of the policy at `faultBer` = 1e-5
- *   must not exceed it; issue 14).
+ *   must not exceed it; issue 14), `protect` (issue 14: the trials' `<layer>.ecc` / `range` parameters choose SEC-DED
+ *   ECC per layer and range restriction; their cost on the target (src/resilience/protection.ts) is added to the
+ *   budgeted cost and the cost attributes, and the fault score accounts for them; userAttrs.protection names them).
  * The model, data set and tensor engine load on the first trial of each process, once.
  */
 import { existsSync } from 'node:fs';
@@ -17,8 +19,11 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { getTarget } from '../hardware/registry.js';
 import type { PrecisionPolicy } from '../ir/precision.js';
+import type { Graph } from '../ir/types.js';
+import { readProtection } from '../quant/strategies/problem.js';
 import { predictResilience } from '../resilience/predictor.js';
-import type { Objective } from '../search/types.js';
+import { protectionCost, rangeRestrictionPoints, restrictRanges } from '../resilience/protection.js';
+import type { JsonValue, Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
@@ -43,6 +48,7 @@ const optionsSchema = z
       .optional(),
     maxFaultScore: z.number().positive().optional(),
     faultBer: z.number().gt(0).max(1).optional(),
+    protect: z.boolean().optional(),
   })
   .strict();
 
@@ -51,6 +57,11 @@ export type QuantPolicyOptions = z.infer<typeof optionsSchema>;
 
 const OBJECTIVES: readonly Objective[] = [{ name: 'accuracy', direction: 'maximize' }];
 
+/** [0, 1] at every range-restriction point: a clip node's cost on a target does not depend on its bounds. */
+function placeholderBounds(graph: Graph): Map<string, { min: number; max: number }> {
+  return new Map(rangeRestrictionPoints(graph).map((p) => [p, { min: 0, max: 1 }] as const));
+}
+
 function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
   return parseWith(optionsSchema, options, "evaluator 'quant-policy' options");
 }
@@ -58,7 +69,7 @@ function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
 registerEvaluation({
   name: 'quant-policy',
   description:
-    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5))',
+    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5), protect (the trials choose ECC per layer / range restriction, costed on the target))',
   objectives: () => [...OBJECTIVES],
   create(options) {
     const o = parse(options);
@@ -103,15 +114,38 @@ registerEvaluation({
         ...(o.channel ? { channel: o.channel } : {}),
         ...(finetune ? { finetune } : {}),
       });
-      if (o.maxFaultScore === undefined) return inner;
-      // resilience constraint (issue 14): the topology predictor's expected damage of the candidate policy
-      const maxScore = o.maxFaultScore;
+      const layers = coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
+      if (o.maxFaultScore === undefined && !o.protect) return inner;
       const ber = o.faultBer ?? 1e-5;
+      const kind = o.budget.kind;
       return async (params, ctx) => {
         const r = await inner(params, ctx);
         const policy = r.userAttrs?.policy as unknown as PrecisionPolicy;
-        const score = predictResilience(model.graph, policy, ber, model.weights).score;
-        return { ...r, constraints: [...(r.constraints ?? []), score - maxScore], userAttrs: { ...r.userAttrs, fault_score: score, fault_ber: ber } };
+        // protection chosen by the trial (issue 14): its cost on the target joins the budgeted cost
+        const { hardened, range } = o.protect ? readProtection(layers, params) : { hardened: [], range: false };
+        let attrs: Record<string, JsonValue> = { ...r.userAttrs };
+        let constraints = [...(r.constraints ?? [])];
+        if (range || hardened.length > 0) {
+          const restricted = range ? restrictRanges({ graph: model.graph, weights: new Map() }, placeholderBounds(model.graph)).graph : undefined;
+          const c = protectionCost(target, model.graph, policy, { ...(restricted ? { restricted } : {}), hardened: new Set(hardened) });
+          const extra = { latency: c.latencyMs - c.baseLatencyMs, energy: c.energyMj - c.baseEnergyMj, size: c.extraWeightBytes, bops: 0 };
+          constraints = constraints.map((x, i) => (i === 0 ? x + extra[kind] : x));
+          const num = (k: string): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : Number.NaN);
+          attrs = {
+            ...attrs,
+            latency_ms: num('latency_ms') + extra.latency,
+            energy_mj: num('energy_mj') + extra.energy,
+            size_kb: num('size_kb') + extra.size / 1024,
+            protection: { range, hardened, extraLatency: c.extraLatency, extraLatencyMs: extra.latency, extraWeightBytes: c.extraWeightBytes },
+          };
+        }
+        if (o.maxFaultScore !== undefined) {
+          // resilience constraint (issue 14): the topology predictor's expected damage of the candidate policy, with its protection
+          const score = predictResilience(model.graph, policy, ber, model.weights, { rangeRestriction: range, hardened: new Set(hardened) }).score;
+          constraints = [...constraints, score - o.maxFaultScore];
+          attrs = { ...attrs, fault_score: score, fault_ber: ber };
+        }
+        return { ...r, constraints, userAttrs: attrs };
       };
     };
     return async (params, ctx) => {

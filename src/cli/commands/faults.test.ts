@@ -41,7 +41,7 @@ test('faults: bad input exits 2 naming the value', async () => {
     [['--trials', '0'], /--trials must be an integer >= 1, got '0'/],
     [['--threshold', '1.5'], /--threshold must be an accuracy in \[0, 1\], got '1.5'/],
     [['--policy', 'w9a9'], /w9a9/],
-    [['--weight-scale', 'per-row'], /--weight-scale 'per-row': expected per-channel or per-tensor/],
+    [['--weight-scale', 'per-row'], /--weight-scale 'per-row': expected per-channel, per-tensor or asymmetric/],
     [['--sampling', 'lucky'], /--sampling 'lucky': expected independent or stratified/],
     [['--sampling', 'stratified', '--flips', '3'], /stratified sampling draws faults at a BER/],
   ];

@@ -98,7 +98,10 @@ export function registerFaults(program: Command): void {
       'protection: SEC-DED ECC on the weights of the N most vulnerable layers (topology predictor) or of the named layers (a,b,...)',
     )
     .option('--target <name>', 'hardware target the protection is costed on (default bitfusion-edge)')
-    .option('--weight-scale <g>', 'integer weight codes scaled per-channel (default, as the QDQ export) | per-tensor')
+    .option(
+      '--weight-scale <g>',
+      'integer weight codes scaled per-channel (default, as the QDQ export) | per-tensor | asymmetric (per channel, unsigned codes with a zero point)',
+    )
     .option(
       '--sampling <s>',
       'weight faults at a BER: independent (default) | stratified (per layer and bit rank the expected count, same positions for every policy under one --seed: lower variance)',
@@ -145,9 +148,9 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   if (f.sampling !== undefined && f.sampling !== 'independent' && f.sampling !== 'stratified')
     throw new ConfigError(`--sampling '${f.sampling}': expected independent or stratified`);
   const sampling = f.sampling as 'independent' | 'stratified' | undefined;
-  if (f.weightScale !== undefined && f.weightScale !== 'per-channel' && f.weightScale !== 'per-tensor')
-    throw new ConfigError(`--weight-scale '${f.weightScale}': expected per-channel or per-tensor`);
-  const weightGranularity = f.weightScale as 'per-channel' | 'per-tensor' | undefined;
+  if (f.weightScale !== undefined && f.weightScale !== 'per-channel' && f.weightScale !== 'per-tensor' && f.weightScale !== 'asymmetric')
+    throw new ConfigError(`--weight-scale '${f.weightScale}': expected per-channel, per-tensor or asymmetric`);
+  const weightGranularity = f.weightScale as 'per-channel' | 'per-tensor' | 'asymmetric' | undefined;
   // check the policy against the graph before any training
   const policy = f.policy !== undefined ? loadPolicySpec(f.policy, loadModelSpec(spec, seed).graph) : undefined;
   const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);

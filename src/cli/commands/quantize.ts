@@ -3,12 +3,13 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
-import type { Graph } from '../../ir/index.js';
+import type { Graph, Model } from '../../ir/index.js';
+import type { PrecisionPolicy } from '../../ir/precision.js';
 import { saveModel } from '../../ir/serialize.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
-import type { ChannelSetup, QuantEvent, QuantSession, QuantStrategy } from '../../quant/index.js';
-import type { JsonValue } from '../../search/types.js';
+import type { ChannelSetup, QuantEvent, QuantPlanOptions, QuantSession, QuantStrategy } from '../../quant/index.js';
+import type { JsonValue, Trial } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable, type TableColumn } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, markInterrupted, printJson } from '../io.js';
@@ -58,6 +59,85 @@ async function greedyCap(graph: Graph, target: HardwareTarget, bits: readonly nu
   const w = cand.filter((b) => target.supportedBits.weight.includes(b)).length;
   const a = cand.filter((b) => target.supportedBits.act.includes(b)).length;
   return greedyTrialBound(quantLayerInfos(graph).length, w, a);
+}
+
+/** `--protect ecc|range|ecc,range` (undefined without the flag). */
+function parseProtect(spec: string | undefined): { readonly ecc: boolean; readonly range: boolean } | undefined {
+  if (spec === undefined) return undefined;
+  const items = spec.split(',').map((x) => x.trim());
+  const bad = items.find((x) => x !== 'ecc' && x !== 'range');
+  if (bad !== undefined || items.length === 0) throw new ConfigError(`--protect '${spec}': expected ecc, range or ecc,range (got '${bad ?? ''}')`);
+  return { ecc: items.includes('ecc'), range: items.includes('range') };
+}
+
+/**
+ * The ILP's fault row (issue 14): the predictor's per-layer damage at `ber`, and with `protect` the protection
+ * options with their cost on the target in the budget's units (ECC per layer: src/resilience/protection.ts
+ * `eccExtraCost`; range restriction: the clip nodes' network cost at the W8A8 reference, which the trial
+ * evaluation then costs exactly for the chosen policy).
+ */
+async function faultRow(
+  graph: Graph,
+  weights: Model['weights'],
+  target: HardwareTarget,
+  session: QuantSession,
+  ber: number,
+  max: number,
+  protect: { readonly ecc: boolean; readonly range: boolean } | undefined,
+): Promise<NonNullable<QuantPlanOptions['fault']>> {
+  const [{ eccSurvivalFactor, layerDamageFn }, prot, { uniformPolicy }] = await Promise.all([
+    import('../../resilience/predictor.js'),
+    import('../../resilience/protection.js'),
+    import('../../hardware/precision.js'),
+  ]);
+  const kind = session.budget.kind;
+  const names = session.coster.layers.map((l) => l.name);
+  const harden = protect?.ecc
+    ? {
+        factor: eccSurvivalFactor(ber),
+        extraCost: (layer: number, p: { weightBits: number; actBits: number }) => prot.eccExtraCost(target, graph, names[layer] as string, p)[kind],
+      }
+    : undefined;
+  let range: { damage: (layer: number, p: { weightBits: number; actBits: number }) => number; extraCost: number } | undefined;
+  if (protect?.range) {
+    const bounds = new Map(prot.rangeRestrictionPoints(graph).map((x) => [x, { min: 0, max: 1 }] as const));
+    const restricted = prot.restrictRanges({ graph, weights: new Map() }, bounds).graph;
+    const c = prot.protectionCost(target, graph, uniformPolicy(8, 8), { restricted });
+    const extra = { latency: c.latencyMs - c.baseLatencyMs, energy: c.energyMj - c.baseEnergyMj, size: 0, bops: 0 };
+    range = { damage: layerDamageFn(graph, ber, weights, { rangeRestriction: true }), extraCost: extra[kind] };
+  }
+  return { damage: layerDamageFn(graph, ber, weights), max, ...(harden ? { harden } : {}), ...(range ? { range } : {}) };
+}
+
+/** The protection of the study's chosen trial, costed on the target for its policy, with the predictor's score. */
+async function chosenProtection(s: QuantSession, trials: readonly Trial[], trial: number, policy: PrecisionPolicy) {
+  const [{ readProtection }, prot, { predictResilience }] = await Promise.all([
+    import('../../quant/strategies/problem.js'),
+    import('../../resilience/protection.js'),
+    import('../../resilience/predictor.js'),
+  ]);
+  const t = trials.find((x) => x.number === trial);
+  if (!t) throw new Error(`trial ${trial} is not in the study`);
+  const graph = s.model.graph;
+  const { hardened, range } = readProtection(
+    s.coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels })),
+    t.params,
+  );
+  const bounds = new Map(prot.rangeRestrictionPoints(graph).map((x) => [x, { min: 0, max: 1 }] as const));
+  const restricted = range ? prot.restrictRanges({ graph, weights: new Map() }, bounds).graph : undefined;
+  const c = prot.protectionCost(s.target, graph, policy, { ...(restricted ? { restricted } : {}), hardened: new Set(hardened) });
+  const ber = typeof t.userAttrs.fault_ber === 'number' ? t.userAttrs.fault_ber : 1e-5;
+  const faultScore = predictResilience(graph, policy, ber, s.model.weights, { rangeRestriction: range, hardened: new Set(hardened) }).score;
+  return {
+    range,
+    hardened,
+    baseLatencyMs: c.baseLatencyMs,
+    extraLatencyMs: c.latencyMs - c.baseLatencyMs,
+    extraEnergyMj: c.energyMj - c.baseEnergyMj,
+    extraWeightBytes: c.extraWeightBytes,
+    faultScore,
+    ber,
+  };
 }
 
 function fmt(x: number): string {
@@ -111,6 +191,10 @@ export function registerQuantize(program: Command): void {
     )
     .option('--fault-ber <x>', 'bit error rate of --max-fault-score (default 1e-5)')
     .option(
+      '--protect <list>',
+      'with --strategy ilp and --max-fault-score: protection the ILP may choose to meet the line, costed on the target: ecc (SEC-DED ECC per layer), range (range restriction), or ecc,range (docs/resilience.md)',
+    )
+    .option(
       '--act-damage <m>',
       "cw-hawq: how lowering a layer's input activation is weighed: hessian (activation Hessian traces per channel, default) | measured (loss increase when only that input is quantized; docs/quantization.md)",
     )
@@ -147,6 +231,7 @@ export function registerQuantize(program: Command): void {
           cmdTimeout?: string;
           maxFaultScore?: string;
           faultBer?: string;
+          protect?: string;
           actDamage?: string;
           recheck?: string;
           json?: boolean;
@@ -181,7 +266,18 @@ export function registerQuantize(program: Command): void {
           throw new ConfigError(`--fault-ber '${f.faultBer}': expected a bit error rate in (0, 1]`);
         if (faultBer !== undefined && maxFaultScore === undefined) throw new ConfigError('--fault-ber applies to --max-fault-score');
         if (maxFaultScore !== undefined && f.cmd !== undefined) throw new ConfigError('--max-fault-score applies to --evaluator quant-policy, not command');
-        const faultOptions: Record<string, JsonValue> = maxFaultScore !== undefined ? { maxFaultScore, ...(faultBer !== undefined ? { faultBer } : {}) } : {};
+        const protect = parseProtect(f.protect);
+        if (protect && strategy !== 'ilp') throw new ConfigError(`--protect applies to --strategy ilp, not ${strategy}`);
+        if (protect && maxFaultScore === undefined)
+          throw new ConfigError('--protect needs --max-fault-score: protection is chosen only where the fault line needs it');
+        const faultOptions: Record<string, JsonValue> =
+          maxFaultScore !== undefined
+            ? {
+                maxFaultScore,
+                ...(faultBer !== undefined ? { faultBer } : {}),
+                ...(protect ? { protect: true } : {}),
+              }
+            : {};
         const evaluatorName = f.evaluator ?? 'quant-policy';
         if (evaluatorName !== 'quant-policy' && evaluatorName !== 'command')
           throw new ConfigError(`--evaluator '${f.evaluator}': expected 'quant-policy' or 'command'`);
@@ -228,6 +324,7 @@ export function registerQuantize(program: Command): void {
             // own name; one with the measured damage keeps the name it had when measured was the default
             ...(strategy === 'cw-hawq' && (actDamage ?? 'hessian') === 'hessian' ? { actDamage: 'hessian' } : {}),
             ...(recheck !== undefined ? { recheck } : {}),
+            ...(protect ? { protectChoices: [...(protect.ecc ? ['ecc'] : []), ...(protect.range ? ['range'] : [])] } : {}),
           };
           const nTrials =
             strategy === 'ilp' || strategy === 'uniform'
@@ -260,7 +357,7 @@ export function registerQuantize(program: Command): void {
               // --max-fault-score with the ILP: the predictor's per-layer damage is one more row of the integer program
               const fault =
                 strategy === 'ilp' && maxFaultScore !== undefined
-                  ? { damage: (await import('../../resilience/predictor.js')).layerDamageFn(model.graph, faultBer ?? 1e-5, model.weights), max: maxFaultScore }
+                  ? await faultRow(model.graph, model.weights, target, session, faultBer ?? 1e-5, maxFaultScore, protect)
                   : undefined;
               const plan = await planQuantSearch(session, {
                 strategy,
@@ -369,6 +466,8 @@ export function registerQuantize(program: Command): void {
             const options = typeof st === 'object' ? (st.options ?? {}) : {};
             greedySteps = createGreedyStrategy(options, undefined).path(store.getTrials(cs.name));
           }
+          // the chosen trial's protection (issue 14), costed on the target like the trial was
+          const protection = protect ? await chosenProtection(s, store.getTrials(cs.name), r.trial, r.policy) : undefined;
           const summary = {
             model: s.model.graph.name,
             target: r.target,
@@ -381,15 +480,16 @@ export function registerQuantize(program: Command): void {
             baselineAccuracy: r.baselineAccuracy,
             ptqAccuracy: r.ptqAccuracy,
             accuracy: r.accuracy,
-            latencyMs: r.latencyMs,
+            latencyMs: r.latencyMs + (protection?.extraLatencyMs ?? 0),
             baselineLatencyMs: r.baselineLatencyMs,
-            energyMj: r.energyMj,
+            energyMj: r.energyMj + (protection?.extraEnergyMj ?? 0),
             baselineEnergyMj: r.baselineEnergyMj,
-            sizeBytes: r.sizeBytes,
+            sizeBytes: r.sizeBytes + (protection?.extraWeightBytes ?? 0),
             baselineSizeBytes: r.baselineSizeBytes,
             searchSeconds: r.searchSeconds,
             interrupted: r.interrupted,
             ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
+            ...(protection ? { protection } : {}),
             study: cs.name,
             trial: r.trial,
             ...(greedySteps ? { greedySteps } : {}),
@@ -416,9 +516,10 @@ export function registerQuantize(program: Command): void {
             )}\n`,
           );
           process.stdout.write(
-            `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${r.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
-              `(${(r.baselineLatencyMs / r.latencyMs).toFixed(2)}x), energy ${r.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
-              `(${(r.baselineEnergyMj / r.energyMj).toFixed(2)}x), size ${humanCount(r.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
+            `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
+              `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
+              `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${humanCount(summary.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
+              `${protection ? `protection (included above): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
               `test accuracy on ${s.dataset.test.n} images (search scored on ${Math.min(searchImages, s.dataset.val.n)} validation images; ${s.dataset.train.n} training images): ` +
               `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
               `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +

@@ -301,7 +301,41 @@ export const paramName = {
   weight: (layer: string): string => `${layer}.w`,
   act: (layer: string): string => `${layer}.a`,
   channels: (layer: string, bits: number): string => `${layer}.c${bits}`,
+  /** Protection (issue 14): SEC-DED ECC on the layer's weights, 0/1. */
+  ecc: (layer: string): string => `${layer}.ecc`,
+  /** Protection (issue 14): range restriction of the whole network, 0/1. */
+  range: 'range',
 } as const;
+
+/** Which protection decisions a bits space carries (issue 14; src/resilience/protection.ts). */
+export interface ProtectionChoices {
+  /** Per layer `<layer>.ecc` in {0, 1}. */
+  readonly ecc?: boolean;
+  /** `range` in {0, 1}. */
+  readonly range?: boolean;
+}
+
+/** The bits space with the protection decisions added: `<layer>.ecc` and / or `range`, each 0 or 1. */
+export function protectedQuantSpace(p: Pick<QuantProblem, 'layers' | 'weightBits' | 'actBits'>, protect: ProtectionChoices): SearchSpace {
+  const params: Record<string, ParamSpec> = { ...quantSpace(p).params };
+  if (protect.ecc) for (const l of p.layers) params[paramName.ecc(l.name)] = { kind: 'categorical', choices: [0, 1] };
+  if (protect.range) params[paramName.range] = { kind: 'categorical', choices: [0, 1] };
+  return new SearchSpace(params);
+}
+
+/**
+ * The protection a point chooses: hardened layers and range restriction (none when the point has no such
+ * parameters; ConfigError for a flag that is not 0 or 1).
+ */
+export function readProtection(layers: readonly QuantLayerJson[], params: Params): { readonly hardened: string[]; readonly range: boolean } {
+  const flag = (k: string): boolean => {
+    const v = params[k];
+    if (v === undefined) return false;
+    if (v !== 0 && v !== 1) throw new ConfigError(`parameter '${k}' = ${JSON.stringify(v)}: expected 0 or 1 (protection off / on)`);
+    return v === 1;
+  };
+  return { hardened: layers.filter((l) => flag(paramName.ecc(l.name))).map((l) => l.name), range: flag(paramName.range) };
+}
 
 /**
  * The bits space of a quantization study: per layer `<layer>.w` and `<layer>.a` (categorical over the
@@ -329,12 +363,19 @@ export function quantSpace(
 }
 
 /** A point of the bits space from per-layer weight and activation bits. */
-export function bitsParams(layers: readonly QuantLayerJson[], weightBits: readonly number[], actBits: readonly number[]): Params {
+export function bitsParams(
+  layers: readonly QuantLayerJson[],
+  weightBits: readonly number[],
+  actBits: readonly number[],
+  protection?: { readonly ecc?: readonly boolean[]; readonly range?: boolean },
+): Params {
   const out: Record<string, JsonValue> = {};
   layers.forEach((l, i) => {
     out[paramName.weight(l.name)] = weightBits[i] as number;
     out[paramName.act(l.name)] = actBits[i] as number;
+    if (protection?.ecc) out[paramName.ecc(l.name)] = protection.ecc[i] ? 1 : 0;
   });
+  if (protection?.range !== undefined) out[paramName.range] = protection.range ? 1 : 0;
   return out;
 }
 

@@ -317,3 +317,60 @@ test('an infeasible cw-hawq budget asked as a ratio is stated as that ratio (iss
     (e: unknown) => e instanceof InfeasibleError && /latency budget [0-9.e-]+ ms cannot be met.*is [0-9.e-]+ ms$/.test(e.message),
   );
 });
+
+test('ilp with protection options: hardening and range restriction are proposed only when the fault line needs them', async () => {
+  const L = problem.layers.length;
+  const W = problem.weightBits.length;
+  const A = problem.actBits.length;
+  // damage falls with weight bits; range restriction halves it
+  const damage = problem.layers.map(() => problem.weightBits.map((w) => problem.actBits.map(() => 2 ** (8 - w))));
+  const least = L; // every layer at 8 bits
+  const table = (f: (i: number, wi: number, ai: number) => number) =>
+    Array.from({ length: L }, (_, i) => Array.from({ length: W }, (_, wi) => Array.from({ length: A }, (_, ai) => f(i, wi, ai))));
+  const extra = table(() => 1e-9 * problem.budget.value);
+  const harden = { factor: 0.01, extra };
+  const range = { damage: table((i, wi, ai) => 0.5 * (((damage[i] as number[][])[wi] as number[])[ai] as number)), extra: 1e-9 * problem.budget.value };
+  const total = (d: number[][][], p: Params, hardened: boolean[]) => {
+    const r = readBitsParams(problem.layers, p);
+    return problem.layers.reduce(
+      (s, _, i) =>
+        s +
+        (((d[i] as number[][])[problem.weightBits.indexOf((r.weightBits as number[])[i] as number)] as number[])[
+          problem.actBits.indexOf((r.actBits as number[])[i] as number)
+        ] as number) *
+          (hardened[i] ? harden.factor : 1),
+      0,
+    );
+  };
+  const ask = (s: IlpStrategy) => s.ask({ space, objectives, history: [], trialNumber: 0, rng: new Rng(0) });
+  // a loose line: no protection chosen
+  const loose = await ask(new IlpStrategy({ problem, scores, fault: { damage, max: 1e9, harden, range } }));
+  assert.equal(loose.range, 0);
+  assert.ok(problem.layers.every((l) => loose[`${l.name}.ecc`] === 0));
+  // a line below what any precision reaches: hardened layers meet it (range restriction alone cannot: half of least)
+  const tight = await ask(new IlpStrategy({ problem, scores, fault: { damage, max: least / 3, harden } }));
+  const h = problem.layers.map((l) => tight[`${l.name}.ecc`] === 1);
+  assert.ok(h.some(Boolean));
+  assert.equal(tight.range, undefined, 'no range parameter without the range option');
+  assert.ok(total(damage, tight, h) <= least / 3 + 1e-12);
+  // each hardened layer is needed
+  for (let i = 0; i < L; i++)
+    if (h[i])
+      assert.ok(
+        total(
+          damage,
+          tight,
+          h.map((x, j) => x && j !== i),
+        ) >
+          least / 3,
+      );
+  // range restriction only: a line at 0.6 x least is met by range restriction (0.5 x), not without it
+  const r = await ask(new IlpStrategy({ problem, scores, fault: { damage, max: 0.6 * least, range } }));
+  assert.equal(r.range, 1);
+  assert.ok(total(range.damage, r, new Array(L).fill(false)) <= 0.6 * least + 1e-12);
+  await assert.rejects(ask(new IlpStrategy({ problem, scores, fault: { damage, max: 0.4 * least, range } })), /fault/);
+  assert.throws(
+    () => createStrategy('ilp', { problem, scores, fault: { damage, max: 1, harden: { factor: 0.5, extra: [[[1]]] } } }),
+    /options.fault.harden.extra: expected \[3 layers\]/,
+  );
+});
