@@ -13,7 +13,8 @@
  * Search options: `--space mbv2|mbv2-micro`, `--nas-limit N --nas-epochs E` (each trial's training; default
  * --limit/--epochs, which then apply to the retraining of the pick), `--objectives`, `--min-reduction X` (the pick
  * is the most accurate front point with >= X times fewer MACs than the paragon, else the cheapest),
- * `--no-baselines`.
+ * `--no-baselines`, `--retrain-epochs 12,4` (each seed's pick retrained once per epoch count, after all searches;
+ * default --epochs), `--picks '1=<arch>;2=<arch>'` (seeds whose search ran before: their pick is retrained, no search).
  *
  * `--ablation [--space mbv2-micro] [--arch r28-w0.35:k3e1r|k3e1r|k3e1r|k3e1r] [--seeds 1,2,3] [--limit 5000] [--epochs 4]`:
  * only the compatibility ablation on one query architecture, each seed: (i) independent (own proxies, no
@@ -217,10 +218,36 @@ async function main(): Promise<void> {
   const objectives = flag('--objectives', 'map:max,latency_ms:min');
   const minReduction = Number(flag('--min-reduction', '0'));
   const baselinesOn = !process.argv.includes('--no-baselines');
+  // the picks' retraining: one run per epoch count, all searches first (default: --epochs only)
+  const retrainEpochs = flag('--retrain-epochs', String(epochs)).split(',').map(Number);
+  for (const e of retrainEpochs) if (!(Number.isInteger(e) && e > 0)) throw new Error(`--retrain-epochs: ${e} is not a positive integer`);
+  // `--picks 1=arch;2=arch`: seeds whose search already ran elsewhere; their recorded pick is retrained, no search
+  const givenPicks = new Map<number, string>(
+    flag('--picks', '')
+      .split(';')
+      .filter((x) => x.includes('='))
+      .map((x) => [Number(x.slice(0, x.indexOf('='))), x.slice(x.indexOf('=') + 1)] as const),
+  );
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
-    settings: { paragon: paragonPath, seeds, budget, limit, epochs, galleryN, queriesN, smallest, spaceName, nasLimit, nasEpochs, objectives, minReduction },
+    settings: {
+      paragon: paragonPath,
+      seeds,
+      budget,
+      limit,
+      epochs,
+      retrainEpochs,
+      picks: Object.fromEntries(givenPicks),
+      galleryN,
+      queriesN,
+      smallest,
+      spaceName,
+      nasLimit,
+      nasEpochs,
+      objectives,
+      minReduction,
+    },
     load: [loadavg()[0]],
   };
   const save = (): void => writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -255,7 +282,7 @@ async function main(): Promise<void> {
   save();
 
   /** Trains arch `a` (compatibly or not) on the training images and scores cross-model on the test queries. */
-  const trainAndScore = async (arch: string, seed: number, compatible: boolean) => {
+  const trainAndScore = async (arch: string, seed: number, compatible: boolean, trainEpochs = epochs) => {
     const a = space.parse(arch);
     const size = archInputSize(a) ?? 28;
     const backbone = space.graph(a, { inputSize: size, inChannels: 1, classes: 10 });
@@ -265,7 +292,7 @@ async function main(): Promise<void> {
     );
     const em = buildModel(model);
     try {
-      const base = { epochs, batchSize: 64, seed } as const;
+      const base = { epochs: trainEpochs, batchSize: 64, seed } as const;
       const at = (sp: Split) => splitAtSizes(sp, [1, 28, 28])(size);
       await trainEmbedding(em, at(trainSplit), compatible ? compatibleTrainOptions(base, { targets: trainTargets }) : base);
       const q = embed(em, at(test));
@@ -276,6 +303,7 @@ async function main(): Promise<void> {
         arch,
         seed,
         compatible,
+        epochs: trainEpochs,
         cross: fig(cross),
         own: fig(own),
         ...cost,
@@ -298,10 +326,17 @@ async function main(): Promise<void> {
       save();
     }
   }
-  // 2-3. CMP-NAS per seed through the CLI (the study loop), then the front's most accurate point retrained
-  const searches: unknown[] = [];
+  // 2. CMP-NAS per seed through the CLI (the study loop), unless the seed's pick is given with --picks
+  const searches: { seed: number; pick: string; final?: unknown; finals: unknown[]; [k: string]: unknown }[] = [];
   result.searches = searches;
   for (const seed of seeds) {
+    const given = givenPicks.get(seed);
+    if (given !== undefined) {
+      log(`seed ${seed}: pick given (--picks), no search: ${given}`);
+      searches.push({ seed, pick: given, given: true, finals: [] });
+      save();
+      continue;
+    }
     log(`CMP-NAS seed ${seed}: budget ${budget}`);
     const t0 = performance.now();
     const store = join(dirname(resolve(out)), `retrieval-bench-${process.pid}.db`);
@@ -350,11 +385,22 @@ async function main(): Promise<void> {
     const cheapEnough = front.filter((p) => p.macsReduction >= minReduction).sort((x, y) => y.values.map - x.values.map);
     const best = cheapEnough[0] ?? [...front].sort((x, y) => y.macsReduction - x.macsReduction)[0];
     if (!best) throw new Error('empty Pareto front');
-    log(`seed ${seed}: front ${nas.pareto.length} points in ${seconds.toFixed(0)} s; retraining ${best.arch}`);
-    const final = await trainAndScore(best.arch, seed, true);
-    searches.push({ seed, seconds, study: nas.study, store, pareto: front, final });
+    log(`seed ${seed}: front ${nas.pareto.length} points in ${seconds.toFixed(0)} s; pick ${best.arch}`);
+    searches.push({ seed, seconds, study: nas.study, store, pareto: front, pick: best.arch, finals: [] });
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
+  }
+  // 3. every seed's pick retrained, per --retrain-epochs (final = the first epoch count's run)
+  for (const e of retrainEpochs) {
+    for (const s of searches) {
+      log(`seed ${s.seed}: retraining ${s.pick}, ${e} epochs`);
+      const run = await trainAndScore(s.pick, s.seed, true, e);
+      s.finals.push(run);
+      s.final ??= run;
+      log(`seed ${s.seed}, ${e} epochs: cross mAP ${run.cross.map.toFixed(4)} (gap ${run.mapGapPoints.toFixed(2)} points)`);
+      result.load = [...(result.load as number[]), loadavg()[0]];
+      save();
+    }
   }
   log(`done: ${out}`);
 }
