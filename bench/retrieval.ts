@@ -22,7 +22,8 @@
  * proxies trained, plus the alignment term), (iv) both; cross-model and own mAP on the test queries.
  *
  * `--metrics-speed [--dim 64]`: only the speed of the exact metrics on 10,000 random queries x 60,000 random gallery
- * embeddings (10 classes), engine matrix products vs plain JS on the first 500 queries, wall and CPU time.
+ * embeddings (10 classes): engine matrix products with the default ranking (relevant items only) and with the
+ * full radix sort (results checked identical), the products alone, plain JS on the first 500 queries; wall and CPU time.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/retrieval.js --paragon paragon.onnx [--seeds 1,2,3] [--budget 8]
  * [--limit 2000] [--epochs 1] [--gallery 5000] [--queries 5000] [--out result.json]`
@@ -60,7 +61,7 @@ const fig = (m: RetrievalMetrics) => ({ map: m.map, recallAt1: m.recallAt1, reca
 async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record<string, unknown>> {
   const { Rng } = await import('../src/util/rng.js');
   const { engineScores } = await import('../src/engine/index.js');
-  const { retrievalMetrics } = await import('../src/tasks/retrieval-metrics.js');
+  const { l2Normalize, retrievalMetrics } = await import('../src/tasks/retrieval-metrics.js');
   const rng = new Rng(1);
   const emb = (n: number) => ({
     data: Float32Array.from({ length: n * dim }, () => rng.normal()),
@@ -81,11 +82,30 @@ async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record
     return r;
   };
   const s = engineScores();
-  const engine = await time(`engine, ${nq} x ${ng}`, () => retrievalMetrics(q, g, { scores: s.scores }));
+  let relevantRes: unknown;
+  let fullRes: unknown;
+  const engine = await time(`engine, ranking relevant items only, ${nq} x ${ng}`, async () => {
+    relevantRes = await retrievalMetrics(q, g, { scores: s.scores });
+  });
+  const engineFullSort = await time(`engine, full radix sort per query, ${nq} x ${ng}`, async () => {
+    fullRes = await retrievalMetrics(q, g, { scores: s.scores, ranking: 'full-sort' });
+  });
+  // the similarity products alone (same blocks of 128 queries), to split the time
+  const buf = new Float32Array(128 * ng);
+  const qn = l2Normalize(q.data, nq, dim);
+  const gn = l2Normalize(g.data, ng, dim);
+  const products = await time(`engine similarity products only, ${nq} x ${ng}`, async () => {
+    for (let i = 0; i < nq; i += 128) {
+      const nb = Math.min(128, nq - i);
+      await s.scores(qn.subarray(i * dim, (i + nb) * dim), nb, gn, ng, dim, buf);
+    }
+  });
   s.dispose();
+  const identical = JSON.stringify(relevantRes) === JSON.stringify(fullRes);
+  if (!identical) throw new Error(`ranking 'relevant' and 'full-sort' differ: ${JSON.stringify(relevantRes)} vs ${JSON.stringify(fullRes)}`);
   const small = { ...q, n: 500, data: q.data.subarray(0, 500 * dim), labels: q.labels.subarray(0, 500) };
   const js = await time(`plain JS, 500 x ${ng}`, () => retrievalMetrics(small, g));
-  return { nq, ng, dim, engine, js };
+  return { nq, ng, dim, metrics: relevantRes, identical, engine, engineFullSort, products, js };
 }
 
 /** The four compatibility variants of the ablation: gallery proxies copied and frozen? alignment term? */
