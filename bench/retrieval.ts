@@ -13,7 +13,8 @@
  * Search options: `--space mbv2|mbv2-micro`, `--nas-limit N --nas-epochs E` (each trial's training; default
  * --limit/--epochs, which then apply to the retraining of the pick), `--objectives`, `--min-reduction X` (the pick
  * is the most accurate front point with >= X times fewer MACs than the paragon, else the cheapest),
- * `--no-baselines`.
+ * `--no-baselines`, `--retrain-epochs 12,4` (each seed's pick retrained once per epoch count, after all searches;
+ * default --epochs), `--picks '1=<arch>;2=<arch>'` (seeds whose search ran before: their pick is retrained, no search).
  *
  * `--ablation [--space mbv2-micro] [--arch r28-w0.35:k3e1r|k3e1r|k3e1r|k3e1r] [--seeds 1,2,3] [--limit 5000] [--epochs 4]`:
  * only the compatibility ablation on one query architecture, each seed: (i) independent (own proxies, no
@@ -21,7 +22,8 @@
  * proxies trained, plus the alignment term), (iv) both; cross-model and own mAP on the test queries.
  *
  * `--metrics-speed [--dim 64]`: only the speed of the exact metrics on 10,000 random queries x 60,000 random gallery
- * embeddings (10 classes), engine matrix products vs plain JS on the first 500 queries, wall and CPU time.
+ * embeddings (10 classes): engine matrix products with the default ranking (relevant items only) and with the
+ * full radix sort (results checked identical), the products alone, plain JS on the first 500 queries; wall and CPU time.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/retrieval.js --paragon paragon.onnx [--seeds 1,2,3] [--budget 8]
  * [--limit 2000] [--epochs 1] [--gallery 5000] [--queries 5000] [--out result.json]`
@@ -59,7 +61,7 @@ const fig = (m: RetrievalMetrics) => ({ map: m.map, recallAt1: m.recallAt1, reca
 async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record<string, unknown>> {
   const { Rng } = await import('../src/util/rng.js');
   const { engineScores } = await import('../src/engine/index.js');
-  const { retrievalMetrics } = await import('../src/tasks/retrieval-metrics.js');
+  const { l2Normalize, retrievalMetrics } = await import('../src/tasks/retrieval-metrics.js');
   const rng = new Rng(1);
   const emb = (n: number) => ({
     data: Float32Array.from({ length: n * dim }, () => rng.normal()),
@@ -80,11 +82,30 @@ async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record
     return r;
   };
   const s = engineScores();
-  const engine = await time(`engine, ${nq} x ${ng}`, () => retrievalMetrics(q, g, { scores: s.scores }));
+  let relevantRes: unknown;
+  let fullRes: unknown;
+  const engine = await time(`engine, ranking relevant items only, ${nq} x ${ng}`, async () => {
+    relevantRes = await retrievalMetrics(q, g, { scores: s.scores });
+  });
+  const engineFullSort = await time(`engine, full radix sort per query, ${nq} x ${ng}`, async () => {
+    fullRes = await retrievalMetrics(q, g, { scores: s.scores, ranking: 'full-sort' });
+  });
+  // the similarity products alone (same blocks of 128 queries), to split the time
+  const buf = new Float32Array(128 * ng);
+  const qn = l2Normalize(q.data, nq, dim);
+  const gn = l2Normalize(g.data, ng, dim);
+  const products = await time(`engine similarity products only, ${nq} x ${ng}`, async () => {
+    for (let i = 0; i < nq; i += 128) {
+      const nb = Math.min(128, nq - i);
+      await s.scores(qn.subarray(i * dim, (i + nb) * dim), nb, gn, ng, dim, buf);
+    }
+  });
   s.dispose();
+  const identical = JSON.stringify(relevantRes) === JSON.stringify(fullRes);
+  if (!identical) throw new Error(`ranking 'relevant' and 'full-sort' differ: ${JSON.stringify(relevantRes)} vs ${JSON.stringify(fullRes)}`);
   const small = { ...q, n: 500, data: q.data.subarray(0, 500 * dim), labels: q.labels.subarray(0, 500) };
   const js = await time(`plain JS, 500 x ${ng}`, () => retrievalMetrics(small, g));
-  return { nq, ng, dim, engine, js };
+  return { nq, ng, dim, metrics: relevantRes, identical, engine, engineFullSort, products, js };
 }
 
 /** The four compatibility variants of the ablation: gallery proxies copied and frozen? alignment term? */
@@ -217,10 +238,36 @@ async function main(): Promise<void> {
   const objectives = flag('--objectives', 'map:max,latency_ms:min');
   const minReduction = Number(flag('--min-reduction', '0'));
   const baselinesOn = !process.argv.includes('--no-baselines');
+  // the picks' retraining: one run per epoch count, all searches first (default: --epochs only)
+  const retrainEpochs = flag('--retrain-epochs', String(epochs)).split(',').map(Number);
+  for (const e of retrainEpochs) if (!(Number.isInteger(e) && e > 0)) throw new Error(`--retrain-epochs: ${e} is not a positive integer`);
+  // `--picks 1=arch;2=arch`: seeds whose search already ran elsewhere; their recorded pick is retrained, no search
+  const givenPicks = new Map<number, string>(
+    flag('--picks', '')
+      .split(';')
+      .filter((x) => x.includes('='))
+      .map((x) => [Number(x.slice(0, x.indexOf('='))), x.slice(x.indexOf('=') + 1)] as const),
+  );
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
-    settings: { paragon: paragonPath, seeds, budget, limit, epochs, galleryN, queriesN, smallest, spaceName, nasLimit, nasEpochs, objectives, minReduction },
+    settings: {
+      paragon: paragonPath,
+      seeds,
+      budget,
+      limit,
+      epochs,
+      retrainEpochs,
+      picks: Object.fromEntries(givenPicks),
+      galleryN,
+      queriesN,
+      smallest,
+      spaceName,
+      nasLimit,
+      nasEpochs,
+      objectives,
+      minReduction,
+    },
     load: [loadavg()[0]],
   };
   const save = (): void => writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -255,7 +302,7 @@ async function main(): Promise<void> {
   save();
 
   /** Trains arch `a` (compatibly or not) on the training images and scores cross-model on the test queries. */
-  const trainAndScore = async (arch: string, seed: number, compatible: boolean) => {
+  const trainAndScore = async (arch: string, seed: number, compatible: boolean, trainEpochs = epochs) => {
     const a = space.parse(arch);
     const size = archInputSize(a) ?? 28;
     const backbone = space.graph(a, { inputSize: size, inChannels: 1, classes: 10 });
@@ -265,7 +312,7 @@ async function main(): Promise<void> {
     );
     const em = buildModel(model);
     try {
-      const base = { epochs, batchSize: 64, seed } as const;
+      const base = { epochs: trainEpochs, batchSize: 64, seed } as const;
       const at = (sp: Split) => splitAtSizes(sp, [1, 28, 28])(size);
       await trainEmbedding(em, at(trainSplit), compatible ? compatibleTrainOptions(base, { targets: trainTargets }) : base);
       const q = embed(em, at(test));
@@ -276,6 +323,7 @@ async function main(): Promise<void> {
         arch,
         seed,
         compatible,
+        epochs: trainEpochs,
         cross: fig(cross),
         own: fig(own),
         ...cost,
@@ -298,10 +346,17 @@ async function main(): Promise<void> {
       save();
     }
   }
-  // 2-3. CMP-NAS per seed through the CLI (the study loop), then the front's most accurate point retrained
-  const searches: unknown[] = [];
+  // 2. CMP-NAS per seed through the CLI (the study loop), unless the seed's pick is given with --picks
+  const searches: { seed: number; pick: string; final?: unknown; finals: unknown[]; [k: string]: unknown }[] = [];
   result.searches = searches;
   for (const seed of seeds) {
+    const given = givenPicks.get(seed);
+    if (given !== undefined) {
+      log(`seed ${seed}: pick given (--picks), no search: ${given}`);
+      searches.push({ seed, pick: given, given: true, finals: [] });
+      save();
+      continue;
+    }
     log(`CMP-NAS seed ${seed}: budget ${budget}`);
     const t0 = performance.now();
     const store = join(dirname(resolve(out)), `retrieval-bench-${process.pid}.db`);
@@ -350,11 +405,22 @@ async function main(): Promise<void> {
     const cheapEnough = front.filter((p) => p.macsReduction >= minReduction).sort((x, y) => y.values.map - x.values.map);
     const best = cheapEnough[0] ?? [...front].sort((x, y) => y.macsReduction - x.macsReduction)[0];
     if (!best) throw new Error('empty Pareto front');
-    log(`seed ${seed}: front ${nas.pareto.length} points in ${seconds.toFixed(0)} s; retraining ${best.arch}`);
-    const final = await trainAndScore(best.arch, seed, true);
-    searches.push({ seed, seconds, study: nas.study, store, pareto: front, final });
+    log(`seed ${seed}: front ${nas.pareto.length} points in ${seconds.toFixed(0)} s; pick ${best.arch}`);
+    searches.push({ seed, seconds, study: nas.study, store, pareto: front, pick: best.arch, finals: [] });
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
+  }
+  // 3. every seed's pick retrained, per --retrain-epochs (final = the first epoch count's run)
+  for (const e of retrainEpochs) {
+    for (const s of searches) {
+      log(`seed ${s.seed}: retraining ${s.pick}, ${e} epochs`);
+      const run = await trainAndScore(s.pick, s.seed, true, e);
+      s.finals.push(run);
+      s.final ??= run;
+      log(`seed ${s.seed}, ${e} epochs: cross mAP ${run.cross.map.toFixed(4)} (gap ${run.mapGapPoints.toFixed(2)} points)`);
+      result.load = [...(result.load as number[]), loadavg()[0]];
+      save();
+    }
   }
   log(`done: ${out}`);
 }

@@ -103,3 +103,61 @@ test('perfect embeddings score 1; queries of a class absent from the gallery are
   await assert.rejects(retrievalMetrics(onehot([2]), onehot([0, 1])), UserError);
   await assert.rejects(retrievalMetrics({ ...onehot([0]), dim: 2, data: new Float32Array(2) }, onehot([0])), /dimension/);
 });
+
+test("ranking 'relevant' (the default) is bit-identical to 'full-sort': ties, -0/+0, one-item classes, crowded buckets", async () => {
+  const rng = new Rng(11);
+  // score rows drawn from a few regimes: continuous, few distinct values (ties), +-0 mixed in, all equal
+  const pools: ((j: number) => number)[] = [
+    () => rng.next() * 2 - 1,
+    () => [0.5, -0.25, 0.75, 0.125][Math.floor(rng.next() * 4)] as number,
+    () => [0, -0, 1e-30, -1e-30, 0.3][Math.floor(rng.next() * 5)] as number,
+    () => 0.42,
+    // many values inside one top-16-bit bucket of the key (same sign, exponent and 7 mantissa bits)
+    () => 0.5 + rng.next() / 512,
+    (j) => (j % 7 === 0 ? rng.next() : 0.5 + rng.next() / 1024),
+  ];
+  for (const [pi, pool] of pools.entries()) {
+    for (const [ng, classes] of [
+      [1500, 5],
+      [300, 40],
+      [97, 2],
+    ] as const) {
+      const nq = 23;
+      const gl = Int32Array.from({ length: ng }, () => Math.floor(rng.next() * classes));
+      gl[ng - 1] = classes; // a class with a single gallery item
+      const ql = Int32Array.from({ length: nq }, () => Math.floor(rng.next() * (classes + 2))); // incl. absent classes
+      ql[0] = classes;
+      const rows = Float32Array.from({ length: nq * ng }, (_, k) => pool(k % ng));
+      const scores: ScoreFn = (_q, n, _g, m, _d, out) => {
+        assert.equal(n * m, rows.length);
+        out.set(rows);
+      };
+      const q: Embeddings = { data: new Float32Array(nq * 2).fill(1), n: nq, dim: 2, labels: ql };
+      const g: Embeddings = { data: new Float32Array(ng * 2).fill(1), n: ng, dim: 2, labels: gl };
+      const fast = await retrievalMetrics(q, g, { scores, blockRows: nq });
+      const full = await retrievalMetrics(q, g, { scores, blockRows: nq, ranking: 'full-sort' });
+      assert.deepEqual(fast, full, `pool ${pi}, gallery ${ng}, ${classes} classes`);
+      // and both equal the comparison-sort oracle on the same float32 scores
+      const per = averagePrecisions(q, g, (i, j) => rows[i * ng + j] as number);
+      const kept = per.filter((_, i) => gl.includes(ql[i] as number));
+      const mean = kept.reduce((a, r) => a + r.ap, 0) / kept.length;
+      assert.ok(Math.abs(fast.map - mean) < 1e-12, `pool ${pi}: ${fast.map} vs ${mean}`);
+    }
+  }
+  await assert.rejects(
+    retrievalMetrics(randomEmb(rng, 3, 2, 2), randomEmb(rng, 5, 2, 2), { ranking: 'sorted' as 'relevant' }),
+    /ranking 'sorted': expected relevant or full-sort/,
+  );
+});
+
+test("ranking 'relevant' equals 'full-sort' bit for bit on real similarity products (random embeddings, many blocks)", async () => {
+  const rng = new Rng(5);
+  for (const levels of [0, 3]) {
+    const g = randomEmb(rng, 2000, 8, 10, levels);
+    const q = randomEmb(rng, 150, 8, 10, levels);
+    const fast = await retrievalMetrics(q, g, { blockRows: 32 });
+    const full = await retrievalMetrics(q, g, { blockRows: 32, ranking: 'full-sort' });
+    assert.deepEqual(fast, full);
+    assert.ok(fast.map > 0.05 && fast.map < 0.5, `levels ${levels}: map ${fast.map}`);
+  }
+});

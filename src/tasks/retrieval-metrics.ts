@@ -10,8 +10,13 @@
  *
  * Speed: similarities are computed block by block (a block of queries against the whole gallery) by a
  * {@link ScoreFn}: {@link jsScores} (plain blocked loops) or the engine's matrix product
- * (src/engine/retrieval-sim.ts, XNNPACK); each row is then ranked with a 3-pass LSD radix sort of the
- * float32 scores (order-preserving integer keys, O(gallery) per query) instead of a comparison sort.
+ * (src/engine/retrieval-sim.ts, XNNPACK). Ranking a row (default, `ranking: 'relevant'`): AP needs only the
+ * ranks of the relevant items, so only those are sorted (radix sort of their order-preserving integer keys);
+ * every other gallery item is then located among them through a 65,536-bucket table on the keys' top 16 bits
+ * (a short scan or binary search inside its bucket) and counted, and a relevant item's rank is its position
+ * among the relevant items plus the number of other items ranked above it. Exact, with the same tie rule and
+ * the same summation order as `ranking: 'full-sort'` (a 3-pass LSD radix sort of the whole row, the previous
+ * path, kept as the check): the two give bit-identical results (tested).
  */
 import { ShapeError, UserError } from '../errors.js';
 
@@ -49,6 +54,18 @@ export interface RetrievalMetricsOptions {
   readonly blockRows?: number;
   /** Called after every block with the queries done. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * How a row is ranked: 'relevant' (default: only the relevant items are sorted, the others counted) or
+   * 'full-sort' (the whole row radix-sorted). Bit-identical results; 'full-sort' is the slower check.
+   */
+  readonly ranking?: 'relevant' | 'full-sort';
+}
+
+/** Descending-score sort key of a float32 score given as its bit pattern: ascending key = descending score, -0 = +0. */
+function scoreKey(u: number): number {
+  const v = u === 0x80000000 ? 0 : u;
+  const asc = v & 0x80000000 ? ~v >>> 0 : (v | 0x80000000) >>> 0;
+  return ~asc >>> 0;
 }
 
 function checkEmb(e: Embeddings, what: string): void {
@@ -133,49 +150,187 @@ class Ranker {
    */
   rank(bits: Uint32Array, offset: number): Uint32Array {
     const n = this.n;
-    let k = this.keys;
-    let ix = this.idx;
-    let k2 = this.keys2;
-    let ix2 = this.idx2;
+    const k = this.keys;
+    const ix = this.idx;
+    const k2 = this.keys2;
+    const ix2 = this.idx2;
     for (let i = 0; i < n; i++) {
-      let u = bits[offset + i] as number;
-      if (u === 0x80000000) u = 0; // -0 ties with +0
-      // order-preserving map of float32 to uint32 (ascending), then complemented: ascending key = descending score
-      const asc = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-      k[i] = ~asc >>> 0;
+      k[i] = scoreKey(bits[offset + i] as number);
       ix[i] = i;
     }
-    const count = this.count;
-    for (const [shift, bitsN] of [
-      [0, 11],
-      [11, 11],
-      [22, 10],
-    ] as const) {
-      const mask = (1 << bitsN) - 1;
-      const size = 1 << bitsN;
-      count.fill(0, 0, size);
-      for (let i = 0; i < n; i++) {
-        const d = ((k[i] as number) >>> shift) & mask;
-        count[d] = (count[d] as number) + 1;
-      }
-      let sum = 0;
-      for (let b = 0; b < size; b++) {
-        const c = count[b] as number;
-        count[b] = sum;
-        sum += c;
-      }
-      for (let i = 0; i < n; i++) {
-        const key = k[i] as number;
-        const d = (key >>> shift) & mask;
-        const at = count[d] as number;
-        count[d] = at + 1;
-        k2[at] = key;
-        ix2[at] = ix[i] as number;
-      }
-      [k, k2] = [k2, k];
-      [ix, ix2] = [ix2, ix];
+    return radixSort(k, ix, k2, ix2, n, this.count)[1];
+  }
+}
+
+/** Stable LSD radix sort (11/11/10-bit digits) of `n` uint32 keys with payloads, ascending; returns the sorted pair. */
+function radixSort(k: Uint32Array, ix: Uint32Array, k2: Uint32Array, ix2: Uint32Array, n: number, count: Uint32Array): [keys: Uint32Array, idx: Uint32Array] {
+  for (const [shift, bitsN] of [
+    [0, 11],
+    [11, 11],
+    [22, 10],
+  ] as const) {
+    const mask = (1 << bitsN) - 1;
+    const size = 1 << bitsN;
+    count.fill(0, 0, size);
+    for (let i = 0; i < n; i++) {
+      const d = ((k[i] as number) >>> shift) & mask;
+      count[d] = (count[d] as number) + 1;
     }
-    return ix;
+    let sum = 0;
+    for (let b = 0; b < size; b++) {
+      const c = count[b] as number;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = k[i] as number;
+      const d = (key >>> shift) & mask;
+      const at = count[d] as number;
+      count[d] = at + 1;
+      k2[at] = key;
+      ix2[at] = ix[i] as number;
+    }
+    [k, k2] = [k2, k];
+    [ix, ix2] = [ix2, ix];
+  }
+  return [k, ix];
+}
+
+/**
+ * AP, hit@1 and hit@5 of one row of scores from the ranks of its relevant items only. Ranking = ascending
+ * {@link scoreKey} (descending score), ties by ascending gallery index, as {@link Ranker}.
+ *
+ * Per row: the relevant items are radix-sorted; the score range they span is cut into 8 buckets per relevant
+ * item (linear in the score, hence monotone); one pass counts the items above that range and the items per
+ * bucket, a second pass lists each bucket's items; a relevant item's rank = items above the range + items in
+ * earlier buckets + items of its own bucket that rank before it (exact key and index comparisons). A row whose
+ * buckets would make that last step costly (many equal or crowded scores: more than 2 x gallery comparisons)
+ * is ranked by the full radix sort instead.
+ */
+class RelevantRanker {
+  /** Gallery indices of each label, ascending. */
+  private readonly byLabel = new Map<number, Uint32Array>();
+  private readonly keys: Uint32Array;
+  private readonly keys2: Uint32Array;
+  private readonly idx: Uint32Array;
+  private readonly idx2: Uint32Array;
+  /** Items per bucket, then (in place) the first slot of each bucket in `members`. */
+  private readonly start: Int32Array;
+  /** Next free slot of each bucket while listing. */
+  private readonly fill: Int32Array;
+  /** Gallery indices grouped by bucket. */
+  private readonly members: Int32Array;
+  private readonly count = new Uint32Array(2048);
+  private full?: Ranker;
+  /** Rows ranked by the full sort (crowded buckets). */
+  fullSorted = 0;
+
+  constructor(private readonly labels: Int32Array) {
+    const n = labels.length;
+    const lists = new Map<number, number[]>();
+    for (let j = 0; j < n; j++) {
+      const l = labels[j] as number;
+      const a = lists.get(l);
+      if (a) a.push(j);
+      else lists.set(l, [j]);
+    }
+    let max = 0;
+    for (const [l, a] of lists) {
+      this.byLabel.set(l, Uint32Array.from(a));
+      max = Math.max(max, a.length);
+    }
+    this.keys = new Uint32Array(max);
+    this.keys2 = new Uint32Array(max);
+    this.idx = new Uint32Array(max);
+    this.idx2 = new Uint32Array(max);
+    this.start = new Int32Array(8 * max + 1);
+    this.fill = new Int32Array(8 * max + 1);
+    this.members = new Int32Array(n);
+  }
+
+  /** [AP, hit@1, hit@5] of the row of float32 `scores` (`bits`: the same memory) at `offset`, query class `label` (relevant items > 0). */
+  score(scores: Float32Array, bits: Uint32Array, offset: number, label: number): [ap: number, hit1: number, hit5: number] {
+    const rel = this.byLabel.get(label) as Uint32Array;
+    const m = rel.length;
+    const ng = this.labels.length;
+    for (let p = 0; p < m; p++) {
+      const j = rel[p] as number;
+      this.keys[p] = scoreKey(bits[offset + j] as number);
+      this.idx[p] = j;
+    }
+    // relevant items by (key, index): the radix sort is stable and the list is in index order
+    const ri = radixSort(this.keys, this.idx, this.keys2, this.idx2, m, this.count)[1];
+    const smax = scores[offset + (ri[0] as number)] as number;
+    const smin = scores[offset + (ri[m - 1] as number)] as number;
+    const nb = 8 * m;
+    const last = nb - 1;
+    const scale = smax > smin ? last / (smax - smin) : 0;
+    const start = this.start;
+    start.fill(0, 0, nb + 1);
+    // pass 1: items above the range (higher score: before every relevant item), items per bucket in the range
+    let above = 0;
+    let nan = !(smax >= smin);
+    for (let j = 0; j < ng; j++) {
+      const v = scores[offset + j] as number;
+      if (v > smax) above++;
+      else if (v >= smin) {
+        const b = ((smax - v) * scale) | 0;
+        const bb = b > last ? last : b;
+        start[bb] = (start[bb] as number) + 1;
+      } else if (Number.isNaN(v)) nan = true;
+    }
+    // cost of the in-bucket comparisons; crowded rows take the full sort
+    let work = 0;
+    for (let q = 0; q < m; q++) {
+      const b = ((smax - (scores[offset + (ri[q] as number)] as number)) * scale) | 0;
+      work += start[b > last ? last : b] as number;
+    }
+    // (a NaN score, which only a custom ScoreFn could produce, also takes the full sort: it orders by bit pattern)
+    if (nan || work > 2 * ng) {
+      this.fullSorted++;
+      this.full ??= new Ranker(ng);
+      return scoreRanking(this.full.rank(bits, offset), (j) => this.labels[j] === label, m);
+    }
+    let acc = 0;
+    for (let b = 0; b <= nb; b++) {
+      const c = start[b] as number;
+      start[b] = acc;
+      acc += c;
+    }
+    const fill = this.fill;
+    fill.set(start.subarray(0, nb + 1));
+    // pass 2: each bucket's items
+    const members = this.members;
+    for (let j = 0; j < ng; j++) {
+      const v = scores[offset + j] as number;
+      if (v <= smax && v >= smin) {
+        const b = ((smax - v) * scale) | 0;
+        const bb = b > last ? last : b;
+        const at = fill[bb] as number;
+        fill[bb] = at + 1;
+        members[at] = j;
+      }
+    }
+    // relevant items in rank order: rank = above + earlier buckets + own bucket's items ranked before; summed as in scoreRanking
+    let sum = 0;
+    let firstRank = -1;
+    for (let q = 0; q < m; q++) {
+      const ix = ri[q] as number;
+      const vp = scores[offset + ix] as number;
+      const b0 = ((smax - vp) * scale) | 0;
+      const b = b0 > last ? last : b0;
+      let r = above + (start[b] as number);
+      const end = start[b + 1] as number;
+      // finite scores: higher score, or equal score (-0 = +0) and lower index, is exactly key order
+      for (let t = start[b] as number; t < end; t++) {
+        const j = members[t] as number;
+        const vj = scores[offset + j] as number;
+        if (vj > vp || (vj === vp && j < ix)) r++;
+      }
+      if (q === 0) firstRank = r;
+      sum += (q + 1) / (r + 1);
+    }
+    return [sum / m, firstRank < 1 ? 1 : 0, firstRank < 5 ? 1 : 0];
   }
 }
 
@@ -231,7 +386,10 @@ export async function retrievalMetrics(query: Embeddings, gallery: Embeddings, o
   const score = opts.scores ?? jsScores;
   const buf = new Float32Array(Math.min(block, query.n) * ng);
   const bits = new Uint32Array(buf.buffer);
-  const ranker = new Ranker(ng);
+  const ranking = opts.ranking ?? 'relevant';
+  if (ranking !== 'relevant' && ranking !== 'full-sort') throw new UserError(`ranking '${String(ranking)}': expected relevant or full-sort`);
+  const ranker = ranking === 'full-sort' ? new Ranker(ng) : undefined;
+  const relRanker = ranking === 'relevant' ? new RelevantRanker(gl) : undefined;
   let sumAp = 0;
   let sum1 = 0;
   let sum5 = 0;
@@ -247,8 +405,9 @@ export async function retrievalMetrics(query: Embeddings, gallery: Embeddings, o
         skipped++;
         continue;
       }
-      const order = ranker.rank(bits, i * ng);
-      const [ap, h1, h5] = scoreRanking(order, (j) => gl[j] === label, total);
+      const [ap, h1, h5] = relRanker
+        ? relRanker.score(buf, bits, i * ng, label)
+        : scoreRanking((ranker as Ranker).rank(bits, i * ng), (j) => gl[j] === label, total);
       sumAp += ap;
       sum1 += h1;
       sum5 += h5;
