@@ -10,7 +10,7 @@
  * (the "float+" control: the same total epochs as the bitwise model). Run:
  * `npx tsc -p tsconfig.json && node dist/bench/ensemble.js [--seeds 1,2,3] [--train-images N] [--test-images N] [--float-epochs N]
  *  [--bitwise-epochs N] [--members K] [--independent-members K] [--act-bits B] [--calibration-images N] [--low-bit-depthwise] [--independent-only] [--workers 1|2] [--out file.json]
- *  [--distill W] [--temperatures T1,T2]`
+ *  [--distill W] [--temperatures T1,T2] [--float-plus-epochs E1,E2]`
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -22,6 +22,7 @@ import { buildModel } from '../src/engine/model.js';
 import { type TrainOptions, train } from '../src/engine/train.js';
 import { ensembleCost } from '../src/ensemble/cost.js';
 import { type EnsembleRun, runEnsemble } from '../src/ensemble/run.js';
+import { UserError } from '../src/errors.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
 import type { Model } from '../src/ir/types.js';
@@ -52,6 +53,12 @@ export interface EnsembleBenchOptions {
   readonly distill?: number;
   /** Also sample the stochastic members at these temperatures (same latent model). */
   readonly temperatures?: readonly number[];
+  /**
+   * Independent-only runs: equal-compute float controls, the float model trained each of these numbers
+   * of epochs more (from the `floatEpochs` model; e.g. 2 and 6 for float 6 and 10 epochs, the training
+   * epochs of K = 1 and K = 3 members of 2 bitwise epochs each). Empty: none.
+   */
+  readonly floatPlusEpochs?: readonly number[];
 }
 
 const MODEL = 'zoo:mbnet32?channels=1&size=28';
@@ -86,7 +93,11 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
     out: opts.out ?? '/tmp/hwnas-bench/ensemble.json',
     distill: opts.distill ?? 0,
     temperatures: opts.temperatures ?? [],
+    floatPlusEpochs: opts.floatPlusEpochs ?? [],
   };
+  for (const e of o.floatPlusEpochs) {
+    if (!(Number.isInteger(e) && e >= 1)) throw new UserError(`--float-plus-epochs ${e}: expected positive integers`);
+  }
   mkdirSync(dirname(o.out), { recursive: true });
   const result: Record<string, unknown> = { options: o, model: MODEL, date: new Date().toISOString(), loadAvgStart: loadavg() };
   const save = (): void => writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -122,11 +133,37 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
       sampling: 'independent',
       floatTrain: recipe(o.floatEpochs, seed),
       bitwiseTrain: recipe(o.bitwiseEpochs, seed),
+      compareRounding: true,
       calibrationImages: o.calibrationImages,
       distill: o.distill,
       seed,
     });
     result.independent = { seed, ...summary(ind) };
+    result.policy = ind.policy.name ?? '';
+    for (const t of ['bismo-cloud', 'bitfusion-edge']) {
+      const target = getTarget(t);
+      costs[t] = Array.from({ length: o.independentMembers }, (_, k) => ensembleCost(target, graph, ind.policy, k + 1));
+    }
+    result.costs = costs;
+    save();
+    // equal-compute float controls: the same float model trained the members' extra epochs
+    const floatPlus: { extraEpochs: number; totalEpochs: number; accuracy: number }[] = [];
+    for (const extra of o.floatPlusEpochs) {
+      const fp = buildModel(ind.floatModel);
+      try {
+        await train(fp, ds.train, recipe(extra, seed + 500));
+        floatPlus.push({
+          extraEpochs: extra,
+          totalEpochs: o.floatEpochs + extra,
+          accuracy: fp.evaluate(ds.test.x, ds.test.y, ds.test.n, { batchSize: 250 }).accuracy,
+        });
+      } finally {
+        fp.dispose();
+      }
+      log(`seed ${seed}: float ${o.floatEpochs}+${extra} epochs ${((floatPlus.at(-1)?.accuracy ?? 0) * 100).toFixed(2)}%`);
+      result.floatPlus = floatPlus;
+      save();
+    }
     log(
       `seed ${seed}: float ${(ind.floatAccuracy * 100).toFixed(2)}%, independent majority K=1..${o.independentMembers}: ${ind.accuracy.majorityVsMembers.map((a) => (a * 100).toFixed(2)).join(' ')}`,
     );
@@ -228,6 +265,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(process.argv.includes('--independent-only') ? { independentOnly: true } : {}),
     ...pick('distill', num('--distill')),
     ...(arg('--temperatures') ? { temperatures: (arg('--temperatures') as string).split(',').map(Number) } : {}),
+    ...(arg('--float-plus-epochs') ? { floatPlusEpochs: (arg('--float-plus-epochs') as string).split(',').map(Number) } : {}),
   });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -34,6 +34,17 @@ export interface EnsembleCost {
   readonly float: CostPoint & { readonly precision: string };
   /** The float model quantized to w8a8 (absent where the target cannot run 8 bits). */
   readonly w8a8?: CostPoint;
+  /**
+   * The most members that run one after another within the w8a8 model's latency, and within its energy
+   * (0: not even one; energy absent where the target models none). Absent with `w8a8`.
+   */
+  readonly membersWithinW8a8?: { readonly latency: number; readonly energy?: number };
+}
+
+/** The most members of cost `member` each that fit, one after another, within `budget` (0 if none; a 1e-9 relative tolerance). */
+export function membersWithin(member: number, budget: number): number {
+  if (!(member > 0 && Number.isFinite(member) && budget >= 0)) throw new ConfigError(`member cost ${member} / budget ${budget}: expected a positive cost`);
+  return Math.floor((budget / member) * (1 + 1e-9));
 }
 
 function point(target: HardwareTarget, g: Graph, p: PrecisionPolicy): CostPoint {
@@ -64,6 +75,7 @@ export function ensembleCost(target: HardwareTarget, graph: Graph, policy: Preci
   const inner = policy.default;
   const area = memberPolicy === policy && target.computeAreaMm2 ? target.computeAreaMm2(inner) : undefined;
   const k = members;
+  const w8a8 = runs(target, w8) ? point(target, graph, w8) : undefined;
   return {
     target: target.name,
     members: k,
@@ -72,6 +84,14 @@ export function ensembleCost(target: HardwareTarget, graph: Graph, policy: Preci
     sequential: { latencyMs: member.latencyMs * k, energyMj: member.energyMj * k, ...(area !== undefined ? { areaMm2: area } : {}) },
     parallel: { latencyMs: member.latencyMs, energyMj: member.energyMj * k, ...(area !== undefined ? { areaMm2: area * k } : {}) },
     float: { ...point(target, graph, floatPolicy), precision: floatPolicy.name ?? 'float' },
-    ...(runs(target, w8) ? { w8a8: point(target, graph, w8) } : {}),
+    ...(w8a8
+      ? {
+          w8a8,
+          membersWithinW8a8: {
+            latency: membersWithin(member.latencyMs, w8a8.latencyMs),
+            ...(target.hasEnergy ? { energy: membersWithin(member.energyMj, w8a8.energyMj) } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -231,7 +231,8 @@ export function registerEnsemble(program: Command): void {
         (c) =>
           `${c.target}: member ${c.member.latencyMs.toPrecision(4)} ms (${c.memberPrecision}), ensemble ${c.sequential.latencyMs.toPrecision(4)} ms sequential / ${c.parallel.latencyMs.toPrecision(4)} ms on ${members} arrays, ` +
           `${Number.isNaN(c.sequential.energyMj) ? 'no energy model' : `${c.sequential.energyMj.toPrecision(4)} mJ`}; float ${c.float.latencyMs.toPrecision(4)} ms (${c.float.precision})` +
-          (c.w8a8 ? `, w8a8 ${c.w8a8.latencyMs.toPrecision(4)} ms` : ''),
+          (c.w8a8 ? `, w8a8 ${c.w8a8.latencyMs.toPrecision(4)} ms` : '') +
+          (c.membersWithinW8a8 ? `; members within the w8a8 latency: ${c.membersWithinW8a8.latency}` : ''),
       ),
       ...(onnx
         ? [
