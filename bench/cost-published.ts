@@ -49,11 +49,17 @@ const dataUrl = (file: string): URL => new URL(`../../bench/data/${file}`, impor
 // ---------------------------------------------------------------------------------------------------------------
 // Eyeriss (JSSC 2017): measured whole-network figures of the CONV layers
 
+/** Figures of the Eyeriss data file. */
+export const EYERISS_METRICS = ['framesPerSecond', 'dramMBPerBatch', 'dramAccessesPerMac', 'layerLatencyRatio'] as const;
+export type EyerissMetric = (typeof EYERISS_METRICS)[number];
+
 /** One published Eyeriss figure. */
 export interface EyerissFigure {
   readonly network: 'alexnet' | 'vgg16';
   readonly batch: number;
-  readonly metric: 'framesPerSecond' | 'dramAccessesPerMac';
+  readonly metric: EyerissMetric;
+  /** For `layerLatencyRatio`: the two conv nodes, `a/b`. */
+  readonly layers: string;
   readonly published: number;
   readonly source: string;
 }
@@ -81,20 +87,22 @@ export function alexnetConvGraph(): Graph {
   return b.build();
 }
 
-/** Sum of the conv layers of a cost: latency (ms), DRAM bytes and MACs of the graph's convs (per batch). */
-function convTotals(cost: NetworkCost, g: Graph, batch: number): { latencyMs: number; dramBytes: number; macs: number } {
+/** Sum of the conv layers of a cost: latency (ms), DRAM bytes and MACs of the graph's convs (per batch), and each conv's latency. */
+function convTotals(cost: NetworkCost, g: Graph, batch: number): { latencyMs: number; dramBytes: number; macs: number; perLayerMs: Map<string, number> } {
   const convs = new Set(g.nodes.filter((n) => n.op === 'conv2d').map((n) => n.name));
   let latencyMs = 0;
   let dramBytes = 0;
+  const perLayerMs = new Map<string, number>();
   for (const l of cost.layers) {
     if (!convs.has(l.node)) continue;
     latencyMs += l.latencyMs;
     dramBytes += l.dramBytes;
+    perLayerMs.set(l.node, l.latencyMs);
   }
   const macs = graphWorkloads(g)
     .filter((w) => convs.has(w.node))
     .reduce((a, w) => a + w.macs, 0);
-  return { latencyMs, dramBytes, macs: macs * batch };
+  return { latencyMs, dramBytes, macs: macs * batch, perLayerMs };
 }
 
 /** Load bench/data/eyeriss-jssc2017.csv. */
@@ -102,23 +110,41 @@ export function loadEyeriss(path: URL | string = dataUrl('eyeriss-jssc2017.csv')
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), 'eyeriss-jssc2017');
   const figures = csv.rows.map((r) => {
     if (r.network !== 'alexnet' && r.network !== 'vgg16') throw new Error(`eyeriss-jssc2017: unknown network '${r.network}'`);
-    if (r.metric !== 'framesPerSecond' && r.metric !== 'dramAccessesPerMac') throw new Error(`eyeriss-jssc2017: unknown metric '${r.metric}'`);
-    return { network: r.network, batch: Number(r.batch), metric: r.metric, published: Number(r.published), source: r.source as string } as EyerissFigure;
+    if (!(EYERISS_METRICS as readonly string[]).includes(r.metric as string)) throw new Error(`eyeriss-jssc2017: unknown metric '${r.metric}'`);
+    return {
+      network: r.network,
+      batch: Number(r.batch),
+      metric: r.metric as EyerissMetric,
+      layers: r.layers as string,
+      published: Number(r.published),
+      source: r.source as string,
+    } as EyerissFigure;
   });
   return { sources: csv.sources, figures };
 }
 
 /**
  * Cost each published Eyeriss figure with the `systolic` preset at the figure's batch (16-bit operands, as the
- * chip computes): frames per second = batch / the CONV layers' latency; DRAM accesses per MAC = the CONV layers'
- * DRAM bytes / 2 (16-bit words) / their MACs.
+ * chip computes): frames per second = batch / the CONV layers' latency; DRAM MB per batch = the CONV layers' DRAM
+ * bytes / 10^6; DRAM accesses per MAC = those bytes / 2 (16-bit words) / their MACs; a layer latency ratio = the
+ * latency of the first named conv / the second's.
  */
 export function validateEyeriss(figures: readonly EyerissFigure[]): EyerissPoint[] {
   return figures.map((f) => {
     const g = f.network === 'alexnet' ? alexnetConvGraph() : zooGraph('vgg16');
     const t = systolic({ batch: f.batch });
     const tot = convTotals(t.networkCost(g, policyPreset('w16a16')), g, f.batch);
-    const model = f.metric === 'framesPerSecond' ? f.batch / (tot.latencyMs / 1e3) : tot.dramBytes / 2 / tot.macs;
+    let model: number;
+    if (f.metric === 'framesPerSecond') model = f.batch / (tot.latencyMs / 1e3);
+    else if (f.metric === 'dramMBPerBatch') model = tot.dramBytes / 1e6;
+    else if (f.metric === 'dramAccessesPerMac') model = tot.dramBytes / 2 / tot.macs;
+    else {
+      const [a, b] = f.layers.split('/');
+      const la = tot.perLayerMs.get(a ?? '');
+      const lb = tot.perLayerMs.get(b ?? '');
+      if (la === undefined || lb === undefined) throw new Error(`eyeriss-jssc2017: ${f.network} has no conv layers '${f.layers}'`);
+      model = la / lb;
+    }
     return { ...f, model, ratio: model / f.published };
   });
 }
@@ -255,12 +281,15 @@ function main(): void {
         { key: 'network', header: 'network' },
         { key: 'batch', header: 'batch' },
         { key: 'metric', header: 'figure' },
+        { key: 'layers', header: 'layers' },
         { key: 'published', header: 'published' },
         { key: 'model', header: 'model' },
         { key: 'ratio', header: 'model/published' },
       ],
     ),
   );
+  const off = eyPoints.map((p) => Math.abs(p.ratio - 1));
+  console.log(`within ±10 / 25 / 50%: ${[0.1, 0.25, 0.5].map((t) => off.filter((e) => e <= t).length).join(' / ')} of ${eyPoints.length} figures`);
   const pct = (x: number): string => `${formatNumber(100 * x)}%`;
   console.log('systolic vs SCALE-Sim v2 compute cycles per layer (same array and dataflow)');
   console.log(
