@@ -29,9 +29,8 @@ import { z } from 'zod';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import type { StrategyContext } from '../../search/registry.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, StrategyStatus, Trial } from '../../search/types.js';
-import { ATTR } from '../../study/run-study.js';
 import { parseWith } from '../../util/zod-error.js';
-import { bitsParams, parseQuantProblem, type QuantProblem, tableCost } from './problem.js';
+import { bitsParams, episodeTrials, parseQuantProblem, type QuantProblem, tableCost } from './problem.js';
 
 /** Options of the `greedy` strategy (JSON). */
 export interface GreedyOptions {
@@ -217,33 +216,14 @@ interface Episode {
 
 /** The proposals in order, each with the loss of its outcome: the `loss` attribute, else 1 - accuracy. */
 function episodes(history: readonly Trial[]): Episode[] {
-  const retryOf = (t: Trial): number | undefined => {
-    const of = t.userAttrs[ATTR.retryOf];
-    return typeof of === 'number' ? of : undefined;
-  };
-  const byNumber = new Map(history.map((t) => [t.number, t]));
-  const root = (t: Trial): number => {
-    let n = t.number;
-    for (let of = retryOf(t); of !== undefined; of = retryOf(byNumber.get(n) as Trial)) n = of;
-    return n;
-  };
-  const done = new Map<number, Trial>();
-  const live = new Set<number>();
-  for (const t of history) {
-    if (t.state === 'complete' && t.values && !done.has(root(t))) done.set(root(t), t);
-    if (t.state === 'running') live.add(root(t));
-  }
   const lossOf = (t: Trial): number => {
     const l = t.userAttrs.loss as JsonValue | undefined;
     return typeof l === 'number' && Number.isFinite(l) ? l : 1 - ((t.values as readonly number[])[0] as number);
   };
-  return history
-    .filter((t) => retryOf(t) === undefined)
-    .map((t) => {
-      const o = done.get(t.number);
-      if (o) return { trial: t, state: 'known' as const, loss: lossOf(o), outcome: o };
-      return { trial: t, state: live.has(t.number) ? ('running' as const) : ('failed' as const), loss: undefined, outcome: undefined };
-    });
+  return episodeTrials(history).map((e) => {
+    if (e.outcome) return { trial: e.trial, state: 'known' as const, loss: lossOf(e.outcome), outcome: e.outcome };
+    return { trial: e.trial, state: e.running ? ('running' as const) : ('failed' as const), loss: undefined, outcome: undefined };
+  });
 }
 
 /** Builds the `greedy` strategy from JSON options. */

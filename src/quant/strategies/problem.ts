@@ -438,11 +438,11 @@ export function readBitsParams(layers: readonly QuantLayerJson[], params: Params
 }
 
 /**
- * The episodes of a study in proposal order with their outcome: one per trial that is not a retry
- * (a retry re-runs its original's parameters after a crash), with the value of the original or, when
- * that failed, of its completed retry; `undefined` while none is known (running, or failed).
+ * The proposals of a study in order (the trials that are not retries; a retry re-runs its original's parameters after a
+ * crash), each with its outcome: the trial itself when complete, else its last completed retry (or retry of a retry);
+ * `running` when it or a retry of it is still running.
  */
-export function episodeOutcomes(history: readonly Trial[]): { readonly trial: Trial; readonly value: number | undefined }[] {
+export function episodeTrials(history: readonly Trial[]): { readonly trial: Trial; readonly outcome: Trial | undefined; readonly running: boolean }[] {
   const retryOf = (t: Trial): number | undefined => {
     const of = t.userAttrs[ATTR.retryOf];
     return typeof of === 'number' ? of : undefined;
@@ -453,12 +453,23 @@ export function episodeOutcomes(history: readonly Trial[]): { readonly trial: Tr
     for (let of = retryOf(t); of !== undefined; of = retryOf(byNumber.get(n) as Trial)) n = of;
     return n;
   };
-  // the value of a completed retry (or retry of a retry) counts for the original episode
-  const retryValue = new Map<number, number>();
-  for (const t of history) if (retryOf(t) !== undefined && t.state === 'complete' && t.values) retryValue.set(root(t), t.values[0] as number);
+  const retryDone = new Map<number, Trial>();
+  const running = new Set<number>();
+  for (const t of history) {
+    if (retryOf(t) !== undefined && t.state === 'complete' && t.values) retryDone.set(root(t), t);
+    if (t.state === 'running') running.add(root(t));
+  }
   return history
     .filter((t) => retryOf(t) === undefined)
-    .map((t) => ({ trial: t, value: t.state === 'complete' && t.values ? (t.values[0] as number) : retryValue.get(t.number) }));
+    .map((t) => ({ trial: t, outcome: t.state === 'complete' && t.values ? t : retryDone.get(t.number), running: running.has(t.number) }));
+}
+
+/**
+ * The episodes of a study in proposal order with their outcome: one per trial that is not a retry, with the value of
+ * the original or, when that failed, of its completed retry; `undefined` while none is known (running, or failed).
+ */
+export function episodeOutcomes(history: readonly Trial[]): { readonly trial: Trial; readonly value: number | undefined }[] {
+  return episodeTrials(history).map((e) => ({ trial: e.trial, value: e.outcome ? ((e.outcome.values as readonly number[])[0] as number) : undefined }));
 }
 
 /** The study seed a strategy factory was given (0 without a study). */
