@@ -290,28 +290,7 @@ export function injectWeightFaults(
   let changed = 0;
   for (const { site, pos } of hits) {
     const { element, bit } = locate(site, pos);
-    if (site.codes) {
-      let c = codes.get(site.layer);
-      if (!c) {
-        c = Int8Array.from(site.codes);
-        codes.set(site.layer, c);
-      }
-      const bits = site.channelBits[Math.floor(element / site.perChannel)] as number;
-      const old = c[element] as number;
-      const next = bits === 1 ? faultBinaryCode(old, fault.kind) : faultSignedCode(old, bits, bit, fault.kind);
-      if (next !== old) changed++;
-      c[element] = next;
-    } else {
-      let v = values.get(site.layer);
-      if (!v) {
-        v = Float32Array.from(site.values);
-        values.set(site.layer, v);
-      }
-      const old = v[element] as number;
-      const next = faultFloat32(old, bit, fault.kind);
-      if (!Object.is(next, old)) changed++;
-      v[element] = next;
-    }
+    if (faultElement(site, element, bit, fault.kind, codes, values)) changed++;
   }
   return { codes, values, bitsHit: drawn.length, bitsUncorrected: hits.length, valuesChanged: changed };
 }
@@ -368,6 +347,41 @@ export function mixSeed(seed: number, ...parts: readonly number[]): number {
 }
 
 /**
+ * Applies a fault to bit `bit` of one stored weight (an integer code at its channel's width, or a float32), on a
+ * copy of the layer's codes or values made on its first hit (kept in `codes` / `values`). True when the value changed.
+ */
+function faultElement(
+  site: WeightSite,
+  element: number,
+  bit: number,
+  kind: FaultModel['kind'],
+  codes: Map<string, Int8Array>,
+  values: Map<string, Float32Array>,
+): boolean {
+  if (site.codes) {
+    let c = codes.get(site.layer);
+    if (!c) {
+      c = Int8Array.from(site.codes);
+      codes.set(site.layer, c);
+    }
+    const bits = site.channelBits[Math.floor(element / site.perChannel)] as number;
+    const old = c[element] as number;
+    const next = bits === 1 ? faultBinaryCode(old, kind) : faultSignedCode(old, bits, bit, kind);
+    c[element] = next;
+    return next !== old;
+  }
+  let v = values.get(site.layer);
+  if (!v) {
+    v = Float32Array.from(site.values);
+    values.set(site.layer, v);
+  }
+  const old = v[element] as number;
+  const next = faultFloat32(old, bit, kind);
+  v[element] = next;
+  return !Object.is(next, old);
+}
+
+/**
  * Lower-variance weight faults at a bit error rate, for comparing precision policies and estimating the
  * expected accuracy drop (the predictor validation, bench/resilience-predictor.ts):
  * - **stratified counts**: per layer and per bit rank (rank 0 = the sign bit, rank k = the k-th bit below it),
@@ -405,31 +419,11 @@ export function injectStratifiedWeightFaults(
       const count = Math.min(n, Math.floor(expected) + (rng.next() < expected - Math.floor(expected) ? 1 : 0));
       if (count === 0) continue;
       for (const element of sampleFaultBits(n, { kind, count }, rng)) {
-        if (site.codes) {
-          const bits = site.channelBits[Math.floor(element / site.perChannel)] as number;
-          if (k >= bits) continue;
-          let c = codes.get(site.layer);
-          if (!c) {
-            c = Int8Array.from(site.codes);
-            codes.set(site.layer, c);
-          }
-          const old = c[element] as number;
-          const next = bits === 1 ? faultBinaryCode(old, kind) : faultSignedCode(old, bits, bits - 1 - k, kind);
-          bitsHit++;
-          if (next !== old) changed++;
-          c[element] = next;
-        } else {
-          let v = values.get(site.layer);
-          if (!v) {
-            v = Float32Array.from(site.values);
-            values.set(site.layer, v);
-          }
-          const old = v[element] as number;
-          const next = faultFloat32(old, 31 - k, kind);
-          bitsHit++;
-          if (!Object.is(next, old)) changed++;
-          v[element] = next;
-        }
+        // rank k is bit (stored bits - 1 - k): the sign bit first; a channel stored in fewer bits has no rank k
+        const bits = site.codes ? (site.channelBits[Math.floor(element / site.perChannel)] as number) : 32;
+        if (k >= bits) continue;
+        bitsHit++;
+        if (faultElement(site, element, bits - 1 - k, kind, codes, values)) changed++;
       }
     }
   });
