@@ -294,7 +294,13 @@ export function registerQuantize(program: Command): void {
           if (!quiet) process.stderr.write(`${line}\n`);
         };
         const target = getTarget(f.target);
-        if (!target.prepare) checkBudgetReachable(loadModelSpec(spec, seed).graph, target, f.budget, bits);
+        // the model file is read once for the checks before the study (budget reachable, greedy's trial cap)
+        let specGraph: Graph | undefined;
+        const graphOfSpec = (): Graph => {
+          specGraph ??= loadModelSpec(spec, seed).graph;
+          return specGraph;
+        };
+        if (!target.prepare) checkBudgetReachable(graphOfSpec(), target, f.budget, bits);
         const { initEngine } = await import('../../engine/index.js');
         const { finishQuantize, openQuantSession, planQuantSearch, QUANT_OBJECTIVES, resultQuantConfig } = await import('../../quant/index.js');
         const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
@@ -332,7 +338,7 @@ export function registerQuantize(program: Command): void {
               : strategy === 'greedy'
                 ? f.trials !== undefined
                   ? trials
-                  : await greedyCap(loadModelSpec(spec, seed).graph, target, bits)
+                  : await greedyCap(graphOfSpec(), target, bits)
                 : episodes;
           const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
           const cs = await openCommandStudy(store, {
