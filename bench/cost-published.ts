@@ -21,28 +21,11 @@ import type { Graph } from '../src/ir/types.js';
 import { graphWorkloads } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
+import { parseCommentedCsv } from './commented-csv.js';
 import { type Agreement, agreement } from './cost-validation.js';
+import { loadRooflinePublished, printRoofline, validateRoofline } from './roofline-published.js';
 
-/** A `#`-commented CSV: `# source: ` lines, a header, rows as records of strings. */
-export interface CommentedCsv {
-  readonly sources: readonly string[];
-  readonly rows: readonly Readonly<Record<string, string>>[];
-}
-
-/** Parse a data file of bench/data: `# source: ` / `# note: ` lines, one header line, rows of the same width. */
-export function parseCommentedCsv(text: string, what: string): CommentedCsv {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const sources = lines.filter((l) => l.startsWith('# source: ')).map((l) => l.slice('# source: '.length));
-  const body = lines.filter((l) => !l.startsWith('#'));
-  const header = (body[0] ?? '').split(',');
-  const rows = body.slice(1).map((line) => {
-    const cells = line.split(',');
-    if (cells.length !== header.length) throw new Error(`${what}: expected ${header.length} cells, got ${cells.length}: ${line}`);
-    return Object.fromEntries(header.map((h, i) => [h, cells[i] as string]));
-  });
-  if (rows.length === 0) throw new Error(`${what}: no rows`);
-  return { sources, rows };
-}
+export { type CommentedCsv, parseCommentedCsv } from './commented-csv.js';
 
 const dataUrl = (file: string): URL => new URL(`../../bench/data/${file}`, import.meta.url);
 
@@ -267,9 +250,10 @@ function main(): void {
   const eyPoints = validateEyeriss(ey.figures);
   const ss = loadScaleSim();
   const v = validateScaleSim(ss.layers);
+  const roof = loadRooflinePublished();
   if (process.argv.includes('--json')) {
     process.stdout.write(
-      `${JSON.stringify({ eyeriss: { sources: ey.sources, points: eyPoints }, scaleSim: { sources: ss.sources, configs: v.configs, all: v.all } }, null, 2)}\n`,
+      `${JSON.stringify({ eyeriss: { sources: ey.sources, points: eyPoints }, scaleSim: { sources: ss.sources, configs: v.configs, all: v.all }, roofline: { sources: roof.sources, ...validateRoofline(roof.rows) } }, null, 2)}\n`,
     );
     return;
   }
@@ -340,6 +324,7 @@ function main(): void {
       ),
     );
   }
+  printRoofline();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -52,7 +52,8 @@ export function mobilenetV2(o: ZooOptions = {}): Graph {
   return b.build();
 }
 
-function resnet(name: string, block: 'basic' | 'bottleneck', layers: readonly number[], o: ZooOptions): Graph {
+/** A torchvision-layout ResNet of `basic` or `bottleneck` blocks, `layers` blocks per stage (resnet18/50 below; the benches build other depths). */
+export function resnet(name: string, block: 'basic' | 'bottleneck', layers: readonly number[], o: ZooOptions): Graph {
   const size = o.size ?? 224;
   const w = o.width ?? 1;
   const b = new GraphBuilder(name, [o.channels ?? 3, size, size]);
