@@ -10,13 +10,13 @@ const committed = (): string => readFileSync(new URL('../../bench/data/roofline-
 
 test('data file: every row names a source line, the three sources are there, bad rows are rejected', () => {
   const d = loadRooflinePublished();
-  assert.equal(d.rows.length, 47);
-  for (const s of ['tflite-pixel4 = ', 'tflite-pixel3 = ', 'torch2trt-nano = '])
+  assert.equal(d.rows.length, 48);
+  for (const s of ['tflite-pixel4 = ', 'tflite-pixel3 = ', 'torch2trt-nano = ', 'mlperf-v1.0-a100 = '])
     assert.ok(
       d.sources.some((l) => l.startsWith(s) && /commit [0-9a-f]{8}/.test(l)),
       s,
     );
-  assert.deepEqual([...new Set(d.rows.map((r) => r.target))].sort(), ['cortex-a76', 'jetson-nano']);
+  assert.deepEqual([...new Set(d.rows.map((r) => r.target))].sort(), ['a100', 'cortex-a76', 'jetson-nano']);
   const dir = mkdtempSync(join(tmpdir(), 'roofline-'));
   const bad = (from: string, to: string, re: RegExp): void => {
     const f = join(dir, 'bad.csv');

@@ -1,7 +1,8 @@
 /**
  * The roofline targets against published whole-network latencies (issue 18): bench/data/roofline-published.csv holds
  * batch-1 latencies that vendors published for networks hwnas can build (TensorFlow Lite's Pixel 3 / Pixel 4 CPU
- * tables for `cortex-a76`, NVIDIA's torch2trt Jetson Nano table for `jetson-nano`; sources in the file's header).
+ * tables for `cortex-a76`, NVIDIA's torch2trt Jetson Nano table for `jetson-nano`, NVIDIA's MLPerf Inference v1.0 A100
+ * ResNet-50 SingleStream result for `a100`; sources in the file's header).
  * Each row is costed with its target at the row's precision and compared per device: the raw model / published
  * ratio (median, geometric mean, range), Spearman / Kendall rank correlation across networks, and the share within
  * ±25 / 50 % both raw and after one constant factor taken out leave-one-out (the factor is the geometric mean
@@ -247,8 +248,8 @@ function summarise(group: string, ps: readonly (RooflineRow & { modelMs: number;
       medianAbsErr: err.length > 0 ? median(err) : Number.NaN,
       within25: err.filter((e) => e <= 0.25).length / Math.max(err.length, 1),
       within50: err.filter((e) => e <= 0.5).length / Math.max(err.length, 1),
-      minRatio: Math.min(...ok),
-      maxRatio: Math.max(...ok),
+      minRatio: ok.length > 0 ? Math.min(...ok) : Number.NaN,
+      maxRatio: ok.length > 0 ? Math.max(...ok) : Number.NaN,
     },
   };
 }
@@ -316,8 +317,8 @@ export function precisionSpeedups(points: readonly RooflinePoint[]): PrecisionSp
 export function printRoofline(): void {
   const data = loadRooflinePublished();
   const v = validateRoofline(data.rows);
-  const f = (x: number): string => formatNumber(x);
-  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const f = (x: number): string => (Number.isFinite(x) ? formatNumber(x) : '-');
+  const pct = (x: number): string => (Number.isFinite(x) ? `${formatNumber(100 * x)}%` : '-');
   console.log('roofline targets vs published batch-1 latencies (bench/data/roofline-published.csv), per device and per device + precision');
   console.log(
     formatTable(
@@ -325,8 +326,8 @@ export function printRoofline(): void {
         group: d.device,
         target: d.target,
         n: d.raw.n,
-        rho: f(d.raw.spearman),
-        tau: f(d.raw.kendall),
+        rho: d.raw.n > 2 ? f(d.raw.spearman) : '-',
+        tau: d.raw.n > 2 ? f(d.raw.kendall) : '-',
         geo: f(d.geomeanRatio),
         range: `${f(d.raw.minRatio)}..${f(d.raw.maxRatio)}`,
         med: pct(d.raw.medianAbsErr),
