@@ -1,13 +1,14 @@
 /**
- * The `systolic` target against published figures (issue 18): (1) the Eyeriss chip's measured AlexNet and VGG-16
- * results (bench/data/eyeriss-jssc2017.csv, the figures of the JSSC 2017 paper's abstract), costed with the
- * `systolic` preset (Eyeriss-like 12 x 14 row-stationary, 200 MHz) at the paper's batch sizes; (2) the per-layer
+ * Analytical targets against published figures (issue 18). The `systolic` target: (1) the Eyeriss chip's measured
+ * AlexNet and VGG-16 results (bench/data/eyeriss-jssc2017.csv, the figures of the JSSC 2017 paper's abstract),
+ * costed with the `systolic` preset (Eyeriss-like 12 x 14 row-stationary, 200 MHz) at the paper's batch sizes; (2) the per-layer
  * compute cycles of SCALE-Sim v2, the public systolic-array simulator whose weight- and output-stationary
  * dataflows `systolic` follows (bench/data/scalesim-compute.csv: three of its own topology files on two of its own
  * array configurations, produced by its compute model; how, in the file's header), costed with `systolic` set to
  * the same array and dataflow. Reports the model / published ratio of every published figure, and per SCALE-Sim
  * configuration Spearman / Kendall rank correlation, median and worst relative error and the share within
- * ±10 / 25 / 50 %. Deterministic (no measurement).
+ * ±10 / 25 / 50 %. (3) The roofline presets (cortex-a76, jetson-nano, a100) against published whole-network
+ * batch-1 latencies (bench/roofline-published.ts, bench/data/roofline-published.csv). Deterministic (no measurement).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-published.js [--json] [--layers]`.
  */
