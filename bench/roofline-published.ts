@@ -42,7 +42,7 @@ export interface RooflinePoint extends RooflineRow {
   readonly looScaledRatio: number;
 }
 
-/** Per-device figures. */
+/** Figures of a device, or of a device at one precision (its `device` is then `<device> <precision>`). */
 export interface RooflineDevice {
   readonly device: string;
   readonly target: string;
