@@ -4,13 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { initEngine } from '../engine/backend.js';
+import { buildModel } from '../engine/model.js';
 import { type PrecisionPolicy, parsePolicy, uniformPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
+import { referenceForward } from '../ir/reference.js';
 import { zooGraph } from '../ir/zoo/registry.js';
 import { Rng } from '../util/rng.js';
-import { inputBitsKey } from './apply.js';
+import { calibrateActivations, evaluatePolicy, inputBitsKey } from './apply.js';
 import { PolicyCoster, parseBudget } from './cost.js';
 import { type ActChannelLayer, type ChannelAllocation, channelWall, cwHawqSearch, traceOrder } from './cw-hawq.js';
+import { tinyQuantModel } from './testing/tiny-model.js';
 
 const graph = zooGraph('mbnet32');
 
@@ -176,4 +180,37 @@ test('policy JSON: inputGroups are read and must cover the layer input channels 
     /actBits=9 is not a bit-width/,
   );
   assert.ok(uniformPolicy(8, 8));
+});
+
+test('per-channel activation bits change the evaluated accuracy (tiny model, labels = its float predictions)', async () => {
+  await initEngine({ backend: 'wasm' });
+  const model = tinyQuantModel(3);
+  const rng = new Rng(4);
+  const n = 400;
+  const x = Float32Array.from({ length: n * 72 }, () => rng.normal());
+  const logits = referenceForward(model, x, n);
+  const y = Int32Array.from({ length: n }, (_, i) => {
+    const r = Array.from(logits.subarray(i * 3, i * 3 + 3));
+    return r.indexOf(Math.max(...r));
+  });
+  const m = buildModel(model);
+  try {
+    const cal = calibrateActivations(m, x, 200, 'mse');
+    const policy = uniformPolicy(8, 8);
+    const acc = (dwInput?: number[], c1Input?: number[]): number =>
+      evaluatePolicy(m, policy, { x, y, n }, cal, {
+        ...(dwInput ? { [inputBitsKey('dw')]: dwInput } : {}),
+        ...(c1Input ? { [inputBitsKey('c1')]: c1Input } : {}),
+      }).accuracy;
+    const a8 = acc();
+    const all8 = acc([8, 8, 8, 8], [8, 8]);
+    const all2 = acc([2, 2, 2, 2], [2, 2]);
+    const mixed = acc([8, 2, 8, 2], [8, 2]);
+    assert.equal(all8, a8, 'per-channel 8 bits everywhere = the per-tensor 8-bit grid');
+    assert.ok(all2 < all8, `2-bit input channels ${all2} vs 8-bit ${all8}`);
+    assert.notEqual(mixed, all8);
+    assert.notEqual(mixed, all2);
+  } finally {
+    m.dispose();
+  }
 });
