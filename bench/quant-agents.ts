@@ -20,7 +20,7 @@
  * Post-training accuracy (no QAT) on test images; search rewards on validation images.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/quant-agents.js [--episodes N] [--seeds S]
  * [--train-images N] [--epochs N] [--search-images N] [--test-images N] [--trace-images N] [--trace-probes N]
- * [--cw-only] [--cw-bits 2,4,8] [--cw-fixed-act] [--act-damage measured,hessian] [--out f.json]`; progress on stderr, JSON on stdout (and in --out after each seed).
+ * [--cw-only] [--cw-bits 2,4,8] [--cw-fixed-act] [--act-damage measured,hessian] [--act-channels] [--out f.json]`; progress on stderr, JSON on stdout (and in --out after each seed).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,7 +39,7 @@ import { loadModel, saveModel } from '../src/ir/serialize.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { activationSensitivity, type ChannelBits, calibrateActivations, evaluatePolicy } from '../src/quant/apply.js';
 import { PolicyCoster, parseBudget } from '../src/quant/cost.js';
-import { cwHawqSearch } from '../src/quant/cw-hawq.js';
+import { actChannelLayers, cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
 import { activationHessianDamage, channelDamage, hawqScores, layerSensitivities, nonIncreasing } from '../src/quant/sensitivity.js';
@@ -83,6 +83,12 @@ export interface QuantAgentsOptions {
   readonly cwFixedAct?: boolean;
   /** Activation damages the CW-HAWQ wall weighs, one CW-HAWQ run (and random-ratio run) per entry (default measured). */
   readonly actDamage?: readonly ActDamage[];
+  /**
+   * Channel-wise activation bits: per seed, CW-HAWQ with per-layer activation widths (the Hessian damage) and
+   * CW-HAWQ with per-channel activation bits (channels ordered by their own activation traces), at the same
+   * budget; the random-ratio runs are skipped.
+   */
+  readonly actChannels?: boolean;
   /** Write the summary so far here after each seed. */
   readonly out?: string;
 }
@@ -140,22 +146,53 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
   const traces = sens.map((s) => s.channelTraces ?? []);
   const cwBits = o.cwBits ?? BITS;
   const cwDamage = channelDamage(floatModel, sens, cwBits);
-  const damages = o.actDamage ?? ['measured'];
+  const damages = o.actDamage ?? (o.actChannels ? ['hessian'] : ['measured']);
+  if (o.actChannels && (damages[0] !== 'hessian' || o.cwFixedAct))
+    throw new Error('actChannels: needs the hessian activation damage first and searched activation bits');
   if (damages.length === 0 || new Set(damages).size !== damages.length) throw new Error(`actDamage: expected distinct damages, got ${damages.join(',')}`);
   const damageTables: Record<string, number[][]> = {
     measured: actSens.map((row) => nonIncreasing(row.map((v) => [Math.max(0, v)])).map((r) => r[0] as number)),
   };
+  let actChannels: ReturnType<typeof actChannelLayers> | undefined;
   if (damages.includes('hessian')) {
     // the settings of `hwnas quantize --act-damage hessian` (quant/pipeline.ts): 128 training images, 8-24 probes
     const ah = sub(ds.train, 128);
-    damageTables.hessian = activationHessianDamage(fm, ah.x, ah.y, ah.n, cal, BITS, {
+    const h = activationHessianDamage(fm, ah.x, ah.y, ah.n, cal, BITS, {
       seed: 2,
       maxIter: 24,
       minIter: 8,
       tol: 1e-2,
       onLayer: (x, i, t) => log(`activation trace ${i + 1}/${t} ${x.layer} (${x.iterations} probes)`),
-    }).damage;
+    });
+    damageTables.hessian = h.damage;
+    if (o.actChannels)
+      actChannels = actChannelLayers(
+        graph,
+        h.sensitivities.map((x) => x.channelTraces),
+        h.channelDamage,
+      );
   }
+  const acRows: {
+    perLayer: number[];
+    perChannel: number[];
+    perLayerLatencyX: number[];
+    perChannelLatencyX: number[];
+    perLayerSearchBest: number[];
+    perChannelSearchBest: number[];
+    perChannelOverBudget: number[];
+    splitLayers: number[];
+    perChannelActBits: Record<string, number[]>[];
+  } = {
+    perLayer: [],
+    perChannel: [],
+    perLayerLatencyX: [],
+    perChannelLatencyX: [],
+    perLayerSearchBest: [],
+    perChannelSearchBest: [],
+    perChannelOverBudget: [],
+    splitLayers: [],
+    perChannelActBits: [],
+  };
   // do the two tables order the layers alike? Kendall tau across layers at each activation width below 8
   const damageAgreement = damageTables.hessian
     ? Object.fromEntries(
@@ -228,6 +265,23 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
           },
         }
       : {}),
+    ...(o.actChannels
+      ? {
+          actChannels: {
+            note: 'CW-HAWQ (agent, hessian activation damage) with per-layer activation widths vs per-channel activation bits, same seeds and budget',
+            eligibleLayers: actChannels?.filter((x) => x !== undefined).length ?? 0,
+            perLayer: stats(acRows.perLayer),
+            perChannel: stats(acRows.perChannel),
+            perLayerLatencyX: acRows.perLayerLatencyX,
+            perChannelLatencyX: acRows.perChannelLatencyX,
+            perLayerSearchBest: acRows.perLayerSearchBest.map(pp),
+            perChannelSearchBest: acRows.perChannelSearchBest.map(pp),
+            perChannelOverBudget: acRows.perChannelOverBudget,
+            splitLayers: acRows.splitLayers,
+            perChannelActBits: acRows.perChannelActBits,
+          },
+        }
+      : {}),
     searchSeconds: r3((performance.now() - t0) / 1000),
     loadAverage: loadavg()[0],
   });
@@ -253,12 +307,13 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
       latencyX.haq?.push(r3(ref.latency / haq.cost.latency));
       latencyX.random?.push(r3(ref.latency / rnd.cost.latency));
     }
-    const cwRun = (warm: number, what: string, damage: ActDamage): ReturnType<typeof cwHawqSearch> =>
+    const cwRun = (warm: number, what: string, damage: ActDamage, perChannel = false): ReturnType<typeof cwHawqSearch> =>
       cwHawqSearch({
         coster,
         budget,
         bits: cwBits,
         ...(o.cwFixedAct ? { actBits: [...ilp.actBits] } : { searchActBits: BITS, actDamage: damageTables[damage] as number[][], channelDamage: cwDamage }),
+        ...(perChannel && actChannels ? { actChannels } : {}),
         channelTraces: traces,
         accuracy: (a) => ptq(a.policy, searchSet, a.channelBits),
         episodes,
@@ -268,6 +323,25 @@ export async function benchQuantAgents(o: QuantAgentsOptions = {}): Promise<obje
           if ((e.episode + 1) % 10 === 0) log(`seed ${seed} ${what} episode ${e.episode + 1}/${episodes}: best ${pp(e.bestAccuracy)}%`);
         },
       });
+    if (o.actChannels) {
+      const pl = await cwRun(Math.floor(episodes / 4), 'CW-HAWQ per-layer activations', 'hessian');
+      const pc = await cwRun(Math.floor(episodes / 4), 'CW-HAWQ per-channel activations', 'hessian', true);
+      acRows.perLayer.push(ptq(pl.allocation.policy, test, pl.allocation.channelBits));
+      acRows.perChannel.push(ptq(pc.allocation.policy, test, pc.allocation.channelBits));
+      acRows.perLayerLatencyX.push(r3(ref.latency / pl.cost.latency));
+      acRows.perChannelLatencyX.push(r3(ref.latency / pc.cost.latency));
+      acRows.perLayerSearchBest.push(pl.history.at(-1)?.bestAccuracy ?? Number.NaN);
+      acRows.perChannelSearchBest.push(pc.history.at(-1)?.bestAccuracy ?? Number.NaN);
+      acRows.perChannelOverBudget.push(pc.overBudget);
+      const split = Object.entries(pc.allocation.channelBits).filter(([k]) => k.endsWith('@input'));
+      acRows.splitLayers.push(split.filter(([, v]) => new Set(v).size > 1).length);
+      acRows.perChannelActBits.push(Object.fromEntries(split.map(([k, v]) => [k, [...v]])));
+      log(
+        `seed ${seed}: per-layer activations ${pp(acRows.perLayer.at(-1) as number)}% at ${acRows.perLayerLatencyX.at(-1)}x, per-channel ${pp(acRows.perChannel.at(-1) as number)}% at ${acRows.perChannelLatencyX.at(-1)}x (${acRows.splitLayers.at(-1)} inputs split, ${pc.overBudget} episodes over budget; ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+      if (o.out) writeFileSync(o.out, `${JSON.stringify(summary(), null, 2)}\n`);
+      continue;
+    }
     for (const d of damages.slice(1)) {
       const a = await cwRun(Math.floor(episodes / 4), `CW-HAWQ (${d} damage)`, d);
       const r = await cwRun(episodes, `CW random ratios (${d} damage)`, d);
@@ -340,6 +414,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(tp !== undefined ? { traceProbes: tp } : {}),
     ...(process.argv.includes('--cw-only') ? { cwOnly: true } : {}),
     ...(process.argv.includes('--cw-fixed-act') ? { cwFixedAct: true } : {}),
+    ...(process.argv.includes('--act-channels') ? { actChannels: true } : {}),
     ...(cb !== undefined ? { cwBits: cb.split(',').map(Number) } : {}),
     ...(damages ? { actDamage: damages as ActDamage[] } : {}),
     ...(out !== undefined ? { out } : {}),

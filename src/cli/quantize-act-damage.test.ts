@@ -20,3 +20,13 @@ test('--act-damage: an unknown method and a strategy other than cw-hawq are refu
   assert.equal(ilp.code, 2, ilp.stderr);
   assert.match(ilp.stderr, /--act-damage applies to --strategy cw-hawq, not ilp/);
 });
+
+test('--act-channels: a strategy other than cw-hawq and the measured damage are refused with exit 2', async () => {
+  const ilp = await runHwnas(dir, ...common, '--strategy', 'ilp', '--act-channels');
+  assert.equal(ilp.code, 2, ilp.stderr);
+  assert.match(ilp.stderr, /--act-channels applies to --strategy cw-hawq, not ilp/);
+  assert.doesNotMatch(ilp.stderr, /\n\s+at /, 'no stack trace');
+  const measured = await runHwnas(dir, ...common, '--strategy', 'cw-hawq', '--act-channels', '--act-damage', 'measured');
+  assert.equal(measured.code, 2, measured.stderr);
+  assert.match(measured.stderr, /--act-channels needs --act-damage hessian/);
+});

@@ -93,6 +93,12 @@ export interface ActQuantConfig {
   readonly bits: number;
   readonly min: number;
   readonly max: number;
+  /**
+   * Per-channel grids (CW-HAWQ's channel-wise activation bits): channel c (IR axis 0 of a `[C, H, W]` value,
+   * the last axis of the engine's NHWC tensor) on the asymmetric grid of `bits[c]` over `[min[c], max[c]]`;
+   * `bits`/`min`/`max` above then describe the widest channel. Only for feature maps (`[C, H, W]` values).
+   */
+  readonly channels?: { readonly bits: readonly number[]; readonly min: readonly number[]; readonly max: readonly number[] };
 }
 
 /** Plain-data description of a quantized forward pass. */
@@ -151,8 +157,57 @@ export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQu
   });
 }
 
-/** Fake-quantize an activation on a fixed asymmetric grid (clipped STE). */
-export function fakeQuantActivation(a: tf.Tensor, cfg: ActQuantConfig): tf.Tensor {
+/** Per-channel grids of a channel-wise activation config (float channels >= 16 bits get a grid finer than float32). */
+export function actChannelGrids(cfg: ActQuantConfig): { scale: Float32Array; zeroPoint: Float32Array; qmax: Float32Array } {
+  const ch = cfg.channels;
+  if (!ch) throw new ConfigError('actChannelGrids: the config has no per-channel bits');
+  const C = ch.bits.length;
+  if (ch.min.length !== C || ch.max.length !== C)
+    throw new ConfigError(`channel-wise activation grid: ${C} bit-widths but ${ch.min.length} minima and ${ch.max.length} maxima`);
+  const scale = new Float32Array(C);
+  const zeroPoint = new Float32Array(C);
+  const qmax = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const b = ch.bits[c] as number;
+    if (!(Number.isInteger(b) && ((b >= 2 && b <= 8) || b >= 16)))
+      throw new ConfigError(`channel-wise activation bits: channel ${c} has ${b} bits, expected 2..8 or >= 16 (float)`);
+    if (b >= 16) {
+      // a placeholder grid: fakeQuantActivation passes float channels through unchanged
+      scale[c] = 1;
+      zeroPoint[c] = 0;
+      qmax[c] = 2 ** 31;
+      continue;
+    }
+    const g = actGrid({ bits: b, min: ch.min[c] as number, max: ch.max[c] as number });
+    scale[c] = g.scale;
+    zeroPoint[c] = g.zeroPoint;
+    qmax[c] = g.qmax;
+  }
+  return { scale, zeroPoint, qmax };
+}
+
+/**
+ * Fake-quantize an activation on a fixed asymmetric grid (clipped STE); with `cfg.channels`, each channel
+ * (last axis of the engine tensor) on its own grid. `shape` is the per-sample IR shape (checked for channels).
+ */
+export function fakeQuantActivation(a: tf.Tensor, cfg: ActQuantConfig, shape?: readonly number[]): tf.Tensor {
+  if (cfg.channels) {
+    const C = cfg.channels.bits.length;
+    if (shape !== undefined && (shape.length !== 3 || shape[0] !== C))
+      throw new ConfigError(`channel-wise activation bits: ${C} channels given for a value of per-sample shape [${shape.join(', ')}], expected [${C}, H, W]`);
+    if ((a.shape[a.rank - 1] as number) !== C)
+      throw new ConfigError(`channel-wise activation bits: ${C} channels, tensor has ${a.shape[a.rank - 1]} on its last axis`);
+    if (cfg.channels.bits.every((b) => b >= 16)) return a;
+    const g = actChannelGrids(cfg);
+    // float channels pass through (masked)
+    const fl = cfg.channels.bits.some((b) => b >= 16) ? Float32Array.from(cfg.channels.bits, (b) => (b >= 16 ? 1 : 0)) : undefined;
+    return tf.tidy(() => {
+      const y = fakeQuantSte(a, tf.tensor1d(g.scale), tf.tensor1d(g.zeroPoint), 0, tf.tensor1d(g.qmax));
+      if (!fl) return y;
+      const m = tf.tensor1d(fl);
+      return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(a, m));
+    });
+  }
   if (cfg.bits >= 16) return a;
   const g = actGrid(cfg);
   return tf.tidy(() => fakeQuantSte(a, tf.scalar(g.scale), tf.scalar(g.zeroPoint), g.qmin, g.qmax));
@@ -167,7 +222,7 @@ export function quantHooks(config: QuantHooksConfig): ForwardHooks {
     },
     activationTransform: (a, info) => {
       const c = config.activations[info.node];
-      return c ? fakeQuantActivation(a, c) : a;
+      return c ? fakeQuantActivation(a, c, info.shape) : a;
     },
   };
 }
@@ -270,7 +325,8 @@ export function lsqQuantHooks(
     init.dispose();
   }
   for (const [node, c] of Object.entries(config.activations)) {
-    if (c.bits >= 16) continue;
+    // channel-wise activation bits keep the fixed-grid STE quantizer (as channel-wise weights do)
+    if (c.bits >= 16 || c.channels) continue;
     const g = actGrid(c);
     actSteps.set(node, { step: tf.variable(tf.scalar(g.scale), true, `lsq${lsqIds++}/a/${node}`), zeroPoint: g.zeroPoint, qmax: g.qmax });
   }
@@ -288,7 +344,10 @@ export function lsqQuantHooks(
     },
     activationTransform: (a, info) => {
       const s = actSteps.get(info.node);
-      if (!s) return a;
+      if (!s) {
+        const c = config.activations[info.node];
+        return c?.channels ? fakeQuantActivation(a, c, info.shape) : a;
+      }
       // asymmetric grid with integer zero point z: codes q in [0, qmax] <=> q - z in [-z, qmax - z]
       return tf.tidy(() => fakeQuantLsq(a, s.step, -s.zeroPoint, s.qmax - s.zeroPoint));
     },

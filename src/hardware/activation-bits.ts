@@ -15,9 +15,27 @@
 import type { LayerPrecision, PrecisionPolicy } from './precision.js';
 import type { PreparedNetwork } from './prepared.js';
 
-/** Activation bits a layer asks for: its own, or the widest of its channel groups'. */
+/** Activation bits a layer asks for: its own, or the widest of its channel groups' (or input groups'). */
 export function requestedActBits(lp: LayerPrecision): number {
+  if (lp.inputGroups && lp.inputGroups.length > 0) return Math.max(...lp.inputGroups.map((g) => g.actBits));
   return lp.groups && lp.groups.length > 0 ? Math.max(...lp.groups.map((g) => g.actBits)) : lp.actBits;
+}
+
+/**
+ * Channel-wise activation bits (docs/hardware.md, "Mixed input widths"): the share of a layer's input
+ * channels at each activation width, when its `inputGroups` hold more than one width (else undefined). A
+ * target costs such a layer as the sum over widths of that share of the layer's cost at that width (one pass
+ * over the layer, re-configured between input-channel groups: MACs and input traffic split by input channel,
+ * weights and the per-layer overheads counted once in all); the node producing the input is stored at the
+ * widest width (rule 1 above).
+ */
+export function inputShares(lp: LayerPrecision): { readonly actBits: number; readonly share: number }[] | undefined {
+  const g = lp.inputGroups;
+  if (!g || new Set(g.map((x) => x.actBits)).size <= 1) return undefined;
+  const total = g.reduce((s, x) => s + x.channels, 0);
+  const by = new Map<number, number>();
+  for (const x of g) by.set(x.actBits, (by.get(x.actBits) ?? 0) + x.channels);
+  return [...by].map(([actBits, n]) => ({ actBits, share: n / total }));
 }
 
 /** Which nodes' outputs some conv/dense layer reads (1 = read), cached per prepared network. */

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
-import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
+import { inputShares, layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
 import { macAreaUm2, tech45 } from './data.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork, prepareNetwork, prepareWorkloads, sliceWorkload } from './prepared.js';
@@ -136,6 +136,36 @@ export function sumCosts(node: string, op: string, parts: readonly LayerCost[]):
   };
 }
 
+/** A share `f` of a layer's cost (channel-wise activation bits: the part of the layer at one input width). */
+export function scaleCost(p: LayerCost, f: number): LayerCost {
+  return {
+    ...p,
+    latencyMs: p.latencyMs * f,
+    energyMj: p.energyMj * f,
+    dramBytes: p.dramBytes * f,
+    onchipBytes: p.onchipBytes * f,
+    computeMs: p.computeMs * f,
+    memoryMs: p.memoryMs * f,
+    overheadMs: p.overheadMs * f,
+    ...(p.weightDramBytes !== undefined ? { weightDramBytes: p.weightDramBytes * f } : {}),
+    ...(p.actDramBytes !== undefined ? { actDramBytes: p.actDramBytes * f } : {}),
+  };
+}
+
+/**
+ * A layer's cost with channel-wise activation bits: `costAt(bits)` at each input width, weighted by the
+ * share of input channels at it ({@link inputShares}); `costAt(ab)` as is without mixed input widths.
+ */
+export function mixedInputCost(lp: LayerPrecision, ab: number, node: string, op: string, costAt: (actBits: number) => LayerCost): LayerCost {
+  const shares = inputShares(lp);
+  if (!shares) return costAt(ab);
+  return sumCosts(
+    node,
+    op,
+    shares.map((x) => scaleCost(costAt(x.actBits), x.share)),
+  );
+}
+
 /** Common machinery of analytical targets; subclasses implement {@link AnalyticalTarget.evalNode}. */
 export abstract class AnalyticalTarget implements HardwareTarget {
   readonly kind = 'analytical' as const;
@@ -252,20 +282,20 @@ export abstract class AnalyticalTarget implements HardwareTarget {
         layers.push(this.nodeCost(net, i, 32, act.node[i] as number));
         continue;
       }
-      const ab = act.layer[li] as number;
       const lp: LayerPrecision = policy.layers[w.node] ?? policy.default;
-      if (lp.groups && lp.groups.length > 1) {
-        let first = 0;
-        const parts = lp.groups.map((gr) => {
-          const sub = sliceWorkload(w, first, gr.channels);
-          first += gr.channels;
-          return this.nodeCost(prepareWorkloads([sub]), 0, gr.weightBits, ab);
-        });
-        layers.push(sumCosts(w.node, w.op, parts));
-      } else {
-        const p = lp.groups?.[0] ?? lp;
-        layers.push(this.nodeCost(net, i, p.weightBits, ab));
-      }
+      const costAt = (ab: number): LayerCost => {
+        if (lp.groups && lp.groups.length > 1) {
+          let first = 0;
+          const parts = lp.groups.map((gr) => {
+            const sub = sliceWorkload(w, first, gr.channels);
+            first += gr.channels;
+            return this.nodeCost(prepareWorkloads([sub]), 0, gr.weightBits, ab);
+          });
+          return sumCosts(w.node, w.op, parts);
+        }
+        return this.nodeCost(net, i, (lp.groups?.[0] ?? lp).weightBits, ab);
+      };
+      layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
     }
     let lat = 0;
     let en = 0;

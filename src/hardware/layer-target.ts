@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
 import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
-import { sumCosts } from './analytical.js';
+import { mixedInputCost, sumCosts } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { type PreparedNetwork, prepareNetwork, sliceWorkload } from './prepared.js';
@@ -90,17 +90,20 @@ export abstract class LayerValueTarget implements HardwareTarget {
         layers.push(this.layerCost(w, { weightBits: 32, actBits: act.node[i] as number }));
         continue;
       }
-      const ab = act.layer[li] as number;
       const lp: LayerPrecision = policy.layers[w.node] ?? def;
-      if (lp.groups && lp.groups.length > 1) {
-        let first = 0;
-        const parts = lp.groups.map((gr) => {
-          const sub = sliceWorkload(w, first, gr.channels);
-          first += gr.channels;
-          return this.layerCost(sub, { weightBits: gr.weightBits, actBits: ab });
-        });
-        layers.push(sumCosts(w.node, w.op, parts));
-      } else layers.push(this.layerCost(w, { weightBits: (lp.groups?.[0] ?? lp).weightBits, actBits: ab }));
+      const costAt = (ab: number): LayerCost => {
+        if (lp.groups && lp.groups.length > 1) {
+          let first = 0;
+          const parts = lp.groups.map((gr) => {
+            const sub = sliceWorkload(w, first, gr.channels);
+            first += gr.channels;
+            return this.layerCost(sub, { weightBits: gr.weightBits, actBits: ab });
+          });
+          return sumCosts(w.node, w.op, parts);
+        }
+        return this.layerCost(w, { weightBits: (lp.groups?.[0] ?? lp).weightBits, actBits: ab });
+      };
+      layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
     }
     const ovh = this.networkOverheadMs();
     let lat = ovh;

@@ -16,11 +16,11 @@
  * order; their `channels` must add up to the layer's output channels.
  */
 import { ConfigError } from '../errors.js';
-import type { LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
+import type { InputGroup, LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
 import type { Graph } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 
-export type { ChannelGroup, LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
+export type { ChannelGroup, InputGroup, LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
 
 /** The bit-widths a target can run, for weights and activations separately. */
 export interface SupportedBits {
@@ -105,8 +105,8 @@ export function parsePolicy(json: unknown, opts: ParsePolicyOptions = {}): Preci
             throw new ConfigError(`${where} group ${i}: channels=${JSON.stringify(ch)} must be a positive integer`);
           return { channels: ch, weightBits: gp.weightBits, actBits: gp.actBits };
         });
-        layers[name] = { weightBits: p.weightBits, actBits: p.actBits, groups };
-      } else layers[name] = p;
+        layers[name] = { weightBits: p.weightBits, actBits: p.actBits, groups, ...readInputGroups(v, where) };
+      } else layers[name] = { ...p, ...readInputGroups(v, where) };
     }
     policy = { ...(typeof json.name === 'string' ? { name: json.name } : {}), default: def, layers };
   }
@@ -115,11 +115,30 @@ export function parsePolicy(json: unknown, opts: ParsePolicyOptions = {}): Preci
   return policy;
 }
 
+/** The optional `inputGroups` of a layer entry: `[{channels, actBits}, ...]` (channel-wise activation bits). */
+function readInputGroups(v: unknown, where: string): { inputGroups?: InputGroup[] } {
+  if (!isRecord(v) || v.inputGroups === undefined) return {};
+  if (!Array.isArray(v.inputGroups) || v.inputGroups.length === 0)
+    throw new ConfigError(`${where}: 'inputGroups' must be a non-empty array of {channels, actBits}`);
+  return {
+    inputGroups: v.inputGroups.map((g, i) => {
+      const r = isRecord(g) ? g : {};
+      const ch = r.channels;
+      const ab = r.actBits;
+      if (typeof ch !== 'number' || !Number.isInteger(ch) || ch <= 0)
+        throw new ConfigError(`${where} input group ${i}: channels=${JSON.stringify(ch)} must be a positive integer`);
+      if (typeof ab !== 'number' || !ANY_BITS.includes(ab))
+        throw new ConfigError(`${where} input group ${i}: actBits=${JSON.stringify(ab)} is not a bit-width: expected one of ${ANY_BITS.join(', ')}`);
+      return { channels: ch, actBits: ab };
+    }),
+  };
+}
+
 function readPrecision(v: unknown, where: string): Precision {
   if (!isRecord(v)) throw new ConfigError(`${where}: expected {weightBits, actBits}, got ${JSON.stringify(v)}`);
   for (const k of Object.keys(v)) {
-    if (!['weightBits', 'actBits', 'groups', 'channels'].includes(k))
-      throw new ConfigError(`${where}: unknown field '${k}' (expected weightBits, actBits, groups)`);
+    if (!['weightBits', 'actBits', 'groups', 'channels', 'inputGroups'].includes(k))
+      throw new ConfigError(`${where}: unknown field '${k}' (expected weightBits, actBits, groups, inputGroups)`);
   }
   const wb = v.weightBits;
   const ab = v.actBits;
@@ -148,6 +167,11 @@ export function checkPolicyLayers(policy: PrecisionPolicy, graph: Graph, src = '
       const sum = lp.groups.reduce((s, g) => s + g.channels, 0);
       if (sum !== out) throw new ConfigError(`${src}: layer '${name}': channel groups cover ${sum} channels, expected the layer's ${out} output channels`);
     }
+    if (lp.inputGroups) {
+      const inC = node.op === 'conv2d' ? node.inChannels : node.inFeatures;
+      const sum = lp.inputGroups.reduce((s, g) => s + g.channels, 0);
+      if (sum !== inC) throw new ConfigError(`${src}: layer '${name}': input groups cover ${sum} channels, expected the layer's ${inC} input channels`);
+    }
   }
 }
 
@@ -175,6 +199,7 @@ export function checkPolicyBits(policy: PrecisionPolicy, supported: SupportedBit
   for (const [name, lp] of Object.entries(policy.layers)) {
     if (lp.groups) lp.groups.forEach((g, i) => check(g, `layer '${name}' group ${i}`));
     else check(lp, `layer '${name}'`);
+    lp.inputGroups?.forEach((g, i) => check({ weightBits: (lp.groups?.[0] ?? lp).weightBits, actBits: g.actBits }, `layer '${name}' input group ${i}`));
   }
 }
 

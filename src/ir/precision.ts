@@ -15,9 +15,20 @@ export interface ChannelGroup extends Precision {
   readonly channels: number;
 }
 
-/** The precision of one layer, optionally split into channel groups (the groups override the layer's own bits). */
+/** A number of a layer's input channels read at one activation width (channel-wise activation bits). */
+export interface InputGroup {
+  readonly channels: number;
+  readonly actBits: number;
+}
+
+/**
+ * The precision of one layer, optionally split into channel groups (the groups override the layer's own bits)
+ * and its input channels into activation-width groups (`inputGroups`: counts per width, which channels is the
+ * quantizer's business; they override the activation bits).
+ */
 export interface LayerPrecision extends Precision {
   readonly groups?: readonly ChannelGroup[];
+  readonly inputGroups?: readonly InputGroup[];
 }
 
 /** Bits for every conv/dense layer of a network: named layers, plus a default for the rest. JSON serialisable. */

@@ -25,6 +25,12 @@ export interface QdqActivation {
   readonly zeroPoint: number;
   readonly qmin: number;
   readonly qmax: number;
+  /**
+   * Per-channel grids of a `[N, C, H, W]` tensor (channel-wise activation bits): channel c on
+   * `(q - zeroPoint[c]) * scale[c]`, q in [0, qmax[c]]; written as Max/Min with per-channel bounds, then a
+   * per-axis (axis 1) QuantizeLinear/DequantizeLinear pair. The fields above are then unused.
+   */
+  readonly channels?: { readonly scale: Float32Array; readonly zeroPoint: Uint8Array; readonly qmax: Float32Array };
 }
 
 /** What a QDQ export quantizes; returning undefined keeps a tensor float. */
@@ -92,11 +98,8 @@ export function appendWeightDequant(w: ExportContext['writer'], key: string, t: 
  * Writes the QuantizeLinear/DequantizeLinear pair of an activation on a uint8 grid (with a Clip first when the
  * grid is narrower than 8 bits) and returns the dequantized tensor's name.
  */
-export function appendActivationQdq(
-  w: ExportContext['writer'],
-  tensor: string,
-  g: { readonly scale: number; readonly zeroPoint: number; readonly qmin: number; readonly qmax: number },
-): string {
+export function appendActivationQdq(w: ExportContext['writer'], tensor: string, g: QdqActivation): string {
+  if (g.channels) return appendChannelActivationQdq(w, tensor, g.channels);
   let x = tensor;
   if (g.qmin > 0 || g.qmax < 255) {
     const clipped = w.uniqueName(`${tensor}_clip`);
@@ -111,5 +114,37 @@ export function appendActivationQdq(
   w.addNode('QuantizeLinear', [x, s, z], [q]);
   const dq = w.uniqueName(`${tensor}_dequantized`);
   w.addNode('DequantizeLinear', [q, s, z], [dq]);
+  return dq;
+}
+
+/**
+ * Per-channel activation QDQ of an `[N, C, H, W]` tensor: clipping to each channel's grid emulated exactly by
+ * Max/Min with `[1, C, 1, 1]` bounds (the grid's end points, so values already on the grid stay unchanged),
+ * then QuantizeLinear/DequantizeLinear per axis 1 (uint8 codes, per-channel scale and zero point).
+ */
+function appendChannelActivationQdq(
+  w: ExportContext['writer'],
+  tensor: string,
+  g: { readonly scale: Float32Array; readonly zeroPoint: Uint8Array; readonly qmax: Float32Array },
+): string {
+  const C = g.scale.length;
+  if (g.zeroPoint.length !== C || g.qmax.length !== C)
+    throw new Error(`QDQ export: activation '${tensor}' has ${C} scales, ${g.zeroPoint.length} zero points and ${g.qmax.length} code ranges`);
+  const lo = new Float32Array(C);
+  const hi = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    lo[c] = (0 - (g.zeroPoint[c] as number)) * (g.scale[c] as number);
+    hi[c] = ((g.qmax[c] as number) - (g.zeroPoint[c] as number)) * (g.scale[c] as number);
+  }
+  const low = w.uniqueName(`${tensor}_clip_low`);
+  w.addNode('Max', [tensor, w.addFloat(`${tensor}_clip_min`, [1, C, 1, 1], lo)], [low]);
+  const clipped = w.uniqueName(`${tensor}_clip`);
+  w.addNode('Min', [low, w.addFloat(`${tensor}_clip_max`, [1, C, 1, 1], hi)], [clipped]);
+  const s = w.addFloat(`${tensor}_scale`, [C], g.scale);
+  const z = w.addInitializer(`${tensor}_zero_point`, [C], 'uint8', g.zeroPoint);
+  const q = w.uniqueName(`${tensor}_quantized`);
+  w.addNode('QuantizeLinear', [clipped, s, z], [q], { axis: { i: 1 } });
+  const dq = w.uniqueName(`${tensor}_dequantized`);
+  w.addNode('DequantizeLinear', [q, s, z], [dq], { axis: { i: 1 } });
   return dq;
 }

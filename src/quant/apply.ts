@@ -20,8 +20,17 @@ import type { Graph, Model, Weights } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { type CalibrationMethod, calibrateRange, fakeQuantize, isFloatBits } from './quantizer.js';
 
-/** Per-output-channel weight bits of some layers (CW-HAWQ), overriding the policy's layer bits. */
+/**
+ * Per-output-channel weight bits of some layers (CW-HAWQ), overriding the policy's layer bits; and, under
+ * the key {@link inputBitsKey}(layer), per-input-channel activation bits of a conv layer's input (CW-HAWQ
+ * with channel-wise activations), overriding the layer's activation bits.
+ */
 export type ChannelBits = Readonly<Record<string, readonly number[]>>;
+
+/** The {@link ChannelBits} key of a layer's per-input-channel activation bits (`<layer>@input`). */
+export function inputBitsKey(layer: string): string {
+  return `${layer}@input`;
+}
 
 /** Calibration data for activation ranges. */
 export interface Calibration {
@@ -122,8 +131,38 @@ export function quantConfig(graph: Graph, policy: PrecisionPolicy, cal?: Calibra
     const src = l.inputs[0] as string;
     actBits.set(src, Math.max(actBits.get(src) ?? 0, layerActBits(lp)));
   }
+  // channel-wise activation bits: a tensor read by one conv layer only (several readers would need one
+  // width per channel agreed between them; the channel-wise search only splits such inputs)
+  const inputBits = new Map<string, readonly number[]>();
+  const readers = activationNodes(graph);
+  for (const l of quantizableLayers(graph)) {
+    const ib = channelBits[inputBitsKey(l.name)];
+    if (!ib) continue;
+    const src = l.inputs[0] as string;
+    if (l.op !== 'conv2d') throw new ConfigError(`channel-wise activation bits for layer '${l.name}' (${l.op}): expected a conv2d layer`);
+    if (ib.length !== l.inChannels)
+      throw new ConfigError(`channel-wise activation bits of layer '${l.name}' have ${ib.length} entries, expected its ${l.inChannels} input channels`);
+    if ((readers.get(src)?.length ?? 0) > 1)
+      throw new ConfigError(
+        `channel-wise activation bits for layer '${l.name}': its input '${src}' is also read by ${(readers.get(src) ?? []).filter((n) => n !== l.name).join(', ')}; expected a tensor read by one layer`,
+      );
+    inputBits.set(src, ib);
+  }
   const activations: Record<string, ActQuantConfig> = {};
-  if (cal) for (const [node, b] of actBits) if (!isFloatBits(b)) activations[node] = activationConfig(cal, node, b);
+  if (cal)
+    for (const [node, b] of actBits) {
+      const ib = inputBits.get(node);
+      if (ib) {
+        // each width's grid is that width's per-tensor calibrated range (the scale differs between channels only
+        // through their width)
+        const grids = ib.map((x) => (isFloatBits(x) ? { bits: x, min: 0, max: 0 } : activationConfig(cal, node, x)));
+        const widest = Math.max(...ib);
+        activations[node] = {
+          ...(isFloatBits(widest) ? { bits: widest, min: 0, max: 0 } : activationConfig(cal, node, widest)),
+          channels: { bits: [...ib], min: grids.map((g) => g.min), max: grids.map((g) => g.max) },
+        };
+      } else if (!isFloatBits(b)) activations[node] = activationConfig(cal, node, b);
+    }
   return { weights, activations };
 }
 

@@ -4,7 +4,7 @@
  * with a fast vector path (per-layer bit vectors) and a policy path that understands channel groups.
  */
 import { ConfigError, InfeasibleError } from '../errors.js';
-import { policyActBits, resolveActBits } from '../hardware/activation-bits.js';
+import { inputShares, policyActBits, resolveActBits } from '../hardware/activation-bits.js';
 import type { LayerPrecision, Precision, PrecisionPolicy } from '../hardware/precision.js';
 import { type PreparedNetwork, prepareNetwork, sliceWorkload } from '../hardware/prepared.js';
 import { costSummary, type HardwareTarget } from '../hardware/types.js';
@@ -111,7 +111,7 @@ export class PolicyCoster {
 
   /** Cost of a policy, channel groups included (each group is costed as its slice of the layer). */
   policyCost(policy: PrecisionPolicy): CostVector {
-    const plain = this.layers.every((l) => (policy.layers[l.name]?.groups?.length ?? 0) <= 1);
+    const plain = this.layers.every((l) => (policy.layers[l.name]?.groups?.length ?? 0) <= 1 && !inputShares(policy.layers[l.name] ?? policy.default));
     if (plain) {
       const ps = this.layers.map((l) => flat(policy.layers[l.name] ?? policy.default));
       return this.cost(
@@ -133,7 +133,9 @@ export class PolicyCoster {
         const sub = sliceWorkload(l.workload, first, g.channels);
         first += g.channels;
         size += layerWeightBytes(sub, g.weightBits, g.channels);
-        bops += sub.macs * g.weightBits * ab;
+        // mixed input widths: each input width's share of the MACs at that width
+        const shares = inputShares(lp);
+        bops += shares ? shares.reduce((a, x) => a + x.share * sub.macs * g.weightBits * x.actBits, 0) : sub.macs * g.weightBits * ab;
       }
     }
     return { latency: nc.latencyMs, energy: nc.energyMj, size, bops };

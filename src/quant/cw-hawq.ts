@@ -14,9 +14,11 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/precision.js';
+import type { Graph } from '../ir/types.js';
+import { quantizableLayers } from '../ir/workload.js';
 import type { Trial } from '../search/types.js';
-import type { ChannelBits } from './apply.js';
-import { budgetInfeasible, type CostVector, type PolicyCoster, type ResourceBudget } from './cost.js';
+import { activationNodes, type ChannelBits, inputBitsKey } from './apply.js';
+import { budgetInfeasible, type CostVector, costOf, type PolicyCoster, type ResourceBudget } from './cost.js';
 import type { DdpgOptions } from './ddpg.js';
 import { channelSensitivity } from './sensitivity.js';
 import { CwHawqStrategy } from './strategies/cw-hawq.js';
@@ -31,6 +33,58 @@ export interface ChannelAllocation {
   readonly channelBits: ChannelBits;
   /** Policy with channel groups (for the hardware cost; groups ordered by bits, high first). */
   readonly policy: PrecisionPolicy;
+}
+
+/**
+ * Channel-wise activation bits of one layer's input (CW-HAWQ's activation side): per input channel its
+ * Hessian trace (channels ordered by it, most sensitive first) and the estimated damage of each channel at
+ * each of the searched activation widths (`damage[a][c]`, non-increasing in a).
+ */
+export interface ActChannelLayer {
+  readonly traces: readonly number[];
+  readonly damage: readonly (readonly number[])[];
+}
+
+/** How a layer's input channels are split between two adjacent activation widths. */
+export interface ActSplit {
+  /** Width of the less sensitive channels. */
+  readonly low: number;
+  /** Width of the `count` most sensitive channels (by `order`). */
+  readonly high: number;
+  readonly count: number;
+  /** Input channel indices, most sensitive first (traceOrder of the activation traces). */
+  readonly order: readonly number[];
+}
+
+/**
+ * The split of a layer's input from the point's activation width index `a` (into `acts`) and `high` channels
+ * one width up; undefined when the layer is not split (no `high`, or every channel at one width).
+ */
+export function actSplitOf(acts: readonly number[], a: number, high: number | undefined, order: readonly number[] | undefined): ActSplit | undefined {
+  if (high === undefined || order === undefined || high <= 0 || a + 1 >= acts.length) return undefined;
+  if (high > order.length) throw new ConfigError(`channel-wise activation bits: ${high} channels one width up, the layer's input has ${order.length}`);
+  return { low: acts[a] as number, high: acts[a + 1] as number, count: high, order };
+}
+
+/**
+ * Which layers' inputs CW-HAWQ splits channel-wise, with their activation traces and per-channel damage
+ * (`activationHessianDamage`'s `sensitivities[i].channelTraces` and `channelDamage[i]`, in `quantizableLayers`
+ * order): conv layers whose input no other layer reads (the engine quantizes a tensor once; a shared tensor
+ * would need its readers to agree on each channel's width). Dense layers keep one width: a dense layer's
+ * input order in the engine is the NHWC flatten, not the IR's channels.
+ */
+export function actChannelLayers(
+  graph: Graph,
+  traces: readonly (readonly number[])[],
+  damage: readonly (readonly (readonly number[])[])[],
+): (ActChannelLayer | undefined)[] {
+  const readers = activationNodes(graph);
+  return quantizableLayers(graph).map((l, i) => {
+    if (l.op !== 'conv2d' || (readers.get(l.inputs[0] as string)?.length ?? 0) !== 1) return undefined;
+    const t = traces[i] as readonly number[];
+    if (t.length !== l.inChannels) throw new ConfigError(`cw-hawq: layer '${l.name}' input has ${l.inChannels} channels but ${t.length} activation traces`);
+    return { traces: t, damage: damage[i] as readonly (readonly number[])[] };
+  });
 }
 
 /** Options of {@link cwHawqSearch}. */
@@ -56,6 +110,11 @@ export interface CwHawqOptions {
   readonly channelDamage?: readonly (readonly (readonly number[])[])[];
   /** The wall's activation damage `[layer][a]` over `searchActBits` (ChannelWallOptions.actDamage). */
   readonly actDamage?: readonly (readonly number[])[];
+  /**
+   * Channel-wise activation bits (with `searchActBits`): per layer, its input channels' traces and damage, or
+   * undefined for a layer whose input stays per tensor (dense layers, inputs several layers read).
+   */
+  readonly actChannels?: readonly (ActChannelLayer | undefined)[];
   /** Per layer, per output channel Hessian traces (layer order of `coster.layers`). */
   readonly channelTraces: readonly (readonly number[])[];
   /** Accuracy in [0, 1] of an allocation. */
@@ -86,6 +145,8 @@ export interface CwHawqResult {
   readonly accuracy: number;
   readonly cost: CostVector;
   readonly history: readonly CwHawqEpisode[];
+  /** Episodes whose allocation the target costs above the budget (never picked). */
+  readonly overBudget: number;
   readonly wallMs: number;
   readonly interrupted: boolean;
 }
@@ -140,15 +201,19 @@ export function buildAllocation(
   orders: readonly (readonly number[])[],
   actBits: ActBitsSpec,
   minActBits: number,
+  /** Channel-wise activation bits: per layer the split of its input (undefined: one width). */
+  actSplit?: readonly (ActSplit | undefined)[],
 ): ChannelAllocation {
   const layers: Record<string, LayerPrecision> = {};
   const channelBits: Record<string, number[]> = {};
   coster.layers.forEach((l, li) => {
     const c = counts[li] as readonly number[];
     const order = orders[li] as readonly number[];
+    const split = actSplit?.[li];
     // one activation width per layer: the engine quantizes a layer's input tensor once, so every channel
-    // group reads it at the widest width asked for the layer (src/hardware/activation-bits.ts)
-    const layerAct = Math.max(...bits.map((b, k) => groupActBits(actBits, li, k, b, minActBits)));
+    // group reads it at the widest width asked for the layer (src/hardware/activation-bits.ts); with a split
+    // input, the widest of the split
+    const layerAct = split ? split.high : Math.max(...bits.map((b, k) => groupActBits(actBits, li, k, b, minActBits)));
     const perChannel = new Array<number>(l.outChannels).fill(bits[0] as number);
     const groups: ChannelGroup[] = [];
     let pos = 0;
@@ -160,9 +225,25 @@ export function buildAllocation(
       if (n > 0) groups.push({ channels: n, weightBits: b, actBits: layerAct });
     }
     const first = groups[0] as ChannelGroup;
-    layers[l.name] =
-      groups.length === 1 ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: first.weightBits, actBits: first.actBits, groups };
+    const inputGroups = split
+      ? [
+          { channels: split.count, actBits: split.high },
+          ...(split.count < split.order.length ? [{ channels: split.order.length - split.count, actBits: split.low }] : []),
+        ]
+      : undefined;
+    layers[l.name] = {
+      weightBits: first.weightBits,
+      actBits: first.actBits,
+      ...(groups.length > 1 ? { groups } : {}),
+      ...(inputGroups ? { inputGroups } : {}),
+    };
     channelBits[l.name] = perChannel;
+    if (split) {
+      // the most sensitive input channels (activation-trace order) at the higher width
+      const inBits = new Array<number>(split.order.length).fill(split.low);
+      for (let j = 0; j < split.count; j++) inBits[split.order[j] as number] = split.high;
+      channelBits[inputBitsKey(l.name)] = inBits;
+    }
   });
   const policy: PrecisionPolicy = { name: 'cw-hawq', default: { weightBits: 8, actBits: 8 }, layers };
   return { counts: counts.map((c) => [...c]), channelBits, policy };
@@ -180,8 +261,19 @@ export interface ChannelWallOptions {
    * constant per layer: differences rank the moves).
    */
   readonly layerCost: (li: number, counts: readonly number[], a: number) => number;
-  /** Budgeted cost of the network at these counts and activation width indices. */
-  readonly cost: (counts: readonly (readonly number[])[], acts: readonly number[]) => number;
+  /**
+   * Budgeted cost of the network at these counts and activation width indices (with `actChannels`, `high[li]`
+   * input channels of layer li one activation width up).
+   */
+  readonly cost: (counts: readonly (readonly number[])[], acts: readonly number[], high?: readonly number[]) => number;
+  /**
+   * Channel-wise activation bits (with `actDamage`): per layer, its input channels most sensitive first
+   * (`order`) and each channel's damage at each activation width (`damage[a][c]`, same units as
+   * `weightDamage`); undefined for a layer whose input stays one width. The wall then lowers such an input
+   * a slice (1/8) of its least sensitive channels at a time, and costs a split input as the share-weighted
+   * sum of its two widths' costs.
+   */
+  readonly actChannels?: readonly ({ readonly order: readonly number[]; readonly damage: readonly (readonly number[])[] } | undefined)[];
   /** Also spend budget left over by promoting channels (default false: the wall only repairs violations). */
   readonly fill?: boolean;
   /**
@@ -203,7 +295,7 @@ export interface ChannelWallOptions {
  * with `actDamage`, activation width indices) in place until they fit the budget, and returns the final
  * cost. Activation indices are left alone when none are given.
  */
-export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: number[]) => number {
+export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: number[], high?: number[]) => number {
   const bits = o.bits;
   const K = bits.length;
   const L = o.channelTraces.length;
@@ -219,7 +311,25 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
   const relMse = (b: number): number => 1 / (2 ** (b - 1) - 1) ** 2;
   const absTraces = o.channelTraces.map((t) => t.map(channelSensitivity));
   const traceFloor = o.channelTraces.map((t) => 1e-9 * (1 + t.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
-  const layerCost = o.layerCost;
+  if (o.actChannels !== undefined && o.actDamage === undefined)
+    throw new ConfigError('cw-hawq wall: channel-wise activation bits need the activation damage (actDamage)');
+  /** Layer li's cost with `h` of its input channels one activation width above index a (share-weighted). */
+  const layerCost = (li: number, cl: readonly number[], a: number, h = 0): number => {
+    const n = o.actChannels?.[li]?.order.length ?? 0;
+    if (h <= 0 || n === 0) return o.layerCost(li, cl, a);
+    const s = h / n;
+    return (1 - s) * o.layerCost(li, cl, a) + s * o.layerCost(li, cl, a + 1);
+  };
+  /** Damage of moving input positions [from, to) (trace order) of layer li from activation index a + 1 to a. */
+  const actSliceDamage = (li: number, from: number, to: number, a: number): number => {
+    const ac = o.actChannels?.[li] as { order: readonly number[]; damage: readonly (readonly number[])[] };
+    let t = 0;
+    for (let j = from; j < to; j++) {
+      const c = ac.order[j] as number;
+      t += Math.max(0, ((ac.damage[a] as readonly number[])[c] as number) - ((ac.damage[a + 1] as readonly number[])[c] as number));
+    }
+    return t + 1e-12 * (to - from);
+  };
   /** Channels of layer `li` at `bits[k]`: positions [start, start + n) of its trace order. */
   const startOf = (cl: readonly number[], k: number): number => {
     let start = 0;
@@ -247,11 +357,12 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
   const stepOf = (li: number): number => Math.max(1, Math.ceil((o.channelTraces[li] as readonly number[]).length / 8));
   /** Layer li's counts with m channels moved from bits[k] to bits[k + d] (d = +-1). */
   const moved = (cl: readonly number[], k: number, d: number, m: number): number[] => cl.map((x, j) => (j === k ? x - m : j === k + d ? x + m : x));
-  return (counts: number[][], actsIn?: number[]): number => {
+  return (counts: number[][], actsIn?: number[], highIn?: number[]): number => {
     const acts = actsIn ?? new Array<number>(L).fill(0);
-    let c = o.cost(counts, acts);
+    const high = highIn ?? new Array<number>(L).fill(0);
+    let c = o.cost(counts, acts, high);
     while (c > o.budget.value) {
-      type Move = { li: number; next?: number[]; act?: number };
+      type Move = { li: number; next?: number[]; act?: number; high?: number };
       let best: (Move & { gain: number }) | undefined;
       // when no single step saves (a step can leave the cost flat), still progress with the step of
       // largest saving, then least damage: every step lowers some bits, so this ends at the cheapest
@@ -265,7 +376,8 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
       for (let li = 0; li < L; li++) {
         const cl = counts[li] as number[];
         const a = acts[li] as number;
-        const base = layerCost(li, cl, a);
+        const h = high[li] as number;
+        const base = layerCost(li, cl, a, h);
         for (let k = 1; k < K; k++) {
           const n = cl[k] as number;
           if (n === 0) continue;
@@ -273,8 +385,22 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
           // a slice of the least sensitive, or the whole width (merging groups saves per-group costs)
           for (const m of new Set([Math.min(stepOf(li), n), n])) {
             const next = moved(cl, k, -1, m);
-            consider({ li, next }, base - layerCost(li, next, a), moveDamage(li, start + n - m, start + n, k, -1));
+            consider({ li, next }, base - layerCost(li, next, a, h), moveDamage(li, start + n - m, start + n, k, -1));
           }
+        }
+        const ac = o.actChannels?.[li];
+        if (ac) {
+          // channel-wise input: the least sensitive channels of the higher width one width down (a slice or all
+          // of them); with none above, a slice of the least sensitive at this width to the width below
+          const nIn = ac.order.length;
+          const step = Math.max(1, Math.ceil(nIn / 8));
+          if (h > 0) {
+            for (const m of new Set([Math.min(step, h), h])) consider({ li, high: h - m }, base - layerCost(li, cl, a, h - m), actSliceDamage(li, h - m, h, a));
+          } else if (a > 0) {
+            for (const m of new Set([Math.min(step, nIn), nIn]))
+              consider({ li, act: a - 1, high: nIn - m }, base - layerCost(li, cl, a - 1, nIn - m), actSliceDamage(li, nIn - m, nIn, a - 1));
+          }
+          continue;
         }
         const ad = o.actDamage?.[li];
         if (ad && a > 0) {
@@ -286,7 +412,8 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
       if (!move) throw budgetInfeasible(o.budget, c);
       if (move.next) counts[move.li] = move.next;
       if (move.act !== undefined) acts[move.li] = move.act;
-      c = o.cost(counts, acts);
+      if (move.high !== undefined) high[move.li] = move.high;
+      c = o.cost(counts, acts, high);
     }
     // fill (option): spend budget left over by promoting the most sensitive channels of a width one
     // width up, greedily by damage removed per unit of cost added (so 2 -> 4 before 4 -> 8), while it fits
@@ -296,14 +423,15 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
       for (let li = 0; li < L; li++) {
         const cl = counts[li] as number[];
         const a = acts[li] as number;
-        const base = layerCost(li, cl, a);
+        const h = high[li] as number;
+        const base = layerCost(li, cl, a, h);
         for (let k = 0; k + 1 < K; k++) {
           const n = cl[k] as number;
           if (n === 0) continue;
           const start = startOf(cl, k);
           for (const m of new Set([Math.min(stepOf(li), n), 1, n])) {
             const next = moved(cl, k, 1, m);
-            const added = layerCost(li, next, a) - base;
+            const added = layerCost(li, next, a, h) - base;
             if (now + added > o.budget.value) continue;
             const gain = added > 0 ? moveDamage(li, start, start + m, k, 1) / added : Infinity;
             if (!best || gain > best.gain) best = { li, next, gain };
@@ -313,7 +441,7 @@ export function channelWall(o: ChannelWallOptions): (counts: number[][], acts?: 
       if (!best) break;
       const prev = counts[best.li] as number[];
       counts[best.li] = best.next;
-      const cc = o.cost(counts, acts);
+      const cc = o.cost(counts, acts, high);
       if (cc > o.budget.value) {
         counts[best.li] = prev; // the target's cost is not a sum over layers: stop here, within budget
         break;
@@ -357,9 +485,28 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
           `cw-hawq: ${a}-bit activations cannot run on target '${coster.target.name}': expected one of ${coster.target.supportedBits.act.join(', ')}`,
         );
   }
+  if (o.actChannels !== undefined) {
+    if (!searchActs || searchActs.length < 2)
+      throw new ConfigError('cw-hawq: channel-wise activation bits need at least two searched activation widths (searchActBits)');
+    if (o.actChannels.length !== L) throw new ConfigError(`cw-hawq: actChannels for ${o.actChannels.length} layers, expected ${L}`);
+  }
+  const actOrders = coster.layers.map((_, li) => {
+    const ac = o.actChannels?.[li];
+    return ac ? traceOrder(ac.traces) : undefined;
+  });
   const act = coster.layers.map((_, li) => bits.map((b, k) => groupActBits(actBits, li, k, b, minAct)));
-  const make = (counts: readonly (readonly number[])[], layerActs?: readonly number[]): ChannelAllocation =>
-    buildAllocation(coster, bits, counts, orders, layerActs ?? act, minAct);
+  const make = (counts: readonly (readonly number[])[], layerActs?: readonly number[], high?: readonly (number | undefined)[]): ChannelAllocation =>
+    buildAllocation(
+      coster,
+      bits,
+      counts,
+      orders,
+      layerActs ?? act,
+      minAct,
+      high && layerActs && searchActs
+        ? coster.layers.map((_, li) => actSplitOf(searchActs, searchActs.indexOf(layerActs[li] as number), high[li], actOrders[li]))
+        : undefined,
+    );
   const problem = quantProblem(coster, o.budget, bits, searchActs ?? [...new Set(act.flat())]);
   const channel = channelCostTable(coster, o.budget.kind, bits, act, searchActs);
   const episodes = o.episodes ?? 100;
@@ -373,39 +520,78 @@ export async function cwHawqSearch(o: CwHawqOptions): Promise<CwHawqResult> {
       ...(o.agent ? { agent: o.agent } : {}),
       ...(o.channelDamage ? { channelDamage: o.channelDamage } : {}),
       ...(o.actDamage ? { actDamage: o.actDamage } : {}),
+      ...(o.actChannels ? { actChannels: o.actChannels.map((ac) => ac ?? null) } : {}),
     },
     o.seed,
     episodes,
   );
   const layers = problem.layers;
   const history: CwHawqEpisode[] = [];
-  let best: { counts: readonly (readonly number[])[]; acts: readonly number[] | undefined; acc: number; cost: CostVector } | undefined;
+  type Best = {
+    counts: readonly (readonly number[])[];
+    acts: readonly number[] | undefined;
+    high: readonly (number | undefined)[] | undefined;
+    acc: number;
+    cost: CostVector;
+  };
+  let best: Best | undefined;
+  let overBudget = 0;
   const record = (t: Trial): void => {
     if (t.state !== 'complete' || !t.values) return;
     const ch = readBitsParams(layers, t.params).channels;
     const counts = ch?.counts ?? [];
     const acc = t.values[0] as number;
-    const alloc = make(counts, ch?.actBits);
+    const alloc = make(counts, ch?.actBits, ch?.actHigh);
     const cost = coster.policyCost(alloc.policy);
-    if (!best || acc > best.acc) best = { counts, acts: ch?.actBits, acc, cost };
+    // the pick must fit the budget by the target's own cost (the wall works on the cost table: exact for
+    // additive targets; with channel-wise activation bits the producer of a split input is stored at its
+    // widest width, which the table's share-weighted estimate leaves out)
+    const fits = costOf(cost, o.budget.kind) <= o.budget.value * (1 + 1e-9);
+    if (!fits) overBudget++;
+    if (fits && (!best || acc > best.acc)) best = { counts, acts: ch?.actBits, high: ch?.actHigh, acc, cost };
     const actOf = coster.layers.map((l) => alloc.policy.layers[l.name]?.actBits ?? 8);
-    const e: CwHawqEpisode = { episode: history.length, counts: counts.map((c) => [...c]), actBits: actOf, accuracy: acc, cost, bestAccuracy: best.acc };
+    const e: CwHawqEpisode = {
+      episode: history.length,
+      counts: counts.map((c) => [...c]),
+      actBits: actOf,
+      accuracy: acc,
+      cost,
+      bestAccuracy: best?.acc ?? Number.NaN,
+    };
     history.push(e);
     o.onEpisode?.(e);
   };
   const r = await runAccuracyStudy({
     strategy,
-    space: quantSpace(problem, bits, searchActs),
+    space: quantSpace(
+      problem,
+      bits,
+      searchActs,
+      o.actChannels?.map((ac) => ac?.traces.length),
+    ),
     nTrials: episodes,
     seed: o.seed,
     accuracy: (p) => {
       const ch = readBitsParams(layers, p).channels;
-      return o.accuracy(make(ch?.counts ?? [], ch?.actBits));
+      return o.accuracy(make(ch?.counts ?? [], ch?.actBits, ch?.actHigh));
     },
     onTrial: record,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const b = best as { counts: readonly (readonly number[])[]; acts: readonly number[] | undefined; acc: number; cost: CostVector } | undefined;
-  if (!b) throw new ConfigError('cw-hawq: aborted before the first episode finished');
-  return { allocation: make(b.counts, b.acts), accuracy: b.acc, cost: b.cost, history, wallMs: performance.now() - t0, interrupted: r.aborted };
+  const b = best as Best | undefined;
+  if (!b)
+    throw new ConfigError(
+      overBudget > 0
+        ? `cw-hawq: none of the ${overBudget} finished episodes fits the ${o.budget.kind} budget ${o.budget.value} by the target's cost`
+        : 'cw-hawq: aborted before the first episode finished',
+    );
+  return {
+    allocation: make(b.counts, b.acts, b.high),
+    accuracy: b.acc,
+    cost: b.cost,
+    history,
+    overBudget,
+    wallMs: performance.now() - t0,
+    interrupted: r.aborted,
+  };
 }

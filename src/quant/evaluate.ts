@@ -18,7 +18,7 @@ import type { JsonValue, Params } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { type Calibration, type ChannelBits, evaluatePolicy, qatFinetune } from './apply.js';
 import { type CostVector, costOf, type PolicyCoster, type ResourceBudget } from './cost.js';
-import { buildAllocation } from './cw-hawq.js';
+import { actSplitOf, buildAllocation } from './cw-hawq.js';
 import { readBitsParams } from './strategies/problem.js';
 
 /** Channel-wise set-up of a CW-HAWQ study: widths, channel order per layer (most sensitive first), activation bits per layer and width. */
@@ -26,6 +26,11 @@ export interface ChannelSetup {
   readonly bits: readonly number[];
   readonly orders: readonly (readonly number[])[];
   readonly actBits: readonly (readonly number[])[];
+  /**
+   * Channel-wise activation bits: the searched activation widths and, per layer, its input channels most
+   * sensitive first (null: the input stays at one width).
+   */
+  readonly actChannels?: { readonly acts: readonly number[]; readonly orders: readonly (readonly number[] | null)[] } | undefined;
 }
 
 /** What {@link quantPolicyEvaluator} needs. */
@@ -85,7 +90,15 @@ export function candidatePolicy(
   if (r.channels) {
     if (!channel) throw new ConfigError("a channel-wise candidate needs the study's channel set-up (widths, channel orders, activation bits)");
     // activation widths: the point's own when the search picks them, else the study's fixed ones
-    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, r.channels.actBits ?? channel.actBits, 1);
+    const ac = channel.actChannels;
+    const high = r.channels.actHigh;
+    const layerActs = r.channels.actBits;
+    if (high && !ac) throw new ConfigError("a candidate with channel-wise activation bits needs the study's activation channel orders");
+    const split =
+      high && ac && layerActs
+        ? coster.layers.map((_, li) => actSplitOf(ac.acts, ac.acts.indexOf(layerActs[li] as number), high[li], ac.orders[li] ?? undefined))
+        : undefined;
+    const a = buildAllocation(coster, r.channels.bits, r.channels.counts, channel.orders, r.channels.actBits ?? channel.actBits, 1, split);
     return { policy: { ...a.policy, name }, channelBits: a.channelBits };
   }
   return { policy: policyFromVectors(coster.graph, r.weightBits as number[], r.actBits as number[], name), channelBits: {} };

@@ -16,7 +16,7 @@ import type { Store } from '../store/types.js';
 import { bestTrials, runStudy } from '../study/run-study.js';
 import { activationSensitivity, type Calibration, type ChannelBits, calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from './apply.js';
 import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from './cost.js';
-import { traceOrder } from './cw-hawq.js';
+import { type ActChannelLayer, actChannelLayers, traceOrder } from './cw-hawq.js';
 import { type ChannelSetup, candidatePolicy, quantPolicyEvaluator } from './evaluate.js';
 import { hasPolicySteps, type PtqOptions, prepareFloat, preparePolicy, ptqLabel } from './ptq.js';
 import { activationHessianDamage, channelDamage, hawqScores, type LayerSensitivity, layerSensitivities, nonIncreasing } from './sensitivity.js';
@@ -223,6 +223,12 @@ export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | '
    * The activation bits stay per layer (the engine quantizes activations per tensor).
    */
   readonly actDamage?: 'measured' | 'hessian';
+  /**
+   * `cw-hawq` only (needs the `hessian` activation damage): channel-wise activation bits. The input channels of
+   * every conv layer whose input no other layer reads are ordered by their own activation Hessian traces, and
+   * the agent's activation action puts a share of them (the most sensitive) one activation width up.
+   */
+  readonly actChannels?: boolean;
   /** `greedy` only: moves re-evaluated per later step besides the moved layer's (default 8; 0 = every move, the exact greedy). */
   readonly recheck?: number;
 };
@@ -305,11 +311,21 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       const bits = [...s.weightBits];
       const acts = [...s.actBits];
       let actDamage: number[][];
+      let actChannels: (ActChannelLayer | undefined)[] | undefined;
+      if (o.actChannels && (o.actDamage ?? DEFAULT_ACT_DAMAGE) !== 'hessian')
+        throw new ConfigError('channel-wise activation bits need the hessian activation damage (per-channel traces), not measured');
+      if (o.actChannels && acts.length < 2) throw new ConfigError(`channel-wise activation bits need two or more activation widths, got ${acts.join(', ')}`);
       if ((o.actDamage ?? DEFAULT_ACT_DAMAGE) === 'hessian') {
         say(`activation Hessian traces (Hutchinson) of ${s.coster.layers.length} layer inputs, per channel`);
         const hv = sub(s.dataset.train, 128);
         const h = activationHessianDamage(s.engine, hv.x, hv.y, hv.n, s.calibration, acts, { seed: seed + 1, maxIter: 24, minIter: 8, tol: 1e-2 });
         actDamage = h.damage;
+        if (o.actChannels)
+          actChannels = actChannelLayers(
+            s.model.graph,
+            h.sensitivities.map((x) => x.channelTraces),
+            h.channelDamage,
+          );
       } else {
         say(`activation sensitivity on ${Math.min(500, s.dataset.val.n)} validation images`);
         const actSens = activationSensitivity(s.engine, sub(s.dataset.val, 500), s.calibration, acts);
@@ -331,12 +347,23 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
             channelTraces: traces,
             channelDamage: channelDamageTable,
             actDamage,
+            ...(actChannels ? { actChannels: json(actChannels.map((x) => x ?? null)) } : {}),
             warmupEpisodes: Math.floor(episodes / 4),
           },
         },
-        space: quantSpace(problem, bits, acts),
+        space: quantSpace(
+          problem,
+          bits,
+          acts,
+          actChannels?.map((x) => x?.traces.length),
+        ),
         nTrials: episodes,
-        channel: { bits, orders: traces.map(traceOrder), actBits },
+        channel: {
+          bits,
+          orders: traces.map(traceOrder),
+          actBits,
+          ...(actChannels ? { actChannels: { acts, orders: actChannels.map((x) => (x ? traceOrder(x.traces) : null)) } } : {}),
+        },
       };
     }
     default:

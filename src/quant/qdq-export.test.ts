@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
-import { quantHooks } from '../engine/fake-quant.js';
+import { actChannelGrids, quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
 import { policyFromVectors } from '../hardware/precision.js';
 import { GraphBuilder } from '../ir/builder.js';
@@ -9,7 +9,7 @@ import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
 import { createSession, runOnnx } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
-import { calibrateActivations, quantConfig } from './apply.js';
+import { calibrateActivations, evaluatePolicy, inputBitsKey, quantConfig } from './apply.js';
 import { exportQdqOnnx } from './qdq-export.js';
 
 function smallNet(seed: number): Model {
@@ -72,6 +72,74 @@ describe('QDQ ONNX export', () => {
           'the export must be quantized',
         );
       }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('channel-wise activation bits: onnxruntime agrees with the engine, and the bits change the outputs', async () => {
+    const model = smallNet(3);
+    const rng = new Rng(4);
+    const n = 400;
+    const x = Float32Array.from({ length: n * 144 }, () => rng.uniform(0, 1));
+    const m = buildModel(model);
+    try {
+      const cal = calibrateActivations(m, x.subarray(0, 100 * 144), 100, 'mse');
+      const policy = policyFromVectors(model.graph, [8, 8, 8, 8], [8, 8, 8, 8]);
+      // dw reads the max-pool output (8 channels), pw the dw output (8 channels): mixed 2/3/4/8-bit channels
+      const channelBits = { [inputBitsKey('dw')]: [2, 8, 4, 2, 8, 3, 2, 4], [inputBitsKey('pw')]: [8, 2, 2, 4, 8, 2, 3, 8] };
+      const cfg = quantConfig(model.graph, policy, cal, channelBits);
+      assert.ok(cfg.activations[model.graph.nodes.find((nd) => nd.name === 'dw')?.inputs[0] as string]?.channels, 'dw input is channel-wise');
+      m.hooks = quantHooks(cfg);
+      const engine = m.predict(x, n);
+      m.hooks = quantHooks(quantConfig(model.graph, policy, cal));
+      const perTensor = m.predict(x, n);
+      m.hooks = {};
+      const s = await createSession(exportQdqOnnx(model, cfg));
+      const ort = await runOnnx(s, x, n);
+      let agree = 0;
+      let maxErr = 0;
+      let maxScale = 0;
+      for (let i = 0; i < n; i++) if (argmax(engine, i, 10) === argmax(ort, i, 10)) agree++;
+      for (let i = 0; i < ort.length; i++) {
+        maxErr = Math.max(maxErr, Math.abs((ort[i] as number) - (engine[i] as number)));
+        maxScale = Math.max(maxScale, Math.abs(engine[i] as number));
+      }
+      console.log(
+        `# channel-wise activations: top-1 agreement ${agree}/${n}, max |logit diff| ${maxErr.toExponential(2)} (max |logit| ${maxScale.toFixed(3)})`,
+      );
+      assert.ok(agree / n >= 0.998, `agreement ${agree}/${n}`);
+      assert.ok(maxErr <= 1e-3 * Math.max(1, maxScale), `max |logit diff| ${maxErr}`);
+      // the per-channel bits matter: outputs differ from the per-tensor 8-bit activations
+      assert.ok(
+        engine.some((v, i) => Math.abs(v - (perTensor[i] as number)) > 1e-3),
+        'channel-wise bits must change the outputs',
+      );
+      // and the evaluation goes through the same config: the evaluated loss moves with the per-channel bits
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
+      const data = { x, y: labels, n };
+      const e8 = evaluatePolicy(m, policy, data, cal);
+      const eMixed = evaluatePolicy(m, policy, data, cal, channelBits);
+      const all2 = { [inputBitsKey('dw')]: new Array<number>(8).fill(2), [inputBitsKey('pw')]: new Array<number>(8).fill(2) };
+      const e2 = evaluatePolicy(m, policy, data, cal, all2);
+      console.log(`# evaluated loss: a8 ${e8.loss}, mixed ${eMixed.loss}, all 2-bit ${e2.loss}`);
+      assert.notEqual(eMixed.loss, e8.loss);
+      assert.notEqual(e2.loss, eMixed.loss);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('channel-wise activation bits are refused with the bad value named', () => {
+    const model = smallNet(5);
+    const m = buildModel(model);
+    try {
+      const x = new Float32Array(20 * 144).fill(0.5);
+      const cal = calibrateActivations(m, x, 20, 'minmax');
+      const policy = policyFromVectors(model.graph, [8, 8, 8, 8], [8, 8, 8, 8]);
+      assert.throws(() => quantConfig(model.graph, policy, cal, { [inputBitsKey('dw')]: [8, 8] }), /2 entries, expected its 8 input channels/);
+      assert.throws(() => quantConfig(model.graph, policy, cal, { [inputBitsKey('fc')]: new Array<number>(12).fill(8) }), /\(dense\): expected a conv2d layer/);
+      assert.throws(() => actChannelGrids({ bits: 8, min: 0, max: 1, channels: { bits: [8, 9], min: [0, 0], max: [1, 1] } }), /channel 1 has 9 bits/);
     } finally {
       m.dispose();
     }

@@ -3,7 +3,7 @@
  * weights become int8 codes at each output channel's bits (per-channel symmetric, the quantizer's
  * rounding), activations take the engine's uint8 grid. src/onnx/qdq.ts writes the file.
  */
-import { actGrid, type QuantHooksConfig } from '../engine/fake-quant.js';
+import { actChannelGrids, actGrid, type QuantHooksConfig } from '../engine/fake-quant.js';
 import { UserError } from '../errors.js';
 import type { Model, WeightTensor } from '../ir/types.js';
 import type { ExportOptions } from '../onnx/export.js';
@@ -48,6 +48,12 @@ export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: Expo
       },
       activation: (tensor) => {
         const ac = config.activations[tensor];
+        if (ac?.channels) {
+          if (ac.channels.bits.some((b) => b >= 16))
+            throw new UserError(`QDQ export: activation '${tensor}' mixes float and quantized channels; ONNX QDQ needs one dtype per tensor`);
+          const g = actChannelGrids(ac);
+          return { ...actGrid(ac), channels: { scale: g.scale, zeroPoint: Uint8Array.from(g.zeroPoint), qmax: g.qmax } };
+        }
         return !ac || ac.bits >= 16 ? undefined : actGrid(ac);
       },
     },

@@ -277,12 +277,18 @@ export function activationHessianDamage(
   opts: Omit<SensitivityOptions, 'perChannel' | 'layers' | 'onLayer'> & {
     readonly onLayer?: (s: ActivationSensitivity, index: number, total: number) => void;
   },
-): { sensitivities: ActivationSensitivity[]; damage: number[][] } {
+): {
+  sensitivities: ActivationSensitivity[];
+  damage: number[][];
+  /** Per layer, per width, per input channel: `|trace_c| / n_c x ||Q_b(a_c) - a_c||^2 / 2` (non-increasing in the bits per channel). */
+  channelDamage: number[][][];
+} {
   const layers = quantizableLayers(model.graph);
   const rng = new Rng(opts.seed);
   const byNode = new Map<string, { est: TraceEstimate; size: number; perChannel: number[][] }>();
   const sensitivities: ActivationSensitivity[] = [];
   const damage: number[][] = [];
+  const channelDamage: number[][][] = [];
   layers.forEach((l, idx) => {
     const node = l.inputs[0] as string;
     let hit = byNode.get(node);
@@ -329,8 +335,10 @@ export function activationHessianDamage(
       converged: est.converged,
     };
     sensitivities.push(s);
-    damage.push(perChannel.map((row) => row.reduce((a, e, c) => a + (0.5 * channelSensitivity(traces[c] as number) * e) / nc, 0)));
+    const perC = perChannel.map((row) => row.map((e, c) => (0.5 * channelSensitivity(traces[c] as number) * e) / nc));
+    channelDamage.push(nonIncreasing(perC));
+    damage.push(perC.map((row) => row.reduce((a, v) => a + v, 0)));
     opts.onLayer?.(s, idx, layers.length);
   });
-  return { sensitivities, damage: damage.map((row) => nonIncreasing(row.map((v) => [v])).map((r) => r[0] as number)) };
+  return { sensitivities, damage: damage.map((row) => nonIncreasing(row.map((v) => [v])).map((r) => r[0] as number)), channelDamage };
 }

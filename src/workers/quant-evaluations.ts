@@ -43,6 +43,10 @@ const optionsSchema = z
         bits: z.array(z.number().int().min(1).max(8)).min(1),
         orders: z.array(z.array(z.number().int().min(0))),
         actBits: z.array(z.array(z.number().int().min(1).max(32))),
+        actChannels: z
+          .object({ acts: z.array(z.number().int().min(1).max(32)).min(2), orders: z.array(z.array(z.number().int().min(0)).nullable()) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

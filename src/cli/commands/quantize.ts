@@ -199,6 +199,10 @@ export function registerQuantize(program: Command): void {
       "cw-hawq: how lowering a layer's input activation is weighed: hessian (activation Hessian traces per channel, default) | measured (loss increase when only that input is quantized; docs/quantization.md)",
     )
     .option(
+      '--act-channels',
+      "cw-hawq: channel-wise activation bits: each conv layer's input channels (when no other layer reads that input) ordered by their own activation Hessian traces, the agent setting the share one activation width up (docs/quantization.md)",
+    )
+    .option(
       '--recheck <k>',
       "greedy: after the first step, each step re-evaluates the moved layer's moves and the k best other moves by their last measured ratio (default 8; 0 = every move at every step)",
     )
@@ -233,6 +237,7 @@ export function registerQuantize(program: Command): void {
           faultBer?: string;
           protect?: string;
           actDamage?: string;
+          actChannels?: boolean;
           recheck?: string;
           json?: boolean;
         },
@@ -250,6 +255,10 @@ export function registerQuantize(program: Command): void {
         if (actDamage !== undefined && actDamage !== 'measured' && actDamage !== 'hessian')
           throw new ConfigError(`--act-damage must be measured or hessian, got '${actDamage}'`);
         if (actDamage !== undefined && strategy !== 'cw-hawq') throw new ConfigError(`--act-damage applies to --strategy cw-hawq, not ${strategy}`);
+        const actChannels = f.actChannels === true;
+        if (actChannels && strategy !== 'cw-hawq') throw new ConfigError(`--act-channels applies to --strategy cw-hawq, not ${strategy}`);
+        if (actChannels && actDamage === 'measured')
+          throw new ConfigError("--act-channels needs --act-damage hessian (per-channel activation traces), got 'measured'");
         const recheck = f.recheck !== undefined ? intOption('--recheck', f.recheck, 8, 0) : undefined;
         if (recheck !== undefined && strategy !== 'greedy') throw new ConfigError(`--recheck applies to --strategy greedy, not ${strategy}`);
         const reward = f.reward ?? 'ptq';
@@ -330,6 +339,7 @@ export function registerQuantize(program: Command): void {
             // own name; one with the measured damage keeps the name it had when measured was the default
             ...(strategy === 'cw-hawq' && (actDamage ?? 'hessian') === 'hessian' ? { actDamage: 'hessian' } : {}),
             ...(recheck !== undefined ? { recheck } : {}),
+            ...(actChannels ? { actChannels: true } : {}),
             ...(protect ? { protectChoices: [...(protect.ecc ? ['ecc'] : []), ...(protect.range ? ['range'] : [])] } : {}),
           };
           const nTrials =
@@ -373,6 +383,7 @@ export function registerQuantize(program: Command): void {
                 onEvent,
                 ...(fault ? { fault } : {}),
                 ...(actDamage !== undefined ? { actDamage } : {}),
+                ...(actChannels ? { actChannels } : {}),
                 ...(recheck !== undefined ? { recheck } : {}),
               });
               return {
@@ -481,7 +492,13 @@ export function registerQuantize(program: Command): void {
             budget: f.budget,
             ptq: ptqLabel(ptqSteps),
             policy: r.policy,
-            ...(Object.keys(r.channelBits).length ? { channelBits: r.channelBits } : {}),
+            // weight bits per output channel, and (--act-channels) activation bits per input channel of each split layer
+            ...(Object.keys(r.channelBits).some((k) => !k.endsWith('@input'))
+              ? { channelBits: Object.fromEntries(Object.entries(r.channelBits).filter(([k]) => !k.endsWith('@input'))) }
+              : {}),
+            ...(Object.keys(r.channelBits).some((k) => k.endsWith('@input'))
+              ? { actChannelBits: Object.fromEntries(Object.entries(r.channelBits).flatMap(([k, v]) => (k.endsWith('@input') ? [[k.slice(0, -6), v]] : []))) }
+              : {}),
             floatAccuracy: r.floatAccuracy,
             baselineAccuracy: r.baselineAccuracy,
             ptqAccuracy: r.ptqAccuracy,

@@ -13,7 +13,7 @@ import type { StrategyContext } from '../../search/registry.js';
 import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import { parseWith } from '../../util/zod-error.js';
 import { budgetInfeasible } from '../cost.js';
-import { channelWall, ratiosToCounts } from '../cw-hawq.js';
+import { type ActChannelLayer, channelWall, ratiosToCounts, traceOrder } from '../cw-hawq.js';
 import { DdpgAgent } from '../ddpg.js';
 import { actionToBits, bitsToAction } from '../haq.js';
 import { channelSensitivity } from '../sensitivity.js';
@@ -42,6 +42,14 @@ export interface CwHawqStrategyOptions extends Omit<HaqStrategyOptions, 'fixedAc
   readonly channelDamage?: readonly (readonly (readonly number[])[])[];
   /** The wall's activation damage, `[layer][a]`; required when the table searches activation widths. */
   readonly actDamage?: readonly (readonly number[])[];
+  /**
+   * Channel-wise activation bits (needs a table that searches activation widths): per layer its input
+   * channels' Hessian traces and per-channel damage `[a][c]`, or null for an input kept at one width. The
+   * activation component of such a layer's action is then continuous over its widths: position
+   * `x (A - 1)` between widths `a` and `a + 1` puts that fraction of the input channels (the most
+   * sensitive, by their own traces) at the higher one (the `<layer>.ah` parameter).
+   */
+  readonly actChannels?: readonly (ActChannelLayer | null)[];
 }
 
 const optionsSchema = z
@@ -51,6 +59,14 @@ const optionsSchema = z
     channelTraces: z.array(z.array(z.number())),
     channelDamage: z.array(z.array(z.array(z.number()))).optional(),
     actDamage: z.array(z.array(z.number())).optional(),
+    actChannels: z
+      .array(
+        z
+          .object({ traces: z.array(z.number()), damage: z.array(z.array(z.number())) })
+          .strict()
+          .nullable(),
+      )
+      .optional(),
     warmupEpisodes: z.number().int().min(0).optional(),
     rewardScale: z.number().positive().optional(),
     agent: agentSchema.optional(),
@@ -69,6 +85,8 @@ interface Episode {
   readonly counts: number[][];
   /** Activation width index per layer (into the layer's `acts`). */
   readonly acts: number[];
+  /** Channel-wise activation bits: input channels one width above `acts` per layer (0 for layers not split). */
+  readonly high: number[];
 }
 
 /** CW-HAWQ's DDPG over per-layer channel ratios, one episode per trial. */
@@ -78,7 +96,9 @@ export class CwHawqStrategy implements SearchStrategy {
   private done = 0;
   private pending: Episode | undefined;
   private readonly warm: number;
-  private readonly wall: (counts: number[][], acts: number[]) => number;
+  private readonly wall: (counts: number[][], acts: number[], high: number[]) => number;
+  /** Per layer: input channels most sensitive first, when its input is split channel-wise. */
+  private readonly actOrders: readonly (readonly number[] | undefined)[];
   private readonly traceFeat: number[];
   private readonly K: number;
   /** Whether the agent picks activation widths (one more action component per layer). */
@@ -116,6 +136,21 @@ export class CwHawqStrategy implements SearchStrategy {
     shape(o.actDamage, 'actDamage', (li) => [(t.layers[li] as { acts: readonly number[] }).acts.length]);
     if (this.searchAct && (o.actDamage === undefined || o.channelDamage === undefined))
       throw new ConfigError('cw-hawq: a channel table that searches activation widths needs actDamage and channelDamage (the wall weighs them in one unit)');
+    if (o.actChannels !== undefined) {
+      if (!this.searchAct) throw new ConfigError('cw-hawq: channel-wise activation bits (actChannels) need a channel table that searches activation widths');
+      if (o.actChannels.length !== L) throw new ConfigError(`cw-hawq: actChannels for ${o.actChannels.length} layers, expected ${L}`);
+      o.actChannels.forEach((ac, li) => {
+        const A = (t.layers[li] as { acts: readonly number[] }).acts.length;
+        if (ac && (ac.traces.length === 0 || ac.damage.length !== A || ac.damage.some((r) => r.length !== ac.traces.length)))
+          throw new ConfigError(
+            `cw-hawq: actChannels of layer '${(p.layers[li] as { name: string }).name}': expected traces[n] and damage[${A}][n] (n input channels > 0)`,
+          );
+      });
+    }
+    this.actOrders = p.layers.map((_, li) => {
+      const ac = o.actChannels?.[li];
+      return ac ? traceOrder(ac.traces) : undefined;
+    });
     const lowest = p.layers.map((l) => t.bits.map((_, k) => (k === 0 ? l.outChannels : 0)));
     const cheapest = channelCost(t, lowest);
     const what = `any channel allocation over bits {${t.bits.join(', ')}}${this.searchAct ? '' : ' at the fixed activation widths'}`;
@@ -126,11 +161,22 @@ export class CwHawqStrategy implements SearchStrategy {
       channelTraces: o.channelTraces,
       budget: p.budget,
       layerCost: (li, c, a) => channelLayerCost(t, li, c, a),
-      cost: (c, a) => channelCost(t, c, a),
+      cost: (c, a, h) => channelCost(t, c, a, h ? this.shares(h) : undefined),
       ...(o.channelDamage ? { weightDamage: o.channelDamage } : {}),
       ...(o.actDamage && this.searchAct ? { actDamage: o.actDamage } : {}),
+      ...(o.actChannels
+        ? { actChannels: o.actChannels.map((ac, li) => (ac ? { order: this.actOrders[li] as readonly number[], damage: ac.damage } : undefined)) }
+        : {}),
     });
     this.traceFeat = traceFeatures(o.channelTraces);
+  }
+
+  /** Share of each layer's input channels one activation width up. */
+  private shares(high: readonly number[]): number[] {
+    return high.map((h, li) => {
+      const n = this.actOrders[li]?.length ?? 0;
+      return n > 0 ? h / n : 0;
+    });
   }
 
   private stateOf(li: number, prev: readonly number[]): number[] {
@@ -145,16 +191,32 @@ export class CwHawqStrategy implements SearchStrategy {
     const isWarm = this.done < this.warm;
     const counts: number[][] = [];
     const acts: number[] = [];
+    const high: number[] = [];
     let prev = new Array<number>(this.A).fill(0);
     this.o.problem.layers.forEach((l, li) => {
       const a = isWarm ? agent.randomAction() : agent.explore(this.stateOf(li, prev));
       counts.push(ratiosToCounts(a.slice(0, this.K), l.outChannels));
       const choices = this.actsOf(li);
-      acts.push(this.searchAct ? choices.indexOf(actionToBits(a[this.K] as number, choices)) : 0);
+      const order = this.actOrders[li];
+      if (this.searchAct && order && choices.length > 1) {
+        // continuous over the widths: the fractional position puts that share of the channels one width up
+        const pos = Math.min(1, Math.max(0, a[this.K] as number)) * (choices.length - 1);
+        let ai = Math.min(Math.floor(pos), choices.length - 2);
+        let h = Math.round((pos - ai) * order.length);
+        if (h >= order.length) {
+          ai++;
+          h = 0;
+        }
+        acts.push(ai);
+        high.push(ai + 1 < choices.length ? h : 0);
+      } else {
+        acts.push(this.searchAct ? choices.indexOf(actionToBits(a[this.K] as number, choices)) : 0);
+        high.push(0);
+      }
       prev = a;
     });
-    this.wall(counts, acts);
-    return { counts, acts };
+    this.wall(counts, acts, high);
+    return { counts, acts, high };
   }
 
   /** The action of layer li after the wall (what the agent learns from). */
@@ -163,6 +225,8 @@ export class CwHawqStrategy implements SearchStrategy {
     const r = (e.counts[li] as number[]).map((c) => c / n);
     if (!this.searchAct) return r;
     const choices = this.actsOf(li);
+    const order = this.actOrders[li];
+    if (order && choices.length > 1) return [...r, ((e.acts[li] as number) + (e.high[li] as number) / order.length) / (choices.length - 1)];
     return [...r, bitsToAction(choices[e.acts[li] as number] as number, choices)];
   }
 
@@ -200,7 +264,8 @@ export class CwHawqStrategy implements SearchStrategy {
     this.pending ??= this.generate(agent);
     const p = this.pending;
     const acts = this.searchAct ? p.acts.map((a, li) => this.actsOf(li)[a] as number) : undefined;
-    return channelParams(this.o.problem.layers, this.o.channel.bits, p.counts, acts);
+    const high = this.o.actChannels ? p.high.map((h, li) => (this.actOrders[li] ? h : undefined)) : undefined;
+    return channelParams(this.o.problem.layers, this.o.channel.bits, p.counts, acts, high);
   }
 }
 

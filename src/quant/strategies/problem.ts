@@ -287,11 +287,24 @@ export function channelLayerCost(t: ChannelCostTable, li: number, counts: readon
   return s - (l.lowestWhole[a] as number) + (whole[0] as number);
 }
 
-/** Network cost of channel counts per layer from the table. */
-export function channelCost(t: ChannelCostTable, counts: readonly (readonly number[])[], acts?: readonly number[]): number {
+/**
+ * Cost contribution of layer `li` whose input channels are split (channel-wise activation bits): a share
+ * `share` of them at `acts[a + 1]`, the rest at `acts[a]`; the share-weighted sum of the two (the targets'
+ * model of mixed input widths, src/hardware/activation-bits.ts `inputShares`).
+ */
+export function channelLayerCostMixed(t: ChannelCostTable, li: number, counts: readonly number[], a: number, share: number): number {
+  if (!(share > 0)) return channelLayerCost(t, li, counts, a);
+  return (1 - share) * channelLayerCost(t, li, counts, a) + share * channelLayerCost(t, li, counts, a + 1);
+}
+
+/**
+ * Network cost of channel counts per layer from the table; `shares[li]` (channel-wise activation bits) is the
+ * share of layer li's input channels one activation width above `acts[li]`.
+ */
+export function channelCost(t: ChannelCostTable, counts: readonly (readonly number[])[], acts?: readonly number[], shares?: readonly number[]): number {
   let c = t.lowest;
   counts.forEach((cl, li) => {
-    c += channelLayerCost(t, li, cl, acts?.[li] ?? 0);
+    c += channelLayerCostMixed(t, li, cl, acts?.[li] ?? 0, shares?.[li] ?? 0);
   });
   return c;
 }
@@ -301,6 +314,8 @@ export const paramName = {
   weight: (layer: string): string => `${layer}.w`,
   act: (layer: string): string => `${layer}.a`,
   channels: (layer: string, bits: number): string => `${layer}.c${bits}`,
+  /** Channel-wise activation bits: input channels of the layer one activation width above `<layer>.a`. */
+  actHigh: (layer: string): string => `${layer}.ah`,
   /** Protection (issue 14): SEC-DED ECC on the layer's weights, 0/1. */
   ecc: (layer: string): string => `${layer}.ecc`,
   /** Protection (issue 14): range restriction of the whole network, 0/1. */
@@ -348,12 +363,16 @@ export function quantSpace(
   p: Pick<QuantProblem, 'layers' | 'weightBits' | 'actBits'>,
   channelBits?: readonly number[],
   channelActs?: readonly number[],
+  /** Channel-wise activation bits: per layer its input channels when split (`<layer>.ah` in [0, n]), else undefined. */
+  actChannels?: readonly (number | undefined)[],
 ): SearchSpace {
   const params: Record<string, ParamSpec> = {};
-  for (const l of p.layers) {
+  for (const [li, l] of p.layers.entries()) {
     if (channelBits) {
       for (const b of channelBits) params[paramName.channels(l.name, b)] = { kind: 'int', low: 0, high: l.outChannels };
       if (channelActs && channelActs.length > 1) params[paramName.act(l.name)] = { kind: 'categorical', choices: [...channelActs] };
+      const inC = actChannels?.[li];
+      if (inC !== undefined && channelActs && channelActs.length > 1) params[paramName.actHigh(l.name)] = { kind: 'int', low: 0, high: inC };
       continue;
     }
     params[paramName.weight(l.name)] = { kind: 'categorical', choices: [...p.weightBits] };
@@ -385,11 +404,15 @@ export function channelParams(
   bits: readonly number[],
   counts: readonly (readonly number[])[],
   actBits?: readonly number[],
+  /** Channel-wise activation bits: per layer the input channels one width above its `actBits` (undefined: not split). */
+  actHigh?: readonly (number | undefined)[],
 ): Params {
   const out: Record<string, JsonValue> = {};
   layers.forEach((l, i) => {
     bits.forEach((b, k) => (out[paramName.channels(l.name, b)] = (counts[i] as number[])[k] as number));
     if (actBits) out[paramName.act(l.name)] = actBits[i] as number;
+    const h = actHigh?.[i];
+    if (h !== undefined) out[paramName.actHigh(l.name)] = h;
   });
   return out;
 }
@@ -405,6 +428,8 @@ export interface BitsPoint {
         readonly counts: readonly (readonly number[])[];
         /** Per-layer activation bits when the point carries them (a channel-wise search that picks them). */
         readonly actBits?: readonly number[];
+        /** Channel-wise activation bits: per layer the input channels one width above `actBits` (undefined: not split). */
+        readonly actHigh?: readonly (number | undefined)[];
       }
     | undefined;
 }
@@ -434,7 +459,9 @@ export function readBitsParams(layers: readonly QuantLayerJson[], params: Params
     return c;
   });
   const acts = params[paramName.act(first.name)] !== undefined ? layers.map((l) => num(paramName.act(l.name))) : undefined;
-  return { weightBits: undefined, actBits: undefined, channels: { bits: cwBits, counts, ...(acts ? { actBits: acts } : {}) } };
+  const actHigh = layers.map((l) => (params[paramName.actHigh(l.name)] !== undefined ? num(paramName.actHigh(l.name)) : undefined));
+  const split = actHigh.some((h) => h !== undefined);
+  return { weightBits: undefined, actBits: undefined, channels: { bits: cwBits, counts, ...(acts ? { actBits: acts } : {}), ...(split ? { actHigh } : {}) } };
 }
 
 /**
