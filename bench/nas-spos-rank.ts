@@ -12,8 +12,8 @@
  * Resumable: a run with the same options and `--out` keeps the seeds already finished there.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-spos-rank.js [--quick] [--seeds 1,2,3] [--archs 12]
- * [--steps 300] [--images 2048] [--val-images 500] [--epochs 1] [--repeat 0] [--out /tmp/spos-rank.json]`
- * (`--epochs`: stand-alone training epochs).
+ * [--steps 300] [--images 2048] [--val-images 500] [--epochs 1] [--standalone-batch 128] [--repeat 0]
+ * [--out /tmp/spos-rank.json]` (`--epochs`, `--standalone-batch`: stand-alone training epochs and batch size).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -39,6 +39,8 @@ export interface SposRankOptions {
   readonly valImages?: number;
   /** Stand-alone training epochs (default 1). */
   readonly epochs?: number;
+  /** Stand-alone training batch size (default 128). */
+  readonly standaloneBatch?: number;
   /** Architectures per seed trained a second time with another training seed (stand-alone noise; default 0). */
   readonly repeat?: number;
   readonly out?: string;
@@ -55,6 +57,7 @@ export async function benchSposRank(opts: SposRankOptions = {}): Promise<Record<
     valImages: opts.valImages ?? (q ? 200 : 500),
     epochs: opts.epochs ?? 1,
     repeat: opts.repeat ?? 0,
+    standaloneBatch: opts.standaloneBatch ?? 128,
     out: opts.out ?? '/tmp/spos-rank.json',
   };
   await initEngine();
@@ -78,7 +81,7 @@ export async function benchSposRank(opts: SposRankOptions = {}): Promise<Record<
   const shape = new Supernet(spec, 0); // architecture parsing and graphs only
   const standaloneOf = async (a: string, trainSeed: number): Promise<number> => {
     const size = shape.archSpace.parse(a).inputSize;
-    return (await retrainFromScratch(shape, a, { train: trainAt(size), test: valAt(size) }, { epochs: o.epochs, seed: trainSeed, workers: 1 })).accuracy;
+    return (await retrainFromScratch(shape, a, { train: trainAt(size), test: valAt(size) }, { epochs: o.epochs, seed: trainSeed, batchSize: o.standaloneBatch, workers: 1 })).accuracy;
   };
   const standalonePart = async (seed: number, archs: string[]): Promise<Record<string, unknown>> => {
     const t0 = performance.now();
@@ -193,6 +196,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(num('--val-images') !== undefined ? { valImages: num('--val-images') as number } : {}),
     ...(num('--epochs') !== undefined ? { epochs: num('--epochs') as number } : {}),
     ...(num('--repeat') !== undefined ? { repeat: num('--repeat') as number } : {}),
+    ...(num('--standalone-batch') !== undefined ? { standaloneBatch: num('--standalone-batch') as number } : {}),
     ...(arg('--out') ? { out: arg('--out') as string } : {}),
   });
   console.log(JSON.stringify(r.summary, null, 2));
