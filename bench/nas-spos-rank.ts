@@ -81,7 +81,14 @@ export async function benchSposRank(opts: SposRankOptions = {}): Promise<Record<
   const shape = new Supernet(spec, 0); // architecture parsing and graphs only
   const standaloneOf = async (a: string, trainSeed: number): Promise<number> => {
     const size = shape.archSpace.parse(a).inputSize;
-    return (await retrainFromScratch(shape, a, { train: trainAt(size), test: valAt(size) }, { epochs: o.epochs, seed: trainSeed, batchSize: o.standaloneBatch, workers: 1 })).accuracy;
+    return (
+      await retrainFromScratch(
+        shape,
+        a,
+        { train: trainAt(size), test: valAt(size) },
+        { epochs: o.epochs, seed: trainSeed, batchSize: o.standaloneBatch, workers: 1 },
+      )
+    ).accuracy;
   };
   const standalonePart = async (seed: number, archs: string[]): Promise<Record<string, unknown>> => {
     const t0 = performance.now();
