@@ -5,9 +5,10 @@ import { buildModel } from '../engine/model.js';
 import { uniformPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { graphTotals } from '../ir/workload.js';
+import { MBV2_MICRO } from '../search/spaces/mbv2.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import { Rng } from '../util/rng.js';
-import { binnedSampler, largestArch, Supernet, samplePath, searchSupernet, sliceTensor } from './supernet.js';
+import { binnedSampler, largestArch, pathMacsTable, Supernet, samplePath, searchSupernet, sliceTensor } from './supernet.js';
 
 before(async () => {
   await initEngine();
@@ -97,4 +98,27 @@ test('binnedSampler (SPOS): every MACs bin gets about the same share of paths, w
     Array.from({ length: 10 }, () => net.archSpace.format(b2(r2))),
   );
   assert.throws(() => binnedSampler(spec, macs, { bins: 0 }), /bins 0/);
+});
+
+test('pathMacsTable: the tabled MACs of a path equal the graph count, elastic or fixed input size and width', () => {
+  const micro = { ...MBV2_MICRO, inChannels: 1, classes: 10 };
+  const cases = [
+    { spec: { space: micro }, n: 1500 },
+    { spec: { space: micro, inputSize: 20, width: 0.5 }, n: 1500 },
+  ];
+  const lateBuilds: number[] = [];
+  for (const { spec, n } of cases) {
+    const net = new Supernet(spec, 0);
+    const t = pathMacsTable(net);
+    const r = new Rng(3);
+    let built = 0;
+    for (let i = 0; i < n; i++) {
+      const a = samplePath(spec, r);
+      if (i === n - 500) built = t.graphsBuilt();
+      assert.equal(t.macs(a), graphTotals(net.graph(a)).macs, net.archSpace.format(a));
+    }
+    lateBuilds.push(t.graphsBuilt() - built);
+  }
+  // with a fixed size and width the table is warm after ~1,000 paths: the last 500 draws are (almost) all table sums
+  assert.ok((lateBuilds[1] as number) < 25, `graphs built in the last 500 draws: ${lateBuilds.join(', ')}`);
 });

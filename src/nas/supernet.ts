@@ -31,8 +31,8 @@ import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights, weightShapes } from '../ir/init.js';
 import type { Graph, Model, Weights, WeightTensor } from '../ir/types.js';
-import { graphTotals } from '../ir/workload.js';
-import { type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
+import { graphTotals, graphWorkloads } from '../ir/workload.js';
+import { blockToken, type Mbv2Act, type Mbv2Arch, type Mbv2Block, type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -117,6 +117,51 @@ export function binnedSampler(
     }
     return best;
   };
+}
+
+/**
+ * A path's MACs from per-block tables, for {@link binnedSampler} (which counts the MACs of up to 100 drawn
+ * paths per step). A block's MACs depend only on its own choices and its context: the input size, the width,
+ * its stage and whether it opens the stage (every stage has at least one block, so these set its input
+ * channels, output channels, stride and spatial size); the fixed part (stem, head, classifier) depends on the
+ * input size and width only. Each table entry is filled from the IR's own workloads ({@link graphWorkloads}, nodes
+ * attributed to blocks by the space's `slotOf`) the first time its context is seen, so the sum equals
+ * `graphTotals(net.graph(a)).macs` exactly. On `mbv2-micro` (elastic size and width) the table holds about
+ * 4,000 entries and is full after a few thousand draws, i.e. early in a 1,000-step binned training.
+ */
+export function pathMacsTable(net: Supernet): { macs: (a: Mbv2Arch) => number; entries: () => number; graphsBuilt: () => number } {
+  const table = new Map<string, number>();
+  let built = 0;
+  const keys = (a: Mbv2Arch): { fixed: string; blocks: Map<string, string> } => {
+    const ctx = `${net.spec.inputSize ?? a.inputSize}|${net.spec.width ?? a.width}`;
+    const blocks = new Map<string, string>();
+    a.stages.forEach((st, i) => {
+      st.forEach((b, j) => blocks.set(`s${i + 1}b${j + 1}`, `${ctx}|${i}|${j === 0 ? 1 : 0}|${blockToken(b)}`));
+    });
+    return { fixed: `${ctx}|fixed`, blocks };
+  };
+  const macs = (a: Mbv2Arch): number => {
+    const k = keys(a);
+    let sum = table.get(k.fixed);
+    for (const key of k.blocks.values()) {
+      if (sum === undefined) break;
+      const v = table.get(key);
+      sum = v === undefined ? undefined : sum + v;
+    }
+    if (sum !== undefined) return sum;
+    built++;
+    const per = new Map<string, number>([[k.fixed, 0], ...[...k.blocks.values()].map((key) => [key, 0] as [string, number])]);
+    let total = 0;
+    for (const w of graphWorkloads(net.graph(a))) {
+      const slot = net.archSpace.slotOf(w.node);
+      const key = (slot !== undefined ? k.blocks.get(slot) : undefined) ?? k.fixed;
+      per.set(key, (per.get(key) as number) + w.macs);
+      total += w.macs;
+    }
+    for (const [key, v] of per) table.set(key, v);
+    return total;
+  };
+  return { macs, entries: () => table.size, graphsBuilt: () => built };
 }
 
 /** Copies the leading channels and the centred spatial window of `src` into a tensor of shape `shape`. */
@@ -491,7 +536,7 @@ export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluato
       await initEngine();
       if (o.supernet) return o.supernet;
       const net = new Supernet(spec, o.seed ?? 0);
-      const sampler = o.sampling === 'macs-bins' ? binnedSampler(spec, (a) => graphTotals(net.graph(a)).macs, { seed: o.seed ?? 0 }) : undefined;
+      const sampler = o.sampling === 'macs-bins' ? binnedSampler(spec, pathMacsTable(net).macs, { seed: o.seed ?? 0 }) : undefined;
       net.train((size) => trainAt(size), {
         ...(sampler ? { sampler } : {}),
         steps: o.steps ?? 1000,

@@ -155,7 +155,8 @@ export const MBV2_IMAGENET: Mbv2SpaceOptions = {
   classes: 1000,
 };
 
-const blockToken = (b: Mbv2Block): string => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`;
+/** A block's token in the architecture string (`k3e6hs`). */
+export const blockToken = (b: Mbv2Block): string => `k${b.kernel}e${b.expansion}${b.act === 'relu' ? 'r' : 'h'}${b.se ? 's' : ''}`;
 
 /** Adds one inverted-residual block; names `<p>_expand`, `<p>_dw`, `<p>_se_*`, `<p>_project` (+ `_bn`, `_act`). */
 export function addInvertedResidual(b: GraphBuilder, x: string, out: number, stride: number, blk: Mbv2Block, p: string): string {
