@@ -158,7 +158,10 @@ function analyse(): void {
   const summary: Record<string, unknown>[] = [];
   for (const seed of seeds) {
     const f3 = rows.filter((r) => r.seed === seed && r.objectives === 3);
-    const f2 = rows.filter((r) => r.seed === seed && r.objectives === 2);
+    // one row per distinct policy of the 2-objective front (NSGA-II re-proposes the same policy)
+    const f2 = rows.filter(
+      (r, i, all) => r.seed === seed && r.objectives === 2 && all.findIndex((x) => x.seed === seed && x.objectives === 2 && x.key === r.key) === i,
+    );
     if (f3.length === 0 || f2.length === 0) continue;
     // per 2-objective point: the best (lowest test drop) 3-objective point at its test accuracy or within tol below
     const pairs = f2.map((q) => {
@@ -181,6 +184,7 @@ function analyse(): void {
       shared: f3.filter((r) => f2keys.has(r.key)).length,
       pairsWithLowerDrop: `${lower}/${pairs.length}`,
       meanGainPp: pp(pairs.filter((x) => Number.isFinite(x.gain)).reduce((s, x) => s + x.gain, 0) / pairs.length),
+      worstGainPp: pp(Math.min(...pairs.map((x) => (Number.isFinite(x.gain) ? x.gain : Number.NEGATIVE_INFINITY)))),
       minDrop3Pp: pp(minDrop3),
       minDrop2Pp: pp(minDrop2),
       mostAccurate3: `${pp(top3.testAccuracy)}% / ${pp(top3.testDrop)} pp`,
