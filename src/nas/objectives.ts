@@ -32,3 +32,8 @@ export function parseMaxFaultDrop(spec: string): { readonly maxDrop: number; rea
     throw new ConfigError(`--max-fault-drop '${spec}': expected <points>pp[@<ber>] (e.g. 1pp@1e-5) or an accuracy fraction in [0, 1] (e.g. 0.01)`);
   return { maxDrop: drop, ...(ber !== undefined ? { ber } : {}) };
 }
+
+/** The trial parameter of a NAS study with protection (`hwnas nas --protect ecc`, issue 14): the share of layers stored with ECC. */
+export const ECC_SHARE_PARAM = 'ecc_share';
+/** Its choices. */
+export const ECC_SHARES: readonly number[] = [0, 0.25, 0.5, 1];

@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { Dataset, Split } from '../data/types.js';
 import { initEngine } from '../engine/index.js';
+import { defaultPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
+import { quantizableLayers } from '../ir/workload.js';
+import { predictResilience } from '../resilience/predictor.js';
+import { protectionCost } from '../resilience/protection.js';
 import { jointSpace } from '../search/spaces/joint.js';
 import { type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
 import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
 import type { Objective } from '../search/types.js';
+import type { EvaluationResult } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
-import { trainingEvaluator } from './train-eval.js';
+import { archPolicy } from './cost.js';
+import { ECC_SHARE_PARAM } from './objectives.js';
+import { eccHardenedLayers, trainingEvaluator } from './train-eval.js';
 
 const TINY: Mbv2SpaceOptions = { ...MBV2_TINY, inChannels: 1 };
 
@@ -77,4 +84,58 @@ test('trainingEvaluator: fault_drop is measured by injection at the BER (none at
   assert.ok(Math.abs((low.userAttrs?.fault_baseline as number) - (low.values[0] as number)) < 0.1);
   assert.deepEqual(low.constraints, [(dropLow as number) - 0.02]);
   assert.ok((high.constraints?.[0] as number) > 0, 'a collapse violates the 2 pp line');
+});
+
+test('trainingEvaluator protect ecc: the trial ecc_share hardens the most vulnerable layers, costs ECC on the target and cuts the measured drop', async () => {
+  const space = jointSpace(mbv2Space(TINY));
+  const target = getTarget('bitfusion-edge');
+  const ds = dataset();
+  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const a = space.parse(
+    `r8-w1:k3e3r|k3e3r@${space
+      .slots()
+      .map(() => 'w8a8')
+      .join(',')}`,
+  );
+  const base = space.toParams(a);
+  const ev = trainingEvaluator({
+    space,
+    dataset: ds,
+    target,
+    objectives: OBJ,
+    epochs: 1,
+    batchSize: 32,
+    scoring: 'ptq',
+    faults: { ber: 5e-3, runs: 6, images: 200 },
+    protect: 'ecc',
+  });
+  const at = (share: number) => ev({ ...base, [ECC_SHARE_PARAM]: share }, ctx);
+  const none = await at(0);
+  const half = await at(0.5);
+  const all = await at(1);
+  const graph = space.graph(a, { inputSize: 8, inChannels: 1, classes: 10 });
+  const policy = archPolicy(space, a, graph, defaultPolicy(target));
+  const layers = quantizableLayers(graph).map((l) => l.name);
+  type P = { hardened: string[]; ecc_share: number; ecc_latency_ms?: number };
+  const prot = (r: EvaluationResult): P => r.userAttrs?.protection as unknown as P;
+  assert.deepEqual(prot(none).hardened, []);
+  assert.deepEqual(prot(all).hardened.sort(), [...layers].sort(), 'share 1 hardens every conv/dense layer');
+  const halfLayers = eccHardenedLayers(graph, policy, 5e-3, 0.5);
+  assert.equal(halfLayers.length, Math.ceil(layers.length / 2));
+  assert.deepEqual(prot(half).hardened, halfLayers);
+  // the predictor's most vulnerable first: every hardened layer's damage >= every other's
+  const dmg = new Map(predictResilience(graph, policy, 5e-3).layers.map((l) => [l.layer, l.damage] as const));
+  const minIn = Math.min(...halfLayers.map((l) => dmg.get(l) as number));
+  for (const l of layers) if (!halfLayers.includes(l)) assert.ok((dmg.get(l) as number) <= minIn);
+  // cost: the target's ECC cost (protectionCost) added to the plain latency
+  const c = protectionCost(target, graph, policy, { hardened: new Set(layers) });
+  assert.ok(c.eccLatencyMs > 0);
+  assert.ok(Math.abs((all.values[1] as number) - ((none.values[1] as number) + c.eccLatencyMs)) <= 1e-12 * c.latencyMs);
+  assert.ok(Math.abs((prot(all).ecc_latency_ms as number) - c.eccLatencyMs) <= 1e-15);
+  // same trained net (same seed), same BER 5e-3 (where SEC-DED still corrects most hits: 30% survive)
+  const dropNone = none.values[2] as number;
+  const dropAll = all.values[2] as number;
+  assert.ok(dropNone > 0.02, `BER 5e-3 costs the unprotected net accuracy, drop ${dropNone}`);
+  assert.ok(dropAll < dropNone / 2, `ECC on every layer: drop ${dropAll} vs ${dropNone}`);
+  assert.ok((all.values[3] as number) < (none.values[3] as number), 'the predictor sees the protection');
 });

@@ -15,16 +15,19 @@ import { ConfigError } from '../errors.js';
 import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
+import type { Graph } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
 import { calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from '../quant/apply.js';
 import { PolicyCoster } from '../quant/cost.js';
 import { runFaultCampaign } from '../resilience/campaign.js';
 import { predictResilience } from '../resilience/predictor.js';
+import { protectionCost } from '../resilience/protection.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { CheapObjectives, Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
+import { ECC_SHARE_PARAM } from './objectives.js';
 
 /** True when every layer of the policy runs float (16/32 bits): faults then hit float32 bit patterns. */
 function floatPolicy(p: PrecisionPolicy): boolean {
@@ -190,6 +193,20 @@ export interface TrainingEvaluatorOptions {
   readonly qaftEpochs?: number;
   /** Settings of the `fault_drop` / `fault_score` metrics and the fault-drop constraint. */
   readonly faults?: FaultObjectiveOptions;
+  /**
+   * Protection as a choice of each trial (issue 14): the point's {@link ECC_SHARE_PARAM} parameter hardens that share
+   * of the net's conv/dense layers with SEC-DED ECC, the predictor's most vulnerable first (ranked on the untrained
+   * graph under the trial's policy, so the cost is known before training); the ECC cost on the target joins
+   * latency_ms / energy_mj (and the latency line), the fault runs and fault_score account for it.
+   */
+  readonly protect?: 'ecc';
+}
+
+/** The `share` most vulnerable conv/dense layers of a graph under a policy (the predictor's per-layer damage at `ber`). */
+export function eccHardenedLayers(graph: Graph, policy: PrecisionPolicy, ber: number, share: number): string[] {
+  if (!(share >= 0 && share <= 1)) throw new ConfigError(`${ECC_SHARE_PARAM} ${share}: expected a share in [0, 1]`);
+  const layers = [...predictResilience(graph, policy, ber).layers].sort((a, b) => b.damage - a.damage || a.layer.localeCompare(b.layer));
+  return layers.slice(0, Math.ceil(share * layers.length)).map((l) => l.layer);
 }
 
 /** An evaluator that trains each architecture briefly and costs it on the target. */
@@ -219,12 +236,30 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
   const intermediateMetric = first === 'accuracy' || first === 'loss' ? first : undefined;
   return async (params, ctx): Promise<EvaluationResult> => {
     await initEngine();
-    const a = o.space.fromParams(params);
+    let share = 0;
+    let archParams = params;
+    if (o.protect) {
+      const { [ECC_SHARE_PARAM]: v, ...rest } = params;
+      share = Number(v ?? 0);
+      archParams = rest;
+    }
+    const a = o.space.fromParams(archParams);
     const arch = o.space.format(a);
     const size = archInputSize(a) ?? h;
     const graph = o.space.graph(a, { inputSize: size, inChannels: c, classes: o.dataset.numClasses });
     const policy = archPolicy(o.space, a, graph, o.policy ?? defaultPolicy(o.target));
-    const lat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
+    const baseLat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
+    // ECC on the chosen share of layers (issue 14): the target's cost of the 9/8 weight traffic joins the trial's cost
+    const hardened = share > 0 ? eccHardenedLayers(graph, policy, ber, share) : [];
+    const pc = hardened.length > 0 ? protectionCost(o.target, graph, policy, { hardened: new Set(hardened) }) : undefined;
+    const lat = pc
+      ? { ...baseLat, latencyMs: baseLat.latencyMs + (pc.latencyMs - pc.baseLatencyMs), energyMj: baseLat.energyMj + (pc.energyMj - pc.baseEnergyMj) }
+      : baseLat;
+    const protection = pc
+      ? { ecc_share: share, hardened, ecc_latency_ms: pc.latencyMs - pc.baseLatencyMs, ecc_extra_bytes: pc.extraWeightBytes }
+      : o.protect
+        ? { ecc_share: 0, hardened: [] }
+        : undefined;
     const totals = graphTotals(graph);
     const sizeKb = o.objectives.some((x) => x.name === 'size_kb') ? new PolicyCoster(graph, o.target).policyCost(policy).size / 1024 : Number.NaN;
     const needsAcc = o.objectives.some((x) => x.name === 'accuracy' || x.name === 'loss') || wantsDrop;
@@ -232,7 +267,8 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     let loss = Number.NaN;
     let quantInfo: Record<string, number> = {};
     let faultDrop = Number.NaN;
-    let faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber).score;
+    const prot = hardened.length > 0 ? { hardened: new Set(hardened) } : {};
+    let faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, undefined, prot).score;
     let prunedAt: number | undefined;
     let epochsTrained: number | undefined;
     // over the latency constraint: infeasible whatever its accuracy, so it is not trained (accuracy 0,
@@ -298,7 +334,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
           loss = r.loss;
         }
         const trained = em.toModel();
-        faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, trained.weights).score;
+        faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, trained.weights, prot).score;
         if (wantsDrop && prunedAt === undefined) {
           const k = Math.min(faultImages, evalData.n);
           const per = evalData.x.length / evalData.n;
@@ -312,6 +348,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
             trials: faultRuns,
             seed: ctx.seed,
             layerTrials: 0,
+            ...(hardened.length > 0 ? { hardened: new Set(hardened) } : {}),
           });
           const row = r.results[0];
           if (!row) throw new Error('fault campaign returned no result');
@@ -343,6 +380,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
       ...quantInfo,
       ...(needsAcc && overBudget ? { trained: false } : {}),
+      ...(protection ? { protection } : {}),
       ...(epochsTrained !== undefined ? { epochs_trained: epochsTrained } : {}),
     };
     if (prunedAt !== undefined) {

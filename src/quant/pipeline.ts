@@ -25,7 +25,7 @@ import { greedyTrialBound } from './strategies/greedy.js';
 import { channelCostTable, protectedQuantSpace, quantProblem, quantSpace } from './strategies/problem.js';
 
 /** Strategies of {@link quantizePipeline}. */
-export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'greedy' | 'uniform' | 'random';
+export type QuantStrategy = 'haq' | 'ilp' | 'cw-hawq' | 'greedy' | 'uniform' | 'random' | 'nsga2';
 
 /** Progress events of the pipeline. */
 export type QuantEvent =
@@ -303,6 +303,15 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
         space: quantSpace(problem),
         nTrials: episodes,
       };
+    case 'nsga2':
+      // the generic NSGA-II over the per-layer bits space (issue 14: several objectives, e.g. accuracy, latency and a
+      // measured fault drop); a population of episodes / 5 (8..50) gives at least 5 generations
+      say(`NSGA-II: ${episodes} trials, population ${nsga2Population(episodes)}`);
+      return {
+        strategy: { name: 'nsga2', options: { populationSize: nsga2Population(episodes) } },
+        space: quantSpace(problem),
+        nTrials: episodes,
+      };
     case 'cw-hawq': {
       const sens = sensitivity(true);
       const traces = sens.map((x) => x.channelTraces ?? []);
@@ -367,8 +376,13 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       };
     }
     default:
-      throw new ConfigError(`unknown strategy '${String(o.strategy)}': expected haq, ilp, cw-hawq, greedy, uniform or random`);
+      throw new ConfigError(`unknown strategy '${String(o.strategy)}': expected haq, ilp, cw-hawq, greedy, uniform, random or nsga2`);
   }
+}
+
+/** NSGA-II's population for a quantization study of `trials` trials: trials / 5, within 8..50. */
+export function nsga2Population(trials: number): number {
+  return Math.max(8, Math.min(50, Math.floor(trials / 5)));
 }
 
 /** The best feasible complete trial of a quantization study (undefined when there is none). */

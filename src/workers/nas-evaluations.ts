@@ -14,7 +14,8 @@
  *   `scoring` = 'qaft' (float training, calibrated activations, `qaftEpochs` = 1 of quantization-aware
  *   fine-tuning) | 'ptq' (post-training quantization of the float-trained net)); resilience (issue 14): objectives
  *   `fault_drop` (a small weight-fault injection per trial) and `fault_score` (the topology predictor), options
- *   `faultBer` = 1e-5, `faultRuns` = 5, `faultImages` = 1000, `maxFaultDrop` (constraint, accuracy fraction);
+ *   `faultBer` = 1e-5, `faultRuns` = 5, `faultImages` = 1000, `maxFaultDrop` (constraint, accuracy fraction), `protect` = 'ecc'
+ *   (each trial's `ecc_share` parameter hardens that share of its layers with ECC, costed on the target);
  * - `nas-supernet`: the options of `nas-train` (but `epochs`) plus `steps` = 1000, `seed` = 0, `sampling` =
  *   'uniform' | 'macs-bins' (SPOS's cost-binned path sampling) and `bnImages` = 512: one SPOS supernet over the
  *   (mbv2) space is trained per process, then every trial is scored with inherited weights after batch-norm
@@ -31,8 +32,9 @@ import { ConfigError } from '../errors.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import type { ArchLatencyOptions } from '../nas/cost.js';
-import { parseObjectives } from '../nas/objectives.js';
+import { ECC_SHARE_PARAM, ECC_SHARES, parseObjectives } from '../nas/objectives.js';
 import { loadNasTable, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
+import { SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
@@ -81,8 +83,16 @@ const trainOptions = z
     faultRuns: z.number().int().min(1).max(10_000).optional(),
     faultImages: z.number().int().min(1).optional(),
     maxFaultDrop: z.number().min(0).max(1).optional(),
+    protect: z.enum(['ecc']).optional(),
   })
   .strict();
+
+/** The study space of `nas-train`: the architecture space's parameters, plus `ecc_share` with `protect: 'ecc'` (issue 14). */
+function trainSpace(o: z.infer<typeof trainOptions>): SearchSpace {
+  const base = getArchSpace(o.space ?? 'mbv2').space;
+  if (!o.protect) return base;
+  return new SearchSpace({ ...base.params, [ECC_SHARE_PARAM]: { kind: 'categorical', choices: [...ECC_SHARES] } });
+}
 
 const blockwiseOptions = z
   .object({
@@ -223,12 +233,13 @@ registerEvaluation({
     return objectivesOf(trainOpts(options).objectives);
   },
   defaultSpace(options) {
-    return getArchSpace(trainOpts(options).space ?? 'mbv2').space;
+    return trainSpace(trainOpts(options));
   },
   archSpace: (options) => getArchSpace(trainOpts(options).space ?? 'mbv2').name,
   async cheapObjectives(options) {
     // the target's cost model and the graph's size: no training (the data set gives the graph's channels and classes)
     const o = trainOpts(options);
+    if (o.protect) return undefined; // the ECC cost depends on the trial's protection choice: not a cheap objective
     const { loadData, ...c } = trainCommon(o);
     const { trainCheapObjectives } = await import('../nas/train-eval.js');
     const probe = trainCheapObjectives({ ...c, shape: [1, 1, 1], classes: 2 });
@@ -254,6 +265,7 @@ registerEvaluation({
           ...(o.faultImages !== undefined ? { images: o.faultImages } : {}),
           ...(o.maxFaultDrop !== undefined ? { maxDrop: o.maxFaultDrop } : {}),
         },
+        ...(o.protect ? { protect: o.protect } : {}),
       });
     });
   },

@@ -11,7 +11,11 @@
  *   `maxFaultScore` (a second constraint: the topology resilience predictor's score of the policy at `faultBer` = 1e-5
  *   must not exceed it; issue 14), `protect` (issue 14: the trials' `<layer>.ecc` / `range` parameters choose SEC-DED
  *   ECC per layer and range restriction; their cost on the target (src/resilience/protection.ts) is added to the
- *   budgeted cost and the cost attributes, and the fault score accounts for them; userAttrs.protection names them).
+ *   budgeted cost and the cost attributes, and the fault score accounts for them; userAttrs.protection names them),
+ *   `objectives` (issue 14: accuracy first, then any of latency_ms, energy_mj, size_kb, fault_drop, fault_score,
+ *   minimised), `faultDrop` ({ber, runs, images, seed}: the measured drop, weight-fault runs of the deployed QDQ policy
+ *   on the first `images` validation images, stratified sampling under one seed for every trial so that policies are
+ *   compared on common faults; with ECC-hardened layers independent sampling), `maxFaultDrop` (a constraint on it).
  * The model, data set and tensor engine load on the first trial of each process, once.
  */
 import { existsSync } from 'node:fs';
@@ -53,6 +57,20 @@ const optionsSchema = z
     maxFaultScore: z.number().positive().optional(),
     faultBer: z.number().gt(0).max(1).optional(),
     protect: z.boolean().optional(),
+    objectives: z
+      .array(z.enum(['accuracy', 'latency_ms', 'energy_mj', 'size_kb', 'fault_drop', 'fault_score']))
+      .min(1)
+      .optional(),
+    faultDrop: z
+      .object({
+        ber: z.number().gt(0).max(1),
+        runs: z.number().int().min(1),
+        images: z.number().int().min(1),
+        seed: z.number().int().min(0),
+      })
+      .strict()
+      .optional(),
+    maxFaultDrop: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -60,6 +78,11 @@ const optionsSchema = z
 export type QuantPolicyOptions = z.infer<typeof optionsSchema>;
 
 const OBJECTIVES: readonly Objective[] = [{ name: 'accuracy', direction: 'maximize' }];
+
+/** The study's objectives: accuracy alone by default; with `objectives`, accuracy maximised and every cost minimised. */
+function objectivesOf(o: QuantPolicyOptions): Objective[] {
+  return o.objectives ? o.objectives.map((name) => ({ name, direction: name === 'accuracy' ? 'maximize' : 'minimize' })) : [...OBJECTIVES];
+}
 
 /** [0, 1] at every range-restriction point: a clip node's cost on a target does not depend on its bounds. */
 function placeholderBounds(graph: Graph): Map<string, { min: number; max: number }> {
@@ -73,10 +96,16 @@ function parse(options: Readonly<Record<string, unknown>>): QuantPolicyOptions {
 registerEvaluation({
   name: 'quant-policy',
   description:
-    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5), protect (the trials choose ECC per layer / range restriction, costed on the target))',
-  objectives: () => [...OBJECTIVES],
+    'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5), protect (the trials choose ECC per layer / range restriction, costed on the target), objectives (accuracy first, then latency_ms, energy_mj, size_kb, fault_drop, fault_score), faultDrop {ber, runs, images, seed} (measured weight-fault drop on validation images, common faults for every trial), maxFaultDrop (constraint on it))',
+  objectives: (options) => objectivesOf(parse(options)),
   create(options) {
     const o = parse(options);
+    const objectives = objectivesOf(o);
+    const wantsDrop = objectives.some((x) => x.name === 'fault_drop') || o.maxFaultDrop !== undefined;
+    if (wantsDrop && !o.faultDrop)
+      throw new ConfigError("evaluator 'quant-policy': the fault_drop objective or maxFaultDrop needs options.faultDrop {ber, runs, images, seed}");
+    if (o.objectives && o.objectives[0] !== 'accuracy')
+      throw new ConfigError(`evaluator 'quant-policy' options.objectives ${JSON.stringify(o.objectives)}: expected accuracy first`);
     const target = getTarget(o.target);
     if (!o.model.startsWith('zoo:') && !existsSync(o.model))
       throw new ConfigError(
@@ -119,8 +148,14 @@ registerEvaluation({
         ...(finetune ? { finetune } : {}),
       });
       const layers = coster.layers.map((l) => ({ name: l.name, outChannels: l.outChannels }));
-      if (o.maxFaultScore === undefined && !o.protect) return inner;
-      const ber = o.faultBer ?? 1e-5;
+      if (o.maxFaultScore === undefined && !o.protect && !o.objectives && !wantsDrop) return inner;
+      const ber = o.faultBer ?? o.faultDrop?.ber ?? 1e-5;
+      // the measured drop (issue 14): weight-fault runs on the first `images` validation images of the deployed
+      // (QDQ) policy; stratified sampling with one seed for every trial, so policies are compared on common faults
+      const fd = o.faultDrop;
+      const dropImages = fd ? Math.min(fd.images, ds.val.n) : 0;
+      const dropData = { x: ds.val.x.subarray(0, dropImages * per), y: ds.val.y.subarray(0, dropImages), n: dropImages };
+      const { runFaultCampaign } = await import('../resilience/campaign.js');
       const kind = o.budget.kind;
       return async (params, ctx) => {
         const r = await inner(params, ctx);
@@ -143,13 +178,44 @@ registerEvaluation({
             protection: { range, hardened, extraLatency: c.extraLatency, extraLatencyMs: extra.latency, extraWeightBytes: c.extraWeightBytes },
           };
         }
-        if (o.maxFaultScore !== undefined) {
+        let score = Number.NaN;
+        if (o.maxFaultScore !== undefined || objectives.some((x) => x.name === 'fault_score')) {
           // resilience constraint (issue 14): the topology predictor's expected damage of the candidate policy, with its protection
-          const score = predictResilience(model.graph, policy, ber, model.weights, { rangeRestriction: range, hardened: new Set(hardened) }).score;
-          constraints = [...constraints, score - o.maxFaultScore];
+          score = predictResilience(model.graph, policy, ber, model.weights, { rangeRestriction: range, hardened: new Set(hardened) }).score;
+          if (o.maxFaultScore !== undefined) constraints = [...constraints, score - o.maxFaultScore];
           attrs = { ...attrs, fault_score: score, fault_ber: ber };
         }
-        return { ...r, constraints, userAttrs: attrs };
+        let drop = Number.NaN;
+        if (wantsDrop && fd) {
+          const c = await runFaultCampaign({
+            model,
+            policy,
+            data: dropData,
+            calibration: { x: ds.train.x, n: Math.min(512, ds.train.n) },
+            bers: [fd.ber],
+            sites: ['weights'],
+            trials: fd.runs,
+            seed: fd.seed,
+            layerTrials: 0,
+            ...(hardened.length > 0 ? { hardened: new Set(hardened) } : { sampling: 'stratified' as const }),
+          });
+          const row = c.results[0];
+          if (!row) throw new Error('fault campaign returned no result');
+          drop = c.baselineAccuracy - row.meanAccuracy;
+          if (o.maxFaultDrop !== undefined) constraints = [...constraints, drop - o.maxFaultDrop];
+          attrs = {
+            ...attrs,
+            fault_drop: drop,
+            fault_ber: fd.ber,
+            fault_baseline: c.baselineAccuracy,
+            fault_p5: row.p5Accuracy,
+            fault_runs: fd.runs,
+            fault_images: dropImages,
+          };
+        }
+        const metric = (name: string): number =>
+          name === 'accuracy' ? (r.values[0] as number) : name === 'fault_drop' ? drop : name === 'fault_score' ? score : (attrs[name] as number);
+        return { ...r, values: objectives.map((x) => metric(x.name)), constraints, userAttrs: attrs };
       };
     };
     return async (params, ctx) => {

@@ -44,6 +44,7 @@ interface NasFlags {
   readonly maxLatency?: string;
   readonly maxFaultDrop?: string;
   readonly faultBer?: string;
+  readonly protect?: string;
   readonly faultRuns?: string;
   readonly faultImages?: string;
   readonly capacityPoints?: string;
@@ -147,6 +148,10 @@ export function registerNas(program: Command): void {
     .option('--fault-ber <x>', 'bit error rate of the fault_drop / fault_score objectives (default 1e-5)')
     .option('--fault-runs <n>', 'weight-fault injection runs per trial for fault_drop (default 5)')
     .option('--fault-images <n>', 'validation images per injection run (default 1000)')
+    .option(
+      '--protect <p>',
+      "ecc: protection as a choice of each trial (+bits spaces, --evaluator train, nsga2 / random / tpe / evolution): the trial's ecc_share (0, 0.25, 0.5, 1) hardens that share of its layers with SEC-DED ECC, the predictor's most vulnerable first; the ECC cost on the target is in latency_ms / energy_mj, the fault runs see it (docs/resilience.md)",
+    )
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option('--json', 'print the result as JSON')
     .option(
@@ -295,6 +300,7 @@ export function registerNas(program: Command): void {
                   ...(f.ptq ? { scoring: 'ptq' } : {}),
                   ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
                   ...faultOptions(f),
+                  ...(f.protect !== undefined ? { protect: checkProtect(f, space, strategyName, !!prescreen) } : {}),
                 },
               };
         if (evaluatorName !== 'train' || retrievalTask) checkNoFaultFlags(f, `--evaluator ${evaluatorName}${retrievalTask ? ' --task retrieval' : ''}`);
@@ -333,7 +339,8 @@ export function registerNas(program: Command): void {
           ...(joint ? { precisions: precisions ?? ['w8a8', 'w4a8', 'w4a4', 'w2a8'], qaSteps: intOption('--qa-steps', f.qaSteps, 50, 0) } : {}),
         };
       } else getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
-      const distinct = f.distinct !== false;
+      // with --protect the repeat filter is off: the same architecture with another ECC share is another design point
+      const distinct = f.distinct !== false && f.protect === undefined;
       const settings: Record<string, JsonValue> = {
         space: space.name,
         strategy: strategyName,
@@ -666,6 +673,17 @@ function faultOptions(f: NasFlags): Record<string, JsonValue> {
   };
 }
 
+/** `--protect ecc` (issue 14): where the trial's ECC choice is a plain parameter of the study's space. */
+function checkProtect(f: NasFlags, space: ArchSpace, strategyName: string, prescreen: boolean): 'ecc' {
+  if (f.protect !== 'ecc') throw new ConfigError(`--protect '${f.protect}': expected ecc`);
+  if (space.base === undefined) throw new ConfigError(`--protect ecc needs a joint space with integer precisions (--space ${space.name}+bits)`);
+  if (!['nsga2', 'random', 'tpe', 'regularized-evolution'].includes(strategyName) || prescreen)
+    throw new ConfigError(
+      `--protect ecc works with --strategy nsga2, random, tpe or evolution without --cost-aware / --predictor, not ${strategyName}${prescreen ? ' with a pre-screen' : ''}`,
+    );
+  return 'ecc';
+}
+
 function checkNoFaultFlags(f: NasFlags, where: string): void {
   const given = (
     [
@@ -673,6 +691,7 @@ function checkNoFaultFlags(f: NasFlags, where: string): void {
       ['--fault-ber', f.faultBer],
       ['--fault-runs', f.faultRuns],
       ['--fault-images', f.faultImages],
+      ['--protect', f.protect],
     ] as const
   ).filter(([, v]) => v !== undefined);
   if (given.length > 0)

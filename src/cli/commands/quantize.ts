@@ -6,10 +6,12 @@ import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Graph, Model } from '../../ir/index.js';
 import type { PrecisionPolicy } from '../../ir/precision.js';
 import { saveModel } from '../../ir/serialize.js';
+import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantPlanOptions, QuantSession, QuantStrategy } from '../../quant/index.js';
-import type { JsonValue, Trial } from '../../search/types.js';
+import { paretoTrials } from '../../search/pareto.js';
+import type { JsonValue, Objective, Trial } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable, type TableColumn } from '../../util/table.js';
 import { checkOutPath, humanCount, intOption, markInterrupted, printJson } from '../io.js';
@@ -18,7 +20,28 @@ import { onnxAccuracy } from './eval.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
 
-const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'greedy', 'uniform', 'random'];
+const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'greedy', 'uniform', 'random', 'nsga2'];
+
+/** What `--objectives` may name (issue 14): accuracy (maximised, first) and the costs and resilience (minimised). */
+const QUANT_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'size_kb', 'fault_drop', 'fault_score'] as const;
+type QuantMetric = (typeof QUANT_METRICS)[number];
+
+/** `--objectives accuracy:max,latency_ms:min,fault_drop:min` (undefined without the flag). */
+function parseQuantObjectives(spec: string | undefined, strategy: QuantStrategy): QuantMetric[] | undefined {
+  if (spec === undefined) return undefined;
+  const list = parseObjectives(spec);
+  for (const o of list) {
+    if (!(QUANT_METRICS as readonly string[]).includes(o.name))
+      throw new ConfigError(`--objectives: '${o.name}' is not a quantize metric; expected ${QUANT_METRICS.join(', ')}`);
+    const want = o.name === 'accuracy' ? 'maximize' : 'minimize';
+    if (o.direction !== want) throw new ConfigError(`--objectives: '${o.name}' can only be ${want === 'maximize' ? 'max' : 'min'}imised here`);
+  }
+  if (list[0]?.name !== 'accuracy')
+    throw new ConfigError(`--objectives '${spec}': expected accuracy:max first (the final policy is the most accurate feasible trial)`);
+  if (list.length > 1 && strategy !== 'nsga2' && strategy !== 'random')
+    throw new ConfigError(`--objectives with ${list.length} objectives needs --strategy nsga2 or random, not ${strategy}`);
+  return list.map((o) => o.name as QuantMetric);
+}
 
 function parseBits(s: string | undefined): number[] | undefined {
   if (s === undefined) return undefined;
@@ -140,6 +163,9 @@ async function chosenProtection(s: QuantSession, trials: readonly Trial[], trial
   };
 }
 
+/** The one objective of a quantization study without `--objectives`. */
+const QUANT_OBJECTIVES_DEFAULT: readonly Objective[] = [{ name: 'accuracy', direction: 'maximize' }];
+
 function fmt(x: number): string {
   return Number(x.toPrecision(4)).toString();
 }
@@ -189,7 +215,17 @@ export function registerQuantize(program: Command): void {
       '--max-fault-score <x>',
       "resilience constraint: the topology predictor's expected damage of a policy from weight bit flips must not exceed x (docs/resilience.md); with --strategy ilp it is also a row of the integer program",
     )
-    .option('--fault-ber <x>', 'bit error rate of --max-fault-score (default 1e-5)')
+    .option('--fault-ber <x>', 'bit error rate of --max-fault-score, the fault_drop / fault_score objectives and --max-fault-drop (default 1e-5)')
+    .option(
+      '--objectives <list>',
+      'with --strategy nsga2 (or random): accuracy:max first, then any of latency_ms, energy_mj, size_kb, fault_drop (measured weight-fault drop), fault_score (the predictor) :min; the JSON lists the feasible front (default accuracy:max)',
+    )
+    .option(
+      '--max-fault-drop <spec>',
+      'resilience constraint measured by injection: <points>pp[@<ber>] (e.g. 1pp@1e-3) or a fraction; trials whose weight-fault accuracy drop exceeds it are infeasible (docs/resilience.md)',
+    )
+    .option('--fault-runs <n>', 'weight-fault runs per trial for fault_drop / --max-fault-drop (default 5; the same fault positions for every trial)')
+    .option('--fault-images <n>', 'validation images of each fault run (default 500)')
     .option(
       '--protect <list>',
       'with --strategy ilp and --max-fault-score: protection the ILP may choose to meet the line, costed on the target: ecc (SEC-DED ECC per layer), range (range restriction), or ecc,range (docs/resilience.md)',
@@ -235,6 +271,10 @@ export function registerQuantize(program: Command): void {
           cmdTimeout?: string;
           maxFaultScore?: string;
           faultBer?: string;
+          objectives?: string;
+          maxFaultDrop?: string;
+          faultRuns?: string;
+          faultImages?: string;
           protect?: string;
           actDamage?: string;
           actChannels?: boolean;
@@ -273,20 +313,46 @@ export function registerQuantize(program: Command): void {
         const faultBer = f.faultBer !== undefined ? Number(f.faultBer) : undefined;
         if (faultBer !== undefined && !(faultBer > 0 && faultBer <= 1))
           throw new ConfigError(`--fault-ber '${f.faultBer}': expected a bit error rate in (0, 1]`);
-        if (faultBer !== undefined && maxFaultScore === undefined) throw new ConfigError('--fault-ber applies to --max-fault-score');
+        const objectives = parseQuantObjectives(f.objectives, strategy);
+        const maxDrop = f.maxFaultDrop !== undefined ? parseMaxFaultDrop(f.maxFaultDrop) : undefined;
+        if (maxDrop?.ber !== undefined && faultBer !== undefined && maxDrop.ber !== faultBer)
+          throw new ConfigError(`--fault-ber ${f.faultBer} and --max-fault-drop ${f.maxFaultDrop} name different bit error rates: give one`);
+        const wantsDrop = maxDrop !== undefined || !!objectives?.includes('fault_drop');
+        if (faultBer !== undefined && maxFaultScore === undefined && !wantsDrop && !objectives?.includes('fault_score'))
+          throw new ConfigError('--fault-ber applies to --max-fault-score, --max-fault-drop or the fault_drop / fault_score objectives');
+        if (!wantsDrop && (f.faultRuns !== undefined || f.faultImages !== undefined))
+          throw new ConfigError('--fault-runs and --fault-images apply to the fault_drop objective or --max-fault-drop');
+        if ((wantsDrop || objectives !== undefined) && f.cmd !== undefined)
+          throw new ConfigError('--objectives and --max-fault-drop apply to --evaluator quant-policy, not command');
+        const faultDrop = wantsDrop
+          ? {
+              ber: maxDrop?.ber ?? faultBer ?? 1e-5,
+              runs: intOption('--fault-runs', f.faultRuns, 5, 1),
+              images: intOption('--fault-images', f.faultImages, 500, 1),
+              seed: intOption('--seed', f.seed, 0, 0),
+            }
+          : undefined;
         if (maxFaultScore !== undefined && f.cmd !== undefined) throw new ConfigError('--max-fault-score applies to --evaluator quant-policy, not command');
         const protect = parseProtect(f.protect);
         if (protect && strategy !== 'ilp') throw new ConfigError(`--protect applies to --strategy ilp, not ${strategy}`);
         if (protect && maxFaultScore === undefined)
           throw new ConfigError('--protect needs --max-fault-score: protection is chosen only where the fault line needs it');
-        const faultOptions: Record<string, JsonValue> =
-          maxFaultScore !== undefined
+        const faultOptions: Record<string, JsonValue> = {
+          ...(maxFaultScore !== undefined
             ? {
                 maxFaultScore,
                 ...(faultBer !== undefined ? { faultBer } : {}),
                 ...(protect ? { protect: true } : {}),
               }
-            : {};
+            : {}),
+          ...(faultBer !== undefined && maxFaultScore === undefined && !faultDrop ? { faultBer } : {}),
+          ...(objectives ? { objectives } : {}),
+          ...(faultDrop ? { faultDrop } : {}),
+          ...(maxDrop ? { maxFaultDrop: maxDrop.maxDrop } : {}),
+        };
+        const studyObjectives: Objective[] = objectives
+          ? objectives.map((name) => ({ name, direction: name === 'accuracy' ? 'maximize' : 'minimize' }))
+          : [...QUANT_OBJECTIVES_DEFAULT];
         const evaluatorName = f.evaluator ?? 'quant-policy';
         if (evaluatorName !== 'quant-policy' && evaluatorName !== 'command')
           throw new ConfigError(`--evaluator '${f.evaluator}': expected 'quant-policy' or 'command'`);
@@ -311,7 +377,7 @@ export function registerQuantize(program: Command): void {
         };
         if (!target.prepare) checkBudgetReachable(graphOfSpec(), target, f.budget, bits);
         const { initEngine } = await import('../../engine/index.js');
-        const { finishQuantize, openQuantSession, planQuantSearch, QUANT_OBJECTIVES, resultQuantConfig } = await import('../../quant/index.js');
+        const { finishQuantize, openQuantSession, planQuantSearch, resultQuantConfig } = await import('../../quant/index.js');
         const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
         await initEngine();
         const storePath = f.store ?? DEFAULT_STORE_PATH;
@@ -419,7 +485,7 @@ export function registerQuantize(program: Command): void {
                       },
                 strategy: plan.strategy as { name: string; options: Record<string, JsonValue> },
                 space: plan.space.toJSON() as Record<string, JsonValue>,
-                objectives: [...QUANT_OBJECTIVES],
+                objectives: studyObjectives,
                 nTrials: plan.nTrials,
                 seed,
                 concurrency: 1,
@@ -485,6 +551,15 @@ export function registerQuantize(program: Command): void {
           }
           // the chosen trial's protection (issue 14), costed on the target like the trial was
           const protection = protect ? await chosenProtection(s, store.getTrials(cs.name), r.trial, r.policy) : undefined;
+          // several objectives (issue 14): the feasible Pareto front of the study, each point with its measured values
+          const front =
+            studyObjectives.length > 1
+              ? paretoTrials(store.getTrials(cs.name), studyObjectives).map((t) => ({
+                  trial: t.number,
+                  ...Object.fromEntries(studyObjectives.map((o, i) => [o.name, t.values?.[i] ?? null])),
+                  policy: t.userAttrs.policy ?? null,
+                }))
+              : undefined;
           const summary = {
             model: s.model.graph.name,
             target: r.target,
@@ -513,6 +588,7 @@ export function registerQuantize(program: Command): void {
             interrupted: r.interrupted,
             ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
             ...(protection ? { protection } : {}),
+            ...(front ? { objectives: studyObjectives.map((o) => o.name), front } : {}),
             study: cs.name,
             trial: r.trial,
             ...(greedySteps ? { greedySteps } : {}),
