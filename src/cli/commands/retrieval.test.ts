@@ -8,8 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { graphTotals } from '../../ir/workload.js';
+import { buildRetrievalModel } from '../../nas/retrieval.js';
+import { archInputSize } from '../../nas/train-eval.js';
 import { loadOnnx } from '../../onnx/import.js';
 import { createSession, runOnnx } from '../../onnx/ort.js';
+import { getArchSpace } from '../../search/spaces/registry.js';
 import { runHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
@@ -182,4 +186,43 @@ test('nas --task retrieval: CMP-NAS trials through the study loop with cross-mod
     assert.ok((t.values.map as number) > 0 && (t.values.map as number) <= 1);
     assert.ok((t.values.latency_ms as number) > 0);
   }
+
+  // the MACs objective (CMP-NAS with the goal's own cost measure): the query model's MACs, retrieval head included
+  const rm = await runHwnas(
+    dir,
+    ...args,
+    '--objectives',
+    'map:max,macs:min',
+    '--strategy',
+    'random',
+    '--budget',
+    '1',
+    '--seed',
+    '4',
+    '--store',
+    store,
+    '--json',
+  );
+  assert.equal(rm.code, 0, rm.stderr);
+  const outM = JSON.parse(rm.stdout) as typeof out;
+  assert.deepEqual(
+    outM.objectives.map((o) => o.name),
+    ['map', 'macs'],
+  );
+  const tm = outM.trials[0];
+  assert.ok(tm && (tm.values.map as number) > 0);
+  // same seed, same first architecture as the latency study above; its MACs = the retrieval model's graph totals
+  assert.equal(tm.arch, out.trials[0]?.arch);
+  const space = getArchSpace('mbv2');
+  const a = space.parse(tm.arch);
+  const model = buildRetrievalModel(
+    { graph: space.graph(a, { inputSize: archInputSize(a) ?? 28, inChannels: 1, classes: 10 }), weights: new Map() },
+    { dim: 16, classes: 10, seed: 0 },
+  );
+  assert.equal(tm.values.macs, graphTotals(model.graph).macs);
+  // an objective the retrieval evaluation does not measure: exit 2, the name quoted
+  const rb = await runHwnas(dir, ...args, '--objectives', 'map:max,flops:min', '--strategy', 'random', '--budget', '1', '--store', store, '--json');
+  assert.equal(rb.code, 2, rb.stderr);
+  assert.match(rb.stderr, /'flops'/);
+  assert.doesNotMatch(rb.stderr, /\n\s+at /);
 });
