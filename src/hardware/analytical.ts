@@ -166,6 +166,26 @@ export function mixedInputCost(lp: LayerPrecision, ab: number, node: string, op:
   );
 }
 
+/**
+ * A layer's cost at one input width with channel-wise weight bits: `part(slice, bits)` for each output-channel
+ * group of `lp.groups` (summed), or `whole(bits)` when the layer has one weight width.
+ */
+export function groupedWeightCost(
+  w: Workload,
+  lp: LayerPrecision,
+  whole: (weightBits: number) => LayerCost,
+  part: (slice: Workload, weightBits: number) => LayerCost,
+): LayerCost {
+  if (!lp.groups || lp.groups.length <= 1) return whole((lp.groups?.[0] ?? lp).weightBits);
+  let first = 0;
+  const parts = lp.groups.map((gr) => {
+    const slice = sliceWorkload(w, first, gr.channels);
+    first += gr.channels;
+    return part(slice, gr.weightBits);
+  });
+  return sumCosts(w.node, w.op, parts);
+}
+
 /** Common machinery of analytical targets; subclasses implement {@link AnalyticalTarget.evalNode}. */
 export abstract class AnalyticalTarget implements HardwareTarget {
   readonly kind = 'analytical' as const;
@@ -283,18 +303,13 @@ export abstract class AnalyticalTarget implements HardwareTarget {
         continue;
       }
       const lp: LayerPrecision = policy.layers[w.node] ?? policy.default;
-      const costAt = (ab: number): LayerCost => {
-        if (lp.groups && lp.groups.length > 1) {
-          let first = 0;
-          const parts = lp.groups.map((gr) => {
-            const sub = sliceWorkload(w, first, gr.channels);
-            first += gr.channels;
-            return this.nodeCost(prepareWorkloads([sub]), 0, gr.weightBits, ab);
-          });
-          return sumCosts(w.node, w.op, parts);
-        }
-        return this.nodeCost(net, i, (lp.groups?.[0] ?? lp).weightBits, ab);
-      };
+      const costAt = (ab: number): LayerCost =>
+        groupedWeightCost(
+          w,
+          lp,
+          (wb) => this.nodeCost(net, i, wb, ab),
+          (slice, wb) => this.nodeCost(prepareWorkloads([slice]), 0, wb, ab),
+        );
       layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
     }
     let lat = 0;

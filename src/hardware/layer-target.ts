@@ -8,10 +8,10 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
 import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
-import { mixedInputCost, sumCosts } from './analytical.js';
+import { groupedWeightCost, mixedInputCost } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
-import { type PreparedNetwork, prepareNetwork, sliceWorkload } from './prepared.js';
+import { type PreparedNetwork, prepareNetwork } from './prepared.js';
 import type { CostSummary, HardwareTarget, LayerCost, NetworkCost, TargetKind } from './types.js';
 
 /** A latency (and optionally energy) for one layer instance. */
@@ -91,18 +91,13 @@ export abstract class LayerValueTarget implements HardwareTarget {
         continue;
       }
       const lp: LayerPrecision = policy.layers[w.node] ?? def;
-      const costAt = (ab: number): LayerCost => {
-        if (lp.groups && lp.groups.length > 1) {
-          let first = 0;
-          const parts = lp.groups.map((gr) => {
-            const sub = sliceWorkload(w, first, gr.channels);
-            first += gr.channels;
-            return this.layerCost(sub, { weightBits: gr.weightBits, actBits: ab });
-          });
-          return sumCosts(w.node, w.op, parts);
-        }
-        return this.layerCost(w, { weightBits: (lp.groups?.[0] ?? lp).weightBits, actBits: ab });
-      };
+      const costAt = (ab: number): LayerCost =>
+        groupedWeightCost(
+          w,
+          lp,
+          (wb) => this.layerCost(w, { weightBits: wb, actBits: ab }),
+          (slice, wb) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
+        );
       layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
     }
     const ovh = this.networkOverheadMs();
