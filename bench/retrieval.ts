@@ -16,8 +16,15 @@
  * is the most accurate front point with >= X times fewer MACs than the paragon, else the cheapest; MACs of whole
  * retrieval models on both sides, embedding head and proxies included),
  * `--no-baselines`, `--retrain-epochs 12,4` (each seed's pick retrained once per epoch count, after all searches;
- * default --epochs), `--retrain-each` (each pick retrained, first epoch count, right after its own search: partial
+ * default --epochs), `--retrain-each` (each pick retrained, first recipe, right after its own search: partial
  * results per seed), `--picks '1=<arch>;2=<arch>'` (seeds whose search ran before: their pick is retrained, no search).
+ * `--recipes 'E:N[:W],...'` (instead of --retrain-epochs): each pick retrained once per recipe, E epochs on the
+ * first N training images (the paragon's embeddings of them as alignment targets; N may exceed the gallery's
+ * --gallery images, the gallery stays the first --gallery ones), alignment weight W (default 1; 0 = frozen paragon
+ * proxies only; `indep` = trained independently: own proxies, no alignment, the incompatible baseline).
+ * `--score test|val|both` (default test): the queries the retrained picks are scored on: the test images, or the
+ * validation images [--val-from, --val-from + --val-queries) (default [--nas-limit, 5000): the search's trials
+ * score the first --nas-limit validation images), to choose a recipe without the test images.
  *
  * `--ablation [--space mbv2-micro] [--arch r28-w0.35:k3e1r|k3e1r|k3e1r|k3e1r] [--seeds 1,2,3] [--limit 5000] [--epochs 4]`:
  * only the compatibility ablation on one query architecture, each seed: (i) independent (own proxies, no
@@ -59,6 +66,36 @@ function flag(name: string, dflt: string): string {
 }
 
 const fig = (m: RetrievalMetrics) => ({ map: m.map, recallAt1: m.recallAt1, recallAt5: m.recallAt5 });
+
+/** A retraining recipe of a pick: epochs, training images (the first `images` of the training split), alignment weight or 'indep'. */
+export interface Recipe {
+  readonly epochs: number;
+  readonly images: number;
+  readonly align: number | 'indep';
+}
+
+/** Parses `--recipes 'E:N[:W],...'` (W: alignment weight >= 0, default 1, or `indep`); N at most `maxImages`. */
+export function parseRecipes(spec: string, maxImages: number): Recipe[] {
+  const items = spec.split(',').filter((x) => x.trim() !== '');
+  if (items.length === 0) throw new Error(`--recipes '${spec}': expected one or more E:N[:W] (epochs:images[:align weight or indep])`);
+  return items.map((item) => {
+    const parts = item.trim().split(':');
+    const [e, n, w = '1'] = parts;
+    const epochs = Number(e);
+    const images = Number(n);
+    if (parts.length < 2 || parts.length > 3 || !Number.isInteger(epochs) || epochs < 1 || !Number.isInteger(images) || images < 1)
+      throw new Error(`--recipes: '${item}' is not E:N[:W] with E epochs and N images positive integers`);
+    if (images > maxImages) throw new Error(`--recipes: '${item}' asks for ${images} training images, expected at most ${maxImages}`);
+    if (w === 'indep') return { epochs, images, align: 'indep' as const };
+    const align = Number(w);
+    if (w.trim() === '' || !Number.isFinite(align) || align < 0)
+      throw new Error(`--recipes: '${item}' has alignment weight '${w}', expected a number >= 0 or 'indep'`);
+    return { epochs, images, align };
+  });
+}
+
+/** A recipe as a short label: `24 ep x 20000 img, align 1` (or `independent`). */
+export const recipeLabel = (r: Recipe): string => `${r.epochs} ep x ${r.images} img, ${r.align === 'indep' ? 'independent' : `align ${r.align}`}`;
 
 /** Wall and CPU seconds of the exact metrics on random embeddings (`nq` x `ng`, dimension `dim`). */
 async function metricsSpeed(nq: number, ng: number, dim: number): Promise<Record<string, unknown>> {
@@ -247,6 +284,15 @@ async function main(): Promise<void> {
   // the picks' retraining: one run per epoch count, all searches first (default: --epochs only)
   const retrainEpochs = flag('--retrain-epochs', String(epochs)).split(',').map(Number);
   for (const e of retrainEpochs) if (!(Number.isInteger(e) && e > 0)) throw new Error(`--retrain-epochs: ${e} is not a positive integer`);
+  // `--recipes E:N[:W],...`: the picks' retraining recipes (default: --retrain-epochs on --limit images, weight 1)
+  const TRAIN_IMAGES = 55_000; // Fashion-MNIST's training split in hwnas
+  const recipes = parseRecipes(flag('--recipes', retrainEpochs.map((e) => `${e}:${limit}:1`).join(',')), TRAIN_IMAGES);
+  const scoreOn = flag('--score', 'test');
+  if (!['test', 'val', 'both'].includes(scoreOn)) throw new Error(`--score '${scoreOn}': expected test, val or both`);
+  const valFrom = Number(flag('--val-from', String(nasLimit)));
+  const valN = Number(flag('--val-queries', String(5000 - valFrom)));
+  if (scoreOn !== 'test' && !(Number.isInteger(valFrom) && valFrom >= 0 && Number.isInteger(valN) && valN > 0 && valFrom + valN <= 5000))
+    throw new Error(`--val-from ${valFrom} --val-queries ${valN}: expected a range of whole images inside the 5,000 validation images`);
   // `--picks 1=arch;2=arch`: seeds whose search already ran elsewhere; their recorded pick is retrained, no search
   const givenPicks = new Map<number, string>(
     flag('--picks', '')
@@ -264,6 +310,9 @@ async function main(): Promise<void> {
       limit,
       epochs,
       retrainEpochs,
+      recipes,
+      score: scoreOn,
+      ...(scoreOn !== 'test' ? { valQueries: [valFrom, valFrom + valN] } : {}),
       picks: Object.fromEntries(givenPicks),
       galleryN,
       queriesN,
@@ -284,11 +333,22 @@ async function main(): Promise<void> {
   const space = getArchSpace(spaceName);
   const target = getTarget('bitfusion-edge');
   const paragon = galleryModel(loadOnnx(paragonPath), paragonPath);
-  const ds = await loadDataset(`fashion-mnist;limit=${Math.max(galleryN, limit)}`, { size: 28, channels: 1 });
-  const gallerySplit: Split = { x: ds.train.x.subarray(0, galleryN * 784), y: ds.train.y.subarray(0, galleryN), n: Math.min(galleryN, ds.train.n) };
-  const trainSplit: Split = { x: ds.train.x.subarray(0, limit * 784), y: ds.train.y.subarray(0, limit), n: Math.min(limit, ds.train.n) };
+  const maxImages = Math.max(limit, ...recipes.map((r) => r.images));
+  // `limit=` cuts every split to its first images: the training prefix is the same for every limit
+  const ds = await loadDataset(`fashion-mnist;limit=${Math.max(galleryN, maxImages, 5000)}`, { size: 28, channels: 1 });
+  const sub = (sp: Split, from: number, n: number): Split => {
+    const m = Math.max(0, Math.min(n, sp.n - from));
+    return { x: sp.x.subarray(from * 784, (from + m) * 784), y: sp.y.subarray(from, from + m), n: m };
+  };
+  const gallerySplit = sub(ds.train, 0, galleryN);
   const testDs = await loadDataset(`fashion-mnist;limit=${queriesN}`, { size: 28, channels: 1 });
   const test = testDs.test;
+  const val = sub(ds.val, valFrom, valN);
+  // the query sets the retrained picks are scored on
+  const querySets: { name: 'test' | 'val'; split: Split }[] = [
+    ...(scoreOn !== 'test' ? [{ name: 'val' as const, split: val }] : []),
+    ...(scoreOn !== 'val' ? [{ name: 'test' as const, split: test }] : []),
+  ];
   // MACs of whole retrieval models on both sides (embedding head and proxies included: the paragon's file has
   // them, and the search's `macs` objective counts them for the query model); latency as the search measures it
   const costOf = async (g: Graph, macsGraph: Graph = g) => {
@@ -302,17 +362,26 @@ async function main(): Promise<void> {
   const pm = buildModel(paragon.model);
   const galleryEmb = embed(pm, gallerySplit);
   const paragonTest = embed(pm, test);
-  const trainTargets = embed(pm, trainSplit);
+  // alignment targets: the paragon's embeddings of the first maxImages training images (a recipe takes a prefix)
+  const trainTargets = embed(pm, sub(ds.train, 0, maxImages));
+  const paragonVal = scoreOn !== 'test' ? embed(pm, val) : undefined;
   pm.dispose();
   const paragonBackbone = paragon.model.graph;
   const paragonCost = await costOf(paragonBackbone);
   const paragonFig = fig(await scoreEmbeddings(paragonTest, test.y, galleryEmb, gallerySplit.y, paragon.dim));
-  result.paragon = { ...paragonFig, ...paragonCost, dim: paragon.dim };
-  log(`paragon mAP ${paragonFig.map.toFixed(4)}, ${paragonCost.macs} MACs, ${paragonCost.latencyMs.toFixed(4)} ms`);
+  const paragonValFig = paragonVal && fig(await scoreEmbeddings(paragonVal, val.y, galleryEmb, gallerySplit.y, paragon.dim));
+  result.paragon = { ...paragonFig, ...paragonCost, dim: paragon.dim, ...(paragonValFig ? { val: paragonValFig } : {}) };
+  log(
+    `paragon mAP ${paragonFig.map.toFixed(4)}${paragonValFig ? ` (validation queries ${paragonValFig.map.toFixed(4)})` : ''}, ${paragonCost.macs} MACs, ${paragonCost.latencyMs.toFixed(4)} ms`,
+  );
   save();
 
-  /** Trains arch `a` (compatibly or not) on the training images and scores cross-model on the test queries. */
-  const trainAndScore = async (arch: string, seed: number, compatible: boolean, trainEpochs = epochs) => {
+  /**
+   * Trains arch `a` with a recipe (compatibly, or independently for align 'indep') and scores it cross-model (and
+   * its own gallery) on the query sets of --score; `cross` / `own` / `mapGapPoints` are the last set's (test if scored).
+   */
+  const trainAndScore = async (arch: string, seed: number, recipe: Recipe, sets: typeof querySets = [{ name: 'test', split: test }]) => {
+    const compatible = recipe.align !== 'indep';
     const a = space.parse(arch);
     const size = archInputSize(a) ?? 28;
     const backbone = space.graph(a, { inputSize: size, inChannels: 1, classes: 10 });
@@ -322,37 +391,56 @@ async function main(): Promise<void> {
     );
     const em = buildModel(model);
     try {
-      const base = { epochs: trainEpochs, batchSize: 64, seed } as const;
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const base = { epochs: recipe.epochs, batchSize: 64, seed } as const;
       const at = (sp: Split) => splitAtSizes(sp, [1, 28, 28])(size);
-      await trainEmbedding(em, at(trainSplit), compatible ? compatibleTrainOptions(base, { targets: trainTargets }) : base);
-      const q = embed(em, at(test));
-      const cross = await scoreEmbeddings(q, test.y, galleryEmb, gallerySplit.y, paragon.dim);
-      const own = await scoreEmbeddings(q, test.y, embed(em, at(gallerySplit)), gallerySplit.y, paragon.dim);
+      const targets = trainTargets.subarray(0, recipe.images * paragon.dim);
+      const opts =
+        recipe.align === 'indep' ? base : compatibleTrainOptions(base, recipe.align === 0 ? { targets, mode: 'head' } : { targets, alignWeight: recipe.align });
+      const tr = await trainEmbedding(em, at(sub(ds.train, 0, recipe.images)), opts);
+      const ownGallery = embed(em, at(gallerySplit));
+      const scores: Record<string, { cross: ReturnType<typeof fig>; own: ReturnType<typeof fig>; mapGapPoints: number }> = {};
+      for (const { name, split } of sets) {
+        const q = embed(em, at(split));
+        const cross = fig(await scoreEmbeddings(q, split.y, galleryEmb, gallerySplit.y, paragon.dim));
+        const own = fig(await scoreEmbeddings(q, split.y, ownGallery, gallerySplit.y, paragon.dim));
+        const ref = name === 'val' ? (paragonValFig as ReturnType<typeof fig>) : paragonFig;
+        scores[name] = { cross, own, mapGapPoints: (ref.map - cross.map) * 100 };
+      }
+      const last = scores[(sets[sets.length - 1] as (typeof sets)[number]).name] as (typeof scores)[string];
       const cost = await costOf(backbone, model.graph);
+      const cpu = process.cpuUsage(c0);
       return {
         arch,
         seed,
         compatible,
-        epochs: trainEpochs,
-        cross: fig(cross),
-        own: fig(own),
+        epochs: recipe.epochs,
+        recipe,
+        scores,
+        cross: last.cross,
+        own: last.own,
+        trainLoss: tr.loss,
+        seconds: (performance.now() - t0) / 1000,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
         ...cost,
         macsReduction: paragonCost.macs / cost.macs,
         latencyReduction: paragonCost.latencyMs / cost.latencyMs,
-        mapGapPoints: (paragonFig.map - cross.map) * 100,
+        mapGapPoints: last.mapGapPoints,
       };
     } finally {
       em.dispose();
     }
   };
 
-  /** Retrains a seed's pick `e` epochs (compatibly) and records it (`final` = its first retraining). */
-  const retrain = async (s: { seed: number; pick: string; final?: unknown; finals: unknown[] }, e: number): Promise<void> => {
-    log(`seed ${s.seed}: retraining ${s.pick}, ${e} epochs`);
-    const run = await trainAndScore(s.pick, s.seed, true, e);
+  /** Retrains a seed's pick with a recipe and records it (`final` = its first retraining). */
+  const retrain = async (s: { seed: number; pick: string; final?: unknown; finals: unknown[] }, r: Recipe): Promise<void> => {
+    log(`seed ${s.seed}: retraining ${s.pick}, ${recipeLabel(r)}`);
+    const run = await trainAndScore(s.pick, s.seed, r, querySets);
     s.finals.push(run);
     s.final ??= run;
-    log(`seed ${s.seed}, ${e} epochs: cross mAP ${run.cross.map.toFixed(4)} (gap ${run.mapGapPoints.toFixed(2)} points)`);
+    const figs = Object.entries(run.scores).map(([k, v]) => `${k} cross mAP ${v.cross.map.toFixed(4)} (gap ${v.mapGapPoints.toFixed(2)} points)`);
+    log(`seed ${s.seed}, ${recipeLabel(r)}: ${figs.join(', ')} (${run.seconds.toFixed(0)} s, ${run.cpuSeconds.toFixed(0)} CPU-s)`);
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
   };
@@ -363,7 +451,7 @@ async function main(): Promise<void> {
   for (const seed of baselinesOn ? seeds : []) {
     for (const compatible of [false, true]) {
       log(`baseline ${compatible ? '(b) compatible' : '(a) independent'} seed ${seed}`);
-      baselines.push(await trainAndScore(smallest, seed, compatible));
+      baselines.push(await trainAndScore(smallest, seed, { epochs, images: limit, align: compatible ? 1 : 'indep' }));
       save();
     }
   }
@@ -430,13 +518,13 @@ async function main(): Promise<void> {
     searches.push({ seed, seconds, study: nas.study, store, pareto: front, pick: best.arch, finals: [] });
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
-    if (retrainEach) await retrain(searches[searches.length - 1] as (typeof searches)[number], retrainEpochs[0] as number);
+    if (retrainEach) await retrain(searches[searches.length - 1] as (typeof searches)[number], recipes[0] as Recipe);
   }
-  // 3. every seed's pick retrained, per --retrain-epochs (final = the first epoch count's run)
-  for (const [i, e] of retrainEpochs.entries()) {
+  // 3. every seed's pick retrained, per recipe (final = the first recipe's run)
+  for (const [i, r] of recipes.entries()) {
     for (const s of searches) {
       if (retrainEach && i === 0 && s.final !== undefined) continue;
-      await retrain(s, e);
+      await retrain(s, r);
     }
   }
   log(`done: ${out}`);
