@@ -9,6 +9,8 @@
  *               uniform precision of `--precisions` with the same QAFT as (a) (what `hwnas quantize
  *               --strategy uniform --finetune-epochs N` does to a trained model; here in-process so that it
  *               uses the search's training / validation split and recipe).
+ * (a) and (b) choose each slot's label among the joint space's five (w8a8 w4a8 w4a4 w2a8 w2a2); `--precisions`
+ * is read by step (c) only.
  * All three use the same strategy (default `bo`), budget, objectives `accuracy:max,size_kb:min` (packed bytes
  * at the point's policy on the target), data, training recipe and validation split. Reported per seed: for
  * accuracy thresholds (the lowest of the three methods' best accuracies, i.e. the highest accuracy every
