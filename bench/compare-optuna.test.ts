@@ -156,6 +156,7 @@ test('the real NB201 table (bench/data/nb201-hw360.csv): all 15625 cells, known 
   const nina = loadHw360Table(HW360, 'nb201-ninapro-pixel');
   assert.equal(nina.size, 15625);
   near(nina.values(first, ['accuracy', 'latency_ms']), [0.90744, 0.8622]);
+  near(loadHw360Table(HW360, 'nb201-c100-pixel').values(best, ['accuracy', 'latency_ms']), [0.73513, 12.7415]);
 });
 
 test('cut-off NB201 cells: 341 of 15625, each with the constant accuracy in the real table; connectedCells drops exactly them', () => {

@@ -8,9 +8,9 @@
  * - `nb201-heldout`: a synthetic NB201 table generated here from a fixed seed (never used while writing or
  *   tuning the strategies): per-edge operation effects, random pairwise interactions between edges, a
  *   penalty for cells whose output is cut off from the input, and a latency that sums per-edge costs;
- * - `nb201-c100-pi5`, `nb201-ninapro-pixel`: REAL tables, held out (added after every strategy was written; never
- *   tuned on): bench/data/nb201-hw360.csv, NAS-Bench-201's CIFAR-100 accuracy with a Raspberry Pi 5 LiteRT latency,
- *   NAS-Bench-360's NinaPro accuracy with a Pixel LiteRT latency (measured by HW-NAS-Bench-360; sources in the file);
+ * - `nb201-c100-pi5`, `nb201-c100-pixel`, `nb201-ninapro-pixel`: REAL tables, held out (added after every strategy was written; never
+ *   tuned on): bench/data/nb201-hw360.csv, NAS-Bench-201's CIFAR-100 accuracy with a Raspberry Pi 5 or a Pixel LiteRT
+ *   latency, NAS-Bench-360's NinaPro accuracy with a Pixel LiteRT latency (measured by HW-NAS-Bench-360; sources in the file);
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
  * - `wfg1`, `wfg4` (Huband et al. 2006, 2 objectives, 4 position + 4 distance parameters, inputs scaled to [0, 1];
@@ -136,6 +136,11 @@ export const HW360_PROBLEMS = {
     accuracy: 'acc_ninapro',
     latency: 'pixel_litert_ninapro_ms',
     note: 'real NB201 table: NinaPro accuracy (NAS-Bench-360), Pixel LiteRT latency, held out',
+  },
+  'nb201-c100-pixel': {
+    accuracy: 'acc_cifar100',
+    latency: 'pixel_litert_cifar100_ms',
+    note: 'real NB201 table: CIFAR-100 accuracy, Pixel LiteRT latency, held out',
   },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
