@@ -4,8 +4,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { enumerateNb201 } from '../src/search/spaces/nb201.js';
 import { Rng } from '../src/util/rng.js';
-import { benchCompareOptuna, OPTUNA_SCRIPT, pythonWithOptuna, syntheticProblem, syntheticValues, wfgValues } from './compare-optuna.js';
+import {
+  benchCompareOptuna,
+  connectedCells,
+  loadHw360Table,
+  nb201OutputCutOff,
+  OPTUNA_SCRIPT,
+  pythonWithOptuna,
+  syntheticProblem,
+  syntheticValues,
+  wfgValues,
+} from './compare-optuna.js';
 
 /** A point of WFG's Pareto set: position parameters free, distance parameters at their optimum 0.35. */
 const onFront = (pos: readonly number[]): number[] => [...pos, 0.35, 0.35, 0.35, 0.35];
@@ -121,6 +132,60 @@ test('--optuna-cache: each finished Optuna run is appended once and reused (not 
     // another budget is another run
     const third = await benchCompareOptuna({ ...o, budget: 10, seeds: [1] });
     assert.notEqual(third.rows.find((r) => r.method === 'optuna random')?.ratios[0], 1.5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const HW360 = join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv');
+/** The table's accuracy is the file's percentage / 100: equal to the expected fraction up to rounding. */
+const near = (actual: readonly number[], expected: readonly number[]): void =>
+  assert.ok(actual.length === expected.length && actual.every((x, i) => Math.abs(x - (expected[i] as number)) < 1e-12), `${actual} vs ${expected}`);
+
+test('the real NB201 table (bench/data/nb201-hw360.csv): all 15625 cells, known rows of both accuracy / latency pairs', () => {
+  const c100 = loadHw360Table(HW360, 'nb201-c100-pi5');
+  assert.equal(c100.size, 15625);
+  // NB201 index 9930, NAS-Bench-201's best CIFAR-100 cell (73.51 %)
+  const best = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+  near(c100.values(best, ['accuracy', 'latency_ms']), [0.73513, 11.4527]);
+  const top = Math.max(...c100.archs().map((a) => c100.values(a, ['accuracy'])[0] as number));
+  near([top], [0.73513]);
+  // NB201 index 0 (cell 421211)
+  const first = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
+  near(c100.values(first, ['accuracy', 'latency_ms']), [0.52913, 1.4877]);
+  const nina = loadHw360Table(HW360, 'nb201-ninapro-pixel');
+  assert.equal(nina.size, 15625);
+  near(nina.values(first, ['accuracy', 'latency_ms']), [0.90744, 0.8622]);
+  near(loadHw360Table(HW360, 'nb201-c100-pixel').values(best, ['accuracy', 'latency_ms']), [0.73513, 12.7415]);
+});
+
+test('cut-off NB201 cells: 341 of 15625, each with the constant accuracy in the real table; connectedCells drops exactly them', () => {
+  const cut = enumerateNb201().filter((c) => nb201OutputCutOff(c));
+  assert.equal(cut.length, 341);
+  const t = loadHw360Table(HW360, 'nb201-c100-pi5');
+  const accs = new Set(
+    t
+      .archs()
+      .filter((a) => nb201OutputCutOff(t.space.parse(a) as string[]))
+      .map((a) => t.values(a, ['accuracy'])[0]),
+  );
+  assert.deepEqual([...accs], [0.01]);
+  assert.equal(connectedCells(t).size, 15625 - 341);
+});
+
+test('the real table loader names a bad cell, a bad number and a short table', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hw360-'));
+  try {
+    const head = '# source: test\nnb201_index,cell,acc_cifar100,acc_ninapro,pi5_litert_cifar100_ms,pixel_litert_ninapro_ms\n';
+    const write = (body: string): string => {
+      const p = join(dir, 't.csv');
+      writeFileSync(p, head + body);
+      return p;
+    };
+    assert.throws(() => loadHw360Table(write('0,42121x,52.9,90.7,1.4,0.8\n'), 'nb201-c100-pi5'), /cell '42121x' of NB201 index 0: expected 6 op indices 0-4/);
+    assert.throws(() => loadHw360Table(write('0,421211,152.9,90.7,1.4,0.8\n'), 'nb201-c100-pi5'), /acc_cifar100 '152.9' of cell 421211/);
+    assert.throws(() => loadHw360Table(write('0,421211,52.9,90.7,-1,0.8\n'), 'nb201-c100-pi5'), /pi5_litert_cifar100_ms '-1'/);
+    assert.throws(() => loadHw360Table(write('0,421211,52.9,90.7,1.4,0.8\n'), 'nb201-c100-pi5'), /1 cells; expected all 15625/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

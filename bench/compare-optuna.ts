@@ -8,6 +8,9 @@
  * - `nb201-heldout`: a synthetic NB201 table generated here from a fixed seed (never used while writing or
  *   tuning the strategies): per-edge operation effects, random pairwise interactions between edges, a
  *   penalty for cells whose output is cut off from the input, and a latency that sums per-edge costs;
+ * - `nb201-c100-pi5`, `nb201-c100-pixel`, `nb201-ninapro-pixel`: REAL tables, held out (added after every strategy was written; never
+ *   tuned on): bench/data/nb201-hw360.csv, NAS-Bench-201's CIFAR-100 accuracy with a Raspberry Pi 5 or a Pixel LiteRT
+ *   latency, NAS-Bench-360's NinaPro accuracy with a Pixel LiteRT latency (measured by HW-NAS-Bench-360; sources in the file);
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
  * - `wfg1`, `wfg4` (Huband et al. 2006, 2 objectives, 4 position + 4 distance parameters, inputs scaled to [0, 1];
@@ -19,13 +22,13 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni]
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,11 +39,12 @@ import { loadNasTable, NasTable, tableCheapObjectives, tabularEvaluator } from '
 import { hypervolume } from '../src/search/pareto.js';
 import { createStrategy } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
-import { enumerateNb201, formatNb201, NB201_OPS, nb201Space } from '../src/search/spaces/nb201.js';
+import { enumerateNb201, formatNb201, NB201_OPS, nb201Space, parseNb201 } from '../src/search/spaces/nb201.js';
 import { Prescreen, type PrescreenOptions } from '../src/search/strategies/prescreen.js';
 import { runTrials } from '../src/search/testing/run-trials.js';
 import type { Objective, Params } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
+import { parseCommentedCsv } from './commented-csv.js';
 
 /** One problem of the comparison. */
 export interface Problem {
@@ -49,6 +53,8 @@ export interface Problem {
   readonly objectives: readonly Objective[];
   /** Share of the true front's hypervolume of a set of objective vectors (natural units). */
   ratio(values: readonly (readonly number[])[]): number;
+  /** A second share reported next to it (e.g. with another reference point), when the problem has one. */
+  readonly alt?: { readonly label: string; ratio(values: readonly (readonly number[])[]): number };
   /** hwnas: the evaluated objective vectors of one run. */
   runHwnas(strategy: string, budget: number, seed: number): Promise<number[][]>;
   /** Optuna: the problem as the Python side builds it. */
@@ -63,6 +69,8 @@ export interface CompareRow {
   readonly mean: number;
   readonly worst: number;
   readonly secondsPerRun: number;
+  /** The problem's second share ({@link Problem.alt}) per seed, mean and worst. */
+  readonly alt?: { readonly label: string; readonly ratios: number[]; readonly mean: number; readonly worst: number };
 }
 
 const NB201_ORDER = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
@@ -113,11 +121,80 @@ export function heldOutTable(seed = 20261203): NasTable {
   return t;
 }
 
-function tableProblem(name: string, note: string, table: NasTable, dir: string): Problem {
+/**
+ * The real NB201 table (bench/data/nb201-hw360.csv, sources in its header): all 15,625 cells with NAS-Bench-201's
+ * CIFAR-100 and NAS-Bench-360's NinaPro test accuracies and latencies measured by HW-NAS-Bench-360 on a Raspberry
+ * Pi 5 and a Pixel (LiteRT). Each problem pairs an accuracy with the latency measured on that task's input.
+ */
+export const HW360_PROBLEMS = {
+  'nb201-c100-pi5': {
+    accuracy: 'acc_cifar100',
+    latency: 'pi5_litert_cifar100_ms',
+    note: 'real NB201 table: CIFAR-100 accuracy, Raspberry Pi 5 LiteRT latency, held out',
+  },
+  'nb201-ninapro-pixel': {
+    accuracy: 'acc_ninapro',
+    latency: 'pixel_litert_ninapro_ms',
+    note: 'real NB201 table: NinaPro accuracy (NAS-Bench-360), Pixel LiteRT latency, held out',
+  },
+  'nb201-c100-pixel': {
+    accuracy: 'acc_cifar100',
+    latency: 'pixel_litert_cifar100_ms',
+    note: 'real NB201 table: CIFAR-100 accuracy, Pixel LiteRT latency, held out',
+  },
+} as const;
+export type Hw360Problem = keyof typeof HW360_PROBLEMS;
+
+/** Loads one accuracy / latency pair of bench/data/nb201-hw360.csv as a table with columns accuracy (fraction) and latency_ms. */
+export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
+  const pair = HW360_PROBLEMS[problem];
+  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
+  const space = nb201Space();
+  const t = new NasTable(space, ['accuracy', 'latency_ms'], path);
+  const seen = new Set<string>();
+  for (const r of csv.rows) {
+    const cell = r.cell ?? '';
+    if (!/^[0-4]{6}$/.test(cell)) throw new Error(`${path}: cell '${cell}' of NB201 index ${r.nb201_index}: expected 6 op indices 0-4`);
+    if (seen.has(r.nb201_index as string)) throw new Error(`${path}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
+    seen.add(r.nb201_index as string);
+    const acc = Number(r[pair.accuracy]);
+    const lat = Number(r[pair.latency]);
+    if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
+    if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${r[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
+    t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), { accuracy: acc / 100, latency_ms: lat });
+  }
+  if (t.size !== 15625) throw new Error(`${path}: ${t.size} cells; expected all 15625 NB201 cells`);
+  return t;
+}
+
+/**
+ * Whether an NB201 cell's output node is cut off from its input: every path from node 0 to node 3 has a 'none'
+ * edge (edges in NB201_EDGES order: 0->1, 0->2, 1->2, 0->3, 1->3, 2->3). Such a cell computes a constant.
+ */
+export function nb201OutputCutOff(cell: readonly string[]): boolean {
+  const on = cell.map((op) => op !== 'none');
+  const reach1 = on[0];
+  const reach2 = on[1] || (reach1 && on[2]);
+  return !(on[3] || (reach1 && on[4]) || (reach2 && on[5]));
+}
+
+/** The rows of a table whose cell's output is connected to its input (see {@link nb201OutputCutOff}). */
+export function connectedCells(t: NasTable): NasTable {
+  const out = new NasTable(t.space, t.metrics, `${t.source} (connected cells)`);
+  for (const a of t.archs()) if (!nb201OutputCutOff(parseNb201(a))) out.add(a, t.values(a, t.metrics));
+  return out;
+}
+
+/**
+ * A table problem. With `frameTable`, the true front, its nadir (the reference) and the true hypervolume come from
+ * those rows only, and the share against the whole table's true front is reported as `alt`.
+ */
+function tableProblem(name: string, note: string, table: NasTable, dir: string, frameTable?: NasTable): Problem {
   const space = nb201Space();
   const objectives = parseObjectives('accuracy:max,latency_ms:min');
-  const truth = tableHv(table, objectives);
+  const truth = tableHv(frameTable ?? table, objectives);
   const frame: HvFrame = truth.frame;
+  const whole = frameTable ? tableHv(table, objectives) : undefined;
   const lookup: Record<string, number[]> = {};
   for (const a of table.archs()) {
     const p = space.toParams(space.parse(a));
@@ -134,6 +211,18 @@ function tableProblem(name: string, note: string, table: NasTable, dir: string):
         normalise(values, objectives, frame),
         objectives.map(() => 1),
       ) / truth.trueHypervolume,
+    ...(whole
+      ? {
+          alt: {
+            label: "reference at the whole table's true front's nadir (cut-off cells included)",
+            ratio: (values: readonly (readonly number[])[]) =>
+              hypervolume(
+                normalise(values, objectives, whole.frame),
+                objectives.map(() => 1),
+              ) / whole.trueHypervolume,
+          },
+        }
+      : {}),
     async runHwnas(strategy, budget, seed) {
       const [n, options, screen] = strategySpec(strategy);
       // As `hwnas nas --table` builds it (NAS defaults, the repeat filter); extra options go to the wrapped strategy.
@@ -483,6 +572,15 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
   try {
     const all: Record<string, () => Problem> = {
       'nb201-heldout': () => tableProblem('nb201-heldout', 'synthetic NB201 table, seed 20261203, held out', heldOutTable(), dir),
+      ...Object.fromEntries(
+        (Object.keys(HW360_PROBLEMS) as Hw360Problem[]).map((k) => [
+          k,
+          () => {
+            const t = loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), k);
+            return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t));
+          },
+        ]),
+      ),
       'nb201-fmnist': () =>
         tableProblem('nb201-fmnist', 'committed NB201 table (tuned on)', loadNasTable(join(process.cwd(), 'bench', 'nb201-fmnist.csv'), nb201Space()), dir),
       zdt1: () => syntheticProblem('zdt1', 6),
@@ -506,13 +604,13 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
         (s) => s !== 'two-stage' || p.python.kind === 'table',
       );
       for (const s of strategies) {
-        const ratios: number[] = [];
+        const runs: number[][][] = [];
         const t0 = performance.now();
         for (const seed of seeds) {
-          ratios.push(p.ratio(await p.runHwnas(s, budget, seed)));
-          say(`${pn}: hwnas ${s} seed ${seed}: ${(ratios.at(-1) as number).toFixed(4)}`);
+          runs.push(await p.runHwnas(s, budget, seed));
+          say(`${pn}: hwnas ${s} seed ${seed}: ${p.ratio(runs.at(-1) as number[][]).toFixed(4)}`);
         }
-        rows.push(row(pn, `hwnas ${s}`, ratios, (performance.now() - t0) / 1000 / seeds.length));
+        rows.push(row(p, `hwnas ${s}`, runs, (performance.now() - t0) / 1000 / seeds.length));
       }
       if (py !== undefined) {
         const job = join(dir, `${pn}-job.json`);
@@ -533,9 +631,9 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           const runs = out.runs.filter((x) => x.sampler === sm);
           rows.push(
             row(
-              pn,
+              p,
               `optuna ${sm}`,
-              runs.map((x) => p.ratio(x.values)),
+              runs.map((x) => x.values),
               runs.reduce((a, x) => a + x.seconds, 0) / runs.length,
             ),
           );
@@ -548,8 +646,16 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
   }
 }
 
-function row(problem: string, method: string, ratios: number[], secondsPerRun: number): CompareRow {
-  return { problem, method, ratios, mean: ratios.reduce((a, b) => a + b, 0) / ratios.length, worst: Math.min(...ratios), secondsPerRun };
+/** A result row from the evaluated objective vectors of each seed's run. */
+function row(p: Problem, method: string, runs: readonly (readonly (readonly number[])[])[], secondsPerRun: number): CompareRow {
+  const stats = (ratios: number[]) => ({ ratios, mean: ratios.reduce((a, b) => a + b, 0) / ratios.length, worst: Math.min(...ratios) });
+  return {
+    problem: p.name,
+    method,
+    ...stats(runs.map((v) => p.ratio(v))),
+    secondsPerRun,
+    ...(p.alt ? { alt: { label: p.alt.label, ...stats(runs.map((v) => (p.alt as NonNullable<Problem['alt']>).ratio(v))) } } : {}),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -594,6 +700,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         process.stdout.write(
           `${r.method}\t${r.mean.toFixed(4)}\t${r.worst.toFixed(4)}\t${r.ratios.map((x) => x.toFixed(3)).join(' ')}\t${r.secondsPerRun.toFixed(2)}\n`,
         );
+      const alts = res.rows.filter((x) => x.problem === pn && x.alt);
+      if (alts.length > 0) {
+        process.stdout.write(`${alts[0]?.alt?.label}:\nmethod\tmean\tworst\tper seed\n`);
+        for (const r of alts) {
+          const a = r.alt as NonNullable<CompareRow['alt']>;
+          process.stdout.write(`${r.method}\t${a.mean.toFixed(4)}\t${a.worst.toFixed(4)}\t${a.ratios.map((x) => x.toFixed(3)).join(' ')}\n`);
+        }
+      }
     }
   }
 }
