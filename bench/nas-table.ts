@@ -269,19 +269,24 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
   // Several comma-separated files (disjoint measurement runs of one recipe) are merged; they can only be read.
   const files = o.measurements?.split(',') ?? [];
   if (files.length > 1 && phase !== 'table') throw new Error(`--measurements ${o.measurements}: several files can only be merged by --phase table`);
-  const m: Measurements = files.filter(existsSync).reduce<Measurements>(
-    (acc, f) => {
-      const x = JSON.parse(readFileSync(f, 'utf8')) as Measurements;
-      if (JSON.stringify(x.recipe) !== JSON.stringify(recipe))
-        throw new Error(`measurements file ${f} has recipe ${JSON.stringify(x.recipe)}, not ${JSON.stringify(recipe)}`);
-      for (const [a, e] of Object.entries(x.acc)) acc.acc[a] = { ...acc.acc[a], ...e };
-      for (const [a, e] of Object.entries(x.acc3k ?? {})) acc.acc3k = { ...acc.acc3k, [a]: { ...acc.acc3k?.[a], ...e } };
-      Object.assign(acc.host, x.host);
-      acc.trainLog.push(...x.trainLog);
-      return { ...acc, ...(x.hostSeconds !== undefined ? { hostSeconds: x.hostSeconds, hostLoad1: x.hostLoad1 } : {}) };
-    },
-    { recipe, host: {}, acc: {}, trainLog: [] },
-  );
+  const m: Measurements = { recipe, host: {}, acc: {}, trainLog: [] };
+  for (const f of files.filter((x) => existsSync(x))) {
+    const x = JSON.parse(readFileSync(f, 'utf8')) as Measurements;
+    if (JSON.stringify(x.recipe) !== JSON.stringify(recipe))
+      throw new Error(`measurements file ${f} has recipe ${JSON.stringify(x.recipe)}, not ${JSON.stringify(recipe)}`);
+    for (const [a, e] of Object.entries(x.acc)) m.acc[a] = { ...m.acc[a], ...e };
+    for (const [a, e] of Object.entries(x.acc3k ?? {})) {
+      m.acc3k = m.acc3k ?? {};
+      m.acc3k[a] = { ...m.acc3k[a], ...e };
+    }
+    Object.assign(m.host, x.host);
+    m.trainLog.push(...x.trainLog);
+    if (x.hostSeconds !== undefined) {
+      m.hostSeconds = x.hostSeconds;
+      if (x.hostLoad1 !== undefined) m.hostLoad1 = x.hostLoad1;
+    }
+  }
+
   const save = (): void => {
     if (o.measurements) writeFileSync(o.measurements, `${JSON.stringify(m)}\n`);
   };
