@@ -107,6 +107,8 @@ export interface NasTableBenchOptions {
   readonly onFigures?: (f: Record<string, unknown>) => void;
   /** JSON file of the raw measurements (read to resume, written after every cell). */
   readonly measurements?: string;
+  /** A table (CSV) whose measured host timings (`host_measured` = 1) are reused instead of timing again. */
+  readonly hostFrom?: string;
   /** Where to write the table (CSV); default none. */
   readonly out?: string;
   readonly log?: (s: string) => void;
@@ -304,6 +306,16 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     }
   }
 
+  if (o.hostFrom) {
+    const old = loadNasTable(o.hostFrom, space);
+    // In the timing sample's order (shuffled(12)), so that the host predictor's held-out split is the original one.
+    for (const c of shuffled(12, reps.length)) {
+      const a = archOf(reps[c] as number);
+      const [h, measured] = old.values(a, ['host_ms', 'host_measured']) as [number, number];
+      if (measured === 1) m.host[a] = h;
+    }
+    log(`${Object.keys(m.host).length} host timings taken from ${o.hostFrom}`);
+  }
   // 1. host-cpu: onnxruntime measurements of a sample of classes.
   const hostN = o.hostSample ?? 80;
   const hostClasses = shuffled(12, reps.length).slice(0, hostN);
@@ -678,6 +690,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const hostSample = arg('--host-sample');
   const trainSample = arg('--train-sample');
   const trainOffset = arg('--train-offset');
+  const hostFrom = arg('--host-from');
   const recipeArg = arg('--recipe');
   const strategies = arg('--strategies');
   const metrics = arg('--metrics');
@@ -704,6 +717,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(hostSample ? { hostSample: Number(hostSample) } : {}),
     ...(trainSample ? { trainSample: Number(trainSample) } : {}),
     ...(trainOffset ? { trainOffset: Number(trainOffset) } : {}),
+    ...(hostFrom ? { hostFrom } : {}),
     ...(recipeArg ? { recipe: JSON.parse(recipeArg) as Partial<AccuracyRecipe> } : {}),
   });
   process.stdout.write(`${JSON.stringify(r, null, 1)}\n`);
