@@ -18,10 +18,16 @@
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-table.js [--quick] [--out bench/nb201-fmnist.csv]
  * [--measurements m.json] [--phase measure|table|compare|all] [--train-minutes 30] [--seeds 1,2,3] [--repeat 16]
- * [--host-sample 80] [--strategies random,nsga2,...] [--metrics latency_ms,host_ms] [--result figures.json]`.
+ * [--host-sample 80] [--strategies random,nsga2,...] [--metrics latency_ms,host_ms] [--result figures.json]
+ * [--recipe JSON] [--train-sample 400] [--train-offset 0] [--host-from table.csv]`.
  * `--measurements` keeps the raw trainings and host timings in a JSON file, written after every cell,
  * so that a run resumes where it stopped and `--phase table` rebuilds the table without retraining;
  * `--phase compare` reruns the strategy comparison on the table file given by `--out`.
+ * `--recipe '{"testImages":10000}'` changes the accuracy recipe (a measurements file holds one recipe);
+ * `--train-sample N` / `--train-offset K` train classes K..K+N-1 of the sampling order, so that several
+ * processes can fill separate measurements files, which `--phase table --measurements a.json,b.json` merges;
+ * `--host-from table.csv` reuses that table's measured host timings instead of timing again.
+ * Trainings are deterministic given (class, seed): rerunning one reproduces its accuracy exactly.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
