@@ -18,10 +18,16 @@
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/nas-table.js [--quick] [--out bench/nb201-fmnist.csv]
  * [--measurements m.json] [--phase measure|table|compare|all] [--train-minutes 30] [--seeds 1,2,3] [--repeat 16]
- * [--host-sample 80] [--strategies random,nsga2,...] [--metrics latency_ms,host_ms] [--result figures.json]`.
+ * [--host-sample 80] [--strategies random,nsga2,...] [--metrics latency_ms,host_ms] [--result figures.json]
+ * [--recipe JSON] [--train-sample 400] [--train-offset 0] [--host-from table.csv]`.
  * `--measurements` keeps the raw trainings and host timings in a JSON file, written after every cell,
  * so that a run resumes where it stopped and `--phase table` rebuilds the table without retraining;
  * `--phase compare` reruns the strategy comparison on the table file given by `--out`.
+ * `--recipe '{"testImages":10000}'` changes the accuracy recipe (a measurements file holds one recipe);
+ * `--train-sample N` / `--train-offset K` train classes K..K+N-1 of the sampling order, so that several
+ * processes can fill separate measurements files, which `--phase table --measurements a.json,b.json` merges;
+ * `--host-from table.csv` reuses that table's measured host timings instead of timing again.
+ * Trainings are deterministic given (class, seed): rerunning one reproduces its accuracy exactly.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -74,8 +80,10 @@ export interface Measurements {
   readonly host: Record<string, number>;
   /** Test accuracy by canonical arch, then by training seed. */
   readonly acc: Record<string, Record<string, number>>;
+  /** Test accuracy on the first 3,000 test images only, where `testImages` is larger (to see how much of the seed noise is the test set's size). */
+  acc3k?: Record<string, Record<string, number>>;
   /** Seconds of each training, and the load average when it ended. */
-  readonly trainLog: { arch: string; seed: number; seconds: number; load1: number }[];
+  readonly trainLog: { arch: string; seed: number; seconds: number; load1: number; cpuSeconds?: number }[];
   hostSeconds?: number;
   hostLoad1?: number;
 }
@@ -88,6 +96,8 @@ export interface NasTableBenchOptions {
   readonly trainSample?: number;
   /** Of those, how many are trained with a second seed to measure seed noise (default 16). */
   readonly repeatSample?: number;
+  /** Start at this position of the class sampling order (default 0), so that several processes can measure disjoint classes into separate files. */
+  readonly trainOffset?: number;
   /** Stop starting new trainings after this many minutes (default 30). */
   readonly trainMinutes?: number;
   readonly recipe?: Partial<AccuracyRecipe>;
@@ -103,6 +113,8 @@ export interface NasTableBenchOptions {
   readonly onFigures?: (f: Record<string, unknown>) => void;
   /** JSON file of the raw measurements (read to resume, written after every cell). */
   readonly measurements?: string;
+  /** A table (CSV) whose measured host timings (`host_measured` = 1) are reused instead of timing again. */
+  readonly hostFrom?: string;
   /** Where to write the table (CSV); default none. */
   readonly out?: string;
   readonly log?: (s: string) => void;
@@ -144,6 +156,22 @@ export function cellFeatures(cell: Nb201Cell): number[] {
     Math.max(0, depth[3] as number),
     direct,
   ];
+}
+
+/** Top-1 accuracy of logits over all `n` rows, and over the first `sub` rows. */
+function testAccuracy(logits: Float32Array, y: ArrayLike<number>, n: number, sub: number): [number, number] {
+  const k = logits.length / n;
+  let correct = 0;
+  let correctSub = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if ((logits[i * k + j] as number) > (logits[i * k + best] as number)) best = j;
+    if (best === y[i]) {
+      correct++;
+      if (i < sub) correctSub++;
+    }
+  }
+  return [correct / n, correctSub / Math.min(sub, n)];
 }
 
 /** Held-out Kendall tau of a log-target GBDT fitted on the first k rows, for several k. */
@@ -246,12 +274,27 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
   const archOf = (i: number): string => formatNb201(cells[i] as Nb201Cell);
   log(`${cells.length} cells in ${reps.length} computation classes (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
-  const m: Measurements =
-    o.measurements && existsSync(o.measurements)
-      ? (JSON.parse(readFileSync(o.measurements, 'utf8')) as Measurements)
-      : { recipe, host: {}, acc: {}, trainLog: [] };
-  if (JSON.stringify(m.recipe) !== JSON.stringify(recipe))
-    throw new Error(`measurements file ${o.measurements} has recipe ${JSON.stringify(m.recipe)}, not ${JSON.stringify(recipe)}`);
+  // Several comma-separated files (disjoint measurement runs of one recipe) are merged; they can only be read.
+  const files = o.measurements?.split(',') ?? [];
+  if (files.length > 1 && phase !== 'table') throw new Error(`--measurements ${o.measurements}: several files can only be merged by --phase table`);
+  const m: Measurements = { recipe, host: {}, acc: {}, trainLog: [] };
+  for (const f of files.filter((x) => existsSync(x))) {
+    const x = JSON.parse(readFileSync(f, 'utf8')) as Measurements;
+    if (JSON.stringify(x.recipe) !== JSON.stringify(recipe))
+      throw new Error(`measurements file ${f} has recipe ${JSON.stringify(x.recipe)}, not ${JSON.stringify(recipe)}`);
+    for (const [a, e] of Object.entries(x.acc)) m.acc[a] = { ...m.acc[a], ...e };
+    for (const [a, e] of Object.entries(x.acc3k ?? {})) {
+      m.acc3k = m.acc3k ?? {};
+      m.acc3k[a] = { ...m.acc3k[a], ...e };
+    }
+    Object.assign(m.host, x.host);
+    m.trainLog.push(...x.trainLog);
+    if (x.hostSeconds !== undefined) {
+      m.hostSeconds = x.hostSeconds;
+      if (x.hostLoad1 !== undefined) m.hostLoad1 = x.hostLoad1;
+    }
+  }
+
   const save = (): void => {
     if (o.measurements) writeFileSync(o.measurements, `${JSON.stringify(m)}\n`);
   };
@@ -269,6 +312,16 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     }
   }
 
+  if (o.hostFrom) {
+    const old = loadNasTable(o.hostFrom, space);
+    // In the timing sample's order (shuffled(12)), so that the host predictor's held-out split is the original one.
+    for (const c of shuffled(12, reps.length)) {
+      const a = archOf(reps[c] as number);
+      const [h, measured] = old.values(a, ['host_ms', 'host_measured']) as [number, number];
+      if (measured === 1) m.host[a] = h;
+    }
+    log(`${Object.keys(m.host).length} host timings taken from ${o.hostFrom}`);
+  }
   // 1. host-cpu: onnxruntime measurements of a sample of classes.
   const hostN = o.hostSample ?? 80;
   const hostClasses = shuffled(12, reps.length).slice(0, hostN);
@@ -299,24 +352,33 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     await initEngine();
     const ds = await loadDataset('fashion-mnist', { size: recipe.inputSize, channels: 1, limit: { train: recipe.trainImages, test: recipe.testImages } });
     const small = nb201Space({ inputSize: recipe.inputSize, inChannels: 1, cellsPerStage: recipe.cellsPerStage, channels: recipe.channels });
-    for (let k = 0; k < trainN && Date.now() < deadline; k++) {
+    for (let k = o.trainOffset ?? 0; k < (o.trainOffset ?? 0) + trainN && Date.now() < deadline; k++) {
       const c = classOrder[k] as number;
       const i = reps[c] as number;
       const a = archOf(i);
-      for (const seed of k < repeatN ? [1, 2] : [1]) {
+      for (const seed of k - (o.trainOffset ?? 0) < repeatN ? [1, 2] : [1]) {
         const entry = m.acc[a] ?? {};
         m.acc[a] = entry;
         if (entry[String(seed)] !== undefined) continue;
         const g = small.graph(cells[i] as Nb201Cell);
         const em = buildModel({ graph: g, weights: initWeights(g, new Rng(seed * 100_003 + i)) });
         const t2 = Date.now();
+        const cpu0 = process.cpuUsage();
         try {
           await train(em, ds.train, { epochs: recipe.epochs, batchSize: recipe.batchSize, seed, workers: 1, lr: recipe.lr });
-          entry[String(seed)] = em.evaluate(ds.test.x, ds.test.y, ds.test.n).accuracy;
+          const [all, first] = testAccuracy(em.predict(ds.test.x, ds.test.n), ds.test.y, ds.test.n, 3000);
+          entry[String(seed)] = all;
+          if (ds.test.n > 3000) {
+            m.acc3k = m.acc3k ?? {};
+            const sub = m.acc3k[a] ?? {};
+            m.acc3k[a] = sub;
+            sub[String(seed)] = first;
+          }
         } finally {
           em.dispose();
         }
-        m.trainLog.push({ arch: a, seed, seconds: (Date.now() - t2) / 1000, load1: loadavg()[0] as number });
+        const cpu = process.cpuUsage(cpu0);
+        m.trainLog.push({ arch: a, seed, seconds: (Date.now() - t2) / 1000, load1: loadavg()[0] as number, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
         save();
         log(
           `trained #${k} seed ${seed} ${a}: ${(entry[String(seed)] as number).toFixed(4)} (${((Date.now() - t2) / 1000).toFixed(1)} s, load ${loadavg()[0]?.toFixed(1)})`,
@@ -431,8 +493,50 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     aY.slice(nFit),
     trainedOrder.slice(nFit).map((a) => params[classIdx.get(a) as number] as number),
   );
+  // The ceiling: how well one training ranks the held-out classes against a second training (where two seeds exist).
+  const heldPairs = trainedOrder.slice(nFit).filter((a) => m.acc[a]?.['2'] !== undefined);
+  const heldOutSeedTau =
+    heldPairs.length > 2
+      ? kendallTau(
+          heldPairs.map((a) => m.acc[a]?.['1'] as number),
+          heldPairs.map((a) => m.acc[a]?.['2'] as number),
+        )
+      : Number.NaN;
+  // Held-out tau of the chosen model when only seed 1 of the held-out classes is the label (what one training would give).
+  const heldOutTauSeed1 = kendallTau(
+    trainedOrder.slice(nFit).map((a) => m.acc[a]?.['1'] as number),
+    aFeat.slice(nFit).map(ACC_MODELS[accModel](aFeat.slice(0, nFit), aY.slice(0, nFit))),
+  );
+  // Repeated random 75/25 splits of all trained classes (the fixed split's tau has a standard error of ~0.1).
+  const splitRng = new Rng(7);
+  const splitTaus: Record<string, number[]> = { gbdt: [], ridge: [], params: [] };
+  for (let r = 0; r < 40; r++) {
+    const idx = splitRng.shuffle(Array.from({ length: trainedOrder.length }, (_, i) => i));
+    const te = idx.slice(0, accTest);
+    const tr = idx.slice(accTest);
+    const ty = te.map((i) => aY[i] as number);
+    for (const k of ['gbdt', 'ridge'] as const) {
+      const p = ACC_MODELS[k](
+        tr.map((i) => aFeat[i] as number[]),
+        tr.map((i) => aY[i] as number),
+      );
+      splitTaus[k]?.push(
+        kendallTau(
+          ty,
+          te.map((i) => p(aFeat[i] as number[])),
+        ),
+      );
+    }
+    splitTaus.params?.push(
+      kendallTau(
+        ty,
+        te.map((i) => params[classIdx.get(trainedOrder[i] as string) as number] as number),
+      ),
+    );
+  }
+  const randomSplitTau = Object.fromEntries(Object.entries(splitTaus).map(([k, v]) => [k, { mean: mean(v), std: std(v) }]));
   log(
-    `accuracy predictor: CV tau ${JSON.stringify(cv)} -> ${accModel}; held-out tau (${accTest} classes) ${JSON.stringify(heldOut)}; by samples ${accTauCurve.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}; params-only tau ${paramsTau.toFixed(3)}`,
+    `accuracy predictor: CV tau ${JSON.stringify(cv)} -> ${accModel}; held-out tau (${accTest} classes) ${JSON.stringify(heldOut)}; by samples ${accTauCurve.map((x) => `${x.samples}:${x.tau.toFixed(3)}`).join(' ')}; params-only tau ${paramsTau.toFixed(3)}; against seed 1 only ${heldOutTauSeed1.toFixed(3)}; seed 1 vs seed 2 on ${heldPairs.length} held-out classes ${heldOutSeedTau.toFixed(3)}; 40 random splits ${JSON.stringify(randomSplitTau)}`,
   );
   const accPred = ACC_MODELS[accModel](aFeat, aY);
 
@@ -488,6 +592,10 @@ export async function benchNasTable(o: NasTableBenchOptions = {}) {
     accuracyHeldOutTau: heldOut,
     accuracyPredictorTauCurve: accTauCurve,
     accuracyParamsTau: paramsTau,
+    accuracyHeldOutTauSeed1: heldOutTauSeed1,
+    heldOutSeedPairs: heldPairs.length,
+    heldOutSeedToSeedTau: heldOutSeedTau,
+    accuracyRandomSplitTau: randomSplitTau,
     measuredAccuracyRange: [Math.min(...accAll), Math.max(...accAll)],
   };
   o.onFigures?.(figures);
@@ -586,6 +694,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const seeds = arg('--seeds');
   const repeat = arg('--repeat');
   const hostSample = arg('--host-sample');
+  const trainSample = arg('--train-sample');
+  const trainOffset = arg('--train-offset');
+  const hostFrom = arg('--host-from');
+  const recipeArg = arg('--recipe');
   const strategies = arg('--strategies');
   const metrics = arg('--metrics');
   const result = arg('--result');
@@ -609,6 +721,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(seeds ? { seeds: seeds.split(',').map(Number) } : {}),
     ...(repeat ? { repeatSample: Number(repeat) } : {}),
     ...(hostSample ? { hostSample: Number(hostSample) } : {}),
+    ...(trainSample ? { trainSample: Number(trainSample) } : {}),
+    ...(trainOffset ? { trainOffset: Number(trainOffset) } : {}),
+    ...(hostFrom ? { hostFrom } : {}),
+    ...(recipeArg ? { recipe: JSON.parse(recipeArg) as Partial<AccuracyRecipe> } : {}),
   });
   process.stdout.write(`${JSON.stringify(r, null, 1)}\n`);
 }
