@@ -4,13 +4,15 @@
  *  (a) `qaft`:  joint search, each trial trained in float then quantization-aware fine-tuned under its
  *               own policy (`hwnas nas --space mbv2-micro+bits --qaft-epochs N`);
  *  (b) `ptq`:   joint search, each trial trained in float then scored by post-training quantization (`--ptq`);
- *  (c) `float`: float search over `mbv2-micro` (`hwnas nas --space mbv2-micro`), then the float front's
- *               `--quantize-top` most accurate architectures retrained in float once and quantized to each
- *               uniform precision of `--precisions` with the same QAFT as (a) (what `hwnas quantize
+ *  (c) `float`: float search over `mbv2-micro` (`hwnas nas --space mbv2-micro`), then every architecture of
+ *               the float front (or, with `--quantize-top k`, its k most accurate) retrained in float once and
+ *               quantized to each uniform precision of `--precisions` with the same QAFT as (a) (what `hwnas quantize
  *               --strategy uniform --finetune-epochs N` does to a trained model; here in-process so that it
  *               uses the search's training / validation split and recipe).
- * (a) and (b) choose each slot's label among the joint space's five (w8a8 w4a8 w4a4 w2a8 w2a2); `--precisions`
- * is read by step (c) only.
+ * `--precisions` is the label set of all three arms: (a) and (b) search `hwnas nas --precisions <labels>` (each
+ * slot chooses among them), (c) quantizes uniformly to each. `--joint-precisions all` gives (a) and (b) the joint
+ * space's five labels (w8a8 w4a8 w4a4 w2a8 w2a2) instead, as before session 30 (then their study names are those
+ * of the earlier runs).
  * All three use the same strategy (default `bo`), budget, objectives `accuracy:max,size_kb:min` (packed bytes
  * at the point's policy on the target), data, training recipe and validation split. Reported per seed: for
  * accuracy thresholds (the lowest of the three methods' best accuracies, i.e. the highest accuracy every
@@ -26,7 +28,7 @@
  * per sampled point, which is exact while every strategy is still in BO's random start-up phase.
  *
  * Run: `npx tsc -p tsconfig.json && nice -n 10 node dist/bench/bomp.js [--mode cli|shared] [--seeds 1] [--budget 16] [--limit 2000]
- * [--epochs 3] [--qaft-epochs 1] [--strategy bo] [--quantize-top 3] [--precisions w8a8,w4a8,w4a4,w2a2]
+ * [--epochs 3] [--qaft-epochs 1] [--strategy bo] [--quantize-top front|3] [--precisions w8a8,w4a8,w2a8] [--joint-precisions same|all]
  * [--thresholds 0.5,0.6] [--store /tmp/bomp.sqlite] [--out /tmp/bomp.json]`; progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
@@ -55,8 +57,11 @@ export interface BompOptions {
   readonly epochs: number;
   readonly qaftEpochs: number;
   readonly strategy: string;
+  /** Step (c): how many of the float front's most accurate architectures are quantized (Infinity: the whole front). */
   readonly quantizeTop: number;
   readonly precisions: readonly string[];
+  /** `same`: (a) and (b) search `--precisions`; `all`: the joint space's five labels. */
+  readonly jointPrecisions: 'same' | 'all';
   readonly thresholds: readonly number[];
   readonly target: string;
   readonly store: string;
@@ -148,8 +153,9 @@ function runSearch(o: BompOptions, method: Method, seed: number, prev: SearchRec
     '--store',
     o.store,
     '--study',
-    `bomp-${method}-s${seed}-b${o.budget}-l${o.limit}-e${o.epochs}-q${o.qaftEpochs}-${o.strategy}`,
+    `bomp-${method}-s${seed}-b${o.budget}-l${o.limit}-e${o.epochs}-q${o.qaftEpochs}-${o.strategy}${method !== 'float' && o.jointPrecisions === 'same' ? `-p${o.precisions.join('.')}` : ''}`,
     ...(method === 'qaft' ? ['--qaft-epochs', String(o.qaftEpochs)] : method === 'ptq' ? ['--ptq'] : []),
+    ...(method !== 'float' && o.jointPrecisions === 'same' ? ['--precisions', o.precisions.join(',')] : []),
     '--json',
   ];
   const timeFile = `${o.out}.time`;
@@ -188,7 +194,7 @@ function front(points: readonly Point[]): Point[] {
   );
 }
 
-/** Step (c): the float front's most accurate architectures, trained in float once, quantized to each uniform precision with QAFT. */
+/** Step (c): the float front's architectures (all, or the `quantizeTop` most accurate), trained in float once, quantized to each uniform precision with QAFT. */
 async function quantizeFloatFront(o: BompOptions, seed: number, rec: SeedRecord, save_: () => void): Promise<void> {
   const float = rec.search.float;
   if (!float) return;
@@ -461,7 +467,9 @@ export async function benchBomp(o: BompOptions): Promise<OutFile> {
       log(`seed ${seed}: ${m} done, ${rec.search[m]?.points.length} trials, ${rec.search[m]?.cpuS.toFixed(0)} CPU-s`);
       doSave();
       if (m === 'float') {
-        log(`seed ${seed}: quantizing the float front's ${o.quantizeTop} most accurate architectures`);
+        log(
+          `seed ${seed}: quantizing ${Number.isFinite(o.quantizeTop) ? `the float front's ${o.quantizeTop} most accurate architectures` : 'every architecture of the float front'}`,
+        );
         await quantizeFloatFront(o, seed, rec, doSave);
       }
     }
@@ -469,6 +477,11 @@ export async function benchBomp(o: BompOptions): Promise<OutFile> {
     doSave();
   }
   return out;
+}
+
+function jointPrecisionsArg(v: string | undefined): 'same' | 'all' {
+  if (v === undefined || v === 'same' || v === 'all') return v ?? 'same';
+  throw new Error(`--joint-precisions ${v}: expected same or all`);
 }
 
 function parseArgs(argv: readonly string[]): BompOptions {
@@ -492,8 +505,9 @@ function parseArgs(argv: readonly string[]): BompOptions {
     epochs: num('epochs', 3),
     qaftEpochs: num('qaft-epochs', 1),
     strategy: get('strategy') ?? 'bo',
-    quantizeTop: num('quantize-top', 3),
-    precisions: list('precisions', 'w8a8,w4a8,w4a4,w2a2'),
+    quantizeTop: get('quantize-top') === undefined || get('quantize-top') === 'front' ? Number.POSITIVE_INFINITY : num('quantize-top', 3),
+    precisions: list('precisions', 'w8a8,w4a8,w2a8'),
+    jointPrecisions: jointPrecisionsArg(get('joint-precisions')),
     thresholds: list('thresholds', '').map(Number),
     target: get('target') ?? 'bitfusion-edge',
     store: get('store') ?? '/tmp/bomp.sqlite',

@@ -11,6 +11,7 @@ import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blo
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
 import { loadNasTable, type NasTable } from '../../nas/tabular.js';
 import { canonicalStrategyName, createStrategy } from '../../search/registry.js';
+import { checkJointPrecisions, jointSpaceName } from '../../search/spaces/joint.js';
 import { archSpaceDescriptions, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
 import { isNb201Space } from '../../search/strategies/nb201-path.js';
@@ -124,7 +125,7 @@ export function registerNas(program: Command): void {
     .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
     .option(
       '--precisions <list>',
-      '--strategy blockwise on a +bits space: precisions each stage candidate is scored at (default w8a8,w4a8,w4a4,w2a8; the first is the reference)',
+      '+bits spaces: the precision labels each slot chooses among, some of w8a8,w4a8,w4a4,w2a8,w2a2 (default all five; stored with the study). --strategy blockwise: the precisions each stage candidate is scored at (default w8a8,w4a8,w4a4,w2a8; the first is the reference)',
     )
     .option(
       '--qa-steps <n>',
@@ -173,8 +174,8 @@ export function registerNas(program: Command): void {
       // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
       if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
       const retrievalTask = checkNasTask(f);
-      const space = getArchSpace(f.space);
       const strategyName = canonicalStrategyName(f.strategy);
+      const space = getArchSpace(spaceName(f, strategyName));
       if (strategyName === 'distinct')
         throw new ConfigError(
           `--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`,
@@ -188,6 +189,8 @@ export function registerNas(program: Command): void {
       const objectives = parseObjectives(objectivesSpec);
       const targetName = f.target ?? 'bitfusion-edge';
       const target = getTarget(targetName);
+      if (strategyName !== 'blockwise' && space.base !== undefined && f.precisions !== undefined)
+        for (const p of f.precisions.split(',').map((x) => x.trim())) checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
       const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
       const evaluatorName = f.evaluator ?? 'train';
       if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName))
@@ -560,6 +563,28 @@ function blockwisePredictorCheck(
   if (y.length < 4) return undefined;
   const c = predictorCheck(x, y);
   return { networks: c.networks, perStage: c.perStage, plainSum: c.plainSum, intercept: c.predictor.intercept, stageWeights: [...c.predictor.weights] };
+}
+
+/**
+ * The space `--space` and `--precisions` name: with `--precisions` (and a strategy other than blockwise, which reads it
+ * as its stage precisions) the joint space whose slots choose only among those labels, `<space>+bits[w8a8,w4a8,...]`.
+ * The name is stored in the study (settings, evaluator and strategy options), so a resume rebuilds the same space and
+ * the same `--study` with other labels is an error.
+ */
+function spaceName(f: NasFlags, strategyName: string): string {
+  if (f.precisions === undefined || strategyName === 'blockwise') return f.space;
+  const m = /^(.*)\+bits$/.exec(f.space);
+  if (!m)
+    throw new ConfigError(
+      /\+bits\[/.test(f.space)
+        ? `--precisions and --space ${f.space} both set the per-slot labels: give one`
+        : `--precisions ${f.precisions}: sets the per-slot precision labels of a joint space; use --space ${f.space}+bits`,
+    );
+  const labels = checkJointPrecisions(
+    f.precisions.split(',').map((x) => x.trim()),
+    `--precisions ${f.precisions}`,
+  );
+  return jointSpaceName(m[1] as string, labels);
 }
 
 /** The budget capped at the architectures there are (a note on stderr when it was larger; see capNasBudget). */

@@ -4,6 +4,8 @@
  * of its slot (see {@link ArchSpace.slotOf}); layers outside every slot take `defaultPrecision`.
  *
  * Architecture string: `<base arch>@<slot precisions in slot order, comma separated>`.
+ * Space name: `<base>+bits` with the default labels, `<base>+bits[w8a8,w4a8,w2a8]` with other `choices` (so the
+ * registry, strategies, workers and stored studies rebuild the same space from its name).
  */
 import { ConfigError } from '../../errors.js';
 import type { Precision, PrecisionPolicy } from '../../ir/precision.js';
@@ -20,9 +22,32 @@ export interface JointArch<A> {
   readonly bits: Readonly<Record<string, string>>;
 }
 
+/** The default precision labels per slot: BitFusion's 2/4/8 bits. */
+export const JOINT_PRECISIONS: readonly string[] = ['w8a8', 'w4a8', 'w4a4', 'w2a8', 'w2a2'];
+
+/**
+ * Checks a list of per-slot labels of a joint space (`what` names its source in errors): non-empty, each one of
+ * {@link JOINT_PRECISIONS}, no repeats. ConfigError naming the bad label and the allowed ones otherwise.
+ */
+export function checkJointPrecisions(labels: readonly string[], what: string): readonly string[] {
+  if (labels.length === 0) throw new ConfigError(`${what}: no precision labels given (expected some of ${JOINT_PRECISIONS.join(', ')})`);
+  labels.forEach((l, i) => {
+    if (!JOINT_PRECISIONS.includes(l))
+      throw new ConfigError(`${what}: '${l}' is not a precision label of a joint space (expected some of ${JOINT_PRECISIONS.join(', ')})`);
+    if (labels.indexOf(l) !== i) throw new ConfigError(`${what}: '${l}' is given twice`);
+  });
+  return labels;
+}
+
+/** The name of the joint space over `base` with these per-slot labels (`<base>+bits`, or `<base>+bits[labels]` when not the default). */
+export function jointSpaceName(base: string, choices: readonly string[] = JOINT_PRECISIONS): string {
+  const dflt = choices.length === JOINT_PRECISIONS.length && choices.every((c, i) => c === JOINT_PRECISIONS[i]);
+  return dflt ? `${base}+bits` : `${base}+bits[${choices.join(',')}]`;
+}
+
 /** Options of {@link jointSpace}. */
 export interface JointSpaceOptions {
-  /** Precision labels to choose from per slot (default w8a8, w4a8, w4a4, w2a8, w2a2: BitFusion's 2/4/8 bits). */
+  /** Precision labels to choose from per slot (default {@link JOINT_PRECISIONS}: w8a8, w4a8, w4a4, w2a8, w2a2). */
   readonly choices?: readonly string[];
   /** Precision of layers in no slot (default w8a8). */
   readonly defaultPrecision?: string;
@@ -43,14 +68,16 @@ export function jointSpace<A>(
   readonly base: ArchSpace<A>;
   policy(j: JointArch<A>, graph: Graph): PrecisionPolicy;
 } {
-  const choices = o.choices ?? ['w8a8', 'w4a8', 'w4a4', 'w2a8', 'w2a2'];
+  const choices = o.choices ?? JOINT_PRECISIONS;
   choices.forEach(parsePrecisionLabel);
+  if (choices.length === 0 || new Set(choices).size !== choices.length)
+    throw new ConfigError(`joint space over ${base.name}: precision labels ${JSON.stringify(choices)} must be non-empty and distinct`);
   const dflt = parsePrecisionLabel(o.defaultPrecision ?? 'w8a8');
   const slots = base.slots();
   const params: Record<string, ParamSpec> = { ...base.space.params };
   for (const s of slots) params[`q_${s}`] = { kind: 'categorical', choices };
   const space = new SearchSpace(params);
-  const name = `${base.name}+bits`;
+  const name = jointSpaceName(base.name, choices);
   const checkBits = (bits: Readonly<Record<string, string>>, src: string): void => {
     for (const s of slots) {
       const v = bits[s];

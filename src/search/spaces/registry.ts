@@ -1,6 +1,6 @@
 /** Architecture spaces by name, for configs and the CLI. */
 import { ConfigError } from '../../errors.js';
-import { jointSpace } from './joint.js';
+import { checkJointPrecisions, jointSpace } from './joint.js';
 import { MBV2_IMAGENET, MBV2_MBNET, MBV2_MICRO, MBV2_SMALL, mbv2Space } from './mbv2.js';
 import { nb201Space } from './nb201.js';
 import type { ArchSpace } from './types.js';
@@ -22,18 +22,23 @@ const SPACES: Readonly<Record<string, { readonly description: string; readonly c
   },
 };
 
-/** Names of the built-in architecture spaces; `<name>+bits` is the joint space with per-slot precision. */
+/**
+ * Names of the built-in architecture spaces; `<name>+bits` is the joint space with per-slot precision (also
+ * `<name>+bits[w8a8,w4a8,w2a8]`: the same with only those labels per slot, see `hwnas nas --precisions`).
+ */
 export function archSpaceNames(): string[] {
   return Object.keys(SPACES).flatMap((n) => [n, `${n}+bits`]);
 }
 
 /** An architecture space by name (`nb201`, `mbv2`, `mbv2-micro`, `mbv2-mbnet`, `mbv2-imagenet`, or any of them with `+bits`). */
 export function getArchSpace(name: string): ArchSpace {
-  const joint = name.endsWith('+bits');
-  const e = SPACES[joint ? name.slice(0, -5) : name];
+  const m = /^(.*)\+bits(?:\[([^\]]*)\])?$/.exec(name);
+  const e = SPACES[m ? (m[1] as string) : name];
   if (!e) throw new ConfigError(`unknown architecture space '${name}': expected one of ${archSpaceNames().join(', ')}`);
   const base = e.create();
-  return joint ? (jointSpace(base) as ArchSpace) : base;
+  if (!m) return base;
+  const choices = m[2] === undefined ? undefined : checkJointPrecisions(m[2].split(','), `architecture space '${name}'`);
+  return jointSpace(base, choices ? { choices } : {}) as ArchSpace;
 }
 
 /** One-line descriptions of the built-in spaces. */
