@@ -5,7 +5,7 @@ import { inferShapes } from '../../ir/shapes.js';
 import { graphTotals } from '../../ir/workload.js';
 import { Rng } from '../../util/rng.js';
 import { archCodec } from './codec.js';
-import { jointSpace } from './joint.js';
+import { checkJointPrecisions, JOINT_PRECISIONS, jointSpace, jointSpaceName } from './joint.js';
 import { MBV2_IMAGENET, MBV2_SMALL, mbv2Space } from './mbv2.js';
 import { enumerateNb201, formatNb201, NB201_OPS, nb201Graph, nb201Space, nb201ZeroNodes, parseNb201 } from './nb201.js';
 import { getArchSpace } from './registry.js';
@@ -122,6 +122,37 @@ test('joint space: round trip and a policy covering every layer by slot', () => 
   assert.throws(() => j.parse(`${EXAMPLE}@w8a8`), /expected 22/);
   const m = getArchSpace('mbv2+bits');
   assert.equal(m.name, 'mbv2+bits');
+});
+
+test('joint space with given labels: every slot parameter offers exactly them, the name carries them, the registry rebuilds it', () => {
+  const labels = ['w8a8', 'w4a8', 'w2a8'];
+  const j = getArchSpace('mbv2-micro+bits[w8a8,w4a8,w2a8]');
+  assert.equal(j.name, 'mbv2-micro+bits[w8a8,w4a8,w2a8]');
+  const slots = j.slots();
+  assert.ok(slots.length > 1);
+  for (const s of slots) assert.deepEqual((j.space.params[`q_${s}`] as { choices: readonly string[] }).choices, labels, s);
+  const all = getArchSpace('mbv2-micro+bits');
+  assert.equal(all.name, 'mbv2-micro+bits');
+  for (const s of slots) assert.deepEqual((all.space.params[`q_${s}`] as { choices: readonly string[] }).choices, JOINT_PRECISIONS, s);
+  // the other parameters are the base space's
+  assert.deepEqual(
+    j.space.names.filter((n) => !n.startsWith('q_')),
+    getArchSpace('mbv2-micro').space.names,
+  );
+  const rng = new Rng(3);
+  const used = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const a = j.fromParams(j.space.sample(rng)) as { bits: Record<string, string> };
+    for (const l of Object.values(a.bits)) used.add(l);
+  }
+  assert.deepEqual([...used].sort(), [...labels].sort(), 'samples use the given labels, and only them');
+  const str = j.format(j.fromParams(j.space.sample(rng)));
+  assert.throws(() => j.parse(str.replace(/@[^,]+/, '@w4a4')), /"w4a4" is not one of w8a8, w4a8, w2a8/);
+  assert.equal(jointSpaceName('mbv2', JOINT_PRECISIONS), 'mbv2+bits');
+  assert.equal(jointSpace(mbv2Space(), { choices: ['w2a8', 'w8a8'] }).name, 'mbv2+bits[w2a8,w8a8]');
+  assert.throws(() => getArchSpace('mbv2+bits[w8a8,w5a5]'), /'w5a5' is not a precision label.*w8a8, w4a8, w4a4, w2a8, w2a2/);
+  assert.throws(() => getArchSpace('mbv2+bits[]'), /'' is not a precision label/);
+  assert.throws(() => checkJointPrecisions(['w8a8', 'w8a8'], '--precisions'), /'w8a8' is given twice/);
 });
 
 test('archCodec: sample/mutate/decode give valid, canonical strings', () => {
