@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRecipes, recipeLabel } from './retrieval.js';
+import { parseGallerySizes, parseRecipes, recipeLabel } from './retrieval.js';
 
 test('parseRecipes: epochs, images, alignment weight (default 1, 0, or indep)', () => {
   assert.deepEqual(parseRecipes('12:5000', 55000), [{ epochs: 12, images: 5000, align: 1 }]);
@@ -23,4 +23,13 @@ test('parseRecipes: bad recipes name the bad item and what was expected', () => 
   assert.throws(() => parseRecipes('12:5000:-1', 55000), /alignment weight '-1', expected a number >= 0 or 'indep'/);
   assert.throws(() => parseRecipes('12:5000:', 55000), /alignment weight '', expected/);
   assert.throws(() => parseRecipes('12:5000:x', 55000), /alignment weight 'x'/);
+});
+
+test('parseGallerySizes: extra gallery sizes, none by default; bad sizes named', () => {
+  assert.deepEqual(parseGallerySizes('', 55000), []);
+  assert.deepEqual(parseGallerySizes('20000, 55000', 55000), [20000, 55000]);
+  assert.throws(() => parseGallerySizes('0', 55000), /'0' is not a positive whole number of gallery images/);
+  assert.throws(() => parseGallerySizes('2e4.5', 55000), /'2e4.5' is not a positive whole number/);
+  assert.throws(() => parseGallerySizes('x', 55000), /'x' is not a positive whole number/);
+  assert.throws(() => parseGallerySizes('60000', 55000), /60000 gallery images asked for, expected at most 55000/);
 });

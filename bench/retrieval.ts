@@ -25,6 +25,9 @@
  * `--score test|val|both` (default test): the queries the retrained picks are scored on: the test images, or the
  * validation images [--val-from, --val-from + --val-queries) (default [--nas-limit, 5000): the search's trials
  * score the first --nas-limit validation images), to choose a recipe without the test images.
+ * `--gallery-also 'N,...'`: the paragon and every retrained pick (cross-model) are also scored against the first N
+ * training images as the gallery (e.g. all the images a paragon trained on when it trained on more than
+ * --gallery); `--paragon-only`: only the paragon's figures (stage 1), no search.
  *
  * `--ablation [--space mbv2-micro] [--arch r28-w0.35:k3e1r|k3e1r|k3e1r|k3e1r] [--seeds 1,2,3] [--limit 5000] [--epochs 4]`:
  * only the compatibility ablation on one query architecture, each seed: (i) independent (own proxies, no
@@ -91,6 +94,20 @@ export function parseRecipes(spec: string, maxImages: number): Recipe[] {
     if (w.trim() === '' || !Number.isFinite(align) || align < 0)
       throw new Error(`--recipes: '${item}' has alignment weight '${w}', expected a number >= 0 or 'indep'`);
     return { epochs, images, align };
+  });
+}
+
+/**
+ * Parses `--gallery-also 'N,...'`: extra gallery sizes (the first N training images, embedded by the paragon) the
+ * paragon and the retrained picks are also scored against; each a positive integer at most `maxImages`.
+ */
+export function parseGallerySizes(spec: string, maxImages: number): number[] {
+  const items = spec.split(',').filter((x) => x.trim() !== '');
+  return items.map((item) => {
+    const n = Number(item.trim());
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--gallery-also: '${item.trim()}' is not a positive whole number of gallery images`);
+    if (n > maxImages) throw new Error(`--gallery-also: ${n} gallery images asked for, expected at most ${maxImages} (the training split)`);
+    return n;
   });
 }
 
@@ -287,6 +304,10 @@ async function main(): Promise<void> {
   // `--recipes E:N[:W],...`: the picks' retraining recipes (default: --retrain-epochs on --limit images, weight 1)
   const TRAIN_IMAGES = 55_000; // Fashion-MNIST's training split in hwnas
   const recipes = parseRecipes(flag('--recipes', retrainEpochs.map((e) => `${e}:${limit}:1`).join(',')), TRAIN_IMAGES);
+  // `--gallery-also N,...`: also score the paragon and the picks against the first N training images as the gallery
+  const extraGalleries = parseGallerySizes(flag('--gallery-also', ''), TRAIN_IMAGES);
+  // `--paragon-only`: stop after the paragon's own figures
+  const paragonOnly = process.argv.includes('--paragon-only');
   const scoreOn = flag('--score', 'test');
   if (!['test', 'val', 'both'].includes(scoreOn)) throw new Error(`--score '${scoreOn}': expected test, val or both`);
   const valFrom = Number(flag('--val-from', String(nasLimit)));
@@ -315,6 +336,7 @@ async function main(): Promise<void> {
       ...(scoreOn !== 'test' ? { valQueries: [valFrom, valFrom + valN] } : {}),
       picks: Object.fromEntries(givenPicks),
       galleryN,
+      extraGalleries,
       queriesN,
       smallest,
       spaceName,
@@ -333,7 +355,7 @@ async function main(): Promise<void> {
   const space = getArchSpace(spaceName);
   const target = getTarget('bitfusion-edge');
   const paragon = galleryModel(loadOnnx(paragonPath), paragonPath);
-  const maxImages = Math.max(limit, ...recipes.map((r) => r.images));
+  const maxImages = Math.max(limit, ...recipes.map((r) => r.images), ...extraGalleries);
   // `limit=` cuts every split to its first images: the training prefix is the same for every limit
   const ds = await loadDataset(`fashion-mnist;limit=${Math.max(galleryN, maxImages, 5000)}`, { size: 28, channels: 1 });
   const sub = (sp: Split, from: number, n: number): Split => {
@@ -362,19 +384,39 @@ async function main(): Promise<void> {
   const pm = buildModel(paragon.model);
   const galleryEmb = embed(pm, gallerySplit);
   const paragonTest = embed(pm, test);
-  // alignment targets: the paragon's embeddings of the first maxImages training images (a recipe takes a prefix)
+  // alignment targets: the paragon's embeddings of the first maxImages training images (a recipe takes a prefix;
+  // so does each --gallery-also gallery)
   const trainTargets = embed(pm, sub(ds.train, 0, maxImages));
+  const extra = extraGalleries.map((n) => ({ n, emb: trainTargets.subarray(0, n * paragon.dim), y: sub(ds.train, 0, n).y }));
   const paragonVal = scoreOn !== 'test' ? embed(pm, val) : undefined;
   pm.dispose();
   const paragonBackbone = paragon.model.graph;
   const paragonCost = await costOf(paragonBackbone);
   const paragonFig = fig(await scoreEmbeddings(paragonTest, test.y, galleryEmb, gallerySplit.y, paragon.dim));
   const paragonValFig = paragonVal && fig(await scoreEmbeddings(paragonVal, val.y, galleryEmb, gallerySplit.y, paragon.dim));
-  result.paragon = { ...paragonFig, ...paragonCost, dim: paragon.dim, ...(paragonValFig ? { val: paragonValFig } : {}) };
+  // the paragon against each extra gallery (test queries, and validation queries when scored)
+  const paragonExtra: Record<number, { test: ReturnType<typeof fig>; val?: ReturnType<typeof fig> }> = {};
+  for (const g of extra) {
+    const t = fig(await scoreEmbeddings(paragonTest, test.y, g.emb, g.y, paragon.dim));
+    const v = paragonVal && fig(await scoreEmbeddings(paragonVal, val.y, g.emb, g.y, paragon.dim));
+    paragonExtra[g.n] = { test: t, ...(v ? { val: v } : {}) };
+    log(`paragon mAP with a ${g.n}-image gallery ${t.map.toFixed(4)}${v ? ` (validation queries ${v.map.toFixed(4)})` : ''}`);
+  }
+  result.paragon = {
+    ...paragonFig,
+    ...paragonCost,
+    dim: paragon.dim,
+    ...(paragonValFig ? { val: paragonValFig } : {}),
+    ...(extra.length > 0 ? { galleries: paragonExtra } : {}),
+  };
   log(
     `paragon mAP ${paragonFig.map.toFixed(4)}${paragonValFig ? ` (validation queries ${paragonValFig.map.toFixed(4)})` : ''}, ${paragonCost.macs} MACs, ${paragonCost.latencyMs.toFixed(4)} ms`,
   );
   save();
+  if (paragonOnly) {
+    log(`done (--paragon-only): ${out}`);
+    return;
+  }
 
   /**
    * Trains arch `a` with a recipe (compatibly, or independently for align 'indep') and scores it cross-model (and
@@ -400,13 +442,23 @@ async function main(): Promise<void> {
         recipe.align === 'indep' ? base : compatibleTrainOptions(base, recipe.align === 0 ? { targets, mode: 'head' } : { targets, alignWeight: recipe.align });
       const tr = await trainEmbedding(em, at(sub(ds.train, 0, recipe.images)), opts);
       const ownGallery = embed(em, at(gallerySplit));
-      const scores: Record<string, { cross: ReturnType<typeof fig>; own: ReturnType<typeof fig>; mapGapPoints: number }> = {};
+      type Score = { cross: ReturnType<typeof fig>; own: ReturnType<typeof fig>; mapGapPoints: number };
+      type ExtraScore = { cross: ReturnType<typeof fig>; mapGapPoints: number };
+      const scores: Record<string, Score & { galleries?: Record<number, ExtraScore> }> = {};
       for (const { name, split } of sets) {
         const q = embed(em, at(split));
         const cross = fig(await scoreEmbeddings(q, split.y, galleryEmb, gallerySplit.y, paragon.dim));
         const own = fig(await scoreEmbeddings(q, split.y, ownGallery, gallerySplit.y, paragon.dim));
         const ref = name === 'val' ? (paragonValFig as ReturnType<typeof fig>) : paragonFig;
-        scores[name] = { cross, own, mapGapPoints: (ref.map - cross.map) * 100 };
+        // cross-model only against the extra galleries (the query model's own gallery stays the --gallery one)
+        const galleries: Record<number, ExtraScore> = {};
+        for (const g of extra) {
+          const c = fig(await scoreEmbeddings(q, split.y, g.emb, g.y, paragon.dim));
+          const pRef = paragonExtra[g.n] as (typeof paragonExtra)[number];
+          const pMap = (name === 'val' ? (pRef.val as ReturnType<typeof fig>) : pRef.test).map;
+          galleries[g.n] = { cross: c, mapGapPoints: (pMap - c.map) * 100 };
+        }
+        scores[name] = { cross, own, mapGapPoints: (ref.map - cross.map) * 100, ...(extra.length > 0 ? { galleries } : {}) };
       }
       const last = scores[(sets[sets.length - 1] as (typeof sets)[number]).name] as (typeof scores)[string];
       const cost = await costOf(backbone, model.graph);
@@ -439,7 +491,13 @@ async function main(): Promise<void> {
     const run = await trainAndScore(s.pick, s.seed, r, querySets);
     s.finals.push(run);
     s.final ??= run;
-    const figs = Object.entries(run.scores).map(([k, v]) => `${k} cross mAP ${v.cross.map.toFixed(4)} (gap ${v.mapGapPoints.toFixed(2)} points)`);
+    const figs = Object.entries(run.scores).map(
+      ([k, v]) =>
+        `${k} cross mAP ${v.cross.map.toFixed(4)} (gap ${v.mapGapPoints.toFixed(2)} points)` +
+        Object.entries(v.galleries ?? {})
+          .map(([n, g]) => `; ${n}-image gallery ${g.cross.map.toFixed(4)} (gap ${g.mapGapPoints.toFixed(2)})`)
+          .join(''),
+    );
     log(`seed ${s.seed}, ${recipeLabel(r)}: ${figs.join(', ')} (${run.seconds.toFixed(0)} s, ${run.cpuSeconds.toFixed(0)} CPU-s)`);
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
