@@ -252,7 +252,8 @@ export function fromUnit(spec: IntParam | FloatParam, u: number): number {
   return spec.low + step * Math.min(intCount(spec) - 1, Math.max(0, k));
 }
 
-function intCount(spec: IntParam): number {
+/** Number of grid values of an int parameter. */
+export function intCount(spec: IntParam): number {
   return Math.floor((spec.high - spec.low) / (spec.step ?? 1)) + 1;
 }
 

@@ -29,6 +29,47 @@ test('tpe options: a bad value is a ConfigError naming it', () => {
   assert.throws(() => new Tpe({ startupTrials: 2.5 }), ConfigError);
   assert.throws(() => createStrategy('tpe', { multivariate: 'yes' }), /multivariate "yes"/);
   assert.equal(createStrategy('tpe', { multivariate: true }).name, 'tpe');
+  assert.throws(() => createStrategy('tpe', { startup: 'lhs' }), /startup "lhs": expected 'stratified' or 'random'/);
+});
+
+test('tpe stratified start-up: every categorical value twice, every tenth of a float range and every int value once in 10 trials', async () => {
+  const space = new SearchSpace({
+    c: { kind: 'categorical', choices: ['a', 'b', 'c', 'd', 'e'] },
+    x: { kind: 'float', low: 1, high: 100, log: true },
+    k: { kind: 'int', low: 0, high: 18, step: 2 },
+  });
+  for (const seed of [1, 2, 3]) {
+    const ts = await runTrials({ strategy: new Tpe(), space, objectives: minimise, evaluate: () => ({ values: [1] }), nTrials: 10, seed });
+    const count = (f: (t: Trial) => string | number): number[] => {
+      const m = new Map<string | number, number>();
+      for (const t of ts) m.set(f(t), (m.get(f(t)) ?? 0) + 1);
+      return [...m.values()].sort();
+    };
+    assert.deepEqual(
+      count((t) => t.params.c as string),
+      [2, 2, 2, 2, 2],
+      `seed ${seed}`,
+    );
+    assert.deepEqual(
+      count((t) => Math.floor(Math.log10(t.params.x as number) * 5)),
+      new Array(10).fill(1),
+      `seed ${seed}`,
+    );
+    assert.deepEqual(
+      count((t) => t.params.k as number),
+      new Array(10).fill(1),
+      `seed ${seed}`,
+    );
+  }
+  // The old start-up (independent uniform draws) rarely spreads that evenly: some seed misses a categorical value's balance.
+  let unbalanced = 0;
+  for (const seed of [1, 2, 3]) {
+    const ts = await runTrials({ strategy: new Tpe({ startup: 'random' }), space, objectives: minimise, evaluate: () => ({ values: [1] }), nTrials: 10, seed });
+    const c = new Map<string, number>();
+    for (const t of ts) c.set(t.params.c as string, (c.get(t.params.c as string) ?? 0) + 1);
+    if (c.size < 5 || [...c.values()].some((v) => v !== 2)) unbalanced++;
+  }
+  assert.ok(unbalanced > 0);
 });
 
 for (const multivariate of [false, true]) {
@@ -83,18 +124,23 @@ test('tpe on ordinal (int, stepped, log) and categorical parameters finds the op
   });
   const f = (p: Params): number => Math.abs((p.width as number) - 135) / 5 + Math.abs(Math.log2(p.batch as number) - 6) + (p.act === 'swish' ? 0 : 2);
   for (const multivariate of [false, true]) {
-    const ts = await runTrials({
-      strategy: new Tpe({ multivariate }),
-      space,
-      objectives: minimise,
-      evaluate: (p) => ({ values: [f(p)] }),
-      nTrials: 120,
-      seed: 3,
-    });
-    for (const t of ts) assert.equal(space.check(t.params), null);
-    const best = Math.min(...ts.map((t) => (t.values as number[])[0] as number));
-    // The space has 41 x 1024 x 4 points; random search's expected best of 120 is about 3.
-    assert.ok(best <= 1, `multivariate ${multivariate}: best ${best}`);
+    const bests: number[] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+      const ts = await runTrials({
+        strategy: new Tpe({ multivariate }),
+        space,
+        objectives: minimise,
+        evaluate: (p) => ({ values: [f(p)] }),
+        nTrials: 120,
+        seed,
+      });
+      for (const t of ts) assert.equal(space.check(t.params), null);
+      bests.push(Math.min(...ts.map((t) => (t.values as number[])[0] as number)));
+    }
+    // The space has 41 x 1024 x 4 points; random search's expected best of 120 is about 3. Over 10 seeds
+    // (one seed alone is a coin flip: 5-7 of 20 seeds end above 1 with either start-up, measured in session 30).
+    const mean = bests.reduce((a, b) => a + b, 0) / bests.length;
+    assert.ok(mean <= 1 && Math.max(...bests) < 3, `multivariate ${multivariate}: best per seed ${bests.map((b) => b.toFixed(2)).join(' ')}`);
   }
 });
 

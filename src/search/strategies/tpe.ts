@@ -19,7 +19,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
-import { categoricalIndex, type ParamSpec } from '../space.js';
+import { categoricalIndex, fromUnit, intCount, type ParamSpec, sampleParam, toUnit } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 
@@ -39,6 +39,12 @@ export interface TpeOptions {
   readonly maxBelow?: number;
   /** Skip candidates equal to an already evaluated point (default true). */
   readonly skipSeen?: boolean;
+  /**
+   * How the start-up trials are drawn: 'stratified' (default: each categorical value, and each of
+   * `startupTrials` equal strata of a numeric range, as evenly as the trials allow, like a Latin
+   * hypercube), or 'random' (independent uniform draws, as Optuna; the default before session 30).
+   */
+  readonly startup?: 'stratified' | 'random';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -91,6 +97,7 @@ export class Tpe implements SearchStrategy {
       gamma: options.gamma ?? 0.1,
       maxBelow: options.maxBelow ?? 25,
       skipSeen: options.skipSeen ?? true,
+      startup: options.startup ?? 'stratified',
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -102,6 +109,8 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe priorWeight ${JSON.stringify(options.priorWeight)}: expected a positive number`);
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
+    if (o.startup !== 'stratified' && o.startup !== 'random')
+      throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
 
   /** The estimators of the last history seen (a wrapper that re-asks on the same history reuses them). */
@@ -114,7 +123,13 @@ export class Tpe implements SearchStrategy {
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
     if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
     const model = this.memo.model;
-    if (model === null) return sampleUnseen(ctx, this.seen(ctx));
+    if (model === null) {
+      const seen = this.seen(ctx);
+      if (this.o.startup === 'random' || done.length >= Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
+      let p = sampleStratified(ctx, Math.max(this.o.startupTrials, 2));
+      for (let i = 0; i < 100 && seen.has(keyOf(p, space.names)); i++) p = sampleStratified(ctx, Math.max(this.o.startupTrials, 2));
+      return p;
+    }
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
@@ -354,6 +369,42 @@ function sampleUnseen(ctx: AskContext, seen: ReadonlySet<string>): Params {
   let p = ctx.space.sample(ctx.rng);
   for (let i = 0; i < 100 && seen.has(keyOf(p, ctx.space.names)); i++) p = ctx.space.sample(ctx.rng);
   return p;
+}
+
+/**
+ * A start-up point that spreads the start-up trials evenly: per parameter, a value (categorical; int with
+ * at most `strata` grid values) or one of `strata` equal cells of the unit-scaled range (float, other int)
+ * among those the trials in the history use least, at random among ties; structured parameters uniform.
+ * Over `strata` trials every categorical value appears floor or ceil(strata / k) times and each cell of a
+ * numeric range once (a Latin hypercube), unless other proposals (a wrapper's, a resumed study's) interfere.
+ */
+function sampleStratified(ctx: AskContext, strata: number): Params {
+  const { space, rng } = ctx;
+  const h = ctx.history;
+  const out: Record<string, JsonValue> = {};
+  const leastUsed = (name: string, n: number, index: (v: JsonValue) => number): number => {
+    const count = new Array<number>(n).fill(0);
+    for (const t of h) {
+      const i = index(t.params[name] as JsonValue);
+      if (i >= 0 && i < n) count[i] = (count[i] as number) + 1;
+    }
+    const min = Math.min(...count);
+    const ties = count.flatMap((c, i) => (c === min ? [i] : []));
+    return ties[rng.int(0, ties.length - 1)] as number;
+  };
+  for (const name of space.names) {
+    const s = space.params[name] as ParamSpec;
+    if (s.kind === 'categorical') out[name] = s.choices[leastUsed(name, s.choices.length, (v) => categoricalIndex(s, v))] as JsonValue;
+    else if (s.kind === 'structured') out[name] = sampleParam(s, rng);
+    else if (s.kind === 'int' && intCount(s) <= strata) {
+      const step = s.step ?? 1;
+      out[name] = s.low + step * leastUsed(name, intCount(s), (v) => (typeof v === 'number' ? Math.round((v - s.low) / step) : -1));
+    } else {
+      const cell = leastUsed(name, strata, (v) => (typeof v === 'number' ? Math.min(strata - 1, Math.floor(toUnit(s, v) * strata)) : -1));
+      out[name] = fromUnit(s, (cell + rng.next()) / strata);
+    }
+  }
+  return out;
 }
 
 function sameValue(dim: Dim, a: number, b: number): boolean {
