@@ -252,8 +252,7 @@ export function fromUnit(spec: IntParam | FloatParam, u: number): number {
   return spec.low + step * Math.min(intCount(spec) - 1, Math.max(0, k));
 }
 
-/** Number of grid values of an int parameter. */
-export function intCount(spec: IntParam): number {
+function intCount(spec: IntParam): number {
   return Math.floor((spec.high - spec.low) / (spec.step ?? 1)) + 1;
 }
 

@@ -19,7 +19,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
-import { categoricalIndex, fromUnit, intCount, type ParamSpec, sampleParam, toUnit } from '../space.js';
+import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 
@@ -40,9 +40,9 @@ export interface TpeOptions {
   /** Skip candidates equal to an already evaluated point (default true). */
   readonly skipSeen?: boolean;
   /**
-   * How the start-up trials are drawn: 'stratified' (default: each categorical value, and each of
-   * `startupTrials` equal strata of a numeric range, as evenly as the trials allow, like a Latin
-   * hypercube), or 'random' (independent uniform draws, as Optuna; the default before session 30).
+   * How the start-up trials are drawn: 'stratified' (default: every value of every categorical parameter
+   * as evenly as the trials allow; other parameters uniform, and a space without categorical parameters
+   * exactly as 'random'), or 'random' (independent uniform draws, as Optuna; the default before session 30).
    */
   readonly startup?: 'stratified' | 'random';
 }
@@ -125,9 +125,10 @@ export class Tpe implements SearchStrategy {
     const model = this.memo.model;
     if (model === null) {
       const seen = this.seen(ctx);
-      if (this.o.startup === 'random' || done.length >= Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
-      let p = sampleStratified(ctx, Math.max(this.o.startupTrials, 2));
-      for (let i = 0; i < 100 && seen.has(keyOf(p, space.names)); i++) p = sampleStratified(ctx, Math.max(this.o.startupTrials, 2));
+      const categorical = space.names.some((n) => (space.params[n] as ParamSpec).kind === 'categorical');
+      if (this.o.startup === 'random' || !categorical || done.length >= Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
+      let p = sampleStratified(ctx);
+      for (let i = 0; i < 100 && seen.has(keyOf(p, space.names)); i++) p = sampleStratified(ctx);
       return p;
     }
     const seen = model.seen;
@@ -372,37 +373,28 @@ function sampleUnseen(ctx: AskContext, seen: ReadonlySet<string>): Params {
 }
 
 /**
- * A start-up point that spreads the start-up trials evenly: per parameter, a value (categorical; int with
- * at most `strata` grid values) or one of `strata` equal cells of the unit-scaled range (float, other int)
- * among those the trials in the history use least, at random among ties; structured parameters uniform.
- * Over `strata` trials every categorical value appears floor or ceil(strata / k) times and each cell of a
- * numeric range once (a Latin hypercube), unless other proposals (a wrapper's, a resumed study's) interfere.
+ * A start-up point that spreads the start-up trials evenly over every categorical parameter's values: per
+ * categorical parameter, a value among those the trials in the history use least, at random among ties;
+ * other parameters uniform. Over `strata` trials every value of a k-way choice appears floor or
+ * ceil(strata / k) times, unless other proposals (a wrapper's, a resumed study's) interfere.
  */
-function sampleStratified(ctx: AskContext, strata: number): Params {
+function sampleStratified(ctx: AskContext): Params {
   const { space, rng } = ctx;
-  const h = ctx.history;
   const out: Record<string, JsonValue> = {};
-  const leastUsed = (name: string, n: number, index: (v: JsonValue) => number): number => {
-    const count = new Array<number>(n).fill(0);
-    for (const t of h) {
-      const i = index(t.params[name] as JsonValue);
-      if (i >= 0 && i < n) count[i] = (count[i] as number) + 1;
+  for (const name of space.names) {
+    const s = space.params[name] as ParamSpec;
+    if (s.kind !== 'categorical') {
+      out[name] = sampleParam(s, rng);
+      continue;
+    }
+    const count = new Array<number>(s.choices.length).fill(0);
+    for (const t of ctx.history) {
+      const i = categoricalIndex(s, t.params[name] as JsonValue);
+      if (i >= 0) count[i] = (count[i] as number) + 1;
     }
     const min = Math.min(...count);
     const ties = count.flatMap((c, i) => (c === min ? [i] : []));
-    return ties[rng.int(0, ties.length - 1)] as number;
-  };
-  for (const name of space.names) {
-    const s = space.params[name] as ParamSpec;
-    if (s.kind === 'categorical') out[name] = s.choices[leastUsed(name, s.choices.length, (v) => categoricalIndex(s, v))] as JsonValue;
-    else if (s.kind === 'structured') out[name] = sampleParam(s, rng);
-    else if (s.kind === 'int' && intCount(s) <= strata) {
-      const step = s.step ?? 1;
-      out[name] = s.low + step * leastUsed(name, intCount(s), (v) => (typeof v === 'number' ? Math.round((v - s.low) / step) : -1));
-    } else {
-      const cell = leastUsed(name, strata, (v) => (typeof v === 'number' ? Math.min(strata - 1, Math.floor(toUnit(s, v) * strata)) : -1));
-      out[name] = fromUnit(s, (cell + rng.next()) / strata);
-    }
+    out[name] = s.choices[ties[rng.int(0, ties.length - 1)] as number] as JsonValue;
   }
   return out;
 }
