@@ -7,6 +7,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import { graphTotals } from '../ir/workload.js';
 import { createStrategy } from '../search/registry.js';
 import { type Nb201Cell, nb201Graph, nb201IsomorphismKey, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
+import { getArchSpace } from '../search/spaces/registry.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
 import {
@@ -211,6 +212,35 @@ test('distinctComputations: re-asks while the proposal is isomorphic to a querie
   const again = await distinctComputations(createStrategy('random'), space).ask(ctx(history.slice(0, 10), 110));
   assert.deepEqual(again, history[10]?.params);
   assert.throws(() => distinctComputations(r, space, 0), /maxTries 0/);
+});
+
+test('distinctComputations on a joint space: the same architecture at other bits is not a repeat; at the same bits it is', async () => {
+  const space = getArchSpace('nb201+bits');
+  const a = space.space.sample(new Rng(1));
+  const q = Object.keys(a).find((k) => k.startsWith('q_')) as string;
+  const spec = space.space.params[q] as { choices: readonly string[] };
+  const other = { ...a, [q]: spec.choices.find((c) => c !== a[q]) as string };
+  const done = { number: 0, state: 'complete', params: a, values: [0], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 } as unknown as Trial;
+  const asks = async (p: Params): Promise<number> => {
+    let n = 0;
+    const inner: SearchStrategy = {
+      name: 'fixed',
+      ask: () => {
+        n++;
+        return p;
+      },
+    };
+    await distinctComputations(inner, space, 3).ask({
+      space: space.space,
+      objectives: [],
+      history: [done],
+      trialNumber: 1,
+      rng: new Rng(2),
+    } as unknown as AskContext);
+    return n;
+  };
+  assert.equal(await asks(other), 1);
+  assert.equal(await asks({ ...a }), 3);
 });
 
 test('distinctComputations: one instance over a growing history proposes what a fresh one does; a rewound or other history starts over', async () => {

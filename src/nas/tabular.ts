@@ -408,7 +408,7 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
  * has the {@link computationKey} of an earlier trial's architecture (the same cell string, or an
  * isomorphic one) and, on a space with an `isomorphismKey` (NB201), the same class under the published
  * benchmarks' own convention (so a cell that such a table measured or trained separately stays
- * reachable; see {@link nb201RepeatClasses}), it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
+ * reachable; see {@link nb201RepeatClasses}) and, on a joint space, the same precision of every layer, it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
  * at most `maxTries` times, then accepts the last proposal. State is rebuilt from history (keys are
  * memoised per architecture string, and the set of seen keys per history prefix, so an ask costs what
  * is new in the history), so runs stay resumable and same-seed runs identical.
@@ -421,8 +421,15 @@ export function distinctComputations(inner: SearchStrategy, space: ArchSpace, ma
     const s = space.format(a);
     let k = memo.get(s);
     if (k === undefined) {
-      k = computationKey(space.graph(a));
+      const g = space.graph(a);
+      k = computationKey(g);
       if (space.isomorphismKey) k = `${k}|${space.isomorphismKey(a)}`;
+      // A joint space's graph carries no precision: the same architecture at other bits is another computation.
+      if (space.policy) {
+        const pol = space.policy(a, g);
+        const layers = Object.entries(pol.layers).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+        k = `${k}|${JSON.stringify([pol.default, layers])}`;
+      }
       memo.set(s, k);
     }
     return k;
