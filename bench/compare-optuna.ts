@@ -23,7 +23,7 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid]
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
@@ -426,9 +426,10 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (suffix !== undefined && screen === undefined)
     throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath or +capath`);
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
-  // The start-up of TPE: 'tpe-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
+  // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
   if (base === 'tpe-strat') return ['tpe', { startup: 'stratified' }, screen];
+  if (base === 'tpe-uni-iid') return ['tpe', { multivariate: false, startup: 'random' }, screen];
   return [base, {}, screen];
 }
 
