@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { enumerateNb201 } from '../src/search/spaces/nb201.js';
+import { nb201Classes, nb201RepeatClasses } from '../src/nas/tabular.js';
+import { enumerateNb201, formatNb201, type Nb201Cell } from '../src/search/spaces/nb201.js';
 import { Rng } from '../src/util/rng.js';
 import {
   benchCompareOptuna,
@@ -157,6 +158,30 @@ test('the real NB201 table (bench/data/nb201-hw360.csv): all 15625 cells, known 
   assert.equal(nina.size, 15625);
   near(nina.values(first, ['accuracy', 'latency_ms']), [0.90744, 0.8622]);
   near(loadHw360Table(HW360, 'nb201-c100-pixel').values(best, ['accuracy', 'latency_ms']), [0.73513, 12.7415]);
+});
+
+test('the real NB201 table maps latencies by NB201 isomorphism: one latency per repeat class, several in some computation classes', () => {
+  const classes = nb201RepeatClasses();
+  const comp = nb201Classes();
+  const t = loadHw360Table(HW360, 'nb201-c100-pi5');
+  const px = loadHw360Table(HW360, 'nb201-ninapro-pixel');
+  const lat = (i: number): string => {
+    const a = formatNb201(classes.cells[i] as Nb201Cell);
+    return `${t.values(a, ['latency_ms'])[0]}/${px.values(a, ['latency_ms'])[0]}`;
+  };
+  const spread = (classOf: Int32Array): number => {
+    const byClass = new Map<number, Set<string>>();
+    classes.cells.forEach((_, i) => {
+      const k = classOf[i] as number;
+      const s = byClass.get(k) ?? new Set<string>();
+      s.add(lat(i));
+      byClass.set(k, s);
+    });
+    return [...byClass.values()].filter((s) => s.size > 1).length;
+  };
+  assert.equal(spread(classes.classOf), 0);
+  // The computation classes alone merge NB201 classes that HW-NAS-Bench-360 measured apart (e.g. NinaPro's top cell 6216, 033130).
+  assert.ok(spread(comp.classOf) > 500, `${spread(comp.classOf)} computation classes with several latencies`);
 });
 
 test('cut-off NB201 cells: 341 of 15625, each with the constant accuracy in the real table; connectedCells drops exactly them', () => {

@@ -8,6 +8,7 @@
  * - `nb201-heldout`: a synthetic NB201 table generated here from a fixed seed (never used while writing or
  *   tuning the strategies): per-edge operation effects, random pairwise interactions between edges, a
  *   penalty for cells whose output is cut off from the input, and a latency that sums per-edge costs;
+ * - `nb201-fmnist-v2`: the own table v2 (bench/nb201-fmnist-v2.csv, session 29), not tuned on;
  * - `nb201-c100-pi5`, `nb201-c100-pixel`, `nb201-ninapro-pixel`: REAL tables, held out (added after every strategy was written; never
  *   tuned on): bench/data/nb201-hw360.csv, NAS-Bench-201's CIFAR-100 accuracy with a Raspberry Pi 5 or a Pixel LiteRT
  *   latency, NAS-Bench-360's NinaPro accuracy with a Pixel LiteRT latency (measured by HW-NAS-Bench-360; sources in the file);
@@ -22,7 +23,7 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid]
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
@@ -425,6 +426,10 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (suffix !== undefined && screen === undefined)
     throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath or +capath`);
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
+  // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
+  if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
+  if (base === 'tpe-strat') return ['tpe', { startup: 'stratified' }, screen];
+  if (base === 'tpe-uni-iid') return ['tpe', { multivariate: false, startup: 'random' }, screen];
   return [base, {}, screen];
 }
 
@@ -583,6 +588,13 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       ),
       'nb201-fmnist': () =>
         tableProblem('nb201-fmnist', 'committed NB201 table (tuned on)', loadNasTable(join(process.cwd(), 'bench', 'nb201-fmnist.csv'), nb201Space()), dir),
+      'nb201-fmnist-v2': () =>
+        tableProblem(
+          'nb201-fmnist-v2',
+          'own NB201 table v2 (220 trained classes, session 29; not tuned on)',
+          loadNasTable(join(process.cwd(), 'bench', 'nb201-fmnist-v2.csv'), nb201Space()),
+          dir,
+        ),
       zdt1: () => syntheticProblem('zdt1', 6),
       zdt2: () => syntheticProblem('zdt2', 6),
       dtlz2: () => syntheticProblem('dtlz2', 12),

@@ -6,10 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { GraphBuilder } from '../ir/builder.js';
 import { graphTotals } from '../ir/workload.js';
 import { createStrategy } from '../search/registry.js';
-import { type Nb201Cell, nb201Graph, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
+import { type Nb201Cell, nb201Graph, nb201IsomorphismKey, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
+import { getArchSpace } from '../search/spaces/registry.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
-import { computationKey, distinctComputations, loadNasTable, NasTable, nb201CanonicalArch, nb201Classes, tableCheapObjectives } from './tabular.js';
+import {
+  computationKey,
+  distinctComputations,
+  loadNasTable,
+  NasTable,
+  nb201CanonicalArch,
+  nb201Classes,
+  nb201RepeatClasses,
+  tableCheapObjectives,
+} from './tabular.js';
 
 const small = { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 } as const;
 const key = (arch: string): string => computationKey(nb201Graph(parseNb201(arch), small));
@@ -104,6 +114,36 @@ test('nb201Classes: a partition of the 15,625 cells whose members have the same 
   assert.throws(() => nb201CanonicalArch(c, 15_625), /15625/);
 });
 
+test('nb201RepeatClasses: the common refinement of the computation classes and NB201 isomorphism classes', () => {
+  const comp = nb201Classes();
+  const r = nb201RepeatClasses();
+  const iso = r.cells.map(nb201IsomorphismKey);
+  assert.equal(comp.reps.length, 6040);
+  assert.equal(new Set(iso).size, 6466);
+  assert.equal(r.reps.length, 7837);
+  // Members of a repeat class agree on both keys; cells agreeing on both are one repeat class.
+  const seen = new Map<string, number>();
+  r.cells.forEach((_, i) => {
+    const k = `${comp.classOf[i]}|${iso[i]}`;
+    const cl = r.classOf[i] as number;
+    const prev = seen.get(k);
+    if (prev === undefined) seen.set(k, cl);
+    else assert.equal(cl, prev, `cell ${i}`);
+  });
+  assert.equal(seen.size, r.reps.length);
+  // Neither partition refines the other: NB201 splits swapped middle nodes, ours splits one conv used twice from two convs.
+  const cls = (s: string): [number, string] => {
+    const i = r.cells.findIndex((c) => c.join() === parseNb201(s).join());
+    return [comp.classOf[i] as number, iso[i] as string];
+  };
+  const [ca, ia] = cls('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|');
+  const [cb, ib] = cls('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|');
+  assert.ok(ca === cb && ia !== ib);
+  const [cc, ic] = cls('|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|skip_connect~1|skip_connect~2|');
+  const [cd, id] = cls('|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|skip_connect~2|');
+  assert.ok(cc !== cd && ic === id);
+});
+
 test('the committed NB201 Fashion-MNIST table loads: every cell, sane columns, one value per class', { skip: !existsSync(tablePath()) }, () => {
   const t = loadNasTable(tablePath(), nb201Space({ inputSize: 28, inChannels: 1 }));
   assert.equal(t.size, 15_625);
@@ -132,9 +172,20 @@ function tablePath(): string {
 
 test('distinctComputations: re-asks while the proposal is isomorphic to a queried cell; same seed, same proposals', async () => {
   const space = nb201Space(small);
-  const a = parseNb201('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|');
-  const iso = parseNb201('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|');
+  // x + conv1x1(x), written two ways: one computation and one NB201 isomorphism class.
+  const a = parseNb201('|skip_connect~0|+|none~0|none~1|+|nor_conv_1x1~0|skip_connect~1|none~2|');
+  const iso = parseNb201('|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|skip_connect~1|none~2|');
+  // The same computation as `a2`, but another NB201 class (NB201's tables store it separately): not a repeat.
+  const a2 = parseNb201('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|');
+  const swapped = parseNb201('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|');
+  assert.equal(computationKey(space.graph(a2)), computationKey(space.graph(swapped)));
   const fresh = parseNb201('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|');
+  const once: SearchStrategy = { name: 'once', ask: () => space.toParams(swapped) };
+  const trial0 = (p: Params): Trial =>
+    ({ number: 0, state: 'complete', params: p, values: [1], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 }) as unknown as Trial;
+  const ctx0 = { space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], trialNumber: 1, rng: new Rng(1) };
+  const s = await distinctComputations(once, space).ask({ ...ctx0, history: [trial0(space.toParams(a2))] } as AskContext);
+  assert.equal(space.format(space.fromParams(s)), space.format(swapped));
   // An inner strategy that proposes the isomorphic cell twice, then a new one.
   const queue = [iso, iso, fresh];
   const inner: SearchStrategy = { name: 'scripted', ask: () => space.toParams(queue.shift() as Nb201Cell) };
@@ -153,11 +204,43 @@ test('distinctComputations: re-asks while the proposal is isomorphic to a querie
   const history: Trial[] = [];
   const r = createStrategy('random');
   for (let i = 0; i < 40; i++) history.push(trial((await distinctComputations(r, space).ask(ctx(history, 100 + i))) as Params));
-  const keys = history.map((t) => computationKey(space.graph(space.fromParams(t.params))));
+  const keys = history.map((t) => {
+    const c = space.fromParams(t.params);
+    return `${computationKey(space.graph(c))}|${nb201IsomorphismKey(c)}`;
+  });
   assert.equal(new Set(keys).size, 40);
   const again = await distinctComputations(createStrategy('random'), space).ask(ctx(history.slice(0, 10), 110));
   assert.deepEqual(again, history[10]?.params);
   assert.throws(() => distinctComputations(r, space, 0), /maxTries 0/);
+});
+
+test('distinctComputations on a joint space: the same architecture at other bits is not a repeat; at the same bits it is', async () => {
+  const space = getArchSpace('nb201+bits');
+  const a = space.space.sample(new Rng(1));
+  const q = Object.keys(a).find((k) => k.startsWith('q_')) as string;
+  const spec = space.space.params[q] as { choices: readonly string[] };
+  const other = { ...a, [q]: spec.choices.find((c) => c !== a[q]) as string };
+  const done = { number: 0, state: 'complete', params: a, values: [0], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 } as unknown as Trial;
+  const asks = async (p: Params): Promise<number> => {
+    let n = 0;
+    const inner: SearchStrategy = {
+      name: 'fixed',
+      ask: () => {
+        n++;
+        return p;
+      },
+    };
+    await distinctComputations(inner, space, 3).ask({
+      space: space.space,
+      objectives: [],
+      history: [done],
+      trialNumber: 1,
+      rng: new Rng(2),
+    } as unknown as AskContext);
+    return n;
+  };
+  assert.equal(await asks(other), 1);
+  assert.equal(await asks({ ...a }), 3);
 });
 
 test('distinctComputations: one instance over a growing history proposes what a fresh one does; a rewound or other history starts over', async () => {

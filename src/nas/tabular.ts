@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { splitCsvLine } from '../hardware/lut.js';
 import type { Graph, Node } from '../ir/types.js';
-import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph } from '../search/spaces/nb201.js';
+import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph, nb201IsomorphismKey } from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -342,7 +342,9 @@ export interface Nb201Classes {
  * reach the output, the order of the two middle nodes when no edge joins them, identity chains...):
  * cells with equal {@link computationKey} of a one-cell network. Same-class cells have the same
  * network graph up to node names, so the same cost on every target and the same accuracy in
- * expectation; a tabular benchmark should train one cell per class.
+ * expectation; a tabular benchmark should train one cell per class. 6,040 classes: fewer than NB201's
+ * own 6,466 (`nb201IsomorphismKey`), whose hash keeps zero summands and so splits e.g. swapped middle
+ * nodes joined by a `none` edge, while it merges one conv used twice with two convs (docs/search-strategies.md).
  */
 export function nb201Classes(): Nb201Classes {
   const cells = enumerateNb201();
@@ -352,6 +354,35 @@ export function nb201Classes(): Nb201Classes {
   const sizes: number[] = [];
   cells.forEach((c, i) => {
     const k = computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 }));
+    let cl = keyClass.get(k);
+    if (cl === undefined) {
+      cl = reps.length;
+      keyClass.set(k, cl);
+      reps.push(i);
+      sizes.push(0);
+    }
+    classOf[i] = cl;
+    sizes[cl] = (sizes[cl] as number) + 1;
+  });
+  return { cells, classOf, reps, sizes };
+}
+
+/**
+ * The classes of NB201 cells the repeat filter ({@link distinctComputations}) treats as repeats of each
+ * other: same {@link computationKey} (the exact computation, {@link nb201Classes}: 6,040 classes) and
+ * same NB201 isomorphism string (`nb201IsomorphismKey`, NB201's own hash: 6,466 classes, the unit in
+ * which NB201-derived tables store measurements). Neither partition refines the other; this is their
+ * common refinement (7,837 classes).
+ */
+export function nb201RepeatClasses(): Nb201Classes {
+  const cells = enumerateNb201();
+  const computation = nb201Classes();
+  const keyClass = new Map<string, number>();
+  const classOf = new Int32Array(cells.length);
+  const reps: number[] = [];
+  const sizes: number[] = [];
+  cells.forEach((c, i) => {
+    const k = `${computation.classOf[i]}|${nb201IsomorphismKey(c)}`;
     let cl = keyClass.get(k);
     if (cl === undefined) {
       cl = reps.length;
@@ -375,7 +406,9 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
 /**
  * Wraps a strategy so that it does not spend queries on computations already queried: while a proposal
  * has the {@link computationKey} of an earlier trial's architecture (the same cell string, or an
- * isomorphic one), it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
+ * isomorphic one) and, on a space with an `isomorphismKey` (NB201), the same class under the published
+ * benchmarks' own convention (so a cell that such a table measured or trained separately stays
+ * reachable; see {@link nb201RepeatClasses}) and, on a joint space, the same precision of every layer, it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
  * at most `maxTries` times, then accepts the last proposal. State is rebuilt from history (keys are
  * memoised per architecture string, and the set of seen keys per history prefix, so an ask costs what
  * is new in the history), so runs stay resumable and same-seed runs identical.
@@ -388,7 +421,15 @@ export function distinctComputations(inner: SearchStrategy, space: ArchSpace, ma
     const s = space.format(a);
     let k = memo.get(s);
     if (k === undefined) {
-      k = computationKey(space.graph(a));
+      const g = space.graph(a);
+      k = computationKey(g);
+      if (space.isomorphismKey) k = `${k}|${space.isomorphismKey(a)}`;
+      // A joint space's graph carries no precision: the same architecture at other bits is another computation.
+      if (space.policy) {
+        const pol = space.policy(a, g);
+        const layers = Object.entries(pol.layers).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+        k = `${k}|${JSON.stringify([pol.default, layers])}`;
+      }
       memo.set(s, k);
     }
     return k;

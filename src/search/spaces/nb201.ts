@@ -123,6 +123,34 @@ export function nb201ZeroNodes(cell: Nb201Cell): boolean[] {
   return zero;
 }
 
+/**
+ * NAS-Bench-201's own isomorphism class of a cell, as a string: the key its API (`to_unique_str` with
+ * `consider_zero`) gives and the one the NB201-derived tables (NB201, HW-NAS-Bench, NAS-Bench-360,
+ * HW-NAS-Bench-360) use to map one measurement to several cells; 6,466 classes over the 15,625 cells.
+ * Each node is the sorted `+`-join of its input terms: `#` for a `none` edge or any edge out of a node
+ * whose key is exactly `#`, the source node's key for `skip_connect`, `(<source key>)@<op>` otherwise.
+ * It is a hash, not the computation: a node whose two or more inputs are all zero is `#+#`, not `#`
+ * (so a conv of it stays a conv), zero summands are counted, and one conv used twice equals two convs.
+ * {@link nb201ZeroNodes} and the graph builder are exact; the repeat filter requires both to agree.
+ */
+export function nb201IsomorphismKey(cell: Nb201Cell): string {
+  const key = ['0'];
+  for (let j = 1; j <= 3; j++) {
+    const terms: string[] = [];
+    NB201_EDGES.forEach(([t, f], k) => {
+      if (t !== j) return;
+      const op = cell[k] as Nb201Op;
+      const src = key[f] as string;
+      if (op === 'none' || src === '#') terms.push('#');
+      else if (op === 'skip_connect') terms.push(src);
+      else terms.push(`(${src})@${op}`);
+    });
+    // Code-unit order, as Python sorts these ASCII strings.
+    key[j] = terms.sort().join('+');
+  }
+  return key[3] as string;
+}
+
 function reluConvBn(b: GraphBuilder, x: string, out: number, k: number, stride: number, prefix: string): string {
   const r = b.relu(x, `${prefix}_relu`);
   const c = b.conv(r, { out, kernel: k, stride, pad: (k - 1) / 2, bias: false, name: `${prefix}_conv` });
@@ -215,6 +243,7 @@ export function nb201Space(defaults: Nb201Options = {}): ArchSpace<Nb201Cell> {
     format: formatNb201,
     parse: parseNb201,
     graph: (cell, o = {}) => nb201Graph(cell, { ...defaults, ...o }),
+    isomorphismKey: nb201IsomorphismKey,
     slots: () => SLOTS,
     slotOf: (node) => {
       if (node.startsWith('stem')) return 'stem';

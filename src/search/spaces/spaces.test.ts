@@ -7,7 +7,7 @@ import { Rng } from '../../util/rng.js';
 import { archCodec } from './codec.js';
 import { checkJointPrecisions, JOINT_PRECISIONS, jointSpace, jointSpaceName } from './joint.js';
 import { MBV2_IMAGENET, MBV2_SMALL, mbv2Space } from './mbv2.js';
-import { enumerateNb201, formatNb201, NB201_OPS, nb201Graph, nb201Space, nb201ZeroNodes, parseNb201 } from './nb201.js';
+import { enumerateNb201, formatNb201, NB201_OPS, nb201Graph, nb201IsomorphismKey, nb201Space, nb201ZeroNodes, parseNb201 } from './nb201.js';
 import { getArchSpace } from './registry.js';
 
 const EXAMPLE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
@@ -73,6 +73,32 @@ test('nb201: every one of the 15,625 cells builds a shape-valid graph', () => {
     minMacs = Math.min(minMacs, m);
   });
   assert.ok(maxMacs > minMacs);
+});
+
+test("nb201IsomorphismKey: NB201's own hash, 6,466 classes over the 15,625 cells (the count NB201 and HW-NAS-Bench-360 report)", () => {
+  const keys = enumerateNb201().map(nb201IsomorphismKey);
+  assert.equal(new Set(keys).size, 6466);
+  const k = (s: string): string => nb201IsomorphismKey(parseNb201(s));
+  assert.equal(k('|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|none~1|skip_connect~2|'), '#+#+((0)@nor_conv_3x3)@avg_pool_3x3+0');
+  // Skip is the identity, sums are sorted: x + conv(x) written either way is one class.
+  assert.equal(
+    k('|skip_connect~0|+|none~0|none~1|+|nor_conv_1x1~0|skip_connect~1|none~2|'),
+    k('|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|skip_connect~1|none~2|'),
+  );
+  // Any op out of a node whose key is exactly '#' is zero...
+  assert.equal(k('|none~0|+|none~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|'), '#+#+0');
+  // ...but a node with two zero inputs is '#+#', and a conv of it is kept (the hash is not the computation).
+  assert.equal(k('|none~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|'), '#+(#+#)@nor_conv_3x3+0');
+  // Swapped middle nodes are two classes (the zero summand sits in node 2 only); one conv used twice equals two convs.
+  assert.notEqual(
+    k('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|'),
+    k('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|'),
+  );
+  assert.equal(
+    k('|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|skip_connect~1|skip_connect~2|'),
+    k('|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|skip_connect~2|'),
+  );
+  assert.equal(nb201Space().isomorphismKey?.(parseNb201('|none~0|+|none~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|')), '#+#+0');
 });
 
 test('mbv2: string round trip, params round trip, graphs for 28x28 and ImageNet', () => {

@@ -40,6 +40,13 @@ export interface ArchSpace<A = unknown> {
   parse(s: string): A;
   /** The IR graph of the network. */
   graph(a: A, opts?: ArchGraphOptions): Graph;
+  /**
+   * The class of `a` under the isomorphism that the space's published benchmarks use to share one
+   * measurement between architectures (NB201: `nb201IsomorphismKey`), when that convention is not
+   * the exact computation. The repeat filter treats two architectures as repeats only when both this key
+   * and the computation of their graphs agree, so it never skips an entry such a table stores separately.
+   */
+  isomorphismKey?(a: A): string;
   /** Names of the precision slots (groups of conv/dense layers that share bits in a joint space), in order. */
   slots(): readonly string[];
   /** The slot of a conv/dense node of one of this space's graphs (undefined: not in any slot). */

@@ -29,6 +29,37 @@ test('tpe options: a bad value is a ConfigError naming it', () => {
   assert.throws(() => new Tpe({ startupTrials: 2.5 }), ConfigError);
   assert.throws(() => createStrategy('tpe', { multivariate: 'yes' }), /multivariate "yes"/);
   assert.equal(createStrategy('tpe', { multivariate: true }).name, 'tpe');
+  assert.throws(() => createStrategy('tpe', { startup: 'lhs' }), /startup "lhs": expected 'stratified' or 'random'/);
+});
+
+test('tpe stratified start-up: every categorical value twice in 10 trials; a space without categoricals starts as before', async () => {
+  const space = new SearchSpace({
+    c: { kind: 'categorical', choices: ['a', 'b', 'c', 'd', 'e'] },
+    d: { kind: 'categorical', choices: [1, 2] },
+    x: { kind: 'float', low: 1, high: 100, log: true },
+  });
+  const counts = (ts: readonly Trial[], name: string): number[] => {
+    const m = new Map<unknown, number>();
+    for (const t of ts) m.set(t.params[name], (m.get(t.params[name]) ?? 0) + 1);
+    return [...m.values()].sort();
+  };
+  const run = (s: SearchStrategy, sp: SearchSpace, seed: number): Promise<Trial[]> =>
+    runTrials({ strategy: s, space: sp, objectives: minimise, evaluate: () => ({ values: [1] }), nTrials: 10, seed });
+  let unbalanced = 0;
+  for (const seed of [1, 2, 3]) {
+    const ts = await run(new Tpe(), space, seed);
+    assert.deepEqual(counts(ts, 'c'), [2, 2, 2, 2, 2], `seed ${seed}`);
+    assert.deepEqual(counts(ts, 'd'), [5, 5], `seed ${seed}`);
+    // The old start-up (independent uniform draws) rarely spreads that evenly.
+    const old = await run(new Tpe({ startup: 'random' }), space, seed);
+    if (counts(old, 'c').join() !== '2,2,2,2,2') unbalanced++;
+  }
+  assert.ok(unbalanced > 0);
+  const floats = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 }, k: { kind: 'int', low: 0, high: 9 } });
+  assert.deepEqual(
+    (await run(new Tpe(), floats, 4)).map((t) => t.params),
+    (await run(new Tpe({ startup: 'random' }), floats, 4)).map((t) => t.params),
+  );
 });
 
 for (const multivariate of [false, true]) {
@@ -83,18 +114,23 @@ test('tpe on ordinal (int, stepped, log) and categorical parameters finds the op
   });
   const f = (p: Params): number => Math.abs((p.width as number) - 135) / 5 + Math.abs(Math.log2(p.batch as number) - 6) + (p.act === 'swish' ? 0 : 2);
   for (const multivariate of [false, true]) {
-    const ts = await runTrials({
-      strategy: new Tpe({ multivariate }),
-      space,
-      objectives: minimise,
-      evaluate: (p) => ({ values: [f(p)] }),
-      nTrials: 120,
-      seed: 3,
-    });
-    for (const t of ts) assert.equal(space.check(t.params), null);
-    const best = Math.min(...ts.map((t) => (t.values as number[])[0] as number));
-    // The space has 41 x 1024 x 4 points; random search's expected best of 120 is about 3.
-    assert.ok(best <= 1, `multivariate ${multivariate}: best ${best}`);
+    const bests: number[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const ts = await runTrials({
+        strategy: new Tpe({ multivariate }),
+        space,
+        objectives: minimise,
+        evaluate: (p) => ({ values: [f(p)] }),
+        nTrials: 120,
+        seed,
+      });
+      for (const t of ts) assert.equal(space.check(t.params), null);
+      bests.push(Math.min(...ts.map((t) => (t.values as number[])[0] as number)));
+    }
+    // The space has 41 x 1024 x 4 points; random search's expected best of 120 is about 3. Over 20 seeds
+    // (one seed alone is a coin flip: 5-7 of 20 seeds end above 1 with either start-up, measured in session 30).
+    const mean = bests.reduce((a, b) => a + b, 0) / bests.length;
+    assert.ok(mean <= 1 && Math.max(...bests) < 3, `multivariate ${multivariate}: best per seed ${bests.map((b) => b.toFixed(2)).join(' ')}`);
   }
 });
 

@@ -19,7 +19,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
-import { categoricalIndex, type ParamSpec } from '../space.js';
+import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 
@@ -39,6 +39,12 @@ export interface TpeOptions {
   readonly maxBelow?: number;
   /** Skip candidates equal to an already evaluated point (default true). */
   readonly skipSeen?: boolean;
+  /**
+   * How the start-up trials are drawn: 'stratified' (default: every value of every categorical parameter
+   * as evenly as the trials allow; other parameters uniform, and a space without categorical parameters
+   * exactly as 'random'), or 'random' (independent uniform draws, as Optuna; the default before session 30).
+   */
+  readonly startup?: 'stratified' | 'random';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -91,6 +97,7 @@ export class Tpe implements SearchStrategy {
       gamma: options.gamma ?? 0.1,
       maxBelow: options.maxBelow ?? 25,
       skipSeen: options.skipSeen ?? true,
+      startup: options.startup ?? 'stratified',
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -102,6 +109,8 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe priorWeight ${JSON.stringify(options.priorWeight)}: expected a positive number`);
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
+    if (o.startup !== 'stratified' && o.startup !== 'random')
+      throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
 
   /** The estimators of the last history seen (a wrapper that re-asks on the same history reuses them). */
@@ -114,7 +123,14 @@ export class Tpe implements SearchStrategy {
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
     if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
     const model = this.memo.model;
-    if (model === null) return sampleUnseen(ctx, this.seen(ctx));
+    if (model === null) {
+      const seen = this.seen(ctx);
+      const categorical = space.names.some((n) => (space.params[n] as ParamSpec).kind === 'categorical');
+      if (this.o.startup === 'random' || !categorical || done.length >= Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
+      let p = sampleStratified(ctx);
+      for (let i = 0; i < 100 && seen.has(keyOf(p, space.names)); i++) p = sampleStratified(ctx);
+      return p;
+    }
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
@@ -354,6 +370,33 @@ function sampleUnseen(ctx: AskContext, seen: ReadonlySet<string>): Params {
   let p = ctx.space.sample(ctx.rng);
   for (let i = 0; i < 100 && seen.has(keyOf(p, ctx.space.names)); i++) p = ctx.space.sample(ctx.rng);
   return p;
+}
+
+/**
+ * A start-up point that spreads the start-up trials evenly over every categorical parameter's values: per
+ * categorical parameter, a value among those the trials in the history use least, at random among ties;
+ * other parameters uniform. Over `strata` trials every value of a k-way choice appears floor or
+ * ceil(strata / k) times, unless other proposals (a wrapper's, a resumed study's) interfere.
+ */
+function sampleStratified(ctx: AskContext): Params {
+  const { space, rng } = ctx;
+  const out: Record<string, JsonValue> = {};
+  for (const name of space.names) {
+    const s = space.params[name] as ParamSpec;
+    if (s.kind !== 'categorical') {
+      out[name] = sampleParam(s, rng);
+      continue;
+    }
+    const count = new Array<number>(s.choices.length).fill(0);
+    for (const t of ctx.history) {
+      const i = categoricalIndex(s, t.params[name] as JsonValue);
+      if (i >= 0) count[i] = (count[i] as number) + 1;
+    }
+    const min = Math.min(...count);
+    const ties = count.flatMap((c, i) => (c === min ? [i] : []));
+    out[name] = s.choices[ties[rng.int(0, ties.length - 1)] as number] as JsonValue;
+  }
+  return out;
 }
 
 function sameValue(dim: Dim, a: number, b: number): boolean {
