@@ -347,13 +347,17 @@ export interface Nb201Classes {
  * nodes joined by a `none` edge, while it merges one conv used twice with two convs (docs/search-strategies.md).
  */
 export function nb201Classes(): Nb201Classes {
-  const cells = enumerateNb201();
+  return groupCells(enumerateNb201(), (c) => computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 })));
+}
+
+/** Partitions `cells` by `key` (equal keys, one class), classes numbered in order of first appearance. */
+function groupCells(cells: readonly Nb201Cell[], key: (c: Nb201Cell, i: number) => string): Nb201Classes {
   const keyClass = new Map<string, number>();
   const classOf = new Int32Array(cells.length);
   const reps: number[] = [];
   const sizes: number[] = [];
   cells.forEach((c, i) => {
-    const k = computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 }));
+    const k = key(c, i);
     let cl = keyClass.get(k);
     if (cl === undefined) {
       cl = reps.length;
@@ -375,25 +379,8 @@ export function nb201Classes(): Nb201Classes {
  * common refinement (7,837 classes).
  */
 export function nb201RepeatClasses(): Nb201Classes {
-  const cells = enumerateNb201();
   const computation = nb201Classes();
-  const keyClass = new Map<string, number>();
-  const classOf = new Int32Array(cells.length);
-  const reps: number[] = [];
-  const sizes: number[] = [];
-  cells.forEach((c, i) => {
-    const k = `${computation.classOf[i]}|${nb201IsomorphismKey(c)}`;
-    let cl = keyClass.get(k);
-    if (cl === undefined) {
-      cl = reps.length;
-      keyClass.set(k, cl);
-      reps.push(i);
-      sizes.push(0);
-    }
-    classOf[i] = cl;
-    sizes[cl] = (sizes[cl] as number) + 1;
-  });
-  return { cells, classOf, reps, sizes };
+  return groupCells(computation.cells, (c, i) => `${computation.classOf[i]}|${nb201IsomorphismKey(c)}`);
 }
 
 /** Canonical architecture string of an NB201 cell's class (its representative), from {@link nb201Classes}. */
