@@ -22,6 +22,7 @@ import type { Graph } from '../src/ir/types.js';
 import { graphWorkloads } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
+import { loadHaqLut, loadHaqPolicy, printBismoHaq, validateBismoHaq } from './bismo-haq.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { type Agreement, agreement } from './cost-validation.js';
 import { loadRooflinePublished, printRoofline, validateRoofline } from './roofline-published.js';
@@ -253,8 +254,11 @@ function main(): void {
   const v = validateScaleSim(ss.layers);
   const roof = loadRooflinePublished();
   if (process.argv.includes('--json')) {
+    const lut = loadHaqLut();
+    const pol = loadHaqPolicy();
+    const bismoHaq = { sources: [...lut.sources, ...pol.sources], ...validateBismoHaq(lut.rows, pol.rows) };
     process.stdout.write(
-      `${JSON.stringify({ eyeriss: { sources: ey.sources, points: eyPoints }, scaleSim: { sources: ss.sources, configs: v.configs, all: v.all }, roofline: { sources: roof.sources, ...validateRoofline(roof.rows) } }, null, 2)}\n`,
+      `${JSON.stringify({ eyeriss: { sources: ey.sources, points: eyPoints }, scaleSim: { sources: ss.sources, configs: v.configs, all: v.all }, roofline: { sources: roof.sources, ...validateRoofline(roof.rows) }, bismoHaq }, null, 2)}\n`,
     );
     return;
   }
@@ -326,6 +330,7 @@ function main(): void {
     );
   }
   printRoofline();
+  printBismoHaq();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -1,0 +1,318 @@
+/**
+ * The `bismo-cloud` target against HAQ's own BISMO simulator output (issue 18): HAQ (Wang et al., CVPR 2019) built
+ * its cloud accelerator from BISMO (16 x 16 array of 256-bit dot-product units, batch 16) and published the per-layer
+ * latency lookup table its search used: every quantizable layer of MobileNetV2 at every weight / activation width
+ * 1..8 (bench/data/haq-bismo-cloud-lut.csv, 53 x 64 entries, in cycles of that array; sources in the file's header).
+ * hwnas costs zoo:mobilenet-v2 on `bismo-cloud` (same array, batch and layer order) at the same widths and compares:
+ * - per-layer agreement (Spearman / Kendall across layers, median |err|, within 25 / 50 %) at each uniform width
+ *   and over all 3392 (layer, w, a) entries;
+ * - whole-network cycles and speed-ups: 8 -> 4 and 8 -> 2 bits on both operands, on weights only and on
+ *   activations only, and HAQ's published mixed policy (bench/data/haq-bismo-cloud-policy.csv, "0.6x latency");
+ * - which operand each layer's latency follows: weight-bound (only fewer weight bits help), activation-bound, or
+ *   compute-bound (both help), per HAQ's table and per the model;
+ * - the model / HAQ ratio per layer kind (stem, expand, depthwise, project, head, classifier).
+ * The model's cycles are its latency x clock (the same 200 MHz the target assumes; HAQ's table has no clock).
+ * Deterministic (no measurement). Printed by `node dist/bench/cost-published.js` (`--json` for all figures).
+ */
+import { readFileSync } from 'node:fs';
+import { type BismoTarget, bismoCloud } from '../src/hardware/bismo.js';
+import { policyFromVectors, uniformPolicy } from '../src/hardware/precision.js';
+import type { PrecisionPolicy } from '../src/ir/precision.js';
+import type { Graph } from '../src/ir/types.js';
+import { quantizableLayers } from '../src/ir/workload.js';
+import { zooGraph } from '../src/ir/zoo/index.js';
+import { formatNumber, formatTable } from '../src/util/table.js';
+import { parseCommentedCsv } from './commented-csv.js';
+import { type Agreement, agreement } from './cost-validation.js';
+
+const dataUrl = (file: string): URL => new URL(`../../bench/data/${file}`, import.meta.url);
+
+/** One entry of HAQ's table: cycles of one layer at one (weight, activation) width, for the batch of 16. */
+export interface HaqLutRow {
+  readonly layer: number;
+  readonly node: string;
+  readonly wBits: number;
+  readonly aBits: number;
+  readonly cycles: number;
+}
+
+/** One layer of HAQ's published mixed policy (aBits -1: HAQ's marker for the 8-bit input image). */
+export interface HaqPolicyRow {
+  readonly layer: number;
+  readonly node: string;
+  readonly wBits: number;
+  readonly aBits: number;
+}
+
+const LAYERS = 53;
+const int = (v: string | undefined): number => (v !== undefined && /^-?\d+$/.test(v) ? Number(v) : Number.NaN);
+
+/** Load bench/data/haq-bismo-cloud-lut.csv (or a file of the same columns): 53 layers x 8 x 8 widths, every entry once. */
+export function loadHaqLut(path: URL | string = dataUrl('haq-bismo-cloud-lut.csv')): { sources: readonly string[]; rows: HaqLutRow[] } {
+  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), 'haq-bismo-cloud-lut');
+  const seen = new Set<string>();
+  const rows = csv.rows.map((r): HaqLutRow => {
+    const row = { layer: int(r.layer), node: r.node as string, wBits: int(r.wBits), aBits: int(r.aBits), cycles: int(r.cycles) };
+    for (const k of ['wBits', 'aBits'] as const)
+      if (!(row[k] >= 1 && row[k] <= 8)) throw new Error(`haq-bismo-cloud-lut: ${k} '${r[k]}' of layer ${r.layer}: expected an integer 1..8`);
+    if (!(row.layer >= 0 && row.layer < LAYERS)) throw new Error(`haq-bismo-cloud-lut: layer '${r.layer}': expected an integer 0..${LAYERS - 1}`);
+    if (!(row.cycles > 0)) throw new Error(`haq-bismo-cloud-lut: cycles '${r.cycles}' of layer ${r.layer} w${r.wBits}a${r.aBits}: expected a positive integer`);
+    const key = `${row.layer}/${row.wBits}/${row.aBits}`;
+    if (seen.has(key)) throw new Error(`haq-bismo-cloud-lut: layer ${row.layer} w${row.wBits}a${row.aBits} appears twice`);
+    seen.add(key);
+    return row;
+  });
+  if (rows.length !== LAYERS * 64) throw new Error(`haq-bismo-cloud-lut: ${rows.length} rows, expected ${LAYERS * 64} (53 layers x 8 x 8 widths)`);
+  if (!csv.sources.some((s) => s.startsWith('haq-lut = '))) throw new Error("haq-bismo-cloud-lut: no '# source: haq-lut = ...' line");
+  return { sources: csv.sources, rows };
+}
+
+/** Load bench/data/haq-bismo-cloud-policy.csv: one [w, a] per layer. */
+export function loadHaqPolicy(path: URL | string = dataUrl('haq-bismo-cloud-policy.csv')): { sources: readonly string[]; rows: HaqPolicyRow[] } {
+  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), 'haq-bismo-cloud-policy');
+  const rows = csv.rows.map((r): HaqPolicyRow => ({ layer: int(r.layer), node: r.node as string, wBits: int(r.wBits), aBits: int(r.aBits) }));
+  rows.forEach((r, i) => {
+    if (r.layer !== i) throw new Error(`haq-bismo-cloud-policy: row ${i} has layer '${r.layer}', expected ${i} (one row per layer, in order)`);
+    if (!(r.wBits >= 1 && r.wBits <= 8) || !((r.aBits >= 1 && r.aBits <= 8) || (i === 0 && r.aBits === -1)))
+      throw new Error(`haq-bismo-cloud-policy: layer ${i} w${r.wBits}a${r.aBits}: expected bits 1..8 (aBits -1 only on layer 0)`);
+  });
+  if (rows.length !== LAYERS) throw new Error(`haq-bismo-cloud-policy: ${rows.length} rows, expected ${LAYERS}`);
+  return { sources: csv.sources, rows };
+}
+
+/** HAQ's table as cycles[layer][w - 1][a - 1]. */
+function lutCube(rows: readonly HaqLutRow[]): number[][][] {
+  const t = Array.from({ length: LAYERS }, () => Array.from({ length: 8 }, () => new Array<number>(8).fill(Number.NaN)));
+  for (const r of rows) ((t[r.layer] as number[][])[r.wBits - 1] as number[])[r.aBits - 1] = r.cycles;
+  return t;
+}
+
+/** A layer's latency follows: weight bits only, activation bits only, both (compute), or neither fully (mixed). */
+export type OperandClass = 'compute' | 'weight' | 'activation' | 'mixed';
+
+/** Class of a layer from its 8 -> 4 speed-up on weights only (sw) and on activations only (sa). */
+export function operandClass(sw: number, sa: number): OperandClass {
+  if (sw >= 1.7 && sa >= 1.7) return 'compute';
+  if (sw >= 1.7 && sa < 1.3) return 'weight';
+  if (sa >= 1.7 && sw < 1.3) return 'activation';
+  return 'mixed';
+}
+
+/** Kind of a zoo:mobilenet-v2 layer from its node name. */
+export function layerKind(node: string): string {
+  const m = /_(expand|dw|project)$/.exec(node);
+  return m ? (m[1] as string) : node;
+}
+
+/** One layer at w8a8 and its operand class by HAQ's table and by the model. */
+export interface HaqLayerPoint {
+  readonly layer: number;
+  readonly node: string;
+  readonly haqCycles: number;
+  readonly modelCycles: number;
+  readonly haqClass: OperandClass;
+  readonly modelClass: OperandClass;
+}
+
+/** A whole-network speed-up, HAQ's table vs the model. */
+export interface HaqSpeedup {
+  readonly name: string;
+  readonly published: number;
+  readonly model: number;
+}
+
+/** Everything {@link validateBismoHaq} reports. */
+export interface BismoHaqValidation {
+  readonly target: string;
+  /** Per uniform width (`w8a8` .. `w1a1`) and over all 64 widths (`all`): agreement across layers. */
+  readonly perWidth: ReadonlyArray<{ readonly widths: string; readonly agreement: Agreement; readonly networkRatio: number }>;
+  readonly speedups: readonly HaqSpeedup[];
+  readonly layers: readonly HaqLayerPoint[];
+  /** Layers whose operand class is the same by both. */
+  readonly classAgreement: number;
+  /** Geometric-mean model / HAQ ratio per layer kind at w8a8 and at w4a4. */
+  readonly byKind: ReadonlyArray<{ readonly kind: string; readonly n: number; readonly w8a8: number; readonly w4a4: number }>;
+}
+
+const geomean = (a: readonly number[]): number => Math.exp(a.reduce((s, v) => s + Math.log(v), 0) / a.length);
+
+/**
+ * Cost zoo:mobilenet-v2 on `bismo-cloud` (or `target`) at every width of HAQ's table and compare. `graph` defaults
+ * to the zoo model; its conv/dense layers must be the table's 53 layers in order (checked by node name).
+ */
+export function validateBismoHaq(
+  lut: readonly HaqLutRow[],
+  policy: readonly HaqPolicyRow[],
+  target: BismoTarget = bismoCloud(),
+  graph: Graph = zooGraph('zoo:mobilenet-v2'),
+): BismoHaqValidation {
+  const q = quantizableLayers(graph);
+  const names = [...new Set(lut.map((r) => `${r.layer}:${r.node}`))].sort((a, b) => Number(a.split(':')[0]) - Number(b.split(':')[0]));
+  if (q.length !== LAYERS || names.some((n, i) => n !== `${i}:${q[i]?.name}`))
+    throw new Error(`bismo-haq: the graph's ${q.length} conv/dense layers are not HAQ's 53 MobileNetV2 layers in order`);
+  const haq = lutCube(lut);
+  const cyclesPerMs = target.params.clockMHz * 1e3;
+  const costLayers = (p: PrecisionPolicy): number[] => {
+    const by = new Map(target.networkCost(graph, p).layers.map((l) => [l.node, l.latencyMs]));
+    return q.map((n) => (by.get(n.name) as number) * cyclesPerMs);
+  };
+  const model: number[][][] = Array.from({ length: 8 }, (_, w) => Array.from({ length: 8 }, (_, a) => costLayers(uniformPolicy(w + 1, a + 1))));
+  const mod = (w: number, a: number): number[] => model[w - 1]?.[a - 1] as number[];
+  const pub = (w: number, a: number): number[] => haq.map((l) => l[w - 1]?.[a - 1] as number);
+  const sum = (a: readonly number[]): number => a.reduce((s, v) => s + v, 0);
+
+  const perWidth: Array<{ widths: string; agreement: Agreement; networkRatio: number }> = [];
+  for (let b = 8; b >= 1; b--)
+    perWidth.push({ widths: `w${b}a${b}`, agreement: agreement(mod(b, b), pub(b, b)), networkRatio: sum(mod(b, b)) / sum(pub(b, b)) });
+  const allM: number[] = [];
+  const allP: number[] = [];
+  for (let w = 1; w <= 8; w++)
+    for (let a = 1; a <= 8; a++) {
+      allM.push(...mod(w, a));
+      allP.push(...pub(w, a));
+    }
+  perWidth.push({ widths: 'all 64', agreement: agreement(allM, allP), networkRatio: sum(allM) / sum(allP) });
+
+  const speed = (name: string, w0: number, a0: number, w1: number, a1: number): HaqSpeedup => ({
+    name,
+    published: sum(pub(w0, a0)) / sum(pub(w1, a1)),
+    model: sum(mod(w0, a0)) / sum(mod(w1, a1)),
+  });
+  // HAQ's policy: its cost code reads table[i, w - 1, a - 1] with a = -1 on the first layer, i.e. the 7-bit column
+  const pubMixed = sum(policy.map((r, i) => ((haq[i] as number[][])[r.wBits - 1] as number[])[(r.aBits - 1 + 8) % 8] as number));
+  const pol = policyFromVectors(
+    graph,
+    policy.map((r) => r.wBits),
+    policy.map((r) => (r.aBits < 1 ? 8 : r.aBits)),
+    'haq-0.6',
+  );
+  const speedups: HaqSpeedup[] = [
+    speed('w8a8 -> w4a4', 8, 8, 4, 4),
+    speed('w8a8 -> w2a2', 8, 8, 2, 2),
+    speed('w8a8 -> w4a8 (weights only)', 8, 8, 4, 8),
+    speed('w8a8 -> w8a4 (activations only)', 8, 8, 8, 4),
+    speed('w8a8 -> w2a8 (weights only)', 8, 8, 2, 8),
+    speed('w8a8 -> w8a2 (activations only)', 8, 8, 8, 2),
+    { name: "w8a8 -> HAQ's policy ('0.6x latency')", published: sum(pub(8, 8)) / pubMixed, model: sum(mod(8, 8)) / sum(costLayers(pol)) },
+  ];
+
+  const layers: HaqLayerPoint[] = q.map((n, i) => {
+    const cls = (f: (w: number, a: number) => number[]): OperandClass =>
+      operandClass((f(8, 8)[i] as number) / (f(4, 8)[i] as number), (f(8, 8)[i] as number) / (f(8, 4)[i] as number));
+    return { layer: i, node: n.name, haqCycles: pub(8, 8)[i] as number, modelCycles: mod(8, 8)[i] as number, haqClass: cls(pub), modelClass: cls(mod) };
+  });
+  const kinds = [...new Set(q.map((n) => layerKind(n.name)))];
+  const byKind = kinds.map((kind) => {
+    const idx = q.map((n, i) => (layerKind(n.name) === kind ? i : -1)).filter((i) => i >= 0);
+    const ratio = (w: number, a: number): number => geomean(idx.map((i) => (mod(w, a)[i] as number) / (pub(w, a)[i] as number)));
+    return { kind, n: idx.length, w8a8: ratio(8, 8), w4a4: ratio(4, 4) };
+  });
+  return {
+    target: target.name,
+    perWidth,
+    speedups,
+    layers,
+    classAgreement: layers.filter((l) => l.haqClass === l.modelClass).length,
+    byKind,
+  };
+}
+
+/** The comparison as printed by bench/cost-published.ts (`--layers`: per-layer table; `--bismo-dram <GB/s>`: also a what-if). */
+export function printBismoHaq(argv: readonly string[] = process.argv): BismoHaqValidation[] {
+  const lut = loadHaqLut();
+  const pol = loadHaqPolicy();
+  const targets = [bismoCloud()];
+  const i = argv.indexOf('--bismo-dram');
+  if (i >= 0) {
+    const gbps = Number(argv[i + 1]);
+    if (!(gbps > 0)) throw new Error(`--bismo-dram '${argv[i + 1]}': expected a positive bandwidth in GB/s`);
+    targets.push(bismoCloud({ dramGBps: gbps }));
+  }
+  const f = formatNumber;
+  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const out: BismoHaqValidation[] = [];
+  for (const t of targets) {
+    const v = validateBismoHaq(lut.rows, pol.rows, t);
+    out.push(v);
+    console.log(
+      `bismo-cloud (dramGBps ${t.params.dramGBps}${t.params.dramGBps === 25.6 ? ', the preset' : ', what-if, not the preset'}) vs HAQ's BISMO cloud table (MobileNetV2, 53 layers, batch 16, cycles)`,
+    );
+    console.log(
+      formatTable(
+        v.perWidth.map((p) => ({
+          widths: p.widths,
+          n: p.agreement.n,
+          rho: f(p.agreement.spearman),
+          tau: f(p.agreement.kendall),
+          net: f(p.networkRatio),
+          med: pct(p.agreement.medianAbsErr),
+          w25: pct(p.agreement.within25),
+          w50: pct(p.agreement.within50),
+          range: `${f(p.agreement.minRatio)}..${f(p.agreement.maxRatio)}`,
+        })),
+        [
+          { key: 'widths', header: 'widths' },
+          { key: 'n', header: 'entries' },
+          { key: 'rho', header: 'Spearman' },
+          { key: 'tau', header: 'Kendall' },
+          { key: 'net', header: 'network model/HAQ' },
+          { key: 'med', header: 'layer median |err|' },
+          { key: 'w25', header: 'within 25%' },
+          { key: 'w50', header: 'within 50%' },
+          { key: 'range', header: 'layer model/HAQ range' },
+        ],
+      ),
+    );
+    console.log(
+      formatTable(
+        v.speedups.map((s) => ({ name: s.name, published: f(s.published), model: f(s.model), ratio: f(s.model / s.published) })),
+        [
+          { key: 'name', header: 'network speed-up' },
+          { key: 'published', header: "HAQ's table" },
+          { key: 'model', header: 'model' },
+          { key: 'ratio', header: 'model/HAQ' },
+        ],
+      ),
+    );
+    const classes: OperandClass[] = ['compute', 'weight', 'activation', 'mixed'];
+    console.log(`operand class per layer (8 -> 4 bits speed-up on weights only / activations only), ${v.classAgreement} of ${v.layers.length} layers agree:`);
+    console.log(
+      formatTable(
+        classes.map(
+          (c): Record<string, string | number> => ({
+            haq: c,
+            ...Object.fromEntries(classes.map((m) => [m, v.layers.filter((l) => l.haqClass === c && l.modelClass === m).length])),
+          }),
+        ),
+        [{ key: 'haq', header: "HAQ's table \\ model" }, ...classes.map((c) => ({ key: c, header: c }))],
+      ),
+    );
+    console.log(
+      formatTable(
+        v.byKind.map((k) => ({ kind: k.kind, n: k.n, w8a8: f(k.w8a8), w4a4: f(k.w4a4) })),
+        [
+          { key: 'kind', header: 'layer kind' },
+          { key: 'n', header: 'layers' },
+          { key: 'w8a8', header: 'model/HAQ w8a8 (geomean)' },
+          { key: 'w4a4', header: 'model/HAQ w4a4 (geomean)' },
+        ],
+      ),
+    );
+    if (argv.includes('--layers'))
+      console.log(
+        formatTable(
+          v.layers.map((l) => ({ ...l, ratio: f(l.modelCycles / l.haqCycles), modelCycles: Math.round(l.modelCycles) })),
+          [
+            { key: 'layer', header: '#' },
+            { key: 'node', header: 'layer' },
+            { key: 'haqCycles', header: 'HAQ cycles w8a8' },
+            { key: 'modelCycles', header: 'model cycles w8a8' },
+            { key: 'ratio', header: 'model/HAQ' },
+            { key: 'haqClass', header: 'HAQ class' },
+            { key: 'modelClass', header: 'model class' },
+          ],
+        ),
+      );
+  }
+  return out;
+}
