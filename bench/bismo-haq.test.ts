@@ -43,7 +43,7 @@ test("the table's unit: compute-bound layers are BISMO 16 x 16 x 256 cycles for 
   // bits; below, its activation stream of 200,704 x a cycles takes over)
   const tiles = Math.ceil(96 / 16) * Math.ceil((112 * 112 * 16) / 16) * Math.ceil(16 / 256);
   for (const b of [4, 6, 8]) assert.ok(Math.abs(cyc('b1_expand', b, b) / (tiles * b * b) - 1) < 0.02, `w${b}a${b}`);
-  for (const w of [1, 4, 8]) assert.ok(Math.abs(cyc('classifier', w, 8) / ((1280 * 1000 * w) / 256) - 1) < 0.001, `w${w}`);
+  for (const w of [1, 4, 8]) assert.ok(Math.abs(cyc('classifier', w, 8) / ((1280 * 1000 * w) / 256) - 1) < 0.005, `w${w}`);
 });
 
 test('committed figures: ranks hold, depthwise and activation traffic are where the model is off', () => {
