@@ -8,9 +8,10 @@
  * the same array and dataflow. Reports the model / published ratio of every published figure, and per SCALE-Sim
  * configuration Spearman / Kendall rank correlation, median and worst relative error and the share within
  * ±10 / 25 / 50 %. (3) The roofline presets (cortex-a76, jetson-nano, a100) against published whole-network
- * batch-1 latencies (bench/roofline-published.ts, bench/data/roofline-published.csv). Deterministic (no measurement).
+ * batch-1 latencies (bench/roofline-published.ts, bench/data/roofline-published.csv). (4) `bismo-cloud` against HAQ's
+ * published BISMO cloud latency table, per layer and width (bench/bismo-haq.ts). Deterministic (no measurement).
  *
- * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-published.js [--json] [--layers]`.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-published.js [--json] [--layers] [--bismo-dram <GB/s>]`.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
