@@ -50,6 +50,7 @@ test('committed figures: ranks hold, depthwise and activation traffic are where 
   const v = validateBismoHaq(loadHaqLut().rows, loadHaqPolicy().rows);
   const at = (w: string) => v.perWidth.find((p) => p.widths === w)?.agreement;
   assert.ok((at('w8a8')?.spearman as number) > 0.9 && (at('all 64')?.spearman as number) > 0.9, JSON.stringify(v.perWidth));
+  assert.ok(v.networkAcrossWidths.n === 64 && v.networkAcrossWidths.spearman > 0.9, JSON.stringify(v.networkAcrossWidths));
   const kind = (k: string) => v.byKind.find((x) => x.kind === k);
   // HAQ's depthwise layers cost C x H x W x a cycles whatever the weight bits: about twice the model's at w8a8
   assert.ok((kind('dw')?.w8a8 as number) < 0.6 && (kind('expand')?.w8a8 as number) > 0.75, JSON.stringify(v.byKind));
@@ -79,6 +80,7 @@ test('the comparison can fail: a table of 3 x the model cycles scores rank 1 and
   const all = v.perWidth.find((p) => p.widths === 'all 64')?.agreement;
   assert.ok(all && Math.abs(all.spearman - 1) < 1e-9 && Math.abs(all.medianAbsErr - 2 / 3) < 1e-9, JSON.stringify(all));
   assert.equal(v.classAgreement, 53);
+  assert.ok(Math.abs(v.networkAcrossWidths.spearman - 1) < 1e-9 && Math.abs(v.networkAcrossWidths.maxRatio - 3) < 1e-9);
   for (const s of v.speedups.slice(0, 6)) assert.ok(Math.abs(s.model / s.published - 1) < 1e-9, s.name);
   assert.equal(operandClass(2, 2), 'compute');
   assert.equal(operandClass(2, 1), 'weight');

@@ -126,6 +126,8 @@ export interface BismoHaqValidation {
   readonly target: string;
   /** Per uniform width (`w8a8` .. `w1a1`) and over all 64 widths (`all`): agreement across layers. */
   readonly perWidth: ReadonlyArray<{ readonly widths: string; readonly agreement: Agreement; readonly networkRatio: number }>;
+  /** Whole-network cycles at the 64 uniform (w, a) pairs: does the model order bit-width choices as HAQ's table does? */
+  readonly networkAcrossWidths: Agreement;
   readonly speedups: readonly HaqSpeedup[];
   readonly layers: readonly HaqLayerPoint[];
   /** Layers whose operand class is the same by both. */
@@ -172,6 +174,13 @@ export function validateBismoHaq(
       allP.push(...pub(w, a));
     }
   perWidth.push({ widths: 'all 64', agreement: agreement(allM, allP), networkRatio: sum(allM) / sum(allP) });
+  const netM: number[] = [];
+  const netP: number[] = [];
+  for (let w = 1; w <= 8; w++)
+    for (let a = 1; a <= 8; a++) {
+      netM.push(sum(mod(w, a)));
+      netP.push(sum(pub(w, a)));
+    }
 
   const speed = (name: string, w0: number, a0: number, w1: number, a1: number): HaqSpeedup => ({
     name,
@@ -210,6 +219,7 @@ export function validateBismoHaq(
   return {
     target: target.name,
     perWidth,
+    networkAcrossWidths: agreement(netM, netP),
     speedups,
     layers,
     classAgreement: layers.filter((l) => l.haqClass === l.modelClass).length,
@@ -262,6 +272,10 @@ export function printBismoHaq(argv: readonly string[] = process.argv): BismoHaqV
           { key: 'range', header: 'layer model/HAQ range' },
         ],
       ),
+    );
+    const nw = v.networkAcrossWidths;
+    console.log(
+      `whole network at the 64 uniform (w, a) pairs: Spearman ${f(nw.spearman)}, Kendall ${f(nw.kendall)}, model/HAQ ${f(nw.minRatio)}..${f(nw.maxRatio)}, median |err| ${pct(nw.medianAbsErr)}`,
     );
     console.log(
       formatTable(
