@@ -143,15 +143,45 @@ export const HW360_PROBLEMS = {
     latency: 'pixel_litert_cifar100_ms',
     note: 'real NB201 table: CIFAR-100 accuracy, Pixel LiteRT latency, held out',
   },
+  // Session 31 (search8), pre-registered before any run on them: NAS-Bench-360's Darcy Flow score (not a percentage;
+  // higher is better), with the Pixel or Pi 5 LiteRT latency, and a 3-objective problem with the Pi 5's energy.
+  'nb201-darcy-pixel': {
+    accuracy: 'darcy_score',
+    score: true,
+    latency: 'pixel_litert_darcy_ms',
+    note: 'real NB201 table: Darcy Flow score (NAS-Bench-360), Pixel LiteRT latency, unseen (session 31)',
+  },
+  'nb201-darcy-pi5': {
+    accuracy: 'darcy_score',
+    score: true,
+    latency: 'pi5_litert_darcy_ms',
+    note: 'real NB201 table: Darcy Flow score (NAS-Bench-360), Raspberry Pi 5 LiteRT latency, unseen (session 31)',
+  },
+  'nb201-darcy-pi5-energy': {
+    accuracy: 'darcy_score',
+    score: true,
+    latency: 'pi5_torchmobile_darcy_ms',
+    energy: 'pi5_torchmobile_darcy_mj',
+    note: 'real NB201 table, 3 objectives: Darcy Flow score, Raspberry Pi 5 PyTorch Mobile latency and energy, unseen (session 31)',
+  },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
+type Hw360Spec = { readonly accuracy: string; readonly latency: string; readonly note: string; readonly score?: boolean; readonly energy?: string };
 
-/** Loads one accuracy / latency pair of bench/data/nb201-hw360.csv as a table with columns accuracy (fraction) and latency_ms. */
+/** The objectives of an hw360 problem: accuracy:max, latency_ms:min and, with an energy column, energy_mj:min. */
+export function hw360Objectives(problem: Hw360Problem): string {
+  return (HW360_PROBLEMS[problem] as Hw360Spec).energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min';
+}
+
+/**
+ * Loads one problem's columns of bench/data/nb201-hw360.csv as a table with columns accuracy (a percentage's
+ * fraction; a score such as Darcy Flow's as it is, in [-1, 1]), latency_ms and, for 3-objective problems, energy_mj.
+ */
 export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
-  const pair = HW360_PROBLEMS[problem];
+  const pair = HW360_PROBLEMS[problem] as Hw360Spec;
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
   const space = nb201Space();
-  const t = new NasTable(space, ['accuracy', 'latency_ms'], path);
+  const t = new NasTable(space, pair.energy ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms'], path);
   const seen = new Set<string>();
   for (const r of csv.rows) {
     const cell = r.cell ?? '';
@@ -160,9 +190,17 @@ export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
     seen.add(r.nb201_index as string);
     const acc = Number(r[pair.accuracy]);
     const lat = Number(r[pair.latency]);
-    if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
+    if (pair.score) {
+      if (!(acc >= -1 && acc <= 1)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a score in [-1, 1]`);
+    } else if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
     if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${r[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
-    t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), { accuracy: acc / 100, latency_ms: lat });
+    const values: Record<string, number> = { accuracy: pair.score ? acc : acc / 100, latency_ms: lat };
+    if (pair.energy) {
+      const e = Number(r[pair.energy]);
+      if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${path}: ${pair.energy} '${r[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
+      values.energy_mj = e;
+    }
+    t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), values);
   }
   if (t.size !== 15625) throw new Error(`${path}: ${t.size} cells; expected all 15625 NB201 cells`);
   return t;
@@ -190,19 +228,28 @@ export function connectedCells(t: NasTable): NasTable {
  * A table problem. With `frameTable`, the true front, its nadir (the reference) and the true hypervolume come from
  * those rows only, and the share against the whole table's true front is reported as `alt`.
  */
-function tableProblem(name: string, note: string, table: NasTable, dir: string, frameTable?: NasTable): Problem {
+function tableProblem(
+  name: string,
+  note: string,
+  table: NasTable,
+  dir: string,
+  frameTable?: NasTable,
+  objectiveSpec = 'accuracy:max,latency_ms:min',
+): Problem {
   const space = nb201Space();
-  const objectives = parseObjectives('accuracy:max,latency_ms:min');
+  const objectives = parseObjectives(objectiveSpec);
+  const names = objectives.map((o) => o.name);
   const truth = tableHv(frameTable ?? table, objectives);
   const frame: HvFrame = truth.frame;
   const whole = frameTable ? tableHv(table, objectives) : undefined;
   const lookup: Record<string, number[]> = {};
   for (const a of table.archs()) {
     const p = space.toParams(space.parse(a));
-    lookup[space.space.names.map((n) => p[n]).join(',')] = table.values(a, ['accuracy', 'latency_ms']);
+    lookup[space.space.names.map((n) => p[n]).join(',')] = table.values(a, names);
   }
   const path = join(dir, `${name}.json`);
-  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: NB201_OPS, lookup }));
+  const directions = objectives.map((o) => o.direction);
+  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: NB201_OPS, lookup, directions }));
   return {
     name,
     note,
@@ -443,7 +490,7 @@ prob = job["problem"]
 if prob["kind"] == "table":
     t = json.load(open(prob["path"]))
     names, choices, lookup = t["names"], t["choices"], t["lookup"]
-    directions = ["maximize", "minimize"]
+    directions = t.get("directions", ["maximize", "minimize"])
     def objective(trial):
         key = ",".join(trial.suggest_categorical(n, choices) for n in names)
         return tuple(lookup[key])
@@ -582,7 +629,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           k,
           () => {
             const t = loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), k);
-            return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t));
+            return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t), hw360Objectives(k));
           },
         ]),
       ),
