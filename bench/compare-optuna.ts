@@ -188,15 +188,17 @@ export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
     if (!/^[0-4]{6}$/.test(cell)) throw new Error(`${path}: cell '${cell}' of NB201 index ${r.nb201_index}: expected 6 op indices 0-4`);
     if (seen.has(r.nb201_index as string)) throw new Error(`${path}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
     seen.add(r.nb201_index as string);
-    const acc = Number(r[pair.accuracy]);
-    const lat = Number(r[pair.latency]);
+    // an empty field is a missing measurement, not 0
+    const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
+    const acc = num(pair.accuracy);
+    const lat = num(pair.latency);
     if (pair.score) {
       if (!(acc >= -1 && acc <= 1)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a score in [-1, 1]`);
     } else if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
     if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${r[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
     const values: Record<string, number> = { accuracy: pair.score ? acc : acc / 100, latency_ms: lat };
     if (pair.energy) {
-      const e = Number(r[pair.energy]);
+      const e = num(pair.energy);
       if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${path}: ${pair.energy} '${r[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
       values.energy_mj = e;
     }
@@ -228,14 +230,7 @@ export function connectedCells(t: NasTable): NasTable {
  * A table problem. With `frameTable`, the true front, its nadir (the reference) and the true hypervolume come from
  * those rows only, and the share against the whole table's true front is reported as `alt`.
  */
-function tableProblem(
-  name: string,
-  note: string,
-  table: NasTable,
-  dir: string,
-  frameTable?: NasTable,
-  objectiveSpec = 'accuracy:max,latency_ms:min',
-): Problem {
+function tableProblem(name: string, note: string, table: NasTable, dir: string, frameTable?: NasTable, objectiveSpec = 'accuracy:max,latency_ms:min'): Problem {
   const space = nb201Space();
   const objectives = parseObjectives(objectiveSpec);
   const names = objectives.map((o) => o.name);
@@ -491,6 +486,9 @@ if prob["kind"] == "table":
     t = json.load(open(prob["path"]))
     names, choices, lookup = t["names"], t["choices"], t["lookup"]
     directions = t.get("directions", ["maximize", "minimize"])
+    bad = [k for k, v in lookup.items() if len(v) != len(directions)]
+    if bad:
+        raise SystemExit("table %s: row %s has %d values; expected one per direction (%d)" % (prob["path"], bad[0], len(lookup[bad[0]]), len(directions)))
     def objective(trial):
         key = ",".join(trial.suggest_categorical(n, choices) for n in names)
         return tuple(lookup[key])
