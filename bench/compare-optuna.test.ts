@@ -9,6 +9,7 @@ import { enumerateNb201, formatNb201, type Nb201Cell } from '../src/search/space
 import { Rng } from '../src/util/rng.js';
 import {
   benchCompareOptuna,
+  classMeanAccuracy,
   connectedCells,
   hw360Objectives,
   loadHw360Table,
@@ -300,4 +301,28 @@ test('the Optuna side of a 3-objective table problem: the directions of the job,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('classMeanAccuracy: one accuracy per repeat class, the mean of its cells; NinaPro top cell 6216 drops to its class mean', () => {
+  const t = loadHw360Table(HW360, 'nb201-ninapro-pixel');
+  const m = classMeanAccuracy(t);
+  const rc = nb201RepeatClasses();
+  const accs = new Map<number, number[]>();
+  const means = new Map<number, Set<number>>();
+  rc.cells.forEach((c, i) => {
+    const a = formatNb201(c);
+    const k = rc.classOf[i] as number;
+    accs.set(k, [...(accs.get(k) ?? []), t.values(a, ['accuracy'])[0] as number]);
+    means.set(k, (means.get(k) ?? new Set()).add(m.values(a, ['accuracy'])[0] as number));
+  });
+  for (const [k, s] of means) {
+    assert.equal(s.size, 1, `class ${k}`);
+    const xs = accs.get(k) as number[];
+    assert.ok(Math.abs(([...s][0] as number) - xs.reduce((p, q) => p + q, 0) / xs.length) < 1e-12);
+  }
+  const top = '|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|';
+  near(t.values(top, ['accuracy', 'latency_ms']), [0.9393, 0.3524]);
+  const [acc, lat] = m.values(top, ['accuracy', 'latency_ms']) as [number, number];
+  assert.ok(acc < 0.93 && acc > 0.92, `${acc}`);
+  assert.equal(lat, 0.3524);
 });

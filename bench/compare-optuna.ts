@@ -36,7 +36,7 @@ import { pathToFileURL } from 'node:url';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { type HvFrame, normalise, runNas, tableHv } from '../src/nas/run.js';
 import { createNasStrategy } from '../src/nas/strategy-config.js';
-import { loadNasTable, NasTable, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
+import { loadNasTable, NasTable, nb201RepeatClasses, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
 import { hypervolume } from '../src/search/pareto.js';
 import { createStrategy } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
@@ -206,6 +206,36 @@ export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
   }
   if (t.size !== 15625) throw new Error(`${path}: ${t.size} cells; expected all 15625 NB201 cells`);
   return t;
+}
+
+/**
+ * The table with each cell's accuracy replaced by the mean accuracy of its repeat class (`nb201RepeatClasses`: the
+ * same computation and the same NB201 isomorphism class, so the same measured latency; other columns unchanged).
+ * NB201 / NAS-Bench-360 trained cells of one class separately, so their accuracies differ by training noise; this
+ * table scores what a computation is expected to reach, not its luckiest training run (a diagnostic, session 31).
+ */
+export function classMeanAccuracy(t: NasTable): NasTable {
+  const rc = nb201RepeatClasses();
+  const sum = new Float64Array(rc.sizes.length);
+  const n = new Int32Array(rc.sizes.length);
+  const classOf = new Map<string, number>();
+  rc.cells.forEach((c, i) => {
+    classOf.set(t.space.format(t.space.parse(formatNb201(c))), rc.classOf[i] as number);
+  });
+  const key = (a: string): number => classOf.get(t.space.format(t.space.parse(a))) as number;
+  for (const a of t.archs()) {
+    const k = key(a);
+    sum[k] = (sum[k] as number) + (t.values(a, ['accuracy'])[0] as number);
+    n[k] = (n[k] as number) + 1;
+  }
+  const out = new NasTable(t.space, t.metrics, `${t.source} (accuracy: mean of each repeat class)`);
+  for (const a of t.archs()) {
+    const k = key(a);
+    const v = t.values(a, t.metrics);
+    v[t.metrics.indexOf('accuracy')] = (sum[k] as number) / (n[k] as number);
+    out.add(a, Object.fromEntries(t.metrics.map((m, i) => [m, v[i] as number])));
+  }
+  return out;
 }
 
 /**
@@ -631,6 +661,17 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
+      // diagnostic (session 31): NinaPro with each repeat class's mean accuracy (see classMeanAccuracy); not a held-out figure
+      'nb201-ninapro-pixel-classmean': () => {
+        const t = classMeanAccuracy(loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), 'nb201-ninapro-pixel'));
+        return tableProblem(
+          'nb201-ninapro-pixel-classmean',
+          'diagnostic: nb201-ninapro-pixel with each repeat class mean accuracy (training noise between equal computations averaged out)',
+          t,
+          dir,
+          connectedCells(t),
+        );
+      },
       'nb201-fmnist': () =>
         tableProblem('nb201-fmnist', 'committed NB201 table (tuned on)', loadNasTable(join(process.cwd(), 'bench', 'nb201-fmnist.csv'), nb201Space()), dir),
       'nb201-fmnist-v2': () =>
