@@ -12,6 +12,10 @@
  * - `nb201-c100-pi5`, `nb201-c100-pixel`, `nb201-ninapro-pixel`: REAL tables, held out (added after every strategy was written; never
  *   tuned on): bench/data/nb201-hw360.csv, NAS-Bench-201's CIFAR-100 accuracy with a Raspberry Pi 5 or a Pixel LiteRT
  *   latency, NAS-Bench-360's NinaPro accuracy with a Pixel LiteRT latency (measured by HW-NAS-Bench-360; sources in the file);
+ * - `nb201-darcy-pixel`, `nb201-darcy-pi5`, `nb201-darcy-pi5-energy`: the same file's Darcy Flow score (NAS-Bench-360; higher
+ *   is better, kept as is) with a Pixel / Pi 5 LiteRT latency, or with the Pi 5's PyTorch Mobile latency and energy (3
+ *   objectives); unseen, pre-registered in session 31 before any run;
+ * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
  * - `wfg1`, `wfg4` (Huband et al. 2006, 2 objectives, 4 position + 4 distance parameters, inputs scaled to [0, 1];
