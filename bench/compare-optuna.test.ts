@@ -9,7 +9,9 @@ import { enumerateNb201, formatNb201, type Nb201Cell } from '../src/search/space
 import { Rng } from '../src/util/rng.js';
 import {
   benchCompareOptuna,
+  classMeanAccuracy,
   connectedCells,
+  hw360Objectives,
   loadHw360Table,
   nb201OutputCutOff,
   OPTUNA_SCRIPT,
@@ -210,8 +212,117 @@ test('the real table loader names a bad cell, a bad number and a short table', (
     assert.throws(() => loadHw360Table(write('0,42121x,52.9,90.7,1.4,0.8\n'), 'nb201-c100-pi5'), /cell '42121x' of NB201 index 0: expected 6 op indices 0-4/);
     assert.throws(() => loadHw360Table(write('0,421211,152.9,90.7,1.4,0.8\n'), 'nb201-c100-pi5'), /acc_cifar100 '152.9' of cell 421211/);
     assert.throws(() => loadHw360Table(write('0,421211,52.9,90.7,-1,0.8\n'), 'nb201-c100-pi5'), /pi5_litert_cifar100_ms '-1'/);
+    assert.throws(() => loadHw360Table(write('0,421211,52.9,90.7,,0.8\n'), 'nb201-c100-pi5'), /pi5_litert_cifar100_ms '' of cell 421211/);
     assert.throws(() => loadHw360Table(write('0,421211,52.9,90.7,1.4,0.8\n'), 'nb201-c100-pi5'), /1 cells; expected all 15625/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the Darcy Flow columns (session 31): the score as it is (not / 100), Pixel / Pi 5 latencies, Pi 5 energy as a third objective', () => {
+  const px = loadHw360Table(HW360, 'nb201-darcy-pixel');
+  const pi = loadHw360Table(HW360, 'nb201-darcy-pi5');
+  const en = loadHw360Table(HW360, 'nb201-darcy-pi5-energy');
+  assert.deepEqual(en.metrics, ['accuracy', 'latency_ms', 'energy_mj']);
+  assert.deepEqual(px.metrics, ['accuracy', 'latency_ms']);
+  assert.equal(hw360Objectives('nb201-darcy-pi5-energy'), 'accuracy:max,latency_ms:min,energy_mj:min');
+  assert.equal(hw360Objectives('nb201-darcy-pixel'), 'accuracy:max,latency_ms:min');
+  // NB201 index 0 (cell 421211) and the table's best Darcy cell, index 3976 (cell 423113)
+  const first = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
+  near(px.values(first, ['accuracy', 'latency_ms']), [0.92918, 8.2449]);
+  near(pi.values(first, ['accuracy', 'latency_ms']), [0.92918, 11.6079]);
+  near(en.values(first, ['accuracy', 'latency_ms', 'energy_mj']), [0.92918, 36.9518, 42.9377]);
+  const best = '|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|';
+  near(en.values(best, ['accuracy', 'latency_ms', 'energy_mj']), [0.98481, 71.2306, 96.3768]);
+  near([Math.max(...px.archs().map((a) => px.values(a, ['accuracy'])[0] as number))], [0.98481]);
+  // cut-off cells: one constant score; some connected cells diverged below 0 (kept: the loader accepts [-1, 1])
+  const cutScores = new Set(
+    pi
+      .archs()
+      .filter((a) => nb201OutputCutOff(pi.space.parse(a) as string[]))
+      .map((a) => pi.values(a, ['accuracy'])[0]),
+  );
+  assert.deepEqual([...cutScores], [0.7472]);
+  assert.ok(Math.min(...pi.archs().map((a) => pi.values(a, ['accuracy'])[0] as number)) < 0);
+});
+
+test('the real table loader names a Darcy score outside [-1, 1] and a bad energy', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hw360-'));
+  try {
+    const head = '# source: test\nnb201_index,cell,darcy_score,pi5_torchmobile_darcy_ms,pi5_torchmobile_darcy_mj\n';
+    const write = (body: string): string => {
+      const p = join(dir, 't.csv');
+      writeFileSync(p, head + body);
+      return p;
+    };
+    assert.throws(
+      () => loadHw360Table(write('0,421211,92.9,36.9,42.9\n'), 'nb201-darcy-pi5-energy'),
+      /darcy_score '92.9' of cell 421211: expected a score in \[-1, 1\]/,
+    );
+    assert.throws(
+      () => loadHw360Table(write('0,421211,0.93,36.9,-4\n'), 'nb201-darcy-pi5-energy'),
+      /pi5_torchmobile_darcy_mj '-4' of cell 421211: expected an energy >= 0 in mJ/,
+    );
+    assert.throws(() => loadHw360Table(write('0,421211,0.93,36.9,\n'), 'nb201-darcy-pi5-energy'), /pi5_torchmobile_darcy_mj '' of cell 421211/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Optuna side of a 3-objective table problem: the directions of the job, each trial one row of the lookup (skipped without python3-optuna)', (t) => {
+  const py = pythonWithOptuna();
+  if (py === undefined) {
+    t.skip('no python3 with optuna');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-cmp-3obj-'));
+  try {
+    // a 2-parameter toy table: objective 0 maximised, 1 and 2 minimised; the study's directions must follow the job
+    const choices = ['a', 'b', 'c'];
+    const lookup: Record<string, number[]> = {};
+    for (const x of choices) for (const y of choices) lookup[`${x},${y}`] = [choices.indexOf(x) / 2, choices.indexOf(y) + 1, 3 - choices.indexOf(x)];
+    writeFileSync(join(dir, 'table.json'), JSON.stringify({ names: ['p', 'q'], choices, lookup, directions: ['maximize', 'minimize', 'minimize'] }));
+    writeFileSync(join(dir, 'cmp.py'), OPTUNA_SCRIPT);
+    writeFileSync(
+      join(dir, 'job.json'),
+      JSON.stringify({ name: 'toy', problem: { kind: 'table', path: join(dir, 'table.json') }, samplers: ['random'], seeds: [1], budget: 15 }),
+    );
+    const r: SpawnSyncReturns<string> = spawnSync(py, [join(dir, 'cmp.py'), join(dir, 'job.json')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { runs: { values: number[][] }[] };
+    const rows = new Set(Object.values(lookup).map((v) => v.join(',')));
+    assert.equal(out.runs[0]?.values.length, 15);
+    for (const v of out.runs[0]?.values ?? []) assert.ok(v.length === 3 && rows.has(v.join(',')), `${v}`);
+    // a job whose directions count differs from the values is an Optuna error, not a silent 2-objective study
+    writeFileSync(join(dir, 'table.json'), JSON.stringify({ names: ['p', 'q'], choices, lookup, directions: ['maximize', 'minimize'] }));
+    const bad = spawnSync(py, [join(dir, 'cmp.py'), join(dir, 'job.json')], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /has 3 values; expected one per direction \(2\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('classMeanAccuracy: one accuracy per repeat class, the mean of its cells; NinaPro top cell 6216 drops to its class mean', () => {
+  const t = loadHw360Table(HW360, 'nb201-ninapro-pixel');
+  const m = classMeanAccuracy(t);
+  const rc = nb201RepeatClasses();
+  const accs = new Map<number, number[]>();
+  const means = new Map<number, Set<number>>();
+  rc.cells.forEach((c, i) => {
+    const a = formatNb201(c);
+    const k = rc.classOf[i] as number;
+    accs.set(k, [...(accs.get(k) ?? []), t.values(a, ['accuracy'])[0] as number]);
+    means.set(k, (means.get(k) ?? new Set()).add(m.values(a, ['accuracy'])[0] as number));
+  });
+  for (const [k, s] of means) {
+    assert.equal(s.size, 1, `class ${k}`);
+    const xs = accs.get(k) as number[];
+    assert.ok(Math.abs(([...s][0] as number) - xs.reduce((p, q) => p + q, 0) / xs.length) < 1e-12);
+  }
+  const top = '|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|';
+  near(t.values(top, ['accuracy', 'latency_ms']), [0.9393, 0.3524]);
+  const [acc, lat] = m.values(top, ['accuracy', 'latency_ms']) as [number, number];
+  assert.ok(acc < 0.93 && acc > 0.92, `${acc}`);
+  assert.equal(lat, 0.3524);
 });

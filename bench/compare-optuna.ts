@@ -12,6 +12,10 @@
  * - `nb201-c100-pi5`, `nb201-c100-pixel`, `nb201-ninapro-pixel`: REAL tables, held out (added after every strategy was written; never
  *   tuned on): bench/data/nb201-hw360.csv, NAS-Bench-201's CIFAR-100 accuracy with a Raspberry Pi 5 or a Pixel LiteRT
  *   latency, NAS-Bench-360's NinaPro accuracy with a Pixel LiteRT latency (measured by HW-NAS-Bench-360; sources in the file);
+ * - `nb201-darcy-pixel`, `nb201-darcy-pi5`, `nb201-darcy-pi5-energy`: the same file's Darcy Flow score (NAS-Bench-360; higher
+ *   is better, kept as is) with a Pixel / Pi 5 LiteRT latency, or with the Pi 5's PyTorch Mobile latency and energy (3
+ *   objectives); unseen, pre-registered in session 31 before any run;
+ * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
  * - `wfg1`, `wfg4` (Huband et al. 2006, 2 objectives, 4 position + 4 distance parameters, inputs scaled to [0, 1];
@@ -36,7 +40,7 @@ import { pathToFileURL } from 'node:url';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { type HvFrame, normalise, runNas, tableHv } from '../src/nas/run.js';
 import { createNasStrategy } from '../src/nas/strategy-config.js';
-import { loadNasTable, NasTable, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
+import { loadNasTable, NasTable, nb201RepeatClasses, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
 import { hypervolume } from '../src/search/pareto.js';
 import { createStrategy } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
@@ -143,29 +147,99 @@ export const HW360_PROBLEMS = {
     latency: 'pixel_litert_cifar100_ms',
     note: 'real NB201 table: CIFAR-100 accuracy, Pixel LiteRT latency, held out',
   },
+  // Session 31 (search8), pre-registered before any run on them: NAS-Bench-360's Darcy Flow score (not a percentage;
+  // higher is better), with the Pixel or Pi 5 LiteRT latency, and a 3-objective problem with the Pi 5's energy.
+  'nb201-darcy-pixel': {
+    accuracy: 'darcy_score',
+    score: true,
+    latency: 'pixel_litert_darcy_ms',
+    note: 'real NB201 table: Darcy Flow score (NAS-Bench-360), Pixel LiteRT latency, unseen (session 31)',
+  },
+  'nb201-darcy-pi5': {
+    accuracy: 'darcy_score',
+    score: true,
+    latency: 'pi5_litert_darcy_ms',
+    note: 'real NB201 table: Darcy Flow score (NAS-Bench-360), Raspberry Pi 5 LiteRT latency, unseen (session 31)',
+  },
+  'nb201-darcy-pi5-energy': {
+    accuracy: 'darcy_score',
+    score: true,
+    latency: 'pi5_torchmobile_darcy_ms',
+    energy: 'pi5_torchmobile_darcy_mj',
+    note: 'real NB201 table, 3 objectives: Darcy Flow score, Raspberry Pi 5 PyTorch Mobile latency and energy, unseen (session 31)',
+  },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
+type Hw360Spec = { readonly accuracy: string; readonly latency: string; readonly note: string; readonly score?: boolean; readonly energy?: string };
 
-/** Loads one accuracy / latency pair of bench/data/nb201-hw360.csv as a table with columns accuracy (fraction) and latency_ms. */
+/** The objectives of an hw360 problem: accuracy:max, latency_ms:min and, with an energy column, energy_mj:min. */
+export function hw360Objectives(problem: Hw360Problem): string {
+  return (HW360_PROBLEMS[problem] as Hw360Spec).energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min';
+}
+
+/**
+ * Loads one problem's columns of bench/data/nb201-hw360.csv as a table with columns accuracy (a percentage's
+ * fraction; a score such as Darcy Flow's as it is, in [-1, 1]), latency_ms and, for 3-objective problems, energy_mj.
+ */
 export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
-  const pair = HW360_PROBLEMS[problem];
+  const pair = HW360_PROBLEMS[problem] as Hw360Spec;
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
   const space = nb201Space();
-  const t = new NasTable(space, ['accuracy', 'latency_ms'], path);
+  const t = new NasTable(space, pair.energy ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms'], path);
   const seen = new Set<string>();
   for (const r of csv.rows) {
     const cell = r.cell ?? '';
     if (!/^[0-4]{6}$/.test(cell)) throw new Error(`${path}: cell '${cell}' of NB201 index ${r.nb201_index}: expected 6 op indices 0-4`);
     if (seen.has(r.nb201_index as string)) throw new Error(`${path}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
     seen.add(r.nb201_index as string);
-    const acc = Number(r[pair.accuracy]);
-    const lat = Number(r[pair.latency]);
-    if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
+    // an empty field is a missing measurement, not 0
+    const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
+    const acc = num(pair.accuracy);
+    const lat = num(pair.latency);
+    if (pair.score) {
+      if (!(acc >= -1 && acc <= 1)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a score in [-1, 1]`);
+    } else if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
     if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${r[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
-    t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), { accuracy: acc / 100, latency_ms: lat });
+    const values: Record<string, number> = { accuracy: pair.score ? acc : acc / 100, latency_ms: lat };
+    if (pair.energy) {
+      const e = num(pair.energy);
+      if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${path}: ${pair.energy} '${r[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
+      values.energy_mj = e;
+    }
+    t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), values);
   }
   if (t.size !== 15625) throw new Error(`${path}: ${t.size} cells; expected all 15625 NB201 cells`);
   return t;
+}
+
+/**
+ * The table with each cell's accuracy replaced by the mean accuracy of its repeat class (`nb201RepeatClasses`: the
+ * same computation and the same NB201 isomorphism class, so the same measured latency; other columns unchanged).
+ * NB201 / NAS-Bench-360 trained cells of one class separately, so their accuracies differ by training noise; this
+ * table scores what a computation is expected to reach, not its luckiest training run (a diagnostic, session 31).
+ */
+export function classMeanAccuracy(t: NasTable): NasTable {
+  const rc = nb201RepeatClasses();
+  const sum = new Float64Array(rc.sizes.length);
+  const n = new Int32Array(rc.sizes.length);
+  const classOf = new Map<string, number>();
+  rc.cells.forEach((c, i) => {
+    classOf.set(t.space.format(t.space.parse(formatNb201(c))), rc.classOf[i] as number);
+  });
+  const key = (a: string): number => classOf.get(t.space.format(t.space.parse(a))) as number;
+  for (const a of t.archs()) {
+    const k = key(a);
+    sum[k] = (sum[k] as number) + (t.values(a, ['accuracy'])[0] as number);
+    n[k] = (n[k] as number) + 1;
+  }
+  const out = new NasTable(t.space, t.metrics, `${t.source} (accuracy: mean of each repeat class)`);
+  for (const a of t.archs()) {
+    const k = key(a);
+    const v = t.values(a, t.metrics);
+    v[t.metrics.indexOf('accuracy')] = (sum[k] as number) / (n[k] as number);
+    out.add(a, Object.fromEntries(t.metrics.map((m, i) => [m, v[i] as number])));
+  }
+  return out;
 }
 
 /**
@@ -190,19 +264,21 @@ export function connectedCells(t: NasTable): NasTable {
  * A table problem. With `frameTable`, the true front, its nadir (the reference) and the true hypervolume come from
  * those rows only, and the share against the whole table's true front is reported as `alt`.
  */
-function tableProblem(name: string, note: string, table: NasTable, dir: string, frameTable?: NasTable): Problem {
+function tableProblem(name: string, note: string, table: NasTable, dir: string, frameTable?: NasTable, objectiveSpec = 'accuracy:max,latency_ms:min'): Problem {
   const space = nb201Space();
-  const objectives = parseObjectives('accuracy:max,latency_ms:min');
+  const objectives = parseObjectives(objectiveSpec);
+  const names = objectives.map((o) => o.name);
   const truth = tableHv(frameTable ?? table, objectives);
   const frame: HvFrame = truth.frame;
   const whole = frameTable ? tableHv(table, objectives) : undefined;
   const lookup: Record<string, number[]> = {};
   for (const a of table.archs()) {
     const p = space.toParams(space.parse(a));
-    lookup[space.space.names.map((n) => p[n]).join(',')] = table.values(a, ['accuracy', 'latency_ms']);
+    lookup[space.space.names.map((n) => p[n]).join(',')] = table.values(a, names);
   }
   const path = join(dir, `${name}.json`);
-  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: NB201_OPS, lookup }));
+  const directions = objectives.map((o) => o.direction);
+  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: NB201_OPS, lookup, directions }));
   return {
     name,
     note,
@@ -443,7 +519,10 @@ prob = job["problem"]
 if prob["kind"] == "table":
     t = json.load(open(prob["path"]))
     names, choices, lookup = t["names"], t["choices"], t["lookup"]
-    directions = ["maximize", "minimize"]
+    directions = t.get("directions", ["maximize", "minimize"])
+    bad = [k for k, v in lookup.items() if len(v) != len(directions)]
+    if bad:
+        raise SystemExit("table %s: row %s has %d values; expected one per direction (%d)" % (prob["path"], bad[0], len(lookup[bad[0]]), len(directions)))
     def objective(trial):
         key = ",".join(trial.suggest_categorical(n, choices) for n in names)
         return tuple(lookup[key])
@@ -582,10 +661,21 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           k,
           () => {
             const t = loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), k);
-            return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t));
+            return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t), hw360Objectives(k));
           },
         ]),
       ),
+      // diagnostic (session 31): NinaPro with each repeat class's mean accuracy (see classMeanAccuracy); not a held-out figure
+      'nb201-ninapro-pixel-classmean': () => {
+        const t = classMeanAccuracy(loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), 'nb201-ninapro-pixel'));
+        return tableProblem(
+          'nb201-ninapro-pixel-classmean',
+          'diagnostic: nb201-ninapro-pixel with each repeat class mean accuracy (training noise between equal computations averaged out)',
+          t,
+          dir,
+          connectedCells(t),
+        );
+      },
       'nb201-fmnist': () =>
         tableProblem('nb201-fmnist', 'committed NB201 table (tuned on)', loadNasTable(join(process.cwd(), 'bench', 'nb201-fmnist.csv'), nb201Space()), dir),
       'nb201-fmnist-v2': () =>

@@ -27,22 +27,30 @@ def code(arch):
     return ''.join(str(OPS.index(o)) for o in ops)
 
 
+# (device, framework, task) -> latency column; the darcy columns were added in session 31 (search8)
 want = {
     ('pi5', 'litert', 'cifar100'): 'pi5_litert_cifar100_ms',
     ('pixel', 'litert', 'ninapro'): 'pixel_litert_ninapro_ms',
     ('pixel', 'litert', 'cifar100'): 'pixel_litert_cifar100_ms',
+    ('pixel', 'litert', 'darcy'): 'pixel_litert_darcy_ms',
+    ('pi5', 'litert', 'darcy'): 'pi5_litert_darcy_ms',
+    ('pi5', 'torchmobile', 'darcy'): 'pi5_torchmobile_darcy_ms',
 }
+# (device, framework, task) -> energy column (energy_mj: measured on the Pi 5 only)
+want_energy = {('pi5', 'torchmobile', 'darcy'): 'pi5_torchmobile_darcy_mj'}
 table = {}
 for r in json.load(open(rows_path)):
     t = table.setdefault(r['arch_idx'], {})
-    if r['task'] == 'cifar100':
-        t['acc_cifar100'] = r['accuracy']
-    if r['task'] == 'ninapro':
-        t['acc_ninapro'] = r['accuracy']
+    t['acc_' + r['task']] = r['accuracy']  # one accuracy per (cell, task): the same on every device
     k = want.get((r['device'], r['framework'], r['task']))
     if k:
         t[k] = r['lat_ms_median']
-print('nb201_index,cell,acc_cifar100,acc_ninapro,pi5_litert_cifar100_ms,pixel_litert_ninapro_ms,pixel_litert_cifar100_ms')
+    k = want_energy.get((r['device'], r['framework'], r['task']))
+    if k:
+        t[k] = r['energy_mj']
+print('nb201_index,cell,acc_cifar100,acc_ninapro,pi5_litert_cifar100_ms,pixel_litert_ninapro_ms,pixel_litert_cifar100_ms,'
+      'darcy_score,pixel_litert_darcy_ms,pi5_litert_darcy_ms,pi5_torchmobile_darcy_ms,pi5_torchmobile_darcy_mj')
 for i in range(15625):
     t = table[i]
-    print(f"{i},{code(archs[i])},{t['acc_cifar100']:.3f},{t['acc_ninapro']:.3f},{t['pi5_litert_cifar100_ms']:.4f},{t['pixel_litert_ninapro_ms']:.4f},{t['pixel_litert_cifar100_ms']:.4f}")
+    print(f"{i},{code(archs[i])},{t['acc_cifar100']:.3f},{t['acc_ninapro']:.3f},{t['pi5_litert_cifar100_ms']:.4f},{t['pixel_litert_ninapro_ms']:.4f},{t['pixel_litert_cifar100_ms']:.4f},"
+          f"{t['acc_darcy']:.5f},{t['pixel_litert_darcy_ms']:.4f},{t['pi5_litert_darcy_ms']:.4f},{t['pi5_torchmobile_darcy_ms']:.4f},{t['pi5_torchmobile_darcy_mj']:.4f}")
