@@ -13,10 +13,13 @@
  * slot chooses among them), (c) quantizes uniformly to each. `--joint-precisions all` gives (a) and (b) the joint
  * space's five labels (w8a8 w4a8 w4a4 w2a8 w2a2) instead, as before session 30 (then their study names are those
  * of the earlier runs).
- * All three use the same strategy (default `bo`), budget, objectives `accuracy:max,size_kb:min` (packed bytes
- * at the point's policy on the target), data, training recipe and validation split. Reported per seed: for
+ * All three use the same strategy (default `bo`), budget, objectives `accuracy:max,<cost>:min`, data, training
+ * recipe and validation split; `--cost` picks the cost: `size_kb` (default: packed bytes at the point's policy on
+ * the target, weights only, so activation bits never lower it), `latency_ms` or `energy_mj` (the target's cost
+ * model at the point's policy, where activation bits count, e.g. on bitfusion-edge). The float search (c) costs
+ * its architectures at the target's default policy; step (c) costs each uniform precision. Reported per seed: for
  * accuracy thresholds (the lowest of the three methods' best accuracies, i.e. the highest accuracy every
- * method reaches, and the fixed `--thresholds`), each method's smallest packed size among points at least
+ * method reaches, and the fixed `--thresholds`), each method's lowest cost among points at least
  * that accurate; and each method's search time (sum of trial wall times from the store, and the CPU seconds
  * of the processes that ran them, measured under the load reported).
  *
@@ -29,7 +32,8 @@
  *
  * Run: `npx tsc -p tsconfig.json && nice -n 10 node dist/bench/bomp.js [--mode cli|shared] [--seeds 1] [--budget 16] [--limit 2000]
  * [--epochs 3] [--qaft-epochs 1] [--strategy bo] [--quantize-top front|3] [--precisions w8a8,w4a8,w2a8] [--joint-precisions same|all]
- * [--thresholds 0.5,0.6] [--store /tmp/bomp.sqlite] [--out /tmp/bomp.json]`; progress on stderr, JSON on stdout.
+ * [--thresholds 0.5,0.6] [--cost size_kb|latency_ms|energy_mj] [--target bitfusion-edge] [--store /tmp/bomp.sqlite]
+ * [--out /tmp/bomp.json]`; progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,6 +45,7 @@ import { buildModel, initEngine, train } from '../src/engine/index.js';
 import { getTarget } from '../src/hardware/registry.js';
 import { initWeights } from '../src/ir/init.js';
 import { loadModel, saveModel } from '../src/ir/serialize.js';
+import { archLatencyMs } from '../src/nas/cost.js';
 import { nasDatasetOptions } from '../src/nas/run.js';
 import { resizeSplit, scoreUnderPolicy } from '../src/nas/train-eval.js';
 import { PolicyCoster } from '../src/quant/cost.js';
@@ -63,6 +68,8 @@ export interface BompOptions {
   /** `same`: (a) and (b) search `--precisions`; `all`: the joint space's five labels. */
   readonly jointPrecisions: 'same' | 'all';
   readonly thresholds: readonly number[];
+  /** The cost objective minimised beside accuracy (default `size_kb`). */
+  readonly cost: CostMetric;
   readonly target: string;
   readonly store: string;
   readonly out: string;
@@ -73,14 +80,22 @@ export interface BompOptions {
 
 type Method = 'qaft' | 'ptq' | 'float';
 const METHODS: readonly Method[] = ['qaft', 'ptq', 'float'];
+/** Cost objectives the bench can minimise beside accuracy. */
+export const COST_METRICS = ['size_kb', 'latency_ms', 'energy_mj'] as const;
+export type CostMetric = (typeof COST_METRICS)[number];
 
-/** One scored point: accuracy (validation, quantized) and packed size. */
+/** One scored point: accuracy (validation, quantized) and its costs (a search's point has its cost objective only). */
 interface Point {
   readonly arch: string;
   readonly accuracy: number;
-  readonly size_kb: number;
+  readonly size_kb?: number;
+  readonly latency_ms?: number;
+  readonly energy_mj?: number;
   readonly float_accuracy?: number;
 }
+
+/** A point's value of the cost objective (NaN when it was not measured). */
+const costOf = (p: Point, c: CostMetric): number => p[c] ?? Number.NaN;
 
 interface SearchRecord {
   /** Complete trials of the study. */
@@ -121,9 +136,20 @@ function save(o: BompOptions, out: OutFile): void {
   writeFileSync(o.out, `${JSON.stringify(out, null, 1)}\n`);
 }
 
-/** Points of a stored study's complete trials and the sum of their wall times. */
-function readStudy(json: { trials: { arch: string; values: Record<string, number> }[] }): Point[] {
-  return json.trials.map((t) => ({ arch: t.arch, accuracy: t.values.accuracy as number, size_kb: t.values.size_kb as number }));
+/** Points of a stored study's complete trials (accuracy and the cost objective). */
+function readStudy(json: { trials: { arch: string; values: Record<string, number> }[] }, cost: CostMetric): Point[] {
+  return json.trials.map((t) => ({ arch: t.arch, accuracy: t.values.accuracy as number, [cost]: t.values[cost] as number }));
+}
+
+/** The `hwnas nas` study name of one arm (the size_kb names are those of sessions 28-30). */
+export function studyName(
+  o: Pick<BompOptions, 'budget' | 'limit' | 'epochs' | 'qaftEpochs' | 'strategy' | 'jointPrecisions' | 'precisions' | 'cost'>,
+  method: Method,
+  seed: number,
+): string {
+  const labels = method !== 'float' && o.jointPrecisions === 'same' ? `-p${o.precisions.join('.')}` : '';
+  const cost = o.cost === 'size_kb' ? '' : `-${o.cost}`;
+  return `bomp-${method}-s${seed}-b${o.budget}-l${o.limit}-e${o.epochs}-q${o.qaftEpochs}-${o.strategy}${labels}${cost}`;
 }
 
 /** Runs (or continues) one search through the CLI; returns its points, stored trial times and CPU seconds. */
@@ -145,7 +171,7 @@ function runSearch(o: BompOptions, method: Method, seed: number, prev: SearchRec
     '--budget',
     String(o.budget),
     '--objectives',
-    'accuracy:max,size_kb:min',
+    `accuracy:max,${o.cost}:min`,
     '--target',
     o.target,
     '--seed',
@@ -153,7 +179,7 @@ function runSearch(o: BompOptions, method: Method, seed: number, prev: SearchRec
     '--store',
     o.store,
     '--study',
-    `bomp-${method}-s${seed}-b${o.budget}-l${o.limit}-e${o.epochs}-q${o.qaftEpochs}-${o.strategy}${method !== 'float' && o.jointPrecisions === 'same' ? `-p${o.precisions.join('.')}` : ''}`,
+    studyName(o, method, seed),
     ...(method === 'qaft' ? ['--qaft-epochs', String(o.qaftEpochs)] : method === 'ptq' ? ['--ptq'] : []),
     ...(method !== 'float' && o.jointPrecisions === 'same' ? ['--precisions', o.precisions.join(',')] : []),
     '--json',
@@ -168,7 +194,7 @@ function runSearch(o: BompOptions, method: Method, seed: number, prev: SearchRec
   if (t.status !== 0 || !cpuLine) throw new Error(`hwnas nas (${method}, seed ${seed}) failed with exit ${t.status}`);
   const cpu = Number(cpuLine[1]) + Number(cpuLine[2]);
   const json = JSON.parse(t.stdout) as { trials: { arch: string; values: Record<string, number> }[]; study?: string };
-  const points = readStudy(json);
+  const points = readStudy(json, o.cost);
   // trial wall times from the store
   const name = args[args.indexOf('--study') + 1] as string;
   const py = spawnSync(
@@ -187,18 +213,17 @@ function runSearch(o: BompOptions, method: Method, seed: number, prev: SearchRec
   return { points, trialWallS: Number.isFinite(wall) ? wall : Number.NaN, cpuS: (prev?.cpuS ?? 0) + (ranTrials ? cpu : 0), study: name };
 }
 
-/** Non-dominated points (accuracy max, size min). */
-function front(points: readonly Point[]): Point[] {
-  return points.filter(
-    (p) => !points.some((q) => q !== p && q.accuracy >= p.accuracy && q.size_kb <= p.size_kb && (q.accuracy > p.accuracy || q.size_kb < p.size_kb)),
-  );
+/** Non-dominated points (accuracy max, cost min; default cost size_kb). */
+function front<P extends Point>(points: readonly P[], cost: CostMetric = 'size_kb'): P[] {
+  const c = (p: Point): number => costOf(p, cost);
+  return points.filter((p) => !points.some((q) => q !== p && q.accuracy >= p.accuracy && c(q) <= c(p) && (q.accuracy > p.accuracy || c(q) < c(p))));
 }
 
 /** Step (c): the float front's architectures (all, or the `quantizeTop` most accurate), trained in float once, quantized to each uniform precision with QAFT. */
 async function quantizeFloatFront(o: BompOptions, seed: number, rec: SeedRecord, save_: () => void): Promise<void> {
   const float = rec.search.float;
   if (!float) return;
-  const picks = front(float.points)
+  const picks = front(float.points, o.cost)
     .sort((a, b) => b.accuracy - a.accuracy)
     .slice(0, o.quantizeTop);
   const todo = picks.filter((p) => !rec.quantized.some((q) => q.arch === p.arch));
@@ -231,8 +256,16 @@ async function quantizeFloatFront(o: BompOptions, seed: number, rec: SeedRecord,
       try {
         const s = await scoreUnderPolicy(q, policy, trainData, valData, { seed, qaftEpochs: o.qaftEpochs, batchSize: 64, workers: 1 });
         const sizeKb = new PolicyCoster(graph, target).policyCost(policy).size / 1024;
-        points.push({ arch: `${p.arch}@${prec}`, accuracy: s.accuracy, size_kb: sizeKb, float_accuracy: s.floatAccuracy });
-        log(`seed ${seed} float->quantize ${p.arch} ${prec}: ${(s.accuracy * 100).toFixed(1)}% at ${sizeKb.toFixed(2)} KB`);
+        const lat = await archLatencyMs(target, graph, policy as Parameters<typeof archLatencyMs>[2]);
+        points.push({
+          arch: `${p.arch}@${prec}`,
+          accuracy: s.accuracy,
+          size_kb: sizeKb,
+          latency_ms: lat.latencyMs,
+          energy_mj: lat.energyMj,
+          float_accuracy: s.floatAccuracy,
+        });
+        log(`seed ${seed} float->quantize ${p.arch} ${prec}: ${(s.accuracy * 100).toFixed(1)}% at ${sizeKb.toFixed(2)} KB, ${lat.latencyMs.toFixed(4)} ms`);
       } finally {
         q.dispose();
       }
@@ -399,7 +432,7 @@ function summariseShared(o: BompOptions, out: SharedOut): unknown {
       seed: Number(seed),
       points: rec.points.length,
       bestAccuracy: Object.fromEntries(present.map((m) => [m, best(m)])),
-      fronts: Object.fromEntries(present.map((m) => [m, front(pts[m]).sort((a, b) => a.size_kb - b.size_kb)])),
+      fronts: Object.fromEntries(present.map((m) => [m, front(pts[m]).sort((a, b) => costOf(a, 'size_kb') - costOf(b, 'size_kb'))])),
       atAccuracy: [common, ...o.thresholds].map((a) => ({ accuracy: a, smallest: Object.fromEntries(present.map((m) => [m, smallestAt(pts[m], a)])) })),
       searchCpuS: {
         qaft: sum((p) => p.cpuS.train + p.cpuS.qaft),
@@ -411,9 +444,9 @@ function summariseShared(o: BompOptions, out: SharedOut): unknown {
   });
 }
 
-/** Smallest packed size among points with accuracy >= a (null when none reaches it). */
-function smallestAt(points: readonly Point[], a: number): Point | null {
-  const ok = points.filter((p) => p.accuracy >= a - 1e-12).sort((x, y) => x.size_kb - y.size_kb);
+/** The point of lowest cost (default packed size) among points with accuracy >= a (null when none reaches it). */
+export function smallestAt(points: readonly Point[], a: number, cost: CostMetric = 'size_kb'): Point | null {
+  const ok = points.filter((p) => p.accuracy >= a - 1e-12 && Number.isFinite(costOf(p, cost))).sort((x, y) => costOf(x, cost) - costOf(y, cost));
   return ok[0] ?? null;
 }
 
@@ -440,7 +473,7 @@ function summarise(o: BompOptions, out: OutFile): unknown {
       bestAccuracy: Object.fromEntries(present.map((m) => [m, Math.max(...pts[m].map((p) => p.accuracy))])),
       atAccuracy: thresholds.map((a) => ({
         accuracy: a,
-        smallest: Object.fromEntries(present.map((m) => [m, smallestAt(pts[m], a)])),
+        smallest: Object.fromEntries(present.map((m) => [m, smallestAt(pts[m], a, o.cost)])),
       })),
       time,
     };
@@ -484,7 +517,14 @@ function jointPrecisionsArg(v: string | undefined): 'same' | 'all' {
   throw new Error(`--joint-precisions ${v}: expected same or all`);
 }
 
-function parseArgs(argv: readonly string[]): BompOptions {
+function costArg(v: string | undefined): CostMetric {
+  if (v === undefined) return 'size_kb';
+  if ((COST_METRICS as readonly string[]).includes(v)) return v as CostMetric;
+  throw new Error(`--cost ${v}: expected one of ${COST_METRICS.join(', ')}`);
+}
+
+/** Options from the command line (an Error naming the bad value on bad input). */
+export function parseArgs(argv: readonly string[]): BompOptions {
   const get = (k: string): string | undefined => {
     const i = argv.indexOf(`--${k}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -498,6 +538,9 @@ function parseArgs(argv: readonly string[]): BompOptions {
   const list = (k: string, d: string): string[] => (get(k) ?? d).split(',').filter((s) => s !== '');
   const methods = list('methods', 'qaft,ptq,float') as Method[];
   for (const m of methods) if (!METHODS.includes(m)) throw new Error(`--methods: '${m}' is not one of ${METHODS.join(', ')}`);
+  const mode = get('mode') === 'shared' ? 'shared' : 'cli';
+  const cost = costArg(get('cost'));
+  if (mode === 'shared' && cost !== 'size_kb') throw new Error(`--cost ${cost}: --mode shared measures size_kb only (use --mode cli)`);
   return {
     seeds: list('seeds', '1').map(Number),
     budget: num('budget', 16),
@@ -509,16 +552,23 @@ function parseArgs(argv: readonly string[]): BompOptions {
     precisions: list('precisions', 'w8a8,w4a8,w2a8'),
     jointPrecisions: jointPrecisionsArg(get('joint-precisions')),
     thresholds: list('thresholds', '').map(Number),
+    cost,
     target: get('target') ?? 'bitfusion-edge',
     store: get('store') ?? '/tmp/bomp.sqlite',
     out: get('out') ?? '/tmp/bomp.json',
     methods,
-    mode: get('mode') === 'shared' ? 'shared' : 'cli',
+    mode,
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const o = parseArgs(process.argv.slice(2));
+  let o: BompOptions;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bomp: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const r = o.mode === 'shared' ? await benchShared(o) : await benchBomp(o);
   process.stdout.write(`${JSON.stringify({ settings: o, summary: r.summary, loadAverages: r.loadAverages }, null, 1)}\n`);
 }
