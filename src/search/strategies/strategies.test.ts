@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Rng } from '../../util/rng.js';
 import { hypervolume, paretoFront } from '../pareto.js';
 import { createStrategy, strategyNames } from '../registry.js';
+import { SearchSpace } from '../space.js';
 import { BRANIN_MINIMUM, branin, zdt1, zdt1TrueHypervolume, zdt2, zdt2TrueHypervolume } from '../testing/problems.js';
 import { runTrials } from '../testing/run-trials.js';
 import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { SearchStrategy, Trial } from '../types.js';
-import { BayesianOptimization } from './bayesian.js';
+import { BayesianOptimization, perturb } from './bayesian.js';
 import { Nsga2 } from './nsga2.js';
 import { Prescreen } from './prescreen.js';
 import { RandomSearch } from './random.js';
@@ -125,4 +127,23 @@ test('bo: a run resumed between hyperparameter refits (fresh instance) proposes 
     whole.map((t) => t.params),
   );
   assert.throws(() => new BayesianOptimization({ refitEvery: 0 }), /refitEvery 0: expected an integer >= 1/);
+});
+
+test('bo: a perturbation of a categorical point moves one parameter; a float-only point moves by noise alone', () => {
+  const params: Record<string, { kind: 'categorical'; choices: string[] }> = {};
+  for (let i = 0; i < 20; i++) params[`p${i}`] = { kind: 'categorical', choices: ['a', 'b', 'c', 'd'] };
+  const cat = new SearchSpace(params);
+  const rng = new Rng(7);
+  const x = cat.sample(rng);
+  for (let t = 0; t < 500; t++) {
+    const y = perturb(cat.encode(x), 0.1, cat, rng);
+    const changed = cat.names.filter((n) => y[n] !== x[n]).length;
+    // noise of sd 0.1 on a one-hot block almost never flips it: the move is the categorical one
+    assert.ok(changed >= 1 && changed <= 2, `perturbation ${t} changed ${changed} parameters`);
+    assert.equal(cat.check(y), null);
+  }
+  const flt = new SearchSpace({ u: { kind: 'float', low: 0, high: 1 }, v: { kind: 'float', low: 0, high: 1 } });
+  const f = { u: 0.5, v: 0.5 };
+  const g = perturb(flt.encode(f), 0.1, flt, new Rng(3));
+  assert.ok(g.u !== 0.5 && g.v !== 0.5 && Math.abs((g.u as number) - 0.5) < 0.6);
 });
