@@ -121,7 +121,8 @@ export class BayesianOptimization implements SearchStrategy {
     const order = y.map((_, i) => i).sort((a, b) => (y[a] as number) - (y[b] as number));
     const pool: { p: Params; s: number }[] = [];
     for (let i = 0; i < this.o.candidates; i++) {
-      const p = i % 4 === 3 ? perturb(space.encode((done[order[i % Math.min(5, order.length)] as number] as Trial).params), 0.1, space, rng) : space.sample(rng);
+      const p =
+        i % 4 === 3 ? perturb(space.encode((done[order[i % Math.min(5, order.length)] as number] as Trial).params), 0.1, space, rng) : space.sample(rng);
       pool.push({ p, s: score(p) });
     }
     pool.sort((a, b) => b.s - a.s);
