@@ -23,7 +23,7 @@ import { quantizableLayers } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { parseCommentedCsv } from './commented-csv.js';
-import { type Agreement, agreement } from './cost-validation.js';
+import { type Agreement, agreement, geomean } from './cost-validation.js';
 
 const dataUrl = (file: string): URL => new URL(`../../bench/data/${file}`, import.meta.url);
 
@@ -135,8 +135,6 @@ export interface BismoHaqValidation {
   /** Geometric-mean model / HAQ ratio per layer kind at w8a8 and at w4a4. */
   readonly byKind: ReadonlyArray<{ readonly kind: string; readonly n: number; readonly w8a8: number; readonly w4a4: number }>;
 }
-
-const geomean = (a: readonly number[]): number => Math.exp(a.reduce((s, v) => s + Math.log(v), 0) / a.length);
 
 /**
  * Cost zoo:mobilenet-v2 on `bismo-cloud` (or `target`) at every width of HAQ's table and compare. `graph` defaults

@@ -107,6 +107,9 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
+/** Geometric mean of positive numbers (of model/published ratios). */
+export const geomean = (a: readonly number[]): number => Math.exp(a.reduce((s, v) => s + Math.log(v), 0) / a.length);
+
 /** Rank correlation and relative-error figures of `model` against `ref`. */
 export function agreement(model: readonly number[], ref: readonly number[]): Agreement {
   const ratio = model.map((m, i) => m / (ref[i] as number));

@@ -21,7 +21,7 @@ import { resnet } from '../src/ir/zoo/imagenet.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { parseCommentedCsv } from './commented-csv.js';
-import { type Agreement, agreement } from './cost-validation.js';
+import { type Agreement, agreement, geomean } from './cost-validation.js';
 
 /** One published figure. */
 export interface RooflineRow {
@@ -220,7 +220,6 @@ export function rooflineGraph(spec: string): Graph {
   throw new Error(`roofline-published: unknown graph spec '${spec}'`);
 }
 
-const geomean = (a: readonly number[]): number => Math.exp(a.reduce((s, v) => s + Math.log(v), 0) / a.length);
 const median = (a: readonly number[]): number => {
   const s = [...a].sort((x, y) => x - y);
   const h = s.length >> 1;
