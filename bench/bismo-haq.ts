@@ -17,10 +17,12 @@
 import { readFileSync } from 'node:fs';
 import { type BismoTarget, bismoCloud } from '../src/hardware/bismo.js';
 import { policyFromVectors, uniformPolicy } from '../src/hardware/precision.js';
+import { prepareNetwork } from '../src/hardware/prepared.js';
 import type { PrecisionPolicy } from '../src/ir/precision.js';
 import type { Graph } from '../src/ir/types.js';
 import { quantizableLayers } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
+import { Rng } from '../src/util/rng.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { type Agreement, agreement, geomean } from './cost-validation.js';
@@ -78,6 +80,117 @@ export function loadHaqPolicy(path: URL | string = dataUrl('haq-bismo-cloud-poli
   });
   if (rows.length !== LAYERS) throw new Error(`haq-bismo-cloud-policy: ${rows.length} rows, expected ${LAYERS}`);
   return { sources: csv.sources, rows };
+}
+
+/**
+ * The pre-registered fit / held-out split of HAQ's table (issue 18, session 32), fixed before any parameter was chosen.
+ * Layers: MobileNetV2 repeats shapes (b4/b5, b7..b10, b14..b16), so a random split of layers would test a held-out
+ * layer against its twin in the fit set; the unit is a shape group (same kind, G, M, K, N). Within each layer kind
+ * (depthwise, expand, project; stem, head and classifier pooled as 'other') the groups are shuffled with `seed` and
+ * each goes to whichever set holds fewer of that kind's layers (ties: fit). Widths: the seven pairs the bench reports
+ * by name (w8a8, w4a4, w2a2, w4a8, w8a4, w2a8, w8a2) are all held out, with 25 of the other 57 drawn with the seed,
+ * so a model fitted on the fit set never saw those widths on any layer: 32 fit and 32 held-out (w, a) pairs.
+ */
+export interface HaqSplit {
+  readonly seed: number;
+  readonly fitLayers: readonly number[];
+  readonly heldLayers: readonly number[];
+  /** `w${w}a${a}` keys. */
+  readonly fitWidths: readonly string[];
+  readonly heldWidths: readonly string[];
+}
+
+/** The widths every split holds out (the bench's named figures). */
+export const NAMED_WIDTHS: readonly string[] = ['w8a8', 'w4a4', 'w2a2', 'w4a8', 'w8a4', 'w2a8', 'w8a2'];
+
+/** Draw the split of {@link HaqSplit} from `seed` for the conv/dense layers of `graph` (zoo:mobilenet-v2). */
+export function makeHaqSplit(seed: number, graph: Graph = zooGraph('zoo:mobilenet-v2')): HaqSplit {
+  const q = quantizableLayers(graph);
+  const rng = new Rng(seed);
+  const groupKind = (name: string): string => {
+    const k = layerKind(name);
+    return k === 'dw' || k === 'expand' || k === 'project' ? k : 'other';
+  };
+  const shapes = layerShapes(graph);
+  const fit: number[] = [];
+  const held: number[] = [];
+  for (const kind of ['dw', 'expand', 'project', 'other']) {
+    const groups = new Map<string, number[]>();
+    q.forEach((n, i) => {
+      if (groupKind(n.name) !== kind) return;
+      const key = shapes[i] as string;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    let nf = 0;
+    let nh = 0;
+    for (const g of rng.shuffle([...groups.values()])) {
+      if (nh < nf) {
+        held.push(...g);
+        nh += g.length;
+      } else {
+        fit.push(...g);
+        nf += g.length;
+      }
+    }
+  }
+  const others: string[] = [];
+  for (let w = 8; w >= 1; w--) for (let a = 8; a >= 1; a--) if (!NAMED_WIDTHS.includes(`w${w}a${a}`)) others.push(`w${w}a${a}`);
+  const drawn = rng.shuffle(others).slice(0, 32 - NAMED_WIDTHS.length);
+  const heldW = new Set([...NAMED_WIDTHS, ...drawn]);
+  const all: string[] = [];
+  for (let w = 8; w >= 1; w--) for (let a = 8; a >= 1; a--) all.push(`w${w}a${a}`);
+  const byNum = (a: number, b: number): number => a - b;
+  return {
+    seed,
+    fitLayers: fit.sort(byNum),
+    heldLayers: held.sort(byNum),
+    fitWidths: all.filter((k) => !heldW.has(k)),
+    heldWidths: all.filter((k) => heldW.has(k)),
+  };
+}
+
+/** A shape key per conv/dense layer of `graph`: kind and the GEMM (groups, M, K, N) its costing sees. */
+function layerShapes(graph: Graph): string[] {
+  const net = prepareNetwork(graph);
+  const c = net.col;
+  return Array.from(net.layerNode, (i) => `${c.kind[i]}:${c.gemmG[i]}x${c.gemmM[i]}x${c.gemmK[i]}x${c.gemmN[i]}`);
+}
+
+/** Load bench/data/haq-bismo-cloud-split.csv (the committed split; one row per layer and per width pair). */
+export function loadHaqSplit(path: URL | string = dataUrl('haq-bismo-cloud-split.csv')): HaqSplit & { sources: readonly string[] } {
+  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), 'haq-bismo-cloud-split');
+  const seedLine = csv.sources.find((s) => s.startsWith('seed = '));
+  const seed = seedLine ? Number(seedLine.slice('seed = '.length)) : Number.NaN;
+  if (!Number.isInteger(seed)) throw new Error("haq-bismo-cloud-split: no '# source: seed = <integer>' line");
+  const pick = (what: string, set: string): string[] => csv.rows.filter((r) => r.what === what && r.set === set).map((r) => r.key as string);
+  for (const r of csv.rows) {
+    if (r.set !== 'fit' && r.set !== 'held') throw new Error(`haq-bismo-cloud-split: set '${r.set}' of ${r.what} ${r.key}: expected 'fit' or 'held'`);
+    if (r.what === 'layer' ? !/^\d+$/.test(r.key as string) || Number(r.key) >= LAYERS : !(r.what === 'width' && /^w[1-8]a[1-8]$/.test(r.key as string)))
+      throw new Error(`haq-bismo-cloud-split: '${r.what},${r.key}': expected 'layer,<0..52>' or 'width,w<1..8>a<1..8>'`);
+  }
+  const split = {
+    sources: csv.sources,
+    seed,
+    fitLayers: pick('layer', 'fit').map(Number),
+    heldLayers: pick('layer', 'held').map(Number),
+    fitWidths: pick('width', 'fit'),
+    heldWidths: pick('width', 'held'),
+  };
+  if (new Set([...split.fitLayers, ...split.heldLayers]).size !== LAYERS || split.fitLayers.length + split.heldLayers.length !== LAYERS)
+    throw new Error(`haq-bismo-cloud-split: expected each of the ${LAYERS} layers exactly once`);
+  if (new Set([...split.fitWidths, ...split.heldWidths]).size !== 64 || split.fitWidths.length + split.heldWidths.length !== 64)
+    throw new Error('haq-bismo-cloud-split: expected each of the 64 width pairs exactly once');
+  return split;
+}
+
+/** The split as the lines of bench/data/haq-bismo-cloud-split.csv (after its comment lines). */
+export function haqSplitCsvRows(s: HaqSplit, graph: Graph = zooGraph('zoo:mobilenet-v2')): string[] {
+  const q = quantizableLayers(graph);
+  const shapes = layerShapes(graph);
+  const rows = ['what,key,set,node,shape'];
+  for (let i = 0; i < LAYERS; i++) rows.push(`layer,${i},${s.heldLayers.includes(i) ? 'held' : 'fit'},${q[i]?.name},${shapes[i]}`);
+  for (let w = 8; w >= 1; w--) for (let a = 8; a >= 1; a--) rows.push(`width,w${w}a${a},${s.heldWidths.includes(`w${w}a${a}`) ? 'held' : 'fit'},,`);
+  return rows;
 }
 
 /** HAQ's table as cycles[layer][w - 1][a - 1]. */
