@@ -15,7 +15,7 @@
  * Deterministic (no measurement). Printed by `node dist/bench/cost-published.js` (`--json` for all figures).
  */
 import { readFileSync } from 'node:fs';
-import { type BismoTarget, bismoCloud } from '../src/hardware/bismo.js';
+import { type BismoParams, BismoTarget, bismoCloud } from '../src/hardware/bismo.js';
 import { policyFromVectors, uniformPolicy } from '../src/hardware/precision.js';
 import { prepareNetwork } from '../src/hardware/prepared.js';
 import type { PrecisionPolicy } from '../src/ir/precision.js';
@@ -440,4 +440,224 @@ export function printBismoHaq(argv: readonly string[] = process.argv): BismoHaqV
       );
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Session 32 (cost9): modelling choices fitted on the fit set of the pre-registered split, reported on the held-out set
+
+/** The modelling choices of {@link BismoParams} that the fit may set (session 32). */
+export type BismoChoices = Pick<BismoParams, 'portBits' | 'convBatch' | 'weightPlanes' | 'packGroups' | 'requantize'>;
+
+/** Model cycles of zoo:mobilenet-v2's 53 layers at every (w, a) 1..8: cube[layer][w - 1][a - 1]. */
+export function modelCube(target: BismoTarget, graph: Graph = zooGraph('zoo:mobilenet-v2')): number[][][] {
+  const q = quantizableLayers(graph);
+  const cyclesPerMs = target.params.clockMHz * 1e3;
+  const cube = q.map(() => Array.from({ length: 8 }, () => new Array<number>(8).fill(Number.NaN)));
+  for (let w = 1; w <= 8; w++)
+    for (let a = 1; a <= 8; a++) {
+      const by = new Map(target.networkCost(graph, uniformPolicy(w, a)).layers.map((l) => [l.node, l.latencyMs]));
+      q.forEach((n, i) => {
+        ((cube[i] as number[][])[w - 1] as number[])[a - 1] = (by.get(n.name) as number) * cyclesPerMs;
+      });
+    }
+  return cube;
+}
+
+const widthOf = (k: string): [number, number] => {
+  const m = /^w(\d)a(\d)$/.exec(k);
+  if (!m) throw new Error(`bismo-haq: width key '${k}': expected w<1..8>a<1..8>`);
+  return [Number(m[1]), Number(m[2])];
+};
+const at = (cube: number[][][], l: number, w: number, a: number): number => ((cube[l] as number[][])[w - 1] as number[])[a - 1] as number;
+
+/** Mean |ln(model / HAQ)| over the given layers x widths: the fit criterion (a geometric error, both directions alike). */
+export function meanLogError(model: number[][][], haq: number[][][], layers: readonly number[], widths: readonly string[]): number {
+  let s = 0;
+  for (const l of layers)
+    for (const k of widths) {
+      const [w, a] = widthOf(k);
+      s += Math.abs(Math.log(at(model, l, w, a) / at(haq, l, w, a)));
+    }
+  return s / (layers.length * widths.length);
+}
+
+/** Held-out (or any subset's) figures: per uniform width and pooled agreement, network ratios and speed-ups over `layers`. */
+export interface SubsetFigures {
+  readonly layers: number;
+  readonly widths: number;
+  readonly meanLogError: number;
+  readonly pooled: Agreement;
+  readonly at: ReadonlyArray<{ readonly widths: string; readonly agreement: Agreement; readonly networkRatio: number }>;
+  readonly speedups: readonly HaqSpeedup[];
+}
+
+/** Figures of `model` against HAQ's table over `layers` (pooled over `widths`; the named widths always reported). */
+export function subsetFigures(model: number[][][], haq: number[][][], layers: readonly number[], widths: readonly string[]): SubsetFigures {
+  const col = (cube: number[][][], w: number, a: number): number[] => layers.map((l) => at(cube, l, w, a));
+  const sum = (x: readonly number[]): number => x.reduce((s, v) => s + v, 0);
+  const pm: number[] = [];
+  const ph: number[] = [];
+  for (const k of widths) {
+    const [w, a] = widthOf(k);
+    pm.push(...col(model, w, a));
+    ph.push(...col(haq, w, a));
+  }
+  const speed = (name: string, w1: number, a1: number): HaqSpeedup => ({
+    name,
+    published: sum(col(haq, 8, 8)) / sum(col(haq, w1, a1)),
+    model: sum(col(model, 8, 8)) / sum(col(model, w1, a1)),
+  });
+  return {
+    layers: layers.length,
+    widths: widths.length,
+    meanLogError: meanLogError(model, haq, layers, widths),
+    pooled: agreement(pm, ph),
+    at: [8, 4, 2].map((b) => ({ widths: `w${b}a${b}`, agreement: agreement(col(model, b, b), col(haq, b, b)), networkRatio: sum(col(model, b, b)) / sum(col(haq, b, b)) })),
+    speedups: [
+      speed('w8a8 -> w4a4', 4, 4),
+      speed('w8a8 -> w2a2', 2, 2),
+      speed('w8a8 -> w4a8 (weights only)', 4, 8),
+      speed('w8a8 -> w8a4 (activations only)', 8, 4),
+      speed('w8a8 -> w2a8 (weights only)', 2, 8),
+      speed('w8a8 -> w8a2 (activations only)', 8, 2),
+    ],
+  };
+}
+
+/** One candidate of the fit grid and its criterion on the fit set (fit layers x fit widths). */
+export interface FitCandidate {
+  readonly choices: BismoChoices;
+  readonly fitError: number;
+}
+
+/** The grid the fit searches: port width (0 = shared pool), batch handling, weight-plane mapping, group packing, result width. */
+export function fitGrid(): BismoChoices[] {
+  const out: BismoChoices[] = [];
+  for (const portBits of [0, 64, 128, 256, 512, 1024])
+    for (const convBatch of ['merged', 'per-image'] as const)
+      for (const weightPlanes of ['serial', 'rows'] as const)
+        for (const packGroups of [true, false])
+          for (const requantize of [false, true]) out.push({ portBits, convBatch, weightPlanes, packGroups, requantize });
+  return out;
+}
+
+/** A bismo-cloud variant with `choices` (the preset's other parameters unchanged). */
+export const withChoices = (base: BismoTarget, choices: Partial<BismoChoices>, name = base.name): BismoTarget =>
+  new BismoTarget(name, { ...base.params, ...choices }, base.description);
+
+/** Everything {@link fitBismoHaq} reports. */
+export interface BismoHaqFit {
+  readonly split: HaqSplit;
+  readonly grid: readonly FitCandidate[];
+  /** The grid's best on the fit set. */
+  readonly best: BismoChoices;
+  /** Held-out figures of the preset as loaded (`before`), of the fitted choices, and of each fitted change alone on top of `before`. */
+  readonly before: { readonly choices: BismoChoices; readonly fit: SubsetFigures; readonly held: SubsetFigures; readonly all: SubsetFigures };
+  readonly fitted: { readonly choices: BismoChoices; readonly fit: SubsetFigures; readonly held: SubsetFigures; readonly all: SubsetFigures };
+  readonly single: ReadonlyArray<{ readonly change: string; readonly choices: BismoChoices; readonly fit: SubsetFigures; readonly held: SubsetFigures }>;
+  /** The fitted choices with one change reverted to `before`'s (does each change earn its place on held-out data?). */
+  readonly ablation: ReadonlyArray<{ readonly change: string; readonly choices: BismoChoices; readonly fit: SubsetFigures; readonly held: SubsetFigures }>;
+}
+
+export const choicesOf = (t: BismoTarget): BismoChoices => {
+  const p = t.params;
+  return { portBits: p.portBits, convBatch: p.convBatch, weightPlanes: p.weightPlanes, packGroups: p.packGroups, requantize: p.requantize };
+};
+
+/**
+ * Fit the modelling choices on the fit set only (grid search, criterion {@link meanLogError} over fit layers x fit
+ * widths), then report the held-out figures (held-out layers; pooled over held-out widths) of `base`, of the fit, and
+ * of each choice that the fit changed, applied alone to `base`.
+ */
+export function fitBismoHaq(lut: readonly HaqLutRow[], split: HaqSplit, base: BismoTarget = bismoCloud(), reference: Partial<BismoChoices> = {}): BismoHaqFit {
+  const haq = lutCube(lut);
+  const start = withChoices(base, reference);
+  const grid = fitGrid().map((choices) => ({ choices, fitError: meanLogError(modelCube(withChoices(base, choices)), haq, split.fitLayers, split.fitWidths) }));
+  const best = [...grid].sort((x, y) => x.fitError - y.fitError)[0]?.choices as BismoChoices;
+  const allLayers = Array.from({ length: LAYERS }, (_, i) => i);
+  const allWidths = [...split.fitWidths, ...split.heldWidths];
+  const figures = (t: BismoTarget) => {
+    const m = modelCube(t);
+    return {
+      choices: choicesOf(t),
+      fit: subsetFigures(m, haq, split.fitLayers, split.fitWidths),
+      held: subsetFigures(m, haq, split.heldLayers, split.heldWidths),
+      all: subsetFigures(m, haq, allLayers, allWidths),
+    };
+  };
+  const b = choicesOf(start);
+  const single = (Object.keys(best) as Array<keyof BismoChoices>)
+    .filter((k) => best[k] !== b[k])
+    .map((k) => {
+      const f = figures(withChoices(start, { [k]: best[k] }));
+      return { change: `${k}: ${JSON.stringify(b[k])} -> ${JSON.stringify(best[k])}`, choices: f.choices, fit: f.fit, held: f.held };
+    });
+  const ablation = (Object.keys(best) as Array<keyof BismoChoices>)
+    .filter((k) => best[k] !== b[k])
+    .map((k) => {
+      const f = figures(withChoices(base, { ...best, [k]: b[k] }));
+      return { change: `without ${k}: ${JSON.stringify(best[k])} (back to ${JSON.stringify(b[k])})`, choices: f.choices, fit: f.fit, held: f.held };
+    });
+  return { split, grid, best, before: figures(start), fitted: figures(withChoices(base, best)), single, ablation };
+}
+
+/** Print {@link fitBismoHaq}: the grid's best candidates, then before / fitted / single changes / ablations on fit and held-out data. */
+export function printBismoFit(f: BismoHaqFit): void {
+  const fm = formatNumber;
+  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const desc = (c: BismoChoices): string =>
+    `ports ${c.portBits === 0 ? 'shared' : `${c.portBits} b`}, ${c.convBatch}, planes ${c.weightPlanes}, ${c.packGroups ? 'packed' : 'unpacked'} groups, results ${c.requantize ? 'requantised' : '32-bit'}`;
+  console.log(
+    `\nbismo-cloud modelling choices fitted on HAQ's table (split seed ${f.split.seed}: fit = ${f.split.fitLayers.length} layers x ${f.split.fitWidths.length} widths, held out = ${f.split.heldLayers.length} layers x ${f.split.heldWidths.length} widths incl. ${NAMED_WIDTHS.join(', ')}; criterion: mean |ln(model/HAQ)| on the fit set, ${f.grid.length} candidates)`,
+  );
+  const top = [...f.grid].sort((x, y) => x.fitError - y.fitError).slice(0, 6);
+  console.log(formatTable(top.map((c, i) => ({ i: i + 1, c: desc(c.choices), e: fm(c.fitError) })), [{ key: 'i', header: 'rank' }, { key: 'c', header: 'choices' }, { key: 'e', header: 'fit-set mean |ln err|' }]));
+  const rows: Array<{ name: string; set: string; s: SubsetFigures }> = [
+    { name: `before (${desc(f.before.choices)})`, set: 'fit', s: f.before.fit },
+    { name: 'before', set: 'HELD-OUT', s: f.before.held },
+    { name: 'before', set: 'all 53 x 64', s: f.before.all },
+    { name: `fitted (${desc(f.fitted.choices)})`, set: 'fit', s: f.fitted.fit },
+    { name: 'fitted', set: 'HELD-OUT', s: f.fitted.held },
+    { name: 'fitted', set: 'all 53 x 64', s: f.fitted.all },
+    ...f.single.map((x) => ({ name: `before + ${x.change}`, set: 'HELD-OUT', s: x.held })),
+    ...f.ablation.map((x) => ({ name: `fitted ${x.change}`, set: 'HELD-OUT', s: x.held })),
+  ];
+  const cell = (s: SubsetFigures, w: string): string => {
+    const a = s.at.find((x) => x.widths === w);
+    return a ? `${fm(a.agreement.spearman)} / ${pct(a.agreement.within25)} / ${fm(a.networkRatio)}` : '';
+  };
+  const sp = (s: SubsetFigures, name: string): string => {
+    const x = s.speedups.find((y) => y.name.startsWith(name));
+    return x ? `${fm(x.model)} (HAQ ${fm(x.published)})` : '';
+  };
+  console.log(
+    formatTable(
+      rows.map((r) => ({
+        name: r.name,
+        set: `${r.set} (${r.s.layers} x ${r.s.widths})`,
+        mle: fm(r.s.meanLogError),
+        rho: fm(r.s.pooled.spearman),
+        w25: pct(r.s.pooled.within25),
+        w50: pct(r.s.pooled.within50),
+        w8: cell(r.s, 'w8a8'),
+        w4: cell(r.s, 'w4a4'),
+        w2: cell(r.s, 'w2a2'),
+        sw: sp(r.s, 'w8a8 -> w4a8'),
+        sa: sp(r.s, 'w8a8 -> w8a4'),
+      })),
+      [
+        { key: 'name', header: 'model' },
+        { key: 'set', header: 'layers x widths' },
+        { key: 'mle', header: 'mean |ln err|' },
+        { key: 'rho', header: 'Spearman' },
+        { key: 'w25', header: 'within 25%' },
+        { key: 'w50', header: 'within 50%' },
+        { key: 'w8', header: 'w8a8 rho / w25 / net' },
+        { key: 'w4', header: 'w4a4 rho / w25 / net' },
+        { key: 'w2', header: 'w2a2 rho / w25 / net' },
+        { key: 'sw', header: '8->4 weights only' },
+        { key: 'sa', header: '8->4 activations only' },
+      ],
+    ),
+  );
 }

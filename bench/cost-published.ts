@@ -9,7 +9,8 @@
  * configuration Spearman / Kendall rank correlation, median and worst relative error and the share within
  * ±10 / 25 / 50 %. (3) The roofline presets (cortex-a76, jetson-nano, a100) against published whole-network
  * batch-1 latencies (bench/roofline-published.ts, bench/data/roofline-published.csv). (4) `bismo-cloud` against HAQ's
- * published BISMO cloud latency table, per layer and width (bench/bismo-haq.ts). Deterministic (no measurement).
+ * published BISMO cloud latency table, per layer and width (bench/bismo-haq.ts), and the session-32 fit of its modelling
+ * choices on the fit half of a pre-registered split, reported on the held-out half. Deterministic (no measurement).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-published.js [--json] [--layers] [--bismo-dram <GB/s>]`.
  */
@@ -23,7 +24,8 @@ import type { Graph } from '../src/ir/types.js';
 import { graphWorkloads } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
-import { loadHaqLut, loadHaqPolicy, printBismoHaq, validateBismoHaq } from './bismo-haq.js';
+import { fitBismoHaq, loadHaqLut, loadHaqPolicy, loadHaqSplit, printBismoFit, printBismoHaq, validateBismoHaq } from './bismo-haq.js';
+import { BISMO_SESSION31_CHOICES } from '../src/hardware/bismo.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { type Agreement, agreement } from './cost-validation.js';
 import { loadRooflinePublished, printRoofline, validateRoofline } from './roofline-published.js';
@@ -257,7 +259,9 @@ function main(): void {
   if (process.argv.includes('--json')) {
     const lut = loadHaqLut();
     const pol = loadHaqPolicy();
-    const bismoHaq = { sources: [...lut.sources, ...pol.sources], ...validateBismoHaq(lut.rows, pol.rows) };
+    const split = loadHaqSplit();
+    const fit = fitBismoHaq(lut.rows, split, undefined, BISMO_SESSION31_CHOICES);
+    const bismoHaq = { sources: [...lut.sources, ...pol.sources, ...split.sources], ...validateBismoHaq(lut.rows, pol.rows), fit: { ...fit, grid: fit.grid } };
     process.stdout.write(
       `${JSON.stringify({ eyeriss: { sources: ey.sources, points: eyPoints }, scaleSim: { sources: ss.sources, configs: v.configs, all: v.all }, roofline: { sources: roof.sources, ...validateRoofline(roof.rows) }, bismoHaq }, null, 2)}\n`,
     );
@@ -332,6 +336,7 @@ function main(): void {
   }
   printRoofline();
   printBismoHaq();
+  printBismoFit(fitBismoHaq(loadHaqLut().rows, loadHaqSplit(), undefined, BISMO_SESSION31_CHOICES));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -23,6 +23,7 @@
  * 1-bit code as {0, -1}, not {-1, +1}.
  */
 import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
+import { ConfigError } from '../errors.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import { bismoSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
@@ -46,7 +47,23 @@ export interface BismoParams {
   readonly binaryOpPj: number;
   readonly accumulatePj: number;
   readonly batch: number;
+  /**
+   * Bits per cycle of each operand's own DRAM port (weights, activations, results each stream on one), or 0: one
+   * shared pool of `dramGBps` for all traffic. HAQ's cloud BISMO has 4 x 256-bit AXI ports (Table 2).
+   */
+  readonly portBits: number;
+  /** 'merged': the batch is folded into each GEMM's columns; 'per-image': each image's conv is its own GEMM (own fetches). */
+  readonly convBatch: 'merged' | 'per-image';
+  /** 'serial': weight bit-planes iterate in time; 'rows': a GEMM of fewer rows than dm lays its weight bit-planes on idle rows. */
+  readonly weightPlanes: 'serial' | 'rows';
+  /** Grouped (depthwise) convs packed block-diagonally when faster (true), or one GEMM per group (false). */
+  readonly packGroups: boolean;
+  /** Results written at the activation width (requantised on chip) instead of `resultBits`. */
+  readonly requantize: boolean;
 }
+
+/** The modelling choices added in session 32 (issue 18), at the values that reproduce the session-31 model. */
+export const BISMO_SESSION31_CHOICES = { portBits: 0, convBatch: 'merged', weightPlanes: 'serial', packGroups: true, requantize: false } as const;
 
 /** A BISMO-style bit-serial accelerator. */
 export class BismoTarget extends BitAcceleratorTarget {
@@ -62,30 +79,23 @@ export class BismoTarget extends BitAcceleratorTarget {
     return (this.params.dm * this.params.dn * this.params.dk) / (p.weightBits * p.actBits);
   }
 
-  /**
-   * Cycles of G grouped M x K x N GEMMs at `planes` bit-plane pairs; grouped convs are packed `pk` groups at a
-   * time into a block-diagonal GEMM (zeros off the diagonal) when that is faster. Packing does not depend
-   * on `planes` (every candidate's cycles scale with it alike), so {@link packing} gives it for the traffic.
-   */
-  private gemmCycles(G: number, M: number, K: number, N: number, planes: number): number {
+  /** Cycles of one packed GEMM run: pk groups of M x K x N at wb x ab bits (weight planes serial or on idle rows). */
+  private runCycles(pk: number, M: number, K: number, N: number, wb: number, ab: number): number {
     const p = this.params;
-    const mt = Math.ceil(M / p.dn);
-    let cycles = G * (mt * Math.ceil(N / p.dm) * Math.ceil(K / p.dk) * planes + p.dm + p.dn);
-    for (let pk = 2; pk <= G; pk *= 2) {
-      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dm) * Math.ceil((pk * K) / p.dk) * planes + p.dm + p.dn);
-      if (cyc < cycles) cycles = cyc;
-    }
-    return cycles;
+    const rowTiles = p.weightPlanes === 'rows' ? Math.ceil((pk * N * wb) / p.dm) : Math.ceil((pk * N) / p.dm) * wb;
+    return Math.ceil(M / p.dn) * rowTiles * Math.ceil((pk * K) / p.dk) * ab + p.dm + p.dn;
   }
 
-  /** Groups packed per block-diagonal GEMM (1 when not grouped): the fastest packing at one bit-plane pair. */
+  /**
+   * Groups packed per block-diagonal GEMM (1 when not grouped or `packGroups` is off): the fastest packing at one
+   * bit-plane pair (packing does not depend on the widths in serial mode, where every candidate scales with w x a).
+   */
   private packing(G: number, M: number, K: number, N: number): number {
-    const p = this.params;
-    const mt = Math.ceil(M / p.dn);
+    if (!this.params.packGroups) return 1;
     let best = 1;
-    let cycles = G * (mt * Math.ceil(N / p.dm) * Math.ceil(K / p.dk) + p.dm + p.dn);
+    let cycles = G * this.runCycles(1, M, K, N, 1, 1);
     for (let pk = 2; pk <= G; pk *= 2) {
-      const cyc = Math.ceil(G / pk) * (mt * Math.ceil((pk * N) / p.dm) * Math.ceil((pk * K) / p.dk) + p.dm + p.dn);
+      const cyc = Math.ceil(G / pk) * this.runCycles(pk, M, K, N, 1, 1);
       if (cyc < cycles) {
         cycles = cyc;
         best = pk;
@@ -94,16 +104,27 @@ export class BismoTarget extends BitAcceleratorTarget {
     return best;
   }
 
+  /** Cycles of G grouped M x K x N GEMMs at wb x ab bits: the fastest packing at these widths (see {@link packing}). */
+  private gemmCycles(G: number, M: number, K: number, N: number, wb: number, ab: number): number {
+    let cycles = G * this.runCycles(1, M, K, N, wb, ab);
+    if (this.params.packGroups)
+      for (let pk = 2; pk <= G; pk *= 2) {
+        const cyc = Math.ceil(G / pk) * this.runCycles(pk, M, K, N, wb, ab);
+        if (cyc < cycles) cycles = cyc;
+      }
+    return cycles;
+  }
+
   private readonly cycleCache = new WeakMap<PreparedNetwork, Float64Array>();
   private memoNet: PreparedNetwork | undefined;
   private memo: Float64Array = new Float64Array(0);
 
-  /** Per-network memo of GEMM cycles by node and bit-plane count (filled on first use). */
+  /** Per-network memo of GEMM cycles by node and (w, a) up to 16 bits each (filled on first use). */
   private cycleTable(net: PreparedNetwork): Float64Array {
     if (this.memoNet === net) return this.memo;
     let t = this.cycleCache.get(net);
     if (!t) {
-      t = new Float64Array(net.n * 257).fill(Number.NaN);
+      t = new Float64Array(net.n * 289).fill(Number.NaN);
       this.cycleCache.set(net, t);
     }
     this.memoNet = net;
@@ -123,38 +144,49 @@ export class BismoTarget extends BitAcceleratorTarget {
       return;
     }
     const G = c.gemmG[i] as number;
-    const M = (c.gemmM[i] as number) * B;
+    // per-image convs: B GEMMs of the image's columns, each fetching its own operands; dense layers take the batch
+    const reps = p.convBatch === 'per-image' && kind !== KIND.dense ? B : 1;
+    const M = ((c.gemmM[i] as number) * B) / reps;
     const K = c.gemmK[i] as number;
     const N = c.gemmN[i] as number;
     const planes = wb * ab;
     // {-1, +1} weights: one extra all-ones column per group for the Σa correction (see the file comment)
     const Nw = wb === 1 ? N + 1 : N;
     let cycles: number;
-    if (wb === 1) cycles = this.gemmCycles(G, M, K, Nw, planes);
-    else if (planes <= 256) {
+    if (wb <= 16 && ab <= 16) {
       const tab = this.cycleTable(net);
-      const k = i * 257 + planes;
+      const k = i * 289 + wb * 17 + ab;
       cycles = tab[k] as number;
       if (Number.isNaN(cycles)) {
-        cycles = this.gemmCycles(G, M, K, N, planes);
+        cycles = reps * this.gemmCycles(G, M, K, Nw, wb, ab);
         tab[k] = cycles;
       }
-    } else cycles = this.gemmCycles(G, M, K, N, planes);
+    } else cycles = reps * this.gemmCycles(G, M, K, Nw, wb, ab);
     const macs = ((c.macs[i] as number) * B * Nw) / N;
     const compS = cycles / this.hz;
-    // bit-serial operands as the fetch stage reads them: rows padded to dk bits, matrices to dm / dn rows
+    // bit-serial operands as the fetch stage reads them: rows padded to dk bits, matrices to dm / dn rows (the packed
+    // GEMM's); unpacked groups read each group's weight rows and a channel-interleaved im2col (all groups' K values
+    // of a pixel contiguous)
     const pk = G > 1 ? this.packing(G, M, K, N) : 1;
     const runs = Math.ceil(G / pk);
     const kBits = Math.ceil((pk * K) / p.dk) * p.dk;
-    const lhs = (runs * Math.ceil((pk * Nw) / p.dm) * p.dm * kBits * wb) / 8 + (c.biasElems[i] as number) * 4;
-    const rhs = (runs * Math.ceil(M / p.dn) * p.dn * kBits * ab) / 8;
-    const res = (M * N * G * p.resultBits) / 8;
+    const bias = (c.biasElems[i] as number) * 4;
+    const lhs1 = pk > 1 || G === 1 ? (runs * Math.ceil((pk * Nw) / p.dm) * p.dm * kBits * wb) / 8 : (G * Nw * kBits * wb) / 8;
+    const rhs1 = pk > 1 || G === 1 ? (runs * Math.ceil(M / p.dn) * p.dn * kBits * ab) / 8 : (M * Math.ceil((G * K) / p.dk) * p.dk * ab) / 8;
+    const res = (M * N * G * reps * (p.requantize ? ab : p.resultBits)) / 8;
     const lhsBuf = (p.dm * p.lhsEntries * p.dk) / 8;
     const rhsBuf = (p.dn * p.rhsEntries * p.dk) / 8;
-    const dram = tiledTraffic(lhs, rhs, res, lhsBuf, rhsBuf, out);
-    const memS = dram / this.bwBps;
+    tiledTraffic(lhs1, rhs1, 0, lhsBuf, rhsBuf, out);
+    const lhs = (out[OUT.weightDramBytes] as number) * reps + bias;
+    const rhs = (out[OUT.actDramBytes] as number) * reps;
+    out[OUT.weightDramBytes] = lhs;
+    out[OUT.actDramBytes] = rhs;
+    const dram = lhs + rhs + res;
+    // one port per operand stream (they overlap), or one shared pool
+    const portBps = (p.portBits / 8) * this.hz;
+    const memS = p.portBits > 0 ? Math.max(lhs, rhs, res) / portBps : dram / this.bwBps;
     // on-chip: each LHS row block re-read for every RHS column block and vice versa, results once
-    const onchip = lhs * Math.ceil(M / p.dn) + rhs * Math.ceil((pk * Nw) / p.dm) + res;
+    const onchip = lhs1 * reps * Math.ceil(M / p.dn) + rhs1 * reps * Math.ceil((pk * Nw) / p.dm) + res;
     out[OUT.computeMs] = compS * 1e3;
     out[OUT.memoryMs] = memS * 1e3;
     out[OUT.overheadMs] = 0;
@@ -187,9 +219,30 @@ export function bismoFromFile(file: TargetFile, overrides: Readonly<Record<strin
       binaryOpPj: n('binaryOpPj'),
       accumulatePj: n('accumulatePj'),
       batch: n('batch'),
+      ...choices(v, name),
     },
     file.description,
   );
+}
+
+/** The session-32 modelling choices of a target file; a file without them gets {@link BISMO_SESSION31_CHOICES}. */
+function choices(v: Readonly<Record<string, unknown>>, name: string): Pick<BismoParams, keyof typeof BISMO_SESSION31_CHOICES> {
+  const d = BISMO_SESSION31_CHOICES;
+  const pick = <T>(key: string, ok: readonly T[], def: T): T => {
+    const x = v[key] ?? def;
+    if (!ok.includes(x as T)) throw new ConfigError(`target '${name}': parameter '${key}' is ${JSON.stringify(x)}, expected one of ${ok.map((o) => JSON.stringify(o)).join(', ')}`);
+    return x as T;
+  };
+  const portBits = v.portBits ?? d.portBits;
+  if (typeof portBits !== 'number' || !Number.isInteger(portBits) || portBits < 0)
+    throw new ConfigError(`target '${name}': parameter 'portBits' is ${JSON.stringify(portBits)}, expected an integer >= 0 (0: one shared DRAM pool)`);
+  return {
+    portBits,
+    convBatch: pick('convBatch', ['merged', 'per-image'] as const, d.convBatch),
+    weightPlanes: pick('weightPlanes', ['serial', 'rows'] as const, d.weightPlanes),
+    packGroups: pick('packGroups', [true, false], d.packGroups),
+    requantize: pick('requantize', [true, false], d.requantize),
+  };
 }
 
 /** The `bismo-cloud` preset. */

@@ -49,6 +49,12 @@ export const bismoSchema = z.object({
   binaryOpPj: nonNegative,
   accumulatePj: nonNegative,
   batch: count,
+  // session-32 modelling choices (optional; checked with their allowed values in bismo.ts)
+  portBits: z.number().int('expected an integer').nonnegative('expected an integer >= 0').optional(),
+  convBatch: z.string().optional(),
+  weightPlanes: z.string().optional(),
+  packGroups: z.boolean().optional(),
+  requantize: z.boolean().optional(),
 });
 
 /** Systolic array (src/hardware/systolic.ts). */
