@@ -512,7 +512,11 @@ export function subsetFigures(model: number[][][], haq: number[][][], layers: re
     widths: widths.length,
     meanLogError: meanLogError(model, haq, layers, widths),
     pooled: agreement(pm, ph),
-    at: [8, 4, 2].map((b) => ({ widths: `w${b}a${b}`, agreement: agreement(col(model, b, b), col(haq, b, b)), networkRatio: sum(col(model, b, b)) / sum(col(haq, b, b)) })),
+    at: [8, 4, 2].map((b) => ({
+      widths: `w${b}a${b}`,
+      agreement: agreement(col(model, b, b), col(haq, b, b)),
+      networkRatio: sum(col(model, b, b)) / sum(col(haq, b, b)),
+    })),
     speedups: [
       speed('w8a8 -> w4a4', 4, 4),
       speed('w8a8 -> w2a2', 2, 2),
@@ -536,8 +540,7 @@ export function fitGrid(): BismoChoices[] {
   for (const portBits of [0, 64, 128, 256, 512, 1024])
     for (const convBatch of ['merged', 'per-image'] as const)
       for (const weightPlanes of ['serial', 'rows'] as const)
-        for (const packGroups of [true, false])
-          for (const requantize of [false, true]) out.push({ portBits, convBatch, weightPlanes, packGroups, requantize });
+        for (const packGroups of [true, false]) for (const requantize of [false, true]) out.push({ portBits, convBatch, weightPlanes, packGroups, requantize });
   return out;
 }
 
@@ -611,7 +614,16 @@ export function printBismoFit(f: BismoHaqFit): void {
     `\nbismo-cloud modelling choices fitted on HAQ's table (split seed ${f.split.seed}: fit = ${f.split.fitLayers.length} layers x ${f.split.fitWidths.length} widths, held out = ${f.split.heldLayers.length} layers x ${f.split.heldWidths.length} widths incl. ${NAMED_WIDTHS.join(', ')}; criterion: mean |ln(model/HAQ)| on the fit set, ${f.grid.length} candidates)`,
   );
   const top = [...f.grid].sort((x, y) => x.fitError - y.fitError).slice(0, 6);
-  console.log(formatTable(top.map((c, i) => ({ i: i + 1, c: desc(c.choices), e: fm(c.fitError) })), [{ key: 'i', header: 'rank' }, { key: 'c', header: 'choices' }, { key: 'e', header: 'fit-set mean |ln err|' }]));
+  console.log(
+    formatTable(
+      top.map((c, i) => ({ i: i + 1, c: desc(c.choices), e: fm(c.fitError) })),
+      [
+        { key: 'i', header: 'rank' },
+        { key: 'c', header: 'choices' },
+        { key: 'e', header: 'fit-set mean |ln err|' },
+      ],
+    ),
+  );
   const rows: Array<{ name: string; set: string; s: SubsetFigures }> = [
     { name: `before (${desc(f.before.choices)})`, set: 'fit', s: f.before.fit },
     { name: 'before', set: 'HELD-OUT', s: f.before.held },

@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { BISMO_SESSION31_CHOICES } from '../src/hardware/bismo.js';
 import { policyPreset } from '../src/hardware/precision.js';
 import { systolic } from '../src/hardware/systolic.js';
 import type { NetworkCost } from '../src/hardware/types.js';
@@ -25,7 +26,6 @@ import { graphWorkloads } from '../src/ir/workload.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { fitBismoHaq, loadHaqLut, loadHaqPolicy, loadHaqSplit, printBismoFit, printBismoHaq, validateBismoHaq } from './bismo-haq.js';
-import { BISMO_SESSION31_CHOICES } from '../src/hardware/bismo.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { type Agreement, agreement } from './cost-validation.js';
 import { loadRooflinePublished, printRoofline, validateRoofline } from './roofline-published.js';

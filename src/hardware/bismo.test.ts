@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
-import { bismoCloud } from './bismo.js';
+import { BISMO_SESSION31_CHOICES, BismoTarget, bismoCloud } from './bismo.js';
 import { uniformPolicy } from './precision.js';
 import type { LayerCost } from './types.js';
 
@@ -86,11 +86,60 @@ describe('bismo traffic: weights and activations scale with their own bits', () 
     assert.equal(d.weightDramBytes, a.weightDramBytes);
     // im2col operand as the fetch stage reads it: M = 16 samples x 64 pixels, K = 576 -> 768 bits per bit-plane row
     const K = Math.ceil((64 * 9) / p.dk) * p.dk;
+    assert.equal(p.convBatch, 'per-image');
     assert.equal(a.actDramBytes, (p.batch * 64 * K * 8) / 8);
-    assert.equal(a.weightDramBytes, (64 * K * 8) / 8);
-    // results: 32-bit accumulators, whatever the operand bits
-    assert.equal(a.dramBytes - (a.weightDramBytes as number) - (a.actDramBytes as number), p.batch * 64 * 64 * 4);
-    assert.equal(d.dramBytes - (d.weightDramBytes as number) - (d.actDramBytes as number), p.batch * 64 * 64 * 4);
+    // one GEMM per image: the weights are fetched once per image
+    assert.equal(a.weightDramBytes, (p.batch * 64 * K * 8) / 8);
+    // results requantised on chip: written at the activation width
+    assert.equal(a.dramBytes - (a.weightDramBytes as number) - (a.actDramBytes as number), (p.batch * 64 * 64 * 8) / 8);
+    assert.equal(d.dramBytes - (d.weightDramBytes as number) - (d.actDramBytes as number), (p.batch * 64 * 64 * 2) / 8);
+    // session-31 choices: the batch in one GEMM (weights once), 32-bit accumulators whatever the operand bits
+    const old = new BismoTarget('old', { ...p, ...BISMO_SESSION31_CHOICES });
+    const o = old.layerCost(w, { weightBits: 8, actBits: 2 });
+    assert.equal(o.weightDramBytes, (64 * K * 8) / 8);
+    assert.equal(o.dramBytes - (o.weightDramBytes as number) - (o.actDramBytes as number), p.batch * 64 * 64 * 4);
+  });
+  it('per-operand ports: the latency is the slowest of compute and each operand stream at portBits per cycle', () => {
+    const p = t.params;
+    const hz = p.clockMHz * 1e6;
+    for (const w of [
+      layerOf([3, 112, 112], (b) => b.conv(b.input, { out: 32, kernel: 3, bias: false })),
+      layerOf([1280], (b) => b.dense(b.input, 1000, { bias: false })),
+    ])
+      for (const [wb, ab] of [
+        [8, 8],
+        [2, 8],
+        [8, 2],
+      ] as const) {
+        const c = t.layerCost(w, { weightBits: wb, actBits: ab });
+        const res = c.dramBytes - (c.weightDramBytes as number) - (c.actDramBytes as number);
+        const port = Math.max(c.weightDramBytes as number, c.actDramBytes as number, res) / ((p.portBits / 8) * hz);
+        assert.ok(Math.abs(c.memoryMs - port * 1e3) < 1e-12, `${w.node} w${wb}a${ab}`);
+        assert.equal(c.latencyMs, Math.max(c.computeMs, c.memoryMs));
+      }
+    // the stem streams 27 -> 256 im2col bits per pixel per activation plane: one 256-bit word per cycle
+    const stem = t.layerCost(
+      layerOf([3, 224, 224], (b) => b.conv(b.input, { out: 32, kernel: 3, stride: 2, bias: false })),
+      { weightBits: 4, actBits: 8 },
+    );
+    assert.equal(stem.memoryBound, 'activations');
+    assert.ok(Math.abs(stem.latencyMs * p.clockMHz * 1e3 - 112 * 112 * p.batch * 8) < 1e-6, `${stem.latencyMs}`);
+  });
+  it('per-image convs: small feature maps pay whole 16-column tiles per image; dense layers take the batch as one GEMM', () => {
+    const p = t.params;
+    const merged = new BismoTarget('merged', { ...p, convBatch: 'merged' });
+    const conv = layerOf([160, 7, 7], (b) => b.conv(b.input, { out: 960, kernel: 1, bias: false }));
+    const pi = t.layerCost(conv, { weightBits: 8, actBits: 8 });
+    const mg = merged.layerCost(conv, { weightBits: 8, actBits: 8 });
+    // 49 pixels: ceil(49 / 16) = 4 tiles per image (64 columns) vs ceil(784 / 16) = 49 for the batch
+    assert.ok(Math.abs(pi.computeMs / mg.computeMs - (p.batch * 4 * 60 * 64 + p.batch * 32) / (49 * 60 * 64 + 32)) < 1e-9);
+    const fc = layerOf([1280], (b) => b.dense(b.input, 1000, { bias: false }));
+    assert.deepEqual(t.layerCost(fc, { weightBits: 8, actBits: 8 }), merged.layerCost(fc, { weightBits: 8, actBits: 8 }));
+  });
+  it('bad modelling choices are rejected naming the value and the allowed ones', () => {
+    assert.throws(() => bismoCloud({ convBatch: 'batched' }), /'convBatch' is "batched", expected one of "merged", "per-image"/);
+    assert.throws(() => bismoCloud({ weightPlanes: 'parallel' }), /'weightPlanes' is "parallel", expected one of "serial", "rows"/);
+    assert.throws(() => bismoCloud({ portBits: -1 }), /portBits/);
   });
   it('operands larger than their buffers are re-fetched (the cheaper loop order)', () => {
     const w = layerOf([4096], (b) => b.dense(b.input, 4096, { bias: false }));

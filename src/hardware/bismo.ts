@@ -22,8 +22,9 @@
  * Σa per output pixel), in cycles and in energy. BISMO's signed mode (MSB plane negated) would read a
  * 1-bit code as {0, -1}, not {-1, +1}.
  */
-import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
+
 import { ConfigError } from '../errors.js';
+import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import { bismoSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
@@ -230,7 +231,8 @@ function choices(v: Readonly<Record<string, unknown>>, name: string): Pick<Bismo
   const d = BISMO_SESSION31_CHOICES;
   const pick = <T>(key: string, ok: readonly T[], def: T): T => {
     const x = v[key] ?? def;
-    if (!ok.includes(x as T)) throw new ConfigError(`target '${name}': parameter '${key}' is ${JSON.stringify(x)}, expected one of ${ok.map((o) => JSON.stringify(o)).join(', ')}`);
+    if (!ok.includes(x as T))
+      throw new ConfigError(`target '${name}': parameter '${key}' is ${JSON.stringify(x)}, expected one of ${ok.map((o) => JSON.stringify(o)).join(', ')}`);
     return x as T;
   };
   const portBits = v.portBits ?? d.portBits;
