@@ -14,8 +14,11 @@
  * accumulators (32 in BISMO; thresholding/requantisation runs on the host). On-chip, the LHS and RHS
  * buffers hold dm (dn) memories of `lhsEntries` (`rhsEntries`) dk-bit words: an operand that fits is
  * fetched once, else the cheaper loop order re-fetches one operand per buffer-full of the other
- * ({@link tiledTraffic}). Fetch, execute and result stages overlap: latency = max(compute, DRAM time).
- * Energy is a 45 nm ASIC-equivalent.
+ * ({@link tiledTraffic}). Fetch, execute and result stages overlap: latency = max(compute, DRAM time), where DRAM
+ * time is either one shared pool (`portBits` 0) or, per operand, its own port of `portBits` per cycle (the slowest
+ * stream counts). With `convBatch: 'per-image'` each image's conv is its own GEMM (weights fetched per image, each
+ * image's columns padded to dn); `requantize` writes results at the activation width. These choices were fitted
+ * on the fit half of a split of HAQ's BISMO table (bench/bismo-haq.ts, session 32). Energy is a 45 nm ASIC-equivalent.
  *
  * 1-bit weights are the {-1, +1} of binary networks (sign x scale), stored as one bit b with w = 2b - 1:
  * W·a = 2·(B·a) - Σa, so each group's GEMM gets one more output column (an all-ones weight row giving
