@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, smallestAt, studyName } from './bomp.js';
+import { parseArgs, reusableQuantRecord, smallestAt, studyName } from './bomp.js';
 
 test('parseArgs --cost: size_kb by default, latency_ms / energy_mj on request', () => {
   assert.equal(parseArgs([]).cost, 'size_kb');
@@ -44,4 +44,29 @@ test('bomp CLI: a bad option exits 2 with the message and no stack trace', () =>
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--cost speed: expected one of size_kb, latency_ms, energy_mj/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('reusableQuantRecord: copies a step (c) record only for the same seed, data, recipe, target and labels', () => {
+  const o = parseArgs(['--limit', '1500', '--precisions', 'w8a8,w4a8']);
+  const rec = {
+    arch: 'n1',
+    floatAccuracy: 0.6,
+    wallS: 10,
+    cpuS: 9,
+    points: [
+      { arch: 'n1@w8a8', accuracy: 0.6, size_kb: 20 },
+      { arch: 'n1@w4a8', accuracy: 0.58, size_kb: 11 },
+    ],
+  };
+  const earlier = {
+    settings: { limit: 1500, epochs: 3, qaftEpochs: 1, target: 'bitfusion-edge', precisions: ['w8a8', 'w4a8'] },
+    seeds: { '2': { quantized: [rec] } },
+  };
+  assert.equal(reusableQuantRecord(earlier, o, 2, 'n1'), rec);
+  assert.equal(reusableQuantRecord(earlier, o, 1, 'n1'), null); // other seed
+  assert.equal(reusableQuantRecord(earlier, o, 2, 'n2'), null); // other architecture
+  assert.equal(reusableQuantRecord({ ...earlier, settings: { ...earlier.settings, epochs: 4 } }, o, 2, 'n1'), null);
+  assert.equal(reusableQuantRecord(earlier, { ...o, precisions: ['w4a8', 'w8a8'] }, 2, 'n1'), null); // labels in another order
+  assert.equal(reusableQuantRecord(earlier, { ...o, cost: 'latency_ms' }, 2, 'n1'), null); // points lack the cost
+  assert.throws(() => parseArgs(['--reuse-quantized', '/nonexistent/x.json']), /--reuse-quantized \/nonexistent\/x.json: no such file/);
 });

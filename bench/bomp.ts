@@ -24,7 +24,9 @@
  * of the processes that ran them, measured under the load reported).
  *
  * Resumable: the searches are stored studies (`--store`, the same command continues them) and the
- * quantization step's results are kept in `--out` (rerunning skips what is there).
+ * quantization step's results are kept in `--out` (rerunning skips what is there). `--reuse-quantized <file>` copies
+ * step (c)'s record of an architecture from an earlier out file made with the same seed, data, recipe, target and
+ * labels (flagged `reusedFrom`; its CPU seconds are the earlier run's) instead of retraining it.
  * Accuracy is the validation split the searches select on (the same for all three; no test-split check).
  *
  * `--mode shared` (what this machine could run, see benchShared): the three methods share one float training
@@ -33,7 +35,7 @@
  * Run: `npx tsc -p tsconfig.json && nice -n 10 node dist/bench/bomp.js [--mode cli|shared] [--seeds 1] [--budget 16] [--limit 2000]
  * [--epochs 3] [--qaft-epochs 1] [--strategy bo] [--quantize-top front|3] [--precisions w8a8,w4a8,w2a8] [--joint-precisions same|all]
  * [--thresholds 0.5,0.6] [--cost size_kb|latency_ms|energy_mj] [--target bitfusion-edge] [--store /tmp/bomp.sqlite]
- * [--out /tmp/bomp.json]`; progress on stderr, JSON on stdout.
+ * [--out /tmp/bomp.json] [--reuse-quantized <earlier out.json>]`; progress on stderr, JSON on stdout.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,6 +78,11 @@ export interface BompOptions {
   readonly methods: readonly Method[];
   /** `cli`: three stored `hwnas nas` studies per seed; `shared`: sampled points trained once (see benchShared). */
   readonly mode: 'cli' | 'shared';
+  /**
+   * Step (c): an earlier `--out` file whose quantized architectures are copied instead of retrained when the seed,
+   * data, recipe, target and labels match (the step is deterministic given these; see {@link reusableQuantRecord}).
+   */
+  readonly reuseQuantized?: string;
 }
 
 type Method = 'qaft' | 'ptq' | 'float';
@@ -113,6 +120,8 @@ interface QuantRecord {
   readonly points: Point[];
   readonly wallS: number;
   readonly cpuS: number;
+  /** Set when the record was copied from an earlier out file (`--reuse-quantized`): that file's path. */
+  readonly reusedFrom?: string;
 }
 
 interface SeedRecord {
@@ -219,6 +228,31 @@ function front<P extends Point>(points: readonly P[], cost: CostMetric = 'size_k
   return points.filter((p) => !points.some((q) => q !== p && q.accuracy >= p.accuracy && c(q) <= c(p) && (q.accuracy > p.accuracy || c(q) < c(p))));
 }
 
+/**
+ * Step (c)'s record of `arch` at `seed` in an earlier out file, when it was made with the same data (`limit`), recipe
+ * (`epochs`, `qaftEpochs`), target and labels (`precisions`, in order) and has the cost objective on every point;
+ * null otherwise. Step (c) trains and fine-tunes from `seed` alone, so such a record is what a rerun would compute.
+ */
+export function reusableQuantRecord(
+  earlier: { settings: Record<string, unknown>; seeds: Record<string, { quantized?: readonly QuantRecord[] }> },
+  o: Pick<BompOptions, 'limit' | 'epochs' | 'qaftEpochs' | 'target' | 'precisions' | 'cost'>,
+  seed: number,
+  arch: string,
+): QuantRecord | null {
+  const s = earlier.settings;
+  const same =
+    s.limit === o.limit &&
+    s.epochs === o.epochs &&
+    s.qaftEpochs === o.qaftEpochs &&
+    s.target === o.target &&
+    JSON.stringify(s.precisions) === JSON.stringify(o.precisions);
+  if (!same) return null;
+  const r = earlier.seeds[String(seed)]?.quantized?.find((q) => q.arch === arch);
+  if (!r || r.points.length !== o.precisions.length) return null;
+  const ok = o.precisions.every((prec, i) => r.points[i]?.arch === `${arch}@${prec}` && Number.isFinite(costOf(r.points[i] as Point, o.cost)));
+  return ok ? r : null;
+}
+
 /** Step (c): the float front's architectures (all, or the `quantizeTop` most accurate), trained in float once, quantized to each uniform precision with QAFT. */
 async function quantizeFloatFront(o: BompOptions, seed: number, rec: SeedRecord, save_: () => void): Promise<void> {
   const float = rec.search.float;
@@ -226,7 +260,18 @@ async function quantizeFloatFront(o: BompOptions, seed: number, rec: SeedRecord,
   const picks = front(float.points, o.cost)
     .sort((a, b) => b.accuracy - a.accuracy)
     .slice(0, o.quantizeTop);
-  const todo = picks.filter((p) => !rec.quantized.some((q) => q.arch === p.arch));
+  let todo = picks.filter((p) => !rec.quantized.some((q) => q.arch === p.arch));
+  if (o.reuseQuantized && todo.length > 0) {
+    const earlier = JSON.parse(readFileSync(o.reuseQuantized, 'utf8')) as Parameters<typeof reusableQuantRecord>[0];
+    for (const p of todo) {
+      const r = reusableQuantRecord(earlier, o, seed, p.arch);
+      if (!r) continue;
+      rec.quantized.push({ ...r, reusedFrom: o.reuseQuantized });
+      log(`seed ${seed} float->quantize ${p.arch}: copied from ${o.reuseQuantized}`);
+    }
+    todo = todo.filter((p) => !rec.quantized.some((q) => q.arch === p.arch));
+    save_();
+  }
   if (todo.length === 0) return;
   await initEngine();
   const space = getArchSpace('mbv2-micro');
@@ -465,7 +510,19 @@ function summarise(o: BompOptions, out: OutFile): unknown {
         const s = rec.search[m];
         const qW = m === 'float' ? rec.quantized.reduce((x, q) => x + q.wallS, 0) : 0;
         const qC = m === 'float' ? rec.quantized.reduce((x, q) => x + q.cpuS, 0) : 0;
-        return [m, s ? { trials: s.points.length, trialWallS: s.trialWallS + qW, cpuS: s.cpuS + qC, quantizeStepCpuS: m === 'float' ? qC : 0 } : null];
+        const reused = m === 'float' ? rec.quantized.filter((q) => q.reusedFrom !== undefined).length : 0;
+        return [
+          m,
+          s
+            ? {
+                trials: s.points.length,
+                trialWallS: s.trialWallS + qW,
+                cpuS: s.cpuS + qC,
+                quantizeStepCpuS: m === 'float' ? qC : 0,
+                quantizeStepReusedNets: reused,
+              }
+            : null,
+        ];
       }),
     );
     return {
@@ -541,6 +598,8 @@ export function parseArgs(argv: readonly string[]): BompOptions {
   const mode = get('mode') === 'shared' ? 'shared' : 'cli';
   const cost = costArg(get('cost'));
   if (mode === 'shared' && cost !== 'size_kb') throw new Error(`--cost ${cost}: --mode shared measures size_kb only (use --mode cli)`);
+  const reuse = get('reuse-quantized');
+  if (reuse !== undefined && !existsSync(reuse)) throw new Error(`--reuse-quantized ${reuse}: no such file (expected an earlier --out JSON)`);
   return {
     seeds: list('seeds', '1').map(Number),
     budget: num('budget', 16),
@@ -558,6 +617,7 @@ export function parseArgs(argv: readonly string[]): BompOptions {
     out: get('out') ?? '/tmp/bomp.json',
     methods,
     mode,
+    ...(reuse !== undefined ? { reuseQuantized: reuse } : {}),
   };
 }
 
