@@ -72,8 +72,10 @@ test('ensemble-config in the study loop: trials are votes of the first K members
       assert.ok(Math.abs((three.values?.[2] as number) - 3 * (one.values?.[2] as number)) < 1e-9, 'energy x K');
     }
     // bismo-cloud is bit-serial, but at 8-bit activations mnist-cnn's layers are bound by the activation stream
-    // (as in HAQ's BISMO table, session 32): fewer weight bits never cost more, and here gain nothing
-    assert.ok((at(1, 4)?.values?.[1] as number) >= (at(1, 1)?.values?.[1] as number));
+    // (as in HAQ's BISMO table, session 32): the 1-bit and 4-bit members take the same time. Where fewer weight
+    // bits do gain (weight-bound layers) is tested in src/hardware/bismo.test.ts.
+    const [lat4, lat1] = [at(1, 4)?.values?.[1] as number, at(1, 1)?.values?.[1] as number];
+    assert.ok(lat1 > 0 && Math.abs(lat4 - lat1) < 1e-9 * lat1, `1-bit ${lat1} ms, 4-bit ${lat4} ms`);
     assert.ok(r.best.length >= 1);
   } finally {
     store.close();
