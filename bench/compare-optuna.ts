@@ -30,7 +30,7 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-nb]
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
@@ -544,6 +544,8 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
   if (base === 'tpe-strat') return ['tpe', { startup: 'stratified' }, screen];
   if (base === 'tpe-uni-iid') return ['tpe', { multivariate: false, startup: 'random' }, screen];
+  // session 32: a quarter of the asks search the below set's one-choice neighbourhood (tpe option neighbourShare)
+  if (base === 'tpe-nb') return ['tpe', { neighbourShare: 0.25 }, screen];
   return [base, {}, screen];
 }
 
