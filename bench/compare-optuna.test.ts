@@ -11,6 +11,7 @@ import {
   benchCompareOptuna,
   classMeanAccuracy,
   connectedCells,
+  hw360File,
   hw360Objectives,
   loadHw360Table,
   nb201OutputCutOff,
@@ -325,4 +326,28 @@ test('classMeanAccuracy: one accuracy per repeat class, the mean of its cells; N
   const [acc, lat] = m.values(top, ['accuracy', 'latency_ms']) as [number, number];
   assert.ok(acc < 0.93 && acc > 0.92, `${acc}`);
   assert.equal(lat, 0.3524);
+});
+
+test('the session-32 table (bench/data/nb201-c10-in16.csv): CIFAR-10 / ImageNet16-120 accuracies, Pi 5 ONNX / PyTorch Mobile figures, same cells as nb201-hw360.csv', () => {
+  assert.ok(hw360File('nb201-c10-pi5onnx').endsWith(join('bench', 'data', 'nb201-c10-in16.csv')));
+  assert.ok(hw360File('nb201-darcy-pi5').endsWith(join('bench', 'data', 'nb201-hw360.csv')));
+  const onnx = loadHw360Table(hw360File('nb201-c10-pi5onnx'), 'nb201-c10-pi5onnx');
+  const in16 = loadHw360Table(hw360File('nb201-in16-pi5torch'), 'nb201-in16-pi5torch');
+  const en = loadHw360Table(hw360File('nb201-c10-pi5torch-energy'), 'nb201-c10-pi5torch-energy');
+  assert.equal(hw360Objectives('nb201-c10-pi5torch-energy'), 'accuracy:max,latency_ms:min,energy_mj:min');
+  // NB201 index 0 (cell 421211) and NB201's best CIFAR-10 cell after 12 epochs, index 5374 (cell 323103, 89.16%)
+  const first = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
+  near(onnx.values(first, ['accuracy', 'latency_ms']), [0.6955, 1.8305]);
+  near(in16.values(first, ['accuracy', 'latency_ms']), [0.17, 5.1131]);
+  near(en.values(first, ['accuracy', 'latency_ms', 'energy_mj']), [0.6955, 5.1131, 6.2888]);
+  const best = formatNb201(['nor_conv_3x3', 'nor_conv_1x1', 'nor_conv_3x3', 'skip_connect', 'none', 'nor_conv_3x3']);
+  near([Math.max(...onnx.archs().map((a) => onnx.values(a, ['accuracy'])[0] as number))], [0.8916]);
+  near(onnx.values(best, ['accuracy']), [0.8916]);
+  // every row's cell equals nb201-hw360.csv's cell of the same NB201 index (the tables join on the index)
+  const cells = (f: string): string[] =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => /^\d/.test(l))
+      .map((l) => l.split(',').slice(0, 2).join(','));
+  assert.deepEqual(cells(hw360File('nb201-c10-pi5onnx')), cells(hw360File('nb201-c100-pi5')));
 });

@@ -15,6 +15,9 @@
  * - `nb201-darcy-pixel`, `nb201-darcy-pi5`, `nb201-darcy-pi5-energy`: the same file's Darcy Flow score (NAS-Bench-360; higher
  *   is better, kept as is) with a Pixel / Pi 5 LiteRT latency, or with the Pi 5's PyTorch Mobile latency and energy (3
  *   objectives); unseen, pre-registered in session 31 before any run;
+ * - `nb201-c10-pi5onnx`, `nb201-in16-pi5torch`, `nb201-c10-pi5torch-energy`: bench/data/nb201-c10-in16.csv, NAS-Bench-201's
+ *   CIFAR-10 / ImageNet16-120 accuracy (12-epoch schedule) with the Pi 5's ONNX Runtime or PyTorch Mobile latency (and energy, 3
+ *   objectives) of the CIFAR-sized network; unseen, pre-registered in session 32 before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -27,7 +30,7 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-nb]
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
@@ -168,9 +171,44 @@ export const HW360_PROBLEMS = {
     energy: 'pi5_torchmobile_darcy_mj',
     note: 'real NB201 table, 3 objectives: Darcy Flow score, Raspberry Pi 5 PyTorch Mobile latency and energy, unseen (session 31)',
   },
+  // Session 32 (search9), pre-registered before any run on them: bench/data/nb201-c10-in16.csv, NAS-Bench-201's CIFAR-10
+  // and ImageNet16-120 accuracies (12-epoch schedule) with Pi 5 ONNX Runtime / PyTorch Mobile figures of the CIFAR-100
+  // network (for ImageNet16-120's 16x16 input a proxy).
+  'nb201-c10-pi5onnx': {
+    file: 'nb201-c10-in16.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'pi5_onnx_cifar100_ms',
+    note: 'real NB201 table: CIFAR-10 accuracy (12 epochs), Raspberry Pi 5 ONNX Runtime latency, unseen (session 32)',
+  },
+  'nb201-in16-pi5torch': {
+    file: 'nb201-c10-in16.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'pi5_torchmobile_cifar100_ms',
+    note: 'real NB201 table: ImageNet16-120 accuracy (12 epochs), Raspberry Pi 5 PyTorch Mobile latency of the 32x32 network, unseen (session 32)',
+  },
+  'nb201-c10-pi5torch-energy': {
+    file: 'nb201-c10-in16.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'pi5_torchmobile_cifar100_ms',
+    energy: 'pi5_torchmobile_cifar100_mj',
+    note: 'real NB201 table, 3 objectives: CIFAR-10 accuracy (12 epochs), Raspberry Pi 5 PyTorch Mobile latency and energy, unseen (session 32)',
+  },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
-type Hw360Spec = { readonly accuracy: string; readonly latency: string; readonly note: string; readonly score?: boolean; readonly energy?: string };
+type Hw360Spec = {
+  readonly accuracy: string;
+  readonly latency: string;
+  readonly note: string;
+  readonly score?: boolean;
+  readonly energy?: string;
+  /** The CSV under bench/data/ (default nb201-hw360.csv). */
+  readonly file?: string;
+};
+
+/** The path of the CSV that holds an hw360 problem's columns. */
+export function hw360File(problem: Hw360Problem): string {
+  return join(process.cwd(), 'bench', 'data', (HW360_PROBLEMS[problem] as Hw360Spec).file ?? 'nb201-hw360.csv');
+}
 
 /** The objectives of an hw360 problem: accuracy:max, latency_ms:min and, with an energy column, energy_mj:min. */
 export function hw360Objectives(problem: Hw360Problem): string {
@@ -178,7 +216,7 @@ export function hw360Objectives(problem: Hw360Problem): string {
 }
 
 /**
- * Loads one problem's columns of bench/data/nb201-hw360.csv as a table with columns accuracy (a percentage's
+ * Loads one problem's columns of its CSV (bench/data/nb201-hw360.csv or nb201-c10-in16.csv, see {@link hw360File}) as a table with columns accuracy (a percentage's
  * fraction; a score such as Darcy Flow's as it is, in [-1, 1]), latency_ms and, for 3-objective problems, energy_mj.
  */
 export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
@@ -506,6 +544,8 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
   if (base === 'tpe-strat') return ['tpe', { startup: 'stratified' }, screen];
   if (base === 'tpe-uni-iid') return ['tpe', { multivariate: false, startup: 'random' }, screen];
+  // session 32: a quarter of the asks search the below set's one-choice neighbourhood (tpe option neighbourShare)
+  if (base === 'tpe-nb') return ['tpe', { neighbourShare: 0.25 }, screen];
   return [base, {}, screen];
 }
 
@@ -660,7 +700,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
         (Object.keys(HW360_PROBLEMS) as Hw360Problem[]).map((k) => [
           k,
           () => {
-            const t = loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), k);
+            const t = loadHw360Table(hw360File(k), k);
             return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t), hw360Objectives(k));
           },
         ]),

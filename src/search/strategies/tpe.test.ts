@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
 import { hypervolume, paretoFront } from '../pareto.js';
 import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
@@ -173,4 +174,43 @@ test('tpe with constraints: later proposals are mostly feasible and the best fea
   const best = Math.min(...feasible.map((t) => (t.values as number[])[0] as number));
   assert.ok(late >= 25, `feasible among the last 50: ${late}`);
   assert.ok(best < 1.02, `best feasible ${best}`);
+});
+
+test('tpe neighbourShare: those asks propose an unseen point one choice away from an earlier trial; a re-ask on the same history takes the next one', async () => {
+  const ops = ['a', 'b', 'c', 'd', 'e'];
+  const space = new SearchSpace(Object.fromEntries(['e0', 'e1', 'e2', 'e3', 'e4', 'e5'].map((n) => [n, { kind: 'categorical' as const, choices: ops }])));
+  const two: readonly Objective[] = [
+    { name: 'f', direction: 'minimize' },
+    { name: 'g', direction: 'minimize' },
+  ];
+  const ev = (p: Params) => {
+    const k = space.names.map((n) => ops.indexOf(p[n] as string));
+    return { values: [k.reduce((s, v) => s + v, 0), k.reduce((s, v, i) => s + ((v + i) % 5), 0)] };
+  };
+  const diff = (p: Params, q: Params): number => space.names.filter((n) => p[n] !== q[n]).length;
+  const nearest = (ts: readonly Trial[], i: number): number => Math.min(...ts.slice(0, i).map((t) => diff(t.params, (ts[i] as Trial).params)));
+  const on = await runTrials({ strategy: new Tpe({ neighbourShare: 1 }), space, objectives: two, evaluate: ev, nTrials: 60, seed: 2 });
+  for (let i = 10; i < 60; i++) assert.equal(nearest(on, i), 1, `trial ${i}`);
+  assert.equal(new Set(on.map((t) => JSON.stringify(t.params))).size, 60);
+  // Without it, TPE's draws from l(x) often move several choices at once.
+  const off = await runTrials({ strategy: new Tpe(), space, objectives: two, evaluate: ev, nTrials: 60, seed: 2 });
+  assert.ok(off.slice(10).filter((_, i) => nearest(off, i + 10) > 1).length >= 5);
+  // The same history asked twice (as the NAS repeat filter does): two different neighbours.
+  const s = new Tpe({ neighbourShare: 1 });
+  const ctx = { space, objectives: two, history: on.slice(0, 30), trialNumber: 30, rng: new Rng(1) };
+  const p1 = await s.ask(ctx);
+  const p2 = await s.ask(ctx);
+  assert.notDeepEqual(p1, p2);
+  assert.equal(nearest([...on.slice(0, 30), { ...(on[0] as Trial), params: p2 }], 30), 1);
+  assert.throws(() => new Tpe({ neighbourShare: 1.5 }), /neighbourShare 1.5: expected a number in \[0, 1\]/);
+});
+
+test('tpe neighbourShare: a float-only space runs exactly as without it (no neighbours there)', async () => {
+  const p = zdt1(4);
+  const run = (s: SearchStrategy) =>
+    runTrials({ strategy: s, space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 40, seed: 3 });
+  assert.deepEqual(
+    (await run(new Tpe({ neighbourShare: 0.5 }))).map((t) => t.params),
+    (await run(new Tpe({ neighbourShare: 0 }))).map((t) => t.params),
+  );
 });

@@ -45,6 +45,12 @@ export interface TpeOptions {
    * exactly as 'random'), or 'random' (independent uniform draws, as Optuna; the default before session 30).
    */
   readonly startup?: 'stratified' | 'random';
+  /**
+   * Share of the asks (after start-up, multivariate only) that search the neighbourhood of the below set:
+   * every unseen point one categorical choice or one int step away from a below trial is scored by
+   * log l - log g and the best is proposed (default 0: off).
+   */
+  readonly neighbourShare?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -54,6 +60,12 @@ interface Model {
   readonly dims: readonly Dim[];
   readonly specs: readonly ParamSpec[];
   readonly seen: ReadonlySet<string>;
+  /** The below trials as points of the flattened dimensions. */
+  readonly below: readonly (readonly number[])[];
+  /** Complete trials the model was fitted on. */
+  readonly n: number;
+  /** The below set's unseen neighbours, best first (computed on first use). */
+  neighbours?: Params[];
 }
 
 /** One dimension of the flattened space. */
@@ -98,6 +110,7 @@ export class Tpe implements SearchStrategy {
       maxBelow: options.maxBelow ?? 25,
       skipSeen: options.skipSeen ?? true,
       startup: options.startup ?? 'stratified',
+      neighbourShare: options.neighbourShare ?? 0,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -108,20 +121,24 @@ export class Tpe implements SearchStrategy {
     if (!(o.priorWeight > 0 && Number.isFinite(o.priorWeight)))
       throw new ConfigError(`tpe priorWeight ${JSON.stringify(options.priorWeight)}: expected a positive number`);
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
+    if (!(o.neighbourShare >= 0 && o.neighbourShare <= 1))
+      throw new ConfigError(`tpe neighbourShare ${JSON.stringify(options.neighbourShare)}: expected a number in [0, 1]`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
 
   /** The estimators of the last history seen (a wrapper that re-asks on the same history reuses them). */
-  private memo: { key: string; model: Model | null } | undefined;
+  private memo: { key: string; model: Model | null; asks: number } | undefined;
 
   ask(ctx: AskContext): Params {
     const { space, rng } = ctx;
     const h = ctx.history;
     const done = h.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
-    if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
+    if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx), asks: 0 };
+    // a wrapper (the NAS repeat filter) may ask again on the same history: the k-th ask takes the k-th best neighbour
+    const asks = this.memo.asks++;
     const model = this.memo.model;
     if (model === null) {
       const seen = this.seen(ctx);
@@ -134,6 +151,11 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    const share = this.o.neighbourShare;
+    if (this.o.multivariate && share > 0 && Math.floor((model.n + 1) * share) > Math.floor(model.n * share)) {
+      const p = rankedNeighbours(model, space.names)[asks];
+      if (p !== undefined) return p;
+    }
     if (this.o.multivariate) {
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
@@ -203,6 +225,8 @@ export class Tpe implements SearchStrategy {
       dims,
       specs,
       seen: this.seen(ctx),
+      below: xb,
+      n: done.length,
     };
   }
 
@@ -240,6 +264,40 @@ export class Tpe implements SearchStrategy {
     }
     return { below, above, belowWeights };
   }
+}
+
+/**
+ * The unseen points one categorical choice or one int grid step away from a below point, best log l - log g
+ * first (ties in the order found; memoised per model).
+ */
+function rankedNeighbours(model: Model, names: readonly string[]): Params[] {
+  if (model.neighbours) return model.neighbours;
+  const { l, g, dims, specs, seen } = model;
+  const out: { p: Params; s: number }[] = [];
+  const tried = new Set<string>();
+  const consider = (x: readonly number[]): void => {
+    const p = fromPoint(names, specs, dims, x);
+    const k = keyOf(p, names);
+    if (seen.has(k) || tried.has(k)) return;
+    tried.add(k);
+    out.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
+  };
+  for (const x0 of model.below) {
+    dims.forEach((dim, d) => {
+      if (dim.kind === 'cat') {
+        for (let c = 0; c < dim.k; c++) if (c !== x0[d]) consider(x0.map((v, j) => (j === d ? c : v)));
+      } else if (dim.grid) {
+        const g0 = dim.grid;
+        const v0 = roundToGrid(dim, x0[d] as number);
+        for (const v of [v0 - g0.step, v0 + g0.step]) if (v >= g0.low && v <= g0.high) consider(x0.map((u, j) => (j === d ? toT(dim, v) : u)));
+      }
+    });
+  }
+  model.neighbours = out
+    .map((c, i) => ({ ...c, i }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((c) => c.p);
+  return model.neighbours;
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
