@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseGallerySizes, parseNasAlign, parseRecipes, parseReduction, pickPoint, recipeLabel } from './retrieval.js';
+import { parseGallerySizes, parseNasAlign, parseNasMaxLatency, parseRecipes, parseReduction, pickPoint, recipeLabel } from './retrieval.js';
 
 test('parseRecipes: epochs, images, alignment weight (default 1, 0, or indep)', () => {
   assert.deepEqual(parseRecipes('12:5000', 55000), [{ epochs: 12, images: 5000, align: 1 }]);
@@ -73,4 +73,11 @@ test('parseReduction / parseNasAlign: values and bad input named', () => {
   assert.throws(() => parseNasAlign('-3'), /--nas-align '-3': expected an alignment weight >= 0/);
   assert.throws(() => parseNasAlign(''), /--nas-align ''/);
   assert.throws(() => parseNasAlign('abc'), /--nas-align 'abc'/);
+});
+
+test('parseNasMaxLatency: a latency in ms > 0, bad values named', () => {
+  assert.equal(parseNasMaxLatency('0.006283'), 0.006283);
+  assert.throws(() => parseNasMaxLatency('0'), /--nas-max-latency '0': expected a latency in ms > 0/);
+  assert.throws(() => parseNasMaxLatency('-1'), /--nas-max-latency '-1'/);
+  assert.throws(() => parseNasMaxLatency(''), /--nas-max-latency ''/);
 });

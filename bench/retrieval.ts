@@ -16,7 +16,9 @@
  * is the most accurate front point with >= X times fewer MACs than the paragon, else the cheapest; MACs of whole
  * retrieval models on both sides, embedding head and proxies included), `--min-latency-reduction X` (and >= X times
  * lower bitfusion-edge latency; with it, the fallback is the lowest-latency point), `--nas-align W` (alignment weight
- * of each trial's compatible training: `hwnas nas --align-weight W`; default the CLI's, 1),
+ * of each trial's compatible training: `hwnas nas --align-weight W`; default the CLI's, 1), `--nas-strategy S`
+ * (default nsga2), `--nas-max-latency MS` (`hwnas nas --max-latency`: the latency line; `--nas-strategy capacity`
+ * repairs architectures under it),
  * `--no-baselines`, `--retrain-epochs 12,4` (each seed's pick retrained once per epoch count, after all searches;
  * default --epochs), `--retrain-each` (each pick retrained, first recipe, right after its own search: partial
  * results per seed), `--picks '1=<arch>;2=<arch>'` (seeds whose search ran before: their pick is retrained, no search).
@@ -147,6 +149,13 @@ export function parseNasAlign(spec: string | undefined): number | undefined {
   if (spec === undefined) return undefined;
   const x = Number(spec);
   if (spec.trim() === '' || !Number.isFinite(x) || x < 0) throw new Error(`--nas-align '${spec}': expected an alignment weight >= 0`);
+  return x;
+}
+
+/** Parses `--nas-max-latency MS`: the search's latency line in milliseconds (a number > 0). */
+export function parseNasMaxLatency(spec: string): number {
+  const x = Number(spec);
+  if (spec.trim() === '' || !Number.isFinite(x) || x <= 0) throw new Error(`--nas-max-latency '${spec}': expected a latency in ms > 0`);
   return x;
 }
 
@@ -338,6 +347,10 @@ async function main(): Promise<void> {
   const minLatencyReduction = parseReduction('--min-latency-reduction', flag('--min-latency-reduction', '0'));
   // `--nas-align W`: the alignment weight of each search trial's compatible training (`hwnas nas --align-weight`)
   const nasAlign = parseNasAlign(process.argv.includes('--nas-align') ? flag('--nas-align', '') : undefined);
+  // `--nas-strategy S` (default nsga2) and `--nas-max-latency MS` (hwnas nas --max-latency: trials above it are
+  // infeasible; --nas-strategy capacity repairs architectures under it)
+  const nasStrategy = flag('--nas-strategy', 'nsga2');
+  const nasMaxLatency = process.argv.includes('--nas-max-latency') ? parseNasMaxLatency(flag('--nas-max-latency', '')) : undefined;
   const baselinesOn = !process.argv.includes('--no-baselines');
   // `--retrain-each`: each seed's pick retrained (first --retrain-epochs count) right after its search, not after all searches
   const retrainEach = process.argv.includes('--retrain-each');
@@ -389,6 +402,8 @@ async function main(): Promise<void> {
       minReduction,
       minLatencyReduction,
       ...(nasAlign !== undefined ? { nasAlign } : {}),
+      nasStrategy,
+      ...(nasMaxLatency !== undefined ? { nasMaxLatency } : {}),
     },
     load: [loadavg()[0]],
   };
@@ -594,7 +609,8 @@ async function main(): Promise<void> {
         '--objectives',
         objectives,
         '--strategy',
-        'nsga2',
+        nasStrategy,
+        ...(nasMaxLatency !== undefined ? ['--max-latency', String(nasMaxLatency)] : []),
         '--budget',
         String(budget),
         '--seed',
