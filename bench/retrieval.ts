@@ -14,7 +14,11 @@
  * Search options: `--space mbv2|mbv2-micro`, `--nas-limit N --nas-epochs E` (each trial's training; default
  * --limit/--epochs, which then apply to the retraining of the pick), `--objectives`, `--min-reduction X` (the pick
  * is the most accurate front point with >= X times fewer MACs than the paragon, else the cheapest; MACs of whole
- * retrieval models on both sides, embedding head and proxies included),
+ * retrieval models on both sides, embedding head and proxies included), `--min-latency-reduction X` (and >= X times
+ * lower bitfusion-edge latency; with it, the fallback is the lowest-latency point), `--nas-align W` (alignment weight
+ * of each trial's compatible training: `hwnas nas --align-weight W`; default the CLI's, 1), `--nas-strategy S`
+ * (default nsga2), `--nas-max-latency MS` (`hwnas nas --max-latency`: the latency line; `--nas-strategy capacity`
+ * repairs architectures under it),
  * `--no-baselines`, `--retrain-epochs 12,4` (each seed's pick retrained once per epoch count, after all searches;
  * default --epochs), `--retrain-each` (each pick retrained, first recipe, right after its own search: partial
  * results per seed), `--picks '1=<arch>;2=<arch>'` (seeds whose search ran before: their pick is retrained, no search).
@@ -109,6 +113,50 @@ export function parseGallerySizes(spec: string, maxImages: number): number[] {
     if (n > maxImages) throw new Error(`--gallery-also: ${n} gallery images asked for, expected at most ${maxImages} (the training split)`);
     return n;
   });
+}
+
+/** A Pareto-front point of a search with its cost reductions against the paragon (MACs, bitfusion-edge latency). */
+export interface FrontPoint {
+  readonly arch: string;
+  readonly values: { readonly map: number };
+  readonly macsReduction: number;
+  readonly latencyReduction: number;
+}
+
+/**
+ * The pick of a search: the most accurate front point with at least `minMacs` times fewer MACs and at least
+ * `minLatency` times lower latency than the paragon (0: no rule); if none qualifies, the cheapest point by the
+ * measure of the rule given (latency when `minLatency` > 0, else MACs). Ties in mAP: the cheaper in that measure.
+ */
+export function pickPoint<P extends FrontPoint>(front: readonly P[], minMacs: number, minLatency: number): { point: P; qualified: boolean } {
+  if (front.length === 0) throw new Error('empty Pareto front');
+  const cost = (p: P): number => (minLatency > 0 ? p.latencyReduction : p.macsReduction);
+  const ok = front.filter((p) => p.macsReduction >= minMacs && p.latencyReduction >= minLatency);
+  const best = [...ok].sort((x, y) => y.values.map - x.values.map || cost(y) - cost(x))[0];
+  if (best) return { point: best, qualified: true };
+  return { point: [...front].sort((x, y) => cost(y) - cost(x))[0] as P, qualified: false };
+}
+
+/** Parses a `--min-reduction` / `--min-latency-reduction` factor: a number >= 0 (0 = no rule). */
+export function parseReduction(name: string, spec: string): number {
+  const x = Number(spec);
+  if (spec.trim() === '' || !Number.isFinite(x) || x < 0) throw new Error(`${name} '${spec}': expected a reduction factor >= 0 (e.g. 20 for 20x; 0 = no rule)`);
+  return x;
+}
+
+/** Parses `--nas-align W`: the alignment weight of the search's trials (a number >= 0), or undefined (the CLI's default). */
+export function parseNasAlign(spec: string | undefined): number | undefined {
+  if (spec === undefined) return undefined;
+  const x = Number(spec);
+  if (spec.trim() === '' || !Number.isFinite(x) || x < 0) throw new Error(`--nas-align '${spec}': expected an alignment weight >= 0`);
+  return x;
+}
+
+/** Parses `--nas-max-latency MS`: the search's latency line in milliseconds (a number > 0). */
+export function parseNasMaxLatency(spec: string): number {
+  const x = Number(spec);
+  if (spec.trim() === '' || !Number.isFinite(x) || x <= 0) throw new Error(`--nas-max-latency '${spec}': expected a latency in ms > 0`);
+  return x;
 }
 
 /** A recipe as a short label: `24 ep x 20000 img, align 1` (or `independent`). */
@@ -294,7 +342,15 @@ async function main(): Promise<void> {
   const nasEpochs = Number(flag('--nas-epochs', String(epochs)));
   // default: the goal's cost measure (MACs), so the search's front and the pick rule below use the same cost
   const objectives = flag('--objectives', 'map:max,macs:min');
-  const minReduction = Number(flag('--min-reduction', '0'));
+  const minReduction = parseReduction('--min-reduction', flag('--min-reduction', '0'));
+  // `--min-latency-reduction X`: the pick also needs >= X times lower bitfusion-edge latency than the paragon
+  const minLatencyReduction = parseReduction('--min-latency-reduction', flag('--min-latency-reduction', '0'));
+  // `--nas-align W`: the alignment weight of each search trial's compatible training (`hwnas nas --align-weight`)
+  const nasAlign = parseNasAlign(process.argv.includes('--nas-align') ? flag('--nas-align', '') : undefined);
+  // `--nas-strategy S` (default nsga2) and `--nas-max-latency MS` (hwnas nas --max-latency: trials above it are
+  // infeasible; --nas-strategy capacity repairs architectures under it)
+  const nasStrategy = flag('--nas-strategy', 'nsga2');
+  const nasMaxLatency = process.argv.includes('--nas-max-latency') ? parseNasMaxLatency(flag('--nas-max-latency', '')) : undefined;
   const baselinesOn = !process.argv.includes('--no-baselines');
   // `--retrain-each`: each seed's pick retrained (first --retrain-epochs count) right after its search, not after all searches
   const retrainEach = process.argv.includes('--retrain-each');
@@ -344,6 +400,10 @@ async function main(): Promise<void> {
       nasEpochs,
       objectives,
       minReduction,
+      minLatencyReduction,
+      ...(nasAlign !== undefined ? { nasAlign } : {}),
+      nasStrategy,
+      ...(nasMaxLatency !== undefined ? { nasMaxLatency } : {}),
     },
     load: [loadavg()[0]],
   };
@@ -549,11 +609,13 @@ async function main(): Promise<void> {
         '--objectives',
         objectives,
         '--strategy',
-        'nsga2',
+        nasStrategy,
+        ...(nasMaxLatency !== undefined ? ['--max-latency', String(nasMaxLatency)] : []),
         '--budget',
         String(budget),
         '--seed',
         String(seed),
+        ...(nasAlign !== undefined ? ['--align-weight', String(nasAlign)] : []),
         '--store',
         store,
         '--json',
@@ -563,17 +625,19 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(`hwnas nas failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const nas = JSON.parse(r.stdout) as { pareto: { arch: string; values: { map: number } }[]; study: string };
     const seconds = (performance.now() - t0) / 1000;
-    // the most accurate front point at least --min-reduction x cheaper in MACs than the paragon (else the cheapest)
-    const macsOf = (arch: string): number => {
-      const a = space.parse(arch);
-      return graphTotals(retrievalGraph(space.graph(a, { inputSize: archInputSize(a) ?? 28, inChannels: 1, classes: 10 }))).macs;
-    };
-    const front = nas.pareto.map((p) => ({ ...p, macsReduction: paragonCost.macs / macsOf(p.arch) }));
-    const cheapEnough = front.filter((p) => p.macsReduction >= minReduction).sort((x, y) => y.values.map - x.values.map);
-    const best = cheapEnough[0] ?? [...front].sort((x, y) => y.macsReduction - x.macsReduction)[0];
-    if (!best) throw new Error('empty Pareto front');
+    // the most accurate front point at least --min-reduction x cheaper in MACs and --min-latency-reduction x in
+    // bitfusion-edge latency than the paragon (else the cheapest by the rule's measure); costs as the retraining reports them
+    const front: (FrontPoint & { values: { map: number }; macs: number; latencyMs: number })[] = [];
+    for (const p of nas.pareto) {
+      const a = space.parse(p.arch);
+      const backbone = space.graph(a, { inputSize: archInputSize(a) ?? 28, inChannels: 1, classes: 10 });
+      const c = await costOf(backbone, retrievalGraph(backbone));
+      front.push({ ...p, ...c, macsReduction: paragonCost.macs / c.macs, latencyReduction: paragonCost.latencyMs / c.latencyMs });
+    }
+    const { point: best, qualified } = pickPoint(front, minReduction, minLatencyReduction);
+    if (!qualified) log(`seed ${seed}: no front point meets the reduction rule; the cheapest taken`);
     log(`seed ${seed}: front ${nas.pareto.length} points in ${seconds.toFixed(0)} s; pick ${best.arch}`);
-    searches.push({ seed, seconds, study: nas.study, store, pareto: front, pick: best.arch, finals: [] });
+    searches.push({ seed, seconds, study: nas.study, store, pareto: front, pick: best.arch, pickQualified: qualified, finals: [] });
     result.load = [...(result.load as number[]), loadavg()[0]];
     save();
     if (retrainEach) await retrain(searches[searches.length - 1] as (typeof searches)[number], recipes[0] as Recipe);

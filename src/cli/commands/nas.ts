@@ -77,6 +77,7 @@ interface NasFlags {
   readonly cmdTimeout?: string;
   readonly task?: string;
   readonly galleryModel?: string;
+  readonly alignWeight?: string;
 }
 
 /** Evaluators `hwnas nas` accepts without a table. */
@@ -170,6 +171,10 @@ export function registerNas(program: Command): void {
     )
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
+    .option(
+      '--align-weight <x>',
+      "--task retrieval: weight λ >= 0 of the alignment term in each trial's compatible training (default 1; stored with the study)",
+    )
     .action(async (f: NasFlags) => {
       // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
       if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
@@ -667,6 +672,7 @@ function checkNasTask(f: NasFlags): boolean {
   if (task !== 'classification' && task !== 'retrieval') throw new ConfigError(`--task '${task}': expected classification or retrieval`);
   if (task === 'classification') {
     if (f.galleryModel !== undefined) throw new ConfigError('--gallery-model applies to --task retrieval only');
+    if (f.alignWeight !== undefined) throw new ConfigError(`--align-weight ${f.alignWeight} applies to --task retrieval only`);
     return false;
   }
   if (f.galleryModel === undefined)
@@ -679,7 +685,19 @@ function checkNasTask(f: NasFlags): boolean {
 
 /** The `nas-retrieval` evaluation of `hwnas nas --task retrieval`. */
 function retrievalEvaluatorSpec(f: NasFlags, common: Record<string, JsonValue>): { name: string; options: Record<string, JsonValue> } {
-  return { name: 'nas-retrieval', options: { ...common, gallery: resolve(f.galleryModel as string), epochs: intOption('--epochs', f.epochs, 1, 1) } };
+  const alignWeight = f.alignWeight === undefined ? undefined : Number(f.alignWeight);
+  if (alignWeight !== undefined && (f.alignWeight?.trim() === '' || !Number.isFinite(alignWeight) || alignWeight < 0))
+    throw new ConfigError(`--align-weight '${f.alignWeight}': expected a number >= 0 (the weight λ of the alignment term; default 1)`);
+  return {
+    name: 'nas-retrieval',
+    options: {
+      ...common,
+      gallery: resolve(f.galleryModel as string),
+      epochs: intOption('--epochs', f.epochs, 1, 1),
+      // left out when not given, so studies stored before the flag existed are found again
+      ...(alignWeight !== undefined ? { alignWeight } : {}),
+    },
+  };
 }
 
 /** The resilience options of the `nas-train` evaluation from the fault flags (issue 14). */
