@@ -16,7 +16,7 @@ import { loadOnnx } from '../../onnx/import.js';
 import { createSession, runOnnx } from '../../onnx/ort.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
 import { runHwnas } from '../testing/run-cli.js';
-import { onnxEmbeddings } from './retrieval.js';
+import { DEFAULT_ALIGN_WEIGHT, onnxEmbeddings } from './retrieval.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,7 +146,8 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
   assert.equal(ra.code, 0, ra.stderr);
   const ta = JSON.parse(ra.stdout) as { compat: string; alignWeight: number; crossModel: Figures };
   assert.equal(ta.compat, 'align');
-  assert.equal(ta.alignWeight, 1);
+  assert.equal(ta.alignWeight, DEFAULT_ALIGN_WEIGHT);
+  assert.equal(DEFAULT_ALIGN_WEIGHT, 100);
   assert.ok(ta.crossModel.map > 0 && ta.crossModel.map <= 1);
   assert.notDeepEqual(loadOnnx(qa).weights.get('proxies.weight')?.data, m.weights.get('proxies.weight')?.data);
 

@@ -157,7 +157,7 @@ export function registerTrain(program: Command): void {
       .option('--embedding-dim <d>', "--task retrieval: embedding dimension (default 64, or the gallery model's)")
       .option('--loss <name>', '--task retrieval: norm-softmax | proxy-anchor (default norm-softmax)')
       .option('--compatible-with <g.onnx>', '--task retrieval: train compatibly with this frozen gallery model (its proxies + alignment)')
-      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight of the alignment term (default 1)')
+      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight λ of the alignment term (default 100; docs/retrieval.md)')
       .option('--compat <mode>', '--task retrieval with --compatible-with: both | head (frozen gallery proxies only) | align (alignment only); default both')
       .option(
         '--val-every <n>',
