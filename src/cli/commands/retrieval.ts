@@ -41,9 +41,9 @@ export interface RetrievalEpoch {
 /**
  * Default λ of the alignment term of `hwnas train --task retrieval --compatible-with` (`--align-weight`). 100, not 1:
  * on the reduced Fashion-MNIST protocol (24 epochs x 20,000 images, frozen paragon proxies) λ 100 raised test
- * cross-model mAP over λ 1 on all 12 runs measured (3 CMP-NAS picks and the hand-picked baseline, seeds 1-3;
- * +4.8 / +5.1 points mean) and recall@1 by 0.8 points; it lowered recall@5 by 2.7 points. λ 300 scored within
- * 0.4 points of it on validation (BENCHMARKS.md, seventh and eighth retrieval passes; docs/retrieval.md).
+ * cross-model mAP over λ 1 on all 6 runs measured (3 CMP-NAS picks, seeds 1-3, +4.8 points mean; the hand-picked
+ * baseline, seeds 1-3, +5.1) and the picks' recall@1 by 0.8 points; it lowered their recall@5 by 2.7 points. λ 300
+ * was indistinguishable on validation (+0.12 mean; BENCHMARKS.md, seventh and eighth retrieval passes).
  */
 export const DEFAULT_ALIGN_WEIGHT = 100;
 
