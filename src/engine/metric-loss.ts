@@ -95,7 +95,8 @@ export interface EmbeddingTrainOptions extends MetricLossOptions {
   /** Alignment with a gallery model: its embeddings of the training images (n x dim, data order) and λ. */
   readonly align?: { readonly targets: Float32Array; readonly weight: number };
   readonly onProgress?: (p: TrainProgress) => void;
-  readonly onEpochEnd?: (e: EpochSummary) => void;
+  /** Called after each epoch and awaited before the next one (e.g. a validation pass on the model as trained so far). */
+  readonly onEpochEnd?: (e: EpochSummary) => void | Promise<void>;
   /** Longest stretch of batches without an event-loop turn, in ms (default 250; see TrainOptions). */
   readonly yieldEveryMs?: number;
 }
@@ -239,7 +240,7 @@ export async function trainEmbedding(model: EngineModel, data: TrainData, opts: 
     trainSeconds += seconds;
     const summary: EpochSummary = { epoch, loss: seen ? lossSum / seen : 0, imagesPerSec: seconds > 0 ? seen / seconds : 0, seconds };
     summaries.push(summary);
-    opts.onEpochEnd?.(summary);
+    await opts.onEpochEnd?.(summary);
     await new Promise((r) => setImmediate(r));
   }
   return {

@@ -8,13 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { loadDataset } from '../../data/load.js';
 import { graphTotals } from '../../ir/workload.js';
-import { buildRetrievalModel } from '../../nas/retrieval.js';
+import { buildRetrievalModel, scoreEmbeddings } from '../../nas/retrieval.js';
 import { archInputSize } from '../../nas/train-eval.js';
 import { loadOnnx } from '../../onnx/import.js';
 import { createSession, runOnnx } from '../../onnx/ort.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
 import { runHwnas } from '../testing/run-cli.js';
+import { DEFAULT_ALIGN_WEIGHT, onnxEmbeddings } from './retrieval.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,7 +146,8 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
   assert.equal(ra.code, 0, ra.stderr);
   const ta = JSON.parse(ra.stdout) as { compat: string; alignWeight: number; crossModel: Figures };
   assert.equal(ta.compat, 'align');
-  assert.equal(ta.alignWeight, 1);
+  assert.equal(ta.alignWeight, DEFAULT_ALIGN_WEIGHT);
+  assert.equal(DEFAULT_ALIGN_WEIGHT, 100);
   assert.ok(ta.crossModel.map > 0 && ta.crossModel.map <= 1);
   assert.notDeepEqual(loadOnnx(qa).weights.get('proxies.weight')?.data, m.weights.get('proxies.weight')?.data);
 
@@ -166,6 +169,48 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
+});
+
+test('train --task retrieval --val-every: per-epoch validation figures, the last one equal to the exported models in onnxruntime', {
+  timeout: 600_000,
+}, async () => {
+  const g = join(dir, 'gv.onnx');
+  const r1 = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--embedding-dim', '16', '--dataset', DATA, '--seed', '5', '--out', g, '--json');
+  assert.equal(r1.code, 0, r1.stderr);
+  const q = join(dir, 'qv.onnx');
+  const args = ['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--epochs', '3', '--seed', '6', '--val-every', '2'];
+  const r = await runHwnas(dir, ...args, '--out', q, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  type Epoch = { epoch: number; loss: number; val?: Figures };
+  const t = JSON.parse(r.stdout) as { valEvery: number; valFigures: string; valQueries: string; perEpoch: Epoch[]; crossModel: Figures };
+  assert.equal(t.valEvery, 2);
+  assert.equal(t.valFigures, 'cross-model');
+  assert.deepEqual(
+    t.perEpoch.map((e) => e.epoch),
+    [1, 2, 3],
+  );
+  // every 2nd epoch and the last one are validated, the others not
+  assert.deepEqual(
+    t.perEpoch.map((e) => e.val !== undefined),
+    [false, true, true],
+  );
+  // the last validation = the exported query model's validation embeddings against the gallery model's training-split ones
+  const ds = await loadDataset(DATA, { size: 28, channels: 1 });
+  assert.equal(t.valQueries, `val split (${ds.val.n})`);
+  const qv = await onnxEmbeddings(q, ds.val);
+  const gt = await onnxEmbeddings(g, ds.train);
+  const want = await scoreEmbeddings(qv.data, ds.val.y, gt.data, ds.train.y, qv.dim);
+  close((t.perEpoch[2] as Epoch).val as Figures, want, 'last validation vs onnxruntime');
+  // not the test split's figures (the validation queries are another split)
+  assert.notDeepEqual((t.perEpoch[2] as Epoch).val, t.crossModel);
+  // without --json the validated epochs are printed
+  const p = await runHwnas(dir, ...args);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stderr, /epoch 2\/3: loss [0-9.]+, validation cross-model mAP [0-9.]+%/);
+  assert.doesNotMatch(p.stderr, /epoch 1\/3: loss/);
+  const bad = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--val-every', 'x');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--val-every must be an integer >= 0, got 'x'/);
 });
 
 test('nas --task retrieval: CMP-NAS trials through the study loop with cross-model mAP and latency', { timeout: 600_000 }, async () => {

@@ -157,15 +157,19 @@ export function registerTrain(program: Command): void {
       .option('--embedding-dim <d>', "--task retrieval: embedding dimension (default 64, or the gallery model's)")
       .option('--loss <name>', '--task retrieval: norm-softmax | proxy-anchor (default norm-softmax)')
       .option('--compatible-with <g.onnx>', '--task retrieval: train compatibly with this frozen gallery model (its proxies + alignment)')
-      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight of the alignment term (default 1)')
-      .option('--compat <mode>', '--task retrieval with --compatible-with: both | head (frozen gallery proxies only) | align (alignment only); default both'),
+      .option('--align-weight <x>', '--task retrieval with --compatible-with: weight λ of the alignment term (default 100; docs/retrieval.md)')
+      .option('--compat <mode>', '--task retrieval with --compatible-with: both | head (frozen gallery proxies only) | align (alignment only); default both')
+      .option(
+        '--val-every <n>',
+        '--task retrieval: every n epochs (and after the last) print validation mAP and recall@1 (validation queries against the training split; cross-model with --compatible-with); default 0 = off',
+      ),
   ).action(async (spec: string, f: TrainFlags & { dataset: string; out?: string; task?: string }) => {
     if (f.task !== undefined && f.task !== 'classification') {
       if (f.task !== 'retrieval') throw new ConfigError(`--task '${f.task}': expected classification or retrieval`);
       const { trainRetrieval } = await import('./retrieval.js');
       return trainRetrieval(spec, f);
     }
-    for (const k of ['embeddingDim', 'loss', 'compatibleWith', 'alignWeight', 'compat'] as const)
+    for (const k of ['embeddingDim', 'loss', 'compatibleWith', 'alignWeight', 'compat', 'valEvery'] as const)
       if ((f as unknown as Record<string, unknown>)[k] !== undefined)
         throw new ConfigError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --task retrieval only`);
     const opts = trainOptionsFromFlags(f, { epochs: 1 });
