@@ -10,30 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { trainRetrievalModel } from '../testing/retrieval-model.js';
 import { runHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-retrieval-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const SMALL = 'space:mbv2:r28-w0.5:k3e1r|k3e1r|k3e1r|k3e1r';
 
 test('nas --task retrieval --align-weight: reaches the trials, stored with the study, bad values exit 2', { timeout: 900_000 }, async () => {
   const g = join(dir, 'g.onnx');
-  const rg = await runHwnas(
-    dir,
-    'train',
-    SMALL,
-    '--task',
-    'retrieval',
-    '--embedding-dim',
-    '16',
-    '--dataset',
-    'fashion-mnist;limit=300',
-    '--seed',
-    '3',
-    '--out',
-    g,
-    '--json',
-  );
+  const rg = await trainRetrievalModel(dir, g, 'fashion-mnist;limit=300', 3);
   assert.equal(rg.code, 0, rg.stderr);
   const store = join(dir, 'nas.db');
   const args = ['nas', '--task', 'retrieval', '--gallery-model', g, '--space', 'mbv2', '--dataset', 'fashion-mnist', '--limit', '200'];

@@ -15,13 +15,14 @@ import { archInputSize } from '../../nas/train-eval.js';
 import { loadOnnx } from '../../onnx/import.js';
 import { createSession, runOnnx } from '../../onnx/ort.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
+import { SMALL_RETRIEVAL_ARCH, trainRetrievalModel } from '../testing/retrieval-model.js';
 import { runHwnas } from '../testing/run-cli.js';
 import { DEFAULT_ALIGN_WEIGHT, onnxEmbeddings } from './retrieval.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const DATA = 'fashion-mnist;limit=300';
-const SMALL = 'space:mbv2:r28-w0.5:k3e1r|k3e1r|k3e1r|k3e1r';
+const SMALL = SMALL_RETRIEVAL_ARCH;
 
 interface Figures {
   readonly map: number;
@@ -35,24 +36,7 @@ const close = (a: Figures, b: Figures, what: string): void => {
 
 test('train --task retrieval, eval in onnxruntime, compatible training and cross-model eval', { timeout: 600_000 }, async () => {
   const g = join(dir, 'g.onnx');
-  const r1 = await runHwnas(
-    dir,
-    'train',
-    SMALL,
-    '--task',
-    'retrieval',
-    '--embedding-dim',
-    '16',
-    '--dataset',
-    DATA,
-    '--epochs',
-    '2',
-    '--seed',
-    '1',
-    '--out',
-    g,
-    '--json',
-  );
+  const r1 = await trainRetrievalModel(dir, g, DATA, 1, '--epochs', '2');
   assert.equal(r1.code, 0, r1.stderr);
   const t1 = JSON.parse(r1.stdout) as { queryModel: Figures; embeddingDim: number };
   assert.equal(t1.embeddingDim, 16);
@@ -175,7 +159,7 @@ test('train --task retrieval --val-every: per-epoch validation figures, the last
   timeout: 600_000,
 }, async () => {
   const g = join(dir, 'gv.onnx');
-  const r1 = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--embedding-dim', '16', '--dataset', DATA, '--seed', '5', '--out', g, '--json');
+  const r1 = await trainRetrievalModel(dir, g, DATA, 5);
   assert.equal(r1.code, 0, r1.stderr);
   const q = join(dir, 'qv.onnx');
   const args = ['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--epochs', '3', '--seed', '6', '--val-every', '2'];
@@ -215,7 +199,7 @@ test('train --task retrieval --val-every: per-epoch validation figures, the last
 
 test('nas --task retrieval: CMP-NAS trials through the study loop with cross-model mAP and latency', { timeout: 600_000 }, async () => {
   const g = join(dir, 'g2.onnx');
-  const r1 = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--embedding-dim', '16', '--dataset', DATA, '--seed', '3', '--out', g, '--json');
+  const r1 = await trainRetrievalModel(dir, g, DATA, 3);
   assert.equal(r1.code, 0, r1.stderr);
   const store = join(dir, 'nas.db');
   const args = ['nas', '--task', 'retrieval', '--gallery-model', g, '--space', 'mbv2', '--dataset', 'fashion-mnist', '--limit', '200'];
