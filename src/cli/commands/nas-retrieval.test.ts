@@ -22,8 +22,23 @@ test('nas --task retrieval --align-weight: reaches the trials, stored with the s
   assert.equal(rg.code, 0, rg.stderr);
   const store = join(dir, 'nas.db');
   const args = ['nas', '--task', 'retrieval', '--gallery-model', g, '--space', 'mbv2', '--dataset', 'fashion-mnist', '--limit', '200'];
+  // one random trial of the study `name` in the store, seed 4
+  const studyArgs = (name: string, ...extra: string[]) => [
+    ...args,
+    '--strategy',
+    'random',
+    '--budget',
+    '1',
+    '--seed',
+    '4',
+    '--store',
+    store,
+    '--study',
+    name,
+    ...extra,
+  ];
   const study = async (name: string, ...extra: string[]) => {
-    const r = await runHwnas(dir, ...args, '--strategy', 'random', '--budget', '1', '--seed', '4', '--store', store, '--study', name, ...extra, '--json');
+    const r = await runHwnas(dir, ...studyArgs(name, ...extra), '--json');
     assert.equal(r.code, 0, r.stderr);
     const t = (JSON.parse(r.stdout) as { trials: { arch: string; values: Record<string, number> }[] }).trials[0];
     assert.ok(t);
@@ -52,22 +67,7 @@ test('nas --task retrieval --align-weight: reaches the trials, stored with the s
     s.close();
   }
   // the same study with another λ: refused, nothing run
-  const again = await runHwnas(
-    dir,
-    ...args,
-    '--strategy',
-    'random',
-    '--budget',
-    '1',
-    '--seed',
-    '4',
-    '--store',
-    store,
-    '--study',
-    'hundred',
-    '--align-weight',
-    '30',
-  );
+  const again = await runHwnas(dir, ...studyArgs('hundred', '--align-weight', '30'));
   assert.equal(again.code, 2, again.stderr);
   assert.match(again.stderr, /study 'hundred' exists with other settings/);
 
