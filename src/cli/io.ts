@@ -15,11 +15,11 @@ export function intOption(flag: string, value: string | undefined, dflt: number,
   return n;
 }
 
-/** Parse a float CLI option, with an error naming the flag. */
-export function floatOption(flag: string, value: string | undefined, dflt: number, min = -Infinity): number {
+/** Parse a float CLI option, with an error naming the flag (and, given `what`, what the value means). */
+export function floatOption(flag: string, value: string | undefined, dflt: number, min = -Infinity, what?: string): number {
   if (value === undefined) return dflt;
   const n = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${flag} must be a number >= ${min}, got '${value}'`);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${flag} must be a number >= ${min}${what ? ` (${what})` : ''}, got '${value}'`);
   return n;
 }
 

@@ -19,7 +19,7 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { intOption, markInterrupted, printJson } from '../io.js';
+import { floatOption, intOption, markInterrupted, printJson } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -685,9 +685,9 @@ function checkNasTask(f: NasFlags): boolean {
 
 /** The `nas-retrieval` evaluation of `hwnas nas --task retrieval`. */
 function retrievalEvaluatorSpec(f: NasFlags, common: Record<string, JsonValue>): { name: string; options: Record<string, JsonValue> } {
-  const alignWeight = f.alignWeight === undefined ? undefined : Number(f.alignWeight);
-  if (alignWeight !== undefined && (f.alignWeight?.trim() === '' || !Number.isFinite(alignWeight) || alignWeight < 0))
-    throw new ConfigError(`--align-weight '${f.alignWeight}': expected a number >= 0 (the weight λ of the alignment term; default 1)`);
+  // No default here: a resumed study keeps the λ it was made with (stored with the study; the trials' default is 1).
+  const alignWeight =
+    f.alignWeight === undefined ? undefined : floatOption('--align-weight', f.alignWeight, 1, 0, 'the weight λ of the alignment term; default 1');
   return {
     name: 'nas-retrieval',
     options: {

@@ -139,6 +139,10 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
   const bad = [
     [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--compat', 'bogus'], /'bogus'/],
     [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--compat', 'head', '--align-weight', '2'], /--align-weight/],
+    [
+      ['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--align-weight', '-3'],
+      /--align-weight must be a number >= 0 \(the weight λ of the alignment term; default 100\), got '-3'/,
+    ],
     [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compat', 'align'], /--compat/],
     [['train', SMALL, '--task', 'ranking', '--dataset', DATA], /'ranking'/],
     [['train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--embedding-dim', '8'], /--embedding-dim 8/],

@@ -98,7 +98,13 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
   if (f.out !== undefined) checkOutPath('--out', f.out);
   if (f.out !== undefined && !f.out.endsWith('.onnx')) throw new UserError(`--out '${f.out}': expected a .onnx file`);
   const loss = checkLoss(f.loss);
-  const alignWeight = floatOption('--align-weight', f.alignWeight, DEFAULT_ALIGN_WEIGHT, 0);
+  const alignWeight = floatOption(
+    '--align-weight',
+    f.alignWeight,
+    DEFAULT_ALIGN_WEIGHT,
+    0,
+    `the weight λ of the alignment term; default ${DEFAULT_ALIGN_WEIGHT}`,
+  );
   if (f.alignWeight !== undefined && f.compatibleWith === undefined) throw new UserError('--align-weight applies with --compatible-with <gallery.onnx> only');
   if (f.compat !== undefined && f.compatibleWith === undefined) throw new UserError('--compat applies with --compatible-with <gallery.onnx> only');
   const compat = (f.compat ?? 'both') as CompatMode;
