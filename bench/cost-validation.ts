@@ -18,7 +18,9 @@ import { getTarget } from '../src/hardware/registry.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
+import { Rng } from '../src/util/rng.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
+import { parseCommentedCsv } from './commented-csv.js';
 
 /** One array/buffer/bandwidth configuration of the simulator sweep. */
 export interface SimConfig {
@@ -37,6 +39,8 @@ export interface SimLayer {
   readonly network: string;
   readonly layer: string;
   readonly kind: 'conv' | 'fc';
+  /** 1 when the layer reads the network's input tensor (the simulator im2col-lowers such convolutions), else 0. */
+  readonly input: number;
   readonly batch: number;
   readonly inC: number;
   readonly outC: number;
@@ -129,11 +133,16 @@ export function agreement(model: readonly number[], ref: readonly number[]): Agr
   };
 }
 
-/** A one-layer graph of a simulated layer (per sample: the target's batch multiplies it). */
+/**
+ * A one-layer graph of a simulated layer (per sample: the target's batch multiplies it). A layer that does not
+ * read the network's input reads the output of a ReLU instead, so that models mapping a network's input layer
+ * differently (`bitfusion?mapping=channel`) see it as an inner layer; only the node named 'layer' is costed.
+ */
 export function layerGraph(l: SimLayer): Graph {
   if (l.kind === 'fc') {
     const b = new GraphBuilder(l.layer, [l.inC]);
-    b.output(b.dense(b.input, l.outC, { name: 'layer', bias: false }));
+    const x = l.input === 1 ? b.input : b.relu(b.input, 'prev');
+    b.output(b.dense(x, l.outC, { name: 'layer', bias: false }));
     return b.build();
   }
   const h = l.inH as number;
@@ -143,7 +152,8 @@ export function layerGraph(l: SimLayer): Graph {
   // the simulator's TensorFlow padding: 'SAME' gives out = ceil(in / stride), 'VALID' none
   const pad = o === Math.ceil(h / s) ? 'same' : 'valid';
   const b = new GraphBuilder(l.layer, [l.inC, h, h]);
-  b.output(b.conv(b.input, { out: l.outC, kernel: k, stride: s, pad, bias: false, name: 'layer' }));
+  const x = l.input === 1 ? b.input : b.relu(b.input, 'prev');
+  b.output(b.conv(x, { out: l.outC, kernel: k, stride: s, pad, bias: false, name: 'layer' }));
   return b.build();
 }
 
@@ -157,6 +167,9 @@ export interface LayerResult {
 }
 
 const CLOCK_MHZ = 500;
+
+/** Seed of the pre-registered fit / held-out split (session 33). */
+export const SPLIT_SEED = 33;
 
 /** Cost every simulated layer with the bitfusion model configured as its simulator configuration. */
 export function costLayers(data: SimData): LayerResult[] {
@@ -294,6 +307,89 @@ export function loadSimData(path = new URL('../../bench/data/bitfusion-sim-layer
   return parseSimCsv(readFileSync(path, 'utf8'));
 }
 
+/** A layer of the simulator data across its five configurations: `network/layer`. */
+export const simLayerId = (l: SimLayer): string => `${l.network}/${l.layer}`;
+
+/** Shape of a simulated layer, bits left out (shape twins such as AlexNet conv3_a / conv3_b share it). */
+export const simShape = (l: SimLayer): string => (l.kind === 'fc' ? `fc:${l.inC}x${l.outC}` : `conv:${l.inC}x${l.outC}:${l.inH}>${l.outH}:k${l.k}s${l.stride}`);
+
+/** The stratum a layer is dealt in: convolutions reading the network input, then conv / fc at <= 2 bits or more. */
+export const simStratum = (l: SimLayer): string =>
+  l.kind === 'conv' && l.input === 1 ? 'input-conv' : `${l.kind}-${Math.max(l.wBits, l.aBits) <= 2 ? 'low' : 'high'}`;
+
+const STRATA = ['input-conv', 'conv-low', 'conv-high', 'fc-low', 'fc-high'] as const;
+
+/** A fit / held-out split of the simulated layers (each layer with all five configurations). */
+export interface SimSplit {
+  readonly seed: number;
+  readonly fit: readonly string[];
+  readonly held: readonly string[];
+}
+
+/**
+ * The pre-registered split (session 33): layers are grouped by shape (twins together, across networks), the
+ * groups of each stratum ({@link simStratum}) shuffled with `seed` and dealt one by one to the set with fewer
+ * layers so far (fit on ties). Every layer keeps its five configurations, so both sets hold all five.
+ */
+export function makeSimSplit(seed: number, data: SimData = loadSimData()): SimSplit {
+  const rng = new Rng(seed);
+  const layers = new Map<string, SimLayer>();
+  for (const l of data.layers) if (!layers.has(simLayerId(l))) layers.set(simLayerId(l), l);
+  const ids = [...layers.keys()].sort();
+  const fit: string[] = [];
+  const held: string[] = [];
+  for (const s of STRATA) {
+    const groups = new Map<string, string[]>();
+    for (const id of ids) {
+      const l = layers.get(id) as SimLayer;
+      if (simStratum(l) !== s) continue;
+      groups.set(simShape(l), [...(groups.get(simShape(l)) ?? []), id]);
+    }
+    for (const g of rng.shuffle([...groups.keys()].sort().map((k) => groups.get(k) as string[]))) {
+      if (held.length < fit.length) held.push(...g);
+      else fit.push(...g);
+    }
+  }
+  return { seed, fit: fit.sort(), held: held.sort() };
+}
+
+/** Rows of bench/data/bitfusion-sim-split.csv for a split. */
+export function simSplitCsvRows(s: SimSplit, data: SimData = loadSimData()): string[] {
+  const rows = ['network,layer,set,stratum,shape'];
+  const seen = new Set<string>();
+  for (const l of [...data.layers].sort((a, b) => (simLayerId(a) < simLayerId(b) ? -1 : 1))) {
+    const id = simLayerId(l);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    rows.push(`${l.network},${l.layer},${s.held.includes(id) ? 'held' : 'fit'},${simStratum(l)},${simShape(l)}`);
+  }
+  return rows;
+}
+
+/** Load the committed split; every layer of the data file exactly once, sets 'fit' or 'held'. */
+export function loadSimSplit(
+  path: URL | string = new URL('../../bench/data/bitfusion-sim-split.csv', import.meta.url),
+  data: SimData = loadSimData(),
+): SimSplit & { sources: readonly string[] } {
+  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), 'bitfusion-sim-split');
+  const seedLine = csv.sources.find((s) => s.startsWith('seed = '));
+  const seed = seedLine ? Number(seedLine.slice('seed = '.length)) : Number.NaN;
+  if (!Number.isInteger(seed)) throw new Error("bitfusion-sim-split: no '# source: seed = <integer>' line");
+  const known = new Set(data.layers.map(simLayerId));
+  const fit: string[] = [];
+  const held: string[] = [];
+  for (const r of csv.rows) {
+    const id = `${r.network}/${r.layer}`;
+    if (!known.has(id)) throw new Error(`bitfusion-sim-split: layer '${id}' is not in bitfusion-sim-layers.csv`);
+    if (r.set === 'fit') fit.push(id);
+    else if (r.set === 'held') held.push(id);
+    else throw new Error(`bitfusion-sim-split: set '${r.set}' of ${id}: expected 'fit' or 'held'`);
+  }
+  if (new Set([...fit, ...held]).size !== known.size || fit.length + held.length !== known.size)
+    throw new Error(`bitfusion-sim-split: expected each of the ${known.size} layers exactly once`);
+  return { sources: csv.sources, seed, fit: fit.sort(), held: held.sort() };
+}
+
 /** One published whole-network latency and the model's. */
 export interface NetworkPoint {
   readonly model: string;
@@ -330,6 +426,11 @@ export function validateEdgeTpu(path = new URL('../../bench/data/edge-tpu-coral.
 
 function main(): void {
   const data = loadSimData();
+  if (process.argv.includes('--write-split')) {
+    // the pre-registered split's rows (bench/data/bitfusion-sim-split.csv holds them below its header)
+    process.stdout.write(`${simSplitCsvRows(makeSimSplit(SPLIT_SEED, data), data).join('\n')}\n`);
+    return;
+  }
   const v = validate(data);
   const tpu = validateEdgeTpu();
   if (process.argv.includes('--json')) {
