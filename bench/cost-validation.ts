@@ -171,8 +171,18 @@ const CLOCK_MHZ = 500;
 /** Seed of the pre-registered fit / held-out split (session 33). */
 export const SPLIT_SEED = 33;
 
-/** Cost every simulated layer with the bitfusion model configured as its simulator configuration. */
-export function costLayers(data: SimData): LayerResult[] {
+/** The session-33 modelling options of the bitfusion model (src/hardware/bitfusion.ts). */
+export interface BitFusionChoices {
+  readonly mapping: 'im2col' | 'channel' | 'best';
+  readonly stalls: 'overlap' | 'edges' | 'serial';
+  readonly psum: 'none' | 'spill';
+}
+
+/**
+ * Cost every simulated layer with the bitfusion model configured as its simulator configuration; `choices`
+ * default to the bitfusion-edge preset's.
+ */
+export function costLayers(data: SimData, choices: Partial<BitFusionChoices> = {}): LayerResult[] {
   const targets = new Map<string, ReturnType<typeof bitFusionEdge>>();
   for (const [id, c] of Object.entries(data.configs)) {
     targets.set(
@@ -188,6 +198,7 @@ export function costLayers(data: SimData): LayerResult[] {
         clockMHz: CLOCK_MHZ,
         batch: c.batch,
         resultBits: 32,
+        ...choices,
       }),
     );
   }
@@ -220,14 +231,17 @@ export interface ConfigFigures {
 }
 
 /** Validation figures, per configuration and over all layers. */
-export function validate(data: SimData): {
+export function validate(
+  data: SimData,
+  choices: Partial<BitFusionChoices> = {},
+): {
   readonly configs: ConfigFigures[];
   readonly all: ConfigFigures;
   /** Layers at <= 2 bits, where the sweep's cycles follow the simulator's own precision arithmetic (see the docs). */
   readonly lowBits: ConfigFigures;
   readonly results: LayerResult[];
 } {
-  const results = costLayers(data);
+  const results = costLayers(data, choices);
   const figures = (id: string, rs: readonly LayerResult[]): ConfigFigures => {
     const nets = new Map<string, [number, number]>();
     for (const r of rs) {
@@ -388,6 +402,78 @@ export function loadSimSplit(
   if (new Set([...fit, ...held]).size !== known.size || fit.length + held.length !== known.size)
     throw new Error(`bitfusion-sim-split: expected each of the ${known.size} layers exactly once`);
   return { sources: csv.sources, seed, fit: fit.sort(), held: held.sort() };
+}
+
+/** Mean |ln(model / simulator)| of the cycles of the given layers (all their configurations): the fit criterion. */
+export function meanLogError(results: readonly LayerResult[], layers: ReadonlySet<string>): number {
+  let s = 0;
+  let n = 0;
+  for (const r of results) {
+    if (!layers.has(simLayerId(r.layer))) continue;
+    s += Math.abs(Math.log(r.modelCycles / r.layer.simCycles));
+    n++;
+  }
+  return s / n;
+}
+
+/** Every combination of the options: 3 mappings x 3 stall rules x 2 partial-sum rules. */
+export function fitGrid(): BitFusionChoices[] {
+  const g: BitFusionChoices[] = [];
+  for (const mapping of ['im2col', 'channel', 'best'] as const)
+    for (const stalls of ['overlap', 'edges', 'serial'] as const) for (const psum of ['none', 'spill'] as const) g.push({ mapping, stalls, psum });
+  return g;
+}
+
+/** One candidate of the grid with its criterion on the fit and the held-out layers. */
+export interface FitCandidate {
+  readonly choices: BitFusionChoices;
+  readonly fit: number;
+  readonly held: number;
+}
+
+/** The grid scored on the split; `chosen` = lowest fit criterion (grid order breaks ties). */
+export function fitSim(data: SimData, split: SimSplit, grid: readonly BitFusionChoices[] = fitGrid()): { candidates: FitCandidate[]; chosen: FitCandidate } {
+  const fit = new Set(split.fit);
+  const held = new Set(split.held);
+  const candidates = grid.map((choices) => {
+    const r = costLayers(data, choices);
+    return { choices, fit: meanLogError(r, fit), held: meanLogError(r, held) };
+  });
+  let chosen = candidates[0] as FitCandidate;
+  for (const c of candidates) if (c.fit < chosen.fit) chosen = c;
+  return { candidates, chosen };
+}
+
+/** A split's held-out rows with their simulator cycles permuted by `seed` (for the test that the choice ignores them). */
+export function scrambleHeld(data: SimData, split: SimSplit, seed: number): SimData {
+  const held = new Set(split.held);
+  const idx = data.layers.flatMap((l, i) => (held.has(simLayerId(l)) ? [i] : []));
+  const perm = new Rng(seed).shuffle([...idx]);
+  const layers = data.layers.slice();
+  idx.forEach((i, k) => {
+    const from = data.layers[perm[k] as number] as SimLayer;
+    layers[i] = { ...(data.layers[i] as SimLayer), simCycles: from.simCycles, simDramReadBits: from.simDramReadBits, simDramWriteBits: from.simDramWriteBits };
+  });
+  return { ...data, layers };
+}
+
+/** Agreement figures of a set of layers (all their configurations). */
+export function subsetAgreement(
+  results: readonly LayerResult[],
+  layers: ReadonlySet<string>,
+): { cycles: Agreement; dramBytes: Agreement; meanLogError: number } {
+  const rs = results.filter((r) => layers.has(simLayerId(r.layer)));
+  return {
+    cycles: agreement(
+      rs.map((r) => r.modelCycles),
+      rs.map((r) => r.layer.simCycles),
+    ),
+    dramBytes: agreement(
+      rs.map((r) => r.modelDramBytes),
+      rs.map((r) => r.simDramBytes),
+    ),
+    meanLogError: meanLogError(rs, layers),
+  };
 }
 
 /** One published whole-network latency and the model's. */
