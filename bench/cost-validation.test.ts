@@ -3,7 +3,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadSimData, loadSimSplit, makeSimSplit, SPLIT_SEED, simLayerId, simShape, simSplitCsvRows } from './cost-validation.js';
+import { bitFusionEdge } from '../src/hardware/bitfusion.js';
+import {
+  costLayers,
+  fitSim,
+  loadSimData,
+  loadSimSplit,
+  makeSimSplit,
+  meanLogError,
+  SPLIT_SEED,
+  scrambleHeld,
+  simLayerId,
+  simShape,
+  simSplitCsvRows,
+} from './cost-validation.js';
 
 const data = loadSimData();
 
@@ -66,4 +79,28 @@ test('a split file with an unknown layer or set is refused, naming it', () => {
   assert.throws(() => loadSimSplit(p, data), /set 'train' of AlexNet\/conv1_a: expected 'fit' or 'held'/);
   writeFileSync(p, `${head}AlexNet,conv1_a,fit,x,y\n`);
   assert.throws(() => loadSimSplit(p, data), /expected each of the 61 layers exactly once/);
+});
+
+test('the fit on the fit half picks channel-wise mapping (the preset), whatever the held-out rows say', () => {
+  const split = loadSimSplit();
+  const f = fitSim(data, split);
+  assert.equal(f.candidates.length, 18);
+  assert.deepEqual(f.chosen.choices, { mapping: 'channel', stalls: 'edges', psum: 'none' });
+  const preset = bitFusionEdge().params;
+  assert.equal(preset.mapping, f.chosen.choices.mapping);
+  assert.equal(preset.psum, f.chosen.choices.psum);
+  // the preset keeps stalls 'overlap': the fit's 'edges' does not improve the held-out half (targets/bitfusion-edge.json)
+  assert.equal(preset.stalls, 'overlap');
+  const held = new Set(split.held);
+  const at = (c: object) => meanLogError(costLayers(data, c), held);
+  const old = at({ mapping: 'im2col', stalls: 'overlap', psum: 'none' });
+  const now = at({ mapping: 'channel', stalls: 'overlap', psum: 'none' });
+  assert.ok(now < 0.6 * old, `held-out ${now} vs the 2026-12-03 model ${old}`);
+  assert.ok(now <= at(f.chosen.choices), 'stalls: edges would have improved the held-out half');
+  for (const seed of [1, 2, 3]) {
+    const s = fitSim(scrambleHeld(data, split, seed), split);
+    assert.deepEqual(s.chosen.choices, f.chosen.choices, `scramble ${seed}`);
+    assert.ok(Math.abs(s.chosen.fit - f.chosen.fit) < 1e-12);
+    assert.notEqual(s.chosen.held, f.chosen.held, 'the scramble moved the held-out rows');
+  }
 });

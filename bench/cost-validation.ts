@@ -510,6 +510,80 @@ export function validateEdgeTpu(path = new URL('../../bench/data/edge-tpu-coral.
   };
 }
 
+/** `--choices mapping=im2col,stalls=overlap,psum=none` (the 2026-12-03 model); default: the preset's. */
+function parseChoices(argv: readonly string[]): Partial<BitFusionChoices> {
+  const i = argv.indexOf('--choices');
+  if (i < 0) return {};
+  const out: Record<string, string> = {};
+  for (const kv of (argv[i + 1] ?? '').split(',')) {
+    const [k, val] = kv.split('=');
+    if (!k || !val || !['mapping', 'stalls', 'psum'].includes(k)) {
+      console.error(`--choices: '${kv}' is not mapping=<im2col|channel|best>, stalls=<overlap|edges|serial> or psum=<none|spill>`);
+      process.exit(2);
+    }
+    out[k] = val;
+  }
+  return out as Partial<BitFusionChoices>;
+}
+
+/** The grid on the pre-registered split, the fit's choice and the preset against the 2026-12-03 model. */
+function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>): void {
+  console.log(
+    `fit on the pre-registered split (bench/data/bitfusion-sim-split.csv, seed ${split.seed}: ${split.fit.length} fit / ${split.held.length} held-out layers x 5 configurations); criterion: mean |ln(model/sim cycles)| on the fit half`,
+  );
+  console.log(
+    formatTable(
+      fit.candidates.map((c) => ({ ...c.choices, fit: formatNumber(c.fit), held: formatNumber(c.held), chosen: c === fit.chosen ? '<- chosen' : '' })),
+      [
+        { key: 'mapping', header: 'mapping' },
+        { key: 'stalls', header: 'stalls' },
+        { key: 'psum', header: 'psum' },
+        { key: 'fit', header: 'fit mean |ln err|' },
+        { key: 'held', header: 'held-out mean |ln err|' },
+        { key: 'chosen', header: '' },
+      ],
+    ),
+  );
+  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const models: [string, Partial<BitFusionChoices>][] = [
+    ['2026-12-03 (im2col, overlap, none)', { mapping: 'im2col', stalls: 'overlap', psum: 'none' }],
+    ['fit choice', fit.chosen.choices],
+    [`preset (${bitFusionEdge().params.mapping}, ${bitFusionEdge().params.stalls}, ${bitFusionEdge().params.psum})`, {}],
+  ];
+  const rows = models.flatMap(([name, ch]) => {
+    const r = costLayers(data, ch);
+    return (['fit', 'held'] as const).map((half) => {
+      const a = subsetAgreement(r, new Set(half === 'fit' ? split.fit : split.held));
+      return {
+        name,
+        half,
+        mle: formatNumber(a.meanLogError),
+        rho: formatNumber(a.cycles.spearman),
+        med: pct(a.cycles.medianAbsErr),
+        w25: pct(a.cycles.within25),
+        w50: pct(a.cycles.within50),
+        range: `${formatNumber(a.cycles.minRatio)}..${formatNumber(a.cycles.maxRatio)}`,
+        dRho: formatNumber(a.dramBytes.spearman),
+        dMed: pct(a.dramBytes.medianAbsErr),
+      };
+    });
+  });
+  console.log(
+    formatTable(rows, [
+      { key: 'name', header: 'model' },
+      { key: 'half', header: 'layers' },
+      { key: 'mle', header: 'mean |ln err|' },
+      { key: 'rho', header: 'cycles Spearman' },
+      { key: 'med', header: 'median |err|' },
+      { key: 'w25', header: 'within 25%' },
+      { key: 'w50', header: 'within 50%' },
+      { key: 'range', header: 'model/sim range' },
+      { key: 'dRho', header: 'DRAM Spearman' },
+      { key: 'dMed', header: 'DRAM median |err|' },
+    ]),
+  );
+}
+
 function main(): void {
   const data = loadSimData();
   if (process.argv.includes('--write-split')) {
@@ -517,12 +591,19 @@ function main(): void {
     process.stdout.write(`${simSplitCsvRows(makeSimSplit(SPLIT_SEED, data), data).join('\n')}\n`);
     return;
   }
-  const v = validate(data);
+  const choices = parseChoices(process.argv);
+  const v = validate(data, choices);
   const tpu = validateEdgeTpu();
+  const split = loadSimSplit(undefined, data);
+  const fit = fitSim(data, split);
   if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ sources: data.sources, configs: v.configs, all: v.all, lowBits: v.lowBits, edgeTpu: tpu }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ sources: data.sources, choices, configs: v.configs, all: v.all, lowBits: v.lowBits, fit, edgeTpu: tpu }, null, 2)}\n`,
+    );
     return;
   }
+  printFit(data, split, fit);
+  console.log(`per configuration, model choices ${JSON.stringify({ ...bitFusionEdge().params, ...choices }, ['mapping', 'stalls', 'psum'])}:`);
   const pct = (x: number): string => `${formatNumber(100 * x)}%`;
   const row = (f: ConfigFigures) => ({
     config: f.config,

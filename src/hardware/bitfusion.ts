@@ -18,7 +18,8 @@
  * bench/cost-validation.ts):
  * - `mapping`: 'im2col' folds the whole k²·C_in reduction onto the rows; 'channel' folds C_in (per group) onto the
  *   rows once per kernel position (k² passes), as the BitFusion simulator and compiler do for every convolution
- *   that does not read the network input (that one is im2col'd by the host); grouped and depthwise convolutions
+ *   that does not read the network input (that one, an image of at most {@link IMAGE_CHANNELS} channels, is
+ *   im2col'd by the host); grouped and depthwise convolutions
  *   stay im2col'd and packed (not validated: the simulator's benchmarks have none); 'best' takes the faster of
  *   the two per layer.
  * - `stalls`: 'overlap' = max(compute, memory); 'edges' adds the first tile load and last output write that
@@ -62,6 +63,14 @@ export interface BitFusionParams {
   readonly psum: 'none' | 'spill';
 }
 
+/**
+ * Input channels up to which `mapping: 'channel'` still lowers a convolution with im2col: an image (1-4 channels) is
+ * the network's input, which the BitFusion host lowers with im2col (every input layer of the simulator's
+ * benchmarks reads 1 or 3 channels, no inner layer fewer than 32). A rule on the layer alone, so a layer costs the
+ * same inside a network and on its own.
+ */
+export const IMAGE_CHANNELS = 4;
+
 /** The 2026-12-03 (session 31) model: `bitfusion-edge?mapping=im2col&stalls=overlap&psum=none`. */
 export const BITFUSION_SESSION31_CHOICES = { mapping: 'im2col', stalls: 'overlap', psum: 'none' } as const;
 
@@ -84,13 +93,6 @@ export class BitFusionTarget extends BitAcceleratorTarget {
 
   protected override peakMacsPerCycle(p: Precision): number {
     return this.params.rows * this.params.cols * this.productsPerUnit(p.weightBits, p.actBits);
-  }
-
-  /** Whether conv/dense node `i` reads the network's input tensor (false when unknown: workloads without a graph). */
-  private readsNetworkInput(net: PreparedNetwork, i: number): boolean {
-    const l = net.layerOf[i] as number;
-    const src = l >= 0 && net.layerInput ? (net.layerInput[l] as number) : -1;
-    return src >= 0 && net.workloads[src]?.op === 'input';
   }
 
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
@@ -125,9 +127,10 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     };
     let [folds, kFolds] = foldsFor(K, 1);
     const taps = kind === KIND.dense ? 1 : (c.kh[i] as number) * (c.kw[i] as number);
-    // channel-wise only for dense-reduction convolutions: a grouped/depthwise conv's few channels per group would
+    // channel-wise only for dense-reduction convolutions reading more than IMAGE_CHANNELS channels: an image input
+    // (the network's input) is im2col'd by the host, and a grouped/depthwise conv's few channels per group would
     // leave the rows idle for k² passes, so its taps stay im2col'd and its groups packed (the simulator has no such layers)
-    if (p.mapping !== 'im2col' && taps > 1 && G === 1 && (p.mapping === 'best' || !this.readsNetworkInput(net, i))) {
+    if (p.mapping !== 'im2col' && taps > 1 && G === 1 && (p.mapping === 'best' || K / taps > IMAGE_CHANNELS)) {
       const [f, kf] = foldsFor(K / taps, taps);
       if (p.mapping === 'channel' || f < folds) [folds, kFolds] = [f, kf];
     }
