@@ -18,6 +18,7 @@ import { getTarget } from '../src/hardware/registry.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
+import { nb201Graph, parseNb201 } from '../src/search/spaces/nb201.js';
 import { Rng } from '../src/util/rng.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { parseCommentedCsv } from './commented-csv.js';
@@ -584,7 +585,44 @@ function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>
   );
 }
 
+/**
+ * The committed NB201 table's `latency_ms` column (bitfusion-edge, W8A8, costed when the table was built) against
+ * the 2026-12-03 model and the preset, over every cell: how far the session-33 mapping moves that column.
+ */
+export function nb201Shift(path = new URL('../../bench/nb201-fmnist.csv', import.meta.url)): Record<string, number> {
+  const rows = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  const old = getTarget('bitfusion-edge?mapping=im2col&stalls=overlap&psum=none');
+  const now = getTarget('bitfusion-edge');
+  const o: number[] = [];
+  const n: number[] = [];
+  let tableDev = 0;
+  for (const r of rows) {
+    const g = nb201Graph(parseNb201(r[0] as string), { inputSize: 28, inChannels: 1 });
+    const a = old.networkCost(g, policyPreset('w8a8')).latencyMs;
+    o.push(a);
+    n.push(now.networkCost(g, policyPreset('w8a8')).latencyMs);
+    tableDev = Math.max(tableDev, Math.abs(a / Number(r[2]) - 1));
+  }
+  const ratio = n.map((v, i) => v / (o[i] as number));
+  return {
+    cells: rows.length,
+    tableVsOldMaxRelDev: tableDev,
+    spearmanOldNew: spearman(o, n),
+    geomeanNewOverOld: geomean(ratio),
+    minRatio: Math.min(...ratio),
+    maxRatio: Math.max(...ratio),
+  };
+}
+
 function main(): void {
+  if (process.argv.includes('--nb201')) {
+    console.log(JSON.stringify(nb201Shift(), null, 2));
+    return;
+  }
   const data = loadSimData();
   if (process.argv.includes('--write-split')) {
     // the pre-registered split's rows (bench/data/bitfusion-sim-split.csv holds them below its header)
