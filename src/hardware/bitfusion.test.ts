@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
+import { zooGraph } from '../ir/zoo/index.js';
 import { bitFusionEdge } from './bitfusion.js';
+import { uniformPolicy } from './precision.js';
 
 function layer(build: (b: GraphBuilder) => void, shape: number[]): Workload {
   const b = new GraphBuilder('t', shape);
@@ -46,6 +48,19 @@ describe('bitfusion-edge', () => {
     // the 2026-12-03 model stays reachable, and a bad option is refused naming it and the allowed values
     assert.throws(() => bitFusionEdge({ mapping: 'rows' }), /parameter 'mapping' is "rows", expected one of "im2col", "channel", "best"/);
     assert.throws(() => bitFusionEdge({ stalls: 'never' }), /parameter 'stalls' is "never", expected one of "overlap", "edges", "serial"/);
+  });
+  it('depthwise + 1x1 networks cost the same under the channel mapping as under the 2026-12-03 model', () => {
+    const old = bitFusionEdge({ mapping: 'im2col', stalls: 'overlap', psum: 'none' });
+    for (const z of ['zoo:mbnet32?channels=1&size=28', 'zoo:mobilenet-v2']) {
+      const g = zooGraph(z);
+      for (const b of [8, 4, 2]) {
+        const pol = uniformPolicy(b, b);
+        assert.equal(t.networkCost(g, pol).latencyMs, old.networkCost(g, pol).latencyMs, `${z} w${b}a${b}`);
+      }
+    }
+    // a network with dense 3x3 convs on more than 4 channels does change below 8 bits
+    const m = zooGraph('zoo:mnist-cnn');
+    assert.ok(t.networkCost(m, uniformPolicy(4, 4)).latencyMs > old.networkCost(m, uniformPolicy(4, 4)).latencyMs);
   });
   it("stalls: 'edges' adds the first tile load and last write, 'serial' all memory time, both >= 'overlap'", () => {
     const w = layer((b) => b.output(b.conv(b.input, { out: 64, kernel: 3, bias: false })), [64, 16, 16]);
