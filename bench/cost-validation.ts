@@ -18,7 +18,10 @@ import { getTarget } from '../src/hardware/registry.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
+import { nb201Graph, parseNb201 } from '../src/search/spaces/nb201.js';
+import { Rng } from '../src/util/rng.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
+import { parseCommentedCsv } from './commented-csv.js';
 
 /** One array/buffer/bandwidth configuration of the simulator sweep. */
 export interface SimConfig {
@@ -37,6 +40,8 @@ export interface SimLayer {
   readonly network: string;
   readonly layer: string;
   readonly kind: 'conv' | 'fc';
+  /** 1 when the layer reads the network's input tensor (the simulator im2col-lowers such convolutions), else 0. */
+  readonly input: number;
   readonly batch: number;
   readonly inC: number;
   readonly outC: number;
@@ -129,11 +134,16 @@ export function agreement(model: readonly number[], ref: readonly number[]): Agr
   };
 }
 
-/** A one-layer graph of a simulated layer (per sample: the target's batch multiplies it). */
+/**
+ * A one-layer graph of a simulated layer (per sample: the target's batch multiplies it). A layer that does not
+ * read the network's input reads the output of a ReLU instead, so that models mapping a network's input layer
+ * differently (`bitfusion?mapping=channel`) see it as an inner layer; only the node named 'layer' is costed.
+ */
 export function layerGraph(l: SimLayer): Graph {
   if (l.kind === 'fc') {
     const b = new GraphBuilder(l.layer, [l.inC]);
-    b.output(b.dense(b.input, l.outC, { name: 'layer', bias: false }));
+    const x = l.input === 1 ? b.input : b.relu(b.input, 'prev');
+    b.output(b.dense(x, l.outC, { name: 'layer', bias: false }));
     return b.build();
   }
   const h = l.inH as number;
@@ -143,7 +153,8 @@ export function layerGraph(l: SimLayer): Graph {
   // the simulator's TensorFlow padding: 'SAME' gives out = ceil(in / stride), 'VALID' none
   const pad = o === Math.ceil(h / s) ? 'same' : 'valid';
   const b = new GraphBuilder(l.layer, [l.inC, h, h]);
-  b.output(b.conv(b.input, { out: l.outC, kernel: k, stride: s, pad, bias: false, name: 'layer' }));
+  const x = l.input === 1 ? b.input : b.relu(b.input, 'prev');
+  b.output(b.conv(x, { out: l.outC, kernel: k, stride: s, pad, bias: false, name: 'layer' }));
   return b.build();
 }
 
@@ -158,8 +169,21 @@ export interface LayerResult {
 
 const CLOCK_MHZ = 500;
 
-/** Cost every simulated layer with the bitfusion model configured as its simulator configuration. */
-export function costLayers(data: SimData): LayerResult[] {
+/** Seed of the pre-registered fit / held-out split (session 33). */
+export const SPLIT_SEED = 33;
+
+/** The session-33 modelling options of the bitfusion model (src/hardware/bitfusion.ts). */
+export interface BitFusionChoices {
+  readonly mapping: 'im2col' | 'channel' | 'best';
+  readonly stalls: 'overlap' | 'edges' | 'serial';
+  readonly psum: 'none' | 'spill';
+}
+
+/**
+ * Cost every simulated layer with the bitfusion model configured as its simulator configuration; `choices`
+ * default to the bitfusion-edge preset's.
+ */
+export function costLayers(data: SimData, choices: Partial<BitFusionChoices> = {}): LayerResult[] {
   const targets = new Map<string, ReturnType<typeof bitFusionEdge>>();
   for (const [id, c] of Object.entries(data.configs)) {
     targets.set(
@@ -175,6 +199,7 @@ export function costLayers(data: SimData): LayerResult[] {
         clockMHz: CLOCK_MHZ,
         batch: c.batch,
         resultBits: 32,
+        ...choices,
       }),
     );
   }
@@ -207,14 +232,17 @@ export interface ConfigFigures {
 }
 
 /** Validation figures, per configuration and over all layers. */
-export function validate(data: SimData): {
+export function validate(
+  data: SimData,
+  choices: Partial<BitFusionChoices> = {},
+): {
   readonly configs: ConfigFigures[];
   readonly all: ConfigFigures;
   /** Layers at <= 2 bits, where the sweep's cycles follow the simulator's own precision arithmetic (see the docs). */
   readonly lowBits: ConfigFigures;
   readonly results: LayerResult[];
 } {
-  const results = costLayers(data);
+  const results = costLayers(data, choices);
   const figures = (id: string, rs: readonly LayerResult[]): ConfigFigures => {
     const nets = new Map<string, [number, number]>();
     for (const r of rs) {
@@ -294,6 +322,161 @@ export function loadSimData(path = new URL('../../bench/data/bitfusion-sim-layer
   return parseSimCsv(readFileSync(path, 'utf8'));
 }
 
+/** A layer of the simulator data across its five configurations: `network/layer`. */
+export const simLayerId = (l: SimLayer): string => `${l.network}/${l.layer}`;
+
+/** Shape of a simulated layer, bits left out (shape twins such as AlexNet conv3_a / conv3_b share it). */
+export const simShape = (l: SimLayer): string => (l.kind === 'fc' ? `fc:${l.inC}x${l.outC}` : `conv:${l.inC}x${l.outC}:${l.inH}>${l.outH}:k${l.k}s${l.stride}`);
+
+/** The stratum a layer is dealt in: convolutions reading the network input, then conv / fc at <= 2 bits or more. */
+export const simStratum = (l: SimLayer): string =>
+  l.kind === 'conv' && l.input === 1 ? 'input-conv' : `${l.kind}-${Math.max(l.wBits, l.aBits) <= 2 ? 'low' : 'high'}`;
+
+const STRATA = ['input-conv', 'conv-low', 'conv-high', 'fc-low', 'fc-high'] as const;
+
+/** A fit / held-out split of the simulated layers (each layer with all five configurations). */
+export interface SimSplit {
+  readonly seed: number;
+  readonly fit: readonly string[];
+  readonly held: readonly string[];
+}
+
+/**
+ * The pre-registered split (session 33): layers are grouped by shape (twins together, across networks), the
+ * groups of each stratum ({@link simStratum}) shuffled with `seed` and dealt one by one to the set with fewer
+ * layers so far (fit on ties). Every layer keeps its five configurations, so both sets hold all five.
+ */
+export function makeSimSplit(seed: number, data: SimData = loadSimData()): SimSplit {
+  const rng = new Rng(seed);
+  const layers = new Map<string, SimLayer>();
+  for (const l of data.layers) if (!layers.has(simLayerId(l))) layers.set(simLayerId(l), l);
+  const ids = [...layers.keys()].sort();
+  const fit: string[] = [];
+  const held: string[] = [];
+  for (const s of STRATA) {
+    const groups = new Map<string, string[]>();
+    for (const id of ids) {
+      const l = layers.get(id) as SimLayer;
+      if (simStratum(l) !== s) continue;
+      groups.set(simShape(l), [...(groups.get(simShape(l)) ?? []), id]);
+    }
+    for (const g of rng.shuffle([...groups.keys()].sort().map((k) => groups.get(k) as string[]))) {
+      if (held.length < fit.length) held.push(...g);
+      else fit.push(...g);
+    }
+  }
+  return { seed, fit: fit.sort(), held: held.sort() };
+}
+
+/** Rows of bench/data/bitfusion-sim-split.csv for a split. */
+export function simSplitCsvRows(s: SimSplit, data: SimData = loadSimData()): string[] {
+  const rows = ['network,layer,set,stratum,shape'];
+  const seen = new Set<string>();
+  for (const l of [...data.layers].sort((a, b) => (simLayerId(a) < simLayerId(b) ? -1 : 1))) {
+    const id = simLayerId(l);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    rows.push(`${l.network},${l.layer},${s.held.includes(id) ? 'held' : 'fit'},${simStratum(l)},${simShape(l)}`);
+  }
+  return rows;
+}
+
+/** Load the committed split; every layer of the data file exactly once, sets 'fit' or 'held'. */
+export function loadSimSplit(
+  path: URL | string = new URL('../../bench/data/bitfusion-sim-split.csv', import.meta.url),
+  data: SimData = loadSimData(),
+): SimSplit & { sources: readonly string[] } {
+  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), 'bitfusion-sim-split');
+  const seedLine = csv.sources.find((s) => s.startsWith('seed = '));
+  const seed = seedLine ? Number(seedLine.slice('seed = '.length)) : Number.NaN;
+  if (!Number.isInteger(seed)) throw new Error("bitfusion-sim-split: no '# source: seed = <integer>' line");
+  const known = new Set(data.layers.map(simLayerId));
+  const fit: string[] = [];
+  const held: string[] = [];
+  for (const r of csv.rows) {
+    const id = `${r.network}/${r.layer}`;
+    if (!known.has(id)) throw new Error(`bitfusion-sim-split: layer '${id}' is not in bitfusion-sim-layers.csv`);
+    if (r.set === 'fit') fit.push(id);
+    else if (r.set === 'held') held.push(id);
+    else throw new Error(`bitfusion-sim-split: set '${r.set}' of ${id}: expected 'fit' or 'held'`);
+  }
+  if (new Set([...fit, ...held]).size !== known.size || fit.length + held.length !== known.size)
+    throw new Error(`bitfusion-sim-split: expected each of the ${known.size} layers exactly once`);
+  return { sources: csv.sources, seed, fit: fit.sort(), held: held.sort() };
+}
+
+/** Mean |ln(model / simulator)| of the cycles of the given layers (all their configurations): the fit criterion. */
+export function meanLogError(results: readonly LayerResult[], layers: ReadonlySet<string>): number {
+  let s = 0;
+  let n = 0;
+  for (const r of results) {
+    if (!layers.has(simLayerId(r.layer))) continue;
+    s += Math.abs(Math.log(r.modelCycles / r.layer.simCycles));
+    n++;
+  }
+  return s / n;
+}
+
+/** Every combination of the options: 3 mappings x 3 stall rules x 2 partial-sum rules. */
+export function fitGrid(): BitFusionChoices[] {
+  const g: BitFusionChoices[] = [];
+  for (const mapping of ['im2col', 'channel', 'best'] as const)
+    for (const stalls of ['overlap', 'edges', 'serial'] as const) for (const psum of ['none', 'spill'] as const) g.push({ mapping, stalls, psum });
+  return g;
+}
+
+/** One candidate of the grid with its criterion on the fit and the held-out layers. */
+export interface FitCandidate {
+  readonly choices: BitFusionChoices;
+  readonly fit: number;
+  readonly held: number;
+}
+
+/** The grid scored on the split; `chosen` = lowest fit criterion (grid order breaks ties). */
+export function fitSim(data: SimData, split: SimSplit, grid: readonly BitFusionChoices[] = fitGrid()): { candidates: FitCandidate[]; chosen: FitCandidate } {
+  const fit = new Set(split.fit);
+  const held = new Set(split.held);
+  const candidates = grid.map((choices) => {
+    const r = costLayers(data, choices);
+    return { choices, fit: meanLogError(r, fit), held: meanLogError(r, held) };
+  });
+  let chosen = candidates[0] as FitCandidate;
+  for (const c of candidates) if (c.fit < chosen.fit) chosen = c;
+  return { candidates, chosen };
+}
+
+/** A split's held-out rows with their simulator cycles permuted by `seed` (for the test that the choice ignores them). */
+export function scrambleHeld(data: SimData, split: SimSplit, seed: number): SimData {
+  const held = new Set(split.held);
+  const idx = data.layers.flatMap((l, i) => (held.has(simLayerId(l)) ? [i] : []));
+  const perm = new Rng(seed).shuffle([...idx]);
+  const layers = data.layers.slice();
+  idx.forEach((i, k) => {
+    const from = data.layers[perm[k] as number] as SimLayer;
+    layers[i] = { ...(data.layers[i] as SimLayer), simCycles: from.simCycles, simDramReadBits: from.simDramReadBits, simDramWriteBits: from.simDramWriteBits };
+  });
+  return { ...data, layers };
+}
+
+/** Agreement figures of a set of layers (all their configurations). */
+export function subsetAgreement(
+  results: readonly LayerResult[],
+  layers: ReadonlySet<string>,
+): { cycles: Agreement; dramBytes: Agreement; meanLogError: number } {
+  const rs = results.filter((r) => layers.has(simLayerId(r.layer)));
+  return {
+    cycles: agreement(
+      rs.map((r) => r.modelCycles),
+      rs.map((r) => r.layer.simCycles),
+    ),
+    dramBytes: agreement(
+      rs.map((r) => r.modelDramBytes),
+      rs.map((r) => r.simDramBytes),
+    ),
+    meanLogError: meanLogError(rs, layers),
+  };
+}
+
 /** One published whole-network latency and the model's. */
 export interface NetworkPoint {
   readonly model: string;
@@ -328,14 +511,137 @@ export function validateEdgeTpu(path = new URL('../../bench/data/edge-tpu-coral.
   };
 }
 
+/** `--choices mapping=im2col,stalls=overlap,psum=none` (the 2026-12-03 model); default: the preset's. */
+function parseChoices(argv: readonly string[]): Partial<BitFusionChoices> {
+  const i = argv.indexOf('--choices');
+  if (i < 0) return {};
+  const out: Record<string, string> = {};
+  for (const kv of (argv[i + 1] ?? '').split(',')) {
+    const [k, val] = kv.split('=');
+    if (!k || !val || !['mapping', 'stalls', 'psum'].includes(k)) {
+      console.error(`--choices: '${kv}' is not mapping=<im2col|channel|best>, stalls=<overlap|edges|serial> or psum=<none|spill>`);
+      process.exit(2);
+    }
+    out[k] = val;
+  }
+  return out as Partial<BitFusionChoices>;
+}
+
+/** The grid on the pre-registered split, the fit's choice and the preset against the 2026-12-03 model. */
+function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>): void {
+  console.log(
+    `fit on the pre-registered split (bench/data/bitfusion-sim-split.csv, seed ${split.seed}: ${split.fit.length} fit / ${split.held.length} held-out layers x 5 configurations); criterion: mean |ln(model/sim cycles)| on the fit half`,
+  );
+  console.log(
+    formatTable(
+      fit.candidates.map((c) => ({ ...c.choices, fit: formatNumber(c.fit), held: formatNumber(c.held), chosen: c === fit.chosen ? '<- chosen' : '' })),
+      [
+        { key: 'mapping', header: 'mapping' },
+        { key: 'stalls', header: 'stalls' },
+        { key: 'psum', header: 'psum' },
+        { key: 'fit', header: 'fit mean |ln err|' },
+        { key: 'held', header: 'held-out mean |ln err|' },
+        { key: 'chosen', header: '' },
+      ],
+    ),
+  );
+  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const models: [string, Partial<BitFusionChoices>][] = [
+    ['2026-12-03 (im2col, overlap, none)', { mapping: 'im2col', stalls: 'overlap', psum: 'none' }],
+    ['fit choice', fit.chosen.choices],
+    [`preset (${bitFusionEdge().params.mapping}, ${bitFusionEdge().params.stalls}, ${bitFusionEdge().params.psum})`, {}],
+  ];
+  const rows = models.flatMap(([name, ch]) => {
+    const r = costLayers(data, ch);
+    return (['fit', 'held'] as const).map((half) => {
+      const a = subsetAgreement(r, new Set(half === 'fit' ? split.fit : split.held));
+      return {
+        name,
+        half,
+        mle: formatNumber(a.meanLogError),
+        rho: formatNumber(a.cycles.spearman),
+        med: pct(a.cycles.medianAbsErr),
+        w25: pct(a.cycles.within25),
+        w50: pct(a.cycles.within50),
+        range: `${formatNumber(a.cycles.minRatio)}..${formatNumber(a.cycles.maxRatio)}`,
+        dRho: formatNumber(a.dramBytes.spearman),
+        dMed: pct(a.dramBytes.medianAbsErr),
+      };
+    });
+  });
+  console.log(
+    formatTable(rows, [
+      { key: 'name', header: 'model' },
+      { key: 'half', header: 'layers' },
+      { key: 'mle', header: 'mean |ln err|' },
+      { key: 'rho', header: 'cycles Spearman' },
+      { key: 'med', header: 'median |err|' },
+      { key: 'w25', header: 'within 25%' },
+      { key: 'w50', header: 'within 50%' },
+      { key: 'range', header: 'model/sim range' },
+      { key: 'dRho', header: 'DRAM Spearman' },
+      { key: 'dMed', header: 'DRAM median |err|' },
+    ]),
+  );
+}
+
+/**
+ * The committed NB201 table's `latency_ms` column (bitfusion-edge, W8A8, costed when the table was built) against
+ * the 2026-12-03 model and the preset, over every cell: how far the session-33 mapping moves that column.
+ */
+export function nb201Shift(path = new URL('../../bench/nb201-fmnist.csv', import.meta.url)): Record<string, number> {
+  const rows = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  const old = getTarget('bitfusion-edge?mapping=im2col&stalls=overlap&psum=none');
+  const now = getTarget('bitfusion-edge');
+  const o: number[] = [];
+  const n: number[] = [];
+  let tableDev = 0;
+  for (const r of rows) {
+    const g = nb201Graph(parseNb201(r[0] as string), { inputSize: 28, inChannels: 1 });
+    const a = old.networkCost(g, policyPreset('w8a8')).latencyMs;
+    o.push(a);
+    n.push(now.networkCost(g, policyPreset('w8a8')).latencyMs);
+    tableDev = Math.max(tableDev, Math.abs(a / Number(r[2]) - 1));
+  }
+  const ratio = n.map((v, i) => v / (o[i] as number));
+  return {
+    cells: rows.length,
+    tableVsOldMaxRelDev: tableDev,
+    spearmanOldNew: spearman(o, n),
+    geomeanNewOverOld: geomean(ratio),
+    minRatio: Math.min(...ratio),
+    maxRatio: Math.max(...ratio),
+  };
+}
+
 function main(): void {
-  const data = loadSimData();
-  const v = validate(data);
-  const tpu = validateEdgeTpu();
-  if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ sources: data.sources, configs: v.configs, all: v.all, lowBits: v.lowBits, edgeTpu: tpu }, null, 2)}\n`);
+  if (process.argv.includes('--nb201')) {
+    console.log(JSON.stringify(nb201Shift(), null, 2));
     return;
   }
+  const data = loadSimData();
+  if (process.argv.includes('--write-split')) {
+    // the pre-registered split's rows (bench/data/bitfusion-sim-split.csv holds them below its header)
+    process.stdout.write(`${simSplitCsvRows(makeSimSplit(SPLIT_SEED, data), data).join('\n')}\n`);
+    return;
+  }
+  const choices = parseChoices(process.argv);
+  const v = validate(data, choices);
+  const tpu = validateEdgeTpu();
+  const split = loadSimSplit(undefined, data);
+  const fit = fitSim(data, split);
+  if (process.argv.includes('--json')) {
+    process.stdout.write(
+      `${JSON.stringify({ sources: data.sources, choices, configs: v.configs, all: v.all, lowBits: v.lowBits, fit, edgeTpu: tpu }, null, 2)}\n`,
+    );
+    return;
+  }
+  printFit(data, split, fit);
+  console.log(`per configuration, model choices ${JSON.stringify({ ...bitFusionEdge().params, ...choices }, ['mapping', 'stalls', 'psum'])}:`);
   const pct = (x: number): string => `${formatNumber(100 * x)}%`;
   const row = (f: ConfigFigures) => ({
     config: f.config,

@@ -15,6 +15,10 @@ import { layerDamageFn, predictResilience } from '../resilience/predictor.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
+// the 2026-12-03 bitfusion-edge model (im2col mapping), which this test's latency=0.6x budget on mnist-cnn was set
+// against: under the session-33 preset (channel-wise 3x3 convs) mnist-cnn cannot go below 0.644x of W8A8
+const BF = 'bitfusion-edge?mapping=im2col&stalls=overlap&psum=none';
+
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-qfault-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -24,7 +28,7 @@ const common = [
   '--dataset',
   'mnist;limit=train:600,val:300,test:200',
   '--target',
-  'bitfusion-edge',
+  BF,
   '--strategy',
   'ilp',
   '--budget',

@@ -12,6 +12,10 @@ import { after, test } from 'node:test';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
+// the 2026-12-03 bitfusion-edge model (im2col mapping), which this test's latency=0.6x budget on mnist-cnn was set
+// against: under the session-33 preset (channel-wise 3x3 convs) mnist-cnn cannot go below 0.644x of W8A8
+const BF = 'bitfusion-edge?mapping=im2col&stalls=overlap&psum=none';
+
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-qgreedy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,7 +26,7 @@ const args = [
   '--dataset',
   'mnist;limit=train:600,val:300,test:200',
   '--target',
-  'bitfusion-edge',
+  BF,
   '--strategy',
   'greedy',
   '--budget',
@@ -65,7 +69,7 @@ test('quantize --strategy greedy: meets the budget, costs the same in hwnas cost
   assert.ok(out.greedySteps.length >= 1, 'at least one move');
   for (const s of out.greedySteps) assert.match(s, /^.+\.[wa][24]$/);
 
-  const c = await run('cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--policy', join(dir, 'p.json'), '--json');
+  const c = await run('cost', 'zoo:mnist-cnn', '--target', BF, '--policy', join(dir, 'p.json'), '--json');
   assert.equal(c.code, 0, c.stderr);
   const cost = (JSON.parse(c.stdout) as { total: { latencyMs: number } }).total.latencyMs;
   assert.ok(Math.abs(cost - out.latencyMs) <= 1e-12 * out.latencyMs, `hwnas cost ${cost} ms vs quantize ${out.latencyMs} ms`);

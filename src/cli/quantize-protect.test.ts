@@ -18,6 +18,10 @@ import { protectionCost } from '../resilience/protection.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
+// the 2026-12-03 bitfusion-edge model (im2col mapping), which this test's latency=0.6x budget on mnist-cnn was set
+// against: under the session-33 preset (channel-wise 3x3 convs) mnist-cnn cannot go below 0.644x of W8A8
+const BF = 'bitfusion-edge?mapping=im2col&stalls=overlap&psum=none';
+
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-qprotect-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,7 +31,7 @@ const common = [
   '--dataset',
   'mnist;limit=train:600,val:300,test:200',
   '--target',
-  'bitfusion-edge',
+  BF,
   '--strategy',
   'ilp',
   '--budget',
@@ -113,14 +117,14 @@ test('quantize --strategy ilp --protect ecc: a fault line no precision meets is 
   }
   assert.ok(eccSurvivalFactor(BER) < 1e-3);
   // cost: the target's own (protectionCost), the plain part equal to `hwnas cost` of the policy; budget met with ECC
-  const target = getTarget('bitfusion-edge');
+  const target = getTarget(BF);
   const c = protectionCost(target, model.graph, outB.policy, { hardened });
   assert.ok(c.eccLatencyMs > 0, 'ECC costs latency on bitfusion-edge');
   assert.ok(Math.abs(prot.extraLatencyMs - c.eccLatencyMs) <= 1e-12);
   assert.ok(Math.abs(outB.latencyMs - c.latencyMs) <= 1e-12 * c.latencyMs);
   assert.ok(outB.latencyMs <= 0.6 * outB.baselineLatencyMs * (1 + 1e-9), 'the latency budget holds with the protection cost');
   assert.equal(prot.extraWeightBytes, c.extraWeightBytes);
-  const cost = await run('cost', modelFile, '--target', 'bitfusion-edge', '--policy', JSON.stringify(outB.policy), '--totals', '--json');
+  const cost = await run('cost', modelFile, '--target', BF, '--policy', JSON.stringify(outB.policy), '--totals', '--json');
   assert.equal(cost.code, 0, cost.stderr);
   const total = (JSON.parse(cost.stdout) as { total: { latencyMs: number } }).total.latencyMs;
   assert.ok(Math.abs(total - prot.baseLatencyMs) <= 1e-12 * total, `hwnas cost ${total} ms vs the report's unprotected ${prot.baseLatencyMs} ms`);

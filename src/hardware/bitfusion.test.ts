@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
+import { zooGraph } from '../ir/zoo/index.js';
 import { bitFusionEdge } from './bitfusion.js';
+import { uniformPolicy } from './precision.js';
 
 function layer(build: (b: GraphBuilder) => void, shape: number[]): Workload {
   const b = new GraphBuilder('t', shape);
@@ -19,10 +21,59 @@ describe('bitfusion-edge', () => {
     assert.equal(c8.bound, 'compute');
     const r = c8.latencyMs / c4.latencyMs;
     assert.ok(r > 3.6 && r <= 4.0, `speedup ${r}`);
-    // 2-bit: 16 products per Fusion Unit -> another ~4x
+    // 2-bit: 16 products per Fusion Unit -> another ~4x under im2col (2304-long reductions fill 512 lanes) ...
+    const im2col = bitFusionEdge({ mapping: 'im2col' });
+    const r2 = im2col.layerCost(w, { weightBits: 4, actBits: 4 }).latencyMs / im2col.layerCost(w, { weightBits: 2, actBits: 2 }).latencyMs;
+    assert.ok(r2 > 2.5, `im2col w2a2 speedup ${r2}`);
+    // ... but only 2x channel-wise (the preset): 256 channels per kernel position fill half of the 512 lanes, 9 vs 18 folds
     const c2 = t.layerCost(w, { weightBits: 2, actBits: 2 });
-    assert.ok(c4.latencyMs / c2.latencyMs > 2.5, `w2a2 speedup ${c4.latencyMs / c2.latencyMs}`);
+    const rc = c4.latencyMs / c2.latencyMs;
+    assert.ok(rc > 1.9 && rc <= 2, `channel-wise w2a2 speedup ${rc}`);
     assert.ok(c4.energyMj < c8.energyMj);
+  });
+  it('channel-wise mapping (the preset): k² passes of C_in on the rows, except image inputs and grouped convs', () => {
+    const cyc = (t2: ReturnType<typeof bitFusionEdge>, w: Workload) => t2.layerCost(w, { weightBits: 8, actBits: 8 }).computeMs * 500e3;
+    const im2col = bitFusionEdge({ mapping: 'im2col' });
+    // 48 input channels, 3x3, 16 output channels, 8x8 map: channel-wise 9 x ceil(48/32) = 18 folds of 64 pixels;
+    // im2col ceil(432/32) = 14 folds; plus rows + cols of fill and drain
+    const w = layer((b) => b.output(b.conv(b.input, { out: 16, kernel: 3, bias: false })), [48, 8, 8]);
+    assert.equal(cyc(t, w), 18 * 64 + 32 + 16);
+    assert.equal(cyc(im2col, w), 14 * 64 + 32 + 16);
+    // an image input (3 channels) stays im2col'd: ceil(27/32) = 1 fold
+    const stem = layer((b) => b.output(b.conv(b.input, { out: 16, kernel: 3, bias: false })), [3, 8, 8]);
+    assert.equal(cyc(t, stem), 64 + 32 + 16);
+    // depthwise stays im2col'd and packed (3 groups of 9 taps per 32 lanes)
+    const dw = layer((b) => b.output(b.conv(b.input, { out: 48, kernel: 3, groups: 48, bias: false })), [48, 8, 8]);
+    assert.equal(cyc(t, dw), cyc(im2col, dw));
+    // the 2026-12-03 model stays reachable, and a bad option is refused naming it and the allowed values
+    assert.throws(() => bitFusionEdge({ mapping: 'rows' }), /parameter 'mapping' is "rows", expected one of "im2col", "channel", "best"/);
+    assert.throws(() => bitFusionEdge({ stalls: 'never' }), /parameter 'stalls' is "never", expected one of "overlap", "edges", "serial"/);
+  });
+  it('depthwise + 1x1 networks cost the same under the channel mapping as under the 2026-12-03 model', () => {
+    const old = bitFusionEdge({ mapping: 'im2col', stalls: 'overlap', psum: 'none' });
+    for (const z of ['zoo:mbnet32?channels=1&size=28', 'zoo:mobilenet-v2']) {
+      const g = zooGraph(z);
+      for (const b of [8, 4, 2]) {
+        const pol = uniformPolicy(b, b);
+        assert.equal(t.networkCost(g, pol).latencyMs, old.networkCost(g, pol).latencyMs, `${z} w${b}a${b}`);
+      }
+    }
+    // a network with dense 3x3 convs on more than 4 channels does change below 8 bits
+    const m = zooGraph('zoo:mnist-cnn');
+    assert.ok(t.networkCost(m, uniformPolicy(4, 4)).latencyMs > old.networkCost(m, uniformPolicy(4, 4)).latencyMs);
+  });
+  it("stalls: 'edges' adds the first tile load and last write, 'serial' all memory time, both >= 'overlap'", () => {
+    const w = layer((b) => b.output(b.conv(b.input, { out: 64, kernel: 3, bias: false })), [64, 16, 16]);
+    const p = { weightBits: 8, actBits: 8 };
+    const o = bitFusionEdge({ stalls: 'overlap' }).layerCost(w, p);
+    const e = bitFusionEdge({ stalls: 'edges' }).layerCost(w, p);
+    const s = bitFusionEdge({ stalls: 'serial' }).layerCost(w, p);
+    assert.equal(o.latencyMs, Math.max(o.computeMs, o.memoryMs));
+    assert.ok(Math.abs(s.latencyMs - (o.computeMs + o.memoryMs)) < 1e-12);
+    // inputs (16 KB) and outputs fit their buffers, the weights (36 KB) not the 32 KB tile: the edge is all traffic but 4 KB
+    const edge = (32 * 1024 + 64 * 16 * 16 + 64 * 16 * 16) / 6.4e9;
+    assert.ok(Math.abs(e.latencyMs - (Math.max(o.computeMs / 1e3, o.memoryMs / 1e3 - edge) + edge) * 1e3) < 1e-12);
+    assert.ok(o.latencyMs < e.latencyMs && e.latencyMs < s.latencyMs, `${o.latencyMs} < ${e.latencyMs} < ${s.latencyMs}`);
   });
   it('a memory-bound layer gains less from W4A4', () => {
     const w = layer((b) => b.output(b.dense(b.input, 4096, { name: 'fc' })), [4096]);

@@ -12,8 +12,25 @@
  * ({@link tiledTraffic}; `weightBufKB` / `inputBufKB` are the capacity one tile may use: half of a
  * double-buffered SRAM), so a layer is weight-, activation- or output-bound when memory-bound; compute and
  * transfers overlap, so latency = max of the two.
+ *
+ * Session-33 modelling options (optional target parameters, the 2026-12-03 model is
+ * {@link BITFUSION_SESSION31_CHOICES}; chosen on a pre-registered split of the authors' simulator output,
+ * bench/cost-validation.ts):
+ * - `mapping`: 'im2col' folds the whole k²·C_in reduction onto the rows; 'channel' folds C_in (per group) onto the
+ *   rows once per kernel position (k² passes), as the BitFusion simulator and compiler do for every convolution
+ *   that does not read the network input (that one, an image of at most {@link IMAGE_CHANNELS} channels, is
+ *   im2col'd by the host); grouped and depthwise convolutions
+ *   stay im2col'd and packed (not validated: the simulator's benchmarks have none); 'best' takes the faster of
+ *   the two per layer.
+ * - `stalls`: 'overlap' = max(compute, memory); 'edges' adds the first tile load and last output write that
+ *   cannot overlap anything (the simulator's cycles = compute + stalls + first load + last write); 'serial' =
+ *   compute + memory.
+ * - `psum`: 'none'; 'spill': when the weights do not fit their buffer, the reduction is split into
+ *   ceil(weights / buffer) slices and the outputs are written per slice and read back (partial sums in DRAM) instead of
+ *   the inputs being re-read.
  * Energy: bricks x brick energy + accumulate per MAC, SRAM and DRAM bytes at 45 nm per-access energies.
  */
+import { ConfigError } from '../errors.js';
 import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import { bitFusionSchema, checkTargetParams } from './params-schema.js';
@@ -38,7 +55,24 @@ export interface BitFusionParams {
   readonly brickPj: number;
   readonly accumulatePj: number;
   readonly batch: number;
+  /** How a convolution's reduction is folded onto the rows (see the module comment). */
+  readonly mapping: 'im2col' | 'channel' | 'best';
+  /** How memory time and compute time combine. */
+  readonly stalls: 'overlap' | 'edges' | 'serial';
+  /** Partial sums spilled to DRAM when the weights do not fit. */
+  readonly psum: 'none' | 'spill';
 }
+
+/**
+ * Input channels up to which `mapping: 'channel'` still lowers a convolution with im2col: an image (1-4 channels) is
+ * the network's input, which the BitFusion host lowers with im2col (every input layer of the simulator's
+ * benchmarks reads 1 or 3 channels, no inner layer fewer than 32). A rule on the layer alone, so a layer costs the
+ * same inside a network and on its own.
+ */
+export const IMAGE_CHANNELS = 4;
+
+/** The 2026-12-03 (session 31) model: `bitfusion-edge?mapping=im2col&stalls=overlap&psum=none`. */
+export const BITFUSION_SESSION31_CHOICES = { mapping: 'im2col', stalls: 'overlap', psum: 'none' } as const;
 
 /** A BitFusion-style bit-flexible spatial accelerator. */
 export class BitFusionTarget extends BitAcceleratorTarget {
@@ -83,15 +117,23 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     const M = (c.gemmM[i] as number) * B;
     const K = c.gemmK[i] as number;
     const N = c.gemmN[i] as number;
-    let packs = 1;
-    if (G > 1) {
-      const pk = Math.floor(lanes / K);
-      const pn = Math.floor(p.cols / N);
-      packs = Math.max(1, Math.min(pk, pn, G));
-    }
-    const kFolds = Math.ceil(K / lanes);
     const nFolds = Math.ceil(N / p.cols);
-    const folds = Math.ceil(G / packs) * kFolds * nFolds;
+    // a fold of `k` reduction lanes: groups packed block-diagonally while they fit, then k folds per group
+    const foldsFor = (k: number, passes: number): [number, number] => {
+      let packs = 1;
+      if (G > 1) packs = Math.max(1, Math.min(Math.floor(lanes / k), Math.floor(p.cols / N), G));
+      const kf = passes * Math.ceil(k / lanes);
+      return [Math.ceil(G / packs) * kf * nFolds, kf];
+    };
+    let [folds, kFolds] = foldsFor(K, 1);
+    const taps = kind === KIND.dense ? 1 : (c.kh[i] as number) * (c.kw[i] as number);
+    // channel-wise only for dense-reduction convolutions reading more than IMAGE_CHANNELS channels: an image input
+    // (the network's input) is im2col'd by the host, and a grouped/depthwise conv's few channels per group would
+    // leave the rows idle for k² passes, so its taps stay im2col'd and its groups packed (the simulator has no such layers)
+    if (p.mapping !== 'im2col' && taps > 1 && G === 1 && (p.mapping === 'best' || K / taps > IMAGE_CHANNELS)) {
+      const [f, kf] = foldsFor(K / taps, taps);
+      if (p.mapping === 'channel' || f < folds) [folds, kFolds] = [f, kf];
+    }
     // folds pipeline back to back (weights of the next fold load while the current one streams, one row per cycle);
     // the array fills and drains once per layer
     const stream = M * tm;
@@ -100,14 +142,35 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     const compS = cycles / this.hz;
     const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
     const outB = ((c.outElems[i] as number) * B * (p.resultBits > 0 ? p.resultBits : ab)) / 8;
-    const dram = tiledTraffic(wBytes, inB, outB, p.weightBufKB * 1024, p.inputBufKB * 1024, out);
+    const wBuf = p.weightBufKB * 1024;
+    let dram: number;
+    if (p.psum === 'spill' && wBytes > wBuf) {
+      // reduction split into weight-buffer slices: inputs and weights read once, each slice's partial sums written
+      // and (except the first) read back
+      const slices = Math.ceil(wBytes / wBuf);
+      const spilled = wBytes + inB + outB * (2 * slices - 1);
+      const tiled = tiledTraffic(wBytes, inB, outB, wBuf, p.inputBufKB * 1024, out);
+      if (spilled < tiled) {
+        out[OUT.weightDramBytes] = wBytes;
+        out[OUT.actDramBytes] = inB;
+        dram = spilled;
+      } else dram = tiled;
+    } else dram = tiledTraffic(wBytes, inB, outB, wBuf, p.inputBufKB * 1024, out);
     const memS = dram / this.bwBps;
+    let latS = compS > memS ? compS : memS;
+    if (p.stalls === 'serial') latS = compS + memS;
+    else if (p.stalls === 'edges') {
+      // the first weight and input tiles must arrive before compute starts; the last output tile leaves after it
+      const edge = (Math.min(wBytes, wBuf) + Math.min(inB, p.inputBufKB * 1024) + Math.min(outB, (p.outputBufKB * 1024) / 2)) / this.bwBps;
+      const rest = memS - edge;
+      latS = (compS > rest ? compS : rest) + edge;
+    }
     // on-chip: weights read once, inputs streamed once per column fold, 32-bit partial sums read+written per row fold
     const onchip = wBytes + (M * K * G * nFolds * ab) / 8 + M * N * G * (2 * kFolds - 1) * 4;
     out[OUT.computeMs] = compS * 1e3;
     out[OUT.memoryMs] = memS * 1e3;
     out[OUT.overheadMs] = 0;
-    out[OUT.latencyMs] = (compS > memS ? compS : memS) * 1e3;
+    out[OUT.latencyMs] = latS * 1e3;
     out[OUT.dramBytes] = dram;
     out[OUT.onchipBytes] = onchip;
     out[OUT.energyMj] = (macs * (bricks * p.brickPj + p.accumulatePj) + onchip * this.sramPjB + dram * this.dramPjB) * 1e-9;
@@ -136,8 +199,25 @@ export function bitFusionFromFile(file: TargetFile, overrides: Readonly<Record<s
     brickPj: n('brickPj'),
     accumulatePj: n('accumulatePj'),
     batch: n('batch'),
+    ...bitFusionChoices(v, name),
   };
   return new BitFusionTarget(name, params, file.description);
+}
+
+/** The session-33 modelling options of a target file; a file without them gets {@link BITFUSION_SESSION31_CHOICES}. */
+function bitFusionChoices(v: Readonly<Record<string, unknown>>, name: string): Pick<BitFusionParams, 'mapping' | 'stalls' | 'psum'> {
+  const d = BITFUSION_SESSION31_CHOICES;
+  const pick = <T>(key: string, ok: readonly T[], def: T): T => {
+    const x = v[key] ?? def;
+    if (!ok.includes(x as T))
+      throw new ConfigError(`target '${name}': parameter '${key}' is ${JSON.stringify(x)}, expected one of ${ok.map((o) => JSON.stringify(o)).join(', ')}`);
+    return x as T;
+  };
+  return {
+    mapping: pick('mapping', ['im2col', 'channel', 'best'] as const, d.mapping),
+    stalls: pick('stalls', ['overlap', 'edges', 'serial'] as const, d.stalls),
+    psum: pick('psum', ['none', 'spill'] as const, d.psum),
+  };
 }
 
 /** The `bitfusion-edge` preset. */

@@ -32,6 +32,10 @@ export const bitFusionSchema = z.object({
   brickPj: nonNegative,
   accumulatePj: nonNegative,
   batch: count,
+  // session-33 modelling choices (optional; checked with their allowed values in bitfusion.ts)
+  mapping: z.string().optional(),
+  stalls: z.string().optional(),
+  psum: z.string().optional(),
 });
 
 /** BISMO (src/hardware/bismo.ts). */
