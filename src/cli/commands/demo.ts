@@ -135,8 +135,8 @@ export function registerDemo(program: Command): void {
       );
 
       // 5. Mixed precision under a latency budget on bitfusion-edge (HAWQ-style ILP on Hessian sensitivity).
-      say(`\n== 5. Mixed precision for bitfusion-edge under latency <= 0.6x of W8A8 (Hessian sensitivity + ILP, HiGHS)`);
-      const q = await quantizePipeline({ model: trained, dataset: ds, target: edge, strategy: 'ilp', budget: 'latency=0.6x', finetuneEpochs: 0, seed });
+      say(`\n== 5. Mixed precision for bitfusion-edge under latency <= 0.8x of W8A8 (Hessian sensitivity + ILP, HiGHS)`);
+      const q = await quantizePipeline({ model: trained, dataset: ds, target: edge, strategy: 'ilp', budget: 'latency=0.8x', finetuneEpochs: 0, seed });
       say(
         formatTable(
           q.layers.map((l) => ({ layer: l.layer, w: String(l.weightBits), a: String(l.actBits) })),
