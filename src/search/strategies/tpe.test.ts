@@ -214,3 +214,41 @@ test('tpe neighbourShare: a float-only space runs exactly as without it (no neig
     (await run(new Tpe({ neighbourShare: 0 }))).map((t) => t.params),
   );
 });
+
+test('tpe frontShare: those asks move a point of the current first front by one choice, extremes first', async () => {
+  const ops = ['a', 'b', 'c', 'd', 'e'];
+  const space = new SearchSpace(Object.fromEntries(['e0', 'e1', 'e2', 'e3', 'e4', 'e5'].map((n) => [n, { kind: 'categorical' as const, choices: ops }])));
+  const two: readonly Objective[] = [
+    { name: 'f', direction: 'minimize' },
+    { name: 'g', direction: 'minimize' },
+  ];
+  const ev = (p: Params) => {
+    const k = space.names.map((n) => ops.indexOf(p[n] as string));
+    return { values: [k.reduce((s, v) => s + v, 0), k.reduce((s, v, i) => s + ((v + i) % 5), 0)] };
+  };
+  const diff = (p: Params, q: Params): number => space.names.filter((n) => p[n] !== q[n]).length;
+  const on = await runTrials({ strategy: new Tpe({ frontShare: 1 }), space, objectives: two, evaluate: ev, nTrials: 60, seed: 2 });
+  assert.equal(new Set(on.map((t) => JSON.stringify(t.params))).size, 60);
+  for (let i = 10; i < 60; i++) {
+    const past = on.slice(0, i);
+    const front = paretoFront(past.map((t) => t.values as number[])).map((j) => past[j] as Trial);
+    const d = Math.min(...front.map((t) => diff(t.params, (on[i] as Trial).params)));
+    assert.equal(d, 1, `trial ${i}: ${d} choices from the nearest front point`);
+  }
+  // A front of two points (the extremes) takes turns: the ask after n trials moves extreme n % 2 (objective 0's first).
+  const rng = new Rng(5);
+  const hist = (n: number): Trial[] =>
+    Array.from({ length: n }, (_, i) => {
+      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
+      const values = i === 3 ? [0, 10] : i === 6 ? [10, 0] : [11 + i, 11 + i];
+      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
+      return t;
+    });
+  for (const n of [10, 11]) {
+    const h = hist(n);
+    const p = await new Tpe({ frontShare: 1 }).ask({ space, objectives: two, history: h, trialNumber: n, rng });
+    assert.equal(diff(p, (h[n % 2 === 0 ? 3 : 6] as Trial).params), 1, `after ${n} trials`);
+  }
+  assert.throws(() => new Tpe({ frontShare: -0.1 }), /frontShare -0.1: expected a number in \[0, 1\]/);
+  assert.throws(() => new Tpe({ lateCandidates: -1 }), /lateCandidates -1: expected a number >= 0/);
+});

@@ -18,7 +18,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
-import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
+import { crowdingDistance, hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
 import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
@@ -51,6 +51,18 @@ export interface TpeOptions {
    * log l - log g and the best is proposed (default 0: off).
    */
   readonly neighbourShare?: number;
+  /**
+   * Share of the asks (after start-up, multivariate only) that move one point of the current first front
+   * by one categorical choice or one int step: the targets are the front's extreme point of each objective,
+   * then its other points by crowding distance (largest gaps first), taken in turn; the target's unseen
+   * one-choice neighbour with the best log l - log g is proposed (default 0: off).
+   */
+  readonly frontShare?: number;
+  /**
+   * Extra multivariate candidates per complete trial (default 0): an ask draws `candidates + floor(n *
+   * lateCandidates)` candidates, so the choice sharpens as the history grows.
+   */
+  readonly lateCandidates?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -66,6 +78,12 @@ interface Model {
   readonly n: number;
   /** The below set's unseen neighbours, best first (computed on first use). */
   neighbours?: Params[];
+  /** The first front's points (flattened) in target order: extremes, then by crowding distance. */
+  readonly front: readonly (readonly number[])[];
+  /** How many front targets take turns: the extremes plus two (at most the front's size). */
+  readonly frontTurns: number;
+  /** Per rotation start, the front targets' unseen neighbours (computed on first use). */
+  frontNeighbours?: Map<number, Params[]>;
 }
 
 /** One dimension of the flattened space. */
@@ -111,6 +129,8 @@ export class Tpe implements SearchStrategy {
       skipSeen: options.skipSeen ?? true,
       startup: options.startup ?? 'stratified',
       neighbourShare: options.neighbourShare ?? 0,
+      frontShare: options.frontShare ?? 0,
+      lateCandidates: options.lateCandidates ?? 0,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -123,6 +143,9 @@ export class Tpe implements SearchStrategy {
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
     if (!(o.neighbourShare >= 0 && o.neighbourShare <= 1))
       throw new ConfigError(`tpe neighbourShare ${JSON.stringify(options.neighbourShare)}: expected a number in [0, 1]`);
+    if (!(o.frontShare >= 0 && o.frontShare <= 1)) throw new ConfigError(`tpe frontShare ${JSON.stringify(options.frontShare)}: expected a number in [0, 1]`);
+    if (!(o.lateCandidates >= 0 && Number.isFinite(o.lateCandidates)))
+      throw new ConfigError(`tpe lateCandidates ${JSON.stringify(options.lateCandidates)}: expected a number >= 0`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
@@ -156,10 +179,16 @@ export class Tpe implements SearchStrategy {
       const p = rankedNeighbours(model, space.names)[asks];
       if (p !== undefined) return p;
     }
+    const fs = this.o.frontShare;
+    if (this.o.multivariate && fs > 0 && model.front.length > 0 && Math.floor((model.n + 1) * fs) > Math.floor(model.n * fs)) {
+      const p = frontNeighbours(model, space.names, Math.floor(model.n * fs))[asks];
+      if (p !== undefined) return p;
+    }
     if (this.o.multivariate) {
+      const nCand = this.o.candidates + Math.floor(model.n * this.o.lateCandidates);
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
-        for (let c = 0; c < this.o.candidates; c++) {
+        for (let c = 0; c < nCand; c++) {
           const x = sampleParzen(l, dims, rng);
           cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
         }
@@ -220,6 +249,7 @@ export class Tpe implements SearchStrategy {
     const xa = above.map((t) => toPoint(space.names, specs, t.params));
     const mv = this.o.multivariate;
     return {
+      ...frontOf(this.o.frontShare > 0 ? frontTargets(done, ctx) : { trials: [], extremes: 0 }, space.names, specs),
       l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv),
       g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv),
       dims,
@@ -298,6 +328,74 @@ function rankedNeighbours(model: Model, names: readonly string[]): Params[] {
     .sort((a, b) => b.s - a.s || a.i - b.i)
     .map((c) => c.p);
   return model.neighbours;
+}
+
+/** The first front of the feasible complete trials in target order: each objective's extreme, then by crowding distance. */
+function frontTargets(done: readonly Trial[], ctx: AskContext): { trials: Trial[]; extremes: number } {
+  const fe = done.filter((t) => violation(t.constraints) <= 0);
+  if (fe.length === 0) return { trials: [], extremes: 0 };
+  const loss = fe.map((t) => toMinimization(t.values as number[], ctx.objectives));
+  const first = (nonDominatedSort(loss)[0] ?? []) as number[];
+  const pts = first.map((i) => loss[i] as number[]);
+  const cd = crowdingDistance(pts);
+  const order: number[] = [];
+  for (let k = 0; k < ctx.objectives.length; k++) {
+    let best = -1;
+    pts.forEach((p, j) => {
+      if (best < 0 || (p[k] as number) < ((pts[best] as number[])[k] as number)) best = j;
+    });
+    if (best >= 0 && !order.includes(best)) order.push(best);
+  }
+  const rest = pts
+    .map((_, j) => j)
+    .filter((j) => !order.includes(j))
+    .sort((a, b) => (cd[b] as number) - (cd[a] as number) || a - b);
+  return { trials: [...order, ...rest].map((j) => fe[first[j] as number] as Trial), extremes: order.length };
+}
+
+function frontOf(f: { trials: Trial[]; extremes: number }, names: readonly string[], specs: readonly ParamSpec[]): { front: number[][]; frontTurns: number } {
+  return { front: f.trials.map((t) => toPoint(names, specs, t.params)), frontTurns: Math.min(f.trials.length, f.extremes + 2) };
+}
+
+/**
+ * The unseen one-choice neighbours of the front's targets, starting at target `turn` (modulo the number of
+ * extremes plus two): that target's neighbours best log l - log g first, then the next targets' (memoised).
+ */
+function frontNeighbours(model: Model, names: readonly string[], turn: number): Params[] {
+  const start = turn % Math.max(1, model.frontTurns);
+  model.frontNeighbours ??= new Map();
+  const memo = model.frontNeighbours.get(start);
+  if (memo) return memo;
+  const { l, g, dims, specs, seen } = model;
+  const tried = new Set<string>();
+  const out: Params[] = [];
+  const order = [...model.front.slice(start), ...model.front.slice(0, start)];
+  for (const x0 of order) {
+    const cands: { p: Params; s: number; i: number }[] = [];
+    forEachNeighbour(dims, x0, (x) => {
+      const p = fromPoint(names, specs, dims, x);
+      const k = keyOf(p, names);
+      if (seen.has(k) || tried.has(k)) return;
+      tried.add(k);
+      cands.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x), i: cands.length });
+    });
+    out.push(...cands.sort((a, b) => b.s - a.s || a.i - b.i).map((c) => c.p));
+  }
+  model.frontNeighbours.set(start, out);
+  return out;
+}
+
+/** Every point one categorical choice or one int grid step away from x0. */
+function forEachNeighbour(dims: readonly Dim[], x0: readonly number[], f: (x: number[]) => void): void {
+  dims.forEach((dim, d) => {
+    if (dim.kind === 'cat') {
+      for (let c = 0; c < dim.k; c++) if (c !== x0[d]) f(x0.map((v, j) => (j === d ? c : v)));
+    } else if (dim.grid) {
+      const g0 = dim.grid;
+      const v0 = roundToGrid(dim, x0[d] as number);
+      for (const v of [v0 - g0.step, v0 + g0.step]) if (v >= g0.low && v <= g0.high) f(x0.map((u, j) => (j === d ? toT(dim, v) : u)));
+    }
+  });
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
