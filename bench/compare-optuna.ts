@@ -18,6 +18,10 @@
  * - `nb201-c10-pi5onnx`, `nb201-in16-pi5torch`, `nb201-c10-pi5torch-energy`: bench/data/nb201-c10-in16.csv, NAS-Bench-201's
  *   CIFAR-10 / ImageNet16-120 accuracy (12-epoch schedule) with the Pi 5's ONNX Runtime or PyTorch Mobile latency (and energy, 3
  *   objectives) of the CIFAR-sized network; unseen, pre-registered in session 32 before any run;
+ * - `macro-c10-edgetpu`, `macro-c10-a76`, `macro-c10-eyeriss-energy`: NAS-Bench-Macro (bench/nas-macro.ts,
+ *   bench/data/nas-bench-macro-c10.csv), a macro space of 8 layers x 3 choices (not NB201's cell): CIFAR-10 accuracy (mean
+ *   of 3 trainings) with the Edge TPU / Cortex-A76 latency or the Eyeriss-like systolic latency and energy (3 objectives),
+ *   computed by hwnas's cost models from each architecture's IR graph; unseen, pre-registered in session 33 before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -42,17 +46,20 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { type HvFrame, normalise, runNas, tableHv } from '../src/nas/run.js';
-import { createNasStrategy } from '../src/nas/strategy-config.js';
-import { loadNasTable, NasTable, nb201RepeatClasses, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
+import { DISTINCT } from '../src/nas/strategies/distinct.js';
+import { createNasStrategy, nasStrategyConfig } from '../src/nas/strategy-config.js';
+import { distinctComputations, loadNasTable, NasTable, nb201RepeatClasses, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
 import { hypervolume } from '../src/search/pareto.js';
 import { createStrategy } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
 import { enumerateNb201, formatNb201, NB201_OPS, nb201Space, parseNb201 } from '../src/search/spaces/nb201.js';
+import type { ArchSpace } from '../src/search/spaces/types.js';
 import { Prescreen, type PrescreenOptions } from '../src/search/strategies/prescreen.js';
 import { runTrials } from '../src/search/testing/run-trials.js';
-import type { Objective, Params } from '../src/search/types.js';
+import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCommentedCsv } from './commented-csv.js';
+import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
 
 /** One problem of the comparison. */
 export interface Problem {
@@ -205,6 +212,33 @@ type Hw360Spec = {
   readonly file?: string;
 };
 
+/**
+ * Session 33 (table10): NAS-Bench-Macro's CIFAR-10 mean accuracy (3 trainings) with a hardware cost computed by hwnas's
+ * cost models from each architecture's IR graph (bench/data/nas-bench-macro-c10.csv, bench/nas-macro.ts); a macro space of
+ * 8 layers x 3 choices, 6,561 architectures in 3,969 classes of equal computation.
+ */
+export const MACRO_PROBLEMS = {
+  'macro-c10-edgetpu': {
+    latency: 'edgetpu_int8_ms',
+    note: 'NAS-Bench-Macro: CIFAR-10 accuracy (mean of 3 trainings), Edge TPU int8 latency (hwnas cost model), unseen (session 33)',
+  },
+  'macro-c10-a76': {
+    latency: 'a76_fp32_ms',
+    note: 'NAS-Bench-Macro: CIFAR-10 accuracy (mean of 3 trainings), Cortex-A76 fp32 latency (hwnas cost model), unseen (session 33)',
+  },
+  'macro-c10-eyeriss-energy': {
+    latency: 'eyeriss_ms',
+    energy: 'eyeriss_mj',
+    note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy, latency and energy on the Eyeriss-like systolic target (hwnas cost model), unseen (session 33)',
+  },
+} as const;
+export type MacroProblem = keyof typeof MACRO_PROBLEMS;
+
+/** The path of NAS-Bench-Macro's CSV (bench/data/nas-bench-macro-c10.csv). */
+export function macroFile(): string {
+  return join(process.cwd(), 'bench', 'data', 'nas-bench-macro-c10.csv');
+}
+
 /** The path of the CSV that holds an hw360 problem's columns. */
 export function hw360File(problem: Hw360Problem): string {
   return join(process.cwd(), 'bench', 'data', (HW360_PROBLEMS[problem] as Hw360Spec).file ?? 'nb201-hw360.csv');
@@ -299,11 +333,39 @@ export function connectedCells(t: NasTable): NasTable {
 }
 
 /**
+ * The strategy `hwnas nas --table` would build, on a space the architecture-space registry does not know (NAS-Bench-Macro,
+ * bench/nas-macro.ts): the same NAS defaults (`nasStrategyConfig`), with the repeat filter applied directly
+ * (`distinctComputations`, as the registry's 'distinct' does) instead of through the registry, which looks the space up
+ * by name. With extra options (a bench label's), the strategy with those options in the repeat filter.
+ */
+async function unregisteredSpaceStrategy(
+  n: string,
+  options: Record<string, unknown>,
+  space: ArchSpace,
+  budget: number,
+  seed: number,
+  sensitivityCost: (p: Params) => number,
+): Promise<SearchStrategy> {
+  if (Object.keys(options).length > 0) return distinctComputations(createStrategy(n, options), space);
+  const config = await nasStrategyConfig(n, space, { budget, seed, sensitivityCost });
+  if (config.name !== DISTINCT) return createStrategy(config.name, config.options);
+  const inner = config.options.inner as { name: string; options: Record<string, unknown> };
+  return distinctComputations(createStrategy(inner.name, inner.options), space);
+}
+
+/**
  * A table problem. With `frameTable`, the true front, its nadir (the reference) and the true hypervolume come from
  * those rows only, and the share against the whole table's true front is reported as `alt`.
  */
-function tableProblem(name: string, note: string, table: NasTable, dir: string, frameTable?: NasTable, objectiveSpec = 'accuracy:max,latency_ms:min'): Problem {
-  const space = nb201Space();
+function tableProblem(
+  name: string,
+  note: string,
+  table: NasTable,
+  dir: string,
+  frameTable?: NasTable,
+  objectiveSpec = 'accuracy:max,latency_ms:min',
+  space: ArchSpace = nb201Space() as ArchSpace,
+): Problem {
   const objectives = parseObjectives(objectiveSpec);
   const names = objectives.map((o) => o.name);
   const truth = tableHv(frameTable ?? table, objectives);
@@ -316,7 +378,11 @@ function tableProblem(name: string, note: string, table: NasTable, dir: string, 
   }
   const path = join(dir, `${name}.json`);
   const directions = objectives.map((o) => o.direction);
-  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: NB201_OPS, lookup, directions }));
+  // every parameter of a table's space has the same choices (NB201: the 5 ops; NAS-Bench-Macro: the 3 layer choices)
+  const first = space.space.spec(space.space.names[0] as string);
+  if (first.kind !== 'categorical' || space.space.names.some((n) => JSON.stringify(space.space.spec(n)) !== JSON.stringify(first)))
+    throw new Error(`table problem ${name}: the Optuna side expects one list of categorical choices shared by every parameter`);
+  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: first.choices, lookup, directions }));
   return {
     name,
     note,
@@ -341,16 +407,13 @@ function tableProblem(name: string, note: string, table: NasTable, dir: string, 
     async runHwnas(strategy, budget, seed) {
       const [n, options, screen] = strategySpec(strategy);
       // As `hwnas nas --table` builds it (NAS defaults, the repeat filter); extra options go to the wrapped strategy.
+      const sensitivityCost = (p: Params) => table.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number;
       const s0 =
-        Object.keys(options).length > 0
-          ? createStrategy('distinct', { archSpace: space.name, inner: { name: n, options } })
-          : (
-              await createNasStrategy(n, space, {
-                budget,
-                seed,
-                sensitivityCost: (p: Params) => table.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number,
-              })
-            ).strategy;
+        space.name !== 'nb201'
+          ? await unregisteredSpaceStrategy(n, options, space, budget, seed, sensitivityCost)
+          : Object.keys(options).length > 0
+            ? createStrategy('distinct', { archSpace: space.name, inner: { name: n, options } })
+            : (await createNasStrategy(n, space, { budget, seed, sensitivityCost })).strategy;
       const s = screen ? new Prescreen(s0, screen) : s0;
       const cheap = screen?.costAware ? tableCheapObjectives(table, objectives) : undefined;
       const r = await runNas({
@@ -720,6 +783,25 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           connectedCells(t),
         );
       },
+      // Session 33 (table10), pre-registered before any run on them: NAS-Bench-Macro (bench/nas-macro.ts), a macro space
+      // (not NB201's cell), with hardware costs from hwnas's cost models of each architecture's IR graph.
+      ...Object.fromEntries(
+        (Object.keys(MACRO_PROBLEMS) as MacroProblem[]).map((k) => [
+          k,
+          () => {
+            const spec = MACRO_PROBLEMS[k] as MacroProblemSpec;
+            return tableProblem(
+              k,
+              spec.note,
+              loadMacroTable(macroFile(), spec),
+              dir,
+              undefined,
+              spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
+              macroSpace() as ArchSpace,
+            );
+          },
+        ]),
+      ),
       'nb201-fmnist': () =>
         tableProblem('nb201-fmnist', 'committed NB201 table (tuned on)', loadNasTable(join(process.cwd(), 'bench', 'nb201-fmnist.csv'), nb201Space()), dir),
       'nb201-fmnist-v2': () =>

@@ -1,0 +1,244 @@
+/**
+ * NAS-Bench-Macro (Su et al., CVPR 2021, github.com/xiusu/NAS-Bench-Macro) as an hwnas architecture space and a
+ * table for bench/compare-optuna.ts (issue 18, session 33: a search space other than NB201's cell, unseen).
+ *
+ * The space: a CIFAR-10 network of a 3x3 stem conv (32 channels, BN, ReLU), 8 searched layers in three stages of 2, 3
+ * and 3 layers (the first layer of a stage has stride 2 and doubles the channels: 64, 128, 256), a 1x1 head conv to
+ * 1280 channels (BN, ReLU), global average pooling and a 10-way classifier. Each layer is one of
+ * - `0` identity (at a stage's first layer a 1x1 stride-2 conv + BN, since the shape changes),
+ * - `1` a MobileNetV2 inverted-residual block with kernel 3 and expansion 3,
+ * - `2` the same with kernel 5 and expansion 6;
+ * so 3^8 = 6,561 architecture strings such as `02012100` (layer 1 first).
+ *
+ * Equivalent architectures: an identity at a stage's non-first layer computes nothing, so architectures that differ
+ * only in where a stage's identities sit compute the same network (3,969 distinct networks). The benchmark trained one
+ * network per class and copied its figures to every member (its `get_real_arch`: the stage's identities moved to its
+ * end); {@link macroRealArch} is that class, used as the space's `isomorphismKey`, and the graphs of a class are equal,
+ * so hwnas's repeat filter never asks for a second member of a class.
+ *
+ * The table (bench/data/nas-bench-macro-c10.csv) keeps the benchmark's published columns (three CIFAR-10 test
+ * accuracies, their mean, parameters, FLOPs) and adds hardware columns computed by hwnas's own cost models from each
+ * architecture's IR graph (this file's {@link macroSpace} graph) on three target presets. Those columns are frozen in
+ * the CSV at the commit that built it, so later changes to targets/*.json do not move the problems.
+ *
+ * Build: `node dist/bench/nas-macro.js build nas-bench-macro_cifar10.json > bench/data/nas-bench-macro-c10.csv`.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../src/errors.js';
+import { defaultPolicy } from '../src/hardware/precision.js';
+import { getTarget } from '../src/hardware/registry.js';
+import { GraphBuilder } from '../src/ir/builder.js';
+import type { Graph } from '../src/ir/types.js';
+import { graphTotals } from '../src/ir/workload.js';
+import { NasTable } from '../src/nas/tabular.js';
+import { SearchSpace } from '../src/search/space.js';
+import { addInvertedResidual } from '../src/search/spaces/mbv2.js';
+import type { ArchSpace } from '../src/search/spaces/types.js';
+import type { Params } from '../src/search/types.js';
+import { parseCommentedCsv } from './commented-csv.js';
+
+/** Layers per stage (the benchmark's `stages=[2, 3, 3]`). */
+export const MACRO_STAGES = [2, 3, 3] as const;
+/** The parameter value of each layer choice, by the benchmark's digit (0 identity, 1 MB3_K3, 2 MB6_K5). */
+export const MACRO_CHOICES = ['id', 'mb3k3', 'mb6k5'] as const;
+const LAYERS = 8;
+const STEM = 32;
+const HEAD = 1280;
+
+/** The benchmark's class of an architecture: each stage's identity layers after its first moved to the stage's end. */
+export function macroRealArch(arch: string): string {
+  let out = '';
+  let i = 0;
+  for (const n of MACRO_STAGES) {
+    const stage = arch.slice(i, i + n);
+    i += n;
+    const rest = stage.slice(1);
+    out += stage[0] + rest.replace(/0/g, '') + '0'.repeat(rest.length - rest.replace(/0/g, '').length);
+  }
+  return out;
+}
+
+function checkArch(s: string): string {
+  if (typeof s !== 'string' || !/^[012]{8}$/.test(s.trim()))
+    throw new ConfigError(`nas-bench-macro architecture '${s}': expected 8 digits 0-2 (0 identity, 1 MB3_K3, 2 MB6_K5), e.g. '02012100'`);
+  return s.trim();
+}
+
+/** The NAS-Bench-Macro space (see the module doc); points are 8-digit strings. */
+export function macroSpace(): ArchSpace<string> {
+  const names = Array.from({ length: LAYERS }, (_, i) => `l${i + 1}`);
+  const space = new SearchSpace(Object.fromEntries(names.map((n) => [n, { kind: 'categorical' as const, choices: [...MACRO_CHOICES] }])));
+  return {
+    name: 'nas-bench-macro',
+    space,
+    toParams: (a) => Object.fromEntries(names.map((n, i) => [n, MACRO_CHOICES[Number(a[i])] as string])),
+    fromParams: (p: Params) => {
+      const why = space.check(p);
+      if (why !== null) throw new ConfigError(`nas-bench-macro point: ${why}`);
+      return names.map((n) => String(MACRO_CHOICES.indexOf(p[n] as (typeof MACRO_CHOICES)[number]))).join('');
+    },
+    format: (a) => a,
+    parse: checkArch,
+    isomorphismKey: macroRealArch,
+    graph: (a) => macroGraph(a),
+    slots: () => ['stem', ...names, 'head', 'fc'],
+    slotOf: (node) => {
+      if (node === 'stem' || node === 'head' || node === 'fc') return node;
+      const m = /^(l\d)_/.exec(node);
+      return m ? m[1] : undefined;
+    },
+    slotParams: (slot) => (/^l\d$/.test(slot) ? [slot] : []),
+  };
+}
+
+/** The IR graph of an architecture (3x32x32 input, 10 classes), as the benchmark's train/model.py builds it. */
+export function macroGraph(arch: string): Graph {
+  const a = checkArch(arch);
+  const b = new GraphBuilder(`nas-bench-macro-${a}`, [3, 32, 32]);
+  let x = b.relu(b.bn(b.conv(b.input, { out: STEM, kernel: 3, pad: 'same', bias: false, name: 'stem' }), { name: 'stem_bn' }), 'stem_act');
+  let ch = STEM;
+  let k = 0;
+  for (const n of MACRO_STAGES) {
+    for (let j = 0; j < n; j++) {
+      const op = a[k] as string;
+      const p = `l${k + 1}`;
+      k++;
+      const out = j === 0 ? ch * 2 : ch;
+      const stride = j === 0 ? 2 : 1;
+      if (op === '0') {
+        // identity; at a stage's first layer the shape changes, so a 1x1 stride-2 conv + BN (the benchmark's downsample)
+        if (j === 0) x = b.bn(b.conv(x, { out, kernel: 1, stride, bias: false, name: `${p}_down` }), { name: `${p}_down_bn` });
+      } else {
+        const blk = op === '1' ? { kernel: 3, expansion: 3 } : { kernel: 5, expansion: 6 };
+        x = addInvertedResidual(b, x, out, stride, { ...blk, se: false, act: 'relu' }, p);
+      }
+      ch = out;
+    }
+  }
+  x = b.relu(b.bn(b.conv(x, { out: HEAD, kernel: 1, bias: false, name: 'head' }), { name: 'head_bn' }), 'head_act');
+  x = b.flatten(b.globalAvgPool(x, 'gap'), 'flatten');
+  b.output(b.dense(x, 10, { name: 'fc' }));
+  return b.build();
+}
+
+/** Every architecture string, layer 1 the most significant digit (the benchmark's itertools.product order). */
+export function enumerateMacro(): string[] {
+  return Array.from({ length: 3 ** LAYERS }, (_, i) => i.toString(3).padStart(LAYERS, '0'));
+}
+
+/**
+ * The hardware columns the builder adds: name, target spec (its default precision: fp32 where the target runs it,
+ * else w8a8) and which figure (latency ms or energy mJ).
+ */
+export const MACRO_HW_COLUMNS = [
+  { column: 'a76_fp32_ms', target: 'cortex-a76', figure: 'latency' },
+  { column: 'edgetpu_int8_ms', target: 'edge-tpu', figure: 'latency' },
+  { column: 'eyeriss_ms', target: 'systolic', figure: 'latency' },
+  { column: 'eyeriss_mj', target: 'systolic', figure: 'energy' },
+] as const;
+
+/** The CSV text of the table from the benchmark's JSON (see the module doc); `source` describes the JSON's origin. */
+export function buildMacroCsv(jsonText: string, source: string): string {
+  const data = JSON.parse(jsonText) as Record<string, { test_acc: number[]; mean_acc: number; std: number; params: number; flops: number }>;
+  const targets = new Map(MACRO_HW_COLUMNS.map((c) => [c.target, getTarget(c.target)]));
+  const costs = new Map<string, Record<string, number> & { macs: number; irParams: number }>();
+  const lines: string[] = [];
+  for (const arch of enumerateMacro()) {
+    const r = data[arch];
+    if (!r) throw new Error(`benchmark JSON: no entry for architecture ${arch}`);
+    const real = macroRealArch(arch);
+    let c = costs.get(real);
+    if (!c) {
+      const g = macroGraph(real);
+      const t = graphTotals(g);
+      const fig: Record<string, number> = {};
+      for (const col of MACRO_HW_COLUMNS) {
+        const tg = targets.get(col.target) as ReturnType<typeof getTarget>;
+        const nc = tg.networkCost(g, defaultPolicy(tg));
+        fig[col.column] = col.figure === 'latency' ? nc.latencyMs : nc.energyMj;
+      }
+      c = { ...fig, macs: t.macs, irParams: t.params };
+      costs.set(real, c);
+    }
+    const accs = r.test_acc.map((v) => v.toFixed(2));
+    lines.push(
+      [arch, real, ...accs, r.mean_acc.toFixed(4), r.params, r.flops, c.macs, ...MACRO_HW_COLUMNS.map((col) => (c[col.column] as number).toFixed(5))].join(','),
+    );
+  }
+  const header = [
+    `# NAS-Bench-Macro (Su et al., "Prioritized Architecture Sampling with Monte-Carlo Tree Search", CVPR 2021): all 6,561 architectures of its 8-layer macro space with their CIFAR-10 test accuracies, and hardware costs of each architecture computed by hwnas's cost models from its IR graph (issue 18, session 33: a search space no hwnas search was run or tuned on before the pre-registration)`,
+    `# source: ${source}`,
+    "# source: arch = layer choices 1-8 (0 identity, 1 MobileNetV2 block kernel 3 expansion 3, 2 kernel 5 expansion 6; stages of 2, 3, 3 layers, channels 64 / 128 / 256, stem 32, head 1280, input 3x32x32); class = the benchmark's trained network for it (identities of a stage after its first layer moved to the stage's end: the same computation; the benchmark copies the class's figures to every member)",
+    '# source: acc1, acc2, acc3 = CIFAR-10 test accuracy (%) of three independent trainings (rounded to 2 decimals), acc_mean = their mean (from the unrounded values); params, flops = as published',
+    "# source: macs = multiply-accumulates of hwnas's IR graph of the architecture (bench/nas-macro.ts macroGraph); a76_fp32_ms = hwnas target cortex-a76 (roofline, one Cortex-A76 core, fp32), edgetpu_int8_ms = target edge-tpu (w8a8), eyeriss_ms / eyeriss_mj = target systolic (Eyeriss-like 12x14 row-stationary array, w8a8): latency (ms) and energy (mJ) at batch 1, each target's default precision",
+    `# note: hardware columns computed by \`node dist/bench/nas-macro.js build\` at the commit that added this file; targets/*.json may change later, this table does not`,
+  ];
+  return `${[...header, 'arch,class,acc1,acc2,acc3,acc_mean,params,flops,macs,' + MACRO_HW_COLUMNS.map((c) => c.column).join(','), ...lines].join('\n')}\n`;
+}
+
+/** One problem of the comparison on this table: the accuracy column with one or two cost columns. */
+export interface MacroProblemSpec {
+  readonly note: string;
+  /** Column of the `latency_ms` objective. */
+  readonly latency: string;
+  /** Column of the `energy_mj` objective (3 objectives), if any. */
+  readonly energy?: string;
+}
+
+/**
+ * Loads the table's `acc_mean` (as a fraction: `accuracy`), the spec's latency column (`latency_ms`) and energy column
+ * (`energy_mj`) as a NasTable over {@link macroSpace}. Bad rows are errors naming the value and what was expected: an
+ * architecture that is not 8 digits 0-2 or appears twice, a class that is not the architecture's, an accuracy outside
+ * [0, 100], a cost that is not a finite number >= 0, members of one class with different figures, a table without all
+ * 6,561 architectures.
+ */
+export function loadMacroTable(path: string, spec: MacroProblemSpec, text = readFileSync(path, 'utf8')): NasTable {
+  const csv = parseCommentedCsv(text, path);
+  const space = macroSpace() as ArchSpace;
+  const metrics = spec.energy ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms'];
+  const t = new NasTable(space, metrics, path);
+  const byClass = new Map<string, string>();
+  for (const r of csv.rows) {
+    const arch = r.arch ?? '';
+    if (!/^[012]{8}$/.test(arch)) throw new Error(`${path}: arch '${arch}': expected 8 digits 0-2`);
+    if (t.has(arch)) throw new Error(`${path}: arch ${arch} appears twice; expected one row per architecture`);
+    if (r.class !== macroRealArch(arch))
+      throw new Error(`${path}: class '${r.class}' of arch ${arch}: expected ${macroRealArch(arch)} (its identities moved to each stage's end)`);
+    const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
+    const acc = num('acc_mean');
+    if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: acc_mean '${r.acc_mean}' of arch ${arch}: expected a percentage in [0, 100]`);
+    const cost = (col: string): number => {
+      const v = num(col);
+      if (!(v >= 0 && Number.isFinite(v))) throw new Error(`${path}: ${col} '${r[col]}' of arch ${arch}: expected a finite number >= 0`);
+      return v;
+    };
+    const values: Record<string, number> = { accuracy: acc / 100, latency_ms: cost(spec.latency) };
+    if (spec.energy) values.energy_mj = cost(spec.energy);
+    const sig = metrics.map((m) => values[m]).join(',');
+    const prev = byClass.get(r.class as string);
+    if (prev !== undefined && prev !== sig)
+      throw new Error(`${path}: arch ${arch} has ${sig} but other members of class ${r.class} have ${prev}; expected one figure per class`);
+    byClass.set(r.class as string, sig);
+    t.add(arch, values);
+  }
+  if (t.size !== 3 ** LAYERS) throw new Error(`${path}: ${t.size} architectures; expected all ${3 ** LAYERS}`);
+  return t;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [cmd, file] = process.argv.slice(2);
+  if (cmd !== 'build' || !file) {
+    console.error('usage: node dist/bench/nas-macro.js build <nas-bench-macro_cifar10.json>');
+    process.exit(2);
+  }
+  const text = readFileSync(file, 'utf8');
+  const sha = createHash('sha256').update(text).digest('hex');
+  process.stdout.write(
+    buildMacroCsv(
+      text,
+      `github.com/xiusu/NAS-Bench-Macro commit 61a2bfc2ca0dce04d0997e6cf498047c27d6acf2 (Apache-2.0; data/nas-bench-macro_cifar10.json, sha256 ${sha}): per architecture test_acc (3 trainings), mean_acc, std, params, flops`,
+    ),
+  );
+}
