@@ -258,14 +258,7 @@ export function validate(
     return {
       config: id,
       layers: rs.length,
-      cycles: agreement(
-        rs.map((r) => r.modelCycles),
-        rs.map((r) => r.layer.simCycles),
-      ),
-      dramBytes: agreement(
-        rs.map((r) => r.modelDramBytes),
-        rs.map((r) => r.simDramBytes),
-      ),
+      ...cyclesAndDram(rs),
       networkRatios: ratios,
       networks: agreement(
         nv.map((v) => v[0]),
@@ -464,6 +457,11 @@ export function subsetAgreement(
   layers: ReadonlySet<string>,
 ): { cycles: Agreement; dramBytes: Agreement; meanLogError: number } {
   const rs = results.filter((r) => layers.has(simLayerId(r.layer)));
+  return { ...cyclesAndDram(rs), meanLogError: meanLogError(rs, layers) };
+}
+
+/** Model-vs-simulator agreement of a set of layer results: cycles and DRAM bytes. */
+function cyclesAndDram(rs: readonly LayerResult[]): { cycles: Agreement; dramBytes: Agreement } {
   return {
     cycles: agreement(
       rs.map((r) => r.modelCycles),
@@ -473,7 +471,6 @@ export function subsetAgreement(
       rs.map((r) => r.modelDramBytes),
       rs.map((r) => r.simDramBytes),
     ),
-    meanLogError: meanLogError(rs, layers),
   };
 }
 
