@@ -312,17 +312,7 @@ function rankedNeighbours(model: Model, names: readonly string[]): Params[] {
     tried.add(k);
     out.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
   };
-  for (const x0 of model.below) {
-    dims.forEach((dim, d) => {
-      if (dim.kind === 'cat') {
-        for (let c = 0; c < dim.k; c++) if (c !== x0[d]) consider(x0.map((v, j) => (j === d ? c : v)));
-      } else if (dim.grid) {
-        const g0 = dim.grid;
-        const v0 = roundToGrid(dim, x0[d] as number);
-        for (const v of [v0 - g0.step, v0 + g0.step]) if (v >= g0.low && v <= g0.high) consider(x0.map((u, j) => (j === d ? toT(dim, v) : u)));
-      }
-    });
-  }
+  for (const x0 of model.below) forEachNeighbour(dims, x0, consider);
   model.neighbours = out
     .map((c, i) => ({ ...c, i }))
     .sort((a, b) => b.s - a.s || a.i - b.i)
