@@ -176,7 +176,8 @@ test('tpe with constraints: later proposals are mostly feasible and the best fea
   assert.ok(best < 1.02, `best feasible ${best}`);
 });
 
-test('tpe neighbourShare: those asks propose an unseen point one choice away from an earlier trial; a re-ask on the same history takes the next one', async () => {
+/** A 6-edge, 5-choice categorical space (an NB201-like cell) with two conflicting objectives, and a choice distance. */
+function cellProblem() {
   const ops = ['a', 'b', 'c', 'd', 'e'];
   const space = new SearchSpace(Object.fromEntries(['e0', 'e1', 'e2', 'e3', 'e4', 'e5'].map((n) => [n, { kind: 'categorical' as const, choices: ops }])));
   const two: readonly Objective[] = [
@@ -188,6 +189,11 @@ test('tpe neighbourShare: those asks propose an unseen point one choice away fro
     return { values: [k.reduce((s, v) => s + v, 0), k.reduce((s, v, i) => s + ((v + i) % 5), 0)] };
   };
   const diff = (p: Params, q: Params): number => space.names.filter((n) => p[n] !== q[n]).length;
+  return { ops, space, two, ev, diff };
+}
+
+test('tpe neighbourShare: those asks propose an unseen point one choice away from an earlier trial; a re-ask on the same history takes the next one', async () => {
+  const { space, two, ev, diff } = cellProblem();
   const nearest = (ts: readonly Trial[], i: number): number => Math.min(...ts.slice(0, i).map((t) => diff(t.params, (ts[i] as Trial).params)));
   const on = await runTrials({ strategy: new Tpe({ neighbourShare: 1 }), space, objectives: two, evaluate: ev, nTrials: 60, seed: 2 });
   for (let i = 10; i < 60; i++) assert.equal(nearest(on, i), 1, `trial ${i}`);
@@ -216,17 +222,7 @@ test('tpe neighbourShare: a float-only space runs exactly as without it (no neig
 });
 
 test('tpe frontShare: those asks move a point of the current first front by one choice, extremes first', async () => {
-  const ops = ['a', 'b', 'c', 'd', 'e'];
-  const space = new SearchSpace(Object.fromEntries(['e0', 'e1', 'e2', 'e3', 'e4', 'e5'].map((n) => [n, { kind: 'categorical' as const, choices: ops }])));
-  const two: readonly Objective[] = [
-    { name: 'f', direction: 'minimize' },
-    { name: 'g', direction: 'minimize' },
-  ];
-  const ev = (p: Params) => {
-    const k = space.names.map((n) => ops.indexOf(p[n] as string));
-    return { values: [k.reduce((s, v) => s + v, 0), k.reduce((s, v, i) => s + ((v + i) % 5), 0)] };
-  };
-  const diff = (p: Params, q: Params): number => space.names.filter((n) => p[n] !== q[n]).length;
+  const { ops, space, two, ev, diff } = cellProblem();
   const on = await runTrials({ strategy: new Tpe({ frontShare: 1 }), space, objectives: two, evaluate: ev, nTrials: 60, seed: 2 });
   assert.equal(new Set(on.map((t) => JSON.stringify(t.params))).size, 60);
   for (let i = 10; i < 60; i++) {
