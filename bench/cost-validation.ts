@@ -7,7 +7,8 @@
  * median and worst relative error, the share of layers within ±10/25/50%, the same for DRAM bytes, and each
  * network's total cycles. Deterministic (no measurement, no load dependence).
  *
- * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-validation.js [--json] [--layers]`.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/cost-validation.js [--json] [--layers]`; `--new` (session 34): the
+ * fit on the 305 old rows and the scoring on the new rows (bench/data/bitfusion-sim-new.csv).
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -176,7 +177,7 @@ export const SPLIT_SEED = 33;
 export interface BitFusionChoices {
   readonly mapping: 'im2col' | 'channel' | 'best';
   readonly stalls: 'overlap' | 'edges' | 'serial';
-  readonly psum: 'none' | 'spill';
+  readonly psum: 'none' | 'spill' | 'tiles' | 'dram';
 }
 
 /**
@@ -418,6 +419,34 @@ export function fitGrid(): BitFusionChoices[] {
   return g;
 }
 
+/**
+ * The session-34 grid (cost11): mapping im2col | channel x stalls overlap | edges x psum none | tiles | dram (the
+ * tiled partial-sum / FC options of src/hardware/bitfusion.ts), 12 candidates.
+ */
+export function fitGrid34(): BitFusionChoices[] {
+  const g: BitFusionChoices[] = [];
+  for (const mapping of ['im2col', 'channel'] as const)
+    for (const stalls of ['overlap', 'edges'] as const) for (const psum of ['none', 'tiles', 'dram'] as const) g.push({ mapping, stalls, psum });
+  return g;
+}
+
+/** The committed new rows (session 34): layers the sweep never had, scored once (bench/bitfusion-sim-newrows.py). */
+export function loadNewSimData(): SimData {
+  return loadSimData(new URL('../../bench/data/bitfusion-sim-new.csv', import.meta.url));
+}
+
+/**
+ * Session-34 fit: every candidate scored by mean |ln(model / simulator cycles)| over ALL rows of `old` (the 305 sweep
+ * rows, all seen by session 33); `chosen` = the lowest (grid order breaks ties). The new rows are not an argument.
+ */
+export function fitOld(old: SimData, grid: readonly BitFusionChoices[] = fitGrid34()): { candidates: { choices: BitFusionChoices; fit: number }[]; chosen: { choices: BitFusionChoices; fit: number } } {
+  const all = new Set(old.layers.map(simLayerId));
+  const candidates = grid.map((choices) => ({ choices, fit: meanLogError(costLayers(old, choices), all) }));
+  let chosen = candidates[0] as { choices: BitFusionChoices; fit: number };
+  for (const c of candidates) if (c.fit < chosen.fit) chosen = c;
+  return { candidates, chosen };
+}
+
 /** One candidate of the grid with its criterion on the fit and the held-out layers. */
 export interface FitCandidate {
   readonly choices: BitFusionChoices;
@@ -516,7 +545,7 @@ function parseChoices(argv: readonly string[]): Partial<BitFusionChoices> {
   for (const kv of (argv[i + 1] ?? '').split(',')) {
     const [k, val] = kv.split('=');
     if (!k || !val || !['mapping', 'stalls', 'psum'].includes(k)) {
-      console.error(`--choices: '${kv}' is not mapping=<im2col|channel|best>, stalls=<overlap|edges|serial> or psum=<none|spill>`);
+      console.error(`--choices: '${kv}' is not mapping=<im2col|channel|best>, stalls=<overlap|edges|serial> or psum=<none|spill|tiles|dram>`);
       process.exit(2);
     }
     out[k] = val;
@@ -582,6 +611,78 @@ function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>
   );
 }
 
+/** Figures of one model on a set of rows: overall, per configuration, per kind. */
+export function scoreRows(data: SimData, choices: Partial<BitFusionChoices>): { name: string; meanLogError: number; cycles: Agreement; dramBytes: Agreement }[] {
+  const r = costLayers(data, choices);
+  const groups: [string, LayerResult[]][] = [
+    ['all', r],
+    ...Object.keys(data.configs).map((c): [string, LayerResult[]] => [c, r.filter((x) => x.layer.config === c)]),
+    ['conv', r.filter((x) => x.layer.kind === 'conv')],
+    ['fc', r.filter((x) => x.layer.kind === 'fc')],
+  ];
+  return groups.map(([name, rs]) => ({ name, ...subsetAgreement(rs, new Set(rs.map((x) => simLayerId(x.layer)))) }));
+}
+
+/** `--new`: the session-34 fit on the 305 old rows, then the 2026-12-03 model, the preset and the fit's choice on the new rows. */
+function printNew(old: SimData, fresh: SimData): void {
+  const f = fitOld(old);
+  console.log('session-34 fit on all 305 old rows (bench/data/bitfusion-sim-layers.csv); criterion: mean |ln(model/sim cycles)|');
+  console.log(
+    formatTable(
+      f.candidates.map((c) => ({ ...c.choices, fit: formatNumber(c.fit), chosen: c === f.chosen ? '<- chosen' : '' })),
+      [
+        { key: 'mapping', header: 'mapping' },
+        { key: 'stalls', header: 'stalls' },
+        { key: 'psum', header: 'psum' },
+        { key: 'fit', header: 'old rows mean |ln err|' },
+        { key: 'chosen', header: '' },
+      ],
+    ),
+  );
+  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  const p = bitFusionEdge().params;
+  const models: [string, Partial<BitFusionChoices>][] = [
+    ['2026-12-03 (im2col, overlap, none)', { mapping: 'im2col', stalls: 'overlap', psum: 'none' }],
+    [`preset (${p.mapping}, ${p.stalls}, ${p.psum})`, {}],
+    [`fit choice (${f.chosen.choices.mapping}, ${f.chosen.choices.stalls}, ${f.chosen.choices.psum})`, f.chosen.choices],
+  ];
+  console.log(`new rows (bench/data/bitfusion-sim-new.csv: ${fresh.layers.length} rows, ${new Set(fresh.layers.map(simLayerId)).size} layers x 5 configurations)`);
+  console.log(
+    formatTable(
+      models.flatMap(([name, ch]) =>
+        scoreRows(fresh, ch).map((a) => ({
+          name,
+          rows: a.name,
+          n: a.cycles.n,
+          mle: formatNumber(a.meanLogError),
+          rho: formatNumber(a.cycles.spearman),
+          med: pct(a.cycles.medianAbsErr),
+          w25: pct(a.cycles.within25),
+          w50: pct(a.cycles.within50),
+          range: `${formatNumber(a.cycles.minRatio)}..${formatNumber(a.cycles.maxRatio)}`,
+          dRho: formatNumber(a.dramBytes.spearman),
+          dMed: pct(a.dramBytes.medianAbsErr),
+          dW25: pct(a.dramBytes.within25),
+        })),
+      ),
+      [
+        { key: 'name', header: 'model' },
+        { key: 'rows', header: 'rows' },
+        { key: 'n', header: 'n' },
+        { key: 'mle', header: 'mean |ln err|' },
+        { key: 'rho', header: 'cycles Spearman' },
+        { key: 'med', header: 'median |err|' },
+        { key: 'w25', header: 'within 25%' },
+        { key: 'w50', header: 'within 50%' },
+        { key: 'range', header: 'model/sim range' },
+        { key: 'dRho', header: 'DRAM Spearman' },
+        { key: 'dMed', header: 'DRAM median |err|' },
+        { key: 'dW25', header: 'DRAM within 25%' },
+      ],
+    ),
+  );
+}
+
 /**
  * The committed NB201 table's `latency_ms` column (bitfusion-edge, W8A8, costed when the table was built) against
  * the 2026-12-03 model and the preset, over every cell: how far the session-33 mapping moves that column.
@@ -621,6 +722,10 @@ function main(): void {
     return;
   }
   const data = loadSimData();
+  if (process.argv.includes('--new')) {
+    printNew(data, loadNewSimData());
+    return;
+  }
   if (process.argv.includes('--write-split')) {
     // the pre-registered split's rows (bench/data/bitfusion-sim-split.csv holds them below its header)
     process.stdout.write(`${simSplitCsvRows(makeSimSplit(SPLIT_SEED, data), data).join('\n')}\n`);

@@ -28,6 +28,13 @@
  * - `psum`: 'none'; 'spill': when the weights do not fit their buffer, the reduction is split into
  *   ceil(weights / buffer) slices and the outputs are written per slice and read back (partial sums in DRAM) instead of
  *   the inputs being re-read.
+ *   Session 34 adds two values that tile the GEMM with all three buffers ({@link bitFusionTiles}): 'tiles' = the
+ *   cheapest of pixel x output-channel x reduction-slice tilings and loop orders, partial sums held as 32-bit
+ *   values in the output buffer (half of `outputBufKB`) and written / read back only when a reduction loop runs
+ *   outside an output tile that no longer fits (first slice not read, last written at `resultBits`); 'dram' = the
+ *   same search with the BitFusion simulator's convention that every output tile is read from DRAM before and
+ *   written after each visit as 32-bit values padded to the columns (so even an unsplit reduction moves the
+ *   outputs twice). Grouped/depthwise convolutions keep the operand tiling.
  * Energy: bricks x brick energy + accumulate per MAC, SRAM and DRAM bytes at 45 nm per-access energies.
  */
 import { ConfigError } from '../errors.js';
@@ -59,8 +66,8 @@ export interface BitFusionParams {
   readonly mapping: 'im2col' | 'channel' | 'best';
   /** How memory time and compute time combine. */
   readonly stalls: 'overlap' | 'edges' | 'serial';
-  /** Partial sums spilled to DRAM when the weights do not fit. */
-  readonly psum: 'none' | 'spill';
+  /** Partial sums spilled to DRAM when the weights do not fit ('spill'), or tiled with an output buffer ('tiles', 'dram'). */
+  readonly psum: 'none' | 'spill' | 'tiles' | 'dram';
 }
 
 /**
@@ -126,13 +133,14 @@ export class BitFusionTarget extends BitAcceleratorTarget {
       return [Math.ceil(G / packs) * kf * nFolds, kf];
     };
     let [folds, kFolds] = foldsFor(K, 1);
+    let passes = 1;
     const taps = kind === KIND.dense ? 1 : (c.kh[i] as number) * (c.kw[i] as number);
     // channel-wise only for dense-reduction convolutions reading more than IMAGE_CHANNELS channels: an image input
     // (the network's input) is im2col'd by the host, and a grouped/depthwise conv's few channels per group would
     // leave the rows idle for k² passes, so its taps stay im2col'd and its groups packed (the simulator has no such layers)
     if (p.mapping !== 'im2col' && taps > 1 && G === 1 && (p.mapping === 'best' || K / taps > IMAGE_CHANNELS)) {
       const [f, kf] = foldsFor(K / taps, taps);
-      if (p.mapping === 'channel' || f < folds) [folds, kFolds] = [f, kf];
+      if (p.mapping === 'channel' || f < folds) [folds, kFolds, passes] = [f, kf, taps];
     }
     // folds pipeline back to back (weights of the next fold load while the current one streams, one row per cycle);
     // the array fills and drains once per layer
@@ -144,7 +152,33 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     const outB = ((c.outElems[i] as number) * B * (p.resultBits > 0 ? p.resultBits : ab)) / 8;
     const wBuf = p.weightBufKB * 1024;
     let dram: number;
-    if (p.psum === 'spill' && wBytes > wBuf) {
+    let edgeBytes = -1;
+    if ((p.psum === 'tiles' || p.psum === 'dram') && G === 1) {
+      const t = bitFusionTiles(
+        {
+          pixels: M,
+          reduce: kFolds / passes,
+          outC: N,
+          weightBytes: wBytes,
+          inputBytes: inB,
+          outputBytes: outB,
+          paddedOutC: Math.ceil(N / p.cols) * p.cols,
+        },
+        {
+          cols: p.cols,
+          weightBuf: wBuf,
+          inputBuf: p.inputBufKB * 1024,
+          outputBuf: (p.outputBufKB * 1024) / 2,
+          dram: p.psum === 'dram',
+          edges: p.stalls === 'edges',
+          computeBytes: compS * this.bwBps,
+        },
+      );
+      out[OUT.weightDramBytes] = t.weightBytes;
+      out[OUT.actDramBytes] = t.inputBytes;
+      dram = t.weightBytes + t.inputBytes + t.outputBytes;
+      edgeBytes = t.edgeBytes;
+    } else if (p.psum === 'spill' && wBytes > wBuf) {
       // reduction split into weight-buffer slices: inputs and weights read once, each slice's partial sums written
       // and (except the first) read back
       const slices = Math.ceil(wBytes / wBuf);
@@ -161,7 +195,9 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     if (p.stalls === 'serial') latS = compS + memS;
     else if (p.stalls === 'edges') {
       // the first weight and input tiles must arrive before compute starts; the last output tile leaves after it
-      const edge = (Math.min(wBytes, wBuf) + Math.min(inB, p.inputBufKB * 1024) + Math.min(outB, (p.outputBufKB * 1024) / 2)) / this.bwBps;
+      const edge =
+        (edgeBytes >= 0 ? edgeBytes : Math.min(wBytes, wBuf) + Math.min(inB, p.inputBufKB * 1024) + Math.min(outB, (p.outputBufKB * 1024) / 2)) /
+        this.bwBps;
       const rest = memS - edge;
       latS = (compS > rest ? compS : rest) + edge;
     }
@@ -216,11 +252,140 @@ function bitFusionChoices(v: Readonly<Record<string, unknown>>, name: string): P
   return {
     mapping: pick('mapping', ['im2col', 'channel', 'best'] as const, d.mapping),
     stalls: pick('stalls', ['overlap', 'edges', 'serial'] as const, d.stalls),
-    psum: pick('psum', ['none', 'spill'] as const, d.psum),
+    psum: pick('psum', ['none', 'spill', 'tiles', 'dram'] as const, d.psum),
   };
 }
 
 /** The `bitfusion-edge` preset. */
 export function bitFusionEdge(overrides: Readonly<Record<string, unknown>> = {}): BitFusionTarget {
   return bitFusionFromFile(loadTargetFile('bitfusion-edge'), overrides);
+}
+
+/** A dense-reduction GEMM for {@link bitFusionTiles} (bytes at the layer's bit widths). */
+export interface TileLayer {
+  /** Output pixels x batch (M). */
+  readonly pixels: number;
+  /** Reduction in array passes: ceil(reduction per pass / lanes); the reduction may be split into at most this many slices. */
+  readonly reduce: number;
+  readonly outC: number;
+  readonly weightBytes: number;
+  readonly inputBytes: number;
+  /** Outputs at the result bits. */
+  readonly outputBytes: number;
+  /** Output channels padded to the columns. */
+  readonly paddedOutC: number;
+}
+
+/** Buffers (bytes one tile may use) and conventions of {@link bitFusionTiles}. */
+export interface TileBuffers {
+  readonly cols: number;
+  readonly weightBuf: number;
+  readonly inputBuf: number;
+  readonly outputBuf: number;
+  /** The simulator's convention: every output-tile visit reads and writes 32-bit values padded to the columns. */
+  readonly dram: boolean;
+  /** Choose by compute + first-tile load + last-tile write ('edges'), else by max(compute, traffic). */
+  readonly edges: boolean;
+  /** Compute time in DRAM bytes (compute seconds x bandwidth), for choosing the tiling by latency. */
+  readonly computeBytes: number;
+}
+
+/** DRAM bytes per operand of the cheapest tiling, and the first loads + last write that cannot overlap compute. */
+export interface TileTraffic {
+  readonly weightBytes: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  readonly edgeBytes: number;
+}
+
+const PSUM_BYTES = 4;
+
+/**
+ * Tile a GEMM (pixels x reduction x output channels) over three loops P (pixel tiles), N (output-channel tiles, a
+ * multiple of the columns) and S (reduction slices), tile sizes halving from the whole dimension, in each of the
+ * six loop orders. Weights depend on N and S, inputs on P and S, outputs on P and N. Going from the innermost
+ * loop outwards, an operand's footprint grows with the loops it depends on; a loop it does not depend on re-reads
+ * it only once that footprint has outgrown its buffer. Output tiles hold 32-bit partial sums; an output visited
+ * e times is written e times and read back e - 1 times (the last write at the result bits), or, with `dram`, read
+ * and written e times at 32 bits padded to the columns. Candidates whose tiles exceed a buffer are skipped (if
+ * none fits, the smallest tiles are taken). The chosen tiling has the lowest latency in bytes (max(compute,
+ * traffic), or with `edges` compute-or-rest plus the first weight / input tiles and the last output tile), then
+ * the least traffic.
+ */
+export function bitFusionTiles(l: TileLayer, b: TileBuffers): TileTraffic {
+  const M = Math.max(1, l.pixels);
+  const S0 = Math.max(1, l.reduce);
+  const Np = Math.max(b.cols, l.paddedOutC);
+  const outPsum = M * (b.dram ? Np : l.outC) * PSUM_BYTES;
+  const sizes = (whole: number, step: number): number[] => {
+    const r: number[] = [];
+    for (let t = whole; ; t = Math.ceil(t / 2 / step) * step) {
+      if (r[r.length - 1] !== t) r.push(t);
+      if (t <= step) break;
+    }
+    return r;
+  };
+  const ms = sizes(M, 1);
+  const ns = sizes(Np, b.cols);
+  const ss: number[] = [];
+  for (let s = 1; ; s *= 2) {
+    ss.push(Math.min(s, S0));
+    if (s >= S0) break;
+  }
+  // operand dependence on loops [P, N, S]
+  const deps = [
+    [false, true, true], // weights
+    [true, false, true], // inputs
+    [true, true, false], // outputs
+  ] as const;
+  const orders = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ] as const;
+  let best: (TileTraffic & { lat: number; total: number }) | undefined;
+  let fallback: TileTraffic | undefined;
+  for (const m of ms)
+    for (const n of ns)
+      for (const s of ss) {
+        const counts = [Math.ceil(M / m), Math.ceil(Np / n), s];
+        const tiles = [(l.weightBytes * n) / Np / s, (l.inputBytes * m) / M / s, (outPsum * m * n) / M / Np];
+        const bufs = [b.weightBuf, b.inputBuf, b.outputBuf];
+        const fits = tiles.every((t, i) => t <= (bufs[i] as number));
+        const smallest = m === ms[ms.length - 1] && n === ns[ns.length - 1] && s === ss[ss.length - 1];
+        if (!fits && !smallest) continue;
+        for (const o of orders) {
+          // visits[i]: how many times operand i's whole tensor moves (1 = once)
+          const visits = deps.map((dep, i) => {
+            let foot = tiles[i] as number;
+            let moves = 1;
+            for (let j = 2; j >= 0; j--) {
+              const loop = o[j] as number;
+              const c = counts[loop] as number;
+              if (dep[loop]) foot *= c;
+              else if (foot > (bufs[i] as number)) moves *= c;
+            }
+            return moves;
+          });
+          const w = l.weightBytes * (visits[0] as number);
+          const x = l.inputBytes * (visits[1] as number);
+          const e = visits[2] as number;
+          const y = b.dram ? 2 * e * outPsum : l.outputBytes + (e - 1) * 2 * outPsum;
+          const outLast = b.dram ? (tiles[2] as number) : ((tiles[2] as number) * l.outputBytes) / outPsum;
+          const edge = (tiles[0] as number) + (tiles[1] as number) + (b.dram ? 2 : 1) * outLast;
+          const total = w + x + y;
+          const lat = b.edges ? Math.max(b.computeBytes, total - edge) + edge : Math.max(b.computeBytes, total);
+          const cand = { weightBytes: w, inputBytes: x, outputBytes: y, edgeBytes: edge };
+          if (!fits) {
+            fallback = cand;
+            continue;
+          }
+          if (!best || lat < best.lat || (lat === best.lat && total < best.total)) best = { ...cand, lat, total };
+        }
+      }
+  const r = best ?? (fallback as TileTraffic);
+  return { weightBytes: r.weightBytes, inputBytes: r.inputBytes, outputBytes: r.outputBytes, edgeBytes: r.edgeBytes };
 }
