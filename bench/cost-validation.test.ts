@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import { bitFusionEdge } from '../src/hardware/bitfusion.js';
 import {
   costLayers,
+  fitGrid34,
+  fitOld,
   fitSim,
+  loadNewSimData,
   loadSimData,
   loadSimSplit,
   makeSimSplit,
@@ -102,5 +105,35 @@ test('the fit on the fit half picks channel-wise mapping (the preset), whatever 
     assert.deepEqual(s.chosen.choices, f.chosen.choices, `scramble ${seed}`);
     assert.ok(Math.abs(s.chosen.fit - f.chosen.fit) < 1e-12);
     assert.notEqual(s.chosen.held, f.chosen.held, 'the scramble moved the held-out rows');
+  }
+});
+
+test('the new rows (session 34) load: 48 layers x the same 5 configurations, no layer or shape of the sweep', () => {
+  const fresh = loadNewSimData();
+  assert.equal(fresh.layers.length, 240);
+  assert.equal(new Set(fresh.layers.map(simLayerId)).size, 48);
+  assert.deepEqual(fresh.configs, data.configs);
+  const oldIds = new Set(data.layers.map(simLayerId));
+  const oldShapes = new Set(data.layers.map(simShape));
+  for (const l of fresh.layers) {
+    assert.ok(!oldIds.has(simLayerId(l)) && !oldShapes.has(simShape(l)), `${simLayerId(l)} (${simShape(l)}) is in the sweep`);
+    assert.ok(l.simCycles > 0 && l.simDramReadBits > 0 && l.batch === 16, simLayerId(l));
+  }
+  assert.ok(fresh.sources.some((s) => s.includes('04ec1c87c91ef4a681858f84f5a7832d5b65e83b')));
+});
+
+test('the session-34 fit on the 305 old rows picks psum=dram, and is unchanged when the new rows are scrambled', () => {
+  const f = fitOld(data);
+  assert.equal(f.candidates.length, 12);
+  assert.deepEqual(f.chosen.choices, { mapping: 'channel', stalls: 'overlap', psum: 'dram' });
+  const fresh = loadNewSimData();
+  // old and new rows in one data set, the new ones as the "held" half: the fit half's choice must be fitOld's,
+  // whatever the new rows' simulator figures are
+  const both = { ...data, layers: [...data.layers, ...fresh.layers] };
+  const split = { seed: 0, fit: [...new Set(data.layers.map(simLayerId))], held: [...new Set(fresh.layers.map(simLayerId))] };
+  for (const seed of [1, 2, 3]) {
+    const s = fitSim(scrambleHeld(both, split, seed), split, fitGrid34());
+    assert.deepEqual(s.chosen.choices, f.chosen.choices, `scramble ${seed}`);
+    assert.ok(Math.abs(s.chosen.fit - f.chosen.fit) < 1e-12);
   }
 });

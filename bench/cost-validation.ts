@@ -439,7 +439,10 @@ export function loadNewSimData(): SimData {
  * Session-34 fit: every candidate scored by mean |ln(model / simulator cycles)| over ALL rows of `old` (the 305 sweep
  * rows, all seen by session 33); `chosen` = the lowest (grid order breaks ties). The new rows are not an argument.
  */
-export function fitOld(old: SimData, grid: readonly BitFusionChoices[] = fitGrid34()): { candidates: { choices: BitFusionChoices; fit: number }[]; chosen: { choices: BitFusionChoices; fit: number } } {
+export function fitOld(
+  old: SimData,
+  grid: readonly BitFusionChoices[] = fitGrid34(),
+): { candidates: { choices: BitFusionChoices; fit: number }[]; chosen: { choices: BitFusionChoices; fit: number } } {
   const all = new Set(old.layers.map(simLayerId));
   const candidates = grid.map((choices) => ({ choices, fit: meanLogError(costLayers(old, choices), all) }));
   let chosen = candidates[0] as { choices: BitFusionChoices; fit: number };
@@ -612,7 +615,10 @@ function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>
 }
 
 /** Figures of one model on a set of rows: overall, per configuration, per kind. */
-export function scoreRows(data: SimData, choices: Partial<BitFusionChoices>): { name: string; meanLogError: number; cycles: Agreement; dramBytes: Agreement }[] {
+export function scoreRows(
+  data: SimData,
+  choices: Partial<BitFusionChoices>,
+): { name: string; meanLogError: number; cycles: Agreement; dramBytes: Agreement }[] {
   const r = costLayers(data, choices);
   const groups: [string, LayerResult[]][] = [
     ['all', r],
@@ -646,7 +652,9 @@ function printNew(old: SimData, fresh: SimData): void {
     [`preset (${p.mapping}, ${p.stalls}, ${p.psum})`, {}],
     [`fit choice (${f.chosen.choices.mapping}, ${f.chosen.choices.stalls}, ${f.chosen.choices.psum})`, f.chosen.choices],
   ];
-  console.log(`new rows (bench/data/bitfusion-sim-new.csv: ${fresh.layers.length} rows, ${new Set(fresh.layers.map(simLayerId)).size} layers x 5 configurations)`);
+  console.log(
+    `new rows (bench/data/bitfusion-sim-new.csv: ${fresh.layers.length} rows, ${new Set(fresh.layers.map(simLayerId)).size} layers x 5 configurations)`,
+  );
   console.log(
     formatTable(
       models.flatMap(([name, ch]) =>

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
-import { bitFusionEdge } from './bitfusion.js';
+import { bitFusionEdge, bitFusionTiles } from './bitfusion.js';
 import { uniformPolicy } from './precision.js';
 
 function layer(build: (b: GraphBuilder) => void, shape: number[]): Workload {
@@ -118,5 +118,40 @@ describe('bitfusion-edge', () => {
       c.dramBytes - (c.weightDramBytes as number) - (c.actDramBytes as number);
     assert.equal(out(t.layerCost(w, { weightBits: 4, actBits: 4 })), (64 * 16 * 16 * 4) / 8);
     assert.equal(out(bitFusionEdge({ resultBits: 32 }).layerCost(w, { weightBits: 4, actBits: 4 })), 64 * 16 * 16 * 4);
+  });
+  it("psum 'tiles' / 'dram' (session 34): the tile search on hand-computed layers", () => {
+    // everything fits: one tile; 'dram' reads and writes the 32-bit outputs once (2 x 2 x 16 x 4 bytes)
+    const big = { cols: 16, weightBuf: 1e6, inputBuf: 1e6, outputBuf: 1e6, edges: false, computeBytes: 0 };
+    const fc = { pixels: 2, reduce: 1, outC: 16, weightBytes: 256, inputBytes: 64, outputBytes: 128, paddedOutC: 16 };
+    assert.deepEqual(bitFusionTiles(fc, { ...big, dram: true }), { weightBytes: 256, inputBytes: 64, outputBytes: 256, edgeBytes: 576 });
+    assert.deepEqual(bitFusionTiles(fc, { ...big, dram: false }), { weightBytes: 256, inputBytes: 64, outputBytes: 128, edgeBytes: 448 });
+    // 4 KB of weights in a 1 KB buffer: 4 reduction slices; a 128-byte output buffer holds 2 pixels x 16 psums. Best:
+    // slices outermost, so the weights move once and each output is written 4 times and read back 3 times as 32-bit
+    // psums (3 x 2 x 256 bytes) plus its final write at the result bits (64 bytes); slices innermost would re-read the
+    // weights per pixel tile (8 KB)
+    const split = { pixels: 4, reduce: 4, outC: 16, weightBytes: 4096, inputBytes: 256, outputBytes: 64, paddedOutC: 16 };
+    const small = { ...big, weightBuf: 1024, outputBuf: 128 };
+    assert.deepEqual(bitFusionTiles(split, { ...small, dram: false }), {
+      weightBytes: 4096,
+      inputBytes: 256,
+      outputBytes: 64 + 3 * 2 * 256,
+      edgeBytes: 1024 + 32 + 32,
+    });
+    // 'dram': 4 visits read and written at 32 bits (2048) still beats re-reading the weights (8192 + 512)
+    assert.deepEqual(bitFusionTiles(split, { ...small, dram: true }), {
+      weightBytes: 4096,
+      inputBytes: 256,
+      outputBytes: 2048,
+      edgeBytes: 1024 + 32 + 2 * 128,
+    });
+    // through the target: a 16 -> 16 3x3 conv on 8x8 at W8A8 fits every buffer; 'dram' moves the outputs twice at
+    // 32 bits padded to the 16 columns, 'tiles' once at the activation bits (= 'none'), and psum is checked
+    const w = layer((b) => b.output(b.conv(b.input, { out: 16, kernel: 3, bias: false })), [16, 8, 8]);
+    const p = { weightBits: 8, actBits: 8 };
+    const none = t.layerCost(w, p).dramBytes;
+    assert.equal(none, 16 * 16 * 9 + 16 * 64 + 16 * 64);
+    assert.equal(bitFusionEdge({ psum: 'tiles' }).layerCost(w, p).dramBytes, none);
+    assert.equal(bitFusionEdge({ psum: 'dram' }).layerCost(w, p).dramBytes, 16 * 16 * 9 + 16 * 64 + 2 * 64 * 16 * 4);
+    assert.throws(() => bitFusionEdge({ psum: 'all' }), /parameter 'psum' is "all", expected one of "none", "spill", "tiles", "dram"/);
   });
 });

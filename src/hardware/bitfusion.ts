@@ -196,8 +196,7 @@ export class BitFusionTarget extends BitAcceleratorTarget {
     else if (p.stalls === 'edges') {
       // the first weight and input tiles must arrive before compute starts; the last output tile leaves after it
       const edge =
-        (edgeBytes >= 0 ? edgeBytes : Math.min(wBytes, wBuf) + Math.min(inB, p.inputBufKB * 1024) + Math.min(outB, (p.outputBufKB * 1024) / 2)) /
-        this.bwBps;
+        (edgeBytes >= 0 ? edgeBytes : Math.min(wBytes, wBuf) + Math.min(inB, p.inputBufKB * 1024) + Math.min(outB, (p.outputBufKB * 1024) / 2)) / this.bwBps;
       const rest = memS - edge;
       latS = (compS > rest ? compS : rest) + edge;
     }
