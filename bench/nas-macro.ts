@@ -1,6 +1,7 @@
 /**
- * NAS-Bench-Macro (Su et al., CVPR 2021, github.com/xiusu/NAS-Bench-Macro) as an hwnas architecture space and a
- * table for bench/compare-optuna.ts (issue 18, session 33: a search space other than NB201's cell, unseen).
+ * NAS-Bench-Macro (Su et al., CVPR 2021, github.com/xiusu/NAS-Bench-Macro): the table for bench/compare-optuna.ts
+ * (issue 18, session 33: a search space other than NB201's cell, unseen): its CSV builder and loader. The space itself
+ * (choices, codec, classes, IR graph) is src/search/spaces/macro.ts since session 34, re-exported here.
  *
  * The space: a CIFAR-10 network of a 3x3 stem conv (32 channels, BN, ReLU), 8 searched layers in three stages of 2, 3
  * and 3 layers (the first layer of a stage has stride 2 and doubles the channels: 64, 128, 256), a 1x1 head conv to
@@ -26,107 +27,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../src/errors.js';
 import { defaultPolicy } from '../src/hardware/precision.js';
 import { getTarget } from '../src/hardware/registry.js';
-import { GraphBuilder } from '../src/ir/builder.js';
-import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { NasTable } from '../src/nas/tabular.js';
-import { SearchSpace } from '../src/search/space.js';
-import { addInvertedResidual } from '../src/search/spaces/mbv2.js';
+import { enumerateMacro, MACRO_LAYERS, macroGraph, macroRealArch, macroSpace } from '../src/search/spaces/macro.js';
 import type { ArchSpace } from '../src/search/spaces/types.js';
-import type { Params } from '../src/search/types.js';
 import { parseCommentedCsv } from './commented-csv.js';
 
-/** Layers per stage (the benchmark's `stages=[2, 3, 3]`). */
-export const MACRO_STAGES = [2, 3, 3] as const;
-/** The parameter value of each layer choice, by the benchmark's digit (0 identity, 1 MB3_K3, 2 MB6_K5). */
-export const MACRO_CHOICES = ['id', 'mb3k3', 'mb6k5'] as const;
-const LAYERS = 8;
-const STEM = 32;
-const HEAD = 1280;
-
-/** The benchmark's class of an architecture: each stage's identity layers after its first moved to the stage's end. */
-export function macroRealArch(arch: string): string {
-  let out = '';
-  let i = 0;
-  for (const n of MACRO_STAGES) {
-    const stage = arch.slice(i, i + n);
-    i += n;
-    const rest = stage.slice(1);
-    out += stage[0] + rest.replace(/0/g, '') + '0'.repeat(rest.length - rest.replace(/0/g, '').length);
-  }
-  return out;
-}
-
-function checkArch(s: string): string {
-  if (typeof s !== 'string' || !/^[012]{8}$/.test(s.trim()))
-    throw new ConfigError(`nas-bench-macro architecture '${s}': expected 8 digits 0-2 (0 identity, 1 MB3_K3, 2 MB6_K5), e.g. '02012100'`);
-  return s.trim();
-}
-
-/** The NAS-Bench-Macro space (see the module doc); points are 8-digit strings. */
-export function macroSpace(): ArchSpace<string> {
-  const names = Array.from({ length: LAYERS }, (_, i) => `l${i + 1}`);
-  const space = new SearchSpace(Object.fromEntries(names.map((n) => [n, { kind: 'categorical' as const, choices: [...MACRO_CHOICES] }])));
-  return {
-    name: 'nas-bench-macro',
-    space,
-    toParams: (a) => Object.fromEntries(names.map((n, i) => [n, MACRO_CHOICES[Number(a[i])] as string])),
-    fromParams: (p: Params) => {
-      const why = space.check(p);
-      if (why !== null) throw new ConfigError(`nas-bench-macro point: ${why}`);
-      return names.map((n) => String(MACRO_CHOICES.indexOf(p[n] as (typeof MACRO_CHOICES)[number]))).join('');
-    },
-    format: (a) => a,
-    parse: checkArch,
-    isomorphismKey: macroRealArch,
-    graph: (a) => macroGraph(a),
-    slots: () => ['stem', ...names, 'head', 'fc'],
-    slotOf: (node) => {
-      if (node === 'stem' || node === 'head' || node === 'fc') return node;
-      const m = /^(l\d)_/.exec(node);
-      return m ? m[1] : undefined;
-    },
-    slotParams: (slot) => (/^l\d$/.test(slot) ? [slot] : []),
-  };
-}
-
-/** The IR graph of an architecture (3x32x32 input, 10 classes), as the benchmark's train/model.py builds it. */
-export function macroGraph(arch: string): Graph {
-  const a = checkArch(arch);
-  const b = new GraphBuilder(`nas-bench-macro-${a}`, [3, 32, 32]);
-  let x = b.relu(b.bn(b.conv(b.input, { out: STEM, kernel: 3, pad: 'same', bias: false, name: 'stem' }), { name: 'stem_bn' }), 'stem_act');
-  let ch = STEM;
-  let k = 0;
-  for (const n of MACRO_STAGES) {
-    for (let j = 0; j < n; j++) {
-      const op = a[k] as string;
-      const p = `l${k + 1}`;
-      k++;
-      const out = j === 0 ? ch * 2 : ch;
-      const stride = j === 0 ? 2 : 1;
-      if (op === '0') {
-        // identity; at a stage's first layer the shape changes, so a 1x1 stride-2 conv + BN (the benchmark's downsample)
-        if (j === 0) x = b.bn(b.conv(x, { out, kernel: 1, stride, bias: false, name: `${p}_down` }), { name: `${p}_down_bn` });
-      } else {
-        const blk = op === '1' ? { kernel: 3, expansion: 3 } : { kernel: 5, expansion: 6 };
-        x = addInvertedResidual(b, x, out, stride, { ...blk, se: false, act: 'relu' }, p);
-      }
-      ch = out;
-    }
-  }
-  x = b.relu(b.bn(b.conv(x, { out: HEAD, kernel: 1, bias: false, name: 'head' }), { name: 'head_bn' }), 'head_act');
-  x = b.flatten(b.globalAvgPool(x, 'gap'), 'flatten');
-  b.output(b.dense(x, 10, { name: 'fc' }));
-  return b.build();
-}
-
-/** Every architecture string, layer 1 the most significant digit (the benchmark's itertools.product order). */
-export function enumerateMacro(): string[] {
-  return Array.from({ length: 3 ** LAYERS }, (_, i) => i.toString(3).padStart(LAYERS, '0'));
-}
+// The space itself lives in src/search/spaces/macro.ts (registered as 'nas-bench-macro', session 34); re-exported
+// here so that the bench's imports keep working.
+export { enumerateMacro, MACRO_CHOICES, MACRO_STAGES, macroGraph, macroRealArch, macroSpace } from '../src/search/spaces/macro.js';
 
 /**
  * The hardware columns the builder adds: name, target spec (its default precision: fp32 where the target runs it,
@@ -223,7 +134,7 @@ export function loadMacroTable(path: string, spec: MacroProblemSpec, text = read
     byClass.set(r.class as string, sig);
     t.add(arch, values);
   }
-  if (t.size !== 3 ** LAYERS) throw new Error(`${path}: ${t.size} architectures; expected all ${3 ** LAYERS}`);
+  if (t.size !== 3 ** MACRO_LAYERS) throw new Error(`${path}: ${t.size} architectures; expected all ${3 ** MACRO_LAYERS}`);
   return t;
 }
 

@@ -6,6 +6,9 @@
  * architecture, numbers only. JSON: `{"format": "hwnas-nas-table", "space": "nb201", "metrics":
  * ["accuracy", ...], "rows": [{"arch": "...", "accuracy": 0.91, ...}, ...]}` (also accepted: a bare
  * array of such rows). Architecture strings are checked against the space and stored in canonical form.
+ * A column mapping ({@link parseTableColumns}, `hwnas nas --table-columns`) reads a table with other column names
+ * (a published benchmark's own CSV): each metric from one named column, optionally a percentage read as a fraction;
+ * the other columns are ignored.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -104,9 +107,77 @@ export class NasTable {
   }
 }
 
-/** Parses a table's text; `path` decides the format (`.csv` or JSON) and appears in errors. */
-export function parseNasTable(text: string, path: string, space: ArchSpace): NasTable {
+/** One metric of a table read from a named column (see {@link parseTableColumns}). */
+export interface TableColumn {
+  /** The metric's name (what `--objectives` refers to). */
+  readonly metric: string;
+  /** The table's column it is read from. */
+  readonly column: string;
+  /** The column holds a percentage in [0, 100], read as a fraction (value / 100). */
+  readonly percent: boolean;
+}
+
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Parses a column mapping `metric=column[%],...` (`hwnas nas --table-columns`): each metric is read from that column
+ * of the table, a trailing `%` reads a percentage as a fraction, a bare `column` is `column=column`. ConfigError
+ * naming the bad entry: an empty entry, a name that is not a column name, a metric given twice, or `arch`.
+ */
+export function parseTableColumns(spec: string, what = 'table column mapping'): TableColumn[] {
+  const out: TableColumn[] = [];
+  const expected =
+    "expected comma-separated 'metric=column' entries, e.g. 'accuracy=acc_mean%,latency_ms=a76_fp32_ms' (a trailing % reads a percentage as a fraction)";
+  for (const raw of spec.split(',')) {
+    const e = raw.trim();
+    const m = /^([^=]+?)\s*(?:=\s*([^=]*?))?$/.exec(e);
+    const metric = m?.[1]?.trim() ?? '';
+    let column = (m?.[2] ?? metric).trim();
+    const percent = column.endsWith('%');
+    if (percent) column = column.slice(0, -1).trim();
+    if (!m || !COLUMN_NAME.test(metric) || !COLUMN_NAME.test(column)) throw new ConfigError(`${what} '${spec}': bad entry '${e}'; ${expected}`);
+    if (metric === 'arch' || column === 'arch')
+      throw new ConfigError(`${what} '${spec}': entry '${e}' maps the 'arch' column; the architecture is always read from 'arch', give metrics only`);
+    if (out.some((c) => c.metric === metric)) throw new ConfigError(`${what} '${spec}': metric '${metric}' is given twice; expected each metric once`);
+    out.push({ metric, column, percent });
+  }
+  return out;
+}
+
+/** The spelling of a mapping that {@link parseTableColumns} reads back (stored in a study's evaluator options). */
+export function formatTableColumns(cols: readonly TableColumn[]): string {
+  return cols.map((c) => `${c.metric}=${c.column}${c.percent ? '%' : ''}`).join(',');
+}
+
+/**
+ * The value of a mapped column: a finite number, and with `percent` one in [0, 100], divided by 100 (ConfigError
+ * naming the value, the column and what was expected).
+ */
+function mappedValue(raw: unknown, c: TableColumn, where: string): number {
+  const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(v)) throw new ConfigError(`${where}: column '${c.column}' (metric '${c.metric}') is ${JSON.stringify(raw)}, expected a finite number`);
+  if (!c.percent) return v;
+  if (!(v >= 0 && v <= 100))
+    throw new ConfigError(`${where}: column '${c.column}' (metric '${c.metric}', read as a percentage) is ${v}, expected a percentage in [0, 100]`);
+  return v / 100;
+}
+
+/** The columns a mapping names that `available` lacks: a ConfigError naming the first and the available ones. */
+function checkMappedColumns(src: string, cols: readonly TableColumn[], available: readonly string[]): void {
+  for (const c of cols)
+    if (!available.includes(c.column))
+      throw new ConfigError(
+        `${src}: no column '${c.column}' for metric '${c.metric}' of the column mapping '${formatTableColumns(cols)}' (columns: ${available.join(', ')})`,
+      );
+}
+
+/**
+ * Parses a table's text; `path` decides the format (`.csv` or JSON) and appears in errors. With `columns`, the metrics
+ * are the mapping's, read from its columns (other columns ignored; see {@link parseTableColumns}).
+ */
+export function parseNasTable(text: string, path: string, space: ArchSpace, columns?: readonly TableColumn[]): NasTable {
   const src = `NAS table '${path}'`;
+  if (columns !== undefined && columns.length === 0) throw new ConfigError(`${src}: the column mapping is empty; expected at least one 'metric=column'`);
   if (path.toLowerCase().endsWith('.csv')) {
     const lines = text
       .split(/\r?\n/)
@@ -116,6 +187,22 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
     if (!head) throw new ConfigError(`${src} is empty: expected a header 'arch,<metric>,...'`);
     const header = splitCsvLine(head.l).map((h) => h.trim());
     if (header[0] !== 'arch') throw new ConfigError(`${src}: the first header column is '${header[0] ?? ''}', expected 'arch'`);
+    if (columns) {
+      checkMappedColumns(src, columns, header.slice(1));
+      const at = columns.map((c) => header.indexOf(c.column));
+      const t = new NasTable(
+        space,
+        columns.map((c) => c.metric),
+        src,
+      );
+      for (const { l, n } of lines.slice(1)) {
+        const c = splitCsvLine(l);
+        if (c.length !== header.length) throw new ConfigError(`${src} line ${n}: ${c.length} columns, expected ${header.length} (${header.join(',')})`);
+        const values = columns.map((col, i) => mappedValue(c[at[i] as number], col, `${src} line ${n}`));
+        t.add((c[0] as string).trim(), values, ` line ${n}`);
+      }
+      return nonEmpty(t);
+    }
     const metrics = header.slice(1);
     if (metrics.length === 0) throw new ConfigError(`${src}: the header has no metric columns after 'arch'`);
     const t = new NasTable(space, metrics, src);
@@ -146,12 +233,13 @@ export function parseNasTable(text: string, path: string, space: ArchSpace): Nas
     throw new ConfigError(`${src}: the table is for space '${o.space}', not '${space.name}'`);
   const first = rows[0] as Record<string, unknown> | undefined;
   const metrics = Array.isArray(o?.metrics) ? (o.metrics as string[]) : first ? Object.keys(first).filter((k) => k !== 'arch') : [];
-  if (metrics.length === 0) throw new ConfigError(`${src}: no metrics (give "metrics" or rows with fields besides "arch")`);
-  const t = new NasTable(space, metrics, src);
+  if (columns) checkMappedColumns(src, columns, metrics);
+  else if (metrics.length === 0) throw new ConfigError(`${src}: no metrics (give "metrics" or rows with fields besides "arch")`);
+  const t = new NasTable(space, columns ? columns.map((c) => c.metric) : metrics, src);
   rows.forEach((r, i) => {
     const row = r as Record<string, unknown>;
     if (typeof row?.arch !== 'string') throw new ConfigError(`${src} row ${i}: expected an object with a string 'arch'`);
-    t.add(row.arch, row as Record<string, number>, ` row ${i}`);
+    t.add(row.arch, columns ? columns.map((c) => mappedValue(row[c.column], c, `${src} row ${i}`)) : (row as Record<string, number>), ` row ${i}`);
   });
   return nonEmpty(t);
 }
@@ -162,15 +250,33 @@ function nonEmpty(t: NasTable): NasTable {
   return t;
 }
 
-/** Reads a table file (.csv, else JSON). */
-export function loadNasTable(path: string, space: ArchSpace): NasTable {
-  let text: string;
+/** Reads a table file (.csv, else JSON); with `columns`, through that column mapping ({@link parseNasTable}). */
+export function loadNasTable(path: string, space: ArchSpace, columns?: readonly TableColumn[]): NasTable {
+  return parseNasTable(readTableText(path), path, space, columns);
+}
+
+function readTableText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     throw new ConfigError(`NAS table file '${path}' cannot be read`);
   }
-  return parseNasTable(text, path, space);
+}
+
+/**
+ * The column mapping a table is read with: `explicit` (parsed) when given; else the space's default mapping for its
+ * published table (`spaceDefault`, e.g. NAS-Bench-Macro's) when the file is a CSV whose header has every column that
+ * mapping names; else none (the plain format: every column after `arch` is a metric).
+ */
+export function resolveTableColumns(path: string, explicit: string | undefined, spaceDefault: string | undefined): TableColumn[] | undefined {
+  if (explicit !== undefined) return parseTableColumns(explicit, '--table-columns');
+  if (spaceDefault === undefined || !path.toLowerCase().endsWith('.csv')) return undefined;
+  const head = readTableText(path)
+    .split(/\r?\n/)
+    .find((l) => l.trim() !== '' && !l.startsWith('#'));
+  const header = head === undefined ? [] : splitCsvLine(head).map((h) => h.trim());
+  const cols = parseTableColumns(spaceDefault, 'default column mapping');
+  return cols.every((c) => header.includes(c.column)) ? cols : undefined;
 }
 
 /** Writes a table as CSV (`.csv`) or JSON. */

@@ -4,7 +4,8 @@
  * - `nas-table`: objective values looked up in a tabular benchmark (options: `space` = 'nb201',
  *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min', `delayMs` = 0:
  *   a pause per lookup, to try interruption and remote workers on a table; `maxLatencyMs`: trials whose
- *   `latencyColumn` = 'latency_ms' value is above it are infeasible);
+ *   `latencyColumn` = 'latency_ms' value is above it are infeasible; `columns`: a column mapping 'metric=column[%],...'
+ *   the table is read with, src/nas/tabular.ts parseTableColumns);
  * - `nas-train`: short real training of each architecture plus its cost on a hardware target (options:
  *   `space` = 'mbv2', `dataset` (required, e.g. 'fashion-mnist'), `target` = 'bitfusion-edge',
  *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
@@ -33,7 +34,7 @@ import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import type { ArchLatencyOptions } from '../nas/cost.js';
 import { ECC_SHARE_PARAM, ECC_SHARES, parseObjectives } from '../nas/objectives.js';
-import { loadNasTable, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
+import { loadNasTable, parseTableColumns, type TableColumn, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
 import { SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { spaceInputShape } from '../search/spaces/types.js';
@@ -53,6 +54,7 @@ const tableOptions = z
     delayMs: z.number().int().min(0).max(60_000).optional(),
     maxLatencyMs: z.number().positive().optional(),
     latencyColumn: z.string().min(1).optional(),
+    columns: z.string().min(1).optional(),
   })
   .strict();
 
@@ -132,6 +134,9 @@ export function lazy(build: () => Promise<Evaluator>): Evaluator {
   };
 }
 
+/** The `columns` mapping of a nas-table evaluation (`hwnas nas --table-columns`, or the space's default), parsed. */
+const tableColumns = (o: { columns?: string | undefined }): TableColumn[] | undefined =>
+  o.columns === undefined ? undefined : parseTableColumns(o.columns, "evaluator 'nas-table' option columns");
 const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
 const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
 const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
@@ -206,7 +211,7 @@ registerEvaluation({
     // the table's cost columns (latency, size, ...): a lookup, not a query
     const o = tableOpts(options);
     const space = getArchSpace(o.space ?? 'nb201');
-    return tableCheapObjectives(loadNasTable(o.table, space), objectivesOf(o.objectives));
+    return tableCheapObjectives(loadNasTable(o.table, space, tableColumns(o)), objectivesOf(o.objectives));
   },
   create(options) {
     const o = tableOpts(options);
@@ -215,7 +220,7 @@ registerEvaluation({
     // read and check the table now: a bad file or a missing column fails the study before any trial
     const constraint =
       o.maxLatencyMs !== undefined ? { maxMs: o.maxLatencyMs, ...(o.latencyColumn !== undefined ? { column: o.latencyColumn } : {}) } : undefined;
-    const look = tabularEvaluator(loadNasTable(o.table, space), objectives, constraint);
+    const look = tabularEvaluator(loadNasTable(o.table, space, tableColumns(o)), objectives, constraint);
     const delay = o.delayMs ?? 0;
     if (delay === 0) return look;
     return async (params, ctx) => {

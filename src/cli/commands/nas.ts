@@ -9,10 +9,10 @@ import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
-import { loadNasTable, type NasTable } from '../../nas/tabular.js';
+import { formatTableColumns, loadNasTable, type NasTable, resolveTableColumns } from '../../nas/tabular.js';
 import { canonicalStrategyName, createStrategy } from '../../search/registry.js';
 import { checkJointPrecisions, jointSpaceName } from '../../search/spaces/joint.js';
-import { archSpaceDescriptions, getArchSpace } from '../../search/spaces/registry.js';
+import { archSpaceDescriptions, archSpaceTableColumns, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
 import { isNb201Space } from '../../search/strategies/nb201-path.js';
 import type { JsonValue, Objective } from '../../search/types.js';
@@ -28,6 +28,7 @@ interface NasFlags {
   readonly space: string;
   readonly table?: string;
   readonly tableDelay?: string;
+  readonly tableColumns?: string;
   readonly dataset?: string;
   readonly target?: string;
   readonly strategy: string;
@@ -87,9 +88,13 @@ const NAS_EVALUATORS = ['train', 'supernet', 'command'] as const;
 export function registerNas(program: Command): void {
   program
     .command('nas')
-    .description('hardware-aware architecture search over nb201 / mbv2 (+bits) spaces, from a table or by short training')
+    .description('hardware-aware architecture search over nb201 / mbv2 / nas-bench-macro (+bits) spaces, from a table or by short training')
     .requiredOption('--space <name>', `${Object.keys(archSpaceDescriptions()).join(' | ')}, optionally with +bits (joint precision); see docs/nas.md`)
     .option('--table <file>', 'tabular benchmark (.csv with header arch,<metric>... or .json; see docs/nas.md)')
+    .option(
+      '--table-columns <map>',
+      "with --table: read each metric from a named column, 'metric=column[%],...' (% = a percentage read as a fraction; other columns ignored), e.g. accuracy=acc_mean%,latency_ms=edgetpu_int8_ms (default for nas-bench-macro's CSV: accuracy=acc_mean%,latency_ms=a76_fp32_ms,energy_mj=eyeriss_mj,params,flops,macs; docs/nas.md)",
+    )
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
     .option('--target <name>', 'hardware target for latency (default bitfusion-edge)')
@@ -231,6 +236,7 @@ export function registerNas(program: Command): void {
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
       let evaluator: { name: string; options: Record<string, JsonValue> };
       let tableFrame: ReturnType<typeof tableHv> | undefined;
+      if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
       if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
       if (evaluatorName === 'command') {
         // the user's own trainer evaluates each architecture (docs/evaluators.md); hwnas costs it on the target
@@ -257,7 +263,8 @@ export function registerNas(program: Command): void {
         checkNoFaultFlags(f, '--table');
         const table = resolve(f.table);
         // reads and checks the table now; with --max-latency the true front is that of the rows under the line
-        const nasTable = loadNasTable(table, space);
+        const columns = resolveTableColumns(table, f.tableColumns, archSpaceTableColumns(space.name));
+        const nasTable = loadNasTable(table, space, columns);
         tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
         budget = capBudget(budget, space, nasTable);
         const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
@@ -267,6 +274,7 @@ export function registerNas(program: Command): void {
             space: space.name,
             table,
             objectives: objectivesSpec,
+            ...(columns ? { columns: formatTableColumns(columns) } : {}),
             ...(delayMs > 0 ? { delayMs } : {}),
             ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
           },

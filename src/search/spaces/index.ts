@@ -1,5 +1,6 @@
 export * from './codec.js';
 export * from './joint.js';
+export * from './macro.js';
 export * from './mbv2.js';
 export * from './nb201.js';
 export * from './registry.js';
