@@ -246,5 +246,53 @@ test('tpe frontShare: those asks move a point of the current first front by one 
     assert.equal(diff(p, (h[n % 2 === 0 ? 3 : 6] as Trial).params), 1, `after ${n} trials`);
   }
   assert.throws(() => new Tpe({ frontShare: -0.1 }), /frontShare -0.1: expected a number in \[0, 1\]/);
-  assert.throws(() => new Tpe({ lateCandidates: -1 }), /lateCandidates -1: expected a number >= 0/);
+  assert.throws(() => new Tpe({ objectiveShare: 1.5 }), /objectiveShare 1.5: expected a number in \[0, 1\]/);
+});
+
+test('tpe objectiveShare: those asks fit l(x) to the best trials of one objective, the objectives in turn', async () => {
+  // 6 categorical dims; objective 0 is best on the all-'a' side, objective 1 on the all-'b' side, the rest is dominated.
+  const space = new SearchSpace(
+    Object.fromEntries(Array.from({ length: 6 }, (_, j) => [`e${j}`, { kind: 'categorical', choices: ['a', 'b', 'c', 'd', 'e'] }])),
+  );
+  const two: readonly Objective[] = [
+    { name: 'f0', direction: 'minimize' },
+    { name: 'f1', direction: 'minimize' },
+  ];
+  const ops = ['a', 'b', 'c', 'd', 'e'];
+  const hist = (n: number): Trial[] =>
+    Array.from({ length: n }, (_, i) => {
+      // trials 0-4 all 'a' but one dim, 5-9 all 'b' but one dim, then a pseudo-random filler
+      const fill = (j: number) =>
+        i < 5 ? (j === i ? 'c' : 'a') : i < 10 ? (j === i - 5 ? 'd' : 'b') : (ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string);
+      const params = Object.fromEntries(space.names.map((nm, j) => [nm, fill(j)]));
+      // 'a' side: f0 0-4, f1 20-24; 'b' side: f0 20-24, f1 0-4 (one front of ten points); filler 30+ on both
+      const values = i < 5 ? [i, 24 - i] : i < 10 ? [29 - i, i - 5] : [30 + i, 30 + i];
+      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
+      return t;
+    });
+  const count = (p: Params, v: string) => space.names.filter((nm) => p[nm] === v).length;
+  // 40 trials: 4 below; the ask after n trials focuses objective n % 2 (objectiveShare 1)
+  let a0 = 0;
+  let b0 = 0;
+  let a1 = 0;
+  let b1 = 0;
+  for (let s = 1; s <= 8; s++) {
+    const p0 = await new Tpe({ objectiveShare: 1 }).ask({ space, objectives: two, history: hist(40), trialNumber: 40, rng: new Rng(s) });
+    const p1 = await new Tpe({ objectiveShare: 1 }).ask({ space, objectives: two, history: hist(41), trialNumber: 41, rng: new Rng(s) });
+    a0 += count(p0, 'a');
+    b0 += count(p0, 'b');
+    a1 += count(p1, 'a');
+    b1 += count(p1, 'b');
+  }
+  assert.ok(a0 >= 30 && b0 <= 4, `objective 0's turn: ${a0} 'a' and ${b0} 'b' choices in 8 proposals`);
+  assert.ok(b1 >= 30 && a1 <= 4, `objective 1's turn: ${b1} 'b' and ${a1} 'a' choices in 8 proposals`);
+  // Off (MOTPE's whole first front below): both sides appear.
+  let a = 0;
+  let b = 0;
+  for (let s = 1; s <= 8; s++) {
+    const p = await new Tpe().ask({ space, objectives: two, history: hist(40), trialNumber: 40, rng: new Rng(s) });
+    a += count(p, 'a');
+    b += count(p, 'b');
+  }
+  assert.ok(a >= 5 && b >= 5, `off: ${a} 'a' and ${b} 'b' choices`);
 });

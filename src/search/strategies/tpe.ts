@@ -59,10 +59,11 @@ export interface TpeOptions {
    */
   readonly frontShare?: number;
   /**
-   * Extra multivariate candidates per complete trial (default 0): an ask draws `candidates + floor(n *
-   * lateCandidates)` candidates, so the choice sharpens as the history grows.
+   * Share of the asks (after start-up, several objectives) whose below set ranks the feasible trials by ONE
+   * objective, the objectives taking turns (ties by the other objectives in order), with equal weights: each
+   * end of the front is searched as a single-objective problem (default 0: off).
    */
-  readonly lateCandidates?: number;
+  readonly objectiveShare?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -130,7 +131,7 @@ export class Tpe implements SearchStrategy {
       startup: options.startup ?? 'stratified',
       neighbourShare: options.neighbourShare ?? 0,
       frontShare: options.frontShare ?? 0,
-      lateCandidates: options.lateCandidates ?? 0,
+      objectiveShare: options.objectiveShare ?? 0,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -144,8 +145,8 @@ export class Tpe implements SearchStrategy {
     if (!(o.neighbourShare >= 0 && o.neighbourShare <= 1))
       throw new ConfigError(`tpe neighbourShare ${JSON.stringify(options.neighbourShare)}: expected a number in [0, 1]`);
     if (!(o.frontShare >= 0 && o.frontShare <= 1)) throw new ConfigError(`tpe frontShare ${JSON.stringify(options.frontShare)}: expected a number in [0, 1]`);
-    if (!(o.lateCandidates >= 0 && Number.isFinite(o.lateCandidates)))
-      throw new ConfigError(`tpe lateCandidates ${JSON.stringify(options.lateCandidates)}: expected a number >= 0`);
+    if (!(o.objectiveShare >= 0 && o.objectiveShare <= 1))
+      throw new ConfigError(`tpe objectiveShare ${JSON.stringify(options.objectiveShare)}: expected a number in [0, 1]`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
@@ -185,10 +186,9 @@ export class Tpe implements SearchStrategy {
       if (p !== undefined) return p;
     }
     if (this.o.multivariate) {
-      const nCand = this.o.candidates + Math.floor(model.n * this.o.lateCandidates);
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
-        for (let c = 0; c < nCand; c++) {
+        for (let c = 0; c < this.o.candidates; c++) {
           const x = sampleParzen(l, dims, rng);
           cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
         }
@@ -241,7 +241,12 @@ export class Tpe implements SearchStrategy {
   private model(done: readonly Trial[], ctx: AskContext): Model | null {
     const space = ctx.space;
     if (done.length < Math.max(this.o.startupTrials, 2)) return null;
-    const { below, above, belowWeights } = this.split(done, ctx);
+    // objectiveShare: on its asks the below set ranks by one objective, the objectives in turn
+    const n = done.length;
+    const os = this.o.objectiveShare;
+    const m = ctx.objectives.length;
+    const focus = m > 1 && os > 0 && Math.floor((n + 1) * os) > Math.floor(n * os) ? Math.floor(n * os) % m : -1;
+    const { below, above, belowWeights } = this.split(done, ctx, focus);
     if (below.length === 0 || above.length === 0) return null;
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
@@ -260,8 +265,8 @@ export class Tpe implements SearchStrategy {
     };
   }
 
-  /** Below / above sets (and the below weights) of the complete trials. */
-  private split(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  /** Below / above sets (and the below weights) of the complete trials; `focus` >= 0 ranks by that objective alone. */
+  private split(done: readonly Trial[], ctx: AskContext, focus = -1): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
     const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
@@ -274,6 +279,7 @@ export class Tpe implements SearchStrategy {
     const m = ctx.objectives.length;
     let chosen: number[];
     if (m === 1) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[0]! - (loss[b] as number[])[0]! || a - b).slice(0, nBelow);
+    else if (focus >= 0) chosen = [...feasible].sort((a, b) => lexCompare(loss[a] as number[], loss[b] as number[], focus) || a - b).slice(0, nBelow);
     else chosen = selectFronts(feasible, loss, nBelow);
     for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
     const inBelow = new Set(chosen);
@@ -281,7 +287,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1) {
+    if (m > 1 && focus < 0) {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
@@ -386,6 +392,14 @@ function forEachNeighbour(dims: readonly Dim[], x0: readonly number[], f: (x: nu
       for (const v of [v0 - g0.step, v0 + g0.step]) if (v >= g0.low && v <= g0.high) f(x0.map((u, j) => (j === d ? toT(dim, v) : u)));
     }
   });
+}
+
+/** Compares two loss vectors by objective `first`, then by the others in order. */
+function lexCompare(a: readonly number[], b: readonly number[], first: number): number {
+  const d = (a[first] as number) - (b[first] as number);
+  if (d !== 0) return d;
+  for (let k = 0; k < a.length; k++) if (k !== first && a[k] !== b[k]) return (a[k] as number) - (b[k] as number);
+  return 0;
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
