@@ -646,9 +646,14 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   // session 32: a quarter of the asks search the below set's one-choice neighbourhood (tpe option neighbourShare)
   if (base === 'tpe-nb') return ['tpe', { neighbourShare: 0.25 }, screen];
   // session 33: a share of the asks moves the front's extremes and largest-gap points by one choice (tpe option
-  // frontShare); more candidates as the history grows (lateCandidates)
+  // frontShare)
   if (base === 'tpe-front') return ['tpe', { frontShare: 0.25 }, screen];
-  if (base === 'tpe-late') return ['tpe', { lateCandidates: 0.5 }, screen];
+  // session 34: a share of the asks ranks the below set by one objective, in turn (tpe option objectiveShare)
+  if (base === 'tpe-obj') return ['tpe', { objectiveShare: 0.2 }, screen];
+  // session 34: front moves of the extremes only (frontShare 0.1 with frontExtremesOnly); one objective's best trial
+  // moved by one choice, ranked by that objective's l / g (extremeShare 0.1)
+  if (base === 'tpe-ext') return ['tpe', { frontShare: 0.1, frontExtremesOnly: true }, screen];
+  if (base === 'tpe-xf') return ['tpe', { extremeShare: 0.1 }, screen];
   return [base, {}, screen];
 }
 

@@ -246,5 +246,111 @@ test('tpe frontShare: those asks move a point of the current first front by one 
     assert.equal(diff(p, (h[n % 2 === 0 ? 3 : 6] as Trial).params), 1, `after ${n} trials`);
   }
   assert.throws(() => new Tpe({ frontShare: -0.1 }), /frontShare -0.1: expected a number in \[0, 1\]/);
-  assert.throws(() => new Tpe({ lateCandidates: -1 }), /lateCandidates -1: expected a number >= 0/);
+  assert.throws(() => new Tpe({ objectiveShare: 1.5 }), /objectiveShare 1.5: expected a number in \[0, 1\]/);
+});
+
+test('tpe objectiveShare: those asks fit l(x) to the best trials of one objective, the objectives in turn', async () => {
+  // 6 categorical dims; objective 0 is best on the all-'a' side, objective 1 on the all-'b' side, the rest is dominated.
+  const space = new SearchSpace(
+    Object.fromEntries(Array.from({ length: 6 }, (_, j) => [`e${j}`, { kind: 'categorical', choices: ['a', 'b', 'c', 'd', 'e'] }])),
+  );
+  const two: readonly Objective[] = [
+    { name: 'f0', direction: 'minimize' },
+    { name: 'f1', direction: 'minimize' },
+  ];
+  const ops = ['a', 'b', 'c', 'd', 'e'];
+  const hist = (n: number): Trial[] =>
+    Array.from({ length: n }, (_, i) => {
+      // trials 0-4 all 'a' but one dim, 5-9 all 'b' but one dim, then a pseudo-random filler
+      const fill = (j: number) =>
+        i < 5 ? (j === i ? 'c' : 'a') : i < 10 ? (j === i - 5 ? 'd' : 'b') : (ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string);
+      const params = Object.fromEntries(space.names.map((nm, j) => [nm, fill(j)]));
+      // 'a' side: f0 0-4, f1 20-24; 'b' side: f0 20-24, f1 0-4 (one front of ten points); filler 30+ on both
+      const values = i < 5 ? [i, 24 - i] : i < 10 ? [29 - i, i - 5] : [30 + i, 30 + i];
+      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
+      return t;
+    });
+  const count = (p: Params, v: string) => space.names.filter((nm) => p[nm] === v).length;
+  // 40 trials: 4 below; the ask after n trials focuses objective n % 2 (objectiveShare 1)
+  let a0 = 0;
+  let b0 = 0;
+  let a1 = 0;
+  let b1 = 0;
+  for (let s = 1; s <= 8; s++) {
+    const p0 = await new Tpe({ objectiveShare: 1 }).ask({ space, objectives: two, history: hist(40), trialNumber: 40, rng: new Rng(s) });
+    const p1 = await new Tpe({ objectiveShare: 1 }).ask({ space, objectives: two, history: hist(41), trialNumber: 41, rng: new Rng(s) });
+    a0 += count(p0, 'a');
+    b0 += count(p0, 'b');
+    a1 += count(p1, 'a');
+    b1 += count(p1, 'b');
+  }
+  assert.ok(a0 >= 30 && b0 <= 4, `objective 0's turn: ${a0} 'a' and ${b0} 'b' choices in 8 proposals`);
+  assert.ok(b1 >= 30 && a1 <= 4, `objective 1's turn: ${b1} 'b' and ${a1} 'a' choices in 8 proposals`);
+  // Off (MOTPE's whole first front below): both sides appear.
+  let a = 0;
+  let b = 0;
+  for (let s = 1; s <= 8; s++) {
+    const p = await new Tpe().ask({ space, objectives: two, history: hist(40), trialNumber: 40, rng: new Rng(s) });
+    a += count(p, 'a');
+    b += count(p, 'b');
+  }
+  assert.ok(a >= 5 && b >= 5, `off: ${a} 'a' and ${b} 'b' choices`);
+});
+
+test('tpe frontExtremesOnly: front moves target only the extremes, in turn, never the inner front points', async () => {
+  const { ops, space, two, diff } = cellProblem();
+  // a front of four points: extremes 3 ([0, 10]) and 6 ([10, 0]), inner points 8 and 9; the rest is dominated
+  const hist = (n: number): Trial[] =>
+    Array.from({ length: n }, (_, i) => {
+      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
+      const values = i === 3 ? [0, 10] : i === 6 ? [10, 0] : i === 8 ? [4, 5] : i === 9 ? [5, 4] : [11 + i, 11 + i];
+      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
+      return t;
+    });
+  const target = async (n: number, extremesOnly: boolean): Promise<number[]> => {
+    const p = await new Tpe({ frontShare: 1, frontExtremesOnly: extremesOnly }).ask({
+      space,
+      objectives: two,
+      history: hist(n),
+      trialNumber: n,
+      rng: new Rng(5),
+    });
+    return [3, 6, 8, 9].filter((i) => diff(p, (hist(n)[i] as Trial).params) === 1);
+  };
+  // extremes only: the ask after n trials moves extreme n % 2 (trial 3 for objective 0, trial 6 for objective 1)
+  for (const n of [12, 13, 14, 15]) assert.ok((await target(n, true)).includes(n % 2 === 0 ? 3 : 6), `after ${n} trials`);
+  // default (extremes, then two gap points, four turns): after 14 / 15 trials an inner point is the target
+  for (const n of [14, 15])
+    assert.ok(
+      (await target(n, false)).some((i) => i === 8 || i === 9),
+      `default, after ${n} trials`,
+    );
+  assert.throws(() => new Tpe({ frontExtremesOnly: 1 as unknown as boolean }), /frontExtremesOnly 1: expected true or false/);
+});
+
+test("tpe extremeShare: those asks move one objective's best trial by one choice, the objectives in turn; a re-ask takes its next neighbour", async () => {
+  const { ops, space, two, diff } = cellProblem();
+  // objective 0's best is trial 3, objective 1's best trial 6; 8 and 9 are inner front points; the rest is dominated
+  const hist = (n: number): Trial[] =>
+    Array.from({ length: n }, (_, i) => {
+      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
+      const values = i === 3 ? [0, 10] : i === 6 ? [10, 0] : i === 8 ? [4, 5] : i === 9 ? [5, 4] : [11 + i, 11 + i];
+      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
+      return t;
+    });
+  for (const n of [12, 13, 14, 15]) {
+    const h = hist(n);
+    const best = (h[n % 2 === 0 ? 3 : 6] as Trial).params;
+    const s = new Tpe({ extremeShare: 1 });
+    const ctx = { space, objectives: two, history: h, trialNumber: n, rng: new Rng(5) };
+    const p1 = await s.ask(ctx);
+    const p2 = await s.ask(ctx);
+    assert.equal(diff(p1, best), 1, `after ${n} trials`);
+    assert.equal(diff(p2, best), 1, `after ${n} trials, re-ask`);
+    assert.notDeepEqual(p1, p2);
+  }
+  // off: TPE's draws are not tied to the extremes
+  const offs = await Promise.all([12, 13, 14, 15].map((n) => new Tpe().ask({ space, objectives: two, history: hist(n), trialNumber: n, rng: new Rng(5) })));
+  assert.ok(offs.some((p, k) => diff(p, (hist(12 + k)[k % 2 === 0 ? 3 : 6] as Trial).params) !== 1));
+  assert.throws(() => new Tpe({ extremeShare: 2 }), /extremeShare 2: expected a number in \[0, 1\]/);
 });

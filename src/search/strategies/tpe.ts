@@ -59,10 +59,20 @@ export interface TpeOptions {
    */
   readonly frontShare?: number;
   /**
-   * Extra multivariate candidates per complete trial (default 0): an ask draws `candidates + floor(n *
-   * lateCandidates)` candidates, so the choice sharpens as the history grows.
+   * Share of the asks (after start-up, several objectives) that move the best trial of one objective (the
+   * objectives in turn; ties by the others in order) by one categorical choice or one int step: its unseen
+   * neighbours are ranked by log l - log g with l and g fitted as for objectiveShare (below: the best trials
+   * of that objective), so the move is the one that most resembles the best of that objective (default 0: off).
    */
-  readonly lateCandidates?: number;
+  readonly extremeShare?: number;
+  /** frontShare's targets are the front's extreme points only (default false: the extremes, then two gap points). */
+  readonly frontExtremesOnly?: boolean;
+  /**
+   * Share of the asks (after start-up, several objectives) whose below set ranks the feasible trials by ONE
+   * objective, the objectives taking turns (ties by the other objectives in order), with equal weights: each
+   * end of the front is searched as a single-objective problem (default 0: off).
+   */
+  readonly objectiveShare?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -84,6 +94,10 @@ interface Model {
   readonly frontTurns: number;
   /** Per rotation start, the front targets' unseen neighbours (computed on first use). */
   frontNeighbours?: Map<number, Params[]>;
+  /** extremeShare: the focused objective's best trial (flattened), on its asks only. */
+  readonly extreme?: readonly number[];
+  /** Its unseen neighbours, best log l - log g first (computed on first use). */
+  extremeNeighbours?: Params[];
 }
 
 /** One dimension of the flattened space. */
@@ -130,7 +144,9 @@ export class Tpe implements SearchStrategy {
       startup: options.startup ?? 'stratified',
       neighbourShare: options.neighbourShare ?? 0,
       frontShare: options.frontShare ?? 0,
-      lateCandidates: options.lateCandidates ?? 0,
+      frontExtremesOnly: options.frontExtremesOnly ?? false,
+      extremeShare: options.extremeShare ?? 0,
+      objectiveShare: options.objectiveShare ?? 0,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -144,8 +160,12 @@ export class Tpe implements SearchStrategy {
     if (!(o.neighbourShare >= 0 && o.neighbourShare <= 1))
       throw new ConfigError(`tpe neighbourShare ${JSON.stringify(options.neighbourShare)}: expected a number in [0, 1]`);
     if (!(o.frontShare >= 0 && o.frontShare <= 1)) throw new ConfigError(`tpe frontShare ${JSON.stringify(options.frontShare)}: expected a number in [0, 1]`);
-    if (!(o.lateCandidates >= 0 && Number.isFinite(o.lateCandidates)))
-      throw new ConfigError(`tpe lateCandidates ${JSON.stringify(options.lateCandidates)}: expected a number >= 0`);
+    if (!(o.objectiveShare >= 0 && o.objectiveShare <= 1))
+      throw new ConfigError(`tpe objectiveShare ${JSON.stringify(options.objectiveShare)}: expected a number in [0, 1]`);
+    if (!(o.extremeShare >= 0 && o.extremeShare <= 1))
+      throw new ConfigError(`tpe extremeShare ${JSON.stringify(options.extremeShare)}: expected a number in [0, 1]`);
+    if (typeof o.frontExtremesOnly !== 'boolean')
+      throw new ConfigError(`tpe frontExtremesOnly ${JSON.stringify(options.frontExtremesOnly)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
@@ -179,16 +199,19 @@ export class Tpe implements SearchStrategy {
       const p = rankedNeighbours(model, space.names)[asks];
       if (p !== undefined) return p;
     }
+    if (model.extreme) {
+      const p = extremeNeighbours(model, space.names)[asks];
+      if (p !== undefined) return p;
+    }
     const fs = this.o.frontShare;
     if (this.o.multivariate && fs > 0 && model.front.length > 0 && Math.floor((model.n + 1) * fs) > Math.floor(model.n * fs)) {
       const p = frontNeighbours(model, space.names, Math.floor(model.n * fs))[asks];
       if (p !== undefined) return p;
     }
     if (this.o.multivariate) {
-      const nCand = this.o.candidates + Math.floor(model.n * this.o.lateCandidates);
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
-        for (let c = 0; c < nCand; c++) {
+        for (let c = 0; c < this.o.candidates; c++) {
           const x = sampleParzen(l, dims, rng);
           cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
         }
@@ -241,7 +264,15 @@ export class Tpe implements SearchStrategy {
   private model(done: readonly Trial[], ctx: AskContext): Model | null {
     const space = ctx.space;
     if (done.length < Math.max(this.o.startupTrials, 2)) return null;
-    const { below, above, belowWeights } = this.split(done, ctx);
+    // objectiveShare: on its asks the below set ranks by one objective, the objectives in turn
+    const n = done.length;
+    const os = this.o.objectiveShare;
+    const m = ctx.objectives.length;
+    const turn = (share: number): number => (m > 1 && share > 0 && Math.floor((n + 1) * share) > Math.floor(n * share) ? Math.floor(n * share) % m : -1);
+    // extremeShare: on its asks the best trial of one objective moves by one choice, ranked by that objective's l / g
+    const extreme = turn(this.o.extremeShare);
+    const focus = extreme >= 0 ? extreme : turn(os);
+    const { below, above, belowWeights, best } = this.split(done, ctx, focus);
     if (below.length === 0 || above.length === 0) return null;
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
@@ -249,7 +280,7 @@ export class Tpe implements SearchStrategy {
     const xa = above.map((t) => toPoint(space.names, specs, t.params));
     const mv = this.o.multivariate;
     return {
-      ...frontOf(this.o.frontShare > 0 ? frontTargets(done, ctx) : { trials: [], extremes: 0 }, space.names, specs),
+      ...frontOf(this.o.frontShare > 0 ? frontTargets(done, ctx) : { trials: [], extremes: 0 }, space.names, specs, this.o.frontExtremesOnly),
       l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv),
       g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv),
       dims,
@@ -257,11 +288,12 @@ export class Tpe implements SearchStrategy {
       seen: this.seen(ctx),
       below: xb,
       n: done.length,
+      ...(extreme >= 0 && best !== undefined ? { extreme: toPoint(space.names, specs, best.params) } : {}),
     };
   }
 
-  /** Below / above sets (and the below weights) of the complete trials. */
-  private split(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  /** Below / above sets (and the below weights) of the complete trials; `focus` >= 0 ranks by that objective alone. */
+  private split(done: readonly Trial[], ctx: AskContext, focus = -1): { below: Trial[]; above: Trial[]; belowWeights: number[]; best?: Trial } {
     const n = done.length;
     const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
@@ -274,6 +306,7 @@ export class Tpe implements SearchStrategy {
     const m = ctx.objectives.length;
     let chosen: number[];
     if (m === 1) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[0]! - (loss[b] as number[])[0]! || a - b).slice(0, nBelow);
+    else if (focus >= 0) chosen = [...feasible].sort((a, b) => lexCompare(loss[a] as number[], loss[b] as number[], focus) || a - b).slice(0, nBelow);
     else chosen = selectFronts(feasible, loss, nBelow);
     for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
     const inBelow = new Set(chosen);
@@ -281,7 +314,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1) {
+    if (m > 1 && focus < 0) {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
@@ -292,7 +325,8 @@ export class Tpe implements SearchStrategy {
       const maxC = Math.max(0, ...contrib.values());
       belowWeights = belowIdx.map((i) => (maxC > 0 ? Math.max(EPS, (contrib.get(i) ?? 0) / maxC) : 1));
     }
-    return { below, above, belowWeights };
+    const first = chosen[0];
+    return { below, above, belowWeights, ...(focus >= 0 && first !== undefined && (viol[first] as number) <= 0 ? { best: done[first] as Trial } : {}) };
   }
 }
 
@@ -343,8 +377,13 @@ function frontTargets(done: readonly Trial[], ctx: AskContext): { trials: Trial[
   return { trials: [...order, ...rest].map((j) => fe[first[j] as number] as Trial), extremes: order.length };
 }
 
-function frontOf(f: { trials: Trial[]; extremes: number }, names: readonly string[], specs: readonly ParamSpec[]): { front: number[][]; frontTurns: number } {
-  return { front: f.trials.map((t) => toPoint(names, specs, t.params)), frontTurns: Math.min(f.trials.length, f.extremes + 2) };
+function frontOf(
+  f: { trials: Trial[]; extremes: number },
+  names: readonly string[],
+  specs: readonly ParamSpec[],
+  extremesOnly: boolean,
+): { front: number[][]; frontTurns: number } {
+  return { front: f.trials.map((t) => toPoint(names, specs, t.params)), frontTurns: Math.min(f.trials.length, f.extremes + (extremesOnly ? 0 : 2)) };
 }
 
 /**
@@ -375,6 +414,23 @@ function frontNeighbours(model: Model, names: readonly string[], turn: number): 
   return out;
 }
 
+/** The unseen one-choice neighbours of the focused objective's best trial, best log l - log g first (memoised). */
+function extremeNeighbours(model: Model, names: readonly string[]): Params[] {
+  if (model.extremeNeighbours) return model.extremeNeighbours;
+  const { l, g, dims, specs, seen } = model;
+  const cands: { p: Params; s: number; i: number }[] = [];
+  const tried = new Set<string>();
+  forEachNeighbour(dims, model.extreme as readonly number[], (x) => {
+    const p = fromPoint(names, specs, dims, x);
+    const k = keyOf(p, names);
+    if (seen.has(k) || tried.has(k)) return;
+    tried.add(k);
+    cands.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x), i: cands.length });
+  });
+  model.extremeNeighbours = cands.sort((a, b) => b.s - a.s || a.i - b.i).map((c) => c.p);
+  return model.extremeNeighbours;
+}
+
 /** Every point one categorical choice or one int grid step away from x0. */
 function forEachNeighbour(dims: readonly Dim[], x0: readonly number[], f: (x: number[]) => void): void {
   dims.forEach((dim, d) => {
@@ -386,6 +442,14 @@ function forEachNeighbour(dims: readonly Dim[], x0: readonly number[], f: (x: nu
       for (const v of [v0 - g0.step, v0 + g0.step]) if (v >= g0.low && v <= g0.high) f(x0.map((u, j) => (j === d ? toT(dim, v) : u)));
     }
   });
+}
+
+/** Compares two loss vectors by objective `first`, then by the others in order. */
+function lexCompare(a: readonly number[], b: readonly number[], first: number): number {
+  const d = (a[first] as number) - (b[first] as number);
+  if (d !== 0) return d;
+  for (let k = 0; k < a.length; k++) if (k !== first && a[k] !== b[k]) return (a[k] as number) - (b[k] as number);
+  return 0;
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
