@@ -22,6 +22,11 @@
  *   bench/data/nas-bench-macro-c10.csv), a macro space of 8 layers x 3 choices (not NB201's cell): CIFAR-10 accuracy (mean
  *   of 3 trainings) with the Edge TPU / Cortex-A76 latency or the Eyeriss-like systolic latency and energy (3 objectives),
  *   computed by hwnas's cost models from each architecture's IR graph; unseen, pre-registered in session 33 before any run;
+ * - `tnb-object-edgetpu`, `tnb-jigsaw-a76`, `tnb-room-eyeriss-energy`: TransNAS-Bench-101's micro cell space
+ *   (bench/transnas-micro.ts, bench/data/transnas-micro.csv), NB201's cell layout with 4 operations (none, skip, conv 1x1,
+ *   conv 3x3) in a 256x256 Taskonomy encoder: object classification top-1 with the Edge TPU latency, jigsaw top-1 with the
+ *   Cortex-A76 latency, room layout's negative L2 loss (a score, kept as is) with the Eyeriss-like latency and energy (3
+ *   objectives), costs from hwnas's cost models of each cell's encoder graph; unseen, pre-registered in session 34 before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -60,6 +65,7 @@ import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
+import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells, tnbMicroSpace } from './transnas-micro.js';
 
 /** One problem of the comparison. */
 export interface Problem {
@@ -233,6 +239,36 @@ export const MACRO_PROBLEMS = {
   },
 } as const;
 export type MacroProblem = keyof typeof MACRO_PROBLEMS;
+
+/**
+ * Session 34 (table11): TransNAS-Bench-101 micro (bench/transnas-micro.ts, bench/data/transnas-micro.csv), 4,096 cells of
+ * NB201's layout with 4 operations (1,666 classes of equal computation), a task's final validation metric (each class's
+ * mean) with hardware costs computed by hwnas's cost models from each cell's encoder graph (3x256x256 input).
+ */
+export const TNB_PROBLEMS = {
+  'tnb-object-edgetpu': {
+    metric: 'object_top1',
+    latency: 'edgetpu_int8_ms',
+    note: 'TransNAS-Bench-101 micro: object classification top-1 (Taskonomy), Edge TPU int8 latency of the encoder (hwnas cost model), unseen (session 34)',
+  },
+  'tnb-jigsaw-a76': {
+    metric: 'jigsaw_top1',
+    latency: 'a76_fp32_ms',
+    note: 'TransNAS-Bench-101 micro: jigsaw top-1 (Taskonomy), Cortex-A76 fp32 latency of the encoder (hwnas cost model), unseen (session 34)',
+  },
+  'tnb-room-eyeriss-energy': {
+    metric: 'room_negloss',
+    latency: 'eyeriss_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: room layout negative L2 loss (Taskonomy), latency and energy of the encoder on the Eyeriss-like systolic target (hwnas cost model), unseen (session 34)',
+  },
+} as const;
+export type TnbProblem = keyof typeof TNB_PROBLEMS;
+
+/** The path of TransNAS-Bench-101 micro's CSV (bench/data/transnas-micro.csv). */
+export function tnbFile(): string {
+  return join(process.cwd(), 'bench', 'data', 'transnas-micro.csv');
+}
 
 /** The path of NAS-Bench-Macro's CSV (bench/data/nas-bench-macro-c10.csv). */
 export function macroFile(): string {
@@ -803,6 +839,27 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
               undefined,
               spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
               macroSpace() as ArchSpace,
+            );
+          },
+        ]),
+      ),
+      // Session 34 (table11), pre-registered before any run on them: TransNAS-Bench-101 micro (bench/transnas-micro.ts), a
+      // cell space with zero / skip operations; the true front and its nadir from the cells whose output is not cut off (as
+      // the NB201 problems), the whole table's share as alt.
+      ...Object.fromEntries(
+        (Object.keys(TNB_PROBLEMS) as TnbProblem[]).map((k) => [
+          k,
+          () => {
+            const spec = TNB_PROBLEMS[k] as TnbProblemSpec;
+            const t = loadTnbTable(tnbFile(), spec);
+            return tableProblem(
+              k,
+              spec.note,
+              t,
+              dir,
+              tnbConnectedCells(t),
+              spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
+              tnbMicroSpace() as ArchSpace,
             );
           },
         ]),
