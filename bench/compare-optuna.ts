@@ -369,10 +369,12 @@ export function connectedCells(t: NasTable): NasTable {
 }
 
 /**
- * The strategy `hwnas nas --table` would build, on a space the architecture-space registry does not know (NAS-Bench-Macro,
- * bench/nas-macro.ts): the same NAS defaults (`nasStrategyConfig`), with the repeat filter applied directly
+ * The strategy `hwnas nas --table` would build, for a table problem whose space object the bench holds itself
+ * (NAS-Bench-Macro, registered as `nas-bench-macro` since session 34; TransNAS-Bench-101 micro, bench/transnas-micro.ts,
+ * not registered): the same NAS defaults (`nasStrategyConfig`), with the repeat filter applied directly
  * (`distinctComputations`, as the registry's 'distinct' does) instead of through the registry, which looks the space up
- * by name. With extra options (a bench label's), the strategy with those options in the repeat filter.
+ * by name (the same filter either way). With extra options (a bench label's), the strategy with those options in the
+ * repeat filter.
  */
 async function unregisteredSpaceStrategy(
   n: string,
