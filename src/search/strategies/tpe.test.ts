@@ -189,7 +189,15 @@ function cellProblem() {
     return { values: [k.reduce((s, v) => s + v, 0), k.reduce((s, v, i) => s + ((v + i) % 5), 0)] };
   };
   const diff = (p: Params, q: Params): number => space.names.filter((n) => p[n] !== q[n]).length;
-  return { ops, space, two, ev, diff };
+  /** n completed trials on fixed params; the trials named in `front` get those values, every other trial i is dominated ([11 + i, 11 + i]). */
+  const history = (n: number, front: Readonly<Record<number, readonly number[]>>): Trial[] =>
+    Array.from({ length: n }, (_, i) => {
+      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
+      const values = [...(front[i] ?? [11 + i, 11 + i])];
+      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
+      return t;
+    });
+  return { space, two, ev, diff, history };
 }
 
 test('tpe neighbourShare: those asks propose an unseen point one choice away from an earlier trial; a re-ask on the same history takes the next one', async () => {
@@ -222,7 +230,7 @@ test('tpe neighbourShare: a float-only space runs exactly as without it (no neig
 });
 
 test('tpe frontShare: those asks move a point of the current first front by one choice, extremes first', async () => {
-  const { ops, space, two, ev, diff } = cellProblem();
+  const { space, two, ev, diff, history } = cellProblem();
   const on = await runTrials({ strategy: new Tpe({ frontShare: 1 }), space, objectives: two, evaluate: ev, nTrials: 60, seed: 2 });
   assert.equal(new Set(on.map((t) => JSON.stringify(t.params))).size, 60);
   for (let i = 10; i < 60; i++) {
@@ -233,13 +241,7 @@ test('tpe frontShare: those asks move a point of the current first front by one 
   }
   // A front of two points (the extremes) takes turns: the ask after n trials moves extreme n % 2 (objective 0's first).
   const rng = new Rng(5);
-  const hist = (n: number): Trial[] =>
-    Array.from({ length: n }, (_, i) => {
-      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
-      const values = i === 3 ? [0, 10] : i === 6 ? [10, 0] : [11 + i, 11 + i];
-      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
-      return t;
-    });
+  const hist = (n: number): Trial[] => history(n, { 3: [0, 10], 6: [10, 0] });
   for (const n of [10, 11]) {
     const h = hist(n);
     const p = await new Tpe({ frontShare: 1 }).ask({ space, objectives: two, history: h, trialNumber: n, rng });
@@ -298,15 +300,9 @@ test('tpe objectiveShare: those asks fit l(x) to the best trials of one objectiv
 });
 
 test('tpe frontExtremesOnly: front moves target only the extremes, in turn, never the inner front points', async () => {
-  const { ops, space, two, diff } = cellProblem();
+  const { space, two, diff, history } = cellProblem();
   // a front of four points: extremes 3 ([0, 10]) and 6 ([10, 0]), inner points 8 and 9; the rest is dominated
-  const hist = (n: number): Trial[] =>
-    Array.from({ length: n }, (_, i) => {
-      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
-      const values = i === 3 ? [0, 10] : i === 6 ? [10, 0] : i === 8 ? [4, 5] : i === 9 ? [5, 4] : [11 + i, 11 + i];
-      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
-      return t;
-    });
+  const hist = (n: number): Trial[] => history(n, { 3: [0, 10], 6: [10, 0], 8: [4, 5], 9: [5, 4] });
   const target = async (n: number, extremesOnly: boolean): Promise<number[]> => {
     const p = await new Tpe({ frontShare: 1, frontExtremesOnly: extremesOnly }).ask({
       space,
@@ -329,15 +325,9 @@ test('tpe frontExtremesOnly: front moves target only the extremes, in turn, neve
 });
 
 test("tpe extremeShare: those asks move one objective's best trial by one choice, the objectives in turn; a re-ask takes its next neighbour", async () => {
-  const { ops, space, two, diff } = cellProblem();
+  const { space, two, diff, history } = cellProblem();
   // objective 0's best is trial 3, objective 1's best trial 6; 8 and 9 are inner front points; the rest is dominated
-  const hist = (n: number): Trial[] =>
-    Array.from({ length: n }, (_, i) => {
-      const params = Object.fromEntries(space.names.map((nm, j) => [nm, ops[(i * 7 + j * 3 + Math.floor(i / 5)) % 5] as string]));
-      const values = i === 3 ? [0, 10] : i === 6 ? [10, 0] : i === 8 ? [4, 5] : i === 9 ? [5, 4] : [11 + i, 11 + i];
-      const t: Trial = { number: i, state: 'complete', params, values, constraints: null, userAttrs: {}, startedAt: '', finishedAt: '' };
-      return t;
-    });
+  const hist = (n: number): Trial[] => history(n, { 3: [0, 10], 6: [10, 0], 8: [4, 5], 9: [5, 4] });
   for (const n of [12, 13, 14, 15]) {
     const h = hist(n);
     const best = (h[n % 2 === 0 ? 3 : 6] as Trial).params;
