@@ -38,6 +38,7 @@ import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { computationKey, NasTable } from '../src/nas/tabular.js';
 import { SearchSpace } from '../src/search/space.js';
+import { NB201_EDGE_PARAMS, NB201_EDGES } from '../src/search/spaces/nb201.js';
 import type { ArchGraphOptions, ArchSpace } from '../src/search/spaces/types.js';
 import type { Params } from '../src/search/types.js';
 import { parseCommentedCsv } from './commented-csv.js';
@@ -45,16 +46,9 @@ import { parseCommentedCsv } from './commented-csv.js';
 /** The operation of each TransNAS digit (0 none, 1 skip, 2 conv 1x1, 3 conv 3x3); NB201's names for the same operations. */
 export const TNB_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3'] as const;
 export type TnbOp = (typeof TNB_OPS)[number];
-/** Edges (to, from) in the cell string's order. */
-const EDGES = [
-  [1, 0],
-  [2, 0],
-  [2, 1],
-  [3, 0],
-  [3, 1],
-  [3, 2],
-] as const;
-const EDGE_PARAMS = EDGES.map(([t, f]) => `e${t}${f}`);
+/** Edges (to, from) in the cell string's order, and their parameter names: the same six edges, in the same order, as NB201's. */
+const EDGES = NB201_EDGES;
+const EDGE_PARAMS = NB201_EDGE_PARAMS;
 /** The benchmark's layer codes (`41414`): 4 stride 2 and double channels, 1 neither. */
 const MACRO_CODE = [4, 1, 4, 1, 4] as const;
 const BASE = 64;
