@@ -187,29 +187,18 @@ export function parseNasTable(text: string, path: string, space: ArchSpace, colu
     if (!head) throw new ConfigError(`${src} is empty: expected a header 'arch,<metric>,...'`);
     const header = splitCsvLine(head.l).map((h) => h.trim());
     if (header[0] !== 'arch') throw new ConfigError(`${src}: the first header column is '${header[0] ?? ''}', expected 'arch'`);
-    if (columns) {
-      checkMappedColumns(src, columns, header.slice(1));
-      const at = columns.map((c) => header.indexOf(c.column));
-      const t = new NasTable(
-        space,
-        columns.map((c) => c.metric),
-        src,
-      );
-      for (const { l, n } of lines.slice(1)) {
-        const c = splitCsvLine(l);
-        if (c.length !== header.length) throw new ConfigError(`${src} line ${n}: ${c.length} columns, expected ${header.length} (${header.join(',')})`);
-        const values = columns.map((col, i) => mappedValue(c[at[i] as number], col, `${src} line ${n}`));
-        t.add((c[0] as string).trim(), values, ` line ${n}`);
-      }
-      return nonEmpty(t);
-    }
-    const metrics = header.slice(1);
-    if (metrics.length === 0) throw new ConfigError(`${src}: the header has no metric columns after 'arch'`);
+    // with a mapping, each metric from its column; without, every column after 'arch' is a metric
+    const metrics = columns ? columns.map((c) => c.metric) : header.slice(1);
+    if (columns) checkMappedColumns(src, columns, header.slice(1));
+    else if (metrics.length === 0) throw new ConfigError(`${src}: the header has no metric columns after 'arch'`);
+    const at = columns ? columns.map((c) => header.indexOf(c.column)) : metrics.map((_, i) => i + 1);
     const t = new NasTable(space, metrics, src);
     for (const { l, n } of lines.slice(1)) {
       const c = splitCsvLine(l);
       if (c.length !== header.length) throw new ConfigError(`${src} line ${n}: ${c.length} columns, expected ${header.length} (${header.join(',')})`);
-      const values = c.slice(1).map((x, i) => {
+      const values = at.map((k, i) => {
+        const x = c[k] as string;
+        if (columns) return mappedValue(x, columns[i] as TableColumn, `${src} line ${n}`);
         const v = x.trim() === '' ? Number.NaN : Number(x);
         if (!Number.isFinite(v)) throw new ConfigError(`${src} line ${n}: metric '${metrics[i] ?? ''}' is '${x.trim()}', expected a finite number`);
         return v;
