@@ -395,40 +395,35 @@ function frontNeighbours(model: Model, names: readonly string[], turn: number): 
   model.frontNeighbours ??= new Map();
   const memo = model.frontNeighbours.get(start);
   if (memo) return memo;
-  const { l, g, dims, specs, seen } = model;
   const tried = new Set<string>();
   const out: Params[] = [];
   const order = [...model.front.slice(start), ...model.front.slice(0, start)];
-  for (const x0 of order) {
-    const cands: { p: Params; s: number; i: number }[] = [];
-    forEachNeighbour(dims, x0, (x) => {
-      const p = fromPoint(names, specs, dims, x);
-      const k = keyOf(p, names);
-      if (seen.has(k) || tried.has(k)) return;
-      tried.add(k);
-      cands.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x), i: cands.length });
-    });
-    out.push(...cands.sort((a, b) => b.s - a.s || a.i - b.i).map((c) => c.p));
-  }
+  for (const x0 of order) out.push(...scoredNeighbours(model, names, x0, tried));
   model.frontNeighbours.set(start, out);
   return out;
 }
 
 /** The unseen one-choice neighbours of the focused objective's best trial, best log l - log g first (memoised). */
 function extremeNeighbours(model: Model, names: readonly string[]): Params[] {
-  if (model.extremeNeighbours) return model.extremeNeighbours;
+  model.extremeNeighbours ??= scoredNeighbours(model, names, model.extreme as readonly number[], new Set());
+  return model.extremeNeighbours;
+}
+
+/**
+ * The one-choice neighbours of x0 that are neither seen nor in `tried` (which they are added to), best log l - log g
+ * first, ties in enumeration order.
+ */
+function scoredNeighbours(model: Model, names: readonly string[], x0: readonly number[], tried: Set<string>): Params[] {
   const { l, g, dims, specs, seen } = model;
   const cands: { p: Params; s: number; i: number }[] = [];
-  const tried = new Set<string>();
-  forEachNeighbour(dims, model.extreme as readonly number[], (x) => {
+  forEachNeighbour(dims, x0, (x) => {
     const p = fromPoint(names, specs, dims, x);
     const k = keyOf(p, names);
     if (seen.has(k) || tried.has(k)) return;
     tried.add(k);
     cands.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x), i: cands.length });
   });
-  model.extremeNeighbours = cands.sort((a, b) => b.s - a.s || a.i - b.i).map((c) => c.p);
-  return model.extremeNeighbours;
+  return cands.sort((a, b) => b.s - a.s || a.i - b.i).map((c) => c.p);
 }
 
 /** Every point one categorical choice or one int grid step away from x0. */
