@@ -8,9 +8,11 @@ import { graphTotals } from '../ir/workload.js';
 import { createStrategy } from '../search/registry.js';
 import { type Nb201Cell, nb201Graph, nb201IsomorphismKey, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
+import type { ArchSpace } from '../search/spaces/types.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
 import {
+  computationClassKey,
   computationKey,
   distinctComputations,
   loadNasTable,
@@ -212,6 +214,36 @@ test('distinctComputations: re-asks while the proposal is isomorphic to a querie
   const again = await distinctComputations(createStrategy('random'), space).ask(ctx(history.slice(0, 10), 110));
   assert.deepEqual(again, history[10]?.params);
   assert.throws(() => distinctComputations(r, space, 0), /maxTries 0/);
+});
+
+test('computationClassKey: a space with its own classKey is keyed by it and its graph is never built', async () => {
+  const base = nb201Space(small);
+  // Classes by the number of skip_connect edges only (a stand-in for a table's own class hash).
+  const space: ArchSpace<Nb201Cell> = {
+    ...base,
+    graph: () => {
+      throw new Error('graph must not be built');
+    },
+    classKey: (a) => String(base.format(a).split('skip_connect').length - 1),
+  };
+  const keyOf = computationClassKey(space);
+  const p = (arch: string): Params => space.toParams(parseNb201(arch));
+  const one = p('|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|');
+  const oneElsewhere = p('|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|');
+  const two = p('|skip_connect~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|');
+  assert.equal(keyOf(one), keyOf(oneElsewhere));
+  assert.notEqual(keyOf(one), keyOf(two));
+  // The repeat filter re-asks for a proposal of a queried class and accepts the next new one.
+  const queue = [oneElsewhere, two];
+  const inner: SearchStrategy = { name: 'scripted', ask: () => queue.shift() as Params };
+  const history = [
+    { number: 0, state: 'complete', params: one, values: [1], constraints: null, userAttrs: {}, startedAt: 0, finishedAt: 0 },
+  ] as unknown as Trial[];
+  const ctx = { space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history, trialNumber: 1, rng: new Rng(1) } as AskContext;
+  assert.deepEqual(await distinctComputations(inner, space).ask(ctx), two);
+  assert.equal(queue.length, 0);
+  // Without classKey the same proposals are keyed by their graphs: one skip edge in two places is two computations.
+  assert.notEqual(computationClassKey(base)(one), computationClassKey(base)(oneElsewhere));
 });
 
 test('distinctComputations on a joint space: the same architecture at other bits is not a repeat; at the same bits it is', async () => {

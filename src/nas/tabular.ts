@@ -486,6 +486,37 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
 }
 
 /**
+ * The computation class of a point of `space`, as the repeat filter ({@link distinctComputations}) sees it: the
+ * space's own `classKey` when it has one; otherwise the {@link computationKey} of its graph, joined with the space's
+ * `isomorphismKey` (NB201, NAS-Bench-Macro) and, on a joint space, the precision of every layer. Memoised per
+ * architecture string.
+ */
+export function computationClassKey(space: ArchSpace): (p: Params) => string {
+  const memo = new Map<string, string>();
+  return (p: Params): string => {
+    const a = space.fromParams(p);
+    const s = space.format(a);
+    let k = memo.get(s);
+    if (k === undefined) {
+      if (space.classKey) k = space.classKey(a);
+      else {
+        const g = space.graph(a);
+        k = computationKey(g);
+        if (space.isomorphismKey) k = `${k}|${space.isomorphismKey(a)}`;
+        // A joint space's graph carries no precision: the same architecture at other bits is another computation.
+        if (space.policy) {
+          const pol = space.policy(a, g);
+          const layers = Object.entries(pol.layers).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+          k = `${k}|${JSON.stringify([pol.default, layers])}`;
+        }
+      }
+      memo.set(s, k);
+    }
+    return k;
+  };
+}
+
+/**
  * Wraps a strategy so that it does not spend queries on computations already queried: while a proposal
  * has the {@link computationKey} of an earlier trial's architecture (the same cell string, or an
  * isomorphic one) and, on a space with an `isomorphismKey` (NB201), the same class under the published
@@ -497,25 +528,7 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
  */
 export function distinctComputations(inner: SearchStrategy, space: ArchSpace, maxTries = 30): SearchStrategy {
   if (!Number.isInteger(maxTries) || maxTries < 1) throw new ConfigError(`distinctComputations maxTries ${maxTries}: expected an integer >= 1`);
-  const memo = new Map<string, string>();
-  const keyOf = (p: Params): string => {
-    const a = space.fromParams(p);
-    const s = space.format(a);
-    let k = memo.get(s);
-    if (k === undefined) {
-      const g = space.graph(a);
-      k = computationKey(g);
-      if (space.isomorphismKey) k = `${k}|${space.isomorphismKey(a)}`;
-      // A joint space's graph carries no precision: the same architecture at other bits is another computation.
-      if (space.policy) {
-        const pol = space.policy(a, g);
-        const layers = Object.entries(pol.layers).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-        k = `${k}|${JSON.stringify([pol.default, layers])}`;
-      }
-      memo.set(s, k);
-    }
-    return k;
-  };
+  const keyOf = computationClassKey(space);
   // Keys of the history prefix already read: a trial's params never change, so each trial is keyed
   // once; a history that does not extend the one read (another study, a rewind) starts over.
   let seen = new Set<string>();

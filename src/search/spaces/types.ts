@@ -47,6 +47,12 @@ export interface ArchSpace<A = unknown> {
    * and the computation of their graphs agree, so it never skips an entry such a table stores separately.
    */
   isomorphismKey?(a: A): string;
+  /**
+   * The computation class of `a`, for a space whose operations the IR cannot express (a table of measured
+   * architectures hwnas has no kernels for, e.g. graph neural networks): the repeat filter and every other
+   * user of {@link computationClassKey} take this key instead of the graph's computation (and never call `graph`).
+   */
+  classKey?(a: A): string;
   /** Names of the precision slots (groups of conv/dense layers that share bits in a joint space), in order. */
   slots(): readonly string[];
   /** The slot of a conv/dense node of one of this space's graphs (undefined: not in any slot). */
