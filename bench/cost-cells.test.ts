@@ -3,9 +3,25 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { policyPreset } from '../src/hardware/precision.js';
+import { rooflineDevice } from '../src/hardware/roofline.js';
 import { graphWorkloads } from '../src/ir/workload.js';
 import { enumerateNb201, nb201Graph } from '../src/search/spaces/nb201.js';
-import { cellScore, deciles, FRAMEWORKS, fitGrid, fitScale, gridA, isFitPart, loadPi5Cells, TASK_NAMES, taskGraph } from './cost-cells.js';
+import {
+  cellScore,
+  deciles,
+  FRAMEWORKS,
+  fitGrid,
+  fitScale,
+  gridA,
+  inputIndependent,
+  isFitPart,
+  layerMix,
+  loadPi5Cells,
+  mixLatencies,
+  TASK_NAMES,
+  taskGraph,
+} from './cost-cells.js';
 
 const COLS = FRAMEWORKS.flatMap((f) => TASK_NAMES.map((t) => `${f}_${t}_ms`));
 const header = `# source: test\nrep_index,cell,members,${COLS.join(',')}\n`;
@@ -115,4 +131,25 @@ test('scores: exact agreement, a constant factor, deciles, fits', () => {
   ); // the first wins ties
   assert.equal(gridA().length, 7 * 7 * 7 * 4);
   assert.throws(() => cellScore([], []), /equal non-empty arrays/);
+});
+
+test('input-independent cells: the output reaches the input only through none edges', () => {
+  assert.equal(inputIndependent(['nor_conv_3x3', 'none', 'none', 'none', 'none', 'nor_conv_1x1']), true);
+  assert.equal(inputIndependent(['none', 'none', 'none', 'none', 'none', 'none']), true);
+  assert.equal(inputIndependent(['skip_connect', 'none', 'none', 'none', 'skip_connect', 'none']), false);
+  assert.equal(inputIndependent(['none', 'none', 'none', 'avg_pool_3x3', 'none', 'none']), false);
+});
+
+test('the layer mix gives networkCost exactly, under the preset and under overrides', () => {
+  const cells = enumerateNb201().filter((_, i) => i % 1009 === 0);
+  for (const kind of ['hwnas', 'exported'] as const)
+    for (const o of [{}, { layerOverheadUs: 2, utilConv: 1, utilElementwise: 0.25, nHalfMacs: 100000 }]) {
+      const t = rooflineDevice('cortex-a76', o);
+      const graphs = cells.map((c) => taskGraph(c, 'ninapro', kind));
+      const mix = mixLatencies(layerMix(graphs, t.fuse), t);
+      graphs.forEach((g, i) => {
+        const full = t.networkCost(g, policyPreset('fp32')).latencyMs;
+        assert.ok(Math.abs((mix[i] as number) / full - 1) < 1e-9, `${kind} ${i}: ${mix[i]} vs ${full}`);
+      });
+    }
 });

@@ -18,9 +18,11 @@ import { pathToFileURL } from 'node:url';
 import type { AnalyticalTarget } from '../src/hardware/analytical.js';
 import { policyPreset } from '../src/hardware/precision.js';
 import { kendallTau } from '../src/hardware/predictor.js';
+import { KIND, prepareNetwork } from '../src/hardware/prepared.js';
 import { rooflineDevice } from '../src/hardware/roofline.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/types.js';
+import type { Workload } from '../src/ir/workload.js';
 import { addNb201Cell, addNb201Reduction, NB201_EDGES, NB201_OPS, type Nb201Cell, type Nb201Op } from '../src/search/spaces/nb201.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { parseCommentedCsv } from './commented-csv.js';
@@ -85,6 +87,19 @@ export function loadPi5Cells(path: URL | string = new URL('../../bench/data/nb20
 
 /** The pre-registered split: a class is in the fit part when its rep_index is a multiple of 5. */
 export const isFitPart = (repIndex: number): boolean => repIndex % 5 === 0;
+
+/**
+ * Whether the network's output does not depend on its input: the cell output (node 3) is reached from the cell input
+ * only through `none` edges, so every cell outputs a constant (zero, or a conv's BN shift of zero) and so does the
+ * network. A converter that folds constants can drop the whole network.
+ */
+export function inputIndependent(cell: Nb201Cell): boolean {
+  const dep = [true, false, false, false];
+  NB201_EDGES.forEach(([t, f], k) => {
+    if (cell[k] !== 'none' && dep[f]) dep[t] = true;
+  });
+  return !dep[3];
+}
 
 /** G2's cell: every edge is built, a `none` edge is one element-wise op (x.mul(0)) on its source; nodes are summed. */
 function addExportedCell(b: GraphBuilder, x: string, cell: Nb201Cell, prefix: string): string {
@@ -259,7 +274,94 @@ export interface VariantResult {
 export interface CellsReport {
   readonly fitClasses: number;
   readonly heldClasses: number;
+  /** Networks whose layer-mix latency was checked against networkCost (preset). */
+  readonly checkedNetworks: number;
+  /** The preset's (G1) largest held-out errors on cifar100, per framework, and its error on input-independent classes. */
+  readonly worst: readonly WorstCells[];
   readonly results: VariantResult[];
+}
+
+/**
+ * A network as a multiset of costed layers: under a roofline target without a parameter cache (cortex-a76:
+ * weightCacheKB = 0) a node's cost depends only on its own workload, so a network's latency is the sum over its
+ * distinct layer workloads of count x that layer's latency. `keys` are the distinct workloads of all networks,
+ * `counts[n]` the (key index, count) pairs of network n. Fused nodes (conv+bn+act) and plumbing cost nothing.
+ */
+export interface LayerMix {
+  readonly workloads: Workload[];
+  readonly counts: Int32Array[];
+}
+
+export function layerMix(graphs: Iterable<Graph>, fuse: boolean): LayerMix {
+  const index = new Map<string, number>();
+  const workloads: Workload[] = [];
+  const counts: Int32Array[] = [];
+  for (const g of graphs) {
+    const net = prepareNetwork(g);
+    const c = net.col;
+    const local = new Map<number, number>();
+    for (let i = 0; i < net.n; i++) {
+      if (c.kind[i] === KIND.free || (fuse && (net.fusedInto[i] as number) >= 0)) continue;
+      const key = [c.kind[i], c.macs[i], c.elementOps[i], c.weightElems[i], c.biasElems[i], c.inElems[i], c.outElems[i]].join(',');
+      let k = index.get(key);
+      if (k === undefined) {
+        k = workloads.length;
+        index.set(key, k);
+        workloads.push(net.workloads[i] as Workload);
+      }
+      local.set(k, (local.get(k) ?? 0) + 1);
+    }
+    const pairs = new Int32Array(2 * local.size);
+    let j = 0;
+    for (const [k, n] of local) {
+      pairs[j++] = k;
+      pairs[j++] = n;
+    }
+    counts.push(pairs);
+  }
+  return { workloads, counts };
+}
+
+/** Latency (ms) of every network of `mix` under `target`. */
+export function mixLatencies(mix: LayerMix, target: AnalyticalTarget): Float64Array {
+  const per = mix.workloads.map((w) => target.layerCost(w, { weightBits: 32, actBits: 32 }).latencyMs);
+  return Float64Array.from(mix.counts, (pairs) => {
+    let s = 0;
+    for (let j = 0; j < pairs.length; j += 2) s += (per[pairs[j] as number] as number) * (pairs[j + 1] as number);
+    return s;
+  });
+}
+
+/** The preset's largest held-out over- and under-estimates of one column (G1), and input-independent classes. */
+export interface WorstCells {
+  readonly column: string;
+  readonly over: readonly { repIndex: number; cell: string; modelMs: number; measuredMs: number }[];
+  readonly under: readonly { repIndex: number; cell: string; modelMs: number; measuredMs: number }[];
+  readonly independent: { n: number; geomeanRatio: number; medianMeasuredMs: number };
+  readonly othersGeomeanRatio: number;
+}
+
+function worstCells(column: string, rows: readonly CellRow[], model: ArrayLike<number>, ix: readonly number[]): WorstCells {
+  const pts = ix.map((i) => {
+    const r = rows[i] as CellRow;
+    return { repIndex: r.repIndex, cell: r.cell.join('/'), modelMs: model[i] as number, measuredMs: r.ms[column] as number, indep: inputIndependent(r.cell) };
+  });
+  const gm = (a: typeof pts): number => Math.exp(a.reduce((s, p) => s + Math.log(p.modelMs / p.measuredMs), 0) / a.length);
+  const byRatio = [...pts].sort((a, b) => b.modelMs / b.measuredMs - a.modelMs / a.measuredMs);
+  const strip = (p: (typeof pts)[number]) => ({ repIndex: p.repIndex, cell: p.cell, modelMs: p.modelMs, measuredMs: p.measuredMs });
+  const ind = pts.filter((p) => p.indep);
+  const meas = ind.map((p) => p.measuredMs).sort((a, b) => a - b);
+  return {
+    column,
+    over: byRatio.slice(0, 3).map(strip),
+    under: byRatio.slice(-3).reverse().map(strip),
+    independent: {
+      n: ind.length,
+      geomeanRatio: ind.length ? gm(ind) : Number.NaN,
+      medianMeasuredMs: meas.length ? (meas[meas.length >> 1] as number) : Number.NaN,
+    },
+    othersGeomeanRatio: gm(pts.filter((p) => !p.indep)),
+  };
 }
 
 /** Everything the pre-registration names, on `rows` (default: the data file). */
@@ -267,27 +369,32 @@ export function runCells(rows: readonly CellRow[] = loadPi5Cells().rows, kinds: 
   const fitIx = rows.map((r, i) => (isFitPart(r.repIndex) ? i : -1)).filter((i) => i >= 0);
   const heldIx = rows.map((r, i) => (isFitPart(r.repIndex) ? -1 : i)).filter((i) => i >= 0);
   const grid = gridA();
+  const presetTarget = rooflineDevice('cortex-a76');
   const results: VariantResult[] = [];
+  const worst: WorstCells[] = [];
+  let checked = 0;
   for (const kind of kinds) {
-    // graphs per task, all classes (fit part, then held-out part)
-    const graphs = new Map<Task, Graph[]>();
-    for (const t of TASK_NAMES)
-      graphs.set(
-        t,
-        rows.map((r) => taskGraph(r.cell, t, kind)),
-      );
+    const mix = new Map<Task, LayerMix>();
     const preset = new Map<Task, Float64Array>();
-    for (const t of TASK_NAMES) preset.set(t, modelLatencies(graphs.get(t) as Graph[]));
-    // grid models on the fit part only, per task: gridModels[g][t] = fit-part latencies
-    const fitGraphs = new Map<Task, Graph[]>();
-    for (const t of TASK_NAMES)
-      fitGraphs.set(
-        t,
-        fitIx.map((i) => (graphs.get(t) as Graph[])[i] as Graph),
+    for (const t of TASK_NAMES) {
+      const m = layerMix(
+        rows.map((r) => taskGraph(r.cell, t, kind)),
+        presetTarget.fuse,
       );
+      mix.set(t, m);
+      const lat = mixLatencies(m, presetTarget);
+      // the decomposition is exact: every 97th network against networkCost
+      rows.forEach((r, i) => {
+        if (i % 97 !== 0) return;
+        const full = presetTarget.networkCost(taskGraph(r.cell, t, kind), FP32).latencyMs;
+        if (Math.abs(full / (lat[i] as number) - 1) > 1e-9) throw new Error(`layer mix ${lat[i]} != networkCost ${full} (class ${r.repIndex}, ${t}, ${kind})`);
+        checked++;
+      });
+      preset.set(t, lat);
+    }
     const gridModels = grid.map((o) => {
       const target = rooflineDevice('cortex-a76', o);
-      return TASK_NAMES.map((t) => modelLatencies(fitGraphs.get(t) as Graph[], o, target));
+      return TASK_NAMES.map((t) => mixLatencies(mix.get(t) as LayerMix, target));
     });
     const held = (a: ArrayLike<number>): number[] => heldIx.map((i) => a[i] as number);
     const fitPart = (a: ArrayLike<number>): number[] => fitIx.map((i) => a[i] as number);
@@ -296,7 +403,8 @@ export function runCells(rows: readonly CellRow[] = loadPi5Cells().rows, kinds: 
       const score = (model: (t: Task) => ArrayLike<number>): Record<Task, ColumnScore> =>
         Object.fromEntries(TASK_NAMES.map((t) => [t, columnScore(held(model(t)), held(measured(t)))])) as Record<Task, ColumnScore>;
       results.push({ graph: kind, variant: 'preset', framework: f, byTask: score((t) => preset.get(t) as Float64Array) });
-      // pooled over the three tasks of the framework
+      if (kind === 'hwnas') worst.push(worstCells(columnOf(f, 'cifar100'), rows, preset.get('cifar100') as Float64Array, heldIx));
+      // pooled over the three tasks of the framework, fit part only
       const pooledMeasured = TASK_NAMES.flatMap((t) => fitPart(measured(t)));
       const pooledPreset = TASK_NAMES.flatMap((t) => fitPart(preset.get(t) as Float64Array));
       const scale = fitScale(pooledPreset, pooledMeasured);
@@ -309,16 +417,21 @@ export function runCells(rows: readonly CellRow[] = loadPi5Cells().rows, kinds: 
         byTask: score((t) => (preset.get(t) as Float64Array).map((v) => v * scale)),
       });
       const best = fitGrid(
-        gridModels.map((m) => m.flatMap((a) => Array.from(a))),
+        gridModels.map((m) => m.flatMap((a) => fitPart(a))),
         pooledMeasured,
       );
-      const o = grid[best.index] as Overrides;
-      const target = rooflineDevice('cortex-a76', o);
-      const fitted = new Map<Task, Float64Array>(TASK_NAMES.map((t) => [t, modelLatencies(graphs.get(t) as Graph[], o, target)]));
-      results.push({ graph: kind, variant: 'A', framework: f, fitted: o, fitMeanAbsLn: best.meanAbsLn, byTask: score((t) => fitted.get(t) as Float64Array) });
+      const chosen = gridModels[best.index] as Float64Array[];
+      results.push({
+        graph: kind,
+        variant: 'A',
+        framework: f,
+        fitted: grid[best.index] as Overrides,
+        fitMeanAbsLn: best.meanAbsLn,
+        byTask: score((t) => chosen[TASK_NAMES.indexOf(t)] as Float64Array),
+      });
     }
   }
-  return { fitClasses: fitIx.length, heldClasses: heldIx.length, results };
+  return { fitClasses: fitIx.length, heldClasses: heldIx.length, checkedNetworks: checked, worst, results };
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -333,7 +446,9 @@ function describeFit(r: VariantResult): string {
 }
 
 export function printCells(rep: CellsReport): void {
-  console.log(`cortex-a76 (fp32, one core) vs HW-NAS-Bench-360 Raspberry Pi 5, one thread: ${rep.fitClasses} fit classes, ${rep.heldClasses} held out`);
+  console.log(
+    `cortex-a76 (fp32, one core) vs HW-NAS-Bench-360 Raspberry Pi 5, one thread: ${rep.fitClasses} fit classes, ${rep.heldClasses} held out (layer-mix latencies checked against networkCost on ${rep.checkedNetworks} networks)`,
+  );
   console.log('fitted (on the fit part, per framework over its 3 tasks):');
   for (const r of rep.results)
     if (r.variant !== 'preset') console.log(`  ${r.graph} ${r.variant} ${r.framework}: ${describeFit(r)} (fit mean |ln| ${f3(r.fitMeanAbsLn as number)})`);
@@ -367,8 +482,23 @@ export function printCells(rep: CellsReport): void {
   }
 }
 
+function printWorst(rep: CellsReport): void {
+  console.log('\nwhere the preset (G1) is wrong, held-out cifar100 (cell = ops of edges 0->1, 0->2, 1->2, 0->3, 1->3, 2->3):');
+  const fmt = (p: WorstCells['over'][number]): string => `${p.repIndex} ${p.cell} ${formatNumber(p.modelMs)}/${formatNumber(p.measuredMs)} ms`;
+  for (const w of rep.worst) {
+    console.log(
+      `  ${w.column}: model/measured geomean ${formatNumber(w.othersGeomeanRatio)} on input-dependent classes; ${w.independent.n} input-independent classes ${formatNumber(w.independent.geomeanRatio)} (median measured ${formatNumber(w.independent.medianMeasuredMs)} ms)`,
+    );
+    console.log(`    most over (model/measured): ${w.over.map(fmt).join(' | ')}`);
+    console.log(`    most under: ${w.under.map(fmt).join(' | ')}`);
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rep = runCells();
   if (process.argv.includes('--json')) console.log(JSON.stringify(rep, null, 1));
-  else printCells(rep);
+  else {
+    printCells(rep);
+    printWorst(rep);
+  }
 }
