@@ -76,9 +76,11 @@ export interface TpeOptions {
   /**
    * Class-aware densities (multivariate, where the context gives a class key, `AskContext.classOf`; default false).
    * A trial then says "this class is good / bad": on each categorical parameter its kernel spreads its weight
-   * evenly over the values that keep the trial's class (a dead edge: every value), not only the value sampled; a
-   * candidate is scored the same way (its kernel value averaged over the values that keep its class), and a
-   * candidate of an already evaluated class is skipped. Without a class key it runs exactly as without the option.
+   * evenly over the values that keep the trial's class (a dead edge: every value), not only the value sampled (a
+   * value joins only if it also keeps the class together with every value of the earlier parameters' spreads, so
+   * two edges that revive a node together do not both spread); candidates are drawn from these kernels, scored the
+   * same way (a parameter's kernel mass over the values that keep the candidate's class), and one of an already
+   * evaluated class is skipped. Without a class key it runs exactly as without the option.
    */
   readonly classAware?: boolean;
 }
@@ -107,7 +109,11 @@ interface Model {
   /** Its unseen neighbours, best log l - log g first (computed on first use). */
   extremeNeighbours?: Params[];
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
-  readonly cls?: { readonly classOf: (p: Params) => string; readonly spreads: (p: Params) => Spreads; readonly seen: ReadonlySet<string> };
+  readonly cls?: {
+    readonly classOf: (p: Params) => string;
+    readonly spreads: (p: Params) => Spreads;
+    readonly seen: ReadonlySet<string>;
+  };
 }
 
 /**
@@ -304,6 +310,8 @@ export class Tpe implements SearchStrategy {
       if (out) return out;
       const base = classOf(p);
       const sp: (number[] | null)[] = [];
+      // earlier categorical parameters whose spread holds more than the point's own value: [name, other values]
+      const open: [string, JsonValue[]][] = [];
       specs.forEach((s, k) => {
         if (s.kind !== 'categorical') {
           for (let j = 0; j < (s.kind === 'structured' ? s.codec.dimension : 1); j++) sp.push(null);
@@ -313,8 +321,18 @@ export class Tpe implements SearchStrategy {
         const own = categoricalIndex(s, p[name] as JsonValue);
         const keep: number[] = [];
         s.choices.forEach((c, j) => {
-          if (j === own || classOf({ ...p, [name]: c }) === base) keep.push(j);
+          if (j === own) {
+            keep.push(j);
+            return;
+          }
+          const q = { ...p, [name]: c };
+          if (classOf(q) !== base) return;
+          // a value joins only if it keeps the class together with every value already in an earlier spread (so two
+          // edges that are each dead alone, but revive a node together, do not both spread)
+          for (const [e, vs] of open) for (const u of vs) if (classOf({ ...q, [e]: u }) !== base) return;
+          keep.push(j);
         });
+        if (keep.length > 1) open.push([name, keep.filter((j) => j !== own).map((j) => s.choices[j] as JsonValue)]);
         sp.push(keep);
       });
       if (sp.length !== dims.length) throw new Error(`tpe classAware: ${sp.length} spreads for ${dims.length} dimensions`);
@@ -350,6 +368,7 @@ export class Tpe implements SearchStrategy {
     const mv = this.o.multivariate;
     const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
     const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
+    const l = fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv, spreads && below.map((t) => spreads(t.params)));
     return {
       ...(classOf && spreads
         ? {
@@ -361,7 +380,7 @@ export class Tpe implements SearchStrategy {
           }
         : {}),
       ...frontOf(this.o.frontShare > 0 ? frontTargets(done, ctx) : { trials: [], extremes: 0 }, space.names, specs, this.o.frontExtremesOnly),
-      l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv, spreads && below.map((t) => spreads(t.params))),
+      l,
       g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
       dims,
       specs,
@@ -729,11 +748,9 @@ function fitParzen(
       for (let i = 0; i < n; i++) {
         const row = new Float64Array(dim.k).fill(priorWeight / dim.k);
         const keep = spreads?.[i]?.[d];
-        if (keep && keep.length > 0) for (const c of keep) row[c] = (row[c] as number) + 1 / keep.length;
-        else {
-          const c = (xs[i] as number[])[d] as number;
-          row[c] = (row[c] as number) + 1;
-        }
+        const c = (xs[i] as number[])[d] as number;
+        if (keep && keep.length > 0) for (const v of keep) row[v] = (row[v] as number) + 1 / keep.length;
+        else row[c] = (row[c] as number) + 1;
         const z = 1 + priorWeight;
         rows.push(row.map((v) => Math.log(v / z)));
       }
@@ -853,7 +870,7 @@ function logSumExp(xs: Float64Array): number {
 
 /**
  * Joint log density of the mixture (product kernels) at x; with `spreads`, a categorical dimension's kernel value is
- * its mean over the values that keep x's class.
+ * its mass over the values that keep x's class (the class's mass, not a value's).
  */
 function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[], spreads?: Spreads): number {
   const nc = pz.logWeights.length;
@@ -866,7 +883,7 @@ function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[], spre
         const row = (pz.logProbs[d] as Float64Array[])[i] as Float64Array;
         let m = 0;
         for (const c of keep) m += Math.exp(row[c] as number);
-        s += Math.log(m / keep.length);
+        s += Math.log(m);
       } else s += logKernel(pz, dims[d] as Dim, d, i, x[d] as number);
     }
     terms[i] = s;
