@@ -39,7 +39,7 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-nb]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-cls]
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
@@ -645,17 +645,9 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
   if (base === 'tpe-strat') return ['tpe', { startup: 'stratified' }, screen];
   if (base === 'tpe-uni-iid') return ['tpe', { multivariate: false, startup: 'random' }, screen];
-  // session 32: a quarter of the asks search the below set's one-choice neighbourhood (tpe option neighbourShare)
-  if (base === 'tpe-nb') return ['tpe', { neighbourShare: 0.25 }, screen];
-  // session 33: a share of the asks moves the front's extremes and largest-gap points by one choice (tpe option
-  // frontShare)
-  if (base === 'tpe-front') return ['tpe', { frontShare: 0.25 }, screen];
-  // session 34: a share of the asks ranks the below set by one objective, in turn (tpe option objectiveShare)
-  if (base === 'tpe-obj') return ['tpe', { objectiveShare: 0.2 }, screen];
-  // session 34: front moves of the extremes only (frontShare 0.1 with frontExtremesOnly); one objective's best trial
-  // moved by one choice, ranked by that objective's l / g (extremeShare 0.1)
-  if (base === 'tpe-ext') return ['tpe', { frontShare: 0.1, frontExtremesOnly: true }, screen];
-  if (base === 'tpe-xf') return ['tpe', { extremeShare: 0.1 }, screen];
+  // session 35: class-aware densities and class-level candidate choice (tpe option classAware; the repeat filter gives
+  // the class key)
+  if (base === 'tpe-cls') return ['tpe', { classAware: true }, screen];
   return [base, {}, screen];
 }
 

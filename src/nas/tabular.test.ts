@@ -376,3 +376,26 @@ test('tableCheapObjectives: the cost columns are cheap (looked up, in objective 
   assert.equal(tableCheapObjectives(t, [{ name: 'accuracy', direction: 'maximize' }]), undefined);
   assert.throws(() => tableCheapObjectives(t, [{ name: 'energy', direction: 'minimize' }]), /energy/);
 });
+
+test('distinctComputations hands the class key to the inner strategy (AskContext.classOf): the filter key of any point', async () => {
+  const space = nb201Space(small);
+  let seen: ((p: Params) => string) | undefined;
+  const inner: SearchStrategy = {
+    name: 'probe',
+    ask: (c) => {
+      seen = c.classOf;
+      return space.toParams(parseNb201('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|'));
+    },
+  };
+  const ctx = { space: space.space, objectives: [{ name: 'a', direction: 'maximize' }], history: [], trialNumber: 0, rng: new Rng(1) } as AskContext;
+  await distinctComputations(inner, space).ask(ctx);
+  assert.ok(seen, 'the inner strategy got a class key');
+  const ref = computationClassKey(space);
+  // a dead edge (0->1 into node 1, whose outgoing edges are none) does not change the class; a live one does
+  const cell = (e01: string, e03: string): Params => space.toParams(parseNb201(`|${e01}~0|+|none~0|none~1|+|${e03}~0|none~1|none~2|`));
+  assert.equal(seen(cell('nor_conv_3x3', 'skip_connect')), seen(cell('avg_pool_3x3', 'skip_connect')));
+  assert.notEqual(seen(cell('nor_conv_3x3', 'skip_connect')), seen(cell('nor_conv_3x3', 'nor_conv_1x1')));
+  assert.equal(seen(cell('nor_conv_3x3', 'skip_connect')), ref(cell('nor_conv_3x3', 'skip_connect')));
+  // a strategy outside the filter sees none
+  assert.equal(ctx.classOf, undefined);
+});

@@ -18,7 +18,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
-import { crowdingDistance, hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
+import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
 import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
@@ -46,33 +46,15 @@ export interface TpeOptions {
    */
   readonly startup?: 'stratified' | 'random';
   /**
-   * Share of the asks (after start-up, multivariate only) that search the neighbourhood of the below set:
-   * every unseen point one categorical choice or one int step away from a below trial is scored by
-   * log l - log g and the best is proposed (default 0: off).
+   * Class-aware densities (multivariate, where the context gives a class key, `AskContext.classOf`; default false).
+   * A trial then says "this class is good / bad": on each categorical parameter its kernel spreads its weight
+   * evenly over the values that keep the trial's class (a dead edge: every value), not only the value sampled (a
+   * value joins only if it also keeps the class together with every value of the earlier parameters' spreads, so
+   * two edges that revive a node together do not both spread); candidates are drawn from these kernels, scored the
+   * same way (a parameter's kernel mass over the values that keep the candidate's class), and one of an already
+   * evaluated class is skipped. Without a class key it runs exactly as without the option.
    */
-  readonly neighbourShare?: number;
-  /**
-   * Share of the asks (after start-up, multivariate only) that move one point of the current first front
-   * by one categorical choice or one int step: the targets are the front's extreme point of each objective,
-   * then its other points by crowding distance (largest gaps first), taken in turn; the target's unseen
-   * one-choice neighbour with the best log l - log g is proposed (default 0: off).
-   */
-  readonly frontShare?: number;
-  /**
-   * Share of the asks (after start-up, several objectives) that move the best trial of one objective (the
-   * objectives in turn; ties by the others in order) by one categorical choice or one int step: its unseen
-   * neighbours are ranked by log l - log g with l and g fitted as for objectiveShare (below: the best trials
-   * of that objective), so the move is the one that most resembles the best of that objective (default 0: off).
-   */
-  readonly extremeShare?: number;
-  /** frontShare's targets are the front's extreme points only (default false: the extremes, then two gap points). */
-  readonly frontExtremesOnly?: boolean;
-  /**
-   * Share of the asks (after start-up, several objectives) whose below set ranks the feasible trials by ONE
-   * objective, the objectives taking turns (ties by the other objectives in order), with equal weights: each
-   * end of the front is searched as a single-objective problem (default 0: off).
-   */
-  readonly objectiveShare?: number;
+  readonly classAware?: boolean;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -82,23 +64,21 @@ interface Model {
   readonly dims: readonly Dim[];
   readonly specs: readonly ParamSpec[];
   readonly seen: ReadonlySet<string>;
-  /** The below trials as points of the flattened dimensions. */
-  readonly below: readonly (readonly number[])[];
   /** Complete trials the model was fitted on. */
   readonly n: number;
-  /** The below set's unseen neighbours, best first (computed on first use). */
-  neighbours?: Params[];
-  /** The first front's points (flattened) in target order: extremes, then by crowding distance. */
-  readonly front: readonly (readonly number[])[];
-  /** How many front targets take turns: the extremes plus two (at most the front's size). */
-  readonly frontTurns: number;
-  /** Per rotation start, the front targets' unseen neighbours (computed on first use). */
-  frontNeighbours?: Map<number, Params[]>;
-  /** extremeShare: the focused objective's best trial (flattened), on its asks only. */
-  readonly extreme?: readonly number[];
-  /** Its unseen neighbours, best log l - log g first (computed on first use). */
-  extremeNeighbours?: Params[];
+  /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
+  readonly cls?: {
+    readonly classOf: (p: Params) => string;
+    readonly spreads: (p: Params) => Spreads;
+    readonly seen: ReadonlySet<string>;
+  };
 }
+
+/**
+ * Per flattened dimension, the values (categorical indices) that keep a point's computation class when only that
+ * dimension changes (the point's own value included); null for other dimensions.
+ */
+type Spreads = readonly (readonly number[] | null)[];
 
 /** One dimension of the flattened space. */
 type Dim =
@@ -142,11 +122,7 @@ export class Tpe implements SearchStrategy {
       maxBelow: options.maxBelow ?? 25,
       skipSeen: options.skipSeen ?? true,
       startup: options.startup ?? 'stratified',
-      neighbourShare: options.neighbourShare ?? 0,
-      frontShare: options.frontShare ?? 0,
-      frontExtremesOnly: options.frontExtremesOnly ?? false,
-      extremeShare: options.extremeShare ?? 0,
-      objectiveShare: options.objectiveShare ?? 0,
+      classAware: options.classAware ?? false,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -157,31 +133,21 @@ export class Tpe implements SearchStrategy {
     if (!(o.priorWeight > 0 && Number.isFinite(o.priorWeight)))
       throw new ConfigError(`tpe priorWeight ${JSON.stringify(options.priorWeight)}: expected a positive number`);
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
-    if (!(o.neighbourShare >= 0 && o.neighbourShare <= 1))
-      throw new ConfigError(`tpe neighbourShare ${JSON.stringify(options.neighbourShare)}: expected a number in [0, 1]`);
-    if (!(o.frontShare >= 0 && o.frontShare <= 1)) throw new ConfigError(`tpe frontShare ${JSON.stringify(options.frontShare)}: expected a number in [0, 1]`);
-    if (!(o.objectiveShare >= 0 && o.objectiveShare <= 1))
-      throw new ConfigError(`tpe objectiveShare ${JSON.stringify(options.objectiveShare)}: expected a number in [0, 1]`);
-    if (!(o.extremeShare >= 0 && o.extremeShare <= 1))
-      throw new ConfigError(`tpe extremeShare ${JSON.stringify(options.extremeShare)}: expected a number in [0, 1]`);
-    if (typeof o.frontExtremesOnly !== 'boolean')
-      throw new ConfigError(`tpe frontExtremesOnly ${JSON.stringify(options.frontExtremesOnly)}: expected true or false`);
+    if (typeof o.classAware !== 'boolean') throw new ConfigError(`tpe classAware ${JSON.stringify(options.classAware)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
 
   /** The estimators of the last history seen (a wrapper that re-asks on the same history reuses them). */
-  private memo: { key: string; model: Model | null; asks: number } | undefined;
+  private memo: { key: string; model: Model | null } | undefined;
 
   ask(ctx: AskContext): Params {
     const { space, rng } = ctx;
     const h = ctx.history;
     const done = h.filter((t) => t.state === 'complete' && t.values !== null && t.values.every(Number.isFinite));
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
-    if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx), asks: 0 };
-    // a wrapper (the NAS repeat filter) may ask again on the same history: the k-th ask takes the k-th best neighbour
-    const asks = this.memo.asks++;
+    if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
     const model = this.memo.model;
     if (model === null) {
       const seen = this.seen(ctx);
@@ -194,19 +160,23 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
-    const share = this.o.neighbourShare;
-    if (this.o.multivariate && share > 0 && Math.floor((model.n + 1) * share) > Math.floor(model.n * share)) {
-      const p = rankedNeighbours(model, space.names)[asks];
-      if (p !== undefined) return p;
-    }
-    if (model.extreme) {
-      const p = extremeNeighbours(model, space.names)[asks];
-      if (p !== undefined) return p;
-    }
-    const fs = this.o.frontShare;
-    if (this.o.multivariate && fs > 0 && model.front.length > 0 && Math.floor((model.n + 1) * fs) > Math.floor(model.n * fs)) {
-      const p = frontNeighbours(model, space.names, Math.floor(model.n * fs))[asks];
-      if (p !== undefined) return p;
+    if (this.o.multivariate && model.cls) {
+      // class-aware: candidates scored at class level; one of an evaluated class is skipped
+      const cls = model.cls;
+      let last: Params | undefined;
+      for (let round = 0; round < 10; round++) {
+        const cands: { p: Params; s: number }[] = [];
+        for (let c = 0; c < this.o.candidates; c++) {
+          const x = sampleParzen(l, dims, rng);
+          const p = build(x);
+          const sp = cls.spreads(p);
+          cands.push({ p, s: logDensity(l, dims, x, sp) - logDensity(g, dims, x, sp) });
+        }
+        cands.sort((a, b) => b.s - a.s);
+        for (const c of cands) if (!seen.has(keyOf(c.p, space.names)) && !cls.seen.has(cls.classOf(c.p))) return c.p;
+        last = cands[0]?.p;
+      }
+      if (last !== undefined) return last;
     }
     if (this.o.multivariate) {
       for (let round = 0; round < 10; round++) {
@@ -255,6 +225,51 @@ export class Tpe implements SearchStrategy {
     return seen.has(keyOf(p, space.names)) ? sampleUnseen(ctx, seen) : p;
   }
 
+  /** classAware: per class-key function, each point's spreads by parameter key (a point's class never changes). */
+  private spreadMemo = new WeakMap<(p: Params) => string, Map<string, Spreads>>();
+
+  /** The spreads of a point under `classOf`: per categorical dimension the values that keep its class (memoised). */
+  private spreadsOf(classOf: (p: Params) => string, names: readonly string[], specs: readonly ParamSpec[], dims: readonly Dim[]): (p: Params) => Spreads {
+    const m = this.spreadMemo.get(classOf) ?? new Map<string, Spreads>();
+    this.spreadMemo.set(classOf, m);
+    return (p: Params): Spreads => {
+      const key = keyOf(p, names);
+      let out = m.get(key);
+      if (out) return out;
+      const base = classOf(p);
+      const sp: (number[] | null)[] = [];
+      // earlier categorical parameters whose spread holds more than the point's own value: [name, other values]
+      const open: [string, JsonValue[]][] = [];
+      specs.forEach((s, k) => {
+        if (s.kind !== 'categorical') {
+          for (let j = 0; j < (s.kind === 'structured' ? s.codec.dimension : 1); j++) sp.push(null);
+          return;
+        }
+        const name = names[k] as string;
+        const own = categoricalIndex(s, p[name] as JsonValue);
+        const keep: number[] = [];
+        s.choices.forEach((c, j) => {
+          if (j === own) {
+            keep.push(j);
+            return;
+          }
+          const q = { ...p, [name]: c };
+          if (classOf(q) !== base) return;
+          // a value joins only if it keeps the class together with every value already in an earlier spread (so two
+          // edges that are each dead alone, but revive a node together, do not both spread)
+          for (const [e, vs] of open) for (const u of vs) if (classOf({ ...q, [e]: u }) !== base) return;
+          keep.push(j);
+        });
+        if (keep.length > 1) open.push([name, keep.filter((j) => j !== own).map((j) => s.choices[j] as JsonValue)]);
+        sp.push(keep);
+      });
+      if (sp.length !== dims.length) throw new Error(`tpe classAware: ${sp.length} spreads for ${dims.length} dimensions`);
+      out = sp;
+      m.set(key, out);
+      return out;
+    };
+  }
+
   /** Keys of the evaluated points (empty when skipSeen is off). */
   private seen(ctx: AskContext): Set<string> {
     return new Set(this.o.skipSeen ? ctx.history.filter((t) => t.state !== 'running').map((t) => keyOf(t.params, ctx.space.names)) : []);
@@ -264,36 +279,37 @@ export class Tpe implements SearchStrategy {
   private model(done: readonly Trial[], ctx: AskContext): Model | null {
     const space = ctx.space;
     if (done.length < Math.max(this.o.startupTrials, 2)) return null;
-    // objectiveShare: on its asks the below set ranks by one objective, the objectives in turn
-    const n = done.length;
-    const os = this.o.objectiveShare;
-    const m = ctx.objectives.length;
-    const turn = (share: number): number => (m > 1 && share > 0 && Math.floor((n + 1) * share) > Math.floor(n * share) ? Math.floor(n * share) % m : -1);
-    // extremeShare: on its asks the best trial of one objective moves by one choice, ranked by that objective's l / g
-    const extreme = turn(this.o.extremeShare);
-    const focus = extreme >= 0 ? extreme : turn(os);
-    const { below, above, belowWeights, best } = this.split(done, ctx, focus);
+    const { below, above, belowWeights } = this.split(done, ctx);
     if (below.length === 0 || above.length === 0) return null;
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
     const xb = below.map((t) => toPoint(space.names, specs, t.params));
     const xa = above.map((t) => toPoint(space.names, specs, t.params));
     const mv = this.o.multivariate;
+    const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
+    const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
+    const l = fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv, spreads && below.map((t) => spreads(t.params)));
     return {
-      ...frontOf(this.o.frontShare > 0 ? frontTargets(done, ctx) : { trials: [], extremes: 0 }, space.names, specs, this.o.frontExtremesOnly),
-      l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv),
-      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv),
+      ...(classOf && spreads
+        ? {
+            cls: {
+              classOf,
+              spreads,
+              seen: new Set(this.o.skipSeen ? ctx.history.map((t) => classOf(t.params)) : []),
+            },
+          }
+        : {}),
+      l,
+      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
       dims,
       specs,
       seen: this.seen(ctx),
-      below: xb,
       n: done.length,
-      ...(extreme >= 0 && best !== undefined ? { extreme: toPoint(space.names, specs, best.params) } : {}),
     };
   }
 
-  /** Below / above sets (and the below weights) of the complete trials; `focus` >= 0 ranks by that objective alone. */
-  private split(done: readonly Trial[], ctx: AskContext, focus = -1): { below: Trial[]; above: Trial[]; belowWeights: number[]; best?: Trial } {
+  /** Below / above sets (and the below weights) of the complete trials. */
+  private split(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
     const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
@@ -306,7 +322,6 @@ export class Tpe implements SearchStrategy {
     const m = ctx.objectives.length;
     let chosen: number[];
     if (m === 1) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[0]! - (loss[b] as number[])[0]! || a - b).slice(0, nBelow);
-    else if (focus >= 0) chosen = [...feasible].sort((a, b) => lexCompare(loss[a] as number[], loss[b] as number[], focus) || a - b).slice(0, nBelow);
     else chosen = selectFronts(feasible, loss, nBelow);
     for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
     const inBelow = new Set(chosen);
@@ -314,7 +329,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1 && focus < 0) {
+    if (m > 1) {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
@@ -325,126 +340,8 @@ export class Tpe implements SearchStrategy {
       const maxC = Math.max(0, ...contrib.values());
       belowWeights = belowIdx.map((i) => (maxC > 0 ? Math.max(EPS, (contrib.get(i) ?? 0) / maxC) : 1));
     }
-    const first = chosen[0];
-    return { below, above, belowWeights, ...(focus >= 0 && first !== undefined && (viol[first] as number) <= 0 ? { best: done[first] as Trial } : {}) };
+    return { below, above, belowWeights };
   }
-}
-
-/**
- * The unseen points one categorical choice or one int grid step away from a below point, best log l - log g
- * first (ties in the order found; memoised per model).
- */
-function rankedNeighbours(model: Model, names: readonly string[]): Params[] {
-  if (model.neighbours) return model.neighbours;
-  const { l, g, dims, specs, seen } = model;
-  const out: { p: Params; s: number }[] = [];
-  const tried = new Set<string>();
-  const consider = (x: readonly number[]): void => {
-    const p = fromPoint(names, specs, dims, x);
-    const k = keyOf(p, names);
-    if (seen.has(k) || tried.has(k)) return;
-    tried.add(k);
-    out.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
-  };
-  for (const x0 of model.below) forEachNeighbour(dims, x0, consider);
-  model.neighbours = out
-    .map((c, i) => ({ ...c, i }))
-    .sort((a, b) => b.s - a.s || a.i - b.i)
-    .map((c) => c.p);
-  return model.neighbours;
-}
-
-/** The first front of the feasible complete trials in target order: each objective's extreme, then by crowding distance. */
-function frontTargets(done: readonly Trial[], ctx: AskContext): { trials: Trial[]; extremes: number } {
-  const fe = done.filter((t) => violation(t.constraints) <= 0);
-  if (fe.length === 0) return { trials: [], extremes: 0 };
-  const loss = fe.map((t) => toMinimization(t.values as number[], ctx.objectives));
-  const first = (nonDominatedSort(loss)[0] ?? []) as number[];
-  const pts = first.map((i) => loss[i] as number[]);
-  const cd = crowdingDistance(pts);
-  const order: number[] = [];
-  for (let k = 0; k < ctx.objectives.length; k++) {
-    let best = -1;
-    pts.forEach((p, j) => {
-      if (best < 0 || (p[k] as number) < ((pts[best] as number[])[k] as number)) best = j;
-    });
-    if (best >= 0 && !order.includes(best)) order.push(best);
-  }
-  const rest = pts
-    .map((_, j) => j)
-    .filter((j) => !order.includes(j))
-    .sort((a, b) => (cd[b] as number) - (cd[a] as number) || a - b);
-  return { trials: [...order, ...rest].map((j) => fe[first[j] as number] as Trial), extremes: order.length };
-}
-
-function frontOf(
-  f: { trials: Trial[]; extremes: number },
-  names: readonly string[],
-  specs: readonly ParamSpec[],
-  extremesOnly: boolean,
-): { front: number[][]; frontTurns: number } {
-  return { front: f.trials.map((t) => toPoint(names, specs, t.params)), frontTurns: Math.min(f.trials.length, f.extremes + (extremesOnly ? 0 : 2)) };
-}
-
-/**
- * The unseen one-choice neighbours of the front's targets, starting at target `turn` (modulo the number of
- * extremes plus two): that target's neighbours best log l - log g first, then the next targets' (memoised).
- */
-function frontNeighbours(model: Model, names: readonly string[], turn: number): Params[] {
-  const start = turn % Math.max(1, model.frontTurns);
-  model.frontNeighbours ??= new Map();
-  const memo = model.frontNeighbours.get(start);
-  if (memo) return memo;
-  const tried = new Set<string>();
-  const out: Params[] = [];
-  const order = [...model.front.slice(start), ...model.front.slice(0, start)];
-  for (const x0 of order) out.push(...scoredNeighbours(model, names, x0, tried));
-  model.frontNeighbours.set(start, out);
-  return out;
-}
-
-/** The unseen one-choice neighbours of the focused objective's best trial, best log l - log g first (memoised). */
-function extremeNeighbours(model: Model, names: readonly string[]): Params[] {
-  model.extremeNeighbours ??= scoredNeighbours(model, names, model.extreme as readonly number[], new Set());
-  return model.extremeNeighbours;
-}
-
-/**
- * The one-choice neighbours of x0 that are neither seen nor in `tried` (which they are added to), best log l - log g
- * first, ties in enumeration order.
- */
-function scoredNeighbours(model: Model, names: readonly string[], x0: readonly number[], tried: Set<string>): Params[] {
-  const { l, g, dims, specs, seen } = model;
-  const cands: { p: Params; s: number; i: number }[] = [];
-  forEachNeighbour(dims, x0, (x) => {
-    const p = fromPoint(names, specs, dims, x);
-    const k = keyOf(p, names);
-    if (seen.has(k) || tried.has(k)) return;
-    tried.add(k);
-    cands.push({ p, s: logDensity(l, dims, x) - logDensity(g, dims, x), i: cands.length });
-  });
-  return cands.sort((a, b) => b.s - a.s || a.i - b.i).map((c) => c.p);
-}
-
-/** Every point one categorical choice or one int grid step away from x0. */
-function forEachNeighbour(dims: readonly Dim[], x0: readonly number[], f: (x: number[]) => void): void {
-  dims.forEach((dim, d) => {
-    if (dim.kind === 'cat') {
-      for (let c = 0; c < dim.k; c++) if (c !== x0[d]) f(x0.map((v, j) => (j === d ? c : v)));
-    } else if (dim.grid) {
-      const g0 = dim.grid;
-      const v0 = roundToGrid(dim, x0[d] as number);
-      for (const v of [v0 - g0.step, v0 + g0.step]) if (v >= g0.low && v <= g0.high) f(x0.map((u, j) => (j === d ? toT(dim, v) : u)));
-    }
-  });
-}
-
-/** Compares two loss vectors by objective `first`, then by the others in order. */
-function lexCompare(a: readonly number[], b: readonly number[], first: number): number {
-  const d = (a[first] as number) - (b[first] as number);
-  if (d !== 0) return d;
-  for (let k = 0; k < a.length; k++) if (k !== first && a[k] !== b[k]) return (a[k] as number) - (b[k] as number);
-  return 0;
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
@@ -617,7 +514,14 @@ function roundToGrid(dim: Dim & { kind: 'num' }, t: number): number {
   return g.low + g.step * Math.min(Math.round((g.high - g.low) / g.step), Math.max(0, k));
 }
 
-function fitParzen(xs: readonly number[][], weights: readonly number[], dims: readonly Dim[], priorWeight: number, multivariate: boolean): Parzen {
+function fitParzen(
+  xs: readonly number[][],
+  weights: readonly number[],
+  dims: readonly Dim[],
+  priorWeight: number,
+  multivariate: boolean,
+  spreads?: readonly Spreads[],
+): Parzen {
   const n = xs.length;
   const nc = n + 1;
   const w = new Float64Array(nc);
@@ -641,8 +545,10 @@ function fitParzen(xs: readonly number[][], weights: readonly number[], dims: re
       const rows: Float64Array[] = [];
       for (let i = 0; i < n; i++) {
         const row = new Float64Array(dim.k).fill(priorWeight / dim.k);
+        const keep = spreads?.[i]?.[d];
         const c = (xs[i] as number[])[d] as number;
-        row[c] = (row[c] as number) + 1;
+        if (keep && keep.length > 0) for (const v of keep) row[v] = (row[v] as number) + 1 / keep.length;
+        else row[c] = (row[c] as number) + 1;
         const z = 1 + priorWeight;
         rows.push(row.map((v) => Math.log(v / z)));
       }
@@ -760,13 +666,24 @@ function logSumExp(xs: Float64Array): number {
   return mx + Math.log(s);
 }
 
-/** Joint log density of the mixture (product kernels) at x. */
-function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[]): number {
+/**
+ * Joint log density of the mixture (product kernels) at x; with `spreads`, a categorical dimension's kernel value is
+ * its mass over the values that keep x's class (the class's mass, not a value's).
+ */
+function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[], spreads?: Spreads): number {
   const nc = pz.logWeights.length;
   const terms = new Float64Array(nc);
   for (let i = 0; i < nc; i++) {
     let s = pz.logWeights[i] as number;
-    for (let d = 0; d < dims.length; d++) s += logKernel(pz, dims[d] as Dim, d, i, x[d] as number);
+    for (let d = 0; d < dims.length; d++) {
+      const keep = spreads?.[d];
+      if (keep && keep.length > 1) {
+        const row = (pz.logProbs[d] as Float64Array[])[i] as Float64Array;
+        let m = 0;
+        for (const c of keep) m += Math.exp(row[c] as number);
+        s += Math.log(m);
+      } else s += logKernel(pz, dims[d] as Dim, d, i, x[d] as number);
+    }
     terms[i] = s;
   }
   return logSumExp(terms);
