@@ -711,6 +711,9 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   // moved by one choice, ranked by that objective's l / g (extremeShare 0.1)
   if (base === 'tpe-ext') return ['tpe', { frontShare: 0.1, frontExtremesOnly: true }, screen];
   if (base === 'tpe-xf') return ['tpe', { extremeShare: 0.1 }, screen];
+  // session 35: class-aware densities and class-level candidate choice (tpe option classAware; the repeat filter gives
+  // the class key)
+  if (base === 'tpe-cls') return ['tpe', { classAware: true }, screen];
   return [base, {}, screen];
 }
 

@@ -547,8 +547,10 @@ export function distinctComputations(inner: SearchStrategy, space: ArchSpace, ma
       }
       for (; read < h.length; read++) seen.add(keyOf((h[read] as Trial).params));
       last = mark(h[read - 1]);
-      let p = await inner.ask(ctx);
-      for (let k = 1; k < maxTries && seen.has(keyOf(p)); k++) p = await inner.ask(ctx);
+      // the inner strategy sees the class key (AskContext.classOf): it may model and pick classes itself
+      const c: AskContext = { ...ctx, classOf: keyOf };
+      let p = await inner.ask(c);
+      for (let k = 1; k < maxTries && seen.has(keyOf(p)); k++) p = await inner.ask(c);
       return p;
     },
     ...(inner.tell ? { tell: inner.tell.bind(inner) } : {}),

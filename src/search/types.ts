@@ -65,6 +65,12 @@ export interface AskContext {
    * or a table) computed for any candidate without a trial; the others (accuracy) need an evaluation.
    */
   readonly cheapObjectives?: CheapObjectives;
+  /**
+   * Present where points are grouped into classes of equal computation (the NAS repeat filter fills it from the
+   * architecture space, e.g. NB201 cells equal up to dead edges or isomorphism): the class key of any point of
+   * `space`. Points with the same key give the same evaluation; a strategy may model and pick classes instead of points.
+   */
+  readonly classOf?: (params: Params) => string;
 }
 
 /**

@@ -7,7 +7,7 @@ import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { branin, zdt1, zdt1TrueHypervolume } from '../testing/problems.js';
 import { runTrials } from '../testing/run-trials.js';
-import type { Objective, Params, SearchStrategy, Trial } from '../types.js';
+import { type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
 import { RandomSearch } from './random.js';
 import { Tpe } from './tpe.js';
 
@@ -343,4 +343,92 @@ test("tpe extremeShare: those asks move one objective's best trial by one choice
   const offs = await Promise.all([12, 13, 14, 15].map((n) => new Tpe().ask({ space, objectives: two, history: hist(n), trialNumber: n, rng: new Rng(5) })));
   assert.ok(offs.some((p, k) => diff(p, (hist(12 + k)[k % 2 === 0 ? 3 : 6] as Trial).params) !== 1));
   assert.throws(() => new Tpe({ extremeShare: 2 }), /extremeShare 2: expected a number in \[0, 1\]/);
+});
+
+/** A strategy that hands `classOf` to the inner one (as the NAS repeat filter does). */
+function withClassKey(inner: SearchStrategy, classOf: (p: Params) => string): SearchStrategy {
+  return { name: inner.name, ask: (ctx) => inner.ask({ ...ctx, classOf }) };
+}
+
+// Three live parameters (64 classes) and one parameter `b` that never changes the class (a dead edge).
+const classSpace = new SearchSpace({
+  a1: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
+  a2: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
+  a3: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
+  b: { kind: 'categorical', choices: ['w', 'x', 'y', 'z'] },
+});
+const liveClass = (p: Params): string => `${p.a1}${p.a2}${p.a3}`;
+const liveScore = (p: Params): number => ['a1', 'a2', 'a3'].reduce((s, n) => s + ['p', 'q', 'r', 's'].indexOf(p[n] as string), 0);
+
+test('tpe classAware: a dead parameter gets a uniform density (the value that happened to go with good trials is not preferred)', async () => {
+  // history: 40 trials; the four best (TPE's below set) happen to carry b = 'z', the others w / x / y
+  const rng = new Rng(7);
+  const stamp = new Date(0).toISOString();
+  const drawn = Array.from({ length: 40 }, () => {
+    const p: Record<string, string> = {};
+    for (const n of ['a1', 'a2', 'a3']) p[n] = ['p', 'q', 'r', 's'][rng.int(0, 3)] as string;
+    return p;
+  });
+  const best = new Set(
+    drawn
+      .map((p, i) => ({ f: liveScore(p), i }))
+      .sort((x, y) => x.f - y.f || x.i - y.i)
+      .slice(0, 4)
+      .map((x) => x.i),
+  );
+  const history: Trial[] = drawn.map((p, i) => ({
+    number: i,
+    params: { ...p, b: best.has(i) ? 'z' : (['w', 'x', 'y'][rng.int(0, 2)] as string) },
+    values: [liveScore(p)],
+    constraints: null,
+    state: 'complete',
+    userAttrs: {},
+    startedAt: stamp,
+    finishedAt: stamp,
+  }));
+  const shareZ = async (s: SearchStrategy): Promise<number> => {
+    let z = 0;
+    for (let k = 0; k < 200; k++) {
+      const p = await s.ask({ space: classSpace, objectives: minimise, history, trialNumber: 40, rng: new Rng(trialSeed(3, k)), classOf: liveClass });
+      if (p.b === 'z') z++;
+    }
+    return z / 200;
+  };
+  const plain = await shareZ(new Tpe());
+  const cls = await shareZ(new Tpe({ classAware: true }));
+  assert.ok(plain > 0.6, `plain TPE follows the dead parameter's value of the good trials: share of 'z' ${plain}`);
+  assert.ok(cls > 0.1 && cls < 0.45, `class-aware TPE draws the dead parameter about uniformly: share of 'z' ${cls}`);
+});
+
+test('tpe classAware: same seed, same proposals; no evaluated class is proposed again; without a class key it runs exactly as without the option', async () => {
+  const run = (s: SearchStrategy, seed: number): Promise<Trial[]> =>
+    runTrials({ strategy: s, space: classSpace, objectives: minimise, evaluate: (p) => ({ values: [liveScore(p)] }), nTrials: 40, seed });
+  const a = await run(withClassKey(new Tpe({ classAware: true }), liveClass), 5);
+  const b = await run(withClassKey(new Tpe({ classAware: true }), liveClass), 5);
+  assert.deepEqual(
+    a.map((t) => t.params),
+    b.map((t) => t.params),
+  );
+  // after the start-up (10 random trials, which may repeat a class), every proposal is of a class not evaluated before
+  const seen = new Set(a.slice(0, 10).map((t) => liveClass(t.params)));
+  for (const t of a.slice(10)) {
+    assert.ok(!seen.has(liveClass(t.params)), `trial ${t.number} repeats class ${liveClass(t.params)}`);
+    seen.add(liveClass(t.params));
+  }
+  for (const seed of [1, 2]) {
+    const plain = await run(new Tpe(), seed);
+    const noKey = await run(new Tpe({ classAware: true }), seed);
+    const keyOff = await run(withClassKey(new Tpe(), liveClass), seed);
+    assert.deepEqual(
+      noKey.map((t) => t.params),
+      plain.map((t) => t.params),
+      'classAware without a class key',
+    );
+    assert.deepEqual(
+      keyOff.map((t) => t.params),
+      plain.map((t) => t.params),
+      'a class key without classAware',
+    );
+  }
+  assert.throws(() => new Tpe({ classAware: 'yes' as unknown as boolean }), /classAware "yes": expected true or false/);
 });

@@ -73,6 +73,16 @@ export interface TpeOptions {
    * end of the front is searched as a single-objective problem (default 0: off).
    */
   readonly objectiveShare?: number;
+  /**
+   * Class-aware densities (multivariate, where the context gives a class key, `AskContext.classOf`; default false).
+   * A trial then says "this class is good / bad": on each categorical parameter its kernel spreads its weight
+   * evenly over the values that keep the trial's class (a dead edge: every value), not only the value sampled (a
+   * value joins only if it also keeps the class together with every value of the earlier parameters' spreads, so
+   * two edges that revive a node together do not both spread); candidates are drawn from these kernels, scored the
+   * same way (a parameter's kernel mass over the values that keep the candidate's class), and one of an already
+   * evaluated class is skipped. Without a class key it runs exactly as without the option.
+   */
+  readonly classAware?: boolean;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -98,7 +108,19 @@ interface Model {
   readonly extreme?: readonly number[];
   /** Its unseen neighbours, best log l - log g first (computed on first use). */
   extremeNeighbours?: Params[];
+  /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
+  readonly cls?: {
+    readonly classOf: (p: Params) => string;
+    readonly spreads: (p: Params) => Spreads;
+    readonly seen: ReadonlySet<string>;
+  };
 }
+
+/**
+ * Per flattened dimension, the values (categorical indices) that keep a point's computation class when only that
+ * dimension changes (the point's own value included); null for other dimensions.
+ */
+type Spreads = readonly (readonly number[] | null)[];
 
 /** One dimension of the flattened space. */
 type Dim =
@@ -147,6 +169,7 @@ export class Tpe implements SearchStrategy {
       frontExtremesOnly: options.frontExtremesOnly ?? false,
       extremeShare: options.extremeShare ?? 0,
       objectiveShare: options.objectiveShare ?? 0,
+      classAware: options.classAware ?? false,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -166,6 +189,7 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe extremeShare ${JSON.stringify(options.extremeShare)}: expected a number in [0, 1]`);
     if (typeof o.frontExtremesOnly !== 'boolean')
       throw new ConfigError(`tpe frontExtremesOnly ${JSON.stringify(options.frontExtremesOnly)}: expected true or false`);
+    if (typeof o.classAware !== 'boolean') throw new ConfigError(`tpe classAware ${JSON.stringify(options.classAware)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
@@ -207,6 +231,24 @@ export class Tpe implements SearchStrategy {
     if (this.o.multivariate && fs > 0 && model.front.length > 0 && Math.floor((model.n + 1) * fs) > Math.floor(model.n * fs)) {
       const p = frontNeighbours(model, space.names, Math.floor(model.n * fs))[asks];
       if (p !== undefined) return p;
+    }
+    if (this.o.multivariate && model.cls) {
+      // class-aware: candidates scored at class level; one of an evaluated class is skipped
+      const cls = model.cls;
+      let last: Params | undefined;
+      for (let round = 0; round < 10; round++) {
+        const cands: { p: Params; s: number }[] = [];
+        for (let c = 0; c < this.o.candidates; c++) {
+          const x = sampleParzen(l, dims, rng);
+          const p = build(x);
+          const sp = cls.spreads(p);
+          cands.push({ p, s: logDensity(l, dims, x, sp) - logDensity(g, dims, x, sp) });
+        }
+        cands.sort((a, b) => b.s - a.s);
+        for (const c of cands) if (!seen.has(keyOf(c.p, space.names)) && !cls.seen.has(cls.classOf(c.p))) return c.p;
+        last = cands[0]?.p;
+      }
+      if (last !== undefined) return last;
     }
     if (this.o.multivariate) {
       for (let round = 0; round < 10; round++) {
@@ -255,6 +297,51 @@ export class Tpe implements SearchStrategy {
     return seen.has(keyOf(p, space.names)) ? sampleUnseen(ctx, seen) : p;
   }
 
+  /** classAware: per class-key function, each point's spreads by parameter key (a point's class never changes). */
+  private spreadMemo = new WeakMap<(p: Params) => string, Map<string, Spreads>>();
+
+  /** The spreads of a point under `classOf`: per categorical dimension the values that keep its class (memoised). */
+  private spreadsOf(classOf: (p: Params) => string, names: readonly string[], specs: readonly ParamSpec[], dims: readonly Dim[]): (p: Params) => Spreads {
+    const m = this.spreadMemo.get(classOf) ?? new Map<string, Spreads>();
+    this.spreadMemo.set(classOf, m);
+    return (p: Params): Spreads => {
+      const key = keyOf(p, names);
+      let out = m.get(key);
+      if (out) return out;
+      const base = classOf(p);
+      const sp: (number[] | null)[] = [];
+      // earlier categorical parameters whose spread holds more than the point's own value: [name, other values]
+      const open: [string, JsonValue[]][] = [];
+      specs.forEach((s, k) => {
+        if (s.kind !== 'categorical') {
+          for (let j = 0; j < (s.kind === 'structured' ? s.codec.dimension : 1); j++) sp.push(null);
+          return;
+        }
+        const name = names[k] as string;
+        const own = categoricalIndex(s, p[name] as JsonValue);
+        const keep: number[] = [];
+        s.choices.forEach((c, j) => {
+          if (j === own) {
+            keep.push(j);
+            return;
+          }
+          const q = { ...p, [name]: c };
+          if (classOf(q) !== base) return;
+          // a value joins only if it keeps the class together with every value already in an earlier spread (so two
+          // edges that are each dead alone, but revive a node together, do not both spread)
+          for (const [e, vs] of open) for (const u of vs) if (classOf({ ...q, [e]: u }) !== base) return;
+          keep.push(j);
+        });
+        if (keep.length > 1) open.push([name, keep.filter((j) => j !== own).map((j) => s.choices[j] as JsonValue)]);
+        sp.push(keep);
+      });
+      if (sp.length !== dims.length) throw new Error(`tpe classAware: ${sp.length} spreads for ${dims.length} dimensions`);
+      out = sp;
+      m.set(key, out);
+      return out;
+    };
+  }
+
   /** Keys of the evaluated points (empty when skipSeen is off). */
   private seen(ctx: AskContext): Set<string> {
     return new Set(this.o.skipSeen ? ctx.history.filter((t) => t.state !== 'running').map((t) => keyOf(t.params, ctx.space.names)) : []);
@@ -279,10 +366,22 @@ export class Tpe implements SearchStrategy {
     const xb = below.map((t) => toPoint(space.names, specs, t.params));
     const xa = above.map((t) => toPoint(space.names, specs, t.params));
     const mv = this.o.multivariate;
+    const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
+    const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
+    const l = fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv, spreads && below.map((t) => spreads(t.params)));
     return {
+      ...(classOf && spreads
+        ? {
+            cls: {
+              classOf,
+              spreads,
+              seen: new Set(this.o.skipSeen ? ctx.history.map((t) => classOf(t.params)) : []),
+            },
+          }
+        : {}),
       ...frontOf(this.o.frontShare > 0 ? frontTargets(done, ctx) : { trials: [], extremes: 0 }, space.names, specs, this.o.frontExtremesOnly),
-      l: fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv),
-      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv),
+      l,
+      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
       dims,
       specs,
       seen: this.seen(ctx),
@@ -617,7 +716,14 @@ function roundToGrid(dim: Dim & { kind: 'num' }, t: number): number {
   return g.low + g.step * Math.min(Math.round((g.high - g.low) / g.step), Math.max(0, k));
 }
 
-function fitParzen(xs: readonly number[][], weights: readonly number[], dims: readonly Dim[], priorWeight: number, multivariate: boolean): Parzen {
+function fitParzen(
+  xs: readonly number[][],
+  weights: readonly number[],
+  dims: readonly Dim[],
+  priorWeight: number,
+  multivariate: boolean,
+  spreads?: readonly Spreads[],
+): Parzen {
   const n = xs.length;
   const nc = n + 1;
   const w = new Float64Array(nc);
@@ -641,8 +747,10 @@ function fitParzen(xs: readonly number[][], weights: readonly number[], dims: re
       const rows: Float64Array[] = [];
       for (let i = 0; i < n; i++) {
         const row = new Float64Array(dim.k).fill(priorWeight / dim.k);
+        const keep = spreads?.[i]?.[d];
         const c = (xs[i] as number[])[d] as number;
-        row[c] = (row[c] as number) + 1;
+        if (keep && keep.length > 0) for (const v of keep) row[v] = (row[v] as number) + 1 / keep.length;
+        else row[c] = (row[c] as number) + 1;
         const z = 1 + priorWeight;
         rows.push(row.map((v) => Math.log(v / z)));
       }
@@ -760,13 +868,24 @@ function logSumExp(xs: Float64Array): number {
   return mx + Math.log(s);
 }
 
-/** Joint log density of the mixture (product kernels) at x. */
-function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[]): number {
+/**
+ * Joint log density of the mixture (product kernels) at x; with `spreads`, a categorical dimension's kernel value is
+ * its mass over the values that keep x's class (the class's mass, not a value's).
+ */
+function logDensity(pz: Parzen, dims: readonly Dim[], x: readonly number[], spreads?: Spreads): number {
   const nc = pz.logWeights.length;
   const terms = new Float64Array(nc);
   for (let i = 0; i < nc; i++) {
     let s = pz.logWeights[i] as number;
-    for (let d = 0; d < dims.length; d++) s += logKernel(pz, dims[d] as Dim, d, i, x[d] as number);
+    for (let d = 0; d < dims.length; d++) {
+      const keep = spreads?.[d];
+      if (keep && keep.length > 1) {
+        const row = (pz.logProbs[d] as Float64Array[])[i] as Float64Array;
+        let m = 0;
+        for (const c of keep) m += Math.exp(row[c] as number);
+        s += Math.log(m);
+      } else s += logKernel(pz, dims[d] as Dim, d, i, x[d] as number);
+    }
     terms[i] = s;
   }
   return logSumExp(terms);
