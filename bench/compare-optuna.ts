@@ -27,6 +27,12 @@
  *   conv 3x3) in a 256x256 Taskonomy encoder: object classification top-1 with the Edge TPU latency, jigsaw top-1 with the
  *   Cortex-A76 latency, room layout's negative L2 loss (a score, kept as is) with the Eyeriss-like latency and energy (3
  *   objectives), costs from hwnas's cost models of each cell's encoder graph; unseen, pre-registered in session 34 before any run;
+ * - `nbg-arxiv-latency`, `nbg-computers-latency`, `nbg-pubmed-latency-params`: NAS-Bench-Graph (bench/nas-bench-graph.ts,
+ *   bench/data/nas-bench-graph.csv), a graph-neural-network space (a link pattern of 4 computing nodes, 9 choices, and 4
+ *   operations of 9; 59,049 points in 26,206 classes): the benchmark's test performance with its measured latency on
+ *   ogbn-arxiv and Amazon Computers, and on PubMed with the latency and the parameter count (3 objectives); the 9 points
+ *   without a computing operation are not in the benchmark (a failed query on both sides); unseen, pre-registered in
+ *   session 35 before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -64,6 +70,7 @@ import { runTrials } from '../src/search/testing/run-trials.js';
 import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCommentedCsv } from './commented-csv.js';
+import { enumerateNbg, loadNbgTable, type NbgProblemSpec, nbgNoComputation, nbgObjectives } from './nas-bench-graph.js';
 import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
 import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells, tnbMicroSpace } from './transnas-micro.js';
 
@@ -265,6 +272,33 @@ export const TNB_PROBLEMS = {
 } as const;
 export type TnbProblem = keyof typeof TNB_PROBLEMS;
 
+/**
+ * Session 35 (table12): NAS-Bench-Graph (bench/nas-bench-graph.ts, bench/data/nas-bench-graph.csv), a graph-neural-network
+ * space of 59,049 points (26,206 classes, each trained by the benchmark), its stored test performance with the measured
+ * latency and the parameter count of each class on one dataset.
+ */
+export const NBG_PROBLEMS = {
+  'nbg-arxiv-latency': {
+    dataset: 'arxiv',
+    note: 'NAS-Bench-Graph: ogbn-arxiv test accuracy, measured latency (the benchmark), unseen (session 35)',
+  },
+  'nbg-computers-latency': {
+    dataset: 'computers',
+    note: 'NAS-Bench-Graph: Amazon Computers test accuracy, measured latency (the benchmark), unseen (session 35)',
+  },
+  'nbg-pubmed-latency-params': {
+    dataset: 'pubmed',
+    params: true,
+    note: 'NAS-Bench-Graph, 3 objectives: PubMed test accuracy, measured latency and parameter count (the benchmark), unseen (session 35)',
+  },
+} as const;
+export type NbgProblem = keyof typeof NBG_PROBLEMS;
+
+/** The path of NAS-Bench-Graph's CSV (bench/data/nas-bench-graph.csv). */
+export function nbgFile(): string {
+  return join(process.cwd(), 'bench', 'data', 'nas-bench-graph.csv');
+}
+
 /** The path of TransNAS-Bench-101 micro's CSV (bench/data/transnas-micro.csv). */
 export function tnbFile(): string {
   return join(process.cwd(), 'bench', 'data', 'transnas-micro.csv');
@@ -393,7 +427,9 @@ async function unregisteredSpaceStrategy(
 
 /**
  * A table problem. With `frameTable`, the true front, its nadir (the reference) and the true hypervolume come from
- * those rows only, and the share against the whole table's true front is reported as `alt`.
+ * those rows only, and the share against the whole table's true front is reported as `alt`. `missing` lists points of
+ * the space that the table has no row for (NAS-Bench-Graph's points without a computing operation): a query of one is
+ * a failed trial on both sides (hwnas: the table lookup's error; Optuna: NaN values), every other absent point an error.
  */
 function tableProblem(
   name: string,
@@ -403,6 +439,7 @@ function tableProblem(
   frameTable?: NasTable,
   objectiveSpec = 'accuracy:max,latency_ms:min',
   space: ArchSpace = nb201Space() as ArchSpace,
+  missing: readonly string[] = [],
 ): Problem {
   const objectives = parseObjectives(objectiveSpec);
   const names = objectives.map((o) => o.name);
@@ -416,11 +453,28 @@ function tableProblem(
   }
   const path = join(dir, `${name}.json`);
   const directions = objectives.map((o) => o.direction);
-  // every parameter of a table's space has the same choices (NB201: the 5 ops; NAS-Bench-Macro: the 3 layer choices)
-  const first = space.space.spec(space.space.names[0] as string);
-  if (first.kind !== 'categorical' || space.space.names.some((n) => JSON.stringify(space.space.spec(n)) !== JSON.stringify(first)))
-    throw new Error(`table problem ${name}: the Optuna side expects one list of categorical choices shared by every parameter`);
-  writeFileSync(path, JSON.stringify({ names: space.space.names, choices: first.choices, lookup, directions }));
+  // Optuna gets one list of choices when every parameter has the same (NB201: the 5 ops; NAS-Bench-Macro: the 3 layer
+  // choices), else each parameter's own (NAS-Bench-Graph: the link patterns and the operations)
+  const specs = space.space.names.map((n) => space.space.spec(n));
+  const first = specs[0];
+  if (!first || specs.some((sp) => sp.kind !== 'categorical')) throw new Error(`table problem ${name}: the Optuna side expects categorical parameters only`);
+  const shared = specs.every((sp) => JSON.stringify(sp) === JSON.stringify(first));
+  const choiceLists = Object.fromEntries(space.space.names.map((n, i) => [n, (specs[i] as { choices: readonly unknown[] }).choices]));
+  const missingKeys = missing.map((a) => {
+    const p = space.toParams(space.parse(a));
+    if (table.has(space.format(space.parse(a)))) throw new Error(`table problem ${name}: point ${a} is listed as missing but has a row`);
+    return space.space.names.map((n) => p[n]).join(',');
+  });
+  writeFileSync(
+    path,
+    JSON.stringify({
+      names: space.space.names,
+      ...(shared ? { choices: (first as { choices: readonly unknown[] }).choices } : { choicesPer: choiceLists }),
+      lookup,
+      directions,
+      ...(missingKeys.length > 0 ? { missing: missingKeys } : {}),
+    }),
+  );
   return {
     name,
     note,
@@ -465,6 +519,7 @@ function tableProblem(
         frame,
         trueHypervolume: truth.trueHypervolume,
       });
+      // r.trials holds complete trials only: a failed query (a point the table has no row for, see `missing`) gives no point
       return r.trials.map((t) => objectives.map((o) => t.values[o.name] as number));
     },
     python: { kind: 'table', path },
@@ -660,13 +715,19 @@ job = json.load(open(sys.argv[1]))
 prob = job["problem"]
 if prob["kind"] == "table":
     t = json.load(open(prob["path"]))
-    names, choices, lookup = t["names"], t["choices"], t["lookup"]
+    names, lookup = t["names"], t["lookup"]
+    # one list of choices for every parameter, or each parameter's own ("choicesPer")
+    choices_of = t["choicesPer"] if "choicesPer" in t else {n: t["choices"] for n in names}
+    # points of the space the table has no row for: a failed trial (NaN values), never a number
+    missing = set(t.get("missing", []))
     directions = t.get("directions", ["maximize", "minimize"])
     bad = [k for k, v in lookup.items() if len(v) != len(directions)]
     if bad:
         raise SystemExit("table %s: row %s has %d values; expected one per direction (%d)" % (prob["path"], bad[0], len(lookup[bad[0]]), len(directions)))
     def objective(trial):
-        key = ",".join(trial.suggest_categorical(n, choices) for n in names)
+        key = ",".join(trial.suggest_categorical(n, choices_of[n]) for n in names)
+        if key in missing:
+            return tuple(float("nan") for _ in directions)
         return tuple(lookup[key])
 else:
     n = prob["n"]
@@ -855,6 +916,19 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
               spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
               tnbMicroSpace() as ArchSpace,
             );
+          },
+        ]),
+      ),
+      // Session 35 (table12), pre-registered before any run on them: NAS-Bench-Graph (bench/nas-bench-graph.ts), a GNN space
+      // with per-parameter choices (a link pattern and 4 operations); its 9 points without a computing operation are not in
+      // the table (a failed query on both sides).
+      ...Object.fromEntries(
+        (Object.keys(NBG_PROBLEMS) as NbgProblem[]).map((k) => [
+          k,
+          () => {
+            const spec = NBG_PROBLEMS[k] as NbgProblemSpec;
+            const t = loadNbgTable(nbgFile(), spec);
+            return tableProblem(k, spec.note, t, dir, undefined, nbgObjectives(spec), t.space, enumerateNbg().filter(nbgNoComputation));
           },
         ]),
       ),
