@@ -17,7 +17,6 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { AnalyticalTarget } from '../src/hardware/analytical.js';
 import { policyPreset } from '../src/hardware/precision.js';
-import { kendallTau } from '../src/hardware/predictor.js';
 import { KIND, prepareNetwork } from '../src/hardware/prepared.js';
 import { rooflineDevice } from '../src/hardware/roofline.js';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -26,7 +25,7 @@ import type { Workload } from '../src/ir/workload.js';
 import { addNb201Cell, addNb201Reduction, NB201_EDGES, NB201_OPS, type Nb201Cell, type Nb201Op } from '../src/search/spaces/nb201.js';
 import { formatNumber, formatTable } from '../src/util/table.js';
 import { parseCommentedCsv } from './commented-csv.js';
-import { spearman } from './cost-validation.js';
+import { type Agreement, agreement } from './cost-validation.js';
 
 export const FRAMEWORKS = ['litert', 'onnx', 'torchmobile'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -147,36 +146,21 @@ export function taskGraph(cell: Nb201Cell, task: Task, kind: CellGraphKind = 'hw
 }
 
 /** Held-out figures of one column: all classes, the most expensive and the cheapest decile by measured latency. */
-export interface CellScore {
-  readonly n: number;
-  readonly spearman: number;
-  readonly kendall: number;
-  readonly meanAbsLn: number;
-  readonly medianAbsErr: number;
-  readonly within25: number;
-  readonly within50: number;
-  readonly minRatio: number;
-  readonly maxRatio: number;
-}
+const meanAbsLn = (model: ArrayLike<number>, measured: readonly number[], scale = 1): number => {
+  let s = 0;
+  for (let i = 0; i < measured.length; i++) s += Math.abs(Math.log(((model[i] as number) * scale) / (measured[i] as number)));
+  return s / measured.length;
+};
+
+/** {@link agreement}'s figures (without within-10%) and the mean |ln(model / measured)|. */
+export type CellScore = Omit<Agreement, 'within10'> & { readonly meanAbsLn: number };
 
 /** Agreement of model and measured latencies (pairs in the same order). */
 export function cellScore(model: readonly number[], measured: readonly number[]): CellScore {
   const n = model.length;
   if (n === 0 || measured.length !== n) throw new Error(`cellScore needs equal non-empty arrays, got ${n} and ${measured.length}`);
-  const ratio = model.map((m, i) => m / (measured[i] as number));
-  const err = ratio.map((r) => Math.abs(r - 1)).sort((a, b) => a - b);
-  const mid = n >> 1;
-  return {
-    n,
-    spearman: spearman(model, measured),
-    kendall: kendallTau(model, measured),
-    meanAbsLn: ratio.reduce((s, r) => s + Math.abs(Math.log(r)), 0) / n,
-    medianAbsErr: n % 2 ? (err[mid] as number) : ((err[mid - 1] as number) + (err[mid] as number)) / 2,
-    within25: err.filter((e) => e <= 0.25).length / n,
-    within50: err.filter((e) => e <= 0.5).length / n,
-    minRatio: Math.min(...ratio),
-    maxRatio: Math.max(...ratio),
-  };
+  const { within10: _, ...a } = agreement(model, measured);
+  return { ...a, meanAbsLn: meanAbsLn(model, measured) };
 }
 
 /** Indices of the cheapest and the most expensive tenth (by `measured`; ties by index). */
@@ -236,12 +220,6 @@ export function modelLatencies(
   });
   return out;
 }
-
-const meanAbsLn = (model: ArrayLike<number>, measured: readonly number[], scale = 1): number => {
-  let s = 0;
-  for (let i = 0; i < measured.length; i++) s += Math.abs(Math.log(((model[i] as number) * scale) / (measured[i] as number)));
-  return s / measured.length;
-};
 
 /** Variant S: the scale (geometric mean of measured / model) over the given pairs. */
 export function fitScale(model: ArrayLike<number>, measured: readonly number[]): number {
