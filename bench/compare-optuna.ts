@@ -460,9 +460,10 @@ function tableProblem(
   if (!first || specs.some((sp) => sp.kind !== 'categorical')) throw new Error(`table problem ${name}: the Optuna side expects categorical parameters only`);
   const shared = specs.every((sp) => JSON.stringify(sp) === JSON.stringify(first));
   const choiceLists = Object.fromEntries(space.space.names.map((n, i) => [n, (specs[i] as { choices: readonly unknown[] }).choices]));
-  const missingKeys = missing.map((a) => {
-    const p = space.toParams(space.parse(a));
-    if (table.has(space.format(space.parse(a)))) throw new Error(`table problem ${name}: point ${a} is listed as missing but has a row`);
+  const missingKeys = missing.map((s) => {
+    const a = space.parse(s);
+    if (table.has(space.format(a))) throw new Error(`table problem ${name}: point ${s} is listed as missing but has a row`);
+    const p = space.toParams(a);
     return space.space.names.map((n) => p[n]).join(',');
   });
   writeFileSync(
