@@ -263,3 +263,51 @@ test('tpe classAware: same seed, same proposals; no evaluated class is proposed 
   }
   assert.throws(() => new Tpe({ classAware: 'yes' as unknown as boolean }), /classAware "yes": expected true or false/);
 });
+
+/** A categorical 3-objective problem (a DTLZ2-like trade-off over four 5-way choices) and its 2-objective cut. */
+const tri = new SearchSpace({
+  a: { kind: 'categorical', choices: [0, 1, 2, 3, 4] },
+  b: { kind: 'categorical', choices: [0, 1, 2, 3, 4] },
+  c: { kind: 'categorical', choices: [0, 1, 2, 3, 4] },
+  d: { kind: 'categorical', choices: [0, 1, 2, 3, 4] },
+});
+function triValues(p: Params): number[] {
+  const u = ((p.a as number) / 4) * (Math.PI / 2);
+  const v = ((p.b as number) / 4) * (Math.PI / 2);
+  const g = 1 + (((p.c as number) - 2) ** 2 + ((p.d as number) - 1) ** 2) / 8;
+  return [g * Math.cos(u) * Math.cos(v), g * Math.cos(u) * Math.sin(v), g * Math.sin(u)];
+}
+const three: readonly Objective[] = ['f1', 'f2', 'f3'].map((name) => ({ name, direction: 'minimize' as const }));
+
+for (const [opt, options] of [
+  ['wholeFront', { wholeFront: true }],
+  ['hviChoice', { hviChoice: true }],
+] as const) {
+  test(`tpe ${opt}: changes 3-objective proposals, same seed same proposals; off or with 2 objectives exactly as before`, async () => {
+    const run = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
+      runTrials({
+        strategy: s,
+        space: tri,
+        objectives: three.slice(0, m),
+        evaluate: (p) => ({ values: triValues(p).slice(0, m) }),
+        nTrials: 90,
+        seed,
+      });
+    const key = (ts: readonly Trial[]): string[] => ts.map((t) => JSON.stringify(t.params));
+    let changed = 0;
+    for (const seed of [1, 2, 3]) {
+      const plain = await run(new Tpe(), 3, seed);
+      const on = await run(new Tpe(options), 3, seed);
+      assert.deepEqual(key(await run(new Tpe(options), 3, seed)), key(on), 'same seed, same proposals');
+      assert.deepEqual(key(await run(new Tpe({ ...options, [opt]: false }), 3, seed)), key(plain), 'option off');
+      assert.deepEqual(key(await run(new Tpe(options), 2, seed)), key(await run(new Tpe(), 2, seed)), '2 objectives');
+      if (key(on).join() !== key(plain).join()) changed++;
+    }
+    assert.equal(changed, 3, `${opt} changed the proposals of ${changed} of 3 seeds`);
+    assert.throws(
+      () => new Tpe({ [opt]: 1 } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && new RegExp(`${opt} 1: expected true or false`).test(e.message),
+    );
+  });
+}
+type TpeOptionsForTest = ConstructorParameters<typeof Tpe>[0];
