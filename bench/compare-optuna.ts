@@ -704,11 +704,8 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   // session 35: class-aware densities and class-level candidate choice (tpe option classAware; the repeat filter gives
   // the class key)
   if (base === 'tpe-cls') return ['tpe', { classAware: true }, screen];
-  // session 36 (search13), 3+ objectives only: the whole first front in the below set ('tpe-wf'), candidates chosen by
-  // the hypervolume an optimistic kernel estimate of their objectives adds ('tpe-hvi'), both ('tpe-wfhvi')
+  // session 36 (search13), 3+ objectives only: the whole first front in the below set (tpe option wholeFront)
   if (base === 'tpe-wf') return ['tpe', { wholeFront: true }, screen];
-  if (base === 'tpe-hvi') return ['tpe', { hviChoice: true }, screen];
-  if (base === 'tpe-wfhvi') return ['tpe', { wholeFront: true, hviChoice: true }, screen];
   return [base, {}, screen];
 }
 

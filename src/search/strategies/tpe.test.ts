@@ -279,10 +279,7 @@ function triValues(p: Params): number[] {
 }
 const three: readonly Objective[] = ['f1', 'f2', 'f3'].map((name) => ({ name, direction: 'minimize' as const }));
 
-for (const [opt, options] of [
-  ['wholeFront', { wholeFront: true }],
-  ['hviChoice', { hviChoice: true }],
-] as const) {
+for (const [opt, options] of [['wholeFront', { wholeFront: true }]] as const) {
   test(`tpe ${opt}: changes 3-objective proposals, same seed same proposals; off or with 2 objectives exactly as before`, async () => {
     const run = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
       runTrials({

@@ -61,14 +61,6 @@ export interface TpeOptions {
    * Fewer objectives: no change.
    */
   readonly wholeFront?: boolean;
-  /**
-   * With 3 or more objectives and the multivariate estimator (default false): the best quarter of the candidates drawn
-   * from l(x) by log l - log g is re-ranked by the hypervolume it would add to the current first front at an optimistic
-   * estimate of its objectives (per objective, the kernel-weighted mean minus half the kernel-weighted standard deviation
-   * of the evaluated trials' normalised values, a trial weighing 0.25 per categorical choice it does not share with the
-   * candidate), ties (no gain) by log l - log g. Fewer objectives: no change.
-   */
-  readonly hviChoice?: boolean;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -80,8 +72,6 @@ interface Model {
   readonly seen: ReadonlySet<string>;
   /** Complete trials the model was fitted on. */
   readonly n: number;
-  /** hviChoice: the complete trials' points, their normalised losses and the normalised first front. */
-  readonly hvi?: { readonly xs: readonly number[][]; readonly ys: readonly number[][]; readonly front: readonly number[][] };
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
   readonly cls?: {
     readonly classOf: (p: Params) => string;
@@ -140,7 +130,6 @@ export class Tpe implements SearchStrategy {
       startup: options.startup ?? 'stratified',
       classAware: options.classAware ?? false,
       wholeFront: options.wholeFront ?? false,
-      hviChoice: options.hviChoice ?? false,
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -153,7 +142,6 @@ export class Tpe implements SearchStrategy {
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
     if (typeof o.classAware !== 'boolean') throw new ConfigError(`tpe classAware ${JSON.stringify(options.classAware)}: expected true or false`);
     if (typeof o.wholeFront !== 'boolean') throw new ConfigError(`tpe wholeFront ${JSON.stringify(options.wholeFront)}: expected true or false`);
-    if (typeof o.hviChoice !== 'boolean') throw new ConfigError(`tpe hviChoice ${JSON.stringify(options.hviChoice)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
@@ -197,23 +185,6 @@ export class Tpe implements SearchStrategy {
         last = cands[0]?.p;
       }
       if (last !== undefined) return last;
-    }
-    if (this.o.multivariate && model.hvi) {
-      const hv = model.hvi;
-      for (let round = 0; round < 10; round++) {
-        const cands: { x: number[]; s: number; gain: number }[] = [];
-        for (let c = 0; c < this.o.candidates; c++) {
-          const x = sampleParzen(l, dims, rng);
-          cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x), gain: hviGain(x, dims, hv) });
-        }
-        // the best quarter by log l - log g, then by gain
-        cands.sort((a, b) => b.s - a.s);
-        const top = cands.slice(0, Math.ceil(cands.length / 4)).sort((a, b) => b.gain - a.gain || b.s - a.s);
-        for (const c of [...top, ...cands.slice(top.length)]) {
-          const p = build(c.x);
-          if (!seen.has(keyOf(p, space.names)) || round === 9) return p;
-        }
-      }
     }
     if (this.o.multivariate) {
       for (let round = 0; round < 10; round++) {
@@ -342,7 +313,6 @@ export class Tpe implements SearchStrategy {
       specs,
       seen: this.seen(ctx),
       n: done.length,
-      ...(this.o.hviChoice && mv && ctx.objectives.length >= 3 ? { hvi: hviData(done, ctx, space.names, specs) } : {}),
     };
   }
 
@@ -383,58 +353,6 @@ export class Tpe implements SearchStrategy {
     }
     return { below, above, belowWeights };
   }
-}
-
-/** hviChoice: the points of the complete feasible trials, their losses normalised to [0, 1] and their first front. */
-function hviData(done: readonly Trial[], ctx: AskContext, names: readonly string[], specs: readonly ParamSpec[]): NonNullable<Model['hvi']> {
-  const ok = done.filter((t) => violation(t.constraints) <= 0);
-  const loss = ok.map((t) => toMinimization(t.values as number[], ctx.objectives));
-  const m = ctx.objectives.length;
-  const lo = Array.from({ length: m }, (_, k) => Math.min(...loss.map((y) => y[k] as number)));
-  const hi = Array.from({ length: m }, (_, k) => Math.max(...loss.map((y) => y[k] as number)));
-  const ys = loss.map((y) => y.map((v, k) => ((hi[k] as number) > (lo[k] as number) ? (v - (lo[k] as number)) / ((hi[k] as number) - (lo[k] as number)) : 0)));
-  const first = nonDominatedSort(ys)[0] ?? [];
-  return { xs: ok.map((t) => toPoint(names, specs, t.params)), ys, front: first.map((j) => ys[j] as number[]) };
-}
-
-/**
- * hviChoice: the hypervolume (reference 1.1 per normalised objective) that an optimistic estimate of x's objectives adds
- * to the first front: per objective the kernel-weighted mean minus half the weighted standard deviation of the trials' values.
- */
-function hviGain(x: readonly number[], dims: readonly Dim[], hv: NonNullable<Model['hvi']>): number {
-  const n = hv.xs.length;
-  if (n === 0) return 0;
-  const w = new Float64Array(n);
-  let sw = 0;
-  for (let j = 0; j < n; j++) {
-    const xj = hv.xs[j] as number[];
-    let lw = 0;
-    dims.forEach((dim, d) => {
-      const a = x[d] as number;
-      const b = xj[d] as number;
-      if (dim.kind === 'cat') {
-        if (a !== b) lw += Math.log(0.25);
-      } else {
-        const z = (a - b) / (0.2 * (dim.hi - dim.lo) || 1);
-        lw -= 0.5 * z * z;
-      }
-    });
-    w[j] = Math.exp(lw);
-    sw += w[j] as number;
-  }
-  if (!(sw > 0)) return 0;
-  const m = (hv.ys[0] as number[]).length;
-  const est: number[] = [];
-  for (let k = 0; k < m; k++) {
-    let mu = 0;
-    for (let j = 0; j < n; j++) mu += ((w[j] as number) * ((hv.ys[j] as number[])[k] as number)) / sw;
-    let v = 0;
-    for (let j = 0; j < n; j++) v += ((w[j] as number) * (((hv.ys[j] as number[])[k] as number) - mu) ** 2) / sw;
-    est.push(mu - 0.5 * Math.sqrt(v));
-  }
-  const ref = new Array<number>(m).fill(1.1);
-  if (hv.front.some((f) => f.every((v, k) => v <= (est[k] as number)))) return 0;
-  return hypervolume([...hv.front, est], ref) - hypervolume(hv.front, ref);
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
