@@ -106,11 +106,12 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
   if (o.acquisition !== undefined && o.acquisition !== 'optimistic' && o.acquisition !== 'ehvi')
     throw new ConfigError(`prescreen acquisition ${JSON.stringify(o.acquisition)}: expected 'optimistic' or 'ehvi'`);
   if (o.acquisition === 'ehvi' && (o.costAware !== true || o.surrogate === 'none'))
-    throw new ConfigError("prescreen acquisition 'ehvi' needs costAware true and surrogate 'gp' (the expectation is over the GP's prediction of the expensive objective)");
+    throw new ConfigError(
+      "prescreen acquisition 'ehvi' needs costAware true and surrogate 'gp' (the expectation is over the GP's prediction of the expensive objective)",
+    );
   if (o.ehviShare !== undefined && !(typeof o.ehviShare === 'number' && o.ehviShare > 0 && o.ehviShare <= 1))
     throw new ConfigError(`prescreen ehviShare ${JSON.stringify(o.ehviShare)}: expected a number in (0, 1]`);
-  if (o.ehviShare !== undefined && o.acquisition !== 'ehvi')
-    throw new ConfigError(`prescreen ehviShare ${o.ehviShare} applies to acquisition 'ehvi' only`);
+  if (o.ehviShare !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen ehviShare ${o.ehviShare} applies to acquisition 'ehvi' only`);
   if (o.distinctCosts !== undefined && typeof o.distinctCosts !== 'boolean')
     throw new ConfigError(`prescreen distinctCosts ${JSON.stringify(o.distinctCosts)}: expected true or false`);
   if (o.distinctCosts === true && o.costAware !== true)
@@ -248,8 +249,7 @@ export class Prescreen implements SearchStrategy {
       const opt = y.map((v, k) => (v === undefined ? (bestSeen[k] as number) : v));
       return feas.some((f) => dominates(f, opt) || f.every((x, k) => x === opt[k]));
     };
-    const seenCosts =
-      this.o.distinctCosts && cheap ? new Set(vals.map((v) => JSON.stringify(cheap.indices.map((i) => v[i])))) : undefined;
+    const seenCosts = this.o.distinctCosts && cheap ? new Set(vals.map((v) => JSON.stringify(cheap.indices.map((i) => v[i])))) : undefined;
     const sameCost = (y: readonly (number | undefined)[]): boolean =>
       seenCosts !== undefined && cheap !== undefined && seenCosts.has(JSON.stringify(cheap.indices.map((i) => y[i])));
     const alive = cands.filter((c) => !c.costless && !seen.has(keyOf(c.p)) && !surelyDominated(c.y) && !sameCost(c.y));
@@ -283,13 +283,7 @@ export class Prescreen implements SearchStrategy {
       const top = Math.max(...scores);
       // the first candidate within the share of the best (the best itself with share 1; the best when none gains)
       const i0 = scores.findIndex((v) => (top > 0 ? v >= this.o.ehviShare * top : v === top));
-      const best = pool[i0] as { p: Params; y: (number | undefined)[] };
-      const bestS = top;
-      if (process.env.CA13_DEBUG) {
-        const i = pool.indexOf(best);
-        console.error('DBG', done.length, pool.length, i, bestS.toExponential(2), JSON.stringify(best.y), JSON.stringify(preds[i]), feas.length, paretoFront(feas).length);
-      }
-      return best.p;
+      return (pool[i0] as { p: Params }).p;
     }
     for (const k of predicted) {
       const y = wv.map((v) => v[k] as number);
