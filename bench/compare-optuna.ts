@@ -679,6 +679,19 @@ export function syntheticValues(name: SyntheticName, x: readonly number[]): numb
  * '+capath' as '+pred' / '+ca' with the GP over NB201's path encoding instead of the adjacency (one-hot) one.
  */
 function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
+  // session 36 (issue 18, ca13): cost-aware with the exact-cost expected hypervolume improvement ('ehvi'); 'n': plus the
+  // one-parameter neighbours of the evaluated front; 'u': plus 200 uniform points; 'd' (implied by 'n' / 'u'): skip candidates with the costs of an evaluated trial.
+  const EHVI_SUFFIXES: Record<string, PrescreenOptions> = {
+    ehvi: { costAware: true, acquisition: 'ehvi' },
+    ehvid: { costAware: true, acquisition: 'ehvi', distinctCosts: true },
+    ehvin: { costAware: true, acquisition: 'ehvi', neighbors: true, distinctCosts: true },
+    ehviu: { costAware: true, acquisition: 'ehvi', uniformCandidates: 200, distinctCosts: true },
+    ehvinu: { costAware: true, acquisition: 'ehvi', neighbors: true, uniformCandidates: 200, distinctCosts: true },
+    can: { costAware: true, neighbors: true },
+    ehvi5: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5 },
+    ehvi2: { costAware: true, acquisition: 'ehvi', ehviShare: 0.2 },
+    ehvi5d: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, distinctCosts: true },
+  };
   const [base, suffix] = label.split('+') as [string, string | undefined];
   const screen: PrescreenOptions | undefined =
     suffix === undefined
@@ -693,9 +706,15 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
               ? { encoding: 'path' }
               : suffix === 'capath'
                 ? { costAware: true, encoding: 'path' }
-                : undefined;
+                : suffix !== undefined && EHVI_SUFFIXES[suffix] !== undefined
+                  ? EHVI_SUFFIXES[suffix]
+                  : undefined;
   if (suffix !== undefined && screen === undefined)
-    throw new Error(`method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath or +capath`);
+    throw new Error(
+      `method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath, +capath or ${Object.keys(EHVI_SUFFIXES)
+        .map((k) => `+${k}`)
+        .join(', ')}`,
+    );
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
   // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];

@@ -70,6 +70,19 @@ test('hwnas nas --table: --cost-aware stores prescreen with the GP, --no-predict
   assert.deepEqual(again.trials, ca.trials);
 });
 
+test('hwnas nas --cost-aware --acquisition ehvi --ehvi-share 0.5: stored as the prescreen options; the study runs', async () => {
+  const work = mkdtempSync(join(dir, 'ehvi-'));
+  const r = await runHwnas(work, ...BASE, '--store', 's.sqlite', '--cost-aware', '--acquisition', 'ehvi', '--ehvi-share', '0.5');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as NasJson;
+  assert.equal(j.trials.length, 30);
+  const s = storedStrategy(join(work, 's.sqlite'), j.study);
+  assert.equal(s.name, 'prescreen');
+  assert.equal(s.options?.acquisition, 'ehvi');
+  assert.equal(s.options?.ehviShare, 0.5);
+  assert.equal(s.options?.costAware, true);
+});
+
 test('hwnas nas --predictor-encoding path: stored as the prescreen encoding, the GP on paths picks other cells than on one-hots', async () => {
   const work = mkdtempSync(join(dir, 'enc-'));
   const run = async (...extra: string[]): Promise<NasJson> => {
@@ -157,6 +170,19 @@ test('hwnas nas: --cost-aware / --predictor / --no-predictor / --predictor-encod
     [
       ['nas', '--space', 'mbv2-micro', '--dataset', 'fashion-mnist', '--strategy', 'nsga2', '--budget', '10', '--predictor', '--predictor-encoding', 'path'],
       /the path encoding is defined for NB201 cells \(--space nb201\), not --space mbv2-micro/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'tpe', '--budget', '10', '--cost-aware', '--acquisition', 'ei'],
+      /--acquisition 'ei': expected optimistic or ehvi/,
+    ],
+    [['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'tpe', '--budget', '10', '--acquisition', 'ehvi'], /--acquisition ehvi: .*needs --cost-aware/],
+    [
+      ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'tpe', '--budget', '10', '--cost-aware', '--ehvi-share', '0.5'],
+      /--ehvi-share 0.5: applies to --acquisition ehvi only/,
+    ],
+    [
+      ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', 'tpe', '--budget', '10', '--cost-aware', '--acquisition', 'ehvi', '--ehvi-share', '1.5'],
+      /--ehvi-share '1.5': expected a number in \(0, 1\]/,
     ],
   ];
   for (const [args, re] of cases) {

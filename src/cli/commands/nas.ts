@@ -59,6 +59,8 @@ interface NasFlags {
   readonly costAware?: boolean;
   readonly predictor?: boolean;
   readonly predictorEncoding?: string;
+  readonly acquisition?: string;
+  readonly ehviShare?: string;
   readonly threads?: string;
   readonly teacher?: string;
   readonly teacherEpochs?: string;
@@ -173,6 +175,14 @@ export function registerNas(program: Command): void {
     .option(
       '--predictor-encoding <name>',
       "with --predictor / --cost-aware: what the GP sees, 'onehot' (the default: one-hot per parameter, the adjacency encoding on NB201) or 'path' (--space nb201 only: BANANAS-style path encoding)",
+    )
+    .option(
+      '--acquisition <name>',
+      "with --cost-aware (GP on): how the GP's prediction ranks proposals, 'optimistic' (the default: the hypervolume mean - 0.5 sd adds) or 'ehvi' (expected hypervolume improvement, exact since the costs are known; docs/search-strategies.md)",
+    )
+    .option(
+      '--ehvi-share <x>',
+      "with --acquisition ehvi: keep the search strategy's first proposal whose expected improvement is at least x times the best one's (0 < x <= 1; default 1: the best)",
     )
     .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
     .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
@@ -760,6 +770,15 @@ function prescreenSettings(f: NasFlags, strategyName: string, space: ArchSpace):
     throw new ConfigError(`--predictor-encoding '${f.predictorEncoding}': expected onehot or path`);
   if (f.predictorEncoding === 'path' && !isNb201Space(space.space))
     throw new ConfigError(`--predictor-encoding path: the path encoding is defined for NB201 cells (--space nb201), not --space ${f.space}`);
+  // --acquisition / --ehvi-share: left out of the stored options when not given (same reason)
+  if (f.acquisition !== undefined && f.acquisition !== 'optimistic' && f.acquisition !== 'ehvi')
+    throw new ConfigError(`--acquisition '${f.acquisition}': expected optimistic or ehvi`);
+  if (f.acquisition !== undefined && (!f.costAware || f.predictor === false))
+    throw new ConfigError(`--acquisition ${f.acquisition}: ranks proposals by the GP of accuracy; it needs --cost-aware (and not --no-predictor)`);
+  if (f.ehviShare !== undefined && f.acquisition !== 'ehvi') throw new ConfigError(`--ehvi-share ${f.ehviShare}: applies to --acquisition ehvi only`);
+  const share = f.ehviShare === undefined ? undefined : Number(f.ehviShare);
+  if (share !== undefined && !(Number.isFinite(share) && share > 0 && share <= 1))
+    throw new ConfigError(`--ehvi-share '${f.ehviShare}': expected a number in (0, 1]`);
   if (!f.costAware && !f.predictor) return undefined;
   const flag = f.costAware ? '--cost-aware' : '--predictor';
   if (!['nsga2', 'regularized-evolution', 'tpe', 'random', 'bo'].includes(strategyName))
@@ -772,6 +791,10 @@ function prescreenSettings(f: NasFlags, strategyName: string, space: ArchSpace):
     );
   // the default encoding is left out of the stored options, so studies stored before the flag existed are found again
   const encoding: Record<string, JsonValue> = f.predictorEncoding === 'path' ? { encoding: 'path' } : {};
+  const acquisition: Record<string, JsonValue> = {
+    ...(f.acquisition !== undefined ? { acquisition: f.acquisition } : {}),
+    ...(share !== undefined ? { ehviShare: share } : {}),
+  };
   // --cost-aware implies the GP (skipping alone measured worse than plain NSGA-II); --no-predictor turns it off
-  return f.costAware ? { costAware: true, surrogate: f.predictor === false ? 'none' : 'gp', ...encoding } : { surrogate: 'gp', ...encoding };
+  return f.costAware ? { costAware: true, surrogate: f.predictor === false ? 'none' : 'gp', ...encoding, ...acquisition } : { surrogate: 'gp', ...encoding };
 }

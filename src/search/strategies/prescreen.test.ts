@@ -4,13 +4,14 @@ import { ConfigError } from '../../errors.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import { runStudy } from '../../study/run-study.js';
 import { Rng } from '../../util/rng.js';
-import { dominates } from '../pareto.js';
+import { dominates, hypervolume } from '../pareto.js';
 import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { runTrials } from '../testing/run-trials.js';
 import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../types.js';
-import { frontScorer, Prescreen } from './prescreen.js';
+import { exactCostEhvi, normalCdf } from './ehvi.js';
+import { ehviScorer, frontScorer, Prescreen } from './prescreen.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
 
 // The conformance suite runs in strategies.test.ts (every registered strategy); here: with the evolution inner and cost awareness off.
@@ -197,4 +198,148 @@ test('predictor: with a GP on the one-hot encoding, evolution reaches a better f
     );
   }
   assert.ok(pred > plain, `predictor-guided mean area ${pred / 5} vs plain ${plain / 5}`);
+});
+
+/** Monte Carlo estimate of the expected hypervolume gain when coordinate k of y is N(mean, sd^2). */
+function mcEhvi(front: number[][], ref: number[], y: number[], k: number, mean: number, sd: number, n: number, rng: Rng): number {
+  const base = hypervolume(front, ref);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // Box-Muller
+    const u = 1 - rng.next();
+    const v = rng.next();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    const p = y.map((x, j) => (j === k ? mean + sd * z : x));
+    sum += hypervolume([...front, p], ref) - base;
+  }
+  return sum / n;
+}
+
+test('normalCdf: symmetric, and matches known quantiles', () => {
+  assert.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
+  assert.ok(Math.abs(normalCdf(1.959963985) - 0.975) < 1e-6);
+  assert.ok(Math.abs(normalCdf(-1) - 0.158655254) < 1e-6);
+  assert.ok(Math.abs(normalCdf(2.5) + normalCdf(-2.5) - 1) < 1e-9);
+});
+
+test('exactCostEhvi: with sd 0 it is the hypervolume the point adds; with sd > 0 it matches a Monte Carlo estimate (2 and 3 objectives)', () => {
+  const front2 = [
+    [0.1, 0.9],
+    [0.4, 0.5],
+    [0.7, 0.2],
+    [0.8, 0.8], // dominated: must not count
+  ];
+  const ref2 = [1.1, 1.1];
+  for (const [y, a] of [
+    [[Number.NaN, 0.3], 0.5],
+    [[Number.NaN, 0.6], 0.2],
+    [[Number.NaN, 0.95], 0.05],
+    [[Number.NaN, 0.5], 0.4],
+  ] as [number[], number][]) {
+    const exact = hypervolume([...front2, [a, y[1] as number]], ref2) - hypervolume(front2, ref2);
+    assert.ok(Math.abs(exactCostEhvi(front2, ref2, y, 0, a, 0) - exact) < 1e-12, `y ${y[1]} a ${a}`);
+  }
+  const rng = new Rng(7);
+  for (const [y, mean, sd] of [
+    [[Number.NaN, 0.3], 0.6, 0.15],
+    [[Number.NaN, 0.55], 0.35, 0.05],
+    [[Number.NaN, 0.1], 0.9, 0.3],
+  ] as [number[], number, number][]) {
+    const e = exactCostEhvi(front2, ref2, y, 0, mean, sd);
+    const mc = mcEhvi(front2, ref2, y, 0, mean, sd, 40_000, rng);
+    assert.ok(e > 0);
+    assert.ok(Math.abs(e - mc) < 0.02 * e + 2e-4, `2-D exact ${e} vs Monte Carlo ${mc}`);
+  }
+  // 3 objectives, the unknown one in the middle (k = 1).
+  const front3 = [
+    [0.1, 0.8, 0.6],
+    [0.5, 0.3, 0.5],
+    [0.7, 0.6, 0.1],
+    [0.3, 0.5, 0.9],
+  ];
+  const ref3 = [1, 1, 1];
+  for (const [y, mean, sd] of [
+    [[0.4, Number.NaN, 0.4], 0.45, 0.2],
+    [[0.2, Number.NaN, 0.7], 0.6, 0.1],
+    [[0.05, Number.NaN, 0.05], 0.9, 0.05],
+  ] as [number[], number, number][]) {
+    const e = exactCostEhvi(front3, ref3, y, 1, mean, sd);
+    const mc = mcEhvi(front3, ref3, y, 1, mean, sd, 40_000, rng);
+    assert.ok(Math.abs(e - mc) < 0.02 * e + 2e-4, `3-D exact ${e} vs Monte Carlo ${mc}`);
+    const at = [...y];
+    at[1] = mean;
+    assert.ok(Math.abs(exactCostEhvi(front3, ref3, y, 1, mean, 0) - (hypervolume([...front3, at], ref3) - hypervolume(front3, ref3))) < 1e-12);
+  }
+  // Beyond the reference in a known objective: nothing to gain, whatever the spread.
+  assert.equal(exactCostEhvi(front2, ref2, [Number.NaN, 1.2], 0, 0, 1), 0);
+});
+
+test('ehviScorer: a gain scores above any candidate without one; more spread at the same mean gains more on a known cheap cost', () => {
+  const pts = [
+    [-0.9, 3],
+    [-0.7, 2],
+    [-0.5, 1],
+  ];
+  const score = ehviScorer(pts, 0);
+  const sure = score([undefined, 1.5], -0.55, 0.001);
+  const spread = score([undefined, 1.5], -0.55, 0.1);
+  const hopeless = score([undefined, 3.5], -0.2, 0.001);
+  assert.ok(spread > sure, `${spread} > ${sure}`);
+  assert.ok(sure > 0 && hopeless < 0, `${sure} ${hopeless}`);
+});
+
+test('new prescreen options: bad values are ConfigErrors naming them; ehvi needs costAware and one predicted objective', async () => {
+  assert.throws(() => new Prescreen(listStrategy([]), { acquisition: 'ei' as 'ehvi' }), /prescreen acquisition "ei"/);
+  assert.throws(() => new Prescreen(listStrategy([]), { acquisition: 'ehvi' }), /needs costAware true/);
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, acquisition: 'ehvi', ehviShare: 0 }), /ehviShare 0/);
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, ehviShare: 0.5 }), /applies to acquisition 'ehvi' only/);
+  assert.throws(() => new Prescreen(listStrategy([]), { distinctCosts: true }), /distinctCosts .*costAware/);
+  assert.throws(() => new Prescreen(listStrategy([]), { uniformCandidates: -1 }), /uniformCandidates -1/);
+  assert.throws(() => new Prescreen(listStrategy([]), { neighbors: 1 as unknown as boolean }), /neighbors 1/);
+  assert.throws(() => createStrategy('prescreen', { inner: 'tpe', costAware: true, acquisition: 'ehvi', ehviShare: 2 }), /ehviShare 2/);
+  // Two expensive objectives: the exact-cost expectation is over one.
+  const three: Objective[] = [...accLat, { name: 'error', direction: 'minimize' }];
+  const h = Array.from({ length: 6 }, (_, i) => trial(i, { a: i, b: 9 - i }, [0.1 * i, latencyOf({ a: i, b: 9 - i }), 1 - 0.1 * i]));
+  const s = new Prescreen(listStrategy([{ a: 3, b: 3 }]), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 1 });
+  await assert.rejects(
+    async () => s.ask({ space, objectives: three, history: h, trialNumber: 6, rng: new Rng(1), cheapObjectives: cheap }),
+    /exactly one objective that is not cheap; the study has 2/,
+  );
+});
+
+test('distinctCosts skips a candidate costing exactly what an evaluated trial costs; neighbors screens the front one parameter away', async () => {
+  const history = [trial(0, { a: 2, b: 0 }, [0.5, 2]), trial(1, { a: 3, b: 0 }, [0.9, 3])];
+  const ctx: AskContext = { space, objectives: accLat, history, trialNumber: 2, rng: new Rng(1), cheapObjectives: cheap };
+  // {a: 1, b: 10} costs 2 ms like trial 0 (it could still enter the front at 0.9) -> skipped with distinctCosts only
+  const same = { a: 1, b: 10 };
+  const other = { a: 1, b: 5 };
+  const s = new Prescreen(listStrategy([same, other]), { costAware: true, surrogate: 'none', candidates: 2, distinctCosts: true });
+  assert.deepEqual(await s.ask(ctx), other);
+  const plain = new Prescreen(listStrategy([same, other]), { costAware: true, surrogate: 'none', candidates: 2 });
+  assert.deepEqual(await plain.ask(ctx), same);
+  // The inner strategy proposes only evaluated points: with neighbors the first neighbour of the front not seen is kept.
+  const n = new Prescreen(listStrategy([{ a: 2, b: 0 }]), { costAware: true, surrogate: 'none', candidates: 1, neighbors: true });
+  const p = await n.ask(ctx);
+  const away = (q: Params): number => (p.a === q.a ? 0 : 1) + (p.b === q.b ? 0 : 1);
+  assert.ok(away({ a: 2, b: 0 }) === 1 || away({ a: 3, b: 0 }) === 1, `one parameter away from a front point: ${JSON.stringify(p)}`);
+  assert.ok(n.stats.proposed > 10, `neighbours screened: ${n.stats.proposed}`);
+});
+
+test('with the new options off, prescreen proposes exactly as before (cost-aware GP, same seed)', async () => {
+  const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 4) ** 2 / 20 - ((p.b as number) - 6) ** 2 / 40, latencyOf(p)] });
+  const run = (o: object) =>
+    runTrials({
+      strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), { costAware: true, startupTrials: 8, candidates: 6, ...o }),
+      space,
+      objectives: accLat,
+      evaluate: problem,
+      nTrials: 30,
+      seed: 5,
+      cheapObjectives: cheap,
+    });
+  const a = (await run({})).map((t) => t.params);
+  const b = (await run({ acquisition: 'optimistic', neighbors: false, uniformCandidates: 0, distinctCosts: false })).map((t) => t.params);
+  assert.deepEqual(b, a);
+  const c = (await run({ acquisition: 'ehvi' })).map((t) => t.params);
+  assert.deepEqual(c.slice(0, 8), a.slice(0, 8), 'the model ranks nothing before start-up');
 });

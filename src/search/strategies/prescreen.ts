@@ -28,6 +28,7 @@ import { dominates, hypervolume, paretoFront, toMinimization, violation } from '
 import type { SearchSpace } from '../space.js';
 import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../types.js';
 import { lengthscaleGroups } from './bayesian.js';
+import { exactCostEhvi } from './ehvi.js';
 import { nb201PathEncoding } from './nb201-path.js';
 
 /** Options of {@link Prescreen}. */
@@ -51,6 +52,28 @@ export interface PrescreenOptions {
    * encoding on NB201 cells) or 'path' (NB201 cells only: BANANAS's path encoding, src/search/strategies/nb201-path.ts).
    */
   readonly encoding?: 'onehot' | 'path';
+  /**
+   * How the model's prediction ranks candidates: 'optimistic' (default: the hypervolume the point mean -
+   * exploration x sd adds) or 'ehvi' (cost-aware with exactly one predicted objective: the expected hypervolume
+   * improvement under the GP's normal prediction, exact since the costs are known; src/search/strategies/ehvi.ts).
+   */
+  readonly acquisition?: 'optimistic' | 'ehvi';
+  /** Also screen every one-parameter neighbour of the evaluated front's points (categorical / small integer parameters; default false). */
+  readonly neighbors?: boolean;
+  /** Also screen this many uniformly random points of the space per trial (default 0). */
+  readonly uniformCandidates?: number;
+  /**
+   * Cost-aware: skip a candidate whose cheap objectives equal an evaluated trial's exactly (default false). On
+   * tables whose costs are measured per computation class, equal costs mean the same computation (an
+   * isomorphic cell, a disconnected one), as the repeat filter would say, without the space's graph.
+   */
+  readonly distinctCosts?: boolean;
+  /**
+   * With acquisition 'ehvi': keep the first candidate, in the inner strategy's order (then the extra ones), whose
+   * expected improvement is at least this share of the best candidate's (default 1: the best one). Below 1 the
+   * inner strategy's own preference decides among candidates the model finds nearly as good.
+   */
+  readonly ehviShare?: number;
 }
 
 /** How the model sees a candidate: an encoding in [0, 1]^d and the lengthscale group of each dimension. */
@@ -79,6 +102,22 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
   int('startupTrials', 2, 1_000_000);
   int('refitEvery', 1, 1_000_000);
   int('maxPoints', 5, 2000);
+  int('uniformCandidates', 0, 100_000);
+  if (o.acquisition !== undefined && o.acquisition !== 'optimistic' && o.acquisition !== 'ehvi')
+    throw new ConfigError(`prescreen acquisition ${JSON.stringify(o.acquisition)}: expected 'optimistic' or 'ehvi'`);
+  if (o.acquisition === 'ehvi' && (o.costAware !== true || o.surrogate === 'none'))
+    throw new ConfigError(
+      "prescreen acquisition 'ehvi' needs costAware true and surrogate 'gp' (the expectation is over the GP's prediction of the expensive objective)",
+    );
+  if (o.ehviShare !== undefined && !(typeof o.ehviShare === 'number' && o.ehviShare > 0 && o.ehviShare <= 1))
+    throw new ConfigError(`prescreen ehviShare ${JSON.stringify(o.ehviShare)}: expected a number in (0, 1]`);
+  if (o.ehviShare !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen ehviShare ${o.ehviShare} applies to acquisition 'ehvi' only`);
+  if (o.distinctCosts !== undefined && typeof o.distinctCosts !== 'boolean')
+    throw new ConfigError(`prescreen distinctCosts ${JSON.stringify(o.distinctCosts)}: expected true or false`);
+  if (o.distinctCosts === true && o.costAware !== true)
+    throw new ConfigError('prescreen distinctCosts compares the exact cheap objectives: set costAware true');
+  if (o.neighbors !== undefined && typeof o.neighbors !== 'boolean')
+    throw new ConfigError(`prescreen neighbors ${JSON.stringify(o.neighbors)}: expected true or false`);
   if (o.exploration !== undefined && !(typeof o.exploration === 'number' && o.exploration >= 0 && o.exploration <= 10))
     throw new ConfigError(`prescreen exploration ${JSON.stringify(o.exploration)}: expected a number in [0, 10]`);
   if (o.surrogate !== undefined && o.surrogate !== 'gp' && o.surrogate !== 'none')
@@ -105,7 +144,16 @@ export interface PrescreenStats {
 export class Prescreen implements SearchStrategy {
   readonly name = 'prescreen';
   readonly stats: PrescreenStats = { proposed: 0, skipped: 0, allSkipped: 0 };
-  private readonly o: typeof DEFAULTS & { costAware: boolean; surrogate: 'gp' | 'none'; encoding: 'onehot' | 'path' };
+  private readonly o: typeof DEFAULTS & {
+    costAware: boolean;
+    surrogate: 'gp' | 'none';
+    encoding: 'onehot' | 'path';
+    acquisition: 'optimistic' | 'ehvi';
+    neighbors: boolean;
+    uniformCandidates: number;
+    distinctCosts: boolean;
+    ehviShare: number;
+  };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
 
   constructor(
@@ -123,6 +171,11 @@ export class Prescreen implements SearchStrategy {
       costAware: options.costAware ?? false,
       surrogate: options.surrogate ?? 'gp',
       encoding: options.encoding ?? 'onehot',
+      acquisition: options.acquisition ?? 'optimistic',
+      neighbors: options.neighbors ?? false,
+      uniformCandidates: options.uniformCandidates ?? 0,
+      distinctCosts: options.distinctCosts ?? false,
+      ehviShare: options.ehviShare ?? 1,
     };
   }
 
@@ -156,8 +209,21 @@ export class Prescreen implements SearchStrategy {
 
     // The candidates and their exact cheap objectives.
     const cands: { p: Params; y: (number | undefined)[]; costless?: true }[] = [];
-    for (let c = 0; c < this.o.candidates; c++) {
-      const p = await this.inner.ask(ctx);
+    const proposals: Params[] = [];
+    for (let c = 0; c < this.o.candidates; c++) proposals.push(await this.inner.ask(ctx));
+    // Extra candidates (options; costs are free): uniform points, one-parameter neighbours of the evaluated front.
+    for (let c = 0; c < this.o.uniformCandidates; c++) proposals.push(ctx.space.sample(ctx.rng));
+    if (this.o.neighbors && feas.length > 0) {
+      const fdone = done.filter((t) => violation(t.constraints) <= 0);
+      for (const i of paretoFront(feas)) proposals.push(...neighbours(ctx.space, (fdone[i] as Trial).params));
+    }
+    const extraSeen = new Set<string>();
+    for (const [c, p] of proposals.entries()) {
+      if (c >= this.o.candidates) {
+        const key = keyOf(p);
+        if (extraSeen.has(key) || seen.has(key)) continue;
+        extraSeen.add(key);
+      }
       this.stats.proposed++;
       const y: (number | undefined)[] = new Array(m).fill(undefined);
       if (cheap) {
@@ -183,7 +249,10 @@ export class Prescreen implements SearchStrategy {
       const opt = y.map((v, k) => (v === undefined ? (bestSeen[k] as number) : v));
       return feas.some((f) => dominates(f, opt) || f.every((x, k) => x === opt[k]));
     };
-    const alive = cands.filter((c) => !c.costless && !seen.has(keyOf(c.p)) && !surelyDominated(c.y));
+    const seenCosts = this.o.distinctCosts && cheap ? new Set(vals.map((v) => JSON.stringify(cheap.indices.map((i) => v[i])))) : undefined;
+    const sameCost = (y: readonly (number | undefined)[]): boolean =>
+      seenCosts !== undefined && cheap !== undefined && seenCosts.has(JSON.stringify(cheap.indices.map((i) => y[i])));
+    const alive = cands.filter((c) => !c.costless && !seen.has(keyOf(c.p)) && !surelyDominated(c.y) && !sameCost(c.y));
     this.stats.skipped += cands.length - alive.length;
     if (alive.length === 0) this.stats.allSkipped++;
     const pool = alive.length > 0 ? alive : cands.filter((c) => !c.costless).length > 0 ? cands.filter((c) => !c.costless) : cands;
@@ -194,6 +263,28 @@ export class Prescreen implements SearchStrategy {
     const window = done.slice(Math.max(0, done.length - this.o.maxPoints));
     const wv = vals.slice(Math.max(0, done.length - this.o.maxPoints));
     const x = window.map((t) => enc.encode(t.params));
+    if (this.o.acquisition === 'ehvi') {
+      if (predicted.length !== 1)
+        throw new ConfigError(
+          `prescreen acquisition 'ehvi' needs exactly one objective that is not cheap; the study has ${predicted.length} (${predicted.map((k) => ctx.objectives[k]?.name).join(', ')})`,
+        );
+      const k = predicted[0] as number;
+      const gp = GaussianProcess.withHyperparameters(
+        x,
+        wv.map((v) => v[k] as number),
+        this.hyper(done, vals, k, enc),
+      );
+      const preds = pool.map((c) => gp.predict(enc.encode(c.p)));
+      const score = ehviScorer(feas, k);
+      const scores = pool.map((c, i) => {
+        const { mean, variance } = preds[i] as { mean: number; variance: number };
+        return score(c.y, mean, Math.sqrt(Math.max(0, variance)));
+      });
+      const top = Math.max(...scores);
+      // the first candidate within the share of the best (the best itself with share 1; the best when none gains)
+      const i0 = scores.findIndex((v) => (top > 0 ? v >= this.o.ehviShare * top : v === top));
+      return (pool[i0] as { p: Params }).p;
+    }
     for (const k of predicted) {
       const y = wv.map((v) => v[k] as number);
       const gp = GaussianProcess.withHyperparameters(x, y, this.hyper(done, vals, k, enc));
@@ -266,6 +357,47 @@ export function frontScorer(points: readonly (readonly number[])[]): (y: readonl
     }
     return -eps - 1e-12;
   };
+}
+
+/**
+ * Scores candidates by their exact expected hypervolume improvement over the front of `points` (minimisation),
+ * objective `k` unknown (normal, mean and sd in the points' units), the others exact; normalised and with the
+ * reference as {@link frontScorer}. A candidate with no expected gain (beyond the reference) scores minus its
+ * additive epsilon at the mean, as in frontScorer, below every candidate with a gain.
+ */
+export function ehviScorer(points: readonly (readonly number[])[], k: number): (y: readonly (number | undefined)[], mean: number, sd: number) => number {
+  const m = (points[0] as readonly number[]).length;
+  const lo = Array.from({ length: m }, (_, j) => Math.min(...points.map((p) => p[j] as number)));
+  const hi = Array.from({ length: m }, (_, j) => Math.max(...points.map((p) => p[j] as number)));
+  const span = lo.map((l, j) => (hi[j] as number) - l || 1);
+  const np = points.map((p) => p.map((v, j) => (v - (lo[j] as number)) / (span[j] as number)));
+  const front = paretoFront(np).map((i) => np[i] as number[]);
+  const ref = new Array<number>(m).fill(1.1);
+  const fallback = frontScorer(points);
+  return (y, mean, sd) => {
+    const ny = y.map((v, j) => (j === k ? 0 : ((v as number) - (lo[j] as number)) / (span[j] as number)));
+    const e = exactCostEhvi(front, ref, ny, k, (mean - (lo[k] as number)) / (span[k] as number), sd / (span[k] as number));
+    if (e > 0) return e;
+    const at = y.map((v, j) => (j === k ? mean : (v as number)));
+    return Math.min(fallback(at), 0) - 1e-9;
+  };
+}
+
+/** Every point one parameter away from `p` (categorical parameters and integers with at most 64 values). */
+function neighbours(space: SearchSpace, p: Params): Params[] {
+  const out: Params[] = [];
+  for (const name of space.names) {
+    const spec = space.params[name];
+    if (spec === undefined) continue;
+    if (spec.kind === 'categorical') {
+      for (const v of spec.choices) if (v !== p[name]) out.push({ ...p, [name]: v });
+    } else if (spec.kind === 'int' && !spec.log) {
+      const step = spec.step ?? 1;
+      const n = Math.floor((spec.high - spec.low) / step) + 1;
+      if (n <= 64) for (let i = 0; i < n; i++) if (spec.low + i * step !== p[name]) out.push({ ...p, [name]: spec.low + i * step });
+    }
+  }
+  return out;
 }
 
 function keyOf(p: Params): string {
