@@ -33,6 +33,11 @@
  *   ogbn-arxiv and Amazon Computers, and on PubMed with the latency and the parameter count (3 objectives); the 9 points
  *   without a computing operation are not in the benchmark (a failed query on both sides); unseen, pre-registered in
  *   session 35 before any run;
+ * - `nbg-cora-latency`, `nbg-cs-latency`, `nbg-photo-latency-params`: the same space on Cora, Coauthor CS and Amazon Photo
+ *   (bench/data/nas-bench-graph-2.csv; Photo with the parameter count, 3 objectives); `tnb-scene-eyeriss`,
+ *   `tnb-normal-edgetpu`, `tnb-segment-eyeriss-energy`: TransNAS-Bench-101 micro's scene top-1 with the Eyeriss-like
+ *   latency, surface normal SSIM with the Edge TPU latency, segmentation pixel accuracy with the Eyeriss-like latency and
+ *   energy (3 objectives); unseen, pre-registered in session 36 (bench/data/table13-prereg.md) before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -55,6 +60,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../src/errors.js';
 import { parseObjectives } from '../src/nas/objectives.js';
 import { type HvFrame, normalise, runNas, tableHv } from '../src/nas/run.js';
 import { DISTINCT } from '../src/nas/strategies/distinct.js';
@@ -70,7 +76,16 @@ import { runTrials } from '../src/search/testing/run-trials.js';
 import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCommentedCsv } from './commented-csv.js';
-import { enumerateNbg, loadNbgTable, type NbgProblemSpec, nbgNoComputation, nbgObjectives } from './nas-bench-graph.js';
+import {
+  enumerateNbg,
+  loadNbgTable,
+  NBG_DATASETS,
+  NBG_DATASETS_2,
+  type NbgDataset,
+  type NbgProblemSpec,
+  nbgNoComputation,
+  nbgObjectives,
+} from './nas-bench-graph.js';
 import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
 import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells, tnbMicroSpace } from './transnas-micro.js';
 
@@ -269,6 +284,24 @@ export const TNB_PROBLEMS = {
     energy: 'eyeriss_mj',
     note: 'TransNAS-Bench-101 micro, 3 objectives: room layout negative L2 loss (Taskonomy), latency and energy of the encoder on the Eyeriss-like systolic target (hwnas cost model), unseen (session 34)',
   },
+  // Session 36 (table13), pre-registered before any search run on them: three task columns no problem used (scene
+  // classification, surface normals, semantic segmentation), each with a cost target its task type was not paired with.
+  'tnb-scene-eyeriss': {
+    metric: 'scene_top1',
+    latency: 'eyeriss_ms',
+    note: 'TransNAS-Bench-101 micro: scene classification top-1 (Taskonomy), latency of the encoder on the Eyeriss-like systolic target (hwnas cost model), unseen (session 36)',
+  },
+  'tnb-normal-edgetpu': {
+    metric: 'normal_ssim',
+    latency: 'edgetpu_int8_ms',
+    note: 'TransNAS-Bench-101 micro: surface normal SSIM (Taskonomy, a score kept as is), Edge TPU int8 latency of the encoder (hwnas cost model), unseen (session 36)',
+  },
+  'tnb-segment-eyeriss-energy': {
+    metric: 'segment_acc',
+    latency: 'eyeriss_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: semantic segmentation pixel accuracy (Taskonomy), latency and energy of the encoder on the Eyeriss-like systolic target (hwnas cost model), unseen (session 36)',
+  },
 } as const;
 export type TnbProblem = keyof typeof TNB_PROBLEMS;
 
@@ -291,12 +324,33 @@ export const NBG_PROBLEMS = {
     params: true,
     note: 'NAS-Bench-Graph, 3 objectives: PubMed test accuracy, measured latency and parameter count (the benchmark), unseen (session 35)',
   },
+  // Session 36 (table13), pre-registered before any search run on them: three more datasets of the same space, one per
+  // graph kind (citation, co-authorship, co-purchase), from bench/data/nas-bench-graph-2.csv.
+  'nbg-cora-latency': {
+    dataset: 'cora',
+    note: 'NAS-Bench-Graph: Cora test accuracy, measured latency (the benchmark), unseen (session 36)',
+  },
+  'nbg-cs-latency': {
+    dataset: 'cs',
+    note: 'NAS-Bench-Graph: Coauthor CS test accuracy, measured latency (the benchmark), unseen (session 36)',
+  },
+  'nbg-photo-latency-params': {
+    dataset: 'photo',
+    params: true,
+    note: 'NAS-Bench-Graph, 3 objectives: Amazon Photo test accuracy, measured latency and parameter count (the benchmark), unseen (session 36)',
+  },
 } as const;
 export type NbgProblem = keyof typeof NBG_PROBLEMS;
 
-/** The path of NAS-Bench-Graph's CSV (bench/data/nas-bench-graph.csv). */
-export function nbgFile(): string {
-  return join(process.cwd(), 'bench', 'data', 'nas-bench-graph.csv');
+/**
+ * The path of the NAS-Bench-Graph CSV holding a dataset: bench/data/nas-bench-graph.csv (arxiv, computers, pubmed; the
+ * default) or bench/data/nas-bench-graph-2.csv (cora, citeseer, photo, cs, physics; session 36).
+ */
+export function nbgFile(dataset: NbgDataset = 'arxiv'): string {
+  if (!(NBG_DATASETS as readonly string[]).includes(dataset))
+    throw new ConfigError(`nas-bench-graph dataset '${dataset}': expected one of ${NBG_DATASETS.join(', ')}`);
+  const second = (NBG_DATASETS_2 as readonly string[]).includes(dataset);
+  return join(process.cwd(), 'bench', 'data', second ? 'nas-bench-graph-2.csv' : 'nas-bench-graph.csv');
 }
 
 /** The path of TransNAS-Bench-101 micro's CSV (bench/data/transnas-micro.csv). */
@@ -949,7 +1003,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           k,
           () => {
             const spec = NBG_PROBLEMS[k] as NbgProblemSpec;
-            const t = loadNbgTable(nbgFile(), spec);
+            const t = loadNbgTable(nbgFile(spec.dataset), spec);
             return tableProblem(k, spec.note, t, dir, undefined, nbgObjectives(spec), t.space, enumerateNbg().filter(nbgNoComputation));
           },
         ]),

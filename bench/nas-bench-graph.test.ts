@@ -197,3 +197,45 @@ test('plumbing: the 3-objective problem runs hwnas random and Optuna random (see
   for (const row of res.rows) assert.ok((row.ratios[0] as number) > 0 && (row.ratios[0] as number) <= 1 + 1e-9, `${row.method}`);
   assert.ok(res.rows.some((x) => x.method === 'hwnas random'));
 });
+
+test('the second CSV (session 36): the same points and hashes as the first, five more datasets; the new problems load their own columns from it', () => {
+  const text2 = readFileSync(nbgFile('cora'), 'utf8');
+  assert.notEqual(nbgFile('cora'), nbgFile());
+  for (const d of ['cora', 'citeseer', 'photo', 'cs', 'physics'] as const) assert.equal(nbgFile(d), nbgFile('cora'));
+  for (const d of ['arxiv', 'computers', 'pubmed'] as const) assert.equal(nbgFile(d), nbgFile());
+  assert.throws(() => nbgFile('reddit' as never), /dataset 'reddit': expected one of arxiv, computers, pubmed, cora/);
+  const header2 = text2.split('\n').filter((l) => l.startsWith('#'));
+  assert.ok(header2.some((l) => /THUMNLab\/NAS-Bench-Graph commit be42534b/.test(l)));
+  assert.equal(header2.join('\n').match(/\.bench sha256 [0-9a-f]{64}/g)?.length, 5);
+  const cols2 = (text2.split('\n').find((l) => l.startsWith('arch,')) as string).split(',');
+  assert.deepEqual(cols2, [
+    'arch',
+    'hash',
+    ...['cora', 'citeseer', 'photo', 'cs', 'physics'].flatMap((d) => [`${d}_perf`, `${d}_latency_ms`, `${d}_params_m`]),
+  ]);
+  const rows2 = text2.split('\n').filter((l) => /^\d{4}-/.test(l));
+  // the same point and hash on every line as the first CSV (one builder, one class mapping)
+  assert.deepEqual(
+    rows2.map((l) => l.split(',').slice(0, 2).join(',')),
+    ROWS.map((l) => l.split(',').slice(0, 2).join(',')),
+  );
+  const cora = NBG_PROBLEMS['nbg-cora-latency'];
+  const photo = NBG_PROBLEMS['nbg-photo-latency-params'];
+  const t = loadNbgTable(nbgFile(cora.dataset), cora);
+  assert.equal(t.size, NBG_POINTS - 9);
+  const row = (rows2.find((l) => l.startsWith('0112-gcn-fc-sage-gin,')) as string).split(',');
+  assert.deepEqual(t.values('0112-gcn-fc-sage-gin', ['accuracy', 'latency_ms']), [
+    Number(row[cols2.indexOf('cora_perf')]),
+    Number(row[cols2.indexOf('cora_latency_ms')]),
+  ]);
+  const p = loadNbgTable(nbgFile(photo.dataset), photo);
+  assert.deepEqual(p.metrics, ['accuracy', 'latency_ms', 'params_m']);
+  assert.deepEqual(p.values('0112-gcn-fc-sage-gin', ['accuracy', 'latency_ms', 'params_m']), [
+    Number(row[cols2.indexOf('photo_perf')]),
+    Number(row[cols2.indexOf('photo_latency_ms')]),
+    Number(row[cols2.indexOf('photo_params_m')]),
+  ]);
+  // a dataset's columns are read from its own file only: cora is not in the first CSV
+  assert.throws(() => loadNbgTable(nbgFile(), cora, TEXT), /no column 'cora_perf'/);
+  assert.equal(NBG_PROBLEMS['nbg-cs-latency'].dataset, 'cs');
+});

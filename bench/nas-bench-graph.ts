@@ -38,8 +38,12 @@ import { parseCommentedCsv } from './commented-csv.js';
 export const NBG_OPS = ['gat', 'gcn', 'gin', 'cheb', 'sage', 'arma', 'graph', 'fc', 'skip'] as const;
 /** The 9 link patterns of the benchmark's hash (the input node of computing nodes 1-4), in hash order. */
 export const NBG_LINKS = ['0000', '0001', '0011', '0012', '0013', '0111', '0112', '0122', '0123'] as const;
-/** The datasets bench/data/nas-bench-graph.csv holds. */
-export const NBG_DATASETS = ['arxiv', 'computers', 'pubmed'] as const;
+/** The datasets bench/data/nas-bench-graph.csv holds (session 35). */
+export const NBG_DATASETS_1 = ['arxiv', 'computers', 'pubmed'] as const;
+/** The datasets bench/data/nas-bench-graph-2.csv holds (session 36, table13; the same space and builder). */
+export const NBG_DATASETS_2 = ['cora', 'citeseer', 'photo', 'cs', 'physics'] as const;
+/** Every dataset of the two CSVs. */
+export const NBG_DATASETS = [...NBG_DATASETS_1, ...NBG_DATASETS_2] as const;
 export type NbgDataset = (typeof NBG_DATASETS)[number];
 const OP_PARAMS = ['op1', 'op2', 'op3', 'op4'] as const;
 /** The number of points (9 link patterns x 9^4 operation lists). */

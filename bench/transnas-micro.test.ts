@@ -161,3 +161,35 @@ test('plumbing: the 3-objective problem runs hwnas random and Optuna random (see
   for (const row of res.rows) assert.ok((row.ratios[0] as number) > 0 && (row.ratios[0] as number) <= 1 + 1e-9, `${row.method}`);
   assert.ok(res.rows.some((x) => x.method === 'hwnas random'));
 });
+
+test("the session-36 problems: scene and segmentation as fractions, normal SSIM as it is, each cell its class's mean, their own cost columns", () => {
+  const cols = COLS.split(',');
+  const at = (c: string): number => cols.indexOf(c);
+  const members = ROWS.map((l) => l.split(',')).filter((v) => v[at('class')] === '2_30_321' || v[0] === '2_30_321');
+  assert.ok(members.length >= 2);
+  const mean = (c: string): number => members.reduce((s, v) => s + Number(v[at(c)]), 0) / members.length;
+  const cases = [
+    ['tnb-scene-eyeriss', 'scene_top1', 100, ['eyeriss_ms']],
+    ['tnb-normal-edgetpu', 'normal_ssim', 1, ['edgetpu_int8_ms']],
+    ['tnb-segment-eyeriss-energy', 'segment_acc', 100, ['eyeriss_ms', 'eyeriss_mj']],
+  ] as const;
+  for (const [name, column, scale, costs] of cases) {
+    const spec = TNB_PROBLEMS[name];
+    assert.equal(spec.metric, column);
+    const t = loadTnbTable(tnbFile(), spec);
+    assert.deepEqual(t.metrics, costs.length === 2 ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms']);
+    for (const v of members) {
+      const got = t.values(v[0] as string, t.metrics);
+      assert.ok(Math.abs((got[0] as number) - mean(column) / scale) < 1e-12, `${name} ${v[0]}`);
+      assert.deepEqual(
+        got.slice(1),
+        costs.map((c) => Number(v[at(c)])),
+        `${name} ${v[0]}`,
+      );
+    }
+  }
+  // the three columns are different tasks: no two problems give one cell the same metric
+  const cell = members[0]?.[0] as string;
+  const m = cases.map(([name]) => loadTnbTable(tnbFile(), TNB_PROBLEMS[name]).values(cell, ['accuracy'])[0]);
+  assert.equal(new Set(m).size, 3);
+});

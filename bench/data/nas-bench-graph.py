@@ -2,6 +2,10 @@
 """Builds bench/data/nas-bench-graph.csv from NAS-Bench-Graph's light benchmark files (issue 18, session 35, table12).
 
 Usage: /usr/bin/python3 bench/data/nas-bench-graph.py <dir with arxiv.bench, computers.bench, pubmed.bench> > bench/data/nas-bench-graph.csv
+       /usr/bin/python3 bench/data/nas-bench-graph.py <dir> cora,citeseer,photo,cs,physics > bench/data/nas-bench-graph-2.csv
+
+The optional second argument names the datasets (default arxiv,computers,pubmed: the first CSV, byte for byte as in
+session 35); session 36 (table13) wrote the second CSV with cora, citeseer, photo, cs and physics.
 
 The .bench files are pickled dicts {hash: {valid_perf, perf, latency, para}}. They are read with an unpickler that
 imports nothing: every global is refused except the two names numpy uses to pickle a float64 scalar (numpy.dtype and
@@ -23,6 +27,16 @@ import collections, hashlib, itertools, os, pickle, struct, sys
 OPS = ["gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip"]
 LINKS = ["0000", "0001", "0011", "0012", "0013", "0111", "0112", "0122", "0123"]
 DATASETS = ["arxiv", "computers", "pubmed"]
+KNOWN = {
+    "arxiv": "ogbn-arxiv, the largest graph",
+    "computers": "Amazon co-purchase",
+    "pubmed": "citation",
+    "cora": "citation",
+    "citeseer": "citation",
+    "photo": "Amazon co-purchase",
+    "cs": "Coauthor CS, co-authorship",
+    "physics": "Coauthor Physics, co-authorship",
+}
 MIRROR_COMMIT = "be42534b56f6aaab2c3d6145b10eda9cbde10193"
 
 
@@ -94,9 +108,16 @@ def class_key(link, ops):
 
 
 def main():
-    if len(sys.argv) != 2:
+    global DATASETS
+    if len(sys.argv) not in (2, 3):
         raise SystemExit(__doc__.split("\n\n")[1])
     src = sys.argv[1]
+    if len(sys.argv) == 3:
+        DATASETS = sys.argv[2].split(",")
+        bad = [d for d in DATASETS if d not in KNOWN] + (["(repeated)"] if len(set(DATASETS)) != len(DATASETS) else [])
+        if bad or not DATASETS:
+            raise SystemExit("datasets %r: expected distinct names of %s" % (sys.argv[2], ", ".join(KNOWN)))
+    first = DATASETS == ["arxiv", "computers", "pubmed"]
     benches, shas = {}, {}
     for d in DATASETS:
         p = os.path.join(src, d + ".bench")
@@ -133,12 +154,15 @@ def main():
     if used != hashes:
         raise SystemExit("%d stored hashes are the class of no point" % len(hashes - used))
     out = sys.stdout
-    out.write("# NAS-Bench-Graph (Qin et al., \"NAS-Bench-Graph: Benchmarking Graph Neural Architecture Search\", NeurIPS 2022 Datasets and Benchmarks): every point of a GNN space (link pattern + 4 operations; %d points, %d classes) with the test performance, latency and parameters the benchmark stores for its class on three datasets (issue 18, session 35, table12: a space no hwnas search was run or tuned on before the pre-registration)\n" % (len(rows), len(hashes)))
+    if first:
+        out.write("# NAS-Bench-Graph (Qin et al., \"NAS-Bench-Graph: Benchmarking Graph Neural Architecture Search\", NeurIPS 2022 Datasets and Benchmarks): every point of a GNN space (link pattern + 4 operations; %d points, %d classes) with the test performance, latency and parameters the benchmark stores for its class on three datasets (issue 18, session 35, table12: a space no hwnas search was run or tuned on before the pre-registration)\n" % (len(rows), len(hashes)))
+    else:
+        out.write("# NAS-Bench-Graph (Qin et al., \"NAS-Bench-Graph: Benchmarking Graph Neural Architecture Search\", NeurIPS 2022 Datasets and Benchmarks), second file: every point of the GNN space of bench/data/nas-bench-graph.csv (%d points, %d classes) with the test performance, latency and parameters the benchmark stores for its class on %d more datasets (issue 18, session 36, table13: datasets no hwnas search was run or tuned on before the pre-registration)\n" % (len(rows), len(hashes), len(DATASETS)))
     out.write("# source: github.com/THUMNLab/NAS-Bench-Graph commit %s (Apache-2.0), nas-bench-graph/light/<dataset>.bench: %s\n" % (MIRROR_COMMIT, "; ".join("%s.bench sha256 %s" % (d, shas[d]) for d in DATASETS)))
     out.write("# source: arch = <link>-<op1>-<op2>-<op3>-<op4>: link = the input node of computing nodes 1-4 (0 the raw input, i node i), one of the 9 patterns the benchmark's hash encodes; ops from gat (2 heads), gcn, gin, cheb, sage, arma, graph (k-GNN), fc, skip; leaves (nodes without a child) feed the output\n")
     out.write("# source: hash = the benchmark's key of the point's class (bench/data/nas-bench-graph.py maps each point through its computation class: skips contracted, leaves carrying the raw input dropped); empty for the %d points whose 4 operations are all skip (no computing operation; not in the benchmark: an error when queried, never a number)\n" % missing)
-    out.write("# source: <dataset>_perf = the stored test performance (accuracy; 'perf'), <dataset>_latency_ms = the stored measured latency ('latency', seconds, here x1000), <dataset>_params_m = the stored parameter count in millions ('para'); all rounded to 6 significant digits; datasets: arxiv (ogbn-arxiv, the largest graph), computers (Amazon co-purchase), pubmed (citation)\n")
-    out.write("# note: built by /usr/bin/python3 bench/data/nas-bench-graph.py (restricted unpickler: no global is imported)\n")
+    out.write("# source: <dataset>_perf = the stored test performance (accuracy; 'perf'), <dataset>_latency_ms = the stored measured latency ('latency', seconds, here x1000), <dataset>_params_m = the stored parameter count in millions ('para'); all rounded to 6 significant digits; datasets: %s\n" % ", ".join("%s (%s)" % (d, KNOWN[d]) for d in DATASETS))
+    out.write("# note: built by /usr/bin/python3 bench/data/nas-bench-graph.py%s (restricted unpickler: no global is imported)\n" % ("" if first else " <dir> " + ",".join(DATASETS)))
     out.write(",".join(["arch", "hash"] + ["%s_%s" % (d, c) for d in DATASETS for c in ("perf", "latency_ms", "params_m")]) + "\n")
     for r in rows:
         out.write(r + "\n")
