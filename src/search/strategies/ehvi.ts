@@ -13,36 +13,18 @@
  * exact up to the normal CDF's rounding (no Monte Carlo, no box decomposition of the whole space).
  */
 import { hypervolume } from '../pareto.js';
+import { normCdf } from './bayesian.js';
 
 /** Standard normal density. */
 export function normalPdf(z: number): number {
   return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
 }
 
-/** Standard normal CDF (erfc by a Chebyshev fit, relative error < 1.2e-7). */
-export function normalCdf(z: number): number {
-  const x = -z / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const y =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  const erfc = x >= 0 ? y : 2 - y;
-  return 0.5 * erfc;
-}
-
 /** psi(z) = integral from -inf to z of Phi(u) du = z Phi(z) + phi(z). */
 function psi(z: number): number {
   if (z === -Infinity) return 0;
   if (z < -38) return 0;
-  return z * normalCdf(z) + normalPdf(z);
+  return z * normCdf(z) + normalPdf(z);
 }
 
 /**
