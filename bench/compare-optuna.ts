@@ -50,7 +50,8 @@
  * its defaults (`/usr/bin/python3` or `python3` with optuna; skipped with a message when absent).
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
- * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-cls]
+ * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-cls,tpe-wf]
+ * (a suffix wraps a strategy in the prescreen: +ca, +skip, +pred, +predpath, +capath, +ehvi5, ...; see `strategySpec`)
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
