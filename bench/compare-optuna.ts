@@ -734,18 +734,12 @@ export function syntheticValues(name: SyntheticName, x: readonly number[]): numb
  * '+capath' as '+pred' / '+ca' with the GP over NB201's path encoding instead of the adjacency (one-hot) one.
  */
 function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
-  // session 36 (issue 18, ca13): cost-aware with the exact-cost expected hypervolume improvement ('ehvi'); 'n': plus the
-  // one-parameter neighbours of the evaluated front; 'u': plus 200 uniform points; 'd' (implied by 'n' / 'u'): skip candidates with the costs of an evaluated trial.
+  // session 36 (issue 18, ca13): cost-aware with the exact-cost expected hypervolume improvement ('ehvi'); '5' / '2': ehviShare
+  // 0.5 / 0.2. (The extra-candidate variants ehvid, ehvin, ehviu, ehvinu, can, ehvi5d measured worse and were removed with their options.)
   const EHVI_SUFFIXES: Record<string, PrescreenOptions> = {
     ehvi: { costAware: true, acquisition: 'ehvi' },
-    ehvid: { costAware: true, acquisition: 'ehvi', distinctCosts: true },
-    ehvin: { costAware: true, acquisition: 'ehvi', neighbors: true, distinctCosts: true },
-    ehviu: { costAware: true, acquisition: 'ehvi', uniformCandidates: 200, distinctCosts: true },
-    ehvinu: { costAware: true, acquisition: 'ehvi', neighbors: true, uniformCandidates: 200, distinctCosts: true },
-    can: { costAware: true, neighbors: true },
     ehvi5: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5 },
     ehvi2: { costAware: true, acquisition: 'ehvi', ehviShare: 0.2 },
-    ehvi5d: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, distinctCosts: true },
   };
   const [base, suffix] = label.split('+') as [string, string | undefined];
   const screen: PrescreenOptions | undefined =

@@ -294,9 +294,6 @@ test('new prescreen options: bad values are ConfigErrors naming them; ehvi needs
   assert.throws(() => new Prescreen(listStrategy([]), { acquisition: 'ehvi' }), /needs costAware true/);
   assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, acquisition: 'ehvi', ehviShare: 0 }), /ehviShare 0/);
   assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, ehviShare: 0.5 }), /applies to acquisition 'ehvi' only/);
-  assert.throws(() => new Prescreen(listStrategy([]), { distinctCosts: true }), /distinctCosts .*costAware/);
-  assert.throws(() => new Prescreen(listStrategy([]), { uniformCandidates: -1 }), /uniformCandidates -1/);
-  assert.throws(() => new Prescreen(listStrategy([]), { neighbors: 1 as unknown as boolean }), /neighbors 1/);
   assert.throws(() => createStrategy('prescreen', { inner: 'tpe', costAware: true, acquisition: 'ehvi', ehviShare: 2 }), /ehviShare 2/);
   // Two expensive objectives: the exact-cost expectation is over one.
   const three: Objective[] = [...accLat, { name: 'error', direction: 'minimize' }];
@@ -306,24 +303,6 @@ test('new prescreen options: bad values are ConfigErrors naming them; ehvi needs
     async () => s.ask({ space, objectives: three, history: h, trialNumber: 6, rng: new Rng(1), cheapObjectives: cheap }),
     /exactly one objective that is not cheap; the study has 2/,
   );
-});
-
-test('distinctCosts skips a candidate costing exactly what an evaluated trial costs; neighbors screens the front one parameter away', async () => {
-  const history = [trial(0, { a: 2, b: 0 }, [0.5, 2]), trial(1, { a: 3, b: 0 }, [0.9, 3])];
-  const ctx: AskContext = { space, objectives: accLat, history, trialNumber: 2, rng: new Rng(1), cheapObjectives: cheap };
-  // {a: 1, b: 10} costs 2 ms like trial 0 (it could still enter the front at 0.9) -> skipped with distinctCosts only
-  const same = { a: 1, b: 10 };
-  const other = { a: 1, b: 5 };
-  const s = new Prescreen(listStrategy([same, other]), { costAware: true, surrogate: 'none', candidates: 2, distinctCosts: true });
-  assert.deepEqual(await s.ask(ctx), other);
-  const plain = new Prescreen(listStrategy([same, other]), { costAware: true, surrogate: 'none', candidates: 2 });
-  assert.deepEqual(await plain.ask(ctx), same);
-  // The inner strategy proposes only evaluated points: with neighbors the first neighbour of the front not seen is kept.
-  const n = new Prescreen(listStrategy([{ a: 2, b: 0 }]), { costAware: true, surrogate: 'none', candidates: 1, neighbors: true });
-  const p = await n.ask(ctx);
-  const away = (q: Params): number => (p.a === q.a ? 0 : 1) + (p.b === q.b ? 0 : 1);
-  assert.ok(away({ a: 2, b: 0 }) === 1 || away({ a: 3, b: 0 }) === 1, `one parameter away from a front point: ${JSON.stringify(p)}`);
-  assert.ok(n.stats.proposed > 10, `neighbours screened: ${n.stats.proposed}`);
 });
 
 test('with the new options off, prescreen proposes exactly as before (cost-aware GP, same seed)', async () => {
@@ -339,7 +318,7 @@ test('with the new options off, prescreen proposes exactly as before (cost-aware
       cheapObjectives: cheap,
     });
   const a = (await run({})).map((t) => t.params);
-  const b = (await run({ acquisition: 'optimistic', neighbors: false, uniformCandidates: 0, distinctCosts: false })).map((t) => t.params);
+  const b = (await run({ acquisition: 'optimistic' })).map((t) => t.params);
   assert.deepEqual(b, a);
   const c = (await run({ acquisition: 'ehvi' })).map((t) => t.params);
   assert.deepEqual(c.slice(0, 8), a.slice(0, 8), 'the model ranks nothing before start-up');

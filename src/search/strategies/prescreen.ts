@@ -58,18 +58,8 @@ export interface PrescreenOptions {
    * improvement under the GP's normal prediction, exact since the costs are known; src/search/strategies/ehvi.ts).
    */
   readonly acquisition?: 'optimistic' | 'ehvi';
-  /** Also screen every one-parameter neighbour of the evaluated front's points (categorical / small integer parameters; default false). */
-  readonly neighbors?: boolean;
-  /** Also screen this many uniformly random points of the space per trial (default 0). */
-  readonly uniformCandidates?: number;
   /**
-   * Cost-aware: skip a candidate whose cheap objectives equal an evaluated trial's exactly (default false). On
-   * tables whose costs are measured per computation class, equal costs mean the same computation (an
-   * isomorphic cell, a disconnected one), as the repeat filter would say, without the space's graph.
-   */
-  readonly distinctCosts?: boolean;
-  /**
-   * With acquisition 'ehvi': keep the first candidate, in the inner strategy's order (then the extra ones), whose
+   * With acquisition 'ehvi': keep the first candidate, in the inner strategy's order, whose
    * expected improvement is at least this share of the best candidate's (default 1: the best one). Below 1 the
    * inner strategy's own preference decides among candidates the model finds nearly as good.
    */
@@ -102,7 +92,6 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
   int('startupTrials', 2, 1_000_000);
   int('refitEvery', 1, 1_000_000);
   int('maxPoints', 5, 2000);
-  int('uniformCandidates', 0, 100_000);
   if (o.acquisition !== undefined && o.acquisition !== 'optimistic' && o.acquisition !== 'ehvi')
     throw new ConfigError(`prescreen acquisition ${JSON.stringify(o.acquisition)}: expected 'optimistic' or 'ehvi'`);
   if (o.acquisition === 'ehvi' && (o.costAware !== true || o.surrogate === 'none'))
@@ -112,12 +101,6 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
   if (o.ehviShare !== undefined && !(typeof o.ehviShare === 'number' && o.ehviShare > 0 && o.ehviShare <= 1))
     throw new ConfigError(`prescreen ehviShare ${JSON.stringify(o.ehviShare)}: expected a number in (0, 1]`);
   if (o.ehviShare !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen ehviShare ${o.ehviShare} applies to acquisition 'ehvi' only`);
-  if (o.distinctCosts !== undefined && typeof o.distinctCosts !== 'boolean')
-    throw new ConfigError(`prescreen distinctCosts ${JSON.stringify(o.distinctCosts)}: expected true or false`);
-  if (o.distinctCosts === true && o.costAware !== true)
-    throw new ConfigError('prescreen distinctCosts compares the exact cheap objectives: set costAware true');
-  if (o.neighbors !== undefined && typeof o.neighbors !== 'boolean')
-    throw new ConfigError(`prescreen neighbors ${JSON.stringify(o.neighbors)}: expected true or false`);
   if (o.exploration !== undefined && !(typeof o.exploration === 'number' && o.exploration >= 0 && o.exploration <= 10))
     throw new ConfigError(`prescreen exploration ${JSON.stringify(o.exploration)}: expected a number in [0, 10]`);
   if (o.surrogate !== undefined && o.surrogate !== 'gp' && o.surrogate !== 'none')
@@ -149,9 +132,6 @@ export class Prescreen implements SearchStrategy {
     surrogate: 'gp' | 'none';
     encoding: 'onehot' | 'path';
     acquisition: 'optimistic' | 'ehvi';
-    neighbors: boolean;
-    uniformCandidates: number;
-    distinctCosts: boolean;
     ehviShare: number;
   };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
@@ -172,9 +152,6 @@ export class Prescreen implements SearchStrategy {
       surrogate: options.surrogate ?? 'gp',
       encoding: options.encoding ?? 'onehot',
       acquisition: options.acquisition ?? 'optimistic',
-      neighbors: options.neighbors ?? false,
-      uniformCandidates: options.uniformCandidates ?? 0,
-      distinctCosts: options.distinctCosts ?? false,
       ehviShare: options.ehviShare ?? 1,
     };
   }
@@ -211,19 +188,7 @@ export class Prescreen implements SearchStrategy {
     const cands: { p: Params; y: (number | undefined)[]; costless?: true }[] = [];
     const proposals: Params[] = [];
     for (let c = 0; c < this.o.candidates; c++) proposals.push(await this.inner.ask(ctx));
-    // Extra candidates (options; costs are free): uniform points, one-parameter neighbours of the evaluated front.
-    for (let c = 0; c < this.o.uniformCandidates; c++) proposals.push(ctx.space.sample(ctx.rng));
-    if (this.o.neighbors && feas.length > 0) {
-      const fdone = done.filter((t) => violation(t.constraints) <= 0);
-      for (const i of paretoFront(feas)) proposals.push(...neighbours(ctx.space, (fdone[i] as Trial).params));
-    }
-    const extraSeen = new Set<string>();
-    for (const [c, p] of proposals.entries()) {
-      if (c >= this.o.candidates) {
-        const key = keyOf(p);
-        if (extraSeen.has(key) || seen.has(key)) continue;
-        extraSeen.add(key);
-      }
+    for (const p of proposals) {
       this.stats.proposed++;
       const y: (number | undefined)[] = new Array(m).fill(undefined);
       if (cheap) {
@@ -249,10 +214,7 @@ export class Prescreen implements SearchStrategy {
       const opt = y.map((v, k) => (v === undefined ? (bestSeen[k] as number) : v));
       return feas.some((f) => dominates(f, opt) || f.every((x, k) => x === opt[k]));
     };
-    const seenCosts = this.o.distinctCosts && cheap ? new Set(vals.map((v) => JSON.stringify(cheap.indices.map((i) => v[i])))) : undefined;
-    const sameCost = (y: readonly (number | undefined)[]): boolean =>
-      seenCosts !== undefined && cheap !== undefined && seenCosts.has(JSON.stringify(cheap.indices.map((i) => y[i])));
-    const alive = cands.filter((c) => !c.costless && !seen.has(keyOf(c.p)) && !surelyDominated(c.y) && !sameCost(c.y));
+    const alive = cands.filter((c) => !c.costless && !seen.has(keyOf(c.p)) && !surelyDominated(c.y));
     this.stats.skipped += cands.length - alive.length;
     if (alive.length === 0) this.stats.allSkipped++;
     const pool = alive.length > 0 ? alive : cands.filter((c) => !c.costless).length > 0 ? cands.filter((c) => !c.costless) : cands;
@@ -381,23 +343,6 @@ export function ehviScorer(points: readonly (readonly number[])[], k: number): (
     const at = y.map((v, j) => (j === k ? mean : (v as number)));
     return Math.min(fallback(at), 0) - 1e-9;
   };
-}
-
-/** Every point one parameter away from `p` (categorical parameters and integers with at most 64 values). */
-function neighbours(space: SearchSpace, p: Params): Params[] {
-  const out: Params[] = [];
-  for (const name of space.names) {
-    const spec = space.params[name];
-    if (spec === undefined) continue;
-    if (spec.kind === 'categorical') {
-      for (const v of spec.choices) if (v !== p[name]) out.push({ ...p, [name]: v });
-    } else if (spec.kind === 'int' && !spec.log) {
-      const step = spec.step ?? 1;
-      const n = Math.floor((spec.high - spec.low) / step) + 1;
-      if (n <= 64) for (let i = 0; i < n; i++) if (spec.low + i * step !== p[name]) out.push({ ...p, [name]: spec.low + i * step });
-    }
-  }
-  return out;
 }
 
 function keyOf(p: Params): string {
