@@ -59,7 +59,6 @@ export function exactCostEhvi(
   const refO = others.map((j) => ref[j] as number);
   const areas = stepAreas(
     pts.map((p) => p.c),
-    others.map((j) => y[j] as number),
     refO,
     box,
   );
@@ -79,46 +78,11 @@ export function exactCostEhvi(
 }
 
 /**
- * A(t) after each prefix of `pts` (already clipped to [lo, ref] and sorted by the k-th coordinate): the volume
- * of the box [lo, ref] not dominated by the first i points, for i = 0..n.
+ * A(t) after each prefix of `pts` (already clipped to the candidate's box [lo, ref] and sorted by the k-th coordinate):
+ * the volume of the box not dominated by the first i points, for i = 0..n (pareto.ts's hypervolume of each prefix).
  */
-function stepAreas(pts: readonly (readonly number[])[], lo: readonly number[], ref: readonly number[], box: number): number[] {
-  const d = ref.length;
+function stepAreas(pts: readonly (readonly number[])[], ref: readonly number[], box: number): number[] {
   const out: number[] = [box];
-  if (d === 1) {
-    let best = ref[0] as number;
-    for (const p of pts) {
-      best = Math.min(best, p[0] as number);
-      out.push(Math.max(0, best - (lo[0] as number)));
-    }
-    return out;
-  }
-  if (d === 2) {
-    // A staircase of non-dominated points sorted by the first coordinate (second strictly decreasing).
-    const stair: [number, number][] = [];
-    let dominatedArea = 0;
-    for (const p of pts) {
-      const x = p[0] as number;
-      const yy = p[1] as number;
-      if (!stair.some(([sx, sy]) => sx <= x && sy <= yy)) {
-        const kept = stair.filter(([sx, sy]) => !(x <= sx && yy <= sy));
-        kept.push([x, yy]);
-        kept.sort((a, b) => a[0] - b[0]);
-        stair.length = 0;
-        stair.push(...kept);
-        dominatedArea = 0;
-        let lastY = ref[1] as number;
-        for (const [sx, sy] of stair) {
-          if (sy < lastY) {
-            dominatedArea += ((ref[0] as number) - sx) * (lastY - sy);
-            lastY = sy;
-          }
-        }
-      }
-      out.push(Math.max(0, box - dominatedArea));
-    }
-    return out;
-  }
   for (let i = 1; i <= pts.length; i++) out.push(Math.max(0, box - hypervolume(pts.slice(0, i), ref)));
   return out;
 }
