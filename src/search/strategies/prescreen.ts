@@ -186,9 +186,8 @@ export class Prescreen implements SearchStrategy {
 
     // The candidates and their exact cheap objectives.
     const cands: { p: Params; y: (number | undefined)[]; costless?: true }[] = [];
-    const proposals: Params[] = [];
-    for (let c = 0; c < this.o.candidates; c++) proposals.push(await this.inner.ask(ctx));
-    for (const p of proposals) {
+    for (let c = 0; c < this.o.candidates; c++) {
+      const p = await this.inner.ask(ctx);
       this.stats.proposed++;
       const y: (number | undefined)[] = new Array(m).fill(undefined);
       if (cheap) {
