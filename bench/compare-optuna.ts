@@ -734,36 +734,26 @@ export function syntheticValues(name: SyntheticName, x: readonly number[]): numb
  * '+capath' as '+pred' / '+ca' with the GP over NB201's path encoding instead of the adjacency (one-hot) one.
  */
 function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
-  // session 36 (issue 18, ca13): cost-aware with the exact-cost expected hypervolume improvement ('ehvi'); '5' / '2': ehviShare
+  // session 36 (issue 18, ca13): 'ehvi' cost-aware with the exact-cost expected hypervolume improvement; '5' / '2': ehviShare
   // 0.5 / 0.2. (The extra-candidate variants ehvid, ehvin, ehviu, ehvinu, can, ehvi5d measured worse and were removed with their options.)
-  const EHVI_SUFFIXES: Record<string, PrescreenOptions> = {
+  const SUFFIXES: Record<string, PrescreenOptions> = {
+    ca: { costAware: true },
+    skip: { costAware: true, surrogate: 'none' },
+    pred: {},
+    predpath: { encoding: 'path' },
+    capath: { costAware: true, encoding: 'path' },
     ehvi: { costAware: true, acquisition: 'ehvi' },
     ehvi5: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5 },
     ehvi2: { costAware: true, acquisition: 'ehvi', ehviShare: 0.2 },
   };
   const [base, suffix] = label.split('+') as [string, string | undefined];
-  const screen: PrescreenOptions | undefined =
-    suffix === undefined
-      ? undefined
-      : suffix === 'ca'
-        ? { costAware: true }
-        : suffix === 'skip'
-          ? { costAware: true, surrogate: 'none' }
-          : suffix === 'pred'
-            ? {}
-            : suffix === 'predpath'
-              ? { encoding: 'path' }
-              : suffix === 'capath'
-                ? { costAware: true, encoding: 'path' }
-                : suffix !== undefined && EHVI_SUFFIXES[suffix] !== undefined
-                  ? EHVI_SUFFIXES[suffix]
-                  : undefined;
-  if (suffix !== undefined && screen === undefined)
+  if (suffix !== undefined && !Object.hasOwn(SUFFIXES, suffix))
     throw new Error(
-      `method '${label}': unknown suffix '+${suffix}'; expected +ca, +skip, +pred, +predpath, +capath or ${Object.keys(EHVI_SUFFIXES)
+      `method '${label}': unknown suffix '+${suffix}'; expected one of ${Object.keys(SUFFIXES)
         .map((k) => `+${k}`)
         .join(', ')}`,
     );
+  const screen = suffix === undefined ? undefined : SUFFIXES[suffix];
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
   // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
