@@ -764,6 +764,10 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (base === 'tpe-cls') return ['tpe', { classAware: true }, screen];
   // session 36 (search13), 3+ objectives only: the whole first front in the below set (tpe option wholeFront)
   if (base === 'tpe-wf') return ['tpe', { wholeFront: true }, screen];
+  // session 37 (search14), 2+ objectives: the below trials weighted by the square root of MOTPE's hypervolume share
+  // ('tpe-bws') or all alike ('tpe-bwf') (tpe option belowWeighting)
+  if (base === 'tpe-bws') return ['tpe', { belowWeighting: 'sqrt' }, screen];
+  if (base === 'tpe-bwf') return ['tpe', { belowWeighting: 'flat' }, screen];
   return [base, {}, screen];
 }
 

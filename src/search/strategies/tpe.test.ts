@@ -308,3 +308,52 @@ for (const [opt, options] of [['wholeFront', { wholeFront: true }]] as const) {
   });
 }
 type TpeOptionsForTest = ConstructorParameters<typeof Tpe>[0];
+
+test('tpe belowWeighting: sqrt / flat change the below weights and the proposals (2 and 3 objectives); hv is the default; one objective unchanged', async () => {
+  const run = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
+    runTrials({
+      strategy: s,
+      space: tri,
+      objectives: three.slice(0, m),
+      evaluate: (p) => ({ values: triValues(p).slice(0, m) }),
+      nTrials: 90,
+      seed,
+    });
+  const key = (ts: readonly Trial[]): string[] => ts.map((t) => JSON.stringify(t.params));
+  // the weights themselves, on one history: sqrt is the square root of MOTPE's share, flat is 1 everywhere
+  type Split = { split(done: readonly Trial[], ctx: { objectives: readonly Objective[] }): { below: Trial[]; belowWeights: number[] } };
+  const history = await run(new Tpe(), 2, 7);
+  const ctx = { objectives: three.slice(0, 2) };
+  const hv = (new Tpe() as unknown as Split).split(history, ctx);
+  const sq = (new Tpe({ belowWeighting: 'sqrt' }) as unknown as Split).split(history, ctx);
+  const fl = (new Tpe({ belowWeighting: 'flat' }) as unknown as Split).split(history, ctx);
+  assert.deepEqual(key(sq.below), key(hv.below), 'same below set');
+  assert.deepEqual(key(fl.below), key(hv.below), 'same below set');
+  assert.ok(
+    hv.belowWeights.some((w) => w < 0.5),
+    'MOTPE weights are uneven on this history',
+  );
+  hv.belowWeights.forEach((w, i) => assert.ok(Math.abs((sq.belowWeights[i] as number) - (w <= 1e-12 ? 1e-12 : Math.sqrt(w))) < 1e-9, `sqrt weight ${i}`));
+  assert.ok(fl.belowWeights.every((w) => w === 1));
+  for (const option of ['sqrt', 'flat'] as const) {
+    let changed = 0;
+    for (const [m, seed] of [
+      [2, 1],
+      [2, 2],
+      [3, 1],
+      [3, 2],
+    ] as const) {
+      const plain = await run(new Tpe(), m, seed);
+      const on = await run(new Tpe({ belowWeighting: option }), m, seed);
+      assert.deepEqual(key(await run(new Tpe({ belowWeighting: option }), m, seed)), key(on), 'same seed, same proposals');
+      assert.deepEqual(key(await run(new Tpe({ belowWeighting: 'hv' }), m, seed)), key(plain), "'hv' is the default");
+      if (key(on).join() !== key(plain).join()) changed++;
+    }
+    assert.equal(changed, 4, `${option} changed the proposals of ${changed} of 4 runs`);
+    assert.deepEqual(key(await run(new Tpe({ belowWeighting: option }), 1, 3)), key(await run(new Tpe(), 1, 3)), 'one objective');
+  }
+  assert.throws(
+    () => new Tpe({ belowWeighting: 'even' as unknown as 'flat' }),
+    (e: unknown) => e instanceof ConfigError && /belowWeighting "even": expected 'hv', 'sqrt' or 'flat'/.test(e.message),
+  );
+});

@@ -61,6 +61,13 @@ export interface TpeOptions {
    * Fewer objectives: no change.
    */
   readonly wholeFront?: boolean;
+  /**
+   * How the below trials are weighted with 2 or more objectives: 'hv' (default, MOTPE: each trial's hypervolume
+   * contribution within the feasible below set over the largest), 'sqrt' (the square root of that share, so one trial
+   * beside a wide gap of the front no longer holds most of l(x)'s mass), or 'flat' (every below trial 1, as with one
+   * objective). One objective: every below trial 1 whatever the option.
+   */
+  readonly belowWeighting?: 'hv' | 'sqrt' | 'flat';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -130,6 +137,7 @@ export class Tpe implements SearchStrategy {
       startup: options.startup ?? 'stratified',
       classAware: options.classAware ?? false,
       wholeFront: options.wholeFront ?? false,
+      belowWeighting: options.belowWeighting ?? 'hv',
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -143,6 +151,8 @@ export class Tpe implements SearchStrategy {
     if (typeof o.classAware !== 'boolean') throw new ConfigError(`tpe classAware ${JSON.stringify(options.classAware)}: expected true or false`);
     if (typeof o.wholeFront !== 'boolean') throw new ConfigError(`tpe wholeFront ${JSON.stringify(options.wholeFront)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
+    if (o.belowWeighting !== 'hv' && o.belowWeighting !== 'sqrt' && o.belowWeighting !== 'flat')
+      throw new ConfigError(`tpe belowWeighting ${JSON.stringify(options.belowWeighting)}: expected 'hv', 'sqrt' or 'flat'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -340,7 +350,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1) {
+    if (m > 1 && this.o.belowWeighting !== 'flat') {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
@@ -349,7 +359,8 @@ export class Tpe implements SearchStrategy {
       const contrib = new Map<number, number>();
       fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
       const maxC = Math.max(0, ...contrib.values());
-      belowWeights = belowIdx.map((i) => (maxC > 0 ? Math.max(EPS, (contrib.get(i) ?? 0) / maxC) : 1));
+      const sqrt = this.o.belowWeighting === 'sqrt';
+      belowWeights = belowIdx.map((i) => (maxC > 0 ? Math.max(EPS, sqrt ? Math.sqrt((contrib.get(i) ?? 0) / maxC) : (contrib.get(i) ?? 0) / maxC) : 1));
     }
     return { below, above, belowWeights };
   }
