@@ -754,6 +754,8 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
     // ... and the model choosing on every second ask only (the others: the inner strategy's first candidate not skipped)
     ehvi5fa: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', ehviEvery: 2 },
     ehvi5fra: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true, ehviEvery: 2 },
+    // ... the other asks keeping the inner strategy's first proposal not evaluated yet (dominated or not)
+    ehvi5fri: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true, ehviEvery: 2, ehviOthers: 'inner' },
   };
   const [base, suffix] = label.split('+') as [string, string | undefined];
   if (suffix !== undefined && !Object.hasOwn(SUFFIXES, suffix))

@@ -398,6 +398,20 @@ test('ehviEvery: the model chooses on every n-th ask only, the inner strategy’
   assert.deepEqual(await ask(h, { ehviEvery: 2 }), cands[0]);
   assert.deepEqual(await ask(h.slice(0, 8), { ehviEvery: 2 }), await ask(h.slice(0, 8), {}));
   assert.deepEqual(await ask(h, { ehviEvery: 1 }), model9, '1 is the default');
+  // ehviOthers 'inner': the inner strategy's first proposal even when surely dominated (screened: the next one)
+  const dominatedFirst = [{ a: 9, b: 9 }, ...cands];
+  const ask2 = async (o: object) =>
+    new Prescreen(listStrategy(dominatedFirst), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 4, ehviEvery: 2, ...o }).ask({
+      space,
+      objectives: accLat,
+      history: h,
+      trialNumber: h.length,
+      rng: new Rng(1),
+      cheapObjectives: cheap,
+    });
+  assert.deepEqual(await ask2({}), cands[0]);
+  assert.deepEqual(await ask2({ ehviOthers: 'screened' }), cands[0], "'screened' is the default");
+  assert.deepEqual(await ask2({ ehviOthers: 'inner' }), { a: 9, b: 9 });
 });
 
 test('ca14 options: bad values are ConfigErrors naming them', () => {
@@ -418,4 +432,36 @@ test('ca14 options: bad values are ConfigErrors naming them', () => {
   );
   assert.throws(() => new Prescreen(listStrategy([]), { ...base, ehviEvery: 1.5 }), /ehviEvery 1.5/);
   assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, ehviEvery: 2 }), /applies to acquisition 'ehvi' only/);
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, ehviEvery: 2, ehviOthers: 'all' as 'inner' }),
+    (e) => e instanceof ConfigError && /ehviOthers "all"/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, ehviOthers: 'inner' }), /with ehviEvery > 1 only/);
+});
+
+test('ca14 options: given at their defaults the EHVI proposes exactly as without them; each one set changes the proposals', async () => {
+  // accuracy peaks inside the space; latency depends on a only, so exact cost repeats occur
+  const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 6) ** 2 / 20 - ((p.b as number) - 3) ** 2 / 40, p.a as number] });
+  const cheapA: CheapObjectives = { indices: [1], values: (p) => [p.a as number] };
+  const run = async (o: object) =>
+    (
+      await runTrials({
+        strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
+          costAware: true,
+          acquisition: 'ehvi',
+          startupTrials: 8,
+          candidates: 6,
+          ...o,
+        }),
+        space,
+        objectives: accLat,
+        evaluate: problem,
+        nTrials: 30,
+        seed: 3,
+        cheapObjectives: cheapA,
+      })
+    ).map((t) => t.params);
+  const plain = await run({});
+  assert.deepEqual(await run({ ehviReference: 'observed', costRepeats: false, ehviEvery: 1 }), plain);
+  for (const o of [{ costRepeats: true }, { ehviEvery: 3 }, { ehviEvery: 2, ehviOthers: 'inner' }]) assert.notDeepEqual(await run(o), plain, JSON.stringify(o));
 });

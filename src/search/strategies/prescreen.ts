@@ -83,6 +83,11 @@ export interface PrescreenOptions {
    * multiple of n); the other asks keep the inner strategy's first candidate that is not skipped (default 1: every ask).
    */
   readonly ehviEvery?: number;
+  /**
+   * With ehviEvery > 1: what the asks the model skips keep: 'screened' (default: the inner strategy's first
+   * candidate not skipped, cost-aware) or 'inner' (its first candidate not evaluated yet, dominated or not).
+   */
+  readonly ehviOthers?: 'screened' | 'inner';
 }
 
 /** How the model sees a candidate: an encoding in [0, 1]^d and the lengthscale group of each dimension. */
@@ -125,6 +130,10 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
     throw new ConfigError(`prescreen ehviReference '${o.ehviReference}' applies to acquisition 'ehvi' only`);
   int('ehviEvery', 1, 1000);
   if (o.ehviEvery !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen ehviEvery ${o.ehviEvery} applies to acquisition 'ehvi' only`);
+  if (o.ehviOthers !== undefined && o.ehviOthers !== 'screened' && o.ehviOthers !== 'inner')
+    throw new ConfigError(`prescreen ehviOthers ${JSON.stringify(o.ehviOthers)}: expected 'screened' or 'inner'`);
+  if (o.ehviOthers !== undefined && !(o.acquisition === 'ehvi' && (o.ehviEvery ?? 1) > 1))
+    throw new ConfigError(`prescreen ehviOthers '${o.ehviOthers}' applies to acquisition 'ehvi' with ehviEvery > 1 only`);
   if (o.costRepeats !== undefined && typeof o.costRepeats !== 'boolean')
     throw new ConfigError(`prescreen costRepeats ${JSON.stringify(o.costRepeats)}: expected true or false`);
   if (o.costRepeats === true && o.acquisition !== 'ehvi') throw new ConfigError("prescreen costRepeats applies to acquisition 'ehvi' only");
@@ -164,6 +173,7 @@ export class Prescreen implements SearchStrategy {
     ehviReference: 'observed' | 'front';
     costRepeats: boolean;
     ehviEvery: number;
+    ehviOthers: 'screened' | 'inner';
   };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
 
@@ -187,6 +197,7 @@ export class Prescreen implements SearchStrategy {
       ehviReference: options.ehviReference ?? 'observed',
       costRepeats: options.costRepeats ?? false,
       ehviEvery: options.ehviEvery ?? 1,
+      ehviOthers: options.ehviOthers ?? 'screened',
     };
   }
 
@@ -257,7 +268,15 @@ export class Prescreen implements SearchStrategy {
       done.length >= this.o.startupTrials &&
       feas.length > 0 &&
       (this.o.ehviEvery === 1 || ctx.history.length % this.o.ehviEvery === 0);
-    if (!useModel) return (pool[0] as { p: Params }).p;
+    if (!useModel) {
+      // with ehviEvery > 1 and ehviOthers 'inner', an ask the model skips keeps the inner strategy's first proposal
+      // not evaluated yet, dominated or not (plain inner strategy); else the first one not skipped
+      if (this.o.ehviOthers === 'inner' && this.o.ehviEvery > 1 && done.length >= this.o.startupTrials) {
+        const first = cands.find((c) => !c.costless && !seen.has(keyOf(c.p)));
+        if (first) return first.p;
+      }
+      return (pool[0] as { p: Params }).p;
+    }
     const enc = this.encoding ?? (this.o.encoding === 'path' ? nb201PathEncoding(ctx.space) : spaceEncoding(ctx.space));
     const window = done.slice(Math.max(0, done.length - this.o.maxPoints));
     const wv = vals.slice(Math.max(0, done.length - this.o.maxPoints));
