@@ -785,6 +785,17 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
     ehvi: { costAware: true, acquisition: 'ehvi' },
     ehvi5: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5 },
     ehvi2: { costAware: true, acquisition: 'ehvi', ehviShare: 0.2 },
+    // session 37 (ca14): the EHVI's frame from the current front, outliers of the expensive objective dropped
+    ehvi5f: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front' },
+    ehvif: { costAware: true, acquisition: 'ehvi', ehviReference: 'front' },
+    // ... and a candidate with an evaluated trial's exact costs predicted as a repeat of it
+    ehvi5r: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, costRepeats: true },
+    ehvi5fr: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true },
+    // ... and the model choosing on every second ask only (the others: the inner strategy's first candidate not skipped)
+    ehvi5fa: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', ehviEvery: 2 },
+    ehvi5fra: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true, ehviEvery: 2 },
+    // ... the other asks keeping the inner strategy's first proposal not evaluated yet (dominated or not)
+    ehvi5fri: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true, ehviEvery: 2, ehviOthers: 'inner' },
   };
   const [base, suffix] = label.split('+') as [string, string | undefined];
   if (suffix !== undefined && !Object.hasOwn(SUFFIXES, suffix))

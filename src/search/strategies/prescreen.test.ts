@@ -12,7 +12,7 @@ import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { exactCostEhvi } from './ehvi.js';
-import { ehviScorer, frontScorer, Prescreen } from './prescreen.js';
+import { ehviScorer, frontScorer, Prescreen, trimmedFront } from './prescreen.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
 
 // The conformance suite runs in strategies.test.ts (every registered strategy); here: with the evolution inner and cost awareness off.
@@ -322,4 +322,146 @@ test('with the new options off, prescreen proposes exactly as before (cost-aware
   assert.deepEqual(b, a);
   const c = (await run({ acquisition: 'ehvi' })).map((t) => t.params);
   assert.deepEqual(c.slice(0, 8), a.slice(0, 8), 'the model ranks nothing before start-up');
+});
+
+test('trimmedFront / ehviReference front: a front point at an outlying accuracy (a cut-off cell, cheapest) leaves the frame', () => {
+  // minimisation: [-accuracy, latency]; many evaluated points near 0.6-0.7 accuracy, one 1% cell at the cheapest latency
+  const pts: number[][] = [[-0.01, 0.01]];
+  for (let i = 0; i < 20; i++) pts.push([-(0.6 + 0.005 * i), 1 + 0.2 * i]);
+  for (let i = 0; i < 20; i++) pts.push([-(0.55 + 0.005 * i), 3 + 0.2 * i]);
+  const trimmed = trimmedFront(pts, 0);
+  assert.ok(!trimmed.some((f) => f[0] === -0.01), 'the 1% cell is dropped');
+  assert.ok(
+    trimmed.some((f) => f[0] === -0.6),
+    'the cheapest genuine front point stays',
+  );
+  assert.equal(trimmedFront(pts, 1).length, trimmedFront(pts.slice(1), 1).length + 1, 'trimming looks at the given objective only');
+  // A cheap candidate predicted at 30% accuracy: it gains against the 1%-cell frame, nothing against the trimmed front's.
+  const observed = ehviScorer(pts, 0, 'observed');
+  const front = ehviScorer(pts, 0, 'front');
+  assert.ok(observed([undefined, 0.5], -0.3, 0.01) > 0);
+  assert.ok(front([undefined, 0.5], -0.3, 0.01) < 1e-12, 'no gain (beyond the normal tail)');
+  // A candidate beyond the front's accuracy gains under both frames.
+  assert.ok(front([undefined, 2], -0.72, 0.01) > 0 && observed([undefined, 2], -0.72, 0.01) > 0);
+  assert.equal(ehviScorer(pts, 0)([undefined, 2], -0.72, 0.01), observed([undefined, 2], -0.72, 0.01), "'observed' is the default");
+});
+
+test('costRepeats: a candidate with an evaluated trial’s exact costs is predicted as a repeat of it', async () => {
+  // history: latency is a function of a only (b is free): a candidate with an evaluated a repeats its costs exactly
+  const lat = (p: Params): number => p.a as number;
+  const cheapA: CheapObjectives = { indices: [1], values: (p) => [lat(p)] };
+  const h: Trial[] = [];
+  for (let i = 0; i < 10; i++) {
+    const p = { a: i, b: (i * 3) % 10 };
+    h.push(trial(i, p, [0.5 + 0.04 * i - (i === 5 ? 0.3 : 0), lat(p)]));
+  }
+  // a = 5 was evaluated at a poor accuracy (0.4); the kernel, seeing a new b, predicts it near its neighbours
+  const cands = [
+    { a: 5, b: 9 },
+    { a: 2, b: 9 },
+  ];
+  const ask = (o: object) =>
+    new Prescreen(listStrategy(cands), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 2, ...o }).ask({
+      space,
+      objectives: accLat,
+      history: h,
+      trialNumber: 10,
+      rng: new Rng(1),
+      cheapObjectives: cheapA,
+    });
+  const off = await ask({});
+  const on = await ask({ costRepeats: true });
+  assert.deepEqual(await ask({ costRepeats: false }), off, 'false is the default');
+  assert.deepEqual(on, { a: 2, b: 9 }, 'the repeat of the poor a = 5 is not chosen');
+});
+
+test('ehviEvery: the model chooses on every n-th ask only, the inner strategy’s first candidate otherwise', async () => {
+  const h = Array.from({ length: 9 }, (_, i) => trial(i, { a: i, b: 9 - i }, [0.3 + 0.05 * i, latencyOf({ a: i, b: 9 - i })]));
+  // none of them is surely dominated (each is cheaper than the trial of the same a)
+  const cands = [
+    { a: 4, b: 1 },
+    { a: 0, b: 1 },
+    { a: 8, b: 0 },
+  ];
+  const ask = async (history: Trial[], o: object) =>
+    new Prescreen(listStrategy(cands), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 3, ...o }).ask({
+      space,
+      objectives: accLat,
+      history,
+      trialNumber: history.length,
+      rng: new Rng(1),
+      cheapObjectives: cheap,
+    });
+  // 9 trials: not a multiple of 2, so the first candidate that is not skipped; 8 trials: the model's choice (as every = 1)
+  const model9 = await ask(h, {});
+  assert.notDeepEqual(model9, cands[0], 'the model would not keep the first candidate here');
+  assert.deepEqual(await ask(h, { ehviEvery: 2 }), cands[0]);
+  assert.deepEqual(await ask(h.slice(0, 8), { ehviEvery: 2 }), await ask(h.slice(0, 8), {}));
+  assert.deepEqual(await ask(h, { ehviEvery: 1 }), model9, '1 is the default');
+  // ehviOthers 'inner': the inner strategy's first proposal even when surely dominated (screened: the next one)
+  const dominatedFirst = [{ a: 9, b: 9 }, ...cands];
+  const ask2 = async (o: object) =>
+    new Prescreen(listStrategy(dominatedFirst), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 4, ehviEvery: 2, ...o }).ask({
+      space,
+      objectives: accLat,
+      history: h,
+      trialNumber: h.length,
+      rng: new Rng(1),
+      cheapObjectives: cheap,
+    });
+  assert.deepEqual(await ask2({}), cands[0]);
+  assert.deepEqual(await ask2({ ehviOthers: 'screened' }), cands[0], "'screened' is the default");
+  assert.deepEqual(await ask2({ ehviOthers: 'inner' }), { a: 9, b: 9 });
+});
+
+test('ca14 options: bad values are ConfigErrors naming them', () => {
+  const base = { costAware: true, acquisition: 'ehvi' as const };
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, ehviReference: 'nadir' as 'front' }),
+    (e) => e instanceof ConfigError && /ehviReference "nadir"/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, ehviReference: 'front' }), /applies to acquisition 'ehvi' only/);
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, costRepeats: 1 as unknown as boolean }),
+    (e) => e instanceof ConfigError && /costRepeats 1/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, costRepeats: true }), /applies to acquisition 'ehvi' only/);
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, ehviEvery: 0 }),
+    (e) => e instanceof ConfigError && /ehviEvery 0/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, ehviEvery: 1.5 }), /ehviEvery 1.5/);
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, ehviEvery: 2 }), /applies to acquisition 'ehvi' only/);
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, ehviEvery: 2, ehviOthers: 'all' as 'inner' }),
+    (e) => e instanceof ConfigError && /ehviOthers "all"/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, ehviOthers: 'inner' }), /with ehviEvery > 1 only/);
+});
+
+test('ca14 options: given at their defaults the EHVI proposes exactly as without them; each one set changes the proposals', async () => {
+  // accuracy peaks inside the space; latency depends on a only, so exact cost repeats occur
+  const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 6) ** 2 / 20 - ((p.b as number) - 3) ** 2 / 40, p.a as number] });
+  const cheapA: CheapObjectives = { indices: [1], values: (p) => [p.a as number] };
+  const run = async (o: object) =>
+    (
+      await runTrials({
+        strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
+          costAware: true,
+          acquisition: 'ehvi',
+          startupTrials: 8,
+          candidates: 6,
+          ...o,
+        }),
+        space,
+        objectives: accLat,
+        evaluate: problem,
+        nTrials: 30,
+        seed: 3,
+        cheapObjectives: cheapA,
+      })
+    ).map((t) => t.params);
+  const plain = await run({});
+  assert.deepEqual(await run({ ehviReference: 'observed', costRepeats: false, ehviEvery: 1 }), plain);
+  for (const o of [{ costRepeats: true }, { ehviEvery: 3 }, { ehviEvery: 2, ehviOthers: 'inner' }]) assert.notDeepEqual(await run(o), plain, JSON.stringify(o));
 });

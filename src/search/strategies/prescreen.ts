@@ -64,6 +64,30 @@ export interface PrescreenOptions {
    * inner strategy's own preference decides among candidates the model finds nearly as good.
    */
   readonly ehviShare?: number;
+  /**
+   * With acquisition 'ehvi': where the expected improvement's frame (normalisation and reference point) comes from.
+   * 'observed' (default): every evaluated trial's range, reference at its worst value + 10% of the range.
+   * 'front': the current feasible front's range, reference at its nadir + 10% of its range, after dropping front
+   * points whose expensive objective is an outlier (worse than best + 3 x (median - best) of the evaluated values,
+   * e.g. a cell cut off from its input at 1% accuracy that is on the front only for being the cheapest).
+   */
+  readonly ehviReference?: 'observed' | 'front';
+  /**
+   * With acquisition 'ehvi': a candidate whose exact costs equal an evaluated trial's is predicted as a repeat of it
+   * (mean of those trials' expensive values, spread the model's noise / their count) instead of by the kernel
+   * (default false).
+   */
+  readonly costRepeats?: boolean;
+  /**
+   * With acquisition 'ehvi': the model chooses on every n-th ask only (those where the study's trial count is a
+   * multiple of n); the other asks keep the inner strategy's first candidate that is not skipped (default 1: every ask).
+   */
+  readonly ehviEvery?: number;
+  /**
+   * With ehviEvery > 1: what the asks the model skips keep: 'screened' (default: the inner strategy's first
+   * candidate not skipped, cost-aware) or 'inner' (its first candidate not evaluated yet, dominated or not).
+   */
+  readonly ehviOthers?: 'screened' | 'inner';
 }
 
 /** How the model sees a candidate: an encoding in [0, 1]^d and the lengthscale group of each dimension. */
@@ -100,6 +124,19 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
     );
   if (o.ehviShare !== undefined && !(typeof o.ehviShare === 'number' && o.ehviShare > 0 && o.ehviShare <= 1))
     throw new ConfigError(`prescreen ehviShare ${JSON.stringify(o.ehviShare)}: expected a number in (0, 1]`);
+  if (o.ehviReference !== undefined && o.ehviReference !== 'observed' && o.ehviReference !== 'front')
+    throw new ConfigError(`prescreen ehviReference ${JSON.stringify(o.ehviReference)}: expected 'observed' or 'front'`);
+  if (o.ehviReference !== undefined && o.acquisition !== 'ehvi')
+    throw new ConfigError(`prescreen ehviReference '${o.ehviReference}' applies to acquisition 'ehvi' only`);
+  int('ehviEvery', 1, 1000);
+  if (o.ehviEvery !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen ehviEvery ${o.ehviEvery} applies to acquisition 'ehvi' only`);
+  if (o.ehviOthers !== undefined && o.ehviOthers !== 'screened' && o.ehviOthers !== 'inner')
+    throw new ConfigError(`prescreen ehviOthers ${JSON.stringify(o.ehviOthers)}: expected 'screened' or 'inner'`);
+  if (o.ehviOthers !== undefined && !(o.acquisition === 'ehvi' && (o.ehviEvery ?? 1) > 1))
+    throw new ConfigError(`prescreen ehviOthers '${o.ehviOthers}' applies to acquisition 'ehvi' with ehviEvery > 1 only`);
+  if (o.costRepeats !== undefined && typeof o.costRepeats !== 'boolean')
+    throw new ConfigError(`prescreen costRepeats ${JSON.stringify(o.costRepeats)}: expected true or false`);
+  if (o.costRepeats === true && o.acquisition !== 'ehvi') throw new ConfigError("prescreen costRepeats applies to acquisition 'ehvi' only");
   if (o.ehviShare !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen ehviShare ${o.ehviShare} applies to acquisition 'ehvi' only`);
   if (o.exploration !== undefined && !(typeof o.exploration === 'number' && o.exploration >= 0 && o.exploration <= 10))
     throw new ConfigError(`prescreen exploration ${JSON.stringify(o.exploration)}: expected a number in [0, 10]`);
@@ -133,6 +170,10 @@ export class Prescreen implements SearchStrategy {
     encoding: 'onehot' | 'path';
     acquisition: 'optimistic' | 'ehvi';
     ehviShare: number;
+    ehviReference: 'observed' | 'front';
+    costRepeats: boolean;
+    ehviEvery: number;
+    ehviOthers: 'screened' | 'inner';
   };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
 
@@ -153,6 +194,10 @@ export class Prescreen implements SearchStrategy {
       encoding: options.encoding ?? 'onehot',
       acquisition: options.acquisition ?? 'optimistic',
       ehviShare: options.ehviShare ?? 1,
+      ehviReference: options.ehviReference ?? 'observed',
+      costRepeats: options.costRepeats ?? false,
+      ehviEvery: options.ehviEvery ?? 1,
+      ehviOthers: options.ehviOthers ?? 'screened',
     };
   }
 
@@ -218,8 +263,20 @@ export class Prescreen implements SearchStrategy {
     if (alive.length === 0) this.stats.allSkipped++;
     const pool = alive.length > 0 ? alive : cands.filter((c) => !c.costless).length > 0 ? cands.filter((c) => !c.costless) : cands;
 
-    const useModel = this.o.surrogate === 'gp' && done.length >= this.o.startupTrials && feas.length > 0;
-    if (!useModel) return (pool[0] as { p: Params }).p;
+    const useModel =
+      this.o.surrogate === 'gp' &&
+      done.length >= this.o.startupTrials &&
+      feas.length > 0 &&
+      (this.o.ehviEvery === 1 || ctx.history.length % this.o.ehviEvery === 0);
+    if (!useModel) {
+      // with ehviEvery > 1 and ehviOthers 'inner', an ask the model skips keeps the inner strategy's first proposal
+      // not evaluated yet, dominated or not (plain inner strategy); else the first one not skipped
+      if (this.o.ehviOthers === 'inner' && this.o.ehviEvery > 1 && done.length >= this.o.startupTrials) {
+        const first = cands.find((c) => !c.costless && !seen.has(keyOf(c.p)));
+        if (first) return first.p;
+      }
+      return (pool[0] as { p: Params }).p;
+    }
     const enc = this.encoding ?? (this.o.encoding === 'path' ? nb201PathEncoding(ctx.space) : spaceEncoding(ctx.space));
     const window = done.slice(Math.max(0, done.length - this.o.maxPoints));
     const wv = vals.slice(Math.max(0, done.length - this.o.maxPoints));
@@ -236,7 +293,27 @@ export class Prescreen implements SearchStrategy {
         this.hyper(done, vals, k, enc),
       );
       const preds = pool.map((c) => gp.predict(enc.encode(c.p)));
-      const score = ehviScorer(feas, k);
+      if (this.o.costRepeats) {
+        // a candidate with an evaluated trial's exact costs is taken as a repeat of that computation: its prediction is
+        // the mean of those trials' values, its spread the model's noise (the training noise), not the kernel's
+        const byCost = new Map<string, number[]>();
+        done.forEach((t, i) => {
+          if (violation(t.constraints) > 0) return;
+          const key = costKey(vals[i] as number[], k);
+          const list = byCost.get(key) ?? [];
+          list.push((vals[i] as number[])[k] as number);
+          byCost.set(key, list);
+        });
+        const wy = wv.map((v) => v[k] as number);
+        const wm = wy.reduce((a, b) => a + b, 0) / wy.length;
+        const wsd = Math.sqrt(wy.reduce((a, b) => a + (b - wm) ** 2, 0) / wy.length) || 1;
+        const noise = gp.hyper.noiseVariance * wsd * wsd;
+        pool.forEach((c, i) => {
+          const seenVals = byCost.get(costKey(c.y, k));
+          if (seenVals) preds[i] = { mean: seenVals.reduce((a, b) => a + b, 0) / seenVals.length, variance: noise / seenVals.length };
+        });
+      }
+      const score = ehviScorer(feas, k, this.o.ehviReference);
       const scores = pool.map((c, i) => {
         const { mean, variance } = preds[i] as { mean: number; variance: number };
         return score(c.y, mean, Math.sqrt(Math.max(0, variance)));
@@ -326,10 +403,16 @@ export function frontScorer(points: readonly (readonly number[])[]): (y: readonl
  * reference as {@link frontScorer}. A candidate with no expected gain (beyond the reference) scores minus its
  * additive epsilon at the mean, as in frontScorer, below every candidate with a gain.
  */
-export function ehviScorer(points: readonly (readonly number[])[], k: number): (y: readonly (number | undefined)[], mean: number, sd: number) => number {
+export function ehviScorer(
+  points: readonly (readonly number[])[],
+  k: number,
+  reference: 'observed' | 'front' = 'observed',
+): (y: readonly (number | undefined)[], mean: number, sd: number) => number {
   const m = (points[0] as readonly number[]).length;
-  const lo = Array.from({ length: m }, (_, j) => Math.min(...points.map((p) => p[j] as number)));
-  const hi = Array.from({ length: m }, (_, j) => Math.max(...points.map((p) => p[j] as number)));
+  // the expensive objective's frame from the trimmed front with reference 'front', every other one from every point
+  const frame = (j: number): readonly (readonly number[])[] => (reference === 'front' && j === k ? trimmedFront(points, k) : points);
+  const lo = Array.from({ length: m }, (_, j) => Math.min(...frame(j).map((p) => p[j] as number)));
+  const hi = Array.from({ length: m }, (_, j) => Math.max(...frame(j).map((p) => p[j] as number)));
   const span = lo.map((l, j) => (hi[j] as number) - l || 1);
   const np = points.map((p) => p.map((v, j) => (v - (lo[j] as number)) / (span[j] as number)));
   const front = paretoFront(np).map((i) => np[i] as number[]);
@@ -342,6 +425,25 @@ export function ehviScorer(points: readonly (readonly number[])[], k: number): (
     const at = y.map((v, j) => (j === k ? mean : (v as number)));
     return Math.min(fallback(at), 0) - 1e-9;
   };
+}
+
+/**
+ * The feasible front of `points` (minimisation) without the points whose objective `k` is an outlier: worse than
+ * best + 3 x (median - best) of every point's objective k. The whole front when that would leave none.
+ */
+export function trimmedFront(points: readonly (readonly number[])[], k: number): (readonly number[])[] {
+  const front = paretoFront(points).map((i) => points[i] as readonly number[]);
+  const v = points.map((p) => p[k] as number).sort((a, b) => a - b);
+  const best = v[0] as number;
+  const median = v[Math.floor((v.length - 1) / 2)] as number;
+  const cut = best + 3 * (median - best);
+  const kept = front.filter((f) => (f[k] as number) <= cut);
+  return kept.length > 0 ? kept : front;
+}
+
+/** The exact costs of a minimisation vector: every coordinate but `k`. */
+function costKey(y: readonly (number | undefined)[], k: number): string {
+  return JSON.stringify(y.filter((_, j) => j !== k));
 }
 
 function keyOf(p: Params): string {
