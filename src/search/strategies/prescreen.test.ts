@@ -295,6 +295,11 @@ test('new prescreen options: bad values are ConfigErrors naming them; ehvi needs
   assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, acquisition: 'ehvi', ehviShare: 0 }), /ehviShare 0/);
   assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, ehviShare: 0.5 }), /applies to acquisition 'ehvi' only/);
   assert.throws(() => createStrategy('prescreen', { inner: 'tpe', costAware: true, acquisition: 'ehvi', ehviShare: 2 }), /ehviShare 2/);
+  // The session-37 EHVI options reach Prescreen through the registry's JSON options (validated there, not refused).
+  const ehviJson = { inner: 'tpe', costAware: true, acquisition: 'ehvi', ehviReference: 'front', costRepeats: true, ehviEvery: 2, ehviOthers: 'inner' };
+  assert.equal(createStrategy('prescreen', ehviJson).name, 'prescreen');
+  assert.throws(() => createStrategy('prescreen', { ...ehviJson, ehviEvery: 0 }), /ehviEvery 0/);
+  assert.throws(() => createStrategy('prescreen', { ...ehviJson, ehviReference: 'nadir' }), /ehviReference "nadir"/);
   // Two expensive objectives: the exact-cost expectation is over one.
   const three: Objective[] = [...accLat, { name: 'error', direction: 'minimize' }];
   const h = Array.from({ length: 6 }, (_, i) => trial(i, { a: i, b: 9 - i }, [0.1 * i, latencyOf({ a: i, b: 9 - i }), 1 - 0.1 * i]));
