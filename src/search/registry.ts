@@ -121,7 +121,22 @@ export const PRESCREEN = 'prescreen';
 /** 'prescreen' from JSON options: `inner` (a strategy name or `{ name, options }`, default 'nsga2') plus {@link PrescreenOptions}. */
 function createPrescreen(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
   const { inner = 'nsga2', ...rest } = options;
-  const known = ['candidates', 'costAware', 'surrogate', 'startupTrials', 'refitEvery', 'maxPoints', 'exploration', 'encoding', 'acquisition', 'ehviShare', 'ehviReference', 'costRepeats', 'ehviEvery', 'ehviOthers'];
+  const known = [
+    'candidates',
+    'costAware',
+    'surrogate',
+    'startupTrials',
+    'refitEvery',
+    'maxPoints',
+    'exploration',
+    'encoding',
+    'acquisition',
+    'ehviShare',
+    'ehviReference',
+    'costRepeats',
+    'ehviEvery',
+    'ehviOthers',
+  ];
   for (const k of Object.keys(rest))
     if (!known.includes(k)) throw new ConfigError(`strategy 'prescreen': unknown option '${k}'; expected inner, ${known.join(', ')}`);
   let ref: { name: string; options: Record<string, unknown> };
