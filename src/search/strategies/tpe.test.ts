@@ -278,27 +278,21 @@ function triValues(p: Params): number[] {
   return [g * Math.cos(u) * Math.cos(v), g * Math.cos(u) * Math.sin(v), g * Math.sin(u)];
 }
 const three: readonly Objective[] = ['f1', 'f2', 'f3'].map((name) => ({ name, direction: 'minimize' as const }));
+/** 90 trials of `s` on the 3-variable test function, its first `m` objectives. */
+const runTri = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
+  runTrials({ strategy: s, space: tri, objectives: three.slice(0, m), evaluate: (p) => ({ values: triValues(p).slice(0, m) }), nTrials: 90, seed });
+const paramsKey = (ts: readonly Trial[]): string[] => ts.map((t) => JSON.stringify(t.params));
 
 for (const [opt, options] of [['wholeFront', { wholeFront: true }]] as const) {
   test(`tpe ${opt}: changes 3-objective proposals, same seed same proposals; off or with 2 objectives exactly as before`, async () => {
-    const run = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
-      runTrials({
-        strategy: s,
-        space: tri,
-        objectives: three.slice(0, m),
-        evaluate: (p) => ({ values: triValues(p).slice(0, m) }),
-        nTrials: 90,
-        seed,
-      });
-    const key = (ts: readonly Trial[]): string[] => ts.map((t) => JSON.stringify(t.params));
     let changed = 0;
     for (const seed of [1, 2, 3]) {
-      const plain = await run(new Tpe(), 3, seed);
-      const on = await run(new Tpe(options), 3, seed);
-      assert.deepEqual(key(await run(new Tpe(options), 3, seed)), key(on), 'same seed, same proposals');
-      assert.deepEqual(key(await run(new Tpe({ ...options, [opt]: false }), 3, seed)), key(plain), 'option off');
-      assert.deepEqual(key(await run(new Tpe(options), 2, seed)), key(await run(new Tpe(), 2, seed)), '2 objectives');
-      if (key(on).join() !== key(plain).join()) changed++;
+      const plain = await runTri(new Tpe(), 3, seed);
+      const on = await runTri(new Tpe(options), 3, seed);
+      assert.deepEqual(paramsKey(await runTri(new Tpe(options), 3, seed)), paramsKey(on), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(await runTri(new Tpe({ ...options, [opt]: false }), 3, seed)), paramsKey(plain), 'option off');
+      assert.deepEqual(paramsKey(await runTri(new Tpe(options), 2, seed)), paramsKey(await runTri(new Tpe(), 2, seed)), '2 objectives');
+      if (paramsKey(on).join() !== paramsKey(plain).join()) changed++;
     }
     assert.equal(changed, 3, `${opt} changed the proposals of ${changed} of 3 seeds`);
     assert.throws(
@@ -310,25 +304,15 @@ for (const [opt, options] of [['wholeFront', { wholeFront: true }]] as const) {
 type TpeOptionsForTest = ConstructorParameters<typeof Tpe>[0];
 
 test('tpe belowWeighting: sqrt / flat change the below weights and the proposals (2 and 3 objectives); hv is the default; one objective unchanged', async () => {
-  const run = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
-    runTrials({
-      strategy: s,
-      space: tri,
-      objectives: three.slice(0, m),
-      evaluate: (p) => ({ values: triValues(p).slice(0, m) }),
-      nTrials: 90,
-      seed,
-    });
-  const key = (ts: readonly Trial[]): string[] => ts.map((t) => JSON.stringify(t.params));
   // the weights themselves, on one history: sqrt is the square root of MOTPE's share, flat is 1 everywhere
   type Split = { split(done: readonly Trial[], ctx: { objectives: readonly Objective[] }): { below: Trial[]; belowWeights: number[] } };
-  const history = await run(new Tpe(), 2, 7);
+  const history = await runTri(new Tpe(), 2, 7);
   const ctx = { objectives: three.slice(0, 2) };
   const hv = (new Tpe() as unknown as Split).split(history, ctx);
   const sq = (new Tpe({ belowWeighting: 'sqrt' }) as unknown as Split).split(history, ctx);
   const fl = (new Tpe({ belowWeighting: 'flat' }) as unknown as Split).split(history, ctx);
-  assert.deepEqual(key(sq.below), key(hv.below), 'same below set');
-  assert.deepEqual(key(fl.below), key(hv.below), 'same below set');
+  assert.deepEqual(paramsKey(sq.below), paramsKey(hv.below), 'same below set');
+  assert.deepEqual(paramsKey(fl.below), paramsKey(hv.below), 'same below set');
   assert.ok(
     hv.belowWeights.some((w) => w < 0.5),
     'MOTPE weights are uneven on this history',
@@ -343,14 +327,14 @@ test('tpe belowWeighting: sqrt / flat change the below weights and the proposals
       [3, 1],
       [3, 2],
     ] as const) {
-      const plain = await run(new Tpe(), m, seed);
-      const on = await run(new Tpe({ belowWeighting: option }), m, seed);
-      assert.deepEqual(key(await run(new Tpe({ belowWeighting: option }), m, seed)), key(on), 'same seed, same proposals');
-      assert.deepEqual(key(await run(new Tpe({ belowWeighting: 'hv' }), m, seed)), key(plain), "'hv' is the default");
-      if (key(on).join() !== key(plain).join()) changed++;
+      const plain = await runTri(new Tpe(), m, seed);
+      const on = await runTri(new Tpe({ belowWeighting: option }), m, seed);
+      assert.deepEqual(paramsKey(await runTri(new Tpe({ belowWeighting: option }), m, seed)), paramsKey(on), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(await runTri(new Tpe({ belowWeighting: 'hv' }), m, seed)), paramsKey(plain), "'hv' is the default");
+      if (paramsKey(on).join() !== paramsKey(plain).join()) changed++;
     }
     assert.equal(changed, 4, `${option} changed the proposals of ${changed} of 4 runs`);
-    assert.deepEqual(key(await run(new Tpe({ belowWeighting: option }), 1, 3)), key(await run(new Tpe(), 1, 3)), 'one objective');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ belowWeighting: option }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
   }
   assert.throws(
     () => new Tpe({ belowWeighting: 'even' as unknown as 'flat' }),
