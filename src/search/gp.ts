@@ -61,6 +61,11 @@ export class GaussianProcess {
     readonly jitter = 0,
   ) {}
 
+  /** The observation noise variance in the targets' own units (the fitted noise times the targets' variance). */
+  get noiseVarianceInTargetUnits(): number {
+    return this.hyper.noiseVariance * this.yStd * this.yStd;
+  }
+
   /** The lower Cholesky factor of the training covariance (n x n, row-major; do not modify). */
   get choleskyFactor(): Float64Array {
     return this.l;

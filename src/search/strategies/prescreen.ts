@@ -263,15 +263,11 @@ export class Prescreen implements SearchStrategy {
     if (alive.length === 0) this.stats.allSkipped++;
     const pool = alive.length > 0 ? alive : cands.filter((c) => !c.costless).length > 0 ? cands.filter((c) => !c.costless) : cands;
 
-    const useModel =
-      this.o.surrogate === 'gp' &&
-      done.length >= this.o.startupTrials &&
-      feas.length > 0 &&
-      (this.o.ehviEvery === 1 || ctx.history.length % this.o.ehviEvery === 0);
+    const useModel = this.o.surrogate === 'gp' && done.length >= this.o.startupTrials && feas.length > 0 && ctx.history.length % this.o.ehviEvery === 0;
     if (!useModel) {
-      // with ehviEvery > 1 and ehviOthers 'inner', an ask the model skips keeps the inner strategy's first proposal
-      // not evaluated yet, dominated or not (plain inner strategy); else the first one not skipped
-      if (this.o.ehviOthers === 'inner' && this.o.ehviEvery > 1 && done.length >= this.o.startupTrials) {
+      // with ehviOthers 'inner' (only accepted with ehviEvery > 1), an ask the model skips keeps the inner strategy's
+      // first proposal not evaluated yet, dominated or not (plain inner strategy); else the first one not skipped
+      if (this.o.ehviOthers === 'inner' && done.length >= this.o.startupTrials) {
         const first = cands.find((c) => !c.costless && !seen.has(keyOf(c.p)));
         if (first) return first.p;
       }
@@ -304,10 +300,7 @@ export class Prescreen implements SearchStrategy {
           list.push((vals[i] as number[])[k] as number);
           byCost.set(key, list);
         });
-        const wy = wv.map((v) => v[k] as number);
-        const wm = wy.reduce((a, b) => a + b, 0) / wy.length;
-        const wsd = Math.sqrt(wy.reduce((a, b) => a + (b - wm) ** 2, 0) / wy.length) || 1;
-        const noise = gp.hyper.noiseVariance * wsd * wsd;
+        const noise = gp.noiseVarianceInTargetUnits;
         pool.forEach((c, i) => {
           const seenVals = byCost.get(costKey(c.y, k));
           if (seenVals) preds[i] = { mean: seenVals.reduce((a, b) => a + b, 0) / seenVals.length, variance: noise / seenVals.length };
@@ -410,7 +403,8 @@ export function ehviScorer(
 ): (y: readonly (number | undefined)[], mean: number, sd: number) => number {
   const m = (points[0] as readonly number[]).length;
   // the expensive objective's frame from the trimmed front with reference 'front', every other one from every point
-  const frame = (j: number): readonly (readonly number[])[] => (reference === 'front' && j === k ? trimmedFront(points, k) : points);
+  const trimmed = reference === 'front' ? trimmedFront(points, k) : points;
+  const frame = (j: number): readonly (readonly number[])[] => (j === k ? trimmed : points);
   const lo = Array.from({ length: m }, (_, j) => Math.min(...frame(j).map((p) => p[j] as number)));
   const hi = Array.from({ length: m }, (_, j) => Math.max(...frame(j).map((p) => p[j] as number)));
   const span = lo.map((l, j) => (hi[j] as number) - l || 1);
