@@ -360,7 +360,11 @@ export class Tpe implements SearchStrategy {
       fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
       const maxC = Math.max(0, ...contrib.values());
       const sqrt = this.o.belowWeighting === 'sqrt';
-      belowWeights = belowIdx.map((i) => (maxC > 0 ? Math.max(EPS, sqrt ? Math.sqrt((contrib.get(i) ?? 0) / maxC) : (contrib.get(i) ?? 0) / maxC) : 1));
+      belowWeights = belowIdx.map((i) => {
+        if (maxC <= 0) return 1;
+        const share = (contrib.get(i) ?? 0) / maxC;
+        return Math.max(EPS, sqrt ? Math.sqrt(share) : share);
+      });
     }
     return { below, above, belowWeights };
   }
