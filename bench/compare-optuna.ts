@@ -43,6 +43,13 @@
  *   `tnb-autoenc-eyeriss-energy`: TransNAS-Bench-101 micro's autoencoding SSIM with the Cortex-A76 or Edge TPU latency, or
  *   the Eyeriss-like latency and energy (3 objectives); unseen, pre-registered in session 37 (bench/data/table14-prereg.md)
  *   before any run;
+ * - `nbg-proteins-latency`, `nbg-proteins-latency-params`: NAS-Bench-Graph on ogbn-proteins, restricted to the 5 operations
+ *   its benchmark file covers (bench/data/nas-bench-graph-proteins.csv; test ROC-AUC with the latency, and the parameter
+ *   count, 3 objectives); `ecnas-energy`, `ecnas-energy-params`, `ecnas-predict`: EC-NAS-Bench (bench/ec-nas-bench.ts,
+ *   bench/data/ec-nas-bench-5v.csv), NAS-Bench-101's cell space cut to 5 vertices, CIFAR-10 validation accuracy after 4
+ *   epochs with the measured energy of the run (and the parameter count, 3 objectives) or the test-set prediction time;
+ *   invalid cells a failed query on both sides; unseen, pre-registered in session 38 (bench/data/table15-prereg.md)
+ *   before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -82,6 +89,7 @@ import { runTrials } from '../src/search/testing/run-trials.js';
 import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCommentedCsv } from './commented-csv.js';
+import { type EcnasProblemSpec, ecnasClass, ecnasObjectives, enumerateEcnas, loadEcnasTable } from './ec-nas-bench.js';
 import {
   enumerateNbg,
   loadNbgTable,
@@ -91,6 +99,7 @@ import {
   type NbgProblemSpec,
   nbgNoComputation,
   nbgObjectives,
+  nbgOps,
 } from './nas-bench-graph.js';
 import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
 import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells, tnbMicroSpace } from './transnas-micro.js';
@@ -380,16 +389,55 @@ export const NBG_PROBLEMS = {
     params: true,
     note: 'NAS-Bench-Graph, 3 objectives: Coauthor Physics test accuracy, measured latency and parameter count (the benchmark), unseen (session 37)',
   },
+  // Session 38 (table15), pre-registered before any search run on them (bench/data/table15-prereg.md): ogbn-proteins on
+  // the 5-operation sub-space its light file covers (bench/data/nas-bench-graph-proteins.csv; 5,625 points, 2,021 classes).
+  'nbg-proteins-latency': {
+    dataset: 'proteins',
+    note: 'NAS-Bench-Graph, 5-operation sub-space: ogbn-proteins test ROC-AUC, measured latency (the benchmark), unseen (session 38)',
+  },
+  'nbg-proteins-latency-params': {
+    dataset: 'proteins',
+    params: true,
+    note: 'NAS-Bench-Graph, 5-operation sub-space, 3 objectives: ogbn-proteins test ROC-AUC, measured latency and parameter count (the benchmark), unseen (session 38)',
+  },
 } as const;
 export type NbgProblem = keyof typeof NBG_PROBLEMS;
 
 /**
+ * Session 38 (table15), pre-registered before any search run on them (bench/data/table15-prereg.md): EC-NAS-Bench
+ * (bench/ec-nas-bench.ts, bench/data/ec-nas-bench-5v.csv), NAS-Bench-101's cell space cut to 5 vertices (27,648 points,
+ * 22,680 valid in 2,532 classes), each class trained 4 epochs on CIFAR-10 on a Quadro RTX 6000 with measured energy.
+ */
+export const ECNAS_PROBLEMS = {
+  'ecnas-energy': {
+    costs: ['energy_kwh'],
+    note: 'EC-NAS-Bench (NAS-Bench-101 5-vertex cells): CIFAR-10 validation accuracy after 4 epochs, measured energy of the run (kWh), unseen (session 38)',
+  },
+  'ecnas-energy-params': {
+    costs: ['energy_kwh', 'params_m'],
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured energy of the run (kWh), parameter count, unseen (session 38)',
+  },
+  'ecnas-predict': {
+    costs: ['predict_s'],
+    note: 'EC-NAS-Bench: CIFAR-10 validation accuracy after 4 epochs, measured test-set prediction time (s, as latency_s), unseen (session 38)',
+  },
+} as const;
+export type EcnasProblem = keyof typeof ECNAS_PROBLEMS;
+
+/** The path of EC-NAS-Bench's CSV (bench/data/ec-nas-bench-5v.csv). */
+export function ecnasFile(): string {
+  return join(process.cwd(), 'bench', 'data', 'ec-nas-bench-5v.csv');
+}
+
+/**
  * The path of the NAS-Bench-Graph CSV holding a dataset: bench/data/nas-bench-graph.csv (arxiv, computers, pubmed; the
- * default) or bench/data/nas-bench-graph-2.csv (cora, citeseer, photo, cs, physics; session 36).
+ * default), bench/data/nas-bench-graph-2.csv (cora, citeseer, photo, cs, physics; session 36) or
+ * bench/data/nas-bench-graph-proteins.csv (proteins, on its 5-operation sub-space; session 38).
  */
 export function nbgFile(dataset: NbgDataset = 'arxiv'): string {
   if (!(NBG_DATASETS as readonly string[]).includes(dataset))
     throw new ConfigError(`nas-bench-graph dataset '${dataset}': expected one of ${NBG_DATASETS.join(', ')}`);
+  if (dataset === 'proteins') return join(process.cwd(), 'bench', 'data', 'nas-bench-graph-proteins.csv');
   const second = (NBG_DATASETS_2 as readonly string[]).includes(dataset);
   return join(process.cwd(), 'bench', 'data', second ? 'nas-bench-graph-2.csv' : 'nas-bench-graph.csv');
 }
@@ -1044,7 +1092,29 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           () => {
             const spec = NBG_PROBLEMS[k] as NbgProblemSpec;
             const t = loadNbgTable(nbgFile(spec.dataset), spec);
-            return tableProblem(k, spec.note, t, dir, undefined, nbgObjectives(spec), t.space, enumerateNbg().filter(nbgNoComputation));
+            return tableProblem(k, spec.note, t, dir, undefined, nbgObjectives(spec), t.space, enumerateNbg(nbgOps(spec.dataset)).filter(nbgNoComputation));
+          },
+        ]),
+      ),
+      // Session 38 (table15), pre-registered before any run on them: EC-NAS-Bench (bench/ec-nas-bench.ts), NAS-Bench-101's
+      // 5-vertex cells as edge bits and operations; its invalid points (no input-output path, or 10 edges) are not in the
+      // table (a failed query on both sides).
+      ...Object.fromEntries(
+        (Object.keys(ECNAS_PROBLEMS) as EcnasProblem[]).map((k) => [
+          k,
+          () => {
+            const spec = ECNAS_PROBLEMS[k] as EcnasProblemSpec;
+            const t = loadEcnasTable(ecnasFile(), spec);
+            return tableProblem(
+              k,
+              spec.note,
+              t,
+              dir,
+              undefined,
+              ecnasObjectives(spec),
+              t.space,
+              enumerateEcnas().filter((a) => ecnasClass(a) === undefined),
+            );
           },
         ]),
       ),

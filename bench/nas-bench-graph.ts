@@ -25,6 +25,12 @@
  * Table: bench/data/nas-bench-graph.csv (built by `/usr/bin/python3 bench/data/nas-bench-graph.py <dir of .bench
  * files>`; sources and sha256 in its header): the benchmark's test performance, measured latency (ms) and parameters
  * (M) of every point's class on arxiv, computers and pubmed.
+ *
+ * ogbn-proteins (session 38, table15): the benchmark's light file for it stores 2,021 classes, all on 5 of the 9
+ * operations (gcn, sage, arma, fc, skip). Its space is the sub-space of those operations ({@link nbgOps}; 9 x 5^4 =
+ * 5,625 points, the same link patterns and classes), in bench/data/nas-bench-graph-proteins.csv (the builder's third
+ * argument restricts the operations). Its `perf` is the stored test performance as for every dataset (the benchmark's
+ * metric for ogbn-proteins is ROC-AUC, in [0, 1]).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../src/errors.js';
@@ -42,12 +48,21 @@ export const NBG_LINKS = ['0000', '0001', '0011', '0012', '0013', '0111', '0112'
 export const NBG_DATASETS_1 = ['arxiv', 'computers', 'pubmed'] as const;
 /** The datasets bench/data/nas-bench-graph-2.csv holds (session 36, table13; the same space and builder). */
 export const NBG_DATASETS_2 = ['cora', 'citeseer', 'photo', 'cs', 'physics'] as const;
-/** Every dataset of the two CSVs. */
-export const NBG_DATASETS = [...NBG_DATASETS_1, ...NBG_DATASETS_2] as const;
+/** The dataset of bench/data/nas-bench-graph-proteins.csv (session 38, table15; the 5-operation sub-space). */
+export const NBG_DATASETS_3 = ['proteins'] as const;
+/** The operations of ogbn-proteins's sub-space (the only ones its light file stores), in the benchmark's order. */
+export const NBG_PROTEINS_OPS = ['gcn', 'sage', 'arma', 'fc', 'skip'] as const;
+/** Every dataset of the three CSVs. */
+export const NBG_DATASETS = [...NBG_DATASETS_1, ...NBG_DATASETS_2, ...NBG_DATASETS_3] as const;
 export type NbgDataset = (typeof NBG_DATASETS)[number];
 const OP_PARAMS = ['op1', 'op2', 'op3', 'op4'] as const;
 /** The number of points (9 link patterns x 9^4 operation lists). */
 export const NBG_POINTS = NBG_LINKS.length * NBG_OPS.length ** 4;
+
+/** The operations of a dataset's space: all 9, or for proteins {@link NBG_PROTEINS_OPS}. */
+export function nbgOps(dataset: NbgDataset): readonly string[] {
+  return dataset === 'proteins' ? NBG_PROTEINS_OPS : NBG_OPS;
+}
 
 const ARCH_RE = new RegExp(`^(${NBG_LINKS.join('|')})-(${NBG_OPS.join('|')})-(${NBG_OPS.join('|')})-(${NBG_OPS.join('|')})-(${NBG_OPS.join('|')})$`);
 
@@ -60,13 +75,17 @@ export function parseNbg(s: string): string {
   return s.trim();
 }
 
-/** Every point, link pattern first, then the operations in the benchmark's order (the first operation most significant). */
-export function enumerateNbg(): string[] {
+/**
+ * Every point, link pattern first, then the operations in the benchmark's order (the first operation most significant);
+ * with `ops` (a subset of {@link NBG_OPS} in its order, e.g. {@link NBG_PROTEINS_OPS}) the points of that sub-space.
+ */
+export function enumerateNbg(ops: readonly string[] = NBG_OPS): string[] {
   const out: string[] = [];
+  const k = ops.length;
   for (const link of NBG_LINKS)
-    for (let i = 0; i < NBG_OPS.length ** 4; i++) {
-      const d = [...i.toString(9).padStart(4, '0')].map(Number);
-      out.push([link, ...d.map((x) => NBG_OPS[x] as string)].join('-'));
+    for (let i = 0; i < k ** 4; i++) {
+      const d = [...i.toString(k).padStart(4, '0')].map((c) => Number.parseInt(c, k));
+      out.push([link, ...d.map((x) => ops[x] as string)].join('-'));
     }
   return out;
 }
@@ -110,15 +129,19 @@ export function nbgClassKey(arch: string): string {
 
 /**
  * The NAS-Bench-Graph space (see the module doc). With `hashes` (point -> the benchmark's hash, from the CSV) its
- * `classKey` is the hash (`none` for a point without one); without, {@link nbgClassKey}.
+ * `classKey` is the hash (`none` for a point without one); without, {@link nbgClassKey}. With `ops` (a subset of
+ * {@link NBG_OPS} with skip, e.g. {@link NBG_PROTEINS_OPS}) the operation parameters offer those only (the space's name
+ * is then `nas-bench-graph-<n>ops`).
  */
-export function nasBenchGraphSpace(hashes?: ReadonlyMap<string, string>): ArchSpace<string> {
+export function nasBenchGraphSpace(hashes?: ReadonlyMap<string, string>, ops: readonly string[] = NBG_OPS): ArchSpace<string> {
+  if (ops.length < 2 || !ops.includes('skip') || new Set(ops).size !== ops.length || ops.some((o) => !(NBG_OPS as readonly string[]).includes(o)))
+    throw new ConfigError(`nas-bench-graph operations '${ops.join(',')}': expected distinct names of ${NBG_OPS.join(', ')}, skip among them`);
   const space = new SearchSpace({
     link: { kind: 'categorical', choices: [...NBG_LINKS] },
-    ...Object.fromEntries(OP_PARAMS.map((n) => [n, { kind: 'categorical' as const, choices: [...NBG_OPS] }])),
+    ...Object.fromEntries(OP_PARAMS.map((n) => [n, { kind: 'categorical' as const, choices: [...ops] }])),
   });
   return {
-    name: 'nas-bench-graph',
+    name: ops.length === NBG_OPS.length ? 'nas-bench-graph' : `nas-bench-graph-${ops.length}ops`,
     space,
     toParams: (a) => {
       const [link, ...ops] = parseNbg(a).split('-');
@@ -163,11 +186,13 @@ export function nbgObjectives(spec: NbgProblemSpec): string {
  * naming the value and what was expected: an architecture not of the space's form or appearing twice, a hash that is
  * not a non-negative integer (or empty on a point with a computing operation), a performance outside [0, 1], a latency
  * or parameter count that is not a finite number >= 0, two points of one hash with different figures, a table without
- * all 59,049 points.
+ * all 59,049 points (for proteins, all 5,625 of its sub-space; an operation outside it is an error).
  */
 export function loadNbgTable(path: string, spec: NbgProblemSpec, text = readFileSync(path, 'utf8')): NasTable {
   const csv = parseCommentedCsv(text, path);
   const d = spec.dataset;
+  const ops = nbgOps(d);
+  const points = NBG_LINKS.length * ops.length ** 4;
   const cols = [`${d}_perf`, `${d}_latency_ms`, ...(spec.params ? [`${d}_params_m`] : [])];
   for (const c of ['arch', 'hash', ...cols])
     if (!(c in (csv.rows[0] as object))) throw new Error(`${path}: no column '${c}'; expected arch, hash and <dataset>_perf / _latency_ms / _params_m`);
@@ -180,6 +205,14 @@ export function loadNbgTable(path: string, spec: NbgProblemSpec, text = readFile
     if (!ARCH_RE.test(arch)) throw new Error(`${path}: arch '${arch}': expected <link>-<op1>-<op2>-<op3>-<op4> (e.g. 0112-gcn-gin-fc-cheb)`);
     if (seen.has(arch)) throw new Error(`${path}: arch ${arch} appears twice; expected one row per point`);
     seen.add(arch);
+    if (
+      ops !== NBG_OPS &&
+      arch
+        .split('-')
+        .slice(1)
+        .some((o) => !ops.includes(o))
+    )
+      throw new Error(`${path}: arch ${arch}: expected operations of ${d}'s sub-space only (${ops.join(', ')})`);
     const h = (r.hash ?? '').trim();
     if (nbgNoComputation(arch)) {
       if (h !== '' || cols.some((c) => (r[c] ?? '').trim() !== ''))
@@ -205,9 +238,9 @@ export function loadNbgTable(path: string, spec: NbgProblemSpec, text = readFile
     hashes.set(arch, h);
     rows.push({ arch, values });
   }
-  if (seen.size !== NBG_POINTS) throw new Error(`${path}: ${seen.size} points; expected all ${NBG_POINTS}`);
+  if (seen.size !== points) throw new Error(`${path}: ${seen.size} points; expected all ${points}`);
   const metrics = spec.params ? ['accuracy', 'latency_ms', 'params_m'] : ['accuracy', 'latency_ms'];
-  const t = new NasTable(nasBenchGraphSpace(hashes) as ArchSpace, metrics, path);
+  const t = new NasTable(nasBenchGraphSpace(hashes, ops) as ArchSpace, metrics, path);
   for (const r of rows) t.add(r.arch, r.values);
   return t;
 }
