@@ -819,6 +819,14 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   // ('tpe-bws') or all alike ('tpe-bwf') (tpe option belowWeighting)
   if (base === 'tpe-bws') return ['tpe', { belowWeighting: 'sqrt' }, screen];
   if (base === 'tpe-bwf') return ['tpe', { belowWeighting: 'flat' }, screen];
+  // session 38 (search15), 2+ objectives: from 100 complete trials, every 3rd ask ('tpe-end', 'tpe-end1') / every 2nd
+  // ('tpe-end2') / every 4th ('tpe-end4') is a one-objective TPE ask for an end of the front, cycling over the objectives
+  // ('tpe-end1': the first objective, the accuracy end, only) (tpe options endEvery, endFrom, endObjectives)
+  if (base === 'tpe-end') return ['tpe', { endEvery: 3 }, screen];
+  if (base === 'tpe-end1') return ['tpe', { endEvery: 3, endObjectives: 'first' }, screen];
+  if (base === 'tpe-end2') return ['tpe', { endEvery: 2 }, screen];
+  if (base === 'tpe-end4') return ['tpe', { endEvery: 4 }, screen];
+  if (base === 'tpe-end50') return ['tpe', { endEvery: 3, endFrom: 50 }, screen];
   return [base, {}, screen];
 }
 

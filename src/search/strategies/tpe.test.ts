@@ -341,3 +341,54 @@ test('tpe belowWeighting: sqrt / flat change the below weights and the proposals
     (e: unknown) => e instanceof ConfigError && /belowWeighting "even": expected 'hv', 'sqrt' or 'flat'/.test(e.message),
   );
 });
+
+test('tpe end asks (endEvery, endFrom, endObjectives): one-objective below sets on every k-th ask from endFrom; off or one objective exactly as before', async () => {
+  type Split = {
+    split(done: readonly Trial[], ctx: { objectives: readonly Objective[] }, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] };
+  };
+  const history = await runTri(new Tpe(), 2, 7);
+  const ctx = { objectives: three.slice(0, 2) };
+  const s = new Tpe({ endEvery: 3 }) as unknown as Split;
+  assert.deepEqual(paramsKey(s.split(history, ctx).below), paramsKey((new Tpe() as unknown as Split).split(history, ctx).below), 'an ordinary ask');
+  for (const end of [0, 1]) {
+    const { below, above, belowWeights } = s.split(history, ctx, end);
+    const v = (t: Trial): number => (t.values as number[])[end] as number;
+    assert.equal(below.length, 9, 'gamma(90) trials below');
+    const worstBelow = Math.max(...below.map(v));
+    assert.ok(
+      above.every((t) => v(t) >= worstBelow),
+      `end ${end}: the below set is the best on objective ${end} alone`,
+    );
+    assert.ok(belowWeights.every((w) => w === 1));
+  }
+  let changed = 0;
+  let firstDiffers = 0;
+  for (const [m, seed] of [
+    [2, 1],
+    [2, 2],
+    [3, 1],
+  ] as const) {
+    const plain = await runTri(new Tpe(), m, seed);
+    const on = await runTri(new Tpe({ endEvery: 3, endFrom: 30 }), m, seed);
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 3, endFrom: 30 }), m, seed)), paramsKey(on), 'same seed, same proposals');
+    assert.deepEqual(paramsKey(on).slice(0, 30), paramsKey(plain).slice(0, 30), 'no end ask before endFrom trials');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 0, endFrom: 30 }), m, seed)), paramsKey(plain), 'endEvery 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 3, endFrom: 200 }), m, seed)), paramsKey(plain), 'endFrom beyond the run');
+    if (paramsKey(on).join() !== paramsKey(plain).join()) changed++;
+    const first = await runTri(new Tpe({ endEvery: 3, endFrom: 30, endObjectives: 'first' }), m, seed);
+    if (paramsKey(first).join() !== paramsKey(on).join()) firstDiffers++;
+  }
+  assert.equal(changed, 3, `end asks changed the proposals of ${changed} of 3 runs`);
+  assert.ok(firstDiffers > 0, "endObjectives 'first' proposes otherwise than 'all'");
+  assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 2, endFrom: 20 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
+  for (const [opt, bad, msg] of [
+    ['endEvery', -1, /endEvery -1: expected an integer >= 0/],
+    ['endEvery', 1.5, /endEvery 1.5: expected an integer >= 0/],
+    ['endFrom', -3, /endFrom -3: expected an integer >= 0/],
+    ['endObjectives', 'both', /endObjectives "both": expected 'all' or 'first'/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -68,6 +68,20 @@ export interface TpeOptions {
    * objective). One objective: every below trial 1 whatever the option.
    */
   readonly belowWeighting?: 'hv' | 'sqrt' | 'flat';
+  /**
+   * End asks (2 or more objectives; default 0 = off): once `endFrom` trials are complete, every `endEvery`-th ask
+   * (counted by complete trials) fits l(x) / g(x) for ONE objective, an end of the front: the below set is the best
+   * `gamma(n)` feasible trials on that objective alone, each weighing 1, as TPE with one objective. The end asks cycle
+   * over the ends that `endObjectives` names. Other asks: unchanged. One objective: no change.
+   */
+  readonly endEvery?: number;
+  /** Complete trials before the first end ask (default 100). */
+  readonly endFrom?: number;
+  /**
+   * Which ends the end asks push: 'all' (default: the first objective's best end, then each other objective's, in turn)
+   * or 'first' (the first objective only, e.g. the accuracy end of an accuracy / cost problem).
+   */
+  readonly endObjectives?: 'all' | 'first';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -138,6 +152,9 @@ export class Tpe implements SearchStrategy {
       classAware: options.classAware ?? false,
       wholeFront: options.wholeFront ?? false,
       belowWeighting: options.belowWeighting ?? 'hv',
+      endEvery: options.endEvery ?? 0,
+      endFrom: options.endFrom ?? 100,
+      endObjectives: options.endObjectives ?? 'all',
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -153,6 +170,10 @@ export class Tpe implements SearchStrategy {
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.belowWeighting !== 'hv' && o.belowWeighting !== 'sqrt' && o.belowWeighting !== 'flat')
       throw new ConfigError(`tpe belowWeighting ${JSON.stringify(options.belowWeighting)}: expected 'hv', 'sqrt' or 'flat'`);
+    if (!int(o.endEvery, 0)) throw new ConfigError(`tpe endEvery ${JSON.stringify(options.endEvery)}: expected an integer >= 0 (0: no end asks)`);
+    if (!int(o.endFrom, 0)) throw new ConfigError(`tpe endFrom ${JSON.stringify(options.endFrom)}: expected an integer >= 0`);
+    if (o.endObjectives !== 'all' && o.endObjectives !== 'first')
+      throw new ConfigError(`tpe endObjectives ${JSON.stringify(options.endObjectives)}: expected 'all' or 'first'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -297,7 +318,7 @@ export class Tpe implements SearchStrategy {
   private model(done: readonly Trial[], ctx: AskContext): Model | null {
     const space = ctx.space;
     if (done.length < Math.max(this.o.startupTrials, 2)) return null;
-    const { below, above, belowWeights } = this.split(done, ctx);
+    const { below, above, belowWeights } = this.split(done, ctx, this.endOf(done.length, ctx.objectives.length));
     if (below.length === 0 || above.length === 0) return null;
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
@@ -326,8 +347,19 @@ export class Tpe implements SearchStrategy {
     };
   }
 
-  /** Below / above sets (and the below weights) of the complete trials. */
-  private split(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  /** The objective whose end this ask pushes (see `endEvery`), or undefined for an ordinary ask. */
+  private endOf(n: number, m: number): number | undefined {
+    const { endEvery, endFrom, endObjectives } = this.o;
+    if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
+    if (endObjectives === 'first') return 0;
+    return Math.floor((n - endFrom) / endEvery) % m;
+  }
+
+  /**
+   * Below / above sets (and the below weights) of the complete trials; with `end`, the below set is the best trials on
+   * that objective alone (weights 1).
+   */
+  private split(done: readonly Trial[], ctx: AskContext, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
     const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
@@ -339,7 +371,8 @@ export class Tpe implements SearchStrategy {
     const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
     const m = ctx.objectives.length;
     let chosen: number[];
-    if (m === 1) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[0]! - (loss[b] as number[])[0]! || a - b).slice(0, nBelow);
+    const one = m === 1 ? 0 : end;
+    if (one !== undefined) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[one]! - (loss[b] as number[])[one]! || a - b).slice(0, nBelow);
     else if (this.o.wholeFront && m >= 3) {
       const first = nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0]?.length ?? 0;
       chosen = selectFronts(feasible, loss, Math.max(nBelow, Math.min(first, 2 * this.o.maxBelow)));
@@ -350,7 +383,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1 && this.o.belowWeighting !== 'flat') {
+    if (m > 1 && one === undefined && this.o.belowWeighting !== 'flat') {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
