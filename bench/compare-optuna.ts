@@ -826,6 +826,10 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (base === 'tpe-end1') return ['tpe', { endEvery: 3, endObjectives: 'first' }, screen];
   if (base === 'tpe-end2') return ['tpe', { endEvery: 2 }, screen];
   if (base === 'tpe-end4') return ['tpe', { endEvery: 4 }, screen];
+  // ... the below set of an end ask the end's side of the first front (tpe option endBelow 'front')
+  if (base === 'tpe-endf') return ['tpe', { endEvery: 3, endBelow: 'front' }, screen];
+  if (base === 'tpe-endf1') return ['tpe', { endEvery: 3, endBelow: 'front', endObjectives: 'first' }, screen];
+  if (base === 'tpe-endf4') return ['tpe', { endEvery: 4, endBelow: 'front' }, screen];
   if (base === 'tpe-end50') return ['tpe', { endEvery: 3, endFrom: 50 }, screen];
   return [base, {}, screen];
 }

@@ -82,6 +82,12 @@ export interface TpeOptions {
    * or 'first' (the first objective only, e.g. the accuracy end of an accuracy / cost problem).
    */
   readonly endObjectives?: 'all' | 'first';
+  /**
+   * The below set of an end ask: 'objective' (default: the best `gamma(n)` feasible trials on the end's objective alone)
+   * or 'front' (the end's side of the feasible first front: its points sorted by the end's objective, the best third,
+   * at least 2), so l(x) sits on the front's end and its kernels reach the 2-3-choice neighbourhood of those points.
+   */
+  readonly endBelow?: 'objective' | 'front';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -155,6 +161,7 @@ export class Tpe implements SearchStrategy {
       endEvery: options.endEvery ?? 0,
       endFrom: options.endFrom ?? 100,
       endObjectives: options.endObjectives ?? 'all',
+      endBelow: options.endBelow ?? 'objective',
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -174,6 +181,8 @@ export class Tpe implements SearchStrategy {
     if (!int(o.endFrom, 0)) throw new ConfigError(`tpe endFrom ${JSON.stringify(options.endFrom)}: expected an integer >= 0`);
     if (o.endObjectives !== 'all' && o.endObjectives !== 'first')
       throw new ConfigError(`tpe endObjectives ${JSON.stringify(options.endObjectives)}: expected 'all' or 'first'`);
+    if (o.endBelow !== 'objective' && o.endBelow !== 'front')
+      throw new ConfigError(`tpe endBelow ${JSON.stringify(options.endBelow)}: expected 'objective' or 'front'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -372,7 +381,11 @@ export class Tpe implements SearchStrategy {
     const m = ctx.objectives.length;
     let chosen: number[];
     const one = m === 1 ? 0 : end;
-    if (one !== undefined) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[one]! - (loss[b] as number[])[one]! || a - b).slice(0, nBelow);
+    const byOne = (j: number) => (a: number, b: number) => (loss[a] as number[])[j]! - (loss[b] as number[])[j]! || a - b;
+    if (one !== undefined && m > 1 && this.o.endBelow === 'front') {
+      const first = (nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0] ?? []).map((k) => feasible[k] as number);
+      chosen = first.sort(byOne(one)).slice(0, Math.min(first.length, Math.max(2, Math.ceil(first.length / 3))));
+    } else if (one !== undefined) chosen = [...feasible].sort(byOne(one)).slice(0, nBelow);
     else if (this.o.wholeFront && m >= 3) {
       const first = nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0]?.length ?? 0;
       chosen = selectFronts(feasible, loss, Math.max(nBelow, Math.min(first, 2 * this.o.maxBelow)));
