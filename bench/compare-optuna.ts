@@ -830,6 +830,10 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   if (base === 'tpe-endf') return ['tpe', { endEvery: 3, endBelow: 'front' }, screen];
   if (base === 'tpe-endf1') return ['tpe', { endEvery: 3, endBelow: 'front', endObjectives: 'first' }, screen];
   if (base === 'tpe-endf4') return ['tpe', { endEvery: 4, endBelow: 'front' }, screen];
+  // ... an end ask proposes the best unevaluated 1-3-choice neighbour of the end's best trial (tpe option endProposal)
+  if (base === 'tpe-endn') return ['tpe', { endEvery: 3, endProposal: 'neighbours' }, screen];
+  if (base === 'tpe-endn1') return ['tpe', { endEvery: 3, endProposal: 'neighbours', endObjectives: 'first' }, screen];
+  if (base === 'tpe-endn5') return ['tpe', { endEvery: 5, endProposal: 'neighbours' }, screen];
   if (base === 'tpe-end50') return ['tpe', { endEvery: 3, endFrom: 50 }, screen];
   return [base, {}, screen];
 }
