@@ -819,22 +819,13 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   // ('tpe-bws') or all alike ('tpe-bwf') (tpe option belowWeighting)
   if (base === 'tpe-bws') return ['tpe', { belowWeighting: 'sqrt' }, screen];
   if (base === 'tpe-bwf') return ['tpe', { belowWeighting: 'flat' }, screen];
-  // session 38 (search15), 2+ objectives: from 100 complete trials, every 3rd ask ('tpe-end', 'tpe-end1') / every 2nd
-  // ('tpe-end2') / every 4th ('tpe-end4') is a one-objective TPE ask for an end of the front, cycling over the objectives
-  // ('tpe-end1': the first objective, the accuracy end, only) (tpe options endEvery, endFrom, endObjectives)
+  // session 38 (search15), 2+ objectives: from 100 complete trials every 3rd ask is an end ask, one objective in turn
+  // ('tpe-end1': the first objective only), with l / g fitted on the best trials on that objective alone and candidates
+  // drawn from that l ('tpe-end', 'tpe-end1') or the best unevaluated 1-3-choice neighbour of that objective's best trial
+  // by that l / g ('tpe-endn', frozen for the blind test) (tpe options endEvery, endObjectives, endProposal)
   if (base === 'tpe-end') return ['tpe', { endEvery: 3 }, screen];
   if (base === 'tpe-end1') return ['tpe', { endEvery: 3, endObjectives: 'first' }, screen];
-  if (base === 'tpe-end2') return ['tpe', { endEvery: 2 }, screen];
-  if (base === 'tpe-end4') return ['tpe', { endEvery: 4 }, screen];
-  // ... the below set of an end ask the end's side of the first front (tpe option endBelow 'front')
-  if (base === 'tpe-endf') return ['tpe', { endEvery: 3, endBelow: 'front' }, screen];
-  if (base === 'tpe-endf1') return ['tpe', { endEvery: 3, endBelow: 'front', endObjectives: 'first' }, screen];
-  if (base === 'tpe-endf4') return ['tpe', { endEvery: 4, endBelow: 'front' }, screen];
-  // ... an end ask proposes the best unevaluated 1-3-choice neighbour of the end's best trial (tpe option endProposal)
   if (base === 'tpe-endn') return ['tpe', { endEvery: 3, endProposal: 'neighbours' }, screen];
-  if (base === 'tpe-endn1') return ['tpe', { endEvery: 3, endProposal: 'neighbours', endObjectives: 'first' }, screen];
-  if (base === 'tpe-endn5') return ['tpe', { endEvery: 5, endProposal: 'neighbours' }, screen];
-  if (base === 'tpe-end50') return ['tpe', { endEvery: 3, endFrom: 50 }, screen];
   return [base, {}, screen];
 }
 

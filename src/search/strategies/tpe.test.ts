@@ -381,17 +381,7 @@ test('tpe end asks (endEvery, endFrom, endObjectives): one-objective below sets 
   assert.equal(changed, 3, `end asks changed the proposals of ${changed} of 3 runs`);
   assert.ok(firstDiffers > 0, "endObjectives 'first' proposes otherwise than 'all'");
   assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 2, endFrom: 20 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
-  // endBelow 'front': the end's side of the first front (its best third on that objective, at least 2)
-  const sf = (new Tpe({ endEvery: 3, endBelow: 'front' }) as unknown as Split).split(history, ctx, 0);
-  const frontKeys = new Set(paretoFront(history.map((t) => t.values as number[])).map((i) => JSON.stringify((history[i] as Trial).params)));
-  assert.ok(sf.below.length >= 2 && sf.below.length <= Math.max(2, Math.ceil(frontKeys.size / 3)), `front end: ${sf.below.length} of ${frontKeys.size}`);
-  assert.ok(sf.below.every((t) => frontKeys.has(JSON.stringify(t.params))));
   const f0 = (t: Trial): number => (t.values as number[])[0] as number;
-  const frontAbove = sf.above.filter((t) => frontKeys.has(JSON.stringify(t.params)));
-  assert.ok(
-    frontAbove.every((t) => f0(t) >= Math.max(...sf.below.map(f0))),
-    'the best of the front on objective 0',
-  );
   // endProposal 'neighbours': every end ask proposes an unevaluated point 1-3 choices from the end's best trial
   for (const seed of [1, 2]) {
     const nb = await runTri(new Tpe({ endEvery: 3, endFrom: 30, endObjectives: 'first', endProposal: 'neighbours' }), 2, seed);
@@ -407,7 +397,6 @@ test('tpe end asks (endEvery, endFrom, endObjectives): one-objective below sets 
     }
   }
   for (const [opt, bad, msg] of [
-    ['endBelow', 'half', /endBelow "half": expected 'objective' or 'front'/],
     ['endProposal', 'walk', /endProposal "walk": expected 'sample' or 'neighbours'/],
     ['endEvery', -1, /endEvery -1: expected an integer >= 0/],
     ['endEvery', 1.5, /endEvery 1.5: expected an integer >= 0/],

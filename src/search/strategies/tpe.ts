@@ -83,12 +83,6 @@ export interface TpeOptions {
    */
   readonly endObjectives?: 'all' | 'first';
   /**
-   * The below set of an end ask: 'objective' (default: the best `gamma(n)` feasible trials on the end's objective alone)
-   * or 'front' (the end's side of the feasible first front: its points sorted by the end's objective, the best third,
-   * at least 2), so l(x) sits on the front's end and its kernels reach the 2-3-choice neighbourhood of those points.
-   */
-  readonly endBelow?: 'objective' | 'front';
-  /**
    * How an end ask proposes: 'sample' (default: `candidates` draws from the end's l(x), as any ask) or 'neighbours'
    * (every unevaluated point that differs from the end's best trial in 1 to 3 categorical parameters, at most 300
    * drawn at random where there are more, ranked by the end's log l - log g; a point of an evaluated class is passed
@@ -170,7 +164,6 @@ export class Tpe implements SearchStrategy {
       endEvery: options.endEvery ?? 0,
       endFrom: options.endFrom ?? 100,
       endObjectives: options.endObjectives ?? 'all',
-      endBelow: options.endBelow ?? 'objective',
       endProposal: options.endProposal ?? 'sample',
     };
     const o = this.o;
@@ -193,8 +186,6 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe endObjectives ${JSON.stringify(options.endObjectives)}: expected 'all' or 'first'`);
     if (o.endProposal !== 'sample' && o.endProposal !== 'neighbours')
       throw new ConfigError(`tpe endProposal ${JSON.stringify(options.endProposal)}: expected 'sample' or 'neighbours'`);
-    if (o.endBelow !== 'objective' && o.endBelow !== 'front')
-      throw new ConfigError(`tpe endBelow ${JSON.stringify(options.endBelow)}: expected 'objective' or 'front'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -470,10 +461,7 @@ export class Tpe implements SearchStrategy {
     let chosen: number[];
     const one = m === 1 ? 0 : end;
     const byOne = (j: number) => (a: number, b: number) => (loss[a] as number[])[j]! - (loss[b] as number[])[j]! || a - b;
-    if (one !== undefined && m > 1 && this.o.endBelow === 'front') {
-      const first = (nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0] ?? []).map((k) => feasible[k] as number);
-      chosen = first.sort(byOne(one)).slice(0, Math.min(first.length, Math.max(2, Math.ceil(first.length / 3))));
-    } else if (one !== undefined) chosen = [...feasible].sort(byOne(one)).slice(0, nBelow);
+    if (one !== undefined) chosen = [...feasible].sort(byOne(one)).slice(0, nBelow);
     else if (this.o.wholeFront && m >= 3) {
       const first = nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0]?.length ?? 0;
       chosen = selectFronts(feasible, loss, Math.max(nBelow, Math.min(first, 2 * this.o.maxBelow)));
