@@ -867,6 +867,13 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
   // ('tpe-bws') or all alike ('tpe-bwf') (tpe option belowWeighting)
   if (base === 'tpe-bws') return ['tpe', { belowWeighting: 'sqrt' }, screen];
   if (base === 'tpe-bwf') return ['tpe', { belowWeighting: 'flat' }, screen];
+  // session 38 (search15), 2+ objectives: from 100 complete trials every 3rd ask is an end ask, one objective in turn
+  // ('tpe-end1': the first objective only), with l / g fitted on the best trials on that objective alone and candidates
+  // drawn from that l ('tpe-end', 'tpe-end1') or the best unevaluated 1-3-choice neighbour of that objective's best trial
+  // by that l / g ('tpe-endn', frozen for the blind test) (tpe options endEvery, endObjectives, endProposal)
+  if (base === 'tpe-end') return ['tpe', { endEvery: 3 }, screen];
+  if (base === 'tpe-end1') return ['tpe', { endEvery: 3, endObjectives: 'first' }, screen];
+  if (base === 'tpe-endn') return ['tpe', { endEvery: 3, endProposal: 'neighbours' }, screen];
   return [base, {}, screen];
 }
 

@@ -341,3 +341,70 @@ test('tpe belowWeighting: sqrt / flat change the below weights and the proposals
     (e: unknown) => e instanceof ConfigError && /belowWeighting "even": expected 'hv', 'sqrt' or 'flat'/.test(e.message),
   );
 });
+
+test('tpe end asks (endEvery, endFrom, endObjectives): one-objective below sets on every k-th ask from endFrom; off or one objective exactly as before', async () => {
+  type Split = {
+    split(done: readonly Trial[], ctx: { objectives: readonly Objective[] }, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] };
+  };
+  const history = await runTri(new Tpe(), 2, 7);
+  const ctx = { objectives: three.slice(0, 2) };
+  const s = new Tpe({ endEvery: 3 }) as unknown as Split;
+  assert.deepEqual(paramsKey(s.split(history, ctx).below), paramsKey((new Tpe() as unknown as Split).split(history, ctx).below), 'an ordinary ask');
+  for (const end of [0, 1]) {
+    const { below, above, belowWeights } = s.split(history, ctx, end);
+    const v = (t: Trial): number => (t.values as number[])[end] as number;
+    assert.equal(below.length, 9, 'gamma(90) trials below');
+    const worstBelow = Math.max(...below.map(v));
+    assert.ok(
+      above.every((t) => v(t) >= worstBelow),
+      `end ${end}: the below set is the best on objective ${end} alone`,
+    );
+    assert.ok(belowWeights.every((w) => w === 1));
+  }
+  let changed = 0;
+  let firstDiffers = 0;
+  for (const [m, seed] of [
+    [2, 1],
+    [2, 2],
+    [3, 1],
+  ] as const) {
+    const plain = await runTri(new Tpe(), m, seed);
+    const on = await runTri(new Tpe({ endEvery: 3, endFrom: 30 }), m, seed);
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 3, endFrom: 30 }), m, seed)), paramsKey(on), 'same seed, same proposals');
+    assert.deepEqual(paramsKey(on).slice(0, 30), paramsKey(plain).slice(0, 30), 'no end ask before endFrom trials');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 0, endFrom: 30 }), m, seed)), paramsKey(plain), 'endEvery 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 3, endFrom: 200 }), m, seed)), paramsKey(plain), 'endFrom beyond the run');
+    if (paramsKey(on).join() !== paramsKey(plain).join()) changed++;
+    const first = await runTri(new Tpe({ endEvery: 3, endFrom: 30, endObjectives: 'first' }), m, seed);
+    if (paramsKey(first).join() !== paramsKey(on).join()) firstDiffers++;
+  }
+  assert.equal(changed, 3, `end asks changed the proposals of ${changed} of 3 runs`);
+  assert.ok(firstDiffers > 0, "endObjectives 'first' proposes otherwise than 'all'");
+  assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 2, endFrom: 20 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
+  const f0 = (t: Trial): number => (t.values as number[])[0] as number;
+  // endProposal 'neighbours': every end ask proposes an unevaluated point 1-3 choices from the end's best trial
+  for (const seed of [1, 2]) {
+    const nb = await runTri(new Tpe({ endEvery: 3, endFrom: 30, endObjectives: 'first', endProposal: 'neighbours' }), 2, seed);
+    const sampled = await runTri(new Tpe({ endEvery: 3, endFrom: 30, endObjectives: 'first' }), 2, seed);
+    assert.notDeepEqual(paramsKey(nb), paramsKey(sampled), 'neighbours propose otherwise than sample');
+    assert.deepEqual(paramsKey(nb).slice(0, 30), paramsKey(sampled).slice(0, 30));
+    for (let n = 30; n < 90; n += 3) {
+      const best = nb.slice(0, n).reduce((a, b) => (f0(b) < f0(a) || (f0(b) === f0(a) && (b.values as number[])[1]! < (a.values as number[])[1]!) ? b : a));
+      const p = (nb[n] as Trial).params;
+      const changed = ['a', 'b', 'c', 'd'].filter((k) => p[k] !== best.params[k]).length;
+      assert.ok(changed >= 1 && changed <= 3, `trial ${n}: ${changed} choices from the end's best trial`);
+      assert.ok(!nb.slice(0, n).some((t) => JSON.stringify(t.params) === JSON.stringify(p)), `trial ${n} is new`);
+    }
+  }
+  for (const [opt, bad, msg] of [
+    ['endProposal', 'walk', /endProposal "walk": expected 'sample' or 'neighbours'/],
+    ['endEvery', -1, /endEvery -1: expected an integer >= 0/],
+    ['endEvery', 1.5, /endEvery 1.5: expected an integer >= 0/],
+    ['endFrom', -3, /endFrom -3: expected an integer >= 0/],
+    ['endObjectives', 'both', /endObjectives "both": expected 'all' or 'first'/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -68,6 +68,27 @@ export interface TpeOptions {
    * objective). One objective: every below trial 1 whatever the option.
    */
   readonly belowWeighting?: 'hv' | 'sqrt' | 'flat';
+  /**
+   * End asks (2 or more objectives; default 0 = off): once `endFrom` trials are complete, every `endEvery`-th ask
+   * (counted by complete trials) fits l(x) / g(x) for ONE objective, an end of the front: the below set is the best
+   * `gamma(n)` feasible trials on that objective alone, each weighing 1, as TPE with one objective. The end asks cycle
+   * over the ends that `endObjectives` names. Other asks: unchanged. One objective: no change.
+   */
+  readonly endEvery?: number;
+  /** Complete trials before the first end ask (default 100). */
+  readonly endFrom?: number;
+  /**
+   * Which ends the end asks push: 'all' (default: the first objective's best end, then each other objective's, in turn)
+   * or 'first' (the first objective only, e.g. the accuracy end of an accuracy / cost problem).
+   */
+  readonly endObjectives?: 'all' | 'first';
+  /**
+   * How an end ask proposes: 'sample' (default: `candidates` draws from the end's l(x), as any ask) or 'neighbours'
+   * (every unevaluated point that differs from the end's best trial in 1 to 3 categorical parameters, at most 300
+   * drawn at random where there are more, ranked by the end's log l - log g; a point of an evaluated class is passed
+   * over where the context gives a class key). Multivariate only; a space without categorical parameters samples.
+   */
+  readonly endProposal?: 'sample' | 'neighbours';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -79,6 +100,8 @@ interface Model {
   readonly seen: ReadonlySet<string>;
   /** Complete trials the model was fitted on. */
   readonly n: number;
+  /** An end ask with endProposal 'neighbours': the end's best trial (whose neighbourhood is searched). */
+  readonly endTarget?: Params;
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
   readonly cls?: {
     readonly classOf: (p: Params) => string;
@@ -138,6 +161,10 @@ export class Tpe implements SearchStrategy {
       classAware: options.classAware ?? false,
       wholeFront: options.wholeFront ?? false,
       belowWeighting: options.belowWeighting ?? 'hv',
+      endEvery: options.endEvery ?? 0,
+      endFrom: options.endFrom ?? 100,
+      endObjectives: options.endObjectives ?? 'all',
+      endProposal: options.endProposal ?? 'sample',
     };
     const o = this.o;
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
@@ -153,6 +180,12 @@ export class Tpe implements SearchStrategy {
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.belowWeighting !== 'hv' && o.belowWeighting !== 'sqrt' && o.belowWeighting !== 'flat')
       throw new ConfigError(`tpe belowWeighting ${JSON.stringify(options.belowWeighting)}: expected 'hv', 'sqrt' or 'flat'`);
+    if (!int(o.endEvery, 0)) throw new ConfigError(`tpe endEvery ${JSON.stringify(options.endEvery)}: expected an integer >= 0 (0: no end asks)`);
+    if (!int(o.endFrom, 0)) throw new ConfigError(`tpe endFrom ${JSON.stringify(options.endFrom)}: expected an integer >= 0`);
+    if (o.endObjectives !== 'all' && o.endObjectives !== 'first')
+      throw new ConfigError(`tpe endObjectives ${JSON.stringify(options.endObjectives)}: expected 'all' or 'first'`);
+    if (o.endProposal !== 'sample' && o.endProposal !== 'neighbours')
+      throw new ConfigError(`tpe endProposal ${JSON.stringify(options.endProposal)}: expected 'sample' or 'neighbours'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -178,6 +211,10 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    if (this.o.multivariate && model.endTarget) {
+      const p = this.neighbourProposal(model, model.endTarget, ctx);
+      if (p !== undefined) return p;
+    }
     if (this.o.multivariate && model.cls) {
       // class-aware: candidates scored at class level; one of an evaluated class is skipped
       const cls = model.cls;
@@ -288,6 +325,75 @@ export class Tpe implements SearchStrategy {
     };
   }
 
+  /**
+   * endProposal 'neighbours': the unevaluated points 1-3 categorical choices from `target` (at most 300, drawn at random
+   * where there are more), the one with the largest log l - log g whose class (where the context gives a key) is not
+   * evaluated; undefined when there is none.
+   */
+  private neighbourProposal(model: Model, target: Params, ctx: AskContext): Params | undefined {
+    const { space, rng } = ctx;
+    const { l, g, dims, specs } = model;
+    const x0 = toPoint(space.names, specs, target);
+    // flattened index and choice count of each categorical parameter
+    const cats: { d: number; k: number }[] = [];
+    let d = 0;
+    for (const s of specs) {
+      if (s.kind === 'categorical') cats.push({ d, k: s.choices.length });
+      d += s.kind === 'structured' ? s.codec.dimension : 1;
+    }
+    if (cats.length === 0) return undefined;
+    const CAP = 300;
+    // neighbours at distance 1..3: e[r] = sum over r-subsets of the product of (k - 1)
+    const e = [1, 0, 0, 0];
+    for (const c of cats) for (let r = 3; r >= 1; r--) e[r] = (e[r] as number) + (e[r - 1] as number) * (c.k - 1);
+    const total = (e[1] as number) + (e[2] as number) + (e[3] as number);
+    const xs: number[][] = [];
+    if (total <= CAP) {
+      const rec = (from: number, depth: number, x: number[]): void => {
+        if (depth > 0) xs.push([...x]);
+        if (depth === 3) return;
+        for (let i = from; i < cats.length; i++) {
+          const c = cats[i] as { d: number; k: number };
+          const own = x0[c.d] as number;
+          for (let v = 0; v < c.k; v++) {
+            if (v === own) continue;
+            x[c.d] = v;
+            rec(i + 1, depth + 1, x);
+          }
+          x[c.d] = own;
+        }
+      };
+      rec(0, 0, [...x0]);
+    } else {
+      for (let t = 0; t < CAP; t++) {
+        let u = rng.next() * total;
+        let r = 1;
+        while (r < 3 && u >= (e[r] as number)) u -= e[r++] as number;
+        const idx = cats.map((_, i) => i);
+        const x = [...x0];
+        for (let j = 0; j < r && j < idx.length; j++) {
+          const pick = j + rng.int(0, idx.length - 1 - j);
+          [idx[j], idx[pick]] = [idx[pick] as number, idx[j] as number];
+          const c = cats[idx[j] as number] as { d: number; k: number };
+          const own = x0[c.d] as number;
+          const v = rng.int(0, c.k - 2);
+          x[c.d] = v >= own ? v + 1 : v;
+        }
+        xs.push(x);
+      }
+    }
+    const scored = xs.map((x) => ({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) })).sort((a, b) => b.s - a.s);
+    const classOf = ctx.classOf;
+    const seenCls = classOf ? new Set(ctx.history.map((t) => classOf(t.params))) : undefined;
+    for (const c of scored) {
+      const p = fromPoint(space.names, specs, dims, c.x);
+      if (model.seen.has(keyOf(p, space.names))) continue;
+      if (classOf && seenCls?.has(classOf(p))) continue;
+      return p;
+    }
+    return undefined;
+  }
+
   /** Keys of the evaluated points (empty when skipSeen is off). */
   private seen(ctx: AskContext): Set<string> {
     return new Set(this.o.skipSeen ? ctx.history.filter((t) => t.state !== 'running').map((t) => keyOf(t.params, ctx.space.names)) : []);
@@ -297,7 +403,9 @@ export class Tpe implements SearchStrategy {
   private model(done: readonly Trial[], ctx: AskContext): Model | null {
     const space = ctx.space;
     if (done.length < Math.max(this.o.startupTrials, 2)) return null;
-    const { below, above, belowWeights } = this.split(done, ctx);
+    const end = this.endOf(done.length, ctx.objectives.length);
+    const { below, above, belowWeights } = this.split(done, ctx, end);
+    const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
@@ -323,11 +431,23 @@ export class Tpe implements SearchStrategy {
       specs,
       seen: this.seen(ctx),
       n: done.length,
+      ...(endTarget ? { endTarget } : {}),
     };
   }
 
-  /** Below / above sets (and the below weights) of the complete trials. */
-  private split(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  /** The objective whose end this ask pushes (see `endEvery`), or undefined for an ordinary ask. */
+  private endOf(n: number, m: number): number | undefined {
+    const { endEvery, endFrom, endObjectives } = this.o;
+    if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
+    if (endObjectives === 'first') return 0;
+    return Math.floor((n - endFrom) / endEvery) % m;
+  }
+
+  /**
+   * Below / above sets (and the below weights) of the complete trials; with `end`, the below set is the best trials on
+   * that objective alone (weights 1).
+   */
+  private split(done: readonly Trial[], ctx: AskContext, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
     const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
@@ -339,7 +459,9 @@ export class Tpe implements SearchStrategy {
     const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
     const m = ctx.objectives.length;
     let chosen: number[];
-    if (m === 1) chosen = [...feasible].sort((a, b) => (loss[a] as number[])[0]! - (loss[b] as number[])[0]! || a - b).slice(0, nBelow);
+    const one = m === 1 ? 0 : end;
+    const byOne = (j: number) => (a: number, b: number) => (loss[a] as number[])[j]! - (loss[b] as number[])[j]! || a - b;
+    if (one !== undefined) chosen = [...feasible].sort(byOne(one)).slice(0, nBelow);
     else if (this.o.wholeFront && m >= 3) {
       const first = nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0]?.length ?? 0;
       chosen = selectFronts(feasible, loss, Math.max(nBelow, Math.min(first, 2 * this.o.maxBelow)));
@@ -350,7 +472,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1 && this.o.belowWeighting !== 'flat') {
+    if (m > 1 && one === undefined && this.o.belowWeighting !== 'flat') {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
@@ -368,6 +490,23 @@ export class Tpe implements SearchStrategy {
     }
     return { below, above, belowWeights };
   }
+}
+
+/** The feasible complete trial best on objective `j` (ties: the other objectives in order, then the earlier trial). */
+function bestOn(done: readonly Trial[], ctx: AskContext, j: number): Params | undefined {
+  let best: { t: Trial; l: number[] } | undefined;
+  for (const t of done) {
+    if (violation(t.constraints) > 0) continue;
+    const l = toMinimization(t.values as number[], ctx.objectives);
+    const key = [l[j] as number, ...l.filter((_, k) => k !== j)];
+    if (best === undefined || lexLess(key, best.l)) best = { t, l: key };
+  }
+  return best?.t.params;
+}
+
+function lexLess(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if ((a[i] as number) !== (b[i] as number)) return (a[i] as number) < (b[i] as number);
+  return false;
 }
 
 /** Whole non-dominated fronts of `idx` while they fit in `k`; the last front cut by greedy hypervolume subset selection. */
