@@ -12,7 +12,7 @@ import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { exactCostEhvi } from './ehvi.js';
-import { ehviScorer, frontScorer, Prescreen, trimmedFront } from './prescreen.js';
+import { ehviScorer, frontScorer, neighbours, Prescreen, trimmedFront } from './prescreen.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
 
 // The conformance suite runs in strategies.test.ts (every registered strategy); here: with the evolution inner and cost awareness off.
@@ -469,4 +469,98 @@ test('ca14 options: given at their defaults the EHVI proposes exactly as without
   const plain = await run({});
   assert.deepEqual(await run({ ehviReference: 'observed', costRepeats: false, ehviEvery: 1 }), plain);
   for (const o of [{ costRepeats: true }, { ehviEvery: 3 }, { ehviEvery: 2, ehviOthers: 'inner' }]) assert.notDeepEqual(await run(o), plain, JSON.stringify(o));
+});
+
+test('end asks (endEvery): bad values are ConfigErrors naming them; the registry JSON options accept them', () => {
+  const base = { costAware: true, acquisition: 'ehvi' as const };
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, endEvery: 1 }),
+    (e) => e instanceof ConfigError && /endEvery 1: expected an integer in \[2, 1000\]/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endEvery: 2.5 }), /endEvery 2.5/);
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, endEvery: 3 }), /endEvery 3 applies to acquisition 'ehvi' only/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endEvery: 3, endRadius: 4 }), /endRadius 4: expected an integer in \[1, 3\]/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endEvery: 3, endAfter: 0 }), /endAfter 0/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endRadius: 2 }), /endRadius 2 applies with endEvery only/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endAfter: 50 }), /endAfter 50 applies with endEvery only/);
+  const json = { inner: 'tpe', ...base, ehviShare: 0.5, endEvery: 3, endAfter: 50, endRadius: 1 };
+  assert.equal(createStrategy('prescreen', json).name, 'prescreen');
+  assert.throws(() => createStrategy('prescreen', { ...json, endEvery: 0 }), (e) => e instanceof ConfigError && /endEvery 0/.test(e.message));
+});
+
+test('neighbours: every point within the radius, each once, the centre excluded', () => {
+  const sp = new SearchSpace({ x: { kind: 'categorical', choices: ['p', 'q', 'r'] }, y: { kind: 'int', low: 0, high: 3 }, z: { kind: 'categorical', choices: [0, 1] } });
+  const c = { x: 'p', y: 1, z: 0 };
+  const one = neighbours(sp, c, 1);
+  assert.equal(one.length, 2 + 3 + 1);
+  const two = neighbours(sp, c, 2);
+  const keys = new Set(two.map((p) => JSON.stringify(p)));
+  assert.equal(keys.size, two.length, 'no duplicates');
+  assert.equal(two.length, 6 + 2 * 3 + 2 * 1 + 3 * 1);
+  assert.ok(!keys.has(JSON.stringify(c)));
+  const changes = (p: Params) => ['x', 'y', 'z'].filter((n) => p[n] !== (c as Params)[n]).length;
+  assert.ok(two.every((p) => changes(p) >= 1 && changes(p) <= 2));
+  assert.equal(neighbours(sp, c, 3).length, (3 * 4 * 2) - 1, 'radius 3 covers the whole 3-parameter space');
+});
+
+test('end asks: late asks go to an unevaluated neighbour of the front\'s top end / cheap end; off or before endAfter: as before', async () => {
+  // accuracy rises with a (latency a + 0.1 b); the evaluated front stops at a = 5; the inner strategy proposes only
+  // cheap points around a = 1, so without end asks nothing near the top end is tried
+  const acc = (p: Params): number => 0.3 + 0.08 * (p.a as number) - 0.01 * (p.b as number);
+  const h: Trial[] = [];
+  let n = 0;
+  for (let a = 0; a <= 5; a++) for (const b of [0, 3, 6]) h.push(trial(n++, { a, b }, [acc({ a, b }), latencyOf({ a, b })]));
+  const cands = [
+    { a: 1, b: 9 },
+    { a: 1, b: 8 },
+  ];
+  const ask = (o: object, trialNumber = h.length) =>
+    new Prescreen(listStrategy(cands), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 2, ...o }).ask({
+      space,
+      objectives: accLat,
+      history: h,
+      trialNumber,
+      rng: new Rng(1),
+      cheapObjectives: cheap,
+    });
+  const off = await ask({});
+  assert.equal(off.a, 1, 'without end asks: one of the inner proposals');
+  // trial number 18 = 0 mod 3 and floor(18 / 3) = 6 even: a top-end ask
+  const top = await ask({ endEvery: 3, endAfter: 10 });
+  assert.ok((top.a as number) >= 4 && (top.a as number) <= 7, `near the top end (a = 5): ${JSON.stringify(top)}`);
+  assert.ok(!h.some((t) => t.params.a === top.a && t.params.b === top.b), 'not evaluated yet');
+  assert.deepEqual(await ask({ endEvery: 3, endAfter: 100 }), off, 'before endAfter complete trials: as without');
+  assert.deepEqual(await ask({ endEvery: 3, endAfter: 10 }, 19), off, 'not an end ask (19 mod 3 != 0): as without');
+  // trial number 21: floor(21 / 3) = 7 odd, a cheap-end ask: around the cheapest front point (a = 0, b = 0)
+  const low = await ask({ endEvery: 3, endAfter: 10 }, 21);
+  assert.ok((low.a as number) <= 2, `near the cheap end: ${JSON.stringify(low)}`);
+  assert.notDeepEqual(low, top);
+});
+
+test('end asks: given at their defaults absent, proposals as before; endEvery set changes a run', async () => {
+  const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 6) ** 2 / 20 - ((p.b as number) - 3) ** 2 / 40, latencyOf(p)] });
+  const run = async (o: object) =>
+    (
+      await runTrials({
+        strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
+          costAware: true,
+          acquisition: 'ehvi',
+          startupTrials: 8,
+          candidates: 6,
+          ...o,
+        }),
+        space,
+        objectives: accLat,
+        evaluate: problem,
+        nTrials: 40,
+        seed: 3,
+        cheapObjectives: cheap,
+      })
+    ).map((t) => t.params);
+  const plain = await run({});
+  assert.deepEqual(await run({ endEvery: 2, endAfter: 1000 }), plain, 'no end ask before endAfter');
+  const ends = await run({ endEvery: 2, endAfter: 12 });
+  assert.deepEqual(ends.slice(0, 12), plain.slice(0, 12));
+  assert.notDeepEqual(ends, plain);
+  assert.equal(new Set(ends.map((p) => JSON.stringify(p))).size, ends.length, 'end asks propose points not evaluated yet');
 });
