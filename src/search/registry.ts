@@ -139,6 +139,7 @@ function createPrescreen(options: Readonly<Record<string, unknown>>, ctx: Strate
     'endEvery',
     'endAfter',
     'endRadius',
+    'endSide',
   ];
   for (const k of Object.keys(rest))
     if (!known.includes(k)) throw new ConfigError(`strategy 'prescreen': unknown option '${k}'; expected inner, ${known.join(', ')}`);

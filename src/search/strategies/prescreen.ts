@@ -97,6 +97,8 @@ export interface PrescreenOptions {
    * an evaluated trial's exact costs predicted as a repeat, as costRepeats); when none has any, the ask proceeds as usual.
    */
   readonly endEvery?: number;
+  /** With endEvery: which ends the end asks seek: 'both' (default: top and cheap alternately) or 'top' (the top end only). */
+  readonly endSide?: 'both' | 'top';
   /** With endEvery: complete trials before the first end ask (default 100). */
   readonly endAfter?: number;
   /** With endEvery: parameter changes from an end point a candidate may have (default 2; 1-3). */
@@ -151,7 +153,9 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
   int('endAfter', 2, 1_000_000);
   int('endRadius', 1, 3);
   if (o.endEvery !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen endEvery ${o.endEvery} applies to acquisition 'ehvi' only`);
-  for (const k of ['endAfter', 'endRadius'] as const)
+  if (o.endSide !== undefined && o.endSide !== 'both' && o.endSide !== 'top')
+    throw new ConfigError(`prescreen endSide ${JSON.stringify(o.endSide)}: expected 'both' or 'top'`);
+  for (const k of ['endAfter', 'endRadius', 'endSide'] as const)
     if (o[k] !== undefined && o.endEvery === undefined) throw new ConfigError(`prescreen ${k} ${o[k]} applies with endEvery only`);
   if (o.costRepeats !== undefined && typeof o.costRepeats !== 'boolean')
     throw new ConfigError(`prescreen costRepeats ${JSON.stringify(o.costRepeats)}: expected true or false`);
@@ -198,6 +202,7 @@ export class Prescreen implements SearchStrategy {
     endEvery: number;
     endAfter: number;
     endRadius: number;
+    endSide: 'both' | 'top';
   };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
 
@@ -225,6 +230,7 @@ export class Prescreen implements SearchStrategy {
       endEvery: options.endEvery ?? 0,
       endAfter: options.endAfter ?? 100,
       endRadius: options.endRadius ?? 2,
+      endSide: options.endSide ?? 'both',
     };
   }
 
@@ -384,14 +390,16 @@ export class Prescreen implements SearchStrategy {
       .filter((j) => kept.has(fv[j] as number[]))
       .map((j) => ({ y: fv[j] as number[], p: (done[feasIdx[j] as number] as Trial).params }));
     if (front.length === 0) return undefined;
-    const top = Math.floor(ctx.trialNumber / this.o.endEvery) % 2 === 0;
+    const top = this.o.endSide === 'top' || Math.floor(ctx.trialNumber / this.o.endEvery) % 2 === 0;
     const centres: Params[] = [];
     if (top) {
       const byAcc = [...front].sort((a, b) => (a.y[k] as number) - (b.y[k] as number));
       for (const f of byAcc.slice(0, 2)) centres.push(f.p);
     } else
       for (const j of cheap.indices) {
-        const c = front.reduce((a, b) => ((b.y[j] as number) < (a.y[j] as number) || ((b.y[j] as number) === (a.y[j] as number) && (b.y[k] as number) < (a.y[k] as number)) ? b : a));
+        const c = front.reduce((a, b) =>
+          (b.y[j] as number) < (a.y[j] as number) || ((b.y[j] as number) === (a.y[j] as number) && (b.y[k] as number) < (a.y[k] as number)) ? b : a,
+        );
         centres.push(c.p);
       }
     const m = ctx.objectives.length;
