@@ -805,6 +805,8 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
     // ... the top end only
     ehvi5e6t: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 6, endSide: 'top' },
     ehvi5e3t: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endSide: 'top' },
+    ehvi5e6tr3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 6, endSide: 'top', endRadius: 3 },
+    ehvi5e4tr3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 4, endSide: 'top', endRadius: 3 },
     ehvi5e3r3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endRadius: 3 },
     ehvi5e3a50: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endAfter: 50 },
   };
