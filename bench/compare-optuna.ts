@@ -844,6 +844,19 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
     ehvi5fra: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true, ehviEvery: 2 },
     // ... the other asks keeping the inner strategy's first proposal not evaluated yet (dominated or not)
     ehvi5fri: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, ehviReference: 'front', costRepeats: true, ehviEvery: 2, ehviOthers: 'inner' },
+    // session 38 (ca15): end asks, from 100 complete trials every n-th ask picks, by EHVI, among the points within 2
+    // changes of the front's ends (the two most accurate points / the cheapest per cost), alternately
+    ehvi5e2: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 2 },
+    ehvi5e3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3 },
+    ehvi5e4: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 4 },
+    ehvi5e5: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 5 },
+    // ... the top end only
+    ehvi5e6t: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 6, endSide: 'top' },
+    ehvi5e3t: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endSide: 'top' },
+    ehvi5e6tr3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 6, endSide: 'top', endRadius: 3 },
+    ehvi5e4tr3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 4, endSide: 'top', endRadius: 3 },
+    ehvi5e3r3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endRadius: 3 },
+    ehvi5e3a50: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endAfter: 50 },
   };
   const [base, suffix] = label.split('+') as [string, string | undefined];
   if (suffix !== undefined && !Object.hasOwn(SUFFIXES, suffix))

@@ -136,6 +136,10 @@ function createPrescreen(options: Readonly<Record<string, unknown>>, ctx: Strate
     'costRepeats',
     'ehviEvery',
     'ehviOthers',
+    'endEvery',
+    'endAfter',
+    'endRadius',
+    'endSide',
   ];
   for (const k of Object.keys(rest))
     if (!known.includes(k)) throw new ConfigError(`strategy 'prescreen': unknown option '${k}'; expected inner, ${known.join(', ')}`);

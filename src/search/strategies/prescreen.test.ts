@@ -12,7 +12,7 @@ import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { exactCostEhvi } from './ehvi.js';
-import { ehviScorer, frontScorer, Prescreen, trimmedFront } from './prescreen.js';
+import { ehviScorer, frontScorer, neighbours, Prescreen, trimmedFront } from './prescreen.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
 
 // The conformance suite runs in strategies.test.ts (every registered strategy); here: with the evolution inner and cost awareness off.
@@ -57,7 +57,7 @@ test('cost-aware: a candidate dominated even at the best accuracy seen is skippe
   );
   const ctx: AskContext = { space, objectives: accLat, history, trialNumber: 2, rng: new Rng(1), cheapObjectives: cheap };
   assert.deepEqual(await s.ask(ctx), { a: 0, b: 5 });
-  assert.deepEqual(s.stats, { proposed: 2, skipped: 1, allSkipped: 0 });
+  assert.deepEqual(s.stats, { proposed: 2, skipped: 1, allSkipped: 0, endAsks: 0 });
   // Without cost awareness and without a model (before start-up) the inner strategy's first proposal is kept.
   const plain = new Prescreen(
     listStrategy([
@@ -469,4 +469,110 @@ test('ca14 options: given at their defaults the EHVI proposes exactly as without
   const plain = await run({});
   assert.deepEqual(await run({ ehviReference: 'observed', costRepeats: false, ehviEvery: 1 }), plain);
   for (const o of [{ costRepeats: true }, { ehviEvery: 3 }, { ehviEvery: 2, ehviOthers: 'inner' }]) assert.notDeepEqual(await run(o), plain, JSON.stringify(o));
+});
+
+test('end asks (endEvery): bad values are ConfigErrors naming them; the registry JSON options accept them', () => {
+  const base = { costAware: true, acquisition: 'ehvi' as const };
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, endEvery: 1 }),
+    (e) => e instanceof ConfigError && /endEvery 1: expected an integer in \[2, 1000\]/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endEvery: 2.5 }), /endEvery 2.5/);
+  assert.throws(() => new Prescreen(listStrategy([]), { costAware: true, endEvery: 3 }), /endEvery 3 applies to acquisition 'ehvi' only/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endEvery: 3, endRadius: 4 }), /endRadius 4: expected an integer in \[1, 3\]/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endEvery: 3, endAfter: 0 }), /endAfter 0/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endRadius: 2 }), /endRadius 2 applies with endEvery only/);
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endAfter: 50 }), /endAfter 50 applies with endEvery only/);
+  assert.throws(
+    () => new Prescreen(listStrategy([]), { ...base, endEvery: 3, endSide: 'cheap' as 'top' }),
+    (e) => e instanceof ConfigError && /endSide "cheap": expected 'both' or 'top'/.test(e.message),
+  );
+  assert.throws(() => new Prescreen(listStrategy([]), { ...base, endSide: 'top' }), /endSide top applies with endEvery only/);
+  const json = { inner: 'tpe', ...base, ehviShare: 0.5, endEvery: 3, endAfter: 50, endRadius: 1, endSide: 'top' };
+  assert.equal(createStrategy('prescreen', json).name, 'prescreen');
+  assert.throws(
+    () => createStrategy('prescreen', { ...json, endEvery: 0 }),
+    (e) => e instanceof ConfigError && /endEvery 0/.test(e.message),
+  );
+});
+
+test('neighbours: every point within the radius, each once, the centre excluded', () => {
+  const sp = new SearchSpace({
+    x: { kind: 'categorical', choices: ['p', 'q', 'r'] },
+    y: { kind: 'int', low: 0, high: 3 },
+    z: { kind: 'categorical', choices: [0, 1] },
+  });
+  const c = { x: 'p', y: 1, z: 0 };
+  const one = neighbours(sp, c, 1);
+  assert.equal(one.length, 2 + 3 + 1);
+  const two = neighbours(sp, c, 2);
+  const keys = new Set(two.map((p) => JSON.stringify(p)));
+  assert.equal(keys.size, two.length, 'no duplicates');
+  assert.equal(two.length, 6 + 2 * 3 + 2 * 1 + 3 * 1);
+  assert.ok(!keys.has(JSON.stringify(c)));
+  const changes = (p: Params) => ['x', 'y', 'z'].filter((n) => p[n] !== (c as Params)[n]).length;
+  assert.ok(two.every((p) => changes(p) >= 1 && changes(p) <= 2));
+  assert.equal(neighbours(sp, c, 3).length, 3 * 4 * 2 - 1, 'radius 3 covers the whole 3-parameter space');
+});
+
+test("end asks: late asks go to an unevaluated neighbour of the front's top end / cheap end; off or before endAfter: as before", async () => {
+  // four binary parameters, latency = their binary value, accuracy rising with latency: every point is on the true front;
+  // the points of latency 4..11 are evaluated, so the run's front ends at 11 (top; 10 next) and at 4 (cheap)
+  const bits = new SearchSpace(Object.fromEntries(['b0', 'b1', 'b2', 'b3'].map((n) => [n, { kind: 'categorical', choices: [0, 1] }])));
+  const lat = (p: Params): number => 8 * (p.b0 as number) + 4 * (p.b1 as number) + 2 * (p.b2 as number) + (p.b3 as number);
+  const pt = (l: number): Params => ({ b0: (l >> 3) & 1, b1: (l >> 2) & 1, b2: (l >> 1) & 1, b3: l & 1 });
+  const h = [4, 5, 6, 7, 8, 9, 10, 11].map((l, i) => trial(i, pt(l), [Math.sqrt(l + 1) / 4, l]));
+  const cheapBits: CheapObjectives = { indices: [1], values: (p) => [lat(p)] };
+  const inner = [pt(1), pt(13)];
+  const ask = (o: object, trialNumber: number) =>
+    new Prescreen(listStrategy(inner), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 2, ...o }).ask({
+      space: bits,
+      objectives: accLat,
+      history: h,
+      trialNumber,
+      rng: new Rng(1),
+      cheapObjectives: cheapBits,
+    });
+  const on = { endEvery: 3, endAfter: 5, endRadius: 1 };
+  // trial number 6: a multiple of 3, floor(6 / 3) even: the top end; one change from 11 or 10 and not evaluated: 3, 15, 2, 14
+  assert.ok([3, 15, 2, 14].includes(lat(await ask(on, 6))), 'a neighbour of the top end');
+  // trial number 9: floor(9 / 3) odd: the cheap end; one change from 4 and not evaluated: 0, 12
+  assert.ok([0, 12].includes(lat(await ask(on, 9))), 'a neighbour of the cheap end');
+  // endSide 'top': every end ask seeks the top end (9 too)
+  assert.ok([3, 15, 2, 14].includes(lat(await ask({ ...on, endSide: 'top' }, 9))), "endSide 'top' at 9: the top end");
+  assert.deepEqual(await ask({ ...on, endSide: 'both' }, 9), await ask(on, 9), "'both' is the default");
+  // not an end ask (10), before endAfter, or off: one of the inner strategy's proposals
+  for (const [o, n] of [
+    [on, 10],
+    [{ ...on, endAfter: 9 }, 9],
+    [{}, 9],
+  ] as const)
+    assert.ok([1, 13].includes(lat(await ask(o, n))), JSON.stringify([o, n]));
+});
+
+test('end asks: given at their defaults absent, proposals as before; endEvery set changes a run', async () => {
+  const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 6) ** 2 / 20 - ((p.b as number) - 3) ** 2 / 40, latencyOf(p)] });
+  const run = async (o: object) =>
+    (
+      await runTrials({
+        strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
+          costAware: true,
+          acquisition: 'ehvi',
+          startupTrials: 8,
+          candidates: 6,
+          ...o,
+        }),
+        space,
+        objectives: accLat,
+        evaluate: problem,
+        nTrials: 40,
+        seed: 3,
+        cheapObjectives: cheap,
+      })
+    ).map((t) => t.params);
+  const plain = await run({});
+  assert.deepEqual(await run({ endEvery: 2, endAfter: 1000 }), plain, 'no end ask before endAfter');
+  const ends = await run({ endEvery: 2, endAfter: 12 });
+  assert.deepEqual(ends.slice(0, 12), plain.slice(0, 12));
+  assert.notDeepEqual(ends, plain);
 });

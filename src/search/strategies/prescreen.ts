@@ -88,6 +88,21 @@ export interface PrescreenOptions {
    * candidate not skipped, cost-aware) or 'inner' (its first candidate not evaluated yet, dominated or not).
    */
   readonly ehviOthers?: 'screened' | 'inner';
+  /**
+   * With acquisition 'ehvi': end asks (default off). From `endAfter` complete trials on, every n-th ask (trial number a
+   * multiple of n) the candidates are not the inner strategy's but every point not evaluated yet within `endRadius`
+   * parameter changes of an END of the current front (after dropping outlying expensive values as ehviReference
+   * 'front' does): alternately the two most accurate front points (the top end) and, per cheap objective, the cheapest
+   * front point (the cheap end). The one with the largest expected hypervolume improvement is kept (a candidate with
+   * an evaluated trial's exact costs predicted as a repeat, as costRepeats); when none has any, the ask proceeds as usual.
+   */
+  readonly endEvery?: number;
+  /** With endEvery: which ends the end asks seek: 'both' (default: top and cheap alternately) or 'top' (the top end only). */
+  readonly endSide?: 'both' | 'top';
+  /** With endEvery: complete trials before the first end ask (default 100). */
+  readonly endAfter?: number;
+  /** With endEvery: parameter changes from an end point a candidate may have (default 2; 1-3). */
+  readonly endRadius?: number;
 }
 
 /** How the model sees a candidate: an encoding in [0, 1]^d and the lengthscale group of each dimension. */
@@ -134,6 +149,14 @@ export function checkPrescreenOptions(o: PrescreenOptions): void {
     throw new ConfigError(`prescreen ehviOthers ${JSON.stringify(o.ehviOthers)}: expected 'screened' or 'inner'`);
   if (o.ehviOthers !== undefined && !(o.acquisition === 'ehvi' && (o.ehviEvery ?? 1) > 1))
     throw new ConfigError(`prescreen ehviOthers '${o.ehviOthers}' applies to acquisition 'ehvi' with ehviEvery > 1 only`);
+  int('endEvery', 2, 1000);
+  int('endAfter', 2, 1_000_000);
+  int('endRadius', 1, 3);
+  if (o.endEvery !== undefined && o.acquisition !== 'ehvi') throw new ConfigError(`prescreen endEvery ${o.endEvery} applies to acquisition 'ehvi' only`);
+  if (o.endSide !== undefined && o.endSide !== 'both' && o.endSide !== 'top')
+    throw new ConfigError(`prescreen endSide ${JSON.stringify(o.endSide)}: expected 'both' or 'top'`);
+  for (const k of ['endAfter', 'endRadius', 'endSide'] as const)
+    if (o[k] !== undefined && o.endEvery === undefined) throw new ConfigError(`prescreen ${k} ${o[k]} applies with endEvery only`);
   if (o.costRepeats !== undefined && typeof o.costRepeats !== 'boolean')
     throw new ConfigError(`prescreen costRepeats ${JSON.stringify(o.costRepeats)}: expected true or false`);
   if (o.costRepeats === true && o.acquisition !== 'ehvi') throw new ConfigError("prescreen costRepeats applies to acquisition 'ehvi' only");
@@ -158,12 +181,14 @@ export interface PrescreenStats {
   skipped: number;
   /** Asks where every candidate was skipped (the nearest one to the front was kept anyway). */
   allSkipped: number;
+  /** Asks answered by an end ask (endEvery). */
+  endAsks: number;
 }
 
 /** Pre-screens the proposals of `inner` (see the module doc). */
 export class Prescreen implements SearchStrategy {
   readonly name = 'prescreen';
-  readonly stats: PrescreenStats = { proposed: 0, skipped: 0, allSkipped: 0 };
+  readonly stats: PrescreenStats = { proposed: 0, skipped: 0, allSkipped: 0, endAsks: 0 };
   private readonly o: typeof DEFAULTS & {
     costAware: boolean;
     surrogate: 'gp' | 'none';
@@ -174,6 +199,10 @@ export class Prescreen implements SearchStrategy {
     costRepeats: boolean;
     ehviEvery: number;
     ehviOthers: 'screened' | 'inner';
+    endEvery: number;
+    endAfter: number;
+    endRadius: number;
+    endSide: 'both' | 'top';
   };
   private readonly hyperMemo = new Map<string, GpHyperparameters>();
 
@@ -198,6 +227,10 @@ export class Prescreen implements SearchStrategy {
       costRepeats: options.costRepeats ?? false,
       ehviEvery: options.ehviEvery ?? 1,
       ehviOthers: options.ehviOthers ?? 'screened',
+      endEvery: options.endEvery ?? 0,
+      endAfter: options.endAfter ?? 100,
+      endRadius: options.endRadius ?? 2,
+      endSide: options.endSide ?? 'both',
     };
   }
 
@@ -228,6 +261,22 @@ export class Prescreen implements SearchStrategy {
     const vals = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
     const feas = vals.filter((_, i) => violation((done[i] as Trial).constraints) <= 0);
     const bestSeen = Array.from({ length: m }, (_, k) => Math.min(Infinity, ...vals.map((v) => v[k] as number)));
+
+    // End asks (endEvery): a neighbour of an end of the front, by expected hypervolume improvement; else as usual.
+    if (
+      this.o.endEvery > 0 &&
+      cheap &&
+      predicted.length === 1 &&
+      done.length >= Math.max(this.o.endAfter, this.o.startupTrials) &&
+      feas.length > 0 &&
+      ctx.trialNumber % this.o.endEvery === 0
+    ) {
+      const p = this.endAsk(ctx, cheap, predicted[0] as number, done, vals, seen);
+      if (p) {
+        this.stats.endAsks++;
+        return p;
+      }
+    }
 
     // The candidates and their exact cheap objectives.
     const cands: { p: Params; y: (number | undefined)[]; costless?: true }[] = [];
@@ -289,23 +338,7 @@ export class Prescreen implements SearchStrategy {
         this.hyper(done, vals, k, enc),
       );
       const preds = pool.map((c) => gp.predict(enc.encode(c.p)));
-      if (this.o.costRepeats) {
-        // a candidate with an evaluated trial's exact costs is taken as a repeat of that computation: its prediction is
-        // the mean of those trials' values, its spread the model's noise (the training noise), not the kernel's
-        const byCost = new Map<string, number[]>();
-        done.forEach((t, i) => {
-          if (violation(t.constraints) > 0) return;
-          const key = costKey(vals[i] as number[], k);
-          const list = byCost.get(key) ?? [];
-          list.push((vals[i] as number[])[k] as number);
-          byCost.set(key, list);
-        });
-        const noise = gp.noiseVarianceInTargetUnits;
-        pool.forEach((c, i) => {
-          const seenVals = byCost.get(costKey(c.y, k));
-          if (seenVals) preds[i] = { mean: seenVals.reduce((a, b) => a + b, 0) / seenVals.length, variance: noise / seenVals.length };
-        });
-      }
+      if (this.o.costRepeats) repeatPredictions(done, vals, k, gp.noiseVarianceInTargetUnits, pool, preds);
       const score = ehviScorer(feas, k, this.o.ehviReference);
       const scores = pool.map((c, i) => {
         const { mean, variance } = preds[i] as { mean: number; variance: number };
@@ -335,6 +368,78 @@ export class Prescreen implements SearchStrategy {
       }
     }
     return best.p;
+  }
+
+  /**
+   * One end ask: the top end (the two most accurate points of the trimmed front) on even end asks, the cheap end (the
+   * cheapest trimmed-front point per cheap objective) on odd ones; every point not evaluated within endRadius changes
+   * of them is a candidate; the one with the largest expected hypervolume improvement is returned (none: undefined).
+   */
+  private endAsk(
+    ctx: AskContext,
+    cheap: NonNullable<AskContext['cheapObjectives']>,
+    k: number,
+    done: readonly Trial[],
+    vals: readonly number[][],
+    seen: ReadonlySet<string>,
+  ): Params | undefined {
+    const feasIdx = done.map((_, i) => i).filter((i) => violation((done[i] as Trial).constraints) <= 0);
+    const fv = feasIdx.map((i) => vals[i] as number[]);
+    const kept = new Set(trimmedFront(fv, k));
+    const front = paretoFront(fv)
+      .filter((j) => kept.has(fv[j] as number[]))
+      .map((j) => ({ y: fv[j] as number[], p: (done[feasIdx[j] as number] as Trial).params }));
+    if (front.length === 0) return undefined;
+    const top = this.o.endSide === 'top' || Math.floor(ctx.trialNumber / this.o.endEvery) % 2 === 0;
+    const centres: Params[] = [];
+    if (top) {
+      const byAcc = [...front].sort((a, b) => (a.y[k] as number) - (b.y[k] as number));
+      for (const f of byAcc.slice(0, 2)) centres.push(f.p);
+    } else
+      for (const j of cheap.indices) {
+        const c = front.reduce((a, b) =>
+          (b.y[j] as number) < (a.y[j] as number) || ((b.y[j] as number) === (a.y[j] as number) && (b.y[k] as number) < (a.y[k] as number)) ? b : a,
+        );
+        centres.push(c.p);
+      }
+    const m = ctx.objectives.length;
+    const pool: { p: Params; y: number[] }[] = [];
+    const inPool = new Set<string>();
+    for (const c of centres)
+      for (const p of neighbours(ctx.space, c, this.o.endRadius)) {
+        const key = keyOf(p);
+        if (seen.has(key) || inPool.has(key)) continue;
+        inPool.add(key);
+        const v = cheap.values(p);
+        if (v.length !== cheap.indices.length || !v.every(Number.isFinite)) continue;
+        const y = new Array<number>(m).fill(0);
+        cheap.indices.forEach((i, j) => {
+          y[i] = ctx.objectives[i]?.direction === 'maximize' ? -(v[j] as number) : (v[j] as number);
+        });
+        pool.push({ p, y });
+      }
+    if (pool.length === 0) return undefined;
+    const enc = this.encoding ?? (this.o.encoding === 'path' ? nb201PathEncoding(ctx.space) : spaceEncoding(ctx.space));
+    const lo = Math.max(0, done.length - this.o.maxPoints);
+    const gp = GaussianProcess.withHyperparameters(
+      done.slice(lo).map((t) => enc.encode(t.params)),
+      vals.slice(lo).map((v) => v[k] as number),
+      this.hyper(done, vals, k, enc),
+    );
+    const preds = pool.map((c) => gp.predict(enc.encode(c.p)));
+    repeatPredictions(done, vals, k, gp.noiseVarianceInTargetUnits, pool, preds);
+    const score = ehviScorer(fv, k, this.o.ehviReference);
+    let best = -1;
+    let bestS = 0;
+    pool.forEach((c, i) => {
+      const { mean, variance } = preds[i] as { mean: number; variance: number };
+      const s = score(c.y, mean, Math.sqrt(Math.max(0, variance)));
+      if (s > bestS) {
+        bestS = s;
+        best = i;
+      }
+    });
+    return best >= 0 ? (pool[best] as { p: Params }).p : undefined;
   }
 
   /** Hyperparameters of objective `k`'s model: those fitted at the last refit point (memoised; deterministic from history). */
@@ -433,6 +538,64 @@ export function trimmedFront(points: readonly (readonly number[])[], k: number):
   const cut = best + 3 * (median - best);
   const kept = front.filter((f) => (f[k] as number) <= cut);
   return kept.length > 0 ? kept : front;
+}
+
+/**
+ * Replaces the predictions of the candidates whose exact costs equal an evaluated feasible trial's: the mean of those
+ * trials' objective k, variance the model's noise / their count (a repeat of that computation, not the kernel's guess).
+ */
+function repeatPredictions(
+  done: readonly Trial[],
+  vals: readonly number[][],
+  k: number,
+  noise: number,
+  pool: readonly { y: readonly (number | undefined)[] }[],
+  preds: { mean: number; variance: number }[],
+): void {
+  const byCost = new Map<string, number[]>();
+  done.forEach((t, i) => {
+    if (violation(t.constraints) > 0) return;
+    const key = costKey(vals[i] as number[], k);
+    const list = byCost.get(key) ?? [];
+    list.push((vals[i] as number[])[k] as number);
+    byCost.set(key, list);
+  });
+  pool.forEach((c, i) => {
+    const seenVals = byCost.get(costKey(c.y, k));
+    if (seenVals) preds[i] = { mean: seenVals.reduce((a, b) => a + b, 0) / seenVals.length, variance: noise / seenVals.length };
+  });
+}
+
+/**
+ * The points within `radius` parameter changes of `centre` (itself excluded): categorical parameters take their other
+ * choices, integer ones with at most 64 values their other values; other parameters stay. At most 20,000 points.
+ */
+export function neighbours(space: SearchSpace, centre: Params, radius: number): Params[] {
+  const alts = space.names.map((n) => {
+    const sp = space.spec(n);
+    const v = centre[n];
+    if (sp.kind === 'categorical') return sp.choices.filter((c) => c !== v);
+    if (sp.kind === 'int') {
+      const step = sp.step ?? 1;
+      const count = Math.floor((sp.high - sp.low) / step) + 1;
+      if (count > 64) return [];
+      return Array.from({ length: count }, (_, i) => sp.low + i * step).filter((x) => x !== v);
+    }
+    return [];
+  });
+  const out: Params[] = [];
+  const walk = (from: number, p: Params, left: number): void => {
+    for (let i = from; i < space.names.length && out.length < 20_000; i++) {
+      const n = space.names[i] as string;
+      for (const a of alts[i] as unknown[]) {
+        const q = { ...p, [n]: a } as Params;
+        out.push(q);
+        if (left > 1) walk(i + 1, q, left - 1);
+      }
+    }
+  };
+  walk(0, centre, radius);
+  return out;
 }
 
 /** The exact costs of a minimisation vector: every coordinate but `k`. */
