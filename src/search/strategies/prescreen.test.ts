@@ -576,3 +576,36 @@ test('end asks: given at their defaults absent, proposals as before; endEvery se
   assert.deepEqual(ends.slice(0, 12), plain.slice(0, 12));
   assert.notDeepEqual(ends, plain);
 });
+
+test('ehvi: an ask whose candidates all have NaN costs (no table row) returns the inner strategy’s first one, not a crash', async () => {
+  // session 38 (table15): on NAS-Bench-Graph proteins the inner TPE proposed 16 all-skip points (no row, NaN latency)
+  // at one ask; the EHVI scores were all NaN and the choice indexed -1
+  const h: Trial[] = [];
+  for (let i = 0; i < 10; i++) {
+    const p = { a: i, b: (i * 3) % 10 };
+    h.push(trial(i, p, [0.5 + 0.04 * i, latencyOf(p)]));
+  }
+  const costless = [
+    { a: 9, b: 9 },
+    { a: 8, b: 8 },
+  ];
+  const noRow: CheapObjectives = { indices: [1], values: (p) => [(p.a as number) >= 8 ? Number.NaN : latencyOf(p)] };
+  const ask = (points: readonly Params[]) =>
+    new Prescreen(listStrategy(points), { costAware: true, acquisition: 'ehvi', startupTrials: 5, candidates: 2 }).ask({
+      space,
+      objectives: accLat,
+      history: h,
+      trialNumber: 10,
+      rng: new Rng(1),
+      cheapObjectives: noRow,
+    });
+  assert.deepEqual(await ask(costless), { a: 9, b: 9 });
+  // one candidate with costs: the model scores it and it is chosen over the costless one
+  assert.deepEqual(
+    await ask([
+      { a: 9, b: 9 },
+      { a: 0, b: 1 },
+    ]),
+    { a: 0, b: 1 },
+  );
+});

@@ -332,6 +332,9 @@ export class Prescreen implements SearchStrategy {
           `prescreen acquisition 'ehvi' needs exactly one objective that is not cheap; the study has ${predicted.length} (${predicted.map((k) => ctx.objectives[k]?.name).join(', ')})`,
         );
       const k = predicted[0] as number;
+      // no candidate could be costed (every one NaN: e.g. points a table has no row for): nothing to score; the inner
+      // strategy's first proposal, as the other acquisitions end up with (its failed evaluation marks it seen)
+      if (pool.every((c) => c.costless)) return (pool[0] as { p: Params }).p;
       const gp = GaussianProcess.withHyperparameters(
         x,
         wv.map((v) => v[k] as number),
