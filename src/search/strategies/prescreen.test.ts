@@ -44,6 +44,25 @@ const listStrategy = (points: readonly Params[]): SearchStrategy => {
 };
 const latencyOf = (p: Params): number => (p.a as number) + 0.1 * (p.b as number);
 const cheap: CheapObjectives = { indices: [1], values: (p) => [latencyOf(p)] };
+/** The proposals of a cost-aware EHVI prescreen around regularized evolution (seed 3) with the given options. */
+const ehviRun = async (problem: (p: Params) => { values: number[] }, cheapObjectives: CheapObjectives, nTrials: number, o: object): Promise<Params[]> =>
+  (
+    await runTrials({
+      strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
+        costAware: true,
+        acquisition: 'ehvi',
+        startupTrials: 8,
+        candidates: 6,
+        ...o,
+      }),
+      space,
+      objectives: accLat,
+      evaluate: problem,
+      nTrials,
+      seed: 3,
+      cheapObjectives,
+    })
+  ).map((t) => t.params);
 
 test('cost-aware: a candidate dominated even at the best accuracy seen is skipped before training', async () => {
   const history = [trial(0, { a: 1, b: 0 }, [0.9, 1]), trial(1, { a: 0, b: 2 }, [0.5, 0.2])];
@@ -448,24 +467,7 @@ test('ca14 options: given at their defaults the EHVI proposes exactly as without
   // accuracy peaks inside the space; latency depends on a only, so exact cost repeats occur
   const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 6) ** 2 / 20 - ((p.b as number) - 3) ** 2 / 40, p.a as number] });
   const cheapA: CheapObjectives = { indices: [1], values: (p) => [p.a as number] };
-  const run = async (o: object) =>
-    (
-      await runTrials({
-        strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
-          costAware: true,
-          acquisition: 'ehvi',
-          startupTrials: 8,
-          candidates: 6,
-          ...o,
-        }),
-        space,
-        objectives: accLat,
-        evaluate: problem,
-        nTrials: 30,
-        seed: 3,
-        cheapObjectives: cheapA,
-      })
-    ).map((t) => t.params);
+  const run = (o: object) => ehviRun(problem, cheapA, 30, o);
   const plain = await run({});
   assert.deepEqual(await run({ ehviReference: 'observed', costRepeats: false, ehviEvery: 1 }), plain);
   for (const o of [{ costRepeats: true }, { ehviEvery: 3 }, { ehviEvery: 2, ehviOthers: 'inner' }]) assert.notDeepEqual(await run(o), plain, JSON.stringify(o));
@@ -552,24 +554,7 @@ test("end asks: late asks go to an unevaluated neighbour of the front's top end 
 
 test('end asks: given at their defaults absent, proposals as before; endEvery set changes a run', async () => {
   const problem = (p: Params) => ({ values: [1 - ((p.a as number) - 6) ** 2 / 20 - ((p.b as number) - 3) ** 2 / 40, latencyOf(p)] });
-  const run = async (o: object) =>
-    (
-      await runTrials({
-        strategy: new Prescreen(new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }), {
-          costAware: true,
-          acquisition: 'ehvi',
-          startupTrials: 8,
-          candidates: 6,
-          ...o,
-        }),
-        space,
-        objectives: accLat,
-        evaluate: problem,
-        nTrials: 40,
-        seed: 3,
-        cheapObjectives: cheap,
-      })
-    ).map((t) => t.params);
+  const run = (o: object) => ehviRun(problem, cheap, 40, o);
   const plain = await run({});
   assert.deepEqual(await run({ endEvery: 2, endAfter: 1000 }), plain, 'no end ask before endAfter');
   const ends = await run({ endEvery: 2, endAfter: 12 });
