@@ -516,17 +516,13 @@ export function computationClassKey(space: ArchSpace): (p: Params) => string {
   };
 }
 
-/** Uniform draws {@link distinctComputations} tries for a class not queried yet when the inner strategy gives only repeats. */
-export const FRESH_DRAWS = 1000;
-
 /**
  * Wraps a strategy so that it does not spend queries on computations already queried: while a proposal
  * has the {@link computationKey} of an earlier trial's architecture (the same cell string, or an
  * isomorphic one) and, on a space with an `isomorphismKey` (NB201), the same class under the published
  * benchmarks' own convention (so a cell that such a table measured or trained separately stays
  * reachable; see {@link nb201RepeatClasses}) and, on a joint space, the same precision of every layer, it asks again (the inner strategy draws fresh randomness from the same `ctx.rng`),
- * at most `maxTries` times; when every proposal is still a repeat, a uniform draw of the space of a class not queried
- * yet replaces it (up to {@link FRESH_DRAWS} draws; the last proposal where none is found). State is rebuilt from history (keys are
+ * at most `maxTries` times, then accepts the last proposal. State is rebuilt from history (keys are
  * memoised per architecture string, and the set of seen keys per history prefix, so an ask costs what
  * is new in the history), so runs stay resumable and same-seed runs identical.
  */
@@ -555,13 +551,6 @@ export function distinctComputations(inner: SearchStrategy, space: ArchSpace, ma
       const c: AskContext = { ...ctx, classOf: keyOf };
       let p = await inner.ask(c);
       for (let k = 1; k < maxTries && seen.has(keyOf(p)); k++) p = await inner.ask(c);
-      // Still a repeat: the inner strategy keeps to classes already queried (on a space where many points share one
-      // computation, e.g. NAS-Bench-101's pruned cells, a converged TPE does so for half its asks). A uniform draw of a
-      // point of a class not queried yet instead; the last proposal only when none turns up (a nearly exhausted space).
-      for (let k = 0; k < FRESH_DRAWS && seen.has(keyOf(p)); k++) {
-        const q = ctx.space.sample(ctx.rng);
-        if (!seen.has(keyOf(q))) p = q;
-      }
       return p;
     },
     ...(inner.tell ? { tell: inner.tell.bind(inner) } : {}),
