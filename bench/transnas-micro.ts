@@ -15,7 +15,7 @@
  * edges out of zero nodes, the two middle nodes swapped, a cut-off output). {@link tnbClasses} groups them by hwnas's
  * {@link computationKey} of the network; the loader gives every member of a class the class's mean metric (each member
  * is a separate training of that computation), so the table has one figure per class and hwnas's repeat filter (which
- * never queries a second member of a class) loses nothing by skipping members. The hardware columns are equal within a
+ * re-asks, up to 30 times, for a proposal of a queried class) loses nothing by skipping members. The hardware columns are equal within a
  * class by construction (same graph up to names).
  *
  * The table (bench/data/transnas-micro.csv) keeps the benchmark's final validation metric of every cell on its seven
