@@ -128,23 +128,19 @@ test('EC-NAS-Bench classes: pruning drops dead vertices and their operations, is
   // the pruned cell of the input -> output edge alone has 2 vertices
   assert.deepEqual(ecnasPrune(ecnasCell('0001000000-conv3x3-conv3x3-conv3x3'))?.labels, [-1, -2]);
   // the hash is order-sensitive in the labels: a chain conv3x3 -> maxpool differs from maxpool -> conv3x3
+  const chain = [
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+    [0, 0, 0, 0],
+  ];
   assert.notEqual(
     ecnasGraphHash({
-      matrix: [
-        [0, 1, 0, 0],
-        [0, 0, 1, 0],
-        [0, 0, 0, 1],
-        [0, 0, 0, 0],
-      ],
+      matrix: chain,
       labels: [-1, 0, 2, -2],
     }),
     ecnasGraphHash({
-      matrix: [
-        [0, 1, 0, 0],
-        [0, 0, 1, 0],
-        [0, 0, 0, 1],
-        [0, 0, 0, 0],
-      ],
+      matrix: chain,
       labels: [-1, 2, 0, -2],
     }),
   );
