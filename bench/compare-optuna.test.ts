@@ -17,6 +17,7 @@ import {
   nb201OutputCutOff,
   OPTUNA_SCRIPT,
   pythonWithOptuna,
+  strategySpec,
   syntheticProblem,
   syntheticValues,
   wfgValues,
@@ -350,4 +351,19 @@ test('the session-32 table (bench/data/nb201-c10-in16.csv): CIFAR-10 / ImageNet1
       .filter((l) => /^\d/.test(l))
       .map((l) => l.split(',').slice(0, 2).join(','));
   assert.deepEqual(cells(hw360File('nb201-c10-pi5onnx')), cells(hw360File('nb201-c100-pi5')));
+});
+
+test('method labels: ~key=value options on the strategy and on the pre-screen suffix, over a named label; a bad pair is named', () => {
+  assert.deepEqual(strategySpec('tpe~endEvery=4~endObjectives=first'), ['tpe', { endEvery: 4, endObjectives: 'first' }, undefined]);
+  // a named label's options, then the label's own on top
+  assert.deepEqual(strategySpec('tpe-endn~endEvery=5'), ['tpe', { endEvery: 5, endProposal: 'neighbours' }, undefined]);
+  assert.deepEqual(strategySpec('tpe-uni~gamma=0.2~skipSeen=false'), ['tpe', { multivariate: false, gamma: 0.2, skipSeen: false }, undefined]);
+  const [name, opts, screen] = strategySpec('tpe~endEvery=3+ehvi5~endRadius=3~endEvery=6');
+  assert.equal(name, 'tpe');
+  assert.deepEqual(opts, { endEvery: 3 });
+  assert.deepEqual(screen, { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endRadius: 3, endEvery: 6 });
+  assert.deepEqual(strategySpec('tpe+ehvi5'), ['tpe', {}, { costAware: true, acquisition: 'ehvi', ehviShare: 0.5 }]);
+  assert.throws(() => strategySpec('tpe~endEvery'), /option '~endEvery': expected ~key=value/);
+  assert.throws(() => strategySpec('tpe~end=a=b'), /option '~end=a=b'/);
+  assert.throws(() => strategySpec('tpe+nosuch~x=1'), /unknown suffix '\+nosuch'/);
 });

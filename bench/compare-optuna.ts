@@ -815,13 +815,26 @@ export function syntheticValues(name: SyntheticName, x: readonly number[]): numb
   return [f1, g * (1 - (name === 'zdt1' ? Math.sqrt(f1 / g) : (f1 / g) ** 2))];
 }
 
+/** A label part 'name~key=value~...' split into its name and options; a value is a number, true / false or a bare word. */
+function labelOptions(part: string, label: string): [string, Record<string, unknown>] {
+  const [name, ...pairs] = part.split('~') as [string, ...string[]];
+  const opts: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=([A-Za-z0-9.-]+)$/.exec(pair);
+    if (!m) throw new Error(`method '${label}': option '~${pair}': expected ~key=value (a number, true, false or a word)`);
+    const [, key, raw] = m as unknown as [string, string, string];
+    opts[key] = raw === 'true' ? true : raw === 'false' ? false : /^-?[0-9.]+(e-?[0-9]+)?$/.test(raw) ? Number(raw) : raw;
+  }
+  return [name, opts];
+}
+
 /**
  * Registry name, options and pre-screening of a method label: 'tpe-uni' is univariate TPE (hwnas 'tpe' is
  * multivariate by default); a suffix wraps the strategy in 'prescreen': '+ca' cost-aware with the GP
  * predictor, '+skip' cost-aware skipping only (no model), '+pred' the GP predictor on every objective; '+predpath' /
  * '+capath' as '+pred' / '+ca' with the GP over NB201's path encoding instead of the adjacency (one-hot) one.
  */
-function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
+export function strategySpec(label: string): [string, Record<string, unknown>, PrescreenOptions | undefined] {
   // session 36 (issue 18, ca13): 'ehvi' cost-aware with the exact-cost expected hypervolume improvement; '5' / '2': ehviShare
   // 0.5 / 0.2. (The extra-candidate variants ehvid, ehvin, ehviu, ehvinu, can, ehvi5d measured worse and were removed with their options.)
   const SUFFIXES: Record<string, PrescreenOptions> = {
@@ -858,14 +871,22 @@ function strategySpec(label: string): [string, Record<string, unknown>, Prescree
     ehvi5e3r3: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endRadius: 3 },
     ehvi5e3a50: { costAware: true, acquisition: 'ehvi', ehviShare: 0.5, endEvery: 3, endAfter: 50 },
   };
-  const [base, suffix] = label.split('+') as [string, string | undefined];
+  const [head, suffixPart] = label.split('+') as [string, string | undefined];
+  // Options spelled out in the label (session 39): 'tpe~endEvery=4~endObjectives=first' gives the strategy's options,
+  // '+ehvi5~endEvery=4' the pre-screen's on top of the suffix's; each value a number, true / false or a bare word.
+  const [base, baseOpts] = labelOptions(head, label);
+  const [suffix, suffixOpts] = suffixPart === undefined ? [undefined, {}] : labelOptions(suffixPart, label);
   if (suffix !== undefined && !Object.hasOwn(SUFFIXES, suffix))
     throw new Error(
       `method '${label}': unknown suffix '+${suffix}'; expected one of ${Object.keys(SUFFIXES)
         .map((k) => `+${k}`)
         .join(', ')}`,
     );
-  const screen = suffix === undefined ? undefined : SUFFIXES[suffix];
+  const screen = suffix === undefined ? undefined : ({ ...SUFFIXES[suffix], ...suffixOpts } as PrescreenOptions);
+  if (Object.keys(baseOpts).length > 0) {
+    const [name, opts] = strategySpec(base + (suffixPart === undefined ? '' : `+${suffixPart}`));
+    return [name, { ...opts, ...baseOpts }, screen];
+  }
   if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
   // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
   if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];

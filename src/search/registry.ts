@@ -99,14 +99,49 @@ export function defaultStrategyOptions(name: string, nTrials: number, encodedDim
   return {};
 }
 
-registerStrategy('random', () => new RandomSearch(), 'uniform random points of the space');
-registerStrategy('nsga2', (o) => new Nsga2(o as Nsga2Options), 'NSGA-II (non-dominated sorting, crowding distance), constraint-dominance');
+/** A strategy's JSON options with only the keys it knows (a misspelt option is an error, never silently ignored). */
+function knownOptions<T>(name: string, options: Readonly<Record<string, unknown>>, known: readonly string[]): T {
+  for (const k of Object.keys(options))
+    if (!known.includes(k))
+      throw new ConfigError(`strategy '${name}': unknown option '${k}'; expected ${known.length ? `one of ${known.join(', ')}` : 'none'}`);
+  return options as T;
+}
+
+registerStrategy(
+  'random',
+  (o) => {
+    knownOptions('random', o, []);
+    return new RandomSearch();
+  },
+  'uniform random points of the space',
+);
+registerStrategy(
+  'nsga2',
+  (o) => new Nsga2(knownOptions<Nsga2Options>('nsga2', o, ['populationSize', 'crossoverProb', 'sbxEta', 'mutationEta', 'mutationProb'])),
+  'NSGA-II (non-dominated sorting, crowding distance), constraint-dominance',
+);
 registerStrategy(
   'bo',
-  (o) => new BayesianOptimization(o as BayesianOptimizationOptions),
+  (o) =>
+    new BayesianOptimization(
+      knownOptions<BayesianOptimizationOptions>('bo', o, [
+        'startupTrials',
+        'candidates',
+        'refine',
+        'restarts',
+        'maxPoints',
+        'rho',
+        'refitEvery',
+        'categoricalKernel',
+      ]),
+    ),
   'Gaussian-process Bayesian optimisation (expected (hypervolume) improvement)',
 );
-registerStrategy('regularized-evolution', (o) => new RegularizedEvolution(o as RegularizedEvolutionOptions), 'regularized (aging) evolution');
+registerStrategy(
+  'regularized-evolution',
+  (o) => new RegularizedEvolution(knownOptions<RegularizedEvolutionOptions>('regularized-evolution', o, ['populationSize', 'sampleSize', 'mutationEta'])),
+  'regularized (aging) evolution',
+);
 registerStrategyAlias('evolution', 'regularized-evolution');
 registerStrategy('tpe', (o) => new Tpe(o as TpeOptions), 'TPE (Parzen estimators; MOTPE for several objectives; options multivariate, candidates, gamma)');
 registerStrategy(

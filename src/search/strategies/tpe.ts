@@ -167,6 +167,8 @@ export class Tpe implements SearchStrategy {
       endProposal: options.endProposal ?? 'sample',
     };
     const o = this.o;
+    for (const k of Object.keys(options))
+      if (!Object.hasOwn(o, k)) throw new ConfigError(`tpe: unknown option '${k}'; expected one of ${Object.keys(o).join(', ')}`);
     const int = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
     if (!int(o.startupTrials, 0)) throw new ConfigError(`tpe startupTrials ${JSON.stringify(options.startupTrials)}: expected an integer >= 0`);
     if (!int(o.candidates, 1)) throw new ConfigError(`tpe candidates ${JSON.stringify(options.candidates)}: expected an integer >= 1`);
