@@ -104,6 +104,12 @@ export interface TpeOptions {
    * proposed (a repeat, which the repeat filter asks again, as without the option).
    */
   readonly classPool?: number;
+  /**
+   * Which candidate of a `classRounds` round may be proposed: 'any' (default: the best-scored one of a new class) or
+   * 'top' (only the round's best unevaluated candidate, if of a new class, as the repeat filter's re-asks take it; after
+   * the rounds, the best-scored candidate of a new class among all rounds' draws, then `classPool`).
+   */
+  readonly classPick?: 'any' | 'top';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -182,6 +188,7 @@ export class Tpe implements SearchStrategy {
       endProposal: options.endProposal ?? 'sample',
       classRounds: options.classRounds ?? 0,
       classPool: options.classPool ?? 0,
+      classPick: options.classPick ?? 'any',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -208,6 +215,8 @@ export class Tpe implements SearchStrategy {
     if (!int(o.classRounds, 0))
       throw new ConfigError(`tpe classRounds ${JSON.stringify(options.classRounds)}: expected an integer >= 0 (0: no new-class asks)`);
     if (!int(o.classPool, 0)) throw new ConfigError(`tpe classPool ${JSON.stringify(options.classPool)}: expected an integer >= 0`);
+    if (o.classPick !== 'any' && o.classPick !== 'top')
+      throw new ConfigError(`tpe classPick ${JSON.stringify(options.classPick)}: expected 'any' or 'top'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -430,6 +439,8 @@ export class Tpe implements SearchStrategy {
     const { l, g, dims, specs, seen } = model;
     const seenCls = this.seenClasses(ctx, classOf);
     let repeat: Params | undefined;
+    // 'top': every candidate of new class drawn so far, the best kept for after the rounds
+    let pooled: { p: Params; s: number } | undefined;
     for (let round = 0; round < this.o.classRounds; round++) {
       const cands: { x: number[]; s: number }[] = [];
       for (let c = 0; c < this.o.candidates; c++) {
@@ -437,13 +448,19 @@ export class Tpe implements SearchStrategy {
         cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
       }
       cands.sort((a, b) => b.s - a.s);
+      let top = true;
       for (const c of cands) {
         const p = fromPoint(space.names, specs, dims, c.x);
         if (seen.has(keyOf(p, space.names))) continue;
-        if (!seenCls.has(classOf(p))) return p;
-        repeat ??= p;
+        const fresh = !seenCls.has(classOf(p));
+        if (this.o.classPick === 'any' || top) {
+          if (fresh) return p;
+          repeat ??= p;
+        } else if (fresh && (pooled === undefined || c.s > pooled.s)) pooled = { p, s: c.s };
+        top = false;
       }
     }
+    if (pooled !== undefined) return pooled.p;
     let best: { p: Params; s: number } | undefined;
     for (let c = 0; c < this.o.classPool * this.o.candidates; c++) {
       const p = space.sample(rng);
