@@ -314,14 +314,41 @@ test('tpe classRounds / classPool: no evaluated class proposed again where plain
       `seed ${seed}: no class key`,
     );
   }
+  // classPick 'top' (a round counts only if its best candidate is of a new class; then the best new class of all draws)
+  for (const seed of [1, 2]) {
+    const plain = await run(withClassKey(new Tpe(), liveClass), seed);
+    const top = await run(withClassKey(new Tpe({ classRounds: 30, classPick: 'top' }), liveClass), seed);
+    const any = await run(withClassKey(new Tpe({ classRounds: 30 }), liveClass), seed);
+    assert.equal(repeats(top), 0, `seed ${seed}: classPick 'top' proposes an evaluated class again`);
+    assert.notDeepEqual(
+      top.map((t) => t.params),
+      plain.map((t) => t.params),
+      `seed ${seed}: 'top' changes the proposals`,
+    );
+    assert.notDeepEqual(
+      top.map((t) => t.params),
+      any.map((t) => t.params),
+      `seed ${seed}: 'top' and 'any' differ`,
+    );
+  }
+  assert.throws(
+    () => new Tpe({ classPick: 'best' as 'top' }),
+    (e: unknown) => e instanceof ConfigError && /classPick "best": expected 'any' or 'top'/.test(e.message),
+  );
   // the failure the option removes: plain TPE, converged on the good classes, proposes their dead-parameter twins
   assert.ok(plainRepeats > 0, `plain TPE's repeats of an evaluated class over seeds 1-3: ${plainRepeats}`);
   // the space has 64 classes: after 64 distinct classes nothing new is left, and the ask falls back to a repeat
   const full = await run(withClassKey(new Tpe({ classRounds: 3, classPool: 8 }), liveClass), 1, 80);
   assert.equal(new Set(full.map((t) => liveClass(t.params))).size, 64);
   for (const bad of [-1, 1.5, 'x']) {
-    assert.throws(() => new Tpe({ classRounds: bad as number }), (e: unknown) => e instanceof ConfigError && /classRounds/.test(e.message) && /integer >= 0/.test(e.message));
-    assert.throws(() => new Tpe({ classPool: bad as number }), (e: unknown) => e instanceof ConfigError && /classPool/.test(e.message) && /integer >= 0/.test(e.message));
+    assert.throws(
+      () => new Tpe({ classRounds: bad as number }),
+      (e: unknown) => e instanceof ConfigError && /classRounds/.test(e.message) && /integer >= 0/.test(e.message),
+    );
+    assert.throws(
+      () => new Tpe({ classPool: bad as number }),
+      (e: unknown) => e instanceof ConfigError && /classPool/.test(e.message) && /integer >= 0/.test(e.message),
+    );
   }
   assert.throws(() => createStrategy('tpe', { classRounds: -2 }), /classRounds -2: expected an integer >= 0/);
 });

@@ -215,8 +215,7 @@ export class Tpe implements SearchStrategy {
     if (!int(o.classRounds, 0))
       throw new ConfigError(`tpe classRounds ${JSON.stringify(options.classRounds)}: expected an integer >= 0 (0: no new-class asks)`);
     if (!int(o.classPool, 0)) throw new ConfigError(`tpe classPool ${JSON.stringify(options.classPool)}: expected an integer >= 0`);
-    if (o.classPick !== 'any' && o.classPick !== 'top')
-      throw new ConfigError(`tpe classPick ${JSON.stringify(options.classPick)}: expected 'any' or 'top'`);
+    if (o.classPick !== 'any' && o.classPick !== 'top') throw new ConfigError(`tpe classPick ${JSON.stringify(options.classPick)}: expected 'any' or 'top'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
