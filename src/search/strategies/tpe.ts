@@ -438,8 +438,9 @@ export class Tpe implements SearchStrategy {
     const { l, g, dims, specs, seen } = model;
     const seenCls = this.seenClasses(ctx, classOf);
     let repeat: Params | undefined;
-    // 'top': every candidate of new class drawn so far, the best kept for after the rounds
-    let pooled: { p: Params; s: number } | undefined;
+    // 'top': the rounds' other unevaluated candidates, in draw order (their classes are looked up only if no round's top
+    // is new: the class key can be costly)
+    const rest: { p: Params; s: number }[] = [];
     for (let round = 0; round < this.o.classRounds; round++) {
       const cands: { x: number[]; s: number }[] = [];
       for (let c = 0; c < this.o.candidates; c++) {
@@ -451,15 +452,16 @@ export class Tpe implements SearchStrategy {
       for (const c of cands) {
         const p = fromPoint(space.names, specs, dims, c.x);
         if (seen.has(keyOf(p, space.names))) continue;
-        const fresh = !seenCls.has(classOf(p));
         if (this.o.classPick === 'any' || top) {
-          if (fresh) return p;
+          if (!seenCls.has(classOf(p))) return p;
           repeat ??= p;
-        } else if (fresh && (pooled === undefined || c.s > pooled.s)) pooled = { p, s: c.s };
+        } else rest.push({ p, s: c.s });
         top = false;
       }
     }
-    if (pooled !== undefined) return pooled.p;
+    // the best-scored of a new class (a stable sort: among equal scores the first drawn)
+    rest.sort((a, b) => b.s - a.s);
+    for (const c of rest) if (!seenCls.has(classOf(c.p))) return c.p;
     let best: { p: Params; s: number } | undefined;
     for (let c = 0; c < this.o.classPool * this.o.candidates; c++) {
       const p = space.sample(rng);
