@@ -9,6 +9,7 @@ import { createStrategy } from '../search/registry.js';
 import { type Nb201Cell, nb201Graph, nb201IsomorphismKey, nb201Space, parseNb201 } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
+import { runTrials } from '../search/testing/run-trials.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../search/types.js';
 import { Rng } from '../util/rng.js';
 import {
@@ -398,4 +399,44 @@ test('distinctComputations hands the class key to the inner strategy (AskContext
   assert.equal(seen(cell('nor_conv_3x3', 'skip_connect')), ref(cell('nor_conv_3x3', 'skip_connect')));
   // a strategy outside the filter sees none
   assert.equal(ctx.classOf, undefined);
+});
+
+test('tpe classRounds 30 with classPick top inside the repeat filter: the plain proposals until the filter would accept a repeat, then a new class', async () => {
+  const space = nb201Space(small);
+  const classOf = computationClassKey(space);
+  // one objective of the class alone (a repeat gives the same value): few live edges are good, and cells with dead
+  // edges have many settings per class, so a converged TPE keeps drawing evaluated classes
+  const value = (p: Params): number => {
+    const k = classOf(p);
+    let h = 0;
+    for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) >>> 0;
+    return Object.values(p).filter((v) => v !== 'none').length + (h % 7) / 10;
+  };
+  const run = (inner: SearchStrategy, seed: number): Promise<Trial[]> =>
+    runTrials({
+      strategy: distinctComputations(inner, space),
+      space: space.space,
+      objectives: [{ name: 'f', direction: 'minimize' }],
+      evaluate: (p) => ({ values: [value(p)] }),
+      nTrials: 120,
+      seed,
+    });
+  let differed = 0;
+  for (const seed of [1, 2, 3]) {
+    const plain = await run(createStrategy('tpe'), seed);
+    const top = await run(createStrategy('tpe', { classRounds: 30, classPick: 'top', classPool: 8 }), seed);
+    const i = plain.findIndex((t, j) => JSON.stringify(t.params) !== JSON.stringify((top[j] as Trial).params));
+    if (i < 0) continue;
+    differed++;
+    const before = new Set(plain.slice(0, i).map((t) => classOf(t.params)));
+    assert.ok(before.has(classOf((plain[i] as Trial).params)), `seed ${seed}, trial ${i}: the first difference is where plain TPE repeats a class`);
+    assert.ok(!before.has(classOf((top[i] as Trial).params)), `seed ${seed}, trial ${i}: the option proposes a new class there`);
+    // after the start-up, the option never repeats a class (the space has far more classes than trials)
+    const seen = new Set(top.slice(0, 10).map((t) => classOf(t.params)));
+    for (const t of top.slice(10)) {
+      assert.ok(!seen.has(classOf(t.params)), `seed ${seed}: trial ${t.number} repeats a class`);
+      seen.add(classOf(t.params));
+    }
+  }
+  assert.ok(differed > 0, 'plain TPE reached the 30-try cap on at least one seed');
 });

@@ -264,6 +264,95 @@ test('tpe classAware: same seed, same proposals; no evaluated class is proposed 
   assert.throws(() => new Tpe({ classAware: 'yes' as unknown as boolean }), /classAware "yes": expected true or false/);
 });
 
+test('tpe classRounds / classPool: no evaluated class proposed again where plain TPE repeats; same seed, same proposals; off or without a class key exactly as before', async () => {
+  const run = (s: SearchStrategy, seed: number, n = 60): Promise<Trial[]> =>
+    runTrials({ strategy: s, space: classSpace, objectives: minimise, evaluate: (p) => ({ values: [liveScore(p)] }), nTrials: n, seed });
+  /** Proposals after the start-up (10 trials) whose class an earlier trial already has. */
+  const repeats = (ts: readonly Trial[]): number => {
+    const seen = new Set(ts.slice(0, 10).map((t) => liveClass(t.params)));
+    let r = 0;
+    for (const t of ts.slice(10)) {
+      if (seen.has(liveClass(t.params))) r++;
+      seen.add(liveClass(t.params));
+    }
+    return r;
+  };
+  let plainRepeats = 0;
+  for (const seed of [1, 2, 3]) {
+    const plain = await run(withClassKey(new Tpe(), liveClass), seed);
+    plainRepeats += repeats(plain);
+    const on = await run(withClassKey(new Tpe({ classRounds: 3, classPool: 8 }), liveClass), seed);
+    assert.equal(repeats(on), 0, `seed ${seed}: classRounds 3, classPool 8 proposes an evaluated class again`);
+    assert.notDeepEqual(
+      on.map((t) => t.params),
+      plain.map((t) => t.params),
+      `seed ${seed}: the option changes the proposals`,
+    );
+    assert.deepEqual(
+      on.slice(0, 10).map((t) => t.params),
+      plain.slice(0, 10).map((t) => t.params),
+      `seed ${seed}: the start-up is unchanged`,
+    );
+    const again = await run(withClassKey(new Tpe({ classRounds: 3, classPool: 8 }), liveClass), seed);
+    assert.deepEqual(
+      again.map((t) => t.params),
+      on.map((t) => t.params),
+      `seed ${seed}: same seed, same proposals`,
+    );
+    // off (classRounds 0, whatever classPool) with a class key, and on without a class key: main's TPE seed for seed
+    const off = await run(withClassKey(new Tpe({ classRounds: 0, classPool: 8 }), liveClass), seed);
+    const noKey = await run(new Tpe({ classRounds: 3, classPool: 8 }), seed);
+    const bare = await run(new Tpe(), seed);
+    assert.deepEqual(
+      off.map((t) => t.params),
+      plain.map((t) => t.params),
+      `seed ${seed}: classRounds 0`,
+    );
+    assert.deepEqual(
+      noKey.map((t) => t.params),
+      bare.map((t) => t.params),
+      `seed ${seed}: no class key`,
+    );
+  }
+  // classPick 'top' (a round counts only if its best candidate is of a new class; then the best new class of all draws)
+  for (const seed of [1, 2]) {
+    const plain = await run(withClassKey(new Tpe(), liveClass), seed);
+    const top = await run(withClassKey(new Tpe({ classRounds: 30, classPick: 'top' }), liveClass), seed);
+    const any = await run(withClassKey(new Tpe({ classRounds: 30 }), liveClass), seed);
+    assert.equal(repeats(top), 0, `seed ${seed}: classPick 'top' proposes an evaluated class again`);
+    assert.notDeepEqual(
+      top.map((t) => t.params),
+      plain.map((t) => t.params),
+      `seed ${seed}: 'top' changes the proposals`,
+    );
+    assert.notDeepEqual(
+      top.map((t) => t.params),
+      any.map((t) => t.params),
+      `seed ${seed}: 'top' and 'any' differ`,
+    );
+  }
+  assert.throws(
+    () => new Tpe({ classPick: 'best' as 'top' }),
+    (e: unknown) => e instanceof ConfigError && /classPick "best": expected 'any' or 'top'/.test(e.message),
+  );
+  // the failure the option removes: plain TPE, converged on the good classes, proposes their dead-parameter twins
+  assert.ok(plainRepeats > 0, `plain TPE's repeats of an evaluated class over seeds 1-3: ${plainRepeats}`);
+  // the space has 64 classes: after 64 distinct classes nothing new is left, and the ask falls back to a repeat
+  const full = await run(withClassKey(new Tpe({ classRounds: 3, classPool: 8 }), liveClass), 1, 80);
+  assert.equal(new Set(full.map((t) => liveClass(t.params))).size, 64);
+  for (const bad of [-1, 1.5, 'x']) {
+    assert.throws(
+      () => new Tpe({ classRounds: bad as number }),
+      (e: unknown) => e instanceof ConfigError && /classRounds/.test(e.message) && /integer >= 0/.test(e.message),
+    );
+    assert.throws(
+      () => new Tpe({ classPool: bad as number }),
+      (e: unknown) => e instanceof ConfigError && /classPool/.test(e.message) && /integer >= 0/.test(e.message),
+    );
+  }
+  assert.throws(() => createStrategy('tpe', { classRounds: -2 }), /classRounds -2: expected an integer >= 0/);
+});
+
 /** A categorical 3-objective problem (a DTLZ2-like trade-off over four 5-way choices) and its 2-objective cut. */
 const tri = new SearchSpace({
   a: { kind: 'categorical', choices: [0, 1, 2, 3, 4] },

@@ -89,6 +89,27 @@ export interface TpeOptions {
    * over where the context gives a class key). Multivariate only; a space without categorical parameters samples.
    */
   readonly endProposal?: 'sample' | 'neighbours';
+  /**
+   * New-class asks (multivariate, where the context gives a class key, `AskContext.classOf`, as the NAS repeat filter
+   * does; default 0 = off). An ask draws up to `classRounds` rounds of `candidates` from l(x) and proposes the one with
+   * the largest log l - log g whose computation class is not yet evaluated (the first round is the plain ask's draw, so
+   * where its best unevaluated point is of a new class the proposal is the plain one). The densities are unchanged (unlike
+   * `classAware`). Where every candidate is of an evaluated class, see `classPool`.
+   */
+  readonly classRounds?: number;
+  /**
+   * With `classRounds`, where no candidate from l(x) is of a new class (default 0): `classPool` x `candidates` points
+   * drawn uniformly over the space are scored by the same log l - log g and the best of a new class is proposed (TPE's
+   * ranking of a wider pool, not a uniform proposal). 0, or none of a new class: the best candidate from l(x) is
+   * proposed (a repeat, which the repeat filter asks again, as without the option).
+   */
+  readonly classPool?: number;
+  /**
+   * Which candidate of a `classRounds` round may be proposed: 'any' (default: the best-scored one of a new class) or
+   * 'top' (only the round's best unevaluated candidate, if of a new class, as the repeat filter's re-asks take it; after
+   * the rounds, the best-scored candidate of a new class among all rounds' draws, then `classPool`).
+   */
+  readonly classPick?: 'any' | 'top';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -165,6 +186,9 @@ export class Tpe implements SearchStrategy {
       endFrom: options.endFrom ?? 100,
       endObjectives: options.endObjectives ?? 'all',
       endProposal: options.endProposal ?? 'sample',
+      classRounds: options.classRounds ?? 0,
+      classPool: options.classPool ?? 0,
+      classPick: options.classPick ?? 'any',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -188,6 +212,10 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe endObjectives ${JSON.stringify(options.endObjectives)}: expected 'all' or 'first'`);
     if (o.endProposal !== 'sample' && o.endProposal !== 'neighbours')
       throw new ConfigError(`tpe endProposal ${JSON.stringify(options.endProposal)}: expected 'sample' or 'neighbours'`);
+    if (!int(o.classRounds, 0))
+      throw new ConfigError(`tpe classRounds ${JSON.stringify(options.classRounds)}: expected an integer >= 0 (0: no new-class asks)`);
+    if (!int(o.classPool, 0)) throw new ConfigError(`tpe classPool ${JSON.stringify(options.classPool)}: expected an integer >= 0`);
+    if (o.classPick !== 'any' && o.classPick !== 'top') throw new ConfigError(`tpe classPick ${JSON.stringify(options.classPick)}: expected 'any' or 'top'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -215,6 +243,10 @@ export class Tpe implements SearchStrategy {
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
     if (this.o.multivariate && model.endTarget) {
       const p = this.neighbourProposal(model, model.endTarget, ctx);
+      if (p !== undefined) return p;
+    }
+    if (this.o.multivariate && this.o.classRounds > 0 && ctx.classOf && !model.cls) {
+      const p = this.newClassProposal(model, ctx, ctx.classOf);
       if (p !== undefined) return p;
     }
     if (this.o.multivariate && model.cls) {
@@ -394,6 +426,69 @@ export class Tpe implements SearchStrategy {
       return p;
     }
     return undefined;
+  }
+
+  /**
+   * classRounds: the best-scored candidate from l(x) (up to `classRounds` rounds) whose class is not evaluated; else the
+   * best of a new class among `classPool` x `candidates` uniform draws; else the best unevaluated candidate from l(x)
+   * (a repeat class); undefined when every candidate was an evaluated point (the plain path then goes on).
+   */
+  private newClassProposal(model: Model, ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
+    const { space, rng } = ctx;
+    const { l, g, dims, specs, seen } = model;
+    const seenCls = this.seenClasses(ctx, classOf);
+    let repeat: Params | undefined;
+    // 'top': the rounds' other unevaluated candidates, in draw order (their classes are looked up only if no round's top
+    // is new: the class key can be costly)
+    const rest: { p: Params; s: number }[] = [];
+    for (let round = 0; round < this.o.classRounds; round++) {
+      const cands: { x: number[]; s: number }[] = [];
+      for (let c = 0; c < this.o.candidates; c++) {
+        const x = sampleParzen(l, dims, rng);
+        cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
+      }
+      cands.sort((a, b) => b.s - a.s);
+      let top = true;
+      for (const c of cands) {
+        const p = fromPoint(space.names, specs, dims, c.x);
+        if (seen.has(keyOf(p, space.names))) continue;
+        if (this.o.classPick === 'any' || top) {
+          if (!seenCls.has(classOf(p))) return p;
+          repeat ??= p;
+        } else rest.push({ p, s: c.s });
+        top = false;
+      }
+    }
+    // the best-scored of a new class (a stable sort: among equal scores the first drawn)
+    rest.sort((a, b) => b.s - a.s);
+    for (const c of rest) if (!seenCls.has(classOf(c.p))) return c.p;
+    let best: { p: Params; s: number } | undefined;
+    for (let c = 0; c < this.o.classPool * this.o.candidates; c++) {
+      const p = space.sample(rng);
+      if (seen.has(keyOf(p, space.names)) || seenCls.has(classOf(p))) continue;
+      const x = toPoint(space.names, specs, p);
+      const s = logDensity(l, dims, x) - logDensity(g, dims, x);
+      if (best === undefined || s > best.s) best = { p, s };
+    }
+    return best?.p ?? repeat;
+  }
+
+  /** Each trial's class under a key function (a trial's params never change). */
+  private trialClass = new WeakMap<(p: Params) => string, WeakMap<Trial, string>>();
+  /** The evaluated classes of the history under `classOf`. */
+  private seenClasses(ctx: AskContext, classOf: (p: Params) => string): ReadonlySet<string> {
+    const m = this.trialClass.get(classOf) ?? new WeakMap<Trial, string>();
+    this.trialClass.set(classOf, m);
+    const out = new Set<string>();
+    for (const t of ctx.history) {
+      let c = m.get(t);
+      if (c === undefined) {
+        c = classOf(t.params);
+        m.set(t, c);
+      }
+      out.add(c);
+    }
+    return out;
   }
 
   /** Keys of the evaluated points (empty when skipSeen is off). */
