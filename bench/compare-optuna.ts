@@ -274,6 +274,21 @@ export const MACRO_PROBLEMS = {
     energy: 'eyeriss_mj',
     note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy, latency and energy on the Eyeriss-like systolic target (hwnas cost model), unseen (session 33)',
   },
+  // Session 39 (table16), pre-registered before any search run on them (bench/data/table16-prereg.md): cost columns of
+  // targets never paired with this table (bench/hw-columns.ts), the accuracy column as above.
+  'macro-c10-myriadx': {
+    latency: 'myriadx_fp32_ms',
+    note: 'NAS-Bench-Macro: CIFAR-10 accuracy (mean of 3 trainings), Myriad X VPU latency (hwnas cost model, fp32 policy), unseen pairing (session 39)',
+  },
+  'macro-c10-bitfusion-energy': {
+    latency: 'bitfusion_ms',
+    energy: 'bitfusion_mj',
+    note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy, latency and energy on the BitFusion-style edge accelerator (hwnas cost model, w8a8), unseen pairing (session 39)',
+  },
+  'macro-c10-bismo': {
+    latency: 'bismo_ms',
+    note: 'NAS-Bench-Macro: CIFAR-10 accuracy (mean of 3 trainings), latency on the BISMO-style bit-serial overlay (hwnas cost model, w8a8), unseen pairing (session 39)',
+  },
 } as const;
 export type MacroProblem = keyof typeof MACRO_PROBLEMS;
 
@@ -334,6 +349,19 @@ export const TNB_PROBLEMS = {
     latency: 'eyeriss_ms',
     energy: 'eyeriss_mj',
     note: 'TransNAS-Bench-101 micro, 3 objectives: autoencoding SSIM (Taskonomy, a score kept as is), latency and energy of the encoder on the Eyeriss-like systolic target (hwnas cost model), unseen (session 37)',
+  },
+  // Session 39 (table16), pre-registered before any search run on them (bench/data/table16-prereg.md): the A100 cost
+  // column (bench/hw-columns.ts; the one new target whose column is not near rank-identical to a used one here) with a
+  // classification task and a dense-prediction task.
+  'tnb-object-a100': {
+    metric: 'object_top1',
+    latency: 'a100_fp32_ms',
+    note: 'TransNAS-Bench-101 micro: object classification top-1 (Taskonomy), A100 latency of the encoder (hwnas cost model, fp32 policy), unseen pairing (session 39)',
+  },
+  'tnb-normal-a100': {
+    metric: 'normal_ssim',
+    latency: 'a100_fp32_ms',
+    note: 'TransNAS-Bench-101 micro: surface normal SSIM (Taskonomy, a score kept as is), A100 latency of the encoder (hwnas cost model, fp32 policy), unseen pairing (session 39)',
   },
 } as const;
 export type TnbProblem = keyof typeof TNB_PROBLEMS;

@@ -22,7 +22,10 @@
  * architecture's IR graph (this file's {@link macroSpace} graph) on three target presets. Those columns are frozen in
  * the CSV at the commit that built it, so later changes to targets/*.json do not move the problems.
  *
- * Build: `node dist/bench/nas-macro.js build nas-bench-macro_cifar10.json > bench/data/nas-bench-macro-c10.csv`.
+ * Build: `node dist/bench/nas-macro.js build nas-bench-macro_cifar10.json > bench/data/nas-bench-macro-c10.csv`. Session 39
+ * (table16) appended seven more hardware columns (bench/hw-columns.ts, {@link addMacroHwColumns}: jetson-nano, myriad-x,
+ * a100, bitfusion-edge and bismo-cloud), with `node dist/bench/nas-macro.js add-columns <the earlier csv>`; `build`
+ * appends them as well.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ import { NasTable } from '../src/nas/tabular.js';
 import { enumerateMacro, MACRO_LAYERS, macroGraph, macroRealArch, macroSpace } from '../src/search/spaces/macro.js';
 import type { ArchSpace } from '../src/search/spaces/types.js';
 import { parseCommentedCsv } from './commented-csv.js';
+import { appendHwColumns, HW_COLUMNS_S39, hwColumnsNote } from './hw-columns.js';
 
 // The space itself lives in src/search/spaces/macro.ts (registered as 'nas-bench-macro', session 34); re-exported
 // here so that the bench's imports keep working.
@@ -138,18 +142,32 @@ export function loadMacroTable(path: string, spec: MacroProblemSpec, text = read
   return t;
 }
 
+/** The command that appends the session-39 columns ({@link HW_COLUMNS_S39}) to the table; `build` appends them too. */
+export const MACRO_ADD_COMMAND = 'node dist/bench/nas-macro.js add-columns bench/data/nas-bench-macro-c10.csv';
+
+/** Appends the session-39 hardware columns to the table's CSV text (each row's class graph; the earlier bytes unchanged). */
+export function addMacroHwColumns(csvText: string, what = 'nas-bench-macro-c10.csv'): string {
+  return appendHwColumns(csvText, HW_COLUMNS_S39, 'class', (cls) => macroGraph(cls), hwColumnsNote(HW_COLUMNS_S39, MACRO_ADD_COMMAND), what);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [cmd, file] = process.argv.slice(2);
+  if (cmd === 'add-columns' && file) {
+    process.stdout.write(addMacroHwColumns(readFileSync(file, 'utf8'), file));
+    process.exit(0);
+  }
   if (cmd !== 'build' || !file) {
-    console.error('usage: node dist/bench/nas-macro.js build <nas-bench-macro_cifar10.json>');
+    console.error('usage: node dist/bench/nas-macro.js build <nas-bench-macro_cifar10.json> | add-columns <nas-bench-macro-c10.csv without them>');
     process.exit(2);
   }
   const text = readFileSync(file, 'utf8');
   const sha = createHash('sha256').update(text).digest('hex');
   process.stdout.write(
-    buildMacroCsv(
-      text,
-      `github.com/xiusu/NAS-Bench-Macro commit 61a2bfc2ca0dce04d0997e6cf498047c27d6acf2 (Apache-2.0; data/nas-bench-macro_cifar10.json, sha256 ${sha}): per architecture test_acc (3 trainings), mean_acc, std, params, flops`,
+    addMacroHwColumns(
+      buildMacroCsv(
+        text,
+        `github.com/xiusu/NAS-Bench-Macro commit 61a2bfc2ca0dce04d0997e6cf498047c27d6acf2 (Apache-2.0; data/nas-bench-macro_cifar10.json, sha256 ${sha}): per architecture test_acc (3 trainings), mean_acc, std, params, flops`,
+      ),
     ),
   );
 }

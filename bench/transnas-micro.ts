@@ -24,7 +24,9 @@
  * out). Those columns are frozen in the CSV at the commit that built it.
  *
  * Build: `node dist/bench/transnas-micro.js build all_benchmarks_zen.zip > bench/data/transnas-micro.csv` (the zip from
- * github.com/automl/NASLib, naslib/data/zc_benchmarks/; read with the system `unzip`).
+ * github.com/automl/NASLib, naslib/data/zc_benchmarks/; read with the system `unzip`). Session 39 (table16) appended seven
+ * more hardware columns (bench/hw-columns.ts, {@link addTnbHwColumns}: jetson-nano, myriad-x, a100, bitfusion-edge and
+ * bismo-cloud) with `node dist/bench/transnas-micro.js add-columns <the earlier csv>`; `build` appends them as well.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -42,6 +44,7 @@ import { NB201_EDGE_PARAMS, NB201_EDGES } from '../src/search/spaces/nb201.js';
 import type { ArchGraphOptions, ArchSpace } from '../src/search/spaces/types.js';
 import type { Params } from '../src/search/types.js';
 import { parseCommentedCsv } from './commented-csv.js';
+import { appendHwColumns, HW_COLUMNS_S39, hwColumnsNote } from './hw-columns.js';
 
 /** The operation of each TransNAS digit (0 none, 1 skip, 2 conv 1x1, 3 conv 3x3); NB201's names for the same operations. */
 export const TNB_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3'] as const;
@@ -383,10 +386,22 @@ export function tnbConnectedCells(t: NasTable): NasTable {
   return out;
 }
 
+/** The command that appends the session-39 columns ({@link HW_COLUMNS_S39}) to the table; `build` appends them too. */
+export const TNB_ADD_COMMAND = 'node dist/bench/transnas-micro.js add-columns bench/data/transnas-micro.csv';
+
+/** Appends the session-39 hardware columns to the table's CSV text (each row's class encoder graph; the earlier bytes unchanged). */
+export function addTnbHwColumns(csvText: string, what = 'transnas-micro.csv'): string {
+  return appendHwColumns(csvText, HW_COLUMNS_S39, 'class', (cls) => tnbGraph(checkCell(cls)), hwColumnsNote(HW_COLUMNS_S39, TNB_ADD_COMMAND), what);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [cmd, zip] = process.argv.slice(2);
+  if (cmd === 'add-columns' && zip) {
+    process.stdout.write(addTnbHwColumns(readFileSync(zip, 'utf8'), zip));
+    process.exit(0);
+  }
   if (cmd !== 'build' || !zip) {
-    console.error('usage: node dist/bench/transnas-micro.js build <all_benchmarks_zen.zip>');
+    console.error('usage: node dist/bench/transnas-micro.js build <all_benchmarks_zen.zip> | add-columns <transnas-micro.csv without them>');
     process.exit(2);
   }
   const sha = createHash('sha256').update(readFileSync(zip)).digest('hex');
@@ -401,9 +416,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     records[m[1] as string] = [...(records[m[1] as string] ?? []), ...part];
   }
   process.stdout.write(
-    buildTnbCsv(
-      records,
-      `github.com/automl/NASLib commit 94190649a106ed54ad78c068b21c469035a3ff46 (Apache-2.0), naslib/data/zc_benchmarks/all_benchmarks_zen.zip (sha256 ${sha}): zen/benchmark--transbench101_micro--<task>--<offset>.json, per cell (arch = op tuple in cell-string order) its val_accuracy (NASLib's final validation metric of the task, from TransNAS-Bench-101's released results)`,
+    addTnbHwColumns(
+      buildTnbCsv(
+        records,
+        `github.com/automl/NASLib commit 94190649a106ed54ad78c068b21c469035a3ff46 (Apache-2.0), naslib/data/zc_benchmarks/all_benchmarks_zen.zip (sha256 ${sha}): zen/benchmark--transbench101_micro--<task>--<offset>.json, per cell (arch = op tuple in cell-string order) its val_accuracy (NASLib's final validation metric of the task, from TransNAS-Bench-101's released results)`,
+      ),
     ),
   );
 }
