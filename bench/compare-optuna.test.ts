@@ -367,3 +367,30 @@ test('method labels: ~key=value options on the strategy and on the pre-screen su
   assert.throws(() => strategySpec('tpe~end=a=b'), /option '~end=a=b'/);
   assert.throws(() => strategySpec('tpe+nosuch~x=1'), /unknown suffix '\+nosuch'/);
 });
+
+test('--trials-out: one JSON line per hwnas run, its values those the share was computed from', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-cmp-trials-'));
+  try {
+    const out = join(dir, 'trials.jsonl');
+    const res = await benchCompareOptuna({ budget: 20, seeds: [1, 2], problems: ['zdt1'], strategies: ['random', 'tpe'], optuna: false, trialsOut: out });
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    const runs = lines.map((l) => JSON.parse(l) as { problem: string; method: string; seed: number; budget: number; share: number; values: number[][] });
+    assert.deepEqual(
+      runs.map((r) => [r.problem, r.method, r.seed, r.budget, r.values.length]),
+      [
+        ['zdt1', 'hwnas random', 1, 20, 20],
+        ['zdt1', 'hwnas random', 2, 20, 20],
+        ['zdt1', 'hwnas tpe', 1, 20, 20],
+        ['zdt1', 'hwnas tpe', 2, 20, 20],
+      ],
+    );
+    const problem = syntheticProblem('zdt1', 6);
+    for (const r of runs) {
+      const row = res.rows.find((x) => x.method === r.method);
+      assert.equal(r.share, row?.ratios[r.seed - 1], `${r.method} seed ${r.seed}: the share of the table row`);
+      assert.ok(Math.abs(problem.ratio(r.values) - r.share) < 1e-12, 'the values give the share');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -64,12 +64,13 @@
  * Run: `npx tsc -p tsconfig.json && node dist/bench/compare-optuna.js [--budget 300] [--seeds 1,2,3,4,5]
  * [--problems nb201-heldout,nb201-c100-pi5,zdt1,...] [--strategies random,nsga2,evolution,two-stage,bo,tpe,tpe-uni,tpe-iid,tpe-strat,tpe-uni-iid,tpe-cls,tpe-wf]
  * (a suffix wraps a strategy in the prescreen: +ca, +skip, +pred, +predpath, +capath, +ehvi5, ...; see `strategySpec`)
- * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--json]`. With `--optuna-cache`, every
- * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run).
+ * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--trials-out hwnas.jsonl] [--json]`. With `--optuna-cache`, every
+ * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run). With
+ * `--trials-out`, every hwnas run's objective vectors are appended to that file, one JSON line per run.
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -1080,6 +1081,11 @@ export interface CompareOptions {
    * seed, values); runs found there are not run again, so an interrupted comparison resumes.
    */
   readonly optunaCache?: string;
+  /**
+   * A JSON-lines file where every hwnas run is appended (problem, method, seed, budget, share, and the objective vectors
+   * of its complete trials in the order they were evaluated), to trace what a run found and missed.
+   */
+  readonly trialsOut?: string;
   readonly onProgress?: (msg: string) => void;
 }
 
@@ -1220,8 +1226,11 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
         const runs: number[][][] = [];
         const t0 = performance.now();
         for (const seed of seeds) {
-          runs.push(await p.runHwnas(s, budget, seed));
-          say(`${pn}: hwnas ${s} seed ${seed}: ${p.ratio(runs.at(-1) as number[][]).toFixed(4)}`);
+          const values = await p.runHwnas(s, budget, seed);
+          runs.push(values);
+          const share = p.ratio(values);
+          if (o.trialsOut) appendFileSync(o.trialsOut, `${JSON.stringify({ problem: pn, method: `hwnas ${s}`, seed, budget, share, values })}\n`);
+          say(`${pn}: hwnas ${s} seed ${seed}: ${share.toFixed(4)}`);
         }
         rows.push(row(p, `hwnas ${s}`, runs, (performance.now() - t0) / 1000 / seeds.length));
       }
@@ -1300,6 +1309,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(problems ? { problems } : {}),
     optuna: !args.includes('--no-optuna'),
     ...(flag('--optuna-cache') !== undefined ? { optunaCache: flag('--optuna-cache') as string } : {}),
+    ...(flag('--trials-out') !== undefined ? { trialsOut: flag('--trials-out') as string } : {}),
     onProgress: (m) => process.stderr.write(`${m}\n`),
   });
   if (json) process.stdout.write(`${JSON.stringify({ budget, seeds, ...res }, null, 2)}\n`);
