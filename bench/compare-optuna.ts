@@ -912,32 +912,32 @@ export function strategySpec(label: string): [string, Record<string, unknown>, P
         .join(', ')}`,
     );
   const screen = suffix === undefined ? undefined : ({ ...SUFFIXES[suffix], ...suffixOpts } as PrescreenOptions);
-  if (Object.keys(baseOpts).length > 0) {
-    const [name, opts] = strategySpec(base + (suffixPart === undefined ? '' : `+${suffixPart}`));
-    return [name, { ...opts, ...baseOpts }, screen];
-  }
-  if (base === 'tpe-uni') return ['tpe', { multivariate: false }, screen];
-  // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
-  if (base === 'tpe-iid') return ['tpe', { startup: 'random' }, screen];
-  if (base === 'tpe-strat') return ['tpe', { startup: 'stratified' }, screen];
-  if (base === 'tpe-uni-iid') return ['tpe', { multivariate: false, startup: 'random' }, screen];
-  // session 35: class-aware densities and class-level candidate choice (tpe option classAware; the repeat filter gives
-  // the class key)
-  if (base === 'tpe-cls') return ['tpe', { classAware: true }, screen];
-  // session 36 (search13), 3+ objectives only: the whole first front in the below set (tpe option wholeFront)
-  if (base === 'tpe-wf') return ['tpe', { wholeFront: true }, screen];
-  // session 37 (search14), 2+ objectives: the below trials weighted by the square root of MOTPE's hypervolume share
-  // ('tpe-bws') or all alike ('tpe-bwf') (tpe option belowWeighting)
-  if (base === 'tpe-bws') return ['tpe', { belowWeighting: 'sqrt' }, screen];
-  if (base === 'tpe-bwf') return ['tpe', { belowWeighting: 'flat' }, screen];
-  // session 38 (search15), 2+ objectives: from 100 complete trials every 3rd ask is an end ask, one objective in turn
-  // ('tpe-end1': the first objective only), with l / g fitted on the best trials on that objective alone and candidates
-  // drawn from that l ('tpe-end', 'tpe-end1') or the best unevaluated 1-3-choice neighbour of that objective's best trial
-  // by that l / g ('tpe-endn', frozen for the blind test) (tpe options endEvery, endObjectives, endProposal)
-  if (base === 'tpe-end') return ['tpe', { endEvery: 3 }, screen];
-  if (base === 'tpe-end1') return ['tpe', { endEvery: 3, endObjectives: 'first' }, screen];
-  if (base === 'tpe-endn') return ['tpe', { endEvery: 3, endProposal: 'neighbours' }, screen];
-  return [base, {}, screen];
+  // Named labels: a registry name and options (the label's own ~options go on top).
+  const NAMED: Record<string, [string, Record<string, unknown>]> = {
+    'tpe-uni': ['tpe', { multivariate: false }],
+    // The start-up of TPE: 'tpe-iid' / 'tpe-uni-iid' independent uniform draws (the default before session 30), 'tpe-strat' stratified (the default since).
+    'tpe-iid': ['tpe', { startup: 'random' }],
+    'tpe-strat': ['tpe', { startup: 'stratified' }],
+    'tpe-uni-iid': ['tpe', { multivariate: false, startup: 'random' }],
+    // session 35: class-aware densities and class-level candidate choice (tpe option classAware; the repeat filter gives
+    // the class key)
+    'tpe-cls': ['tpe', { classAware: true }],
+    // session 36 (search13), 3+ objectives only: the whole first front in the below set (tpe option wholeFront)
+    'tpe-wf': ['tpe', { wholeFront: true }],
+    // session 37 (search14), 2+ objectives: the below trials weighted by the square root of MOTPE's hypervolume share
+    // ('tpe-bws') or all alike ('tpe-bwf') (tpe option belowWeighting)
+    'tpe-bws': ['tpe', { belowWeighting: 'sqrt' }],
+    'tpe-bwf': ['tpe', { belowWeighting: 'flat' }],
+    // session 38 (search15), 2+ objectives: from 100 complete trials every 3rd ask is an end ask, one objective in turn
+    // ('tpe-end1': the first objective only), with l / g fitted on the best trials on that objective alone and candidates
+    // drawn from that l ('tpe-end', 'tpe-end1') or the best unevaluated 1-3-choice neighbour of that objective's best trial
+    // by that l / g ('tpe-endn', frozen for the blind test) (tpe options endEvery, endObjectives, endProposal)
+    'tpe-end': ['tpe', { endEvery: 3 }],
+    'tpe-end1': ['tpe', { endEvery: 3, endObjectives: 'first' }],
+    'tpe-endn': ['tpe', { endEvery: 3, endProposal: 'neighbours' }],
+  };
+  const [name, opts] = Object.hasOwn(NAMED, base) ? (NAMED[base] as [string, Record<string, unknown>]) : [base, {}];
+  return [name, { ...opts, ...baseOpts }, screen];
 }
 
 export const OPTUNA_SCRIPT = `

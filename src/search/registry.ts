@@ -176,8 +176,7 @@ function createPrescreen(options: Readonly<Record<string, unknown>>, ctx: Strate
     'endRadius',
     'endSide',
   ];
-  for (const k of Object.keys(rest))
-    if (!known.includes(k)) throw new ConfigError(`strategy 'prescreen': unknown option '${k}'; expected inner, ${known.join(', ')}`);
+  knownOptions('prescreen', options, ['inner', ...known]);
   let ref: { name: string; options: Record<string, unknown> };
   if (typeof inner === 'string') ref = { name: inner, options: {} };
   else if (inner !== null && typeof inner === 'object' && typeof (inner as { name?: unknown }).name === 'string') {

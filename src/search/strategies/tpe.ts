@@ -164,6 +164,11 @@ interface Parzen {
 
 const EPS = 1e-12;
 
+/** TPE's score of a point: log l(x) - log g(x) (with class spreads where given). */
+function logRatio(l: Parzen, g: Parzen, dims: readonly Dim[], x: readonly number[], spreads?: Spreads): number {
+  return logDensity(l, dims, x, spreads) - logDensity(g, dims, x, spreads);
+}
+
 /** The multi-objective TPE strategy (univariate or multivariate; categorical, ordinal, float, structured). */
 export class Tpe implements SearchStrategy {
   readonly name = 'tpe';
@@ -259,7 +264,7 @@ export class Tpe implements SearchStrategy {
           const x = sampleParzen(l, dims, rng);
           const p = build(x);
           const sp = cls.spreads(p);
-          cands.push({ p, s: logDensity(l, dims, x, sp) - logDensity(g, dims, x, sp) });
+          cands.push({ p, s: logRatio(l, g, dims, x, sp) });
         }
         cands.sort((a, b) => b.s - a.s);
         for (const c of cands) if (!seen.has(keyOf(c.p, space.names)) && !cls.seen.has(cls.classOf(c.p))) return c.p;
@@ -272,7 +277,7 @@ export class Tpe implements SearchStrategy {
         const cands: { x: number[]; s: number }[] = [];
         for (let c = 0; c < this.o.candidates; c++) {
           const x = sampleParzen(l, dims, rng);
-          cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
+          cands.push({ x, s: logRatio(l, g, dims, x) });
         }
         cands.sort((a, b) => b.s - a.s);
         for (const c of cands) {
@@ -416,9 +421,9 @@ export class Tpe implements SearchStrategy {
         xs.push(x);
       }
     }
-    const scored = xs.map((x) => ({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) })).sort((a, b) => b.s - a.s);
+    const scored = xs.map((x) => ({ x, s: logRatio(l, g, dims, x) })).sort((a, b) => b.s - a.s);
     const classOf = ctx.classOf;
-    const seenCls = classOf ? new Set(ctx.history.map((t) => classOf(t.params))) : undefined;
+    const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
     for (const c of scored) {
       const p = fromPoint(space.names, specs, dims, c.x);
       if (model.seen.has(keyOf(p, space.names))) continue;
@@ -445,7 +450,7 @@ export class Tpe implements SearchStrategy {
       const cands: { x: number[]; s: number }[] = [];
       for (let c = 0; c < this.o.candidates; c++) {
         const x = sampleParzen(l, dims, rng);
-        cands.push({ x, s: logDensity(l, dims, x) - logDensity(g, dims, x) });
+        cands.push({ x, s: logRatio(l, g, dims, x) });
       }
       cands.sort((a, b) => b.s - a.s);
       let top = true;
@@ -467,7 +472,7 @@ export class Tpe implements SearchStrategy {
       const p = space.sample(rng);
       if (seen.has(keyOf(p, space.names)) || seenCls.has(classOf(p))) continue;
       const x = toPoint(space.names, specs, p);
-      const s = logDensity(l, dims, x) - logDensity(g, dims, x);
+      const s = logRatio(l, g, dims, x);
       if (best === undefined || s > best.s) best = { p, s };
     }
     return best?.p ?? repeat;
@@ -518,7 +523,7 @@ export class Tpe implements SearchStrategy {
             cls: {
               classOf,
               spreads,
-              seen: new Set(this.o.skipSeen ? ctx.history.map((t) => classOf(t.params)) : []),
+              seen: this.o.skipSeen ? this.seenClasses(ctx, classOf) : new Set<string>(),
             },
           }
         : {}),
