@@ -497,3 +497,81 @@ test('tpe end asks (endEvery, endFrom, endObjectives): one-objective below sets 
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap of the front on every k-th ask from gapFrom; off or one objective exactly as before', async () => {
+  type GapSplit = {
+    gapSplit(
+      done: readonly Trial[],
+      ctx: { objectives: readonly Objective[]; rng: Rng },
+    ): { below: Trial[]; above: Trial[]; belowWeights: number[]; pair: [Params[], Params[]] } | undefined;
+  };
+  const history = await runTri(new Tpe(), 2, 7);
+  const ctx = { objectives: three.slice(0, 2), rng: new Rng(1) };
+  const v = (t: Trial): number[] => t.values as number[];
+  // the largest gap of the history's front, by hand: neighbouring front vectors, the box's area over the front's range
+  const front = [...new Set(paretoFront(history.map(v)).map((i) => JSON.stringify(v(history[i] as Trial))))]
+    .map((s) => JSON.parse(s) as number[])
+    .sort((a, b) => (a[0] as number) - (b[0] as number));
+  assert.ok(front.length >= 3, 'a front with several gaps');
+  const r0 = (front.at(-1)?.[0] as number) - (front[0]?.[0] as number);
+  const r1 = (front[0]?.[1] as number) - (front.at(-1)?.[1] as number);
+  let best = 0;
+  const area = (i: number): number =>
+    (((front[i + 1]?.[0] as number) - (front[i]?.[0] as number)) / r0) * (((front[i]?.[1] as number) - (front[i + 1]?.[1] as number)) / r1);
+  for (let i = 1; i + 1 < front.length; i++) if (area(i) > area(best)) best = i;
+  const gs = (new Tpe({ gapEvery: 3 }) as unknown as GapSplit).gapSplit(history, ctx);
+  assert.ok(gs);
+  assert.equal(gs.below.length, 9, 'gamma(90) trials below');
+  assert.ok(gs.belowWeights.every((w) => w === 1));
+  for (const end of [front[best], front[best + 1]])
+    assert.ok(
+      gs.below.some((t) => JSON.stringify(v(t)) === JSON.stringify(end)),
+      `the gap's neighbour ${JSON.stringify(end)} is below`,
+    );
+  assert.deepEqual(
+    gs.pair.map((ps) => ps.length > 0),
+    [true, true],
+  );
+  assert.equal(gs.below.length + gs.above.length, history.length);
+  // proposals
+  const on = { gapEvery: 3, gapFrom: 30, gapPick: 'tried', gapProposal: 'neighbours' } as const;
+  const variants = [{ gapEvery: 3, gapFrom: 30 }, on, { ...on, gapProposal: 'cross' }, { ...on, gapPick: 'area', gapProposal: 'sample' }] as const;
+  for (const [m, seed] of [
+    [2, 1],
+    [2, 2],
+    [3, 1],
+  ] as const) {
+    const plain = await runTri(new Tpe(), m, seed);
+    for (const o of variants) {
+      const run = await runTri(new Tpe(o), m, seed);
+      assert.deepEqual(paramsKey(await runTri(new Tpe(o), m, seed)), paramsKey(run), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(run).slice(0, 30), paramsKey(plain).slice(0, 30), 'no gap ask before gapFrom trials');
+      assert.notDeepEqual(paramsKey(run), paramsKey(plain), `${JSON.stringify(o)} changes the proposals (${m} objectives, seed ${seed})`);
+    }
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ ...on, gapEvery: 0 }), m, seed)), paramsKey(plain), 'gapEvery 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ ...on, gapFrom: 200 }), m, seed)), paramsKey(plain), 'gapFrom beyond the run');
+  }
+  assert.deepEqual(paramsKey(await runTri(new Tpe(on), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
+  // 'neighbours': each gap ask proposes a new point 1-3 choices from a trial of one of the gap's two front vectors
+  const nb = await runTri(new Tpe(on), 2, 1);
+  for (let n = 30; n < 90; n += 3) {
+    const g = (new Tpe(on) as unknown as GapSplit).gapSplit(nb.slice(0, n), ctx);
+    assert.ok(g);
+    const p = (nb[n] as Trial).params;
+    const dist = (q: Params): number => ['a', 'b', 'c', 'd'].filter((k) => p[k] !== q[k]).length;
+    const d = Math.min(...g.pair.map((ps) => dist(ps[0] as Params)));
+    assert.ok(d >= 1 && d <= 3, `trial ${n}: ${d} choices from the gap's front trials`);
+    assert.ok(!nb.slice(0, n).some((t) => JSON.stringify(t.params) === JSON.stringify(p)), `trial ${n} is new`);
+  }
+  for (const [opt, bad, msg] of [
+    ['gapEvery', -1, /gapEvery -1: expected an integer >= 0/],
+    ['gapEvery', 2.5, /gapEvery 2.5: expected an integer >= 0/],
+    ['gapFrom', -3, /gapFrom -3: expected an integer >= 0/],
+    ['gapPick', 'widest', /gapPick "widest": expected 'largest', 'area' or 'tried'/],
+    ['gapProposal', 'walk', /gapProposal "walk": expected 'sample', 'cross' or 'neighbours'/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -110,6 +110,50 @@ export interface TpeOptions {
    * the rounds, the best-scored candidate of a new class among all rounds' draws, then `classPool`).
    */
   readonly classPick?: 'any' | 'top';
+  /**
+   * Gap asks (2 or more objectives; default 0 = off): once `gapFrom` trials are complete, every `gapEvery`-th ask
+   * (counted by complete trials; an end ask takes precedence) fits l(x) to the trials nearest one gap of the current
+   * front of the feasible trials, each weighing 1, and g(x) to the others. With 2 objectives a gap is the box between
+   * two neighbouring front points (the objectives scaled by the front's range; its size, the box's area); the trials
+   * nearest it are those with the smallest sum, over the objectives, of how far (scaled) they lie beyond the box's
+   * worse corner (the two neighbours themselves: 0). With 3 or more, the gap is a front point's exclusive hypervolume
+   * contribution (reference 10% beyond the front's worst values) and the nearest trials are measured the same way from
+   * that point. The below set keeps its size, `gamma(n)` trials. One objective, or a front of fewer than 2 distinct
+   * points: an ordinary ask.
+   */
+  readonly gapEvery?: number;
+  /** Complete trials before the first gap ask (default 50). */
+  readonly gapFrom?: number;
+  /**
+   * Which gap a gap ask fills: 'largest' (default), 'area' (one drawn at random with probability proportional to its
+   * size) or 'tried' (2 objectives: the largest size / (1 + the feasible trials whose value on either objective lies
+   * strictly between the two neighbours' values, tries that did not fill it); 3 or more objectives as 'largest').
+   */
+  readonly gapPick?: 'largest' | 'area' | 'tried';
+  /**
+   * How a gap ask proposes: 'sample' (default: `candidates` draws from the gap's l(x), as any ask) or 'cross' (the
+   * crossings of the gap's two front vectors: every unevaluated point whose each categorical parameter takes the value
+   * of a trial of one or of the other, ranked by the gap's log l - log g; a point of an evaluated class is passed over
+   * where the context gives a class key; with 3 or more objectives the chosen front vector and its nearest other front
+   * vector), or 'neighbours' (the first trial of one of the two vectors, drawn at random: its unevaluated points 1-3
+   * categorical choices away, ranked and filtered as `endProposal` 'neighbours' does). Multivariate only; where there is
+   * no such point, the gap ask samples.
+   */
+  readonly gapProposal?: 'sample' | 'cross' | 'neighbours';
+  /**
+   * Below-set balance (2 or more objectives; default 0 = off): the feasible below trials are cut into `belowBalance`
+   * segments of equal width along the first objective, and each segment that holds any weight gets an equal share of
+   * l(x)'s weight (within a segment, the trials keep their relative weights), so a crowded end of the front does not
+   * hold most of l(x)'s mass. One objective, and end asks: no change.
+   */
+  readonly belowBalance?: number;
+  /**
+   * MOTPE's weights over distinct objective vectors (default false): trials with equal objective vectors (e.g. cells of
+   * one computation class in a table of class means) count once in the hypervolume contributions, each trial of a vector
+   * weighing its contribution divided by how many trials share it. Plain MOTPE gives every trial of a duplicated front
+   * vector zero exclusive contribution (so l(x) drops the front points that were queried twice).
+   */
+  readonly distinctHv?: boolean;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -123,6 +167,8 @@ interface Model {
   readonly n: number;
   /** An end ask with endProposal 'neighbours': the end's best trial (whose neighbourhood is searched). */
   readonly endTarget?: Params;
+  /** A gap ask with gapProposal 'cross': the trials of the gap's two front vectors (whose crossings are proposed). */
+  readonly gapPair?: readonly [readonly Params[], readonly Params[]];
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
   readonly cls?: {
     readonly classOf: (p: Params) => string;
@@ -194,6 +240,12 @@ export class Tpe implements SearchStrategy {
       classRounds: options.classRounds ?? 0,
       classPool: options.classPool ?? 0,
       classPick: options.classPick ?? 'any',
+      gapEvery: options.gapEvery ?? 0,
+      gapFrom: options.gapFrom ?? 50,
+      gapPick: options.gapPick ?? 'largest',
+      belowBalance: options.belowBalance ?? 0,
+      gapProposal: options.gapProposal ?? 'sample',
+      distinctHv: options.distinctHv ?? false,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -208,6 +260,7 @@ export class Tpe implements SearchStrategy {
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
     if (typeof o.classAware !== 'boolean') throw new ConfigError(`tpe classAware ${JSON.stringify(options.classAware)}: expected true or false`);
     if (typeof o.wholeFront !== 'boolean') throw new ConfigError(`tpe wholeFront ${JSON.stringify(options.wholeFront)}: expected true or false`);
+    if (typeof o.distinctHv !== 'boolean') throw new ConfigError(`tpe distinctHv ${JSON.stringify(options.distinctHv)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.belowWeighting !== 'hv' && o.belowWeighting !== 'sqrt' && o.belowWeighting !== 'flat')
       throw new ConfigError(`tpe belowWeighting ${JSON.stringify(options.belowWeighting)}: expected 'hv', 'sqrt' or 'flat'`);
@@ -221,6 +274,13 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe classRounds ${JSON.stringify(options.classRounds)}: expected an integer >= 0 (0: no new-class asks)`);
     if (!int(o.classPool, 0)) throw new ConfigError(`tpe classPool ${JSON.stringify(options.classPool)}: expected an integer >= 0`);
     if (o.classPick !== 'any' && o.classPick !== 'top') throw new ConfigError(`tpe classPick ${JSON.stringify(options.classPick)}: expected 'any' or 'top'`);
+    if (!int(o.gapEvery, 0)) throw new ConfigError(`tpe gapEvery ${JSON.stringify(options.gapEvery)}: expected an integer >= 0 (0: no gap asks)`);
+    if (!int(o.gapFrom, 0)) throw new ConfigError(`tpe gapFrom ${JSON.stringify(options.gapFrom)}: expected an integer >= 0`);
+    if (o.gapProposal !== 'sample' && o.gapProposal !== 'cross' && o.gapProposal !== 'neighbours')
+      throw new ConfigError(`tpe gapProposal ${JSON.stringify(options.gapProposal)}: expected 'sample', 'cross' or 'neighbours'`);
+    if (!int(o.belowBalance, 0)) throw new ConfigError(`tpe belowBalance ${JSON.stringify(options.belowBalance)}: expected an integer >= 0 (0: no balance)`);
+    if (o.gapPick !== 'largest' && o.gapPick !== 'area' && o.gapPick !== 'tried')
+      throw new ConfigError(`tpe gapPick ${JSON.stringify(options.gapPick)}: expected 'largest', 'area' or 'tried'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -246,6 +306,14 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    if (this.o.multivariate && model.gapPair) {
+      const pair = model.gapPair;
+      const p =
+        this.o.gapProposal === 'cross'
+          ? this.crossProposal(model, pair, ctx)
+          : this.neighbourProposal(model, (pair[rng.int(0, 1)] as readonly Params[])[0] as Params, ctx);
+      if (p !== undefined) return p;
+    }
     if (this.o.multivariate && model.endTarget) {
       const p = this.neighbourProposal(model, model.endTarget, ctx);
       if (p !== undefined) return p;
@@ -506,7 +574,10 @@ export class Tpe implements SearchStrategy {
     const space = ctx.space;
     if (done.length < Math.max(this.o.startupTrials, 2)) return null;
     const end = this.endOf(done.length, ctx.objectives.length);
-    const { below, above, belowWeights } = this.split(done, ctx, end);
+    const gap = end === undefined && this.isGapAsk(done.length, ctx.objectives.length);
+    const gs = gap ? this.gapSplit(done, ctx) : undefined;
+    const { below, above, belowWeights } = gs ?? this.split(done, ctx, end);
+    const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
@@ -534,6 +605,7 @@ export class Tpe implements SearchStrategy {
       seen: this.seen(ctx),
       n: done.length,
       ...(endTarget ? { endTarget } : {}),
+      ...(gapPair ? { gapPair } : {}),
     };
   }
 
@@ -543,6 +615,137 @@ export class Tpe implements SearchStrategy {
     if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
     if (endObjectives === 'first') return 0;
     return Math.floor((n - endFrom) / endEvery) % m;
+  }
+
+  /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
+  private isGapAsk(n: number, m: number): boolean {
+    const { gapEvery, gapFrom } = this.o;
+    return m >= 2 && gapEvery > 0 && n >= gapFrom && (n - gapFrom) % gapEvery === 0;
+  }
+
+  /**
+   * A gap ask's below / above sets (see `gapEvery`): the `gamma(n)` feasible trials nearest the chosen gap of the current
+   * front, each weighing 1; undefined (an ordinary ask) when the front has fewer than 2 distinct points.
+   */
+  private gapSplit(
+    done: readonly Trial[],
+    ctx: AskContext,
+  ): { below: Trial[]; above: Trial[]; belowWeights: number[]; pair: [Params[], Params[]] } | undefined {
+    const n = done.length;
+    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
+    const feasible = done.map((_, i) => i).filter((i) => violation((done[i] as Trial).constraints) <= 0);
+    const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
+    const m = ctx.objectives.length;
+    const first = nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0] ?? [];
+    // the front's distinct vectors
+    const front: number[][] = [];
+    for (const j of first) {
+      const v = loss[feasible[j] as number] as number[];
+      if (!front.some((f) => f.every((x, k) => x === v[k]))) front.push(v);
+    }
+    if (front.length < 2) return undefined;
+    const range = Array.from({ length: m }, (_, k) => {
+      const vs = front.map((f) => f[k] as number);
+      const r = Math.max(...vs) - Math.min(...vs);
+      return r > 0 ? r : 1;
+    });
+    // per gap: its size and the corner beyond which a trial's distance counts
+    const gaps: { size: number; corner: number[]; ends: [number[], number[]] }[] = [];
+    if (m === 2) {
+      front.sort((a, b) => (a[0] as number) - (b[0] as number));
+      for (let i = 0; i + 1 < front.length; i++) {
+        const a = front[i] as number[];
+        const b = front[i + 1] as number[];
+        const size = (((b[0] as number) - (a[0] as number)) / (range[0] as number)) * (((a[1] as number) - (b[1] as number)) / (range[1] as number));
+        // 'tried': a gap's size over 1 + the trials whose value on either objective lies strictly inside the gap's span
+        // on it (tries that did not fill it), so a gap the space cannot fill stops taking the gap asks
+        const tries =
+          this.o.gapPick === 'tried'
+            ? feasible.filter((t) => {
+                const v = loss[t] as number[];
+                return (
+                  ((v[0] as number) > (a[0] as number) && (v[0] as number) < (b[0] as number)) ||
+                  ((v[1] as number) > (b[1] as number) && (v[1] as number) < (a[1] as number))
+                );
+              }).length
+            : 0;
+        gaps.push({ size: size / (1 + tries), corner: [b[0] as number, a[1] as number], ends: [a, b] });
+      }
+    } else {
+      const scaled = front.map((f) => f.map((x, k) => x / (range[k] as number)));
+      const ref = referencePoint(scaled);
+      const total = hypervolume(scaled, ref);
+      scaled.forEach((p, k) => {
+        // its partner for crossings: the nearest other front vector (scaled)
+        let near = k === 0 ? 1 : 0;
+        const d2 = (q: number[]): number => q.reduce((t, x, j) => t + (x - (p[j] as number)) ** 2, 0);
+        scaled.forEach((q, j) => {
+          if (j !== k && d2(q) < d2(scaled[near] as number[])) near = j;
+        });
+        gaps.push({
+          size: total - hypervolume([...scaled.slice(0, k), ...scaled.slice(k + 1)], ref),
+          corner: front[k] as number[],
+          ends: [front[k] as number[], front[near] as number[]],
+        });
+      });
+    }
+    let pick = 0;
+    if (this.o.gapPick === 'area') {
+      const sum = gaps.reduce((s, g) => s + g.size, 0);
+      let u = ctx.rng.next() * sum;
+      pick = gaps.length - 1;
+      for (let i = 0; i < gaps.length; i++) {
+        u -= (gaps[i] as { size: number }).size;
+        if (u < 0) {
+          pick = i;
+          break;
+        }
+      }
+    } else gaps.forEach((g, i) => g.size > (gaps[pick] as { size: number }).size && (pick = i));
+    const chosenGap = gaps[pick] as { corner: number[]; ends: [number[], number[]] };
+    const corner = chosenGap.corner;
+    const trialsOf = (v: number[]): Params[] => feasible.filter((i) => (loss[i] as number[]).every((x, k) => x === v[k])).map((i) => (done[i] as Trial).params);
+    const dist = (i: number): number => (loss[i] as number[]).reduce((s, x, k) => s + Math.max(0, x - (corner[k] as number)) / (range[k] as number), 0);
+    const d = new Map(feasible.map((i) => [i, dist(i)]));
+    const chosen = new Set([...feasible].sort((a, b) => (d.get(a) as number) - (d.get(b) as number) || a - b).slice(0, nBelow));
+    const below = done.filter((_, i) => chosen.has(i));
+    const above = done.filter((_, i) => !chosen.has(i));
+    return { below, above, belowWeights: below.map(() => 1), pair: [trialsOf(chosenGap.ends[0]), trialsOf(chosenGap.ends[1])] };
+  }
+
+  /**
+   * gapProposal 'cross': every unevaluated point whose each categorical parameter takes the value of a trial of the
+   * gap's one front vector or of a trial of its other (non-categorical parameters from the first; at most 300 drawn at
+   * random where there are more), the one with the largest log l - log g whose class (where the context gives a key) is
+   * not evaluated; undefined when there is none.
+   */
+  private crossProposal(model: Model, pair: readonly [readonly Params[], readonly Params[]], ctx: AskContext): Params | undefined {
+    const { space, rng } = ctx;
+    const { l, g, dims, specs } = model;
+    const names = space.names;
+    const out = new Map<string, Params>();
+    const cross = (a: Params, b: Params): void => {
+      const diff = names.filter((n, k) => (specs[k] as ParamSpec).kind === 'categorical' && JSON.stringify(a[n]) !== JSON.stringify(b[n]));
+      const all = 2 ** diff.length;
+      const CAP = 300;
+      const masks = all <= CAP ? Array.from({ length: all }, (_, i) => i) : Array.from({ length: CAP }, () => rng.int(0, all - 1));
+      for (const mask of masks) {
+        const p: Record<string, JsonValue> = { ...a } as Record<string, JsonValue>;
+        diff.forEach((n, j) => {
+          if (mask & (1 << j)) p[n] = b[n] as JsonValue;
+        });
+        const key = keyOf(p, names);
+        if (!out.has(key)) out.set(key, p);
+      }
+    };
+    for (const a of pair[0].slice(0, 4)) for (const b of pair[1].slice(0, 4)) cross(a, b);
+    const classOf = ctx.classOf;
+    const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
+    const scored = [...out.values()]
+      .filter((p) => !model.seen.has(keyOf(p, names)) && !(classOf && seenCls?.has(classOf(p))))
+      .map((p) => ({ p, s: logRatio(l, g, dims, toPoint(names, specs, p)) }))
+      .sort((a, b) => b.s - a.s);
+    return scored[0]?.p;
   }
 
   /**
@@ -581,7 +784,22 @@ export class Tpe implements SearchStrategy {
       const ref = referencePoint(pts);
       const total = hypervolume(pts, ref);
       const contrib = new Map<number, number>();
-      fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
+      if (this.o.distinctHv) {
+        // per distinct vector its exclusive contribution among the distinct vectors, shared by the trials that have it
+        const groups = new Map<string, number[]>();
+        fe.forEach((i, k) => {
+          const key = (pts[k] as number[]).join(',');
+          groups.set(key, [...(groups.get(key) ?? []), i]);
+        });
+        const keys = [...groups.keys()];
+        const vecs = keys.map((key) => loss[(groups.get(key) as number[])[0] as number] as number[]);
+        const tot = hypervolume(vecs, ref);
+        keys.forEach((key, k) => {
+          const c = tot - hypervolume([...vecs.slice(0, k), ...vecs.slice(k + 1)], ref);
+          const g = groups.get(key) as number[];
+          for (const i of g) contrib.set(i, c / g.length);
+        });
+      } else fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
       const maxC = Math.max(0, ...contrib.values());
       const sqrt = this.o.belowWeighting === 'sqrt';
       belowWeights = belowIdx.map((i) => {
@@ -589,6 +807,28 @@ export class Tpe implements SearchStrategy {
         const share = (contrib.get(i) ?? 0) / maxC;
         return Math.max(EPS, sqrt ? Math.sqrt(share) : share);
       });
+    }
+    const bins = this.o.belowBalance;
+    if (m > 1 && one === undefined && bins > 0) {
+      // equal total weight per segment of the front: bins of equal width over the feasible below trials' first objective
+      const fe = belowIdx.flatMap((i, r) => ((viol[i] as number) <= 0 ? [r] : []));
+      const v = fe.map((r) => (loss[belowIdx[r] as number] as number[])[0] as number);
+      const lo = Math.min(...v);
+      const hi = Math.max(...v);
+      if (fe.length > 1 && hi > lo) {
+        const bin = v.map((x) => Math.min(bins - 1, Math.floor(((x - lo) / (hi - lo)) * bins)));
+        const sum = new Array<number>(bins).fill(0);
+        fe.forEach((r, k) => {
+          sum[bin[k] as number] = (sum[bin[k] as number] as number) + (belowWeights[r] as number);
+        });
+        const total = sum.reduce((a, b) => a + b, 0);
+        const filled = sum.filter((x) => x > 0).length;
+        belowWeights = [...belowWeights];
+        fe.forEach((r, k) => {
+          const sb = sum[bin[k] as number] as number;
+          if (sb > 0) belowWeights[r] = Math.max(EPS, ((belowWeights[r] as number) / sb) * (total / filled));
+        });
+      }
     }
     return { below, above, belowWeights };
   }
