@@ -701,7 +701,10 @@ export class Tpe implements SearchStrategy {
           break;
         }
       }
-    } else gaps.forEach((g, i) => g.size > (gaps[pick] as { size: number }).size && (pick = i));
+    } else
+      gaps.forEach((g, i) => {
+        if (g.size > (gaps[pick] as { size: number }).size) pick = i;
+      });
     const chosenGap = gaps[pick] as { corner: number[]; ends: [number[], number[]] };
     const corner = chosenGap.corner;
     const trialsOf = (v: number[]): Params[] => feasible.filter((i) => (loss[i] as number[]).every((x, k) => x === v[k])).map((i) => (done[i] as Trial).params);
