@@ -563,6 +563,40 @@ test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap
     assert.ok(d >= 1 && d <= 3, `trial ${n}: ${d} choices from the gap's front trials`);
     assert.ok(!nb.slice(0, n).some((t) => JSON.stringify(t.params) === JSON.stringify(p)), `trial ${n} is new`);
   }
+  // 'cross': while a crossing of the gap's two front vectors' trials (each choice from one or the other) is unevaluated,
+  // the gap ask proposes one (else it samples); on a 2-objective trade-off of its own (the tri problem's 2-objective cut
+  // has a corner where every front point has a = 4, so its crossings are soon all evaluated)
+  const bi = (p: Params): number[] => {
+    const x = ['a', 'b', 'c', 'd'].map((k) => p[k] as number);
+    return [x.reduce((t, v, i) => t + v * (i + 1), 0) / 40, x.reduce((t, v, i) => t + (4 - v) ** 2 * (4 - i), 0) / 160];
+  };
+  const cr = await runTrials({
+    strategy: new Tpe({ ...on, gapProposal: 'cross' }),
+    space: tri,
+    objectives: three.slice(0, 2),
+    evaluate: (p) => ({ values: bi(p) }),
+    nTrials: 90,
+    seed: 2,
+  });
+  let crossed = 0;
+  for (let n = 30; n < 90; n += 3) {
+    const g = (new Tpe(on) as unknown as GapSplit).gapSplit(cr.slice(0, n), ctx);
+    assert.ok(g);
+    const key = (q: Params): string => JSON.stringify(['a', 'b', 'c', 'd'].map((k) => q[k]));
+    const crossings = new Set<string>();
+    for (const a of g.pair[0].slice(0, 4))
+      for (const b of g.pair[1].slice(0, 4))
+        for (let mask = 0; mask < 16; mask++)
+          crossings.add(key(Object.fromEntries(['a', 'b', 'c', 'd'].map((k, j) => [k, (mask >> j) & 1 ? b[k] : a[k]])) as Params));
+    const evaluated = new Set(cr.slice(0, n).map((t) => key(t.params)));
+    const p = (cr[n] as Trial).params;
+    assert.ok(!evaluated.has(key(p)), `trial ${n} is new`);
+    if ([...crossings].some((c) => !evaluated.has(c))) {
+      assert.ok(crossings.has(key(p)), `trial ${n}: a crossing of the gap's front trials while one is unevaluated`);
+      crossed++;
+    }
+  }
+  assert.ok(crossed >= 3, `${crossed} of 20 gap asks had an unevaluated crossing`);
   for (const [opt, bad, msg] of [
     ['gapEvery', -1, /gapEvery -1: expected an integer >= 0/],
     ['gapEvery', 2.5, /gapEvery 2.5: expected an integer >= 0/],

@@ -140,20 +140,6 @@ export interface TpeOptions {
    * no such point, the gap ask samples.
    */
   readonly gapProposal?: 'sample' | 'cross' | 'neighbours';
-  /**
-   * Below-set balance (2 or more objectives; default 0 = off): the feasible below trials are cut into `belowBalance`
-   * segments of equal width along the first objective, and each segment that holds any weight gets an equal share of
-   * l(x)'s weight (within a segment, the trials keep their relative weights), so a crowded end of the front does not
-   * hold most of l(x)'s mass. One objective, and end asks: no change.
-   */
-  readonly belowBalance?: number;
-  /**
-   * MOTPE's weights over distinct objective vectors (default false): trials with equal objective vectors (e.g. cells of
-   * one computation class in a table of class means) count once in the hypervolume contributions, each trial of a vector
-   * weighing its contribution divided by how many trials share it. Plain MOTPE gives every trial of a duplicated front
-   * vector zero exclusive contribution (so l(x) drops the front points that were queried twice).
-   */
-  readonly distinctHv?: boolean;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -243,9 +229,7 @@ export class Tpe implements SearchStrategy {
       gapEvery: options.gapEvery ?? 0,
       gapFrom: options.gapFrom ?? 50,
       gapPick: options.gapPick ?? 'largest',
-      belowBalance: options.belowBalance ?? 0,
       gapProposal: options.gapProposal ?? 'sample',
-      distinctHv: options.distinctHv ?? false,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -260,7 +244,6 @@ export class Tpe implements SearchStrategy {
     if (typeof o.multivariate !== 'boolean') throw new ConfigError(`tpe multivariate ${JSON.stringify(options.multivariate)}: expected true or false`);
     if (typeof o.classAware !== 'boolean') throw new ConfigError(`tpe classAware ${JSON.stringify(options.classAware)}: expected true or false`);
     if (typeof o.wholeFront !== 'boolean') throw new ConfigError(`tpe wholeFront ${JSON.stringify(options.wholeFront)}: expected true or false`);
-    if (typeof o.distinctHv !== 'boolean') throw new ConfigError(`tpe distinctHv ${JSON.stringify(options.distinctHv)}: expected true or false`);
     if (typeof o.skipSeen !== 'boolean') throw new ConfigError(`tpe skipSeen ${JSON.stringify(options.skipSeen)}: expected true or false`);
     if (o.belowWeighting !== 'hv' && o.belowWeighting !== 'sqrt' && o.belowWeighting !== 'flat')
       throw new ConfigError(`tpe belowWeighting ${JSON.stringify(options.belowWeighting)}: expected 'hv', 'sqrt' or 'flat'`);
@@ -278,7 +261,6 @@ export class Tpe implements SearchStrategy {
     if (!int(o.gapFrom, 0)) throw new ConfigError(`tpe gapFrom ${JSON.stringify(options.gapFrom)}: expected an integer >= 0`);
     if (o.gapProposal !== 'sample' && o.gapProposal !== 'cross' && o.gapProposal !== 'neighbours')
       throw new ConfigError(`tpe gapProposal ${JSON.stringify(options.gapProposal)}: expected 'sample', 'cross' or 'neighbours'`);
-    if (!int(o.belowBalance, 0)) throw new ConfigError(`tpe belowBalance ${JSON.stringify(options.belowBalance)}: expected an integer >= 0 (0: no balance)`);
     if (o.gapPick !== 'largest' && o.gapPick !== 'area' && o.gapPick !== 'tried')
       throw new ConfigError(`tpe gapPick ${JSON.stringify(options.gapPick)}: expected 'largest', 'area' or 'tried'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
@@ -735,7 +717,7 @@ export class Tpe implements SearchStrategy {
       for (const mask of masks) {
         const p: Record<string, JsonValue> = { ...a } as Record<string, JsonValue>;
         diff.forEach((n, j) => {
-          if (mask & (1 << j)) p[n] = b[n] as JsonValue;
+          if (Math.floor(mask / 2 ** j) % 2 === 1) p[n] = b[n] as JsonValue;
         });
         const key = keyOf(p, names);
         if (!out.has(key)) out.set(key, p);
@@ -787,22 +769,7 @@ export class Tpe implements SearchStrategy {
       const ref = referencePoint(pts);
       const total = hypervolume(pts, ref);
       const contrib = new Map<number, number>();
-      if (this.o.distinctHv) {
-        // per distinct vector its exclusive contribution among the distinct vectors, shared by the trials that have it
-        const groups = new Map<string, number[]>();
-        fe.forEach((i, k) => {
-          const key = (pts[k] as number[]).join(',');
-          groups.set(key, [...(groups.get(key) ?? []), i]);
-        });
-        const keys = [...groups.keys()];
-        const vecs = keys.map((key) => loss[(groups.get(key) as number[])[0] as number] as number[]);
-        const tot = hypervolume(vecs, ref);
-        keys.forEach((key, k) => {
-          const c = tot - hypervolume([...vecs.slice(0, k), ...vecs.slice(k + 1)], ref);
-          const g = groups.get(key) as number[];
-          for (const i of g) contrib.set(i, c / g.length);
-        });
-      } else fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
+      fe.forEach((i, k) => contrib.set(i, total - hypervolume([...pts.slice(0, k), ...pts.slice(k + 1)], ref)));
       const maxC = Math.max(0, ...contrib.values());
       const sqrt = this.o.belowWeighting === 'sqrt';
       belowWeights = belowIdx.map((i) => {
@@ -810,28 +777,6 @@ export class Tpe implements SearchStrategy {
         const share = (contrib.get(i) ?? 0) / maxC;
         return Math.max(EPS, sqrt ? Math.sqrt(share) : share);
       });
-    }
-    const bins = this.o.belowBalance;
-    if (m > 1 && one === undefined && bins > 0) {
-      // equal total weight per segment of the front: bins of equal width over the feasible below trials' first objective
-      const fe = belowIdx.flatMap((i, r) => ((viol[i] as number) <= 0 ? [r] : []));
-      const v = fe.map((r) => (loss[belowIdx[r] as number] as number[])[0] as number);
-      const lo = Math.min(...v);
-      const hi = Math.max(...v);
-      if (fe.length > 1 && hi > lo) {
-        const bin = v.map((x) => Math.min(bins - 1, Math.floor(((x - lo) / (hi - lo)) * bins)));
-        const sum = new Array<number>(bins).fill(0);
-        fe.forEach((r, k) => {
-          sum[bin[k] as number] = (sum[bin[k] as number] as number) + (belowWeights[r] as number);
-        });
-        const total = sum.reduce((a, b) => a + b, 0);
-        const filled = sum.filter((x) => x > 0).length;
-        belowWeights = [...belowWeights];
-        fe.forEach((r, k) => {
-          const sb = sum[bin[k] as number] as number;
-          if (sb > 0) belowWeights[r] = Math.max(EPS, ((belowWeights[r] as number) / sb) * (total / filled));
-        });
-      }
     }
     return { below, above, belowWeights };
   }
