@@ -50,6 +50,11 @@
  *   epochs with the measured energy of the run (and the parameter count, 3 objectives) or the test-set prediction time;
  *   invalid cells a failed query on both sides; unseen, pre-registered in session 38 (bench/data/table15-prereg.md)
  *   before any run;
+ * - `nb201-c10-edgetpu`, `nb201-c100-eyeriss-energy`, `nb201-in16-a100`, `nb201-c10-bitfusion`, `nb201-c100-bismo`:
+ *   NAS-Bench-201's CIFAR-10 / CIFAR-100 / ImageNet16-120 accuracy (the columns above) with a cost of NB201's network for
+ *   that task from hwnas's cost models (bench/data/nb201-hwnas-cost.csv, bench/nb201-hwnas-cost.ts): Edge TPU int8,
+ *   Eyeriss-like latency and energy (3 objectives), A100 fp32, BitFusion-style and BISMO-style (w8a8) latency; unseen
+ *   pairings, pre-registered in session 40 (bench/data/table17-prereg.md) before any run;
  * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -72,7 +77,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/errors.js';
 import { parseObjectives } from '../src/nas/objectives.js';
@@ -244,6 +249,43 @@ export const HW360_PROBLEMS = {
     energy: 'pi5_torchmobile_cifar100_mj',
     note: 'real NB201 table, 3 objectives: CIFAR-10 accuracy (12 epochs), Raspberry Pi 5 PyTorch Mobile latency and energy, unseen (session 32)',
   },
+  // Session 40 (table17), pre-registered before any search run on them (bench/data/table17-prereg.md): NB201's accuracy
+  // columns paired with hwnas cost models of NB201's own network for that task (bench/data/nb201-hwnas-cost.csv,
+  // bench/nb201-hwnas-cost.ts; keyed by nb201_index, the cell checked against the accuracy file's).
+  'nb201-c10-edgetpu': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'c10_edgetpu_int8_ms',
+    note: 'NB201: CIFAR-10 accuracy (12 epochs), Edge TPU int8 latency of the CIFAR-10 network (hwnas cost model), unseen pairing (session 40)',
+  },
+  'nb201-c100-eyeriss-energy': {
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'c100_eyeriss_ms',
+    energy: 'c100_eyeriss_mj',
+    note: 'NB201, 3 objectives: CIFAR-100 accuracy, latency and energy of the CIFAR-100 network on the Eyeriss-like systolic target (hwnas cost model), unseen pairing (session 40)',
+  },
+  'nb201-in16-a100': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'in16_a100_fp32_ms',
+    note: 'NB201: ImageNet16-120 accuracy (12 epochs), A100 fp32 latency of the 16x16 ImageNet16-120 network (hwnas cost model), unseen pairing (session 40)',
+  },
+  'nb201-c10-bitfusion': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'c10_bitfusion_ms',
+    note: 'NB201: CIFAR-10 accuracy (12 epochs), latency of the CIFAR-10 network on the BitFusion-style edge accelerator (hwnas cost model, w8a8), unseen pairing (session 40)',
+  },
+  'nb201-c100-bismo': {
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'c100_bismo_ms',
+    note: 'NB201: CIFAR-100 accuracy, latency of the CIFAR-100 network on the BISMO-style bit-serial overlay (hwnas cost model, w8a8), unseen pairing (session 40)',
+  },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
 type Hw360Spec = {
@@ -254,6 +296,11 @@ type Hw360Spec = {
   readonly energy?: string;
   /** The CSV under bench/data/ (default nb201-hw360.csv). */
   readonly file?: string;
+  /**
+   * A second CSV beside it holding the latency / energy columns (session 40: bench/data/nb201-hwnas-cost.csv), keyed by
+   * nb201_index; its cell must be the accuracy file's.
+   */
+  readonly costFile?: string;
 };
 
 /**
@@ -499,25 +546,41 @@ export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
   const pair = HW360_PROBLEMS[problem] as Hw360Spec;
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
   const space = nb201Space();
-  const t = new NasTable(space, pair.energy ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms'], path);
+  const costPath = pair.costFile === undefined ? undefined : join(dirname(path), pair.costFile);
+  const t = new NasTable(space, pair.energy ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms'], costPath ? `${path} + ${costPath}` : path);
+  const costRows = new Map<string, Record<string, string>>();
+  if (costPath) {
+    for (const r of parseCommentedCsv(readFileSync(costPath, 'utf8'), costPath).rows) {
+      if (costRows.has(r.nb201_index as string)) throw new ConfigError(`${costPath}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
+      costRows.set(r.nb201_index as string, r);
+    }
+  }
   const seen = new Set<string>();
   for (const r of csv.rows) {
     const cell = r.cell ?? '';
     if (!/^[0-4]{6}$/.test(cell)) throw new Error(`${path}: cell '${cell}' of NB201 index ${r.nb201_index}: expected 6 op indices 0-4`);
     if (seen.has(r.nb201_index as string)) throw new Error(`${path}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
     seen.add(r.nb201_index as string);
+    let cr: Record<string, string> = r;
+    if (costPath) {
+      const c = costRows.get(r.nb201_index as string);
+      if (c === undefined) throw new ConfigError(`${costPath}: no row for NB201 index ${r.nb201_index}; expected one for every index of ${path}`);
+      if (c.cell !== cell) throw new ConfigError(`${costPath}: NB201 index ${r.nb201_index} has cell '${c.cell}'; expected '${cell}' as in ${path}`);
+      cr = c;
+    }
     // an empty field is a missing measurement, not 0
     const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
+    const cnum = (col: string): number => (cr[col] === undefined || cr[col]?.trim() === '' ? Number.NaN : Number(cr[col]));
     const acc = num(pair.accuracy);
-    const lat = num(pair.latency);
+    const lat = cnum(pair.latency);
     if (pair.score) {
       if (!(acc >= -1 && acc <= 1)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a score in [-1, 1]`);
     } else if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
-    if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${r[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
+    if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${cr[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
     const values: Record<string, number> = { accuracy: pair.score ? acc : acc / 100, latency_ms: lat };
     if (pair.energy) {
-      const e = num(pair.energy);
-      if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${path}: ${pair.energy} '${r[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
+      const e = cnum(pair.energy);
+      if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${path}: ${pair.energy} '${cr[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
       values.energy_mj = e;
     }
     t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), values);

@@ -40,7 +40,8 @@ export function hwColumnsNote(columns: readonly HwColumn[], command: string): st
 /**
  * Appends `columns` to a `#`-commented CSV text. `keyColumn` names the column whose value identifies the network (the
  * class: equal keys get equal figures, computed once); `graphOf` builds its IR graph. A header that already has one of the
- * columns, a missing key column, or a row of the wrong width is a ConfigError naming it.
+ * columns, a missing key column, or a row of the wrong width is a ConfigError naming it. An empty `note` writes no note
+ * line (a caller whose own header says what the columns are).
  */
 export function appendHwColumns(
   text: string,
@@ -60,7 +61,7 @@ export function appendHwColumns(
   for (const c of columns) if (header.includes(c.column)) throw new ConfigError(`${what}: column '${c.column}' is already there; expected a table without it`);
   const targets = new Map(columns.map((c) => [c.target, getTarget(c.target)]));
   const cache = new Map<string, string>();
-  const out = [...lines.slice(0, hi), note, `${lines[hi]},${columns.map((c) => c.column).join(',')}`];
+  const out = [...lines.slice(0, hi), ...(note === '' ? [] : [note]), `${lines[hi]},${columns.map((c) => c.column).join(',')}`];
   for (const line of lines.slice(hi + 1)) {
     const cells = line.split(',');
     if (cells.length !== header.length) throw new ConfigError(`${what}: row '${line}' has ${cells.length} cells; expected ${header.length}`);
