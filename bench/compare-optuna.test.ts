@@ -394,3 +394,14 @@ test('--trials-out: one JSON line per hwnas run, its values those the share was 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('every NB201 problem has a -classmean diagnostic: same objectives, class-mean accuracies, a share of its own', async () => {
+  const problems = ['nb201-c100-eyeriss-energy', 'nb201-c100-eyeriss-energy-classmean'];
+  const res = await benchCompareOptuna({ budget: 20, seeds: [3], problems, strategies: ['random'], optuna: false });
+  const [plain, cm] = problems.map((p) => res.rows.find((r) => r.problem === p));
+  assert.ok(plain && cm, 'a row per problem');
+  assert.match(res.problems['nb201-c100-eyeriss-energy-classmean'] as string, /^diagnostic: nb201-c100-eyeriss-energy with each repeat class mean accuracy/);
+  // the same 20 cells (same seed, same space), scored against another table: the shares differ
+  assert.notEqual(cm.ratios[0], plain.ratios[0]);
+  await assert.rejects(benchCompareOptuna({ problems: ['nb201-c100-unknown-classmean'], optuna: false }), /nb201-c100-unknown-classmean/);
+});

@@ -55,7 +55,7 @@
  *   that task from hwnas's cost models (bench/data/nb201-hwnas-cost.csv, bench/nb201-hwnas-cost.ts): Edge TPU int8,
  *   Eyeriss-like latency and energy (3 objectives), A100 fp32, BitFusion-style and BISMO-style (w8a8) latency; unseen
  *   pairings, pre-registered in session 40 (bench/data/table17-prereg.md) before any run;
- * - `nb201-ninapro-pixel-classmean`: a diagnostic, NinaPro with each repeat class's mean accuracy ({@link classMeanAccuracy});
+ * - `<NB201 problem>-classmean` (e.g. `nb201-ninapro-pixel-classmean`): a diagnostic, the problem with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
  * - `wfg1`, `wfg4` (Huband et al. 2006, 2 objectives, 4 position + 4 distance parameters, inputs scaled to [0, 1];
@@ -1170,17 +1170,25 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // diagnostic (session 31): NinaPro with each repeat class's mean accuracy (see classMeanAccuracy); not a held-out figure
-      'nb201-ninapro-pixel-classmean': () => {
-        const t = classMeanAccuracy(loadHw360Table(join(process.cwd(), 'bench', 'data', 'nb201-hw360.csv'), 'nb201-ninapro-pixel'));
-        return tableProblem(
-          'nb201-ninapro-pixel-classmean',
-          'diagnostic: nb201-ninapro-pixel with each repeat class mean accuracy (training noise between equal computations averaged out)',
-          t,
-          dir,
-          connectedCells(t),
-        );
-      },
+      // diagnostics: '<problem>-classmean' for every NB201 problem, the table with each repeat class's mean accuracy (see
+      // classMeanAccuracy; session 31 for NinaPro, session 40 for all): training noise between equal computations averaged
+      // out; not held-out figures
+      ...Object.fromEntries(
+        (Object.keys(HW360_PROBLEMS) as Hw360Problem[]).map((k) => [
+          `${k}-classmean`,
+          () => {
+            const t = classMeanAccuracy(loadHw360Table(hw360File(k), k));
+            return tableProblem(
+              `${k}-classmean`,
+              `diagnostic: ${k} with each repeat class mean accuracy (training noise between equal computations averaged out)`,
+              t,
+              dir,
+              connectedCells(t),
+              hw360Objectives(k),
+            );
+          },
+        ]),
+      ),
       // Session 33 (table10), pre-registered before any run on them: NAS-Bench-Macro (bench/nas-macro.ts), a macro space
       // (not NB201's cell), with hardware costs from hwnas's cost models of each architecture's IR graph.
       ...Object.fromEntries(
