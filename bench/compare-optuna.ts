@@ -569,18 +569,19 @@ export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
       cr = c;
     }
     // an empty field is a missing measurement, not 0
-    const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
-    const cnum = (col: string): number => (cr[col] === undefined || cr[col]?.trim() === '' ? Number.NaN : Number(cr[col]));
-    const acc = num(pair.accuracy);
-    const lat = cnum(pair.latency);
+    const num = (row: Record<string, string>, col: string): number => (row[col] === undefined || row[col]?.trim() === '' ? Number.NaN : Number(row[col]));
+    const costFrom = costPath ?? path;
+    const acc = num(r, pair.accuracy);
+    const lat = num(cr, pair.latency);
     if (pair.score) {
       if (!(acc >= -1 && acc <= 1)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a score in [-1, 1]`);
     } else if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
-    if (!(lat >= 0 && Number.isFinite(lat))) throw new Error(`${path}: ${pair.latency} '${cr[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
+    if (!(lat >= 0 && Number.isFinite(lat)))
+      throw new Error(`${costFrom}: ${pair.latency} '${cr[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
     const values: Record<string, number> = { accuracy: pair.score ? acc : acc / 100, latency_ms: lat };
     if (pair.energy) {
-      const e = cnum(pair.energy);
-      if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${path}: ${pair.energy} '${cr[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
+      const e = num(cr, pair.energy);
+      if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${costFrom}: ${pair.energy} '${cr[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
       values.energy_mj = e;
     }
     t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), values);
