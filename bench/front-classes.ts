@@ -10,6 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/errors.js';
 import { nb201Classes } from '../src/nas/tabular.js';
+import { nonDominatedSort } from '../src/search/pareto.js';
 import { formatNb201 } from '../src/search/spaces/nb201.js';
 import { HW360_PROBLEMS, type Hw360Problem, hw360File, hw360Objectives, loadHw360Table } from './compare-optuna.js';
 
@@ -36,9 +37,9 @@ export function frontClasses(problem: string): FrontCell[] {
     const v = t.values(a, metrics);
     return { a, v, loss: v.map((x, k) => ((objs[k] as [string, string])[1] === 'max' ? -x : x)) };
   });
-  const dominates = (u: readonly number[], w: readonly number[]): boolean => u.every((x, k) => x <= (w[k] as number)) && u.some((x, k) => x < (w[k] as number));
-  return rows
-    .filter((r) => !rows.some((s) => dominates(s.loss, r.loss)))
+  const first = nonDominatedSort(rows.map((r) => r.loss))[0] ?? [];
+  return first
+    .map((j) => rows[j] as (typeof rows)[number])
     .map((r) => {
       const i = index.get(t.space.format(t.space.parse(r.a)));
       if (i === undefined) throw new Error(`cell ${r.a}: not an NB201 cell`);
