@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../src/errors.js';
 import { nb201Classes } from '../src/nas/tabular.js';
-import { formatNb201 } from '../src/search/spaces/nb201.js';
+import { formatNb201, parseNb201 } from '../src/search/spaces/nb201.js';
+import { nb201OutputCutOff } from './compare-optuna.js';
 import { frontClasses } from './front-classes.js';
 
 test('frontClasses: a mutually non-dominated front, each cell with the number of cells of its computation class', () => {
@@ -29,4 +30,10 @@ test('frontClasses: a mutually non-dominated front, each cell with the number of
     () => frontClasses('nb201-unknown'),
     (e: Error) => e instanceof ConfigError && /nb201-unknown/.test(e.message),
   );
+});
+
+test('frontClasses: the scored front, over connected cells only (Darcy: cut-off cells score a constant at ~0 latency)', () => {
+  const front = frontClasses('nb201-darcy-pixel');
+  assert.ok(front.length >= 2);
+  for (const f of front) assert.ok(!nb201OutputCutOff(parseNb201(f.cell)), `${f.cell} is cut off`);
 });

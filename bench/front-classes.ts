@@ -5,14 +5,16 @@
  * A front cell in a class of k cells is then found only if it is the member queried first.
  *
  * Run: `node dist/bench/front-classes.js <NB201 problem>[,<problem>...]` (from the repository root; no search).
- * Prints, per problem, the true front's cells (over all cells), each with its objective vector and its class size.
+ * Prints, per problem, the true front's cells, each with its objective vector and its class size. The front is the one
+ * the bench scores against: over the connected cells (`connectedCells`; cells whose output is cut off from the input
+ * compute a constant and are left out, as in compare-optuna's NB201 problems).
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/errors.js';
 import { nb201Classes } from '../src/nas/tabular.js';
 import { nonDominatedSort } from '../src/search/pareto.js';
 import { formatNb201 } from '../src/search/spaces/nb201.js';
-import { HW360_PROBLEMS, type Hw360Problem, hw360File, hw360Objectives, loadHw360Table } from './compare-optuna.js';
+import { connectedCells, HW360_PROBLEMS, type Hw360Problem, hw360File, hw360Objectives, loadHw360Table } from './compare-optuna.js';
 
 /** One front cell: the cell, its objective values (as the table gives them) and its computation class's size. */
 export interface FrontCell {
@@ -21,12 +23,12 @@ export interface FrontCell {
   readonly classSize: number;
 }
 
-/** The true front (every cell of the table) of an NB201 problem, each cell with its computation class's size. */
+/** The true front (over the connected cells, the scored one) of an NB201 problem, each cell with its computation class's size. */
 export function frontClasses(problem: string): FrontCell[] {
   if (!Object.hasOwn(HW360_PROBLEMS, problem))
     throw new ConfigError(`problem '${problem}': expected an NB201 problem, one of ${Object.keys(HW360_PROBLEMS).join(', ')}`);
   const p = problem as Hw360Problem;
-  const t = loadHw360Table(hw360File(p), p);
+  const t = connectedCells(loadHw360Table(hw360File(p), p));
   const objs = hw360Objectives(p)
     .split(',')
     .map((s) => s.split(':') as [string, string]);
