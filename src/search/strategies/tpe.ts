@@ -140,6 +140,25 @@ export interface TpeOptions {
    * no such point, the gap ask samples.
    */
   readonly gapProposal?: 'sample' | 'cross' | 'neighbours';
+  /**
+   * Stall asks (2 or more objectives; default 0 = off): when none of the last `stallAfter` complete trials joined the
+   * front (each is weakly dominated by a feasible complete trial before it, or infeasible), every `stallEvery`-th ask of
+   * the stall (counted by complete trials since it began) is a stall ask, fitted as `stallMode` says, until a trial joins
+   * the front again. An end or gap ask takes precedence.
+   */
+  readonly stallAfter?: number;
+  /** Asks while stalled: 1 (default) every ask is a stall ask, k every k-th. */
+  readonly stallEvery?: number;
+  /**
+   * A stall ask's model: 'wide' (default: the below set is the best `ceil(stallGamma * n)` trials, by fronts as usual,
+   * without the `maxBelow` cap), 'prior' (both estimators with `stallPrior` times the prior weight) or 'half' (below and
+   * above sets split from a random half of the complete trials).
+   */
+  readonly stallMode?: 'wide' | 'prior' | 'half';
+  /** 'wide': the stall ask's below share (default 0.25; in (0, 1)). */
+  readonly stallGamma?: number;
+  /** 'prior': the factor of the prior weight (default 4; > 0). */
+  readonly stallPrior?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -230,6 +249,11 @@ export class Tpe implements SearchStrategy {
       gapFrom: options.gapFrom ?? 50,
       gapPick: options.gapPick ?? 'largest',
       gapProposal: options.gapProposal ?? 'sample',
+      stallAfter: options.stallAfter ?? 0,
+      stallEvery: options.stallEvery ?? 1,
+      stallMode: options.stallMode ?? 'wide',
+      stallGamma: options.stallGamma ?? 0.25,
+      stallPrior: options.stallPrior ?? 4,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -263,6 +287,13 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe gapProposal ${JSON.stringify(options.gapProposal)}: expected 'sample', 'cross' or 'neighbours'`);
     if (o.gapPick !== 'largest' && o.gapPick !== 'area' && o.gapPick !== 'tried')
       throw new ConfigError(`tpe gapPick ${JSON.stringify(options.gapPick)}: expected 'largest', 'area' or 'tried'`);
+    if (!int(o.stallAfter, 0)) throw new ConfigError(`tpe stallAfter ${JSON.stringify(options.stallAfter)}: expected an integer >= 0 (0: no stall asks)`);
+    if (!int(o.stallEvery, 1)) throw new ConfigError(`tpe stallEvery ${JSON.stringify(options.stallEvery)}: expected an integer >= 1`);
+    if (o.stallMode !== 'wide' && o.stallMode !== 'prior' && o.stallMode !== 'half')
+      throw new ConfigError(`tpe stallMode ${JSON.stringify(options.stallMode)}: expected 'wide', 'prior' or 'half'`);
+    if (!(o.stallGamma > 0 && o.stallGamma < 1)) throw new ConfigError(`tpe stallGamma ${JSON.stringify(options.stallGamma)}: expected a number in (0, 1)`);
+    if (!(o.stallPrior > 0 && Number.isFinite(o.stallPrior)))
+      throw new ConfigError(`tpe stallPrior ${JSON.stringify(options.stallPrior)}: expected a positive number`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -558,7 +589,10 @@ export class Tpe implements SearchStrategy {
     const end = this.endOf(done.length, ctx.objectives.length);
     const gap = end === undefined && this.isGapAsk(done.length, ctx.objectives.length);
     const gs = gap ? this.gapSplit(done, ctx) : undefined;
-    const { below, above, belowWeights } = gs ?? this.split(done, ctx, end);
+    const stall = end === undefined && !gap && this.isStallAsk(done, ctx) ? this.o.stallMode : undefined;
+    const { below, above, belowWeights } =
+      gs ?? (stall === 'half' ? this.split(halfOf(done, ctx.rng), ctx) : this.split(done, ctx, end, stall === 'wide' ? this.o.stallGamma : undefined));
+    const prior = stall === 'prior' ? this.o.priorWeight * this.o.stallPrior : this.o.priorWeight;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -569,7 +603,7 @@ export class Tpe implements SearchStrategy {
     const mv = this.o.multivariate;
     const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
     const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
-    const l = fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv, spreads && below.map((t) => spreads(t.params)));
+    const l = fitParzen(xb, belowWeights, dims, prior, mv, spreads && below.map((t) => spreads(t.params)));
     return {
       ...(classOf && spreads
         ? {
@@ -581,7 +615,7 @@ export class Tpe implements SearchStrategy {
           }
         : {}),
       l,
-      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
+      g: fitParzen(xa, rampWeights(above.length), dims, prior, mv, spreads && above.map((t) => spreads(t.params))),
       dims,
       specs,
       seen: this.seen(ctx),
@@ -597,6 +631,17 @@ export class Tpe implements SearchStrategy {
     if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
     if (endObjectives === 'first') return 0;
     return Math.floor((n - endFrom) / endEvery) % m;
+  }
+
+  /**
+   * Whether this ask is a stall ask (see `stallAfter`): the trials since the last one that joined the front (or since the
+   * start) number at least `stallAfter`, and this ask falls on the `stallEvery` cycle counted from then.
+   */
+  private isStallAsk(done: readonly Trial[], ctx: AskContext): boolean {
+    const { stallAfter, stallEvery } = this.o;
+    if (stallAfter === 0 || ctx.objectives.length < 2 || done.length < stallAfter) return false;
+    const since = done.length - 1 - lastFrontJoin(done, ctx);
+    return since >= stallAfter && (since - stallAfter) % stallEvery === 0;
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
@@ -737,9 +782,9 @@ export class Tpe implements SearchStrategy {
    * Below / above sets (and the below weights) of the complete trials; with `end`, the below set is the best trials on
    * that objective alone (weights 1).
    */
-  private split(done: readonly Trial[], ctx: AskContext, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  private split(done: readonly Trial[], ctx: AskContext, end?: number, wide?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
-    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
+    const nBelow = wide === undefined ? Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow) : Math.min(Math.ceil(wide * n), n - 1);
     const viol = done.map((t) => violation(t.constraints));
     const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
     const infeasible = done
@@ -780,6 +825,36 @@ export class Tpe implements SearchStrategy {
     }
     return { below, above, belowWeights };
   }
+}
+
+/**
+ * The index in `done` of the last trial that joined the front: feasible, finite, and not weakly dominated by (nor equal
+ * to) any feasible trial before it; -1 when none did.
+ */
+function lastFrontJoin(done: readonly Trial[], ctx: AskContext): number {
+  const loss = done.map((t) => (violation(t.constraints) > 0 ? null : toMinimization(t.values as number[], ctx.objectives)));
+  for (let i = done.length - 1; i >= 0; i--) {
+    const a = loss[i];
+    if (!a) continue;
+    let covered = false;
+    for (let j = 0; j < i && !covered; j++) {
+      const b = loss[j];
+      if (b && b.every((v, k) => v <= (a[k] as number))) covered = true;
+    }
+    if (!covered) return i;
+  }
+  return -1;
+}
+
+/** A random half (rounded up) of the trials, in their order. */
+function halfOf(done: readonly Trial[], rng: Rng): Trial[] {
+  const idx = done.map((_, i) => i);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
+  }
+  const keep = new Set(idx.slice(0, Math.ceil(done.length / 2)));
+  return done.filter((_, i) => keep.has(i));
 }
 
 /** The feasible complete trial best on objective `j` (ties: the other objectives in order, then the earlier trial). */
