@@ -152,9 +152,11 @@ export interface TpeOptions {
   /**
    * A stall ask's model: 'wide' (default: the below set is the best `ceil(stallGamma * n)` trials, by fronts as usual,
    * without the `maxBelow` cap), 'prior' (both estimators with `stallPrior` times the prior weight) or 'half' (below and
-   * above sets split from a random half of the complete trials).
+   * above sets split from a random half of the complete trials) or 'neighbours' (the plain model; the ask proposes the
+   * unevaluated point 1-3 categorical choices from one front trial, drawn uniformly over the front's distinct vectors,
+   * ranked and filtered as `endProposal` 'neighbours' does; multivariate only; where there is none, the plain ask).
    */
-  readonly stallMode?: 'wide' | 'prior' | 'half';
+  readonly stallMode?: 'wide' | 'prior' | 'half' | 'neighbours';
   /** 'wide': the stall ask's below share (default 0.25; in (0, 1)). */
   readonly stallGamma?: number;
   /** 'prior': the factor of the prior weight (default 4; > 0). */
@@ -289,8 +291,8 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe gapPick ${JSON.stringify(options.gapPick)}: expected 'largest', 'area' or 'tried'`);
     if (!int(o.stallAfter, 0)) throw new ConfigError(`tpe stallAfter ${JSON.stringify(options.stallAfter)}: expected an integer >= 0 (0: no stall asks)`);
     if (!int(o.stallEvery, 1)) throw new ConfigError(`tpe stallEvery ${JSON.stringify(options.stallEvery)}: expected an integer >= 1`);
-    if (o.stallMode !== 'wide' && o.stallMode !== 'prior' && o.stallMode !== 'half')
-      throw new ConfigError(`tpe stallMode ${JSON.stringify(options.stallMode)}: expected 'wide', 'prior' or 'half'`);
+    if (o.stallMode !== 'wide' && o.stallMode !== 'prior' && o.stallMode !== 'half' && o.stallMode !== 'neighbours')
+      throw new ConfigError(`tpe stallMode ${JSON.stringify(options.stallMode)}: expected 'wide', 'prior', 'half' or 'neighbours'`);
     if (!(o.stallGamma > 0 && o.stallGamma < 1)) throw new ConfigError(`tpe stallGamma ${JSON.stringify(options.stallGamma)}: expected a number in (0, 1)`);
     if (!(o.stallPrior > 0 && Number.isFinite(o.stallPrior)))
       throw new ConfigError(`tpe stallPrior ${JSON.stringify(options.stallPrior)}: expected a positive number`);
@@ -593,6 +595,7 @@ export class Tpe implements SearchStrategy {
     const { below, above, belowWeights } =
       gs ?? (stall === 'half' ? this.split(halfOf(done, ctx.rng), ctx) : this.split(done, ctx, end, stall === 'wide' ? this.o.stallGamma : undefined));
     const prior = stall === 'prior' ? this.o.priorWeight * this.o.stallPrior : this.o.priorWeight;
+    const stallTarget = stall === 'neighbours' ? frontTrialAtRandom(done, ctx) : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -620,7 +623,7 @@ export class Tpe implements SearchStrategy {
       specs,
       seen: this.seen(ctx),
       n: done.length,
-      ...(endTarget ? { endTarget } : {}),
+      ...(endTarget ? { endTarget } : stallTarget ? { endTarget: stallTarget } : {}),
       ...(gapPair ? { gapPair } : {}),
     };
   }
@@ -844,6 +847,21 @@ function lastFrontJoin(done: readonly Trial[], ctx: AskContext): number {
     if (!covered) return i;
   }
   return -1;
+}
+
+/** The params of a feasible front trial, its vector drawn uniformly over the front's distinct vectors (the first trial of it). */
+function frontTrialAtRandom(done: readonly Trial[], ctx: AskContext): Params | undefined {
+  const idx = done.map((_, i) => i).filter((i) => violation((done[i] as Trial).constraints) <= 0);
+  const loss = idx.map((i) => toMinimization((done[i] as Trial).values as number[], ctx.objectives));
+  const first = new Map<string, number>();
+  for (const k of nonDominatedSort(loss)[0] ?? []) {
+    const key = JSON.stringify(loss[k]);
+    const i = idx[k] as number;
+    if (!first.has(key) || i < (first.get(key) as number)) first.set(key, i);
+  }
+  const vs = [...first.values()].sort((a, b) => a - b);
+  if (vs.length === 0) return undefined;
+  return (done[vs[ctx.rng.int(0, vs.length - 1)] as number] as Trial).params;
 }
 
 /** A random half (rounded up) of the trials, in their order. */
