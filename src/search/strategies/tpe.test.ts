@@ -609,3 +609,79 @@ test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe stall asks (stallAfter, stallEvery, stallMode): after stallAfter trials without a new front point, other asks; off or one objective exactly as before', async () => {
+  type Stall = { isStallAsk(done: readonly Trial[], ctx: { objectives: readonly Objective[] }): boolean };
+  const v = (t: Trial): number[] => t.values as number[];
+  /** By hand: trials since the last one not weakly dominated by (nor equal to) an earlier trial (all minimised here). */
+  const since = (ts: readonly Trial[]): number => {
+    let last = -1;
+    ts.forEach((t, i) => {
+      if (!ts.slice(0, i).some((u) => v(u).every((x, k) => x <= (v(t)[k] as number)))) last = i;
+    });
+    return ts.length - 1 - last;
+  };
+  const history = await runTri(new Tpe(), 2, 7);
+  const ctx2 = { objectives: three.slice(0, 2) };
+  let stalled = 0;
+  for (let n = 10; n <= history.length; n++) {
+    const s = since(history.slice(0, n));
+    for (const [after, every] of [
+      [6, 1],
+      [6, 3],
+    ] as const) {
+      const want = s >= after && (s - after) % every === 0;
+      assert.equal((new Tpe({ stallAfter: after, stallEvery: every }) as unknown as Stall).isStallAsk(history.slice(0, n), ctx2), want, `n ${n}`);
+      if (want) stalled++;
+    }
+  }
+  assert.ok(stalled >= 5, `${stalled} stall asks in the history`);
+  // proposals: identical up to the first stall ask, different after; same seed same proposals
+  const modes = ['wide', 'prior', 'half', 'neighbours'] as const;
+  for (const [m, seed] of [
+    [2, 1],
+    [2, 2],
+    [3, 1],
+  ] as const) {
+    const plain = await runTri(new Tpe(), m, seed);
+    let first = -1;
+    for (let n = 10; n < plain.length && first < 0; n++) if (since(plain.slice(0, n)) >= 6) first = n;
+    assert.ok(first > 0 && first < 80, `a stall in the plain run (${m} objectives, seed ${seed})`);
+    for (const stallMode of modes) {
+      const o = { stallAfter: 6, stallMode };
+      const run = await runTri(new Tpe(o), m, seed);
+      assert.deepEqual(paramsKey(await runTri(new Tpe(o), m, seed)), paramsKey(run), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(run).slice(0, first), paramsKey(plain).slice(0, first), 'nothing changes before the first stall ask');
+      assert.notDeepEqual(paramsKey(run), paramsKey(plain), `${stallMode} changes the proposals (${m} objectives, seed ${seed})`);
+    }
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ stallAfter: 0, stallMode: 'half' }), m, seed)), paramsKey(plain), 'stallAfter 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ stallAfter: 200 }), m, seed)), paramsKey(plain), 'no stall that long');
+  }
+  assert.deepEqual(paramsKey(await runTri(new Tpe({ stallAfter: 6 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
+  // 'neighbours': each stall ask proposes a new point 1-3 choices from a front trial of the history before it
+  const nb = await runTri(new Tpe({ stallAfter: 6, stallMode: 'neighbours' }), 2, 1);
+  const keys = ['a', 'b', 'c', 'd'];
+  let asks = 0;
+  for (let n = 10; n < nb.length; n++) {
+    const before = nb.slice(0, n);
+    if (!(new Tpe({ stallAfter: 6 }) as unknown as Stall).isStallAsk(before, ctx2)) continue;
+    asks++;
+    const p = (nb[n] as Trial).params;
+    const front = paretoFront(before.map(v)).map((i) => (before[i] as Trial).params);
+    const d = Math.min(...front.map((q) => keys.filter((k) => p[k] !== q[k]).length));
+    assert.ok(d >= 1 && d <= 3, `trial ${n}: ${d} choices from the front's trials`);
+  }
+  assert.ok(asks >= 3, `${asks} stall asks`);
+  for (const [opt, bad, msg] of [
+    ['stallAfter', -1, /stallAfter -1: expected an integer >= 0/],
+    ['stallAfter', 2.5, /stallAfter 2.5: expected an integer >= 0/],
+    ['stallEvery', 0, /stallEvery 0: expected an integer >= 1/],
+    ['stallMode', 'restart', /stallMode "restart": expected 'wide', 'prior', 'half' or 'neighbours'/],
+    ['stallGamma', 1, /stallGamma 1: expected a number in \(0, 1\)/],
+    ['stallPrior', 0, /stallPrior 0: expected a positive number/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});
