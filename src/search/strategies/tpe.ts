@@ -161,6 +161,14 @@ export interface TpeOptions {
   readonly stallGamma?: number;
   /** 'prior': the factor of the prior weight (default 4; > 0). */
   readonly stallPrior?: number;
+  /**
+   * Scalarised asks (2 or more objectives; default 0 = off): every `scalarEvery`-th model ask (counted by complete
+   * trials from the end of the start-up) fits l(x) to the best `gamma(n)` feasible trials under an augmented Chebyshev
+   * scalarisation with a weight vector drawn uniformly from the simplex (objectives scaled by the current front's range),
+   * each weighing 1, and g(x) to the others: a second below-set definition alternating with MOTPE's, so that one
+   * model's early lock on a part of the front does not own the run. An end, gap or stall ask takes precedence.
+   */
+  readonly scalarEvery?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -256,6 +264,7 @@ export class Tpe implements SearchStrategy {
       stallMode: options.stallMode ?? 'wide',
       stallGamma: options.stallGamma ?? 0.25,
       stallPrior: options.stallPrior ?? 4,
+      scalarEvery: options.scalarEvery ?? 0,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -296,6 +305,8 @@ export class Tpe implements SearchStrategy {
     if (!(o.stallGamma > 0 && o.stallGamma < 1)) throw new ConfigError(`tpe stallGamma ${JSON.stringify(options.stallGamma)}: expected a number in (0, 1)`);
     if (!(o.stallPrior > 0 && Number.isFinite(o.stallPrior)))
       throw new ConfigError(`tpe stallPrior ${JSON.stringify(options.stallPrior)}: expected a positive number`);
+    if (!int(o.scalarEvery, 0))
+      throw new ConfigError(`tpe scalarEvery ${JSON.stringify(options.scalarEvery)}: expected an integer >= 0 (0: no scalarised asks)`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -592,8 +603,14 @@ export class Tpe implements SearchStrategy {
     const gap = end === undefined && this.isGapAsk(done.length, ctx.objectives.length);
     const gs = gap ? this.gapSplit(done, ctx) : undefined;
     const stall = end === undefined && !gap && this.isStallAsk(done, ctx) ? this.o.stallMode : undefined;
+    const scalar = end === undefined && !gap && stall === undefined && this.isScalarAsk(done.length, ctx.objectives.length);
     const { below, above, belowWeights } =
-      gs ?? (stall === 'half' ? this.split(halfOf(done, ctx.rng), ctx) : this.split(done, ctx, end, stall === 'wide' ? this.o.stallGamma : undefined));
+      gs ??
+      (scalar
+        ? this.scalarSplit(done, ctx)
+        : stall === 'half'
+          ? this.split(halfOf(done, ctx.rng), ctx)
+          : this.split(done, ctx, end, stall === 'wide' ? this.o.stallGamma : undefined));
     const prior = stall === 'prior' ? this.o.priorWeight * this.o.stallPrior : this.o.priorWeight;
     const stallTarget = stall === 'neighbours' ? frontTrialAtRandom(done, ctx) : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
@@ -645,6 +662,57 @@ export class Tpe implements SearchStrategy {
     if (stallAfter === 0 || ctx.objectives.length < 2 || done.length < stallAfter) return false;
     const since = done.length - 1 - lastFrontJoin(done, ctx);
     return since >= stallAfter && (since - stallAfter) % stallEvery === 0;
+  }
+
+  /** Whether this ask (after `n` complete trials) is a scalarised ask (see `scalarEvery`). */
+  private isScalarAsk(n: number, m: number): boolean {
+    const { scalarEvery } = this.o;
+    const from = Math.max(this.o.startupTrials, 2);
+    return m >= 2 && scalarEvery > 0 && n >= from && (n - from) % scalarEvery === 0;
+  }
+
+  /**
+   * A scalarised ask's below / above sets (see `scalarEvery`): the best `gamma(n)` feasible trials (then the least
+   * infeasible) by max_k w_k z_k + 0.05 sum_k w_k z_k, z the losses scaled to the current front's range (0 at its best
+   * value), w drawn uniformly from the simplex; weights 1.
+   */
+  private scalarSplit(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+    const n = done.length;
+    const m = ctx.objectives.length;
+    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
+    const viol = done.map((t) => violation(t.constraints));
+    const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
+    const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
+    if (feasible.length === 0) return this.split(done, ctx);
+    // the weight vector: normalised exponential draws (uniform on the simplex)
+    const e = Array.from({ length: m }, () => -Math.log(1 - ctx.rng.next()));
+    const sum = e.reduce((a, b) => a + b, 0);
+    const w = e.map((x) => x / sum);
+    const front = (nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0] ?? []).map((k) => loss[feasible[k] as number] as number[]);
+    const lo = Array.from({ length: m }, (_, k) => Math.min(...front.map((f) => f[k] as number)));
+    const hi = Array.from({ length: m }, (_, k) => Math.max(...front.map((f) => f[k] as number)));
+    const score = (i: number): number => {
+      let mx = -Infinity;
+      let tot = 0;
+      for (let k = 0; k < m; k++) {
+        const range = (hi[k] as number) - (lo[k] as number);
+        const z = (((loss[i] as number[])[k] as number) - (lo[k] as number)) / (range > 0 ? range : 1);
+        const wz = (w[k] as number) * z;
+        mx = Math.max(mx, wz);
+        tot += wz;
+      }
+      return mx + 0.05 * tot;
+    };
+    const sc = new Map(feasible.map((i) => [i, score(i)]));
+    const chosen = [...feasible].sort((a, b) => (sc.get(a) as number) - (sc.get(b) as number) || a - b).slice(0, nBelow);
+    const infeasible = done
+      .map((_, i) => i)
+      .filter((i) => (viol[i] as number) > 0)
+      .sort((a, b) => (viol[a] as number) - (viol[b] as number) || a - b);
+    for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
+    const inBelow = new Set(chosen);
+    const below = done.filter((_, i) => inBelow.has(i));
+    return { below, above: done.filter((_, i) => !inBelow.has(i)), belowWeights: below.map(() => 1) };
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
