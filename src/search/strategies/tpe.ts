@@ -169,6 +169,12 @@ export interface TpeOptions {
    * model's early lock on a part of the front does not own the run. An end, gap or stall ask takes precedence.
    */
   readonly scalarEvery?: number;
+  /**
+   * The scalarised asks' weight vectors: 'random' (default: uniform on the simplex) or 'golden' (2 objectives: the j-th
+   * scalarised ask weighs the first objective frac(0.5 + j * 0.618...), a low-discrepancy sweep that covers the front's
+   * trade-offs evenly whatever the seed; 3 or more objectives as 'random').
+   */
+  readonly scalarWeights?: 'random' | 'golden';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -224,6 +230,8 @@ interface Parzen {
 }
 
 const EPS = 1e-12;
+/** The golden ratio's fractional part (a low-discrepancy step on [0, 1)). */
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
 /** TPE's score of a point: log l(x) - log g(x) (with class spreads where given). */
 function logRatio(l: Parzen, g: Parzen, dims: readonly Dim[], x: readonly number[], spreads?: Spreads): number {
@@ -265,6 +273,7 @@ export class Tpe implements SearchStrategy {
       stallGamma: options.stallGamma ?? 0.25,
       stallPrior: options.stallPrior ?? 4,
       scalarEvery: options.scalarEvery ?? 0,
+      scalarWeights: options.scalarWeights ?? 'random',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -307,6 +316,8 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe stallPrior ${JSON.stringify(options.stallPrior)}: expected a positive number`);
     if (!int(o.scalarEvery, 0))
       throw new ConfigError(`tpe scalarEvery ${JSON.stringify(options.scalarEvery)}: expected an integer >= 0 (0: no scalarised asks)`);
+    if (o.scalarWeights !== 'random' && o.scalarWeights !== 'golden')
+      throw new ConfigError(`tpe scalarWeights ${JSON.stringify(options.scalarWeights)}: expected 'random' or 'golden'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -685,9 +696,16 @@ export class Tpe implements SearchStrategy {
     const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
     if (feasible.length === 0) return this.split(done, ctx);
     // the weight vector: normalised exponential draws (uniform on the simplex)
-    const e = Array.from({ length: m }, () => -Math.log(1 - ctx.rng.next()));
-    const sum = e.reduce((a, b) => a + b, 0);
-    const w = e.map((x) => x / sum);
+    let w: number[];
+    if (this.o.scalarWeights === 'golden' && m === 2) {
+      const j = Math.floor((n - Math.max(this.o.startupTrials, 2)) / this.o.scalarEvery);
+      const u = (0.5 + j * GOLDEN) % 1;
+      w = [u, 1 - u];
+    } else {
+      const e = Array.from({ length: m }, () => -Math.log(1 - ctx.rng.next()));
+      const sum = e.reduce((a, b) => a + b, 0);
+      w = e.map((x) => x / sum);
+    }
     const front = (nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0] ?? []).map((k) => loss[feasible[k] as number] as number[]);
     const lo = Array.from({ length: m }, (_, k) => Math.min(...front.map((f) => f[k] as number)));
     const hi = Array.from({ length: m }, (_, k) => Math.max(...front.map((f) => f[k] as number)));
