@@ -610,75 +610,75 @@ test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap
     );
 });
 
-test('tpe stall asks (stallAfter, stallEvery, stallMode): after stallAfter trials without a new front point, other asks; off or one objective exactly as before', async () => {
-  type Stall = { isStallAsk(done: readonly Trial[], ctx: { objectives: readonly Objective[] }): boolean };
-  const v = (t: Trial): number[] => t.values as number[];
-  /** By hand: trials since the last one not weakly dominated by (nor equal to) an earlier trial (all minimised here). */
-  const since = (ts: readonly Trial[]): number => {
-    let last = -1;
-    ts.forEach((t, i) => {
-      if (!ts.slice(0, i).some((u) => v(u).every((x, k) => x <= (v(t)[k] as number)))) last = i;
-    });
-    return ts.length - 1 - last;
+test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on every k-th ask from the start-up; off or one objective exactly as before', async () => {
+  type ScalarSplit = {
+    scalarSplit(done: readonly Trial[], ctx: { objectives: readonly Objective[]; rng: Rng }): { below: Trial[]; above: Trial[]; belowWeights: number[] };
   };
+  const v = (t: Trial): number[] => t.values as number[];
   const history = await runTri(new Tpe(), 2, 7);
-  const ctx2 = { objectives: three.slice(0, 2) };
-  let stalled = 0;
-  for (let n = 10; n <= history.length; n++) {
-    const s = since(history.slice(0, n));
-    for (const [after, every] of [
-      [6, 1],
-      [6, 3],
-    ] as const) {
-      const want = s >= after && (s - after) % every === 0;
-      assert.equal((new Tpe({ stallAfter: after, stallEvery: every }) as unknown as Stall).isStallAsk(history.slice(0, n), ctx2), want, `n ${n}`);
-      if (want) stalled++;
-    }
-  }
-  assert.ok(stalled >= 5, `${stalled} stall asks in the history`);
-  // proposals: identical up to the first stall ask, different after; same seed same proposals
-  const modes = ['wide', 'prior', 'half', 'neighbours'] as const;
+  const ctx2 = { objectives: three.slice(0, 2), rng: new Rng(1) };
+  // by hand, 'golden' at its first ask (weights 0.5 / 0.5): the 9 trials with the smallest max + 0.05 sum of the
+  // losses scaled to the front's range
+  const pts = history.map(v);
+  const front = paretoFront(pts).map((i) => pts[i] as number[]);
+  const lo = [0, 1].map((k) => Math.min(...front.map((f) => f[k] as number)));
+  const hi = [0, 1].map((k) => Math.max(...front.map((f) => f[k] as number)));
+  const z = (p: number[]): number[] => p.map((x, k) => (0.5 * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
+  const score = (p: number[]): number => Math.max(...z(p)) + 0.05 * (z(p)[0] as number) + 0.05 * (z(p)[1] as number);
+  const want = pts
+    .map((p, i) => ({ s: score(p), i }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .slice(0, 9)
+    .map((x) => x.i)
+    .sort((a, b) => a - b);
+  // 'golden', scalarEvery 40: after 90 trials (80 past the start-up) the ask number j = 2
+  const golden = new Tpe({ scalarEvery: 40, scalarWeights: 'golden' }) as unknown as ScalarSplit;
+  const ss = golden.scalarSplit(history, ctx2);
+  assert.equal(ss.below.length, 9, 'gamma(90) trials below');
+  assert.ok(ss.belowWeights.every((w) => w === 1));
+  // its weight on the first objective frac(0.5 + 2 * 0.618...) = 0.736
+  const u = (0.5 + 2 * ((Math.sqrt(5) - 1) / 2)) % 1;
+  const zu = (p: number[]): number[] => p.map((x, k) => ((k === 0 ? u : 1 - u) * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
+  const scoreU = (p: number[]): number => Math.max(...zu(p)) + 0.05 * ((zu(p)[0] as number) + (zu(p)[1] as number));
+  const wantU = pts
+    .map((p, i) => ({ s: scoreU(p), i }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .slice(0, 9)
+    .map((x) => x.i)
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    ss.below.map((t) => history.indexOf(t)),
+    wantU,
+    'the 9 best by the scalarisation',
+  );
+  // with scalarEvery 1000 the same history is ask j = 0: weights 0.5 / 0.5
+  const first = (new Tpe({ scalarEvery: 1000, scalarWeights: 'golden' }) as unknown as ScalarSplit).scalarSplit(history, ctx2);
+  assert.deepEqual(
+    first.below.map((t) => history.indexOf(t)),
+    want,
+    'ask 0 weighs 0.5 / 0.5',
+  );
+  assert.notDeepEqual(want, wantU, 'the two weights pick different below sets');
+  // proposals: the same for the start-up, different after; same seed same proposals
   for (const [m, seed] of [
     [2, 1],
     [2, 2],
     [3, 1],
   ] as const) {
     const plain = await runTri(new Tpe(), m, seed);
-    let first = -1;
-    for (let n = 10; n < plain.length && first < 0; n++) if (since(plain.slice(0, n)) >= 6) first = n;
-    assert.ok(first > 0 && first < 80, `a stall in the plain run (${m} objectives, seed ${seed})`);
-    for (const stallMode of modes) {
-      const o = { stallAfter: 6, stallMode };
+    for (const o of [{ scalarEvery: 4 }, { scalarEvery: 2, scalarWeights: 'golden' }] as const) {
       const run = await runTri(new Tpe(o), m, seed);
       assert.deepEqual(paramsKey(await runTri(new Tpe(o), m, seed)), paramsKey(run), 'same seed, same proposals');
-      assert.deepEqual(paramsKey(run).slice(0, first), paramsKey(plain).slice(0, first), 'nothing changes before the first stall ask');
-      assert.notDeepEqual(paramsKey(run), paramsKey(plain), `${stallMode} changes the proposals (${m} objectives, seed ${seed})`);
+      assert.deepEqual(paramsKey(run).slice(0, 10), paramsKey(plain).slice(0, 10), 'the start-up unchanged');
+      assert.notDeepEqual(paramsKey(run), paramsKey(plain), `${JSON.stringify(o)} changes the proposals (${m} objectives, seed ${seed})`);
     }
-    assert.deepEqual(paramsKey(await runTri(new Tpe({ stallAfter: 0, stallMode: 'half' }), m, seed)), paramsKey(plain), 'stallAfter 0 is off');
-    assert.deepEqual(paramsKey(await runTri(new Tpe({ stallAfter: 200 }), m, seed)), paramsKey(plain), 'no stall that long');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ scalarEvery: 0, scalarWeights: 'golden' }), m, seed)), paramsKey(plain), 'scalarEvery 0 is off');
   }
-  assert.deepEqual(paramsKey(await runTri(new Tpe({ stallAfter: 6 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
-  // 'neighbours': each stall ask proposes a new point 1-3 choices from a front trial of the history before it
-  const nb = await runTri(new Tpe({ stallAfter: 6, stallMode: 'neighbours' }), 2, 1);
-  const keys = ['a', 'b', 'c', 'd'];
-  let asks = 0;
-  for (let n = 10; n < nb.length; n++) {
-    const before = nb.slice(0, n);
-    if (!(new Tpe({ stallAfter: 6 }) as unknown as Stall).isStallAsk(before, ctx2)) continue;
-    asks++;
-    const p = (nb[n] as Trial).params;
-    const front = paretoFront(before.map(v)).map((i) => (before[i] as Trial).params);
-    const d = Math.min(...front.map((q) => keys.filter((k) => p[k] !== q[k]).length));
-    assert.ok(d >= 1 && d <= 3, `trial ${n}: ${d} choices from the front's trials`);
-  }
-  assert.ok(asks >= 3, `${asks} stall asks`);
+  assert.deepEqual(paramsKey(await runTri(new Tpe({ scalarEvery: 2 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
   for (const [opt, bad, msg] of [
-    ['stallAfter', -1, /stallAfter -1: expected an integer >= 0/],
-    ['stallAfter', 2.5, /stallAfter 2.5: expected an integer >= 0/],
-    ['stallEvery', 0, /stallEvery 0: expected an integer >= 1/],
-    ['stallMode', 'restart', /stallMode "restart": expected 'wide', 'prior', 'half' or 'neighbours'/],
-    ['stallGamma', 1, /stallGamma 1: expected a number in \(0, 1\)/],
-    ['stallPrior', 0, /stallPrior 0: expected a positive number/],
+    ['scalarEvery', -1, /scalarEvery -1: expected an integer >= 0/],
+    ['scalarEvery', 1.5, /scalarEvery 1.5: expected an integer >= 0/],
+    ['scalarWeights', 'grid', /scalarWeights "grid": expected 'random' or 'golden'/],
   ] as const)
     assert.throws(
       () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),

@@ -141,32 +141,11 @@ export interface TpeOptions {
    */
   readonly gapProposal?: 'sample' | 'cross' | 'neighbours';
   /**
-   * Stall asks (2 or more objectives; default 0 = off): when none of the last `stallAfter` complete trials joined the
-   * front (each is weakly dominated by a feasible complete trial before it, or infeasible), every `stallEvery`-th ask of
-   * the stall (counted by complete trials since it began) is a stall ask, fitted as `stallMode` says, until a trial joins
-   * the front again. An end or gap ask takes precedence.
-   */
-  readonly stallAfter?: number;
-  /** Asks while stalled: 1 (default) every ask is a stall ask, k every k-th. */
-  readonly stallEvery?: number;
-  /**
-   * A stall ask's model: 'wide' (default: the below set is the best `ceil(stallGamma * n)` trials, by fronts as usual,
-   * without the `maxBelow` cap), 'prior' (both estimators with `stallPrior` times the prior weight) or 'half' (below and
-   * above sets split from a random half of the complete trials) or 'neighbours' (the plain model; the ask proposes the
-   * unevaluated point 1-3 categorical choices from one front trial, drawn uniformly over the front's distinct vectors,
-   * ranked and filtered as `endProposal` 'neighbours' does; multivariate only; where there is none, the plain ask).
-   */
-  readonly stallMode?: 'wide' | 'prior' | 'half' | 'neighbours';
-  /** 'wide': the stall ask's below share (default 0.25; in (0, 1)). */
-  readonly stallGamma?: number;
-  /** 'prior': the factor of the prior weight (default 4; > 0). */
-  readonly stallPrior?: number;
-  /**
    * Scalarised asks (2 or more objectives; default 0 = off): every `scalarEvery`-th model ask (counted by complete
    * trials from the end of the start-up) fits l(x) to the best `gamma(n)` feasible trials under an augmented Chebyshev
    * scalarisation with a weight vector drawn uniformly from the simplex (objectives scaled by the current front's range),
    * each weighing 1, and g(x) to the others: a second below-set definition alternating with MOTPE's, so that one
-   * model's early lock on a part of the front does not own the run. An end, gap or stall ask takes precedence.
+   * model's early lock on a part of the front does not own the run. An end or gap ask takes precedence.
    */
   readonly scalarEvery?: number;
   /**
@@ -267,11 +246,6 @@ export class Tpe implements SearchStrategy {
       gapFrom: options.gapFrom ?? 50,
       gapPick: options.gapPick ?? 'largest',
       gapProposal: options.gapProposal ?? 'sample',
-      stallAfter: options.stallAfter ?? 0,
-      stallEvery: options.stallEvery ?? 1,
-      stallMode: options.stallMode ?? 'wide',
-      stallGamma: options.stallGamma ?? 0.25,
-      stallPrior: options.stallPrior ?? 4,
       scalarEvery: options.scalarEvery ?? 0,
       scalarWeights: options.scalarWeights ?? 'random',
     };
@@ -307,13 +281,6 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe gapProposal ${JSON.stringify(options.gapProposal)}: expected 'sample', 'cross' or 'neighbours'`);
     if (o.gapPick !== 'largest' && o.gapPick !== 'area' && o.gapPick !== 'tried')
       throw new ConfigError(`tpe gapPick ${JSON.stringify(options.gapPick)}: expected 'largest', 'area' or 'tried'`);
-    if (!int(o.stallAfter, 0)) throw new ConfigError(`tpe stallAfter ${JSON.stringify(options.stallAfter)}: expected an integer >= 0 (0: no stall asks)`);
-    if (!int(o.stallEvery, 1)) throw new ConfigError(`tpe stallEvery ${JSON.stringify(options.stallEvery)}: expected an integer >= 1`);
-    if (o.stallMode !== 'wide' && o.stallMode !== 'prior' && o.stallMode !== 'half' && o.stallMode !== 'neighbours')
-      throw new ConfigError(`tpe stallMode ${JSON.stringify(options.stallMode)}: expected 'wide', 'prior', 'half' or 'neighbours'`);
-    if (!(o.stallGamma > 0 && o.stallGamma < 1)) throw new ConfigError(`tpe stallGamma ${JSON.stringify(options.stallGamma)}: expected a number in (0, 1)`);
-    if (!(o.stallPrior > 0 && Number.isFinite(o.stallPrior)))
-      throw new ConfigError(`tpe stallPrior ${JSON.stringify(options.stallPrior)}: expected a positive number`);
     if (!int(o.scalarEvery, 0))
       throw new ConfigError(`tpe scalarEvery ${JSON.stringify(options.scalarEvery)}: expected an integer >= 0 (0: no scalarised asks)`);
     if (o.scalarWeights !== 'random' && o.scalarWeights !== 'golden')
@@ -613,17 +580,8 @@ export class Tpe implements SearchStrategy {
     const end = this.endOf(done.length, ctx.objectives.length);
     const gap = end === undefined && this.isGapAsk(done.length, ctx.objectives.length);
     const gs = gap ? this.gapSplit(done, ctx) : undefined;
-    const stall = end === undefined && !gap && this.isStallAsk(done, ctx) ? this.o.stallMode : undefined;
-    const scalar = end === undefined && !gap && stall === undefined && this.isScalarAsk(done.length, ctx.objectives.length);
-    const { below, above, belowWeights } =
-      gs ??
-      (scalar
-        ? this.scalarSplit(done, ctx)
-        : stall === 'half'
-          ? this.split(halfOf(done, ctx.rng), ctx)
-          : this.split(done, ctx, end, stall === 'wide' ? this.o.stallGamma : undefined));
-    const prior = stall === 'prior' ? this.o.priorWeight * this.o.stallPrior : this.o.priorWeight;
-    const stallTarget = stall === 'neighbours' ? frontTrialAtRandom(done, ctx) : undefined;
+    const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
+    const { below, above, belowWeights } = gs ?? (scalar ? this.scalarSplit(done, ctx) : this.split(done, ctx, end));
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -634,7 +592,7 @@ export class Tpe implements SearchStrategy {
     const mv = this.o.multivariate;
     const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
     const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
-    const l = fitParzen(xb, belowWeights, dims, prior, mv, spreads && below.map((t) => spreads(t.params)));
+    const l = fitParzen(xb, belowWeights, dims, this.o.priorWeight, mv, spreads && below.map((t) => spreads(t.params)));
     return {
       ...(classOf && spreads
         ? {
@@ -646,12 +604,12 @@ export class Tpe implements SearchStrategy {
           }
         : {}),
       l,
-      g: fitParzen(xa, rampWeights(above.length), dims, prior, mv, spreads && above.map((t) => spreads(t.params))),
+      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
       dims,
       specs,
       seen: this.seen(ctx),
       n: done.length,
-      ...(endTarget ? { endTarget } : stallTarget ? { endTarget: stallTarget } : {}),
+      ...(endTarget ? { endTarget } : {}),
       ...(gapPair ? { gapPair } : {}),
     };
   }
@@ -662,17 +620,6 @@ export class Tpe implements SearchStrategy {
     if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
     if (endObjectives === 'first') return 0;
     return Math.floor((n - endFrom) / endEvery) % m;
-  }
-
-  /**
-   * Whether this ask is a stall ask (see `stallAfter`): the trials since the last one that joined the front (or since the
-   * start) number at least `stallAfter`, and this ask falls on the `stallEvery` cycle counted from then.
-   */
-  private isStallAsk(done: readonly Trial[], ctx: AskContext): boolean {
-    const { stallAfter, stallEvery } = this.o;
-    if (stallAfter === 0 || ctx.objectives.length < 2 || done.length < stallAfter) return false;
-    const since = done.length - 1 - lastFrontJoin(done, ctx);
-    return since >= stallAfter && (since - stallAfter) % stallEvery === 0;
   }
 
   /** Whether this ask (after `n` complete trials) is a scalarised ask (see `scalarEvery`). */
@@ -695,7 +642,7 @@ export class Tpe implements SearchStrategy {
     const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
     const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
     if (feasible.length === 0) return this.split(done, ctx);
-    // the weight vector: normalised exponential draws (uniform on the simplex)
+    // the weight vector: 'golden' (2 objectives) or normalised exponential draws (uniform on the simplex)
     let w: number[];
     if (this.o.scalarWeights === 'golden' && m === 2) {
       const j = Math.floor((n - Math.max(this.o.startupTrials, 2)) / this.o.scalarEvery);
@@ -871,9 +818,9 @@ export class Tpe implements SearchStrategy {
    * Below / above sets (and the below weights) of the complete trials; with `end`, the below set is the best trials on
    * that objective alone (weights 1).
    */
-  private split(done: readonly Trial[], ctx: AskContext, end?: number, wide?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  private split(done: readonly Trial[], ctx: AskContext, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
-    const nBelow = wide === undefined ? Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow) : Math.min(Math.ceil(wide * n), n - 1);
+    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
     const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
     const infeasible = done
@@ -914,51 +861,6 @@ export class Tpe implements SearchStrategy {
     }
     return { below, above, belowWeights };
   }
-}
-
-/**
- * The index in `done` of the last trial that joined the front: feasible, finite, and not weakly dominated by (nor equal
- * to) any feasible trial before it; -1 when none did.
- */
-function lastFrontJoin(done: readonly Trial[], ctx: AskContext): number {
-  const loss = done.map((t) => (violation(t.constraints) > 0 ? null : toMinimization(t.values as number[], ctx.objectives)));
-  for (let i = done.length - 1; i >= 0; i--) {
-    const a = loss[i];
-    if (!a) continue;
-    let covered = false;
-    for (let j = 0; j < i && !covered; j++) {
-      const b = loss[j];
-      if (b && b.every((v, k) => v <= (a[k] as number))) covered = true;
-    }
-    if (!covered) return i;
-  }
-  return -1;
-}
-
-/** The params of a feasible front trial, its vector drawn uniformly over the front's distinct vectors (the first trial of it). */
-function frontTrialAtRandom(done: readonly Trial[], ctx: AskContext): Params | undefined {
-  const idx = done.map((_, i) => i).filter((i) => violation((done[i] as Trial).constraints) <= 0);
-  const loss = idx.map((i) => toMinimization((done[i] as Trial).values as number[], ctx.objectives));
-  const first = new Map<string, number>();
-  for (const k of nonDominatedSort(loss)[0] ?? []) {
-    const key = JSON.stringify(loss[k]);
-    const i = idx[k] as number;
-    if (!first.has(key) || i < (first.get(key) as number)) first.set(key, i);
-  }
-  const vs = [...first.values()].sort((a, b) => a - b);
-  if (vs.length === 0) return undefined;
-  return (done[vs[ctx.rng.int(0, vs.length - 1)] as number] as Trial).params;
-}
-
-/** A random half (rounded up) of the trials, in their order. */
-function halfOf(done: readonly Trial[], rng: Rng): Trial[] {
-  const idx = done.map((_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
-  }
-  const keep = new Set(idx.slice(0, Math.ceil(done.length / 2)));
-  return done.filter((_, i) => keep.has(i));
 }
 
 /** The feasible complete trial best on objective `j` (ties: the other objectives in order, then the earlier trial). */
