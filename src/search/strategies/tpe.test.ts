@@ -609,3 +609,79 @@ test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on every k-th ask from the start-up; off or one objective exactly as before', async () => {
+  type ScalarSplit = {
+    scalarSplit(done: readonly Trial[], ctx: { objectives: readonly Objective[]; rng: Rng }): { below: Trial[]; above: Trial[]; belowWeights: number[] };
+  };
+  const v = (t: Trial): number[] => t.values as number[];
+  const history = await runTri(new Tpe(), 2, 7);
+  const ctx2 = { objectives: three.slice(0, 2), rng: new Rng(1) };
+  // by hand, 'golden' at its first ask (weights 0.5 / 0.5): the 9 trials with the smallest max + 0.05 sum of the
+  // losses scaled to the front's range
+  const pts = history.map(v);
+  const front = paretoFront(pts).map((i) => pts[i] as number[]);
+  const lo = [0, 1].map((k) => Math.min(...front.map((f) => f[k] as number)));
+  const hi = [0, 1].map((k) => Math.max(...front.map((f) => f[k] as number)));
+  const z = (p: number[]): number[] => p.map((x, k) => (0.5 * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
+  const score = (p: number[]): number => Math.max(...z(p)) + 0.05 * (z(p)[0] as number) + 0.05 * (z(p)[1] as number);
+  const want = pts
+    .map((p, i) => ({ s: score(p), i }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .slice(0, 9)
+    .map((x) => x.i)
+    .sort((a, b) => a - b);
+  // 'golden', scalarEvery 40: after 90 trials (80 past the start-up) the ask number j = 2
+  const golden = new Tpe({ scalarEvery: 40, scalarWeights: 'golden' }) as unknown as ScalarSplit;
+  const ss = golden.scalarSplit(history, ctx2);
+  assert.equal(ss.below.length, 9, 'gamma(90) trials below');
+  assert.ok(ss.belowWeights.every((w) => w === 1));
+  // its weight on the first objective frac(0.5 + 2 * 0.618...) = 0.736
+  const u = (0.5 + 2 * ((Math.sqrt(5) - 1) / 2)) % 1;
+  const zu = (p: number[]): number[] => p.map((x, k) => ((k === 0 ? u : 1 - u) * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
+  const scoreU = (p: number[]): number => Math.max(...zu(p)) + 0.05 * ((zu(p)[0] as number) + (zu(p)[1] as number));
+  const wantU = pts
+    .map((p, i) => ({ s: scoreU(p), i }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .slice(0, 9)
+    .map((x) => x.i)
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    ss.below.map((t) => history.indexOf(t)),
+    wantU,
+    'the 9 best by the scalarisation',
+  );
+  // with scalarEvery 1000 the same history is ask j = 0: weights 0.5 / 0.5
+  const first = (new Tpe({ scalarEvery: 1000, scalarWeights: 'golden' }) as unknown as ScalarSplit).scalarSplit(history, ctx2);
+  assert.deepEqual(
+    first.below.map((t) => history.indexOf(t)),
+    want,
+    'ask 0 weighs 0.5 / 0.5',
+  );
+  assert.notDeepEqual(want, wantU, 'the two weights pick different below sets');
+  // proposals: the same for the start-up, different after; same seed same proposals
+  for (const [m, seed] of [
+    [2, 1],
+    [2, 2],
+    [3, 1],
+  ] as const) {
+    const plain = await runTri(new Tpe(), m, seed);
+    for (const o of [{ scalarEvery: 4 }, { scalarEvery: 2, scalarWeights: 'golden' }] as const) {
+      const run = await runTri(new Tpe(o), m, seed);
+      assert.deepEqual(paramsKey(await runTri(new Tpe(o), m, seed)), paramsKey(run), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(run).slice(0, 10), paramsKey(plain).slice(0, 10), 'the start-up unchanged');
+      assert.notDeepEqual(paramsKey(run), paramsKey(plain), `${JSON.stringify(o)} changes the proposals (${m} objectives, seed ${seed})`);
+    }
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ scalarEvery: 0, scalarWeights: 'golden' }), m, seed)), paramsKey(plain), 'scalarEvery 0 is off');
+  }
+  assert.deepEqual(paramsKey(await runTri(new Tpe({ scalarEvery: 2 }), 1, 3)), paramsKey(await runTri(new Tpe(), 1, 3)), 'one objective');
+  for (const [opt, bad, msg] of [
+    ['scalarEvery', -1, /scalarEvery -1: expected an integer >= 0/],
+    ['scalarEvery', 1.5, /scalarEvery 1.5: expected an integer >= 0/],
+    ['scalarWeights', 'grid', /scalarWeights "grid": expected 'random' or 'golden'/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -140,6 +140,20 @@ export interface TpeOptions {
    * no such point, the gap ask samples.
    */
   readonly gapProposal?: 'sample' | 'cross' | 'neighbours';
+  /**
+   * Scalarised asks (2 or more objectives; default 0 = off): every `scalarEvery`-th model ask (counted by complete
+   * trials from the end of the start-up) fits l(x) to the best `gamma(n)` feasible trials under an augmented Chebyshev
+   * scalarisation with a weight vector drawn uniformly from the simplex (objectives scaled by the current front's range),
+   * each weighing 1, and g(x) to the others: a second below-set definition alternating with MOTPE's, so that one
+   * model's early lock on a part of the front does not own the run. An end or gap ask takes precedence.
+   */
+  readonly scalarEvery?: number;
+  /**
+   * The scalarised asks' weight vectors: 'random' (default: uniform on the simplex) or 'golden' (2 objectives: the j-th
+   * scalarised ask weighs the first objective frac(0.5 + j * 0.618...), a low-discrepancy sweep that covers the front's
+   * trade-offs evenly whatever the seed; 3 or more objectives as 'random').
+   */
+  readonly scalarWeights?: 'random' | 'golden';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -195,6 +209,8 @@ interface Parzen {
 }
 
 const EPS = 1e-12;
+/** The golden ratio's fractional part (a low-discrepancy step on [0, 1)). */
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
 /** TPE's score of a point: log l(x) - log g(x) (with class spreads where given). */
 function logRatio(l: Parzen, g: Parzen, dims: readonly Dim[], x: readonly number[], spreads?: Spreads): number {
@@ -230,6 +246,8 @@ export class Tpe implements SearchStrategy {
       gapFrom: options.gapFrom ?? 50,
       gapPick: options.gapPick ?? 'largest',
       gapProposal: options.gapProposal ?? 'sample',
+      scalarEvery: options.scalarEvery ?? 0,
+      scalarWeights: options.scalarWeights ?? 'random',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -263,6 +281,10 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe gapProposal ${JSON.stringify(options.gapProposal)}: expected 'sample', 'cross' or 'neighbours'`);
     if (o.gapPick !== 'largest' && o.gapPick !== 'area' && o.gapPick !== 'tried')
       throw new ConfigError(`tpe gapPick ${JSON.stringify(options.gapPick)}: expected 'largest', 'area' or 'tried'`);
+    if (!int(o.scalarEvery, 0))
+      throw new ConfigError(`tpe scalarEvery ${JSON.stringify(options.scalarEvery)}: expected an integer >= 0 (0: no scalarised asks)`);
+    if (o.scalarWeights !== 'random' && o.scalarWeights !== 'golden')
+      throw new ConfigError(`tpe scalarWeights ${JSON.stringify(options.scalarWeights)}: expected 'random' or 'golden'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -558,7 +580,8 @@ export class Tpe implements SearchStrategy {
     const end = this.endOf(done.length, ctx.objectives.length);
     const gap = end === undefined && this.isGapAsk(done.length, ctx.objectives.length);
     const gs = gap ? this.gapSplit(done, ctx) : undefined;
-    const { below, above, belowWeights } = gs ?? this.split(done, ctx, end);
+    const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
+    const { below, above, belowWeights } = gs ?? (scalar ? this.scalarSplit(done, ctx) : this.split(done, ctx, end));
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -597,6 +620,64 @@ export class Tpe implements SearchStrategy {
     if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
     if (endObjectives === 'first') return 0;
     return Math.floor((n - endFrom) / endEvery) % m;
+  }
+
+  /** Whether this ask (after `n` complete trials) is a scalarised ask (see `scalarEvery`). */
+  private isScalarAsk(n: number, m: number): boolean {
+    const { scalarEvery } = this.o;
+    const from = Math.max(this.o.startupTrials, 2);
+    return m >= 2 && scalarEvery > 0 && n >= from && (n - from) % scalarEvery === 0;
+  }
+
+  /**
+   * A scalarised ask's below / above sets (see `scalarEvery`): the best `gamma(n)` feasible trials (then the least
+   * infeasible) by max_k w_k z_k + 0.05 sum_k w_k z_k, z the losses scaled to the current front's range (0 at its best
+   * value), w drawn uniformly from the simplex; weights 1.
+   */
+  private scalarSplit(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+    const n = done.length;
+    const m = ctx.objectives.length;
+    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
+    const viol = done.map((t) => violation(t.constraints));
+    const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
+    const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
+    if (feasible.length === 0) return this.split(done, ctx);
+    // the weight vector: 'golden' (2 objectives) or normalised exponential draws (uniform on the simplex)
+    let w: number[];
+    if (this.o.scalarWeights === 'golden' && m === 2) {
+      const j = Math.floor((n - Math.max(this.o.startupTrials, 2)) / this.o.scalarEvery);
+      const u = (0.5 + j * GOLDEN) % 1;
+      w = [u, 1 - u];
+    } else {
+      const e = Array.from({ length: m }, () => -Math.log(1 - ctx.rng.next()));
+      const sum = e.reduce((a, b) => a + b, 0);
+      w = e.map((x) => x / sum);
+    }
+    const front = (nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0] ?? []).map((k) => loss[feasible[k] as number] as number[]);
+    const lo = Array.from({ length: m }, (_, k) => Math.min(...front.map((f) => f[k] as number)));
+    const hi = Array.from({ length: m }, (_, k) => Math.max(...front.map((f) => f[k] as number)));
+    const score = (i: number): number => {
+      let mx = -Infinity;
+      let tot = 0;
+      for (let k = 0; k < m; k++) {
+        const range = (hi[k] as number) - (lo[k] as number);
+        const z = (((loss[i] as number[])[k] as number) - (lo[k] as number)) / (range > 0 ? range : 1);
+        const wz = (w[k] as number) * z;
+        mx = Math.max(mx, wz);
+        tot += wz;
+      }
+      return mx + 0.05 * tot;
+    };
+    const sc = new Map(feasible.map((i) => [i, score(i)]));
+    const chosen = [...feasible].sort((a, b) => (sc.get(a) as number) - (sc.get(b) as number) || a - b).slice(0, nBelow);
+    const infeasible = done
+      .map((_, i) => i)
+      .filter((i) => (viol[i] as number) > 0)
+      .sort((a, b) => (viol[a] as number) - (viol[b] as number) || a - b);
+    for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
+    const inBelow = new Set(chosen);
+    const below = done.filter((_, i) => inBelow.has(i));
+    return { below, above: done.filter((_, i) => !inBelow.has(i)), belowWeights: below.map(() => 1) };
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
