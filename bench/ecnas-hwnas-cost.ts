@@ -32,8 +32,9 @@ import { ConfigError } from '../src/errors.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
+import { NasTable } from '../src/nas/tabular.js';
 import { parseCommentedCsv } from './commented-csv.js';
-import { ECNAS_OPS, type EcnasCell, ecnasGraphHash, ecnasPrune } from './ec-nas-bench.js';
+import { ECNAS_OPS, type EcnasCell, type EcnasProblemSpec, ecnasClass, ecnasGraphHash, ecnasObjectives, ecnasPrune, loadEcnasTable } from './ec-nas-bench.js';
 import { appendHwColumns, type HwColumn } from './hw-columns.js';
 import { NB201_COST_TARGETS } from './nb201-hwnas-cost.js';
 
@@ -74,7 +75,8 @@ export function ecnasVertexChannels(inC: number, outC: number, matrix: readonly 
     }
   for (let v = n - 3; v >= 1; v--) if (!at(v, n - 1)) for (let d = v + 1; d < n - 1; d++) if (at(v, d)) vc[v] = Math.max(vc[v] as number, vc[d] as number);
   for (let v = 1; v < n - 1; v++) {
-    if (!((vc[v] as number) > 0)) throw new ConfigError(`ec-nas cell: vertex ${v} gets ${vc[v]} channels; expected a pruned cell (every vertex on an input-output path)`);
+    if (!((vc[v] as number) > 0))
+      throw new ConfigError(`ec-nas cell: vertex ${v} gets ${vc[v]} channels; expected a pruned cell (every vertex on an input-output path)`);
     for (let d = v + 1; d < n - 1; d++)
       if (at(v, d) && (vc[d] as number) > (vc[v] as number))
         throw new ConfigError(`ec-nas cell: vertex ${v} (${vc[v]} channels) feeds vertex ${d} (${vc[d]}); expected no widening (NAS-Bench-101 only truncates)`);
@@ -131,11 +133,13 @@ function convBnRelu(b: GraphBuilder, x: string, out: number, k: number, p: strin
 /** One concatenation of chunks (the node itself when there is one). */
 function joined(b: GraphBuilder, chunks: readonly Chunk[], name: string): string {
   if (chunks.length === 0) throw new ConfigError(`ec-nas cell: ${name}: no chunks; expected at least one`);
-  return chunks.length === 1 ? (chunks[0] as Chunk).node : b.concat(
-      chunks.map((c) => c.node),
-      0,
-      name,
-    );
+  return chunks.length === 1
+    ? (chunks[0] as Chunk).node
+    : b.concat(
+        chunks.map((c) => c.node),
+        0,
+        name,
+      );
 }
 
 /** Adds one NAS-Bench-101 cell (a pruned EC-NAS cell) with output channels `outC`; returns its output node. */
@@ -148,7 +152,8 @@ export function addEcnasCell(b: GraphBuilder, x: string, cell: EcnasCell, outC: 
   const value: Chunk[][] = [];
   const prefixOf = (s: number, c: number): Chunk[] => {
     const got = (value[s] as Chunk[]).filter((k) => k.hi <= c);
-    if (got.length === 0 || (got[got.length - 1] as Chunk).hi !== c) throw new ConfigError(`ec-nas cell ${prefix}: vertex ${s} has no cut at ${c} channels; expected one`);
+    if (got.length === 0 || (got[got.length - 1] as Chunk).hi !== c)
+      throw new ConfigError(`ec-nas cell ${prefix}: vertex ${s} has no cut at ${c} channels; expected one`);
     return got;
   };
   for (let t = 1; t < n - 1; t++) {
@@ -175,7 +180,9 @@ export function addEcnasCell(b: GraphBuilder, x: string, cell: EcnasCell, outC: 
         return { node, lo, hi };
       });
     } else {
-      const terms = sources.map((s) => (s === 0 ? convBnRelu(b, x, vc[t] as number, 1, `${p}_proj`) : joined(b, prefixOf(s, vc[t] as number), `${p}_from${s}`)));
+      const terms = sources.map((s) =>
+        s === 0 ? convBnRelu(b, x, vc[t] as number, 1, `${p}_proj`) : joined(b, prefixOf(s, vc[t] as number), `${p}_from${s}`),
+      );
       const input = sum(terms, `${p}_in`);
       const k = op === 'conv3x3' ? 3 : 1;
       value[t] = bounds.map(([lo, hi], i) => ({ node: convBnRelu(b, input, hi - lo, k, bounds.length === 1 ? p : `${p}_k${i}`), lo, hi }));
@@ -224,7 +231,9 @@ export function ecnasRowCell(vertices: string, adjacency: string, ops: string, w
   const n = Number(vertices);
   const names = ops.trim() === '' ? [] : ops.trim().split('|');
   if (!(Number.isInteger(n) && n >= 2 && n <= 5) || !new RegExp(`^[01]{${(n * (n - 1)) / 2}}$`).test(adjacency) || names.length !== n - 2)
-    throw new ConfigError(`${what}: vertices '${vertices}', adjacency '${adjacency}', ops '${ops}': expected 2-5 vertices, their upper triangle's bits and n - 2 operations`);
+    throw new ConfigError(
+      `${what}: vertices '${vertices}', adjacency '${adjacency}', ops '${ops}': expected 2-5 vertices, their upper triangle's bits and n - 2 operations`,
+    );
   const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   let k = 0;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) (matrix[i] as number[])[j] = adjacency[k++] === '1' ? 1 : 0;
@@ -250,7 +259,8 @@ export function buildEcnasCostCsv(sourceText: string, source: string, commit: st
   for (const r of csv.rows) {
     const h = (r.hash ?? '').trim();
     const cell = ecnasRowCell(r.vertices ?? '', (r.adjacency ?? '').trim(), r.ops ?? '', `${source}: hash ${h}`);
-    if (ecnasGraphHash(cell) !== h) throw new ConfigError(`${source}: hash '${h}': its stored cell hashes to ${ecnasGraphHash(cell)}; expected the stored hash`);
+    if (ecnasGraphHash(cell) !== h)
+      throw new ConfigError(`${source}: hash '${h}': its stored cell hashes to ${ecnasGraphHash(cell)}; expected the stored hash`);
     if (cells.has(h)) throw new ConfigError(`${source}: hash ${h} appears twice; expected one row per class`);
     cells.set(h, cell);
     const t = graphTotals(ecnasNetworkGraph(cell));
@@ -263,6 +273,75 @@ export function buildEcnasCostCsv(sourceText: string, source: string, commit: st
     'hash,hwnas_params,macs',
   ];
   return appendHwColumns(`${[...header, ...base].join('\n')}\n`, ECNAS_COST_COLUMNS, 'hash', (h) => ecnasNetworkGraph(cells.get(h) as EcnasCell), '', source);
+}
+
+/**
+ * One problem on EC-NAS-Bench with hwnas costs: validation accuracy (maximised), optionally EC-NAS's own measured columns,
+ * then a cost column of bench/data/ecnas-hwnas-cost.csv as `latency_ms` and / or one as `energy_mj` (minimised).
+ */
+export interface EcnasHwProblemSpec {
+  readonly note: string;
+  readonly measured?: EcnasProblemSpec['costs'];
+  /** A latency column (ms) of the cost file. */
+  readonly latency?: string;
+  /** An energy column (mJ) of the cost file. */
+  readonly energy?: string;
+}
+
+/** The objectives of a problem: accuracy:max, the measured columns, latency_ms:min, energy_mj:min (those it has). */
+export function ecnasHwObjectives(spec: EcnasHwProblemSpec): string {
+  return [
+    ecnasObjectives({ note: spec.note, costs: spec.measured ?? [] }),
+    ...(spec.latency ? ['latency_ms:min'] : []),
+    ...(spec.energy ? ['energy_mj:min'] : []),
+  ].join(',');
+}
+
+/**
+ * Loads a problem: the accuracy (and measured) columns through bench/ec-nas-bench.ts `loadEcnasTable` (its checks), the
+ * hwnas columns from `costPath` by class hash. The cost file must have exactly one row per hash of the accuracy file and
+ * the named columns, each a finite number > 0; errors name the file, the hash or column, and what was expected.
+ */
+export function loadEcnasHwTable(path: string, costPath: string, spec: EcnasHwProblemSpec, costText = readFileSync(costPath, 'utf8')): NasTable {
+  const base = loadEcnasTable(path, { note: spec.note, costs: spec.measured ?? [] });
+  const baseNames = ecnasObjectives({ note: spec.note, costs: spec.measured ?? [] })
+    .split(',')
+    .map((o) => o.split(':')[0] as string);
+  const hw = [...(spec.latency ? [[spec.latency, 'latency_ms']] : []), ...(spec.energy ? [[spec.energy, 'energy_mj']] : [])] as [string, string][];
+  if (hw.length === 0)
+    throw new ConfigError(
+      `ec-nas hwnas problem '${spec.note}': no latency or energy column; expected at least one of ${ECNAS_COST_COLUMNS.map((c) => c.column).join(', ')}`,
+    );
+  const csv = parseCommentedCsv(costText, costPath);
+  for (const [c] of hw)
+    if (!(c in (csv.rows[0] ?? {})))
+      throw new ConfigError(`${costPath}: no column '${c}'; expected one of ${ECNAS_COST_COLUMNS.map((x) => x.column).join(', ')}`);
+  const byHash = new Map<string, number[]>();
+  for (const r of csv.rows) {
+    const h = (r.hash ?? '').trim();
+    if (!/^[0-9a-f]{32}$/.test(h)) throw new ConfigError(`${costPath}: hash '${h}': expected NAS-Bench-101's 32 hex digits`);
+    if (byHash.has(h)) throw new ConfigError(`${costPath}: hash ${h} appears twice; expected one row per class`);
+    byHash.set(
+      h,
+      hw.map(([c]) => {
+        const raw = (r[c] ?? '').trim();
+        const v = Number(raw);
+        if (raw === '' || !(v > 0 && Number.isFinite(v))) throw new ConfigError(`${costPath}: hash ${h}: ${c} '${r[c]}': expected a finite number > 0`);
+        return v;
+      }),
+    );
+  }
+  const t = new NasTable(base.space, [...baseNames, ...hw.map(([, o]) => o)], `${path} + ${costPath}`);
+  const seen = new Set<string>();
+  for (const a of base.archs()) {
+    const h = ecnasClass(a) as string;
+    const v = byHash.get(h);
+    if (!v) throw new ConfigError(`${costPath}: class ${h} (point ${a}) has no row; expected one row per class of ${path}`);
+    seen.add(h);
+    t.add(a, [...base.values(a, baseNames), ...v]);
+  }
+  if (seen.size !== byHash.size) throw new ConfigError(`${costPath}: ${byHash.size} rows for ${seen.size} classes of ${path}; expected one row per class`);
+  return t;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
