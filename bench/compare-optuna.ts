@@ -55,6 +55,11 @@
  *   that task from hwnas's cost models (bench/data/nb201-hwnas-cost.csv, bench/nb201-hwnas-cost.ts): Edge TPU int8,
  *   Eyeriss-like latency and energy (3 objectives), A100 fp32, BitFusion-style and BISMO-style (w8a8) latency; unseen
  *   pairings, pre-registered in session 40 (bench/data/table17-prereg.md) before any run;
+ * - `ecnas-edgetpu`, `ecnas-a100-eyeriss-energy`, `ecnas-bismo`, `ecnas-bitfusion-energy`, `ecnas-eyeriss-energy`:
+ *   EC-NAS-Bench's validation accuracy (above) with a cost of the NAS-Bench-101 network of the cell from hwnas's cost models
+ *   (bench/data/ecnas-hwnas-cost.csv, bench/ecnas-hwnas-cost.ts): Edge TPU int8 latency, A100 fp32 latency and Eyeriss-like
+ *   energy (3 objectives), BISMO-style latency, BitFusion-style energy (w8a8), Eyeriss-like energy; unseen pairings,
+ *   pre-registered in session 41 (bench/data/table18-prereg.md) before any run;
  * - `<NB201 problem>-classmean` (e.g. `nb201-ninapro-pixel-classmean`): a diagnostic, the problem with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -96,6 +101,7 @@ import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { type EcnasProblemSpec, ecnasClass, ecnasObjectives, enumerateEcnas, loadEcnasTable } from './ec-nas-bench.js';
+import { type EcnasHwProblemSpec, ecnasHwObjectives, loadEcnasHwTable } from './ecnas-hwnas-cost.js';
 import {
   enumerateNbg,
   loadNbgTable,
@@ -499,6 +505,41 @@ export const ECNAS_PROBLEMS = {
   },
 } as const;
 export type EcnasProblem = keyof typeof ECNAS_PROBLEMS;
+
+/**
+ * Session 41 (table18), pre-registered before any search run on them (bench/data/table18-prereg.md): EC-NAS-Bench's
+ * validation accuracy paired with hwnas cost models of the NAS-Bench-101 network of each cell (bench/ecnas-hwnas-cost.ts,
+ * bench/data/ecnas-hwnas-cost.csv, keyed by the class hash). In the pre-registered order.
+ */
+export const ECNAS_HW_PROBLEMS = {
+  'ecnas-edgetpu': {
+    latency: 'edgetpu_int8_ms',
+    note: 'EC-NAS-Bench: CIFAR-10 validation accuracy after 4 epochs, Edge TPU int8 latency of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 41)',
+  },
+  'ecnas-a100-eyeriss-energy': {
+    latency: 'a100_fp32_ms',
+    energy: 'eyeriss_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, A100 fp32 latency and Eyeriss-like energy of the NAS-Bench-101 network (hwnas cost models), unseen pairing (session 41)',
+  },
+  'ecnas-bismo': {
+    latency: 'bismo_ms',
+    note: 'EC-NAS-Bench: CIFAR-10 validation accuracy after 4 epochs, latency of the NAS-Bench-101 network on the BISMO-style bit-serial overlay (hwnas cost model, w8a8), unseen pairing (session 41)',
+  },
+  'ecnas-bitfusion-energy': {
+    energy: 'bitfusion_mj',
+    note: 'EC-NAS-Bench: CIFAR-10 validation accuracy after 4 epochs, energy of the NAS-Bench-101 network on the BitFusion-style edge accelerator (hwnas cost model, w8a8), unseen pairing (session 41)',
+  },
+  'ecnas-eyeriss-energy': {
+    energy: 'eyeriss_mj',
+    note: 'EC-NAS-Bench: CIFAR-10 validation accuracy after 4 epochs, Eyeriss-like energy of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 41)',
+  },
+} as const;
+export type EcnasHwProblem = keyof typeof ECNAS_HW_PROBLEMS;
+
+/** The path of the hwnas cost table of EC-NAS-Bench's classes (bench/data/ecnas-hwnas-cost.csv). */
+export function ecnasCostFile(): string {
+  return join(process.cwd(), 'bench', 'data', 'ecnas-hwnas-cost.csv');
+}
 
 /** The path of EC-NAS-Bench's CSV (bench/data/ec-nas-bench-5v.csv). */
 export function ecnasFile(): string {
@@ -1259,6 +1300,27 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
               dir,
               undefined,
               ecnasObjectives(spec),
+              t.space,
+              enumerateEcnas().filter((a) => ecnasClass(a) === undefined),
+            );
+          },
+        ]),
+      ),
+      // Session 41 (table18), pre-registered before any run on them: EC-NAS-Bench's accuracy with hwnas cost models of the
+      // NAS-Bench-101 network (bench/ecnas-hwnas-cost.ts); invalid points a failed query on both sides, as above.
+      ...Object.fromEntries(
+        (Object.keys(ECNAS_HW_PROBLEMS) as EcnasHwProblem[]).map((k) => [
+          k,
+          () => {
+            const spec = ECNAS_HW_PROBLEMS[k] as EcnasHwProblemSpec;
+            const t = loadEcnasHwTable(ecnasFile(), ecnasCostFile(), spec);
+            return tableProblem(
+              k,
+              spec.note,
+              t,
+              dir,
+              undefined,
+              ecnasHwObjectives(spec),
               t.space,
               enumerateEcnas().filter((a) => ecnasClass(a) === undefined),
             );
