@@ -617,20 +617,23 @@ test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on
   const v = (t: Trial): number[] => t.values as number[];
   const history = await runTri(new Tpe(), 2, 7);
   const ctx2 = { objectives: three.slice(0, 2), rng: new Rng(1) };
-  // by hand, 'golden' at its first ask (weights 0.5 / 0.5): the 9 trials with the smallest max + 0.05 sum of the
-  // losses scaled to the front's range
+  // by hand: the 9 trials with the smallest max + 0.05 sum of the losses scaled to the front's range, weighted u / 1 - u
   const pts = history.map(v);
   const front = paretoFront(pts).map((i) => pts[i] as number[]);
   const lo = [0, 1].map((k) => Math.min(...front.map((f) => f[k] as number)));
   const hi = [0, 1].map((k) => Math.max(...front.map((f) => f[k] as number)));
-  const z = (p: number[]): number[] => p.map((x, k) => (0.5 * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
-  const score = (p: number[]): number => Math.max(...z(p)) + 0.05 * (z(p)[0] as number) + 0.05 * (z(p)[1] as number);
-  const want = pts
-    .map((p, i) => ({ s: score(p), i }))
-    .sort((a, b) => a.s - b.s || a.i - b.i)
-    .slice(0, 9)
-    .map((x) => x.i)
-    .sort((a, b) => a - b);
+  const belowByHand = (u: number): number[] => {
+    const z = (p: number[]): number[] => p.map((x, k) => ((k === 0 ? u : 1 - u) * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
+    const score = (p: number[]): number => Math.max(...z(p)) + 0.05 * ((z(p)[0] as number) + (z(p)[1] as number));
+    return pts
+      .map((p, i) => ({ s: score(p), i }))
+      .sort((a, b) => a.s - b.s || a.i - b.i)
+      .slice(0, 9)
+      .map((x) => x.i)
+      .sort((a, b) => a - b);
+  };
+  // 'golden' at its first ask weighs 0.5 / 0.5
+  const want = belowByHand(0.5);
   // 'golden', scalarEvery 40: after 90 trials (80 past the start-up) the ask number j = 2
   const golden = new Tpe({ scalarEvery: 40, scalarWeights: 'golden' }) as unknown as ScalarSplit;
   const ss = golden.scalarSplit(history, ctx2);
@@ -638,14 +641,7 @@ test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on
   assert.ok(ss.belowWeights.every((w) => w === 1));
   // its weight on the first objective frac(0.5 + 2 * 0.618...) = 0.736
   const u = (0.5 + 2 * ((Math.sqrt(5) - 1) / 2)) % 1;
-  const zu = (p: number[]): number[] => p.map((x, k) => ((k === 0 ? u : 1 - u) * (x - (lo[k] as number))) / ((hi[k] as number) - (lo[k] as number)));
-  const scoreU = (p: number[]): number => Math.max(...zu(p)) + 0.05 * ((zu(p)[0] as number) + (zu(p)[1] as number));
-  const wantU = pts
-    .map((p, i) => ({ s: scoreU(p), i }))
-    .sort((a, b) => a.s - b.s || a.i - b.i)
-    .slice(0, 9)
-    .map((x) => x.i)
-    .sort((a, b) => a - b);
+  const wantU = belowByHand(u);
   assert.deepEqual(
     ss.below.map((t) => history.indexOf(t)),
     wantU,
