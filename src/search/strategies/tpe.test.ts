@@ -371,6 +371,12 @@ const three: readonly Objective[] = ['f1', 'f2', 'f3'].map((name) => ({ name, di
 const runTri = (s: SearchStrategy, m: number, seed: number): Promise<Trial[]> =>
   runTrials({ strategy: s, space: tri, objectives: three.slice(0, m), evaluate: (p) => ({ values: triValues(p).slice(0, m) }), nTrials: 90, seed });
 const paramsKey = (ts: readonly Trial[]): string[] => ts.map((t) => JSON.stringify(t.params));
+/** The (objectives, seed) runs on which an option's proposals are compared with plain TPE's. */
+const TRI_RUNS = [
+  [2, 1],
+  [2, 2],
+  [3, 1],
+] as const;
 
 for (const [opt, options] of [['wholeFront', { wholeFront: true }]] as const) {
   test(`tpe ${opt}: changes 3-objective proposals, same seed same proposals; off or with 2 objectives exactly as before`, async () => {
@@ -452,11 +458,7 @@ test('tpe end asks (endEvery, endFrom, endObjectives): one-objective below sets 
   }
   let changed = 0;
   let firstDiffers = 0;
-  for (const [m, seed] of [
-    [2, 1],
-    [2, 2],
-    [3, 1],
-  ] as const) {
+  for (const [m, seed] of TRI_RUNS) {
     const plain = await runTri(new Tpe(), m, seed);
     const on = await runTri(new Tpe({ endEvery: 3, endFrom: 30 }), m, seed);
     assert.deepEqual(paramsKey(await runTri(new Tpe({ endEvery: 3, endFrom: 30 }), m, seed)), paramsKey(on), 'same seed, same proposals');
@@ -536,11 +538,7 @@ test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap
   // proposals
   const on = { gapEvery: 3, gapFrom: 30, gapPick: 'tried', gapProposal: 'neighbours' } as const;
   const variants = [{ gapEvery: 3, gapFrom: 30 }, on, { ...on, gapProposal: 'cross' }, { ...on, gapPick: 'area', gapProposal: 'sample' }] as const;
-  for (const [m, seed] of [
-    [2, 1],
-    [2, 2],
-    [3, 1],
-  ] as const) {
+  for (const [m, seed] of TRI_RUNS) {
     const plain = await runTri(new Tpe(), m, seed);
     for (const o of variants) {
       const run = await runTri(new Tpe(o), m, seed);
@@ -612,7 +610,12 @@ test('tpe gap asks (gapEvery, gapFrom, gapPick, gapProposal): below set at a gap
 
 test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on every k-th ask from the start-up; off or one objective exactly as before', async () => {
   type ScalarSplit = {
-    scalarSplit(done: readonly Trial[], ctx: { objectives: readonly Objective[]; rng: Rng }): { below: Trial[]; above: Trial[]; belowWeights: number[] };
+    split(
+      done: readonly Trial[],
+      ctx: { objectives: readonly Objective[]; rng: Rng },
+      end: undefined,
+      scalar: true,
+    ): { below: Trial[]; above: Trial[]; belowWeights: number[] };
   };
   const v = (t: Trial): number[] => t.values as number[];
   const history = await runTri(new Tpe(), 2, 7);
@@ -636,7 +639,7 @@ test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on
   const want = belowByHand(0.5);
   // 'golden', scalarEvery 40: after 90 trials (80 past the start-up) the ask number j = 2
   const golden = new Tpe({ scalarEvery: 40, scalarWeights: 'golden' }) as unknown as ScalarSplit;
-  const ss = golden.scalarSplit(history, ctx2);
+  const ss = golden.split(history, ctx2, undefined, true);
   assert.equal(ss.below.length, 9, 'gamma(90) trials below');
   assert.ok(ss.belowWeights.every((w) => w === 1));
   // its weight on the first objective frac(0.5 + 2 * 0.618...) = 0.736
@@ -648,7 +651,7 @@ test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on
     'the 9 best by the scalarisation',
   );
   // with scalarEvery 1000 the same history is ask j = 0: weights 0.5 / 0.5
-  const first = (new Tpe({ scalarEvery: 1000, scalarWeights: 'golden' }) as unknown as ScalarSplit).scalarSplit(history, ctx2);
+  const first = (new Tpe({ scalarEvery: 1000, scalarWeights: 'golden' }) as unknown as ScalarSplit).split(history, ctx2, undefined, true);
   assert.deepEqual(
     first.below.map((t) => history.indexOf(t)),
     want,
@@ -656,11 +659,7 @@ test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on
   );
   assert.notDeepEqual(want, wantU, 'the two weights pick different below sets');
   // proposals: the same for the start-up, different after; same seed same proposals
-  for (const [m, seed] of [
-    [2, 1],
-    [2, 2],
-    [3, 1],
-  ] as const) {
+  for (const [m, seed] of TRI_RUNS) {
     const plain = await runTri(new Tpe(), m, seed);
     for (const o of [{ scalarEvery: 4 }, { scalarEvery: 2, scalarWeights: 'golden' }] as const) {
       const run = await runTri(new Tpe(o), m, seed);

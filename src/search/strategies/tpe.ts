@@ -581,7 +581,7 @@ export class Tpe implements SearchStrategy {
     const gap = end === undefined && this.isGapAsk(done.length, ctx.objectives.length);
     const gs = gap ? this.gapSplit(done, ctx) : undefined;
     const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
-    const { below, above, belowWeights } = gs ?? (scalar ? this.scalarSplit(done, ctx) : this.split(done, ctx, end));
+    const { below, above, belowWeights } = gs ?? this.split(done, ctx, end, scalar);
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -630,18 +630,12 @@ export class Tpe implements SearchStrategy {
   }
 
   /**
-   * A scalarised ask's below / above sets (see `scalarEvery`): the best `gamma(n)` feasible trials (then the least
-   * infeasible) by max_k w_k z_k + 0.05 sum_k w_k z_k, z the losses scaled to the current front's range (0 at its best
-   * value), w drawn uniformly from the simplex; weights 1.
+   * A scalarised ask's ranking of the feasible trials `feasible` (indices into `loss`; not empty), best first (see
+   * `scalarEvery`): by max_k w_k z_k + 0.05 sum_k w_k z_k, z the losses scaled to the current front's range (0 at its
+   * best value), w drawn uniformly from the simplex ('golden': the ask's low-discrepancy weight); ties by index.
    */
-  private scalarSplit(done: readonly Trial[], ctx: AskContext): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
-    const n = done.length;
-    const m = ctx.objectives.length;
-    const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
-    const viol = done.map((t) => violation(t.constraints));
-    const loss = done.map((t) => toMinimization(t.values as number[], ctx.objectives));
-    const feasible = done.map((_, i) => i).filter((i) => (viol[i] as number) <= 0);
-    if (feasible.length === 0) return this.split(done, ctx);
+  private scalarOrder(feasible: readonly number[], loss: readonly number[][], n: number, rng: AskContext['rng']): number[] {
+    const m = (loss[feasible[0] as number] as number[]).length;
     // the weight vector: 'golden' (2 objectives) or normalised exponential draws (uniform on the simplex)
     let w: number[];
     if (this.o.scalarWeights === 'golden' && m === 2) {
@@ -649,7 +643,7 @@ export class Tpe implements SearchStrategy {
       const u = (0.5 + j * GOLDEN) % 1;
       w = [u, 1 - u];
     } else {
-      const e = Array.from({ length: m }, () => -Math.log(1 - ctx.rng.next()));
+      const e = Array.from({ length: m }, () => -Math.log(1 - rng.next()));
       const sum = e.reduce((a, b) => a + b, 0);
       w = e.map((x) => x / sum);
     }
@@ -669,15 +663,7 @@ export class Tpe implements SearchStrategy {
       return mx + 0.05 * tot;
     };
     const sc = new Map(feasible.map((i) => [i, score(i)]));
-    const chosen = [...feasible].sort((a, b) => (sc.get(a) as number) - (sc.get(b) as number) || a - b).slice(0, nBelow);
-    const infeasible = done
-      .map((_, i) => i)
-      .filter((i) => (viol[i] as number) > 0)
-      .sort((a, b) => (viol[a] as number) - (viol[b] as number) || a - b);
-    for (const i of infeasible) if (chosen.length < nBelow) chosen.push(i);
-    const inBelow = new Set(chosen);
-    const below = done.filter((_, i) => inBelow.has(i));
-    return { below, above: done.filter((_, i) => !inBelow.has(i)), belowWeights: below.map(() => 1) };
+    return [...feasible].sort((a, b) => (sc.get(a) as number) - (sc.get(b) as number) || a - b);
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
@@ -816,9 +802,10 @@ export class Tpe implements SearchStrategy {
 
   /**
    * Below / above sets (and the below weights) of the complete trials; with `end`, the below set is the best trials on
-   * that objective alone (weights 1).
+   * that objective alone (weights 1); with `scalar` (a scalarised ask, 2 or more objectives), the best by a random-weight
+   * scalarisation ({@link scalarOrder}; weights 1).
    */
-  private split(done: readonly Trial[], ctx: AskContext, end?: number): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
+  private split(done: readonly Trial[], ctx: AskContext, end?: number, scalar = false): { below: Trial[]; above: Trial[]; belowWeights: number[] } {
     const n = done.length;
     const nBelow = Math.min(Math.ceil(this.o.gamma * n), this.o.maxBelow);
     const viol = done.map((t) => violation(t.constraints));
@@ -833,6 +820,7 @@ export class Tpe implements SearchStrategy {
     const one = m === 1 ? 0 : end;
     const byOne = (j: number) => (a: number, b: number) => (loss[a] as number[])[j]! - (loss[b] as number[])[j]! || a - b;
     if (one !== undefined) chosen = [...feasible].sort(byOne(one)).slice(0, nBelow);
+    else if (scalar) chosen = feasible.length > 0 ? this.scalarOrder(feasible, loss, n, ctx.rng).slice(0, nBelow) : [];
     else if (this.o.wholeFront && m >= 3) {
       const first = nonDominatedSort(feasible.map((i) => loss[i] as number[]))[0]?.length ?? 0;
       chosen = selectFronts(feasible, loss, Math.max(nBelow, Math.min(first, 2 * this.o.maxBelow)));
@@ -843,7 +831,7 @@ export class Tpe implements SearchStrategy {
     const above = done.filter((_, i) => !inBelow.has(i));
     const belowIdx = done.map((_, i) => i).filter((i) => inBelow.has(i));
     let belowWeights = belowIdx.map(() => 1);
-    if (m > 1 && one === undefined && this.o.belowWeighting !== 'flat') {
+    if (m > 1 && one === undefined && !scalar && this.o.belowWeighting !== 'flat') {
       // MOTPE: a below trial weighs its (normalised) hypervolume contribution within the feasible below set.
       const fe = belowIdx.filter((i) => (viol[i] as number) <= 0);
       const pts = fe.map((i) => loss[i] as number[]);
