@@ -202,6 +202,22 @@ export function ecnasObjectives(spec: EcnasProblemSpec): string {
   return ['accuracy:max', ...spec.costs.map((c) => `${OBJECTIVE[c]}:min`)].join(',');
 }
 
+/** The pruned cell stored in a row of bench/data/ec-nas-bench-5v.csv (vertices, adjacency bits, ops). */
+export function ecnasRowCell(vertices: string, adjacency: string, ops: string, what = 'row'): EcnasCell {
+  const n = Number(vertices);
+  const names = ops.trim() === '' ? [] : ops.trim().split('|');
+  if (!(Number.isInteger(n) && n >= 2 && n <= 5) || !new RegExp(`^[01]{${(n * (n - 1)) / 2}}$`).test(adjacency) || names.length !== n - 2)
+    throw new ConfigError(
+      `${what}: vertices '${vertices}', adjacency '${adjacency}', ops '${ops}': expected 2-5 vertices, their upper triangle's bits and n - 2 operations`,
+    );
+  const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) (matrix[i] as number[])[j] = adjacency[k++] === '1' ? 1 : 0;
+  const labels = [-1, ...names.map((o) => ECNAS_OPS.indexOf(o as (typeof ECNAS_OPS)[number])), -2];
+  if (labels.slice(1).some((l) => l === -1)) throw new ConfigError(`${what}: ops '${ops}': expected operations of ${ECNAS_OPS.join(', ')}`);
+  return { matrix, labels };
+}
+
 /**
  * Loads a problem's columns (`val_acc` as `accuracy`, the costs under their objective names) as a NasTable over
  * {@link ecnasSpace}, one row per valid point (its class's figures). Each CSV row's hash must be the graph hash of its
@@ -216,21 +232,11 @@ export function loadEcnasTable(path: string, spec: EcnasProblemSpec, text = read
   const byHash = new Map<string, number[] | undefined>();
   for (const r of csv.rows) {
     const h = (r.hash ?? '').trim();
-    const n = Number(r.vertices);
     const adj = (r.adjacency ?? '').trim();
-    const ops = (r.ops ?? '').trim() === '' ? [] : (r.ops as string).trim().split('|');
     if (!/^[0-9a-f]{32}$/.test(h)) throw new Error(`${path}: hash '${h}': expected NAS-Bench-101's 32 hex digits`);
     if (byHash.has(h)) throw new Error(`${path}: hash ${h} appears twice; expected one row per class`);
-    if (!(Number.isInteger(n) && n >= 2 && n <= 5) || !new RegExp(`^[01]{${(n * (n - 1)) / 2}}$`).test(adj) || ops.length !== n - 2)
-      throw new Error(
-        `${path}: hash ${h}: vertices '${r.vertices}', adjacency '${adj}', ops '${r.ops}': expected 2-5 vertices, their upper triangle's bits and n - 2 operations`,
-      );
-    const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-    let k = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) (matrix[i] as number[])[j] = adj[k++] === '1' ? 1 : 0;
-    const labels = [-1, ...ops.map((o) => ECNAS_OPS.indexOf(o as (typeof ECNAS_OPS)[number])), -2];
-    if (labels.some((l, i) => l === -1 && i > 0)) throw new Error(`${path}: hash ${h}: ops '${r.ops}': expected operations of ${ECNAS_OPS.join(', ')}`);
-    const cell = { matrix, labels };
+    const cell = ecnasRowCell(r.vertices ?? '', adj, r.ops ?? '', `${path}: hash ${h}`);
+    const n = cell.labels.length;
     const pruned = ecnasPrune(cell);
     if (!pruned || pruned.labels.length !== n || adj.split('').filter((c) => c === '1').length > MAX_EDGES)
       throw new Error(`${path}: hash ${h}: its cell is not a pruned cell with an input-output path and at most ${MAX_EDGES} edges`);

@@ -34,7 +34,17 @@ import type { Graph } from '../src/ir/types.js';
 import { graphTotals } from '../src/ir/workload.js';
 import { NasTable } from '../src/nas/tabular.js';
 import { parseCommentedCsv } from './commented-csv.js';
-import { ECNAS_OPS, type EcnasCell, type EcnasProblemSpec, ecnasClass, ecnasGraphHash, ecnasObjectives, ecnasPrune, loadEcnasTable } from './ec-nas-bench.js';
+import {
+  ECNAS_OPS,
+  type EcnasCell,
+  type EcnasProblemSpec,
+  ecnasClass,
+  ecnasGraphHash,
+  ecnasObjectives,
+  ecnasPrune,
+  ecnasRowCell,
+  loadEcnasTable,
+} from './ec-nas-bench.js';
 import { appendHwColumns, type HwColumn } from './hw-columns.js';
 import { NB201_COST_TARGETS } from './nb201-hwnas-cost.js';
 
@@ -226,22 +236,6 @@ export function ecnasNetworkGraph(cell: EcnasCell, o: EcnasNetOptions = {}): Gra
   return b.build();
 }
 
-/** The pruned cell stored in a row of bench/data/ec-nas-bench-5v.csv (vertices, adjacency bits, ops). */
-export function ecnasRowCell(vertices: string, adjacency: string, ops: string, what = 'row'): EcnasCell {
-  const n = Number(vertices);
-  const names = ops.trim() === '' ? [] : ops.trim().split('|');
-  if (!(Number.isInteger(n) && n >= 2 && n <= 5) || !new RegExp(`^[01]{${(n * (n - 1)) / 2}}$`).test(adjacency) || names.length !== n - 2)
-    throw new ConfigError(
-      `${what}: vertices '${vertices}', adjacency '${adjacency}', ops '${ops}': expected 2-5 vertices, their upper triangle's bits and n - 2 operations`,
-    );
-  const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  let k = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) (matrix[i] as number[])[j] = adjacency[k++] === '1' ? 1 : 0;
-  const labels = [-1, ...names.map((o) => ECNAS_OPS.indexOf(o as (typeof ECNAS_OPS)[number])), -2];
-  if (labels.slice(1).some((l) => l === -1)) throw new ConfigError(`${what}: ops '${ops}': expected operations of ${ECNAS_OPS.join(', ')}`);
-  return { matrix, labels };
-}
-
 /** The cost columns: the targets of table17's NB201 table (bench/nb201-hwnas-cost.ts), same names and figures. */
 export const ECNAS_COST_COLUMNS: readonly HwColumn[] = NB201_COST_TARGETS;
 
@@ -304,9 +298,7 @@ export function ecnasHwObjectives(spec: EcnasHwProblemSpec): string {
  */
 export function loadEcnasHwTable(path: string, costPath: string, spec: EcnasHwProblemSpec, costText = readFileSync(costPath, 'utf8')): NasTable {
   const base = loadEcnasTable(path, { note: spec.note, costs: spec.measured ?? [] });
-  const baseNames = ecnasObjectives({ note: spec.note, costs: spec.measured ?? [] })
-    .split(',')
-    .map((o) => o.split(':')[0] as string);
+  const baseNames = base.metrics;
   const hw = [...(spec.latency ? [[spec.latency, 'latency_ms']] : []), ...(spec.energy ? [[spec.energy, 'energy_mj']] : [])] as [string, string][];
   if (hw.length === 0)
     throw new ConfigError(

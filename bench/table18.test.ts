@@ -20,16 +20,8 @@ import { parseObjectives } from '../src/nas/objectives.js';
 import { tableHv } from '../src/nas/run.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { benchCompareOptuna, ECNAS_HW_PROBLEMS, ECNAS_PROBLEMS, ecnasCostFile, ecnasFile } from './compare-optuna.js';
-import { type EcnasCell, ecnasCell, ecnasClass, ecnasPrune } from './ec-nas-bench.js';
-import {
-  ECNAS_COST_COLUMNS,
-  ecnasChunkCuts,
-  ecnasHwObjectives,
-  ecnasNetworkGraph,
-  ecnasRowCell,
-  ecnasVertexChannels,
-  loadEcnasHwTable,
-} from './ecnas-hwnas-cost.js';
+import { type EcnasCell, ecnasCell, ecnasClass, ecnasPrune, ecnasRowCell } from './ec-nas-bench.js';
+import { ECNAS_COST_COLUMNS, ecnasChunkCuts, ecnasHwObjectives, ecnasNetworkGraph, ecnasVertexChannels, loadEcnasHwTable } from './ecnas-hwnas-cost.js';
 
 const NEW = ['ecnas-edgetpu', 'ecnas-a100-eyeriss-energy', 'ecnas-bismo', 'ecnas-bitfusion-energy', 'ecnas-eyeriss-energy'] as const;
 const DATA = join(process.cwd(), 'bench', 'data');
