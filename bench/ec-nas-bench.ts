@@ -138,12 +138,17 @@ export function ecnasGraphHash(cell: EcnasCell): string {
   );
 }
 
+/** Each point's class once computed (at most the space's 27,648 points): every table load and space asks again. */
+const CLASS_OF = new Map<string, string | undefined>();
+
 /** A point's class: the graph hash of its pruned cell, or undefined for an invalid point (no path, or > 9 edges). */
 export function ecnasClass(arch: string): string | undefined {
+  if (CLASS_OF.has(arch)) return CLASS_OF.get(arch);
   const p = ecnasPrune(ecnasCell(arch));
-  if (!p) return undefined;
-  const edges = p.matrix.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
-  return edges > MAX_EDGES ? undefined : ecnasGraphHash(p);
+  const edges = p ? p.matrix.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0) : 0;
+  const h = p && edges <= MAX_EDGES ? ecnasGraphHash(p) : undefined;
+  CLASS_OF.set(arch, h);
+  return h;
 }
 
 /** The EC-NAS-Bench space (see the module doc); `classKey` is the class hash (`invalid` for every invalid point). */
@@ -152,7 +157,6 @@ export function ecnasSpace(): ArchSpace<string> {
     ...Object.fromEntries(EDGE_PARAMS.map((n) => [n, { kind: 'categorical' as const, choices: ['0', '1'] }])),
     ...Object.fromEntries(OP_PARAMS.map((n) => [n, { kind: 'categorical' as const, choices: [...ECNAS_OPS] }])),
   });
-  const classes = new Map<string, string>();
   return {
     name: 'ec-nas-bench-5v',
     space,
@@ -170,14 +174,7 @@ export function ecnasSpace(): ArchSpace<string> {
     },
     format: (a) => a,
     parse: parseEcnas,
-    classKey: (a) => {
-      let k = classes.get(a);
-      if (k === undefined) {
-        k = `hash ${ecnasClass(a) ?? 'invalid'}`;
-        classes.set(a, k);
-      }
-      return k;
-    },
+    classKey: (a) => `hash ${ecnasClass(a) ?? 'invalid'}`,
     graph: (a) => {
       throw new ConfigError(`ec-nas-bench architecture '${a}': this space is a table of the benchmark's measurements only (no IR graph is built)`);
     },

@@ -118,3 +118,18 @@ test('ParetoArchive holds the same set as paretoFront of every point added, in k
     }
   }
 });
+
+test('paretoFront equals the pairwise definition on random points with ties, duplicates, infinities and NaN', () => {
+  const rng = new Rng(11);
+  const pairwise = (pts: number[][]): number[] =>
+    pts.flatMap((p, i) => (pts.some((q, j) => j !== i && q.every((x, k) => !(x > (p[k] as number))) && q.some((x, k) => x < (p[k] as number))) ? [] : [i]));
+  const special = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN];
+  for (const m of [1, 2, 3, 4]) {
+    for (let rep = 0; rep < 40; rep++) {
+      const pts = Array.from({ length: rng.int(0, 80) }, () =>
+        Array.from({ length: m }, () => (rep % 4 === 3 && rng.int(0, 20) === 0 ? (special[rng.int(0, 2)] as number) : rng.int(0, 7) - 0.5 * rng.int(0, 1))),
+      );
+      assert.deepEqual(paretoFront(pts), pairwise(pts), `m=${m} rep=${rep}`);
+    }
+  }
+});

@@ -75,14 +75,39 @@ export function nonDominatedSort(points: readonly (readonly number[])[], violati
   return fronts;
 }
 
-/** Indices of the non-dominated points (duplicates all kept). */
+/**
+ * Indices of the non-dominated points (duplicates all kept), ascending. The points are visited in lexicographic order,
+ * where a point's dominators all come before it, so each is checked only against the distinct non-dominated vectors
+ * found so far (O(n log n + n x front vectors) instead of O(n^2) on a large table); a NaN anywhere takes the pairwise
+ * check, whose answer the order would not change.
+ */
 export function paretoFront(points: readonly (readonly number[])[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    let dominated = false;
-    for (let j = 0; j < points.length && !dominated; j++) if (j !== i && dominates(points[j] as number[], points[i] as number[])) dominated = true;
-    if (!dominated) out.push(i);
+  const n = points.length;
+  if (points.some((p) => p.some((x) => Number.isNaN(x)))) {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let dominated = false;
+      for (let j = 0; j < n && !dominated; j++) if (j !== i && dominates(points[j] as number[], points[i] as number[])) dominated = true;
+      if (!dominated) out.push(i);
+    }
+    return out;
   }
+  const lex = (a: readonly number[], b: readonly number[]): number => {
+    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return (a[k] as number) < (b[k] as number) ? -1 : 1;
+    return 0;
+  };
+  const order = [...points.keys()].sort((i, j) => lex(points[i] as number[], points[j] as number[]) || i - j);
+  const vectors: (readonly number[])[] = [];
+  const keep = new Uint8Array(n);
+  for (const i of order) {
+    const p = points[i] as number[];
+    if (vectors.some((f) => dominates(f, p))) continue;
+    keep[i] = 1;
+    const last = vectors[vectors.length - 1];
+    if (last === undefined || lex(last, p) !== 0) vectors.push(p);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (keep[i]) out.push(i);
   return out;
 }
 
