@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/errors.js';
 import { nb201Classes } from '../src/nas/tabular.js';
-import { nonDominatedSort } from '../src/search/pareto.js';
+import { paretoFront } from '../src/search/pareto.js';
 import { formatNb201 } from '../src/search/spaces/nb201.js';
 import { connectedCells, HW360_PROBLEMS, type Hw360Problem, hw360File, hw360Objectives, loadHw360Table } from './compare-optuna.js';
 
@@ -39,7 +39,7 @@ export function frontClasses(problem: string): FrontCell[] {
     const v = t.values(a, metrics);
     return { a, v, loss: v.map((x, k) => ((objs[k] as [string, string])[1] === 'max' ? -x : x)) };
   });
-  const first = nonDominatedSort(rows.map((r) => r.loss))[0] ?? [];
+  const first = paretoFront(rows.map((r) => r.loss));
   return first
     .map((j) => rows[j] as (typeof rows)[number])
     .map((r) => {

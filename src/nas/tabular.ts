@@ -442,8 +442,13 @@ export interface Nb201Classes {
  * nodes joined by a `none` edge, while it merges one conv used twice with two convs (docs/search-strategies.md).
  */
 export function nb201Classes(): Nb201Classes {
-  return groupCells(enumerateNb201(), (c) => computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 })));
+  nb201Keys ??= enumerateNb201().map((c) => computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 })));
+  const keys = nb201Keys;
+  return groupCells(enumerateNb201(), (_, i) => keys[i] as string);
 }
+
+/** Each cell's {@link computationKey} in {@link enumerateNb201} order, built once per process (15,625 graphs). */
+let nb201Keys: readonly string[] | undefined;
 
 /** Partitions `cells` by `key` (equal keys, one class), classes numbered in order of first appearance. */
 function groupCells(cells: readonly Nb201Cell[], key: (c: Nb201Cell, i: number) => string): Nb201Classes {
