@@ -9,7 +9,9 @@ import { enumerateNb201, formatNb201, type Nb201Cell } from '../src/search/space
 import { Rng } from '../src/util/rng.js';
 import {
   benchCompareOptuna,
+  COMPARE_USAGE,
   classMeanAccuracy,
+  compareArgsError,
   connectedCells,
   hw360File,
   hw360Objectives,
@@ -404,4 +406,25 @@ test('every NB201 problem has a -classmean diagnostic: same objectives, class-me
   // the same 20 cells (same seed, same space), scored against another table: the shares differ
   assert.notEqual(cm.ratios[0], plain.ratios[0]);
   await assert.rejects(benchCompareOptuna({ problems: ['nb201-c100-unknown-classmean'], optuna: false }), /nb201-c100-unknown-classmean/);
+});
+
+test('the command line: --help prints the usage (no run), an unknown argument or a flag without its value exits 2 naming it', () => {
+  const cli = ['dist/bench/compare-optuna.js'];
+  const help = spawnSync(process.execPath, [...cli, '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.equal(help.stdout.trim(), COMPARE_USAGE);
+  assert.equal(help.stderr, '');
+  for (const [args, want] of [
+    [['--problem', 'zdt1'], /argument '--problem': expected one of --problems, .*--json, --no-optuna/],
+    [['--problems', 'zdt1', 'extra'], /argument 'extra': expected one of/],
+    [['--no-optuna', '--seeds'], /--seeds: expected a value after it/],
+    [['--budget', '--json'], /--budget: expected a value after it/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [...cli, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, want);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+    assert.equal(r.stdout, '');
+  }
+  assert.equal(compareArgsError(['--problems', 'zdt1', '--strategies', 'tpe', '--json', '--no-optuna', '--budget', '10']), undefined);
 });

@@ -1414,8 +1414,40 @@ function row(p: Problem, method: string, runs: readonly (readonly (readonly numb
   };
 }
 
+/** The bench's command line (printed by `--help`). */
+export const COMPARE_USAGE = `usage: node dist/bench/compare-optuna.js [--problems p,...] [--strategies s,...] [--samplers s,...]
+  [--budget N (>= 10; default 300)] [--seeds 1,2,... (default 1-5)] [--no-optuna] [--optuna-cache FILE]
+  [--trials-out FILE] [--json]
+Without --problems / --strategies / --samplers: every problem, hwnas strategy and Optuna sampler.`;
+
+/** Flags taking a value, and flags alone. */
+const VALUE_FLAGS = ['--problems', '--strategies', '--samplers', '--budget', '--seeds', '--optuna-cache', '--trials-out'];
+const SWITCHES = ['--json', '--no-optuna'];
+
+/** The first unusable argument of the command line, as an error line, or undefined when every argument is a known flag. */
+export function compareArgsError(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (SWITCHES.includes(a)) continue;
+    if (!VALUE_FLAGS.includes(a)) return `argument '${a}': expected one of ${[...VALUE_FLAGS, ...SWITCHES].join(', ')} (--help for the usage)`;
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--')) return `${a}: expected a value after it`;
+    i++;
+  }
+  return undefined;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${COMPARE_USAGE}\n`);
+    process.exit(0);
+  }
+  const bad = compareArgsError(args);
+  if (bad !== undefined) {
+    console.error(`compare-optuna: ${bad}`);
+    process.exit(2);
+  }
   const flag = (name: string): string | undefined => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
