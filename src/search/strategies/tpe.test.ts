@@ -680,3 +680,53 @@ test('tpe scalarised asks (scalarEvery, scalarWeights): a Chebyshev below set on
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe offspring asks (offspringEvery, offspringPool, offspringMutation): a child of the front on every k-th ask from the start-up; off exactly as before', async () => {
+  // With (almost) no mutation a child's every value is one of its two parents', both on the front of the trials before
+  // it: so at each offspring ask (after 10, 13, 16, ... complete trials) every parameter takes a front trial's value,
+  // unless every crossing of two front trials is evaluated already (the ask is then an ordinary one).
+  const child = (ts: readonly Trial[], i: number, m: number): 'child' | 'none left' | 'other' => {
+    const before = ts.slice(0, i);
+    const front = paretoFront(before.map((t) => (t.values as number[]).slice(0, m))).map((j) => (before[j] as Trial).params);
+    const p = (ts[i] as Trial).params;
+    if (tri.names.every((n) => front.some((f) => f[n] === p[n]))) return 'child';
+    const seen = new Set(paramsKey(before));
+    for (const a of front)
+      for (const b of front)
+        for (let mask = 0; mask < 2 ** tri.names.length; mask++) {
+          const c = Object.fromEntries(tri.names.map((n, k) => [n, (mask >> k) & 1 ? b[n] : a[n]]));
+          if (!seen.has(JSON.stringify(c))) return 'other';
+        }
+    return 'none left';
+  };
+  const onFront = (ts: readonly Trial[], i: number, m: number): boolean => child(ts, i, m) !== 'other';
+  const asks = (ts: readonly Trial[]): number[] => ts.map((_, i) => i).filter((i) => i >= 10 && (i - 10) % 3 === 0);
+  let plainOff = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const plain = await runTri(new Tpe(), m, seed);
+    const o = { offspringEvery: 3, offspringMutation: 1e-9 };
+    const run = await runTri(new Tpe(o), m, seed);
+    assert.deepEqual(paramsKey(await runTri(new Tpe(o), m, seed)), paramsKey(run), 'same seed, same proposals');
+    assert.deepEqual(paramsKey(run).slice(0, 10), paramsKey(plain).slice(0, 10), 'the start-up unchanged');
+    for (const i of asks(run)) assert.ok(onFront(run, i, m), `trial ${i} (${m} objectives, seed ${seed}) is a child of the front`);
+    assert.ok(asks(run).filter((i) => child(run, i, m) === 'child').length >= 3, 'at least 3 children');
+    plainOff += asks(plain).filter((i) => !onFront(plain, i, m)).length;
+    assert.equal(new Set(paramsKey(run)).size, run.length, 'no repeats');
+    const pooled = await runTri(new Tpe({ ...o, offspringPool: 8 }), m, seed);
+    assert.notDeepEqual(paramsKey(pooled), paramsKey(run), 'the best of 8 children is not always the first');
+    for (const i of asks(pooled)) assert.ok(onFront(pooled, i, m), `pooled trial ${i} is a child of the front`);
+    assert.notDeepEqual(paramsKey(await runTri(new Tpe({ offspringEvery: 3 }), m, seed)), paramsKey(run), 'mutation changes children');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ offspringEvery: 0, offspringPool: 8 }), m, seed)), paramsKey(plain), 'offspringEvery 0 is off');
+  }
+  assert.ok(plainOff > 0, 'plain TPE proposes off-front values at those asks (the check can fail)');
+  for (const [opt, bad, msg] of [
+    ['offspringEvery', -1, /offspringEvery -1: expected an integer >= 0/],
+    ['offspringEvery', 2.5, /offspringEvery 2.5: expected an integer >= 0/],
+    ['offspringPool', 0, /offspringPool 0: expected an integer >= 1/],
+    ['offspringMutation', 0, /offspringMutation 0: expected a positive number/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

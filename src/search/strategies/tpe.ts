@@ -22,6 +22,7 @@ import { hypervolume, nonDominatedSort, toMinimization, violation } from '../par
 import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
+import { crossover, mutate } from './variation.js';
 
 /** Options of {@link Tpe}. */
 export interface TpeOptions {
@@ -154,6 +155,20 @@ export interface TpeOptions {
    * trade-offs evenly whatever the seed; 3 or more objectives as 'random').
    */
   readonly scalarWeights?: 'random' | 'golden';
+  /**
+   * Offspring asks (default 0 = off): every `offspringEvery`-th model ask (counted by complete trials from the end of
+   * the start-up) proposes an evolutionary child of the current front instead of a draw from l(x): two parents drawn
+   * uniformly from the first non-dominated front of the feasible complete trials (none feasible: the below set),
+   * crossed with probability 0.9 and mutated by NSGA-II's operators (src/search/strategies/variation.ts; each parameter
+   * with probability `offspringMutation` / parameters). A child that is an evaluated point, or of an evaluated class
+   * where the context gives a class key, is drawn again (at most 100 draws). With `offspringPool` > 1, that many distinct
+   * such children are drawn and the one with the largest log l - log g is proposed. No such child: the ordinary ask.
+   */
+  readonly offspringEvery?: number;
+  /** Children drawn per offspring ask, the best by log l - log g proposed (default 1: the first child). */
+  readonly offspringPool?: number;
+  /** Expected parameters mutated per child (default 1: NSGA-II's 1 / parameters per parameter). */
+  readonly offspringMutation?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -167,6 +182,8 @@ interface Model {
   readonly n: number;
   /** An end ask with endProposal 'neighbours': the end's best trial (whose neighbourhood is searched). */
   readonly endTarget?: Params;
+  /** An offspring ask (see `offspringEvery`): the parents' pool, the first front of the feasible trials. */
+  readonly parents?: readonly Params[];
   /** A gap ask with gapProposal 'cross': the trials of the gap's two front vectors (whose crossings are proposed). */
   readonly gapPair?: readonly [readonly Params[], readonly Params[]];
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
@@ -248,6 +265,9 @@ export class Tpe implements SearchStrategy {
       gapProposal: options.gapProposal ?? 'sample',
       scalarEvery: options.scalarEvery ?? 0,
       scalarWeights: options.scalarWeights ?? 'random',
+      offspringEvery: options.offspringEvery ?? 0,
+      offspringPool: options.offspringPool ?? 1,
+      offspringMutation: options.offspringMutation ?? 1,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -285,6 +305,11 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe scalarEvery ${JSON.stringify(options.scalarEvery)}: expected an integer >= 0 (0: no scalarised asks)`);
     if (o.scalarWeights !== 'random' && o.scalarWeights !== 'golden')
       throw new ConfigError(`tpe scalarWeights ${JSON.stringify(options.scalarWeights)}: expected 'random' or 'golden'`);
+    if (!int(o.offspringEvery, 0))
+      throw new ConfigError(`tpe offspringEvery ${JSON.stringify(options.offspringEvery)}: expected an integer >= 0 (0: no offspring asks)`);
+    if (!int(o.offspringPool, 1)) throw new ConfigError(`tpe offspringPool ${JSON.stringify(options.offspringPool)}: expected an integer >= 1`);
+    if (!(o.offspringMutation > 0 && Number.isFinite(o.offspringMutation)))
+      throw new ConfigError(`tpe offspringMutation ${JSON.stringify(options.offspringMutation)}: expected a positive number`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -310,6 +335,10 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    if (model.parents) {
+      const p = this.offspringProposal(model, model.parents, ctx);
+      if (p !== undefined) return p;
+    }
     if (this.o.multivariate && model.gapPair) {
       const pair = model.gapPair;
       const p =
@@ -550,6 +579,35 @@ export class Tpe implements SearchStrategy {
     return best?.p ?? repeat;
   }
 
+  /**
+   * offspringEvery: a child of two parents drawn from `parents` (crossover with probability 0.9, then mutation, by
+   * variation.ts), not evaluated and of no evaluated class (where the context gives a key); with `offspringPool` > 1 the
+   * best of that many distinct children by log l - log g. Undefined when 100 draws give no such child.
+   */
+  private offspringProposal(model: Model, parents: readonly Params[], ctx: AskContext): Params | undefined {
+    const { space, rng } = ctx;
+    const { l, g, dims, specs, seen } = model;
+    const classOf = ctx.classOf;
+    const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
+    const variation = { sbxEta: 15, mutationEta: 20, mutationProb: Math.min(1, this.o.offspringMutation / space.names.length) };
+    const kids = new Map<string, Params>();
+    for (let t = 0; t < 100 && kids.size < this.o.offspringPool; t++) {
+      const a = parents[rng.int(0, parents.length - 1)] as Params;
+      const b = parents[rng.int(0, parents.length - 1)] as Params;
+      const child = mutate(space, rng.next() < 0.9 ? crossover(space, a, b, rng, variation) : { ...a }, rng, variation);
+      const key = keyOf(child, space.names);
+      if (seen.has(key) || kids.has(key) || (classOf && seenCls?.has(classOf(child)))) continue;
+      kids.set(key, child);
+    }
+    let best: { p: Params; s: number } | undefined;
+    for (const p of kids.values()) {
+      if (this.o.offspringPool === 1) return p;
+      const s = logRatio(l, g, dims, toPoint(space.names, specs, p));
+      if (best === undefined || s > best.s) best = { p, s };
+    }
+    return best?.p;
+  }
+
   /** Each trial's class under a key function (a trial's params never change). */
   private trialClass = new WeakMap<(p: Params) => string, WeakMap<Trial, string>>();
   /** The evaluated classes of the history under `classOf`. */
@@ -582,6 +640,7 @@ export class Tpe implements SearchStrategy {
     const gs = gap ? this.gapSplit(done, ctx) : undefined;
     const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
     const { below, above, belowWeights } = gs ?? this.split(done, ctx, end, scalar);
+    const parents = end === undefined && !gap && !scalar && this.isOffspringAsk(done.length) ? frontParams(done, ctx, below) : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -611,6 +670,7 @@ export class Tpe implements SearchStrategy {
       n: done.length,
       ...(endTarget ? { endTarget } : {}),
       ...(gapPair ? { gapPair } : {}),
+      ...(parents ? { parents } : {}),
     };
   }
 
@@ -664,6 +724,13 @@ export class Tpe implements SearchStrategy {
     };
     const sc = new Map(feasible.map((i) => [i, score(i)]));
     return [...feasible].sort((a, b) => (sc.get(a) as number) - (sc.get(b) as number) || a - b);
+  }
+
+  /** Whether this ask (after `n` complete trials) is an offspring ask (see `offspringEvery`). */
+  private isOffspringAsk(n: number): boolean {
+    const k = this.o.offspringEvery;
+    const from = Math.max(this.o.startupTrials, 2);
+    return k > 0 && n >= from && (n - from) % k === 0;
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
@@ -849,6 +916,14 @@ export class Tpe implements SearchStrategy {
     }
     return { below, above, belowWeights };
   }
+}
+
+/** The parameters of the first non-dominated front of the feasible trials of `done`; none feasible: of `below`. */
+function frontParams(done: readonly Trial[], ctx: AskContext, below: readonly Trial[]): Params[] {
+  const feasible = done.filter((t) => violation(t.constraints) <= 0);
+  if (feasible.length === 0) return below.map((t) => t.params);
+  const first = nonDominatedSort(feasible.map((t) => toMinimization(t.values as number[], ctx.objectives)))[0] ?? [];
+  return first.map((i) => (feasible[i] as Trial).params);
 }
 
 /** The feasible complete trial best on objective `j` (ties: the other objectives in order, then the earlier trial). */
