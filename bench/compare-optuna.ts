@@ -60,6 +60,13 @@
  *   (bench/data/ecnas-hwnas-cost.csv, bench/ecnas-hwnas-cost.ts): Edge TPU int8 latency, A100 fp32 latency and Eyeriss-like
  *   energy (3 objectives), BISMO-style latency, BitFusion-style energy (w8a8), Eyeriss-like energy; unseen pairings,
  *   pre-registered in session 41 (bench/data/table18-prereg.md) before any run;
+ * - `tnbm-scene-edgetpu`, `tnbm-object-a100`, `tnbm-jigsaw-bismo`, `tnbm-room-eyeriss`, `tnbm-segment-jetson`,
+ *   `tnbm-normal-edgetpu-bismo-energy`: TransNAS-Bench-101's macro (layer-sequence) space (bench/transnas-macro.ts,
+ *   bench/data/transnas-macro.csv; 5,376 codes of 4-6 layers, of which NASLib publishes a sample of 725 of the benchmark's
+ *   3,256 networks, 662 on the classification tasks; the others a failed query on both sides): a task's validation metric
+ *   with one latency of the encoder from hwnas's cost models (Edge TPU, A100, BISMO-style, Eyeriss-like, Jetson Nano), or
+ *   the Edge TPU latency and the BISMO-style energy (3 objectives); unseen, pre-registered in session 42
+ *   (bench/data/table19-prereg.md) before any run;
  * - `<NB201 problem>-classmean` (e.g. `nb201-ninapro-pixel-classmean`): a diagnostic, the problem with each repeat class's mean accuracy ({@link classMeanAccuracy});
  * - `zdt1`, `zdt2` (6 variables: at 30, no method reaches the nadir box in 300 queries; true front nadir (1, 1)), `dtlz2` (3 objectives, 12 variables; nadir
  *   (1, 1, 1)), with the analytic true hypervolume;
@@ -114,6 +121,7 @@ import {
   nbgOps,
 } from './nas-bench-graph.js';
 import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
+import { loadTnbmTable, tnbmMacroSpace, tnbmMissing } from './transnas-macro.js';
 import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells, tnbMicroSpace } from './transnas-micro.js';
 
 /** One problem of the comparison. */
@@ -419,6 +427,52 @@ export const TNB_PROBLEMS = {
   },
 } as const;
 export type TnbProblem = keyof typeof TNB_PROBLEMS;
+
+/**
+ * Session 42 (table19), pre-registered before any search run on them (bench/data/table19-prereg.md): TransNAS-Bench-101
+ * macro (bench/transnas-macro.ts, bench/data/transnas-macro.csv), the benchmark's layer-sequence space; NASLib's published
+ * sample of it (725 networks, 662 on the classification tasks), the space's other codes a failed query on both sides.
+ * Costs from hwnas's cost models of each network's encoder graph (3x256x256 input). In the pre-registered order.
+ */
+export const TNBM_PROBLEMS = {
+  'tnbm-scene-edgetpu': {
+    metric: 'scene_top1',
+    latency: 'edgetpu_int8_ms',
+    note: 'TransNAS-Bench-101 macro (NASLib sample): scene classification top-1 (Taskonomy), Edge TPU int8 latency of the encoder (hwnas cost model), unseen (session 42)',
+  },
+  'tnbm-object-a100': {
+    metric: 'object_top1',
+    latency: 'a100_fp32_ms',
+    note: 'TransNAS-Bench-101 macro (NASLib sample): object classification top-1 (Taskonomy), A100 fp32 latency of the encoder (hwnas cost model), unseen (session 42)',
+  },
+  'tnbm-jigsaw-bismo': {
+    metric: 'jigsaw_top1',
+    latency: 'bismo_ms',
+    note: 'TransNAS-Bench-101 macro (NASLib sample): jigsaw top-1 (Taskonomy), latency of the encoder on the BISMO-style bit-serial overlay (hwnas cost model, w8a8), unseen (session 42)',
+  },
+  'tnbm-room-eyeriss': {
+    metric: 'room_negloss',
+    latency: 'eyeriss_ms',
+    note: 'TransNAS-Bench-101 macro (NASLib sample): room layout negative L2 loss (Taskonomy, a score kept as is), latency of the encoder on the Eyeriss-like systolic target (hwnas cost model), unseen (session 42)',
+  },
+  'tnbm-segment-jetson': {
+    metric: 'segment_acc',
+    latency: 'jetson_fp32_ms',
+    note: 'TransNAS-Bench-101 macro (NASLib sample): semantic segmentation pixel accuracy (Taskonomy), Jetson Nano fp32 latency of the encoder (hwnas cost model), unseen (session 42)',
+  },
+  'tnbm-normal-edgetpu-bismo-energy': {
+    metric: 'normal_ssim',
+    latency: 'edgetpu_int8_ms',
+    energy: 'bismo_mj',
+    note: 'TransNAS-Bench-101 macro (NASLib sample), 3 objectives: surface normal SSIM (Taskonomy, a score kept as is), Edge TPU int8 latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen (session 42)',
+  },
+} as const;
+export type TnbmProblem = keyof typeof TNBM_PROBLEMS;
+
+/** The path of TransNAS-Bench-101 macro's CSV (bench/data/transnas-macro.csv). */
+export function tnbmFile(): string {
+  return join(process.cwd(), 'bench', 'data', 'transnas-macro.csv');
+}
 
 /**
  * Session 35 (table12): NAS-Bench-Graph (bench/nas-bench-graph.ts, bench/data/nas-bench-graph.csv), a graph-neural-network
@@ -1267,6 +1321,27 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
               tnbConnectedCells(t),
               spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
               tnbMicroSpace() as ArchSpace,
+            );
+          },
+        ]),
+      ),
+      // Session 42 (table19), pre-registered before any run on them: TransNAS-Bench-101 macro (bench/transnas-macro.ts),
+      // NASLib's sample of it; the space's codes without a row a failed query on both sides.
+      ...Object.fromEntries(
+        (Object.keys(TNBM_PROBLEMS) as TnbmProblem[]).map((k) => [
+          k,
+          () => {
+            const spec = TNBM_PROBLEMS[k] as TnbProblemSpec;
+            const t = loadTnbmTable(tnbmFile(), spec);
+            return tableProblem(
+              k,
+              spec.note,
+              t,
+              dir,
+              undefined,
+              spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
+              tnbmMacroSpace() as ArchSpace,
+              tnbmMissing(t),
             );
           },
         ]),

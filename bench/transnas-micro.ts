@@ -114,7 +114,8 @@ export function tnbMicroSpace(): ArchSpace<string> {
   };
 }
 
-function reluConvBn(b: GraphBuilder, x: string, out: number, k: number, stride: number, p: string): string {
+/** The benchmark's ReLUConvBN: ReLU, a k x k conv (padding (k - 1) / 2, no bias), BN; node names prefixed with `p`. */
+export function reluConvBn(b: GraphBuilder, x: string, out: number, k: number, stride: number, p: string): string {
   const c = b.conv(b.relu(x, `${p}_relu`), { out, kernel: k, stride, pad: (k - 1) / 2, bias: false, name: `${p}_conv` });
   return b.bn(c, { name: `${p}_bn` });
 }
@@ -191,6 +192,15 @@ function addCell(b: GraphBuilder, x: string, cell: string, out: number, stride: 
 }
 
 /**
+ * The benchmark encoder's stem (shared by its micro and macro spaces): a 3x3 stride-2 conv to `base / 2` channels + BN,
+ * then ReLU-conv3x3 stride 2 to `base` + BN (input at 1/4 resolution). Returns the stem's output node.
+ */
+export function tnbStem(b: GraphBuilder, base: number): string {
+  const x = b.bn(b.conv(b.input, { out: base / 2, kernel: 3, stride: 2, pad: 1, bias: false, name: 'stem_conv' }), { name: 'stem_bn' });
+  return reluConvBn(b, x, base, 3, 2, 'stem_b');
+}
+
+/**
  * The IR graph of the benchmark's encoder with `cell` (see the module doc): input 3 x `inputSize` (default 256), output the
  * last cell's feature map (512 x 8 x 8). `channels` replaces the base width 64 (smaller graphs for class keys).
  */
@@ -199,8 +209,7 @@ export function tnbGraph(cell: string, o: ArchGraphOptions & { channels?: number
   const size = o.inputSize ?? 256;
   const base = o.channels ?? BASE;
   const b = new GraphBuilder(`transnas-micro-${c}`, [o.inChannels ?? 3, size, size]);
-  let x = b.bn(b.conv(b.input, { out: base / 2, kernel: 3, stride: 2, pad: 1, bias: false, name: 'stem_conv' }), { name: 'stem_bn' });
-  x = reluConvBn(b, x, base, 3, 2, 'stem_b');
+  let x = tnbStem(b, base);
   let ch = base;
   MACRO_CODE.forEach((code, l) => {
     const out = code % 2 === 0 ? ch * 2 : ch;
@@ -321,7 +330,7 @@ export interface TnbProblemSpec {
 }
 
 /** Percentage columns (divided by 100 into `accuracy`); the others (negative loss, SSIM) are kept as they are. */
-const PERCENT = new Set(['scene_top1', 'object_top1', 'jigsaw_top1', 'segment_acc']);
+export const TNB_PERCENT: ReadonlySet<string> = new Set(['scene_top1', 'object_top1', 'jigsaw_top1', 'segment_acc']);
 
 /**
  * Loads a problem's metric (as `accuracy`: a percentage as a fraction, a score as it is; each cell gets the mean over
@@ -346,16 +355,20 @@ export function loadTnbTable(path: string, spec: TnbProblemSpec, text = readFile
     if (!/^[0-3]_[0-3]{2}_[0-3]{3}$/.test(cls)) throw new Error(`${path}: class '${cls}' of cell ${cell}: expected a cell d_dd_ddd`);
     const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
     const m = num(spec.metric);
-    if (PERCENT.has(spec.metric) ? !(m >= 0 && m <= 100) : !Number.isFinite(m))
+    if (TNB_PERCENT.has(spec.metric) ? !(m >= 0 && m <= 100) : !Number.isFinite(m))
       throw new Error(
-        `${path}: ${spec.metric} '${r[spec.metric]}' of cell ${cell}: expected ${PERCENT.has(spec.metric) ? 'a percentage in [0, 100]' : 'a finite number'}`,
+        `${path}: ${spec.metric} '${r[spec.metric]}' of cell ${cell}: expected ${TNB_PERCENT.has(spec.metric) ? 'a percentage in [0, 100]' : 'a finite number'}`,
       );
     const cost = (col: string): number => {
       const v = num(col);
       if (!(v >= 0 && Number.isFinite(v))) throw new Error(`${path}: ${col} '${r[col]}' of cell ${cell}: expected a finite number >= 0`);
       return v;
     };
-    rows.set(cell, { cls, metric: PERCENT.has(spec.metric) ? m / 100 : m, cost: spec.energy ? [cost(spec.latency), cost(spec.energy)] : [cost(spec.latency)] });
+    rows.set(cell, {
+      cls,
+      metric: TNB_PERCENT.has(spec.metric) ? m / 100 : m,
+      cost: spec.energy ? [cost(spec.latency), cost(spec.energy)] : [cost(spec.latency)],
+    });
   }
   if (rows.size !== 4 ** 6) throw new Error(`${path}: ${rows.size} cells; expected all ${4 ** 6}`);
   const sum = new Map<string, { total: number; n: number; cost: string }>();
