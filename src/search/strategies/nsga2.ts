@@ -8,7 +8,7 @@ import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { crowdingDistance, nonDominatedSort, toMinimization, violation } from '../pareto.js';
 import type { AskContext, Params, SearchStrategy, Trial } from '../types.js';
-import { crossover, mutate } from './variation.js';
+import { breed, NSGA2_VARIATION } from './variation.js';
 
 /** Options of {@link Nsga2}. */
 export interface Nsga2Options {
@@ -46,9 +46,9 @@ export class Nsga2 implements SearchStrategy {
     }
     this.opts = {
       populationSize: this.populationSize,
-      crossoverProb: options.crossoverProb ?? 0.9,
-      sbxEta: options.sbxEta ?? 15,
-      mutationEta: options.mutationEta ?? 20,
+      crossoverProb: options.crossoverProb ?? NSGA2_VARIATION.crossoverProb,
+      sbxEta: options.sbxEta ?? NSGA2_VARIATION.sbxEta,
+      mutationEta: options.mutationEta ?? NSGA2_VARIATION.mutationEta,
       mutationProb: options.mutationProb,
     };
   }
@@ -61,13 +61,12 @@ export class Nsga2 implements SearchStrategy {
     const rng = ctx.rng;
     const p1 = this.tournament(pop, rng);
     const p2 = this.tournament(pop, rng);
-    const variation = {
+    return breed(ctx.space, p1.params, p2.params, rng, {
+      crossoverProb: this.opts.crossoverProb,
       sbxEta: this.opts.sbxEta,
       mutationEta: this.opts.mutationEta,
       mutationProb: this.opts.mutationProb ?? 1 / ctx.space.names.length,
-    };
-    const child = rng.next() < this.opts.crossoverProb ? crossover(ctx.space, p1.params, p2.params, rng, variation) : { ...p1.params };
-    return mutate(ctx.space, child, rng, variation);
+    });
   }
 
   /** The parent population after generation `k` (its rank and crowding distance included). */

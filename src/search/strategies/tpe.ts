@@ -22,7 +22,7 @@ import { hypervolume, nonDominatedSort, toMinimization, violation } from '../par
 import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
-import { crossover, mutate } from './variation.js';
+import { breed, NSGA2_VARIATION } from './variation.js';
 
 /** Options of {@link Tpe}. */
 export interface TpeOptions {
@@ -589,12 +589,12 @@ export class Tpe implements SearchStrategy {
     const { l, g, dims, specs, seen } = model;
     const classOf = ctx.classOf;
     const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
-    const variation = { sbxEta: 15, mutationEta: 20, mutationProb: Math.min(1, this.o.offspringMutation / space.names.length) };
+    const variation = { ...NSGA2_VARIATION, mutationProb: Math.min(1, this.o.offspringMutation / space.names.length) };
     const kids = new Map<string, Params>();
     for (let t = 0; t < 100 && kids.size < this.o.offspringPool; t++) {
       const a = parents[rng.int(0, parents.length - 1)] as Params;
       const b = parents[rng.int(0, parents.length - 1)] as Params;
-      const child = mutate(space, rng.next() < 0.9 ? crossover(space, a, b, rng, variation) : { ...a }, rng, variation);
+      const child = breed(space, a, b, rng, variation);
       const key = keyOf(child, space.names);
       if (seen.has(key) || kids.has(key) || (classOf && seenCls?.has(classOf(child)))) continue;
       kids.set(key, child);

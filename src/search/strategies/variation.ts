@@ -17,6 +17,15 @@ export interface VariationOptions {
   readonly mutationProb: number;
 }
 
+/** NSGA-II's variation defaults (Deb et al. 2002): crossover probability 0.9, SBX index 15, mutation index 20. */
+export const NSGA2_VARIATION = { crossoverProb: 0.9, sbxEta: 15, mutationEta: 20 } as const;
+
+/** One NSGA-II child of parents a and b: {@link crossover} with probability `crossoverProb` (else a copy of a), then {@link mutate}. */
+export function breed(space: SearchSpace, a: Params, b: Params, rng: Rng, opts: VariationOptions & { readonly crossoverProb: number }): Params {
+  const child = rng.next() < opts.crossoverProb ? crossover(space, a, b, rng, opts) : { ...a };
+  return mutate(space, child, rng, opts);
+}
+
 /** One child of two parents: SBX for numbers, uniform choice for categoricals, codec crossover for structured. */
 export function crossover(space: SearchSpace, a: Params, b: Params, rng: Rng, opts: VariationOptions): Params {
   const out: Record<string, JsonValue> = {};
