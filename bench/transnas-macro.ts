@@ -36,7 +36,7 @@ import type { ArchGraphOptions, ArchSpace } from '../src/search/spaces/types.js'
 import type { Params } from '../src/search/types.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import { appendHwColumns, HW_COLUMNS_S39, type HwColumn } from './hw-columns.js';
-import { reluConvBn, TNB_HW_COLUMNS, TNB_PERCENT, TNB_TASKS, type TnbProblemSpec, tnbStem } from './transnas-micro.js';
+import { reluConvBn, TNB_HW_COLUMNS, TNB_TASKS, type TnbProblemSpec, tnbRowFigures, tnbStem } from './transnas-micro.js';
 
 const BASE = 64;
 const DIGITS = ['1', '2', '3', '4'] as const;
@@ -213,19 +213,10 @@ export function loadTnbmTable(path: string, spec: TnbProblemSpec, text = readFil
       throw new Error(`${path}: code '${code}': expected one of the benchmark's codes (4-6 digits 1-4)`);
     if (seen.has(code)) throw new Error(`${path}: code ${code} appears twice; expected one row per code`);
     seen.add(code);
-    const raw = r[spec.metric]?.trim() ?? '';
-    if (raw === '') continue;
-    const m = Number(raw);
-    const pct = TNB_PERCENT.has(spec.metric);
-    if (pct ? !(m >= 0 && m <= 100) : !Number.isFinite(m))
-      throw new Error(`${path}: ${spec.metric} '${raw}' of code ${code}: expected ${pct ? 'a percentage in [0, 100]' : 'a finite number'}`);
-    const cost = (col: string): number => {
-      const v = r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]);
-      if (!(v >= 0 && Number.isFinite(v))) throw new Error(`${path}: ${col} '${r[col]}' of code ${code}: expected a finite number >= 0`);
-      return v;
-    };
-    const values: Record<string, number> = { accuracy: pct ? m / 100 : m, latency_ms: cost(spec.latency) };
-    if (spec.energy) values.energy_mj = cost(spec.energy);
+    if ((r[spec.metric]?.trim() ?? '') === '') continue;
+    const { metric, cost } = tnbRowFigures(r, spec, path, `code ${code}`);
+    const values: Record<string, number> = { accuracy: metric, latency_ms: cost[0] as number };
+    if (spec.energy) values.energy_mj = cost[1] as number;
     t.add(code, values);
   }
   return t;

@@ -330,7 +330,27 @@ export interface TnbProblemSpec {
 }
 
 /** Percentage columns (divided by 100 into `accuracy`); the others (negative loss, SSIM) are kept as they are. */
-export const TNB_PERCENT: ReadonlySet<string> = new Set(['scene_top1', 'object_top1', 'jigsaw_top1', 'segment_acc']);
+const TNB_PERCENT: ReadonlySet<string> = new Set(['scene_top1', 'object_top1', 'jigsaw_top1', 'segment_acc']);
+
+/**
+ * One table row's figures for a problem (the micro and the macro table): the task metric (a percentage as a fraction, a
+ * score as it is) and the costs (latency, then energy where the problem has one). A metric that is not a finite number
+ * (a percentage outside [0, 100]) or a cost that is not a finite number >= 0 is an error naming the value, the row
+ * (`what`, e.g. `cell 3_13_302`) and what was expected.
+ */
+export function tnbRowFigures(r: Readonly<Record<string, string>>, spec: TnbProblemSpec, path: string, what: string): { metric: number; cost: number[] } {
+  const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
+  const pct = TNB_PERCENT.has(spec.metric);
+  const m = num(spec.metric);
+  if (pct ? !(m >= 0 && m <= 100) : !Number.isFinite(m))
+    throw new Error(`${path}: ${spec.metric} '${r[spec.metric]}' of ${what}: expected ${pct ? 'a percentage in [0, 100]' : 'a finite number'}`);
+  const cost = (col: string): number => {
+    const v = num(col);
+    if (!(v >= 0 && Number.isFinite(v))) throw new Error(`${path}: ${col} '${r[col]}' of ${what}: expected a finite number >= 0`);
+    return v;
+  };
+  return { metric: pct ? m / 100 : m, cost: spec.energy ? [cost(spec.latency), cost(spec.energy)] : [cost(spec.latency)] };
+}
 
 /**
  * Loads a problem's metric (as `accuracy`: a percentage as a fraction, a score as it is; each cell gets the mean over
@@ -353,22 +373,7 @@ export function loadTnbTable(path: string, spec: TnbProblemSpec, text = readFile
     if (rows.has(cell)) throw new Error(`${path}: cell ${cell} appears twice; expected one row per cell`);
     const cls = r.class ?? '';
     if (!/^[0-3]_[0-3]{2}_[0-3]{3}$/.test(cls)) throw new Error(`${path}: class '${cls}' of cell ${cell}: expected a cell d_dd_ddd`);
-    const num = (col: string): number => (r[col] === undefined || r[col]?.trim() === '' ? Number.NaN : Number(r[col]));
-    const m = num(spec.metric);
-    if (TNB_PERCENT.has(spec.metric) ? !(m >= 0 && m <= 100) : !Number.isFinite(m))
-      throw new Error(
-        `${path}: ${spec.metric} '${r[spec.metric]}' of cell ${cell}: expected ${TNB_PERCENT.has(spec.metric) ? 'a percentage in [0, 100]' : 'a finite number'}`,
-      );
-    const cost = (col: string): number => {
-      const v = num(col);
-      if (!(v >= 0 && Number.isFinite(v))) throw new Error(`${path}: ${col} '${r[col]}' of cell ${cell}: expected a finite number >= 0`);
-      return v;
-    };
-    rows.set(cell, {
-      cls,
-      metric: TNB_PERCENT.has(spec.metric) ? m / 100 : m,
-      cost: spec.energy ? [cost(spec.latency), cost(spec.energy)] : [cost(spec.latency)],
-    });
+    rows.set(cell, { cls, ...tnbRowFigures(r, spec, path, `cell ${cell}`) });
   }
   if (rows.size !== 4 ** 6) throw new Error(`${path}: ${rows.size} cells; expected all ${4 ** 6}`);
   const sum = new Map<string, { total: number; n: number; cost: string }>();

@@ -18,7 +18,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
-import { hypervolume, nonDominatedSort, toMinimization, violation } from '../pareto.js';
+import { hypervolume, nonDominatedSort, paretoFront, toMinimization, violation } from '../pareto.js';
 import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
 import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
@@ -922,8 +922,7 @@ export class Tpe implements SearchStrategy {
 function frontParams(done: readonly Trial[], ctx: AskContext, below: readonly Trial[]): Params[] {
   const feasible = done.filter((t) => violation(t.constraints) <= 0);
   if (feasible.length === 0) return below.map((t) => t.params);
-  const first = nonDominatedSort(feasible.map((t) => toMinimization(t.values as number[], ctx.objectives)))[0] ?? [];
-  return first.map((i) => (feasible[i] as Trial).params);
+  return paretoFront(feasible.map((t) => toMinimization(t.values as number[], ctx.objectives))).map((i) => (feasible[i] as Trial).params);
 }
 
 /** The feasible complete trial best on objective `j` (ties: the other objectives in order, then the earlier trial). */
