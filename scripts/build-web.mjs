@@ -5,6 +5,7 @@
 // devDependency. The library files the page imports are browser-safe on the paths it uses; the Node
 // built-ins a few of them import for other functions (node:fs, node:path, node:url) become a stub that
 // throws if ever called. Anything else from Node (another built-in, a native package) fails the build.
+// It first runs scripts/build-tfjs.mjs (the engine's bundle of tfjs-core's gradient registrations).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+await import('./build-tfjs.mjs');
 const require = createRequire(import.meta.url);
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'src/web/client/tsconfig.json')], { stdio: 'inherit' });

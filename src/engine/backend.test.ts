@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../errors.js';
@@ -26,6 +27,31 @@ describe('engine backend', () => {
     const t = tf.tensor1d([1, 2]);
     assert.deepEqual(Array.from(t.square().dataSync()), [1, 4]);
     t.dispose();
+  });
+
+  test("the build's registrations bundle registers exactly what tfjs-core's own module files register", () => {
+    // The bundle (scripts/build-tfjs.mjs) is what tf.ts loads when it exists; the fallback loads tfjs-core's files
+    // one by one through the loader hook. Each in a fresh process: gradient names and Tensor methods, sorted.
+    const bundle = new URL('./tfjs-registrations.js', import.meta.url);
+    assert.ok(existsSync(bundle), `${bundle.pathname} is built with dist (scripts/build-tfjs.mjs)`);
+    const list =
+      "const tf = await import('@tensorflow/tfjs-core'); const names = Object.getOwnPropertyNames(tf.Tensor.prototype).sort(); " +
+      "const grads = [...globalThis._tfGlobals.get('gradRegistry').keys()].sort(); console.log(JSON.stringify({ names, grads }));";
+    const viaBundle = `await import('@tensorflow/tfjs-core'); await import(${JSON.stringify(bundle.href)}); ${list}`;
+    const hooks = new URL('./tfjs-esm-hooks.js', import.meta.url).href;
+    const viaHooks =
+      `const m = await import('node:module'); m.register(${JSON.stringify(hooks)}); await import('@tensorflow/tfjs-core'); ` +
+      "await import('@tensorflow/tfjs-core/dist/register_all_gradients.js'); " +
+      `await import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js'); ${list}`;
+    const run = (code: string) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as { names: string[]; grads: string[] };
+    };
+    const a = run(viaBundle);
+    const b = run(viaHooks);
+    assert.ok(b.grads.length > 100 && b.names.includes('conv2d'), `${b.grads.length} gradients`);
+    assert.deepEqual(a, b);
   });
 
   test('withBackend switches and restores; unknown names are refused', async () => {
