@@ -169,6 +169,16 @@ export interface TpeOptions {
   readonly offspringPool?: number;
   /** Expected parameters mutated per child (default 1: NSGA-II's 1 / parameters per parameter). */
   readonly offspringMutation?: number;
+  /**
+   * Failed trials in g(x) (default 0 = off; a weight in (0, 1]): every failed trial of the history (a query that gave no
+   * values, e.g. a point the table has no row for) joins the above set as one more kernel, its recency weight (Optuna's
+   * ramp over the above set in history order) times `failedAbove`, so g(x) grows where queries fail and l(x) / g(x)
+   * falls there. The below set and `gamma(n)` are those of the complete trials alone; in g(x) a failed kernel is like any
+   * other (bandwidths count it; categorical rows the same). Both univariate and multivariate.
+   */
+  readonly failedAbove?: number;
+  /** With `failedAbove`: only the newest `failedLast` failed trials join g(x) (default 0 = all). */
+  readonly failedLast?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -268,6 +278,8 @@ export class Tpe implements SearchStrategy {
       offspringEvery: options.offspringEvery ?? 0,
       offspringPool: options.offspringPool ?? 1,
       offspringMutation: options.offspringMutation ?? 1,
+      failedAbove: options.failedAbove ?? 0,
+      failedLast: options.failedLast ?? 0,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -310,6 +322,9 @@ export class Tpe implements SearchStrategy {
     if (!int(o.offspringPool, 1)) throw new ConfigError(`tpe offspringPool ${JSON.stringify(options.offspringPool)}: expected an integer >= 1`);
     if (!(o.offspringMutation > 0 && Number.isFinite(o.offspringMutation)))
       throw new ConfigError(`tpe offspringMutation ${JSON.stringify(options.offspringMutation)}: expected a positive number`);
+    if (!(o.failedAbove >= 0 && o.failedAbove <= 1))
+      throw new ConfigError(`tpe failedAbove ${JSON.stringify(options.failedAbove)}: expected a weight in [0, 1] (0: failed trials ignored)`);
+    if (!int(o.failedLast, 0)) throw new ConfigError(`tpe failedLast ${JSON.stringify(options.failedLast)}: expected an integer >= 0 (0: every failed trial)`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -647,7 +662,8 @@ export class Tpe implements SearchStrategy {
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
     const xb = below.map((t) => toPoint(space.names, specs, t.params));
-    const xa = above.map((t) => toPoint(space.names, specs, t.params));
+    const { trials: gTrials, weights: gWeights } = this.aboveWithFailed(above, ctx.history);
+    const xa = gTrials.map((t) => toPoint(space.names, specs, t.params));
     const mv = this.o.multivariate;
     const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
     const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
@@ -663,7 +679,7 @@ export class Tpe implements SearchStrategy {
           }
         : {}),
       l,
-      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
+      g: fitParzen(xa, gWeights, dims, this.o.priorWeight, mv, spreads && gTrials.map((t) => spreads(t.params))),
       dims,
       specs,
       seen: this.seen(ctx),
@@ -672,6 +688,23 @@ export class Tpe implements SearchStrategy {
       ...(gapPair ? { gapPair } : {}),
       ...(parents ? { parents } : {}),
     };
+  }
+
+  /**
+   * g(x)'s trials and weights: the above set with Optuna's recency ramp; with `failedAbove`, the failed trials of the
+   * history (the newest `failedLast`, 0: all) merged in history order, each weighing its ramp weight x `failedAbove`.
+   */
+  private aboveWithFailed(above: readonly Trial[], history: readonly Trial[]): { trials: readonly Trial[]; weights: number[] } {
+    const w = this.o.failedAbove;
+    if (w === 0) return { trials: above, weights: rampWeights(above.length) };
+    let failed = history.filter((t) => t.state === 'failed');
+    if (this.o.failedLast > 0) failed = failed.slice(-this.o.failedLast);
+    if (failed.length === 0) return { trials: above, weights: rampWeights(above.length) };
+    const isFailed = new Set(failed);
+    const inAbove = new Set(above);
+    const trials = history.filter((t) => isFailed.has(t) || inAbove.has(t));
+    const weights = rampWeights(trials.length).map((r, i) => (isFailed.has(trials[i] as Trial) ? r * w : r));
+    return { trials, weights };
   }
 
   /** The objective whose end this ask pushes (see `endEvery`), or undefined for an ordinary ask. */
