@@ -6,7 +6,7 @@ import { hypervolume, paretoFront } from '../pareto.js';
 import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { branin, zdt1, zdt1TrueHypervolume } from '../testing/problems.js';
-import { runTrials } from '../testing/run-trials.js';
+import { runTrials, type TestEvaluation } from '../testing/run-trials.js';
 import { type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
 import { RandomSearch } from './random.js';
 import { Tpe } from './tpe.js';
@@ -724,6 +724,44 @@ test('tpe offspring asks (offspringEvery, offspringPool, offspringMutation): a c
     ['offspringEvery', 2.5, /offspringEvery 2.5: expected an integer >= 0/],
     ['offspringPool', 0, /offspringPool 0: expected an integer >= 1/],
     ['offspringMutation', 0, /offspringMutation 0: expected a positive number/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});
+
+test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away from a failing region; off or without failures exactly as before', async () => {
+  // the tri problem where every point with c = 2 fails (no values): the best complete trials sit beside it (c = 1 or 3)
+  const failing = (p: Params): TestEvaluation => (p.c === 2 ? 'failed' : { values: triValues(p).slice(0, 2) });
+  const run = (s: SearchStrategy, seed: number): Promise<Trial[]> =>
+    runTrials({ strategy: s, space: tri, objectives: three.slice(0, 2), evaluate: failing, nTrials: 90, seed });
+  const failedAfterStartup = (ts: readonly Trial[]): number => ts.slice(10).filter((t) => t.state === 'failed').length;
+  for (const multivariate of [true, false]) {
+    let plainFailed = 0;
+    let onFailed = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const plain = await run(new Tpe({ multivariate }), seed);
+      const on = await run(new Tpe({ multivariate, failedAbove: 1 }), seed);
+      assert.deepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 1 }), seed)), paramsKey(on), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(on).slice(0, 10), paramsKey(plain).slice(0, 10), 'the start-up unchanged');
+      assert.deepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 0, failedLast: 3 }), seed)), paramsKey(plain), 'failedAbove 0 is off');
+      assert.notDeepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 1, failedLast: 2 }), seed)), paramsKey(on), 'failedLast keeps fewer');
+      plainFailed += failedAfterStartup(plain);
+      onFailed += failedAfterStartup(on);
+    }
+    assert.ok(
+      onFailed < 0.6 * plainFailed,
+      `${multivariate ? 'multivariate' : 'univariate'}: failed queries after the start-up ${onFailed} vs plain ${plainFailed}`,
+    );
+  }
+  // no failed trial: exactly plain TPE
+  for (const [m, seed] of TRI_RUNS)
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ failedAbove: 0.5 }), m, seed)), paramsKey(await runTri(new Tpe(), m, seed)), 'no failures');
+  for (const [opt, bad, msg] of [
+    ['failedAbove', -0.5, /failedAbove -0.5: expected a weight in \[0, 1\]/],
+    ['failedAbove', 2, /failedAbove 2: expected a weight in \[0, 1\]/],
+    ['failedLast', 1.5, /failedLast 1.5: expected an integer >= 0/],
   ] as const)
     assert.throws(
       () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
