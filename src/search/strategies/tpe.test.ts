@@ -768,3 +768,34 @@ test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away f
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the context gives a class key; off or without a key exactly as before', async () => {
+  // a class key under which 500 of the tri space's 625 points are one class ('big') and the others one class each
+  const classOf = (p: Params): string => ((p.a as number) < 4 ? 'big' : JSON.stringify(p));
+  const keyed = (s: SearchStrategy): SearchStrategy => ({ name: s.name, ask: (ctx) => s.ask({ ...ctx, classOf }) });
+  const big = (ts: readonly Trial[]): number => ts.filter((t) => classOf(t.params) === 'big').length;
+  let plainBig = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const plain = await runTri(new Tpe(), m, seed);
+    plainBig += big(plain.slice(0, 10));
+    const startup = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'startup' })), m, seed);
+    assert.ok(big(startup.slice(0, 10)) <= 1, 'class-uniform start-up: at most one draw of the big class');
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'startup' })), m, seed)), paramsKey(startup), 'same seed, same proposals');
+    const asks = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'ask' })), m, seed);
+    assert.equal(new Set(asks.map((t) => classOf(t.params))).size, asks.length, "'ask' with q = 1: every trial a new class");
+    const prior = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'prior' })), m, seed);
+    assert.deepEqual(paramsKey(prior).slice(0, 10), paramsKey(plain).slice(0, 10), "'prior': the start-up unchanged");
+    assert.notDeepEqual(paramsKey(prior), paramsKey(plain), "'prior' changes the model asks' proposals");
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ classMix: 0, classMixAt: 'ask' })), m, seed)), paramsKey(plain), 'classMix 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ classMix: 1 }), m, seed)), paramsKey(plain), 'no class key: off');
+  }
+  assert.ok(plainBig >= 15, `plain start-up draws of the big class: ${plainBig} of 30 (the check can fail)`);
+  for (const [opt, bad, msg] of [
+    ['classMix', 1.5, /classMix 1.5: expected a share in \[0, 1\]/],
+    ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior' or 'ask'/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -179,6 +179,19 @@ export interface TpeOptions {
   readonly failedAbove?: number;
   /** With `failedAbove`: only the newest `failedLast` failed trials join g(x) (default 0 = all). */
   readonly failedLast?: number;
+  /**
+   * Class-uniform draws (default 0 = off; a share q in [0, 1]), where the context gives a class key
+   * (`AskContext.classOf`) and the space is categorical with at most 200,000 points (enumerated once per key): a
+   * class-uniform draw picks a class not yet evaluated uniformly among the space's classes, then a point of it
+   * uniformly. Where (`classMixAt`): 'both' (default) a start-up draw is class-uniform with probability q, and a
+   * multivariate candidate drawn from l(x)'s prior kernel is replaced by a class-uniform draw with probability q (it is
+   * still ranked by log l - log g); 'startup' the start-up only; 'prior' the prior candidates only; 'ask' the start-up as
+   * 'both', and a share q of the model asks (by trial number, so the repeat filter's re-asks of one trial agree)
+   * propose a class-uniform draw outright. No class key, or another space: exactly as without the option.
+   */
+  readonly classMix?: number;
+  /** Where `classMix` acts: 'both' (default), 'startup', 'prior' or 'ask' (see `classMix`). */
+  readonly classMixAt?: 'both' | 'startup' | 'prior' | 'ask';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -280,6 +293,8 @@ export class Tpe implements SearchStrategy {
       offspringMutation: options.offspringMutation ?? 1,
       failedAbove: options.failedAbove ?? 0,
       failedLast: options.failedLast ?? 0,
+      classMix: options.classMix ?? 0,
+      classMixAt: options.classMixAt ?? 'both',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -325,6 +340,10 @@ export class Tpe implements SearchStrategy {
     if (!(o.failedAbove >= 0 && o.failedAbove <= 1))
       throw new ConfigError(`tpe failedAbove ${JSON.stringify(options.failedAbove)}: expected a weight in [0, 1] (0: failed trials ignored)`);
     if (!int(o.failedLast, 0)) throw new ConfigError(`tpe failedLast ${JSON.stringify(options.failedLast)}: expected an integer >= 0 (0: every failed trial)`);
+    if (!(o.classMix >= 0 && o.classMix <= 1))
+      throw new ConfigError(`tpe classMix ${JSON.stringify(options.classMix)}: expected a share in [0, 1] (0: no class-uniform draws)`);
+    if (!['both', 'startup', 'prior', 'ask'].includes(o.classMixAt))
+      throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior' or 'ask'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -339,7 +358,12 @@ export class Tpe implements SearchStrategy {
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
     if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
     const model = this.memo.model;
+    const mix = this.o.classMix > 0 && ctx.classOf ? ctx.classOf : undefined;
     if (model === null) {
+      if (mix && this.o.classMixAt !== 'prior' && rng.next() < this.o.classMix) {
+        const p = this.classDraw(ctx, mix);
+        if (p !== undefined) return p;
+      }
       const seen = this.seen(ctx);
       const categorical = space.names.some((n) => (space.params[n] as ParamSpec).kind === 'categorical');
       if (this.o.startup === 'random' || !categorical || done.length >= Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
@@ -350,6 +374,10 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    if (mix && this.o.classMixAt === 'ask' && (0.5 + ctx.trialNumber * GOLDEN) % 1 < this.o.classMix) {
+      const p = this.classDraw(ctx, mix);
+      if (p !== undefined) return p;
+    }
     if (model.parents) {
       const p = this.offspringProposal(model, model.parents, ctx);
       if (p !== undefined) return p;
@@ -392,7 +420,7 @@ export class Tpe implements SearchStrategy {
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
         for (let c = 0; c < this.o.candidates; c++) {
-          const x = sampleParzen(l, dims, rng);
+          const x = mix && (this.o.classMixAt === 'both' || this.o.classMixAt === 'prior') ? this.mixedCandidate(model, ctx, mix) : sampleParzen(l, dims, rng);
           cands.push({ x, s: logRatio(l, g, dims, x) });
         }
         cands.sort((a, b) => b.s - a.s);
@@ -621,6 +649,62 @@ export class Tpe implements SearchStrategy {
       if (best === undefined || s > best.s) best = { p, s };
     }
     return best?.p;
+  }
+
+  /** classMix: per class key, the space's classes and each class's points (null: not a small categorical space). */
+  private classIndex = new WeakMap<(p: Params) => string, { readonly keys: string[]; readonly members: Params[][] } | null>();
+
+  /**
+   * classMix: a class not yet evaluated, drawn uniformly among the space's classes (at most 100 draws), and a point of
+   * it drawn uniformly; undefined where the space is not categorical with at most 200,000 points, or no draw is new.
+   */
+  private classDraw(ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
+    const { space, rng } = ctx;
+    let idx = this.classIndex.get(classOf);
+    if (idx === undefined) {
+      idx = null;
+      const specs = space.names.map((n) => space.params[n] as ParamSpec);
+      const sizes = specs.map((s) => (s.kind === 'categorical' ? s.choices.length : 0));
+      const total = sizes.reduce((a, b) => a * b, 1);
+      if (total > 0 && total <= 200_000) {
+        const byKey = new Map<string, Params[]>();
+        for (let i = 0; i < total; i++) {
+          let r = i;
+          const p: Record<string, JsonValue> = {};
+          specs.forEach((s, k) => {
+            const n = sizes[k] as number;
+            p[space.names[k] as string] = (s as { choices: readonly JsonValue[] }).choices[r % n] as JsonValue;
+            r = Math.floor(r / n);
+          });
+          const key = classOf(p);
+          const m = byKey.get(key);
+          if (m) m.push(p);
+          else byKey.set(key, [p]);
+        }
+        idx = { keys: [...byKey.keys()], members: [...byKey.values()] };
+      }
+      this.classIndex.set(classOf, idx);
+    }
+    if (idx === null) return undefined;
+    const seenCls = this.seenClasses(ctx, classOf);
+    for (let t = 0; t < 100; t++) {
+      const c = rng.int(0, idx.keys.length - 1);
+      if (seenCls.has(idx.keys[c] as string)) continue;
+      const m = idx.members[c] as Params[];
+      return m[rng.int(0, m.length - 1)];
+    }
+    return undefined;
+  }
+
+  /** classMix 'both' / 'prior': a candidate from l(x) whose prior-kernel draws are class-uniform with probability q. */
+  private mixedCandidate(model: Model, ctx: AskContext, classOf: (p: Params) => string): number[] {
+    const { l, dims, specs } = model;
+    const i = pickComponent(l, ctx.rng);
+    if (i === l.cumWeights.length - 1 && ctx.rng.next() < this.o.classMix) {
+      const p = this.classDraw(ctx, classOf);
+      if (p !== undefined) return toPoint(ctx.space.names, specs, p);
+    }
+    return dims.map((_, d) => sampleDim(l, dims, d, i, ctx.rng));
   }
 
   /** Each trial's class under a key function (a trial's params never change). */
