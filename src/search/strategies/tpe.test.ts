@@ -6,7 +6,7 @@ import { hypervolume, paretoFront } from '../pareto.js';
 import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { branin, zdt1, zdt1TrueHypervolume } from '../testing/problems.js';
-import { runTrials } from '../testing/run-trials.js';
+import { runTrials, type TestEvaluation } from '../testing/run-trials.js';
 import { type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
 import { RandomSearch } from './random.js';
 import { Tpe } from './tpe.js';
@@ -724,6 +724,75 @@ test('tpe offspring asks (offspringEvery, offspringPool, offspringMutation): a c
     ['offspringEvery', 2.5, /offspringEvery 2.5: expected an integer >= 0/],
     ['offspringPool', 0, /offspringPool 0: expected an integer >= 1/],
     ['offspringMutation', 0, /offspringMutation 0: expected a positive number/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});
+
+test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away from a failing region; off or without failures exactly as before', async () => {
+  // the tri problem where every point with c = 2 fails (no values): the best complete trials sit beside it (c = 1 or 3)
+  const failing = (p: Params): TestEvaluation => (p.c === 2 ? 'failed' : { values: triValues(p).slice(0, 2) });
+  const run = (s: SearchStrategy, seed: number): Promise<Trial[]> =>
+    runTrials({ strategy: s, space: tri, objectives: three.slice(0, 2), evaluate: failing, nTrials: 90, seed });
+  const failedAfterStartup = (ts: readonly Trial[]): number => ts.slice(10).filter((t) => t.state === 'failed').length;
+  for (const multivariate of [true, false]) {
+    let plainFailed = 0;
+    let onFailed = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const plain = await run(new Tpe({ multivariate }), seed);
+      const on = await run(new Tpe({ multivariate, failedAbove: 1 }), seed);
+      assert.deepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 1 }), seed)), paramsKey(on), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(on).slice(0, 10), paramsKey(plain).slice(0, 10), 'the start-up unchanged');
+      assert.deepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 0, failedLast: 3 }), seed)), paramsKey(plain), 'failedAbove 0 is off');
+      assert.notDeepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 1, failedLast: 2 }), seed)), paramsKey(on), 'failedLast keeps fewer');
+      plainFailed += failedAfterStartup(plain);
+      onFailed += failedAfterStartup(on);
+    }
+    assert.ok(
+      onFailed < 0.6 * plainFailed,
+      `${multivariate ? 'multivariate' : 'univariate'}: failed queries after the start-up ${onFailed} vs plain ${plainFailed}`,
+    );
+  }
+  // no failed trial: exactly plain TPE
+  for (const [m, seed] of TRI_RUNS)
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ failedAbove: 0.5 }), m, seed)), paramsKey(await runTri(new Tpe(), m, seed)), 'no failures');
+  for (const [opt, bad, msg] of [
+    ['failedAbove', -0.5, /failedAbove -0.5: expected a weight in \[0, 1\]/],
+    ['failedAbove', 2, /failedAbove 2: expected a weight in \[0, 1\]/],
+    ['failedLast', 1.5, /failedLast 1.5: expected an integer >= 0/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});
+
+test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the context gives a class key; off or without a key exactly as before', async () => {
+  // a class key under which 500 of the tri space's 625 points are one class ('big') and the others one class each
+  const classOf = (p: Params): string => ((p.a as number) < 4 ? 'big' : JSON.stringify(p));
+  const keyed = (s: SearchStrategy): SearchStrategy => ({ name: s.name, ask: (ctx) => s.ask({ ...ctx, classOf }) });
+  const big = (ts: readonly Trial[]): number => ts.filter((t) => classOf(t.params) === 'big').length;
+  let plainBig = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const plain = await runTri(new Tpe(), m, seed);
+    plainBig += big(plain.slice(0, 10));
+    const startup = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'startup' })), m, seed);
+    assert.ok(big(startup.slice(0, 10)) <= 1, 'class-uniform start-up: at most one draw of the big class');
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'startup' })), m, seed)), paramsKey(startup), 'same seed, same proposals');
+    const asks = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'ask' })), m, seed);
+    assert.equal(new Set(asks.map((t) => classOf(t.params))).size, asks.length, "'ask' with q = 1: every trial a new class");
+    const prior = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'prior' })), m, seed);
+    assert.deepEqual(paramsKey(prior).slice(0, 10), paramsKey(plain).slice(0, 10), "'prior': the start-up unchanged");
+    assert.notDeepEqual(paramsKey(prior), paramsKey(plain), "'prior' changes the model asks' proposals");
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ classMix: 0, classMixAt: 'ask' })), m, seed)), paramsKey(plain), 'classMix 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ classMix: 1 }), m, seed)), paramsKey(plain), 'no class key: off');
+  }
+  assert.ok(plainBig >= 15, `plain start-up draws of the big class: ${plainBig} of 30 (the check can fail)`);
+  for (const [opt, bad, msg] of [
+    ['classMix', 1.5, /classMix 1.5: expected a share in \[0, 1\]/],
+    ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior' or 'ask'/],
   ] as const)
     assert.throws(
       () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),

@@ -169,6 +169,29 @@ export interface TpeOptions {
   readonly offspringPool?: number;
   /** Expected parameters mutated per child (default 1: NSGA-II's 1 / parameters per parameter). */
   readonly offspringMutation?: number;
+  /**
+   * Failed trials in g(x) (default 0 = off; a weight in (0, 1]): every failed trial of the history (a query that gave no
+   * values, e.g. a point the table has no row for) joins the above set as one more kernel, its recency weight (Optuna's
+   * ramp over the above set in history order) times `failedAbove`, so g(x) grows where queries fail and l(x) / g(x)
+   * falls there. The below set and `gamma(n)` are those of the complete trials alone; in g(x) a failed kernel is like any
+   * other (bandwidths count it; categorical rows the same). Both univariate and multivariate.
+   */
+  readonly failedAbove?: number;
+  /** With `failedAbove`: only the newest `failedLast` failed trials join g(x) (default 0 = all). */
+  readonly failedLast?: number;
+  /**
+   * Class-uniform draws (default 0 = off; a share q in [0, 1]), where the context gives a class key
+   * (`AskContext.classOf`) and the space is categorical with at most 200,000 points (enumerated once per key): a
+   * class-uniform draw picks a class not yet evaluated uniformly among the space's classes, then a point of it
+   * uniformly. Where (`classMixAt`): 'both' (default) a start-up draw is class-uniform with probability q, and a
+   * multivariate candidate drawn from l(x)'s prior kernel is replaced by a class-uniform draw with probability q (it is
+   * still ranked by log l - log g); 'startup' the start-up only; 'prior' the prior candidates only; 'ask' the start-up as
+   * 'both', and a share q of the model asks (by trial number, so the repeat filter's re-asks of one trial agree)
+   * propose a class-uniform draw outright. No class key, or another space: exactly as without the option.
+   */
+  readonly classMix?: number;
+  /** Where `classMix` acts: 'both' (default), 'startup', 'prior' or 'ask' (see `classMix`). */
+  readonly classMixAt?: 'both' | 'startup' | 'prior' | 'ask';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -268,6 +291,10 @@ export class Tpe implements SearchStrategy {
       offspringEvery: options.offspringEvery ?? 0,
       offspringPool: options.offspringPool ?? 1,
       offspringMutation: options.offspringMutation ?? 1,
+      failedAbove: options.failedAbove ?? 0,
+      failedLast: options.failedLast ?? 0,
+      classMix: options.classMix ?? 0,
+      classMixAt: options.classMixAt ?? 'both',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -310,6 +337,13 @@ export class Tpe implements SearchStrategy {
     if (!int(o.offspringPool, 1)) throw new ConfigError(`tpe offspringPool ${JSON.stringify(options.offspringPool)}: expected an integer >= 1`);
     if (!(o.offspringMutation > 0 && Number.isFinite(o.offspringMutation)))
       throw new ConfigError(`tpe offspringMutation ${JSON.stringify(options.offspringMutation)}: expected a positive number`);
+    if (!(o.failedAbove >= 0 && o.failedAbove <= 1))
+      throw new ConfigError(`tpe failedAbove ${JSON.stringify(options.failedAbove)}: expected a weight in [0, 1] (0: failed trials ignored)`);
+    if (!int(o.failedLast, 0)) throw new ConfigError(`tpe failedLast ${JSON.stringify(options.failedLast)}: expected an integer >= 0 (0: every failed trial)`);
+    if (!(o.classMix >= 0 && o.classMix <= 1))
+      throw new ConfigError(`tpe classMix ${JSON.stringify(options.classMix)}: expected a share in [0, 1] (0: no class-uniform draws)`);
+    if (!['both', 'startup', 'prior', 'ask'].includes(o.classMixAt))
+      throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior' or 'ask'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -324,7 +358,12 @@ export class Tpe implements SearchStrategy {
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
     if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
     const model = this.memo.model;
+    const mix = this.o.classMix > 0 && ctx.classOf ? ctx.classOf : undefined;
     if (model === null) {
+      if (mix && this.o.classMixAt !== 'prior' && rng.next() < this.o.classMix) {
+        const p = this.classDraw(ctx, mix);
+        if (p !== undefined) return p;
+      }
       const seen = this.seen(ctx);
       const categorical = space.names.some((n) => (space.params[n] as ParamSpec).kind === 'categorical');
       if (this.o.startup === 'random' || !categorical || done.length >= Math.max(this.o.startupTrials, 2)) return sampleUnseen(ctx, seen);
@@ -335,6 +374,10 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
+    if (mix && this.o.classMixAt === 'ask' && (0.5 + ctx.trialNumber * GOLDEN) % 1 < this.o.classMix) {
+      const p = this.classDraw(ctx, mix);
+      if (p !== undefined) return p;
+    }
     if (model.parents) {
       const p = this.offspringProposal(model, model.parents, ctx);
       if (p !== undefined) return p;
@@ -377,7 +420,7 @@ export class Tpe implements SearchStrategy {
       for (let round = 0; round < 10; round++) {
         const cands: { x: number[]; s: number }[] = [];
         for (let c = 0; c < this.o.candidates; c++) {
-          const x = sampleParzen(l, dims, rng);
+          const x = mix && (this.o.classMixAt === 'both' || this.o.classMixAt === 'prior') ? this.mixedCandidate(model, ctx, mix) : sampleParzen(l, dims, rng);
           cands.push({ x, s: logRatio(l, g, dims, x) });
         }
         cands.sort((a, b) => b.s - a.s);
@@ -608,6 +651,62 @@ export class Tpe implements SearchStrategy {
     return best?.p;
   }
 
+  /** classMix: per class key, the space's classes and each class's points (null: not a small categorical space). */
+  private classIndex = new WeakMap<(p: Params) => string, { readonly keys: string[]; readonly members: Params[][] } | null>();
+
+  /**
+   * classMix: a class not yet evaluated, drawn uniformly among the space's classes (at most 100 draws), and a point of
+   * it drawn uniformly; undefined where the space is not categorical with at most 200,000 points, or no draw is new.
+   */
+  private classDraw(ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
+    const { space, rng } = ctx;
+    let idx = this.classIndex.get(classOf);
+    if (idx === undefined) {
+      idx = null;
+      const specs = space.names.map((n) => space.params[n] as ParamSpec);
+      const sizes = specs.map((s) => (s.kind === 'categorical' ? s.choices.length : 0));
+      const total = sizes.reduce((a, b) => a * b, 1);
+      if (total > 0 && total <= 200_000) {
+        const byKey = new Map<string, Params[]>();
+        for (let i = 0; i < total; i++) {
+          let r = i;
+          const p: Record<string, JsonValue> = {};
+          specs.forEach((s, k) => {
+            const n = sizes[k] as number;
+            p[space.names[k] as string] = (s as { choices: readonly JsonValue[] }).choices[r % n] as JsonValue;
+            r = Math.floor(r / n);
+          });
+          const key = classOf(p);
+          const m = byKey.get(key);
+          if (m) m.push(p);
+          else byKey.set(key, [p]);
+        }
+        idx = { keys: [...byKey.keys()], members: [...byKey.values()] };
+      }
+      this.classIndex.set(classOf, idx);
+    }
+    if (idx === null) return undefined;
+    const seenCls = this.seenClasses(ctx, classOf);
+    for (let t = 0; t < 100; t++) {
+      const c = rng.int(0, idx.keys.length - 1);
+      if (seenCls.has(idx.keys[c] as string)) continue;
+      const m = idx.members[c] as Params[];
+      return m[rng.int(0, m.length - 1)];
+    }
+    return undefined;
+  }
+
+  /** classMix 'both' / 'prior': a candidate from l(x) whose prior-kernel draws are class-uniform with probability q. */
+  private mixedCandidate(model: Model, ctx: AskContext, classOf: (p: Params) => string): number[] {
+    const { l, dims, specs } = model;
+    const i = pickComponent(l, ctx.rng);
+    if (i === l.cumWeights.length - 1 && ctx.rng.next() < this.o.classMix) {
+      const p = this.classDraw(ctx, classOf);
+      if (p !== undefined) return toPoint(ctx.space.names, specs, p);
+    }
+    return dims.map((_, d) => sampleDim(l, dims, d, i, ctx.rng));
+  }
+
   /** Each trial's class under a key function (a trial's params never change). */
   private trialClass = new WeakMap<(p: Params) => string, WeakMap<Trial, string>>();
   /** The evaluated classes of the history under `classOf`. */
@@ -647,7 +746,8 @@ export class Tpe implements SearchStrategy {
     const specs = space.names.map((n) => space.params[n] as ParamSpec);
     const dims = flatten(specs);
     const xb = below.map((t) => toPoint(space.names, specs, t.params));
-    const xa = above.map((t) => toPoint(space.names, specs, t.params));
+    const { trials: gTrials, weights: gWeights } = this.aboveWithFailed(above, ctx.history);
+    const xa = gTrials.map((t) => toPoint(space.names, specs, t.params));
     const mv = this.o.multivariate;
     const classOf = this.o.classAware && mv ? ctx.classOf : undefined;
     const spreads = classOf ? this.spreadsOf(classOf, space.names, specs, dims) : undefined;
@@ -663,7 +763,7 @@ export class Tpe implements SearchStrategy {
           }
         : {}),
       l,
-      g: fitParzen(xa, rampWeights(above.length), dims, this.o.priorWeight, mv, spreads && above.map((t) => spreads(t.params))),
+      g: fitParzen(xa, gWeights, dims, this.o.priorWeight, mv, spreads && gTrials.map((t) => spreads(t.params))),
       dims,
       specs,
       seen: this.seen(ctx),
@@ -672,6 +772,23 @@ export class Tpe implements SearchStrategy {
       ...(gapPair ? { gapPair } : {}),
       ...(parents ? { parents } : {}),
     };
+  }
+
+  /**
+   * g(x)'s trials and weights: the above set with Optuna's recency ramp; with `failedAbove`, the failed trials of the
+   * history (the newest `failedLast`, 0: all) merged in history order, each weighing its ramp weight x `failedAbove`.
+   */
+  private aboveWithFailed(above: readonly Trial[], history: readonly Trial[]): { trials: readonly Trial[]; weights: number[] } {
+    const w = this.o.failedAbove;
+    if (w === 0) return { trials: above, weights: rampWeights(above.length) };
+    let failed = history.filter((t) => t.state === 'failed');
+    if (this.o.failedLast > 0) failed = failed.slice(-this.o.failedLast);
+    if (failed.length === 0) return { trials: above, weights: rampWeights(above.length) };
+    const isFailed = new Set(failed);
+    const inAbove = new Set(above);
+    const trials = history.filter((t) => isFailed.has(t) || inAbove.has(t));
+    const weights = rampWeights(trials.length).map((r, i) => (isFailed.has(trials[i] as Trial) ? r * w : r));
+    return { trials, weights };
   }
 
   /** The objective whose end this ask pushes (see `endEvery`), or undefined for an ordinary ask. */
