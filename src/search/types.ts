@@ -44,6 +44,25 @@ export interface Trial {
   readonly finishedAt: string | null;
 }
 
+/** The user attribute in which the study loop records why a trial failed (a {@link FailReason}). */
+export const FAIL_REASON_ATTR = 'hwnas:fail_reason';
+
+/**
+ * Why a trial failed: the process that ran it died, it was interrupted (both retried by the study loop), its
+ * evaluation threw, or it gave non-finite values.
+ */
+export type FailReason = 'worker-died' | 'aborted' | 'error' | 'non-finite';
+
+/**
+ * Whether a trial failed because of its point (its evaluation threw or gave non-finite values, or no reason is
+ * recorded), not because of the process that ran it (`worker-died`, `aborted`: the same point is run again).
+ */
+export function failedOnItsPoint(t: Trial): boolean {
+  if (t.state !== 'failed') return false;
+  const reason = t.userAttrs[FAIL_REASON_ATTR];
+  return reason !== 'worker-died' && reason !== 'aborted';
+}
+
 /** Everything a strategy may look at when proposing the next candidate. */
 export interface AskContext {
   /** The space to propose a point of. */

@@ -10,7 +10,16 @@ import { hostname } from 'node:os';
 import { ConfigError, UserError } from '../errors.js';
 import { paretoTrials, toMinimization, violation } from '../search/pareto.js';
 import type { SearchSpace } from '../search/space.js';
-import { type CheapObjectives, type JsonValue, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../search/types.js';
+import {
+  type CheapObjectives,
+  type FailReason,
+  type JsonValue,
+  type Objective,
+  type Params,
+  type SearchStrategy,
+  type Trial,
+  trialSeed,
+} from '../search/types.js';
 import type { Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
 import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
@@ -130,8 +139,6 @@ export interface StudyResult {
 }
 
 export { ATTR } from './study-history.js';
-
-type FailReason = 'worker-died' | 'aborted' | 'error' | 'non-finite';
 
 /** Best feasible trial (single objective) or the feasible Pareto set (several objectives). */
 export function bestTrials(trials: readonly Trial[], objectives: readonly Objective[]): Trial[] {

@@ -7,12 +7,12 @@
  * trial's attributes are re-read when it finishes.
  */
 import { ParetoArchive, toMinimization, violation } from '../search/pareto.js';
-import type { Objective, Trial } from '../search/types.js';
+import { FAIL_REASON_ATTR, type Objective, type Trial } from '../search/types.js';
 import type { Store } from '../store/types.js';
 
 /** Attribute names the loop writes on trials. */
 export const ATTR = {
-  failReason: 'hwnas:fail_reason',
+  failReason: FAIL_REASON_ATTR,
   error: 'hwnas:error',
   retryOf: 'hwnas:retry_of',
 } as const;

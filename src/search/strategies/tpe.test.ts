@@ -7,7 +7,7 @@ import { createStrategy } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { branin, zdt1, zdt1TrueHypervolume } from '../testing/problems.js';
 import { runTrials, type TestEvaluation } from '../testing/run-trials.js';
-import { type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
+import { FAIL_REASON_ATTR, failedOnItsPoint, type Objective, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
 import { RandomSearch } from './random.js';
 import { Tpe } from './tpe.js';
 
@@ -731,7 +731,7 @@ test('tpe offspring asks (offspringEvery, offspringPool, offspringMutation): a c
     );
 });
 
-test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away from a failing region; off or without failures exactly as before', async () => {
+test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away from a failing region (the default); off or without failures exactly as before', async () => {
   // the tri problem where every point with c = 2 fails (no values): the best complete trials sit beside it (c = 1 or 3)
   const failing = (p: Params): TestEvaluation => (p.c === 2 ? 'failed' : { values: triValues(p).slice(0, 2) });
   const run = (s: SearchStrategy, seed: number): Promise<Trial[]> =>
@@ -741,9 +741,9 @@ test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away f
     let plainFailed = 0;
     let onFailed = 0;
     for (const seed of [1, 2, 3, 4]) {
-      const plain = await run(new Tpe({ multivariate }), seed);
+      const plain = await run(new Tpe({ multivariate, failedAbove: 0 }), seed);
       const on = await run(new Tpe({ multivariate, failedAbove: 1 }), seed);
-      assert.deepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 1 }), seed)), paramsKey(on), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(await run(new Tpe({ multivariate }), seed)), paramsKey(on), 'the default is failedAbove 1; same seed, same proposals');
       assert.deepEqual(paramsKey(on).slice(0, 10), paramsKey(plain).slice(0, 10), 'the start-up unchanged');
       assert.deepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 0, failedLast: 3 }), seed)), paramsKey(plain), 'failedAbove 0 is off');
       assert.notDeepEqual(paramsKey(await run(new Tpe({ multivariate, failedAbove: 1, failedLast: 2 }), seed)), paramsKey(on), 'failedLast keeps fewer');
@@ -757,7 +757,21 @@ test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away f
   }
   // no failed trial: exactly plain TPE
   for (const [m, seed] of TRI_RUNS)
-    assert.deepEqual(paramsKey(await runTri(new Tpe({ failedAbove: 0.5 }), m, seed)), paramsKey(await runTri(new Tpe(), m, seed)), 'no failures');
+    assert.deepEqual(paramsKey(await runTri(new Tpe(), m, seed)), paramsKey(await runTri(new Tpe({ failedAbove: 0 }), m, seed)), 'no failures');
+  // a trial whose process died or was interrupted (the study loop runs its point again) is not a failure of its point:
+  // with those reasons, the failed trials are ignored as with failedAbove 0
+  const seed = 2;
+  const h = await run(new Tpe({ failedAbove: 0 }), seed);
+  assert.ok(h.some((t) => t.state === 'failed'));
+  const withReason = (reason: string): Trial[] =>
+    h.map((t) => (t.state === 'failed' ? { ...t, userAttrs: { ...t.userAttrs, [FAIL_REASON_ATTR]: reason } } : t));
+  const askOn = (s: SearchStrategy, history: Trial[]) =>
+    s.ask({ space: tri, objectives: three.slice(0, 2), history, trialNumber: history.length, rng: new Rng(trialSeed(seed, history.length)) });
+  for (const reason of ['worker-died', 'aborted'])
+    assert.deepEqual(await askOn(new Tpe(), withReason(reason)), await askOn(new Tpe({ failedAbove: 0 }), h), reason);
+  assert.notDeepEqual(await askOn(new Tpe(), withReason('error')), await askOn(new Tpe({ failedAbove: 0 }), h), 'an evaluation error counts');
+  assert.equal(failedOnItsPoint({ ...(h[0] as Trial), state: 'failed', userAttrs: {} }), true, 'no reason recorded: the point');
+  assert.equal(failedOnItsPoint(h.find((t) => t.state === 'complete') as Trial), false);
   for (const [opt, bad, msg] of [
     ['failedAbove', -0.5, /failedAbove -0.5: expected a weight in \[0, 1\]/],
     ['failedAbove', 2, /failedAbove 2: expected a weight in \[0, 1\]/],

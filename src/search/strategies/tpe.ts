@@ -20,7 +20,7 @@ import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, paretoFront, toMinimization, violation } from '../pareto.js';
 import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
-import type { AskContext, JsonValue, Params, SearchStrategy, Trial } from '../types.js';
+import { type AskContext, failedOnItsPoint, type JsonValue, type Params, type SearchStrategy, type Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { breed, NSGA2_VARIATION } from './variation.js';
 
@@ -170,8 +170,9 @@ export interface TpeOptions {
   /** Expected parameters mutated per child (default 1: NSGA-II's 1 / parameters per parameter). */
   readonly offspringMutation?: number;
   /**
-   * Failed trials in g(x) (default 0 = off; a weight in (0, 1]): every failed trial of the history (a query that gave no
-   * values, e.g. a point the table has no row for) joins the above set as one more kernel, its recency weight (Optuna's
+   * Failed trials in g(x) (a weight in [0, 1]; default 1 since session 43, 0 = off as before): every trial of the history
+   * that failed on its point (`failedOnItsPoint`: a query that gave no values, e.g. a point the table has no row for; not
+   * a trial whose process died or was interrupted) joins the above set as one more kernel, its recency weight (Optuna's
    * ramp over the above set in history order) times `failedAbove`, so g(x) grows where queries fail and l(x) / g(x)
    * falls there. The below set and `gamma(n)` are those of the complete trials alone; in g(x) a failed kernel is like any
    * other (bandwidths count it; categorical rows the same). Both univariate and multivariate.
@@ -291,7 +292,7 @@ export class Tpe implements SearchStrategy {
       offspringEvery: options.offspringEvery ?? 0,
       offspringPool: options.offspringPool ?? 1,
       offspringMutation: options.offspringMutation ?? 1,
-      failedAbove: options.failedAbove ?? 0,
+      failedAbove: options.failedAbove ?? 1,
       failedLast: options.failedLast ?? 0,
       classMix: options.classMix ?? 0,
       classMixAt: options.classMixAt ?? 'both',
@@ -781,7 +782,7 @@ export class Tpe implements SearchStrategy {
   private aboveWithFailed(above: readonly Trial[], history: readonly Trial[]): { trials: readonly Trial[]; weights: number[] } {
     const w = this.o.failedAbove;
     if (w === 0) return { trials: above, weights: rampWeights(above.length) };
-    let failed = history.filter((t) => t.state === 'failed');
+    let failed = history.filter(failedOnItsPoint);
     if (this.o.failedLast > 0) failed = failed.slice(-this.o.failedLast);
     if (failed.length === 0) return { trials: above, weights: rampWeights(above.length) };
     const isFailed = new Set(failed);
