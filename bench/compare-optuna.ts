@@ -302,7 +302,8 @@ export const HW360_PROBLEMS = {
   },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
-type Hw360Spec = {
+/** One NB201 problem's columns (an entry of {@link HW360_PROBLEMS}). */
+export type Hw360Spec = {
   readonly accuracy: string;
   readonly latency: string;
   readonly note: string;
@@ -634,11 +635,11 @@ export function hw360Objectives(problem: Hw360Problem): string {
 }
 
 /**
- * Loads one problem's columns of its CSV (bench/data/nb201-hw360.csv or nb201-c10-in16.csv, see {@link hw360File}) as a table with columns accuracy (a percentage's
+ * Loads one problem's columns of its CSV (bench/data/nb201-hw360.csv or nb201-c10-in16.csv, see {@link hw360File}; a problem's name or its spec) as a table with columns accuracy (a percentage's
  * fraction; a score such as Darcy Flow's as it is, in [-1, 1]), latency_ms and, for 3-objective problems, energy_mj.
  */
-export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
-  const pair = HW360_PROBLEMS[problem] as Hw360Spec;
+export function loadHw360Table(path: string, problem: Hw360Problem | Hw360Spec): NasTable {
+  const pair = typeof problem === 'string' ? (HW360_PROBLEMS[problem] as Hw360Spec) : problem;
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
   const space = nb201Space();
   const costPath = pair.costFile === undefined ? undefined : join(dirname(path), pair.costFile);
