@@ -27,6 +27,7 @@ import {
   macroFile,
   NBG_PROBLEMS,
   nbgFile,
+  TABLE20_ECNAS_HW_PROBLEMS,
   TNB_PROBLEMS,
   tnbFile,
 } from './compare-optuna.js';
@@ -114,15 +115,51 @@ function specKey(family: string, spec: Readonly<Record<string, unknown>>): strin
   return `${family}:${JSON.stringify(keep)}`;
 }
 
-/** The combinations every problem of bench/compare-optuna.ts uses (read from its *_PROBLEMS objects). */
+/** The six problems the draw chose (registered in bench/compare-optuna.ts after the draw), in the pre-registered order. */
+export const TABLE20_PROBLEMS = [
+  'ecnas-myriadx',
+  'ecnas-edgetpu-bitfusion-energy',
+  'nbg-cs-latency-params',
+  'tnb-autoenc-a100-eyeriss-energy',
+  'nb201-c100-a100-bismo-energy',
+  'macro-c10-jetson-eyeriss-energy',
+] as const;
+
+/**
+ * The combinations the problems of bench/compare-optuna.ts used before this session (read from its *_PROBLEMS objects,
+ * leaving out {@link TABLE20_PROBLEMS}, so the draw is the same after their registration).
+ */
 export function usedKeys(): Set<string> {
   const used = new Set<string>();
-  for (const s of Object.values(ECNAS_HW_PROBLEMS)) used.add(specKey('ecnas', s));
-  for (const s of Object.values(NBG_PROBLEMS)) used.add(specKey('nbg', { dataset: s.dataset, params: 'params' in s && s.params === true }));
-  for (const s of Object.values(TNB_PROBLEMS)) used.add(specKey('tnb', s));
-  for (const s of Object.values(HW360_PROBLEMS)) used.add(specKey('nb201', s));
-  for (const s of Object.values(MACRO_PROBLEMS)) used.add(specKey('macro', s));
+  const before = <T>(o: Readonly<Record<string, T>>): T[] =>
+    Object.entries(o)
+      .filter(([k]) => !(TABLE20_PROBLEMS as readonly string[]).includes(k))
+      .map(([, v]) => v);
+  for (const s of before({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS })) used.add(specKey('ecnas', s));
+  for (const s of before(NBG_PROBLEMS)) used.add(specKey('nbg', { dataset: s.dataset, params: 'params' in s && s.params === true }));
+  for (const s of before(TNB_PROBLEMS)) used.add(specKey('tnb', s));
+  for (const s of before(HW360_PROBLEMS)) used.add(specKey('nb201', s));
+  for (const s of before(MACRO_PROBLEMS)) used.add(specKey('macro', s));
   return used;
+}
+
+/** A candidate's spec as its registered problem has it (for the check that the registration is the draw). */
+export function registeredSpecKey(family: Table20Candidate['family'], name: string): string | undefined {
+  const o: Record<Table20Candidate['family'], Readonly<Record<string, Readonly<Record<string, unknown>>>>> = {
+    ecnas: { ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS },
+    nbg: NBG_PROBLEMS,
+    tnb: TNB_PROBLEMS,
+    nb201: HW360_PROBLEMS,
+    macro: MACRO_PROBLEMS,
+  };
+  const s = o[family][name];
+  if (s === undefined) return undefined;
+  return specKey(family, family === 'nbg' ? { dataset: s.dataset, params: s.params === true } : s);
+}
+
+/** A candidate's own spec key. */
+export function candidateKey(c: Table20Candidate): string {
+  return specKey(c.family, c.family === 'nbg' ? { dataset: c.spec.dataset, params: c.spec.params } : c.spec);
 }
 
 /** Every candidate of every family (used or not), in a fixed order. */
@@ -144,7 +181,7 @@ export function allCandidates(): Table20Candidate[] {
 /** The unused candidates (no problem of bench/compare-optuna.ts has the same columns). */
 export function table20Universe(): Table20Candidate[] {
   const used = usedKeys();
-  return allCandidates().filter((c) => !used.has(specKey(c.family, c.family === 'nbg' ? { dataset: c.spec.dataset, params: c.spec.params } : c.spec)));
+  return allCandidates().filter((c) => !used.has(candidateKey(c)));
 }
 
 /** The candidate's table as the bench scores it (its true front's frame table) and its objectives. */
