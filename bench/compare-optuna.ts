@@ -300,9 +300,19 @@ export const HW360_PROBLEMS = {
     latency: 'c100_bismo_ms',
     note: 'NB201: CIFAR-100 accuracy, latency of the CIFAR-100 network on the BISMO-style bit-serial overlay (hwnas cost model, w8a8), unseen pairing (session 40)',
   },
+  // Session 43 (table20), pre-registered before any search run on it (bench/data/table20-prereg.md): drawn by the rule of
+  // bench/table20.ts from the unused pairings of the committed tables.
+  'nb201-c100-a100-bismo-energy': {
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'c100_a100_fp32_ms',
+    energy: 'c100_bismo_mj',
+    note: 'NB201, 3 objectives: CIFAR-100 accuracy, A100 fp32 latency and BISMO-style energy (w8a8) of the CIFAR-100 network (hwnas cost models), unseen pairing (session 43)',
+  },
 } as const;
 export type Hw360Problem = keyof typeof HW360_PROBLEMS;
-type Hw360Spec = {
+/** One NB201 problem's columns (an entry of {@link HW360_PROBLEMS}). */
+export type Hw360Spec = {
   readonly accuracy: string;
   readonly latency: string;
   readonly note: string;
@@ -350,6 +360,12 @@ export const MACRO_PROBLEMS = {
   'macro-c10-bismo': {
     latency: 'bismo_ms',
     note: 'NAS-Bench-Macro: CIFAR-10 accuracy (mean of 3 trainings), latency on the BISMO-style bit-serial overlay (hwnas cost model, w8a8), unseen pairing (session 39)',
+  },
+  // Session 43 (table20), pre-registered before any search run on it (bench/data/table20-prereg.md; drawn by bench/table20.ts).
+  'macro-c10-jetson-eyeriss-energy': {
+    latency: 'jetson_fp32_ms',
+    energy: 'eyeriss_mj',
+    note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy, Jetson Nano fp32 latency and Eyeriss-like energy (hwnas cost models), unseen pairing (session 43)',
   },
 } as const;
 export type MacroProblem = keyof typeof MACRO_PROBLEMS;
@@ -424,6 +440,13 @@ export const TNB_PROBLEMS = {
     metric: 'normal_ssim',
     latency: 'a100_fp32_ms',
     note: 'TransNAS-Bench-101 micro: surface normal SSIM (Taskonomy, a score kept as is), A100 latency of the encoder (hwnas cost model, fp32 policy), unseen pairing (session 39)',
+  },
+  // Session 43 (table20), pre-registered before any search run on it (bench/data/table20-prereg.md; drawn by bench/table20.ts).
+  'tnb-autoenc-a100-eyeriss-energy': {
+    metric: 'autoenc_ssim',
+    latency: 'a100_fp32_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: autoencoding SSIM (Taskonomy, a score kept as is), A100 fp32 latency and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 43)',
   },
 } as const;
 export type TnbProblem = keyof typeof TNB_PROBLEMS;
@@ -536,6 +559,12 @@ export const NBG_PROBLEMS = {
     params: true,
     note: 'NAS-Bench-Graph, 5-operation sub-space, 3 objectives: ogbn-proteins test ROC-AUC, measured latency and parameter count (the benchmark), unseen (session 38)',
   },
+  // Session 43 (table20), pre-registered before any search run on it (bench/data/table20-prereg.md; drawn by bench/table20.ts).
+  'nbg-cs-latency-params': {
+    dataset: 'cs',
+    params: true,
+    note: 'NAS-Bench-Graph, 3 objectives: Coauthor CS test accuracy, measured latency and parameter count (the benchmark), unseen pairing (session 43)',
+  },
 } as const;
 export type NbgProblem = keyof typeof NBG_PROBLEMS;
 
@@ -590,6 +619,23 @@ export const ECNAS_HW_PROBLEMS = {
 } as const;
 export type EcnasHwProblem = keyof typeof ECNAS_HW_PROBLEMS;
 
+/**
+ * Session 43 (table20), pre-registered before any search run on them (bench/data/table20-prereg.md; drawn by
+ * bench/table20.ts from the unused pairings of the committed tables): two more EC-NAS-Bench problems with hwnas costs,
+ * registered as {@link ECNAS_HW_PROBLEMS}'s (kept apart because table18's test pins that object to its five).
+ */
+export const TABLE20_ECNAS_HW_PROBLEMS = {
+  'ecnas-myriadx': {
+    latency: 'myriadx_fp32_ms',
+    note: 'EC-NAS-Bench: CIFAR-10 validation accuracy after 4 epochs, Myriad X VPU fp32 latency of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 43)',
+  },
+  'ecnas-edgetpu-bitfusion-energy': {
+    latency: 'edgetpu_int8_ms',
+    energy: 'bitfusion_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, Edge TPU int8 latency and BitFusion-style energy (w8a8) of the NAS-Bench-101 network (hwnas cost models), unseen pairing (session 43)',
+  },
+} as const;
+
 /** The path of the hwnas cost table of EC-NAS-Bench's classes (bench/data/ecnas-hwnas-cost.csv). */
 export function ecnasCostFile(): string {
   return join(process.cwd(), 'bench', 'data', 'ecnas-hwnas-cost.csv');
@@ -634,11 +680,11 @@ export function hw360Objectives(problem: Hw360Problem): string {
 }
 
 /**
- * Loads one problem's columns of its CSV (bench/data/nb201-hw360.csv or nb201-c10-in16.csv, see {@link hw360File}) as a table with columns accuracy (a percentage's
+ * Loads one problem's columns of its CSV (bench/data/nb201-hw360.csv or nb201-c10-in16.csv, see {@link hw360File}; a problem's name or its spec) as a table with columns accuracy (a percentage's
  * fraction; a score such as Darcy Flow's as it is, in [-1, 1]), latency_ms and, for 3-objective problems, energy_mj.
  */
-export function loadHw360Table(path: string, problem: Hw360Problem): NasTable {
-  const pair = HW360_PROBLEMS[problem] as Hw360Spec;
+export function loadHw360Table(path: string, problem: Hw360Problem | Hw360Spec): NasTable {
+  const pair = typeof problem === 'string' ? (HW360_PROBLEMS[problem] as Hw360Spec) : problem;
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
   const space = nb201Space();
   const costPath = pair.costFile === undefined ? undefined : join(dirname(path), pair.costFile);
@@ -1384,10 +1430,10 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // Session 41 (table18), pre-registered before any run on them: EC-NAS-Bench's accuracy with hwnas cost models of the
       // NAS-Bench-101 network (bench/ecnas-hwnas-cost.ts); invalid points a failed query on both sides, as above.
       ...Object.fromEntries(
-        (Object.keys(ECNAS_HW_PROBLEMS) as EcnasHwProblem[]).map((k) => [
+        Object.entries({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
-            const spec = ECNAS_HW_PROBLEMS[k] as EcnasHwProblemSpec;
+            const spec = v as EcnasHwProblemSpec;
             const t = loadEcnasHwTable(ecnasFile(), ecnasCostFile(), spec);
             return tableProblem(
               k,
