@@ -108,12 +108,23 @@ function costPairs(prefix = ''): { latency: string; energy?: string }[] {
 }
 
 /** A spec's identity for the used-check: its fields that choose columns, sorted (the note and file names left out). */
-function specKey(family: string, spec: Readonly<Record<string, unknown>>): string {
-  const keep = Object.entries(spec)
+function specKey(family: Table20Candidate['family'], spec: Readonly<Record<string, unknown>>): string {
+  // NAS-Bench-Graph entries leave `params` out when false
+  const s = family === 'nbg' ? { dataset: spec.dataset, params: spec.params === true } : spec;
+  const keep = Object.entries(s)
     .filter(([k]) => !['note', 'file', 'costFile'].includes(k))
     .sort(([a], [b]) => a.localeCompare(b));
   return `${family}:${JSON.stringify(keep)}`;
 }
+
+/** Each family's registered problems in bench/compare-optuna.ts. */
+const FAMILY_PROBLEMS: Readonly<Record<Table20Candidate['family'], Readonly<Record<string, Readonly<Record<string, unknown>>>>>> = {
+  ecnas: { ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS },
+  nbg: NBG_PROBLEMS,
+  tnb: TNB_PROBLEMS,
+  nb201: HW360_PROBLEMS,
+  macro: MACRO_PROBLEMS,
+};
 
 /** The six problems the draw chose (registered in bench/compare-optuna.ts after the draw), in the pre-registered order. */
 export const TABLE20_PROBLEMS = [
@@ -131,35 +142,21 @@ export const TABLE20_PROBLEMS = [
  */
 export function usedKeys(): Set<string> {
   const used = new Set<string>();
-  const before = <T>(o: Readonly<Record<string, T>>): T[] =>
-    Object.entries(o)
-      .filter(([k]) => !(TABLE20_PROBLEMS as readonly string[]).includes(k))
-      .map(([, v]) => v);
-  for (const s of before({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS })) used.add(specKey('ecnas', s));
-  for (const s of before(NBG_PROBLEMS)) used.add(specKey('nbg', { dataset: s.dataset, params: 'params' in s && s.params === true }));
-  for (const s of before(TNB_PROBLEMS)) used.add(specKey('tnb', s));
-  for (const s of before(HW360_PROBLEMS)) used.add(specKey('nb201', s));
-  for (const s of before(MACRO_PROBLEMS)) used.add(specKey('macro', s));
+  for (const family of Object.keys(FAMILY_PROBLEMS) as Table20Candidate['family'][])
+    for (const [name, spec] of Object.entries(FAMILY_PROBLEMS[family]))
+      if (!(TABLE20_PROBLEMS as readonly string[]).includes(name)) used.add(specKey(family, spec));
   return used;
 }
 
 /** A candidate's spec as its registered problem has it (for the check that the registration is the draw). */
 export function registeredSpecKey(family: Table20Candidate['family'], name: string): string | undefined {
-  const o: Record<Table20Candidate['family'], Readonly<Record<string, Readonly<Record<string, unknown>>>>> = {
-    ecnas: { ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS },
-    nbg: NBG_PROBLEMS,
-    tnb: TNB_PROBLEMS,
-    nb201: HW360_PROBLEMS,
-    macro: MACRO_PROBLEMS,
-  };
-  const s = o[family][name];
-  if (s === undefined) return undefined;
-  return specKey(family, family === 'nbg' ? { dataset: s.dataset, params: s.params === true } : s);
+  const s = FAMILY_PROBLEMS[family][name];
+  return s === undefined ? undefined : specKey(family, s);
 }
 
 /** A candidate's own spec key. */
 export function candidateKey(c: Table20Candidate): string {
-  return specKey(c.family, c.family === 'nbg' ? { dataset: c.spec.dataset, params: c.spec.params } : c.spec);
+  return specKey(c.family, c.spec);
 }
 
 /** Every candidate of every family (used or not), in a fixed order. */
@@ -187,7 +184,7 @@ export function table20Universe(): Table20Candidate[] {
 /** The candidate's table as the bench scores it (its true front's frame table) and its objectives. */
 export function candidateTable(c: Table20Candidate): { table: NasTable; objectives: string } {
   const s = c.spec as Record<string, string>;
-  const obj = (names: string) => `accuracy:max,${names}`;
+  const obj = `accuracy:max,latency_ms:min${s.energy ? ',energy_mj:min' : ''}`;
   switch (c.family) {
     case 'ecnas': {
       const spec = { note: c.name, latency: s.latency as string, ...(s.energy ? { energy: s.energy } : {}) };
@@ -199,7 +196,7 @@ export function candidateTable(c: Table20Candidate): { table: NasTable; objectiv
     }
     case 'tnb': {
       const spec = { note: c.name, metric: s.metric as string, latency: s.latency as string, ...(s.energy ? { energy: s.energy } : {}) };
-      return { table: tnbConnectedCells(loadTnbTable(tnbFile(), spec)), objectives: obj(s.energy ? 'latency_ms:min,energy_mj:min' : 'latency_ms:min') };
+      return { table: tnbConnectedCells(loadTnbTable(tnbFile(), spec)), objectives: obj };
     }
     case 'nb201': {
       const task = NB201_TASKS.find((t) => t.accuracy === s.accuracy) as (typeof NB201_TASKS)[number];
@@ -212,11 +209,11 @@ export function candidateTable(c: Table20Candidate): { table: NasTable; objectiv
         costFile: 'nb201-hwnas-cost.csv',
       };
       const path = `${process.cwd()}/bench/data/${task.file ?? 'nb201-hw360.csv'}`;
-      return { table: connectedCells(loadHw360Table(path, spec)), objectives: obj(s.energy ? 'latency_ms:min,energy_mj:min' : 'latency_ms:min') };
+      return { table: connectedCells(loadHw360Table(path, spec)), objectives: obj };
     }
     case 'macro': {
       const spec = { note: c.name, latency: s.latency as string, ...(s.energy ? { energy: s.energy } : {}) };
-      return { table: loadMacroTable(macroFile(), spec), objectives: obj(s.energy ? 'latency_ms:min,energy_mj:min' : 'latency_ms:min') };
+      return { table: loadMacroTable(macroFile(), spec), objectives: obj };
     }
   }
 }
