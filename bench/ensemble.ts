@@ -28,6 +28,7 @@ import { initWeights } from '../src/ir/init.js';
 import type { Model } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { Rng } from '../src/util/rng.js';
+import { benchFlags } from './flags.js';
 
 /** Options of {@link benchEnsemble}. */
 export interface EnsembleBenchOptions {
@@ -241,16 +242,11 @@ export async function benchEnsemble(opts: EnsembleBenchOptions = {}): Promise<Re
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (f: string): string | undefined => {
-    const i = process.argv.indexOf(f);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const num = (f: string): number | undefined => (arg(f) !== undefined ? Number(arg(f)) : undefined);
-  const pick = <K extends string>(k: K, v: number | undefined): Partial<Record<K, number>> => (v !== undefined ? ({ [k]: v } as Record<K, number>) : {});
-  const seeds = arg('--seeds');
+  const { arg, num, has, nums, pick } = benchFlags();
+  const seeds = nums('--seeds');
   const workers = num('--workers');
   const r = await benchEnsemble({
-    ...(seeds ? { seeds: seeds.split(',').map(Number) } : {}),
+    ...(seeds ? { seeds } : {}),
     ...pick('trainImages', num('--train-images')),
     ...pick('testImages', num('--test-images')),
     ...pick('floatEpochs', num('--float-epochs')),
@@ -259,13 +255,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...pick('independentMembers', num('--independent-members')),
     ...pick('actBits', num('--act-bits')),
     ...pick('calibrationImages', num('--calibration-images')),
-    ...(process.argv.includes('--low-bit-depthwise') ? { lowBitDepthwise: true } : {}),
+    ...(has('--low-bit-depthwise') ? { lowBitDepthwise: true } : {}),
     ...(workers === 1 || workers === 2 ? { workers } : {}),
     ...(arg('--out') ? { out: arg('--out') as string } : {}),
-    ...(process.argv.includes('--independent-only') ? { independentOnly: true } : {}),
+    ...(has('--independent-only') ? { independentOnly: true } : {}),
     ...pick('distill', num('--distill')),
-    ...(arg('--temperatures') ? { temperatures: (arg('--temperatures') as string).split(',').map(Number) } : {}),
-    ...(arg('--float-plus-epochs') ? { floatPlusEpochs: (arg('--float-plus-epochs') as string).split(',').map(Number) } : {}),
+    ...(arg('--temperatures') ? { temperatures: nums('--temperatures') as number[] } : {}),
+    ...(arg('--float-plus-epochs') ? { floatPlusEpochs: nums('--float-plus-epochs') as number[] } : {}),
   });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -28,6 +28,7 @@ import { zooGraph } from '../src/ir/zoo/index.js';
 import type { AltFamily } from '../src/transform/alternatives.js';
 import { type FinetuneLoss, hant, networkLatency, recoverStudent } from '../src/transform/hant.js';
 import { Rng } from '../src/util/rng.js';
+import { benchFlags } from './flags.js';
 
 /** Options of {@link benchHant}. */
 export interface HantBenchOptions {
@@ -325,10 +326,7 @@ export async function benchHant(opts: HantBenchOptions = {}): Promise<object> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (f: string): string | undefined => {
-    const i = process.argv.indexOf(f);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
+  const { arg } = benchFlags();
   const budget = arg('--budget');
   const target = arg('--target');
   const fam = arg('--families');

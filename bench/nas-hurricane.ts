@@ -39,6 +39,7 @@ import type { JsonValue, Objective, Params } from '../src/search/types.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import type { Evaluator } from '../src/study/run-study.js';
 import { Rng } from '../src/util/rng.js';
+import { benchFlags } from './flags.js';
 
 /** Options of {@link benchHurricane}. */
 export interface HurricaneBenchOptions {
@@ -220,15 +221,11 @@ export async function benchHurricane(opts: HurricaneBenchOptions = {}): Promise<
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (f: string): string | undefined => {
-    const i = process.argv.indexOf(f);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const num = (f: string): number | undefined => (arg(f) !== undefined ? Number(arg(f)) : undefined);
-  const seeds = arg('--seeds');
+  const { arg, num, has, nums } = benchFlags();
+  const seeds = nums('--seeds');
   const r = await benchHurricane({
-    quick: process.argv.includes('--quick'),
-    ...(seeds ? { seeds: seeds.split(',').map(Number) } : {}),
+    quick: has('--quick'),
+    ...(seeds ? { seeds } : {}),
     ...(num('--steps') !== undefined ? { steps: num('--steps') as number } : {}),
     ...(num('--budget') !== undefined ? { budget: num('--budget') as number } : {}),
     ...(num('--images') !== undefined ? { images: num('--images') as number } : {}),

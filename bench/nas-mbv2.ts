@@ -43,6 +43,7 @@ import { resizeSplit } from '../src/nas/train-eval.js';
 import { MBV2_MBNET, MBV2_MICRO, type Mbv2Arch, type Mbv2SpaceOptions, mbv2Space } from '../src/search/spaces/mbv2.js';
 import type { Objective } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
+import { benchFlags } from './flags.js';
 
 /** Options of {@link benchNasMbv2}. */
 export interface NasMbv2BenchOptions {
@@ -489,18 +490,13 @@ export async function benchNasMbv2(opts: NasMbv2BenchOptions = {}): Promise<Reco
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (f: string): string | undefined => {
-    const i = process.argv.indexOf(f);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const num = (f: string): number | undefined => (arg(f) !== undefined ? Number(arg(f)) : undefined);
-  const pick = <K extends string>(k: K, v: number | undefined): Partial<Record<K, number>> => (v !== undefined ? ({ [k]: v } as Record<K, number>) : {});
+  const { arg, num, has, nums, pick } = benchFlags();
   const out = arg('--out');
-  const seeds = arg('--seeds');
+  const seeds = nums('--seeds');
   const r = await benchNasMbv2({
-    quick: process.argv.includes('--quick'),
+    quick: has('--quick'),
     ...(out ? { out } : {}),
-    ...(seeds ? { seeds: seeds.split(',').map(Number) } : {}),
+    ...(seeds ? { seeds } : {}),
     ...pick('budget', num('--budget')),
     ...pick('supernetSteps', num('--steps')),
     ...pick('retrainImages', num('--retrain-images')),
@@ -511,7 +507,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...pick('hostLineMargin', num('--host-line-margin')),
     ...pick('rerankImages', num('--rerank-images')),
     ...pick('secondSeedBefore', num('--second-seed-before')),
-    ...(process.argv.includes('--no-rerank') ? { rerank: false } : {}),
+    ...(has('--no-rerank') ? { rerank: false } : {}),
     ...(arg('--supernet-cache') ? { supernetCache: arg('--supernet-cache') as string } : {}),
     ...(arg('--finalists-from') ? { finalistsFrom: arg('--finalists-from') as string } : {}),
     ...(arg('--space') ? { space: arg('--space') as 'mbv2-micro' | 'mbv2-mbnet' } : {}),

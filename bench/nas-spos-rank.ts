@@ -25,6 +25,7 @@ import { binnedSampler, pathMacsTable, retrainFromScratch, Supernet, type Supern
 import { splitAtSizes } from '../src/nas/train-eval.js';
 import { MBV2_MICRO } from '../src/search/spaces/mbv2.js';
 import { Rng } from '../src/util/rng.js';
+import { benchFlags } from './flags.js';
 
 /** Options of {@link benchSposRank}. */
 export interface SposRankOptions {
@@ -180,23 +181,11 @@ export async function benchSposRank(opts: SposRankOptions = {}): Promise<Record<
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (f: string): string | undefined => {
-    const i = process.argv.indexOf(f);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const num = (f: string): number | undefined => {
-    const v = arg(f);
-    if (v === undefined) return undefined;
-    if (!/^[1-9][0-9]*$/.test(v)) {
-      process.stderr.write(`${f} '${v}': expected a positive integer\n`);
-      process.exit(2);
-    }
-    return Number(v);
-  };
-  const seeds = arg('--seeds');
+  const { arg, count: num, has, nums } = benchFlags();
+  const seeds = nums('--seeds');
   const r = await benchSposRank({
-    quick: process.argv.includes('--quick'),
-    ...(seeds ? { seeds: seeds.split(',').map(Number) } : {}),
+    quick: has('--quick'),
+    ...(seeds ? { seeds } : {}),
     ...(num('--archs') !== undefined ? { archs: num('--archs') as number } : {}),
     ...(num('--steps') !== undefined ? { steps: num('--steps') as number } : {}),
     ...(num('--images') !== undefined ? { images: num('--images') as number } : {}),
