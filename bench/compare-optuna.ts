@@ -328,6 +328,42 @@ export type Hw360Spec = {
 };
 
 /**
+ * Session 44 (table21), pre-registered before any search run on them (bench/data/table21-prereg.md; drawn by
+ * bench/table21.ts): NB201's accuracy columns with latencies HELP ships for every NB201 cell
+ * (bench/data/nb201-help-latency.csv), in the pre-registered order. Kept apart from {@link HW360_PROBLEMS} so that
+ * table20's and table21's used sets (read from that object) stay those of their draws.
+ */
+export const TABLE21_HW360_PROBLEMS: Readonly<Record<string, Hw360Spec>> = {
+  'nb201-c100-help-titanxp-1': {
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'help_titanxp_1_ms',
+    note: 'NB201: CIFAR-100 accuracy, Titan Xp GPU latency at batch 1 as HELP ships it, unseen pairing (session 44)',
+  },
+  'nb201-c10-help-1080ti-32': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_1080ti_32_ms',
+    note: 'NB201: CIFAR-10 accuracy (12 epochs), GTX 1080 Ti GPU latency at batch 32 as HELP ships it, unseen pairing (session 44)',
+  },
+  'nb201-in16-help-eyeriss': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_eyeriss_ms',
+    note: 'NB201: ImageNet16-120 accuracy (12 epochs), Eyeriss ASIC latency as HELP ships it, unseen pairing (session 44)',
+  },
+  'nb201-in16-help-gold-6240': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_gold_6240_ms',
+    note: 'NB201: ImageNet16-120 accuracy (12 epochs), Intel Xeon Gold 6240 CPU latency as HELP ships it, unseen pairing (session 44)',
+  },
+};
+
+/**
  * Session 33 (table10): NAS-Bench-Macro's CIFAR-10 mean accuracy (3 trainings) with a hardware cost computed by hwnas's
  * cost models from each architecture's IR graph (bench/data/nas-bench-macro-c10.csv, bench/nas-macro.ts); a macro space of
  * 8 layers x 3 choices, 6,561 architectures in 3,969 classes of equal computation.
@@ -1309,6 +1345,16 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           () => {
             const t = loadHw360Table(hw360File(k), k);
             return tableProblem(k, HW360_PROBLEMS[k].note, t, dir, connectedCells(t), hw360Objectives(k));
+          },
+        ]),
+      ),
+      // Session 44 (table21), pre-registered before any search run on them: NB201 with HELP's latencies (the same loader).
+      ...Object.fromEntries(
+        Object.entries(TABLE21_HW360_PROBLEMS).map(([k, spec]) => [
+          k,
+          () => {
+            const t = loadHw360Table(join(process.cwd(), 'bench', 'data', spec.file ?? 'nb201-hw360.csv'), spec);
+            return tableProblem(k, spec.note, t, dir, connectedCells(t), 'accuracy:max,latency_ms:min');
           },
         ]),
       ),

@@ -56,7 +56,7 @@ export const ENERGY_COLUMNS = ['eyeriss_mj', 'bitfusion_mj', 'bismo_mj'] as cons
 /** TransNAS-Bench-101's seven task columns, in the benchmark's order. */
 const TNB_TASKS = ['scene_top1', 'object_top1', 'jigsaw_top1', 'room_negloss', 'segment_acc', 'normal_ssim', 'autoenc_ssim'] as const;
 /** NB201's accuracy columns with hwnas costs of that task's network: accuracy, its file, the cost columns' prefix. */
-const NB201_TASKS = [
+export const NB201_TASKS = [
   { accuracy: 'acc_cifar10', file: 'nb201-c10-in16.csv', prefix: 'c10_', tag: 'c10' },
   { accuracy: 'acc_cifar100', file: undefined, prefix: 'c100_', tag: 'c100' },
   { accuracy: 'acc_imagenet16', file: 'nb201-c10-in16.csv', prefix: 'in16_', tag: 'in16' },
@@ -108,7 +108,7 @@ function costPairs(prefix = ''): { latency: string; energy?: string }[] {
 }
 
 /** A spec's identity for the used-check: its fields that choose columns, sorted (the note and file names left out). */
-function specKey(family: Table20Candidate['family'], spec: Readonly<Record<string, unknown>>): string {
+export function specKey(family: Table20Candidate['family'], spec: Readonly<Record<string, unknown>>): string {
   // NAS-Bench-Graph entries leave `params` out when false
   const s = family === 'nbg' ? { dataset: spec.dataset, params: spec.params === true } : spec;
   const keep = Object.entries(s)
@@ -118,7 +118,7 @@ function specKey(family: Table20Candidate['family'], spec: Readonly<Record<strin
 }
 
 /** Each family's registered problems in bench/compare-optuna.ts. */
-const FAMILY_PROBLEMS: Readonly<Record<Table20Candidate['family'], Readonly<Record<string, Readonly<Record<string, unknown>>>>>> = {
+export const FAMILY_PROBLEMS: Readonly<Record<Table20Candidate['family'], Readonly<Record<string, Readonly<Record<string, unknown>>>>>> = {
   ecnas: { ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS },
   nbg: NBG_PROBLEMS,
   tnb: TNB_PROBLEMS,
@@ -138,13 +138,13 @@ export const TABLE20_PROBLEMS = [
 
 /**
  * The combinations the problems of bench/compare-optuna.ts used before this session (read from its *_PROBLEMS objects,
- * leaving out {@link TABLE20_PROBLEMS}, so the draw is the same after their registration).
+ * leaving out {@link TABLE20_PROBLEMS}, so the draw is the same after their registration). Session 44 (bench/table21.ts)
+ * passes `exclude` empty: every registered problem of these objects is used then.
  */
-export function usedKeys(): Set<string> {
+export function usedKeys(exclude: readonly string[] = TABLE20_PROBLEMS): Set<string> {
   const used = new Set<string>();
   for (const family of Object.keys(FAMILY_PROBLEMS) as Table20Candidate['family'][])
-    for (const [name, spec] of Object.entries(FAMILY_PROBLEMS[family]))
-      if (!(TABLE20_PROBLEMS as readonly string[]).includes(name)) used.add(specKey(family, spec));
+    for (const [name, spec] of Object.entries(FAMILY_PROBLEMS[family])) if (!exclude.includes(name)) used.add(specKey(family, spec));
   return used;
 }
 
