@@ -783,6 +783,39 @@ test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away f
     );
 });
 
+test('tpe classMix: the class index is built once per key function and space; a reused one proposes as a fresh one', async () => {
+  // two key functions computing the same classes (500 of the 625 points one class), each counting its calls
+  const counts = [0, 0];
+  const keyFn =
+    (i: number) =>
+    (p: Params): string => {
+      counts[i] = (counts[i] as number) + 1;
+      return (p.a as number) < 4 ? 'big' : JSON.stringify(p);
+    };
+  const [first, second] = [keyFn(0), keyFn(1)];
+  const keyed = (s: SearchStrategy, classOf: (p: Params) => string): SearchStrategy => ({ name: s.name, ask: (ctx) => s.ask({ ...ctx, classOf }) });
+  const make = () => new Tpe({ classMix: 0.5, classMixAt: 'ask' });
+  let built = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const before = counts[0] as number;
+    const run = await runTri(keyed(make(), first), m, seed);
+    if ((counts[0] as number) - before >= 625) built++;
+    const callsAgain = counts[0] as number;
+    const again = await runTri(keyed(make(), first), m, seed);
+    assert.ok(
+      (counts[0] as number) - callsAgain < 625,
+      `a second run with the same key function enumerates nothing (${(counts[0] as number) - callsAgain} key calls)`,
+    );
+    assert.deepEqual(paramsKey(again), paramsKey(run), 'the reused index: the same proposals');
+    const fresh = counts[1] as number;
+    const other = await runTri(keyed(make(), second), m, seed);
+    if ((counts[1] as number) - fresh >= 625) built++;
+    assert.deepEqual(paramsKey(other), paramsKey(run), 'a fresh index (another key function): the same proposals');
+    assert.notDeepEqual(paramsKey(run), paramsKey(await runTri(new Tpe(), m, seed)), 'classMix acts on these runs');
+  }
+  assert.equal(built, 2, 'each key function enumerated the space once, in its first run');
+});
+
 test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the context gives a class key; off or without a key exactly as before', async () => {
   // a class key under which 500 of the tri space's 625 points are one class ('big') and the others one class each
   const classOf = (p: Params): string => ((p.a as number) < 4 ? 'big' : JSON.stringify(p));

@@ -19,7 +19,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, paretoFront, toMinimization, violation } from '../pareto.js';
-import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
+import { categoricalIndex, type ParamSpec, type SearchSpace, sampleParam } from '../space.js';
 import { type AskContext, failedOnItsPoint, type JsonValue, type Params, type SearchStrategy, type Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { breed, NSGA2_VARIATION } from './variation.js';
@@ -652,47 +652,21 @@ export class Tpe implements SearchStrategy {
     return best?.p;
   }
 
-  /** classMix: per class key, the space's classes and each class's points (null: not a small categorical space). */
-  private classIndex = new WeakMap<(p: Params) => string, { readonly keys: string[]; readonly members: Params[][] } | null>();
-
   /**
    * classMix: a class not yet evaluated, drawn uniformly among the space's classes (at most 100 draws), and a point of
    * it drawn uniformly; undefined where the space is not categorical with at most 200,000 points, or no draw is new.
    */
   private classDraw(ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
-    const { space, rng } = ctx;
-    let idx = this.classIndex.get(classOf);
-    if (idx === undefined) {
-      idx = null;
-      const specs = space.names.map((n) => space.params[n] as ParamSpec);
-      const sizes = specs.map((s) => (s.kind === 'categorical' ? s.choices.length : 0));
-      const total = sizes.reduce((a, b) => a * b, 1);
-      if (total > 0 && total <= 200_000) {
-        const byKey = new Map<string, Params[]>();
-        for (let i = 0; i < total; i++) {
-          let r = i;
-          const p: Record<string, JsonValue> = {};
-          specs.forEach((s, k) => {
-            const n = sizes[k] as number;
-            p[space.names[k] as string] = (s as { choices: readonly JsonValue[] }).choices[r % n] as JsonValue;
-            r = Math.floor(r / n);
-          });
-          const key = classOf(p);
-          const m = byKey.get(key);
-          if (m) m.push(p);
-          else byKey.set(key, [p]);
-        }
-        idx = { keys: [...byKey.keys()], members: [...byKey.values()] };
-      }
-      this.classIndex.set(classOf, idx);
-    }
+    const { rng } = ctx;
+    const idx = classIndex(ctx.space, classOf);
     if (idx === null) return undefined;
     const seenCls = this.seenClasses(ctx, classOf);
     for (let t = 0; t < 100; t++) {
       const c = rng.int(0, idx.keys.length - 1);
       if (seenCls.has(idx.keys[c] as string)) continue;
-      const m = idx.members[c] as Params[];
-      return m[rng.int(0, m.length - 1)];
+      const m = idx.members[c] as readonly Params[];
+      // a copy: the index is shared by every run on the space
+      return { ...(m[rng.int(0, m.length - 1)] as Params) };
     }
     return undefined;
   }
@@ -1170,6 +1144,53 @@ function fromPoint(names: readonly string[], specs: readonly ParamSpec[], dims: 
   return out;
 }
 
+/** classMix: a space's classes under a class key, in order of first appearance, and each class's points. */
+interface ClassIndex {
+  readonly keys: readonly string[];
+  readonly members: readonly (readonly Params[])[];
+}
+
+/**
+ * classMix's class index per class key function and space object (null: not a categorical space of at most 200,000
+ * points), built once per process: every `Tpe` given the same key function (the repeat filter's is one per
+ * architecture space object, `computationClassKey`) on the same space reuses it. The index depends on the space and
+ * the key only, so a reused one gives the proposals a fresh one would.
+ */
+const CLASS_INDEX = new WeakMap<(p: Params) => string, WeakMap<SearchSpace, ClassIndex | null>>();
+
+/** The class index of `space` under `classOf` (see `CLASS_INDEX`): the points enumerated in mixed-radix order. */
+function classIndex(space: SearchSpace, classOf: (p: Params) => string): ClassIndex | null {
+  let bySpace = CLASS_INDEX.get(classOf);
+  if (bySpace === undefined) {
+    bySpace = new WeakMap();
+    CLASS_INDEX.set(classOf, bySpace);
+  }
+  const hit = bySpace.get(space);
+  if (hit !== undefined) return hit;
+  let idx: ClassIndex | null = null;
+  const specs = space.names.map((n) => space.params[n] as ParamSpec);
+  const sizes = specs.map((s) => (s.kind === 'categorical' ? s.choices.length : 0));
+  const total = sizes.reduce((a, b) => a * b, 1);
+  if (total > 0 && total <= 200_000) {
+    const byKey = new Map<string, Params[]>();
+    for (let i = 0; i < total; i++) {
+      let r = i;
+      const p: Record<string, JsonValue> = {};
+      specs.forEach((s, k) => {
+        const n = sizes[k] as number;
+        p[space.names[k] as string] = (s as { choices: readonly JsonValue[] }).choices[r % n] as JsonValue;
+        r = Math.floor(r / n);
+      });
+      const key = classOf(p);
+      const m = byKey.get(key);
+      if (m) m.push(p);
+      else byKey.set(key, [p]);
+    }
+    idx = { keys: [...byKey.keys()], members: [...byKey.values()] };
+  }
+  bySpace.set(space, idx);
+  return idx;
+}
 /** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
 function historyHash(h: readonly Trial[], names: readonly string[]): string {
   let a = 0x811c9dc5;
