@@ -837,9 +837,23 @@ test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the
     assert.deepEqual(paramsKey(await runTri(new Tpe({ classMix: 1 }), m, seed)), paramsKey(plain), 'no class key: off');
   }
   assert.ok(plainBig >= 15, `plain start-up draws of the big class: ${plainBig} of 30 (the check can fail)`);
+  // 'ranked': every model ask still a new class, but the best of `candidates` class-uniform draws by l / g: a better
+  // front than 'ask's unranked draws
+  let hvAsk = 0;
+  let hvRanked = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const ref = [3, 3, 3].slice(0, m);
+    const asks = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'ask' })), m, seed);
+    const ranked = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'ranked' })), m, seed);
+    assert.equal(new Set(ranked.map((t) => classOf(t.params))).size, ranked.length, "'ranked' with q = 1: every trial a new class");
+    assert.deepEqual(paramsKey(ranked).slice(0, 10), paramsKey(asks).slice(0, 10), "'ranked': the start-up as 'ask'");
+    hvAsk += frontHv(asks, ref);
+    hvRanked += frontHv(ranked, ref);
+  }
+  assert.ok(hvRanked > hvAsk, `'ranked' front hypervolume ${hvRanked.toFixed(4)} vs 'ask' ${hvAsk.toFixed(4)}`);
   for (const [opt, bad, msg] of [
     ['classMix', 1.5, /classMix 1.5: expected a share in \[0, 1\]/],
-    ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior' or 'ask'/],
+    ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior', 'ask' or 'ranked'/],
   ] as const)
     assert.throws(
       () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),

@@ -188,11 +188,12 @@ export interface TpeOptions {
    * multivariate candidate drawn from l(x)'s prior kernel is replaced by a class-uniform draw with probability q (it is
    * still ranked by log l - log g); 'startup' the start-up only; 'prior' the prior candidates only; 'ask' the start-up as
    * 'both', and a share q of the model asks (by trial number, so the repeat filter's re-asks of one trial agree)
-   * propose a class-uniform draw outright. No class key, or another space: exactly as without the option.
+   * propose a class-uniform draw outright; 'ranked' (session 44) as 'ask', but such an ask proposes the best of
+   * `candidates` class-uniform draws by log l - log g. No class key, or another space: exactly as without the option.
    */
   readonly classMix?: number;
-  /** Where `classMix` acts: 'both' (default), 'startup', 'prior' or 'ask' (see `classMix`). */
-  readonly classMixAt?: 'both' | 'startup' | 'prior' | 'ask';
+  /** Where `classMix` acts: 'both' (default), 'startup', 'prior', 'ask' or 'ranked' (see `classMix`). */
+  readonly classMixAt?: 'both' | 'startup' | 'prior' | 'ask' | 'ranked';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -343,8 +344,8 @@ export class Tpe implements SearchStrategy {
     if (!int(o.failedLast, 0)) throw new ConfigError(`tpe failedLast ${JSON.stringify(options.failedLast)}: expected an integer >= 0 (0: every failed trial)`);
     if (!(o.classMix >= 0 && o.classMix <= 1))
       throw new ConfigError(`tpe classMix ${JSON.stringify(options.classMix)}: expected a share in [0, 1] (0: no class-uniform draws)`);
-    if (!['both', 'startup', 'prior', 'ask'].includes(o.classMixAt))
-      throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior' or 'ask'`);
+    if (!['both', 'startup', 'prior', 'ask', 'ranked'].includes(o.classMixAt))
+      throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior', 'ask' or 'ranked'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -375,8 +376,8 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
-    if (mix && this.o.classMixAt === 'ask' && (0.5 + ctx.trialNumber * GOLDEN) % 1 < this.o.classMix) {
-      const p = this.classDraw(ctx, mix);
+    if (mix && (this.o.classMixAt === 'ask' || this.o.classMixAt === 'ranked') && (0.5 + ctx.trialNumber * GOLDEN) % 1 < this.o.classMix) {
+      const p = this.o.classMixAt === 'ask' ? this.classDraw(ctx, mix) : this.rankedClassDraw(model, ctx, mix);
       if (p !== undefined) return p;
     }
     if (model.parents) {
@@ -656,11 +657,11 @@ export class Tpe implements SearchStrategy {
    * classMix: a class not yet evaluated, drawn uniformly among the space's classes (at most 100 draws), and a point of
    * it drawn uniformly; undefined where the space is not categorical with at most 200,000 points, or no draw is new.
    */
-  private classDraw(ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
+  private classDraw(ctx: AskContext, classOf: (p: Params) => string, seen?: ReadonlySet<string>): Params | undefined {
     const { rng } = ctx;
     const idx = classIndex(ctx.space, classOf);
     if (idx === null) return undefined;
-    const seenCls = this.seenClasses(ctx, classOf);
+    const seenCls = seen ?? this.seenClasses(ctx, classOf);
     for (let t = 0; t < 100; t++) {
       const c = rng.int(0, idx.keys.length - 1);
       if (seenCls.has(idx.keys[c] as string)) continue;
@@ -669,6 +670,19 @@ export class Tpe implements SearchStrategy {
       return { ...(m[rng.int(0, m.length - 1)] as Params) };
     }
     return undefined;
+  }
+
+  /** classMix 'ranked': the best by log l - log g of `candidates` class-uniform draws (undefined: no draw is new). */
+  private rankedClassDraw(model: Model, ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
+    const seen = this.seenClasses(ctx, classOf);
+    let best: { p: Params; s: number } | undefined;
+    for (let c = 0; c < this.o.candidates; c++) {
+      const p = this.classDraw(ctx, classOf, seen);
+      if (p === undefined) break;
+      const s = logRatio(model.l, model.g, model.dims, toPoint(ctx.space.names, model.specs, p));
+      if (best === undefined || s > best.s) best = { p, s };
+    }
+    return best?.p;
   }
 
   /** classMix 'both' / 'prior': a candidate from l(x) whose prior-kernel draws are class-uniform with probability q. */
