@@ -851,7 +851,20 @@ test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the
     hvRanked += frontHv(ranked, ref);
   }
   assert.ok(hvRanked > hvAsk, `'ranked' front hypervolume ${hvRanked.toFixed(4)} vs 'ask' ${hvAsk.toFixed(4)}`);
+  // classMixMinSize: this key's 625 points are in 126 classes (4.96 points per class): a bar of 5 is plain TPE exactly,
+  // a bar of 4 is the option ungated
+  for (const [m, seed] of TRI_RUNS) {
+    const on = await runTri(keyed(new Tpe({ classMix: 0.2, classMixAt: 'ask' })), m, seed);
+    assert.notDeepEqual(paramsKey(on), paramsKey(await runTri(new Tpe(), m, seed)), 'classMix 0.2 acts here');
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ classMix: 0.2, classMixAt: 'ask', classMixMinSize: 4 })), m, seed)), paramsKey(on), 'at the bar');
+    assert.deepEqual(
+      paramsKey(await runTri(keyed(new Tpe({ classMix: 0.2, classMixAt: 'ask', classMixMinSize: 5 })), m, seed)),
+      paramsKey(await runTri(new Tpe(), m, seed)),
+      'below the bar: plain',
+    );
+  }
   for (const [opt, bad, msg] of [
+    ['classMixMinSize', -1, /classMixMinSize -1: expected a number >= 0/],
     ['classMix', 1.5, /classMix 1.5: expected a share in \[0, 1\]/],
     ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior', 'ask' or 'ranked'/],
   ] as const)
