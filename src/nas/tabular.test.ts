@@ -245,6 +245,9 @@ test('computationClassKey: a space with its own classKey is keyed by it and its 
   assert.equal(queue.length, 0);
   // Without classKey the same proposals are keyed by their graphs: one skip edge in two places is two computations.
   assert.notEqual(computationClassKey(base)(one), computationClassKey(base)(oneElsewhere));
+  // One function per space object (a TPE's classMix index is keyed by it); another object, another function.
+  assert.equal(computationClassKey(space), keyOf);
+  assert.notEqual(computationClassKey({ ...space }), keyOf);
 });
 
 test('distinctComputations on a joint space: the same architecture at other bits is not a repeat; at the same bits it is', async () => {

@@ -491,14 +491,22 @@ export function nb201CanonicalArch(classes: Nb201Classes, cellIndex: number): st
 }
 
 /**
+ * {@link computationClassKey}'s function per space object: one object, so that what is keyed by it (a TPE's class
+ * index for `classMix`) is reused by every run on the space; the keys are the same either way.
+ */
+const CLASS_KEYS = new WeakMap<ArchSpace, (p: Params) => string>();
+
+/**
  * The computation class of a point of `space`, as the repeat filter ({@link distinctComputations}) sees it: the
  * space's own `classKey` when it has one; otherwise the {@link computationKey} of its graph, joined with the space's
  * `isomorphismKey` (NB201, NAS-Bench-Macro) and, on a joint space, the precision of every layer. Memoised per
- * architecture string.
+ * architecture string; one function per space object (a second call returns the first's).
  */
 export function computationClassKey(space: ArchSpace): (p: Params) => string {
+  const made = CLASS_KEYS.get(space);
+  if (made) return made;
   const memo = new Map<string, string>();
-  return (p: Params): string => {
+  const keyOf = (p: Params): string => {
     const a = space.fromParams(p);
     const s = space.format(a);
     let k = memo.get(s);
@@ -519,6 +527,8 @@ export function computationClassKey(space: ArchSpace): (p: Params) => string {
     }
     return k;
   };
+  CLASS_KEYS.set(space, keyOf);
+  return keyOf;
 }
 
 /**

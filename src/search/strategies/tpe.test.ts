@@ -783,6 +783,39 @@ test('tpe failedAbove / failedLast: failed trials in g(x) steer proposals away f
     );
 });
 
+test('tpe classMix: the class index is built once per key function and space; a reused one proposes as a fresh one', async () => {
+  // two key functions computing the same classes (500 of the 625 points one class), each counting its calls
+  const counts = [0, 0];
+  const keyFn =
+    (i: number) =>
+    (p: Params): string => {
+      counts[i] = (counts[i] as number) + 1;
+      return (p.a as number) < 4 ? 'big' : JSON.stringify(p);
+    };
+  const [first, second] = [keyFn(0), keyFn(1)];
+  const keyed = (s: SearchStrategy, classOf: (p: Params) => string): SearchStrategy => ({ name: s.name, ask: (ctx) => s.ask({ ...ctx, classOf }) });
+  const make = () => new Tpe({ classMix: 0.5, classMixAt: 'ask' });
+  let built = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const before = counts[0] as number;
+    const run = await runTri(keyed(make(), first), m, seed);
+    if ((counts[0] as number) - before >= 625) built++;
+    const callsAgain = counts[0] as number;
+    const again = await runTri(keyed(make(), first), m, seed);
+    assert.ok(
+      (counts[0] as number) - callsAgain < 625,
+      `a second run with the same key function enumerates nothing (${(counts[0] as number) - callsAgain} key calls)`,
+    );
+    assert.deepEqual(paramsKey(again), paramsKey(run), 'the reused index: the same proposals');
+    const fresh = counts[1] as number;
+    const other = await runTri(keyed(make(), second), m, seed);
+    if ((counts[1] as number) - fresh >= 625) built++;
+    assert.deepEqual(paramsKey(other), paramsKey(run), 'a fresh index (another key function): the same proposals');
+    assert.notDeepEqual(paramsKey(run), paramsKey(await runTri(new Tpe(), m, seed)), 'classMix acts on these runs');
+  }
+  assert.equal(built, 2, 'each key function enumerated the space once, in its first run');
+});
+
 test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the context gives a class key; off or without a key exactly as before', async () => {
   // a class key under which 500 of the tri space's 625 points are one class ('big') and the others one class each
   const classOf = (p: Params): string => ((p.a as number) < 4 ? 'big' : JSON.stringify(p));
@@ -804,9 +837,36 @@ test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the
     assert.deepEqual(paramsKey(await runTri(new Tpe({ classMix: 1 }), m, seed)), paramsKey(plain), 'no class key: off');
   }
   assert.ok(plainBig >= 15, `plain start-up draws of the big class: ${plainBig} of 30 (the check can fail)`);
+  // 'ranked': every model ask still a new class, but the best of `candidates` class-uniform draws by l / g: a better
+  // front than 'ask's unranked draws
+  let hvAsk = 0;
+  let hvRanked = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const ref = [3, 3, 3].slice(0, m);
+    const asks = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'ask' })), m, seed);
+    const ranked = await runTri(keyed(new Tpe({ classMix: 1, classMixAt: 'ranked' })), m, seed);
+    assert.equal(new Set(ranked.map((t) => classOf(t.params))).size, ranked.length, "'ranked' with q = 1: every trial a new class");
+    assert.deepEqual(paramsKey(ranked).slice(0, 10), paramsKey(asks).slice(0, 10), "'ranked': the start-up as 'ask'");
+    hvAsk += frontHv(asks, ref);
+    hvRanked += frontHv(ranked, ref);
+  }
+  assert.ok(hvRanked > hvAsk, `'ranked' front hypervolume ${hvRanked.toFixed(4)} vs 'ask' ${hvAsk.toFixed(4)}`);
+  // classMixMinSize: this key's 625 points are in 126 classes (4.96 points per class): a bar of 5 is plain TPE exactly,
+  // a bar of 4 is the option ungated
+  for (const [m, seed] of TRI_RUNS) {
+    const on = await runTri(keyed(new Tpe({ classMix: 0.2, classMixAt: 'ask' })), m, seed);
+    assert.notDeepEqual(paramsKey(on), paramsKey(await runTri(new Tpe(), m, seed)), 'classMix 0.2 acts here');
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ classMix: 0.2, classMixAt: 'ask', classMixMinSize: 4 })), m, seed)), paramsKey(on), 'at the bar');
+    assert.deepEqual(
+      paramsKey(await runTri(keyed(new Tpe({ classMix: 0.2, classMixAt: 'ask', classMixMinSize: 5 })), m, seed)),
+      paramsKey(await runTri(new Tpe(), m, seed)),
+      'below the bar: plain',
+    );
+  }
   for (const [opt, bad, msg] of [
+    ['classMixMinSize', -1, /classMixMinSize -1: expected a number >= 0/],
     ['classMix', 1.5, /classMix 1.5: expected a share in \[0, 1\]/],
-    ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior' or 'ask'/],
+    ['classMixAt', 'all', /classMixAt "all": expected 'both', 'startup', 'prior', 'ask' or 'ranked'/],
   ] as const)
     assert.throws(
       () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),

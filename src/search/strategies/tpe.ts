@@ -19,7 +19,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, paretoFront, toMinimization, violation } from '../pareto.js';
-import { categoricalIndex, type ParamSpec, sampleParam } from '../space.js';
+import { categoricalIndex, type ParamSpec, type SearchSpace, sampleParam } from '../space.js';
 import { type AskContext, failedOnItsPoint, type JsonValue, type Params, type SearchStrategy, type Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { breed, NSGA2_VARIATION } from './variation.js';
@@ -188,11 +188,20 @@ export interface TpeOptions {
    * multivariate candidate drawn from l(x)'s prior kernel is replaced by a class-uniform draw with probability q (it is
    * still ranked by log l - log g); 'startup' the start-up only; 'prior' the prior candidates only; 'ask' the start-up as
    * 'both', and a share q of the model asks (by trial number, so the repeat filter's re-asks of one trial agree)
-   * propose a class-uniform draw outright. No class key, or another space: exactly as without the option.
+   * propose a class-uniform draw outright; 'ranked' (session 44) as 'ask', but such an ask proposes the best of
+   * `candidates` class-uniform draws by log l - log g. No class key, or another space: exactly as without the option.
    */
   readonly classMix?: number;
-  /** Where `classMix` acts: 'both' (default), 'startup', 'prior' or 'ask' (see `classMix`). */
-  readonly classMixAt?: 'both' | 'startup' | 'prior' | 'ask';
+  /** Where `classMix` acts: 'both' (default), 'startup', 'prior', 'ask' or 'ranked' (see `classMix`). */
+  readonly classMixAt?: 'both' | 'startup' | 'prior' | 'ask' | 'ranked';
+  /**
+   * With `classMix`: act only on a space whose classes hold at least this many points on average (points / classes of
+   * the enumerated space; default 0 = every space). Where the mean class is near one point a class-uniform draw is
+   * nearly a uniform one, which TPE's start-up and prior kernel already make; where it is large (EC-NAS: 27,648
+   * encodings in 2,533 classes, 10.9) class-uniform draws reach the small classes that uniform draws almost never do.
+   * Below the bar, or a space that is not enumerated: exactly as without `classMix`.
+   */
+  readonly classMixMinSize?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -296,6 +305,7 @@ export class Tpe implements SearchStrategy {
       failedLast: options.failedLast ?? 0,
       classMix: options.classMix ?? 0,
       classMixAt: options.classMixAt ?? 'both',
+      classMixMinSize: options.classMixMinSize ?? 0,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -343,8 +353,12 @@ export class Tpe implements SearchStrategy {
     if (!int(o.failedLast, 0)) throw new ConfigError(`tpe failedLast ${JSON.stringify(options.failedLast)}: expected an integer >= 0 (0: every failed trial)`);
     if (!(o.classMix >= 0 && o.classMix <= 1))
       throw new ConfigError(`tpe classMix ${JSON.stringify(options.classMix)}: expected a share in [0, 1] (0: no class-uniform draws)`);
-    if (!['both', 'startup', 'prior', 'ask'].includes(o.classMixAt))
-      throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior' or 'ask'`);
+    if (!(o.classMixMinSize >= 0 && Number.isFinite(o.classMixMinSize)))
+      throw new ConfigError(
+        `tpe classMixMinSize ${JSON.stringify(options.classMixMinSize)}: expected a number >= 0 (points per class; 0: class-uniform draws on every space)`,
+      );
+    if (!['both', 'startup', 'prior', 'ask', 'ranked'].includes(o.classMixAt))
+      throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior', 'ask' or 'ranked'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -359,7 +373,7 @@ export class Tpe implements SearchStrategy {
     const key = `${h.length}|${historyHash(h, space.names)}|${ctx.objectives.map((o) => o.direction).join(',')}|${space.names.join(',')}`;
     if (this.memo?.key !== key) this.memo = { key, model: this.model(done, ctx) };
     const model = this.memo.model;
-    const mix = this.o.classMix > 0 && ctx.classOf ? ctx.classOf : undefined;
+    const mix = this.o.classMix > 0 && ctx.classOf && this.mixesOn(ctx.space, ctx.classOf) ? ctx.classOf : undefined;
     if (model === null) {
       if (mix && this.o.classMixAt !== 'prior' && rng.next() < this.o.classMix) {
         const p = this.classDraw(ctx, mix);
@@ -375,8 +389,8 @@ export class Tpe implements SearchStrategy {
     const seen = model.seen;
     const { l, g, dims, specs } = model;
     const build = (x: readonly number[]): Params => fromPoint(space.names, specs, dims, x);
-    if (mix && this.o.classMixAt === 'ask' && (0.5 + ctx.trialNumber * GOLDEN) % 1 < this.o.classMix) {
-      const p = this.classDraw(ctx, mix);
+    if (mix && (this.o.classMixAt === 'ask' || this.o.classMixAt === 'ranked') && (0.5 + ctx.trialNumber * GOLDEN) % 1 < this.o.classMix) {
+      const p = this.o.classMixAt === 'ask' ? this.classDraw(ctx, mix) : this.rankedClassDraw(model, ctx, mix);
       if (p !== undefined) return p;
     }
     if (model.parents) {
@@ -652,49 +666,44 @@ export class Tpe implements SearchStrategy {
     return best?.p;
   }
 
-  /** classMix: per class key, the space's classes and each class's points (null: not a small categorical space). */
-  private classIndex = new WeakMap<(p: Params) => string, { readonly keys: string[]; readonly members: Params[][] } | null>();
-
   /**
    * classMix: a class not yet evaluated, drawn uniformly among the space's classes (at most 100 draws), and a point of
    * it drawn uniformly; undefined where the space is not categorical with at most 200,000 points, or no draw is new.
    */
-  private classDraw(ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
-    const { space, rng } = ctx;
-    let idx = this.classIndex.get(classOf);
-    if (idx === undefined) {
-      idx = null;
-      const specs = space.names.map((n) => space.params[n] as ParamSpec);
-      const sizes = specs.map((s) => (s.kind === 'categorical' ? s.choices.length : 0));
-      const total = sizes.reduce((a, b) => a * b, 1);
-      if (total > 0 && total <= 200_000) {
-        const byKey = new Map<string, Params[]>();
-        for (let i = 0; i < total; i++) {
-          let r = i;
-          const p: Record<string, JsonValue> = {};
-          specs.forEach((s, k) => {
-            const n = sizes[k] as number;
-            p[space.names[k] as string] = (s as { choices: readonly JsonValue[] }).choices[r % n] as JsonValue;
-            r = Math.floor(r / n);
-          });
-          const key = classOf(p);
-          const m = byKey.get(key);
-          if (m) m.push(p);
-          else byKey.set(key, [p]);
-        }
-        idx = { keys: [...byKey.keys()], members: [...byKey.values()] };
-      }
-      this.classIndex.set(classOf, idx);
-    }
+  private classDraw(ctx: AskContext, classOf: (p: Params) => string, seen?: ReadonlySet<string>): Params | undefined {
+    const { rng } = ctx;
+    const idx = classIndex(ctx.space, classOf);
     if (idx === null) return undefined;
-    const seenCls = this.seenClasses(ctx, classOf);
+    const seenCls = seen ?? this.seenClasses(ctx, classOf);
     for (let t = 0; t < 100; t++) {
       const c = rng.int(0, idx.keys.length - 1);
       if (seenCls.has(idx.keys[c] as string)) continue;
-      const m = idx.members[c] as Params[];
-      return m[rng.int(0, m.length - 1)];
+      const m = idx.members[c] as readonly Params[];
+      // a copy: the index is shared by every run on the space
+      return { ...(m[rng.int(0, m.length - 1)] as Params) };
     }
     return undefined;
+  }
+
+  /** classMix's gate (`classMixMinSize`): the space's mean class size reaches the bar (no bar: every space). */
+  private mixesOn(space: SearchSpace, classOf: (p: Params) => string): boolean {
+    if (this.o.classMixMinSize === 0) return true;
+    const idx = classIndex(space, classOf);
+    if (idx === null) return false;
+    return idx.points / idx.keys.length >= this.o.classMixMinSize;
+  }
+
+  /** classMix 'ranked': the best by log l - log g of `candidates` class-uniform draws (undefined: no draw is new). */
+  private rankedClassDraw(model: Model, ctx: AskContext, classOf: (p: Params) => string): Params | undefined {
+    const seen = this.seenClasses(ctx, classOf);
+    let best: { p: Params; s: number } | undefined;
+    for (let c = 0; c < this.o.candidates; c++) {
+      const p = this.classDraw(ctx, classOf, seen);
+      if (p === undefined) break;
+      const s = logRatio(model.l, model.g, model.dims, toPoint(ctx.space.names, model.specs, p));
+      if (best === undefined || s > best.s) best = { p, s };
+    }
+    return best?.p;
   }
 
   /** classMix 'both' / 'prior': a candidate from l(x) whose prior-kernel draws are class-uniform with probability q. */
@@ -1170,6 +1179,55 @@ function fromPoint(names: readonly string[], specs: readonly ParamSpec[], dims: 
   return out;
 }
 
+/** classMix: a space's classes under a class key, in order of first appearance, and each class's points. */
+interface ClassIndex {
+  /** Points of the space. */
+  readonly points: number;
+  readonly keys: readonly string[];
+  readonly members: readonly (readonly Params[])[];
+}
+
+/**
+ * classMix's class index per class key function and space object (null: not a categorical space of at most 200,000
+ * points), built once per process: every `Tpe` given the same key function (the repeat filter's is one per
+ * architecture space object, `computationClassKey`) on the same space reuses it. The index depends on the space and
+ * the key only, so a reused one gives the proposals a fresh one would.
+ */
+const CLASS_INDEX = new WeakMap<(p: Params) => string, WeakMap<SearchSpace, ClassIndex | null>>();
+
+/** The class index of `space` under `classOf` (see `CLASS_INDEX`): the points enumerated in mixed-radix order. */
+function classIndex(space: SearchSpace, classOf: (p: Params) => string): ClassIndex | null {
+  let bySpace = CLASS_INDEX.get(classOf);
+  if (bySpace === undefined) {
+    bySpace = new WeakMap();
+    CLASS_INDEX.set(classOf, bySpace);
+  }
+  const hit = bySpace.get(space);
+  if (hit !== undefined) return hit;
+  let idx: ClassIndex | null = null;
+  const specs = space.names.map((n) => space.params[n] as ParamSpec);
+  const sizes = specs.map((s) => (s.kind === 'categorical' ? s.choices.length : 0));
+  const total = sizes.reduce((a, b) => a * b, 1);
+  if (total > 0 && total <= 200_000) {
+    const byKey = new Map<string, Params[]>();
+    for (let i = 0; i < total; i++) {
+      let r = i;
+      const p: Record<string, JsonValue> = {};
+      specs.forEach((s, k) => {
+        const n = sizes[k] as number;
+        p[space.names[k] as string] = (s as { choices: readonly JsonValue[] }).choices[r % n] as JsonValue;
+        r = Math.floor(r / n);
+      });
+      const key = classOf(p);
+      const m = byKey.get(key);
+      if (m) m.push(p);
+      else byKey.set(key, [p]);
+    }
+    idx = { points: total, keys: [...byKey.keys()], members: [...byKey.values()] };
+  }
+  bySpace.set(space, idx);
+  return idx;
+}
 /** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
 function historyHash(h: readonly Trial[], names: readonly string[]): string {
   let a = 0x811c9dc5;
