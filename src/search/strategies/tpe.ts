@@ -1228,6 +1228,7 @@ function classIndex(space: SearchSpace, classOf: (p: Params) => string): ClassIn
   bySpace.set(space, idx);
   return idx;
 }
+
 /** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
 function historyHash(h: readonly Trial[], names: readonly string[]): string {
   let a = 0x811c9dc5;
