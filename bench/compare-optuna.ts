@@ -705,14 +705,19 @@ export function macroFile(): string {
   return join(process.cwd(), 'bench', 'data', 'nas-bench-macro-c10.csv');
 }
 
-/** The path of the CSV that holds an hw360 problem's columns. */
-export function hw360File(problem: Hw360Problem): string {
-  return join(process.cwd(), 'bench', 'data', (HW360_PROBLEMS[problem] as Hw360Spec).file ?? 'nb201-hw360.csv');
+/** An hw360 problem's spec: its own, or the one registered under its name. */
+function hw360Spec(problem: Hw360Problem | Hw360Spec): Hw360Spec {
+  return typeof problem === 'string' ? (HW360_PROBLEMS[problem] as Hw360Spec) : problem;
+}
+
+/** The path of the CSV that holds an hw360 problem's columns (a problem's name or its spec). */
+export function hw360File(problem: Hw360Problem | Hw360Spec): string {
+  return join(process.cwd(), 'bench', 'data', hw360Spec(problem).file ?? 'nb201-hw360.csv');
 }
 
 /** The objectives of an hw360 problem: accuracy:max, latency_ms:min and, with an energy column, energy_mj:min. */
-export function hw360Objectives(problem: Hw360Problem): string {
-  return (HW360_PROBLEMS[problem] as Hw360Spec).energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min';
+export function hw360Objectives(problem: Hw360Problem | Hw360Spec): string {
+  return hw360Spec(problem).energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min';
 }
 
 /**
@@ -720,7 +725,7 @@ export function hw360Objectives(problem: Hw360Problem): string {
  * fraction; a score such as Darcy Flow's as it is, in [-1, 1]), latency_ms and, for 3-objective problems, energy_mj.
  */
 export function loadHw360Table(path: string, problem: Hw360Problem | Hw360Spec): NasTable {
-  const pair = typeof problem === 'string' ? (HW360_PROBLEMS[problem] as Hw360Spec) : problem;
+  const pair = hw360Spec(problem);
   const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
   const space = nb201Space();
   const costPath = pair.costFile === undefined ? undefined : join(dirname(path), pair.costFile);
@@ -1353,8 +1358,8 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
         Object.entries(TABLE21_HW360_PROBLEMS).map(([k, spec]) => [
           k,
           () => {
-            const t = loadHw360Table(join(process.cwd(), 'bench', 'data', spec.file ?? 'nb201-hw360.csv'), spec);
-            return tableProblem(k, spec.note, t, dir, connectedCells(t), 'accuracy:max,latency_ms:min');
+            const t = loadHw360Table(hw360File(spec), spec);
+            return tableProblem(k, spec.note, t, dir, connectedCells(t), hw360Objectives(spec));
           },
         ]),
       ),
