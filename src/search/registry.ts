@@ -5,13 +5,14 @@
  */
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from './space.js';
+import { Auto } from './strategies/auto.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
 import { Tpe, type TpeOptions } from './strategies/tpe.js';
-import type { Objective, SearchStrategy } from './types.js';
+import type { JsonValue, Objective, SearchStrategy } from './types.js';
 
 /** What a strategy factory may know about the study it serves besides its own options. */
 export interface StrategyContext {
@@ -90,8 +91,13 @@ export function defaultPopulationSize(nTrials: number): number {
  * several generations (a fixed 50 made a 60-trial NSGA-II study random search for its first 50 trials);
  * BO: startup trials from the encoded dimension. `populationSize` overrides the tenth-of-budget rule.
  */
-export function defaultStrategyOptions(name: string, nTrials: number, encodedDimension: number, populationSize?: number): Record<string, number> {
+export function defaultStrategyOptions(name: string, nTrials: number, encodedDimension: number, populationSize?: number): Record<string, JsonValue> {
   const canonical = canonicalStrategyName(name);
+  // auto: the defaults of the strategies it picks between (options given for `large` / `small` replace them)
+  if (canonical === AUTO)
+    return Object.fromEntries(
+      Object.entries(AUTO_PICKS).map(([k, n]) => [k, { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) }]),
+    );
   const pop = Math.min(populationSize ?? defaultPopulationSize(nTrials), Math.max(4, Math.floor(nTrials / 3)));
   if (canonical === 'nsga2') return { populationSize: pop };
   if (canonical === 'regularized-evolution') return { populationSize: pop, sampleSize: Math.max(2, Math.round(pop / 4)) };
@@ -177,14 +183,49 @@ function createPrescreen(options: Readonly<Record<string, unknown>>, ctx: Strate
     'endSide',
   ];
   knownOptions('prescreen', options, ['inner', ...known]);
-  let ref: { name: string; options: Record<string, unknown> };
-  if (typeof inner === 'string') ref = { name: inner, options: {} };
-  else if (inner !== null && typeof inner === 'object' && typeof (inner as { name?: unknown }).name === 'string') {
-    const io = (inner as { options?: unknown }).options;
-    if (io !== undefined && (io === null || typeof io !== 'object' || Array.isArray(io)))
-      throw new ConfigError(`strategy 'prescreen' option inner.options ${JSON.stringify(io)}: expected an object`);
-    ref = { name: (inner as { name: string }).name, options: (io ?? {}) as Record<string, unknown> };
-  } else throw new ConfigError(`strategy 'prescreen' option inner ${JSON.stringify(inner)}: expected a strategy name or { name, options }`);
+  const ref = strategyRef('prescreen', 'inner', inner);
   if (canonicalStrategyName(ref.name) === PRESCREEN) throw new ConfigError("strategy 'prescreen' option inner = 'prescreen': expected another strategy");
   return new Prescreen(createStrategy(ref.name, ref.options, ctx), rest as PrescreenOptions);
 }
+
+/** A strategy named in another's options (`option` of `owner`): a registry name or `{ name, options }`. */
+function strategyRef(owner: string, option: string, value: unknown): { name: string; options: Record<string, unknown> } {
+  if (typeof value === 'string') return { name: value, options: {} };
+  if (value !== null && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string') {
+    const io = (value as { options?: unknown }).options;
+    if (io !== undefined && (io === null || typeof io !== 'object' || Array.isArray(io)))
+      throw new ConfigError(`strategy '${owner}' option ${option}.options ${JSON.stringify(io)}: expected an object`);
+    return { name: (value as { name: string }).name, options: (io ?? {}) as Record<string, unknown> };
+  }
+  throw new ConfigError(`strategy '${owner}' option ${option} ${JSON.stringify(value)}: expected a strategy name or { name, options }`);
+}
+
+/** Registry name of the strategy that picks NSGA-II or TPE by the space's classes of equal computation. */
+export const AUTO = 'auto';
+/** The strategies 'auto' picks between by default. */
+const AUTO_PICKS = { large: 'nsga2', small: 'tpe' } as const;
+
+/** 'auto' from JSON options: `large` (default 'nsga2'), `small` (default 'tpe'), each a name or `{ name, options }`, and `minClassSize`. */
+function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const {
+    large = AUTO_PICKS.large,
+    small = AUTO_PICKS.small,
+    minClassSize,
+  } = knownOptions<Record<string, unknown>>(AUTO, options, ['large', 'small', 'minClassSize']);
+  if (minClassSize !== undefined && !(typeof minClassSize === 'number' && Number.isFinite(minClassSize) && minClassSize >= 1))
+    throw new ConfigError(
+      `strategy 'auto' option minClassSize ${JSON.stringify(minClassSize)}: expected a number >= 1 (points per class of equal computation)`,
+    );
+  const make = (option: string, value: unknown): SearchStrategy => {
+    const ref = strategyRef(AUTO, option, value);
+    if (canonicalStrategyName(ref.name) === AUTO) throw new ConfigError(`strategy 'auto' option ${option} = 'auto': expected another strategy`);
+    return createStrategy(ref.name, ref.options, ctx);
+  };
+  return new Auto(make('large', large), make('small', small), minClassSize === undefined ? {} : { minClassSize });
+}
+
+registerStrategy(
+  AUTO,
+  createAuto,
+  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize)',
+);

@@ -8,6 +8,7 @@ import { BRANIN_MINIMUM, branin, zdt1, zdt1TrueHypervolume, zdt2, zdt2TrueHyperv
 import { runTrials } from '../testing/run-trials.js';
 import { strategyConformance } from '../testing/strategy-conformance.js';
 import type { SearchStrategy, Trial } from '../types.js';
+import { Auto } from './auto.js';
 import { BayesianOptimization, perturb } from './bayesian.js';
 import { Nsga2 } from './nsga2.js';
 import { Prescreen } from './prescreen.js';
@@ -21,13 +22,14 @@ const makers: Record<string, () => SearchStrategy> = {
   bo: () => new BayesianOptimization({ candidates: 200, refine: 2, restarts: 1 }),
   'regularized-evolution': () => new RegularizedEvolution({ populationSize: 8, sampleSize: 3 }),
   tpe: () => new Tpe(),
+  auto: () => new Auto(new Nsga2({ populationSize: 8 }), new Tpe()),
   prescreen: () => new Prescreen(new Nsga2({ populationSize: 8 }), { startupTrials: 10, candidates: 6 }),
 };
 
 test('every registered strategy has a conformance run', () => {
   assert.deepEqual(strategyNames(), Object.keys(makers).sort());
   for (const name of strategyNames()) assert.equal(createStrategy(name).name, name);
-  assert.throws(() => createStrategy('cma-es'), /unknown search strategy 'cma-es'; expected one of bo, nsga2/);
+  assert.throws(() => createStrategy('cma-es'), /unknown search strategy 'cma-es'; expected one of auto, bo, nsga2/);
 });
 
 for (const [name, make] of Object.entries(makers)) strategyConformance(name, make);

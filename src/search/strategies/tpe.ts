@@ -1180,7 +1180,7 @@ function fromPoint(names: readonly string[], specs: readonly ParamSpec[], dims: 
 }
 
 /** classMix: a space's classes under a class key, in order of first appearance, and each class's points. */
-interface ClassIndex {
+export interface ClassIndex {
   /** Points of the space. */
   readonly points: number;
   readonly keys: readonly string[];
@@ -1196,7 +1196,7 @@ interface ClassIndex {
 const CLASS_INDEX = new WeakMap<(p: Params) => string, WeakMap<SearchSpace, ClassIndex | null>>();
 
 /** The class index of `space` under `classOf` (see `CLASS_INDEX`): the points enumerated in mixed-radix order. */
-function classIndex(space: SearchSpace, classOf: (p: Params) => string): ClassIndex | null {
+export function classIndex(space: SearchSpace, classOf: (p: Params) => string): ClassIndex | null {
   let bySpace = CLASS_INDEX.get(classOf);
   if (bySpace === undefined) {
     bySpace = new WeakMap();

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '../../errors.js';
+import { createStrategy, defaultStrategyOptions } from '../registry.js';
+import { SearchSpace } from '../space.js';
+import { runTrials } from '../testing/run-trials.js';
+import type { Objective, Params, SearchStrategy } from '../types.js';
+import { type Auto, meanClassSize } from './auto.js';
+
+// 256 points; `live` keys 64 classes of 4 points (b never changes the class: a dead edge), `all` 256 classes of 1.
+const space = new SearchSpace({
+  a1: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
+  a2: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
+  a3: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
+  b: { kind: 'categorical', choices: ['w', 'x', 'y', 'z'] },
+});
+const live = (p: Params): string => `${p.a1}${p.a2}${p.a3}`;
+const all = (p: Params): string => `${p.a1}${p.a2}${p.a3}${p.b}`;
+const objectives: Objective[] = [
+  { name: 'f1', direction: 'minimize' },
+  { name: 'f2', direction: 'minimize' },
+];
+const score = (p: Params, n: string): number => ['p', 'q', 'r', 's'].indexOf(p[n] as string);
+const evaluate = (p: Params) => ({ values: [score(p, 'a1') + score(p, 'a2'), 6 - score(p, 'a1') - score(p, 'a3') + 0.1 * score(p, 'a2')] });
+
+/** The class key handed to the strategy, as the NAS repeat filter does. */
+const keyed = (s: SearchStrategy, classOf: (p: Params) => string): SearchStrategy => ({
+  name: s.name,
+  ask: (ctx) => s.ask({ ...ctx, classOf }),
+});
+
+async function params(s: SearchStrategy, classOf: (p: Params) => string): Promise<Params[]> {
+  const trials = await runTrials({ strategy: keyed(s, classOf), space, objectives, nTrials: 40, seed: 5, evaluate });
+  return trials.map((t) => t.params);
+}
+
+test('meanClassSize: points per class under the key', () => {
+  assert.equal(meanClassSize(space, live), 4);
+  assert.equal(meanClassSize(space, all), 1);
+  assert.equal(meanClassSize(space, undefined), undefined);
+});
+
+test('auto runs NSGA-II where classes average >= 4 points, TPE elsewhere, and gives the trials of the one it picks', async () => {
+  const opts = { large: { name: 'nsga2', options: { populationSize: 10 } } };
+  const big = createStrategy('auto', opts) as Auto;
+  assert.deepEqual(await params(big, live), await params(createStrategy('nsga2', { populationSize: 10 }), live));
+  assert.equal(big.chosen?.name, 'nsga2');
+  assert.equal(big.classSize, 4);
+  const small = createStrategy('auto', opts) as Auto;
+  assert.deepEqual(await params(small, all), await params(createStrategy('tpe'), all));
+  assert.equal(small.chosen?.name, 'tpe');
+  // the bar is an option: at 5 the 4-point classes run TPE
+  const raised = createStrategy('auto', { ...opts, minClassSize: 5 }) as Auto;
+  await params(raised, live);
+  assert.equal(raised.chosen?.name, 'tpe');
+  // the two picks differ on this problem, so the equalities above can fail
+  assert.notDeepEqual(await params(createStrategy('nsga2', { populationSize: 10 }), live), await params(createStrategy('tpe'), live));
+});
+
+test("auto's NAS defaults are those of the strategies it picks; bad options are errors naming them", () => {
+  assert.deepEqual(defaultStrategyOptions('auto', 300, 10), {
+    large: { name: 'nsga2', options: { populationSize: 30 } },
+    small: { name: 'tpe', options: {} },
+  });
+  const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
+    assert.throws(
+      () => createStrategy('auto', o),
+      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+    );
+  bad({ minClassSize: 0 }, /minClassSize 0: expected a number >= 1/);
+  bad({ minClassSize: 'big' }, /minClassSize "big"/);
+  bad({ large: 'auto' }, /large = 'auto': expected another strategy/);
+  bad({ small: 42 }, /option small 42: expected a strategy name or \{ name, options \}/);
+  bad({ large: 'nope' }, /unknown search strategy 'nope'/);
+  bad({ pick: 'tpe' }, /'auto': unknown option 'pick'/);
+});
