@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from './space.js';
-import { Auto } from './strategies/auto.js';
+import { AUTO_PICKS, Auto } from './strategies/auto.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
@@ -202,8 +202,6 @@ function strategyRef(owner: string, option: string, value: unknown): { name: str
 
 /** Registry name of the strategy that picks NSGA-II or TPE by the space's classes of equal computation. */
 export const AUTO = 'auto';
-/** The strategies 'auto' picks between by default. */
-const AUTO_PICKS = { large: 'nsga2', small: 'tpe' } as const;
 
 /** 'auto' from JSON options: `large` (default 'nsga2'), `small` (default 'tpe'), each a name or `{ name, options }`, and `minClassSize`. */
 function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {

@@ -210,3 +210,21 @@ test('hwnas nas --budget beyond the table: stops at the table size with a note i
   assert.equal(big.code, 2, big.stderr);
   assert.match(big.stderr, /--budget 100000000: expected at most 10000000/);
 });
+
+test('hwnas nas --strategy auto: says which strategy it runs and why, and runs exactly that one', async () => {
+  const work = mkdtempSync(join(dir, 'auto-'));
+  const args = (s: string) => ['nas', '--space', 'nb201', '--table', TABLE, '--strategy', s, '--budget', '30', '--seed', '3', '--store', `${s}.sqlite`];
+  const auto = await runHwnas(work, ...args('auto'), '--json');
+  assert.equal(auto.code, 0, auto.stderr);
+  const j = JSON.parse(auto.stdout) as NasJson & { auto: { runs: string; meanClassSize: number } };
+  // NB201's classes of equal computation (dead edges, isomorphism) average 15,625 / 7,837 points: below the bar of 4
+  assert.equal(j.auto.runs, 'tpe');
+  assert.ok(Math.abs(j.auto.meanClassSize - 15625 / 7837) < 1e-9, `${j.auto.meanClassSize}`);
+  const tpe = JSON.parse((await runHwnas(work, ...args('tpe'), '--json')).stdout) as NasJson;
+  assert.deepEqual(j.trials, tpe.trials);
+  const text = await runHwnas(work, ...args('auto'));
+  assert.match(text.stdout, /nb201 \/ auto \(runs tpe: classes of equal computation average 1\.99 points\): 30 architectures/);
+  // without the repeat filter there is no class key: auto runs TPE and says so
+  const plain = await runHwnas(work, ...args('auto'), '--no-distinct', '--study', 'plain');
+  assert.match(plain.stdout, /auto \(runs tpe: no classes of equal computation known\)/);
+});

@@ -9,11 +9,12 @@ import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
-import { formatTableColumns, loadNasTable, type NasTable, resolveTableColumns } from '../../nas/tabular.js';
+import { computationClassKey, formatTableColumns, loadNasTable, type NasTable, resolveTableColumns } from '../../nas/tabular.js';
 import { canonicalStrategyName, createStrategy } from '../../search/registry.js';
 import { checkJointPrecisions, jointSpaceName } from '../../search/spaces/joint.js';
 import { archSpaceDescriptions, archSpaceTableColumns, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
+import { AUTO_PICKS, autoPick } from '../../search/strategies/auto.js';
 import { isNb201Space } from '../../search/strategies/nb201-path.js';
 import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
@@ -555,6 +556,7 @@ export function registerNas(program: Command): void {
         printNas(f, r, {
           space,
           strategy: f.strategy,
+          ...(strategyName === 'auto' ? { auto: autoRuns(space, distinct) } : {}),
           target: target.name,
           objectives,
           seed,
@@ -617,6 +619,12 @@ function capBudget(budget: number, space: ArchSpace, table?: NasTable): number {
   return c.budget;
 }
 
+/** The strategy `auto` runs on `space` (the class key comes with the repeat filter, so without it `auto` runs TPE). */
+function autoRuns(space: ArchSpace, distinct: boolean): { runs: string; meanClassSize: number | null } {
+  const pick = autoPick(space.space, distinct ? computationClassKey(space) : undefined);
+  return { runs: AUTO_PICKS[pick.side], meanClassSize: pick.classSize ?? null };
+}
+
 /** Prints a NAS result: JSON (today's fields plus `study`, `store`, `interrupted`) or the Pareto table. */
 function printNas(
   f: NasFlags,
@@ -633,12 +641,14 @@ function printNas(
     teacher?: JsonValue;
     twoStage?: JsonValue;
     predictor?: JsonValue;
+    auto?: { runs: string; meanClassSize: number | null };
   },
 ): void {
   if (f.json) {
     printJson({
       space: o.space.name,
       strategy: o.strategy,
+      ...(o.auto ? { auto: o.auto } : {}),
       target: o.target,
       objectives: o.objectives,
       seed: o.seed,
@@ -662,7 +672,7 @@ function printNas(
   }
   const out = process.stdout;
   out.write(
-    `${o.space.name} / ${o.strategy}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
+    `${o.space.name} / ${o.strategy}${o.auto ? ` (runs ${o.auto.runs}: ${o.auto.meanClassSize === null ? 'no classes of equal computation known' : `classes of equal computation average ${o.auto.meanClassSize.toFixed(2)} points`})` : ''}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
   );
   out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
   out.write(

@@ -28,6 +28,19 @@ export function meanClassSize(space: SearchSpace, classOf: ((p: Params) => strin
   return idx === null ? undefined : idx.points / idx.keys.length;
 }
 
+/** The strategies `auto` picks between unless told otherwise. */
+export const AUTO_PICKS = { large: 'nsga2', small: 'tpe' } as const;
+
+/** Which side `auto` picks on `space` under `classOf`, and the mean class size it picked on (undefined: none known). */
+export function autoPick(
+  space: SearchSpace,
+  classOf: ((p: Params) => string) | undefined,
+  minClassSize = 4,
+): { readonly side: 'large' | 'small'; readonly classSize: number | undefined } {
+  const classSize = meanClassSize(space, classOf);
+  return { side: classSize !== undefined && classSize >= minClassSize ? 'large' : 'small', classSize };
+}
+
 /** Runs `large` on spaces of large classes of equal computation, `small` elsewhere (see the module comment). */
 export class Auto implements SearchStrategy {
   readonly name = 'auto';
@@ -51,8 +64,9 @@ export class Auto implements SearchStrategy {
 
   ask(ctx: AskContext): Params | Promise<Params> {
     if (this.chosenStrategy === undefined) {
-      this.classSize = meanClassSize(ctx.space, ctx.classOf);
-      this.chosenStrategy = this.classSize !== undefined && this.classSize >= this.minClassSize ? this.large : this.small;
+      const pick = autoPick(ctx.space, ctx.classOf, this.minClassSize);
+      this.classSize = pick.classSize;
+      this.chosenStrategy = pick.side === 'large' ? this.large : this.small;
     }
     return this.chosenStrategy.ask(ctx);
   }
