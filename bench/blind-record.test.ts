@@ -11,14 +11,14 @@ import { type BlindRow, loadBlindRecord, parseBlindRecord, RECORD_METHODS, tally
 import * as compare from './compare-optuna.js';
 
 const HEADER =
-  'problem,family,costs,objectives,set,session,section,optuna_mean,optuna_worst,tpe_mean,tpe_worst,nsga2_mean,nsga2_worst,random_mean,random_worst,ehvi_mean,ehvi_worst,ehvi_note';
+  'problem,family,costs,objectives,set,session,section,optuna_mean,optuna_worst,tpe_mean,tpe_worst,nsga2_mean,nsga2_worst,random_mean,random_worst,ehvi_mean,ehvi_worst,ehvi_note,auto_mean,auto_worst';
 
-/** The text of the BENCHMARKS.md section whose title ends with `(... <name>)`, up to the next section. */
-function sectionText(benchmarks: string, name: string): string {
+/** The text of the BENCHMARKS.md section whose title ends with `(... <name>)`: up to the next section, or (`onwards`) to the end. */
+function sectionText(benchmarks: string, name: string, onwards = false): string {
   const lines = benchmarks.split('\n');
   const start = lines.findIndex((l) => l.startsWith('## ') && l.trimEnd().endsWith(` ${name})`));
   assert.ok(start >= 0, `no BENCHMARKS.md section titled (... ${name})`);
-  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  const end = onwards ? -1 : lines.findIndex((l, i) => i > start && l.startsWith('## '));
   return lines.slice(start, end < 0 ? undefined : end).join('\n');
 }
 
@@ -36,18 +36,20 @@ test('every figure of the blind record stands in its blind section of BENCHMARKS
   for (const r of rows) {
     const sec = sectionText(benchmarks, r.section);
     assert.ok(sec.includes(`\`${r.problem}\``), `${r.problem}: not named in section ${r.section}`);
+    const after = sectionText(benchmarks, r.section, true);
     const pairs: [string, { mean: number; worst: number }, boolean][] = [
       ['optuna', r.optuna, false],
       ...RECORD_METHODS.flatMap((m) => {
         const f = r.figures[m];
-        return f ? [[m, f, m === 'ehvi' && r.ehviNote === 'after-window'] as [string, { mean: number; worst: number }, boolean]] : [];
+        return f ? [[m, f, m === 'auto' || (m === 'ehvi' && r.ehviNote === 'after-window')] as [string, { mean: number; worst: number }, boolean]] : [];
       }),
     ];
     for (const [m, f, later] of pairs) {
-      // A figure re-run after its blind window stands in a later (lead) section, not in the blind one.
+      // `auto` (the lead's run beside the blind section) and a figure re-run after its blind window stand in a later
+      // section, not in the blind one.
       assert.ok(
-        printsPair(later ? benchmarks : sec, f.mean, f.worst),
-        `${r.problem}, ${m}: ${f.mean} / ${f.worst} not printed in ${later ? 'BENCHMARKS.md' : `section ${r.section}`}`,
+        printsPair(later ? after : sec, f.mean, f.worst),
+        `${r.problem}, ${m}: ${f.mean} / ${f.worst} not printed in section ${r.section}${later ? ' or after it' : ''}`,
       );
       checked++;
     }
@@ -89,6 +91,8 @@ function row(optuna: [number, number], tpe?: [number, number], ehvi?: [number, n
     '',
     ...(ehvi ?? ['', '']).map(String),
     ehviNote,
+    '',
+    '',
   ];
   return parseBlindRecord(`${HEADER}\n${cells.join(',')}\n`)[0] as BlindRow;
 }
@@ -116,16 +120,16 @@ test('a bad record is an error naming the value', () => {
       () => parseBlindRecord(`${HEADER}\n${line}\n`),
       (e: Error) => e instanceof ConfigError && pattern.test(e.message),
     );
-  bad('p,F,hwnas,2,full,45,t,0.95,0.9,0.98,x,,,,,,,', /tpe_worst 'x'/);
-  bad('p,F,hwnas,2,full,45,t,0.95,0.9,0.98,1.5,,,,,,,', /tpe_worst '1.5'/);
-  bad('p,F,hwnas,2,full,45,t,0.95,0.9,0.96,0.97,,,,,,,', /worst 0.97 above mean 0.96/);
-  bad('p,F,hwnas,4,full,45,t,0.95,0.9,,,,,,,,,', /objectives '4'/);
-  bad('p,F,lut,2,full,45,t,0.95,0.9,,,,,,,,,', /costs 'lut'/);
-  bad('p,F,hwnas,2,full,45,t,,,0.95,0.9,,,,,,,', /no Optuna figures/);
-  bad('p,F,hwnas,2,full,45,t,0.95,0.9,,,,,,,,,late', /ehvi_note 'late'/);
-  bad('p,F,hwnas,2,full,45,t,0.95,0.9', /expected 18 cells/);
+  bad('p,F,hwnas,2,full,45,t,0.95,0.9,0.98,x,,,,,,,,,', /tpe_worst 'x'/);
+  bad('p,F,hwnas,2,full,45,t,0.95,0.9,0.98,1.5,,,,,,,,,', /tpe_worst '1.5'/);
+  bad('p,F,hwnas,2,full,45,t,0.95,0.9,0.96,0.97,,,,,,,,,', /worst 0.97 above mean 0.96/);
+  bad('p,F,hwnas,4,full,45,t,0.95,0.9,,,,,,,,,,,', /objectives '4'/);
+  bad('p,F,lut,2,full,45,t,0.95,0.9,,,,,,,,,,,', /costs 'lut'/);
+  bad('p,F,hwnas,2,full,45,t,,,0.95,0.9,,,,,,,,,', /no Optuna figures/);
+  bad('p,F,hwnas,2,full,45,t,0.95,0.9,,,,,,,,,late,,', /ehvi_note 'late'/);
+  bad('p,F,hwnas,2,full,45,t,0.95,0.9', /expected 20 cells/);
   assert.throws(
-    () => parseBlindRecord(`${HEADER}\np,F,hwnas,2,full,45,t,0.95,0.9,,,,,,,,,\np,F,hwnas,2,full,45,t,0.95,0.9,,,,,,,,,\n`),
+    () => parseBlindRecord(`${HEADER}\np,F,hwnas,2,full,45,t,0.95,0.9,,,,,,,,,,,\np,F,hwnas,2,full,45,t,0.95,0.9,,,,,,,,,,,\n`),
     /problem 'p' stands twice/,
   );
 });
