@@ -873,3 +873,53 @@ test('tpe classMix / classMixAt: class-uniform start-up draws and asks where the
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe front local-search asks (frontLocalEvery, frontLocalFrom, frontLocalRadius): a new neighbour of the current front on every k-th ask from frontLocalFrom; off exactly as before', async () => {
+  const on: { frontLocalEvery: number; frontLocalFrom: number; frontLocalRadius?: number } = { frontLocalEvery: 3, frontLocalFrom: 30 };
+  const names = ['a', 'b', 'c', 'd'];
+  const loss = (t: Trial): number[] => t.values as number[];
+  for (const [m, seed] of [...TRI_RUNS, [1, 3]] as const) {
+    const plain = await runTri(new Tpe(), m, seed);
+    for (const o of [on, { ...on, frontLocalRadius: 2 }]) {
+      const run = await runTri(new Tpe(o), m, seed);
+      assert.deepEqual(paramsKey(await runTri(new Tpe(o), m, seed)), paramsKey(run), 'same seed, same proposals');
+      assert.deepEqual(paramsKey(run).slice(0, 30), paramsKey(plain).slice(0, 30), 'no front ask before frontLocalFrom trials');
+      assert.notDeepEqual(paramsKey(run), paramsKey(plain), `${JSON.stringify(o)} changes the proposals (${m} objectives, seed ${seed})`);
+      // every front ask: a new point 1..radius choices from a trial of the front of the trials before it, while there is
+      // one (else the ordinary ask)
+      let local = 0;
+      for (let n = 30; n < 90; n += 3) {
+        const before = run.slice(0, n);
+        const front = paretoFront(before.map(loss)).map((i) => (before[i] as Trial).params);
+        const dist = (p: Params): number => Math.min(...front.map((q) => names.filter((k) => p[k] !== q[k]).length));
+        const evaluated = new Set(paramsKey(before));
+        let open = 0;
+        for (let i = 0; i < 625; i++) {
+          const q = Object.fromEntries(names.map((k, j) => [k, Math.floor(i / 5 ** j) % 5])) as Params;
+          const d = dist(q);
+          if (d >= 1 && d <= (o.frontLocalRadius ?? 1) && !evaluated.has(JSON.stringify(q))) open++;
+        }
+        const p = (run[n] as Trial).params;
+        assert.ok(!evaluated.has(JSON.stringify(p)), `trial ${n} is new`);
+        if (open === 0) continue;
+        local++;
+        const d = dist(p);
+        assert.ok(d >= 1 && d <= (o.frontLocalRadius ?? 1), `trial ${n}: ${d} choices from the front (${m} objectives, seed ${seed})`);
+      }
+      assert.ok(local >= 5, `${local} of 20 front asks had an unevaluated neighbour`);
+    }
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ ...on, frontLocalEvery: 0 }), m, seed)), paramsKey(plain), 'frontLocalEvery 0 is off');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ ...on, frontLocalFrom: 200 }), m, seed)), paramsKey(plain), 'frontLocalFrom beyond the run');
+  }
+  for (const [opt, bad, msg] of [
+    ['frontLocalEvery', -1, /frontLocalEvery -1: expected an integer >= 0/],
+    ['frontLocalEvery', 1.5, /frontLocalEvery 1.5: expected an integer >= 0/],
+    ['frontLocalFrom', -3, /frontLocalFrom -3: expected an integer >= 0/],
+    ['frontLocalRadius', 0, /frontLocalRadius 0: expected an integer from 1 to 3/],
+    ['frontLocalRadius', 4, /frontLocalRadius 4: expected an integer from 1 to 3/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -202,6 +202,21 @@ export interface TpeOptions {
    * Below the bar, or a space that is not enumerated: exactly as without `classMix`.
    */
   readonly classMixMinSize?: number;
+  /**
+   * Front local-search asks (session 45; default 0 = off): once `frontLocalFrom` trials are complete, every
+   * `frontLocalEvery`-th ask (counted by complete trials; an end, gap, scalarised or offspring ask takes precedence)
+   * proposes a neighbour of the WHOLE current front instead of a draw from l(x): every unevaluated point 1 to
+   * `frontLocalRadius` categorical choices from a trial of the first non-dominated front of the feasible complete trials
+   * (per front trial at most 300, drawn at random where there are more, as `endProposal` 'neighbours'), the one with the
+   * largest log l - log g of the ordinary ask's l(x) and g(x); a point of an evaluated class is passed over where the
+   * context gives a class key. A Pareto local search step ranked by TPE. Multivariate only; a space without categorical
+   * parameters, or no such point: the ordinary ask.
+   */
+  readonly frontLocalEvery?: number;
+  /** Complete trials before the first front local-search ask (default 100). */
+  readonly frontLocalFrom?: number;
+  /** Most categorical choices a front local-search proposal differs by from its front trial (1-3; default 1). */
+  readonly frontLocalRadius?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -219,6 +234,8 @@ interface Model {
   readonly parents?: readonly Params[];
   /** A gap ask with gapProposal 'cross': the trials of the gap's two front vectors (whose crossings are proposed). */
   readonly gapPair?: readonly [readonly Params[], readonly Params[]];
+  /** A front local-search ask: the trials of the current front whose neighbours it ranks (see `frontLocalEvery`). */
+  readonly frontTrials?: readonly Params[];
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
   readonly cls?: {
     readonly classOf: (p: Params) => string;
@@ -306,6 +323,9 @@ export class Tpe implements SearchStrategy {
       classMix: options.classMix ?? 0,
       classMixAt: options.classMixAt ?? 'both',
       classMixMinSize: options.classMixMinSize ?? 0,
+      frontLocalEvery: options.frontLocalEvery ?? 0,
+      frontLocalFrom: options.frontLocalFrom ?? 100,
+      frontLocalRadius: options.frontLocalRadius ?? 1,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -359,6 +379,11 @@ export class Tpe implements SearchStrategy {
       );
     if (!['both', 'startup', 'prior', 'ask', 'ranked'].includes(o.classMixAt))
       throw new ConfigError(`tpe classMixAt ${JSON.stringify(options.classMixAt)}: expected 'both', 'startup', 'prior', 'ask' or 'ranked'`);
+    if (!int(o.frontLocalEvery, 0))
+      throw new ConfigError(`tpe frontLocalEvery ${JSON.stringify(options.frontLocalEvery)}: expected an integer >= 0 (0: no front local-search asks)`);
+    if (!int(o.frontLocalFrom, 0)) throw new ConfigError(`tpe frontLocalFrom ${JSON.stringify(options.frontLocalFrom)}: expected an integer >= 0`);
+    if (!(int(o.frontLocalRadius, 1) && o.frontLocalRadius <= 3))
+      throw new ConfigError(`tpe frontLocalRadius ${JSON.stringify(options.frontLocalRadius)}: expected an integer from 1 to 3 (categorical choices changed)`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -402,11 +427,15 @@ export class Tpe implements SearchStrategy {
       const p =
         this.o.gapProposal === 'cross'
           ? this.crossProposal(model, pair, ctx)
-          : this.neighbourProposal(model, (pair[rng.int(0, 1)] as readonly Params[])[0] as Params, ctx);
+          : this.neighbourProposal(model, [(pair[rng.int(0, 1)] as readonly Params[])[0] as Params], ctx);
       if (p !== undefined) return p;
     }
     if (this.o.multivariate && model.endTarget) {
-      const p = this.neighbourProposal(model, model.endTarget, ctx);
+      const p = this.neighbourProposal(model, [model.endTarget], ctx);
+      if (p !== undefined) return p;
+    }
+    if (this.o.multivariate && model.frontTrials) {
+      const p = this.neighbourProposal(model, model.frontTrials, ctx, this.o.frontLocalRadius);
       if (p !== undefined) return p;
     }
     if (this.o.multivariate && this.o.classRounds > 0 && ctx.classOf && !model.cls) {
@@ -524,14 +553,14 @@ export class Tpe implements SearchStrategy {
   }
 
   /**
-   * endProposal 'neighbours': the unevaluated points 1-3 categorical choices from `target` (at most 300, drawn at random
-   * where there are more), the one with the largest log l - log g whose class (where the context gives a key) is not
-   * evaluated; undefined when there is none.
+   * endProposal / gapProposal 'neighbours' (one target, radius 3) and frontLocalEvery (the front's trials, radius
+   * `frontLocalRadius`): the unevaluated points 1 to `radius` categorical choices from a target (per target at most 300,
+   * drawn at random where there are more), the one with the largest log l - log g whose class (where the context gives a
+   * key) is not evaluated; undefined when there is none.
    */
-  private neighbourProposal(model: Model, target: Params, ctx: AskContext): Params | undefined {
+  private neighbourProposal(model: Model, targets: readonly Params[], ctx: AskContext, radius = 3): Params | undefined {
     const { space, rng } = ctx;
     const { l, g, dims, specs } = model;
-    const x0 = toPoint(space.names, specs, target);
     // flattened index and choice count of each categorical parameter
     const cats: { d: number; k: number }[] = [];
     let d = 0;
@@ -541,43 +570,47 @@ export class Tpe implements SearchStrategy {
     }
     if (cats.length === 0) return undefined;
     const CAP = 300;
-    // neighbours at distance 1..3: e[r] = sum over r-subsets of the product of (k - 1)
+    // neighbours at distance 1..radius: e[r] = sum over r-subsets of the product of (k - 1)
     const e = [1, 0, 0, 0];
     for (const c of cats) for (let r = 3; r >= 1; r--) e[r] = (e[r] as number) + (e[r - 1] as number) * (c.k - 1);
-    const total = (e[1] as number) + (e[2] as number) + (e[3] as number);
+    let total = 0;
+    for (let r = 1; r <= radius; r++) total += e[r] as number;
     const xs: number[][] = [];
-    if (total <= CAP) {
-      const rec = (from: number, depth: number, x: number[]): void => {
-        if (depth > 0) xs.push([...x]);
-        if (depth === 3) return;
-        for (let i = from; i < cats.length; i++) {
-          const c = cats[i] as { d: number; k: number };
-          const own = x0[c.d] as number;
-          for (let v = 0; v < c.k; v++) {
-            if (v === own) continue;
-            x[c.d] = v;
-            rec(i + 1, depth + 1, x);
+    for (const target of targets) {
+      const x0 = toPoint(space.names, specs, target);
+      if (total <= CAP) {
+        const rec = (from: number, depth: number, x: number[]): void => {
+          if (depth > 0) xs.push([...x]);
+          if (depth === radius) return;
+          for (let i = from; i < cats.length; i++) {
+            const c = cats[i] as { d: number; k: number };
+            const own = x0[c.d] as number;
+            for (let v = 0; v < c.k; v++) {
+              if (v === own) continue;
+              x[c.d] = v;
+              rec(i + 1, depth + 1, x);
+            }
+            x[c.d] = own;
           }
-          x[c.d] = own;
+        };
+        rec(0, 0, [...x0]);
+      } else {
+        for (let t = 0; t < CAP; t++) {
+          let u = rng.next() * total;
+          let r = 1;
+          while (r < radius && u >= (e[r] as number)) u -= e[r++] as number;
+          const idx = cats.map((_, i) => i);
+          const x = [...x0];
+          for (let j = 0; j < r && j < idx.length; j++) {
+            const pick = j + rng.int(0, idx.length - 1 - j);
+            [idx[j], idx[pick]] = [idx[pick] as number, idx[j] as number];
+            const c = cats[idx[j] as number] as { d: number; k: number };
+            const own = x0[c.d] as number;
+            const v = rng.int(0, c.k - 2);
+            x[c.d] = v >= own ? v + 1 : v;
+          }
+          xs.push(x);
         }
-      };
-      rec(0, 0, [...x0]);
-    } else {
-      for (let t = 0; t < CAP; t++) {
-        let u = rng.next() * total;
-        let r = 1;
-        while (r < 3 && u >= (e[r] as number)) u -= e[r++] as number;
-        const idx = cats.map((_, i) => i);
-        const x = [...x0];
-        for (let j = 0; j < r && j < idx.length; j++) {
-          const pick = j + rng.int(0, idx.length - 1 - j);
-          [idx[j], idx[pick]] = [idx[pick] as number, idx[j] as number];
-          const c = cats[idx[j] as number] as { d: number; k: number };
-          const own = x0[c.d] as number;
-          const v = rng.int(0, c.k - 2);
-          x[c.d] = v >= own ? v + 1 : v;
-        }
-        xs.push(x);
       }
     }
     const scored = xs.map((x) => ({ x, s: logRatio(l, g, dims, x) })).sort((a, b) => b.s - a.s);
@@ -750,6 +783,7 @@ export class Tpe implements SearchStrategy {
     const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
     const { below, above, belowWeights } = gs ?? this.split(done, ctx, end, scalar);
     const parents = end === undefined && !gap && !scalar && this.isOffspringAsk(done.length) ? frontParams(done, ctx, below) : undefined;
+    const frontTrials = end === undefined && !gap && !scalar && !parents && this.isFrontLocalAsk(done.length) ? frontParams(done, ctx, below) : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -781,6 +815,7 @@ export class Tpe implements SearchStrategy {
       ...(endTarget ? { endTarget } : {}),
       ...(gapPair ? { gapPair } : {}),
       ...(parents ? { parents } : {}),
+      ...(frontTrials ? { frontTrials } : {}),
     };
   }
 
@@ -857,6 +892,12 @@ export class Tpe implements SearchStrategy {
   private isOffspringAsk(n: number): boolean {
     const k = this.o.offspringEvery;
     const from = Math.max(this.o.startupTrials, 2);
+    return k > 0 && n >= from && (n - from) % k === 0;
+  }
+
+  /** Whether this ask (after `n` complete trials) is a front local-search ask (see `frontLocalEvery`). */
+  private isFrontLocalAsk(n: number): boolean {
+    const { frontLocalEvery: k, frontLocalFrom: from } = this.o;
     return k > 0 && n >= from && (n - from) % k === 0;
   }
 
