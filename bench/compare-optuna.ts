@@ -364,6 +364,32 @@ export const TABLE21_HW360_PROBLEMS: Readonly<Record<string, Hw360Spec>> = {
 };
 
 /**
+ * Session 45 (table22): an NB201 problem with two latency columns of its cost file (HELP's devices), 3 objectives:
+ * accuracy:max, latency_ms:min (`latency`) and latency2_ms:min (`latency2`).
+ */
+export type Hw360PairSpec = Hw360Spec & { readonly latency2: string };
+
+/** The objectives of an {@link Hw360PairSpec} problem. */
+export const HW360_PAIR_OBJECTIVES = 'accuracy:max,latency_ms:min,latency2_ms:min';
+
+/**
+ * Loads an {@link Hw360PairSpec} problem: {@link loadHw360Table} once per latency column (its checks), joined by cell into
+ * a table with columns accuracy, latency_ms and latency2_ms.
+ */
+export function loadHw360PairTable(spec: Hw360PairSpec): NasTable {
+  if (spec.energy !== undefined)
+    throw new ConfigError(`NB201 pair problem '${spec.note}': energy '${spec.energy}'; expected two latency columns and no energy`);
+  const a = loadHw360Table(hw360File(spec), spec);
+  const b = loadHw360Table(hw360File(spec), { ...spec, latency: spec.latency2 });
+  const t = new NasTable(a.space, ['accuracy', 'latency_ms', 'latency2_ms'], `${a.source} (${spec.latency}, ${spec.latency2})`);
+  for (const arch of a.archs()) {
+    const [accuracy, latency] = a.values(arch, ['accuracy', 'latency_ms']) as [number, number];
+    t.add(arch, { accuracy, latency_ms: latency, latency2_ms: b.values(arch, ['latency_ms'])[0] as number });
+  }
+  return t;
+}
+
+/**
  * Session 33 (table10): NAS-Bench-Macro's CIFAR-10 mean accuracy (3 trainings) with a hardware cost computed by hwnas's
  * cost models from each architecture's IR graph (bench/data/nas-bench-macro-c10.csv, bench/nas-macro.ts); a macro space of
  * 8 layers x 3 choices, 6,561 architectures in 3,969 classes of equal computation.
