@@ -364,6 +364,32 @@ export const TABLE21_HW360_PROBLEMS: Readonly<Record<string, Hw360Spec>> = {
 };
 
 /**
+ * Session 45 (table22): an NB201 problem with two latency columns of its cost file (HELP's devices), 3 objectives:
+ * accuracy:max, latency_ms:min (`latency`) and latency2_ms:min (`latency2`).
+ */
+export type Hw360PairSpec = Hw360Spec & { readonly latency2: string };
+
+/** The objectives of an {@link Hw360PairSpec} problem. */
+export const HW360_PAIR_OBJECTIVES = 'accuracy:max,latency_ms:min,latency2_ms:min';
+
+/**
+ * Loads an {@link Hw360PairSpec} problem: {@link loadHw360Table} once per latency column (its checks), joined by cell into
+ * a table with columns accuracy, latency_ms and latency2_ms.
+ */
+export function loadHw360PairTable(spec: Hw360PairSpec): NasTable {
+  if (spec.energy !== undefined)
+    throw new ConfigError(`NB201 pair problem '${spec.note}': energy '${spec.energy}'; expected two latency columns and no energy`);
+  const a = loadHw360Table(hw360File(spec), spec);
+  const b = loadHw360Table(hw360File(spec), { ...spec, latency: spec.latency2 });
+  const t = new NasTable(a.space, ['accuracy', 'latency_ms', 'latency2_ms'], `${a.source} (${spec.latency}, ${spec.latency2})`);
+  for (const arch of a.archs()) {
+    const [accuracy, latency] = a.values(arch, ['accuracy', 'latency_ms']) as [number, number];
+    t.add(arch, { accuracy, latency_ms: latency, latency2_ms: b.values(arch, ['latency_ms'])[0] as number });
+  }
+  return t;
+}
+
+/**
  * Session 33 (table10): NAS-Bench-Macro's CIFAR-10 mean accuracy (3 trainings) with a hardware cost computed by hwnas's
  * cost models from each architecture's IR graph (bench/data/nas-bench-macro-c10.csv, bench/nas-macro.ts); a macro space of
  * 8 layers x 3 choices, 6,561 architectures in 3,969 classes of equal computation.
@@ -671,6 +697,51 @@ export const TABLE20_ECNAS_HW_PROBLEMS = {
     note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, Edge TPU int8 latency and BitFusion-style energy (w8a8) of the NAS-Bench-101 network (hwnas cost models), unseen pairing (session 43)',
   },
 } as const;
+
+/**
+ * Session 45 (table22), pre-registered before any search run on them (bench/data/table22-prereg.md; drawn by
+ * bench/table22.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the family objects table20 / table21 read, so that their used sets stay those of their draws.
+ */
+export const TABLE22_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-predict-bitfusion': {
+    measured: ['predict_s'],
+    latency: 'bitfusion_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured test-set prediction time (s, as latency_s), BitFusion-style latency (w8a8) of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 45)',
+  },
+  'ecnas-a76-bitfusion-energy': {
+    latency: 'a76_fp32_ms',
+    energy: 'bitfusion_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, Cortex-A76 fp32 latency and BitFusion-style energy (w8a8) of the NAS-Bench-101 network (hwnas cost models), unseen pairing (session 45)',
+  },
+};
+/** Session 45 (table22): NAS-Bench-Graph, see {@link TABLE22_ECNAS_HW_PROBLEMS}. */
+export const TABLE22_NBG_PROBLEMS: Readonly<Record<string, NbgProblemSpec>> = {
+  'nbg-arxiv-latency-params': {
+    dataset: 'arxiv',
+    params: true,
+    note: 'NAS-Bench-Graph, 3 objectives: ogbn-arxiv test accuracy, measured latency and parameter count (the benchmark), unseen pairing (session 45)',
+  },
+};
+/** Session 45 (table22): TransNAS-Bench-101 micro, see {@link TABLE22_ECNAS_HW_PROBLEMS}. */
+export const TABLE22_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-scene-bitfusion': {
+    metric: 'scene_top1',
+    latency: 'bitfusion_ms',
+    note: 'TransNAS-Bench-101 micro: scene classification top-1 (Taskonomy), BitFusion-style latency (w8a8) of the encoder (hwnas cost model), unseen pairing (session 45)',
+  },
+};
+/** Session 45 (table22): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE22_ECNAS_HW_PROBLEMS}. */
+export const TABLE22_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-c10-help-titanx-32-titanxp-1': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_titanx_32_ms',
+    latency2: 'help_titanxp_1_ms',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), Titan X GPU latency at batch 32 and Titan Xp GPU latency at batch 1 as HELP ships them, unseen pairing (session 45)',
+  },
+};
 
 /** The path of the hwnas cost table of EC-NAS-Bench's classes (bench/data/ecnas-hwnas-cost.csv). */
 export function ecnasCostFile(): string {
@@ -1363,6 +1434,16 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
+      // Session 45 (table22), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      ...Object.fromEntries(
+        Object.entries(TABLE22_HW360_PAIR_PROBLEMS).map(([k, spec]) => [
+          k,
+          () => {
+            const t = loadHw360PairTable(spec);
+            return tableProblem(k, spec.note, t, dir, connectedCells(t), HW360_PAIR_OBJECTIVES);
+          },
+        ]),
+      ),
       // diagnostics: '<problem>-classmean' for every NB201 problem, the table with each repeat class's mean accuracy (see
       // classMeanAccuracy; session 31 for NinaPro, session 40 for all): training noise between equal computations averaged
       // out; not held-out figures
@@ -1405,10 +1486,10 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // cell space with zero / skip operations; the true front and its nadir from the cells whose output is not cut off (as
       // the NB201 problems), the whole table's share as alt.
       ...Object.fromEntries(
-        (Object.keys(TNB_PROBLEMS) as TnbProblem[]).map((k) => [
+        Object.entries({ ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
-            const spec = TNB_PROBLEMS[k] as TnbProblemSpec;
+            const spec = v as TnbProblemSpec;
             const t = loadTnbTable(tnbFile(), spec);
             return tableProblem(
               k,
@@ -1447,10 +1528,10 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // with per-parameter choices (a link pattern and 4 operations); its 9 points without a computing operation are not in
       // the table (a failed query on both sides).
       ...Object.fromEntries(
-        (Object.keys(NBG_PROBLEMS) as NbgProblem[]).map((k) => [
+        Object.entries({ ...NBG_PROBLEMS, ...TABLE22_NBG_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
-            const spec = NBG_PROBLEMS[k] as NbgProblemSpec;
+            const spec = v as NbgProblemSpec;
             const t = loadNbgTable(nbgFile(spec.dataset), spec);
             return tableProblem(k, spec.note, t, dir, undefined, nbgObjectives(spec), t.space, enumerateNbg(nbgOps(spec.dataset)).filter(nbgNoComputation));
           },
@@ -1481,7 +1562,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // Session 41 (table18), pre-registered before any run on them: EC-NAS-Bench's accuracy with hwnas cost models of the
       // NAS-Bench-101 network (bench/ecnas-hwnas-cost.ts); invalid points a failed query on both sides, as above.
       ...Object.fromEntries(
-        Object.entries({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS }).map(([k, v]) => [
+        Object.entries({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS, ...TABLE22_ECNAS_HW_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
             const spec = v as EcnasHwProblemSpec;

@@ -87,7 +87,8 @@ export const TABLE20_SLOTS: readonly Table20Slot[] = [
   { family: 'macro' },
 ];
 
-const short = (c: string): string =>
+/** A cost column's short name in problem names (`eyeriss_ms` -> `eyeriss`; bench/table22.ts too). */
+export const columnShort = (c: string): string =>
   c
     .replace(/^(c10|c100|in16)_/, '')
     .replace(/_(int8|fp32)?_?m[sj]$/, '')
@@ -95,8 +96,8 @@ const short = (c: string): string =>
 
 /** The name of a cost pair: `<lat>`, `<t>-energy` (same target) or `<lat>-<energy target>-energy`. */
 function costName(latency: string, energy?: string): string {
-  if (energy === undefined) return short(latency);
-  return short(latency) === short(energy) ? `${short(energy)}-energy` : `${short(latency)}-${short(energy)}-energy`;
+  if (energy === undefined) return columnShort(latency);
+  return columnShort(latency) === columnShort(energy) ? `${columnShort(energy)}-energy` : `${columnShort(latency)}-${columnShort(energy)}-energy`;
 }
 
 /** Every latency column alone and every (latency, energy) pair, with a column prefix. */

@@ -129,7 +129,11 @@ export interface FrontSummary {
 
 /** The true front of a spec's table. */
 export function frontSummary(family: Table21Family, spec: Readonly<Record<string, unknown>>, name: string): FrontSummary {
-  const { table, objectives } = specTable(family, spec, name);
+  return tableFrontSummary(specTable(family, spec, name));
+}
+
+/** The true front of a table under its objectives (accuracy the column `accuracy`), for any family (bench/table22.ts too). */
+export function tableFrontSummary({ table, objectives }: { readonly table: NasTable; readonly objectives: string }): FrontSummary {
   const objs = parseObjectives(objectives);
   const names = objs.map((o) => o.name);
   const front = tableHv(table, objs).front;
@@ -171,45 +175,69 @@ export function usedProblems(): UsedProblem[] {
 export type Rejection = { readonly reason: 'small'; readonly vectors: number } | { readonly reason: 'nested'; readonly in: string };
 
 /** One slot's draw: the candidates drawn in order (rejected ones first, with why) and the chosen one, if any. */
-export interface Table21Draw {
-  readonly slot: Table21Slot;
+export type Table21Draw = SlotDraw<Table21Slot, Table21Candidate>;
+
+/** A problem the slot draw handles: its family, name and spec (a candidate, a used problem). */
+export interface DrawProblem {
+  readonly family: string;
+  readonly name: string;
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+/** One slot's draw of {@link drawSlots}: the candidates drawn in order (rejected ones first, with why), the chosen one. */
+export interface SlotDraw<S, C> {
+  readonly slot: S;
   readonly pool: number;
   readonly tried: readonly { readonly name: string; readonly vectors: number; readonly rejected?: Rejection }[];
-  readonly chosen?: Table21Candidate;
+  readonly chosen?: C;
+}
+
+/** What {@link drawSlots} needs beyond the seed: the slots, the universe, who is used, how fronts are read and compared. */
+export interface SlotDrawOptions<S, C extends DrawProblem> {
+  readonly slots: readonly S[];
+  /** The unused candidates, in a fixed order. */
+  readonly universe: readonly C[];
+  readonly inSlot: (c: C, slot: S) => boolean;
+  /** The problems a candidate's front must not be nested in (earlier slots' chosen ones are added as they are drawn). */
+  readonly used: readonly DrawProblem[];
+  readonly front: (p: DrawProblem) => FrontSummary;
+  /** The table a front is over: fronts are compared only within one key. */
+  readonly tableKey: (p: DrawProblem) => string;
+  readonly minFront: number;
 }
 
 /**
- * The draw: one Rng(seed) for all slots, in order; in each slot a uniform index into the slot's unused candidates not yet
- * drawn, redrawn while the candidate's front has fewer than `minFront` vectors or is nested in the front of a used
- * problem or of an earlier slot's chosen one over the same table.
+ * The slot draw (table21's rule, reused by bench/table22.ts): one Rng(seed) for all slots, in order; in each slot a
+ * uniform index into the slot's candidates not yet drawn, redrawn while the candidate's front has fewer than `minFront`
+ * vectors or is nested in the front of a used problem or of an earlier slot's chosen one over the same table. Each
+ * problem's front is computed once.
  */
-export function table21Draw(seed = TABLE21_SEED, minFront = 5, front = frontSummary): Table21Draw[] {
+export function drawSlots<S, C extends DrawProblem>(seed: number, o: SlotDrawOptions<S, C>): SlotDraw<S, C>[] {
   const rng = new Rng(seed);
-  const universe = table21Universe();
   const fronts = new Map<string, FrontSummary>();
-  const frontOf = (p: UsedProblem): FrontSummary => {
+  const frontOf = (p: DrawProblem): FrontSummary => {
     const key = `${p.family}:${p.name}`;
     let f = fronts.get(key);
     if (f === undefined) {
-      f = front(p.family, p.spec, p.name);
+      f = o.front(p);
       fronts.set(key, f);
     }
     return f;
   };
-  const others: UsedProblem[] = usedProblems();
-  return TABLE21_SLOTS.map((slot) => {
-    const pool = universe.filter((c) => c.family === slot.family && (slot.accuracy === undefined || c.spec.accuracy === slot.accuracy));
+  const others: DrawProblem[] = [...o.used];
+  return o.slots.map((slot) => {
+    const pool = o.universe.filter((c) => o.inSlot(c, slot));
     const size = pool.length;
     const tried: { name: string; vectors: number; rejected?: Rejection }[] = [];
     while (pool.length > 0) {
-      const [c] = pool.splice(rng.int(0, pool.length - 1), 1) as [Table21Candidate];
+      const [c] = pool.splice(rng.int(0, pool.length - 1), 1) as [C];
       const f = frontOf(c);
-      if (f.vectors < minFront) {
+      if (f.vectors < o.minFront) {
         tried.push({ name: c.name, vectors: f.vectors, rejected: { reason: 'small', vectors: f.vectors } });
         continue;
       }
-      const key = sameTableKey(c.family, c.spec);
-      const outer = others.find((o) => sameTableKey(o.family, o.spec) === key && nestedIn(f, frontOf(o)));
+      const key = o.tableKey(c);
+      const outer = others.find((p) => o.tableKey(p) === key && nestedIn(f, frontOf(p)));
       if (outer !== undefined) {
         tried.push({ name: c.name, vectors: f.vectors, rejected: { reason: 'nested', in: outer.name } });
         continue;
@@ -219,6 +247,19 @@ export function table21Draw(seed = TABLE21_SEED, minFront = 5, front = frontSumm
       return { slot, pool: size, tried, chosen: c };
     }
     return { slot, pool: size, tried };
+  });
+}
+
+/** The draw of this session: {@link drawSlots} over table21's slots, universe and used problems. */
+export function table21Draw(seed = TABLE21_SEED, minFront = 5, front = frontSummary): Table21Draw[] {
+  return drawSlots(seed, {
+    slots: TABLE21_SLOTS,
+    universe: table21Universe(),
+    inSlot: (c, slot) => c.family === slot.family && (slot.accuracy === undefined || c.spec.accuracy === slot.accuracy),
+    used: usedProblems(),
+    front: (p) => front(p.family as Table21Family, p.spec, p.name),
+    tableKey: (p) => sameTableKey(p.family as Table21Family, p.spec),
+    minFront,
   });
 }
 
