@@ -147,6 +147,35 @@ test('nb201RepeatClasses: the common refinement of the computation classes and N
   assert.ok(cc !== cd && ic === id);
 });
 
+test("NB201's classGraph keys cells as the published network does: the repeat filter's classes unchanged, 3x cheaper", () => {
+  const r = nb201RepeatClasses();
+  const space = nb201Space();
+  assert.ok(space.classGraph, 'nb201 has a class graph');
+  const full = (i: number): string => `${computationKey(space.graph(r.cells[i] as Nb201Cell))}|${nb201IsomorphismKey(r.cells[i] as Nb201Cell)}`;
+  const keyOf = computationClassKey(space);
+  const members = new Map<number, number[]>();
+  r.cells.forEach((_, i) => {
+    const cl = r.classOf[i] as number;
+    const m = members.get(cl);
+    if (m) m.push(i);
+    else members.set(cl, [i]);
+  });
+  // Every 8th class: its members (up to 4) have one key under the published network and under computationClassKey.
+  const reps: string[] = [];
+  let multi = 0;
+  for (const [cl, m] of members) {
+    if (cl % 8 !== 0) continue;
+    const k = full(m[0] as number);
+    reps.push(k);
+    assert.equal(keyOf(space.toParams(r.cells[m[0] as number] as Nb201Cell)), keyOf(space.toParams(r.cells[m.at(-1) as number] as Nb201Cell)));
+    if (m.length > 1) multi++;
+    for (const i of m.slice(1, 4)) assert.equal(full(i), k, `cell ${i} vs its class's first cell ${m[0]}`);
+  }
+  // ... and different classes have different keys under the published network.
+  assert.equal(new Set(reps).size, reps.length);
+  assert.ok(multi > 150 && reps.length > 900, `${multi} classes of several cells, ${reps.length} classes checked`);
+});
+
 test('the committed NB201 Fashion-MNIST table loads: every cell, sane columns, one value per class', { skip: !existsSync(tablePath()) }, () => {
   const t = loadNasTable(tablePath(), nb201Space({ inputSize: 28, inChannels: 1 }));
   assert.equal(t.size, 15_625);

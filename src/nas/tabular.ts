@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { splitCsvLine } from '../hardware/lut.js';
 import type { Graph, Node } from '../ir/types.js';
-import { enumerateNb201, formatNb201, type Nb201Cell, nb201Graph, nb201IsomorphismKey } from '../search/spaces/nb201.js';
+import { enumerateNb201, formatNb201, NB201_CLASS_GRAPH, type Nb201Cell, nb201Graph, nb201IsomorphismKey } from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -442,7 +442,7 @@ export interface Nb201Classes {
  * nodes joined by a `none` edge, while it merges one conv used twice with two convs (docs/search-strategies.md).
  */
 export function nb201Classes(): Nb201Classes {
-  nb201Keys ??= enumerateNb201().map((c) => computationKey(nb201Graph(c, { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 })));
+  nb201Keys ??= enumerateNb201().map((c) => computationKey(nb201Graph(c, NB201_CLASS_GRAPH)));
   const keys = nb201Keys;
   return groupCells(enumerateNb201(), (_, i) => keys[i] as string);
 }
@@ -513,7 +513,8 @@ export function computationClassKey(space: ArchSpace): (p: Params) => string {
     if (k === undefined) {
       if (space.classKey) k = space.classKey(a);
       else {
-        const g = space.graph(a);
+        // the smaller class graph where the space has one, unless the policy needs the network itself
+        const g = space.policy || !space.classGraph ? space.graph(a) : space.classGraph(a);
         k = computationKey(g);
         if (space.isomorphismKey) k = `${k}|${space.isomorphismKey(a)}`;
         // A joint space's graph carries no precision: the same architecture at other bits is another computation.

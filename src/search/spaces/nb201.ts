@@ -226,6 +226,12 @@ export function nb201Graph(cell: Nb201Cell, o: Nb201Options = {}): Graph {
 const SLOTS: readonly string[] = ['stem', ...[1, 2, 3].flatMap((s) => NB201_EDGE_PARAMS.map((e) => `s${s}_${e}`)), 'rb1', 'rb2', 'fc'];
 
 /** The NB201 cell space as an {@link ArchSpace}: parameters `e10, e20, e21, e30, e31, e32`, each one of {@link NB201_OPS}. */
+/**
+ * The NB201 network `ArchSpace.classGraph` and `nb201Classes` key cells by: one cell per stage, 8 px, 1 input channel,
+ * 2 channels. Two cells compute the same network at this size exactly when they do in the published network.
+ */
+export const NB201_CLASS_GRAPH: Nb201Options = { inputSize: 8, inChannels: 1, channels: 2, cellsPerStage: 1 };
+
 export function nb201Space(defaults: Nb201Options = {}): ArchSpace<Nb201Cell> {
   const params: Record<string, { kind: 'categorical'; choices: readonly string[] }> = {};
   for (const e of NB201_EDGE_PARAMS) params[e] = { kind: 'categorical', choices: NB201_OPS };
@@ -244,6 +250,7 @@ export function nb201Space(defaults: Nb201Options = {}): ArchSpace<Nb201Cell> {
     parse: parseNb201,
     graph: (cell, o = {}) => nb201Graph(cell, { ...defaults, ...o }),
     isomorphismKey: nb201IsomorphismKey,
+    classGraph: (cell) => nb201Graph(cell, NB201_CLASS_GRAPH),
     slots: () => SLOTS,
     slotOf: (node) => {
       if (node.startsWith('stem')) return 'stem';

@@ -181,6 +181,22 @@ test('joint space with given labels: every slot parameter offers exactly them, t
   assert.throws(() => checkJointPrecisions(['w8a8', 'w8a8'], '--precisions'), /'w8a8' is given twice/);
 });
 
+test('getArchSpace: one frozen object per name, so what is keyed by the space object is built once', () => {
+  for (const name of ['nb201', 'mbv2', 'mbv2+bits', 'mbv2-micro+bits[w8a8,w4a8]']) {
+    const a = getArchSpace(name);
+    assert.equal(getArchSpace(name), a, name);
+    assert.ok(Object.isFrozen(a), name);
+    assert.throws(() => {
+      (a as { name: string }).name = 'x';
+    }, TypeError);
+  }
+  assert.notEqual(getArchSpace('mbv2'), getArchSpace('mbv2+bits'));
+  assert.notEqual(getArchSpace('mbv2-micro+bits'), getArchSpace('mbv2-micro+bits[w8a8,w4a8]'));
+  // a bad name is still an error every time (nothing cached)
+  assert.throws(() => getArchSpace('nb202'), ConfigError);
+  assert.throws(() => getArchSpace('nb202'), ConfigError);
+});
+
 test('archCodec: sample/mutate/decode give valid, canonical strings', () => {
   const c = archCodec(nb201Space());
   const rng = new Rng(9);
