@@ -222,6 +222,11 @@ test('hwnas nas --strategy auto: says which strategy it runs and why, and runs e
   assert.ok(Math.abs(j.auto.meanClassSize - 15625 / 7837) < 1e-9, `${j.auto.meanClassSize}`);
   const tpe = JSON.parse((await runHwnas(work, ...args('tpe'), '--json')).stdout) as NasJson;
   assert.deepEqual(j.trials, tpe.trials);
+  // auto is the default strategy: without --strategy the same run, in a study named by it
+  const dflt = await runHwnas(work, ...args('auto').filter((a, i, all) => a !== '--strategy' && all[i - 1] !== '--strategy'), '--store', 'default.sqlite', '--json');
+  assert.equal(dflt.code, 0, dflt.stderr);
+  assert.deepEqual((JSON.parse(dflt.stdout) as NasJson).trials, j.trials);
+  assert.match(dflt.stderr, /study 'nas-nb201-auto-/);
   const text = await runHwnas(work, ...args('auto'));
   assert.match(text.stdout, /nb201 \/ auto \(runs tpe: classes of equal computation average 1\.99 points\): 30 architectures/);
   // without the repeat filter there is no class key: auto runs TPE and says so

@@ -101,7 +101,11 @@ export function registerNas(program: Command): void {
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
     .option('--target <name>', 'hardware target for latency (default bitfusion-edge)')
-    .requiredOption('--strategy <name>', `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution)`)
+    .option(
+      '--strategy <name>',
+      `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution); default auto (NSGA-II on spaces of large classes of equal computation, TPE elsewhere)`,
+      'auto',
+    )
     .requiredOption('--budget <n>', 'number of architectures to evaluate (queries)')
     .option('--objectives <spec>', 'e.g. accuracy:max,latency_ms:min (the default)')
     .option('--seed <n>', 'study seed (default 0)')
