@@ -989,7 +989,8 @@ function tableProblem(
     async runHwnas(strategy, budget, seed) {
       const [n, labelOpts, screen] = strategySpec(strategy);
       // `auto` with label options: on top of its NAS defaults (its sides' budget defaults), as without options
-      const options = n === AUTO && Object.keys(labelOpts).length > 0 ? { ...defaultStrategyOptions(AUTO, budget, space.space.encodedDimension), ...labelOpts } : labelOpts;
+      const options =
+        n === AUTO && Object.keys(labelOpts).length > 0 ? { ...defaultStrategyOptions(AUTO, budget, space.space.encodedDimension), ...labelOpts } : labelOpts;
       // As `hwnas nas --table` builds it (NAS defaults, the repeat filter); extra options go to the wrapped strategy.
       const sensitivityCost = (p: Params) => table.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number;
       const s0 =
