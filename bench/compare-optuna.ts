@@ -98,7 +98,7 @@ import { DISTINCT } from '../src/nas/strategies/distinct.js';
 import { createNasStrategy, nasStrategyConfig } from '../src/nas/strategy-config.js';
 import { distinctComputations, loadNasTable, NasTable, nb201RepeatClasses, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
 import { hypervolume } from '../src/search/pareto.js';
-import { createStrategy } from '../src/search/registry.js';
+import { AUTO, createStrategy, defaultStrategyOptions } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
 import { enumerateNb201, formatNb201, NB201_OPS, nb201Space, parseNb201 } from '../src/search/spaces/nb201.js';
 import type { ArchSpace } from '../src/search/spaces/types.js';
@@ -987,7 +987,10 @@ function tableProblem(
         }
       : {}),
     async runHwnas(strategy, budget, seed) {
-      const [n, options, screen] = strategySpec(strategy);
+      const [n, labelOpts, screen] = strategySpec(strategy);
+      // `auto` with label options: on top of its NAS defaults (its sides' budget defaults), as without options
+      const options =
+        n === AUTO && Object.keys(labelOpts).length > 0 ? { ...defaultStrategyOptions(AUTO, budget, space.space.encodedDimension), ...labelOpts } : labelOpts;
       // As `hwnas nas --table` builds it (NAS defaults, the repeat filter); extra options go to the wrapped strategy.
       const sensitivityCost = (p: Params) => table.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number;
       const s0 =
@@ -1166,7 +1169,8 @@ function labelOptions(part: string, label: string): [string, Record<string, unkn
   const [name, ...pairs] = part.split('~') as [string, ...string[]];
   const opts: Record<string, unknown> = {};
   for (const pair of pairs) {
-    const m = /^([A-Za-z][A-Za-z0-9]*)=([A-Za-z0-9.-]+)$/.exec(pair);
+    // a key may name a part's option ('auto~small.frontLocalEvery=2': the option of auto's `small`)
+    const m = /^([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)?)=([A-Za-z0-9.-]+)$/.exec(pair);
     if (!m) throw new Error(`method '${label}': option '~${pair}': expected ~key=value (a number, true, false or a word)`);
     const [, key, raw] = m as unknown as [string, string, string];
     opts[key] = raw === 'true' ? true : raw === 'false' ? false : /^-?[0-9.]+(e-?[0-9]+)?$/.test(raw) ? Number(raw) : raw;

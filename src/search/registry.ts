@@ -203,21 +203,32 @@ function strategyRef(owner: string, option: string, value: unknown): { name: str
 /** Registry name of the strategy that picks NSGA-II or TPE by the space's classes of equal computation. */
 export const AUTO = 'auto';
 
-/** 'auto' from JSON options: `large` (default 'nsga2'), `small` (default 'tpe'), each a name or `{ name, options }`, and `minClassSize`. */
+/**
+ * 'auto' from JSON options: `large` (default 'nsga2'), `small` (default 'tpe'), each a name or `{ name, options }`,
+ * `minClassSize`, and `large.<option>` / `small.<option>`: one option of that side's strategy, on top of its options
+ * (a bench label's `auto~small.frontLocalEvery=2` keeps the NAS defaults of both sides and sets one TPE option).
+ */
 function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const own: Record<string, unknown> = {};
+  const sideOptions: Record<'large' | 'small', Record<string, unknown>> = { large: {}, small: {} };
+  for (const [k, v] of Object.entries(options)) {
+    const m = /^(large|small)\.(.+)$/.exec(k);
+    if (m) sideOptions[m[1] as 'large' | 'small'][m[2] as string] = v;
+    else own[k] = v;
+  }
   const {
     large = AUTO_PICKS.large,
     small = AUTO_PICKS.small,
     minClassSize,
-  } = knownOptions<Record<string, unknown>>(AUTO, options, ['large', 'small', 'minClassSize']);
+  } = knownOptions<Record<string, unknown>>(AUTO, own, ['large', 'small', 'minClassSize', 'large.<option>', 'small.<option>']);
   if (minClassSize !== undefined && !(typeof minClassSize === 'number' && Number.isFinite(minClassSize) && minClassSize >= 1))
     throw new ConfigError(
       `strategy 'auto' option minClassSize ${JSON.stringify(minClassSize)}: expected a number >= 1 (points per class of equal computation)`,
     );
-  const make = (option: string, value: unknown): SearchStrategy => {
+  const make = (option: 'large' | 'small', value: unknown): SearchStrategy => {
     const ref = strategyRef(AUTO, option, value);
     if (canonicalStrategyName(ref.name) === AUTO) throw new ConfigError(`strategy 'auto' option ${option} = 'auto': expected another strategy`);
-    return createStrategy(ref.name, ref.options, ctx);
+    return createStrategy(ref.name, { ...ref.options, ...sideOptions[option] }, ctx);
   };
   return new Auto(make('large', large), make('small', small), minClassSize === undefined ? {} : { minClassSize });
 }
@@ -225,5 +236,5 @@ function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyCon
 registerStrategy(
   AUTO,
   createAuto,
-  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize)',
+  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize, large.<option>, small.<option>)',
 );

@@ -74,3 +74,28 @@ test("auto's NAS defaults are those of the strategies it picks; bad options are 
   bad({ large: 'nope' }, /unknown search strategy 'nope'/);
   bad({ pick: 'tpe' }, /'auto': unknown option 'pick'/);
 });
+
+test("auto's large.<option> / small.<option>: one option of that side's strategy on top of its options", async () => {
+  const local = { frontLocalEvery: 2, frontLocalFrom: 12 };
+  const dotted = createStrategy('auto', { 'small.frontLocalEvery': 2, 'small.frontLocalFrom': 12 }) as Auto;
+  const tpeLocal = await params(createStrategy('tpe', local), all);
+  assert.deepEqual(await params(dotted, all), tpeLocal);
+  assert.equal(dotted.chosen?.name, 'tpe');
+  // the option changes TPE's trials here, so the equality above can fail
+  assert.notDeepEqual(tpeLocal, await params(createStrategy('tpe'), all));
+  // on top of a side given as { name, options }: both apply
+  const big = createStrategy('auto', { large: { name: 'nsga2', options: { populationSize: 10 } }, 'large.mutationProb': 0.5 });
+  assert.deepEqual(await params(big, live), await params(createStrategy('nsga2', { populationSize: 10, mutationProb: 0.5 }), live));
+  assert.notDeepEqual(
+    await params(createStrategy('nsga2', { populationSize: 10 }), live),
+    await params(createStrategy('nsga2', { populationSize: 10, mutationProb: 0.5 }), live),
+  );
+  const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
+    assert.throws(
+      () => createStrategy('auto', o),
+      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+    );
+  bad({ 'medium.gamma': 0.2 }, /'auto': unknown option 'medium.gamma'; expected one of .*small.<option>/);
+  bad({ 'large.bogus': 1 }, /'nsga2': unknown option 'bogus'/);
+  bad({ 'small.frontLocalStall': -1 }, /frontLocalStall -1: expected an integer >= 0/);
+});

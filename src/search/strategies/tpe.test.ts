@@ -923,3 +923,61 @@ test('tpe front local-search asks (frontLocalEvery, frontLocalFrom, frontLocalRa
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test('tpe frontLocalStall: front local-search asks pause after that many complete trials without a front entry, and resume with one', async () => {
+  const on = { frontLocalEvery: 1, frontLocalFrom: 12 };
+  const stall = 6;
+  const loss = (t: Trial): number[] => t.values as number[];
+  for (const [m, seed] of TRI_RUNS) {
+    const run = await runTri(new Tpe({ ...on, frontLocalStall: stall }), m, seed);
+    assert.deepEqual(
+      paramsKey(await runTri(new Tpe({ ...on, frontLocalStall: 90 }), m, seed)),
+      paramsKey(await runTri(new Tpe(on), m, seed)),
+      'a stall beyond the run: no pause',
+    );
+    assert.deepEqual(
+      paramsKey(await runTri(new Tpe({ ...on, frontLocalStall: 0 }), m, seed)),
+      paramsKey(await runTri(new Tpe(on), m, seed)),
+      'stall 0: no pause',
+    );
+    // each ask replayed on the history before it: the ordinary ask while paused, the front ask otherwise
+    const next = async (o: TpeOptionsForTest, n: number): Promise<string> => {
+      const h = await runTrials({
+        strategy: new Tpe(o),
+        space: tri,
+        objectives: three.slice(0, m),
+        evaluate: (p) => ({ values: triValues(p).slice(0, m) }),
+        nTrials: n + 1,
+        seed,
+        history: run.slice(0, n),
+      });
+      return JSON.stringify((h[n] as Trial).params);
+    };
+    let paused = 0;
+    let differ = 0;
+    let last = -1;
+    for (let n = 0; n < 90; n++) {
+      if (n >= 12) {
+        const pause = n - 1 - last >= stall;
+        const want = await next(pause ? {} : on, n);
+        assert.equal(JSON.stringify((run[n] as Trial).params), want, `trial ${n} (${n - 1 - last} since the last front entry; ${m} objectives, seed ${seed})`);
+        if (pause) {
+          paused++;
+          if (want !== (await next(on, n))) differ++;
+        }
+      }
+      const v = loss(run[n] as Trial);
+      if (!run.slice(0, n).some((t) => loss(t).every((x, j) => x <= (v[j] as number)))) last = n;
+    }
+    assert.ok(paused >= 5 && paused <= 73, `${paused} of 78 asks paused (${m} objectives, seed ${seed})`);
+    assert.ok(differ >= 3, `${differ} paused asks differ from the front ask`);
+  }
+  for (const [bad, msg] of [
+    [-1, /frontLocalStall -1: expected an integer >= 0/],
+    [2.5, /frontLocalStall 2.5: expected an integer >= 0/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ frontLocalStall: bad }),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});

@@ -217,6 +217,14 @@ export interface TpeOptions {
   readonly frontLocalFrom?: number;
   /** Most categorical choices a front local-search proposal differs by from its front trial (1-3; default 1). */
   readonly frontLocalRadius?: number;
+  /**
+   * With `frontLocalEvery`: front local-search asks pause once this many complete trials in a row have not entered the
+   * front (no trial non-dominated by, and differing in its values from, every feasible complete trial before it), and
+   * resume when one does (a local or an ordinary ask); those asks are ordinary ones meanwhile. Default 0: never pause.
+   * A stall bound (session 46): on tnb-autoenc-edgetpu seed 4 the last front entry came at trial 180 and the local asks
+   * kept half the asks for the 120 trials after it, where `tpe` found the high-accuracy end through l(x).
+   */
+  readonly frontLocalStall?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -326,6 +334,7 @@ export class Tpe implements SearchStrategy {
       frontLocalEvery: options.frontLocalEvery ?? 0,
       frontLocalFrom: options.frontLocalFrom ?? 100,
       frontLocalRadius: options.frontLocalRadius ?? 1,
+      frontLocalStall: options.frontLocalStall ?? 0,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -384,6 +393,10 @@ export class Tpe implements SearchStrategy {
     if (!int(o.frontLocalFrom, 0)) throw new ConfigError(`tpe frontLocalFrom ${JSON.stringify(options.frontLocalFrom)}: expected an integer >= 0`);
     if (!(int(o.frontLocalRadius, 1) && o.frontLocalRadius <= 3))
       throw new ConfigError(`tpe frontLocalRadius ${JSON.stringify(options.frontLocalRadius)}: expected an integer from 1 to 3 (categorical choices changed)`);
+    if (!int(o.frontLocalStall, 0))
+      throw new ConfigError(
+        `tpe frontLocalStall ${JSON.stringify(options.frontLocalStall)}: expected an integer >= 0 (complete trials without a front entry; 0: never pause)`,
+      );
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -783,7 +796,7 @@ export class Tpe implements SearchStrategy {
     const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
     const { below, above, belowWeights } = gs ?? this.split(done, ctx, end, scalar);
     const parents = end === undefined && !gap && !scalar && this.isOffspringAsk(done.length) ? frontParams(done, ctx, below) : undefined;
-    const frontTrials = end === undefined && !gap && !scalar && !parents && this.isFrontLocalAsk(done.length) ? frontParams(done, ctx, below) : undefined;
+    const frontTrials = end === undefined && !gap && !scalar && !parents && this.isFrontLocalAsk(done, ctx) ? frontParams(done, ctx, below) : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -895,10 +908,12 @@ export class Tpe implements SearchStrategy {
     return k > 0 && n >= from && (n - from) % k === 0;
   }
 
-  /** Whether this ask (after `n` complete trials) is a front local-search ask (see `frontLocalEvery`). */
-  private isFrontLocalAsk(n: number): boolean {
-    const { frontLocalEvery: k, frontLocalFrom: from } = this.o;
-    return k > 0 && n >= from && (n - from) % k === 0;
+  /** Whether the ask after the complete trials `done` is a front local-search ask (see `frontLocalEvery`, `frontLocalStall`). */
+  private isFrontLocalAsk(done: readonly Trial[], ctx: AskContext): boolean {
+    const { frontLocalEvery: k, frontLocalFrom: from, frontLocalStall: stall } = this.o;
+    const n = done.length;
+    if (!(k > 0 && n >= from && (n - from) % k === 0)) return false;
+    return stall === 0 || n - 1 - lastFrontEntry(done, ctx) < stall;
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
@@ -1091,6 +1106,20 @@ function frontParams(done: readonly Trial[], ctx: AskContext, below: readonly Tr
   const feasible = done.filter((t) => violation(t.constraints) <= 0);
   if (feasible.length === 0) return below.map((t) => t.params);
   return paretoFront(feasible.map((t) => toMinimization(t.values as number[], ctx.objectives))).map((i) => (feasible[i] as Trial).params);
+}
+
+/** Index in `done` of the last trial that entered the front: feasible, its values new and dominated by no feasible trial before it (-1: none). */
+function lastFrontEntry(done: readonly Trial[], ctx: AskContext): number {
+  let front: number[][] = [];
+  let last = -1;
+  done.forEach((t, i) => {
+    if (violation(t.constraints) > 0) return;
+    const v = toMinimization(t.values as number[], ctx.objectives);
+    if (front.some((f) => f.every((x, j) => x <= (v[j] as number)))) return;
+    front = [...front.filter((f) => !v.every((x, j) => x <= (f[j] as number))), v];
+    last = i;
+  });
+  return last;
 }
 
 /** The feasible complete trial best on objective `j` (ties: the other objectives in order, then the earlier trial). */
