@@ -223,7 +223,13 @@ test('hwnas nas --strategy auto: says which strategy it runs and why, and runs e
   const tpe = JSON.parse((await runHwnas(work, ...args('tpe'), '--json')).stdout) as NasJson;
   assert.deepEqual(j.trials, tpe.trials);
   // auto is the default strategy: without --strategy the same run, in a study named by it
-  const dflt = await runHwnas(work, ...args('auto').filter((a, i, all) => a !== '--strategy' && all[i - 1] !== '--strategy'), '--store', 'default.sqlite', '--json');
+  const dflt = await runHwnas(
+    work,
+    ...args('auto').filter((a, i, all) => a !== '--strategy' && all[i - 1] !== '--strategy'),
+    '--store',
+    'default.sqlite',
+    '--json',
+  );
   assert.equal(dflt.code, 0, dflt.stderr);
   assert.deepEqual((JSON.parse(dflt.stdout) as NasJson).trials, j.trials);
   assert.match(dflt.stderr, /study 'nas-nb201-auto-/);
