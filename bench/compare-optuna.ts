@@ -743,6 +743,56 @@ export const TABLE22_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>
   },
 };
 
+/**
+ * Session 46 (table23), pre-registered before any search run on them (bench/data/table23-prereg.md; drawn by
+ * bench/table23.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the family objects table20 / table21 / table22 read, so that their used sets stay those of their draws.
+ */
+export const TABLE23_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-kwh-bitfusion': {
+    measured: ['energy_kwh'],
+    latency: 'bitfusion_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), BitFusion-style latency (w8a8) of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 46)',
+  },
+  'ecnas-predict-a76': {
+    measured: ['predict_s'],
+    latency: 'a76_fp32_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured test-set prediction time (s, as latency_s), Cortex-A76 fp32 latency of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 46)',
+  },
+  'ecnas-predict-a100': {
+    measured: ['predict_s'],
+    latency: 'a100_fp32_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured test-set prediction time (s, as latency_s), A100 fp32 latency of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 46)',
+  },
+};
+/** Session 46 (table23): NAS-Bench-Graph, see {@link TABLE23_ECNAS_HW_PROBLEMS}. */
+export const TABLE23_NBG_PROBLEMS: Readonly<Record<string, NbgProblemSpec>> = {
+  'nbg-cora-latency-params': {
+    dataset: 'cora',
+    params: true,
+    note: 'NAS-Bench-Graph, 3 objectives: Cora test accuracy, measured latency and parameter count (the benchmark), unseen pairing (session 46)',
+  },
+};
+/** Session 46 (table23): TransNAS-Bench-101 micro, see {@link TABLE23_ECNAS_HW_PROBLEMS}. */
+export const TABLE23_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-normal-bismo-bitfusion-energy': {
+    metric: 'normal_ssim',
+    latency: 'bismo_ms',
+    energy: 'bitfusion_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: surface normal SSIM (Taskonomy), BISMO-style latency (w8a8) and BitFusion-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 46)',
+  },
+};
+/** Session 46 (table23): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE23_ECNAS_HW_PROBLEMS}. */
+export const TABLE23_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-c100-help-1080ti-32-titanxp-32': {
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'help_1080ti_32_ms',
+    latency2: 'help_titanxp_32_ms',
+    note: 'NB201, 3 objectives: CIFAR-100 accuracy, GTX 1080 Ti GPU latency at batch 32 and Titan Xp GPU latency at batch 32 as HELP ships them, unseen pairing (session 46)',
+  },
+};
+
 /** The path of the hwnas cost table of EC-NAS-Bench's classes (bench/data/ecnas-hwnas-cost.csv). */
 export function ecnasCostFile(): string {
   return join(process.cwd(), 'bench', 'data', 'ecnas-hwnas-cost.csv');
@@ -1438,9 +1488,9 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Session 45 (table22), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      // Sessions 45-46 (table22, table23), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
-        Object.entries(TABLE22_HW360_PAIR_PROBLEMS).map(([k, spec]) => [
+        Object.entries({ ...TABLE22_HW360_PAIR_PROBLEMS, ...TABLE23_HW360_PAIR_PROBLEMS }).map(([k, spec]) => [
           k,
           () => {
             const t = loadHw360PairTable(spec);
@@ -1490,7 +1540,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // cell space with zero / skip operations; the true front and its nadir from the cells whose output is not cut off (as
       // the NB201 problems), the whole table's share as alt.
       ...Object.fromEntries(
-        Object.entries({ ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS }).map(([k, v]) => [
+        Object.entries({ ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS, ...TABLE23_TNB_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
             const spec = v as TnbProblemSpec;
@@ -1532,7 +1582,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // with per-parameter choices (a link pattern and 4 operations); its 9 points without a computing operation are not in
       // the table (a failed query on both sides).
       ...Object.fromEntries(
-        Object.entries({ ...NBG_PROBLEMS, ...TABLE22_NBG_PROBLEMS }).map(([k, v]) => [
+        Object.entries({ ...NBG_PROBLEMS, ...TABLE22_NBG_PROBLEMS, ...TABLE23_NBG_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
             const spec = v as NbgProblemSpec;
@@ -1566,7 +1616,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // Session 41 (table18), pre-registered before any run on them: EC-NAS-Bench's accuracy with hwnas cost models of the
       // NAS-Bench-101 network (bench/ecnas-hwnas-cost.ts); invalid points a failed query on both sides, as above.
       ...Object.fromEntries(
-        Object.entries({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS, ...TABLE22_ECNAS_HW_PROBLEMS }).map(([k, v]) => [
+        Object.entries({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS, ...TABLE22_ECNAS_HW_PROBLEMS, ...TABLE23_ECNAS_HW_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
             const spec = v as EcnasHwProblemSpec;

@@ -173,12 +173,17 @@ export function table22Front(p: DrawProblem): FrontSummary {
   return tableFrontSummary(table22SpecTable(p));
 }
 
+/** Whether a candidate belongs in a slot: its family and, where the slot fixes it, its number of objectives (table23's too). */
+export function inTable22Slot(c: Table22Candidate, slot: Table22Slot): boolean {
+  return c.family === slot.family && (slot.objectives === undefined || c.objectives === slot.objectives);
+}
+
 /** The draw: table21's {@link drawSlots} over this session's slots, universe and used problems. */
 export function table22Draw(seed = TABLE22_SEED, minFront = 5, front = table22Front): SlotDraw<Table22Slot, Table22Candidate>[] {
   return drawSlots(seed, {
     slots: TABLE22_SLOTS,
     universe: table22Universe(),
-    inSlot: (c, slot) => c.family === slot.family && (slot.objectives === undefined || c.objectives === slot.objectives),
+    inSlot: inTable22Slot,
     used: table22UsedProblems(),
     front,
     tableKey: table22TableKey,
