@@ -852,7 +852,7 @@ export class Tpe implements SearchStrategy {
   /** The objective whose end this ask pushes (see `endEvery`), or undefined for an ordinary ask. */
   private endOf(n: number, m: number): number | undefined {
     const { endEvery, endFrom, endObjectives } = this.o;
-    if (m < 2 || endEvery === 0 || n < endFrom || (n - endFrom) % endEvery !== 0) return undefined;
+    if (m < 2 || !onCadence(n, endEvery, endFrom)) return undefined;
     if (endObjectives === 'first') return 0;
     return Math.floor((n - endFrom) / endEvery) % m;
   }
@@ -861,7 +861,7 @@ export class Tpe implements SearchStrategy {
   private isScalarAsk(n: number, m: number): boolean {
     const { scalarEvery } = this.o;
     const from = Math.max(this.o.startupTrials, 2);
-    return m >= 2 && scalarEvery > 0 && n >= from && (n - from) % scalarEvery === 0;
+    return m >= 2 && onCadence(n, scalarEvery, from);
   }
 
   /**
@@ -903,23 +903,20 @@ export class Tpe implements SearchStrategy {
 
   /** Whether this ask (after `n` complete trials) is an offspring ask (see `offspringEvery`). */
   private isOffspringAsk(n: number): boolean {
-    const k = this.o.offspringEvery;
-    const from = Math.max(this.o.startupTrials, 2);
-    return k > 0 && n >= from && (n - from) % k === 0;
+    return onCadence(n, this.o.offspringEvery, Math.max(this.o.startupTrials, 2));
   }
 
   /** Whether the ask after the complete trials `done` is a front local-search ask (see `frontLocalEvery`, `frontLocalStall`). */
   private isFrontLocalAsk(done: readonly Trial[], ctx: AskContext): boolean {
     const { frontLocalEvery: k, frontLocalFrom: from, frontLocalStall: stall } = this.o;
     const n = done.length;
-    if (!(k > 0 && n >= from && (n - from) % k === 0)) return false;
-    return stall === 0 || n - 1 - lastFrontEntry(done, ctx) < stall;
+    return onCadence(n, k, from) && (stall === 0 || n - 1 - lastFrontEntry(done, ctx) < stall);
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
   private isGapAsk(n: number, m: number): boolean {
     const { gapEvery, gapFrom } = this.o;
-    return m >= 2 && gapEvery > 0 && n >= gapFrom && (n - gapFrom) % gapEvery === 0;
+    return m >= 2 && onCadence(n, gapEvery, gapFrom);
   }
 
   /**
@@ -1106,6 +1103,11 @@ function frontParams(done: readonly Trial[], ctx: AskContext, below: readonly Tr
   const feasible = done.filter((t) => violation(t.constraints) <= 0);
   if (feasible.length === 0) return below.map((t) => t.params);
   return paretoFront(feasible.map((t) => toMinimization(t.values as number[], ctx.objectives))).map((i) => (feasible[i] as Trial).params);
+}
+
+/** Whether the ask after `n` complete trials falls on a cadence: every `every`-th from `from` on (`every` 0: never). */
+function onCadence(n: number, every: number, from: number): boolean {
+  return every > 0 && n >= from && (n - from) % every === 0;
 }
 
 /** Index in `done` of the last trial that entered the front: feasible, its values new and dominated by no feasible trial before it (-1: none). */
