@@ -98,7 +98,7 @@ import { DISTINCT } from '../src/nas/strategies/distinct.js';
 import { createNasStrategy, nasStrategyConfig } from '../src/nas/strategy-config.js';
 import { distinctComputations, loadNasTable, NasTable, nb201RepeatClasses, tableCheapObjectives, tabularEvaluator } from '../src/nas/tabular.js';
 import { hypervolume } from '../src/search/pareto.js';
-import { AUTO, createStrategy, defaultStrategyOptions } from '../src/search/registry.js';
+import { createStrategy, defaultStrategyOptions } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
 import { enumerateNb201, formatNb201, NB201_OPS, nb201Space, parseNb201 } from '../src/search/spaces/nb201.js';
 import type { ArchSpace } from '../src/search/spaces/types.js';
@@ -1038,9 +1038,9 @@ function tableProblem(
       : {}),
     async runHwnas(strategy, budget, seed) {
       const [n, labelOpts, screen] = strategySpec(strategy);
-      // `auto` with label options: on top of its NAS defaults (its sides' budget defaults), as without options
-      const options =
-        n === AUTO && Object.keys(labelOpts).length > 0 ? { ...defaultStrategyOptions(AUTO, budget, space.space.encodedDimension), ...labelOpts } : labelOpts;
+      // a label's options go on top of the strategy's NAS defaults (a population from the budget; `auto`: its sides'),
+      // as `hwnas nas` sets them without options
+      const options = Object.keys(labelOpts).length > 0 ? { ...defaultStrategyOptions(n, budget, space.space.encodedDimension), ...labelOpts } : labelOpts;
       // As `hwnas nas --table` builds it (NAS defaults, the repeat filter); extra options go to the wrapped strategy.
       const sensitivityCost = (p: Params) => table.values(space.format(space.fromParams(p)), ['latency_ms'])[0] as number;
       const s0 =
