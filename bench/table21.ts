@@ -74,13 +74,20 @@ export function helpColumns(): string[] {
   return (header ?? '').split(',').filter((c) => c.startsWith('help_'));
 }
 
+/** A HELP latency column's short name in problem names (`help_titanxp_1_ms` -> `titanxp-1`; bench/table22.ts too). */
+export const helpShort = (c: string): string =>
+  c
+    .replace(/^help_/, '')
+    .replace(/_ms$/, '')
+    .replaceAll('_', '-');
+
 /** Every candidate (used or not): HELP x NB201 accuracy, then table20's 2-objective EC-NAS and NAS-Bench-Graph ones. */
 export function table21Candidates(): Table21Candidate[] {
   const help = NB201_TASKS.flatMap((t) =>
     helpColumns().map(
       (latency): Table21Candidate => ({
         family: 'nb201',
-        name: `nb201-${t.tag}-${latency.replace(/_ms$/, '').replaceAll('_', '-')}`,
+        name: `nb201-${t.tag}-help-${helpShort(latency)}`,
         spec: { accuracy: t.accuracy, latency, ...(t.file ? { file: t.file } : {}), costFile: HELP_COST_FILE },
         objectives: 2,
       }),

@@ -40,6 +40,7 @@ import {
   type FrontSummary,
   HELP_COST_FILE,
   helpColumns,
+  helpShort,
   type SlotDraw,
   sameTableKey,
   specTable,
@@ -83,13 +84,6 @@ const MEASURED = [
   ['params_m', 'params'],
   ['predict_s', 'predict'],
 ] as const;
-
-/** A HELP column's short name (`help_titanxp_1_ms` -> `titanxp-1`). */
-const helpShort = (c: string): string =>
-  c
-    .replace(/^help_/, '')
-    .replace(/_ms$/, '')
-    .replaceAll('_', '-');
 
 /** Every candidate (used or not), in a fixed order: EC-NAS, NAS-Bench-Graph, TransNAS micro, NB201 x HELP pairs. */
 export function table22Candidates(): Table22Candidate[] {
