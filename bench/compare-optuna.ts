@@ -793,6 +793,65 @@ export const TABLE23_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>
   },
 };
 
+/**
+ * Session 47 (table24), pre-registered before any search run on them (bench/data/table24-prereg.md; drawn by
+ * bench/table24.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the family objects table20-23 read, so that their used sets stay those of their draws.
+ */
+export const TABLE24_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-jigsaw-bismo-eyeriss-energy': {
+    metric: 'jigsaw_top1',
+    latency: 'bismo_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: jigsaw top-1 (Taskonomy), BISMO-style latency (w8a8) and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 47)',
+  },
+  'tnb-normal-a100-eyeriss-energy': {
+    metric: 'normal_ssim',
+    latency: 'a100_fp32_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: surface normal SSIM (Taskonomy), A100 fp32 latency and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 47)',
+  },
+};
+/** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
+export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-c100-help-titanx-1-titanx-32': {
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'help_titanx_1_ms',
+    latency2: 'help_titanx_32_ms',
+    note: 'NB201, 3 objectives: CIFAR-100 accuracy, Titan X GPU latency at batch 1 and at batch 32 as HELP ships them, unseen pairing (session 47)',
+  },
+  'nb201-c10-help-titan-rtx-1-titan-rtx-256': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_titan_rtx_1_ms',
+    latency2: 'help_titan_rtx_256_ms',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), Titan RTX GPU latency at batch 1 and at batch 256 as HELP ships them, unseen pairing (session 47)',
+  },
+};
+/** Session 47 (table24): NAS-Bench-Graph, see {@link TABLE24_TNB_PROBLEMS}. */
+export const TABLE24_NBG_PROBLEMS: Readonly<Record<string, NbgProblemSpec>> = {
+  'nbg-computers-latency-params': {
+    dataset: 'computers',
+    params: true,
+    note: 'NAS-Bench-Graph, 3 objectives: Amazon Computers test accuracy, measured latency and parameter count (the benchmark), unseen pairing (session 47)',
+  },
+};
+/** Session 47 (table24): EC-NAS-Bench, see {@link TABLE24_TNB_PROBLEMS}. */
+export const TABLE24_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-edgetpu-eyeriss-energy': {
+    latency: 'edgetpu_int8_ms',
+    energy: 'eyeriss_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, Edge TPU int8 latency and Eyeriss-like energy of the NAS-Bench-101 network (hwnas cost models), unseen pairing (session 47)',
+  },
+  'ecnas-kwh-bismo': {
+    measured: ['energy_kwh'],
+    latency: 'bismo_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), BISMO-style latency (w8a8) of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 47)',
+  },
+};
+
 /** The path of the hwnas cost table of EC-NAS-Bench's classes (bench/data/ecnas-hwnas-cost.csv). */
 export function ecnasCostFile(): string {
   return join(process.cwd(), 'bench', 'data', 'ecnas-hwnas-cost.csv');
@@ -1488,9 +1547,9 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Sessions 45-46 (table22, table23), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      // Sessions 45-47 (table22-24), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
-        Object.entries({ ...TABLE22_HW360_PAIR_PROBLEMS, ...TABLE23_HW360_PAIR_PROBLEMS }).map(([k, spec]) => [
+        Object.entries({ ...TABLE22_HW360_PAIR_PROBLEMS, ...TABLE23_HW360_PAIR_PROBLEMS, ...TABLE24_HW360_PAIR_PROBLEMS }).map(([k, spec]) => [
           k,
           () => {
             const t = loadHw360PairTable(spec);
@@ -1540,7 +1599,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // cell space with zero / skip operations; the true front and its nadir from the cells whose output is not cut off (as
       // the NB201 problems), the whole table's share as alt.
       ...Object.fromEntries(
-        Object.entries({ ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS, ...TABLE23_TNB_PROBLEMS }).map(([k, v]) => [
+        Object.entries({ ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS, ...TABLE23_TNB_PROBLEMS, ...TABLE24_TNB_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
             const spec = v as TnbProblemSpec;
@@ -1582,7 +1641,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // with per-parameter choices (a link pattern and 4 operations); its 9 points without a computing operation are not in
       // the table (a failed query on both sides).
       ...Object.fromEntries(
-        Object.entries({ ...NBG_PROBLEMS, ...TABLE22_NBG_PROBLEMS, ...TABLE23_NBG_PROBLEMS }).map(([k, v]) => [
+        Object.entries({ ...NBG_PROBLEMS, ...TABLE22_NBG_PROBLEMS, ...TABLE23_NBG_PROBLEMS, ...TABLE24_NBG_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
             const spec = v as NbgProblemSpec;
@@ -1616,7 +1675,13 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // Session 41 (table18), pre-registered before any run on them: EC-NAS-Bench's accuracy with hwnas cost models of the
       // NAS-Bench-101 network (bench/ecnas-hwnas-cost.ts); invalid points a failed query on both sides, as above.
       ...Object.fromEntries(
-        Object.entries({ ...ECNAS_HW_PROBLEMS, ...TABLE20_ECNAS_HW_PROBLEMS, ...TABLE22_ECNAS_HW_PROBLEMS, ...TABLE23_ECNAS_HW_PROBLEMS }).map(([k, v]) => [
+        Object.entries({
+          ...ECNAS_HW_PROBLEMS,
+          ...TABLE20_ECNAS_HW_PROBLEMS,
+          ...TABLE22_ECNAS_HW_PROBLEMS,
+          ...TABLE23_ECNAS_HW_PROBLEMS,
+          ...TABLE24_ECNAS_HW_PROBLEMS,
+        }).map(([k, v]) => [
           k,
           () => {
             const spec = v as EcnasHwProblemSpec;

@@ -130,8 +130,7 @@ export function table22UsedKeys(): Set<string> {
 
 /** The unused candidates. */
 export function table22Universe(): Table22Candidate[] {
-  const used = table22UsedKeys();
-  return table22Candidates().filter((c) => !used.has(specKey(c.family, c.spec)));
+  return universeAfter([]);
 }
 
 /** Every problem registered before this session over these tables (table21's, its HELP ones, TransNAS micro's). */
@@ -172,23 +171,67 @@ export function inTable22Slot(c: Table22Candidate, slot: Table22Slot): boolean {
   return c.family === slot.family && (slot.objectives === undefined || c.objectives === slot.objectives);
 }
 
-/** The draw: table21's {@link drawSlots} over this session's slots, universe and used problems. */
-export function table22Draw(seed = TABLE22_SEED, minFront = 5, front = table22Front): SlotDraw<Table22Slot, Table22Candidate>[] {
+/** A registered set's problem objects, one per family (as bench/compare-optuna.ts keeps them), in slot order. */
+export type RegisteredSet = readonly (readonly [Table22Family, Readonly<Record<string, object>>])[];
+
+/** The problems of registered sets, with their families, set by set. */
+export function registeredProblems(...sets: readonly RegisteredSet[]): DrawProblem[] {
+  return sets.flatMap((set) =>
+    set.flatMap(([family, problems]) => Object.entries(problems).map(([name, spec]) => ({ family, name, spec: spec as Readonly<Record<string, unknown>> }))),
+  );
+}
+
+/** The column keys of table22's used set plus those of the problems `registered` after it. */
+export function usedKeysAfter(registered: readonly DrawProblem[]): Set<string> {
+  const used = table22UsedKeys();
+  for (const p of registered) used.add(specKey(p.family as Table22Family, p.spec));
+  return used;
+}
+
+/** The candidates of table22's universe not used by table22's used set nor by `registered`. */
+export function universeAfter(registered: readonly DrawProblem[]): Table22Candidate[] {
+  const used = usedKeysAfter(registered);
+  return table22Candidates().filter((c) => !used.has(specKey(c.family, c.spec)));
+}
+
+/** table22's used problems, then `registered`: what a later session's draw checks nesting against. */
+export function usedProblemsAfter(registered: readonly DrawProblem[]): DrawProblem[] {
+  return [...table22UsedProblems(), ...registered];
+}
+
+/**
+ * A later session's draw: table21's {@link drawSlots} over `slots`, table22's universe less table22's used set and
+ * `registered`, the nested check against table22's used problems and `registered`, table22's fronts.
+ */
+export function drawAfter(
+  seed: number,
+  slots: readonly Table22Slot[],
+  registered: readonly DrawProblem[],
+  minFront = 5,
+  front = table22Front,
+): SlotDraw<Table22Slot, Table22Candidate>[] {
   return drawSlots(seed, {
-    slots: TABLE22_SLOTS,
-    universe: table22Universe(),
+    slots,
+    universe: universeAfter(registered),
     inSlot: inTable22Slot,
-    used: table22UsedProblems(),
+    used: usedProblemsAfter(registered),
     front,
     tableKey: table22TableKey,
     minFront,
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const all = table22Candidates();
-  const uni = table22Universe();
-  for (const f of ['ecnas', 'nbg', 'tnb', 'nb201'] as const)
-    console.log(`${f}: ${all.filter((c) => c.family === f).length} combinations, ${uni.filter((c) => c.family === f).length} unused`);
-  for (const d of table22Draw()) console.log(JSON.stringify({ slot: d.slot, pool: d.pool, tried: d.tried, chosen: d.chosen ?? null }));
+/** The draw: {@link drawAfter} over this session's slots, nothing registered after table22's used set. */
+export function table22Draw(seed = TABLE22_SEED, minFront = 5, front = table22Front): SlotDraw<Table22Slot, Table22Candidate>[] {
+  return drawAfter(seed, TABLE22_SLOTS, [], minFront, front);
 }
+
+/** Prints a draw as `node dist/bench/table2x.js` does: each family's candidates (all, unused), then each slot's draw. */
+export function printDraw(universe: readonly Table22Candidate[], draw: readonly SlotDraw<Table22Slot, Table22Candidate>[]): void {
+  const all = table22Candidates();
+  for (const f of ['ecnas', 'nbg', 'tnb', 'nb201'] as const)
+    console.log(`${f}: ${all.filter((c) => c.family === f).length} combinations, ${universe.filter((c) => c.family === f).length} unused`);
+  for (const d of draw) console.log(JSON.stringify({ slot: d.slot, pool: d.pool, tried: d.tried, chosen: d.chosen ?? null }));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printDraw(table22Universe(), table22Draw());
