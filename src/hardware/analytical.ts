@@ -186,6 +186,22 @@ export function groupedWeightCost(
   return sumCosts(w.node, w.op, parts);
 }
 
+/** The vector unit of an analytical target, for its element-wise nodes (see {@link AnalyticalTarget.vectorNode}). */
+export interface VectorUnit {
+  /** Element operations per cycle. */
+  readonly opsPerCycle: number;
+  /** Clock (Hz). */
+  readonly hz: number;
+  /** DRAM bandwidth (bytes/s). */
+  readonly bwBps: number;
+  /** Energy of one element operation, in units of `unitPj`. */
+  readonly opEnergy: number;
+  /** Energy of one DRAM byte (with its on-chip buffering), in units of `unitPj`. */
+  readonly byteEnergy: number;
+  /** The energy unit (pJ). */
+  readonly unitPj: number;
+}
+
 /**
  * A target's table per prepared network (costs that do not depend on the bit widths, memoised results), built by
  * `build` on first use and held weakly; the last network's table is kept at hand, so a search's evaluate calls
@@ -210,19 +226,6 @@ export class NetworkTables<T> {
     this.last = t;
     return t;
   }
-}
-
-/**
- * The vector unit of an analytical target, for its element-wise nodes (see {@link AnalyticalTarget.vectorNode}):
- * throughput, clock, DRAM bandwidth, and energy per element operation and per DRAM byte in units of `unitPj` pJ.
- */
-export interface VectorUnit {
-  readonly opsPerCycle: number;
-  readonly hz: number;
-  readonly bwBps: number;
-  readonly opEnergy: number;
-  readonly byteEnergy: number;
-  readonly unitPj: number;
 }
 
 /** Common machinery of analytical targets; subclasses implement {@link AnalyticalTarget.evalNode}. */
