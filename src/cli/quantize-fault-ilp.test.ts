@@ -4,63 +4,28 @@
  * it and the one-shot ILP proposed an infeasible policy). Real CLI, real trained mnist-cnn, real HiGHS.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { PrecisionPolicy } from '../ir/precision.js';
 import { loadModel } from '../ir/serialize.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { layerDamageFn, predictResilience } from '../resilience/predictor.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
-// the 2026-12-03 bitfusion-edge model (im2col mapping), which this test's latency=0.6x budget on mnist-cnn was set
-// against: under the session-33 preset (channel-wise 3x3 convs) mnist-cnn cannot go below 0.644x of W8A8
-const BF = 'bitfusion-edge?mapping=im2col&stalls=overlap&psum=none';
-
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-qfault-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-qfault-');
 
 const BER = 1e-5;
 const run = (...args: string[]) => spawnHwnas(dir, ['quantize', ...args], { timeoutMs: 600_000 }).done;
-const common = [
-  '--dataset',
-  'mnist;limit=train:600,val:300,test:200',
-  '--target',
-  BF,
-  '--strategy',
-  'ilp',
-  '--budget',
-  'latency=0.6x',
-  '--bits',
-  '2,4,8',
-  '--finetune-epochs',
-  '0',
-  '--search-images',
-  '200',
-  '--train-epochs',
-  '1',
-  '--seed',
-  '4',
-  '--store',
-  join(dir, 'q.sqlite'),
-  '--json',
-];
-
-interface Out {
-  readonly policy: PrecisionPolicy;
-  readonly study: string;
-  readonly latencyMs: number;
-  readonly baselineLatencyMs: number;
-}
+const common = [...quantizeFlags('ilp', 4, join(dir, 'q.sqlite')), '--json'];
 
 test('quantize --strategy ilp --max-fault-score: the ILP solution meets the fault line; an impossible line is a user error naming it', {
   timeout: 900_000,
 }, async () => {
   const a = await run('zoo:mnist-cnn', ...common);
   assert.equal(a.code, 0, a.stderr);
-  const outA = JSON.parse(a.stdout) as Out;
+  const outA = JSON.parse(a.stdout) as QuantizeOut;
   // the trained model run A kept; runs B and C quantize that file (no second training)
   const modelFile = join(dir, 'models', `${outA.study}.json`);
   const model = loadModel(modelFile);
@@ -75,7 +40,7 @@ test('quantize --strategy ilp --max-fault-score: the ILP solution meets the faul
 
   const b = await run(modelFile, ...common, '--max-fault-score', String(line));
   assert.equal(b.code, 0, b.stderr);
-  const outB = JSON.parse(b.stdout) as Out;
+  const outB = JSON.parse(b.stdout) as QuantizeOut;
   const sB = score(outB.policy);
   assert.ok(sB <= line * (1 + 1e-9), `constrained ILP policy score ${sB} is over the line ${line}`);
   assert.notDeepEqual(outB.policy.layers, outA.policy.layers);

@@ -5,57 +5,21 @@
  * continues the finished study without new trials.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { BITFUSION_EDGE_2026_12_03 as BF, type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
-// the 2026-12-03 bitfusion-edge model (im2col mapping), which this test's latency=0.6x budget on mnist-cnn was set
-// against: under the session-33 preset (channel-wise 3x3 convs) mnist-cnn cannot go below 0.644x of W8A8
-const BF = 'bitfusion-edge?mapping=im2col&stalls=overlap&psum=none';
-
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-qgreedy-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-qgreedy-');
 
 const run = (cmd: string, ...args: string[]) => spawnHwnas(dir, [cmd, ...args], { timeoutMs: 600_000 }).done;
 const store = join(dir, 'q.sqlite');
-const args = [
-  'zoo:mnist-cnn',
-  '--dataset',
-  'mnist;limit=train:600,val:300,test:200',
-  '--target',
-  BF,
-  '--strategy',
-  'greedy',
-  '--budget',
-  'latency=0.6x',
-  '--bits',
-  '2,4,8',
-  '--finetune-epochs',
-  '0',
-  '--search-images',
-  '200',
-  '--train-epochs',
-  '1',
-  '--seed',
-  '3',
-  '--store',
-  store,
-  '--policy-out',
-  join(dir, 'p.json'),
-  '--json',
-];
+const args = ['zoo:mnist-cnn', ...quantizeFlags('greedy', 3, store), '--policy-out', join(dir, 'p.json'), '--json'];
 
-interface Out {
+interface Out extends QuantizeOut {
   readonly strategy: string;
-  readonly study: string;
-  readonly latencyMs: number;
-  readonly baselineLatencyMs: number;
   readonly greedySteps: readonly string[];
-  readonly trial: number;
-  readonly policy: unknown;
 }
 
 test('quantize --strategy greedy: meets the budget, costs the same in hwnas cost, stops before its cap, continues a finished study', {

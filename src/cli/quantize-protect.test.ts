@@ -5,58 +5,24 @@
  * real HiGHS.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { getTarget } from '../hardware/registry.js';
-import type { PrecisionPolicy } from '../ir/precision.js';
 import { loadModel } from '../ir/serialize.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { eccSurvivalFactor, layerDamageFn, predictResilience } from '../resilience/predictor.js';
 import { protectionCost } from '../resilience/protection.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { assertUserErrors, BITFUSION_EDGE_2026_12_03 as BF, type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
-// the 2026-12-03 bitfusion-edge model (im2col mapping), which this test's latency=0.6x budget on mnist-cnn was set
-// against: under the session-33 preset (channel-wise 3x3 convs) mnist-cnn cannot go below 0.644x of W8A8
-const BF = 'bitfusion-edge?mapping=im2col&stalls=overlap&psum=none';
-
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-qprotect-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-qprotect-');
 
 const BER = 1e-5;
 const run = (...args: string[]) => spawnHwnas(dir, args, { timeoutMs: 600_000 }).done;
-const common = [
-  '--dataset',
-  'mnist;limit=train:600,val:300,test:200',
-  '--target',
-  BF,
-  '--strategy',
-  'ilp',
-  '--budget',
-  'latency=0.6x',
-  '--bits',
-  '2,4,8',
-  '--finetune-epochs',
-  '0',
-  '--search-images',
-  '200',
-  '--train-epochs',
-  '1',
-  '--seed',
-  '4',
-  '--store',
-  join(dir, 'q.sqlite'),
-  '--json',
-];
+const common = [...quantizeFlags('ilp', 4, join(dir, 'q.sqlite')), '--json'];
 
-interface Out {
-  readonly policy: PrecisionPolicy;
-  readonly study: string;
-  readonly trial: number;
-  readonly latencyMs: number;
-  readonly baselineLatencyMs: number;
+interface Out extends QuantizeOut {
   readonly sizeBytes: number;
   readonly protection?: {
     readonly range: boolean;
@@ -74,12 +40,7 @@ test('quantize --protect: bad flags are user errors (exit 2, no stack trace) bef
     [['--protect', 'ecc'], /--protect needs --max-fault-score/],
     [['--protect', 'ecc', '--max-fault-score', '1e-4', '--strategy', 'haq'], /--protect applies to --strategy ilp, not haq/],
   ];
-  for (const [extra, msg] of cases) {
-    const r = await run('quantize', 'zoo:mnist-cnn', ...common, ...extra);
-    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, msg);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  }
+  await assertUserErrors(cases, (extra) => run('quantize', 'zoo:mnist-cnn', ...common, ...extra));
 });
 
 test('quantize --strategy ilp --protect ecc: a fault line no precision meets is met by hardening layers; costs match the target and hwnas cost', {

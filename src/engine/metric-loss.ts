@@ -14,18 +14,18 @@
  *   `λ · mean(1 - ê · ĝ)` pulls each training image's query embedding towards the gallery model's
  *   embedding of the same image (`align.targets`, precomputed).
  *
- * The loop follows src/engine/train.ts (seeded shuffling, Adam/SGD on a flat parameter copy, learning-rate
- * schedule, batch-norm running statistics) on one thread.
+ * The loop is src/engine/train.ts's on one thread: seeded shuffling, then per batch the gradients into the flat
+ * layout (`flatGradients`) and `TrainLoop`'s step (Adam/SGD on a flat parameter copy, learning-rate schedule,
+ * batch-norm running statistics, progress, epoch summaries).
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import { Yielder } from '../util/event-loop.js';
 import { Rng } from '../util/rng.js';
 import { crossEntropyLoss } from './grads/cross-entropy.js';
 import type { BnBatchStats, EngineModel } from './model.js';
-import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
+import { Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
 import { tf } from './tf.js';
-import { type EpochSummary, type TrainData, type TrainProgress, updateRunning } from './train.js';
-import { flatLayout, readParams, writeParams } from './train-step.js';
+import { decayMask, type EpochSummary, type TrainData, TrainLoop, type TrainProgress } from './train.js';
+import { flatGradients, flatLayout } from './train-step.js';
 
 /** Metric-learning loss names. */
 export type MetricLossName = 'norm-softmax' | 'proxy-anchor';
@@ -149,37 +149,17 @@ export async function trainEmbedding(model: EngineModel, data: TrainData, opts: 
   const layout = flatLayout(model);
   const pIndex = layout.keys.indexOf(key);
   const frozen = opts.freezeProxies === true;
-  const decay = new Uint8Array(layout.total);
-  layout.keys.forEach((k, i) => {
-    if (k.endsWith('.weight') && k !== key) decay.fill(1, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
-  });
-  const optim = new Optimizer(layout.total, { kind, weightDecay: opts.weightDecay ?? 0 }, decay);
-  const params = readParams(model, layout);
-  const grads = new Float32Array(layout.total);
-  const stats = new Float32Array(layout.statsTotal);
-  const running = layout.bn.map((b) => ({
-    ...b,
-    momentum: (model.graph.nodes.find((n) => n.name === b.node) as { momentum: number }).momentum,
-    mean: model.getEngineWeight(`${b.node}.mean`),
-    var: model.getEngineWeight(`${b.node}.var`),
-  }));
+  const optim = new Optimizer(layout.total, { kind, weightDecay: opts.weightDecay ?? 0 }, decayMask(layout, key));
   const trainVars = layout.vars.filter((_, i) => !(frozen && i === pIndex)) as tf.Variable[];
   const order = Int32Array.from({ length: data.n }, (_, i) => i);
   const rng = new Rng(opts.seed ?? 0);
   const bx = new Float32Array(bs * per);
   const by = new Float32Array(bs * classes);
   const bt = new Float32Array(bs * dim);
-  const summaries: EpochSummary[] = [];
-  let step = 0;
-  const turns = new Yielder(opts.yieldEveryMs);
-  let images = 0;
-  let trainSeconds = 0;
-  const t0 = performance.now();
+  const loop = new TrainLoop(model, layout, optim, schedule, batches, { ...opts, what: 'embedding training' });
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     rng.shuffle(order as unknown as number[]);
-    const e0 = performance.now();
-    let lossSum = 0;
-    let seen = 0;
+    loop.beginEpoch(epoch);
     for (let b = 0; b < batches; b++) {
       const start = b * bs;
       const n = Math.min(bs, data.n - start);
@@ -193,61 +173,20 @@ export async function trainEmbedding(model: EngineModel, data: TrainData, opts: 
       const xt = model.inputTensor(bx, n);
       const yt = tf.tensor2d(by.subarray(0, n * classes), [n, classes]);
       const tt = align ? tf.tensor2d(bt.subarray(0, n * dim), [n, dim]) : undefined;
-      const bn: BnBatchStats[] = [];
       let loss: number;
       try {
-        const { value, grads: g } = tf.variableGrads(() => {
-          const emb = model.forward(xt, { training: true, bnStats: bn }).reshape([n, dim]) as tf.Tensor2D;
+        const lossOf = (bnStats: BnBatchStats[]): tf.Scalar => {
+          const emb = model.forward(xt, { training: true, bnStats }).reshape([n, dim]) as tf.Tensor2D;
           const m = metricLoss(emb, proxyVar as unknown as tf.Tensor2D, yt, opts);
           return tt && align ? (tf.add(m, tf.mul(alignmentLoss(emb, tt), align.weight)) as tf.Scalar) : m;
-        }, trainVars);
-        loss = (value.dataSync() as Float32Array)[0] as number;
-        value.dispose();
-        layout.vars.forEach((v, i) => {
-          const gv = g[v.name];
-          const off = layout.offsets[i] as number;
-          if (gv) {
-            grads.set(gv.dataSync() as Float32Array, off);
-            gv.dispose();
-          } else grads.fill(0, off, off + (layout.sizes[i] as number));
-        });
-        for (const s of layout.bn) {
-          const q = bn.find((r) => r.node === s.node);
-          if (!q) continue;
-          stats.set(q.mean.dataSync() as Float32Array, s.offset);
-          stats.set(q.variance.dataSync() as Float32Array, s.offset + s.channels);
-        }
+        };
+        loss = flatGradients(layout, trainVars, lossOf, loop.grads, loop.stats);
       } finally {
-        for (const s of bn) tf.dispose([s.mean, s.variance]);
         tf.dispose([xt, yt, ...(tt ? [tt] : [])]);
       }
-      if (!Number.isFinite(loss)) throw new ConfigError(`embedding training diverged at epoch ${epoch}, batch ${b}: loss is ${loss} (lower lr ${lr0}?)`);
-      const lr = learningRate(schedule, step);
-      optim.step(params, grads, lr);
-      writeParams(model, layout, params);
-      updateRunning(model, running, stats, n);
-      lossSum += loss * n;
-      seen += n;
-      images += n;
-      step++;
-      if (opts.onProgress) {
-        const el = (performance.now() - e0) / 1000;
-        opts.onProgress({ epoch, epochs: opts.epochs, batch: b, batches, step: step - 1, loss, lr, imagesPerSec: el > 0 ? seen / el : 0 });
-      }
-      await turns.maybe();
+      await loop.afterBatch(loss, n);
     }
-    const seconds = (performance.now() - e0) / 1000;
-    trainSeconds += seconds;
-    const summary: EpochSummary = { epoch, loss: seen ? lossSum / seen : 0, imagesPerSec: seconds > 0 ? seen / seconds : 0, seconds };
-    summaries.push(summary);
-    await opts.onEpochEnd?.(summary);
-    await new Promise((r) => setImmediate(r));
+    await loop.endEpoch();
   }
-  return {
-    epochs: summaries,
-    steps: step,
-    loss: summaries.length ? (summaries[summaries.length - 1] as EpochSummary).loss : 0,
-    imagesPerSec: trainSeconds > 0 ? images / trainSeconds : 0,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return loop.result();
 }

@@ -62,6 +62,43 @@ export function writeParams(model: EngineModel, layout: FlatLayout, flat: Float3
 }
 
 /**
+ * Gradients of `loss` with respect to `vars` (a subset of the layout's variables; the others get 0), written to
+ * `gradOut` (flat layout), and the batch-norm batch statistics the forward pass pushed to `bnStats`, written to
+ * `statsOut`. `loss` runs the forward pass in training mode; the statistics' tensors are disposed. Returns the loss.
+ */
+export function flatGradients(
+  layout: FlatLayout,
+  vars: readonly tf.Variable[],
+  loss: (bnStats: BnBatchStats[]) => tf.Scalar,
+  gradOut: Float32Array,
+  statsOut: Float32Array,
+): number {
+  const stats: BnBatchStats[] = [];
+  try {
+    const { value, grads } = tf.variableGrads(() => loss(stats), vars as tf.Variable[]);
+    const out = (value.dataSync() as Float32Array)[0] as number;
+    value.dispose();
+    layout.vars.forEach((v, i) => {
+      const g = grads[v.name];
+      const off = layout.offsets[i] as number;
+      if (g) {
+        gradOut.set(g.dataSync() as Float32Array, off);
+        g.dispose();
+      } else gradOut.fill(0, off, off + (layout.sizes[i] as number));
+    });
+    for (const b of layout.bn) {
+      const s = stats.find((q) => q.node === b.node);
+      if (!s) continue;
+      statsOut.set(s.mean.dataSync() as Float32Array, b.offset);
+      statsOut.set(s.variance.dataSync() as Float32Array, b.offset + b.channels);
+    }
+    return out;
+  } finally {
+    for (const s of stats) tf.dispose([s.mean, s.variance]);
+  }
+}
+
+/**
  * Mean loss and its gradients on `n` samples (input in engine layout, one-hot labels), training mode.
  * Gradients go to `gradOut` (flat layout), batch-norm batch statistics to `statsOut`. Returns the loss.
  */
@@ -79,35 +116,17 @@ export function computeGradients(
   const engineIn = inShape.length === 3 ? [inShape[1] as number, inShape[2] as number, inShape[0] as number] : [...inShape];
   const per = engineIn.reduce((a, b) => a * b, 1);
   const k = model.outputShape.reduce((a, b) => a * b, 1);
-  const stats: BnBatchStats[] = [];
-  const vars = layout.vars as tf.Variable[];
   const xt = tf.tensor(x.subarray(0, n * per), [n, ...engineIn], 'float32');
   const yt = tf.tensor2d(oneHot.subarray(0, n * k), [n, k]);
   try {
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(xt, { training: true, bnStats: stats });
-      return crossEntropyLoss(logits.reshape([n, k]), yt, labelSmoothing);
-    }, vars);
-    const loss = (value.dataSync() as Float32Array)[0] as number;
-    value.dispose();
-    vars.forEach((v, i) => {
-      const g = grads[v.name];
-      if (g) {
-        gradOut.set(g.dataSync() as Float32Array, layout.offsets[i]);
-        g.dispose();
-      } else {
-        gradOut.fill(0, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
-      }
-    });
-    for (const b of layout.bn) {
-      const s = stats.find((q) => q.node === b.node);
-      if (!s) continue;
-      statsOut.set(s.mean.dataSync() as Float32Array, b.offset);
-      statsOut.set(s.variance.dataSync() as Float32Array, b.offset + b.channels);
-    }
-    return loss;
+    return flatGradients(
+      layout,
+      layout.vars,
+      (bnStats) => crossEntropyLoss(model.forward(xt, { training: true, bnStats }).reshape([n, k]), yt, labelSmoothing),
+      gradOut,
+      statsOut,
+    );
   } finally {
-    for (const s of stats) tf.dispose([s.mean, s.variance]);
     xt.dispose();
     yt.dispose();
   }

@@ -18,10 +18,10 @@ import { Yielder } from '../util/event-loop.js';
 import { Rng } from '../util/rng.js';
 import type { EngineModel } from './model.js';
 import { nchwToNhwc } from './model.js';
-import { learningRate, Optimizer, type OptimizerName, type ScheduleName } from './optim.js';
+import { learningRate, Optimizer, type OptimizerName, type ScheduleName, type ScheduleOptions } from './optim.js';
 import { DataParallelGradients } from './parallel.js';
 import { tf } from './tf.js';
-import { computeGradients, flatLayout, readParams, writeParams } from './train-step.js';
+import { computeGradients, type FlatLayout, flatLayout, readParams, writeParams } from './train-step.js';
 
 /** Labelled samples: `x` holds `n` NCHW samples of the model's input shape, `y` integer labels. */
 export interface TrainData {
@@ -232,10 +232,6 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
     gamma: opts.gamma ?? 0.1,
   } as const;
   const layout = flatLayout(model);
-  const decay = new Uint8Array(layout.total);
-  layout.keys.forEach((key, i) => {
-    if (key.endsWith('.weight')) decay.fill(1, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
-  });
   const optim = new Optimizer(
     layout.total,
     {
@@ -244,7 +240,7 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
       ...(opts.nesterov !== undefined ? { nesterov: opts.nesterov } : {}),
       weightDecay: opts.weightDecay ?? 0,
     },
-    decay,
+    decayMask(layout),
   );
   const labelSmoothing = opts.labelSmoothing ?? 0;
   const workers = await chooseWorkers(model, { batchSize: bs, steps: totalSteps, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
@@ -253,15 +249,8 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
     throw new ConfigError(`data-parallel training needs the 'wasm' or 'cpu' backend, the engine runs '${backend}'`);
   const dp = workers === 2 ? await DataParallelGradients.start(model, layout, { backend: backend as 'wasm' | 'cpu', maxBatch: bs, labelSmoothing }) : undefined;
 
-  const params = readParams(model, layout);
-  const grads = new Float32Array(layout.total);
-  const stats = new Float32Array(layout.statsTotal);
-  const running = layout.bn.map((b) => ({
-    ...b,
-    momentum: (model.graph.nodes.find((n) => n.name === b.node) as { momentum: number }).momentum,
-    mean: model.getEngineWeight(`${b.node}.mean`),
-    var: model.getEngineWeight(`${b.node}.var`),
-  }));
+  const loop = new TrainLoop(model, layout, optim, schedule, batches, { ...opts, what: 'training' });
+  const { params, grads, stats } = loop;
   let order: Int32Array = Int32Array.from({ length: data.n }, (_, i) => i);
   const shuffleRng = new Rng(opts.seed ?? 0);
   const augRng = new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0);
@@ -269,20 +258,13 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
   const bxe = new Float32Array(bs * per);
   const by = new Float32Array(bs * k);
   const sampleShape: SampleShape | undefined = inShape.length === 3 ? (inShape as unknown as SampleShape) : undefined;
-  const summaries: EpochSummary[] = [];
-  let step = 0;
-  let trainSeconds = 0;
-  let images = 0;
-  let stoppedEarly = false;
-  const turns = new Yielder(opts.yieldEveryMs);
-  const t0 = performance.now();
+  const val = opts.validation;
+  const validate = val ? () => ('source' in val ? evaluateSource(model, val.source) : model.evaluate(val.x, val.y, val.n)) : undefined;
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       if (source !== undefined) order = source.epochOrder(shuffleRng);
       else shuffleRng.shuffle(order as unknown as number[]);
-      const e0 = performance.now();
-      let lossSum = 0;
-      let seen = 0;
+      loop.beginEpoch(epoch);
       for (let b = 0; b < batches; b++) {
         const start = b * bs;
         const n = Math.min(bs, data.n - start);
@@ -298,53 +280,148 @@ export async function train(model: EngineModel, input: TrainInput, opts: TrainOp
         if (opts.augment && sampleShape) augmentInPlace(bx.subarray(0, n * per), n, sampleShape, augRng, opts.augment);
         let xin: Float32Array = bx;
         if (sampleShape && sampleShape[0] > 1) xin = nchwToNhwc(bx.subarray(0, n * per), n, sampleShape[0], sampleShape[1], sampleShape[2], bxe);
-        const lr = learningRate(schedule, step);
         const loss = dp ? dp.compute(params, xin, by, n, grads, stats) : computeGradients(model, layout, xin, by, n, labelSmoothing, grads, stats);
-        if (!Number.isFinite(loss)) throw new ConfigError(`training diverged at epoch ${epoch}, batch ${b}: loss is ${loss} (lower lr ${lr0}?)`);
-        optim.step(params, grads, lr);
-        writeParams(model, layout, params);
-        updateRunning(model, running, stats, n);
-        lossSum += loss * n;
-        seen += n;
-        images += n;
-        step++;
-        if (opts.onProgress) {
-          const el = (performance.now() - e0) / 1000;
-          opts.onProgress({ epoch, epochs: opts.epochs, batch: b, batches, step: step - 1, loss, lr, imagesPerSec: el > 0 ? seen / el : 0 });
-        }
-        await turns.maybe();
+        await loop.afterBatch(loss, n);
       }
-      const seconds = (performance.now() - e0) / 1000;
-      trainSeconds += seconds;
-      let summary: EpochSummary = { epoch, loss: seen ? lossSum / seen : 0, imagesPerSec: seconds > 0 ? seen / seconds : 0, seconds };
-      if (opts.validation) {
-        const val = opts.validation;
-        const v = 'source' in val ? evaluateSource(model, val.source) : model.evaluate(val.x, val.y, val.n);
-        summary = { ...summary, valAccuracy: v.accuracy, valLoss: v.loss };
-      }
-      summaries.push(summary);
-      const stop = await opts.onEpochEnd?.(summary);
-      if (stop === true && epoch < opts.epochs - 1) {
-        stoppedEarly = true;
-        break;
-      }
-      await new Promise((r) => setImmediate(r));
+      if (await loop.endEpoch(validate)) break;
     }
   } finally {
     await dp?.close();
   }
-  return {
-    epochs: summaries,
-    steps: step,
-    loss: summaries.length ? (summaries[summaries.length - 1] as EpochSummary).loss : 0,
-    imagesPerSec: trainSeconds > 0 ? images / trainSeconds : 0,
-    seconds: (performance.now() - t0) / 1000,
-    workers,
-    stoppedEarly,
-  };
+  return { ...loop.result(), workers, stoppedEarly: loop.stoppedEarly };
 }
 
-export interface RunningStats {
+/** 1 where weight decay applies: conv and dense weights (keys ending in `.weight`) except `except`. */
+export function decayMask(layout: FlatLayout, except?: string): Uint8Array {
+  const decay = new Uint8Array(layout.total);
+  layout.keys.forEach((key, i) => {
+    if (key.endsWith('.weight') && key !== except) decay.fill(1, layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number));
+  });
+  return decay;
+}
+
+/** What {@link TrainLoop} takes of a training run's options. */
+export interface TrainLoopOptions {
+  readonly epochs: number;
+  /** The run's name in the divergence error, e.g. 'training'. */
+  readonly what: string;
+  readonly onProgress?: ((p: TrainProgress) => void) | undefined;
+  /** Awaited after each epoch's summary; returning true stops the training there (see TrainOptions). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as TrainOptions.onEpochEnd
+  readonly onEpochEnd?: ((e: EpochSummary) => void | boolean | Promise<void | boolean>) | undefined;
+  readonly yieldEveryMs?: number | undefined;
+}
+
+/**
+ * The bookkeeping both training loops ({@link train}, trainEmbedding in metric-loss.ts) do around a batch's
+ * gradients: the flat parameters, gradients and batch-norm statistics the gradient computation fills; after each
+ * batch the learning rate, the divergence check, the optimizer step, the write-back of the parameters and running
+ * statistics, the loss and throughput sums, the progress report and the event-loop turn; after each epoch its
+ * summary and the `onEpochEnd` call; at the end the fields of the result both loops share.
+ */
+export class TrainLoop {
+  /** The trainable parameters (flat layout), updated in place by each step and written to the model. */
+  readonly params: Float32Array;
+  /** The batch's gradients (flat layout), to be filled before {@link afterBatch}. */
+  readonly grads: Float32Array;
+  /** The batch's batch-norm statistics (mean then variance per node), to be filled before {@link afterBatch}. */
+  readonly stats: Float32Array;
+  /** True when `onEpochEnd` stopped the training before the last epoch. */
+  stoppedEarly = false;
+  private readonly running: readonly RunningStats[];
+  private readonly summaries: EpochSummary[] = [];
+  private readonly turns: Yielder;
+  private readonly t0 = performance.now();
+  private step = 0;
+  private images = 0;
+  private trainSeconds = 0;
+  /** The current epoch: its index, the next batch, its start time, its sample-weighted loss sum and sample count. */
+  private ep = { epoch: 0, batch: 0, e0: 0, lossSum: 0, seen: 0 };
+
+  constructor(
+    private readonly model: EngineModel,
+    private readonly layout: FlatLayout,
+    private readonly optim: Optimizer,
+    private readonly schedule: ScheduleOptions,
+    private readonly batches: number,
+    private readonly opts: TrainLoopOptions,
+  ) {
+    this.params = readParams(model, layout);
+    this.grads = new Float32Array(layout.total);
+    this.stats = new Float32Array(layout.statsTotal);
+    this.running = layout.bn.map((b) => ({
+      ...b,
+      momentum: (model.graph.nodes.find((n) => n.name === b.node) as { momentum: number }).momentum,
+      mean: model.getEngineWeight(`${b.node}.mean`),
+      var: model.getEngineWeight(`${b.node}.var`),
+    }));
+    this.turns = new Yielder(opts.yieldEveryMs);
+  }
+
+  /** Starts epoch `epoch` (after its shuffle): its clock and sums. */
+  beginEpoch(epoch: number): void {
+    this.ep = { epoch, batch: 0, e0: performance.now(), lossSum: 0, seen: 0 };
+  }
+
+  /** Takes an optimizer step from {@link grads} and {@link stats} of a batch of `n` samples whose mean loss is `loss`. */
+  async afterBatch(loss: number, n: number): Promise<void> {
+    const ep = this.ep;
+    const lr = learningRate(this.schedule, this.step);
+    if (!Number.isFinite(loss))
+      throw new ConfigError(`${this.opts.what} diverged at epoch ${ep.epoch}, batch ${ep.batch}: loss is ${loss} (lower lr ${this.schedule.lr}?)`);
+    this.optim.step(this.params, this.grads, lr);
+    writeParams(this.model, this.layout, this.params);
+    updateRunning(this.model, this.running, this.stats, n);
+    ep.lossSum += loss * n;
+    ep.seen += n;
+    this.images += n;
+    this.step++;
+    if (this.opts.onProgress) {
+      const el = (performance.now() - ep.e0) / 1000;
+      const p = { epoch: ep.epoch, epochs: this.opts.epochs, batch: ep.batch, batches: this.batches, step: this.step - 1, loss, lr };
+      this.opts.onProgress({ ...p, imagesPerSec: el > 0 ? ep.seen / el : 0 });
+    }
+    ep.batch++;
+    await this.turns.maybe();
+  }
+
+  /**
+   * Ends the epoch: its summary (with the accuracy and loss of `validate`, run outside the epoch's clock), then
+   * `onEpochEnd` and an event-loop turn. True when `onEpochEnd` returned true before the last epoch: the training stops there.
+   */
+  async endEpoch(validate?: () => { readonly accuracy: number; readonly loss: number }): Promise<boolean> {
+    const { epoch, e0, lossSum, seen } = this.ep;
+    const seconds = (performance.now() - e0) / 1000;
+    this.trainSeconds += seconds;
+    let summary: EpochSummary = { epoch, loss: seen ? lossSum / seen : 0, imagesPerSec: seconds > 0 ? seen / seconds : 0, seconds };
+    if (validate) {
+      const v = validate();
+      summary = { ...summary, valAccuracy: v.accuracy, valLoss: v.loss };
+    }
+    this.summaries.push(summary);
+    const stop = await this.opts.onEpochEnd?.(summary);
+    if (stop === true && epoch < this.opts.epochs - 1) {
+      this.stoppedEarly = true;
+      return true;
+    }
+    await new Promise((r) => setImmediate(r));
+    return false;
+  }
+
+  /** The result fields both loops share: per-epoch summaries, steps, the last epoch's loss, throughput, seconds. */
+  result(): { epochs: readonly EpochSummary[]; steps: number; loss: number; imagesPerSec: number; seconds: number } {
+    const last = this.summaries[this.summaries.length - 1];
+    return {
+      epochs: this.summaries,
+      steps: this.step,
+      loss: last ? last.loss : 0,
+      imagesPerSec: this.trainSeconds > 0 ? this.images / this.trainSeconds : 0,
+      seconds: (performance.now() - this.t0) / 1000,
+    };
+  }
+}
+
+interface RunningStats {
   readonly node: string;
   readonly channels: number;
   readonly offset: number;
@@ -354,7 +431,7 @@ export interface RunningStats {
 }
 
 /** PyTorch-style running statistics update from a batch's (biased) statistics. */
-export function updateRunning(model: EngineModel, running: readonly RunningStats[], stats: Float32Array, n: number): void {
+function updateRunning(model: EngineModel, running: readonly RunningStats[], stats: Float32Array, n: number): void {
   for (const r of running) {
     const count = n * statsSpatial(model, r.node);
     const unbias = count > 1 ? count / (count - 1) : 1;

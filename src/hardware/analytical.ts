@@ -186,6 +186,48 @@ export function groupedWeightCost(
   return sumCosts(w.node, w.op, parts);
 }
 
+/** The vector unit of an analytical target, for its element-wise nodes (see {@link AnalyticalTarget.vectorNode}). */
+export interface VectorUnit {
+  /** Element operations per cycle. */
+  readonly opsPerCycle: number;
+  /** Clock (Hz). */
+  readonly hz: number;
+  /** DRAM bandwidth (bytes/s). */
+  readonly bwBps: number;
+  /** Energy of one element operation, in units of `unitPj`. */
+  readonly opEnergy: number;
+  /** Energy of one DRAM byte (with its on-chip buffering), in units of `unitPj`. */
+  readonly byteEnergy: number;
+  /** The energy unit (pJ). */
+  readonly unitPj: number;
+}
+
+/**
+ * A target's table per prepared network (costs that do not depend on the bit widths, memoised results), built by
+ * `build` on first use and held weakly; the last network's table is kept at hand, so a search's evaluate calls
+ * (one network, many policies) skip the map lookup.
+ */
+export class NetworkTables<T> {
+  private readonly tables = new WeakMap<PreparedNetwork, T>();
+  private lastNet: PreparedNetwork | undefined;
+  private last: T | undefined;
+
+  constructor(private readonly build: (net: PreparedNetwork) => T) {}
+
+  /** The table of `net`. */
+  of(net: PreparedNetwork): T {
+    if (this.lastNet === net) return this.last as T;
+    let t = this.tables.get(net);
+    if (t === undefined) {
+      t = this.build(net);
+      this.tables.set(net, t);
+    }
+    this.lastNet = net;
+    this.last = t;
+    return t;
+  }
+}
+
 /** Common machinery of analytical targets; subclasses implement {@link AnalyticalTarget.evalNode}. */
 export abstract class AnalyticalTarget implements HardwareTarget {
   readonly kind = 'analytical' as const;
@@ -198,9 +240,8 @@ export abstract class AnalyticalTarget implements HardwareTarget {
   /** Samples per inference the costs are for. */
   abstract readonly batch: number;
   private readonly scratch = new Float64Array(OUT_SLOTS);
-  private readonly constCache = new WeakMap<PreparedNetwork, Float64Array>();
-  private lastNet: PreparedNetwork | undefined;
-  private lastConst: Float64Array | undefined;
+  /** Per network and default activation width (33 x 3): latency, energy and DRAM bytes of the nodes no layer reads. */
+  private readonly constTables = new NetworkTables(() => new Float64Array(33 * 3).fill(Number.NaN));
   private actLayer = new Int32Array(0);
   private actNode = new Int32Array(0);
 
@@ -232,6 +273,19 @@ export abstract class AnalyticalTarget implements HardwareTarget {
     out[OUT.onchipBytes] = dram;
     out[OUT.utilization] = Number.NaN;
     return ops;
+  }
+
+  /**
+   * The whole cost of node `i` when it is element-wise (not a conv, depthwise or dense node): {@link vectorNodeCost}
+   * on `unit`, energy `(ops · opEnergy + dramBytes · byteEnergy) · unitPj`. Returns false, writing nothing, for a
+   * MAC node. Does not allocate.
+   */
+  protected vectorNode(net: PreparedNetwork, i: number, actBits: number, unit: VectorUnit, out: Float64Array): boolean {
+    const kind = net.col.kind[i] as number;
+    if (kind === KIND.conv || kind === KIND.depthwise || kind === KIND.dense) return false;
+    const ops = this.vectorNodeCost(net, i, actBits, unit.opsPerCycle, unit.hz, unit.bwBps, out);
+    out[OUT.energyMj] = (ops * unit.opEnergy + (out[OUT.dramBytes] as number) * unit.byteEnergy) * unit.unitPj * 1e-9;
+    return true;
   }
 
   /** Area (mm²) of a fixed-precision MAC array with this target's peak MACs/cycle at `p` (45 nm, Horowitz areas). */
@@ -327,13 +381,7 @@ export abstract class AnalyticalTarget implements HardwareTarget {
 
   /** {@inheritDoc HardwareTarget.evaluate} (activation bits as activation-bits.ts says) */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
-    let c = this.lastNet === net ? this.lastConst : this.constCache.get(net);
-    if (!c) {
-      c = new Float64Array(33 * 3).fill(Number.NaN);
-      this.constCache.set(net, c);
-    }
-    this.lastNet = net;
-    this.lastConst = c;
+    const c = this.constTables.of(net);
     const read = layerReadNodes(net);
     const k = (defaultActBits > 32 ? 32 : defaultActBits) * 3;
     const s = this.scratch;
@@ -390,6 +438,7 @@ export abstract class AnalyticalTarget implements HardwareTarget {
 export interface BitAcceleratorParams {
   readonly clockMHz: number;
   readonly dramGBps: number;
+  readonly vectorOpsPerCycle: number;
   readonly fuse: boolean;
   readonly batch: number;
 }
@@ -408,6 +457,8 @@ export abstract class BitAcceleratorTarget extends AnalyticalTarget {
   protected readonly sramPjB: number;
   protected readonly dramPjB: number;
   protected readonly addPj: number;
+  /** The vector unit: 8-bit adds, each DRAM byte also through an SRAM buffer. */
+  protected readonly vectorUnit: VectorUnit;
 
   constructor(
     readonly description: string,
@@ -423,5 +474,7 @@ export abstract class BitAcceleratorTarget extends AnalyticalTarget {
     this.sramPjB = sramPer64pJ / 8;
     this.dramPjB = t.dramPer32pJ / 4;
     this.addPj = t.add8pJ;
+    const { hz, bwBps } = this;
+    this.vectorUnit = { opsPerCycle: base.vectorOpsPerCycle, hz, bwBps, opEnergy: this.addPj, byteEnergy: this.dramPjB + this.sramPjB, unitPj: 1 };
   }
 }

@@ -27,7 +27,7 @@
  */
 
 import { ConfigError } from '../errors.js';
-import { BitAcceleratorTarget, OUT, tiledTraffic } from './analytical.js';
+import { BitAcceleratorTarget, NetworkTables, OUT, tiledTraffic } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile, tech45 } from './data.js';
 import { bismoSchema, checkTargetParams } from './params-schema.js';
 import type { Precision } from './precision.js';
@@ -119,34 +119,15 @@ export class BismoTarget extends BitAcceleratorTarget {
     return cycles;
   }
 
-  private readonly cycleCache = new WeakMap<PreparedNetwork, Float64Array>();
-  private memoNet: PreparedNetwork | undefined;
-  private memo: Float64Array = new Float64Array(0);
-
   /** Per-network memo of GEMM cycles by node and (w, a) up to 16 bits each (filled on first use). */
-  private cycleTable(net: PreparedNetwork): Float64Array {
-    if (this.memoNet === net) return this.memo;
-    let t = this.cycleCache.get(net);
-    if (!t) {
-      t = new Float64Array(net.n * 289).fill(Number.NaN);
-      this.cycleCache.set(net, t);
-    }
-    this.memoNet = net;
-    this.memo = t;
-    return t;
-  }
+  private readonly cycleTables = new NetworkTables((net) => new Float64Array(net.n * 289).fill(Number.NaN));
 
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
+    if (this.vectorNode(net, i, ab, this.vectorUnit, out)) return;
     const p = this.params;
     const c = net.col;
     const B = this.batch;
     const kind = c.kind[i] as number;
-    if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
-      const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
-      const dram = out[OUT.dramBytes] as number;
-      out[OUT.energyMj] = (ops * this.addPj + dram * (this.dramPjB + this.sramPjB)) * 1e-9;
-      return;
-    }
     const G = c.gemmG[i] as number;
     // per-image convs: B GEMMs of the image's columns, each fetching its own operands; dense layers take the batch
     const reps = p.convBatch === 'per-image' && kind !== KIND.dense ? B : 1;
@@ -158,7 +139,7 @@ export class BismoTarget extends BitAcceleratorTarget {
     const Nw = wb === 1 ? N + 1 : N;
     let cycles: number;
     if (wb <= 16 && ab <= 16) {
-      const tab = this.cycleTable(net);
+      const tab = this.cycleTables.of(net);
       const k = i * 289 + wb * 17 + ab;
       cycles = tab[k] as number;
       if (Number.isNaN(cycles)) {

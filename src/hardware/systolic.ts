@@ -18,7 +18,7 @@
  * DRAM 200 per 16-bit word) x the absolute energy of a 16-bit MAC.
  */
 import { ConfigError } from '../errors.js';
-import { AnalyticalTarget, OUT, tiledDramBytes } from './analytical.js';
+import { AnalyticalTarget, NetworkTables, OUT, tiledDramBytes, type VectorUnit } from './analytical.js';
 import { loadTargetFile, num, paramValues, type TargetFile } from './data.js';
 import { checkTargetParams, systolicSchema } from './params-schema.js';
 import type { Precision, SupportedBits } from './precision.js';
@@ -58,6 +58,8 @@ export class SystolicTarget extends AnalyticalTarget {
   readonly batch: number;
   private readonly hz: number;
   private readonly bwBps: number;
+  /** Element-wise nodes: a MAC-energy quarter per operation; each DRAM word (2 bytes) also through the buffer. */
+  private readonly vectorUnit: VectorUnit;
 
   constructor(
     readonly name: string,
@@ -74,6 +76,14 @@ export class SystolicTarget extends AnalyticalTarget {
     this.batch = params.batch;
     this.hz = params.clockMHz * 1e6;
     this.bwBps = params.dramGBps * 1e9;
+    this.vectorUnit = {
+      opsPerCycle: params.vectorOpsPerCycle,
+      hz: this.hz,
+      bwBps: this.bwBps,
+      opEnergy: params.macRelEnergy * 0.25,
+      byteEnergy: (params.dramRelEnergy + params.bufferRelEnergy) / 2,
+      unitPj: params.macRefPj,
+    };
     const bits = [1, 2, 3, 4, 5, 6, 7, 8, 16, 32].filter((b) => b <= Math.max(32, params.peBits));
     this.supportedBits = { weight: bits, act: bits };
   }
@@ -140,49 +150,31 @@ export class SystolicTarget extends AnalyticalTarget {
     return cycles;
   }
 
-  private readonly reads = new Float64Array(3);
-  private readonly mapCache = new WeakMap<PreparedNetwork, Float64Array>();
-  private memoNet: PreparedNetwork | undefined;
-  private memo: Float64Array = new Float64Array(0);
-
   /** Bits-independent mapping of every MAC node of `net` (cycles per pass, buffer reads), computed once per network. */
-  private mapping(net: PreparedNetwork): Float64Array {
-    if (this.memoNet === net) return this.memo;
-    let t = this.mapCache.get(net);
-    if (!t) {
-      t = new Float64Array(net.n * 4);
-      const r = this.reads;
-      for (let i = 0; i < net.n; i++) {
-        const k = net.col.kind[i] as number;
-        if (k !== KIND.conv && k !== KIND.depthwise && k !== KIND.dense) continue;
-        t[i * 4] = this.mapLayer(net, i, (net.col.gemmM[i] as number) * this.batch, r);
-        t[i * 4 + 1] = r[0] as number;
-        t[i * 4 + 2] = r[1] as number;
-        t[i * 4 + 3] = r[2] as number;
-      }
-      this.mapCache.set(net, t);
+  private readonly mappings = new NetworkTables((net) => {
+    const t = new Float64Array(net.n * 4);
+    const r = new Float64Array(3);
+    for (let i = 0; i < net.n; i++) {
+      const k = net.col.kind[i] as number;
+      if (k !== KIND.conv && k !== KIND.depthwise && k !== KIND.dense) continue;
+      t[i * 4] = this.mapLayer(net, i, (net.col.gemmM[i] as number) * this.batch, r);
+      t[i * 4 + 1] = r[0] as number;
+      t[i * 4 + 2] = r[1] as number;
+      t[i * 4 + 3] = r[2] as number;
     }
-    this.memoNet = net;
-    this.memo = t;
     return t;
-  }
+  });
 
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
+    if (this.vectorNode(net, i, ab, this.vectorUnit, out)) return;
     const p = this.params;
     const c = net.col;
     const B = this.batch;
-    const kind = c.kind[i] as number;
     const inB = ((c.inElems[i] as number) * B * ab) / 8;
     const outB = ((c.outElems[i] as number) * B * ab) / 8;
     const wordPj = p.macRefPj; // energy unit: one 16-bit MAC
-    if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
-      const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
-      const dram = out[OUT.dramBytes] as number;
-      out[OUT.energyMj] = (ops * p.macRelEnergy * 0.25 + (dram / 2) * (p.dramRelEnergy + p.bufferRelEnergy)) * wordPj * 1e-9;
-      return;
-    }
     const passes = Math.ceil(wb / p.peBits) * Math.ceil(ab / p.peBits);
-    const pre = this.mapping(net);
+    const pre = this.mappings.of(net);
     const r0 = pre[i * 4 + 1] as number;
     const r1 = pre[i * 4 + 2] as number;
     const r2 = pre[i * 4 + 3] as number;

@@ -4,34 +4,16 @@
  * src/search/spaces/spaces.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { assertUserErrors, NAS_MNIST, testDir } from '../testing/fixtures.js';
 import { spawnHwnas } from '../testing/run-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-nasprec-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-nasprec-');
 const run = (...args: string[]) => spawnHwnas(dir, args, { timeoutMs: 900_000 }).done;
 const store = join(dir, 'p.sqlite');
-const common = [
-  'nas',
-  '--dataset',
-  'mnist',
-  '--limit',
-  '200',
-  '--epochs',
-  '1',
-  '--qaft-epochs',
-  '0',
-  '--target',
-  'bitfusion-edge',
-  '--seed',
-  '4',
-  '--store',
-  store,
-];
+const common = [...NAS_MNIST, '--seed', '4', '--store', store];
 
 test('nas --precisions: bad labels are user errors naming the label and the allowed ones (exit 2, no stack trace)', async () => {
   const cases: [string[], RegExp][] = [
@@ -43,12 +25,7 @@ test('nas --precisions: bad labels are user errors naming the label and the allo
     [['--space', 'mbv2-micro+bits[w8a8,w9a9]'], /'w9a9' is not a precision label/],
     [['--space', 'mbv2-micro+bits', '--precisions', 'w8a8,w4a8', '--target', 'edge-tpu'], /--precisions w4a8.*edge-tpu/],
   ];
-  for (const [extra, msg] of cases) {
-    const r = await run(...common, '--strategy', 'random', '--budget', '2', ...extra);
-    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, msg);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  }
+  await assertUserErrors(cases, (extra) => run(...common, '--strategy', 'random', '--budget', '2', ...extra));
 });
 
 test('nas --space mbv2-micro+bits --precisions w8a8,w2a8: every trial uses only those labels, other labels on the same study are refused', {

@@ -5,38 +5,17 @@
  * cost, the lower drop) is tested in src/nas/train-eval-faults.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ECC_SHARE_PARAM, ECC_SHARES } from '../../nas/objectives.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { assertUserErrors, NAS_MNIST, testDir } from '../testing/fixtures.js';
 import { spawnHwnas } from '../testing/run-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-nasprotect-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-nasprotect-');
 const run = (...args: string[]) => spawnHwnas(dir, args, { timeoutMs: 900_000 }).done;
 const store = join(dir, 'n.sqlite');
-const common = [
-  'nas',
-  '--dataset',
-  'mnist',
-  '--limit',
-  '200',
-  '--epochs',
-  '1',
-  '--qaft-epochs',
-  '0',
-  '--target',
-  'bitfusion-edge',
-  '--budget',
-  '5',
-  '--seed',
-  '2',
-  '--store',
-  store,
-  '--json',
-];
+const common = [...NAS_MNIST, '--budget', '5', '--seed', '2', '--store', store, '--json'];
 
 test('nas --protect: bad values are user errors (exit 2, no stack trace) before any training', async () => {
   const cases: [string[], RegExp][] = [
@@ -44,12 +23,7 @@ test('nas --protect: bad values are user errors (exit 2, no stack trace) before 
     [['--space', 'mbv2-micro', '--strategy', 'random', '--protect', 'ecc'], /--protect ecc needs a joint space/],
     [['--space', 'mbv2-micro+bits', '--strategy', 'two-stage', '--protect', 'ecc'], /--protect ecc works with --strategy nsga2/],
   ];
-  for (const [extra, msg] of cases) {
-    const r = await run(...common, ...extra);
-    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, msg);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  }
+  await assertUserErrors(cases, (extra) => run(...common, ...extra));
 });
 
 test('nas --space mbv2-micro+bits --protect ecc: every trial chooses its ECC share, stored with its cost and the hardened layers', {
