@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { bitFusionEdge } from '../src/hardware/bitfusion.js';
+import { BITFUSION_SESSION31_CHOICES, bitFusionEdge } from '../src/hardware/bitfusion.js';
 import { policyPreset } from '../src/hardware/precision.js';
 import { kendallTau } from '../src/hardware/predictor.js';
 import { getTarget } from '../src/hardware/registry.js';
@@ -556,27 +556,64 @@ function parseChoices(argv: readonly string[]): Partial<BitFusionChoices> {
   return out as Partial<BitFusionChoices>;
 }
 
+/** A fraction as a table's percentage. */
+const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+
+/** The 2026-12-03 model, a row of the comparison tables. */
+const MODEL_2026_12_03: [string, Partial<BitFusionChoices>] = ['2026-12-03 (im2col, overlap, none)', BITFUSION_SESSION31_CHOICES];
+
+/** A model's cycle and DRAM agreement with the simulator as table cells (the keys of {@link AGREEMENT_COLUMNS}). */
+function agreementCells(a: { readonly cycles: Agreement; readonly dramBytes: Agreement }) {
+  return {
+    rho: formatNumber(a.cycles.spearman),
+    med: pct(a.cycles.medianAbsErr),
+    w25: pct(a.cycles.within25),
+    w50: pct(a.cycles.within50),
+    range: `${formatNumber(a.cycles.minRatio)}..${formatNumber(a.cycles.maxRatio)}`,
+    dRho: formatNumber(a.dramBytes.spearman),
+    dMed: pct(a.dramBytes.medianAbsErr),
+  };
+}
+
+/** The columns of {@link agreementCells}. */
+const AGREEMENT_COLUMNS = [
+  { key: 'rho', header: 'cycles Spearman' },
+  { key: 'med', header: 'median |err|' },
+  { key: 'w25', header: 'within 25%' },
+  { key: 'w50', header: 'within 50%' },
+  { key: 'range', header: 'model/sim range' },
+  { key: 'dRho', header: 'DRAM Spearman' },
+  { key: 'dMed', header: 'DRAM median |err|' },
+] as const;
+
+/** A grid of modelling choices with one column per criterion (`[header, value]`), the chosen one marked. */
+function choiceGrid<C extends { readonly choices: BitFusionChoices }>(
+  candidates: readonly C[],
+  chosen: C,
+  criteria: readonly (readonly [string, (c: C) => number])[],
+): string {
+  return formatTable(candidates, [
+    { header: 'mapping', value: (c) => c.choices.mapping },
+    { header: 'stalls', value: (c) => c.choices.stalls },
+    { header: 'psum', value: (c) => c.choices.psum },
+    ...criteria.map(([header, value]) => ({ header, value: (c: C) => formatNumber(value(c)) })),
+    { header: '', value: (c) => (c === chosen ? '<- chosen' : '') },
+  ]);
+}
+
 /** The grid on the pre-registered split, the fit's choice and the preset against the 2026-12-03 model. */
 function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>): void {
   console.log(
     `fit on the pre-registered split (bench/data/bitfusion-sim-split.csv, seed ${split.seed}: ${split.fit.length} fit / ${split.held.length} held-out layers x 5 configurations); criterion: mean |ln(model/sim cycles)| on the fit half`,
   );
   console.log(
-    formatTable(
-      fit.candidates.map((c) => ({ ...c.choices, fit: formatNumber(c.fit), held: formatNumber(c.held), chosen: c === fit.chosen ? '<- chosen' : '' })),
-      [
-        { key: 'mapping', header: 'mapping' },
-        { key: 'stalls', header: 'stalls' },
-        { key: 'psum', header: 'psum' },
-        { key: 'fit', header: 'fit mean |ln err|' },
-        { key: 'held', header: 'held-out mean |ln err|' },
-        { key: 'chosen', header: '' },
-      ],
-    ),
+    choiceGrid(fit.candidates, fit.chosen, [
+      ['fit mean |ln err|', (c) => c.fit],
+      ['held-out mean |ln err|', (c) => c.held],
+    ]),
   );
-  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
   const models: [string, Partial<BitFusionChoices>][] = [
-    ['2026-12-03 (im2col, overlap, none)', { mapping: 'im2col', stalls: 'overlap', psum: 'none' }],
+    MODEL_2026_12_03,
     ['fit choice', fit.chosen.choices],
     [`preset (${bitFusionEdge().params.mapping}, ${bitFusionEdge().params.stalls}, ${bitFusionEdge().params.psum})`, {}],
   ];
@@ -584,33 +621,11 @@ function printFit(data: SimData, split: SimSplit, fit: ReturnType<typeof fitSim>
     const r = costLayers(data, ch);
     return (['fit', 'held'] as const).map((half) => {
       const a = subsetAgreement(r, new Set(half === 'fit' ? split.fit : split.held));
-      return {
-        name,
-        half,
-        mle: formatNumber(a.meanLogError),
-        rho: formatNumber(a.cycles.spearman),
-        med: pct(a.cycles.medianAbsErr),
-        w25: pct(a.cycles.within25),
-        w50: pct(a.cycles.within50),
-        range: `${formatNumber(a.cycles.minRatio)}..${formatNumber(a.cycles.maxRatio)}`,
-        dRho: formatNumber(a.dramBytes.spearman),
-        dMed: pct(a.dramBytes.medianAbsErr),
-      };
+      return { name, half, mle: formatNumber(a.meanLogError), ...agreementCells(a) };
     });
   });
   console.log(
-    formatTable(rows, [
-      { key: 'name', header: 'model' },
-      { key: 'half', header: 'layers' },
-      { key: 'mle', header: 'mean |ln err|' },
-      { key: 'rho', header: 'cycles Spearman' },
-      { key: 'med', header: 'median |err|' },
-      { key: 'w25', header: 'within 25%' },
-      { key: 'w50', header: 'within 50%' },
-      { key: 'range', header: 'model/sim range' },
-      { key: 'dRho', header: 'DRAM Spearman' },
-      { key: 'dMed', header: 'DRAM median |err|' },
-    ]),
+    formatTable(rows, [{ key: 'name', header: 'model' }, { key: 'half', header: 'layers' }, { key: 'mle', header: 'mean |ln err|' }, ...AGREEMENT_COLUMNS]),
   );
 }
 
@@ -633,22 +648,10 @@ export function scoreRows(
 function printNew(old: SimData, fresh: SimData): void {
   const f = fitOld(old);
   console.log('session-34 fit on all 305 old rows (bench/data/bitfusion-sim-layers.csv); criterion: mean |ln(model/sim cycles)|');
-  console.log(
-    formatTable(
-      f.candidates.map((c) => ({ ...c.choices, fit: formatNumber(c.fit), chosen: c === f.chosen ? '<- chosen' : '' })),
-      [
-        { key: 'mapping', header: 'mapping' },
-        { key: 'stalls', header: 'stalls' },
-        { key: 'psum', header: 'psum' },
-        { key: 'fit', header: 'old rows mean |ln err|' },
-        { key: 'chosen', header: '' },
-      ],
-    ),
-  );
-  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
+  console.log(choiceGrid(f.candidates, f.chosen, [['old rows mean |ln err|', (c) => c.fit]]));
   const p = bitFusionEdge().params;
   const models: [string, Partial<BitFusionChoices>][] = [
-    ['2026-12-03 (im2col, overlap, none)', { mapping: 'im2col', stalls: 'overlap', psum: 'none' }],
+    MODEL_2026_12_03,
     [`preset (${p.mapping}, ${p.stalls}, ${p.psum})`, {}],
     [`fit choice (${f.chosen.choices.mapping}, ${f.chosen.choices.stalls}, ${f.chosen.choices.psum})`, f.chosen.choices],
   ];
@@ -663,13 +666,7 @@ function printNew(old: SimData, fresh: SimData): void {
           rows: a.name,
           n: a.cycles.n,
           mle: formatNumber(a.meanLogError),
-          rho: formatNumber(a.cycles.spearman),
-          med: pct(a.cycles.medianAbsErr),
-          w25: pct(a.cycles.within25),
-          w50: pct(a.cycles.within50),
-          range: `${formatNumber(a.cycles.minRatio)}..${formatNumber(a.cycles.maxRatio)}`,
-          dRho: formatNumber(a.dramBytes.spearman),
-          dMed: pct(a.dramBytes.medianAbsErr),
+          ...agreementCells(a),
           dW25: pct(a.dramBytes.within25),
         })),
       ),
@@ -678,13 +675,7 @@ function printNew(old: SimData, fresh: SimData): void {
         { key: 'rows', header: 'rows' },
         { key: 'n', header: 'n' },
         { key: 'mle', header: 'mean |ln err|' },
-        { key: 'rho', header: 'cycles Spearman' },
-        { key: 'med', header: 'median |err|' },
-        { key: 'w25', header: 'within 25%' },
-        { key: 'w50', header: 'within 50%' },
-        { key: 'range', header: 'model/sim range' },
-        { key: 'dRho', header: 'DRAM Spearman' },
-        { key: 'dMed', header: 'DRAM median |err|' },
+        ...AGREEMENT_COLUMNS,
         { key: 'dW25', header: 'DRAM within 25%' },
       ],
     ),
@@ -752,18 +743,11 @@ function main(): void {
   }
   printFit(data, split, fit);
   console.log(`per configuration, model choices ${JSON.stringify({ ...bitFusionEdge().params, ...choices }, ['mapping', 'stalls', 'psum'])}:`);
-  const pct = (x: number): string => `${formatNumber(100 * x)}%`;
   const row = (f: ConfigFigures) => ({
     config: f.config,
     layers: f.layers,
-    rho: formatNumber(f.cycles.spearman),
+    ...agreementCells(f),
     tau: formatNumber(f.cycles.kendall),
-    med: pct(f.cycles.medianAbsErr),
-    w25: pct(f.cycles.within25),
-    w50: pct(f.cycles.within50),
-    range: `${formatNumber(f.cycles.minRatio)}..${formatNumber(f.cycles.maxRatio)}`,
-    dRho: formatNumber(f.dramBytes.spearman),
-    dMed: pct(f.dramBytes.medianAbsErr),
     netMed: pct(f.networks.medianAbsErr),
     netRho: formatNumber(f.networks.spearman),
   });
@@ -772,14 +756,9 @@ function main(): void {
     formatTable([...v.configs, v.all, v.lowBits].map(row), [
       { key: 'config', header: 'config' },
       { key: 'layers', header: 'layers' },
-      { key: 'rho', header: 'cycles Spearman' },
+      ...AGREEMENT_COLUMNS.slice(0, 1),
       { key: 'tau', header: 'Kendall' },
-      { key: 'med', header: 'median |err|' },
-      { key: 'w25', header: 'within 25%' },
-      { key: 'w50', header: 'within 50%' },
-      { key: 'range', header: 'model/sim range' },
-      { key: 'dRho', header: 'DRAM Spearman' },
-      { key: 'dMed', header: 'DRAM median |err|' },
+      ...AGREEMENT_COLUMNS.slice(1),
       { key: 'netRho', header: 'network Spearman' },
       { key: 'netMed', header: 'network median |err|' },
     ]),

@@ -6,37 +6,48 @@
  * `hwnas report` on a quantize study.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { JsonValue, Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { redisSkipReason, startRedis } from '../workers/testing/redis-server.js';
+import { flagList, testDir } from './testing/fixtures.js';
 import { runHwnas, spawnHwnas, testTimeout } from './testing/run-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-qstudy-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-qstudy-');
 
 const EPISODES = 30;
-const common = [
-  '--dataset',
-  'mnist;limit=train:600,val:300,test:200',
-  '--target',
-  'bitfusion-edge',
-  '--strategy',
-  'haq',
-  '--budget',
-  'latency=0.7x',
-  '--episodes',
-  String(EPISODES),
-  '--finetune-epochs',
-  '0',
-  '--search-images',
-  '300',
-  '--seed',
-  '4',
-];
+const common = flagList({
+  dataset: 'mnist;limit=train:600,val:300,test:200',
+  target: 'bitfusion-edge',
+  strategy: 'haq',
+  budget: 'latency=0.7x',
+  episodes: String(EPISODES),
+  'finetune-epochs': '0',
+  'search-images': '300',
+  seed: '4',
+});
+
+/** `quantize` of mnist-cnn, 3 episodes of `strategy` on a 300 / 100 / 100-image slice, into `study` of `store`. */
+function smallStudy(strategy: string, store: string, study: string): string[] {
+  return [
+    'quantize',
+    'zoo:mnist-cnn',
+    ...flagList({
+      dataset: 'mnist;limit=train:300,val:100,test:100',
+      target: 'bitfusion-edge',
+      strategy,
+      budget: 'latency=0.7x',
+      episodes: '3',
+      'train-epochs': '1',
+      'finetune-epochs': '0',
+      'search-images': '100',
+      store,
+      study,
+    }),
+  ];
+}
 
 function readTrials(store: string, study: string): Trial[] {
   if (!existsSync(store)) return [];
@@ -107,31 +118,7 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
 
 test('hwnas study resume runs the remaining trials of a quantize study (in a worker thread)', { timeout: testTimeout(600_000) }, async () => {
   const store = join(dir, 'c.sqlite');
-  const args = [
-    'quantize',
-    'zoo:mnist-cnn',
-    '--dataset',
-    'mnist;limit=train:300,val:100,test:100',
-    '--target',
-    'bitfusion-edge',
-    '--strategy',
-    'random',
-    '--budget',
-    'latency=0.7x',
-    '--episodes',
-    '3',
-    '--train-epochs',
-    '1',
-    '--finetune-epochs',
-    '0',
-    '--search-images',
-    '100',
-    '--store',
-    store,
-    '--study',
-    'rq',
-    '--json',
-  ];
+  const args = [...smallStudy('random', store, 'rq'), '--json'];
   const a = await runHwnas(dir, ...args);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(readTrials(store, 'rq').length, 3);
@@ -164,34 +151,7 @@ test('hwnas quantize --redis: the trials are evaluated by an hwnas worker proces
   const worker = spawnHwnas(dir, ['worker', '--redis', redis.url, '--quiet'], { timeoutMs: 600_000 });
   try {
     const store = join(dir, 'd.sqlite');
-    const r = await runHwnas(
-      dir,
-      'quantize',
-      'zoo:mnist-cnn',
-      '--dataset',
-      'mnist;limit=train:300,val:100,test:100',
-      '--target',
-      'bitfusion-edge',
-      '--strategy',
-      'haq',
-      '--budget',
-      'latency=0.7x',
-      '--episodes',
-      '3',
-      '--train-epochs',
-      '1',
-      '--finetune-epochs',
-      '0',
-      '--search-images',
-      '100',
-      '--store',
-      store,
-      '--study',
-      'rd',
-      '--redis',
-      redis.url,
-      '--json',
-    );
+    const r = await runHwnas(dir, ...smallStudy('haq', store, 'rd'), '--redis', redis.url, '--json');
     assert.equal(r.code, 0, r.stderr);
     const ts = readTrials(store, 'rd');
     assert.equal(ts.filter((t) => t.state === 'complete').length, 3);

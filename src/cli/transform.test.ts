@@ -5,45 +5,32 @@
  * compared with an uninterrupted run of the same study; bad flags refused before any work.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { flagList, testDir } from './testing/fixtures.js';
 import { type CliRun, runHwnas, spawnHwnas } from './testing/run-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-transform-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-transform-');
 const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
 
 const DS = 'mnist;limit=train:1500,val:200,test:500';
 
+/** `transform` of mnist-cnn on {@link DS} for bitfusion-edge under `budget`: a one-epoch teacher, `steps` distillation steps on `samples` samples, then the `more` flags. */
+function transformArgs(budget: string, steps: string, samples: string, more: Readonly<Record<string, string>> = {}): string[] {
+  return [
+    'transform',
+    'zoo:mnist-cnn',
+    ...flagList({ dataset: DS, target: 'bitfusion-edge', budget, 'train-epochs': '1', steps, 'distill-samples': samples, ...more }),
+  ];
+}
+
 test('hwnas transform: trained zoo teacher, faster student within the budget, ONNX runs in onnxruntime with the reported accuracy', async () => {
   // teacher training, screening of 82 alternatives and a fine-tune: minutes on a loaded machine, so a longer kill timeout than runHwnas's
   const args = [
-    'transform',
-    'zoo:mnist-cnn',
-    '--dataset',
-    DS,
-    '--target',
-    'bitfusion-edge',
-    '--budget',
-    'latency=0.85x',
-    '--train-epochs',
-    '1',
-    '--steps',
-    '15',
-    '--distill-samples',
-    '64',
-    '--refine-steps',
-    '10',
-    '--finetune-epochs',
-    '1',
-    '--finetune-loss',
-    'logits',
-    '--out',
-    'fast.onnx',
+    ...transformArgs('latency=0.85x', '15', '64', { 'refine-steps': '10', 'finetune-epochs': '1', 'finetune-loss': 'logits', out: 'fast.onnx' }),
     '--json',
   ];
   const r = await spawnHwnas(dir, args, { timeoutMs: 600_000 }).done;
@@ -88,23 +75,7 @@ test('hwnas transform: bad flags are named, exit 2, no stack trace', async () =>
     [['--finetune-label-smoothing', '1'], /--finetune-label-smoothing 1: expected a value in \[0, 1\)/],
     [['--budget', 'latency=0.01x'], /infeasible|cannot be met/],
   ] as const) {
-    const r = await hwnas(
-      'transform',
-      'zoo:mnist-cnn',
-      '--dataset',
-      DS,
-      '--target',
-      'bitfusion-edge',
-      '--budget',
-      'latency=0.8x',
-      '--train-epochs',
-      '1',
-      '--steps',
-      '5',
-      '--distill-samples',
-      '32',
-      ...args,
-    );
+    const r = await hwnas(...transformArgs('latency=0.8x', '5', '32'), ...args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern);
     assert.ok(!r.stderr.includes('    at '), r.stderr);
@@ -158,33 +129,7 @@ const completeOf = (ts: readonly Trial[]): Trial[] => ts.filter((t) => t.state =
 test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection study, the same command continues it; trials equal an uninterrupted run of the study', async () => {
   const store = join(dir, 'kill', 'hwnas.sqlite');
   const n = 30;
-  const args = [
-    'transform',
-    'zoo:mnist-cnn',
-    '--dataset',
-    DS,
-    '--target',
-    'bitfusion-edge',
-    '--budget',
-    'latency=0.85x',
-    '--train-epochs',
-    '1',
-    '--steps',
-    '5',
-    '--distill-samples',
-    '32',
-    '--refine-steps',
-    '0',
-    '--finetune-epochs',
-    '0',
-    '--trials',
-    String(n),
-    '--seed',
-    '1',
-    '--store',
-    store,
-    '--json',
-  ];
+  const args = [...transformArgs('latency=0.85x', '5', '32', { 'refine-steps': '0', 'finetune-epochs': '0', trials: String(n), seed: '1', store }), '--json'];
   // 1. kill -9 once a few trials are complete
   const killed = await runUntil(args, store, 'SIGKILL', (ts) => completeOf(ts).length >= 3);
   assert.ok(killed.seen, `the study never got 3 complete trials:\n${killed.run.stderr}`);

@@ -5,8 +5,9 @@
  * arrays, sample-major, so callers never touch tensors.
  *
  * Training: seeded mini-batches (a fresh shuffled order each pass over the data), mean squared error
- * between the model's output (IR order) and the target, gradients by autodiff, the engine's Adam on a
- * flat parameter vector, cosine learning rate. Batch norm trains with batch statistics; its running
+ * between the model's output (IR order) and the target, gradients by autodiff (written out as in
+ * training, by `flatGradients`), the engine's Adam on a flat parameter vector (every trainable, the
+ * hooks' variables included, as in training), cosine learning rate. Batch norm trains with batch statistics; its running
  * statistics are left alone during training and set afterwards by {@link recalibrateBatchNorm}
  * (exact population statistics over the data), which {@link distill} calls at the end.
  */
@@ -15,7 +16,7 @@ import { Rng } from '../util/rng.js';
 import type { BnBatchStats, EngineModel } from './model.js';
 import { learningRate, Optimizer } from './optim.js';
 import { tf } from './tf.js';
-import { flatLayout, readParams, writeParams } from './train-step.js';
+import { flatGradients, flatLayout, readParams, writeParams } from './train-step.js';
 
 /** Inputs (model input shape) and targets (model output shape) of `n` samples, NCHW, sample-major. */
 export interface DistillData {
@@ -79,7 +80,7 @@ export function distill(model: EngineModel, data: DistillData, opts: DistillOpti
     const optim = new Optimizer(layout.total, { kind: 'adam' });
     const params = readParams(model, layout);
     const grads = new Float32Array(layout.total);
-    const vars = layout.keys.map((k) => model.variables.get(k) as tf.Variable);
+    const statsScratch = new Float32Array(layout.statsTotal);
     const rng = new Rng(opts.seed ?? 0);
     const order = Array.from({ length: data.n }, (_, i) => i);
     let pos = data.n;
@@ -98,26 +99,17 @@ export function distill(model: EngineModel, data: DistillData, opts: DistillOpti
       }
       const xt = model.inputTensor(bx, bs);
       const yt = tf.tensor(by, [bs, ...model.outputShape], 'float32');
-      const stats: BnBatchStats[] = [];
       try {
-        const { value, grads: g } = tf.variableGrads(() => {
-          const out = model.forward(xt, { training: true, bnStats: stats });
-          return tf.mean(tf.squaredDifference(out, yt)) as tf.Scalar;
-        }, vars);
-        const loss = (value.dataSync() as Float32Array)[0] as number;
-        value.dispose();
-        vars.forEach((v, i) => {
-          const t = g[v.name];
-          const off = layout.offsets[i] as number;
-          if (t) {
-            grads.set(t.dataSync() as Float32Array, off);
-            t.dispose();
-          } else grads.fill(0, off, off + (layout.sizes[i] as number));
-        });
+        const loss = flatGradients(
+          layout,
+          layout.vars,
+          (bnStats) => tf.mean(tf.squaredDifference(model.forward(xt, { training: true, bnStats }), yt)) as tf.Scalar,
+          grads,
+          statsScratch,
+        );
         if (!Number.isFinite(loss)) throw new ConfigError(`distill diverged at step ${step}: loss is ${loss} (lower lr ${lr0}?)`);
         losses.push(loss);
       } finally {
-        for (const s of stats) tf.dispose([s.mean, s.variance]);
         xt.dispose();
         yt.dispose();
       }

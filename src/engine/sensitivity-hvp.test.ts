@@ -98,14 +98,8 @@ function compareLayer(model: Model, layer: string, x: Float32Array, y: number[],
   assert.ok(worst / scale <= 1e-4, `${layer}: max |H_engine - H_exact| = ${worst} vs max |H| = ${scale}`);
 }
 
-function data(n: number): { x: Float32Array; y: number[] } {
-  const rng = new Rng(9);
-  const x = new Float32Array(n * 36);
-  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  return { x, y: Array.from({ length: n }, (_, i) => i % 3) };
-}
-
-describe('layerHvp (exact double backprop) vs the exact Hessian of a tiny net', () => {
+/** Runs the enclosing describe's tests on the cpu backend, then puts wasm back if it was the backend before. */
+function onCpuBackend(): void {
   let previous = '';
   before(async () => {
     previous = tf.getBackend() ?? '';
@@ -114,6 +108,17 @@ describe('layerHvp (exact double backprop) vs the exact Hessian of a tiny net', 
   after(async () => {
     if (previous === 'wasm') await initEngine({ backend: 'wasm' });
   });
+}
+
+function data(n: number): { x: Float32Array; y: number[] } {
+  const rng = new Rng(9);
+  const x = new Float32Array(n * 36);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  return { x, y: Array.from({ length: n }, (_, i) => i % 3) };
+}
+
+describe('layerHvp (exact double backprop) vs the exact Hessian of a tiny net', () => {
+  onCpuBackend();
 
   it('conv, depthwise and dense weights through batch norm, relu, max-pool and the loss (cpu)', () => {
     const model = tinyNet();
@@ -218,14 +223,7 @@ function oracleActivationHessian(tail: Model, a: Float64Array, n: number): Float
 }
 
 describe('activationHvpFn vs the exact Hessian w.r.t. an activation', () => {
-  let previous = '';
-  before(async () => {
-    previous = tf.getBackend() ?? '';
-    await initEngine({ backend: 'cpu' });
-  });
-  after(async () => {
-    if (previous === 'wasm') await initEngine({ backend: 'wasm' });
-  });
+  onCpuBackend();
 
   it('the input, a conv map (NHWC), a flatten kept in HWC order and a dense output; channel-major vectors', () => {
     const model = actNet();

@@ -259,7 +259,7 @@ export abstract class AnalyticalTarget implements HardwareTarget {
    * `hz`, reading its input and writing its output over DRAM at `bwBps`: writes every slot of `out` except
    * energy and returns the element operations; `dramBytes` is in `out`. Does not allocate.
    */
-  protected vectorNodeCost(net: PreparedNetwork, i: number, actBits: number, vectorOpsPerCycle: number, hz: number, bwBps: number, out: Float64Array): number {
+  private vectorNodeCost(net: PreparedNetwork, i: number, actBits: number, vectorOpsPerCycle: number, hz: number, bwBps: number, out: Float64Array): number {
     const c = net.col;
     const dram = (((c.inElems[i] as number) + (c.outElems[i] as number)) * this.batch * actBits) / 8;
     const ops = (c.elementOps[i] as number) * this.batch;
@@ -456,7 +456,6 @@ export abstract class BitAcceleratorTarget extends AnalyticalTarget {
   protected readonly bwBps: number;
   protected readonly sramPjB: number;
   protected readonly dramPjB: number;
-  protected readonly addPj: number;
   /** The vector unit: 8-bit adds, each DRAM byte also through an SRAM buffer. */
   protected readonly vectorUnit: VectorUnit;
 
@@ -473,8 +472,7 @@ export abstract class BitAcceleratorTarget extends AnalyticalTarget {
     const t = tech45();
     this.sramPjB = sramPer64pJ / 8;
     this.dramPjB = t.dramPer32pJ / 4;
-    this.addPj = t.add8pJ;
     const { hz, bwBps } = this;
-    this.vectorUnit = { opsPerCycle: base.vectorOpsPerCycle, hz, bwBps, opEnergy: this.addPj, byteEnergy: this.dramPjB + this.sramPjB, unitPj: 1 };
+    this.vectorUnit = { opsPerCycle: base.vectorOpsPerCycle, hz, bwBps, opEnergy: t.add8pJ, byteEnergy: this.dramPjB + this.sramPjB, unitPj: 1 };
   }
 }

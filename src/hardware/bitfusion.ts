@@ -103,17 +103,12 @@ export class BitFusionTarget extends BitAcceleratorTarget {
   }
 
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
+    if (this.vectorNode(net, i, ab, this.vectorUnit, out)) return;
     const p = this.params;
     const c = net.col;
     const B = this.batch;
     const kind = c.kind[i] as number;
     const inB = ((c.inElems[i] as number) * B * ab) / 8;
-    if (kind !== KIND.conv && kind !== KIND.depthwise && kind !== KIND.dense) {
-      const ops = this.vectorNodeCost(net, i, ab, p.vectorOpsPerCycle, this.hz, this.bwBps, out);
-      const dram = out[OUT.dramBytes] as number;
-      out[OUT.energyMj] = (ops * this.addPj + dram * (this.dramPjB + this.sramPjB)) * 1e-9;
-      return;
-    }
     const bricks = Math.ceil(wb / p.brickBits) * Math.ceil(ab / p.brickBits);
     let pf = 1;
     let tm = 1;

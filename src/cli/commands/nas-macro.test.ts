@@ -3,16 +3,18 @@
  * committed table: the default column mapping, --table-columns, and its errors (exit 2, no stack trace).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
 import { macroRealArch } from '../../search/spaces/macro.js';
+import { flagList, testDir } from '../testing/fixtures.js';
 import { HWNAS_BIN, runHwnas } from '../testing/run-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-macro-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-nas-macro-cli-');
 const TABLE = resolve(HWNAS_BIN, '../../bench/data/nas-bench-macro-c10.csv');
+
+/** `nas --space nas-bench-macro --table <the committed CSV>` with `flags`, JSON out. */
+const macroNas = (flags: Readonly<Record<string, string>>): string[] => ['nas', ...flagList({ space: 'nas-bench-macro', table: TABLE, ...flags }), '--json'];
 
 /** The CSV's rows by architecture, read here independently of src/nas/tabular.ts (no quoted fields in this file). */
 function csvRows(): Map<string, Record<string, string>> {
@@ -61,23 +63,7 @@ function checkRun(o: Out, budget: number, columns: Record<string, (r: Record<str
 }
 
 test('hwnas nas --space nas-bench-macro --table <the committed CSV>: the default columns (acc_mean as a fraction, a76_fp32_ms); the front is the undominated trials', async () => {
-  const r = await runHwnas(
-    dir,
-    'nas',
-    '--space',
-    'nas-bench-macro',
-    '--table',
-    TABLE,
-    '--strategy',
-    'tpe',
-    '--budget',
-    '40',
-    '--seed',
-    '1',
-    '--store',
-    'a.sqlite',
-    '--json',
-  );
+  const r = await runHwnas(dir, ...macroNas({ strategy: 'tpe', budget: '40', seed: '1', store: 'a.sqlite' }));
   assert.equal(r.code, 0, r.stderr);
   checkRun(JSON.parse(r.stdout) as Out, 40, {
     accuracy: (row) => Number(row.acc_mean) / 100,
@@ -88,24 +74,14 @@ test('hwnas nas --space nas-bench-macro --table <the committed CSV>: the default
 test('hwnas nas --space nas-bench-macro --table-columns: three objectives on the systolic target, two-stage', async () => {
   const r = await runHwnas(
     dir,
-    'nas',
-    '--space',
-    'nas-bench-macro',
-    '--table',
-    TABLE,
-    '--table-columns',
-    'accuracy=acc_mean%,latency_ms=eyeriss_ms,energy_mj=eyeriss_mj',
-    '--objectives',
-    'accuracy:max,latency_ms:min,energy_mj:min',
-    '--strategy',
-    'two-stage',
-    '--budget',
-    '30',
-    '--seed',
-    '2',
-    '--store',
-    'b.sqlite',
-    '--json',
+    ...macroNas({
+      'table-columns': 'accuracy=acc_mean%,latency_ms=eyeriss_ms,energy_mj=eyeriss_mj',
+      objectives: 'accuracy:max,latency_ms:min,energy_mj:min',
+      strategy: 'two-stage',
+      budget: '30',
+      seed: '2',
+      store: 'b.sqlite',
+    }),
   );
   assert.equal(r.code, 0, r.stderr);
   checkRun(JSON.parse(r.stdout) as Out, 30, {

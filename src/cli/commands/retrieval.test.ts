@@ -4,10 +4,8 @@
  * training reports cross-model figures that eval reproduces, and bad input exits 2 with the value quoted.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadDataset } from '../../data/load.js';
 import { graphTotals } from '../../ir/workload.js';
 import { buildRetrievalModel, scoreEmbeddings } from '../../nas/retrieval.js';
@@ -15,12 +13,12 @@ import { archInputSize } from '../../nas/train-eval.js';
 import { loadOnnx } from '../../onnx/import.js';
 import { createSession, runOnnx } from '../../onnx/ort.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
+import { testDir } from '../testing/fixtures.js';
 import { SMALL_RETRIEVAL_ARCH, trainRetrievalModel } from '../testing/retrieval-model.js';
 import { runHwnas } from '../testing/run-cli.js';
 import { DEFAULT_ALIGN_WEIGHT, onnxEmbeddings } from './retrieval.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-retrieval-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testDir('hwnas-retrieval-cli-');
 const DATA = 'fashion-mnist;limit=300';
 const SMALL = SMALL_RETRIEVAL_ARCH;
 
@@ -67,8 +65,11 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
   close(ev1.queryModel, t1.queryModel, 'onnxruntime vs engine');
   assert.equal(ev1.crossModel, undefined);
 
+  // a query model trained compatible with g (seed 2), `compat` the mode flags
+  const trainCompatible = (out: string, ...compat: string[]) =>
+    runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, ...compat, '--seed', '2', '--out', out, '--json');
   const q = join(dir, 'q.onnx');
-  const r2 = await runHwnas(dir, 'train', SMALL, '--task', 'retrieval', '--dataset', DATA, '--compatible-with', g, '--seed', '2', '--out', q, '--json');
+  const r2 = await trainCompatible(q);
   assert.equal(r2.code, 0, r2.stderr);
   const t2 = JSON.parse(r2.stdout) as { queryModel: Figures; crossModel: Figures; galleryModel: Figures; embeddingDim: number };
   assert.equal(t2.embeddingDim, 16, 'the dimension defaults to the gallery model');
@@ -85,48 +86,14 @@ test('train --task retrieval, eval in onnxruntime, compatible training and cross
 
   // the ablation's modes: head only keeps the gallery's proxies (no alignment); align only trains its own
   const qh = join(dir, 'qh.onnx');
-  const rh = await runHwnas(
-    dir,
-    'train',
-    SMALL,
-    '--task',
-    'retrieval',
-    '--dataset',
-    DATA,
-    '--compatible-with',
-    g,
-    '--compat',
-    'head',
-    '--seed',
-    '2',
-    '--out',
-    qh,
-    '--json',
-  );
+  const rh = await trainCompatible(qh, '--compat', 'head');
   assert.equal(rh.code, 0, rh.stderr);
   const th = JSON.parse(rh.stdout) as { compat: string; alignWeight?: number; crossModel: Figures };
   assert.equal(th.compat, 'head');
   assert.equal(th.alignWeight, undefined);
   assert.deepEqual(loadOnnx(qh).weights.get('proxies.weight')?.data, m.weights.get('proxies.weight')?.data);
   const qa = join(dir, 'qa.onnx');
-  const ra = await runHwnas(
-    dir,
-    'train',
-    SMALL,
-    '--task',
-    'retrieval',
-    '--dataset',
-    DATA,
-    '--compatible-with',
-    g,
-    '--compat',
-    'align',
-    '--seed',
-    '2',
-    '--out',
-    qa,
-    '--json',
-  );
+  const ra = await trainCompatible(qa, '--compat', 'align');
   assert.equal(ra.code, 0, ra.stderr);
   const ta = JSON.parse(ra.stdout) as { compat: string; alignWeight: number; crossModel: Figures };
   assert.equal(ta.compat, 'align');
