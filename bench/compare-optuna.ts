@@ -812,6 +812,13 @@ export const TABLE24_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
     note: 'TransNAS-Bench-101 micro, 3 objectives: surface normal SSIM (Taskonomy), A100 fp32 latency and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 47)',
   },
 };
+/** Every TransNAS-Bench-101 micro problem (sessions 34-47), as the bench registers them. */
+export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  ...TNB_PROBLEMS,
+  ...TABLE22_TNB_PROBLEMS,
+  ...TABLE23_TNB_PROBLEMS,
+  ...TABLE24_TNB_PROBLEMS,
+};
 /** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
 export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
   'nb201-c100-help-titanx-1-titanx-32': {
@@ -895,9 +902,14 @@ export function hw360File(problem: Hw360Problem | Hw360Spec): string {
   return join(process.cwd(), 'bench', 'data', hw360Spec(problem).file ?? 'nb201-hw360.csv');
 }
 
-/** The objectives of an hw360 problem: accuracy:max, latency_ms:min and, with an energy column, energy_mj:min. */
+/** A table problem's objectives: accuracy:max, latency_ms:min and, with an energy column, energy_mj:min. */
+export function accuracyLatencyObjectives(spec: { readonly energy?: unknown }): string {
+  return spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min';
+}
+
+/** The objectives of an hw360 problem ({@link accuracyLatencyObjectives}). */
 export function hw360Objectives(problem: Hw360Problem | Hw360Spec): string {
-  return hw360Spec(problem).energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min';
+  return accuracyLatencyObjectives(hw360Spec(problem));
 }
 
 /**
@@ -1583,15 +1595,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           k,
           () => {
             const spec = MACRO_PROBLEMS[k] as MacroProblemSpec;
-            return tableProblem(
-              k,
-              spec.note,
-              loadMacroTable(macroFile(), spec),
-              dir,
-              undefined,
-              spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
-              macroSpace() as ArchSpace,
-            );
+            return tableProblem(k, spec.note, loadMacroTable(macroFile(), spec), dir, undefined, accuracyLatencyObjectives(spec), macroSpace() as ArchSpace);
           },
         ]),
       ),
@@ -1599,20 +1603,12 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       // cell space with zero / skip operations; the true front and its nadir from the cells whose output is not cut off (as
       // the NB201 problems), the whole table's share as alt.
       ...Object.fromEntries(
-        Object.entries({ ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS, ...TABLE23_TNB_PROBLEMS, ...TABLE24_TNB_PROBLEMS }).map(([k, v]) => [
+        Object.entries(ALL_TNB_PROBLEMS).map(([k, v]) => [
           k,
           () => {
             const spec = v as TnbProblemSpec;
             const t = loadTnbTable(tnbFile(), spec);
-            return tableProblem(
-              k,
-              spec.note,
-              t,
-              dir,
-              tnbConnectedCells(t),
-              spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
-              tnbMicroSpace() as ArchSpace,
-            );
+            return tableProblem(k, spec.note, t, dir, tnbConnectedCells(t), accuracyLatencyObjectives(spec), tnbMicroSpace() as ArchSpace);
           },
         ]),
       ),
@@ -1624,16 +1620,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           () => {
             const spec = TNBM_PROBLEMS[k] as TnbProblemSpec;
             const t = loadTnbmTable(tnbmFile(), spec);
-            return tableProblem(
-              k,
-              spec.note,
-              t,
-              dir,
-              undefined,
-              spec.energy ? 'accuracy:max,latency_ms:min,energy_mj:min' : 'accuracy:max,latency_ms:min',
-              tnbmMacroSpace() as ArchSpace,
-              tnbmMissing(t),
-            );
+            return tableProblem(k, spec.note, t, dir, undefined, accuracyLatencyObjectives(spec), tnbmMacroSpace() as ArchSpace, tnbmMissing(t));
           },
         ]),
       ),

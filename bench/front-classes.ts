@@ -24,16 +24,14 @@ import { paretoFront } from '../src/search/pareto.js';
 import { formatNb201 } from '../src/search/spaces/nb201.js';
 import { parseCommentedCsv } from './commented-csv.js';
 import {
+  ALL_TNB_PROBLEMS,
+  accuracyLatencyObjectives,
   connectedCells,
   HW360_PROBLEMS,
   type Hw360Problem,
   hw360File,
   hw360Objectives,
   loadHw360Table,
-  TABLE22_TNB_PROBLEMS,
-  TABLE23_TNB_PROBLEMS,
-  TABLE24_TNB_PROBLEMS,
-  TNB_PROBLEMS,
   tnbFile,
 } from './compare-optuna.js';
 import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells } from './transnas-micro.js';
@@ -48,9 +46,6 @@ export interface FrontCell {
   readonly classSize: number;
   readonly exclusive: number;
 }
-
-/** The TransNAS-Bench-101 micro problems of bench/compare-optuna.ts (sessions 34-47). */
-const TNB_ALL: Readonly<Record<string, TnbProblemSpec>> = { ...TNB_PROBLEMS, ...TABLE22_TNB_PROBLEMS, ...TABLE23_TNB_PROBLEMS, ...TABLE24_TNB_PROBLEMS };
 
 /** The front rows' exclusive shares: 1 - the front's normalised hypervolume without row i / with all rows. */
 function exclusiveShares(t: NasTable, objectiveSpec: string, cells: readonly string[]): number[] {
@@ -87,7 +82,7 @@ function tnbFrontClasses(spec: TnbProblemSpec, path = tnbFile()): FrontCell[] {
     size.set(cls, (size.get(cls) ?? 0) + 1);
   }
   const t = tnbConnectedCells(loadTnbTable(path, spec, text));
-  const objectiveSpec = `accuracy:max,latency_ms:min${spec.energy ? ',energy_mj:min' : ''}`;
+  const objectiveSpec = accuracyLatencyObjectives(spec);
   const names = parseObjectives(objectiveSpec).map((o) => o.name);
   const archs = t.archs();
   const rows = archs.map((a) => t.values(a, names));
@@ -101,11 +96,11 @@ function tnbFrontClasses(spec: TnbProblemSpec, path = tnbFile()): FrontCell[] {
  * size and exclusive share; of a TransNAS micro problem, each front class once (see {@link tnbFrontClasses}).
  */
 export function frontClasses(problem: string): FrontCell[] {
-  const tnb = TNB_ALL[problem];
+  const tnb = ALL_TNB_PROBLEMS[problem];
   if (tnb) return tnbFrontClasses(tnb);
   if (!Object.hasOwn(HW360_PROBLEMS, problem))
     throw new ConfigError(
-      `problem '${problem}': expected an NB201 problem (${Object.keys(HW360_PROBLEMS).join(', ')}) or a TransNAS micro problem (${Object.keys(TNB_ALL).join(', ')})`,
+      `problem '${problem}': expected an NB201 problem (${Object.keys(HW360_PROBLEMS).join(', ')}) or a TransNAS micro problem (${Object.keys(ALL_TNB_PROBLEMS).join(', ')})`,
     );
   const p = problem as Hw360Problem;
   const t = connectedCells(loadHw360Table(hw360File(p), p));
