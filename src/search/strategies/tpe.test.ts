@@ -924,6 +924,63 @@ test('tpe front local-search asks (frontLocalEvery, frontLocalFrom, frontLocalRa
     );
 });
 
+test('tpe frontLocalSmall / frontLocalPick: front local-search asks around the front trials of small classes only, ranked or uniform', async () => {
+  const names = ['a', 'b', 'c', 'd'];
+  // a even: a class of one point; a odd: one class of 2 points (a = 1 and 3) per (b, c, d)
+  const classOf = (p: Params): string => ((p.a as number) % 2 === 1 ? `big${p.b}${p.c}${p.d}` : JSON.stringify(p));
+  const keyed = (s: SearchStrategy): SearchStrategy => ({ name: s.name, ask: (ctx) => s.ask({ ...ctx, classOf }) });
+  const loss = (t: Trial): number[] => t.values as number[];
+  const on = { frontLocalEvery: 3, frontLocalFrom: 30, frontLocalRadius: 2 };
+  let narrowed = 0;
+  for (const [m, seed] of TRI_RUNS) {
+    const whole = paramsKey(await runTri(keyed(new Tpe(on)), m, seed));
+    assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 2 })), m, seed)), whole, 'a cap every class meets: the whole front');
+    assert.deepEqual(paramsKey(await runTri(new Tpe({ ...on, frontLocalSmall: 1 }), m, seed)), paramsKey(await runTri(new Tpe(), m, seed)), 'no class key: plain');
+    const runs: Record<string, string[]> = {};
+    for (const pick of ['ranked', 'random'] as const) {
+      const run = await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 1, frontLocalPick: pick })), m, seed);
+      runs[pick] = paramsKey(run);
+      assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 1, frontLocalPick: pick })), m, seed)), runs[pick], 'same seed, same proposals');
+      let local = 0;
+      for (let n = 30; n < 90; n += 3) {
+        const before = run.slice(0, n);
+        const small = paretoFront(before.map(loss))
+          .map((i) => (before[i] as Trial).params)
+          .filter((p) => (p.a as number) % 2 === 0);
+        const dist = (p: Params): number => Math.min(...small.map((q) => names.filter((k) => p[k] !== q[k]).length));
+        const seenCls = new Set(before.map((t) => classOf(t.params)));
+        let open = 0;
+        for (let i = 0; i < 625; i++) {
+          const q = Object.fromEntries(names.map((k, j) => [k, Math.floor(i / 5 ** j) % 5])) as Params;
+          const d = dist(q);
+          if (d >= 1 && d <= 2 && !seenCls.has(classOf(q))) open++;
+        }
+        if (small.length === 0 || open === 0) continue;
+        local++;
+        const p = (run[n] as Trial).params;
+        const d = dist(p);
+        assert.ok(d >= 1 && d <= 2 && !seenCls.has(classOf(p)), `trial ${n}: ${d} choices from the small front classes (${pick}, ${m} objectives, seed ${seed})`);
+      }
+      assert.ok(local >= 5, `${local} of 20 front asks had a small front class with an open neighbour (${pick})`);
+    }
+    assert.notDeepEqual(runs.random, runs.ranked, "'random' picks differ from 'ranked'");
+    // radius 1, where the whole front's best neighbour lies less often beside a small front class too
+    const one = { ...on, frontLocalRadius: 1 };
+    const small1 = paramsKey(await runTri(keyed(new Tpe({ ...one, frontLocalSmall: 1 })), m, seed));
+    if (small1.join() !== paramsKey(await runTri(keyed(new Tpe(one)), m, seed)).join()) narrowed++;
+  }
+  assert.ok(narrowed >= 1, 'small classes only: other proposals than around the whole front on some run');
+  for (const [opt, bad, msg] of [
+    ['frontLocalSmall', -1, /frontLocalSmall -1: expected an integer >= 0/],
+    ['frontLocalSmall', 1.5, /frontLocalSmall 1.5: expected an integer >= 0/],
+    ['frontLocalPick', 'best', /frontLocalPick "best": expected 'ranked' or 'random'/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});
+
 test('tpe frontLocalStall: front local-search asks pause after that many complete trials without a front entry, and resume with one', async () => {
   const on = { frontLocalEvery: 1, frontLocalFrom: 12 };
   const stall = 6;

@@ -225,6 +225,20 @@ export interface TpeOptions {
    * kept half the asks for the 120 trials after it, where `tpe` found the high-accuracy end through l(x).
    */
   readonly frontLocalStall?: number;
+  /**
+   * With `frontLocalEvery` (session 48; default 0 = every front trial): a front local-search ask takes as targets only
+   * the front trials whose computation class holds at most this many points of the space (the class key the context
+   * gives, `AskContext.classOf`, over the enumerated space, as `classMix` enumerates it); none such, no class key or a
+   * space that is not enumerated: the ordinary ask. Why (session 47's diagnosis of TransNAS micro): the bad seeds miss
+   * front classes of 1-2 cells that lie 2-4 choices from the run's own small front classes, while a random or
+   * l(x)-driven query hits the large front classes anyway; so the local asks are spent around the small ones.
+   */
+  readonly frontLocalSmall?: number;
+  /**
+   * How a front local-search ask picks among its unevaluated neighbours of new classes: 'ranked' (default: the largest
+   * log l - log g, as before session 48) or 'random' (uniformly: covering the neighbourhoods, not following l(x) there).
+   */
+  readonly frontLocalPick?: 'ranked' | 'random';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -335,6 +349,8 @@ export class Tpe implements SearchStrategy {
       frontLocalFrom: options.frontLocalFrom ?? 100,
       frontLocalRadius: options.frontLocalRadius ?? 1,
       frontLocalStall: options.frontLocalStall ?? 0,
+      frontLocalSmall: options.frontLocalSmall ?? 0,
+      frontLocalPick: options.frontLocalPick ?? 'ranked',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -397,6 +413,10 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(
         `tpe frontLocalStall ${JSON.stringify(options.frontLocalStall)}: expected an integer >= 0 (complete trials without a front entry; 0: never pause)`,
       );
+    if (!int(o.frontLocalSmall, 0))
+      throw new ConfigError(`tpe frontLocalSmall ${JSON.stringify(options.frontLocalSmall)}: expected an integer >= 0 (points per class; 0: every front trial)`);
+    if (o.frontLocalPick !== 'ranked' && o.frontLocalPick !== 'random')
+      throw new ConfigError(`tpe frontLocalPick ${JSON.stringify(options.frontLocalPick)}: expected 'ranked' or 'random'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -448,7 +468,7 @@ export class Tpe implements SearchStrategy {
       if (p !== undefined) return p;
     }
     if (this.o.multivariate && model.frontTrials) {
-      const p = this.neighbourProposal(model, model.frontTrials, ctx, this.o.frontLocalRadius);
+      const p = this.neighbourProposal(model, model.frontTrials, ctx, this.o.frontLocalRadius, this.o.frontLocalPick);
       if (p !== undefined) return p;
     }
     if (this.o.multivariate && this.o.classRounds > 0 && ctx.classOf && !model.cls) {
@@ -568,10 +588,16 @@ export class Tpe implements SearchStrategy {
   /**
    * endProposal / gapProposal 'neighbours' (one target, radius 3) and frontLocalEvery (the front's trials, radius
    * `frontLocalRadius`): the unevaluated points 1 to `radius` categorical choices from a target (per target at most 300,
-   * drawn at random where there are more), the one with the largest log l - log g whose class (where the context gives a
-   * key) is not evaluated; undefined when there is none.
+   * drawn at random where there are more), the one with the largest log l - log g ('random': one drawn uniformly) whose
+   * class (where the context gives a key) is not evaluated; undefined when there is none.
    */
-  private neighbourProposal(model: Model, targets: readonly Params[], ctx: AskContext, radius = 3): Params | undefined {
+  private neighbourProposal(
+    model: Model,
+    targets: readonly Params[],
+    ctx: AskContext,
+    radius = 3,
+    pick: 'ranked' | 'random' = 'ranked',
+  ): Params | undefined {
     const { space, rng } = ctx;
     const { l, g, dims, specs } = model;
     // flattened index and choice count of each categorical parameter
@@ -626,7 +652,8 @@ export class Tpe implements SearchStrategy {
         }
       }
     }
-    const scored = xs.map((x) => ({ x, s: logRatio(l, g, dims, x) })).sort((a, b) => b.s - a.s);
+    const scored =
+      pick === 'ranked' ? xs.map((x) => ({ x, s: logRatio(l, g, dims, x) })).sort((a, b) => b.s - a.s) : rng.shuffle([...xs]).map((x) => ({ x }));
     const classOf = ctx.classOf;
     const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
     for (const c of scored) {
@@ -796,7 +823,8 @@ export class Tpe implements SearchStrategy {
     const scalar = end === undefined && !gap && this.isScalarAsk(done.length, ctx.objectives.length);
     const { below, above, belowWeights } = gs ?? this.split(done, ctx, end, scalar);
     const parents = end === undefined && !gap && !scalar && this.isOffspringAsk(done.length) ? frontParams(done, ctx, below) : undefined;
-    const frontTrials = end === undefined && !gap && !scalar && !parents && this.isFrontLocalAsk(done, ctx) ? frontParams(done, ctx, below) : undefined;
+    const frontTrials =
+      end === undefined && !gap && !scalar && !parents && this.isFrontLocalAsk(done, ctx) ? this.smallOnly(frontParams(done, ctx, below), ctx) : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -911,6 +939,21 @@ export class Tpe implements SearchStrategy {
     const { frontLocalEvery: k, frontLocalFrom: from, frontLocalStall: stall } = this.o;
     const n = done.length;
     return onCadence(n, k, from) && (stall === 0 || n - 1 - lastFrontEntry(done, ctx) < stall);
+  }
+
+  /**
+   * `frontLocalSmall`: the front trials whose class holds at most that many points of the space (undefined: none, no
+   * class key or no enumerated space, so the ask is an ordinary one); 0: every front trial.
+   */
+  private smallOnly(front: Params[], ctx: AskContext): Params[] | undefined {
+    const cap = this.o.frontLocalSmall;
+    if (cap === 0) return front;
+    const classOf = ctx.classOf;
+    const idx = classOf ? classIndex(ctx.space, classOf) : null;
+    if (!classOf || idx === null) return undefined;
+    const sizes = classSizes(idx);
+    const small = front.filter((p) => (sizes.get(classOf(p)) ?? 0) <= cap);
+    return small.length > 0 ? small : undefined;
   }
 
   /** Whether this ask (after `n` complete trials) is a gap ask (see `gapEvery`). */
@@ -1299,6 +1342,17 @@ export function classIndex(space: SearchSpace, classOf: (p: Params) => string): 
   }
   bySpace.set(space, idx);
   return idx;
+}
+
+/** Points per class of a class index, by class key (built once per index). */
+const CLASS_SIZES = new WeakMap<ClassIndex, ReadonlyMap<string, number>>();
+function classSizes(idx: ClassIndex): ReadonlyMap<string, number> {
+  let m = CLASS_SIZES.get(idx);
+  if (m === undefined) {
+    m = new Map(idx.keys.map((k, i) => [k, (idx.members[i] as readonly Params[]).length]));
+    CLASS_SIZES.set(idx, m);
+  }
+  return m;
 }
 
 /** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
