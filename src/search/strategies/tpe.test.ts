@@ -935,12 +935,20 @@ test('tpe frontLocalSmall / frontLocalPick: front local-search asks around the f
   for (const [m, seed] of TRI_RUNS) {
     const whole = paramsKey(await runTri(keyed(new Tpe(on)), m, seed));
     assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 2 })), m, seed)), whole, 'a cap every class meets: the whole front');
-    assert.deepEqual(paramsKey(await runTri(new Tpe({ ...on, frontLocalSmall: 1 }), m, seed)), paramsKey(await runTri(new Tpe(), m, seed)), 'no class key: plain');
+    assert.deepEqual(
+      paramsKey(await runTri(new Tpe({ ...on, frontLocalSmall: 1 }), m, seed)),
+      paramsKey(await runTri(new Tpe(), m, seed)),
+      'no class key: plain',
+    );
     const runs: Record<string, string[]> = {};
     for (const pick of ['ranked', 'random'] as const) {
       const run = await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 1, frontLocalPick: pick })), m, seed);
       runs[pick] = paramsKey(run);
-      assert.deepEqual(paramsKey(await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 1, frontLocalPick: pick })), m, seed)), runs[pick], 'same seed, same proposals');
+      assert.deepEqual(
+        paramsKey(await runTri(keyed(new Tpe({ ...on, frontLocalSmall: 1, frontLocalPick: pick })), m, seed)),
+        runs[pick],
+        'same seed, same proposals',
+      );
       let local = 0;
       for (let n = 30; n < 90; n += 3) {
         const before = run.slice(0, n);
@@ -959,7 +967,10 @@ test('tpe frontLocalSmall / frontLocalPick: front local-search asks around the f
         local++;
         const p = (run[n] as Trial).params;
         const d = dist(p);
-        assert.ok(d >= 1 && d <= 2 && !seenCls.has(classOf(p)), `trial ${n}: ${d} choices from the small front classes (${pick}, ${m} objectives, seed ${seed})`);
+        assert.ok(
+          d >= 1 && d <= 2 && !seenCls.has(classOf(p)),
+          `trial ${n}: ${d} choices from the small front classes (${pick}, ${m} objectives, seed ${seed})`,
+        );
       }
       assert.ok(local >= 5, `${local} of 20 front asks had a small front class with an open neighbour (${pick})`);
     }

@@ -414,7 +414,9 @@ export class Tpe implements SearchStrategy {
         `tpe frontLocalStall ${JSON.stringify(options.frontLocalStall)}: expected an integer >= 0 (complete trials without a front entry; 0: never pause)`,
       );
     if (!int(o.frontLocalSmall, 0))
-      throw new ConfigError(`tpe frontLocalSmall ${JSON.stringify(options.frontLocalSmall)}: expected an integer >= 0 (points per class; 0: every front trial)`);
+      throw new ConfigError(
+        `tpe frontLocalSmall ${JSON.stringify(options.frontLocalSmall)}: expected an integer >= 0 (points per class; 0: every front trial)`,
+      );
     if (o.frontLocalPick !== 'ranked' && o.frontLocalPick !== 'random')
       throw new ConfigError(`tpe frontLocalPick ${JSON.stringify(options.frontLocalPick)}: expected 'ranked' or 'random'`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
@@ -591,13 +593,7 @@ export class Tpe implements SearchStrategy {
    * drawn at random where there are more), the one with the largest log l - log g ('random': one drawn uniformly) whose
    * class (where the context gives a key) is not evaluated; undefined when there is none.
    */
-  private neighbourProposal(
-    model: Model,
-    targets: readonly Params[],
-    ctx: AskContext,
-    radius = 3,
-    pick: 'ranked' | 'random' = 'ranked',
-  ): Params | undefined {
+  private neighbourProposal(model: Model, targets: readonly Params[], ctx: AskContext, radius = 3, pick: 'ranked' | 'random' = 'ranked'): Params | undefined {
     const { space, rng } = ctx;
     const { l, g, dims, specs } = model;
     // flattened index and choice count of each categorical parameter
@@ -652,8 +648,7 @@ export class Tpe implements SearchStrategy {
         }
       }
     }
-    const scored =
-      pick === 'ranked' ? xs.map((x) => ({ x, s: logRatio(l, g, dims, x) })).sort((a, b) => b.s - a.s) : rng.shuffle([...xs]).map((x) => ({ x }));
+    const scored = pick === 'ranked' ? xs.map((x) => ({ x, s: logRatio(l, g, dims, x) })).sort((a, b) => b.s - a.s) : rng.shuffle([...xs]).map((x) => ({ x }));
     const classOf = ctx.classOf;
     const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
     for (const c of scored) {
