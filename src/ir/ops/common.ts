@@ -39,6 +39,13 @@ export function checkSampleAxis(node: AxisNode, x: Shape): number {
   return ax;
 }
 
+/** Shape of a one-input op along a per-sample axis (softmax, l2norm): its input's, once the axis is checked. */
+export function sameShapeAlongAxis(node: AxisNode, ins: readonly Shape[]): Shape {
+  const x = sameShape(node, ins);
+  checkSampleAxis(node, x);
+  return x;
+}
+
 /** The ONNX `axis` of a per-sample axis (ONNX counts the batch axis first; negative axes are the same). */
 export function onnxAxis(axis: number): number {
   return axis < 0 ? axis : axis + 1;

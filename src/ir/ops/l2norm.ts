@@ -4,7 +4,7 @@
  * their embedding with it, so an exported file outputs the normalised embedding.
  */
 import { numel } from '../geometry.js';
-import { checkSampleAxis, elementCost, forEachSlice, importSampleAxis, needInputs, noWeights, onnxAxis } from './common.js';
+import { elementCost, forEachSlice, importSampleAxis, noWeights, onnxAxis, sameShapeAlongAxis } from './common.js';
 import type { OpDef } from './types.js';
 
 /** L2 normalisation. */
@@ -12,12 +12,7 @@ export const l2normOp: OpDef<'l2norm'> = {
   op: 'l2norm',
   kind: 'elementwise',
   weightShapes: noWeights,
-  inferShape(node, ins) {
-    needInputs(node, ins, 1);
-    const x = ins[0] as readonly number[];
-    checkSampleAxis(node, x);
-    return x;
-  },
+  inferShape: sameShapeAlongAxis,
   // a square-and-add per element, one square root per slice, a multiply per element
   cost: (_n, _i, out) => elementCost(2 * numel(out)),
   forward({ node, inputs, outShape }) {

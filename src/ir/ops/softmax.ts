@@ -1,7 +1,7 @@
 /** `softmax`: softmax along a per-sample axis (ONNX Softmax, axis + 1; opset < 13 only over the last axis). */
 import { UserError } from '../../errors.js';
 import { numel } from '../geometry.js';
-import { checkSampleAxis, elementCost, forEachSlice, importSampleAxis, needInputs, noWeights, onnxAxis, sampleAxis } from './common.js';
+import { elementCost, forEachSlice, importSampleAxis, noWeights, onnxAxis, sameShapeAlongAxis, sampleAxis } from './common.js';
 import type { OpDef } from './types.js';
 
 /** Softmax. */
@@ -9,12 +9,7 @@ export const softmaxOp: OpDef<'softmax'> = {
   op: 'softmax',
   kind: 'elementwise',
   weightShapes: noWeights,
-  inferShape(node, ins) {
-    needInputs(node, ins, 1);
-    const x = ins[0] as readonly number[];
-    checkSampleAxis(node, x);
-    return x;
-  },
+  inferShape: sameShapeAlongAxis,
   cost: (_n, _i, out) => elementCost(numel(out)),
   forward({ node, inputs, outShape }) {
     const x = inputs[0] as Float64Array;
