@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { Dataset, Split } from '../data/types.js';
 import { initEngine } from '../engine/index.js';
 import { defaultPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
@@ -8,34 +7,13 @@ import { quantizableLayers } from '../ir/workload.js';
 import { predictResilience } from '../resilience/predictor.js';
 import { protectionCost } from '../resilience/protection.js';
 import { jointSpace } from '../search/spaces/joint.js';
-import { type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
-import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
+import { mbv2Space } from '../search/spaces/mbv2.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult } from '../study/run-study.js';
-import { Rng } from '../util/rng.js';
 import { archPolicy } from './cost.js';
 import { ECC_SHARE_PARAM } from './objectives.js';
+import { TINY_GREY, templateDataset } from './testing/templates.js';
 import { eccHardenedLayers, trainingEvaluator } from './train-eval.js';
-
-const TINY: Mbv2SpaceOptions = { ...MBV2_TINY, inChannels: 1 };
-
-/** The label is the closest of 10 fixed random 8x8 templates. */
-function dataset(): Dataset {
-  const t = new Rng(99);
-  const templates = Array.from({ length: 10 }, () => Float32Array.from({ length: 64 }, () => t.normal()));
-  const split = (n: number, seed: number): Split => {
-    const r = new Rng(seed);
-    const x = new Float32Array(n * 64);
-    const y = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = r.int(0, 9);
-      for (let j = 0; j < 64; j++) x[i * 64 + j] = ((templates[c] as Float32Array)[j] as number) + 0.8 * r.normal();
-      y[i] = c;
-    }
-    return { x, y, n };
-  };
-  return { name: 'templates', shape: [1, 8, 8], numClasses: 10, train: split(384, 1), val: split(200, 2), test: split(50, 3) };
-}
 
 const OBJ: Objective[] = [
   { name: 'accuracy', direction: 'maximize' },
@@ -49,9 +27,9 @@ before(async () => {
 });
 
 test('trainingEvaluator: fault_drop is measured by injection at the BER (none at 1e-9, a loss at 5e-2), fault_score by the predictor, and --max-fault-drop is a constraint', async () => {
-  const space = jointSpace(mbv2Space(TINY));
+  const space = jointSpace(mbv2Space(TINY_GREY));
   const target = getTarget('bitfusion-edge');
-  const ds = dataset();
+  const ds = templateDataset();
   const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
   const arch = 'r8-w1:k3e3r|k3e3r';
   const params = space.toParams(
@@ -87,9 +65,9 @@ test('trainingEvaluator: fault_drop is measured by injection at the BER (none at
 });
 
 test('trainingEvaluator protect ecc: the trial ecc_share hardens the most vulnerable layers, costs ECC on the target and cuts the measured drop', async () => {
-  const space = jointSpace(mbv2Space(TINY));
+  const space = jointSpace(mbv2Space(TINY_GREY));
   const target = getTarget('bitfusion-edge');
-  const ds = dataset();
+  const ds = templateDataset();
   const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
   const a = space.parse(
     `r8-w1:k3e3r|k3e3r@${space
