@@ -8,10 +8,10 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
-import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
-import { groupedWeightCost, mixedInputCost } from './analytical.js';
+import { layerReadNodes, resolveActBits } from './activation-bits.js';
+import { networkLayers } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
-import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
+import { checkPolicyBits, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { type PreparedNetwork, prepareNetwork } from './prepared.js';
 import type { CostSummary, HardwareTarget, LayerCost, NetworkCost, TargetKind } from './types.js';
 
@@ -109,34 +109,17 @@ export abstract class LayerValueTarget implements HardwareTarget {
     checkPolicyBits(policy, this.supportedBits, this.name);
     const net = prepareNetwork(g);
     this.markNetwork(net);
-    const layers: LayerCost[] = [];
-    const def = policy.default;
-    const act = policyActBits(net, policy);
-    for (let i = 0; i < net.n; i++) {
-      const w = net.workloads[i] as Workload;
-      const f = net.fusedInto[i] as number;
-      if (this.fuse && f >= 0) {
-        layers.push({ ...valueCost(w, def, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: (net.workloads[f] as Workload).node });
-        continue;
-      }
-      const li = net.layerOf[i] as number;
-      if (li < 0) {
-        const c = this.layerCost(w, { weightBits: 32, actBits: act.node[i] as number });
+    const wl = (i: number): Workload => net.workloads[i] as Workload;
+    const layers = networkLayers(net, policy, this.fuse, {
+      fused: (i, into) => ({ ...valueCost(wl(i), policy.default, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: wl(into).node }),
+      node: (i, ab) => {
+        const c = this.layerCost(wl(i), { weightBits: 32, actBits: ab });
         // a node inside another node's kernel: no time and no traffic of its own
-        const k = net.kernelOf[i] as number;
-        layers.push(this.inKernel.has(w) ? { ...c, dramBytes: 0, fusedInto: (net.workloads[k] as Workload).node } : c);
-        continue;
-      }
-      const lp: LayerPrecision = policy.layers[w.node] ?? def;
-      const costAt = (ab: number): LayerCost =>
-        groupedWeightCost(
-          w,
-          lp,
-          (wb) => this.layerCost(w, { weightBits: wb, actBits: ab }),
-          (slice, wb) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
-        );
-      layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
-    }
+        return this.inKernel.has(wl(i)) ? { ...c, dramBytes: 0, fusedInto: wl(net.kernelOf[i] as number).node } : c;
+      },
+      layer: (i, wb, ab) => this.layerCost(wl(i), { weightBits: wb, actBits: ab }),
+      slice: (slice, wb, ab) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
+    });
     const ovh = this.networkOverheadMs();
     let lat = ovh;
     let en = 0;
