@@ -248,6 +248,21 @@ export function networkLayers(net: PreparedNetwork, policy: PrecisionPolicy, fus
   return layers;
 }
 
+/** The sums of a network's node costs, in node order, latency from `latencyMs` (a network-level overhead). */
+export function layerTotals(layers: readonly LayerCost[], latencyMs = 0): { latencyMs: number; energyMj: number; dramBytes: number; onchipBytes: number } {
+  let lat = latencyMs;
+  let en = 0;
+  let dram = 0;
+  let on = 0;
+  for (const l of layers) {
+    lat += l.latencyMs;
+    en += l.energyMj;
+    dram += l.dramBytes;
+    on += l.onchipBytes;
+  }
+  return { latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on };
+}
+
 /**
  * A target's table per prepared network (costs that do not depend on the bit widths, memoised results), built by
  * `build` on first use and held weakly; the last network's table is kept at hand, so a search's evaluate calls
@@ -395,17 +410,7 @@ export abstract class AnalyticalTarget implements HardwareTarget {
       layer: (i, wb, ab) => this.nodeCost(net, i, wb, ab),
       slice: (slice, wb, ab) => this.nodeCost(prepareWorkloads([slice]), 0, wb, ab),
     });
-    let lat = 0;
-    let en = 0;
-    let dram = 0;
-    let on = 0;
-    for (const l of layers) {
-      lat += l.latencyMs;
-      en += l.energyMj;
-      dram += l.dramBytes;
-      on += l.onchipBytes;
-    }
-    return { target: this.name, latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on, layers, networkOverheadMs: 0, combine: 'sum' };
+    return { target: this.name, ...layerTotals(layers), layers, networkOverheadMs: 0, combine: 'sum' };
   }
 
   /** {@inheritDoc HardwareTarget.evaluate} (activation bits as activation-bits.ts says) */

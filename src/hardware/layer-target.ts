@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
 import { layerReadNodes, resolveActBits } from './activation-bits.js';
-import { networkLayers } from './analytical.js';
+import { layerTotals, networkLayers } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
 import { checkPolicyBits, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { type PreparedNetwork, prepareNetwork } from './prepared.js';
@@ -121,19 +121,12 @@ export abstract class LayerValueTarget implements HardwareTarget {
       slice: (slice, wb, ab) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
     });
     const ovh = this.networkOverheadMs();
-    let lat = ovh;
-    let en = 0;
-    let dram = 0;
-    for (const l of layers) {
-      lat += l.latencyMs;
-      en += l.energyMj;
-      dram += l.dramBytes;
-    }
+    const sum = layerTotals(layers, ovh);
     return {
       target: this.name,
-      latencyMs: lat,
-      energyMj: this.hasEnergy ? en : Number.NaN,
-      dramBytes: dram,
+      latencyMs: sum.latencyMs,
+      energyMj: this.hasEnergy ? sum.energyMj : Number.NaN,
+      dramBytes: sum.dramBytes,
       onchipBytes: 0,
       layers,
       networkOverheadMs: ovh,
