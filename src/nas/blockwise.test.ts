@@ -18,7 +18,7 @@ import type { ArchSpace } from '../search/spaces/types.js';
 import { networkLatency } from '../transform/hant.js';
 import { Rng } from '../util/rng.js';
 import { assembleBlockwiseStudent, blockwiseCandidates, blockwiseSearch, type QuantStageCandidate } from './blockwise.js';
-import { blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
+import { type BlockwiseEvaluatorOptions, blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
 import { BlockwiseStrategy, type BlockwiseStrategyOptions } from './strategies/blockwise.js';
 
 before(async () => {
@@ -103,7 +103,7 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
       (e: unknown) => e instanceof ConfigError && /k9e9r/.test(e.message),
     );
     const other = `r8-w1:${stages[0]?.[1]?.blocks}|${stages[1]?.[2]?.blocks}`;
-    const ev = blockwiseEvaluator({
+    const evOptions: BlockwiseEvaluatorOptions = {
       space,
       dataset,
       target,
@@ -113,7 +113,8 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
       ],
       artifact: art,
       finetuneEpochs: 0,
-    });
+    };
+    const ev = blockwiseEvaluator(evOptions);
     const ctx = { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
     const r = await ev(space.toParams(space.parse(other)), ctx);
     const [acc, lat] = r.values as number[];
@@ -122,18 +123,7 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
     assert.equal(r.userAttrs?.arch, space.format(space.parse(other)));
     assert.equal(r.userAttrs?.heldOutAccuracy, undefined, 'no held-out split, no held-out score');
     // a held-out split: the same student scored on it too, the search's objectives unchanged
-    const evHeld = blockwiseEvaluator({
-      space,
-      dataset,
-      target,
-      objectives: [
-        { name: 'accuracy', direction: 'maximize' },
-        { name: 'latency_ms', direction: 'minimize' },
-      ],
-      artifact: art,
-      finetuneEpochs: 0,
-      heldOut: split,
-    });
+    const evHeld = blockwiseEvaluator({ ...evOptions, heldOut: split });
     const rh = await evHeld(space.toParams(space.parse(other)), ctx);
     assert.deepEqual(rh.values, r.values);
     assert.equal(rh.userAttrs?.heldOutAccuracy, acc, 'held out = validation split: the same accuracy');

@@ -22,15 +22,21 @@ const OBJ: Objective[] = [
   { name: 'fault_score', direction: 'minimize' },
 ];
 
+/** The joint tiny space on the template data, costed on bitfusion-edge: the evaluator options and trial context both tests use. */
+function setup() {
+  const space = jointSpace(mbv2Space(TINY_GREY));
+  const target = getTarget('bitfusion-edge');
+  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const options = { space, dataset: templateDataset(), target, objectives: OBJ, epochs: 1, batchSize: 32, scoring: 'ptq' as const };
+  return { space, target, ctx, options };
+}
+
 before(async () => {
   await initEngine();
 });
 
 test('trainingEvaluator: fault_drop is measured by injection at the BER (none at 1e-9, a loss at 5e-2), fault_score by the predictor, and --max-fault-drop is a constraint', async () => {
-  const space = jointSpace(mbv2Space(TINY_GREY));
-  const target = getTarget('bitfusion-edge');
-  const ds = templateDataset();
-  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const { space, ctx, options } = setup();
   const arch = 'r8-w1:k3e3r|k3e3r';
   const params = space.toParams(
     space.parse(
@@ -40,17 +46,7 @@ test('trainingEvaluator: fault_drop is measured by injection at the BER (none at
         .join(',')}`,
     ),
   );
-  const ev = (ber: number) =>
-    trainingEvaluator({
-      space,
-      dataset: ds,
-      target,
-      objectives: OBJ,
-      epochs: 1,
-      batchSize: 32,
-      scoring: 'ptq',
-      faults: { ber, runs: 2, images: 100, maxDrop: 0.02 },
-    });
+  const ev = (ber: number) => trainingEvaluator({ ...options, faults: { ber, runs: 2, images: 100, maxDrop: 0.02 } });
   const low = await ev(1e-9)(params, ctx);
   const high = await ev(5e-2)(params, ctx);
   const [, , dropLow, scoreLow] = low.values as number[];
@@ -65,10 +61,7 @@ test('trainingEvaluator: fault_drop is measured by injection at the BER (none at
 });
 
 test('trainingEvaluator protect ecc: the trial ecc_share hardens the most vulnerable layers, costs ECC on the target and cuts the measured drop', async () => {
-  const space = jointSpace(mbv2Space(TINY_GREY));
-  const target = getTarget('bitfusion-edge');
-  const ds = templateDataset();
-  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const { space, target, ctx, options } = setup();
   const a = space.parse(
     `r8-w1:k3e3r|k3e3r@${space
       .slots()
@@ -76,17 +69,7 @@ test('trainingEvaluator protect ecc: the trial ecc_share hardens the most vulner
       .join(',')}`,
   );
   const base = space.toParams(a);
-  const ev = trainingEvaluator({
-    space,
-    dataset: ds,
-    target,
-    objectives: OBJ,
-    epochs: 1,
-    batchSize: 32,
-    scoring: 'ptq',
-    faults: { ber: 5e-3, runs: 6, images: 200 },
-    protect: 'ecc',
-  });
+  const ev = trainingEvaluator({ ...options, faults: { ber: 5e-3, runs: 6, images: 200 }, protect: 'ecc' });
   const at = (share: number) => ev({ ...base, [ECC_SHARE_PARAM]: share }, ctx);
   const none = await at(0);
   const half = await at(0.5);
