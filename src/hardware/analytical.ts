@@ -202,6 +202,67 @@ export interface VectorUnit {
   readonly unitPj: number;
 }
 
+/** How a target costs the nodes of a network, for {@link networkLayers}. */
+export interface NodeCosters {
+  /** Node `i`, fused into node `into` (asked only when the target fuses). */
+  readonly fused: (i: number, into: number) => LayerCost;
+  /** Node `i`, not a conv/dense layer, its output stored at `actBits`. */
+  readonly node: (i: number, actBits: number) => LayerCost;
+  /** Conv/dense node `i` at one weight and one activation width. */
+  readonly layer: (i: number, weightBits: number, actBits: number) => LayerCost;
+  /** A channel-group slice of a conv/dense layer at one weight and one activation width. */
+  readonly slice: (slice: Workload, weightBits: number, actBits: number) => LayerCost;
+}
+
+/**
+ * Every node's cost of `net` under `policy`, in node order, as a target's `networkCost` lists them: with `fuse`,
+ * the bn/activations fused into a conv/dense; the other nodes that are not layers at the width their output is
+ * stored at (activation-bits.ts); layers at their precision, channel groups of weights costed as slices and
+ * mixed input widths weighted by their share of input channels.
+ */
+export function networkLayers(net: PreparedNetwork, policy: PrecisionPolicy, fuse: boolean, c: NodeCosters): LayerCost[] {
+  const layers: LayerCost[] = [];
+  const act = policyActBits(net, policy);
+  for (let i = 0; i < net.n; i++) {
+    const f = net.fusedInto[i] as number;
+    if (fuse && f >= 0) {
+      layers.push(c.fused(i, f));
+      continue;
+    }
+    const li = net.layerOf[i] as number;
+    if (li < 0) {
+      layers.push(c.node(i, act.node[i] as number));
+      continue;
+    }
+    const w = net.workloads[i] as Workload;
+    const lp: LayerPrecision = policy.layers[w.node] ?? policy.default;
+    const costAt = (ab: number): LayerCost =>
+      groupedWeightCost(
+        w,
+        lp,
+        (wb) => c.layer(i, wb, ab),
+        (slice, wb) => c.slice(slice, wb, ab),
+      );
+    layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
+  }
+  return layers;
+}
+
+/** The sums of a network's node costs, in node order, latency from `latencyMs` (a network-level overhead). */
+export function layerTotals(layers: readonly LayerCost[], latencyMs = 0): { latencyMs: number; energyMj: number; dramBytes: number; onchipBytes: number } {
+  let lat = latencyMs;
+  let en = 0;
+  let dram = 0;
+  let on = 0;
+  for (const l of layers) {
+    lat += l.latencyMs;
+    en += l.energyMj;
+    dram += l.dramBytes;
+    on += l.onchipBytes;
+  }
+  return { latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on };
+}
+
 /**
  * A target's table per prepared network (costs that do not depend on the bit widths, memoised results), built by
  * `build` on first use and held weakly; the last network's table is kept at hand, so a search's evaluate calls
@@ -342,41 +403,14 @@ export abstract class AnalyticalTarget implements HardwareTarget {
   networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
     checkPolicyBits(policy, this.supportedBits, this.name);
     const net = prepareNetwork(g);
-    const layers: LayerCost[] = [];
-    const act = policyActBits(net, policy);
-    for (let i = 0; i < net.n; i++) {
-      const w = net.workloads[i] as Workload;
-      const f = net.fusedInto[i] as number;
-      if (this.fuse && f >= 0) {
-        layers.push(zeroCost(w.node, w.op, (net.workloads[f] as Workload).node));
-        continue;
-      }
-      const li = net.layerOf[i] as number;
-      if (li < 0) {
-        layers.push(this.nodeCost(net, i, 32, act.node[i] as number));
-        continue;
-      }
-      const lp: LayerPrecision = policy.layers[w.node] ?? policy.default;
-      const costAt = (ab: number): LayerCost =>
-        groupedWeightCost(
-          w,
-          lp,
-          (wb) => this.nodeCost(net, i, wb, ab),
-          (slice, wb) => this.nodeCost(prepareWorkloads([slice]), 0, wb, ab),
-        );
-      layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
-    }
-    let lat = 0;
-    let en = 0;
-    let dram = 0;
-    let on = 0;
-    for (const l of layers) {
-      lat += l.latencyMs;
-      en += l.energyMj;
-      dram += l.dramBytes;
-      on += l.onchipBytes;
-    }
-    return { target: this.name, latencyMs: lat, energyMj: en, dramBytes: dram, onchipBytes: on, layers, networkOverheadMs: 0, combine: 'sum' };
+    const wl = (i: number): Workload => net.workloads[i] as Workload;
+    const layers = networkLayers(net, policy, this.fuse, {
+      fused: (i, into) => zeroCost(wl(i).node, wl(i).op, wl(into).node),
+      node: (i, ab) => this.nodeCost(net, i, 32, ab),
+      layer: (i, wb, ab) => this.nodeCost(net, i, wb, ab),
+      slice: (slice, wb, ab) => this.nodeCost(prepareWorkloads([slice]), 0, wb, ab),
+    });
+    return { target: this.name, ...layerTotals(layers), layers, networkOverheadMs: 0, combine: 'sum' };
   }
 
   /** {@inheritDoc HardwareTarget.evaluate} (activation bits as activation-bits.ts says) */

@@ -41,9 +41,9 @@ import { Rng } from '../util/rng.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
 import { type LayerValue, LayerValueTarget } from './layer-target.js';
 import type { LutEntry, LutFile } from './lut.js';
-import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
-import { type PreparedNetwork, prepareNetwork } from './prepared.js';
-import type { CostSummary, NetworkCost, NetworkTimingOptions } from './types.js';
+import type { Precision, SupportedBits } from './precision.js';
+import { prepareNetwork } from './prepared.js';
+import type { NetworkTimingOptions } from './types.js';
 
 /** Options of {@link measureHost}. */
 export interface HostMeasureOptions {
@@ -720,37 +720,12 @@ export class HostCpuTarget extends LayerValueTarget {
     return this.overhead;
   }
 
-  /** Workloads of residual adds (and their activation) that run inside a conv kernel (cost 0, see {@link kernelPlan}). */
-  private readonly inKernel = new WeakSet<Workload>();
-
-  private markKernels(net: PreparedNetwork): void {
-    for (let i = 0; i < net.n; i++) {
-      const k = net.kernelOf[i] as number;
-      if (k >= 0 && k !== i && (net.fusedInto[i] as number) < 0) this.inKernel.add(net.workloads[i] as Workload);
-    }
-  }
-
-  /** {@inheritDoc HardwareTarget.networkCost} (residual adds fused into a conv kernel are reported as fused). */
-  override networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
-    const net = prepareNetwork(g);
-    this.markKernels(net);
-    const c = super.networkCost(g, policy);
-    const layers = c.layers.map((l, i) =>
-      this.inKernel.has(net.workloads[i] as Workload)
-        ? { ...l, latencyMs: 0, memoryMs: 0, computeMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node }
-        : l,
-    );
-    return { ...c, layers, dramBytes: layers.reduce((a, l) => a + l.dramBytes, 0) };
-  }
-
-  /** {@inheritDoc HardwareTarget.evaluate} */
-  override evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
-    this.markKernels(net);
-    return super.evaluate(net, weightBits, actBits, out, defaultActBits);
+  /** Measured values are whole kernels: residual adds (and their activation) fused into a conv cost 0 (see {@link kernelPlan}). */
+  protected override costsKernels(): boolean {
+    return true;
   }
 
   protected layerValue(w: Workload, p: Precision): LayerValue {
-    if (this.inKernel.has(w)) return { latencyMs: 0 };
     const key = workloadKey(w, p);
     const e = this.table.get(key);
     if (!e)

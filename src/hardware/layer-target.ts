@@ -1,16 +1,17 @@
 /**
  * Base class of targets that know a cost per layer instance (lookup tables, learned predictors, host
  * measurements) rather than a hardware model: network cost = Σ node costs (+ a network-level overhead
- * the subclass may add), with conv+bn+act fusion when the target says so, channel groups costed as
- * slices, and a cached `evaluate` that does not allocate once every (layer, bits) pair has been seen.
+ * the subclass may add), with conv+bn+act fusion when the target says so, whole runtime kernels (residual adds
+ * inside a conv's kernel) when it costs kernels, channel groups costed as slices, and a cached `evaluate` that
+ * does not allocate once every (layer, bits) pair has been seen.
  */
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
-import { layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
-import { groupedWeightCost, mixedInputCost } from './analytical.js';
+import { layerReadNodes, resolveActBits } from './activation-bits.js';
+import { layerTotals, networkLayers } from './analytical.js';
 import { isFreeOp } from './layer-key.js';
-import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
+import { checkPolicyBits, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
 import { type PreparedNetwork, prepareNetwork } from './prepared.js';
 import type { CostSummary, HardwareTarget, LayerCost, NetworkCost, TargetKind } from './types.js';
 
@@ -39,6 +40,9 @@ export function valueCost(w: Workload, p: Precision, v: LayerValue): LayerCost {
   };
 }
 
+/** The value of a workload that runs inside another node's kernel. */
+const IN_KERNEL: LayerValue = { latencyMs: 0 };
+
 /** Common machinery of per-layer-value targets; subclasses implement {@link LayerValueTarget.layerValue}. */
 export abstract class LayerValueTarget implements HardwareTarget {
   abstract readonly name: string;
@@ -51,6 +55,12 @@ export abstract class LayerValueTarget implements HardwareTarget {
   private evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array>; nodes: Float64Array }>();
   private actLayer = new Int32Array(0);
   private actNode = new Int32Array(0);
+  /**
+   * Workloads that run inside another node's runtime kernel (a residual add and one activation after it, see
+   * {@link kernelPlan}) when the target {@link LayerValueTarget.costsKernels}: they cost 0, and `networkCost`
+   * reports them fused into the kernel's node. Marked per network by {@link LayerValueTarget.markNetwork}.
+   */
+  private readonly inKernel = new WeakSet<Workload>();
 
   /** Forget the layer values cached by {@link LayerValueTarget.evaluate} (call when they change, e.g. after a recalibration). */
   protected clearCostCache(): void {
@@ -60,6 +70,29 @@ export abstract class LayerValueTarget implements HardwareTarget {
   /** Latency/energy of one node at a precision (throw ConfigError when unknown). */
   protected abstract layerValue(w: Workload, p: Precision): LayerValue;
 
+  /** Whether the target's values are whole runtime kernels ({@link kernelPlan}), so residual adds fused into a conv cost 0 (default false). */
+  protected costsKernels(): boolean {
+    return false;
+  }
+
+  /**
+   * Called with every network before it is costed (`networkCost`, `evaluate`): marks the workloads that run inside
+   * another node's kernel when the target {@link LayerValueTarget.costsKernels}. Subclasses note their own
+   * per-network facts here too.
+   */
+  protected markNetwork(net: PreparedNetwork): void {
+    if (!this.costsKernels()) return;
+    for (let i = 0; i < net.n; i++) {
+      const k = net.kernelOf[i] as number;
+      if (k >= 0 && k !== i && (net.fusedInto[i] as number) < 0) this.inKernel.add(net.workloads[i] as Workload);
+    }
+  }
+
+  /** {@link LayerValueTarget.layerValue}, or 0 for a workload inside another node's kernel. */
+  private nodeValue(w: Workload, p: Precision): LayerValue {
+    return this.inKernel.has(w) ? IN_KERNEL : this.layerValue(w, p);
+  }
+
   /** Network-level latency added once per inference (default 0). */
   protected networkOverheadMs(): number {
     return 0;
@@ -68,52 +101,32 @@ export abstract class LayerValueTarget implements HardwareTarget {
   /** {@inheritDoc HardwareTarget.layerCost} */
   layerCost(w: Workload, p: Precision): LayerCost {
     if (isFreeOp(w.op)) return valueCost(w, p, { latencyMs: 0, energyMj: 0 });
-    return valueCost(w, p, this.layerValue(w, p));
+    return valueCost(w, p, this.nodeValue(w, p));
   }
 
   /** {@inheritDoc HardwareTarget.networkCost} */
   networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
     checkPolicyBits(policy, this.supportedBits, this.name);
     const net = prepareNetwork(g);
-    const layers: LayerCost[] = [];
-    const def = policy.default;
-    const act = policyActBits(net, policy);
-    for (let i = 0; i < net.n; i++) {
-      const w = net.workloads[i] as Workload;
-      const f = net.fusedInto[i] as number;
-      if (this.fuse && f >= 0) {
-        layers.push({ ...valueCost(w, def, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: (net.workloads[f] as Workload).node });
-        continue;
-      }
-      const li = net.layerOf[i] as number;
-      if (li < 0) {
-        layers.push(this.layerCost(w, { weightBits: 32, actBits: act.node[i] as number }));
-        continue;
-      }
-      const lp: LayerPrecision = policy.layers[w.node] ?? def;
-      const costAt = (ab: number): LayerCost =>
-        groupedWeightCost(
-          w,
-          lp,
-          (wb) => this.layerCost(w, { weightBits: wb, actBits: ab }),
-          (slice, wb) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
-        );
-      layers.push(mixedInputCost(lp, act.layer[li] as number, w.node, w.op, costAt));
-    }
+    this.markNetwork(net);
+    const wl = (i: number): Workload => net.workloads[i] as Workload;
+    const layers = networkLayers(net, policy, this.fuse, {
+      fused: (i, into) => ({ ...valueCost(wl(i), policy.default, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: wl(into).node }),
+      node: (i, ab) => {
+        const c = this.layerCost(wl(i), { weightBits: 32, actBits: ab });
+        // a node inside another node's kernel: no time and no traffic of its own
+        return this.inKernel.has(wl(i)) ? { ...c, dramBytes: 0, fusedInto: wl(net.kernelOf[i] as number).node } : c;
+      },
+      layer: (i, wb, ab) => this.layerCost(wl(i), { weightBits: wb, actBits: ab }),
+      slice: (slice, wb, ab) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
+    });
     const ovh = this.networkOverheadMs();
-    let lat = ovh;
-    let en = 0;
-    let dram = 0;
-    for (const l of layers) {
-      lat += l.latencyMs;
-      en += l.energyMj;
-      dram += l.dramBytes;
-    }
+    const sum = layerTotals(layers, ovh);
     return {
       target: this.name,
-      latencyMs: lat,
-      energyMj: this.hasEnergy ? en : Number.NaN,
-      dramBytes: dram,
+      latencyMs: sum.latencyMs,
+      energyMj: this.hasEnergy ? sum.energyMj : Number.NaN,
+      dramBytes: sum.dramBytes,
       onchipBytes: 0,
       layers,
       networkOverheadMs: ovh,
@@ -123,6 +136,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
 
   /** {@inheritDoc HardwareTarget.evaluate} (values cached per layer and bits: no allocation once warm). */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
+    this.markNetwork(net);
     let c = this.evalCache.get(net);
     const L = net.layerNode.length;
     if (!c) {
@@ -138,7 +152,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
       let en = 0;
       for (let i = 0; i < net.n; i++) {
         if ((net.layerOf[i] as number) >= 0 || read[i] === 1 || skip(i)) continue;
-        const v = this.layerValue(net.workloads[i] as Workload, { weightBits: 32, actBits: defaultActBits });
+        const v = this.nodeValue(net.workloads[i] as Workload, { weightBits: 32, actBits: defaultActBits });
         lat += v.latencyMs;
         en += v.energyMj ?? Number.NaN;
       }
@@ -159,7 +173,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
       const b = na[i] as number;
       const k = (i * 33 + (b > 32 ? 32 : b)) * 2;
       if (Number.isNaN(c.nodes[k] as number)) {
-        const v = this.layerValue(net.workloads[i] as Workload, { weightBits: 32, actBits: b });
+        const v = this.nodeValue(net.workloads[i] as Workload, { weightBits: 32, actBits: b });
         c.nodes[k] = v.latencyMs;
         c.nodes[k + 1] = v.energyMj ?? Number.NaN;
       }
@@ -173,7 +187,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
       const k = (l * 33 + wb) * 33 + ab;
       let v = c.lat[k] as number;
       if (Number.isNaN(v)) {
-        const r = this.layerValue(net.workloads[net.layerNode[l] as number] as Workload, { weightBits: wb, actBits: ab });
+        const r = this.nodeValue(net.workloads[net.layerNode[l] as number] as Workload, { weightBits: wb, actBits: ab });
         v = r.latencyMs;
         c.lat[k] = v;
         c.en[k] = r.energyMj ?? Number.NaN;

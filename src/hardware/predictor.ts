@@ -24,9 +24,8 @@ import { Rng } from '../util/rng.js';
 import { describeLayer, FEATURE_NAMES, type LayerDescriptor, layerFeatures, parseLayerKey } from './layer-key.js';
 import { type LayerValue, LayerValueTarget } from './layer-target.js';
 import type { LutFile } from './lut.js';
-import { ANY_BITS, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
+import { ANY_BITS, type Precision, type SupportedBits } from './precision.js';
 import { kernelPostOps, type PreparedNetwork, prepareNetwork } from './prepared.js';
-import type { CostSummary, NetworkCost } from './types.js';
 
 /** One regression tree in flat arrays: node j splits on `feature[j]` at `threshold[j]` (go left when x <= t); leaves have feature -1. */
 export interface TreeJson {
@@ -543,9 +542,8 @@ export class PredictorTarget extends LayerValueTarget {
   readonly hasEnergy = false;
   readonly fuse: boolean;
   private readonly comp: NetworkComposition;
-  /** Fused ops of kernel anchors, and the workloads absorbed into another node's kernel (residual adds). */
+  /** Fused ops of kernel anchors. */
   private readonly posts = new WeakMap<Workload, readonly string[]>();
-  private readonly absorbed = new WeakSet<Workload>();
 
   constructor(
     readonly model: GbdtModel,
@@ -564,39 +562,23 @@ export class PredictorTarget extends LayerValueTarget {
     return this.comp.fixedMs;
   }
 
-  private mark(net: PreparedNetwork): void {
+  /** With `fuse`, values are whole kernels: residual adds (and their activation) fused into a conv cost 0. */
+  protected override costsKernels(): boolean {
+    return this.fuse;
+  }
+
+  /** Also notes each kernel anchor's fused ops (the model's features). */
+  protected override markNetwork(net: PreparedNetwork): void {
+    super.markNetwork(net);
     if (!this.fuse) return;
     const posts = kernelPostOps(net);
     for (let i = 0; i < net.n; i++) {
-      const w = net.workloads[i] as Workload;
       const p = posts[i];
-      if (p) this.posts.set(w, p);
-      else if ((net.kernelOf[i] as number) >= 0 && (net.fusedInto[i] as number) < 0) this.absorbed.add(w);
+      if (p) this.posts.set(net.workloads[i] as Workload, p);
     }
   }
 
-  /** {@inheritDoc HardwareTarget.networkCost} */
-  override networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
-    const net = prepareNetwork(g);
-    this.mark(net);
-    const c = super.networkCost(g, policy);
-    if (!this.fuse) return c;
-    const layers = c.layers.map((l, i) =>
-      this.absorbed.has(net.workloads[i] as Workload)
-        ? { ...l, latencyMs: 0, computeMs: 0, memoryMs: 0, dramBytes: 0, fusedInto: (net.workloads[net.kernelOf[i] as number] as Workload).node }
-        : l,
-    );
-    return { ...c, layers, dramBytes: layers.reduce((a, l) => a + l.dramBytes, 0) };
-  }
-
-  /** {@inheritDoc HardwareTarget.evaluate} */
-  override evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
-    this.mark(net);
-    return super.evaluate(net, weightBits, actBits, out, defaultActBits);
-  }
-
   protected layerValue(w: Workload, p: Precision): LayerValue {
-    if (this.absorbed.has(w)) return { latencyMs: 0 };
     const c = this.comp;
     const mb = (4 * (w.weightElems + w.outElems)) / 1e6;
     return {

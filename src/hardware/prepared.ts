@@ -64,16 +64,25 @@ export interface PreparedNetwork {
 const isFusableAct = (op: string): boolean => opKind(op) === 'activation';
 
 /**
+ * What fusion needs of a graph: each node's index by name, and `single(value)`: the value has exactly one consumer
+ * and is not a graph output, so the node reading it may fuse with the node writing it.
+ */
+function fusionUses(graph: Graph): { readonly idx: Map<string, number>; readonly single: (value: string) => boolean } {
+  const idx = new Map(graph.nodes.map((n, i) => [n.name, i]));
+  const consumers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const outputs = new Set(graph.outputs);
+  return { idx, single: (value) => (consumers.get(value) ?? 0) === 1 && !outputs.has(value) };
+}
+
+/**
  * The conv+bn+activation fusion that inference compilers apply (ONNX Runtime's Conv-BN folding and
  * Conv-activation fusion, TensorRT, the Edge TPU compiler): a batchnorm whose producer is a conv/dense
  * with no other consumer folds into it, and so does one element-wise activation after that.
  * Returns, per node, the index of the node it fuses into, or -1.
  */
 export function fusionPlan(graph: Graph): Int32Array {
-  const idx = new Map(graph.nodes.map((n, i) => [n.name, i]));
-  const consumers = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
-  const outputs = new Set(graph.outputs);
+  const { idx, single } = fusionUses(graph);
   const fused = new Int32Array(graph.nodes.length).fill(-1);
   // anchor[i]: the conv/dense a node's output value belongs to after fusion, if still open for fusion.
   const anchor = new Int32Array(graph.nodes.length).fill(-1);
@@ -88,7 +97,7 @@ export function fusionPlan(graph: Graph): Int32Array {
     const src = n.inputs[0] as string;
     const p = idx.get(src);
     if (p === undefined || anchor[p] === -1) return;
-    if ((consumers.get(src) ?? 0) !== 1 || outputs.has(src)) return;
+    if (!single(src)) return;
     const st = stage[p] as number;
     if (n.op === 'batchnorm' && st === 1) {
       fused[i] = anchor[p] as number;
@@ -115,14 +124,10 @@ const isPlumbing = (op: string): boolean => opKind(op) === 'free';
  * (itself when the node is its own kernel, -1 for plumbing: input, flatten, reshape, identity).
  */
 export function kernelPlan(graph: Graph, fused: Int32Array = fusionPlan(graph)): Int32Array {
-  const idx = new Map(graph.nodes.map((n, i) => [n.name, i]));
-  const consumers = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
-  const outputs = new Set(graph.outputs);
+  const { idx, single } = fusionUses(graph);
   const kernel = new Int32Array(graph.nodes.length).fill(-1);
   // open[i] = anchor of node i's value if that kernel can still absorb an add (conv, or conv+bn: no act yet); -2 = can absorb an act after an add
   const open = new Int32Array(graph.nodes.length).fill(-1);
-  const single = (name: string): boolean => (consumers.get(name) ?? 0) === 1 && !outputs.has(name);
   graph.nodes.forEach((n, i) => {
     if (isPlumbing(n.op)) return;
     const f = fused[i] as number;

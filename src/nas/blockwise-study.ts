@@ -33,6 +33,7 @@ import { recoverStudent } from '../transform/hant.js';
 import { Rng } from '../util/rng.js';
 import { assembleBlockwiseStudent, blockwiseCandidates, DEFAULT_STAGE_PRECISIONS, FIXED_BITS } from './blockwise.js';
 import { archLatencyMs } from './cost.js';
+import { metricsResult } from './objectives.js';
 import { DEFAULT_RATIOS } from './strategies/blockwise.js';
 import { largestArch } from './supernet.js';
 import { archInputSize, resizeSplit, scoreUnderPolicy } from './train-eval.js';
@@ -258,11 +259,7 @@ async function studentResult(
   const lat = await archLatencyMs(o.target, graph, policy);
   const size = new PolicyCoster(graph, o.target).policyCost(policy).size;
   const m: Record<string, number> = { accuracy, latency_ms: lat.latencyMs, energy_mj: lat.energyMj, macs: t.macs, params: t.params, size_kb: size / 1024 };
-  return {
-    values: o.objectives.map((x) => m[x.name] as number),
-    ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-    userAttrs: { ...attrs, ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
-  };
+  return metricsResult(o, m, attrs);
 }
 
 /** An evaluator of block-wise students (see module doc). */

@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import type { Dataset } from '../data/types.js';
+import type { Dataset, Split } from '../data/types.js';
 import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
 import { ConfigError } from '../errors.js';
 import { defaultPolicy, policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { initWeights } from '../ir/init.js';
+import type { Model } from '../ir/types.js';
 import { PolicyCoster } from '../quant/cost.js';
 import { jointSpace } from '../search/spaces/joint.js';
 import { mbv2Space } from '../search/spaces/mbv2.js';
@@ -18,8 +19,27 @@ import type { ArchSpace } from '../search/spaces/types.js';
 import { networkLatency } from '../transform/hant.js';
 import { Rng } from '../util/rng.js';
 import { assembleBlockwiseStudent, blockwiseCandidates, blockwiseSearch, type QuantStageCandidate } from './blockwise.js';
-import { blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
+import { type BlockwiseEvaluatorOptions, blockwiseEvaluator, loadBlockwiseArtifact, prepareBlockwise } from './blockwise-study.js';
 import { BlockwiseStrategy, type BlockwiseStrategyOptions } from './strategies/blockwise.js';
+
+/** `n` random 3x8x8 images labelled i mod 10 (noise: these tests check the mechanics, not what is learnt). */
+function noiseSplit(seed: number, n: number): Split {
+  const r = new Rng(seed);
+  return { x: Float32Array.from({ length: n * 3 * 64 }, () => r.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+}
+
+/** A data set whose training, validation and test splits are all `split`. */
+function noiseDataset(split: Split): Dataset {
+  return { name: 'noise', shape: [3, 8, 8] as const, numClasses: 10, train: split, val: split, test: split } as unknown as Dataset;
+}
+
+/** The teacher of the tests on the tiny space: two stages of two k5e3r blocks, random weights (seed 1). */
+const TEACHER_ARCH = 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r';
+function tinyTeacher(): Model {
+  const space = mbv2Space(MBV2_TINY);
+  const graph = space.graph(space.parse(TEACHER_ARCH));
+  return { graph, weights: initWeights(graph, new Rng(1)) };
+}
 
 before(async () => {
   await initEngine();
@@ -27,15 +47,11 @@ before(async () => {
 
 test('block-wise search distils each stage separately, meets the budget and yields a valid architecture', async () => {
   const space = mbv2Space(MBV2_TINY);
-  const teacherArch = 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r';
-  const graph = space.graph(space.parse(teacherArch));
-  const teacher = { graph, weights: initWeights(graph, new Rng(1)) };
-  const r0 = new Rng(2);
-  const n = 48;
-  const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const teacher = tinyTeacher();
+  const split = noiseSplit(2, 48);
   const r = await blockwiseSearch(
     teacher,
-    teacherArch,
+    TEACHER_ARCH,
     { train: split, val: split, test: split },
     {
       space: MBV2_TINY,
@@ -62,10 +78,8 @@ test('block-wise search distils each stage separately, meets the budget and yiel
 
 test('block-wise study parts: prepare saves the teacher and distilled stages; the artifact assembles students the evaluator scores', async () => {
   const space = mbv2Space(MBV2_TINY);
-  const r0 = new Rng(5);
-  const n = 64;
-  const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
-  const dataset = { name: 'noise', shape: [3, 8, 8] as const, numClasses: 10, train: split, val: split, test: split } as unknown as Dataset;
+  const split = noiseSplit(5, 64);
+  const dataset = noiseDataset(split);
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-bw-'));
   try {
     const target = getTarget('cortex-a76');
@@ -103,7 +117,7 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
       (e: unknown) => e instanceof ConfigError && /k9e9r/.test(e.message),
     );
     const other = `r8-w1:${stages[0]?.[1]?.blocks}|${stages[1]?.[2]?.blocks}`;
-    const ev = blockwiseEvaluator({
+    const evOptions: BlockwiseEvaluatorOptions = {
       space,
       dataset,
       target,
@@ -113,7 +127,8 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
       ],
       artifact: art,
       finetuneEpochs: 0,
-    });
+    };
+    const ev = blockwiseEvaluator(evOptions);
     const ctx = { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
     const r = await ev(space.toParams(space.parse(other)), ctx);
     const [acc, lat] = r.values as number[];
@@ -122,18 +137,7 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
     assert.equal(r.userAttrs?.arch, space.format(space.parse(other)));
     assert.equal(r.userAttrs?.heldOutAccuracy, undefined, 'no held-out split, no held-out score');
     // a held-out split: the same student scored on it too, the search's objectives unchanged
-    const evHeld = blockwiseEvaluator({
-      space,
-      dataset,
-      target,
-      objectives: [
-        { name: 'accuracy', direction: 'maximize' },
-        { name: 'latency_ms', direction: 'minimize' },
-      ],
-      artifact: art,
-      finetuneEpochs: 0,
-      heldOut: split,
-    });
+    const evHeld = blockwiseEvaluator({ ...evOptions, heldOut: split });
     const rh = await evHeld(space.toParams(space.parse(other)), ctx);
     assert.deepEqual(rh.values, r.values);
     assert.equal(rh.userAttrs?.heldOutAccuracy, acc, 'held out = validation split: the same accuracy');
@@ -147,17 +151,12 @@ test('block-wise study parts: prepare saves the teacher and distilled stages; th
 });
 
 test('quantized stage candidates: scored with weights and activations fake-quantized, fewer bits cost more loss and less latency and bytes', async () => {
-  const space = mbv2Space(MBV2_TINY);
-  const teacherArch = 'r8-w1:k5e3r,k5e3r|k5e3r,k5e3r';
-  const graph = space.graph(space.parse(teacherArch));
-  const teacher = { graph, weights: initWeights(graph, new Rng(1)) };
-  const r0 = new Rng(2);
-  const n = 48;
-  const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+  const teacher = tinyTeacher();
+  const split = noiseSplit(2, 48);
   const target = getTarget('bitfusion-edge');
   const c = blockwiseCandidates(
     teacher,
-    teacherArch,
+    TEACHER_ARCH,
     { train: split, val: split },
     {
       space: MBV2_TINY,
@@ -193,17 +192,15 @@ test('quantized stage candidates: scored with weights and activations fake-quant
     }
   }
   // the latencies are at w8a8 outside the stages: fixed + the teacher's stages = the teacher's network latency at w8a8
-  const teacherW8 = networkLatency(target, graph, policyPreset('w8a8'));
+  const teacherW8 = networkLatency(target, teacher.graph, policyPreset('w8a8'));
   assert.ok(Math.abs(c.teacherLatencyMs - teacherW8) < 1e-12);
   assert.ok(Math.abs((c.fixedMs + (q[0]?.[0]?.latencyMs as number) + (q[1]?.[0]?.latencyMs as number)) / teacherW8 - 1) < 0.05);
 });
 
 test('quantization-aware block-wise study: prepared over a +bits space, the evaluator scores the student under its own precision policy', async () => {
   const space = jointSpace(mbv2Space(MBV2_TINY));
-  const r0 = new Rng(5);
-  const n = 64;
-  const split = { x: Float32Array.from({ length: n * 3 * 64 }, () => r0.normal()), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
-  const dataset = { name: 'noise', shape: [3, 8, 8] as const, numClasses: 10, train: split, val: split, test: split } as unknown as Dataset;
+  const split = noiseSplit(5, 64);
+  const dataset = noiseDataset(split);
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-bwq-'));
   try {
     const target = getTarget('bitfusion-edge');

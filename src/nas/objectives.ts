@@ -1,6 +1,7 @@
-/** Objective specs of NAS runs: `accuracy:max,latency_ms:min`. */
+/** Objective specs of NAS runs (`accuracy:max,latency_ms:min`) and the trial result an evaluator makes of its metrics. */
 import { ConfigError } from '../errors.js';
-import type { Objective } from '../search/types.js';
+import type { JsonValue, Objective } from '../search/types.js';
+import type { EvaluationResult } from '../study/run-study.js';
 
 /** Parses `name:max|min[,name:max|min...]` (ConfigError quoting the bad part). */
 export function parseObjectives(spec: string): Objective[] {
@@ -37,3 +38,26 @@ export function parseMaxFaultDrop(spec: string): { readonly maxDrop: number; rea
 export const ECC_SHARE_PARAM = 'ecc_share';
 /** Its choices. */
 export const ECC_SHARES: readonly number[] = [0, 0.25, 0.5, 1];
+
+/** The finite metrics of a record (NaN ones, e.g. energy on a target without an energy model, are left out). */
+export function finiteMetrics(m: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v)));
+}
+
+/**
+ * A NAS evaluator's trial result from its metrics `m` (which hold `latency_ms`): the objectives' values in study
+ * order, the constraint `latency_ms - maxLatencyMs` when a latency bound is set, and as user attributes `attrs`,
+ * then every finite metric, then `after`.
+ */
+export function metricsResult(
+  o: { readonly objectives: readonly Objective[]; readonly maxLatencyMs?: number | undefined },
+  m: Readonly<Record<string, number>>,
+  attrs: Readonly<Record<string, JsonValue>>,
+  after: Readonly<Record<string, JsonValue>> = {},
+): EvaluationResult {
+  return {
+    values: o.objectives.map((x) => m[x.name] as number),
+    ...(o.maxLatencyMs !== undefined ? { constraints: [(m['latency_ms'] as number) - o.maxLatencyMs] } : {}),
+    userAttrs: { ...attrs, ...finiteMetrics(m), ...after },
+  };
+}

@@ -24,6 +24,7 @@ import { COMPAT_MODES, type CompatMode, PROXIES_OUTPUT, retrieval, retrievalGrap
 import { type RetrievalMetrics, retrievalMetrics } from '../tasks/retrieval-metrics.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
+import { metricsResult } from './objectives.js';
 import { archInputSize, splitAtSizes } from './train-eval.js';
 
 /** A gallery (paragon) retrieval model: its IR model, embedding dimension, classes and proxies (`[classes, dim]`, ONNX layout). */
@@ -224,15 +225,6 @@ export function retrievalEvaluator(o: RetrievalEvaluatorOptions): Evaluator {
       macs: totals.macs,
       params: totals.params,
     };
-    return {
-      values: o.objectives.map((x) => values[x.name] as number),
-      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-      userAttrs: {
-        arch,
-        task: 'retrieval',
-        ...Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v))),
-        ...(overBudget ? { trained: false } : {}),
-      },
-    };
+    return metricsResult(o, values, { arch, task: 'retrieval' }, overBudget ? { trained: false } : {});
   };
 }

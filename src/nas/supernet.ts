@@ -38,6 +38,7 @@ import type { Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs } from './cost.js';
+import { metricsResult } from './objectives.js';
 import { splitAtSizes } from './train-eval.js';
 
 /**
@@ -570,11 +571,7 @@ export function supernetEvaluator(o: SupernetEvaluatorOptions): SupernetEvaluato
       macs: t.macs,
       params: t.params,
     };
-    return {
-      values: o.objectives.map((x) => m[x.name] as number),
-      ...(o.maxLatencyMs !== undefined ? { constraints: [lat.latencyMs - o.maxLatencyMs] } : {}),
-      userAttrs: { arch, evaluator: 'supernet', ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))) },
-    };
+    return metricsResult(o, m, { arch, evaluator: 'supernet' });
   };
   return Object.assign(evaluate, { supernet });
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { Dataset, Split } from '../data/types.js';
 import { initEngine } from '../engine/index.js';
 import { defaultPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
@@ -8,34 +7,13 @@ import { quantizableLayers } from '../ir/workload.js';
 import { predictResilience } from '../resilience/predictor.js';
 import { protectionCost } from '../resilience/protection.js';
 import { jointSpace } from '../search/spaces/joint.js';
-import { type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
-import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
+import { mbv2Space } from '../search/spaces/mbv2.js';
 import type { Objective } from '../search/types.js';
 import type { EvaluationResult } from '../study/run-study.js';
-import { Rng } from '../util/rng.js';
 import { archPolicy } from './cost.js';
 import { ECC_SHARE_PARAM } from './objectives.js';
+import { TINY_GREY, templateDataset } from './testing/templates.js';
 import { eccHardenedLayers, trainingEvaluator } from './train-eval.js';
-
-const TINY: Mbv2SpaceOptions = { ...MBV2_TINY, inChannels: 1 };
-
-/** The label is the closest of 10 fixed random 8x8 templates. */
-function dataset(): Dataset {
-  const t = new Rng(99);
-  const templates = Array.from({ length: 10 }, () => Float32Array.from({ length: 64 }, () => t.normal()));
-  const split = (n: number, seed: number): Split => {
-    const r = new Rng(seed);
-    const x = new Float32Array(n * 64);
-    const y = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = r.int(0, 9);
-      for (let j = 0; j < 64; j++) x[i * 64 + j] = ((templates[c] as Float32Array)[j] as number) + 0.8 * r.normal();
-      y[i] = c;
-    }
-    return { x, y, n };
-  };
-  return { name: 'templates', shape: [1, 8, 8], numClasses: 10, train: split(384, 1), val: split(200, 2), test: split(50, 3) };
-}
 
 const OBJ: Objective[] = [
   { name: 'accuracy', direction: 'maximize' },
@@ -44,15 +22,21 @@ const OBJ: Objective[] = [
   { name: 'fault_score', direction: 'minimize' },
 ];
 
+/** The joint tiny space on the template data, costed on bitfusion-edge: the evaluator options and trial context both tests use. */
+function setup() {
+  const space = jointSpace(mbv2Space(TINY_GREY));
+  const target = getTarget('bitfusion-edge');
+  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const options = { space, dataset: templateDataset(), target, objectives: OBJ, epochs: 1, batchSize: 32, scoring: 'ptq' as const };
+  return { space, target, ctx, options };
+}
+
 before(async () => {
   await initEngine();
 });
 
 test('trainingEvaluator: fault_drop is measured by injection at the BER (none at 1e-9, a loss at 5e-2), fault_score by the predictor, and --max-fault-drop is a constraint', async () => {
-  const space = jointSpace(mbv2Space(TINY));
-  const target = getTarget('bitfusion-edge');
-  const ds = dataset();
-  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const { space, ctx, options } = setup();
   const arch = 'r8-w1:k3e3r|k3e3r';
   const params = space.toParams(
     space.parse(
@@ -62,17 +46,7 @@ test('trainingEvaluator: fault_drop is measured by injection at the BER (none at
         .join(',')}`,
     ),
   );
-  const ev = (ber: number) =>
-    trainingEvaluator({
-      space,
-      dataset: ds,
-      target,
-      objectives: OBJ,
-      epochs: 1,
-      batchSize: 32,
-      scoring: 'ptq',
-      faults: { ber, runs: 2, images: 100, maxDrop: 0.02 },
-    });
+  const ev = (ber: number) => trainingEvaluator({ ...options, faults: { ber, runs: 2, images: 100, maxDrop: 0.02 } });
   const low = await ev(1e-9)(params, ctx);
   const high = await ev(5e-2)(params, ctx);
   const [, , dropLow, scoreLow] = low.values as number[];
@@ -87,10 +61,7 @@ test('trainingEvaluator: fault_drop is measured by injection at the BER (none at
 });
 
 test('trainingEvaluator protect ecc: the trial ecc_share hardens the most vulnerable layers, costs ECC on the target and cuts the measured drop', async () => {
-  const space = jointSpace(mbv2Space(TINY));
-  const target = getTarget('bitfusion-edge');
-  const ds = dataset();
-  const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
+  const { space, target, ctx, options } = setup();
   const a = space.parse(
     `r8-w1:k3e3r|k3e3r@${space
       .slots()
@@ -98,17 +69,7 @@ test('trainingEvaluator protect ecc: the trial ecc_share hardens the most vulner
       .join(',')}`,
   );
   const base = space.toParams(a);
-  const ev = trainingEvaluator({
-    space,
-    dataset: ds,
-    target,
-    objectives: OBJ,
-    epochs: 1,
-    batchSize: 32,
-    scoring: 'ptq',
-    faults: { ber: 5e-3, runs: 6, images: 200 },
-    protect: 'ecc',
-  });
+  const ev = trainingEvaluator({ ...options, faults: { ber: 5e-3, runs: 6, images: 200 }, protect: 'ecc' });
   const at = (share: number) => ev({ ...base, [ECC_SHARE_PARAM]: share }, ctx);
   const none = await at(0);
   const half = await at(0.5);

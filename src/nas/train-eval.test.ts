@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { Dataset, Split } from '../data/types.js';
 import { buildModel, initEngine, train } from '../engine/index.js';
 import { uniformPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { initWeights } from '../ir/init.js';
 import { jointSpace } from '../search/spaces/joint.js';
-import { type Mbv2SpaceOptions, mbv2Space } from '../search/spaces/mbv2.js';
-import { MBV2_TINY } from '../search/spaces/testing/tiny.js';
+import { mbv2Space } from '../search/spaces/mbv2.js';
 import type { Objective } from '../search/types.js';
 import { Rng } from '../util/rng.js';
+import { TINY_GREY, templateDataset } from './testing/templates.js';
 import { scoreUnderPolicy, trainingEvaluator } from './train-eval.js';
-
-const TINY: Mbv2SpaceOptions = { ...MBV2_TINY, inChannels: 1 };
-
-/** A learnable synthetic task: the label is the template (of 10 fixed random 8x8 ones) closest to the image. */
-function dataset(): Dataset {
-  const t = new Rng(99);
-  const templates = Array.from({ length: 10 }, () => Float32Array.from({ length: 64 }, () => t.normal()));
-  const split = (n: number, seed: number): Split => {
-    const r = new Rng(seed);
-    const x = new Float32Array(n * 64);
-    const y = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = r.int(0, 9);
-      const tpl = templates[c] as Float32Array;
-      for (let j = 0; j < 64; j++) x[i * 64 + j] = (tpl[j] as number) + 0.8 * r.normal();
-      y[i] = c;
-    }
-    return { x, y, n };
-  };
-  return { name: 'templates', shape: [1, 8, 8], numClasses: 10, train: split(384, 1), val: split(200, 2), test: split(50, 3) };
-}
 
 const OBJ: Objective[] = [
   { name: 'accuracy', direction: 'maximize' },
@@ -43,9 +21,9 @@ before(async () => {
 });
 
 test('scoreUnderPolicy quantizes activations: 2-bit activations change the loss, float activations leave the float model', async () => {
-  const space = mbv2Space(TINY);
+  const space = mbv2Space(TINY_GREY);
   const graph = space.graph(space.parse('r8-w1:k3e3r|k3e3r'));
-  const ds = dataset();
+  const ds = templateDataset();
   const em = buildModel({ graph, weights: initWeights(graph, new Rng(1)) });
   try {
     await train(em, ds.train, { epochs: 2, batchSize: 32, seed: 1, workers: 1 });
@@ -77,9 +55,9 @@ test('scoreUnderPolicy quantizes activations: 2-bit activations change the loss,
 });
 
 test('trainingEvaluator on a joint space: a policy differing only in activation bits gets another accuracy; QAFT starts from the float-trained net', async () => {
-  const space = jointSpace(mbv2Space(TINY));
+  const space = jointSpace(mbv2Space(TINY_GREY));
   const target = getTarget('bitfusion-edge');
-  const ds = dataset();
+  const ds = templateDataset();
   const ctx = { studyName: 's', trialNumber: 0, seed: 3, signal: new AbortController().signal, setUserAttr: () => {} };
   const arch = 'r8-w1:k3e3r|k3e3r';
   const slots = space.slots();

@@ -27,7 +27,7 @@ import type { CheapObjectives, Objective } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { type ArchLatencyOptions, archLatencyMs, archPolicy } from './cost.js';
-import { ECC_SHARE_PARAM } from './objectives.js';
+import { ECC_SHARE_PARAM, finiteMetrics } from './objectives.js';
 
 /** True when every layer of the policy runs float (16/32 bits): faults then hit float32 bit patterns. */
 function floatPolicy(p: PrecisionPolicy): boolean {
@@ -377,7 +377,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     const values = o.objectives.map((x) => m[x.name] as number);
     const userAttrs = {
       arch,
-      ...Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v))),
+      ...finiteMetrics(m),
       ...quantInfo,
       ...(needsAcc && overBudget ? { trained: false } : {}),
       ...(protection ? { protection } : {}),

@@ -23,6 +23,59 @@ export function sameShape(node: Node, ins: readonly Shape[]): Shape {
   return ins[0] as Shape;
 }
 
+/** A node along a per-sample axis (concat, softmax, l2norm): `axis` counts from 0 = the first per-sample axis, negative from the end. */
+type AxisNode = Node & { readonly axis: number };
+
+/** The per-sample axis `axis` of a rank-`rank` shape as an index (negative counts from the end). */
+export function sampleAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** The node's axis as an index into its input shape `x`, or a ShapeError naming it (not an integer, out of range). */
+export function checkSampleAxis(node: AxisNode, x: Shape): number {
+  const ax = sampleAxis(node.axis, x.length);
+  if (!Number.isInteger(node.axis) || ax < 0 || ax >= x.length)
+    throw new ShapeError(`${node.op} '${node.name}': axis ${node.axis} out of range for ${fmtShape(x)}`);
+  return ax;
+}
+
+/** Shape of a one-input op along a per-sample axis (softmax, l2norm): its input's, once the axis is checked. */
+export function sameShapeAlongAxis(node: AxisNode, ins: readonly Shape[]): Shape {
+  const x = sameShape(node, ins);
+  checkSampleAxis(node, x);
+  return x;
+}
+
+/** The ONNX `axis` of a per-sample axis (ONNX counts the batch axis first; negative axes are the same). */
+export function onnxAxis(axis: number): number {
+  return axis < 0 ? axis : axis + 1;
+}
+
+/**
+ * The per-sample axis of an imported one-input node (softmax, l2norm): its ONNX `axis` attribute (default
+ * `fallback`) on a per-sample input `x`, as an IR axis; unsupported when it is the batch axis or out of range.
+ */
+export function importSampleAxis(ctx: OnnxImportContext, x: string, fallback: number): number {
+  const rank = ctx.shapeOf(x).length + 1;
+  const axis = ctx.int('axis', fallback);
+  const ax = sampleAxis(axis, rank);
+  if (ax <= 0 || ax >= rank) throw ctx.unsupported(`axis ${axis} is not supported for a rank-${rank} input (the batch axis is not allowed)`);
+  return axis < 0 ? axis : axis - 1;
+}
+
+/**
+ * Calls `slice(first, stride, len)` for every slice of `x` (whole samples of per-sample shape `shape`, one after
+ * another) along per-sample axis `axis`: the slice's k-th element is `x[first + k * stride]`, k < len. The
+ * reference forwards of the ops that normalise along an axis (softmax, l2norm).
+ */
+export function forEachSlice(x: Float64Array, shape: Shape, axis: number, slice: (first: number, stride: number, len: number) => void): void {
+  const ax = sampleAxis(axis, shape.length);
+  const len = shape[ax] as number;
+  const inner = numel(shape.slice(ax + 1));
+  const outer = x.length / (len * inner);
+  for (let o = 0; o < outer; o++) for (let l = 0; l < inner; l++) slice(o * len * inner + l, inner, len);
+}
+
 /** The cost of an op without weights: `elementOps` element operations. */
 export function elementCost(elementOps: number): OpCost {
   return { macs: 0, params: 0, weightElems: 0, biasElems: 0, elementOps };

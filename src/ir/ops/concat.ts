@@ -1,7 +1,7 @@
 /** `concat`: concatenation along a per-sample axis, 0 = channels (ONNX Concat, axis + 1). */
 import { ShapeError } from '../../errors.js';
 import { fmtShape, numel } from '../geometry.js';
-import { elementCost, noWeights } from './common.js';
+import { checkSampleAxis, elementCost, noWeights, onnxAxis, sampleAxis } from './common.js';
 import type { OpDef } from './types.js';
 
 /** Concatenation. */
@@ -13,8 +13,7 @@ export const concatOp: OpDef<'concat'> = {
     if (ins.length < 1) throw new ShapeError(`concat '${node.name}' has no inputs`);
     const x = ins[0] as readonly number[];
     const rank = x.length;
-    const ax = node.axis < 0 ? node.axis + rank : node.axis;
-    if (ax < 0 || ax >= rank) throw new ShapeError(`concat '${node.name}': axis ${node.axis} out of range for ${fmtShape(x)}`);
+    const ax = checkSampleAxis(node, x);
     const out = [...x];
     out[ax] = 0;
     for (const s of ins) {
@@ -27,8 +26,7 @@ export const concatOp: OpDef<'concat'> = {
   },
   cost: (_n, _i, out) => elementCost(numel(out)),
   forward({ node, inputs, inShapes, outShape, batch }) {
-    const rank = outShape.length;
-    const ax = node.axis < 0 ? node.axis + rank : node.axis;
+    const ax = sampleAxis(node.axis, outShape.length);
     const outer = numel(outShape.slice(0, ax));
     const inner = numel(outShape.slice(ax + 1));
     const outAx = outShape[ax] as number;
@@ -49,9 +47,7 @@ export const concatOp: OpDef<'concat'> = {
     return y;
   },
   onnxTypes: ['Concat'],
-  toOnnx: (node, ctx) => [
-    { opType: 'Concat', inputs: ctx.inputs, outputs: [node.name], attributes: { axis: { i: node.axis < 0 ? node.axis : node.axis + 1 } } },
-  ],
+  toOnnx: (node, ctx) => [{ opType: 'Concat', inputs: ctx.inputs, outputs: [node.name], attributes: { axis: { i: onnxAxis(node.axis) } } }],
   fromOnnx(ctx) {
     const xs = ctx.inputs.map((_, k) => ctx.act(k));
     const rank = ctx.shapeOf(xs[0] as string).length + 1;

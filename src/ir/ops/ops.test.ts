@@ -178,6 +178,18 @@ test('shape and cost rules by hand: grouped conv, pooling, broadcasting, concat'
   );
 });
 
+test('an axis that is not an integer is a ShapeError naming the node, on every op along an axis', () => {
+  for (const op of ['concat', 'softmax', 'l2norm'] as const) {
+    for (const axis of [0.5, Number.NaN]) {
+      const n: Node = { op, name: `n_${op}`, inputs: ['x'], axis };
+      assert.throws(
+        () => nodeDef(n).inferShape(n, [[4, 3, 2]]),
+        (e: unknown) => e instanceof ShapeError && e.message === `${op} 'n_${op}': axis ${axis} out of range for [4,3,2]`,
+      );
+    }
+  }
+});
+
 test('reference forward of batch norm in training mode uses the batch statistics per channel', () => {
   const bn: Node = { op: 'batchnorm', name: 'b', inputs: ['x'], channels: 2, eps: 0, momentum: 0.1 };
   // two samples of [2]: channel 0 sees 1, 3 (mean 2, var 1); channel 1 sees 10, 14 (mean 12, var 4)
