@@ -39,7 +39,7 @@ import { exportKernelOnnx, SINK } from '../onnx/kernel.js';
 import { createSession, type OnnxSession } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
-import { type LayerValue, LayerValueTarget } from './layer-target.js';
+import { type LayerValue, LayerValueTarget, unknownLayer } from './layer-target.js';
 import type { LutEntry, LutFile } from './lut.js';
 import type { Precision, SupportedBits } from './precision.js';
 import { prepareNetwork } from './prepared.js';
@@ -728,10 +728,12 @@ export class HostCpuTarget extends LayerValueTarget {
   protected layerValue(w: Workload, p: Precision): LayerValue {
     const key = workloadKey(w, p);
     const e = this.table.get(key);
-    if (!e)
+    if (!e) {
+      const u = unknownLayer(w);
       throw new ConfigError(
-        `host-cpu has not measured layer '${w.node}' (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first`,
+        `host-cpu has not measured ${u.what} (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first${u.note}`,
       );
+    }
     // kernel times composed as calibrated on whole networks (fitHostComposition)
     return this.scale === 1 ? e : { ...e, latencyMs: e.latencyMs * this.scale };
   }

@@ -40,6 +40,18 @@ export function valueCost(w: Workload, p: Precision, v: LayerValue): LayerCost {
   };
 }
 
+/**
+ * How a per-layer-value target names a workload it has no value for: a layer by its node, a channel-group slice
+ * (prepared.ts `sliceWorkload`) as the group of its layer, with why its key is not the layer's (it is costed by its own shape).
+ */
+export function unknownLayer(w: Workload): { readonly what: string; readonly note: string } {
+  if (!w.sliceOf) return { what: `layer '${w.node}'`, note: '' };
+  return {
+    what: `channel group '${w.node}' of layer '${w.sliceOf.node}'`,
+    note: '; channel groups are costed by their own shape and need per-slice entries (a group is never priced as its whole layer)',
+  };
+}
+
 /** The value of a workload that runs inside another node's kernel. */
 const IN_KERNEL: LayerValue = { latencyMs: 0 };
 

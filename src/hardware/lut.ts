@@ -25,7 +25,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { Workload } from '../ir/workload.js';
 import { layerKey, parseLayerKey, workloadKey } from './layer-key.js';
-import { type LayerValue, LayerValueTarget } from './layer-target.js';
+import { type LayerValue, LayerValueTarget, unknownLayer } from './layer-target.js';
 import { ANY_BITS, type Precision, type SupportedBits } from './precision.js';
 import type { HardwareTarget } from './types.js';
 
@@ -221,7 +221,8 @@ export class LutTarget extends LayerValueTarget {
       const c = this.options.fallback.layerCost(w, p);
       return { latencyMs: c.latencyMs, energyMj: c.energyMj };
     }
-    throw new ConfigError(`lookup table '${this.name}' has no entry for layer '${w.node}': missing key '${key}' (measure it, or give a fallback predictor)`);
+    const u = unknownLayer(w);
+    throw new ConfigError(`lookup table '${this.name}' has no entry for ${u.what}: missing key '${key}' (measure it, or give a fallback predictor)${u.note}`);
   }
 }
 

@@ -542,7 +542,7 @@ export class PredictorTarget extends LayerValueTarget {
   readonly hasEnergy = false;
   readonly fuse: boolean;
   private readonly comp: NetworkComposition;
-  /** Fused ops of kernel anchors. */
+  /** Fused ops of kernel anchors (a channel-group slice of an anchor runs with its layer's fused ops). */
   private readonly posts = new WeakMap<Workload, readonly string[]>();
 
   constructor(
@@ -582,7 +582,10 @@ export class PredictorTarget extends LayerValueTarget {
     const c = this.comp;
     const mb = (4 * (w.weightElems + w.outElems)) / 1e6;
     return {
-      latencyMs: Math.max(0, c.kernelScale * predictLatency(this.model, describeLayer(w, p), this.posts.get(w) ?? []) + c.perKernelMs + c.perMByteMs * mb),
+      latencyMs: Math.max(
+        0,
+        c.kernelScale * predictLatency(this.model, describeLayer(w, p), this.posts.get(w.sliceOf ?? w) ?? []) + c.perKernelMs + c.perMByteMs * mb,
+      ),
     };
   }
 }

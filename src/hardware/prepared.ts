@@ -307,7 +307,10 @@ export function prepareNetwork(graph: Graph): PreparedNetwork {
 
 /**
  * The slice of a conv/dense workload that produces `channels` of its output channels starting at `first`
- * (used to cost channel groups of a policy). Depthwise slices also take the matching input channels.
+ * (used to cost channel groups of a policy). Depthwise and grouped slices also take the matching input channels.
+ * The slice is a layer of its own shape: its input/output shapes and conv geometry are the slice's, so per-layer-value
+ * targets (layer-target.ts: lookup tables, host-cpu, predictors) key and featurise it as that smaller layer, never as
+ * the whole one. `sliceOf` names the whole layer.
  */
 export function sliceWorkload(w: Workload, first: number, channels: number): Workload {
   const out = w.conv ? w.conv.outChannels : w.outElems;
@@ -318,9 +321,13 @@ export function sliceWorkload(w: Workload, first: number, channels: number): Wor
     const dw = c.depthwise;
     const groups = dw ? channels : c.groups === 1 ? 1 : Math.max(1, Math.round(c.groups * frac));
     const inC = dw ? channels : c.groups === 1 ? c.inChannels : (c.inChannels / c.groups) * groups;
+    // activations are CHW: the slice reads inC channels and writes `channels`
+    const [inShape, ...others] = w.inShapes;
     return {
       ...w,
       node: sub,
+      inShapes: inShape ? [[inC, ...inShape.slice(1)], ...others] : w.inShapes,
+      outShape: [channels, ...w.outShape.slice(1)],
       macs: w.macs * frac,
       params: w.params * frac,
       weightElems: w.weightElems * frac,
@@ -328,15 +335,18 @@ export function sliceWorkload(w: Workload, first: number, channels: number): Wor
       inElems: (w.inElems * inC) / c.inChannels,
       outElems: w.outElems * frac,
       conv: { ...c, inChannels: inC, outChannels: channels, groups },
+      sliceOf: w,
     };
   }
   return {
     ...w,
     node: sub,
+    outShape: [...w.outShape.slice(0, -1), channels],
     macs: w.macs * frac,
     params: w.params * frac,
     weightElems: w.weightElems * frac,
     biasElems: w.biasElems * frac,
     outElems: channels,
+    sliceOf: w,
   };
 }

@@ -26,6 +26,8 @@ export interface Workload {
   readonly elementOps: number;
   /** conv only: geometry for accelerator models. */
   readonly conv?: ConvGeometry;
+  /** A channel-group slice of a conv/dense layer (hardware/prepared.ts `sliceWorkload`): the whole layer it is part of. */
+  readonly sliceOf?: Workload;
 }
 
 /** Bytes of `elems` values stored at `bits` bits each, packed. */
