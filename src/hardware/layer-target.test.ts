@@ -8,8 +8,9 @@ import { describeLayer, FEATURE_NAMES, isFreeOp, workloadKey } from './layer-key
 import { type LutFile, LutTarget } from './lut.js';
 import type { PrecisionPolicy } from './precision.js';
 import { type GbdtModel, KERNEL_FEATURE_NAMES, kernelWork, PredictorTarget } from './predictor.js';
-import { sliceWorkload } from './prepared.js';
+import { type PreparedNetwork, prepareNetwork, sliceWorkload } from './prepared.js';
 import { getTarget } from './registry.js';
+import { costSummary } from './types.js';
 
 // Channel groups of a policy on per-layer-value targets: each group is a layer of its own (smaller) shape.
 const g = zooGraph('zoo:mbnet32');
@@ -135,5 +136,21 @@ describe('channel-group slices on per-layer-value targets', () => {
     const want = 3 * (work(0, 16) + work(16, 48));
     assert.ok(Math.abs(c - want) < 1e-9 * want, `${c} vs ${want}`);
     assert.ok(c < 2 * whole);
+  });
+  it('marks a network once, however often it is evaluated, with the same costs every call', () => {
+    let marks = 0;
+    class Counting extends LutTarget {
+      protected override markNetwork(net: PreparedNetwork): void {
+        marks++;
+        super.markNetwork(net);
+      }
+    }
+    const t = new Counting({ ...ones(), fused: true });
+    const net = prepareNetwork(g);
+    const first = t.evaluate(net, new Array(net.layerNode.length).fill(8), new Array(net.layerNode.length).fill(8), costSummary()).latencyMs;
+    for (let i = 0; i < 3; i++)
+      assert.equal(t.evaluate(net, new Array(net.layerNode.length).fill(8), new Array(net.layerNode.length).fill(8), costSummary()).latencyMs, first);
+    assert.equal(t.networkCost(g, { default: W8A8, layers: {} }).latencyMs, first);
+    assert.equal(marks, 1);
   });
 });

@@ -73,6 +73,8 @@ export abstract class LayerValueTarget implements HardwareTarget {
    * reports them fused into the kernel's node. Marked per network by {@link LayerValueTarget.markNetwork}.
    */
   private readonly inKernel = new WeakSet<Workload>();
+  /** Networks {@link LayerValueTarget.markNetwork} has seen. */
+  private readonly marked = new WeakSet<PreparedNetwork>();
 
   /** Forget the layer values cached by {@link LayerValueTarget.evaluate} (call when they change, e.g. after a recalibration). */
   protected clearCostCache(): void {
@@ -88,9 +90,9 @@ export abstract class LayerValueTarget implements HardwareTarget {
   }
 
   /**
-   * Called with every network before it is costed (`networkCost`, `evaluate`): marks the workloads that run inside
-   * another node's kernel when the target {@link LayerValueTarget.costsKernels}. Subclasses note their own
-   * per-network facts here too.
+   * Called once per network, before it is first costed (`networkCost`, `evaluate`): marks the workloads that run
+   * inside another node's kernel when the target {@link LayerValueTarget.costsKernels}. Subclasses note their own
+   * per-network facts here too (facts of the network's structure only: they are not marked again).
    */
   protected markNetwork(net: PreparedNetwork): void {
     if (!this.costsKernels()) return;
@@ -98,6 +100,13 @@ export abstract class LayerValueTarget implements HardwareTarget {
       const k = net.kernelOf[i] as number;
       if (k >= 0 && k !== i && (net.fusedInto[i] as number) < 0) this.inKernel.add(net.workloads[i] as Workload);
     }
+  }
+
+  /** {@link LayerValueTarget.markNetwork} on the first call with `net` (evaluate runs per trial: no re-marking). */
+  private markOnce(net: PreparedNetwork): void {
+    if (this.marked.has(net)) return;
+    this.marked.add(net);
+    this.markNetwork(net);
   }
 
   /** {@link LayerValueTarget.layerValue}, or 0 for a workload inside another node's kernel. */
@@ -120,7 +129,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
   networkCost(g: Graph, policy: PrecisionPolicy): NetworkCost {
     checkPolicyBits(policy, this.supportedBits, this.name);
     const net = prepareNetwork(g);
-    this.markNetwork(net);
+    this.markOnce(net);
     const wl = (i: number): Workload => net.workloads[i] as Workload;
     const layers = networkLayers(net, policy, this.fuse, {
       fused: (i, into) => ({ ...valueCost(wl(i), policy.default, { latencyMs: 0, energyMj: 0 }), dramBytes: 0, fusedInto: wl(into).node }),
@@ -148,7 +157,7 @@ export abstract class LayerValueTarget implements HardwareTarget {
 
   /** {@inheritDoc HardwareTarget.evaluate} (values cached per layer and bits: no allocation once warm). */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits = 8): CostSummary {
-    this.markNetwork(net);
+    this.markOnce(net);
     let c = this.evalCache.get(net);
     const L = net.layerNode.length;
     if (!c) {
