@@ -4,7 +4,6 @@
  * check and slot draw, table22's, table23's and table24's picks used). The draw gives the seven registered problems with
  * their columns and fronts. No search runs here.
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   TABLE24_ECNAS_HW_PROBLEMS,
@@ -13,8 +12,8 @@ import {
   TABLE25_HW360_PAIR_PROBLEMS,
   TABLE25_TNB_PROBLEMS,
 } from './compare-optuna.js';
-import { assertDrawRegistered, assertRegistered, type RegisteredProblems } from './prereg-checks.js';
-import { TABLE25_SLOTS, table25Draw, table25Universe } from './table25.js';
+import { assertRegistered, assertSessionDraw, assertSessionUniverse, type RegisteredProblems } from './prereg-checks.js';
+import { TABLE25_RULE } from './table25.js';
 
 /** The seven problems in the pre-registered (slot) order, with the family object each is registered in. */
 const REGISTERED: RegisteredProblems = [
@@ -34,39 +33,24 @@ test('the session-48 problems are registered: an unknown name is refused with a 
 });
 
 test("the universe: table22's unused candidates less table22's, table23's and table24's picks (50 EC-NAS, 0 NAS-Bench-Graph, 208 TransNAS, 1049 NB201 x HELP)", () => {
-  const uni = table25Universe();
-  assert.deepEqual(
-    (['ecnas', 'nbg', 'tnb', 'nb201'] as const).map((f) => uni.filter((c) => c.family === f).length),
-    [50, 0, 208, 1049],
-  );
-  for (const name of [...Object.keys(TABLE24_ECNAS_HW_PROBLEMS), ...Object.keys(TABLE24_TNB_PROBLEMS)]) assert.ok(!uni.some((c) => c.name === name), name);
+  assertSessionUniverse(TABLE25_RULE, [50, 0, 208, 1049], [...Object.keys(TABLE24_ECNAS_HW_PROBLEMS), ...Object.keys(TABLE24_TNB_PROBLEMS)]);
 });
 
 test('the draw gives the seven registered problems with the fronts of the pre-registration; fourteen nested candidates redrawn', () => {
-  const draw = table25Draw();
-  assert.equal(draw.length, TABLE25_SLOTS.length);
-  assertDrawRegistered(draw, REGISTERED);
-  assert.deepEqual(
-    draw.map((d) => d.tried.map((t) => t.vectors)),
-    TRIED,
-  );
-  assert.deepEqual(
-    draw.flatMap((d) => d.tried.flatMap((t) => (t.rejected?.reason === 'nested' ? [t.rejected.in] : []))),
-    [
-      'tnb-segment-eyeriss-energy',
-      'tnb-segment-eyeriss-energy',
-      'ecnas-edgetpu-eyeriss-energy',
-      'ecnas-predict-a76',
-      'ecnas-a100-eyeriss-energy',
-      'ecnas-a100-eyeriss-energy',
-      'ecnas-a76-bitfusion-energy',
-      'ecnas-edgetpu-eyeriss-energy',
-      'ecnas-predict-a76',
-      'ecnas-a100-eyeriss-energy',
-      'ecnas-a100-eyeriss-energy',
-      'ecnas-a76-bitfusion-energy',
-      'ecnas-a100-eyeriss-energy',
-      'ecnas-a100-eyeriss-energy',
-    ],
-  );
+  assertSessionDraw(TABLE25_RULE, REGISTERED, TRIED, [
+    'tnb-segment-eyeriss-energy',
+    'tnb-segment-eyeriss-energy',
+    'ecnas-edgetpu-eyeriss-energy',
+    'ecnas-predict-a76',
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-a76-bitfusion-energy',
+    'ecnas-edgetpu-eyeriss-energy',
+    'ecnas-predict-a76',
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-a76-bitfusion-energy',
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-a100-eyeriss-energy',
+  ]);
 });
