@@ -812,12 +812,37 @@ export const TABLE24_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
     note: 'TransNAS-Bench-101 micro, 3 objectives: surface normal SSIM (Taskonomy), A100 fp32 latency and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 47)',
   },
 };
-/** Every TransNAS-Bench-101 micro problem (sessions 34-47), as the bench registers them. */
+/**
+ * Session 48 (table25), pre-registered before any search run on them (bench/data/table25-prereg.md; drawn by
+ * bench/table25.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the objects table20-24 read, so that their used sets stay those of their draws.
+ */
+export const TABLE25_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-jigsaw-a100-eyeriss-energy': {
+    metric: 'jigsaw_top1',
+    latency: 'a100_fp32_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: jigsaw top-1 (Taskonomy), A100 fp32 latency and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 48)',
+  },
+  'tnb-normal-a76': {
+    metric: 'normal_ssim',
+    latency: 'a76_fp32_ms',
+    note: 'TransNAS-Bench-101 micro: surface normal SSIM (Taskonomy), Cortex-A76 fp32 latency of the encoder (hwnas cost model), unseen pairing (session 48)',
+  },
+  'tnb-scene-eyeriss-energy': {
+    metric: 'scene_top1',
+    latency: 'eyeriss_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: scene classification top-1 (Taskonomy), Eyeriss-like latency and energy of the encoder (hwnas cost models), unseen pairing (session 48)',
+  },
+};
+/** Every TransNAS-Bench-101 micro problem (sessions 34-48), as the bench registers them. */
 export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TNB_PROBLEMS,
   ...TABLE22_TNB_PROBLEMS,
   ...TABLE23_TNB_PROBLEMS,
   ...TABLE24_TNB_PROBLEMS,
+  ...TABLE25_TNB_PROBLEMS,
 };
 /** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
 export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
@@ -856,6 +881,39 @@ export const TABLE24_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSp
     measured: ['energy_kwh'],
     latency: 'bismo_ms',
     note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), BISMO-style latency (w8a8) of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 47)',
+  },
+};
+
+/** Session 48 (table25): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE25_TNB_PROBLEMS}. */
+export const TABLE25_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-in16-help-2080ti-32-titanxp-256': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_2080ti_32_ms',
+    latency2: 'help_titanxp_256_ms',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), RTX 2080 Ti GPU latency at batch 32 and Titan Xp GPU latency at batch 256 as HELP ships them, unseen pairing (session 48)',
+  },
+  'nb201-in16-help-gold-6226-pixel3': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_gold_6226_ms',
+    latency2: 'help_pixel3_ms',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), Intel Xeon Gold 6226 CPU latency and Pixel 3 phone latency as HELP ships them, unseen pairing (session 48)',
+  },
+};
+/** Session 48 (table25): EC-NAS-Bench, see {@link TABLE25_TNB_PROBLEMS}. */
+export const TABLE25_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-predict-eyeriss-energy': {
+    measured: ['predict_s'],
+    energy: 'eyeriss_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured test-set prediction time (s, as latency_s), Eyeriss-like energy of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 48)',
+  },
+  'ecnas-kwh-bitfusion-energy': {
+    measured: ['energy_kwh'],
+    energy: 'bitfusion_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), BitFusion-style energy (w8a8) of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 48)',
   },
 };
 
@@ -1559,9 +1617,14 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Sessions 45-47 (table22-24), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      // Sessions 45-48 (table22-25), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
-        Object.entries({ ...TABLE22_HW360_PAIR_PROBLEMS, ...TABLE23_HW360_PAIR_PROBLEMS, ...TABLE24_HW360_PAIR_PROBLEMS }).map(([k, spec]) => [
+        Object.entries({
+          ...TABLE22_HW360_PAIR_PROBLEMS,
+          ...TABLE23_HW360_PAIR_PROBLEMS,
+          ...TABLE24_HW360_PAIR_PROBLEMS,
+          ...TABLE25_HW360_PAIR_PROBLEMS,
+        }).map(([k, spec]) => [
           k,
           () => {
             const t = loadHw360PairTable(spec);
@@ -1668,6 +1731,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           ...TABLE22_ECNAS_HW_PROBLEMS,
           ...TABLE23_ECNAS_HW_PROBLEMS,
           ...TABLE24_ECNAS_HW_PROBLEMS,
+          ...TABLE25_ECNAS_HW_PROBLEMS,
         }).map(([k, v]) => [
           k,
           () => {

@@ -234,4 +234,26 @@ export function printDraw(universe: readonly Table22Candidate[], draw: readonly 
   for (const d of draw) console.log(JSON.stringify({ slot: d.slot, pool: d.pool, tried: d.tried, chosen: d.chosen ?? null }));
 }
 
+/** A later session's draw rule (table23 on): its seed, its slots in order, and the problem sets registered after table22's used set. */
+export interface SessionRule {
+  readonly seed: number;
+  readonly slots: readonly Table22Slot[];
+  readonly registered: readonly RegisteredSet[];
+}
+
+/** The unused candidates of table22's universe under a session's rule (its registered sets used). */
+export function sessionUniverse(rule: SessionRule): Table22Candidate[] {
+  return universeAfter(registeredProblems(...rule.registered));
+}
+
+/** A session's draw: {@link drawAfter} over its slots with its registered sets used (its own seed unless given). */
+export function sessionDraw(rule: SessionRule, seed = rule.seed, minFront = 5, front = table22Front): SlotDraw<Table22Slot, Table22Candidate>[] {
+  return drawAfter(seed, rule.slots, registeredProblems(...rule.registered), minFront, front);
+}
+
+/** Prints a session's universe and draw ({@link printDraw}) when `moduleUrl` is the script node runs (`node dist/bench/table2x.js`). */
+export function printSessionDrawIfMain(moduleUrl: string, rule: SessionRule): void {
+  if (moduleUrl === pathToFileURL(process.argv[1] ?? '').href) printDraw(sessionUniverse(rule), sessionDraw(rule));
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printDraw(table22Universe(), table22Draw());

@@ -4,7 +4,6 @@
  * check and slot draw, table22's picks used). The draw gives the six registered problems with their columns and fronts.
  * No search runs here.
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   TABLE22_ECNAS_HW_PROBLEMS,
@@ -13,8 +12,8 @@ import {
   TABLE23_NBG_PROBLEMS,
   TABLE23_TNB_PROBLEMS,
 } from './compare-optuna.js';
-import { assertDrawRegistered, assertRegistered, type RegisteredProblems } from './prereg-checks.js';
-import { TABLE23_SLOTS, table23Draw, table23Universe } from './table23.js';
+import { assertRegistered, assertSessionDraw, assertSessionUniverse, type RegisteredProblems } from './prereg-checks.js';
+import { TABLE23_RULE } from './table23.js';
 
 /** The six problems in the pre-registered (slot) order, with the family object each is registered in. */
 const REGISTERED: RegisteredProblems = [
@@ -33,22 +32,9 @@ test('the session-46 problems are registered: an unknown name is refused with a 
 });
 
 test("the universe: table22's unused candidates less table22's five picks (55 EC-NAS, 2 NAS-Bench-Graph, 211 TransNAS, 1052 NB201 x HELP)", () => {
-  const uni = table23Universe();
-  assert.deepEqual(
-    (['ecnas', 'nbg', 'tnb', 'nb201'] as const).map((f) => uni.filter((c) => c.family === f).length),
-    [55, 2, 211, 1052],
-  );
-  for (const name of Object.keys(TABLE22_ECNAS_HW_PROBLEMS)) assert.ok(!uni.some((c) => c.name === name), name);
+  assertSessionUniverse(TABLE23_RULE, [55, 2, 211, 1052], Object.keys(TABLE22_ECNAS_HW_PROBLEMS));
 });
 
 test('the draw gives the six registered problems with the fronts of the pre-registration; two nested candidates redrawn', () => {
-  const draw = table23Draw();
-  assert.equal(draw.length, TABLE23_SLOTS.length);
-  assertDrawRegistered(draw, REGISTERED);
-  assert.deepEqual(
-    draw.map((d) => d.tried.map((t) => t.vectors)),
-    TRIED,
-  );
-  assert.deepEqual(draw[0]?.tried[0]?.rejected, { reason: 'nested', in: 'ecnas-a100-eyeriss-energy' });
-  assert.deepEqual(draw[4]?.tried[0]?.rejected, { reason: 'nested', in: 'tnb-room-eyeriss-energy' });
+  assertSessionDraw(TABLE23_RULE, REGISTERED, TRIED, ['ecnas-a100-eyeriss-energy', 'tnb-room-eyeriss-energy']);
 });

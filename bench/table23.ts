@@ -3,26 +3,16 @@
  * it was run.
  *
  * No new table family was found (see the pre-registration), so the problems are again NEW PAIRINGS of committed tables:
- * table22's universe, nested check and slot draw (table22's {@link drawAfter}), with every problem registered before
+ * table22's universe, nested check and slot draw (table22's {@link sessionDraw}), with every problem registered before
  * this session marked used (table22's five picks too) and new slots: three EC-NAS-Bench 3-objective
  * ones first (the space where `auto` runs nsga2), then NAS-Bench-Graph 3-objective, TransNAS micro (2 or 3 objectives)
  * and NB201 x HELP 3-objective. One Rng with a new seed.
  *
- * `node dist/bench/table23.js` prints the universe's sizes and the draw.
+ * `node dist/bench/table23.js` prints the universe's sizes and the draw (table22's {@link sessionUniverse} and
+ * {@link sessionDraw} of {@link TABLE23_RULE}).
  */
-import { pathToFileURL } from 'node:url';
 import { TABLE22_ECNAS_HW_PROBLEMS, TABLE22_HW360_PAIR_PROBLEMS, TABLE22_NBG_PROBLEMS, TABLE22_TNB_PROBLEMS } from './compare-optuna.js';
-import type { DrawProblem, SlotDraw } from './table21.js';
-import {
-  drawAfter,
-  printDraw,
-  type RegisteredSet,
-  registeredProblems,
-  type Table22Candidate,
-  type Table22Slot,
-  table22Front,
-  universeAfter,
-} from './table22.js';
+import { printSessionDrawIfMain, type RegisteredSet, type SessionRule, type Table22Slot } from './table22.js';
 
 /** The seed of the draw (the session's date and number), fixed before any look at the universe. */
 export const TABLE23_SEED = 2026120646;
@@ -45,19 +35,7 @@ export const TABLE22_REGISTERED: RegisteredSet = [
   ['nb201', TABLE22_HW360_PAIR_PROBLEMS],
 ];
 
-/** table22's five registered problems (session 45), with their families. */
-export function table22Registered(): DrawProblem[] {
-  return registeredProblems(TABLE22_REGISTERED);
-}
+/** The rule: this seed and these slots, table22's five picks used. */
+export const TABLE23_RULE: SessionRule = { seed: TABLE23_SEED, slots: TABLE23_SLOTS, registered: [TABLE22_REGISTERED] };
 
-/** The unused candidates of table22's universe. */
-export function table23Universe(): Table22Candidate[] {
-  return universeAfter(table22Registered());
-}
-
-/** The draw: {@link drawAfter} over this session's slots with table22's picks used. */
-export function table23Draw(seed = TABLE23_SEED, minFront = 5, front = table22Front): SlotDraw<Table22Slot, Table22Candidate>[] {
-  return drawAfter(seed, TABLE23_SLOTS, table22Registered(), minFront, front);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printDraw(table23Universe(), table23Draw());
+printSessionDrawIfMain(import.meta.url, TABLE23_RULE);

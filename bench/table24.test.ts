@@ -4,7 +4,6 @@
  * check and slot draw, table22's and table23's picks used). The draw gives the seven registered problems with their
  * columns and fronts. No search runs here.
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   TABLE23_ECNAS_HW_PROBLEMS,
@@ -14,8 +13,8 @@ import {
   TABLE24_NBG_PROBLEMS,
   TABLE24_TNB_PROBLEMS,
 } from './compare-optuna.js';
-import { assertDrawRegistered, assertRegistered, type RegisteredProblems } from './prereg-checks.js';
-import { TABLE24_SLOTS, table24Draw, table24Universe } from './table24.js';
+import { assertRegistered, assertSessionDraw, assertSessionUniverse, type RegisteredProblems } from './prereg-checks.js';
+import { TABLE24_RULE } from './table24.js';
 
 /** The seven problems in the pre-registered (slot) order, with the family object each is registered in. */
 const REGISTERED: RegisteredProblems = [
@@ -35,24 +34,15 @@ test('the session-47 problems are registered: an unknown name is refused with a 
 });
 
 test("the universe: table22's unused candidates less table22's and table23's picks (52 EC-NAS, 1 NAS-Bench-Graph, 210 TransNAS, 1051 NB201 x HELP)", () => {
-  const uni = table24Universe();
-  assert.deepEqual(
-    (['ecnas', 'nbg', 'tnb', 'nb201'] as const).map((f) => uni.filter((c) => c.family === f).length),
-    [52, 1, 210, 1051],
-  );
-  for (const name of [...Object.keys(TABLE23_ECNAS_HW_PROBLEMS), ...Object.keys(TABLE23_TNB_PROBLEMS)]) assert.ok(!uni.some((c) => c.name === name), name);
+  assertSessionUniverse(TABLE24_RULE, [52, 1, 210, 1051], [...Object.keys(TABLE23_ECNAS_HW_PROBLEMS), ...Object.keys(TABLE23_TNB_PROBLEMS)]);
 });
 
 test('the draw gives the seven registered problems with the fronts of the pre-registration; five nested candidates redrawn', () => {
-  const draw = table24Draw();
-  assert.equal(draw.length, TABLE24_SLOTS.length);
-  assertDrawRegistered(draw, REGISTERED);
-  assert.deepEqual(
-    draw.map((d) => d.tried.map((t) => t.vectors)),
-    TRIED,
-  );
-  assert.deepEqual(
-    draw.flatMap((d) => d.tried.flatMap((t) => (t.rejected?.reason === 'nested' ? [t.rejected.in] : []))),
-    ['ecnas-a100-eyeriss-energy', 'ecnas-edgetpu-eyeriss-energy', 'ecnas-a76-bitfusion-energy', 'ecnas-a100-eyeriss-energy', 'ecnas-a100-eyeriss-energy'],
-  );
+  assertSessionDraw(TABLE24_RULE, REGISTERED, TRIED, [
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-edgetpu-eyeriss-energy',
+    'ecnas-a76-bitfusion-energy',
+    'ecnas-a100-eyeriss-energy',
+    'ecnas-a100-eyeriss-energy',
+  ]);
 });

@@ -3,26 +3,16 @@
  * it is run.
  *
  * No new table family was found (see the pre-registration), so the problems are again NEW PAIRINGS of committed tables:
- * table22's universe, nested check and slot draw (table22's {@link drawAfter}), with every problem registered before
+ * table22's universe, nested check and slot draw (table22's {@link sessionDraw}), with every problem registered before
  * this session marked used (table22's five picks and table23's six too) and new slots: two TransNAS-Bench-101 micro
  * (2 or 3 objectives), two NB201 x HELP 3-objective, one NAS-Bench-Graph 3-objective, two EC-NAS-Bench 3-objective. One
  * Rng with a new seed.
  *
- * `node dist/bench/table24.js` prints the universe's sizes and the draw.
+ * `node dist/bench/table24.js` prints the universe's sizes and the draw (table22's {@link sessionUniverse} and
+ * {@link sessionDraw} of {@link TABLE24_RULE}).
  */
-import { pathToFileURL } from 'node:url';
 import { TABLE23_ECNAS_HW_PROBLEMS, TABLE23_HW360_PAIR_PROBLEMS, TABLE23_NBG_PROBLEMS, TABLE23_TNB_PROBLEMS } from './compare-optuna.js';
-import type { DrawProblem, SlotDraw } from './table21.js';
-import {
-  drawAfter,
-  printDraw,
-  type RegisteredSet,
-  registeredProblems,
-  type Table22Candidate,
-  type Table22Slot,
-  table22Front,
-  universeAfter,
-} from './table22.js';
+import { printSessionDrawIfMain, type RegisteredSet, type SessionRule, type Table22Slot } from './table22.js';
 import { TABLE22_REGISTERED } from './table23.js';
 
 /** The seed of the draw (the session's date and number), fixed before any look at the universe. */
@@ -47,19 +37,7 @@ export const TABLE23_REGISTERED: RegisteredSet = [
   ['nb201', TABLE23_HW360_PAIR_PROBLEMS],
 ];
 
-/** The problems registered after table22's used set and before this session: table22's five, then table23's six. */
-export function table24Registered(): DrawProblem[] {
-  return registeredProblems(TABLE22_REGISTERED, TABLE23_REGISTERED);
-}
+/** The rule: this seed and these slots, table22's five and table23's six picks used. */
+export const TABLE24_RULE: SessionRule = { seed: TABLE24_SEED, slots: TABLE24_SLOTS, registered: [TABLE22_REGISTERED, TABLE23_REGISTERED] };
 
-/** The unused candidates of table22's universe. */
-export function table24Universe(): Table22Candidate[] {
-  return universeAfter(table24Registered());
-}
-
-/** The draw: {@link drawAfter} over this session's slots with table22's and table23's picks used. */
-export function table24Draw(seed = TABLE24_SEED, minFront = 5, front = table22Front): SlotDraw<Table22Slot, Table22Candidate>[] {
-  return drawAfter(seed, TABLE24_SLOTS, table24Registered(), minFront, front);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printDraw(table24Universe(), table24Draw());
+printSessionDrawIfMain(import.meta.url, TABLE24_RULE);
