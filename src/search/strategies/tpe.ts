@@ -946,8 +946,7 @@ export class Tpe implements SearchStrategy {
     const classOf = ctx.classOf;
     const idx = classOf ? classIndex(ctx.space, classOf) : null;
     if (!classOf || idx === null) return undefined;
-    const sizes = classSizes(idx);
-    const small = front.filter((p) => (sizes.get(classOf(p)) ?? 0) <= cap);
+    const small = front.filter((p) => (idx.byKey.get(classOf(p))?.length ?? 0) <= cap);
     return small.length > 0 ? small : undefined;
   }
 
@@ -1295,6 +1294,8 @@ export interface ClassIndex {
   readonly points: number;
   readonly keys: readonly string[];
   readonly members: readonly (readonly Params[])[];
+  /** The members of each class by its key (the same arrays as `members`). */
+  readonly byKey: ReadonlyMap<string, readonly Params[]>;
 }
 
 /**
@@ -1333,21 +1334,10 @@ export function classIndex(space: SearchSpace, classOf: (p: Params) => string): 
       if (m) m.push(p);
       else byKey.set(key, [p]);
     }
-    idx = { points: total, keys: [...byKey.keys()], members: [...byKey.values()] };
+    idx = { points: total, keys: [...byKey.keys()], members: [...byKey.values()], byKey };
   }
   bySpace.set(space, idx);
   return idx;
-}
-
-/** Points per class of a class index, by class key (built once per index). */
-const CLASS_SIZES = new WeakMap<ClassIndex, ReadonlyMap<string, number>>();
-function classSizes(idx: ClassIndex): ReadonlyMap<string, number> {
-  let m = CLASS_SIZES.get(idx);
-  if (m === undefined) {
-    m = new Map(idx.keys.map((k, i) => [k, (idx.members[i] as readonly Params[]).length]));
-    CLASS_SIZES.set(idx, m);
-  }
-  return m;
 }
 
 /** A hash of every trial's number, state, values, constraints and parameters (the memo key of the estimators). */
