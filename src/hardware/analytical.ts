@@ -9,7 +9,7 @@ import type { Workload } from '../ir/workload.js';
 import { inputShares, layerReadNodes, policyActBits, resolveActBits } from './activation-bits.js';
 import { macAreaUm2, tech45 } from './data.js';
 import { checkPolicyBits, type LayerPrecision, type Precision, type PrecisionPolicy, type SupportedBits } from './precision.js';
-import { KIND, type PreparedNetwork, prepareNetwork, prepareWorkloads, sliceWorkload } from './prepared.js';
+import { groupSlices, KIND, type PreparedNetwork, prepareNetwork, prepareWorkloads } from './prepared.js';
 import type { Bound, CostSummary, HardwareTarget, LayerCost, MemoryLimiter, NetworkCost } from './types.js';
 
 /** Slots of the scratch vector a node evaluator fills. */
@@ -176,14 +176,13 @@ export function groupedWeightCost(
   whole: (weightBits: number) => LayerCost,
   part: (slice: Workload, weightBits: number) => LayerCost,
 ): LayerCost {
-  if (!lp.groups || lp.groups.length <= 1) return whole((lp.groups?.[0] ?? lp).weightBits);
-  let first = 0;
-  const parts = lp.groups.map((gr) => {
-    const slice = sliceWorkload(w, first, gr.channels);
-    first += gr.channels;
-    return part(slice, gr.weightBits);
-  });
-  return sumCosts(w.node, w.op, parts);
+  const slices = groupSlices(w, lp.groups);
+  if (slices.length === 0) return whole((lp.groups?.[0] ?? lp).weightBits);
+  return sumCosts(
+    w.node,
+    w.op,
+    slices.map(({ slice, group }) => part(slice, group.weightBits)),
+  );
 }
 
 /** The vector unit of an analytical target, for its element-wise nodes (see {@link AnalyticalTarget.vectorNode}). */

@@ -8,7 +8,7 @@ import { activationBytes, graphWorkloads, type Workload, weightBytes } from '../
 import { formatNumber, formatTable } from '../util/table.js';
 import { policyActBits } from './activation-bits.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
-import { prepareNetwork, sliceWorkload } from './prepared.js';
+import { groupSlices, prepareNetwork } from './prepared.js';
 import type { Bound, HardwareTarget, MemoryLimiter } from './types.js';
 
 /** One row of a complexity report. */
@@ -65,13 +65,9 @@ export interface ComplexityReport {
 }
 
 function parts(w: Workload, lp: LayerPrecision): Array<{ w: Workload; p: Precision }> {
-  if (!lp.groups || lp.groups.length <= 1) return [{ w, p: lp.groups?.[0] ?? lp }];
-  let first = 0;
-  return lp.groups.map((g) => {
-    const s = sliceWorkload(w, first, g.channels);
-    first += g.channels;
-    return { w: s, p: g };
-  });
+  const slices = groupSlices(w, lp.groups);
+  if (slices.length === 0) return [{ w, p: lp.groups?.[0] ?? lp }];
+  return slices.map(({ slice, group }) => ({ w: slice, p: group }));
 }
 
 /** Build the complexity report of `graph` on `target` under `policy`. */

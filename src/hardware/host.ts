@@ -41,8 +41,9 @@ import { Rng } from '../util/rng.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
 import { type LayerValue, LayerValueTarget, unknownLayer } from './layer-target.js';
 import type { LutEntry, LutFile } from './lut.js';
-import type { Precision, SupportedBits } from './precision.js';
-import { prepareNetwork } from './prepared.js';
+import type { Precision, PrecisionPolicy, SupportedBits } from './precision.js';
+import { policySlices, prepareNetwork } from './prepared.js';
+import { sliceKernelGraph } from './slice-kernel.js';
 import type { NetworkTimingOptions } from './types.js';
 
 /** Options of {@link measureHost}. */
@@ -66,6 +67,12 @@ export interface HostMeasureOptions {
   readonly perNode?: boolean;
   /** Skip kernels whose anchor keys are already known (their entries are reused). */
   readonly known?: ReadonlyMap<string, LutEntry>;
+  /**
+   * Channel-group slices to time too (`policySlices` of a policy on this graph, prepared.ts): each as its layer's
+   * runtime kernel cut to the slice's channels (slice-kernel.ts), timed with the kernels and keyed by the slice's own
+   * key, the key the costing looks up. Slices with the same key are timed once; known keys are skipped.
+   */
+  readonly slices?: readonly Workload[];
   /** Round-robin passes over all units of a network (default 3; see {@link measureHost}). */
   readonly rounds?: number;
   /** Called when a network has been measured. */
@@ -98,6 +105,11 @@ export interface HostMeasurement {
   readonly networkIoMs: number;
   /** The runtime kernels ({@link kernelPlan}), each timed as one fused unit. */
   readonly kernels: readonly HostKernelTiming[];
+  /**
+   * The channel-group slices asked for ({@link HostMeasureOptions.slices}), one per distinct key, each timed as its
+   * layer's kernel cut to the slice (`node` is the slice, e.g. `b1_pw[0:16]`); not part of the sums below.
+   */
+  readonly slices: readonly HostKernelTiming[];
   /** Every non-plumbing node timed alone (empty when `perNode` is false). */
   readonly layers: readonly HostLayerTiming[];
   readonly network: Stats;
@@ -316,6 +328,15 @@ async function timeUnits(
   return samples;
 }
 
+/** Elements a runtime kernel (`members` of `g`) reads from outside (all its external inputs) and writes. */
+function kernelElems(g: Graph, members: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): { inElems: number; outElems: number } {
+  const numel = (name: string): number => (shapes.get(name) ?? []).reduce((a, b) => a * b, 1);
+  const inside = new Set(members);
+  const ext = new Set<string>();
+  for (const n of g.nodes) if (inside.has(n.name)) for (const src of n.inputs) if (!inside.has(src)) ext.add(src);
+  return { inElems: [...ext].reduce((a, n) => a + numel(n), 0), outElems: numel(members[members.length - 1] as string) };
+}
+
 /** Timing of one runtime kernel (a fused unit of {@link kernelPlan}: conv+bn+act, + residual add+act). */
 export interface HostKernelTiming {
   /** The anchor node (conv/dense, or the node itself for unfused ops). */
@@ -380,13 +401,20 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
   const units: TimedUnit[] = [];
   const unitOf = new Map<string, number>();
   const profDir = mkdtempSync(join(tmpdir(), 'hwnas-host-'));
-  const addUnit = async (key: string, bytes: () => Uint8Array, budgetMs: number, profiled = false): Promise<number> => {
+  const addUnit = async (
+    key: string,
+    bytes: () => Uint8Array,
+    budgetMs: number,
+    profiled = false,
+    unitShapes?: ReadonlyMap<string, readonly number[]>,
+  ): Promise<number> => {
     const hit = unitOf.get(key);
     if (hit !== undefined) return hit;
+    const own = unitShapes ? { shapes: unitShapes } : {};
     if (profiled) {
       const prefix = join(profDir, `k${units.length}`);
-      units.push({ session: await createProfiledSession(bytes(), threads, prefix), budgetMs, profile: prefix });
-    } else units.push({ session: await createSession(bytes(), { threads }), budgetMs });
+      units.push({ session: await createProfiledSession(bytes(), threads, prefix), budgetMs, profile: prefix, ...own });
+    } else units.push({ session: await createSession(bytes(), { threads }), budgetMs, ...own });
     unitOf.set(key, units.length - 1);
     return units.length - 1;
   };
@@ -400,27 +428,47 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     readonly known?: LutEntry;
   }
   const ktodo: KernelTodo[] = [];
+  const membersOf = (k: (typeof kernelsOf)[number]): string[] => k.members.map((i) => (wls[i] as Workload).node);
+  const postOf = (k: (typeof kernelsOf)[number]): string[] => k.members.slice(1).map((i) => (wls[i] as Workload).op);
   for (const k of kernelsOf) {
     const w = wls[k.anchor] as Workload;
-    const names = k.members.map((i) => (wls[i] as Workload).node);
-    const inside = new Set(names);
-    const ext = new Set<string>();
-    for (const i of k.members) for (const src of graph.nodes[i]?.inputs ?? []) if (!inside.has(src)) ext.add(src);
-    const post = k.members.slice(1).map((i) => (wls[i] as Workload).op);
+    const names = membersOf(k);
+    const post = postOf(k);
     const key = workloadKey(w, fp32);
     const known = opts.known?.get(key);
     const unit = known
       ? -1
       : await addUnit(`${key}|post=${post.join('+') || '-'}`, () => exportKernelOnnx(graph, weights, names, { sink: true }), budget, true);
-    ktodo.push({
-      w,
-      key,
-      post,
-      inElems: [...ext].reduce((a, n) => a + numel(n), 0),
-      outElems: numel(names[names.length - 1] as string),
-      unit,
-      ...(known ? { known } : {}),
-    });
+    ktodo.push({ w, key, post, ...kernelElems(graph, names, shapes), unit, ...(known ? { known } : {}) });
+  }
+  // channel-group slices: their layer's kernel cut to the slice, keyed by the slice's own shape (slice-kernel.ts)
+  const kernelAt = new Map(kernelsOf.map((k) => [(wls[k.anchor] as Workload).node, k] as const));
+  const stodo: KernelTodo[] = [];
+  const sliceKeys = new Set<string>();
+  for (const s of opts.slices ?? []) {
+    const key = workloadKey(s, fp32);
+    if (sliceKeys.has(key)) continue;
+    sliceKeys.add(key);
+    const k = kernelAt.get(s.sliceOf?.node ?? '');
+    if (!k)
+      throw new ConfigError(
+        `host-cpu: '${s.node}' is not a channel group of a conv/dense layer of graph '${graph.name}' (expected a slice from policySlices of this graph)`,
+      );
+    const names = membersOf(k);
+    const post = postOf(k);
+    const sg = sliceKernelGraph(graph, names, s);
+    const sShapes = inferShapes(sg);
+    const known = opts.known?.get(key);
+    const unit = known
+      ? -1
+      : await addUnit(
+          `${key}|post=${post.join('+') || '-'}`,
+          () => exportKernelOnnx(sg, initWeights(sg, new Rng(opts.seed ?? 0)), names, { sink: true }),
+          budget,
+          true,
+          sShapes,
+        );
+    stodo.push({ w: s, key, post, ...kernelElems(sg, names, sShapes), unit, ...(known ? { known } : {}) });
   }
   const ltodo: { readonly w: Workload; readonly key: string; readonly unit: number; readonly fused: number }[] = [];
   if (perNode) {
@@ -448,7 +496,7 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
   rmSync(profDir, { recursive: true, force: true });
   const stats = samples.map((x) => timingStats(x, quant));
   opts.onProgress?.(units.length, units.length, graph.name);
-  const kernels: HostKernelTiming[] = ktodo.map((k) => {
+  const timing = (k: KernelTodo): HostKernelTiming => {
     const io = runOverheadMs(ovh, k.inElems, k.outElems);
     if (k.known)
       return {
@@ -478,7 +526,8 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
       netMs: kt.latencyMs,
       kernelMedianMs: kt.medianMs,
     };
-  });
+  };
+  const kernels = ktodo.map(timing);
   const layers: HostLayerTiming[] = ltodo.map((l) => {
     const t = stats[l.unit] as Stats;
     return {
@@ -508,6 +557,7 @@ export async function measureHost(model: Model | Graph, opts: HostMeasureOptions
     runOverhead: ovh,
     networkIoMs: netIo,
     kernels,
+    slices: stodo.map(timing),
     layers,
     network: { medianMs: whole.medianMs, iqrMs: whole.iqrMs, latencyMs: whole.latencyMs },
     quantile: quant,
@@ -632,7 +682,7 @@ export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFi
   const list = Array.isArray(ms) ? ms : [ms as HostMeasurement];
   const entries = new Map<string, LutEntry>();
   for (const m of list) {
-    for (const k of m.kernels) if (!entries.has(k.key)) entries.set(k.key, { key: k.key, latencyMs: k.netMs, spreadMs: k.iqrMs });
+    for (const k of [...m.kernels, ...m.slices]) if (!entries.has(k.key)) entries.set(k.key, { key: k.key, latencyMs: k.netMs, spreadMs: k.iqrMs });
   }
   const comp = fitHostComposition(list.map((m) => ({ kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs })));
   return {
@@ -644,6 +694,14 @@ export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFi
     kernelScale: comp.kernelScale,
     entries: [...entries.values()],
   };
+}
+
+/** Options of {@link HostCpuTarget.measure}. */
+export interface HostTargetMeasureOptions {
+  /** Policies the network will be costed under: their channel-group slices are measured too (default none). */
+  readonly policies?: readonly PrecisionPolicy[];
+  /** Called when the network has been measured. */
+  readonly onProgress?: (done: number, total: number, node: string) => void;
 }
 
 /**
@@ -676,9 +734,21 @@ export class HostCpuTarget extends LayerValueTarget {
     }
   }
 
-  /** Measure the nodes of `model` not measured yet (and the whole network); returns the measurement. */
-  async measure(model: Model | Graph, onProgress?: (done: number, total: number, node: string) => void): Promise<HostMeasurement> {
-    const m = await measureHost(model, { ...this.options, known: this.table, ...(onProgress ? { onProgress } : {}) });
+  /**
+   * Measure the kernels of `model` not measured yet (and the whole network), and the channel-group slices of
+   * `o.policies` not measured yet (`policySlices`: each slice at its own shape, keyed as the costing looks it up);
+   * returns the measurement.
+   */
+  async measure(model: Model | Graph, o: HostTargetMeasureOptions = {}): Promise<HostMeasurement> {
+    const graph = 'graph' in model ? model.graph : model;
+    const net = prepareNetwork(graph);
+    const slices = (o.policies ?? []).flatMap((p) => policySlices(net, p));
+    const m = await measureHost(model, {
+      ...this.options,
+      known: this.table,
+      ...(slices.length > 0 ? { slices } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
     for (const e of hostLut(m).entries) if (!this.table.has(e.key)) this.table.set(e.key, e);
     this.measured.push({ kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs });
     const comp = fitHostComposition(this.measured);
@@ -689,8 +759,8 @@ export class HostCpuTarget extends LayerValueTarget {
   }
 
   /** {@inheritDoc HardwareTarget.prepare} */
-  async prepare(model: Model | Graph): Promise<void> {
-    await this.measure(model);
+  async prepare(model: Model | Graph, policies?: readonly PrecisionPolicy[]): Promise<void> {
+    await this.measure(model, policies ? { policies } : {});
   }
 
   /** {@inheritDoc HardwareTarget.timeNetworks} */
@@ -731,7 +801,9 @@ export class HostCpuTarget extends LayerValueTarget {
     if (!e) {
       const u = unknownLayer(w);
       throw new ConfigError(
-        `host-cpu has not measured ${u.what} (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first${u.note}`,
+        w.sliceOf
+          ? `host-cpu has not measured ${u.what} (key '${key}'): prepare the target with the policy (await target.prepare(graph, [policy]); 'hwnas cost' and 'hwnas measure --policy' do) first${u.note}`
+          : `host-cpu has not measured ${u.what} (key '${key}'): run 'hwnas measure' on the model or call await target.measure(graph) first${u.note}`,
       );
     }
     // kernel times composed as calibrated on whole networks (fitHostComposition)

@@ -12,5 +12,6 @@ export * from './predictor.js';
 export * from './prepared.js';
 export * from './registry.js';
 export * from './roofline.js';
+export * from './slice-kernel.js';
 export * from './systolic.js';
 export * from './types.js';

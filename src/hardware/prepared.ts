@@ -3,6 +3,7 @@
  * vector without walking the graph or allocating (see {@link HardwareTarget.evaluate}).
  */
 import { opKind } from '../ir/ops/registry.js';
+import type { ChannelGroup, PrecisionPolicy } from '../ir/precision.js';
 import type { Graph } from '../ir/types.js';
 import { graphWorkloads, type Workload } from '../ir/workload.js';
 
@@ -349,4 +350,32 @@ export function sliceWorkload(w: Workload, first: number, channels: number): Wor
     outElems: channels,
     sliceOf: w,
   };
+}
+
+/**
+ * The slices a layer's channel groups are costed as, in channel order, each with its group: one
+ * {@link sliceWorkload} per group, the groups laid out one after the other from channel 0. None when the layer has
+ * at most one group (it is costed whole).
+ */
+export function groupSlices<G extends ChannelGroup>(w: Workload, groups: readonly G[] | undefined): { readonly slice: Workload; readonly group: G }[] {
+  if (!groups || groups.length <= 1) return [];
+  let first = 0;
+  return groups.map((group) => {
+    const slice = sliceWorkload(w, first, group.channels);
+    first += group.channels;
+    return { slice, group };
+  });
+}
+
+/**
+ * Every channel-group slice a target is asked to cost for `policy` on `net` ({@link groupSlices} of each conv/dense
+ * layer, graph order): what a measured target (host-cpu) must measure besides the network's own kernels.
+ */
+export function policySlices(net: PreparedNetwork, policy: PrecisionPolicy): Workload[] {
+  const out: Workload[] = [];
+  for (const i of net.layerNode) {
+    const w = net.workloads[i] as Workload;
+    for (const { slice } of groupSlices(w, policy.layers[w.node]?.groups)) out.push(slice);
+  }
+  return out;
 }

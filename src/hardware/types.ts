@@ -106,10 +106,12 @@ export interface HardwareTarget {
    */
   evaluate(net: PreparedNetwork, weightBits: ArrayLike<number>, actBits: ArrayLike<number>, out: CostSummary, defaultActBits?: number): CostSummary;
   /**
-   * Work needed before `g` can be costed (the host target measures its layers); callers that accept any
-   * target `await target.prepare?.(model)` once per model.
+   * Work needed before `g` can be costed (the host target measures its kernels); callers that accept any
+   * target `await target.prepare?.(model)` once per model. `policies`: the policies the model will be costed
+   * under, when known; the host target also measures the channel-group slices they ask for (prepared.ts
+   * `policySlices`), so that they can be costed.
    */
-  prepare?(model: Graph | Model): Promise<void>;
+  prepare?(model: Graph | Model, policies?: readonly PrecisionPolicy[]): Promise<void>;
   /** Area (mm²) of the compute array a design needs to reach this target's throughput at `p` (accelerator targets only). */
   computeAreaMm2?(p: Precision): number;
   /**

@@ -88,7 +88,8 @@ export async function costRequest(contentType: string, query: URLSearchParams, b
   if (targetName.startsWith('lut:') || targetName.startsWith('predictor:') || targetName.endsWith('.json'))
     throw new ConfigError(`"target" = ${JSON.stringify(targetName)}: the server does not read files; expected a registered target name`);
   const target = getTarget(targetName);
-  if (target.prepare) await target.prepare(model);
   const policy = parsePolicy(policyJson, { graph: model.graph, source: '(request)', supported: target.supportedBits, targetName: target.name });
+  // a measured target measures the model and the policy's channel groups (host-cpu)
+  if (target.prepare) await target.prepare(model, [policy]);
   return complexityReport(model.graph, target, policy);
 }

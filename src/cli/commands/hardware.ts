@@ -14,6 +14,9 @@ import {
   loadLut,
   loadPredictor,
   measureHost,
+  type PrecisionPolicy,
+  policySlices,
+  prepareNetwork,
   samplesFromLut,
   saveLut,
   savePredictor,
@@ -25,11 +28,6 @@ import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 
-async function target(spec: string, model: Parameters<NonNullable<HardwareTarget['prepare']>>[0]): Promise<HardwareTarget> {
-  const t = getTarget(spec);
-  if (t.prepare) await t.prepare(model);
-  return t;
-}
 
 /** The policy `hwnas cost` uses without `--policy`: w8a8, or fp32 where the target runs no 8-bit layers (host-cpu, lut:). */
 function defaultCostPolicy(t: HardwareTarget): string {
@@ -67,15 +65,23 @@ export function registerHardware(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
       const model = loadModelSpec(spec);
-      const t = await target(f.target, model);
+      const t = getTarget(f.target);
       const policy = loadPolicySpec(f.policy ?? defaultCostPolicy(t), model.graph, t);
-      const report = complexityReport(model.graph, t, policy);
+      // the second target or policy of --compare, resolved before any target is prepared
+      let other: { readonly t: HardwareTarget; readonly policy: PrecisionPolicy } | undefined;
       if (f.compare) {
         const m = /^(target|policy)=(.+)$/.exec(f.compare);
         if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
-        const t2 = m[1] === 'target' ? await target(m[2] as string, model) : t;
+        const t2 = m[1] === 'target' ? getTarget(m[2] as string) : t;
         const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? defaultCostPolicy(t2), model.graph, t2);
-        const cmp = compareReports(report, complexityReport(model.graph, t2, p2));
+        other = { t: t2, policy: p2 };
+      }
+      // a measured target measures the model, and the channel groups of the policies it will cost (host-cpu)
+      await t.prepare?.(model, other?.t === t ? [policy, other.policy] : [policy]);
+      if (other && other.t !== t) await other.t.prepare?.(model, [other.policy]);
+      const report = complexityReport(model.graph, t, policy);
+      if (other) {
+        const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
         if (f.json) return printJson(cmp);
         process.stdout.write(`${formatComparison(cmp)}\n`);
         return;
@@ -90,17 +96,23 @@ export function registerHardware(program: Command): void {
     .requiredOption('--out <lut.json>', 'lookup table to write (JSON, or CSV by extension)')
     .option('--repeats <n>', 'minimum timed runs per layer (default 30)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default 1)')
+    .option(
+      '--policy <p>',
+      'also time the channel-group slices this policy asks for (policy JSON file or inline JSON), each at its own shape, so the table can cost it',
+    )
     .option('--json', 'print the measurement as JSON')
-    .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; json?: boolean }) => {
+    .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; policy?: string; json?: boolean }) => {
       const repeats = intOption('--repeats', f.repeats, 30, 1);
       const threads = intOption('--threads', f.threads, 1, 1);
       checkOutPath('--out', f.out);
       const model = loadModelSpec(spec);
+      const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph)) : [];
       const bar = createProgress({ total: model.graph.nodes.length, label: 'measure', fields: ['node'], quiet: !!f.json });
       let total = model.graph.nodes.length;
       const m = await measureHost(model, {
         repeats,
         threads,
+        ...(slices.length > 0 ? { slices } : {}),
         onProgress: (done, all, node) => {
           if (all !== total) {
             total = all;
@@ -117,7 +129,7 @@ export function registerHardware(program: Command): void {
         `${m.graph} on ${m.device}: network ${m.network.latencyMs.toFixed(3)} ms (median ${m.network.medianMs.toFixed(3)}, IQR ${m.network.iqrMs.toFixed(3)}); ` +
           `sum of layers ${m.sumOfLayersMs.toFixed(3)} ms (error ${(m.sumOfLayersError * 100).toFixed(1)}%), ` +
           `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); composition calibrated on this whole-network timing: ` +
-          `${(lut.kernelScale ?? 1).toFixed(3)} x kernels + ${(lut.networkOverheadMs ?? 0).toFixed(4)} ms; wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers) to ${f.out}\n`,
+          `${(lut.kernelScale ?? 1).toFixed(3)} x kernels + ${(lut.networkOverheadMs ?? 0).toFixed(4)} ms; wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers${m.slices.length > 0 ? `, and of ${m.slices.length} distinct channel-group slices` : ''}) to ${f.out}\n`,
       );
     });
 
