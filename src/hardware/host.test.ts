@@ -18,12 +18,15 @@ import {
   HostCpuTarget,
   type HostMeasurement,
   hostLut,
+  measureHost,
   measureNetworks,
   measureRunOverhead,
   SINK,
 } from './host.js';
+import { workloadKey } from './layer-key.js';
 import { LutTarget } from './lut.js';
-import { policyPreset } from './precision.js';
+import { type LayerPrecision, type PrecisionPolicy, policyPreset } from './precision.js';
+import { groupSlices, policySlices, prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
 import { randomNet } from './testing/random-nets.js';
@@ -126,6 +129,64 @@ describe('host-cpu (onnxruntime-node)', () => {
     }
     assert.equal(getTarget('host-cpu').kind, 'measured');
     assert.throws(() => getTarget('host-cpu?cores=2'), ConfigError);
+  });
+});
+
+describe('host-cpu measures the channel groups a policy asks for', () => {
+  const F = { weightBits: 32, actBits: 32 };
+  const groups = (...cs: number[]): LayerPrecision => ({ ...F, groups: cs.map((channels) => ({ channels, ...F })) });
+  // pointwise in two halves, depthwise in a quarter and the rest, the classifier in 4 + 6
+  const pol: PrecisionPolicy = { default: F, layers: { b1_pw: groups(32, 32), b2_dw: groups(16, 48), fc: groups(4, 6) } };
+  const net = prepareNetwork(mb);
+  const wl = (node: string) => net.workloads.find((w) => w.node === node) as (typeof net.workloads)[number];
+  const t = new HostCpuTarget({ repeats: 10, budgetMs: 5 });
+  let hm: HostMeasurement;
+  before(async () => {
+    await t.prepare(mb, [pol]);
+    hm = await measureHost(mb, { repeats: 10, budgetMs: 5, perNode: false, slices: policySlices(net, pol) });
+  });
+  it('prepared with the policy, host-cpu costs it with no seeded table: each group at its slice’s measured kernel', () => {
+    const lut = t.toLut();
+    const at = new Map(lut.entries.map((e) => [e.key, e.latencyMs]));
+    const kernelKeys = new Set(graphKernels(mb).map((k) => workloadKey(net.workloads[k.anchor] as (typeof net.workloads)[number], F)));
+    const c = t.networkCost(mb, pol);
+    for (const [layer, lp] of Object.entries(pol.layers)) {
+      const slices = groupSlices(wl(layer), lp.groups);
+      for (const { slice } of slices) assert.ok(!kernelKeys.has(workloadKey(slice, F)), `${slice.node}: a key of its own, not one of the network's kernels`);
+      const want = (lut.kernelScale ?? 1) * slices.reduce((a, { slice }) => a + (at.get(workloadKey(slice, F)) as number), 0);
+      const got = c.layers.find((l) => l.node === layer)?.latencyMs as number;
+      assert.ok(want > 0 && Math.abs(got - want) <= 1e-12 * want, `${layer}: ${got} vs ${want}`);
+    }
+  });
+  it('times each distinct slice once, keyed by its own shape, apart from the kernels and their sums', () => {
+    const keys = [...new Set(policySlices(net, pol).map((x) => workloadKey(x, F)))];
+    assert.deepEqual(
+      hm.slices.map((x) => x.key),
+      keys,
+    );
+    assert.deepEqual(
+      hm.slices.map((x) => x.node),
+      ['b1_pw[0:32]', 'b2_dw[0:16]', 'b2_dw[16:64]', 'fc[0:4]', 'fc[4:10]'],
+    );
+    assert.equal(hm.slices.find((x) => x.node === 'b1_pw[0:32]')?.key, 'conv2d|in=32x16x16|out=32x16x16|k=1x1|s=1x1|g=1|w=32|a=32');
+    assert.ok(hm.slices.every((x) => x.netMs > 0));
+    assert.equal(hm.kernels.length, graphKernels(mb).length);
+    assert.equal(
+      hm.kernelSumMs,
+      hm.kernels.reduce((a, k) => a + k.netMs, 0),
+    );
+    const table = new Map(hostLut(hm).entries.map((e) => [e.key, e.latencyMs]));
+    for (const x of hm.slices) assert.equal(table.get(x.key), x.netMs);
+  });
+  it('a slice of half (a quarter) of the channels times its layer’s kernel on half (a quarter) of the outputs', () => {
+    const of = (node: string) => hm.kernels.find((k) => k.node === node) as HostMeasurement['kernels'][number];
+    const half = hm.slices.find((x) => x.node === 'b1_pw[0:32]') as HostMeasurement['slices'][number];
+    assert.deepEqual(half.post, of('b1_pw').post);
+    assert.equal(half.outElems * 2, of('b1_pw').outElems);
+    assert.equal(half.inElems, of('b1_pw').inElems, 'a dense-channel conv slice reads every input channel');
+    const quarter = hm.slices.find((x) => x.node === 'b2_dw[0:16]') as HostMeasurement['slices'][number];
+    assert.equal(quarter.outElems * 4, of('b2_dw').outElems);
+    assert.equal(quarter.inElems * 4, of('b2_dw').inElems, 'a depthwise slice reads its own input channels');
   });
 });
 
