@@ -19,6 +19,9 @@
  *   the naive sum's against the measured network. The learned composition (predictor.ts) refines it.
  * - The kernel times form a lookup table (`fused: true`, keyed by the anchor conv's layer key), which is what
  *   `hwnas measure <model> --out lut.json` writes and what the target costs networks from.
+ * - Channel groups of a policy (optional, {@link HostMeasureOptions.slices}): each slice is its layer's kernel cut to
+ *   the slice's channels (slice-kernel.ts), timed with the kernels and keyed by the slice's own key, as the costing
+ *   looks a group up (layer-target.ts); `HostCpuTarget.prepare(model, policies)` measures those of its policies.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -28,7 +28,6 @@ import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 
-
 /** The policy `hwnas cost` uses without `--policy`: w8a8, or fp32 where the target runs no 8-bit layers (host-cpu, lut:). */
 function defaultCostPolicy(t: HardwareTarget): string {
   return bitsSupported({ weightBits: 8, actBits: 8 }, t.supportedBits) ? 'w8a8' : 'fp32';
