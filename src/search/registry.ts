@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from './space.js';
 import { AUTO_PICKS, Auto } from './strategies/auto.js';
+import { PORTFOLIO_MEMBERS, Portfolio } from './strategies/portfolio.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
 import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
@@ -97,6 +98,14 @@ export function defaultStrategyOptions(name: string, nTrials: number, encodedDim
   if (canonical === AUTO)
     return Object.fromEntries(
       Object.entries(AUTO_PICKS).map(([k, n]) => [k, { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) }]),
+    );
+  // portfolio: the defaults of its two members, the same way
+  if (canonical === PORTFOLIO)
+    return Object.fromEntries(
+      Object.entries(PORTFOLIO_MEMBERS).map(([k, n]) => [
+        k,
+        { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) },
+      ]),
     );
   const pop = Math.min(populationSize ?? defaultPopulationSize(nTrials), Math.max(4, Math.floor(nTrials / 3)));
   if (canonical === 'nsga2') return { populationSize: pop };
@@ -232,6 +241,44 @@ function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyCon
   };
   return new Auto(make('large', large), make('small', small), minClassSize === undefined ? {} : { minClassSize });
 }
+
+/** Registry name of the strategy that shares one study between two strategies, ask by ask. */
+export const PORTFOLIO = 'portfolio';
+
+/**
+ * 'portfolio' from JSON options: `first` (default 'tpe'), `second` (default 'nsga2'), each a name or `{ name, options }`,
+ * `secondFrom`, `secondEvery`, and `first.<option>` / `second.<option>`: one option of that member, on top of its options.
+ */
+function createPortfolio(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const own: Record<string, unknown> = {};
+  const memberOptions: Record<'first' | 'second', Record<string, unknown>> = { first: {}, second: {} };
+  for (const [k, v] of Object.entries(options)) {
+    const m = /^(first|second)\.(.+)$/.exec(k);
+    if (m) memberOptions[m[1] as 'first' | 'second'][m[2] as string] = v;
+    else own[k] = v;
+  }
+  const {
+    first = PORTFOLIO_MEMBERS.first,
+    second = PORTFOLIO_MEMBERS.second,
+    secondFrom,
+    secondEvery,
+  } = knownOptions<Record<string, unknown>>(PORTFOLIO, own, ['first', 'second', 'secondFrom', 'secondEvery', 'first.<option>', 'second.<option>']);
+  const make = (option: 'first' | 'second', value: unknown): SearchStrategy => {
+    const ref = strategyRef(PORTFOLIO, option, value);
+    if (canonicalStrategyName(ref.name) === PORTFOLIO) throw new ConfigError(`strategy 'portfolio' option ${option} = 'portfolio': expected another strategy`);
+    return createStrategy(ref.name, { ...ref.options, ...memberOptions[option] }, ctx);
+  };
+  return new Portfolio(make('first', first), make('second', second), {
+    ...(secondFrom === undefined ? {} : { secondFrom: secondFrom as number }),
+    ...(secondEvery === undefined ? {} : { secondEvery: secondEvery as number }),
+  });
+}
+
+registerStrategy(
+  PORTFOLIO,
+  createPortfolio,
+  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II) (options first, second, secondFrom, secondEvery, first.<option>, second.<option>)',
+);
 
 registerStrategy(
   AUTO,
