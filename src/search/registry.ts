@@ -6,9 +6,9 @@
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from './space.js';
 import { AUTO_PICKS, Auto } from './strategies/auto.js';
-import { PORTFOLIO_MEMBERS, Portfolio } from './strategies/portfolio.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
+import { PORTFOLIO_MEMBERS, Portfolio } from './strategies/portfolio.js';
 import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
@@ -102,10 +102,7 @@ export function defaultStrategyOptions(name: string, nTrials: number, encodedDim
   // portfolio: the defaults of its two members, the same way
   if (canonical === PORTFOLIO)
     return Object.fromEntries(
-      Object.entries(PORTFOLIO_MEMBERS).map(([k, n]) => [
-        k,
-        { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) },
-      ]),
+      Object.entries(PORTFOLIO_MEMBERS).map(([k, n]) => [k, { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) }]),
     );
   const pop = Math.min(populationSize ?? defaultPopulationSize(nTrials), Math.max(4, Math.floor(nTrials / 3)));
   if (canonical === 'nsga2') return { populationSize: pop };
@@ -219,27 +216,54 @@ export const AUTO = 'auto';
  */
 function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
   const own: Record<string, unknown> = {};
-  const sideOptions: Record<'large' | 'small', Record<string, unknown>> = { large: {}, small: {} };
+  const sideOptions: Record<'large' | 'mid' | 'small', Record<string, unknown>> = { large: {}, mid: {}, small: {} };
   for (const [k, v] of Object.entries(options)) {
-    const m = /^(large|small)\.(.+)$/.exec(k);
-    if (m) sideOptions[m[1] as 'large' | 'small'][m[2] as string] = v;
+    const m = /^(large|mid|small)\.(.+)$/.exec(k);
+    if (m) sideOptions[m[1] as 'large' | 'mid' | 'small'][m[2] as string] = v;
     else own[k] = v;
   }
   const {
     large = AUTO_PICKS.large,
     small = AUTO_PICKS.small,
+    mid,
     minClassSize,
-  } = knownOptions<Record<string, unknown>>(AUTO, own, ['large', 'small', 'minClassSize', 'large.<option>', 'small.<option>']);
-  if (minClassSize !== undefined && !(typeof minClassSize === 'number' && Number.isFinite(minClassSize) && minClassSize >= 1))
+    midClassSize,
+  } = knownOptions<Record<string, unknown>>(AUTO, own, [
+    'large',
+    'small',
+    'mid',
+    'minClassSize',
+    'midClassSize',
+    'large.<option>',
+    'mid.<option>',
+    'small.<option>',
+  ]);
+  const classSizeOption = (name: string, v: unknown): number | undefined => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1))
+      throw new ConfigError(`strategy 'auto' option ${name} ${JSON.stringify(v)}: expected a number >= 1 (points per class of equal computation)`);
+    return v as number | undefined;
+  };
+  const min = classSizeOption('minClassSize', minClassSize);
+  const lo = classSizeOption('midClassSize', midClassSize);
+  if (lo !== undefined && lo >= (min ?? 4))
+    throw new ConfigError(`strategy 'auto' option midClassSize ${lo}: expected a number below minClassSize (${min ?? 4})`);
+  if ((mid === undefined) !== (lo === undefined))
     throw new ConfigError(
-      `strategy 'auto' option minClassSize ${JSON.stringify(minClassSize)}: expected a number >= 1 (points per class of equal computation)`,
+      `strategy 'auto' options mid and midClassSize: expected both or neither (mid ${JSON.stringify(mid)}, midClassSize ${JSON.stringify(midClassSize)})`,
     );
-  const make = (option: 'large' | 'small', value: unknown): SearchStrategy => {
+  if (mid === undefined && Object.keys(sideOptions.mid).length > 0)
+    throw new ConfigError(`strategy 'auto' option mid.${Object.keys(sideOptions.mid)[0]}: expected a mid side (options mid and midClassSize)`);
+  const make = (option: 'large' | 'mid' | 'small', value: unknown): SearchStrategy => {
     const ref = strategyRef(AUTO, option, value);
     if (canonicalStrategyName(ref.name) === AUTO) throw new ConfigError(`strategy 'auto' option ${option} = 'auto': expected another strategy`);
     return createStrategy(ref.name, { ...ref.options, ...sideOptions[option] }, ctx);
   };
-  return new Auto(make('large', large), make('small', small), minClassSize === undefined ? {} : { minClassSize });
+  return new Auto(
+    make('large', large),
+    make('small', small),
+    { ...(min === undefined ? {} : { minClassSize: min }), ...(lo === undefined ? {} : { midClassSize: lo }) },
+    mid === undefined ? undefined : make('mid', mid),
+  );
 }
 
 /** Registry name of the strategy that shares one study between two strategies, ask by ask. */
@@ -283,5 +307,5 @@ registerStrategy(
 registerStrategy(
   AUTO,
   createAuto,
-  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize, large.<option>, small.<option>)',
+  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize, large.<option>, small.<option>; a third side: mid, midClassSize, mid.<option>)',
 );
