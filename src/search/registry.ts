@@ -206,6 +206,29 @@ function strategyRef(owner: string, option: string, value: unknown): { name: str
   throw new ConfigError(`strategy '${owner}' option ${option} ${JSON.stringify(value)}: expected a strategy name or { name, options }`);
 }
 
+/** Options keyed `<part>.<option>` (one option of a part strategy: `small.gamma`) apart from the owner's own. */
+function partOptions<P extends string>(
+  options: Readonly<Record<string, unknown>>,
+  names: readonly P[],
+): { own: Record<string, unknown>; parts: Record<P, Record<string, unknown>> } {
+  const own: Record<string, unknown> = {};
+  const parts = Object.fromEntries(names.map((n) => [n, {}])) as Record<P, Record<string, unknown>>;
+  for (const [k, v] of Object.entries(options)) {
+    const dot = k.indexOf('.');
+    const part = k.slice(0, dot) as P;
+    if (dot > 0 && dot < k.length - 1 && names.includes(part)) (parts[part] as Record<string, unknown>)[k.slice(dot + 1)] = v;
+    else own[k] = v;
+  }
+  return { own, parts };
+}
+
+/** Part `option` of strategy `owner` (a name or `{ name, options }`), its `<option>.<x>` options on top; not `owner` itself. */
+function makePart(owner: string, option: string, value: unknown, extra: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const ref = strategyRef(owner, option, value);
+  if (canonicalStrategyName(ref.name) === owner) throw new ConfigError(`strategy '${owner}' option ${option} = '${owner}': expected another strategy`);
+  return createStrategy(ref.name, { ...ref.options, ...extra }, ctx);
+}
+
 /** Registry name of the strategy that picks NSGA-II or TPE by the space's classes of equal computation. */
 export const AUTO = 'auto';
 
@@ -215,13 +238,7 @@ export const AUTO = 'auto';
  * (a bench label's `auto~small.frontLocalEvery=2` keeps the NAS defaults of both sides and sets one TPE option).
  */
 function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
-  const own: Record<string, unknown> = {};
-  const sideOptions: Record<'large' | 'mid' | 'small', Record<string, unknown>> = { large: {}, mid: {}, small: {} };
-  for (const [k, v] of Object.entries(options)) {
-    const m = /^(large|mid|small)\.(.+)$/.exec(k);
-    if (m) sideOptions[m[1] as 'large' | 'mid' | 'small'][m[2] as string] = v;
-    else own[k] = v;
-  }
+  const { own, parts: sideOptions } = partOptions(options, ['large', 'mid', 'small'] as const);
   const {
     large = AUTO_PICKS.large,
     small = AUTO_PICKS.small,
@@ -253,11 +270,7 @@ function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyCon
     );
   if (mid === undefined && Object.keys(sideOptions.mid).length > 0)
     throw new ConfigError(`strategy 'auto' option mid.${Object.keys(sideOptions.mid)[0]}: expected a mid side (options mid and midClassSize)`);
-  const make = (option: 'large' | 'mid' | 'small', value: unknown): SearchStrategy => {
-    const ref = strategyRef(AUTO, option, value);
-    if (canonicalStrategyName(ref.name) === AUTO) throw new ConfigError(`strategy 'auto' option ${option} = 'auto': expected another strategy`);
-    return createStrategy(ref.name, { ...ref.options, ...sideOptions[option] }, ctx);
-  };
+  const make = (option: 'large' | 'mid' | 'small', value: unknown): SearchStrategy => makePart(AUTO, option, value, sideOptions[option], ctx);
   return new Auto(
     make('large', large),
     make('small', small),
@@ -274,24 +287,14 @@ export const PORTFOLIO = 'portfolio';
  * `secondFrom`, `secondEvery`, and `first.<option>` / `second.<option>`: one option of that member, on top of its options.
  */
 function createPortfolio(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
-  const own: Record<string, unknown> = {};
-  const memberOptions: Record<'first' | 'second', Record<string, unknown>> = { first: {}, second: {} };
-  for (const [k, v] of Object.entries(options)) {
-    const m = /^(first|second)\.(.+)$/.exec(k);
-    if (m) memberOptions[m[1] as 'first' | 'second'][m[2] as string] = v;
-    else own[k] = v;
-  }
+  const { own, parts: memberOptions } = partOptions(options, ['first', 'second'] as const);
   const {
     first = PORTFOLIO_MEMBERS.first,
     second = PORTFOLIO_MEMBERS.second,
     secondFrom,
     secondEvery,
   } = knownOptions<Record<string, unknown>>(PORTFOLIO, own, ['first', 'second', 'secondFrom', 'secondEvery', 'first.<option>', 'second.<option>']);
-  const make = (option: 'first' | 'second', value: unknown): SearchStrategy => {
-    const ref = strategyRef(PORTFOLIO, option, value);
-    if (canonicalStrategyName(ref.name) === PORTFOLIO) throw new ConfigError(`strategy 'portfolio' option ${option} = 'portfolio': expected another strategy`);
-    return createStrategy(ref.name, { ...ref.options, ...memberOptions[option] }, ctx);
-  };
+  const make = (option: 'first' | 'second', value: unknown): SearchStrategy => makePart(PORTFOLIO, option, value, memberOptions[option], ctx);
   return new Portfolio(make('first', first), make('second', second), {
     ...(secondFrom === undefined ? {} : { secondFrom: secondFrom as number }),
     ...(secondEvery === undefined ? {} : { secondEvery: secondEvery as number }),
