@@ -367,13 +367,19 @@ test('method labels: ~key=value options on the strategy and on the pre-screen su
   assert.deepEqual(strategySpec('tpe+ehvi5'), ['tpe', {}, { costAware: true, acquisition: 'ehvi', ehviShare: 0.5 }]);
   assert.throws(() => strategySpec('tpe~endEvery'), /option '~endEvery': expected ~key=value/);
   assert.throws(() => strategySpec('tpe~end=a=b'), /option '~end=a=b'/);
-  // a key may name one option of a part (auto's sides), once: 'small.x' passes, 'a.b.c' and '.x' do not
+  // a key may name one option of a part (auto's sides) or of a part's part (a portfolio side's member): 'small.x' and
+  // 'mid.second.x' pass, 'a.b.c.d' and '.x' do not
   assert.deepEqual(strategySpec('auto~small.frontLocalEvery=2~large.mutationProb=0.5'), [
     'auto',
     { 'small.frontLocalEvery': 2, 'large.mutationProb': 0.5 },
     undefined,
   ]);
-  assert.throws(() => strategySpec('auto~small.tpe.gamma=0.2'), /option '~small.tpe.gamma=0.2': expected ~key=value/);
+  assert.deepEqual(strategySpec('auto~mid=portfolio~midClassSize=2.3~mid.second.populationSize=30'), [
+    'auto',
+    { mid: 'portfolio', midClassSize: 2.3, 'mid.second.populationSize': 30 },
+    undefined,
+  ]);
+  assert.throws(() => strategySpec('auto~mid.second.nsga2.populationSize=30'), /option '~mid.second.nsga2.populationSize=30': expected ~key=value/);
   assert.throws(() => strategySpec('auto~.gamma=0.2'), /option '~.gamma=0.2'/);
   assert.throws(() => strategySpec('tpe+nosuch~x=1'), /unknown suffix '\+nosuch'/);
 });

@@ -1348,8 +1348,9 @@ function labelOptions(part: string, label: string): [string, Record<string, unkn
   const [name, ...pairs] = part.split('~') as [string, ...string[]];
   const opts: Record<string, unknown> = {};
   for (const pair of pairs) {
-    // a key may name a part's option ('auto~small.frontLocalEvery=2': the option of auto's `small`)
-    const m = /^([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)?)=([A-Za-z0-9.-]+)$/.exec(pair);
+    // a key may name a part's option ('auto~small.frontLocalEvery=2': the option of auto's `small`), or a part's
+    // part's ('auto~mid.second.populationSize=30': of the `second` member of auto's `mid` portfolio)
+    const m = /^([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*){0,2})=([A-Za-z0-9.-]+)$/.exec(pair);
     if (!m) throw new Error(`method '${label}': option '~${pair}': expected ~key=value (a number, true, false or a word)`);
     const [, key, raw] = m as unknown as [string, string, string];
     opts[key] = raw === 'true' ? true : raw === 'false' ? false : /^-?[0-9.]+(e-?[0-9]+)?$/.test(raw) ? Number(raw) : raw;

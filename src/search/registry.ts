@@ -8,6 +8,7 @@ import type { SearchSpace } from './space.js';
 import { AUTO_PICKS, Auto } from './strategies/auto.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
+import { PORTFOLIO_MEMBERS, Portfolio } from './strategies/portfolio.js';
 import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
@@ -97,6 +98,11 @@ export function defaultStrategyOptions(name: string, nTrials: number, encodedDim
   if (canonical === AUTO)
     return Object.fromEntries(
       Object.entries(AUTO_PICKS).map(([k, n]) => [k, { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) }]),
+    );
+  // portfolio: the defaults of its two members, the same way
+  if (canonical === PORTFOLIO)
+    return Object.fromEntries(
+      Object.entries(PORTFOLIO_MEMBERS).map(([k, n]) => [k, { name: n, options: defaultStrategyOptions(n, nTrials, encodedDimension, populationSize) }]),
     );
   const pop = Math.min(populationSize ?? defaultPopulationSize(nTrials), Math.max(4, Math.floor(nTrials / 3)));
   if (canonical === 'nsga2') return { populationSize: pop };
@@ -200,6 +206,29 @@ function strategyRef(owner: string, option: string, value: unknown): { name: str
   throw new ConfigError(`strategy '${owner}' option ${option} ${JSON.stringify(value)}: expected a strategy name or { name, options }`);
 }
 
+/** Options keyed `<part>.<option>` (one option of a part strategy: `small.gamma`) apart from the owner's own. */
+function partOptions<P extends string>(
+  options: Readonly<Record<string, unknown>>,
+  names: readonly P[],
+): { own: Record<string, unknown>; parts: Record<P, Record<string, unknown>> } {
+  const own: Record<string, unknown> = {};
+  const parts = Object.fromEntries(names.map((n) => [n, {}])) as Record<P, Record<string, unknown>>;
+  for (const [k, v] of Object.entries(options)) {
+    const dot = k.indexOf('.');
+    const part = k.slice(0, dot) as P;
+    if (dot > 0 && dot < k.length - 1 && names.includes(part)) (parts[part] as Record<string, unknown>)[k.slice(dot + 1)] = v;
+    else own[k] = v;
+  }
+  return { own, parts };
+}
+
+/** Part `option` of strategy `owner` (a name or `{ name, options }`), its `<option>.<x>` options on top; not `owner` itself. */
+function makePart(owner: string, option: string, value: unknown, extra: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const ref = strategyRef(owner, option, value);
+  if (canonicalStrategyName(ref.name) === owner) throw new ConfigError(`strategy '${owner}' option ${option} = '${owner}': expected another strategy`);
+  return createStrategy(ref.name, { ...ref.options, ...extra }, ctx);
+}
+
 /** Registry name of the strategy that picks NSGA-II or TPE by the space's classes of equal computation. */
 export const AUTO = 'auto';
 
@@ -209,32 +238,77 @@ export const AUTO = 'auto';
  * (a bench label's `auto~small.frontLocalEvery=2` keeps the NAS defaults of both sides and sets one TPE option).
  */
 function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
-  const own: Record<string, unknown> = {};
-  const sideOptions: Record<'large' | 'small', Record<string, unknown>> = { large: {}, small: {} };
-  for (const [k, v] of Object.entries(options)) {
-    const m = /^(large|small)\.(.+)$/.exec(k);
-    if (m) sideOptions[m[1] as 'large' | 'small'][m[2] as string] = v;
-    else own[k] = v;
-  }
+  const { own, parts: sideOptions } = partOptions(options, ['large', 'mid', 'small'] as const);
   const {
     large = AUTO_PICKS.large,
     small = AUTO_PICKS.small,
+    mid,
     minClassSize,
-  } = knownOptions<Record<string, unknown>>(AUTO, own, ['large', 'small', 'minClassSize', 'large.<option>', 'small.<option>']);
-  if (minClassSize !== undefined && !(typeof minClassSize === 'number' && Number.isFinite(minClassSize) && minClassSize >= 1))
-    throw new ConfigError(
-      `strategy 'auto' option minClassSize ${JSON.stringify(minClassSize)}: expected a number >= 1 (points per class of equal computation)`,
-    );
-  const make = (option: 'large' | 'small', value: unknown): SearchStrategy => {
-    const ref = strategyRef(AUTO, option, value);
-    if (canonicalStrategyName(ref.name) === AUTO) throw new ConfigError(`strategy 'auto' option ${option} = 'auto': expected another strategy`);
-    return createStrategy(ref.name, { ...ref.options, ...sideOptions[option] }, ctx);
+    midClassSize,
+  } = knownOptions<Record<string, unknown>>(AUTO, own, [
+    'large',
+    'small',
+    'mid',
+    'minClassSize',
+    'midClassSize',
+    'large.<option>',
+    'mid.<option>',
+    'small.<option>',
+  ]);
+  const classSizeOption = (name: string, v: unknown): number | undefined => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1))
+      throw new ConfigError(`strategy 'auto' option ${name} ${JSON.stringify(v)}: expected a number >= 1 (points per class of equal computation)`);
+    return v as number | undefined;
   };
-  return new Auto(make('large', large), make('small', small), minClassSize === undefined ? {} : { minClassSize });
+  const min = classSizeOption('minClassSize', minClassSize);
+  const lo = classSizeOption('midClassSize', midClassSize);
+  if (lo !== undefined && lo >= (min ?? 4))
+    throw new ConfigError(`strategy 'auto' option midClassSize ${lo}: expected a number below minClassSize (${min ?? 4})`);
+  if ((mid === undefined) !== (lo === undefined))
+    throw new ConfigError(
+      `strategy 'auto' options mid and midClassSize: expected both or neither (mid ${JSON.stringify(mid)}, midClassSize ${JSON.stringify(midClassSize)})`,
+    );
+  if (mid === undefined && Object.keys(sideOptions.mid).length > 0)
+    throw new ConfigError(`strategy 'auto' option mid.${Object.keys(sideOptions.mid)[0]}: expected a mid side (options mid and midClassSize)`);
+  const make = (option: 'large' | 'mid' | 'small', value: unknown): SearchStrategy => makePart(AUTO, option, value, sideOptions[option], ctx);
+  return new Auto(
+    make('large', large),
+    make('small', small),
+    { ...(min === undefined ? {} : { minClassSize: min }), ...(lo === undefined ? {} : { midClassSize: lo }) },
+    mid === undefined ? undefined : make('mid', mid),
+  );
 }
+
+/** Registry name of the strategy that shares one study between two strategies, ask by ask. */
+export const PORTFOLIO = 'portfolio';
+
+/**
+ * 'portfolio' from JSON options: `first` (default 'tpe'), `second` (default 'nsga2'), each a name or `{ name, options }`,
+ * `secondFrom`, `secondEvery`, and `first.<option>` / `second.<option>`: one option of that member, on top of its options.
+ */
+function createPortfolio(options: Readonly<Record<string, unknown>>, ctx: StrategyContext | undefined): SearchStrategy {
+  const { own, parts: memberOptions } = partOptions(options, ['first', 'second'] as const);
+  const {
+    first = PORTFOLIO_MEMBERS.first,
+    second = PORTFOLIO_MEMBERS.second,
+    secondFrom,
+    secondEvery,
+  } = knownOptions<Record<string, unknown>>(PORTFOLIO, own, ['first', 'second', 'secondFrom', 'secondEvery', 'first.<option>', 'second.<option>']);
+  const make = (option: 'first' | 'second', value: unknown): SearchStrategy => makePart(PORTFOLIO, option, value, memberOptions[option], ctx);
+  return new Portfolio(make('first', first), make('second', second), {
+    ...(secondFrom === undefined ? {} : { secondFrom: secondFrom as number }),
+    ...(secondEvery === undefined ? {} : { secondEvery: secondEvery as number }),
+  });
+}
+
+registerStrategy(
+  PORTFOLIO,
+  createPortfolio,
+  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II) (options first, second, secondFrom, secondEvery, first.<option>, second.<option>)',
+);
 
 registerStrategy(
   AUTO,
   createAuto,
-  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize, large.<option>, small.<option>)',
+  'NSGA-II on spaces whose classes of equal computation average >= 4 points (EC-NAS-like cells), TPE elsewhere (options large, small, minClassSize, large.<option>, small.<option>; a third side: mid, midClassSize, mid.<option>)',
 );

@@ -626,7 +626,8 @@ function capBudget(budget: number, space: ArchSpace, table?: NasTable): number {
 /** The strategy `auto` runs on `space` (the class key comes with the repeat filter, so without it `auto` runs TPE). */
 function autoRuns(space: ArchSpace, distinct: boolean): { runs: string; meanClassSize: number | null } {
   const pick = autoPick(space.space, distinct ? computationClassKey(space) : undefined);
-  return { runs: AUTO_PICKS[pick.side], meanClassSize: pick.classSize ?? null };
+  // `hwnas nas --strategy auto` has no mid side (no midClassSize), so the pick is large or small
+  return { runs: pick.side === 'mid' ? 'mid' : AUTO_PICKS[pick.side], meanClassSize: pick.classSize ?? null };
 }
 
 /** Prints a NAS result: JSON (today's fields plus `study`, `store`, `interrupted`) or the Pareto table. */

@@ -99,3 +99,37 @@ test("auto's large.<option> / small.<option>: one option of that side's strategy
   bad({ 'large.bogus': 1 }, /'nsga2': unknown option 'bogus'/);
   bad({ 'small.frontLocalStall': -1 }, /frontLocalStall -1: expected an integer >= 0/);
 });
+
+test("auto's mid side (midClassSize): spaces whose mean class size lies in [midClassSize, minClassSize) run `mid`", async () => {
+  // b's w and x compute alike: 3 classes per 4 points, a mean class size of 4/3
+  const merged = (p: Params): string => `${p.a1}${p.a2}${p.a3}${p.b === 'w' || p.b === 'x' ? 'L' : p.b}`;
+  assert.equal(meanClassSize(space, merged), 4 / 3);
+  const opts = { large: { name: 'nsga2', options: { populationSize: 10 } }, mid: 'random', midClassSize: 1.2 };
+  const mid = createStrategy('auto', opts) as Auto;
+  const randomRun = await params(createStrategy('random'), merged);
+  assert.deepEqual(await params(mid, merged), randomRun);
+  assert.equal(mid.chosen?.name, 'random');
+  // below the band TPE, above it NSGA-II, as without the option
+  const small = createStrategy('auto', opts) as Auto;
+  assert.deepEqual(await params(small, all), await params(createStrategy('tpe'), all));
+  const big = createStrategy('auto', opts) as Auto;
+  assert.deepEqual(await params(big, live), await params(createStrategy('nsga2', { populationSize: 10 }), live));
+  // without midClassSize the same space runs TPE, and TPE's trials differ from random's here
+  const plain = await params(createStrategy('auto', { large: opts.large }), merged);
+  assert.deepEqual(plain, await params(createStrategy('tpe'), merged));
+  assert.notDeepEqual(plain, randomRun);
+  // mid.<option> reaches the mid side: a portfolio whose second member is NSGA-II with 10 per generation, on every ask
+  const port = createStrategy('auto', { mid: 'portfolio', midClassSize: 1.2, 'mid.second.populationSize': 10, 'mid.secondEvery': 1 });
+  assert.deepEqual(await params(port, merged), await params(createStrategy('nsga2', { populationSize: 10 }), merged));
+  const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
+    assert.throws(
+      () => createStrategy('auto', o),
+      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+    );
+  bad({ mid: 'random' }, /mid and midClassSize: expected both or neither/);
+  bad({ midClassSize: 2 }, /mid and midClassSize: expected both or neither/);
+  bad({ mid: 'random', midClassSize: 4 }, /midClassSize 4: expected a number below minClassSize \(4\)/);
+  bad({ mid: 'random', midClassSize: 0.5 }, /midClassSize 0.5: expected a number >= 1/);
+  bad({ 'mid.populationSize': 10 }, /mid.populationSize: expected a mid side/);
+  bad({ mid: 'auto', midClassSize: 2 }, /mid = 'auto': expected another strategy/);
+});

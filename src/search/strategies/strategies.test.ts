@@ -11,6 +11,7 @@ import type { SearchStrategy, Trial } from '../types.js';
 import { Auto } from './auto.js';
 import { BayesianOptimization, perturb } from './bayesian.js';
 import { Nsga2 } from './nsga2.js';
+import { Portfolio } from './portfolio.js';
 import { Prescreen } from './prescreen.js';
 import { RandomSearch } from './random.js';
 import { RegularizedEvolution } from './regularized-evolution.js';
@@ -24,6 +25,7 @@ const makers: Record<string, () => SearchStrategy> = {
   tpe: () => new Tpe(),
   auto: () => new Auto(new Nsga2({ populationSize: 8 }), new Tpe()),
   prescreen: () => new Prescreen(new Nsga2({ populationSize: 8 }), { startupTrials: 10, candidates: 6 }),
+  portfolio: () => new Portfolio(new Tpe(), new Nsga2({ populationSize: 8 }), { secondFrom: 5 }),
 };
 
 test('every registered strategy has a conformance run', () => {
