@@ -11,7 +11,7 @@
 import { UserError } from '../errors.js';
 import { hypervolume, kneePoint, paretoTrials, toMinimization, violation } from '../search/pareto.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
-import type { Store } from '../store/types.js';
+import type { Store, StudyRecord } from '../store/types.js';
 
 /** A trial as the views need it. */
 export interface ReportTrial {
@@ -131,18 +131,24 @@ export function referencePoint(points: readonly (readonly number[])[]): number[]
   return ref;
 }
 
-/** Builds the report data of a study (UserError naming the study when it does not exist). */
-export function buildReportData(store: Store, studyName: string, opts: ReportDataOptions = {}): ReportData {
-  const study = store.getStudy(studyName);
+/** The study named `name`, or a UserError naming it and the studies the store holds. */
+function studyOf(store: Store, name: string): StudyRecord {
+  const study = store.getStudy(name);
   if (!study)
     throw new UserError(
-      `no study named ${JSON.stringify(studyName)} in the store; known: ${
+      `no study named ${JSON.stringify(name)} in the store; known: ${
         store
           .listStudies()
           .map((s) => JSON.stringify(s.name))
           .join(', ') || '(none)'
       }`,
     );
+  return study;
+}
+
+/** Builds the report data of a study (UserError naming the study when it does not exist). */
+export function buildReportData(store: Store, studyName: string, opts: ReportDataOptions = {}): ReportData {
+  const study = studyOf(store, studyName);
   const objectives = study.objectives;
   const trials = store.getTrials(studyName);
   const front = new Set(paretoTrials(trials, objectives).map((t) => t.number));
@@ -263,19 +269,7 @@ export interface CompareData {
  */
 export function buildCompareData(store: Store, names: readonly string[], opts: { readonly maxCurvePoints?: number } = {}): CompareData {
   if (names.length < 2) throw new UserError(`a comparison needs at least two studies, got ${names.length}`);
-  const studies = names.map((n) => {
-    const s = store.getStudy(n);
-    if (!s)
-      throw new UserError(
-        `no study named ${JSON.stringify(n)} in the store; known: ${
-          store
-            .listStudies()
-            .map((x) => JSON.stringify(x.name))
-            .join(', ') || '(none)'
-        }`,
-      );
-    return s;
-  });
+  const studies = names.map((n) => studyOf(store, n));
   const objectives = (studies[0] as (typeof studies)[number]).objectives;
   const sig = (o: readonly Objective[]): string => o.map((x) => `${x.name}:${x.direction}`).join(',');
   for (const s of studies) {
