@@ -9,7 +9,7 @@
  * - `layerCosts`: `[{ layer, latencyMs, energyMj }]` (energy may be null): the per-layer breakdown bars.
  */
 import { UserError } from '../errors.js';
-import { hypervolume, kneePoint, paretoTrials, toMinimization, violation } from '../search/pareto.js';
+import { hypervolume, kneePoint, objectiveBounds, paretoTrials, toMinimization, violation } from '../search/pareto.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
 import type { Store, StudyRecord } from '../store/types.js';
 
@@ -117,18 +117,8 @@ function trialLayerCosts(t: Trial): LayerCostRow['layers'] | undefined {
  */
 export function referencePoint(points: readonly (readonly number[])[]): number[] | null {
   if (points.length === 0) return null;
-  const m = (points[0] as number[]).length;
-  const ref: number[] = [];
-  for (let k = 0; k < m; k++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of points) {
-      lo = Math.min(lo, p[k] as number);
-      hi = Math.max(hi, p[k] as number);
-    }
-    ref.push(hi + (hi > lo ? 0.1 * (hi - lo) : 1));
-  }
-  return ref;
+  const { lo, hi } = objectiveBounds(points);
+  return hi.map((h, k) => h + (h > (lo[k] as number) ? 0.1 * (h - (lo[k] as number)) : 1));
 }
 
 /** The study named `name`, or a UserError naming it and the studies the store holds. */
@@ -282,7 +272,7 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
   const feasible = trialsOf.map((ts) => ts.filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0));
   const all = feasible.flatMap((ts) => ts.map((t) => toMinimization(t.values as number[], objectives)));
   // nadir: worst + 10% of the range, exactly the single-study report's reference point
-  const ideal = objectives.map((_, k) => (all.length > 0 ? all.reduce((lo, p) => Math.min(lo, p[k] as number), Infinity) : 0));
+  const ideal = all.length > 0 ? objectiveBounds(all, objectives.length).lo : objectives.map(() => 0);
   const nadir = referencePoint(all) ?? objectives.map(() => 1);
   const norm = (v: readonly number[]): number[] =>
     toMinimization(v as number[], objectives).map((x, k) => (x - (ideal[k] as number)) / ((nadir[k] as number) - (ideal[k] as number)));
