@@ -65,3 +65,44 @@ export const EXIT_INTERRUPTED = 130;
 export function markInterrupted(): void {
   process.exitCode = EXIT_INTERRUPTED;
 }
+
+/**
+ * Runs `work` with Ctrl-C (SIGINT) as a request to stop early: the first Ctrl-C calls `onInterrupt` (e.g. to say
+ * what is kept), marks the command interrupted ({@link markInterrupted}: exit 130) and aborts `controller`, whose
+ * signal `work` receives. The handler is removed when `work` settles, so a later Ctrl-C ends the process as usual;
+ * pass a `controller` to hand its signal on to what runs after `work`.
+ * @example const run = await interruptible((signal) => runConfiguredStudy(store, name, { signal }));
+ */
+export async function interruptible<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  onInterrupt?: () => void,
+  controller: AbortController = new AbortController(),
+): Promise<T> {
+  const onSig = (): void => {
+    onInterrupt?.();
+    markInterrupted();
+    controller.abort();
+  };
+  process.once('SIGINT', onSig);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSig);
+  }
+}
+
+/**
+ * Waits for the first SIGINT or SIGTERM, then for `close()` (a server's or worker's shutdown); both handlers are
+ * removed at the first signal.
+ */
+export function untilStopped(close: () => Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      void close().then(() => resolve());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -38,6 +38,22 @@ export interface LayerHvp {
 }
 
 /**
+ * The batch of a loss: the first `n` samples of `x` as the model's input tensor, their labels `y` one-hot over the
+ * model's `k` outputs; a ShapeError starting with `what` for too few labels or one out of range. Dispose both.
+ */
+function lossBatch(model: EngineModel, x: Float32Array, y: ArrayLike<number>, n: number, what: string): { k: number; xt: tf.Tensor; yt: tf.Tensor2D } {
+  if (y.length < n) throw new ShapeError(`${what}: ${y.length} labels for ${n} samples`);
+  const k = model.outputShape.reduce((a, b) => a * b, 1);
+  const oneHot = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const label = y[i] as number;
+    if (!Number.isInteger(label) || label < 0 || label >= k) throw new ShapeError(`${what}: label ${label} at index ${i} out of range 0..${k - 1}`);
+    oneHot[i * k + label] = 1;
+  }
+  return { k, xt: model.inputTensor(x, n), yt: tf.tensor2d(oneHot, [n, k]) };
+}
+
+/**
  * Prepares H·v for the weights of `layer` on `n` NCHW samples `x` with labels `y`; reuse it for many
  * vectors (Hutchinson) and dispose it afterwards.
  * @example
@@ -52,16 +68,7 @@ export function layerHvpFn(model: EngineModel, layer: string, x: Float32Array, y
   if (!variable || !model.trainableKeys.includes(key)) {
     throw new ConfigError(`layer weight '${key}' not found in model '${model.graph.name}': expected one of ${model.trainableKeys.join(', ')}`);
   }
-  if (y.length < n) throw new ShapeError(`layerHvp: ${y.length} labels for ${n} samples`);
-  const k = model.outputShape.reduce((a, b) => a * b, 1);
-  const oneHot = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const label = y[i] as number;
-    if (!Number.isInteger(label) || label < 0 || label >= k) throw new ShapeError(`layerHvp: label ${label} at index ${i} out of range 0..${k - 1}`);
-    oneHot[i * k + label] = 1;
-  }
-  const xt = model.inputTensor(x, n);
-  const yt = tf.tensor2d(oneHot, [n, k]);
+  const { k, xt, yt } = lossBatch(model, x, y, n, 'layerHvp');
   const training = opts.training === true;
   const ls = opts.labelSmoothing ?? 0;
   const lossFn = (ps: tf.Tensor[]): tf.Scalar =>
@@ -158,16 +165,7 @@ export function activationHvpFn(model: EngineModel, node: string, x: Float32Arra
     throw new ConfigError(
       `activationHvp: node '${node}' not found in model '${model.graph.name}': expected one of ${model.graph.nodes.map((m) => m.name).join(', ')}`,
     );
-  if (y.length < n) throw new ShapeError(`activationHvp: ${y.length} labels for ${n} samples`);
-  const k = model.outputShape.reduce((a, b) => a * b, 1);
-  const oneHot = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const label = y[i] as number;
-    if (!Number.isInteger(label) || label < 0 || label >= k) throw new ShapeError(`activationHvp: label ${label} at index ${i} out of range 0..${k - 1}`);
-    oneHot[i * k + label] = 1;
-  }
-  const xt = model.inputTensor(x, n);
-  const yt = tf.tensor2d(oneHot, [n, k]);
+  const { k, xt, yt } = lossBatch(model, x, y, n, 'activationHvp');
   const training = opts.training === true;
   const ls = opts.labelSmoothing ?? 0;
   // one forward pass to learn the value's engine tensor shape and layout

@@ -6,7 +6,7 @@
 import { type DatasetSpec, parseDatasetSpec } from '../data/spec.js';
 import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
-import { hypervolume, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
+import { hypervolume, objectiveBounds, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
 import type { SearchSpace } from '../search/space.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { CheapObjectives, JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
@@ -39,17 +39,11 @@ export function normalise(values: readonly (readonly number[])[], objectives: re
 
 /** Frame from a set of objective vectors (their per-objective best and worst). */
 export function frameOf(values: readonly (readonly number[])[], objectives: readonly Objective[]): HvFrame {
-  const m = objectives.length;
-  const ideal = new Array<number>(m).fill(Infinity);
-  const nadir = new Array<number>(m).fill(-Infinity);
-  for (const v of values) {
-    const z = toMinimization(v as number[], objectives);
-    z.forEach((x, i) => {
-      ideal[i] = Math.min(ideal[i] as number, x);
-      nadir[i] = Math.max(nadir[i] as number, x);
-    });
-  }
-  return { ideal, nadir };
+  const { lo, hi } = objectiveBounds(
+    values.map((v) => toMinimization(v as number[], objectives)),
+    objectives.length,
+  );
+  return { ideal: lo, nadir: hi };
 }
 
 /** Normalised hypervolume of a set of objective vectors (reference [1, ..., 1]). */

@@ -9,9 +9,9 @@
  * - `layerCosts`: `[{ layer, latencyMs, energyMj }]` (energy may be null): the per-layer breakdown bars.
  */
 import { UserError } from '../errors.js';
-import { hypervolume, kneePoint, paretoTrials, toMinimization, violation } from '../search/pareto.js';
+import { hypervolume, kneePoint, objectiveBounds, paretoTrials, toMinimization, violation } from '../search/pareto.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
-import type { Store } from '../store/types.js';
+import type { Store, StudyRecord } from '../store/types.js';
 
 /** A trial as the views need it. */
 export interface ReportTrial {
@@ -117,32 +117,28 @@ function trialLayerCosts(t: Trial): LayerCostRow['layers'] | undefined {
  */
 export function referencePoint(points: readonly (readonly number[])[]): number[] | null {
   if (points.length === 0) return null;
-  const m = (points[0] as number[]).length;
-  const ref: number[] = [];
-  for (let k = 0; k < m; k++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of points) {
-      lo = Math.min(lo, p[k] as number);
-      hi = Math.max(hi, p[k] as number);
-    }
-    ref.push(hi + (hi > lo ? 0.1 * (hi - lo) : 1));
-  }
-  return ref;
+  const { lo, hi } = objectiveBounds(points);
+  return hi.map((h, k) => h + (h > (lo[k] as number) ? 0.1 * (h - (lo[k] as number)) : 1));
 }
 
-/** Builds the report data of a study (UserError naming the study when it does not exist). */
-export function buildReportData(store: Store, studyName: string, opts: ReportDataOptions = {}): ReportData {
-  const study = store.getStudy(studyName);
+/** The study named `name`, or a UserError naming it and the studies the store holds. */
+function studyOf(store: Store, name: string): StudyRecord {
+  const study = store.getStudy(name);
   if (!study)
     throw new UserError(
-      `no study named ${JSON.stringify(studyName)} in the store; known: ${
+      `no study named ${JSON.stringify(name)} in the store; known: ${
         store
           .listStudies()
           .map((s) => JSON.stringify(s.name))
           .join(', ') || '(none)'
       }`,
     );
+  return study;
+}
+
+/** Builds the report data of a study (UserError naming the study when it does not exist). */
+export function buildReportData(store: Store, studyName: string, opts: ReportDataOptions = {}): ReportData {
+  const study = studyOf(store, studyName);
   const objectives = study.objectives;
   const trials = store.getTrials(studyName);
   const front = new Set(paretoTrials(trials, objectives).map((t) => t.number));
@@ -263,19 +259,7 @@ export interface CompareData {
  */
 export function buildCompareData(store: Store, names: readonly string[], opts: { readonly maxCurvePoints?: number } = {}): CompareData {
   if (names.length < 2) throw new UserError(`a comparison needs at least two studies, got ${names.length}`);
-  const studies = names.map((n) => {
-    const s = store.getStudy(n);
-    if (!s)
-      throw new UserError(
-        `no study named ${JSON.stringify(n)} in the store; known: ${
-          store
-            .listStudies()
-            .map((x) => JSON.stringify(x.name))
-            .join(', ') || '(none)'
-        }`,
-      );
-    return s;
-  });
+  const studies = names.map((n) => studyOf(store, n));
   const objectives = (studies[0] as (typeof studies)[number]).objectives;
   const sig = (o: readonly Objective[]): string => o.map((x) => `${x.name}:${x.direction}`).join(',');
   for (const s of studies) {
@@ -288,7 +272,7 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
   const feasible = trialsOf.map((ts) => ts.filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0));
   const all = feasible.flatMap((ts) => ts.map((t) => toMinimization(t.values as number[], objectives)));
   // nadir: worst + 10% of the range, exactly the single-study report's reference point
-  const ideal = objectives.map((_, k) => (all.length > 0 ? all.reduce((lo, p) => Math.min(lo, p[k] as number), Infinity) : 0));
+  const ideal = all.length > 0 ? objectiveBounds(all, objectives.length).lo : objectives.map(() => 0);
   const nadir = referencePoint(all) ?? objectives.map(() => 1);
   const norm = (v: readonly number[]): number[] =>
     toMinimization(v as number[], objectives).map((x, k) => (x - (ideal[k] as number)) / ((nadir[k] as number) - (ideal[k] as number)));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../util/rng.js';
-import { crowdingDistance, hypervolume, kneePoint, nonDominatedSort, ParetoArchive, paretoFront, toMinimization } from './pareto.js';
+import { crowdingDistance, hypervolume, kneePoint, nonDominatedSort, objectiveBounds, ParetoArchive, paretoFront, toMinimization } from './pareto.js';
 
 /** Oracle: volume of the union of boxes by inclusion-exclusion (exact, small sets only). */
 function inclusionExclusion(pts: number[][], ref: number[]): number {
@@ -132,4 +132,21 @@ test('paretoFront equals the pairwise definition on random points with ties, dup
       assert.deepEqual(paretoFront(pts), pairwise(pts), `m=${m} rep=${rep}`);
     }
   }
+});
+
+test('objectiveBounds: per-objective min and max against a brute-force reference; empty sets give infinite bounds', () => {
+  const rng = new Rng(3);
+  for (let r = 0; r < 20; r++) {
+    const m = 1 + (r % 4);
+    const pts = Array.from({ length: rng.int(1, 12) }, () => Array.from({ length: m }, () => Math.round(rng.normal(0, 5))));
+    const { lo, hi } = objectiveBounds(pts);
+    for (let k = 0; k < m; k++) {
+      const col = pts.map((p) => p[k] as number);
+      assert.equal(lo[k], Math.min(...col));
+      assert.equal(hi[k], Math.max(...col));
+    }
+    assert.equal(lo.length, m);
+  }
+  assert.deepEqual(objectiveBounds([], 2), { lo: [Infinity, Infinity], hi: [-Infinity, -Infinity] });
+  assert.deepEqual(objectiveBounds([]), { lo: [], hi: [] });
 });

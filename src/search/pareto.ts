@@ -247,13 +247,11 @@ function dedupe(pts: number[][]): number[][] {
 }
 
 /**
- * Knee of a front: after scaling each objective to [0, 1] over the front, the point farthest
- * below the hyperplane through the extreme points (the smallest sum of scaled objectives).
- * Returns the index into `points`, or -1 for an empty array.
+ * Per-objective bounds of a set of points: `lo[k]` and `hi[k]` are the smallest and largest `p[k]` over `points`
+ * (Infinity and -Infinity when there are none); `m` objectives (default: the first point's length).
+ * @example objectiveBounds([[1, 5], [3, 2]]) // { lo: [1, 2], hi: [3, 5] }
  */
-export function kneePoint(points: readonly (readonly number[])[]): number {
-  if (points.length === 0) return -1;
-  const m = (points[0] as number[]).length;
+export function objectiveBounds(points: readonly (readonly number[])[], m = points[0]?.length ?? 0): { lo: number[]; hi: number[] } {
   const lo = new Array<number>(m).fill(Infinity);
   const hi = new Array<number>(m).fill(-Infinity);
   for (const p of points)
@@ -261,6 +259,18 @@ export function kneePoint(points: readonly (readonly number[])[]): number {
       lo[k] = Math.min(lo[k] as number, p[k] as number);
       hi[k] = Math.max(hi[k] as number, p[k] as number);
     }
+  return { lo, hi };
+}
+
+/**
+ * Knee of a front: after scaling each objective to [0, 1] over the front, the point farthest
+ * below the hyperplane through the extreme points (the smallest sum of scaled objectives).
+ * Returns the index into `points`, or -1 for an empty array.
+ */
+export function kneePoint(points: readonly (readonly number[])[]): number {
+  if (points.length === 0) return -1;
+  const m = (points[0] as number[]).length;
+  const { lo, hi } = objectiveBounds(points, m);
   let best = -1;
   let bestScore = Infinity;
   points.forEach((p, i) => {

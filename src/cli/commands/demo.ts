@@ -11,9 +11,10 @@ import { SqliteStore } from '../../store/index.js';
 import { runStudy, type StudyResult } from '../../study/index.js';
 import { Rng } from '../../util/rng.js';
 import { formatTable } from '../../util/table.js';
-import { humanCount, intOption, printJson, shapeStr } from '../io.js';
+import { humanCount, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
+import { layerRow, layerTable } from './inspect.js';
 import { CLI_TRAIN_DEFAULTS, datasetForModel, trainWithProgress } from './train.js';
 
 /** `hwnas demo`: the main job on built-in defaults, end to end on real data. */
@@ -49,25 +50,10 @@ export function registerDemo(program: Command): void {
       const totals = graphTotals(graph);
       say(`== 1. The network: zoo:mnist-cnn (${humanCount(totals.macs)} MACs, ${humanCount(totals.params)} params)`);
       say(
-        formatTable(
+        layerTable(
           graphWorkloads(graph)
             .filter((w) => w.op !== 'input')
-            .map((w) => ({
-              layer: w.node,
-              op: w.op,
-              input: shapeStr(w.inShapes[0] ?? []),
-              output: shapeStr(w.outShape),
-              macs: humanCount(w.macs),
-              params: humanCount(w.params),
-            })),
-          [
-            { key: 'layer', header: 'layer' },
-            { key: 'op', header: 'op' },
-            { key: 'input', header: 'input' },
-            { key: 'output', header: 'output' },
-            { key: 'macs', header: 'MACs', align: 'right' },
-            { key: 'params', header: 'params', align: 'right' },
-          ],
+            .map(layerRow),
         ).trimEnd(),
       );
       const ds = await datasetForModel('mnist', model, limit);

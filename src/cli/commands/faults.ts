@@ -3,7 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import type { CampaignResult, FaultKind, FaultSite } from '../../resilience/index.js';
 import { FAULT_KINDS } from '../../resilience/index.js';
-import { floatOption, intOption, markInterrupted, printJson } from '../io.js';
+import { floatOption, interruptible, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 import { datasetForModel, trainedModel } from './train.js';
@@ -109,17 +109,7 @@ export function registerFaults(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (spec: string, f: FaultFlags) => {
       // Ctrl-C from here on stops the campaign between runs; what finished is reported (exit 130)
-      let stopping = false;
-      const onSig = (): void => {
-        stopping = true;
-        markInterrupted();
-      };
-      process.once('SIGINT', onSig);
-      try {
-        await faultsAction(spec, f, () => stopping);
-      } finally {
-        process.removeListener('SIGINT', onSig);
-      }
+      await interruptible((signal) => faultsAction(spec, f, () => signal.aborted));
     });
 }
 

@@ -20,7 +20,7 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { floatOption, intOption, markInterrupted, printJson } from '../io.js';
+import { floatOption, interruptible, intOption, printJson } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -527,26 +527,17 @@ export function registerNas(program: Command): void {
         if (Array.isArray(s)) sensitive = s.map(String);
         const resumeHint = `hwnas study resume ${name}${(f.store ?? f.storage) ? ` --store ${storePath}` : ''}`;
         process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
-        const ac = new AbortController();
-        const onSig = (): void => {
-          markInterrupted();
-          ac.abort();
-        };
-        process.once('SIGINT', onSig);
-        let aborted = false;
-        try {
+        const { aborted } = await interruptible(async (signal) => {
           const run = await runConfiguredStudy(store, name, {
             threads,
             ...(f.redis ? { redis: f.redis } : {}),
             ...(f.queue ? { queue: f.queue } : {}),
             quiet: !!f.json,
-            signal: ac.signal,
+            signal,
           });
-          aborted = run.aborted;
           failIfNothingCompleted(run); // every trial failed (e.g. the evaluation command exits non-zero): exit 2 quoting the first error
-        } finally {
-          process.removeListener('SIGINT', onSig);
-        }
+          return run;
+        });
         if (aborted && !f.json) process.stderr.write(`interrupted: the finished trials are kept; continue with ${resumeHint} (or the same command)\n`);
         const r = summariseNas(store.getTrials(name), {
           space,

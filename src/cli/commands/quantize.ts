@@ -14,7 +14,7 @@ import { paretoTrials } from '../../search/pareto.js';
 import type { JsonValue, Objective, Trial } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable, type TableColumn } from '../../util/table.js';
-import { checkOutPath, humanCount, intOption, markInterrupted, printJson } from '../io.js';
+import { checkOutPath, humanCount, interruptible, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -507,20 +507,12 @@ export function registerQuantize(program: Command): void {
           }
           const s = session as QuantSession;
           const abort = new AbortController();
-          const onSigint = (): void => {
-            say('\ninterrupted: finishing the current episode and keeping the best policy so far');
-            markInterrupted();
-            abort.abort();
-          };
-          process.once('SIGINT', onSigint);
           if (cs.status === 'resumed') t0Search = performance.now();
-          let aborted = false;
-          try {
-            const run = await runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal: abort.signal });
-            aborted = run.aborted;
-          } finally {
-            process.removeListener('SIGINT', onSigint);
-          }
+          const { aborted } = await interruptible(
+            (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal }),
+            () => say('\ninterrupted: finishing the current episode and keeping the best policy so far'),
+            abort,
+          );
           const r = await finishQuantize(s, {
             strategy,
             ptq: ptqSteps,

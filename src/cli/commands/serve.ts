@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { startServer } from '../../server/server.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
-import { intOption } from '../io.js';
+import { intOption, untilStopped } from '../io.js';
 import { requireStorePath } from './study.js';
 
 /** Errors of `listen` that are the user's to fix (a busy port, a bad --host). */
@@ -41,14 +41,6 @@ export function registerServe(program: Command): void {
         throw e;
       });
       process.stdout.write(`hwnas dashboard on ${srv.url} (Ctrl-C to stop)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.removeListener('SIGINT', stop);
-          process.removeListener('SIGTERM', stop);
-          void srv.close().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped(() => srv.close());
     });
 }

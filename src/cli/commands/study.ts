@@ -11,7 +11,7 @@ import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult } from '../
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
-import { checkOutPath, intOption, markInterrupted, printJson } from '../io.js';
+import { checkOutPath, interruptible, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig, withStrategyDefaults } from './study-config.js';
 
@@ -293,31 +293,26 @@ function summary(r: StudyResult): Record<string, unknown> {
 async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }): Promise<void> {
   const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : undefined;
   const store = openStore(f.store, false, true);
-  const ac = new AbortController();
-  const onSig = (): void => {
-    markInterrupted();
-    ac.abort();
-  };
-  process.once('SIGINT', onSig);
   try {
-    const r = await runConfiguredStudy(store, name, {
-      ...(f.redis ? { redis: f.redis } : {}),
-      ...(f.queue ? { queue: f.queue } : {}),
-      ...(threads !== undefined ? { threads } : {}),
-      quiet: !!f.json,
-      signal: ac.signal,
+    await interruptible(async (signal) => {
+      const r = await runConfiguredStudy(store, name, {
+        ...(f.redis ? { redis: f.redis } : {}),
+        ...(f.queue ? { queue: f.queue } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+        quiet: !!f.json,
+        signal,
+      });
+      failIfNothingCompleted(r);
+      if (f.json) printJson(summary(r));
+      else {
+        const s = summary(r);
+        process.stdout.write(
+          `study '${name}': ${r.trials.length} trials (${JSON.stringify(s.counts)}), ${r.created} created now, ${r.recovered} recovered${r.aborted ? ', stopped early (resume with hwnas study resume)' : ''}\n`,
+        );
+        printBest(store, name);
+      }
     });
-    failIfNothingCompleted(r);
-    if (f.json) printJson(summary(r));
-    else {
-      const s = summary(r);
-      process.stdout.write(
-        `study '${name}': ${r.trials.length} trials (${JSON.stringify(s.counts)}), ${r.created} created now, ${r.recovered} recovered${r.aborted ? ', stopped early (resume with hwnas study resume)' : ''}\n`,
-      );
-      printBest(store, name);
-    }
   } finally {
-    process.removeListener('SIGINT', onSig);
     store.close();
   }
 }

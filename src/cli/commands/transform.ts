@@ -10,7 +10,7 @@ import type { FinetuneOptions, LatencyBudget } from '../../transform/hant.js';
 import { bestHantTrial, choiceOf, HANT_OBJECTIVES, type HantScreening, ilpOptions, loadScreening, saveScreening } from '../../transform/screening.js';
 import { hantSpace } from '../../transform/strategies/hant-ilp.js';
 import { formatTable } from '../../util/table.js';
-import { checkOutPath, floatOption, intOption, markInterrupted, printJson } from '../io.js';
+import { checkOutPath, floatOption, interruptible, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
@@ -227,19 +227,10 @@ export function registerTransform(program: Command): void {
         if (cs.status === 'resumed') log(`study ${cs.name}: continuing (screening from ${dir}); hwnas report ${cs.name} shows its trials`);
         const s = screened ?? loadScreening(dir);
         ds ??= await datasetForModel(f.dataset, s.teacher, limit, spec);
-        const ac = new AbortController();
-        const onSig = (): void => {
-          log('interrupted: stopping the selection study; finished trials are kept');
-          markInterrupted();
-          ac.abort();
-        };
-        process.once('SIGINT', onSig);
-        let aborted: boolean;
-        try {
-          aborted = (await runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal: ac.signal })).aborted;
-        } finally {
-          process.removeListener('SIGINT', onSig);
-        }
+        const { aborted } = await interruptible(
+          (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal }),
+          () => log('interrupted: stopping the selection study; finished trials are kept'),
+        );
         const all = store.getTrials(cs.name);
         const best = bestHantTrial(all);
         if (!best) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { intOption } from '../io.js';
+import { intOption, untilStopped } from '../io.js';
 
 /** Default queue name (the same as `DEFAULT_QUEUE` of src/workers/redis.ts, which loads only when a worker starts). */
 const DEFAULT_QUEUE = 'hwnas-trials';
@@ -34,15 +34,7 @@ export function registerWorker(program: Command): void {
         },
       });
       process.stderr.write(`hwnas worker on ${f.redis} queue ${f.queue ?? DEFAULT_QUEUE} (Ctrl-C to stop)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.removeListener('SIGINT', stop);
-          process.removeListener('SIGTERM', stop);
-          void w.close().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped(() => w.close());
       process.stderr.write(`worker stopped after ${w.completed()} trials\n`);
     });
 }

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EXIT_INTERRUPTED, interruptible, untilStopped } from './io.js';
+
+test('interruptible: Ctrl-C calls onInterrupt, marks exit 130, aborts the signal; the handler is gone afterwards', async () => {
+  const before = process.listenerCount('SIGINT');
+  const saved = process.exitCode;
+  const said: string[] = [];
+  const ac = new AbortController();
+  try {
+    const r = await interruptible(
+      async (signal) => {
+        assert.equal(signal, ac.signal);
+        assert.equal(process.listenerCount('SIGINT'), before + 1);
+        assert.equal(signal.aborted, false);
+        process.emit('SIGINT', 'SIGINT');
+        return signal.aborted ? 'stopped' : 'ran';
+      },
+      () => said.push('interrupted'),
+      ac,
+    );
+    assert.equal(r, 'stopped');
+    assert.deepEqual(said, ['interrupted']);
+    assert.equal(process.exitCode, EXIT_INTERRUPTED);
+    assert.equal(process.listenerCount('SIGINT'), before);
+  } finally {
+    process.exitCode = saved;
+  }
+});
+
+test('interruptible: without Ctrl-C the result passes through, and a failure removes the handler too', async () => {
+  const before = process.listenerCount('SIGINT');
+  assert.equal(await interruptible(async (signal) => signal.aborted), false);
+  await assert.rejects(
+    interruptible(async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  assert.equal(process.listenerCount('SIGINT'), before);
+});
+
+test('untilStopped: resolves after the first SIGTERM once close() has finished, removing both handlers', async () => {
+  const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')] as const;
+  let closed = 0;
+  const done = untilStopped(async () => {
+    closed++;
+  });
+  assert.deepEqual([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')], [before[0] + 1, before[1] + 1]);
+  process.emit('SIGTERM', 'SIGTERM');
+  await done;
+  assert.equal(closed, 1);
+  assert.deepEqual([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')], before);
+});
