@@ -51,6 +51,19 @@ test('faults: bad input exits 2 naming the value', async () => {
   assertUserError(await runHwnas(dir, 'faults', join(dir, 'nope.onnx'), '--dataset', data), /nope\.onnx/, 'missing model');
 });
 
+test('faults on a zoo spec trains it first on an engine it sets up itself (was an internal error)', async () => {
+  const r = await runHwnas(dir, 'faults', 'zoo:mnist-cnn', '--dataset', data, '--ber', '1e-3', '--trials', '1', '--layer-trials', '0', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stderr.includes('internal error'), r.stderr);
+  const j = JSON.parse(r.stdout) as { baselineAccuracy: number; results: { ber: number; trials: number }[] };
+  // one epoch on 600 images lifts a 10-class net above chance
+  assert.ok(j.baselineAccuracy > 0.2, `baseline accuracy ${j.baselineAccuracy}`);
+  assert.deepEqual(
+    j.results.map((x) => [x.ber, x.trials]),
+    [[1e-3, 1]],
+  );
+});
+
 test('faults --json: the documented shape, float32 weights and int8 activations', async () => {
   const r = await runHwnas(
     dir,

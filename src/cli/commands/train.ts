@@ -253,7 +253,9 @@ export async function trainedModel(spec: string, datasetSpec: string, epochs: nu
   if (!spec.startsWith('zoo:')) return model;
   const ds = await datasetForModel(datasetSpec, model, limit);
   if (!quiet) process.stderr.write(`${spec} has no trained weights: training it for ${epochs} epoch(s) on ${ds.name} first\n`);
-  const { buildModel } = await import('../../engine/index.js');
+  const { buildModel, initEngine } = await import('../../engine/index.js');
+  // every caller (quantize, transform, faults) gets an engine ready to train on, whether or not it set one up itself
+  await initEngine();
   const em = buildModel(model);
   try {
     await trainWithProgress(em, ds, { epochs, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', seed }, quiet);
