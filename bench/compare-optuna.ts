@@ -836,13 +836,39 @@ export const TABLE25_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
     note: 'TransNAS-Bench-101 micro, 3 objectives: scene classification top-1 (Taskonomy), Eyeriss-like latency and energy of the encoder (hwnas cost models), unseen pairing (session 48)',
   },
 };
-/** Every TransNAS-Bench-101 micro problem (sessions 34-48), as the bench registers them. */
+/**
+ * Session 49 (table26), pre-registered before any search run on them (bench/data/table26-prereg.md; drawn by
+ * bench/table26.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the objects table20-25 read, so that their used sets stay those of their draws.
+ */
+export const TABLE26_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-object-eyeriss-bismo-energy': {
+    metric: 'object_top1',
+    latency: 'eyeriss_ms',
+    energy: 'bismo_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: object classification top-1 (Taskonomy), Eyeriss-like latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 49)',
+  },
+  'tnb-scene-a76-bismo-energy': {
+    metric: 'scene_top1',
+    latency: 'a76_fp32_ms',
+    energy: 'bismo_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: scene classification top-1 (Taskonomy), Cortex-A76 fp32 latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 49)',
+  },
+  'tnb-jigsaw-a76-bismo-energy': {
+    metric: 'jigsaw_top1',
+    latency: 'a76_fp32_ms',
+    energy: 'bismo_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: jigsaw top-1 (Taskonomy), Cortex-A76 fp32 latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 49)',
+  },
+};
+/** Every TransNAS-Bench-101 micro problem (sessions 34-49), as the bench registers them. */
 export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TNB_PROBLEMS,
   ...TABLE22_TNB_PROBLEMS,
   ...TABLE23_TNB_PROBLEMS,
   ...TABLE24_TNB_PROBLEMS,
   ...TABLE25_TNB_PROBLEMS,
+  ...TABLE26_TNB_PROBLEMS,
 };
 /** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
 export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
@@ -914,6 +940,41 @@ export const TABLE25_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSp
     measured: ['energy_kwh'],
     energy: 'bitfusion_mj',
     note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), BitFusion-style energy (w8a8) of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 48)',
+  },
+};
+
+/** Session 49 (table26): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE26_TNB_PROBLEMS}. */
+export const TABLE26_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-c10-help-gold-6240-eyeriss': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_gold_6240_ms',
+    latency2: 'help_eyeriss_ms',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), Intel Xeon Gold 6240 CPU latency and Eyeriss (ASIC) latency as HELP ships them, unseen pairing (session 49)',
+  },
+  'nb201-in16-help-1080ti-32-2080ti-32': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_1080ti_32_ms',
+    latency2: 'help_2080ti_32_ms',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), GTX 1080 Ti GPU latency at batch 32 and RTX 2080 Ti GPU latency at batch 32 as HELP ships them, unseen pairing (session 49)',
+  },
+};
+/** Session 49 (table26): EC-NAS-Bench with hwnas costs, see {@link TABLE26_TNB_PROBLEMS}. */
+export const TABLE26_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-kwh-eyeriss': {
+    measured: ['energy_kwh'],
+    latency: 'eyeriss_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), Eyeriss-like latency of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 49)',
+  },
+};
+/** Session 49 (table26): EC-NAS-Bench with two of its measured columns ({@link ECNAS_PROBLEMS}' loader), see {@link TABLE26_TNB_PROBLEMS}. */
+export const TABLE26_ECNAS_PROBLEMS: Readonly<Record<string, EcnasProblemSpec>> = {
+  'ecnas-kwh-predict': {
+    costs: ['energy_kwh', 'predict_s'],
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh) and measured test-set prediction time (s, as latency_s), unseen pairing (session 49)',
   },
 };
 
@@ -1618,13 +1679,14 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Sessions 45-48 (table22-25), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      // Sessions 45-49 (table22-26), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
         Object.entries({
           ...TABLE22_HW360_PAIR_PROBLEMS,
           ...TABLE23_HW360_PAIR_PROBLEMS,
           ...TABLE24_HW360_PAIR_PROBLEMS,
           ...TABLE25_HW360_PAIR_PROBLEMS,
+          ...TABLE26_HW360_PAIR_PROBLEMS,
         }).map(([k, spec]) => [
           k,
           () => {
@@ -1703,12 +1765,12 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       ),
       // Session 38 (table15), pre-registered before any run on them: EC-NAS-Bench (bench/ec-nas-bench.ts), NAS-Bench-101's
       // 5-vertex cells as edge bits and operations; its invalid points (no input-output path, or 10 edges) are not in the
-      // table (a failed query on both sides).
+      // table (a failed query on both sides). Session 49 (table26): one more, pre-registered before any run on it.
       ...Object.fromEntries(
-        (Object.keys(ECNAS_PROBLEMS) as EcnasProblem[]).map((k) => [
+        Object.entries({ ...ECNAS_PROBLEMS, ...TABLE26_ECNAS_PROBLEMS }).map(([k, v]) => [
           k,
           () => {
-            const spec = ECNAS_PROBLEMS[k] as EcnasProblemSpec;
+            const spec = v as EcnasProblemSpec;
             const t = loadEcnasTable(ecnasFile(), spec);
             return tableProblem(
               k,
@@ -1733,6 +1795,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           ...TABLE23_ECNAS_HW_PROBLEMS,
           ...TABLE24_ECNAS_HW_PROBLEMS,
           ...TABLE25_ECNAS_HW_PROBLEMS,
+          ...TABLE26_ECNAS_HW_PROBLEMS,
         }).map(([k, v]) => [
           k,
           () => {
