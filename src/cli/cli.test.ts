@@ -130,7 +130,7 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     ],
     [
       ['nas', '--space', 'nb201', '--table', 'table.csv', '--strategy', 'annealing', '--budget', '5'],
-      /--strategy 'annealing': expected one of .*nsga2, random, regularized-evolution, tpe, two-stage/,
+      /--strategy 'annealing': expected one of .*nsga2, portfolio, random, regularized-evolution, tpe, two-stage/,
     ],
     [
       ['nas', '--space', 'nb201', '--dataset', 'mnist', '--strategy', 'capacity', '--max-latency', '0.02', '--budget', '2'],

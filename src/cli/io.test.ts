@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXIT_INTERRUPTED, interruptible, untilStopped } from './io.js';
+import { EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
 
 test('interruptible: Ctrl-C calls onInterrupt, marks exit 130, aborts the signal; the handler is gone afterwards', async () => {
   const before = process.listenerCount('SIGINT');
@@ -51,4 +51,14 @@ test('untilStopped: resolves after the first SIGTERM once close() has finished, 
   await done;
   assert.equal(closed, 1);
   assert.deepEqual([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')], before);
+});
+
+test('seedOption: integers in [0, 2^32 - 1]; past it (which would run as another seed) or not an integer, an error naming the value', () => {
+  assert.equal(seedOption(undefined), 0);
+  assert.equal(seedOption(undefined, 7), 7);
+  assert.equal(seedOption('4294967295'), 2 ** 32 - 1);
+  assert.equal(seedOption(' 12 '), 12);
+  assert.throws(() => seedOption('4294967296'), /--seed must be an integer in \[0, 4294967295\], got '4294967296'/);
+  assert.throws(() => seedOption('-1'), /--seed must be an integer >= 0, got '-1'/);
+  assert.throws(() => seedOption('1.5'), /--seed must be an integer >= 0, got '1.5'/);
 });

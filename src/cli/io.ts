@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, UserError } from '../errors.js';
+import { MAX_SEED } from '../util/seed.js';
 
 /** Print a value as pretty JSON on stdout. */
 export function printJson(value: unknown): void {
@@ -12,6 +13,13 @@ export function intOption(flag: string, value: string | undefined, dflt: number,
   if (value === undefined) return dflt;
   const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+/** Parse `--seed`: an integer in [0, 2^32 - 1] (a larger one would run as its low 32 bits, another seed), default 0. */
+export function seedOption(value: string | undefined, dflt = 0): number {
+  const n = intOption('--seed', value, dflt, 0);
+  if (n > MAX_SEED) throw new ConfigError(`--seed must be an integer in [0, ${MAX_SEED}], got '${value}'`);
   return n;
 }
 

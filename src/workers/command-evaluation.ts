@@ -33,6 +33,7 @@ import { getArchSpace } from '../search/spaces/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, Params } from '../search/types.js';
 import type { EvaluationContext, EvaluationResult, Evaluator } from '../study/run-study.js';
+import { seedSchema } from '../util/seed.js';
 import { type CommandOutcome, runCommand } from './command-process.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
@@ -73,7 +74,7 @@ const optionsSchema = z
       .strict()
       .optional(),
     channel: z.record(z.string(), z.any()).optional(),
-    seed: z.number().int().min(0).optional(),
+    seed: seedSchema.optional(),
     workdir: z.string().min(1).optional(),
     keep: z.enum(['all', 'failed', 'none']).optional(),
     graceS: z.number().min(0).max(600).optional(),

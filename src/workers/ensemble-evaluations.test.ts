@@ -29,6 +29,8 @@ test('ensemble-config: objectives and space from the options; bad options and pa
   assert.throws(() => evaluatorFor({ name: 'ensemble-config', options: { ...options, members: [0] } }), /members/);
   assert.throws(() => evaluatorFor({ name: 'ensemble-config', options: { ...options, target: 'host-cpu', objectives: ['energy_mj'] } }), /no energy model/);
   assert.throws(() => evaluatorFor({ name: 'ensemble-config', options: { ...options, model: '/nope.onnx' } }), /no such file/);
+  // a seed past 2^32 - 1 would run as its low 32 bits (another seed): refused
+  assert.throws(() => evaluatorFor({ name: 'ensemble-config', options: { ...options, seed: 2 ** 32 + 3 } }), /seed.*4294967299/s);
   const f = evaluatorFor({ name: 'ensemble-config', options });
   const ctx = { trialNumber: 0, seed: 0, signal: new AbortController().signal } as never;
   await assert.rejects(async () => f({ members: 4, weightBits: 1 }, ctx), /parameter 'members' = 4/);

@@ -29,6 +29,7 @@ import type { Model } from '../ir/types.js';
 import { type ParamSpec, SearchSpace } from '../search/space.js';
 import type { JsonValue, Objective, Params } from '../search/types.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
+import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 
@@ -49,7 +50,7 @@ const optionsSchema = z
     distill: z.number().min(0).max(1).optional(),
     searchImages: z.number().int().min(1).optional(),
     objectives: z.array(z.enum(ENSEMBLE_METRICS)).min(1).optional(),
-    seed: z.number().int().min(0).optional(),
+    seed: seedSchema.optional(),
   })
   .strict();
 

@@ -41,6 +41,7 @@ import { spaceInputShape } from '../search/spaces/types.js';
 import type { Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
+import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 
@@ -116,12 +117,7 @@ const supernetOptions = z
     steps: z.number().int().min(1).max(10_000_000).optional(),
     sampling: z.enum(['uniform', 'macs-bins']).optional(),
     bnImages: z.number().int().min(1).max(1_000_000).optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .optional(),
+    seed: seedSchema.optional(),
   })
   .strict();
 

@@ -29,6 +29,7 @@ import { predictResilience } from '../resilience/predictor.js';
 import { protectionCost, rangeRestrictionPoints, restrictRanges } from '../resilience/protection.js';
 import type { JsonValue, Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
+import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
 import { parseWith } from './zod-error.js';
 
@@ -39,7 +40,7 @@ const optionsSchema = z
     target: z.string().min(1),
     budget: z.object({ kind: z.enum(['latency', 'energy', 'size', 'bops']), value: z.number().positive() }).strict(),
     searchImages: z.number().int().min(1).optional(),
-    seed: z.number().int().min(0).optional(),
+    seed: seedSchema.optional(),
     reward: z.enum(['ptq', 'finetune']).optional(),
     finetuneImages: z.number().int().min(1).optional(),
     channel: z
@@ -66,7 +67,7 @@ const optionsSchema = z
         ber: z.number().gt(0).max(1),
         runs: z.number().int().min(1),
         images: z.number().int().min(1),
-        seed: z.number().int().min(0),
+        seed: seedSchema,
       })
       .strict()
       .optional(),

@@ -45,4 +45,18 @@ test("quant-policy with maxFaultScore: a second constraint, the predictor's scor
       }),
     /maxFaultScore/,
   );
+  // a seed past 2^32 - 1 would run as its low 32 bits (another seed): refused, naming the field and the value
+  for (const options of [{ seed: 2 ** 32 }, { faultDrop: { ber: 1e-4, runs: 1, images: 10, seed: 2 ** 32 } }]) {
+    assert.throws(
+      () =>
+        getEvaluation('quant-policy').create({
+          model: 'zoo:mnist-cnn',
+          dataset: 'mnist',
+          target: 'bitfusion-edge',
+          budget: { kind: 'latency', value: 1 },
+          ...options,
+        }),
+      /seed.*4294967296/s,
+    );
+  }
 });

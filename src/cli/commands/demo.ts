@@ -11,7 +11,7 @@ import { SqliteStore } from '../../store/index.js';
 import { runStudy, type StudyResult } from '../../study/index.js';
 import { Rng } from '../../util/rng.js';
 import { formatTable } from '../../util/table.js';
-import { humanCount, intOption, printJson } from '../io.js';
+import { humanCount, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { layerRow, layerTable } from './inspect.js';
@@ -32,7 +32,7 @@ export function registerDemo(program: Command): void {
     .option('--json', 'print a JSON summary')
     .action(async (f: { epochs?: string; seed?: string; out?: string; limit?: string; trials?: string; json?: boolean }) => {
       const epochs = intOption('--epochs', f.epochs, 1, 1);
-      const seed = intOption('--seed', f.seed, 0, 0);
+      const seed = seedOption(f.seed);
       const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
       const trials = intOption('--trials', f.trials, 40, 1);
       const outDir = f.out ?? 'hwnas-demo';

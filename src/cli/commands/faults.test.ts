@@ -44,6 +44,8 @@ test('faults: bad input exits 2 naming the value', async () => {
     [['--weight-scale', 'per-row'], /--weight-scale 'per-row': expected per-channel, per-tensor or asymmetric/],
     [['--sampling', 'lucky'], /--sampling 'lucky': expected independent or stratified/],
     [['--sampling', 'stratified', '--flips', '3'], /stratified sampling draws faults at a BER/],
+    [['--seed', '4294967296'], /--seed must be an integer in \[0, 4294967295\], got '4294967296'/],
+    [['--seed', '-1'], /--seed must be an integer >= 0, got '-1'/],
   ];
   for (const [extra, pattern] of cases) {
     assertUserError(await runHwnas(dir, 'faults', onnx, '--dataset', data, ...extra), pattern, extra.join(' '));

@@ -3,7 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import type { CampaignResult, FaultKind, FaultSite } from '../../resilience/index.js';
 import { FAULT_KINDS } from '../../resilience/index.js';
-import { floatOption, interruptible, intOption, printJson } from '../io.js';
+import { floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 import { datasetForModel, trainedModel } from './train.js';
@@ -114,7 +114,7 @@ export function registerFaults(program: Command): void {
 }
 
 async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean): Promise<void> {
-  const seed = intOption('--seed', f.seed, 0, 0);
+  const seed = seedOption(f.seed);
   const trials = intOption('--trials', f.trials, 50, 1);
   const sites = parseSites(f.sites);
   const kind = (f.kind ?? 'flip') as FaultKind;

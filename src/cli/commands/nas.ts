@@ -20,7 +20,7 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { floatOption, interruptible, intOption, printJson } from '../io.js';
+import { floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -209,7 +209,7 @@ export function registerNas(program: Command): void {
         throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
       const prescreen = prescreenSettings(f, strategyName, space);
       let budget = intOption('--budget', f.budget, 0, 1);
-      const seed = intOption('--seed', f.seed, 0, 0);
+      const seed = seedOption(f.seed);
       const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
       const objectives = parseObjectives(objectivesSpec);
       const targetName = f.target ?? 'bitfusion-edge';

@@ -14,7 +14,7 @@ import { paretoTrials } from '../../search/pareto.js';
 import type { JsonValue, Objective, Trial } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable, type TableColumn } from '../../util/table.js';
-import { checkOutPath, humanCount, interruptible, intOption, printJson } from '../io.js';
+import { checkOutPath, humanCount, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -285,7 +285,7 @@ export function registerQuantize(program: Command): void {
         // every flag is checked before any training or search starts
         const strategy = (f.strategy ?? 'ilp') as QuantStrategy;
         if (!STRATEGIES.includes(strategy)) throw new ConfigError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${f.strategy}'`);
-        const seed = intOption('--seed', f.seed, 0, 0);
+        const seed = seedOption(f.seed);
         const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
         const episodes = intOption('--episodes', f.episodes, 40, 1);
         const trials = intOption('--trials', f.trials, 1, 1);
@@ -329,7 +329,7 @@ export function registerQuantize(program: Command): void {
               ber: maxDrop?.ber ?? faultBer ?? 1e-5,
               runs: intOption('--fault-runs', f.faultRuns, 5, 1),
               images: intOption('--fault-images', f.faultImages, 500, 1),
-              seed: intOption('--seed', f.seed, 0, 0),
+              seed: seedOption(f.seed),
             }
           : undefined;
         if (maxFaultScore !== undefined && f.cmd !== undefined) throw new ConfigError('--max-fault-score applies to --evaluator quant-policy, not command');
@@ -634,7 +634,7 @@ export function registerQuantize(program: Command): void {
     .option('--seed <n>', 'seed (default 0)')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean }) => {
-      const seed = intOption('--seed', f.seed, 0, 0);
+      const seed = seedOption(f.seed);
       const samples = intOption('--samples', f.samples, 256, 1);
       const tol = f.tol === undefined || f.tol.trim() === '' ? (f.tol === undefined ? 0.01 : Number.NaN) : Number(f.tol);
       if (!(tol > 0) || !Number.isFinite(tol)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);

@@ -15,6 +15,7 @@ import { canonicalStrategyName, createStrategy, defaultStrategyOptions, strategy
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
 import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
 import { createPruner, type Pruner } from '../../study/pruning.js';
+import { seedSchema } from '../../util/seed.js';
 import { getEvaluation } from '../../workers/registry.js';
 import { parseWith } from '../../workers/zod-error.js';
 
@@ -32,12 +33,7 @@ export const studyConfigSchema = z
       .optional(),
     strategy: z.union([z.string().min(1), z.object({ name: z.string().min(1), options: z.record(z.string(), json).optional() }).strict()]).optional(),
     nTrials: z.number().int().min(1).max(10_000_000),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .optional(),
+    seed: seedSchema.optional(),
     concurrency: z.number().int().min(1).max(1024).optional(),
     /** Times a trial whose process died or was interrupted is run again (default 3). */
     maxRetries: z.number().int().min(0).max(100).optional(),

@@ -5,7 +5,7 @@ import { ConfigError } from '../../errors.js';
 import { inputNode, type Model, outputShape } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
-import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
+import { checkOutPath, floatOption, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 
 /** Options shared by commands that train. */
@@ -85,7 +85,7 @@ export function trainOptionsFromFlags(f: TrainFlags, dflt: { epochs: number }): 
     lr: f.lr !== undefined ? floatOption('--lr', f.lr, 0, 0) : optimizer === 'adam' ? CLI_TRAIN_DEFAULTS.adamLr : CLI_TRAIN_DEFAULTS.sgdLr,
     weightDecay: floatOption('--weight-decay', f.weightDecay, 0, 0),
     labelSmoothing: floatOption('--label-smoothing', f.labelSmoothing, 0, 0),
-    seed: intOption('--seed', f.seed, 0, 0),
+    seed: seedOption(f.seed),
     workers: workers === 'auto' ? 'auto' : workers === '1' ? 1 : 2,
   };
 }

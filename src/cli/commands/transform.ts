@@ -10,7 +10,7 @@ import type { FinetuneOptions, LatencyBudget } from '../../transform/hant.js';
 import { bestHantTrial, choiceOf, HANT_OBJECTIVES, type HantScreening, ilpOptions, loadScreening, saveScreening } from '../../transform/screening.js';
 import { hantSpace } from '../../transform/strategies/hant-ilp.js';
 import { formatTable } from '../../util/table.js';
-import { checkOutPath, floatOption, interruptible, intOption, printJson } from '../io.js';
+import { checkOutPath, floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { datasetForModel, trainedModel } from './train.js';
@@ -103,7 +103,7 @@ export function registerTransform(program: Command): void {
     .option('--json', 'print a final JSON object')
     .action(async (spec: string, f: TransformFlags) => {
       const budget = parseLatencyBudget(f.budget);
-      const seed = intOption('--seed', f.seed, 0, 0);
+      const seed = seedOption(f.seed);
       const target = getTarget(f.target);
       const families = f.families?.split(',').map((s) => s.trim());
       for (const fam of families ?? []) {

@@ -9,6 +9,7 @@
 import { ConfigError } from '../../errors.js';
 import { createStrategy, registerStrategy, type StrategyContext } from '../../search/registry.js';
 import type { SearchStrategy } from '../../search/types.js';
+import { MAX_SEED } from '../../util/seed.js';
 import { TwoStageSearch } from '../two-stage.js';
 import { withDistinct } from './distinct.js';
 import { archSpaceOption, StrategyOptions } from './options.js';
@@ -25,7 +26,7 @@ function createTwoStage(options: Readonly<Record<string, unknown>>, ctx: Strateg
   const stage1Trials = o.required('stage1Trials', o.number('stage1Trials', 1, Infinity, true), 'the number of stage-1 trials (an integer >= 1)');
   const stage1 = o.strategyRef('stage1') ?? { name: 'nsga2', options: {} };
   const stage2 = o.strategyRef('stage2') ?? { name: 'nsga2', options: {} };
-  const referenceSeed = o.number('referenceSeed', 0, 2 ** 32 - 1, true);
+  const referenceSeed = o.number('referenceSeed', 0, MAX_SEED, true);
   const keep = o.number('keep', 1, Infinity, true);
   const isScalar = (v: unknown): v is string | number | boolean | null => v === null || ['string', 'number', 'boolean'].includes(typeof v);
   const opFields = o.array('opFields', 'parameter suffixes (non-empty strings)', (v) => (typeof v === 'string' && v !== '' ? v : undefined), 1);
