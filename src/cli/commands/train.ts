@@ -60,8 +60,8 @@ export async function datasetForShapes(
 }
 
 /**
- * Training defaults of the CLI (`hwnas train`, zoo models trained by other commands, the demo): batch 64,
- * Adam at a peak lr of 3e-3 with a cosine schedule. On the MNIST reference CNN one epoch reaches 98.40 /
+ * Training defaults of `hwnas train` and the demo: batch 64, Adam at a peak lr of 3e-3 with a cosine schedule. (A zoo
+ * model that quantize, transform or faults trains first goes through {@link trainedModel}: batch 128, lr 2e-3.) On the MNIST reference CNN one epoch reaches 98.40 /
  * 98.46 / 98.24% test accuracy (seeds 1-3, 1 worker; BENCHMARKS.md "Training defaults"); the engine's
  * library defaults (batch 128, lr 1e-3) reached 96.4%.
  */
