@@ -129,11 +129,14 @@ describe('predictors fitted on lookup tables', () => {
     ...(networkOverheadMs !== undefined ? { networkOverheadMs } : {}),
     entries: [],
   });
-  it('carry the fused flag and the mean calibration of fused tables, which the target then uses', () => {
+  it('carry the fused flag and the median calibration of fused tables, which the target then uses', () => {
     const meta = lutPredictorMeta([
       { path: 'a.json', lut: table(true, 0.8, 0.02) },
       { path: 'b.json', lut: table(true, 0.6, 0.04) },
     ]);
+    // an odd count takes the middle table's value: one outlier network does not move it
+    const three = lutPredictorMeta(['a', 'b', 'c'].map((p, i) => ({ path: p, lut: table(true, [0.9, 5, 0.8][i], [0.01, 3.5, 0.02][i]) })));
+    assert.deepEqual([three.kernelScale, three.networkOverheadMs], [0.9, 0.02]);
     assert.equal(meta.fused, 1);
     assert.ok(Math.abs((meta.kernelScale as number) - 0.7) < 1e-12);
     assert.ok(Math.abs((meta.networkOverheadMs as number) - 0.03) < 1e-12);

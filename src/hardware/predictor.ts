@@ -331,7 +331,7 @@ export function samplesFromLut(lut: LutFile): LatencySample[] {
 /**
  * The provenance a predictor fitted on these lookup tables must carry so `predictor:<file>` costs networks as
  * the tables do: `fused: 1` when the tables hold runtime kernels (`fused: true`, as `hwnas measure` writes them),
- * and their calibration (`kernelScale`, `networkOverheadMs`: the mean over the tables that have it, which
+ * and their calibration (`kernelScale`, `networkOverheadMs`: the median over the tables that have it, which
  * {@link compositionOf} reads). Tables of both kinds are refused: an unfused table times batchnorm and
  * activations as nodes of their own, a fused one inside their conv, so one model cannot learn both.
  */
@@ -347,7 +347,11 @@ export function lutPredictorMeta(tables: readonly { readonly path: string; reado
   if (fused.length > 0) meta.fused = 1;
   for (const k of ['kernelScale', 'networkOverheadMs'] as const) {
     const xs = tables.map((t) => t.lut[k]).filter((v): v is number => typeof v === 'number');
-    if (xs.length > 0) meta[k] = xs.reduce((a, b) => a + b, 0) / xs.length;
+    if (xs.length === 0) continue;
+    // the median: each table's calibration is fitted on one network's timing, and one noisy network must not set it
+    xs.sort((a, b) => a - b);
+    const h = xs.length >> 1;
+    meta[k] = xs.length % 2 === 1 ? (xs[h] as number) : ((xs[h - 1] as number) + (xs[h] as number)) / 2;
   }
   const devices = [...new Set(tables.map((t) => t.lut.device))];
   if (devices.length === 1 && devices[0] !== undefined) meta.device = devices[0];

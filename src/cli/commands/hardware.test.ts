@@ -18,12 +18,12 @@ const dir = mkdtempSync(join(tmpdir(), 'hwnas-hardware-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
 
-function assertUserError(r: CliRun, pattern: RegExp, what: string): void {
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('hwnas: error: '));
-  assert.equal(r.code, 2, `${what}: exit ${r.code}, stderr:\n${r.stderr}`);
-  assert.equal(lines.length, 1, `${what}: stderr:\n${r.stderr}`);
-  assert.match(lines[0] as string, pattern, what);
-  assert.ok(!r.stderr.includes('    at '), `${what}: stack trace:\n${r.stderr}`);
+/** The one `hwnas: error:` line of a clean user error (exit 2, no stack trace), checked against `pattern`. */
+function userError(r: CliRun, pattern: RegExp, what: string): string {
+  const [line, ...more] = r.stderr.split('\n').filter((l) => l.startsWith('hwnas: error: '));
+  assert.ok(r.code === 2 && line !== undefined && more.length === 0 && !r.stderr.includes('    at '), `${what}: exit ${r.code}, stderr:\n${r.stderr}`);
+  assert.match(line, pattern, what);
+  return line;
 }
 
 /** A table of `zoo` model's runtime kernels (one entry per distinct anchor key), fused or not, with a synthetic time per kernel. */
@@ -64,17 +64,17 @@ test('predictor fit on fused tables keeps fused and the calibration: cost charge
 test('predictor fit refuses fused tables mixed with unfused ones, naming the files', async () => {
   writeFileSync(join(dir, 'u1.json'), JSON.stringify(kernelTable('mobilenet-v2', false)));
   writeFileSync(join(dir, 'f3.json'), JSON.stringify(kernelTable('mbnet32', true)));
-  assertUserError(await hwnas('predictor', 'fit', 'f3.json', 'u1.json', '--out', 'p2.json'), /fused kernels \(f3\.json\).*unfused.*\(u1\.json\)/, 'mixed');
+  userError(await hwnas('predictor', 'fit', 'f3.json', 'u1.json', '--out', 'p2.json'), /fused kernels \(f3\.json\).*unfused.*\(u1\.json\)/, 'mixed');
 });
 
 test('measure --policy refuses bits host-cpu cannot run, as cost does', async () => {
-  const pol = '{"default":{"weightBits":32,"actBits":32},"layers":{"conv2":{"weightBits":32,"actBits":32,"groups":[{"channels":8,"weightBits":2,"actBits":2},{"channels":24,"weightBits":32,"actBits":32}]}}}';
+  const pol =
+    '{"default":{"weightBits":32,"actBits":32},"layers":{"conv2":{"weightBits":32,"actBits":32,"groups":[{"channels":8,"weightBits":2,"actBits":2},{"channels":24,"weightBits":32,"actBits":32}]}}}';
   for (const p of ['w4a4', pol]) {
     const c = await hwnas('cost', 'zoo:mnist-cnn', '--target', 'host-cpu', '--policy', p);
     const m = await hwnas('measure', 'zoo:mnist-cnn', '--repeats', '1', '--out', 'm.json', '--policy', p);
-    assertUserError(c, /cannot run on target 'host-cpu'/, `cost ${p}`);
-    assertUserError(m, /cannot run on target 'host-cpu'/, `measure ${p}`);
-    assert.equal(m.stderr.split('\n').find((l) => l.startsWith('hwnas: error: ')), c.stderr.split('\n').find((l) => l.startsWith('hwnas: error: ')));
+    const cost = userError(c, /cannot run on target 'host-cpu'/, `cost ${p}`);
+    assert.equal(userError(m, /cannot run on target 'host-cpu'/, `measure ${p}`), cost, 'measure gives the message cost gives');
   }
 });
 
