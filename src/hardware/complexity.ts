@@ -238,7 +238,7 @@ export function compareReports(a: ComplexityReport, b: ComplexityReport): Compar
 }
 
 /** A comparison as a text table. */
-export function formatComparison(c: Comparison): string {
+export function formatComparison(c: Comparison, opts: { readonly layers?: boolean } = {}): string {
   const la = `${c.a.target}/${c.a.policy}`;
   const lb = `${c.b.target}/${c.b.policy}`;
   const shown = c.rows.filter((r) => r.latencyA > 0 || r.latencyB > 0);
@@ -256,7 +256,7 @@ export function formatComparison(c: Comparison): string {
   ]);
   return [
     `A = ${la}, B = ${lb} (${c.a.model})`,
-    table,
+    ...(opts.layers === false ? [] : [table]),
     c.perSample
       ? `per sample (A's batch ${c.a.batch}, B's ${c.b.batch}; the rows above are per batch): A ${formatNumber(c.a.total.latencyPerSampleMs)} ms / ${formatNumber(c.a.total.energyPerSampleMj)} mJ, B ${formatNumber(c.b.total.latencyPerSampleMs)} ms / ${formatNumber(c.b.total.energyPerSampleMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`
       : `total${c.a.batch > 1 ? ` (per batch of ${c.a.batch})` : ''}: A ${formatNumber(c.a.total.latencyMs)} ms / ${formatNumber(c.a.total.energyMj)} mJ, B ${formatNumber(c.b.total.latencyMs)} ms / ${formatNumber(c.b.total.energyMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`,

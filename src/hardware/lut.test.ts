@@ -109,6 +109,29 @@ describe('lookup-table target', () => {
       );
     }
   });
+  it('a CSV table keeps device, fused and the calibration, and costs a network as its JSON form does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
+    const t: LutFile = { ...tableFrom([32]), device: 'host-cpu (test)', fused: true, networkOverheadMs: 0.02, kernelScale: 0.75 };
+    saveLut(t, join(dir, 'f.csv'));
+    saveLut(t, join(dir, 'f.json'));
+    const back = loadLut(join(dir, 'f.csv'));
+    assert.deepEqual([back.device, back.fused, back.networkOverheadMs, back.kernelScale], ['host-cpu (test)', true, 0.02, 0.75]);
+    const p = uniformPolicy(32, 32);
+    const viaCsv = new LutTarget(back).networkCost(g, p);
+    const viaJson = new LutTarget(loadLut(join(dir, 'f.json'))).networkCost(g, p);
+    assert.equal(viaCsv.latencyMs, viaJson.latencyMs);
+    assert.equal(viaCsv.networkOverheadMs, 0.02);
+    assert.throws(
+      () => parseLut('# fused: yes\nkey,latency_ms\n', 'x.csv'),
+      (e: unknown) => e instanceof ConfigError && /x\.csv: '# fused: yes': expected true or false/.test(e.message),
+    );
+    assert.throws(
+      () => parseLut('# kernel_scale: 0\nkey,latency_ms\n', 'x.csv'),
+      (e: unknown) => e instanceof ConfigError && /'# kernel_scale: 0': expected a positive number/.test(e.message),
+    );
+    // other comment lines stay comments
+    assert.equal(parseLut('# measured by hand: yes\nkey,latency_ms\n', 'x.csv').fused, undefined);
+  });
   it('loads lut:<file> through the registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
     const f = join(dir, 't.json');

@@ -14,7 +14,8 @@
  * with their batchnorm/activation fused (those nodes then cost 0); `networkOverheadMs` is added once per
  * inference; `kernelScale` (default 1) multiplies every entry's latency when a network is costed (host-cpu
  * tables calibrate it, with the overhead, on whole-network timings: kernels timed alone run slower than inside
- * a network). CSV form: a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
+ * a network). CSV form: optional `# device: ...`, `# fused: true`, `# network_overhead_ms: 0.02`,
+ * `# kernel_scale: 0.9` lines (other `#` lines are comments), then a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
  * `op,in,out,kernel,stride,groups,weight_bits,act_bits,latency_ms[,energy_mj]` with shapes as `32x16x16`
  * and `-` for fields an op does not have.
  *
@@ -71,7 +72,34 @@ export function splitCsvLine(line: string): string[] {
   return out.map((s) => s.trim());
 }
 
+/** Table-wide fields a CSV table carries in `# name: value` comment lines (as {@link saveLut} writes them). */
+const CSV_META = { device: 'device', fused: 'fused', network_overhead_ms: 'networkOverheadMs', kernel_scale: 'kernelScale' } as const;
+
+/** The table-wide fields of a CSV table's `# name: value` lines; other comment lines are ignored. */
+function csvMeta(text: string, path: string): Pick<LutFile, 'device' | 'fused' | 'networkOverheadMs' | 'kernelScale'> {
+  const out: { device?: string; fused?: boolean; networkOverheadMs?: number; kernelScale?: number } = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^#\s*([a-z_]+)\s*:\s*(.*?)\s*$/.exec(line);
+    if (!m || !Object.hasOwn(CSV_META, m[1] as string)) continue;
+    const name = m[1] as keyof typeof CSV_META;
+    const v = m[2] as string;
+    if (name === 'device') out.device = v;
+    else if (name === 'fused') {
+      if (v !== 'true' && v !== 'false') throw new ConfigError(`lookup table ${path}: '# fused: ${v}': expected true or false`);
+      out.fused = v === 'true';
+    } else {
+      const x = Number(v);
+      const pos = name === 'kernel_scale';
+      if (v === '' || !Number.isFinite(x) || (pos ? x <= 0 : x < 0))
+        throw new ConfigError(`lookup table ${path}: '# ${name}: ${v}': expected a ${pos ? 'positive' : 'non-negative'} number`);
+      out[CSV_META[name] as 'networkOverheadMs' | 'kernelScale'] = x;
+    }
+  }
+  return out;
+}
+
 function csvToLut(text: string, path: string): LutFile {
+  const meta = csvMeta(text, path);
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
   const header = splitCsvLine(lines[0] ?? '').map((h) => h.toLowerCase());
   const col = (n: string): number => header.indexOf(n);
@@ -101,7 +129,7 @@ function csvToLut(text: string, path: string): LutFile {
     const e = en >= 0 ? Number(c[en]) : Number.NaN;
     return Number.isFinite(e) ? { key, latencyMs: v, energyMj: e } : { key, latencyMs: v };
   });
-  return { format: 'hwnas-lut', version: 1, entries: checkUniqueKeys(entries, path, (i) => `row ${i + 2}`) };
+  return { format: 'hwnas-lut', version: 1, ...meta, entries: checkUniqueKeys(entries, path, (i) => `row ${i + 2}`) };
 }
 
 /** The entries, or a ConfigError when a key appears twice (one of two measurements would silently win). */
@@ -313,11 +341,18 @@ export function loadArchTable(path: string): ArchTable {
   return parseArchTable(text, path);
 }
 
-/** Write a lookup table as JSON (`.json`) or CSV (`.csv`, columns key, latency_ms[, energy_mj]). */
+/**
+ * Write a lookup table as JSON (`.json`) or CSV (`.csv`, columns key, latency_ms[, energy_mj]; the table-wide
+ * device, fused, network_overhead_ms and kernel_scale as `# name: value` lines before the header, read back by
+ * {@link parseLut}).
+ */
 export function saveLut(lut: LutFile, path: string): void {
   if (path.toLowerCase().endsWith('.csv')) {
     const energy = lut.entries.some((e) => typeof e.energyMj === 'number');
     const rows = lut.entries.map((e) => `"${e.key.replace(/"/g, '""')}",${e.latencyMs}${energy ? `,${e.energyMj ?? ''}` : ''}`);
-    writeFileSync(path, [`key,latency_ms${energy ? ',energy_mj' : ''}`, ...rows].join('\n') + '\n');
+    const meta = (Object.entries(CSV_META) as [keyof typeof CSV_META, (typeof CSV_META)[keyof typeof CSV_META]][])
+      .filter(([, k]) => lut[k] !== undefined)
+      .map(([n, k]) => `# ${n}: ${String(lut[k]).replace(/[\r\n]+/g, ' ')}`);
+    writeFileSync(path, [...meta, `key,latency_ms${energy ? ',energy_mj' : ''}`, ...rows].join('\n') + '\n');
   } else writeFileSync(path, JSON.stringify(lut, null, 1));
 }

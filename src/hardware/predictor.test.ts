@@ -22,6 +22,7 @@ import {
   kernelWork,
   type LatencySample,
   loadPredictor,
+  lutPredictorMeta,
   networkKernels,
   PredictorTarget,
   predictNetwork,
@@ -114,6 +115,49 @@ describe('learned cost model (gradient-boosted trees)', () => {
     assert.throws(
       () => t.networkCost(g, policyPreset('w8a8')),
       (e: unknown) => e instanceof ConfigError && /weightBits=8 cannot run on target 'predictor:fp32': expected one of 32/.test(e.message),
+    );
+  });
+});
+
+describe('predictors fitted on lookup tables', () => {
+  const table = (fused: boolean, kernelScale?: number, networkOverheadMs?: number) => ({
+    format: 'hwnas-lut' as const,
+    version: 1 as const,
+    device: 'cpu',
+    ...(fused ? { fused: true } : {}),
+    ...(kernelScale !== undefined ? { kernelScale } : {}),
+    ...(networkOverheadMs !== undefined ? { networkOverheadMs } : {}),
+    entries: [],
+  });
+  it('carry the fused flag and the median calibration of fused tables, which the target then uses', () => {
+    const meta = lutPredictorMeta([
+      { path: 'a.json', lut: table(true, 0.8, 0.02) },
+      { path: 'b.json', lut: table(true, 0.6, 0.04) },
+    ]);
+    // an odd count takes the middle table's value: one outlier network does not move it
+    const three = lutPredictorMeta(['a', 'b', 'c'].map((p, i) => ({ path: p, lut: table(true, [0.9, 5, 0.8][i], [0.01, 3.5, 0.02][i]) })));
+    assert.deepEqual([three.kernelScale, three.networkOverheadMs], [0.9, 0.02]);
+    assert.equal(meta.fused, 1);
+    assert.ok(Math.abs((meta.kernelScale as number) - 0.7) < 1e-12);
+    assert.ok(Math.abs((meta.networkOverheadMs as number) - 0.03) < 1e-12);
+    assert.equal(meta.device, 'cpu');
+    assert.equal(meta.source, 'a.json,b.json');
+    const t = new PredictorTarget(fitPredictor(samples(1, 4), { rounds: 10, seed: 1 }, meta));
+    assert.equal(t.fuse, true);
+    const c = t.networkCost(zooGraph('mbnet32'), policyPreset('fp32'));
+    assert.ok(Math.abs(c.networkOverheadMs - 0.03) < 1e-12);
+    const bn = c.layers.filter((l) => /bn|relu/.test(l.node));
+    assert.ok(bn.length > 0 && bn.every((l) => l.latencyMs === 0), 'fused batchnorm/activation cost nothing of their own');
+  });
+  it('unfused tables give an unfused model; mixed tables are refused naming the files', () => {
+    assert.equal(lutPredictorMeta([{ path: 'u.csv', lut: table(false) }]).fused, undefined);
+    assert.throws(
+      () =>
+        lutPredictorMeta([
+          { path: 'f.json', lut: table(true) },
+          { path: 'u.csv', lut: table(false) },
+        ]),
+      (e: unknown) => e instanceof ConfigError && /fused kernels \(f\.json\) with unfused per-node timings \(u\.csv\)/.test(e.message),
     );
   });
 });

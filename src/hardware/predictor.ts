@@ -328,6 +328,36 @@ export function samplesFromLut(lut: LutFile): LatencySample[] {
   return lut.entries.filter((e) => e.latencyMs > 0).map((e) => ({ layer: parseLayerKey(e.key), latencyMs: e.latencyMs }));
 }
 
+/**
+ * The provenance a predictor fitted on these lookup tables must carry so `predictor:<file>` costs networks as
+ * the tables do: `fused: 1` when the tables hold runtime kernels (`fused: true`, as `hwnas measure` writes them),
+ * and their calibration (`kernelScale`, `networkOverheadMs`: the median over the tables that have it, which
+ * {@link compositionOf} reads). Tables of both kinds are refused: an unfused table times batchnorm and
+ * activations as nodes of their own, a fused one inside their conv, so one model cannot learn both.
+ */
+export function lutPredictorMeta(tables: readonly { readonly path: string; readonly lut: LutFile }[]): Record<string, string | number> {
+  const fused = tables.filter((t) => t.lut.fused === true).map((t) => t.path);
+  const plain = tables.filter((t) => t.lut.fused !== true).map((t) => t.path);
+  if (fused.length > 0 && plain.length > 0) {
+    throw new ConfigError(
+      `predictor fit: the tables mix fused kernels (${fused.join(', ')}) with unfused per-node timings (${plain.join(', ')}); expected all fused (as 'hwnas measure' writes) or all unfused`,
+    );
+  }
+  const meta: Record<string, string | number> = { source: tables.map((t) => t.path).join(',') };
+  if (fused.length > 0) meta.fused = 1;
+  for (const k of ['kernelScale', 'networkOverheadMs'] as const) {
+    const xs = tables.map((t) => t.lut[k]).filter((v): v is number => typeof v === 'number');
+    if (xs.length === 0) continue;
+    // the median: each table's calibration is fitted on one network's timing, and one noisy network must not set it
+    xs.sort((a, b) => a - b);
+    const h = xs.length >> 1;
+    meta[k] = xs.length % 2 === 1 ? (xs[h] as number) : ((xs[h - 1] as number) + (xs[h] as number)) / 2;
+  }
+  const devices = [...new Set(tables.map((t) => t.lut.device))];
+  if (devices.length === 1 && devices[0] !== undefined) meta.device = devices[0];
+  return meta;
+}
+
 /** Fit a latency predictor on measured samples. */
 export function fitPredictor(samples: readonly LatencySample[], opts: GbdtOptions = {}, meta: Readonly<Record<string, string | number>> = {}): GbdtModel {
   const pos = samples.filter((s) => s.latencyMs > 0);

@@ -13,6 +13,7 @@ import {
   listTargets,
   loadLut,
   loadPredictor,
+  lutPredictorMeta,
   measureHost,
   type PrecisionPolicy,
   policySlices,
@@ -82,7 +83,7 @@ export function registerHardware(program: Command): void {
       if (other) {
         const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
         if (f.json) return printJson(cmp);
-        process.stdout.write(`${formatComparison(cmp)}\n`);
+        process.stdout.write(`${formatComparison(cmp, { layers: !f.totals })}\n`);
         return;
       }
       if (f.json) return printJson(report);
@@ -105,7 +106,8 @@ export function registerHardware(program: Command): void {
       const threads = intOption('--threads', f.threads, 1, 1);
       checkOutPath('--out', f.out);
       const model = loadModelSpec(spec);
-      const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph)) : [];
+      // checked against host-cpu as `cost --target host-cpu` does: it runs float32 only, so other bits are refused, not timed as fp32
+      const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph, getTarget('host-cpu'))) : [];
       const bar = createProgress({ total: model.graph.nodes.length, label: 'measure', fields: ['node'], quiet: !!f.json });
       let total = model.graph.nodes.length;
       const m = await measureHost(model, {
@@ -140,9 +142,12 @@ export function registerHardware(program: Command): void {
     .option('--json', 'print JSON')
     .action((luts: string[], f: { out: string; json?: boolean }) => {
       checkOutPath('--out', f.out);
-      const samples = luts.flatMap((p) => samplesFromLut(loadLut(p)));
+      const tables = luts.map((p) => ({ path: p, lut: loadLut(p) }));
+      // fused flag and calibration of the tables, so predictor:<file> costs networks per kernel as they do
+      const meta = lutPredictorMeta(tables);
+      const samples = tables.flatMap((t) => samplesFromLut(t.lut));
       if (samples.length < 10) throw new ConfigError(`predictor fit needs at least 10 measured layers, the tables give ${samples.length}`);
-      const m = fitPredictor(samples, {}, { source: luts.join(',') });
+      const m = fitPredictor(samples, {}, meta);
       savePredictor(m, f.out);
       const fit = evalPredictor(m, samples);
       if (f.json) return printJson({ out: f.out, samples: samples.length, train: fit });

@@ -1,0 +1,89 @@
+/**
+ * `hwnas cost`, `measure` and `predictor fit` as a user runs them (the real CLI spawned): a predictor fitted on
+ * fused tables costs runtime kernels with the tables' calibration, mixed tables are refused, `measure --policy`
+ * refuses bits host-cpu cannot run as `cost` does, and `cost --compare --totals` prints no per-layer table.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { layerKey } from '../../hardware/layer-key.js';
+import type { LutFile } from '../../hardware/lut.js';
+import { kernelWork, networkKernels } from '../../hardware/predictor.js';
+import { zooGraph } from '../../ir/zoo/index.js';
+import { type CliRun, runHwnas } from '../testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-hardware-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
+
+/** The one `hwnas: error:` line of a clean user error (exit 2, no stack trace), checked against `pattern`. */
+function userError(r: CliRun, pattern: RegExp, what: string): string {
+  const [line, ...more] = r.stderr.split('\n').filter((l) => l.startsWith('hwnas: error: '));
+  assert.ok(r.code === 2 && line !== undefined && more.length === 0 && !r.stderr.includes('    at '), `${what}: exit ${r.code}, stderr:\n${r.stderr}`);
+  assert.match(line, pattern, what);
+  return line;
+}
+
+/** A table of `zoo` model's runtime kernels (one entry per distinct anchor key), fused or not, with a synthetic time per kernel. */
+function kernelTable(zoo: string, fused: boolean): LutFile {
+  const entries = new Map<string, number>();
+  for (const k of networkKernels(zooGraph(zoo))) entries.set(layerKey(k.layer), 0.002 + 2e-8 * kernelWork(k.layer));
+  return {
+    format: 'hwnas-lut',
+    version: 1,
+    device: 'test-cpu',
+    ...(fused ? { fused: true, kernelScale: 0.8, networkOverheadMs: 0.05 } : {}),
+    entries: [...entries].map(([key, latencyMs]) => ({ key, latencyMs })),
+  };
+}
+
+test('predictor fit on fused tables keeps fused and the calibration: cost charges no batchnorm/relu of its own', async () => {
+  writeFileSync(join(dir, 'f1.json'), JSON.stringify(kernelTable('mbnet32', true)));
+  writeFileSync(join(dir, 'f2.json'), JSON.stringify(kernelTable('mobilenet-v2', true)));
+  const fit = await hwnas('predictor', 'fit', 'f1.json', 'f2.json', '--out', 'pred.json');
+  assert.equal(fit.code, 0, fit.stderr);
+  const meta = (JSON.parse(readFileSync(join(dir, 'pred.json'), 'utf8')) as { meta: Record<string, unknown> }).meta;
+  assert.equal(meta.fused, 1);
+  assert.equal(meta.kernelScale, 0.8);
+  assert.equal(meta.networkOverheadMs, 0.05);
+  const r = await hwnas('cost', 'zoo:mbnet32', '--target', 'predictor:pred.json', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as { rows: { op: string; latencyMs: number }[]; total: { networkOverheadMs?: number } };
+  const side = rep.rows.filter((l) => l.op === 'batchnorm' || l.op === 'relu' || l.op === 'relu6');
+  assert.ok(side.length > 0);
+  assert.deepEqual(
+    side.filter((l) => l.latencyMs !== 0),
+    [],
+    'fused batchnorm/activation nodes cost nothing of their own',
+  );
+  assert.equal(rep.total.networkOverheadMs, 0.05);
+});
+
+test('predictor fit refuses fused tables mixed with unfused ones, naming the files', async () => {
+  writeFileSync(join(dir, 'u1.json'), JSON.stringify(kernelTable('mobilenet-v2', false)));
+  writeFileSync(join(dir, 'f3.json'), JSON.stringify(kernelTable('mbnet32', true)));
+  userError(await hwnas('predictor', 'fit', 'f3.json', 'u1.json', '--out', 'p2.json'), /fused kernels \(f3\.json\).*unfused.*\(u1\.json\)/, 'mixed');
+});
+
+test('measure --policy refuses bits host-cpu cannot run, as cost does', async () => {
+  const pol =
+    '{"default":{"weightBits":32,"actBits":32},"layers":{"conv2":{"weightBits":32,"actBits":32,"groups":[{"channels":8,"weightBits":2,"actBits":2},{"channels":24,"weightBits":32,"actBits":32}]}}}';
+  for (const p of ['w4a4', pol]) {
+    const c = await hwnas('cost', 'zoo:mnist-cnn', '--target', 'host-cpu', '--policy', p);
+    const m = await hwnas('measure', 'zoo:mnist-cnn', '--repeats', '1', '--out', 'm.json', '--policy', p);
+    const cost = userError(c, /cannot run on target 'host-cpu'/, `cost ${p}`);
+    assert.equal(userError(m, /cannot run on target 'host-cpu'/, `measure ${p}`), cost, 'measure gives the message cost gives');
+  }
+});
+
+test('cost --compare --totals prints the totals, no per-layer table', async () => {
+  const r = await hwnas('cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--compare', 'target=systolic', '--totals');
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /bits A/);
+  assert.match(r.stdout, /^A = bitfusion-edge\/w8a8, B = systolic\/w8a8/);
+  assert.match(r.stdout, /total: A .* ms/);
+  const full = await hwnas('cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--compare', 'target=systolic');
+  assert.match(full.stdout, /bits A/);
+});
