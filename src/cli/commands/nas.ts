@@ -102,7 +102,10 @@ export function registerNas(program: Command): void {
     )
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
-    .option('--target <name>', 'hardware target for latency (default bitfusion-edge)')
+    .option(
+      '--target <name>',
+      'hardware target for latency (default bitfusion-edge); with --table only for --strategy two-stage / capacity (the table holds the costs)',
+    )
     .option(
       '--strategy <name>',
       `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution); default auto (NSGA-II on spaces of large classes of equal computation, TPE elsewhere)`,
@@ -113,7 +116,10 @@ export function registerNas(program: Command): void {
     .option('--seed <n>', 'study seed (default 0)')
     .option('--epochs <n>', 'training epochs per trial without --table (default 1)')
     .option('--limit <n>', 'training images without --table (default 2000; validation images: half, at least 500); or limit= in the dataset spec')
-    .option('--policy <preset>', 'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8)')
+    .option(
+      '--policy <preset>',
+      'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8); with --table only for --strategy two-stage / capacity',
+    )
     .option(
       '--evaluator <name>',
       `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
