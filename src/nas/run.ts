@@ -75,6 +75,13 @@ export function tableHv(
   );
   const col = constraint ? checkTableConstraint(t, constraint) : -1;
   const archs = constraint ? all.filter((a) => (t.values(a, [t.metrics[col] as string])[0] as number) <= constraint.maxMs) : all;
+  if (constraint && archs.length === 0 && all.length > 0) {
+    // no row under the line: no true front, so no share of it to report (not 0 of 0 as 0%)
+    const smallest = Math.min(...all.map((a) => t.values(a, [t.metrics[col] as string])[0] as number));
+    throw new ConfigError(
+      `--max-latency ${constraint.maxMs}: no row of ${t.source} meets the latency line (its smallest ${t.metrics[col]} is ${smallest} ms); expected a line of at least ${smallest} ms`,
+    );
+  }
   const vals = archs.map((a) => t.values(a, names));
   const idx = paretoFront(normalise(vals, objectives, whole));
   const frame: HvFrame =
@@ -119,7 +126,7 @@ export interface NasResult {
   readonly hypervolume: number;
   /** Normalised hypervolume after each `curveStep` queries (and at the end). */
   readonly hypervolumeCurve: { readonly queries: number; readonly hypervolume: number }[];
-  /** Set in tabular mode: the whole table's Pareto hypervolume and our share of it. */
+  /** Set in tabular mode: the whole table's Pareto hypervolume and our share of it (no share when the true hypervolume is 0). */
   readonly trueHypervolume?: number;
   readonly hypervolumeRatio?: number;
   readonly frame: HvFrame;
@@ -231,7 +238,9 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
     pareto,
     hypervolume: hv,
     hypervolumeCurve: curve,
-    ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume, hypervolumeRatio: o.trueHypervolume > 0 ? hv / o.trueHypervolume : 0 } : {}),
+    ...(o.trueHypervolume !== undefined
+      ? { trueHypervolume: o.trueHypervolume, ...(o.trueHypervolume > 0 ? { hypervolumeRatio: hv / o.trueHypervolume } : {}) }
+      : {}),
     frame,
     hypervolumeReference: frame.reference ?? `the given frame's nadir ${JSON.stringify(frame.nadir)}`,
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),

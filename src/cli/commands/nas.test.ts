@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Trial } from '../../search/types.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { HWNAS_BIN, runHwnas, spawnHwnas } from '../testing/run-cli.js';
@@ -238,4 +239,78 @@ test('hwnas nas --strategy auto: says which strategy it runs and why, and runs e
   // without the repeat filter there is no class key: auto runs TPE and says so
   const plain = await runHwnas(work, ...args('auto'), '--no-distinct', '--study', 'plain');
   assert.match(plain.stdout, /auto \(runs tpe: no classes of equal computation known\)/);
+});
+
+test('hwnas nas --table: a changed table is refused on continuing its study; a study stored without the hash continues with a note', async () => {
+  const work = mkdtempSync(join(dir, 'changed-'));
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const t = join(work, 't.csv');
+  const original = readFileSync(TABLE, 'utf8');
+  writeFileSync(t, original);
+  const args = ['nas', '--space', 'nb201', '--table', t, '--strategy', 'random', '--budget', '5', '--seed', '1', '--store', 's.sqlite'];
+  const first = await runHwnas(work, ...args, '--json');
+  assert.equal(first.code, 0, first.stderr);
+  const study = (JSON.parse(first.stdout) as NasJson).study;
+  // halve every accuracy: the same path, other content
+  const lines = original.split('\n');
+  const col = (lines[0] as string).split(',').indexOf('accuracy');
+  const halved = lines.map((l, i) =>
+    i === 0 || l === ''
+      ? l
+      : l
+          .split(',')
+          .map((v, j) => (j === col ? String(Number(v) / 2) : v))
+          .join(','),
+  );
+  writeFileSync(t, halved.join('\n'));
+  const changed = await runHwnas(work, ...args);
+  assert.equal(changed.code, 2, changed.stderr);
+  assert.match(changed.stderr, new RegExp(`study '${study}' exists with other settings: the content of table .*t\\.csv changed`));
+  assert.equal(trialsOf(join(work, 's.sqlite'), study).length, 5, 'no trial of the changed table was added');
+  // a study stored before the hash was kept (no tableSha256 attribute): continues, with a note, and records the hash
+  writeFileSync(t, original);
+  const db = new Database(join(work, 's.sqlite'));
+  const row = db.prepare('SELECT user_attrs FROM studies WHERE name = ?').get(study) as { user_attrs: string };
+  const { tableSha256, ...rest } = JSON.parse(row.user_attrs) as Record<string, unknown>;
+  assert.match(String(tableSha256), /^[0-9a-f]{64}$/, 'a new table study stores its table hash');
+  db.prepare('UPDATE studies SET user_attrs = ? WHERE name = ?').run(JSON.stringify(rest), study);
+  db.close();
+  const old = await runHwnas(work, ...args);
+  assert.equal(old.code, 0, old.stderr);
+  assert.match(old.stderr, /without its table's content hash .*continuing/);
+  assert.match(old.stderr, /continued/);
+  assert.equal(trialsOf(join(work, 's.sqlite'), study).length, 5);
+  writeFileSync(t, halved.join('\n'));
+  const after = await runHwnas(work, ...args);
+  assert.equal(after.code, 2, 'the hash recorded on continuing guards the next run');
+});
+
+test('hwnas nas --table: flags with no effect on a table are refused by name; --json reports no target', async () => {
+  const work = mkdtempSync(join(dir, 'ignored-'));
+  for (const extra of [
+    ['--target', 'systolic'],
+    ['--latency', 'network'],
+    ['--policy', 'w8a8'],
+    ['--epochs', '2'],
+    ['--limit', '100'],
+    ['--evaluator', 'supernet'],
+    ['--no-latency-anchor'],
+    ['--supernet-steps', '3'],
+    ['--ptq'],
+  ]) {
+    const r = await runHwnas(work, ...BASE, '--budget', '2', ...extra);
+    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${extra[0]}: no effect with --table`));
+  }
+  const r = await runHwnas(work, ...BASE, '--budget', '2', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!('target' in (JSON.parse(r.stdout) as object)), 'a table run costs on no target');
+});
+
+test('hwnas nas --table --max-latency below every row: an error naming the line and the smallest latency, not 0% of 0', async () => {
+  const work = mkdtempSync(join(dir, 'nomeet-'));
+  const r = await runHwnas(work, ...BASE, '--max-latency', '0.001', '--json');
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--max-latency 0\.001: no row of .* meets the latency line \(its smallest latency_ms is [0-9.]+ ms\)/);
+  assert.equal(r.stdout, '');
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
@@ -100,7 +102,10 @@ export function registerNas(program: Command): void {
     )
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
     .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
-    .option('--target <name>', 'hardware target for latency (default bitfusion-edge)')
+    .option(
+      '--target <name>',
+      'hardware target for latency (default bitfusion-edge); with --table only for --strategy two-stage / capacity (the table holds the costs)',
+    )
     .option(
       '--strategy <name>',
       `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution); default auto (NSGA-II on spaces of large classes of equal computation, TPE elsewhere)`,
@@ -111,7 +116,10 @@ export function registerNas(program: Command): void {
     .option('--seed <n>', 'study seed (default 0)')
     .option('--epochs <n>', 'training epochs per trial without --table (default 1)')
     .option('--limit <n>', 'training images without --table (default 2000; validation images: half, at least 500); or limit= in the dataset spec')
-    .option('--policy <preset>', 'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8)')
+    .option(
+      '--policy <preset>',
+      'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8); with --table only for --strategy two-stage / capacity',
+    )
     .option(
       '--evaluator <name>',
       `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
@@ -214,6 +222,9 @@ export function registerNas(program: Command): void {
       const objectives = parseObjectives(objectivesSpec);
       const targetName = f.target ?? 'bitfusion-edge';
       const target = getTarget(targetName);
+      // with --table the target costs nothing but the strategy's own ranking (two-stage, capacity): not reported otherwise
+      const targetUsed = f.table === undefined || strategyName === 'two-stage' || strategyName === 'capacity';
+      if (f.table !== undefined) checkNoTableIgnoredFlags(f, targetUsed);
       if (strategyName !== 'blockwise' && space.base !== undefined && f.precisions !== undefined)
         for (const p of f.precisions.split(',').map((x) => x.trim())) checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
       const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
@@ -251,6 +262,7 @@ export function registerNas(program: Command): void {
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
       let evaluator: { name: string; options: Record<string, JsonValue> };
       let tableFrame: ReturnType<typeof tableHv> | undefined;
+      let tableSha256: string | undefined;
       if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
       if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
       if (evaluatorName === 'command') {
@@ -280,6 +292,7 @@ export function registerNas(program: Command): void {
         // reads and checks the table now; with --max-latency the true front is that of the rows under the line
         const columns = resolveTableColumns(table, f.tableColumns, archSpaceTableColumns(space.name));
         const nasTable = loadNasTable(table, space, columns);
+        tableSha256 = createHash('sha256').update(readFileSync(table)).digest('hex');
         tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
         budget = capBudget(budget, space, nasTable);
         const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
@@ -514,14 +527,16 @@ export function registerNas(program: Command): void {
         if (opened.status === 'created') {
           const attrs: Record<string, JsonValue> = {
             archSpace: space.name,
-            target: targetName,
+            ...(targetUsed ? { target: targetName } : {}),
             evaluator: f.table !== undefined ? 'table' : evaluatorName,
+            ...(tableSha256 !== undefined ? { tableSha256 } : {}),
             ...(f.dataset !== undefined ? { dataset: f.dataset } : {}),
           };
           for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
           if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
           if (twoStageInfo !== undefined) store.setStudyUserAttr(name, 'twoStage', twoStageInfo);
         }
+        if (opened.status === 'resumed' && tableSha256 !== undefined) checkTableUnchanged(store, name, f.table as string, tableSha256);
         const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
         const s = strategyOptions?.sensitive;
         if (Array.isArray(s)) sensitive = s.map(String);
@@ -552,7 +567,7 @@ export function registerNas(program: Command): void {
           space,
           strategy: f.strategy,
           ...(strategyName === 'auto' ? { auto: autoRuns(space, distinct) } : {}),
-          target: target.name,
+          ...(targetUsed ? { target: target.name } : {}),
           objectives,
           seed,
           study: name,
@@ -628,7 +643,8 @@ function printNas(
   o: {
     space: ArchSpace;
     strategy: string;
-    target: string;
+    /** Left out for a table run whose strategy does not cost on a target (the table holds the costs). */
+    target?: string;
     objectives: readonly Objective[];
     seed: number;
     study: string;
@@ -645,7 +661,7 @@ function printNas(
       space: o.space.name,
       strategy: o.strategy,
       ...(o.auto ? { auto: o.auto } : {}),
-      target: o.target,
+      ...(o.target !== undefined ? { target: o.target } : {}),
       objectives: o.objectives,
       seed: o.seed,
       trials: r.trials.map((t) => ({ arch: t.arch, values: t.values })),
@@ -751,18 +767,79 @@ function checkProtect(f: NasFlags, space: ArchSpace, strategyName: string, presc
   return 'ecc';
 }
 
+/** The flags of `pairs` that were given (a value other than undefined), by name. */
+function givenFlags(pairs: readonly (readonly [string, unknown])[]): string[] {
+  return pairs.filter(([, v]) => v !== undefined).map(([k]) => k);
+}
+
 function checkNoFaultFlags(f: NasFlags, where: string): void {
-  const given = (
-    [
-      ['--max-fault-drop', f.maxFaultDrop],
-      ['--fault-ber', f.faultBer],
-      ['--fault-runs', f.faultRuns],
-      ['--fault-images', f.faultImages],
-      ['--protect', f.protect],
-    ] as const
-  ).filter(([, v]) => v !== undefined);
+  const given = givenFlags([
+    ['--max-fault-drop', f.maxFaultDrop],
+    ['--fault-ber', f.faultBer],
+    ['--fault-runs', f.faultRuns],
+    ['--fault-images', f.faultImages],
+    ['--protect', f.protect],
+  ]);
+  if (given.length > 0) throw new ConfigError(`${given.join(', ')} apply to training-based search (--dataset, --evaluator train), not ${where}`);
+}
+
+/**
+ * `--table`: the table holds accuracy and costs, so the training, evaluator and hardware flags would be ignored:
+ * refused by name instead. `--target` / `--policy` stay allowed where the strategy ranks by the target's cost
+ * model (two-stage, capacity).
+ */
+function checkNoTableIgnoredFlags(f: NasFlags, targetUsed: boolean): void {
+  const given = givenFlags([
+    ...(targetUsed
+      ? []
+      : ([
+          ['--target', f.target],
+          ['--policy', f.policy],
+        ] as const)),
+    ['--evaluator', f.evaluator],
+    ['--latency', f.latency],
+    ['--no-latency-anchor', f.latencyAnchor === false ? true : undefined],
+    ['--epochs', f.epochs],
+    ['--limit', f.limit],
+    ['--cmd-timeout', f.cmdTimeout],
+    ['--supernet-steps', f.supernetSteps],
+    ['--supernet-sampling', f.supernetSampling],
+    ['--bn-images', f.bnImages],
+    ['--qaft-epochs', f.qaftEpochs],
+    ['--ptq', f.ptq],
+    ['--teacher', f.teacher],
+    ['--teacher-epochs', f.teacherEpochs],
+    ['--candidates', f.candidates],
+    ['--distill-steps', f.distillSteps],
+    ['--finetune-epochs', f.finetuneEpochs],
+    ['--qa-steps', f.qaSteps],
+    ['--fit-trials', f.fitTrials],
+  ]);
   if (given.length > 0)
-    throw new ConfigError(`${given.map(([k]) => k).join(', ')} apply to training-based search (--dataset, --evaluator train), not ${where}`);
+    throw new ConfigError(
+      `${given.join(', ')}: no effect with --table (the table holds each architecture's accuracy and costs; training, evaluator and hardware flags apply to --dataset): drop ${given.length === 1 ? 'it' : 'them'}`,
+    );
+}
+
+/**
+ * The table of a continued `--table` study must have the content it was stored with (its sha256, a study
+ * attribute since 2026-12-07): a changed table would mix the trials of two tables in one study. A study
+ * stored before then has no hash: it continues (nothing stored is lost) with a note, and the hash is recorded
+ * from now on.
+ */
+function checkTableUnchanged(store: ReturnType<typeof openStore>, name: string, table: string, sha256: string): void {
+  const stored = store.getStudy(name)?.userAttrs.tableSha256;
+  if (stored === sha256) return;
+  if (stored === undefined) {
+    process.stderr.write(
+      `note: study '${name}' was stored without its table's content hash (before 2026-12-07): cannot tell whether ${table} changed since; continuing, its sha256 is recorded from now on\n`,
+    );
+    store.setStudyUserAttr(name, 'tableSha256', sha256);
+    return;
+  }
+  throw new ConfigError(
+    `study '${name}' exists with other settings: the content of table ${table} changed since the study was stored (sha256 stored ${String(stored).slice(0, 12)}..., now ${sha256.slice(0, 12)}...); use another --study name, or the table as it was to continue it`,
+  );
 }
 
 /** The 'prescreen' options of --cost-aware / --predictor (undefined without them); generic strategies only, --cost-aware with --table or the train evaluator only. */
