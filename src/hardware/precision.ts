@@ -158,7 +158,7 @@ function checkFields(v: Record<string, unknown>, where: string, allowed: readonl
 const MISPLACED: Readonly<Record<string, string>> = {
   groups: "in a layer entry under 'layers'",
   inputGroups: "in a layer entry under 'layers'",
-  channels: 'in an entry of a layer\'s groups or inputGroups',
+  channels: "in an entry of a layer's groups or inputGroups",
   weightBits: "in default, a layer entry or a layer's groups",
 };
 
