@@ -49,6 +49,44 @@ describe('precision policies', () => {
     assert.throws(() => parsePolicy({ defaults: {} }), err(/unknown field 'defaults'/));
     assert.throws(() => parsePolicy([1, 2]), err(/expected an object/));
   });
+  it('refuses a field at a level that does not take it, naming the field, the place and what it takes (was ignored)', () => {
+    const w8 = { weightBits: 8, actBits: 8 };
+    const grp = { channels: 10, weightBits: 8, actBits: 8 };
+    const cases: [unknown, RegExp][] = [
+      [
+        { default: { ...w8, groups: [{ channels: 3, ...w8 }] } },
+        /policy: default: field 'groups' does not belong here \(expected weightBits, actBits; 'groups' goes in a layer entry/,
+      ],
+      [{ default: { ...w8, inputGroups: 5 } }, /default: field 'inputGroups' does not belong here \(expected weightBits, actBits;/],
+      [{ default: { ...w8, channels: -1 } }, /default: field 'channels' does not belong here \(expected weightBits, actBits;/],
+      [{ layers: { fc: { ...w8, channels: 999 } } }, /layer 'fc': field 'channels' does not belong here \(expected weightBits, actBits, groups, inputGroups;/],
+      [
+        { layers: { fc: { ...w8, groups: [{ ...grp, groups: 'garbage' }] } } },
+        /layer 'fc' group 0: field 'groups' does not belong here \(expected channels, weightBits, actBits;/,
+      ],
+      [
+        { layers: { fc: { ...w8, groups: [{ ...grp, inputGroups: 7 }] } } },
+        /layer 'fc' group 0: field 'inputGroups' does not belong here \(expected channels, weightBits, actBits;/,
+      ],
+      // a typo inside a group lists the group's fields, not a layer's
+      [
+        { layers: { fc: { ...w8, groups: [{ ...grp, actbits: 8 }] } } },
+        /layer 'fc' group 0: unknown field 'actbits' \(expected channels, weightBits, actBits\)/,
+      ],
+      [
+        { layers: { fc: { ...w8, inputGroups: [{ channels: 4, actBits: 8, weightBits: 4 }] } } },
+        /layer 'fc' input group 0: field 'weightBits' does not belong here \(expected channels, actBits;/,
+      ],
+      [
+        { layers: { fc: { ...w8, inputGroups: [{ channels: 4, actBits: 8, bits: 4 }] } } },
+        /layer 'fc' input group 0: unknown field 'bits' \(expected channels, actBits\)/,
+      ],
+    ];
+    for (const [json, pattern] of cases) assert.throws(() => parsePolicy(json), err(pattern), JSON.stringify(json));
+    // each level still takes its own fields
+    const ok = parsePolicy({ default: w8, layers: { fc: { ...w8, groups: [grp], inputGroups: [{ channels: 4, actBits: 8 }] } } });
+    assert.deepEqual(ok.layers.fc?.groups, [grp]);
+  });
   it('rejects channel groups that do not cover the layer', () => {
     const bad = { layers: { fc: { weightBits: 8, actBits: 8, groups: [{ channels: 3, weightBits: 4, actBits: 8 }] } } };
     assert.throws(() => parsePolicy(bad, { graph: g }), err(/cover 3 channels.*10/));

@@ -87,19 +87,19 @@ export function parsePolicy(json: unknown, opts: ParsePolicyOptions = {}): Preci
     for (const k of Object.keys(json)) {
       if (!['name', 'default', 'layers'].includes(k)) throw new ConfigError(`${src}: unknown field '${k}' (expected name, default, layers)`);
     }
-    const def = json.default === undefined ? { weightBits: 8, actBits: 8 } : readPrecision(json.default, `${src}: default`);
+    const def = json.default === undefined ? { weightBits: 8, actBits: 8 } : readPrecision(json.default, `${src}: default`, DEFAULT_FIELDS);
     const layersIn = json.layers ?? {};
     if (!isRecord(layersIn))
       throw new ConfigError(`${src}: 'layers' must be an object of layer name -> {weightBits, actBits}, got ${JSON.stringify(layersIn)}`);
     const layers: Record<string, LayerPrecision> = {};
     for (const [name, v] of Object.entries(layersIn)) {
       const where = `${src}: layer '${name}'`;
-      const p = readPrecision(v, where);
+      const p = readPrecision(v, where, LAYER_FIELDS);
       if (isRecord(v) && v.groups !== undefined) {
         if (!Array.isArray(v.groups) || v.groups.length === 0)
           throw new ConfigError(`${where}: 'groups' must be a non-empty array of {channels, weightBits, actBits}`);
         const groups = v.groups.map((g, i) => {
-          const gp = readPrecision(g, `${where} group ${i}`);
+          const gp = readPrecision(g, `${where} group ${i}`, GROUP_FIELDS);
           const ch = (g as Record<string, unknown>).channels;
           if (typeof ch !== 'number' || !Number.isInteger(ch) || ch <= 0)
             throw new ConfigError(`${where} group ${i}: channels=${JSON.stringify(ch)} must be a positive integer`);
@@ -123,6 +123,7 @@ function readInputGroups(v: unknown, where: string): { inputGroups?: InputGroup[
   return {
     inputGroups: v.inputGroups.map((g, i) => {
       const r = isRecord(g) ? g : {};
+      checkFields(r, `${where} input group ${i}`, INPUT_GROUP_FIELDS);
       const ch = r.channels;
       const ab = r.actBits;
       if (typeof ch !== 'number' || !Number.isInteger(ch) || ch <= 0)
@@ -134,12 +135,36 @@ function readInputGroups(v: unknown, where: string): { inputGroups?: InputGroup[
   };
 }
 
-function readPrecision(v: unknown, where: string): Precision {
-  if (!isRecord(v)) throw new ConfigError(`${where}: expected {weightBits, actBits}, got ${JSON.stringify(v)}`);
+/** The fields each level of a policy takes: `default` is one precision (no groups: those are per layer, sized to it). */
+const DEFAULT_FIELDS: readonly string[] = ['weightBits', 'actBits'];
+const LAYER_FIELDS: readonly string[] = ['weightBits', 'actBits', 'groups', 'inputGroups'];
+const GROUP_FIELDS: readonly string[] = ['channels', 'weightBits', 'actBits'];
+const INPUT_GROUP_FIELDS: readonly string[] = ['channels', 'actBits'];
+
+/** Throw naming the field and where it is if `v` has a field outside `allowed` (a field in the wrong place is not ignored). */
+function checkFields(v: Record<string, unknown>, where: string, allowed: readonly string[]): void {
   for (const k of Object.keys(v)) {
-    if (!['weightBits', 'actBits', 'groups', 'channels', 'inputGroups'].includes(k))
-      throw new ConfigError(`${where}: unknown field '${k}' (expected weightBits, actBits, groups, inputGroups)`);
+    if (allowed.includes(k)) continue;
+    const home = MISPLACED[k];
+    throw new ConfigError(
+      home
+        ? `${where}: field '${k}' does not belong here (expected ${allowed.join(', ')}; '${k}' goes ${home})`
+        : `${where}: unknown field '${k}' (expected ${allowed.join(', ')})`,
+    );
   }
+}
+
+/** Where a policy field that is valid at another level belongs, for the error on a misplaced one. */
+const MISPLACED: Readonly<Record<string, string>> = {
+  groups: "in a layer entry under 'layers'",
+  inputGroups: "in a layer entry under 'layers'",
+  channels: "in an entry of a layer's groups or inputGroups",
+  weightBits: "in default, a layer entry or a layer's groups",
+};
+
+function readPrecision(v: unknown, where: string, allowed: readonly string[]): Precision {
+  if (!isRecord(v)) throw new ConfigError(`${where}: expected {${allowed.join(', ')}}, got ${JSON.stringify(v)}`);
+  checkFields(v, where, allowed);
   const wb = v.weightBits;
   const ab = v.actBits;
   for (const [k, b] of [

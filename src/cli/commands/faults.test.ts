@@ -53,6 +53,37 @@ test('faults: bad input exits 2 naming the value', async () => {
   assertUserError(await runHwnas(dir, 'faults', join(dir, 'nope.onnx'), '--dataset', data), /nope\.onnx/, 'missing model');
 });
 
+test('faults: flip counts beyond the stored bits, a bad --layer-rate and unknown --harden layers are refused before any training', async () => {
+  // mnist-cnn stores 653824 float32 weight bits, 163456 at w8a8; with ECC on every layer 653824 * 72/64 = 735552
+  const cases: [string[], RegExp][] = [
+    [['--flips', '3,100000000'], /--flips 100000000: the model's weights hold 653824 bits \(float32\); expected a count <= 653824/],
+    [['--flips', '163457', '--policy', 'w8a8'], /--flips 163457: the model's weights hold 163456 bits under the policy; expected a count <= 163456/],
+    [['--flips', '735553', '--harden', 'conv1,conv2,fc'], /--flips 735553: the model's weights hold 735552 bits \(float32\), ECC check bits included/],
+    [['--layer-rate', '5'], /--layer-rate '5': expected a bit error rate in \(0, 1\]/],
+    [['--layer-rate', '0'], /--layer-rate '0': expected a bit error rate in \(0, 1\]/],
+    [['--flips', '3', '--layer-rate', '0.5'], /--layer-rate '0.5': with --flips it is a number of bits .* expected an integer >= 1/],
+    [['--flips', '3', '--layer-rate', '600000'], /--layer-rate 600000: .* the largest, 'fc', holds 501760 bits; expected a count <= 501760/],
+    [
+      ['--harden', 'conv9'],
+      /--harden 'conv9': unknown layer 'conv9' in graph 'mnist-cnn': expected a number of layers or conv\/dense layer names \(conv1, conv2, fc\)/,
+    ],
+    [['--harden', '4'], /--harden 4: the model has 3 conv\/dense layers/],
+  ];
+  for (const [extra, pattern] of cases) {
+    // a zoo spec is trained before the campaign: the refusal must come first
+    const r = await runHwnas(dir, 'faults', 'zoo:mnist-cnn', '--dataset', data, ...extra);
+    assertUserError(r, pattern, extra.join(' '));
+    assert.ok(!/training it|epoch 1/.test(r.stderr), `${extra.join(' ')}: trained before refusing:\n${r.stderr}`);
+  }
+  // the bound itself is accepted
+  const ok = await runHwnas(dir, 'faults', onnx, '--dataset', data, '--flips', '163456', '--policy', 'w8a8', '--trials', '1', '--layer-trials', '0', '--json');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(
+    (JSON.parse(ok.stdout) as { results: { flips: number; meanBitsHit: number }[] }).results.map((x) => [x.flips, x.meanBitsHit]),
+    [[163456, 163456]],
+  );
+});
+
 test('faults on a zoo spec trains it first on an engine it sets up itself (was an internal error)', async () => {
   const r = await runHwnas(dir, 'faults', 'zoo:mnist-cnn', '--dataset', data, '--ber', '1e-3', '--trials', '1', '--layer-trials', '0', '--json');
   assert.equal(r.code, 0, r.stderr);

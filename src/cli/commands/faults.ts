@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
+import type { PrecisionPolicy } from '../../ir/precision.js';
+import type { Graph, Model } from '../../ir/types.js';
+import { quantizableLayers } from '../../ir/workload.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import type { CampaignResult, FaultKind, FaultSite } from '../../resilience/index.js';
 import { FAULT_KINDS } from '../../resilience/index.js';
+import { storedBits, weightSites } from '../../resilience/weight-faults.js';
 import { floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
@@ -73,6 +77,70 @@ export function formatCampaign(r: CampaignResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--layer-rate`: with --ber a bit error rate in (0, 1], with --flips a number of bits >= 1 (its upper bound, the bits
+ * the sites hold, is checked with the model: {@link checkFlipCounts}).
+ */
+export function parseLayerRate(v: string, flips: boolean): number {
+  const n = Number(v.trim());
+  if (flips) {
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1)
+      throw new ConfigError(`--layer-rate '${v}': with --flips it is a number of bits hit per per-layer run, expected an integer >= 1`);
+  } else if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1)
+    throw new ConfigError(`--layer-rate '${v}': expected a bit error rate in (0, 1] (or, with --flips, a number of bits)`);
+  return n;
+}
+
+/**
+ * `--harden`: a number of layers (the most vulnerable, chosen after training) or conv/dense layer names of `graph`,
+ * checked here so that a bad value is refused before any training.
+ */
+export function parseHarden(v: string | undefined, graph: Graph): number | string[] | undefined {
+  if (v === undefined) return undefined;
+  const layers = quantizableLayers(graph).map((n) => n.name);
+  if (/^\d+$/.test(v.trim())) {
+    const k = Number(v.trim());
+    if (k > layers.length) throw new ConfigError(`--harden ${k}: the model has ${layers.length} conv/dense layers, expected at most ${layers.length}`);
+    return k;
+  }
+  const names = v.split(',').map((x) => x.trim());
+  const bad = names.filter((h) => !layers.includes(h));
+  if (bad.length > 0 || names.length === 0 || v.trim() === '')
+    throw new ConfigError(
+      `--harden '${v}': ${bad.length > 0 ? `unknown layer${bad.length > 1 ? 's' : ''} ${bad.map((b) => `'${b}'`).join(', ')} in graph '${graph.name}': ` : ''}expected a number of layers or conv/dense layer names (${layers.join(', ')})`,
+    );
+  return names;
+}
+
+/**
+ * Throw when a --flips count (or the --layer-rate count of the per-layer runs) exceeds the weight bits the model
+ * stores under the policy (ECC check bits included for hardened layers): more bits than there are cannot be hit
+ * (the per-layer count is checked against the largest layer).
+ */
+export function checkFlipCounts(
+  counts: readonly number[],
+  layerRate: number | undefined,
+  model: Model,
+  policy: PrecisionPolicy | undefined,
+  hardened: readonly string[],
+): void {
+  const ecc = new Set(hardened);
+  const sites = weightSites(model, policy);
+  const total = sites.reduce((a, s) => a + storedBits(s, ecc.has(s.layer)), 0);
+  const what = `the model's weights hold ${total} bits${policy ? ' under the policy' : ' (float32)'}${ecc.size > 0 ? ', ECC check bits included' : ''}`;
+  const over = counts.find((c) => c > total);
+  if (over !== undefined) throw new ConfigError(`--flips ${over}: ${what}; expected a count <= ${total}`);
+  if (layerRate !== undefined) {
+    // the per-layer runs hit one layer at a time: a layer smaller than the count has all its bits hit
+    const largest = sites.reduce((a, s) => Math.max(a, storedBits(s, ecc.has(s.layer))), 0);
+    const layer = sites.find((s) => storedBits(s, ecc.has(s.layer)) === largest)?.layer;
+    if (layerRate > largest)
+      throw new ConfigError(
+        `--layer-rate ${layerRate}: the per-layer runs hit one layer at a time and the largest, '${layer}', holds ${largest} bits; expected a count <= ${largest}`,
+      );
+  }
+}
+
 /** `hwnas faults`. */
 export function registerFaults(program: Command): void {
   program
@@ -80,14 +148,14 @@ export function registerFaults(program: Command): void {
     .description('fault injection: accuracy under random bit flips / stuck-at faults in weights and activations, per BER, with per-layer vulnerability')
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:... (accuracy on its test split)')
     .option('--ber <list>', 'bit error rates, comma-separated (default 1e-6,1e-5,1e-4)')
-    .option('--flips <list>', 'exact numbers of bits hit per run instead of --ber (weights only)')
+    .option('--flips <list>', 'exact numbers of bits hit per run instead of --ber (weights only; at most the bits the weights hold)')
     .option('--sites <s>', 'weights | activations | both (default weights)')
     .option('--kind <k>', `fault kind: ${FAULT_KINDS.join(' | ')} (default flip)`)
     .option('--trials <n>', 'runs per site and rate (default 50)')
     .option('--policy <p>', 'precision policy of the deployed model: preset (w8a8, w4a4, ...), JSON file or inline JSON (default float32)')
     .option('--threshold <acc>', 'a run below this accuracy (0..1) is a critical failure (default 0.9 x baseline)')
     .option('--layer-trials <n>', 'runs per layer for the per-layer vulnerability (0 = skip; default min(trials, 10))')
-    .option('--layer-rate <x>', 'BER (or flips with --flips) of the per-layer runs (default the largest given)')
+    .option('--layer-rate <x>', 'BER in (0, 1] (or, with --flips, a bit count >= 1) of the per-layer runs (default the largest given)')
     .option('--images <n>', 'use only the first N test images')
     .option('--epochs <n>', 'zoo models are trained first for this many epochs (default 1)')
     .option('--batch-size <n>', 'inference batch (default 500)')
@@ -131,7 +199,7 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   const threshold = f.threshold !== undefined ? floatOption('--threshold', f.threshold, 0, 0) : undefined;
   if (threshold !== undefined && threshold > 1) throw new ConfigError(`--threshold must be an accuracy in [0, 1], got '${f.threshold}'`);
   const layerTrials = f.layerTrials !== undefined ? intOption('--layer-trials', f.layerTrials, 0, 0) : undefined;
-  const layerRate = f.layerRate !== undefined ? floatOption('--layer-rate', f.layerRate, 0, 0) : undefined;
+  const layerRate = f.layerRate !== undefined ? parseLayerRate(f.layerRate, counts !== undefined) : undefined;
   const images = f.images !== undefined ? intOption('--images', f.images, 0, 1) : undefined;
   const epochs = intOption('--epochs', f.epochs, 1, 1);
   const batchSize = intOption('--batch-size', f.batchSize, 500, 1);
@@ -141,8 +209,12 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   if (f.weightScale !== undefined && f.weightScale !== 'per-channel' && f.weightScale !== 'per-tensor' && f.weightScale !== 'asymmetric')
     throw new ConfigError(`--weight-scale '${f.weightScale}': expected per-channel, per-tensor or asymmetric`);
   const weightGranularity = f.weightScale as 'per-channel' | 'per-tensor' | 'asymmetric' | undefined;
-  // check the policy against the graph before any training
-  const policy = f.policy !== undefined ? loadPolicySpec(f.policy, loadModelSpec(spec, seed).graph) : undefined;
+  // check the policy, the hardened layers and the flip counts against the graph before any training
+  const untrained = loadModelSpec(spec, seed);
+  const policy = f.policy !== undefined ? loadPolicySpec(f.policy, untrained.graph) : undefined;
+  const harden = parseHarden(f.harden, untrained.graph);
+  // with --harden N the ECC-stored layers are chosen after training: the counts are checked then
+  if (counts && !(typeof harden === 'number')) checkFlipCounts(counts, layerRate, untrained, policy, harden ?? []);
   const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);
   const ds = await datasetForModel(f.dataset, model, undefined, spec);
   const n = Math.min(images ?? ds.test.n, ds.test.n);
@@ -150,7 +222,8 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   const per = ds.test.x.length / ds.test.n;
   const data = { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n };
   const { runFaultCampaign } = await import('../../resilience/campaign.js');
-  const prot = await protectionSetup(model, policy, f, ds.train, bers ?? [1e-5]);
+  const prot = await protectionSetup(model, policy, f, harden, ds.train, bers ?? [1e-5]);
+  if (counts && typeof harden === 'number') checkFlipCounts(counts, layerRate, model, policy, [...prot.hardened]);
   const bar = createProgress({ total: 1, label: 'faults', fields: ['run'], quiet: !!f.json });
   let r: CampaignResult;
   try {
@@ -215,10 +288,11 @@ async function protectionSetup(
   model: import('../../ir/types.js').Model,
   policy: import('../../ir/precision.js').PrecisionPolicy | undefined,
   f: FaultFlags,
+  harden: number | readonly string[] | undefined,
   train: { readonly x: Float32Array; readonly n: number },
   bers: readonly number[],
 ): Promise<{ model: import('../../ir/types.js').Model; hardened: ReadonlySet<string>; report?: ProtectionReport }> {
-  if (!f.rangeRestriction && f.harden === undefined) {
+  if (!f.rangeRestriction && harden === undefined) {
     if (f.target !== undefined) throw new ConfigError(`--target ${f.target} costs a protection: give --range-restriction and/or --harden`);
     return { model, hardened: new Set() };
   }
@@ -228,20 +302,8 @@ async function protectionSetup(
     import('../../hardware/precision.js'),
   ]);
   const target = getTarget(f.target ?? 'bitfusion-edge');
-  let hardened: string[] = [];
-  if (f.harden !== undefined) {
-    const layers = new Set(model.graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'dense').map((n) => n.name));
-    if (/^\d+$/.test(f.harden)) {
-      const k = Number(f.harden);
-      if (k > layers.size) throw new ConfigError(`--harden ${k}: the model has ${layers.size} conv/dense layers`);
-      hardened = pr.mostVulnerableLayers(model, policy, Math.max(...bers), k);
-    } else {
-      hardened = f.harden.split(',').map((x) => x.trim());
-      const bad = hardened.filter((h) => !layers.has(h));
-      if (bad.length > 0 || hardened.length === 0)
-        throw new ConfigError(`--harden '${f.harden}': expected a number of layers or conv/dense layer names (${[...layers].join(', ')})`);
-    }
-  }
+  const hardened: string[] =
+    harden === undefined ? [] : typeof harden === 'number' ? pr.mostVulnerableLayers(model, policy, Math.max(...bers), harden) : [...harden];
   let protectedModel = model;
   let clips = 0;
   if (f.rangeRestriction) {
