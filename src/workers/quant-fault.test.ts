@@ -34,29 +34,13 @@ test("quant-policy with maxFaultScore: a second constraint, the predictor's scor
   // one side of the line is feasible, the other not
   assert.ok((r8.constraints?.[1] as number) * (r2.constraints?.[1] as number) < 0);
   assert.equal(r8.userAttrs?.fault_score, s8);
-  assert.throws(
-    () =>
-      getEvaluation('quant-policy').create({
-        model: 'zoo:mnist-cnn',
-        dataset: 'mnist',
-        target: 'bitfusion-edge',
-        budget: { kind: 'latency', value: 1 },
-        maxFaultScore: -1,
-      }),
-    /maxFaultScore/,
-  );
-  // a seed past 2^32 - 1 would run as its low 32 bits (another seed): refused, naming the field and the value
-  for (const options of [{ seed: 2 ** 32 }, { faultDrop: { ber: 1e-4, runs: 1, images: 10, seed: 2 ** 32 } }]) {
-    assert.throws(
-      () =>
-        getEvaluation('quant-policy').create({
-          model: 'zoo:mnist-cnn',
-          dataset: 'mnist',
-          target: 'bitfusion-edge',
-          budget: { kind: 'latency', value: 1 },
-          ...options,
-        }),
-      /seed.*4294967296/s,
-    );
-  }
+  // bad options are refused naming the field: a negative fault-score line, and a seed past 2^32 - 1 (which would run
+  // as its low 32 bits, another seed)
+  const base = { model: 'zoo:mnist-cnn', dataset: 'mnist', target: 'bitfusion-edge', budget: { kind: 'latency', value: 1 } };
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ maxFaultScore: -1 }, /maxFaultScore/],
+    [{ seed: 2 ** 32 }, /seed.*4294967296/s],
+    [{ faultDrop: { ber: 1e-4, runs: 1, images: 10, seed: 2 ** 32 } }, /seed.*4294967296/s],
+  ];
+  for (const [options, pattern] of bad) assert.throws(() => getEvaluation('quant-policy').create({ ...base, ...options }), pattern);
 });
