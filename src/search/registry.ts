@@ -264,10 +264,6 @@ function createAuto(options: Readonly<Record<string, unknown>>, ctx: StrategyCon
   const lo = classSizeOption('midClassSize', midClassSize);
   if (lo !== undefined && lo >= (min ?? 4))
     throw new ConfigError(`strategy 'auto' option midClassSize ${lo}: expected a number below minClassSize (${min ?? 4})`);
-  if ((mid === undefined) !== (lo === undefined))
-    throw new ConfigError(
-      `strategy 'auto' options mid and midClassSize: expected both or neither (mid ${JSON.stringify(mid)}, midClassSize ${JSON.stringify(midClassSize)})`,
-    );
   if (mid === undefined && Object.keys(sideOptions.mid).length > 0)
     throw new ConfigError(`strategy 'auto' option mid.${Object.keys(sideOptions.mid)[0]}: expected a mid side (options mid and midClassSize)`);
   const make = (option: 'large' | 'mid' | 'small', value: unknown): SearchStrategy => makePart(AUTO, option, value, sideOptions[option], ctx);

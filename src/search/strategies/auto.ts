@@ -70,7 +70,7 @@ export class Auto implements SearchStrategy {
     this.midClassSize = options.midClassSize;
     if ((mid === undefined) !== (this.midClassSize === undefined))
       throw new ConfigError(
-        `auto: midClassSize ${JSON.stringify(options.midClassSize)} and mid ${mid === undefined ? 'absent' : `'${mid.name}'`}: expected both or neither`,
+        `strategy 'auto' options mid and midClassSize: expected both or neither (mid ${mid === undefined ? 'absent' : `'${mid.name}'`}, midClassSize ${JSON.stringify(options.midClassSize)})`,
       );
   }
 
