@@ -115,18 +115,30 @@ export function listImageFolder(root: string): { readonly classes: string[]; rea
   return { classes, splits };
 }
 
+/** Decoded image height and width (`size=`, and `width` for a non-square model input). */
+interface Dims {
+  readonly h: number;
+  readonly w: number;
+}
+
+/** The decoding size of the options: none (stored size), `size` x `size`, or `size` high and `width` wide. */
+const decodeDims = (o: LoadDatasetOptions): Dims | undefined => (o.size === undefined ? undefined : { h: o.size, w: o.width ?? o.size });
+
+/** A decoding size in a cache key: square sizes keep the key they had before non-square ones existed. */
+const dimsKey = (d: Dims | undefined): number | number[] | null => (d === undefined ? null : d.w === d.h ? d.h : [d.h, d.w]);
+
 /** Decodes images to 8-bit NHWC pixels of one size and channel count. */
 async function decodeAll(
   entries: readonly Entry[],
   channels: number,
-  size: number | undefined,
+  size: Dims | undefined,
   shape: { h?: number; w?: number; first?: string },
 ): Promise<Uint8Array> {
   const sharp = (await import('sharp')).default;
   let out: Uint8Array | undefined;
   const decodeOne = async (e: Entry, i: number): Promise<void> => {
     let img = sharp(e.path, { failOn: 'error' });
-    if (size !== undefined) img = img.resize(size, size, { fit: 'cover' });
+    if (size !== undefined) img = img.resize(size.w, size.h, { fit: 'cover' });
     img = channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
     let r: { data: Buffer; info: { width: number; height: number; channels: number } };
     try {
@@ -169,7 +181,7 @@ function cacheLocation(
   root: string,
   splits: readonly { readonly name: string; readonly entries: readonly Entry[] }[],
   channels: number,
-  size: number | undefined,
+  size: Dims | undefined,
   opts: LoadDatasetOptions,
   format: { readonly version: number | string; readonly suffix: string },
 ): { key: string; path: string } {
@@ -180,10 +192,10 @@ function cacheLocation(
     }),
   );
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: format.version, channels, size: size ?? null, files }))
+    .update(JSON.stringify({ v: format.version, channels, size: dimsKey(size), files }))
     .digest('hex');
   const folder = createHash('sha1')
-    .update(JSON.stringify([resolve(root), channels, size ?? null]))
+    .update(JSON.stringify([resolve(root), channels, dimsKey(size)]))
     .digest('hex')
     .slice(0, 16);
   return { key, path: join(cacheDir(opts.cacheDir), `imagefolder-${folder}${format.suffix}`) };
@@ -194,7 +206,7 @@ async function decodeSplits(
   root: string,
   splits: Partial<Record<SplitName, Entry[]>>,
   channels: number,
-  size: number | undefined,
+  size: Dims | undefined,
   opts: LoadDatasetOptions,
 ): Promise<{ parts: Partial<Record<SplitName, Uint8Array>>; h: number; w: number; cache: CacheStatus }> {
   const { key, path } = cacheLocation(
@@ -237,7 +249,7 @@ async function decodeSplits(
 export async function loadImageFolder(root: string, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const { classes, splits } = listImageFolder(root);
   const channels = await detectChannels(splits, opts.channels);
-  const { parts, h, w, cache } = await decodeSplits(root, splits, channels, opts.size, opts);
+  const { parts, h, w, cache } = await decodeSplits(root, splits, channels, decodeDims(opts), opts);
   const part = (s: SplitName): DataPart | undefined => {
     const entries = splits[s];
     const data = parts[s];
@@ -326,7 +338,7 @@ export async function openImageFolderStream(root: string, opts: StreamOptions = 
     throw new DatasetError(`'imagefolder:${root};stream' reads its images from a stream file in the cache folder: it cannot run with the cache disabled`);
   const { classes, splits } = listImageFolder(root);
   const channels = await detectChannels(splits, opts.channels);
-  const size = opts.size;
+  const size = decodeDims(opts);
   // stored order of every folder split: seeded permutations (see above)
   const stored: { name: SplitName; entries: Entry[] }[] = [];
   for (const [s, seed] of [
@@ -477,7 +489,7 @@ async function buildStreamFile(
   key: string,
   stored: readonly { name: SplitName; entries: Entry[] }[],
   channels: number,
-  size: number | undefined,
+  size: Dims | undefined,
   opts: StreamOptions,
 ): Promise<void> {
   const shape: { h?: number; w?: number; first?: string } = {};

@@ -18,7 +18,9 @@ import { loadUserDataset } from './user-data.js';
  */
 export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
-  const o: LoadDatasetOptions = { ...opts, ...s.options };
+  // a spec's own size= is square: it replaces the caller's height and width (e.g. a non-square model's)
+  const { width, ...rest } = opts;
+  const o: LoadDatasetOptions = { ...(s.options.size === undefined && width !== undefined ? { width } : {}), ...rest, ...s.options };
   if (o.stream === true) return loadFromStream(s, o);
   let ds: LoadedDataset;
   switch (s.kind) {
@@ -65,12 +67,14 @@ export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetO
  */
 export async function openDatasetStream(spec: string | DatasetSpec, opts: StreamOptions = {}): Promise<StreamedDataset> {
   const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
+  const { width, ...rest } = opts;
+  const o: StreamOptions = { ...(s.options.size === undefined && width !== undefined ? { width } : {}), ...rest, ...s.options };
   if (s.kind !== 'imagefolder')
     throw new ConfigError(
       `data set '${typeof spec === 'string' ? spec : s.kind}' cannot stream: expected an 'imagefolder:<dir>' data set (others load into memory)`,
     );
   const { openImageFolderStream } = await import('./image-folder.js');
-  return openImageFolderStream(s.path, { ...opts, ...s.options });
+  return openImageFolderStream(s.path, o);
 }
 
 /**
@@ -100,4 +104,17 @@ async function loadFromStream(s: DatasetSpec, o: LoadDatasetOptions): Promise<Lo
   } finally {
     ds.close();
   }
+}
+
+/**
+ * The loader options that bring a data set to a model's per-sample input shape `[C, H, W]`: `channels` C, `size` H
+ * and, for a non-square input, `width` W (data of exactly that shape is used as stored). Other shapes (a vector
+ * input) give no options. Every caller that loads data for a model uses this, so H and W are never confused.
+ * @example
+ * await loadDataset('npy:x.npy,y.npy', modelGeometry([3, 17, 23])); // 3x17x23 samples
+ */
+export function modelGeometry(inShape: readonly number[]): Pick<LoadDatasetOptions, 'size' | 'width' | 'channels'> {
+  if (inShape.length !== 3) return {};
+  const [c, h, w] = inShape as [number, number, number];
+  return { channels: c, size: h, ...(w !== h ? { width: w } : {}) };
 }

@@ -34,6 +34,8 @@ export interface PixelTransform {
 /** Options that decide the output geometry and normalisation (subset of the loader options). */
 export interface GeometryOptions {
   readonly size?: number;
+  /** Output width when it differs from `size` (see LoadDatasetOptions.width). */
+  readonly width?: number;
   readonly resize?: 'pad' | 'bilinear';
   readonly channels?: number;
 }
@@ -41,15 +43,18 @@ export interface GeometryOptions {
 /** Checks the geometry options against stored images and returns the output shape. */
 export function outputShape(src: { c: number; h: number; w: number }, opts: GeometryOptions): SampleShape {
   const size = opts.size;
-  if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 4096)) {
-    throw new DatasetError(`output size ${size} is invalid: expected an integer in [1, 4096]`);
-  }
+  for (const [what, v] of [
+    ['size', size],
+    ['width', opts.width],
+  ] as const)
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 4096))
+      throw new DatasetError(`output ${what} ${v} is invalid: expected an integer in [1, 4096]`);
   const channels = opts.channels ?? src.c;
   if (!Number.isInteger(channels) || channels < 1) throw new DatasetError(`channels ${channels} is invalid: expected a positive integer`);
   if (channels !== src.c && src.c !== 1) {
     throw new DatasetError(`cannot turn ${src.c}-channel images into ${channels} channels: only 1-channel images can be replicated`);
   }
-  return [channels, size ?? src.h, size ?? src.w];
+  return [channels, size ?? src.h, size === undefined ? src.w : (opts.width ?? size)];
 }
 
 /** The {@link Preprocessing} record matching a transform. */

@@ -103,3 +103,14 @@ export function classHistogram(y: Labels, numClasses: number): number[] {
   }
   return h;
 }
+
+/**
+ * The one check of a split a command is about to score (accuracy, loss, a search objective): an empty split would
+ * print 0.00% as if it were a result, so it is refused, naming the data set (`dataset` as the user wrote it, e.g.
+ * `--dataset 'npy:x.npy,y.npy;test=x0.npy,y0.npy'`) and the split. Callers check before any training.
+ * @example
+ * requireScoredSplit(ds.test, 'test', `--dataset '${spec}'`);
+ */
+export function requireScoredSplit(split: { readonly n: number }, name: string, dataset: string): void {
+  if (!(split.n >= 1)) throw new DatasetError(`${dataset} has no ${name} images; expected at least 1 to measure accuracy`);
+}

@@ -104,6 +104,11 @@ export interface SplitLimits {
 export interface LoadDatasetOptions {
   /** Output height = width in pixels (e.g. 32 to feed 32x32 nets with 28x28 images). Default: stored size. */
   readonly size?: number;
+  /**
+   * Output width in pixels when it differs from `size` (a model whose input is not square, e.g. `[3, 17, 23]`:
+   * `size` 17, `width` 23). Default: `size`. Ignored without `size`; a spec's own `size=` (square) replaces both.
+   */
+  readonly width?: number;
   /** How to reach `size`: `pad` (zero-pad or centre-crop, default) or `bilinear` resampling. */
   readonly resize?: 'pad' | 'bilinear';
   /** Output channels: 1 or 3 (grey images are replicated to 3). Default: stored channels. */

@@ -57,11 +57,29 @@ function readPart(format: 'idx' | 'npy', pair: FilePair, layout: 'nchw' | 'nhwc'
     throw new DatasetError(`'${pair.x}' has shape [${sh.join(', ')}], expected [N, H, W] or [N, C, H, W] (or [N, H, W, C] with layout=nhwc)`);
   }
   if (images.h === 0 || images.w === 0 || images.c === 0) throw new DatasetError(`'${pair.x}' has empty images of shape [${sh.join(', ')}]`);
+  if (!eightBit) requireFinitePixels(images, pair.x);
   const ok = ys.shape.length === 1 || (ys.shape.length === 2 && ys.shape[1] === 1);
   if (!ok || ys.shape[0] !== images.n) {
     throw new DatasetError(`'${pair.y}' has shape [${ys.shape.join(', ')}], expected [${images.n}] (one label per image of '${pair.x}')`);
   }
   return { images, labels: toLabels(ys.data, ys.dtype, pair.y), eightBit };
+}
+
+/**
+ * Refuses float images holding NaN or an infinity (a failed export, a division by zero): trained on, they would
+ * give NaN losses or an accuracy that means nothing. The error names the file, the first such sample and its value.
+ */
+export function requireFinitePixels(images: RawImages, file: string): void {
+  const { data } = images;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (!Number.isFinite(v)) {
+      const per = data.length / images.n;
+      throw new DatasetError(
+        `'${file}' has the value ${v} in sample ${Math.floor(i / per)} (of ${images.n}); expected finite pixel values (no NaN or infinity)`,
+      );
+    }
+  }
 }
 
 function toLabels(data: ArrayLike<number | bigint>, dtype: string, file: string): Labels {

@@ -4,6 +4,8 @@
  * binarization of K latent models trained with different seeds), evaluate every member and the
  * ensemble on the test split, and hand back everything the cost and export steps need.
  */
+
+import { requireScoredSplit } from '../data/split.js';
 import type { Dataset, Split } from '../data/types.js';
 import { type ActRounding, type BinarizeMode, bitwiseHooks, bitwiseHooksModule, type SteVariant } from '../engine/bitwise.js';
 import { recalibrateBatchNorm } from '../engine/distill.js';
@@ -124,7 +126,8 @@ export async function runEnsemble(model: Model, ds: Dataset, o: EnsembleOptions)
   if (!(Number.isInteger(K) && K >= 1 && K <= 64)) throw new ConfigError(`ensemble members ${K}: expected an integer 1..64`);
   if (o.sampling !== 'stochastic' && o.sampling !== 'independent')
     throw new ConfigError(`sampling '${String(o.sampling)}': expected stochastic or independent`);
-  if (ds.test.n === 0 || ds.train.n === 0) throw new ConfigError(`data set '${ds.name}' has an empty train or test split`);
+  requireScoredSplit(ds.test, 'test', `data set '${ds.name}'`);
+  if (ds.train.n === 0) throw new ConfigError(`data set '${ds.name}' has an empty training split; expected at least 1 image`);
   const classes = ds.numClasses;
   const policy = memberPolicy(model.graph, o.precision);
   const rounding = o.rounding ?? 'nearest';

@@ -4,6 +4,7 @@ export * from './bitfusion.js';
 export * from './complexity.js';
 export * from './data.js';
 export * from './host.js';
+export * from './layer-costs.js';
 export * from './layer-key.js';
 export * from './layer-target.js';
 export * from './lut.js';

@@ -12,6 +12,7 @@ import type { EngineModel } from '../engine/index.js';
 import { buildModel } from '../engine/model.js';
 import type { TrainData } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
+import { layerCostAttrs } from '../hardware/layer-costs.js';
 import { type PrecisionPolicy, policyFromVectors } from '../hardware/precision.js';
 import type { Model } from '../ir/types.js';
 import type { JsonValue, Params } from '../search/types.js';
@@ -136,6 +137,8 @@ export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {
         ...(loss !== undefined && Number.isFinite(loss) ? { loss } : {}),
         ...(Object.keys(channelBits).length ? { channelBits: channelBits as unknown as JsonValue } : {}),
         ...costAttrs(cost),
+        // the per-layer bars of the HTML report (the target's network cost of the policy, per-tensor bits)
+        layerCosts: layerCostAttrs(o.coster.target.networkCost(o.coster.graph, policy)) as unknown as JsonValue,
         budget: { kind: o.budget.kind, value: o.budget.value },
         target: o.coster.target.name,
       },

@@ -635,14 +635,16 @@ export interface HantScreened extends HantScreening {
 }
 
 /**
- * HANT's costly first half: units, alternatives, the budget check (before any training), screening
- * distillation of every alternative, the ILP on the screening losses and the refinement (`refine`,
- * `refineSteps`). Returns the alternative table with the distilled weights, the teacher's test accuracy
- * and the images trials need (see {@link HantScreening}); the choice itself is left to the selection study.
+ * What HANT checks and prepares from the teacher's graph alone, before any training or distillation: the units
+ * (`opts.units` must name some), their alternatives, the teacher's latency and the budget in ms, refused when no
+ * choice of alternatives meets it ({@link HantInfeasibleError}) — latency does not depend on the weights, so a
+ * caller may run this on an untrained model to refuse bad settings before training it.
  */
-export async function screenHant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantScreened> {
+export function planHant(
+  teacher: Model,
+  opts: Pick<HantOptions, 'policy' | 'target' | 'budget' | 'units' | 'mergeDepthwise' | 'families' | 'refine'>,
+): { policy: PrecisionPolicy; units: Unit[]; teacherLatency: number; budgetMs: number; pools: Map<string, Alternative[]> } {
   const policy = opts.policy ?? defaultPolicy(opts.target);
-  const log = opts.onPhase ?? ((): void => undefined);
   const units = findUnits(teacher.graph, { mergeDepthwise: opts.mergeDepthwise ?? true, ...(opts.units ? { only: opts.units } : {}) });
   if (units.length === 0) throw new ConfigError(`model '${teacher.graph.name}' has no replaceable conv/dense unit`);
   const teacherLatency = networkLatency(opts.target, teacher.graph, policy);
@@ -650,6 +652,33 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   if (!(budgetMs > 0)) throw new ConfigError(`latency budget ${JSON.stringify(opts.budget)} must be positive`);
   if (opts.refine !== undefined && opts.refine !== 'chosen' && opts.refine !== 'pareto')
     throw new ConfigError(`refine '${String(opts.refine)}' is invalid: expected 'chosen' or 'pareto'`);
+  const pools = new Map(units.map((u) => [u.name, generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {})] as const));
+  // latency does not depend on training: refuse an impossible budget before distilling anything
+  const lat = units.map((u) => (pools.get(u.name) ?? []).map((a) => subgraphLatency(opts.target, a.graph, policy)));
+  const teacherUnits = units.map((u, i) => lat[i]?.[(pools.get(u.name) ?? []).findIndex((a) => a.family === 'teacher')] ?? 0);
+  const fixed = teacherLatency - teacherUnits.reduce((a, b) => a + b, 0);
+  const cheapest = fixed + lat.reduce((s, l) => s + Math.min(...l), 0);
+  if (cheapest > budgetMs * (1 + 1e-9)) {
+    throw new HantInfeasibleError(
+      `latency budget ${budgetMs.toPrecision(4)} ms is infeasible: the cheapest achievable latency with these alternatives is ${cheapest.toPrecision(4)} ms; raise the budget to at least that`,
+      cheapest,
+    );
+  }
+  for (const [u, pool] of pools) {
+    if (new Set(pool.map((a) => a.name)).size !== pool.length) throw new Error(`unit '${u}': alternative names are not unique`);
+  }
+  return { policy, units, teacherLatency, budgetMs, pools };
+}
+
+/**
+ * HANT's costly first half: units, alternatives, the budget check (before any training), screening
+ * distillation of every alternative, the ILP on the screening losses and the refinement (`refine`,
+ * `refineSteps`). Returns the alternative table with the distilled weights, the teacher's test accuracy
+ * and the images trials need (see {@link HantScreening}); the choice itself is left to the selection study.
+ */
+export async function screenHant(teacher: Model, data: HantData, opts: HantOptions): Promise<HantScreened> {
+  const log = opts.onPhase ?? ((): void => undefined);
+  const { policy, units, teacherLatency, budgetMs, pools } = planHant(teacher, opts);
   const per = teacher.graph.nodes[0]?.op === 'input' ? teacher.graph.nodes[0].shape.reduce((a, b) => a * b, 1) : 0;
   const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
   const held = data.val.n > 0 ? data.val : data.train;
@@ -670,23 +699,6 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   log(
     `teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`,
   );
-  const pools = new Map(units.map((u) => [u.name, generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {})] as const));
-  {
-    // latency does not depend on training: refuse an impossible budget before distilling anything
-    const lat = units.map((u) => (pools.get(u.name) ?? []).map((a) => subgraphLatency(opts.target, a.graph, policy)));
-    const teacherUnits = units.map((u, i) => lat[i]?.[(pools.get(u.name) ?? []).findIndex((a) => a.family === 'teacher')] ?? 0);
-    const fixed = teacherLatency - teacherUnits.reduce((a, b) => a + b, 0);
-    const cheapest = fixed + lat.reduce((s, l) => s + Math.min(...l), 0);
-    if (cheapest > budgetMs * (1 + 1e-9)) {
-      throw new HantInfeasibleError(
-        `latency budget ${budgetMs.toPrecision(4)} ms is infeasible: the cheapest achievable latency with these alternatives is ${cheapest.toPrecision(4)} ms; raise the budget to at least that`,
-        cheapest,
-      );
-    }
-  }
-  for (const [u, pool] of pools) {
-    if (new Set(pool.map((a) => a.name)).size !== pool.length) throw new Error(`unit '${u}': alternative names are not unique`);
-  }
   const td = performance.now();
   const screened = scoreAlternatives(teacher, units, images, opts, pools);
   const distillSec = (performance.now() - td) / 1000;

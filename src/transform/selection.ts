@@ -7,6 +7,7 @@
  */
 import { recalibrateBatchNorm } from '../engine/distill.js';
 import { buildModel } from '../engine/model.js';
+import { layerCostAttrs } from '../hardware/layer-costs.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import type { Model } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
@@ -47,9 +48,7 @@ export async function evaluateSelection(s: HantScreening, target: HardwareTarget
   await target.prepare?.(student);
   const net = target.networkCost(student.graph, m.policy);
   const chosen = Object.fromEntries(m.units.map((u, i) => [u.unit.name, u.alternatives[choice[i] as number]?.name as string]));
-  const layerCosts = net.layers
-    .filter((l) => l.fusedInto === undefined && l.latencyMs > 0)
-    .map((l) => ({ layer: l.node, op: l.op, latencyMs: l.latencyMs, energyMj: Number.isFinite(l.energyMj) ? l.energyMj : null }));
+  const layerCosts = layerCostAttrs(net);
   return {
     values: [accuracy, net.latencyMs],
     constraints: [net.latencyMs - m.budgetMs],

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { layerCostAttrs } from '../hardware/layer-costs.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { graphWorkloads, quantizableLayers } from '../ir/workload.js';
@@ -39,14 +40,7 @@ import './resilience-evaluations.js';
 // the bitwise-ensemble evaluation (`ensemble-config`): K members x member bits vs target latency/energy
 import './ensemble-evaluations.js';
 
-/** Per-layer cost entry of the `layerCosts` user attribute (the report's breakdown bars). */
-export interface LayerCostAttr {
-  readonly layer: string;
-  readonly op: string;
-  readonly latencyMs: number;
-  /** NaN is stored as null (targets without an energy model). */
-  readonly energyMj: number | null;
-}
+export type { LayerCostAttr } from '../hardware/layer-costs.js';
 
 /** Waits `ms`, rejecting early when `signal` aborts. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -212,9 +206,7 @@ registerEvaluation({
       const c = s.coster.policyCost(policy);
       const net = s.coster.target.networkCost(s.coster.graph, policy);
       const metric = { latency_ms: c.latency, energy_mj: c.energy, size_kb: c.size / 1024, quant_error: quantErrorProxy(s.layers, wb, ab) };
-      const layerCosts: LayerCostAttr[] = net.layers
-        .filter((l) => l.fusedInto === undefined && l.latencyMs > 0)
-        .map((l) => ({ layer: l.node, op: l.op, latencyMs: l.latencyMs, energyMj: Number.isFinite(l.energyMj) ? l.energyMj : null }));
+      const layerCosts = layerCostAttrs(net);
       return {
         values: s.objectives.map((k) => metric[k]),
         userAttrs: {

@@ -106,7 +106,7 @@ registerEvaluation({
     const seed = o.seed ?? 0;
     type Loaded = Awaited<ReturnType<typeof load>>;
     const load = async () => {
-      const [{ inputNode }, { loadDataset }, { loadModelSpec }, engine, ens] = await Promise.all([
+      const [{ inputNode }, { loadDataset, modelGeometry }, { loadModelSpec }, engine, ens] = await Promise.all([
         import('../ir/shapes.js'),
         import('../data/load.js'),
         import('../onnx/model-source.js'),
@@ -117,7 +117,7 @@ registerEvaluation({
       await engine.initEngine();
       if (target.prepare) await target.prepare(model);
       const shape = inputNode(model.graph).shape;
-      const ds = await loadDataset(o.dataset, shape.length === 3 ? { size: shape[1] as number, channels: shape[0] as number } : {});
+      const ds = await loadDataset(o.dataset, modelGeometry(shape));
       const k = Math.min(o.searchImages ?? 1000, ds.val.n);
       if (k === 0) throw new ConfigError(`evaluator 'ensemble-config': data set '${ds.name}' has no validation images to score trials on`);
       const per = ds.val.x.length / ds.val.n;

@@ -114,7 +114,7 @@ registerEvaluation({
       );
     let ready: Promise<Evaluator> | undefined;
     const build = async (): Promise<Evaluator> => {
-      const [{ inputNode }, { loadDataset }, { loadModelSpec }, engine, quant] = await Promise.all([
+      const [{ inputNode }, { loadDataset, modelGeometry }, { loadModelSpec }, engine, quant] = await Promise.all([
         import('../ir/shapes.js'),
         import('../data/load.js'),
         import('../onnx/model-source.js'),
@@ -125,7 +125,7 @@ registerEvaluation({
       await engine.initEngine();
       if (target.prepare) await target.prepare(model);
       const shape = inputNode(model.graph).shape;
-      const ds = await loadDataset(o.dataset, shape.length === 3 ? { size: shape[1] as number, channels: shape[0] as number } : {});
+      const ds = await loadDataset(o.dataset, modelGeometry(shape));
       const fm = engine.buildModel(model);
       const calibration = quant.calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
       const k = Math.min(o.searchImages ?? 1000, ds.val.n);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { complexityReport, getTarget, type PrecisionPolicy, uniformPolicy } from '../../hardware/index.js';
+import { complexityReport, getTarget, layerCostAttrs, type PrecisionPolicy, uniformPolicy } from '../../hardware/index.js';
 import { graphTotals, graphWorkloads, initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { writeReport } from '../../report/index.js';
@@ -188,9 +188,7 @@ export function registerDemo(program: Command): void {
             const policy: PrecisionPolicy = { default: { weightBits: 8, actBits: 8 }, layers };
             const acc = evaluatePolicy(fm, policy, valSet, cal).accuracy;
             const net = edge.networkCost(graph, policy);
-            const layerCosts = net.layers
-              .filter((l) => l.fusedInto === undefined && l.latencyMs > 0)
-              .map((l) => ({ layer: l.node, op: l.op, latencyMs: l.latencyMs, energyMj: Number.isFinite(l.energyMj) ? l.energyMj : null }));
+            const layerCosts = layerCostAttrs(net);
             return {
               values: [acc, coster.policyCost(policy).latency * 1000],
               userAttrs: { policy: policy as unknown as JsonValue, layerCosts: layerCosts as unknown as JsonValue },

@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { requireScoredSplit } from '../../data/split.js';
 import type { ActRounding, BinarizeMode, SteVariant } from '../../engine/bitwise.js';
 import type { EnsembleCost, EnsembleRun, Sampling, VoteRule, WeightFormat } from '../../ensemble/index.js';
 import { ConfigError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { createProgress, type Progress } from '../progress.js';
-import { addTrainFlags, datasetForModel, type TrainFlags, trainOptionsFromFlags } from './train.js';
+import { addTrainFlags, augmentFor, augmentPadding, datasetForModel, type TrainFlags, trainOptionsFromFlags } from './train.js';
 
 interface EnsembleFlags extends TrainFlags {
   readonly dataset: string;
@@ -73,8 +74,9 @@ export function registerEnsemble(program: Command): void {
       .option('--json', 'print a final JSON object'),
   ).action(async (spec: string, f: EnsembleFlags) => {
     const quiet = !!f.json;
-    const floatTrain = trainOptionsFromFlags(f, { epochs: spec.startsWith('zoo:') ? 3 : 0 });
-    const seed = floatTrain.seed ?? 0;
+    const floatFlags = trainOptionsFromFlags(f, { epochs: spec.startsWith('zoo:') ? 3 : 0 });
+    const augment = augmentPadding(f.augment);
+    const seed = floatFlags.seed ?? 0;
     const members = intOption('--members', f.members, 5, 1);
     if (members > 64) throw new ConfigError(`--members ${members}: expected 1..64`);
     const weightBits = intOption('--weight-bits', f.weightBits, 1, 1);
@@ -93,7 +95,7 @@ export function registerEnsemble(program: Command): void {
     const temperature = floatOption('--temperature', f.temperature, 1, 0);
     if (!(temperature > 0)) throw new ConfigError(`--temperature ${temperature}: expected a positive number`);
     const bitwiseEpochs = intOption('--bitwise-epochs', f.bitwiseEpochs, 2, 0);
-    const bitwiseLr = f.bitwiseLr !== undefined ? floatOption('--bitwise-lr', f.bitwiseLr, 0, 0) : floatTrain.lr;
+    const bitwiseLr = f.bitwiseLr !== undefined ? floatOption('--bitwise-lr', f.bitwiseLr, 0, 0) : floatFlags.lr;
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
     if (f.out !== undefined) checkOutPath('--out', f.out);
     const { checkMemberPrecision, ensembleCost, exportEnsembleOnnx, runEnsemble } = await import('../../ensemble/index.js');
@@ -109,6 +111,9 @@ export function registerEnsemble(program: Command): void {
     const targets = (f.target ?? 'bismo-cloud').split(',').map((t) => getTarget(t.trim()));
     const model = loadModelSpec(spec, seed);
     const ds = await datasetForModel(f.dataset, model, limit, spec);
+    requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
+    // --augment applies to the float and the bitwise training alike
+    const floatTrain = { ...floatFlags, ...augmentFor(augment, ds) };
     const { initEngine } = await import('../../engine/index.js');
     await initEngine();
 

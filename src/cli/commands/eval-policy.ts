@@ -1,4 +1,5 @@
 /** `hwnas eval <model> --policy <p>`: post-training accuracy under a precision policy beside the float accuracy. */
+import { requireScoredSplit } from '../../data/split.js';
 import { UserError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { printJson } from '../io.js';
@@ -24,7 +25,7 @@ export async function evalWithPolicy(
   const policy = loadPolicySpec(f.policy, model.graph);
   const ds = await datasetForModel(f.dataset, model, undefined, path);
   const data = f.split === 'test' ? ds.test : ds.val;
-  if (data.n === 0) throw new UserError(`--dataset '${f.dataset}' has no ${f.split} images; expected at least 1 to measure accuracy`);
+  requireScoredSplit(data, f.split, `--dataset '${f.dataset}'`);
   if (ds.train.n === 0) throw new UserError(`--dataset '${f.dataset}' has no training images; expected some to calibrate activation ranges`);
   if (!f.json) process.stderr.write(`calibrating activation ranges on ${Math.min(f.calibrationImages, ds.train.n)} training images\n`);
   const { initEngine } = await import('../../engine/index.js');

@@ -1,15 +1,30 @@
 import type { Command } from 'commander';
+import { parseDatasetSpec } from '../../data/spec.js';
+import { requireScoredSplit } from '../../data/split.js';
 import { UserError } from '../../errors.js';
 import { intOption, printJson } from '../io.js';
 import { datasetForShapes } from './train.js';
 
-/** Accuracy of an ONNX model on a split, run in onnxruntime-node; also returns the logits. */
+/** What to do about data whose samples do not fit a model: the spec's own size=/channels= win over the model's, so name those the spec has. */
+function sizeHint(spec: string | undefined): string {
+  const given = spec === undefined ? [] : (['size', 'channels'] as const).filter((k) => parseDatasetSpec(spec).options[k] !== undefined);
+  return given.length > 0
+    ? `--dataset sets ${given.map((k) => `${k}=`).join(' and ')}, which ${given.length > 1 ? 'win' : 'wins'} over the model's input; drop ${given.length > 1 ? 'them' : 'it'} or use a model of that input`
+    : "expected data of the model's input shape (or of 1 channel and any size, which is replicated and padded/cropped to it); use data or a model that match";
+}
+
+/**
+ * Accuracy of an ONNX model on a split, run in onnxruntime-node; also returns the logits. `data` (optional) says
+ * where the samples came from, for the error when their size does not match the model's input: the data set's
+ * per-sample shape and the spec options that set it.
+ */
 export async function onnxAccuracy(
   onnxPath: string,
   x: Float32Array,
   y: ArrayLike<number>,
   n: number,
   batch = 256,
+  data?: { readonly shape: readonly number[]; readonly spec: string },
 ): Promise<{ accuracy: number; logits: Float32Array; imagesPerSec: number }> {
   const { createSession, runOnnx } = await import('../../onnx/ort.js');
   const s = await createSession(onnxPath);
@@ -17,7 +32,7 @@ export async function onnxAccuracy(
   if (per * n !== x.length) {
     await s.session.release();
     throw new UserError(
-      `'${onnxPath}' expects input [${s.inputShape.join(',')}] (${per} values per sample) but the data set gives ${x.length / n} values per sample: drop size=/channels= from --dataset or use a model of that input size`,
+      `'${onnxPath}' expects input [${s.inputShape.join(',')}] (${per} values per sample) but the data set gives ${data ? `[${data.shape.join(',')}] (${x.length / n} values)` : `${x.length / n} values`} per sample: ${sizeHint(data?.spec)}`,
     );
   }
   let correct = 0;
@@ -112,8 +127,8 @@ export function registerEval(program: Command): void {
         await probe.session.release();
         const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
         const data = split === 'test' ? ds.test : ds.val;
-        if (data.n === 0) throw new UserError(`--dataset '${f.dataset}' has no ${split} images; expected at least 1 to measure accuracy`);
-        const r = await onnxAccuracy(path, data.x, data.y, data.n, batch);
+        requireScoredSplit(data, split, `--dataset '${f.dataset}'`);
+        const r = await onnxAccuracy(path, data.x, data.y, data.n, batch, { shape: ds.shape, spec: f.dataset });
         if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
         else
           process.stdout.write(

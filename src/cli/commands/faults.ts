@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { requireScoredSplit } from '../../data/split.js';
 import { ConfigError } from '../../errors.js';
 import type { PrecisionPolicy } from '../../ir/precision.js';
 import type { Graph, Model } from '../../ir/types.js';
@@ -215,10 +216,11 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
   const harden = parseHarden(f.harden, untrained.graph);
   // with --harden N the ECC-stored layers are chosen after training: the counts are checked then
   if (counts && !(typeof harden === 'number')) checkFlipCounts(counts, layerRate, untrained, policy, harden ?? []);
-  const model = await trainedModel(spec, f.dataset, epochs, seed, !!f.json);
-  const ds = await datasetForModel(f.dataset, model, undefined, spec);
+  // the data set (its test split is what the campaign scores) is checked before the float training too
+  const ds = await datasetForModel(f.dataset, untrained, undefined, spec);
+  requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
+  const model = await trainedModel(spec, ds, epochs, seed, !!f.json);
   const n = Math.min(images ?? ds.test.n, ds.test.n);
-  if (n < 1) throw new ConfigError(`--dataset '${f.dataset}' has no test images; expected at least 1 to measure accuracy`);
   const per = ds.test.x.length / ds.test.n;
   const data = { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n };
   const { runFaultCampaign } = await import('../../resilience/campaign.js');

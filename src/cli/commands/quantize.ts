@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { requireScoredSplit } from '../../data/split.js';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Graph, Model } from '../../ir/index.js';
@@ -188,7 +189,7 @@ export function registerQuantize(program: Command): void {
     .option('--episodes <n>', 'search episodes for haq / cw-hawq / random (default 40)')
     .option('--finetune-epochs <n>', 'quantization-aware fine-tuning epochs (default 1; 0 = post-training only)')
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
-    .option('--search-images <n>', 'validation images that score each candidate (default 1000)')
+    .option('--search-images <n>', 'validation images that score each candidate (default 1000, or all when fewer; more than the data set has is an error)')
     .option(
       '--reward <r>',
       'how a candidate is scored: ptq (post-training accuracy, default) | finetune (HAQ: accuracy after 1 epoch of QAT on 2000 training images, much slower)',
@@ -376,6 +377,12 @@ export function registerQuantize(program: Command): void {
           return specGraph;
         };
         if (!target.prepare) checkBudgetReachable(graphOfSpec(), target, f.budget, bits);
+        // the data set, before any training: the search scores validation images, the final stage test images
+        const ds = await datasetForModel(f.dataset, loadModelSpec(spec, seed), undefined, spec);
+        requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
+        requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
+        if (f.searchImages !== undefined && searchImages > ds.val.n)
+          throw new ConfigError(`--search-images ${searchImages}: --dataset '${f.dataset}' has ${ds.val.n} validation images; expected at most ${ds.val.n}`);
         const { initEngine } = await import('../../engine/index.js');
         const { finishQuantize, openQuantSession, planQuantSearch, resultQuantConfig } = await import('../../quant/index.js');
         const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
@@ -424,7 +431,7 @@ export function registerQuantize(program: Command): void {
             nTrials,
             prepare: async (name) => {
               say(`study '${name}' (new) in ${storePath}`);
-              const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet);
+              const model = await trainedModel(spec, ds, trainEpochs, seed, quiet);
               // workers (threads, other processes) and resumed runs load the model from an absolute path
               let modelPath = spec.startsWith('zoo:') ? spec : resolve(spec);
               if (spec.startsWith('zoo:')) {
@@ -434,7 +441,6 @@ export function registerQuantize(program: Command): void {
                 saveModel(model, modelPath);
               }
               if (target.prepare) await target.prepare(model);
-              const ds = await datasetForModel(f.dataset, model, undefined, spec);
               session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
               // --max-fault-score with the ILP: the predictor's per-layer damage is one more row of the integer program
               const fault =
@@ -498,7 +504,6 @@ export function registerQuantize(program: Command): void {
             say(`study '${cs.name}' (continued: ${store.getTrials(cs.name).length} trial(s) stored) in ${storePath}`);
             const model = loadModelSpec(evOptions.model, seed);
             if (target.prepare) await target.prepare(model);
-            const ds = await datasetForModel(f.dataset, model, undefined, spec);
             session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
             if (strategy === 'haq' || strategy === 'random')
               say(
@@ -584,7 +589,7 @@ export function registerQuantize(program: Command): void {
             study: cs.name,
             trial: r.trial,
             ...(greedySteps ? { greedySteps } : {}),
-            images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n },
+            images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n, search: s.searchSet.n },
           };
           if (f.json) return printJson(summary);
           const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;

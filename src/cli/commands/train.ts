@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
-import { type Dataset, loadDataset, parseDatasetSpec, type SampleSource, type Split, type StreamedDataset } from '../../data/index.js';
+import {
+  type Dataset,
+  loadDataset,
+  modelGeometry,
+  parseDatasetSpec,
+  requireScoredSplit,
+  type SampleSource,
+  type Split,
+  type StreamedDataset,
+} from '../../data/index.js';
 import type { EngineModel, TrainInput, TrainOptions } from '../../engine/index.js';
 import { ConfigError } from '../../errors.js';
 import { inputNode, type Model, outputShape } from '../../ir/index.js';
@@ -40,15 +49,10 @@ export async function datasetForShapes(
   limit: number | undefined,
   modelLabel: string,
 ): Promise<Dataset> {
-  const c = inShape[0] as number;
-  const h = inShape[1] as number;
   const parsed = parseDatasetSpec(spec);
   // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
   const merged = joinLimit(parsed.options.limit, limit);
-  const ds = await loadDataset(
-    { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
-    inShape.length === 3 ? { size: h, channels: c } : {},
-  );
+  const ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
   const classes = outShape[0] as number;
   if (outShape.length !== 1 || classes !== ds.numClasses) {
     throw new ConfigError(
@@ -106,19 +110,28 @@ export async function trainWithProgress(
   const bar = createProgress({ total: batches * opts.epochs, label: 'train', fields: ['epoch', 'loss', 'img/s'], quiet });
   const res = await train(em, trainInput(ds.train), {
     ...opts,
-    ...(augment !== false ? { augment: { cropPadding: augment, flip: ds.name === 'fashion-mnist', fill: ds.preprocessing?.background ?? 0 } } : {}),
-    validation: trainInput(ds.val),
+    ...augmentFor(augment, ds),
+    // no held-out images (e.g. limit=val:0 in a pre-training): no validation line rather than a 0.00% that means nothing
+    ...(ds.val.n > 0 ? { validation: trainInput(ds.val) } : {}),
     onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
     onEpochEnd: (e) => {
       if (!quiet && !process.stderr.isTTY) {
         process.stderr.write(
-          `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, val accuracy ${((e.valAccuracy ?? 0) * 100).toFixed(2)}%, ${Math.round(e.imagesPerSec)} img/s\n`,
+          `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${e.valAccuracy !== undefined ? `val accuracy ${(e.valAccuracy * 100).toFixed(2)}%` : 'no validation images'}, ${Math.round(e.imagesPerSec)} img/s\n`,
         );
       }
     },
   });
   bar.stop();
   return { imagesPerSec: res.imagesPerSec, loss: res.loss, workers: res.workers, seconds: res.seconds };
+}
+
+/**
+ * The engine's augmentation for a crop padding of `--augment` (none for false) on a data set: pad by `px` with the
+ * data set's background value and crop back, plus horizontal flips for fashion-mnist.
+ */
+export function augmentFor(px: number | false, ds: Pick<Dataset, 'name' | 'preprocessing'>): Pick<TrainOptions, 'augment'> {
+  return px === false ? {} : { augment: { cropPadding: px, flip: ds.name === 'fashion-mnist', fill: ds.preprocessing?.background ?? 0 } };
 }
 
 /** The crop padding of `--augment [px]`: false when absent, 2 for the bare flag. */
@@ -180,6 +193,14 @@ export function registerTrain(program: Command): void {
       parseDatasetSpec(f.dataset).options.stream === true
         ? await streamForModel(f.dataset, model, limit, spec, !!f.json)
         : await datasetForModel(f.dataset, model, limit, spec);
+    try {
+      // both held-out splits are scored (validation each epoch, test at the end): refuse an empty one before training
+      requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
+      requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
+    } catch (e) {
+      if ('close' in ds) ds.close();
+      throw e;
+    }
     const { buildModel, evaluateSource, initEngine } = await import('../../engine/index.js');
     const backend = await initEngine();
     const em = buildModel(model);
@@ -229,7 +250,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
   const ds = await openDatasetStream(
     { ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } },
     {
-      ...(inShape.length === 3 ? { size: inShape[1] as number, channels: inShape[0] as number } : {}),
+      ...modelGeometry(inShape),
       onDecode: (done, total) => {
         bar.setTotal(total);
         bar.update(done);
@@ -247,11 +268,14 @@ export async function streamForModel(spec: string, model: Model, limit: number |
   return ds;
 }
 
-/** A zoo model gets a short training first (quantizing random weights means nothing). */
-export async function trainedModel(spec: string, datasetSpec: string, epochs: number, seed: number, quiet: boolean, limit?: number): Promise<Model> {
+/**
+ * A zoo model gets a short training first (quantizing random weights means nothing). `data` is the data set's spec,
+ * or the data set already loaded for this model (callers that check its splits before any training).
+ */
+export async function trainedModel(spec: string, data: string | Dataset, epochs: number, seed: number, quiet: boolean, limit?: number): Promise<Model> {
   const model = loadModelSpec(spec, seed);
   if (!spec.startsWith('zoo:')) return model;
-  const ds = await datasetForModel(datasetSpec, model, limit);
+  const ds = typeof data === 'string' ? await datasetForModel(data, model, limit) : data;
   if (!quiet) process.stderr.write(`${spec} has no trained weights: training it for ${epochs} epoch(s) on ${ds.name} first\n`);
   const { buildModel, initEngine } = await import('../../engine/index.js');
   // every caller (quantize, transform, faults) gets an engine ready to train on, whether or not it set one up itself

@@ -1,8 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { requireScoredSplit } from '../../data/split.js';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, policyPreset } from '../../hardware/index.js';
 import { saveOnnx } from '../../onnx/index.js';
+import { loadModelSpec } from '../../onnx/model-source.js';
 import type { JsonValue } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { ALT_FAMILIES, type AltFamily } from '../../transform/alternatives.js';
@@ -164,14 +166,25 @@ export function registerTransform(program: Command): void {
         seed,
       };
       const t0 = performance.now();
+      const { screenHant, finishHant, choiceText, planHant } = await import('../../transform/hant.js');
+      // before any training: the units, the budget (latency needs no trained weights) and the data set's test split
+      const untrained = loadModelSpec(spec, seed);
+      planHant(untrained, {
+        target,
+        budget,
+        ...(precision ? { policy: precision } : {}),
+        ...(families ? { families: families as AltFamily[] } : {}),
+        ...(unitList ? { units: unitList } : {}),
+        refine,
+      });
+      const data = await datasetForModel(f.dataset, untrained, limit, spec);
+      requireScoredSplit(data.test, 'test', `--dataset '${f.dataset}'`);
       const { initEngine } = await import('../../engine/index.js');
-      const { screenHant, finishHant, choiceText } = await import('../../transform/hant.js');
       await initEngine();
       const storePath = f.store ?? DEFAULT_STORE_PATH;
       const store = openStore(f.store);
       try {
         let screened: HantScreening | undefined;
-        let ds: Awaited<ReturnType<typeof datasetForModel>> | undefined;
         const prefix = `transform-${spec
           .replace(/^zoo:/, '')
           .replace(/^.*[\\/]/, '')
@@ -185,10 +198,9 @@ export function registerTransform(program: Command): void {
             const dir = resolve(dirname(storePath), 'transform', name);
             log(`study ${name}: new; screening the alternatives once (saved in ${dir})`);
             // a zoo model is trained first (a teacher with random weights teaches nothing)
-            const model = await trainedModel(spec, f.dataset, trainEpochs, seed, quiet, limit);
-            ds = await datasetForModel(f.dataset, model, limit, spec);
+            const model = await trainedModel(spec, data, trainEpochs, seed, quiet);
             let bar: ReturnType<typeof createProgress> | undefined;
-            const s = await screenHant(model, ds, {
+            const s = await screenHant(model, data, {
               target,
               budget,
               seed,
@@ -226,7 +238,7 @@ export function registerTransform(program: Command): void {
         if (typeof dir !== 'string') throw new ConfigError(`study '${cs.name}' has no screening folder in its evaluator options; use another --study name`);
         if (cs.status === 'resumed') log(`study ${cs.name}: continuing (screening from ${dir}); hwnas report ${cs.name} shows its trials`);
         const s = screened ?? loadScreening(dir);
-        ds ??= await datasetForModel(f.dataset, s.teacher, limit, spec);
+        const ds = data;
         const { aborted } = await interruptible(
           (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal }),
           () => log('interrupted: stopping the selection study; finished trials are kept'),
@@ -252,17 +264,33 @@ export function registerTransform(program: Command): void {
           printJson({ model: name, dataset: ds.name, ...rest, ...(f.out ? { out: f.out } : {}), ...studyInfo });
           return;
         }
+        // the layers outside the units (pooling, activations, the head ...) cost the same in both networks: their row
+        // makes each latency column add up to the summary line below
+        const sum = (k: 'teacherLatencyMs' | 'latencyMs'): number => r.layers.reduce((a, l) => a + l[k], 0);
+        const other = {
+          unit: '(other layers)',
+          chosen: '-',
+          family: '-',
+          alternatives: '-',
+          teacherLatencyMs: r.teacher.latencyMs - sum('teacherLatencyMs'),
+          latencyMs: r.student.latencyMs - sum('latencyMs'),
+          loss: '-',
+          macs: '-',
+        };
         process.stdout.write(
-          `${formatTable(r.layers, [
-            { key: 'unit', header: 'unit' },
-            { key: 'chosen', header: 'chosen op' },
-            { key: 'family', header: 'family' },
-            { key: 'alternatives', header: 'alts' },
-            { header: 'teacher ms', value: (l) => l.teacherLatencyMs },
-            { header: 'ms', value: (l) => l.latencyMs },
-            { header: 'rel. loss', value: (l) => l.loss },
-            { header: 'MACs', value: (l) => l.macs },
-          ])}\n`,
+          `${formatTable(
+            [...r.layers, other],
+            [
+              { key: 'unit', header: 'unit' },
+              { key: 'chosen', header: 'chosen op' },
+              { key: 'family', header: 'family' },
+              { key: 'alternatives', header: 'alts' },
+              { header: 'teacher ms', value: (l) => l.teacherLatencyMs },
+              { header: 'ms', value: (l) => l.latencyMs },
+              { header: 'rel. loss', value: (l) => l.loss },
+              { header: 'MACs', value: (l) => l.macs },
+            ],
+          )}\n`,
         );
         const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
         process.stdout.write(
