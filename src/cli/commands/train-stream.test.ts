@@ -116,7 +116,7 @@ test("hwnas nas and hwnas quantize with ';stream': the splits they use are read 
     '--train-epochs',
     '1',
     '--search-images',
-    '20',
+    '12', // all 12 validation images (more than the data set has is refused)
     '--store',
     join(root, `${name}.sqlite`),
     '--json',
