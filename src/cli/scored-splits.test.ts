@@ -11,7 +11,7 @@ import { writeNpy } from '../data/npy.js';
 import { GraphBuilder, initWeights } from '../ir/index.js';
 import { saveOnnx } from '../onnx/index.js';
 import { Rng } from '../util/rng.js';
-import { flagList, testDir } from './testing/fixtures.js';
+import { assertUserErrors, flagList, testDir } from './testing/fixtures.js';
 import { type CliRun, runHwnas } from './testing/run-cli.js';
 
 const dir = testDir('hwnas-scored-splits-');
@@ -31,14 +31,13 @@ writeData('x.npy', 'y.npy', 60, [1, 28, 28], 1);
 writeData('x0.npy', 'y0.npy', 0, [1, 28, 28], 2);
 writeData('xnan.npy', 'ynan.npy', 60, [1, 28, 28], 3, true);
 
-/** Exit 2, one `hwnas: error:` line matching `pattern`, no stack trace, and no training started (`trainedFirst` lines). */
-function assertRefused(r: CliRun, pattern: RegExp, what: string): void {
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('hwnas: error: '));
-  assert.equal(r.code, 2, `${what}: exit ${r.code}, stderr:\n${r.stderr}`);
-  assert.equal(lines.length, 1, `${what}: stderr:\n${r.stderr}`);
-  assert.match(lines[0] as string, pattern, what);
-  assert.ok(!r.stderr.includes('    at '), `${what}: stack trace:\n${r.stderr}`);
-  assert.ok(!/training it for|^epoch /m.test(r.stderr), `${what}: refused only after training:\n${r.stderr}`);
+/** Each case exits 2 with its message and no stack trace ({@link assertUserErrors}), and no training started first. */
+function assertRefused(cases: readonly (readonly [string[], RegExp])[]): Promise<void> {
+  return assertUserErrors(cases, async (args) => {
+    const r = await hwnas(...args);
+    assert.ok(!/training it for|^epoch /m.test(r.stderr), `${args.join(' ')}: refused only after training:\n${r.stderr}`);
+    return r;
+  });
 }
 
 const model = 'zoo:mnist-cnn?classes=4';
@@ -66,12 +65,16 @@ test('an empty test or validation split is refused before training by every comm
     ],
     [['ensemble', model, '--dataset', emptyTest, '--epochs', '1'], testMsg],
   ];
-  for (const [args, pattern] of cases) assertRefused(await hwnas(...args), pattern, args.slice(0, 4).join(' '));
+  await assertRefused(cases);
 });
 
 test('float images holding NaN are refused naming the file and the sample', async () => {
-  const r = await hwnas('train', model, '--dataset', `npy:${f('xnan.npy')},${f('ynan.npy')}`, '--epochs', '1');
-  assertRefused(r, /'[^']*xnan\.npy' has the value NaN in sample 3 \(of 60\); expected finite pixel values/, 'NaN images');
+  await assertRefused([
+    [
+      ['train', model, '--dataset', `npy:${f('xnan.npy')},${f('ynan.npy')}`, '--epochs', '1'],
+      /'[^']*xnan\.npy' has the value NaN in sample 3 \(of 60\); expected finite pixel values/,
+    ],
+  ]);
 });
 
 test('bad flag values are refused before any training (ensemble --augment, quantize --search-images, transform --units and budget)', async () => {
@@ -90,7 +93,7 @@ test('bad flag values are refused before any training (ensemble --augment, quant
       /latency budget 0\.000001000 ms is infeasible: the cheapest achievable latency with these alternatives is [0-9.]+ ms/,
     ],
   ];
-  for (const [args, pattern] of cases) assertRefused(await hwnas(...args), pattern, args.join(' '));
+  await assertRefused(cases);
 });
 
 test('a model with a non-square input [3, 7, 9] trains and evaluates on its own 3x7x9 data', async () => {
@@ -110,10 +113,10 @@ test('a model with a non-square input [3, 7, 9] trains and evaluates on its own 
   assert.equal(evaluated.n, 8, 'the 10% test split held out of 80 samples');
   assert.equal(evaluated.accuracy, trained.testAccuracy, 'onnxruntime scores the exported model as the engine did');
   // a spec that sets its own size= (square) wins over the model's input: the error says so, and not otherwise
-  const bad = await hwnas('eval', f('odd-t.onnx'), '--dataset', `${ds};size=7`);
-  assertRefused(
-    bad,
-    /expects input \[3,7,9\] \(189 values per sample\) but the data set gives \[3,7,7\] \(147 values\) per sample: --dataset sets size=/,
-    'size=7',
-  );
+  await assertRefused([
+    [
+      ['eval', f('odd-t.onnx'), '--dataset', `${ds};size=7`],
+      /expects input \[3,7,9\] \(189 values per sample\) but the data set gives \[3,7,7\] \(147 values\) per sample: --dataset sets size=/,
+    ],
+  ]);
 });
