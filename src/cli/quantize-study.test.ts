@@ -89,6 +89,13 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   const episodes = trials.filter((t) => t.userAttrs['hwnas:retry_of'] === undefined);
   assert.equal(episodes.length, EPISODES);
   assert.equal(trials.filter((t) => t.state === 'complete').length, EPISODES, 'every episode completes (a killed one is retried)');
+  // the report's per-layer cost bars: every trial stores its layers' latencies, which add up to its latency
+  for (const t of trials.filter((x) => x.state === 'complete')) {
+    const rows = t.userAttrs.layerCosts as { latencyMs: number }[];
+    assert.ok(Array.isArray(rows) && rows.length > 0, `trial ${t.number} stores layerCosts`);
+    const sum = rows.reduce((a, r) => a + r.latencyMs, 0);
+    assert.ok(Math.abs(sum - (t.userAttrs.latency_ms as number)) <= 1e-9 * sum, `trial ${t.number}: layers ${sum} ms, total ${t.userAttrs.latency_ms} ms`);
+  }
 
   // uninterrupted, same seed, same trained model (the one the first run saved beside its store)
   const modelFile = join(dir, 'models', `${study}.json`);
