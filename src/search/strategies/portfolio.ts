@@ -11,18 +11,20 @@
  * docs/search-strategies.md; no default uses it.
  *
  * Option `window` (default off; issue 18, session 50, search29) makes the choice ADAPTIVE from `secondFrom` on
- * (adaptive operator selection): each member is credited with the share of its own last `window` told asks that
- * entered the run's front (no earlier told trial weakly dominates the new one; a repeat of a known vector does not
- * enter), smoothed as (entered + 1) / (told + 2), and ask n goes to `second` with probability
- * `minShare + (1 - 2 minShare) * credit(second) / (credit(first) + credit(second))` (`selection` 'match', probability
- * matching) or `1 - minShare` / `minShare` as `second`'s credit is above / not above `first`'s (`selection` 'greedy').
- * The draw comes from an Rng seeded by the ask's own seed (`ctx.rng.seed`), not from `ctx.rng`, so the member sees the
- * stream it would see alone, a re-ask of the same proposal (the repeat filter's) goes to the same member, and a run is
- * reproducible seed for seed. Which member proposed a trial is remembered in memory (by its parameters), so a resumed
- * study credits only the trials proposed since it resumed.
+ * (adaptive operator selection): each member is credited with the share of its own last `window` finished asks that
+ * entered the front (no earlier trial weakly dominates it; a repeat of a known vector does not enter), smoothed as
+ * (entered + 1) / (finished + 2), and its target share of ask n is `minShare + (1 - 2 minShare) * credit(second) /
+ * (credit(first) + credit(second))` (`selection` 'match', probability matching) or `1 - minShare` / `minShare` as
+ * `second`'s credit is above / not above `first`'s (`selection` 'greedy'). The asks follow the target shares by
+ * deterministic rounding (error diffusion: the shares are summed from `secondFrom` on, and an ask is `second`'s when
+ * the sum less the asks `second` already had reaches one half), not by a random draw: the choice is then a function of
+ * the history alone, so a resumed study (a fresh instance) replays every earlier choice and chooses as an
+ * uninterrupted one, and the members see the ask streams (`ctx.rng`) they would see alone. A trial counts for the
+ * credit of ask n if its proposal index is below n and it finished no later than the trial of ask n started (so a
+ * replay of a parallel study credits what the live ask saw, up to trials finishing between an ask and its trial's
+ * creation); the trial at history position j is taken as proposal j (a retry of a crashed trial shifts that by one).
  */
 import { ConfigError } from '../../errors.js';
-import { Rng } from '../../util/rng.js';
 import { toMinimization, violation } from '../pareto.js';
 import type { AskContext, Objective, Params, SearchStrategy, StrategyStatus, Trial } from '../types.js';
 
@@ -94,21 +96,63 @@ export function secondProbability(firstCredit: number, secondCredit: number, o: 
   return o.minShare + ((1 - 2 * o.minShare) * secondCredit) / (firstCredit + secondCredit);
 }
 
-/** Salt of the adaptive choice's Rng (kept apart from the ask's own stream). */
-const CHOICE_SALT = 0x51ed2701;
-
-const paramsKey = (p: Params): string => JSON.stringify(p);
+/**
+ * The adaptive choice over a history: which member (0 first, 1 second) proposal k was (k < the history's length) and
+ * which member answers proposal `n`, replayed from proposal 0 (see the module comment).
+ */
+export function adaptiveChoices(
+  history: readonly Trial[],
+  objectives: readonly Objective[],
+  n: number,
+  o: Pick<CheckedPortfolioOptions, 'secondFrom' | 'window' | 'minShare' | 'selection'>,
+): { readonly members: readonly (0 | 1)[]; readonly next: 0 | 1 } {
+  // whether each trial entered the front: complete, feasible, and no earlier complete feasible trial weakly dominates it
+  const entered: boolean[] = [];
+  const front: number[][] = [];
+  for (const t of history) {
+    let e = false;
+    if (t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0) {
+      const v = toMinimization(t.values, objectives);
+      e = !front.some((u) => u.every((x, i) => x <= (v[i] as number)));
+      if (e) {
+        for (let i = front.length - 1; i >= 0; i--) if ((front[i] as number[]).every((x, j) => (v[j] as number) <= x)) front.splice(i, 1);
+        front.push(v);
+      }
+    }
+    entered.push(e);
+  }
+  const finished = (t: Trial): boolean => t.state !== 'running';
+  const members: (0 | 1)[] = [];
+  let sum = 0;
+  let seconds = 0;
+  for (let k = 0; k <= n; k++) {
+    let m: 0 | 1 = 0;
+    if (k >= o.secondFrom) {
+      const asOf = history[k]?.startedAt;
+      const got: [boolean[], boolean[]] = [[], []];
+      for (let j = Math.min(k, history.length) - 1; j >= 0 && (got[0].length < o.window || got[1].length < o.window); j--) {
+        const t = history[j] as Trial;
+        const g = got[members[j] as 0 | 1];
+        if (g.length < o.window && finished(t) && (asOf === undefined || (t.finishedAt ?? '') <= asOf)) g.push(entered[j] as boolean);
+      }
+      sum += secondProbability(memberCredit(got[0], o.window), memberCredit(got[1], o.window), o);
+      if (sum - seconds >= 0.5) {
+        m = 1;
+        seconds++;
+      }
+    }
+    if (k < n) members.push(m);
+    else return { members, next: m };
+  }
+  return { members, next: 0 };
+}
 
 /** Two strategies over one history, each ask given to one of them by its index (see the module comment). */
 export class Portfolio implements SearchStrategy {
   readonly name = 'portfolio';
   private readonly o: CheckedPortfolioOptions;
-  /** Adaptive choice: the member (0 first, 1 second) that proposed each parameter set, by its key. */
-  private readonly proposer = new Map<string, 0 | 1>();
-  /** Adaptive choice: per member, whether each of its told asks entered the front, in tell order. */
-  readonly entered: [boolean[], boolean[]] = [[], []];
-  /** Adaptive choice: the told trials' minimisation vectors (complete and feasible), to test front entry. */
-  private readonly told: number[][] = [];
+  /** Adaptive choice: the last choice made, by the history it was made on (the repeat filter re-asks on one history). */
+  private last: { key: string; n: number; next: 0 | 1 } | undefined;
 
   constructor(
     readonly first: SearchStrategy,
@@ -123,55 +167,37 @@ export class Portfolio implements SearchStrategy {
     return this.o.window > 0;
   }
 
-  /** The probability that the adaptive choice gives the next ask from `secondFrom` on to `second`, from the credits so far. */
-  secondShare(): number {
-    return secondProbability(memberCredit(this.entered[0], this.o.window), memberCredit(this.entered[1], this.o.window), this.o);
+  /** The member that answers proposal `n` under the fixed schedule (adaptive: before `secondFrom`, else undefined). */
+  scheduled(n: number): SearchStrategy | undefined {
+    if (!this.adaptive) return isSecondAsk(n, this.o) ? this.second : this.first;
+    return n < this.o.secondFrom ? this.first : undefined;
   }
 
-  /** The member that answers proposal `n` (adaptive: `seed` is the ask's own seed, `ctx.rng.seed`). */
-  memberFor(n: number, seed = 0): SearchStrategy {
-    if (!this.adaptive) return isSecondAsk(n, this.o) ? this.second : this.first;
-    if (n < this.o.secondFrom) return this.first;
-    return new Rng((seed ^ CHOICE_SALT) >>> 0).next() < this.secondShare() ? this.second : this.first;
+  /** The member that answers proposal `n` on `history` (the adaptive choice replayed from the history). */
+  memberFor(n: number, history: readonly Trial[] = [], objectives: readonly Objective[] = []): SearchStrategy {
+    const fixed = this.scheduled(n);
+    if (fixed) return fixed;
+    const h = history.slice(0, n);
+    const key = `${h.length}|${h.map((t) => `${t.number}:${t.state}:${t.finishedAt ?? ''}`).join(',')}`;
+    if (this.last?.key !== key || this.last.n !== n) this.last = { key, n, next: adaptiveChoices(h, objectives, n, this.o).next };
+    return this.last.next === 1 ? this.second : this.first;
   }
 
   ask(ctx: AskContext): Params | Promise<Params> {
-    const m = this.memberFor(ctx.trialNumber, ctx.rng.seed);
-    if (!this.adaptive) return m.ask(ctx);
-    const who: 0 | 1 = m === this.first ? 0 : 1;
-    const record = (p: Params): Params => {
-      this.proposer.set(paramsKey(p), who);
-      return p;
-    };
-    const p = m.ask(ctx);
-    return p instanceof Promise ? p.then(record) : record(p);
+    return this.memberFor(ctx.trialNumber, ctx.history, ctx.objectives).ask(ctx);
   }
 
   tell(trial: Trial, ctx: { readonly objectives: readonly Objective[] }): void {
-    if (this.adaptive) this.credit(trial, ctx.objectives);
     this.first.tell?.(trial, ctx);
     this.second.tell?.(trial, ctx);
   }
 
-  /** Records whether `trial` entered the front, for the member that proposed it (none known: only the front grows). */
-  private credit(trial: Trial, objectives: readonly Objective[]): void {
-    let entered = false;
-    if (trial.state === 'complete' && trial.values !== null && violation(trial.constraints) <= 0) {
-      const v = toMinimization(trial.values, objectives);
-      entered = !this.told.some((u) => u.every((x, i) => x <= (v[i] as number)));
-      this.told.push(v);
-    }
-    const who = this.proposer.get(paramsKey(trial.params));
-    if (who !== undefined) this.entered[who].push(entered);
-  }
-
   /**
    * The status of the member whose turn the next proposal most likely is (index = history length; retries aside).
-   * Adaptive: the member more likely to answer it (`second` when its probability is at least a half).
+   * Adaptive: the member the choice replayed on the history gives it.
    */
   status(ctx: { readonly history: readonly Trial[]; readonly objectives: readonly Objective[] }): StrategyStatus {
-    const n = ctx.history.length;
-    const m = !this.adaptive || n < this.o.secondFrom ? this.memberFor(n) : this.secondShare() >= 0.5 ? this.second : this.first;
+    const m = this.memberFor(ctx.history.length, ctx.history, ctx.objectives);
     return m.status ? m.status(ctx) : 'ask';
   }
 }
