@@ -167,10 +167,20 @@ test('adaptive portfolio: reproducible seed for seed, mixes both members, and ea
   // minShare 0.5: a target share of one half on every ask, rounded deterministically: the members alternate
   const rec = [new Recorder('a'), new Recorder('b')] as const;
   await params(new Portfolio(rec[0], rec[1], { window: 5, minShare: 0.5 }), 40);
-  assert.deepEqual(rec[1].asked, Array.from({ length: 20 }, (_, i) => 2 * i));
+  assert.deepEqual(
+    rec[1].asked,
+    Array.from({ length: 20 }, (_, i) => 2 * i),
+  );
   const alone = new Recorder('alone');
   const tr = await runTrials({ strategy: alone, space, objectives, nTrials: 40, seed: 7, evaluate });
-  const mixed = await runTrials({ strategy: new Portfolio(new Recorder('a'), new Recorder('b'), { window: 5, minShare: 0.5 }), space, objectives, nTrials: 40, seed: 7, evaluate });
+  const mixed = await runTrials({
+    strategy: new Portfolio(new Recorder('a'), new Recorder('b'), { window: 5, minShare: 0.5 }),
+    space,
+    objectives,
+    nTrials: 40,
+    seed: 7,
+    evaluate,
+  });
   assert.deepEqual(
     mixed.map((t) => t.params),
     tr.map((t) => t.params),

@@ -69,7 +69,9 @@ export function checkPortfolioOptions(o: PortfolioOptions): CheckedPortfolioOpti
     for (const k of ['minShare', 'selection'] as const)
       if (o[k] !== undefined) throw new ConfigError(`portfolio ${k} ${JSON.stringify(o[k])}: expected only with option window (the adaptive choice)`);
   } else if (o.secondEvery !== undefined)
-    throw new ConfigError(`portfolio secondEvery ${JSON.stringify(o.secondEvery)} with window ${window}: expected one of them (a fixed schedule or the adaptive choice)`);
+    throw new ConfigError(
+      `portfolio secondEvery ${JSON.stringify(o.secondEvery)} with window ${window}: expected one of them (a fixed schedule or the adaptive choice)`,
+    );
   const minShare = o.minShare ?? 0.1;
   if (typeof minShare !== 'number' || !(minShare >= 0 && minShare <= 0.5))
     throw new ConfigError(`portfolio minShare ${JSON.stringify(o.minShare)}: expected a number in [0, 0.5] (the least probability of a member)`);
