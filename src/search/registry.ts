@@ -307,7 +307,7 @@ function createPortfolio(options: Readonly<Record<string, unknown>>, ctx: Strate
 registerStrategy(
   PORTFOLIO,
   createPortfolio,
-  "two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II), or with window each ask to a member drawn by its recent asks' front entries (options first, second, secondFrom, secondEvery, window, minShare, selection, first.<option>, second.<option>)",
+  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II), or with window each ask to the member whose recent asks entered the front more often (probability matching with a floor) (options first, second, secondFrom, secondEvery, window, minShare, selection, first.<option>, second.<option>)',
 );
 
 registerStrategy(
