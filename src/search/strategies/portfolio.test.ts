@@ -22,6 +22,13 @@ const evaluate = (p: Params) => ({
   values: [score(p, 'a1') + score(p, 'a2') + 0.3 * score(p, 'b'), 6 - score(p, 'a1') - score(p, 'a3') + 0.1 * score(p, 'a2')],
 });
 
+/** Asserts that a portfolio with options `o` is refused with a ConfigError whose message matches `pattern`. */
+const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
+  assert.throws(
+    () => createStrategy('portfolio', o),
+    (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+  );
+
 async function params(s: SearchStrategy, nTrials = 40): Promise<Params[]> {
   const trials = await runTrials({ strategy: s, space, objectives, nTrials, seed: 7, evaluate });
   return trials.map((t) => t.params);
@@ -88,11 +95,6 @@ test("portfolio's NAS defaults are its members'; first.<option> / second.<option
     await params(createStrategy('portfolio', { 'second.populationSize': 10, secondEvery: 1 })),
     await params(createStrategy('nsga2', { populationSize: 10 })),
   );
-  const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
-    assert.throws(
-      () => createStrategy('portfolio', o),
-      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
-    );
   bad({ secondEvery: 0 }, /portfolio secondEvery 0: expected an integer >= 1/);
   bad({ secondEvery: 1.5 }, /portfolio secondEvery 1.5/);
   bad({ secondFrom: -1 }, /portfolio secondFrom -1: expected an integer >= 0/);
@@ -189,11 +191,6 @@ test('adaptive portfolio: reproducible seed for seed, mixes both members, and ea
 });
 
 test('adaptive portfolio: bad window, minShare, selection and combinations are ConfigErrors naming them', () => {
-  const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
-    assert.throws(
-      () => createStrategy('portfolio', o),
-      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
-    );
   bad({ window: 0 }, /portfolio window 0: expected an integer >= 1/);
   bad({ window: 2.5 }, /portfolio window 2.5/);
   bad({ window: 'wide' }, /portfolio window "wide"/);
