@@ -31,11 +31,15 @@ export function floatOption(flag: string, value: string | undefined, dflt: numbe
   return n;
 }
 
+/** An input file of a command, as `[flag, path]` (e.g. `['--store', 'runs.sqlite']`); an undefined path is skipped. */
+export type InputFile = readonly [flag: string, path: string | undefined];
+
 /**
- * Check, before any long work, that an output file can be written: its folder exists and is writable
- * and the path is not a folder. Returns the path.
+ * Check, before any long work, that an output file can be written: its folder exists and is writable,
+ * the path is not a folder, and it is not one of the command's own `inputs` (the same file under any
+ * name: path, link or hard link), which the write would destroy (a study store, the model). Returns the path.
  */
-export function checkOutPath(flag: string, path: string): string {
+export function checkOutPath(flag: string, path: string, inputs: readonly InputFile[] = []): string {
   if (path.trim() === '') throw new UserError(`${flag} is empty: expected a file path`);
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -46,7 +50,16 @@ export function checkOutPath(flag: string, path: string): string {
   } catch {
     throw new UserError(`${flag} '${path}': folder '${dirname(path)}' is not writable`);
   }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${flag} '${path}' is a folder: expected a file path`);
+  if (!existsSync(path)) return path;
+  const out = statSync(path);
+  if (out.isDirectory()) throw new UserError(`${flag} '${path}' is a folder: expected a file path`);
+  for (const [inFlag, inPath] of inputs) {
+    if (inPath === undefined || !existsSync(inPath)) continue;
+    const input = statSync(inPath);
+    if (input.dev === out.dev && input.ino === out.ino) {
+      throw new UserError(`${flag} '${path}' is the command's ${inFlag} file '${inPath}': writing there would destroy it; pick another path`);
+    }
+  }
   return path;
 }
 

@@ -104,7 +104,7 @@ export function registerHardware(program: Command): void {
     .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; policy?: string; json?: boolean }) => {
       const repeats = intOption('--repeats', f.repeats, 30, 1);
       const threads = intOption('--threads', f.threads, 1, 1);
-      checkOutPath('--out', f.out);
+      checkOutPath('--out', f.out, [['model', spec]]);
       const model = loadModelSpec(spec);
       // checked against host-cpu as `cost --target host-cpu` does: it runs float32 only, so other bits are refused, not timed as fp32
       const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph, getTarget('host-cpu'))) : [];
@@ -141,7 +141,11 @@ export function registerHardware(program: Command): void {
     .requiredOption('--out <model.json>', 'where to write the predictor')
     .option('--json', 'print JSON')
     .action((luts: string[], f: { out: string; json?: boolean }) => {
-      checkOutPath('--out', f.out);
+      checkOutPath(
+        '--out',
+        f.out,
+        luts.map((p) => ['table', p] as const),
+      );
       const tables = luts.map((p) => ({ path: p, lut: loadLut(p) }));
       // fused flag and calibration of the tables, so predictor:<file> costs networks per kernel as they do
       const meta = lutPredictorMeta(tables);

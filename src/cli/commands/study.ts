@@ -365,7 +365,7 @@ export function registerStudy(program: Command): void {
         if (f.json) printJson(s);
         else
           process.stdout.write(
-            `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}\n`,
+            `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}${f.store !== undefined ? ` --store ${f.store}` : ''}\n`,
           );
       } finally {
         store.close();
@@ -475,7 +475,7 @@ export function registerStudy(program: Command): void {
     .action((name: string, f: StoreFlag & { format?: string; out?: string }) => {
       const fmt = f.format ?? (f.out?.endsWith('.json') ? 'json' : f.out?.endsWith('.log') ? 'optuna' : 'csv');
       if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
-      if (f.out !== undefined) checkOutPath('--out', f.out);
+      if (f.out !== undefined) checkOutPath('--out', f.out, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
       const store = openStore(f.store, false, true);
       try {
         const text = fmt === 'csv' ? exportCsv(store, name) : fmt === 'json' ? exportJson(store, name) : exportOptunaJournal(store, name);
