@@ -5,6 +5,7 @@ import { zdt1 } from '../testing/problems.js';
 import { runTrials } from '../testing/run-trials.js';
 import { FAIL_REASON_ATTR, type Params, type SearchStrategy, type Trial, trialSeed } from '../types.js';
 import { Nsga2 } from './nsga2.js';
+import { checkPopulationFits } from './variation.js';
 
 const p = zdt1(6);
 const SEED = 4;
@@ -19,6 +20,18 @@ function ask(s: SearchStrategy, history: readonly Trial[], n: number): Promise<P
   return Promise.resolve(s.ask({ space: p.space, objectives: p.objectives, history, trialNumber: n, rng: new Rng(trialSeed(SEED, n)) }));
 }
 
+/** An uninterrupted run of `n` trials with population `P`. */
+function uninterrupted(P: number, n: number): Promise<Trial[]> {
+  return runTrials({
+    strategy: new Nsga2({ populationSize: P }),
+    space: p.space,
+    objectives: p.objectives,
+    evaluate: (x) => ({ values: p.evaluate(x) }),
+    nTrials: n,
+    seed: SEED,
+  });
+}
+
 /** Continues `history` with proposals until it holds `proposals` of them (retries are not proposals). */
 async function continueTo(s: SearchStrategy, history: Trial[], proposals: number): Promise<Trial[]> {
   for (let n = history.filter((t) => t.userAttrs['hwnas:retry_of'] === undefined).length; n < proposals; n++)
@@ -28,7 +41,7 @@ async function continueTo(s: SearchStrategy, history: Trial[], proposals: number
 
 test('nsga2: a run interrupted mid-generation (a trial asked, never told, then retried) proposes what an uninterrupted run does', async () => {
   const P = 8;
-  const whole = await runTrials({ strategy: new Nsga2({ populationSize: P }), space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 40, seed: SEED });
+  const whole = await uninterrupted(P, 40);
   const first = new Nsga2({ populationSize: P });
   const history = await continueTo(first, [], 11);
   // proposal 11 (generation 1) is asked and starts running; the process is interrupted before it is told
@@ -47,7 +60,7 @@ test('nsga2: a run interrupted mid-generation (a trial asked, never told, then r
 
 test('nsga2: a retry made after later proposals (concurrent trials) takes its original place in the generation', async () => {
   const P = 6;
-  const whole = await runTrials({ strategy: new Nsga2({ populationSize: P }), space: p.space, objectives: p.objectives, evaluate: (x) => ({ values: p.evaluate(x) }), nTrials: 30, seed: SEED });
+  const whole = await uninterrupted(P, 30);
   const s = new Nsga2({ populationSize: P });
   const history = await continueTo(s, [], 3);
   // proposal 3's process dies; proposals 4 and 5 finish before its retry (trial 6) runs
@@ -66,4 +79,13 @@ test('nsga2: a retry made after later proposals (concurrent trials) takes its or
     resumed.slice(7).map((t) => t.params),
     whole.slice(6).map((t) => t.params),
   );
+});
+
+test('a population the user gives must be below the trial budget (else every trial is a random first-generation sample)', () => {
+  assert.throws(
+    () => checkPopulationFits('nsga2', 100, 10),
+    /^ConfigError: nsga2 populationSize 100 is not below the study's 10 trials: every trial would be a random sample of the first generation; expected populationSize < 10/,
+  );
+  assert.throws(() => checkPopulationFits('regularized-evolution', 10, 10), /regularized-evolution populationSize 10 is not below the study's 10 trials/);
+  assert.doesNotThrow(() => checkPopulationFits('nsga2', 9, 10));
 });
