@@ -32,21 +32,44 @@ export function floatOption(flag: string, value: string | undefined, dflt: numbe
 }
 
 /**
- * Check, before any long work, that an output file can be written: its folder exists and is writable
- * and the path is not a folder. Returns the path.
+ * The one output rule of every command that writes files: hwnas creates the file or folder an `--out` names,
+ * never the folders above it. A missing parent folder is refused before any long work (exit 2, naming the path
+ * and the folder), since it is more often a typo than a wish for new folders (docs/cli.md, "Output paths").
  */
-export function checkOutPath(flag: string, path: string): string {
-  if (path.trim() === '') throw new UserError(`${flag} is empty: expected a file path`);
+function checkParentFolder(flag: string, path: string): void {
+  if (path.trim() === '') throw new UserError(`${flag} is empty: expected a path`);
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`${flag} '${path}': folder '${dirname(path)}' does not exist (create it first or pick another path)`);
+    throw new UserError(`${flag} '${path}': folder '${dirname(path)}' does not exist (hwnas creates the output, not the folders above it: create it first or pick another path)`);
   }
   try {
     accessSync(dir, constants.W_OK);
   } catch {
     throw new UserError(`${flag} '${path}': folder '${dirname(path)}' is not writable`);
   }
+}
+
+/**
+ * Check, before any long work, that an output file can be written: its folder exists and is writable
+ * and the path is not a folder. Returns the path.
+ */
+export function checkOutPath(flag: string, path: string): string {
+  checkParentFolder(flag, path);
   if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${flag} '${path}' is a folder: expected a file path`);
+  return path;
+}
+
+/**
+ * Check, before any long work, that an output folder can be written (`demo --out`, `web --out`): an existing
+ * folder, or a new one whose parent folder exists and is writable (the command creates it, not its parents); a
+ * file there is refused. Returns the path.
+ */
+export function checkOutDir(flag: string, path: string): string {
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory()) throw new UserError(`${flag} '${path}' is a file: expected a folder for the outputs`);
+    return path;
+  }
+  checkParentFolder(flag, path);
   return path;
 }
 
