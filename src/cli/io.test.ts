@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { UserError } from '../errors.js';
 import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
 
@@ -80,7 +80,13 @@ test('checkOutPath / checkOutDir: one rule, the output named is created but neve
       () => check('--out', join(gone, 'x')),
       (e: unknown) => e instanceof UserError && e.message.startsWith(`--out '${join(gone, 'x')}': folder '${gone}' does not exist`),
     );
-  assert.throws(() => checkOutDir('--out', file), (e: unknown) => e instanceof UserError && e.message === `--out '${file}' is a file: expected a folder for the outputs`);
-  assert.throws(() => checkOutPath('--out', d), (e: unknown) => e instanceof UserError && /is a folder: expected a file path/.test(e.message));
+  assert.throws(
+    () => checkOutDir('--out', file),
+    (e: unknown) => e instanceof UserError && e.message === `--out '${file}' is a file: expected a folder for the outputs`,
+  );
+  assert.throws(
+    () => checkOutPath('--out', d),
+    (e: unknown) => e instanceof UserError && /is a folder: expected a file path/.test(e.message),
+  );
   assert.throws(() => checkOutDir('--out', ' '), /--out is empty/);
 });

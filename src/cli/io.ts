@@ -40,7 +40,9 @@ function checkParentFolder(flag: string, path: string): void {
   if (path.trim() === '') throw new UserError(`${flag} is empty: expected a path`);
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`${flag} '${path}': folder '${dirname(path)}' does not exist (hwnas creates the output, not the folders above it: create it first or pick another path)`);
+    throw new UserError(
+      `${flag} '${path}': folder '${dirname(path)}' does not exist (hwnas creates the output, not the folders above it: create it first or pick another path)`,
+    );
   }
   try {
     accessSync(dir, constants.W_OK);

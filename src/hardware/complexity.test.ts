@@ -73,7 +73,7 @@ describe('complexity report', () => {
     assert.match(rep, /total: .* MMACs/);
     assert.ok(!/stem_bn/.test(rep), 'fused rows hidden by default');
   });
-  it("the text totals are the sums of the rows the table lists, labelled so; what the hidden rows hold is named apart", () => {
+  it('the text totals are the sums of the rows the table lists, labelled so; what the hidden rows hold is named apart', () => {
     const net = zooGraph('zoo:mobilenet-v2?size=32');
     const wls = prepareNetwork(net).workloads;
     const fp32 = { weightBits: 32, actBits: 32 };
@@ -105,7 +105,11 @@ describe('complexity report', () => {
         const inside = formatNumber(hidden.reduce((a, x) => a + x.activationBytes, 0) / 1024);
         assert.ok(line.includes(`the ${hidden.length} hidden fused and plumbing rows add ${inside} KiB of activations, never written to DRAM`), line);
       }
-      assert.equal(r.total.dramBytes, shown.reduce((a, x) => a + x.dramBytes, 0), `${t.name}: the JSON DRAM total is the shown rows' too`);
+      assert.equal(
+        r.total.dramBytes,
+        shown.reduce((a, x) => a + x.dramBytes, 0),
+        `${t.name}: the JSON DRAM total is the shown rows' too`,
+      );
     }
   });
 });

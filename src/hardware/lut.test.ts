@@ -8,9 +8,9 @@ import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
 import { graphKernels, HostCpuTarget } from './host.js';
 import { isFreeOp, layerKey, parseLayerKey, workloadKey } from './layer-key.js';
-import { prepareNetwork } from './prepared.js';
 import { type LutFile, LutTarget, loadArchTable, loadLut, parseLut, saveLut } from './lut.js';
 import { policyPreset, uniformPolicy } from './precision.js';
+import { prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
 

@@ -120,7 +120,11 @@ test('nas-table with tableSha256 (as study run passes it to threads and Redis wo
   assert.equal(r.values.length, 2);
   const other = 'f'.repeat(64);
   for (const f of [() => e.create({ table, tableSha256: other }), () => e.cheapObjectives?.({ table, tableSha256: other })])
-    assert.throws(f, (err: unknown) => err instanceof ConfigError && err.message.includes(`table ${table} changed since the study was stored (sha256 stored ${other}, now ${sha})`));
+    assert.throws(
+      f,
+      (err: unknown) =>
+        err instanceof ConfigError && err.message.includes(`table ${table} changed since the study was stored (sha256 stored ${other}, now ${sha})`),
+    );
   assert.throws(() => e.create({ table, tableSha256: 'abc' }), /tableSha256.*64 lowercase hex/);
 });
 

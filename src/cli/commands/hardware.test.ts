@@ -79,7 +79,10 @@ test('predictor fit shows the calibration of each table and the one farthest fro
     .calibration;
   assert.deepEqual([c.networkOverheadMs, c.farthest, c.tables.map((t) => t.networkOverheadMs)], [0.05, 'loaded.json', [0.05, 1.76, 0.04]]);
   const one = await hwnas('predictor', 'fit', 'loaded.json', '--out', 'p1.json');
-  assert.match(one.stdout, /calibration 1\.000 x kernels \+ 1\.7600 ms from one table \(loaded\.json\): one network's whole timing sets the overhead of every network/);
+  assert.match(
+    one.stdout,
+    /calibration 1\.000 x kernels \+ 1\.7600 ms from one table \(loaded\.json\): one network's whole timing sets the overhead of every network/,
+  );
 });
 
 test('predictor fit refuses fused tables mixed with unfused ones, naming the files', async () => {

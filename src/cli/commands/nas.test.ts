@@ -265,7 +265,10 @@ test('hwnas nas --table: a changed table is refused on continuing its study; a s
   writeFileSync(t, halved.join('\n'));
   const changed = await runHwnas(work, ...args);
   assert.equal(changed.code, 2, changed.stderr);
-  assert.match(changed.stderr, new RegExp(`study '${study}': the content of table .*t\\.csv changed since the study was stored \\(sha256 stored [0-9a-f]{64}, now [0-9a-f]{64}\\)`));
+  assert.match(
+    changed.stderr,
+    new RegExp(`study '${study}': the content of table .*t\\.csv changed since the study was stored \\(sha256 stored [0-9a-f]{64}, now [0-9a-f]{64}\\)`),
+  );
   assert.equal(trialsOf(join(work, 's.sqlite'), study).length, 5, 'no trial of the changed table was added');
   // a study stored before the hash was kept (no tableSha256 attribute): continues, with a note, and records the hash
   writeFileSync(t, original);
@@ -293,7 +296,23 @@ test('hwnas study resume / run of a --table study: a changed table is refused na
   const t = join(work, 't.csv');
   const original = readFileSync(TABLE, 'utf8');
   writeFileSync(t, original);
-  const first = await runHwnas(work, 'nas', '--space', 'nb201', '--table', t, '--strategy', 'random', '--budget', '4', '--seed', '1', '--store', 's.sqlite', '--json');
+  const first = await runHwnas(
+    work,
+    'nas',
+    '--space',
+    'nb201',
+    '--table',
+    t,
+    '--strategy',
+    'random',
+    '--budget',
+    '4',
+    '--seed',
+    '1',
+    '--store',
+    's.sqlite',
+    '--json',
+  );
   assert.equal(first.code, 0, first.stderr);
   const study = (JSON.parse(first.stdout) as NasJson).study;
   const changedText = original.replace(/\n$/, '\n# one more comment line\n');
@@ -302,7 +321,9 @@ test('hwnas study resume / run of a --table study: a changed table is refused na
     const r = await runHwnas(work, 'study', verb, study, '--store', 's.sqlite', '--threads', '0');
     assert.equal(r.code, 2, r.stderr);
     assert.ok(
-      r.stderr.includes(`study '${study}': the content of table ${t} changed since the study was stored (sha256 stored ${sha(original)}, now ${sha(changedText)})`),
+      r.stderr.includes(
+        `study '${study}': the content of table ${t} changed since the study was stored (sha256 stored ${sha(original)}, now ${sha(changedText)})`,
+      ),
       r.stderr,
     );
     assert.ok(!r.stderr.includes('    at '), r.stderr);
