@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../errors.js';
-import { checkOutPath, EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
+import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
 
 test('interruptible: Ctrl-C calls onInterrupt, marks exit 130, aborts the signal; the handler is gone afterwards', async () => {
   const before = process.listenerCount('SIGINT');
@@ -91,4 +91,28 @@ test('checkOutPath: refuses an output that is one of the inputs (same path, a li
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('checkOutPath / checkOutDir: one rule, the output named is created but never the folders above it; errors name the flag, path and folder', () => {
+  const d = mkdtempSync(join(tmpdir(), 'hwnas-io-'));
+  const file = join(d, 'f.txt');
+  writeFileSync(file, 'x');
+  assert.equal(checkOutPath('--out', join(d, 'new.json')), join(d, 'new.json'));
+  assert.equal(checkOutDir('--out', join(d, 'new-dir')), join(d, 'new-dir'), 'a new folder whose parent exists');
+  assert.equal(checkOutDir('--out', d), d, 'an existing folder');
+  const gone = join(d, 'missing');
+  for (const check of [checkOutPath, checkOutDir])
+    assert.throws(
+      () => check('--out', join(gone, 'x')),
+      (e: unknown) => e instanceof UserError && e.message.startsWith(`--out '${join(gone, 'x')}': folder '${gone}' does not exist`),
+    );
+  assert.throws(
+    () => checkOutDir('--out', file),
+    (e: unknown) => e instanceof UserError && e.message === `--out '${file}' is a file: expected a folder for the outputs`,
+  );
+  assert.throws(
+    () => checkOutPath('--out', d),
+    (e: unknown) => e instanceof UserError && /is a folder: expected a file path/.test(e.message),
+  );
+  assert.throws(() => checkOutDir('--out', ' '), /--out is empty/);
 });
