@@ -142,6 +142,10 @@ test('failures: non-zero exit, missing objective, no metrics, bad JSON: Evaluati
     if (cmd.includes('>&2')) assert.match(String(attrs[COMMAND_ATTR.stderr]), /boom-from-trainer|warn/);
   }
   await assert.rejects(commandEvaluator({ cmd: ['/no/such/trainer'], workdir: work })({}, ctx(3)), /could not start: command not found or not executable/);
+  await assert.rejects(
+    commandEvaluator({ cmd: 'true', workdir: script('not-a-folder', '') })({}, ctx(3)),
+    /cannot create a trial folder in ".*not-a-folder\/cmd-test" \(ENOTDIR.*\); expected options.workdir .* to be a writable folder/,
+  );
 });
 
 test('a timeout kills the whole process group, background children included', async () => {

@@ -269,8 +269,14 @@ function failure(what: string, out: CommandOutcome): EvaluationCommandError {
  */
 function trialFolder(root: string, studyName: string, trialNumber: number): string {
   const studyDir = join(root, studyName.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_'));
-  mkdirSync(studyDir, { recursive: true });
-  return mkdtempSync(join(studyDir, `trial-${trialNumber}-`));
+  try {
+    mkdirSync(studyDir, { recursive: true });
+    return mkdtempSync(join(studyDir, `trial-${trialNumber}-`));
+  } catch (e) {
+    throw new ConfigError(
+      `evaluator 'command': cannot create a trial folder in ${JSON.stringify(studyDir)} (${(e as Error).message}); expected options.workdir (default $TMPDIR/hwnas-trials) to be a writable folder`,
+    );
+  }
 }
 
 /** Builds the `command` evaluator (exported for tests and benches). */
