@@ -119,7 +119,10 @@ test('two stores with a study of the same name: each trial gets its own fresh fo
   await waitFor(() => existsSync(started), "study A's command to start");
   assert.deepEqual((await b({ x: 2 }, ctx(0, attrsB))).values, [0.99]);
   writeFileSync(go, '');
-  await assert.rejects(runA, (e: Error) => e instanceof EvaluationCommandError && /printed no \{"metrics": \{\.\.\.\}\} line and wrote no metrics.json/.test(e.message));
+  await assert.rejects(
+    runA,
+    (e: Error) => e instanceof EvaluationCommandError && /printed no \{"metrics": \{\.\.\.\}\} line and wrote no metrics.json/.test(e.message),
+  );
   const dirA = attrsA[COMMAND_ATTR.trialDir] as string;
   const dirB = attrsB[COMMAND_ATTR.trialDir] as string;
   assert.notEqual(dirA, dirB);
