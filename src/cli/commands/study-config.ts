@@ -38,8 +38,9 @@ export const studyConfigSchema = z
     /** Times a trial whose process died or was interrupted is run again (default 3). */
     maxRetries: z.number().int().min(0).max(100).optional(),
     /**
-     * Architecture evaluations (nas-table, nas-train, nas-supernet) without a `space`: `hwnas study create`
-     * wraps a generic strategy in the repeat filter ('distinct'), as `hwnas nas` does; false turns it off.
+     * Architecture evaluations (nas-table, nas-train, nas-supernet, command with options.space) without a
+     * `space`: `hwnas study create` wraps a generic strategy in the repeat filter ('distinct'), as `hwnas nas`
+     * does; false turns it off.
      */
     distinct: z.boolean().optional(),
     /** Early stopping from intermediate values: { name: 'median' | 'successive-halving', options } (src/study/pruning.ts). */
@@ -113,8 +114,8 @@ export function resolveStudy(config: StudyConfig): ResolvedStudy {
 /**
  * The config `hwnas study create` stores: the generic strategies get the budget-dependent defaults of
  * `hwnas nas` (population a tenth of the budget, BO startup from the space's dimension; options given
- * in the config win), and on an architecture evaluation's own space the repeat filter wraps them unless
- * `distinct: false`. Done once at creation, so resuming a study never changes its strategy.
+ * in the config win), and on an architecture evaluation's own space (one whose registration names its
+ * `archSpace`) the repeat filter wraps them unless `distinct: false`. Done once at creation, so resuming a study never changes its strategy.
  */
 export function withStrategyDefaults(config: StudyConfig): StudyConfig {
   const ev = getEvaluation(config.evaluator.name);
