@@ -13,6 +13,7 @@ import '../plugins.js';
 import { ConfigError } from '../../errors.js';
 import { canonicalStrategyName, createStrategy, defaultStrategyOptions, strategyNames } from '../../search/registry.js';
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
+import { checkPopulationFits } from '../../search/strategies/variation.js';
 import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
 import { createPruner, type Pruner } from '../../study/pruning.js';
 import { seedSchema } from '../../util/seed.js';
@@ -125,6 +126,8 @@ export function withStrategyDefaults(config: StudyConfig): StudyConfig {
   const name = canonicalStrategyName(typeof s === 'string' ? s : s.name);
   if (!strategyNames('generic').includes(name)) return config;
   const given = typeof s === 'string' ? {} : (s.options ?? {});
+  if ((name === 'nsga2' || name === 'regularized-evolution') && typeof given.populationSize === 'number')
+    checkPopulationFits(name, given.populationSize, config.nTrials);
   const space = config.space ? SearchSpace.fromJSON(config.space as SpaceJson) : ev.defaultSpace?.(opts);
   if (!space) return config;
   const pop = typeof given.populationSize === 'number' ? given.populationSize : undefined;

@@ -130,3 +130,13 @@ console.log(JSON.stringify({ metrics: { accuracy: (h % 1000) / 1000 } }));`,
     store.close();
   }
 });
+
+test('study config: a given NSGA-II / evolution population not below nTrials is refused naming both numbers; below it is kept', () => {
+  for (const name of ['nsga2', 'regularized-evolution'])
+    assert.throws(
+      () => withStrategyDefaults(nbConfig('p', { name, options: { populationSize: 60 } })),
+      new RegExp(`${name} populationSize 60 is not below the study's 60 trials`),
+    );
+  const c = withStrategyDefaults(nbConfig('p', { name: 'nsga2', options: { populationSize: 30 } }));
+  assert.match(JSON.stringify(c.strategy), /"populationSize":30/);
+});
