@@ -861,7 +861,31 @@ export const TABLE26_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
     note: 'TransNAS-Bench-101 micro, 3 objectives: jigsaw top-1 (Taskonomy), Cortex-A76 fp32 latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 49)',
   },
 };
-/** Every TransNAS-Bench-101 micro problem (sessions 34-49), as the bench registers them. */
+/**
+ * Session 50 (table27), pre-registered before any search run on them (bench/data/table27-prereg.md; drawn by
+ * bench/table27.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the objects table20-26 read, so that their used sets stay those of their draws.
+ */
+export const TABLE27_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-normal-eyeriss-energy': {
+    metric: 'normal_ssim',
+    latency: 'eyeriss_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: surface normal SSIM (Taskonomy), Eyeriss-like latency and energy of the encoder (hwnas cost models), unseen pairing (session 50)',
+  },
+  'tnb-object-bismo-eyeriss-energy': {
+    metric: 'object_top1',
+    latency: 'bismo_ms',
+    energy: 'eyeriss_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: object classification top-1 (Taskonomy), BISMO-style latency (w8a8) and Eyeriss-like energy of the encoder (hwnas cost models), unseen pairing (session 50)',
+  },
+  'tnb-autoenc-bitfusion': {
+    metric: 'autoenc_ssim',
+    latency: 'bitfusion_ms',
+    note: 'TransNAS-Bench-101 micro: autoencoding SSIM (Taskonomy, a score kept as is), BitFusion-style latency (w8a8) of the encoder (hwnas cost model), unseen pairing (session 50)',
+  },
+};
+/** Every TransNAS-Bench-101 micro problem (sessions 34-50), as the bench registers them. */
 export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TNB_PROBLEMS,
   ...TABLE22_TNB_PROBLEMS,
@@ -869,6 +893,7 @@ export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TABLE24_TNB_PROBLEMS,
   ...TABLE25_TNB_PROBLEMS,
   ...TABLE26_TNB_PROBLEMS,
+  ...TABLE27_TNB_PROBLEMS,
 };
 /** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
 export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
@@ -975,6 +1000,42 @@ export const TABLE26_ECNAS_PROBLEMS: Readonly<Record<string, EcnasProblemSpec>> 
   'ecnas-kwh-predict': {
     costs: ['energy_kwh', 'predict_s'],
     note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh) and measured test-set prediction time (s, as latency_s), unseen pairing (session 49)',
+  },
+};
+
+/** Session 50 (table27): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE27_TNB_PROBLEMS}. */
+export const TABLE27_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-in16-help-titan-rtx-32-titanx-32': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_titan_rtx_32_ms',
+    latency2: 'help_titanx_32_ms',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), Titan RTX GPU latency at batch 32 and Titan X GPU latency at batch 32 as HELP ships them, unseen pairing (session 50)',
+  },
+  'nb201-c10-help-titanx-1-silver-4114': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_titanx_1_ms',
+    latency2: 'help_silver_4114_ms',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), Titan X GPU latency at batch 1 and Intel Xeon Silver 4114 CPU latency as HELP ships them, unseen pairing (session 50)',
+  },
+  'nb201-in16-help-2080ti-1-2080ti-32': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_2080ti_1_ms',
+    latency2: 'help_2080ti_32_ms',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), RTX 2080 Ti GPU latency at batch 1 and at batch 32 as HELP ships them, unseen pairing (session 50)',
+  },
+};
+/** Session 50 (table27): EC-NAS-Bench with hwnas costs, see {@link TABLE27_TNB_PROBLEMS}. */
+export const TABLE27_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-kwh-eyeriss-energy': {
+    measured: ['energy_kwh'],
+    energy: 'eyeriss_mj',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), Eyeriss-like energy of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 50)',
   },
 };
 
@@ -1679,7 +1740,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Sessions 45-49 (table22-26), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      // Sessions 45-50 (table22-27), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
         Object.entries({
           ...TABLE22_HW360_PAIR_PROBLEMS,
@@ -1687,6 +1748,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           ...TABLE24_HW360_PAIR_PROBLEMS,
           ...TABLE25_HW360_PAIR_PROBLEMS,
           ...TABLE26_HW360_PAIR_PROBLEMS,
+          ...TABLE27_HW360_PAIR_PROBLEMS,
         }).map(([k, spec]) => [
           k,
           () => {
@@ -1796,6 +1858,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           ...TABLE24_ECNAS_HW_PROBLEMS,
           ...TABLE25_ECNAS_HW_PROBLEMS,
           ...TABLE26_ECNAS_HW_PROBLEMS,
+          ...TABLE27_ECNAS_HW_PROBLEMS,
         }).map(([k, v]) => [
           k,
           () => {

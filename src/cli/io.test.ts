@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
+import { UserError } from '../errors.js';
+import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
 
 test('interruptible: Ctrl-C calls onInterrupt, marks exit 130, aborts the signal; the handler is gone afterwards', async () => {
   const before = process.listenerCount('SIGINT');
@@ -61,4 +65,54 @@ test('seedOption: integers in [0, 2^32 - 1]; past it (which would run as another
   assert.throws(() => seedOption('4294967296'), /--seed must be an integer in \[0, 4294967295\], got '4294967296'/);
   assert.throws(() => seedOption('-1'), /--seed must be an integer >= 0, got '-1'/);
   assert.throws(() => seedOption('1.5'), /--seed must be an integer >= 0, got '1.5'/);
+});
+
+test('checkOutPath: refuses an output that is one of the inputs (same path, a link, a hard link), accepts another file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-io-'));
+  try {
+    const input = join(dir, 'model.onnx');
+    writeFileSync(input, 'x');
+    symlinkSync(input, join(dir, 'soft.onnx'));
+    linkSync(input, join(dir, 'hard.onnx'));
+    for (const out of [input, join(dir, 'soft.onnx'), join(dir, 'hard.onnx')]) {
+      assert.throws(
+        () =>
+          checkOutPath('--out', out, [
+            ['--store', undefined],
+            ['model', input],
+          ]),
+        (e: unknown) => e instanceof UserError && e.message.includes(`is the command's model file '${input}'`),
+        out,
+      );
+    }
+    writeFileSync(join(dir, 'other.onnx'), 'y');
+    assert.equal(checkOutPath('--out', join(dir, 'other.onnx'), [['model', input]]), join(dir, 'other.onnx'));
+    assert.equal(checkOutPath('--out', join(dir, 'new.onnx'), [['model', input]]), join(dir, 'new.onnx'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('checkOutPath / checkOutDir: one rule, the output named is created but never the folders above it; errors name the flag, path and folder', () => {
+  const d = mkdtempSync(join(tmpdir(), 'hwnas-io-'));
+  const file = join(d, 'f.txt');
+  writeFileSync(file, 'x');
+  assert.equal(checkOutPath('--out', join(d, 'new.json')), join(d, 'new.json'));
+  assert.equal(checkOutDir('--out', join(d, 'new-dir')), join(d, 'new-dir'), 'a new folder whose parent exists');
+  assert.equal(checkOutDir('--out', d), d, 'an existing folder');
+  const gone = join(d, 'missing');
+  for (const check of [checkOutPath, checkOutDir])
+    assert.throws(
+      () => check('--out', join(gone, 'x')),
+      (e: unknown) => e instanceof UserError && e.message.startsWith(`--out '${join(gone, 'x')}': folder '${gone}' does not exist`),
+    );
+  assert.throws(
+    () => checkOutDir('--out', file),
+    (e: unknown) => e instanceof UserError && e.message === `--out '${file}' is a file: expected a folder for the outputs`,
+  );
+  assert.throws(
+    () => checkOutPath('--out', d),
+    (e: unknown) => e instanceof UserError && /is a folder: expected a file path/.test(e.message),
+  );
+  assert.throws(() => checkOutDir('--out', ' '), /--out is empty/);
 });

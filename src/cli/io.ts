@@ -31,22 +31,60 @@ export function floatOption(flag: string, value: string | undefined, dflt: numbe
   return n;
 }
 
+/** An input file of a command, as `[flag, path]` (e.g. `['--store', 'runs.sqlite']`); an undefined path is skipped. */
+export type InputFile = readonly [flag: string, path: string | undefined];
+
 /**
- * Check, before any long work, that an output file can be written: its folder exists and is writable
- * and the path is not a folder. Returns the path.
+ * The one output rule of every command that writes files: hwnas creates the file or folder an `--out` names,
+ * never the folders above it. A missing parent folder is refused before any long work (exit 2, naming the path
+ * and the folder), since it is more often a typo than a wish for new folders (docs/cli.md, "Output paths").
  */
-export function checkOutPath(flag: string, path: string): string {
-  if (path.trim() === '') throw new UserError(`${flag} is empty: expected a file path`);
+function checkParentFolder(flag: string, path: string): void {
+  if (path.trim() === '') throw new UserError(`${flag} is empty: expected a path`);
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`${flag} '${path}': folder '${dirname(path)}' does not exist (create it first or pick another path)`);
+    throw new UserError(
+      `${flag} '${path}': folder '${dirname(path)}' does not exist (hwnas creates the output, not the folders above it: create it first or pick another path)`,
+    );
   }
   try {
     accessSync(dir, constants.W_OK);
   } catch {
     throw new UserError(`${flag} '${path}': folder '${dirname(path)}' is not writable`);
   }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${flag} '${path}' is a folder: expected a file path`);
+}
+
+/**
+ * Check, before any long work, that an output file can be written: its folder exists and is writable,
+ * the path is not a folder, and it is not one of the command's own `inputs` (the same file under any
+ * name: path, link or hard link), which the write would destroy (a study store, the model). Returns the path.
+ */
+export function checkOutPath(flag: string, path: string, inputs: readonly InputFile[] = []): string {
+  checkParentFolder(flag, path);
+  if (!existsSync(path)) return path;
+  const out = statSync(path);
+  if (out.isDirectory()) throw new UserError(`${flag} '${path}' is a folder: expected a file path`);
+  for (const [inFlag, inPath] of inputs) {
+    if (inPath === undefined || !existsSync(inPath)) continue;
+    const input = statSync(inPath);
+    if (input.dev === out.dev && input.ino === out.ino) {
+      throw new UserError(`${flag} '${path}' is the command's ${inFlag} file '${inPath}': writing there would destroy it; pick another path`);
+    }
+  }
+  return path;
+}
+
+/**
+ * Check, before any long work, that an output folder can be written (`demo --out`, `web --out`): an existing
+ * folder, or a new one whose parent folder exists and is writable (the command creates it, not its parents); a
+ * file there is refused. Returns the path.
+ */
+export function checkOutDir(flag: string, path: string): string {
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory()) throw new UserError(`${flag} '${path}' is a file: expected a folder for the outputs`);
+    return path;
+  }
+  checkParentFolder(flag, path);
   return path;
 }
 

@@ -31,6 +31,12 @@ export function cliReference(program: Command): string {
     'Generated from the CLI itself (`node scripts/cli-docs.mjs`; a test fails when this page and `hwnas <command> --help` differ).',
     'The README lists the commands with examples; the docs/ pages explain what each does.',
     '',
+    '**Output paths.** Every command that writes files follows one rule: it creates the file or folder its `--out` (or',
+    '`--policy-out`) names, never the folders above it. A missing parent folder is refused before any work, with exit 2',
+    "and the path and folder named (`--out 'runs/x/t.json': folder 'runs/x' does not exist ...`); a folder where a file is",
+    'expected (or the reverse, for `demo --out` and `web --out`) is refused the same way. Stores (`--store`, default',
+    '`.hwnas/hwnas.sqlite`) are databases a command opens, not outputs: their folder is created.',
+    '',
   ];
   for (const c of program.commands as readonly Command[]) section(c, [], out);
   return `${out.join('\n').trimEnd()}\n`;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -85,4 +85,32 @@ test('Ctrl-C during hwnas study run: finished trials are kept, the summary is pr
   const complete = s.getTrials('slow', ['complete']).length;
   s.close();
   assert.ok(complete >= 3 && complete < 200, `complete ${complete}`);
+});
+
+test('an --out that is the study store (by its path or a link to it) is refused, exit 2, and the store is left as it was', async () => {
+  writeFileSync(join(dir, 'keep.json'), JSON.stringify({ name: 'keep', evaluator: { name: 'zdt1' }, strategy: 'random', nTrials: 5, seed: 1 }));
+  const created = await runHwnas(dir, 'study', 'create', '--config', 'keep.json', '--store', 'keep.sqlite');
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /run it with: hwnas study run keep --store keep\.sqlite\n/, 'the hint names the store it was created in');
+  const ran = await runHwnas(dir, 'study', 'run', 'keep', '--store', 'keep.sqlite');
+  assert.equal(ran.code, 0, ran.stderr);
+  const before = readFileSync(join(dir, 'keep.sqlite'));
+  symlinkSync(join(dir, 'keep.sqlite'), join(dir, 'keep-link.sqlite'));
+  const runs = [
+    ['study', 'export', 'keep', '--store', 'keep.sqlite', '--out', 'keep.sqlite'],
+    ['report', 'keep', '--store', 'keep.sqlite', '--out', 'keep-link.sqlite'],
+  ];
+  for (const args of runs) {
+    const r = await runHwnas(dir, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /--out 'keep(-link)?\.sqlite' is the command's --store file 'keep\.sqlite': writing there would destroy it/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  assert.deepEqual(readFileSync(join(dir, 'keep.sqlite')), before, 'store bytes unchanged');
+  const s = new SqliteStore(join(dir, 'keep.sqlite'), { readonly: true });
+  assert.equal(s.getTrials('keep', ['complete']).length, 5);
+  s.close();
+  // another file in the same folder is still fine
+  const ok = await runHwnas(dir, 'study', 'export', 'keep', '--store', 'keep.sqlite', '--out', 'keep.csv');
+  assert.equal(ok.code, 0, ok.stderr);
 });

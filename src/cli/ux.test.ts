@@ -37,3 +37,24 @@ test('train 2>&1 | head -2: the closed pipe ends neither in a crash nor a lost m
   assert.equal(lines[2], 'exit=0', `${r.stdout}\n${r.stderr}`);
   assert.ok(existsSync(out), 'the trained model was written');
 });
+
+test('one output rule for every command that writes: the file or folder --out names is created, a missing folder above it is refused before any work', async () => {
+  const missing = join(dir, 'no-such-folder');
+  for (const [out, ...args] of [
+    [join(missing, 'demo'), 'demo', '--limit', '100', '--trials', '1'],
+    [join(missing, 'site'), 'web'],
+    [join(missing, 't.json'), 'measure', 'zoo:mnist-cnn'],
+    [join(missing, 'm.onnx'), 'train', 'zoo:mnist-cnn', '--dataset', 'mnist', '--limit', '100'],
+  ] as const) {
+    const r = await runHwnas(dir, ...args, '--out', out);
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(`--out '${out}': folder '${missing}' does not exist`), r.stderr);
+    assert.ok(!r.stderr.includes('    at '), r.stderr);
+  }
+  assert.ok(!existsSync(missing), 'no command created the missing folder');
+  // the named output itself is created (a new folder for demo and web, a new file for the others)
+  const site = join(dir, 'new-site');
+  const w = await runHwnas(dir, 'web', '--out', site);
+  assert.equal(w.code, 0, w.stderr);
+  assert.ok(existsSync(join(site, 'index.html')));
+});

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { graphTotals } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
+import { formatNumber } from '../util/table.js';
 import { compareReports, complexityReport, formatComparison, formatReport } from './complexity.js';
+import { graphKernels } from './host.js';
+import { workloadKey } from './layer-key.js';
+import { LutTarget } from './lut.js';
 import { parsePolicy, policyPreset } from './precision.js';
+import { prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
 
 const g = zooGraph('zoo:mbnet32');
@@ -67,5 +72,44 @@ describe('complexity report', () => {
     assert.match(rep, /^mbnet32 on bitfusion-edge, policy w8a8/);
     assert.match(rep, /total: .* MMACs/);
     assert.ok(!/stem_bn/.test(rep), 'fused rows hidden by default');
+  });
+  it('the text totals are the sums of the rows the table lists, labelled so; what the hidden rows hold is named apart', () => {
+    const net = zooGraph('zoo:mobilenet-v2?size=32');
+    const wls = prepareNetwork(net).workloads;
+    const fp32 = { weightBits: 32, actBits: 32 };
+    const entries = new Map(
+      graphKernels(net).map((k) => {
+        const key = workloadKey(wls[k.anchor] as never, fp32);
+        return [key, { key, latencyMs: 0.01 }] as const;
+      }),
+    );
+    const lut = new LutTarget({ format: 'hwnas-lut', version: 1, fused: true, entries: [...entries.values()] });
+    for (const [t, p] of [
+      [getTarget('bitfusion-edge'), policyPreset('w8a8')],
+      [lut, policyPreset('fp32')],
+    ] as const) {
+      const r = complexityReport(net, t, p);
+      const shown = r.rows.filter((x) => x.bound !== 'fused' && x.bound !== '-');
+      const hidden = r.rows.filter((x) => x.bound === 'fused' || x.bound === '-');
+      // plumbing and fused rows move nothing to or from DRAM on any target (a layer-value target charged the input's bytes to its 'input' row)
+      assert.deepEqual(
+        hidden.filter((x) => x.dramBytes !== 0).map((x) => x.layer),
+        [],
+        t.name,
+      );
+      const kib = (k: 'activationBytes' | 'dramBytes'): string => formatNumber(shown.reduce((a, x) => a + x[k], 0) / 1024);
+      for (const layers of [true, false]) {
+        const line = formatReport(r, { layers }).split('\n').at(-1) as string;
+        assert.ok(line.includes(`activations ${kib('activationBytes')} KiB, DRAM ${kib('dramBytes')} KiB`), `${t.name}: ${line}`);
+        assert.ok(line.includes(`sums of the ${shown.length} rows ${layers ? 'shown' : 'of the per-layer table'}`), line);
+        const inside = formatNumber(hidden.reduce((a, x) => a + x.activationBytes, 0) / 1024);
+        assert.ok(line.includes(`the ${hidden.length} hidden fused and plumbing rows add ${inside} KiB of activations, never written to DRAM`), line);
+      }
+      assert.equal(
+        r.total.dramBytes,
+        shown.reduce((a, x) => a + x.dramBytes, 0),
+        `${t.name}: the JSON DRAM total is the shown rows' too`,
+      );
+    }
   });
 });

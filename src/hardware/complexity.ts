@@ -176,9 +176,34 @@ export function formatReport(r: ComplexityReport, opts: FormatReportOptions = {}
     ...(hasArea ? [{ header: 'mm2', value: (x: ComplexityRow) => x.areaMm2 }] : []),
   ]);
   const t = r.total;
+  // the totals line sums the rows the table lists (with --totals: would list), so each column adds up to its total;
+  // what the hidden fused / plumbing rows hold (the activations of a bn or an activation inside its conv's kernel) is named apart
+  const hidden = r.rows.filter((x) => !shown.includes(x));
+  const sum = (rows: readonly ComplexityRow[], k: 'macs' | 'bitOps' | 'weightBytes' | 'activationBytes' | 'dramBytes' | 'latencyMs' | 'energyMj'): number =>
+    rows.reduce((a, x) => a + (Number.isNaN(x[k]) ? 0 : x[k]), 0);
+  const s = (k: Parameters<typeof sum>[1]): number => sum(shown, k);
+  const energy = shown.some((x) => !Number.isNaN(x.energyMj)) ? s('energyMj') : Number.NaN;
+  const left = (
+    [
+      ['MMACs', 'macs', 1e-6],
+      ['GBOPs', 'bitOps', 1e-9],
+      ['KiB of weights', 'weightBytes', 1 / 1024],
+      ['KiB of activations', 'activationBytes', 1 / 1024],
+      ['KiB of DRAM traffic', 'dramBytes', 1 / 1024],
+      ['ms', 'latencyMs', 1],
+      ['mJ', 'energyMj', 1],
+    ] as const
+  )
+    .map(([unit, k, f]) => [sum(hidden, k) * f, unit] as const)
+    .filter(([v]) => v !== 0)
+    .map(([v, unit]) => `${formatNumber(v)} ${unit}`);
+  const what =
+    hidden.length === 0
+      ? ''
+      : `; sums of the ${shown.length} rows ${opts.layers === false ? 'of the per-layer table' : 'shown'}${left.length ? ` (the ${hidden.length} hidden fused and plumbing rows add ${left.join(', ')}, never written to DRAM; --json's total counts every node)` : ''}`;
   const lines = [
     `${r.model} on ${r.target}, policy ${r.policy}${r.batch > 1 ? `; batch ${r.batch}: latency, energy and traffic per batch of ${r.batch} (per sample ${formatNumber(t.latencyPerSampleMs)} ms), MACs and bytes per sample` : ''}`,
-    `total: ${formatNumber(t.macs / 1e6)} MMACs, ${formatNumber(t.bitOps / 1e9)} GBOPs, weights ${formatNumber(kib(t.weightBytes))} KiB, activations ${formatNumber(kib(t.activationBytes))} KiB, DRAM ${formatNumber(kib(t.dramBytes))} KiB, latency ${formatNumber(t.latencyMs)} ms, energy ${formatNumber(t.energyMj)} mJ${Number.isNaN(t.areaMm2) ? '' : `, compute-array area ${formatNumber(t.areaMm2)} mm2`}${t.networkOverheadMs ? ` (incl. ${formatNumber(t.networkOverheadMs)} ms network overhead)` : ''}`,
+    `total: ${formatNumber(s('macs') / 1e6)} MMACs, ${formatNumber(s('bitOps') / 1e9)} GBOPs, weights ${formatNumber(kib(s('weightBytes')))} KiB, activations ${formatNumber(kib(s('activationBytes')))} KiB, DRAM ${formatNumber(kib(s('dramBytes')))} KiB, latency ${formatNumber(s('latencyMs') + t.networkOverheadMs)} ms, energy ${formatNumber(energy)} mJ${Number.isNaN(t.areaMm2) ? '' : `, compute-array area ${formatNumber(t.areaMm2)} mm2`}${t.networkOverheadMs ? ` (incl. ${formatNumber(t.networkOverheadMs)} ms network overhead)` : ''}${what}`,
   ];
   return opts.layers === false ? lines.join('\n') : [lines[0], table, lines[1]].join('\n');
 }

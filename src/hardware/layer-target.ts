@@ -121,7 +121,8 @@ export abstract class LayerValueTarget implements HardwareTarget {
 
   /** {@inheritDoc HardwareTarget.layerCost} */
   layerCost(w: Workload, p: Precision): LayerCost {
-    if (isFreeOp(w.op)) return valueCost(w, p, { latencyMs: 0, energyMj: 0 });
+    // plumbing (input, flatten, reshape, identity) moves no data of its own: the layers around it read and write it
+    if (isFreeOp(w.op)) return { ...valueCost(w, p, { latencyMs: 0, energyMj: 0 }), dramBytes: 0 };
     return valueCost(w, p, this.nodeValue(w, p));
   }
 

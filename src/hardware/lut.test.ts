@@ -6,9 +6,11 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../errors.js';
 import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
+import { graphKernels, HostCpuTarget } from './host.js';
 import { isFreeOp, layerKey, parseLayerKey, workloadKey } from './layer-key.js';
 import { type LutFile, LutTarget, loadArchTable, loadLut, parseLut, saveLut } from './lut.js';
 import { policyPreset, uniformPolicy } from './precision.js';
+import { prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
 
@@ -131,6 +133,38 @@ describe('lookup-table target', () => {
     );
     // other comment lines stay comments
     assert.equal(parseLut('# measured by hand: yes\nkey,latency_ms\n', 'x.csv').fused, undefined);
+  });
+  it('a fused table with one entry per runtime kernel (as measure writes it) costs its network: residual adds inside a conv cost 0', () => {
+    // zoo nets with residual adds: mobilenet-v2 (b2_add is the issue-18 miss), the ResNets (add + relu), EfficientNet-B0
+    for (const spec of ['zoo:mobilenet-v2?size=32', 'zoo:resnet18?size=32', 'zoo:resnet50?size=32', 'zoo:efficientnet-b0?size=32']) {
+      const net = zooGraph(spec);
+      const wls = prepareNetwork(net).workloads;
+      const fp32 = { weightBits: 32, actBits: 32 };
+      // the keys measureHost times: one per kernel anchor, at distinct made-up latencies
+      const entries = new Map<string, { key: string; latencyMs: number }>();
+      const kernels = graphKernels(net);
+      for (const k of kernels) {
+        const key = workloadKey(wls[k.anchor] as never, fp32);
+        if (!entries.has(key)) entries.set(key, { key, latencyMs: 0.001 * (entries.size + 1) });
+      }
+      assert.ok(
+        kernels.some((k) => k.members.some((i) => wls[i]?.op === 'add')),
+        `${spec}: has an add inside a conv's kernel`,
+      );
+      const table: LutFile = { format: 'hwnas-lut', version: 1, fused: true, networkOverheadMs: 0.05, kernelScale: 0.8, entries: [...entries.values()] };
+      const c = new LutTarget(table).networkCost(net, uniformPolicy(32, 32));
+      // oracle: the kernel sum, scaled, plus the overhead; and host-cpu seeded with the same table
+      const want = 0.05 + 0.8 * kernels.reduce((a, k) => a + (entries.get(workloadKey(wls[k.anchor] as never, fp32))?.latencyMs as number), 0);
+      assert.ok(Math.abs(c.latencyMs - want) < 1e-9, `${spec}: ${c.latencyMs} vs ${want}`);
+      assert.ok(Math.abs(new HostCpuTarget({}, table).networkCost(net, uniformPolicy(32, 32)).latencyMs - c.latencyMs) < 1e-9, spec);
+      const add = c.layers.find((l) => l.op === 'add' && l.fusedInto !== undefined);
+      assert.ok(add && add.latencyMs === 0 && add.dramBytes === 0, `${spec}: ${JSON.stringify(add)}`);
+    }
+    // an unfused table still costs adds as nodes of their own
+    assert.throws(
+      () => new LutTarget({ format: 'hwnas-lut', version: 1, entries: [] }).networkCost(zooGraph('zoo:mobilenet-v2?size=32'), uniformPolicy(32, 32)),
+      ConfigError,
+    );
   });
   it('loads lut:<file> through the registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));

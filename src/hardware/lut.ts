@@ -10,8 +10,9 @@
  *   "networkOverheadMs": 0.02 }
  * ```
  * `key` follows the grammar in layer-key.ts (op, shapes, kernel, stride, groups, bits); `energyMj`,
- * `spreadMs` (inter-quartile range), `repeats` are optional; `fused: true` says conv entries were measured
- * with their batchnorm/activation fused (those nodes then cost 0); `networkOverheadMs` is added once per
+ * `spreadMs` (inter-quartile range), `repeats` are optional; `fused: true` says entries are whole runtime kernels
+ * (`kernelPlan`, prepared.ts): conv entries were measured with their batchnorm/activation fused, and with the residual
+ * add(+activation) ONNX Runtime fuses into a conv (those nodes then cost 0); `networkOverheadMs` is added once per
  * inference; `kernelScale` (default 1) multiplies every entry's latency when a network is costed (host-cpu
  * tables calibrate it, with the overhead, on whole-network timings: kernels timed alone run slower than inside
  * a network). CSV form: optional `# device: ...`, `# fused: true`, `# network_overhead_ms: 0.02`,
@@ -237,6 +238,14 @@ export class LutTarget extends LayerValueTarget {
 
   protected override networkOverheadMs(): number {
     return this.table.networkOverheadMs ?? 0;
+  }
+
+  /**
+   * A `fused: true` table holds whole runtime kernels (as `hwnas measure` writes them, one entry per anchor of
+   * `kernelPlan`): a residual add (and its activation) fused into a conv's kernel costs 0 here, as on host-cpu.
+   */
+  protected override costsKernels(): boolean {
+    return this.fuse;
   }
 
   protected layerValue(w: Workload, p: Precision): LayerValue {

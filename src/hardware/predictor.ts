@@ -358,6 +358,34 @@ export function lutPredictorMeta(tables: readonly { readonly path: string; reado
   return meta;
 }
 
+/** One table's calibration as {@link lutPredictorMeta} reads it (kernel scale 1 and overhead 0 where a table gives only the other). */
+export interface TableCalibration {
+  readonly path: string;
+  readonly kernelScale: number;
+  readonly networkOverheadMs: number;
+}
+
+/**
+ * The calibration of each table that has one, and the table farthest from the median overhead (undefined with
+ * fewer than two): each table's calibration is fitted on its own network's whole timing (exact on that network), so
+ * the spread between tables is the only sign of one measured under load, which `predictor fit` shows.
+ */
+export function lutCalibrations(tables: readonly { readonly path: string; readonly lut: LutFile }[]): {
+  readonly tables: readonly TableCalibration[];
+  readonly farthest?: string;
+} {
+  const rows = tables
+    .filter((t) => t.lut.kernelScale !== undefined || t.lut.networkOverheadMs !== undefined)
+    .map((t) => ({ path: t.path, kernelScale: t.lut.kernelScale ?? 1, networkOverheadMs: t.lut.networkOverheadMs ?? 0 }));
+  if (rows.length < 2) return { tables: rows };
+  const xs = rows.map((r) => r.networkOverheadMs).sort((a, b) => a - b);
+  const h = xs.length >> 1;
+  const med = xs.length % 2 === 1 ? (xs[h] as number) : ((xs[h - 1] as number) + (xs[h] as number)) / 2;
+  let far = rows[0] as TableCalibration;
+  for (const r of rows) if (Math.abs(r.networkOverheadMs - med) > Math.abs(far.networkOverheadMs - med)) far = r;
+  return { tables: rows, farthest: far.path };
+}
+
 /** Fit a latency predictor on measured samples. */
 export function fitPredictor(samples: readonly LatencySample[], opts: GbdtOptions = {}, meta: Readonly<Record<string, string | number>> = {}): GbdtModel {
   const pos = samples.filter((s) => s.latencyMs > 0);

@@ -152,3 +152,14 @@ strategyConformance('capacity', () => createStrategy('capacity', { archSpace: 'm
     },
   },
 });
+
+test('nasStrategyConfig: a given NSGA-II / evolution population not below the budget is an error naming both; below it passes', async () => {
+  const space = getArchSpace('nb201');
+  for (const name of ['nsga2', 'regularized-evolution'])
+    await assert.rejects(
+      nasStrategyConfig(name, space, { budget: 10, populationSize: 10 }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(`${name} populationSize 10 is not below the study's 10 trials`),
+    );
+  const c = await nasStrategyConfig('nsga2', space, { budget: 10, populationSize: 5 });
+  assert.equal(c.name, 'distinct');
+});

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import { canonicalStrategyName, createStrategy, defaultPopulationSize, defaultStrategyOptions, PRESCREEN, strategyNames } from '../search/registry.js';
 import type { Mbv2Arch } from '../search/spaces/mbv2.js';
 import type { ArchSpace } from '../search/spaces/types.js';
+import { checkPopulationFits } from '../search/strategies/variation.js';
 import type { JsonValue, Objective, Params, SearchStrategy } from '../search/types.js';
 import { Rng } from '../util/rng.js';
 import { type CapacityResult, capacityPoints, capacitySearch, checkCapacityArgs } from './capacity.js';
@@ -91,6 +92,8 @@ export async function nasStrategyConfig(name: string, space: ArchSpace, o: NasSt
     throw new ConfigError(`--strategy '${name}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
   const seed = o.seed ?? 0;
   const distinct = o.distinct ?? true;
+  if (o.populationSize !== undefined && (canonical === 'nsga2' || canonical === 'regularized-evolution'))
+    checkPopulationFits(canonical, o.populationSize, o.budget);
   const pop = o.populationSize ?? defaultPopulationSize(o.budget);
   if (canonical === 'capacity') {
     const line = o.capacity?.line;

@@ -8,7 +8,7 @@ import type { SearchSpace } from './space.js';
 import { AUTO_PICKS, Auto } from './strategies/auto.js';
 import { BayesianOptimization, type BayesianOptimizationOptions } from './strategies/bayesian.js';
 import { Nsga2, type Nsga2Options } from './strategies/nsga2.js';
-import { PORTFOLIO_MEMBERS, Portfolio } from './strategies/portfolio.js';
+import { PORTFOLIO_MEMBERS, Portfolio, type PortfolioOptions } from './strategies/portfolio.js';
 import { Prescreen, type PrescreenOptions } from './strategies/prescreen.js';
 import { RandomSearch } from './strategies/random.js';
 import { RegularizedEvolution, type RegularizedEvolutionOptions } from './strategies/regularized-evolution.js';
@@ -287,20 +287,27 @@ function createPortfolio(options: Readonly<Record<string, unknown>>, ctx: Strate
   const {
     first = PORTFOLIO_MEMBERS.first,
     second = PORTFOLIO_MEMBERS.second,
-    secondFrom,
-    secondEvery,
-  } = knownOptions<Record<string, unknown>>(PORTFOLIO, own, ['first', 'second', 'secondFrom', 'secondEvery', 'first.<option>', 'second.<option>']);
+    ...schedule
+  } = knownOptions<Record<string, unknown>>(PORTFOLIO, own, [
+    'first',
+    'second',
+    'secondFrom',
+    'secondEvery',
+    'window',
+    'minShare',
+    'selection',
+    'first.<option>',
+    'second.<option>',
+  ]);
   const make = (option: 'first' | 'second', value: unknown): SearchStrategy => makePart(PORTFOLIO, option, value, memberOptions[option], ctx);
-  return new Portfolio(make('first', first), make('second', second), {
-    ...(secondFrom === undefined ? {} : { secondFrom: secondFrom as number }),
-    ...(secondEvery === undefined ? {} : { secondEvery: secondEvery as number }),
-  });
+  // secondFrom, secondEvery, window, minShare, selection: checked (values and combinations) by the Portfolio
+  return new Portfolio(make('first', first), make('second', second), schedule as PortfolioOptions);
 }
 
 registerStrategy(
   PORTFOLIO,
   createPortfolio,
-  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II) (options first, second, secondFrom, secondEvery, first.<option>, second.<option>)',
+  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II), or with window each ask to the member whose recent asks entered the front more often (probability matching with a floor) (options first, second, secondFrom, secondEvery, window, minShare, selection, first.<option>, second.<option>)',
 );
 
 registerStrategy(

@@ -242,7 +242,7 @@ test('hwnas web --out writes the site; a file as --out is a user error', async (
   writeFileSync(file, 'x');
   const bad = await runHwnas(dir, 'web', '--out', file);
   assert.equal(bad.code, 2, bad.stderr);
-  assert.match(bad.stderr, /--out '.*a-file' is a file: expected a directory/);
+  assert.match(bad.stderr, /--out '.*a-file' is a file: expected a folder/);
   assert.ok(!bad.stderr.includes('    at '));
   assert.ok(existsSync(file));
 });

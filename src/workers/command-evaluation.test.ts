@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -97,7 +97,39 @@ test('metrics.json in the folder is read when stdout has no metrics line; keep=f
   const attrs: Record<string, JsonValue> = {};
   const r = await f({}, ctx(1, attrs));
   assert.deepEqual(r.values, [0.75]);
-  assert.equal(existsSync(join(work, 'cmd-test', 'trial-1')), false);
+  const dir = attrs[COMMAND_ATTR.trialDir] as string;
+  assert.match(dir, /\/cmd-test\/trial-1-[A-Za-z0-9]{6}$/);
+  assert.equal(existsSync(dir), false);
+});
+
+test('two stores with a study of the same name: each trial gets its own fresh folder, a command that wrote nothing fails, kept folders survive', async () => {
+  const root = mkdtempSync(join(work, 'same-name-'));
+  // a kept trial folder of an earlier study of this name (the layout before fresh folders), with a checkpoint
+  const kept = join(root, 'cmd-test', 'trial-0');
+  mkdirSync(kept, { recursive: true });
+  writeFileSync(join(kept, 'ckpt.pt'), 'weights');
+  const started = join(root, 'a-started');
+  const go = join(root, 'a-go');
+  // trial 0 of study A: says it started, waits until B's trial 0 is over, exits 0 having printed and written nothing
+  const a = commandEvaluator({ cmd: `touch '${started}'; while [ ! -e '${go}' ]; do sleep 0.05; done`, workdir: root });
+  const b = commandEvaluator({ cmd: `echo '{"metrics": {"accuracy": 0.99}}' > "$HWNAS_TRIAL_DIR/metrics.json"`, workdir: root });
+  const attrsA: Record<string, JsonValue> = {};
+  const attrsB: Record<string, JsonValue> = {};
+  const runA = a({ x: 1 }, ctx(0, attrsA));
+  await waitFor(() => existsSync(started), "study A's command to start");
+  assert.deepEqual((await b({ x: 2 }, ctx(0, attrsB))).values, [0.99]);
+  writeFileSync(go, '');
+  await assert.rejects(
+    runA,
+    (e: Error) => e instanceof EvaluationCommandError && /printed no \{"metrics": \{\.\.\.\}\} line and wrote no metrics.json/.test(e.message),
+  );
+  const dirA = attrsA[COMMAND_ATTR.trialDir] as string;
+  const dirB = attrsB[COMMAND_ATTR.trialDir] as string;
+  assert.notEqual(dirA, dirB);
+  assert.deepEqual(JSON.parse(readFileSync(join(dirA, 'params.json'), 'utf8')), { x: 1 }, "B's start left A's folder alone");
+  assert.equal(existsSync(join(dirA, 'metrics.json')), false);
+  assert.deepEqual(JSON.parse(readFileSync(join(dirB, 'params.json'), 'utf8')), { x: 2 });
+  assert.equal(readFileSync(join(kept, 'ckpt.pt'), 'utf8'), 'weights', 'the earlier study kept its checkpoint');
 });
 
 test('failures: non-zero exit, missing objective, no metrics, bad JSON: EvaluationCommandError with the stderr tail, stored as an attribute', async () => {
@@ -113,6 +145,10 @@ test('failures: non-zero exit, missing objective, no metrics, bad JSON: Evaluati
     if (cmd.includes('>&2')) assert.match(String(attrs[COMMAND_ATTR.stderr]), /boom-from-trainer|warn/);
   }
   await assert.rejects(commandEvaluator({ cmd: ['/no/such/trainer'], workdir: work })({}, ctx(3)), /could not start: command not found or not executable/);
+  await assert.rejects(
+    commandEvaluator({ cmd: 'true', workdir: script('not-a-folder', '') })({}, ctx(3)),
+    /cannot create a trial folder in ".*not-a-folder\/cmd-test" \(ENOTDIR.*\); expected options.workdir .* to be a writable folder/,
+  );
 });
 
 test('a timeout kills the whole process group, background children included', async () => {

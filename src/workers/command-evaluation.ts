@@ -1,6 +1,7 @@
 /**
  * The `command` evaluation: a user's own program (any language, any machine with a worker) evaluates
- * each trial. Per trial hwnas writes a trial folder (see docs/evaluators.md, protocol version 1):
+ * each trial. Per trial hwnas writes a fresh trial folder, `<workdir>/<study>/trial-<n>-<random>` (see
+ * docs/evaluators.md, protocol version 1):
  * - `trial.json`: study, trial number, seed, parameters, objectives, the files below;
  * - `params.json`: the point of the search space;
  * - `architecture.json` (with option `space`): the architecture (string, parameters, and for
@@ -19,7 +20,7 @@
  * Failures (non-zero exit, timeout, no metrics, bad JSON, a missing objective) fail the trial with
  * the stderr tail in `command:stderr` and in the error message.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -258,6 +259,26 @@ function failure(what: string, out: CommandOutcome): EvaluationCommandError {
   return new EvaluationCommandError(`${what}${tail ? `; stderr ends with:\n${tail}` : ' (stderr is empty)'}`);
 }
 
+/**
+ * Creates the folder of one trial attempt: `<root>/<study>/trial-<n>-<6 random characters>`, made by
+ * `mkdtemp` (the name is new and created atomically). Study names are unique only within a store, and
+ * trial numbers only within a study, so a folder named by them alone would be shared with a study of the
+ * same name in another store (or an earlier one of this store): its start would delete the other's
+ * running trial, and a command that wrote nothing would be given the other's `metrics.json`. A fresh
+ * folder holds only what this attempt wrote, and no run ever deletes a folder it did not create.
+ */
+function trialFolder(root: string, studyName: string, trialNumber: number): string {
+  const studyDir = join(root, studyName.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_'));
+  try {
+    mkdirSync(studyDir, { recursive: true });
+    return mkdtempSync(join(studyDir, `trial-${trialNumber}-`));
+  } catch (e) {
+    throw new ConfigError(
+      `evaluator 'command': cannot create a trial folder in ${JSON.stringify(studyDir)} (${(e as Error).message}); expected options.workdir (default $TMPDIR/hwnas-trials) to be a writable folder`,
+    );
+  }
+}
+
 /** Builds the `command` evaluator (exported for tests and benches). */
 export function commandEvaluator(options: Readonly<Record<string, JsonValue>>): Evaluator {
   const o = parse(options);
@@ -270,9 +291,7 @@ export function commandEvaluator(options: Readonly<Record<string, JsonValue>>): 
   const timeoutMs = (o.timeoutS ?? 3600) * 1000;
   const cwd = resolve(o.cwd ?? process.cwd());
   return async (params: Params, ctx: EvaluationContext): Promise<EvaluationResult> => {
-    const dir = join(root, ctx.studyName.replace(/[^A-Za-z0-9._-]/g, '_'), `trial-${ctx.trialNumber}`);
-    rmSync(dir, { recursive: true, force: true }); // a retried trial of a resumed study starts clean
-    mkdirSync(dir, { recursive: true });
+    const dir = trialFolder(root, ctx.studyName, ctx.trialNumber);
     let ok = false;
     try {
       const cand = await writer(params, dir, ctx.seed, ctx.trialNumber);
@@ -421,6 +440,13 @@ registerEvaluation({
     const o = parse(options);
     if (o.space === undefined) throw new ConfigError("evaluator 'command' has a default search space only with options.space; give a space in the config");
     return getArchSpace(o.space).space;
+  },
+  // with options.space the points are architectures: `hwnas study create` wraps a generic strategy in the
+  // repeat filter, as `hwnas nas --evaluator command` does, so the user's trainer never runs one twice
+  archSpace(options) {
+    const o = parse(options);
+    if (o.space === undefined) throw new ConfigError("evaluator 'command' searches architectures only with options.space");
+    return getArchSpace(o.space).name;
   },
   create: commandEvaluator,
 });

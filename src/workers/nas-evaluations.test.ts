@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type CliRun, runHwnas } from '../cli/testing/run-cli.js';
 import './builtin.js';
+import { ConfigError } from '../errors.js';
 import { NasTable, saveNasTable } from '../nas/tabular.js';
 import { enumerateNb201, formatNb201, nb201Space } from '../search/spaces/nb201.js';
 import { getArchSpace } from '../search/spaces/registry.js';
@@ -104,6 +105,27 @@ test('nas-supernet / nas-blockwise / nas-train options: checked when the evaluat
   assert.throws(() => bw.create({ dataset: 'fashion-mnist', artifact: 'x', latency: 'network' }), /'latency'/);
   assert.throws(() => getEvaluation('nas-train').create({ dataset: 'fashion-mnist', latency: 'wallclock' }), /latency = "wallclock"/);
   assert.throws(() => getEvaluation('nas-table').create({ table: 'x.csv', delayMs: -1 }), /delayMs = -1/);
+});
+
+test('nas-table with tableSha256 (as study run passes it to threads and Redis workers): a table of other content is refused naming the file and both hashes', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const table = join(dir, 'hashed.csv');
+  syntheticTable(table);
+  const sha = createHash('sha256').update(readFileSync(table)).digest('hex');
+  const e = getEvaluation('nas-table');
+  const params = nb201Space().space.sample(new Rng(1));
+  const ctx = { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
+  const r = await e.create({ table, tableSha256: sha })(params, ctx);
+  assert.equal(r.values.length, 2);
+  const other = 'f'.repeat(64);
+  for (const f of [() => e.create({ table, tableSha256: other }), () => e.cheapObjectives?.({ table, tableSha256: other })])
+    assert.throws(
+      f,
+      (err: unknown) =>
+        err instanceof ConfigError && err.message.includes(`table ${table} changed since the study was stored (sha256 stored ${other}, now ${sha})`),
+    );
+  assert.throws(() => e.create({ table, tableSha256: 'abc' }), /tableSha256.*64 lowercase hex/);
 });
 
 test('nas-train with a pruner: per-epoch validation accuracy reaches it, a pruned trial stops training and is stored pruned with its values', async () => {

@@ -5,7 +5,8 @@
  *   `table` = path of the .csv/.json table, `objectives` = 'accuracy:max,latency_ms:min', `delayMs` = 0:
  *   a pause per lookup, to try interruption and remote workers on a table; `maxLatencyMs`: trials whose
  *   `latencyColumn` = 'latency_ms' value is above it are infeasible; `columns`: a column mapping 'metric=column[%],...'
- *   the table is read with, src/nas/tabular.ts parseTableColumns);
+ *   the table is read with, src/nas/tabular.ts parseTableColumns; `tableSha256`: the table's content hash, refused
+ *   when the file has other content (table-hash.ts; `hwnas study run|resume` passes the study's));
  * - `nas-train`: short real training of each architecture plus its cost on a hardware target (options:
  *   `space` = 'mbv2', `dataset` (required, e.g. 'fashion-mnist'), `target` = 'bitfusion-edge',
  *   `objectives` = 'accuracy:max,latency_ms:min', `epochs` = 1, `limit` = 2000 training images (or a `limit=` in the dataset spec, not both),
@@ -43,6 +44,7 @@ import type { Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
+import { checkTableSha256, SHA256_HEX } from './table-hash.js';
 import { parseWith } from './zod-error.js';
 
 const DEFAULT_OBJECTIVES = 'accuracy:max,latency_ms:min';
@@ -56,6 +58,8 @@ const tableOptions = z
     maxLatencyMs: z.number().positive().optional(),
     latencyColumn: z.string().min(1).optional(),
     columns: z.string().min(1).optional(),
+    /** sha256 of the table the study was created with: a table of other content is refused (table-hash.ts). */
+    tableSha256: z.string().regex(SHA256_HEX, 'expected 64 lowercase hex digits (a sha256)').optional(),
   })
   .strict();
 
@@ -134,7 +138,12 @@ export function lazy(build: () => Promise<Evaluator>): Evaluator {
 const tableColumns = (o: { columns?: string | undefined }): TableColumn[] | undefined =>
   o.columns === undefined ? undefined : parseTableColumns(o.columns, "evaluator 'nas-table' option columns");
 const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
-const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
+/** The parsed options of a nas-table evaluation; with `read` and `tableSha256`, the table file must still have that content. */
+function tableOpts(o: Readonly<Record<string, unknown>>, read = false): z.infer<typeof tableOptions> {
+  const r = parseWith(tableOptions, o, "evaluator 'nas-table' options");
+  if (read && r.tableSha256 !== undefined) checkTableSha256(r.table, r.tableSha256, "evaluator 'nas-table'");
+  return r;
+}
 const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
 const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supernetOptions> =>
   parseWith(supernetOptions, o, "evaluator 'nas-supernet' options");
@@ -195,7 +204,7 @@ export function trainCommon(o: CommonTrainOptions, defaultObjectives = DEFAULT_O
 registerEvaluation({
   name: 'nas-table',
   description:
-    "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min', maxLatencyMs: the latency line)",
+    "architecture looked up in a tabular NAS benchmark (options: space = 'nb201', table = <file .csv|.json>, objectives = 'accuracy:max,latency_ms:min', maxLatencyMs: the latency line, tableSha256: the content the table must have)",
   objectives(options) {
     return objectivesOf(tableOpts(options).objectives);
   },
@@ -205,12 +214,12 @@ registerEvaluation({
   archSpace: (options) => getArchSpace(tableOpts(options).space ?? 'nb201').name,
   cheapObjectives(options) {
     // the table's cost columns (latency, size, ...): a lookup, not a query
-    const o = tableOpts(options);
+    const o = tableOpts(options, true);
     const space = getArchSpace(o.space ?? 'nb201');
     return tableCheapObjectives(loadNasTable(o.table, space, tableColumns(o)), objectivesOf(o.objectives));
   },
   create(options) {
-    const o = tableOpts(options);
+    const o = tableOpts(options, true);
     const space = getArchSpace(o.space ?? 'nb201');
     const objectives = objectivesOf(o.objectives);
     // read and check the table now: a bad file or a missing column fails the study before any trial

@@ -16,6 +16,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { INTERMEDIATE_ATTR, intermediateValues, medianPruner } from '../study/pruning.js';
 import { type Evaluator, runStudy } from '../study/run-study.js';
 import './builtin.js';
+import { COMMAND_ATTR } from './command-evaluation.js';
 import { makeRedisEvaluator, runWorker } from './redis.js';
 import { redisSkipReason, startRedis } from './testing/redis-server.js';
 import { makeThreadPoolEvaluator } from './thread-pool.js';
@@ -77,10 +78,17 @@ function checkPruned(r: Awaited<ReturnType<typeof study>>, studyDir: string, nam
   const bad = r.trials[2];
   assert.deepEqual([...intermediateValues(bad as never).entries()], [[0, 0.1]], 'the study stored the one value it saw before pruning');
   assert.deepEqual(bad?.values, [0.1]);
-  assert.equal(existsSync(join(studyDir, name, 'trial-2', 'finished')), false, 'the pruned command was killed before its end');
+  // each trial's own folder (`<workdir>/<study>/trial-<n>-<random>`), as stored on the trial
+  const folder = (t: (typeof r.trials)[number]): string => {
+    const d = t.userAttrs[COMMAND_ATTR.trialDir];
+    assert.ok(typeof d === 'string' && d.startsWith(join(studyDir, name, `trial-${t.number}-`)), `trial ${t.number}: folder ${String(d)}`);
+    return d;
+  };
+  const badDir = folder(bad as never);
+  assert.ok(existsSync(join(badDir, 'trial.json')) && !existsSync(join(badDir, 'finished')), 'the pruned command was killed before its end');
   for (const t of r.trials.slice(0, 2)) {
     assert.deepEqual([...intermediateValues(t).keys()], [0, 1, 2, 3, 4], `trial ${t.number}: every value reached the study`);
-    assert.ok(existsSync(join(studyDir, name, `trial-${t.number}`, 'finished')));
+    assert.ok(existsSync(join(folder(t), 'finished')));
   }
 }
 

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
 import { complexityReport, getTarget, layerCostAttrs, type PrecisionPolicy, uniformPolicy } from '../../hardware/index.js';
 import { graphTotals, graphWorkloads, initWeights, zooGraph } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
@@ -11,7 +10,7 @@ import { SqliteStore } from '../../store/index.js';
 import { runStudy, type StudyResult } from '../../study/index.js';
 import { Rng } from '../../util/rng.js';
 import { formatTable } from '../../util/table.js';
-import { humanCount, intOption, printJson, seedOption } from '../io.js';
+import { checkOutDir, humanCount, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { layerRow, layerTable } from './inspect.js';
@@ -26,7 +25,7 @@ export function registerDemo(program: Command): void {
     )
     .option('--epochs <n>', 'training epochs (default 1)')
     .option('--seed <n>', 'seed (default 0)')
-    .option('--out <dir>', 'output directory (default ./hwnas-demo)')
+    .option('--out <dir>', 'output folder (default ./hwnas-demo; created if missing, its parent folder must exist)')
     .option('--limit <n>', 'use only the first N training images (quick look)')
     .option('--trials <n>', 'trials of the bit-width study (default 40)')
     .option('--json', 'print a JSON summary')
@@ -35,8 +34,7 @@ export function registerDemo(program: Command): void {
       const seed = seedOption(f.seed);
       const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
       const trials = intOption('--trials', f.trials, 40, 1);
-      const outDir = f.out ?? 'hwnas-demo';
-      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UserError(`--out '${outDir}' is a file: expected a folder for the demo's outputs`);
+      const outDir = checkOutDir('--out', f.out ?? 'hwnas-demo');
       const say = (s: string): void => {
         if (!f.json) process.stdout.write(`${s}\n`);
       };
@@ -44,7 +42,7 @@ export function registerDemo(program: Command): void {
       const { buildModel, initEngine } = await import('../../engine/index.js');
       const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
       const { calibrateActivations, evaluatePolicy, PolicyCoster, quantConfig, quantizePipeline } = await import('../../quant/index.js');
-      mkdirSync(outDir, { recursive: true });
+      mkdirSync(outDir, { recursive: true }); // the folder itself: its parent exists (checkOutDir)
       const graph = zooGraph('mnist-cnn');
       const model = { graph, weights: initWeights(graph, new Rng(seed)) };
       const totals = graphTotals(graph);

@@ -97,7 +97,7 @@ export function registerEnsemble(program: Command): void {
     const bitwiseEpochs = intOption('--bitwise-epochs', f.bitwiseEpochs, 2, 0);
     const bitwiseLr = f.bitwiseLr !== undefined ? floatOption('--bitwise-lr', f.bitwiseLr, 0, 0) : floatFlags.lr;
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
-    if (f.out !== undefined) checkOutPath('--out', f.out);
+    if (f.out !== undefined) checkOutPath('--out', f.out, [['model', spec]]);
     const { checkMemberPrecision, ensembleCost, exportEnsembleOnnx, runEnsemble } = await import('../../ensemble/index.js');
     const precision = {
       weightBits,

@@ -61,6 +61,30 @@ test('predictor fit on fused tables keeps fused and the calibration: cost charge
   assert.equal(rep.total.networkOverheadMs, 0.05);
 });
 
+test('predictor fit shows the calibration of each table and the one farthest from the median (a table measured under load)', async () => {
+  const cal = (kernelScale: number, networkOverheadMs: number): string => JSON.stringify({ ...kernelTable('mbnet32', true), kernelScale, networkOverheadMs });
+  writeFileSync(join(dir, 'c1.json'), cal(0.8, 0.05));
+  writeFileSync(join(dir, 'c2.json'), cal(0.9, 0.04));
+  writeFileSync(join(dir, 'loaded.json'), cal(1, 1.76));
+  const text = await hwnas('predictor', 'fit', 'c1.json', 'loaded.json', 'c2.json', '--out', 'pc.json');
+  assert.equal(text.code, 0, text.stderr);
+  assert.ok(
+    text.stdout.includes(
+      'calibration 0.900 x kernels + 0.0500 ms, the median of 3 tables: c1.json 0.800 x kernels + 0.0500 ms; loaded.json 1.000 x kernels + 1.7600 ms; c2.json 0.900 x kernels + 0.0400 ms; overhead spread 0.0400-1.7600 ms, farthest from the median: loaded.json',
+    ),
+    text.stdout,
+  );
+  const json = await hwnas('predictor', 'fit', 'c1.json', 'loaded.json', 'c2.json', '--out', 'pc.json', '--json');
+  const c = (JSON.parse(json.stdout) as { calibration: { networkOverheadMs: number; farthest: string; tables: { path: string; networkOverheadMs: number }[] } })
+    .calibration;
+  assert.deepEqual([c.networkOverheadMs, c.farthest, c.tables.map((t) => t.networkOverheadMs)], [0.05, 'loaded.json', [0.05, 1.76, 0.04]]);
+  const one = await hwnas('predictor', 'fit', 'loaded.json', '--out', 'p1.json');
+  assert.match(
+    one.stdout,
+    /calibration 1\.000 x kernels \+ 1\.7600 ms from one table \(loaded\.json\): one network's whole timing sets the overhead of every network/,
+  );
+});
+
 test('predictor fit refuses fused tables mixed with unfused ones, naming the files', async () => {
   writeFileSync(join(dir, 'u1.json'), JSON.stringify(kernelTable('mobilenet-v2', false)));
   writeFileSync(join(dir, 'f3.json'), JSON.stringify(kernelTable('mbnet32', true)));

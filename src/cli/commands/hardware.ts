@@ -13,6 +13,7 @@ import {
   listTargets,
   loadLut,
   loadPredictor,
+  lutCalibrations,
   lutPredictorMeta,
   measureHost,
   type PrecisionPolicy,
@@ -21,6 +22,7 @@ import {
   samplesFromLut,
   saveLut,
   savePredictor,
+  type TableCalibration,
 } from '../../hardware/index.js';
 import { bitsSupported } from '../../hardware/precision.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
@@ -104,7 +106,7 @@ export function registerHardware(program: Command): void {
     .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; policy?: string; json?: boolean }) => {
       const repeats = intOption('--repeats', f.repeats, 30, 1);
       const threads = intOption('--threads', f.threads, 1, 1);
-      checkOutPath('--out', f.out);
+      checkOutPath('--out', f.out, [['model', spec]]);
       const model = loadModelSpec(spec);
       // checked against host-cpu as `cost --target host-cpu` does: it runs float32 only, so other bits are refused, not timed as fp32
       const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph, getTarget('host-cpu'))) : [];
@@ -141,7 +143,11 @@ export function registerHardware(program: Command): void {
     .requiredOption('--out <model.json>', 'where to write the predictor')
     .option('--json', 'print JSON')
     .action((luts: string[], f: { out: string; json?: boolean }) => {
-      checkOutPath('--out', f.out);
+      checkOutPath(
+        '--out',
+        f.out,
+        luts.map((p) => ['table', p] as const),
+      );
       const tables = luts.map((p) => ({ path: p, lut: loadLut(p) }));
       // fused flag and calibration of the tables, so predictor:<file> costs networks per kernel as they do
       const meta = lutPredictorMeta(tables);
@@ -150,8 +156,16 @@ export function registerHardware(program: Command): void {
       const m = fitPredictor(samples, {}, meta);
       savePredictor(m, f.out);
       const fit = evalPredictor(m, samples);
-      if (f.json) return printJson({ out: f.out, samples: samples.length, train: fit });
+      const cal = lutCalibrations(tables);
+      if (f.json)
+        return printJson({
+          out: f.out,
+          samples: samples.length,
+          train: fit,
+          calibration: { kernelScale: meta.kernelScale ?? 1, networkOverheadMs: meta.networkOverheadMs ?? 0, ...cal },
+        });
       process.stdout.write(`fitted on ${samples.length} layers; training fit: ${fmtMetrics(fit)}; wrote ${f.out}\n`);
+      if (cal.tables.length > 0) process.stdout.write(`${calibrationText(cal, meta)}\n`);
     });
   pred
     .command('eval <model.json> <lut...>')
@@ -165,6 +179,18 @@ export function registerHardware(program: Command): void {
       if (f.json) return printJson(r);
       process.stdout.write(`${samples.length} layers: ${fmtMetrics(r)}\n`);
     });
+}
+
+/** The per-table calibration `predictor fit` takes the median of, so a table measured under load shows. */
+function calibrationText(cal: ReturnType<typeof lutCalibrations>, meta: Readonly<Record<string, string | number>>): string {
+  const one = (k: number, o: number): string => `${k.toFixed(3)} x kernels + ${o.toFixed(4)} ms`;
+  const used = one(Number(meta.kernelScale ?? 1), Number(meta.networkOverheadMs ?? 0));
+  if (cal.tables.length === 1) {
+    const t = cal.tables[0] as TableCalibration;
+    return `calibration ${used} from one table (${t.path}): one network's whole timing sets the overhead of every network; fit on several tables to take their median`;
+  }
+  const over = cal.tables.map((t) => t.networkOverheadMs);
+  return `calibration ${used}, the median of ${cal.tables.length} tables: ${cal.tables.map((t) => `${t.path} ${one(t.kernelScale, t.networkOverheadMs)}`).join('; ')}; overhead spread ${Math.min(...over).toFixed(4)}-${Math.max(...over).toFixed(4)} ms, farthest from the median: ${cal.farthest} (a table measured under load shows here: re-measure it or leave it out)`;
 }
 
 function fmtMetrics(r: { rmse: number; mape: number; kendallTau: number; within10: number }): string {

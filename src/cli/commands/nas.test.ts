@@ -265,7 +265,10 @@ test('hwnas nas --table: a changed table is refused on continuing its study; a s
   writeFileSync(t, halved.join('\n'));
   const changed = await runHwnas(work, ...args);
   assert.equal(changed.code, 2, changed.stderr);
-  assert.match(changed.stderr, new RegExp(`study '${study}' exists with other settings: the content of table .*t\\.csv changed`));
+  assert.match(
+    changed.stderr,
+    new RegExp(`study '${study}': the content of table .*t\\.csv changed since the study was stored \\(sha256 stored [0-9a-f]{64}, now [0-9a-f]{64}\\)`),
+  );
   assert.equal(trialsOf(join(work, 's.sqlite'), study).length, 5, 'no trial of the changed table was added');
   // a study stored before the hash was kept (no tableSha256 attribute): continues, with a note, and records the hash
   writeFileSync(t, original);
@@ -283,6 +286,67 @@ test('hwnas nas --table: a changed table is refused on continuing its study; a s
   writeFileSync(t, halved.join('\n'));
   const after = await runHwnas(work, ...args);
   assert.equal(after.code, 2, 'the hash recorded on continuing guards the next run');
+});
+
+test('hwnas study resume / run of a --table study: a changed table is refused naming the file and both hashes; the same table continues; no hash: a note', async () => {
+  const work = mkdtempSync(join(dir, 'resume-changed-'));
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+  const t = join(work, 't.csv');
+  const original = readFileSync(TABLE, 'utf8');
+  writeFileSync(t, original);
+  const first = await runHwnas(
+    work,
+    'nas',
+    '--space',
+    'nb201',
+    '--table',
+    t,
+    '--strategy',
+    'random',
+    '--budget',
+    '4',
+    '--seed',
+    '1',
+    '--store',
+    's.sqlite',
+    '--json',
+  );
+  assert.equal(first.code, 0, first.stderr);
+  const study = (JSON.parse(first.stdout) as NasJson).study;
+  const changedText = original.replace(/\n$/, '\n# one more comment line\n');
+  writeFileSync(t, changedText);
+  for (const verb of ['resume', 'run']) {
+    const r = await runHwnas(work, 'study', verb, study, '--store', 's.sqlite', '--threads', '0');
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `study '${study}': the content of table ${t} changed since the study was stored (sha256 stored ${sha(original)}, now ${sha(changedText)})`,
+      ),
+      r.stderr,
+    );
+    assert.ok(!r.stderr.includes('    at '), r.stderr);
+  }
+  assert.equal(trialsOf(join(work, 's.sqlite'), study).length, 4, 'no trial of the changed table was added');
+  // the table as it was: the study continues
+  writeFileSync(t, original);
+  const same = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--threads', '0');
+  assert.equal(same.code, 0, same.stderr);
+  assert.doesNotMatch(same.stderr, /note:/);
+  // a study stored without the hash: continues with a note, and the hash is recorded from then on
+  const db = new Database(join(work, 's.sqlite'));
+  const row = db.prepare('SELECT user_attrs FROM studies WHERE name = ?').get(study) as { user_attrs: string };
+  const { tableSha256, ...rest } = JSON.parse(row.user_attrs) as Record<string, unknown>;
+  assert.equal(tableSha256, sha(original));
+  db.prepare('UPDATE studies SET user_attrs = ? WHERE name = ?').run(JSON.stringify(rest), study);
+  db.close();
+  const old = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--threads', '0');
+  assert.equal(old.code, 0, old.stderr);
+  assert.match(old.stderr, /note: study .* without its table's content hash .*continuing/);
+  writeFileSync(t, changedText);
+  const after = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--threads', '0');
+  assert.equal(after.code, 2, 'the hash recorded on resuming guards the next resume');
 });
 
 test('hwnas nas --table: flags with no effect on a table are refused by name; --json reports no target', async () => {

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
@@ -262,7 +260,6 @@ export function registerNas(program: Command): void {
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
       let evaluator: { name: string; options: Record<string, JsonValue> };
       let tableFrame: ReturnType<typeof tableHv> | undefined;
-      let tableSha256: string | undefined;
       if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
       if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
       if (evaluatorName === 'command') {
@@ -292,7 +289,6 @@ export function registerNas(program: Command): void {
         // reads and checks the table now; with --max-latency the true front is that of the rows under the line
         const columns = resolveTableColumns(table, f.tableColumns, archSpaceTableColumns(space.name));
         const nasTable = loadNasTable(table, space, columns);
-        tableSha256 = createHash('sha256').update(readFileSync(table)).digest('hex');
         tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
         budget = capBudget(budget, space, nasTable);
         const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
@@ -529,14 +525,12 @@ export function registerNas(program: Command): void {
             archSpace: space.name,
             ...(targetUsed ? { target: targetName } : {}),
             evaluator: f.table !== undefined ? 'table' : evaluatorName,
-            ...(tableSha256 !== undefined ? { tableSha256 } : {}),
             ...(f.dataset !== undefined ? { dataset: f.dataset } : {}),
           };
           for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
           if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
           if (twoStageInfo !== undefined) store.setStudyUserAttr(name, 'twoStage', twoStageInfo);
         }
-        if (opened.status === 'resumed' && tableSha256 !== undefined) checkTableUnchanged(store, name, f.table as string, tableSha256);
         const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
         const s = strategyOptions?.sensitive;
         if (Array.isArray(s)) sensitive = s.map(String);
@@ -819,27 +813,6 @@ function checkNoTableIgnoredFlags(f: NasFlags, targetUsed: boolean): void {
     throw new ConfigError(
       `${given.join(', ')}: no effect with --table (the table holds each architecture's accuracy and costs; training, evaluator and hardware flags apply to --dataset): drop ${given.length === 1 ? 'it' : 'them'}`,
     );
-}
-
-/**
- * The table of a continued `--table` study must have the content it was stored with (its sha256, a study
- * attribute since 2026-12-07): a changed table would mix the trials of two tables in one study. A study
- * stored before then has no hash: it continues (nothing stored is lost) with a note, and the hash is recorded
- * from now on.
- */
-function checkTableUnchanged(store: ReturnType<typeof openStore>, name: string, table: string, sha256: string): void {
-  const stored = store.getStudy(name)?.userAttrs.tableSha256;
-  if (stored === sha256) return;
-  if (stored === undefined) {
-    process.stderr.write(
-      `note: study '${name}' was stored without its table's content hash (before 2026-12-07): cannot tell whether ${table} changed since; continuing, its sha256 is recorded from now on\n`,
-    );
-    store.setStudyUserAttr(name, 'tableSha256', sha256);
-    return;
-  }
-  throw new ConfigError(
-    `study '${name}' exists with other settings: the content of table ${table} changed since the study was stored (sha256 stored ${String(stored).slice(0, 12)}..., now ${sha256.slice(0, 12)}...); use another --study name, or the table as it was to continue it`,
-  );
 }
 
 /** The 'prescreen' options of --cost-aware / --predictor (undefined without them); generic strategies only, --cost-aware with --table or the train evaluator only. */

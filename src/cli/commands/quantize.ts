@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { requireScoredSplit } from '../../data/split.js';
-import { ConfigError, InfeasibleError } from '../../errors.js';
+import { ConfigError, InfeasibleError, UserError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Graph, Model } from '../../ir/index.js';
 import type { PrecisionPolicy } from '../../ir/precision.js';
@@ -363,8 +363,14 @@ export function registerQuantize(program: Command): void {
         if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study))
           throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
         parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
-        if (f.out !== undefined) checkOutPath('--out', f.out);
-        if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut);
+        const inputs = [
+          ['model', spec],
+          ['--store', f.store ?? DEFAULT_STORE_PATH],
+        ] as const;
+        if (f.out !== undefined) checkOutPath('--out', f.out, inputs);
+        if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut, inputs);
+        if (f.out !== undefined && f.policyOut !== undefined && resolve(f.out) === resolve(f.policyOut))
+          throw new UserError(`--policy-out '${f.policyOut}' is the --out file: the policy would replace the exported model; pick another path`);
         const quiet = !!f.json;
         const say = (line: string): void => {
           if (!quiet) process.stderr.write(`${line}\n`);

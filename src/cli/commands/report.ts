@@ -21,7 +21,7 @@ export function registerReport(program: Command): void {
               .split(',')
               .map((x) => x.trim())
               .filter((x) => x.length > 0);
-      const out = checkOutPath('--out', f.out ?? `${name}-report.html`);
+      const out = checkOutPath('--out', f.out ?? `${name}-report.html`, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
       const store = openStore(f.store, true);
       try {
         const bytes = writeReport(out, store, name, { compare });

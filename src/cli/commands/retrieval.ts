@@ -95,7 +95,11 @@ export async function trainRetrieval(spec: string, f: RetrievalTrainFlags): Prom
   ]);
   const opts = trainOptionsFromFlags({ ...f, workers: '1' }, { epochs: 1 });
   const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
-  if (f.out !== undefined) checkOutPath('--out', f.out);
+  if (f.out !== undefined)
+    checkOutPath('--out', f.out, [
+      ['model', spec],
+      ['--compatible-with', f.compatibleWith],
+    ]);
   if (f.out !== undefined && !f.out.endsWith('.onnx')) throw new UserError(`--out '${f.out}': expected a .onnx file`);
   const loss = checkLoss(f.loss);
   const alignWeight = floatOption(

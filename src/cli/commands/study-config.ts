@@ -13,6 +13,7 @@ import '../plugins.js';
 import { ConfigError } from '../../errors.js';
 import { canonicalStrategyName, createStrategy, defaultStrategyOptions, strategyNames } from '../../search/registry.js';
 import { SearchSpace, type SpaceJson } from '../../search/space.js';
+import { checkPopulationFits } from '../../search/strategies/variation.js';
 import type { JsonValue, Objective, SearchStrategy } from '../../search/types.js';
 import { createPruner, type Pruner } from '../../study/pruning.js';
 import { seedSchema } from '../../util/seed.js';
@@ -38,8 +39,9 @@ export const studyConfigSchema = z
     /** Times a trial whose process died or was interrupted is run again (default 3). */
     maxRetries: z.number().int().min(0).max(100).optional(),
     /**
-     * Architecture evaluations (nas-table, nas-train, nas-supernet) without a `space`: `hwnas study create`
-     * wraps a generic strategy in the repeat filter ('distinct'), as `hwnas nas` does; false turns it off.
+     * Architecture evaluations (nas-table, nas-train, nas-supernet, command with options.space) without a
+     * `space`: `hwnas study create` wraps a generic strategy in the repeat filter ('distinct'), as `hwnas nas`
+     * does; false turns it off.
      */
     distinct: z.boolean().optional(),
     /** Early stopping from intermediate values: { name: 'median' | 'successive-halving', options } (src/study/pruning.ts). */
@@ -113,8 +115,8 @@ export function resolveStudy(config: StudyConfig): ResolvedStudy {
 /**
  * The config `hwnas study create` stores: the generic strategies get the budget-dependent defaults of
  * `hwnas nas` (population a tenth of the budget, BO startup from the space's dimension; options given
- * in the config win), and on an architecture evaluation's own space the repeat filter wraps them unless
- * `distinct: false`. Done once at creation, so resuming a study never changes its strategy.
+ * in the config win), and on an architecture evaluation's own space (one whose registration names its
+ * `archSpace`) the repeat filter wraps them unless `distinct: false`. Done once at creation, so resuming a study never changes its strategy.
  */
 export function withStrategyDefaults(config: StudyConfig): StudyConfig {
   const ev = getEvaluation(config.evaluator.name);
@@ -124,6 +126,8 @@ export function withStrategyDefaults(config: StudyConfig): StudyConfig {
   const name = canonicalStrategyName(typeof s === 'string' ? s : s.name);
   if (!strategyNames('generic').includes(name)) return config;
   const given = typeof s === 'string' ? {} : (s.options ?? {});
+  if ((name === 'nsga2' || name === 'regularized-evolution') && typeof given.populationSize === 'number')
+    checkPopulationFits(name, given.populationSize, config.nTrials);
   const space = config.space ? SearchSpace.fromJSON(config.space as SpaceJson) : ev.defaultSpace?.(opts);
   if (!space) return config;
   const pop = typeof given.populationSize === 'number' ? given.populationSize : undefined;

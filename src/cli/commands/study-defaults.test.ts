@@ -6,7 +6,9 @@ import { after, test } from 'node:test';
 import { Command } from 'commander';
 import { nasStrategyConfig } from '../../nas/strategy-config.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
+import type { JsonValue } from '../../search/types.js';
 import { SqliteStore } from '../../store/index.js';
+import { runHwnas } from '../testing/run-cli.js';
 import { registerStudy } from './study.js';
 import { parseStudyConfig, withStrategyDefaults } from './study-config.js';
 
@@ -80,4 +82,61 @@ test('study create + run on the NB201 table: NSGA-II departs from random after i
   } finally {
     store.close();
   }
+});
+
+const commandConfig = (name: string, cmd: JsonValue, extra: Record<string, unknown> = {}) =>
+  parseStudyConfig({
+    name,
+    evaluator: { name: 'command', options: { cmd, space: 'nb201', target: 'bitfusion-edge', objectives: 'accuracy:max,latency_ms:min', keep: 'none' } },
+    strategy: 'nsga2',
+    nTrials: 30,
+    seed: 7,
+    ...extra,
+  });
+
+test("study create with a command evaluator on an architecture space: the same repeat filter as hwnas nas --evaluator command; the user's trainer never runs an architecture twice", async () => {
+  assert.deepEqual(withStrategyDefaults(commandConfig('u', 'true')).strategy, {
+    name: 'distinct',
+    options: { archSpace: 'nb201', inner: { name: 'nsga2', options: { populationSize: 10 } } },
+  });
+  assert.deepEqual(withStrategyDefaults(commandConfig('v', 'true', { distinct: false })).strategy, { name: 'nsga2', options: { populationSize: 10 } });
+  // the reviewer's run (review50 item 6): a trainer whose accuracy is a hash of the architecture; unfiltered, 3 of 30 repeated
+  const trainer = join(dir, 'hash-trainer.mjs');
+  writeFileSync(
+    trainer,
+    `import { readFileSync } from 'node:fs';
+const p = JSON.parse(readFileSync(process.argv[2] + '/trial.json', 'utf8')).params;
+const s = '{' + Object.keys(p).sort().map((k) => JSON.stringify(k) + ': ' + JSON.stringify(p[k])).join(', ') + '}';
+let h = 0;
+for (let i = 0; i < s.length; i++) h += s.charCodeAt(i) * (i + 1);
+console.log(JSON.stringify({ metrics: { accuracy: (h % 1000) / 1000 } }));`,
+  );
+  const storePath = join(dir, 'cmd.sqlite');
+  const cfg = join(dir, 'cmd.json');
+  writeFileSync(cfg, JSON.stringify(commandConfig('cmd1', [process.execPath, trainer, '{dir}'])));
+  for (const args of [
+    ['study', 'create', '--config', cfg, '--store', storePath],
+    ['study', 'run', 'cmd1', '--store', storePath, '--threads', '0', '--json'],
+  ]) {
+    const r = await runHwnas(dir, ...args);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const store = new SqliteStore(storePath);
+  try {
+    const trials = store.getTrials('cmd1');
+    assert.equal(trials.filter((t) => t.state === 'complete').length, 30);
+    assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 30, 'no architecture evaluated twice');
+  } finally {
+    store.close();
+  }
+});
+
+test('study config: a given NSGA-II / evolution population not below nTrials is refused naming both numbers; below it is kept', () => {
+  for (const name of ['nsga2', 'regularized-evolution'])
+    assert.throws(
+      () => withStrategyDefaults(nbConfig('p', { name, options: { populationSize: 60 } })),
+      new RegExp(`${name} populationSize 60 is not below the study's 60 trials`),
+    );
+  const c = withStrategyDefaults(nbConfig('p', { name: 'nsga2', options: { populationSize: 30 } }));
+  assert.match(JSON.stringify(c.strategy), /"populationSize":30/);
 });

@@ -10,6 +10,7 @@ import type { Store } from '../../store/types.js';
 import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult } from '../../study/run-study.js';
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
+import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
 import { checkOutPath, interruptible, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
@@ -35,16 +36,51 @@ export function requireStorePath(path: string | undefined): string {
   return p;
 }
 
-/** Creates a study from a validated config (UserError when the name is taken). */
+/**
+ * Creates a study from a validated config (UserError when the name is taken). A study that looks a table up
+ * (`nas-table`) records the table's sha256 (attribute `tableSha256`), which {@link runConfiguredStudy} checks.
+ */
 export function createStudyFromConfig(store: Store, config: StudyConfig): void {
   parseStudyConfig(config, `study '${config.name}' config`); // commands build configs in code: never store one that cannot run
   const r = resolveStudy(config);
+  const table = evaluationTable(config.evaluator.name, config.evaluator.options);
   store.createStudy({
     name: config.name,
     objectives: r.objectives,
     space: r.space.toJSON(),
-    userAttrs: { config: config as unknown as JsonValue, seed: r.seed, strategy: r.strategy.name, uid: randomUUID() },
+    userAttrs: {
+      config: config as unknown as JsonValue,
+      seed: r.seed,
+      strategy: r.strategy.name,
+      uid: randomUUID(),
+      ...(table !== undefined ? { tableSha256: fileSha256(table) } : {}),
+    },
   });
+}
+
+/**
+ * The evaluation of a study, checked against its table: a `nas-table` study's table file must have the content
+ * it was stored with (attribute `tableSha256`, or the evaluation's own `tableSha256` option), else a ConfigError
+ * naming the file and both hashes; the hash goes into the evaluation's options, so worker threads and Redis
+ * workers check their copy of the file too. A study stored without a hash (before 2026-12-07) continues with a
+ * note on stderr, and its hash is recorded from then on (refusing it would strand its stored trials).
+ */
+function checkedEvaluation(store: Store, name: string, config: StudyConfig): { name: string; options?: Record<string, JsonValue> } {
+  const options = config.evaluator.options;
+  const table = evaluationTable(config.evaluator.name, options);
+  if (table === undefined) return { name: config.evaluator.name, ...(options ? { options } : {}) };
+  const own = options?.tableSha256;
+  const attr = store.getStudy(name)?.userAttrs.tableSha256;
+  const stored = typeof own === 'string' ? own : typeof attr === 'string' ? attr : undefined;
+  let sha: string;
+  if (stored === undefined) {
+    sha = fileSha256(table);
+    process.stderr.write(
+      `note: study '${name}' was stored without its table's content hash (before 2026-12-07): cannot tell whether ${table} changed since; continuing, its sha256 is recorded from now on\n`,
+    );
+    store.setStudyUserAttr(name, 'tableSha256', sha);
+  } else sha = checkTableSha256(table, stored, `study '${name}'`);
+  return { name: config.evaluator.name, options: { ...options, tableSha256: sha } };
 }
 
 /** Config fields that decide what a study searches (all but the name and the budget). */
@@ -193,7 +229,7 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     throw new UserError(`study '${name}' was not created from a config (no 'config' attribute); run it through the API that created it`);
   const config = parseStudyConfig(cfgJson, `study '${name}' config`);
   const r = resolveStudy(config);
-  const evaluation = { name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) };
+  const evaluation = checkedEvaluation(store, name, config);
   let remote: RemoteEvaluator | undefined;
   const threads = o.threads ?? config.concurrency ?? Math.max(1, availableParallelism());
   if (o.redis) {
@@ -365,7 +401,7 @@ export function registerStudy(program: Command): void {
         if (f.json) printJson(s);
         else
           process.stdout.write(
-            `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}\n`,
+            `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}${f.store !== undefined ? ` --store ${f.store}` : ''}\n`,
           );
       } finally {
         store.close();
@@ -475,7 +511,7 @@ export function registerStudy(program: Command): void {
     .action((name: string, f: StoreFlag & { format?: string; out?: string }) => {
       const fmt = f.format ?? (f.out?.endsWith('.json') ? 'json' : f.out?.endsWith('.log') ? 'optuna' : 'csv');
       if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
-      if (f.out !== undefined) checkOutPath('--out', f.out);
+      if (f.out !== undefined) checkOutPath('--out', f.out, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
       const store = openStore(f.store, false, true);
       try {
         const text = fmt === 'csv' ? exportCsv(store, name) : fmt === 'json' ? exportJson(store, name) : exportOptunaJournal(store, name);

@@ -187,7 +187,7 @@ export function registerTrain(program: Command): void {
         throw new ConfigError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --task retrieval only`);
     const opts = trainOptionsFromFlags(f, { epochs: 1 });
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
-    if (f.out !== undefined) checkOutPath('--out', f.out);
+    if (f.out !== undefined) checkOutPath('--out', f.out, [['model', spec]]);
     const model = loadModelSpec(spec, opts.seed ?? 0);
     const ds =
       parseDatasetSpec(f.dataset).options.stream === true

@@ -134,7 +134,11 @@ export function registerTransform(program: Command): void {
       if (scoring !== 'local' && scoring !== 'network') throw new ConfigError(`--scoring '${scoring}': expected local or network`);
       if (refine !== 'pareto' && refine !== 'chosen') throw new ConfigError(`--refine '${refine}': expected pareto or chosen`);
       const precision = f.precision ? policyPreset(f.precision) : undefined;
-      if (f.out !== undefined) checkOutPath('--out', f.out);
+      if (f.out !== undefined)
+        checkOutPath('--out', f.out, [
+          ['model', spec],
+          ['--store', f.store ?? DEFAULT_STORE_PATH],
+        ]);
       const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
       const trials = intOption('--trials', f.trials, 1, 1);
       const valSamples = intOption('--val-samples', f.valSamples, 1000, 1);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
 import { writeWhatIfSite } from '../../web/site.js';
-import { printJson } from '../io.js';
+import { checkOutDir, printJson } from '../io.js';
 
 /** `hwnas web --out site/`: the what-if page (cost models in the browser) as a static site. */
 export function registerWeb(program: Command): void {
@@ -10,11 +9,10 @@ export function registerWeb(program: Command): void {
     .description(
       'write the what-if page as a static site (one self-contained index.html: ONNX or zoo model, target and parameters, per-layer bits, cost tables and chart, all computed in the browser; also served by hwnas serve at /what-if)',
     )
-    .requiredOption('--out <dir>', 'folder to write index.html into (created if missing)')
+    .requiredOption('--out <dir>', 'folder to write index.html into (created if missing; its parent folder must exist)')
     .option('--json', 'print a JSON summary')
     .action((f: { out: string; json?: boolean }) => {
-      if (f.out.trim() === '') throw new UserError('--out is empty: expected a folder for the site');
-      const { path, bytes } = writeWhatIfSite(f.out);
+      const { path, bytes } = writeWhatIfSite(checkOutDir('--out', f.out));
       if (f.json) return printJson({ out: path, bytes });
       process.stdout.write(`wrote ${path} (${(bytes / 1e6).toFixed(1)} MB; opens offline: everything is computed in the page)\n`);
     });

@@ -1,8 +1,9 @@
 /**
  * NSGA-II (Deb et al. 2002): non-dominated sorting, crowding distance, constraint domination,
- * binary tournaments, SBX and polynomial mutation. Generations are derived from trial numbers
- * (trial n belongs to generation floor(n / populationSize)), so the population is rebuilt from
- * history alone; settled generations are memoised.
+ * binary tournaments, SBX and polynomial mutation. Generations are derived from proposal indices
+ * (proposal i belongs to generation floor(i / populationSize)), so the population is rebuilt from
+ * history alone; settled generations are memoised. A retry of a crashed or interrupted trial takes
+ * the proposal index of the trial it runs again, so a resumed study breeds as an uninterrupted one.
  */
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
@@ -24,6 +25,31 @@ export interface Nsga2Options {
   readonly mutationProb?: number;
 }
 
+/**
+ * The user attribute in which the study loop links a retry to the trial it runs again (the loop's
+ * `ATTR.retryOf`; src/study sits above this folder).
+ */
+const RETRY_OF = 'hwnas:retry_of';
+
+/** Proposal indices of a history, read incrementally (finished trials are immutable, retry links are set at creation). */
+interface Proposals {
+  /** Trials read: the history prefix `[0, read)`. */
+  read: number;
+  /** Number and start time of the first and last trial read (a history that does not extend them is read again). */
+  first: string;
+  last: string;
+  /** Proposal index of each trial read, by history position. */
+  readonly index: number[];
+  /** History position of each trial number read. */
+  readonly position: Map<number, number>;
+  /** Retries read so far whose original was found (each shifts later proposals down by one). */
+  retries: number;
+  /** History positions of each generation's members, in proposal order (a retry right after its original). */
+  readonly members: number[][];
+  /** Proposals (not retries) of each generation: it is complete at populationSize. */
+  readonly fresh: number[];
+}
+
 interface Population {
   readonly trials: Trial[];
   readonly rank: number[];
@@ -38,6 +64,7 @@ export class Nsga2 implements SearchStrategy {
   private readonly opts: Required<Omit<Nsga2Options, 'mutationProb'>> & { mutationProb: number | undefined };
   private cache = new Map<number, Population>();
   private cacheKey = '';
+  private proposals: Proposals = Nsga2.noProposals();
 
   constructor(options: Nsga2Options = {}) {
     this.populationSize = options.populationSize ?? 50;
@@ -76,6 +103,7 @@ export class Nsga2 implements SearchStrategy {
       this.cache.clear();
       this.cacheKey = key;
     }
+    const props = this.readProposals(ctx.history);
     const cached = this.cache.get(k);
     if (cached) return cached;
     // Walk forward from the last memoised generation so that the recursion depth stays small.
@@ -83,25 +111,68 @@ export class Nsga2 implements SearchStrategy {
     while (start > 0 && !this.cache.has(start - 1)) start--;
     let prev: Population | undefined = start > 0 ? this.cache.get(start - 1) : undefined;
     for (let j = start; j <= k; j++) {
-      const pop = this.select(ctx, j, prev);
+      const pop = this.select(ctx, props, j, prev);
       if (pop.settled) this.cache.set(j, pop);
       prev = pop;
     }
     return prev as Population;
   }
 
-  private select(ctx: AskContext, k: number, prev: Population | undefined): Population {
-    const P = this.populationSize;
-    const lo = k * P;
-    const hi = lo + P;
-    let gen: Trial[];
-    let settled = prev === undefined || prev.settled;
-    const slice = ctx.history.slice(lo, hi);
-    if (slice.length === P && slice[0]?.number === lo && slice[P - 1]?.number === hi - 1) gen = slice;
-    else {
-      gen = ctx.history.filter((t) => t.number >= lo && t.number < hi);
-      if (gen.length < P) settled = false;
+  private static noProposals(): Proposals {
+    return { read: 0, first: '', last: '', index: [], position: new Map(), retries: 0, members: [], fresh: [] };
+  }
+
+  /**
+   * The proposal index of every trial of `history`, read from where the last call stopped. A trial that is not a retry
+   * has its number less the retries before it (so without retries: its number, also in a wrapper's renumbered
+   * history); a retry (RETRY_OF) has its original's index when the original is in the history with the same
+   * parameters, else it counts as a proposal of its own.
+   */
+  private readProposals(history: readonly Trial[]): Proposals {
+    const mark = (t: Trial | undefined): string => (t ? `${t.number}|${t.startedAt}` : '');
+    let p = this.proposals;
+    if (history.length < p.read || mark(history[0]) !== p.first || mark(history[p.read - 1]) !== p.last) {
+      p = Nsga2.noProposals();
+      this.proposals = p;
+      this.cache.clear();
+      p.first = mark(history[0]);
     }
+    const P = this.populationSize;
+    for (; p.read < history.length; p.read++) {
+      const t = history[p.read] as Trial;
+      const of = t.userAttrs[RETRY_OF];
+      const at = typeof of === 'number' && of < t.number ? p.position.get(of) : undefined;
+      const original = at === undefined ? undefined : history[at];
+      const retry = original !== undefined && JSON.stringify(original.params) === JSON.stringify(t.params);
+      const i = retry ? (p.index[at as number] as number) : t.number - p.retries;
+      if (retry) p.retries++;
+      p.index.push(i);
+      p.position.set(t.number, p.read);
+      const g = Math.floor(i / P);
+      while (p.members.length <= g) {
+        p.members.push([]);
+        p.fresh.push(0);
+      }
+      const m = p.members[g] as number[];
+      // keep proposal order (a retry may come after later proposals when trials run concurrently)
+      let j = m.length;
+      while (j > 0 && (p.index[m[j - 1] as number] as number) > i) j--;
+      m.splice(j, 0, p.read);
+      if (!retry) p.fresh[g] = (p.fresh[g] as number) + 1;
+    }
+    p.last = mark(history[p.read - 1]);
+    return p;
+  }
+
+  /**
+   * Generation `k`'s survivors among the parents `prev` and the complete trials of its proposals. It is settled (never
+   * to change, so memoised) when all its proposals exist and none is running: the study loop runs every pending retry
+   * of a crashed trial before it asks, so a retry cannot appear after its generation was read as settled.
+   */
+  private select(ctx: AskContext, props: Proposals, k: number, prev: Population | undefined): Population {
+    const P = this.populationSize;
+    const gen = (props.members[k] ?? []).map((at) => ctx.history[at] as Trial);
+    let settled = (prev === undefined || prev.settled) && (props.fresh[k] ?? 0) >= P;
     if (gen.some((t) => t.state === 'running')) settled = false;
     const candidates = [...(prev?.trials ?? []), ...gen.filter((t) => t.state === 'complete' && t.values !== null)];
     const points = candidates.map((t) => toMinimization(t.values as number[], ctx.objectives));

@@ -5,7 +5,7 @@ import { createStrategy, defaultStrategyOptions } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { runTrials } from '../testing/run-trials.js';
 import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../types.js';
-import { isSecondAsk, Portfolio } from './portfolio.js';
+import { isSecondAsk, memberCredit, Portfolio, secondProbability } from './portfolio.js';
 
 const space = new SearchSpace({
   a1: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
@@ -21,6 +21,13 @@ const score = (p: Params, n: string): number => ['p', 'q', 'r', 's'].indexOf(p[n
 const evaluate = (p: Params) => ({
   values: [score(p, 'a1') + score(p, 'a2') + 0.3 * score(p, 'b'), 6 - score(p, 'a1') - score(p, 'a3') + 0.1 * score(p, 'a2')],
 });
+
+/** Asserts that a portfolio with options `o` is refused with a ConfigError whose message matches `pattern`. */
+const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
+  assert.throws(
+    () => createStrategy('portfolio', o),
+    (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+  );
 
 async function params(s: SearchStrategy, nTrials = 40): Promise<Params[]> {
   const trials = await runTrials({ strategy: s, space, objectives, nTrials, seed: 7, evaluate });
@@ -88,11 +95,6 @@ test("portfolio's NAS defaults are its members'; first.<option> / second.<option
     await params(createStrategy('portfolio', { 'second.populationSize': 10, secondEvery: 1 })),
     await params(createStrategy('nsga2', { populationSize: 10 })),
   );
-  const bad = (o: Record<string, unknown>, pattern: RegExp): void =>
-    assert.throws(
-      () => createStrategy('portfolio', o),
-      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
-    );
   bad({ secondEvery: 0 }, /portfolio secondEvery 0: expected an integer >= 1/);
   bad({ secondEvery: 1.5 }, /portfolio secondEvery 1.5/);
   bad({ secondFrom: -1 }, /portfolio secondFrom -1: expected an integer >= 0/);
@@ -101,4 +103,103 @@ test("portfolio's NAS defaults are its members'; first.<option> / second.<option
   bad({ second: 3 }, /option second 3: expected a strategy name or \{ name, options \}/);
   bad({ every: 2 }, /'portfolio': unknown option 'every'/);
   bad({ 'second.populationSize': 1 }, /populationSize 1/);
+});
+
+/** A member that proposes k = its proposal index + 1 (each better than every earlier one) or always k = 0 (a repeat). */
+class Fixed implements SearchStrategy {
+  readonly asked: number[] = [];
+  constructor(
+    readonly name: string,
+    private readonly improves: boolean,
+  ) {}
+  ask(ctx: AskContext): Params {
+    this.asked.push(ctx.trialNumber);
+    return { k: this.improves ? ctx.trialNumber + 1 : 0 };
+  }
+}
+
+const line = new SearchSpace({ k: { kind: 'int', low: 0, high: 1000 } });
+const runLine = (s: SearchStrategy, seed = 3, nTrials = 200): Promise<Trial[]> =>
+  runTrials({ strategy: s, space: line, objectives, nTrials, seed, evaluate: (p) => ({ values: [-(p.k as number), -(p.k as number)] }) });
+
+test('adaptive portfolio: the member whose asks enter the front gets most asks after secondFrom, whichever it is', async () => {
+  for (const selection of ['match', 'greedy'] as const) {
+    for (const goodIsSecond of [true, false]) {
+      const good = new Fixed('good', true);
+      const bad = new Fixed('bad', false);
+      const p = goodIsSecond
+        ? new Portfolio(bad, good, { secondFrom: 20, window: 10, selection })
+        : new Portfolio(good, bad, { secondFrom: 20, window: 10, selection });
+      await runLine(p);
+      const late = (m: Fixed): number => m.asked.filter((n) => n >= 20).length;
+      // before secondFrom every ask is first's
+      assert.deepEqual(
+        (goodIsSecond ? bad : good).asked.filter((n) => n < 20),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      // the good member's credit tends to 11/12 and the bad one's (a repeat of a known vector enters no front) to 1/12:
+      // matching gives it ~0.83 of the asks, greedy 0.9
+      const share = late(good) / 180;
+      assert.ok(share > 0.75, `${selection}, good member ${goodIsSecond ? 'second' : 'first'}: share ${share}`);
+      // the floor: the bad member still gets asks
+      assert.ok(late(bad) >= 5, `${selection}: the bad member got ${late(bad)} asks`);
+    }
+  }
+  assert.equal(memberCredit([true, true, false, false], 2), 1 / 4);
+  assert.equal(memberCredit([], 5), 1 / 2);
+  assert.ok(Math.abs(secondProbability(0.25, 0.75, { minShare: 0.1, selection: 'match' }) - 0.7) < 1e-12);
+  assert.equal(secondProbability(0.5, 0.5, { minShare: 0.2, selection: 'greedy' }), 0.2);
+  assert.equal(secondProbability(0.4, 0.5, { minShare: 0.2, selection: 'greedy' }), 0.8);
+});
+
+test('adaptive portfolio: reproducible seed for seed, mixes both members, and each member sees its own ask stream', async () => {
+  const o = { second: { name: 'nsga2', options: { populationSize: 10 } }, secondFrom: 10, window: 10 };
+  const a = await params(createStrategy('portfolio', o), 60);
+  assert.deepEqual(await params(createStrategy('portfolio', o), 60), a);
+  const tpeRun = await params(createStrategy('tpe'), 60);
+  const nsga2Run = await params(createStrategy('nsga2', { populationSize: 10 }), 60);
+  assert.deepEqual(a.slice(0, 10), tpeRun.slice(0, 10), "before secondFrom TPE's asks, from the same rng stream");
+  assert.notDeepEqual(a, tpeRun);
+  assert.notDeepEqual(a, nsga2Run);
+  const other = await runTrials({ strategy: createStrategy('portfolio', o), space, objectives, nTrials: 60, seed: 8, evaluate });
+  assert.notDeepEqual(
+    other.map((t) => t.params),
+    a,
+  );
+  // minShare 0.5: a target share of one half on every ask, rounded deterministically: the members alternate
+  const rec = [new Recorder('a'), new Recorder('b')] as const;
+  await params(new Portfolio(rec[0], rec[1], { window: 5, minShare: 0.5 }), 40);
+  assert.deepEqual(
+    rec[1].asked,
+    Array.from({ length: 20 }, (_, i) => 2 * i),
+  );
+  const alone = new Recorder('alone');
+  const tr = await runTrials({ strategy: alone, space, objectives, nTrials: 40, seed: 7, evaluate });
+  const mixed = await runTrials({
+    strategy: new Portfolio(new Recorder('a'), new Recorder('b'), { window: 5, minShare: 0.5 }),
+    space,
+    objectives,
+    nTrials: 40,
+    seed: 7,
+    evaluate,
+  });
+  assert.deepEqual(
+    mixed.map((t) => t.params),
+    tr.map((t) => t.params),
+    "members that sample from ctx.rng give the points a lone sampler gives: the choice draws nothing from the ask's stream",
+  );
+});
+
+test('adaptive portfolio: bad window, minShare, selection and combinations are ConfigErrors naming them', () => {
+  bad({ window: 0 }, /portfolio window 0: expected an integer >= 1/);
+  bad({ window: 2.5 }, /portfolio window 2.5/);
+  bad({ window: 'wide' }, /portfolio window "wide"/);
+  bad({ window: 10, minShare: 0.6 }, /portfolio minShare 0.6: expected a number in \[0, 0.5\]/);
+  bad({ window: 10, minShare: -0.1 }, /portfolio minShare -0.1/);
+  bad({ window: 10, minShare: 'low' }, /portfolio minShare "low"/);
+  bad({ window: 10, selection: 'best' }, /portfolio selection "best": expected 'match' or 'greedy'/);
+  bad({ minShare: 0.2 }, /portfolio minShare 0.2: expected only with option window/);
+  bad({ selection: 'greedy' }, /portfolio selection "greedy": expected only with option window/);
+  bad({ window: 10, secondEvery: 2 }, /portfolio secondEvery 2 with window 10: expected one of them/);
+  bad({ windows: 10 }, /'portfolio': unknown option 'windows'/);
 });

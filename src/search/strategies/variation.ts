@@ -3,6 +3,7 @@
  * polynomial mutation in the unit interval for numeric parameters, uniform crossover and random
  * reset for categoricals, and the codec's own operators for structured parameters.
  */
+import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { categoricalIndex, fromUnit, type ParamSpec, type SearchSpace, toUnit } from '../space.js';
 import type { JsonValue, Params } from '../types.js';
@@ -19,6 +20,19 @@ export interface VariationOptions {
 
 /** NSGA-II's variation defaults (Deb et al. 2002): crossover probability 0.9, SBX index 15, mutation index 20. */
 export const NSGA2_VARIATION = { crossoverProb: 0.9, sbxEta: 15, mutationEta: 20 } as const;
+
+/**
+ * Checks a population size the user gave an evolutionary strategy (NSGA-II, regularized evolution) against the
+ * study's trial budget: with a population of at least the budget, every trial is a random sample of the first
+ * generation and the strategy is random search under another name. ConfigError naming both numbers.
+ * @example checkPopulationFits('nsga2', 100, 10) // throws: nsga2 populationSize 100 is not below the study's 10 trials ...
+ */
+export function checkPopulationFits(strategy: string, populationSize: number, nTrials: number): void {
+  if (populationSize < nTrials) return;
+  throw new ConfigError(
+    `${strategy} populationSize ${populationSize} is not below the study's ${nTrials} trials: every trial would be a random sample of the first generation; expected populationSize < ${nTrials} (about a tenth of the trials) or more than ${populationSize} trials`,
+  );
+}
 
 /** One NSGA-II child of parents a and b: {@link crossover} with probability `crossoverProb` (else a copy of a), then {@link mutate}. */
 export function breed(space: SearchSpace, a: Params, b: Params, rng: Rng, opts: VariationOptions & { readonly crossoverProb: number }): Params {
