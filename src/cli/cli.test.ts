@@ -86,7 +86,10 @@ test('bad input: exit 2, one clear error line naming the value, no stack trace',
     [['inspect', 'unsupported.onnx'], /unsupported operator 'LRN' at node 'lrn0'.*supported: Conv/],
     [['inspect', 'zoo:nonexistent'], /unknown zoo model 'nonexistent': expected one of mnist-cnn/],
     [['train', 'zoo:mnist-cnn?classes=5', '--dataset', 'mnist'], /outputs \[5\] but data set 'mnist' has 10 classes/],
-    [['eval', 'good.onnx', '--dataset', 'mnist;size=32'], /'good\.onnx' expects input \[1,28,28\] \(784 values per sample\) but the data set gives 1024/],
+    [
+      ['eval', 'good.onnx', '--dataset', 'mnist;size=32'],
+      /'good\.onnx' expects input \[1,28,28\] \(784 values per sample\) but the data set gives \[1,32,32\] \(1024 values\) per sample: --dataset sets size=/,
+    ],
     // data sets and numbers
     [['train', 'zoo:mnist-cnn', '--dataset', 'idx:nofile,nofile'], /cannot read IDX images file 'nofile'/],
     [['train', 'zoo:mnist-cnn', '--dataset', 'cifar10'], /dataset spec 'cifar10': 'cifar10' needs a path: 'cifar10:<dir>'; expected 'mnist'/],
