@@ -242,7 +242,6 @@ export function registerTransform(program: Command): void {
         if (typeof dir !== 'string') throw new ConfigError(`study '${cs.name}' has no screening folder in its evaluator options; use another --study name`);
         if (cs.status === 'resumed') log(`study ${cs.name}: continuing (screening from ${dir}); hwnas report ${cs.name} shows its trials`);
         const s = screened ?? loadScreening(dir);
-        const ds = data;
         const { aborted } = await interruptible(
           (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal }),
           () => log('interrupted: stopping the selection study; finished trials are kept'),
@@ -259,13 +258,13 @@ export function registerTransform(program: Command): void {
           `chosen: trial ${best.number} of ${all.length}${aborted ? ' (interrupted)' : ''}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning: ${choiceText(s.manifest, choice)}`,
         );
         const finetune: FinetuneOptions = epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight };
-        const r = await finishHant(s, ds, choice, { target, seed, finetune, onPhase: log }, t0);
+        const r = await finishHant(s, data, choice, { target, seed, finetune, onPhase: log }, t0);
         if (f.out) saveOnnx(r.model, f.out);
         const { model: _m, ...rest } = r;
         const name = s.teacher.graph.name;
         const studyInfo = { study: cs.name, trial: best.number, trials: all.length, ...(aborted ? { interrupted: true } : {}) };
         if (f.json) {
-          printJson({ model: name, dataset: ds.name, ...rest, ...(f.out ? { out: f.out } : {}), ...studyInfo });
+          printJson({ model: name, dataset: data.name, ...rest, ...(f.out ? { out: f.out } : {}), ...studyInfo });
           return;
         }
         // the layers outside the units (pooling, activations, the head ...) cost the same in both networks: their row
