@@ -47,6 +47,9 @@ export interface Trial {
 /** The user attribute in which the study loop records why a trial failed (a {@link FailReason}). */
 export const FAIL_REASON_ATTR = 'hwnas:fail_reason';
 
+/** The user attribute in which the study loop links a retry to the trial number it runs again (NSGA-II reads it). */
+export const RETRY_OF_ATTR = 'hwnas:retry_of';
+
 /**
  * Why a trial failed: the process that ran it died, it was interrupted (both retried by the study loop), its
  * evaluation threw, or it gave non-finite values.

@@ -7,14 +7,14 @@
  * trial's attributes are re-read when it finishes.
  */
 import { ParetoArchive, toMinimization, violation } from '../search/pareto.js';
-import { FAIL_REASON_ATTR, type Objective, type Trial } from '../search/types.js';
+import { FAIL_REASON_ATTR, type Objective, RETRY_OF_ATTR, type Trial } from '../search/types.js';
 import type { Store } from '../store/types.js';
 
 /** Attribute names the loop writes on trials. */
 export const ATTR = {
   failReason: FAIL_REASON_ATTR,
   error: 'hwnas:error',
-  retryOf: 'hwnas:retry_of',
+  retryOf: RETRY_OF_ATTR,
 } as const;
 
 /** Times a trial whose process died (or that was interrupted) is run again before it counts as failed. */

@@ -8,7 +8,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { crowdingDistance, nonDominatedSort, toMinimization, violation } from '../pareto.js';
-import type { AskContext, Params, SearchStrategy, Trial } from '../types.js';
+import { type AskContext, type Params, RETRY_OF_ATTR, type SearchStrategy, type Trial } from '../types.js';
 import { breed, NSGA2_VARIATION } from './variation.js';
 
 /** Options of {@link Nsga2}. */
@@ -24,12 +24,6 @@ export interface Nsga2Options {
   /** Per-parameter mutation probability (default 1 / number of parameters). */
   readonly mutationProb?: number;
 }
-
-/**
- * The user attribute in which the study loop links a retry to the trial it runs again (the loop's
- * `ATTR.retryOf`; src/study sits above this folder).
- */
-const RETRY_OF = 'hwnas:retry_of';
 
 /** Proposal indices of a history, read incrementally (finished trials are immutable, retry links are set at creation). */
 interface Proposals {
@@ -125,7 +119,7 @@ export class Nsga2 implements SearchStrategy {
   /**
    * The proposal index of every trial of `history`, read from where the last call stopped. A trial that is not a retry
    * has its number less the retries before it (so without retries: its number, also in a wrapper's renumbered
-   * history); a retry (RETRY_OF) has its original's index when the original is in the history with the same
+   * history); a retry (RETRY_OF_ATTR) has its original's index when the original is in the history with the same
    * parameters, else it counts as a proposal of its own.
    */
   private readProposals(history: readonly Trial[]): Proposals {
@@ -140,7 +134,7 @@ export class Nsga2 implements SearchStrategy {
     const P = this.populationSize;
     for (; p.read < history.length; p.read++) {
       const t = history[p.read] as Trial;
-      const of = t.userAttrs[RETRY_OF];
+      const of = t.userAttrs[RETRY_OF_ATTR];
       const at = typeof of === 'number' && of < t.number ? p.position.get(of) : undefined;
       const original = at === undefined ? undefined : history[at];
       const retry = original !== undefined && JSON.stringify(original.params) === JSON.stringify(t.params);
