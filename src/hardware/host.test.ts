@@ -26,6 +26,7 @@ import {
 import { workloadKey } from './layer-key.js';
 import { LutTarget } from './lut.js';
 import { type LayerPrecision, type PrecisionPolicy, policyPreset } from './precision.js';
+import { lutPredictorMeta } from './predictor.js';
 import { groupSlices, policySlices, prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
@@ -129,6 +130,20 @@ describe('host-cpu (onnxruntime-node)', () => {
     }
     assert.equal(getTarget('host-cpu').kind, 'measured');
     assert.throws(() => getTarget('host-cpu?cores=2'), ConfigError);
+  });
+  it('keeps the measured networks in the table: tables measured apart pool to the calibration of measuring them together', () => {
+    const both = hostLut([m0, m]);
+    assert.deepEqual(
+      both.networks,
+      [m0, m].map((x) => ({ graph: x.graph, kernelSumMs: x.kernelSumMs, networkMs: x.network.latencyMs })),
+    );
+    const apart = lutPredictorMeta([
+      { path: 'mnist.json', lut: hostLut(m0) },
+      { path: 'mbnet.json', lut: hostLut(m) },
+    ]);
+    assert.equal(apart.calibration, 'pooled');
+    assert.ok(Math.abs((apart.kernelScale as number) - (both.kernelScale as number)) < 1e-12, `${apart.kernelScale} vs ${both.kernelScale}`);
+    assert.ok(Math.abs((apart.networkOverheadMs as number) - (both.networkOverheadMs as number)) < 1e-12);
   });
 });
 

@@ -31,6 +31,7 @@ import ort from 'onnxruntime-node';
 import { ConfigError } from '../errors.js';
 
 export { exportKernelOnnx, SINK } from '../onnx/kernel.js';
+export { fitHostComposition, type HostComposition } from './composition.js';
 
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
@@ -41,6 +42,7 @@ import { exportNodeOnnx, exportOnnx } from '../onnx/export.js';
 import { exportKernelOnnx, SINK } from '../onnx/kernel.js';
 import { createSession, type OnnxSession } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
+import { fitHostComposition, usableTiming } from './composition.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
 import { type LayerValue, LayerValueTarget, unknownLayer } from './layer-target.js';
 import type { LutEntry, LutFile } from './lut.js';
@@ -630,56 +632,9 @@ export function hostDevice(threads = 1): string {
 }
 
 /**
- * How kernel times compose into a network's time on this machine: `kernelScale · Σ kernels + fixedMs`.
- * A kernel timed alone (its own session, cold caches, layout reorders around it) runs slower than inside a
- * network, most of all the small kernels of small networks (issue 20: the plain sum plus the run overhead
- * over-estimated mnist-cnn 2.5x and an mbv2-micro net 8x), so the composition is calibrated on the
- * whole-network timings measured with the kernels:
- * - one network: exact on it, with a non-negative overhead and a scale of at most 1 (`whole >= Σ`: scale 1
- *   and the difference as overhead; otherwise the ratio as scale and no overhead);
- * - two or more: least squares on relative error (each network weighted by 1/measured²) of scale and
- *   overhead, falling back to a ratio through the origin when the fitted overhead is negative.
- */
-export interface HostComposition {
-  readonly kernelScale: number;
-  readonly fixedMs: number;
-}
-
-/** Fit {@link HostComposition} on (Σ kernels, whole network) pairs of measured networks. */
-export function fitHostComposition(rows: readonly { readonly kernelSumMs: number; readonly networkMs: number }[]): HostComposition {
-  const ok = rows.filter((r) => r.kernelSumMs > 0 && r.networkMs > 0 && Number.isFinite(r.kernelSumMs) && Number.isFinite(r.networkMs));
-  if (ok.length === 0) return { kernelScale: 1, fixedMs: 0 };
-  if (ok.length === 1) {
-    const { kernelSumMs: k, networkMs: n } = ok[0] as (typeof ok)[number];
-    return n >= k ? { kernelScale: 1, fixedMs: n - k } : { kernelScale: n / k, fixedMs: 0 };
-  }
-  // weighted least squares of n ≈ a·k + b with weights 1/n²
-  let sw = 0;
-  let sk = 0;
-  let sn = 0;
-  let skk = 0;
-  let skn = 0;
-  for (const { kernelSumMs: k, networkMs: n } of ok) {
-    const w = 1 / (n * n);
-    sw += w;
-    sk += w * k;
-    sn += w * n;
-    skk += w * k * k;
-    skn += w * k * n;
-  }
-  const det = sw * skk - sk * sk;
-  if (det > 1e-12 * sw * skk) {
-    const a = (sw * skn - sk * sn) / det;
-    const b = (sn - a * sk) / sw;
-    if (a > 0 && b >= 0) return { kernelScale: a, fixedMs: b };
-  }
-  return { kernelScale: skn / skk, fixedMs: 0 };
-}
-
-/**
  * A lookup table from host measurements: one entry per runtime kernel (anchor key, time net of the run overhead;
  * conv entries include their fused bn/act/residual add), and the {@link HostComposition} fitted on the measured
- * networks' whole timings as `kernelScale` and `networkOverheadMs`.
+ * networks' whole timings as `kernelScale` and `networkOverheadMs`, with those timings (`networks`).
  */
 export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFile {
   const list = Array.isArray(ms) ? ms : [ms as HostMeasurement];
@@ -687,7 +642,10 @@ export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFi
   for (const m of list) {
     for (const k of [...m.kernels, ...m.slices]) if (!entries.has(k.key)) entries.set(k.key, { key: k.key, latencyMs: k.netMs, spreadMs: k.iqrMs });
   }
-  const comp = fitHostComposition(list.map((m) => ({ kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs })));
+  const timings = list.map((m) => ({ graph: m.graph, kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs }));
+  const comp = fitHostComposition(timings);
+  // what the fit used (it leaves out a network with no kernel time or no whole time), as a table can store it
+  const networks = timings.filter(usableTiming);
   return {
     format: 'hwnas-lut',
     version: 1,
@@ -695,6 +653,7 @@ export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFi
     fused: true,
     networkOverheadMs: comp.fixedMs,
     kernelScale: comp.kernelScale,
+    networks,
     entries: [...entries.values()],
   };
 }

@@ -134,6 +134,28 @@ describe('lookup-table target', () => {
     // other comment lines stay comments
     assert.equal(parseLut('# measured by hand: yes\nkey,latency_ms\n', 'x.csv').fused, undefined);
   });
+  it('keeps the whole-network timings the calibration was fitted on, in JSON and CSV; a bad timing is refused by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-lut-'));
+    const networks = [
+      { graph: 'mbnet32', kernelSumMs: 0.412, networkMs: 0.35 },
+      { graph: 'my net, v2', kernelSumMs: 1.5, networkMs: 1.61 },
+    ];
+    const t: LutFile = { ...tableFrom([32]), fused: true, networkOverheadMs: 0.02, kernelScale: 0.75, networks };
+    for (const f of ['n.json', 'n.csv']) {
+      saveLut(t, join(dir, f));
+      assert.deepEqual(loadLut(join(dir, f)).networks, networks, f);
+    }
+    assert.equal(parseLut('key,latency_ms\n', 'x.csv').networks, undefined);
+    assert.throws(
+      () => parseLut('# network_timing: 0.4 fast mbnet32\nkey,latency_ms\n', 'x.csv'),
+      (e: unknown) =>
+        e instanceof ConfigError && /x\.csv: '# network_timing: 0\.4 fast mbnet32': expected '<kernel sum ms> <network ms> <graph>'/.test(e.message),
+    );
+    assert.throws(
+      () => parseLut(JSON.stringify({ ...t, networks: [{ graph: 'a', kernelSumMs: -1, networkMs: 2 }] }), 'x.json'),
+      (e: unknown) => e instanceof ConfigError && /x\.json: networks\[0\] .*"kernelSumMs":-1.*expected \{graph/.test(e.message),
+    );
+  });
   it('a fused table with one entry per runtime kernel (as measure writes it) costs its network: residual adds inside a conv cost 0', () => {
     // zoo nets with residual adds: mobilenet-v2 (b2_add is the issue-18 miss), the ResNets (add + relu), EfficientNet-B0
     for (const spec of ['zoo:mobilenet-v2?size=32', 'zoo:resnet18?size=32', 'zoo:resnet50?size=32', 'zoo:efficientnet-b0?size=32']) {

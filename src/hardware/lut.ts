@@ -15,8 +15,11 @@
  * add(+activation) ONNX Runtime fuses into a conv (those nodes then cost 0); `networkOverheadMs` is added once per
  * inference; `kernelScale` (default 1) multiplies every entry's latency when a network is costed (host-cpu
  * tables calibrate it, with the overhead, on whole-network timings: kernels timed alone run slower than inside
- * a network). CSV form: optional `# device: ...`, `# fused: true`, `# network_overhead_ms: 0.02`,
- * `# kernel_scale: 0.9` lines (other `#` lines are comments), then a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
+ * a network). `networks` (optional) keeps the whole-network timings that calibration was fitted on, one
+ * `{ "graph", "kernelSumMs", "networkMs" }` per measured network, so `hwnas predictor fit` can refit one calibration
+ * over several tables (composition.ts). CSV form: optional `# device: ...`, `# fused: true`,
+ * `# network_overhead_ms: 0.02`, `# kernel_scale: 0.9` lines and one `# network_timing: <kernelSumMs> <networkMs> <graph>`
+ * line per measured network (other `#` lines are comments), then a header row `key,latency_ms[,energy_mj]` (key quoted if needed) or
  * `op,in,out,kernel,stride,groups,weight_bits,act_bits,latency_ms[,energy_mj]` with shapes as `32x16x16`
  * and `-` for fields an op does not have.
  *
@@ -47,7 +50,30 @@ export interface LutFile {
   readonly networkOverheadMs?: number;
   /** Factor on every entry's latency when a network is costed (default 1). */
   readonly kernelScale?: number;
+  /** The whole-network timings `kernelScale` and `networkOverheadMs` were fitted on (as `hwnas measure` writes them). */
+  readonly networks?: readonly NetworkTiming[];
   readonly entries: readonly LutEntry[];
+}
+
+/** One measured network: the sum of its kernels timed alone and its whole-network time, both in ms. */
+export interface NetworkTiming {
+  readonly graph: string;
+  readonly kernelSumMs: number;
+  readonly networkMs: number;
+}
+
+/** The network timings of a table, each with positive finite times, or a ConfigError naming the bad one. */
+function checkNetworks(v: unknown, path: string): NetworkTiming[] {
+  if (!Array.isArray(v)) throw new ConfigError(`lookup table ${path}: networks ${JSON.stringify(v)}: expected an array of {graph, kernelSumMs, networkMs}`);
+  return v.map((n: unknown, i) => {
+    const o = n as Partial<NetworkTiming>;
+    const pos = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+    if (typeof o !== 'object' || o === null || typeof o.graph !== 'string' || !pos(o.kernelSumMs) || !pos(o.networkMs))
+      throw new ConfigError(
+        `lookup table ${path}: networks[${i}] ${JSON.stringify(n)}: expected {graph: a name, kernelSumMs and networkMs: positive numbers of ms}`,
+      );
+    return { graph: o.graph, kernelSumMs: o.kernelSumMs as number, networkMs: o.networkMs as number };
+  });
 }
 
 /** Split one CSV line (double quotes, "" escapes). */
@@ -75,12 +101,24 @@ export function splitCsvLine(line: string): string[] {
 
 /** Table-wide fields a CSV table carries in `# name: value` comment lines (as {@link saveLut} writes them). */
 const CSV_META = { device: 'device', fused: 'fused', network_overhead_ms: 'networkOverheadMs', kernel_scale: 'kernelScale' } as const;
+/** The CSV comment line of one {@link NetworkTiming} (repeated, one per measured network). */
+const NETWORK_TIMING = 'network_timing';
 
 /** The table-wide fields of a CSV table's `# name: value` lines; other comment lines are ignored. */
-function csvMeta(text: string, path: string): Pick<LutFile, 'device' | 'fused' | 'networkOverheadMs' | 'kernelScale'> {
-  const out: { device?: string; fused?: boolean; networkOverheadMs?: number; kernelScale?: number } = {};
+function csvMeta(text: string, path: string): Pick<LutFile, 'device' | 'fused' | 'networkOverheadMs' | 'kernelScale' | 'networks'> {
+  const out: { device?: string; fused?: boolean; networkOverheadMs?: number; kernelScale?: number; networks?: NetworkTiming[] } = {};
   for (const line of text.split(/\r?\n/)) {
     const m = /^#\s*([a-z_]+)\s*:\s*(.*?)\s*$/.exec(line);
+    if (m?.[1] === NETWORK_TIMING) {
+      const t = /^(\S+)\s+(\S+)\s+(.+)$/.exec(m[2] as string);
+      const [k, n] = [Number(t?.[1]), Number(t?.[2])];
+      if (!t || !(Number.isFinite(k) && k > 0 && Number.isFinite(n) && n > 0))
+        throw new ConfigError(
+          `lookup table ${path}: '# ${NETWORK_TIMING}: ${m[2]}': expected '<kernel sum ms> <network ms> <graph>', both times positive numbers`,
+        );
+      out.networks = [...(out.networks ?? []), { graph: t[3] as string, kernelSumMs: k, networkMs: n }];
+      continue;
+    }
     if (!m || !Object.hasOwn(CSV_META, m[1] as string)) continue;
     const name = m[1] as keyof typeof CSV_META;
     const v = m[2] as string;
@@ -173,6 +211,7 @@ export function parseLut(text: string, path: string): LutFile {
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && (k === 'kernelScale' ? v > 0 : v >= 0)))
       throw new ConfigError(`lookup table ${path}: ${k} ${JSON.stringify(v)}: expected a ${k === 'kernelScale' ? 'positive' : 'non-negative'} number`);
   }
+  if (o.networks !== undefined) checkNetworks(o.networks, path);
   return o as LutFile;
 }
 
@@ -362,6 +401,7 @@ export function saveLut(lut: LutFile, path: string): void {
     const meta = (Object.entries(CSV_META) as [keyof typeof CSV_META, (typeof CSV_META)[keyof typeof CSV_META]][])
       .filter(([, k]) => lut[k] !== undefined)
       .map(([n, k]) => `# ${n}: ${String(lut[k]).replace(/[\r\n]+/g, ' ')}`);
-    writeFileSync(path, [...meta, `key,latency_ms${energy ? ',energy_mj' : ''}`, ...rows].join('\n') + '\n');
+    const nets = (lut.networks ?? []).map((t) => `# ${NETWORK_TIMING}: ${t.kernelSumMs} ${t.networkMs} ${t.graph.replace(/[\r\n]+/g, ' ')}`);
+    writeFileSync(path, [...meta, ...nets, `key,latency_ms${energy ? ',energy_mj' : ''}`, ...rows].join('\n') + '\n');
   } else writeFileSync(path, JSON.stringify(lut, null, 1));
 }

@@ -22,6 +22,7 @@ import {
   kernelWork,
   type LatencySample,
   loadPredictor,
+  lutCalibrations,
   lutPredictorMeta,
   networkKernels,
   PredictorTarget,
@@ -136,7 +137,7 @@ describe('predictors fitted on lookup tables', () => {
     ]);
     // an odd count takes the middle table's value: one outlier network does not move it
     const three = lutPredictorMeta(['a', 'b', 'c'].map((p, i) => ({ path: p, lut: table(true, [0.9, 5, 0.8][i], [0.01, 3.5, 0.02][i]) })));
-    assert.deepEqual([three.kernelScale, three.networkOverheadMs], [0.9, 0.02]);
+    assert.deepEqual([three.calibration, three.kernelScale, three.networkOverheadMs], ['median', 0.9, 0.02]);
     assert.equal(meta.fused, 1);
     assert.ok(Math.abs((meta.kernelScale as number) - 0.7) < 1e-12);
     assert.ok(Math.abs((meta.networkOverheadMs as number) - 0.03) < 1e-12);
@@ -148,6 +149,34 @@ describe('predictors fitted on lookup tables', () => {
     assert.ok(Math.abs(c.networkOverheadMs - 0.03) < 1e-12);
     const bn = c.layers.filter((l) => /bn|relu/.test(l.node));
     assert.ok(bn.length > 0 && bn.every((l) => l.latencyMs === 0), 'fused batchnorm/activation cost nothing of their own');
+  });
+  it('pool the network timings the tables keep into one calibration; a calibrated table without them falls back to the median', () => {
+    const timed = (graph: string, kernelSumMs: number, networkMs: number) => ({
+      ...table(true, 9, 9),
+      networks: [{ graph, kernelSumMs, networkMs }],
+    });
+    // three networks on 0.6 x kernels + 0.004 ms: the pooled fit recovers it, whatever each table's own calibration says
+    const tables = [0.01, 0.2, 1].map((k, i) => ({ path: `t${i}.json`, lut: timed(`n${i}`, k, 0.6 * k + 0.004) }));
+    const meta = lutPredictorMeta(tables);
+    assert.equal(meta.calibration, 'pooled');
+    assert.ok(Math.abs((meta.kernelScale as number) - 0.6) < 1e-9 && Math.abs((meta.networkOverheadMs as number) - 0.004) < 1e-9, JSON.stringify(meta));
+    const cal = lutCalibrations(tables);
+    assert.deepEqual(
+      cal.networks?.map((n) => [n.path, n.graph]),
+      [
+        ['t0.json', 'n0'],
+        ['t1.json', 'n1'],
+        ['t2.json', 'n2'],
+      ],
+    );
+    assert.ok(cal.networks?.every((n) => Math.abs(n.error) < 1e-9));
+    // one network timed under load (2x): it is the farthest, with the largest error
+    const loaded = [...tables, { path: 'slow.json', lut: timed('slow', 0.05, 2 * (0.6 * 0.05 + 0.004)) }];
+    assert.equal(lutCalibrations(loaded).farthest, 'slow in slow.json');
+    // a calibrated table that keeps no timings: the median of the tables' own calibrations, as before
+    const mixed = lutPredictorMeta([...tables, { path: 'old.json', lut: table(true, 0.5, 0.01) }]);
+    assert.deepEqual([mixed.calibration, mixed.kernelScale, mixed.networkOverheadMs], ['median', 9, 9]);
+    assert.equal(lutCalibrations([...tables, { path: 'old.json', lut: table(true, 0.5, 0.01) }]).networks, undefined);
   });
   it('unfused tables give an unfused model; mixed tables are refused naming the files', () => {
     assert.equal(lutPredictorMeta([{ path: 'u.csv', lut: table(false) }]).fused, undefined);

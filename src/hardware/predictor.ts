@@ -21,9 +21,11 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Workload } from '../ir/workload.js';
 import { Rng } from '../util/rng.js';
+import { median } from '../util/stats.js';
+import { fitHostComposition, usableTiming } from './composition.js';
 import { describeLayer, FEATURE_NAMES, type LayerDescriptor, layerFeatures, parseLayerKey } from './layer-key.js';
 import { type LayerValue, LayerValueTarget } from './layer-target.js';
-import type { LutFile } from './lut.js';
+import type { LutFile, NetworkTiming } from './lut.js';
 import { ANY_BITS, type Precision, type SupportedBits } from './precision.js';
 import { kernelPostOps, type PreparedNetwork, prepareNetwork } from './prepared.js';
 
@@ -331,11 +333,12 @@ export function samplesFromLut(lut: LutFile): LatencySample[] {
 /**
  * The provenance a predictor fitted on these lookup tables must carry so `predictor:<file>` costs networks as
  * the tables do: `fused: 1` when the tables hold runtime kernels (`fused: true`, as `hwnas measure` writes them),
- * and their calibration (`kernelScale`, `networkOverheadMs`: the median over the tables that have it, which
- * {@link compositionOf} reads). Tables of both kinds are refused: an unfused table times batchnorm and
- * activations as nodes of their own, a fused one inside their conv, so one model cannot learn both.
+ * and their calibration (`kernelScale`, `networkOverheadMs`, which {@link compositionOf} reads) as
+ * {@link tableCalibration} gives it, with `calibration` naming how (`pooled` or `median`). Tables of both kinds are
+ * refused: an unfused table times batchnorm and activations as nodes of their own, a fused one inside their conv, so
+ * one model cannot learn both.
  */
-export function lutPredictorMeta(tables: readonly { readonly path: string; readonly lut: LutFile }[]): Record<string, string | number> {
+export function lutPredictorMeta(tables: readonly LutSource[]): Record<string, string | number> {
   const fused = tables.filter((t) => t.lut.fused === true).map((t) => t.path);
   const plain = tables.filter((t) => t.lut.fused !== true).map((t) => t.path);
   if (fused.length > 0 && plain.length > 0) {
@@ -345,42 +348,110 @@ export function lutPredictorMeta(tables: readonly { readonly path: string; reado
   }
   const meta: Record<string, string | number> = { source: tables.map((t) => t.path).join(',') };
   if (fused.length > 0) meta.fused = 1;
-  for (const k of ['kernelScale', 'networkOverheadMs'] as const) {
-    const xs = tables.map((t) => t.lut[k]).filter((v): v is number => typeof v === 'number');
-    if (xs.length === 0) continue;
-    // the median: each table's calibration is fitted on one network's timing, and one noisy network must not set it
-    xs.sort((a, b) => a - b);
-    const h = xs.length >> 1;
-    meta[k] = xs.length % 2 === 1 ? (xs[h] as number) : ((xs[h - 1] as number) + (xs[h] as number)) / 2;
-  }
+  const cal = tableCalibration(tables);
+  if (cal.kernelScale !== undefined) meta.kernelScale = cal.kernelScale;
+  if (cal.networkOverheadMs !== undefined) meta.networkOverheadMs = cal.networkOverheadMs;
+  if (cal.method !== undefined) meta.calibration = cal.method;
   const devices = [...new Set(tables.map((t) => t.lut.device))];
   if (devices.length === 1 && devices[0] !== undefined) meta.device = devices[0];
   return meta;
 }
 
-/** One table's calibration as {@link lutPredictorMeta} reads it (kernel scale 1 and overhead 0 where a table gives only the other). */
+/** A lookup table and the path it was read from (named in messages). */
+export interface LutSource {
+  readonly path: string;
+  readonly lut: LutFile;
+}
+
+/** One table's calibration as written in it (kernel scale 1 and overhead 0 where a table gives only the other). */
 export interface TableCalibration {
   readonly path: string;
   readonly kernelScale: number;
   readonly networkOverheadMs: number;
 }
 
+/** One measured network under the pooled calibration: its table, its whole timing and what the calibration gives. */
+export interface PooledNetwork extends NetworkTiming {
+  readonly path: string;
+  /** kernelScale · kernelSumMs + networkOverheadMs */
+  readonly predictedMs: number;
+  /** (predicted - measured) / measured */
+  readonly error: number;
+}
+
 /**
- * The calibration of each table that has one, and the table farthest from the median overhead (undefined with
- * fewer than two): each table's calibration is fitted on its own network's whole timing (exact on that network), so
- * the spread between tables is the only sign of one measured under load, which `predictor fit` shows.
+ * The calibration a predictor fitted on `tables` uses:
+ * - `pooled` when every table that has a calibration also keeps the whole-network timings it was fitted on
+ *   (`networks`, as `hwnas measure` writes them): one scale and one overhead fitted on all those networks together
+ *   ({@link fitHostComposition}, least squares on relative error), as host-cpu fits several measured networks;
+ * - `median` otherwise (tables written before the timings were kept, or by hand): each key's median over the tables
+ *   that have it. Each such table's calibration is exact on its one network, so there is nothing to refit, and the
+ *   median of an odd count keeps one table measured under load from setting it.
+ * No table with a calibration: none.
  */
-export function lutCalibrations(tables: readonly { readonly path: string; readonly lut: LutFile }[]): {
+export function tableCalibration(tables: readonly LutSource[]): {
+  readonly method?: 'pooled' | 'median';
+  readonly kernelScale?: number;
+  readonly networkOverheadMs?: number;
+} {
+  const calibrated = tables.filter((t) => t.lut.kernelScale !== undefined || t.lut.networkOverheadMs !== undefined);
+  const timings = tables.flatMap((t) => t.lut.networks ?? []);
+  if (calibrated.length > 0 && calibrated.every((t) => (t.lut.networks ?? []).length > 0)) {
+    const c = fitHostComposition(timings);
+    return { method: 'pooled', kernelScale: c.kernelScale, networkOverheadMs: c.fixedMs };
+  }
+  const medianOf = (k: 'kernelScale' | 'networkOverheadMs'): number | undefined => {
+    const xs = tables.map((t) => t.lut[k]).filter((v): v is number => typeof v === 'number');
+    return xs.length === 0 ? undefined : median(xs);
+  };
+  const kernelScale = medianOf('kernelScale');
+  const networkOverheadMs = medianOf('networkOverheadMs');
+  if (kernelScale === undefined && networkOverheadMs === undefined) return {};
+  return {
+    method: 'median',
+    ...(kernelScale !== undefined ? { kernelScale } : {}),
+    ...(networkOverheadMs !== undefined ? { networkOverheadMs } : {}),
+  };
+}
+
+/**
+ * What `predictor fit` shows of the calibration: each table's own, and
+ * - pooled: every measured network with what the pooled calibration gives it and the relative error, `farthest`
+ *   (from three networks on) the network (as `<graph> in <path>`) with the largest error, a network timed under load;
+ * - median: `farthest` the table farthest from the median overhead (undefined with fewer than two tables); each
+ *   table's calibration is exact on its own network, so the spread between tables is the only sign of one measured
+ *   under load.
+ */
+export function lutCalibrations(tables: readonly LutSource[]): {
   readonly tables: readonly TableCalibration[];
+  readonly networks?: readonly PooledNetwork[];
   readonly farthest?: string;
 } {
   const rows = tables
     .filter((t) => t.lut.kernelScale !== undefined || t.lut.networkOverheadMs !== undefined)
     .map((t) => ({ path: t.path, kernelScale: t.lut.kernelScale ?? 1, networkOverheadMs: t.lut.networkOverheadMs ?? 0 }));
+  const cal = tableCalibration(tables);
+  if (cal.method === 'pooled') {
+    const networks = tables.flatMap((t) =>
+      (t.lut.networks ?? []).filter(usableTiming).map((n) => {
+        const predictedMs = (cal.kernelScale ?? 1) * n.kernelSumMs + (cal.networkOverheadMs ?? 0);
+        return {
+          path: t.path,
+          graph: n.graph,
+          kernelSumMs: n.kernelSumMs,
+          networkMs: n.networkMs,
+          predictedMs,
+          error: (predictedMs - n.networkMs) / n.networkMs,
+        };
+      }),
+    );
+    // a scale and an overhead fit two networks exactly (unless clamped), so only a third can stand out
+    if (networks.length < 3) return { tables: rows, networks };
+    const far = networks.reduce((a, b) => (Math.abs(b.error) > Math.abs(a.error) ? b : a));
+    return { tables: rows, networks, farthest: `${far.graph} in ${far.path}` };
+  }
   if (rows.length < 2) return { tables: rows };
-  const xs = rows.map((r) => r.networkOverheadMs).sort((a, b) => a - b);
-  const h = xs.length >> 1;
-  const med = xs.length % 2 === 1 ? (xs[h] as number) : ((xs[h - 1] as number) + (xs[h] as number)) / 2;
+  const med = median(rows.map((r) => r.networkOverheadMs));
   let far = rows[0] as TableCalibration;
   for (const r of rows) if (Math.abs(r.networkOverheadMs - med) > Math.abs(far.networkOverheadMs - med)) far = r;
   return { tables: rows, farthest: far.path };

@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { JsonValue, Objective, Trial } from '../search/types.js';
+import { median } from '../util/stats.js';
 import { parseWith } from '../util/zod-error.js';
 
 /** Trial attribute holding the intermediate values ({"<step>": value}). */
@@ -60,12 +61,6 @@ export function intermediateValues(t: Trial): Map<number, number> {
 }
 
 const better = (a: number, b: number, d: Objective['direction']): boolean => (d === 'maximize' ? a > b : a < b);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 const medianOptions = z.object({ startupTrials: z.number().int().min(0).optional(), warmupSteps: z.number().int().min(0).optional() }).strict();
 

@@ -70,19 +70,59 @@ test('predictor fit shows the calibration of each table and the one farthest fro
   assert.equal(text.code, 0, text.stderr);
   assert.ok(
     text.stdout.includes(
-      'calibration 0.900 x kernels + 0.0500 ms, the median of 3 tables: c1.json 0.800 x kernels + 0.0500 ms; loaded.json 1.000 x kernels + 1.7600 ms; c2.json 0.900 x kernels + 0.0400 ms; overhead spread 0.0400-1.7600 ms, farthest from the median: loaded.json',
+      'calibration 0.900 x kernels + 0.0500 ms, the median of 3 tables (they keep no network timings to refit on: re-measure with this version to pool them): c1.json 0.800 x kernels + 0.0500 ms; loaded.json 1.000 x kernels + 1.7600 ms; c2.json 0.900 x kernels + 0.0400 ms; overhead spread 0.0400-1.7600 ms, farthest from the median: loaded.json',
     ),
     text.stdout,
   );
   const json = await hwnas('predictor', 'fit', 'c1.json', 'loaded.json', 'c2.json', '--out', 'pc.json', '--json');
-  const c = (JSON.parse(json.stdout) as { calibration: { networkOverheadMs: number; farthest: string; tables: { path: string; networkOverheadMs: number }[] } })
-    .calibration;
-  assert.deepEqual([c.networkOverheadMs, c.farthest, c.tables.map((t) => t.networkOverheadMs)], [0.05, 'loaded.json', [0.05, 1.76, 0.04]]);
+  const c = (
+    JSON.parse(json.stdout) as {
+      calibration: { method: string; networkOverheadMs: number; farthest: string; tables: { path: string; networkOverheadMs: number }[] };
+    }
+  ).calibration;
+  assert.deepEqual([c.method, c.networkOverheadMs, c.farthest, c.tables.map((t) => t.networkOverheadMs)], ['median', 0.05, 'loaded.json', [0.05, 1.76, 0.04]]);
   const one = await hwnas('predictor', 'fit', 'loaded.json', '--out', 'p1.json');
   assert.match(
     one.stdout,
     /calibration 1\.000 x kernels \+ 1\.7600 ms from one table \(loaded\.json\): one network's whole timing sets the overhead of every network/,
   );
+});
+
+test("measure keeps each network's whole timing in its table (JSON and CSV); predictor fit pools them into one calibration", async () => {
+  const a = await hwnas('measure', 'zoo:mnist-cnn', '--repeats', '1', '--out', 'ma.json');
+  const b = await hwnas('measure', 'zoo:mbnet32?size=16', '--repeats', '1', '--out', 'mb.csv');
+  assert.deepEqual([a.code, b.code], [0, 0], a.stderr + b.stderr);
+  const ta = JSON.parse(readFileSync(join(dir, 'ma.json'), 'utf8')) as LutFile;
+  assert.deepEqual(
+    ta.networks?.map((n) => n.graph),
+    ['mnist-cnn'],
+  );
+  assert.match(readFileSync(join(dir, 'mb.csv'), 'utf8'), /^# network_timing: [\d.e-]+ [\d.e-]+ mbnet32$/m);
+  const fit = await hwnas('predictor', 'fit', 'ma.json', 'mb.csv', '--out', 'pm.json', '--json');
+  assert.equal(fit.code, 0, fit.stderr);
+  const c = (
+    JSON.parse(fit.stdout) as {
+      calibration: {
+        method: string;
+        kernelScale: number;
+        networkOverheadMs: number;
+        networks: { graph: string; path: string; networkMs: number; predictedMs: number }[];
+      };
+    }
+  ).calibration;
+  assert.equal(c.method, 'pooled');
+  assert.deepEqual(
+    c.networks.map((n) => [n.graph, n.path]),
+    [
+      ['mnist-cnn', 'ma.json'],
+      ['mbnet32', 'mb.csv'],
+    ],
+  );
+  // the predictor carries the pooled calibration that `predictor fit` printed
+  const meta = (JSON.parse(readFileSync(join(dir, 'pm.json'), 'utf8')) as { meta: Record<string, unknown> }).meta;
+  assert.deepEqual([meta.calibration, meta.kernelScale, meta.networkOverheadMs], ['pooled', c.kernelScale, c.networkOverheadMs]);
+  const text = await hwnas('predictor', 'fit', 'ma.json', 'mb.csv', '--out', 'pm.json');
+  assert.match(text.stdout, /fitted on the whole-network timings of 2 networks in 2 tables: mnist-cnn \(ma\.json\) measured [\d.]+ ms, calibrated [\d.]+ ms/);
 });
 
 test('predictor fit refuses fused tables mixed with unfused ones, naming the files', async () => {

@@ -16,6 +16,7 @@ import {
   lutCalibrations,
   lutPredictorMeta,
   measureHost,
+  type PooledNetwork,
   type PrecisionPolicy,
   policySlices,
   prepareNetwork,
@@ -162,7 +163,7 @@ export function registerHardware(program: Command): void {
           out: f.out,
           samples: samples.length,
           train: fit,
-          calibration: { kernelScale: meta.kernelScale ?? 1, networkOverheadMs: meta.networkOverheadMs ?? 0, ...cal },
+          calibration: { method: meta.calibration ?? null, kernelScale: meta.kernelScale ?? 1, networkOverheadMs: meta.networkOverheadMs ?? 0, ...cal },
         });
       process.stdout.write(`fitted on ${samples.length} layers; training fit: ${fmtMetrics(fit)}; wrote ${f.out}\n`);
       if (cal.tables.length > 0) process.stdout.write(`${calibrationText(cal, meta)}\n`);
@@ -181,16 +182,25 @@ export function registerHardware(program: Command): void {
     });
 }
 
-/** The per-table calibration `predictor fit` takes the median of, so a table measured under load shows. */
+/** The calibration `predictor fit` wrote and where it comes from, so a table or a network measured under load shows. */
 function calibrationText(cal: ReturnType<typeof lutCalibrations>, meta: Readonly<Record<string, string | number>>): string {
   const one = (k: number, o: number): string => `${k.toFixed(3)} x kernels + ${o.toFixed(4)} ms`;
   const used = one(Number(meta.kernelScale ?? 1), Number(meta.networkOverheadMs ?? 0));
+  if (cal.networks !== undefined) {
+    const nets = cal.networks;
+    if (nets.length === 1) {
+      const n = nets[0] as PooledNetwork;
+      return `calibration ${used} from one network (${n.graph} in ${n.path}): one network's whole timing sets the overhead of every network; measure more networks and fit on their tables together`;
+    }
+    const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`;
+    return `calibration ${used}, fitted on the whole-network timings of ${nets.length} networks in ${cal.tables.length} tables: ${nets.map((n) => `${n.graph} (${n.path}) measured ${n.networkMs.toFixed(3)} ms, calibrated ${n.predictedMs.toFixed(3)} ms (${pct(n.error)})`).join('; ')}; ${cal.farthest === undefined ? 'two networks set a scale and an overhead exactly: fit on three or more to see one timed under load' : `farthest: ${cal.farthest} (a network timed under load shows here: re-measure it or leave its table out)`}`;
+  }
   if (cal.tables.length === 1) {
     const t = cal.tables[0] as TableCalibration;
     return `calibration ${used} from one table (${t.path}): one network's whole timing sets the overhead of every network; fit on several tables to take their median`;
   }
   const over = cal.tables.map((t) => t.networkOverheadMs);
-  return `calibration ${used}, the median of ${cal.tables.length} tables: ${cal.tables.map((t) => `${t.path} ${one(t.kernelScale, t.networkOverheadMs)}`).join('; ')}; overhead spread ${Math.min(...over).toFixed(4)}-${Math.max(...over).toFixed(4)} ms, farthest from the median: ${cal.farthest} (a table measured under load shows here: re-measure it or leave it out)`;
+  return `calibration ${used}, the median of ${cal.tables.length} tables (they keep no network timings to refit on: re-measure with this version to pool them): ${cal.tables.map((t) => `${t.path} ${one(t.kernelScale, t.networkOverheadMs)}`).join('; ')}; overhead spread ${Math.min(...over).toFixed(4)}-${Math.max(...over).toFixed(4)} ms, farthest from the median: ${cal.farthest} (a table measured under load shows here: re-measure it or leave it out)`;
 }
 
 function fmtMetrics(r: { rmse: number; mape: number; kendallTau: number; within10: number }): string {
