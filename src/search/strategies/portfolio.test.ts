@@ -260,7 +260,14 @@ test('adaptive portfolio, credit hv: asks that add much hypervolume rarely beat 
       const step = new Shaped('step', 'step');
       const o = { secondFrom: 10, window: 10, credit };
       const p = stepIsSecond ? new Portfolio(sliver, step, o) : new Portfolio(step, sliver, o);
-      const trials = await runTrials({ strategy: p, space: plane, objectives, nTrials: 150, seed: 3, evaluate: (q) => ({ values: [q.x as number, q.y as number] }) });
+      const trials = await runTrials({
+        strategy: p,
+        space: plane,
+        objectives,
+        nTrials: 150,
+        seed: 3,
+        evaluate: (q) => ({ values: [q.x as number, q.y as number] }),
+      });
       shares[credit] = step.asked.filter((n) => n >= 10).length / 140;
       // the replay from the history alone gives the members the run gave
       const { members } = adaptiveChoices(trials, objectives, trials.length, { ...o, minShare: 0.1, selection: 'match' });

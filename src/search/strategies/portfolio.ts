@@ -129,7 +129,8 @@ export function hypervolumeGains(history: readonly Trial[], objectives: readonly
       if (!front.some((u) => u.every((x, i) => x <= (v[i] as number)))) {
         if (j < known.length) g = known[j] as number;
         else {
-          const scale = (p: readonly number[]): number[] => p.map((x, i) => (hi[i] === lo[i] ? 0 : (x - (lo[i] as number)) / ((hi[i] as number) - (lo[i] as number))));
+          const scale = (p: readonly number[]): number[] =>
+            p.map((x, i) => (hi[i] === lo[i] ? 0 : (x - (lo[i] as number)) / ((hi[i] as number) - (lo[i] as number))));
           const ref = objectives.map(() => 1.1);
           const before = front.map(scale);
           g = Math.max(0, hypervolume([...before, scale(v)], ref) - hypervolume(before, ref));
@@ -240,7 +241,8 @@ export class Portfolio implements SearchStrategy {
     const h = history.slice(0, n);
     const keys = h.map((t) => `${t.number}:${t.state}:${t.finishedAt ?? ''}`);
     const key = `${h.length}|${keys.join(',')}`;
-    if (this.last?.key !== key || this.last.n !== n) this.last = { key, n, next: adaptiveChoices(h, objectives, n, this.o, this.gains(h, keys, objectives)).next };
+    if (this.last?.key !== key || this.last.n !== n)
+      this.last = { key, n, next: adaptiveChoices(h, objectives, n, this.o, this.gains(h, keys, objectives)).next };
     return this.last.next === 1 ? this.second : this.first;
   }
 
