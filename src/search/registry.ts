@@ -296,18 +296,19 @@ function createPortfolio(options: Readonly<Record<string, unknown>>, ctx: Strate
     'window',
     'minShare',
     'selection',
+    'credit',
     'first.<option>',
     'second.<option>',
   ]);
   const make = (option: 'first' | 'second', value: unknown): SearchStrategy => makePart(PORTFOLIO, option, value, memberOptions[option], ctx);
-  // secondFrom, secondEvery, window, minShare, selection: checked (values and combinations) by the Portfolio
+  // secondFrom, secondEvery, window, minShare, selection, credit: checked (values and combinations) by the Portfolio
   return new Portfolio(make('first', first), make('second', second), schedule as PortfolioOptions);
 }
 
 registerStrategy(
   PORTFOLIO,
   createPortfolio,
-  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II), or with window each ask to the member whose recent asks entered the front more often (probability matching with a floor) (options first, second, secondFrom, secondEvery, window, minShare, selection, first.<option>, second.<option>)',
+  'two strategies over one history, ask by ask: first (default TPE) before secondFrom, then every secondEvery-th ask second (default NSGA-II), or with window each ask to the member whose recent asks entered the front more often or, with credit=hv, added more hypervolume (probability matching with a floor) (options first, second, secondFrom, secondEvery, window, minShare, selection, credit, first.<option>, second.<option>)',
 );
 
 registerStrategy(

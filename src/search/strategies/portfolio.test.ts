@@ -5,7 +5,7 @@ import { createStrategy, defaultStrategyOptions } from '../registry.js';
 import { SearchSpace } from '../space.js';
 import { runTrials } from '../testing/run-trials.js';
 import type { AskContext, Objective, Params, SearchStrategy, Trial } from '../types.js';
-import { isSecondAsk, memberCredit, Portfolio, secondProbability } from './portfolio.js';
+import { adaptiveChoices, hypervolumeGains, isSecondAsk, memberCredit, Portfolio, secondProbability } from './portfolio.js';
 
 const space = new SearchSpace({
   a1: { kind: 'categorical', choices: ['p', 'q', 'r', 's'] },
@@ -202,4 +202,83 @@ test('adaptive portfolio: bad window, minShare, selection and combinations are C
   bad({ selection: 'greedy' }, /portfolio selection "greedy": expected only with option window/);
   bad({ window: 10, secondEvery: 2 }, /portfolio secondEvery 2 with window 10: expected one of them/);
   bad({ windows: 10 }, /'portfolio': unknown option 'windows'/);
+  bad({ window: 10, credit: 'area' }, /portfolio credit "area": expected 'front' or 'hv'/);
+  bad({ credit: 'hv' }, /portfolio credit "hv": expected only with option window/);
+});
+
+/** A finished trial with values `v` at history position `i`. */
+const done = (i: number, v: number[] | null, state: Trial['state'] = 'complete'): Trial => ({
+  number: i,
+  params: {},
+  values: v,
+  constraints: null,
+  state,
+  userAttrs: {},
+  startedAt: `t${String(i).padStart(3, '0')}`,
+  finishedAt: `t${String(i).padStart(3, '0')}`,
+});
+
+test('hypervolume gains: each trial the hypervolume it adds, scaled by the bounds up to it, reference 1.1', () => {
+  // minimisation; bounds after trial 1: [0, 1] in both, so trial 0 (1, 0) scales to (1, 0) and trial 1 (0, 1) to (0, 1)
+  const h = [done(0, [1, 0]), done(1, [0, 1]), done(2, [0.5, 0.5]), done(3, [1, 1]), done(4, null, 'failed'), done(5, [0.5, 0.5])];
+  const g = hypervolumeGains(h, objectives);
+  // trial 0 alone: bounds collapse to one point, scaled (0, 0): 1.1^2
+  assert.ok(Math.abs((g[0] as number) - 1.21) < 1e-12, `gain 0 ${g[0]}`);
+  // trial 1 against (1, 0): the box [0, 1.1] x [1, 1.1] less the part (1, 0) holds, [1, 1.1] x [1, 1.1]
+  assert.ok(Math.abs((g[1] as number) - (1.1 * 0.1 - 0.01)) < 1e-12, `gain 1 ${g[1]}`);
+  // trial 2 (0.5, 0.5): the square [0.5, 1] x [0.5, 1]
+  assert.ok(Math.abs((g[2] as number) - 0.25) < 1e-12, `gain 2 ${g[2]}`);
+  // dominated, failed, and a repeat of a known vector add nothing
+  assert.deepEqual(g.slice(3), [0, 0, 0]);
+  // a known prefix is kept as given, the rest computed
+  assert.deepEqual(hypervolumeGains(h, objectives, [7, 8]).slice(0, 3), [7, 8, g[2]]);
+  // a gain is fixed once its trial is known: later trials (which widen the bounds) leave it as it was
+  assert.deepEqual(hypervolumeGains([...h, done(6, [-5, 9])], objectives).slice(0, 6), g);
+});
+
+/** Proposes tradeoff points that each enter the front but add little ('sliver'), or a big step on every third own ask and a repeat otherwise ('step'). */
+class Shaped implements SearchStrategy {
+  readonly asked: number[] = [];
+  constructor(
+    readonly name: string,
+    private readonly kind: 'sliver' | 'step',
+  ) {}
+  ask(ctx: AskContext): Params {
+    const i = this.asked.length;
+    this.asked.push(ctx.trialNumber);
+    if (this.kind === 'sliver') return { x: 100 + i, y: -1000 - i };
+    return i % 3 === 0 ? { x: -100 * (i + 1), y: 0 } : { x: 0, y: 0 };
+  }
+}
+
+test('adaptive portfolio, credit hv: asks that add much hypervolume rarely beat asks that enter the front often with little', async () => {
+  const plane = new SearchSpace({ x: { kind: 'int', low: -100000, high: 100000 }, y: { kind: 'int', low: -100000, high: 100000 } });
+  for (const stepIsSecond of [true, false]) {
+    const shares: Record<string, number> = {};
+    for (const credit of ['front', 'hv'] as const) {
+      const sliver = new Shaped('sliver', 'sliver');
+      const step = new Shaped('step', 'step');
+      const o = { secondFrom: 10, window: 10, credit };
+      const p = stepIsSecond ? new Portfolio(sliver, step, o) : new Portfolio(step, sliver, o);
+      const trials = await runTrials({
+        strategy: p,
+        space: plane,
+        objectives,
+        nTrials: 150,
+        seed: 3,
+        evaluate: (q) => ({ values: [q.x as number, q.y as number] }),
+      });
+      shares[credit] = step.asked.filter((n) => n >= 10).length / 140;
+      // the replay from the history alone gives the members the run gave
+      const { members } = adaptiveChoices(trials, objectives, trials.length, { ...o, minShare: 0.1, selection: 'match' });
+      assert.deepEqual(
+        members.map((m) => ((m === 1) === stepIsSecond ? 'step' : 'sliver')),
+        trials.map((t) => (step.asked.includes(t.number) ? 'step' : 'sliver')),
+      );
+    }
+    // front entry: every sliver enters, a third of the steps: the sliver member gets most asks
+    assert.ok((shares.front as number) < 0.4, `front credit, step ${stepIsSecond ? 'second' : 'first'}: step share ${shares.front}`);
+    // hypervolume gain: a step adds far more than a sliver: the step member gets most asks
+    assert.ok((shares.hv as number) > 0.6, `hv credit, step ${stepIsSecond ? 'second' : 'first'}: step share ${shares.hv}`);
+  }
 });

@@ -23,9 +23,17 @@
  * credit of ask n if its proposal index is below n and it finished no later than the trial of ask n started (so a
  * replay of a parallel study credits what the live ask saw, up to trials finishing between an ask and its trial's
  * creation); the trial at history position j is taken as proposal j (a retry of a crashed trial shifts that by one).
+ *
+ * Option `credit` 'hv' (default 'front'; issue 18, session 51, search30) credits each ask with the HYPERVOLUME it
+ * added instead of whether it entered the front: the gain of trial j is HV(F + v_j) - HV(F), F the front of the
+ * complete feasible trials before j, in objective space scaled to [0, 1] by the bounds of the complete feasible trials
+ * up to and including j, reference 1.1 in every objective (so each gain is fixed once trial j is known: a replay
+ * computes it as the live ask did). A member's credit is (its gains over its last `window` told asks + 1e-9) /
+ * (told + 2): the mean gain, both members equal when neither gained. Front entry weighs a small step as a needle;
+ * the gain weighs the needle (search26: small front classes carrying 5% of the hypervolume) by what it adds.
  */
 import { ConfigError } from '../../errors.js';
-import { toMinimization, violation } from '../pareto.js';
+import { hypervolume, toMinimization, violation } from '../pareto.js';
 import type { AskContext, Objective, Params, SearchStrategy, StrategyStatus, Trial } from '../types.js';
 
 /** The members a `portfolio` has unless told otherwise. */
@@ -43,6 +51,8 @@ export interface PortfolioOptions {
   readonly minShare?: number;
   /** With `window`: 'match' (probability matching, default) or 'greedy' (the higher credit gets 1 - minShare). */
   readonly selection?: 'match' | 'greedy';
+  /** With `window`: 'front' (an ask's credit is whether it entered the front, default) or 'hv' (the hypervolume it added). */
+  readonly credit?: 'front' | 'hv';
 }
 
 /** {@link PortfolioOptions} checked, with defaults (`window` 0: the fixed schedule). */
@@ -52,6 +62,7 @@ export interface CheckedPortfolioOptions {
   readonly window: number;
   readonly minShare: number;
   readonly selection: 'match' | 'greedy';
+  readonly credit: 'front' | 'hv';
 }
 
 /** Checks {@link PortfolioOptions} (a ConfigError naming the bad value). */
@@ -66,7 +77,7 @@ export function checkPortfolioOptions(o: PortfolioOptions): CheckedPortfolioOpti
   if (o.window !== undefined && (!Number.isInteger(o.window) || o.window < 1))
     throw new ConfigError(`portfolio window ${JSON.stringify(o.window)}: expected an integer >= 1 (told asks credited per member)`);
   if (window === 0) {
-    for (const k of ['minShare', 'selection'] as const)
+    for (const k of ['minShare', 'selection', 'credit'] as const)
       if (o[k] !== undefined) throw new ConfigError(`portfolio ${k} ${JSON.stringify(o[k])}: expected only with option window (the adaptive choice)`);
   } else if (o.secondEvery !== undefined)
     throw new ConfigError(
@@ -78,7 +89,9 @@ export function checkPortfolioOptions(o: PortfolioOptions): CheckedPortfolioOpti
   const selection = o.selection ?? 'match';
   if (selection !== 'match' && selection !== 'greedy')
     throw new ConfigError(`portfolio selection ${JSON.stringify(o.selection)}: expected 'match' or 'greedy'`);
-  return { secondFrom, secondEvery, window, minShare, selection };
+  const credit = o.credit ?? 'front';
+  if (credit !== 'front' && credit !== 'hv') throw new ConfigError(`portfolio credit ${JSON.stringify(o.credit)}: expected 'front' or 'hv'`);
+  return { secondFrom, secondEvery, window, minShare, selection, credit };
 }
 
 /** Whether proposal `n` is `second`'s under the (checked) options' fixed schedule. */
@@ -86,10 +99,49 @@ export function isSecondAsk(n: number, o: Pick<CheckedPortfolioOptions, 'secondF
   return n >= o.secondFrom && (n - o.secondFrom) % o.secondEvery === 0;
 }
 
-/** A member's credit: the smoothed share of its last `window` told asks that entered the front, (entered + 1) / (told + 2). */
-export function memberCredit(entered: readonly boolean[], window: number): number {
-  const last = entered.slice(Math.max(0, entered.length - window));
-  return (last.filter(Boolean).length + 1) / (last.length + 2);
+/**
+ * A member's credit from its told asks' scores, the last `window` of them: front entry (booleans), the smoothed share
+ * (entered + 1) / (told + 2); hypervolume gains (numbers), (sum + 1e-9) / (told + 2).
+ */
+export function memberCredit(scores: readonly (boolean | number)[], window: number): number {
+  const last = scores.slice(Math.max(0, scores.length - window));
+  if (last.every((x) => typeof x === 'boolean')) return (last.filter(Boolean).length + 1) / (last.length + 2);
+  return (last.reduce<number>((a, x) => a + Number(x), 0) + 1e-9) / (last.length + 2);
+}
+
+/**
+ * Each trial's hypervolume gain (see the module comment): 0 unless complete, feasible and outside the region earlier
+ * trials weakly dominate. `known`: the gains of a prefix of `history` already computed (kept, not recomputed).
+ */
+export function hypervolumeGains(history: readonly Trial[], objectives: readonly Objective[], known: readonly number[] = []): number[] {
+  const gains: number[] = [];
+  const front: number[][] = [];
+  const lo: number[] = objectives.map(() => Infinity);
+  const hi: number[] = objectives.map(() => -Infinity);
+  for (const [j, t] of history.entries()) {
+    let g = 0;
+    if (t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0) {
+      const v = toMinimization(t.values, objectives);
+      v.forEach((x, i) => {
+        lo[i] = Math.min(lo[i] as number, x);
+        hi[i] = Math.max(hi[i] as number, x);
+      });
+      if (!front.some((u) => u.every((x, i) => x <= (v[i] as number)))) {
+        if (j < known.length) g = known[j] as number;
+        else {
+          const scale = (p: readonly number[]): number[] =>
+            p.map((x, i) => (hi[i] === lo[i] ? 0 : (x - (lo[i] as number)) / ((hi[i] as number) - (lo[i] as number))));
+          const ref = objectives.map(() => 1.1);
+          const before = front.map(scale);
+          g = Math.max(0, hypervolume([...before, scale(v)], ref) - hypervolume(before, ref));
+        }
+        for (let i = front.length - 1; i >= 0; i--) if ((front[i] as number[]).every((x, k) => (v[k] as number) <= x)) front.splice(i, 1);
+        front.push(v);
+      }
+    }
+    gains.push(j < known.length ? (known[j] as number) : g);
+  }
+  return gains;
 }
 
 /** The probability that the adaptive choice gives an ask to `second`, from the two members' credits. */
@@ -106,10 +158,11 @@ export function adaptiveChoices(
   history: readonly Trial[],
   objectives: readonly Objective[],
   n: number,
-  o: Pick<CheckedPortfolioOptions, 'secondFrom' | 'window' | 'minShare' | 'selection'>,
+  o: Pick<CheckedPortfolioOptions, 'secondFrom' | 'window' | 'minShare' | 'selection'> & { readonly credit?: 'front' | 'hv' },
+  gains?: readonly number[],
 ): { readonly members: readonly (0 | 1)[]; readonly next: 0 | 1 } {
   // whether each trial entered the front: complete, feasible, and no earlier complete feasible trial weakly dominates it
-  const entered: boolean[] = [];
+  const entered: (boolean | number)[] = [];
   const front: number[][] = [];
   for (const t of history) {
     let e = false;
@@ -123,6 +176,10 @@ export function adaptiveChoices(
     }
     entered.push(e);
   }
+  if (o.credit === 'hv') {
+    const g = gains ?? hypervolumeGains(history, objectives);
+    for (let j = 0; j < entered.length; j++) entered[j] = g[j] as number;
+  }
   const finished = (t: Trial): boolean => t.state !== 'running';
   const members: (0 | 1)[] = [];
   let sum = 0;
@@ -131,11 +188,11 @@ export function adaptiveChoices(
     let m: 0 | 1 = 0;
     if (k >= o.secondFrom) {
       const asOf = history[k]?.startedAt;
-      const got: [boolean[], boolean[]] = [[], []];
+      const got: [(boolean | number)[], (boolean | number)[]] = [[], []];
       for (let j = Math.min(k, history.length) - 1; j >= 0 && (got[0].length < o.window || got[1].length < o.window); j--) {
         const t = history[j] as Trial;
         const g = got[members[j] as 0 | 1];
-        if (g.length < o.window && finished(t) && (asOf === undefined || (t.finishedAt ?? '') <= asOf)) g.push(entered[j] as boolean);
+        if (g.length < o.window && finished(t) && (asOf === undefined || (t.finishedAt ?? '') <= asOf)) g.push(entered[j] as boolean | number);
       }
       sum += secondProbability(memberCredit(got[0], o.window), memberCredit(got[1], o.window), o);
       if (sum - seconds >= 0.5) {
@@ -155,6 +212,8 @@ export class Portfolio implements SearchStrategy {
   private readonly o: CheckedPortfolioOptions;
   /** Adaptive choice: the last choice made, by the history it was made on (the repeat filter re-asks on one history). */
   private last: { key: string; n: number; next: 0 | 1 } | undefined;
+  /** Credit 'hv': the gains computed so far, by the per-trial keys of the history they were computed on. */
+  private gainCache: { keys: string[]; gains: number[] } = { keys: [], gains: [] };
 
   constructor(
     readonly first: SearchStrategy,
@@ -180,9 +239,22 @@ export class Portfolio implements SearchStrategy {
     const fixed = this.scheduled(n);
     if (fixed) return fixed;
     const h = history.slice(0, n);
-    const key = `${h.length}|${h.map((t) => `${t.number}:${t.state}:${t.finishedAt ?? ''}`).join(',')}`;
-    if (this.last?.key !== key || this.last.n !== n) this.last = { key, n, next: adaptiveChoices(h, objectives, n, this.o).next };
+    const keys = h.map((t) => `${t.number}:${t.state}:${t.finishedAt ?? ''}`);
+    const key = `${h.length}|${keys.join(',')}`;
+    if (this.last?.key !== key || this.last.n !== n)
+      this.last = { key, n, next: adaptiveChoices(h, objectives, n, this.o, this.gains(h, keys, objectives)).next };
     return this.last.next === 1 ? this.second : this.first;
+  }
+
+  /** Credit 'hv': the history's gains, reusing those of the longest prefix whose trials are unchanged (a gain depends on its prefix alone). */
+  private gains(h: readonly Trial[], keys: readonly string[], objectives: readonly Objective[]): number[] | undefined {
+    if (this.o.credit !== 'hv') return undefined;
+    const c = this.gainCache;
+    let same = 0;
+    while (same < keys.length && same < c.keys.length && c.keys[same] === keys[same] && h[same]?.state !== 'running') same++;
+    const gains = hypervolumeGains(h, objectives, c.gains.slice(0, same));
+    this.gainCache = { keys: [...keys], gains };
+    return gains;
   }
 
   ask(ctx: AskContext): Params | Promise<Params> {

@@ -37,6 +37,10 @@ test('every registered strategy has a conformance run', () => {
 for (const [name, make] of Object.entries(makers)) strategyConformance(name, make);
 strategyConformance('tpe (univariate)', () => new Tpe({ multivariate: false }));
 strategyConformance('portfolio (adaptive)', () => new Portfolio(new Tpe(), new Nsga2({ populationSize: 8 }), { secondFrom: 5, window: 5 }));
+strategyConformance(
+  'portfolio (adaptive, hypervolume credit)',
+  () => new Portfolio(new Tpe(), new Nsga2({ populationSize: 8 }), { secondFrom: 5, window: 5, credit: 'hv' }),
+);
 
 function frontHv(trials: readonly Trial[]): number {
   const pts = trials.filter((t) => t.values).map((t) => t.values as number[]);
