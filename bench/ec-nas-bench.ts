@@ -116,6 +116,23 @@ const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('h
  * graph's hash is the MD5 of the sorted vertex hashes written as a Python list of strings.
  */
 export function ecnasGraphHash(cell: EcnasCell): string {
+  const key = `${cell.labels.join(',')}|${cell.matrix.map((r) => r.join(',')).join('/')}`;
+  let h = GRAPH_HASH.get(key);
+  if (h === undefined) {
+    h = graphHash(cell);
+    GRAPH_HASH.set(key, h);
+  }
+  return h;
+}
+
+/**
+ * Each cell's hash once computed, keyed by its labels and matrix (every table load re-verifies all 2,532 rows' stored
+ * hashes; the rounds of MD5 were most of a load). At most one entry per distinct cell given, a few thousand.
+ */
+const GRAPH_HASH = new Map<string, string>();
+
+/** {@link ecnasGraphHash} computed. */
+function graphHash(cell: EcnasCell): string {
   const m = cell.matrix;
   const n = m.length;
   const at = (i: number, j: number) => (m[i] as readonly number[])[j] === 1;

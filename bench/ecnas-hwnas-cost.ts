@@ -292,12 +292,34 @@ export function ecnasHwObjectives(spec: EcnasHwProblemSpec): string {
 }
 
 /**
+ * The accuracy (and measured) tables of the last few {@link loadEcnasHwTable} calls, by path and measured columns, with
+ * the text they were loaded from: the blind-set draws (bench/table2x.ts) load one per candidate, the same table each
+ * time. Only read here (never handed out), so sharing one is safe; `loadEcnasTable` reads no field of its spec but
+ * `costs`.
+ */
+const BASE = new Map<string, { readonly text: string; readonly table: NasTable }>();
+const BASE_MAX = 4;
+
+/** `loadEcnasTable(path, { costs })` of the file's current text, loaded again only when the text or columns differ. */
+function ecnasBaseTable(path: string, costs: EcnasProblemSpec['costs']): NasTable {
+  const text = readFileSync(path, 'utf8');
+  const key = `${path}\n${costs.join(',')}`;
+  const hit = BASE.get(key);
+  if (hit !== undefined && hit.text === text) return hit.table;
+  const table = loadEcnasTable(path, { note: path, costs }, text);
+  BASE.delete(key);
+  BASE.set(key, { text, table });
+  if (BASE.size > BASE_MAX) BASE.delete(BASE.keys().next().value as string);
+  return table;
+}
+
+/**
  * Loads a problem: the accuracy (and measured) columns through bench/ec-nas-bench.ts `loadEcnasTable` (its checks), the
  * hwnas columns from `costPath` by class hash. The cost file must have exactly one row per hash of the accuracy file and
  * the named columns, each a finite number > 0; errors name the file, the hash or column, and what was expected.
  */
 export function loadEcnasHwTable(path: string, costPath: string, spec: EcnasHwProblemSpec, costText = readFileSync(costPath, 'utf8')): NasTable {
-  const base = loadEcnasTable(path, { note: spec.note, costs: spec.measured ?? [] });
+  const base = ecnasBaseTable(path, spec.measured ?? []);
   const baseNames = base.metrics;
   const hw = [...(spec.latency ? [[spec.latency, 'latency_ms']] : []), ...(spec.energy ? [[spec.energy, 'energy_mj']] : [])] as [string, string][];
   if (hw.length === 0)

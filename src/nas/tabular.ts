@@ -47,13 +47,16 @@ export class NasTable {
     } catch (e) {
       throw new ConfigError(`${this.source}${where}: architecture '${arch}' is not valid for space '${this.space.name}': ${(e as Error).message}`);
     }
-    const v = new Float64Array(this.metrics.length);
-    this.metrics.forEach((m, i) => {
-      const x = Array.isArray(values) ? values[i] : (values as Record<string, number>)[m];
+    const n = this.metrics.length;
+    const v = new Float64Array(n);
+    const byIndex = Array.isArray(values);
+    for (let i = 0; i < n; i++) {
+      const m = this.metrics[i] as string;
+      const x = byIndex ? (values as readonly number[])[i] : (values as Readonly<Record<string, number>>)[m];
       if (typeof x !== 'number' || !Number.isFinite(x))
         throw new ConfigError(`${this.source}${where}: metric '${m}' of '${arch}' is ${JSON.stringify(x)}, expected a finite number`);
       v[i] = x;
-    });
+    }
     if (this.rows.has(canon))
       throw new ConfigError(`${this.source}${where}: architecture '${arch}' is in the table twice (as '${canon}'); expected one row per architecture`);
     this.rows.set(canon, v);
@@ -86,7 +89,9 @@ export class NasTable {
   values(arch: string, metrics: readonly string[]): number[] {
     const r = this.rows.get(arch);
     if (!r) throw new ConfigError(`${this.source}: architecture '${arch}' is not in the table (${this.rows.size} rows)`);
-    return metrics.map((m) => r[this.column(m)] as number);
+    const out = new Array<number>(metrics.length);
+    for (let i = 0; i < metrics.length; i++) out[i] = r[this.column(metrics[i] as string)] as number;
+    return out;
   }
 
   /** CSV text (header `arch,<metrics>`). */

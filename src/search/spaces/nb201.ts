@@ -64,8 +64,22 @@ export function formatNb201(cell: Nb201Cell): string {
   return `|${op(0)}|+|${op(1)}|${op(2)}|+|${op(3)}|${op(4)}|${op(5)}|`;
 }
 
+/**
+ * The cells of canonical strings already parsed (a string equal to its cell's {@link formatNb201}; at most the 15,625
+ * cells): a table load parses every row's string, and the blind-set draws load the same table many times.
+ */
+const PARSED = new Map<string, Nb201Cell>();
+
 /** Parses a standard NB201 architecture string (ConfigError quoting it when malformed). */
 export function parseNb201(s: string): Nb201Cell {
+  const hit = PARSED.get(s);
+  if (hit !== undefined) return hit.slice();
+  const cell = parse(s);
+  if (formatNb201(cell) === s) PARSED.set(s, cell.slice());
+  return cell;
+}
+
+function parse(s: string): Nb201Op[] {
   const bad = (why: string): never => {
     throw new ConfigError(
       `NB201 architecture '${s}': ${why}; expected e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' with ops ${NB201_OPS.join(', ')}`,
