@@ -31,6 +31,7 @@ import type { JsonValue, Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
+import { checkSearchImages } from './search-images.js';
 import { parseWith } from './zod-error.js';
 
 const optionsSchema = z
@@ -99,6 +100,7 @@ registerEvaluation({
   description:
     'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5), protect (the trials choose ECC per layer / range restriction, costed on the target), objectives (accuracy first, then latency_ms, energy_mj, size_kb, fault_drop, fault_score), faultDrop {ber, runs, images, seed} (measured weight-fault drop on validation images, common faults for every trial), maxFaultDrop (constraint on it))',
   objectives: (options) => objectivesOf(parse(options)),
+  checkData: (options) => checkSearchImages('quant-policy', parse(options)),
   create(options) {
     const o = parse(options);
     const objectives = objectivesOf(o);
@@ -128,6 +130,8 @@ registerEvaluation({
       const ds = await loadDataset(o.dataset, modelGeometry(shape));
       const fm = engine.buildModel(model);
       const calibration = quant.calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
+      // checkData refused a searchImages above the validation count before the study ran (a study stored before that
+      // check, or a command's, keeps the cap its stored trials were scored with)
       const k = Math.min(o.searchImages ?? 1000, ds.val.n);
       const per = ds.val.x.length / ds.val.n;
       const searchSet = { x: ds.val.x.subarray(0, k * per), y: ds.val.y.subarray(0, k), n: k };
