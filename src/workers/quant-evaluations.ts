@@ -21,6 +21,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import type { LayerCostAttr } from '../hardware/layer-costs.js';
 import { getTarget } from '../hardware/registry.js';
 import type { PrecisionPolicy } from '../ir/precision.js';
 import type { Graph } from '../ir/types.js';
@@ -175,8 +176,17 @@ registerEvaluation({
           const extra = { latency: c.latencyMs - c.baseLatencyMs, energy: c.energyMj - c.baseEnergyMj, size: c.extraWeightBytes, bops: 0 };
           constraints = constraints.map((x, i) => (i === 0 ? x + extra[kind] : x));
           const num = (k: string): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : Number.NaN);
+          // the report's per-layer bars add up to the trial's latency: the protection's time is a row of its own
+          const row: LayerCostAttr = {
+            layer: '(protection)',
+            op: 'protection',
+            latencyMs: extra.latency,
+            energyMj: Number.isFinite(extra.energy) ? extra.energy : null,
+          };
+          const rows = Array.isArray(attrs.layerCosts) ? attrs.layerCosts : [];
           attrs = {
             ...attrs,
+            ...(extra.latency > 0 ? { layerCosts: [...rows, row as unknown as JsonValue] } : {}),
             latency_ms: num('latency_ms') + extra.latency,
             energy_mj: num('energy_mj') + extra.energy,
             size_kb: num('size_kb') + extra.size / 1024,

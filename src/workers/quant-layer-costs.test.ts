@@ -1,8 +1,9 @@
 /**
  * The `layerCosts` a quant-policy trial stores (the report's per-layer bars) add up to the trial's latency, for
  * channel-wise (CW-HAWQ) candidates too: channel groups at several weight widths per layer, with and without a layer's
- * input split between two activation widths (`--act-channels`), on a target whose cost depends on the bits
- * (bitfusion-edge) and a bit-serial one (bismo-cloud).
+ * input split between two activation widths (`--act-channels`), and with protection (`--protect`: ECC and range
+ * restriction add time, a row `(protection)` of its own), on a target whose cost depends on the bits (bitfusion-edge) and
+ * a bit-serial one (bismo-cloud).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -44,8 +45,13 @@ for (const target of ['bitfusion-edge', 'bismo-cloud']) {
         : {}),
     });
     const ctx = { studyName: 's', trialNumber: 0, seed: 0, signal: new AbortController().signal, setUserAttr: () => {} };
-    for (const actChannels of [false, true]) {
+    for (const [actChannels, protect] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as const) {
       const ev = getEvaluation('quant-policy').create({
+        ...(protect ? { protect: true } : {}),
         model: 'zoo:mnist-cnn',
         dataset: 'mnist;limit=train:100,val:30,test:10',
         target,
@@ -53,7 +59,9 @@ for (const target of ['bitfusion-edge', 'bismo-cloud']) {
         searchImages: 30,
         channel: channel(actChannels),
       });
-      const r = await ev(channelPoint(actChannels), ctx);
+      // with protect: SEC-DED ECC on every layer and range restriction, whose cost joins the trial's latency
+      const point = protect ? { ...channelPoint(false), range: 1, ...Object.fromEntries(layers.map((l) => [`${l.name}.ecc`, 1])) } : channelPoint(actChannels);
+      const r = await ev(point, ctx);
       const policy = r.userAttrs?.policy as unknown as { layers: Record<string, { groups?: unknown[] }> };
       const groups = Object.values(policy.layers).map((l) => l.groups?.length ?? 0);
       assert.ok(
@@ -63,7 +71,7 @@ for (const target of ['bitfusion-edge', 'bismo-cloud']) {
       const rows = r.userAttrs?.layerCosts as { latencyMs: number }[];
       const sum = rows.reduce((a, x) => a + x.latencyMs, 0);
       const total = r.userAttrs?.latency_ms as number;
-      assert.ok(total > 0 && Math.abs(sum - total) <= 1e-9 * total, `actChannels ${actChannels}: layers ${sum} ms, trial ${total} ms`);
+      assert.ok(total > 0 && Math.abs(sum - total) <= 1e-9 * total, `actChannels ${actChannels}, protect ${protect}: layers ${sum} ms, trial ${total} ms`);
     }
   });
 }
