@@ -159,4 +159,20 @@ test('a quant-policy config whose searchImages is above the validation count: st
   } finally {
     after.close();
   }
+  // a study that has trials already (stored before the check existed) is not stranded: a note, and it continues
+  const old = new SqliteStore(join(dir, 'q.sqlite'));
+  try {
+    const t = old.createTrial('over', { params: { 'conv1.w': 8, 'conv1.a': 8 } });
+    old.finishTrial('over', t.number, { state: 'complete', values: [0.5] });
+    old.createTrial('over', { params: { 'conv1.w': 4, 'conv1.a': 8 } });
+    old.finishTrial('over', t.number + 1, { state: 'complete', values: [0.4] });
+  } finally {
+    old.close();
+  }
+  const cont = await runHwnas(dir, 'study', 'run', 'over', '--store', 'q.sqlite', '--threads', '0');
+  assert.equal(cont.code, 0, cont.stderr);
+  assert.match(
+    cont.stderr,
+    /note: study 'over': evaluator 'quant-policy' options\.searchImages 500: .* has 40 validation images; expected at most 40; its 2 stored trial\(s\) were scored on what the data set holds/,
+  );
 });
