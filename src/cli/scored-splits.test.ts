@@ -64,6 +64,11 @@ test('an empty test or validation split is refused before training by every comm
       testMsg,
     ],
     [['ensemble', model, '--dataset', emptyTest, '--epochs', '1'], testMsg],
+    // transform scores its trials (and --scoring network) on validation images: it used to score the last training images instead
+    [
+      ['transform', model, ...flagList({ dataset: emptyVal, target: 'bitfusion-edge', budget: 'latency=0.8x', 'train-epochs': '1', store: f('t.sqlite') })],
+      valMsg,
+    ],
   ];
   await assertRefused(cases);
 });
@@ -77,7 +82,7 @@ test('float images holding NaN are refused naming the file and the sample', asyn
   ]);
 });
 
-test('bad flag values are refused before any training (ensemble --augment, quantize --search-images, transform --units and budget)', async () => {
+test('bad flag values are refused before any training (ensemble --augment, quantize --search-images, transform --units, --val-samples and budget)', async () => {
   const D = 'mnist;limit=train:300,val:100,test:100';
   const q = { dataset: D, target: 'bitfusion-edge', budget: 'latency=0.9x', 'train-epochs': '1', store: f('q2.sqlite') };
   const t = { dataset: D, target: 'bitfusion-edge', 'train-epochs': '1', store: f('t2.sqlite') };
@@ -88,6 +93,10 @@ test('bad flag values are refused before any training (ensemble --augment, quant
       /--search-images 5000: --dataset '.*' has 100 validation images; expected at most 100/,
     ],
     [['transform', 'zoo:mnist-cnn', ...flagList({ ...t, budget: 'latency=0.8x', units: 'nope' })], /nope/],
+    [
+      ['transform', 'zoo:mnist-cnn', ...flagList({ ...t, budget: 'latency=0.8x', 'val-samples': '500' })],
+      /--val-samples 500: --dataset '.*' has 100 validation images; expected at most 100/,
+    ],
     [
       ['transform', 'zoo:mnist-cnn', ...flagList({ ...t, budget: 'latency=1e-6ms' })],
       /latency budget 0\.000001000 ms is infeasible: the cheapest achievable latency with these alternatives is [0-9.]+ ms/,

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import type { Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { StudyResult } from '../study/run-study.js';
-import { failIfNothingCompleted } from './commands/study.js';
+import { createStudyFromConfig, failIfNothingCompleted } from './commands/study.js';
+import type { StudyConfig } from './commands/study-config.js';
 import { runHwnas, spawnHwnas } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-study-errors-'));
@@ -113,4 +114,65 @@ test('an --out that is the study store (by its path or a link to it) is refused,
   // another file in the same folder is still fine
   const ok = await runHwnas(dir, 'study', 'export', 'keep', '--store', 'keep.sqlite', '--out', 'keep.csv');
   assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('a quant-policy config whose searchImages is above the validation count: study create and study run refuse it as quantize --search-images does', async () => {
+  const options = {
+    model: 'zoo:mnist-cnn',
+    dataset: 'mnist;limit=train:100,val:40,test:20',
+    target: 'bitfusion-edge',
+    budget: { kind: 'latency', value: 1 },
+  };
+  const config = (name: string, searchImages: number) => ({
+    name,
+    evaluator: { name: 'quant-policy', options: { ...options, searchImages } },
+    space: { 'conv1.w': { kind: 'int', low: 2, high: 8 }, 'conv1.a': { kind: 'int', low: 2, high: 8 } },
+    strategy: 'random',
+    nTrials: 2,
+  });
+  const msg =
+    /evaluator 'quant-policy' options\.searchImages 500: options\.dataset 'mnist;limit=train:100,val:40,test:20' has 40 validation images; expected at most 40/;
+  writeFileSync(join(dir, 'q-over.json'), JSON.stringify(config('over', 500)));
+  const create = await runHwnas(dir, 'study', 'create', '--config', 'q-over.json', '--store', 'q.sqlite');
+  assert.equal(create.code, 2, create.stderr);
+  assert.match(create.stderr, msg);
+  assert.doesNotMatch(create.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(existsSync(join(dir, 'q.sqlite')), false, 'no store file');
+  // the validation count itself is accepted
+  writeFileSync(join(dir, 'q-fits.json'), JSON.stringify(config('fits', 40)));
+  const fits = await runHwnas(dir, 'study', 'create', '--config', 'q-fits.json', '--store', 'q.sqlite');
+  assert.equal(fits.code, 0, fits.stderr);
+  // a study stored with such a config (by the API, or before the check existed) and no trials: study run refuses it
+  const store = new SqliteStore(join(dir, 'q.sqlite'));
+  try {
+    createStudyFromConfig(store, config('over', 500) as unknown as StudyConfig);
+  } finally {
+    store.close();
+  }
+  const run = await runHwnas(dir, 'study', 'run', 'over', '--store', 'q.sqlite', '--threads', '0');
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, msg);
+  const after = new SqliteStore(join(dir, 'q.sqlite'), { readonly: true });
+  try {
+    assert.equal(after.getTrials('over').length, 0, 'refused before any trial');
+    assert.equal(after.getStudy('fits')?.name, 'fits', 'the other study is kept');
+  } finally {
+    after.close();
+  }
+  // a study that has trials already (stored before the check existed) is not stranded: a note, and it continues
+  const old = new SqliteStore(join(dir, 'q.sqlite'));
+  try {
+    const t = old.createTrial('over', { params: { 'conv1.w': 8, 'conv1.a': 8 } });
+    old.finishTrial('over', t.number, { state: 'complete', values: [0.5] });
+    old.createTrial('over', { params: { 'conv1.w': 4, 'conv1.a': 8 } });
+    old.finishTrial('over', t.number + 1, { state: 'complete', values: [0.4] });
+  } finally {
+    old.close();
+  }
+  const cont = await runHwnas(dir, 'study', 'run', 'over', '--store', 'q.sqlite', '--threads', '0');
+  assert.equal(cont.code, 0, cont.stderr);
+  assert.match(
+    cont.stderr,
+    /note: study 'over': evaluator 'quant-policy' options\.searchImages 500: .* has 40 validation images; expected at most 40; its 2 stored trial\(s\) were scored on what the data set holds/,
+  );
 });

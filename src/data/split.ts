@@ -2,7 +2,7 @@
  * Fixed, seeded ways to cut a set of samples into splits. Each returns index lists in a seeded
  * shuffled order, so the first N indices of any split form a uniform random subsample.
  */
-import { DatasetError } from '../errors.js';
+import { ConfigError, DatasetError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { Labels, SplitLimits } from './types.js';
 
@@ -113,4 +113,16 @@ export function classHistogram(y: Labels, numClasses: number): number[] {
  */
 export function requireScoredSplit(split: { readonly n: number }, name: string, dataset: string): void {
   if (!(split.n >= 1)) throw new DatasetError(`${dataset} has no ${name} images; expected at least 1 to measure accuracy`);
+}
+
+/**
+ * The one check of a number of images a search scores each candidate on (`hwnas quantize --search-images`, a study
+ * config's `searchImages`, `hwnas transform --val-samples`): more than the split holds is refused, naming both numbers,
+ * rather than quietly capped. `option` is how the user wrote the number, `dataset` the data set as the user wrote it.
+ * @example
+ * requireImagesInSplit(5000, '--search-images', ds.val, 'validation', `--dataset '${spec}'`);
+ * // ConfigError: --search-images 5000: --dataset 'mnist;limit=val:100' has 100 validation images; expected at most 100
+ */
+export function requireImagesInSplit(count: number, option: string, split: { readonly n: number }, name: string, dataset: string): void {
+  if (count > split.n) throw new ConfigError(`${option} ${count}: ${dataset} has ${split.n} ${name} images; expected at most ${split.n}`);
 }

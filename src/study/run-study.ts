@@ -28,6 +28,11 @@ import { ATTR, DEFAULT_MAX_RETRIES, StudyHistory } from './study-history.js';
 /** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
 export interface EvaluationContext {
   readonly studyName: string;
+  /**
+   * The study's unique id ({@link studyUid}): study names are unique only within a store, so whatever an evaluation
+   * keeps outside the store (the `command` evaluation's trial folders) is named with it.
+   */
+  readonly studyUid?: string;
   readonly trialNumber: number;
   /** A seed for the evaluation's own randomness (derived from the study seed and trial number). */
   readonly seed: number;
@@ -189,6 +194,15 @@ export function recoverStaleTrials(store: Store, studyName: string, staleAfterMs
   return out;
 }
 
+/**
+ * The unique id of a study: its `uid` attribute (a random UUID, made when `hwnas study create` or a command created it);
+ * for a study without one (made before uids existed, or by {@link runStudy} directly) its store id and creation time,
+ * which tell a reused name apart within a store.
+ */
+export function studyUid(study: StudyRecord): string {
+  return typeof study.userAttrs.uid === 'string' ? study.userAttrs.uid : `${study.id}-${study.createdAt}`;
+}
+
 /** Runs (or resumes) a study until `nTrials` trials count, the signal aborts, or an evaluation throws. */
 export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   const { store, studyName, space, objectives } = o;
@@ -199,6 +213,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new ConfigError(`maxRetries ${JSON.stringify(o.retry?.maxRetries)}: expected an integer >= 0`);
   const retryOnError = o.retry?.onError ?? false;
   const study = openStudy(o);
+  const uid = studyUid(study);
   const worker = `${hostname()}:${process.pid}:${new Rng(Date.now() >>> 0).nextU32().toString(36)}`;
   const recovered = recoverStaleTrials(store, studyName, o.staleAfterMs).length;
   const started = Date.now();
@@ -247,6 +262,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
     try {
       const ctx: EvaluationContext = {
         studyName,
+        studyUid: uid,
         trialNumber: trial.number,
         seed: trialSeed(o.seed ^ 0x5bd1e995, trial.number),
         signal: controller.signal,

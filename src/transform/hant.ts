@@ -20,6 +20,7 @@
  *    the labels or by regressing the teacher's logits (knowledge distillation); {@link hant} reports
  *    accuracy and the real network latency before and after.
  */
+import { requireScoredSplit } from '../data/split.js';
 import type { Split } from '../data/types.js';
 import { distill, featureMse, recalibrateBatchNorm } from '../engine/distill.js';
 import { buildModel } from '../engine/model.js';
@@ -453,7 +454,7 @@ export interface HantOptions extends ScoreOptions {
   readonly onPhase?: (msg: string) => void;
   /** Called with the assembled student (distilled weights, before recalibration and fine-tuning), e.g. to save it. */
   readonly onAssembled?: (student: Model) => void;
-  /** Validation images each trial's accuracy is measured on (default 1000, from `val`, else the end of `train`). */
+  /** Validation images each trial's accuracy is measured on (default 1000, or all of `val` when fewer; an empty `val` is refused). */
   readonly valSamples?: number;
   /** Trials of the selection study (default 1: the ILP's choice; more: its next-best solutions, the most accurate kept). */
   readonly trials?: number;
@@ -680,19 +681,19 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const log = opts.onPhase ?? ((): void => undefined);
   const { policy, units, teacherLatency, budgetMs, pools } = planHant(teacher, opts);
   const per = teacher.graph.nodes[0]?.op === 'input' ? teacher.graph.nodes[0].shape.reduce((a, b) => a * b, 1) : 0;
+  // held-out images only: the teacher was trained on the training images, so scoring on them would rank students by
+  // how well they fit images they were distilled and trained on (no fallback to the end of the training split)
+  requireScoredSplit(data.val, 'validation', "HANT's data");
   const nTrain = Math.min(opts.distillSamples ?? 1024, data.train.n);
-  const held = data.val.n > 0 ? data.val : data.train;
+  const held = data.val;
   const nHeld = Math.min(opts.heldOutSamples ?? 256, held.n);
-  const tail = (k: number): { x: Float32Array; n: number } => ({ x: data.train.x.subarray((data.train.n - k) * per, data.train.n * per), n: k });
   const images: DistillImages = {
     train: { x: data.train.x.subarray(0, nTrain * per), n: nTrain },
-    heldOut: held === data.train ? tail(nHeld) : { x: held.x.subarray(0, nHeld * per), n: nHeld },
+    heldOut: { x: held.x.subarray(0, nHeld * per), n: nHeld },
   };
   const nVal = Math.min(opts.valSamples ?? 1000, held.n);
-  if (nVal < 1 || nTrain < 1)
-    throw new ConfigError(`HANT needs training and validation images: got ${data.train.n} training and ${data.val.n} validation images`);
-  const valStart = held === data.train ? data.train.n - nVal : 0;
-  const val = { x: held.x.subarray(valStart * per, (valStart + nVal) * per), y: held.y.subarray(valStart, valStart + nVal), n: nVal };
+  if (nTrain < 1) throw new ConfigError(`HANT needs training images: got ${data.train.n} training images`);
+  const val = { x: held.x.subarray(0, nVal * per), y: held.y.subarray(0, nVal), n: nVal };
   const tm = buildModel(teacher);
   const teacherAcc = tm.evaluate(data.test.x, data.test.y, data.test.n).accuracy;
   tm.dispose();
@@ -725,7 +726,7 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const refineSec = (performance.now() - tr) / 1000;
   if (opts.scoring !== undefined && opts.scoring !== 'local' && opts.scoring !== 'network')
     throw new ConfigError(`scoring '${String(opts.scoring)}' is invalid: expected 'local' or 'network'`);
-  const heldY = held === data.train ? data.train.y.subarray(data.train.n - nHeld, data.train.n) : held.y.subarray(0, nHeld);
+  const heldY = held.y.subarray(0, nHeld);
   const scores = opts.scoring === 'network' ? networkScores(teacher, refined, { x: images.heldOut.x, y: heldY, n: images.heldOut.n }) : refined;
   if (opts.scoring === 'network') log(`network-level scores: every alternative swapped alone into the teacher, cross-entropy on ${nHeld} held-out images`);
   if (refineSteps > 0)

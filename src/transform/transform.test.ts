@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import { initEngine } from '../engine/backend.js';
 import { distill, featureMse } from '../engine/distill.js';
 import { buildModel } from '../engine/model.js';
-import { ConfigError, InfeasibleError } from '../errors.js';
+import { ConfigError, DatasetError, InfeasibleError } from '../errors.js';
 import { getTarget } from '../hardware/registry.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
@@ -493,4 +493,10 @@ test('HANT network-level scoring: each alternative scored by the teacher loss ch
   assert.ok(checked >= 2);
   assert.equal(s.manifest.units[0]?.alternatives[1]?.loss, s.scores[0]?.alternatives[1]?.loss, 'the selection study sees the network scores');
   await assert.rejects(screenHant(teacher, data, { ...opts, scoring: 'global' as 'network' }), /scoring 'global'/);
+  // no validation images: refused (it used to score on the end of the training split, images the teacher was trained on)
+  const none = { x: new Float32Array(0), y: new Uint8Array(0), n: 0 };
+  await assert.rejects(
+    screenHant(teacher, { ...data, val: none }, opts),
+    (e: unknown) => e instanceof DatasetError && /HANT's data has no validation images; expected at least 1 to measure accuracy/.test(e.message),
+  );
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -263,4 +263,22 @@ test('model mode (quantization): model.onnx and the trial policy are written; co
   const lat = coster.policyCost(policy).latency;
   assert.deepEqual(r.values, [0.9]);
   assert.ok(Math.abs((r.constraints?.[0] as number) - (lat - 0.01 * (1 + 1e-9))) < 1e-12);
+});
+
+test('trial folders are grouped by study uid: two studies of one name in two stores keep theirs apart, trial.json names the uid', async () => {
+  const root = mkdtempSync(join(work, 'by-uid-'));
+  const f = commandEvaluator({ cmd: `echo '{"metrics": {"accuracy": 0.5}}'`, workdir: root });
+  const space = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 } });
+  const objectives = [{ name: 'accuracy', direction: 'maximize' }] as const;
+  for (const uid of ['uid-a', 'uid-b']) {
+    const store = new MemoryStore();
+    store.createStudy({ name: 'same', objectives: [...objectives], space: space.toJSON(), userAttrs: { uid } });
+    const r = await runStudy({ store, studyName: 'same', space, objectives: [...objectives], strategy: new RandomSearch(), evaluate: f, nTrials: 2, seed: 1 });
+    for (const t of r.trials) {
+      const dir = t.userAttrs[COMMAND_ATTR.trialDir] as string;
+      assert.match(dir, new RegExp(`/same-${uid}/trial-${t.number}-[A-Za-z0-9]{6}$`));
+      assert.equal(JSON.parse(readFileSync(join(dir, 'trial.json'), 'utf8')).studyUid, uid);
+    }
+  }
+  assert.deepEqual(readdirSync(root).sort(), ['same-uid-a', 'same-uid-b']);
 });

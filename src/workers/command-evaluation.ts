@@ -1,8 +1,8 @@
 /**
  * The `command` evaluation: a user's own program (any language, any machine with a worker) evaluates
- * each trial. Per trial hwnas writes a fresh trial folder, `<workdir>/<study>/trial-<n>-<random>` (see
+ * each trial. Per trial hwnas writes a fresh trial folder, `<workdir>/<study>-<study uid>/trial-<n>-<random>` (see
  * docs/evaluators.md, protocol version 1):
- * - `trial.json`: study, trial number, seed, parameters, objectives, the files below;
+ * - `trial.json`: study, its uid, trial number, seed, parameters, objectives, the files below;
  * - `params.json`: the point of the search space;
  * - `architecture.json` (with option `space`): the architecture (string, parameters, and for
  *   MobileNetV2-style spaces the decoded blocks and the skeleton), input shape and classes;
@@ -259,16 +259,22 @@ function failure(what: string, out: CommandOutcome): EvaluationCommandError {
   return new EvaluationCommandError(`${what}${tail ? `; stderr ends with:\n${tail}` : ' (stderr is empty)'}`);
 }
 
+/** The folder of a study's trial folders under the workdir: `<study>-<study uid>` (`<study>` without a uid), as a file name. */
+export function studyFolderName(studyName: string, studyUid: string | undefined): string {
+  return `${studyName}${studyUid !== undefined ? `-${studyUid}` : ''}`.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_');
+}
+
 /**
- * Creates the folder of one trial attempt: `<root>/<study>/trial-<n>-<6 random characters>`, made by
- * `mkdtemp` (the name is new and created atomically). Study names are unique only within a store, and
- * trial numbers only within a study, so a folder named by them alone would be shared with a study of the
- * same name in another store (or an earlier one of this store): its start would delete the other's
- * running trial, and a command that wrote nothing would be given the other's `metrics.json`. A fresh
- * folder holds only what this attempt wrote, and no run ever deletes a folder it did not create.
+ * Creates the folder of one trial attempt: `<root>/<study>-<study uid>/trial-<n>-<6 random characters>` (without a
+ * uid, `<root>/<study>/...`), made by `mkdtemp` (the name is new and created atomically). Study names are unique only
+ * within a store, and trial numbers only within a study, so a folder named by them alone would be shared with a study
+ * of the same name in another store (or an earlier one of this store): its start would delete the other's running
+ * trial, and a command that wrote nothing would be given the other's `metrics.json`. A fresh folder holds only what
+ * this attempt wrote, and no run ever deletes a folder it did not create; the uid groups a study's folders apart from
+ * those of another study of the same name (`hwnas study show` prints it).
  */
-function trialFolder(root: string, studyName: string, trialNumber: number): string {
-  const studyDir = join(root, studyName.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_'));
+function trialFolder(root: string, studyName: string, studyUid: string | undefined, trialNumber: number): string {
+  const studyDir = join(root, studyFolderName(studyName, studyUid));
   try {
     mkdirSync(studyDir, { recursive: true });
     return mkdtempSync(join(studyDir, `trial-${trialNumber}-`));
@@ -291,13 +297,14 @@ export function commandEvaluator(options: Readonly<Record<string, JsonValue>>): 
   const timeoutMs = (o.timeoutS ?? 3600) * 1000;
   const cwd = resolve(o.cwd ?? process.cwd());
   return async (params: Params, ctx: EvaluationContext): Promise<EvaluationResult> => {
-    const dir = trialFolder(root, ctx.studyName, ctx.trialNumber);
+    const dir = trialFolder(root, ctx.studyName, ctx.studyUid, ctx.trialNumber);
     let ok = false;
     try {
       const cand = await writer(params, dir, ctx.seed, ctx.trialNumber);
       const manifest = {
         protocol: COMMAND_PROTOCOL_VERSION,
         study: ctx.studyName,
+        ...(ctx.studyUid !== undefined ? { studyUid: ctx.studyUid } : {}),
         trial: ctx.trialNumber,
         seed: ctx.seed,
         params,

@@ -31,6 +31,7 @@ import type { JsonValue, Objective, Params } from '../search/types.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
+import { checkSearchImages } from './search-images.js';
 import { parseWith } from './zod-error.js';
 
 /** Objective names `ensemble-config` can return. */
@@ -94,6 +95,7 @@ registerEvaluation({
     };
     return new SearchSpace(p);
   },
+  checkData: (options) => checkSearchImages('ensemble-config', setup(options).o),
   create(options) {
     const s = setup(options);
     const { o } = s;
@@ -118,6 +120,7 @@ registerEvaluation({
       if (target.prepare) await target.prepare(model);
       const shape = inputNode(model.graph).shape;
       const ds = await loadDataset(o.dataset, modelGeometry(shape));
+      // checkData refused a searchImages above the validation count before the study ran (one stored before that check keeps the cap)
       const k = Math.min(o.searchImages ?? 1000, ds.val.n);
       if (k === 0) throw new ConfigError(`evaluator 'ensemble-config': data set '${ds.name}' has no validation images to score trials on`);
       const per = ds.val.x.length / ds.val.n;

@@ -22,6 +22,7 @@ export async function executeTrialJob(job: TrialJob, signal: AbortSignal, report
   const attrs: Record<string, JsonValue> = {};
   const ctx: EvaluationContext = {
     studyName: job.studyName,
+    ...(job.studyUid !== undefined ? { studyUid: job.studyUid } : {}),
     trialNumber: job.trialNumber,
     seed: job.seed,
     signal,

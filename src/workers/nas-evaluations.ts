@@ -29,13 +29,15 @@
  * evaluator, the strategy and the budget. Heavy parts (table file, data set, tensor engine) load on
  * the first trial of each process, once.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import type { ArchLatencyOptions } from '../nas/cost.js';
 import { ECC_SHARE_PARAM, ECC_SHARES, parseObjectives } from '../nas/objectives.js';
-import { loadNasTable, parseTableColumns, type TableColumn, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
+import { loadNasTable, type NasTable, parseTableColumns, type TableColumn, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
 import { SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { spaceInputShape } from '../search/spaces/types.js';
@@ -138,11 +140,31 @@ export function lazy(build: () => Promise<Evaluator>): Evaluator {
 const tableColumns = (o: { columns?: string | undefined }): TableColumn[] | undefined =>
   o.columns === undefined ? undefined : parseTableColumns(o.columns, "evaluator 'nas-table' option columns");
 const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(spec ?? DEFAULT_OBJECTIVES);
-/** The parsed options of a nas-table evaluation; with `read` and `tableSha256`, the table file must still have that content. */
-function tableOpts(o: Readonly<Record<string, unknown>>, read = false): z.infer<typeof tableOptions> {
-  const r = parseWith(tableOptions, o, "evaluator 'nas-table' options");
-  if (read && r.tableSha256 !== undefined) checkTableSha256(r.table, r.tableSha256, "evaluator 'nas-table'");
-  return r;
+/** The parsed options of a nas-table evaluation. */
+const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
+
+/** The last table {@link checkedTable} read: a study's cheap objectives and its evaluator are built one after the other. */
+let lastTable: { readonly key: string; readonly table: NasTable } | undefined;
+
+/**
+ * The table of a nas-table evaluation, read and (with `tableSha256`) checked against that content once for the cheap
+ * objectives and the evaluator of a study: the last table read is reused while its file has the same path, size and
+ * modification time.
+ */
+function checkedTable(o: z.infer<typeof tableOptions>): NasTable {
+  const space = getArchSpace(o.space ?? 'nb201');
+  let stat: { readonly size: number; readonly mtimeMs: number };
+  try {
+    stat = statSync(o.table);
+  } catch {
+    throw new ConfigError(`NAS table file '${o.table}' cannot be read`);
+  }
+  const key = JSON.stringify([resolve(o.table), stat.size, stat.mtimeMs, o.tableSha256 ?? null, space.name, o.columns ?? null]);
+  if (lastTable?.key === key) return lastTable.table;
+  if (o.tableSha256 !== undefined) checkTableSha256(o.table, o.tableSha256, "evaluator 'nas-table'");
+  const table = loadNasTable(o.table, space, tableColumns(o));
+  lastTable = { key, table };
+  return table;
 }
 const trainOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof trainOptions> => parseWith(trainOptions, o, "evaluator 'nas-train' options");
 const supernetOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof supernetOptions> =>
@@ -214,18 +236,16 @@ registerEvaluation({
   archSpace: (options) => getArchSpace(tableOpts(options).space ?? 'nb201').name,
   cheapObjectives(options) {
     // the table's cost columns (latency, size, ...): a lookup, not a query
-    const o = tableOpts(options, true);
-    const space = getArchSpace(o.space ?? 'nb201');
-    return tableCheapObjectives(loadNasTable(o.table, space, tableColumns(o)), objectivesOf(o.objectives));
+    const o = tableOpts(options);
+    return tableCheapObjectives(checkedTable(o), objectivesOf(o.objectives));
   },
   create(options) {
-    const o = tableOpts(options, true);
-    const space = getArchSpace(o.space ?? 'nb201');
+    const o = tableOpts(options);
     const objectives = objectivesOf(o.objectives);
     // read and check the table now: a bad file or a missing column fails the study before any trial
     const constraint =
       o.maxLatencyMs !== undefined ? { maxMs: o.maxLatencyMs, ...(o.latencyColumn !== undefined ? { column: o.latencyColumn } : {}) } : undefined;
-    const look = tabularEvaluator(loadNasTable(o.table, space, tableColumns(o)), objectives, constraint);
+    const look = tabularEvaluator(checkedTable(o), objectives, constraint);
     const delay = o.delayMs ?? 0;
     if (delay === 0) return look;
     return async (params, ctx) => {

@@ -21,6 +21,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import type { LayerCostAttr } from '../hardware/layer-costs.js';
 import { getTarget } from '../hardware/registry.js';
 import type { PrecisionPolicy } from '../ir/precision.js';
 import type { Graph } from '../ir/types.js';
@@ -31,6 +32,7 @@ import type { JsonValue, Objective } from '../search/types.js';
 import type { Evaluator } from '../study/run-study.js';
 import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
+import { checkSearchImages } from './search-images.js';
 import { parseWith } from './zod-error.js';
 
 const optionsSchema = z
@@ -99,6 +101,7 @@ registerEvaluation({
   description:
     'per-layer bits (or CW-HAWQ channel counts) of a model: post-training accuracy on validation images, cost on a target, constraint cost - budget (options: model, dataset, target, budget {kind, value}, searchImages = 1000, seed, channel, reward = ptq | finetune (HAQ: accuracy after 1 epoch of QAT on finetuneImages = 2000 training images), maxFaultScore (constraint: the resilience predictor score at faultBer = 1e-5), protect (the trials choose ECC per layer / range restriction, costed on the target), objectives (accuracy first, then latency_ms, energy_mj, size_kb, fault_drop, fault_score), faultDrop {ber, runs, images, seed} (measured weight-fault drop on validation images, common faults for every trial), maxFaultDrop (constraint on it))',
   objectives: (options) => objectivesOf(parse(options)),
+  checkData: (options) => checkSearchImages('quant-policy', parse(options)),
   create(options) {
     const o = parse(options);
     const objectives = objectivesOf(o);
@@ -128,6 +131,8 @@ registerEvaluation({
       const ds = await loadDataset(o.dataset, modelGeometry(shape));
       const fm = engine.buildModel(model);
       const calibration = quant.calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
+      // checkData refused a searchImages above the validation count before the study ran (a study stored before that
+      // check, or a command's, keeps the cap its stored trials were scored with)
       const k = Math.min(o.searchImages ?? 1000, ds.val.n);
       const per = ds.val.x.length / ds.val.n;
       const searchSet = { x: ds.val.x.subarray(0, k * per), y: ds.val.y.subarray(0, k), n: k };
@@ -171,8 +176,17 @@ registerEvaluation({
           const extra = { latency: c.latencyMs - c.baseLatencyMs, energy: c.energyMj - c.baseEnergyMj, size: c.extraWeightBytes, bops: 0 };
           constraints = constraints.map((x, i) => (i === 0 ? x + extra[kind] : x));
           const num = (k: string): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : Number.NaN);
+          // the report's per-layer bars add up to the trial's latency: the protection's time is a row of its own
+          const row: LayerCostAttr = {
+            layer: '(protection)',
+            op: 'protection',
+            latencyMs: extra.latency,
+            energyMj: Number.isFinite(extra.energy) ? extra.energy : null,
+          };
+          const rows = Array.isArray(attrs.layerCosts) ? attrs.layerCosts : [];
           attrs = {
             ...attrs,
+            ...(extra.latency > 0 ? { layerCosts: [...rows, row as unknown as JsonValue] } : {}),
             latency_ms: num('latency_ms') + extra.latency,
             energy_mj: num('energy_mj') + extra.energy,
             size_kb: num('size_kb') + extra.size / 1024,

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { SearchSpace } from '../search/space.js';
 import { RandomSearch } from '../search/strategies/random.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { runStudy } from '../study/run-study.js';
+import { runStudy, studyUid } from '../study/run-study.js';
 import './builtin.js';
 import { makeRedisEvaluator, runWorker, trialJobId } from './redis.js';
 import { connectRedis } from './redis-connection.js';
@@ -160,7 +160,10 @@ test('a worker killed with SIGKILL mid-trial: another worker reruns the trial, c
     const study = runStudy({ store, studyName: 'kill', space, objectives, strategy: new RandomSearch(), evaluate: remote.evaluate, nTrials: 3, seed: 8 });
     const jobId = await worker.signalWhen('SIGKILL', 'the worker process to start a job', () => /start (\S+)/.exec(worker.stdout())?.[1]);
     assert.equal((await worker.done).signal, 'SIGKILL');
-    assert.equal(jobId, trialJobId('kill', 0));
+    // the job id carries the study's uid, which the study loop gives the evaluation (no studyUid option here)
+    const created = store.getStudy('kill');
+    assert.ok(created);
+    assert.equal(jobId, trialJobId('kill', 0, studyUid(created)));
     rescuer = await runWorker({ redisUrl: url, queueName: 'q2', lockDurationMs: 1000, stalledIntervalMs: 300 });
     const r = await study;
     assert.deepEqual(

@@ -90,8 +90,9 @@ export interface RedisEvaluatorOptions {
   /** The registered evaluation workers run. */
   readonly evaluation: EvaluationSpec;
   /**
-   * Unique id of the study (its `uid` attribute): part of every job id, so jobs kept from an earlier
-   * study of the same name (BullMQ keeps finished jobs 24 h) are never taken for this study's.
+   * Unique id of the study (its `uid` attribute; default: the one the study loop gives each evaluation,
+   * `EvaluationContext.studyUid`): part of every job id, so jobs kept from an earlier study of the same name
+   * (BullMQ keeps finished jobs 24 h) are never taken for this study's; workers hand it to the evaluation.
    */
   readonly studyUid?: string;
   /** Evaluations in flight at once (default 4): pass the returned `concurrency` to runStudy. */
@@ -138,10 +139,11 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     if (isReport(data)) reporters.get(jobId)?.(data);
   });
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
+    const uid = o.studyUid ?? ctx.studyUid;
     const data: TrialJob = {
       studyName: ctx.studyName,
       trialNumber: ctx.trialNumber,
-      ...(o.studyUid !== undefined ? { studyUid: o.studyUid } : {}),
+      ...(uid !== undefined ? { studyUid: uid } : {}),
       seed: ctx.seed,
       params,
       evaluation: o.evaluation,
@@ -152,15 +154,15 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     // the point again; its result then names that earlier trial.
     let adopted: { job: Job<TrialJob, TrialJobResult>; id: string; trial: number } | undefined;
     for (const p of ctx.previousAttempts ?? []) {
-      const id = trialJobId(ctx.studyName, p, o.studyUid);
+      const id = trialJobId(ctx.studyName, p, uid);
       const old = (await queue.getJob(id)) as Job<TrialJob, TrialJobResult> | undefined;
-      if (!old || old.data.studyUid !== o.studyUid || stableJson(old.data.params) !== stableJson(params)) continue;
+      if (!old || old.data.studyUid !== uid || stableJson(old.data.params) !== stableJson(params)) continue;
       const state = await old.getState();
       if (state === 'failed' || state === 'unknown') continue;
       adopted = { job: old, id, trial: p };
       break;
     }
-    const jobId = adopted?.id ?? trialJobId(ctx.studyName, ctx.trialNumber, o.studyUid);
+    const jobId = adopted?.id ?? trialJobId(ctx.studyName, ctx.trialNumber, uid);
     const owner = adopted?.trial ?? ctx.trialNumber;
     const report = ctx.report;
     if (report) {
@@ -196,13 +198,9 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       if (r === null || typeof r !== 'object' || !Array.isArray(r.values))
         throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
       // A result must belong to this trial: a job id reused by another study (or a worker bug) is an error, never a value.
-      if (
-        (r.studyName !== undefined && r.studyName !== ctx.studyName) ||
-        (r.trialNumber !== undefined && r.trialNumber !== owner) ||
-        r.studyUid !== o.studyUid
-      ) {
+      if ((r.studyName !== undefined && r.studyName !== ctx.studyName) || (r.trialNumber !== undefined && r.trialNumber !== owner) || r.studyUid !== uid) {
         throw new Error(
-          `job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid: o.studyUid, trial: owner })}`,
+          `job ${jobId} returned the result of ${JSON.stringify({ study: r.studyName, uid: r.studyUid, trial: r.trialNumber })}; expected ${JSON.stringify({ study: ctx.studyName, uid, trial: owner })}`,
         );
       }
       return {

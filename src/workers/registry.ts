@@ -39,6 +39,12 @@ export interface EvaluationEntry {
    * handed to the strategy in the study's process; undefined when none is.
    */
   cheapObjectives?(options: Readonly<Record<string, JsonValue>>): CheapObjectives | undefined | Promise<CheapObjectives | undefined>;
+  /**
+   * Checks of the options against the data they name, which the factory cannot make without loading it (e.g. a
+   * `searchImages` above the data set's validation count): a UserError naming the option, its value and what the data
+   * allows. Run by `hwnas study create` and before a config's study runs, in the study's process; may load the data set.
+   */
+  checkData?(options: Readonly<Record<string, JsonValue>>): Promise<void>;
 }
 
 const entries = new Map<string, EvaluationEntry>();

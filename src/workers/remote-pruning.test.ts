@@ -5,7 +5,7 @@
  * and stored as pruned, exactly as when the evaluation runs in the study's process.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -14,9 +14,9 @@ import { SearchSpace } from '../search/space.js';
 import type { JsonValue, SearchStrategy } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { INTERMEDIATE_ATTR, intermediateValues, medianPruner } from '../study/pruning.js';
-import { type Evaluator, runStudy } from '../study/run-study.js';
+import { type Evaluator, runStudy, studyUid } from '../study/run-study.js';
 import './builtin.js';
-import { COMMAND_ATTR } from './command-evaluation.js';
+import { COMMAND_ATTR, studyFolderName } from './command-evaluation.js';
 import { makeRedisEvaluator, runWorker } from './redis.js';
 import { redisSkipReason, startRedis } from './testing/redis-server.js';
 import { makeThreadPoolEvaluator } from './thread-pool.js';
@@ -78,10 +78,16 @@ function checkPruned(r: Awaited<ReturnType<typeof study>>, studyDir: string, nam
   const bad = r.trials[2];
   assert.deepEqual([...intermediateValues(bad as never).entries()], [[0, 0.1]], 'the study stored the one value it saw before pruning');
   assert.deepEqual(bad?.values, [0.1]);
-  // each trial's own folder (`<workdir>/<study>/trial-<n>-<random>`), as stored on the trial
+  // each trial's own folder (`<workdir>/<study>-<study uid>/trial-<n>-<random>`), as stored on the trial: the study's uid
+  // reached the evaluation in the worker thread or on the Redis worker
+  const uid = studyUid(r.study);
   const folder = (t: (typeof r.trials)[number]): string => {
     const d = t.userAttrs[COMMAND_ATTR.trialDir];
-    assert.ok(typeof d === 'string' && d.startsWith(join(studyDir, name, `trial-${t.number}-`)), `trial ${t.number}: folder ${String(d)}`);
+    assert.ok(
+      typeof d === 'string' && d.startsWith(join(studyDir, studyFolderName(name, uid), `trial-${t.number}-`)),
+      `trial ${t.number}: folder ${String(d)}`,
+    );
+    assert.equal(JSON.parse(readFileSync(join(d, 'trial.json'), 'utf8')).studyUid, uid);
     return d;
   };
   const badDir = folder(bad as never);

@@ -130,6 +130,7 @@ export function makeThreadPoolEvaluator(o: ThreadPoolOptions): RemoteEvaluator {
         id,
         job: {
           studyName: ctx.studyName,
+          ...(ctx.studyUid !== undefined ? { studyUid: ctx.studyUid } : {}),
           trialNumber: ctx.trialNumber,
           seed: ctx.seed,
           params,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { requireScoredSplit } from '../../data/split.js';
+import { requireImagesInSplit, requireScoredSplit } from '../../data/split.js';
 import { ConfigError, InfeasibleError, UserError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
 import type { Graph, Model } from '../../ir/index.js';
@@ -387,8 +387,7 @@ export function registerQuantize(program: Command): void {
         const ds = await datasetForModel(f.dataset, loadModelSpec(spec, seed), undefined, spec);
         requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
         requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
-        if (f.searchImages !== undefined && searchImages > ds.val.n)
-          throw new ConfigError(`--search-images ${searchImages}: --dataset '${f.dataset}' has ${ds.val.n} validation images; expected at most ${ds.val.n}`);
+        if (f.searchImages !== undefined) requireImagesInSplit(searchImages, '--search-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
         const { initEngine } = await import('../../engine/index.js');
         const { finishQuantize, openQuantSession, planQuantSearch, resultQuantConfig } = await import('../../quant/index.js');
         const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
@@ -488,7 +487,8 @@ export function registerQuantize(program: Command): void {
                           dataset: f.dataset,
                           target: f.target,
                           budget: { kind: session.budget.kind, value: session.budget.value },
-                          searchImages,
+                          // the images the trials are scored on (the default 1000 takes all when fewer)
+                          searchImages: session.searchSet.n,
                           seed,
                           ...(reward !== 'ptq' ? { reward } : {}),
                           ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),

@@ -7,7 +7,7 @@ import type { JsonValue } from '../../search/types.js';
 import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/types.js';
-import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult } from '../../study/run-study.js';
+import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult, studyUid } from '../../study/run-study.js';
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
@@ -81,6 +81,25 @@ function checkedEvaluation(store: Store, name: string, config: StudyConfig): { n
     store.setStudyUserAttr(name, 'tableSha256', sha);
   } else sha = checkTableSha256(table, stored, `study '${name}'`);
   return { name: config.evaluator.name, options: { ...options, tableSha256: sha } };
+}
+
+/**
+ * The checks of a config study's evaluation options against the data they name (`checkData` in src/workers/registry.ts, e.g.
+ * a `searchImages` above the data set's validation count), before any trial: the same UserError as `hwnas study
+ * create`. A command's study is not checked again (its command checked its flags and wrote the options). A study that
+ * has trials already (stored before this check existed) continues with a note: refusing it would strand its trials.
+ */
+async function checkEvaluationData(store: Store, name: string, evaluation: { name: string; options?: Record<string, JsonValue> }): Promise<void> {
+  if (store.getStudy(name)?.userAttrs.command !== undefined) return;
+  try {
+    await getEvaluation(evaluation.name).checkData?.(evaluation.options ?? {});
+  } catch (e) {
+    const stored = store.getTrials(name).length;
+    if (!(e instanceof UserError) || stored === 0) throw e;
+    process.stderr.write(
+      `note: study '${name}': ${e.message}; its ${stored} stored trial(s) were scored on what the data set holds, so it continues so (a new study with this config is refused)\n`,
+    );
+  }
 }
 
 /** Config fields that decide what a study searches (all but the name and the budget). */
@@ -230,17 +249,16 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   const config = parseStudyConfig(cfgJson, `study '${name}' config`);
   const r = resolveStudy(config);
   const evaluation = checkedEvaluation(store, name, config);
+  await checkEvaluationData(store, name, evaluation);
   let remote: RemoteEvaluator | undefined;
   const threads = o.threads ?? config.concurrency ?? Math.max(1, availableParallelism());
   if (o.redis) {
     const { makeRedisEvaluator } = await import('../../workers/redis.js');
-    // Studies made before uids existed: their creation time tells a reused name apart.
-    const uid = typeof study.userAttrs.uid === 'string' ? study.userAttrs.uid : `${study.id}-${study.createdAt}`;
     remote = await makeRedisEvaluator({
       redisUrl: o.redis,
       ...(o.queue ? { queueName: o.queue } : {}),
       evaluation,
-      studyUid: uid,
+      studyUid: studyUid(study),
       concurrency: config.concurrency ?? 4,
     });
   } else if (threads > 0) {
@@ -389,11 +407,12 @@ export function registerStudy(program: Command): void {
     .requiredOption('--config <file>', 'study config JSON')
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .option('--json', 'print the created study as JSON')
-    .action((f: StoreFlag & { config: string }) => {
+    .action(async (f: StoreFlag & { config: string }) => {
       const config = withStrategyDefaults(readStudyConfig(f.config));
-      // Validate everything (evaluator and its options, space, strategy) before a store file is made or touched.
+      // Validate everything (evaluator and its options, also against its data; space, strategy) before a store file is made or touched.
       resolveStudy(config);
       evaluatorFor({ name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) });
+      await getEvaluation(config.evaluator.name).checkData?.(config.evaluator.options ?? {});
       const store = openStore(f.store);
       try {
         createStudyFromConfig(store, config);
@@ -495,7 +514,7 @@ export function registerStudy(program: Command): void {
           const rule = budget
             ? `; budget ${budget.nTrials} trials, a trial whose process died or was interrupted is run again up to ${budget.maxRetries} time(s)`
             : '';
-          process.stdout.write(`study '${name}' created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}${rule}\n`);
+          process.stdout.write(`study '${name}' (uid ${studyUid(s)}) created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}${rule}\n`);
           printBest(store, name);
         }
       } finally {

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { requireScoredSplit } from '../../data/split.js';
+import { requireImagesInSplit, requireScoredSplit } from '../../data/split.js';
 import { ConfigError, InfeasibleError } from '../../errors.js';
 import { getTarget, policyPreset } from '../../hardware/index.js';
 import { saveOnnx } from '../../onnx/index.js';
@@ -97,7 +97,7 @@ export function registerTransform(program: Command): void {
       '--trials <n>',
       "trials of the selection study: 1 = the ILP's choice (default); more = its next-best solutions too, the most accurate on validation images kept",
     )
-    .option('--val-samples <n>', 'validation images a trial is scored on (default 1000)')
+    .option('--val-samples <n>', 'validation images a trial is scored on (default 1000, or all when fewer; more than the data set has is an error)')
     .option('--store <file>', `store file of the study (default ${DEFAULT_STORE_PATH}); the screening is saved next to it in transform/<study>/`)
     .option('--study <name>', 'study name (default transform-<model>-<hash of the settings>: the same command continues its study)')
     .option('--threads <n>', 'worker threads for the trials (default 0: in this process)')
@@ -182,7 +182,10 @@ export function registerTransform(program: Command): void {
         refine,
       });
       const data = await datasetForModel(f.dataset, untrained, limit, spec);
+      // trials are scored on validation images (and --scoring network's held-out loss), the result on test images
+      requireScoredSplit(data.val, 'validation', `--dataset '${f.dataset}'`);
       requireScoredSplit(data.test, 'test', `--dataset '${f.dataset}'`);
+      if (f.valSamples !== undefined) requireImagesInSplit(valSamples, '--val-samples', data.val, 'validation', `--dataset '${f.dataset}'`);
       const { initEngine } = await import('../../engine/index.js');
       await initEngine();
       const storePath = f.store ?? DEFAULT_STORE_PATH;

@@ -46,9 +46,10 @@ export function autoPick(
   midClassSize?: number,
 ): { readonly side: 'large' | 'mid' | 'small'; readonly classSize: number | undefined } {
   const classSize = meanClassSize(space, classOf);
-  const side =
-    classSize === undefined ? 'small' : classSize >= minClassSize ? 'large' : midClassSize !== undefined && classSize >= midClassSize ? 'mid' : 'small';
-  return { side, classSize };
+  if (classSize === undefined) return { side: 'small', classSize };
+  if (classSize >= minClassSize) return { side: 'large', classSize };
+  if (midClassSize !== undefined && classSize >= midClassSize) return { side: 'mid', classSize };
+  return { side: 'small', classSize };
 }
 
 /** Runs `large` on spaces of large classes of equal computation, `small` elsewhere (see the module comment). */
