@@ -77,7 +77,7 @@ test('nas-table: study create/run (in process and on worker threads), show, repo
   assert.match(b.stderr, /energy_mj/);
   assert.ok(!b.stderr.includes('    at '), b.stderr);
   const shown = await hwnas('study', 'show', 'nb-bad', '--store', store);
-  assert.equal(shown.code, 2, 'no study was created');
+  assert.equal(shown.code, 2, `no study was created; stderr:\n${shown.stderr}`);
 });
 
 test('nas-train: one real short training of an mbv2 point, costed on the target; bad options named', async () => {
