@@ -885,7 +885,32 @@ export const TABLE27_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
     note: 'TransNAS-Bench-101 micro: autoencoding SSIM (Taskonomy, a score kept as is), BitFusion-style latency (w8a8) of the encoder (hwnas cost model), unseen pairing (session 50)',
   },
 };
-/** Every TransNAS-Bench-101 micro problem (sessions 34-50), as the bench registers them. */
+/**
+ * Session 51 (table28), pre-registered before any search run on them (bench/data/table28-prereg.md; drawn by
+ * bench/table28.ts): new pairings of committed tables, 3 objectives allowed, in the pre-registered order. Kept apart from
+ * the objects table20-27 read, so that their used sets stay those of their draws.
+ */
+export const TABLE28_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-normal-a100-bismo-energy': {
+    metric: 'normal_ssim',
+    latency: 'a100_fp32_ms',
+    energy: 'bismo_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: surface normal SSIM (Taskonomy, a score kept as is), A100 fp32 latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 51)',
+  },
+  'tnb-room-a100-bismo-energy': {
+    metric: 'room_negloss',
+    latency: 'a100_fp32_ms',
+    energy: 'bismo_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: room layout negative L2 loss (Taskonomy, a score kept as is), A100 fp32 latency and BISMO-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 51)',
+  },
+  'tnb-scene-eyeriss-bitfusion-energy': {
+    metric: 'scene_top1',
+    latency: 'eyeriss_ms',
+    energy: 'bitfusion_mj',
+    note: 'TransNAS-Bench-101 micro, 3 objectives: scene classification top-1 (Taskonomy), Eyeriss-like latency and BitFusion-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 51)',
+  },
+};
+/** Every TransNAS-Bench-101 micro problem (sessions 34-51), as the bench registers them. */
 export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TNB_PROBLEMS,
   ...TABLE22_TNB_PROBLEMS,
@@ -894,6 +919,7 @@ export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TABLE25_TNB_PROBLEMS,
   ...TABLE26_TNB_PROBLEMS,
   ...TABLE27_TNB_PROBLEMS,
+  ...TABLE28_TNB_PROBLEMS,
 };
 /** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
 export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
@@ -1036,6 +1062,42 @@ export const TABLE27_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSp
     measured: ['energy_kwh'],
     energy: 'eyeriss_mj',
     note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), Eyeriss-like energy of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 50)',
+  },
+};
+
+/** Session 51 (table28): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE28_TNB_PROBLEMS}. */
+export const TABLE28_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
+  'nb201-c10-help-1080ti-256-essential-ph-1': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_1080ti_256_ms',
+    latency2: 'help_essential_ph_1_ms',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), GTX 1080 Ti GPU latency at batch 256 and Essential Phone latency as HELP ships them, unseen pairing (session 51)',
+  },
+  'nb201-in16-help-1080ti-32-samsung-s7': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'help_1080ti_32_ms',
+    latency2: 'help_samsung_s7_ms',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), GTX 1080 Ti GPU latency at batch 32 and Samsung Galaxy S7 phone latency as HELP ships them, unseen pairing (session 51)',
+  },
+  'nb201-c10-help-1080ti-1-titan-rtx-256': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-help-latency.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'help_1080ti_1_ms',
+    latency2: 'help_titan_rtx_256_ms',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), GTX 1080 Ti GPU latency at batch 1 and Titan RTX GPU latency at batch 256 as HELP ships them, unseen pairing (session 51)',
+  },
+};
+/** Session 51 (table28): EC-NAS-Bench with a measured column and an hwnas cost, see {@link TABLE28_TNB_PROBLEMS}. */
+export const TABLE28_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSpec>> = {
+  'ecnas-kwh-a100': {
+    measured: ['energy_kwh'],
+    latency: 'a100_fp32_ms',
+    note: 'EC-NAS-Bench, 3 objectives: CIFAR-10 validation accuracy after 4 epochs, measured training energy (kWh), A100 fp32 latency of the NAS-Bench-101 network (hwnas cost model), unseen pairing (session 51)',
   },
 };
 
@@ -1740,7 +1802,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Sessions 45-50 (table22-27), pre-registered before any search run on them: NB201 with two of HELP's latencies.
+      // Sessions 45-51 (table22-28), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
         Object.entries({
           ...TABLE22_HW360_PAIR_PROBLEMS,
@@ -1749,6 +1811,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           ...TABLE25_HW360_PAIR_PROBLEMS,
           ...TABLE26_HW360_PAIR_PROBLEMS,
           ...TABLE27_HW360_PAIR_PROBLEMS,
+          ...TABLE28_HW360_PAIR_PROBLEMS,
         }).map(([k, spec]) => [
           k,
           () => {
@@ -1859,6 +1922,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           ...TABLE25_ECNAS_HW_PROBLEMS,
           ...TABLE26_ECNAS_HW_PROBLEMS,
           ...TABLE27_ECNAS_HW_PROBLEMS,
+          ...TABLE28_ECNAS_HW_PROBLEMS,
         }).map(([k, v]) => [
           k,
           () => {
