@@ -59,13 +59,21 @@ describe('complexity report', () => {
     for (const x of own) assert.equal(x.runsAs, x.op === 'conv2d' || x.op === 'dense' ? 'w16a16' : 'a16', x.layer);
     assert.equal(m.total.dramBytes, complexityReport(g, getTarget('myriad-x'), policyPreset('fp16')).total.dramBytes);
     const text = formatReport(m);
-    assert.match(text.split('\n')[0] as string, new RegExp(`myriad-x runs ${own.length} of ${own.length} rows at 16 bits \\(w16a16, a16\\): their latency, energy and traffic are charged at 16 bits \\(column 'runs as'\\)`));
+    assert.match(
+      text.split('\n')[0] as string,
+      new RegExp(
+        `myriad-x runs ${own.length} of ${own.length} rows at 16 bits \\(w16a16, a16\\): their latency, energy and traffic are charged at 16 bits \\(column 'runs as'\\)`,
+      ),
+    );
     assert.match(text.split('\n')[1] as string, /\bruns as\b/);
     // fp16 runs as asked: no note, no column; the packed devices keep the policy's bits for traffic
     assert.ok(!/runs/.test(formatReport(complexityReport(g, getTarget('myriad-x'), policyPreset('fp16')))));
     const a = complexityReport(g, getTarget('cortex-a76'), policyPreset('w4a4'));
     assert.equal(a.rows.find((x) => x.layer === 'stem')?.runsAs, '8-bit compute');
-    assert.match(formatReport(a, { layers: false }), /cortex-a76 runs \d+ of \d+ rows with 8-bit arithmetic: their latency and energy are charged at 8 bits, their traffic at the policy's$/m);
+    assert.match(
+      formatReport(a, { layers: false }),
+      /cortex-a76 runs \d+ of \d+ rows with 8-bit arithmetic: their latency and energy are charged at 8 bits, their traffic at the policy's$/m,
+    );
     assert.equal(complexityReport(g, getTarget('cortex-a76'), policyPreset('w8a8')).rows.filter((x) => x.runsAs).length, 0);
   });
   it('the totals line writes every quantity in one style (review 51: 1.208e+4 KiB beside 3392 KiB and 5,563 KiB)', () => {
@@ -78,7 +86,8 @@ describe('complexity report', () => {
       const line = formatReport(complexityReport(big, getTarget(t), policyPreset(p)), { layers: false }).split('\n')[1] as string;
       assert.ok(!/\de[+-]\d/.test(line), `${t} ${p}: no exponent in ${line}`);
       // every number of 1,000 or more has its thousands separated, none has a fraction
-      for (const n of line.match(/\d[\d,]*(\.\d+)?/g) ?? []) if (Number(n.replace(/,/g, '')) >= 1000) assert.match(n, /^\d{1,3}(,\d{3})+$/, `${t} ${p}: ${n} in ${line}`);
+      for (const n of line.match(/\d[\d,]*(\.\d+)?/g) ?? [])
+        if (Number(n.replace(/,/g, '')) >= 1000) assert.match(n, /^\d{1,3}(,\d{3})+$/, `${t} ${p}: ${n} in ${line}`);
     }
   });
   it('no area for non-accelerator targets', () => {

@@ -7,9 +7,9 @@ import type { Graph } from '../ir/types.js';
 import { activationBytes, graphWorkloads, type Workload, weightBytes } from '../ir/workload.js';
 import { formatQuantity, formatTable, type TableColumn } from '../util/table.js';
 import { policyActBits } from './activation-bits.js';
+import { isFreeOp } from './layer-key.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
 import { groupSlices, prepareNetwork } from './prepared.js';
-import { isFreeOp } from './layer-key.js';
 import type { Bound, HardwareTarget, MemoryLimiter } from './types.js';
 
 /** One row of a complexity report. */
@@ -146,8 +146,7 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       onchipBytes: c?.onchipBytes ?? 0,
       latencyMs: c?.latencyMs ?? 0,
       energyMj: c?.energyMj ?? Number.NaN,
-      bound:
-        c?.fusedInto !== undefined ? 'fused' : isFreeOp(w.op) ? '-' : (c?.bound ?? '-'),
+      bound: c?.fusedInto !== undefined ? 'fused' : isFreeOp(w.op) ? '-' : (c?.bound ?? '-'),
       ...(c?.memoryBound !== undefined && c.fusedInto === undefined ? { memoryBound: c.memoryBound } : {}),
       utilization: c?.utilization ?? Number.NaN,
       areaMm2: area,

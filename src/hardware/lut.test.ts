@@ -6,15 +6,15 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../errors.js';
 import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
+import { complexityReport, formatReport } from './complexity.js';
 import { graphKernels, HostCpuTarget } from './host.js';
 import { isFreeOp, layerKey, parseLayerKey, workloadKey } from './layer-key.js';
 import { type LutFile, LutTarget, loadArchTable, loadLut, parseLut, saveLut } from './lut.js';
-import { complexityReport, formatReport } from './complexity.js';
 import { costPolicyPreset, defaultPolicy, policyPreset, uniformPolicy } from './precision.js';
 import { prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
-import { costSummary } from './types.js';
 import { runTargetConformance } from './testing/conformance.js';
+import { costSummary } from './types.js';
 
 const g = zooGraph('zoo:mbnet32');
 

@@ -92,7 +92,10 @@ describe('target registry and data files', () => {
           e.message.includes(`target file ${f}: unknown parameter '${typo}' for model '${base.model}' (expected one of `) &&
           e.message.includes(preset === 'systolic' ? 'rows, cols' : 'utilConv'),
       );
-      assert.throws(() => getTarget(`${preset}?${typo}=1`), (e: unknown) => e instanceof ConfigError && e.message.includes(`unknown parameter '${typo}'`));
+      assert.throws(
+        () => getTarget(`${preset}?${typo}=1`),
+        (e: unknown) => e instanceof ConfigError && e.message.includes(`unknown parameter '${typo}'`),
+      );
     }
   });
   it("a target file named after a built-in target is refused unless it is that target (costs reported under the preset's name)", () => {
@@ -107,11 +110,18 @@ describe('target registry and data files', () => {
     const named = write('named.json', { ...sys, name: 'bitfusion-edge' });
     assert.throws(
       () => getTarget(named),
-      (e: unknown) => e instanceof ConfigError && e.message.includes(`is named 'bitfusion-edge', a built-in target, but differs from it (model systolic vs bitfusion)`),
+      (e: unknown) =>
+        e instanceof ConfigError && e.message.includes(`is named 'bitfusion-edge', a built-in target, but differs from it (model systolic vs bitfusion)`),
     );
     const edited = write('edited.json', { ...a76, params: { ...a76.params, utilConv: { value: 0.5, source: 'what-if' } } });
-    assert.throws(() => getTarget(edited), (e: unknown) => e instanceof ConfigError && /differs from it \(utilConv\)/.test(e.message));
-    assert.throws(() => getTarget(write('host.json', { ...sys, name: 'host-cpu' })), (e: unknown) => e instanceof ConfigError && /'host-cpu'/.test(e.message));
+    assert.throws(
+      () => getTarget(edited),
+      (e: unknown) => e instanceof ConfigError && /differs from it \(utilConv\)/.test(e.message),
+    );
+    assert.throws(
+      () => getTarget(write('host.json', { ...sys, name: 'host-cpu' })),
+      (e: unknown) => e instanceof ConfigError && /'host-cpu'/.test(e.message),
+    );
     // a copy of the preset, and the packaged file itself, are the preset: same name, same costs
     const g = zooGraph('zoo:mbnet32');
     const ref = getTarget('cortex-a76').networkCost(g, uniformPolicy(8, 8)).latencyMs;

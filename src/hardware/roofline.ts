@@ -169,7 +169,9 @@ export function rooflineFromFile(file: TargetFile, overrides: Readonly<Record<st
   if (fb !== 'round-up' && fb !== 'strict') throw new ConfigError(`target '${name}': fallback '${fb}' must be 'round-up' or 'strict'`);
   const storage = String(v.storage ?? 'packed');
   if (storage !== 'packed' && storage !== 'execution')
-    throw new ConfigError(`target '${name}': storage '${storage}' must be 'packed' (tensors moved at the policy's bits) or 'execution' (at the bits the device runs)`);
+    throw new ConfigError(
+      `target '${name}': storage '${storage}' must be 'packed' (tensors moved at the policy's bits) or 'execution' (at the bits the device runs)`,
+    );
   return new RooflineTarget(
     name,
     {
