@@ -133,7 +133,14 @@ export function sumCosts(node: string, op: string, parts: readonly LayerCost[]):
     utilization: c > 0 ? utilW / c : Number.NaN,
     ...(split ? { weightDramBytes: wd, actDramBytes: ad } : {}),
     ...(split && boundOf(c, m, o) === 'memory' ? { memoryBound: trafficLimiter(wd, ad, dram) } : {}),
+    ...costedByOf(parts),
   };
+}
+
+/** The fallback target that costed any of `parts` (see {@link LayerCost.costedBy}), as a field to spread. */
+function costedByOf(parts: readonly LayerCost[]): { costedBy?: string } {
+  const by = parts.find((p) => p.costedBy !== undefined)?.costedBy;
+  return by !== undefined ? { costedBy: by } : {};
 }
 
 /** A share `f` of a layer's cost (channel-wise activation bits: the part of the layer at one input width). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { graphTotals } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
-import { formatNumber } from '../util/table.js';
+import { formatQuantity } from '../util/table.js';
 import { compareReports, complexityReport, formatComparison, formatReport } from './complexity.js';
 import { graphKernels } from './host.js';
 import { workloadKey } from './layer-key.js';
@@ -52,6 +52,44 @@ describe('complexity report', () => {
     assert.equal(fc?.bitOps, 640 * 16 + 640 * 64);
     assert.equal(fc?.weightBytes, (640 * 2) / 8 + (640 * 8) / 8 + 10 * 4);
   });
+  it('says which bits the device runs and is charged at: myriad-x runs w8a8 as FP16, cortex-a76 w4a4 with 8-bit arithmetic', () => {
+    const m = complexityReport(g, getTarget('myriad-x'), policyPreset('w8a8'));
+    const own = m.rows.filter((x) => x.bound !== 'fused' && x.bound !== '-');
+    assert.ok(own.length > 0);
+    for (const x of own) assert.equal(x.runsAs, x.op === 'conv2d' || x.op === 'dense' ? 'w16a16' : 'a16', x.layer);
+    assert.equal(m.total.dramBytes, complexityReport(g, getTarget('myriad-x'), policyPreset('fp16')).total.dramBytes);
+    const text = formatReport(m);
+    assert.match(
+      text.split('\n')[0] as string,
+      new RegExp(
+        `myriad-x runs ${own.length} of ${own.length} rows at 16 bits \\(w16a16, a16\\): their latency, energy and traffic are charged at 16 bits \\(column 'runs as'\\)`,
+      ),
+    );
+    assert.match(text.split('\n')[1] as string, /\bruns as\b/);
+    // fp16 runs as asked: no note, no column; the packed devices keep the policy's bits for traffic
+    assert.ok(!/runs/.test(formatReport(complexityReport(g, getTarget('myriad-x'), policyPreset('fp16')))));
+    const a = complexityReport(g, getTarget('cortex-a76'), policyPreset('w4a4'));
+    assert.equal(a.rows.find((x) => x.layer === 'stem')?.runsAs, '8-bit compute');
+    assert.match(
+      formatReport(a, { layers: false }),
+      /cortex-a76 runs \d+ of \d+ rows with 8-bit arithmetic: their latency and energy are charged at 8 bits, their traffic at the policy's$/m,
+    );
+    assert.equal(complexityReport(g, getTarget('cortex-a76'), policyPreset('w8a8')).rows.filter((x) => x.runsAs).length, 0);
+  });
+  it('the totals line writes every quantity in one style (review 51: 1.208e+4 KiB beside 3392 KiB and 5,563 KiB)', () => {
+    const big = zooGraph('zoo:mobilenet-v2');
+    for (const [t, p] of [
+      ['jetson-nano', 'w8a8'],
+      ['jetson-nano', 'w4a4'],
+      ['systolic?rows=1e9', 'w8a8'],
+    ] as const) {
+      const line = formatReport(complexityReport(big, getTarget(t), policyPreset(p)), { layers: false }).split('\n')[1] as string;
+      assert.ok(!/\de[+-]\d/.test(line), `${t} ${p}: no exponent in ${line}`);
+      // every number of 1,000 or more has its thousands separated, none has a fraction
+      for (const n of line.match(/\d[\d,]*(\.\d+)?/g) ?? [])
+        if (Number(n.replace(/,/g, '')) >= 1000) assert.match(n, /^\d{1,3}(,\d{3})+$/, `${t} ${p}: ${n} in ${line}`);
+    }
+  });
   it('no area for non-accelerator targets', () => {
     const r = complexityReport(g, getTarget('cortex-a76'), policyPreset('w8a8'));
     assert.ok(Number.isNaN(r.total.areaMm2));
@@ -97,12 +135,12 @@ describe('complexity report', () => {
         [],
         t.name,
       );
-      const kib = (k: 'activationBytes' | 'dramBytes'): string => formatNumber(shown.reduce((a, x) => a + x[k], 0) / 1024);
+      const kib = (k: 'activationBytes' | 'dramBytes'): string => formatQuantity(shown.reduce((a, x) => a + x[k], 0) / 1024);
       for (const layers of [true, false]) {
         const line = formatReport(r, { layers }).split('\n').at(-1) as string;
         assert.ok(line.includes(`activations ${kib('activationBytes')} KiB, DRAM ${kib('dramBytes')} KiB`), `${t.name}: ${line}`);
         assert.ok(line.includes(`sums of the ${shown.length} rows ${layers ? 'shown' : 'of the per-layer table'}`), line);
-        const inside = formatNumber(hidden.reduce((a, x) => a + x.activationBytes, 0) / 1024);
+        const inside = formatQuantity(hidden.reduce((a, x) => a + x.activationBytes, 0) / 1024);
         assert.ok(line.includes(`the ${hidden.length} hidden fused and plumbing rows add ${inside} KiB of activations, never written to DRAM`), line);
       }
       assert.equal(

@@ -5,8 +5,9 @@
  */
 import type { Graph } from '../ir/types.js';
 import { activationBytes, graphWorkloads, type Workload, weightBytes } from '../ir/workload.js';
-import { formatNumber, formatTable } from '../util/table.js';
+import { formatQuantity, formatTable, type TableColumn } from '../util/table.js';
 import { policyActBits } from './activation-bits.js';
+import { isFreeOp } from './layer-key.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
 import { groupSlices, prepareNetwork } from './prepared.js';
 import type { Bound, HardwareTarget, MemoryLimiter } from './types.js';
@@ -32,6 +33,23 @@ export interface ComplexityRow {
   readonly utilization: number;
   /** Compute-array area (mm²) needed at this layer's precision (NaN for non-accelerator targets and non-MAC layers). */
   readonly areaMm2: number;
+  /**
+   * Set when the device runs the row at other bits than `bits` and charges it at them ({@link HardwareTarget.executedPrecision}):
+   * `w16a16` (`a16`) when it moves the tensors at those bits, `8-bit compute` when only the arithmetic is wider.
+   */
+  readonly runsAs?: string;
+  /** Set when another target costed the row: a lookup table's fallback, for a layer the table has no entry for. */
+  readonly costedBy?: string;
+}
+
+/** How many rows of a report a lookup table's fallback target costed (reports of a target with a fallback). */
+export interface FallbackRows {
+  /** The fallback target. */
+  readonly target: string;
+  /** Rows it costed. */
+  readonly rows: number;
+  /** Rows that carry a cost of their own (not fused, not plumbing); the others of them came from the table. */
+  readonly costedRows: number;
 }
 
 /** Totals of a report. */
@@ -62,7 +80,21 @@ export interface ComplexityReport {
   readonly batch: number;
   readonly rows: readonly ComplexityRow[];
   readonly total: ComplexityTotals;
+  /** For a target with a fallback (`lut:<file>?fallback=<t>`): how many rows the fallback costed. */
+  readonly fallback?: FallbackRows;
 }
+
+/** What the device runs a row requested at `p` as, when it is not `p` (see {@link ComplexityRow.runsAs}). */
+function runsAsLabel(t: HardwareTarget, p: Precision, mac: boolean): string | undefined {
+  const e = t.executedPrecision?.(p, mac);
+  if (!e) return undefined;
+  if (mac ? e.weightBits !== p.weightBits || e.actBits !== p.actBits : e.actBits !== p.actBits)
+    return mac ? precisionLabel({ weightBits: e.weightBits, actBits: e.actBits }) : `a${e.actBits}`;
+  return e.computeBits !== (mac ? Math.max(p.weightBits, p.actBits) : p.actBits) ? `${e.computeBits}-bit compute` : undefined;
+}
+
+/** A row's cost is its own: not fused into another node's, not plumbing. */
+const costed = (r: ComplexityRow): boolean => r.bound !== 'fused' && r.bound !== '-';
 
 function parts(w: Workload, lp: LayerPrecision): Array<{ w: Workload; p: Precision }> {
   const slices = groupSlices(w, lp.groups);
@@ -100,6 +132,8 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       }
     }
     const aB = activationBytes(w, lp.actBits);
+    const runs = c?.fusedInto === undefined && !isFreeOp(w.op) ? [...new Set(parts(w, lp).map(({ p }) => runsAsLabel(target, p, mac)))] : [];
+    const runsAs = runs.filter((x) => x !== undefined).join('/');
     return {
       layer: w.node,
       op: w.op,
@@ -112,16 +146,18 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       onchipBytes: c?.onchipBytes ?? 0,
       latencyMs: c?.latencyMs ?? 0,
       energyMj: c?.energyMj ?? Number.NaN,
-      bound:
-        c?.fusedInto !== undefined ? 'fused' : w.op === 'input' || w.op === 'flatten' || w.op === 'reshape' || w.op === 'identity' ? '-' : (c?.bound ?? '-'),
+      bound: c?.fusedInto !== undefined ? 'fused' : isFreeOp(w.op) ? '-' : (c?.bound ?? '-'),
       ...(c?.memoryBound !== undefined && c.fusedInto === undefined ? { memoryBound: c.memoryBound } : {}),
       utilization: c?.utilization ?? Number.NaN,
       areaMm2: area,
+      ...(runsAs !== '' ? { runsAs } : {}),
+      ...(c?.costedBy !== undefined ? { costedBy: c.costedBy } : {}),
     };
   });
   let area = Number.NaN;
   for (const r of rows) if (!Number.isNaN(r.areaMm2)) area = Number.isNaN(area) ? r.areaMm2 : Math.max(area, r.areaMm2);
   const sum = (k: 'macs' | 'bitOps' | 'weightBytes' | 'activationBytes'): number => rows.reduce((s, r) => s + r[k], 0);
+  const fb = target.fallback;
   return {
     model: graph.name,
     target: target.name,
@@ -142,7 +178,38 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
       latencyPerSampleMs: cost.latencyMs / batch,
       energyPerSampleMj: cost.energyMj / batch,
     },
+    ...(fb ? { fallback: { target: fb.name, rows: rows.filter((r) => r.costedBy !== undefined).length, costedRows: rows.filter(costed).length } } : {}),
   };
+}
+
+/** What the header says of the bits the device runs (rows with `runsAs` among `shown`), or ''. */
+function runsAsNote(r: ComplexityReport, shown: readonly ComplexityRow[], table: boolean): string {
+  const ran = shown.filter((x) => x.runsAs !== undefined);
+  if (ran.length === 0) return '';
+  const labels = [...new Set(ran.map((x) => x.runsAs as string))];
+  // one width for every row: 'at 16 bits (w16a16, a16)' when the tensors move at it, 'with 8-bit arithmetic' when only the compute does
+  const moved = labels.map((l) => /^(?:w(\d+))?a(\d+)$/.exec(l)).map((m) => (m && (m[1] === undefined || m[1] === m[2]) ? m[2] : undefined));
+  const computed = labels.map((l) => /^(\d+)-bit compute$/.exec(l)?.[1]);
+  const one = (xs: (string | undefined)[]): string | undefined => (xs.every((x) => x !== undefined && x === xs[0]) ? xs[0] : undefined);
+  const at = one(moved);
+  const arith = one(computed);
+  const how =
+    at !== undefined
+      ? `at ${at} bits (${labels.join(', ')}): their latency, energy and traffic are charged at ${at} bits`
+      : arith !== undefined
+        ? `with ${arith}-bit arithmetic: their latency and energy are charged at ${arith} bits, their traffic at the policy's`
+        : `at other bits (${labels.join(', ')}), and is charged at those`;
+  return `; ${r.target} runs ${ran.length} of ${shown.length} rows ${how}${table ? " (column 'runs as')" : ''}`;
+}
+
+/** What the header says of the rows a fallback target costed, or ''. */
+function fallbackNote(r: ComplexityReport, table: boolean): string {
+  const f = r.fallback;
+  if (!f) return '';
+  const own = f.costedRows - f.rows;
+  if (own === 0 && f.rows > 0)
+    return `; no row came from the table: all ${f.rows} from the fallback ${f.target} (check the policy's bits and the model's layers against the table's keys)`;
+  return `; ${own} of ${f.costedRows} rows from the table, ${f.rows} from the fallback ${f.target}${table && f.rows > 0 ? " (column 'from')" : ''}`;
 }
 
 /** Options of {@link formatReport}. */
@@ -157,23 +224,26 @@ const kib = (b: number): number => b / 1024;
 
 /** The report as a text table plus a totals line (energy shown in µJ per layer). */
 export function formatReport(r: ComplexityReport, opts: FormatReportOptions = {}): string {
-  const shown = r.rows.filter((x) => opts.hideFree === false || (x.bound !== 'fused' && x.bound !== '-'));
+  const shown = r.rows.filter((x) => opts.hideFree === false || costed(x));
   const hasArea = r.rows.some((x) => !Number.isNaN(x.areaMm2));
+  const q = (header: string, v: (x: ComplexityRow) => number): TableColumn<ComplexityRow> => ({ header, value: (x) => formatQuantity(v(x)), align: 'right' });
   const table = formatTable(shown, [
     { key: 'layer', header: 'layer' },
     { key: 'op', header: 'op' },
     { key: 'bits', header: 'bits' },
-    { header: 'MMACs', value: (x) => x.macs / 1e6 },
-    { header: 'GBOPs', value: (x) => x.bitOps / 1e9 },
-    { header: 'W KiB', value: (x) => kib(x.weightBytes) },
-    { header: 'A KiB', value: (x) => kib(x.activationBytes) },
-    { header: 'DRAM KiB', value: (x) => kib(x.dramBytes) },
-    { header: 'chip KiB', value: (x) => kib(x.onchipBytes) },
-    { header: 'ms', value: (x) => x.latencyMs },
-    { header: 'uJ', value: (x) => x.energyMj * 1e3 },
-    { header: 'util', value: (x) => x.utilization },
+    ...(shown.some((x) => x.runsAs !== undefined) ? [{ header: 'runs as', value: (x: ComplexityRow) => x.runsAs ?? '' }] : []),
+    ...(r.fallback && r.fallback.rows > 0 ? [{ header: 'from', value: (x: ComplexityRow) => (costed(x) ? (x.costedBy ?? 'table') : '') }] : []),
+    q('MMACs', (x) => x.macs / 1e6),
+    q('GBOPs', (x) => x.bitOps / 1e9),
+    q('W KiB', (x) => kib(x.weightBytes)),
+    q('A KiB', (x) => kib(x.activationBytes)),
+    q('DRAM KiB', (x) => kib(x.dramBytes)),
+    q('chip KiB', (x) => kib(x.onchipBytes)),
+    q('ms', (x) => x.latencyMs),
+    q('uJ', (x) => x.energyMj * 1e3),
+    q('util', (x) => x.utilization),
     { header: 'bound', value: (x) => (x.memoryBound ? `${x.bound} (${x.memoryBound})` : x.bound) },
-    ...(hasArea ? [{ header: 'mm2', value: (x: ComplexityRow) => x.areaMm2 }] : []),
+    ...(hasArea ? [q('mm2', (x) => x.areaMm2)] : []),
   ]);
   const t = r.total;
   // the totals line sums the rows the table lists (with --totals: would list), so each column adds up to its total;
@@ -196,14 +266,14 @@ export function formatReport(r: ComplexityReport, opts: FormatReportOptions = {}
   )
     .map(([unit, k, f]) => [sum(hidden, k) * f, unit] as const)
     .filter(([v]) => v !== 0)
-    .map(([v, unit]) => `${formatNumber(v)} ${unit}`);
+    .map(([v, unit]) => `${formatQuantity(v)} ${unit}`);
   const what =
     hidden.length === 0
       ? ''
       : `; sums of the ${shown.length} rows ${opts.layers === false ? 'of the per-layer table' : 'shown'}${left.length ? ` (the ${hidden.length} hidden fused and plumbing rows add ${left.join(', ')}, never written to DRAM; --json's total counts every node)` : ''}`;
   const lines = [
-    `${r.model} on ${r.target}, policy ${r.policy}${r.batch > 1 ? `; batch ${r.batch}: latency, energy and traffic per batch of ${r.batch} (per sample ${formatNumber(t.latencyPerSampleMs)} ms), MACs and bytes per sample` : ''}`,
-    `total: ${formatNumber(s('macs') / 1e6)} MMACs, ${formatNumber(s('bitOps') / 1e9)} GBOPs, weights ${formatNumber(kib(s('weightBytes')))} KiB, activations ${formatNumber(kib(s('activationBytes')))} KiB, DRAM ${formatNumber(kib(s('dramBytes')))} KiB, latency ${formatNumber(s('latencyMs') + t.networkOverheadMs)} ms, energy ${formatNumber(energy)} mJ${Number.isNaN(t.areaMm2) ? '' : `, compute-array area ${formatNumber(t.areaMm2)} mm2`}${t.networkOverheadMs ? ` (incl. ${formatNumber(t.networkOverheadMs)} ms network overhead)` : ''}${what}`,
+    `${r.model} on ${r.target}, policy ${r.policy}${r.batch > 1 ? `; batch ${r.batch}: latency, energy and traffic per batch of ${r.batch} (per sample ${formatQuantity(t.latencyPerSampleMs)} ms), MACs and bytes per sample` : ''}${runsAsNote(r, shown, opts.layers !== false)}${fallbackNote(r, opts.layers !== false)}`,
+    `total: ${formatQuantity(s('macs') / 1e6)} MMACs, ${formatQuantity(s('bitOps') / 1e9)} GBOPs, weights ${formatQuantity(kib(s('weightBytes')))} KiB, activations ${formatQuantity(kib(s('activationBytes')))} KiB, DRAM ${formatQuantity(kib(s('dramBytes')))} KiB, latency ${formatQuantity(s('latencyMs') + t.networkOverheadMs)} ms, energy ${formatQuantity(energy)} mJ${Number.isNaN(t.areaMm2) ? '' : `, compute-array area ${formatQuantity(t.areaMm2)} mm2`}${t.networkOverheadMs ? ` (incl. ${formatQuantity(t.networkOverheadMs)} ms network overhead)` : ''}${what}`,
   ];
   return opts.layers === false ? lines.join('\n') : [lines[0], table, lines[1]].join('\n');
 }
@@ -283,7 +353,7 @@ export function formatComparison(c: Comparison, opts: { readonly layers?: boolea
     `A = ${la}, B = ${lb} (${c.a.model})`,
     ...(opts.layers === false ? [] : [table]),
     c.perSample
-      ? `per sample (A's batch ${c.a.batch}, B's ${c.b.batch}; the rows above are per batch): A ${formatNumber(c.a.total.latencyPerSampleMs)} ms / ${formatNumber(c.a.total.energyPerSampleMj)} mJ, B ${formatNumber(c.b.total.latencyPerSampleMs)} ms / ${formatNumber(c.b.total.energyPerSampleMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`
-      : `total${c.a.batch > 1 ? ` (per batch of ${c.a.batch})` : ''}: A ${formatNumber(c.a.total.latencyMs)} ms / ${formatNumber(c.a.total.energyMj)} mJ, B ${formatNumber(c.b.total.latencyMs)} ms / ${formatNumber(c.b.total.energyMj)} mJ; latency A/B ${formatNumber(c.speedup)}x, energy A/B ${formatNumber(c.energySaving)}x`,
+      ? `per sample (A's batch ${c.a.batch}, B's ${c.b.batch}; the rows above are per batch): A ${formatQuantity(c.a.total.latencyPerSampleMs)} ms / ${formatQuantity(c.a.total.energyPerSampleMj)} mJ, B ${formatQuantity(c.b.total.latencyPerSampleMs)} ms / ${formatQuantity(c.b.total.energyPerSampleMj)} mJ; latency A/B ${formatQuantity(c.speedup)}x, energy A/B ${formatQuantity(c.energySaving)}x`
+      : `total${c.a.batch > 1 ? ` (per batch of ${c.a.batch})` : ''}: A ${formatQuantity(c.a.total.latencyMs)} ms / ${formatQuantity(c.a.total.energyMj)} mJ, B ${formatQuantity(c.b.total.latencyMs)} ms / ${formatQuantity(c.b.total.energyMj)} mJ; latency A/B ${formatQuantity(c.speedup)}x, energy A/B ${formatQuantity(c.energySaving)}x`,
   ].join('\n');
 }

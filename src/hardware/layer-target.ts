@@ -19,6 +19,8 @@ import type { CostSummary, HardwareTarget, LayerCost, NetworkCost, TargetKind } 
 export interface LayerValue {
   readonly latencyMs: number;
   readonly energyMj?: number;
+  /** The target that gave the value when it is not this one (a lookup table's fallback); becomes {@link LayerCost.costedBy}. */
+  readonly from?: string;
 }
 
 /** Build a {@link LayerCost} from a looked-up/predicted value (bound is nominal: compute for conv/dense, memory otherwise). */
@@ -37,7 +39,17 @@ export function valueCost(w: Workload, p: Precision, v: LayerValue): LayerCost {
     memoryMs: mac ? 0 : v.latencyMs,
     overheadMs: 0,
     utilization: Number.NaN,
+    ...(v.from !== undefined ? { costedBy: v.from } : {}),
   };
+}
+
+/**
+ * Whether a network's costed nodes (values of {@link LayerValueTarget.layerValue}) all came from another target: then the
+ * target's network-level overhead (its own device's run overhead) is not added. `costed`: nodes with a value of their
+ * own; `borrowed`: those whose value came from a fallback.
+ */
+function allBorrowed(costed: number, borrowed: number): boolean {
+  return costed > 0 && borrowed === costed;
 }
 
 /**
@@ -55,6 +67,14 @@ export function unknownLayer(w: Workload): { readonly what: string; readonly not
 /** The value of a workload that runs inside another node's kernel. */
 const IN_KERNEL: LayerValue = { latencyMs: 0 };
 
+/** Where a node's value came from, as `evaluate` caches it: none (inside another node's kernel), the target, a fallback. */
+const NO_VALUE = 0;
+const OWN = 1;
+const BORROWED = 2;
+function sourceOf(v: LayerValue): number {
+  return v === IN_KERNEL ? NO_VALUE : v.from !== undefined ? BORROWED : OWN;
+}
+
 /** Common machinery of per-layer-value targets; subclasses implement {@link LayerValueTarget.layerValue}. */
 export abstract class LayerValueTarget implements HardwareTarget {
   abstract readonly name: string;
@@ -64,7 +84,15 @@ export abstract class LayerValueTarget implements HardwareTarget {
   abstract readonly hasEnergy: boolean;
   /** Whether bn/activation after conv/dense are fused into it (their cost counted there). */
   abstract readonly fuse: boolean;
-  private evalCache = new WeakMap<PreparedNetwork, { lat: Float64Array; en: Float64Array; rest: Map<number, Float64Array>; nodes: Float64Array }>();
+  /**
+   * Per network: layer values by (layer, weight bits, act bits) with their {@link sourceOf} codes (`src`); per default
+   * width, the nodes no layer reads (latency, energy, costed and borrowed counts); per (node, act bits), the other nodes
+   * (latency, energy, source code).
+   */
+  private evalCache = new WeakMap<
+    PreparedNetwork,
+    { lat: Float64Array; en: Float64Array; src: Uint8Array; rest: Map<number, Float64Array>; nodes: Float64Array }
+  >();
   private actLayer = new Int32Array(0);
   private actNode = new Int32Array(0);
   /**
@@ -142,7 +170,8 @@ export abstract class LayerValueTarget implements HardwareTarget {
       layer: (i, wb, ab) => this.layerCost(wl(i), { weightBits: wb, actBits: ab }),
       slice: (slice, wb, ab) => this.layerCost(slice, { weightBits: wb, actBits: ab }),
     });
-    const ovh = this.networkOverheadMs();
+    const own = layers.filter((l) => l.fusedInto === undefined && !isFreeOp(l.op));
+    const ovh = allBorrowed(own.length, own.filter((l) => l.costedBy !== undefined).length) ? 0 : this.networkOverheadMs();
     const sum = layerTotals(layers, ovh);
     return {
       target: this.name,
@@ -162,7 +191,13 @@ export abstract class LayerValueTarget implements HardwareTarget {
     let c = this.evalCache.get(net);
     const L = net.layerNode.length;
     if (!c) {
-      c = { lat: new Float64Array(L * 33 * 33).fill(Number.NaN), en: new Float64Array(L * 33 * 33), rest: new Map(), nodes: new Float64Array(0) };
+      c = {
+        lat: new Float64Array(L * 33 * 33).fill(Number.NaN),
+        en: new Float64Array(L * 33 * 33),
+        src: new Uint8Array(L * 33 * 33),
+        rest: new Map(),
+        nodes: new Float64Array(0),
+      };
       this.evalCache.set(net, c);
     }
     const read = layerReadNodes(net);
@@ -172,35 +207,46 @@ export abstract class LayerValueTarget implements HardwareTarget {
       // nodes no layer reads: stored at the default width (activation-bits.ts), a constant per width
       let lat = 0;
       let en = 0;
+      let costed = 0;
+      let borrowed = 0;
       for (let i = 0; i < net.n; i++) {
         if ((net.layerOf[i] as number) >= 0 || read[i] === 1 || skip(i)) continue;
         const v = this.nodeValue(net.workloads[i] as Workload, { weightBits: 32, actBits: defaultActBits });
         lat += v.latencyMs;
         en += v.energyMj ?? Number.NaN;
+        const s = sourceOf(v);
+        if (s !== NO_VALUE) costed++;
+        if (s === BORROWED) borrowed++;
       }
-      rest = Float64Array.of(lat, en);
+      rest = Float64Array.of(lat, en, costed, borrowed);
       c.rest.set(defaultActBits, rest);
     }
     if (this.actLayer.length < L) this.actLayer = new Int32Array(L);
     if (this.actNode.length < net.n) this.actNode = new Int32Array(net.n);
-    if (c.nodes.length < net.n * 33 * 2) c.nodes = new Float64Array(net.n * 33 * 2).fill(Number.NaN);
+    if (c.nodes.length < net.n * 33 * 3) c.nodes = new Float64Array(net.n * 33 * 3).fill(Number.NaN);
     const la = this.actLayer;
     const na = this.actNode;
     resolveActBits(net, actBits, defaultActBits, la, na);
-    let lat = (rest[0] as number) + this.networkOverheadMs();
+    let lat = rest[0] as number;
     let en = rest[1] as number;
+    let costed = rest[2] as number;
+    let borrowed = rest[3] as number;
     for (let i = 0; i < net.n; i++) {
       // nodes a layer reads: stored at the width of the layers reading them
       if (read[i] !== 1 || (net.layerOf[i] as number) >= 0 || skip(i)) continue;
       const b = na[i] as number;
-      const k = (i * 33 + (b > 32 ? 32 : b)) * 2;
+      const k = (i * 33 + (b > 32 ? 32 : b)) * 3;
       if (Number.isNaN(c.nodes[k] as number)) {
         const v = this.nodeValue(net.workloads[i] as Workload, { weightBits: 32, actBits: b });
         c.nodes[k] = v.latencyMs;
         c.nodes[k + 1] = v.energyMj ?? Number.NaN;
+        c.nodes[k + 2] = sourceOf(v);
       }
       lat += c.nodes[k] as number;
       en += c.nodes[k + 1] as number;
+      const s = c.nodes[k + 2] as number;
+      if (s !== NO_VALUE) costed++;
+      if (s === BORROWED) borrowed++;
     }
     for (let l = 0; l < L; l++) {
       const wb = weightBits[l] as number;
@@ -213,10 +259,15 @@ export abstract class LayerValueTarget implements HardwareTarget {
         v = r.latencyMs;
         c.lat[k] = v;
         c.en[k] = r.energyMj ?? Number.NaN;
+        c.src[k] = sourceOf(r);
       }
       lat += v;
       en += c.en[k] as number;
+      const s = c.src[k] as number;
+      if (s !== NO_VALUE) costed++;
+      if (s === BORROWED) borrowed++;
     }
+    if (!allBorrowed(costed, borrowed)) lat += this.networkOverheadMs();
     out.latencyMs = lat;
     out.energyMj = this.hasEnergy ? en : Number.NaN;
     out.dramBytes = Number.NaN;

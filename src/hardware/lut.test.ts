@@ -6,13 +6,15 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../errors.js';
 import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
+import { complexityReport, formatReport } from './complexity.js';
 import { graphKernels, HostCpuTarget } from './host.js';
 import { isFreeOp, layerKey, parseLayerKey, workloadKey } from './layer-key.js';
 import { type LutFile, LutTarget, loadArchTable, loadLut, parseLut, saveLut } from './lut.js';
-import { policyPreset, uniformPolicy } from './precision.js';
+import { costPolicyPreset, defaultPolicy, policyPreset, uniformPolicy } from './precision.js';
 import { prepareNetwork } from './prepared.js';
 import { getTarget } from './registry.js';
 import { runTargetConformance } from './testing/conformance.js';
+import { costSummary } from './types.js';
 
 const g = zooGraph('zoo:mbnet32');
 
@@ -62,6 +64,47 @@ describe('lookup-table target', () => {
     const c = lut.layerCost(w, { weightBits: 4, actBits: 4 });
     assert.equal(c.latencyMs, fb.layerCost(w, { weightBits: 4, actBits: 4 }).latencyMs);
     assert.equal(lut.misses.size, 1);
+  });
+  it("?fallback=: the table's precision is the default, the rows it costed are counted, its overhead only when it costed any", () => {
+    // an fp32 table as `hwnas measure` writes one (host-cpu: float32 keys, a network overhead), with a fallback of other bits;
+    // unfused: mbnet32's 29 conv, bn, relu, pool and dense rows carry a cost of their own
+    const fp32 = { ...tableFrom([32]), networkOverheadMs: 0.004 };
+    const fb = getTarget('cortex-a76');
+    const lut = new LutTarget(fp32, { fallback: fb, name: 'lut:t.json?fallback=cortex-a76' });
+    // before session 51 the default was the fallback's w8a8: no key matched and every row was the fallback's
+    assert.deepEqual(lut.defaultPrecision, { weightBits: 32, actBits: 32 });
+    assert.equal(costPolicyPreset(lut), 'fp32');
+    assert.equal(defaultPolicy(lut).name, 'fp32');
+    assert.equal(costPolicyPreset(new LutTarget(tableFrom([8]), { fallback: getTarget('host-cpu') })), 'w8a8');
+    const all = complexityReport(g, lut, policyPreset('fp32'));
+    assert.deepEqual(all.fallback, { target: 'cortex-a76', rows: 0, costedRows: 29 });
+    assert.equal(all.total.networkOverheadMs, 0.004);
+    // w8a8: no key of the table matches, every row is the fallback's, and the table's run overhead is not added
+    const none = complexityReport(g, lut, policyPreset('w8a8'));
+    assert.deepEqual(none.fallback, { target: 'cortex-a76', rows: 29, costedRows: 29 });
+    assert.ok(none.rows.filter((r) => r.bound !== 'fused' && r.bound !== '-').every((r) => r.costedBy === 'cortex-a76'));
+    assert.equal(none.total.networkOverheadMs, 0);
+    assert.equal(none.total.latencyMs, getTarget('cortex-a76?fuse=false').networkCost(g, policyPreset('w8a8')).latencyMs);
+    assert.match(formatReport(none), /no row came from the table: all 29 from the fallback cortex-a76/);
+    assert.match(formatReport(all), /29 of 29 rows from the table, 0 from the fallback cortex-a76/);
+    // some rows from each: a mixed policy whose first conv runs at w8a8 (the fallback's) and the rest at fp32 (the table's)
+    const first = prepareNetwork(g).layerNames[0] as string;
+    const mixed = { name: 'mixed', default: { weightBits: 32, actBits: 32 }, layers: { [first]: { weightBits: 8, actBits: 32 } } };
+    const m = complexityReport(g, lut, mixed);
+    assert.deepEqual(m.fallback, { target: 'cortex-a76', rows: 1, costedRows: 29 });
+    assert.equal(m.total.networkOverheadMs, 0.004);
+    assert.match(formatReport(m), /28 of 29 rows from the table, 1 from the fallback cortex-a76 \(column 'from'\)/);
+    // the search fast path agrees with networkCost, overhead included or not
+    const net = prepareNetwork(g);
+    for (const [wb, ab] of [
+      [32, 32],
+      [8, 8],
+    ] as const) {
+      const L = net.layerNode.length;
+      const out = lut.evaluate(net, new Int32Array(L).fill(wb), new Int32Array(L).fill(ab), costSummary(), ab);
+      const ref = lut.networkCost(g, uniformPolicy(wb, ab)).latencyMs;
+      assert.ok(Math.abs(out.latencyMs - ref) <= 1e-12 * ref, `w${wb}a${ab}: ${out.latencyMs} vs ${ref}`);
+    }
   });
   it('reads the CSV forms', () => {
     const csv1 = 'key,latency_ms\n"conv2d|in=3x32x32|out=32x16x16|k=3x3|s=2x2|g=1|w=8|a=8",0.5\n';

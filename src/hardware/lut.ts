@@ -244,6 +244,8 @@ export class LutTarget extends LayerValueTarget {
   private readonly map = new Map<string, LutEntry>();
   /** Keys that were missing and served by the fallback. */
   readonly misses = new Set<string>();
+  /** The precision most of the table's conv/dense entries were measured at (ties: the wider); absent without such entries. */
+  readonly defaultPrecision?: Precision;
 
   constructor(
     readonly table: LutFile,
@@ -258,16 +260,27 @@ export class LutTarget extends LayerValueTarget {
     this.fuse = table.fused === true;
     const wb = new Set<number>();
     const ab = new Set<number>();
+    const pairs = new Map<string, number>();
     for (const e of table.entries) {
       const m = /\|w=(\d+)\|a=(\d+)/.exec(e.key);
       if (m) {
         wb.add(Number(m[1]));
         ab.add(Number(m[2]));
+        pairs.set(`${m[1]} ${m[2]}`, (pairs.get(`${m[1]} ${m[2]}`) ?? 0) + 1);
       }
     }
+    const top = [...pairs].map(([k, n]) => ({ p: k.split(' ').map(Number) as [number, number], n }));
+    top.sort((a, b) => b.n - a.n || Math.max(...b.p) - Math.max(...a.p) || b.p[0] - a.p[0]);
+    const best = top[0]?.p;
+    if (best) this.defaultPrecision = { weightBits: best[0], actBits: best[1] };
     this.supportedBits = options.fallback
       ? options.fallback.supportedBits
       : { weight: ANY_BITS.filter((b) => wb.has(b) || wb.size === 0), act: ANY_BITS.filter((b) => ab.has(b) || ab.size === 0) };
+  }
+
+  /** {@inheritDoc HardwareTarget.fallback} */
+  get fallback(): HardwareTarget | undefined {
+    return this.options.fallback;
   }
 
   /** Number of entries. */
@@ -295,7 +308,7 @@ export class LutTarget extends LayerValueTarget {
     if (this.options.fallback) {
       this.misses.add(key);
       const c = this.options.fallback.layerCost(w, p);
-      return { latencyMs: c.latencyMs, energyMj: c.energyMj };
+      return { latencyMs: c.latencyMs, energyMj: c.energyMj, from: this.options.fallback.name };
     }
     const u = unknownLayer(w);
     throw new ConfigError(`lookup table '${this.name}' has no entry for ${u.what}: missing key '${key}' (measure it, or give a fallback predictor)${u.note}`);

@@ -90,6 +90,8 @@ export const rooflineSchema = z.object({
     .refine((m) => Object.keys(m).length > 0, 'expected at least one precision'),
   fallback: z.enum(['round-up', 'strict']),
   clampTo: z.number().int('expected an integer').nonnegative('expected 0 (off) or a bit-width'),
+  // optional (files written before session 51 have none: packed); checked with its allowed values in roofline.ts
+  storage: z.string().optional(),
   dramGBps: positive,
   onchipKB: nonNegative,
   onchipGBps: positive,

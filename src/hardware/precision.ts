@@ -205,9 +205,36 @@ export function bitsSupported(p: Precision, s: SupportedBits): boolean {
   return s.weight.includes(p.weightBits) && s.act.includes(p.actBits);
 }
 
-/** The precision a target runs natively when none is asked for: fp32 where it supports it, else w8a8. */
-export function defaultPolicy(target: { readonly supportedBits: SupportedBits }): PrecisionPolicy {
+/** What the default policies read of a target: its bits, and the precision its own costs are for, if any. */
+export interface DefaultPrecisionSource {
+  readonly supportedBits: SupportedBits;
+  /** See {@link HardwareTarget.defaultPrecision} (a lookup table's measured bits). */
+  readonly defaultPrecision?: Precision;
+}
+
+/** The preset name of a uniform precision: fp32, fp16 or w<W>a<A>. */
+function presetName(p: Precision): string {
+  if (p.weightBits === p.actBits && (p.weightBits === 32 || p.weightBits === 16)) return `fp${p.weightBits}`;
+  return precisionLabel(p);
+}
+
+/**
+ * The precision a target runs natively when none is asked for: the target's own ({@link DefaultPrecisionSource.defaultPrecision},
+ * a lookup table's measured bits) when it has one, else fp32 where it supports it, else w8a8.
+ */
+export function defaultPolicy(target: DefaultPrecisionSource): PrecisionPolicy {
+  const own = target.defaultPrecision;
+  if (own) return uniformPolicy(own.weightBits, own.actBits, presetName(own));
   return bitsSupported({ weightBits: 32, actBits: 32 }, target.supportedBits) ? uniformPolicy(32, 32, 'fp32') : uniformPolicy(8, 8, 'w8a8');
+}
+
+/**
+ * The preset `hwnas cost` (and the what-if page) costs without `--policy`: the target's own precision when it has one
+ * (a lookup table's measured bits, also with `?fallback=`), else w8a8, or fp32 where the target runs no 8-bit layers.
+ */
+export function costPolicyPreset(target: DefaultPrecisionSource): string {
+  if (target.defaultPrecision) return presetName(target.defaultPrecision);
+  return bitsSupported({ weightBits: 8, actBits: 8 }, target.supportedBits) ? 'w8a8' : 'fp32';
 }
 
 /** Throw a {@link ConfigError} naming the layer and bits if any precision of the policy is not in `supported`. */

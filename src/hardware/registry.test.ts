@@ -71,8 +71,63 @@ describe('target registry and data files', () => {
     );
     const g = zooGraph('zoo:resnet18?size=64');
     const big = getTarget(f).networkCost(g, uniformPolicy(8, 8)).latencyMs;
+    assert.equal(getTarget(f).name, 'big-fusion');
     const ref = getTarget('bitfusion-edge').networkCost(g, uniformPolicy(8, 8)).latencyMs;
     assert.ok(big < ref, `${big} vs ${ref}`);
     assert.ok(getTarget('bitfusion-edge?dramGBps=100').networkCost(g, uniformPolicy(8, 8)).latencyMs <= ref);
+  });
+  it('a target file with a parameter its model does not take is refused naming it and the expected ones, as name?key=value is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
+    for (const [preset, typo] of [
+      ['cortex-a76', 'utilconv'],
+      ['systolic', 'rowz'],
+    ] as const) {
+      const base = loadTargetFile(preset);
+      const f = join(dir, `${typo}.json`);
+      writeFileSync(f, JSON.stringify({ ...base, name: `${preset}-typo`, params: { ...base.params, [typo]: { value: 1, source: 'typo' } } }));
+      assert.throws(
+        () => getTarget(f),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.message.includes(`target file ${f}: unknown parameter '${typo}' for model '${base.model}' (expected one of `) &&
+          e.message.includes(preset === 'systolic' ? 'rows, cols' : 'utilConv'),
+      );
+      assert.throws(
+        () => getTarget(`${preset}?${typo}=1`),
+        (e: unknown) => e instanceof ConfigError && e.message.includes(`unknown parameter '${typo}'`),
+      );
+    }
+  });
+  it("a target file named after a built-in target is refused unless it is that target (costs reported under the preset's name)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
+    const sys = loadTargetFile('systolic');
+    const a76 = loadTargetFile('cortex-a76');
+    const write = (n: string, v: object): string => {
+      const f = join(dir, n);
+      writeFileSync(f, JSON.stringify(v));
+      return f;
+    };
+    const named = write('named.json', { ...sys, name: 'bitfusion-edge' });
+    assert.throws(
+      () => getTarget(named),
+      (e: unknown) =>
+        e instanceof ConfigError && e.message.includes(`is named 'bitfusion-edge', a built-in target, but differs from it (model systolic vs bitfusion)`),
+    );
+    const edited = write('edited.json', { ...a76, params: { ...a76.params, utilConv: { value: 0.5, source: 'what-if' } } });
+    assert.throws(
+      () => getTarget(edited),
+      (e: unknown) => e instanceof ConfigError && /differs from it \(utilConv\)/.test(e.message),
+    );
+    assert.throws(
+      () => getTarget(write('host.json', { ...sys, name: 'host-cpu' })),
+      (e: unknown) => e instanceof ConfigError && /'host-cpu'/.test(e.message),
+    );
+    // a copy of the preset, and the packaged file itself, are the preset: same name, same costs
+    const g = zooGraph('zoo:mbnet32');
+    const ref = getTarget('cortex-a76').networkCost(g, uniformPolicy(8, 8)).latencyMs;
+    for (const f of [write('copy.json', a76), join(targetsDir(), 'cortex-a76.json')]) {
+      assert.equal(getTarget(f).name, 'cortex-a76');
+      assert.equal(getTarget(f).networkCost(g, uniformPolicy(8, 8)).latencyMs, ref);
+    }
   });
 });

@@ -8,7 +8,7 @@
  * - `lut:<file.json|csv>` (optionally `?fallback=<target spec>`), `predictor:<model.json>`.
  */
 import { ConfigError } from '../errors.js';
-import { loadTargetFile } from './data.js';
+import { loadTargetFile, type TargetFile } from './data.js';
 import { HostCpuTarget } from './host.js';
 import { LutTarget, loadLut } from './lut.js';
 import { loadPredictor, PredictorTarget } from './predictor.js';
@@ -114,6 +114,32 @@ function decodeQueryValue(v: string, spec: string): string {
 }
 
 /**
+ * Refuse a target file that takes a built-in target's name but is not that target (another model or other parameter
+ * values): its costs would be reported, and stored in studies, under the preset's name. A file equal to the preset (its
+ * copy, or the packaged file itself) keeps the name.
+ */
+function checkNotAPreset(file: TargetFile): void {
+  if (!registry.has(file.name)) return;
+  let preset: TargetFile | undefined;
+  try {
+    preset = loadTargetFile(file.name);
+  } catch {
+    preset = undefined; // a registered target without a data file (host-cpu, or one added with registerTarget)
+  }
+  const differ = !preset
+    ? ['(not a target-file preset)']
+    : preset.model !== file.model
+      ? [`model ${file.model} vs ${preset.model}`]
+      : [...new Set([...Object.keys(file.params), ...Object.keys(preset.params)])].filter(
+          (k) => JSON.stringify(file.params[k]?.value) !== JSON.stringify(preset.params[k]?.value),
+        );
+  if (differ.length === 0) return;
+  throw new ConfigError(
+    `target file ${file.path} is named '${file.name}', a built-in target, but differs from it (${differ.join(', ')}): give it a name of its own (its "name" field), so its costs are not reported as ${file.name}'s`,
+  );
+}
+
+/**
  * A target by spec (see module doc).
  * @example getTarget('systolic?rows=32&cols=32&dataflow=ws')
  */
@@ -129,7 +155,11 @@ export function getTarget(spec: string, opts: TargetOptions = {}): HardwareTarge
   const q = spec.indexOf('?');
   const base = q >= 0 ? spec.slice(0, q) : spec;
   const overrides = { ...(q >= 0 ? parseQuery(spec.slice(q + 1), spec) : {}), ...(opts.overrides ?? {}) };
-  if (base.endsWith('.json')) return targetFromFile(loadTargetFile(base), overrides);
+  if (base.endsWith('.json')) {
+    const file = loadTargetFile(base);
+    checkNotAPreset(file);
+    return targetFromFile(file, overrides);
+  }
   const e = registry.get(base);
   if (!e) {
     throw new ConfigError(

@@ -73,6 +73,31 @@ describe('roofline targets', () => {
     const m = rooflineDevice('myriad-x');
     assert.equal(m.executionBits(32), 16);
   });
+  it('devices that convert the model to the precision they run charge its bits: myriad-x every policy, jetson-nano 16 bits and fewer, at FP16', () => {
+    const g = zooGraph('mbnet32?channels=1&size=28');
+    const cost = (t: string, p: string): readonly number[] => {
+      const c = getTarget(t).networkCost(g, policyPreset(p));
+      return [c.latencyMs, c.energyMj, c.dramBytes];
+    };
+    // fp16 as computed before session 51 (commit b503d33), which charged a policy's own bits: w2a2 moved 11,976 DRAM
+    // bytes on both, w8a8 47,784, fp32 191,016 (myriad-x 0.47635 ms, above its fp16 figure although it runs as FP16)
+    const fp16: Readonly<Record<string, readonly number[]>> = {
+      'myriad-x': [0.47135900444444445, 0.7070385066666666, 95528],
+      'jetson-nano': [0.3455872488135593, 3.455872488135593, 95528],
+    };
+    for (const p of ['w2a2', 'w4a8', 'w8a8', 'fp16', 'fp32']) assert.deepEqual(cost('myriad-x', p), fp16['myriad-x'], `myriad-x ${p}`);
+    for (const p of ['w2a2', 'w4a8', 'w8a8', 'fp16']) assert.deepEqual(cost('jetson-nano', p), fp16['jetson-nano'], `jetson-nano ${p}`);
+    // fp32 runs (and moves) FP32 on the Jetson: as before
+    assert.deepEqual(cost('jetson-nano', 'fp32'), [0.5261744976271187, 5.261744976271188, 191016]);
+    // the old charge is one parameter away (what-if), and what each device runs is stated
+    assert.deepEqual(cost('myriad-x?storage=packed', 'w8a8'), [0.47032128, 0.70548192, 47784]);
+    assert.deepEqual(rooflineDevice('myriad-x').executedPrecision({ weightBits: 32, actBits: 32 }, true), { computeBits: 16, weightBits: 16, actBits: 16 });
+    assert.deepEqual(rooflineDevice('cortex-a76').executedPrecision({ weightBits: 4, actBits: 4 }, true), { computeBits: 8, weightBits: 4, actBits: 4 });
+    assert.throws(
+      () => getTarget('myriad-x?storage=fp16'),
+      (e: unknown) => e instanceof ConfigError && /storage 'fp16'/.test(e.message) && /'packed'/.test(e.message) && /'execution'/.test(e.message),
+    );
+  });
 });
 
 function graphWorkloadsOf(g: ReturnType<typeof zooGraph>, suffix: string): number {

@@ -11,7 +11,10 @@
  * - overhead = the fixed per-layer dispatch/launch time.
  * Execution precision: max(w, a) rounded up to the smallest precision the device has (`round-up`),
  * or clamped to one (`clampTo`, e.g. Myriad X runs everything as FP16), or rejected (`strict`, Edge TPU
- * int8 only). Energy = spec-sheet active power x latency.
+ * int8 only). The arithmetic runs at the execution precision; the tensors are moved at it too with
+ * `storage: "execution"` (a runtime that converts the model to the precision it runs: Myriad X, Jetson Nano), or at
+ * the policy's bits with `storage: "packed"` (the default: low-bit tensors kept packed and widened in the kernel;
+ * activations wider than the execution precision are converted to it). Energy = spec-sheet active power x latency.
  */
 import { ConfigError } from '../errors.js';
 import { AnalyticalTarget, OUT } from './analytical.js';
@@ -19,9 +22,13 @@ import { loadTargetFile, num, numMap, paramValues, type TargetFile } from './dat
 import { checkTargetParams, rooflineSchema } from './params-schema.js';
 import { ANY_BITS, type SupportedBits } from './precision.js';
 import { KIND, type PreparedNetwork } from './prepared.js';
+import type { ExecutedPrecision } from './types.js';
 
 /** How a roofline device treats a precision it lacks. */
 export type PrecisionFallback = 'round-up' | 'strict';
+
+/** The bits a roofline device moves weights and activations at: the policy's (`packed`) or the execution precision's. */
+export type TensorStorage = 'packed' | 'execution';
 
 /** Parameters of {@link RooflineTarget} (see targets/*.json for sources). */
 export interface RooflineParams {
@@ -30,6 +37,8 @@ export interface RooflineParams {
   readonly fallback: PrecisionFallback;
   /** When > 0, every precision executes at this bit-width. */
   readonly clampTo: number;
+  /** Bits the tensors are stored and moved at (see the module doc; default `packed`). */
+  readonly storage: TensorStorage;
   readonly dramGBps: number;
   readonly onchipKB: number;
   readonly onchipGBps: number;
@@ -101,6 +110,14 @@ export class RooflineTarget extends AnalyticalTarget {
     return this.execBits[b > 32 ? 32 : b] as number;
   }
 
+  /** {@inheritDoc HardwareTarget.executedPrecision} (the bits {@link RooflineTarget.evalNode} charges) */
+  executedPrecision(p: { readonly weightBits: number; readonly actBits: number }, mac: boolean): ExecutedPrecision {
+    const req = mac ? Math.max(p.weightBits, p.actBits) : p.actBits;
+    const eb = this.executionBits(req);
+    if (this.params.storage === 'execution') return { computeBits: eb, weightBits: mac ? eb : p.weightBits, actBits: eb };
+    return { computeBits: eb, weightBits: p.weightBits, actBits: Math.min(p.actBits, eb) };
+  }
+
   protected evalNode(net: PreparedNetwork, i: number, wb: number, ab: number, out: Float64Array): void {
     const p = this.params;
     const c = net.col;
@@ -114,11 +131,14 @@ export class RooflineTarget extends AnalyticalTarget {
     const ops = isMac ? 2 * macs : (c.elementOps[i] as number) * B;
     const eff = isMac ? (this.util[kind] as number) * (macs / (macs + p.nHalfMacs)) : (this.util[kind] as number);
     const compS = ops > 0 ? ops / (peak * eff) : 0;
-    // storage at the requested bits (packed), arithmetic at the execution bits
-    const wBytes = ((c.weightElems[i] as number) * wb) / 8 + (c.biasElems[i] as number) * 4;
-    const aBytes = (((c.inElems[i] as number) + (c.outElems[i] as number)) * B * (ab < eb ? ab : eb)) / 8;
+    // arithmetic at the execution bits; storage at them too, or at the requested bits (packed; wider activations converted)
+    const converted = p.storage === 'execution';
+    const sw = converted ? eb : wb;
+    const sa = converted || eb < ab ? eb : ab;
+    const wBytes = ((c.weightElems[i] as number) * sw) / 8 + (c.biasElems[i] as number) * 4;
+    const aBytes = (((c.inElems[i] as number) + (c.outElems[i] as number)) * B * sa) / 8;
     const cache = p.weightCacheKB * 1024;
-    const before = ((c.weightElemsBefore[i] as number) * wb) / 8;
+    const before = ((c.weightElemsBefore[i] as number) * sw) / 8;
     let cached = cache - before;
     if (cached < 0) cached = 0;
     if (cached > wBytes) cached = wBytes;
@@ -147,12 +167,18 @@ export function rooflineFromFile(file: TargetFile, overrides: Readonly<Record<st
   const n = (k: string): number => num(v, k, name);
   const fb = String(v.fallback);
   if (fb !== 'round-up' && fb !== 'strict') throw new ConfigError(`target '${name}': fallback '${fb}' must be 'round-up' or 'strict'`);
+  const storage = String(v.storage ?? 'packed');
+  if (storage !== 'packed' && storage !== 'execution')
+    throw new ConfigError(
+      `target '${name}': storage '${storage}' must be 'packed' (tensors moved at the policy's bits) or 'execution' (at the bits the device runs)`,
+    );
   return new RooflineTarget(
     name,
     {
       peakTops: numMap(v, 'peakTops', name),
       fallback: fb,
       clampTo: n('clampTo'),
+      storage,
       dramGBps: n('dramGBps'),
       onchipKB: n('onchipKB'),
       onchipGBps: n('onchipGBps'),

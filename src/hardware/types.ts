@@ -52,6 +52,21 @@ export interface LayerCost extends MemoryTraffic {
   readonly actDramBytes?: number;
   /** For a memory-bound layer of such a target: the operand with the most traffic (weight-, activation- or output-bound). */
   readonly memoryBound?: MemoryLimiter;
+  /**
+   * Set when another target costed this node: the name of a lookup table's fallback target, for a node the table has no
+   * entry for (of a layer with channel groups: when it costed at least one group).
+   */
+  readonly costedBy?: string;
+}
+
+/** The bits a device actually runs a requested precision at (see {@link HardwareTarget.executedPrecision}). */
+export interface ExecutedPrecision {
+  /** Bit-width of the arithmetic. */
+  readonly computeBits: number;
+  /** Bits the weights are stored and moved at (the requested ones on a device that keeps them packed). */
+  readonly weightBits: number;
+  /** Bits the activations are stored and moved at. */
+  readonly actBits: number;
 }
 
 /** Cost of a whole network under a policy. */
@@ -95,6 +110,19 @@ export interface HardwareTarget {
   readonly hasEnergy: boolean;
   /** Samples per inference that its costs are for (absent: 1). bismo-cloud costs a batch of 16. */
   readonly batch?: number;
+  /**
+   * The precision the target's own costs are for, when it has one (a lookup table: the bits its entries were measured
+   * at); a caller that names no policy uses it ({@link defaultPolicy}, `hwnas cost`). Absent: the caller's default.
+   */
+  readonly defaultPrecision?: Precision;
+  /** The target that costs the nodes this one has no value for (a lookup table's `?fallback=`); their costs carry `costedBy`. */
+  readonly fallback?: HardwareTarget | undefined;
+  /**
+   * The bits the device runs a node requested at `p` with (`mac`: a conv/dense layer; otherwise only `p.actBits`
+   * counts), and charges it at, when the device lacks a precision (a roofline device that runs it at a wider one, or
+   * converts every precision to one). Absent: every precision runs as requested.
+   */
+  executedPrecision?(p: Precision, mac: boolean): ExecutedPrecision;
   /** Cost of one node at precision `p` (non conv/dense nodes use `p.actBits` for their activations). */
   layerCost(w: Workload, p: Precision): LayerCost;
   /** Cost of a network under a policy (throws ConfigError for bits the target cannot run). */

@@ -26,6 +26,23 @@ export function formatNumber(v: number): string {
 }
 
 /**
+ * A quantity in a report's totals, in one style at every magnitude: from 1,000 up rounded to an integer with thousands
+ * separators (12,080; 5,866,000), below it 4 significant digits in plain decimals (851.2, 4.101, 0.0651, 0.0003806;
+ * an exponent only below 1e-6); NaN as '-'.
+ */
+export function formatQuantity(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? '-' : String(v);
+  if (v === 0) return '0';
+  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(v))));
+  if (Math.abs(v) >= 1000 || Math.abs(Number(v.toFixed(digits))) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (digits > 9) return v.toExponential(3);
+  return v
+    .toFixed(digits)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
+}
+
+/**
  * Format rows as a text table with a header and a separator line.
  * @example formatTable([{ a: 1, b: 'x' }], [{ key: 'a', header: 'A' }, { key: 'b', header: 'B' }])
  */

@@ -9,7 +9,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { embedTargetFile, type ParamValue, parseTargetFile, type TargetFile } from '../hardware/data.js';
-import { bitsSupported, type LayerPrecision, type PrecisionPolicy, parsePolicy } from '../hardware/precision.js';
+import { costPolicyPreset, type LayerPrecision, type PrecisionPolicy, parsePolicy } from '../hardware/precision.js';
 import { targetFromFile } from '../hardware/target-file.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import type { Graph } from '../ir/types.js';
@@ -110,9 +110,9 @@ export function modelFromZoo(spec: string): WhatIfModel {
   return { graph: zooGraph(s), source: s };
 }
 
-/** The preset `hwnas cost` uses without `--policy`: w8a8, or fp32 where the target runs no 8-bit layers. */
+/** The preset `hwnas cost` uses without `--policy` ({@link costPolicyPreset}). */
 export function defaultPresetFor(target: HardwareTarget): string {
-  return bitsSupported({ weightBits: 8, actBits: 8 }, target.supportedBits) ? 'w8a8' : 'fp32';
+  return costPolicyPreset(target);
 }
 
 /** A policy from a preset name or policy JSON (text or value), checked against the graph and the target (as `--policy`). */

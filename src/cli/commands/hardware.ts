@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import {
+  type ComplexityReport,
   compareReports,
   complexityReport,
   evalPredictor,
@@ -25,17 +26,12 @@ import {
   savePredictor,
   type TableCalibration,
 } from '../../hardware/index.js';
-import { bitsSupported } from '../../hardware/precision.js';
+import { costPolicyPreset } from '../../hardware/precision.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
-
-/** The policy `hwnas cost` uses without `--policy`: w8a8, or fp32 where the target runs no 8-bit layers (host-cpu, lut:). */
-function defaultCostPolicy(t: HardwareTarget): string {
-  return bitsSupported({ weightBits: 8, actBits: 8 }, t.supportedBits) ? 'w8a8' : 'fp32';
-}
 
 /** `hwnas targets`, `hwnas cost`, `hwnas measure`, `hwnas predictor fit|eval`. */
 export function registerHardware(program: Command): void {
@@ -61,7 +57,7 @@ export function registerHardware(program: Command): void {
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option(
       '--policy <p>',
-      'precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default w8a8, or fp32 on targets without 8-bit support such as host-cpu)',
+      "precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default: a lookup table's own precision, also with ?fallback=; else w8a8, or fp32 on targets without 8-bit support such as host-cpu)",
     )
     .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
     .option('--totals', 'totals only, no per-layer table')
@@ -69,14 +65,14 @@ export function registerHardware(program: Command): void {
     .action(async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
       const model = loadModelSpec(spec);
       const t = getTarget(f.target);
-      const policy = loadPolicySpec(f.policy ?? defaultCostPolicy(t), model.graph, t);
+      const policy = loadPolicySpec(f.policy ?? costPolicyPreset(t), model.graph, t);
       // the second target or policy of --compare, resolved before any target is prepared
       let other: { readonly t: HardwareTarget; readonly policy: PrecisionPolicy } | undefined;
       if (f.compare) {
         const m = /^(target|policy)=(.+)$/.exec(f.compare);
         if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
         const t2 = m[1] === 'target' ? getTarget(m[2] as string) : t;
-        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? defaultCostPolicy(t2), model.graph, t2);
+        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? costPolicyPreset(t2), model.graph, t2);
         other = { t: t2, policy: p2 };
       }
       // a measured target measures the model, and the channel groups of the policies it will cost (host-cpu)
@@ -85,11 +81,16 @@ export function registerHardware(program: Command): void {
       const report = complexityReport(model.graph, t, policy);
       if (other) {
         const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
+        warnAllFallback(cmp.a);
+        if (other.t !== t) warnAllFallback(cmp.b);
         if (f.json) return printJson(cmp);
         process.stdout.write(`${formatComparison(cmp, { layers: !f.totals })}\n`);
         return;
       }
-      if (f.json) return printJson(report);
+      if (f.json) {
+        warnAllFallback(report); // the text report says it in its header
+        return printJson(report);
+      }
       process.stdout.write(`${formatReport(report, { layers: !f.totals })}\n`);
     });
 
@@ -180,6 +181,15 @@ export function registerHardware(program: Command): void {
       if (f.json) return printJson(r);
       process.stdout.write(`${samples.length} layers: ${fmtMetrics(r)}\n`);
     });
+}
+
+/** A warning on stderr when a table's fallback costed every row (`lut:<file>?fallback=<t>` matching no key): never silent. */
+function warnAllFallback(r: ComplexityReport): void {
+  const f = r.fallback;
+  if (f && f.rows > 0 && f.rows === f.costedRows)
+    process.stderr.write(
+      `warning: ${r.target}: no row came from the table; all ${f.rows} are the fallback ${f.target}'s (policy ${r.policy}: check its bits and the model's layers against the table's keys)\n`,
+    );
 }
 
 /** The calibration `predictor fit` wrote and where it comes from, so a table or a network measured under load shows. */
