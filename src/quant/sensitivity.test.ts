@@ -65,6 +65,39 @@ describe('Hessian sensitivity', () => {
     assert.equal(diag.converged, true);
   });
 
+  it('the default rule stops on the relative standard error, not on the change of the running mean', () => {
+    // a symmetric matrix with a small trace (diag 0.5) and large off-diagonal entries: each probe v^T H v varies a lot
+    const n = 16;
+    const rng = new Rng(5);
+    const H = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      H[i * n + i] = 0.5;
+      for (let j = 0; j < i; j++) {
+        const a = rng.normal(0, 0.2);
+        H[i * n + j] = a;
+        H[j * n + i] = a;
+      }
+    }
+    const op = {
+      size: n,
+      hvp: (v: Float32Array) =>
+        Float32Array.from({ length: n }, (_, i) => {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
+          return s;
+        }),
+    };
+    for (const tol of [0.05, 0.1]) {
+      const est = hutchinsonTrace(op, new Rng(1), { tol, maxIter: 2000 });
+      assert.ok(est.converged, `tol ${tol}: converged within 2000 probes`);
+      assert.ok(est.stdError <= tol * Math.abs(est.trace), `tol ${tol}: std err ${est.stdError} vs trace ${est.trace}`);
+      assert.ok(Math.abs(est.trace - 8) <= 4 * est.stdError, `tol ${tol}: ${est.trace} vs the exact 8`);
+    }
+    // HAWQ-V2's rule stays available: it stops at about the same count whatever the variance
+    const hawq = hutchinsonTrace(op, new Rng(1), { stop: 'mean-change', tol: 1e-2, maxIter: 2000 });
+    assert.ok(hawq.iterations < hutchinsonTrace(op, new Rng(1), { tol: 0.05, maxIter: 2000 }).iterations);
+  });
+
   it('on a tiny net (cpu backend) the estimate converges to the exact trace from unit-vector HVPs', () => {
     const model = tinyNet();
     const { x, y } = data(8);
