@@ -54,13 +54,22 @@ export async function datasetForShapes(
   const merged = joinLimit(parsed.options.limit, limit);
   const ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
   const classes = outShape[0] as number;
-  if (outShape.length !== 1 || classes !== ds.numClasses) {
-    throw new ConfigError(
-      `model '${modelLabel}' outputs [${outShape.join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
-        `use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
-    );
-  }
+  if (outShape.length !== 1 || classes !== ds.numClasses) throw outputMismatch(modelLabel, outShape, ds);
   return ds;
+}
+
+/**
+ * The error for a model whose per-sample output is not `[classes]` of a data set: a flat output of another size, or
+ * an unflattened one (`[10,1,1]` of a fully convolutional net) that needs a Flatten.
+ */
+export function outputMismatch(modelLabel: string, outShape: readonly number[], ds: { readonly name: string; readonly numClasses: number }): ConfigError {
+  const k = ds.numClasses;
+  const size = outShape.reduce((a, b) => a * b, 1);
+  const fix =
+    outShape.length > 1 && size === k
+      ? `a classifier's output must be flat, [${k}]: add a Flatten before the output (torch.flatten(x, 1) or nn.Flatten() in PyTorch)`
+      : `use a model with ${k} outputs (e.g. zoo:<name>?classes=${k})`;
+  return new ConfigError(`model '${modelLabel}' outputs [${outShape.join(',')}] but data set '${ds.name}' has ${k} classes: ${fix}`);
 }
 
 /**
@@ -308,9 +317,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
   const out = outputShape(model.graph);
   if (out.length !== 1 || out[0] !== ds.numClasses) {
     ds.close();
-    throw new ConfigError(
-      `model '${modelLabel}' outputs [${out.join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
-    );
+    throw outputMismatch(modelLabel, out, ds);
   }
   return ds;
 }
