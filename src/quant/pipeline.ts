@@ -328,7 +328,13 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       if ((o.actDamage ?? DEFAULT_ACT_DAMAGE) === 'hessian') {
         say(`activation Hessian traces (Hutchinson) of ${s.coster.layers.length} layer inputs, per channel`);
         const hv = sub(s.dataset.train, 128);
-        const h = activationHessianDamage(s.engine, hv.x, hv.y, hv.n, s.calibration, acts, { seed: seed + 1, maxIter: 24, minIter: 8, tol: 1e-2, stop: 'mean-change' });
+        const h = activationHessianDamage(s.engine, hv.x, hv.y, hv.n, s.calibration, acts, {
+          seed: seed + 1,
+          maxIter: 24,
+          minIter: 8,
+          tol: 1e-2,
+          stop: 'mean-change',
+        });
         actDamage = h.damage;
         if (o.actChannels)
           actChannels = actChannelLayers(

@@ -641,10 +641,7 @@ export function registerQuantize(program: Command): void {
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .option('--samples <n>', 'training images in the loss (default 256)')
     .option('--per-channel', 'also per output channel traces')
-    .option(
-      '--tol <x>',
-      "stop probing a layer once its trace's standard error is at most this fraction of the trace (default 0.05; at most 100 probes)",
-    )
+    .option('--tol <x>', "stop probing a layer once its trace's standard error is at most this fraction of the trace (default 0.05; at most 100 probes)")
     .option('--seed <n>', 'seed (default 0)')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean }) => {
