@@ -25,6 +25,19 @@ function data(n: number): { x: Float32Array; y: number[] } {
   return { x: Float32Array.from({ length: n * 36 }, () => rng.normal()), y: Array.from({ length: n }, (_, i) => i % 3) };
 }
 
+/** The operator v -> Hv of a dense symmetric n x n matrix (row-major). */
+function matrixOp(H: Float64Array, n: number): { size: number; hvp: (v: Float32Array) => Float32Array } {
+  return {
+    size: n,
+    hvp: (v) =>
+      Float32Array.from({ length: n }, (_, i) => {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
+        return s;
+      }),
+  };
+}
+
 describe('Hessian sensitivity', () => {
   before(async () => {
     await initEngine({ backend: 'cpu' });
@@ -39,15 +52,7 @@ describe('Hessian sensitivity', () => {
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) H[i * n + j] = (H[i * n + j] as number) + (A[k * n + i] as number) * (A[k * n + j] as number);
     for (let i = 0; i < n; i++) H[i * n + i] = (H[i * n + i] as number) + (i < 4 ? 5 : 0.2);
-    const op = {
-      size: n,
-      hvp: (v: Float32Array) =>
-        Float32Array.from({ length: n }, (_, i) => {
-          let s = 0;
-          for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
-          return s;
-        }),
-    };
+    const op = matrixOp(H, n);
     let exact = 0;
     const blocks = [0, 0, 0];
     for (let i = 0; i < n; i++) {
@@ -78,15 +83,7 @@ describe('Hessian sensitivity', () => {
         H[j * n + i] = a;
       }
     }
-    const op = {
-      size: n,
-      hvp: (v: Float32Array) =>
-        Float32Array.from({ length: n }, (_, i) => {
-          let s = 0;
-          for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
-          return s;
-        }),
-    };
+    const op = matrixOp(H, n);
     for (const tol of [0.05, 0.1]) {
       const est = hutchinsonTrace(op, new Rng(1), { tol, maxIter: 2000 });
       assert.ok(est.converged, `tol ${tol}: converged within 2000 probes`);
