@@ -208,6 +208,13 @@ test('an unsupported operator names its type and node', () => {
   w3.addNode('HardSigmoid', ['x'], ['y'], { alpha: { f: 0.2 } }, 'keras_hs');
   w3.addOutput('y', ['N', 4]);
   assert.throws(() => importOnnx(w3.encode()), /unsupported operator 'HardSigmoid' at node 'keras_hs': alpha=0.2/);
+  // PyTorch's x.reshape(x.shape[0], -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape, with a hint
+  const w4 = new OnnxGraphWriter('u4', 13);
+  w4.addInput('x', ['N', 2, 2]);
+  w4.addNode('Shape', ['x'], ['s'], {}, '/Shape');
+  w4.addNode('Reshape', ['x', 's'], ['y'], {}, '/Reshape');
+  w4.addOutput('y', ['N', 4]);
+  assert.throws(() => importOnnx(w4.encode()), /unsupported operator 'Shape' at node '\/Shape'.*export with torch\.flatten\(x, 1\)/);
 });
 
 test('missing initializer, wrong initializer size, missing graph, empty or garbage bytes: ModelFormatError', () => {

@@ -63,6 +63,10 @@ export function loadOnnx(path: string, opts: ImportOptions = {}): Model {
   return importOnnx(bytes, path, opts);
 }
 
+/** Appended to the unsupported-operator error of a graph that reads a tensor's shape at run time. */
+const SHAPE_HINT =
+  ". A Shape node usually comes from PyTorch's x.reshape(x.shape[0], -1) or x.view(x.size(0), -1): export with torch.flatten(x, 1) or nn.Flatten() instead, which becomes one Flatten node";
+
 function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model {
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!opsetEntry) throw new ModelFormatError(`${where}: no opset_import for the default ONNX domain (truncated or corrupt file?)`);
@@ -85,7 +89,8 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
     throw new UnsupportedOpError(
       opName(first),
       display(first),
-      `${bad.length} unsupported node(s)${others.length ? `, also ${others.join(', ')}` : ''}; supported: ${SUPPORTED_ONNX_OPS.join(', ')}`,
+      `${bad.length} unsupported node(s)${others.length ? `, also ${others.join(', ')}` : ''}; supported: ${SUPPORTED_ONNX_OPS.join(', ')}` +
+        (bad.some((n) => n.opType === 'Shape') ? SHAPE_HINT : ''),
     );
   }
 

@@ -14,6 +14,11 @@ export function loadModelSpec(spec: string, seed = 0): Model {
     const graph = zooGraph(spec);
     return { graph, weights: initWeights(graph, new Rng(seed)) };
   }
+  if (spec.startsWith('space:') && !existsSync(spec)) {
+    throw new UserError(
+      `model '${spec}': space:<space>:<arch> specs are read by 'hwnas train --task retrieval' only; here give zoo:<name>, a .onnx or an hwnas .json file (e.g. the .onnx that train --task retrieval --out writes)`,
+    );
+  }
   if (!existsSync(spec)) {
     throw new UserError(`model '${spec}' not found: expected zoo:<name> (see 'hwnas zoo'), a .onnx file or an hwnas .json file`);
   }

@@ -113,3 +113,20 @@ test('export hooks (the QDQ extension point) can rewrite weight and activation r
   await a.session.release();
   await b.session.release();
 });
+
+test('runOnnx runs a fixed-batch file (torch.onnx.export default) at any batch: chunks of its batch, the last padded and trimmed', async () => {
+  const model = randomModel(zooGraph('mnist-cnn'), 3);
+  const x = randomInput(5 * 784, 4);
+  const dynamic = await createSession(exportOnnx(model));
+  assert.equal(dynamic.fixedBatch, undefined);
+  const want = await runOnnx(dynamic, x, 5);
+  await dynamic.session.release();
+  for (const fixed of [1, 2, 8]) {
+    const s = await createSession(exportOnnx(model, { batch: fixed }));
+    assert.equal(s.fixedBatch, fixed);
+    const got = await runOnnx(s, x, 5);
+    assert.equal(got.length, 5 * 10);
+    assert.ok(maxErr(got, want) <= 1e-5, `fixed batch ${fixed}: error ${maxErr(got, want)}`);
+    await s.session.release();
+  }
+});

@@ -20,6 +20,11 @@ export interface OnnxSession {
   readonly outputName: string;
   /** Per-sample output shape (batch dimension dropped; symbolic dims are -1), when the session was made by {@link createSession}. */
   readonly outputShape?: readonly number[];
+  /**
+   * The input's batch when the file fixes it (`torch.onnx.export` without `dynamic_axes` writes batch 1), read by
+   * {@link createSession}; {@link runOnnx} then runs any batch in chunks of it. Undefined: the batch is symbolic.
+   */
+  readonly fixedBatch?: number;
 }
 
 /** Create an onnxruntime-node CPU session from ONNX bytes or a file path. */
@@ -50,20 +55,50 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
   }
   const out = session.outputMetadata[0];
   const outputShape = out?.isTensor ? out.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1)) : [];
-  return { session, inputName, inputShape: dims as number[], outputName, outputShape };
+  const b0 = meta?.isTensor ? meta.shape[0] : undefined;
+  const fixedBatch = typeof b0 === 'number' && b0 >= 1 ? b0 : undefined;
+  return { session, inputName, inputShape: dims as number[], outputName, outputShape, ...(fixedBatch !== undefined ? { fixedBatch } : {}) };
 }
 
-/** Run a batch (NCHW, float32, `batch * prod(inputShape)` values); resolves to the first output's data. */
-export async function runOnnx(s: OnnxSession, input: Float32Array, batch: number): Promise<Float32Array> {
-  const per = s.inputShape.reduce((a, b) => a * b, 1);
-  if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
-    throw new UserError(`onnxruntime: input has ${input.length} values, expected batch ${batch} x ${per} (shape [${s.inputShape.join(',')}])`);
-  }
+async function runOnce(s: OnnxSession, input: Float32Array, batch: number): Promise<Float32Array> {
   const feeds = { [s.inputName]: new ort.Tensor('float32', input, [batch, ...s.inputShape]) };
   const out = await s.session.run(feeds, [s.outputName]);
   const t = out[s.outputName];
   if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`onnxruntime: output '${s.outputName}' is not a float32 tensor`);
   return t.data;
+}
+
+/**
+ * Run a batch (NCHW, float32, `batch * prod(inputShape)` values); resolves to the first output's data. A model
+ * with a fixed batch ({@link OnnxSession.fixedBatch}) runs in chunks of that batch, the last one padded with zeros
+ * and its padding rows dropped from the output, so every caller can pick its own batch.
+ */
+export async function runOnnx(s: OnnxSession, input: Float32Array, batch: number): Promise<Float32Array> {
+  const per = s.inputShape.reduce((a, b) => a * b, 1);
+  if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
+    throw new UserError(`onnxruntime: input has ${input.length} values, expected batch ${batch} x ${per} (shape [${s.inputShape.join(',')}])`);
+  }
+  const fixed = s.fixedBatch;
+  if (fixed === undefined || fixed === batch) return runOnce(s, input, batch);
+  const chunks: Float32Array[] = [];
+  for (let i = 0; i < batch; i += fixed) {
+    const b = Math.min(fixed, batch - i);
+    let x = input.subarray(i * per, (i + b) * per);
+    if (b < fixed) {
+      const padded = new Float32Array(fixed * per);
+      padded.set(x);
+      x = padded;
+    }
+    const out = await runOnce(s, x, fixed);
+    chunks.push(b < fixed ? out.slice(0, (out.length / fixed) * b) : out);
+  }
+  const all = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return all;
 }
 
 /** Options of {@link timeOnnx}. */

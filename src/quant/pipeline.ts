@@ -246,7 +246,8 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
   const sensitivity = (perChannel: boolean): LayerSensitivity[] => {
     say(`Hessian traces (Hutchinson) of ${s.coster.layers.length} layers${perChannel ? ', per channel' : ''}`);
     const hv = sub(s.dataset.train, 128);
-    return layerSensitivities(s.engine, hv.x, hv.y, hv.n, { seed, perChannel, maxIter: 24, minIter: 8, tol: 1e-2 });
+    // HAWQ-V2's stopping rule (8 to 24 probes): a cheap ranking for the search, not an error-bounded estimate
+    return layerSensitivities(s.engine, hv.x, hv.y, hv.n, { seed, perChannel, maxIter: 24, minIter: 8, tol: 1e-2, stop: 'mean-change' });
   };
   switch (o.strategy) {
     case 'uniform':
@@ -327,7 +328,13 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
       if ((o.actDamage ?? DEFAULT_ACT_DAMAGE) === 'hessian') {
         say(`activation Hessian traces (Hutchinson) of ${s.coster.layers.length} layer inputs, per channel`);
         const hv = sub(s.dataset.train, 128);
-        const h = activationHessianDamage(s.engine, hv.x, hv.y, hv.n, s.calibration, acts, { seed: seed + 1, maxIter: 24, minIter: 8, tol: 1e-2 });
+        const h = activationHessianDamage(s.engine, hv.x, hv.y, hv.n, s.calibration, acts, {
+          seed: seed + 1,
+          maxIter: 24,
+          minIter: 8,
+          tol: 1e-2,
+          stop: 'mean-change',
+        });
         actDamage = h.damage;
         if (o.actChannels)
           actChannels = actChannelLayers(

@@ -25,6 +25,19 @@ function data(n: number): { x: Float32Array; y: number[] } {
   return { x: Float32Array.from({ length: n * 36 }, () => rng.normal()), y: Array.from({ length: n }, (_, i) => i % 3) };
 }
 
+/** The operator v -> Hv of a dense symmetric n x n matrix (row-major). */
+function matrixOp(H: Float64Array, n: number): { size: number; hvp: (v: Float32Array) => Float32Array } {
+  return {
+    size: n,
+    hvp: (v) =>
+      Float32Array.from({ length: n }, (_, i) => {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
+        return s;
+      }),
+  };
+}
+
 describe('Hessian sensitivity', () => {
   before(async () => {
     await initEngine({ backend: 'cpu' });
@@ -39,15 +52,7 @@ describe('Hessian sensitivity', () => {
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) H[i * n + j] = (H[i * n + j] as number) + (A[k * n + i] as number) * (A[k * n + j] as number);
     for (let i = 0; i < n; i++) H[i * n + i] = (H[i * n + i] as number) + (i < 4 ? 5 : 0.2);
-    const op = {
-      size: n,
-      hvp: (v: Float32Array) =>
-        Float32Array.from({ length: n }, (_, i) => {
-          let s = 0;
-          for (let j = 0; j < n; j++) s += (H[i * n + j] as number) * (v[j] as number);
-          return s;
-        }),
-    };
+    const op = matrixOp(H, n);
     let exact = 0;
     const blocks = [0, 0, 0];
     for (let i = 0; i < n; i++) {
@@ -63,6 +68,31 @@ describe('Hessian sensitivity', () => {
     });
     assert.equal(diag.trace, 5.5);
     assert.equal(diag.converged, true);
+  });
+
+  it('the default rule stops on the relative standard error, not on the change of the running mean', () => {
+    // a symmetric matrix with a small trace (diag 0.5) and large off-diagonal entries: each probe v^T H v varies a lot
+    const n = 16;
+    const rng = new Rng(5);
+    const H = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      H[i * n + i] = 0.5;
+      for (let j = 0; j < i; j++) {
+        const a = rng.normal(0, 0.2);
+        H[i * n + j] = a;
+        H[j * n + i] = a;
+      }
+    }
+    const op = matrixOp(H, n);
+    for (const tol of [0.05, 0.1]) {
+      const est = hutchinsonTrace(op, new Rng(1), { tol, maxIter: 2000 });
+      assert.ok(est.converged, `tol ${tol}: converged within 2000 probes`);
+      assert.ok(est.stdError <= tol * Math.abs(est.trace), `tol ${tol}: std err ${est.stdError} vs trace ${est.trace}`);
+      assert.ok(Math.abs(est.trace - 8) <= 4 * est.stdError, `tol ${tol}: ${est.trace} vs the exact 8`);
+    }
+    // HAWQ-V2's rule stays available: it stops at about the same count whatever the variance
+    const hawq = hutchinsonTrace(op, new Rng(1), { stop: 'mean-change', tol: 1e-2, maxIter: 2000 });
+    assert.ok(hawq.iterations < hutchinsonTrace(op, new Rng(1), { tol: 0.05, maxIter: 2000 }).iterations);
   });
 
   it('on a tiny net (cpu backend) the estimate converges to the exact trace from unit-vector HVPs', () => {

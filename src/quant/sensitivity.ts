@@ -1,6 +1,6 @@
 /**
  * Hessian sensitivity of layers and output channels: Hutchinson trace estimates (Rademacher vectors,
- * stopping on a relative tolerance, as HAWQ-V2) built on the engine's exact layer Hessian-vector
+ * stopping once the estimate's relative standard error is within a tolerance) built on the engine's exact layer Hessian-vector
  * products, and the HAWQ score `mean trace x ||Q(w) - w||^2` per layer (and per channel) at each bit-width.
  */
 
@@ -20,15 +20,27 @@ export interface HvpOperator {
   hvp(v: Float32Array): Float32Array;
 }
 
+/**
+ * When {@link hutchinsonTrace} stops probing (after at least `minIter` probes, at most `maxIter`):
+ * - `'relative-error'` (default): once the standard error of the mean of the probes is at most `tol` x |mean|, i.e.
+ *   the estimate is known to within `tol` (relative, one standard error); default `tol` 0.05.
+ * - `'mean-change'` (HAWQ-V2's rule): once the running mean moved by at most `tol` (relative) for `patience` probes
+ *   in a row; default `tol` 1e-3. After k probes a new probe moves the mean by ~1/k of its deviation, so this
+ *   stops at about the same count whatever the variance: cheap, but it says nothing about the estimate's error.
+ */
+export type HutchinsonStop = 'relative-error' | 'mean-change';
+
 /** Options of {@link hutchinsonTrace}. */
 export interface HutchinsonOptions {
-  /** Stop when the running mean changes by less than this relative amount (default 1e-3 as HAWQ-V2). */
+  /** The stopping rule (default `'relative-error'`; see {@link HutchinsonStop}). */
+  readonly stop?: HutchinsonStop;
+  /** Tolerance of the stopping rule (default 0.05 for `'relative-error'`, 1e-3 for `'mean-change'`). */
   readonly tol?: number;
   /** At least this many probes (default 8). */
   readonly minIter?: number;
   /** At most this many probes (default 100). */
   readonly maxIter?: number;
-  /** Consecutive iterations the tolerance must hold (default 3). */
+  /** `'mean-change'`: consecutive iterations the tolerance must hold (default 3). */
   readonly patience?: number;
   /** Channels for per-channel traces: the vector splits into `channels` equal consecutive blocks (axis 0 of an ONNX weight). */
   readonly channels?: number;
@@ -42,6 +54,7 @@ export interface TraceEstimate {
   readonly iterations: number;
   /** Standard error of the mean of the probes. */
   readonly stdError: number;
+  /** True when the stopping rule held before `maxIter` probes (with `'relative-error'`: stdError <= tol x |trace|). */
   readonly converged: boolean;
 }
 
@@ -50,7 +63,8 @@ export interface TraceEstimate {
  * same probes (E[v_i v_j] = delta_ij, so each block's v_b^T (Hv)_b estimates tr(H_bb)).
  */
 export function hutchinsonTrace(op: HvpOperator, rng: Rng, opts: HutchinsonOptions = {}): TraceEstimate {
-  const tol = opts.tol ?? 1e-3;
+  const rule = opts.stop ?? 'relative-error';
+  const tol = opts.tol ?? (rule === 'relative-error' ? 0.05 : 1e-3);
   const minIter = opts.minIter ?? 8;
   const maxIter = opts.maxIter ?? 100;
   const patience = opts.patience ?? 3;
@@ -80,23 +94,33 @@ export function hutchinsonTrace(op: HvpOperator, rng: Rng, opts: HutchinsonOptio
     sum += t;
     sumSq += t * t;
     const mean = sum / k;
-    if (k > 1 && Math.abs(mean - prevMean) <= tol * Math.abs(prevMean)) calm++;
-    else calm = 0;
-    prevMean = mean;
-    if (k >= minIter && calm >= patience) {
+    if (rule === 'mean-change') {
+      if (k > 1 && Math.abs(mean - prevMean) <= tol * Math.abs(prevMean)) calm++;
+      else calm = 0;
+      prevMean = mean;
+      if (k >= minIter && calm >= patience) {
+        converged = true;
+        break;
+      }
+    } else if (k >= minIter && k > 1 && standardError(sum, sumSq, k) <= tol * Math.abs(mean)) {
       converged = true;
       break;
     }
   }
-  const mean = sum / k;
-  const variance = k > 1 ? Math.max(0, (sumSq - k * mean * mean) / (k - 1)) : 0;
   return {
-    trace: mean,
+    trace: sum / k,
     ...(chSum ? { channelTraces: chSum.map((s) => s / k) } : {}),
     iterations: k,
-    stdError: Math.sqrt(variance / k),
+    stdError: standardError(sum, sumSq, k),
     converged,
   };
+}
+
+/** Standard error of the mean of k values from their sum and sum of squares (0 for one value). */
+function standardError(sum: number, sumSq: number, k: number): number {
+  if (k < 2) return 0;
+  const mean = sum / k;
+  return Math.sqrt(Math.max(0, (sumSq - k * mean * mean) / (k - 1)) / k);
 }
 
 /**

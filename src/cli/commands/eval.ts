@@ -68,7 +68,7 @@ export function registerEval(program: Command): void {
     .description('test accuracy of an ONNX model in onnxruntime-node')
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .option('--split <name>', 'test | val (default test)')
-    .option('--batch-size <n>', 'inference batch (default 256)')
+    .option('--batch-size <n>', 'inference batch (default 256; a model whose file fixes the batch, as torch.onnx.export does, runs in chunks of it)')
     .option(
       '--policy <p>',
       'post-training accuracy under a precision policy (preset such as w8a2, or policy.json): engine fake-quant, activations calibrated on training images, beside the float accuracy',
@@ -124,7 +124,10 @@ export function registerEval(program: Command): void {
         const { createSession } = await import('../../onnx/ort.js');
         const probe = await createSession(path);
         const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
+        const fixedBatch = probe.fixedBatch;
         await probe.session.release();
+        if (fixedBatch !== undefined && fixedBatch !== batch)
+          process.stderr.write(`note: '${path}' fixes its batch at ${fixedBatch}: it runs ${fixedBatch} image${fixedBatch > 1 ? 's' : ''} at a time\n`);
         const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
         const data = split === 'test' ? ds.test : ds.val;
         requireScoredSplit(data, split, `--dataset '${f.dataset}'`);

@@ -641,13 +641,13 @@ export function registerQuantize(program: Command): void {
     .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
     .option('--samples <n>', 'training images in the loss (default 256)')
     .option('--per-channel', 'also per output channel traces')
-    .option('--tol <x>', 'relative tolerance to stop probing (default 0.01)')
+    .option('--tol <x>', "stop probing a layer once its trace's standard error is at most this fraction of the trace (default 0.05; at most 100 probes)")
     .option('--seed <n>', 'seed (default 0)')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean }) => {
       const seed = seedOption(f.seed);
       const samples = intOption('--samples', f.samples, 256, 1);
-      const tol = f.tol === undefined || f.tol.trim() === '' ? (f.tol === undefined ? 0.01 : Number.NaN) : Number(f.tol);
+      const tol = f.tol === undefined || f.tol.trim() === '' ? (f.tol === undefined ? 0.05 : Number.NaN) : Number(f.tol);
       if (!(tol > 0) || !Number.isFinite(tol)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);
       const { buildModel, initEngine } = await import('../../engine/index.js');
       const { layerSensitivities } = await import('../../quant/index.js');
@@ -677,6 +677,7 @@ export function registerQuantize(program: Command): void {
                 trace: x.trace.toExponential(3),
                 mean: x.meanTrace.toExponential(3),
                 se: x.stdError.toExponential(2),
+                rel: `${((100 * x.stdError) / Math.abs(x.trace)).toFixed(1)}%`,
                 probes: String(x.iterations),
                 converged: x.converged ? 'yes' : 'no',
                 ...channelSummary(x.channelTraces),
@@ -688,6 +689,7 @@ export function registerQuantize(program: Command): void {
               { key: 'trace', header: 'Hessian trace', align: 'right' },
               { key: 'mean', header: 'trace/param', align: 'right' },
               { key: 'se', header: 'std err', align: 'right' },
+              { key: 'rel', header: 'rel err', align: 'right' },
               { key: 'probes', header: 'probes', align: 'right' },
               { key: 'converged', header: 'converged' },
               ...(f.perChannel

@@ -9,12 +9,12 @@ import {
   type Split,
   type StreamedDataset,
 } from '../../data/index.js';
-import type { EngineModel, TrainInput, TrainOptions } from '../../engine/index.js';
+import type { EngineModel, TrainInput, TrainOptions, TrainProgress } from '../../engine/index.js';
 import { ConfigError } from '../../errors.js';
 import { inputNode, type Model, outputShape } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
-import { checkOutPath, floatOption, intOption, printJson, seedOption } from '../io.js';
+import { checkOutPath, EXIT_INTERRUPTED, floatOption, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 
 /** Options shared by commands that train. */
@@ -54,13 +54,22 @@ export async function datasetForShapes(
   const merged = joinLimit(parsed.options.limit, limit);
   const ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
   const classes = outShape[0] as number;
-  if (outShape.length !== 1 || classes !== ds.numClasses) {
-    throw new ConfigError(
-      `model '${modelLabel}' outputs [${outShape.join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: ` +
-        `use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
-    );
-  }
+  if (outShape.length !== 1 || classes !== ds.numClasses) throw outputMismatch(modelLabel, outShape, ds);
   return ds;
+}
+
+/**
+ * The error for a model whose per-sample output is not `[classes]` of a data set: a flat output of another size, or
+ * an unflattened one (`[10,1,1]` of a fully convolutional net) that needs a Flatten.
+ */
+export function outputMismatch(modelLabel: string, outShape: readonly number[], ds: { readonly name: string; readonly numClasses: number }): ConfigError {
+  const k = ds.numClasses;
+  const size = outShape.reduce((a, b) => a * b, 1);
+  const fix =
+    outShape.length > 1 && size === k
+      ? `a classifier's output must be flat, [${k}]: add a Flatten before the output (torch.flatten(x, 1) or nn.Flatten() in PyTorch)`
+      : `use a model with ${k} outputs (e.g. zoo:<name>?classes=${k})`;
+  return new ConfigError(`model '${modelLabel}' outputs [${outShape.join(',')}] but data set '${ds.name}' has ${k} classes: ${fix}`);
 }
 
 /**
@@ -97,13 +106,17 @@ export function trainOptionsFromFlags(f: TrainFlags, dflt: { epochs: number }): 
 /** A split in memory or streamed, as the engine's training input. */
 const trainInput = (s: Split | SampleSource): TrainInput => ('read' in s ? { source: s } : s);
 
-/** Train an engine model on a data set (in memory or streamed) with a progress bar; returns the engine model and figures. */
+/**
+ * Train an engine model on a data set (in memory or streamed) with a progress bar; returns the engine model and figures.
+ * `onStep` (optional) sees every step's progress after the bar.
+ */
 export async function trainWithProgress(
   em: EngineModel,
   ds: Pick<Dataset, 'name' | 'preprocessing'> & { readonly train: Split | SampleSource; readonly val: Split | SampleSource },
   opts: TrainOptions,
   quiet: boolean,
   augment: number | false = false,
+  onStep?: (p: TrainProgress) => void,
 ): Promise<{ imagesPerSec: number; loss: number; workers: number; seconds: number }> {
   const { train } = await import('../../engine/index.js');
   const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 128));
@@ -113,7 +126,10 @@ export async function trainWithProgress(
     ...augmentFor(augment, ds),
     // no held-out images (e.g. limit=val:0 in a pre-training): no validation line rather than a 0.00% that means nothing
     ...(ds.val.n > 0 ? { validation: trainInput(ds.val) } : {}),
-    onProgress: (p) => bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) }),
+    onProgress: (p) => {
+      bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) });
+      onStep?.(p);
+    },
     onEpochEnd: (e) => {
       if (!quiet && !process.stderr.isTTY) {
         process.stderr.write(
@@ -189,52 +205,92 @@ export function registerTrain(program: Command): void {
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
     if (f.out !== undefined) checkOutPath('--out', f.out, [['model', spec]]);
     const model = loadModelSpec(spec, opts.seed ?? 0);
-    const ds =
-      parseDatasetSpec(f.dataset).options.stream === true
-        ? await streamForModel(f.dataset, model, limit, spec, !!f.json)
-        : await datasetForModel(f.dataset, model, limit, spec);
+    const stage = sayWhereOnInterrupt('while loading the data set');
     try {
-      // both held-out splits are scored (validation each epoch, test at the end): refuse an empty one before training
-      requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
-      requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
-    } catch (e) {
-      if ('close' in ds) ds.close();
-      throw e;
-    }
-    const { buildModel, evaluateSource, initEngine } = await import('../../engine/index.js');
-    const backend = await initEngine();
-    const em = buildModel(model);
-    try {
-      const r = await trainWithProgress(em, ds, opts, !!f.json, augmentPadding(f.augment));
-      const test = 'read' in ds.test ? evaluateSource(em, ds.test) : em.evaluate(ds.test.x, ds.test.y, ds.test.n);
-      if (f.out) saveOnnx(em.toModel(), f.out);
-      const result = {
-        model: model.graph.name,
-        dataset: ds.name,
-        epochs: opts.epochs,
-        testAccuracy: test.accuracy,
-        testLoss: test.loss,
-        trainLoss: r.loss,
-        trainImagesPerSec: r.imagesPerSec,
-        trainSeconds: r.seconds,
-        workers: r.workers,
-        backend,
-        seed: opts.seed,
-        ...('file' in ds ? { streamedFrom: ds.file } : {}),
-        ...(f.out ? { out: f.out } : {}),
-      };
-      if (f.json) printJson(result);
-      else {
-        process.stdout.write(
-          `${model.graph.name} on ${ds.name}: test accuracy ${(test.accuracy * 100).toFixed(2)}% (${ds.test.n} images), ` +
-            `${Math.round(r.imagesPerSec)} train img/s with ${r.workers} worker(s)${f.out ? `; wrote ${f.out}` : ''}\n`,
-        );
-      }
+      await trainCommand(spec, f, opts, limit, model, stage);
     } finally {
-      em.dispose();
-      if ('close' in ds) ds.close();
+      stage.remove();
     }
   });
+}
+
+/**
+ * Ctrl-C during `hwnas train` (nothing is kept: the model is written only after the last epoch): says where the
+ * command stood and that nothing was written, then exits 130. `at` updates the place; `remove()` uninstalls it.
+ */
+function sayWhereOnInterrupt(initial: string): { at(where: string): void; remove(): void } {
+  let where = initial;
+  const onSig = (): void => {
+    process.stderr.write(`\ninterrupted ${where}; nothing written\n`);
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.once('SIGINT', onSig);
+  return {
+    at: (w) => {
+      where = w;
+    },
+    remove: () => process.removeListener('SIGINT', onSig),
+  };
+}
+
+/** `hwnas train` for classification, once its flags are checked and its model loaded. */
+async function trainCommand(
+  spec: string,
+  f: TrainFlags & { dataset: string; out?: string },
+  opts: TrainOptions,
+  limit: number | undefined,
+  model: Model,
+  stage: { at(where: string): void },
+): Promise<void> {
+  const ds =
+    parseDatasetSpec(f.dataset).options.stream === true
+      ? await streamForModel(f.dataset, model, limit, spec, !!f.json)
+      : await datasetForModel(f.dataset, model, limit, spec);
+  try {
+    // both held-out splits are scored (validation each epoch, test at the end): refuse an empty one before training
+    requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
+    requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
+  } catch (e) {
+    if ('close' in ds) ds.close();
+    throw e;
+  }
+  const { buildModel, evaluateSource, initEngine } = await import('../../engine/index.js');
+  const backend = await initEngine();
+  const em = buildModel(model);
+  try {
+    stage.at(`at epoch 1/${opts.epochs} (before its first batch)`);
+    const r = await trainWithProgress(em, ds, opts, !!f.json, augmentPadding(f.augment), (p) =>
+      stage.at(`at epoch ${p.epoch + 1}/${p.epochs} (batch ${p.batch + 1}/${p.batches})`),
+    );
+    stage.at('after training, while scoring the test split');
+    const test = 'read' in ds.test ? evaluateSource(em, ds.test) : em.evaluate(ds.test.x, ds.test.y, ds.test.n);
+    if (f.out) saveOnnx(em.toModel(), f.out);
+    const result = {
+      model: model.graph.name,
+      dataset: ds.name,
+      epochs: opts.epochs,
+      testAccuracy: test.accuracy,
+      testLoss: test.loss,
+      trainLoss: r.loss,
+      trainImagesPerSec: r.imagesPerSec,
+      trainSeconds: r.seconds,
+      workers: r.workers,
+      backend,
+      seed: opts.seed,
+      ...('file' in ds ? { streamedFrom: ds.file } : {}),
+      ...(f.out ? { out: f.out } : {}),
+    };
+    if (f.json) printJson(result);
+    else {
+      process.stdout.write(
+        `${model.graph.name} on ${ds.name}: test accuracy ${(test.accuracy * 100).toFixed(2)}% (${ds.test.n} images), ` +
+          `${Math.round(r.imagesPerSec)} train img/s with ${r.workers} worker(s)${f.out ? `; wrote ${f.out}` : ''}\n`,
+      );
+    }
+  } finally {
+    em.dispose();
+    if ('close' in ds) ds.close();
+  }
 }
 
 /**
@@ -261,9 +317,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
   const out = outputShape(model.graph);
   if (out.length !== 1 || out[0] !== ds.numClasses) {
     ds.close();
-    throw new ConfigError(
-      `model '${modelLabel}' outputs [${out.join(',')}] but data set '${ds.name}' has ${ds.numClasses} classes: use a model with ${ds.numClasses} outputs (e.g. zoo:<name>?classes=${ds.numClasses})`,
-    );
+    throw outputMismatch(modelLabel, out, ds);
   }
   return ds;
 }
