@@ -642,10 +642,9 @@ export function hostLut(ms: HostMeasurement | readonly HostMeasurement[]): LutFi
   for (const m of list) {
     for (const k of [...m.kernels, ...m.slices]) if (!entries.has(k.key)) entries.set(k.key, { key: k.key, latencyMs: k.netMs, spreadMs: k.iqrMs });
   }
-  const timings = list.map((m) => ({ graph: m.graph, kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs }));
-  const comp = fitHostComposition(timings);
-  // what the fit used (it leaves out a network with no kernel time or no whole time), as a table can store it
-  const networks = timings.filter(usableTiming);
+  // the networks the fit can use (a table stores only those), then the fit on them
+  const networks = list.map((m) => ({ graph: m.graph, kernelSumMs: m.kernelSumMs, networkMs: m.network.latencyMs })).filter(usableTiming);
+  const comp = fitHostComposition(networks);
   return {
     format: 'hwnas-lut',
     version: 1,
