@@ -185,7 +185,7 @@ export class BismoTarget extends BitAcceleratorTarget {
 
 /** Read BISMO parameters from a target file with optional overrides. */
 export function bismoFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): BismoTarget {
-  const v = paramValues(file, overrides);
+  const v = paramValues(file, overrides, BISMO_SESSION31_CHOICES);
   checkTargetParams(bismoSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   return new BismoTarget(

@@ -210,7 +210,7 @@ export class BitFusionTarget extends BitAcceleratorTarget {
 
 /** Read BitFusion parameters from a target file with optional overrides. */
 export function bitFusionFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): BitFusionTarget {
-  const v = paramValues(file, overrides);
+  const v = paramValues(file, overrides, BITFUSION_SESSION31_CHOICES);
   checkTargetParams(bitFusionSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   const params: BitFusionParams = {

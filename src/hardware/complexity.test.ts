@@ -52,7 +52,7 @@ describe('complexity report', () => {
     assert.equal(fc?.bitOps, 640 * 16 + 640 * 64);
     assert.equal(fc?.weightBytes, (640 * 2) / 8 + (640 * 8) / 8 + 10 * 4);
   });
-  it('says which bits the device runs and is charged at: myriad-x runs w8a8 as FP16, cortex-a76 w4a4 with 8-bit arithmetic', () => {
+  it('says which bits the device runs and is charged at: myriad-x runs w8a8 as FP16, cortex-a76 w4a4 as w8a8 (packed storage: 8-bit arithmetic)', () => {
     const m = complexityReport(g, getTarget('myriad-x'), policyPreset('w8a8'));
     const own = m.rows.filter((x) => x.bound !== 'fused' && x.bound !== '-');
     assert.ok(own.length > 0);
@@ -68,7 +68,12 @@ describe('complexity report', () => {
     assert.match(text.split('\n')[1] as string, /\bruns as\b/);
     // fp16 runs as asked: no note, no column; the packed devices keep the policy's bits for traffic
     assert.ok(!/runs/.test(formatReport(complexityReport(g, getTarget('myriad-x'), policyPreset('fp16')))));
-    const a = complexityReport(g, getTarget('cortex-a76'), policyPreset('w4a4'));
+    // cortex-a76 runs w4a4 on its int8 kernels and moves int8 tensors (session 52); a packed-storage device says only the
+    // arithmetic is wider
+    const a8 = complexityReport(g, getTarget('cortex-a76'), policyPreset('w4a4'));
+    assert.equal(a8.rows.find((x) => x.layer === 'stem')?.runsAs, 'w8a8');
+    assert.equal(a8.total.dramBytes, complexityReport(g, getTarget('cortex-a76'), policyPreset('w8a8')).total.dramBytes);
+    const a = complexityReport(g, getTarget('cortex-a76?storage=packed'), policyPreset('w4a4'));
     assert.equal(a.rows.find((x) => x.layer === 'stem')?.runsAs, '8-bit compute');
     assert.match(
       formatReport(a, { layers: false }),

@@ -94,9 +94,17 @@ export function loadTargetFile(nameOrPath: string): TargetFile {
   return parseTargetFile(readFileSync(path, 'utf8'), path);
 }
 
-/** The plain values of a target file's params, with `overrides` applied (unknown override keys are an error). */
-export function paramValues(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
+/**
+ * The plain values of a target file's params, with `overrides` applied (unknown override keys are an error).
+ * `defaults` are the values of the model's optional parameters where the file has none (a file written before the
+ * option existed), so `file.json?option=value` works on such a file as on one that states the option.
+ */
+export function paramValues(
+  file: TargetFile,
+  overrides: Readonly<Record<string, unknown>> = {},
+  defaults: Readonly<Record<string, ParamValue>> = {},
+): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = { ...defaults };
   for (const [k, v] of Object.entries(file.params)) out[k] = v.value;
   for (const [k, v] of Object.entries(overrides)) {
     if (!(k in out)) throw new ConfigError(`target '${file.name}': unknown parameter '${k}' (expected one of ${Object.keys(out).join(', ')})`);

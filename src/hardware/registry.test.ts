@@ -98,6 +98,40 @@ describe('target registry and data files', () => {
       );
     }
   });
+  it('a target file without an optional parameter takes it as a query option, at its documented default (note51: ?storage= was refused)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
+    const g = zooGraph('mbnet32?channels=1&size=28');
+    const w4 = uniformPolicy(4, 4);
+    const without = (preset: string, name: string, drop: readonly string[]): string => {
+      const base = loadTargetFile(preset);
+      const params = Object.fromEntries(Object.entries(base.params).filter(([k]) => !drop.includes(k)));
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, JSON.stringify({ ...base, name, params }));
+      return f;
+    };
+    // roofline: no `storage` is packed (docs/hardware.md); ?storage=execution and ?storage=packed both work on it
+    const a76 = without('cortex-a76', 'my-a76', ['storage']);
+    const cost = (spec: string): number => getTarget(spec).networkCost(g, w4).dramBytes;
+    assert.equal(cost(a76), cost('cortex-a76?storage=packed'));
+    assert.equal(cost(`${a76}?storage=packed`), cost('cortex-a76?storage=packed'));
+    assert.equal(cost(`${a76}?storage=execution`), cost('cortex-a76?storage=execution'));
+    assert.notEqual(cost(`${a76}?storage=execution`), cost(a76));
+    assert.throws(
+      () => getTarget(`${a76}?storage=fp16`),
+      (e: unknown) => e instanceof ConfigError && /storage 'fp16' must be 'packed'/.test(e.message),
+    );
+    assert.throws(
+      () => getTarget(`${a76}?storag=packed`),
+      (e: unknown) => e instanceof ConfigError && /unknown parameter 'storag' \(expected one of .*storage/.test(e.message),
+    );
+    // the bit-accelerator files' optional modelling choices likewise (a file without them is the session-31 model)
+    const bf = without('bitfusion-edge', 'my-bf', ['mapping', 'stalls', 'psum']);
+    const lat = (spec: string): number => getTarget(spec).networkCost(g, w4).latencyMs;
+    assert.equal(lat(`${bf}?mapping=channel&stalls=edges&psum=tiles`), lat('bitfusion-edge?stalls=edges&psum=tiles'));
+    assert.equal(lat(bf), lat('bitfusion-edge?mapping=im2col&stalls=overlap&psum=none'));
+    const bm = without('bismo-cloud', 'my-bismo', ['portBits', 'convBatch', 'weightPlanes', 'packGroups', 'requantize']);
+    assert.equal(lat(`${bm}?requantize=true&portBits=256&convBatch=per-image`), lat('bismo-cloud'));
+  });
   it("a target file named after a built-in target is refused unless it is that target (costs reported under the preset's name)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
     const sys = loadTargetFile('systolic');

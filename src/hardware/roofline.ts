@@ -12,7 +12,8 @@
  * Execution precision: max(w, a) rounded up to the smallest precision the device has (`round-up`),
  * or clamped to one (`clampTo`, e.g. Myriad X runs everything as FP16), or rejected (`strict`, Edge TPU
  * int8 only). The arithmetic runs at the execution precision; the tensors are moved at it too with
- * `storage: "execution"` (a runtime that converts the model to the precision it runs: Myriad X, Jetson Nano), or at
+ * `storage: "execution"` (a runtime that converts the model to the precision it runs, Myriad X and Jetson Nano, or keeps
+ * sub-8-bit tensors at its kernels' int8/INT4 width, Cortex-A76 and A100), or at
  * the policy's bits with `storage: "packed"` (the default: low-bit tensors kept packed and widened in the kernel;
  * activations wider than the execution precision are converted to it). Energy = spec-sheet active power x latency.
  */
@@ -160,14 +161,17 @@ export class RooflineTarget extends AnalyticalTarget {
   }
 }
 
-/** Read roofline parameters from a target file with optional overrides. */
+/** The optional roofline parameters' values for a file that does not state them (files written before session 51: packed). */
+const ROOFLINE_DEFAULTS = { storage: 'packed' } as const satisfies Partial<Record<keyof RooflineParams, string>>;
+
+/** Read roofline parameters from a target file with optional overrides (a file without `storage` takes {@link ROOFLINE_DEFAULTS}). */
 export function rooflineFromFile(file: TargetFile, overrides: Readonly<Record<string, unknown>> = {}, name = file.name): RooflineTarget {
-  const v = paramValues(file, overrides);
+  const v = paramValues(file, overrides, ROOFLINE_DEFAULTS);
   checkTargetParams(rooflineSchema, v, name);
   const n = (k: string): number => num(v, k, name);
   const fb = String(v.fallback);
   if (fb !== 'round-up' && fb !== 'strict') throw new ConfigError(`target '${name}': fallback '${fb}' must be 'round-up' or 'strict'`);
-  const storage = String(v.storage ?? 'packed');
+  const storage = String(v.storage);
   if (storage !== 'packed' && storage !== 'execution')
     throw new ConfigError(
       `target '${name}': storage '${storage}' must be 'packed' (tensors moved at the policy's bits) or 'execution' (at the bits the device runs)`,
