@@ -128,6 +128,37 @@ test('nas-table with tableSha256 (as study run passes it to threads and Redis wo
   assert.throws(() => e.create({ table, tableSha256: 'abc' }), /tableSha256.*64 lowercase hex/);
 });
 
+test('nas-table hashes every read (review 51): a table replaced by one of the same size and modification time is refused with tableSha256, and read anew without', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readFileSync, statSync, utimesSync } = await import('node:fs');
+  const table = join(dir, 'same-size.csv');
+  syntheticTable(table);
+  const when = new Date('2026-12-01T00:00:00Z'); // whole seconds: the replaced file gets exactly the same mtime back
+  utimesSync(table, when, when);
+  const text = readFileSync(table, 'utf8');
+  const sha = createHash('sha256').update(text).digest('hex');
+  const e = getEvaluation('nas-table');
+  const space = nb201Space();
+  const ctx = { studyName: 't', trialNumber: 0, seed: 1, signal: new AbortController().signal, setUserAttr: () => {} };
+  const [arch, acc] = (text.split('\n')[1] as string).split(',') as [string, string];
+  const params = space.toParams(space.parse(arch));
+  const objectives = 'accuracy:max,latency_ms:min';
+  e.cheapObjectives?.({ table, tableSha256: sha, objectives });
+  assert.equal((await e.create({ table, tableSha256: sha, objectives })(params, ctx)).values[0], Number(acc));
+  // one digit of that row's accuracy changed: same size, same modification time, other content
+  const acc2 = `${acc.slice(0, -1)}${(Number(acc.at(-1)) + 1) % 10}`;
+  const before = statSync(table);
+  writeFileSync(table, text.replace(`${arch},${acc},`, `${arch},${acc2},`));
+  utimesSync(table, when, when);
+  const now = statSync(table);
+  assert.deepEqual([now.size, now.mtimeMs], [before.size, before.mtimeMs]);
+  const sha2 = createHash('sha256').update(readFileSync(table)).digest('hex');
+  for (const f of [() => e.cheapObjectives?.({ table, tableSha256: sha, objectives }), () => e.create({ table, tableSha256: sha, objectives })])
+    assert.throws(f, (err: unknown) => err instanceof ConfigError && err.message.includes(`(sha256 stored ${sha}, now ${sha2})`));
+  assert.equal((await e.create({ table, objectives })(params, ctx)).values[0], Number(acc2));
+  assert.equal((await e.create({ table, tableSha256: sha2, objectives })(params, ctx)).values[0], Number(acc2));
+});
+
 test('nas-train with a pruner: per-epoch validation accuracy reaches it, a pruned trial stops training and is stored pruned with its values', async () => {
   const store = join(dir, 'prune.sqlite');
   const cfg = join(dir, 'nt-prune.json');

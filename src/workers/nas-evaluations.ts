@@ -29,7 +29,7 @@
  * evaluator, the strategy and the budget. Heavy parts (table file, data set, tensor engine) load on
  * the first trial of each process, once.
  */
-import { statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -37,7 +37,7 @@ import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import type { ArchLatencyOptions } from '../nas/cost.js';
 import { ECC_SHARE_PARAM, ECC_SHARES, parseObjectives } from '../nas/objectives.js';
-import { loadNasTable, type NasTable, parseTableColumns, type TableColumn, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
+import { type NasTable, parseNasTable, parseTableColumns, type TableColumn, tableCheapObjectives, tabularEvaluator } from '../nas/tabular.js';
 import { SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { spaceInputShape } from '../search/spaces/types.js';
@@ -46,7 +46,7 @@ import type { Evaluator } from '../study/run-study.js';
 import { Rng } from '../util/rng.js';
 import { seedSchema } from '../util/seed.js';
 import { registerEvaluation } from './registry.js';
-import { checkTableSha256, SHA256_HEX } from './table-hash.js';
+import { checkSha256, SHA256_HEX, sha256Hex } from './table-hash.js';
 import { parseWith } from './zod-error.js';
 
 const DEFAULT_OBJECTIVES = 'accuracy:max,latency_ms:min';
@@ -143,26 +143,27 @@ const objectivesOf = (spec: string | undefined): Objective[] => parseObjectives(
 /** The parsed options of a nas-table evaluation. */
 const tableOpts = (o: Readonly<Record<string, unknown>>): z.infer<typeof tableOptions> => parseWith(tableOptions, o, "evaluator 'nas-table' options");
 
-/** The last table {@link checkedTable} read: a study's cheap objectives and its evaluator are built one after the other. */
+/** The last table {@link checkedTable} parsed: a study's cheap objectives and its evaluator are built one after the other. */
 let lastTable: { readonly key: string; readonly table: NasTable } | undefined;
 
 /**
- * The table of a nas-table evaluation, read and (with `tableSha256`) checked against that content once for the cheap
- * objectives and the evaluator of a study: the last table read is reused while its file has the same path, size and
- * modification time.
+ * The table of a nas-table evaluation. The file is read and hashed on every call, and (with `tableSha256`) refused
+ * unless its content has that sha256; the parse is reused while the content hash (and the space and columns) are the
+ * last call's, so a study's cheap objectives and its evaluator parse the table once but each checks what it reads.
  */
 function checkedTable(o: z.infer<typeof tableOptions>): NasTable {
   const space = getArchSpace(o.space ?? 'nb201');
-  let stat: { readonly size: number; readonly mtimeMs: number };
+  let bytes: Buffer;
   try {
-    stat = statSync(o.table);
+    bytes = readFileSync(o.table);
   } catch {
     throw new ConfigError(`NAS table file '${o.table}' cannot be read`);
   }
-  const key = JSON.stringify([resolve(o.table), stat.size, stat.mtimeMs, o.tableSha256 ?? null, space.name, o.columns ?? null]);
+  const sha = sha256Hex(bytes);
+  if (o.tableSha256 !== undefined) checkSha256(o.table, sha, o.tableSha256, "evaluator 'nas-table'");
+  const key = JSON.stringify([resolve(o.table), sha, space.name, o.columns ?? null]);
   if (lastTable?.key === key) return lastTable.table;
-  if (o.tableSha256 !== undefined) checkTableSha256(o.table, o.tableSha256, "evaluator 'nas-table'");
-  const table = loadNasTable(o.table, space, tableColumns(o));
+  const table = parseNasTable(bytes.toString('utf8'), o.table, space, tableColumns(o));
   lastTable = { key, table };
   return table;
 }

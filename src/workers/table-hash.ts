@@ -16,6 +16,11 @@ export const TABLE_EVALUATION = 'nas-table';
 /** A sha256 in hex, as stored. */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** sha256 (hex) of bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** sha256 (hex) of a file's content; ConfigError naming the file when it cannot be read. */
 export function fileSha256(path: string): string {
   let bytes: Buffer;
@@ -24,7 +29,7 @@ export function fileSha256(path: string): string {
   } catch {
     throw new ConfigError(`table file '${path}' cannot be read (expected the table the study was created with)`);
   }
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256Hex(bytes);
 }
 
 /** The table file of an evaluation spec that looks a table up (`nas-table`'s `table` option), else undefined. */
@@ -38,7 +43,11 @@ export function evaluationTable(name: string, options: Readonly<Record<string, J
  * (`who` names the study or the evaluation in the message); returns the current hash.
  */
 export function checkTableSha256(path: string, stored: string, who: string): string {
-  const now = fileSha256(path);
+  return checkSha256(path, fileSha256(path), stored, who);
+}
+
+/** {@link checkTableSha256} for content already read: `now` is the sha256 of `path`'s bytes as read. */
+export function checkSha256(path: string, now: string, stored: string, who: string): string {
   if (now !== stored)
     throw new ConfigError(
       `${who}: the content of table ${path} changed since the study was stored (sha256 stored ${stored}, now ${now}); continuing would mix the trials of two tables: restore the table as it was to continue, or start another study`,
