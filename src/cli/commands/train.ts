@@ -14,6 +14,7 @@ import { ConfigError } from '../../errors.js';
 import { inputNode, type Model, outputShape } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
+import { requireOneOutput } from '../../tasks/index.js';
 import { checkOutPath, EXIT_INTERRUPTED, floatOption, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 
@@ -38,6 +39,7 @@ export interface TrainFlags {
  * `modelLabel` names the model in errors (default: the graph name).
  */
 export async function datasetForModel(spec: string, model: Model, limit?: number, modelLabel = model.graph.name): Promise<Dataset> {
+  requireOneOutput(model.graph, modelLabel);
   return datasetForShapes(spec, inputNode(model.graph).shape, outputShape(model.graph), limit, modelLabel);
 }
 
@@ -298,6 +300,7 @@ async function trainCommand(
  * size and channels into a stream file on the first run (a progress bar), then read in chunks.
  */
 export async function streamForModel(spec: string, model: Model, limit: number | undefined, modelLabel: string, quiet: boolean): Promise<StreamedDataset> {
+  requireOneOutput(model.graph, modelLabel);
   const { openDatasetStream } = await import('../../data/index.js');
   const inShape = inputNode(model.graph).shape;
   const parsed = parseDatasetSpec(spec);
