@@ -3,6 +3,7 @@ import {
   type Dataset,
   loadDataset,
   modelGeometry,
+  numericClassNote,
   parseDatasetSpec,
   requireScoredSplit,
   type SampleSource,
@@ -55,9 +56,20 @@ export async function datasetForShapes(
   // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
   const merged = joinLimit(parsed.options.limit, limit);
   const ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
+  noteNumericClasses(spec, ds);
   const classes = outShape[0] as number;
   if (outShape.length !== 1 || classes !== ds.numClasses) throw outputMismatch(modelLabel, outShape, ds);
   return ds;
+}
+
+const notedClasses = new Set<string>();
+
+/** Says once per process, on stderr, that a data set's numeric labels are class names when they are not 0..k-1 ({@link numericClassNote}). */
+function noteNumericClasses(spec: string, ds: Pick<Dataset, 'name' | 'classNames'>): void {
+  const note = numericClassNote(ds.name, ds.classNames);
+  if (note === undefined || notedClasses.has(spec)) return;
+  notedClasses.add(spec);
+  process.stderr.write(`note: ${note}\n`);
 }
 
 /**
@@ -317,6 +329,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
     },
   );
   bar.stop();
+  noteNumericClasses(spec, ds);
   const out = outputShape(model.graph);
   if (out.length !== 1 || out[0] !== ds.numClasses) {
     ds.close();
