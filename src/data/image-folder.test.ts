@@ -117,7 +117,10 @@ test('numericClassNote: numeric labels that are not 0..k-1 are named with the cl
     numericClassNote('list.csv', ['0', '1', '7']),
     "the 3 labels of 'list.csv' are numbers, read as class names, not class indices: sorted as numbers, 7 is class 2; a model's output i scores the i-th smallest label",
   );
-  assert.match(numericClassNote('d', ['1', '2', '3', '4', '5', '6']) ?? '', /1 is class 0, 2 is class 1, 3 is class 2, 4 is class 3, \.\.\. \(6 labels in all\)/);
+  assert.match(
+    numericClassNote('d', ['1', '2', '3', '4', '5', '6']) ?? '',
+    /1 is class 0, 2 is class 1, 3 is class 2, 4 is class 3, \.\.\. \(6 labels in all\)/,
+  );
   assert.equal(numericClassNote('d', ['0', '1', '2']), undefined);
   assert.equal(numericClassNote('d', ['cat', '7']), undefined);
   assert.equal(numericClassNote('d', undefined), undefined);
