@@ -1,8 +1,8 @@
 /**
  * Review 50 (items 3, 4, 7) as a user meets them, the real CLI spawned: an empty split that a command scores, or
  * float images with NaN, exit 2 naming the split / file before any training; a model whose input is not square
- * ([3, 7, 9]) trains and evaluates on its own 3x7x9 data; bad values of ensemble/quantize/transform flags are
- * refused before the float training.
+ * ([3, 7, 9]) trains and evaluates on its own 3x7x9 data; bad values of ensemble/quantize/transform flags (image
+ * counts above the split they read among them) are refused before the float training.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -82,7 +82,7 @@ test('float images holding NaN are refused naming the file and the sample', asyn
   ]);
 });
 
-test('bad flag values are refused before any training (ensemble --augment, quantize --search-images, transform --units, --val-samples and budget)', async () => {
+test('bad flag values are refused before any training (ensemble --augment, quantize --search-images and --fault-images, transform --units, --val-samples, --distill-samples and budget)', async () => {
   const D = 'mnist;limit=train:300,val:100,test:100';
   const q = { dataset: D, target: 'bitfusion-edge', budget: 'latency=0.9x', 'train-epochs': '1', store: f('q2.sqlite') };
   const t = { dataset: D, target: 'bitfusion-edge', 'train-epochs': '1', store: f('t2.sqlite') };
@@ -96,6 +96,14 @@ test('bad flag values are refused before any training (ensemble --augment, quant
     [
       ['transform', 'zoo:mnist-cnn', ...flagList({ ...t, budget: 'latency=0.8x', 'val-samples': '500' })],
       /--val-samples 500: --dataset '.*' has 100 validation images; expected at most 100/,
+    ],
+    [
+      ['quantize', 'zoo:mnist-cnn', ...flagList({ ...q, strategy: 'nsga2', objectives: 'accuracy:max,fault_drop:min', 'fault-images': '500' })],
+      /--fault-images 500: --dataset '.*' has 100 validation images; expected at most 100/,
+    ],
+    [
+      ['transform', 'zoo:mnist-cnn', ...flagList({ ...t, budget: 'latency=0.8x', limit: '200', 'distill-samples': '250' })],
+      /--distill-samples 250: --dataset '.*' with --limit 200 has 200 training images; expected at most 200/,
     ],
     [
       ['transform', 'zoo:mnist-cnn', ...flagList({ ...t, budget: 'latency=1e-6ms' })],

@@ -116,7 +116,7 @@ test('an --out that is the study store (by its path or a link to it) is refused,
   assert.equal(ok.code, 0, ok.stderr);
 });
 
-test('a quant-policy config whose searchImages is above the validation count: study create and study run refuse it as quantize --search-images does', async () => {
+test('a quant-policy config whose searchImages (or faultDrop.images) is above the validation count: study create and study run refuse it as quantize --search-images does', async () => {
   const options = {
     model: 'zoo:mnist-cnn',
     dataset: 'mnist;limit=train:100,val:40,test:20',
@@ -130,6 +130,18 @@ test('a quant-policy config whose searchImages is above the validation count: st
     strategy: 'random',
     nTrials: 2,
   });
+  // quant-policy's faultDrop.images (the validation images of its fault runs) gets the same check
+  writeFileSync(
+    join(dir, 'q-drop.json'),
+    JSON.stringify({
+      ...config('drop', 40),
+      evaluator: { name: 'quant-policy', options: { ...options, faultDrop: { ber: 1e-3, runs: 1, images: 41, seed: 0 } } },
+    }),
+  );
+  const drop = await runHwnas(dir, 'study', 'create', '--config', 'q-drop.json', '--store', 'q.sqlite');
+  assert.equal(drop.code, 2, drop.stderr);
+  assert.match(drop.stderr, /evaluator 'quant-policy' options\.faultDrop\.images 41: options\.dataset '.*' has 40 validation images; expected at most 40/);
+  assert.equal(existsSync(join(dir, 'q.sqlite')), false, 'no store file');
   const msg =
     /evaluator 'quant-policy' options\.searchImages 500: options\.dataset 'mnist;limit=train:100,val:40,test:20' has 40 validation images; expected at most 40/;
   writeFileSync(join(dir, 'q-over.json'), JSON.stringify(config('over', 500)));

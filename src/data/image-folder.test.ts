@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { listImageFolder, numericClassNote } from './image-folder.js';
 import { loadDataset } from './load.js';
 
 /** A solid-colour PNG/JPEG/WebP of w x h. */
@@ -79,4 +80,48 @@ test('imagefolder errors: unreadable image, mixed sizes without size=, empty cla
   writeFileSync(join(root, 'l.csv'), 'train/cat/0.png cat\n');
   await assert.rejects(loadDataset(`imagefolder:${join(root, 'l.csv')}`, { noCache: true }), /line 1 "train\/cat\/0.png cat": expected 'path,label'/);
   await assert.rejects(loadDataset('imagefolder:/no/such/dir'), /image folder '\/no\/such\/dir' does not exist/);
+});
+
+test('all-digit class folders sort as numbers, as the docs say (0..10: folder 10 is class 10, not 2), in train/ and val/ alike', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hwnas-imf-num-'));
+  for (const split of ['train', 'val'])
+    for (let c = 0; c <= 10; c++) {
+      mkdirSync(join(root, split, String(c)), { recursive: true });
+      writeFileSync(join(root, split, String(c), 'a.png'), ''); // listing only: not decoded
+    }
+  const { classes, splits } = listImageFolder(root);
+  assert.deepEqual(classes, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+  for (const split of [splits.train, splits.val]) {
+    assert.equal(split?.length, 11);
+    for (const e of split ?? []) assert.equal(String(e.label), e.path.split(/[\\/]/).at(-2), e.path);
+  }
+  // a folder tree without splits, and non-numeric names, keep string order
+  const flat = mkdtempSync(join(tmpdir(), 'hwnas-imf-num-'));
+  for (const c of ['10', '9', 'b', 'a']) {
+    mkdirSync(join(flat, c));
+    writeFileSync(join(flat, c, 'a.png'), '');
+  }
+  assert.deepEqual(listImageFolder(flat).classes, ['10', '9', 'a', 'b']);
+  rmSync(join(flat, 'a'), { recursive: true });
+  rmSync(join(flat, 'b'), { recursive: true });
+  const f = listImageFolder(flat);
+  assert.deepEqual(f.classes, ['9', '10']);
+  assert.deepEqual(
+    f.splits.train?.map((e) => e.label),
+    [0, 1],
+  );
+});
+
+test('numericClassNote: numeric labels that are not 0..k-1 are named with the class each becomes; none otherwise', () => {
+  assert.equal(
+    numericClassNote('list.csv', ['0', '1', '7']),
+    "the 3 labels of 'list.csv' are numbers, read as class names, not class indices: sorted as numbers, 7 is class 2; a model's output i scores the i-th smallest label",
+  );
+  assert.match(
+    numericClassNote('d', ['1', '2', '3', '4', '5', '6']) ?? '',
+    /1 is class 0, 2 is class 1, 3 is class 2, 4 is class 3, \.\.\. \(6 labels in all\)/,
+  );
+  assert.equal(numericClassNote('d', ['0', '1', '2']), undefined);
+  assert.equal(numericClassNote('d', ['cat', '7']), undefined);
+  assert.equal(numericClassNote('d', undefined), undefined);
 });

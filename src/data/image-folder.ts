@@ -2,8 +2,8 @@
  * Image folders (`imagefolder:<dir>`): one sub-folder per class holding PNG, JPEG or WebP files, either
  * directly in `<dir>` or in `<dir>/train` (required then), `<dir>/val` and `<dir>/test` (optional: held out
  * of train when absent); or a CSV file `imagefolder:<file.csv>` of `path,label` lines (paths relative to the
- * CSV; an optional header `path,label`). Classes are the sorted folder names (or labels; integers sort as
- * numbers). Images are decoded with sharp (libvips): to `channels` (default 3, or 1 when the first image is
+ * CSV; an optional header `path,label`). Classes are the sorted folder names (or labels; when all are integers they
+ * sort as numbers, for folders too: {@link sortClasses}). Images are decoded with sharp (libvips): to `channels` (default 3, or 1 when the first image is
  * grey), resized to `size`x`size` (cover: scaled, then centre-cropped) when `size=` is given, otherwise all
  * must have the same size. The decoded 8-bit pixels are cached in one binary file (src/data/cache.ts; key:
  * every file's path, size and modification time, plus size and channels), so only the first load decodes.
@@ -59,10 +59,31 @@ function scanClasses(dir: string): Map<string, string[]> {
   return out;
 }
 
-const sortClasses = (names: Iterable<string>): string[] => {
+/**
+ * Class names in class-index order: sorted, as numbers when every name is all digits (folders or labels 0..10 give
+ * 0, 1, 2, ..., 10, not the string order 0, 1, 10, 2 of torchvision's ImageFolder), otherwise as strings.
+ */
+export const sortClasses = (names: Iterable<string>): string[] => {
   const xs = [...new Set(names)];
-  return xs.every((s) => /^\d+$/.test(s)) ? xs.sort((a, b) => Number(a) - Number(b)) : xs.sort();
+  return xs.every((s) => /^\d+$/.test(s)) ? xs.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : 1)) : xs.sort();
 };
+
+/**
+ * A note for a data set whose class names are all numbers that are not their own indices (labels 0, 1, 7; folders 1..10):
+ * the numbers are names, so a model's output i is the i-th smallest, not label i. Undefined otherwise (no class
+ * names, a non-numeric one, or names 0..k-1 in order).
+ * @example numericClassNote('list.csv', ['0', '1', '7']) // "... label 7 is class 2"
+ */
+export function numericClassNote(dataset: string, classNames: readonly string[] | undefined): string | undefined {
+  if (!classNames?.length || !classNames.every((c) => /^\d+$/.test(c))) return undefined;
+  const moved = classNames.flatMap((c, i) => (c === String(i) ? [] : [`${c} is class ${i}`]));
+  if (moved.length === 0) return undefined;
+  const shown = moved.length > 4 ? [...moved.slice(0, 4), `... (${moved.length} labels in all)`] : moved;
+  return (
+    `the ${classNames.length} labels of '${dataset}' are numbers, read as class names, not class indices: sorted as numbers, ` +
+    `${shown.join(', ')}; a model's output i scores the i-th smallest label`
+  );
+}
 
 /** The files of every split and the class names, from a folder tree or a CSV. */
 export function listImageFolder(root: string): { readonly classes: string[]; readonly splits: Partial<Record<SplitName, Entry[]>> } {
@@ -91,12 +112,12 @@ export function listImageFolder(root: string): { readonly classes: string[]; rea
   const hasSplits = SPLITS.some((s) => isDir(join(abs, s)));
   if (!hasSplits) {
     const m = scanClasses(abs);
-    const classes = [...m.keys()];
+    const classes = sortClasses(m.keys());
     return { classes, splits: { train: classes.flatMap((c, i) => (m.get(c) as string[]).map((path) => ({ path, label: i }))) } };
   }
   if (!isDir(join(abs, 'train'))) throw new DatasetError(`image folder '${root}' has val/ or test/ but no train/; expected train/<class>/...`);
   const train = scanClasses(join(abs, 'train'));
-  const classes = [...train.keys()];
+  const classes = sortClasses(train.keys());
   const index = new Map(classes.map((c, i) => [c, i]));
   const splits: Partial<Record<SplitName, Entry[]>> = {};
   for (const s of SPLITS) {

@@ -35,7 +35,11 @@ export function graphFromJson(obj: unknown): Graph {
   if (!g || typeof g !== 'object' || !Array.isArray(g.nodes) || !Array.isArray(g.outputs) || typeof g.name !== 'string') {
     throw new ModelFormatError('IR graph JSON must be an object with string "name", array "nodes" and array "outputs"');
   }
-  const graph: Graph = { name: g.name, nodes: g.nodes as Node[], outputs: g.outputs as string[] };
+  const names = g.outputNames;
+  if (names !== undefined && (names === null || typeof names !== 'object' || Object.values(names).some((v) => typeof v !== 'string'))) {
+    throw new ModelFormatError('IR graph JSON: "outputNames" must be an object of strings (output node name to tensor name)');
+  }
+  const graph: Graph = { name: g.name, nodes: g.nodes as Node[], outputs: g.outputs as string[], ...(names ? { outputNames: names } : {}) };
   inferShapes(graph);
   return graph;
 }

@@ -177,6 +177,11 @@ export interface Graph {
   readonly nodes: readonly Node[];
   /** Names of the output nodes. */
   readonly outputs: readonly string[];
+  /**
+   * ONNX tensor names of outputs whose name is not their node's, keyed by output node name: kept from an imported
+   * file (PyTorch's `output_names=['y']` on a node `/fc/Gemm`) so that an export writes the file's own names.
+   */
+  readonly outputNames?: Readonly<Record<string, string>>;
 }
 
 /** A named float tensor: shape (full, ONNX layout) and data. */

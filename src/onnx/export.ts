@@ -79,6 +79,12 @@ function prepare(graph: Graph, weights: Weights, opts: ExportOptions): { ctx: Ex
   if (problems.length) throw new ShapeError(`ONNX export of '${graph.name}': ${problems.slice(0, 5).join('; ')}`);
   const opset = checkOpset(opts.opset ?? 13);
   const writer = new OnnxGraphWriter(graph.name, opset);
+  const nodeNames = new Set(graph.nodes.map((n) => n.name));
+  for (const o of graph.outputs) {
+    const name = graph.outputNames?.[o];
+    // a name some node carries would be written twice: that output keeps its node's name
+    if (name !== undefined && name !== o && !nodeNames.has(name)) writer.renameTensor(o, name);
+  }
   return { ctx: { writer, graph, shapes, opset }, hooks: opts.hooks ?? {} };
 }
 
@@ -88,7 +94,8 @@ function readInputs(ctx: ExportContext, node: Node, hooks: ExportHooks): string[
 
 /**
  * Export an IR model with its weights to ONNX bytes. The input is named after the IR input node with
- * shape `[N, ...]` (dynamic batch `N` by default); every node keeps its IR name as node and tensor name;
+ * shape `[N, ...]` (dynamic batch `N` by default); every node keeps its IR name as node and tensor name, except
+ * that an output tensor takes its name from `graph.outputNames` (an imported file's own output names);
  * weights become float32 initializers named `<node>.<param>`.
  * @example
  * const bytes = exportOnnx({ graph, weights }, { opset: 13 });

@@ -319,11 +319,31 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
     return ir;
   });
   if (outputs.length === 0) throw new ModelFormatError(`${where}: the graph has no outputs (truncated or corrupt file?)`);
-  const graph: Graph = { name: g.name || basename(where).replace(/\.onnx$/i, ''), nodes: irNodes, outputs: [...new Set(outputs)] };
+  const outputNames = fileOutputNames(graphOutputs, outputs, irNodes);
+  const graph: Graph = {
+    name: g.name || basename(where).replace(/\.onnx$/i, ''),
+    nodes: irNodes,
+    outputs: [...new Set(outputs)],
+    ...(outputNames ? { outputNames } : {}),
+  };
   inferShapes(graph);
   const problems = checkWeights(graph, weights);
   if (problems.length) throw new ModelFormatError(`${where}: ${problems.slice(0, 5).join('; ')}`);
   return { graph, weights };
+}
+
+/**
+ * The file's output tensor names that differ from their IR node's name (`Graph.outputNames`), so an export keeps them;
+ * undefined when there is none. A name another IR node already carries is left out (the export would write it twice).
+ */
+function fileOutputNames(fileNames: readonly string[], irNames: readonly string[], nodes: readonly Node[]): Record<string, string> | undefined {
+  const taken = new Set(nodes.map((n) => n.name));
+  const names: Record<string, string> = {};
+  fileNames.forEach((f, i) => {
+    const ir = irNames[i] as string;
+    if (f !== ir && !taken.has(f) && names[ir] === undefined) names[ir] = f;
+  });
+  return Object.keys(names).length ? names : undefined;
 }
 
 function constantNodeValue(n: O.INodeProto, where: string): ConstTensor {

@@ -38,6 +38,7 @@ export class OnnxGraphWriter {
   private readonly outs: O.ValueInfoProto[] = [];
   private readonly used = new Set<string>();
   private readonly produced = new Set<string>();
+  private readonly renamed = new Map<string, string>();
 
   constructor(
     readonly name: string,
@@ -59,6 +60,20 @@ export class OnnxGraphWriter {
     for (let i = 1; this.used.has(n); i++) n = `${base}_${i}`;
     this.used.add(n);
     return n;
+  }
+
+  /**
+   * Write tensor `from` under the name `to` wherever a node reads or writes it and as a graph output (a graph's own
+   * output names); its node keeps the name `from`. Call before adding any node; `to` is reserved.
+   */
+  renameTensor(from: string, to: string): void {
+    if (this.used.has(to)) throw new UserError(`ONNX writer: cannot name tensor '${from}' '${to}': the name is taken`);
+    this.used.add(to);
+    this.renamed.set(from, to);
+  }
+
+  private tensor(name: string): string {
+    return this.renamed.get(name) ?? name;
   }
 
   /** Add a constant tensor; returns its (unique) name. */
@@ -94,6 +109,9 @@ export class OnnxGraphWriter {
    * (they must be unique); the node name defaults to the first output's name.
    */
   addNode(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Readonly<Record<string, AttrSpec>> = {}, name?: string): void {
+    const nodeName = name ?? outputs[0] ?? opType;
+    inputs = inputs.map((t) => this.tensor(t));
+    outputs = outputs.map((t) => this.tensor(t));
     for (const o of outputs) {
       if (this.produced.has(o)) throw new UserError(`ONNX writer: tensor '${o}' is produced twice`);
       this.produced.add(o);
@@ -106,7 +124,7 @@ export class OnnxGraphWriter {
       if ('floats' in v) return makeAttribute(k, 'floats', v.floats);
       return makeAttribute(k, 'string', v.s);
     });
-    this.nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: [...outputs], name: name ?? outputs[0] ?? opType, attribute }));
+    this.nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: [...outputs], name: nodeName, attribute }));
   }
 
   private valueInfo(name: string, dims: readonly Dim[]): O.ValueInfoProto {
@@ -124,7 +142,7 @@ export class OnnxGraphWriter {
 
   /** Declare a float graph output (a tensor some node produces). */
   addOutput(name: string, dims: readonly Dim[]): void {
-    this.outs.push(this.valueInfo(name, dims));
+    this.outs.push(this.valueInfo(this.tensor(name), dims));
   }
 
   /** The ModelProto of everything added so far. */

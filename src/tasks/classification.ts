@@ -1,5 +1,6 @@
 /** The classification task: a classifier's logits, softmax cross-entropy, top-1 accuracy (hwnas' original behaviour). */
 import { ConfigError } from '../errors.js';
+import { inferShapes } from '../ir/shapes.js';
 import type { Graph } from '../ir/types.js';
 import type { HeadOptions, Task } from './types.js';
 
@@ -12,6 +13,21 @@ export function classifierNode(g: Graph): Extract<Graph['nodes'][number], { op: 
       `model '${g.name}' does not end in one dense classifier (outputs: ${g.outputs.join(', ')}): expected a backbone with a dense layer as its only output`,
     );
   return node;
+}
+
+/**
+ * Refuse a model with more than one output where it is trained or scored as a classifier: the loss and the accuracy
+ * read one output, so a second head would be left untrained (and its trunk changed under it) or ignored. The error
+ * names each output (its file's tensor name) with its per-sample shape. `label` names the model (its spec or path).
+ */
+export function requireOneOutput(g: Graph, label: string): void {
+  if (g.outputs.length <= 1) return;
+  const shapes = inferShapes(g);
+  const list = g.outputs.map((o) => `'${g.outputNames?.[o] ?? o}' [${(shapes.get(o) ?? []).join(',')}]`);
+  throw new ConfigError(
+    `model '${label}' has ${g.outputs.length} outputs (${list.join(', ')}); a classifier is trained and scored on one output, its class logits [classes]: ` +
+      'export the model with the logits as its only output (in PyTorch: return only the logits from forward(), one name in output_names)',
+  );
 }
 
 /** Classification: the graph as it is; its output count must equal the data set's classes. */

@@ -1,5 +1,5 @@
 /** Tasks: what is learned and how it is scored (re-exports of src/tasks). */
-export { classification, classifierNode } from './classification.js';
+export { classification, classifierNode, requireOneOutput } from './classification.js';
 export { getTask, taskNames, taskOfGraph } from './registry.js';
 export {
   COMPAT_MODES,

@@ -159,6 +159,8 @@ registerEvaluation({
       // the measured drop (issue 14): weight-fault runs on the first `images` validation images of the deployed
       // (QDQ) policy; stratified sampling with one seed for every trial, so policies are compared on common faults
       const fd = o.faultDrop;
+      // checkData refused images above the validation count (a study stored before that check, or quantize's default
+      // --fault-images 500, keeps the cap)
       const dropImages = fd ? Math.min(fd.images, ds.val.n) : 0;
       const dropData = { x: ds.val.x.subarray(0, dropImages * per), y: ds.val.y.subarray(0, dropImages), n: dropImages };
       const { runFaultCampaign } = await import('../resilience/campaign.js');

@@ -125,7 +125,12 @@ export function registerEval(program: Command): void {
         const probe = await createSession(path);
         const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
         const fixedBatch = probe.fixedBatch;
+        const outputs = probe.session.outputNames;
         await probe.session.release();
+        if (outputs.length > 1)
+          process.stderr.write(
+            `note: '${path}' has ${outputs.length} outputs (${outputs.map((o) => `'${o}'`).join(', ')}): scoring the first, '${probe.outputName}', as the class logits\n`,
+          );
         if (fixedBatch !== undefined && fixedBatch !== batch)
           process.stderr.write(`note: '${path}' fixes its batch at ${fixedBatch}: it runs ${fixedBatch} image${fixedBatch > 1 ? 's' : ''} at a time\n`);
         const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);

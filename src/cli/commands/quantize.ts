@@ -226,7 +226,7 @@ export function registerQuantize(program: Command): void {
       'resilience constraint measured by injection: <points>pp[@<ber>] (e.g. 1pp@1e-3) or a fraction; trials whose weight-fault accuracy drop exceeds it are infeasible (docs/resilience.md)',
     )
     .option('--fault-runs <n>', 'weight-fault runs per trial for fault_drop / --max-fault-drop (default 5; the same fault positions for every trial)')
-    .option('--fault-images <n>', 'validation images of each fault run (default 500)')
+    .option('--fault-images <n>', 'validation images of each fault run (default 500, or all when fewer; more than the validation split holds is refused)')
     .option(
       '--protect <list>',
       'with --strategy ilp and --max-fault-score: protection the ILP may choose to meet the line, costed on the target: ecc (SEC-DED ECC per layer), range (range restriction), or ecc,range (docs/resilience.md)',
@@ -388,6 +388,8 @@ export function registerQuantize(program: Command): void {
         requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
         requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
         if (f.searchImages !== undefined) requireImagesInSplit(searchImages, '--search-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
+        if (faultDrop && f.faultImages !== undefined)
+          requireImagesInSplit(faultDrop.images, '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
         const { initEngine } = await import('../../engine/index.js');
         const { finishQuantize, openQuantSession, planQuantSearch, resultQuantConfig } = await import('../../quant/index.js');
         const { exportQdqOnnx } = await import('../../quant/qdq-export.js');

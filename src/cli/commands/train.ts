@@ -3,6 +3,7 @@ import {
   type Dataset,
   loadDataset,
   modelGeometry,
+  numericClassNote,
   parseDatasetSpec,
   requireScoredSplit,
   type SampleSource,
@@ -14,6 +15,7 @@ import { ConfigError } from '../../errors.js';
 import { inputNode, type Model, outputShape } from '../../ir/index.js';
 import { saveOnnx } from '../../onnx/index.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
+import { requireOneOutput } from '../../tasks/index.js';
 import { checkOutPath, EXIT_INTERRUPTED, floatOption, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 
@@ -38,6 +40,7 @@ export interface TrainFlags {
  * `modelLabel` names the model in errors (default: the graph name).
  */
 export async function datasetForModel(spec: string, model: Model, limit?: number, modelLabel = model.graph.name): Promise<Dataset> {
+  requireOneOutput(model.graph, modelLabel);
   return datasetForShapes(spec, inputNode(model.graph).shape, outputShape(model.graph), limit, modelLabel);
 }
 
@@ -53,9 +56,20 @@ export async function datasetForShapes(
   // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
   const merged = joinLimit(parsed.options.limit, limit);
   const ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
+  noteNumericClasses(spec, ds);
   const classes = outShape[0] as number;
   if (outShape.length !== 1 || classes !== ds.numClasses) throw outputMismatch(modelLabel, outShape, ds);
   return ds;
+}
+
+const notedClasses = new Set<string>();
+
+/** Says once per process, on stderr, that a data set's numeric labels are class names when they are not 0..k-1 ({@link numericClassNote}). */
+function noteNumericClasses(spec: string, ds: Pick<Dataset, 'name' | 'classNames'>): void {
+  const note = numericClassNote(ds.name, ds.classNames);
+  if (note === undefined || notedClasses.has(spec)) return;
+  notedClasses.add(spec);
+  process.stderr.write(`note: ${note}\n`);
 }
 
 /**
@@ -298,6 +312,7 @@ async function trainCommand(
  * size and channels into a stream file on the first run (a progress bar), then read in chunks.
  */
 export async function streamForModel(spec: string, model: Model, limit: number | undefined, modelLabel: string, quiet: boolean): Promise<StreamedDataset> {
+  requireOneOutput(model.graph, modelLabel);
   const { openDatasetStream } = await import('../../data/index.js');
   const inShape = inputNode(model.graph).shape;
   const parsed = parseDatasetSpec(spec);
@@ -314,6 +329,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
     },
   );
   bar.stop();
+  noteNumericClasses(spec, ds);
   const out = outputShape(model.graph);
   if (out.length !== 1 || out[0] !== ds.numClasses) {
     ds.close();

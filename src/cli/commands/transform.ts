@@ -68,7 +68,7 @@ export function registerTransform(program: Command): void {
     .option('--out <file.onnx>', 'where to write the transformed model (ONNX)')
     .option('--precision <preset>', 'precision the latency is costed at (default fp32 if the target runs it, else w8a8)')
     .option('--steps <n>', 'screening distillation steps per alternative (default 40)')
-    .option('--distill-samples <n>', 'training images used for distillation (default 1024)')
+    .option('--distill-samples <n>', 'training images used for distillation (default 1024, or all when fewer; more than the training split holds is refused)')
     .option(
       '--distill-lr <x>',
       'peak learning rate of the screening distillation (default 3e-2: with few steps a high rate ranks alternatives by how well they fit, see docs/transform.md)',
@@ -186,6 +186,15 @@ export function registerTransform(program: Command): void {
       requireScoredSplit(data.val, 'validation', `--dataset '${f.dataset}'`);
       requireScoredSplit(data.test, 'test', `--dataset '${f.dataset}'`);
       if (f.valSamples !== undefined) requireImagesInSplit(valSamples, '--val-samples', data.val, 'validation', `--dataset '${f.dataset}'`);
+      // distillation reads the first --distill-samples training images: an explicit count above them is refused (the default, 1024, takes what there is)
+      if (f.distillSamples !== undefined)
+        requireImagesInSplit(
+          distillSamples,
+          '--distill-samples',
+          data.train,
+          'training',
+          `--dataset '${f.dataset}'${limit !== undefined ? ` with --limit ${limit}` : ''}`,
+        );
       const { initEngine } = await import('../../engine/index.js');
       await initEngine();
       const storePath = f.store ?? DEFAULT_STORE_PATH;
