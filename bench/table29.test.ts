@@ -1,8 +1,8 @@
 /**
  * The session-52 (table29) problems of bench/compare-optuna.ts, pre-registered in bench/data/table29-prereg.md: new
  * pairings of NB201 with hwnas costs and of NAS-Bench-Macro, drawn by the rule of bench/table29.ts. The draw gives the six
- * registered problems with their columns and fronts. No search runs here. One draw (~22 s of CPU: the true fronts of
- * the nine candidates drawn and of the 29 registered NB201 problems over the same accuracy columns).
+ * registered problems with their columns and fronts. No search runs here. One draw (~21 s of CPU: the true fronts of
+ * the nine candidates drawn, of the 29 registered NB201 problems over the same accuracy columns and of the 7 NAS-Bench-Macro ones).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
