@@ -1101,6 +1101,56 @@ export const TABLE28_ECNAS_HW_PROBLEMS: Readonly<Record<string, EcnasHwProblemSp
   },
 };
 
+/**
+ * Session 52 (table29), pre-registered before any search run on them (bench/data/table29-prereg.md): NB201 with hwnas cost
+ * models of its own network (bench/data/nb201-hwnas-cost.csv, as table17's), one problem per accuracy column, drawn by the
+ * rule of bench/table29.ts. Kept apart from {@link HW360_PROBLEMS} so that the draws of bench/table20.ts to table29.ts,
+ * which read that object, stay the same after the registration.
+ */
+export const TABLE29_HW360_PROBLEMS: Readonly<Record<string, Hw360Spec>> = {
+  'nb201-c10-eyeriss-energy': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar10',
+    latency: 'c10_eyeriss_ms',
+    energy: 'c10_eyeriss_mj',
+    note: 'NB201, 3 objectives: CIFAR-10 accuracy (12 epochs), latency and energy of the CIFAR-10 network on the Eyeriss-like systolic target (hwnas cost model), unseen pairing (session 52)',
+  },
+  'nb201-c100-a76-bismo-energy': {
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_cifar100',
+    latency: 'c100_a76_fp32_ms',
+    energy: 'c100_bismo_mj',
+    note: 'NB201, 3 objectives: CIFAR-100 accuracy, Cortex-A76 fp32 latency and BISMO-style energy (w8a8) of the CIFAR-100 network (hwnas cost models), unseen pairing (session 52)',
+  },
+  'nb201-in16-a100-bitfusion-energy': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'in16_a100_fp32_ms',
+    energy: 'in16_bitfusion_mj',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), A100 fp32 latency and BitFusion-style energy (w8a8) of the 16x16 ImageNet16-120 network (hwnas cost models), unseen pairing (session 52)',
+  },
+};
+/** Session 52 (table29): NAS-Bench-Macro with hwnas cost models, see {@link TABLE29_HW360_PROBLEMS}; apart from {@link MACRO_PROBLEMS} for the same reason. */
+export const TABLE29_MACRO_PROBLEMS: Readonly<Record<string, MacroProblemSpec>> = {
+  'macro-c10-a76-bismo-energy': {
+    latency: 'a76_fp32_ms',
+    energy: 'bismo_mj',
+    note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy (mean of 3 trainings), Cortex-A76 fp32 latency and BISMO-style energy (w8a8) (hwnas cost models), unseen pairing (session 52)',
+  },
+  'macro-c10-myriadx-bismo-energy': {
+    latency: 'myriadx_fp32_ms',
+    energy: 'bismo_mj',
+    note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy (mean of 3 trainings), Myriad X VPU latency (fp32 policy) and BISMO-style energy (w8a8) (hwnas cost models), unseen pairing (session 52)',
+  },
+  'macro-c10-bitfusion-eyeriss-energy': {
+    latency: 'bitfusion_ms',
+    energy: 'eyeriss_mj',
+    note: 'NAS-Bench-Macro, 3 objectives: CIFAR-10 accuracy (mean of 3 trainings), BitFusion-style latency (w8a8) and Eyeriss-like energy (hwnas cost models), unseen pairing (session 52)',
+  },
+};
+
 /** The path of the hwnas cost table of EC-NAS-Bench's classes (bench/data/ecnas-hwnas-cost.csv). */
 export function ecnasCostFile(): string {
   return join(process.cwd(), 'bench', 'data', 'ecnas-hwnas-cost.csv');
@@ -1802,6 +1852,16 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
+      // Session 52 (table29), pre-registered before any search run on them: NB201 with hwnas costs (the same loader).
+      ...Object.fromEntries(
+        Object.entries(TABLE29_HW360_PROBLEMS).map(([k, spec]) => [
+          k,
+          () => {
+            const t = loadHw360Table(hw360File(spec), spec);
+            return tableProblem(k, spec.note, t, dir, connectedCells(t), hw360Objectives(spec));
+          },
+        ]),
+      ),
       // Sessions 45-51 (table22-28), pre-registered before any search run on them: NB201 with two of HELP's latencies.
       ...Object.fromEntries(
         Object.entries({
@@ -1848,6 +1908,13 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
             const spec = MACRO_PROBLEMS[k] as MacroProblemSpec;
             return tableProblem(k, spec.note, loadMacroTable(macroFile(), spec), dir, undefined, accuracyLatencyObjectives(spec), macroSpace() as ArchSpace);
           },
+        ]),
+      ),
+      // Session 52 (table29), pre-registered before any search run on them: NAS-Bench-Macro, new pairings of its cost columns.
+      ...Object.fromEntries(
+        Object.entries(TABLE29_MACRO_PROBLEMS).map(([k, spec]) => [
+          k,
+          () => tableProblem(k, spec.note, loadMacroTable(macroFile(), spec), dir, undefined, accuracyLatencyObjectives(spec), macroSpace() as ArchSpace),
         ]),
       ),
       // Session 34 (table11), pre-registered before any run on them: TransNAS-Bench-101 micro (bench/transnas-micro.ts), a
