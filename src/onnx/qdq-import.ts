@@ -85,7 +85,7 @@ export function foldQdq(nodes: readonly O.INodeProto[], consts: Map<string, Cons
     if (codes) {
       // a weight: int8 codes, zero point 0, scale per tensor or per output channel (axis 0)
       if (codes.dtype !== 'int8') throw refuse(dq, `weight '${x}' holds ${codes.dtype} codes, expected int8`);
-      if (zp && zp.data.some((z) => z !== 0)) throw refuse(dq, `weight '${x}' has a non-zero zero point, expected symmetric codes (zero point 0)`);
+      if (zp?.data.some((z) => z !== 0)) throw refuse(dq, `weight '${x}' has a non-zero zero point, expected symmetric codes (zero point 0)`);
       const outC = codes.dims[0] ?? 1;
       const per = codes.data.length / outC;
       if (scale.data.length !== 1 && (scale.data.length !== outC || axis !== 0))
@@ -127,7 +127,7 @@ export function foldQdq(nodes: readonly O.INodeProto[], consts: Map<string, Cons
       );
     const clip = nodeAt(src, 'Clip');
     const min = nodeAt(src, 'Min');
-    if (clip && clip.n.input?.[1] && clip.n.input?.[2]) {
+    if (clip?.n.input?.[1] && clip.n.input?.[2]) {
       qmin = grid(constOf(clip.n, 1, 'clip minimum').data);
       qmax = grid(constOf(clip.n, 2, 'clip maximum').data);
       drop.add(clip.i);
