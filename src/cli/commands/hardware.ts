@@ -58,7 +58,7 @@ export function registerHardware(program: Command): void {
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option(
       '--policy <p>',
-      "precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default: a lookup table's own precision, also with ?fallback=; else w8a8, or fp32 on targets without 8-bit support such as host-cpu)",
+      "precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default: a QDQ .onnx file's own precision, as quantize --out writes it; a lookup table's own precision, also with ?fallback=; else w8a8, or fp32 on targets without 8-bit support such as host-cpu)",
     )
     .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
     .option('--totals', 'totals only, no per-layer table')
