@@ -153,7 +153,10 @@ export function registerFaults(program: Command): void {
     .option('--sites <s>', 'weights | activations | both (default weights)')
     .option('--kind <k>', `fault kind: ${FAULT_KINDS.join(' | ')} (default flip)`)
     .option('--trials <n>', 'runs per site and rate (default 50)')
-    .option('--policy <p>', 'precision policy of the deployed model: preset (w8a8, w4a4, ...), JSON file or inline JSON (default: a QDQ .onnx file\'s own precision, as quantize --out writes it; else float32)')
+    .option(
+      '--policy <p>',
+      "precision policy of the deployed model: preset (w8a8, w4a4, ...), JSON file or inline JSON (default: a QDQ .onnx file's own precision, as quantize --out writes it; else float32)",
+    )
     .option('--threshold <acc>', 'a run below this accuracy (0..1) is a critical failure (default 0.9 x baseline)')
     .option('--layer-trials <n>', 'runs per layer for the per-layer vulnerability (0 = skip; default min(trials, 10))')
     .option('--layer-rate <x>', 'BER in (0, 1] (or, with --flips, a bit count >= 1) of the per-layer runs (default the largest given)')
