@@ -188,3 +188,20 @@ test('a quant-policy config whose searchImages (or faultDrop.images) is above th
     /note: study 'over': evaluator 'quant-policy' options\.searchImages 500: .* has 40 validation images; expected at most 40; its 2 stored trial\(s\) were scored on what the data set holds/,
   );
 });
+
+test('report --compare naming the study itself, nothing, or a study twice: exit 2 naming the value', async () => {
+  writeFileSync(join(dir, 'cmp.json'), JSON.stringify({ name: 'cmp', evaluator: { name: 'zdt1' }, strategy: 'random', nTrials: 4, seed: 1 }));
+  assert.equal((await runHwnas(dir, 'study', 'create', '--config', 'cmp.json', '--store', 'cmp.sqlite')).code, 0);
+  assert.equal((await runHwnas(dir, 'study', 'run', 'cmp', '--store', 'cmp.sqlite')).code, 0);
+  for (const [value, pattern] of [
+    ['cmp', /--compare 'cmp' names the reported study 'cmp' itself/],
+    [',', /--compare ',' names no study/],
+    ['', /--compare '' names no study/],
+    ['x, x', /--compare 'x, x' names study 'x' twice/],
+  ] as const) {
+    const r = await runHwnas(dir, 'report', 'cmp', '--store', 'cmp.sqlite', '--out', 'cmp.html', '--compare', value);
+    assert.equal(r.code, 2, `--compare '${value}': ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.ok(!existsSync(join(dir, 'cmp.html')), 'no report written');
+  }
+});

@@ -6,9 +6,12 @@ import { checkWeights } from '../ir/init.js';
 import { isIrHardSigmoid } from '../ir/ops/hardsigmoid.js';
 import { ONNX_IMPORT_TYPES, opForOnnxType } from '../ir/ops/registry.js';
 import type { OnnxImportContext } from '../ir/ops/types.js';
+import type { LayerPrecision, PrecisionPolicy } from '../ir/precision.js';
 import { inferNodeShape, inferShapes } from '../ir/shapes.js';
 import type { Graph, Model, Node, Shape, Weights } from '../ir/types.js';
+import { quantizableLayers } from '../ir/workload.js';
 import { type AttrValue, type ConstTensor, decodeTensor, onnx, readAttributes, toNum } from './proto.js';
+import { foldQdq, type QdqFold } from './qdq-import.js';
 
 /** ONNX operator types the importer understands (default domain): those the ops of src/ir/ops import, and Constant. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...ONNX_IMPORT_TYPES, 'Constant'];
@@ -27,15 +30,35 @@ function errMsg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** An imported model and, for a QDQ file, the precision its QuantizeLinear/DequantizeLinear pairs encode. */
+export interface ImportedOnnx {
+  readonly model: Model;
+  /**
+   * Per conv/dense layer: weight bits from the int8 codes, activation bits from the grid of the layer's input
+   * (32 where the file keeps a tensor float); named `qdq:<source>`. Undefined for a float file.
+   */
+  readonly precision?: PrecisionPolicy;
+}
+
 /**
  * Import an ONNX model (opsets 7-22, the ops in {@link SUPPORTED_ONNX_OPS}) as an IR model. The batch
- * dimension of the single graph input is dropped. Throws {@link UnsupportedOpError} naming the op type
+ * dimension of the single graph input is dropped. A QDQ file as `hwnas quantize --out` writes it is read as
+ * its float graph (dequantized weights; see src/onnx/qdq-import.ts) and its precision (see
+ * {@link importOnnxWithPrecision}). Throws {@link UnsupportedOpError} naming the op type
  * and node for an operator hwnas cannot represent, and {@link ModelFormatError} naming `source` for a
  * truncated, corrupt or inconsistent file.
  * @example
  * const model = importOnnx(readFileSync('net.onnx'), 'net.onnx');
  */
 export function importOnnx(bytes: Uint8Array, source = 'ONNX model', opts: ImportOptions = {}): Model {
+  return importOnnxWithPrecision(bytes, source, opts).model;
+}
+
+/**
+ * {@link importOnnx}, also returning the precision policy a QDQ file encodes.
+ * @example const { model, precision } = importOnnxWithPrecision(readFileSync('q.onnx'), 'q.onnx');
+ */
+export function importOnnxWithPrecision(bytes: Uint8Array, source = 'ONNX model', opts: ImportOptions = {}): ImportedOnnx {
   if (bytes.byteLength === 0) throw new ModelFormatError(`${source}: the file is empty, expected an ONNX model`);
   let model: O.ModelProto;
   try {
@@ -54,20 +77,25 @@ export function importOnnx(bytes: Uint8Array, source = 'ONNX model', opts: Impor
 
 /** Read and import an ONNX file; errors name the path. */
 export function loadOnnx(path: string, opts: ImportOptions = {}): Model {
+  return loadOnnxWithPrecision(path, opts).model;
+}
+
+/** Read and import an ONNX file with the precision of a QDQ file ({@link importOnnxWithPrecision}); errors name the path. */
+export function loadOnnxWithPrecision(path: string, opts: ImportOptions = {}): ImportedOnnx {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new ModelFormatError(`cannot read ONNX file '${path}': ${errMsg(e)}`);
   }
-  return importOnnx(bytes, path, opts);
+  return importOnnxWithPrecision(bytes, path, opts);
 }
 
 /** Appended to the unsupported-operator error of a graph that reads a tensor's shape at run time. */
 const SHAPE_HINT =
   ". A Shape node usually comes from PyTorch's x.reshape(x.shape[0], -1) or x.view(x.size(0), -1): export with torch.flatten(x, 1) or nn.Flatten() instead, which becomes one Flatten node";
 
-function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model {
+function convert(model: O.ModelProto, where: string, opts: ImportOptions): ImportedOnnx {
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!opsetEntry) throw new ModelFormatError(`${where}: no opset_import for the default ONNX domain (truncated or corrupt file?)`);
   const opset = toNum(opsetEntry.version);
@@ -76,8 +104,16 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
   }
   const g = model.graph;
   if (!g) throw new ModelFormatError(`${where}: the model has no graph (truncated or corrupt file?)`);
-  const nodes = g.node ?? [];
-  if (nodes.length === 0) throw new ModelFormatError(`${where}: the graph has no nodes (truncated or corrupt file?)`);
+  const allNodes = g.node ?? [];
+  if (allNodes.length === 0) throw new ModelFormatError(`${where}: the graph has no nodes (truncated or corrupt file?)`);
+
+  // Constants: initializers and Constant nodes.
+  const consts = new Map<string, ConstTensor>();
+  for (const t of g.initializer ?? []) consts.set(t.name ?? '', decodeTensor(t, where));
+  for (const n of allNodes) if (n.opType === 'Constant') consts.set(n.output?.[0] ?? '', constantNodeValue(n, where));
+  // QDQ pairs folded into the float graph (their bits kept for the precision policy)
+  const qdq = foldQdq(allNodes, consts, where);
+  const nodes = qdq?.nodes ?? allNodes;
   const display = (n: O.INodeProto): string => n.name || `(unnamed ${n.opType ?? ''} node producing '${n.output?.[0] ?? ''}')`;
 
   // Unsupported operators first, all named in one error.
@@ -93,11 +129,6 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
         (bad.some((n) => n.opType === 'Shape') ? SHAPE_HINT : ''),
     );
   }
-
-  // Constants: initializers and Constant nodes.
-  const consts = new Map<string, ConstTensor>();
-  for (const t of g.initializer ?? []) consts.set(t.name ?? '', decodeTensor(t, where));
-  for (const n of nodes) if (n.opType === 'Constant') consts.set(n.output?.[0] ?? '', constantNodeValue(n, where));
 
   // The one real graph input.
   const realInputs = (g.input ?? []).filter((v) => !consts.has(v.name ?? ''));
@@ -139,7 +170,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
     for (const o of n.output ?? []) if (o) producer.set(o, i);
     for (const t of n.input ?? []) if (t) users.set(t, [...(users.get(t) ?? []), i]);
   });
-  const graphOutputs = (g.output ?? []).map((o) => o.name ?? '');
+  const graphOutputs = (g.output ?? []).map((o) => qdq?.alias.get(o.name ?? '') ?? o.name ?? '');
   for (const o of graphOutputs) users.set(o, [...(users.get(o) ?? []), -1]);
   const useCount = (t: string): number => users.get(t)?.length ?? 0;
 
@@ -329,7 +360,60 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Model
   inferShapes(graph);
   const problems = checkWeights(graph, weights);
   if (problems.length) throw new ModelFormatError(`${where}: ${problems.slice(0, 5).join('; ')}`);
-  return { graph, weights };
+  return { model: { graph, weights }, ...(qdq ? { precision: qdqPolicy(graph, nodes, tensorIr, qdq, where) } : {}) };
+}
+
+/**
+ * The precision policy of a folded QDQ file: each conv/dense layer's weight bits (channel groups when its
+ * channels differ) and the bits of the activation it reads; 32 where the file keeps a tensor float.
+ */
+function qdqPolicy(graph: Graph, nodes: readonly O.INodeProto[], tensorIr: ReadonlyMap<string, string>, qdq: QdqFold, where: string): PrecisionPolicy {
+  const wBits = new Map<string, readonly number[]>(); // IR layer -> channel bits
+  for (const n of nodes) {
+    const b = qdq.weightBits.get(n.input?.[1] ?? '');
+    const ir = tensorIr.get(n.output?.[0] ?? '');
+    if (b && ir) wBits.set(ir, b);
+  }
+  const aBits = new Map<string, readonly number[]>(); // IR tensor -> bits
+  for (const [t, b] of qdq.actBits) {
+    const ir = tensorIr.get(t);
+    if (ir) aBits.set(ir, b);
+  }
+  const layers: Record<string, LayerPrecision> = {};
+  for (const l of quantizableLayers(graph)) {
+    const wb = wBits.get(l.name);
+    const ab = aBits.get(l.inputs[0] as string);
+    const actBits = ab ? Math.max(...ab) : 32;
+    const inputGroups = ab && ab.length > 1 && new Set(ab).size > 1 ? countGroups(ab).map((g) => ({ channels: g.channels, actBits: g.bits })) : undefined;
+    const runs = wb ? runGroups(wb) : [{ channels: 0, bits: 32 }];
+    const weightBits = Math.max(...runs.map((r) => r.bits));
+    layers[l.name] = {
+      weightBits,
+      actBits,
+      ...(runs.length > 1 ? { groups: runs.map((r) => ({ channels: r.channels, weightBits: r.bits, actBits })) } : {}),
+      ...(inputGroups ? { inputGroups } : {}),
+    };
+  }
+  const first = Object.values(layers)[0];
+  return { name: `qdq:${where}`, default: first ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: 32, actBits: 32 }, layers };
+}
+
+/** Consecutive runs of equal bits. */
+function runGroups(bits: readonly number[]): Array<{ channels: number; bits: number }> {
+  const out: Array<{ channels: number; bits: number }> = [];
+  for (const b of bits) {
+    const last = out[out.length - 1];
+    if (last && last.bits === b) last.channels++;
+    else out.push({ channels: 1, bits: b });
+  }
+  return out;
+}
+
+/** Channel counts per bit-width, widest first. */
+function countGroups(bits: readonly number[]): Array<{ channels: number; bits: number }> {
+  const m = new Map<number, number>();
+  for (const b of bits) m.set(b, (m.get(b) ?? 0) + 1);
+  return [...m].sort((a, b) => b[0] - a[0]).map(([b, c]) => ({ channels: c, bits: b }));
 }
 
 /**

@@ -92,11 +92,11 @@ function drawPareto(d){
 
 function drawProgress(d){
   var p = d.progress;
-  setText('progress-title', p.kind === 'hypervolume' ? 'Hypervolume vs trial' : 'Best value vs trial');
+  setText('progress-title', p.kind === 'hypervolume' ? 'Normalised hypervolume vs trial' : 'Best value vs trial');
   if (p.points.length === 0) { Plotly.purge(el('progress')); setText('progress-note', 'No feasible complete trials yet.'); return; }
-  setText('progress-note', p.kind === 'hypervolume' ? 'Reference point (minimisation form): [' + p.reference.map(fmt).join(', ') + '] = worst feasible value + 10% of the range.' : '');
+  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + fmt(p.points[p.points.length - 1].value) + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].' : '');
   Plotly.react(el('progress'), [{ type: 'scatter', mode: 'lines+markers', x: p.points.map(function(q){ return q.trial; }), y: p.points.map(function(q){ return q.value; }), line: { shape: 'hv', color: '#2b7bd6' }, marker: { size: 4 }, name: p.kind }],
-    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'hypervolume' : esc(d.study.objectives[0].name) } } }), CFG);
+    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (own frame)' : esc(d.study.objectives[0].name) } } }), CFG);
 }
 
 function drawHeat(d){
@@ -156,15 +156,15 @@ function drawCompare(d){
       layout({ xaxis: { title: { text: label(obj[0]) } }, yaxis: { title: { text: label(obj[1]) } }, legend: { orientation: 'h', y: 1.1 } }), CFG);
   } else { el('compare-front').style.display = 'none'; }
   Plotly.react(el('compare-hv'), C.studies.map(function(s, i){ return { type: 'scatter', mode: 'lines', name: name(s), x: s.curve.map(function(q){ return q.trials; }), y: s.curve.map(function(q){ return q.hypervolume; }), line: { shape: 'hv', color: PALETTE[i % PALETTE.length] } }; }),
-    layout({ xaxis: { title: { text: 'trials (queries)' } }, yaxis: { title: { text: 'normalised hypervolume' } }, legend: { orientation: 'h', y: 1.1 } }), CFG);
+    layout({ xaxis: { title: { text: 'trials (queries)' } }, yaxis: { title: { text: 'normalised hypervolume (shared frame)' } }, legend: { orientation: 'h', y: 1.1 } }), CFG);
   var best = Math.max.apply(null, C.studies.map(function(s){ return s.hypervolume; }));
   var thead = el('compare-table').tHead; thead.textContent = '';
   var hr = thead.insertRow();
-  ['study', 'strategy', 'complete trials', 'front size', 'hypervolume', 'share of best'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
+  ['study', 'strategy', 'complete trials', 'front size', 'normalised hypervolume (shared frame)', 'share of best', 'own-frame hypervolume (as hwnas nas prints)'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
   var tb = el('compare-table').tBodies[0]; tb.textContent = '';
   C.studies.forEach(function(s){ var tr = tb.insertRow();
-    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-'].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
-  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1].');
+    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-', fmt(s.ownHypervolume)].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
+  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1]. Ideal (minimisation form): [' + C.ideal.map(fmt).join(', ') + ']; reference: [' + C.nadir.map(fmt).join(', ') + ']. The shared-frame figures compare the studies; each study\'s own-frame figure (its own best -> 0, its own worst + 10% -> 1) is the one hwnas nas and its own report print, not comparable between studies.');
 }
 
 function paramText(p){ var s = JSON.stringify(p); return s.length > 300 ? s.slice(0, 297) + '...' : s; }

@@ -51,10 +51,19 @@ export interface ReportData {
   };
   readonly counts: Readonly<Record<TrialState, number>>;
   readonly trials: readonly ReportTrial[];
-  /** Hypervolume of the feasible front of trials 0..trial (2+ objectives) or best value so far (1 objective). */
+  /**
+   * Normalised hypervolume of the feasible front of trials 0..trial (2+ objectives) or best value so far (1 objective).
+   * The frame is the one `hwnas nas` prints its hypervolume in: per objective (minimisation form) the best feasible
+   * value -> 0 and `reference` (the worst feasible value + 10% of the range) -> 1, so the last point is the CLI's figure.
+   */
   readonly progress: {
     readonly kind: 'hypervolume' | 'best';
+    /** Minimisation-form reference point (the frame's 1), in the objectives' own units. */
     readonly reference: readonly number[] | null;
+    /** Minimisation-form ideal point (the frame's 0), in the objectives' own units. */
+    readonly ideal: readonly number[] | null;
+    /** How `points` are scaled, in words (reports print it). */
+    readonly normalisation: string | null;
     readonly points: readonly { readonly trial: number; readonly value: number }[];
   };
   /** Knee point of the Pareto set (trial number), or null. */
@@ -111,6 +120,10 @@ function trialLayerCosts(t: Trial): LayerCostRow['layers'] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
+/** The single-study hypervolume's normalisation in words (the report and `hwnas nas` use it). */
+export const HV_NORMALISATION =
+  "normalised hypervolume: per objective the best feasible value -> 0 and the reference point (worst feasible value + 10% of the range) -> 1, so 1 is the whole box; the frame of this study alone, the figure 'hwnas nas' prints";
+
 /**
  * Reference point for the hypervolume (minimisation form): the worst value of each objective over
  * the feasible complete trials plus 10% of its range (1 when the range is 0).
@@ -119,6 +132,36 @@ export function referencePoint(points: readonly (readonly number[])[]): number[]
   if (points.length === 0) return null;
   const { lo, hi } = objectiveBounds(points);
   return hi.map((h, k) => h + (h > (lo[k] as number) ? 0.1 * (h - (lo[k] as number)) : 1));
+}
+
+/** A study's own hypervolume frame (minimisation form): ideal -> 0, {@link referencePoint} -> 1. */
+interface OwnFrame {
+  readonly ideal: number[];
+  readonly reference: number[];
+  readonly scale: (v: readonly number[]) => number[];
+}
+
+/**
+ * The frame `hwnas nas` normalises its hypervolume in (src/nas/run.ts): per objective the best value -> 0 and the
+ * worst + 10% of the range -> 1 (an objective without range -> 0). Null without points.
+ */
+function ownFrame(points: readonly (readonly number[])[], m: number): OwnFrame | null {
+  const reference = referencePoint(points);
+  if (!reference) return null;
+  const ideal = objectiveBounds(points, m).lo;
+  const scale = (v: readonly number[]): number[] =>
+    v.map((x, k) => {
+      const lo = ideal[k] as number;
+      const hi = reference[k] as number;
+      return hi > lo && x > lo ? (x - lo) / (hi - lo) : 0;
+    });
+  return { ideal, reference, scale };
+}
+
+/** Normalised hypervolume of minimisation-form points in their own frame ({@link ownFrame}); 0 without points. */
+export function ownFrameHypervolume(points: readonly (readonly number[])[], m: number): number {
+  const f = ownFrame(points, m);
+  return f ? hypervolume(points.map(f.scale), new Array<number>(m).fill(1)) : 0;
 }
 
 /** The study named `name`, or a UserError naming it and the studies the store holds. */
@@ -150,7 +193,10 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
   // Progress curve: hypervolume (2+ objectives) or best-so-far (1 objective) against trial number.
   const maxPts = opts.maxProgressPoints ?? 200;
   const points: { trial: number; value: number }[] = [];
-  const reference = objectives.length > 1 ? referencePoint(minPts) : null;
+  const frame = objectives.length > 1 ? ownFrame(minPts, objectives.length) : null;
+  const reference = frame?.reference ?? null;
+  const ideal = frame?.ideal ?? null;
+  const unit = objectives.map(() => 1);
   if (trials.length > 0 && feasible.length > 0) {
     const last = (trials[trials.length - 1] as Trial).number;
     const step = Math.max(1, Math.ceil((last + 1) / maxPts));
@@ -162,7 +208,14 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
     for (const n of [...marks].sort((a, b) => a - b)) {
       while (k < feasible.length && (feasible[k] as Trial).number <= n) seen.push(minPts[k++] as number[]);
       if (seen.length === 0) continue;
-      if (reference) points.push({ trial: n, value: hypervolume(seen, reference) });
+      if (reference)
+        points.push({
+          trial: n,
+          value: hypervolume(
+            seen.map((p) => (frame as OwnFrame).scale(p)),
+            unit,
+          ),
+        });
       else {
         const best = Math.min(...seen.map((p) => p[0] as number));
         points.push({ trial: n, value: objectives[0]?.direction === 'maximize' ? -best : best });
@@ -207,7 +260,13 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
       finishedAt: t.finishedAt,
       pareto: front.has(t.number),
     })),
-    progress: { kind: reference ? 'hypervolume' : 'best', reference, points },
+    progress: {
+      kind: reference ? 'hypervolume' : 'best',
+      reference,
+      ideal,
+      normalisation: reference ? HV_NORMALISATION : null,
+      points,
+    },
     knee,
     policies: { layers: layerSet, rows },
     layerCosts,
@@ -239,7 +298,10 @@ export interface CompareStudy {
   readonly front: readonly (readonly number[])[];
   /** Normalised hypervolume (shared frame, reference [1, ...]) after each trial count. */
   readonly curve: readonly { readonly trials: number; readonly hypervolume: number }[];
+  /** Normalised hypervolume in the shared frame of all compared studies (comparable between them). */
   readonly hypervolume: number;
+  /** Normalised hypervolume in the study's own frame: the figure `hwnas nas` and the study's own report print. */
+  readonly ownHypervolume: number;
 }
 
 /** Strategy comparison of several studies over the same objectives (same budget axis, one frame). */
@@ -301,6 +363,10 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
       front,
       curve,
       hypervolume: pts.length > 0 ? hypervolume(pts, ref) : 0,
+      ownHypervolume: ownFrameHypervolume(
+        ts.map((t) => toMinimization(t.values as number[], objectives)),
+        objectives.length,
+      ),
     };
   });
   return { objectives, ideal, nadir, studies: out };

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { frameOf, normalisedHv } from '../nas/run.js';
+import { violation } from '../search/pareto.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { buildCompareData, buildReportData, referencePoint } from './data.js';
 import { renderReport, writeReport } from './html.js';
@@ -207,5 +209,28 @@ test('comparison view draws both fronts and hypervolume curves in Chromium', { s
     await page.screenshot({ path: join('test-artifacts', 'report-compare.png'), fullPage: true });
   } finally {
     await browser.close();
+  }
+});
+
+test('one hypervolume per meaning: the report plots the figure hwnas nas prints, the comparison shows it beside the shared-frame one', async () => {
+  const store = new MemoryStore();
+  await seedPolicyStudy(store, 'p', 30);
+  const d = buildReportData(store, 'p');
+  const objectives = store.getStudy('p')?.objectives ?? [];
+  const values = store
+    .getTrials('p')
+    .filter((t) => t.state === 'complete' && t.values !== null && violation(t.constraints) <= 0)
+    .map((t) => t.values as number[]);
+  // the frame runNas (src/nas/run.ts) builds without a given frame: observed best -> 0, worst + 10% of the range -> 1
+  const seen = frameOf(values, objectives);
+  const cli = normalisedHv(values, objectives, { ideal: seen.ideal, nadir: seen.nadir.map((n, i) => n + 0.1 * (n - (seen.ideal[i] as number))) });
+  assert.ok(cli > 0 && cli < 1);
+  assert.ok(Math.abs((d.progress.points.at(-1)?.value as number) - cli) < 1e-12, `report ${d.progress.points.at(-1)?.value} vs nas ${cli}`);
+  assert.match(d.progress.normalisation ?? '', /normalised hypervolume: .*reference point/);
+  assert.deepEqual(d.progress.ideal, seen.ideal);
+  const c = buildCompareData(compareStore(), ['a', 'b']);
+  for (const s of c.studies) {
+    const own = buildReportData(compareStore(), s.name).progress.points.at(-1)?.value as number;
+    assert.ok(Math.abs(s.ownHypervolume - own) < 1e-12, `${s.name}: ${s.ownHypervolume} vs ${own}`);
   }
 });

@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors.js';
 import type { PrecisionPolicy } from '../../ir/precision.js';
 import type { Graph, Model } from '../../ir/types.js';
 import { quantizableLayers } from '../../ir/workload.js';
-import { loadModelSpec } from '../../onnx/model-source.js';
+import { loadModelSpecWithPrecision } from '../../onnx/model-source.js';
 import type { CampaignResult, FaultKind, FaultSite } from '../../resilience/index.js';
 import { FAULT_KINDS } from '../../resilience/index.js';
 import { storedBits, weightSites } from '../../resilience/weight-faults.js';
@@ -153,7 +153,10 @@ export function registerFaults(program: Command): void {
     .option('--sites <s>', 'weights | activations | both (default weights)')
     .option('--kind <k>', `fault kind: ${FAULT_KINDS.join(' | ')} (default flip)`)
     .option('--trials <n>', 'runs per site and rate (default 50)')
-    .option('--policy <p>', 'precision policy of the deployed model: preset (w8a8, w4a4, ...), JSON file or inline JSON (default float32)')
+    .option(
+      '--policy <p>',
+      "precision policy of the deployed model: preset (w8a8, w4a4, ...), JSON file or inline JSON (default: a QDQ .onnx file's own precision, as quantize --out writes it; else float32)",
+    )
     .option('--threshold <acc>', 'a run below this accuracy (0..1) is a critical failure (default 0.9 x baseline)')
     .option('--layer-trials <n>', 'runs per layer for the per-layer vulnerability (0 = skip; default min(trials, 10))')
     .option('--layer-rate <x>', 'BER in (0, 1] (or, with --flips, a bit count >= 1) of the per-layer runs (default the largest given)')
@@ -211,8 +214,15 @@ async function faultsAction(spec: string, f: FaultFlags, stopping: () => boolean
     throw new ConfigError(`--weight-scale '${f.weightScale}': expected per-channel, per-tensor or asymmetric`);
   const weightGranularity = f.weightScale as 'per-channel' | 'per-tensor' | 'asymmetric' | undefined;
   // check the policy, the hardened layers and the flip counts against the graph before any training
-  const untrained = loadModelSpec(spec, seed);
-  const policy = f.policy !== undefined ? loadPolicySpec(f.policy, untrained.graph) : undefined;
+  const { model: untrained, precision } = loadModelSpecWithPrecision(spec, seed);
+  // a QDQ file (quantize --out) is faulted at its own precision unless --policy says otherwise
+  const policy = f.policy !== undefined ? loadPolicySpec(f.policy, untrained.graph) : precision;
+  if (precision && !f.json)
+    process.stderr.write(
+      f.policy === undefined
+        ? `precision: the QDQ file's own (policy '${precision.name}', read from its codes and grids; --policy overrides)\n`
+        : `precision: --policy ${f.policy} (the QDQ file's own precision is not used)\n`,
+    );
   const harden = parseHarden(f.harden, untrained.graph);
   // with --harden N the ECC-stored layers are chosen after training: the counts are checked then
   if (counts && !(typeof harden === 'number')) checkFlipCounts(counts, layerRate, untrained, policy, harden ?? []);

@@ -19,6 +19,7 @@ import {
   measureHost,
   type PooledNetwork,
   type PrecisionPolicy,
+  parsePolicy,
   policySlices,
   prepareNetwork,
   samplesFromLut,
@@ -27,7 +28,7 @@ import {
   type TableCalibration,
 } from '../../hardware/index.js';
 import { costPolicyPreset } from '../../hardware/precision.js';
-import { loadModelSpec } from '../../onnx/model-source.js';
+import { loadModelSpec, loadModelSpecWithPrecision } from '../../onnx/model-source.js';
 import { formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
@@ -57,22 +58,33 @@ export function registerHardware(program: Command): void {
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option(
       '--policy <p>',
-      "precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default: a lookup table's own precision, also with ?fallback=; else w8a8, or fp32 on targets without 8-bit support such as host-cpu)",
+      "precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default: a QDQ .onnx file's own precision, as quantize --out writes it; a lookup table's own precision, also with ?fallback=; else w8a8, or fp32 on targets without 8-bit support such as host-cpu)",
     )
     .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
     .option('--totals', 'totals only, no per-layer table')
     .option('--json', 'print JSON')
     .action(async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
-      const model = loadModelSpec(spec);
+      const { model, precision } = loadModelSpecWithPrecision(spec);
       const t = getTarget(f.target);
-      const policy = loadPolicySpec(f.policy ?? costPolicyPreset(t), model.graph, t);
+      // a QDQ file is costed at its own precision unless --policy says otherwise
+      const policyOn = (tt: HardwareTarget): PrecisionPolicy =>
+        f.policy === undefined && precision
+          ? parsePolicy(precision, { graph: model.graph, supported: tt.supportedBits, targetName: tt.name, source: `of the QDQ file '${spec}'` })
+          : loadPolicySpec(f.policy ?? costPolicyPreset(tt), model.graph, tt);
+      const policy = policyOn(t);
+      if (precision && !f.json)
+        process.stderr.write(
+          f.policy === undefined
+            ? `precision: the QDQ file's own (policy '${precision.name}': each layer's bits read from its codes and grids; --policy overrides)\n`
+            : `precision: --policy ${f.policy} (the QDQ file's own precision is not used)\n`,
+        );
       // the second target or policy of --compare, resolved before any target is prepared
       let other: { readonly t: HardwareTarget; readonly policy: PrecisionPolicy } | undefined;
       if (f.compare) {
         const m = /^(target|policy)=(.+)$/.exec(f.compare);
         if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
         const t2 = m[1] === 'target' ? getTarget(m[2] as string) : t;
-        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : loadPolicySpec(f.policy ?? costPolicyPreset(t2), model.graph, t2);
+        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : policyOn(t2);
         other = { t: t2, policy: p2 };
       }
       // a measured target measures the model, and the channel groups of the policies it will cost (host-cpu)

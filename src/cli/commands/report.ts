@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
 import { writeReport } from '../../report/html.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { checkOutPath, printJson } from '../io.js';
@@ -21,6 +22,7 @@ export function registerReport(program: Command): void {
               .split(',')
               .map((x) => x.trim())
               .filter((x) => x.length > 0);
+      if (f.compare !== undefined) checkCompare(name, f.compare, compare);
       const out = checkOutPath('--out', f.out ?? `${name}-report.html`, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
       const store = openStore(f.store, true);
       try {
@@ -32,4 +34,13 @@ export function registerReport(program: Command): void {
         store.close();
       }
     });
+}
+
+/** `--compare` must name other studies, each once (exit 2 naming the value otherwise). */
+function checkCompare(study: string, raw: string, names: readonly string[]): void {
+  if (names.length === 0) throw new ConfigError(`--compare '${raw}' names no study: expected comma-separated names of other studies with the same objectives`);
+  if (names.includes(study))
+    throw new ConfigError(`--compare '${raw}' names the reported study '${study}' itself: expected other studies with the same objectives`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new ConfigError(`--compare '${raw}' names study '${dup}' twice: expected each study once`);
 }

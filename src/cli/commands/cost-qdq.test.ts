@@ -1,0 +1,60 @@
+/**
+ * `hwnas cost` and `hwnas faults` on the QDQ file `quantize --out` writes: the file is costed at its own precision
+ * (the same figures as the float model with that policy) and says so.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { initWeights } from '../../ir/init.js';
+import { quantizableLayers } from '../../ir/workload.js';
+import { zooGraph } from '../../ir/zoo/index.js';
+import { exportQdqPlan } from '../../onnx/qdq.js';
+import { quantizeWeightInt8 } from '../../quant/qdq-export.js';
+import { Rng } from '../../util/rng.js';
+import { type CliRun, runHwnas } from '../testing/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-cost-qdq-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const hwnas = (...args: string[]): Promise<CliRun> => runHwnas(dir, ...args);
+
+// mnist-cnn at w4a8 / w2a4 / w8a4 (conv1, conv2, fc), written as quantize --out writes it
+const graph = zooGraph('zoo:mnist-cnn');
+const model = { graph, weights: initWeights(graph, new Rng(5)) };
+const layers = quantizableLayers(graph);
+const bits: Record<string, readonly [number, number]> = { [layers[0]?.name ?? '']: [4, 8], [layers[1]?.name ?? '']: [2, 4], [layers[2]?.name ?? '']: [8, 4] };
+const actOf = new Map(layers.map((l) => [l.inputs[0] as string, (bits[l.name] as readonly [number, number])[1]]));
+const qdqBytes = exportQdqPlan(model, {
+  weight: (node, t) => quantizeWeightInt8(t, new Array<number>(t.shape[0] as number).fill((bits[node.name] as readonly [number, number])[0])),
+  activation: (t) => {
+    const b = actOf.get(t);
+    return b === undefined ? undefined : { scale: 0.02, zeroPoint: 0, qmin: 0, qmax: 2 ** b - 1 };
+  },
+});
+const qdq = join(dir, 'q.onnx');
+writeFileSync(qdq, qdqBytes);
+const policy = join(dir, 'p.json');
+writeFileSync(
+  policy,
+  JSON.stringify({
+    default: { weightBits: 8, actBits: 8 },
+    layers: Object.fromEntries(Object.entries(bits).map(([k, [w, a]]) => [k, { weightBits: w, actBits: a }])),
+  }),
+);
+
+test('cost of a QDQ file charges the file’s own precision and says so', async () => {
+  const file = await hwnas('cost', qdq, '--target', 'bitfusion-edge', '--totals', '--json');
+  const float = await hwnas('cost', 'zoo:mnist-cnn', '--policy', policy, '--target', 'bitfusion-edge', '--totals', '--json');
+  assert.equal(file.code, 0, file.stderr);
+  assert.equal(float.code, 0, float.stderr);
+  const a = JSON.parse(file.stdout);
+  const b = JSON.parse(float.stdout);
+  assert.deepEqual(a.total, b.total);
+  assert.match(a.policy, /^qdq:/);
+  const w8a8 = JSON.parse((await hwnas('cost', 'zoo:mnist-cnn', '--policy', 'w8a8', '--target', 'bitfusion-edge', '--totals', '--json')).stdout);
+  assert.notDeepEqual(a.total, w8a8.total, 'the file is not costed at the default w8a8');
+  const text = await hwnas('cost', qdq, '--target', 'bitfusion-edge', '--totals');
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stderr, /precision: the QDQ file's own/);
+});
