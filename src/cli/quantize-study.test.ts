@@ -141,15 +141,18 @@ test('hwnas study resume runs the remaining trials of a quantize study (in a wor
   for (const t of ts) assert.ok((t.constraints?.[0] as number) <= 0, `trial ${t.number} within the budget`);
 });
 
-test('hwnas quantize: a bad --study or --threads is a usage error (exit 2) before any training', async () => {
+test('hwnas quantize: a bad --study, --threads or --bits is a usage error (exit 2) before any training', async () => {
   for (const [flag, value, re] of [
     ['--study', '../x', /--study '\.\.\/x': expected 1-128 letters/],
     ['--threads', '-1', /--threads/],
+    // a repeated width failed only after training, inside the strategy's score table (review 52 #3)
+    ['--bits', '4,4', /--bits '4,4' repeats 4: expected each bit-width once/],
   ] as const) {
     const r = await runHwnas(dir, 'quantize', 'zoo:mnist-cnn', ...common, flag, value);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+    assert.doesNotMatch(r.stderr, /training it for/, 'refused before training');
   }
 });
 
