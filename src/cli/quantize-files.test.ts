@@ -47,7 +47,9 @@ function storedStudy(store: string, name: string): { model: string; uid: string;
   }
 }
 
-test('hwnas quantize: studies of one name in two stores of a folder keep their own float model; a pre-uid one rewritten by another is refused', { timeout: testTimeout(600_000) }, async () => {
+test('hwnas quantize: studies of one name in two stores of a folder keep their own float model; a pre-uid one rewritten by another is refused', {
+  timeout: testTimeout(600_000),
+}, async () => {
   const a1 = await runHwnas(dir, ...qx('mnist', 'a.sqlite'));
   assert.equal(a1.code, 0, a1.stderr);
   const b1 = await runHwnas(dir, ...qx('fashion-mnist', 'b.sqlite'));
@@ -94,7 +96,9 @@ test('hwnas quantize: studies of one name in two stores of a folder keep their o
   assert.match(a5.stderr, /was rewritten at/);
 });
 
-test('hwnas quantize: the fine-tuning prints progress; Ctrl-C during it says where and what is kept, --policy-out already written; the same command finishes', { timeout: testTimeout(600_000) }, async () => {
+test('hwnas quantize: the fine-tuning prints progress; Ctrl-C during it says where and what is kept, --policy-out already written; the same command finishes', {
+  timeout: testTimeout(600_000),
+}, async () => {
   const policyOut = join(dir, 'p.json');
   const out = join(dir, 'q.onnx');
   const args = [
@@ -131,7 +135,8 @@ test('hwnas quantize: the fine-tuning prints progress; Ctrl-C during it says whe
   const again = await runHwnas(dir, ...args);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /\(continued: 1 trial\(s\) stored\)/);
-  for (const e of [1, 2, 3]) assert.match(again.stderr, new RegExp(`^epoch ${e}: loss \\d+\\.\\d+, val accuracy \\d+\\.\\d+%`, 'm'), `epoch ${e}'s line:\n${again.stderr}`);
+  for (const e of [1, 2, 3])
+    assert.match(again.stderr, new RegExp(`^epoch ${e}: loss \\d+\\.\\d+, val accuracy \\d+\\.\\d+%`, 'm'), `epoch ${e}'s line:\n${again.stderr}`);
   assert.equal(readFileSync(policyOut, 'utf8'), policy, 'the same policy');
   assert.ok(existsSync(out));
 });

@@ -209,7 +209,7 @@ export function registerQuantize(program: Command): void {
     )
     .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
     .option('--policy-out <policy.json>', 'write the chosen precision policy (usable by hwnas cost --policy)')
-    .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH})`)
+    .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH}); a trained zoo: model is kept next to it in models/<study>-<uid>.json`)
     .option('--study <name>', 'study name (default quantize-<strategy>-<hash of the settings>: the same command continues its study)')
     .option('--threads <n>', 'worker threads that evaluate trials (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')

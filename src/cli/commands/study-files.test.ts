@@ -65,12 +65,18 @@ test("a pre-uid study's model or screening: kept when older than the study, refu
   fileAt(model.replace(/\.json$/, '.bin'), '2026-12-02T08:00:00.000Z'); // another store's study of this name rewrote it
   assert.throws(
     () => checkLegacyStudyFiles(q, qc),
-    (e: Error) => e instanceof ConfigError && e.message.includes(`${join(dir, 'models', 'qx.bin')} was rewritten at 2026-12-02T08:00:00.000Z`) && /touch -d/.test(e.message),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message.includes(`${join(dir, 'models', 'qx.bin')} was rewritten at 2026-12-02T08:00:00.000Z`) &&
+      /touch -d/.test(e.message),
   );
 
   const screening = join(dir, 'transform', 'tx');
   const [t, tc] = legacyStudy('tx', created, { dir: screening });
-  assert.throws(() => checkLegacyStudyFiles(t, tc), (e: Error) => e instanceof UserError && e.message.includes(join(screening, 'screening.json')));
+  assert.throws(
+    () => checkLegacyStudyFiles(t, tc),
+    (e: Error) => e instanceof UserError && e.message.includes(join(screening, 'screening.json')),
+  );
   fileAt(join(screening, 'screening.json'), '2026-12-01T09:00:00.000Z');
   checkLegacyStudyFiles(t, tc);
   fileAt(join(screening, 'screening.json'), '2026-12-01T10:00:05.000Z');
