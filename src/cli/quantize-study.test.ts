@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { JsonValue, Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { redisSkipReason, startRedis } from '../workers/testing/redis-server.js';
-import { flagList, testDir } from './testing/fixtures.js';
+import { flagList, keptModelFile, testDir } from './testing/fixtures.js';
 import { runHwnas, spawnHwnas, testTimeout } from './testing/run-cli.js';
 
 const dir = testDir('hwnas-qstudy-');
@@ -98,7 +98,7 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   }
 
   // uninterrupted, same seed, same trained model (the one the first run saved beside its store)
-  const modelFile = join(dir, 'models', `${study}.json`);
+  const modelFile = keptModelFile(storeA, study);
   assert.ok(existsSync(modelFile), 'the trained model is kept for workers and resumed runs');
   const storeB = join(dir, 'b.sqlite');
   const ref = await runHwnas(dir, 'quantize', modelFile, ...common, '--store', storeB, '--study', 'reference', '--json');
