@@ -14,7 +14,7 @@ import { runFaultCampaign } from '../resilience/campaign.js';
 import { paretoTrials } from '../search/pareto.js';
 import type { Objective, Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { assertUserErrors, flagList, type QuantizeOut, testDir } from './testing/fixtures.js';
+import { assertUserErrors, flagList, keptModelFile, type QuantizeOut, testDir } from './testing/fixtures.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
 const dir = testDir('hwnas-qdrop-');
@@ -97,7 +97,7 @@ test('quantize --strategy nsga2 with a measured fault_drop objective: the front,
   assert.ok(Math.max(...drops) > 0.02, `BER ${BER} costs some policy more than 2 pp (drops ${drops.join(', ')})`);
 
   // the stored drop is the fault campaign's on the first 150 validation images, the policy deployed as QDQ
-  const modelFile = join(dir, 'models', `${outA.study}.json`);
+  const modelFile = keptModelFile(join(dir, 'q.sqlite'), outA.study);
   const model = loadModel(modelFile);
   const ds = await loadDataset(DATASET, { size: 28, channels: 1 });
   const per = ds.val.x.length / ds.val.n;

@@ -11,7 +11,7 @@ import { loadModel } from '../ir/serialize.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { layerDamageFn, predictResilience } from '../resilience/predictor.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
+import { keptModelFile, type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
 const dir = testDir('hwnas-qfault-');
@@ -27,7 +27,7 @@ test('quantize --strategy ilp --max-fault-score: the ILP solution meets the faul
   assert.equal(a.code, 0, a.stderr);
   const outA = JSON.parse(a.stdout) as QuantizeOut;
   // the trained model run A kept; runs B and C quantize that file (no second training)
-  const modelFile = join(dir, 'models', `${outA.study}.json`);
+  const modelFile = keptModelFile(join(dir, 'q.sqlite'), outA.study);
   const model = loadModel(modelFile);
   const score = (p: PrecisionPolicy): number => predictResilience(model.graph, p, BER, model.weights).score;
   const sA = score(outA.policy);

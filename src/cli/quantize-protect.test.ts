@@ -13,7 +13,7 @@ import { quantizableLayers } from '../ir/workload.js';
 import { eccSurvivalFactor, layerDamageFn, predictResilience } from '../resilience/predictor.js';
 import { protectionCost } from '../resilience/protection.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { assertUserErrors, BITFUSION_EDGE_2026_12_03 as BF, type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
+import { assertUserErrors, BITFUSION_EDGE_2026_12_03 as BF, keptModelFile, type QuantizeOut, quantizeFlags, testDir } from './testing/fixtures.js';
 import { spawnHwnas } from './testing/run-cli.js';
 
 const dir = testDir('hwnas-qprotect-');
@@ -50,7 +50,7 @@ test('quantize --strategy ilp --protect ecc: a fault line no precision meets is 
   assert.equal(a.code, 0, a.stderr);
   const outA = JSON.parse(a.stdout) as Out;
   assert.equal(outA.protection, undefined, 'no protection without --protect');
-  const modelFile = join(dir, 'models', `${outA.study}.json`);
+  const modelFile = keptModelFile(join(dir, 'q.sqlite'), outA.study);
   const model = loadModel(modelFile);
   const dmg = layerDamageFn(model.graph, BER, model.weights);
   const options = [2, 4, 8].flatMap((w) => [2, 4, 8].map((x) => ({ weightBits: w, actBits: x })));

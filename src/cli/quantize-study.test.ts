@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { JsonValue, Trial } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { redisSkipReason, startRedis } from '../workers/testing/redis-server.js';
-import { flagList, testDir } from './testing/fixtures.js';
+import { flagList, keptModelFile, testDir } from './testing/fixtures.js';
 import { runHwnas, spawnHwnas, testTimeout } from './testing/run-cli.js';
 
 const dir = testDir('hwnas-qstudy-');
@@ -98,7 +98,7 @@ test('hwnas quantize: kill -9 mid-study, the same command continues it; proposal
   }
 
   // uninterrupted, same seed, same trained model (the one the first run saved beside its store)
-  const modelFile = join(dir, 'models', `${study}.json`);
+  const modelFile = keptModelFile(storeA, study);
   assert.ok(existsSync(modelFile), 'the trained model is kept for workers and resumed runs');
   const storeB = join(dir, 'b.sqlite');
   const ref = await runHwnas(dir, 'quantize', modelFile, ...common, '--store', storeB, '--study', 'reference', '--json');
@@ -141,15 +141,18 @@ test('hwnas study resume runs the remaining trials of a quantize study (in a wor
   for (const t of ts) assert.ok((t.constraints?.[0] as number) <= 0, `trial ${t.number} within the budget`);
 });
 
-test('hwnas quantize: a bad --study or --threads is a usage error (exit 2) before any training', async () => {
+test('hwnas quantize: a bad --study, --threads or --bits is a usage error (exit 2) before any training', async () => {
   for (const [flag, value, re] of [
     ['--study', '../x', /--study '\.\.\/x': expected 1-128 letters/],
     ['--threads', '-1', /--threads/],
+    // a repeated width failed only after training, inside the strategy's score table (review 52 #3)
+    ['--bits', '4,4', /--bits '4,4' repeats 4: expected each bit-width once/],
   ] as const) {
     const r = await runHwnas(dir, 'quantize', 'zoo:mnist-cnn', ...common, flag, value);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+    assert.doesNotMatch(r.stderr, /training it for/, 'refused before training');
   }
 });
 

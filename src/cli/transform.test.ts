@@ -45,7 +45,11 @@ test('hwnas transform: trained zoo teacher, faster student within the budget, ON
   };
   assert.match(j.study, /^transform-mnist-cnn-[0-9a-f]{8}$/, 'the study is named after the model and a hash of the settings');
   assert.equal(j.trial, 0, "one trial by default: the ILP's choice");
-  assert.ok(existsSync(join(dir, '.hwnas', 'transform', j.study, 'screening.json')), 'the screening is saved next to the default store');
+  const store = new SqliteStore(join(dir, '.hwnas', 'hwnas.sqlite'), { readonly: true });
+  const uid = store.getStudy(j.study)?.userAttrs.uid;
+  store.close();
+  // keyed by the study's uid: a study of the same name in another store of the folder has its own (review 52 #2)
+  assert.ok(existsSync(join(dir, '.hwnas', 'transform', `${j.study}-${uid}`, 'screening.json')), 'the screening is saved next to the default store');
   assert.ok(j.teacher.accuracy > 0.6, `the zoo teacher was trained first (accuracy ${j.teacher.accuracy})`);
   assert.ok(
     j.student.latencyMs <= j.budgetMs * (1 + 1e-9) && j.budgetMs < j.teacher.latencyMs,

@@ -4,7 +4,7 @@
  * against the uniform W8A8 baseline on the same target.
  */
 import type { Dataset, Split } from '../data/index.js';
-import { buildModel, type EngineModel } from '../engine/index.js';
+import { buildModel, type EngineModel, type TrainOptions } from '../engine/index.js';
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { type HardwareTarget, type PrecisionPolicy, uniformPolicy } from '../hardware/index.js';
 import type { Model } from '../ir/index.js';
@@ -405,6 +405,13 @@ export type QuantFinishOptions = Pick<QuantizeOptions, 'strategy' | 'finetuneEpo
   readonly searchSeconds: number;
   readonly interrupted: boolean;
   readonly study?: string;
+  /** Called once the policy is chosen (the best feasible trial's), before any post-training step or fine-tuning. */
+  readonly onPolicy?: (policy: PrecisionPolicy, trial: number) => void;
+  /**
+   * Progress hooks of the quantization-aware fine-tuning (a CLI bar and epoch lines); with them each epoch also scores
+   * the fake-quantized model on the validation images (an evaluation only: the fine-tuned weights are the same).
+   */
+  readonly finetuneProgress?: Pick<TrainOptions, 'onProgress' | 'onEpochEnd'>;
 };
 
 /** The final stage outside the loop: the best feasible trial's test accuracy, QAT fine-tune, costs against W8A8. */
@@ -419,6 +426,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
   }
   const { policy: p, channelBits } = candidatePolicy(s.coster, best.params, o.channel, o.strategy);
   const policy: PrecisionPolicy = p;
+  o.onPolicy?.(policy, best.number);
   const seed = o.seed ?? 0;
   const { test } = s.dataset;
   const ptq = (q: PrecisionPolicy, cb: ChannelBits = {}): number => evaluatePolicy(s.engine, q, test, s.calibration, cb).accuracy;
@@ -465,6 +473,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
         seed,
         calibration,
         channelBits,
+        ...(o.finetuneProgress ? { ...o.finetuneProgress, ...(s.dataset.val.n > 0 ? { validation: s.dataset.val } : {}) } : {}),
       });
       accuracy = evaluatePolicy(tm, policy, test, calibration, channelBits).accuracy;
       finalModel = tm.toModel();

@@ -4,7 +4,7 @@
  * alternative, the teacher and the few images an evaluation needs (batch-norm calibration, validation).
  *
  * On disk (`saveScreening`, read back by `loadScreening`; the CLI puts it next to its store, in
- * `.hwnas/transform/<study>/`): `screening.json` (the manifest, written last, so a folder without it
+ * `.hwnas/transform/<study>-<study uid>/`): `screening.json` (the manifest, written last, so a folder without it
  * is an unfinished screening), `teacher.json` + `.bin` and `alts/u<unit>-a<alt>.json` + `.bin` (hwnas IR,
  * src/ir/serialize.ts), `calib-x.npy`, `val-x.npy`, `val-y.npy`. An evaluation on another machine (a
  * Redis worker) reads the same folder: the path is absolute, so it must be on a shared disk mounted at

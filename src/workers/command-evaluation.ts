@@ -34,6 +34,7 @@ import { getArchSpace } from '../search/spaces/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, Params } from '../search/types.js';
 import type { EvaluationContext, EvaluationResult, Evaluator } from '../study/run-study.js';
+import { studyFolderName } from '../study/study-folder.js';
 import { seedSchema } from '../util/seed.js';
 import { type CommandOutcome, runCommand } from './command-process.js';
 import { registerEvaluation } from './registry.js';
@@ -257,11 +258,6 @@ const plainWriter: CandidateWriter = async () => ({ files: {}, costs: {}, attrs:
 function failure(what: string, out: CommandOutcome): EvaluationCommandError {
   const tail = out.stderrTail.trim().split('\n').slice(-20).join('\n');
   return new EvaluationCommandError(`${what}${tail ? `; stderr ends with:\n${tail}` : ' (stderr is empty)'}`);
-}
-
-/** The folder of a study's trial folders under the workdir: `<study>-<study uid>` (`<study>` without a uid), as a file name. */
-export function studyFolderName(studyName: string, studyUid: string | undefined): string {
-  return `${studyName}${studyUid !== undefined ? `-${studyUid}` : ''}`.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_');
 }
 
 /**

@@ -19,7 +19,8 @@ import { checkOutPath, humanCount, interruptible, intOption, printJson, seedOpti
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
-import { datasetForModel, trainedModel } from './train.js';
+import { studyFilePath } from './study-files.js';
+import { datasetForModel, sayWhereOnInterrupt, trainedModel, trainProgress } from './train.js';
 
 const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'greedy', 'uniform', 'random', 'nsga2'];
 
@@ -49,6 +50,9 @@ function parseBits(s: string | undefined): number[] | undefined {
   const bits = s.split(',').map((x) => Number(x.trim()));
   if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < 1 || b > 8))
     throw new ConfigError(`--bits must be a comma list of integers 1..8, got '${s}'`);
+  // refused here, before any training: a repeated width used to fail only after it, inside a strategy's score table
+  const repeated = bits.find((b, i) => bits.indexOf(b) !== i);
+  if (repeated !== undefined) throw new ConfigError(`--bits '${s}' repeats ${repeated}: expected each bit-width once`);
   return bits;
 }
 
@@ -185,7 +189,7 @@ export function registerQuantize(program: Command): void {
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
     .requiredOption('--budget <b>', 'latency=0.6x | energy=0.5x | size=<bytes> (x = relative to uniform W8A8 on the target)')
-    .option('--bits <list>', 'candidate bit-widths (default 2,3,4,5,6,7,8 within what the target runs)')
+    .option('--bits <list>', 'candidate bit-widths, each once (default 2,3,4,5,6,7,8 within what the target runs)')
     .option('--episodes <n>', 'search episodes for haq / cw-hawq / random (default 40)')
     .option('--finetune-epochs <n>', 'quantization-aware fine-tuning epochs (default 1; 0 = post-training only)')
     .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
@@ -205,7 +209,7 @@ export function registerQuantize(program: Command): void {
     )
     .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
     .option('--policy-out <policy.json>', 'write the chosen precision policy (usable by hwnas cost --policy)')
-    .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH})`)
+    .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH}); a trained zoo: model is kept next to it in models/<study>-<uid>.json`)
     .option('--study <name>', 'study name (default quantize-<strategy>-<hash of the settings>: the same command continues its study)')
     .option('--threads <n>', 'worker threads that evaluate trials (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
@@ -397,6 +401,7 @@ export function registerQuantize(program: Command): void {
         const storePath = f.store ?? DEFAULT_STORE_PATH;
         const store = openStore(storePath);
         let session: QuantSession | undefined;
+        let stage: ReturnType<typeof sayWhereOnInterrupt> | undefined;
         try {
           const onEvent = (e: QuantEvent): void => {
             if (e.kind === 'stage') say(e.stage);
@@ -436,14 +441,14 @@ export function registerQuantize(program: Command): void {
             ...(f.study !== undefined ? { name: f.study } : {}),
             settings,
             nTrials,
-            prepare: async (name) => {
+            prepare: async (name, uid) => {
               say(`study '${name}' (new) in ${storePath}`);
               const model = await trainedModel(spec, ds, trainEpochs, seed, quiet);
               // workers (threads, other processes) and resumed runs load the model from an absolute path
               let modelPath = spec.startsWith('zoo:') ? spec : resolve(spec);
               if (spec.startsWith('zoo:')) {
-                // a trained zoo model is kept in the store's folder
-                modelPath = resolve(dirname(storePath), 'models', `${name}.json`);
+                // a trained zoo model is kept in the store's folder, keyed by the study's uid (another store's study of this name has its own)
+                modelPath = studyFilePath(storePath, 'models', name, uid, '.json');
                 mkdirSync(dirname(modelPath), { recursive: true });
                 saveModel(model, modelPath);
               }
@@ -526,6 +531,21 @@ export function registerQuantize(program: Command): void {
             () => say('\ninterrupted: finishing the current episode and keeping the best policy so far'),
             abort,
           );
+          // Ctrl-C in the final stage (scoring, fine-tuning, export) stops at once, saying where and what is kept: the
+          // study's trials are in the store, and --policy-out is written before the fine-tuning (which keeps the policy)
+          const kept = (trial?: number): string =>
+            aborted
+              ? `the study's finished trials are stored (study '${cs.name}' in ${storePath}); run the same command to continue it`
+              : `the search is complete and stored (study '${cs.name}' in ${storePath}${trial !== undefined ? `, chosen policy: trial ${trial}` : ''})` +
+                `${trial !== undefined && f.policyOut ? `, the policy is written to ${f.policyOut}` : ''}; ` +
+                `run the same command to ${finetuneEpochs > 0 ? 'fine-tune and export' : 'finish'} without searching again`;
+          stage = sayWhereOnInterrupt('while choosing the policy', kept());
+          const where = stage;
+          const progress = trainProgress({
+            label: 'fine-tune',
+            quiet,
+            onStep: (p) => where.at(`during quantization-aware fine-tuning (epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch + 1}/${p.batches})`),
+          });
           const r = await finishQuantize(s, {
             strategy,
             ptq: ptqSteps,
@@ -538,14 +558,22 @@ export function registerQuantize(program: Command): void {
             searchSeconds: (performance.now() - t0Search) / 1000,
             interrupted: aborted,
             study: cs.name,
+            onPolicy: (policy, trial) => {
+              if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(policy, null, 2)}\n`);
+              where.at(`while scoring the chosen policy (trial ${trial}) on the test images`, kept(trial));
+            },
+            finetuneProgress: progress,
           });
+          progress.stop();
           let onnx: { path: string; accuracy: number } | undefined;
           if (f.out) {
+            where.at(`while exporting ${f.out}`);
             writeFileSync(f.out, exportQdqOnnx(r.finalModel, resultQuantConfig(r)));
             const acc = await onnxAccuracy(f.out, s.dataset.test.x, s.dataset.test.y, s.dataset.test.n);
             onnx = { path: f.out, accuracy: acc.accuracy };
           }
-          if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(r.policy, null, 2)}\n`);
+          stage.remove();
+          stage = undefined;
           // the greedy's moves, in order (e.g. conv3.w4: conv3's weights to 4 bits)
           let greedySteps: readonly string[] | undefined;
           if (strategy === 'greedy') {
@@ -631,6 +659,7 @@ export function registerQuantize(program: Command): void {
               `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
           );
         } finally {
+          stage?.remove();
           session?.dispose();
           store.close();
         }

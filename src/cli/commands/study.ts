@@ -15,6 +15,7 @@ import type { RemoteEvaluator } from '../../workers/types.js';
 import { checkOutPath, interruptible, intOption, printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig, withStrategyDefaults } from './study-config.js';
+import { checkLegacyStudyFiles } from './study-files.js';
 
 /**
  * Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). Commands that only read
@@ -37,10 +38,11 @@ export function requireStorePath(path: string | undefined): string {
 }
 
 /**
- * Creates a study from a validated config (UserError when the name is taken). A study that looks a table up
+ * Creates a study from a validated config (UserError when the name is taken), with `uid` as its unique id (attribute
+ * `uid`; a fresh UUID by default). A study that looks a table up
  * (`nas-table`) records the table's sha256 (attribute `tableSha256`), which {@link runConfiguredStudy} checks.
  */
-export function createStudyFromConfig(store: Store, config: StudyConfig): void {
+export function createStudyFromConfig(store: Store, config: StudyConfig, uid: string = randomUUID()): void {
   parseStudyConfig(config, `study '${config.name}' config`); // commands build configs in code: never store one that cannot run
   const r = resolveStudy(config);
   const table = evaluationTable(config.evaluator.name, config.evaluator.options);
@@ -52,7 +54,7 @@ export function createStudyFromConfig(store: Store, config: StudyConfig): void {
       config: config as unknown as JsonValue,
       seed: r.seed,
       strategy: r.strategy.name,
-      uid: randomUUID(),
+      uid,
       ...(table !== undefined ? { tableSha256: fileSha256(table) } : {}),
     },
   });
@@ -173,8 +175,10 @@ export interface CommandStudy {
  * own inputs (model, data, target, budget, strategy, seed, ...; JSON); the default name is
  * `<prefix>-<hash of settings>`, so the same command run again continues its study. When the study
  * exists, its stored settings must equal these (ConfigError otherwise) and its stored config is
- * returned without calling `prepare`; else `prepare(name)` builds the config (costly work such as
- * Hessian traces goes there, once) and the study is created with the settings attached.
+ * returned without calling `prepare`; else `prepare(name, uid)` builds the config (costly work such as
+ * Hessian traces goes there, once) and the study is created with the settings attached and `uid` as its
+ * unique id, which keys the files `prepare` writes next to the store (`studyFilePath` of study-files.ts). A resumed study
+ * of the pre-uid layout is checked to still own its files ({@link checkLegacyStudyFiles}).
  */
 export async function openCommandStudy(
   store: Store,
@@ -183,7 +187,7 @@ export async function openCommandStudy(
     readonly name?: string;
     readonly settings: Readonly<Record<string, JsonValue>>;
     readonly nTrials: number;
-    readonly prepare: (name: string) => StudyConfig | Promise<StudyConfig>;
+    readonly prepare: (name: string, uid: string) => StudyConfig | Promise<StudyConfig>;
   },
 ): Promise<CommandStudy> {
   const settings = stableJson(o.settings as JsonValue);
@@ -210,11 +214,13 @@ export async function openCommandStudy(
       config = { ...config, nTrials: o.nTrials };
       store.setStudyUserAttr(name, 'config', config as unknown as JsonValue);
     }
+    checkLegacyStudyFiles(existing, config);
     return { name, status: 'resumed', config };
   }
-  const config = await o.prepare(name);
+  const uid = randomUUID();
+  const config = await o.prepare(name, uid);
   if (config.name !== name) throw new Error(`prepare returned a config named '${config.name}', expected '${name}'`);
-  createStudyFromConfig(store, config);
+  createStudyFromConfig(store, config, uid);
   store.setStudyUserAttr(name, 'command', o.settings as JsonValue);
   return { name, status: 'created', config };
 }
@@ -247,6 +253,7 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   if (cfgJson === undefined)
     throw new UserError(`study '${name}' was not created from a config (no 'config' attribute); run it through the API that created it`);
   const config = parseStudyConfig(cfgJson, `study '${name}' config`);
+  if (study.userAttrs.command !== undefined) checkLegacyStudyFiles(study, config); // also for 'hwnas study resume'
   const r = resolveStudy(config);
   const evaluation = checkedEvaluation(store, name, config);
   await checkEvaluationData(store, name, evaluation);

@@ -120,6 +120,43 @@ export function trainOptionsFromFlags(f: TrainFlags, dflt: { epochs: number }): 
 /** A split in memory or streamed, as the engine's training input. */
 const trainInput = (s: Split | SampleSource): TrainInput => ('read' in s ? { source: s } : s);
 
+/** Options of {@link trainProgress}. */
+export interface TrainProgressOptions {
+  /** Label of the bar (`train`; `fine-tune` for quantize's quantization-aware fine-tuning). */
+  readonly label: string;
+  /** Steps of the whole run; without it the bar starts at the first step, sized by its epochs x batches. */
+  readonly total?: number;
+  /** `--json`: no plain lines on a redirected stderr (see createProgress). */
+  readonly quiet: boolean;
+  /** Sees every step's progress after the bar (e.g. to say where Ctrl-C stopped the run). */
+  readonly onStep?: (p: TrainProgress) => void;
+}
+
+/**
+ * The progress output of a training run, as the engine's `onProgress` / `onEpochEnd` hooks: a bar of steps with the
+ * epoch, the batch loss and images/s, and without a terminal a line per epoch with its mean loss, validation accuracy
+ * (when the run has validation images) and images/s. `hwnas train` and the training of every command print through it.
+ */
+export function trainProgress(o: TrainProgressOptions): Required<Pick<TrainOptions, 'onProgress' | 'onEpochEnd'>> & { stop(): void } {
+  const make = (total: number) => createProgress({ total, label: o.label, fields: ['epoch', 'loss', 'img/s'], quiet: o.quiet });
+  let bar = o.total !== undefined ? make(o.total) : undefined;
+  return {
+    onProgress: (p) => {
+      bar ??= make(p.batches * p.epochs);
+      bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) });
+      o.onStep?.(p);
+    },
+    onEpochEnd: (e) => {
+      if (!o.quiet && !process.stderr.isTTY) {
+        process.stderr.write(
+          `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${e.valAccuracy !== undefined ? `val accuracy ${(e.valAccuracy * 100).toFixed(2)}%` : 'no validation images'}, ${Math.round(e.imagesPerSec)} img/s\n`,
+        );
+      }
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 /**
  * Train an engine model on a data set (in memory or streamed) with a progress bar; returns the engine model and figures.
  * `onStep` (optional) sees every step's progress after the bar.
@@ -134,25 +171,16 @@ export async function trainWithProgress(
 ): Promise<{ imagesPerSec: number; loss: number; workers: number; seconds: number }> {
   const { train } = await import('../../engine/index.js');
   const batches = Math.ceil(ds.train.n / (opts.batchSize ?? 128));
-  const bar = createProgress({ total: batches * opts.epochs, label: 'train', fields: ['epoch', 'loss', 'img/s'], quiet });
+  const progress = trainProgress({ label: 'train', total: batches * opts.epochs, quiet, ...(onStep ? { onStep } : {}) });
   const res = await train(em, trainInput(ds.train), {
     ...opts,
     ...augmentFor(augment, ds),
     // no held-out images (e.g. limit=val:0 in a pre-training): no validation line rather than a 0.00% that means nothing
     ...(ds.val.n > 0 ? { validation: trainInput(ds.val) } : {}),
-    onProgress: (p) => {
-      bar.update(p.step + 1, { epoch: `${p.epoch + 1}/${p.epochs}`, loss: p.loss.toFixed(4), 'img/s': Math.round(p.imagesPerSec) });
-      onStep?.(p);
-    },
-    onEpochEnd: (e) => {
-      if (!quiet && !process.stderr.isTTY) {
-        process.stderr.write(
-          `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${e.valAccuracy !== undefined ? `val accuracy ${(e.valAccuracy * 100).toFixed(2)}%` : 'no validation images'}, ${Math.round(e.imagesPerSec)} img/s\n`,
-        );
-      }
-    },
+    onProgress: progress.onProgress,
+    onEpochEnd: progress.onEpochEnd,
   });
-  bar.stop();
+  progress.stop();
   return { imagesPerSec: res.imagesPerSec, loss: res.loss, workers: res.workers, seconds: res.seconds };
 }
 
@@ -229,19 +257,22 @@ export function registerTrain(program: Command): void {
 }
 
 /**
- * Ctrl-C during `hwnas train` (nothing is kept: the model is written only after the last epoch): says where the
- * command stood and that nothing was written, then exits 130. `at` updates the place; `remove()` uninstalls it.
+ * Ctrl-C during `hwnas train` (nothing is kept: the model is written only after the last epoch) or another command's
+ * last stage: says where the command stood and `after` (what is kept and how to go on; default that nothing was
+ * written), then exits 130. `at` updates the place (and what follows it, when given); `remove()` uninstalls it.
  */
-function sayWhereOnInterrupt(initial: string): { at(where: string): void; remove(): void } {
+export function sayWhereOnInterrupt(initial: string, after = 'nothing written'): { at(where: string, after?: string): void; remove(): void } {
   let where = initial;
+  let then = after;
   const onSig = (): void => {
-    process.stderr.write(`\ninterrupted ${where}; nothing written\n`);
+    process.stderr.write(`\ninterrupted ${where}; ${then}\n`);
     process.exit(EXIT_INTERRUPTED);
   };
   process.once('SIGINT', onSig);
   return {
-    at: (w) => {
+    at: (w, a) => {
       where = w;
+      if (a !== undefined) then = a;
     },
     remove: () => process.removeListener('SIGINT', onSig),
   };

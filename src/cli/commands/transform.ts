@@ -1,4 +1,3 @@
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { requireImagesInSplit, requireScoredSplit } from '../../data/split.js';
 import { ConfigError, InfeasibleError } from '../../errors.js';
@@ -15,6 +14,7 @@ import { formatTable } from '../../util/table.js';
 import { checkOutPath, floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
+import { studyFilePath } from './study-files.js';
 import { datasetForModel, trainedModel } from './train.js';
 
 /** Parses `--budget latency=0.5x` (ratio of the teacher's latency) or `latency=1.2ms` (absolute). */
@@ -98,7 +98,7 @@ export function registerTransform(program: Command): void {
       "trials of the selection study: 1 = the ILP's choice (default); more = its next-best solutions too, the most accurate on validation images kept",
     )
     .option('--val-samples <n>', 'validation images a trial is scored on (default 1000, or all when fewer; more than the data set has is an error)')
-    .option('--store <file>', `store file of the study (default ${DEFAULT_STORE_PATH}); the screening is saved next to it in transform/<study>/`)
+    .option('--store <file>', `store file of the study (default ${DEFAULT_STORE_PATH}); the screening is saved next to it in transform/<study>-<uid>/`)
     .option('--study <name>', 'study name (default transform-<model>-<hash of the settings>: the same command continues its study)')
     .option('--threads <n>', 'worker threads for the trials (default 0: in this process)')
     .option('--redis <url>', 'send the trials to Redis workers (hwnas worker); they need the screening folder at the same path (shared disk)')
@@ -210,8 +210,9 @@ export function registerTransform(program: Command): void {
           ...(f.study !== undefined ? { name: f.study } : {}),
           settings,
           nTrials: trials,
-          prepare: async (name) => {
-            const dir = resolve(dirname(storePath), 'transform', name);
+          prepare: async (name, uid) => {
+            // keyed by the study's uid: a study of this name in another store of the folder has its own screening
+            const dir = studyFilePath(storePath, 'transform', name, uid);
             log(`study ${name}: new; screening the alternatives once (saved in ${dir})`);
             // a zoo model is trained first (a teacher with random weights teaches nothing)
             const model = await trainedModel(spec, data, trainEpochs, seed, quiet);

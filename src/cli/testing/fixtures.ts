@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { PrecisionPolicy } from '../../ir/precision.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
 import type { CliRun } from './run-cli.js';
 
 /** A new folder `<os tmp>/<prefix>XXXXXX`, removed with its contents after the test file's tests. */
@@ -68,5 +69,24 @@ export async function assertUserErrors(cases: readonly (readonly [string[], RegE
     assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, msg);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+}
+
+/**
+ * The trained float model `hwnas quantize` kept beside `store` for `study` (of a zoo: model): the path its stored
+ * config's evaluation reads, `models/<study>-<study uid>.json` next to the store.
+ */
+export function keptModelFile(store: string, study: string): string {
+  const s = new SqliteStore(store, { readonly: true });
+  try {
+    const config = s.getStudy(study)?.userAttrs.config as { evaluator?: { options?: { model?: unknown } } } | undefined;
+    const model = config?.evaluator?.options?.model;
+    assert.ok(
+      typeof model === 'string' && model.endsWith('.json'),
+      `study ${study} in ${store} keeps a model file (config: ${JSON.stringify(config?.evaluator)})`,
+    );
+    return model;
+  } finally {
+    s.close();
   }
 }
