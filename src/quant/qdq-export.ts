@@ -3,7 +3,7 @@
  * weights become int8 codes at each output channel's bits (per-channel symmetric, the quantizer's
  * rounding), activations take the engine's uint8 grid. src/onnx/qdq.ts writes the file.
  */
-import { actChannelGrids, actGrid, type QuantHooksConfig } from '../engine/fake-quant.js';
+import { actChannelGrids, actGrid, type QuantHooksConfig } from '../engine/quant-grid.js';
 import { UserError } from '../errors.js';
 import type { Model, WeightTensor } from '../ir/types.js';
 import type { ExportOptions } from '../onnx/export.js';
