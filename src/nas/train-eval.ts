@@ -106,7 +106,7 @@ export interface PolicyScore {
  * `calibImages` training images (float model), then either quantization-aware fine-tunes it in place from
  * its float weights (`qaft`, fixed calibrated grids, straight-through gradients) or not (`ptq`), and
  * evaluates it with weights and activations fake-quantized. Without the calibration, activations would stay
- * float (src/quant/apply.ts) while latency is charged at the policy's activation bits.
+ * float (`quantConfig`, src/quant/quant-config.ts) while latency is charged at the policy's activation bits.
  */
 export async function scoreUnderPolicy(
   em: EngineModel,
