@@ -20,7 +20,8 @@ const TF = join(DIST_SRC, 'engine', 'tf.js');
  */
 function staticImports(file: string): string[] {
   const out: string[] = [];
-  for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?['"](\.[^'"]+)['"]/gm)) out.push(resolve(dirname(file), m[1] as string));
+  for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?['"](\.[^'"]+)['"]/gm))
+    out.push(resolve(dirname(file), m[1] as string));
   return out;
 }
 
