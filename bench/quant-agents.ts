@@ -37,12 +37,14 @@ import { kendallTau } from '../src/hardware/predictor.js';
 import { initWeights } from '../src/ir/init.js';
 import { loadModel, saveModel } from '../src/ir/serialize.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
-import { activationSensitivity, type ChannelBits, calibrateActivations, evaluatePolicy } from '../src/quant/apply.js';
+import { activationSensitivity, calibrateActivations, evaluatePolicy } from '../src/quant/apply.js';
 import { PolicyCoster, parseBudget } from '../src/quant/cost.js';
 import { actChannelLayers, cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
-import { activationHessianDamage, channelDamage, hawqScores, layerSensitivities, nonIncreasing } from '../src/quant/sensitivity.js';
+import { channelDamage, hawqScores, nonIncreasing } from '../src/quant/hawq-scores.js';
+import type { ChannelBits } from '../src/quant/quant-config.js';
+import { activationHessianDamage, layerSensitivities } from '../src/quant/sensitivity.js';
 import { Rng } from '../src/util/rng.js';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];

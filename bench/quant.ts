@@ -32,24 +32,18 @@ import { loadModel, saveModel } from '../src/ir/serialize.js';
 import type { Model } from '../src/ir/types.js';
 import { zooGraph } from '../src/ir/zoo/index.js';
 import { createSession, runOnnx } from '../src/onnx/ort.js';
-import {
-  activationSensitivity,
-  type Calibration,
-  type ChannelBits,
-  calibrateActivations,
-  evaluatePolicy,
-  qatFinetune,
-  quantConfig,
-} from '../src/quant/apply.js';
+import { activationSensitivity, calibrateActivations, evaluatePolicy, qatFinetune } from '../src/quant/apply.js';
 import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from '../src/quant/cost.js';
 import { cwHawqSearch } from '../src/quant/cw-hawq.js';
 import { haqSearch, randomSearch } from '../src/quant/haq.js';
 import { ilpSearch, precisionGrid } from '../src/quant/hawq-ilp.js';
+import { hawqScores, type LayerSensitivity } from '../src/quant/hawq-scores.js';
 import { loadHighs, solveAllocation } from '../src/quant/ilp.js';
 import { QUANT_OBJECTIVES } from '../src/quant/pipeline.js';
 import { hasPolicySteps, parsePtq, preparePolicy } from '../src/quant/ptq.js';
 import { exportQdqOnnx } from '../src/quant/qdq-export.js';
-import { hawqScores, type LayerSensitivity, layerSensitivities } from '../src/quant/sensitivity.js';
+import { type Calibration, type ChannelBits, quantConfig } from '../src/quant/quant-config.js';
+import { layerSensitivities } from '../src/quant/sensitivity.js';
 import { randomAllocationProblem } from '../src/quant/testing/problems.js';
 import '../src/quant/strategies/index.js';
 import { quantProblem, quantSpace } from '../src/quant/strategies/problem.js';

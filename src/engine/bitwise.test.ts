@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from './backend.js';
 import { binarizeWeight, bitwiseHooks, lfsrQuantActivation } from './bitwise.js';
-import { actGrid, fakeQuantWeight } from './fake-quant.js';
+import { fakeQuantWeight } from './fake-quant.js';
 import { LfsrStream, lfsrTable } from './lfsr.js';
+import { actGrid } from './quant-grid.js';
 import { tf } from './tf.js';
 
 describe('bitwise hooks', () => {

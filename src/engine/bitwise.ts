@@ -16,9 +16,10 @@
  * data, so {@link bitwiseHooksModule} rebuilds the hooks inside training worker threads.
  */
 import { ConfigError } from '../errors.js';
-import { type ActQuantConfig, actGrid, fakeQuantActivation, fakeQuantWeight, type QuantHooksConfig } from './fake-quant.js';
+import { fakeQuantActivation, fakeQuantWeight } from './fake-quant.js';
 import { LfsrStream } from './lfsr.js';
 import type { ForwardHooks, HooksModule } from './model.js';
+import { type ActQuantConfig, actGrid, type QuantHooksConfig } from './quant-grid.js';
 import { tf } from './tf.js';
 
 /** Straight-through estimator of a binary weight. */

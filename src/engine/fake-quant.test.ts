@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from './backend.js';
-import { actGrid, fakeQuantActivation, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, recordActivations } from './fake-quant.js';
+import { fakeQuantActivation, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, recordActivations } from './fake-quant.js';
+import { actGrid } from './quant-grid.js';
 import { tf } from './tf.js';
 
 describe('fake quantization ops', () => {

@@ -11,6 +11,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ForwardHooks, HooksModule } from './model.js';
+import { type ActQuantConfig, actChannelGrids, actGrid, type QuantHooksConfig, type WeightQuantConfig } from './quant-grid.js';
 import { tf } from './tf.js';
 
 /**
@@ -80,46 +81,6 @@ export function fakeQuantLsq(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: num
   return f(x, s);
 }
 
-/** How one conv/dense layer's weights are fake-quantized (symmetric, per output channel, min/max). */
-export interface WeightQuantConfig {
-  /** Bits of every output channel (>= 16 or absent = float), unless `channelBits` is given. */
-  readonly bits?: number;
-  /** Bits per output channel (CW-HAWQ), each 2..8 or >= 16; overrides `bits`. */
-  readonly channelBits?: readonly number[];
-}
-
-/** How one node's output activations are fake-quantized: asymmetric grid over a fixed range. */
-export interface ActQuantConfig {
-  readonly bits: number;
-  readonly min: number;
-  readonly max: number;
-  /**
-   * Per-channel grids (CW-HAWQ's channel-wise activation bits): channel c (IR axis 0 of a `[C, H, W]` value,
-   * the last axis of the engine's NHWC tensor) on the asymmetric grid of `bits[c]` over `[min[c], max[c]]`;
-   * `bits`/`min`/`max` above then describe the widest channel. Only for feature maps (`[C, H, W]` values).
-   */
-  readonly channels?: { readonly bits: readonly number[]; readonly min: readonly number[]; readonly max: readonly number[] };
-}
-
-/** Plain-data description of a quantized forward pass. */
-export interface QuantHooksConfig {
-  /** Keyed by conv/dense layer name. */
-  readonly weights: Readonly<Record<string, WeightQuantConfig>>;
-  /** Keyed by node name (the node whose output is quantized). */
-  readonly activations: Readonly<Record<string, ActQuantConfig>>;
-}
-
-/** Scale/zero point/code range of an asymmetric activation grid (same arithmetic as src/quant). */
-export function actGrid(c: ActQuantConfig): { scale: number; zeroPoint: number; qmin: number; qmax: number } {
-  const qmax = 2 ** c.bits - 1;
-  const lo = Math.min(c.min, 0);
-  const hi = Math.max(c.max, 0);
-  if (!(hi > lo)) return { scale: 1, zeroPoint: 0, qmin: 0, qmax };
-  const scale = Math.fround((hi - lo) / qmax);
-  const zeroPoint = Math.min(qmax, Math.max(0, Math.round(-lo / scale)));
-  return { scale, zeroPoint, qmin: 0, qmax };
-}
-
 /**
  * Fake-quantize a weight in engine layout (output channels last after reshaping to [-1, outChannels])
  * symmetrically per output channel: scale_c = max|w_c| / (2^(b_c-1) - 1); 1-bit = sign x mean|w_c|.
@@ -155,35 +116,6 @@ export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQu
     const out = floatMask ? tf.add(tf.mul(y, tf.sub(1, floatMask)), tf.mul(w2, floatMask)) : y;
     return tf.reshape(out, w.shape);
   });
-}
-
-/** Per-channel grids of a channel-wise activation config (float channels >= 16 bits get a grid finer than float32). */
-export function actChannelGrids(cfg: ActQuantConfig): { scale: Float32Array; zeroPoint: Float32Array; qmax: Float32Array } {
-  const ch = cfg.channels;
-  if (!ch) throw new ConfigError('actChannelGrids: the config has no per-channel bits');
-  const C = ch.bits.length;
-  if (ch.min.length !== C || ch.max.length !== C)
-    throw new ConfigError(`channel-wise activation grid: ${C} bit-widths but ${ch.min.length} minima and ${ch.max.length} maxima`);
-  const scale = new Float32Array(C);
-  const zeroPoint = new Float32Array(C);
-  const qmax = new Float32Array(C);
-  for (let c = 0; c < C; c++) {
-    const b = ch.bits[c] as number;
-    if (!(Number.isInteger(b) && ((b >= 2 && b <= 8) || b >= 16)))
-      throw new ConfigError(`channel-wise activation bits: channel ${c} has ${b} bits, expected 2..8 or >= 16 (float)`);
-    if (b >= 16) {
-      // a placeholder grid: fakeQuantActivation passes float channels through unchanged
-      scale[c] = 1;
-      zeroPoint[c] = 0;
-      qmax[c] = 2 ** 31;
-      continue;
-    }
-    const g = actGrid({ bits: b, min: ch.min[c] as number, max: ch.max[c] as number });
-    scale[c] = g.scale;
-    zeroPoint[c] = g.zeroPoint;
-    qmax[c] = g.qmax;
-  }
-  return { scale, zeroPoint, qmax };
 }
 
 /**

@@ -18,7 +18,7 @@
  *   same numbers as the float format up to float32 rounding of code x scale.
  * Stochastic (LFSR) rounding of activations is not exported: the file rounds to nearest.
  */
-import { type ActQuantConfig, actGrid } from '../engine/fake-quant.js';
+import { type ActQuantConfig, actGrid } from '../engine/quant-grid.js';
 import { ConfigError } from '../errors.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import { inputNode } from '../ir/shapes.js';

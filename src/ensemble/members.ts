@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import type { Graph, Model, Weights } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
-import { quantizedWeights } from '../quant/apply.js';
+import { quantizedWeights } from '../quant/quant-config.js';
 import { computeQuantParams, dequantize, isFloatBits, quantize } from '../quant/quantizer.js';
 import type { Rng } from '../util/rng.js';
 

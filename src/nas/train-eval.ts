@@ -17,8 +17,9 @@ import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
 import type { Graph } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
-import { calibrateActivations, evaluatePolicy, qatFinetune, quantConfig } from '../quant/apply.js';
+import { calibrateActivations, evaluatePolicy, qatFinetune } from '../quant/apply.js';
 import { PolicyCoster } from '../quant/cost.js';
+import { quantConfig } from '../quant/quant-config.js';
 import { runFaultCampaign } from '../resilience/campaign.js';
 import { predictResilience } from '../resilience/predictor.js';
 import { protectionCost } from '../resilience/protection.js';
@@ -105,7 +106,7 @@ export interface PolicyScore {
  * `calibImages` training images (float model), then either quantization-aware fine-tunes it in place from
  * its float weights (`qaft`, fixed calibrated grids, straight-through gradients) or not (`ptq`), and
  * evaluates it with weights and activations fake-quantized. Without the calibration, activations would stay
- * float (src/quant/apply.ts) while latency is charged at the policy's activation bits.
+ * float (`quantConfig`, src/quant/quant-config.ts) while latency is charged at the policy's activation bits.
  */
 export async function scoreUnderPolicy(
   em: EngineModel,

@@ -10,7 +10,8 @@ import { initWeights } from '../ir/init.js';
 import { referenceForward } from '../ir/reference.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
-import { activationNodes, calibrateActivations, evaluatePolicy, quantConfig, quantizedWeights } from './apply.js';
+import { calibrateActivations, evaluatePolicy } from './apply.js';
+import { activationNodes, quantConfig, quantizedWeights } from './quant-config.js';
 import { fakeQuantize } from './quantizer.js';
 import { tinyQuantModel } from './testing/tiny-model.js';
 

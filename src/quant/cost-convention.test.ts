@@ -13,8 +13,8 @@ import type { HardwareTarget } from '../hardware/types.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/types.js';
 import { zooGraph } from '../ir/zoo/index.js';
-import { quantConfig } from './apply.js';
 import { PolicyCoster } from './cost.js';
+import { quantConfig } from './quant-config.js';
 import { quantProblem } from './strategies/problem.js';
 import { uniformCandidates } from './strategies/uniform.js';
 

@@ -11,9 +11,10 @@ import { getTarget } from '../hardware/registry.js';
 import { referenceForward } from '../ir/reference.js';
 import { zooGraph } from '../ir/zoo/registry.js';
 import { Rng } from '../util/rng.js';
-import { calibrateActivations, evaluatePolicy, inputBitsKey } from './apply.js';
+import { calibrateActivations, evaluatePolicy } from './apply.js';
 import { PolicyCoster, parseBudget } from './cost.js';
 import { type ActChannelLayer, type ChannelAllocation, channelWall, cwHawqSearch, traceOrder } from './cw-hawq.js';
+import { inputBitsKey } from './quant-config.js';
 import { tinyQuantModel } from './testing/tiny-model.js';
 
 const graph = zooGraph('mbnet32');

@@ -17,10 +17,10 @@ import type { ChannelGroup, LayerPrecision, PrecisionPolicy } from '../hardware/
 import type { Graph } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import type { Trial } from '../search/types.js';
-import { activationNodes, type ChannelBits, inputBitsKey } from './apply.js';
 import { budgetInfeasible, type CostVector, costOf, type PolicyCoster, type ResourceBudget } from './cost.js';
 import type { DdpgOptions } from './ddpg.js';
-import { channelSensitivity } from './sensitivity.js';
+import { channelSensitivity } from './hawq-scores.js';
+import { activationNodes, type ChannelBits, inputBitsKey } from './quant-config.js';
 import { CwHawqStrategy } from './strategies/cw-hawq.js';
 import { channelCostTable, quantProblem, quantSpace, readBitsParams } from './strategies/problem.js';
 import { runAccuracyStudy } from './strategies/run.js';

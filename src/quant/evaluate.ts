@@ -17,9 +17,11 @@ import { type PrecisionPolicy, policyFromVectors } from '../hardware/precision.j
 import type { Model } from '../ir/types.js';
 import type { JsonValue, Params } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
-import { type Calibration, type ChannelBits, evaluatePolicy, qatFinetune } from './apply.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
+import { evaluatePolicy, qatFinetune } from './apply.js';
 import { type CostVector, costOf, type PolicyCoster, type ResourceBudget } from './cost.js';
 import { actSplitOf, buildAllocation } from './cw-hawq.js';
+import type { Calibration, ChannelBits } from './quant-config.js';
 import { readBitsParams } from './strategies/problem.js';
 
 /** Channel-wise set-up of a CW-HAWQ study: widths, channel order per layer (most sensitive first), activation bits per layer and width. */
@@ -110,9 +112,6 @@ export function costAttrs(c: CostVector): Record<string, JsonValue> {
   const f = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return { latency_ms: f(c.latency), energy_mj: f(c.energy), size_kb: c.size / 1024, bops: c.bops };
 }
-
-/** Lets the event loop run (signal handlers such as Ctrl-C's) before a synchronous evaluation. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** The evaluator of a quantization study. */
 export function quantPolicyEvaluator(o: QuantEvaluatorOptions): Evaluator {

@@ -11,8 +11,9 @@ import type { TrainData } from '../engine/train.js';
 import { ConfigError } from '../errors.js';
 import type { PrecisionPolicy } from '../hardware/precision.js';
 import type { Model } from '../ir/types.js';
-import { calibrateActivations, evaluatePolicy, quantConfig } from './apply.js';
+import { calibrateActivations, evaluatePolicy } from './apply.js';
 import { hasPolicySteps, type PtqOptions, prepareFloat, preparePolicy } from './ptq.js';
+import { quantConfig } from './quant-config.js';
 
 /** Options of {@link policyAccuracy}. */
 export interface PolicyAccuracyOptions {

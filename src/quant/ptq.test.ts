@@ -16,10 +16,11 @@ import { initWeights } from '../ir/init.js';
 import type { Model, Weights } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
 import { adaroundChannel } from './adaround.js';
-import { calibrateActivations, quantConfig, quantizedWeights } from './apply.js';
+import { calibrateActivations } from './apply.js';
 import { foldBatchNorm } from './bn-fold.js';
 import { equalizeCrossLayer } from './equalize.js';
 import { parsePtq, preparePolicy, ptqLabel } from './ptq.js';
+import { quantConfig, quantizedWeights } from './quant-config.js';
 import { weightStep } from './weight-clip.js';
 
 /** conv -> bn -> relu -> depthwise -> bn -> relu -> pointwise -> bn -> relu -> gap -> dense, non-trivial BN statistics. */

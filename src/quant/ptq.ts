@@ -21,11 +21,11 @@ import type { PrecisionPolicy } from '../hardware/precision.js';
 import type { Graph, Model, Node, Weights } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { type AdaRoundOptions, adaroundChannel } from './adaround.js';
-import { type Calibration, type ChannelBits, quantConfig } from './apply.js';
 import { correctedBias } from './bias-correction.js';
 import { foldBatchNorm } from './bn-fold.js';
 import { equalizeCrossLayer } from './equalize.js';
 import { layerInputStats } from './layer-stats.js';
+import { type Calibration, type ChannelBits, quantConfig } from './quant-config.js';
 import { type WeightClipMethod, weightStep } from './weight-clip.js';
 
 /** Which post-training steps run. */

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
-import { actGrid, disposeLsqHooks, type LsqHooks, lsqLearnedConfig, quantHooks } from '../engine/fake-quant.js';
+import { disposeLsqHooks, type LsqHooks, lsqLearnedConfig, quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
+import { actGrid } from '../engine/quant-grid.js';
 import { policyFromVectors } from '../hardware/precision.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
-import { calibrateActivations, qatFinetune, quantConfig } from './apply.js';
+import { calibrateActivations, qatFinetune } from './apply.js';
+import { quantConfig } from './quant-config.js';
 import { tinyQuantModel } from './testing/tiny-model.js';
 
 function data(seed: number, n: number): { x: Float32Array; y: Uint8Array; n: number } {

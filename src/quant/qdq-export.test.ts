@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
-import { actChannelGrids, quantHooks } from '../engine/fake-quant.js';
+import { quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
+import { actChannelGrids } from '../engine/quant-grid.js';
 import { policyFromVectors } from '../hardware/precision.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
 import { createSession, runOnnx } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
-import { calibrateActivations, evaluatePolicy, inputBitsKey, quantConfig } from './apply.js';
+import { calibrateActivations, evaluatePolicy } from './apply.js';
 import { exportQdqOnnx } from './qdq-export.js';
+import { inputBitsKey, quantConfig } from './quant-config.js';
 
 function smallNet(seed: number): Model {
   const b = new GraphBuilder('qdq-net', [1, 12, 12]);

@@ -1,9 +1,9 @@
 /**
- * QDQ ONNX export of a model quantized as the engine's fake quantization says (see src/quant/apply.ts):
+ * QDQ ONNX export of a model quantized as the engine's fake quantization says (see src/quant/quant-config.ts):
  * weights become int8 codes at each output channel's bits (per-channel symmetric, the quantizer's
  * rounding), activations take the engine's uint8 grid. src/onnx/qdq.ts writes the file.
  */
-import { actChannelGrids, actGrid, type QuantHooksConfig } from '../engine/fake-quant.js';
+import { actChannelGrids, actGrid, type QuantHooksConfig } from '../engine/quant-grid.js';
 import { UserError } from '../errors.js';
 import type { Model, WeightTensor } from '../ir/types.js';
 import type { ExportOptions } from '../onnx/export.js';
@@ -29,7 +29,7 @@ export function quantizeWeightInt8(t: WeightTensor, channelBits: readonly number
 
 /**
  * Export a model with QDQ quantization as described by `config` (build it with `quantConfig` in
- * src/quant/apply.ts from a policy and a calibration); layers at 16/32 bits stay float.
+ * src/quant/quant-config.ts from a policy and a calibration); layers at 16/32 bits stay float.
  * @example const bytes = exportQdqOnnx(model, quantConfig(model.graph, policy, calibration));
  */
 export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: ExportOptions = {}): Uint8Array {

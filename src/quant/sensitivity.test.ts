@@ -8,7 +8,8 @@ import { initWeights } from '../ir/init.js';
 import type { Model } from '../ir/types.js';
 import { Rng } from '../util/rng.js';
 import { calibrateActivations } from './apply.js';
-import { activationHessianDamage, hawqScores, hutchinsonTrace, layerSensitivities } from './sensitivity.js';
+import { hawqScores } from './hawq-scores.js';
+import { activationHessianDamage, hutchinsonTrace, layerSensitivities } from './sensitivity.js';
 
 function tinyNet(): Model {
   const b = new GraphBuilder('tiny', [1, 6, 6]);

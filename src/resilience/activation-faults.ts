@@ -5,12 +5,13 @@
  * activation bits (value = (q - zeroPoint) * scale, the engine's and the QDQ export's grid); a float site
  * as float32.
  */
-import { type ActQuantConfig, actGrid } from '../engine/fake-quant.js';
+
 import type { ActivationCorruptor } from '../engine/fault-hooks.js';
 import type { ActivationInfo } from '../engine/model.js';
+import { type ActQuantConfig, actGrid } from '../engine/quant-grid.js';
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
-import { activationNodes } from '../quant/apply.js';
+import { activationNodes } from '../quant/quant-config.js';
 import type { Rng } from '../util/rng.js';
 import { type FaultModel, faultFloat32, faultUnsignedCode, sampleFaultBits } from './fault-model.js';
 

@@ -11,10 +11,12 @@
  * order in which runs execute, and a campaign stopped early keeps every run it finished.
  */
 import type { EngineModel } from '../engine/model.js';
+import { actGrid, type QuantHooksConfig } from '../engine/quant-grid.js';
 import { ConfigError } from '../errors.js';
 import type { PrecisionPolicy } from '../ir/precision.js';
 import type { Model } from '../ir/types.js';
 import type { QdqActivation } from '../onnx/qdq.js';
+import { type Calibration, quantConfig } from '../quant/quant-config.js';
 import { Rng } from '../util/rng.js';
 import { type ActivationSite, activationCorruptor, activationSites } from './activation-faults.js';
 import { checkFaultModel, type FaultKind, type FaultModel } from './fault-model.js';
@@ -191,25 +193,24 @@ export async function runFaultCampaign(o: CampaignOptions): Promise<CampaignResu
   const needEngine = needsCal || o.sites.includes('activations');
   let em: EngineModel | undefined;
   let actCfg: Record<string, { bits: number; min: number; max: number }> = {};
-  let hooksConfig: import('../engine/fake-quant.js').QuantHooksConfig | undefined;
+  let hooksConfig: QuantHooksConfig | undefined;
   if (needEngine) {
     const [{ buildModel, initEngine }, quant] = await Promise.all([import('../engine/index.js'), import('../quant/apply.js')]);
     await initEngine();
     em = buildModel(o.model);
     if (o.policy) {
-      let cal: import('../quant/apply.js').Calibration | undefined;
+      let cal: Calibration | undefined;
       if (needsCal) {
         if (!o.calibration || o.calibration.n < 1) throw new ConfigError('the policy quantizes activations: calibration images are needed');
         cal = quant.calibrateActivations(em, o.calibration.x, Math.min(512, o.calibration.n), 'mse');
       }
-      hooksConfig = quant.quantConfig(o.model.graph, o.policy, cal);
+      hooksConfig = quantConfig(o.model.graph, o.policy, cal);
       actCfg = { ...hooksConfig.activations };
     }
   }
   try {
-    const { actGrid } = needsCal ? await import('../engine/fake-quant.js') : { actGrid: undefined };
     const grids = new Map<string, QdqActivation>();
-    if (actGrid) for (const [node, c] of Object.entries(actCfg)) if (c.bits < 16) grids.set(node, actGrid(c));
+    if (needsCal) for (const [node, c] of Object.entries(actCfg)) if (c.bits < 16) grids.set(node, actGrid(c));
     const aSites = activationSites(o.model.graph, actCfg);
     const weightAccuracy = (faulty: FaultyWeights): Promise<number> => onnxAccuracy(faultyWeightsOnnx(o.model, wSites, faulty, grids), o.data, batch);
     const noFaults: FaultyWeights = { codes: new Map(), values: new Map(), bitsHit: 0, valuesChanged: 0 };

@@ -12,7 +12,12 @@ export class Yielder {
   /** Yields to the event loop when `everyMs` has passed since the last turn; otherwise returns at once. */
   async maybe(): Promise<void> {
     if (this.everyMs > 0 && performance.now() - this.last < this.everyMs) return;
-    await new Promise<void>((r) => setImmediate(r));
+    await yieldToEventLoop();
     this.last = performance.now();
   }
+}
+
+/** Lets the event loop run (timers, signal handlers such as Ctrl-C's, I/O callbacks) before going on. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((r) => setImmediate(r));
 }

@@ -16,7 +16,7 @@ import { budgetInfeasible } from '../cost.js';
 import { type ActChannelLayer, channelWall, ratiosToCounts, traceOrder } from '../cw-hawq.js';
 import { DdpgAgent } from '../ddpg.js';
 import { actionToBits, bitsToAction } from '../haq.js';
-import { channelSensitivity } from '../sensitivity.js';
+import { channelSensitivity } from '../hawq-scores.js';
 import { agentSchema, type HaqStrategyOptions } from './haq.js';
 import {
   type ChannelCostTable,

@@ -6,7 +6,7 @@ import type { SearchSpace } from '../../search/space.js';
 import type { Params, SearchStrategy, Trial } from '../../search/types.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import { runStudy } from '../../study/run-study.js';
-import { yieldToEventLoop } from '../evaluate.js';
+import { yieldToEventLoop } from '../../util/event-loop.js';
 
 /** Options of {@link runAccuracyStudy}. */
 export interface AccuracyStudyOptions {
