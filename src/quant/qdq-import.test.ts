@@ -9,7 +9,8 @@ import type { Model } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { importOnnxWithPrecision } from '../onnx/import.js';
 import { Rng } from '../util/rng.js';
-import { calibrateActivations, inputBitsKey, quantConfig } from './apply.js';
+import { calibrateActivations } from './apply.js';
+import { inputBitsKey, quantConfig } from './quant-config.js';
 import { exportQdqOnnx, quantizeWeightInt8 } from './qdq-export.js';
 
 function smallNet(seed: number): Model {
