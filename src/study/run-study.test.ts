@@ -151,6 +151,30 @@ test('a study whose process died mid-trial, resumed, proposes what an uninterrup
   );
 });
 
+test('a study whose process died mid-trial, resumed, evaluates every trial with the seed of an uninterrupted run', async () => {
+  // A seeded evaluation (as training is): its values depend on the seed handed to it, not only on the point.
+  const seeded = async (p: Params, ctx: { seed: number }): Promise<EvaluationResult> => ({
+    values: [p.x as number, (ctx.seed % 1000) / 1000],
+    userAttrs: { seed: ctx.seed },
+  });
+  const opts = { strategy: new RandomSearch(), evaluate: seeded, nTrials: 8 };
+  const straight = await runStudy(base(new MemoryStore(), opts));
+  const store = new MemoryStore();
+  await runStudy(base(store, { ...opts, nTrials: 4 }));
+  // the uninterrupted run's trial 4, left running by a process that died
+  store.createTrial('s', { params: straight.trials[4]?.params ?? {}, worker: `${hostname()}:2147483646:dead` });
+  const r = await runStudy(base(store, { ...opts, strategy: new RandomSearch() }));
+  assert.equal(r.recovered, 1);
+  const done = r.trials.filter((t) => t.state === 'complete');
+  assert.deepEqual(
+    done.map((t) => [t.params, t.values, t.userAttrs.seed]),
+    straight.trials.map((t) => [t.params, t.values, t.userAttrs.seed]),
+  );
+  // the retry (trial 5) has its first attempt's (trial 4's) seed; trial 6 has that of the uninterrupted run's trial 5
+  assert.equal(r.trials[5]?.userAttrs[ATTR.retryOf], 4);
+  assert.equal(r.trials[5]?.userAttrs.seed, straight.trials[4]?.userAttrs.seed);
+});
+
 test('a trial killed twice is run a third time by default (maxRetries 3): the budget counts completed trials', async () => {
   const store = new MemoryStore();
   await runStudy(base(store, { nTrials: 3 }));

@@ -34,7 +34,10 @@ export interface EvaluationContext {
    */
   readonly studyUid?: string;
   readonly trialNumber: number;
-  /** A seed for the evaluation's own randomness (derived from the study seed and trial number). */
+  /**
+   * A seed for the evaluation's own randomness, derived from the study seed and the trial's proposal index (the
+   * trial number in a run without retries; a retry gets its first attempt's seed).
+   */
   readonly seed: number;
   /** Aborted when the study is being stopped (Ctrl-C); long evaluations should give up early. */
   readonly signal: AbortSignal;
@@ -72,7 +75,7 @@ export type Evaluator = (params: Params, ctx: EvaluationContext) => Promise<Eval
 
 export { DEFAULT_MAX_RETRIES } from './study-history.js';
 
-/** Which failed trials are run again (as new trials with the same parameters). */
+/** Which failed trials are run again (as new trials with the same parameters and evaluation seed). */
 export interface RetryPolicy {
   /** Retries per original trial (default {@link DEFAULT_MAX_RETRIES}). */
   readonly maxRetries?: number;
@@ -264,7 +267,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         studyName,
         studyUid: uid,
         trialNumber: trial.number,
-        seed: trialSeed(o.seed ^ 0x5bd1e995, trial.number),
+        // From the proposal index, not the trial number: a retry of a crashed trial is evaluated with the seed of
+        // its first attempt, and later trials keep theirs, so a resumed study's values are an uninterrupted run's.
+        seed: trialSeed(o.seed ^ 0x5bd1e995, history.proposalIndex(trial.number)),
         signal: controller.signal,
         setUserAttr: (k, v) => store.setTrialUserAttr(studyName, trial.number, k, v),
         ...(o.pruner
