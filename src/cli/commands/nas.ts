@@ -6,7 +6,7 @@ import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
-import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
+import { capNasBudget, type NasBest, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
 import { computationClassKey, formatTableColumns, loadNasTable, type NasTable, resolveTableColumns } from '../../nas/tabular.js';
@@ -552,6 +552,7 @@ export function registerNas(program: Command): void {
           space,
           objectives,
           ...(tableFrame ? { frame: tableFrame.frame, trueHypervolume: tableFrame.trueHypervolume } : {}),
+          ...(tableFrame?.best ? { tableBest: tableFrame.best } : {}),
           ...(sensitive ? { sensitive } : {}),
         });
         const teacher = store.getStudy(name)?.userAttrs.teacher;
@@ -660,10 +661,21 @@ function printNas(
       seed: o.seed,
       trials: r.trials.map((t) => ({ arch: t.arch, values: t.values })),
       pareto: r.pareto.map((t) => ({ arch: t.arch, values: t.values })),
-      hypervolume: r.hypervolume,
-      hypervolumeCurve: r.hypervolumeCurve,
-      hypervolumeReference: r.hypervolumeReference,
-      ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
+      // one objective: the best trial and its comparison with the table's best instead of a hypervolume
+      ...(o.objectives.length === 1
+        ? r.best
+          ? {
+              best: { trial: r.best.trial.number, arch: r.best.trial.arch, value: r.best.value },
+              ...(r.best.tableBest ? { tableBest: r.best.tableBest } : {}),
+              ...(r.best.ratio !== undefined ? { bestRatio: r.best.ratio, bestRatioMeaning: ratioMeaning(r.best.objective) } : {}),
+            }
+          : {}
+        : {
+            hypervolume: r.hypervolume,
+            hypervolumeCurve: r.hypervolumeCurve,
+            hypervolumeReference: r.hypervolumeReference,
+            ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
+          }),
       ...(r.sensitive ? { sensitive: r.sensitive } : {}),
       failed: r.failed,
       infeasible: r.infeasible,
@@ -677,14 +689,20 @@ function printNas(
     return;
   }
   const out = process.stdout;
+  const single = o.objectives.length === 1;
+  const found = single ? (r.best ? `best trial #${r.best.trial.number}` : 'no feasible trial') : `${r.pareto.length} on the Pareto front`;
   out.write(
-    `${o.space.name} / ${o.strategy}${o.auto ? ` (runs ${o.auto.runs}: ${o.auto.meanClassSize === null ? 'no classes of equal computation known' : `classes of equal computation average ${o.auto.meanClassSize.toFixed(2)} points`})` : ''}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
+    `${o.space.name} / ${o.strategy}${o.auto ? ` (runs ${o.auto.runs}: ${o.auto.meanClassSize === null ? 'no classes of equal computation known' : `classes of equal computation average ${o.auto.meanClassSize.toFixed(2)} points`})` : ''}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${found}${o.aborted ? ' (interrupted)' : ''}\n`,
   );
   out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
-  out.write(
-    `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
-  );
-  out.write(`hypervolume reference: ${r.hypervolumeReference}\n`);
+  if (single) {
+    if (r.best) out.write(`${bestLine(r.best)}\n`);
+  } else {
+    out.write(
+      `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
+    );
+    out.write(`hypervolume reference: ${r.hypervolumeReference}\n`);
+  }
   if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
   const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
   if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);
@@ -698,6 +716,20 @@ function printNas(
   for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
     out.write(`${names.map((n) => Number(t.values[n]).toPrecision(5)).join('\t')}\t${t.arch}\n`);
   }
+}
+
+/** What {@link NasBest.ratio} divides, in words. */
+function ratioMeaning(ob: Objective): string {
+  return ob.direction === 'maximize' ? `best ${ob.name} found / the table's best` : `the table's best ${ob.name} / best found`;
+}
+
+/** The one-objective summary line: the best value found and, in tabular mode, the table's best and the ratio. */
+function bestLine(b: NasBest): string {
+  const name = b.objective.name;
+  const v = (x: number): string => x.toPrecision(5);
+  if (!b.tableBest) return `best ${name} ${v(b.value)} (trial #${b.trial.number})`;
+  const share = b.ratio !== undefined ? `: ${(b.ratio * 100).toFixed(1)}% of it (${ratioMeaning(b.objective)})` : `: a gap of ${v(Math.abs(b.tableBest.value - b.value))}`;
+  return `best ${name} ${v(b.value)} (trial #${b.trial.number}); the table's best ${v(b.tableBest.value)}${share}`;
 }
 
 /** `--task`: true for retrieval (CMP-NAS), with its flag checks; false for classification. */
