@@ -72,12 +72,7 @@ export interface TableTruth {
  * feasible rows (what a search under the line can reach). With one objective the frame is the (feasible) rows'
  * range whatever `reference` says (the front's nadir is the best value itself) and `best` is the table's best row.
  */
-export function tableHv(
-  t: NasTable,
-  objectives: readonly Objective[],
-  constraint?: TableConstraint,
-  reference: TableReference = 'front-nadir',
-): TableTruth {
+export function tableHv(t: NasTable, objectives: readonly Objective[], constraint?: TableConstraint, reference: TableReference = 'front-nadir'): TableTruth {
   const names = objectives.map((o) => o.name);
   const all = t.archs();
   const whole = frameOf(
@@ -302,7 +297,8 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
 /** {@link NasBest} of the best trial found, compared with the table's best when given. */
 function nasBest(trial: NasTrial, objective: Objective, tableBest?: { readonly arch: string; readonly value: number }): NasBest {
   const value = trial.values[objective.name] as number;
-  const ratio = tableBest && value > 0 && tableBest.value > 0 ? (objective.direction === 'maximize' ? value / tableBest.value : tableBest.value / value) : undefined;
+  const ratio =
+    tableBest && value > 0 && tableBest.value > 0 ? (objective.direction === 'maximize' ? value / tableBest.value : tableBest.value / value) : undefined;
   return { objective, trial, value, ...(tableBest ? { tableBest } : {}), ...(ratio !== undefined ? { ratio } : {}) };
 }
 

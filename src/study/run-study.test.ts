@@ -211,6 +211,41 @@ test('several evaluations in flight (remote-style async evaluate) respect the co
   assert.equal(r.trials.filter((t) => t.state === 'complete').length, 12);
 });
 
+test('many evaluations in flight listening for the abort: no MaxListenersExceededWarning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w.name);
+  };
+  process.on('warning', onWarning);
+  try {
+    let release: () => void = () => undefined;
+    const all = new Promise<void>((r) => {
+      release = r;
+    });
+    let inFlight = 0;
+    const r = await runStudy(
+      base(new MemoryStore(), {
+        strategy: new RandomSearch(),
+        concurrency: 16,
+        nTrials: 16,
+        evaluate: async (p, ctx) => {
+          const onAbort = (): void => undefined;
+          ctx.signal.addEventListener('abort', onAbort, { once: true }); // as the thread pool's evaluations do
+          if (++inFlight === 16) release();
+          await all;
+          ctx.signal.removeEventListener('abort', onAbort);
+          return evaluate(p);
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.equal(r.trials.length, 16);
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('refuses to resume a study with different objectives', async () => {
   const store = new MemoryStore();
   await runStudy(base(store, { nTrials: 1 }));

@@ -6,6 +6,7 @@
  * {@link StudyHistory} that reads only what changed in the store, so the overhead per trial does not
  * grow with the number of trials, and trials written by other processes are still seen.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ConfigError, UserError } from '../errors.js';
 import { paretoTrials, toMinimization, violation } from '../search/pareto.js';
@@ -225,6 +226,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   let firstError: unknown;
   const inFlight = new Set<Promise<void>>();
   const controller = new AbortController();
+  // every evaluation in flight may listen for the abort: no "possible memory leak" warning at high concurrency
+  setMaxListeners(concurrency + 10, controller.signal);
   const onAbort = (): void => controller.abort(o.signal?.reason);
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });

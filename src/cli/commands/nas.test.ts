@@ -402,9 +402,23 @@ test('hwnas nas --table with one objective: the best trial, the table best and t
   assert.match(text.stdout, new RegExp(`20 architectures evaluated, best trial #${j.best.trial}\n`));
   assert.match(
     text.stdout,
-    new RegExp(`best accuracy ${found.toPrecision(5)} \\(trial #${j.best.trial}\\); the table's best ${tableBest.toPrecision(5)}: ${((100 * found) / tableBest).toFixed(1)}% of it`),
+    new RegExp(
+      `best accuracy ${found.toPrecision(5)} \\(trial #${j.best.trial}\\); the table's best ${tableBest.toPrecision(5)}: ${((100 * found) / tableBest).toFixed(1)}% of it`,
+    ),
   );
   assert.doesNotMatch(text.stdout, /hypervolume|Pareto front/);
+});
+
+test('hwnas nas --threads: above the maximum refused naming the value and the limit; above the budget capped with a note, no Node warning', async () => {
+  const work = mkdtempSync(join(dir, 'threads-'));
+  const big = await runHwnas(work, ...BASE, '--budget', '12', '--threads', '100');
+  assert.equal(big.code, 2, big.stderr);
+  assert.match(big.stderr, /--threads 100: expected at most 64 worker threads \(this machine has \d+ cores/);
+  const r = await runHwnas(work, ...BASE, '--budget', '12', '--threads', '13', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as NasJson).trials.length, 12);
+  assert.match(r.stderr, /note: --threads 13 is more than the 12 trials of the budget: running 12 worker threads\n/);
+  assert.doesNotMatch(r.stderr, /\(node:\d+\)|Warning/);
 });
 
 test('hwnas nas --table --max-latency below every row: an error naming the line and the smallest latency, not 0% of 0', async () => {

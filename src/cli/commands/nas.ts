@@ -20,7 +20,7 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
+import { floatOption, interruptible, intOption, printJson, seedOption, threadsOption } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -134,7 +134,7 @@ export function registerNas(program: Command): void {
     .option('--store <file>', `store the study is recorded in (default ${DEFAULT_STORE_PATH}); then hwnas report <study> / hwnas study resume <study>`)
     .option('--storage <file>', 'same as --store')
     .option('--study <name>', 'study name (default nas-<space>-<strategy>-<hash of the settings>: the same command run again continues its study)')
-    .option('--threads <n>', 'worker threads evaluating trials (default 0: in this process)')
+    .option('--threads <n>', 'worker threads evaluating trials, 0-64, at most the budget (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
     .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")
@@ -254,7 +254,7 @@ export function registerNas(program: Command): void {
         throw new ConfigError(`--split '${f.split}': expected 'position' or 'effect'`);
       if ((f.split !== undefined || f.opPreselection === false) && strategyName !== 'two-stage')
         throw new ConfigError(`--split / --no-op-preselection apply to --strategy two-stage, not '${strategyName}'`);
-      const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : 0;
+      const threadsAsked = threadsOption(f.threads);
       const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
 
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
@@ -538,7 +538,7 @@ export function registerNas(program: Command): void {
         process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
         const { aborted } = await interruptible(async (signal) => {
           const run = await runConfiguredStudy(store, name, {
-            threads,
+            threads: cappedThreads(threadsAsked, budget),
             ...(f.redis ? { redis: f.redis } : {}),
             ...(f.queue ? { queue: f.queue } : {}),
             quiet: !!f.json,
@@ -622,6 +622,13 @@ function capBudget(budget: number, space: ArchSpace, table?: NasTable): number {
   const c = capNasBudget(budget, space, table);
   if (c.note !== undefined) process.stderr.write(`note: ${c.note}\n`);
   return c.budget;
+}
+
+/** `--threads` capped at the budget (a thread per trial at most), with a one-line note when it was larger. */
+function cappedThreads(threads: number, budget: number): number {
+  if (threads <= budget) return threads;
+  process.stderr.write(`note: --threads ${threads} is more than the ${budget} trials of the budget: running ${budget} worker threads\n`);
+  return budget;
 }
 
 /** The strategy `auto` runs on `space` (the class key comes with the repeat filter, so without it `auto` runs TPE). */
@@ -728,7 +735,8 @@ function bestLine(b: NasBest): string {
   const name = b.objective.name;
   const v = (x: number): string => x.toPrecision(5);
   if (!b.tableBest) return `best ${name} ${v(b.value)} (trial #${b.trial.number})`;
-  const share = b.ratio !== undefined ? `: ${(b.ratio * 100).toFixed(1)}% of it (${ratioMeaning(b.objective)})` : `: a gap of ${v(Math.abs(b.tableBest.value - b.value))}`;
+  const share =
+    b.ratio !== undefined ? `: ${(b.ratio * 100).toFixed(1)}% of it (${ratioMeaning(b.objective)})` : `: a gap of ${v(Math.abs(b.tableBest.value - b.value))}`;
   return `best ${name} ${v(b.value)} (trial #${b.trial.number}); the table's best ${v(b.tableBest.value)}${share}`;
 }
 
