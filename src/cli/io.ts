@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, UserError } from '../errors.js';
 import { MAX_SEED } from '../util/seed.js';
@@ -13,6 +14,22 @@ export function intOption(flag: string, value: string | undefined, dflt: number,
   if (value === undefined) return dflt;
   const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+/** Most worker threads `--threads` takes (each is a Node worker with its own engine and copy of the data). */
+export const MAX_THREADS = 64;
+
+/**
+ * Parse `--threads`: an integer in [0, {@link MAX_THREADS}] (0: evaluate in this thread); a larger value is a
+ * ConfigError naming it, the limit and the core count.
+ */
+export function threadsOption(value: string | undefined, dflt = 0): number {
+  const n = intOption('--threads', value, dflt, 0);
+  if (n > MAX_THREADS)
+    throw new ConfigError(
+      `--threads ${n}: expected at most ${MAX_THREADS} worker threads (this machine has ${availableParallelism()} cores; threads beyond the cores only take turns on them)`,
+    );
   return n;
 }
 

@@ -151,6 +151,48 @@ test('runNas: result shape, curve monotone, same seed same result', async () => 
   assert.notDeepEqual(a.trials, c.trials);
 });
 
+test('one objective: the front is the best trial(s), and the best found is compared with the table best (not a 100% hypervolume)', async () => {
+  for (const spec of ['accuracy:max', 'latency_ms:min']) {
+    const obj = parseObjectives(spec);
+    const name = obj[0]?.name as string;
+    const max = obj[0]?.direction === 'maximize';
+    const truth = tableHv(TABLE, obj);
+    const column = TABLE.archs().map((a) => TABLE.values(a, [name])[0] as number);
+    const tableBest = max ? Math.max(...column) : Math.min(...column);
+    assert.equal(truth.best?.value, tableBest, spec);
+    assert.equal(TABLE.values(truth.best?.arch as string, [name])[0], tableBest);
+    assert.ok(truth.frame.nadir[0] !== truth.frame.ideal[0], `${spec}: a frame of nonzero width`);
+    const r = await runNas({
+      space,
+      objectives: obj,
+      strategy: createStrategy('random', {}),
+      evaluate: tabularEvaluator(TABLE, obj),
+      budget: 30,
+      seed: 4,
+      frame: truth.frame,
+      trueHypervolume: truth.trueHypervolume,
+      ...(truth.best ? { tableBest: truth.best } : {}),
+    });
+    const values = r.trials.map((t) => t.values[name] as number);
+    const found = max ? Math.max(...values) : Math.min(...values);
+    assert.ok(found !== tableBest, `${spec}: 30 random trials do not find the table's best (the test needs a gap)`);
+    assert.ok(r.pareto.length >= 1 && r.pareto.length < r.trials.length, `${spec}: ${r.pareto.length} on the front of ${r.trials.length}`);
+    for (const t of r.pareto) assert.equal(t.values[name], found);
+    assert.equal(r.best?.value, found);
+    assert.equal(r.best?.trial.number, r.trials.find((t) => t.values[name] === found)?.number);
+    assert.deepEqual(r.best?.tableBest, truth.best);
+    assert.ok(Math.abs((r.best?.ratio as number) - (max ? found / tableBest : tableBest / found)) < 1e-12, `${spec}: ratio ${r.best?.ratio}`);
+    assert.ok((r.hypervolumeRatio as number) < 1, `${spec}: the range share is below 1 when the best was not found`);
+  }
+  // equal values: every trial ties for the best (a frame of zero width does not make a front of non-best trials either)
+  const flat = new NasTable(space, ['accuracy']);
+  for (const c of enumerateNb201().slice(0, 50)) flat.add(formatNb201(c), { accuracy: 0.5 });
+  const obj = parseObjectives('accuracy:max');
+  const r = await runNas({ space, objectives: obj, strategy: createStrategy('random', {}), evaluate: tabularEvaluator(flat, obj), budget: 5, seed: 1 });
+  assert.equal(r.pareto.length, new Set(r.trials.map((t) => t.arch)).size);
+  assert.equal(r.best?.ratio, undefined, 'no table best given: no ratio');
+});
+
 test('bo: runs on the table and is reproducible', async () => {
   const a = await search('bo', 3, 25);
   const b = await search('bo', 3, 25);

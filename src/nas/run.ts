@@ -54,19 +54,25 @@ export function normalisedHv(values: readonly (readonly number[])[], objectives:
   );
 }
 
+/** What {@link tableHv} returns: the table's true front, its normalised hypervolume and the frame. */
+export interface TableTruth {
+  readonly frame: HvFrame;
+  readonly trueHypervolume: number;
+  /** Architectures of the true front (with one objective: the best row(s)). */
+  readonly front: string[];
+  /** With one objective: the table's best row (the first of equal ones) and its value. */
+  readonly best?: { readonly arch: string; readonly value: number };
+}
+
 /**
  * The whole table's true (best possible) normalised hypervolume and its frame. The reference is the true
  * front's nadir by default (ideal -> 0, the worst value of each objective over the true front -> 1), so
  * only points near the front count; 'table-worst' puts it at the worst value of the whole table (every
  * point counts, and even random search gets close to 1). With a `constraint`, the true front is that of the
- * feasible rows (what a search under the line can reach).
+ * feasible rows (what a search under the line can reach). With one objective the frame is the (feasible) rows'
+ * range whatever `reference` says (the front's nadir is the best value itself) and `best` is the table's best row.
  */
-export function tableHv(
-  t: NasTable,
-  objectives: readonly Objective[],
-  constraint?: TableConstraint,
-  reference: TableReference = 'front-nadir',
-): { frame: HvFrame; trueHypervolume: number; front: string[] } {
+export function tableHv(t: NasTable, objectives: readonly Objective[], constraint?: TableConstraint, reference: TableReference = 'front-nadir'): TableTruth {
   const names = objectives.map((o) => o.name);
   const all = t.archs();
   const whole = frameOf(
@@ -84,14 +90,19 @@ export function tableHv(
   }
   const vals = archs.map((a) => t.values(a, names));
   const idx = paretoFront(normalise(vals, objectives, whole));
-  const frame: HvFrame =
-    reference === 'front-nadir'
+  const under = constraint ? ' (rows under the latency line)' : '';
+  // One objective: the true front is the best row(s), whose nadir is the best value itself (a frame of zero width, in
+  // which every point would normalise to 0); the frame is the rows' range instead, and the best row is returned.
+  const single = objectives.length === 1;
+  const frame: HvFrame = single
+    ? { ...frameOf(vals, objectives), reference: `the table's worst value${under}` }
+    : reference === 'front-nadir'
       ? {
           ...frameOf(
             idx.map((i) => vals[i] as number[]),
             objectives,
           ),
-          reference: `the table's true front's nadir${constraint ? ' (rows under the latency line)' : ''}`,
+          reference: `the table's true front's nadir${under}`,
         }
       : { ...whole, reference: "the table's worst value of each objective" };
   const norm = normalise(
@@ -106,6 +117,7 @@ export function tableHv(
       objectives.map(() => 1),
     ),
     front: idx.map((i) => archs[i] as string),
+    ...(single && idx.length > 0 ? { best: { arch: archs[idx[0] as number] as string, value: (vals[idx[0] as number] as number[])[0] as number } } : {}),
   };
 }
 
@@ -126,7 +138,11 @@ export interface NasResult {
   readonly hypervolume: number;
   /** Normalised hypervolume after each `curveStep` queries (and at the end). */
   readonly hypervolumeCurve: { readonly queries: number; readonly hypervolume: number }[];
-  /** Set in tabular mode: the whole table's Pareto hypervolume and our share of it (no share when the true hypervolume is 0). */
+  /**
+   * Set in tabular mode: the whole table's Pareto hypervolume and our share of it (no share when the true hypervolume is
+   * 0). With one objective the frame is the table's range, so the share is (worst - best found) / (worst - table's
+   * best); `best` states the plainer comparison.
+   */
   readonly trueHypervolume?: number;
   readonly hypervolumeRatio?: number;
   readonly frame: HvFrame;
@@ -137,6 +153,26 @@ export interface NasResult {
   readonly failed: number;
   /** Complete trials that violate a constraint (kept in `trials`, left out of `pareto` and the hypervolume). */
   readonly infeasible: number;
+  /**
+   * With one objective (a hypervolume ranks nothing there; `pareto` is the best trial(s)): the best feasible trial
+   * and, in tabular mode, how it compares with the table's best.
+   */
+  readonly best?: NasBest;
+}
+
+/** The result of a one-objective NAS: the best trial found and, given the table's best, the two compared. */
+export interface NasBest {
+  readonly objective: Objective;
+  /** The first trial with the best value. */
+  readonly trial: NasTrial;
+  readonly value: number;
+  /** The table's best row (tabular mode). */
+  readonly tableBest?: { readonly arch: string; readonly value: number };
+  /**
+   * Best found vs the table's best, 1 when the search found it: found / best for a maximised objective, best / found
+   * for a minimised one; set when both values are > 0 (a ratio of other values would mean nothing).
+   */
+  readonly ratio?: number;
 }
 
 /** Options of {@link runNas}. */
@@ -153,6 +189,8 @@ export interface RunNasOptions {
   /** Normalisation frame (tabular mode: the table's); default: the observed range, worst end widened by 10%. */
   readonly frame?: HvFrame;
   readonly trueHypervolume?: number;
+  /** One objective, tabular mode: the table's best row, compared with the best found ({@link NasResult.best}). */
+  readonly tableBest?: { readonly arch: string; readonly value: number };
   /** Queries between points of the hypervolume curve (default 10). */
   readonly curveStep?: number;
   readonly onProgress?: (p: StudyProgress) => void;
@@ -172,6 +210,8 @@ export interface SummariseNasOptions {
   /** Normalisation frame (tabular mode: the table's); default: the observed range, worst end widened by 10%. */
   readonly frame?: HvFrame;
   readonly trueHypervolume?: number;
+  /** One objective, tabular mode: the table's best row ({@link TableTruth.best}), compared with the best found. */
+  readonly tableBest?: { readonly arch: string; readonly value: number };
   /** Queries between points of the hypervolume curve (default 10). */
   readonly curveStep?: number;
   /** Two-stage: the sensitive parameters (copied into the result). */
@@ -206,7 +246,11 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
   // The Pareto set and hypervolume count feasible trials only (constraint violations <= 0).
   const feasible = done.map((t) => violation(t.constraints) <= 0);
   const feasIdx = norm.map((_, i) => i).filter((i) => feasible[i]);
-  const front = paretoFront(feasIdx.map((i) => norm[i] as number[])).map((k) => feasIdx[k] as number);
+  // With one objective the front is the best trial(s), found on the raw values: a frame of zero width (all values
+  // equal, or a table's one-point front) normalises every value to 0.
+  const single = o.objectives.length === 1;
+  const raw = done.map((t) => toMinimization(t.values, o.objectives));
+  const front = paretoFront(feasIdx.map((i) => (single ? raw : norm)[i] as number[])).map((k) => feasIdx[k] as number);
   const seen = new Set<string>();
   const pareto = front
     .map((i) => trials[i] as NasTrial)
@@ -246,7 +290,16 @@ export function summariseNas(all: readonly Trial[], o: SummariseNasOptions): Nas
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),
     failed: all.filter((t) => t.state === 'failed').length,
     infeasible: feasible.filter((f) => !f).length,
+    ...(single && pareto.length > 0 ? { best: nasBest(pareto[0] as NasTrial, o.objectives[0] as Objective, o.tableBest) } : {}),
   };
+}
+
+/** {@link NasBest} of the best trial found, compared with the table's best when given. */
+function nasBest(trial: NasTrial, objective: Objective, tableBest?: { readonly arch: string; readonly value: number }): NasBest {
+  const value = trial.values[objective.name] as number;
+  const ratio =
+    tableBest && value > 0 && tableBest.value > 0 ? (objective.direction === 'maximize' ? value / tableBest.value : tableBest.value / value) : undefined;
+  return { objective, trial, value, ...(tableBest ? { tableBest } : {}), ...(ratio !== undefined ? { ratio } : {}) };
 }
 
 /**
@@ -275,6 +328,7 @@ export async function runNas(o: RunNasOptions): Promise<NasResult> {
     objectives: o.objectives,
     ...(o.frame ? { frame: o.frame } : {}),
     ...(o.trueHypervolume !== undefined ? { trueHypervolume: o.trueHypervolume } : {}),
+    ...(o.tableBest ? { tableBest: o.tableBest } : {}),
     ...(o.curveStep !== undefined ? { curveStep: o.curveStep } : {}),
     ...(o.sensitive ? { sensitive: o.sensitive } : {}),
   });

@@ -151,6 +151,30 @@ test('a study whose process died mid-trial, resumed, proposes what an uninterrup
   );
 });
 
+test('a study whose process died mid-trial, resumed, evaluates every trial with the seed of an uninterrupted run', async () => {
+  // A seeded evaluation (as training is): its values depend on the seed handed to it, not only on the point.
+  const seeded = async (p: Params, ctx: { seed: number }): Promise<EvaluationResult> => ({
+    values: [p.x as number, (ctx.seed % 1000) / 1000],
+    userAttrs: { seed: ctx.seed },
+  });
+  const opts = { strategy: new RandomSearch(), evaluate: seeded, nTrials: 8 };
+  const straight = await runStudy(base(new MemoryStore(), opts));
+  const store = new MemoryStore();
+  await runStudy(base(store, { ...opts, nTrials: 4 }));
+  // the uninterrupted run's trial 4, left running by a process that died
+  store.createTrial('s', { params: straight.trials[4]?.params ?? {}, worker: `${hostname()}:2147483646:dead` });
+  const r = await runStudy(base(store, { ...opts, strategy: new RandomSearch() }));
+  assert.equal(r.recovered, 1);
+  const done = r.trials.filter((t) => t.state === 'complete');
+  assert.deepEqual(
+    done.map((t) => [t.params, t.values, t.userAttrs.seed]),
+    straight.trials.map((t) => [t.params, t.values, t.userAttrs.seed]),
+  );
+  // the retry (trial 5) has its first attempt's (trial 4's) seed; trial 6 has that of the uninterrupted run's trial 5
+  assert.equal(r.trials[5]?.userAttrs[ATTR.retryOf], 4);
+  assert.equal(r.trials[5]?.userAttrs.seed, straight.trials[4]?.userAttrs.seed);
+});
+
 test('a trial killed twice is run a third time by default (maxRetries 3): the budget counts completed trials', async () => {
   const store = new MemoryStore();
   await runStudy(base(store, { nTrials: 3 }));
@@ -185,6 +209,41 @@ test('several evaluations in flight (remote-style async evaluate) respect the co
   const r = await runStudy(base(new MemoryStore(), { strategy: new RandomSearch(), evaluate: remote, concurrency: 3, nTrials: 12 }));
   assert.equal(peak, 3);
   assert.equal(r.trials.filter((t) => t.state === 'complete').length, 12);
+});
+
+test('many evaluations in flight listening for the abort: no MaxListenersExceededWarning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w.name);
+  };
+  process.on('warning', onWarning);
+  try {
+    let release: () => void = () => undefined;
+    const all = new Promise<void>((r) => {
+      release = r;
+    });
+    let inFlight = 0;
+    const r = await runStudy(
+      base(new MemoryStore(), {
+        strategy: new RandomSearch(),
+        concurrency: 16,
+        nTrials: 16,
+        evaluate: async (p, ctx) => {
+          const onAbort = (): void => undefined;
+          ctx.signal.addEventListener('abort', onAbort, { once: true }); // as the thread pool's evaluations do
+          if (++inFlight === 16) release();
+          await all;
+          ctx.signal.removeEventListener('abort', onAbort);
+          return evaluate(p);
+        },
+      }),
+    );
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.equal(r.trials.length, 16);
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
 
 test('refuses to resume a study with different objectives', async () => {

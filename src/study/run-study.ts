@@ -6,6 +6,7 @@
  * {@link StudyHistory} that reads only what changed in the store, so the overhead per trial does not
  * grow with the number of trials, and trials written by other processes are still seen.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ConfigError, UserError } from '../errors.js';
 import { paretoTrials, toMinimization, violation } from '../search/pareto.js';
@@ -34,7 +35,10 @@ export interface EvaluationContext {
    */
   readonly studyUid?: string;
   readonly trialNumber: number;
-  /** A seed for the evaluation's own randomness (derived from the study seed and trial number). */
+  /**
+   * A seed for the evaluation's own randomness, derived from the study seed and the trial's proposal index (the
+   * trial number in a run without retries; a retry gets its first attempt's seed).
+   */
   readonly seed: number;
   /** Aborted when the study is being stopped (Ctrl-C); long evaluations should give up early. */
   readonly signal: AbortSignal;
@@ -72,7 +76,7 @@ export type Evaluator = (params: Params, ctx: EvaluationContext) => Promise<Eval
 
 export { DEFAULT_MAX_RETRIES } from './study-history.js';
 
-/** Which failed trials are run again (as new trials with the same parameters). */
+/** Which failed trials are run again (as new trials with the same parameters and evaluation seed). */
 export interface RetryPolicy {
   /** Retries per original trial (default {@link DEFAULT_MAX_RETRIES}). */
   readonly maxRetries?: number;
@@ -222,6 +226,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   let firstError: unknown;
   const inFlight = new Set<Promise<void>>();
   const controller = new AbortController();
+  // every evaluation in flight may listen for the abort: no "possible memory leak" warning at high concurrency
+  setMaxListeners(concurrency + 10, controller.signal);
   const onAbort = (): void => controller.abort(o.signal?.reason);
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -264,7 +270,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         studyName,
         studyUid: uid,
         trialNumber: trial.number,
-        seed: trialSeed(o.seed ^ 0x5bd1e995, trial.number),
+        // From the proposal index, not the trial number: a retry of a crashed trial is evaluated with the seed of
+        // its first attempt, and later trials keep theirs, so a resumed study's values are an uninterrupted run's.
+        seed: trialSeed(o.seed ^ 0x5bd1e995, history.proposalIndex(trial.number)),
         signal: controller.signal,
         setUserAttr: (k, v) => store.setTrialUserAttr(studyName, trial.number, k, v),
         ...(o.pruner

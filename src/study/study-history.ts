@@ -39,6 +39,7 @@ export class StudyHistory {
   private readonly all: Trial[] = [];
   private readonly status: Status[] = [];
   private readonly depth: number[] = [];
+  private readonly proposalOf: number[] = [];
   private readonly retried = new Set<number>();
   private readonly pending = new Set<number>();
   private readonly runningSet = new Set<number>();
@@ -75,9 +76,10 @@ export class StudyHistory {
       const of = t.userAttrs[ATTR.retryOf];
       this.depth[t.number] = typeof of === 'number' ? (this.depth[of] ?? 0) + 1 : 0;
       if (typeof of === 'number') {
+        this.proposalOf[t.number] = this.proposalOf[of] ?? of;
         this.retried.add(of);
         this.classify(of);
-      } else this.proposalsN++;
+      } else this.proposalOf[t.number] = this.proposalsN++;
     }
     this.classify(t.number);
     if (t.state === 'running') this.runningSet.add(t.number);
@@ -105,6 +107,18 @@ export class StudyHistory {
    */
   get proposals(): number {
     return this.proposalsN;
+  }
+
+  /**
+   * The proposal index of trial `n`: the index its parameters were proposed at (for a retry, that of the trial it
+   * retries, through the whole retry chain). It equals the trial number unless crashed trials were run again; the
+   * evaluation's seed is derived from it, so a retried trial and every later one are evaluated with the seeds of an
+   * uninterrupted run.
+   */
+  proposalIndex(n: number): number {
+    const p = this.proposalOf[n];
+    if (p === undefined) throw new Error(`study '${this.o.studyName}': trial ${n} is not held`);
+    return p;
   }
 
   /** Trials held as running. */

@@ -4,7 +4,7 @@
  * finished trial (the trial being evaluated is marked failed and retried with the same parameters).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -369,6 +369,56 @@ test('hwnas nas --table: flags with no effect on a table are refused by name; --
   const r = await runHwnas(work, ...BASE, '--budget', '2', '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!('target' in (JSON.parse(r.stdout) as object)), 'a table run costs on no target');
+});
+
+test('hwnas nas --table with one objective: the best trial, the table best and their ratio, not every trial on a 100% front', async () => {
+  const work = mkdtempSync(join(dir, 'single-'));
+  const rows = readFileSync(TABLE, 'utf8').trim().split('\n');
+  const col = (rows[0] as string).split(',').indexOf('accuracy');
+  const tableBest = Math.max(...rows.slice(1).map((l) => Number(l.split(',')[col])));
+  const args = ['nas', '--space', 'nb201', '--table', TABLE, '--budget', '20', '--seed', '3', '--objectives', 'accuracy:max'];
+  const r = await runHwnas(work, ...args, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as NasJson & {
+    pareto: { arch: string; values: Record<string, number> }[];
+    best: { trial: number; arch: string; value: number };
+    tableBest: { arch: string; value: number };
+    bestRatio: number;
+    bestRatioMeaning: string;
+  };
+  const found = Math.max(...j.trials.map((t) => t.values.accuracy as number));
+  assert.ok(found < tableBest, 'the test needs a search that misses the table best');
+  assert.deepEqual(
+    j.pareto.map((t) => t.values.accuracy),
+    [found],
+  );
+  assert.equal(j.best.value, found);
+  assert.equal(j.tableBest.value, tableBest);
+  assert.ok(Math.abs(j.bestRatio - found / tableBest) < 1e-12, `bestRatio ${j.bestRatio}`);
+  assert.match(j.bestRatioMeaning, /best accuracy found \/ the table's best/);
+  assert.ok(!Object.keys(j).some((k) => k.startsWith('hypervolume')), 'no hypervolume with one objective');
+  const text = await runHwnas(work, ...args);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, new RegExp(`20 architectures evaluated, best trial #${j.best.trial}\n`));
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `best accuracy ${found.toPrecision(5)} \\(trial #${j.best.trial}\\); the table's best ${tableBest.toPrecision(5)}: ${((100 * found) / tableBest).toFixed(1)}% of it`,
+    ),
+  );
+  assert.doesNotMatch(text.stdout, /hypervolume|Pareto front/);
+});
+
+test('hwnas nas --threads: above the maximum refused naming the value and the limit; above the budget capped with a note, no Node warning', async () => {
+  const work = mkdtempSync(join(dir, 'threads-'));
+  const big = await runHwnas(work, ...BASE, '--budget', '12', '--threads', '100');
+  assert.equal(big.code, 2, big.stderr);
+  assert.match(big.stderr, /--threads 100: expected at most 64 worker threads \(this machine has \d+ cores/);
+  const r = await runHwnas(work, ...BASE, '--budget', '12', '--threads', '13', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as NasJson).trials.length, 12);
+  assert.match(r.stderr, /note: --threads 13 is more than the 12 trials of the budget: running 12 worker threads\n/);
+  assert.doesNotMatch(r.stderr, /\(node:\d+\)|Warning/);
 });
 
 test('hwnas nas --table --max-latency below every row: an error naming the line and the smallest latency, not 0% of 0', async () => {

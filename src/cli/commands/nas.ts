@@ -6,7 +6,7 @@ import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
-import { capNasBudget, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
+import { capNasBudget, type NasBest, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
 import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../../nas/strategy-config.js';
 import { computationClassKey, formatTableColumns, loadNasTable, type NasTable, resolveTableColumns } from '../../nas/tabular.js';
@@ -20,7 +20,7 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { floatOption, interruptible, intOption, printJson, seedOption } from '../io.js';
+import { floatOption, interruptible, intOption, printJson, seedOption, threadsOption } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
@@ -134,7 +134,7 @@ export function registerNas(program: Command): void {
     .option('--store <file>', `store the study is recorded in (default ${DEFAULT_STORE_PATH}); then hwnas report <study> / hwnas study resume <study>`)
     .option('--storage <file>', 'same as --store')
     .option('--study <name>', 'study name (default nas-<space>-<strategy>-<hash of the settings>: the same command run again continues its study)')
-    .option('--threads <n>', 'worker threads evaluating trials (default 0: in this process)')
+    .option('--threads <n>', 'worker threads evaluating trials, 0-64, at most the budget (default 0: in this process)')
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
     .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")
@@ -254,7 +254,7 @@ export function registerNas(program: Command): void {
         throw new ConfigError(`--split '${f.split}': expected 'position' or 'effect'`);
       if ((f.split !== undefined || f.opPreselection === false) && strategyName !== 'two-stage')
         throw new ConfigError(`--split / --no-op-preselection apply to --strategy two-stage, not '${strategyName}'`);
-      const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : 0;
+      const threadsAsked = threadsOption(f.threads);
       const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
 
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
@@ -538,7 +538,7 @@ export function registerNas(program: Command): void {
         process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
         const { aborted } = await interruptible(async (signal) => {
           const run = await runConfiguredStudy(store, name, {
-            threads,
+            threads: cappedThreads(threadsAsked, budget),
             ...(f.redis ? { redis: f.redis } : {}),
             ...(f.queue ? { queue: f.queue } : {}),
             quiet: !!f.json,
@@ -552,6 +552,7 @@ export function registerNas(program: Command): void {
           space,
           objectives,
           ...(tableFrame ? { frame: tableFrame.frame, trueHypervolume: tableFrame.trueHypervolume } : {}),
+          ...(tableFrame?.best ? { tableBest: tableFrame.best } : {}),
           ...(sensitive ? { sensitive } : {}),
         });
         const teacher = store.getStudy(name)?.userAttrs.teacher;
@@ -623,6 +624,13 @@ function capBudget(budget: number, space: ArchSpace, table?: NasTable): number {
   return c.budget;
 }
 
+/** `--threads` capped at the budget (a thread per trial at most), with a one-line note when it was larger. */
+function cappedThreads(threads: number, budget: number): number {
+  if (threads <= budget) return threads;
+  process.stderr.write(`note: --threads ${threads} is more than the ${budget} trials of the budget: running ${budget} worker threads\n`);
+  return budget;
+}
+
 /** The strategy `auto` runs on `space` (the class key comes with the repeat filter, so without it `auto` runs TPE). */
 function autoRuns(space: ArchSpace, distinct: boolean): { runs: string; meanClassSize: number | null } {
   const pick = autoPick(space.space, distinct ? computationClassKey(space) : undefined);
@@ -660,10 +668,21 @@ function printNas(
       seed: o.seed,
       trials: r.trials.map((t) => ({ arch: t.arch, values: t.values })),
       pareto: r.pareto.map((t) => ({ arch: t.arch, values: t.values })),
-      hypervolume: r.hypervolume,
-      hypervolumeCurve: r.hypervolumeCurve,
-      hypervolumeReference: r.hypervolumeReference,
-      ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
+      // one objective: the best trial and its comparison with the table's best instead of a hypervolume
+      ...(o.objectives.length === 1
+        ? r.best
+          ? {
+              best: { trial: r.best.trial.number, arch: r.best.trial.arch, value: r.best.value },
+              ...(r.best.tableBest ? { tableBest: r.best.tableBest } : {}),
+              ...(r.best.ratio !== undefined ? { bestRatio: r.best.ratio, bestRatioMeaning: ratioMeaning(r.best.objective) } : {}),
+            }
+          : {}
+        : {
+            hypervolume: r.hypervolume,
+            hypervolumeCurve: r.hypervolumeCurve,
+            hypervolumeReference: r.hypervolumeReference,
+            ...(r.trueHypervolume !== undefined ? { trueHypervolume: r.trueHypervolume, hypervolumeRatio: r.hypervolumeRatio } : {}),
+          }),
       ...(r.sensitive ? { sensitive: r.sensitive } : {}),
       failed: r.failed,
       infeasible: r.infeasible,
@@ -677,14 +696,20 @@ function printNas(
     return;
   }
   const out = process.stdout;
+  const single = o.objectives.length === 1;
+  const found = single ? (r.best ? `best trial #${r.best.trial.number}` : 'no feasible trial') : `${r.pareto.length} on the Pareto front`;
   out.write(
-    `${o.space.name} / ${o.strategy}${o.auto ? ` (runs ${o.auto.runs}: ${o.auto.meanClassSize === null ? 'no classes of equal computation known' : `classes of equal computation average ${o.auto.meanClassSize.toFixed(2)} points`})` : ''}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${r.pareto.length} on the Pareto front${o.aborted ? ' (interrupted)' : ''}\n`,
+    `${o.space.name} / ${o.strategy}${o.auto ? ` (runs ${o.auto.runs}: ${o.auto.meanClassSize === null ? 'no classes of equal computation known' : `classes of equal computation average ${o.auto.meanClassSize.toFixed(2)} points`})` : ''}: ${r.trials.length} architecture${r.trials.length === 1 ? '' : 's'} evaluated${r.infeasible > 0 ? ` (${r.infeasible} over the constraint)` : ''}, ${found}${o.aborted ? ' (interrupted)' : ''}\n`,
   );
   out.write(`trials recorded in ${o.store}, study '${o.study}' (hwnas report ${o.study} --store ${o.store})\n`);
-  out.write(
-    `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
-  );
-  out.write(`hypervolume reference: ${r.hypervolumeReference}\n`);
+  if (single) {
+    if (r.best) out.write(`${bestLine(r.best)}\n`);
+  } else {
+    out.write(
+      `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
+    );
+    out.write(`hypervolume reference: ${r.hypervolumeReference}\n`);
+  }
   if (r.sensitive) out.write(`stage 1 (hardware-sensitive) parameters: ${r.sensitive.join(', ')}\n`);
   const t = o.teacher as { arch?: string; accuracy?: number; latencyMs?: number } | undefined;
   if (t?.arch !== undefined) out.write(`teacher ${t.arch}: accuracy ${Number(t.accuracy).toPrecision(5)}, latency_ms ${Number(t.latencyMs).toPrecision(5)}\n`);
@@ -698,6 +723,21 @@ function printNas(
   for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
     out.write(`${names.map((n) => Number(t.values[n]).toPrecision(5)).join('\t')}\t${t.arch}\n`);
   }
+}
+
+/** What {@link NasBest.ratio} divides, in words. */
+function ratioMeaning(ob: Objective): string {
+  return ob.direction === 'maximize' ? `best ${ob.name} found / the table's best` : `the table's best ${ob.name} / best found`;
+}
+
+/** The one-objective summary line: the best value found and, in tabular mode, the table's best and the ratio. */
+function bestLine(b: NasBest): string {
+  const name = b.objective.name;
+  const v = (x: number): string => x.toPrecision(5);
+  if (!b.tableBest) return `best ${name} ${v(b.value)} (trial #${b.trial.number})`;
+  const share =
+    b.ratio !== undefined ? `: ${(b.ratio * 100).toFixed(1)}% of it (${ratioMeaning(b.objective)})` : `: a gap of ${v(Math.abs(b.tableBest.value - b.value))}`;
+  return `best ${name} ${v(b.value)} (trial #${b.trial.number}); the table's best ${v(b.tableBest.value)}${share}`;
 }
 
 /** `--task`: true for retrieval (CMP-NAS), with its flag checks; false for classification. */

@@ -12,7 +12,7 @@ import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
-import { checkOutPath, interruptible, intOption, printJson } from '../io.js';
+import { checkOutPath, interruptible, printJson, threadsOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig, withStrategyDefaults } from './study-config.js';
 import { checkLegacyStudyFiles } from './study-files.js';
@@ -352,7 +352,7 @@ function summary(r: StudyResult): Record<string, unknown> {
 }
 
 async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }): Promise<void> {
-  const threads = f.threads !== undefined ? intOption('--threads', f.threads, 0, 0) : undefined;
+  const threads = f.threads !== undefined ? threadsOption(f.threads) : undefined;
   const store = openStore(f.store, false, true);
   try {
     await interruptible(async (signal) => {
