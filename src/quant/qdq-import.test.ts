@@ -10,8 +10,8 @@ import { quantizableLayers } from '../ir/workload.js';
 import { importOnnxWithPrecision } from '../onnx/import.js';
 import { Rng } from '../util/rng.js';
 import { calibrateActivations } from './apply.js';
-import { inputBitsKey, quantConfig } from './quant-config.js';
 import { exportQdqOnnx, quantizeWeightInt8 } from './qdq-export.js';
+import { inputBitsKey, quantConfig } from './quant-config.js';
 
 function smallNet(seed: number): Model {
   const b = new GraphBuilder('qdq-net', [1, 12, 12]);
