@@ -1,6 +1,6 @@
 /**
  * The activation-precision convention of every policy cost (docs/hardware.md, "Activation bits"),
- * the same as the engine's fake-quant evaluation (src/quant/apply.ts):
+ * the same as the engine's fake-quant evaluation (src/quant/quant-config.ts):
  *
  * 1. A conv/dense layer's input tensor is quantized **once**, at the widest activation bits of all the
  *    layers that read it (several layers reading one tensor: branches, residual shortcuts, channel
