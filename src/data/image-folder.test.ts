@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { listImageFolder, numericClassNote } from './image-folder.js';
+import { csvPathLabel, listImageFolder, numericClassNote } from './image-folder.js';
 import { loadDataset } from './load.js';
 
 /** A solid-colour PNG/JPEG/WebP of w x h. */
@@ -56,6 +56,23 @@ test('imagefolder: train/val/test splits and a CSV of path,label', async () => {
   const c = await loadDataset(`imagefolder:${csv}`, { noCache: true, valFraction: 0, testFraction: 0 });
   assert.deepEqual(c.classNames, ['cat', 'dog']);
   assert.deepEqual([...c.train.y].sort(), [0, 1, 1]);
+  // quoted fields, as pandas (quoting=QUOTE_ALL) and spreadsheets write them: the header is skipped, a path may hold commas and quotes
+  mkdirSync(join(root, 'odd, "name"'));
+  await image(join(root, 'odd, "name"', 'x.png'), COLOURS.dog as [number, number, number]);
+  const quoted = join(root, 'quoted.csv');
+  writeFileSync(quoted, '"path","label"\r\n"train/cat/0.png","cat"\r\n"odd, ""name""/x.png" , "dog"\r\ntrain/dog/1.webp,dog\r\n');
+  const q = await loadDataset(`imagefolder:${quoted}`, { noCache: true, valFraction: 0, testFraction: 0 });
+  assert.deepEqual(q.classNames, ['cat', 'dog']);
+  assert.deepEqual([...q.train.y].sort(), [0, 1, 1]);
+});
+
+test('csvPathLabel: plain and quoted path,label lines; anything else is not a row', () => {
+  assert.deepEqual(csvPathLabel('a/b,c.png,cat'), { path: 'a/b,c.png', label: 'cat' });
+  assert.deepEqual(csvPathLabel('"a/b,c.png","cat"'), { path: 'a/b,c.png', label: 'cat' });
+  assert.deepEqual(csvPathLabel('"say ""hi"".png",7'), { path: 'say "hi".png', label: '7' });
+  assert.deepEqual(csvPathLabel('a"b.png,cat'), { path: 'a"b.png', label: 'cat' }); // a quote inside an unquoted field is kept
+  for (const bad of ['a.png', 'a.png,', ',cat', '"a.png,cat', '"a.png"x,cat', '"a.png","cat","extra"', '"a.png",""'])
+    assert.equal(csvPathLabel(bad), undefined, bad);
 });
 
 test('imagefolder errors: unreadable image, mixed sizes without size=, empty class, unknown val class, bad CSV line', async () => {

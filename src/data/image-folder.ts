@@ -85,6 +85,57 @@ export function numericClassNote(dataset: string, classNames: readonly string[] 
   );
 }
 
+/**
+ * One `path,label` line of an image-list CSV: plain (the last comma splits, so a path may hold commas and quotes) or,
+ * when a field starts with a quote, with quoted fields as pandas / spreadsheets write them (`"a, b.png","7"`, `""` for a quote inside); undefined when the
+ * line is not two non-empty fields.
+ * @example csvPathLabel('"imgs/a.png","cat"') // { path: 'imgs/a.png', label: 'cat' }
+ */
+export function csvPathLabel(line: string): { readonly path: string; readonly label: string } | undefined {
+  if (!line.startsWith('"') && !/,\s*"/.test(line)) {
+    const comma = line.lastIndexOf(',');
+    if (comma <= 0 || comma === line.length - 1) return undefined;
+    const path = line.slice(0, comma).trim();
+    const label = line.slice(comma + 1).trim();
+    return path === '' || label === '' ? undefined : { path, label };
+  }
+  const fields: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= line.length) return undefined; // an unclosed quote
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += line[i++];
+      }
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (i < line.length && line[i] !== ',') return undefined; // text after a closing quote
+    } else {
+      const end = line.indexOf(',', i);
+      field = (end < 0 ? line.slice(i) : line.slice(i, end)).trim();
+      if (field.includes('"')) return undefined;
+      i = end < 0 ? line.length : end;
+    }
+    fields.push(field);
+    if (i >= line.length) break;
+    i++; // the comma
+    if (i === line.length) fields.push('');
+  }
+  if (fields.length !== 2 || fields[0] === '' || fields[1] === '') return undefined;
+  return { path: fields[0] as string, label: fields[1] as string };
+}
+
 /** The files of every split and the class names, from a folder tree or a CSV. */
 export function listImageFolder(root: string): { readonly classes: string[]; readonly splits: Partial<Record<SplitName, Entry[]>> } {
   const abs = resolve(root);
@@ -99,10 +150,12 @@ export function listImageFolder(root: string): { readonly classes: string[]; rea
     const rows: { path: string; label: string }[] = [];
     lines.forEach((line, i) => {
       const t = line.trim();
-      if (t === '' || (i === 0 && /^path\s*,\s*label$/i.test(t))) return;
-      const comma = t.lastIndexOf(',');
-      if (comma <= 0 || comma === t.length - 1) throw new DatasetError(`'${root}' line ${i + 1} ${JSON.stringify(t)}: expected 'path,label'`);
-      rows.push({ path: resolve(dirname(abs), t.slice(0, comma).trim()), label: t.slice(comma + 1).trim() });
+      if (t === '') return;
+      const row = csvPathLabel(t);
+      if (row === undefined)
+        throw new DatasetError(`'${root}' line ${i + 1} ${JSON.stringify(t)}: expected 'path,label' (fields may be quoted: "a, b.png","cat")`);
+      if (i === 0 && row.path.toLowerCase() === 'path' && row.label.toLowerCase() === 'label') return;
+      rows.push({ path: resolve(dirname(abs), row.path), label: row.label });
     });
     if (rows.length === 0) throw new DatasetError(`'${root}' lists no images; expected lines 'path,label'`);
     const classes = sortClasses(rows.map((r) => r.label));
