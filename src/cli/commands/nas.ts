@@ -706,7 +706,7 @@ function printNas(
     if (r.best) out.write(`${bestLine(r.best)}\n`);
   } else {
     out.write(
-      `hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
+      `normalised hypervolume ${r.hypervolume.toFixed(4)}${r.hypervolumeRatio !== undefined ? ` (${(r.hypervolumeRatio * 100).toFixed(1)}% of the table's true front)` : ''}\n`,
     );
     out.write(`hypervolume reference: ${r.hypervolumeReference}\n`);
   }
