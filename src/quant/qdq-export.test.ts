@@ -5,25 +5,12 @@ import { quantHooks } from '../engine/fake-quant.js';
 import { buildModel } from '../engine/model.js';
 import { actChannelGrids } from '../engine/quant-grid.js';
 import { policyFromVectors } from '../hardware/precision.js';
-import { GraphBuilder } from '../ir/builder.js';
-import { initWeights } from '../ir/init.js';
-import type { Model } from '../ir/types.js';
 import { createSession, runOnnx } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
 import { calibrateActivations, evaluatePolicy } from './apply.js';
 import { exportQdqOnnx } from './qdq-export.js';
 import { inputBitsKey, quantConfig } from './quant-config.js';
-
-function smallNet(seed: number): Model {
-  const b = new GraphBuilder('qdq-net', [1, 12, 12]);
-  let x = b.relu(b.bn(b.conv(b.input, { out: 8, kernel: 3, name: 'c1' })));
-  x = b.maxPool(x, { kernel: 2 });
-  x = b.relu(b.conv(x, { out: 8, kernel: 3, groups: 8, name: 'dw' }));
-  x = b.relu(b.conv(x, { out: 12, kernel: 1, name: 'pw' }));
-  b.output(b.dense(b.flatten(b.globalAvgPool(x)), 10, { name: 'fc' }));
-  const graph = b.build();
-  return { graph, weights: initWeights(graph, new Rng(seed)) };
-}
+import { qdqTestModel } from './testing/tiny-model.js';
 
 function argmax(v: Float32Array, i: number, k: number): number {
   let best = 0;
@@ -37,7 +24,7 @@ describe('QDQ ONNX export', () => {
   });
 
   it('onnxruntime runs it and agrees with the engine fake-quant (mixed 2..8 bits, binary layer)', async () => {
-    const model = smallNet(1);
+    const model = qdqTestModel(1, true);
     const rng = new Rng(2);
     const n = 500;
     const x = Float32Array.from({ length: n * 144 }, () => rng.uniform(0, 1));
@@ -80,7 +67,7 @@ describe('QDQ ONNX export', () => {
   });
 
   it('channel-wise activation bits: onnxruntime agrees with the engine, and the bits change the outputs', async () => {
-    const model = smallNet(3);
+    const model = qdqTestModel(3, true);
     const rng = new Rng(4);
     const n = 400;
     const x = Float32Array.from({ length: n * 144 }, () => rng.uniform(0, 1));
@@ -133,7 +120,7 @@ describe('QDQ ONNX export', () => {
   });
 
   it('channel-wise activation bits are refused with the bad value named', () => {
-    const model = smallNet(5);
+    const model = qdqTestModel(5, true);
     const m = buildModel(model);
     try {
       const x = new Float32Array(20 * 144).fill(0.5);

@@ -3,26 +3,13 @@ import { before, describe, it } from 'node:test';
 import { initEngine } from '../engine/backend.js';
 import { buildModel } from '../engine/model.js';
 import { policyFromVectors } from '../hardware/precision.js';
-import { GraphBuilder } from '../ir/builder.js';
-import { initWeights } from '../ir/init.js';
-import type { Model } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { importOnnxWithPrecision } from '../onnx/import.js';
 import { Rng } from '../util/rng.js';
 import { calibrateActivations } from './apply.js';
 import { exportQdqOnnx, quantizeWeightInt8 } from './qdq-export.js';
 import { inputBitsKey, quantConfig } from './quant-config.js';
-
-function smallNet(seed: number): Model {
-  const b = new GraphBuilder('qdq-net', [1, 12, 12]);
-  let x = b.relu(b.conv(b.input, { out: 8, kernel: 3, name: 'c1' }));
-  x = b.maxPool(x, { kernel: 2 });
-  x = b.relu(b.conv(x, { out: 8, kernel: 3, groups: 8, name: 'dw' }));
-  x = b.relu(b.conv(x, { out: 12, kernel: 1, name: 'pw' }));
-  b.output(b.dense(b.flatten(b.globalAvgPool(x)), 10, { name: 'fc' }));
-  const graph = b.build();
-  return { graph, weights: initWeights(graph, new Rng(seed)) };
-}
+import { qdqTestModel } from './testing/tiny-model.js';
 
 describe('QDQ ONNX import (the file quantize --out writes, read back as float graph + precision)', () => {
   before(async () => {
@@ -30,7 +17,7 @@ describe('QDQ ONNX import (the file quantize --out writes, read back as float gr
   });
 
   it('recovers every layer’s weight and activation bits, and the dequantized weights', () => {
-    const model = smallNet(1);
+    const model = qdqTestModel(1, false);
     const rng = new Rng(2);
     const x = Float32Array.from({ length: 100 * 144 }, () => rng.uniform(0, 1));
     const m = buildModel(model);
@@ -80,7 +67,7 @@ describe('QDQ ONNX import (the file quantize --out writes, read back as float gr
   });
 
   it('channel-wise activation bits come back as input groups', () => {
-    const model = smallNet(3);
+    const model = qdqTestModel(3, false);
     const rng = new Rng(4);
     const x = Float32Array.from({ length: 50 * 144 }, () => rng.uniform(0, 1));
     const m = buildModel(model);

@@ -13,3 +13,19 @@ export function tinyQuantModel(seed: number): Model {
   const graph = b.build();
   return { graph, weights: initWeights(graph, new Rng(seed)) };
 }
+
+/**
+ * conv c1 (8 ch, optional batch norm) -> max pool -> depthwise dw -> pointwise pw (12 ch) -> global pool -> dense fc
+ * (10 classes) on a 1x12x12 input, weights from `seed`: the QDQ export and import tests' network.
+ */
+export function qdqTestModel(seed: number, bn: boolean): Model {
+  const b = new GraphBuilder('qdq-net', [1, 12, 12]);
+  const c1 = b.conv(b.input, { out: 8, kernel: 3, name: 'c1' });
+  let x = b.relu(bn ? b.bn(c1) : c1);
+  x = b.maxPool(x, { kernel: 2 });
+  x = b.relu(b.conv(x, { out: 8, kernel: 3, groups: 8, name: 'dw' }));
+  x = b.relu(b.conv(x, { out: 12, kernel: 1, name: 'pw' }));
+  b.output(b.dense(b.flatten(b.globalAvgPool(x)), 10, { name: 'fc' }));
+  const graph = b.build();
+  return { graph, weights: initWeights(graph, new Rng(seed)) };
+}
