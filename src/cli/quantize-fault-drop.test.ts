@@ -45,7 +45,7 @@ const THREE: Objective[] = [
 
 interface Out extends QuantizeOut {
   readonly objectives: string[];
-  readonly front: { trial: number; accuracy: number; latency_ms: number; fault_drop: number; policy: PrecisionPolicy }[];
+  readonly front: { trial: number; valAccuracy: number; latency_ms: number; fault_drop: number; policy: PrecisionPolicy }[];
 }
 
 function trialsOf(study: string): Trial[] {
@@ -86,7 +86,7 @@ test('quantize --strategy nsga2 with a measured fault_drop objective: the front,
   assert.deepEqual(outA.front.map((p) => p.trial).sort(), front.map((t) => t.number).sort());
   for (const p of outA.front) {
     const t = trialsA.find((x) => x.number === p.trial) as Trial;
-    assert.deepEqual([p.accuracy, p.latency_ms, p.fault_drop], t.values);
+    assert.deepEqual([p.valAccuracy, p.latency_ms, p.fault_drop], t.values);
     assert.equal(t.userAttrs.fault_drop, p.fault_drop);
   }
   const drops = trialsA.map((t) => t.userAttrs.fault_drop as number);

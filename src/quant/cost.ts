@@ -13,7 +13,7 @@ import { quantizableLayers, type Workload } from '../ir/workload.js';
 import type { CostKind } from './ilp.js';
 import { isFloatBits, packedTensorBytes } from './quantizer.js';
 
-/** Latency (ms), energy (mJ), packed size (bytes) and BOPs of one policy. */
+/** Latency (ms), energy (mJ), packed model size (bytes, see {@link packedModelBytes}) and BOPs of one policy. */
 export interface CostVector {
   readonly latency: number;
   readonly energy: number;
@@ -65,6 +65,39 @@ export function layerWeightBytes(w: Workload, bits: number, outChannels: number)
   return packedTensorBytes(w.weightElems, bits, outChannels) + w.biasElems * 4;
 }
 
+/** Bytes of the parameters outside the conv/dense layers (batch-norm vectors), at float32. */
+function otherParamBytes(net: PreparedNetwork, layers: readonly QuantLayerInfo[]): number {
+  const layerSet = new Set(layers.map((l) => l.name));
+  let other = 0;
+  for (const w of net.workloads) if (!layerSet.has(w.node)) other += w.params * 4;
+  return other;
+}
+
+/** Packed bytes of one conv/dense layer under its precision, each channel group costed as its slice of the layer. */
+function layerPolicyBytes(l: QuantLayerInfo, lp: LayerPrecision): number {
+  const groups = lp.groups && lp.groups.length > 0 ? lp.groups : [{ channels: l.outChannels, weightBits: lp.weightBits }];
+  let bytes = 0;
+  let first = 0;
+  for (const g of groups) {
+    bytes += layerWeightBytes(sliceWorkload(l.workload, first, g.channels), g.weightBits, g.channels);
+    first += g.channels;
+  }
+  return bytes;
+}
+
+/**
+ * The packed model size of `graph` under `policy`, in bytes: the `size` of {@link PolicyCoster} (what `hwnas quantize`
+ * reports as size, and `size_kb` x 1024). It counts what a file of the deployed model must store: the conv/dense weight
+ * codes at their bits (rounded up to whole bytes per tensor or channel group), one float32 scale per output channel,
+ * the float32 biases, and every other parameter (batch norm) at float32. Activations, and the graph itself, are not counted.
+ * (`hwnas cost`'s `weights` total is the codes and biases only, without the scales and the other parameters.)
+ */
+export function packedModelBytes(graph: Graph, policy: PrecisionPolicy): number {
+  const net = prepareNetwork(graph);
+  const layers = quantizableLayers(graph).length > 0 ? quantLayerInfos(graph) : [];
+  return layers.reduce((s, l) => s + layerPolicyBytes(l, policy.layers[l.name] ?? policy.default), otherParamBytes(net, layers));
+}
+
 /** Costs policies of one graph on one target. */
 export class PolicyCoster {
   readonly net: PreparedNetwork;
@@ -85,10 +118,7 @@ export class PolicyCoster {
     this.layers = quantLayerInfos(graph);
     this.actLayer = new Int32Array(this.layers.length);
     this.actNode = new Int32Array(this.net.n);
-    let other = 0;
-    const layerSet = new Set(this.layers.map((l) => l.name));
-    for (const w of this.net.workloads) if (!layerSet.has(w.node)) other += w.params * 4;
-    this.otherBytes = other;
+    this.otherBytes = otherParamBytes(this.net, this.layers);
   }
 
   /**
@@ -127,12 +157,12 @@ export class PolicyCoster {
     for (const l of this.layers) {
       const ab = act.layer[l.index] as number;
       const lp: LayerPrecision = policy.layers[l.name] ?? policy.default;
+      size += layerPolicyBytes(l, lp);
       const groups = lp.groups && lp.groups.length > 0 ? lp.groups : [{ channels: l.outChannels, weightBits: lp.weightBits, actBits: lp.actBits }];
       let first = 0;
       for (const g of groups) {
         const sub = sliceWorkload(l.workload, first, g.channels);
         first += g.channels;
-        size += layerWeightBytes(sub, g.weightBits, g.channels);
         // mixed input widths: each input width's share of the MACs at that width
         const shares = inputShares(lp);
         bops += shares ? shares.reduce((a, x) => a + x.share * sub.macs * g.weightBits * x.actBits, 0) : sub.macs * g.weightBits * ab;

@@ -29,7 +29,8 @@ import {
 } from '../../hardware/index.js';
 import { costPolicyPreset } from '../../hardware/precision.js';
 import { loadModelSpec, loadModelSpecWithPrecision } from '../../onnx/model-source.js';
-import { formatTable } from '../../util/table.js';
+import { packedModelBytes } from '../../quant/cost.js';
+import { formatQuantity, formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
@@ -99,11 +100,17 @@ export function registerHardware(program: Command): void {
         process.stdout.write(`${formatComparison(cmp, { layers: !f.totals })}\n`);
         return;
       }
+      // the packed model size, as quantize reports it: the 'weights' total counts the codes and biases only
+      const modelSizeBytes = packedModelBytes(model.graph, policy);
       if (f.json) {
         warnAllFallback(report); // the text report says it in its header
-        return printJson(report);
+        return printJson({ ...report, modelSizeBytes });
       }
-      process.stdout.write(`${formatReport(report, { layers: !f.totals })}\n`);
+      process.stdout.write(
+        `${formatReport(report, { layers: !f.totals })}\n` +
+          `model size ${formatQuantity(modelSizeBytes / 1024)} KiB (${modelSizeBytes} bytes, 1 KiB = 1024 bytes; the size hwnas quantize reports): weights at the policy's bits + a float32 scale ` +
+          `per output channel of each integer layer + float32 biases and other parameters; 'weights' above has no scales or other parameters\n`,
+      );
     });
 
   program

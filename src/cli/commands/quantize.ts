@@ -175,6 +175,73 @@ function fmt(x: number): string {
   return Number(x.toPrecision(4)).toString();
 }
 
+/** Bytes in KiB (1024 bytes), 4 significant digits: the one size unit of `quantize` (its `size_kb` objective is KiB too). */
+function kib(bytes: number): string {
+  return fmt(bytes / 1024);
+}
+
+/** One point of the `--json` front: the trial, its objective values (accuracy as `valAccuracy`), its policy. */
+type FrontPoint = { readonly trial: number; readonly policy: JsonValue } & Readonly<Record<string, number | JsonValue>>;
+
+/**
+ * The feasible Pareto front of a multi-objective quantize study, most accurate first: each point's stored values under the
+ * objectives' names, except accuracy, which is named `valAccuracy` (the trials are scored on the validation images the
+ * search uses, while the top-level accuracies of the result are on the test split).
+ */
+function frontPoints(trials: readonly Trial[], objectives: readonly Objective[]): FrontPoint[] {
+  return paretoTrials(trials, objectives)
+    .sort((a, b) => (b.values?.[0] ?? 0) - (a.values?.[0] ?? 0) || a.number - b.number)
+    .map((t) => ({
+      trial: t.number,
+      ...Object.fromEntries(objectives.map((o, i) => [o.name === 'accuracy' ? 'valAccuracy' : o.name, t.values?.[i] ?? null])),
+      policy: t.userAttrs.policy ?? null,
+    }));
+}
+
+/** Text headers and formats of the front table's objective columns. */
+const FRONT_COLUMNS: Readonly<Record<QuantMetric, { readonly header: string; readonly format: (v: number) => string }>> = {
+  accuracy: { header: 'val accuracy', format: (v) => `${(v * 100).toFixed(2)}%` },
+  latency_ms: { header: 'latency ms', format: fmt },
+  energy_mj: { header: 'energy mJ', format: fmt },
+  size_kb: { header: 'size KiB', format: fmt },
+  fault_drop: { header: 'fault drop pp', format: (v) => (v * 100).toFixed(2) },
+  fault_score: { header: 'fault score', format: fmt },
+};
+
+/**
+ * The front as a text table (review 52 #11: it was in `--json` only): one row per point, the chosen trial marked `*`,
+ * each objective's value, and the weight / activation bits per layer in the layers' order.
+ */
+function formatFront(front: readonly FrontPoint[], objectives: readonly Objective[], chosen: number, layers: readonly string[], valImages: number): string {
+  const bitsOf = (policy: JsonValue, key: 'weightBits' | 'actBits'): string => {
+    const p = policy as { default?: Record<string, number>; layers?: Record<string, Record<string, number>> } | null;
+    return layers.map((l) => String(p?.layers?.[l]?.[key] ?? p?.default?.[key] ?? '?')).join(',');
+  };
+  const rows = front.map((pt) => ({
+    trial: `${pt.trial === chosen ? '*' : ''}${pt.trial}`,
+    ...Object.fromEntries(
+      objectives.map((o) => {
+        const v = pt[o.name === 'accuracy' ? 'valAccuracy' : o.name];
+        return [o.name, typeof v === 'number' ? FRONT_COLUMNS[o.name as QuantMetric].format(v) : '-'];
+      }),
+    ),
+    w: bitsOf(pt.policy, 'weightBits'),
+    a: bitsOf(pt.policy, 'actBits'),
+  }));
+  const columns: TableColumn<Record<string, string>>[] = [
+    { key: 'trial', header: 'trial', align: 'right' },
+    ...objectives.map((o): TableColumn<Record<string, string>> => ({ key: o.name, header: FRONT_COLUMNS[o.name as QuantMetric].header, align: 'right' })),
+    { key: 'w', header: `W bits (${layers.join(',')})` },
+    { key: 'a', header: 'A bits' },
+  ];
+  const names = objectives.map((o) => `${o.name}:${o.direction === 'maximize' ? 'max' : 'min'}`).join(', ');
+  return (
+    `feasible Pareto front of the study (${names}): ${front.length} trial(s), * = the chosen policy above; ` +
+    `val accuracy = the search's score of the trial on ${valImages} validation images (not the test split); size in KiB\n` +
+    `${formatTable(rows, columns)}\n`
+  );
+}
+
 /** `hwnas quantize` and `hwnas sensitivity`. */
 export function registerQuantize(program: Command): void {
   program
@@ -585,14 +652,8 @@ export function registerQuantize(program: Command): void {
           // the chosen trial's protection (issue 14), costed on the target like the trial was
           const protection = protect ? await chosenProtection(s, store.getTrials(cs.name), r.trial, r.policy) : undefined;
           // several objectives (issue 14): the feasible Pareto front of the study, each point with its measured values
-          const front =
-            studyObjectives.length > 1
-              ? paretoTrials(store.getTrials(cs.name), studyObjectives).map((t) => ({
-                  trial: t.number,
-                  ...Object.fromEntries(studyObjectives.map((o, i) => [o.name, t.values?.[i] ?? null])),
-                  policy: t.userAttrs.policy ?? null,
-                }))
-              : undefined;
+          // (accuracy as `valAccuracy`: the trials are scored on validation images, the top-level accuracies on test ones)
+          const front = studyObjectives.length > 1 ? frontPoints(store.getTrials(cs.name), studyObjectives) : undefined;
           const summary = {
             model: s.model.graph.name,
             target: r.target,
@@ -650,7 +711,8 @@ export function registerQuantize(program: Command): void {
           process.stdout.write(
             `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
               `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
-              `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${humanCount(summary.sizeBytes)}B vs ${humanCount(r.baselineSizeBytes)}B\n` +
+              `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
+              `(packed: weights at their bits + float32 per-channel scales, biases and other parameters; 1 KiB = 1024 bytes)\n` +
               `${protection ? `protection (included above): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
               `test accuracy on ${s.dataset.test.n} images (search scored on ${Math.min(searchImages, s.dataset.val.n)} validation images; ${s.dataset.train.n} training images): ` +
               `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
@@ -658,6 +720,16 @@ export function registerQuantize(program: Command): void {
               `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
               `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
           );
+          if (front)
+            process.stdout.write(
+              formatFront(
+                front,
+                studyObjectives,
+                r.trial,
+                s.coster.layers.map((l) => l.name),
+                s.searchSet.n,
+              ),
+            );
         } finally {
           stage?.remove();
           session?.dispose();
