@@ -19,6 +19,7 @@ table{border-collapse:collapse;width:100%;font-size:12px}
 th,td{padding:3px 8px;border-bottom:1px solid #e4e6ea;text-align:right;white-space:nowrap}
 th{cursor:pointer;background:#eef0f4;position:sticky;top:0}th.sorted-asc::after{content:' \\25B2'}th.sorted-desc::after{content:' \\25BC'}
 td.params{text-align:left;max-width:520px;overflow:hidden;text-overflow:ellipsis;font-family:ui-monospace,monospace}
+td.arch{text-align:left;font-family:ui-monospace,monospace}
 tr.pareto td{background:#eef7ee}.tablewrap{max-height:520px;overflow:auto}
 `;
 
@@ -29,7 +30,7 @@ export const PAGE_BODY = `
 <section><h2 id="pareto-title">Pareto front</h2><div id="pareto" class="plot"></div><div class="note" id="pareto-note"></div></section>
 <section><h2 id="progress-title">Hypervolume vs trial</h2><div id="progress" class="plot"></div><div class="note" id="progress-note"></div></section>
 <section class="wide" id="compare-section" style="display:none"><h2>Strategy comparison (same objectives, one normalised frame)</h2><div id="compare-front" class="plot"></div><div id="compare-hv" class="plot"></div><div class="tablewrap"><table id="compare-table"><thead></thead><tbody></tbody></table></div><div class="note" id="compare-note"></div></section>
-<section class="wide" id="policy-section"><h2>Bit widths per layer (Pareto trials first)</h2><div id="heat" class="plot"></div><div class="note" id="policy-note"></div></section>
+<section class="wide" id="policy-section"><h2 id="policy-title">Bit widths per layer (Pareto trials first)</h2><div id="heat" class="plot"></div><div class="note" id="policy-note"></div></section>
 <section class="wide" id="cost-section"><h2>Per-layer latency and energy <select id="cost-trial"></select></h2><div id="costs" class="plot"></div><div class="note" id="cost-note"></div></section>
 <section class="wide"><h2>Trials</h2><div class="tablewrap"><table id="trials"><thead></thead><tbody></tbody></table></div></section>
 </main>
@@ -55,6 +56,10 @@ function setText(id, s){ var e = el(id); if (e) e.textContent = s; }
 var CFG = { displaylogo: false, responsive: true };
 function layout(extra){ var l = { margin: { l: 60, r: 20, t: 10, b: 50 }, hovermode: 'closest', paper_bgcolor: '#fff', plot_bgcolor: '#fafbfc' }; for (var k in extra) l[k] = extra[k]; return l; }
 
+// The front's staircase (points sorted by the x objective) bounds the region the front dominates: from each point it
+// runs along x first when x is minimised ('hv'), along y first when x is maximised ('vh'), whatever y's direction.
+function stepShape(obj){ return obj[0].direction === 'maximize' ? 'vh' : 'hv'; }
+
 function drawPareto(d){
   var obj = d.study.objectives;
   var done = d.trials.filter(function(t){ return t.state === 'complete' && t.values; });
@@ -62,11 +67,21 @@ function drawPareto(d){
   var label = function(o){ return esc(o.name) + (o.direction === 'maximize' ? ' (max)' : ' (min)'); };
   var hover = function(t){ return 'trial ' + t.number + '<br>' + obj.map(function(o, i){ return esc(o.name) + ' = ' + fmt(t.values[i]); }).join('<br>') + (t.violation > 0 ? '<br>infeasible (' + fmt(t.violation) + ')' : ''); };
   if (done.length === 0) { Plotly.purge(target); setText('pareto-note', 'No complete trials yet.'); return; }
-  setText('pareto-note', done.length + ' complete trials, ' + done.filter(function(t){ return t.pareto; }).length + ' on the Pareto front' + (d.knee !== null ? ' (knee: trial ' + d.knee + ')' : '') + '. Click a point to see its per-layer costs.');
+  var click = d.layerCosts.length > 0 ? ' Click a point to see its per-layer costs.' : '';
+  var bestT = d.best !== null ? done.filter(function(t){ return t.number === d.best; })[0] : undefined;
+  setText('pareto-note', obj.length === 1
+    ? done.length + ' complete trials' + (bestT ? '; best: trial ' + bestT.number + ' (' + obj[0].name + ' ' + fmt(bestT.values[0]) + ')' : '; none feasible') + '.' + click
+    : done.length + ' complete trials, ' + done.filter(function(t){ return t.pareto; }).length + ' on the Pareto front' + (d.knee !== null ? ' (knee: trial ' + d.knee + ')' : '') + '.' + click);
   if (obj.length === 1) {
+    // one objective: no front, the best feasible trial (ties included) is marked
     setText('pareto-title', 'Objective vs trial');
-    Plotly.react(target, [{ type: 'scatter', mode: 'markers', x: done.map(function(t){ return t.number; }), y: done.map(function(t){ return t.values[0]; }), text: done.map(hover), hoverinfo: 'text', marker: { color: '#4a78c2' }, name: 'trials' }],
-      layout({ xaxis: { title: { text: 'trial' } }, yaxis: { title: { text: label(obj[0]) } }, showlegend: false }), CFG);
+    var groups1 = [
+      { name: 'feasible', f: function(t){ return !t.pareto && t.violation <= 0; }, marker: { color: '#4a78c2', size: 7 } },
+      { name: 'infeasible', f: function(t){ return t.violation > 0; }, marker: { color: '#d9a0a0', symbol: 'x', size: 7 } },
+      { name: 'best', f: function(t){ return t.pareto; }, marker: { color: '#d6452b', size: 11, line: { color: '#7a1e0f', width: 1 } } }
+    ];
+    Plotly.react(target, groups1.map(function(g){ var ts = done.filter(g.f); return { type: 'scatter', mode: 'markers', name: g.name, x: ts.map(function(t){ return t.number; }), y: ts.map(function(t){ return t.values[0]; }), text: ts.map(hover), customdata: ts.map(function(t){ return t.number; }), hoverinfo: 'text', marker: g.marker }; }),
+      layout({ xaxis: { title: { text: 'trial' } }, yaxis: { title: { text: label(obj[0]) } }, legend: { orientation: 'h', y: 1.08 } }), CFG);
   } else if (obj.length === 2) {
     setText('pareto-title', 'Pareto front');
     var groups = [
@@ -76,7 +91,7 @@ function drawPareto(d){
     ];
     var traces = groups.map(function(g){ var ts = done.filter(g.f); return { type: 'scatter', mode: 'markers', name: g.name, x: ts.map(function(t){ return t.values[0]; }), y: ts.map(function(t){ return t.values[1]; }), text: ts.map(hover), customdata: ts.map(function(t){ return t.number; }), hoverinfo: 'text', marker: g.marker }; });
     var front = done.filter(function(t){ return t.pareto; }).sort(function(a, b){ return a.values[0] - b.values[0]; });
-    traces.push({ type: 'scatter', mode: 'lines', name: 'front', x: front.map(function(t){ return t.values[0]; }), y: front.map(function(t){ return t.values[1]; }), line: { color: '#d6452b', shape: 'hv', width: 1 }, hoverinfo: 'skip', showlegend: false });
+    traces.push({ type: 'scatter', mode: 'lines', name: 'front', x: front.map(function(t){ return t.values[0]; }), y: front.map(function(t){ return t.values[1]; }), line: { color: '#d6452b', shape: stepShape(obj), width: 1 }, hoverinfo: 'skip', showlegend: false });
     Plotly.react(target, traces, layout({ xaxis: { title: { text: label(obj[0]) } }, yaxis: { title: { text: label(obj[1]) } }, legend: { orientation: 'h', y: 1.08 } }), CFG);
   } else {
     setText('pareto-title', 'Pareto front (parallel coordinates)');
@@ -94,9 +109,11 @@ function drawProgress(d){
   var p = d.progress;
   setText('progress-title', p.kind === 'hypervolume' ? 'Normalised hypervolume vs trial' : 'Best value vs trial');
   if (p.points.length === 0) { Plotly.purge(el('progress')); setText('progress-note', 'No feasible complete trials yet.'); return; }
-  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + fmt(p.points[p.points.length - 1].value) + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].' : '');
+  var o0 = d.study.objectives[0];
+  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + fmt(p.points[p.points.length - 1].value) + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].'
+    : 'The ' + (o0.direction === 'maximize' ? 'highest' : 'lowest') + ' feasible ' + o0.name + ' found up to each trial number; last value ' + fmt(p.points[p.points.length - 1].value) + (d.best !== null ? ' (trial ' + d.best + ')' : '') + '.');
   Plotly.react(el('progress'), [{ type: 'scatter', mode: 'lines+markers', x: p.points.map(function(q){ return q.trial; }), y: p.points.map(function(q){ return q.value; }), line: { shape: 'hv', color: '#2b7bd6' }, marker: { size: 4 }, name: p.kind }],
-    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (own frame)' : esc(d.study.objectives[0].name) } } }), CFG);
+    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (own frame)' : 'best ' + esc(o0.name) + (o0.direction === 'maximize' ? ' (max)' : ' (min)') } } }), CFG);
 }
 
 function drawHeat(d){
@@ -115,6 +132,7 @@ function drawHeat(d){
   ], layout({ grid: { rows: 1, columns: 2, pattern: 'independent' }, margin: { l: 80, r: 20, t: 30, b: 80 },
     annotations: [{ text: 'weight bits', x: 0.22, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }, { text: 'activation bits', x: 0.78, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }],
     yaxis: { autorange: 'reversed' }, yaxis2: { autorange: 'reversed' } }), CFG);
+  setText('policy-title', 'Bit widths per layer (' + (d.study.objectives.length === 1 ? 'best trial' : 'Pareto trials') + ' first)');
   setText('policy-note', P.rows.length + ' trials x ' + P.layers.length + ' layers (userAttr "policy").');
 }
 
@@ -124,11 +142,12 @@ function drawCosts(d){
   sec.style.display = '';
   var sel = el('cost-trial');
   var nums = d.layerCosts.map(function(r){ return r.trial; });
-  if (state.costTrial === null || nums.indexOf(state.costTrial) < 0) state.costTrial = (d.knee !== null && nums.indexOf(d.knee) >= 0) ? d.knee : nums[0];
+  var pick = d.knee !== null ? d.knee : d.best;
+  if (state.costTrial === null || nums.indexOf(state.costTrial) < 0) state.costTrial = (pick !== null && nums.indexOf(pick) >= 0) ? pick : nums[0];
   var want = nums.join(',');
   if (sel.getAttribute('data-nums') !== want) {
     sel.textContent = '';
-    nums.forEach(function(n){ var o = document.createElement('option'); o.value = String(n); o.textContent = 'trial ' + n + (n === d.knee ? ' (knee)' : ''); sel.appendChild(o); });
+    nums.forEach(function(n){ var o = document.createElement('option'); o.value = String(n); o.textContent = 'trial ' + n + (n === d.knee ? ' (knee)' : n === d.best ? ' (best)' : ''); sel.appendChild(o); });
     sel.setAttribute('data-nums', want);
     sel.onchange = function(){ state.costTrial = Number(sel.value); drawCosts(state.data); };
   }
@@ -152,7 +171,7 @@ function drawCompare(d){
   var label = function(o){ return esc(o.name) + (o.direction === 'maximize' ? ' (max)' : ' (min)'); };
   var name = function(s){ return esc(s.name) + (s.strategy ? ' [' + esc(s.strategy) + ']' : ''); };
   if (obj.length === 2) {
-    Plotly.react(el('compare-front'), C.studies.map(function(s, i){ return { type: 'scatter', mode: 'lines+markers', name: name(s), x: s.front.map(function(v){ return v[0]; }), y: s.front.map(function(v){ return v[1]; }), line: { shape: 'hv', color: PALETTE[i % PALETTE.length] }, marker: { size: 7 } }; }),
+    Plotly.react(el('compare-front'), C.studies.map(function(s, i){ return { type: 'scatter', mode: 'lines+markers', name: name(s), x: s.front.map(function(v){ return v[0]; }), y: s.front.map(function(v){ return v[1]; }), line: { shape: stepShape(obj), color: PALETTE[i % PALETTE.length] }, marker: { size: 7 } }; }),
       layout({ xaxis: { title: { text: label(obj[0]) } }, yaxis: { title: { text: label(obj[1]) } }, legend: { orientation: 'h', y: 1.1 } }), CFG);
   } else { el('compare-front').style.display = 'none'; }
   Plotly.react(el('compare-hv'), C.studies.map(function(s, i){ return { type: 'scatter', mode: 'lines', name: name(s), x: s.curve.map(function(q){ return q.trials; }), y: s.curve.map(function(q){ return q.hypervolume; }), line: { shape: 'hv', color: PALETTE[i % PALETTE.length] } }; }),
@@ -170,11 +189,13 @@ function drawCompare(d){
 function paramText(p){ var s = JSON.stringify(p); return s.length > 300 ? s.slice(0, 297) + '...' : s; }
 function drawTable(d){
   var obj = d.study.objectives;
+  var hasArch = d.trials.some(function(t){ return t.arch !== undefined; });
   var cols = [{ key: 'number', head: '#', v: function(t){ return t.number; } }, { key: 'state', head: 'state', v: function(t){ return t.state; } }]
     .concat(obj.map(function(o, i){ return { key: 'v' + i, head: o.name + (o.direction === 'maximize' ? ' \u2191' : ' \u2193'), v: function(t){ return t.values ? t.values[i] : null; } }; }))
-    .concat([{ key: 'violation', head: 'violation', v: function(t){ return t.violation; } }, { key: 'pareto', head: 'Pareto', v: function(t){ return t.pareto ? 'yes' : ''; } },
-      { key: 'seconds', head: 'seconds', v: function(t){ return t.finishedAt ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000 : null; } },
-      { key: 'params', head: 'params', v: function(t){ return paramText(t.params); } }]);
+    .concat([{ key: 'violation', head: 'violation', v: function(t){ return t.violation; } }, { key: 'pareto', head: obj.length === 1 ? 'best' : 'Pareto', v: function(t){ return t.pareto ? 'yes' : ''; } },
+      { key: 'seconds', head: 'seconds', v: function(t){ return t.finishedAt ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000 : null; } }])
+    .concat(hasArch ? [{ key: 'arch', head: 'architecture', v: function(t){ return t.arch === undefined ? null : t.arch; } }] : [])
+    .concat([{ key: 'params', head: 'params', v: function(t){ return paramText(t.params); } }]);
   var thead = el('trials').tHead; thead.textContent = '';
   var hr = thead.insertRow();
   cols.forEach(function(c){ var th = document.createElement('th'); th.textContent = c.head; th.setAttribute('data-key', c.key);
@@ -187,7 +208,7 @@ function drawTable(d){
     return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * state.sortDir; });
   var tb = el('trials').tBodies[0]; tb.textContent = '';
   rows.forEach(function(t){ var tr = tb.insertRow(); if (t.pareto) tr.className = 'pareto';
-    cols.forEach(function(c){ var td = tr.insertCell(); td.textContent = fmt(c.v(t)); if (c.key === 'params') { td.className = 'params'; td.title = JSON.stringify(t.params); } }); });
+    cols.forEach(function(c){ var td = tr.insertCell(); td.textContent = fmt(c.v(t)); if (c.key === 'params') { td.className = 'params'; td.title = JSON.stringify(t.params); } else if (c.key === 'arch') td.className = 'arch'; }); });
 }
 
 function render(d){

@@ -10,6 +10,7 @@
  */
 import { UserError } from '../errors.js';
 import { hypervolume, kneePoint, objectiveBounds, paretoTrials, toMinimization, violation } from '../search/pareto.js';
+import { getArchSpace } from '../search/spaces/registry.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
 import type { Store, StudyRecord } from '../store/types.js';
 
@@ -23,8 +24,13 @@ export interface ReportTrial {
   readonly params: Readonly<Record<string, JsonValue>>;
   readonly startedAt: string;
   readonly finishedAt: string | null;
-  /** On the feasible first front. */
+  /** On the feasible first front (with one objective: the best feasible trial, ties included). */
   readonly pareto: boolean;
+  /**
+   * The architecture string `hwnas nas` prints for the trial (e.g. `r20-w0.5:k3e1r|...`), for a study of an architecture
+   * space (study user attribute `archSpace`): the trial's `arch` user attribute, else its params formatted by the space.
+   */
+  readonly arch?: string;
 }
 
 /** One row of the bit-width heat map. */
@@ -66,8 +72,10 @@ export interface ReportData {
     readonly normalisation: string | null;
     readonly points: readonly { readonly trial: number; readonly value: number }[];
   };
-  /** Knee point of the Pareto set (trial number), or null. */
+  /** Knee point of the Pareto set (trial number) with 2+ objectives, or null. */
   readonly knee: number | null;
+  /** With one objective: the best feasible trial (the first by number among ties, as `hwnas nas` and `study show` say), or null. */
+  readonly best: number | null;
   readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[] };
   readonly layerCosts: readonly LayerCostRow[];
   readonly generatedAt: string;
@@ -118,6 +126,35 @@ function trialLayerCosts(t: Trial): LayerCostRow['layers'] | undefined {
     out.push({ layer: e.layer, latencyMs: e.latencyMs, energyMj: typeof e.energyMj === 'number' ? e.energyMj : null });
   }
   return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The architecture string of each trial of a study over an architecture space (`archSpace` user attribute, set by
+ * `hwnas nas`), or undefined for other studies: the trial's stored `arch`, else its params in the space's format
+ * (undefined for params the space cannot read).
+ */
+function archLabeller(study: StudyRecord): ((t: Trial) => string | undefined) | undefined {
+  const name = study.userAttrs.archSpace;
+  if (typeof name !== 'string') return undefined;
+  let space: ReturnType<typeof getArchSpace> | undefined;
+  try {
+    space = getArchSpace(name);
+  } catch {
+    space = undefined; // a space this build does not know: the stored strings only
+  }
+  return (t) => {
+    if (typeof t.userAttrs.arch === 'string') return t.userAttrs.arch;
+    if (!space) return undefined;
+    try {
+      return space.format(space.fromParams(t.params));
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function withArch(arch: string | undefined): { arch?: string } {
+  return arch !== undefined ? { arch } : {};
 }
 
 /** The single-study hypervolume's normalisation in words (the report and `hwnas nas` use it). */
@@ -224,8 +261,10 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
   }
 
   const frontTrials = feasible.filter((t) => front.has(t.number));
-  const kneeIdx = kneePoint(frontTrials.map((t) => toMinimization(t.values as number[], objectives)));
+  const kneeIdx = objectives.length > 1 ? kneePoint(frontTrials.map((t) => toMinimization(t.values as number[], objectives))) : -1;
   const knee = kneeIdx >= 0 ? (frontTrials[kneeIdx] as Trial).number : null;
+  const best = objectives.length === 1 && frontTrials.length > 0 ? Math.min(...frontTrials.map((t) => t.number)) : null;
+  const archOf = archLabeller(study);
 
   // Detail trials: the Pareto set first (sorted by the first objective), then the latest others.
   const maxDetail = opts.maxDetailTrials ?? 60;
@@ -259,6 +298,7 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
       startedAt: t.startedAt,
       finishedAt: t.finishedAt,
       pareto: front.has(t.number),
+      ...withArch(archOf?.(t)),
     })),
     progress: {
       kind: reference ? 'hypervolume' : 'best',
@@ -268,6 +308,7 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
       points,
     },
     knee,
+    best,
     policies: { layers: layerSet, rows },
     layerCosts,
     generatedAt: new Date().toISOString(),

@@ -6,7 +6,10 @@ import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { frameOf, normalisedHv } from '../nas/run.js';
 import { violation } from '../search/pareto.js';
+import { getArchSpace } from '../search/spaces/registry.js';
+import type { Objective } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { Rng } from '../util/rng.js';
 import { buildCompareData, buildReportData, referencePoint } from './data.js';
 import { renderReport, writeReport } from './html.js';
 import { chromiumSkipReason, launchChromium, seedPolicyStudy } from './testing/chromium.js';
@@ -232,5 +235,94 @@ test('one hypervolume per meaning: the report plots the figure hwnas nas prints,
   for (const s of c.studies) {
     const own = buildReportData(compareStore(), s.name).progress.points.at(-1)?.value as number;
     assert.ok(Math.abs(s.ownHypervolume - own) < 1e-12, `${s.name}: ${s.ownHypervolume} vs ${own}`);
+  }
+});
+
+/** A study over `space` (as `hwnas nas` records it: user attribute archSpace) with random architectures and `values(i)`. */
+function nasStore(name: string, objectives: Objective[], values: (i: number) => number[], n = 8): { store: MemoryStore; archs: string[] } {
+  const store = new MemoryStore();
+  const space = getArchSpace('mbv2-micro');
+  store.createStudy({ name, objectives, userAttrs: { archSpace: 'mbv2-micro' } });
+  const rng = new Rng(5);
+  const archs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const params = space.space.sample(rng);
+    const t = store.createTrial(name, { params });
+    // a table study stores the string (trial 0 here, any text); a trained one only its params
+    const arch = i === 0 ? 'stored-arch-string' : space.format(space.fromParams(params));
+    archs.push(arch);
+    store.finishTrial(name, t.number, { state: 'complete', values: values(i), ...(i === 0 ? { userAttrs: { arch } } : {}) });
+  }
+  return { store, archs };
+}
+
+const ACC: Objective = { name: 'accuracy', direction: 'maximize' };
+const LAT: Objective = { name: 'latency_ms', direction: 'minimize' };
+// trials 3 and 5 tie at the best accuracy: the best trial is 3, both are marked
+const ONE = (i: number): number[] => [i === 3 || i === 5 ? 0.9 : 0.5 + i / 100];
+
+test('nas studies: every trial carries the architecture string hwnas nas prints; one objective: the best trial, no knee', () => {
+  const { store, archs } = nasStore('nas1', [ACC], ONE);
+  const d = buildReportData(store, 'nas1');
+  assert.deepEqual(
+    d.trials.map((t) => t.arch),
+    archs,
+  );
+  assert.match(archs[1] as string, /^r\d+-w[\d.]+:k\d/);
+  assert.equal(d.best, 3);
+  assert.equal(d.knee, null);
+  assert.deepEqual(
+    d.trials.filter((t) => t.pareto).map((t) => t.number),
+    [3, 5],
+  );
+  const two = nasStore('nas2', [ACC, LAT], (i) => [0.5 + i / 100, i]).store;
+  const d2 = buildReportData(two, 'nas2');
+  assert.equal(d2.best, null);
+  assert.notEqual(d2.knee, null);
+  // a study of no architecture space has no arch
+  const q = new MemoryStore();
+  q.createStudy({ name: 'q', objectives: [ACC] });
+  const t = q.createTrial('q', { params: { x: 1 } });
+  q.finishTrial('q', t.number, { state: 'complete', values: [0.5] });
+  assert.equal('arch' in (buildReportData(q, 'q').trials[0] as object), false);
+});
+
+test('nas reports in Chromium: one objective marks the best trial (no front, no knee), the table shows the architecture; a (max, min) front steps along its dominated region', {
+  skip: chromiumSkipReason(),
+}, async () => {
+  const { store, archs } = nasStore('nas1', [ACC], ONE);
+  const one = join(dir, 'nas1.html');
+  writeReport(one, store, 'nas1');
+  const two = join(dir, 'nas2.html');
+  writeReport(two, nasStore('nas2', [ACC, LAT], (i) => [0.5 + i / 100, i]).store, 'nas2');
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    await page.goto(pathToFileURL(one).href);
+    await page.waitForSelector('#pareto .scatterlayer .point');
+    const note = await page.locator('#pareto-note').innerText();
+    assert.equal(note, '8 complete trials; best: trial 3 (accuracy 0.9).');
+    const traces = (await page.evaluate("document.getElementById('pareto').data.map(function(t){ return { name: t.name, x: t.x }; })")) as {
+      name: string;
+      x: number[];
+    }[];
+    assert.deepEqual(traces.find((t) => t.name === 'best')?.x, [3, 5]);
+    assert.match(
+      await page.locator('#progress-note').innerText(),
+      /^The highest feasible accuracy found up to each trial number; last value 0\.9 \(trial 3\)\.$/,
+    );
+    const heads = await page.locator('#trials thead th').allInnerTexts();
+    assert.ok(heads.includes('best') && !heads.includes('Pareto'), heads.join('|'));
+    assert.ok(heads.includes('architecture'), heads.join('|'));
+    assert.deepEqual(await page.locator('#trials tbody td.arch').allInnerTexts(), archs);
+
+    await page.goto(pathToFileURL(two).href);
+    await page.waitForSelector('#pareto .scatterlayer .point');
+    // accuracy (x) maximised: from each front point the boundary of what it dominates runs along y first
+    const shape = await page.evaluate("document.getElementById('pareto').data.filter(function(t){ return t.name === 'front'; })[0].line.shape");
+    assert.equal(shape, 'vh');
+    assert.doesNotMatch(await page.locator('#pareto-note').innerText(), /Click a point/, 'no per-layer costs to click to');
+  } finally {
+    await browser.close();
   }
 });
