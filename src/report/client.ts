@@ -158,7 +158,7 @@ function drawCosts(d){
   var hasEnergy = row.layers.some(function(l){ return l.energyMj !== null; });
   if (hasEnergy) traces.push({ type: 'bar', name: 'energy (mJ)', x: names, y: row.layers.map(function(l){ return l.energyMj; }), yaxis: 'y2', offsetgroup: 2, marker: { color: '#e0902b' } });
   Plotly.react(el('costs'), traces, layout({ barmode: 'group', yaxis: { title: { text: 'latency (ms)' } }, yaxis2: { title: { text: 'energy (mJ)' }, overlaying: 'y', side: 'right', showgrid: false }, legend: { orientation: 'h', y: 1.1 }, margin: { l: 60, r: 60, t: 10, b: 80 } }), CFG);
-  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the Pareto plot.');
+  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the ' + (d.study.objectives.length === 1 ? 'objective' : 'Pareto') + ' plot.');
 }
 
 var PALETTE = ['#d6452b', '#2b7bd6', '#2ca02c', '#9467bd', '#e0902b', '#17becf', '#8c564b', '#e377c2'];
