@@ -290,7 +290,7 @@ export function registerQuantize(program: Command): void {
     .option('--fault-ber <x>', 'bit error rate of --max-fault-score, the fault_drop / fault_score objectives and --max-fault-drop (default 1e-5)')
     .option(
       '--objectives <list>',
-      'with --strategy nsga2 (or random): accuracy:max first, then any of latency_ms, energy_mj, size_kb, fault_drop (measured weight-fault drop), fault_score (the predictor) :min; the JSON lists the feasible front (default accuracy:max)',
+      'with --strategy nsga2 (or random): accuracy:max first, then any of latency_ms, energy_mj, size_kb, fault_drop (measured weight-fault drop), fault_score (the predictor) :min; the text and the JSON list the feasible front (default accuracy:max)',
     )
     .option(
       '--max-fault-drop <spec>',
