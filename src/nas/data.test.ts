@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import sharp from 'sharp';
 import { writeNpy } from '../data/npy.js';
+import { writeNumberedLabelList } from '../data/testing/numbered-labels.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import { loadNasData, spacesTaking } from './data.js';
 
@@ -38,17 +38,8 @@ test('loadNasData: 3-channel data for a 1-channel space names both shapes and th
 });
 
 test('loadNasData prints the numbered-class note train and quantize print, once per data set', async () => {
-  const rows = ['path,label'];
-  for (const [i, label] of ['0', '1', '7'].entries())
-    for (let k = 0; k < 4; k++) {
-      const file = `${label}-${k}.png`;
-      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40 * i, g: 40 * i, b: 40 * i } } })
-        .png()
-        .toFile(join(dir, file));
-      rows.push(`${file},${label}`);
-    }
-  writeFileSync(join(dir, 'nas_num.csv'), `${rows.join('\n')}\n`);
-  const spec = `imagefolder:${join(dir, 'nas_num.csv')}`;
+  const csv = await writeNumberedLabelList(dir, 'nas_num.csv', 4);
+  const spec = `imagefolder:${csv}`;
   const written: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;

@@ -50,7 +50,10 @@ test('hwnas nas --out x.onnx: the front network of the best accuracy, retrained 
   rmSync(out);
   const again = await runHwnas(dir, ...args, '--out', out);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, new RegExp(`wrote .*best\\.onnx: trial #${e.trial}, input 1x${size}x${size}, validation accuracy .* in onnxruntime \\(the search recorded`));
+  assert.match(
+    again.stdout,
+    new RegExp(`wrote .*best\\.onnx: trial #${e.trial}, input 1x${size}x${size}, validation accuracy .* in onnxruntime \\(the search recorded`),
+  );
   assert.ok(existsSync(out));
 });
 
@@ -60,7 +63,10 @@ test('hwnas nas: --latency network off host-cpu, --fault-images above the split,
   for (const [extra, re] of [
     [['--latency', 'network'], /--latency network times each whole network .*: it needs --target host-cpu \(got the default 'bitfusion-edge'\)/],
     [['--latency', 'network', '--target', 'systolic'], /it needs --target host-cpu \(got 'systolic'\)/],
-    [['--objectives', 'accuracy:max,fault_drop:min', '--fault-images', '101'], /--fault-images 101: --dataset '.*' has 100 validation images; expected at most 100/],
+    [
+      ['--objectives', 'accuracy:max,fault_drop:min', '--fault-images', '101'],
+      /--fault-images 101: --dataset '.*' has 100 validation images; expected at most 100/,
+    ],
     [['--space', 'mbv2-micro+bits', '--out', join(dir, 'q.onnx')], /--out .*q\.onnx: --space mbv2-micro\+bits scores each network fake-quantized/],
     [['--evaluator', 'supernet', '--out', join(dir, 's.onnx')], /--out .*: writes the front networks of a training search .* got --evaluator supernet/],
   ] as const) {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import sharp from 'sharp';
 import { writeNpy } from '../../data/npy.js';
+import { writeNumberedLabelList } from '../../data/testing/numbered-labels.js';
 import { datasetForShapes } from './train.js';
 
 test('a [10,1,1] output on a 10-class data set asks for a Flatten; a [8] output asks for 10 outputs', async () => {
@@ -18,17 +18,8 @@ test('a [10,1,1] output on a 10-class data set asks for a Flatten; a [8] output 
 
 test('a CSV whose labels are numbers other than 0..k-1 gets one note on stderr saying how they map to classes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-numlabels-'));
-  const rows = ['path,label'];
-  for (const [i, label] of ['0', '1', '7'].entries())
-    for (let k = 0; k < 6; k++) {
-      const file = `${label}-${k}.png`;
-      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40 * i, g: 40 * i, b: 40 * i } } })
-        .png()
-        .toFile(join(dir, file));
-      rows.push(`${file},${label}`);
-    }
-  writeFileSync(join(dir, 'list_num.csv'), `${rows.join('\n')}\n`);
-  const spec = `imagefolder:${join(dir, 'list_num.csv')};channels=1`;
+  const csv = await writeNumberedLabelList(dir, 'list_num.csv', 6);
+  const spec = `imagefolder:${csv};channels=1`;
   const written: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
