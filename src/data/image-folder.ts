@@ -85,6 +85,20 @@ export function numericClassNote(dataset: string, classNames: readonly string[] 
   );
 }
 
+const notedClasses = new Set<string>();
+
+/**
+ * Says once per process and data set spec, on stderr, that a data set's numeric labels are class names when they are
+ * not 0..k-1 ({@link numericClassNote}); every command that loads a data set for training or scoring calls it.
+ * @example noteNumericClasses('imagefolder:digits', ds) // "note: the 10 labels of 'digits' are numbers, ..."
+ */
+export function noteNumericClasses(spec: string, ds: { readonly name: string; readonly classNames?: readonly string[] | undefined }): void {
+  const note = numericClassNote(ds.name, ds.classNames);
+  if (note === undefined || notedClasses.has(spec)) return;
+  notedClasses.add(spec);
+  process.stderr.write(`note: ${note}\n`);
+}
+
 /**
  * One `path,label` line of an image-list CSV: plain (the last comma splits, so a path may hold commas and quotes) or,
  * when a field starts with a quote, with quoted fields as pandas / spreadsheets write them (`"a, b.png","7"`, `""` for a quote inside); undefined when the

@@ -5,7 +5,7 @@ export * from './batch.js';
 export { type CacheRead, CacheStreamWriter, cacheDir, type OpenedCache, openCache, readCache, writeCache } from './cache.js';
 export * from './fashion-mnist.js';
 export * from './idx.js';
-export { numericClassNote, type StreamedDataset, type StreamOptions } from './image-folder.js';
+export { noteNumericClasses, numericClassNote, type StreamedDataset, type StreamOptions } from './image-folder.js';
 export * from './load.js';
 export * from './mnist.js';
 export * from './npy.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DatasetError } from '../errors.js';
-import { gatherImages, outputShape, type PixelTransform, pixelStats, type RawImages } from './preprocess.js';
+import { ChannelMismatchError, gatherImages, outputShape, type PixelTransform, pixelStats, type RawImages } from './preprocess.js';
 
 const id = (o: Partial<PixelTransform> & Pick<PixelTransform, 'outC' | 'outH' | 'outW'>): PixelTransform => ({
   resize: 'pad',
@@ -49,7 +49,12 @@ test('centre crop when the output is smaller; replication 1 -> 3; invalid channe
   assert.deepEqual(outputShape({ c: 1, h: 28, w: 28 }, { size: 32, channels: 3 }), [3, 32, 32]);
   assert.throws(
     () => outputShape({ c: 3, h: 8, w: 8 }, { channels: 1 }),
-    (e: Error) => e instanceof DatasetError && /3-channel images into 1 channels/.test(e.message),
+    (e: Error) =>
+      e instanceof ChannelMismatchError &&
+      e instanceof DatasetError &&
+      /3-channel images into 1 channel: only 1-channel images can be replicated/.test(e.message) &&
+      e.stored.join('x') === '3x8x8' &&
+      e.channels === 1,
   );
   assert.throws(() => outputShape({ c: 1, h: 8, w: 8 }, { size: 0 }), /output size 0 is invalid/);
 });

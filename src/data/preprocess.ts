@@ -40,6 +40,24 @@ export interface GeometryOptions {
   readonly channels?: number;
 }
 
+/**
+ * Stored images of more channels than asked for (e.g. CIFAR-10's RGB for a 1-channel model): only 1-channel images are
+ * replicated, and only image folders are turned grey (when decoded). Carries both shapes, so a command can say which
+ * model or space expects what and what to use instead.
+ */
+export class ChannelMismatchError extends DatasetError {
+  constructor(
+    /** The stored per-sample shape `[C, H, W]`. */
+    readonly stored: SampleShape,
+    /** The channels asked for. */
+    readonly channels: number,
+  ) {
+    super(
+      `cannot turn ${stored[0]}-channel images into ${channels} channel${channels === 1 ? '' : 's'}: only 1-channel images can be replicated (image folders, imagefolder:, are decoded grey or RGB as asked; other data sets keep their channels)`,
+    );
+  }
+}
+
 /** Checks the geometry options against stored images and returns the output shape. */
 export function outputShape(src: { c: number; h: number; w: number }, opts: GeometryOptions): SampleShape {
   const size = opts.size;
@@ -51,9 +69,7 @@ export function outputShape(src: { c: number; h: number; w: number }, opts: Geom
       throw new DatasetError(`output ${what} ${v} is invalid: expected an integer in [1, 4096]`);
   const channels = opts.channels ?? src.c;
   if (!Number.isInteger(channels) || channels < 1) throw new DatasetError(`channels ${channels} is invalid: expected a positive integer`);
-  if (channels !== src.c && src.c !== 1) {
-    throw new DatasetError(`cannot turn ${src.c}-channel images into ${channels} channels: only 1-channel images can be replicated`);
-  }
+  if (channels !== src.c && src.c !== 1) throw new ChannelMismatchError([src.c, src.h, src.w], channels);
   return [channels, size ?? src.h, size === undefined ? src.w : (opts.width ?? size)];
 }
 
@@ -110,7 +126,7 @@ function makeBilinear(h: number, w: number, oh: number, ow: number): Sampler {
 export function gatherImages(src: RawImages, indices: ArrayLike<number>, t: PixelTransform): Float32Array {
   const { c, h, w, layout, data } = src;
   const { outC, outH, outW } = t;
-  if (outC !== c && c !== 1) throw new DatasetError(`cannot turn ${c}-channel images into ${outC} channels`);
+  if (outC !== c && c !== 1) throw new ChannelMismatchError([c, h, w], outC);
   if (!(t.std > 0)) throw new DatasetError(`standard deviation ${t.std} is invalid: expected a positive number`);
   const plane = h * w;
   const oplane = outH * outW;

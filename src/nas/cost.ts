@@ -58,6 +58,17 @@ function networkTimer(target: HardwareTarget): NonNullable<HardwareTarget['timeN
 }
 
 /**
+ * The check `hwnas nas --latency network` makes before its study is created: the target must time whole networks on
+ * this machine (host-cpu), otherwise every trial would fail. A ConfigError naming the flag, the target and what to use.
+ */
+export function checkNetworkLatencyTarget(target: HardwareTarget, targetFlag: string | undefined): void {
+  if (target.timeNetworks) return;
+  throw new ConfigError(
+    `--latency network times each whole network on this machine with onnxruntime: it needs --target host-cpu (got ${targetFlag === undefined ? `the default '${target.name}'` : `'${target.name}'`}); for '${target.name}' use --latency model (its cost model, the default)`,
+  );
+}
+
+/**
  * The anchor's own latency (ms) on a target that times whole networks: its first timing, 1,000 runs at
  * `quantile` (default 0.5), taken once per anchor, target and quantile and reused (the scale of every
  * latency taken with this anchor, see {@link ArchLatencyOptions.anchor}).

@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.js';
 import { defaultPolicy, type PrecisionPolicy } from '../hardware/precision.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import { initWeights } from '../ir/init.js';
-import type { Graph } from '../ir/types.js';
+import type { Graph, Model } from '../ir/types.js';
 import { graphTotals } from '../ir/workload.js';
 import { calibrateActivations, evaluatePolicy, qatFinetune } from '../quant/apply.js';
 import { PolicyCoster } from '../quant/cost.js';
@@ -201,6 +201,13 @@ export interface TrainingEvaluatorOptions {
    * latency_ms / energy_mj (and the latency line), the fault runs and fault_score account for it.
    */
   readonly protect?: 'ecc';
+  /**
+   * Called with each trained network (float weights after the training, before the evaluator lets it go) and the
+   * accuracy the trial reports; `hwnas nas --out` retrains front architectures with it to write them as ONNX.
+   */
+  readonly onTrained?: (model: Model, r: { readonly arch: string; readonly accuracy: number }) => void | Promise<void>;
+  /** Skip the hardware cost (latency_ms, energy_mj and ECC cost are NaN): for retraining a known trial's network only. */
+  readonly costless?: boolean;
 }
 
 /** The `share` most vulnerable conv/dense layers of a graph under a policy (the predictor's per-layer damage at `ber`). */
@@ -249,10 +256,10 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
     const size = archInputSize(a) ?? h;
     const graph = o.space.graph(a, { inputSize: size, inChannels: c, classes: o.dataset.numClasses });
     const policy = archPolicy(o.space, a, graph, o.policy ?? defaultPolicy(o.target));
-    const baseLat = await archLatencyMs(o.target, graph, policy, o.latency ?? {});
+    const baseLat = o.costless ? { latencyMs: Number.NaN, energyMj: Number.NaN } : await archLatencyMs(o.target, graph, policy, o.latency ?? {});
     // ECC on the chosen share of layers (issue 14): the target's cost of the 9/8 weight traffic joins the trial's cost
     const hardened = share > 0 ? eccHardenedLayers(graph, policy, ber, share) : [];
-    const pc = hardened.length > 0 ? protectionCost(o.target, graph, policy, { hardened: new Set(hardened) }) : undefined;
+    const pc = hardened.length > 0 && !o.costless ? protectionCost(o.target, graph, policy, { hardened: new Set(hardened) }) : undefined;
     const lat = pc
       ? { ...baseLat, latencyMs: baseLat.latencyMs + (pc.latencyMs - pc.baseLatencyMs), energyMj: baseLat.energyMj + (pc.energyMj - pc.baseEnergyMj) }
       : baseLat;
@@ -335,6 +342,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
           loss = r.loss;
         }
         const trained = em.toModel();
+        if (o.onTrained && prunedAt === undefined) await o.onTrained(trained, { arch, accuracy });
         faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, trained.weights, prot).score;
         if (wantsDrop && prunedAt === undefined) {
           const k = Math.min(faultImages, evalData.n);

@@ -1,10 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { requireImagesInSplit } from '../../data/split.js';
 import { ConfigError } from '../../errors.js';
 import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
-import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, type LatencyMode } from '../../nas/cost.js';
+import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, checkNetworkLatencyTarget, type LatencyMode } from '../../nas/cost.js';
+import { loadNasData } from '../../nas/data.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasBest, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
@@ -20,9 +22,10 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { floatOption, interruptible, intOption, printJson, seedOption, threadsOption } from '../io.js';
+import { checkOutDir, checkOutPath, floatOption, interruptible, intOption, printJson, seedOption, threadsOption } from '../io.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
+import { type ExportedNetwork, exportNasNetworks, outTarget, trialsToExport } from './nas-export.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 
 interface NasFlags {
@@ -82,6 +85,7 @@ interface NasFlags {
   readonly task?: string;
   readonly galleryModel?: string;
   readonly alignWeight?: string;
+  readonly out?: string;
 }
 
 /** Evaluators `hwnas nas` accepts without a table. */
@@ -173,6 +177,10 @@ export function registerNas(program: Command): void {
       "ecc: protection as a choice of each trial (+bits spaces, --evaluator train, nsga2 / random / tpe / evolution): the trial's ecc_share (0, 0.25, 0.5, 1) hardens that share of its layers with SEC-DED ECC, the predictor's most vulnerable first; the ECC cost on the target is in latency_ms / energy_mj, the fault runs see it (docs/resilience.md)",
     )
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
+    .option(
+      '--out <file.onnx|folder>',
+      '--evaluator train: after the search, train the front network(s) again as their trials were (same data, epochs and seed) and write them as ONNX: a .onnx path gets the front trial of the best first objective, a folder trial-<n>.onnx per front trial (docs/nas.md)',
+    )
     .option('--json', 'print the result as JSON')
     .option(
       '--cost-aware',
@@ -231,6 +239,8 @@ export function registerNas(program: Command): void {
         throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
       const latencyMode = (f.latency ?? 'model') as LatencyMode;
       if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
+      if (latencyMode === 'network' && f.table === undefined) checkNetworkLatencyTarget(target, f.target);
+      const out = checkNasOut(f, space, strategyName, evaluatorName, retrievalTask);
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
       if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
@@ -260,6 +270,7 @@ export function registerNas(program: Command): void {
       // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
       let evaluator: { name: string; options: Record<string, JsonValue> };
       let tableFrame: ReturnType<typeof tableHv> | undefined;
+      let dataLimit: number | undefined;
       if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
       if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
       if (evaluatorName === 'command') {
@@ -308,6 +319,7 @@ export function registerNas(program: Command): void {
         if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
         budget = capBudget(budget, space);
         const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
+        dataLimit = limit;
         nasDatasetOptions(f.dataset, limit, spaceInputShape(space)); // checks the spec and --limit before the study is created
         const common: Record<string, JsonValue> = {
           space: space.name,
@@ -400,6 +412,13 @@ export function registerNas(program: Command): void {
             }
           : {}),
       };
+      if (f.dataset !== undefined && evaluatorName !== 'command') {
+        // the data as the trials will load it, before the study is created: a data set the space cannot take, the
+        // numbered-class note and counts above the validation split are said now, with nothing stored
+        const ds = await loadNasData(f.dataset, dataLimit, space);
+        if (f.faultImages !== undefined)
+          requireImagesInSplit(intOption('--fault-images', f.faultImages, 1000, 1), '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
+      }
       const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
       const store = openStore(storePath);
       let sensitive: string[] | undefined;
@@ -558,6 +577,25 @@ export function registerNas(program: Command): void {
         const teacher = store.getStudy(name)?.userAttrs.teacher;
         const twoStage = store.getStudy(name)?.userAttrs.twoStage;
         const predictor = blockwise && strategyOptions ? blockwisePredictorCheck(space, strategyOptions, store.getTrials(name), objectives) : undefined;
+        let exported: ExportedNetwork[] | undefined;
+        if (out && aborted && !f.json)
+          process.stderr.write(`--out: nothing written (the search was interrupted); run the same command to finish it and write ${out.path}\n`);
+        if (out && !aborted) {
+          const todo = trialsToExport(r.pareto, out.kind, objectives[0] as Objective);
+          if (todo.length === 0 && !f.json) process.stderr.write('--out: no feasible trial on the front: nothing written\n');
+          exported = await exportNasNetworks({
+            store,
+            study: name,
+            seed: typeof opened.config.seed === 'number' ? opened.config.seed : seed,
+            space,
+            evaluatorOptions: evaluator.options,
+            trials: todo,
+            out,
+            onStart: (t, i, n) => {
+              if (!f.json) process.stderr.write(`--out: training trial #${t.number} again (${i + 1}/${n}): ${t.arch}\n`);
+            },
+          });
+        }
         printNas(f, r, {
           space,
           strategy: f.strategy,
@@ -571,6 +609,7 @@ export function registerNas(program: Command): void {
           ...(teacher !== undefined ? { teacher } : {}),
           ...(twoStage !== undefined ? { twoStage } : {}),
           ...(predictor !== undefined ? { predictor } : {}),
+          ...(exported !== undefined ? { exported } : {}),
         });
       } finally {
         store.close();
@@ -656,6 +695,7 @@ function printNas(
     twoStage?: JsonValue;
     predictor?: JsonValue;
     auto?: { runs: string; meanClassSize: number | null };
+    exported?: readonly ExportedNetwork[];
   },
 ): void {
   if (f.json) {
@@ -692,6 +732,7 @@ function printNas(
       ...(o.teacher !== undefined ? { teacher: o.teacher } : {}),
       ...(o.twoStage !== undefined ? { twoStage: o.twoStage } : {}),
       ...(o.predictor !== undefined ? { predictor: o.predictor } : {}),
+      ...(o.exported !== undefined ? { exported: o.exported } : {}),
     });
     return;
   }
@@ -723,6 +764,44 @@ function printNas(
   for (const t of [...r.pareto].sort((a, b) => (a.values[names[0] as string] as number) - (b.values[names[0] as string] as number))) {
     out.write(`${names.map((n) => Number(t.values[n]).toPrecision(5)).join('\t')}\t${t.arch}\n`);
   }
+  for (const e of o.exported ?? []) out.write(`${exportedLine(e)}\n`);
+}
+
+/** One `--out` line: the file, its input and its validation accuracy in onnxruntime next to the search's. */
+function exportedLine(e: ExportedNetwork): string {
+  const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+  const rec = e.recordedAccuracy !== undefined ? ` (the search recorded ${pct(e.recordedAccuracy)})` : '';
+  return `wrote ${e.file}: trial #${e.trial}, input ${e.input.join('x')}, validation accuracy ${pct(e.onnxAccuracy)} in onnxruntime${rec}`;
+}
+
+/**
+ * `--out`: where the front networks go, checked before the search. Only the training evaluator trains networks whose
+ * accuracy the file can repeat; a table has no weights at all.
+ */
+function checkNasOut(
+  f: NasFlags,
+  space: ArchSpace,
+  strategyName: string,
+  evaluatorName: string,
+  retrievalTask: boolean,
+): ReturnType<typeof outTarget> | undefined {
+  if (f.out === undefined) return undefined;
+  if (f.table !== undefined)
+    throw new ConfigError(
+      `--out ${f.out}: a --table search trains nothing (the table holds each architecture's accuracy and costs), so there are no weights to write; search with --dataset <spec> (short training per trial) to get front networks as ONNX`,
+    );
+  if (evaluatorName !== 'train' || retrievalTask || strategyName === 'blockwise')
+    throw new ConfigError(
+      `--out ${f.out}: writes the front networks of a training search (--dataset with --evaluator train, classification, not --strategy blockwise); got ${retrievalTask ? '--task retrieval (train the front architecture with hwnas train space:<space>:<arch> --task retrieval --out)' : strategyName === 'blockwise' ? '--strategy blockwise' : `--evaluator ${evaluatorName}`}`,
+    );
+  if (space.base !== undefined)
+    throw new ConfigError(
+      `--out ${f.out}: --space ${space.name} scores each network fake-quantized under its trial's precision, and --out writes float networks only; search --space ${space.base.name} to export, or quantize an exported network with hwnas quantize`,
+    );
+  const t = outTarget(f.out);
+  if (t.kind === 'file') checkOutPath('--out', t.path);
+  else checkOutDir('--out', t.path);
+  return t;
 }
 
 /** What {@link NasBest.ratio} divides, in words. */

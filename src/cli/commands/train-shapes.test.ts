@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import sharp from 'sharp';
+import { writeNpy } from '../../data/npy.js';
+import { writeNumberedLabelList } from '../../data/testing/numbered-labels.js';
 import { datasetForShapes } from './train.js';
 
 test('a [10,1,1] output on a 10-class data set asks for a Flatten; a [8] output asks for 10 outputs', async () => {
@@ -17,17 +18,8 @@ test('a [10,1,1] output on a 10-class data set asks for a Flatten; a [8] output 
 
 test('a CSV whose labels are numbers other than 0..k-1 gets one note on stderr saying how they map to classes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-numlabels-'));
-  const rows = ['path,label'];
-  for (const [i, label] of ['0', '1', '7'].entries())
-    for (let k = 0; k < 6; k++) {
-      const file = `${label}-${k}.png`;
-      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40 * i, g: 40 * i, b: 40 * i } } })
-        .png()
-        .toFile(join(dir, file));
-      rows.push(`${file},${label}`);
-    }
-  writeFileSync(join(dir, 'list_num.csv'), `${rows.join('\n')}\n`);
-  const spec = `imagefolder:${join(dir, 'list_num.csv')};channels=1`;
+  const csv = await writeNumberedLabelList(dir, 'list_num.csv', 6);
+  const spec = `imagefolder:${csv};channels=1`;
   const written: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
@@ -43,4 +35,22 @@ test('a CSV whose labels are numbers other than 0..k-1 gets one note on stderr s
   assert.deepEqual(notes, [
     "note: the 3 labels of 'list_num.csv' are numbers, read as class names, not class indices: sorted as numbers, 7 is class 2; a model's output i scores the i-th smallest label\n",
   ]);
+});
+
+test('train: 3-channel data for zoo:mnist-cnn says what the model takes and names zoo:mnist-cnn?channels=3&size=32', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-rgb-'));
+  const n = 8;
+  writeNpy(join(dir, 'x.npy'), { dtype: 'float32', shape: [n, 3, 32, 32], data: new Float32Array(n * 3 * 32 * 32).fill(0.5) });
+  writeNpy(join(dir, 'y.npy'), { dtype: 'int32', shape: [n], data: Int32Array.from({ length: n }, (_, i) => i % 2) });
+  const spec = `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`;
+  await assert.rejects(
+    datasetForShapes(spec, [1, 28, 28], [10], undefined, 'zoo:mnist-cnn'),
+    (e: Error) =>
+      e.message.startsWith(`model 'zoo:mnist-cnn' takes 1x28x28 images; data set '${spec}' gives 3x32x32, and cannot turn 3-channel images into 1 channel`) &&
+      e.message.endsWith('use zoo:mnist-cnn?channels=3&size=32 (the same model built for 3x32x32 input)'),
+  );
+  // the model that message names takes the data
+  const ds = await datasetForShapes(spec, [3, 32, 32], [2], undefined, 'zoo:mnist-cnn?channels=3&size=32&classes=2');
+  assert.deepEqual(ds.shape, [3, 32, 32]);
+  rmSync(dir, { recursive: true, force: true });
 });

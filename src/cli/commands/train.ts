@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import {
+  ChannelMismatchError,
   type Dataset,
   loadDataset,
   modelGeometry,
-  numericClassNote,
+  noteNumericClasses,
   parseDatasetSpec,
   requireScoredSplit,
   type SampleSource,
@@ -55,21 +56,34 @@ export async function datasetForShapes(
   const parsed = parseDatasetSpec(spec);
   // the spec's own options win over the model's size, but --limit (training images) joins a spec limit
   const merged = joinLimit(parsed.options.limit, limit);
-  const ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
+  let ds: Dataset;
+  try {
+    ds = await loadDataset({ ...parsed, options: { ...parsed.options, ...(merged !== undefined ? { limit: merged } : {}) } }, modelGeometry(inShape));
+  } catch (e) {
+    throw e instanceof ChannelMismatchError ? channelMismatch(modelLabel, inShape, spec, e) : e;
+  }
   noteNumericClasses(spec, ds);
   const classes = outShape[0] as number;
   if (outShape.length !== 1 || classes !== ds.numClasses) throw outputMismatch(modelLabel, outShape, ds);
   return ds;
 }
 
-const notedClasses = new Set<string>();
-
-/** Says once per process, on stderr, that a data set's numeric labels are class names when they are not 0..k-1 ({@link numericClassNote}). */
-function noteNumericClasses(spec: string, ds: Pick<Dataset, 'name' | 'classNames'>): void {
-  const note = numericClassNote(ds.name, ds.classNames);
-  if (note === undefined || notedClasses.has(spec)) return;
-  notedClasses.add(spec);
-  process.stderr.write(`note: ${note}\n`);
+/**
+ * The error for data of more channels than a model takes (CIFAR-10 for zoo:mnist-cnn): both shapes, and for a zoo
+ * model the same model built for the data's shape (`zoo:mnist-cnn?channels=3&size=32`).
+ */
+function channelMismatch(modelLabel: string, inShape: readonly number[], spec: string, e: ChannelMismatchError): ConfigError {
+  const [c, h, w] = e.stored;
+  const zoo = /^zoo:([^?]+)(?:\?(.*))?$/.exec(modelLabel);
+  let fix = `use a model that takes ${c}-channel input`;
+  if (zoo) {
+    const q = new URLSearchParams(zoo[2] ?? '');
+    q.set('channels', String(c));
+    q.set('size', String(h));
+    // zoo models are square (size= is height and width; width= is the channel multiplier): a non-square set is resized
+    fix = `use zoo:${zoo[1]}?${decodeURIComponent(q.toString())} (the same model built for ${c}x${h}x${h} input${w !== h ? `; the ${h}x${w} images are resized to it` : ''})`;
+  }
+  return new ConfigError(`model '${modelLabel}' takes ${inShape.join('x')} images; data set '${spec}' gives ${c}x${h}x${w}, and ${e.message}: ${fix}`);
 }
 
 /**
