@@ -87,7 +87,7 @@
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -100,15 +100,15 @@ import { distinctComputations, loadNasTable, NasTable, nb201RepeatClasses, table
 import { hypervolume } from '../src/search/pareto.js';
 import { createStrategy, defaultStrategyOptions } from '../src/search/registry.js';
 import { SearchSpace } from '../src/search/space.js';
-import { enumerateNb201, formatNb201, NB201_OPS, nb201Space, parseNb201 } from '../src/search/spaces/nb201.js';
+import { enumerateNb201, formatNb201, nb201Space, parseNb201 } from '../src/search/spaces/nb201.js';
 import type { ArchSpace } from '../src/search/spaces/types.js';
 import { Prescreen, type PrescreenOptions } from '../src/search/strategies/prescreen.js';
 import { runTrials } from '../src/search/testing/run-trials.js';
 import type { Objective, Params, SearchStrategy } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
-import { parseCommentedCsv } from './commented-csv.js';
 import { type EcnasProblemSpec, ecnasClass, ecnasObjectives, enumerateEcnas, loadEcnasTable } from './ec-nas-bench.js';
 import { type EcnasHwProblemSpec, ecnasHwObjectives, loadEcnasHwTable } from './ecnas-hwnas-cost.js';
+import { type Hw360Row, hw360Rows } from './hw360-rows.js';
 import {
   enumerateNbg,
   loadNbgTable,
@@ -1210,35 +1210,19 @@ export function hw360Objectives(problem: Hw360Problem | Hw360Spec): string {
  */
 export function loadHw360Table(path: string, problem: Hw360Problem | Hw360Spec): NasTable {
   const pair = hw360Spec(problem);
-  const csv = parseCommentedCsv(readFileSync(path, 'utf8'), path);
-  const space = nb201Space();
   const costPath = pair.costFile === undefined ? undefined : join(dirname(path), pair.costFile);
+  // the rows and their checks are kept per file content (bench/hw360-rows.ts); the problem's columns are checked here
+  const checked = hw360Rows(path, costPath);
+  const space = nb201Space();
   const t = new NasTable(space, pair.energy ? ['accuracy', 'latency_ms', 'energy_mj'] : ['accuracy', 'latency_ms'], costPath ? `${path} + ${costPath}` : path);
-  const costRows = new Map<string, Record<string, string>>();
-  if (costPath) {
-    for (const r of parseCommentedCsv(readFileSync(costPath, 'utf8'), costPath).rows) {
-      if (costRows.has(r.nb201_index as string)) throw new ConfigError(`${costPath}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
-      costRows.set(r.nb201_index as string, r);
-    }
-  }
-  const seen = new Set<string>();
-  for (const r of csv.rows) {
-    const cell = r.cell ?? '';
-    if (!/^[0-4]{6}$/.test(cell)) throw new Error(`${path}: cell '${cell}' of NB201 index ${r.nb201_index}: expected 6 op indices 0-4`);
-    if (seen.has(r.nb201_index as string)) throw new Error(`${path}: NB201 index ${r.nb201_index} appears twice; expected one row per index`);
-    seen.add(r.nb201_index as string);
-    let cr: Record<string, string> = r;
-    if (costPath) {
-      const c = costRows.get(r.nb201_index as string);
-      if (c === undefined) throw new ConfigError(`${costPath}: no row for NB201 index ${r.nb201_index}; expected one for every index of ${path}`);
-      if (c.cell !== cell) throw new ConfigError(`${costPath}: NB201 index ${r.nb201_index} has cell '${c.cell}'; expected '${cell}' as in ${path}`);
-      cr = c;
-    }
-    // an empty field is a missing measurement, not 0
-    const num = (row: Record<string, string>, col: string): number => (row[col] === undefined || row[col]?.trim() === '' ? Number.NaN : Number(row[col]));
-    const costFrom = costPath ?? path;
-    const acc = num(r, pair.accuracy);
-    const lat = num(cr, pair.latency);
+  const costFrom = costPath ?? path;
+  const accs = checked.column(pair.accuracy, false);
+  const lats = checked.column(pair.latency, true);
+  const energies = pair.energy ? checked.column(pair.energy, true) : undefined;
+  for (let i = 0; i < checked.rows.length; i++) {
+    const { cell, arch, row: r, costRow: cr } = checked.rows[i] as Hw360Row;
+    const acc = accs[i] as number;
+    const lat = lats[i] as number;
     if (pair.score) {
       if (!(acc >= -1 && acc <= 1)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a score in [-1, 1]`);
     } else if (!(acc >= 0 && acc <= 100)) throw new Error(`${path}: ${pair.accuracy} '${r[pair.accuracy]}' of cell ${cell}: expected a percentage in [0, 100]`);
@@ -1246,12 +1230,13 @@ export function loadHw360Table(path: string, problem: Hw360Problem | Hw360Spec):
       throw new Error(`${costFrom}: ${pair.latency} '${cr[pair.latency]}' of cell ${cell}: expected a latency >= 0 in ms`);
     const values: Record<string, number> = { accuracy: pair.score ? acc : acc / 100, latency_ms: lat };
     if (pair.energy) {
-      const e = num(cr, pair.energy);
+      const e = (energies as Float64Array)[i] as number;
       if (!(e >= 0 && Number.isFinite(e))) throw new Error(`${costFrom}: ${pair.energy} '${cr[pair.energy]}' of cell ${cell}: expected an energy >= 0 in mJ`);
       values.energy_mj = e;
     }
-    t.add(formatNb201([...cell].map((d) => NB201_OPS[Number(d)] as (typeof NB201_OPS)[number])), values);
+    t.add(arch, values);
   }
+  if (checked.bad) throw checked.bad();
   if (t.size !== 15625) throw new Error(`${path}: ${t.size} cells; expected all 15625 NB201 cells`);
   return t;
 }

@@ -27,7 +27,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ConfigError } from '../errors.js';
 
 export { exportKernelOnnx, SINK } from '../onnx/kernel.js';
@@ -41,6 +41,7 @@ import type { Workload } from '../ir/workload.js';
 import { exportNodeOnnx, exportOnnx } from '../onnx/export.js';
 import { exportKernelOnnx, SINK } from '../onnx/kernel.js';
 import { createSession, type OnnxSession } from '../onnx/ort.js';
+import { loadedOrt, loadOrt, ortCommonVersion } from '../onnx/ort-runtime.js';
 import { Rng } from '../util/rng.js';
 import { fitHostComposition, usableTiming } from './composition.js';
 import { isFreeOp, workloadKey } from './layer-key.js';
@@ -221,7 +222,7 @@ function makeFeeds(s: OnnxSession, shapes: ReadonlyMap<string, readonly number[]
     if (!shape) throw new ConfigError(`host-cpu: no shape for input '${name}'`);
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-    feeds[name] = new ort.Tensor('float32', data, [1, ...shape]);
+    feeds[name] = new (loadedOrt().Tensor)('float32', data, [1, ...shape]);
   }
   return feeds;
 }
@@ -232,7 +233,7 @@ function makeFeeds(s: OnnxSession, shapes: ReadonlyMap<string, readonly number[]
  * but a kernel inside a network does not.
  */
 async function createProfiledSession(bytes: Uint8Array, threads: number, prefix: string): Promise<OnnxSession> {
-  const session = await ort.InferenceSession.create(bytes, {
+  const session = await (await loadOrt()).InferenceSession.create(bytes, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -628,7 +629,7 @@ export async function measureNetworks(
 
 /** A description of this machine for table provenance. */
 export function hostDevice(threads = 1): string {
-  return `host-cpu (onnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} thread${threads > 1 ? 's' : ''}, float32)`.replace(' ,', ',');
+  return `host-cpu (onnxruntime-node ${ortCommonVersion()}, ${threads} thread${threads > 1 ? 's' : ''}, float32)`.replace(' ,', ',');
 }
 
 /**

@@ -10,7 +10,7 @@
  * (a published benchmark's own CSV): each metric from one named column, optionally a percentage read as a fraction;
  * the other columns are ignored.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { splitCsvLine } from '../hardware/lut.js';
@@ -408,9 +408,7 @@ export function computationKey(g: Graph): string {
     const args = (m[2] as string) === '' ? [] : (m[2] as string).split(',').map((x) => canonOf(Number(x)));
     if (head === 'sum') args.sort();
     // A digest, not the expanded term: the term of a deep network is a tree exponentially larger than its DAG.
-    const r = createHash('sha1')
-      .update(`${head}(${args.join(',')})`)
-      .digest('base64');
+    const r = sha1Base64(`${head}(${args.join(',')})`);
     canon.set(i, r);
     return r;
   };
@@ -424,6 +422,14 @@ export function computationKey(g: Graph): string {
     .sort();
   return [outs.map(canonOf).join(';'), ...shared].join('|');
 }
+
+/**
+ * SHA-1 of a string, base64: Node's one-shot `crypto.hash` where it exists (Node >= 20.12; ~7x less CPU than a
+ * `createHash` object per term, and {@link computationKey} hashes every term of every graph it keys), else `createHash`.
+ * The same digest either way.
+ */
+const sha1Base64: (s: string) => string =
+  typeof nodeCrypto.hash === 'function' ? (s) => nodeCrypto.hash('sha1', s, 'base64') : (s) => nodeCrypto.createHash('sha1').update(s).digest('base64');
 
 /** Isomorphism classes of NB201 cells: which class each cell is in and one representative per class. */
 export interface Nb201Classes {

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ModelFormatError, UserError } from '../errors.js';
 import { Rng } from '../util/rng.js';
+import { loadedOrt, loadOrt } from './ort-runtime.js';
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
@@ -38,9 +39,10 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
     graphOptimizationLevel: opts.optimization ?? 'all',
     executionProviders: ['cpu'],
   };
+  const rt = await loadOrt();
   let session: ort.InferenceSession;
   try {
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, o) : await ort.InferenceSession.create(model, o);
+    session = typeof model === 'string' ? await rt.InferenceSession.create(model, o) : await rt.InferenceSession.create(model, o);
   } catch (e) {
     const src = typeof model === 'string' ? `'${model}'` : 'ONNX bytes';
     throw new ModelFormatError(`onnxruntime cannot load ${src}: ${e instanceof Error ? e.message : String(e)}`);
@@ -61,7 +63,7 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
 }
 
 async function runOnce(s: OnnxSession, input: Float32Array, batch: number): Promise<Float32Array> {
-  const feeds = { [s.inputName]: new ort.Tensor('float32', input, [batch, ...s.inputShape]) };
+  const feeds = { [s.inputName]: new (loadedOrt().Tensor)('float32', input, [batch, ...s.inputShape]) };
   const out = await s.session.run(feeds, [s.outputName]);
   const t = out[s.outputName];
   if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`onnxruntime: output '${s.outputName}' is not a float32 tensor`);
@@ -169,7 +171,7 @@ export async function ortOptimizedNodes(bytes: Uint8Array): Promise<{ op: string
   const dir = mkdtempSync(join(tmpdir(), 'hwnas-ort-opt-'));
   try {
     const path = join(dir, 'optimized.onnx');
-    const s = await ort.InferenceSession.create(bytes, {
+    const s = await (await loadOrt()).InferenceSession.create(bytes, {
       intraOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       optimizedModelFilePath: path,
