@@ -86,7 +86,11 @@ export interface RetryPolicy {
 
 /** Progress report after every finished trial. */
 export interface StudyProgress {
-  /** Trials counted against the budget so far. */
+  /**
+   * Finished trials counted against the budget so far (those of earlier runs of the study included; running trials,
+   * which count against the budget already, are not done): it grows by one per finished counted trial, so a resumed
+   * study with 2 stored trials reports 3, 4, ... and the budget is reported once.
+   */
   readonly done: number;
   /** The budget (nTrials). */
   readonly total: number;
@@ -242,15 +246,17 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
     o.strategy.tell?.(t, { objectives });
     if (o.onProgress) {
       history.refresh();
-      const counted = history.counted;
+      // running trials count against the budget but are not done: counting them reported 4/8 after the third of 8
+      // trials had finished at 2 threads, and 8/8 twice (when the 7th finished with the 8th running, then the 8th)
+      const done = history.counted - history.running;
       const perTrial = (Date.now() - started) / finishedHere;
       o.onProgress({
-        done: counted,
+        done,
         total: o.nTrials,
         trial: t,
         best: history.best(),
         elapsedMs: Date.now() - started,
-        etaMs: Math.max(0, ((o.nTrials - counted) * perTrial) / concurrency),
+        etaMs: Math.max(0, ((o.nTrials - done) * perTrial) / concurrency),
       });
     }
     return t;
