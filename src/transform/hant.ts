@@ -34,6 +34,7 @@ import { graphTotals } from '../ir/workload.js';
 import { BudgetInfeasibleError, solveAllocation } from '../quant/ilp.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
+import { Yielder } from '../util/event-loop.js';
 import { Rng } from '../util/rng.js';
 import { type Alternative, type AltFamily, generateAlternatives } from './alternatives.js';
 import { replaceUnits } from './rewrite.js';
@@ -146,13 +147,48 @@ export function scoreAlternatives(
   opts: ScoreOptions,
   alternatives: ReadonlyMap<string, readonly Alternative[]> = new Map(),
 ): UnitScores[] {
+  const steps = scoreSteps(teacher, units, images, opts, alternatives);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link scoreAlternatives} giving the event loop a turn between alternatives (at most every 250 ms), so a Ctrl-C
+ * handler or a timer runs during a screening of minutes; the same scores.
+ */
+export async function scoreAlternativesYielding(
+  teacher: Model,
+  units: readonly Unit[],
+  images: DistillImages,
+  opts: ScoreOptions,
+  alternatives: ReadonlyMap<string, readonly Alternative[]> = new Map(),
+): Promise<UnitScores[]> {
+  const steps = scoreSteps(teacher, units, images, opts, alternatives);
+  const turn = new Yielder();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await turn.maybe();
+  }
+}
+
+/** The work of {@link scoreAlternatives}, one alternative per step: yields after each, returns the scores. */
+function* scoreSteps(
+  teacher: Model,
+  units: readonly Unit[],
+  images: DistillImages,
+  opts: ScoreOptions,
+  alternatives: ReadonlyMap<string, readonly Alternative[]>,
+): Generator<void, UnitScores[]> {
   const policy = opts.policy ?? defaultPolicy(opts.target);
   const rng = new Rng(opts.seed ?? 0);
   const pools = units.map((u) => alternatives.get(u.name) ?? generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {}));
   const total = pools.reduce((s, p) => s + p.length, 0);
   let done = 0;
   const out: UnitScores[] = [];
-  units.forEach((unit, ui) => {
+  for (const [ui, unit] of units.entries()) {
     const tr = unitFeatures(teacher, unit, images.train.x, images.train.n);
     const ho = unitFeatures(teacher, unit, images.heldOut.x, images.heldOut.n);
     const pool = pools[ui] as readonly Alternative[];
@@ -194,10 +230,11 @@ export function scoreAlternatives(
       } finally {
         m.dispose();
       }
+      yield;
     }
     const teacherLatencyMs = teacherAlt ? subgraphLatency(opts.target, teacherAlt.graph, policy) : NaN;
     out.push({ unit, teacherLatencyMs, alternatives: scored });
-  });
+  }
   return out;
 }
 
@@ -701,7 +738,8 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
     `teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`,
   );
   const td = performance.now();
-  const screened = scoreAlternatives(teacher, units, images, opts, pools);
+  // yielding: Ctrl-C's handler (hwnas transform says nothing is stored) runs during the screening, not after it
+  const screened = await scoreAlternativesYielding(teacher, units, images, opts, pools);
   const distillSec = (performance.now() - td) / 1000;
   const fixedMs = teacherLatency - screened.reduce((s, u) => s + u.teacherLatencyMs, 0);
   const ti = performance.now();
