@@ -10,11 +10,13 @@ import { ConfigError, DatasetError, InfeasibleError } from '../errors.js';
 import { getTarget } from '../hardware/registry.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
-import { inferShapes } from '../ir/shapes.js';
+import { inferShapes, inputNode } from '../ir/shapes.js';
 import type { Model } from '../ir/types.js';
 import { mbnet32 } from '../ir/zoo/small.js';
 import { exhaustiveAllocation } from '../quant/ilp.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { exportOnnx } from '../onnx/export.js';
+import { createSession } from '../onnx/ort.js';
 import { Rng } from '../util/rng.js';
 import { generateAlternatives } from './alternatives.js';
 import {
@@ -117,6 +119,22 @@ test('rewrite keeps shapes valid, the assembled network runs, and the teacher al
   em.dispose();
   assert.equal(y.length, 30);
   assert.ok(y.every(Number.isFinite));
+});
+
+test("replaceUnits keeps an imported model's output names, also when the output layer is replaced: the exported ONNX has the user's input and output names", async () => {
+  const graph = mbnet32({ width: 0.25 });
+  const out = graph.outputs[0] as string;
+  const named: Model = { graph: { ...graph, outputNames: { [out]: 'logits' } }, weights: initWeights(graph, new Rng(4)) };
+  const units = findUnits(named.graph);
+  const dense = units.find((u) => u.kind === 'dense');
+  assert.ok(dense && dense.output === out, 'the last unit ends in the output node');
+  const alt = generateAlternatives(named, dense).find((a) => a.family !== 'teacher');
+  assert.ok(alt, 'the output layer has a non-teacher alternative');
+  const student = replaceUnits(named, [{ unit: dense, sub: { graph: alt.graph, weights: initWeights(alt.graph, new Rng(1)) } }]);
+  assert.deepEqual(student.graph.outputNames, { [out]: 'logits' });
+  const s = await createSession(exportOnnx(student), { optimization: 'disabled' });
+  assert.equal(s.outputName, 'logits');
+  assert.equal(s.inputName, inputNode(named.graph).name);
 });
 
 function randomScores(units: number, options: number, seed: number): UnitScores[] {
