@@ -13,10 +13,10 @@ import { initWeights } from '../ir/init.js';
 import { inferShapes, inputNode } from '../ir/shapes.js';
 import type { Model } from '../ir/types.js';
 import { mbnet32 } from '../ir/zoo/small.js';
-import { exhaustiveAllocation } from '../quant/ilp.js';
-import { MemoryStore } from '../store/memory-store.js';
 import { exportOnnx } from '../onnx/export.js';
 import { createSession } from '../onnx/ort.js';
+import { exhaustiveAllocation } from '../quant/ilp.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { Rng } from '../util/rng.js';
 import { generateAlternatives } from './alternatives.js';
 import {
