@@ -398,30 +398,36 @@ export function assembleStudent(teacher: Model, scores: readonly UnitScores[], c
  * (or indices) of unit `i`'s alternatives to refine; teacher and parameter-free alternatives are left
  * alone. Returns new scores in which only the refined entries changed (loss, weights, lastLoss, seconds).
  */
-export function refineAlternatives(
+export async function refineAlternatives(
   teacher: Model,
   scores: readonly UnitScores[],
   picks: readonly (number | readonly number[])[],
   images: DistillImages,
   opts: { readonly steps: number; readonly batchSize?: number; readonly lr?: number; readonly seed?: number },
-): UnitScores[] {
+): Promise<UnitScores[]> {
   const rng = new Rng(opts.seed ?? 0);
-  return scores.map((u, i) => {
+  // a turn for the event loop between alternatives (Ctrl-C's handler, timers), at most every 250 ms
+  const turn = new Yielder();
+  const out: UnitScores[] = [];
+  for (const [i, u] of scores.entries()) {
     const p = picks[i] ?? [];
     const ks = (typeof p === 'number' ? [p] : p).filter((k) => {
       const a = u.alternatives[k];
       return a !== undefined && a.alt.family !== 'teacher' && a.weights.size > 0;
     });
     const seeds = ks.map(() => rng.nextU32());
-    if (ks.length === 0 || opts.steps <= 0) return u;
+    if (ks.length === 0 || opts.steps <= 0) {
+      out.push(u);
+      continue;
+    }
     const tr = unitFeatures(teacher, u.unit, images.train.x, images.train.n);
     const ho = unitFeatures(teacher, u.unit, images.heldOut.x, images.heldOut.n);
     const alternatives = [...u.alternatives];
-    ks.forEach((k, j) => {
+    for (const [j, k] of ks.entries()) {
       const a = alternatives[k] as ScoredAlternative;
       const m = buildModel({ graph: a.alt.graph, weights: a.weights });
       try {
-        if (m.trainableKeys.length === 0) return;
+        if (m.trainableKeys.length === 0) continue;
         const t0 = performance.now();
         const r = distillOrBackOff(
           m,
@@ -441,9 +447,11 @@ export function refineAlternatives(
       } finally {
         m.dispose();
       }
-    });
-    return { ...u, alternatives };
-  });
+      await turn.maybe();
+    }
+    out.push({ ...u, alternatives });
+  }
+  return out;
 }
 
 /** Indices of a unit's alternatives on the (loss, latency) Pareto front: no other is at least as good in both and better in one. */
@@ -754,7 +762,7 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const picks = pareto ? screened.map((u, i) => [...new Set([...paretoIndices(u), sel.choice[i] as number])]) : sel.choice;
   const refined =
     refineSteps > 0
-      ? refineAlternatives(teacher, screened, picks, images, {
+      ? await refineAlternatives(teacher, screened, picks, images, {
           steps: refineSteps,
           ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
           ...(opts.refineLr !== undefined ? { lr: opts.refineLr } : opts.lr !== undefined ? { lr: opts.lr } : {}),

@@ -368,7 +368,7 @@ test('every conv unit of mbnet32, the stride-2 stem with 3 input channels includ
   for (const n of ['conv_k2', 'conv_k7', 'narrow_r2_k3', 'narrow_r4_k5']) assert.ok(stem.includes(n), `stem lacks ${n}`);
 });
 
-test('refineAlternatives lowers the held-out loss of the chosen alternatives only, reproducibly', () => {
+test('refineAlternatives lowers the held-out loss of the chosen alternatives only, reproducibly', async () => {
   const teacher = convModel(8, 8, 21);
   const units = findUnits(teacher.graph);
   const n = 64;
@@ -384,18 +384,18 @@ test('refineAlternatives lowers the held-out loss of the chosen alternatives onl
   const alts = scores[0]?.alternatives ?? [];
   const k = alts.findIndex((a) => a.alt.name === 'dwsep_k3');
   assert.ok(k > 0);
-  const run = (): UnitScores[] => refineAlternatives(teacher, scores, [k], images, { steps: 60, batchSize: 16, lr: 5e-3, seed: 4 });
-  const a = run();
+  const run = (): Promise<UnitScores[]> => refineAlternatives(teacher, scores, [k], images, { steps: 60, batchSize: 16, lr: 5e-3, seed: 4 });
+  const a = await run();
   const before = alts[k]?.loss as number;
   const after = a[0]?.alternatives[k]?.loss as number;
   assert.ok(after < 0.9 * before, `loss ${before} -> ${after}`);
   a[0]?.alternatives.forEach((x, j) => {
     if (j !== k) assert.equal(x, alts[j]);
   });
-  const b = run();
+  const b = await run();
   assert.equal(b[0]?.alternatives[k]?.loss, after);
   // the teacher alternative is left alone
-  assert.equal(refineAlternatives(teacher, scores, [0], images, { steps: 10 })[0], scores[0]);
+  assert.equal((await refineAlternatives(teacher, scores, [0], images, { steps: 10 }))[0], scores[0]);
 });
 
 /** A tiny conv net as teacher and student (different random weights) and 64 random labelled 3x8x8 images. */
