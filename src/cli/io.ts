@@ -129,11 +129,27 @@ export function markInterrupted(): void {
   process.exitCode = EXIT_INTERRUPTED;
 }
 
+/** What a second Ctrl-C does before the process exits ({@link onForcedStop}). */
+const lastWords = new Set<() => string | undefined>();
+
+/**
+ * Registers work a second Ctrl-C inside {@link interruptible} does before the process exits at once (synchronous: the
+ * process exits right after), e.g. marking this process's running trials failed so the store does not show them
+ * running; `f` returns what it did, for the line printed. Returns the function that unregisters it.
+ */
+export function onForcedStop(f: () => string | undefined): () => void {
+  lastWords.add(f);
+  return () => {
+    lastWords.delete(f);
+  };
+}
+
 /**
  * Runs `work` with Ctrl-C (SIGINT) as a request to stop early: the first Ctrl-C calls `onInterrupt` (e.g. to say
  * what is kept), marks the command interrupted ({@link markInterrupted}: exit 130) and aborts `controller`, whose
- * signal `work` receives. The handler is removed when `work` settles, so a later Ctrl-C ends the process as usual;
- * pass a `controller` to hand its signal on to what runs after `work`.
+ * signal `work` receives. A second Ctrl-C while `work` winds down stops at once: it runs what {@link onForcedStop}
+ * registered, prints one line saying so and exits 130. The handlers are removed when `work` settles, so a later
+ * Ctrl-C ends the process as usual; pass a `controller` to hand its signal on to what runs after `work`.
  * @example const run = await interruptible((signal) => runConfiguredStudy(store, name, { signal }));
  */
 export async function interruptible<T>(
@@ -141,7 +157,21 @@ export async function interruptible<T>(
   onInterrupt?: () => void,
   controller: AbortController = new AbortController(),
 ): Promise<T> {
+  const onSecond = (): void => {
+    const said: string[] = [];
+    for (const f of lastWords) {
+      try {
+        const s = f();
+        if (s) said.push(s);
+      } catch (e) {
+        said.push(String((e as Error)?.message ?? e));
+      }
+    }
+    process.stderr.write(`\nsecond interrupt: stopping now${said.length > 0 ? `; ${said.join('; ')}` : ', without finishing the current work'}\n`);
+    process.exit(EXIT_INTERRUPTED);
+  };
   const onSig = (): void => {
+    process.once('SIGINT', onSecond);
     onInterrupt?.();
     markInterrupted();
     controller.abort();
@@ -151,6 +181,7 @@ export async function interruptible<T>(
     return await work(controller.signal);
   } finally {
     process.removeListener('SIGINT', onSig);
+    process.removeListener('SIGINT', onSecond);
   }
 }
 

@@ -26,3 +26,23 @@ test('terminal progress bar fills fields whose names are not words (img/s), neve
   assert.match(out, /epoch 1\/1/);
   assert.doesNotMatch(out, /\{img\/s\}|\{f_/);
 });
+
+test('plain progress lines (no terminal) print a count once: the total repeated gives one line', () => {
+  const err = process.stderr as NodeJS.WriteStream & { isTTY: boolean };
+  const saved = { isTTY: err.isTTY, write: err.write };
+  let out = '';
+  err.isTTY = false;
+  err.write = ((s: string | Uint8Array) => {
+    out += typeof s === 'string' ? s : Buffer.from(s).toString();
+    return true;
+  }) as typeof err.write;
+  try {
+    const bar = createProgress({ total: 3, label: 'study', fields: ['front'] });
+    for (const v of [1, 2, 3, 3]) bar.update(v, { front: '2 trials' });
+    bar.stop();
+  } finally {
+    err.isTTY = saved.isTTY;
+    err.write = saved.write;
+  }
+  assert.equal(out, 'study 1/3 front=2 trials\nstudy 2/3 front=2 trials\nstudy 3/3 front=2 trials\n');
+});

@@ -54,7 +54,8 @@ export function createProgress(o: ProgressOptions): Progress {
       every = o.plainEvery ?? Math.max(1, Math.ceil(total / 10));
     },
     update(v, p) {
-      if (v === total || v - last >= every) {
+      // a count already printed is not printed again (a reporter that repeats its total would end with two equal lines)
+      if (v !== last && (v === total || v - last >= every)) {
         last = v;
         const extra = fields.map((f) => (p && p[f] !== undefined ? ` ${f}=${p[f]}` : '')).join('');
         process.stderr.write(`${o.label} ${v}/${total}${extra}\n`);

@@ -88,6 +88,49 @@ test('Ctrl-C during hwnas study run: finished trials are kept, the summary is pr
   assert.ok(complete >= 3 && complete < 200, `complete ${complete}`);
 });
 
+test('a second Ctrl-C during hwnas study run stops at once with one line, and leaves no trial running in the store', async () => {
+  // a command that ignores SIGTERM: after the first Ctrl-C hwnas waits out its grace period (20 s) before SIGKILL
+  writeFileSync(
+    join(dir, 'stubborn.json'),
+    JSON.stringify({
+      name: 'stubborn',
+      evaluator: { name: 'command', options: { cmd: "trap '' TERM; sleep 60", graceS: 20, workdir: join(dir, 'trials') } },
+      space: { x: { kind: 'float', low: 0, high: 1 } },
+      strategy: 'random',
+      nTrials: 3,
+      seed: 1,
+    }),
+  );
+  const created = await runHwnas(dir, 'study', 'create', '--config', 'stubborn.json', '--store', 'stubborn.sqlite');
+  assert.equal(created.code, 0, created.stderr);
+  const proc = spawnHwnas(dir, ['study', 'run', 'stubborn', '--store', 'stubborn.sqlite', '--threads', '0']);
+  const running = (): number => {
+    const s = new SqliteStore(join(dir, 'stubborn.sqlite'), { readonly: true });
+    try {
+      return s.getRunningTrials('stubborn').length;
+    } finally {
+      s.close();
+    }
+  };
+  await proc.signalWhen('SIGINT', 'trial 0 running', () => running() === 1);
+  await new Promise((r) => setTimeout(r, 300)); // the first Ctrl-C is handled (the command is sent SIGTERM, which it ignores)
+  proc.child.kill('SIGINT');
+  const r = await proc.done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(
+    r.stderr,
+    /second interrupt: stopping now; trial 0 of study 'stubborn' marked failed; the next run of the study .*hwnas study resume stubborn --store stubborn\.sqlite\) runs it again/,
+  );
+  const s = new SqliteStore(join(dir, 'stubborn.sqlite'), { readonly: true });
+  const trials = s.getTrials('stubborn');
+  s.close();
+  assert.deepEqual(
+    trials.map((t) => [t.number, t.state, t.userAttrs['hwnas:fail_reason']]),
+    [[0, 'failed', 'aborted']],
+    'the trial is failed (and will be retried), not left running',
+  );
+});
+
 test('an --out that is the study store (by its path or a link to it) is refused, exit 2, and the store is left as it was', async () => {
   writeFileSync(join(dir, 'keep.json'), JSON.stringify({ name: 'keep', evaluator: { name: 'zdt1' }, strategy: 'random', nTrials: 5, seed: 1 }));
   const created = await runHwnas(dir, 'study', 'create', '--config', 'keep.json', '--store', 'keep.sqlite');

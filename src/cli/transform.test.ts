@@ -42,8 +42,10 @@ test('hwnas transform: trained zoo teacher, faster student within the budget, ON
     layers: { unit: string; alternatives: number; chosen: string }[];
     study: string;
     trial: number;
+    screening: { stored: boolean; dir: string };
   };
   assert.match(j.study, /^transform-mnist-cnn-[0-9a-f]{8}$/, 'the study is named after the model and a hash of the settings');
+  assert.equal(j.screening.stored, false, "a new study's screening (and its seconds) are this run's");
   assert.equal(j.trial, 0, "one trial by default: the ILP's choice");
   const store = new SqliteStore(join(dir, '.hwnas', 'hwnas.sqlite'), { readonly: true });
   const uid = store.getStudy(j.study)?.userAttrs.uid;
@@ -152,8 +154,11 @@ test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection
     trials: number;
     interrupted?: boolean;
     layers: { unit: string; chosen: string }[];
+    screening: { stored: boolean; dir: string };
   };
   assert.equal(ji.study, afterKill.name, 'the same command continues the same study');
+  assert.equal(ji.screening.stored, true, 'a continued study says its screening (seconds.distill, refine, ilp) is the stored one');
+  assert.ok(existsSync(join(ji.screening.dir, 'screening.json')), ji.screening.dir);
   assert.equal(ji.interrupted, true, interrupted.run.stdout);
   assert.ok(ji.trials < n, `stopped early: ${ji.trials} trials`);
   // 3. and again, to the end
@@ -223,4 +228,22 @@ test('hwnas transform: killed (-9) and interrupted (Ctrl-C) during the selection
   const rep = await runHwnas(dir, 'report', j.study, '--store', store, '--out', 'kill-report.html', '--json');
   assert.equal(rep.code, 0, rep.stderr);
   assert.equal((JSON.parse(rep.stdout) as { trials: number }).trials, final.length);
+});
+
+test('hwnas transform: Ctrl-C during the screening exits 130 with one line saying nothing is stored, and no study is created', async () => {
+  const store = join(dir, 'screen-int', 'hwnas.sqlite');
+  // a small data set: the teacher trains in a few seconds, and the signal comes as the screening starts
+  const args = [
+    ...transformArgs('latency=0.85x', '20', '32', { 'refine-steps': '0', 'finetune-epochs': '0', store }),
+    ...flagList({ dataset: 'mnist;limit=train:300,val:100,test:100' }),
+  ];
+  const proc = spawnHwnas(dir, args, { timeoutMs: 600_000 });
+  await proc.signalWhen('SIGINT', 'the screening to start', () => /^teacher: accuracy .* units\n/m.test(proc.stderr()), { timeoutMs: 600_000, intervalMs: 20 });
+  const r = await proc.done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(
+    r.stderr,
+    /\ninterrupted during the screening( \(distill \d+\/\d+\))?; nothing is stored \(the study is created once the screening is saved\): the same command starts it again\n$/,
+  );
+  assert.equal(storedTrials(store), undefined, 'no study in the store');
 });

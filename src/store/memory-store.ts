@@ -66,8 +66,9 @@ export class MemoryStore implements Store {
     return [...this.studies.values()].map((e) => clone(e.study));
   }
 
-  deleteStudy(name: string): void {
-    this.entry(name);
+  deleteStudy(name: string, check?: (study: StudyRecord, running: readonly RunningTrialInfo[]) => void): void {
+    const e = this.entry(name);
+    check?.(clone(e.study), this.getRunningTrials(name));
     this.studies.delete(name);
     this.artifacts = this.artifacts.filter((a) => a.studyName !== name);
   }

@@ -172,9 +172,15 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT * FROM studies ORDER BY id').all() as StudyRow[]).map(toStudy);
   }
 
-  deleteStudy(name: string): void {
-    const s = this.study(name);
-    this.sql('DELETE FROM studies WHERE id = ?').run(s.id);
+  deleteStudy(name: string, check?: (study: StudyRecord, running: readonly RunningTrialInfo[]) => void): void {
+    this.db
+      .transaction(() => {
+        const s = this.study(name);
+        check?.(s, this.getRunningTrials(name));
+        // one statement: trials, their params/values/constraints/attributes and artifacts go by ON DELETE CASCADE
+        this.sql('DELETE FROM studies WHERE id = ?').run(s.id);
+      })
+      .immediate();
   }
 
   setStudyUserAttr(studyName: string, key: string, value: JsonValue): void {

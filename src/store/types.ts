@@ -101,8 +101,13 @@ export interface Store {
   getStudy(name: string): StudyRecord | undefined;
   /** All studies, oldest first. */
   listStudies(): StudyRecord[];
-  /** Deletes a study with its trials and artifacts. */
-  deleteStudy(name: string): void;
+  /**
+   * Deletes a study with its trials and artifacts, all or nothing (UserError naming the known studies when there is no
+   * such study). `check`, when given, runs first inside the same transaction, holding the store's write lock, with the
+   * study and its running trials: if it throws, nothing is deleted and the error propagates (`hwnas study delete`
+   * refuses a study that a live process is running this way, with no window in which that process could start a trial).
+   */
+  deleteStudy(name: string, check?: (study: StudyRecord, running: readonly RunningTrialInfo[]) => void): void;
   /** Sets one study attribute (replacing the previous value). */
   setStudyUserAttr(studyName: string, key: string, value: JsonValue): void;
   /** Creates a running trial with the next number. */

@@ -56,6 +56,19 @@ test('runs to the budget, reporting progress with a Pareto set and an ETA', asyn
   assert.deepEqual(store.getStudy('s')?.space, space.toJSON());
 });
 
+test('progress of a resumed study at concurrency 2: done counts finished trials, 3..8 after 2 stored, the budget once', async () => {
+  const store = new MemoryStore();
+  await runStudy(base(store, { nTrials: 2 }));
+  const seen: number[] = [];
+  // two evaluations in flight, each finishing a tick after it starts: the other one is running when one finishes
+  const slow = async (p: Params): Promise<EvaluationResult> => {
+    await new Promise((r) => setTimeout(r, 1));
+    return evaluate(p);
+  };
+  await runStudy(base(store, { nTrials: 8, concurrency: 2, evaluate: slow, onProgress: (p) => seen.push(p.done) }));
+  assert.deepEqual(seen, [3, 4, 5, 6, 7, 8]);
+});
+
 test('a resumed study (fresh strategy, history from the store) proposes what an uninterrupted one does', async () => {
   const straight = await runStudy(base(new MemoryStore()));
   const store = new MemoryStore();

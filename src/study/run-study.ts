@@ -21,7 +21,7 @@ import {
   type Trial,
   trialSeed,
 } from '../search/types.js';
-import type { Store, StudyRecord } from '../store/types.js';
+import type { RunningTrialInfo, Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
 import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
 import { ATTR, DEFAULT_MAX_RETRIES, StudyHistory } from './study-history.js';
@@ -86,7 +86,11 @@ export interface RetryPolicy {
 
 /** Progress report after every finished trial. */
 export interface StudyProgress {
-  /** Trials counted against the budget so far. */
+  /**
+   * Finished trials counted against the budget so far (those of earlier runs of the study included; running trials,
+   * which count against the budget already, are not done): it grows by one per finished counted trial, so a resumed
+   * study with 2 stored trials reports 3, 4, ... and the budget is reported once.
+   */
   readonly done: number;
   /** The budget (nTrials). */
   readonly total: number;
@@ -120,7 +124,7 @@ export interface RunStudyOptions {
   readonly catchErrors?: boolean;
   /** Evaluations in flight at once (default 1). */
   readonly concurrency?: number;
-  /** A running trial whose heartbeat is older than this is considered dead (default 10 minutes). */
+  /** A running trial whose heartbeat is older than this is considered dead (default {@link DEFAULT_STALE_AFTER_MS}: 10 minutes). */
   readonly staleAfterMs?: number;
   /** Heartbeat interval of running trials (default 30 s). */
   readonly heartbeatMs?: number;
@@ -175,24 +179,57 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** A running trial's heartbeat older than this (default of {@link RunStudyOptions.staleAfterMs}) means its process is gone. */
+export const DEFAULT_STALE_AFTER_MS = 600_000;
+
 /**
- * Marks as failed the running trials whose worker is gone: same host and the pid no longer
- * exists, or a heartbeat older than `staleAfterMs`. Returns their numbers.
+ * Why a running trial's process is presumed gone, or undefined while it may be alive: `'process-gone'` (its worker ran
+ * on this host and that pid no longer exists; a trial of this process is never gone) or `'stale-heartbeat'` (no
+ * heartbeat for `staleAfterMs`; the loop beats every 30 s). Reads nothing and writes nothing.
  */
-export function recoverStaleTrials(store: Store, studyName: string, staleAfterMs = 600_000): number[] {
-  const host = hostname();
+export function runningTrialGone(r: RunningTrialInfo, staleAfterMs = DEFAULT_STALE_AFTER_MS, now = Date.now()): 'process-gone' | 'stale-heartbeat' | undefined {
+  const [h, pidText] = (r.worker ?? '').split(':');
+  const pid = Number(pidText);
+  if (h === hostname() && Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) return 'process-gone';
+  return now - Date.parse(r.heartbeatAt) > staleAfterMs ? 'stale-heartbeat' : undefined;
+}
+
+/**
+ * Marks as failed the running trials whose worker is gone ({@link runningTrialGone}: same host and the pid no longer
+ * exists, or a heartbeat older than `staleAfterMs`). Returns their numbers.
+ */
+export function recoverStaleTrials(store: Store, studyName: string, staleAfterMs = DEFAULT_STALE_AFTER_MS): number[] {
   const out: number[] = [];
   for (const r of store.getRunningTrials(studyName)) {
-    const [h, pidText] = (r.worker ?? '').split(':');
-    const pid = Number(pidText);
-    const deadHere = h === host && Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid);
-    const stale = Date.now() - Date.parse(r.heartbeatAt) > staleAfterMs;
-    if (!deadHere && !stale) continue;
+    if (runningTrialGone(r, staleAfterMs) === undefined) continue;
     try {
       store.finishTrial(studyName, r.number, { state: 'failed', userAttrs: { [ATTR.failReason]: 'worker-died' } });
       out.push(r.number);
     } catch (e) {
       if (!(e instanceof UserError)) throw e; // finished meanwhile by its (live) worker
+    }
+  }
+  return out;
+}
+
+/**
+ * Marks failed (reason 'aborted', so they are run again) the running trials of a study that this process created, when
+ * it must stop at once (a second Ctrl-C): the store then shows no trial running for a process that is gone, and the
+ * next run retries them with their seeds, as after one Ctrl-C. Returns their numbers.
+ */
+export function abortOwnRunningTrials(store: Store, studyName: string): number[] {
+  const mine = `${hostname()}:${process.pid}:`;
+  const out: number[] = [];
+  for (const r of store.getRunningTrials(studyName)) {
+    if (!r.worker?.startsWith(mine)) continue;
+    try {
+      store.finishTrial(studyName, r.number, {
+        state: 'failed',
+        userAttrs: { [ATTR.failReason]: 'aborted', [ATTR.error]: 'stopped by a second interrupt' },
+      });
+      out.push(r.number);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e; // finished meanwhile
     }
   }
   return out;
@@ -242,15 +279,17 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
     o.strategy.tell?.(t, { objectives });
     if (o.onProgress) {
       history.refresh();
-      const counted = history.counted;
+      // running trials count against the budget but are not done: counting them reported 4/8 after the third of 8
+      // trials had finished at 2 threads, and 8/8 twice (when the 7th finished with the 8th running, then the 8th)
+      const done = history.counted - history.running;
       const perTrial = (Date.now() - started) / finishedHere;
       o.onProgress({
-        done: counted,
+        done,
         total: o.nTrials,
         trial: t,
         best: history.best(),
         elapsedMs: Date.now() - started,
-        etaMs: Math.max(0, ((o.nTrials - counted) * perTrial) / concurrency),
+        etaMs: Math.max(0, ((o.nTrials - done) * perTrial) / concurrency),
       });
     }
     return t;

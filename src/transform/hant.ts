@@ -34,6 +34,7 @@ import { graphTotals } from '../ir/workload.js';
 import { BudgetInfeasibleError, solveAllocation } from '../quant/ilp.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
+import { Yielder } from '../util/event-loop.js';
 import { Rng } from '../util/rng.js';
 import { type Alternative, type AltFamily, generateAlternatives } from './alternatives.js';
 import { replaceUnits } from './rewrite.js';
@@ -146,13 +147,48 @@ export function scoreAlternatives(
   opts: ScoreOptions,
   alternatives: ReadonlyMap<string, readonly Alternative[]> = new Map(),
 ): UnitScores[] {
+  const steps = scoreSteps(teacher, units, images, opts, alternatives);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link scoreAlternatives} giving the event loop a turn between alternatives (at most every 250 ms), so a Ctrl-C
+ * handler or a timer runs during a screening of minutes; the same scores.
+ */
+export async function scoreAlternativesYielding(
+  teacher: Model,
+  units: readonly Unit[],
+  images: DistillImages,
+  opts: ScoreOptions,
+  alternatives: ReadonlyMap<string, readonly Alternative[]> = new Map(),
+): Promise<UnitScores[]> {
+  const steps = scoreSteps(teacher, units, images, opts, alternatives);
+  const turn = new Yielder();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await turn.maybe();
+  }
+}
+
+/** The work of {@link scoreAlternatives}, one alternative per step: yields after each, returns the scores. */
+function* scoreSteps(
+  teacher: Model,
+  units: readonly Unit[],
+  images: DistillImages,
+  opts: ScoreOptions,
+  alternatives: ReadonlyMap<string, readonly Alternative[]>,
+): Generator<void, UnitScores[]> {
   const policy = opts.policy ?? defaultPolicy(opts.target);
   const rng = new Rng(opts.seed ?? 0);
   const pools = units.map((u) => alternatives.get(u.name) ?? generateAlternatives(teacher, u, opts.families ? { families: opts.families } : {}));
   const total = pools.reduce((s, p) => s + p.length, 0);
   let done = 0;
   const out: UnitScores[] = [];
-  units.forEach((unit, ui) => {
+  for (const [ui, unit] of units.entries()) {
     const tr = unitFeatures(teacher, unit, images.train.x, images.train.n);
     const ho = unitFeatures(teacher, unit, images.heldOut.x, images.heldOut.n);
     const pool = pools[ui] as readonly Alternative[];
@@ -194,10 +230,11 @@ export function scoreAlternatives(
       } finally {
         m.dispose();
       }
+      yield;
     }
     const teacherLatencyMs = teacherAlt ? subgraphLatency(opts.target, teacherAlt.graph, policy) : NaN;
     out.push({ unit, teacherLatencyMs, alternatives: scored });
-  });
+  }
   return out;
 }
 
@@ -361,30 +398,36 @@ export function assembleStudent(teacher: Model, scores: readonly UnitScores[], c
  * (or indices) of unit `i`'s alternatives to refine; teacher and parameter-free alternatives are left
  * alone. Returns new scores in which only the refined entries changed (loss, weights, lastLoss, seconds).
  */
-export function refineAlternatives(
+export async function refineAlternatives(
   teacher: Model,
   scores: readonly UnitScores[],
   picks: readonly (number | readonly number[])[],
   images: DistillImages,
   opts: { readonly steps: number; readonly batchSize?: number; readonly lr?: number; readonly seed?: number },
-): UnitScores[] {
+): Promise<UnitScores[]> {
   const rng = new Rng(opts.seed ?? 0);
-  return scores.map((u, i) => {
+  // a turn for the event loop between alternatives (Ctrl-C's handler, timers), at most every 250 ms
+  const turn = new Yielder();
+  const out: UnitScores[] = [];
+  for (const [i, u] of scores.entries()) {
     const p = picks[i] ?? [];
     const ks = (typeof p === 'number' ? [p] : p).filter((k) => {
       const a = u.alternatives[k];
       return a !== undefined && a.alt.family !== 'teacher' && a.weights.size > 0;
     });
     const seeds = ks.map(() => rng.nextU32());
-    if (ks.length === 0 || opts.steps <= 0) return u;
+    if (ks.length === 0 || opts.steps <= 0) {
+      out.push(u);
+      continue;
+    }
     const tr = unitFeatures(teacher, u.unit, images.train.x, images.train.n);
     const ho = unitFeatures(teacher, u.unit, images.heldOut.x, images.heldOut.n);
     const alternatives = [...u.alternatives];
-    ks.forEach((k, j) => {
+    for (const [j, k] of ks.entries()) {
       const a = alternatives[k] as ScoredAlternative;
       const m = buildModel({ graph: a.alt.graph, weights: a.weights });
       try {
-        if (m.trainableKeys.length === 0) return;
+        if (m.trainableKeys.length === 0) continue;
         const t0 = performance.now();
         const r = distillOrBackOff(
           m,
@@ -404,9 +447,11 @@ export function refineAlternatives(
       } finally {
         m.dispose();
       }
-    });
-    return { ...u, alternatives };
-  });
+      await turn.maybe();
+    }
+    out.push({ ...u, alternatives });
+  }
+  return out;
 }
 
 /** Indices of a unit's alternatives on the (loss, latency) Pareto front: no other is at least as good in both and better in one. */
@@ -701,7 +746,8 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
     `teacher: accuracy ${(teacherAcc * 100).toFixed(2)}%, latency ${teacherLatency.toPrecision(4)} ms on ${opts.target.name} (${policy.name ?? 'policy'}); ${units.length} units`,
   );
   const td = performance.now();
-  const screened = scoreAlternatives(teacher, units, images, opts, pools);
+  // yielding: Ctrl-C's handler (hwnas transform says nothing is stored) runs during the screening, not after it
+  const screened = await scoreAlternativesYielding(teacher, units, images, opts, pools);
   const distillSec = (performance.now() - td) / 1000;
   const fixedMs = teacherLatency - screened.reduce((s, u) => s + u.teacherLatencyMs, 0);
   const ti = performance.now();
@@ -716,7 +762,7 @@ export async function screenHant(teacher: Model, data: HantData, opts: HantOptio
   const picks = pareto ? screened.map((u, i) => [...new Set([...paretoIndices(u), sel.choice[i] as number])]) : sel.choice;
   const refined =
     refineSteps > 0
-      ? refineAlternatives(teacher, screened, picks, images, {
+      ? await refineAlternatives(teacher, screened, picks, images, {
           steps: refineSteps,
           ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
           ...(opts.refineLr !== undefined ? { lr: opts.refineLr } : opts.lr !== undefined ? { lr: opts.lr } : {}),

@@ -10,9 +10,11 @@ import { ConfigError, DatasetError, InfeasibleError } from '../errors.js';
 import { getTarget } from '../hardware/registry.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { initWeights } from '../ir/init.js';
-import { inferShapes } from '../ir/shapes.js';
+import { inferShapes, inputNode } from '../ir/shapes.js';
 import type { Model } from '../ir/types.js';
 import { mbnet32 } from '../ir/zoo/small.js';
+import { exportOnnx } from '../onnx/export.js';
+import { createSession } from '../onnx/ort.js';
 import { exhaustiveAllocation } from '../quant/ilp.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { Rng } from '../util/rng.js';
@@ -117,6 +119,22 @@ test('rewrite keeps shapes valid, the assembled network runs, and the teacher al
   em.dispose();
   assert.equal(y.length, 30);
   assert.ok(y.every(Number.isFinite));
+});
+
+test("replaceUnits keeps an imported model's output names, also when the output layer is replaced: the exported ONNX has the user's input and output names", async () => {
+  const graph = mbnet32({ width: 0.25 });
+  const out = graph.outputs[0] as string;
+  const named: Model = { graph: { ...graph, outputNames: { [out]: 'logits' } }, weights: initWeights(graph, new Rng(4)) };
+  const units = findUnits(named.graph);
+  const dense = units.find((u) => u.kind === 'dense');
+  assert.ok(dense && dense.output === out, 'the last unit ends in the output node');
+  const alt = generateAlternatives(named, dense).find((a) => a.family !== 'teacher');
+  assert.ok(alt, 'the output layer has a non-teacher alternative');
+  const student = replaceUnits(named, [{ unit: dense, sub: { graph: alt.graph, weights: initWeights(alt.graph, new Rng(1)) } }]);
+  assert.deepEqual(student.graph.outputNames, { [out]: 'logits' });
+  const s = await createSession(exportOnnx(student), { optimization: 'disabled' });
+  assert.equal(s.outputName, 'logits');
+  assert.equal(s.inputName, inputNode(named.graph).name);
 });
 
 function randomScores(units: number, options: number, seed: number): UnitScores[] {
@@ -350,7 +368,7 @@ test('every conv unit of mbnet32, the stride-2 stem with 3 input channels includ
   for (const n of ['conv_k2', 'conv_k7', 'narrow_r2_k3', 'narrow_r4_k5']) assert.ok(stem.includes(n), `stem lacks ${n}`);
 });
 
-test('refineAlternatives lowers the held-out loss of the chosen alternatives only, reproducibly', () => {
+test('refineAlternatives lowers the held-out loss of the chosen alternatives only, reproducibly', async () => {
   const teacher = convModel(8, 8, 21);
   const units = findUnits(teacher.graph);
   const n = 64;
@@ -366,18 +384,18 @@ test('refineAlternatives lowers the held-out loss of the chosen alternatives onl
   const alts = scores[0]?.alternatives ?? [];
   const k = alts.findIndex((a) => a.alt.name === 'dwsep_k3');
   assert.ok(k > 0);
-  const run = (): UnitScores[] => refineAlternatives(teacher, scores, [k], images, { steps: 60, batchSize: 16, lr: 5e-3, seed: 4 });
-  const a = run();
+  const run = (): Promise<UnitScores[]> => refineAlternatives(teacher, scores, [k], images, { steps: 60, batchSize: 16, lr: 5e-3, seed: 4 });
+  const a = await run();
   const before = alts[k]?.loss as number;
   const after = a[0]?.alternatives[k]?.loss as number;
   assert.ok(after < 0.9 * before, `loss ${before} -> ${after}`);
   a[0]?.alternatives.forEach((x, j) => {
     if (j !== k) assert.equal(x, alts[j]);
   });
-  const b = run();
+  const b = await run();
   assert.equal(b[0]?.alternatives[k]?.loss, after);
   // the teacher alternative is left alone
-  assert.equal(refineAlternatives(teacher, scores, [0], images, { steps: 10 })[0], scores[0]);
+  assert.equal((await refineAlternatives(teacher, scores, [0], images, { steps: 10 }))[0], scores[0]);
 });
 
 /** A tiny conv net as teacher and student (different random weights) and 64 random labelled 3x8x8 images. */

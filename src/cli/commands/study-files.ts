@@ -7,6 +7,7 @@
  * config); {@link checkLegacyStudyFiles} refuses it when that file was rewritten after the study was created.
  */
 import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, UserError } from '../../errors.js';
 import type { StudyRecord } from '../../store/types.js';
@@ -71,4 +72,54 @@ export function checkLegacyStudyFiles(study: StudyRecord, config: StudyConfig): 
       }
     }
   }
+}
+
+/** A file or folder a study keeps outside its store ({@link studyFiles}). */
+export interface StudyFile {
+  readonly path: string;
+  /** What it holds: 'trained float model', 'screening', 'block-wise artifact', 'trial folders'. */
+  readonly what: string;
+  /**
+   * True when the name carries the study's uid, so only this study writes it; false for a name of the pre-uid layout
+   * (`<study>` alone), which a study of the same name in another store of the folder may share.
+   */
+  readonly own: boolean;
+}
+
+/** `value` when it is a JSON object, else undefined (stored configs are read loosely: a study must be deletable whatever it holds). */
+function asObject(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The files and folders a study keeps outside its store, found from its stored config: quantize's trained float model
+ * (`models/<study>-<uid>.json` + `.bin`), transform's screening (`transform/<study>-<uid>/`), a block-wise nas study's
+ * artifact (`blockwise/<study>…`) and the `command` evaluator's trial folders (`<workdir>/<study>-<uid>/`). Only paths
+ * named after the study are listed (never a model or folder the user gave); each says whether the name carries the
+ * study's uid ({@link StudyFile.own}).
+ */
+export function studyFiles(study: StudyRecord): StudyFile[] {
+  const uid = typeof study.userAttrs.uid === 'string' ? study.userAttrs.uid : undefined;
+  const keyed = uid !== undefined ? studyFolderName(study.name, uid) : undefined;
+  const legacy = studyFolderName(study.name, undefined);
+  const evaluator = asObject(asObject(study.userAttrs.config)?.evaluator);
+  const o = asObject(evaluator?.options) ?? {};
+  const out: StudyFile[] = [];
+  /** `path` when its name is the study's (with `ext`) in a folder named `kind`. */
+  const named = (path: unknown, kind: string, what: string, ext = ''): void => {
+    if (typeof path !== 'string' || basename(dirname(path)) !== kind) return;
+    const base = basename(path);
+    if (keyed !== undefined && base === `${keyed}${ext}`) out.push({ path, what, own: true });
+    else if (base === `${legacy}${ext}`) out.push({ path, what, own: false });
+  };
+  named(o.model, 'models', 'trained float model', '.json');
+  const model = out.find((f) => f.what === 'trained float model');
+  if (model) out.push({ ...model, path: model.path.replace(/\.json$/, '.bin') });
+  named(o.dir, 'transform', 'screening');
+  named(o.artifact, 'blockwise', 'block-wise artifact');
+  if (evaluator?.name === 'command') {
+    const root = resolve(typeof o.workdir === 'string' ? o.workdir : join(tmpdir(), 'hwnas-trials'));
+    out.push({ path: join(root, keyed ?? legacy), what: 'trial folders', own: keyed !== undefined });
+  }
+  return out;
 }

@@ -1,21 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError, UserError } from '../../errors.js';
 import type { JsonValue } from '../../search/types.js';
 import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
-import type { Store } from '../../store/types.js';
-import { bestTrials, DEFAULT_MAX_RETRIES, runStudy, type StudyResult, studyUid } from '../../study/run-study.js';
+import type { RunningTrialInfo, Store, StudyRecord } from '../../store/types.js';
+import { abortOwnRunningTrials, bestTrials, DEFAULT_MAX_RETRIES, runningTrialGone, runStudy, type StudyResult, studyUid } from '../../study/run-study.js';
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
-import { checkOutPath, interruptible, printJson, threadsOption } from '../io.js';
+import { checkOutPath, interruptible, onForcedStop, printJson, threadsOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig, withStrategyDefaults } from './study-config.js';
-import { checkLegacyStudyFiles } from './study-files.js';
+import { checkLegacyStudyFiles, type StudyFile, studyFiles } from './study-files.js';
 
 /**
  * Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). Commands that only read
@@ -282,6 +282,14 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   const single = r.objectives.length === 1;
   const field = single ? 'best' : 'pareto-front';
   const bar = createProgress({ total: config.nTrials, label: name, fields: [field], quiet: o.quiet ?? false });
+  // a second Ctrl-C exits at once: the trials this process runs are marked failed first, so none stays 'running'
+  const release = onForcedStop(() => {
+    bar.stop();
+    const n = abortOwnRunningTrials(store, name);
+    return n.length > 0
+      ? `trial${n.length === 1 ? '' : 's'} ${n.join(', ')} of study '${name}' marked failed; the next run of the study (the same command, or hwnas study resume ${name}${store instanceof SqliteStore && store.path !== DEFAULT_STORE_PATH ? ` --store ${store.path}` : ''}) runs ${n.length === 1 ? 'it' : 'them'} again`
+      : undefined;
+  });
   try {
     return await runStudy({
       ...(cheap ? { cheapObjectives: cheap } : {}),
@@ -305,6 +313,7 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
         }),
     });
   } finally {
+    release();
     bar.stop();
     await remote?.close();
   }
@@ -405,7 +414,68 @@ function printBest(store: Store, name: string): void {
   );
 }
 
-/** `hwnas study create|run|resume|list|show|export`. */
+/** What `study list` and `study show` say about running trials whose process is gone. */
+const DEAD_NOTE =
+  "dead: a trial still 'running' in the store whose process is gone (its pid no longer exists on this host, or no heartbeat for 10 minutes, e.g. after kill -9); the next run of the study (hwnas study resume, or the same command) marks it failed and runs it again";
+
+/** The running trials of a study whose process is presumed gone ({@link runningTrialGone}), read only. */
+function goneTrials(store: Store, name: string): { number: number; reason: 'process-gone' | 'stale-heartbeat' }[] {
+  const out: { number: number; reason: 'process-gone' | 'stale-heartbeat' }[] = [];
+  for (const r of store.getRunningTrials(name)) {
+    const reason = runningTrialGone(r);
+    if (reason !== undefined) out.push({ number: r.number, reason });
+  }
+  return out;
+}
+
+/** A running trial for messages: `trial 3 (worker host:pid, heartbeat 12 s ago)`. */
+function runningText(r: RunningTrialInfo): string {
+  const ago = Math.max(0, Math.round((Date.now() - Date.parse(r.heartbeatAt)) / 1000));
+  return `trial ${r.number} (worker ${r.worker ?? 'unknown'}, heartbeat ${ago} s ago)`;
+}
+
+/** What {@link deleteStudy} did. */
+export interface DeletedStudy {
+  readonly study: string;
+  readonly trials: number;
+  /** Files and folders removed (those named by the study's uid that existed). */
+  readonly removed: readonly string[];
+  /** Files and folders of the pre-uid layout that were left (another store's study of the same name may use them). */
+  readonly kept: readonly StudyFile[];
+}
+
+/**
+ * Deletes a study: its rows in one transaction ({@link Store.deleteStudy}), then the files named by its uid
+ * ({@link studyFiles}; `keepFiles` leaves them). A study with a running trial whose process may be alive
+ * ({@link runningTrialGone}) is refused (UserError naming the trials) unless `force`: that process would fail at its next
+ * write. Files of the pre-uid layout are never removed (a study of the same name in another store may read them).
+ */
+export function deleteStudy(store: Store, name: string, o: { readonly force?: boolean; readonly keepFiles?: boolean } = {}): DeletedStudy {
+  let study: StudyRecord | undefined;
+  let trials = 0;
+  store.deleteStudy(name, (s, running) => {
+    const live = running.filter((r) => runningTrialGone(r) === undefined);
+    if (live.length > 0 && !o.force)
+      throw new UserError(
+        `study '${name}' has ${live.length} trial(s) running in a process that may be alive: ${live.map(runningText).join(', ')}; ` +
+          'stop that process first (Ctrl-C), or pass --force to delete the study anyway (that process then fails at its next write)',
+      );
+    study = s;
+    trials = store.getTrials(name).length;
+  });
+  const files = study ? studyFiles(study) : [];
+  const removed: string[] = [];
+  if (!o.keepFiles) {
+    for (const f of files) {
+      if (!f.own || !existsSync(f.path)) continue;
+      rmSync(f.path, { recursive: true, force: true });
+      removed.push(f.path);
+    }
+  }
+  return { study: name, trials, removed, kept: files.filter((f) => existsSync(f.path)) };
+}
+
+/** `hwnas study create|run|resume|list|show|export|delete`. */
 export function registerStudy(program: Command): void {
   const study = program.command('study').description('create, run, resume, inspect and export optimisation studies (stored in .hwnas/hwnas.sqlite)');
   study
@@ -470,6 +540,8 @@ export function registerStudy(program: Command): void {
             trials: ts.length,
             complete: n('complete'),
             running: n('running'),
+            // running in the store, but their process is gone (a kill -9, a second Ctrl-C): the next run retries them
+            runningDead: goneTrials(store, s.name).length,
             failed: n('failed'),
             created: s.createdAt,
           };
@@ -483,11 +555,12 @@ export function registerStudy(program: Command): void {
               { key: 'objectives', header: 'objectives' },
               { key: 'trials', header: 'trials' },
               { key: 'complete', header: 'complete' },
-              { key: 'running', header: 'running' },
+              { header: 'running', value: (r) => (r.runningDead > 0 ? `${r.running} (${r.runningDead} dead)` : r.running) },
               { key: 'failed', header: 'failed' },
               { key: 'created', header: 'created' },
             ])}\n`,
           );
+        if (!f.json && rows.some((r) => r.runningDead > 0)) process.stdout.write(`${DEAD_NOTE}\n`);
       } finally {
         store.close();
       }
@@ -514,7 +587,8 @@ export function registerStudy(program: Command): void {
         const best = bestTrials(trials, s.objectives);
         const cfg = s.userAttrs.config as { nTrials?: number; maxRetries?: number } | undefined;
         const budget = cfg ? { nTrials: cfg.nTrials ?? null, maxRetries: cfg.maxRetries ?? DEFAULT_MAX_RETRIES } : null;
-        if (f.json) printJson({ study: s, trials: trials.length, best, ...(budget ? { budget } : {}) });
+        const dead = goneTrials(store, name);
+        if (f.json) printJson({ study: s, trials: trials.length, best, ...(budget ? { budget } : {}), runningDead: dead });
         else {
           const counts: Record<string, number> = {};
           for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
@@ -522,7 +596,42 @@ export function registerStudy(program: Command): void {
             ? `; budget ${budget.nTrials} trials, a trial whose process died or was interrupted is run again up to ${budget.maxRetries} time(s)`
             : '';
           process.stdout.write(`study '${name}' (uid ${studyUid(s)}) created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}${rule}\n`);
+          if (dead.length > 0)
+            process.stdout.write(
+              `dead: ${dead.map((d) => `trial ${d.number} (${d.reason === 'process-gone' ? 'its process is gone' : 'no heartbeat for 10 minutes'})`).join(', ')} ` +
+                `still 'running' in the store; hwnas study resume ${name}${f.store !== undefined ? ` --store ${f.store}` : ''} (or the command that made the study) marks it failed and runs it again\n`,
+            );
           printBest(store, name);
+        }
+      } finally {
+        store.close();
+      }
+    });
+  study
+    .command('delete <name>')
+    .description(
+      'delete a study: its trials and artifacts (one transaction) and the files it keeps next to the store (models/<study>-<uid>.*, transform/<study>-<uid>/, ...); refused while a live process runs one of its trials (--force to delete anyway)',
+    )
+    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
+    .option('--force', 'delete even when a process that may be alive is running one of its trials (that process then fails)')
+    .option('--keep-files', "delete only the store's rows; leave the study's files on disk")
+    .option('--json', 'print what was deleted as JSON')
+    .action((name: string, f: StoreFlag & { force?: boolean; keepFiles?: boolean }) => {
+      const storePath = requireStorePath(f.store);
+      const store = openStore(f.store, false, true);
+      try {
+        const d = deleteStudy(store, name, { force: !!f.force, keepFiles: !!f.keepFiles });
+        if (f.json) printJson({ ...d, store: storePath });
+        else {
+          process.stdout.write(
+            `deleted study '${name}' (${d.trials} trial(s)) from ${storePath}${d.removed.length > 0 ? `; removed ${d.removed.join(', ')}` : ''}\n`,
+          );
+          for (const k of d.kept)
+            process.stdout.write(
+              k.own
+                ? `kept its ${k.what} ${k.path} (--keep-files)\n`
+                : `kept ${k.path} (its ${k.what}, named without the study's uid: a study of the same name in another store of that folder may use it; delete it yourself if not)\n`,
+            );
         }
       } finally {
         store.close();

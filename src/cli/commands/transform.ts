@@ -15,7 +15,7 @@ import { checkOutPath, floatOption, interruptible, intOption, printJson, seedOpt
 import { createProgress } from '../progress.js';
 import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { studyFilePath } from './study-files.js';
-import { datasetForModel, trainedModel } from './train.js';
+import { datasetForModel, sayWhereOnInterrupt, trainedModel } from './train.js';
 
 /** Parses `--budget latency=0.5x` (ratio of the teacher's latency) or `latency=1.2ms` (absolute). */
 export function parseLatencyBudget(s: string): LatencyBudget {
@@ -205,6 +205,10 @@ export function registerTransform(program: Command): void {
           .replace(/^zoo:/, '')
           .replace(/^.*[\\/]/, '')
           .replace(/\.(onnx|json)$/, '')}`;
+        // Ctrl-C before the study exists (training a zoo teacher, the screening) stops at once, saying that nothing is
+        // stored: the study is created once the screening is saved, so the same command starts over
+        const nothingStored = `nothing is stored (the study is created once the screening is saved): the same command starts it again`;
+        const early = sayWhereOnInterrupt('while opening the study', nothingStored);
         const cs = await openCommandStudy(store, {
           prefix,
           ...(f.study !== undefined ? { name: f.study } : {}),
@@ -215,7 +219,9 @@ export function registerTransform(program: Command): void {
             const dir = studyFilePath(storePath, 'transform', name, uid);
             log(`study ${name}: new; screening the alternatives once (saved in ${dir})`);
             // a zoo model is trained first (a teacher with random weights teaches nothing)
+            early.at('while training the teacher');
             const model = await trainedModel(spec, data, trainEpochs, seed, quiet);
+            early.at('during the screening');
             let bar: ReturnType<typeof createProgress> | undefined;
             const s = await screenHant(model, data, {
               target,
@@ -231,12 +237,14 @@ export function registerTransform(program: Command): void {
               ...(refineSteps > 0 ? { refineSteps, refine, refineLr } : {}),
               ...(scoring === 'network' ? { scoring } : {}),
               onProgress: (p) => {
+                early.at(`during the screening (distill ${p.done}/${p.total})`);
                 bar ??= createProgress({ total: p.total, label: 'distill', fields: ['unit', 'loss'], quiet });
                 bar.update(p.done, { unit: `${p.unit}:${p.alt}`, loss: p.loss.toFixed(4) });
               },
               onPhase: log,
             });
             bar?.stop();
+            early.at('while saving the screening');
             saveScreening(dir, s);
             screened = s;
             return {
@@ -250,7 +258,7 @@ export function registerTransform(program: Command): void {
               concurrency: 1,
             };
           },
-        });
+        }).finally(() => early.remove());
         const dir = cs.config.evaluator.options?.dir;
         if (typeof dir !== 'string') throw new ConfigError(`study '${cs.name}' has no screening folder in its evaluator options; use another --study name`);
         if (cs.status === 'resumed') log(`study ${cs.name}: continuing (screening from ${dir}); hwnas report ${cs.name} shows its trials`);
@@ -271,11 +279,29 @@ export function registerTransform(program: Command): void {
           `chosen: trial ${best.number} of ${all.length}${aborted ? ' (interrupted)' : ''}, validation accuracy ${((best.values?.[0] ?? NaN) * 100).toFixed(2)}% before fine-tuning: ${choiceText(s.manifest, choice)}`,
         );
         const finetune: FinetuneOptions = epochs === 0 ? false : { epochs, lr: finetuneLr, loss: finetuneLoss, labelSmoothing: ftLs, kdWeight };
-        const r = await finishHant(s, data, choice, { target, seed, finetune, onPhase: log }, t0);
-        if (f.out) saveOnnx(r.model, f.out);
+        // Ctrl-C in the last stage stops at once: the study's trials are stored, the same command redoes only this stage
+        const last = sayWhereOnInterrupt(
+          epochs === 0 ? 'while scoring the chosen network' : 'during the fine-tuning',
+          `the screening and the study's trials are stored (study '${cs.name}' in ${storePath}); run the same command to ${epochs === 0 ? 'finish' : 'fine-tune'} and export without screening or searching again`,
+        );
+        let r: Awaited<ReturnType<typeof finishHant>>;
+        try {
+          r = await finishHant(s, data, choice, { target, seed, finetune, onPhase: log }, t0);
+          if (f.out) saveOnnx(r.model, f.out);
+        } finally {
+          last.remove();
+        }
         const { model: _m, ...rest } = r;
         const name = s.teacher.graph.name;
-        const studyInfo = { study: cs.name, trial: best.number, trials: all.length, ...(aborted ? { interrupted: true } : {}) };
+        // a continued study reads its screening from the store's folder: seconds.distill/refine/ilp are that screening's
+        // (the run that screened), seconds.finetune/total this run's (docs/transform.md, "JSON")
+        const studyInfo = {
+          study: cs.name,
+          trial: best.number,
+          trials: all.length,
+          ...(aborted ? { interrupted: true } : {}),
+          screening: { stored: cs.status === 'resumed', dir },
+        };
         if (f.json) {
           printJson({ model: name, dataset: data.name, ...rest, ...(f.out ? { out: f.out } : {}), ...studyInfo });
           return;

@@ -161,6 +161,43 @@ export function storeConformance(label: string, open: () => StoreFixture): void 
     assert.deepEqual(store.getTrial('s', 1)?.values, [0.5, 2], 'returns copies');
   });
 
+  withStore('deleteStudy removes the study with its trials and artifacts, and nothing of another study; a throwing check deletes nothing', ({ store }) => {
+    for (const name of ['a', 'b']) {
+      store.createStudy({ name, objectives });
+      store.createTrial(name, { params: { x: name }, worker: 'host:1:a' });
+      store.finishTrial(name, 0, { state: 'complete', values: [1, 2] });
+      store.createTrial(name, { params: { x: 1 } });
+      store.addArtifact(name, { trialNumber: 0, name: 'p.json', mediaType: 'application/json', data: '{}' });
+    }
+    const before = store.getTrials('b');
+    const refused = new UserError('refused');
+    let seen: number[] = [];
+    assert.throws(
+      () =>
+        store.deleteStudy('a', (s, running) => {
+          assert.equal(s.name, 'a');
+          seen = running.map((r) => r.number);
+          throw refused;
+        }),
+      (e: unknown) => e === refused,
+    );
+    assert.deepEqual(seen, [1], 'the check sees the running trials');
+    assert.equal(store.getTrials('a').length, 2, 'a refused delete keeps every trial');
+    assert.equal(store.listArtifacts('a').length, 1);
+    store.deleteStudy('a');
+    assert.equal(store.getStudy('a'), undefined);
+    assert.throws(() => store.getTrials('a'), /study 'a' does not exist; known studies: b/);
+    assert.deepEqual(store.getTrials('b'), before, "the other study's trials are untouched");
+    assert.equal(store.listArtifacts('b').length, 1);
+    assert.throws(
+      () => store.deleteStudy('a'),
+      (e: Error) => e instanceof UserError && /study 'a' does not exist; known studies: b/.test(e.message),
+    );
+    store.createStudy({ name: 'a', objectives });
+    assert.deepEqual(store.getTrials('a'), [], 'a study of the deleted name starts empty');
+    assert.equal(store.createTrial('a', { params: {} }).number, 0);
+  });
+
   withStore('returns copies', ({ store }) => {
     store.createStudy({ name: 's', objectives });
     const t = store.createTrial('s', { params: { bits: [2, 4] } });
