@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { requireImagesInSplit } from '../../data/split.js';
 import { ConfigError } from '../../errors.js';
@@ -23,6 +23,7 @@ import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
 import { checkOutDir, checkOutPath, floatOption, interruptible, intOption, printJson, seedOption, threadsOption } from '../io.js';
+import { studyFilePath } from './study-files.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { type ExportedNetwork, exportNasNetworks, outTarget, trialsToExport } from './nas-export.js';
@@ -430,12 +431,13 @@ export function registerNas(program: Command): void {
           ...(f.study !== undefined ? { name: f.study } : {}),
           settings,
           nTrials: budget,
-          prepare: async (name) => {
+          prepare: async (name, uid) => {
             if (blockwise) {
               const {
                 options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common },
               } = evaluator;
-              const artifact = resolve(dirname(storePath), 'blockwise', name);
+              // keyed by the study's uid: another store's study of this name in the same folder has its own artifact
+              const artifact = studyFilePath(storePath, 'blockwise', name, uid);
               const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
               const { loadDataset } = await import('../../data/index.js');
               const d = nasDatasetOptions(f.dataset as string, common.limit as number | undefined, spaceInputShape(space));

@@ -15,7 +15,7 @@ import { studyFolderName } from '../../study/study-folder.js';
 import type { StudyConfig } from './study-config.js';
 
 /** The folders next to a store that hold its studies' files. */
-export type StudyFileKind = 'models' | 'transform';
+export type StudyFileKind = 'models' | 'transform' | 'blockwise';
 
 /**
  * The path of a study's file or folder `kind` next to the store at `storePath`: `<store folder>/<kind>/<study>-<uid><ext>`.
