@@ -104,3 +104,18 @@ test('hwnas ensemble --json --out: member and ensemble accuracies, costs per tar
   );
   assert.ok(Math.abs(j.onnxAccuracy - j.engineAccuracy) <= 0.005, `onnxruntime (default) ${j.onnxAccuracy} vs engine ${j.engineAccuracy}`);
 });
+
+test('hwnas ensemble: Ctrl-C during the float training says where it stood and that nothing was written, exit 130', async () => {
+  const out = join(dir, 'interrupted.onnx');
+  const args = ['ensemble', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=train:5000,val:100,test:100', '--epochs', '3', '--workers', '1', '--out', out];
+  const proc = spawnHwnas(dir, args, { env: { HWNAS_PROGRESS: 'lines' } });
+  await proc.signalWhen('SIGINT', 'a float-training progress line', () => /train float \d+\/\d+/.test(proc.stderr()));
+  const r = await proc.done;
+  assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal})\n${r.stderr}`);
+  assert.match(
+    r.stderr,
+    /interrupted while training the float model; nothing written \(.*interrupted\.onnx is written at the end.*\): the same command starts again/,
+  );
+  assert.equal(r.stdout, '', 'no result printed for an interrupted run');
+  assert.ok(!existsSync(out), 'no ensemble file');
+});

@@ -7,7 +7,7 @@ import { ConfigError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { checkOutPath, floatOption, intOption, printJson } from '../io.js';
 import { createProgress, type Progress } from '../progress.js';
-import { addTrainFlags, augmentFor, augmentPadding, datasetForModel, type TrainFlags, trainOptionsFromFlags } from './train.js';
+import { addTrainFlags, augmentFor, augmentPadding, datasetForModel, sayWhereOnInterrupt, type TrainFlags, trainOptionsFromFlags } from './train.js';
 
 interface EnsembleFlags extends TrainFlags {
   readonly dataset: string;
@@ -110,6 +110,11 @@ export function registerEnsemble(program: Command): void {
     const { getTarget } = await import('../../hardware/registry.js');
     const targets = (f.target ?? 'bismo-cloud').split(',').map((t) => getTarget(t.trim()));
     const model = loadModelSpec(spec, seed);
+    // Ctrl-C says where it stopped: ensemble keeps no state between runs, and --out is written only at the end
+    const stage = sayWhereOnInterrupt(
+      'while loading the data set',
+      `nothing written${f.out !== undefined ? ` (${f.out} is written at the end; a file already there is left as it was)` : ''}: the same command starts again from the float training`,
+    );
     const ds = await datasetForModel(f.dataset, model, limit, spec);
     requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
     // --augment applies to the float and the bitwise training alike
@@ -141,6 +146,13 @@ export function registerEnsemble(program: Command): void {
           bar?.stop();
           barKey = key;
           const label = e.stage === 'evaluate' ? 'evaluate members' : e.stage === 'train-float' ? 'train float' : `train bitwise ${e.index + 1}/${e.of}`;
+          stage.at(
+            e.stage === 'evaluate'
+              ? 'while evaluating the members'
+              : e.stage === 'train-float'
+                ? 'while training the float model'
+                : `while training bitwise member ${e.index + 1} of ${e.of}`,
+          );
           const total = e.train ? e.train.batches * e.train.epochs : e.of;
           bar = createProgress({ total, label, fields: e.train ? ['epoch', 'loss', 'img/s'] : [], quiet });
         }
@@ -151,6 +163,7 @@ export function registerEnsemble(program: Command): void {
       },
     });
     bar?.stop();
+    stage.at('while costing the ensemble');
 
     const costs: EnsembleCost[] = [];
     for (const t of targets) {
@@ -161,6 +174,7 @@ export function registerEnsemble(program: Command): void {
     if (f.out) {
       const bytes = exportEnsembleOnnx(model.graph, run.members, run.activations, { weightFormat, policy: run.policy });
       writeFileSync(f.out, bytes);
+      stage.at(`while checking ${f.out} in onnxruntime`, `${f.out} is written, its onnxruntime accuracy not measured: \`hwnas eval ${f.out}\` measures it`);
       const { createSession, runOnnx } = await import('../../onnx/ort.js');
       const { argmaxRows } = await import('../../ensemble/vote.js');
       const per = ds.test.x.length / ds.test.n;
@@ -188,6 +202,7 @@ export function registerEnsemble(program: Command): void {
         engineAccuracy: (nearest?.majorityVsMembers[members - 1] as number) ?? Number.NaN,
       };
     }
+    stage.remove();
     const head = costs[0] as EnsembleCost;
     const result = {
       model: model.graph.name,
