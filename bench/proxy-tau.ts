@@ -203,6 +203,21 @@ export function report(synflowPath: string, dataDir = 'bench/data'): string {
     }
     lines.push(fmt(proxyTau(rows), a.what));
   }
+  // A reference for what a good within-group ranker reaches: another task's trained accuracy as the "proxy".
+  const c100 = new Map<string, number>();
+  const hwPath = `${dataDir}/nb201-hw360.csv`;
+  for (const r of parseCommentedCsv(readFileSync(hwPath, 'utf8'), hwPath).rows) c100.set(r.cell as string, Number(r.acc_cifar100));
+  const ciPath = `${dataDir}/nb201-c10-in16.csv`;
+  for (const column of ['acc_cifar10', 'acc_imagenet16']) {
+    const rows: ProxyRow[] = [];
+    for (const r of parseCommentedCsv(readFileSync(ciPath, 'utf8'), ciPath).rows) {
+      const s = sf.get(r.cell as string);
+      const v = c100.get(r.cell as string);
+      if (!s || v === undefined) continue;
+      rows.push({ score: v, accuracy: Number(r[column]), ...nb201Totals(s.rep) });
+    }
+    lines.push(fmt(proxyTau(rows), `reference: trained CIFAR-100 accuracy (200 epochs) as the proxy of ${column}`));
+  }
   const tnbPath = `${dataDir}/transnas-micro.csv`;
   const tnb = parseCommentedCsv(readFileSync(tnbPath, 'utf8'), tnbPath).rows.filter((r) => r.cell === r.class);
   for (const task of TNB_TASKS) {
