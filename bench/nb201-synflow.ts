@@ -8,7 +8,7 @@
  * a run stopped early leaves a uniform random sample of classes and a second run resumes it:
  *   nice node dist/bench/nb201-synflow.js run bench/data/nb201-synflow-c10.part c10
  *   node dist/bench/nb201-synflow.js csv bench/data/nb201-synflow-c10.part [more parts...] > bench/data/nb201-synflow.csv
- * The CSV has a row for every cell whose class has a score in every part: `cell` (op indices of edges 0->1, 0->2, 1->2,
+ * The CSV has a row for every cell whose class has a score in the first part (empty fields where a later part has none): `cell` (op indices of edges 0->1, 0->2, 1->2,
  * 0->3, 1->3, 2->3, as in bench/data/nb201-hwnas-cost.csv), `class_rep` (its class representative's `cell`), and
  * `<net>_synflow_log10` per part (-inf: score 0, the network's output does not depend on its input).
  */
@@ -87,12 +87,13 @@ function csv(parts: string[]): string {
   cc.cells.forEach((c, i) => {
     const rep = cellField(cc.cells[cc.reps[cc.classOf[i] as number] as number] as Nb201Cell);
     const vals = read.map((p) => p.scores.get(rep));
-    if (vals.some((v) => v === undefined)) return;
-    rows.push(`${cellField(c)},${rep},${vals.map((v) => (Number.isFinite(v) ? (v as number).toFixed(6) : '-inf')).join(',')}`);
+    if (vals[0] === undefined) return;
+    const field = (v: number | undefined): string => (v === undefined ? '' : Number.isFinite(v) ? v.toFixed(6) : '-inf');
+    rows.push(`${cellField(c)},${rep},${vals.map(field).join(',')}`);
   });
   const head = [
     '# SynFlow zero-cost proxy (Tanaka et al. 2020; Abdelfattah et al. 2021) of NAS-Bench-201 networks: log10 of sum |theta dR/dtheta| over conv/dense weights, |weights| (PyTorch default init, seed 0), batch norm bypassed, all-ones input, R = sum of outputs (src/nas/proxies/synflow.ts); a free proxy, no accuracy query (issue 18, session 53, proxy53)',
-    `# note: built by \`node dist/bench/nb201-synflow.js csv ${parts.join(' ')}\` from part files made by \`nice node dist/bench/nb201-synflow.js run <part> <net>\` (bench/nb201-synflow.ts); one score per computation class (src/nas/tabular.ts nb201Classes), classes in a seeded random order; ${rows.length - 1} of 15,625 cells have a score in every part`,
+    `# note: built by \`node dist/bench/nb201-synflow.js csv ${parts.join(' ')}\` from part files made by \`nice node dist/bench/nb201-synflow.js run <part> <net>\` (bench/nb201-synflow.ts); one score per computation class (src/nas/tabular.ts nb201Classes), classes in a seeded random order; ${rows.length - 1} of 15,625 cells have a score in the first part; a later part's column is empty where its run stopped before the cell's class`,
     '# note: c10 = NB201 CIFAR-10 network (3x32x32 input, 10 classes); in16 = ImageNet16-120 network (3x16x16, 120 classes); -inf = score 0 (output independent of the input)',
   ];
   return `${[...head, ...rows].join('\n')}\n`;

@@ -10,7 +10,10 @@
  * - `top pick`: over the MACs groups of at least 5 cells, the mean accuracy percentile (within its group; 0.5 = a
  *   random pick, 1 = the best) of the cell the proxy ranks first (ties: their mean);
  * - within `auto`'s classes (the repeat filter's computation classes) the proxy is constant by construction (cells of a
- *   class compute the same network), so no tau is defined there.
+ *   class compute the same network), so no tau is defined there; pairs of one class are skipped everywhere (NB201
+ *   trained each cell, so their accuracies differ by training noise only).
+ * A cell whose output does not depend on its input scores -inf and ranks below every other; a row `cells whose output
+ * depends on the input` leaves them out.
  * TransNAS micro cells map to NB201 cells digit for digit (ops none 0, skip 1, conv 1x1 2, conv 3x3 3; edges in the
  * same order): the score is that of NB201's CIFAR-10 network with the cell, not of TransNAS's encoder; the problems'
  * loader averages a class's members, so each TransNAS class counts once (its representative's row).
@@ -34,13 +37,15 @@ export interface PairCounts {
   tieB: number;
 }
 
-/** Adds the pair counts of `a` against `b` (equal length) into `into`. */
-export function addPairCounts(a: readonly number[], b: readonly number[], into: PairCounts): PairCounts {
-  if (a.length !== b.length) throw new ConfigError(`pair counts: ${a.length} vs ${b.length} values; expected equal lengths`);
+/** Adds the pair counts of `a` against `b` (equal length) into `into`, skipping pairs of equal `cls` when given. */
+export function addPairCounts(a: readonly number[], b: readonly number[], into: PairCounts, cls?: readonly string[]): PairCounts {
+  if (a.length !== b.length || (cls && cls.length !== a.length))
+    throw new ConfigError(`pair counts: ${a.length} vs ${b.length} values (${cls?.length} classes); expected equal lengths`);
   for (let i = 0; i < a.length; i++) {
     const ai = a[i] as number;
     const bi = b[i] as number;
     for (let j = i + 1; j < a.length; j++) {
+      if (cls && cls[i] === cls[j]) continue;
       const da = Math.sign(ai - (a[j] as number));
       const db = Math.sign(bi - (b[j] as number));
       if (da === 0 && db === 0) continue;
@@ -61,9 +66,11 @@ export function tauB(c: PairCounts): number {
 
 const zero = (): PairCounts => ({ conc: 0, disc: 0, tieA: 0, tieB: 0 });
 
-/** One row of the analysis: a cell's proxy score, accuracy, and its cost group's key. */
+/** One row of the analysis: a cell's proxy score, accuracy, its cost group's key, its computation class. */
 export interface ProxyRow {
   readonly score: number;
+  /** The computation class (pairs within one class are skipped: the proxy ties them by construction). */
+  readonly cls: string;
   readonly accuracy: number;
   readonly macs: number;
   readonly params: number;
@@ -83,6 +90,7 @@ export interface ProxyTau {
 /** The figures of {@link ProxyTau} for `rows` (a -inf score ranks below every finite one). */
 export function proxyTau(rows: readonly ProxyRow[]): ProxyTau {
   const acc = rows.map((r) => r.accuracy);
+  const cls = rows.map((r) => r.cls);
   const fin = (v: number): number => (Number.isFinite(v) ? v : -1e9);
   const overall = {
     synflow: tauB(
@@ -90,6 +98,7 @@ export function proxyTau(rows: readonly ProxyRow[]): ProxyTau {
         rows.map((r) => fin(r.score)),
         acc,
         zero(),
+        cls,
       ),
     ),
     macs: tauB(
@@ -97,6 +106,7 @@ export function proxyTau(rows: readonly ProxyRow[]): ProxyTau {
         rows.map((r) => r.macs),
         acc,
         zero(),
+        cls,
       ),
     ),
     params: tauB(
@@ -104,6 +114,7 @@ export function proxyTau(rows: readonly ProxyRow[]): ProxyTau {
         rows.map((r) => r.params),
         acc,
         zero(),
+        cls,
       ),
     ),
   };
@@ -125,6 +136,7 @@ export function proxyTau(rows: readonly ProxyRow[]): ProxyTau {
       g.map((r) => fin(r.score)),
       g.map((r) => r.accuracy),
       pooled,
+      g.map((r) => r.cls),
     );
     if (g.length >= 5) {
       const best = Math.max(...g.map((r) => fin(r.score)));
@@ -146,13 +158,22 @@ export function proxyTau(rows: readonly ProxyRow[]): ProxyTau {
   };
 }
 
-/** Reads bench/data/nb201-synflow.csv: cell -> log10 score of the c10 network (and class representative). */
-export function readSynflow(path: string): Map<string, { score: number; rep: string }> {
-  const out = new Map<string, { score: number; rep: string }>();
+/** A cell's scores in bench/data/nb201-synflow.csv: the c10 network's, the in16 network's where computed, its class representative. */
+export interface SynflowRow {
+  readonly score: number;
+  readonly in16: number | undefined;
+  readonly rep: string;
+}
+
+/** Reads bench/data/nb201-synflow.csv (cell -> {@link SynflowRow}). */
+export function readSynflow(path: string): Map<string, SynflowRow> {
+  const out = new Map<string, SynflowRow>();
+  const num = (v: string): number => (v === '-inf' ? Number.NEGATIVE_INFINITY : Number(v));
   for (const r of parseCommentedCsv(readFileSync(path, 'utf8'), path).rows) {
     const v = r.c10_synflow_log10;
     if (v === undefined) throw new ConfigError(`${path}: no c10_synflow_log10 column`);
-    out.set(r.cell as string, { score: v === '-inf' ? Number.NEGATIVE_INFINITY : Number(v), rep: r.class_rep as string });
+    const w = r.in16_synflow_log10;
+    out.set(r.cell as string, { score: num(v), in16: w === undefined || w === '' ? undefined : num(w), rep: r.class_rep as string });
   }
   return out;
 }
@@ -199,9 +220,25 @@ export function report(synflowPath: string, dataDir = 'bench/data'): string {
       const s = sf.get(r.cell as string);
       const v = Number(r[a.column]);
       if (!s || !Number.isFinite(v)) continue;
-      rows.push({ score: s.score, accuracy: v, ...nb201Totals(s.rep) });
+      rows.push({ score: s.score, cls: s.rep, accuracy: v, ...nb201Totals(s.rep) });
     }
     lines.push(fmt(proxyTau(rows), a.what));
+    if (a.column !== 'acc_ninapro' && a.column !== 'darcy_score')
+      lines.push(fmt(proxyTau(rows.filter((r) => Number.isFinite(r.score))), `${a.what}, cells whose output depends on the input`));
+  }
+  // The ImageNet16-120 network's own score (16x16 input, 120 classes) on the cells where it was computed, against the
+  // CIFAR-10 network's on the same cells.
+  for (const net of ['in16', 'c10'] as const) {
+    const rows: ProxyRow[] = [];
+    for (const r of parseCommentedCsv(readFileSync(`${dataDir}/nb201-c10-in16.csv`, 'utf8'), 'nb201-c10-in16.csv').rows) {
+      const s = sf.get(r.cell as string);
+      if (!s || s.in16 === undefined) continue;
+      rows.push({ score: net === 'in16' ? s.in16 : s.score, cls: s.rep, accuracy: Number(r.acc_imagenet16), ...nb201Totals(s.rep) });
+    }
+    if (rows.length > 0)
+      lines.push(
+        fmt(proxyTau(rows), `NB201 ImageNet16-120, score of the ${net === 'in16' ? 'ImageNet16-120 (16x16) network' : 'CIFAR-10 network, same cells'}`),
+      );
   }
   // A reference for what a good within-group ranker reaches: another task's trained accuracy as the "proxy".
   const c100 = new Map<string, number>();
@@ -214,7 +251,7 @@ export function report(synflowPath: string, dataDir = 'bench/data'): string {
       const s = sf.get(r.cell as string);
       const v = c100.get(r.cell as string);
       if (!s || v === undefined) continue;
-      rows.push({ score: v, accuracy: Number(r[column]), ...nb201Totals(s.rep) });
+      rows.push({ score: v, cls: s.rep, accuracy: Number(r[column]), ...nb201Totals(s.rep) });
     }
     lines.push(fmt(proxyTau(rows), `reference: trained CIFAR-100 accuracy (200 epochs) as the proxy of ${column}`));
   }
@@ -225,7 +262,7 @@ export function report(synflowPath: string, dataDir = 'bench/data'): string {
     for (const r of tnb) {
       const s = sf.get((r.cell as string).replaceAll('_', ''));
       if (!s) continue;
-      rows.push({ score: s.score, accuracy: Number(r[task]), macs: Number(r.macs), params: Number(r.params) });
+      rows.push({ score: s.score, cls: r.cell as string, accuracy: Number(r[task]), macs: Number(r.macs), params: Number(r.params) });
     }
     lines.push(fmt(proxyTau(rows), `TransNAS micro ${task} (class reps)`));
   }
