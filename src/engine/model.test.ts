@@ -248,4 +248,14 @@ describe('EngineModel', () => {
     assert.equal(tf.memory().numTensors, before);
     m.dispose();
   });
+
+  it('frees every tensor and byte it made on dispose (a model per trial must not grow memory)', () => {
+    const model = randomModel(zooGraph('mbnet32'), 1);
+    const before = tf.memory();
+    const m = buildModel(model);
+    m.predict(randomInput(model.graph, 2, 1), 2);
+    m.dispose();
+    const after = tf.memory();
+    assert.deepEqual([after.numTensors, after.numBytes], [before.numTensors, before.numBytes]);
+  });
 });

@@ -218,7 +218,11 @@ export class EngineModel {
       const w = model.weights.get(spec.key);
       if (!w) throw new ShapeError(`buildModel: missing weight '${spec.key}'`);
       const data = spec.toEngine(w.data);
-      vars.set(spec.key, tf.variable(tf.tensor(data, [...spec.engineShape], 'float32'), spec.trainable, `hwnas${uid}/${spec.key}`));
+      const init = tf.tensor(data, [...spec.engineShape], 'float32');
+      vars.set(spec.key, tf.variable(init, spec.trainable, `hwnas${uid}/${spec.key}`));
+      // the variable holds its own reference to the data: without this, the data outlives dispose() (one leaked
+      // tensor per weight per model built)
+      init.dispose();
       if (spec.trainable) trainable.push(spec.key);
     }
     this.variables = vars;
