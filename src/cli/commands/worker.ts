@@ -54,13 +54,29 @@ export function registerWorker(program: Command): void {
             say(`abandoning ${labels || 'the running trials'}: another worker reruns them after the queue's stall check (30-60 s)`);
             process.exit(SIGNAL_EXIT[sig]);
           }
-          if (!w.connected()) {
+          const unreachable = (): Promise<void> => {
             say(`Redis unreachable; stopping without waiting for it${labels ? ` (abandoning ${labels})` : ''}`);
             process.exitCode = SIGNAL_EXIT[sig];
-            stopping = w.close({ force: true });
-          } else {
+            return w.close({ force: true });
+          };
+          if (!w.connected()) stopping = unreachable();
+          else {
             if (labels) say(`finishing ${labels} (${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to abandon)`);
-            stopping = w.close();
+            // Redis may go (or just have gone: the socket's close not yet seen) while this waits: then stop at once
+            let closed = false;
+            const graceful = w.close().finally(() => {
+              closed = true;
+            });
+            const dropped = new Promise<void>((r) => {
+              const poll = setInterval(() => {
+                if (closed) clearInterval(poll);
+                else if (!w.connected()) {
+                  clearInterval(poll);
+                  r(unreachable());
+                }
+              }, 200);
+            });
+            stopping = Promise.race([graceful, dropped]);
           }
           void stopping.then(resolve);
         };
@@ -68,5 +84,7 @@ export function registerWorker(program: Command): void {
         process.on('SIGTERM', onSignal);
       });
       say(`worker stopped after ${w.completed()} trials`);
+      // after a forced stop BullMQ's own connections may still be retrying a dead Redis: do not wait for them
+      if (process.exitCode === SIGNAL_EXIT.SIGINT || process.exitCode === SIGNAL_EXIT.SIGTERM) process.exit(process.exitCode);
     });
 }
