@@ -126,7 +126,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (path === '/' || path === '/index.html') {
       // ?study=<unknown>: say so instead of letting the page fall back to another study
       const asked = query.get('study');
-      if (asked !== null && !store.getStudy(asked)) return unknownStudyPage(asked, store.listStudies().map((s) => s.name));
+      if (asked !== null && !store.getStudy(asked))
+        return unknownStudyPage(
+          asked,
+          store.listStudies().map((s) => s.name),
+        );
       return { status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD };
     }
     if (path === '/favicon.ico') return { status: 204, type: TEXT, body: '' }; // none: spares the browser's console a 404

@@ -56,7 +56,10 @@ test('sqlite read-only: an empty file says it is empty and how to make a store; 
     const db = new Database(foreign);
     db.exec('CREATE TABLE t (a)');
     db.close();
-    assert.throws(() => new SqliteStore(foreign, { readonly: true }), /is not an hwnas store \(an SQLite database with 1 table\(s\) but no hwnas schema version\)/);
+    assert.throws(
+      () => new SqliteStore(foreign, { readonly: true }),
+      /is not an hwnas store \(an SQLite database with 1 table\(s\) but no hwnas schema version\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

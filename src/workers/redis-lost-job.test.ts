@@ -18,74 +18,73 @@ import { redisSkipReason, startRedis } from './testing/redis-server.js';
 const skip = redisSkipReason();
 const zdt1 = getEvaluation('zdt1');
 
-test(
-  'Redis restarted empty while trials run: the lost jobs are enqueued again and the study finishes with each trial its own result',
-  { skip, timeout: testTimeout(120_000) },
-  async () => {
-    let server = await startRedis();
-    const port = Number(new URL(server.url).port);
-    const events: string[] = [];
-    let resolveStarted: () => void = () => undefined;
-    const started = new Promise<void>((r) => {
-      resolveStarted = r;
-    });
-    const worker = await runWorker({
-      redisUrl: server.url,
-      queueName: 'q-lost',
+test('Redis restarted empty while trials run: the lost jobs are enqueued again and the study finishes with each trial its own result', {
+  skip,
+  timeout: testTimeout(120_000),
+}, async () => {
+  let server = await startRedis();
+  const port = Number(new URL(server.url).port);
+  const events: string[] = [];
+  let resolveStarted: () => void = () => undefined;
+  const started = new Promise<void>((r) => {
+    resolveStarted = r;
+  });
+  const worker = await runWorker({
+    redisUrl: server.url,
+    queueName: 'q-lost',
+    concurrency: 2,
+    onJob: (e) => {
+      events.push(`${e.event} ${e.jobId}`);
+      if (e.event === 'start') resolveStarted();
+    },
+  });
+  const logged: string[] = [];
+  const remote = await makeRedisEvaluator({
+    redisUrl: server.url,
+    queueName: 'q-lost',
+    evaluation: { name: 'zdt1', options: { delayMs: 1500 } },
+    concurrency: 2,
+    checkIntervalMs: 200,
+    log: (l) => logged.push(l),
+  });
+  try {
+    const store = new MemoryStore();
+    const study = runStudy({
+      store,
+      studyName: 'lost',
+      space: zdt1.defaultSpace?.({ n: 3 }) as SearchSpace,
+      objectives: zdt1.objectives({}),
+      strategy: new RandomSearch(),
+      evaluate: remote.evaluate,
       concurrency: 2,
-      onJob: (e) => {
-        events.push(`${e.event} ${e.jobId}`);
-        if (e.event === 'start') resolveStarted();
-      },
+      nTrials: 4,
+      seed: 5,
     });
-    const logged: string[] = [];
-    const remote = await makeRedisEvaluator({
-      redisUrl: server.url,
-      queueName: 'q-lost',
-      evaluation: { name: 'zdt1', options: { delayMs: 1500 } },
-      concurrency: 2,
-      checkIntervalMs: 200,
-      log: (l) => logged.push(l),
-    });
-    try {
-      const store = new MemoryStore();
-      const study = runStudy({
-        store,
-        studyName: 'lost',
-        space: zdt1.defaultSpace?.({ n: 3 }) as SearchSpace,
-        objectives: zdt1.objectives({}),
-        strategy: new RandomSearch(),
-        evaluate: remote.evaluate,
-        concurrency: 2,
-        nTrials: 4,
-        seed: 5,
-      });
-      await started;
-      await server.stop(); // SIGKILL, no persistence: the new server is empty
-      server = await startRedis({ port });
-      const r = await study;
-      assert.deepEqual(
-        r.trials.map((t) => t.state),
-        Array(4).fill('complete'),
-      );
-      assert.equal(r.created, 4, 'no retry trial was needed: the lost jobs were enqueued again');
-      // zdt1's first objective is x0: each trial has the result of its own point
-      for (const t of r.trials) assert.equal(t.values?.[0], t.params.x0, `trial ${t.number}`);
-      assert.ok(
-        logged.some((l) => /job \S+ \(trial lost#\d\) is gone from Redis .*enqueued it again on queue 'q-lost'/.test(l)),
-        `log: ${logged.join(' | ')}`,
-      );
-      assert.match(logged[0] ?? '', /^\d trial\(s\) enqueued on queue 'q-lost' at redis:\/\/127\.0\.0\.1:\d+; waiting for workers/);
-      // a result the worker could not store is not logged as done
-      const done = events.filter((e) => e.startsWith('done ')).length;
-      assert.equal(done, worker.completed());
-    } finally {
-      await remote.close();
-      await worker.close({ force: true });
-      await server.stop();
-    }
-  },
-);
+    await started;
+    await server.stop(); // SIGKILL, no persistence: the new server is empty
+    server = await startRedis({ port });
+    const r = await study;
+    assert.deepEqual(
+      r.trials.map((t) => t.state),
+      Array(4).fill('complete'),
+    );
+    assert.equal(r.created, 4, 'no retry trial was needed: the lost jobs were enqueued again');
+    // zdt1's first objective is x0: each trial has the result of its own point
+    for (const t of r.trials) assert.equal(t.values?.[0], t.params.x0, `trial ${t.number}`);
+    assert.ok(
+      logged.some((l) => /job \S+ \(trial lost#\d\) is gone from Redis .*enqueued it again on queue 'q-lost'/.test(l)),
+      `log: ${logged.join(' | ')}`,
+    );
+    assert.match(logged[0] ?? '', /^\d trial\(s\) enqueued on queue 'q-lost' at redis:\/\/127\.0\.0\.1:\d+; waiting for workers/);
+    // a result the worker could not store is not logged as done
+    const done = events.filter((e) => e.startsWith('done ')).length;
+    assert.equal(done, worker.completed());
+  } finally {
+    await remote.close();
+    await worker.close({ force: true });
+    await server.stop();
+  }
+});
 
 test('a blank queue name is refused where the queue is made, naming it; trials are labelled with the study uid', { skip }, async () => {
   for (const bad of ['', '  '])

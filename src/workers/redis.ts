@@ -81,7 +81,10 @@ export function trialJobId(studyName: string, trialNumber: number, studyUid?: st
 
 /** The queue name, checked (ConfigError naming it): 1-100 letters, digits, '_', '.', '-'; never blank. */
 export function checkQueueName(name: string): string {
-  if (name.trim() === '') throw new ConfigError(`queue name ${JSON.stringify(name)} is empty: expected a name (1-100 letters, digits, '_', '.', '-') or no --queue for '${DEFAULT_QUEUE}'`);
+  if (name.trim() === '')
+    throw new ConfigError(
+      `queue name ${JSON.stringify(name)} is empty: expected a name (1-100 letters, digits, '_', '.', '-') or no --queue for '${DEFAULT_QUEUE}'`,
+    );
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new ConfigError(`queue name ${JSON.stringify(name)}: expected 1-100 letters, digits, '_', '.', '-'`);
   return name;
 }
