@@ -76,9 +76,9 @@ test('Redis restarted empty while trials run: the lost jobs are enqueued again a
       `log: ${logged.join(' | ')}`,
     );
     assert.match(logged[0] ?? '', /^\d trial\(s\) enqueued on queue 'q-lost' at redis:\/\/127\.0\.0\.1:\d+; waiting for workers/);
-    // a result the worker could not store is not logged as done
-    const done = events.filter((e) => e.startsWith('done ')).length;
-    assert.equal(done, worker.completed());
+    // a result the worker could not store is not logged as done: each job is done once at most (a lost one by its re-run)
+    for (const id of new Set(events.map((e) => e.split(' ')[1])))
+      assert.ok(events.filter((e) => e === `done ${id}`).length <= 1, `job ${id}: ${events.join(', ')}`);
   } finally {
     await remote.close();
     await worker.close({ force: true });

@@ -339,7 +339,7 @@ export interface RunWorkerOptions {
 
 /** A running worker. */
 export interface RunningWorker {
-  /** Jobs this worker completed (results delivered to Redis). */
+  /** Jobs this worker completed (a result Redis could not take, its job gone, is not counted). */
   readonly completed: () => number;
   /** The trials running now. */
   readonly running: () => readonly TrialJob[];
@@ -382,7 +382,9 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
           }
         : undefined;
       try {
-        return await executeTrialJob(job.data, signal ?? new AbortController().signal, report);
+        const r = await executeTrialJob(job.data, signal ?? new AbortController().signal, report);
+        completed++; // counted here (the study may see the result before the 'completed' event below); undone if undelivered
+        return r;
       } catch (e) {
         running.delete(id);
         o.onJob?.({ event: 'error', jobId: id, trial: job.data, error: String((e as Error)?.message ?? e) });
@@ -405,7 +407,6 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
   worker.on('completed', (job: Job<TrialJob, TrialJobResult>, result: TrialJobResult) => {
     const id = job.id ?? '?';
     running.delete(id);
-    completed++;
     o.onJob?.({ event: 'done', jobId: id, trial: job.data, result });
   });
   worker.on('error', (e: Error) => {
@@ -416,6 +417,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
     const trial = id !== undefined ? running.get(id) : undefined;
     if (id === undefined || trial === undefined) return;
     running.delete(id);
+    completed--;
     o.onJob?.({ event: 'undelivered', jobId: id, trial, error: e.message });
   });
   try {
