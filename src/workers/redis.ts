@@ -218,7 +218,9 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       rejectAbort = reject;
     });
     aborted.catch(() => undefined);
+    let watching = true; // the job's state is checked (below) until this trial settles or is aborted
     const onAbort = (): void => {
+      watching = false;
       // Not started yet: take it off the queue. A running job finishes on its worker; its result is ignored.
       void job.remove().catch(() => undefined);
       rejectAbort(new Error('aborted'));
@@ -229,7 +231,6 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     // nobody would ever finish it, and an event written while this process was reconnecting may be lost. So the
     // job's state is read every checkInterval: gone -> enqueued again (the same id and data, so the result still
     // names this trial); finished -> its result is taken from the job.
-    let watching = true;
     const watched = (async (): Promise<unknown> => {
       let requeues = 0;
       for (;;) {
@@ -250,6 +251,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
           `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) is gone from Redis (restarted without its data, or flushed?): enqueued it again on queue '${name}'`,
         );
         job = await enqueue();
+        if (!watching) await job.remove().catch(() => undefined); // aborted meanwhile: take it off again
       }
     })();
     watched.catch(() => undefined);
