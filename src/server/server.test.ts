@@ -112,3 +112,15 @@ test('dashboard in Chromium: shows the study, draws the Pareto plot, updates whi
     await browser.close();
   }
 });
+
+test('/?study=<unknown> is a 404 page naming it and linking the known studies, not another study (review53 #8)', async () => {
+  const r = await rawGet('/?study=no%3Cpe');
+  assert.equal(r.status, 404);
+  assert.match(r.type, /text\/html/);
+  assert.match(r.body, /No study named &quot;no&lt;pe&quot; in this store/);
+  assert.match(r.body, /Known studies \(1\):.*<a href="\/\?study=quant">quant<\/a>/s);
+  const known = await rawGet('/?study=quant');
+  assert.equal(known.status, 200);
+  assert.doesNotMatch(known.body, /No study named/);
+  assert.equal((await rawGet('/favicon.ico')).status, 204);
+});

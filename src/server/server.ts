@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { ConfigError, isUserError } from '../errors.js';
 import { PAGE_BODY, PAGE_CSS, PAGE_SCRIPT } from '../report/client.js';
-import { buildReportData } from '../report/data.js';
+import { buildReportData, escapeHtml } from '../report/data.js';
 import { inlineScript, plotlySource } from '../report/html.js';
 import type { TrialState } from '../search/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -89,6 +89,17 @@ function send(res: ServerResponse, r: Reply, head: boolean): void {
   res.end(head ? undefined : r.body);
 }
 
+/** The 404 page of `/?study=<name>` for a name the store does not hold: the name, the known studies as links. */
+function unknownStudyPage(name: string, known: readonly string[]): Reply {
+  const links = known.map((n) => `<li><a href="/?study=${encodeURIComponent(n)}">${escapeHtml(n)}</a></li>`).join('');
+  const body = `<!doctype html><html><head><meta charset="utf-8"><title>hwnas: no study ${escapeHtml(name)}</title></head><body>
+<h1>No study named ${escapeHtml(JSON.stringify(name))} in this store</h1>
+<p>${known.length ? `Known studies (${known.length}):` : 'The store holds no studies yet; reload once one is created.'}</p>
+${known.length ? `<ul>${links}</ul>` : ''}</body></html>
+`;
+  return { status: 404, type: 'text/html; charset=utf-8', body };
+}
+
 /** True when a Host header names this server by an IP literal, localhost, this machine's name or an allowed name. */
 export function hostAllowed(hostHeader: string | undefined, allowed: readonly string[] = []): boolean {
   if (!hostHeader) return false;
@@ -111,8 +122,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const notFound: Reply = { status: 404, type: TEXT, body: 'not found\n' };
   let whatIf: Buffer | undefined;
 
-  const route = (path: string): Reply => {
-    if (path === '/' || path === '/index.html') return { status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD };
+  const route = (path: string, query: URLSearchParams): Reply => {
+    if (path === '/' || path === '/index.html') {
+      // ?study=<unknown>: say so instead of letting the page fall back to another study
+      const asked = query.get('study');
+      if (asked !== null && !store.getStudy(asked))
+        return unknownStudyPage(
+          asked,
+          store.listStudies().map((s) => s.name),
+        );
+      return { status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD };
+    }
+    if (path === '/favicon.ico') return { status: 204, type: TEXT, body: '' }; // none: spares the browser's console a 404
     if (path === '/what-if' || path === '/what-if/') {
       whatIf ??= Buffer.from(renderWhatIfPage());
       return { status: 200, type: 'text/html; charset=utf-8', body: whatIf };
@@ -177,10 +198,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       send(res, { status: 405, type: TEXT, body: 'method not allowed\n', extra: { allow: 'GET, HEAD (POST: /api/cost)' } }, false);
       return;
     }
-    const path = (req.url ?? '/').split('?', 1)[0] as string;
+    const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
     let reply: Reply;
     try {
-      reply = route(path);
+      reply = route(path, new URLSearchParams(search));
     } catch (e) {
       reply = isUserError(e) ? jsonReply(400, { error: (e as Error).message }) : jsonReply(500, { error: 'internal error' });
     }

@@ -91,10 +91,7 @@ export class SqliteStore implements Store {
       }
       this.db.pragma('foreign_keys = ON');
       if (!options.readonly) this.migrate();
-      else if (this.schemaVersion() !== SCHEMA_VERSION)
-        throw new ConfigError(
-          `store ${JSON.stringify(path)} has schema version ${this.schemaVersion()}; expected ${SCHEMA_VERSION} (open it read-write once to migrate)`,
-        );
+      else if (this.schemaVersion() !== SCHEMA_VERSION) throw new ConfigError(this.readonlyVersionProblem(path));
     } catch (e) {
       this.db.close();
       const code = (e as { code?: unknown }).code;
@@ -103,6 +100,19 @@ export class SqliteStore implements Store {
       }
       throw e;
     }
+  }
+
+  /** Why a store opened read-only cannot be read: empty, not hwnas's, or an older schema (each with what to do). */
+  private readonlyVersionProblem(path: string): string {
+    const p = JSON.stringify(path);
+    const version = this.schemaVersion();
+    if (version === 0) {
+      const tables = (this.sql("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+      return tables === 0
+        ? `store ${p} is empty (no hwnas tables yet): create a study in it first (hwnas study create --config <file> --store ${path}, or hwnas nas ... --store ${path}), or pass the store a study was written to`
+        : `store ${p} is not an hwnas store (an SQLite database with ${tables} table(s) but no hwnas schema version); expected a store written by hwnas`;
+    }
+    return `store ${p} has schema version ${version}; expected ${SCHEMA_VERSION}: migrate it by opening it read-write once (e.g. hwnas study list --store ${path})`;
   }
 
   /** Schema version recorded in the file (0 for an empty file). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -36,6 +36,30 @@ test('sqlite: project store lives in .hwnas/hwnas.sqlite, WAL + synchronous FULL
     db.exec("INSERT INTO schema_version VALUES (99, 'future', 'x')");
     db.close();
     assert.throws(() => openProjectStore(dir), /schema version 99, newer than this hwnas supports \(1\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite read-only: an empty file says it is empty and how to make a store; a foreign database says it is not hwnas (review53 #9)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-store-empty-'));
+  try {
+    for (const bytes of ['', 'x']) {
+      const path = join(dir, `zero${bytes.length}.sqlite`);
+      writeFileSync(path, bytes);
+      assert.throws(
+        () => new SqliteStore(path, { readonly: true }),
+        (e: Error) => e.message.startsWith(`store ${JSON.stringify(path)} is empty (no hwnas tables yet): create a study in it first (hwnas study create`),
+      );
+    }
+    const foreign = join(dir, 'foreign.sqlite');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE t (a)');
+    db.close();
+    assert.throws(
+      () => new SqliteStore(foreign, { readonly: true }),
+      /is not an hwnas store \(an SQLite database with 1 table\(s\) but no hwnas schema version\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

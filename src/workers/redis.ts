@@ -66,6 +66,9 @@ interface ReportProgress {
 const isReport = (d: unknown): d is ReportProgress =>
   typeof d === 'object' && d !== null && (d as ReportProgress).hwnas === 'report' && Number.isInteger((d as ReportProgress).seq);
 
+/** BullMQ options of every trial job: one attempt (the study loop retries), finished jobs kept a day (for adoption). */
+const JOB_OPTIONS = { attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } } as const;
+
 /** Default queue name. */
 export const DEFAULT_QUEUE = 'hwnas-trials';
 
@@ -76,7 +79,12 @@ export function trialJobId(studyName: string, trialNumber: number, studyUid?: st
     : `${encodeURIComponent(studyName)}.${encodeURIComponent(studyUid)}.${trialNumber}`;
 }
 
-function checkQueueName(name: string): string {
+/** The queue name, checked (ConfigError naming it): 1-100 letters, digits, '_', '.', '-'; never blank. */
+export function checkQueueName(name: string): string {
+  if (name.trim() === '')
+    throw new ConfigError(
+      `queue name ${JSON.stringify(name)} is empty: expected a name (1-100 letters, digits, '_', '.', '-') or no --queue for '${DEFAULT_QUEUE}'`,
+    );
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new ConfigError(`queue name ${JSON.stringify(name)}: expected 1-100 letters, digits, '_', '.', '-'`);
   return name;
 }
@@ -101,6 +109,15 @@ export interface RedisEvaluatorOptions {
   readonly timeoutMs?: number;
   /** Give up connecting to Redis after this many ms (default 5,000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How often the state of each awaited job is read from Redis (default 5,000 ms): a job that is gone (Redis
+   * restarted without its data, or flushed) is enqueued again; a finished job whose event was lost is taken.
+   */
+  readonly checkIntervalMs?: number;
+  /** A job lost this many times fails its trial with an error naming it (default 3; the study's retries apply). */
+  readonly maxRequeues?: number;
+  /** Receives one line per notable event: the queue being waited on, a lost job enqueued again (default: none). */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -133,6 +150,12 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     throw e;
   }
   const ev = events;
+  const checkMs = o.checkIntervalMs ?? 5000;
+  const maxRequeues = o.maxRequeues ?? 3;
+  let inFlight = 0;
+  let finished = 0;
+  let announced = false;
+  const shownUrl = o.redisUrl.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
   // pruning: intermediate values arrive as job progress events; the study's pruner answers on a Redis list
   const reporters = new Map<string, (report: ReportProgress) => void>();
   ev.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
@@ -178,22 +201,62 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
           .catch(() => undefined); // Redis gone: the worker's wait times out and it carries on
       });
     }
-    const job =
-      adopted?.job ?? (await queue.add('trial', data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } }));
+    const jobData = adopted?.job.data ?? data;
+    const enqueue = (): Promise<Job<TrialJob, TrialJobResult>> => queue.add('trial', jobData, { jobId, ...JOB_OPTIONS });
+    let job = adopted?.job ?? (await enqueue());
+    inFlight++;
+    if (!announced) {
+      announced = true;
+      // once the first round is enqueued (the study loop adds its `concurrency` trials back to back)
+      setTimeout(() => {
+        if (finished === 0)
+          o.log?.(`${inFlight} trial(s) enqueued on queue '${name}' at ${shownUrl}; waiting for workers (hwnas worker --redis <url> --queue ${name})`);
+      }, 200).unref();
+    }
     let rejectAbort: (e: Error) => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
       rejectAbort = reject;
     });
     aborted.catch(() => undefined);
+    let watching = true; // the job's state is checked (below) until this trial settles or is aborted
     const onAbort = (): void => {
+      watching = false;
       // Not started yet: take it off the queue. A running job finishes on its worker; its result is ignored.
       void job.remove().catch(() => undefined);
       rejectAbort(new Error('aborted'));
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // The completion event is not enough: a Redis restarted without its data (or flushed) forgets the job and
+    // nobody would ever finish it, and an event written while this process was reconnecting may be lost. So the
+    // job's state is read every checkInterval: gone -> enqueued again (the same id and data, so the result still
+    // names this trial); finished -> its result is taken from the job.
+    const watched = (async (): Promise<unknown> => {
+      let requeues = 0;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, checkMs));
+        if (!watching) return new Promise<never>(() => undefined);
+        const state = await queue.getJobState(jobId);
+        if (!watching) return new Promise<never>(() => undefined);
+        if (state === 'completed' || state === 'failed') {
+          const done = (await queue.getJob(jobId)) as Job<TrialJob, TrialJobResult> | undefined;
+          if (done && state === 'completed') return done.returnvalue;
+          if (done) throw new Error(done.failedReason || `job ${jobId} failed`);
+        } else if (state !== 'unknown') continue;
+        if (++requeues > maxRequeues)
+          throw new Error(
+            `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) vanished from Redis ${requeues} times; is the Redis at ${o.redisUrl} being restarted without its data or flushed? (see docs/store.md, Redis)`,
+          );
+        o.log?.(
+          `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) is gone from Redis (restarted without its data, or flushed?): enqueued it again on queue '${name}'`,
+        );
+        job = await enqueue();
+        if (!watching) await job.remove().catch(() => undefined); // aborted meanwhile: take it off again
+      }
+    })();
+    watched.catch(() => undefined);
     try {
-      const raw: unknown = await Promise.race([job.waitUntilFinished(ev, o.timeoutMs), aborted]);
+      const raw: unknown = await Promise.race([job.waitUntilFinished(ev, o.timeoutMs), watched, aborted]);
       const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
       if (r === null || typeof r !== 'object' || !Array.isArray(r.values))
         throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
@@ -210,6 +273,9 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
         ...(r.state ? { state: r.state } : {}),
       };
     } finally {
+      inFlight--;
+      finished++;
+      watching = false;
       ctx.signal.removeEventListener('abort', onAbort);
       reporters.delete(jobId);
     }
@@ -223,6 +289,15 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       await conn.close();
     },
   };
+}
+
+/**
+ * How worker logs name a trial: `<study>#<number>` and the first 8 characters of the study's uid, so two
+ * same-named studies (of two stores) sharing a queue can be told apart.
+ * @example trialLabel({ studyName: 'r1', trialNumber: 5, studyUid: '3f2a91c0-...' }) // 'r1#5 (uid 3f2a91c0)'
+ */
+export function trialLabel(t: Pick<TrialJob, 'studyName' | 'trialNumber' | 'studyUid'>): string {
+  return `${t.studyName}#${t.trialNumber}${t.studyUid !== undefined ? ` (uid ${t.studyUid.slice(0, 8)})` : ''}`;
 }
 
 /** Options of {@link runWorker}. */
@@ -248,9 +323,15 @@ export interface RunWorkerOptions {
    * carries on as if told to continue (default 60,000 ms; the study process may have died).
    */
   readonly reportTimeoutMs?: number;
-  /** Called when a job starts / ends (for logs). */
+  /** Called once connected, before the first job is taken (e.g. to print a banner). */
+  readonly onReady?: () => void;
+  /**
+   * Called when a job starts and ends (for logs): `done` once its result is stored in Redis, `undelivered`
+   * when it was computed but Redis no longer had the job (restarted without its data or flushed), `error` when
+   * the evaluation failed.
+   */
   readonly onJob?: (e: {
-    readonly event: 'start' | 'done' | 'error';
+    readonly event: 'start' | 'done' | 'undelivered' | 'error';
     readonly jobId: string;
     readonly trial: TrialJob;
     readonly result?: TrialJobResult;
@@ -260,10 +341,17 @@ export interface RunWorkerOptions {
 
 /** A running worker. */
 export interface RunningWorker {
-  /** Jobs this worker completed. */
+  /** Jobs this worker completed (a result Redis could not take, its job gone, is not counted). */
   readonly completed: () => number;
-  /** Stops taking jobs, waits for the running ones, closes connections. */
-  close(): Promise<void>;
+  /** The trials running now. */
+  readonly running: () => readonly TrialJob[];
+  /** True while the connection to Redis is up. */
+  readonly connected: () => boolean;
+  /**
+   * Stops taking jobs, waits for the running ones, closes connections. With `force`, running jobs are
+   * abandoned (BullMQ's stall check gives them to another worker) and nothing waits for Redis.
+   */
+  close(o?: { readonly force?: boolean }): Promise<void>;
 }
 
 /** Starts a worker that runs queued trials until closed. */
@@ -272,10 +360,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
   await importEvaluationModules(o.imports ?? []);
   const conn = await connectRedis(o.redisUrl, o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {});
   let completed = 0;
+  const running = new Map<string, TrialJob>();
   const worker = new Worker<TrialJob, TrialJobResult>(
     name,
     async (job: Job<TrialJob, TrialJobResult>, _token?: string, signal?: AbortSignal) => {
       const id = job.id ?? '?';
+      running.set(id, job.data);
       o.onJob?.({ event: 'start', jobId: id, trial: job.data });
       // pruning: each intermediate value goes to the study process as the job's progress; the decision
       // comes back on a list this job blocks on (its own connection: BLPOP holds it)
@@ -295,10 +385,10 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
         : undefined;
       try {
         const r = await executeTrialJob(job.data, signal ?? new AbortController().signal, report);
-        completed++;
-        o.onJob?.({ event: 'done', jobId: id, trial: job.data, result: r });
+        completed++; // counted here (the study may see the result before the 'completed' event below); undone if undelivered
         return r;
       } catch (e) {
+        running.delete(id);
         o.onJob?.({ event: 'error', jobId: id, trial: job.data, error: String((e as Error)?.message ?? e) });
         throw e;
       } finally {
@@ -312,10 +402,25 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
       lockDuration: o.lockDurationMs ?? 30_000,
       stalledInterval: o.stalledIntervalMs ?? 30_000,
       maxStalledCount: o.maxStalledCount ?? 3,
+      autorun: false,
     },
   );
-  worker.on('error', () => {
-    /* connection hiccups are retried by BullMQ; never crash the process on them */
+  // 'completed' comes once the result is stored in Redis: only then is the trial done
+  worker.on('completed', (job: Job<TrialJob, TrialJobResult>, result: TrialJobResult) => {
+    const id = job.id ?? '?';
+    running.delete(id);
+    o.onJob?.({ event: 'done', jobId: id, trial: job.data, result });
+  });
+  worker.on('error', (e: Error) => {
+    // connection hiccups are retried by BullMQ; never crash the process on them. A result that could not be
+    // stored because Redis lost the job (restarted without its data, or flushed) is reported, not taken for done.
+    const lost = /Missing (?:key|lock) for job (\S+?)\.? /.exec(`${e?.message ?? ''} `);
+    const id = lost?.[1];
+    const trial = id !== undefined ? running.get(id) : undefined;
+    if (id === undefined || trial === undefined) return;
+    running.delete(id);
+    completed--;
+    o.onJob?.({ event: 'undelivered', jobId: id, trial, error: e.message });
   });
   try {
     await worker.waitUntilReady();
@@ -324,9 +429,19 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
     await conn.close();
     throw e;
   }
+  o.onReady?.();
+  void worker.run().catch(() => undefined); // errors are emitted as 'error' too
   return {
     completed: () => completed,
-    async close() {
+    running: () => [...running.values()],
+    connected: () => conn.client.status === 'ready',
+    async close(c = {}) {
+      if (c.force) {
+        // nothing may wait for Redis: drop every connection, then let BullMQ's close finish on the dead sockets
+        conn.client.disconnect();
+        await Promise.race([worker.close(true).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+        return;
+      }
       await worker.close();
       await conn.close();
     },
