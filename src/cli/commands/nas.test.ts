@@ -421,6 +421,15 @@ test('hwnas nas --threads: above the maximum refused naming the value and the li
   assert.doesNotMatch(r.stderr, /\(node:\d+\)|Warning/);
 });
 
+test("hwnas nas --redis --queue '': refused before a study is created (it took the default queue)", async () => {
+  const work = mkdtempSync(join(dir, 'queue-'));
+  const r = await runHwnas(work, ...BASE, '--redis', 'redis://127.0.0.1:1', '--queue', '', '--store', 'q.sqlite');
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /queue name "" is empty: expected a name/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(!existsSync(join(work, 'q.sqlite')), 'no store created');
+});
+
 test('hwnas nas --table --max-latency below every row: an error naming the line and the smallest latency, not 0% of 0', async () => {
   const work = mkdtempSync(join(dir, 'nomeet-'));
   const r = await runHwnas(work, ...BASE, '--max-latency', '0.001', '--json');

@@ -420,6 +420,8 @@ export function registerNas(program: Command): void {
         if (f.faultImages !== undefined)
           requireImagesInSplit(intOption('--fault-images', f.faultImages, 1000, 1), '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
       }
+      // a queue name Redis cannot take is refused before the study is created (loads bullmq only when --queue is given)
+      if (f.queue !== undefined) (await import('../../workers/redis.js')).checkQueueName(f.queue);
       const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
       const store = openStore(storePath);
       let sensitive: string[] | undefined;
@@ -561,7 +563,7 @@ export function registerNas(program: Command): void {
           const run = await runConfiguredStudy(store, name, {
             threads: cappedThreads(threadsAsked, budget),
             ...(f.redis ? { redis: f.redis } : {}),
-            ...(f.queue ? { queue: f.queue } : {}),
+            ...(f.queue !== undefined ? { queue: f.queue } : {}),
             quiet: !!f.json,
             signal,
           });

@@ -263,7 +263,8 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
     const { makeRedisEvaluator } = await import('../../workers/redis.js');
     remote = await makeRedisEvaluator({
       redisUrl: o.redis,
-      ...(o.queue ? { queueName: o.queue } : {}),
+      ...(o.queue !== undefined ? { queueName: o.queue } : {}), // '' reaches the queue's check (exit 2), not the default
+      ...(o.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }), // 'waiting for workers', jobs lost by Redis
       evaluation,
       studyUid: studyUid(study),
       concurrency: config.concurrency ?? 4,
@@ -367,7 +368,7 @@ async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: 
     await interruptible(async (signal) => {
       const r = await runConfiguredStudy(store, name, {
         ...(f.redis ? { redis: f.redis } : {}),
-        ...(f.queue ? { queue: f.queue } : {}),
+        ...(f.queue !== undefined ? { queue: f.queue } : {}),
         ...(threads !== undefined ? { threads } : {}),
         quiet: !!f.json,
         signal,
