@@ -245,7 +245,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
         } else if (state !== 'unknown') continue;
         if (++requeues > maxRequeues)
           throw new Error(
-            `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) vanished from Redis ${requeues} times; is the Redis at ${o.redisUrl} being restarted without its data or flushed? (see docs/store.md, Redis)`,
+            `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) vanished from Redis ${requeues} times; is the Redis at ${shownUrl} being restarted without its data or flushed? (see docs/evaluators.md, Redis workers)`,
           );
         o.log?.(
           `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) is gone from Redis (restarted without its data, or flushed?): enqueued it again on queue '${name}'`,
