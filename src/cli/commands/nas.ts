@@ -139,7 +139,10 @@ export function registerNas(program: Command): void {
     .option('--store <file>', `store the study is recorded in (default ${DEFAULT_STORE_PATH}); then hwnas report <study> / hwnas study resume <study>`)
     .option('--storage <file>', 'same as --store')
     .option('--study <name>', 'study name (default nas-<space>-<strategy>-<hash of the settings>: the same command run again continues its study)')
-    .option('--threads <n>', 'worker threads evaluating trials, 0-64, at most the budget (default 0: in this process)')
+    .option(
+      '--threads <n>',
+      'worker threads evaluating trials, 0-64, at most the budget (default 0: in this process); with --redis: trials in flight on the queue (default 4)',
+    )
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
     .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")

@@ -230,7 +230,10 @@ export interface RunConfiguredOptions {
   /** Enqueue on this Redis (workers run trials) instead of local threads. */
   readonly redis?: string;
   readonly queue?: string;
-  /** Local worker threads (0 = in this thread; default: config concurrency or the core count). */
+  /**
+   * Local worker threads (0 = in this thread; default: config concurrency or the core count); with `redis`, the trials
+   * in flight on the queue when above 0 (default: config concurrency, else 4).
+   */
   readonly threads?: number;
   /** Silence the progress bar. */
   readonly quiet?: boolean;
@@ -267,7 +270,8 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       ...(o.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }), // 'waiting for workers', jobs lost by Redis
       evaluation,
       studyUid: studyUid(study),
-      concurrency: config.concurrency ?? 4,
+      // --threads n with --redis: n trials in flight on the queue (it was ignored there)
+      concurrency: o.threads !== undefined && o.threads > 0 ? o.threads : (config.concurrency ?? 4),
     });
   } else if (threads > 0) {
     const { makeThreadPoolEvaluator } = await import('../../workers/thread-pool.js');
@@ -514,7 +518,10 @@ export function registerStudy(program: Command): void {
       )
       .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port); start workers with hwnas worker')
       .option('--queue <name>', 'queue name (default hwnas-trials)')
-      .option('--threads <n>', 'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count)')
+      .option(
+        '--threads <n>',
+        'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count); with --redis: trials in flight on the queue (default: config concurrency, else 4)',
+      )
       .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
       .option('--json', 'print a JSON summary')
       .action((name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }) => runAction(name, f));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import type { SearchSpace } from '../../search/space.js';
 import { RandomSearch } from '../../search/strategies/random.js';
@@ -12,7 +12,7 @@ import '../../workers/builtin.js';
 import { makeRedisEvaluator } from '../../workers/redis.js';
 import { getEvaluation } from '../../workers/registry.js';
 import { redisSkipReason, startRedis } from '../../workers/testing/redis-server.js';
-import { runHwnas, spawnHwnas } from '../testing/run-cli.js';
+import { HWNAS_BIN, runHwnas, spawnHwnas } from '../testing/run-cli.js';
 
 const skip = redisSkipReason();
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-worker-cli-'));
@@ -80,6 +80,26 @@ test('hwnas worker: banner first; Ctrl-C during a trial says it finishes it (uid
   } finally {
     if (!w.exited()) w.child.kill('SIGKILL');
     await remote.close();
+    await redis.stop();
+  }
+});
+
+test('hwnas nas --redis --threads 3: three trials in flight on the queue, and a line saying it waits for workers (--threads was ignored)', {
+  skip,
+}, async () => {
+  const redis = await startRedis();
+  const table = resolve(HWNAS_BIN, '../../bench/nb201-fmnist.csv');
+  const args = ['nas', '--space', 'nb201', '--table', table, '--strategy', 'random', '--budget', '10', '--redis', redis.url, '--queue', 'idle'];
+  const p = spawnHwnas(dir, [...args, '--threads', '3', '--store', 'inflight.sqlite'], { timeoutMs: 60_000 });
+  try {
+    // no worker listens on 'idle': the study enqueues its trials in flight and says it waits
+    await p.waitFor('the waiting line', () => /trial\(s\) enqueued on queue 'idle'/.test(p.stderr()));
+    assert.match(p.stderr(), /3 trial\(s\) enqueued on queue 'idle' at redis:\/\/[^;]+; waiting for workers \(hwnas worker --redis /);
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    assert.equal(r.code, 130, r.stderr);
+  } finally {
+    if (!p.exited()) p.child.kill('SIGKILL');
     await redis.stop();
   }
 });
