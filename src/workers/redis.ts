@@ -234,7 +234,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     const watched = (async (): Promise<unknown> => {
       let requeues = 0;
       for (;;) {
-        await new Promise((r) => setTimeout(r, checkMs));
+        await new Promise((r) => setTimeout(r, checkMs).unref()); // unref: a settled trial's last wait must not hold the process open
         if (!watching) return new Promise<never>(() => undefined);
         const state = await queue.getJobState(jobId);
         if (!watching) return new Promise<never>(() => undefined);
