@@ -121,6 +121,7 @@ import {
   nbgOps,
 } from './nas-bench-graph.js';
 import { loadMacroTable, type MacroProblemSpec, macroSpace } from './nas-macro.js';
+import { nb201SynflowFirst } from './nb201-proxy-first.js';
 import { loadTnbmTable, tnbmMacroSpace, tnbmMissing } from './transnas-macro.js';
 import { loadTnbTable, type TnbProblemSpec, tnbConnectedCells, tnbMicroSpace } from './transnas-micro.js';
 
@@ -1384,7 +1385,12 @@ function tableProblem(
           },
         }
       : {}),
-    async runHwnas(strategy, budget, seed) {
+    async runHwnas(label, budget, seed) {
+      // session 54 (search54): '<method>^synflow' wraps the method's strategy in a proxy-ranked first ask per MACs group
+      // (bench/nb201-proxy-first.ts; SynFlow is free, no accuracy query), on NB201 problems only
+      const [strategy, proxy] = label.split('^') as [string, string | undefined];
+      if (proxy !== undefined && (proxy !== 'synflow' || space.name !== 'nb201'))
+        throw new Error(`method '${label}': '^${proxy}' on space '${space.name}'; expected '^synflow' on an NB201 problem`);
       const [n, labelOpts, screen] = strategySpec(strategy);
       // a label's options go on top of the strategy's NAS defaults (a population from the budget; `auto`: its sides'),
       // as `hwnas nas` sets them without options
@@ -1397,7 +1403,8 @@ function tableProblem(
           : Object.keys(options).length > 0
             ? createStrategy('distinct', { archSpace: space.name, inner: { name: n, options } })
             : (await createNasStrategy(n, space, { budget, seed, sensitivityCost })).strategy;
-      const s = screen ? new Prescreen(s0, screen) : s0;
+      const s1 = proxy === undefined ? s0 : nb201SynflowFirst(s0, name.startsWith('nb201-in16-') ? 'in16' : 'c10');
+      const s = screen ? new Prescreen(s1, screen) : s1;
       const cheap = screen?.costAware ? tableCheapObjectives(table, objectives) : undefined;
       const r = await runNas({
         ...(cheap ? { cheapObjectives: cheap } : {}),
