@@ -13,7 +13,8 @@ const space = new SearchSpace({
 });
 const objectives: Objective[] = [{ name: 'f', direction: 'minimize' }];
 const evaluate = (p: Params) => ({ values: [['w', 'x', 'y', 'z'].indexOf(p.b as string)] });
-const score = (p: Params): number => (p.a === 'q' && (p.b === 'w' || p.b === 'x') ? 9 : p.a === 'r' && p.b === 'y' ? Number.NEGATIVE_INFINITY : ['w', 'x', 'y', 'z'].indexOf(p.b as string));
+const score = (p: Params): number =>
+  p.a === 'q' && (p.b === 'w' || p.b === 'x') ? 9 : p.a === 'r' && p.b === 'y' ? Number.NEGATIVE_INFINITY : ['w', 'x', 'y', 'z'].indexOf(p.b as string);
 // one function object for every run (the enumeration by group is memoised per function)
 const group = (p: Params): string => p.a as string;
 
@@ -60,7 +61,14 @@ test('proxyFirst: without it the same strategy gives its own points; a NaN score
 test('proxyFirst: a space that is not enumerated (a float parameter) passes every proposal through', async () => {
   const fl = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 } });
   const inner: SearchStrategy = { name: 'half', ask: () => ({ x: 0.5 }) };
-  const t = await runTrials({ strategy: proxyFirst(inner, { score: () => 1, group: () => 'g' }), space: fl, objectives, nTrials: 2, seed: 1, evaluate: (p) => ({ values: [p.x as number] }) });
+  const t = await runTrials({
+    strategy: proxyFirst(inner, { score: () => 1, group: () => 'g' }),
+    space: fl,
+    objectives,
+    nTrials: 2,
+    seed: 1,
+    evaluate: (p) => ({ values: [p.x as number] }),
+  });
   assert.deepEqual(
     t.map((x) => x.params.x),
     [0.5, 0.5],
