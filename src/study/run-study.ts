@@ -24,6 +24,7 @@ import {
 import type { RunningTrialInfo, Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
 import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
+import { proposalView } from './proposal-view.js';
 import { ATTR, DEFAULT_MAX_RETRIES, StudyHistory } from './study-history.js';
 
 /** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
@@ -261,7 +262,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   let created = 0;
   let finishedHere = 0;
   let firstError: unknown;
-  const inFlight = new Set<Promise<void>>();
+  /** This process's evaluations in flight, by trial number. */
+  const inFlight = new Map<number, Promise<void>>();
+  /** The proposal to be asked next and the proposals it is shown finished (those below `visibleBelow`). */
+  let gate = { proposal: -1, visibleBelow: 0 };
   const controller = new AbortController();
   // every evaluation in flight may listen for the abort: no "possible memory leak" warning at high concurrency
   setMaxListeners(concurrency + 10, controller.signal);
@@ -380,7 +384,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const running = history.running;
       const remaining = o.nTrials - history.counted;
       if (remaining <= 0 || inFlight.size >= concurrency) {
-        if (inFlight.size > 0) await Promise.race(inFlight);
+        if (inFlight.size > 0) await Promise.race(inFlight.values());
         else if (running === 0) break;
         else {
           // Only other workers' trials are running: wait for them, failing those that die.
@@ -394,10 +398,26 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const retry = history.nextRetry();
       // The proposal index, not the trial number: retries of crashed trials do not shift later proposals' randomness.
       const n = history.proposals;
-      if (!retry && o.strategy.status) {
-        const st = o.strategy.status({ history: history.trials(), objectives });
+      if (retry) {
+        params = retry.params;
+        userAttrs[ATTR.retryOf] = retry.number;
+      } else {
+        // Proposal n is asked once this process's trials of proposals below n - concurrency + 1 have finished, and is
+        // shown those from there on as running (./proposal-view.ts): what it sees does not depend on which trials
+        // happened to finish first. A strategy that waits (status) is shown one more finished proposal at a time.
+        if (gate.proposal !== n) gate = { proposal: n, visibleBelow: Math.max(0, n - concurrency + 1) };
+        const blocking = [...inFlight].filter(([number]) => history.proposalIndex(number) < gate.visibleBelow).map(([, p]) => p);
+        if (blocking.length > 0) {
+          await Promise.race(blocking);
+          continue;
+        }
+        const view = proposalView(
+          { trials: history.trials(), proposalIndex: (t) => history.proposalIndex(t), isRetried: (t) => history.isRetried(t) },
+          gate.visibleBelow,
+        );
+        const st = o.strategy.status ? o.strategy.status({ history: view, objectives }) : 'ask';
         if (st !== 'ask') {
-          if (inFlight.size > 0) await Promise.race(inFlight);
+          if (gate.visibleBelow < n) gate.visibleBelow++;
           else if (running > 0) {
             // the trials it waits for run in other processes
             await new Promise((r) => setTimeout(r, 200));
@@ -406,15 +426,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
           else throw new Error(`strategy '${o.strategy.name}' waits for running trials, but none is running`);
           continue;
         }
-      }
-      if (retry) {
-        params = retry.params;
-        userAttrs[ATTR.retryOf] = retry.number;
-      } else {
         params = await o.strategy.ask({
           space,
           objectives,
-          history: history.trials(),
+          history: view,
           trialNumber: n,
           rng: new Rng(trialSeed(o.seed, n)),
           ...(o.cheapObjectives ? { cheapObjectives: o.cheapObjectives } : {}),
@@ -437,10 +452,12 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const p: Promise<void> = evaluateTrial(trial).catch((e: unknown) => {
         if (firstError === undefined) firstError = e;
       });
-      const tracked = p.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
+      inFlight.set(
+        trial.number,
+        p.finally(() => inFlight.delete(trial.number)),
+      );
     }
-    await Promise.all(inFlight);
+    await Promise.all(inFlight.values());
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }

@@ -1,0 +1,107 @@
+/**
+ * Trials running side by side (`--threads n`, `--redis`): the same seed gives the same proposal for every trial number
+ * whatever the evaluations' durations, and a study killed (-9) with n trials in flight and resumed proposes the
+ * uninterrupted run's points. The evaluations here take a random time drawn from a seed of their own, which differs
+ * between the runs compared, so that trials finish in another order in each (before session 54 the proposals then
+ * differed: TPE and BO asked from whichever trials had finished).
+ */
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { test } from 'node:test';
+import { createStrategy, defaultStrategyOptions } from '../search/registry.js';
+import { SearchSpace } from '../search/space.js';
+import { type Objective, type Params, type Trial, trialSeed } from '../search/types.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { Rng } from '../util/rng.js';
+import { ATTR, type EvaluationContext, type EvaluationResult, type RunStudyOptions, runStudy } from './run-study.js';
+
+const space = new SearchSpace({
+  x: { kind: 'float', low: 0, high: 1 },
+  y: { kind: 'float', low: 0, high: 1 },
+  n: { kind: 'int', low: 1, high: 8 },
+  k: { kind: 'categorical', choices: ['a', 'b', 'c'] },
+});
+const objectives: readonly Objective[] = [
+  { name: 'f1', direction: 'minimize' },
+  { name: 'f2', direction: 'minimize' },
+];
+const N = 24;
+
+/** A ZDT1-like pair with a constraint (a function of the point alone), answered after 0-8 ms drawn from `timingSeed` and the trial number. */
+function evaluator(timingSeed: number): (p: Params, ctx: EvaluationContext) => Promise<EvaluationResult> {
+  return async (p, ctx) => {
+    await new Promise((r) => setTimeout(r, new Rng(trialSeed(timingSeed, ctx.trialNumber)).int(0, 8)));
+    const x = p.x as number;
+    const g = 1 + 4 * (p.y as number) + ((p.n as number) - 3) ** 2 / 8 + (p.k === 'b' ? 0 : 0.5);
+    return { values: [x, g * (1 - Math.sqrt(x / g))], constraints: [0.05 - x] };
+  };
+}
+
+function options(name: string, store: MemoryStore, concurrency: number, timingSeed: number, extra: Partial<RunStudyOptions> = {}): RunStudyOptions {
+  return {
+    store,
+    studyName: 's',
+    space,
+    objectives,
+    // a fresh instance per run, as a resumed process builds it: only the stored history carries over
+    strategy: createStrategy(name, defaultStrategyOptions(name, N, space.encodedDimension)),
+    evaluate: evaluator(timingSeed),
+    nTrials: N,
+    seed: 9,
+    concurrency,
+    ...extra,
+  };
+}
+
+/** The proposals in proposal order (retries left out: they repeat their original's point). */
+const proposals = (ts: readonly Trial[]): Params[] => ts.filter((t) => t.userAttrs[ATTR.retryOf] === undefined).map((t) => t.params);
+
+for (const [name, threads] of [
+  ['tpe', 2],
+  ['tpe', 3],
+  ['bo', 3],
+  ['auto', 3],
+  ['nsga2', 3],
+] as const) {
+  test(`${name}, ${threads} trials in flight: the same seed proposes the same point per trial number whatever the durations`, async () => {
+    const a = await runStudy(options(name, new MemoryStore(), threads, 1));
+    const b = await runStudy(options(name, new MemoryStore(), threads, 2));
+    assert.equal(a.trials.length, N);
+    assert.deepEqual(
+      b.trials.map((t) => t.params),
+      a.trials.map((t) => t.params),
+    );
+    assert.deepEqual(
+      b.trials.map((t) => t.values),
+      a.trials.map((t) => t.values),
+    );
+  });
+}
+
+const CUT = 10;
+for (const [name, threads, finishedAfter] of [
+  ['tpe', 2, false],
+  ['tpe', 3, true],
+  ['bo', 2, true],
+] as const) {
+  const what = finishedAfter ? `proposal ${CUT} running, a later one finished` : `proposals ${CUT}..${CUT + threads - 1} running`;
+  test(`${name}, ${threads} trials in flight, killed (-9) with ${what}, resumed: the uninterrupted run's proposals`, async () => {
+    const straight = await runStudy(options(name, new MemoryStore(), threads, 3));
+    const store = new MemoryStore();
+    // a run that got to proposal CUT + threads - 1: its first CUT trials finished (another timing than the uninterrupted run's)
+    await runStudy(options(name, store, threads, 4, { nTrials: CUT }));
+    const dead = `${hostname()}:2147483646:dead`;
+    for (let k = CUT; k < CUT + threads; k++) {
+      const t = store.createTrial('s', { params: straight.trials[k]?.params ?? {}, worker: dead });
+      // the last one in flight had finished before the kill
+      if (finishedAfter && k === CUT + threads - 1) {
+        const s = straight.trials[k] as Trial;
+        store.finishTrial('s', t.number, { state: 'complete', values: s.values ?? [], ...(s.constraints ? { constraints: s.constraints } : {}) });
+      }
+    }
+    const r = await runStudy(options(name, store, threads, 5));
+    assert.equal(r.recovered, finishedAfter ? threads - 1 : threads);
+    assert.deepEqual(proposals(r.trials), proposals(straight.trials));
+    assert.equal(r.trials.filter((t) => t.state === 'complete').length, N);
+  });
+}
