@@ -124,6 +124,14 @@ export interface SearchStrategy {
    * `done`: it has nothing more to propose; the study ends before its trial budget once nothing runs.
    */
   status?(ctx: { readonly history: readonly Trial[]; readonly objectives: readonly Objective[] }): StrategyStatus;
+  /**
+   * True when proposal k never depends on which of the trials running at its ask have finished (it depends on k, the
+   * seed, the points proposed before it, and trials it waits for with `status`): the study loop then asks it as soon as
+   * a trial slot is free and shows it the stored history as it is. Otherwise (the default) the loop, with n trials in
+   * flight, asks proposal k once proposals up to k - n have finished and shows it proposals k - n + 1 .. k - 1 as
+   * running, so that the same seed gives the same trials whatever the durations (src/study/proposal-view.ts).
+   */
+  readonly timingFree?: boolean;
 }
 
 /** What {@link SearchStrategy.status} answers. */

@@ -405,8 +405,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         // Proposal n is asked once this process's trials of proposals below n - concurrency + 1 have finished, and is
         // shown those from there on as running (./proposal-view.ts): what it sees does not depend on which trials
         // happened to finish first. A strategy that waits (status) is shown one more finished proposal at a time.
-        if (gate.proposal !== n) gate = { proposal: n, visibleBelow: Math.max(0, n - concurrency + 1) };
-        const blocking = [...inFlight].filter(([number]) => history.proposalIndex(number) < gate.visibleBelow).map(([, p]) => p);
+        // A strategy whose proposals do not depend on timing (SearchStrategy.timingFree) is asked at once, shown everything.
+        const timingFree = o.strategy.timingFree === true;
+        if (gate.proposal !== n) gate = { proposal: n, visibleBelow: timingFree ? n : Math.max(0, n - concurrency + 1) };
+        const blocking = timingFree ? [] : [...inFlight].filter(([number]) => history.proposalIndex(number) < gate.visibleBelow).map(([, p]) => p);
         if (blocking.length > 0) {
           await Promise.race(blocking);
           continue;
@@ -417,7 +419,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
         );
         const st = o.strategy.status ? o.strategy.status({ history: view, objectives }) : 'ask';
         if (st !== 'ask') {
-          if (gate.visibleBelow < n) gate.visibleBelow++;
+          if (!timingFree && gate.visibleBelow < n) gate.visibleBelow++;
+          else if (inFlight.size > 0) await Promise.race(inFlight.values());
           else if (running > 0) {
             // the trials it waits for run in other processes
             await new Promise((r) => setTimeout(r, 200));
