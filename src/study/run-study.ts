@@ -23,8 +23,8 @@ import {
 } from '../search/types.js';
 import type { RunningTrialInfo, Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
-import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
 import { proposalView } from './proposal-view.js';
+import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
 import { ATTR, DEFAULT_MAX_RETRIES, StudyHistory } from './study-history.js';
 
 /** What the loop hands to an evaluation besides the parameters; everything but `signal` and `setUserAttr` is JSON, so evaluation can be remote. */
