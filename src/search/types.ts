@@ -72,7 +72,12 @@ export interface AskContext {
   readonly space: SearchSpace;
   /** The study's objectives (directions matter). */
   readonly objectives: readonly Objective[];
-  /** Every trial of the study so far, in number order, including running and failed ones. */
+  /**
+   * Every trial of the study so far, in number order, including running and failed ones, as the study loop shows it
+   * (src/study/proposal-view.ts): with n trials in flight the last n - 1 proposals appear as running even if they have
+   * finished, and after a resume the attempts that died and were run again are left out, each retry numbered in its
+   * proposal's place. Without either, exactly the stored trials.
+   */
   readonly history: readonly Trial[];
   /**
    * The index of this proposal among the study's proposals: the trials in `history` that are not retries

@@ -1,6 +1,6 @@
 /**
  * The optimisation loop, written on ask/tell: ask the strategy (state rebuilt from the stored
- * history), create the trial, evaluate it (possibly remotely, several at once), finish it in the
+ * history, shown as ./proposal-view.ts makes it timing-independent), create the trial, evaluate it (possibly remotely, several at once), finish it in the
  * store, report progress. Resumes from whatever the store holds: trials left running by a dead
  * process are marked failed and retried per the {@link RetryPolicy}. The history is held in a
  * {@link StudyHistory} that reads only what changed in the store, so the overhead per trial does not
@@ -123,7 +123,10 @@ export interface RunStudyOptions {
   readonly retry?: RetryPolicy;
   /** Keep going when an evaluation throws (the trial is marked failed either way; default false: rethrow). */
   readonly catchErrors?: boolean;
-  /** Evaluations in flight at once (default 1). */
+  /**
+   * Evaluations in flight at once (default 1). With n > 1, proposal k is asked once proposals up to k - n have finished
+   * (unless the strategy is `timingFree`), so the same seed gives the same trials whatever the evaluations' durations.
+   */
   readonly concurrency?: number;
   /** A running trial whose heartbeat is older than this is considered dead (default {@link DEFAULT_STALE_AFTER_MS}: 10 minutes). */
   readonly staleAfterMs?: number;
