@@ -581,5 +581,10 @@ export function distinctComputations(inner: SearchStrategy, space: ArchSpace, ma
       return p;
     },
     ...(inner.tell ? { tell: inner.tell.bind(inner) } : {}),
+    ...(inner.status ? { status: inner.status.bind(inner) } : {}),
+    // the keys seen are those of every trial proposed before, running or not: it adds no dependence on timing
+    get timingFree() {
+      return inner.timingFree === true;
+    },
   };
 }

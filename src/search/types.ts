@@ -72,7 +72,12 @@ export interface AskContext {
   readonly space: SearchSpace;
   /** The study's objectives (directions matter). */
   readonly objectives: readonly Objective[];
-  /** Every trial of the study so far, in number order, including running and failed ones. */
+  /**
+   * Every trial of the study so far, in number order, including running and failed ones, as the study loop shows it
+   * (src/study/proposal-view.ts): with n trials in flight the last n - 1 proposals appear as running even if they have
+   * finished, and after a resume the attempts that died and were run again are left out, each retry numbered in its
+   * proposal's place. Without either, exactly the stored trials.
+   */
   readonly history: readonly Trial[];
   /**
    * The index of this proposal among the study's proposals: the trials in `history` that are not retries
@@ -124,6 +129,14 @@ export interface SearchStrategy {
    * `done`: it has nothing more to propose; the study ends before its trial budget once nothing runs.
    */
   status?(ctx: { readonly history: readonly Trial[]; readonly objectives: readonly Objective[] }): StrategyStatus;
+  /**
+   * True when proposal k never depends on which of the trials running at its ask have finished (it depends on k, the
+   * seed, the points proposed before it, and trials it waits for with `status`): the study loop then asks it as soon as
+   * a trial slot is free and shows it the stored history as it is. Otherwise (the default) the loop, with n trials in
+   * flight, asks proposal k once proposals up to k - n have finished and shows it proposals k - n + 1 .. k - 1 as
+   * running, so that the same seed gives the same trials whatever the durations (src/study/proposal-view.ts).
+   */
+  readonly timingFree?: boolean;
 }
 
 /** What {@link SearchStrategy.status} answers. */

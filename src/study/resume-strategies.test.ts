@@ -12,9 +12,10 @@ import { hostname } from 'node:os';
 import { test } from 'node:test';
 import { createStrategy, defaultStrategyOptions } from '../search/registry.js';
 import { SearchSpace } from '../search/space.js';
-import type { Objective, Params, Trial } from '../search/types.js';
+import { type Objective, type Params, type Trial, trialSeed } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { ATTR, type EvaluationResult, type RunStudyOptions, runStudy } from './run-study.js';
+import { Rng } from '../util/rng.js';
+import { ATTR, type EvaluationContext, type EvaluationResult, type RunStudyOptions, runStudy } from './run-study.js';
 
 const space = new SearchSpace({
   x: { kind: 'float', low: 0, high: 1 },
@@ -86,5 +87,73 @@ for (const name of ['nsga2', 'tpe', 'bo', 'auto', 'portfolio']) {
     const r = await runStudy(options(name, store));
     assert.deepEqual(proposals(r.trials), proposals(straight.trials));
     assert.deepEqual(completed(r.trials), completed(straight.trials));
+  });
+}
+
+/*
+ * Trials running side by side (`--threads n`, `--redis`): the same seed gives the same proposal for every trial number
+ * whatever the evaluations' durations, and a study killed (-9) with n trials in flight and resumed proposes the
+ * uninterrupted run's points. The evaluations take a random time drawn from a seed of their own, which differs between
+ * the runs compared, so that trials finish in another order in each (before session 54 the proposals then differed:
+ * TPE and BO asked from whichever trials had finished).
+ */
+/** {@link evaluate}, answered after 0-8 ms drawn from `timingSeed` and the trial number. */
+function slowly(timingSeed: number): (p: Params, ctx: EvaluationContext) => Promise<EvaluationResult> {
+  return async (p, ctx) => {
+    await new Promise((r) => setTimeout(r, new Rng(trialSeed(timingSeed, ctx.trialNumber)).int(0, 8)));
+    return evaluate(p);
+  };
+}
+
+/** {@link options} with `concurrency` trials in flight, evaluated {@link slowly}. */
+const parallel = (name: string, store: MemoryStore, concurrency: number, timingSeed: number, extra: Partial<RunStudyOptions> = {}): RunStudyOptions =>
+  options(name, store, { concurrency, evaluate: slowly(timingSeed), ...extra });
+
+for (const [name, threads] of [
+  ['tpe', 2],
+  ['tpe', 3],
+  ['bo', 3],
+  ['auto', 3],
+  ['nsga2', 3],
+] as const) {
+  test(`${name}, ${threads} trials in flight: the same seed proposes the same point per trial number whatever the durations`, async () => {
+    const a = await runStudy(parallel(name, new MemoryStore(), threads, 1));
+    const b = await runStudy(parallel(name, new MemoryStore(), threads, 2));
+    assert.equal(a.trials.length, N);
+    assert.deepEqual(
+      b.trials.map((t) => t.params),
+      a.trials.map((t) => t.params),
+    );
+    assert.deepEqual(
+      b.trials.map((t) => t.values),
+      a.trials.map((t) => t.values),
+    );
+  });
+}
+
+for (const [name, threads, finishedAfter] of [
+  ['tpe', 2, false],
+  ['tpe', 3, true],
+  ['bo', 2, true],
+] as const) {
+  const what = finishedAfter ? `proposal ${CUT} running, a later one finished` : `proposals ${CUT}..${CUT + threads - 1} running`;
+  test(`${name}, ${threads} trials in flight, killed (-9) with ${what}, resumed: the uninterrupted run's proposals`, async () => {
+    const straight = await runStudy(parallel(name, new MemoryStore(), threads, 3));
+    const store = new MemoryStore();
+    // a run that got to proposal CUT + threads - 1: its first CUT trials finished (another timing than the uninterrupted run's)
+    await runStudy(parallel(name, store, threads, 4, { nTrials: CUT }));
+    const dead = `${hostname()}:2147483646:dead`;
+    for (let k = CUT; k < CUT + threads; k++) {
+      const t = store.createTrial('s', { params: straight.trials[k]?.params ?? {}, worker: dead });
+      // the last one in flight had finished before the kill
+      if (finishedAfter && k === CUT + threads - 1) {
+        const s = straight.trials[k] as Trial;
+        store.finishTrial('s', t.number, { state: 'complete', values: s.values ?? [], ...(s.constraints ? { constraints: s.constraints } : {}) });
+      }
+    }
+    const r = await runStudy(parallel(name, store, threads, 5));
+    assert.equal(r.recovered, finishedAfter ? threads - 1 : threads);
+    assert.deepEqual(proposals(r.trials), proposals(straight.trials));
+    assert.equal(r.trials.filter((t) => t.state === 'complete').length, N);
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The optimisation loop, written on ask/tell: ask the strategy (state rebuilt from the stored
- * history), create the trial, evaluate it (possibly remotely, several at once), finish it in the
+ * history, shown as ./proposal-view.ts makes it timing-independent), create the trial, evaluate it (possibly remotely, several at once), finish it in the
  * store, report progress. Resumes from whatever the store holds: trials left running by a dead
  * process are marked failed and retried per the {@link RetryPolicy}. The history is held in a
  * {@link StudyHistory} that reads only what changed in the store, so the overhead per trial does not
@@ -23,6 +23,7 @@ import {
 } from '../search/types.js';
 import type { RunningTrialInfo, Store, StudyRecord } from '../store/types.js';
 import { Rng } from '../util/rng.js';
+import { proposalView } from './proposal-view.js';
 import { INTERMEDIATE_ATTR, type Pruner, pruneReporter } from './pruning.js';
 import { ATTR, DEFAULT_MAX_RETRIES, StudyHistory } from './study-history.js';
 
@@ -122,7 +123,10 @@ export interface RunStudyOptions {
   readonly retry?: RetryPolicy;
   /** Keep going when an evaluation throws (the trial is marked failed either way; default false: rethrow). */
   readonly catchErrors?: boolean;
-  /** Evaluations in flight at once (default 1). */
+  /**
+   * Evaluations in flight at once (default 1). With n > 1, proposal k is asked once proposals up to k - n have finished
+   * (unless the strategy is `timingFree`), so the same seed gives the same trials whatever the evaluations' durations.
+   */
   readonly concurrency?: number;
   /** A running trial whose heartbeat is older than this is considered dead (default {@link DEFAULT_STALE_AFTER_MS}: 10 minutes). */
   readonly staleAfterMs?: number;
@@ -261,7 +265,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   let created = 0;
   let finishedHere = 0;
   let firstError: unknown;
-  const inFlight = new Set<Promise<void>>();
+  /** This process's evaluations in flight, by trial number. */
+  const inFlight = new Map<number, Promise<void>>();
+  /** The proposal to be asked next and the proposals it is shown finished (those below `visibleBelow`). */
+  let gate = { proposal: -1, visibleBelow: 0 };
   const controller = new AbortController();
   // every evaluation in flight may listen for the abort: no "possible memory leak" warning at high concurrency
   setMaxListeners(concurrency + 10, controller.signal);
@@ -380,7 +387,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const running = history.running;
       const remaining = o.nTrials - history.counted;
       if (remaining <= 0 || inFlight.size >= concurrency) {
-        if (inFlight.size > 0) await Promise.race(inFlight);
+        if (inFlight.size > 0) await Promise.race(inFlight.values());
         else if (running === 0) break;
         else {
           // Only other workers' trials are running: wait for them, failing those that die.
@@ -394,10 +401,29 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const retry = history.nextRetry();
       // The proposal index, not the trial number: retries of crashed trials do not shift later proposals' randomness.
       const n = history.proposals;
-      if (!retry && o.strategy.status) {
-        const st = o.strategy.status({ history: history.trials(), objectives });
+      if (retry) {
+        params = retry.params;
+        userAttrs[ATTR.retryOf] = retry.number;
+      } else {
+        // Proposal n is asked once this process's trials of proposals below n - concurrency + 1 have finished, and is
+        // shown those from there on as running (./proposal-view.ts): what it sees does not depend on which trials
+        // happened to finish first. A strategy that waits (status) is shown one more finished proposal at a time.
+        // A strategy whose proposals do not depend on timing (SearchStrategy.timingFree) is asked at once, shown everything.
+        const timingFree = o.strategy.timingFree === true;
+        if (gate.proposal !== n) gate = { proposal: n, visibleBelow: timingFree ? n : Math.max(0, n - concurrency + 1) };
+        const blocking = timingFree ? [] : [...inFlight].filter(([number]) => history.proposalIndex(number) < gate.visibleBelow).map(([, p]) => p);
+        if (blocking.length > 0) {
+          await Promise.race(blocking);
+          continue;
+        }
+        const view = proposalView(
+          { trials: history.trials(), proposalIndex: (t) => history.proposalIndex(t), isRetried: (t) => history.isRetried(t) },
+          gate.visibleBelow,
+        );
+        const st = o.strategy.status ? o.strategy.status({ history: view, objectives }) : 'ask';
         if (st !== 'ask') {
-          if (inFlight.size > 0) await Promise.race(inFlight);
+          if (!timingFree && gate.visibleBelow < n) gate.visibleBelow++;
+          else if (inFlight.size > 0) await Promise.race(inFlight.values());
           else if (running > 0) {
             // the trials it waits for run in other processes
             await new Promise((r) => setTimeout(r, 200));
@@ -406,15 +432,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
           else throw new Error(`strategy '${o.strategy.name}' waits for running trials, but none is running`);
           continue;
         }
-      }
-      if (retry) {
-        params = retry.params;
-        userAttrs[ATTR.retryOf] = retry.number;
-      } else {
         params = await o.strategy.ask({
           space,
           objectives,
-          history: history.trials(),
+          history: view,
           trialNumber: n,
           rng: new Rng(trialSeed(o.seed, n)),
           ...(o.cheapObjectives ? { cheapObjectives: o.cheapObjectives } : {}),
@@ -437,10 +458,12 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       const p: Promise<void> = evaluateTrial(trial).catch((e: unknown) => {
         if (firstError === undefined) firstError = e;
       });
-      const tracked = p.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
+      inFlight.set(
+        trial.number,
+        p.finally(() => inFlight.delete(trial.number)),
+      );
     }
-    await Promise.all(inFlight);
+    await Promise.all(inFlight.values());
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }

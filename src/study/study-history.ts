@@ -141,6 +141,11 @@ export class StudyHistory {
     return this.pending.has(n);
   }
 
+  /** Whether trial `n` failed and has been run again (a retry of it is held). */
+  isRetried(n: number): boolean {
+    return this.retried.has(n);
+  }
+
   /** The trials that trial `n` retries (its retry-of chain), newest first. */
   previousAttempts(n: number): number[] {
     const out: number[] = [];

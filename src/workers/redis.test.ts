@@ -5,14 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { spawnNode } from '../cli/testing/run-cli.js';
 import { ConfigError } from '../errors.js';
-import type { SearchSpace } from '../search/space.js';
+import { createStrategy, defaultStrategyOptions } from '../search/registry.js';
+import { SearchSpace } from '../search/space.js';
 import { RandomSearch } from '../search/strategies/random.js';
+import { trialSeed } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { runStudy, studyUid } from '../study/run-study.js';
+import { Rng } from '../util/rng.js';
 import './builtin.js';
 import { makeRedisEvaluator, runWorker, trialJobId } from './redis.js';
 import { connectRedis } from './redis-connection.js';
-import { getEvaluation } from './registry.js';
+import { getEvaluation, registerEvaluation } from './registry.js';
 import { freePort, redisSkipReason, startRedis, type TestRedis } from './testing/redis-server.js';
 
 const skip = redisSkipReason();
@@ -265,5 +268,65 @@ test('the study process killed with SIGKILL: on resume its queued and running jo
     await remote?.close();
     await worker.close();
     rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/*
+ * A study run through Redis with several trials in flight proposes the same point per trial number in two runs with the
+ * same seed, when the workers' evaluations take random times that differ between the runs (the rule of `--threads n`:
+ * ../study/proposal-view.ts).
+ */
+const jitterObjectives = [
+  { name: 'f1', direction: 'minimize' },
+  { name: 'f2', direction: 'minimize' },
+] as const;
+const xy = new SearchSpace({ x: { kind: 'float', low: 0, high: 1 }, y: { kind: 'float', low: 0, high: 1 } });
+// runs in the worker (in this process): answers after 0-15 ms drawn from the option timingSeed and the trial number
+registerEvaluation({
+  name: 'test-jitter',
+  description: 'a two-objective test problem that takes a random time (tests only)',
+  objectives: () => [...jitterObjectives],
+  create: (options) => async (p, ctx) => {
+    await new Promise((r) => setTimeout(r, new Rng(trialSeed(Number(options.timingSeed), ctx.trialNumber)).int(0, 15)));
+    const x = p.x as number;
+    const g = 1 + 9 * (p.y as number);
+    return { values: [x, g * (1 - Math.sqrt(x / g))] };
+  },
+});
+
+test('--redis with 3 trials in flight: the same seed proposes the same point per trial number whatever the durations', { skip }, async () => {
+  const url = (redis as TestRedis).url;
+  const worker = await runWorker({ redisUrl: url, queueName: 'q-repro', concurrency: 3 });
+  try {
+    const runs = [];
+    for (const timingSeed of [1, 2]) {
+      const remote = await makeRedisEvaluator({
+        redisUrl: url,
+        queueName: 'q-repro',
+        evaluation: { name: 'test-jitter', options: { timingSeed } },
+        studyUid: `repro-${timingSeed}`,
+        concurrency: 3,
+      });
+      try {
+        const r = await runStudy({
+          store: new MemoryStore(),
+          studyName: 'repro',
+          space: xy,
+          objectives: jitterObjectives,
+          strategy: createStrategy('tpe', defaultStrategyOptions('tpe', 20, xy.encodedDimension)),
+          evaluate: remote.evaluate,
+          concurrency: remote.concurrency,
+          nTrials: 20,
+          seed: 7,
+        });
+        runs.push(r.trials.map((t) => t.params));
+      } finally {
+        await remote.close();
+      }
+    }
+    assert.equal(runs[0]?.length, 20);
+    assert.deepEqual(runs[1], runs[0]);
+  } finally {
+    await worker.close();
   }
 });

@@ -75,6 +75,11 @@ export class Auto implements SearchStrategy {
       );
   }
 
+  /** That of the strategy chosen at the first proposal (false before it). */
+  get timingFree(): boolean {
+    return this.chosenStrategy?.timingFree === true;
+  }
+
   /** The strategy chosen at the first proposal (undefined before it). */
   get chosen(): SearchStrategy | undefined {
     return this.chosenStrategy;

@@ -54,6 +54,8 @@ interface Population {
 /** The NSGA-II strategy (any number of objectives, constraint domination). */
 export class Nsga2 implements SearchStrategy {
   readonly name = 'nsga2';
+  /** A generation is bred from the settled generation before it, which `status` waits for. */
+  readonly timingFree = true;
   readonly populationSize: number;
   private readonly opts: Required<Omit<Nsga2Options, 'mutationProb'>> & { mutationProb: number | undefined };
   private cache = new Map<number, Population>();

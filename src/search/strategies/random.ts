@@ -7,6 +7,8 @@ export type RandomSearchOptions = Record<string, never>;
 /** Samples every parameter independently and uniformly (log-uniformly where asked). */
 export class RandomSearch implements SearchStrategy {
   readonly name = 'random';
+  /** Its proposals ignore the history. */
+  readonly timingFree = true;
   ask(ctx: AskContext): Params {
     return ctx.space.sample(ctx.rng);
   }
