@@ -6,7 +6,7 @@ import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/pre
 import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, checkNetworkLatencyTarget, type LatencyMode } from '../../nas/cost.js';
-import { loadNasData } from '../../nas/data.js';
+import { loadNasData, loadSearchDataset } from '../../nas/data.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasBest, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
@@ -444,14 +444,12 @@ export function registerNas(program: Command): void {
               // keyed by the study's uid: another store's study of this name in the same folder has its own artifact
               const artifact = studyFilePath(storePath, 'blockwise', name, uid);
               const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
-              const { loadDataset } = await import('../../data/index.js');
-              const d = nasDatasetOptions(f.dataset as string, common.limit as number | undefined, spaceInputShape(space));
               const bar = createProgress({ total: 1, label: 'block-wise: teacher, distillation', quiet: !!f.json });
               let p: Awaited<ReturnType<typeof prepareBlockwise>>;
               try {
                 p = await prepareBlockwise({
                   space,
-                  dataset: await loadDataset(d.spec, d.options),
+                  dataset: await loadSearchDataset(f.dataset as string, common.limit as number | undefined, spaceInputShape(space)),
                   target,
                   ...(policy ? { policy } : {}),
                   artifact,
