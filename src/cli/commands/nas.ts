@@ -432,6 +432,7 @@ export function registerNas(program: Command): void {
       let twoStageInfo: JsonValue | undefined;
       try {
         const opened = await openCommandStudy(store, {
+          storePath,
           prefix: `nas-${space.name}-${strategyName}`,
           ...(f.study !== undefined ? { name: f.study } : {}),
           settings,

@@ -504,6 +504,7 @@ export function registerQuantize(program: Command): void {
                 : episodes;
           const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
           const cs = await openCommandStudy(store, {
+            storePath,
             prefix: `quantize-${strategy}`,
             ...(f.study !== undefined ? { name: f.study } : {}),
             settings,
