@@ -233,7 +233,9 @@ export async function openCommandStudy(
   // Ctrl-C during a preparation no command watches (quantize's sensitivity, nas's block-wise distillation) exits
   // through the handler (so `clean` runs) rather than by the signal's default, which skips 'exit' listeners
   const onSig = (): void => {
-    process.stderr.write(`\ninterrupted while preparing study '${name}'; nothing stored (the study is created when its preparation ends): the same command starts it again\n`);
+    process.stderr.write(
+      `\ninterrupted while preparing study '${name}'; nothing stored (the study is created when its preparation ends): the same command starts it again\n`,
+    );
     process.exit(EXIT_INTERRUPTED);
   };
   const own = storePath !== undefined && process.listenerCount('SIGINT') === 0;
