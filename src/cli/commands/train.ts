@@ -312,7 +312,7 @@ async function spaceModelBuilder(spec: string, seed: number): Promise<(classes: 
     const at = arch.lastIndexOf('@');
     throw new ConfigError(
       `model '${spec}': hwnas train trains float32 networks, and '${name}' is a joint architecture+precision space (the '@${at >= 0 ? arch.slice(at + 1) : '...'}' part): ` +
-        `train the architecture in float32 with 'space:${name.replace(/\+bits.*$/, '')}:${at >= 0 ? arch.slice(0, at) : arch}' and quantize the .onnx it writes (hwnas quantize)`,
+        `train the architecture in float32 with 'space:${name.replace(/\+bits.*$/, '')}:${at >= 0 ? arch.slice(0, at) : arch}' and quantize the .onnx it writes (hwnas quantize), or get the searched network quantized at its precisions from hwnas nas --out`,
     );
   }
   const [{ backboneFromSpec }, { getArchSpace }, { spaceInputShape }] = await Promise.all([
