@@ -87,8 +87,12 @@ test('quantize --strategy ilp --protect ecc: a fault line no precision meets is 
   assert.equal(prot.extraWeightBytes, c.extraWeightBytes);
   const cost = await run('cost', modelFile, '--target', BF, '--policy', JSON.stringify(outB.policy), '--totals', '--json');
   assert.equal(cost.code, 0, cost.stderr);
-  const total = (JSON.parse(cost.stdout) as { total: { latencyMs: number } }).total.latencyMs;
+  const costed = JSON.parse(cost.stdout) as { total: { latencyMs: number }; modelSizeBytes: number };
+  const total = costed.total.latencyMs;
   assert.ok(Math.abs(total - prot.baseLatencyMs) <= 1e-12 * total, `hwnas cost ${total} ms vs the report's unprotected ${prot.baseLatencyMs} ms`);
+  // the size: quantize's counts the ECC check bits, cost's (no protection) does not, and both say so
+  assert.ok(prot.extraWeightBytes > 0);
+  assert.equal(costed.modelSizeBytes + prot.extraWeightBytes, outB.sizeBytes);
   // the study's trial carries the same choice, cost and score (the one loop: space, strategy, evaluation)
   const store = new SqliteStore(join(dir, 'q.sqlite'), { readonly: true });
   try {

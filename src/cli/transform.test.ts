@@ -5,7 +5,7 @@
  * compared with an uninterrupted run of the same study; bad flags refused before any work.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Trial } from '../search/types.js';
@@ -246,4 +246,7 @@ test('hwnas transform: Ctrl-C during the screening exits 130 with one line sayin
     /\ninterrupted during the screening( \(distill \d+\/\d+\))?; nothing is stored \(the study is created once the screening is saved\): the same command starts it again\n$/,
   );
   assert.equal(storedTrials(store), undefined, 'no study in the store');
+  // nor a screening folder of the study that was never created (no later run could use it; session 54)
+  const folders = join(dir, 'screen-int', 'transform');
+  assert.deepEqual(existsSync(folders) ? readdirSync(folders) : [], [], 'the unfinished screening folder is removed');
 });

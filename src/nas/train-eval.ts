@@ -99,6 +99,8 @@ export interface PolicyScore {
   readonly activationQuantizers: number;
   /** Accuracy on {@link PolicyScoreOptions.heldOut} under the same policy, when it was given. */
   readonly heldOutAccuracy?: number;
+  /** The fake-quantization the accuracy was measured under (bits, calibrated activation grids): what a QDQ export needs. */
+  readonly quant: ReturnType<typeof quantConfig>;
 }
 
 /**
@@ -142,6 +144,7 @@ export async function scoreUnderPolicy(
     floatAccuracy,
     weightQuantizers: Object.values(cfg.weights).filter((w) => w.channelBits !== undefined || (w.bits !== undefined && w.bits < 16)).length,
     activationQuantizers: Object.keys(cfg.activations).length,
+    quant: cfg,
   };
 }
 
@@ -202,10 +205,15 @@ export interface TrainingEvaluatorOptions {
    */
   readonly protect?: 'ecc';
   /**
-   * Called with each trained network (float weights after the training, before the evaluator lets it go) and the
-   * accuracy the trial reports; `hwnas nas --out` retrains front architectures with it to write them as ONNX.
+   * Called with each trained network (its weights after the training, before the evaluator lets it go) and the
+   * accuracy the trial reports; in a joint space the weights are those scored under the trial's policy (after the
+   * quantization-aware fine-tuning, with `qaft`) and `quant` is that fake-quantization. `hwnas nas --out` retrains
+   * front architectures with it to write them as ONNX (QDQ with `quant`).
    */
-  readonly onTrained?: (model: Model, r: { readonly arch: string; readonly accuracy: number }) => void | Promise<void>;
+  readonly onTrained?: (
+    model: Model,
+    r: { readonly arch: string; readonly accuracy: number; readonly quant?: ReturnType<typeof quantConfig> },
+  ) => void | Promise<void>;
   /** Skip the hardware cost (latency_ms, energy_mj and ECC cost are NaN): for retraining a known trial's network only. */
   readonly costless?: boolean;
 }
@@ -292,6 +300,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
       try {
         const topts = { epochs: o.epochs ?? 1, batchSize: o.batchSize ?? 64, seed: ctx.seed, workers: o.workers ?? 1 } as const;
         const joint = o.space.policy !== undefined;
+        let quant: ReturnType<typeof quantConfig> | undefined;
         const trainData = trainAt(size);
         const evalData = evalAt(size);
         if (evalData.n === 0) throw new ConfigError(`data set '${o.dataset.name}' has an empty ${evalSplit} split: cannot measure accuracy`);
@@ -331,6 +340,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
           });
           accuracy = s.accuracy;
           loss = s.loss;
+          quant = s.quant;
           quantInfo = { float_accuracy: s.floatAccuracy, act_quantizers: s.activationQuantizers, weight_quantizers: s.weightQuantizers };
         } else if (last !== undefined) {
           // the last epoch's validation already measured this net on this split
@@ -342,7 +352,7 @@ export function trainingEvaluator(o: TrainingEvaluatorOptions): Evaluator {
           loss = r.loss;
         }
         const trained = em.toModel();
-        if (o.onTrained && prunedAt === undefined) await o.onTrained(trained, { arch, accuracy });
+        if (o.onTrained && prunedAt === undefined) await o.onTrained(trained, { arch, accuracy, ...(quant ? { quant } : {}) });
         faultScore = predictResilience(graph, floatPolicy(policy) ? undefined : policy, ber, trained.weights, prot).score;
         if (wantsDrop && prunedAt === undefined) {
           const k = Math.min(faultImages, evalData.n);

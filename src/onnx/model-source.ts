@@ -29,7 +29,7 @@ function loadModelFile(spec: string, seed: number): Model {
   }
   if (spec.startsWith('space:') && !existsSync(spec)) {
     throw new UserError(
-      `model '${spec}': space:<space>:<arch> specs are read by 'hwnas train --task retrieval' only; here give zoo:<name>, a .onnx or an hwnas .json file (e.g. the .onnx that train --task retrieval --out writes)`,
+      `model '${spec}': space:<space>:<arch> specs are read by 'hwnas train' only; here give zoo:<name>, a .onnx or an hwnas .json file (e.g. the .onnx that hwnas train '${spec}' --dataset <spec> --out <file.onnx> writes)`,
     );
   }
   if (!existsSync(spec)) {

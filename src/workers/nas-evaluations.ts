@@ -207,11 +207,10 @@ export function trainCommon(o: CommonTrainOptions, defaultObjectives = DEFAULT_O
       ? { mode, anchor: space.graph(space.fromParams(space.space.sample(new Rng(0)))) }
       : { mode };
   const loadData = async () => {
-    const { nasDatasetOptions } = await import('../nas/run.js');
-    const { loadDataset } = await import('../data/load.js');
-    // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's largest input size
-    const d = nasDatasetOptions(o.dataset, o.limit, spaceInputShape(space));
-    return loadDataset(d.spec, d.options);
+    const { loadSearchDataset } = await import('../nas/data.js');
+    // same data rules as `hwnas nas`: the spec's own options kept, limit from the spec or `limit`, loaded at the space's
+    // largest input size; the process's one load (`hwnas nas` loaded it before creating the study)
+    return loadSearchDataset(o.dataset, o.limit, spaceInputShape(space));
   };
   return {
     space,

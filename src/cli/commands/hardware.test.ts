@@ -12,6 +12,7 @@ import { layerKey } from '../../hardware/layer-key.js';
 import type { LutFile } from '../../hardware/lut.js';
 import { kernelWork, networkKernels } from '../../hardware/predictor.js';
 import { zooGraph } from '../../ir/zoo/index.js';
+import { formatQuantity } from '../../util/table.js';
 import { type CliRun, runHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-hardware-'));
@@ -150,4 +151,23 @@ test('cost --compare --totals prints the totals, no per-layer table', async () =
   assert.match(r.stdout, /total: A .* ms/);
   const full = await hwnas('cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge', '--compare', 'target=systolic');
   assert.match(full.stdout, /bits A/);
+});
+
+test('cost --compare prints and --json gives each side model size, the size cost gives for that policy alone', async () => {
+  const args = ['cost', 'zoo:mnist-cnn', '--target', 'bitfusion-edge'];
+  const size = async (policy: string): Promise<number> => {
+    const r = await hwnas(...args, '--policy', policy, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { modelSizeBytes: number }).modelSizeBytes;
+  };
+  const [a, b] = [await size('w8a8'), await size('w4a4')];
+  assert.ok(b < a, `w4a4 ${b} bytes, w8a8 ${a} bytes`);
+  const j = await hwnas(...args, '--policy', 'w8a8', '--compare', 'policy=w4a4', '--json');
+  assert.equal(j.code, 0, j.stderr);
+  const cmp = JSON.parse(j.stdout) as { a: { modelSizeBytes: number; policy: string }; b: { modelSizeBytes: number; policy: string } };
+  assert.deepEqual([cmp.a.policy, cmp.a.modelSizeBytes, cmp.b.policy, cmp.b.modelSizeBytes], ['w8a8', a, 'w4a4', b]);
+  const t = await hwnas(...args, '--policy', 'w8a8', '--compare', 'policy=w4a4', '--totals');
+  const kib = (x: number): string => formatQuantity(x / 1024).replace(/[.,]/g, '\\$&');
+  assert.match(t.stdout, new RegExp(`^model size: A ${kib(a)} KiB \\(${a} bytes\\), B ${kib(b)} KiB \\(${b} bytes\\); A/B `, 'm'));
+  assert.match(t.stdout, /no fault protection: quantize --protect ecc adds the ECC check bits/);
 });

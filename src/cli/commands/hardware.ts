@@ -96,8 +96,14 @@ export function registerHardware(program: Command): void {
         const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
         warnAllFallback(cmp.a);
         if (other.t !== t) warnAllFallback(cmp.b);
-        if (f.json) return printJson(cmp);
-        process.stdout.write(`${formatComparison(cmp, { layers: !f.totals })}\n`);
+        // the packed model size of each side, as for one model (the size depends on the policy only, not the target)
+        const sizeA = packedModelBytes(model.graph, policy);
+        const sizeB = packedModelBytes(model.graph, other.policy);
+        if (f.json) return printJson({ ...cmp, a: { ...cmp.a, modelSizeBytes: sizeA }, b: { ...cmp.b, modelSizeBytes: sizeB } });
+        process.stdout.write(
+          `${formatComparison(cmp, { layers: !f.totals })}\n` +
+            `model size: A ${kibText(sizeA)}, B ${kibText(sizeB)}; A/B ${formatQuantity(sizeA / sizeB)}x (1 KiB = 1024 bytes; the size hwnas quantize reports): ${MODEL_SIZE_COUNTS}\n`,
+        );
         return;
       }
       // the packed model size, as quantize reports it: the 'weights' total counts the codes and biases only
@@ -108,8 +114,7 @@ export function registerHardware(program: Command): void {
       }
       process.stdout.write(
         `${formatReport(report, { layers: !f.totals })}\n` +
-          `model size ${formatQuantity(modelSizeBytes / 1024)} KiB (${modelSizeBytes} bytes, 1 KiB = 1024 bytes; the size hwnas quantize reports): weights at the policy's bits + a float32 scale ` +
-          `per output channel of each integer layer + float32 biases and other parameters; 'weights' above has no scales or other parameters\n`,
+          `model size ${formatQuantity(modelSizeBytes / 1024)} KiB (${modelSizeBytes} bytes, 1 KiB = 1024 bytes; the size hwnas quantize reports): ${MODEL_SIZE_COUNTS}; 'weights' above has no scales or other parameters\n`,
       );
     });
 
@@ -200,6 +205,16 @@ export function registerHardware(program: Command): void {
       if (f.json) return printJson(r);
       process.stdout.write(`${samples.length} layers: ${fmtMetrics(r)}\n`);
     });
+}
+
+/** What `cost`'s model size counts, said with every size it prints (one and --compare). */
+const MODEL_SIZE_COUNTS =
+  "weights at the policy's bits + a float32 scale per output channel of each integer layer + float32 biases and other parameters; " +
+  'no fault protection: quantize --protect ecc adds the ECC check bits of its hardened layers to its size (and their cost to its latency and energy), cost never does';
+
+/** `<KiB> KiB (<bytes> bytes)`: a model size as `cost --compare` prints it. */
+function kibText(bytes: number): string {
+  return `${formatQuantity(bytes / 1024)} KiB (${bytes} bytes)`;
 }
 
 /** A warning on stderr when a table's fallback costed every row (`lut:<file>?fallback=<t>` matching no key): never silent. */

@@ -2,12 +2,14 @@
  * `hwnas nas --out`: the networks of the search's front as ONNX files. A training search keeps no weights (a trial's
  * network is let go after it is scored), so each exported architecture is trained again exactly as its trial was: the
  * same data (the evaluator's own loading), the same epochs and the trial's evaluation seed (derived from the study seed
- * and the trial's proposal index, as the study loop derives it). The float network is written with the ONNX exporter
- * and scored by onnxruntime on the validation split the search measured, so the file's accuracy is checked against the
- * stored trial's.
+ * and the trial's proposal index, as the study loop derives it). The float network is written with the ONNX exporter;
+ * a joint-space (`+bits`) network, scored fake-quantized under its trial's precisions, as QDQ ONNX from the weights
+ * and fake-quantization it was scored with (as `quantize --out`). Each file is scored by onnxruntime on the validation
+ * split the search measured, so its accuracy is checked against the stored trial's.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { QuantHooksConfig } from '../../engine/quant-grid.js';
 import { ConfigError } from '../../errors.js';
 import type { Model } from '../../ir/types.js';
 import type { NasTrial } from '../../nas/run.js';
@@ -81,16 +83,18 @@ export async function exportNasNetworks(o: NasExportOptions): Promise<ExportedNe
     o.onStart?.(t, i, o.trials.length);
     const trial = o.store.getTrials(o.study)[t.number];
     if (!trial) throw new ConfigError(`study '${o.study}' has no trial ${t.number}`);
-    let kept: { model: Model; accuracy: number } | undefined;
+    let kept: { model: Model; accuracy: number; quant?: QuantHooksConfig } | undefined;
     const evaluate = trainingEvaluator({
       ...c,
       dataset,
       objectives: [{ name: 'accuracy', direction: 'maximize' }],
       epochs: typeof opts.epochs === 'number' ? opts.epochs : 1,
       ...(opts.protect === 'ecc' ? { protect: 'ecc' as const } : {}),
+      ...(opts.scoring === 'qaft' || opts.scoring === 'ptq' ? { scoring: opts.scoring } : {}),
+      ...(typeof opts.qaftEpochs === 'number' ? { qaftEpochs: opts.qaftEpochs } : {}),
       costless: true,
       onTrained: (model, r) => {
-        kept = { model, accuracy: r.accuracy };
+        kept = { model, accuracy: r.accuracy, ...(r.quant ? { quant: r.quant } : {}) };
       },
     });
     const ctx: EvaluationContext = {
@@ -104,8 +108,14 @@ export async function exportNasNetworks(o: NasExportOptions): Promise<ExportedNe
     await evaluate(trial.params, ctx);
     if (!kept) throw new Error(`trial ${t.number}: the network was not trained`);
     const file = o.out.kind === 'file' ? o.out.path : join(o.out.path, `trial-${t.number}.onnx`);
-    const { saveOnnx } = await import('../../onnx/export.js');
-    saveOnnx(kept.model, file);
+    if (kept.quant) {
+      // a joint-space trial: its weights and activations as it was scored (QDQ, as quantize --out writes them)
+      const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
+      writeFileSync(file, exportQdqOnnx(kept.model, kept.quant));
+    } else {
+      const { saveOnnx } = await import('../../onnx/export.js');
+      saveOnnx(kept.model, file);
+    }
     const a = o.space.fromParams(trial.params);
     const size = archInputSize(a) ?? dataset.shape[1];
     const val = resizeSplit(dataset.val, dataset.shape, size);

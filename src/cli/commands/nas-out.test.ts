@@ -8,14 +8,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { loadDataset } from '../../data/load.js';
-import { nasDatasetOptions } from '../../nas/run.js';
-import { archInputSize, resizeSplit } from '../../nas/train-eval.js';
-import { getArchSpace } from '../../search/spaces/registry.js';
-import { spaceInputShape } from '../../search/spaces/types.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
+import { checkNasOutRun } from '../testing/nas-out.js';
 import { HWNAS_BIN, runHwnas } from '../testing/run-cli.js';
-import { onnxAccuracy } from './eval.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-nas-out-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,41 +17,11 @@ const DATA = 'fashion-mnist;limit=train:120,val:100,test:20';
 const TABLE = resolve(HWNAS_BIN, '../../bench/nb201-fmnist.csv');
 
 test('hwnas nas --out x.onnx: the front network of the best accuracy, retrained as its trial; onnxruntime gives the accuracy the search recorded', async () => {
-  const store = join(dir, 'o.sqlite');
-  const out = join(dir, 'best.onnx');
-  const args = ['nas', '--space', 'mbv2-micro', '--dataset', DATA, '--strategy', 'random', '--budget', '2', '--epochs', '1', '--store', store];
-  const r = await runHwnas(dir, ...args, '--out', out);
-  assert.equal(r.code, 0, r.stderr);
-  const m = /wrote (.*): trial #(\d+), input 1x(\d+)x\3, validation accuracy ([\d.]+)% in onnxruntime \(the search recorded ([\d.]+)%\)/.exec(r.stdout);
-  assert.ok(m, r.stdout);
-  const [, file, trial, size, onnxPct, recordedPct] = m as unknown as [string, string, string, string, string, string];
-  assert.equal(file, out);
-  assert.equal(onnxPct, recordedPct);
-  // the best accuracy of the study's front (2 trials of 2 objectives), read from the store
-  const s = new SqliteStore(store, { readonly: true });
-  let recorded: number;
-  let arch: string;
-  try {
-    const study = s.listStudies()[0]?.name as string;
-    const trials = s.getTrials(study);
-    const t = trials[Number(trial)];
-    recorded = t?.values?.[0] as number;
-    arch = t?.userAttrs.arch as string;
-    assert.equal(recorded, Math.max(...trials.map((x) => x.values?.[0] as number)));
-  } finally {
-    s.close();
-  }
-  assert.equal(recordedPct, (recorded * 100).toFixed(2));
-  // independently of the command: the file run in onnxruntime on the validation split the search measured
-  const space = getArchSpace('mbv2-micro');
-  assert.equal(archInputSize(space.parse(arch)), Number(size));
-  const d = nasDatasetOptions(DATA, undefined, spaceInputShape(space));
-  const ds = await loadDataset(d.spec, d.options);
-  const val = resizeSplit(ds.val, ds.shape, Number(size));
-  assert.equal((await onnxAccuracy(out, val.x, val.y, val.n)).accuracy, recorded);
+  const args = ['nas', '--space', 'mbv2-micro', '--dataset', DATA, '--strategy', 'random', '--budget', '2', '--epochs', '1'];
+  await checkNasOutRun(dir, args, { store: join(dir, 'o.sqlite'), out: join(dir, 'best.onnx'), data: DATA, space: 'mbv2-micro' });
 });
 
-test('hwnas nas: --latency network off host-cpu, --fault-images above the split, --out with --table or a +bits space: exit 2 before the study', async () => {
+test('hwnas nas: --latency network off host-cpu, --fault-images above the split, --out with --table or the supernet: exit 2 before the study', async () => {
   const store = join(dir, 'bad.sqlite');
   const base = ['nas', '--space', 'mbv2-micro', '--dataset', DATA, '--budget', '2', '--store', store];
   for (const [extra, re] of [
@@ -67,7 +31,6 @@ test('hwnas nas: --latency network off host-cpu, --fault-images above the split,
       ['--objectives', 'accuracy:max,fault_drop:min', '--fault-images', '101'],
       /--fault-images 101: --dataset '.*' has 100 validation images; expected at most 100/,
     ],
-    [['--space', 'mbv2-micro+bits', '--out', join(dir, 'q.onnx')], /--out .*q\.onnx: --space mbv2-micro\+bits scores each network fake-quantized/],
     [['--evaluator', 'supernet', '--out', join(dir, 's.onnx')], /--out .*: writes the front networks of a training search .* got --evaluator supernet/],
   ] as const) {
     const r = await runHwnas(dir, ...base, ...extra);

@@ -6,7 +6,7 @@ import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/pre
 import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
 import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, checkNetworkLatencyTarget, type LatencyMode } from '../../nas/cost.js';
-import { loadNasData } from '../../nas/data.js';
+import { loadNasData, loadSearchDataset } from '../../nas/data.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasBest, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
 import { type BlockwiseStrategy, predictorCheck } from '../../nas/strategies/blockwise.js';
@@ -183,7 +183,7 @@ export function registerNas(program: Command): void {
     .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
     .option(
       '--out <file.onnx|folder>',
-      '--evaluator train: after the search, train the front network(s) again as their trials were (same data, epochs and seed) and write them as ONNX: a .onnx path gets the front trial of the best first objective, a folder trial-<n>.onnx per front trial (docs/nas.md)',
+      '--evaluator train: after the search, train the front network(s) again as their trials were (same data, epochs and seed) and write them as ONNX (QDQ at each trial precision for a +bits space): a .onnx path gets the front trial of the best first objective, a folder trial-<n>.onnx per front trial (docs/nas.md)',
     )
     .option('--json', 'print the result as JSON')
     .option(
@@ -244,7 +244,7 @@ export function registerNas(program: Command): void {
       const latencyMode = (f.latency ?? 'model') as LatencyMode;
       if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
       if (latencyMode === 'network' && f.table === undefined) checkNetworkLatencyTarget(target, f.target);
-      const out = checkNasOut(f, space, strategyName, evaluatorName, retrievalTask);
+      const out = checkNasOut(f, strategyName, evaluatorName, retrievalTask);
       const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
       if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
       if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
@@ -432,6 +432,7 @@ export function registerNas(program: Command): void {
       let twoStageInfo: JsonValue | undefined;
       try {
         const opened = await openCommandStudy(store, {
+          storePath,
           prefix: `nas-${space.name}-${strategyName}`,
           ...(f.study !== undefined ? { name: f.study } : {}),
           settings,
@@ -444,14 +445,12 @@ export function registerNas(program: Command): void {
               // keyed by the study's uid: another store's study of this name in the same folder has its own artifact
               const artifact = studyFilePath(storePath, 'blockwise', name, uid);
               const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
-              const { loadDataset } = await import('../../data/index.js');
-              const d = nasDatasetOptions(f.dataset as string, common.limit as number | undefined, spaceInputShape(space));
               const bar = createProgress({ total: 1, label: 'block-wise: teacher, distillation', quiet: !!f.json });
               let p: Awaited<ReturnType<typeof prepareBlockwise>>;
               try {
                 p = await prepareBlockwise({
                   space,
-                  dataset: await loadDataset(d.spec, d.options),
+                  dataset: await loadSearchDataset(f.dataset as string, common.limit as number | undefined, spaceInputShape(space)),
                   target,
                   ...(policy ? { policy } : {}),
                   artifact,
@@ -785,13 +784,7 @@ function exportedLine(e: ExportedNetwork): string {
  * `--out`: where the front networks go, checked before the search. Only the training evaluator trains networks whose
  * accuracy the file can repeat; a table has no weights at all.
  */
-function checkNasOut(
-  f: NasFlags,
-  space: ArchSpace,
-  strategyName: string,
-  evaluatorName: string,
-  retrievalTask: boolean,
-): ReturnType<typeof outTarget> | undefined {
+function checkNasOut(f: NasFlags, strategyName: string, evaluatorName: string, retrievalTask: boolean): ReturnType<typeof outTarget> | undefined {
   if (f.out === undefined) return undefined;
   if (f.table !== undefined)
     throw new ConfigError(
@@ -800,10 +793,6 @@ function checkNasOut(
   if (evaluatorName !== 'train' || retrievalTask || strategyName === 'blockwise')
     throw new ConfigError(
       `--out ${f.out}: writes the front networks of a training search (--dataset with --evaluator train, classification, not --strategy blockwise); got ${retrievalTask ? '--task retrieval (train the front architecture with hwnas train space:<space>:<arch> --task retrieval --out)' : strategyName === 'blockwise' ? '--strategy blockwise' : `--evaluator ${evaluatorName}`}`,
-    );
-  if (space.base !== undefined)
-    throw new ConfigError(
-      `--out ${f.out}: --space ${space.name} scores each network fake-quantized under its trial's precision, and --out writes float networks only; search --space ${space.base.name} to export, or quantize an exported network with hwnas quantize`,
     );
   const t = outTarget(f.out);
   if (t.kind === 'file') checkOutPath('--out', t.path);

@@ -3,13 +3,16 @@
  * folder never share them, and a study of the pre-uid layout is refused when its file was rewritten after it was created.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, UserError } from '../../errors.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import type { StudyRecord } from '../../store/types.js';
 import { testDir } from '../testing/fixtures.js';
+import { HWNAS_BIN } from '../testing/run-cli.js';
 import { openCommandStudy } from './study.js';
 import type { StudyConfig } from './study-config.js';
 import { checkLegacyStudyFiles, studyFilePath } from './study-files.js';
@@ -87,4 +90,76 @@ test("a pre-uid study's model or screening: kept when older than the study, refu
   checkLegacyStudyFiles(u, uc);
   const [own, ownc] = legacyStudy('qx', created, { model: join(dir, 'mine', 'qx.json') });
   checkLegacyStudyFiles(own, ownc);
+});
+
+test("a study that is never created (prepare throws, or the process exits in it) leaves none of its uid's files; others' stay", async () => {
+  const root = join(dir, 'unused');
+  const storePath = join(root, 'a.sqlite');
+  const keep = [join(root, 'models', 'qx-other.json'), join(root, 'models', 'qx.json'), join(root, 'transform', 'qx-other', 'screening.json')];
+  for (const k of keep) fileAt(k, '2026-12-01T09:00:00.000Z');
+  let written: string[] = [];
+  const store = new MemoryStore();
+  await assert.rejects(
+    openCommandStudy(store, {
+      prefix: 'x',
+      name: 'qx',
+      settings: { a: 1 },
+      nTrials: 2,
+      storePath,
+      prepare: (name, uid) => {
+        written = [
+          studyFilePath(storePath, 'models', name, uid, '.json'),
+          studyFilePath(storePath, 'models', name, uid, '.bin'),
+          join(studyFilePath(storePath, 'transform', name, uid), 'part.json'),
+          join(studyFilePath(storePath, 'blockwise', name, uid), 'stage-0.bin'),
+        ];
+        for (const w of written) fileAt(w, '2026-12-01T09:00:00.000Z');
+        throw new UserError('stopped in the preparation');
+      },
+    }),
+    /stopped in the preparation/,
+  );
+  assert.equal(store.getStudy('qx'), undefined);
+  assert.equal(written.length, 4);
+  for (const w of written) assert.ok(!existsSync(w), `${w} is removed`);
+  assert.ok(!existsSync(resolve(written[2] as string, '..')), 'the screening folder is removed');
+  for (const k of keep) assert.ok(existsSync(k), `${k} is kept`);
+
+  // the process exits during prepare (Ctrl-C's handler calls process.exit): the same files go
+  const script = `
+    import { openCommandStudy } from ${JSON.stringify(pathToFileURL(resolve(HWNAS_BIN, '../../dist/src/cli/commands/study.js')).href)};
+    import { MemoryStore } from ${JSON.stringify(pathToFileURL(resolve(HWNAS_BIN, '../../dist/src/store/memory-store.js')).href)};
+    import { mkdirSync, writeFileSync } from 'node:fs';
+    import { join } from 'node:path';
+    await openCommandStudy(new MemoryStore(), { prefix: 'x', name: 'qy', settings: {}, nTrials: 1, storePath: ${JSON.stringify(storePath)},
+      prepare: (name, uid) => {
+        mkdirSync(join(${JSON.stringify(root)}, 'models'), { recursive: true });
+        writeFileSync(join(${JSON.stringify(root)}, 'models', name + '-' + uid + '.json'), '{}');
+        console.log(uid);
+        if (process.argv.includes('exit')) process.exit(130);
+        return new Promise(() => setInterval(() => {}, 1000)); // a preparation Ctrl-C stops
+      } });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, 'exit'], { encoding: 'utf8' });
+  assert.equal(r.status, 130, r.stderr);
+  const uid = r.stdout.trim();
+  assert.match(uid, /^[0-9a-f-]{36}$/);
+  assert.ok(!existsSync(join(root, 'models', `qy-${uid}.json`)), 'removed on exit');
+  // Ctrl-C in a preparation the command does not watch: exit 130, a line saying nothing is stored, the file removed
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += String(d);
+  });
+  const code = await new Promise<number | null>((done) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      if (out.includes('\n')) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => done(c));
+  });
+  assert.equal(code, 130, err);
+  assert.match(err, /interrupted while preparing study 'qy'; nothing stored/);
+  assert.ok(!existsSync(join(root, 'models', `qy-${out.trim()}.json`)), 'removed on Ctrl-C');
+  for (const k of keep) assert.ok(existsSync(k), `${k} is kept`);
 });

@@ -6,7 +6,7 @@
  * study stored before 2026-12-07 points at its old `models/<study>.json` or `transform/<study>/` (the path is in its
  * config); {@link checkLegacyStudyFiles} refuses it when that file was rewritten after the study was created.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, UserError } from '../../errors.js';
@@ -23,6 +23,27 @@ export type StudyFileKind = 'models' | 'transform' | 'blockwise';
  */
 export function studyFilePath(storePath: string, kind: StudyFileKind, studyName: string, uid: string, ext = ''): string {
   return resolve(dirname(storePath), kind, `${studyFolderName(studyName, uid)}${ext}`);
+}
+
+/**
+ * Removes what a study's preparation wrote next to the store at `storePath` for a study that was never created (its
+ * `prepare` failed or was interrupted): every entry of `models/`, `transform/` and `blockwise/` named
+ * `<study>-<uid>` or `<study>-<uid>.<ext>`. No study can use them: the next run prepares under a fresh uid. Returns
+ * the removed paths.
+ */
+export function removeUnusedStudyFiles(storePath: string, studyName: string, uid: string): string[] {
+  const base = studyFolderName(studyName, uid);
+  const removed: string[] = [];
+  for (const kind of ['models', 'transform', 'blockwise'] as const satisfies readonly StudyFileKind[]) {
+    const dir = resolve(dirname(storePath), kind);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir)) {
+      if (entry !== base && !entry.startsWith(`${base}.`)) continue;
+      rmSync(join(dir, entry), { recursive: true, force: true });
+      removed.push(join(dir, entry));
+    }
+  }
+  return removed;
 }
 
 /**

@@ -12,10 +12,10 @@ import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
 import type { RemoteEvaluator } from '../../workers/types.js';
-import { checkOutPath, interruptible, onForcedStop, printJson, threadsOption } from '../io.js';
+import { checkOutPath, EXIT_INTERRUPTED, interruptible, onForcedStop, printJson, threadsOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { parseStudyConfig, readStudyConfig, resolveStudy, type StudyConfig, withStrategyDefaults } from './study-config.js';
-import { checkLegacyStudyFiles, type StudyFile, studyFiles } from './study-files.js';
+import { checkLegacyStudyFiles, removeUnusedStudyFiles, type StudyFile, studyFiles } from './study-files.js';
 
 /**
  * Opens the store a command works on (`--store`, default .hwnas/hwnas.sqlite). Commands that only read
@@ -177,7 +177,8 @@ export interface CommandStudy {
  * exists, its stored settings must equal these (ConfigError otherwise) and its stored config is
  * returned without calling `prepare`; else `prepare(name, uid)` builds the config (costly work such as
  * Hessian traces goes there, once) and the study is created with the settings attached and `uid` as its
- * unique id, which keys the files `prepare` writes next to the store (`studyFilePath` of study-files.ts). A resumed study
+ * unique id, which keys the files `prepare` writes next to the store (`studyFilePath` of study-files.ts; with `storePath`
+ * they are removed when the study is not created). A resumed study
  * of the pre-uid layout is checked to still own its files ({@link checkLegacyStudyFiles}).
  */
 export async function openCommandStudy(
@@ -188,6 +189,12 @@ export async function openCommandStudy(
     readonly settings: Readonly<Record<string, JsonValue>>;
     readonly nTrials: number;
     readonly prepare: (name: string, uid: string) => StudyConfig | Promise<StudyConfig>;
+    /**
+     * The store's path: when `prepare` throws, or the process exits during it (Ctrl-C: exit 130 with a line saying
+     * nothing is stored, unless the command watches Ctrl-C itself), the files it wrote under the uid next to the store
+     * are removed ({@link removeUnusedStudyFiles}); no later run could use them.
+     */
+    readonly storePath?: string;
   },
 ): Promise<CommandStudy> {
   const settings = stableJson(o.settings as JsonValue);
@@ -218,9 +225,33 @@ export async function openCommandStudy(
     return { name, status: 'resumed', config };
   }
   const uid = randomUUID();
-  const config = await o.prepare(name, uid);
-  if (config.name !== name) throw new Error(`prepare returned a config named '${config.name}', expected '${name}'`);
-  createStudyFromConfig(store, config, uid);
+  const storePath = o.storePath;
+  const clean = (): void => {
+    if (storePath !== undefined) removeUnusedStudyFiles(storePath, name, uid);
+  };
+  process.on('exit', clean);
+  // Ctrl-C during a preparation no command watches (quantize's sensitivity, nas's block-wise distillation) exits
+  // through the handler (so `clean` runs) rather than by the signal's default, which skips 'exit' listeners
+  const onSig = (): void => {
+    process.stderr.write(
+      `\ninterrupted while preparing study '${name}'; nothing stored (the study is created when its preparation ends): the same command starts it again\n`,
+    );
+    process.exit(EXIT_INTERRUPTED);
+  };
+  const own = storePath !== undefined && process.listenerCount('SIGINT') === 0;
+  if (own) process.once('SIGINT', onSig);
+  let config: StudyConfig;
+  try {
+    config = await o.prepare(name, uid);
+    if (config.name !== name) throw new Error(`prepare returned a config named '${config.name}', expected '${name}'`);
+    createStudyFromConfig(store, config, uid);
+  } catch (e) {
+    clean();
+    throw e;
+  } finally {
+    process.removeListener('exit', clean);
+    if (own) process.removeListener('SIGINT', onSig);
+  }
   store.setStudyUserAttr(name, 'command', o.settings as JsonValue);
   return { name, status: 'created', config };
 }

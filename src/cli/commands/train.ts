@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   ChannelMismatchError,
@@ -40,16 +41,19 @@ export interface TrainFlags {
  * Load the data set a model needs: its input size and channels decide resizing and channel replication.
  * `modelLabel` names the model in errors (default: the graph name).
  */
-export async function datasetForModel(spec: string, model: Model, limit?: number, modelLabel = model.graph.name): Promise<Dataset> {
+export async function datasetForModel(spec: string, model: Model, limit?: number, modelLabel = model.graph.name, anyClasses = false): Promise<Dataset> {
   requireOneOutput(model.graph, modelLabel);
-  return datasetForShapes(spec, inputNode(model.graph).shape, outputShape(model.graph), limit, modelLabel);
+  return datasetForShapes(spec, inputNode(model.graph).shape, anyClasses ? undefined : outputShape(model.graph), limit, modelLabel);
 }
 
-/** {@link datasetForModel} from a model's per-sample input and output shapes (an ONNX file run as it is). */
+/**
+ * {@link datasetForModel} from a model's per-sample input and output shapes (an ONNX file run as it is); without
+ * `outShape` any number of classes is taken (a model built for the data set's classes afterwards).
+ */
 export async function datasetForShapes(
   spec: string,
   inShape: readonly number[],
-  outShape: readonly number[],
+  outShape: readonly number[] | undefined,
   limit: number | undefined,
   modelLabel: string,
 ): Promise<Dataset> {
@@ -63,8 +67,7 @@ export async function datasetForShapes(
     throw e instanceof ChannelMismatchError ? channelMismatch(modelLabel, inShape, spec, e) : e;
   }
   noteNumericClasses(spec, ds);
-  const classes = outShape[0] as number;
-  if (outShape.length !== 1 || classes !== ds.numClasses) throw outputMismatch(modelLabel, outShape, ds);
+  if (outShape !== undefined && (outShape.length !== 1 || outShape[0] !== ds.numClasses)) throw outputMismatch(modelLabel, outShape, ds);
   return ds;
 }
 
@@ -234,7 +237,9 @@ export function registerTrain(program: Command): void {
   addTrainFlags(
     program
       .command('train <model>')
-      .description('train a model (zoo:<name>, .onnx or .json) on a data set and export it to ONNX')
+      .description(
+        "train a model (zoo:<name>, .onnx, .json, or 'space:<space>:<arch>': an architecture string hwnas nas prints, built for the data set's classes) on a data set and export it to ONNX",
+      )
       .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:... (see docs/data.md)')
       .option('--out <file.onnx>', 'where to write the trained model (ONNX)')
       .option('--json', 'print a final JSON object')
@@ -260,10 +265,12 @@ export function registerTrain(program: Command): void {
     const opts = trainOptionsFromFlags(f, { epochs: 1 });
     const limit = f.limit !== undefined ? intOption('--limit', f.limit, 0, 1) : undefined;
     if (f.out !== undefined) checkOutPath('--out', f.out, [['model', spec]]);
-    const model = loadModelSpec(spec, opts.seed ?? 0);
+    // an architecture of a search space (as hwnas nas prints it) is built once the data set gives its classes
+    const build = spec.startsWith('space:') && !existsSync(spec) ? await spaceModelBuilder(spec, opts.seed ?? 0) : undefined;
+    const model = build ? build(10) : loadModelSpec(spec, opts.seed ?? 0);
     const stage = sayWhereOnInterrupt('while loading the data set');
     try {
-      await trainCommand(spec, f, opts, limit, model, stage);
+      await trainCommand(spec, f, opts, limit, model, stage, build);
     } finally {
       stage.remove();
     }
@@ -292,19 +299,50 @@ export function sayWhereOnInterrupt(initial: string, after = 'nothing written'):
   };
 }
 
-/** `hwnas train` for classification, once its flags are checked and its model loaded. */
+/**
+ * The model of a `space:<space>:<arch>` spec for `classes` classes, at the space's input channels and the
+ * architecture's own input size (as a `hwnas nas` trial trains it). A joint architecture+precision space (`+bits`) is
+ * refused: `train` trains float32 weights, and the architecture's precisions would be dropped without a word.
+ */
+async function spaceModelBuilder(spec: string, seed: number): Promise<(classes: number) => Model> {
+  const rest = spec.slice('space:'.length);
+  const name = rest.slice(0, Math.max(0, rest.indexOf(':')));
+  if (name.includes('+bits')) {
+    const arch = rest.slice(name.length + 1);
+    const at = arch.lastIndexOf('@');
+    throw new ConfigError(
+      `model '${spec}': hwnas train trains float32 networks, and '${name}' is a joint architecture+precision space (the '@${at >= 0 ? arch.slice(at + 1) : '...'}' part): ` +
+        `train the architecture in float32 with 'space:${name.replace(/\+bits.*$/, '')}:${at >= 0 ? arch.slice(0, at) : arch}' and quantize the .onnx it writes (hwnas quantize), or get the searched network quantized at its precisions from hwnas nas --out`,
+    );
+  }
+  const [{ backboneFromSpec }, { getArchSpace }, { spaceInputShape }] = await Promise.all([
+    import('./retrieval.js'),
+    import('../../search/spaces/registry.js'),
+    import('../../search/spaces/types.js'),
+  ]);
+  const channels = name === '' ? 1 : spaceInputShape(getArchSpace(name)).channels;
+  const probe = backboneFromSpec(spec, seed, channels, 10); // checks the spec before any data is loaded
+  return (classes) => (classes === 10 ? probe : backboneFromSpec(spec, seed, channels, classes));
+}
+
+/**
+ * `hwnas train` for classification, once its flags are checked and its model loaded; with `build` (a space
+ * architecture) the model is built for the data set's classes.
+ */
 async function trainCommand(
   spec: string,
   f: TrainFlags & { dataset: string; out?: string },
   opts: TrainOptions,
   limit: number | undefined,
-  model: Model,
+  probe: Model,
   stage: { at(where: string): void },
+  build?: (classes: number) => Model,
 ): Promise<void> {
   const ds =
     parseDatasetSpec(f.dataset).options.stream === true
-      ? await streamForModel(f.dataset, model, limit, spec, !!f.json)
-      : await datasetForModel(f.dataset, model, limit, spec);
+      ? await streamForModel(f.dataset, probe, limit, spec, !!f.json, build !== undefined)
+      : await datasetForModel(f.dataset, probe, limit, spec, build !== undefined);
+  const model = build ? build(ds.numClasses) : probe;
   try {
     // both held-out splits are scored (validation each epoch, test at the end): refuse an empty one before training
     requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
@@ -356,7 +394,14 @@ async function trainCommand(
  * {@link datasetForModel} for a streamed data set (`imagefolder:<dir>;stream`): decoded at the model's input
  * size and channels into a stream file on the first run (a progress bar), then read in chunks.
  */
-export async function streamForModel(spec: string, model: Model, limit: number | undefined, modelLabel: string, quiet: boolean): Promise<StreamedDataset> {
+export async function streamForModel(
+  spec: string,
+  model: Model,
+  limit: number | undefined,
+  modelLabel: string,
+  quiet: boolean,
+  anyClasses = false,
+): Promise<StreamedDataset> {
   requireOneOutput(model.graph, modelLabel);
   const { openDatasetStream } = await import('../../data/index.js');
   const inShape = inputNode(model.graph).shape;
@@ -376,7 +421,7 @@ export async function streamForModel(spec: string, model: Model, limit: number |
   bar.stop();
   noteNumericClasses(spec, ds);
   const out = outputShape(model.graph);
-  if (out.length !== 1 || out[0] !== ds.numClasses) {
+  if (!anyClasses && (out.length !== 1 || out[0] !== ds.numClasses)) {
     ds.close();
     throw outputMismatch(modelLabel, out, ds);
   }

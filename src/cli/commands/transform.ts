@@ -210,6 +210,7 @@ export function registerTransform(program: Command): void {
         const nothingStored = `nothing is stored (the study is created once the screening is saved): the same command starts it again`;
         const early = sayWhereOnInterrupt('while opening the study', nothingStored);
         const cs = await openCommandStudy(store, {
+          storePath,
           prefix,
           ...(f.study !== undefined ? { name: f.study } : {}),
           settings,
