@@ -157,3 +157,33 @@ for (const [name, threads, finishedAfter] of [
     assert.equal(r.trials.filter((t) => t.state === 'complete').length, N);
   });
 }
+
+test('asFinished: with 2 in flight, TPE asks proposal 2 as soon as a slot is free (proposal 0 still running); by default it waits for proposal 0', async () => {
+  const order = async (asFinished: boolean): Promise<string[]> => {
+    const log: string[] = [];
+    let started2: () => void = () => {};
+    const second = new Promise<void>((r) => {
+      started2 = r;
+    });
+    await runStudy(
+      options('tpe', new MemoryStore(), {
+        nTrials: 4,
+        concurrency: 2,
+        ...(asFinished ? { asFinished: true } : {}),
+        evaluate: async (p, ctx) => {
+          log.push(`start ${ctx.trialNumber}`);
+          if (ctx.trialNumber === 2) started2();
+          // trial 0 runs until trial 2 starts (or 300 ms: the default mode never starts it before trial 0 ends)
+          if (ctx.trialNumber === 0) await Promise.race([second, new Promise((r) => setTimeout(r, 300))]);
+          log.push(`end ${ctx.trialNumber}`);
+          return evaluate(p);
+        },
+      }),
+    );
+    return log;
+  };
+  const fast = await order(true);
+  assert.ok(fast.indexOf('start 2') < fast.indexOf('end 0'), fast.join(', '));
+  const waits = await order(false);
+  assert.ok(waits.indexOf('end 0') < waits.indexOf('start 2'), waits.join(', '));
+});

@@ -27,7 +27,7 @@ import { studyFilePath } from './study-files.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
 import { type ExportedNetwork, exportNasNetworks, outTarget, trialsToExport } from './nas-export.js';
-import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
+import { AS_FINISHED_HELP, failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 
 interface NasFlags {
   readonly space: string;
@@ -67,6 +67,7 @@ interface NasFlags {
   readonly acquisition?: string;
   readonly ehviShare?: string;
   readonly threads?: string;
+  readonly asFinished?: boolean;
   readonly teacher?: string;
   readonly teacherEpochs?: string;
   readonly candidates?: string;
@@ -143,6 +144,7 @@ export function registerNas(program: Command): void {
       '--threads <n>',
       'worker threads evaluating trials, 0-64, at most the budget (default 0: in this process); with --redis: trials in flight on the queue (default 4)',
     )
+    .option('--as-finished', AS_FINISHED_HELP)
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
     .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")
@@ -564,6 +566,7 @@ export function registerNas(program: Command): void {
         const { aborted } = await interruptible(async (signal) => {
           const run = await runConfiguredStudy(store, name, {
             threads: cappedThreads(threadsAsked, budget),
+            ...(f.asFinished ? { asFinished: true } : {}),
             ...(f.redis ? { redis: f.redis } : {}),
             ...(f.queue !== undefined ? { queue: f.queue } : {}),
             quiet: !!f.json,

@@ -18,7 +18,7 @@ import { formatTable, type TableColumn } from '../../util/table.js';
 import { checkOutPath, humanCount, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
 import { onnxAccuracy } from './eval.js';
-import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
+import { AS_FINISHED_HELP, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { studyFilePath } from './study-files.js';
 import { datasetForModel, sayWhereOnInterrupt, trainedModel, trainProgress } from './train.js';
 
@@ -279,6 +279,7 @@ export function registerQuantize(program: Command): void {
     .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH}); a trained zoo: model is kept next to it in models/<study>-<uid>.json`)
     .option('--study <name>', 'study name (default quantize-<strategy>-<hash of the settings>: the same command continues its study)')
     .option('--threads <n>', 'worker threads that evaluate trials (default 0: in this process)')
+    .option('--as-finished', AS_FINISHED_HELP)
     .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
     .option('--evaluator <name>', 'quant-policy (post-training accuracy in hwnas, the default) | command (your own program scores each policy: --cmd)')
     .option('--cmd <line>', '--evaluator command: the shell line that evaluates a trial folder ({dir}, or $HWNAS_TRIAL_DIR; see docs/evaluators.md)')
@@ -337,6 +338,7 @@ export function registerQuantize(program: Command): void {
           store?: string;
           study?: string;
           threads?: string;
+          asFinished?: boolean;
           redis?: string;
           evaluator?: string;
           cmd?: string;
@@ -595,7 +597,7 @@ export function registerQuantize(program: Command): void {
           const abort = new AbortController();
           if (cs.status === 'resumed') t0Search = performance.now();
           const { aborted } = await interruptible(
-            (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), quiet, signal }),
+            (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), ...(f.asFinished ? { asFinished: true } : {}), quiet, signal }),
             () => say('\ninterrupted: finishing the current episode and keeping the best policy so far'),
             abort,
           );

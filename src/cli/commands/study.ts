@@ -256,6 +256,10 @@ export async function openCommandStudy(
   return { name, status: 'created', config };
 }
 
+/** Help of `--as-finished` (study run/resume, nas, quantize). */
+export const AS_FINISHED_HELP =
+  'with several trials in flight, propose each from the trials finished so far as soon as a slot is free: faster when trial durations vary, but the same seed may then give other trials (default: proposal k waits for proposals up to k - n and is reproducible)';
+
 /** Options of {@link runConfiguredStudy}. */
 export interface RunConfiguredOptions {
   /** Enqueue on this Redis (workers run trials) instead of local threads. */
@@ -266,6 +270,8 @@ export interface RunConfiguredOptions {
    * in flight on the queue when above 0 (default: config concurrency, else 4).
    */
   readonly threads?: number;
+  /** Propose from the trials finished so far (faster with uneven durations; not reproducible with several in flight). */
+  readonly asFinished?: boolean;
   /** Silence the progress bar. */
   readonly quiet?: boolean;
   readonly signal?: AbortSignal;
@@ -338,6 +344,7 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       // external commands run as separate processes: in this process, `concurrency` of them at once (pruning needs this process)
       concurrency: remote?.concurrency ?? (evaluation.name === 'command' ? (config.concurrency ?? 1) : 1),
       nTrials: config.nTrials,
+      ...(o.asFinished ? { asFinished: true } : {}),
       retry: { maxRetries: config.maxRetries ?? DEFAULT_MAX_RETRIES },
       ...(r.pruner ? { pruner: r.pruner } : {}),
       seed: r.seed,
@@ -396,7 +403,7 @@ function summary(r: StudyResult): Record<string, unknown> {
   };
 }
 
-async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }): Promise<void> {
+async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string; asFinished?: boolean }): Promise<void> {
   const threads = f.threads !== undefined ? threadsOption(f.threads) : undefined;
   const store = openStore(f.store, false, true);
   try {
@@ -405,6 +412,7 @@ async function runAction(name: string, f: StoreFlag & { redis?: string; queue?: 
         ...(f.redis ? { redis: f.redis } : {}),
         ...(f.queue !== undefined ? { queue: f.queue } : {}),
         ...(threads !== undefined ? { threads } : {}),
+        ...(f.asFinished ? { asFinished: true } : {}),
         quiet: !!f.json,
         signal,
       });
@@ -553,9 +561,10 @@ export function registerStudy(program: Command): void {
         '--threads <n>',
         'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count); with --redis: trials in flight on the queue (default: config concurrency, else 4)',
       )
+      .option('--as-finished', AS_FINISHED_HELP)
       .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
       .option('--json', 'print a JSON summary')
-      .action((name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string }) => runAction(name, f));
+      .action((name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string; asFinished?: boolean }) => runAction(name, f));
   }
   study
     .command('list')
