@@ -20,6 +20,7 @@ import {
   NasTable,
   nb201CanonicalArch,
   nb201Classes,
+  nb201ClassesFromGraphs,
   nb201RepeatClasses,
   tableCheapObjectives,
 } from './tabular.js';
@@ -115,6 +116,28 @@ test('nb201Classes: a partition of the 15,625 cells whose members have the same 
   assert.equal(c.classOf[zeroA], c.classOf[zeroB]);
   assert.equal(nb201CanonicalArch(c, zeroB), '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|');
   assert.throws(() => nb201CanonicalArch(c, 15_625), /15625/);
+});
+
+test('nb201Classes: the committed partition is the one computationKey of the class graphs gives, cell for cell', () => {
+  const committed = nb201Classes();
+  const computed = nb201ClassesFromGraphs();
+  assert.equal(computed.reps.length, 6040);
+  assert.deepEqual([...committed.classOf], [...computed.classOf], 'regenerate with: node scripts/gen-nb201-classes.mjs');
+  assert.deepEqual(committed.reps, computed.reps);
+  assert.deepEqual(committed.sizes, computed.sizes);
+  // The space's class key (the repeat filter's, TPE's class index) is that partition joined with NB201's isomorphism key.
+  const space = nb201Space();
+  const keyOf = computationClassKey(space);
+  const byKey = new Map<string, string>();
+  computed.cells.forEach((c, i) => {
+    const k = keyOf(space.toParams(c));
+    const want = `${computed.classOf[i]}|${nb201IsomorphismKey(c)}`;
+    const prev = byKey.get(k);
+    if (prev === undefined) byKey.set(k, want);
+    else assert.equal(want, prev, `cell ${i}`);
+  });
+  assert.equal(byKey.size, new Set(byKey.values()).size);
+  assert.equal(byKey.size, 7837);
 });
 
 test('nb201RepeatClasses: the common refinement of the computation classes and NB201 isomorphism classes', () => {

@@ -15,7 +15,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { splitCsvLine } from '../hardware/lut.js';
 import type { Graph, Node } from '../ir/types.js';
-import { enumerateNb201, formatNb201, NB201_CLASS_GRAPH, type Nb201Cell, nb201Graph, nb201IsomorphismKey } from '../search/spaces/nb201.js';
+import {
+  enumerateNb201,
+  formatNb201,
+  NB201_CLASS_GRAPH,
+  type Nb201Cell,
+  nb201ComputationClasses,
+  nb201Graph,
+  nb201IsomorphismKey,
+} from '../search/spaces/nb201.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
@@ -453,13 +461,20 @@ export interface Nb201Classes {
  * nodes joined by a `none` edge, while it merges one conv used twice with two convs (docs/search-strategies.md).
  */
 export function nb201Classes(): Nb201Classes {
-  nb201Keys ??= enumerateNb201().map((c) => computationKey(nb201Graph(c, NB201_CLASS_GRAPH)));
-  const keys = nb201Keys;
-  return groupCells(enumerateNb201(), (_, i) => keys[i] as string);
+  const classOf = nb201ComputationClasses();
+  return groupCells(enumerateNb201(), (_, i) => String(classOf[i]));
 }
 
-/** Each cell's {@link computationKey} in {@link enumerateNb201} order, built once per process (15,625 graphs). */
-let nb201Keys: readonly string[] | undefined;
+/**
+ * {@link nb201Classes} computed from the graphs: each cell's {@link computationKey} of its class graph
+ * (`NB201_CLASS_GRAPH`; 15,625 graphs, seconds of CPU). `nb201Classes` reads the same partition from the committed
+ * `src/search/spaces/nb201-classes.ts`, which `scripts/gen-nb201-classes.mjs` writes from this function; a test
+ * checks that the two are equal cell for cell.
+ */
+export function nb201ClassesFromGraphs(): Nb201Classes {
+  const keys = enumerateNb201().map((c) => computationKey(nb201Graph(c, NB201_CLASS_GRAPH)));
+  return groupCells(enumerateNb201(), (_, i) => keys[i] as string);
+}
 
 /** Partitions `cells` by `key` (equal keys, one class), classes numbered in order of first appearance. */
 function groupCells(cells: readonly Nb201Cell[], key: (c: Nb201Cell, i: number) => string): Nb201Classes {

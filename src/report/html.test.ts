@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { frameOf, normalisedHv } from '../nas/run.js';
 import { violation } from '../search/pareto.js';
 import { getArchSpace } from '../search/spaces/registry.js';
@@ -16,6 +17,16 @@ import { chromiumSkipReason, launchChromium, seedPolicyStudy } from './testing/c
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** One Chromium for the file's browser tests, launched by the first; each test opens its own page (its own context). */
+let chromiumOnce: Promise<Browser> | undefined;
+const sharedChromium = (): Promise<Browser> => {
+  chromiumOnce ??= launchChromium();
+  return chromiumOnce;
+};
+after(async () => {
+  if (chromiumOnce) await (await chromiumOnce).close();
+});
 const EVIL = '<img src=x onerror="window.__pwned=1">';
 
 async function evilStore(): Promise<MemoryStore> {
@@ -82,9 +93,8 @@ test('report opens offline in Chromium: plots drawn, nothing injected, table sor
   assert.equal(readFileSync(good).length, bytes);
   writeReport(evil, store, 'evil');
   assert.ok(!existsSync(`${good}.tmp`));
-  const browser = await launchChromium();
+  const page = await (await sharedChromium()).newPage({ viewport: { width: 1280, height: 1800 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
     const requests: string[] = [];
     await page.route('**/*', (route) => {
       const u = route.request().url();
@@ -128,7 +138,7 @@ test('report opens offline in Chromium: plots drawn, nothing injected, table sor
     assert.ok((await page.locator('#trials thead').innerText()).includes('<img src=x'), 'the objective name is shown as text');
     assert.deepEqual(requests, [], 'the report made no network requests');
   } finally {
-    await browser.close();
+    await page.close();
   }
 });
 
@@ -195,9 +205,8 @@ test('comparison view draws both fronts and hypervolume curves in Chromium', { s
   await seedPolicyStudy(store, 'p2', 30);
   const file = join(dir, 'compare.html');
   writeReport(file, store, 'p1', { compare: ['p2'] });
-  const browser = await launchChromium();
+  const page = await (await sharedChromium()).newPage({ viewport: { width: 1280, height: 2400 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('#compare-front .scatterlayer .trace');
     assert.equal(await page.locator('#compare-front .scatterlayer .trace').count(), 2);
@@ -211,7 +220,7 @@ test('comparison view draws both fronts and hypervolume curves in Chromium', { s
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: join('test-artifacts', 'report-compare.png'), fullPage: true });
   } finally {
-    await browser.close();
+    await page.close();
   }
 });
 
@@ -295,9 +304,8 @@ test('nas reports in Chromium: one objective marks the best trial (no front, no 
   writeReport(one, store, 'nas1');
   const two = join(dir, 'nas2.html');
   writeReport(two, nasStore('nas2', [ACC, LAT], (i) => [0.5 + i / 100, i]).store, 'nas2');
-  const browser = await launchChromium();
+  const page = await (await sharedChromium()).newPage({ viewport: { width: 1280, height: 1400 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     await page.goto(pathToFileURL(one).href);
     await page.waitForSelector('#pareto .scatterlayer .point');
     const note = await page.locator('#pareto-note').innerText();
@@ -323,6 +331,6 @@ test('nas reports in Chromium: one objective marks the best trial (no front, no 
     assert.equal(shape, 'vh');
     assert.doesNotMatch(await page.locator('#pareto-note').innerText(), /Click a point/, 'no per-layer costs to click to');
   } finally {
-    await browser.close();
+    await page.close();
   }
 });

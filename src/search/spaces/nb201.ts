@@ -24,6 +24,7 @@ import { GraphBuilder } from '../../ir/builder.js';
 import type { Graph } from '../../ir/types.js';
 import { SearchSpace } from '../space.js';
 import type { Params } from '../types.js';
+import { NB201_COMPUTATION_CLASS_CODES } from './nb201-classes.js';
 import type { ArchGraphOptions, ArchSpace } from './types.js';
 
 /** The five NB201 operations, in NB201's order. */
@@ -120,6 +121,34 @@ export function enumerateNb201(): Nb201Cell[] {
     out.push(cell);
   }
   return out;
+}
+
+/** A cell's index in {@link enumerateNb201} order: its op indices as the digits of a base-5 number, edge e10 first. */
+export function nb201CellIndex(cell: Nb201Cell): number {
+  let i = 0;
+  for (const op of cell) i = i * 5 + NB201_OPS.indexOf(op);
+  return i;
+}
+
+/** {@link nb201ComputationClasses}, decoded once per process. */
+let computationClasses: Int32Array | undefined;
+
+/**
+ * The computation class of each of the 15,625 cells in {@link enumerateNb201} order (classes numbered 0..6,039 in order
+ * of first appearance): cells with equal `computationKey` of their {@link NB201_CLASS_GRAPH} network are one class. Read
+ * from the committed `nb201-classes.ts`, not computed (keying the 15,625 graphs takes seconds of CPU in every process
+ * that enumerates the space's classes); `src/nas/tabular.test.ts` recomputes the partition from the graphs and checks
+ * that it is this one, cell for cell.
+ */
+export function nb201ComputationClasses(): Int32Array {
+  if (computationClasses === undefined) {
+    const codes = NB201_COMPUTATION_CLASS_CODES;
+    const out = new Int32Array(5 ** 6);
+    if (codes.length !== 3 * out.length) throw new Error(`nb201-classes.ts holds ${codes.length / 3} cells, expected ${out.length}`);
+    for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(codes.slice(3 * i, 3 * i + 3), 36);
+    computationClasses = out;
+  }
+  return computationClasses;
 }
 
 /**
@@ -264,6 +293,9 @@ export function nb201Space(defaults: Nb201Options = {}): ArchSpace<Nb201Cell> {
     parse: parseNb201,
     graph: (cell, o = {}) => nb201Graph(cell, { ...defaults, ...o }),
     isomorphismKey: nb201IsomorphismKey,
+    // The repeat filter's class: the computation class (committed, see nb201ComputationClasses) and NB201's own
+    // isomorphism class, the same partition as `computationKey` of the class graph joined with `isomorphismKey`.
+    classKey: (cell) => `${nb201ComputationClasses()[nb201CellIndex(cell)]}|${nb201IsomorphismKey(cell)}`,
     classGraph: (cell) => nb201Graph(cell, NB201_CLASS_GRAPH),
     slots: () => SLOTS,
     slotOf: (node) => {

@@ -49,15 +49,17 @@ export interface ArchSpace<A = unknown> {
   isomorphismKey?(a: A): string;
   /**
    * The computation class of `a`, for a space whose operations the IR cannot express (a table of measured
-   * architectures hwnas has no kernels for, e.g. graph neural networks): the repeat filter and every other
-   * user of {@link computationClassKey} take this key instead of the graph's computation (and never call `graph`).
+   * architectures hwnas has no kernels for, e.g. graph neural networks), or whose classes are known without building
+   * graphs (NB201: the committed computation class of each cell joined with `isomorphismKey`, the partition
+   * `computationKey` of `classGraph` gives, tested): the repeat filter and every other user of
+   * {@link computationClassKey} take this key instead of the graph's computation (and never call `graph`).
    */
   classKey?(a: A): string;
   /**
    * A smaller graph of `a` whose computation (`computationKey`) tells the space's points apart exactly as `graph`'s
    * does, for the repeat filter's class key (NB201: the network with one cell per stage at 8 px and 2 channels, which
    * keys the 15,625 cells 3x faster than the published network; the partitions are equal, tested). Without it the
-   * class key is taken from `graph`.
+   * class key is taken from `graph`; a `classKey` takes precedence over both.
    */
   classGraph?(a: A): Graph;
   /** Names of the precision slots (groups of conv/dense layers that share bits in a joint space), in order. */
