@@ -187,3 +187,23 @@ test('asFinished: with 2 in flight, TPE asks proposal 2 as soon as a slot is fre
   const waits = await order(false);
   assert.ok(waits.indexOf('end 0') < waits.indexOf('start 2'), waits.join(', '));
 });
+
+test('nsga2, 3 trials in flight, the last trial of each generation slow: the same trials as one at a time (a generation is bred from the settled one before it)', async () => {
+  const pop = defaultStrategyOptions('nsga2', N, space.encodedDimension).populationSize as number;
+  const serial = await runStudy(options('nsga2', new MemoryStore()));
+  const r = await runStudy(
+    options('nsga2', new MemoryStore(), {
+      concurrency: 3,
+      // the generation's last trial answers after the next generation's first proposals would have been asked
+      evaluate: async (p, ctx) => {
+        if (ctx.trialNumber % pop === pop - 1) await new Promise((res) => setTimeout(res, 30));
+        return evaluate(p);
+      },
+    }),
+  );
+  assert.ok(pop < N / 2, `population ${pop}: expected at least two generations bred`);
+  assert.deepEqual(
+    r.trials.map((t) => t.params),
+    serial.trials.map((t) => t.params),
+  );
+});

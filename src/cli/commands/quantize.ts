@@ -597,7 +597,14 @@ export function registerQuantize(program: Command): void {
           const abort = new AbortController();
           if (cs.status === 'resumed') t0Search = performance.now();
           const { aborted } = await interruptible(
-            (signal) => runConfiguredStudy(store, cs.name, { threads, ...(f.redis ? { redis: f.redis } : {}), ...(f.asFinished ? { asFinished: true } : {}), quiet, signal }),
+            (signal) =>
+              runConfiguredStudy(store, cs.name, {
+                threads,
+                ...(f.redis ? { redis: f.redis } : {}),
+                ...(f.asFinished ? { asFinished: true } : {}),
+                quiet,
+                signal,
+              }),
             () => say('\ninterrupted: finishing the current episode and keeping the best policy so far'),
             abort,
           );

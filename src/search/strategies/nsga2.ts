@@ -8,7 +8,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { crowdingDistance, nonDominatedSort, toMinimization, violation } from '../pareto.js';
-import { type AskContext, type Params, RETRY_OF_ATTR, type SearchStrategy, type Trial } from '../types.js';
+import { type AskContext, type Objective, type Params, RETRY_OF_ATTR, type SearchStrategy, type StrategyStatus, type Trial } from '../types.js';
 import { breed, NSGA2_VARIATION } from './variation.js';
 
 /** Options of {@link Nsga2}. */
@@ -74,6 +74,23 @@ export class Nsga2 implements SearchStrategy {
       mutationEta: options.mutationEta ?? NSGA2_VARIATION.mutationEta,
       mutationProb: options.mutationProb,
     };
+  }
+
+  /**
+   * `wait` while a trial of a generation before the next proposal's is still running: a generation is bred from the
+   * settled generation before it, so that with trials in parallel the parents (and the proposals) do not depend on
+   * which trials happened to finish first. Before session 54 NSGA-II had no such hook and bred from whatever had
+   * finished.
+   */
+  status(ctx: { readonly history: readonly Trial[]; readonly objectives: readonly Objective[] }): StrategyStatus {
+    const props = this.readProposals(ctx.history);
+    const next = ctx.history.length - props.retries;
+    const bred = Math.floor(next / this.populationSize) * this.populationSize;
+    if (bred === 0) return 'ask';
+    for (let at = 0; at < ctx.history.length; at++) {
+      if ((props.index[at] as number) < bred && (ctx.history[at] as Trial).state === 'running') return 'wait';
+    }
+    return 'ask';
   }
 
   ask(ctx: AskContext): Params {
