@@ -182,7 +182,8 @@ describe('target registry and data files', () => {
     assert.throws(
       () => getTarget(top),
       (e: unknown) =>
-        e instanceof ConfigError && e.message.includes(`target file ${top}: unknown top-level key 'clockMHz' (expected name, model, description, validation, params`),
+        e instanceof ConfigError &&
+        e.message.includes(`target file ${top}: unknown top-level key 'clockMHz' (expected name, model, description, validation, params`),
     );
     const clamp = write('clamp.json', { ...a76, name: 'myboard', params: { ...a76.params, clampTo: { value: 12, source: 'typo' } } });
     const want = "params.clampTo = 12: peakTops has no '12' (it has 8, 16, 32)";

@@ -421,7 +421,9 @@ function recordedDefault(model: O.ModelProto, where: string): Precision | undefi
   const bits = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 32;
   const o = v as { weightBits?: unknown; actBits?: unknown } | undefined;
   if (!o || typeof o !== 'object' || !bits(o.weightBits) || !bits(o.actBits))
-    throw new ModelFormatError(`${where}: metadata '${POLICY_DEFAULT_KEY}' = ${JSON.stringify(raw)}; expected JSON {"weightBits": n, "actBits": n} with integers 1..32`);
+    throw new ModelFormatError(
+      `${where}: metadata '${POLICY_DEFAULT_KEY}' = ${JSON.stringify(raw)}; expected JSON {"weightBits": n, "actBits": n} with integers 1..32`,
+    );
   return { weightBits: o.weightBits, actBits: o.actBits };
 }
 

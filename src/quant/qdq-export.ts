@@ -57,8 +57,6 @@ export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: Expo
         return !ac || ac.bits >= 16 ? undefined : actGrid(ac);
       },
     },
-    config.policyDefault
-      ? { ...opts, metadata: { ...opts.metadata, [POLICY_DEFAULT_KEY]: JSON.stringify(config.policyDefault) } }
-      : opts,
+    config.policyDefault ? { ...opts, metadata: { ...opts.metadata, [POLICY_DEFAULT_KEY]: JSON.stringify(config.policyDefault) } } : opts,
   );
 }
