@@ -227,7 +227,9 @@ function modelBitsSpace(o: CommandEvaluationOptions): SearchSpace {
   const wb = bits.filter((b) => target.supportedBits.weight.includes(b));
   const ab = bits.filter((b) => target.supportedBits.act.includes(b));
   if (wb.length === 0 || ab.length === 0)
-    throw new ConfigError(`evaluator 'command' options: target '${target.name}' runs no width of 2..8 bits for weights or activations; give a top-level "space"`);
+    throw new ConfigError(
+      `evaluator 'command' options: target '${target.name}' runs no width of 2..8 bits for weights or activations; give a top-level "space"`,
+    );
   const params: Record<string, ParamSpec> = {};
   for (const l of quantizableLayers(loadModelSpec(o.model as string, o.seed ?? 0).graph)) {
     params[`${l.name}.w`] = { kind: 'categorical', choices: [...wb] };
@@ -471,7 +473,7 @@ registerEvaluation({
     if (o.space !== undefined) return getArchSpace(o.space).space;
     if (o.model !== undefined) return modelBitsSpace(o);
     throw new ConfigError(
-      "evaluator 'command' needs options.space (an architecture space, e.g. \"mbv2\") or options.model with options.target (a quantization study: per-layer bits), or a top-level \"space\" in the config",
+      'evaluator \'command\' needs options.space (an architecture space, e.g. "mbv2") or options.model with options.target (a quantization study: per-layer bits), or a top-level "space" in the config',
     );
   },
   // with options.space the points are architectures: `hwnas study create` wraps a generic strategy in the

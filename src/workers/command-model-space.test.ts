@@ -17,7 +17,10 @@ test("command + model + target: the default space is each layer's weight and act
   const space = ev.defaultSpace?.({ cmd: 'true', model: 'zoo:mnist-cnn', target: 'bitfusion-edge' });
   assert.ok(space);
   const layers = quantizableLayers(zooGraph('zoo:mnist-cnn')).map((l) => l.name);
-  assert.deepEqual([...space.names], layers.flatMap((l) => [`${l}.w`, `${l}.a`]));
+  assert.deepEqual(
+    [...space.names],
+    layers.flatMap((l) => [`${l}.w`, `${l}.a`]),
+  );
   assert.deepEqual(space.toJSON()[`${layers[0]}.w`], { kind: 'categorical', choices: [2, 3, 4, 5, 6, 7, 8] });
   assert.equal(ev.archSpace?.({ cmd: 'true', model: 'zoo:mnist-cnn', target: 'bitfusion-edge' }), undefined);
   const cfg = withStrategyDefaults({
