@@ -8,7 +8,7 @@ import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.j
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { RunningTrialInfo, Store, StudyRecord } from '../../store/types.js';
 import { abortOwnRunningTrials, bestTrials, DEFAULT_MAX_RETRIES, runningTrialGone, runStudy, type StudyResult, studyUid } from '../../study/run-study.js';
-import { failureReason } from '../../study/study-history.js';
+import { ATTR, failureReason } from '../../study/study-history.js';
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
@@ -316,7 +316,8 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),
       onProgress: (p) => {
-        if (p.trial.state === 'failed') {
+        // a trial stopped by the user's interruption is not a failure to report (the interruption line says it)
+        if (p.trial.state === 'failed' && p.trial.userAttrs[ATTR.failReason] !== 'aborted' && !o.signal?.aborted) {
           failedHere++;
           // once per failed trial, as the store has it (hwnas study export shows it in full)
           if (!o.quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${name}: trial ${p.trial.number} failed: ${failureReason(p.trial)}\n`);
