@@ -157,7 +157,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
       const v = toNum(d.dimValue);
       if (!(v > 0)) {
         throw new ModelFormatError(
-          `${where}: input '${inputName}' dimension ${i + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : 'unknown'}; expected a fixed size (pass inputShape)`,
+          `${where}: input '${inputName}' dimension ${i + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : 'unknown'}; expected a fixed size: hwnas sizes every layer from the input, so re-export it with fixed ${dims.length === 4 ? 'channels, height and width' : 'per-sample dimensions'} (torch.onnx.export: dynamic_axes on the batch only, e.g. {'${inputName}': {0: 'batch'}}), or give inputShape to importOnnx in the API; no command has a flag for it`,
         );
       }
       return v;
