@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { HWNAS_BIN, runHwnas } from './testing/run-cli.js';
+import { HWNAS_BIN, runHwnas, spawnHwnas } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-quant-cmd-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,4 +66,43 @@ test('hwnas quantize --evaluator command: the command scores every policy from m
   } finally {
     s.close();
   }
+});
+
+// review54 #4: a failing trial is reported once, with its reason, and counted; when every trial fails the error says so
+const FLAKY = join(dir, 'flaky.mjs');
+writeFileSync(
+  FLAKY,
+  `import { readFileSync } from 'node:fs';
+const t = JSON.parse(readFileSync(process.argv[2] + '/trial.json', 'utf8')).trial;
+if (process.env.ALL_FAIL || t === 1) { console.error('CUDA out of memory'); process.exit(3); }
+console.log(JSON.stringify({ metrics: { accuracy: 0.5 } }));
+`,
+);
+
+test('hwnas quantize --evaluator command: failed trials are printed with their reason and counted; all failed names the failure, not the budget', async () => {
+  const run = (study: string, env: Record<string, string>) =>
+    spawnHwnas(
+      dir,
+      [
+        ...['quantize', 'zoo:mnist-cnn', '--dataset', 'mnist;limit=train:600,val:200,test:200', '--target', 'bitfusion-edge', '--budget', 'latency=0.8x'],
+        ...['--strategy', 'random', '--episodes', '3', '--train-epochs', '1', '--finetune-epochs', '0', '--study', study],
+        ...['--evaluator', 'command', '--cmd', `"${process.execPath}" "${FLAKY}" {dir}`, '--store', join(dir, 'flaky.db')],
+      ],
+      { env },
+    ).done;
+  const one = await run('one-fails', {});
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stderr, /one-fails: trial 1 failed: command .* exited with code 3; stderr ends with: CUDA out of memory\n/);
+  assert.equal(one.stderr.match(/failed: command/g)?.length, 1, one.stderr);
+  assert.match(one.stderr, /one-fails: 1 of 3 trials run here failed/);
+  assert.match(one.stderr, /reward = the accuracy your command reports/);
+  assert.match(one.stdout, /search scored by your command/);
+  assert.doesNotMatch(one.stdout, /search scored on \d+ validation images/);
+  const all = await run('all-fail', { ALL_FAIL: '1' });
+  assert.equal(all.code, 2, all.stderr);
+  assert.match(
+    all.stderr,
+    /all 3 trial\(s\) of the study failed, none was scored; first failure \(trial 0\): command .* exited with code 3; stderr ends with: CUDA out of memory/,
+  );
+  assert.doesNotMatch(all.stderr, /budget/);
 });

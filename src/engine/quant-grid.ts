@@ -33,6 +33,11 @@ export interface QuantHooksConfig {
   readonly weights: Readonly<Record<string, WeightQuantConfig>>;
   /** Keyed by node name (the node whose output is quantized). */
   readonly activations: Readonly<Record<string, ActQuantConfig>>;
+  /**
+   * The policy's default bits (what a node no layer reads, e.g. the last residual add, is costed at); the QDQ export
+   * records it in the file so the policy read back from the file costs the same as the policy itself.
+   */
+  readonly policyDefault?: { readonly weightBits: number; readonly actBits: number };
 }
 
 /** Scale/zero point/code range of an asymmetric activation grid (same arithmetic as src/quant). */

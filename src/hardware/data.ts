@@ -49,6 +49,9 @@ export function targetsDir(): string {
   throw new ConfigError(`cannot find the hwnas 'targets/' data folder above ${fileURLToPath(import.meta.url)}`);
 }
 
+/** The top-level keys of a target data file (`validation`: free text on how the model was checked). */
+const TARGET_FILE_KEYS: readonly string[] = ['name', 'model', 'description', 'validation', 'params'];
+
 /** Parse a target data file's JSON text; `path` is for messages. */
 export function parseTargetFile(text: string, path: string): TargetFile {
   let j: unknown;
@@ -61,6 +64,11 @@ export function parseTargetFile(text: string, path: string): TargetFile {
   if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || typeof o.model !== 'string' || typeof o.params !== 'object' || o.params === null) {
     throw new ConfigError(`target file ${path}: expected {name, model, description, params: {key: {value, source}}}`);
   }
+  const unknown = Object.keys(o).filter((k) => !TARGET_FILE_KEYS.includes(k));
+  if (unknown.length)
+    throw new ConfigError(
+      `target file ${path}: unknown top-level key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${TARGET_FILE_KEYS.join(', ')}; model parameters go inside "params" as {"value": ..., "source": "..."})`,
+    );
   const params: Record<string, CitedParam> = {};
   for (const [k, v] of Object.entries(o.params as Record<string, unknown>)) {
     const p = v as Record<string, unknown>;

@@ -5,9 +5,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../errors.js';
 import { zooGraph } from '../ir/zoo/index.js';
-import { loadTargetFile, paramValues, parseTargetFile, targetsDir } from './data.js';
+import { loadTargetFile, paramValues, parseTargetFile, type TargetFile, targetsDir } from './data.js';
 import { uniformPolicy } from './precision.js';
 import { getTarget, listTargets } from './registry.js';
+
+/** A packaged target file's JSON (what a user copies): the loaded file without its `path`. */
+function fileBody(name: string): Omit<TargetFile, 'path'> {
+  const { path: _path, ...body } = loadTargetFile(name);
+  return body;
+}
 
 describe('target registry and data files', () => {
   it('lists every required target', () => {
@@ -57,7 +63,7 @@ describe('target registry and data files', () => {
     );
   });
   it('a user data file defines a what-if target', () => {
-    const base = loadTargetFile('bitfusion-edge');
+    const base = fileBody('bitfusion-edge');
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
     const f = join(dir, 'big-fusion.json');
     writeFileSync(
@@ -82,7 +88,7 @@ describe('target registry and data files', () => {
       ['cortex-a76', 'utilconv'],
       ['systolic', 'rowz'],
     ] as const) {
-      const base = loadTargetFile(preset);
+      const base = fileBody(preset);
       const f = join(dir, `${typo}.json`);
       writeFileSync(f, JSON.stringify({ ...base, name: `${preset}-typo`, params: { ...base.params, [typo]: { value: 1, source: 'typo' } } }));
       assert.throws(
@@ -103,7 +109,7 @@ describe('target registry and data files', () => {
     const g = zooGraph('mbnet32?channels=1&size=28');
     const w4 = uniformPolicy(4, 4);
     const without = (preset: string, name: string, drop: readonly string[]): string => {
-      const base = loadTargetFile(preset);
+      const base = fileBody(preset);
       const params = Object.fromEntries(Object.entries(base.params).filter(([k]) => !drop.includes(k)));
       const f = join(dir, `${name}.json`);
       writeFileSync(f, JSON.stringify({ ...base, name, params }));
@@ -134,8 +140,8 @@ describe('target registry and data files', () => {
   });
   it("a target file named after a built-in target is refused unless it is that target (costs reported under the preset's name)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
-    const sys = loadTargetFile('systolic');
-    const a76 = loadTargetFile('cortex-a76');
+    const sys = fileBody('systolic');
+    const a76 = fileBody('cortex-a76');
     const write = (n: string, v: object): string => {
       const f = join(dir, n);
       writeFileSync(f, JSON.stringify(v));
@@ -163,5 +169,31 @@ describe('target registry and data files', () => {
       assert.equal(getTarget(f).name, 'cortex-a76');
       assert.equal(getTarget(f).networkCost(g, uniformPolicy(8, 8)).latencyMs, ref);
     }
+  });
+  it('a target file with an unknown top-level key, or a clampTo width its peakTops lacks, is refused naming the key/width (review54 #4)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-target-'));
+    const a76 = fileBody('cortex-a76');
+    const write = (n: string, v: object): string => {
+      const f = join(dir, n);
+      writeFileSync(f, JSON.stringify(v));
+      return f;
+    };
+    const top = write('top.json', { ...a76, name: 'myboard', clockMHz: 500 });
+    assert.throws(
+      () => getTarget(top),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message.includes(`target file ${top}: unknown top-level key 'clockMHz' (expected name, model, description, validation, params`),
+    );
+    const clamp = write('clamp.json', { ...a76, name: 'myboard', params: { ...a76.params, clampTo: { value: 12, source: 'typo' } } });
+    const want = "params.clampTo = 12: peakTops has no '12' (it has 8, 16, 32)";
+    for (const spec of [clamp, 'cortex-a76?clampTo=12'])
+      assert.throws(
+        () => getTarget(spec),
+        (e: unknown) => e instanceof ConfigError && e.message.includes(want),
+        spec,
+      );
+    // a width it has still clamps
+    assert.ok((getTarget('cortex-a76?clampTo=16').supportedBits?.weight.length ?? 0) > 0);
   });
 });

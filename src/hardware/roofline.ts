@@ -82,6 +82,10 @@ export class RooflineTarget extends AnalyticalTarget {
       .filter((b) => Number.isFinite(b))
       .sort((a, b) => a - b);
     if (have.length === 0) throw new ConfigError(`target '${name}': peakTops must name at least one precision`);
+    if (params.clampTo > 0 && params.peakTops[String(params.clampTo)] === undefined)
+      throw new ConfigError(
+        `target '${name}': params.clampTo = ${params.clampTo}: peakTops has no '${params.clampTo}' (it has ${have.join(', ')}); expected 0 (off) or one of those widths`,
+      );
     for (let b = 1; b <= 32; b++) {
       let e: number | undefined;
       if (params.clampTo > 0) e = params.clampTo;

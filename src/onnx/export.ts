@@ -38,6 +38,8 @@ export interface ExportOptions {
   readonly producerVersion?: string;
   /** Hooks for extended exports (quantized QDQ); see {@link ExportHooks}. */
   readonly hooks?: ExportHooks;
+  /** Model `metadata_props` (key -> value). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 function checkOpset(opset: number): number {

@@ -6,11 +6,12 @@ import { checkWeights } from '../ir/init.js';
 import { isIrHardSigmoid } from '../ir/ops/hardsigmoid.js';
 import { ONNX_IMPORT_TYPES, opForOnnxType } from '../ir/ops/registry.js';
 import type { OnnxImportContext } from '../ir/ops/types.js';
-import type { LayerPrecision, PrecisionPolicy } from '../ir/precision.js';
+import type { LayerPrecision, Precision, PrecisionPolicy } from '../ir/precision.js';
 import { inferNodeShape, inferShapes } from '../ir/shapes.js';
 import type { Graph, Model, Node, Shape, Weights } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { type AttrValue, type ConstTensor, decodeTensor, onnx, readAttributes, toNum } from './proto.js';
+import { POLICY_DEFAULT_KEY } from './qdq.js';
 import { foldQdq, type QdqFold } from './qdq-import.js';
 
 /** ONNX operator types the importer understands (default domain): those the ops of src/ir/ops import, and Constant. */
@@ -156,7 +157,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
       const v = toNum(d.dimValue);
       if (!(v > 0)) {
         throw new ModelFormatError(
-          `${where}: input '${inputName}' dimension ${i + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : 'unknown'}; expected a fixed size (pass inputShape)`,
+          `${where}: input '${inputName}' dimension ${i + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : 'unknown'}; expected a fixed size: hwnas sizes every layer from the input, so re-export it with fixed ${dims.length === 4 ? 'channels, height and width' : 'per-sample dimensions'} (torch.onnx.export: dynamic_axes on the batch only, e.g. {'${inputName}': {0: 'batch'}}), or give inputShape to importOnnx in the API; no command has a flag for it`,
         );
       }
       return v;
@@ -360,14 +361,21 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
   inferShapes(graph);
   const problems = checkWeights(graph, weights);
   if (problems.length) throw new ModelFormatError(`${where}: ${problems.slice(0, 5).join('; ')}`);
-  return { model: { graph, weights }, ...(qdq ? { precision: qdqPolicy(graph, nodes, tensorIr, qdq, where) } : {}) };
+  return { model: { graph, weights }, ...(qdq ? { precision: qdqPolicy(graph, nodes, tensorIr, qdq, where, recordedDefault(model, where)) } : {}) };
 }
 
 /**
  * The precision policy of a folded QDQ file: each conv/dense layer's weight bits (channel groups when its
  * channels differ) and the bits of the activation it reads; 32 where the file keeps a tensor float.
  */
-function qdqPolicy(graph: Graph, nodes: readonly O.INodeProto[], tensorIr: ReadonlyMap<string, string>, qdq: QdqFold, where: string): PrecisionPolicy {
+function qdqPolicy(
+  graph: Graph,
+  nodes: readonly O.INodeProto[],
+  tensorIr: ReadonlyMap<string, string>,
+  qdq: QdqFold,
+  where: string,
+  recorded: Precision | undefined,
+): PrecisionPolicy {
   const wBits = new Map<string, readonly number[]>(); // IR layer -> channel bits
   for (const n of nodes) {
     const b = qdq.weightBits.get(n.input?.[1] ?? '');
@@ -394,8 +402,29 @@ function qdqPolicy(graph: Graph, nodes: readonly O.INodeProto[], tensorIr: Reado
       ...(inputGroups ? { inputGroups } : {}),
     };
   }
+  // the default: the one hwnas recorded when it wrote the file, else (another tool's file) the first layer's bits
   const first = Object.values(layers)[0];
-  return { name: `qdq:${where}`, default: first ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: 32, actBits: 32 }, layers };
+  const dflt = recorded ?? (first ? { weightBits: first.weightBits, actBits: first.actBits } : { weightBits: 32, actBits: 32 });
+  return { name: `qdq:${where}`, default: dflt, layers };
+}
+
+/** The policy default a hwnas QDQ export recorded in `metadata_props` ({@link POLICY_DEFAULT_KEY}); undefined when absent. */
+function recordedDefault(model: O.ModelProto, where: string): Precision | undefined {
+  const raw = (model.metadataProps ?? []).find((p) => p.key === POLICY_DEFAULT_KEY)?.value;
+  if (raw == null) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    v = undefined;
+  }
+  const bits = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 32;
+  const o = v as { weightBits?: unknown; actBits?: unknown } | undefined;
+  if (!o || typeof o !== 'object' || !bits(o.weightBits) || !bits(o.actBits))
+    throw new ModelFormatError(
+      `${where}: metadata '${POLICY_DEFAULT_KEY}' = ${JSON.stringify(raw)}; expected JSON {"weightBits": n, "actBits": n} with integers 1..32`,
+    );
+  return { weightBits: o.weightBits, actBits: o.actBits };
 }
 
 /** Consecutive runs of equal bits. */

@@ -13,6 +13,12 @@ import { UserError } from '../errors.js';
 import type { Model, Node, WeightTensor } from '../ir/types.js';
 import { type ExportContext, type ExportOptions, exportOnnx } from './export.js';
 
+/**
+ * The `metadata_props` key under which a QDQ export records its policy's default bits (JSON `{"weightBits":8,"actBits":8}`):
+ * the bits a node no conv/dense layer reads is costed at (docs/hardware.md), which the QDQ pairs alone do not say.
+ */
+export const POLICY_DEFAULT_KEY = 'hwnas.policy.default';
+
 /** A quantized weight tensor (ONNX layout, output channels on axis 0): int8 codes and one float scale per output channel (zero point 0). */
 export interface QdqWeight {
   readonly codes: Int8Array;

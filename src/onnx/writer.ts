@@ -14,6 +14,8 @@ export interface WriterModelOptions {
   readonly producer?: string;
   readonly producerVersion?: string;
   readonly docString?: string;
+  /** `metadata_props` of the model (key -> value), e.g. what a QDQ export records about its policy. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** The lowest IR version that may carry a given opset (ONNX versioning table). */
@@ -153,6 +155,7 @@ export class OnnxGraphWriter {
       producerVersion: o.producerVersion ?? '0.1.0',
       docString: o.docString ?? '',
       opsetImport: [{ domain: '', version: this.opset }],
+      metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
       graph: { name: this.name, node: this.nodes, initializer: this.inits, input: this.ins, output: this.outs },
     });
   }

@@ -210,6 +210,13 @@ export function parseBudget(spec: string, reference: CostVector): ResourceBudget
   return m[3] === 'x' ? { kind, value: v * ref, reference: ref } : { kind, value: v };
 }
 
+/** A budget as the user reads it: `latency=0.8x (0.0032864 ms)` when asked as a ratio of W8A8, else `0.0032864 ms`. */
+export function budgetText(budget: ResourceBudget): string {
+  const abs = `${fmt(budget.value)}${UNITS[budget.kind]}`;
+  const ref = budget.reference !== undefined && budget.reference > 0 ? budget.reference : undefined;
+  return ref !== undefined ? `${budget.kind}=${fmtRatio(budget.value / ref)}x (${abs})` : `${budget.kind} ${abs}`;
+}
+
 /** An InfeasibleError naming the budget and the cheapest achievable cost. */
 export function budgetInfeasible(budget: ResourceBudget, cheapest: number, what = 'any policy'): InfeasibleError {
   const unit = UNITS[budget.kind];

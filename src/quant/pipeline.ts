@@ -14,8 +14,9 @@ import type { JsonValue, Objective, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { bestTrials, runStudy } from '../study/run-study.js';
+import { failureReason } from '../study/study-history.js';
 import { activationSensitivity, calibrateActivations, evaluatePolicy, qatFinetune } from './apply.js';
-import { type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from './cost.js';
+import { budgetText, type CostVector, PolicyCoster, parseBudget, type ResourceBudget } from './cost.js';
 import { type ActChannelLayer, actChannelLayers, traceOrder } from './cw-hawq.js';
 import { type ChannelSetup, candidatePolicy, quantPolicyEvaluator } from './evaluate.js';
 import { channelDamage, hawqScores, type LayerSensitivity, nonIncreasing } from './hawq-scores.js';
@@ -233,6 +234,8 @@ export type QuantPlanOptions = Pick<QuantizeOptions, 'strategy' | 'episodes' | '
   readonly actChannels?: boolean;
   /** `greedy` only: moves re-evaluated per later step besides the moved layer's (default 8; 0 = every move, the exact greedy). */
   readonly recheck?: number;
+  /** The user's command that scores each candidate (`quantize --evaluator command`): the progress lines name it, not hwnas's validation images. */
+  readonly scoredBy?: string;
 };
 
 /**
@@ -297,7 +300,9 @@ export async function planQuantSearch(s: QuantSession, o: QuantPlanOptions): Pro
     }
     case 'haq':
     case 'random':
-      say(`${o.strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${s.searchSet.n} validation images`);
+      say(
+        `${o.strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = ${o.scoredBy !== undefined ? `the accuracy your command reports (${o.scoredBy})` : `accuracy on ${s.searchSet.n} validation images`}`,
+      );
       return {
         strategy: {
           name: quantStrategyName(o.strategy),
@@ -421,9 +426,14 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
   const say = (stage: string): void => o.onEvent?.({ kind: 'stage', stage });
   const best = bestQuantTrial(o.trials);
   if (!best) {
-    const failed = o.trials.filter((t) => t.state === 'failed').length;
+    const failed = o.trials.filter((t) => t.state === 'failed');
+    const first = failed[0];
+    const why = first ? `; first failure (trial ${first.number}): ${failureReason(first)}` : '';
+    // every trial failed: the evaluator is the problem, not the budget
+    if (o.trials.length > 0 && failed.length === o.trials.length)
+      throw new InfeasibleError(`no policy: all ${o.trials.length} trial(s) of the study failed, none was scored${why}`);
     throw new InfeasibleError(
-      `no feasible policy: the study has ${o.trials.length} trial(s), ${failed} failed, none complete within the ${s.budget.kind} budget ${Number(s.budget.value.toPrecision(6))}`,
+      `no feasible policy: the study has ${o.trials.length} trial(s), ${failed.length} failed${why}, none of the others within the budget ${budgetText(s.budget)}`,
     );
   }
   const { policy: p, channelBits } = candidatePolicy(s.coster, best.params, o.channel, o.strategy);

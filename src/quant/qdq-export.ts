@@ -7,7 +7,7 @@ import { actChannelGrids, actGrid, type QuantHooksConfig } from '../engine/quant
 import { UserError } from '../errors.js';
 import type { Model, WeightTensor } from '../ir/types.js';
 import type { ExportOptions } from '../onnx/export.js';
-import { exportQdqPlan, type QdqWeight } from '../onnx/qdq.js';
+import { exportQdqPlan, POLICY_DEFAULT_KEY, type QdqWeight } from '../onnx/qdq.js';
 import { computeQuantParams, quantize } from './quantizer.js';
 
 /** Quantize one weight tensor (ONNX layout, output channels on axis 0) at per-channel bits: int8 codes and float scales. */
@@ -57,6 +57,6 @@ export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: Expo
         return !ac || ac.bits >= 16 ? undefined : actGrid(ac);
       },
     },
-    opts,
+    config.policyDefault ? { ...opts, metadata: { ...opts.metadata, [POLICY_DEFAULT_KEY]: JSON.stringify(config.policyDefault) } } : opts,
   );
 }

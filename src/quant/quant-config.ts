@@ -137,7 +137,7 @@ export function quantConfig(graph: Graph, policy: PrecisionPolicy, cal?: Calibra
         };
       } else if (!isFloatBits(b)) activations[node] = activationConfig(cal, node, b);
     }
-  return { weights, activations };
+  return { weights, activations, policyDefault: { weightBits: policy.default.weightBits, actBits: policy.default.actBits } };
 }
 
 /**

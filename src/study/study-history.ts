@@ -17,6 +17,14 @@ export const ATTR = {
   retryOf: RETRY_OF_ATTR,
 } as const;
 
+/** Why a trial failed, on one line of at most 300 characters: its stored error, else its fail reason. */
+export function failureReason(t: Trial): string {
+  const e = t.userAttrs[ATTR.error];
+  const text = typeof e === 'string' ? e : `${String(t.userAttrs[ATTR.failReason] ?? 'no reason stored')}`;
+  const one = text.replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, ' | ');
+  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
+}
+
 /** Times a trial whose process died (or that was interrupted) is run again before it counts as failed. */
 export const DEFAULT_MAX_RETRIES = 3;
 

@@ -29,7 +29,10 @@ import { defaultPolicy, type PrecisionPolicy, policyPreset } from '../hardware/p
 import { getTarget } from '../hardware/registry.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import type { Model } from '../ir/types.js';
+import { quantizableLayers } from '../ir/workload.js';
 import { parseObjectives } from '../nas/objectives.js';
+import { loadModelSpec } from '../onnx/model-source.js';
+import { type ParamSpec, SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, Params } from '../search/types.js';
@@ -207,6 +210,32 @@ function archWriter(o: CommandEvaluationOptions, space: ArchSpace, target: Hardw
       attrs: { arch, ...(target ? { target: target.name } : {}) },
     };
   };
+}
+
+/**
+ * The default space of a quantization study (`model`): per conv/dense layer a weight width (`<layer>.w`) and an
+ * input-activation width (`<layer>.a`), each of 2..8 bits the target runs, as `hwnas quantize --evaluator command`
+ * searches. Needs `target` (the policy, policy.json, is written and costed on it).
+ */
+function modelBitsSpace(o: CommandEvaluationOptions): SearchSpace {
+  if (o.target === undefined)
+    throw new ConfigError(
+      `evaluator 'command' options: model ${JSON.stringify(o.model)} without target: a quantization study's candidates are precision policies costed on a target; add "target" (e.g. "bitfusion-edge") or give a top-level "space"`,
+    );
+  const target = getTarget(o.target);
+  const bits = [2, 3, 4, 5, 6, 7, 8];
+  const wb = bits.filter((b) => target.supportedBits.weight.includes(b));
+  const ab = bits.filter((b) => target.supportedBits.act.includes(b));
+  if (wb.length === 0 || ab.length === 0)
+    throw new ConfigError(
+      `evaluator 'command' options: target '${target.name}' runs no width of 2..8 bits for weights or activations; give a top-level "space"`,
+    );
+  const params: Record<string, ParamSpec> = {};
+  for (const l of quantizableLayers(loadModelSpec(o.model as string, o.seed ?? 0).graph)) {
+    params[`${l.name}.w`] = { kind: 'categorical', choices: [...wb] };
+    params[`${l.name}.a`] = { kind: 'categorical', choices: [...ab] };
+  }
+  return new SearchSpace(params);
 }
 
 function modelWriter(o: CommandEvaluationOptions, target: HardwareTarget | undefined): CandidateWriter {
@@ -441,14 +470,20 @@ registerEvaluation({
   objectives: (options) => objectivesOf(parse(options)),
   defaultSpace(options) {
     const o = parse(options);
-    if (o.space === undefined) throw new ConfigError("evaluator 'command' has a default search space only with options.space; give a space in the config");
-    return getArchSpace(o.space).space;
+    if (o.space !== undefined) return getArchSpace(o.space).space;
+    if (o.model !== undefined) return modelBitsSpace(o);
+    throw new ConfigError(
+      'evaluator \'command\' needs options.space (an architecture space, e.g. "mbv2") or options.model with options.target (a quantization study: per-layer bits), or a top-level "space" in the config',
+    );
   },
   // with options.space the points are architectures: `hwnas study create` wraps a generic strategy in the
   // repeat filter, as `hwnas nas --evaluator command` does, so the user's trainer never runs one twice
   archSpace(options) {
     const o = parse(options);
-    if (o.space === undefined) throw new ConfigError("evaluator 'command' searches architectures only with options.space");
+    if (o.space === undefined) {
+      if (o.model !== undefined) return undefined; // a quantization study: its points are policies
+      throw new ConfigError("evaluator 'command' searches architectures only with options.space");
+    }
     return getArchSpace(o.space).name;
   },
   create: commandEvaluator,

@@ -28,9 +28,10 @@ export interface EvaluationEntry {
   defaultSpace?(options: Readonly<Record<string, JsonValue>>): SearchSpace;
   /**
    * Architecture evaluations: the name of the architecture space (src/search/spaces/registry.ts) their
-   * default space is, so `hwnas study create` applies the repeat filter as `hwnas nas` does.
+   * default space is, so `hwnas study create` applies the repeat filter as `hwnas nas` does; undefined when these
+   * options make it no architecture search (`command` with `model`).
    */
-  archSpace?(options: Readonly<Record<string, JsonValue>>): string;
+  archSpace?(options: Readonly<Record<string, JsonValue>>): string | undefined;
   /** The objectives this evaluation returns, in value order. */
   objectives(options: Readonly<Record<string, JsonValue>>): Objective[];
   /**

@@ -7,11 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { GraphBuilder } from '../../ir/builder.js';
 import { initWeights } from '../../ir/init.js';
 import { quantizableLayers } from '../../ir/workload.js';
 import { zooGraph } from '../../ir/zoo/index.js';
+import { saveOnnx } from '../../onnx/export.js';
 import { exportQdqPlan } from '../../onnx/qdq.js';
-import { quantizeWeightInt8 } from '../../quant/qdq-export.js';
+import { exportQdqOnnx, quantizeWeightInt8 } from '../../quant/qdq-export.js';
+import { activationNodes, quantConfig } from '../../quant/quant-config.js';
 import { Rng } from '../../util/rng.js';
 import { type CliRun, runHwnas } from '../testing/run-cli.js';
 
@@ -57,4 +60,33 @@ test('cost of a QDQ file charges the file’s own precision and says so', async 
   const text = await hwnas('cost', qdq, '--target', 'bitfusion-edge', '--totals');
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stderr, /precision: the QDQ file's own/);
+});
+
+test('cost of the file the QDQ export writes equals the cost of its policy on a residual network (the tail add at the policy default)', async () => {
+  // conv -> relu -> conv -> add (residual; no layer reads it) -> pool -> dense; every layer w4a4, default w8a8: the
+  // last add is costed at the default's activation bits, which the QDQ pairs alone do not carry
+  const b = new GraphBuilder('res', [4, 8, 8]);
+  const x = b.relu(b.conv(b.input, { out: 4, kernel: 3, name: 'c1' }), 'c1_relu');
+  const y = b.conv(x, { out: 4, kernel: 3, name: 'c2' });
+  b.output(b.dense(b.flatten(b.globalAvgPool(b.addOp(x, y, 'res_add'))), 3, { name: 'fc' }));
+  const g = b.build();
+  const m = { graph: g, weights: initWeights(g, new Rng(7)) };
+  const pol = { default: { weightBits: 8, actBits: 8 }, layers: Object.fromEntries(quantizableLayers(g).map((l) => [l.name, { weightBits: 4, actBits: 4 }])) };
+  const stats = new Map([...activationNodes(g).keys()].map((t) => [t, { min: -1, max: 2, samples: new Float32Array(0) }] as const));
+  const floatFile = join(dir, 'res.onnx');
+  saveOnnx(m, floatFile);
+  const qFile = join(dir, 'res_q.onnx');
+  writeFileSync(qFile, exportQdqOnnx(m, quantConfig(g, pol, { stats, method: 'minmax' })));
+  const polFile = join(dir, 'res_p.json');
+  writeFileSync(polFile, JSON.stringify(pol));
+  const file = await hwnas('cost', qFile, '--target', 'bitfusion-edge', '--json');
+  const float = await hwnas('cost', floatFile, '--policy', polFile, '--target', 'bitfusion-edge', '--json');
+  assert.equal(file.code, 0, file.stderr);
+  assert.equal(float.code, 0, float.stderr);
+  const a = JSON.parse(file.stdout);
+  const f = JSON.parse(float.stdout);
+  assert.deepEqual(a.total, f.total);
+  const row = (r: { rows: Array<{ layer: string }> }) => r.rows.find((l) => l.layer === 'res_add');
+  assert.ok(row(a), JSON.stringify(a.rows.map((l: { layer: string }) => l.layer)));
+  assert.deepEqual(row(a), row(f));
 });

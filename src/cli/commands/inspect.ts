@@ -24,7 +24,7 @@ export function layerTable(layers: readonly LayerRow[], total?: { readonly macs:
   const rows: Array<Record<string, string>> = layers.map((l) => ({
     name: l.name,
     op: l.op,
-    input: shapeStr(l.inputShape),
+    input: l.op === 'input' ? '-' : shapeStr(l.inputShape), // the input node reads nothing (was shown as [])
     output: shapeStr(l.outputShape),
     macs: humanCount(l.macs),
     params: humanCount(l.params),

@@ -539,6 +539,7 @@ export function registerQuantize(program: Command): void {
                 ...(actDamage !== undefined ? { actDamage } : {}),
                 ...(actChannels ? { actChannels } : {}),
                 ...(recheck !== undefined ? { recheck } : {}),
+                ...(f.cmd !== undefined ? { scoredBy: f.cmd } : {}),
               });
               return {
                 name,
@@ -590,7 +591,7 @@ export function registerQuantize(program: Command): void {
             session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
             if (strategy === 'haq' || strategy === 'random')
               say(
-                `${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = accuracy on ${session.searchSet.n} validation images`,
+                `${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = ${f.cmd !== undefined ? `the accuracy your command reports (${f.cmd})` : `accuracy on ${session.searchSet.n} validation images`}`,
               );
           }
           const s = session as QuantSession;
@@ -724,10 +725,10 @@ export function registerQuantize(program: Command): void {
               `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
               `(packed: weights at their bits + float32 per-channel scales, biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
               `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
-              `test accuracy on ${s.dataset.test.n} images (search scored on ${Math.min(searchImages, s.dataset.val.n)} validation images; ${s.dataset.train.n} training images): ` +
+              `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
               `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
               `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
-              `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
+              `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all': it rounds float conv biases to int32 at input x weight scale, as integer hardware does; the engine keeps them float)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
               `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
           );
           if (front)

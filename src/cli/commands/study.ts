@@ -8,6 +8,7 @@ import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.j
 import { DEFAULT_STORE_PATH, SqliteStore } from '../../store/sqlite-store.js';
 import type { RunningTrialInfo, Store, StudyRecord } from '../../store/types.js';
 import { abortOwnRunningTrials, bestTrials, DEFAULT_MAX_RETRIES, runningTrialGone, runStudy, type StudyResult, studyUid } from '../../study/run-study.js';
+import { ATTR, failureReason } from '../../study/study-history.js';
 import { formatTable } from '../../util/table.js';
 import { evaluatorFor, getEvaluation } from '../../workers/registry.js';
 import { checkTableSha256, evaluationTable, fileSha256 } from '../../workers/table-hash.js';
@@ -324,6 +325,8 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
   const single = r.objectives.length === 1;
   const field = single ? 'best' : 'pareto-front';
   const bar = createProgress({ total: config.nTrials, label: name, fields: [field], quiet: o.quiet ?? false });
+  let failedHere = 0;
+  let finishedHere = 0;
   // a second Ctrl-C exits at once: the trials this process runs are marked failed first, so none stays 'running'
   const release = onForcedStop(() => {
     bar.stop();
@@ -350,14 +353,26 @@ export async function runConfiguredStudy(store: Store, name: string, o: RunConfi
       seed: r.seed,
       catchErrors: true,
       ...(o.signal ? { signal: o.signal } : {}),
-      onProgress: (p) =>
+      onProgress: (p) => {
+        // a trial stopped by the user's interruption is not a failure to report (the interruption line says it)
+        if (p.trial.state === 'failed' && p.trial.userAttrs[ATTR.failReason] !== 'aborted' && !o.signal?.aborted) {
+          failedHere++;
+          // once per failed trial, as the store has it (hwnas study export shows it in full)
+          if (!o.quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${name}: trial ${p.trial.number} failed: ${failureReason(p.trial)}\n`);
+        }
+        finishedHere++;
         bar.update(p.done, {
           [field]: single ? (p.best[0]?.values ?? []).map((v) => v.toPrecision(4)).join(', ') : `${p.best.length} trial${p.best.length === 1 ? '' : 's'}`,
-        }),
+        });
+      },
     });
   } finally {
     release();
     bar.stop();
+    if (failedHere > 0 && !o.quiet)
+      process.stderr.write(
+        `${name}: ${failedHere} of ${finishedHere} trial${finishedHere === 1 ? '' : 's'} run here failed (reasons above; all of them: hwnas study export ${name})\n`,
+      );
     await remote?.close();
   }
 }
