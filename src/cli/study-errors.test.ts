@@ -94,7 +94,12 @@ test('a second Ctrl-C during hwnas study run stops at once with one line, and le
     join(dir, 'stubborn.json'),
     JSON.stringify({
       name: 'stubborn',
-      evaluator: { name: 'command', options: { cmd: "trap '' TERM; sleep 60", graceS: 20, workdir: join(dir, 'trials') } },
+      // it says it has started (a file), so that the first Ctrl-C comes once the command runs, not while its trial is
+      // being set up (then the trial is stopped before its command starts and the run ends before the second Ctrl-C)
+      evaluator: {
+        name: 'command',
+        options: { cmd: `trap '' TERM; touch '${join(dir, 'stubborn-started')}'; sleep 60`, graceS: 20, workdir: join(dir, 'trials') },
+      },
       space: { x: { kind: 'float', low: 0, high: 1 } },
       strategy: 'random',
       nTrials: 3,
@@ -112,7 +117,7 @@ test('a second Ctrl-C during hwnas study run stops at once with one line, and le
       s.close();
     }
   };
-  await proc.signalWhen('SIGINT', 'trial 0 running', () => running() === 1);
+  await proc.signalWhen('SIGINT', "trial 0's command running", () => running() === 1 && existsSync(join(dir, 'stubborn-started')));
   await new Promise((r) => setTimeout(r, 300)); // the first Ctrl-C is handled (the command is sent SIGTERM, which it ignores)
   proc.child.kill('SIGINT');
   const r = await proc.done;
