@@ -29,10 +29,11 @@ import { defaultPolicy, type PrecisionPolicy, policyPreset } from '../hardware/p
 import { getTarget } from '../hardware/registry.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import type { Model } from '../ir/types.js';
-import { quantizableLayers } from '../ir/workload.js';
 import { parseObjectives } from '../nas/objectives.js';
 import { loadModelSpec } from '../onnx/model-source.js';
-import { type ParamSpec, SearchSpace } from '../search/space.js';
+import { quantLayerInfos } from '../quant/cost.js';
+import { quantSpace } from '../quant/strategies/problem.js';
+import type { SearchSpace } from '../search/space.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { JsonValue, Objective, Params } from '../search/types.js';
@@ -230,12 +231,8 @@ function modelBitsSpace(o: CommandEvaluationOptions): SearchSpace {
     throw new ConfigError(
       `evaluator 'command' options: target '${target.name}' runs no width of 2..8 bits for weights or activations; give a top-level "space"`,
     );
-  const params: Record<string, ParamSpec> = {};
-  for (const l of quantizableLayers(loadModelSpec(o.model as string, o.seed ?? 0).graph)) {
-    params[`${l.name}.w`] = { kind: 'categorical', choices: [...wb] };
-    params[`${l.name}.a`] = { kind: 'categorical', choices: [...ab] };
-  }
-  return new SearchSpace(params);
+  // the layers and parameter names quantize's own bits space has
+  return quantSpace({ layers: quantLayerInfos(loadModelSpec(o.model as string, o.seed ?? 0).graph), weightBits: wb, actBits: ab });
 }
 
 function modelWriter(o: CommandEvaluationOptions, target: HardwareTarget | undefined): CandidateWriter {
