@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Queue } from 'bullmq';
 import { testTimeout } from '../cli/testing/run-cli.js';
 import { ConfigError } from '../errors.js';
 import type { SearchSpace } from '../search/space.js';
@@ -80,6 +81,62 @@ test('Redis restarted empty while trials run: the lost jobs are enqueued again a
     for (const id of new Set(events.map((e) => e.split(' ')[1])))
       assert.ok(events.filter((e) => e === `done ${id}`).length <= 1, `job ${id}: ${events.join(', ')}`);
   } finally {
+    await remote.close();
+    await worker.close({ force: true });
+    await server.stop();
+  }
+});
+
+test('a job Redis loses right after it is enqueued (before its finish is awaited) is enqueued again, not a failed trial or an unhandled rejection', {
+  skip,
+  timeout: testTimeout(60_000),
+}, async () => {
+  const server = await startRedis();
+  // Redis "loses" each trial's first job the moment it is added: what a restart without data between the add and
+  // the first look at the job does. BullMQ's own waitUntilFinished then rejected from inside its Promise executor.
+  const add = Queue.prototype.add;
+  const lost = new Set<string>();
+  Queue.prototype.add = async function (this: Queue, ...args: Parameters<Queue['add']>) {
+    const id = args[2]?.jobId;
+    if (id === undefined || lost.has(id)) return add.apply(this, args);
+    await this.pause(); // so that no worker takes the job before it is removed
+    const job = await add.apply(this, args);
+    if ((await this.remove(id)) === 1) lost.add(id);
+    await this.resume();
+    return job;
+  } as Queue['add'];
+  const worker = await runWorker({ redisUrl: server.url, queueName: 'q-lost-early' });
+  const logged: string[] = [];
+  const remote = await makeRedisEvaluator({
+    redisUrl: server.url,
+    queueName: 'q-lost-early',
+    evaluation: { name: 'zdt1' },
+    concurrency: 2,
+    checkIntervalMs: 100,
+    log: (l) => logged.push(l),
+  });
+  try {
+    const r = await runStudy({
+      store: new MemoryStore(),
+      studyName: 'early',
+      space: zdt1.defaultSpace?.({ n: 3 }) as SearchSpace,
+      objectives: zdt1.objectives({}),
+      strategy: new RandomSearch(),
+      evaluate: remote.evaluate,
+      concurrency: 2,
+      nTrials: 3,
+      seed: 2,
+    });
+    assert.deepEqual(
+      r.trials.map((t) => t.state),
+      ['complete', 'complete', 'complete'],
+    );
+    assert.equal(r.created, 3, 'no retry trial');
+    for (const t of r.trials) assert.equal(t.values?.[0], t.params.x0, `trial ${t.number}`);
+    assert.equal(lost.size, 3);
+    assert.equal(logged.filter((l) => /is gone from Redis/.test(l)).length, 3, logged.join(' | '));
+  } finally {
+    Queue.prototype.add = add;
     await remote.close();
     await worker.close({ force: true });
     await server.stop();

@@ -161,6 +161,15 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
   ev.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
     if (isReport(data)) reporters.get(jobId)?.(data);
   });
+  // Each awaited job's finish, from the events stream. (Not BullMQ's `job.waitUntilFinished`: its first check
+  // runs in an async Promise executor, so a job that Redis lost meanwhile ("Missing key for job ... isFinished")
+  // became an unhandled rejection that failed the trial or the process, before the state check below could
+  // enqueue the job again.) The waiter is set before the job is enqueued, so no event can come before it.
+  const waiters = new Map<string, { resolve: (value: unknown) => void; reject: (e: Error) => void }>();
+  ev.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => waiters.get(jobId)?.resolve(returnvalue));
+  ev.on('failed', ({ jobId, failedReason }: { jobId: string; failedReason: string }) =>
+    waiters.get(jobId)?.reject(new Error(failedReason || `job ${jobId} failed`)),
+  );
   const evaluate = async (params: Parameters<RemoteEvaluator['evaluate']>[0], ctx: EvaluationContext): Promise<EvaluationResult> => {
     const uid = o.studyUid ?? ctx.studyUid;
     const data: TrialJob = {
@@ -201,6 +210,16 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
           .catch(() => undefined); // Redis gone: the worker's wait times out and it carries on
       });
     }
+    let timer: NodeJS.Timeout | undefined;
+    const notified = new Promise<unknown>((resolve, reject) => {
+      waiters.set(jobId, { resolve, reject });
+      if (o.timeoutMs !== undefined)
+        timer = setTimeout(
+          () => reject(new Error(`job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) did not finish within ${o.timeoutMs} ms`)),
+          o.timeoutMs,
+        );
+    });
+    notified.catch(() => undefined);
     const jobData = adopted?.job.data ?? data;
     const enqueue = (): Promise<Job<TrialJob, TrialJobResult>> => queue.add('trial', jobData, { jobId, ...JOB_OPTIONS });
     let job = adopted?.job ?? (await enqueue());
@@ -230,11 +249,12 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     // The completion event is not enough: a Redis restarted without its data (or flushed) forgets the job and
     // nobody would ever finish it, and an event written while this process was reconnecting may be lost. So the
     // job's state is read every checkInterval: gone -> enqueued again (the same id and data, so the result still
-    // names this trial); finished -> its result is taken from the job.
+    // names this trial, and its waiter above still listens for that id); finished -> its result is taken from the job.
     const watched = (async (): Promise<unknown> => {
       let requeues = 0;
-      for (;;) {
-        await new Promise((r) => setTimeout(r, checkMs).unref()); // unref: a settled trial's last wait must not hold the process open
+      // an adopted job may have finished already: its state is read at once
+      for (let wait = adopted === undefined; ; wait = true) {
+        if (wait) await new Promise((r) => setTimeout(r, checkMs).unref()); // unref: a settled trial's last wait must not hold the process open
         if (!watching) return new Promise<never>(() => undefined);
         const state = await queue.getJobState(jobId);
         if (!watching) return new Promise<never>(() => undefined);
@@ -256,7 +276,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     })();
     watched.catch(() => undefined);
     try {
-      const raw: unknown = await Promise.race([job.waitUntilFinished(ev, o.timeoutMs), watched, aborted]);
+      const raw: unknown = await Promise.race([notified, watched, aborted]);
       const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as TrialJobResult | null;
       if (r === null || typeof r !== 'object' || !Array.isArray(r.values))
         throw new Error(`job ${jobId} returned ${JSON.stringify(raw)}; expected {values: number[]}`);
@@ -278,6 +298,8 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       watching = false;
       ctx.signal.removeEventListener('abort', onAbort);
       reporters.delete(jobId);
+      waiters.delete(jobId);
+      clearTimeout(timer);
     }
   };
   return {
