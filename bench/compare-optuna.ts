@@ -83,7 +83,8 @@
  * (a suffix wraps a strategy in the prescreen: +ca, +skip, +pred, +predpath, +capath, +ehvi5, ...; see `strategySpec`)
  * [--samplers random,nsga2,tpe,tpe-mv] [--no-optuna] [--optuna-cache runs.jsonl] [--trials-out hwnas.jsonl] [--json]`. With `--optuna-cache`, every
  * finished Optuna run is kept in that file and not run again (resumable; Python prints a line per run). With
- * `--trials-out`, every hwnas run's objective vectors are appended to that file, one JSON line per run.
+ * `--trials-out`, every hwnas run's objective vectors are appended to that file, one JSON line per run, after one line
+ * `{ problem, trueFront }` per table problem (its true front's vectors, natural units; session 55, for diagnosis).
  * Figures: BENCHMARKS.md, section "Search strategies against Optuna".
  */
 import { spawnSync } from 'node:child_process';
@@ -134,6 +135,8 @@ export interface Problem {
   ratio(values: readonly (readonly number[])[]): number;
   /** A second share reported next to it (e.g. with another reference point), when the problem has one. */
   readonly alt?: { readonly label: string; ratio(values: readonly (readonly number[])[]): number };
+  /** A table problem's true front (natural units), written to `--trials-out` for diagnosis (session 55). */
+  readonly trueFront?: readonly (readonly number[])[];
   /** hwnas: the evaluated objective vectors of one run. */
   runHwnas(strategy: string, budget: number, seed: number): Promise<number[][]>;
   /** Optuna: the problem as the Python side builds it. */
@@ -1368,6 +1371,7 @@ function tableProblem(
     name,
     note,
     objectives,
+    trueFront: truth.front.map((a) => (frameTable ?? table).values(a, names)),
     ratio: (values) =>
       hypervolume(
         normalise(values, objectives, frame),
@@ -1405,7 +1409,9 @@ function tableProblem(
             : (await createNasStrategy(n, space, { budget, seed, sensitivityCost })).strategy;
       const s1 = proxy === undefined ? s0 : nb201SynflowFirst(s0, name.startsWith('nb201-in16-') ? 'in16' : 'c10');
       const s = screen ? new Prescreen(s1, screen) : s1;
-      const cheap = screen?.costAware ? tableCheapObjectives(table, objectives) : undefined;
+      // the free costs (the table's cost columns): read by the pre-screen's costAware and by TPE's same-cost asks
+      // (`sameCostEvery`, session 55); every other strategy ignores them, so its trials are those it gave without them
+      const cheap = screen?.costAware || /sameCost/.test(strategy) ? tableCheapObjectives(table, objectives) : undefined;
       const r = await runNas({
         ...(cheap ? { cheapObjectives: cheap } : {}),
         space,
@@ -2029,6 +2035,7 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
       const strategies = (o.strategies ?? ['random', 'nsga2', 'evolution', 'two-stage', 'tpe', 'tpe-uni']).filter(
         (s) => s !== 'two-stage' || p.python.kind === 'table',
       );
+      if (o.trialsOut && p.trueFront) appendFileSync(o.trialsOut, `${JSON.stringify({ problem: pn, trueFront: p.trueFront })}\n`);
       for (const s of strategies) {
         const runs: number[][][] = [];
         const t0 = performance.now();

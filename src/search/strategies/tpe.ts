@@ -20,7 +20,7 @@ import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
 import { hypervolume, nonDominatedSort, paretoFront, toMinimization, violation } from '../pareto.js';
 import { categoricalIndex, type ParamSpec, type SearchSpace, sampleParam } from '../space.js';
-import { type AskContext, failedOnItsPoint, type JsonValue, type Params, type SearchStrategy, type Trial } from '../types.js';
+import { type AskContext, type CheapObjectives, failedOnItsPoint, type JsonValue, type Params, type SearchStrategy, type Trial } from '../types.js';
 import { normCdf } from './bayesian.js';
 import { breed, NSGA2_VARIATION } from './variation.js';
 
@@ -239,6 +239,21 @@ export interface TpeOptions {
    * log l - log g, as before session 48) or 'random' (uniformly: covering the neighbourhoods, not following l(x) there).
    */
   readonly frontLocalPick?: 'ranked' | 'random';
+  /**
+   * Same-cost asks (session 55, search55; default 0 = off): with free costs (`AskContext.cheapObjectives`: a cost model's
+   * or a table's latency / energy) on a categorical space of at most 200,000 points, once `sameCostFrom` trials are
+   * complete every `sameCostEvery`-th ask (counted by complete trials; an end, gap, scalarised, offspring or front
+   * local-search ask takes precedence) proposes, among the unevaluated points whose free cost vector equals that of a
+   * trial of the first non-dominated front of the feasible complete trials (and, where the context gives a class key,
+   * whose class is not evaluated), the one with the largest log l - log g of the ordinary ask's l(x) and g(x); ties: the
+   * first in the space's enumeration order (no random draw). No such point, no free costs or another space: the ordinary
+   * ask. Why (bench/data/search55-prereg.md): on the worst seeds of a seen NB201 problem with hwnas costs, 15-19 of the
+   * 20-22 missed true-front vectors had a cell of the same cost vector asked (of lower accuracy), and those carried
+   * 0.067-0.069 of the 0.070-0.071 hypervolume lost: the run reached the right costs and missed their best cell.
+   */
+  readonly sameCostEvery?: number;
+  /** Complete trials before the first same-cost ask (default 60). */
+  readonly sameCostFrom?: number;
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -258,6 +273,8 @@ interface Model {
   readonly gapPair?: readonly [readonly Params[], readonly Params[]];
   /** A front local-search ask: the trials of the current front whose neighbours it ranks (see `frontLocalEvery`). */
   readonly frontTrials?: readonly Params[];
+  /** A same-cost ask: the current front's trials, whose free cost groups it searches (`sameCostEvery`). */
+  readonly sameCostFront?: readonly Params[];
   /** classAware with a class key: the key, each point's spreads (see {@link Spreads}) and the evaluated classes. */
   readonly cls?: {
     readonly classOf: (p: Params) => string;
@@ -351,6 +368,8 @@ export class Tpe implements SearchStrategy {
       frontLocalStall: options.frontLocalStall ?? 0,
       frontLocalSmall: options.frontLocalSmall ?? 0,
       frontLocalPick: options.frontLocalPick ?? 'ranked',
+      sameCostEvery: options.sameCostEvery ?? 0,
+      sameCostFrom: options.sameCostFrom ?? 60,
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -419,6 +438,9 @@ export class Tpe implements SearchStrategy {
       );
     if (o.frontLocalPick !== 'ranked' && o.frontLocalPick !== 'random')
       throw new ConfigError(`tpe frontLocalPick ${JSON.stringify(options.frontLocalPick)}: expected 'ranked' or 'random'`);
+    if (!int(o.sameCostEvery, 0))
+      throw new ConfigError(`tpe sameCostEvery ${JSON.stringify(options.sameCostEvery)}: expected an integer >= 0 (0: no same-cost asks)`);
+    if (!int(o.sameCostFrom, 0)) throw new ConfigError(`tpe sameCostFrom ${JSON.stringify(options.sameCostFrom)}: expected an integer >= 0`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
   }
@@ -471,6 +493,10 @@ export class Tpe implements SearchStrategy {
     }
     if (this.o.multivariate && model.frontTrials) {
       const p = this.neighbourProposal(model, model.frontTrials, ctx, this.o.frontLocalRadius, this.o.frontLocalPick);
+      if (p !== undefined) return p;
+    }
+    if (this.o.multivariate && model.sameCostFront && ctx.cheapObjectives) {
+      const p = this.sameCostProposal(model, model.sameCostFront, ctx, ctx.cheapObjectives);
       if (p !== undefined) return p;
     }
     if (this.o.multivariate && this.o.classRounds > 0 && ctx.classOf && !model.cls) {
@@ -820,6 +846,16 @@ export class Tpe implements SearchStrategy {
     const parents = end === undefined && !gap && !scalar && this.isOffspringAsk(done.length) ? frontParams(done, ctx, below) : undefined;
     const frontTrials =
       end === undefined && !gap && !scalar && !parents && this.isFrontLocalAsk(done, ctx) ? this.smallOnly(frontParams(done, ctx, below), ctx) : undefined;
+    const sameCostFront =
+      end === undefined &&
+      !gap &&
+      !scalar &&
+      !parents &&
+      !frontTrials &&
+      ctx.cheapObjectives &&
+      onCadence(done.length, this.o.sameCostEvery, this.o.sameCostFrom)
+        ? frontParams(done, ctx, below)
+        : undefined;
     const gapPair = gs && this.o.gapProposal !== 'sample' ? gs.pair : undefined;
     const endTarget = end !== undefined && this.o.endProposal === 'neighbours' ? bestOn(done, ctx, end) : undefined;
     if (below.length === 0 || above.length === 0) return null;
@@ -852,7 +888,35 @@ export class Tpe implements SearchStrategy {
       ...(gapPair ? { gapPair } : {}),
       ...(parents ? { parents } : {}),
       ...(frontTrials ? { frontTrials } : {}),
+      ...(sameCostFront ? { sameCostFront } : {}),
     };
+  }
+
+  /**
+   * `sameCostEvery`: among the unevaluated points (of unevaluated classes) whose free cost vector equals a front
+   * trial's, the one with the largest log l - log g (undefined: none, or the space is not enumerated).
+   */
+  private sameCostProposal(model: Model, front: readonly Params[], ctx: AskContext, cheap: CheapObjectives): Params | undefined {
+    const { space } = ctx;
+    const { l, g, dims, specs } = model;
+    const group = costKeyFn(cheap);
+    const idx = classIndex(space, group);
+    if (idx === null) return undefined;
+    const classOf = ctx.classOf;
+    const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
+    let best: Params | undefined;
+    let bestS = -Infinity;
+    for (const k of new Set(front.map(group)))
+      for (const p of idx.byKey.get(k) ?? []) {
+        if (model.seen.has(keyOf(p, space.names))) continue;
+        if (classOf && seenCls?.has(classOf(p))) continue;
+        const sc = logRatio(l, g, dims, toPoint(space.names, specs, p));
+        if (best === undefined || sc > bestS) {
+          best = p;
+          bestS = sc;
+        }
+      }
+    return best;
   }
 
   /**
@@ -1143,6 +1207,17 @@ function frontParams(done: readonly Trial[], ctx: AskContext, below: readonly Tr
 }
 
 /** Whether the ask after `n` complete trials falls on a cadence: every `every`-th from `from` on (`every` 0: never). */
+/** Per free-cost source, one key function (the cost vector as text), so the space's index by cost is built once per source. */
+const COST_KEYS = new WeakMap<CheapObjectives, (p: Params) => string>();
+function costKeyFn(cheap: CheapObjectives): (p: Params) => string {
+  let f = COST_KEYS.get(cheap);
+  if (f === undefined) {
+    f = (p: Params) => cheap.values(p).join(',');
+    COST_KEYS.set(cheap, f);
+  }
+  return f;
+}
+
 function onCadence(n: number, every: number, from: number): boolean {
   return every > 0 && n >= from && (n - from) % every === 0;
 }
