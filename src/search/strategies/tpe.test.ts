@@ -1049,3 +1049,53 @@ test('tpe frontLocalStall: front local-search asks pause after that many complet
       (e: unknown) => e instanceof ConfigError && msg.test(e.message),
     );
 });
+
+test("tpe same-cost asks (sameCostEvery, sameCostFrom): on every k-th ask from sameCostFrom, a new point of a front trial's free cost vector, the best by log l - log g; off (or without free costs) exactly as before", async () => {
+  // objective 0 needs an evaluation; objective 1 (a cost of a and b only) is free: groups of equal a + b
+  const cost = (p: Params): number => (p.a as number) + (p.b as number);
+  const objectives: readonly Objective[] = [
+    { name: 'loss', direction: 'minimize' },
+    { name: 'latency', direction: 'minimize' },
+  ];
+  const evaluate = (p: Params) => ({ values: [(triValues(p)[0] as number) + 0.1 * (p.d as number), cost(p)] });
+  const cheapObjectives = { indices: [1], values: (p: Params) => [cost(p)] };
+  const run = (s: SearchStrategy, seed: number, cheap = true): Promise<Trial[]> =>
+    runTrials({ strategy: s, space: tri, objectives, evaluate, nTrials: 90, seed, ...(cheap ? { cheapObjectives } : {}) });
+  const on = { sameCostEvery: 3, sameCostFrom: 30 };
+  for (const seed of [1]) {
+    const plain = await run(new Tpe(), seed);
+    const same = await run(new Tpe(on), seed);
+    assert.deepEqual(paramsKey(await run(new Tpe(on), seed)), paramsKey(same), 'same seed, same proposals');
+    assert.deepEqual(paramsKey(same).slice(0, 30), paramsKey(plain).slice(0, 30), 'no same-cost ask before sameCostFrom trials');
+    assert.notDeepEqual(paramsKey(same), paramsKey(plain), `seed ${seed}: the option changes the proposals`);
+    let asks = 0;
+    for (let n = 30; n < 90; n += 3) {
+      const before = same.slice(0, n);
+      const front = paretoFront(before.map((t) => t.values as number[])).map((i) => (before[i] as Trial).params);
+      const costs = new Set(front.map(cost));
+      const evaluated = new Set(paramsKey(before));
+      let open = 0;
+      for (let i = 0; i < 625; i++) {
+        const q = Object.fromEntries(['a', 'b', 'c', 'd'].map((k, j) => [k, Math.floor(i / 5 ** j) % 5])) as Params;
+        if (costs.has(cost(q)) && !evaluated.has(JSON.stringify(q))) open++;
+      }
+      const p = (same[n] as Trial).params;
+      assert.ok(!evaluated.has(JSON.stringify(p)), `trial ${n} is new`);
+      if (open === 0) continue;
+      asks++;
+      assert.ok(costs.has(cost(p)), `trial ${n} (seed ${seed}): cost ${cost(p)}, expected one of the front's ${[...costs].join(', ')}`);
+    }
+    assert.ok(asks >= 15, `${asks} of 20 same-cost asks had an unevaluated point`);
+    assert.deepEqual(paramsKey(await run(new Tpe({ ...on, sameCostEvery: 0 }), seed)), paramsKey(plain), 'sameCostEvery 0 is off');
+    assert.deepEqual(paramsKey(await run(new Tpe(on), seed, false)), paramsKey(await run(new Tpe(), seed, false)), 'no free costs: off');
+  }
+  for (const [opt, bad, msg] of [
+    ['sameCostEvery', -1, /sameCostEvery -1: expected an integer >= 0/],
+    ['sameCostEvery', 2.5, /sameCostEvery 2.5: expected an integer >= 0/],
+    ['sameCostFrom', -3, /sameCostFrom -3: expected an integer >= 0/],
+  ] as const)
+    assert.throws(
+      () => new Tpe({ [opt]: bad } as unknown as TpeOptionsForTest),
+      (e: unknown) => e instanceof ConfigError && msg.test(e.message),
+    );
+});
