@@ -411,6 +411,39 @@ test('--trials-out: one JSON line per hwnas run, its values those the share was 
   }
 });
 
+test('--trials-out on a table problem: first its true front (non-dominated, no run beats it), then the runs; a sameCost label gets the free costs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwnas-cmp-front-'));
+  try {
+    const out = join(dir, 'trials.jsonl');
+    await benchCompareOptuna({
+      budget: 20,
+      seeds: [1],
+      problems: ['nb201-fmnist'],
+      strategies: ['tpe~sameCostEvery=2~sameCostFrom=12'],
+      optuna: false,
+      trialsOut: out,
+    });
+    const [head, ...rest] = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { problem: string; trueFront?: number[][]; values?: number[][] });
+    const front = head?.trueFront ?? [];
+    assert.equal(head?.problem, 'nb201-fmnist');
+    assert.ok(front.length >= 2, `${front.length} true-front vectors`);
+    // accuracy max, latency min: a dominates b
+    const dominates = (a: number[], b: number[]): boolean =>
+      (a[0] as number) >= (b[0] as number) &&
+      (a[1] as number) <= (b[1] as number) &&
+      ((a[0] as number) > (b[0] as number) || (a[1] as number) < (b[1] as number));
+    for (const f of front) assert.ok(!front.some((g) => dominates(g, f)), `true-front vector ${f} is dominated within the front`);
+    assert.equal(rest.length, 1);
+    assert.equal(rest[0]?.values?.length, 20);
+    for (const v of rest[0]?.values ?? []) assert.ok(!front.some((f) => dominates(v, f)), `run vector ${v} dominates a true-front vector`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('every NB201 problem has a -classmean diagnostic: same objectives, class-mean accuracies, a share of its own', async () => {
   const problems = ['nb201-c100-eyeriss-energy', 'nb201-c100-eyeriss-energy-classmean'];
   const res = await benchCompareOptuna({ budget: 20, seeds: [3], problems, strategies: ['random'], optuna: false });
