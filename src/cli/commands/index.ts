@@ -46,3 +46,13 @@ export function registerCommands(program: Command): void {
 export async function loadAllHelpDetails(program: Command): Promise<void> {
   for (const c of program.commands) await loadHelpDetails(c);
 }
+
+/**
+ * Loads the help text of the command `hwnas help <command>` shows (commander prints it without dispatching to the
+ * command, so the `preSubcommand` hook does not run).
+ */
+export async function loadHelpCommandDetails(program: Command, argv: readonly string[]): Promise<void> {
+  if (argv[0] !== 'help' || argv[1] === undefined) return;
+  const cmd = (program.commands as Command[]).find((c) => c.name() === argv[1] || c.aliases().includes(argv[1] as string));
+  if (cmd) await loadHelpDetails(cmd);
+}

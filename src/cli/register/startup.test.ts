@@ -36,13 +36,19 @@ describe('hwnas start-up loads the registrations, not the actions', () => {
     for (const x of ['package zod', 'package better-sqlite3', 'cli/commands/study.js']) assert.ok(found.includes(x), `${x} not in ${found.join(', ')}`);
   });
 
-  it('hwnas nas --help names the registered strategies and spaces, as docs/cli.md does', () => {
-    const r = spawnSync(process.execPath, [HWNAS_BIN, 'nas', '--help'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const strategy = /--strategy <name>\s+a registered strategy: ([^(]+)\(alias/.exec(r.stdout.replace(/\s+/g, ' '))?.[1];
-    assert.match(strategy ?? '', /nsga2 \| .*tpe/);
+  it('hwnas nas --help and hwnas help nas name the registered strategies, as docs/cli.md does', () => {
     const page = readFileSync(join(DIST_SRC, '..', '..', 'docs', 'cli.md'), 'utf8');
-    assert.equal(/a registered strategy: ([^(]+)\(alias/.exec(page)?.[1]?.replace(/\\\|/g, '|'), strategy, 'docs/cli.md lists other strategies');
-    assert.doesNotMatch(r.stdout, /loaded with the command/);
+    const documented = /a registered strategy: ([^(]+)\(alias/.exec(page)?.[1]?.replace(/\\\|/g, '|');
+    assert.match(documented ?? '', /nsga2 \| .*tpe/);
+    for (const args of [
+      ['nas', '--help'],
+      ['help', 'nas'],
+    ]) {
+      const r = spawnSync(process.execPath, [HWNAS_BIN, ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const shown = /--strategy <name>\s+a registered strategy: ([^(]+)\(alias/.exec(r.stdout.replace(/\s+/g, ' '))?.[1];
+      assert.equal(shown, documented, `hwnas ${args.join(' ')}`);
+      assert.match(r.stdout, /--space <name>\s+nb201 \| mbv2/, `hwnas ${args.join(' ')}`);
+    }
   });
 });
