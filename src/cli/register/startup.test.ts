@@ -2,7 +2,7 @@
  * Start-up cost of every spawned `hwnas` process: the registrations (src/cli/register/) give each command its name,
  * flags and help text; a command's action module (src/cli/commands/<name>.js) and its stack (engine, onnx, search,
  * store, zod schemas) load by `import()` when that command runs. When the registrations imported the actions,
- * `hwnas --version` loaded 345 modules (zod, onnx-proto, better-sqlite3 among them); now about 57 (BENCHMARKS.md,
+ * `hwnas --version` loaded 344 modules (zod, onnx-proto, better-sqlite3 among them); now 27 (BENCHMARKS.md,
  * session 55).
  */
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ function heavyAtStartup(entry: string): string[] {
 describe('hwnas start-up loads the registrations, not the actions', () => {
   it('the static import graph of the CLI reaches no action module, no registry and no package but commander', () => {
     assert.deepEqual(heavyAtStartup('cli/main.js'), []);
-    assert.ok(staticClosure(join(DIST_SRC, 'cli/main.js')).modules.length < 80);
+    assert.ok(staticClosure(join(DIST_SRC, 'cli/main.js')).modules.length < 60);
   });
 
   it('the check finds what an action module loads (quantize: the store, zod, the onnx stack)', () => {
