@@ -3,9 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 
-const { registerCommands } = await import('../dist/src/cli/commands/index.js');
+const { loadAllHelpDetails, registerCommands } = await import('../dist/src/cli/commands/index.js');
 const { cliReference } = await import('../dist/src/cli/reference.js');
 const program = new Command('hwnas');
 registerCommands(program);
+await loadAllHelpDetails(program);
 writeFileSync(new URL('../docs/cli.md', import.meta.url), cliReference(program));
 process.stdout.write('wrote docs/cli.md\n');

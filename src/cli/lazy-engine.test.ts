@@ -8,54 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { chainTo, DIST_SRC } from './testing/import-graph.js';
 
-const DIST_SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TF = join(DIST_SRC, 'engine', 'tf.js');
-
-/**
- * The relative specifiers a compiled module imports or re-exports statically (not `import()`): tsc writes
- * them as statements at the start of a line, `import ... from '...'`, `export ... from '...'`, `import '...'`.
- */
-function staticImports(file: string): string[] {
-  const out: string[] = [];
-  for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?['"](\.[^'"]+)['"]/gm))
-    out.push(resolve(dirname(file), m[1] as string));
-  return out;
-}
-
-/** Whether a compiled module imports the package `pkg` statically (a bare specifier, `pkg` or `pkg/...`). */
-function importsPackage(file: string, pkg: string): boolean {
-  for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?['"]([^.'"][^'"]*)['"]/gm))
-    if (m[1] === pkg || (m[1] as string).startsWith(`${pkg}/`)) return true;
-  return false;
-}
-
-/**
- * The chain of static imports from `entry` to `target` (paths under dist/src; `target` a file, or a package name for
- * the first module that imports that package statically), or undefined when it is not reached.
- */
-function chainTo(entry: string, target: string | { readonly pkg: string }): string[] | undefined {
-  const parent = new Map<string, string | undefined>([[entry, undefined]]);
-  const queue = [entry];
-  while (queue.length > 0) {
-    const f = queue.shift() as string;
-    if (typeof target === 'string' ? f === target : importsPackage(f, target.pkg)) {
-      const chain: string[] = [];
-      for (let c: string | undefined = f; c !== undefined; c = parent.get(c)) chain.unshift(relative(DIST_SRC, c));
-      return chain;
-    }
-    for (const t of staticImports(f)) {
-      if (parent.has(t)) continue;
-      parent.set(t, f);
-      queue.push(t);
-    }
-  }
-  return undefined;
-}
 
 describe('the tensor library loads only where tensors are computed', () => {
   it('the CLI and the library entry points do not import the engine statically', () => {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../errors.js';
-import { registerCommands } from './commands/index.js';
+import { loadHelpCommandDetails, registerCommands } from './commands/index.js';
 
 /** Exit codes of the hwnas CLI. */
 export const EXIT = { ok: 0, internal: 1, user: 2 } as const;
@@ -78,6 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerCommands(program);
   quietOnEpipe();
   try {
+    await loadHelpCommandDetails(program, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {

@@ -4,18 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { registerCommands } from './commands/index.js';
+import { loadAllHelpDetails, registerCommands } from './commands/index.js';
 import { cliReference } from './reference.js';
 
 const root = process.cwd();
-const program = (): Command => {
+const program = async (): Promise<Command> => {
   const p = new Command('hwnas');
   registerCommands(p);
+  await loadAllHelpDetails(p);
   return p;
 };
 
-test('docs/cli.md documents every command and flag exactly as --help shows them (regenerate: node scripts/cli-docs.mjs)', () => {
-  const p = program();
+test('docs/cli.md documents every command and flag exactly as --help shows them (regenerate: node scripts/cli-docs.mjs)', async () => {
+  const p = await program();
   const page = readFileSync(join(root, 'docs', 'cli.md'), 'utf8');
   assert.equal(page, cliReference(p), 'docs/cli.md is stale: run `npx tsc -p tsconfig.json && node scripts/cli-docs.mjs`');
   // the generator itself: every long flag of every (sub)command appears on the page
@@ -28,8 +29,8 @@ test('docs/cli.md documents every command and flag exactly as --help shows them 
   walk(p);
 });
 
-test("the README's command table: every row names a registered command (with --help), and every command has a row", () => {
-  const p = program();
+test("the README's command table: every row names a registered command (with --help), and every command has a row", async () => {
+  const p = await program();
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const table = readme.slice(readme.indexOf('## Commands'));
   const rows = table.split('\n').filter((l) => l.startsWith('| `hwnas '));

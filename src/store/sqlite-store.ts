@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { ConfigError, UserError } from '../errors.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { DEFAULT_STORE_PATH } from './store-path.js';
 import type {
   AddArtifactOptions,
   ArtifactRecord,
@@ -28,8 +29,7 @@ import type {
 } from './types.js';
 import { checkCreateStudy, checkFinish, checkJson, checkSince, finished, noStudy, noTrial, now } from './validate.js';
 
-/** Default location of the store inside a project directory. */
-export const DEFAULT_STORE_PATH = join('.hwnas', 'hwnas.sqlite');
+export { DEFAULT_STORE_PATH };
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {

@@ -27,44 +27,10 @@
 import { GraphBuilder } from '../ir/builder.js';
 import { inferShapes } from '../ir/shapes.js';
 import type { Graph, Model, Node, Shape, Weights } from '../ir/types.js';
+import { ALT_FAMILIES, type AltFamily } from './alt-families.js';
 import type { ActName, Unit } from './units.js';
 
-/** Families of alternatives (see the module comment). */
-export type AltFamily =
-  | 'teacher'
-  | 'conv'
-  | 'narrow'
-  | 'dwsep'
-  | 'pw-dw'
-  | 'grouped'
-  | 'bottleneck'
-  | 'factorised'
-  | 'mbconv'
-  | 'dw-gpw'
-  | 'dw-bottleneck'
-  | 'pool-pw'
-  | 'dw-only'
-  | 'skip'
-  | 'lowrank';
-
-/** Every family, in generation order. */
-export const ALT_FAMILIES: readonly AltFamily[] = [
-  'teacher',
-  'conv',
-  'narrow',
-  'dwsep',
-  'pw-dw',
-  'grouped',
-  'bottleneck',
-  'factorised',
-  'mbconv',
-  'dw-gpw',
-  'dw-bottleneck',
-  'pool-pw',
-  'dw-only',
-  'skip',
-  'lowrank',
-];
+export { ALT_FAMILIES, type AltFamily };
 
 /** One alternative for a unit: a subgraph with input node {@link ALT_INPUT}, and its initial weights when inherited. */
 export interface Alternative {

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { parseDatasetSpec } from '../../data/spec.js';
 import { requireScoredSplit } from '../../data/split.js';
 import { UserError } from '../../errors.js';
@@ -61,87 +60,65 @@ export async function onnxAccuracy(
   return { accuracy: correct / n, logits, imagesPerSec: n / secs };
 }
 
-/** `hwnas eval`. */
-export function registerEval(program: Command): void {
-  program
-    .command('eval <model.onnx>')
-    .description('test accuracy of an ONNX model in onnxruntime-node')
-    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
-    .option('--split <name>', 'test | val (default test)')
-    .option('--batch-size <n>', 'inference batch (default 256; a model whose file fixes the batch, as torch.onnx.export does, runs in chunks of it)')
-    .option(
-      '--policy <p>',
-      'post-training accuracy under a precision policy (preset such as w8a2, or policy.json): engine fake-quant, activations calibrated on training images, beside the float accuracy',
-    )
-    .option('--calibration-images <n>', 'with --policy: training images that calibrate activation ranges (default 512)')
-    .option(
-      '--ptq <steps>',
-      'with --policy: post-training steps, comma-separated: fold, cle, clip[=mse|percentile], bias, adaround[=<sweeps>], all, none (docs/quantization.md)',
-    )
-    .option('--json', 'print JSON')
-    .option('--task <name>', 'classification | retrieval (default classification; retrieval: mAP / recall@k, see docs/retrieval.md)')
-    .option('--gallery-model <g.onnx>', '--task retrieval: the gallery model (adds galleryModel and crossModel figures)')
-    .action(
-      async (
-        path: string,
-        f: {
-          dataset: string;
-          split?: string;
-          batchSize?: string;
-          policy?: string;
-          calibrationImages?: string;
-          ptq?: string;
-          json?: boolean;
-          task?: string;
-          galleryModel?: string;
-        },
-      ) => {
-        if (f.task !== undefined && f.task !== 'classification') {
-          if (f.task !== 'retrieval') throw new UserError(`--task '${f.task}': expected classification or retrieval`);
-          const { evalRetrieval } = await import('./retrieval.js');
-          return evalRetrieval(path, f);
-        }
-        if (f.galleryModel !== undefined) throw new UserError('--gallery-model applies to --task retrieval only');
-        if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
-        const split = f.split ?? 'test';
-        if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
-        if (f.policy !== undefined) {
-          const calibrationImages = intOption('--calibration-images', f.calibrationImages, 512, 1);
-          const { evalWithPolicy } = await import('./eval-policy.js');
-          return evalWithPolicy(path, {
-            dataset: f.dataset,
-            split,
-            policy: f.policy,
-            calibrationImages,
-            ...(f.ptq !== undefined ? { ptq: f.ptq } : {}),
-            ...(f.json ? { json: true } : {}),
-          });
-        }
-        if (f.calibrationImages !== undefined) throw new UserError('--calibration-images needs --policy');
-        if (f.ptq !== undefined) throw new UserError('--ptq needs --policy');
-        const batch = intOption('--batch-size', f.batchSize, 256, 1);
-        // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
-        const { createSession } = await import('../../onnx/ort.js');
-        const probe = await createSession(path);
-        const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
-        const fixedBatch = probe.fixedBatch;
-        const outputs = probe.session.outputNames;
-        await probe.session.release();
-        if (outputs.length > 1)
-          process.stderr.write(
-            `note: '${path}' has ${outputs.length} outputs (${outputs.map((o) => `'${o}'`).join(', ')}): scoring the first, '${probe.outputName}', as the class logits\n`,
-          );
-        if (fixedBatch !== undefined && fixedBatch !== batch)
-          process.stderr.write(`note: '${path}' fixes its batch at ${fixedBatch}: it runs ${fixedBatch} image${fixedBatch > 1 ? 's' : ''} at a time\n`);
-        const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
-        const data = split === 'test' ? ds.test : ds.val;
-        requireScoredSplit(data, split, `--dataset '${f.dataset}'`);
-        const r = await onnxAccuracy(path, data.x, data.y, data.n, batch, { shape: ds.shape, spec: f.dataset });
-        if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
-        else
-          process.stdout.write(
-            `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
-          );
-      },
+/** The action of the command registered in src/cli/register/eval.ts (imported when that command runs). */
+export const evalAction = async (
+  path: string,
+  f: {
+    dataset: string;
+    split?: string;
+    batchSize?: string;
+    policy?: string;
+    calibrationImages?: string;
+    ptq?: string;
+    json?: boolean;
+    task?: string;
+    galleryModel?: string;
+  },
+) => {
+  if (f.task !== undefined && f.task !== 'classification') {
+    if (f.task !== 'retrieval') throw new UserError(`--task '${f.task}': expected classification or retrieval`);
+    const { evalRetrieval } = await import('./retrieval.js');
+    return evalRetrieval(path, f);
+  }
+  if (f.galleryModel !== undefined) throw new UserError('--gallery-model applies to --task retrieval only');
+  if (!path.endsWith('.onnx')) throw new UserError(`eval takes a .onnx file, got '${path}'`);
+  const split = f.split ?? 'test';
+  if (split !== 'test' && split !== 'val') throw new UserError(`--split must be test or val, got '${split}'`);
+  if (f.policy !== undefined) {
+    const calibrationImages = intOption('--calibration-images', f.calibrationImages, 512, 1);
+    const { evalWithPolicy } = await import('./eval-policy.js');
+    return evalWithPolicy(path, {
+      dataset: f.dataset,
+      split,
+      policy: f.policy,
+      calibrationImages,
+      ...(f.ptq !== undefined ? { ptq: f.ptq } : {}),
+      ...(f.json ? { json: true } : {}),
+    });
+  }
+  if (f.calibrationImages !== undefined) throw new UserError('--calibration-images needs --policy');
+  if (f.ptq !== undefined) throw new UserError('--ptq needs --policy');
+  const batch = intOption('--batch-size', f.batchSize, 256, 1);
+  // The file runs in onnxruntime as it is (float or QDQ, any operator onnxruntime knows): its shapes come from the session.
+  const { createSession } = await import('../../onnx/ort.js');
+  const probe = await createSession(path);
+  const shapes = { input: [...probe.inputShape], output: [...(probe.outputShape ?? [])] };
+  const fixedBatch = probe.fixedBatch;
+  const outputs = probe.session.outputNames;
+  await probe.session.release();
+  if (outputs.length > 1)
+    process.stderr.write(
+      `note: '${path}' has ${outputs.length} outputs (${outputs.map((o) => `'${o}'`).join(', ')}): scoring the first, '${probe.outputName}', as the class logits\n`,
     );
-}
+  if (fixedBatch !== undefined && fixedBatch !== batch)
+    process.stderr.write(`note: '${path}' fixes its batch at ${fixedBatch}: it runs ${fixedBatch} image${fixedBatch > 1 ? 's' : ''} at a time\n`);
+  const ds = await datasetForShapes(f.dataset, shapes.input, shapes.output, undefined, path);
+  const data = split === 'test' ? ds.test : ds.val;
+  requireScoredSplit(data, split, `--dataset '${f.dataset}'`);
+  const r = await onnxAccuracy(path, data.x, data.y, data.n, batch, { shape: ds.shape, spec: f.dataset });
+  if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
+  else
+    process.stdout.write(
+      `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
+    );
+};

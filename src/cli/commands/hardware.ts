@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import {
   type ComplexityReport,
@@ -35,177 +34,144 @@ import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { createProgress } from '../progress.js';
 
-/** `hwnas targets`, `hwnas cost`, `hwnas measure`, `hwnas predictor fit|eval`. */
-export function registerHardware(program: Command): void {
-  program
-    .command('targets')
-    .description('list the registered hardware targets (use a name, name?param=value, lut:<file>, predictor:<file> or a target .json)')
-    .option('--json', 'print JSON')
-    .action((f: { json?: boolean }) => {
-      const rows = listTargets();
-      if (f.json) return printJson(rows);
-      process.stdout.write(
-        `${formatTable(rows, [
-          { key: 'name', header: 'target' },
-          { key: 'kind', header: 'kind' },
-          { key: 'description', header: 'description' },
-        ])}\n`,
-      );
-    });
+/** The action of the command registered in src/cli/register/hardware.ts (imported when that command runs). */
+export const targetsAction = (f: { json?: boolean }) => {
+  const rows = listTargets();
+  if (f.json) return printJson(rows);
+  process.stdout.write(
+    `${formatTable(rows, [
+      { key: 'name', header: 'target' },
+      { key: 'kind', header: 'kind' },
+      { key: 'description', header: 'description' },
+    ])}\n`,
+  );
+};
 
-  program
-    .command('cost <model>')
-    .description('hardware-aware complexity report: per layer MACs, bit ops, bytes, traffic, latency, energy, bound, area')
-    .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
-    .option(
-      '--policy <p>',
-      "precision: preset (w8a8, w4a4, fp32, ...), policy JSON file or inline JSON (default: a QDQ .onnx file's own precision, as quantize --out writes it; a lookup table's own precision, also with ?fallback=; else w8a8, or fp32 on targets without 8-bit support such as host-cpu)",
-    )
-    .option('--compare <spec>', "second target or policy to compare with: 'target=<t>' or 'policy=<p>'")
-    .option('--totals', 'totals only, no per-layer table')
-    .option('--json', 'print JSON')
-    .action(async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
-      const { model, precision } = loadModelSpecWithPrecision(spec);
-      const t = getTarget(f.target);
-      // a QDQ file is costed at its own precision unless --policy says otherwise
-      const policyOn = (tt: HardwareTarget): PrecisionPolicy =>
-        f.policy === undefined && precision
-          ? parsePolicy(precision, { graph: model.graph, supported: tt.supportedBits, targetName: tt.name, source: `of the QDQ file '${spec}'` })
-          : loadPolicySpec(f.policy ?? costPolicyPreset(tt), model.graph, tt);
-      const policy = policyOn(t);
-      if (precision && !f.json)
-        process.stderr.write(
-          f.policy === undefined
-            ? `precision: the QDQ file's own (policy '${precision.name}': each layer's bits read from its codes and grids; --policy overrides)\n`
-            : `precision: --policy ${f.policy} (the QDQ file's own precision is not used)\n`,
-        );
-      // the second target or policy of --compare, resolved before any target is prepared
-      let other: { readonly t: HardwareTarget; readonly policy: PrecisionPolicy } | undefined;
-      if (f.compare) {
-        const m = /^(target|policy)=(.+)$/.exec(f.compare);
-        if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
-        const t2 = m[1] === 'target' ? getTarget(m[2] as string) : t;
-        const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : policyOn(t2);
-        other = { t: t2, policy: p2 };
-      }
-      // a measured target measures the model, and the channel groups of the policies it will cost (host-cpu)
-      await t.prepare?.(model, other?.t === t ? [policy, other.policy] : [policy]);
-      if (other && other.t !== t) await other.t.prepare?.(model, [other.policy]);
-      const report = complexityReport(model.graph, t, policy);
-      if (other) {
-        const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
-        warnAllFallback(cmp.a);
-        if (other.t !== t) warnAllFallback(cmp.b);
-        // the packed model size of each side, as for one model (the size depends on the policy only, not the target)
-        const sizeA = packedModelBytes(model.graph, policy);
-        const sizeB = packedModelBytes(model.graph, other.policy);
-        if (f.json) return printJson({ ...cmp, a: { ...cmp.a, modelSizeBytes: sizeA }, b: { ...cmp.b, modelSizeBytes: sizeB } });
-        process.stdout.write(
-          `${formatComparison(cmp, { layers: !f.totals })}\n` +
-            `model size: A ${kibText(sizeA)}, B ${kibText(sizeB)}; A/B ${formatQuantity(sizeA / sizeB)}x (1 KiB = 1024 bytes; the size hwnas quantize reports): ${MODEL_SIZE_COUNTS}\n`,
-        );
-        return;
-      }
-      // the packed model size, as quantize reports it: the 'weights' total counts the codes and biases only
-      const modelSizeBytes = packedModelBytes(model.graph, policy);
-      if (f.json) {
-        warnAllFallback(report); // the text report says it in its header
-        return printJson({ ...report, modelSizeBytes });
-      }
-      process.stdout.write(
-        `${formatReport(report, { layers: !f.totals })}\n` +
-          `model size ${formatQuantity(modelSizeBytes / 1024)} KiB (${modelSizeBytes} bytes, 1 KiB = 1024 bytes; the size hwnas quantize reports): ${MODEL_SIZE_COUNTS}; 'weights' above has no scales or other parameters\n`,
-      );
-    });
+/** The action of the command registered in src/cli/register/hardware.ts (imported when that command runs). */
+export const costAction = async (spec: string, f: { target: string; policy?: string; compare?: string; totals?: boolean; json?: boolean }) => {
+  const { model, precision } = loadModelSpecWithPrecision(spec);
+  const t = getTarget(f.target);
+  // a QDQ file is costed at its own precision unless --policy says otherwise
+  const policyOn = (tt: HardwareTarget): PrecisionPolicy =>
+    f.policy === undefined && precision
+      ? parsePolicy(precision, { graph: model.graph, supported: tt.supportedBits, targetName: tt.name, source: `of the QDQ file '${spec}'` })
+      : loadPolicySpec(f.policy ?? costPolicyPreset(tt), model.graph, tt);
+  const policy = policyOn(t);
+  if (precision && !f.json)
+    process.stderr.write(
+      f.policy === undefined
+        ? `precision: the QDQ file's own (policy '${precision.name}': each layer's bits read from its codes and grids; --policy overrides)\n`
+        : `precision: --policy ${f.policy} (the QDQ file's own precision is not used)\n`,
+    );
+  // the second target or policy of --compare, resolved before any target is prepared
+  let other: { readonly t: HardwareTarget; readonly policy: PrecisionPolicy } | undefined;
+  if (f.compare) {
+    const m = /^(target|policy)=(.+)$/.exec(f.compare);
+    if (!m) throw new ConfigError(`--compare must be 'target=<t>' or 'policy=<p>', got '${f.compare}'`);
+    const t2 = m[1] === 'target' ? getTarget(m[2] as string) : t;
+    const p2 = m[1] === 'policy' ? loadPolicySpec(m[2] as string, model.graph, t2) : policyOn(t2);
+    other = { t: t2, policy: p2 };
+  }
+  // a measured target measures the model, and the channel groups of the policies it will cost (host-cpu)
+  await t.prepare?.(model, other?.t === t ? [policy, other.policy] : [policy]);
+  if (other && other.t !== t) await other.t.prepare?.(model, [other.policy]);
+  const report = complexityReport(model.graph, t, policy);
+  if (other) {
+    const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
+    warnAllFallback(cmp.a);
+    if (other.t !== t) warnAllFallback(cmp.b);
+    // the packed model size of each side, as for one model (the size depends on the policy only, not the target)
+    const sizeA = packedModelBytes(model.graph, policy);
+    const sizeB = packedModelBytes(model.graph, other.policy);
+    if (f.json) return printJson({ ...cmp, a: { ...cmp.a, modelSizeBytes: sizeA }, b: { ...cmp.b, modelSizeBytes: sizeB } });
+    process.stdout.write(
+      `${formatComparison(cmp, { layers: !f.totals })}\n` +
+        `model size: A ${kibText(sizeA)}, B ${kibText(sizeB)}; A/B ${formatQuantity(sizeA / sizeB)}x (1 KiB = 1024 bytes; the size hwnas quantize reports): ${MODEL_SIZE_COUNTS}\n`,
+    );
+    return;
+  }
+  // the packed model size, as quantize reports it: the 'weights' total counts the codes and biases only
+  const modelSizeBytes = packedModelBytes(model.graph, policy);
+  if (f.json) {
+    warnAllFallback(report); // the text report says it in its header
+    return printJson({ ...report, modelSizeBytes });
+  }
+  process.stdout.write(
+    `${formatReport(report, { layers: !f.totals })}\n` +
+      `model size ${formatQuantity(modelSizeBytes / 1024)} KiB (${modelSizeBytes} bytes, 1 KiB = 1024 bytes; the size hwnas quantize reports): ${MODEL_SIZE_COUNTS}; 'weights' above has no scales or other parameters\n`,
+  );
+};
 
-  program
-    .command('measure <model>')
-    .description('measure per-layer and whole-network latency on this CPU with onnxruntime-node; write a lookup table')
-    .requiredOption('--out <lut.json>', 'lookup table to write (JSON, or CSV by extension)')
-    .option('--repeats <n>', 'minimum timed runs per layer (default 30)')
-    .option('--threads <n>', 'onnxruntime intra-op threads (default 1)')
-    .option(
-      '--policy <p>',
-      'also time the channel-group slices this policy asks for (policy JSON file or inline JSON), each at its own shape, so the table can cost it',
-    )
-    .option('--json', 'print the measurement as JSON')
-    .action(async (spec: string, f: { out: string; repeats?: string; threads?: string; policy?: string; json?: boolean }) => {
-      const repeats = intOption('--repeats', f.repeats, 30, 1);
-      const threads = intOption('--threads', f.threads, 1, 1);
-      checkOutPath('--out', f.out, [['model', spec]]);
-      const model = loadModelSpec(spec);
-      // checked against host-cpu as `cost --target host-cpu` does: it runs float32 only, so other bits are refused, not timed as fp32
-      const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph, getTarget('host-cpu'))) : [];
-      const bar = createProgress({ total: model.graph.nodes.length, label: 'measure', fields: ['node'], quiet: !!f.json });
-      let total = model.graph.nodes.length;
-      const m = await measureHost(model, {
-        repeats,
-        threads,
-        ...(slices.length > 0 ? { slices } : {}),
-        onProgress: (done, all, node) => {
-          if (all !== total) {
-            total = all;
-            bar.setTotal(all);
-          }
-          bar.update(done, { node });
-        },
-      });
-      bar.stop();
-      const lut = hostLut(m);
-      saveLut(lut, f.out);
-      if (f.json) return printJson(m);
-      process.stdout.write(
-        `${m.graph} on ${m.device}: network ${m.network.latencyMs.toFixed(3)} ms (median ${m.network.medianMs.toFixed(3)}, IQR ${m.network.iqrMs.toFixed(3)}); ` +
-          `sum of layers ${m.sumOfLayersMs.toFixed(3)} ms (error ${(m.sumOfLayersError * 100).toFixed(1)}%), ` +
-          `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); composition calibrated on this whole-network timing: ` +
-          `${(lut.kernelScale ?? 1).toFixed(3)} x kernels + ${(lut.networkOverheadMs ?? 0).toFixed(4)} ms; wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers${m.slices.length > 0 ? `, and of ${m.slices.length} distinct channel-group slices` : ''}) to ${f.out}\n`,
-      );
-    });
+/** The action of the command registered in src/cli/register/hardware.ts (imported when that command runs). */
+export const measureAction = async (spec: string, f: { out: string; repeats?: string; threads?: string; policy?: string; json?: boolean }) => {
+  const repeats = intOption('--repeats', f.repeats, 30, 1);
+  const threads = intOption('--threads', f.threads, 1, 1);
+  checkOutPath('--out', f.out, [['model', spec]]);
+  const model = loadModelSpec(spec);
+  // checked against host-cpu as `cost --target host-cpu` does: it runs float32 only, so other bits are refused, not timed as fp32
+  const slices = f.policy ? policySlices(prepareNetwork(model.graph), loadPolicySpec(f.policy, model.graph, getTarget('host-cpu'))) : [];
+  const bar = createProgress({ total: model.graph.nodes.length, label: 'measure', fields: ['node'], quiet: !!f.json });
+  let total = model.graph.nodes.length;
+  const m = await measureHost(model, {
+    repeats,
+    threads,
+    ...(slices.length > 0 ? { slices } : {}),
+    onProgress: (done, all, node) => {
+      if (all !== total) {
+        total = all;
+        bar.setTotal(all);
+      }
+      bar.update(done, { node });
+    },
+  });
+  bar.stop();
+  const lut = hostLut(m);
+  saveLut(lut, f.out);
+  if (f.json) return printJson(m);
+  process.stdout.write(
+    `${m.graph} on ${m.device}: network ${m.network.latencyMs.toFixed(3)} ms (median ${m.network.medianMs.toFixed(3)}, IQR ${m.network.iqrMs.toFixed(3)}); ` +
+      `sum of layers ${m.sumOfLayersMs.toFixed(3)} ms (error ${(m.sumOfLayersError * 100).toFixed(1)}%), ` +
+      `fusion model ${m.fusionModelMs.toFixed(3)} ms (error ${(m.fusionModelError * 100).toFixed(1)}%); composition calibrated on this whole-network timing: ` +
+      `${(lut.kernelScale ?? 1).toFixed(3)} x kernels + ${(lut.networkOverheadMs ?? 0).toFixed(4)} ms; wrote ${lut.entries.length} table entries (one per distinct runtime kernel of ${m.layers.length} layers${m.slices.length > 0 ? `, and of ${m.slices.length} distinct channel-group slices` : ''}) to ${f.out}\n`,
+  );
+};
 
-  const pred = program.command('predictor').description('fit or evaluate a learned latency predictor on measured lookup tables');
-  pred
-    .command('fit <lut...>')
-    .description('fit gradient-boosted trees on one or more measured lookup tables')
-    .requiredOption('--out <model.json>', 'where to write the predictor')
-    .option('--json', 'print JSON')
-    .action((luts: string[], f: { out: string; json?: boolean }) => {
-      checkOutPath(
-        '--out',
-        f.out,
-        luts.map((p) => ['table', p] as const),
-      );
-      const tables = luts.map((p) => ({ path: p, lut: loadLut(p) }));
-      // fused flag and calibration of the tables, so predictor:<file> costs networks per kernel as they do
-      const meta = lutPredictorMeta(tables);
-      const samples = tables.flatMap((t) => samplesFromLut(t.lut));
-      if (samples.length < 10) throw new ConfigError(`predictor fit needs at least 10 measured layers, the tables give ${samples.length}`);
-      const m = fitPredictor(samples, {}, meta);
-      savePredictor(m, f.out);
-      const fit = evalPredictor(m, samples);
-      const cal = lutCalibrations(tables);
-      if (f.json)
-        return printJson({
-          out: f.out,
-          samples: samples.length,
-          train: fit,
-          calibration: { method: meta.calibration ?? null, kernelScale: meta.kernelScale ?? 1, networkOverheadMs: meta.networkOverheadMs ?? 0, ...cal },
-        });
-      process.stdout.write(`fitted on ${samples.length} layers; training fit: ${fmtMetrics(fit)}; wrote ${f.out}\n`);
-      if (cal.tables.length > 0) process.stdout.write(`${calibrationText(cal, meta)}\n`);
+/** The action of the command registered in src/cli/register/hardware.ts (imported when that command runs). */
+export const predictorFitAction = (luts: string[], f: { out: string; json?: boolean }) => {
+  checkOutPath(
+    '--out',
+    f.out,
+    luts.map((p) => ['table', p] as const),
+  );
+  const tables = luts.map((p) => ({ path: p, lut: loadLut(p) }));
+  // fused flag and calibration of the tables, so predictor:<file> costs networks per kernel as they do
+  const meta = lutPredictorMeta(tables);
+  const samples = tables.flatMap((t) => samplesFromLut(t.lut));
+  if (samples.length < 10) throw new ConfigError(`predictor fit needs at least 10 measured layers, the tables give ${samples.length}`);
+  const m = fitPredictor(samples, {}, meta);
+  savePredictor(m, f.out);
+  const fit = evalPredictor(m, samples);
+  const cal = lutCalibrations(tables);
+  if (f.json)
+    return printJson({
+      out: f.out,
+      samples: samples.length,
+      train: fit,
+      calibration: { method: meta.calibration ?? null, kernelScale: meta.kernelScale ?? 1, networkOverheadMs: meta.networkOverheadMs ?? 0, ...cal },
     });
-  pred
-    .command('eval <model.json> <lut...>')
-    .description('RMSE, MAPE, Kendall tau and share within +-10% of a predictor on held-out measured tables')
-    .option('--json', 'print JSON')
-    .action((path: string, luts: string[], f: { json?: boolean }) => {
-      const m = loadPredictor(path);
-      const samples = luts.flatMap((p) => samplesFromLut(loadLut(p)));
-      if (samples.length === 0) throw new ConfigError(`the tables ${luts.join(', ')} hold no measured layers`);
-      const r = evalPredictor(m, samples);
-      if (f.json) return printJson(r);
-      process.stdout.write(`${samples.length} layers: ${fmtMetrics(r)}\n`);
-    });
-}
+  process.stdout.write(`fitted on ${samples.length} layers; training fit: ${fmtMetrics(fit)}; wrote ${f.out}\n`);
+  if (cal.tables.length > 0) process.stdout.write(`${calibrationText(cal, meta)}\n`);
+};
+
+/** The action of the command registered in src/cli/register/hardware.ts (imported when that command runs). */
+export const predictorEvalAction = (path: string, luts: string[], f: { json?: boolean }) => {
+  const m = loadPredictor(path);
+  const samples = luts.flatMap((p) => samplesFromLut(loadLut(p)));
+  if (samples.length === 0) throw new ConfigError(`the tables ${luts.join(', ')} hold no measured layers`);
+  const r = evalPredictor(m, samples);
+  if (f.json) return printJson(r);
+  process.stdout.write(`${samples.length} layers: ${fmtMetrics(r)}\n`);
+};
 
 /** What `cost`'s model size counts, said with every size it prints (one and --compare). */
 const MODEL_SIZE_COUNTS =

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { graphTotals, graphWorkloads, type Workload } from '../../ir/index.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
 import { formatTable } from '../../util/table.js';
@@ -40,25 +39,18 @@ export function layerTable(layers: readonly LayerRow[], total?: { readonly macs:
   ]);
 }
 
-/** `hwnas inspect <model>`: per-layer table of shapes, MACs and params. */
-export function registerInspect(program: Command): void {
-  program
-    .command('inspect <model>')
-    .description('per-layer table (op, shapes, MACs, params) of zoo:<name>[?opts], a .onnx or an hwnas .json model')
-    .option('--json', 'print JSON instead of a table')
-    .option('--all', 'include nodes without weights or MACs (activations, reshapes)')
-    .action((spec: string, opts: { json?: boolean; all?: boolean }) => {
-      const model = loadModelSpec(spec);
-      const wl = graphWorkloads(model.graph);
-      const totals = graphTotals(model.graph);
-      const layers = wl.filter((w) => opts.all || opts.json || w.macs > 0 || w.params > 0 || w.op === 'input').map(layerRow);
-      if (opts.json) {
-        printJson({ model: model.graph.name, layers, totals: { macs: totals.macs, params: totals.params, layers: totals.layers } });
-        return;
-      }
-      process.stdout.write(
-        `${model.graph.name}: ${totals.layers} conv/dense layers, ${humanCount(totals.macs)} MACs, ${humanCount(totals.params)} params (shapes are per sample, NCHW)\n`,
-      );
-      process.stdout.write(layerTable(layers, totals) + '\n');
-    });
-}
+/** The action of the command registered in src/cli/register/inspect.ts (imported when that command runs). */
+export const inspectAction = (spec: string, opts: { json?: boolean; all?: boolean }) => {
+  const model = loadModelSpec(spec);
+  const wl = graphWorkloads(model.graph);
+  const totals = graphTotals(model.graph);
+  const layers = wl.filter((w) => opts.all || opts.json || w.macs > 0 || w.params > 0 || w.op === 'input').map(layerRow);
+  if (opts.json) {
+    printJson({ model: model.graph.name, layers, totals: { macs: totals.macs, params: totals.params, layers: totals.layers } });
+    return;
+  }
+  process.stdout.write(
+    `${model.graph.name}: ${totals.layers} conv/dense layers, ${humanCount(totals.macs)} MACs, ${humanCount(totals.params)} params (shapes are per sample, NCHW)\n`,
+  );
+  process.stdout.write(layerTable(layers, totals) + '\n');
+};

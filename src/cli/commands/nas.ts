@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { requireImagesInSplit } from '../../data/split.js';
 import { ConfigError } from '../../errors.js';
 import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/precision.js';
@@ -14,7 +13,7 @@ import { type NasStrategyConfig, nasStrategyConfig, nasStrategyNames } from '../
 import { computationClassKey, formatTableColumns, loadNasTable, type NasTable, resolveTableColumns } from '../../nas/tabular.js';
 import { canonicalStrategyName, createStrategy } from '../../search/registry.js';
 import { checkJointPrecisions, jointSpaceName } from '../../search/spaces/joint.js';
-import { archSpaceDescriptions, archSpaceTableColumns, getArchSpace } from '../../search/spaces/registry.js';
+import { archSpaceTableColumns, getArchSpace } from '../../search/spaces/registry.js';
 import { type ArchSpace, spaceInputShape } from '../../search/spaces/types.js';
 import { AUTO_PICKS, autoPick } from '../../search/strategies/auto.js';
 import { isNb201Space } from '../../search/strategies/nb201-path.js';
@@ -26,8 +25,9 @@ import { checkOutDir, checkOutPath, floatOption, interruptible, intOption, print
 import { studyFilePath } from './study-files.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
+import { NAS_EVALUATORS } from '../register/nas.js';
 import { type ExportedNetwork, exportNasNetworks, outTarget, trialsToExport } from './nas-export.js';
-import { AS_FINISHED_HELP, failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
+import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 
 interface NasFlags {
   readonly space: string;
@@ -90,541 +90,415 @@ interface NasFlags {
   readonly out?: string;
 }
 
-/** Evaluators `hwnas nas` accepts without a table. */
-const NAS_EVALUATORS = ['train', 'supernet', 'command'] as const;
+/** The action of the command registered in src/cli/register/nas.ts (imported when that command runs). */
+export const nasAction = async (f: NasFlags) => {
+  // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
+  if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
+  const retrievalTask = checkNasTask(f);
+  const strategyName = canonicalStrategyName(f.strategy);
+  const space = getArchSpace(spaceName(f, strategyName));
+  if (strategyName === 'distinct')
+    throw new ConfigError(
+      `--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`,
+    );
+  if (!nasStrategyNames().includes(strategyName))
+    throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
+  const prescreen = prescreenSettings(f, strategyName, space);
+  let budget = intOption('--budget', f.budget, 0, 1);
+  const seed = seedOption(f.seed);
+  const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
+  const objectives = parseObjectives(objectivesSpec);
+  const targetName = f.target ?? 'bitfusion-edge';
+  const target = getTarget(targetName);
+  // with --table the target costs nothing but the strategy's own ranking (two-stage, capacity): not reported otherwise
+  const targetUsed = f.table === undefined || strategyName === 'two-stage' || strategyName === 'capacity';
+  if (f.table !== undefined) checkNoTableIgnoredFlags(f, targetUsed);
+  if (strategyName !== 'blockwise' && space.base !== undefined && f.precisions !== undefined)
+    for (const p of f.precisions.split(',').map((x) => x.trim())) checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
+  const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
+  const evaluatorName = f.evaluator ?? 'train';
+  if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName))
+    throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
+  const latencyMode = (f.latency ?? 'model') as LatencyMode;
+  if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
+  if (latencyMode === 'network' && f.table === undefined) checkNetworkLatencyTarget(target, f.target);
+  const out = checkNasOut(f, strategyName, evaluatorName, retrievalTask);
+  const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
+  if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
+  if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
+  if (strategyName === 'blockwise') {
+    if (!(space.options ?? space.base?.options))
+      throw new ConfigError(
+        `--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`,
+      );
+    if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model')
+      throw new ConfigError(
+        '--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network',
+      );
+  }
+  if (strategyName === 'two-stage' && target.kind === 'measured')
+    throw new ConfigError(
+      `--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`,
+    );
+  if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store)
+    throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
+  if (f.split !== undefined && f.split !== 'position' && f.split !== 'effect') throw new ConfigError(`--split '${f.split}': expected 'position' or 'effect'`);
+  if ((f.split !== undefined || f.opPreselection === false) && strategyName !== 'two-stage')
+    throw new ConfigError(`--split / --no-op-preselection apply to --strategy two-stage, not '${strategyName}'`);
+  const threadsAsked = threadsOption(f.threads);
+  const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
 
-/** `hwnas nas`: hardware-aware architecture search, on a tabular benchmark or by short training. */
-export function registerNas(program: Command): void {
-  program
-    .command('nas')
-    .description('hardware-aware architecture search over nb201 / mbv2 / nas-bench-macro (+bits) spaces, from a table or by short training')
-    .requiredOption('--space <name>', `${Object.keys(archSpaceDescriptions()).join(' | ')}, optionally with +bits (joint precision); see docs/nas.md`)
-    .option('--table <file>', 'tabular benchmark (.csv with header arch,<metric>... or .json; see docs/nas.md)')
-    .option(
-      '--table-columns <map>',
-      "with --table: read each metric from a named column, 'metric=column[%],...' (% = a percentage read as a fraction; other columns ignored), e.g. accuracy=acc_mean%,latency_ms=edgetpu_int8_ms (default for nas-bench-macro's CSV: accuracy=acc_mean%,latency_ms=a76_fp32_ms,energy_mj=eyeriss_mj,params,flops,macs; docs/nas.md)",
-    )
-    .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
-    .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
-    .option(
-      '--target <name>',
-      'hardware target for latency (default bitfusion-edge); with --table only for --strategy two-stage / capacity (the table holds the costs)',
-    )
-    .option(
-      '--strategy <name>',
-      `a registered strategy: ${nasStrategyNames().join(' | ')} (alias: evolution); default auto (NSGA-II on spaces of large classes of equal computation, TPE elsewhere)`,
-      'auto',
-    )
-    .requiredOption('--budget <n>', 'number of architectures to evaluate (queries)')
-    .option('--objectives <spec>', 'e.g. accuracy:max,latency_ms:min (the default)')
-    .option('--seed <n>', 'study seed (default 0)')
-    .option('--epochs <n>', 'training epochs per trial without --table (default 1)')
-    .option('--limit <n>', 'training images without --table (default 2000; validation images: half, at least 500); or limit= in the dataset spec')
-    .option(
-      '--policy <preset>',
-      'precision for latency, e.g. w8a8 (default fp32 where the target runs it, else w8a8); with --table only for --strategy two-stage / capacity',
-    )
-    .option(
-      '--evaluator <name>',
-      `without --table: ${NAS_EVALUATORS.join(' | ')} (train: short training per trial; supernet: one SPOS supernet, inherited weights; mbv2 spaces) (default train)`,
-    )
-    .option('--cmd <line>', '--evaluator command: the shell line that evaluates a trial folder ({dir}, or $HWNAS_TRIAL_DIR; see docs/evaluators.md)')
-    .option('--cmd-timeout <s>', '--evaluator command: seconds before the process group is killed (default 3600)')
-    .option('--supernet-steps <n>', 'SPOS training steps of the supernet evaluator (default 1000)')
-    .option('--supernet-sampling <mode>', "supernet evaluator: uniform (default) | macs-bins (SPOS's sampling: a MACs bin uniformly, then a path in it)")
-    .option('--bn-images <n>', 'supernet evaluator: training images batch norm is recalibrated on per candidate (default 512)')
-    .option('--latency <mode>', "model (the target's cost model, default) | network (host-cpu: the whole network timed with onnxruntime)")
-    .option('--no-latency-anchor', '--latency network: time each architecture alone instead of interleaved with a fixed anchor network of the space')
-    .option('--max-latency <ms>', 'latency constraint: trials above it are infeasible (--strategy capacity: the line it repairs architectures under)')
-    .option('--capacity-points <n>', '--strategy capacity: random architectures repaired per (width, input size) stratum (default 30)')
-    .option('--store <file>', `store the study is recorded in (default ${DEFAULT_STORE_PATH}); then hwnas report <study> / hwnas study resume <study>`)
-    .option('--storage <file>', 'same as --store')
-    .option('--study <name>', 'study name (default nas-<space>-<strategy>-<hash of the settings>: the same command run again continues its study)')
-    .option(
-      '--threads <n>',
-      'worker threads evaluating trials, 0-64, at most the budget (default 0: in this process); with --redis: trials in flight on the queue (default 4)',
-    )
-    .option('--as-finished', AS_FINISHED_HELP)
-    .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
-    .option('--queue <name>', 'queue name with --redis (default hwnas-trials)')
-    .option('--teacher <arch>', "--strategy blockwise: the teacher architecture (default: the space's largest)")
-    .option('--teacher-epochs <n>', '--strategy blockwise: teacher training epochs (default 2)')
-    .option('--candidates <n>', "--strategy blockwise: candidate configurations distilled per stage, the teacher's own included (default 12)")
-    .option('--distill-steps <n>', '--strategy blockwise: distillation steps per candidate (default 200)')
-    .option('--finetune-epochs <n>', '--strategy blockwise: end-to-end fine-tuning epochs of each assembled student (default 1)')
-    .option(
-      '--precisions <list>',
-      '+bits spaces: the precision labels each slot chooses among, some of w8a8,w4a8,w4a4,w2a8,w2a2 (default all five; stored with the study). --strategy blockwise: the precisions each stage candidate is scored at (default w8a8,w4a8,w4a4,w2a8; the first is the reference)',
-    )
-    .option(
-      '--qa-steps <n>',
-      '--strategy blockwise on a +bits space: quantization-aware distillation steps per candidate and precision (default 50; 0: post-training quantization)',
-    )
-    .option(
-      '--fit-trials <n>',
-      '--strategy blockwise: random students measured before the accuracy predictor is fitted (default 8 on +bits spaces, else 0: the plain sum of losses)',
-    )
-    .option(
-      '--split <mode>',
-      "--strategy two-stage: stage 1's part: position (HURRICANE: the early or late stages carrying most latency effect, plus input size and width; default where the space has stages) | effect (parameters by their own latency effect)",
-    )
-    .option('--no-op-preselection', '--strategy two-stage: keep every operator (default: drop operators slow on the target for their MACs and parameters)')
-    .option('--qaft-epochs <n>', '+bits spaces: quantization-aware fine-tuning epochs after the float training (default 1)')
-    .option('--ptq', '+bits spaces: score the float-trained net by post-training quantization instead of fine-tuning it')
-    .option(
-      '--max-fault-drop <spec>',
-      'resilience constraint: trials losing more accuracy under weight bit flips are infeasible, e.g. 1pp@1e-5 (injection per trial)',
-    )
-    .option('--fault-ber <x>', 'bit error rate of the fault_drop / fault_score objectives (default 1e-5)')
-    .option('--fault-runs <n>', 'weight-fault injection runs per trial for fault_drop (default 5)')
-    .option('--fault-images <n>', 'validation images per injection run (default 1000)')
-    .option(
-      '--protect <p>',
-      "ecc: protection as a choice of each trial (+bits spaces, --evaluator train, nsga2 / random / tpe / evolution): the trial's ecc_share (0, 0.25, 0.5, 1) hardens that share of its layers with SEC-DED ECC, the predictor's most vulnerable first; the ECC cost on the target is in latency_ms / energy_mj, the fault runs see it (docs/resilience.md)",
-    )
-    .option('--no-distinct', 'allow proposals that repeat an architecture (or an isomorphic one) already evaluated')
-    .option(
-      '--out <file.onnx|folder>',
-      '--evaluator train: after the search, train the front network(s) again as their trials were (same data, epochs and seed) and write them as ONNX (QDQ at each trial precision for a +bits space): a .onnx path gets the front trial of the best first objective, a folder trial-<n>.onnx per front trial (docs/nas.md)',
-    )
-    .option('--json', 'print the result as JSON')
-    .option(
-      '--cost-aware',
-      "screen 16 proposals per query by their hardware cost (the table's cost columns, or with --evaluator train the target's cost model: no query spent), skip surely dominated ones, pick by a GP of accuracy (strategy 'prescreen'; docs/search-strategies.md)",
-    )
-    .option(
-      '--predictor',
-      'screen 16 proposals per query with a GP predictor of accuracy over the architecture encoding (implied by --cost-aware, which then predicts accuracy only)',
-    )
-    .option('--no-predictor', 'with --cost-aware: only skip surely dominated proposals, no GP (measured worse than plain search; docs/search-strategies.md)')
-    .option(
-      '--predictor-encoding <name>',
-      "with --predictor / --cost-aware: what the GP sees, 'onehot' (the default: one-hot per parameter, the adjacency encoding on NB201) or 'path' (--space nb201 only: BANANAS-style path encoding)",
-    )
-    .option(
-      '--acquisition <name>',
-      "with --cost-aware (GP on): how the GP's prediction ranks proposals, 'optimistic' (the default: the hypervolume mean - 0.5 sd adds) or 'ehvi' (expected hypervolume improvement, exact since the costs are known; docs/search-strategies.md)",
-    )
-    .option(
-      '--ehvi-share <x>',
-      "with --acquisition ehvi: keep the search strategy's first proposal whose expected improvement is at least x times the best one's (0 < x <= 1; default 1: the best)",
-    )
-    .option('--task <name>', 'classification | retrieval (CMP-NAS: query models compatible with --gallery-model; docs/retrieval.md)')
-    .option('--gallery-model <g.onnx>', '--task retrieval: the frozen gallery (paragon) retrieval model')
-    .option(
-      '--align-weight <x>',
-      "--task retrieval: weight λ >= 0 of the alignment term in each trial's compatible training (default 1; stored with the study)",
-    )
-    .action(async (f: NasFlags) => {
-      // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
-      if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
-      const retrievalTask = checkNasTask(f);
-      const strategyName = canonicalStrategyName(f.strategy);
-      const space = getArchSpace(spaceName(f, strategyName));
-      if (strategyName === 'distinct')
-        throw new ConfigError(
-          `--strategy '${f.strategy}': the repeat filter wraps every strategy unless --no-distinct; expected one of ${nasStrategyNames().join(', ')}`,
-        );
-      if (!nasStrategyNames().includes(strategyName))
-        throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
-      const prescreen = prescreenSettings(f, strategyName, space);
-      let budget = intOption('--budget', f.budget, 0, 1);
-      const seed = seedOption(f.seed);
-      const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
-      const objectives = parseObjectives(objectivesSpec);
-      const targetName = f.target ?? 'bitfusion-edge';
-      const target = getTarget(targetName);
-      // with --table the target costs nothing but the strategy's own ranking (two-stage, capacity): not reported otherwise
-      const targetUsed = f.table === undefined || strategyName === 'two-stage' || strategyName === 'capacity';
-      if (f.table !== undefined) checkNoTableIgnoredFlags(f, targetUsed);
-      if (strategyName !== 'blockwise' && space.base !== undefined && f.precisions !== undefined)
-        for (const p of f.precisions.split(',').map((x) => x.trim())) checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
-      const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
-      const evaluatorName = f.evaluator ?? 'train';
-      if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName))
-        throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
-      const latencyMode = (f.latency ?? 'model') as LatencyMode;
-      if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
-      if (latencyMode === 'network' && f.table === undefined) checkNetworkLatencyTarget(target, f.target);
-      const out = checkNasOut(f, strategyName, evaluatorName, retrievalTask);
-      const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
-      if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
-      if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
-      if (strategyName === 'blockwise') {
-        if (!(space.options ?? space.base?.options))
-          throw new ConfigError(
-            `--strategy blockwise distils the stages of MobileNetV2-style networks: space '${space.name}' is not one (use mbv2, mbv2-micro, mbv2-mbnet or mbv2-imagenet)`,
-          );
-        if (f.table !== undefined || evaluatorName !== 'train' || latencyMode !== 'model')
-          throw new ConfigError(
-            '--strategy blockwise distils a teacher on --dataset and scores its own students: give --dataset, without --table, --evaluator or --latency network',
-          );
-      }
-      if (strategyName === 'two-stage' && target.kind === 'measured')
-        throw new ConfigError(
-          `--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`,
-        );
-      if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store)
-        throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
-      if (f.split !== undefined && f.split !== 'position' && f.split !== 'effect')
-        throw new ConfigError(`--split '${f.split}': expected 'position' or 'effect'`);
-      if ((f.split !== undefined || f.opPreselection === false) && strategyName !== 'two-stage')
-        throw new ConfigError(`--split / --no-op-preselection apply to --strategy two-stage, not '${strategyName}'`);
-      const threadsAsked = threadsOption(f.threads);
-      const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
-
-      // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
-      let evaluator: { name: string; options: Record<string, JsonValue> };
-      let tableFrame: ReturnType<typeof tableHv> | undefined;
-      let dataLimit: number | undefined;
-      if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
-      if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
-      if (evaluatorName === 'command') {
-        // the user's own trainer evaluates each architecture (docs/evaluators.md); hwnas costs it on the target
-        if (f.cmd === undefined || f.table !== undefined || f.dataset !== undefined || latencyMode !== 'model')
-          throw new ConfigError('--evaluator command needs --cmd <line> (the command trains on its own data), without --table, --dataset or --latency network');
-        const timeoutS = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
-        if (timeoutS !== undefined && !(timeoutS > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
-        checkNoFaultFlags(f, '--evaluator command');
-        evaluator = {
-          name: 'command',
-          options: {
-            cmd: f.cmd,
-            space: space.name,
-            target: targetName,
-            objectives: objectivesSpec,
-            cwd: process.cwd(),
-            ...(f.policy !== undefined ? { policy: f.policy } : {}),
-            ...(timeoutS !== undefined ? { timeoutS } : {}),
-            ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
-          },
-        };
-      } else if (f.table !== undefined) {
-        if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
-        checkNoFaultFlags(f, '--table');
-        const table = resolve(f.table);
-        // reads and checks the table now; with --max-latency the true front is that of the rows under the line
-        const columns = resolveTableColumns(table, f.tableColumns, archSpaceTableColumns(space.name));
-        const nasTable = loadNasTable(table, space, columns);
-        tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
-        budget = capBudget(budget, space, nasTable);
-        const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
-        evaluator = {
-          name: 'nas-table',
-          options: {
-            space: space.name,
-            table,
-            objectives: objectivesSpec,
-            ...(columns ? { columns: formatTableColumns(columns) } : {}),
-            ...(delayMs > 0 ? { delayMs } : {}),
-            ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
-          },
-        };
-      } else {
-        if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
-        if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
-        budget = capBudget(budget, space);
-        const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
-        dataLimit = limit;
-        nasDatasetOptions(f.dataset, limit, spaceInputShape(space)); // checks the spec and --limit before the study is created
-        const common: Record<string, JsonValue> = {
-          space: space.name,
-          dataset: f.dataset,
-          target: targetName,
-          objectives: objectivesSpec,
-          ...(limit !== undefined ? { limit } : {}),
-          ...(f.policy !== undefined ? { policy: f.policy } : {}),
-          ...(latencyMode === 'network' ? { latency: 'network', latencyAnchor: f.latencyAnchor !== false } : {}),
-          ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
-        };
-        evaluator = retrievalTask
-          ? retrievalEvaluatorSpec(f, common)
-          : evaluatorName === 'supernet'
-            ? {
-                name: 'nas-supernet',
-                options: {
-                  ...common,
-                  steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1),
-                  seed,
-                  ...(f.supernetSampling !== undefined ? { sampling: f.supernetSampling } : {}),
-                  ...(f.bnImages !== undefined ? { bnImages: intOption('--bn-images', f.bnImages, 512, 1) } : {}),
-                },
-              }
-            : {
-                name: 'nas-train',
-                options: {
-                  ...common,
-                  epochs: intOption('--epochs', f.epochs, 1, 1),
-                  ...(f.ptq ? { scoring: 'ptq' } : {}),
-                  ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
-                  ...faultOptions(f),
-                  ...(f.protect !== undefined ? { protect: checkProtect(f, space, strategyName, !!prescreen) } : {}),
-                },
-              };
-        if (evaluatorName !== 'train' || retrievalTask) checkNoFaultFlags(f, `--evaluator ${evaluatorName}${retrievalTask ? ' --task retrieval' : ''}`);
-        if ((f.supernetSampling !== undefined || f.bnImages !== undefined) && evaluatorName !== 'supernet')
-          throw new ConfigError('--supernet-sampling / --bn-images apply to --evaluator supernet');
-        if ((f.ptq || f.qaftEpochs !== undefined) && (space.policy === undefined || evaluatorName !== 'train'))
-          throw new ConfigError(
-            `--ptq / --qaft-epochs apply to joint spaces (<space>+bits) with --evaluator train; got --space ${space.name} --evaluator ${evaluatorName}`,
-          );
-        if (f.ptq && f.qaftEpochs !== undefined) throw new ConfigError(`--ptq and --qaft-epochs ${f.qaftEpochs}: give one of them`);
-        if (evaluatorName === 'supernet' && !space.options)
-          throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
-      }
-      const blockwise = strategyName === 'blockwise';
-      let blockwiseSettings: Record<string, JsonValue> = {};
-      if (blockwise) {
-        const base = space.base ?? space;
-        if (f.teacher !== undefined) base.parse(f.teacher);
-        const joint = space.base !== undefined;
-        if (!joint && (f.precisions !== undefined || f.qaSteps !== undefined))
-          throw new ConfigError(`--precisions / --qa-steps quantize the stage candidates: use a joint space (--space ${space.name}+bits)`);
-        const precisions = f.precisions?.split(',').map((x) => x.trim());
-        const offered = (space.space.params.q_stem as { choices?: readonly unknown[] } | undefined)?.choices ?? [];
-        for (const p of precisions ?? []) {
-          // a label the joint space offers and the target runs (ConfigError naming it otherwise)
-          if (!offered.includes(p)) throw new ConfigError(`--precisions: '${p}' is not a precision of ${space.name} (expected some of ${offered.join(', ')})`);
-          checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
-        }
-        blockwiseSettings = {
-          ...(f.teacher !== undefined ? { teacher: base.format(base.parse(f.teacher)) } : {}),
-          teacherEpochs: intOption('--teacher-epochs', f.teacherEpochs, 2, 1),
-          candidates: intOption('--candidates', f.candidates, 12, 2),
-          distillSteps: intOption('--distill-steps', f.distillSteps, 200, 1),
-          finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
-          fitTrials: intOption('--fit-trials', f.fitTrials, joint ? 8 : 0, 0),
-          ...(joint ? { precisions: precisions ?? ['w8a8', 'w4a8', 'w4a4', 'w2a8'], qaSteps: intOption('--qa-steps', f.qaSteps, 50, 0) } : {}),
-        };
-      } else getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
-      // with --protect the repeat filter is off: the same architecture with another ECC share is another design point
-      const distinct = f.distinct !== false && f.protect === undefined;
-      const settings: Record<string, JsonValue> = {
+  // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
+  let evaluator: { name: string; options: Record<string, JsonValue> };
+  let tableFrame: ReturnType<typeof tableHv> | undefined;
+  let dataLimit: number | undefined;
+  if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
+  if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
+  if (evaluatorName === 'command') {
+    // the user's own trainer evaluates each architecture (docs/evaluators.md); hwnas costs it on the target
+    if (f.cmd === undefined || f.table !== undefined || f.dataset !== undefined || latencyMode !== 'model')
+      throw new ConfigError('--evaluator command needs --cmd <line> (the command trains on its own data), without --table, --dataset or --latency network');
+    const timeoutS = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
+    if (timeoutS !== undefined && !(timeoutS > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
+    checkNoFaultFlags(f, '--evaluator command');
+    evaluator = {
+      name: 'command',
+      options: {
+        cmd: f.cmd,
         space: space.name,
-        strategy: strategyName,
-        budget,
-        seed,
-        evaluator,
-        distinct,
-        ...(prescreen ? { prescreen } : {}),
-        ...(strategyName === 'capacity' ? { capacityPoints } : {}),
-        ...blockwiseSettings,
-        ...(strategyName === 'two-stage'
-          ? {
-              sensitivityTarget: targetName,
-              ...(f.policy !== undefined ? { sensitivityPolicy: f.policy } : {}),
-              ...(f.split !== undefined ? { split: f.split } : {}),
-              ...(f.opPreselection === false ? { opPreselection: false } : {}),
-            }
-          : {}),
-      };
-      if (f.dataset !== undefined && evaluatorName !== 'command') {
-        // the data as the trials will load it, before the study is created: a data set the space cannot take, the
-        // numbered-class note and counts above the validation split are said now, with nothing stored
-        const ds = await loadNasData(f.dataset, dataLimit, space);
-        if (f.faultImages !== undefined)
-          requireImagesInSplit(intOption('--fault-images', f.faultImages, 1000, 1), '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
-      }
-      // a queue name Redis cannot take is refused before the study is created (loads bullmq only when --queue is given)
-      if (f.queue !== undefined) (await import('../../workers/redis.js')).checkQueueName(f.queue);
-      const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
-      const store = openStore(storePath);
-      let sensitive: string[] | undefined;
-      let teacherInfo: JsonValue | undefined;
-      let twoStageInfo: JsonValue | undefined;
-      try {
-        const opened = await openCommandStudy(store, {
-          storePath,
-          prefix: `nas-${space.name}-${strategyName}`,
-          ...(f.study !== undefined ? { name: f.study } : {}),
-          settings,
-          nTrials: budget,
-          prepare: async (name, uid) => {
-            if (blockwise) {
-              const {
-                options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common },
-              } = evaluator;
-              // keyed by the study's uid: another store's study of this name in the same folder has its own artifact
-              const artifact = studyFilePath(storePath, 'blockwise', name, uid);
-              const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
-              const bar = createProgress({ total: 1, label: 'block-wise: teacher, distillation', quiet: !!f.json });
-              let p: Awaited<ReturnType<typeof prepareBlockwise>>;
-              try {
-                p = await prepareBlockwise({
-                  space,
-                  dataset: await loadSearchDataset(f.dataset as string, common.limit as number | undefined, spaceInputShape(space)),
-                  target,
-                  ...(policy ? { policy } : {}),
-                  artifact,
-                  ...(f.teacher !== undefined ? { teacher: f.teacher } : {}),
-                  teacherEpochs: blockwiseSettings.teacherEpochs as number,
-                  candidatesPerStage: blockwiseSettings.candidates as number,
-                  steps: blockwiseSettings.distillSteps as number,
-                  fitTrials: blockwiseSettings.fitTrials as number,
-                  ...(blockwiseSettings.precisions !== undefined
-                    ? { precisions: blockwiseSettings.precisions as string[], qaSteps: blockwiseSettings.qaSteps as number }
-                    : {}),
-                  seed,
-                  onProgress: (what, done, total) => {
-                    if (what === 'distil' || what === 'quantize') {
-                      bar.setTotal(total);
-                      bar.update(done);
-                    }
-                  },
-                });
-              } finally {
-                bar.stop();
-              }
-              teacherInfo = { ...p.teacher, distillations: p.distillations, jointCombinations: p.jointCombinations, artifact };
-              if (!f.json)
-                process.stderr.write(
-                  `block-wise: teacher ${p.teacher.arch} accuracy ${(p.teacher.accuracy * 100).toFixed(2)}% (validation), ${p.teacher.latencyMs.toPrecision(4)} ms on ${target.name}; ${p.distillations} stage distillations (joint space ${p.jointCombinations.toExponential(2)} combinations); saved in ${artifact}\n`,
-                );
-              return {
-                name,
-                evaluator: { name: 'nas-blockwise', options: { ...common, artifact, finetuneEpochs: blockwiseSettings.finetuneEpochs as number } },
-                strategy: { name: 'blockwise', options: p.strategyOptions as Record<string, JsonValue> },
-                objectives: [...objectives],
-                nTrials: budget,
-                seed,
-              };
-            }
-            const capacityBar = strategyName === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
-            let c: NasStrategyConfig;
-            try {
-              const anchor = latencyMode === 'network' && f.latencyAnchor !== false ? space.graph(space.fromParams(space.space.sample(new Rng(0)))) : undefined;
-              const latency: ArchLatencyOptions = anchor ? { mode: latencyMode, anchor } : { mode: latencyMode };
-              c = await nasStrategyConfig(strategyName, space, {
-                budget,
-                seed,
-                distinct,
-                ...(f.split !== undefined ? { split: f.split as 'position' | 'effect' } : {}),
-                ...(f.opPreselection === false ? { preselectOps: false } : {}),
-                sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
-                capacity: {
-                  latency: async (a) => {
-                    const g = space.graph(a);
-                    return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), latency)).latencyMs;
-                  },
-                  ...(maxLatency !== undefined ? { line: maxLatency } : {}),
-                  perStratum: capacityPoints,
-                  onProgress: (done, total) => {
-                    if (done === 1) capacityBar?.setTotal(total);
-                    capacityBar?.update(done);
-                  },
-                },
-              });
-            } finally {
-              capacityBar?.stop();
-            }
-            if (c.twoStage) {
-              const sp = c.twoStage.split;
-              const fmt = (op: JsonValue[]): string =>
-                op.length === 4 ? `k${op[0]}e${op[1]}${op[3] === 'relu' ? 'r' : 'h'}${op[2] ? 's' : ''}` : JSON.stringify(op);
-              twoStageInfo = {
-                ...(sp ? { split: { end: sp.end, stages: sp.stages, share: sp.share, global: sp.global } } : {}),
-                droppedOps: c.twoStage.dropped.map(fmt),
-                ...(c.twoStage.probes ? { operators: c.twoStage.probes.length } : {}),
-              };
-              if (!f.json)
-                process.stderr.write(
-                  `two-stage: stage 1 = ${sp ? `${sp.end} stages ${sp.stages.join(',')} (${(sp.share * 100).toFixed(0)}% of the stages' latency effect on ${target.name})${sp.global.length ? ` + ${sp.global.join(', ')}` : ''}` : 'parameters by latency effect'}; operators dropped before the search: ${c.twoStage.dropped.length}${c.twoStage.probes ? ` of ${c.twoStage.probes.length}` : ''}${c.twoStage.dropped.length ? ` (${c.twoStage.dropped.map(fmt).join(' ')})` : ''}\n`,
-                );
-            }
-            if (c.capacity && !f.json)
-              process.stderr.write(
-                `capacity search: ${c.capacity.picks.length} strata with a point under ${maxLatency} ms, ${c.capacity.feasible.length} distinct feasible points, ${c.capacity.latencyCalls} latencies taken\n`,
-              );
-            const inner = { name: c.name, options: c.options as Record<string, JsonValue> };
-            return {
-              name,
-              evaluator,
-              strategy: prescreen ? { name: 'prescreen', options: { inner, ...prescreen } } : inner,
-              objectives: [...objectives],
-              nTrials: budget,
+        target: targetName,
+        objectives: objectivesSpec,
+        cwd: process.cwd(),
+        ...(f.policy !== undefined ? { policy: f.policy } : {}),
+        ...(timeoutS !== undefined ? { timeoutS } : {}),
+        ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
+      },
+    };
+  } else if (f.table !== undefined) {
+    if (f.dataset !== undefined) throw new ConfigError('give either --table or --dataset, not both');
+    checkNoFaultFlags(f, '--table');
+    const table = resolve(f.table);
+    // reads and checks the table now; with --max-latency the true front is that of the rows under the line
+    const columns = resolveTableColumns(table, f.tableColumns, archSpaceTableColumns(space.name));
+    const nasTable = loadNasTable(table, space, columns);
+    tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
+    budget = capBudget(budget, space, nasTable);
+    const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
+    evaluator = {
+      name: 'nas-table',
+      options: {
+        space: space.name,
+        table,
+        objectives: objectivesSpec,
+        ...(columns ? { columns: formatTableColumns(columns) } : {}),
+        ...(delayMs > 0 ? { delayMs } : {}),
+        ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
+      },
+    };
+  } else {
+    if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
+    if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
+    budget = capBudget(budget, space);
+    const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
+    dataLimit = limit;
+    nasDatasetOptions(f.dataset, limit, spaceInputShape(space)); // checks the spec and --limit before the study is created
+    const common: Record<string, JsonValue> = {
+      space: space.name,
+      dataset: f.dataset,
+      target: targetName,
+      objectives: objectivesSpec,
+      ...(limit !== undefined ? { limit } : {}),
+      ...(f.policy !== undefined ? { policy: f.policy } : {}),
+      ...(latencyMode === 'network' ? { latency: 'network', latencyAnchor: f.latencyAnchor !== false } : {}),
+      ...(maxLatency !== undefined ? { maxLatencyMs: maxLatency } : {}),
+    };
+    evaluator = retrievalTask
+      ? retrievalEvaluatorSpec(f, common)
+      : evaluatorName === 'supernet'
+        ? {
+            name: 'nas-supernet',
+            options: {
+              ...common,
+              steps: intOption('--supernet-steps', f.supernetSteps, 1000, 1),
               seed,
-            };
-          },
-        });
-        const name = opened.name;
-        if (opened.status === 'created') {
-          const attrs: Record<string, JsonValue> = {
-            archSpace: space.name,
-            ...(targetUsed ? { target: targetName } : {}),
-            evaluator: f.table !== undefined ? 'table' : evaluatorName,
-            ...(f.dataset !== undefined ? { dataset: f.dataset } : {}),
+              ...(f.supernetSampling !== undefined ? { sampling: f.supernetSampling } : {}),
+              ...(f.bnImages !== undefined ? { bnImages: intOption('--bn-images', f.bnImages, 512, 1) } : {}),
+            },
+          }
+        : {
+            name: 'nas-train',
+            options: {
+              ...common,
+              epochs: intOption('--epochs', f.epochs, 1, 1),
+              ...(f.ptq ? { scoring: 'ptq' } : {}),
+              ...(f.qaftEpochs !== undefined ? { qaftEpochs: intOption('--qaft-epochs', f.qaftEpochs, 1, 0) } : {}),
+              ...faultOptions(f),
+              ...(f.protect !== undefined ? { protect: checkProtect(f, space, strategyName, !!prescreen) } : {}),
+            },
           };
-          for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
-          if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
-          if (twoStageInfo !== undefined) store.setStudyUserAttr(name, 'twoStage', twoStageInfo);
+    if (evaluatorName !== 'train' || retrievalTask) checkNoFaultFlags(f, `--evaluator ${evaluatorName}${retrievalTask ? ' --task retrieval' : ''}`);
+    if ((f.supernetSampling !== undefined || f.bnImages !== undefined) && evaluatorName !== 'supernet')
+      throw new ConfigError('--supernet-sampling / --bn-images apply to --evaluator supernet');
+    if ((f.ptq || f.qaftEpochs !== undefined) && (space.policy === undefined || evaluatorName !== 'train'))
+      throw new ConfigError(
+        `--ptq / --qaft-epochs apply to joint spaces (<space>+bits) with --evaluator train; got --space ${space.name} --evaluator ${evaluatorName}`,
+      );
+    if (f.ptq && f.qaftEpochs !== undefined) throw new ConfigError(`--ptq and --qaft-epochs ${f.qaftEpochs}: give one of them`);
+    if (evaluatorName === 'supernet' && !space.options)
+      throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
+  }
+  const blockwise = strategyName === 'blockwise';
+  let blockwiseSettings: Record<string, JsonValue> = {};
+  if (blockwise) {
+    const base = space.base ?? space;
+    if (f.teacher !== undefined) base.parse(f.teacher);
+    const joint = space.base !== undefined;
+    if (!joint && (f.precisions !== undefined || f.qaSteps !== undefined))
+      throw new ConfigError(`--precisions / --qa-steps quantize the stage candidates: use a joint space (--space ${space.name}+bits)`);
+    const precisions = f.precisions?.split(',').map((x) => x.trim());
+    const offered = (space.space.params.q_stem as { choices?: readonly unknown[] } | undefined)?.choices ?? [];
+    for (const p of precisions ?? []) {
+      // a label the joint space offers and the target runs (ConfigError naming it otherwise)
+      if (!offered.includes(p)) throw new ConfigError(`--precisions: '${p}' is not a precision of ${space.name} (expected some of ${offered.join(', ')})`);
+      checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
+    }
+    blockwiseSettings = {
+      ...(f.teacher !== undefined ? { teacher: base.format(base.parse(f.teacher)) } : {}),
+      teacherEpochs: intOption('--teacher-epochs', f.teacherEpochs, 2, 1),
+      candidates: intOption('--candidates', f.candidates, 12, 2),
+      distillSteps: intOption('--distill-steps', f.distillSteps, 200, 1),
+      finetuneEpochs: intOption('--finetune-epochs', f.finetuneEpochs, 1, 0),
+      fitTrials: intOption('--fit-trials', f.fitTrials, joint ? 8 : 0, 0),
+      ...(joint ? { precisions: precisions ?? ['w8a8', 'w4a8', 'w4a4', 'w2a8'], qaSteps: intOption('--qa-steps', f.qaSteps, 50, 0) } : {}),
+    };
+  } else getEvaluation(evaluator.name).create(evaluator.options); // checks the options now (data sets and engines load on the first trial)
+  // with --protect the repeat filter is off: the same architecture with another ECC share is another design point
+  const distinct = f.distinct !== false && f.protect === undefined;
+  const settings: Record<string, JsonValue> = {
+    space: space.name,
+    strategy: strategyName,
+    budget,
+    seed,
+    evaluator,
+    distinct,
+    ...(prescreen ? { prescreen } : {}),
+    ...(strategyName === 'capacity' ? { capacityPoints } : {}),
+    ...blockwiseSettings,
+    ...(strategyName === 'two-stage'
+      ? {
+          sensitivityTarget: targetName,
+          ...(f.policy !== undefined ? { sensitivityPolicy: f.policy } : {}),
+          ...(f.split !== undefined ? { split: f.split } : {}),
+          ...(f.opPreselection === false ? { opPreselection: false } : {}),
         }
-        const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
-        const s = strategyOptions?.sensitive;
-        if (Array.isArray(s)) sensitive = s.map(String);
-        const resumeHint = `hwnas study resume ${name}${(f.store ?? f.storage) ? ` --store ${storePath}` : ''}`;
-        process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
-        const { aborted } = await interruptible(async (signal) => {
-          const run = await runConfiguredStudy(store, name, {
-            threads: cappedThreads(threadsAsked, budget),
-            ...(f.asFinished ? { asFinished: true } : {}),
-            ...(f.redis ? { redis: f.redis } : {}),
-            ...(f.queue !== undefined ? { queue: f.queue } : {}),
-            quiet: !!f.json,
-            signal,
-          });
-          failIfNothingCompleted(run); // every trial failed (e.g. the evaluation command exits non-zero): exit 2 quoting the first error
-          return run;
-        });
-        if (aborted && !f.json) process.stderr.write(`interrupted: the finished trials are kept; continue with ${resumeHint} (or the same command)\n`);
-        const r = summariseNas(store.getTrials(name), {
-          space,
-          objectives,
-          ...(tableFrame ? { frame: tableFrame.frame, trueHypervolume: tableFrame.trueHypervolume } : {}),
-          ...(tableFrame?.best ? { tableBest: tableFrame.best } : {}),
-          ...(sensitive ? { sensitive } : {}),
-        });
-        const teacher = store.getStudy(name)?.userAttrs.teacher;
-        const twoStage = store.getStudy(name)?.userAttrs.twoStage;
-        const predictor = blockwise && strategyOptions ? blockwisePredictorCheck(space, strategyOptions, store.getTrials(name), objectives) : undefined;
-        let exported: ExportedNetwork[] | undefined;
-        if (out && aborted && !f.json)
-          process.stderr.write(`--out: nothing written (the search was interrupted); run the same command to finish it and write ${out.path}\n`);
-        if (out && !aborted) {
-          const todo = trialsToExport(r.pareto, out.kind, objectives[0] as Objective);
-          if (todo.length === 0 && !f.json) process.stderr.write('--out: no feasible trial on the front: nothing written\n');
-          exported = await exportNasNetworks({
-            store,
-            study: name,
-            seed: typeof opened.config.seed === 'number' ? opened.config.seed : seed,
-            space,
-            evaluatorOptions: evaluator.options,
-            trials: todo,
-            out,
-            onStart: (t, i, n) => {
-              if (!f.json) process.stderr.write(`--out: training trial #${t.number} again (${i + 1}/${n}): ${t.arch}\n`);
+      : {}),
+  };
+  if (f.dataset !== undefined && evaluatorName !== 'command') {
+    // the data as the trials will load it, before the study is created: a data set the space cannot take, the
+    // numbered-class note and counts above the validation split are said now, with nothing stored
+    const ds = await loadNasData(f.dataset, dataLimit, space);
+    if (f.faultImages !== undefined)
+      requireImagesInSplit(intOption('--fault-images', f.faultImages, 1000, 1), '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
+  }
+  // a queue name Redis cannot take is refused before the study is created (loads bullmq only when --queue is given)
+  if (f.queue !== undefined) (await import('../../workers/redis.js')).checkQueueName(f.queue);
+  const storePath = f.store ?? f.storage ?? DEFAULT_STORE_PATH;
+  const store = openStore(storePath);
+  let sensitive: string[] | undefined;
+  let teacherInfo: JsonValue | undefined;
+  let twoStageInfo: JsonValue | undefined;
+  try {
+    const opened = await openCommandStudy(store, {
+      storePath,
+      prefix: `nas-${space.name}-${strategyName}`,
+      ...(f.study !== undefined ? { name: f.study } : {}),
+      settings,
+      nTrials: budget,
+      prepare: async (name, uid) => {
+        if (blockwise) {
+          const {
+            options: { epochs: _e, latency: _l, latencyAnchor: _a, ...common },
+          } = evaluator;
+          // keyed by the study's uid: another store's study of this name in the same folder has its own artifact
+          const artifact = studyFilePath(storePath, 'blockwise', name, uid);
+          const { prepareBlockwise } = await import('../../nas/blockwise-study.js'); // loads the tensor engine
+          const bar = createProgress({ total: 1, label: 'block-wise: teacher, distillation', quiet: !!f.json });
+          let p: Awaited<ReturnType<typeof prepareBlockwise>>;
+          try {
+            p = await prepareBlockwise({
+              space,
+              dataset: await loadSearchDataset(f.dataset as string, common.limit as number | undefined, spaceInputShape(space)),
+              target,
+              ...(policy ? { policy } : {}),
+              artifact,
+              ...(f.teacher !== undefined ? { teacher: f.teacher } : {}),
+              teacherEpochs: blockwiseSettings.teacherEpochs as number,
+              candidatesPerStage: blockwiseSettings.candidates as number,
+              steps: blockwiseSettings.distillSteps as number,
+              fitTrials: blockwiseSettings.fitTrials as number,
+              ...(blockwiseSettings.precisions !== undefined
+                ? { precisions: blockwiseSettings.precisions as string[], qaSteps: blockwiseSettings.qaSteps as number }
+                : {}),
+              seed,
+              onProgress: (what, done, total) => {
+                if (what === 'distil' || what === 'quantize') {
+                  bar.setTotal(total);
+                  bar.update(done);
+                }
+              },
+            });
+          } finally {
+            bar.stop();
+          }
+          teacherInfo = { ...p.teacher, distillations: p.distillations, jointCombinations: p.jointCombinations, artifact };
+          if (!f.json)
+            process.stderr.write(
+              `block-wise: teacher ${p.teacher.arch} accuracy ${(p.teacher.accuracy * 100).toFixed(2)}% (validation), ${p.teacher.latencyMs.toPrecision(4)} ms on ${target.name}; ${p.distillations} stage distillations (joint space ${p.jointCombinations.toExponential(2)} combinations); saved in ${artifact}\n`,
+            );
+          return {
+            name,
+            evaluator: { name: 'nas-blockwise', options: { ...common, artifact, finetuneEpochs: blockwiseSettings.finetuneEpochs as number } },
+            strategy: { name: 'blockwise', options: p.strategyOptions as Record<string, JsonValue> },
+            objectives: [...objectives],
+            nTrials: budget,
+            seed,
+          };
+        }
+        const capacityBar = strategyName === 'capacity' ? createProgress({ total: 1, label: 'capacity search', quiet: !!f.json }) : undefined;
+        let c: NasStrategyConfig;
+        try {
+          const anchor = latencyMode === 'network' && f.latencyAnchor !== false ? space.graph(space.fromParams(space.space.sample(new Rng(0)))) : undefined;
+          const latency: ArchLatencyOptions = anchor ? { mode: latencyMode, anchor } : { mode: latencyMode };
+          c = await nasStrategyConfig(strategyName, space, {
+            budget,
+            seed,
+            distinct,
+            ...(f.split !== undefined ? { split: f.split as 'position' | 'effect' } : {}),
+            ...(f.opPreselection === false ? { preselectOps: false } : {}),
+            sensitivityCost: (p) => archCost(space, p, target, policy ? { policy } : {}).latencyMs,
+            capacity: {
+              latency: async (a) => {
+                const g = space.graph(a);
+                return (await archLatencyMs(target, g, archPolicy(space, a, g, policy ?? defaultPolicy(target)), latency)).latencyMs;
+              },
+              ...(maxLatency !== undefined ? { line: maxLatency } : {}),
+              perStratum: capacityPoints,
+              onProgress: (done, total) => {
+                if (done === 1) capacityBar?.setTotal(total);
+                capacityBar?.update(done);
+              },
             },
           });
+        } finally {
+          capacityBar?.stop();
         }
-        printNas(f, r, {
-          space,
-          strategy: f.strategy,
-          ...(strategyName === 'auto' ? { auto: autoRuns(space, distinct) } : {}),
-          ...(targetUsed ? { target: target.name } : {}),
-          objectives,
+        if (c.twoStage) {
+          const sp = c.twoStage.split;
+          const fmt = (op: JsonValue[]): string =>
+            op.length === 4 ? `k${op[0]}e${op[1]}${op[3] === 'relu' ? 'r' : 'h'}${op[2] ? 's' : ''}` : JSON.stringify(op);
+          twoStageInfo = {
+            ...(sp ? { split: { end: sp.end, stages: sp.stages, share: sp.share, global: sp.global } } : {}),
+            droppedOps: c.twoStage.dropped.map(fmt),
+            ...(c.twoStage.probes ? { operators: c.twoStage.probes.length } : {}),
+          };
+          if (!f.json)
+            process.stderr.write(
+              `two-stage: stage 1 = ${sp ? `${sp.end} stages ${sp.stages.join(',')} (${(sp.share * 100).toFixed(0)}% of the stages' latency effect on ${target.name})${sp.global.length ? ` + ${sp.global.join(', ')}` : ''}` : 'parameters by latency effect'}; operators dropped before the search: ${c.twoStage.dropped.length}${c.twoStage.probes ? ` of ${c.twoStage.probes.length}` : ''}${c.twoStage.dropped.length ? ` (${c.twoStage.dropped.map(fmt).join(' ')})` : ''}\n`,
+            );
+        }
+        if (c.capacity && !f.json)
+          process.stderr.write(
+            `capacity search: ${c.capacity.picks.length} strata with a point under ${maxLatency} ms, ${c.capacity.feasible.length} distinct feasible points, ${c.capacity.latencyCalls} latencies taken\n`,
+          );
+        const inner = { name: c.name, options: c.options as Record<string, JsonValue> };
+        return {
+          name,
+          evaluator,
+          strategy: prescreen ? { name: 'prescreen', options: { inner, ...prescreen } } : inner,
+          objectives: [...objectives],
+          nTrials: budget,
           seed,
-          study: name,
-          store: storePath,
-          aborted,
-          ...(teacher !== undefined ? { teacher } : {}),
-          ...(twoStage !== undefined ? { twoStage } : {}),
-          ...(predictor !== undefined ? { predictor } : {}),
-          ...(exported !== undefined ? { exported } : {}),
-        });
-      } finally {
-        store.close();
-      }
+        };
+      },
     });
-}
+    const name = opened.name;
+    if (opened.status === 'created') {
+      const attrs: Record<string, JsonValue> = {
+        archSpace: space.name,
+        ...(targetUsed ? { target: targetName } : {}),
+        evaluator: f.table !== undefined ? 'table' : evaluatorName,
+        ...(f.dataset !== undefined ? { dataset: f.dataset } : {}),
+      };
+      for (const [k, v] of Object.entries(attrs)) store.setStudyUserAttr(name, k, v);
+      if (teacherInfo !== undefined) store.setStudyUserAttr(name, 'teacher', teacherInfo);
+      if (twoStageInfo !== undefined) store.setStudyUserAttr(name, 'twoStage', twoStageInfo);
+    }
+    const strategyOptions = typeof opened.config.strategy === 'object' ? opened.config.strategy.options : undefined;
+    const s = strategyOptions?.sensitive;
+    if (Array.isArray(s)) sensitive = s.map(String);
+    const resumeHint = `hwnas study resume ${name}${(f.store ?? f.storage) ? ` --store ${storePath}` : ''}`;
+    process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
+    const { aborted } = await interruptible(async (signal) => {
+      const run = await runConfiguredStudy(store, name, {
+        threads: cappedThreads(threadsAsked, budget),
+        ...(f.asFinished ? { asFinished: true } : {}),
+        ...(f.redis ? { redis: f.redis } : {}),
+        ...(f.queue !== undefined ? { queue: f.queue } : {}),
+        quiet: !!f.json,
+        signal,
+      });
+      failIfNothingCompleted(run); // every trial failed (e.g. the evaluation command exits non-zero): exit 2 quoting the first error
+      return run;
+    });
+    if (aborted && !f.json) process.stderr.write(`interrupted: the finished trials are kept; continue with ${resumeHint} (or the same command)\n`);
+    const r = summariseNas(store.getTrials(name), {
+      space,
+      objectives,
+      ...(tableFrame ? { frame: tableFrame.frame, trueHypervolume: tableFrame.trueHypervolume } : {}),
+      ...(tableFrame?.best ? { tableBest: tableFrame.best } : {}),
+      ...(sensitive ? { sensitive } : {}),
+    });
+    const teacher = store.getStudy(name)?.userAttrs.teacher;
+    const twoStage = store.getStudy(name)?.userAttrs.twoStage;
+    const predictor = blockwise && strategyOptions ? blockwisePredictorCheck(space, strategyOptions, store.getTrials(name), objectives) : undefined;
+    let exported: ExportedNetwork[] | undefined;
+    if (out && aborted && !f.json)
+      process.stderr.write(`--out: nothing written (the search was interrupted); run the same command to finish it and write ${out.path}\n`);
+    if (out && !aborted) {
+      const todo = trialsToExport(r.pareto, out.kind, objectives[0] as Objective);
+      if (todo.length === 0 && !f.json) process.stderr.write('--out: no feasible trial on the front: nothing written\n');
+      exported = await exportNasNetworks({
+        store,
+        study: name,
+        seed: typeof opened.config.seed === 'number' ? opened.config.seed : seed,
+        space,
+        evaluatorOptions: evaluator.options,
+        trials: todo,
+        out,
+        onStart: (t, i, n) => {
+          if (!f.json) process.stderr.write(`--out: training trial #${t.number} again (${i + 1}/${n}): ${t.arch}\n`);
+        },
+      });
+    }
+    printNas(f, r, {
+      space,
+      strategy: f.strategy,
+      ...(strategyName === 'auto' ? { auto: autoRuns(space, distinct) } : {}),
+      ...(targetUsed ? { target: target.name } : {}),
+      objectives,
+      seed,
+      study: name,
+      store: storePath,
+      aborted,
+      ...(teacher !== undefined ? { teacher } : {}),
+      ...(twoStage !== undefined ? { twoStage } : {}),
+      ...(predictor !== undefined ? { predictor } : {}),
+      ...(exported !== undefined ? { exported } : {}),
+    });
+  } finally {
+    store.close();
+  }
+};
 
 /** The block-wise study's accuracy-predictor check (leave-one-out over its measured students; undefined when fewer than 4 or no accuracy objective). */
 function blockwisePredictorCheck(

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { requireImagesInSplit, requireScoredSplit } from '../../data/split.js';
 import { ConfigError, InfeasibleError, UserError } from '../../errors.js';
 import { getTarget, type HardwareTarget } from '../../hardware/index.js';
@@ -17,12 +16,11 @@ import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { formatTable, type TableColumn } from '../../util/table.js';
 import { checkOutPath, humanCount, interruptible, intOption, printJson, seedOption } from '../io.js';
 import { createProgress } from '../progress.js';
+import { STRATEGIES } from '../register/quantize.js';
 import { onnxAccuracy } from './eval.js';
-import { AS_FINISHED_HELP, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
+import { openCommandStudy, openStore, runConfiguredStudy } from './study.js';
 import { studyFilePath } from './study-files.js';
 import { datasetForModel, sayWhereOnInterrupt, trainedModel, trainProgress } from './train.js';
-
-const STRATEGIES: readonly QuantStrategy[] = ['haq', 'ilp', 'cw-hawq', 'greedy', 'uniform', 'random', 'nsga2'];
 
 /** What `--objectives` may name (issue 14): accuracy (maximised, first) and the costs and resilience (minimised). */
 const QUANT_METRICS = ['accuracy', 'latency_ms', 'energy_mj', 'size_kb', 'fault_drop', 'fault_score'] as const;
@@ -242,587 +240,504 @@ function formatFront(front: readonly FrontPoint[], objectives: readonly Objectiv
   );
 }
 
-/** `hwnas quantize` and `hwnas sensitivity`. */
-export function registerQuantize(program: Command): void {
-  program
-    .command('quantize <model>')
-    .description(
-      'mixed-precision search on a hardware target under a budget (HAQ, HAWQ-style ILP, CW-HAWQ, greedy, uniform, random) as a resumable study in the store (the same command continues it), then QAT and QDQ ONNX export of the best feasible trial',
-    )
-    .requiredOption(
-      '--dataset <spec>',
-      "mnist | fashion-mnist | cifar10:<dir> | imagefolder:<dir> | idx:... | npy:...; ';limit=<n>' or ';limit=train:<n>,val:<n>,test:<n>' uses fewer images (the counts are printed)",
-    )
-    .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
-    .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
-    .requiredOption('--budget <b>', 'latency=0.6x | energy=0.5x | size=<bytes> (x = relative to uniform W8A8 on the target)')
-    .option('--bits <list>', 'candidate bit-widths, each once (default 2,3,4,5,6,7,8 within what the target runs)')
-    .option('--episodes <n>', 'search episodes for haq / cw-hawq / random (default 40)')
-    .option('--finetune-epochs <n>', 'quantization-aware fine-tuning epochs (default 1; 0 = post-training only)')
-    .option('--train-epochs <n>', 'for zoo: models, epochs of float training first (default 2)')
-    .option('--search-images <n>', 'validation images that score each candidate (default 1000, or all when fewer; more than the data set has is an error)')
-    .option(
-      '--reward <r>',
-      'how a candidate is scored: ptq (post-training accuracy, default) | finetune (HAQ: accuracy after 1 epoch of QAT on 2000 training images, much slower)',
-    )
-    .option(
-      '--ptq <steps>',
-      'post-training steps for the chosen policy before its PTQ accuracy and QAT, comma-separated: fold, cle, clip[=mse|percentile], bias, adaround[=<sweeps>], all, none (docs/quantization.md)',
-    )
-    .option('--seed <n>', 'seed (default 0)')
-    .option(
-      '--trials <n>',
-      'trials of ilp (further solutions at budgets tightened by 2% steps) and uniform (next uniform widths), default 1; for greedy, a cap (default: the bound on its path; it stops when the budget is met)',
-    )
-    .option('--out <q.onnx>', 'write the quantized model as QDQ ONNX and check it in onnxruntime')
-    .option('--policy-out <policy.json>', 'write the chosen precision policy (usable by hwnas cost --policy)')
-    .option('--store <file>', `experiment store (default ${DEFAULT_STORE_PATH}); a trained zoo: model is kept next to it in models/<study>-<uid>.json`)
-    .option('--study <name>', 'study name (default quantize-<strategy>-<hash of the settings>: the same command continues its study)')
-    .option('--threads <n>', 'worker threads that evaluate trials (default 0: in this process)')
-    .option('--as-finished', AS_FINISHED_HELP)
-    .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port) for hwnas worker processes')
-    .option('--evaluator <name>', 'quant-policy (post-training accuracy in hwnas, the default) | command (your own program scores each policy: --cmd)')
-    .option('--cmd <line>', '--evaluator command: the shell line that evaluates a trial folder ({dir}, or $HWNAS_TRIAL_DIR; see docs/evaluators.md)')
-    .option('--cmd-timeout <s>', '--evaluator command: seconds before the process group is killed (default 3600)')
-    .option(
-      '--max-fault-score <x>',
-      "resilience constraint: the topology predictor's expected damage of a policy from weight bit flips must not exceed x (docs/resilience.md); with --strategy ilp it is also a row of the integer program",
-    )
-    .option('--fault-ber <x>', 'bit error rate of --max-fault-score, the fault_drop / fault_score objectives and --max-fault-drop (default 1e-5)')
-    .option(
-      '--objectives <list>',
-      'with --strategy nsga2 (or random): accuracy:max first, then any of latency_ms, energy_mj, size_kb, fault_drop (measured weight-fault drop), fault_score (the predictor) :min; the text and the JSON list the feasible front (default accuracy:max)',
-    )
-    .option(
-      '--max-fault-drop <spec>',
-      'resilience constraint measured by injection: <points>pp[@<ber>] (e.g. 1pp@1e-3) or a fraction; trials whose weight-fault accuracy drop exceeds it are infeasible (docs/resilience.md)',
-    )
-    .option('--fault-runs <n>', 'weight-fault runs per trial for fault_drop / --max-fault-drop (default 5; the same fault positions for every trial)')
-    .option('--fault-images <n>', 'validation images of each fault run (default 500, or all when fewer; more than the validation split holds is refused)')
-    .option(
-      '--protect <list>',
-      'with --strategy ilp and --max-fault-score: protection the ILP may choose to meet the line, costed on the target: ecc (SEC-DED ECC per layer), range (range restriction), or ecc,range (docs/resilience.md)',
-    )
-    .option(
-      '--act-damage <m>',
-      "cw-hawq: how lowering a layer's input activation is weighed: hessian (activation Hessian traces per channel, default) | measured (loss increase when only that input is quantized; docs/quantization.md)",
-    )
-    .option(
-      '--act-channels',
-      "cw-hawq: channel-wise activation bits: each conv layer's input channels (when no other layer reads that input) ordered by their own activation Hessian traces, the agent setting the share one activation width up (docs/quantization.md)",
-    )
-    .option(
-      '--recheck <k>',
-      "greedy: after the first step, each step re-evaluates the moved layer's moves and the k best other moves by their last measured ratio (default 8; 0 = every move at every step)",
-    )
-    .option('--json', 'print a JSON result')
-    .action(
-      async (
-        spec: string,
-        f: {
-          dataset: string;
-          target: string;
-          strategy?: string;
-          budget: string;
-          bits?: string;
-          episodes?: string;
-          finetuneEpochs?: string;
-          trainEpochs?: string;
-          searchImages?: string;
-          reward?: string;
-          ptq?: string;
-          seed?: string;
-          trials?: string;
-          out?: string;
-          policyOut?: string;
-          store?: string;
-          study?: string;
-          threads?: string;
-          asFinished?: boolean;
-          redis?: string;
-          evaluator?: string;
-          cmd?: string;
-          cmdTimeout?: string;
-          maxFaultScore?: string;
-          faultBer?: string;
-          objectives?: string;
-          maxFaultDrop?: string;
-          faultRuns?: string;
-          faultImages?: string;
-          protect?: string;
-          actDamage?: string;
-          actChannels?: boolean;
-          recheck?: string;
-          json?: boolean;
-        },
-      ) => {
-        // every flag is checked before any training or search starts
-        const strategy = (f.strategy ?? 'ilp') as QuantStrategy;
-        if (!STRATEGIES.includes(strategy)) throw new ConfigError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${f.strategy}'`);
-        const seed = seedOption(f.seed);
-        const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
-        const episodes = intOption('--episodes', f.episodes, 40, 1);
-        const trials = intOption('--trials', f.trials, 1, 1);
-        const finetuneEpochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
-        const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
-        const actDamage = f.actDamage;
-        if (actDamage !== undefined && actDamage !== 'measured' && actDamage !== 'hessian')
-          throw new ConfigError(`--act-damage must be measured or hessian, got '${actDamage}'`);
-        if (actDamage !== undefined && strategy !== 'cw-hawq') throw new ConfigError(`--act-damage applies to --strategy cw-hawq, not ${strategy}`);
-        const actChannels = f.actChannels === true;
-        if (actChannels && strategy !== 'cw-hawq') throw new ConfigError(`--act-channels applies to --strategy cw-hawq, not ${strategy}`);
-        if (actChannels && actDamage === 'measured')
-          throw new ConfigError("--act-channels needs --act-damage hessian (per-channel activation traces), got 'measured'");
-        const recheck = f.recheck !== undefined ? intOption('--recheck', f.recheck, 8, 0) : undefined;
-        if (recheck !== undefined && strategy !== 'greedy') throw new ConfigError(`--recheck applies to --strategy greedy, not ${strategy}`);
-        const reward = f.reward ?? 'ptq';
-        if (reward !== 'ptq' && reward !== 'finetune') throw new ConfigError(`--reward must be ptq or finetune, got '${f.reward}'`);
-        const { DEFAULT_PTQ, parsePtq, ptqLabel } = await import('../../quant/ptq.js');
-        const ptqSteps = f.ptq !== undefined ? parsePtq(f.ptq) : DEFAULT_PTQ;
-        const threads = intOption('--threads', f.threads, 0, 0);
-        const bits = parseBits(f.bits);
-        const maxFaultScore = f.maxFaultScore !== undefined ? Number(f.maxFaultScore) : undefined;
-        if (maxFaultScore !== undefined && !(maxFaultScore > 0 && Number.isFinite(maxFaultScore)))
-          throw new ConfigError(`--max-fault-score '${f.maxFaultScore}': expected a positive number (the predictor's expected damage)`);
-        const faultBer = f.faultBer !== undefined ? Number(f.faultBer) : undefined;
-        if (faultBer !== undefined && !(faultBer > 0 && faultBer <= 1))
-          throw new ConfigError(`--fault-ber '${f.faultBer}': expected a bit error rate in (0, 1]`);
-        const objectives = parseQuantObjectives(f.objectives, strategy);
-        const maxDrop = f.maxFaultDrop !== undefined ? parseMaxFaultDrop(f.maxFaultDrop) : undefined;
-        if (maxDrop?.ber !== undefined && faultBer !== undefined && maxDrop.ber !== faultBer)
-          throw new ConfigError(`--fault-ber ${f.faultBer} and --max-fault-drop ${f.maxFaultDrop} name different bit error rates: give one`);
-        const wantsDrop = maxDrop !== undefined || !!objectives?.includes('fault_drop');
-        if (faultBer !== undefined && maxFaultScore === undefined && !wantsDrop && !objectives?.includes('fault_score'))
-          throw new ConfigError('--fault-ber applies to --max-fault-score, --max-fault-drop or the fault_drop / fault_score objectives');
-        if (!wantsDrop && (f.faultRuns !== undefined || f.faultImages !== undefined))
-          throw new ConfigError('--fault-runs and --fault-images apply to the fault_drop objective or --max-fault-drop');
-        if ((wantsDrop || objectives !== undefined) && f.cmd !== undefined)
-          throw new ConfigError('--objectives and --max-fault-drop apply to --evaluator quant-policy, not command');
-        const faultDrop = wantsDrop
-          ? {
-              ber: maxDrop?.ber ?? faultBer ?? 1e-5,
-              runs: intOption('--fault-runs', f.faultRuns, 5, 1),
-              images: intOption('--fault-images', f.faultImages, 500, 1),
-              seed: seedOption(f.seed),
-            }
-          : undefined;
-        if (maxFaultScore !== undefined && f.cmd !== undefined) throw new ConfigError('--max-fault-score applies to --evaluator quant-policy, not command');
-        const protect = parseProtect(f.protect);
-        if (protect && strategy !== 'ilp') throw new ConfigError(`--protect applies to --strategy ilp, not ${strategy}`);
-        if (protect && maxFaultScore === undefined)
-          throw new ConfigError('--protect needs --max-fault-score: protection is chosen only where the fault line needs it');
-        const faultOptions: Record<string, JsonValue> = {
-          ...(maxFaultScore !== undefined
-            ? {
-                maxFaultScore,
-                ...(faultBer !== undefined ? { faultBer } : {}),
-                ...(protect ? { protect: true } : {}),
-              }
-            : {}),
-          ...(faultBer !== undefined && maxFaultScore === undefined && !faultDrop ? { faultBer } : {}),
-          ...(objectives ? { objectives } : {}),
-          ...(faultDrop ? { faultDrop } : {}),
-          ...(maxDrop ? { maxFaultDrop: maxDrop.maxDrop } : {}),
-        };
-        const studyObjectives: Objective[] = objectives
-          ? objectives.map((name) => ({ name, direction: name === 'accuracy' ? 'maximize' : 'minimize' }))
-          : [...QUANT_OBJECTIVES_DEFAULT];
-        const evaluatorName = f.evaluator ?? 'quant-policy';
-        if (evaluatorName !== 'quant-policy' && evaluatorName !== 'command')
-          throw new ConfigError(`--evaluator '${f.evaluator}': expected 'quant-policy' or 'command'`);
-        if ((evaluatorName === 'command') !== (f.cmd !== undefined)) throw new ConfigError('--evaluator command and --cmd <line> go together');
-        const cmdTimeout = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
-        if (cmdTimeout !== undefined && !(cmdTimeout > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
-        if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study))
-          throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
-        parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
-        const inputs = [
-          ['model', spec],
-          ['--store', f.store ?? DEFAULT_STORE_PATH],
-        ] as const;
-        if (f.out !== undefined) checkOutPath('--out', f.out, inputs);
-        if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut, inputs);
-        if (f.out !== undefined && f.policyOut !== undefined && resolve(f.out) === resolve(f.policyOut))
-          throw new UserError(`--policy-out '${f.policyOut}' is the --out file: the policy would replace the exported model; pick another path`);
-        const quiet = !!f.json;
-        const say = (line: string): void => {
-          if (!quiet) process.stderr.write(`${line}\n`);
-        };
-        const target = getTarget(f.target);
-        // the model file is read once for the checks before the study (budget reachable, greedy's trial cap)
-        let specGraph: Graph | undefined;
-        const graphOfSpec = (): Graph => {
-          specGraph ??= loadModelSpec(spec, seed).graph;
-          return specGraph;
-        };
-        if (!target.prepare) checkBudgetReachable(graphOfSpec(), target, f.budget, bits);
-        // the data set, before any training: the search scores validation images, the final stage test images
-        const ds = await datasetForModel(f.dataset, loadModelSpec(spec, seed), undefined, spec);
-        requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
-        requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
-        if (f.searchImages !== undefined) requireImagesInSplit(searchImages, '--search-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
-        if (faultDrop && f.faultImages !== undefined)
-          requireImagesInSplit(faultDrop.images, '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
-        const { initEngine } = await import('../../engine/index.js');
-        const { finishQuantize, openQuantSession, planQuantSearch, resultQuantConfig } = await import('../../quant/index.js');
-        const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
-        await initEngine();
-        const storePath = f.store ?? DEFAULT_STORE_PATH;
-        const store = openStore(storePath);
-        let session: QuantSession | undefined;
-        let stage: ReturnType<typeof sayWhereOnInterrupt> | undefined;
-        try {
-          const onEvent = (e: QuantEvent): void => {
-            if (e.kind === 'stage') say(e.stage);
-          };
-          // the command's own inputs name its study: the same command continues it
-          const settings: Record<string, JsonValue> = {
-            model: spec,
-            dataset: f.dataset,
-            target: f.target,
-            strategy,
-            budget: f.budget,
-            bits: bits ?? null,
-            searchImages,
-            seed,
-            ...(reward !== 'ptq' ? { reward } : {}),
-            ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
-            ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
-            ...faultOptions,
-            // a cw-hawq study that weighs activations by their Hessian traces (the default since session 27) has its
-            // own name; one with the measured damage keeps the name it had when measured was the default
-            ...(strategy === 'cw-hawq' && (actDamage ?? 'hessian') === 'hessian' ? { actDamage: 'hessian' } : {}),
-            ...(recheck !== undefined ? { recheck } : {}),
-            ...(actChannels ? { actChannels: true } : {}),
-            ...(protect ? { protectChoices: [...(protect.ecc ? ['ecc'] : []), ...(protect.range ? ['range'] : [])] } : {}),
-          };
-          const nTrials =
-            strategy === 'ilp' || strategy === 'uniform'
-              ? trials
-              : strategy === 'greedy'
-                ? f.trials !== undefined
-                  ? trials
-                  : await greedyCap(graphOfSpec(), target, bits)
-                : episodes;
-          const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
-          const cs = await openCommandStudy(store, {
-            storePath,
-            prefix: `quantize-${strategy}`,
-            ...(f.study !== undefined ? { name: f.study } : {}),
-            settings,
-            nTrials,
-            prepare: async (name, uid) => {
-              say(`study '${name}' (new) in ${storePath}`);
-              const model = await trainedModel(spec, ds, trainEpochs, seed, quiet);
-              // workers (threads, other processes) and resumed runs load the model from an absolute path
-              let modelPath = spec.startsWith('zoo:') ? spec : resolve(spec);
-              if (spec.startsWith('zoo:')) {
-                // a trained zoo model is kept in the store's folder, keyed by the study's uid (another store's study of this name has its own)
-                modelPath = studyFilePath(storePath, 'models', name, uid, '.json');
-                mkdirSync(dirname(modelPath), { recursive: true });
-                saveModel(model, modelPath);
-              }
-              if (target.prepare) await target.prepare(model);
-              session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
-              // --max-fault-score with the ILP: the predictor's per-layer damage is one more row of the integer program
-              const fault =
-                strategy === 'ilp' && maxFaultScore !== undefined
-                  ? await faultRow(model.graph, model.weights, target, session, faultBer ?? 1e-5, maxFaultScore, protect)
-                  : undefined;
-              const plan = await planQuantSearch(session, {
-                strategy,
-                episodes,
-                trials: strategy === 'greedy' ? nTrials : trials,
-                seed,
-                onEvent,
-                ...(fault ? { fault } : {}),
-                ...(actDamage !== undefined ? { actDamage } : {}),
-                ...(actChannels ? { actChannels } : {}),
-                ...(recheck !== undefined ? { recheck } : {}),
-                ...(f.cmd !== undefined ? { scoredBy: f.cmd } : {}),
-              });
-              return {
-                name,
-                evaluator:
-                  f.cmd !== undefined
-                    ? {
-                        name: 'command',
-                        options: {
-                          cmd: f.cmd,
-                          cwd: process.cwd(),
-                          model: modelPath,
-                          target: f.target,
-                          budget: { kind: session.budget.kind, value: session.budget.value },
-                          seed,
-                          ...(cmdTimeout !== undefined ? { timeoutS: cmdTimeout } : {}),
-                          ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
-                        },
-                      }
-                    : {
-                        name: 'quant-policy',
-                        options: {
-                          model: modelPath,
-                          dataset: f.dataset,
-                          target: f.target,
-                          budget: { kind: session.budget.kind, value: session.budget.value },
-                          // the images the trials are scored on (the default 1000 takes all when fewer)
-                          searchImages: session.searchSet.n,
-                          seed,
-                          ...(reward !== 'ptq' ? { reward } : {}),
-                          ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
-                          ...faultOptions,
-                        },
-                      },
-                strategy: plan.strategy as { name: string; options: Record<string, JsonValue> },
-                space: plan.space.toJSON() as Record<string, JsonValue>,
-                objectives: studyObjectives,
-                nTrials: plan.nTrials,
-                seed,
-                concurrency: 1,
-              };
-            },
-          });
-          let t0Search = t0;
-          const evOptions = cs.config.evaluator.options as unknown as { model: string; channel?: ChannelSetup };
-          if (cs.status === 'resumed') {
-            say(`study '${cs.name}' (continued: ${store.getTrials(cs.name).length} trial(s) stored) in ${storePath}`);
-            const model = loadModelSpec(evOptions.model, seed);
-            if (target.prepare) await target.prepare(model);
-            session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
-            if (strategy === 'haq' || strategy === 'random')
-              say(
-                `${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = ${f.cmd !== undefined ? `the accuracy your command reports (${f.cmd})` : `accuracy on ${session.searchSet.n} validation images`}`,
-              );
-          }
-          const s = session as QuantSession;
-          const abort = new AbortController();
-          if (cs.status === 'resumed') t0Search = performance.now();
-          const { aborted } = await interruptible(
-            (signal) =>
-              runConfiguredStudy(store, cs.name, {
-                threads,
-                ...(f.redis ? { redis: f.redis } : {}),
-                ...(f.asFinished ? { asFinished: true } : {}),
-                quiet,
-                signal,
-              }),
-            () => say('\ninterrupted: finishing the current episode and keeping the best policy so far'),
-            abort,
-          );
-          // Ctrl-C in the final stage (scoring, fine-tuning, export) stops at once, saying where and what is kept: the
-          // study's trials are in the store, and --policy-out is written before the fine-tuning (which keeps the policy)
-          const kept = (trial?: number): string =>
-            aborted
-              ? `the study's finished trials are stored (study '${cs.name}' in ${storePath}); run the same command to continue it`
-              : `the search is complete and stored (study '${cs.name}' in ${storePath}${trial !== undefined ? `, chosen policy: trial ${trial}` : ''})` +
-                `${trial !== undefined && f.policyOut ? `, the policy is written to ${f.policyOut}` : ''}; ` +
-                `run the same command to ${finetuneEpochs > 0 ? 'fine-tune and export' : 'finish'} without searching again`;
-          stage = sayWhereOnInterrupt('while choosing the policy', kept());
-          const where = stage;
-          const progress = trainProgress({
-            label: 'fine-tune',
-            quiet,
-            onStep: (p) => where.at(`during quantization-aware fine-tuning (epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch + 1}/${p.batches})`),
-          });
-          const r = await finishQuantize(s, {
-            strategy,
-            ptq: ptqSteps,
-            finetuneEpochs,
-            seed,
-            signal: abort.signal,
-            onEvent,
-            trials: store.getTrials(cs.name),
-            ...(evOptions.channel ? { channel: evOptions.channel } : {}),
-            searchSeconds: (performance.now() - t0Search) / 1000,
-            interrupted: aborted,
-            study: cs.name,
-            onPolicy: (policy, trial) => {
-              if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(policy, null, 2)}\n`);
-              where.at(`while scoring the chosen policy (trial ${trial}) on the test images`, kept(trial));
-            },
-            finetuneProgress: progress,
-          });
-          progress.stop();
-          let onnx: { path: string; accuracy: number } | undefined;
-          if (f.out) {
-            where.at(`while exporting ${f.out}`);
-            writeFileSync(f.out, exportQdqOnnx(r.finalModel, resultQuantConfig(r)));
-            const acc = await onnxAccuracy(f.out, s.dataset.test.x, s.dataset.test.y, s.dataset.test.n);
-            onnx = { path: f.out, accuracy: acc.accuracy };
-          }
-          stage.remove();
-          stage = undefined;
-          // the greedy's moves, in order (e.g. conv3.w4: conv3's weights to 4 bits)
-          let greedySteps: readonly string[] | undefined;
-          if (strategy === 'greedy') {
-            const { createGreedyStrategy } = await import('../../quant/strategies/greedy.js');
-            const st = cs.config.strategy;
-            const options = typeof st === 'object' ? (st.options ?? {}) : {};
-            greedySteps = createGreedyStrategy(options, undefined).path(store.getTrials(cs.name));
-          }
-          // the chosen trial's protection (issue 14), costed on the target like the trial was
-          const protection = protect ? await chosenProtection(s, store.getTrials(cs.name), r.trial, r.policy) : undefined;
-          // several objectives (issue 14): the feasible Pareto front of the study, each point with its measured values
-          // (accuracy as `valAccuracy`: the trials are scored on validation images, the top-level accuracies on test ones)
-          const front = studyObjectives.length > 1 ? frontPoints(store.getTrials(cs.name), studyObjectives) : undefined;
-          const summary = {
-            model: s.model.graph.name,
-            target: r.target,
-            strategy,
-            budget: f.budget,
-            ptq: ptqLabel(ptqSteps),
-            policy: r.policy,
-            // weight bits per output channel, and (--act-channels) activation bits per input channel of each split layer
-            ...(Object.keys(r.channelBits).some((k) => !k.endsWith('@input'))
-              ? { channelBits: Object.fromEntries(Object.entries(r.channelBits).filter(([k]) => !k.endsWith('@input'))) }
-              : {}),
-            ...(Object.keys(r.channelBits).some((k) => k.endsWith('@input'))
-              ? { actChannelBits: Object.fromEntries(Object.entries(r.channelBits).flatMap(([k, v]) => (k.endsWith('@input') ? [[k.slice(0, -6), v]] : []))) }
-              : {}),
-            floatAccuracy: r.floatAccuracy,
-            baselineAccuracy: r.baselineAccuracy,
-            ptqAccuracy: r.ptqAccuracy,
-            accuracy: r.accuracy,
-            latencyMs: r.latencyMs + (protection?.extraLatencyMs ?? 0),
-            baselineLatencyMs: r.baselineLatencyMs,
-            energyMj: r.energyMj + (protection?.extraEnergyMj ?? 0),
-            baselineEnergyMj: r.baselineEnergyMj,
-            sizeBytes: r.sizeBytes + (protection?.extraWeightBytes ?? 0),
-            baselineSizeBytes: r.baselineSizeBytes,
-            searchSeconds: r.searchSeconds,
-            interrupted: r.interrupted,
-            ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
-            ...(protection ? { protection } : {}),
-            ...(front ? { objectives: studyObjectives.map((o) => o.name), front } : {}),
-            study: cs.name,
-            trial: r.trial,
-            ...(greedySteps ? { greedySteps } : {}),
-            images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n, search: s.searchSet.n },
-          };
-          if (f.json) return printJson(summary);
-          const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-          process.stdout.write(
-            `${formatTable(
-              r.layers.map((l) => ({
-                ...l,
-                weightBits: String(l.weightBits),
-                actBits: String(l.actBits),
-                params: humanCount(l.params),
-                macs: humanCount(l.macs),
-              })),
-              [
-                { key: 'layer', header: 'layer' },
-                { key: 'weightBits', header: 'W bits', align: 'right' },
-                { key: 'actBits', header: 'A bits', align: 'right' },
-                { key: 'params', header: 'params', align: 'right' },
-                { key: 'macs', header: 'MACs', align: 'right' },
-              ],
-            )}\n`,
-          );
-          process.stdout.write(
-            `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
-              `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
-              `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
-              `(packed: weights at their bits + float32 per-channel scales, biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
-              `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
-              `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
-              `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
-              `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
-              `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all': it rounds float conv biases to int32 at input x weight scale, as integer hardware does; the engine keeps them float)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
-              `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
-          );
-          if (front)
-            process.stdout.write(
-              formatFront(
-                front,
-                studyObjectives,
-                r.trial,
-                s.coster.layers.map((l) => l.name),
-                s.searchSet.n,
-              ),
-            );
-        } finally {
-          stage?.remove();
-          session?.dispose();
-          store.close();
-        }
-      },
-    );
-
-  program
-    .command('sensitivity <model>')
-    .description('Hessian-trace sensitivity per layer (Hutchinson, exact Hessian-vector products), optionally per output channel')
-    .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:... | npy:...')
-    .option('--samples <n>', 'training images in the loss (default 256)')
-    .option('--per-channel', 'also per output channel traces')
-    .option('--tol <x>', "stop probing a layer once its trace's standard error is at most this fraction of the trace (default 0.05; at most 100 probes)")
-    .option('--seed <n>', 'seed (default 0)')
-    .option('--json', 'print JSON')
-    .action(async (spec: string, f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean }) => {
-      const seed = seedOption(f.seed);
-      const samples = intOption('--samples', f.samples, 256, 1);
-      const tol = f.tol === undefined || f.tol.trim() === '' ? (f.tol === undefined ? 0.05 : Number.NaN) : Number(f.tol);
-      if (!(tol > 0) || !Number.isFinite(tol)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);
-      const { buildModel, initEngine } = await import('../../engine/index.js');
-      const { layerSensitivities } = await import('../../quant/index.js');
-      await initEngine();
-      const model = loadModelSpec(spec, seed);
-      const ds = await datasetForModel(f.dataset, model, undefined, spec);
-      const n = Math.min(samples, ds.train.n);
-      const per = ds.train.x.length / ds.train.n;
-      const em = buildModel(model);
-      try {
-        const layers = em.graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').length;
-        const bar = createProgress({ total: layers, label: 'sensitivity', fields: ['layer'], quiet: !!f.json });
-        const s = layerSensitivities(em, ds.train.x.subarray(0, n * per), ds.train.y.subarray(0, n), n, {
-          seed,
-          perChannel: !!f.perChannel,
-          tol,
-          onLayer: (x, i) => bar.update(i + 1, { layer: x.layer }),
-        });
-        bar.stop();
-        if (f.json) return printJson({ model: model.graph.name, samples: n, layers: s });
-        process.stdout.write(
-          `${formatTable(
-            s.map(
-              (x): Record<string, string> => ({
-                layer: x.layer,
-                params: humanCount(x.params),
-                trace: x.trace.toExponential(3),
-                mean: x.meanTrace.toExponential(3),
-                se: x.stdError.toExponential(2),
-                rel: `${((100 * x.stdError) / Math.abs(x.trace)).toFixed(1)}%`,
-                probes: String(x.iterations),
-                converged: x.converged ? 'yes' : 'no',
-                ...channelSummary(x.channelTraces),
-              }),
-            ),
-            [
-              { key: 'layer', header: 'layer' },
-              { key: 'params', header: 'params', align: 'right' },
-              { key: 'trace', header: 'Hessian trace', align: 'right' },
-              { key: 'mean', header: 'trace/param', align: 'right' },
-              { key: 'se', header: 'std err', align: 'right' },
-              { key: 'rel', header: 'rel err', align: 'right' },
-              { key: 'probes', header: 'probes', align: 'right' },
-              { key: 'converged', header: 'converged' },
-              ...(f.perChannel
-                ? ([
-                    { key: 'channels', header: 'channels', align: 'right' },
-                    { key: 'chMin', header: 'channel min', align: 'right' },
-                    { key: 'chMedian', header: 'median', align: 'right' },
-                    { key: 'chMax', header: 'max', align: 'right' },
-                    { key: 'chTop', header: 'top channels' },
-                  ] satisfies TableColumn<Record<string, string>>[])
-                : []),
-            ],
-          )}\n${f.perChannel ? 'per-channel traces: one block trace per output channel (sum = the layer trace); every value with --json\n' : ''}`,
-        );
-      } finally {
-        em.dispose();
+/** The action of the command registered in src/cli/register/quantize.ts (imported when that command runs). */
+export const quantizeAction = async (
+  spec: string,
+  f: {
+    dataset: string;
+    target: string;
+    strategy?: string;
+    budget: string;
+    bits?: string;
+    episodes?: string;
+    finetuneEpochs?: string;
+    trainEpochs?: string;
+    searchImages?: string;
+    reward?: string;
+    ptq?: string;
+    seed?: string;
+    trials?: string;
+    out?: string;
+    policyOut?: string;
+    store?: string;
+    study?: string;
+    threads?: string;
+    asFinished?: boolean;
+    redis?: string;
+    evaluator?: string;
+    cmd?: string;
+    cmdTimeout?: string;
+    maxFaultScore?: string;
+    faultBer?: string;
+    objectives?: string;
+    maxFaultDrop?: string;
+    faultRuns?: string;
+    faultImages?: string;
+    protect?: string;
+    actDamage?: string;
+    actChannels?: boolean;
+    recheck?: string;
+    json?: boolean;
+  },
+) => {
+  // every flag is checked before any training or search starts
+  const strategy = (f.strategy ?? 'ilp') as QuantStrategy;
+  if (!STRATEGIES.includes(strategy)) throw new ConfigError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${f.strategy}'`);
+  const seed = seedOption(f.seed);
+  const trainEpochs = intOption('--train-epochs', f.trainEpochs, 2, 1);
+  const episodes = intOption('--episodes', f.episodes, 40, 1);
+  const trials = intOption('--trials', f.trials, 1, 1);
+  const finetuneEpochs = intOption('--finetune-epochs', f.finetuneEpochs, 1, 0);
+  const searchImages = intOption('--search-images', f.searchImages, 1000, 10);
+  const actDamage = f.actDamage;
+  if (actDamage !== undefined && actDamage !== 'measured' && actDamage !== 'hessian')
+    throw new ConfigError(`--act-damage must be measured or hessian, got '${actDamage}'`);
+  if (actDamage !== undefined && strategy !== 'cw-hawq') throw new ConfigError(`--act-damage applies to --strategy cw-hawq, not ${strategy}`);
+  const actChannels = f.actChannels === true;
+  if (actChannels && strategy !== 'cw-hawq') throw new ConfigError(`--act-channels applies to --strategy cw-hawq, not ${strategy}`);
+  if (actChannels && actDamage === 'measured')
+    throw new ConfigError("--act-channels needs --act-damage hessian (per-channel activation traces), got 'measured'");
+  const recheck = f.recheck !== undefined ? intOption('--recheck', f.recheck, 8, 0) : undefined;
+  if (recheck !== undefined && strategy !== 'greedy') throw new ConfigError(`--recheck applies to --strategy greedy, not ${strategy}`);
+  const reward = f.reward ?? 'ptq';
+  if (reward !== 'ptq' && reward !== 'finetune') throw new ConfigError(`--reward must be ptq or finetune, got '${f.reward}'`);
+  const { DEFAULT_PTQ, parsePtq, ptqLabel } = await import('../../quant/ptq.js');
+  const ptqSteps = f.ptq !== undefined ? parsePtq(f.ptq) : DEFAULT_PTQ;
+  const threads = intOption('--threads', f.threads, 0, 0);
+  const bits = parseBits(f.bits);
+  const maxFaultScore = f.maxFaultScore !== undefined ? Number(f.maxFaultScore) : undefined;
+  if (maxFaultScore !== undefined && !(maxFaultScore > 0 && Number.isFinite(maxFaultScore)))
+    throw new ConfigError(`--max-fault-score '${f.maxFaultScore}': expected a positive number (the predictor's expected damage)`);
+  const faultBer = f.faultBer !== undefined ? Number(f.faultBer) : undefined;
+  if (faultBer !== undefined && !(faultBer > 0 && faultBer <= 1)) throw new ConfigError(`--fault-ber '${f.faultBer}': expected a bit error rate in (0, 1]`);
+  const objectives = parseQuantObjectives(f.objectives, strategy);
+  const maxDrop = f.maxFaultDrop !== undefined ? parseMaxFaultDrop(f.maxFaultDrop) : undefined;
+  if (maxDrop?.ber !== undefined && faultBer !== undefined && maxDrop.ber !== faultBer)
+    throw new ConfigError(`--fault-ber ${f.faultBer} and --max-fault-drop ${f.maxFaultDrop} name different bit error rates: give one`);
+  const wantsDrop = maxDrop !== undefined || !!objectives?.includes('fault_drop');
+  if (faultBer !== undefined && maxFaultScore === undefined && !wantsDrop && !objectives?.includes('fault_score'))
+    throw new ConfigError('--fault-ber applies to --max-fault-score, --max-fault-drop or the fault_drop / fault_score objectives');
+  if (!wantsDrop && (f.faultRuns !== undefined || f.faultImages !== undefined))
+    throw new ConfigError('--fault-runs and --fault-images apply to the fault_drop objective or --max-fault-drop');
+  if ((wantsDrop || objectives !== undefined) && f.cmd !== undefined)
+    throw new ConfigError('--objectives and --max-fault-drop apply to --evaluator quant-policy, not command');
+  const faultDrop = wantsDrop
+    ? {
+        ber: maxDrop?.ber ?? faultBer ?? 1e-5,
+        runs: intOption('--fault-runs', f.faultRuns, 5, 1),
+        images: intOption('--fault-images', f.faultImages, 500, 1),
+        seed: seedOption(f.seed),
       }
+    : undefined;
+  if (maxFaultScore !== undefined && f.cmd !== undefined) throw new ConfigError('--max-fault-score applies to --evaluator quant-policy, not command');
+  const protect = parseProtect(f.protect);
+  if (protect && strategy !== 'ilp') throw new ConfigError(`--protect applies to --strategy ilp, not ${strategy}`);
+  if (protect && maxFaultScore === undefined)
+    throw new ConfigError('--protect needs --max-fault-score: protection is chosen only where the fault line needs it');
+  const faultOptions: Record<string, JsonValue> = {
+    ...(maxFaultScore !== undefined
+      ? {
+          maxFaultScore,
+          ...(faultBer !== undefined ? { faultBer } : {}),
+          ...(protect ? { protect: true } : {}),
+        }
+      : {}),
+    ...(faultBer !== undefined && maxFaultScore === undefined && !faultDrop ? { faultBer } : {}),
+    ...(objectives ? { objectives } : {}),
+    ...(faultDrop ? { faultDrop } : {}),
+    ...(maxDrop ? { maxFaultDrop: maxDrop.maxDrop } : {}),
+  };
+  const studyObjectives: Objective[] = objectives
+    ? objectives.map((name) => ({ name, direction: name === 'accuracy' ? 'maximize' : 'minimize' }))
+    : [...QUANT_OBJECTIVES_DEFAULT];
+  const evaluatorName = f.evaluator ?? 'quant-policy';
+  if (evaluatorName !== 'quant-policy' && evaluatorName !== 'command')
+    throw new ConfigError(`--evaluator '${f.evaluator}': expected 'quant-policy' or 'command'`);
+  if ((evaluatorName === 'command') !== (f.cmd !== undefined)) throw new ConfigError('--evaluator command and --cmd <line> go together');
+  const cmdTimeout = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
+  if (cmdTimeout !== undefined && !(cmdTimeout > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
+  if (f.study !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(f.study))
+    throw new ConfigError(`--study '${f.study}': expected 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  parseBudget(f.budget, { latency: 1, energy: 1, size: 1, bops: 1 }); // syntax only; the reference comes later
+  const inputs = [
+    ['model', spec],
+    ['--store', f.store ?? DEFAULT_STORE_PATH],
+  ] as const;
+  if (f.out !== undefined) checkOutPath('--out', f.out, inputs);
+  if (f.policyOut !== undefined) checkOutPath('--policy-out', f.policyOut, inputs);
+  if (f.out !== undefined && f.policyOut !== undefined && resolve(f.out) === resolve(f.policyOut))
+    throw new UserError(`--policy-out '${f.policyOut}' is the --out file: the policy would replace the exported model; pick another path`);
+  const quiet = !!f.json;
+  const say = (line: string): void => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+  const target = getTarget(f.target);
+  // the model file is read once for the checks before the study (budget reachable, greedy's trial cap)
+  let specGraph: Graph | undefined;
+  const graphOfSpec = (): Graph => {
+    specGraph ??= loadModelSpec(spec, seed).graph;
+    return specGraph;
+  };
+  if (!target.prepare) checkBudgetReachable(graphOfSpec(), target, f.budget, bits);
+  // the data set, before any training: the search scores validation images, the final stage test images
+  const ds = await datasetForModel(f.dataset, loadModelSpec(spec, seed), undefined, spec);
+  requireScoredSplit(ds.val, 'validation', `--dataset '${f.dataset}'`);
+  requireScoredSplit(ds.test, 'test', `--dataset '${f.dataset}'`);
+  if (f.searchImages !== undefined) requireImagesInSplit(searchImages, '--search-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
+  if (faultDrop && f.faultImages !== undefined) requireImagesInSplit(faultDrop.images, '--fault-images', ds.val, 'validation', `--dataset '${f.dataset}'`);
+  const { initEngine } = await import('../../engine/index.js');
+  const { finishQuantize, openQuantSession, planQuantSearch, resultQuantConfig } = await import('../../quant/index.js');
+  const { exportQdqOnnx } = await import('../../quant/qdq-export.js');
+  await initEngine();
+  const storePath = f.store ?? DEFAULT_STORE_PATH;
+  const store = openStore(storePath);
+  let session: QuantSession | undefined;
+  let stage: ReturnType<typeof sayWhereOnInterrupt> | undefined;
+  try {
+    const onEvent = (e: QuantEvent): void => {
+      if (e.kind === 'stage') say(e.stage);
+    };
+    // the command's own inputs name its study: the same command continues it
+    const settings: Record<string, JsonValue> = {
+      model: spec,
+      dataset: f.dataset,
+      target: f.target,
+      strategy,
+      budget: f.budget,
+      bits: bits ?? null,
+      searchImages,
+      seed,
+      ...(reward !== 'ptq' ? { reward } : {}),
+      ...(spec.startsWith('zoo:') ? { trainEpochs } : {}),
+      ...(f.cmd !== undefined ? { evaluator: 'command', cmd: f.cmd } : {}),
+      ...faultOptions,
+      // a cw-hawq study that weighs activations by their Hessian traces (the default since session 27) has its
+      // own name; one with the measured damage keeps the name it had when measured was the default
+      ...(strategy === 'cw-hawq' && (actDamage ?? 'hessian') === 'hessian' ? { actDamage: 'hessian' } : {}),
+      ...(recheck !== undefined ? { recheck } : {}),
+      ...(actChannels ? { actChannels: true } : {}),
+      ...(protect ? { protectChoices: [...(protect.ecc ? ['ecc'] : []), ...(protect.range ? ['range'] : [])] } : {}),
+    };
+    const nTrials =
+      strategy === 'ilp' || strategy === 'uniform'
+        ? trials
+        : strategy === 'greedy'
+          ? f.trials !== undefined
+            ? trials
+            : await greedyCap(graphOfSpec(), target, bits)
+          : episodes;
+    const t0 = performance.now(); // search time includes the preparation (sensitivity, tables) of a new study
+    const cs = await openCommandStudy(store, {
+      storePath,
+      prefix: `quantize-${strategy}`,
+      ...(f.study !== undefined ? { name: f.study } : {}),
+      settings,
+      nTrials,
+      prepare: async (name, uid) => {
+        say(`study '${name}' (new) in ${storePath}`);
+        const model = await trainedModel(spec, ds, trainEpochs, seed, quiet);
+        // workers (threads, other processes) and resumed runs load the model from an absolute path
+        let modelPath = spec.startsWith('zoo:') ? spec : resolve(spec);
+        if (spec.startsWith('zoo:')) {
+          // a trained zoo model is kept in the store's folder, keyed by the study's uid (another store's study of this name has its own)
+          modelPath = studyFilePath(storePath, 'models', name, uid, '.json');
+          mkdirSync(dirname(modelPath), { recursive: true });
+          saveModel(model, modelPath);
+        }
+        if (target.prepare) await target.prepare(model);
+        session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
+        // --max-fault-score with the ILP: the predictor's per-layer damage is one more row of the integer program
+        const fault =
+          strategy === 'ilp' && maxFaultScore !== undefined
+            ? await faultRow(model.graph, model.weights, target, session, faultBer ?? 1e-5, maxFaultScore, protect)
+            : undefined;
+        const plan = await planQuantSearch(session, {
+          strategy,
+          episodes,
+          trials: strategy === 'greedy' ? nTrials : trials,
+          seed,
+          onEvent,
+          ...(fault ? { fault } : {}),
+          ...(actDamage !== undefined ? { actDamage } : {}),
+          ...(actChannels ? { actChannels } : {}),
+          ...(recheck !== undefined ? { recheck } : {}),
+          ...(f.cmd !== undefined ? { scoredBy: f.cmd } : {}),
+        });
+        return {
+          name,
+          evaluator:
+            f.cmd !== undefined
+              ? {
+                  name: 'command',
+                  options: {
+                    cmd: f.cmd,
+                    cwd: process.cwd(),
+                    model: modelPath,
+                    target: f.target,
+                    budget: { kind: session.budget.kind, value: session.budget.value },
+                    seed,
+                    ...(cmdTimeout !== undefined ? { timeoutS: cmdTimeout } : {}),
+                    ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
+                  },
+                }
+              : {
+                  name: 'quant-policy',
+                  options: {
+                    model: modelPath,
+                    dataset: f.dataset,
+                    target: f.target,
+                    budget: { kind: session.budget.kind, value: session.budget.value },
+                    // the images the trials are scored on (the default 1000 takes all when fewer)
+                    searchImages: session.searchSet.n,
+                    seed,
+                    ...(reward !== 'ptq' ? { reward } : {}),
+                    ...(plan.channel ? { channel: plan.channel as unknown as JsonValue } : {}),
+                    ...faultOptions,
+                  },
+                },
+          strategy: plan.strategy as { name: string; options: Record<string, JsonValue> },
+          space: plan.space.toJSON() as Record<string, JsonValue>,
+          objectives: studyObjectives,
+          nTrials: plan.nTrials,
+          seed,
+          concurrency: 1,
+        };
+      },
     });
-}
+    let t0Search = t0;
+    const evOptions = cs.config.evaluator.options as unknown as { model: string; channel?: ChannelSetup };
+    if (cs.status === 'resumed') {
+      say(`study '${cs.name}' (continued: ${store.getTrials(cs.name).length} trial(s) stored) in ${storePath}`);
+      const model = loadModelSpec(evOptions.model, seed);
+      if (target.prepare) await target.prepare(model);
+      session = openQuantSession({ model, dataset: ds, target, budget: f.budget, ...(bits !== undefined ? { bits } : {}), searchImages, onEvent });
+      if (strategy === 'haq' || strategy === 'random')
+        say(
+          `${strategy === 'haq' ? 'HAQ (DDPG)' : 'random search'}: ${episodes} episodes, reward = ${f.cmd !== undefined ? `the accuracy your command reports (${f.cmd})` : `accuracy on ${session.searchSet.n} validation images`}`,
+        );
+    }
+    const s = session as QuantSession;
+    const abort = new AbortController();
+    if (cs.status === 'resumed') t0Search = performance.now();
+    const { aborted } = await interruptible(
+      (signal) =>
+        runConfiguredStudy(store, cs.name, {
+          threads,
+          ...(f.redis ? { redis: f.redis } : {}),
+          ...(f.asFinished ? { asFinished: true } : {}),
+          quiet,
+          signal,
+        }),
+      () => say('\ninterrupted: finishing the current episode and keeping the best policy so far'),
+      abort,
+    );
+    // Ctrl-C in the final stage (scoring, fine-tuning, export) stops at once, saying where and what is kept: the
+    // study's trials are in the store, and --policy-out is written before the fine-tuning (which keeps the policy)
+    const kept = (trial?: number): string =>
+      aborted
+        ? `the study's finished trials are stored (study '${cs.name}' in ${storePath}); run the same command to continue it`
+        : `the search is complete and stored (study '${cs.name}' in ${storePath}${trial !== undefined ? `, chosen policy: trial ${trial}` : ''})` +
+          `${trial !== undefined && f.policyOut ? `, the policy is written to ${f.policyOut}` : ''}; ` +
+          `run the same command to ${finetuneEpochs > 0 ? 'fine-tune and export' : 'finish'} without searching again`;
+    stage = sayWhereOnInterrupt('while choosing the policy', kept());
+    const where = stage;
+    const progress = trainProgress({
+      label: 'fine-tune',
+      quiet,
+      onStep: (p) => where.at(`during quantization-aware fine-tuning (epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch + 1}/${p.batches})`),
+    });
+    const r = await finishQuantize(s, {
+      strategy,
+      ptq: ptqSteps,
+      finetuneEpochs,
+      seed,
+      signal: abort.signal,
+      onEvent,
+      trials: store.getTrials(cs.name),
+      ...(evOptions.channel ? { channel: evOptions.channel } : {}),
+      searchSeconds: (performance.now() - t0Search) / 1000,
+      interrupted: aborted,
+      study: cs.name,
+      onPolicy: (policy, trial) => {
+        if (f.policyOut) writeFileSync(f.policyOut, `${JSON.stringify(policy, null, 2)}\n`);
+        where.at(`while scoring the chosen policy (trial ${trial}) on the test images`, kept(trial));
+      },
+      finetuneProgress: progress,
+    });
+    progress.stop();
+    let onnx: { path: string; accuracy: number } | undefined;
+    if (f.out) {
+      where.at(`while exporting ${f.out}`);
+      writeFileSync(f.out, exportQdqOnnx(r.finalModel, resultQuantConfig(r)));
+      const acc = await onnxAccuracy(f.out, s.dataset.test.x, s.dataset.test.y, s.dataset.test.n);
+      onnx = { path: f.out, accuracy: acc.accuracy };
+    }
+    stage.remove();
+    stage = undefined;
+    // the greedy's moves, in order (e.g. conv3.w4: conv3's weights to 4 bits)
+    let greedySteps: readonly string[] | undefined;
+    if (strategy === 'greedy') {
+      const { createGreedyStrategy } = await import('../../quant/strategies/greedy.js');
+      const st = cs.config.strategy;
+      const options = typeof st === 'object' ? (st.options ?? {}) : {};
+      greedySteps = createGreedyStrategy(options, undefined).path(store.getTrials(cs.name));
+    }
+    // the chosen trial's protection (issue 14), costed on the target like the trial was
+    const protection = protect ? await chosenProtection(s, store.getTrials(cs.name), r.trial, r.policy) : undefined;
+    // several objectives (issue 14): the feasible Pareto front of the study, each point with its measured values
+    // (accuracy as `valAccuracy`: the trials are scored on validation images, the top-level accuracies on test ones)
+    const front = studyObjectives.length > 1 ? frontPoints(store.getTrials(cs.name), studyObjectives) : undefined;
+    const summary = {
+      model: s.model.graph.name,
+      target: r.target,
+      strategy,
+      budget: f.budget,
+      ptq: ptqLabel(ptqSteps),
+      policy: r.policy,
+      // weight bits per output channel, and (--act-channels) activation bits per input channel of each split layer
+      ...(Object.keys(r.channelBits).some((k) => !k.endsWith('@input'))
+        ? { channelBits: Object.fromEntries(Object.entries(r.channelBits).filter(([k]) => !k.endsWith('@input'))) }
+        : {}),
+      ...(Object.keys(r.channelBits).some((k) => k.endsWith('@input'))
+        ? { actChannelBits: Object.fromEntries(Object.entries(r.channelBits).flatMap(([k, v]) => (k.endsWith('@input') ? [[k.slice(0, -6), v]] : []))) }
+        : {}),
+      floatAccuracy: r.floatAccuracy,
+      baselineAccuracy: r.baselineAccuracy,
+      ptqAccuracy: r.ptqAccuracy,
+      accuracy: r.accuracy,
+      latencyMs: r.latencyMs + (protection?.extraLatencyMs ?? 0),
+      baselineLatencyMs: r.baselineLatencyMs,
+      energyMj: r.energyMj + (protection?.extraEnergyMj ?? 0),
+      baselineEnergyMj: r.baselineEnergyMj,
+      sizeBytes: r.sizeBytes + (protection?.extraWeightBytes ?? 0),
+      baselineSizeBytes: r.baselineSizeBytes,
+      searchSeconds: r.searchSeconds,
+      interrupted: r.interrupted,
+      ...(onnx ? { onnx: onnx.path, onnxAccuracy: onnx.accuracy } : {}),
+      ...(protection ? { protection } : {}),
+      ...(front ? { objectives: studyObjectives.map((o) => o.name), front } : {}),
+      study: cs.name,
+      trial: r.trial,
+      ...(greedySteps ? { greedySteps } : {}),
+      images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n, search: s.searchSet.n },
+    };
+    if (f.json) return printJson(summary);
+    const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+    process.stdout.write(
+      `${formatTable(
+        r.layers.map((l) => ({
+          ...l,
+          weightBits: String(l.weightBits),
+          actBits: String(l.actBits),
+          params: humanCount(l.params),
+          macs: humanCount(l.macs),
+        })),
+        [
+          { key: 'layer', header: 'layer' },
+          { key: 'weightBits', header: 'W bits', align: 'right' },
+          { key: 'actBits', header: 'A bits', align: 'right' },
+          { key: 'params', header: 'params', align: 'right' },
+          { key: 'macs', header: 'MACs', align: 'right' },
+        ],
+      )}\n`,
+    );
+    process.stdout.write(
+      `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
+        `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
+        `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
+        `(packed: weights at their bits + float32 per-channel scales, biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
+        `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
+        `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
+        `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
+        `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
+        `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all': it rounds float conv biases to int32 at input x weight scale, as integer hardware does; the engine keeps them float)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
+        `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
+    );
+    if (front)
+      process.stdout.write(
+        formatFront(
+          front,
+          studyObjectives,
+          r.trial,
+          s.coster.layers.map((l) => l.name),
+          s.searchSet.n,
+        ),
+      );
+  } finally {
+    stage?.remove();
+    session?.dispose();
+    store.close();
+  }
+};
+
+/** The action of the command registered in src/cli/register/quantize.ts (imported when that command runs). */
+export const sensitivityAction = async (
+  spec: string,
+  f: { dataset: string; samples?: string; perChannel?: boolean; tol?: string; seed?: string; json?: boolean },
+) => {
+  const seed = seedOption(f.seed);
+  const samples = intOption('--samples', f.samples, 256, 1);
+  const tol = f.tol === undefined || f.tol.trim() === '' ? (f.tol === undefined ? 0.05 : Number.NaN) : Number(f.tol);
+  if (!(tol > 0) || !Number.isFinite(tol)) throw new ConfigError(`--tol must be a positive number, got '${f.tol}'`);
+  const { buildModel, initEngine } = await import('../../engine/index.js');
+  const { layerSensitivities } = await import('../../quant/index.js');
+  await initEngine();
+  const model = loadModelSpec(spec, seed);
+  const ds = await datasetForModel(f.dataset, model, undefined, spec);
+  const n = Math.min(samples, ds.train.n);
+  const per = ds.train.x.length / ds.train.n;
+  const em = buildModel(model);
+  try {
+    const layers = em.graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'dense').length;
+    const bar = createProgress({ total: layers, label: 'sensitivity', fields: ['layer'], quiet: !!f.json });
+    const s = layerSensitivities(em, ds.train.x.subarray(0, n * per), ds.train.y.subarray(0, n), n, {
+      seed,
+      perChannel: !!f.perChannel,
+      tol,
+      onLayer: (x, i) => bar.update(i + 1, { layer: x.layer }),
+    });
+    bar.stop();
+    if (f.json) return printJson({ model: model.graph.name, samples: n, layers: s });
+    process.stdout.write(
+      `${formatTable(
+        s.map(
+          (x): Record<string, string> => ({
+            layer: x.layer,
+            params: humanCount(x.params),
+            trace: x.trace.toExponential(3),
+            mean: x.meanTrace.toExponential(3),
+            se: x.stdError.toExponential(2),
+            rel: `${((100 * x.stdError) / Math.abs(x.trace)).toFixed(1)}%`,
+            probes: String(x.iterations),
+            converged: x.converged ? 'yes' : 'no',
+            ...channelSummary(x.channelTraces),
+          }),
+        ),
+        [
+          { key: 'layer', header: 'layer' },
+          { key: 'params', header: 'params', align: 'right' },
+          { key: 'trace', header: 'Hessian trace', align: 'right' },
+          { key: 'mean', header: 'trace/param', align: 'right' },
+          { key: 'se', header: 'std err', align: 'right' },
+          { key: 'rel', header: 'rel err', align: 'right' },
+          { key: 'probes', header: 'probes', align: 'right' },
+          { key: 'converged', header: 'converged' },
+          ...(f.perChannel
+            ? ([
+                { key: 'channels', header: 'channels', align: 'right' },
+                { key: 'chMin', header: 'channel min', align: 'right' },
+                { key: 'chMedian', header: 'median', align: 'right' },
+                { key: 'chMax', header: 'max', align: 'right' },
+                { key: 'chTop', header: 'top channels' },
+              ] satisfies TableColumn<Record<string, string>>[])
+            : []),
+        ],
+      )}\n${f.perChannel ? 'per-channel traces: one block trace per output channel (sum = the layer trace); every value with --json\n' : ''}`,
+    );
+  } finally {
+    em.dispose();
+  }
+};
 
 /** Text columns of `sensitivity --per-channel`: channel count, min / median / max block trace, the 3 largest channels. */
 function channelSummary(traces: readonly number[] | undefined): Record<string, string> {

@@ -1,40 +1,30 @@
-import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { writeReport } from '../../report/html.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { checkOutPath, printJson } from '../io.js';
 import { openStore } from './study.js';
 
-/** `hwnas report <study> --out report.html`. */
-export function registerReport(program: Command): void {
-  program
-    .command('report <study>')
-    .description('write one self-contained HTML report of a study (Pareto front, hypervolume, bit-width heat map, per-layer costs, trial table)')
-    .option('--out <file>', 'output HTML file (default <study>-report.html)')
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .option('--compare <studies>', 'comma-separated studies with the same objectives to compare with (overlaid Pareto fronts, hypervolume vs trials)')
-    .option('--json', 'print a JSON summary')
-    .action((name: string, f: { out?: string; store?: string; compare?: string; json?: boolean }) => {
-      const compare =
-        f.compare === undefined
-          ? []
-          : f.compare
-              .split(',')
-              .map((x) => x.trim())
-              .filter((x) => x.length > 0);
-      if (f.compare !== undefined) checkCompare(name, f.compare, compare);
-      const out = checkOutPath('--out', f.out ?? `${name}-report.html`, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
-      const store = openStore(f.store, true);
-      try {
-        const bytes = writeReport(out, store, name, { compare });
-        const trials = store.getTrials(name).length;
-        if (f.json) printJson({ study: name, out, bytes, trials, ...(compare.length > 0 ? { compared: compare } : {}) });
-        else process.stdout.write(`wrote ${out} (${(bytes / 1e6).toFixed(1)} MB, ${trials} trials; opens offline)\n`);
-      } finally {
-        store.close();
-      }
-    });
-}
+/** The action of the command registered in src/cli/register/report.ts (imported when that command runs). */
+export const reportAction = (name: string, f: { out?: string; store?: string; compare?: string; json?: boolean }) => {
+  const compare =
+    f.compare === undefined
+      ? []
+      : f.compare
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0);
+  if (f.compare !== undefined) checkCompare(name, f.compare, compare);
+  const out = checkOutPath('--out', f.out ?? `${name}-report.html`, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
+  const store = openStore(f.store, true);
+  try {
+    const bytes = writeReport(out, store, name, { compare });
+    const trials = store.getTrials(name).length;
+    if (f.json) printJson({ study: name, out, bytes, trials, ...(compare.length > 0 ? { compared: compare } : {}) });
+    else process.stdout.write(`wrote ${out} (${(bytes / 1e6).toFixed(1)} MB, ${trials} trials; opens offline)\n`);
+  } finally {
+    store.close();
+  }
+};
 
 /** `--compare` must name other studies, each once (exit 2 naming the value otherwise). */
 function checkCompare(study: string, raw: string, names: readonly string[]): void {

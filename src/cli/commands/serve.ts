@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { startServer } from '../../server/server.js';
-import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { intOption, untilStopped } from '../io.js';
 import { requireStorePath } from './study.js';
 
@@ -14,33 +12,21 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
   EAI_AGAIN: 'the --host name cannot be resolved now',
 };
 
-/** `hwnas serve [--port N] [--host H]`: the live dashboard over the project store. */
-export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('live dashboard of the studies in the store (updates while they run); loopback only by default')
-    .option('--port <n>', 'port (default 8080; 0 = any free port)')
-    .option('--host <addr>', 'interface to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)')
-    .option(
-      '--allow-host <names>',
-      "comma list of host names the dashboard may be opened by besides IP addresses, localhost and this machine's name (other Host headers are refused: DNS rebinding)",
-    )
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .action(async (f: { port?: string; host?: string; store?: string; allowHost?: string }) => {
-      const port = intOption('--port', f.port, 8080, 0);
-      const host = f.host ?? '127.0.0.1';
-      const storePath = requireStorePath(f.store);
-      const allowedHosts = (f.allowHost ?? '')
-        .split(',')
-        .map((h) => h.trim())
-        .filter((h) => h !== '');
-      const srv = await startServer({ storePath, port, host, allowedHosts }).catch((e: unknown) => {
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code ? LISTEN_ERRORS[code] : undefined;
-        if (why) throw new UserError(`cannot listen on ${host}:${port}: ${why} (${code})`);
-        throw e;
-      });
-      process.stdout.write(`hwnas dashboard on ${srv.url} (Ctrl-C to stop)\n`);
-      await untilStopped(() => srv.close());
-    });
-}
+/** The action of the command registered in src/cli/register/serve.ts (imported when that command runs). */
+export const serveAction = async (f: { port?: string; host?: string; store?: string; allowHost?: string }) => {
+  const port = intOption('--port', f.port, 8080, 0);
+  const host = f.host ?? '127.0.0.1';
+  const storePath = requireStorePath(f.store);
+  const allowedHosts = (f.allowHost ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  const srv = await startServer({ storePath, port, host, allowedHosts }).catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code ? LISTEN_ERRORS[code] : undefined;
+    if (why) throw new UserError(`cannot listen on ${host}:${port}: ${why} (${code})`);
+    throw e;
+  });
+  process.stdout.write(`hwnas dashboard on ${srv.url} (Ctrl-C to stop)\n`);
+  await untilStopped(() => srv.close());
+};

@@ -8,8 +8,8 @@ import { nasStrategyConfig } from '../../nas/strategy-config.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
 import type { JsonValue } from '../../search/types.js';
 import { SqliteStore } from '../../store/index.js';
+import { registerStudy } from '../register/study.js';
 import { runHwnas } from '../testing/run-cli.js';
-import { registerStudy } from './study.js';
 import { parseStudyConfig, withStrategyDefaults } from './study-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-study-defaults-'));

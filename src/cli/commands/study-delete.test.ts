@@ -12,8 +12,8 @@ import { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { JsonValue } from '../../search/types.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { registerStudy } from '../register/study.js';
 import { testDir } from '../testing/fixtures.js';
-import { registerStudy } from './study.js';
 import { studyFilePath } from './study-files.js';
 
 const dir = testDir('hwnas-study-delete-');

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Command } from 'commander';
 import { ConfigError, UserError } from '../../errors.js';
-import { registerReport } from './report.js';
-import { registerStudy } from './study.js';
+import { registerReport } from '../register/report.js';
+import { registerStudy } from '../register/study.js';
 import { parseStudyConfig } from './study-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-study-cli-'));

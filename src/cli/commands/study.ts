@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
 import { ConfigError, UserError } from '../../errors.js';
 import type { JsonValue } from '../../search/types.js';
 import { exportCsv, exportJson, exportOptunaJournal } from '../../store/export.js';
@@ -256,10 +255,6 @@ export async function openCommandStudy(
   store.setStudyUserAttr(name, 'command', o.settings as JsonValue);
   return { name, status: 'created', config };
 }
-
-/** Help of `--as-finished` (study run/resume, nas, quantize). */
-export const AS_FINISHED_HELP =
-  'with several trials in flight, propose each from the trials finished so far as soon as a slot is free: faster when trial durations vary, but the same seed may then give other trials (default: proposal k waits for proposals up to k - n and is reproducible)';
 
 /** Options of {@link runConfiguredStudy}. */
 export interface RunConfiguredOptions {
@@ -534,191 +529,150 @@ export function deleteStudy(store: Store, name: string, o: { readonly force?: bo
   return { study: name, trials, removed, kept: files.filter((f) => existsSync(f.path)) };
 }
 
-/** `hwnas study create|run|resume|list|show|export|delete`. */
-export function registerStudy(program: Command): void {
-  const study = program.command('study').description('create, run, resume, inspect and export optimisation studies (stored in .hwnas/hwnas.sqlite)');
-  study
-    .command('create')
-    .description('create a study from a JSON config (name, evaluator, space, objectives, strategy, nTrials, seed)')
-    .requiredOption('--config <file>', 'study config JSON')
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .option('--json', 'print the created study as JSON')
-    .action(async (f: StoreFlag & { config: string }) => {
-      const config = withStrategyDefaults(readStudyConfig(f.config));
-      // Validate everything (evaluator and its options, also against its data; space, strategy) before a store file is made or touched.
-      resolveStudy(config);
-      evaluatorFor({ name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) });
-      await getEvaluation(config.evaluator.name).checkData?.(config.evaluator.options ?? {});
-      const store = openStore(f.store);
-      try {
-        createStudyFromConfig(store, config);
-        const s = store.getStudy(config.name);
-        if (f.json) printJson(s);
-        else
-          process.stdout.write(
-            `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}${f.store !== undefined ? ` --store ${f.store}` : ''}\n`,
-          );
-      } finally {
-        store.close();
-      }
-    });
-  for (const verb of ['run', 'resume'] as const) {
-    study
-      .command(`${verb} <name>`)
-      .description(
-        verb === 'run'
-          ? 'run a study to its budget (local worker threads, or Redis workers with --redis)'
-          : 'continue an interrupted study (trials of dead processes are marked failed and retried)',
-      )
-      .option('--redis <url>', 'enqueue trials on this Redis (redis://host:port); start workers with hwnas worker')
-      .option('--queue <name>', 'queue name (default hwnas-trials)')
-      .option(
-        '--threads <n>',
-        'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count); with --redis: trials in flight on the queue (default: config concurrency, else 4)',
-      )
-      .option('--as-finished', AS_FINISHED_HELP)
-      .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-      .option('--json', 'print a JSON summary')
-      .action((name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string; asFinished?: boolean }) => runAction(name, f));
+/** The action of the command registered in src/cli/register/study.ts (imported when that command runs). */
+export const createAction = async (f: StoreFlag & { config: string }) => {
+  const config = withStrategyDefaults(readStudyConfig(f.config));
+  // Validate everything (evaluator and its options, also against its data; space, strategy) before a store file is made or touched.
+  resolveStudy(config);
+  evaluatorFor({ name: config.evaluator.name, ...(config.evaluator.options ? { options: config.evaluator.options } : {}) });
+  await getEvaluation(config.evaluator.name).checkData?.(config.evaluator.options ?? {});
+  const store = openStore(f.store);
+  try {
+    createStudyFromConfig(store, config);
+    const s = store.getStudy(config.name);
+    if (f.json) printJson(s);
+    else
+      process.stdout.write(
+        `created study '${config.name}' (${s?.objectives.map((o) => `${o.name} ${o.direction}`).join(', ')}), ${config.nTrials} trials; run it with: hwnas study run ${config.name}${f.store !== undefined ? ` --store ${f.store}` : ''}\n`,
+      );
+  } finally {
+    store.close();
   }
-  study
-    .command('list')
-    .description('list the studies of the store')
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .option('--json', 'print JSON')
-    .action((f: StoreFlag) => {
-      if (!existsSync(f.store ?? DEFAULT_STORE_PATH)) {
-        if (f.json) printJson([]);
-        else process.stdout.write(`no studies (no store at ${f.store ?? DEFAULT_STORE_PATH}); create one with hwnas study create --config study.json\n`);
-        return;
-      }
-      const store = openStore(f.store);
-      try {
-        const rows = store.listStudies().map((s) => {
-          const ts = store.getTrials(s.name);
-          const n = (st: string): number => ts.filter((t) => t.state === st).length;
-          return {
-            name: s.name,
-            objectives: s.objectives.map((o) => `${o.name}(${o.direction === 'minimize' ? 'min' : 'max'})`).join(' '),
-            trials: ts.length,
-            complete: n('complete'),
-            running: n('running'),
-            // running in the store, but their process is gone (a kill -9, a second Ctrl-C): the next run retries them
-            runningDead: goneTrials(store, s.name).length,
-            failed: n('failed'),
-            created: s.createdAt,
-          };
-        });
-        if (f.json) printJson(rows);
-        else if (rows.length === 0) process.stdout.write('no studies; create one with hwnas study create --config study.json\n');
-        else
-          process.stdout.write(
-            `${formatTable(rows, [
-              { key: 'name', header: 'study' },
-              { key: 'objectives', header: 'objectives' },
-              { key: 'trials', header: 'trials' },
-              { key: 'complete', header: 'complete' },
-              { header: 'running', value: (r) => (r.runningDead > 0 ? `${r.running} (${r.runningDead} dead)` : r.running) },
-              { key: 'failed', header: 'failed' },
-              { key: 'created', header: 'created' },
-            ])}\n`,
-          );
-        if (!f.json && rows.some((r) => r.runningDead > 0)) process.stdout.write(`${DEAD_NOTE}\n`);
-      } finally {
-        store.close();
-      }
+};
+
+/** The action of the command registered in src/cli/register/study.ts (imported when that command runs). */
+export const runOrResumeAction = (name: string, f: StoreFlag & { redis?: string; queue?: string; threads?: string; asFinished?: boolean }) =>
+  runAction(name, f);
+
+/** The action of the command registered in src/cli/register/study.ts (imported when that command runs). */
+export const listAction = (f: StoreFlag) => {
+  if (!existsSync(f.store ?? DEFAULT_STORE_PATH)) {
+    if (f.json) printJson([]);
+    else process.stdout.write(`no studies (no store at ${f.store ?? DEFAULT_STORE_PATH}); create one with hwnas study create --config study.json\n`);
+    return;
+  }
+  const store = openStore(f.store);
+  try {
+    const rows = store.listStudies().map((s) => {
+      const ts = store.getTrials(s.name);
+      const n = (st: string): number => ts.filter((t) => t.state === st).length;
+      return {
+        name: s.name,
+        objectives: s.objectives.map((o) => `${o.name}(${o.direction === 'minimize' ? 'min' : 'max'})`).join(' '),
+        trials: ts.length,
+        complete: n('complete'),
+        running: n('running'),
+        // running in the store, but their process is gone (a kill -9, a second Ctrl-C): the next run retries them
+        runningDead: goneTrials(store, s.name).length,
+        failed: n('failed'),
+        created: s.createdAt,
+      };
     });
-  study
-    .command('show <name>')
-    .description('show a study: counts and its best trials / Pareto set')
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .option('--json', 'print JSON')
-    .action((name: string, f: StoreFlag) => {
-      const store = openStore(f.store, false, true);
-      try {
-        const s = store.getStudy(name);
-        if (!s)
-          throw new UserError(
-            `no study named ${JSON.stringify(name)} (known: ${
-              store
-                .listStudies()
-                .map((x) => x.name)
-                .join(', ') || 'none'
-            })`,
-          );
-        const trials = store.getTrials(name);
-        const best = bestTrials(trials, s.objectives);
-        const cfg = s.userAttrs.config as { nTrials?: number; maxRetries?: number } | undefined;
-        const budget = cfg ? { nTrials: cfg.nTrials ?? null, maxRetries: cfg.maxRetries ?? DEFAULT_MAX_RETRIES } : null;
-        const dead = goneTrials(store, name);
-        if (f.json) printJson({ study: s, trials: trials.length, best, ...(budget ? { budget } : {}), runningDead: dead });
-        else {
-          const counts: Record<string, number> = {};
-          for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
-          const rule = budget
-            ? `; budget ${budget.nTrials} trials, a trial whose process died or was interrupted is run again up to ${budget.maxRetries} time(s)`
-            : '';
-          process.stdout.write(`study '${name}' (uid ${studyUid(s)}) created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}${rule}\n`);
-          if (dead.length > 0)
-            process.stdout.write(
-              `dead: ${dead.map((d) => `trial ${d.number} (${d.reason === 'process-gone' ? 'its process is gone' : 'no heartbeat for 10 minutes'})`).join(', ')} ` +
-                `still 'running' in the store; hwnas study resume ${name}${f.store !== undefined ? ` --store ${f.store}` : ''} (or the command that made the study) marks it failed and runs it again\n`,
-            );
-          printBest(store, name);
-        }
-      } finally {
-        store.close();
-      }
-    });
-  study
-    .command('delete <name>')
-    .description(
-      'delete a study: its trials and artifacts (one transaction) and the files it keeps next to the store (models/<study>-<uid>.*, transform/<study>-<uid>/, ...); refused while a live process runs one of its trials (--force to delete anyway)',
-    )
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .option('--force', 'delete even when a process that may be alive is running one of its trials (that process then fails)')
-    .option('--keep-files', "delete only the store's rows; leave the study's files on disk")
-    .option('--json', 'print what was deleted as JSON')
-    .action((name: string, f: StoreFlag & { force?: boolean; keepFiles?: boolean }) => {
-      const storePath = requireStorePath(f.store);
-      const store = openStore(f.store, false, true);
-      try {
-        const d = deleteStudy(store, name, { force: !!f.force, keepFiles: !!f.keepFiles });
-        if (f.json) printJson({ ...d, store: storePath });
-        else {
-          process.stdout.write(
-            `deleted study '${name}' (${d.trials} trial(s)) from ${storePath}${d.removed.length > 0 ? `; removed ${d.removed.join(', ')}` : ''}\n`,
-          );
-          for (const k of d.kept)
-            process.stdout.write(
-              k.own
-                ? `kept its ${k.what} ${k.path} (--keep-files)\n`
-                : `kept ${k.path} (its ${k.what}, named without the study's uid: a study of the same name in another store of that folder may use it; delete it yourself if not)\n`,
-            );
-        }
-      } finally {
-        store.close();
-      }
-    });
-  study
-    .command('export <name>')
-    .description('export a study as CSV, JSON, or an Optuna journal file (open with optuna-dashboard)')
-    .option('--format <fmt>', 'csv | json | optuna (default: from the --out extension, .json -> json, .log -> optuna; else csv)')
-    .option('--out <file>', 'write to this file (default: stdout)')
-    .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
-    .action((name: string, f: StoreFlag & { format?: string; out?: string }) => {
-      const fmt = f.format ?? (f.out?.endsWith('.json') ? 'json' : f.out?.endsWith('.log') ? 'optuna' : 'csv');
-      if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
-      if (f.out !== undefined) checkOutPath('--out', f.out, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
-      const store = openStore(f.store, false, true);
-      try {
-        const text = fmt === 'csv' ? exportCsv(store, name) : fmt === 'json' ? exportJson(store, name) : exportOptunaJournal(store, name);
-        if (f.out) {
-          writeFileSync(f.out, text);
-          process.stderr.write(`wrote ${f.out} (${Buffer.byteLength(text)} bytes)\n`);
-        } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      } finally {
-        store.close();
-      }
-    });
-}
+    if (f.json) printJson(rows);
+    else if (rows.length === 0) process.stdout.write('no studies; create one with hwnas study create --config study.json\n');
+    else
+      process.stdout.write(
+        `${formatTable(rows, [
+          { key: 'name', header: 'study' },
+          { key: 'objectives', header: 'objectives' },
+          { key: 'trials', header: 'trials' },
+          { key: 'complete', header: 'complete' },
+          { header: 'running', value: (r) => (r.runningDead > 0 ? `${r.running} (${r.runningDead} dead)` : r.running) },
+          { key: 'failed', header: 'failed' },
+          { key: 'created', header: 'created' },
+        ])}\n`,
+      );
+    if (!f.json && rows.some((r) => r.runningDead > 0)) process.stdout.write(`${DEAD_NOTE}\n`);
+  } finally {
+    store.close();
+  }
+};
+
+/** The action of the command registered in src/cli/register/study.ts (imported when that command runs). */
+export const showAction = (name: string, f: StoreFlag) => {
+  const store = openStore(f.store, false, true);
+  try {
+    const s = store.getStudy(name);
+    if (!s)
+      throw new UserError(
+        `no study named ${JSON.stringify(name)} (known: ${
+          store
+            .listStudies()
+            .map((x) => x.name)
+            .join(', ') || 'none'
+        })`,
+      );
+    const trials = store.getTrials(name);
+    const best = bestTrials(trials, s.objectives);
+    const cfg = s.userAttrs.config as { nTrials?: number; maxRetries?: number } | undefined;
+    const budget = cfg ? { nTrials: cfg.nTrials ?? null, maxRetries: cfg.maxRetries ?? DEFAULT_MAX_RETRIES } : null;
+    const dead = goneTrials(store, name);
+    if (f.json) printJson({ study: s, trials: trials.length, best, ...(budget ? { budget } : {}), runningDead: dead });
+    else {
+      const counts: Record<string, number> = {};
+      for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
+      const rule = budget
+        ? `; budget ${budget.nTrials} trials, a trial whose process died or was interrupted is run again up to ${budget.maxRetries} time(s)`
+        : '';
+      process.stdout.write(`study '${name}' (uid ${studyUid(s)}) created ${s.createdAt}: ${trials.length} trials ${JSON.stringify(counts)}${rule}\n`);
+      if (dead.length > 0)
+        process.stdout.write(
+          `dead: ${dead.map((d) => `trial ${d.number} (${d.reason === 'process-gone' ? 'its process is gone' : 'no heartbeat for 10 minutes'})`).join(', ')} ` +
+            `still 'running' in the store; hwnas study resume ${name}${f.store !== undefined ? ` --store ${f.store}` : ''} (or the command that made the study) marks it failed and runs it again\n`,
+        );
+      printBest(store, name);
+    }
+  } finally {
+    store.close();
+  }
+};
+
+/** The action of the command registered in src/cli/register/study.ts (imported when that command runs). */
+export const deleteAction = (name: string, f: StoreFlag & { force?: boolean; keepFiles?: boolean }) => {
+  const storePath = requireStorePath(f.store);
+  const store = openStore(f.store, false, true);
+  try {
+    const d = deleteStudy(store, name, { force: !!f.force, keepFiles: !!f.keepFiles });
+    if (f.json) printJson({ ...d, store: storePath });
+    else {
+      process.stdout.write(
+        `deleted study '${name}' (${d.trials} trial(s)) from ${storePath}${d.removed.length > 0 ? `; removed ${d.removed.join(', ')}` : ''}\n`,
+      );
+      for (const k of d.kept)
+        process.stdout.write(
+          k.own
+            ? `kept its ${k.what} ${k.path} (--keep-files)\n`
+            : `kept ${k.path} (its ${k.what}, named without the study's uid: a study of the same name in another store of that folder may use it; delete it yourself if not)\n`,
+        );
+    }
+  } finally {
+    store.close();
+  }
+};
+
+/** The action of the command registered in src/cli/register/study.ts (imported when that command runs). */
+export const exportAction = (name: string, f: StoreFlag & { format?: string; out?: string }) => {
+  const fmt = f.format ?? (f.out?.endsWith('.json') ? 'json' : f.out?.endsWith('.log') ? 'optuna' : 'csv');
+  if (fmt !== 'csv' && fmt !== 'json' && fmt !== 'optuna') throw new ConfigError(`--format '${fmt}': expected csv, json or optuna`);
+  if (f.out !== undefined) checkOutPath('--out', f.out, [['--store', f.store ?? DEFAULT_STORE_PATH]]);
+  const store = openStore(f.store, false, true);
+  try {
+    const text = fmt === 'csv' ? exportCsv(store, name) : fmt === 'json' ? exportJson(store, name) : exportOptunaJournal(store, name);
+    if (f.out) {
+      writeFileSync(f.out, text);
+      process.stderr.write(`wrote ${f.out} (${Buffer.byteLength(text)} bytes)\n`);
+    } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  } finally {
+    store.close();
+  }
+};

@@ -1,90 +1,76 @@
-import type { Command } from 'commander';
-
 import { intOption } from '../io.js';
-
-/** Default queue name (the same as `DEFAULT_QUEUE` of src/workers/redis.ts, which loads only when a worker starts). */
-const DEFAULT_QUEUE = 'hwnas-trials';
+import { DEFAULT_QUEUE } from '../register/worker.js';
 
 /** Exit code after a stop signal that abandoned work or Redis: 128 + the signal's number. */
 const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
 
-/** `hwnas worker --redis redis://host:port`: runs queued trials until stopped. */
-export function registerWorker(program: Command): void {
-  program
-    .command('worker')
-    .description('run trials queued by `hwnas study run --redis` (several workers on several machines may share one queue)')
-    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
-    .option('--queue <name>', `queue name (default ${DEFAULT_QUEUE})`)
-    .option('--concurrency <n>', 'trials at once in this worker (default 1)')
-    .option('--import <module...>', 'modules that register more evaluations (registerEvaluation)')
-    .option('--quiet', 'no per-trial log lines')
-    .action(async (f: { redis: string; queue?: string; concurrency?: string; import?: string[]; quiet?: boolean }) => {
-      const { runWorker, trialLabel } = await import('../../workers/redis.js');
-      const say = (line: string): void => void process.stderr.write(`${line}\n`);
-      const w = await runWorker({
-        redisUrl: f.redis,
-        // '' is passed on (and refused there), not taken for the default
-        ...(f.queue !== undefined ? { queueName: f.queue } : {}),
-        concurrency: intOption('--concurrency', f.concurrency, 1, 1),
-        imports: f.import ?? [],
-        onReady: () => say(`hwnas worker on ${f.redis.replace(/\/\/[^@/]*@/, '//***@')} queue ${f.queue ?? DEFAULT_QUEUE} (Ctrl-C to stop)`),
-        onJob: (e) => {
-          if (f.quiet) return;
-          const what =
-            e.event === 'done'
-              ? `done [${(e.result?.values ?? []).map((v) => v.toPrecision(4)).join(', ')}]`
-              : e.event === 'undelivered'
-                ? 'finished, but Redis no longer has its job (restarted without its data, or flushed?): result dropped; the study enqueues the trial again'
-                : e.event === 'error'
-                  ? `failed: ${e.error}`
-                  : 'started';
-          say(`trial ${trialLabel(e.trial)} ${what}`);
-        },
-      });
-      // First SIGINT/SIGTERM: finish the running trials, then stop (at once when Redis is unreachable:
-      // nothing could be delivered). Second: abandon them; BullMQ's stall check gives them to another worker.
-      let stopping: Promise<void> | undefined;
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
-          const labels = w
-            .running()
-            .map((t) => trialLabel(t))
-            .join(', ');
-          if (stopping !== undefined) {
-            say(`abandoning ${labels || 'the running trials'}: another worker reruns them after the queue's stall check (30-60 s)`);
-            process.exit(SIGNAL_EXIT[sig]);
-          }
-          const unreachable = (): Promise<void> => {
-            say(`Redis unreachable; stopping without waiting for it${labels ? ` (abandoning ${labels})` : ''}`);
-            process.exitCode = SIGNAL_EXIT[sig];
-            return w.close({ force: true });
-          };
-          if (!w.connected()) stopping = unreachable();
-          else {
-            if (labels) say(`finishing ${labels} (${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to abandon)`);
-            // Redis may go (or just have gone: the socket's close not yet seen) while this waits: then stop at once
-            let closed = false;
-            const graceful = w.close().finally(() => {
-              closed = true;
-            });
-            const dropped = new Promise<void>((r) => {
-              const poll = setInterval(() => {
-                if (closed) clearInterval(poll);
-                else if (!w.connected()) {
-                  clearInterval(poll);
-                  r(unreachable());
-                }
-              }, 200);
-            });
-            stopping = Promise.race([graceful, dropped]);
-          }
-          void stopping.then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
-      say(`worker stopped after ${w.completed()} trials`);
-      // after a forced stop BullMQ's own connections may still be retrying a dead Redis: do not wait for them
-      if (process.exitCode === SIGNAL_EXIT.SIGINT || process.exitCode === SIGNAL_EXIT.SIGTERM) process.exit(process.exitCode);
-    });
-}
+/** The action of the command registered in src/cli/register/worker.ts (imported when that command runs). */
+export const workerAction = async (f: { redis: string; queue?: string; concurrency?: string; import?: string[]; quiet?: boolean }) => {
+  const { runWorker, trialLabel } = await import('../../workers/redis.js');
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  const w = await runWorker({
+    redisUrl: f.redis,
+    // '' is passed on (and refused there), not taken for the default
+    ...(f.queue !== undefined ? { queueName: f.queue } : {}),
+    concurrency: intOption('--concurrency', f.concurrency, 1, 1),
+    imports: f.import ?? [],
+    onReady: () => say(`hwnas worker on ${f.redis.replace(/\/\/[^@/]*@/, '//***@')} queue ${f.queue ?? DEFAULT_QUEUE} (Ctrl-C to stop)`),
+    onJob: (e) => {
+      if (f.quiet) return;
+      const what =
+        e.event === 'done'
+          ? `done [${(e.result?.values ?? []).map((v) => v.toPrecision(4)).join(', ')}]`
+          : e.event === 'undelivered'
+            ? 'finished, but Redis no longer has its job (restarted without its data, or flushed?): result dropped; the study enqueues the trial again'
+            : e.event === 'error'
+              ? `failed: ${e.error}`
+              : 'started';
+      say(`trial ${trialLabel(e.trial)} ${what}`);
+    },
+  });
+  // First SIGINT/SIGTERM: finish the running trials, then stop (at once when Redis is unreachable:
+  // nothing could be delivered). Second: abandon them; BullMQ's stall check gives them to another worker.
+  let stopping: Promise<void> | undefined;
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
+      const labels = w
+        .running()
+        .map((t) => trialLabel(t))
+        .join(', ');
+      if (stopping !== undefined) {
+        say(`abandoning ${labels || 'the running trials'}: another worker reruns them after the queue's stall check (30-60 s)`);
+        process.exit(SIGNAL_EXIT[sig]);
+      }
+      const unreachable = (): Promise<void> => {
+        say(`Redis unreachable; stopping without waiting for it${labels ? ` (abandoning ${labels})` : ''}`);
+        process.exitCode = SIGNAL_EXIT[sig];
+        return w.close({ force: true });
+      };
+      if (!w.connected()) stopping = unreachable();
+      else {
+        if (labels) say(`finishing ${labels} (${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to abandon)`);
+        // Redis may go (or just have gone: the socket's close not yet seen) while this waits: then stop at once
+        let closed = false;
+        const graceful = w.close().finally(() => {
+          closed = true;
+        });
+        const dropped = new Promise<void>((r) => {
+          const poll = setInterval(() => {
+            if (closed) clearInterval(poll);
+            else if (!w.connected()) {
+              clearInterval(poll);
+              r(unreachable());
+            }
+          }, 200);
+        });
+        stopping = Promise.race([graceful, dropped]);
+      }
+      void stopping.then(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  say(`worker stopped after ${w.completed()} trials`);
+  // after a forced stop BullMQ's own connections may still be retrying a dead Redis: do not wait for them
+  if (process.exitCode === SIGNAL_EXIT.SIGINT || process.exitCode === SIGNAL_EXIT.SIGTERM) process.exit(process.exitCode);
+};
