@@ -47,7 +47,7 @@ test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes
     '--train-epochs',
     '1',
     '--finetune-epochs',
-    '0',
+    '1', // skipped after an interrupt: the summary must say so (review55 #1), not claim an epoch of fine-tuning
     '--search-images',
     '100',
     '--policy-out',
@@ -72,4 +72,6 @@ test('hwnas quantize --strategy haq: SIGINT keeps the best policy so far, writes
   const policy = JSON.parse(readFileSync(policyOut, 'utf8')) as { layers: Record<string, { weightBits: number; actBits: number }> };
   assert.deepEqual(Object.keys(policy.layers).sort(), ['conv1', 'conv2', 'fc']);
   assert.match(r.stdout, /^conv1\s+\d\s+\d/m, 'the per-layer table is printed');
+  assert.match(r.stdout, /post-training \(steps: [^)]*\) \(no fine-tuning: the search was interrupted; run the same command to continue it and fine-tune\)/);
+  assert.doesNotMatch(r.stdout, /of fine-tuning/);
 });

@@ -92,8 +92,10 @@ export interface QuantizeResult {
   readonly baselineAccuracy: number;
   /** Post-training (before fine-tune) test accuracy of the chosen policy. */
   readonly ptqAccuracy: number;
-  /** Final test accuracy (after fine-tune when epochs > 0). */
+  /** Final test accuracy (after fine-tune when {@link finetuneEpochs} > 0). */
   readonly accuracy: number;
+  /** Fine-tuning epochs that ran: 0 with `finetuneEpochs: 0` and when the search was interrupted (fine-tuning is skipped). */
+  readonly finetuneEpochs: number;
   readonly latencyMs: number;
   readonly baselineLatencyMs: number;
   readonly energyMj: number;
@@ -474,6 +476,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
   let accuracy = ptqAccuracy;
   const epochs = o.finetuneEpochs ?? 1;
   let finalModel: Model = start;
+  let epochsRun = 0;
   if (epochs > 0 && !o.signal?.aborted) {
     say(`quantization-aware fine-tuning: ${epochs} epoch(s)`);
     const tm = buildModel(start);
@@ -489,6 +492,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
       });
       accuracy = evaluatePolicy(tm, policy, test, calibration, channelBits).accuracy;
       finalModel = tm.toModel();
+      epochsRun = epochs;
     } finally {
       tm.dispose();
     }
@@ -512,6 +516,7 @@ export async function finishQuantize(s: QuantSession, o: QuantFinishOptions): Pr
     baselineAccuracy,
     ptqAccuracy,
     accuracy,
+    finetuneEpochs: epochsRun,
     latencyMs: cost.latency,
     baselineLatencyMs: ref.latency,
     energyMj: cost.energy,

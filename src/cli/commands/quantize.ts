@@ -605,6 +605,7 @@ export const quantizeAction = async (
       baselineAccuracy: r.baselineAccuracy,
       ptqAccuracy: r.ptqAccuracy,
       accuracy: r.accuracy,
+      finetuneEpochs: r.finetuneEpochs,
       latencyMs: r.latencyMs + (protection?.extraLatencyMs ?? 0),
       baselineLatencyMs: r.baselineLatencyMs,
       energyMj: r.energyMj + (protection?.extraEnergyMj ?? 0),
@@ -649,8 +650,8 @@ export const quantizeAction = async (
         `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
         `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
         `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
-        `${finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${finetuneEpochs} epoch${finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : ' (no fine-tuning: --finetune-epochs 0)'}` +
-        `${onnx ? `; QDQ ONNX ${onnx.path}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all': it rounds float conv biases to int32 at input x weight scale, as integer hardware does; the engine keeps them float)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
+        `${r.finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${r.finetuneEpochs} epoch${r.finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : finetuneEpochs > 0 ? ` (no fine-tuning: the search was interrupted; run the same command to continue it and fine-tune)` : ' (no fine-tuning: --finetune-epochs 0)'}` +
+        `${onnx ? `; QDQ ONNX ${onnx.path}${r.finetuneEpochs === 0 && finetuneEpochs > 0 ? ' (not fine-tuned)' : ''}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all': it rounds float conv biases to int32 at input x weight scale, as integer hardware does; the engine keeps them float)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
         `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
     );
     if (front)
