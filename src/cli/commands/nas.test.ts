@@ -140,10 +140,17 @@ test('hwnas nas: hwnas study resume continues an interrupted nas study to its bu
     return name && existsSync(path) && trialsOf(path, name).filter((t) => t.state === 'complete').length >= 5 ? name : undefined;
   });
   await proc.done;
-  const r = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--threads', '0', '--json');
+  const before = new Set(trialsOf(path, study).map((t) => t.number));
+  // no --threads: it runs as the nas run did, one trial at a time (review55 #5: it took every core)
+  const r = await runHwnas(work, 'study', 'resume', study, '--store', 's.sqlite', '--json');
   assert.equal(r.code, 0, r.stderr);
   const all = trialsOf(path, study);
   assert.equal(all.filter((t) => t.state === 'complete').length, 30);
+  const resumed = all.filter((t) => !before.has(t.number)).sort((a, b) => a.number - b.number);
+  for (let i = 1; i < resumed.length; i++) {
+    const [prev, next] = [resumed[i - 1] as Trial, resumed[i] as Trial];
+    assert.ok(Date.parse(next.startedAt) >= Date.parse(prev.finishedAt ?? ''), `trial ${next.number} started before trial ${prev.number} finished`);
+  }
   const again = await runHwnas(work, ...args);
   assert.equal(again.code, 0, again.stderr);
   const j = JSON.parse(again.stdout) as NasJson & { sensitive?: string[] };

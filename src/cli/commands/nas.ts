@@ -307,9 +307,12 @@ export const nasAction = async (f: NasFlags) => {
   let sensitive: string[] | undefined;
   let teacherInfo: JsonValue | undefined;
   let twoStageInfo: JsonValue | undefined;
+  const threads = cappedThreads(threadsAsked, budget);
   try {
     const opened = await openCommandStudy(store, {
       storePath,
+      // `hwnas study resume` runs as this run did: one trial at a time without --threads (review55 #5), not on every core
+      ...(f.redis ? (threads > 0 ? { concurrency: threads } : {}) : { concurrency: Math.max(1, threads) }),
       prefix: `nas-${space.name}-${strategyName}`,
       ...(f.study !== undefined ? { name: f.study } : {}),
       settings,
@@ -440,7 +443,7 @@ export const nasAction = async (f: NasFlags) => {
     process.stderr.write(`study '${name}' in ${storePath} (${opened.status === 'created' ? 'new' : 'continued'}); resume with: ${resumeHint}\n`);
     const { aborted } = await interruptible(async (signal) => {
       const run = await runConfiguredStudy(store, name, {
-        threads: cappedThreads(threadsAsked, budget),
+        threads,
         ...(f.asFinished ? { asFinished: true } : {}),
         ...(f.redis ? { redis: f.redis } : {}),
         ...(f.queue !== undefined ? { queue: f.queue } : {}),

@@ -195,6 +195,11 @@ export async function openCommandStudy(
      * are removed ({@link removeUnusedStudyFiles}); no later run could use them.
      */
     readonly storePath?: string;
+    /**
+     * Trials this run has in flight (its threads, or its trials on a Redis queue): kept in the config, so that
+     * `hwnas study resume` without --threads runs as the command did, not on every core.
+     */
+    readonly concurrency?: number;
   },
 ): Promise<CommandStudy> {
   const settings = stableJson(o.settings as JsonValue);
@@ -217,8 +222,8 @@ export async function openCommandStudy(
       );
     }
     let config = parseStudyConfig(existing.userAttrs.config, `study '${name}' config`);
-    if (config.nTrials !== o.nTrials) {
-      config = { ...config, nTrials: o.nTrials };
+    if (config.nTrials !== o.nTrials || (o.concurrency !== undefined && config.concurrency !== o.concurrency)) {
+      config = { ...config, nTrials: o.nTrials, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) };
       store.setStudyUserAttr(name, 'config', config as unknown as JsonValue);
     }
     checkLegacyStudyFiles(existing, config);
@@ -244,6 +249,7 @@ export async function openCommandStudy(
   try {
     config = await o.prepare(name, uid);
     if (config.name !== name) throw new Error(`prepare returned a config named '${config.name}', expected '${name}'`);
+    if (o.concurrency !== undefined) config = { ...config, concurrency: o.concurrency };
     createStudyFromConfig(store, config, uid);
   } catch (e) {
     clean();
