@@ -66,6 +66,42 @@ test('imagefolder: train/val/test splits and a CSV of path,label', async () => {
   assert.deepEqual([...q.train.y].sort(), [0, 1, 1]);
 });
 
+test('imagefolder: a CSV train list with its own test= and val= lists (CSV or class folder); unknown classes and clashes refused', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hwnas-imf-lists-'));
+  await tree(root, 'train', 4);
+  await tree(root, 'test', 3);
+  const rows = (split: string, n: number): string =>
+    Object.keys(COLOURS)
+      .flatMap((c) => Array.from({ length: n }, (_, i) => `${split}/${c}/${i}.${i % 2 ? 'webp' : 'png'},${c}`))
+      .join('\n');
+  writeFileSync(join(root, 'train.csv'), `path,label\n${rows('train', 4)}\n`);
+  writeFileSync(join(root, 'test.csv'), `${rows('test', 3)}\n`);
+  const ds = await loadDataset(`imagefolder:${join(root, 'train.csv')};test=${join(root, 'test.csv')}`, { noCache: true, valFraction: 0.25 });
+  // the 6 test images are the list's, none held out of the 8 training ones (of which 2 go to validation)
+  assert.deepEqual([ds.train.n, ds.val.n, ds.test.n], [6, 2, 6]);
+  assert.deepEqual([...ds.test.y].sort(), [0, 0, 0, 1, 1, 1]);
+  for (let k = 0; k < ds.test.n; k++) {
+    const rgb = COLOURS[(ds.classNames as string[])[ds.test.y[k] as number] as string] as number[];
+    assert.ok(Math.abs((ds.test.x[k * 192] as number) - (rgb[0] as number) / 255) < 1e-6);
+  }
+  // streamed (;stream reads the splits from the stream file): the same splits
+  const cache = mkdtempSync(join(tmpdir(), 'hwnas-imf-lists-cache-'));
+  const st = await loadDataset(`imagefolder:${join(root, 'train.csv')};test=${join(root, 'test.csv')};stream`, { cacheDir: cache, valFraction: 0.25 });
+  assert.deepEqual([st.train.n, st.val.n, st.test.n], [6, 2, 6]);
+  assert.deepEqual(st.test.x, ds.test.x);
+  // val= a class folder, test= the CSV: nothing is held out
+  const both = listImageFolder(join(root, 'train.csv'), { val: join(root, 'test'), test: join(root, 'test.csv') });
+  assert.deepEqual([both.splits.train?.length, both.splits.val?.length, both.splits.test?.length], [8, 6, 6]);
+  // a test label the training list lacks, a missing list, a test= beside a test/ folder
+  writeFileSync(join(root, 'bad.csv'), 'test/cat/0.png,cow\n');
+  assert.throws(
+    () => listImageFolder(join(root, 'train.csv'), { test: join(root, 'bad.csv') }),
+    /class 'cow' of '.*bad\.csv' is not a class of '.*train\.csv' \(cat, dog\)/,
+  );
+  assert.throws(() => listImageFolder(join(root, 'train.csv'), { test: join(root, 'none.csv') }), /test= '.*none\.csv' does not exist/);
+  assert.throws(() => listImageFolder(root, { test: join(root, 'test.csv') }), /has a test\/ folder and the spec names test=/);
+});
+
 test('csvPathLabel: plain and quoted path,label lines; anything else is not a row', () => {
   assert.deepEqual(csvPathLabel('a/b,c.png,cat'), { path: 'a/b,c.png', label: 'cat' });
   assert.deepEqual(csvPathLabel('"a/b,c.png","cat"'), { path: 'a/b,c.png', label: 'cat' });

@@ -2,7 +2,8 @@
  * Image folders (`imagefolder:<dir>`): one sub-folder per class holding PNG, JPEG or WebP files, either
  * directly in `<dir>` or in `<dir>/train` (required then), `<dir>/val` and `<dir>/test` (optional: held out
  * of train when absent); or a CSV file `imagefolder:<file.csv>` of `path,label` lines (paths relative to the
- * CSV; an optional header `path,label`). Classes are the sorted folder names (or labels; when all are integers they
+ * CSV; an optional header `path,label`), with optional separate validation / test lists (spec `val=`, `test=`: a CSV
+ * or a class folder each, {@link ImageSplitLists}). Classes are the sorted folder names (or labels; when all are integers they
  * sort as numbers, for folders too: {@link sortClasses}). Images are decoded with sharp (libvips): to `channels` (default 3, or 1 when the first image is
  * grey), resized to `size`x`size` (cover: scaled, then centre-cropped) when `size=` is given, otherwise all
  * must have the same size. The decoded 8-bit pixels are cached in one binary file (src/data/cache.ts; key:
@@ -150,8 +151,69 @@ export function csvPathLabel(line: string): { readonly path: string; readonly la
   return { path: fields[0] as string, label: fields[1] as string };
 }
 
-/** The files of every split and the class names, from a folder tree or a CSV. */
-export function listImageFolder(root: string): { readonly classes: string[]; readonly splits: Partial<Record<SplitName, Entry[]>> } {
+/** The `path,label` rows of an image-list CSV, paths resolved against the CSV's folder. */
+function readImageList(file: string, shown: string): { path: string; label: string }[] {
+  const abs = resolve(file);
+  const lines = readFileSync(abs, 'utf8').split(/\r?\n/);
+  const rows: { path: string; label: string }[] = [];
+  lines.forEach((line, i) => {
+    const t = line.trim();
+    if (t === '') return;
+    const row = csvPathLabel(t);
+    if (row === undefined)
+      throw new DatasetError(`'${shown}' line ${i + 1} ${JSON.stringify(t)}: expected 'path,label' (fields may be quoted: "a, b.png","cat")`);
+    if (i === 0 && row.path.toLowerCase() === 'path' && row.label.toLowerCase() === 'label') return;
+    rows.push({ path: resolve(dirname(abs), row.path), label: row.label });
+  });
+  if (rows.length === 0) throw new DatasetError(`'${shown}' lists no images; expected lines 'path,label'`);
+  return rows;
+}
+
+/** A split's images by class name: from a CSV list or a folder of class sub-folders. */
+function listSplit(path: string, what: string): { readonly where: string; readonly byClass: Map<string, string[]> } {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(resolve(path));
+  } catch {
+    throw new DatasetError(`${what} '${path}' does not exist; expected a CSV of path,label or a folder of class sub-folders`);
+  }
+  if (!st.isFile()) return { where: path, byClass: scanClasses(resolve(path)) };
+  const byClass = new Map<string, string[]>();
+  for (const r of readImageList(path, path)) byClass.set(r.label, [...(byClass.get(r.label) ?? []), r.path]);
+  return { where: path, byClass };
+}
+
+/** A split's entries, its classes checked against the training classes. */
+function splitEntries(
+  split: { readonly where: string; readonly byClass: Map<string, string[]> },
+  train: string,
+  classes: readonly string[],
+  expected = 'expected the training classes',
+): Entry[] {
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const entries: Entry[] = [];
+  for (const [c, files] of split.byClass) {
+    const label = index.get(c);
+    if (label === undefined) throw new DatasetError(`class '${c}' of '${split.where}' is not a class of '${train}' (${classes.join(', ')}); ${expected}`);
+    for (const path of files) entries.push({ path, label });
+  }
+  return entries;
+}
+
+/**
+ * Separate validation / test lists of an image folder or CSV (spec options `val=`, `test=`): each a CSV of
+ * `path,label` or a folder of class sub-folders, its classes those of the training images.
+ */
+export interface ImageSplitLists {
+  readonly val?: string;
+  readonly test?: string;
+}
+
+/** The files of every split and the class names, from a folder tree or a CSV (and the `val=`/`test=` lists). */
+export function listImageFolder(
+  root: string,
+  lists: ImageSplitLists = {},
+): { readonly classes: string[]; readonly splits: Partial<Record<SplitName, Entry[]>> } {
   const abs = resolve(root);
   let st: ReturnType<typeof statSync>;
   try {
@@ -159,46 +221,34 @@ export function listImageFolder(root: string): { readonly classes: string[]; rea
   } catch {
     throw new DatasetError(`image folder '${root}' does not exist; expected a folder of class sub-folders or a CSV of path,label`);
   }
-  if (st.isFile()) {
-    const lines = readFileSync(abs, 'utf8').split(/\r?\n/);
-    const rows: { path: string; label: string }[] = [];
-    lines.forEach((line, i) => {
-      const t = line.trim();
-      if (t === '') return;
-      const row = csvPathLabel(t);
-      if (row === undefined)
-        throw new DatasetError(`'${root}' line ${i + 1} ${JSON.stringify(t)}: expected 'path,label' (fields may be quoted: "a, b.png","cat")`);
-      if (i === 0 && row.path.toLowerCase() === 'path' && row.label.toLowerCase() === 'label') return;
-      rows.push({ path: resolve(dirname(abs), row.path), label: row.label });
-    });
-    if (rows.length === 0) throw new DatasetError(`'${root}' lists no images; expected lines 'path,label'`);
-    const classes = sortClasses(rows.map((r) => r.label));
-    const index = new Map(classes.map((c, i) => [c, i]));
-    return { classes, splits: { train: rows.map((r) => ({ path: r.path, label: index.get(r.label) as number })) } };
-  }
-  const hasSplits = SPLITS.some((s) => isDir(join(abs, s)));
-  if (!hasSplits) {
-    const m = scanClasses(abs);
-    const classes = sortClasses(m.keys());
-    return { classes, splits: { train: classes.flatMap((c, i) => (m.get(c) as string[]).map((path) => ({ path, label: i }))) } };
-  }
-  if (!isDir(join(abs, 'train'))) throw new DatasetError(`image folder '${root}' has val/ or test/ but no train/; expected train/<class>/...`);
-  const train = scanClasses(join(abs, 'train'));
-  const classes = sortClasses(train.keys());
-  const index = new Map(classes.map((c, i) => [c, i]));
+  let classes: string[];
+  let trainWhere = root;
   const splits: Partial<Record<SplitName, Entry[]>> = {};
-  for (const s of SPLITS) {
-    const dir = join(abs, s);
-    if (!isDir(dir)) continue;
-    const m = s === 'train' ? train : scanClasses(dir);
-    const entries: Entry[] = [];
-    for (const [c, files] of m) {
-      const label = index.get(c);
-      if (label === undefined)
-        throw new DatasetError(`class '${c}' of '${dir}' is not a class of '${join(abs, 'train')}' (${classes.join(', ')}); expected the same class folders`);
-      for (const path of files) entries.push({ path, label });
+  if (st.isFile()) {
+    const rows = readImageList(abs, root);
+    classes = sortClasses(rows.map((r) => r.label));
+    const index = new Map(classes.map((c, i) => [c, i]));
+    splits.train = rows.map((r) => ({ path: r.path, label: index.get(r.label) as number }));
+  } else if (!SPLITS.some((s) => isDir(join(abs, s)))) {
+    const m = scanClasses(abs);
+    classes = sortClasses(m.keys());
+    splits.train = classes.flatMap((c, i) => (m.get(c) as string[]).map((path) => ({ path, label: i })));
+  } else {
+    if (!isDir(join(abs, 'train'))) throw new DatasetError(`image folder '${root}' has val/ or test/ but no train/; expected train/<class>/...`);
+    trainWhere = join(abs, 'train');
+    const train = scanClasses(trainWhere);
+    classes = sortClasses(train.keys());
+    for (const s of SPLITS) {
+      const dir = join(abs, s);
+      if (!isDir(dir)) continue;
+      if (s !== 'train' && lists[s] !== undefined)
+        throw new DatasetError(`image folder '${root}' has a ${s}/ folder and the spec names ${s}='${lists[s]}' too; expected one of them`);
+      splits[s] = splitEntries({ where: dir, byClass: s === 'train' ? train : scanClasses(dir) }, trainWhere, classes, 'expected the same class folders');
     }
-    splits[s] = entries;
+  }
+  for (const s of ['val', 'test'] as const) {
+    const list = lists[s];
+    if (list !== undefined) splits[s] = splitEntries(listSplit(list, `${s}=`), trainWhere, classes);
   }
   return { classes, splits };
 }
@@ -334,8 +384,8 @@ async function decodeSplits(
 }
 
 /** Loads an image folder or CSV (see the module comment) as a data set. */
-export async function loadImageFolder(root: string, opts: LoadDatasetOptions = {}): Promise<LoadedDataset> {
-  const { classes, splits } = listImageFolder(root);
+export async function loadImageFolder(root: string, opts: LoadDatasetOptions = {}, lists: ImageSplitLists = {}): Promise<LoadedDataset> {
+  const { classes, splits } = listImageFolder(root, lists);
   const channels = await detectChannels(splits, opts.channels);
   const { parts, h, w, cache } = await decodeSplits(root, splits, channels, decodeDims(opts), opts);
   const part = (s: SplitName): DataPart | undefined => {
@@ -345,7 +395,10 @@ export async function loadImageFolder(root: string, opts: LoadDatasetOptions = {
     return { images: { data, n: entries.length, c: channels, h, w, layout: 'nhwc' }, labels: Int32Array.from(entries, (e) => e.label), eightBit: true };
   };
   const name = basename(resolve(root));
-  const pair = (s: SplitName) => ({ x: join(root, s), y: join(root, s) });
+  const pair = (s: 'val' | 'test') => {
+    const where = lists[s] ?? join(root, s);
+    return { x: where, y: where };
+  };
   const val = part('val');
   const test = part('test');
   const ds = assembleUserDataset(
@@ -421,10 +474,10 @@ async function detectChannels(splits: Partial<Record<SplitName, Entry[]>>, given
  * therefore hold exactly the samples {@link loadImageFolder} puts in them, in the same order, and `limit=`
  * keeps the same first N. Standardisation statistics are computed by one pass over the training range.
  */
-export async function openImageFolderStream(root: string, opts: StreamOptions = {}): Promise<StreamedDataset> {
+export async function openImageFolderStream(root: string, opts: StreamOptions = {}, lists: ImageSplitLists = {}): Promise<StreamedDataset> {
   if (opts.noCache)
     throw new DatasetError(`'imagefolder:${root};stream' reads its images from a stream file in the cache folder: it cannot run with the cache disabled`);
-  const { classes, splits } = listImageFolder(root);
+  const { classes, splits } = listImageFolder(root, lists);
   const channels = await detectChannels(splits, opts.channels);
   const size = decodeDims(opts);
   // stored order of every folder split: seeded permutations (see above)
@@ -524,8 +577,10 @@ export async function openImageFolderStream(root: string, opts: StreamOptions = 
     `${classes.length} classes from '${root}', ${h}x${w}x${channels} pixels decoded with sharp, streamed from '${path}' (${train.chunk} images per chunk, ${train.window} chunks per shuffle window)`,
     splits.val === undefined
       ? `validation: ${valCount} images held out of the training folder (shuffle seed ${USER_SPLIT_SEED})`
-      : `validation: '${join(root, 'val')}'`,
-    splits.test === undefined ? `test: ${testCount} images held out of the training folder (shuffle seed ${USER_SPLIT_SEED})` : `test: '${join(root, 'test')}'`,
+      : `validation: '${lists.val ?? join(root, 'val')}'`,
+    splits.test === undefined
+      ? `test: ${testCount} images held out of the training folder (shuffle seed ${USER_SPLIT_SEED})`
+      : `test: '${lists.test ?? join(root, 'test')}'`,
   ];
   if (opts.standardize === true) notes.push(`standardised with mean ${stats.mean.toPrecision(5)} and std ${stats.std.toPrecision(5)} of the training split`);
   return {

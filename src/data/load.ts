@@ -32,7 +32,7 @@ export async function loadDataset(spec: string | DatasetSpec, opts: LoadDatasetO
       break;
     case 'imagefolder': {
       const { loadImageFolder } = await import('./image-folder.js'); // loads sharp on first use
-      ds = await loadImageFolder(s.path, o);
+      ds = await loadImageFolder(s.path, o, imageLists(s));
       break;
     }
     case 'cifar10':
@@ -74,7 +74,12 @@ export async function openDatasetStream(spec: string | DatasetSpec, opts: Stream
       `data set '${typeof spec === 'string' ? spec : s.kind}' cannot stream: expected an 'imagefolder:<dir>' data set (others load into memory)`,
     );
   const { openImageFolderStream } = await import('./image-folder.js');
-  return openImageFolderStream(s.path, o);
+  return openImageFolderStream(s.path, o, imageLists(s));
+}
+
+/** The `val=` / `test=` lists of an `imagefolder:` spec. */
+function imageLists(s: Extract<DatasetSpec, { kind: 'imagefolder' }>): { val?: string; test?: string } {
+  return { ...(s.val !== undefined ? { val: s.val } : {}), ...(s.test !== undefined ? { test: s.test } : {}) };
 }
 
 /**

@@ -36,16 +36,29 @@ test('parses idx and npy file specs with test/val pairs', () => {
   });
 });
 
+test('imagefolder: val= and test= name one list each (a CSV or a class folder)', () => {
+  assert.deepEqual(parseDatasetSpec('imagefolder:train.csv;test=test.csv;val=v/;size=32'), {
+    kind: 'imagefolder',
+    path: 'train.csv',
+    val: 'v/',
+    test: 'test.csv',
+    options: { size: 32 },
+  });
+  // a list path may hold commas (only idx/npy pairs split on them)
+  assert.equal((parseDatasetSpec('imagefolder:t.csv;test=a,b.csv') as { test?: string }).test, 'a,b.csv');
+});
+
 test('malformed specs are ConfigErrors quoting the spec and the expected forms', () => {
   const cases: [string, RegExp][] = [
     ['svhn', /unknown kind 'svhn'/],
     ['cifar10', /'cifar10' needs a path: 'cifar10:<dir>'/],
-    ['imagefolder:photos;test=a,b', /applies to idx\/npy data sets only/],
+    ['cifar10:c;test=a,b', /applies to idx\/npy \(a pair of files\) and imagefolder \(a list\) data sets only/],
+    ['imagefolder:photos.csv;test=', /option 'test=' names no list/],
     ['idx', /needs the training files/],
     ['idx:only-one.idx', /'only-one\.idx' is not two comma-separated paths/],
     ['npy:x.npy,y.npy;test=a.npy', /test= 'a\.npy' is not two/],
     ['mnist:foo,bar', /takes no file paths/],
-    ['mnist;test=a,b', /applies to idx\/npy data sets only/],
+    ['mnist;test=a,b', /applies to idx\/npy \(a pair of files\) and imagefolder \(a list\) data sets only/],
     ['mnist;size=0', /size='0' is not a positive integer/],
     ['mnist;size', /has no value/],
     ['mnist;resize=nearest', /resize='nearest' is not 'pad' or 'bilinear'/],

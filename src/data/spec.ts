@@ -5,14 +5,16 @@
  * spec    := kind [':' x ',' y] (';' option)*
  * kind    := mnist | fashion-mnist (alias fmnist) | idx | npy     (idx and npy need the x,y files)
  *          | imagefolder:<dir or file.csv> | cifar10:<dir> | cifar100:<dir>   (one path; see image-folder.ts, cifar.ts)
- * option  := test=<x>,<y> | val=<x>,<y>          extra file pairs (idx/npy only)
+ * option  := test=<x>,<y> | val=<x>,<y>          extra file pairs (idx/npy)
+ *          | test=<list> | val=<list>          (imagefolder: a CSV of path,label or a folder of class sub-folders)
  *          | size=<int> | channels=<int> | resize=pad|bilinear | standardize[=true|false]
  *          | layout=nchw|nhwc | classes=<int>
  *          | limit=<n> | limit=train:<n>,val:<n>,test:<n>
  *          | stream[=true|false]                      (imagefolder only: read in chunks, see stream.ts)
  * ```
  * Examples: `mnist;size=32;channels=3`, `idx:train-x.idx,train-y.idx;test=t-x.idx,t-y.idx`,
- * `npy:x.npy,y.npy;layout=nhwc;limit=1000`. Paths may not contain `,` or `;`.
+ * `npy:x.npy,y.npy;layout=nhwc;limit=1000`, `imagefolder:train.csv;test=test.csv`. Paths may not contain `;`, nor `,`
+ * in an idx/npy pair.
  */
 import { ConfigError } from '../errors.js';
 import type { LoadDatasetOptions, SplitLimits } from './types.js';
@@ -31,10 +33,19 @@ export type DatasetSpec =
       readonly test?: FilePair;
       readonly options: LoadDatasetOptions;
     }
-  | { readonly kind: 'imagefolder' | 'cifar10' | 'cifar100'; readonly path: string; readonly options: LoadDatasetOptions };
+  | {
+      readonly kind: 'imagefolder';
+      readonly path: string;
+      /** `val=`: a CSV list or class folder of the validation images (else held out of train, or `<dir>/val`). */
+      readonly val?: string;
+      /** `test=`: likewise for the test images. */
+      readonly test?: string;
+      readonly options: LoadDatasetOptions;
+    }
+  | { readonly kind: 'cifar10' | 'cifar100'; readonly path: string; readonly options: LoadDatasetOptions };
 
 const FORMS =
-  "expected 'mnist', 'fashion-mnist', 'idx:<images>,<labels>[;test=<images>,<labels>]', 'npy:<x.npy>,<y.npy>[;test=<x.npy>,<y.npy>]', 'imagefolder:<dir|file.csv>', 'cifar10:<dir>' or 'cifar100:<dir>', optionally followed by ';key=value' options";
+  "expected 'mnist', 'fashion-mnist', 'idx:<images>,<labels>[;test=<images>,<labels>]', 'npy:<x.npy>,<y.npy>[;test=<x.npy>,<y.npy>]', 'imagefolder:<dir|file.csv>[;test=<file.csv|dir>]', 'cifar10:<dir>' or 'cifar100:<dir>', optionally followed by ';key=value' options";
 
 /** Kinds whose spec names one folder or file. */
 const PATH_KINDS = ['imagefolder', 'cifar10', 'cifar100'] as const;
@@ -82,6 +93,7 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   const options: Writable<LoadDatasetOptions> = {};
   let val: FilePair | undefined;
   let test: FilePair | undefined;
+  const lists: { val?: string; test?: string } = {};
   const seen = new Set<string>();
   for (const opt of opts) {
     if (opt === '') continue;
@@ -94,7 +106,12 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
     switch (key) {
       case 'test':
       case 'val':
-        if (kind === 'mnist' || kind === 'fashion-mnist' || pathKind) bad(spec, `option '${key}=' applies to idx/npy data sets only`);
+        if (kind === 'imagefolder') {
+          if (v === '') bad(spec, `option '${key}=' names no list; expected ${key}=<file.csv> or ${key}=<folder of class folders>`);
+          lists[key] = v;
+          break;
+        }
+        if (kind !== 'idx' && kind !== 'npy') bad(spec, `option '${key}=' applies to idx/npy (a pair of files) and imagefolder (a list) data sets only`);
         if (key === 'test') test = pair(spec, v, 'test=');
         else val = pair(spec, v, 'val=');
         break;
@@ -133,7 +150,8 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   }
   if (pathKind) {
     if (files === undefined || files === '') bad(spec, `'${kind}' needs a path: '${kind}:<${kind === 'imagefolder' ? 'dir or file.csv' : 'dir'}>'`);
-    return { kind: kind as (typeof PATH_KINDS)[number], path: files, options };
+    if (kind === 'imagefolder') return { kind, path: files, ...lists, options };
+    return { kind: kind as 'cifar10' | 'cifar100', path: files, options };
   }
   if (kind === 'mnist' || kind === 'fashion-mnist') {
     if (files !== undefined && files !== '') bad(spec, `'${kind}' takes no file paths`);

@@ -67,16 +67,29 @@ export function getEvaluation(name: string): EvaluationEntry {
   return e;
 }
 
+/**
+ * How many built evaluation functions a process keeps ({@link evaluatorFor}). A built evaluation holds what it loaded
+ * on first use (a data set, a model, calibration), so a long-lived `hwnas worker` serving the studies of many
+ * settings kept every one of them until session 55; now the least recently used beyond this many are dropped (a
+ * job of a dropped spec builds it again). A few, not one: a worker running the jobs of two studies side by side
+ * would otherwise rebuild for every job.
+ */
+export const KEPT_EVALUATORS = 4;
+
 const built = new Map<string, Evaluator>();
 
-/** The evaluation function of a spec, built once per process and spec (factories may be costly). */
+/**
+ * The evaluation function of a spec, built once per process and spec (factories may be costly) and kept while it is
+ * among the {@link KEPT_EVALUATORS} most recently asked for.
+ */
 export function evaluatorFor(spec: EvaluationSpec): Evaluator {
   const key = JSON.stringify([spec.name, spec.options ?? {}]);
   let f = built.get(key);
-  if (!f) {
-    f = getEvaluation(spec.name).create(spec.options ?? {});
-    built.set(key, f);
-  }
+  if (f)
+    built.delete(key); // re-inserted below: the map's order is the order of use
+  else f = getEvaluation(spec.name).create(spec.options ?? {});
+  built.set(key, f);
+  while (built.size > KEPT_EVALUATORS) built.delete(built.keys().next().value as string);
   return f;
 }
 
