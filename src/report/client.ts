@@ -110,10 +110,12 @@ function drawProgress(d){
   setText('progress-title', p.kind === 'hypervolume' ? 'Normalised hypervolume vs trial' : 'Best value vs trial');
   if (p.points.length === 0) { Plotly.purge(el('progress')); setText('progress-note', 'No feasible complete trials yet.'); return; }
   var o0 = d.study.objectives[0];
-  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + fmt(p.points[p.points.length - 1].value) + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].'
+  var lastHv = p.points[p.points.length - 1].value;
+  var share = p.frame === 'table' ? (p.share !== undefined ? ' (' + (100 * p.share).toFixed(1) + '% of the table\'s true front, whose normalised hypervolume is ' + fmt(p.trueHypervolume) + ')' : ' (the table\'s true front has no area in this frame)') : '';
+  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + lastHv.toFixed(4) + share + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].'
     : 'The ' + (o0.direction === 'maximize' ? 'highest' : 'lowest') + ' feasible ' + o0.name + ' found up to each trial number; last value ' + fmt(p.points[p.points.length - 1].value) + (d.best !== null ? ' (trial ' + d.best + ')' : '') + '.');
   Plotly.react(el('progress'), [{ type: 'scatter', mode: 'lines+markers', x: p.points.map(function(q){ return q.trial; }), y: p.points.map(function(q){ return q.value; }), line: { shape: 'hv', color: '#2b7bd6' }, marker: { size: 4 }, name: p.kind }],
-    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (own frame)' : 'best ' + esc(o0.name) + (o0.direction === 'maximize' ? ' (max)' : ' (min)') } } }), CFG);
+    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (' + (p.frame === 'table' ? 'table\'s true-front frame' : 'own frame') + ')' : 'best ' + esc(o0.name) + (o0.direction === 'maximize' ? ' (max)' : ' (min)') } } }), CFG);
 }
 
 function drawHeat(d){
@@ -179,11 +181,11 @@ function drawCompare(d){
   var best = Math.max.apply(null, C.studies.map(function(s){ return s.hypervolume; }));
   var thead = el('compare-table').tHead; thead.textContent = '';
   var hr = thead.insertRow();
-  ['study', 'strategy', 'complete trials', 'front size', 'normalised hypervolume (shared frame)', 'share of best', 'own-frame hypervolume (as hwnas nas prints)'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
+  ['study', 'strategy', 'complete trials', 'front size', 'normalised hypervolume (shared frame)', 'share of best', 'own-frame hypervolume', 'table frame (as hwnas nas --table prints)'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
   var tb = el('compare-table').tBodies[0]; tb.textContent = '';
   C.studies.forEach(function(s){ var tr = tb.insertRow();
-    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-', fmt(s.ownHypervolume)].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
-  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1]. Ideal (minimisation form): [' + C.ideal.map(fmt).join(', ') + ']; reference: [' + C.nadir.map(fmt).join(', ') + ']. The shared-frame figures compare the studies; each study\'s own-frame figure (its own best -> 0, its own worst + 10% -> 1) is the one hwnas nas and its own report print, not comparable between studies.');
+    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-', fmt(s.ownHypervolume), s.table ? s.table.hypervolume.toFixed(4) + (s.table.share !== null ? ' (' + (100 * s.table.share).toFixed(1) + '% of the true front)' : '') : '-'].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
+  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1]. Ideal (minimisation form): [' + C.ideal.map(fmt).join(', ') + ']; reference: [' + C.nadir.map(fmt).join(', ') + ']. The shared-frame figures compare the studies; each study\'s own-frame figure (its own best -> 0, its own worst + 10% -> 1) is not comparable between studies; hwnas nas without --table prints it (its frame also spans infeasible trials). A study run on a table that is readable here and unchanged also gets the figure hwnas nas --table prints: its hypervolume in the table\'s true-front frame and its share of the true front\'s; those are comparable between studies on the same table and objectives.');
 }
 
 function paramText(p){ var s = JSON.stringify(p); return s.length > 300 ? s.slice(0, 297) + '...' : s; }
