@@ -131,11 +131,25 @@ function drawHeat(d){
   Plotly.react(el('heat'), [
     { type: 'heatmap', z: P.rows.map(function(r){ return r.weightBits; }), x: x, y: ylab, text: text('weightBits'), hoverinfo: 'text', colorscale: 'Viridis', zmin: 1, zmax: 8, xaxis: 'x', yaxis: 'y', colorbar: { title: { text: 'bits' } } },
     { type: 'heatmap', z: P.rows.map(function(r){ return r.actBits; }), x: x, y: ylab, text: text('actBits'), hoverinfo: 'text', colorscale: 'Viridis', zmin: 1, zmax: 8, xaxis: 'x2', yaxis: 'y2', showscale: false }
-  ], layout({ grid: { rows: 1, columns: 2, pattern: 'independent' }, margin: { l: 80, r: 20, t: 30, b: 80 },
-    annotations: [{ text: 'weight bits', x: 0.22, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }, { text: 'activation bits', x: 0.78, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }],
-    yaxis: { autorange: 'reversed' }, yaxis2: { autorange: 'reversed' } }), CFG);
+  ], layout({ grid: { rows: 1, columns: 2, pattern: 'independent' }, margin: { l: 80, r: 20, t: 34, b: 80 },
+    // each title sits just above its panel (bottom-anchored at the plot area's top edge, inside the top margin)
+    annotations: [{ text: '<b>weight bits</b>', x: 0.225, y: 1, yanchor: 'bottom', yshift: 4, xref: 'paper', yref: 'paper', showarrow: false }, { text: '<b>activation bits</b>', x: 0.775, y: 1, yanchor: 'bottom', yshift: 4, xref: 'paper', yref: 'paper', showarrow: false }],
+    yaxis: { autorange: 'reversed', dtick: 1, tickfont: { size: 10 } }, yaxis2: { autorange: 'reversed', dtick: 1, tickfont: { size: 10 } } }), CFG);
   setText('policy-title', 'Bit widths per layer (' + (d.study.objectives.length === 1 ? 'best trial' : 'Pareto trials') + ' first)');
-  setText('policy-note', P.rows.length + ' trials x ' + P.layers.length + ' layers (userAttr "policy").');
+  setText('policy-note', heatNote(d));
+}
+
+// Which trials the heat map (and the per-layer cost picker) shows: the front first, then the latest, and what is left out.
+function heatNote(d){
+  var P = d.policies, n = P.rows.length;
+  var front = {}; d.trials.forEach(function(t){ if (t.pareto) front[t.number] = true; });
+  var p = 0; while (p < n && front[P.rows[p].trial]) p++;
+  var rest = P.rows.slice(p).map(function(r){ return r.trial; });
+  var which = (p > 0 ? 'the ' + p + ' ' + (d.study.objectives.length === 1 ? 'best' : 'Pareto') + ' trial' + (p === 1 ? '' : 's') + ' (first ' + (p === 1 ? 'row' : p + ' rows') + ')' : '')
+    + (p > 0 && rest.length > 0 ? ', then ' : '') + (rest.length > 0 ? 'the latest ' + rest.length + ' other' + (rest.length === 1 ? '' : 's') + ' (trial ' + rest[0] + (rest.length > 1 ? ' down to ' + rest[rest.length - 1] : '') + ')' : '');
+  var left = P.total - n;
+  return n + ' of ' + P.total + ' complete trials with a policy, ' + P.layers.length + ' layers (userAttr "policy"): ' + which + '. '
+    + (left > 0 ? left + ' earlier trial' + (left === 1 ? ' is' : 's are') + ' left out (the report shows at most ' + P.limit + '); the trial table lists every trial.' : 'None left out.');
 }
 
 function drawCosts(d){
@@ -159,8 +173,8 @@ function drawCosts(d){
   var traces = [{ type: 'bar', name: 'latency (ms)', x: names, y: row.layers.map(function(l){ return l.latencyMs; }), offsetgroup: 1, marker: { color: '#2b7bd6' } }];
   var hasEnergy = row.layers.some(function(l){ return l.energyMj !== null; });
   if (hasEnergy) traces.push({ type: 'bar', name: 'energy (mJ)', x: names, y: row.layers.map(function(l){ return l.energyMj; }), yaxis: 'y2', offsetgroup: 2, marker: { color: '#e0902b' } });
-  Plotly.react(el('costs'), traces, layout({ barmode: 'group', yaxis: { title: { text: 'latency (ms)' } }, yaxis2: { title: { text: 'energy (mJ)' }, overlaying: 'y', side: 'right', showgrid: false }, legend: { orientation: 'h', y: 1.1 }, margin: { l: 60, r: 60, t: 10, b: 80 } }), CFG);
-  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the ' + (d.study.objectives.length === 1 ? 'objective' : 'Pareto') + ' plot.');
+  Plotly.react(el('costs'), traces, layout({ barmode: 'group', yaxis: { title: { text: 'latency (ms)' } }, yaxis2: { title: { text: 'energy (mJ)' }, overlaying: 'y', side: 'right', showgrid: false, tickmode: 'auto', nticks: 8, rangemode: 'tozero' }, legend: { orientation: 'h', y: 1.1 }, margin: { l: 60, r: 60, t: 10, b: 80 } }), CFG);
+  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the ' + (d.study.objectives.length === 1 ? 'objective' : 'Pareto') + ' plot. The picker lists ' + nums.length + ' trials: the ' + (d.study.objectives.length === 1 ? 'best' : 'Pareto') + ' trials first, then the latest (at most ' + d.policies.limit + '; a click on an earlier trial keeps the shown one).');
 }
 
 var PALETTE = ['#d6452b', '#2b7bd6', '#2ca02c', '#9467bd', '#e0902b', '#17becf', '#8c564b', '#e377c2'];

@@ -85,7 +85,11 @@ export interface ReportData {
   readonly knee: number | null;
   /** With one objective: the best feasible trial (the first by number among ties, as `hwnas nas` and `study show` say), or null. */
   readonly best: number | null;
-  readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[] };
+  /**
+   * The heat map's rows: the Pareto (or best) trials with a policy, then the latest others, at most `limit` trials;
+   * `total` complete trials have a policy, so `total - rows.length` earlier ones are left out.
+   */
+  readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[]; readonly total: number; readonly limit: number };
   readonly layerCosts: readonly LayerCostRow[];
   readonly generatedAt: string;
   /** Set when other studies are compared with this one (see {@link buildCompareData}). */
@@ -344,7 +348,7 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
     },
     knee,
     best,
-    policies: { layers: layerSet, rows },
+    policies: { layers: layerSet, rows, total: trials.filter((t) => t.state === 'complete' && trialPolicy(t) !== undefined).length, limit: maxDetail },
     layerCosts,
     generatedAt: new Date().toISOString(),
   };

@@ -383,3 +383,49 @@ test('a hwnas nas --table study: the report plots the figure the CLI prints (tab
   assert.equal(m.share, undefined);
   assert.match(m.normalisation ?? '', /no longer has the content the study recorded .*true-front frame, which cannot be computed here/);
 });
+
+test('bit-width heat map in Chromium: both panel titles inside the drawn area, the note names the trials shown and those left out', {
+  skip: chromiumSkipReason(),
+}, async () => {
+  const store = new MemoryStore();
+  await seedPolicyStudy(store, 'p', 70); // 60 rows (the default most): the tallest heat map, whose titles once fell outside
+  const file = join(dir, 'heat.html');
+  writeReport(file, store, 'p');
+  const front = buildReportData(store, 'p')
+    .trials.filter((t) => t.pareto)
+    .map((t) => t.number);
+  const page = await (await sharedChromium()).newPage({ viewport: { width: 1280, height: 1800 } });
+  try {
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('#heat .annotation-text');
+    const boxes = (await page.evaluate(
+      "(function(){ var h = document.querySelector('#heat .main-svg').getBoundingClientRect(); return Array.from(document.querySelectorAll('#heat .annotation-text')).map(function(e){ var r = e.getBoundingClientRect(); return { text: e.textContent, inside: r.top >= h.top && r.bottom <= h.bottom && r.height > 0 }; }); })()",
+    )) as { text: string; inside: boolean }[];
+    assert.deepEqual(boxes, [
+      { text: 'weight bits', inside: true },
+      { text: 'activation bits', inside: true },
+    ]);
+    const note = await page.locator('#policy-note').innerText();
+    const p = front.length;
+    assert.ok(p > 0 && p < 58, `front of ${p}`);
+    const rest = [...Array(70).keys()]
+      .filter((n) => !front.includes(n))
+      .reverse()
+      .slice(0, 60 - p);
+    assert.equal(
+      note,
+      `60 of 70 complete trials with a policy, 3 layers (userAttr "policy"): the ${p} Pareto trials (first ${p} rows), then the latest ${rest.length} others (trial ${rest[0]} down to ${rest.at(-1)}). 10 earlier trials are left out (the report shows at most 60); the trial table lists every trial.`,
+    );
+    // the energy axis (right) of the per-layer bars has its own round tick step (1, 2 or 5 x 10^k), not the latency grid's
+    const ticks = (await page.locator('#costs .y2tick text').allTextContents()).map((t) => Number(t.replace('\u2212', '-')));
+    assert.ok(ticks.length >= 3, ticks.join(' '));
+    const dtick = (ticks[1] as number) - (ticks[0] as number);
+    const mantissa = dtick / 10 ** Math.floor(Math.log10(dtick));
+    assert.ok(
+      [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6),
+      `energy ticks ${ticks.join(' ')}`,
+    );
+  } finally {
+    await page.close();
+  }
+});
