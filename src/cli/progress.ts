@@ -31,9 +31,13 @@ export function createProgress(o: ProgressOptions): Progress {
   // cli-progress only fills `{word}` tokens: a field named 'img/s' needs a token of word characters
   const token = (f: string): string => `f_${f.replace(/\W/g, '_')}`;
   if (process.stderr.isTTY) {
+    const line = (eta: string): string => `${o.label} [{bar}] {value}/{total} {percentage}% | ETA ${eta}${fields.map((f) => ` | ${f} {${token(f)}}`).join('')}`;
+    const withEta = line('{eta_formatted}');
+    // before the first unit is done there is no rate to estimate from (cli-progress would print 'ETA 0s')
+    const noEta = line('--');
     const bar = new cliProgress.SingleBar(
       {
-        format: `${o.label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields.map((f) => ` | ${f} {${token(f)}}`).join('')}`,
+        format: (options, params, payload) => cliProgress.Format.Formatter({ ...options, format: params.value > 0 ? withEta : noEta }, params, payload),
         stream: process.stderr,
         hideCursor: true,
         etaBuffer: 50,

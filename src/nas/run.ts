@@ -3,17 +3,21 @@
  * (tabular lookup or short training) run through the study loop; the result lists every trial by
  * architecture string, the Pareto set, and the normalised hypervolume after every `curveStep` queries.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type DatasetSpec, parseDatasetSpec } from '../data/spec.js';
 import type { LoadDatasetOptions, SplitLimits } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { hypervolume, objectiveBounds, ParetoArchive, paretoFront, toMinimization, violation } from '../search/pareto.js';
 import type { SearchSpace } from '../search/space.js';
+import { getArchSpace } from '../search/spaces/registry.js';
 import type { ArchSpace } from '../search/spaces/types.js';
 import type { CheapObjectives, JsonValue, Objective, SearchStrategy, Trial } from '../search/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { type Evaluator, runStudy, type StudyProgress } from '../study/run-study.js';
-import { checkTableConstraint, type NasTable, type TableConstraint } from './tabular.js';
+import { checkTableConstraint, type NasTable, parseNasTable, parseTableColumns, type TableConstraint } from './tabular.js';
 
 /** Normalisation of objectives for hypervolume: per objective, minimisation-space best and worst. */
 export interface HvFrame {
@@ -119,6 +123,61 @@ export function tableHv(t: NasTable, objectives: readonly Objective[], constrain
     front: idx.map((i) => archs[i] as string),
     ...(single && idx.length > 0 ? { best: { arch: archs[idx[0] as number] as string, value: (vals[idx[0] as number] as number[])[0] as number } } : {}),
   };
+}
+
+/** The table a `nas-table` study looked its values up in, with the truth `hwnas nas --table` measured it against, or why there is none. */
+export type StudyTable = { readonly table: string; readonly truth: TableTruth } | { readonly table: string; readonly truth?: undefined; readonly why: string };
+
+/** The last few truths {@link studyTableTruth} computed (the dashboard asks every 2 s), by file content and options. */
+const truths = new Map<string, TableTruth>();
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * For a study whose stored config evaluates with `nas-table` (as `hwnas nas --table` and `study create` store it, user
+ * attribute `config`): the table's true front and frame exactly as `hwnas nas --table` computes them (same table, column
+ * mapping, objectives and latency line), so a report can show the figure the CLI printed; with a reason instead when the
+ * table file cannot be read, no longer has the content the study recorded (`tableSha256`) or does not parse. Undefined
+ * for other studies.
+ */
+export function studyTableTruth(userAttrs: Readonly<Record<string, JsonValue>>, objectives: readonly Objective[]): StudyTable | undefined {
+  const config = userAttrs.config;
+  const ev = isObject(config) ? config.evaluator : undefined;
+  const o = isObject(ev) && ev.name === 'nas-table' && isObject(ev.options) ? ev.options : undefined;
+  if (!o || typeof o.table !== 'string') return undefined;
+  const table = o.table;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(table);
+  } catch {
+    return { table, why: `its table file ${table} cannot be read here` };
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (typeof userAttrs.tableSha256 === 'string' && userAttrs.tableSha256 !== sha)
+    return { table, why: `its table file ${table} no longer has the content the study recorded (sha256 ${userAttrs.tableSha256}, now ${sha})` };
+  const constraint: TableConstraint | undefined =
+    typeof o.maxLatencyMs === 'number' ? { maxMs: o.maxLatencyMs, ...(typeof o.latencyColumn === 'string' ? { column: o.latencyColumn } : {}) } : undefined;
+  const spaceName = typeof o.space === 'string' ? o.space : 'nb201';
+  const columns = typeof o.columns === 'string' ? o.columns : undefined;
+  const key = JSON.stringify([resolve(table), sha, spaceName, columns ?? null, objectives, constraint ?? null]);
+  let truth = truths.get(key);
+  if (!truth) {
+    try {
+      const space = getArchSpace(spaceName);
+      truth = tableHv(
+        parseNasTable(bytes.toString('utf8'), table, space, columns === undefined ? undefined : parseTableColumns(columns)),
+        objectives,
+        constraint,
+      );
+    } catch (e) {
+      return { table, why: `its table file ${table} cannot be used: ${(e as Error).message}` };
+    }
+    if (truths.size >= 4) truths.delete(truths.keys().next().value as string);
+    truths.set(key, truth);
+  }
+  return { table, truth };
 }
 
 /** One trial of a NAS result. */

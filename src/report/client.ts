@@ -110,10 +110,12 @@ function drawProgress(d){
   setText('progress-title', p.kind === 'hypervolume' ? 'Normalised hypervolume vs trial' : 'Best value vs trial');
   if (p.points.length === 0) { Plotly.purge(el('progress')); setText('progress-note', 'No feasible complete trials yet.'); return; }
   var o0 = d.study.objectives[0];
-  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + fmt(p.points[p.points.length - 1].value) + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].'
+  var lastHv = p.points[p.points.length - 1].value;
+  var share = p.frame === 'table' ? (p.share !== undefined ? ' (' + (100 * p.share).toFixed(1) + '% of the table\'s true front, whose normalised hypervolume is ' + fmt(p.trueHypervolume) + ')' : ' (the table\'s true front has no area in this frame)') : '';
+  setText('progress-note', p.kind === 'hypervolume' ? 'Last value ' + lastHv.toFixed(4) + share + '. ' + p.normalisation + '. Ideal point (minimisation form): [' + p.ideal.map(fmt).join(', ') + ']; reference point: [' + p.reference.map(fmt).join(', ') + '].'
     : 'The ' + (o0.direction === 'maximize' ? 'highest' : 'lowest') + ' feasible ' + o0.name + ' found up to each trial number; last value ' + fmt(p.points[p.points.length - 1].value) + (d.best !== null ? ' (trial ' + d.best + ')' : '') + '.');
   Plotly.react(el('progress'), [{ type: 'scatter', mode: 'lines+markers', x: p.points.map(function(q){ return q.trial; }), y: p.points.map(function(q){ return q.value; }), line: { shape: 'hv', color: '#2b7bd6' }, marker: { size: 4 }, name: p.kind }],
-    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (own frame)' : 'best ' + esc(o0.name) + (o0.direction === 'maximize' ? ' (max)' : ' (min)') } } }), CFG);
+    layout({ xaxis: { title: { text: 'trial number' } }, yaxis: { title: { text: p.kind === 'hypervolume' ? 'normalised hypervolume (' + (p.frame === 'table' ? 'table\'s true-front frame' : 'own frame') + ')' : 'best ' + esc(o0.name) + (o0.direction === 'maximize' ? ' (max)' : ' (min)') } } }), CFG);
 }
 
 function drawHeat(d){
@@ -129,11 +131,25 @@ function drawHeat(d){
   Plotly.react(el('heat'), [
     { type: 'heatmap', z: P.rows.map(function(r){ return r.weightBits; }), x: x, y: ylab, text: text('weightBits'), hoverinfo: 'text', colorscale: 'Viridis', zmin: 1, zmax: 8, xaxis: 'x', yaxis: 'y', colorbar: { title: { text: 'bits' } } },
     { type: 'heatmap', z: P.rows.map(function(r){ return r.actBits; }), x: x, y: ylab, text: text('actBits'), hoverinfo: 'text', colorscale: 'Viridis', zmin: 1, zmax: 8, xaxis: 'x2', yaxis: 'y2', showscale: false }
-  ], layout({ grid: { rows: 1, columns: 2, pattern: 'independent' }, margin: { l: 80, r: 20, t: 30, b: 80 },
-    annotations: [{ text: 'weight bits', x: 0.22, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }, { text: 'activation bits', x: 0.78, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false }],
-    yaxis: { autorange: 'reversed' }, yaxis2: { autorange: 'reversed' } }), CFG);
+  ], layout({ grid: { rows: 1, columns: 2, pattern: 'independent' }, margin: { l: 80, r: 20, t: 34, b: 80 },
+    // each title sits just above its panel (bottom-anchored at the plot area's top edge, inside the top margin)
+    annotations: [{ text: '<b>weight bits</b>', x: 0.225, y: 1, yanchor: 'bottom', yshift: 4, xref: 'paper', yref: 'paper', showarrow: false }, { text: '<b>activation bits</b>', x: 0.775, y: 1, yanchor: 'bottom', yshift: 4, xref: 'paper', yref: 'paper', showarrow: false }],
+    yaxis: { autorange: 'reversed', dtick: 1, tickfont: { size: 10 } }, yaxis2: { autorange: 'reversed', dtick: 1, tickfont: { size: 10 } } }), CFG);
   setText('policy-title', 'Bit widths per layer (' + (d.study.objectives.length === 1 ? 'best trial' : 'Pareto trials') + ' first)');
-  setText('policy-note', P.rows.length + ' trials x ' + P.layers.length + ' layers (userAttr "policy").');
+  setText('policy-note', heatNote(d));
+}
+
+// Which trials the heat map (and the per-layer cost picker) shows: the front first, then the latest, and what is left out.
+function heatNote(d){
+  var P = d.policies, n = P.rows.length;
+  var front = {}; d.trials.forEach(function(t){ if (t.pareto) front[t.number] = true; });
+  var p = 0; while (p < n && front[P.rows[p].trial]) p++;
+  var rest = P.rows.slice(p).map(function(r){ return r.trial; });
+  var which = (p > 0 ? 'the ' + p + ' ' + (d.study.objectives.length === 1 ? 'best' : 'Pareto') + ' trial' + (p === 1 ? '' : 's') + ' (first ' + (p === 1 ? 'row' : p + ' rows') + ')' : '')
+    + (p > 0 && rest.length > 0 ? ', then ' : '') + (rest.length > 0 ? 'the latest ' + rest.length + ' other' + (rest.length === 1 ? '' : 's') + ' (trial ' + rest[0] + (rest.length > 1 ? ' down to ' + rest[rest.length - 1] : '') + ')' : '');
+  var left = P.total - n;
+  return n + ' of ' + P.total + ' complete trials with a policy, ' + P.layers.length + ' layers (userAttr "policy"): ' + which + '. '
+    + (left > 0 ? left + ' earlier trial' + (left === 1 ? ' is' : 's are') + ' left out (the report shows at most ' + P.limit + '); the trial table lists every trial.' : 'None left out.');
 }
 
 function drawCosts(d){
@@ -157,8 +173,8 @@ function drawCosts(d){
   var traces = [{ type: 'bar', name: 'latency (ms)', x: names, y: row.layers.map(function(l){ return l.latencyMs; }), offsetgroup: 1, marker: { color: '#2b7bd6' } }];
   var hasEnergy = row.layers.some(function(l){ return l.energyMj !== null; });
   if (hasEnergy) traces.push({ type: 'bar', name: 'energy (mJ)', x: names, y: row.layers.map(function(l){ return l.energyMj; }), yaxis: 'y2', offsetgroup: 2, marker: { color: '#e0902b' } });
-  Plotly.react(el('costs'), traces, layout({ barmode: 'group', yaxis: { title: { text: 'latency (ms)' } }, yaxis2: { title: { text: 'energy (mJ)' }, overlaying: 'y', side: 'right', showgrid: false }, legend: { orientation: 'h', y: 1.1 }, margin: { l: 60, r: 60, t: 10, b: 80 } }), CFG);
-  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the ' + (d.study.objectives.length === 1 ? 'objective' : 'Pareto') + ' plot.');
+  Plotly.react(el('costs'), traces, layout({ barmode: 'group', yaxis: { title: { text: 'latency (ms)' } }, yaxis2: { title: { text: 'energy (mJ)' }, overlaying: 'y', side: 'right', showgrid: false, tickmode: 'auto', nticks: 8, rangemode: 'tozero' }, legend: { orientation: 'h', y: 1.1 }, margin: { l: 60, r: 60, t: 10, b: 80 } }), CFG);
+  setText('cost-note', 'Trial ' + row.trial + ': ' + row.layers.length + ' layers (userAttr "layerCosts"); pick another trial above or click a point on the ' + (d.study.objectives.length === 1 ? 'objective' : 'Pareto') + ' plot. The picker lists ' + nums.length + ' trials: the ' + (d.study.objectives.length === 1 ? 'best' : 'Pareto') + ' trials first, then the latest (at most ' + d.policies.limit + '; a click on an earlier trial keeps the shown one).');
 }
 
 var PALETTE = ['#d6452b', '#2b7bd6', '#2ca02c', '#9467bd', '#e0902b', '#17becf', '#8c564b', '#e377c2'];
@@ -179,11 +195,11 @@ function drawCompare(d){
   var best = Math.max.apply(null, C.studies.map(function(s){ return s.hypervolume; }));
   var thead = el('compare-table').tHead; thead.textContent = '';
   var hr = thead.insertRow();
-  ['study', 'strategy', 'complete trials', 'front size', 'normalised hypervolume (shared frame)', 'share of best', 'own-frame hypervolume (as hwnas nas prints)'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
+  ['study', 'strategy', 'complete trials', 'front size', 'normalised hypervolume (shared frame)', 'share of best', 'own-frame hypervolume', 'table frame (as hwnas nas --table prints)'].forEach(function(h){ var th = document.createElement('th'); th.textContent = h; hr.appendChild(th); });
   var tb = el('compare-table').tBodies[0]; tb.textContent = '';
   C.studies.forEach(function(s){ var tr = tb.insertRow();
-    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-', fmt(s.ownHypervolume)].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
-  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1]. Ideal (minimisation form): [' + C.ideal.map(fmt).join(', ') + ']; reference: [' + C.nadir.map(fmt).join(', ') + ']. The shared-frame figures compare the studies; each study\'s own-frame figure (its own best -> 0, its own worst + 10% -> 1) is the one hwnas nas and its own report print, not comparable between studies.');
+    [s.name, s.strategy || '', s.complete, s.front.length, fmt(s.hypervolume), best > 0 ? (100 * s.hypervolume / best).toFixed(1) + '%' : '-', fmt(s.ownHypervolume), s.table ? s.table.hypervolume.toFixed(4) + (s.table.share !== null ? ' (' + (100 * s.table.share).toFixed(1) + '% of the true front)' : '') : '-'].forEach(function(v){ var td = tr.insertCell(); td.textContent = String(v); }); });
+  setText('compare-note', C.studies.length + ' studies. Frame (minimisation form): best over all studies -> 0, worst + 10% of the range -> 1; reference point [1, ..., 1]. Ideal (minimisation form): [' + C.ideal.map(fmt).join(', ') + ']; reference: [' + C.nadir.map(fmt).join(', ') + ']. The shared-frame figures compare the studies; each study\'s own-frame figure (its own best -> 0, its own worst + 10% -> 1) is not comparable between studies; hwnas nas without --table prints it (its frame also spans infeasible trials). A study run on a table that is readable here and unchanged also gets the figure hwnas nas --table prints: its hypervolume in the table\'s true-front frame and its share of the true front\'s; those are comparable between studies on the same table and objectives.');
 }
 
 function paramText(p){ var s = JSON.stringify(p); return s.length > 300 ? s.slice(0, 297) + '...' : s; }

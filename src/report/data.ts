@@ -9,6 +9,7 @@
  * - `layerCosts`: `[{ layer, latencyMs, energyMj }]` (energy may be null): the per-layer breakdown bars.
  */
 import { UserError } from '../errors.js';
+import { normalise, type StudyTable, studyTableTruth } from '../nas/run.js';
 import { hypervolume, kneePoint, objectiveBounds, paretoTrials, toMinimization, violation } from '../search/pareto.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { JsonValue, Objective, Trial, TrialState } from '../search/types.js';
@@ -59,11 +60,15 @@ export interface ReportData {
   readonly trials: readonly ReportTrial[];
   /**
    * Normalised hypervolume of the feasible front of trials 0..trial (2+ objectives) or best value so far (1 objective).
-   * The frame is the one `hwnas nas` prints its hypervolume in: per objective (minimisation form) the best feasible
-   * value -> 0 and `reference` (the worst feasible value + 10% of the range) -> 1, so the last point is the CLI's figure.
+   * Frame `table` (a `hwnas nas --table` study whose table is readable and unchanged): the frame that command prints its
+   * hypervolume in, the table's true front's ideal -> 0 and its nadir -> 1, so the last point and `share` are the CLI's
+   * figures. Frame `own` (every other study): per objective (minimisation form) the best feasible value -> 0 and
+   * `reference` (the worst feasible value + 10% of the range) -> 1.
    */
   readonly progress: {
     readonly kind: 'hypervolume' | 'best';
+    /** Which frame `points` are in (null with one objective). */
+    readonly frame: 'own' | 'table' | null;
     /** Minimisation-form reference point (the frame's 1), in the objectives' own units. */
     readonly reference: readonly number[] | null;
     /** Minimisation-form ideal point (the frame's 0), in the objectives' own units. */
@@ -71,12 +76,20 @@ export interface ReportData {
     /** How `points` are scaled, in words (reports print it). */
     readonly normalisation: string | null;
     readonly points: readonly { readonly trial: number; readonly value: number }[];
+    /** Frame `table`: the normalised hypervolume of the table's true front in that frame. */
+    readonly trueHypervolume?: number;
+    /** Frame `table`: the last point / `trueHypervolume` (what `hwnas nas` prints as "% of the table's true front"). */
+    readonly share?: number;
   };
   /** Knee point of the Pareto set (trial number) with 2+ objectives, or null. */
   readonly knee: number | null;
   /** With one objective: the best feasible trial (the first by number among ties, as `hwnas nas` and `study show` say), or null. */
   readonly best: number | null;
-  readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[] };
+  /**
+   * The heat map's rows: the Pareto (or best) trials with a policy, then the latest others, at most `limit` trials;
+   * `total` complete trials have a policy, so `total - rows.length` earlier ones are left out.
+   */
+  readonly policies: { readonly layers: readonly string[]; readonly rows: readonly PolicyRow[]; readonly total: number; readonly limit: number };
   readonly layerCosts: readonly LayerCostRow[];
   readonly generatedAt: string;
   /** Set when other studies are compared with this one (see {@link buildCompareData}). */
@@ -157,9 +170,20 @@ function withArch(arch: string | undefined): { arch?: string } {
   return arch !== undefined ? { arch } : {};
 }
 
-/** The single-study hypervolume's normalisation in words (the report and `hwnas nas` use it). */
+/** The single-study hypervolume's own-frame normalisation in words (the report and dashboard print it). */
 export const HV_NORMALISATION =
-  "normalised hypervolume: per objective the best feasible value -> 0 and the reference point (worst feasible value + 10% of the range) -> 1, so 1 is the whole box; the frame of this study alone, the figure 'hwnas nas' prints";
+  "normalised hypervolume: per objective the best feasible value -> 0 and the reference point (worst feasible value + 10% of the range) -> 1, so 1 is the whole box; the frame of this study alone ('hwnas nas' without --table prints its figure in this frame, except that its frame also spans infeasible trials)";
+
+/** The normalisation in words of a `hwnas nas --table` study's hypervolume (frame `table`). */
+export const HV_TABLE_NORMALISATION =
+  "normalised hypervolume in the frame 'hwnas nas --table' prints: per objective the best value of the table's true front -> 0 and the worst value over the true front (its nadir) -> 1, so points behind the nadir add nothing";
+
+/** Why a study that ran on a table is drawn in its own frame: the table could not be used. */
+function ownFrameBecause(t: StudyTable | undefined): string {
+  return t && !t.truth
+    ? `. This study looked its values up in a table, but ${t.why}: 'hwnas nas --table' printed its hypervolume in that table's true-front frame, which cannot be computed here`
+    : '';
+}
 
 /**
  * Reference point for the hypervolume (minimisation form): the worst value of each objective over
@@ -179,8 +203,8 @@ interface OwnFrame {
 }
 
 /**
- * The frame `hwnas nas` normalises its hypervolume in (src/nas/run.ts): per objective the best value -> 0 and the
- * worst + 10% of the range -> 1 (an objective without range -> 0). Null without points.
+ * The frame `hwnas nas` without `--table` normalises its hypervolume in (src/nas/run.ts, which also counts infeasible
+ * trials): per objective the best value -> 0 and the worst + 10% of the range -> 1 (an objective without range -> 0). Null without points.
  */
 function ownFrame(points: readonly (readonly number[])[], m: number): OwnFrame | null {
   const reference = referencePoint(points);
@@ -230,7 +254,19 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
   // Progress curve: hypervolume (2+ objectives) or best-so-far (1 objective) against trial number.
   const maxPts = opts.maxProgressPoints ?? 200;
   const points: { trial: number; value: number }[] = [];
-  const frame = objectives.length > 1 ? ownFrame(minPts, objectives.length) : null;
+  const tableStudy = objectives.length > 1 ? studyTableTruth(study.userAttrs, objectives) : undefined;
+  const truth = tableStudy?.truth;
+  const asMinimised = objectives.map((o) => ({ ...o, direction: 'minimize' as const })); // the points are in minimisation form
+  // `hwnas nas --table`'s frame (src/nas/run.ts normalise, no clipping) when the table is known, else the study's own
+  const frame: OwnFrame | null = truth
+    ? {
+        ideal: [...truth.frame.ideal],
+        reference: [...truth.frame.nadir],
+        scale: (v) => normalise([v], asMinimised, truth.frame)[0] as number[],
+      }
+    : objectives.length > 1
+      ? ownFrame(minPts, objectives.length)
+      : null;
   const reference = frame?.reference ?? null;
   const ideal = frame?.ideal ?? null;
   const unit = objectives.map(() => 1);
@@ -302,14 +338,17 @@ export function buildReportData(store: Store, studyName: string, opts: ReportDat
     })),
     progress: {
       kind: reference ? 'hypervolume' : 'best',
+      frame: reference ? (truth ? 'table' : 'own') : null,
       reference,
       ideal,
-      normalisation: reference ? HV_NORMALISATION : null,
+      normalisation: reference ? (truth ? HV_TABLE_NORMALISATION : HV_NORMALISATION + ownFrameBecause(tableStudy)) : null,
       points,
+      ...(truth ? { trueHypervolume: truth.trueHypervolume } : {}),
+      ...(truth && truth.trueHypervolume > 0 && points.length > 0 ? { share: (points.at(-1)?.value as number) / truth.trueHypervolume } : {}),
     },
     knee,
     best,
-    policies: { layers: layerSet, rows },
+    policies: { layers: layerSet, rows, total: trials.filter((t) => t.state === 'complete' && trialPolicy(t) !== undefined).length, limit: maxDetail },
     layerCosts,
     generatedAt: new Date().toISOString(),
   };
@@ -341,8 +380,13 @@ export interface CompareStudy {
   readonly curve: readonly { readonly trials: number; readonly hypervolume: number }[];
   /** Normalised hypervolume in the shared frame of all compared studies (comparable between them). */
   readonly hypervolume: number;
-  /** Normalised hypervolume in the study's own frame: the figure `hwnas nas` and the study's own report print. */
+  /** Normalised hypervolume in the study's own frame (its report's frame unless it ran on a known table). */
   readonly ownHypervolume: number;
+  /**
+   * A `hwnas nas --table` study whose table is readable and unchanged: its normalised hypervolume in the table's
+   * true-front frame and its share of the true front's (the figures that command prints and the study's report plots).
+   */
+  readonly table?: { readonly hypervolume: number; readonly share: number | null };
 }
 
 /** Strategy comparison of several studies over the same objectives (same budget axis, one frame). */
@@ -397,6 +441,17 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
       .map((t) => t.values as number[])
       .sort((a, b) => (a[0] as number) - (b[0] as number));
     const strategy = s.userAttrs.strategy;
+    const truth = studyTableTruth(s.userAttrs, objectives)?.truth;
+    const tableHv = truth
+      ? hypervolume(
+          normalise(
+            ts.map((t) => t.values as number[]),
+            objectives,
+            truth.frame,
+          ),
+          ref,
+        )
+      : undefined;
     return {
       name: s.name,
       strategy: typeof strategy === 'string' ? strategy : null,
@@ -408,6 +463,9 @@ export function buildCompareData(store: Store, names: readonly string[], opts: {
         ts.map((t) => toMinimization(t.values as number[], objectives)),
         objectives.length,
       ),
+      ...(tableHv !== undefined
+        ? { table: { hypervolume: tableHv, share: (truth?.trueHypervolume ?? 0) > 0 ? tableHv / (truth?.trueHypervolume as number) : null } }
+        : {}),
     };
   });
   return { objectives, ideal, nadir, studies: out };

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { frameOf, normalisedHv } from '../nas/run.js';
+import { frameOf, normalisedHv, summariseNas, tableHv } from '../nas/run.js';
+import { loadNasTable } from '../nas/tabular.js';
 import { violation } from '../search/pareto.js';
 import { getArchSpace } from '../search/spaces/registry.js';
 import type { Objective } from '../search/types.js';
@@ -330,6 +331,100 @@ test('nas reports in Chromium: one objective marks the best trial (no front, no 
     const shape = await page.evaluate("document.getElementById('pareto').data.filter(function(t){ return t.name === 'front'; })[0].line.shape");
     assert.equal(shape, 'vh');
     assert.doesNotMatch(await page.locator('#pareto-note').innerText(), /Click a point/, 'no per-layer costs to click to');
+  } finally {
+    await page.close();
+  }
+});
+
+test('a hwnas nas --table study: the report plots the figure the CLI prints (table frame, share of the true front); a changed table falls back to the own frame and says why', () => {
+  const space = getArchSpace('nb201');
+  const rng = new Rng(3);
+  const rows = new Map<string, number[]>();
+  while (rows.size < 40) rows.set(space.format(space.fromParams(space.space.sample(rng))), [0.5 + rng.next() * 0.4, 0.01 + rng.next() * 0.09]);
+  const csv = join(dir, 'nb201-mini.csv');
+  writeFileSync(csv, `arch,accuracy,latency_ms\n${[...rows].map(([a, v]) => `${a},${v.join(',')}`).join('\n')}\n`);
+  const objectives = [ACC, LAT];
+  const store = new MemoryStore();
+  const evaluator = { name: 'nas-table', options: { space: 'nb201', table: csv, objectives: 'accuracy:max,latency_ms:min' } };
+  const attrs = { archSpace: 'nb201', config: { name: 'tab', evaluator } };
+  store.createStudy({ name: 'tab', objectives, userAttrs: attrs });
+  store.createStudy({ name: 'tab2', objectives, userAttrs: attrs });
+  const archs = [...rows.keys()];
+  for (const [name, picks] of [
+    ['tab', archs.slice(0, 15)],
+    ['tab2', archs.slice(20, 30)],
+  ] as const)
+    for (const a of picks) {
+      const t = store.createTrial(name, { params: space.toParams(space.parse(a)) });
+      store.finishTrial(name, t.number, { state: 'complete', values: rows.get(a) as number[], userAttrs: { arch: a } });
+    }
+  // what hwnas nas --table prints (src/cli/commands/nas.ts): summariseNas in the frame of tableHv over the same table
+  const truth = tableHv(loadNasTable(csv, space), objectives);
+  const cli = summariseNas(store.getTrials('tab'), { space, objectives, frame: truth.frame, trueHypervolume: truth.trueHypervolume });
+  const d = buildReportData(store, 'tab');
+  assert.equal(d.progress.frame, 'table');
+  assert.ok(cli.hypervolume > 0 && cli.hypervolume < truth.trueHypervolume);
+  assert.ok(
+    Math.abs((d.progress.points.at(-1)?.value as number) - cli.hypervolume) < 1e-12,
+    `report ${d.progress.points.at(-1)?.value} vs nas ${cli.hypervolume}`,
+  );
+  assert.ok(Math.abs((d.progress.share as number) - (cli.hypervolumeRatio as number)) < 1e-12);
+  assert.equal(d.progress.trueHypervolume, truth.trueHypervolume);
+  assert.doesNotMatch(d.progress.normalisation ?? '', /the frame of this study alone/);
+  const c = buildCompareData(store, ['tab', 'tab2']);
+  assert.ok(Math.abs((c.studies[0]?.table?.share as number) - (cli.hypervolumeRatio as number)) < 1e-12);
+  assert.ok(c.studies[1]?.table !== undefined);
+  // the table changed since the study ran: no table frame, and the note says why
+  store.createStudy({ name: 'moved', objectives, userAttrs: { ...attrs, tableSha256: '0'.repeat(64) } });
+  const t = store.createTrial('moved', { params: space.toParams(space.parse(archs[0] as string)) });
+  store.finishTrial('moved', t.number, { state: 'complete', values: rows.get(archs[0] as string) as number[] });
+  const m = buildReportData(store, 'moved').progress;
+  assert.equal(m.frame, 'own');
+  assert.equal(m.share, undefined);
+  assert.match(m.normalisation ?? '', /no longer has the content the study recorded .*true-front frame, which cannot be computed here/);
+});
+
+test('bit-width heat map in Chromium: both panel titles inside the drawn area, the note names the trials shown and those left out', {
+  skip: chromiumSkipReason(),
+}, async () => {
+  const store = new MemoryStore();
+  await seedPolicyStudy(store, 'p', 70); // 60 rows (the default most): the tallest heat map, whose titles once fell outside
+  const file = join(dir, 'heat.html');
+  writeReport(file, store, 'p');
+  const front = buildReportData(store, 'p')
+    .trials.filter((t) => t.pareto)
+    .map((t) => t.number);
+  const page = await (await sharedChromium()).newPage({ viewport: { width: 1280, height: 1800 } });
+  try {
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('#heat .annotation-text');
+    const boxes = (await page.evaluate(
+      "(function(){ var h = document.querySelector('#heat .main-svg').getBoundingClientRect(); return Array.from(document.querySelectorAll('#heat .annotation-text')).map(function(e){ var r = e.getBoundingClientRect(); return { text: e.textContent, inside: r.top >= h.top && r.bottom <= h.bottom && r.height > 0 }; }); })()",
+    )) as { text: string; inside: boolean }[];
+    assert.deepEqual(boxes, [
+      { text: 'weight bits', inside: true },
+      { text: 'activation bits', inside: true },
+    ]);
+    const note = await page.locator('#policy-note').innerText();
+    const p = front.length;
+    assert.ok(p > 0 && p < 58, `front of ${p}`);
+    const rest = [...Array(70).keys()]
+      .filter((n) => !front.includes(n))
+      .reverse()
+      .slice(0, 60 - p);
+    assert.equal(
+      note,
+      `60 of 70 complete trials with a policy, 3 layers (userAttr "policy"): the ${p} Pareto trials (first ${p} rows), then the latest ${rest.length} others (trial ${rest[0]} down to ${rest.at(-1)}). 10 earlier trials are left out (the report shows at most 60); the trial table lists every trial.`,
+    );
+    // the energy axis (right) of the per-layer bars has its own round tick step (1, 2 or 5 x 10^k), not the latency grid's
+    const ticks = (await page.locator('#costs .y2tick text').allTextContents()).map((t) => Number(t.replace('\u2212', '-')));
+    assert.ok(ticks.length >= 3, ticks.join(' '));
+    const dtick = (ticks[1] as number) - (ticks[0] as number);
+    const mantissa = dtick / 10 ** Math.floor(Math.log10(dtick));
+    assert.ok(
+      [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6),
+      `energy ticks ${ticks.join(' ')}`,
+    );
   } finally {
     await page.close();
   }
