@@ -209,6 +209,10 @@ export interface NasResult {
   readonly hypervolumeReference: string;
   /** Two-stage: the hardware-sensitive parameters of stage 1. */
   readonly sensitive?: string[];
+  /**
+   * Trials stored as failed: interrupted or lost attempts (run again as new trials, so `trials` still reaches the
+   * budget) and points whose evaluation threw; each failed trial's reason is its `hwnas:fail_reason` attribute.
+   */
   readonly failed: number;
   /** Complete trials that violate a constraint (kept in `trials`, left out of `pareto` and the hypervolume). */
   readonly infeasible: number;
