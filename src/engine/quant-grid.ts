@@ -79,3 +79,12 @@ export function actChannelGrids(cfg: ActQuantConfig): { scale: Float32Array; zer
   }
   return { scale, zeroPoint, qmax };
 }
+
+/**
+ * The per-tensor scale of a layer's input grid when its bias is quantized to int32, else undefined: the input must
+ * be quantized on one grid (a float input, or channel-wise grids, have no single accumulator scale: the bias stays
+ * float, as a runtime accumulating in float would keep it).
+ */
+export function biasInputScale(c: ActQuantConfig | undefined): number | undefined {
+  return c && c.bits < 16 && !c.channels ? actGrid(c).scale : undefined;
+}
