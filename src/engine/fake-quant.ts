@@ -200,7 +200,7 @@ export function quantHooks(config: QuantHooksConfig): ForwardHooks {
     },
     biasTransform: (b, info) => {
       const c = config.weights[info.layer];
-      const inScale = biasInputScale(config.activations[info.input]);
+      const inScale = biasInputScale(config, info.input);
       return c && inScale !== undefined ? fakeQuantBias(b, info.weight, info.outChannels, c, inScale) : b;
     },
     activationTransform: (a, info) => {
@@ -327,16 +327,14 @@ export function lsqQuantHooks(
     },
     biasTransform: (b, info) => {
       const c = config.weights[info.layer];
-      const ac = config.activations[info.input];
-      if (!c || biasInputScale(ac) === undefined) return b;
+      const inScale = biasInputScale(config, info.input);
+      if (!c || inScale === undefined) return b;
       // the learned steps where LSQ learns them (the bias follows them; no gradient flows into a step from it)
       const ws = weightSteps.get(info.layer);
       const as = actSteps.get(info.input)?.step;
-      if (!ws && !as) return fakeQuantBias(b, info.weight, info.outChannels, c, biasInputScale(ac) as number);
+      if (!ws && !as) return fakeQuantBias(b, info.weight, info.outChannels, c, inScale);
       const bits = weightChannelBits(info.outChannels, c);
-      return tf.tidy(() =>
-        fakeQuantBiasAt(b, ws ?? weightScales(tf.reshape(info.weight, [-1, info.outChannels]), bits).scale, as ?? (biasInputScale(ac) as number), bits),
-      );
+      return tf.tidy(() => fakeQuantBiasAt(b, ws ?? weightScales(tf.reshape(info.weight, [-1, info.outChannels]), bits).scale, as ?? inScale, bits));
     },
     activationTransform: (a, info) => {
       const s = actSteps.get(info.node);
@@ -361,7 +359,7 @@ export function lsqLearnedConfig(h: LsqHooks): QuantHooksConfig {
     const s = (a.step.dataSync() as Float32Array)[0] as number;
     activations[node] = { bits: (h.config.activations[node] as ActQuantConfig).bits, min: -a.zeroPoint * s, max: (a.qmax - a.zeroPoint) * s };
   }
-  return { weights: h.config.weights, activations };
+  return { weights: h.config.weights, activations, ...(h.config.floatBiases === true ? { floatBiases: true } : {}) };
 }
 
 /** Frees the step-size variables of LSQ hooks. */

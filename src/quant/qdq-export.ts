@@ -67,7 +67,7 @@ export function exportQdqOnnx(model: Model, config: QuantHooksConfig, opts: Expo
       weight: weightOf,
       bias: (node, t) => {
         const w = weightOf(node);
-        const inScale = biasInputScale(config.activations[node.inputs[0] as string]);
+        const inScale = biasInputScale(config, node.inputs[0] as string);
         return w && inScale !== undefined ? quantizeBiasInt32(t.data, w.scales, inScale) : undefined;
       },
       activation: (tensor) => {
