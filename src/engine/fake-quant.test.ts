@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initEngine } from './backend.js';
-import { fakeQuantActivation, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, recordActivations } from './fake-quant.js';
+import { fakeQuantActivation, fakeQuantBias, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, recordActivations } from './fake-quant.js';
 import { actGrid } from './quant-grid.js';
 import { tf } from './tf.js';
 
@@ -51,6 +51,25 @@ describe('fake quantization ops', () => {
       [0.7, 0.45, -0.7, 0.45],
     );
     assert.equal(fakeQuantWeight(w, 2, { bits: 32 }), w);
+  });
+
+  it('biases: int32 codes at input scale x weight scale per channel, clamped, straight-through gradient, float channels kept', () => {
+    // engine layout [in=2, out=3]: max|w| per output channel 0.7, 1.4, 0.35; at 3 bits (qmax 3) weight scales 0.7/3, 1.4/3, 0.35/3
+    const w = tf.tensor2d([0.7, -1.4, 0.1, 0.2, 0.3, -0.35], [2, 3]);
+    const b = tf.tensor1d([0.1, -0.2, 1e9]);
+    const inScale = 0.03;
+    const steps = [0.7 / 3, 1.4 / 3, 0.35 / 3].map((sw) => Math.fround(Math.fround(sw) * inScale));
+    const got = Array.from(fakeQuantBias(b, w, 3, { bits: 3 }, inScale).dataSync());
+    const want = [0.1, -0.2].map((v, c) => Math.round(v / (steps[c] as number)) * (steps[c] as number));
+    assert.ok(Math.abs((got[0] as number) - (want[0] as number)) < 1e-7 && Math.abs((got[1] as number) - (want[1] as number)) < 1e-7, `${got}`);
+    assert.notEqual(got[0], Math.fround(0.1), 'the bias is rounded');
+    // 1e9 / 0.0035 codes is beyond int32: clamped to the largest float32 code below 2^31
+    assert.ok(Math.abs((got[2] as number) / (2 ** 31 - 128) - (steps[2] as number)) < 1e-9, `${got[2]}`);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(fakeQuantBias(t, w, 3, { bits: 3 }, inScale)))(b);
+    assert.deepEqual(Array.from(g.dataSync()), [1, 1, 0]);
+    // a float channel (32 bits) keeps its bias; all-float weights leave the bias untouched
+    assert.equal(fakeQuantBias(b, w, 3, { channelBits: [3, 32, 3] }, inScale).dataSync()[1], Math.fround(-0.2));
+    assert.equal(fakeQuantBias(b, w, 3, { bits: 32 }, inScale), b);
   });
 
   it('activations: asymmetric grid over the calibrated range', () => {

@@ -11,7 +11,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ForwardHooks, HooksModule } from './model.js';
-import { type ActQuantConfig, actChannelGrids, actGrid, type QuantHooksConfig, type WeightQuantConfig } from './quant-grid.js';
+import { type ActQuantConfig, actChannelGrids, actGrid, biasInputScale, type QuantHooksConfig, type WeightQuantConfig } from './quant-grid.js';
 import { tf } from './tf.js';
 
 /**
@@ -81,13 +81,40 @@ export function fakeQuantLsq(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: num
   return f(x, s);
 }
 
+/** Bits of each output channel of a weight config (>= 16 = float), checked against the layer's channel count. */
+function weightChannelBits(outChannels: number, cfg: WeightQuantConfig): readonly number[] {
+  const bits = cfg.channelBits ?? new Array<number>(outChannels).fill(cfg.bits ?? 32);
+  if (bits.length !== outChannels) throw new ConfigError(`channelBits has ${bits.length} entries, expected ${outChannels} output channels`);
+  return bits;
+}
+
+/** 1 for each float (>= 16 bits) channel, 0 for each quantized one; undefined when no channel is float. */
+function floatChannelMask(bits: readonly number[]): tf.Tensor1D | undefined {
+  return bits.some((b) => b >= 16) ? tf.tensor1d(Float32Array.from(bits, (b) => (b >= 16 ? 1 : 0))) : undefined;
+}
+
+/** Keeps `x` where the mask is 1 and `y` elsewhere (mask broadcast over the last axis). */
+function keepFloat(y: tf.Tensor, x: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor {
+  return mask ? tf.add(tf.mul(y, tf.sub(1, mask)), tf.mul(x, mask)) : y;
+}
+
+/**
+ * The weight scale of each output channel of `w2` (`[-1, outChannels]`) as {@link fakeQuantWeight} quantizes it:
+ * max|w_c| / (2^(b-1) - 1), mean|w_c| for 1-bit layers, 1 for an all-zero channel (as src/quant's quantizer);
+ * also the code limit per channel (float channels: 2^23, a grid finer than float32 around the value).
+ */
+function weightScales(w2: tf.Tensor, bits: readonly number[]): { scale: tf.Tensor1D; qmax: tf.Tensor1D } {
+  const qmax = tf.tensor1d(Float32Array.from(bits, (b) => (b === 1 ? 1 : b >= 16 ? 2 ** 23 : 2 ** (b - 1) - 1)));
+  const m = bits.every((b) => b === 1) ? tf.mean(tf.abs(w2), 0) : tf.div(tf.max(tf.abs(w2), 0), qmax);
+  return { scale: tf.where(tf.greater(m, 0), m, tf.onesLike(m)) as tf.Tensor1D, qmax };
+}
+
 /**
  * Fake-quantize a weight in engine layout (output channels last after reshaping to [-1, outChannels])
  * symmetrically per output channel: scale_c = max|w_c| / (2^(b_c-1) - 1); 1-bit = sign x mean|w_c|.
  */
 export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig): tf.Tensor {
-  const bits = cfg.channelBits ?? new Array<number>(outChannels).fill(cfg.bits ?? 32);
-  if (bits.length !== outChannels) throw new ConfigError(`channelBits has ${bits.length} entries, expected ${outChannels} output channels`);
+  const bits = weightChannelBits(outChannels, cfg);
   if (bits.every((b) => b >= 16)) return w;
   return tf.tidy(() => {
     const w2 = tf.reshape(w, [-1, outChannels]);
@@ -104,18 +131,37 @@ export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQu
       if (!(b >= 2 && b <= 8 && Number.isInteger(b)) && b < 16)
         throw new ConfigError(`weight bits ${b} per channel: expected 2..8 or >= 16 (1-bit only for a whole layer)`);
     }
-    // float channels: a huge qmax makes the grid finer than float32 resolution around the value
-    const qmaxArr = Float32Array.from(bits, (b) => (b >= 16 ? 2 ** 23 : 2 ** (b - 1) - 1));
-    const qmax = tf.tensor1d(qmaxArr);
     // scale is a constant to the custom gradient (only x is its input): no gradient flows into max|w|
-    const maxAbs = tf.max(tf.abs(w2), 0);
-    const scale = tf.where(tf.greater(maxAbs, 0), tf.div(maxAbs, qmax), tf.onesLike(maxAbs));
-    const zero = tf.zerosLike(scale);
-    const y = fakeQuantSte(w2, scale, zero, tf.neg(qmax), qmax);
-    const floatMask = bits.some((b) => b >= 16) ? tf.tensor1d(Float32Array.from(bits, (b) => (b >= 16 ? 1 : 0))) : undefined;
-    const out = floatMask ? tf.add(tf.mul(y, tf.sub(1, floatMask)), tf.mul(w2, floatMask)) : y;
-    return tf.reshape(out, w.shape);
+    const { scale, qmax } = weightScales(w2, bits);
+    const y = fakeQuantSte(w2, scale, tf.zerosLike(scale), tf.neg(qmax), qmax);
+    return tf.reshape(keepFloat(y, w2, floatChannelMask(bits)), w.shape);
   });
+}
+
+/** Codes of an int32 bias: [-2^31, 2^31 - 128] (2^31 - 1 is not a float32; the largest float32 below it). */
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX_F32 = 2 ** 31 - 128;
+
+/**
+ * Fake-quantize a conv/dense bias `[outChannels]` as integer hardware adds it to the int32 accumulator: rounded
+ * (ties to even) to int32 codes at scale `inScale x weightScale_c`, clamped to the int32 range, dequantized;
+ * clipped straight-through gradient for the bias, none into the scales. `weightScale` `[outChannels]` is the
+ * weight quantizer's scale (a learned step under LSQ); float channels (>= 16 bits) keep their bias.
+ */
+export function fakeQuantBiasAt(b: tf.Tensor, weightScale: tf.Tensor, inScale: number | tf.Tensor, bits: readonly number[]): tf.Tensor {
+  if (bits.every((x) => x >= 16)) return b;
+  return tf.tidy(() => {
+    const scale = tf.mul(tf.reshape(weightScale, [-1]), inScale);
+    const y = fakeQuantSte(b, scale, tf.zerosLike(scale), INT32_MIN, INT32_MAX_F32);
+    return keepFloat(y, b, floatChannelMask(bits));
+  });
+}
+
+/** {@link fakeQuantBiasAt} with the weight scale of {@link fakeQuantWeight} computed from the layer's float weight `w`. */
+export function fakeQuantBias(b: tf.Tensor, w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig, inScale: number): tf.Tensor {
+  const bits = weightChannelBits(outChannels, cfg);
+  if (bits.every((x) => x >= 16)) return b;
+  return tf.tidy(() => fakeQuantBiasAt(b, weightScales(tf.reshape(w, [-1, outChannels]), bits).scale, inScale, bits));
 }
 
 /**
@@ -151,6 +197,11 @@ export function quantHooks(config: QuantHooksConfig): ForwardHooks {
     weightTransform: (w, info) => {
       const c = config.weights[info.layer];
       return c ? fakeQuantWeight(w, info.outChannels, c) : w;
+    },
+    biasTransform: (b, info) => {
+      const c = config.weights[info.layer];
+      const inScale = biasInputScale(config, info.input);
+      return c && inScale !== undefined ? fakeQuantBias(b, info.weight, info.outChannels, c, inScale) : b;
     },
     activationTransform: (a, info) => {
       const c = config.activations[info.node];
@@ -274,6 +325,17 @@ export function lsqQuantHooks(
       const qmax = 2 ** ((c?.bits as number) - 1) - 1;
       return tf.tidy(() => tf.reshape(fakeQuantLsq(tf.reshape(w, [-1, info.outChannels]), s, -qmax, qmax), w.shape));
     },
+    biasTransform: (b, info) => {
+      const c = config.weights[info.layer];
+      const inScale = biasInputScale(config, info.input);
+      if (!c || inScale === undefined) return b;
+      // the learned steps where LSQ learns them (the bias follows them; no gradient flows into a step from it)
+      const ws = weightSteps.get(info.layer);
+      const as = actSteps.get(info.input)?.step;
+      if (!ws && !as) return fakeQuantBias(b, info.weight, info.outChannels, c, inScale);
+      const bits = weightChannelBits(info.outChannels, c);
+      return tf.tidy(() => fakeQuantBiasAt(b, ws ?? weightScales(tf.reshape(info.weight, [-1, info.outChannels]), bits).scale, as ?? inScale, bits));
+    },
     activationTransform: (a, info) => {
       const s = actSteps.get(info.node);
       if (!s) {
@@ -297,7 +359,7 @@ export function lsqLearnedConfig(h: LsqHooks): QuantHooksConfig {
     const s = (a.step.dataSync() as Float32Array)[0] as number;
     activations[node] = { bits: (h.config.activations[node] as ActQuantConfig).bits, min: -a.zeroPoint * s, max: (a.qmax - a.zeroPoint) * s };
   }
-  return { weights: h.config.weights, activations };
+  return { weights: h.config.weights, activations, ...(h.config.floatBiases === true ? { floatBiases: true } : {}) };
 }
 
 /** Frees the step-size variables of LSQ hooks. */

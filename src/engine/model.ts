@@ -21,7 +21,9 @@
  * prediction, HVPs), so gradients flow through it:
  * - `weightTransform(w, info)` gets each conv/dense `weight` tensor in the engine layout above and returns
  *   the tensor to use (e.g. fake-quantized with a straight-through gradient via `tf.customGrad`);
- *   biases and batch-norm parameters are not passed.
+ *   batch-norm parameters are not passed.
+ * - `biasTransform(b, info)` gets each conv/dense `bias` `[outChannels]` with the layer's untransformed weight
+ *   and input value name (integer hardware adds an int32 bias at the scale input scale x weight scale).
  * - `activationTransform(a, info)` gets each node's output tensor (input node included), in that
  *   value's layout (`info.layout`; channels are the last axis for 'nhwc'), and returns the tensor to use.
  * - `trainable`: extra variables of the hooks (e.g. learned step sizes) that training updates too.
@@ -69,6 +71,14 @@ export interface WeightInfo {
   readonly outChannels: number;
 }
 
+/** What {@link ForwardHooks.biasTransform} is told about the bias it transforms. */
+export interface BiasInfo extends WeightInfo {
+  /** The layer's weight as stored (engine layout, before {@link ForwardHooks.weightTransform}). */
+  readonly weight: tf.Tensor;
+  /** Name of the value the layer reads (the node whose output is its input activation). */
+  readonly input: string;
+}
+
 /** What {@link ForwardHooks.activationTransform} is told about the activation it transforms. */
 export interface ActivationInfo {
   readonly node: string;
@@ -84,6 +94,8 @@ export interface ActivationInfo {
 export interface ForwardHooks {
   /** Replaces a conv/dense weight (engine layout) by the returned tensor. */
   readonly weightTransform?: (w: tf.Tensor, info: WeightInfo) => tf.Tensor;
+  /** Replaces a conv/dense bias `[outChannels]` by the returned tensor. */
+  readonly biasTransform?: (b: tf.Tensor, info: BiasInfo) => tf.Tensor;
   /** Replaces a node's output by the returned tensor. */
   readonly activationTransform?: (a: tf.Tensor, info: ActivationInfo) => tf.Tensor;
   /**
@@ -344,7 +356,13 @@ export class EngineModel {
     return tf.tidy(() => {
       const vals = new Map<string, tf.Tensor>();
       const layoutOf = new Map<string, CompiledNode>();
-      const fuse = !training && !this.hooks.weightTransform && !this.hooks.activationTransform && !opts.overrides && opts.secondOrder !== true;
+      const fuse =
+        !training &&
+        !this.hooks.weightTransform &&
+        !this.hooks.biasTransform &&
+        !this.hooks.activationTransform &&
+        !opts.overrides &&
+        opts.secondOrder !== true;
       for (const c of this.plan) {
         if (fuse) {
           const head = this.fusedAway.get(c.node.name);
@@ -384,6 +402,12 @@ export class EngineModel {
     return t ? t(w, info) : w;
   }
 
+  private bias(key: string, info: WeightInfo, input: string, opts: ForwardOptions): tf.Tensor {
+    const b = this.param(`${key}.bias`, opts);
+    const t = this.hooks.biasTransform;
+    return t ? t(b, { ...info, weight: this.param(`${key}.weight`, opts), input }) : b;
+  }
+
   /** Runs one node through its op's lowering (src/engine/ops). */
   private runNode(
     c: CompiledNode,
@@ -406,6 +430,7 @@ export class EngineModel {
       opts,
       param: (key) => this.param(key, opts),
       weight: (key, info) => this.weight(key, info, opts),
+      bias: (info) => this.bias(n.name, info, n.inputs[0] as string, opts),
       constant: (name) => consts?.get(name),
     };
     return engineOp(n.op, n.name).run(ctx);

@@ -38,6 +38,11 @@ export interface QuantHooksConfig {
    * records it in the file so the policy read back from the file costs the same as the policy itself.
    */
   readonly policyDefault?: { readonly weightBits: number; readonly actBits: number };
+  /**
+   * Keep conv/dense biases float instead of int32 at input scale x weight scale (what hwnas did before session 55,
+   * and what a runtime that accumulates in float computes); the engine's hooks and the QDQ export both follow it.
+   */
+  readonly floatBiases?: boolean;
 }
 
 /** Scale/zero point/code range of an asymmetric activation grid (same arithmetic as src/quant). */
@@ -78,4 +83,15 @@ export function actChannelGrids(cfg: ActQuantConfig): { scale: Float32Array; zer
     qmax[c] = g.qmax;
   }
   return { scale, zeroPoint, qmax };
+}
+
+/**
+ * The per-tensor scale of the grid of a layer's input (the value `input`) when its bias is quantized to int32, else
+ * undefined (also under `floatBiases`): the input must
+ * be quantized on one grid (a float input, or channel-wise grids, have no single accumulator scale: the bias stays
+ * float, as a runtime accumulating in float would keep it).
+ */
+export function biasInputScale(config: QuantHooksConfig, input: string): number | undefined {
+  const c = config.activations[input];
+  return c && c.bits < 16 && !c.channels && config.floatBiases !== true ? actGrid(c).scale : undefined;
 }

@@ -170,7 +170,8 @@ export interface TrainResult {
 export async function chooseWorkers(model: EngineModel, opts: Pick<TrainOptions, 'workers' | 'batchSize'> & { readonly steps?: number }): Promise<1 | 2> {
   const w = opts.workers ?? 'auto';
   if (w !== 1 && w !== 2 && w !== 'auto') throw new ConfigError(`workers ${JSON.stringify(w)} is invalid: expected 1, 2 or 'auto'`);
-  const inThreadHooks = (model.hooks.weightTransform !== undefined || model.hooks.activationTransform !== undefined) && !model.hooksModule;
+  const h = model.hooks;
+  const inThreadHooks = (h.weightTransform !== undefined || h.biasTransform !== undefined || h.activationTransform !== undefined) && !model.hooksModule;
   if (w === 2 && inThreadHooks) {
     throw new ConfigError('workers: 2 needs the model hooks as a module (BuildOptions.hooksModule): hook functions cannot cross into a worker thread');
   }

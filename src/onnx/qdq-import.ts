@@ -5,6 +5,9 @@
  * - weight: an int8 initializer of codes -> DequantizeLinear (per-tensor or per-axis 0 scale, zero point 0)
  *   becomes the float initializer codes x scale; a channel's bits are read from its largest |code|
  *   (symmetric b bits use codes up to 2^(b-1) - 1; codes only +-1 with no 0 are 1 bit, as the binary quantizer writes);
+ * - bias: an int32 initializer of codes -> DequantizeLinear (per-tensor or per-axis 0 scale, zero point 0; the form
+ *   our exporter and onnxruntime's quantizer write, scale = input scale x weight scale) becomes the float
+ *   initializer codes x scale, which the conv/dense reads as its bias (32 bits, as it was stored);
  * - activation: [Clip(lo, hi) | Max(lo) -> Min(hi)] -> QuantizeLinear -> DequantizeLinear (uint8 or int8, same
  *   scale and zero point) becomes the tensor itself; its bits are those of the grid the clip leaves (8 without one).
  * Any other use of QuantizeLinear/DequantizeLinear is refused naming the node and what is supported.
@@ -27,7 +30,7 @@ export interface QdqFold {
 }
 
 const QDQ_PATTERN =
-  'hwnas reads the QDQ pattern its own exporter (quantize --out) writes: int8 weight initializer -> DequantizeLinear, and activation [Clip | Max -> Min] -> QuantizeLinear -> DequantizeLinear with one scale and zero point';
+  'hwnas reads the QDQ pattern its own exporter (quantize --out) writes: int8 weight (or int32 bias) initializer -> DequantizeLinear, and activation [Clip | Max -> Min] -> QuantizeLinear -> DequantizeLinear with one scale and zero point';
 
 /** Bits of a symmetric channel from its codes (see the module comment). */
 function channelBits(codes: ArrayLike<number>, from: number, to: number): number {
@@ -84,7 +87,17 @@ export function foldQdq(nodes: readonly O.INodeProto[], consts: Map<string, Cons
     const codes = consts.get(x);
     if (codes) {
       // a weight: int8 codes, zero point 0, scale per tensor or per output channel (axis 0)
-      if (codes.dtype !== 'int8') throw refuse(dq, `weight '${x}' holds ${codes.dtype} codes, expected int8`);
+      if (codes.dtype === 'int32') {
+        // a bias: int32 codes at input scale x weight scale, zero point 0
+        if (zp?.data.some((z) => z !== 0)) throw refuse(dq, `bias '${x}' has a non-zero zero point, expected 0`);
+        const n = codes.data.length;
+        if (scale.data.length !== 1 && (scale.data.length !== n || axis !== 0))
+          throw refuse(dq, `bias '${x}' has ${scale.data.length} scales on axis ${axis}, expected 1 or one per element on axis 0`);
+        const data = Float32Array.from(codes.data, (v, k) => Math.fround(v * ((scale.data.length === 1 ? scale.data[0] : scale.data[k]) as number)));
+        consts.set(out, { name: out, dims: codes.dims, dtype: 'float32', data });
+        return;
+      }
+      if (codes.dtype !== 'int8') throw refuse(dq, `weight '${x}' holds ${codes.dtype} codes, expected int8 (or int32 for a bias)`);
       if (zp?.data.some((z) => z !== 0)) throw refuse(dq, `weight '${x}' has a non-zero zero point, expected symmetric codes (zero point 0)`);
       const outC = codes.dims[0] ?? 1;
       const per = codes.data.length / outC;

@@ -5,6 +5,9 @@
  * - conv/dense weights: int8 initializers holding the codes (per output channel, symmetric, zero point 0;
  *   fewer bits simply use a smaller part of the int8 range), a float32 scale per output channel, and a
  *   per-axis DequantizeLinear (axis 0); weights the plan leaves out stay float;
+ * - conv/dense biases the plan quantizes: int32 initializers holding the codes at scale input scale x weight scale
+ *   (one per output channel, zero point 0) and a per-axis DequantizeLinear (axis 0), the form onnxruntime's
+ *   quantizer writes and its QLinearConv/QGemm fusions take as they are;
  * - activations: every read of a quantized tensor goes through Clip (only when the grid is narrower
  *   than uint8's [0, 255]) -> QuantizeLinear (uint8, scale, zero point) -> DequantizeLinear.
  * Needs opset >= 13 (per-axis DequantizeLinear). Knows only the IR: no tensor library, no quantizer.
@@ -22,6 +25,12 @@ export const POLICY_DEFAULT_KEY = 'hwnas.policy.default';
 /** A quantized weight tensor (ONNX layout, output channels on axis 0): int8 codes and one float scale per output channel (zero point 0). */
 export interface QdqWeight {
   readonly codes: Int8Array;
+  readonly scales: Float32Array;
+}
+
+/** A quantized bias `[outChannels]`: int32 codes and one float scale per output channel (zero point 0). */
+export interface QdqBias {
+  readonly codes: Int32Array;
   readonly scales: Float32Array;
 }
 
@@ -43,6 +52,8 @@ export interface QdqActivation {
 export interface QdqPlan {
   /** The quantized `weight` tensor of a conv2d or dense node (biases and other nodes' weights stay float). */
   readonly weight: (node: Node, tensor: WeightTensor) => QdqWeight | undefined;
+  /** The quantized `bias` tensor of a conv2d or dense node; absent or undefined keeps it float. */
+  readonly bias?: (node: Node, tensor: WeightTensor) => QdqBias | undefined;
   /** The grid of an activation tensor (by tensor name, i.e. its producing node). */
   readonly activation: (tensor: string) => QdqActivation | undefined;
 }
@@ -68,7 +79,10 @@ export function exportQdqPlan(model: Model, plan: QdqPlan, opts: ExportOptions =
     hooks: {
       weight: (ctx: ExportContext, key: string, t: WeightTensor, node: Node): string => {
         const w = ctx.writer;
-        const q = (node.op === 'conv2d' || node.op === 'dense') && key === `${node.name}.weight` ? plan.weight(node, t) : undefined;
+        const layer = node.op === 'conv2d' || node.op === 'dense';
+        const b = layer && key === `${node.name}.bias` ? plan.bias?.(node, t) : undefined;
+        if (b) return appendBiasDequant(w, key, t, b);
+        const q = layer && key === `${node.name}.weight` ? plan.weight(node, t) : undefined;
         if (!q) return w.addFloat(key, t.shape, t.data);
         return appendWeightDequant(w, key, t, q);
       },
@@ -95,6 +109,19 @@ export function appendWeightDequant(w: ExportContext['writer'], key: string, t: 
   const codes = w.addInitializer(`${key}_quantized`, t.shape, 'int8', q.codes);
   const s = w.addFloat(`${key}_scale`, [outC], q.scales);
   const z = w.addInitializer(`${key}_zero_point`, [outC], 'int8', new Int8Array(outC));
+  const out = w.uniqueName(`${key}_dequantized`);
+  w.addNode('DequantizeLinear', [codes, s, z], [out], { axis: { i: 0 } });
+  return out;
+}
+
+/** Writes a quantized bias as int32 codes, per-output-channel float32 scales, a zero zero point and a DequantizeLinear (axis 0). */
+function appendBiasDequant(w: ExportContext['writer'], key: string, t: WeightTensor, q: QdqBias): string {
+  const outC = t.data.length;
+  if (q.codes.length !== outC || q.scales.length !== outC)
+    throw new Error(`QDQ export: bias '${key}' has ${q.codes.length} codes and ${q.scales.length} scales, expected ${outC} of each`);
+  const codes = w.addInitializer(`${key}_quantized`, [outC], 'int32', q.codes);
+  const s = w.addFloat(`${key}_scale`, [outC], q.scales);
+  const z = w.addInitializer(`${key}_zero_point`, [outC], 'int32', new Int32Array(outC));
   const out = w.uniqueName(`${key}_dequantized`);
   w.addNode('DequantizeLinear', [codes, s, z], [out], { axis: { i: 0 } });
   return out;

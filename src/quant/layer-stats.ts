@@ -51,6 +51,7 @@ interface Captured {
 function captureHooks(base: ForwardHooks, node: string, irShape: readonly number[], sink: (c: Captured) => void): ForwardHooks {
   return {
     ...(base.weightTransform ? { weightTransform: base.weightTransform } : {}),
+    ...(base.biasTransform ? { biasTransform: base.biasTransform } : {}),
     activationTransform: (a, info: ActivationInfo) => {
       const y = base.activationTransform ? base.activationTransform(a, info) : a;
       if (info.node === node) sink(toIr(y.dataSync() as Float32Array, y.shape, info.layout, irShape));

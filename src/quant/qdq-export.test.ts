@@ -10,7 +10,7 @@ import { Rng } from '../util/rng.js';
 import { calibrateActivations, evaluatePolicy } from './apply.js';
 import { exportQdqOnnx } from './qdq-export.js';
 import { inputBitsKey, quantConfig } from './quant-config.js';
-import { qdqTestModel } from './testing/tiny-model.js';
+import { biasedFoldedModel, qdqTestModel } from './testing/tiny-model.js';
 
 function argmax(v: Float32Array, i: number, k: number): number {
   let best = 0;
@@ -60,6 +60,43 @@ describe('QDQ ONNX export', () => {
           fl.some((v, i) => Math.abs(v - (ort[i] as number)) > 1e-3),
           'the export must be quantized',
         );
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('int32 biases: the engine, the literal file and onnxruntime at every optimisation level agree (BN folded, w4a4, w8a8)', async () => {
+    const model = biasedFoldedModel(7);
+    const rng = new Rng(8);
+    const n = 300;
+    const x = Float32Array.from({ length: n * 144 }, () => rng.uniform(0, 1));
+    const m = buildModel(model);
+    try {
+      const cal = calibrateActivations(m, x.subarray(0, 100 * 144), 100, 'mse');
+      for (const bits of [4, 8]) {
+        const cfg = quantConfig(model.graph, policyFromVectors(model.graph, [bits, bits, bits, bits], [bits, bits, bits, bits]), cal);
+        const hooks = quantHooks(cfg);
+        m.hooks = hooks;
+        const engine = m.predict(x, n);
+        // the int32 rounding of the biases moves the logits: without it (float biases) the engine differs
+        m.hooks = {
+          ...(hooks.weightTransform ? { weightTransform: hooks.weightTransform } : {}),
+          ...(hooks.activationTransform ? { activationTransform: hooks.activationTransform } : {}),
+        };
+        const floatBias = m.predict(x, n);
+        const maxLogit = engine.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+        const moved = engine.reduce((a, v, i) => Math.max(a, Math.abs(v - (floatBias[i] as number))), 0);
+        const bytes = exportQdqOnnx(model, cfg);
+        for (const optimization of ['disabled', 'basic', 'all'] as const) {
+          const ort = await runOnnx(await createSession(bytes, { optimization }), x, n);
+          const maxErr = ort.reduce((a, v, i) => Math.max(a, Math.abs(v - (engine[i] as number))), 0);
+          console.log(
+            `# w${bits}a${bits} ${optimization}: max |logit diff| ${maxErr.toExponential(2)} (max |logit| ${maxLogit.toFixed(2)}; float biases move them by ${moved.toExponential(2)})`,
+          );
+          assert.ok(maxErr <= 1e-5 * Math.max(1, maxLogit), `w${bits}a${bits} ${optimization}: max |logit diff| ${maxErr}`);
+        }
+        assert.ok(moved > 1e-4 * Math.max(1, maxLogit), `w${bits}a${bits}: int32 biases must change the logits (moved ${moved})`);
       }
     } finally {
       m.dispose();

@@ -17,7 +17,7 @@ import type { PrecisionPolicy } from '../ir/precision.js';
 import type { Model, Node, Weights } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { exportQdqPlan, type QdqActivation } from '../onnx/qdq.js';
-import { quantizeWeightInt8 } from '../quant/qdq-export.js';
+import { quantizeBiasInt32, quantizeWeightInt8 } from '../quant/qdq-export.js';
 import { quantConfig } from '../quant/quant-config.js';
 import { computeQuantParams, quantize } from '../quant/quantizer.js';
 import { Rng } from '../util/rng.js';
@@ -297,7 +297,8 @@ export function injectWeightFaults(
 
 /**
  * The ONNX bytes of the model with faulty weights: quantized layers as QDQ (int8 codes, per-channel
- * scales), float layers as float initializers, activations on the given uint8 grids (by tensor name).
+ * scales; their biases int32 where the input is on a grid), float layers as float initializers, activations on the
+ * given uint8 grids (by tensor name).
  */
 export function faultyWeightsOnnx(
   model: Model,
@@ -325,6 +326,13 @@ export function faultyWeightsOnnx(
         const s = byLayer.get(node.name);
         if (!s?.codes || !s.scales || s.zeroPoints) return undefined;
         return { codes: faulty.codes.get(node.name) ?? s.codes, scales: s.scales };
+      },
+      // int32 biases at input scale x weight scale, as quantize --out writes them (the fault-free scales)
+      bias: (node: Node, t) => {
+        const s = byLayer.get(node.name);
+        const g = activationGrids.get(node.inputs[0] as string);
+        if (!s?.codes || !s.scales || s.zeroPoints || !g || g.channels) return undefined;
+        return quantizeBiasInt32(t.data, s.scales, g.scale);
       },
       activation: (tensor) => activationGrids.get(tensor),
     },

@@ -175,7 +175,7 @@ export const predictorEvalAction = (path: string, luts: string[], f: { json?: bo
 
 /** What `cost`'s model size counts, said with every size it prints (one and --compare). */
 const MODEL_SIZE_COUNTS =
-  "weights at the policy's bits + a float32 scale per output channel of each integer layer + float32 biases and other parameters; " +
+  "weights at the policy's bits + a float32 scale per output channel of each integer layer + 32-bit biases (int32 on integer layers) and other float32 parameters; " +
   'no fault protection: quantize --protect ecc adds the ECC check bits of its hardened layers to its size (and their cost to its latency and energy), cost never does';
 
 /** `<KiB> KiB (<bytes> bytes)`: a model size as `cost --compare` prints it. */

@@ -646,12 +646,12 @@ export const quantizeAction = async (
       `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
         `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
         `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
-        `(packed: weights at their bits + float32 per-channel scales, biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
+        `(packed: weights at their bits + float32 per-channel scales, 32-bit biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
         `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
         `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
         `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
         `${r.finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${r.finetuneEpochs} epoch${r.finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : finetuneEpochs > 0 ? ` (no fine-tuning: the search was interrupted; run the same command to continue it and fine-tune)` : ' (no fine-tuning: --finetune-epochs 0)'}` +
-        `${onnx ? `; QDQ ONNX ${onnx.path}${r.finetuneEpochs === 0 && finetuneEpochs > 0 ? ' (not fine-tuned)' : ''}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all': it rounds float conv biases to int32 at input x weight scale, as integer hardware does; the engine keeps them float)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
+        `${onnx ? `; QDQ ONNX ${onnx.path}${r.finetuneEpochs === 0 && finetuneEpochs > 0 ? ' (not fine-tuned)' : ''}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all'; biases int32 at input x weight scale in the file and the engine alike)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
         `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
     );
     if (front)

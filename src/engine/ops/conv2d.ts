@@ -74,7 +74,8 @@ export const conv2dEngine: EngineOp<'conv2d'> = {
   run(ctx) {
     const n = ctx.node;
     const x = ctx.arg(0) as tf.Tensor4D;
-    const { w, kh, kw } = convFilter(n, ctx.weight(`${n.name}.weight`, convWeightInfo(n)), ctx.constant('dilation'));
+    const info = convWeightInfo(n);
+    const { w, kh, kw } = convFilter(n, ctx.weight(`${n.name}.weight`, info), ctx.constant('dilation'));
     const [, h, wd] = x.shape as [number, number, number, number];
     const pad = padArg(n.pads, h, wd, [kh, kw], n.stride) as 'valid';
     const stride = n.stride as [number, number];
@@ -91,7 +92,7 @@ export const conv2dEngine: EngineOp<'conv2d'> = {
         3,
       );
     }
-    if (n.bias) y = tf.add(y, ctx.param(`${n.name}.bias`));
+    if (n.bias) y = tf.add(y, ctx.bias(info));
     return y;
   },
 };

@@ -34,11 +34,12 @@ export const denseEngine: EngineOp<'dense'> = {
   },
   run(ctx) {
     const n = ctx.node;
-    const w = ctx.weight(`${n.name}.weight`, { layer: n.name, op: 'dense', layout: 'dense-io', outChannels: n.outFeatures });
+    const info = { layer: n.name, op: 'dense', layout: 'dense-io', outChannels: n.outFeatures } as const;
+    const w = ctx.weight(`${n.name}.weight`, info);
     const x = ctx.arg(0);
     const x2 = ctx.argValue(0).layout === 'nhwc' ? x.reshape([-1, n.inFeatures]) : x;
     let y = tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
-    if (n.bias) y = tf.add(y, ctx.param(`${n.name}.bias`));
+    if (n.bias) y = tf.add(y, ctx.bias(info));
     return y;
   },
 };

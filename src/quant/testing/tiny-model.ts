@@ -3,6 +3,7 @@ import { GraphBuilder } from '../../ir/builder.js';
 import { initWeights } from '../../ir/init.js';
 import type { Model } from '../../ir/types.js';
 import { Rng } from '../../util/rng.js';
+import { foldBatchNorm } from '../bn-fold.js';
 
 /** conv c1 (4 ch) -> depthwise dw -> dense fc (3 classes), weights from `seed`. */
 export function tinyQuantModel(seed: number): Model {
@@ -28,4 +29,21 @@ export function qdqTestModel(seed: number, bn: boolean): Model {
   b.output(b.dense(b.flatten(b.globalAvgPool(x)), 10, { name: 'fc' }));
   const graph = b.build();
   return { graph, weights: initWeights(graph, new Rng(seed)) };
+}
+
+/**
+ * {@link qdqTestModel} with batch norm, random biases and batch-norm statistics, then the batch norm folded: every
+ * conv/dense has a non-zero bias (the int32 bias tests' network).
+ */
+export function biasedFoldedModel(seed: number): Model {
+  const model = qdqTestModel(seed, true);
+  const rng = new Rng(seed + 1000);
+  const weights = new Map(model.weights);
+  for (const [key, t] of weights) {
+    const kind = key.slice(key.lastIndexOf('.') + 1);
+    if (kind !== 'bias' && kind !== 'mean' && kind !== 'var' && kind !== 'scale') continue;
+    const data = Float32Array.from(t.data, () => (kind === 'var' ? rng.uniform(0.2, 2) : kind === 'scale' ? rng.uniform(0.5, 1.5) : rng.normal() * 0.5));
+    weights.set(key, { ...t, data });
+  }
+  return foldBatchNorm({ graph: model.graph, weights }).model;
 }
