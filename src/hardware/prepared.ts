@@ -283,7 +283,7 @@ const cache = new WeakMap<Graph, PreparedNetwork>();
  * deployments do (inference compilers, and PyTorch's ONNX export in eval mode): a layer without a bias gains the
  * batchnorm's shift as one (a float32 per output channel), so with the targets' fusion (`fuse`, which costs a fused
  * node 0) a network exported with batchnorm kept costs what the same network exported with it folded costs (review54:
- * up to 0.5% apart before on a small residual net, all of it the folded biases). The shift's parameters move with it (the
+ * 0.05-0.5% apart before, all of it the folded biases' traffic). The shift's parameters move with it (the
  * batchnorm keeps its scale's), so parameter counts and the model size (src/quant/cost.ts, which counts a layer's
  * bias and a batchnorm's parameters) are those of the graph; `params` of the layer stays the graph's, so what
  * strategies read as a layer's size (HAQ's state) does not change. The batchnorm's shapes and `elementOps` stay the
