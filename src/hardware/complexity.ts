@@ -4,12 +4,12 @@
  * latency, energy, the bound, and for accelerator targets the area of the compute array needed.
  */
 import type { Graph } from '../ir/types.js';
-import { activationBytes, type Workload, weightBytes } from '../ir/workload.js';
+import { activationBytes, graphWorkloads, type Workload, weightBytes } from '../ir/workload.js';
 import { formatQuantity, formatTable, type TableColumn } from '../util/table.js';
 import { policyActBits } from './activation-bits.js';
 import { isFreeOp } from './layer-key.js';
 import { type LayerPrecision, type Precision, type PrecisionPolicy, precisionLabel } from './precision.js';
-import { groupSlices, isFoldedBatchnorm, prepareNetwork } from './prepared.js';
+import { groupSlices, prepareNetwork } from './prepared.js';
 import type { Bound, HardwareTarget, MemoryLimiter } from './types.js';
 
 /** One row of a complexity report. */
@@ -106,8 +106,8 @@ function parts(w: Workload, lp: LayerPrecision): Array<{ w: Workload; p: Precisi
 export function complexityReport(graph: Graph, target: HardwareTarget, policy: PrecisionPolicy): ComplexityReport {
   const cost = target.networkCost(graph, policy);
   const batch = target.batch ?? 1;
+  const wls = graphWorkloads(graph);
   const net = prepareNetwork(graph);
-  const wls = net.workloads; // as deployed: a fused batchnorm folded into its conv/dense
   const act = policyActBits(net, policy); // the activation-bits convention (activation-bits.ts)
   const rows: ComplexityRow[] = wls.map((w, i) => {
     const c = cost.layers[i];
@@ -131,7 +131,7 @@ export function complexityReport(graph: Graph, target: HardwareTarget, policy: P
         area = Number.isNaN(area) ? a : Math.max(area, a);
       }
     }
-    const aB = isFoldedBatchnorm(net, i) ? 0 : activationBytes(w, lp.actBits);
+    const aB = activationBytes(w, lp.actBits);
     const runs = c?.fusedInto === undefined && !isFreeOp(w.op) ? [...new Set(parts(w, lp).map(({ p }) => runsAsLabel(target, p, mac)))] : [];
     const runsAs = runs.filter((x) => x !== undefined).join('/');
     return {

@@ -4,12 +4,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/types.js';
 import { graphWorkloads } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/index.js';
-import { packedModelBytes } from '../quant/cost.js';
-import { complexityReport } from './complexity.js';
-import { policyPreset } from './precision.js';
 import { KIND, kernelPlan, kernelPostOps, prepareNetwork, sliceWorkload } from './prepared.js';
-import { getTarget } from './registry.js';
-import { costSummary } from './types.js';
 
 const anchorOf = (g: Graph, plan: Int32Array, n: string): string => {
   const i = g.nodes.findIndex((x) => x.name === n);
@@ -34,56 +29,7 @@ function resnetish(): Graph {
   return b.build();
 }
 
-/**
- * One network in the two forms PyTorch exports: batchnorm kept (convs and the dense without bias, each followed by a
- * batchnorm) and batchnorm folded into them (each with a bias, no batchnorm); a residual block and a dense + BatchNorm1d.
- */
-function bnForms(fold: boolean): Graph {
-  const b = new GraphBuilder(fold ? 'folded' : 'kept', [3, 16, 16]);
-  const cb = (x: string, out: number, p: string): string => {
-    const y = b.conv(x, { out, kernel: 3, bias: fold, name: p });
-    return fold ? y : b.bn(y, { name: `${p}_bn` });
-  };
-  const x = b.relu(cb(b.input, 16, 'stem'), 'stem_relu');
-  const r = b.relu(b.addOp(cb(b.relu(cb(x, 16, 'c1'), 'c1_relu'), 16, 'c2'), x, 'add'), 'add_relu');
-  const f = b.dense(b.flatten(b.globalAvgPool(r, 'gap'), 'flat'), 32, { bias: fold, name: 'fc1' });
-  b.output(b.dense(b.relu(fold ? f : b.bn(f, { name: 'fc1_bn' }), 'fc1_relu'), 10, { name: 'fc' }));
-  return b.build();
-}
-
 describe('prepared networks', () => {
-  it('a batchnorm after a conv/dense costs what the network with it folded costs (review54)', () => {
-    const kept = bnForms(false);
-    const folded = bnForms(true);
-    assert.equal(kept.nodes.filter((n) => n.op === 'batchnorm').length, 4);
-    for (const target of ['bitfusion-edge', 'bismo-cloud', 'systolic', 'a100']) {
-      const t = getTarget(target);
-      for (const p of ['w8a8', 'w4a4']) {
-        if (!t.supportedBits.weight.includes(p === 'w4a4' ? 4 : 8)) continue;
-        const policy = policyPreset(p);
-        const [a, b] = [kept, folded].map((g) => complexityReport(g, t, policy).total);
-        const at = `${target} ${p}`;
-        assert.equal(a?.weightBytes, b?.weightBytes, `${at} weight bytes (the folded convs' biases)`);
-        assert.equal(a?.activationBytes, b?.activationBytes, `${at} activation bytes`);
-        assert.equal(a?.dramBytes, b?.dramBytes, `${at} DRAM bytes`);
-        assert.equal(a?.latencyMs, b?.latencyMs, `${at} latency`);
-        assert.equal(a?.energyMj, b?.energyMj, `${at} energy`);
-        const bits = p === 'w4a4' ? 4 : 8;
-        const [ea, eb] = [kept, folded].map((g) => {
-          const L = prepareNetwork(g).layerNames.length;
-          const v = new Int32Array(L).fill(bits);
-          return { ...t.evaluate(prepareNetwork(g), v, v, costSummary(), bits) };
-        });
-        assert.equal(ea?.latencyMs, eb?.latencyMs, `${at} evaluate latency`);
-        assert.equal(ea?.energyMj, eb?.energyMj, `${at} evaluate energy`);
-      }
-    }
-    // the graph is unchanged; its prepared (costed) form moves the batchnorm's shift into the layer's bias
-    assert.equal(graphWorkloads(kept).find((w) => w.node === 'stem')?.biasElems, 0);
-    assert.equal(prepareNetwork(kept).workloads.find((w) => w.node === 'stem')?.biasElems, 16);
-    // so the model size still counts the batchnorms' scales (16 + 16 + 16 + 32 float32) that the folded form has not
-    assert.equal(packedModelBytes(kept, policyPreset('w4a4')) - packedModelBytes(folded, policyPreset('w4a4')), 80 * 4);
-  });
   it('fuses conv+bn+act but not residual adds or shared producers', () => {
     const g = zooGraph('zoo:mobilenet-v2?size=64');
     const net = prepareNetwork(g);

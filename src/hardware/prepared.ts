@@ -278,41 +278,7 @@ export function prepareWorkloads(
 
 const cache = new WeakMap<Graph, PreparedNetwork>();
 
-/**
- * A batchnorm that {@link fusionPlan} fuses into the conv/dense before it is folded into that layer's weights, as
- * deployments do (inference compilers, and PyTorch's ONNX export in eval mode): a layer without a bias gains the
- * batchnorm's shift as one (a float32 per output channel), so with the targets' fusion (`fuse`, which costs a fused
- * node 0) a network exported with batchnorm kept costs what the same network exported with it folded costs (review54:
- * 0.05-0.5% apart before, all of it the folded biases' traffic). The shift's parameters move with it (the
- * batchnorm keeps its scale's), so parameter counts and the model size (src/quant/cost.ts, which counts a layer's
- * bias and a batchnorm's parameters) are those of the graph; `params` of the layer stays the graph's, so what
- * strategies read as a layer's size (HAQ's state) does not change. The batchnorm's shapes and `elementOps` stay the
- * graph's: a target that does not fuse still runs it, and looks it up by them (so there the layer's bias is charged
- * besides the batchnorm node).
- */
-function foldBatchnorms(workloads: readonly Workload[], fused: Int32Array): Workload[] {
-  const out = [...workloads];
-  workloads.forEach((w, i) => {
-    const into = fused[i] as number;
-    if (w.op !== 'batchnorm' || into < 0) return;
-    const layer = out[into] as Workload;
-    if (layer.biasElems > 0) return;
-    const channels = layer.conv ? layer.conv.outChannels : layer.outElems;
-    out[into] = { ...layer, biasElems: channels };
-    out[i] = { ...w, params: w.params - channels };
-  });
-  return out;
-}
-
-/** Whether node `i` of a prepared network is a batchnorm folded into the conv/dense before it ({@link foldBatchnorms}). */
-export function isFoldedBatchnorm(net: PreparedNetwork, i: number): boolean {
-  return (net.fusedInto[i] as number) >= 0 && (net.workloads[i] as Workload).op === 'batchnorm';
-}
-
-/**
- * Prepare a graph once (cached per graph object): workload tables, layer index, fusion plan. The workloads are the
- * deployed network's: a batchnorm fused into the conv/dense before it is folded into it ({@link foldBatchnorms}).
- */
+/** Prepare a graph once (cached per graph object): workload tables, layer index, fusion plan. */
 export function prepareNetwork(graph: Graph): PreparedNetwork {
   const hit = cache.get(graph);
   if (hit) return hit;
@@ -322,7 +288,7 @@ export function prepareNetwork(graph: Graph): PreparedNetwork {
     if (n.op === 'input' || outs.has(n.name)) io[i] = 1;
   });
   const fused = fusionPlan(graph);
-  const base = prepareWorkloads(foldBatchnorms(graphWorkloads(graph), fused), graph.name, fused, io, kernelPlan(graph, fused));
+  const base = prepareWorkloads(graphWorkloads(graph), graph.name, fused, io, kernelPlan(graph, fused));
   const index = new Map(graph.nodes.map((nd, i) => [nd.name, i] as const));
   // the node whose output a layer reads, looking through plumbing (flatten/reshape/identity: same data)
   const source = (name: string): number => {

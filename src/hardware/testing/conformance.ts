@@ -89,7 +89,7 @@ export function runTargetConformance(label: string, make: () => HardwareTarget, 
       const { hi } = pickBits(t);
       const g = graphs[graphs.length - 1] as Graph;
       const c = t.networkCost(g, uniformPolicy(hi, hi));
-      const wls = prepareNetwork(g).workloads; // as costed: a fused batchnorm folded into its conv
+      const wls = graphWorkloads(g);
       wls.forEach((w, i) => {
         const lc = c.layers[i];
         if (!lc || lc.fusedInto !== undefined) return;
