@@ -308,11 +308,13 @@ export const nasAction = async (f: NasFlags) => {
   let teacherInfo: JsonValue | undefined;
   let twoStageInfo: JsonValue | undefined;
   const threads = cappedThreads(threadsAsked, budget);
+  // kept in the study config, so `hwnas study resume` runs as this run did (review55 #5): one trial at a time without
+  // --threads, not on every core; with --redis and no --threads the queue's default applies
+  const inFlight = f.redis ? (threads > 0 ? threads : undefined) : Math.max(1, threads);
   try {
     const opened = await openCommandStudy(store, {
       storePath,
-      // `hwnas study resume` runs as this run did: one trial at a time without --threads (review55 #5), not on every core
-      ...(f.redis ? (threads > 0 ? { concurrency: threads } : {}) : { concurrency: Math.max(1, threads) }),
+      ...(inFlight !== undefined ? { concurrency: inFlight } : {}),
       prefix: `nas-${space.name}-${strategyName}`,
       ...(f.study !== undefined ? { name: f.study } : {}),
       settings,

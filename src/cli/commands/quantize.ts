@@ -624,6 +624,7 @@ export const quantizeAction = async (
     };
     if (f.json) return printJson(summary);
     const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+    const finetuneSkipped = finetuneEpochs > 0 && r.finetuneEpochs === 0; // the search was interrupted
     process.stdout.write(
       `${formatTable(
         r.layers.map((l) => ({
@@ -650,8 +651,8 @@ export const quantizeAction = async (
         `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
         `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
         `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
-        `${r.finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${r.finetuneEpochs} epoch${r.finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : finetuneEpochs > 0 ? ` (no fine-tuning: the search was interrupted; run the same command to continue it and fine-tune)` : ' (no fine-tuning: --finetune-epochs 0)'}` +
-        `${onnx ? `; QDQ ONNX ${onnx.path}${r.finetuneEpochs === 0 && finetuneEpochs > 0 ? ' (not fine-tuned)' : ''}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all'; biases int32 at input x weight scale in the file and the engine alike)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
+        `${r.finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${r.finetuneEpochs} epoch${r.finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : finetuneSkipped ? ` (no fine-tuning: the search was interrupted; run the same command to continue it and fine-tune)` : ' (no fine-tuning: --finetune-epochs 0)'}` +
+        `${onnx ? `; QDQ ONNX ${onnx.path}${finetuneSkipped ? ' (not fine-tuned)' : ''}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all'; biases int32 at input x weight scale in the file and the engine alike)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
         `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,
     );
     if (front)
