@@ -95,14 +95,52 @@ function drawPareto(d){
     Plotly.react(target, traces, layout({ xaxis: { title: { text: label(obj[0]) } }, yaxis: { title: { text: label(obj[1]) } }, legend: { orientation: 'h', y: 1.08 } }), CFG);
   } else {
     setText('pareto-title', 'Pareto front (parallel coordinates)');
-    var dims = obj.map(function(o, i){ return { label: label(o), values: done.map(function(t){ return t.values[i]; }) }; });
-    Plotly.react(target, [{ type: 'parcoords', line: { color: done.map(function(t){ return t.pareto ? 1 : 0; }), colorscale: [[0, '#b8c2d3'], [1, '#d6452b']], cmin: 0, cmax: 1 }, dimensions: dims }],
-      layout({ margin: { l: 70, r: 70, t: 40, b: 20 } }), CFG);
+    setText('pareto-note', el('pareto-note').textContent + ' One line per trial; each axis spans its objective\'s range over the complete trials, lowest value at the bottom.');
+    drawParallel(target, obj, done, hover, label);
   }
   if (!target.__hwnasClick && target.on) {
     target.__hwnasClick = true;
     target.on('plotly_click', function(ev){ var p = ev && ev.points && ev.points[0]; if (p && p.customdata !== undefined) { state.costTrial = p.customdata; drawCosts(state.data); } });
   }
+}
+
+// Parallel coordinates from scatter lines (plotly's cartesian bundle has no parcoords trace): objective i is the
+// vertical axis at x = i, scaled to its own [min, max] over the complete trials (min at the bottom, as parcoords
+// drew it), its values written beside it; each trial is one polyline (the traces break at nulls), the Pareto trials
+// last, on top. Each vertex hovers the trial's values and a click on it picks the trial, as on the 2-D plot.
+function drawParallel(target, obj, done, hover, label){
+  var n = obj.length;
+  var span = obj.map(function(o, i){
+    var lo = Infinity, hi = -Infinity;
+    done.forEach(function(t){ var v = t.values[i]; if (isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; } });
+    return lo <= hi ? { lo: lo, hi: hi } : { lo: 0, hi: 0 };
+  });
+  var y = function(v, i){ var s = span[i]; return !isFinite(v) ? null : s.hi > s.lo ? (v - s.lo) / (s.hi - s.lo) : 0.5; };
+  var groups = [
+    { name: 'dominated', f: function(t){ return !t.pareto && t.violation <= 0; }, mode: 'lines', line: { color: '#b8c2d3', width: 1 } },
+    { name: 'infeasible', f: function(t){ return t.violation > 0; }, mode: 'lines', line: { color: '#d9a0a0', width: 1, dash: 'dot' } },
+    { name: 'Pareto front', f: function(t){ return t.pareto; }, mode: 'lines+markers', line: { color: '#d6452b', width: 2 }, marker: { color: '#d6452b', size: 6 } }
+  ];
+  var traces = groups.map(function(g){
+    var tr = { type: 'scatter', mode: g.mode, name: g.name, x: [], y: [], text: [], customdata: [], hoverinfo: 'text', line: g.line, connectgaps: false };
+    if (g.marker) tr.marker = g.marker;
+    done.filter(g.f).forEach(function(t){
+      var h = hover(t);
+      for (var i = 0; i < n; i++) { tr.x.push(i); tr.y.push(y(t.values[i], i)); tr.text.push(h); tr.customdata.push(t.number); }
+      tr.x.push(null); tr.y.push(null); tr.text.push(null); tr.customdata.push(null);
+    });
+    return tr;
+  });
+  var notes = [];
+  span.forEach(function(s, i){
+    (s.hi > s.lo ? [0, 0.25, 0.5, 0.75, 1] : [0.5]).forEach(function(f){
+      notes.push({ x: i, y: f, xref: 'x', yref: 'y', text: fmt(s.hi > s.lo ? s.lo + f * (s.hi - s.lo) : s.lo), showarrow: false, xanchor: 'right', xshift: -4, bgcolor: 'rgba(255,255,255,0.75)', font: { size: 10, color: '#556' } });
+    });
+  });
+  Plotly.react(target, traces, layout({
+    xaxis: { tickvals: obj.map(function(o, i){ return i; }), ticktext: obj.map(label), side: 'top', range: [-0.45, n - 0.55], showgrid: true, gridcolor: '#444', gridwidth: 1, zeroline: false },
+    yaxis: { visible: false, range: [-0.04, 1.04] },
+    annotations: notes, legend: { orientation: 'h', y: -0.04, yanchor: 'top' }, margin: { l: 30, r: 30, t: 40, b: 40 } }), CFG);
 }
 
 function drawProgress(d){

@@ -1,7 +1,8 @@
 /**
- * The static report: ONE self-contained HTML file (plotly.js inlined, data embedded as JSON; opens
- * with no network) with the Pareto front, hypervolume against trial number, the per-layer bit-width
- * heat map, per-layer latency/energy bars and a sortable trial table. See ./data.ts for the user
+ * The static report: ONE self-contained HTML file (plotly.js's cartesian bundle inlined, data embedded
+ * as JSON; opens with no network) with the Pareto front (parallel coordinates for three or more
+ * objectives), hypervolume against trial number, the per-layer bit-width heat map, per-layer
+ * latency/energy bars and a sortable trial table. See ./data.ts for the user
  * attribute conventions (`policy`, `layerCosts`).
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,11 +14,15 @@ import { buildCompareData, buildReportData, escapeHtml, type ReportDataOptions, 
 
 let plotly: string | undefined;
 
-/** The minified plotly.js bundle (from the plotly.js-dist-min package), read once. */
+/**
+ * The minified plotly.js cartesian bundle (package plotly.js-cartesian-dist-min: scatter, bar, heatmap
+ * and a few more trace types, 1.5 MB against the full bundle's 4.8 MB), read once. The page draws
+ * parallel coordinates, which that bundle lacks, with scatter lines (./client.ts).
+ */
 export function plotlySource(): string {
   if (plotly === undefined) {
     const require = createRequire(import.meta.url);
-    plotly = readFileSync(require.resolve('plotly.js-dist-min'), 'utf8');
+    plotly = readFileSync(require.resolve('plotly.js-cartesian-dist-min'), 'utf8');
   }
   return plotly;
 }
