@@ -1,7 +1,7 @@
 /**
  * `hwnas serve`: a live dashboard over one store, on node:http. Routes (GET/HEAD only):
  * - `/` (optionally `?study=<name>`): the dashboard page (same views as the report), polling the API every 2 s;
- * - `/assets/plotly.min.js`: the plotly.js bundle (held in memory);
+ * - `/assets/plotly.min.js`: plotly.js's cartesian bundle, the report's (held in memory);
  * - `/what-if`: the what-if page of src/web (cost models in the browser; self-contained, built on first request);
  * - `/api/studies`: `{ studies: [{ name, objectives, createdAt, counts }] }`;
  * - `/api/studies/:name`: the study's {@link ReportData};

@@ -2,7 +2,7 @@
  * The what-if page as one self-contained HTML file: the browser bundle (src/web/client, bundled by
  * `scripts/build-web.mjs` into `dist/web/what-if.js` at build time) and the data the page needs (every
  * analytical target preset's data file, the zoo's names) inlined. It loads nothing from the network and
- * opens from `file://`. The bar chart is SVG drawn by the bundle: plotly (5 MB, ~300 ms per redraw of
+ * opens from `file://`. The bar chart is SVG drawn by the bundle: plotly (the report's, then 5 MB; ~300 ms per redraw of
  * MobileNetV2's bars under load) would have missed the page's 50 ms budget per change on its own. `hwnas web --out site/` writes it as `site/index.html`; `hwnas serve`
  * answers it at `/what-if`. esbuild is a build-time tool only: at run time this module reads files.
  */
