@@ -110,12 +110,14 @@ function drawPareto(d){
 // last, on top. Each vertex hovers the trial's values and a click on it picks the trial, as on the 2-D plot.
 function drawParallel(target, obj, done, hover, label){
   var n = obj.length;
+  // a value JSON could not hold (an infinity arrives as null) has no place on its axis: the line breaks there
+  var num = function(v){ return typeof v === 'number' && isFinite(v); };
   var span = obj.map(function(o, i){
     var lo = Infinity, hi = -Infinity;
-    done.forEach(function(t){ var v = t.values[i]; if (isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; } });
+    done.forEach(function(t){ var v = t.values[i]; if (num(v)) { if (v < lo) lo = v; if (v > hi) hi = v; } });
     return lo <= hi ? { lo: lo, hi: hi } : { lo: 0, hi: 0 };
   });
-  var y = function(v, i){ var s = span[i]; return !isFinite(v) ? null : s.hi > s.lo ? (v - s.lo) / (s.hi - s.lo) : 0.5; };
+  var y = function(v, i){ var s = span[i]; return !num(v) ? null : s.hi > s.lo ? (v - s.lo) / (s.hi - s.lo) : 0.5; };
   var groups = [
     { name: 'dominated', f: function(t){ return !t.pareto && t.violation <= 0; }, mode: 'lines', line: { color: '#b8c2d3', width: 1 } },
     { name: 'infeasible', f: function(t){ return t.violation > 0; }, mode: 'lines', line: { color: '#d9a0a0', width: 1, dash: 'dot' } },
