@@ -66,6 +66,26 @@ interface ReportProgress {
 const isReport = (d: unknown): d is ReportProgress =>
   typeof d === 'object' && d !== null && (d as ReportProgress).hwnas === 'report' && Number.isInteger((d as ReportProgress).seq);
 
+/** What {@link within} gives for a call that has not answered in time. */
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * `p`'s value, or TIMED_OUT when `p` has not settled within `ms` (its late value or error is then dropped: it
+ * reaches nobody). The timer does not hold the process open.
+ */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  p.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms).unref();
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** BullMQ options of every trial job: one attempt (the study loop retries), finished jobs kept a day (for adoption). */
 const JOB_OPTIONS = { attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } } as const;
 
@@ -114,6 +134,12 @@ export interface RedisEvaluatorOptions {
    * restarted without its data, or flushed) is enqueued again; a finished job whose event was lost is taken.
    */
   readonly checkIntervalMs?: number;
+  /**
+   * Longest wait for one Redis call of that state check (default 10,000 ms). A call still unanswered then (its
+   * connection stuck across a Redis restart, or a network path that went silent) is abandoned, its answer ignored
+   * if it ever comes, the connection is dropped and reopened, and the check runs again on the next tick.
+   */
+  readonly callTimeoutMs?: number;
   /** A job lost this many times fails its trial with an error naming it (default 3; the study's retries apply). */
   readonly maxRequeues?: number;
   /** Receives one line per notable event: the queue being waited on, a lost job enqueued again (default: none). */
@@ -152,6 +178,18 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
   const ev = events;
   const checkMs = o.checkIntervalMs ?? 5000;
   const maxRequeues = o.maxRequeues ?? 3;
+  const callMs = o.callTimeoutMs ?? 10_000;
+  // One Redis call of a job's state check, bounded: unanswered in time -> TIMED_OUT, and the connection (which
+  // answers in order, so everything behind the stuck call waits too) is dropped and reopened; ioredis sends the
+  // unanswered commands again on the new one.
+  const bounded = async <T>(what: string, jobId: string, p: Promise<T>): Promise<T | typeof TIMED_OUT> => {
+    const r = await within(p, callMs);
+    if (r === TIMED_OUT) {
+      o.log?.(`Redis did not answer ${what} of job ${jobId} within ${callMs} ms: reconnecting; the job's state is read again in ${checkMs} ms`);
+      if (conn.client.status === 'ready') conn.client.disconnect(true);
+    }
+    return r;
+  };
   let inFlight = 0;
   let finished = 0;
   let announced = false;
@@ -256,10 +294,15 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       for (let wait = adopted === undefined; ; wait = true) {
         if (wait) await new Promise((r) => setTimeout(r, checkMs).unref()); // unref: a settled trial's last wait must not hold the process open
         if (!watching) return new Promise<never>(() => undefined);
-        const state = await queue.getJobState(jobId);
+        // A call that timed out is abandoned (its answer, if any, is dropped by `within`; this loop only ever
+        // reads this trial's job id) and the state is read again on the next tick.
+        const state = await bounded('the state check', jobId, queue.getJobState(jobId));
         if (!watching) return new Promise<never>(() => undefined);
+        if (state === TIMED_OUT) continue;
         if (state === 'completed' || state === 'failed') {
-          const done = (await queue.getJob(jobId)) as Job<TrialJob, TrialJobResult> | undefined;
+          const done = await bounded('the result read', jobId, queue.getJob(jobId) as Promise<Job<TrialJob, TrialJobResult> | undefined>);
+          if (!watching) return new Promise<never>(() => undefined);
+          if (done === TIMED_OUT) continue;
           if (done && state === 'completed') return done.returnvalue;
           if (done) throw new Error(done.failedReason || `job ${jobId} failed`);
         } else if (state !== 'unknown') continue;
@@ -270,7 +313,9 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
         o.log?.(
           `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) is gone from Redis (restarted without its data, or flushed?): enqueued it again on queue '${name}'`,
         );
-        job = await enqueue();
+        const again = await bounded('enqueuing again', jobId, enqueue());
+        if (again === TIMED_OUT) continue; // it may still land: same id and data, so the next tick finds it either way
+        job = again;
         if (!watching) await job.remove().catch(() => undefined); // aborted meanwhile: take it off again
       }
     })();
