@@ -29,7 +29,7 @@ import { ConfigError } from '../errors.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import { executeTrialJob } from './execute.js';
 import { connectRedis } from './redis-connection.js';
-import { type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
+import { disposeEvaluators, type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
 import type { RemoteEvaluator, TrialJob, TrialJobResult } from './types.js';
 
 /** Trial attribute naming the job of an earlier attempt whose result a retry took over (see makeRedisEvaluator). */
@@ -415,8 +415,9 @@ export interface RunningWorker {
   /** True while the connection to Redis is up. */
   readonly connected: () => boolean;
   /**
-   * Stops taking jobs, waits for the running ones, closes connections. With `force`, running jobs are
-   * abandoned (BullMQ's stall check gives them to another worker) and nothing waits for Redis.
+   * Stops taking jobs, waits for the running ones, closes connections and disposes the evaluations the process
+   * keeps (registry.ts, disposeEvaluators). With `force`, running jobs are abandoned (BullMQ's stall check gives them to
+   * another worker) and nothing waits for Redis.
    */
   close(o?: { readonly force?: boolean }): Promise<void>;
 }
@@ -507,10 +508,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
         // nothing may wait for Redis: drop every connection, then let BullMQ's close finish on the dead sockets
         conn.client.disconnect();
         await Promise.race([worker.close(true).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await disposeEvaluators(); // the abandoned trials' evaluations are disposed when their calls end
         return;
       }
       await worker.close();
       await conn.close();
+      await disposeEvaluators(); // the evaluations this worker built free their tensors
     },
   };
 }
