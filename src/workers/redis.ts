@@ -24,6 +24,7 @@
  *   within seconds; after that, dropped connections reconnect. BullMQ owns the duplicates it opens for
  *   QueueEvents and the Worker; `close()` closes those and then ours, so the process can exit.
  */
+import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { ConfigError } from '../errors.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
@@ -47,17 +48,21 @@ function stableJson(v: unknown): string {
 }
 
 /**
- * The Redis list a worker blocks on for the study's pruning decision on report `seq` of job `jobId`: the
- * study process pushes '1' (prune), '0' (continue) or 'error:<message>' (the report was invalid).
+ * The Redis list a worker blocks on for the study's pruning decision on report `seq` of run `run` of job `jobId`: the
+ * study process pushes '1' (prune), '0' (continue) or 'error:<message>' (the report was invalid). `run` is a random id
+ * of one execution of the job: a job run again (its first worker died, or the stall check gave it to another) must not
+ * take a decision pushed for a report of the earlier run (before session 56 it did, seq restarting at 0).
  */
-export function pruneDecisionKey(queueName: string, jobId: string, seq: number): string {
-  return `hwnas-prune:${queueName}:${jobId}:${seq}`;
+export function pruneDecisionKey(queueName: string, jobId: string, seq: number, run?: string): string {
+  return `hwnas-prune:${queueName}:${jobId}:${run === undefined ? '' : `${run}:`}${seq}`;
 }
 
 /** What a worker's `ctx.report` sends as the job's progress (read by the study process's QueueEvents). */
 interface ReportProgress {
   readonly hwnas: 'report';
   readonly seq: number;
+  /** The execution of the job that reported (see pruneDecisionKey); absent from workers before session 56. */
+  readonly run?: string;
   readonly step: number;
   /** null for a non-finite value (JSON has no NaN) */
   readonly value: number | null;
@@ -237,7 +242,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     const report = ctx.report;
     if (report) {
       reporters.set(jobId, (r) => {
-        const key = pruneDecisionKey(name, jobId, r.seq);
+        const key = pruneDecisionKey(name, jobId, r.seq, typeof r.run === 'string' ? r.run : undefined);
         Promise.resolve()
           .then(() => report(r.step, r.value ?? Number.NaN))
           .then(
@@ -439,13 +444,14 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
       // comes back on a list this job blocks on (its own connection: BLPOP holds it)
       let blocking: ReturnType<typeof conn.client.duplicate> | undefined;
       let seq = 0;
+      const run = randomUUID();
       const waitS = Math.max(1, Math.ceil((o.reportTimeoutMs ?? 60_000) / 1000));
       const report = job.data.pruning
         ? async (step: number, value: number): Promise<boolean> => {
             const s = seq++;
-            await job.updateProgress({ hwnas: 'report', seq: s, step, value: Number.isFinite(value) ? value : null } satisfies ReportProgress);
+            await job.updateProgress({ hwnas: 'report', seq: s, run, step, value: Number.isFinite(value) ? value : null } satisfies ReportProgress);
             blocking ??= conn.client.duplicate();
-            const got = await blocking.blpop(pruneDecisionKey(name, id, s), waitS);
+            const got = await blocking.blpop(pruneDecisionKey(name, id, s, run), waitS);
             if (got === null) return false; // no answer: the study process is gone or busy; keep going
             if (got[1].startsWith('error:')) throw new ConfigError(got[1].slice('error:'.length));
             return got[1] === '1';
