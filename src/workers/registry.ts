@@ -79,7 +79,7 @@ export function getEvaluation(name: string): EvaluationEntry {
  * How many built evaluation functions a process keeps ({@link evaluatorFor}). A built evaluation holds what it loaded
  * on first use (a data set, a model, calibration), so a long-lived `hwnas worker` serving the studies of many
  * settings kept every one of them until session 55; now the least recently used beyond this many are dropped (a
- * job of a dropped spec builds it again). A few, not one: a worker running the jobs of two studies side by side
+ * job of a dropped spec builds it again) and, since session 56, disposed (see {@link BuiltEvaluator}). A few, not one: a worker running the jobs of two studies side by side
  * would otherwise rebuild for every job.
  */
 export const KEPT_EVALUATORS = 4;
