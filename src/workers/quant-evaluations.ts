@@ -116,6 +116,7 @@ registerEvaluation({
         `evaluator 'quant-policy' options.model = ${JSON.stringify(o.model)}: no such file; expected an hwnas .json, a .onnx file or zoo:<name>`,
       );
     let ready: Promise<Evaluator> | undefined;
+    let held: { dispose(): void } | undefined; // the engine model built below: its weights are tensors
     const build = async (): Promise<Evaluator> => {
       const [{ inputNode }, { loadDataset, modelGeometry }, { loadModelSpec }, engine, quant] = await Promise.all([
         import('../ir/shapes.js'),
@@ -130,6 +131,7 @@ registerEvaluation({
       const shape = inputNode(model.graph).shape;
       const ds = await loadDataset(o.dataset, modelGeometry(shape));
       const fm = engine.buildModel(model);
+      held = fm;
       const calibration = quant.calibrateActivations(fm, ds.train.x, Math.min(512, ds.train.n), 'mse');
       // checkData refused a searchImages above the validation count before the study ran (a study stored before that
       // check, or a command's, keeps the cap its stored trials were scored with)
@@ -235,9 +237,16 @@ registerEvaluation({
         return { ...r, values: objectives.map((x) => metric(x.name)), constraints, userAttrs: attrs };
       };
     };
-    return async (params, ctx) => {
+    const evaluate: Evaluator = async (params, ctx) => {
       ready ??= build();
       return (await ready)(params, ctx);
     };
+    // dropped by the process (see BuiltEvaluator): free the model's tensors; a later call builds it again
+    const dispose = (): void => {
+      held?.dispose();
+      held = undefined;
+      ready = undefined;
+    };
+    return Object.assign(evaluate, { dispose });
   },
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ConfigError } from '../errors.js';
 import { connectRedis, parseRedisUrl } from './redis-connection.js';
 import { freePort, redisSkipReason, startRedis, type TestRedis } from './testing/redis-server.js';
+import { tcpServer } from './testing/tcp.js';
 
 const skip = redisSkipReason();
 let redis: TestRedis | undefined;
@@ -26,25 +26,6 @@ test('parseRedisUrl reads host, port, credentials and db, and names a bad URL', 
   assert.throws(() => parseRedisUrl('redis://h:1/1e3'), /database '1e3'/);
   assert.throws(() => parseRedisUrl('redis://h:1/0?family=6'), /expected no query/);
 });
-
-/** A TCP server that counts connections and does `onSocket` with each. */
-async function tcpServer(onSocket: (s: Socket) => void): Promise<{ port: number; count: () => number; close: () => void }> {
-  let n = 0;
-  const sockets: Socket[] = [];
-  const server = createServer((s) => {
-    n++;
-    sockets.push(s);
-    s.on('error', () => undefined);
-    onSocket(s);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  const close = (): void => {
-    server.close();
-    for (const s of sockets) s.destroy();
-  };
-  return { port: typeof a === 'object' && a ? a.port : 0, count: () => n, close };
-}
 
 test('unreachable, silent or non-Redis servers are ConfigErrors naming the URL, tried once, printing nothing', async () => {
   const printed: string[] = [];

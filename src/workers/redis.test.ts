@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { spawnNode } from '../cli/testing/run-cli.js';
+import { spawnNode, testTimeout } from '../cli/testing/run-cli.js';
 import { ConfigError } from '../errors.js';
 import { createStrategy, defaultStrategyOptions } from '../search/registry.js';
 import { SearchSpace } from '../search/space.js';
@@ -17,6 +17,7 @@ import { makeRedisEvaluator, runWorker, trialJobId } from './redis.js';
 import { connectRedis } from './redis-connection.js';
 import { getEvaluation, registerEvaluation } from './registry.js';
 import { freePort, redisSkipReason, startRedis, type TestRedis } from './testing/redis-server.js';
+import { silenceableProxy } from './testing/tcp.js';
 
 const skip = redisSkipReason();
 let redis: TestRedis | undefined;
@@ -148,6 +149,63 @@ test('worker and evaluator carry on after Redis restarts between studies', { ski
     await remote.close();
     await worker.close();
     await server.stop();
+  }
+});
+
+test('a state check whose Redis call never answers is abandoned and read again: every trial still gets its own result', {
+  skip,
+  timeout: testTimeout(60_000),
+}, async () => {
+  const url = (redis as TestRedis).url;
+  // The study process talks to Redis through a proxy that can go silent (no reset, no answer): the stuck
+  // connection of the hang seen once after a Redis restart. Workers talk to Redis directly.
+  const proxy = await silenceableProxy(Number(new URL(url).port));
+  const logged: string[] = [];
+  const remote = await makeRedisEvaluator({
+    redisUrl: `redis://127.0.0.1:${proxy.port}`,
+    queueName: 'q-silent',
+    evaluation: { name: 'zdt1' },
+    concurrency: 2,
+    checkIntervalMs: 100,
+    callTimeoutMs: 500,
+    log: (l) => logged.push(l),
+  });
+  const c = await connectRedis(url);
+  const q = new Queue('q-silent', { connection: c.client });
+  let worker: Awaited<ReturnType<typeof runWorker>> | undefined;
+  try {
+    const study = runStudy({
+      store: new MemoryStore(),
+      studyName: 'silent',
+      space,
+      objectives,
+      strategy: new RandomSearch(),
+      evaluate: remote.evaluate,
+      concurrency: 2,
+      nTrials: 3,
+      seed: 5,
+    });
+    // no worker yet: the first two trials wait in the queue; then the study process's connections go silent
+    // (its state checks and the QueueEvents read), so neither the completion events nor the checks' answers come
+    while ((await q.getWaitingCount()) < 2) await new Promise((r) => setTimeout(r, 20));
+    proxy.silence();
+    worker = await runWorker({ redisUrl: url, queueName: 'q-silent', concurrency: 2 });
+    const r = await study;
+    assert.deepEqual(
+      r.trials.map((t) => t.state),
+      Array(3).fill('complete'),
+    );
+    for (const t of r.trials) assert.equal(t.values?.[0], t.params.x0, `trial ${t.number}: its own point's value`);
+    assert.ok(
+      logged.some((l) => /did not answer the state check of job \S+ within 500 ms: reconnecting/.test(l)),
+      `a stuck call was abandoned: ${logged.join(' | ')}`,
+    );
+  } finally {
+    proxy.close();
+    await remote.close();
+    await worker?.close();
+    await q.close();
+    await c.close();
   }
 });
 

@@ -24,12 +24,13 @@
  *   within seconds; after that, dropped connections reconnect. BullMQ owns the duplicates it opens for
  *   QueueEvents and the Worker; `close()` closes those and then ours, so the process can exit.
  */
+import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { ConfigError } from '../errors.js';
 import type { EvaluationContext, EvaluationResult } from '../study/run-study.js';
 import { executeTrialJob } from './execute.js';
 import { connectRedis } from './redis-connection.js';
-import { type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
+import { disposeEvaluators, type EvaluationSpec, getEvaluation, importEvaluationModules } from './registry.js';
 import type { RemoteEvaluator, TrialJob, TrialJobResult } from './types.js';
 
 /** Trial attribute naming the job of an earlier attempt whose result a retry took over (see makeRedisEvaluator). */
@@ -47,17 +48,21 @@ function stableJson(v: unknown): string {
 }
 
 /**
- * The Redis list a worker blocks on for the study's pruning decision on report `seq` of job `jobId`: the
- * study process pushes '1' (prune), '0' (continue) or 'error:<message>' (the report was invalid).
+ * The Redis list a worker blocks on for the study's pruning decision on report `seq` of run `run` of job `jobId`: the
+ * study process pushes '1' (prune), '0' (continue) or 'error:<message>' (the report was invalid). `run` is a random id
+ * of one execution of the job: a job run again (its first worker died, or the stall check gave it to another) must not
+ * take a decision pushed for a report of the earlier run (before session 56 it did, seq restarting at 0).
  */
-export function pruneDecisionKey(queueName: string, jobId: string, seq: number): string {
-  return `hwnas-prune:${queueName}:${jobId}:${seq}`;
+export function pruneDecisionKey(queueName: string, jobId: string, seq: number, run?: string): string {
+  return `hwnas-prune:${queueName}:${jobId}:${run === undefined ? '' : `${run}:`}${seq}`;
 }
 
 /** What a worker's `ctx.report` sends as the job's progress (read by the study process's QueueEvents). */
 interface ReportProgress {
   readonly hwnas: 'report';
   readonly seq: number;
+  /** The execution of the job that reported (see pruneDecisionKey); absent from workers before session 56. */
+  readonly run?: string;
   readonly step: number;
   /** null for a non-finite value (JSON has no NaN) */
   readonly value: number | null;
@@ -65,6 +70,26 @@ interface ReportProgress {
 
 const isReport = (d: unknown): d is ReportProgress =>
   typeof d === 'object' && d !== null && (d as ReportProgress).hwnas === 'report' && Number.isInteger((d as ReportProgress).seq);
+
+/** What {@link within} gives for a call that has not answered in time. */
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * `p`'s value, or TIMED_OUT when `p` has not settled within `ms` (its late value or error is then dropped: it
+ * reaches nobody). The timer does not hold the process open.
+ */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  p.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms).unref();
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** BullMQ options of every trial job: one attempt (the study loop retries), finished jobs kept a day (for adoption). */
 const JOB_OPTIONS = { attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } } as const;
@@ -114,6 +139,12 @@ export interface RedisEvaluatorOptions {
    * restarted without its data, or flushed) is enqueued again; a finished job whose event was lost is taken.
    */
   readonly checkIntervalMs?: number;
+  /**
+   * Longest wait for one Redis call of that state check (default 10,000 ms). A call still unanswered then (its
+   * connection stuck across a Redis restart, or a network path that went silent) is abandoned, its answer ignored
+   * if it ever comes, the connection is dropped and reopened, and the check runs again on the next tick.
+   */
+  readonly callTimeoutMs?: number;
   /** A job lost this many times fails its trial with an error naming it (default 3; the study's retries apply). */
   readonly maxRequeues?: number;
   /** Receives one line per notable event: the queue being waited on, a lost job enqueued again (default: none). */
@@ -152,6 +183,18 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
   const ev = events;
   const checkMs = o.checkIntervalMs ?? 5000;
   const maxRequeues = o.maxRequeues ?? 3;
+  const callMs = o.callTimeoutMs ?? 10_000;
+  // One Redis call of a job's state check, bounded: unanswered in time -> TIMED_OUT, and the connection (which
+  // answers in order, so everything behind the stuck call waits too) is dropped and reopened; ioredis sends the
+  // unanswered commands again on the new one.
+  const bounded = async <T>(what: string, jobId: string, p: Promise<T>): Promise<T | typeof TIMED_OUT> => {
+    const r = await within(p, callMs);
+    if (r === TIMED_OUT) {
+      o.log?.(`Redis did not answer ${what} of job ${jobId} within ${callMs} ms: reconnecting; the job's state is read again in ${checkMs} ms`);
+      if (conn.client.status === 'ready') conn.client.disconnect(true);
+    }
+    return r;
+  };
   let inFlight = 0;
   let finished = 0;
   let announced = false;
@@ -199,7 +242,7 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
     const report = ctx.report;
     if (report) {
       reporters.set(jobId, (r) => {
-        const key = pruneDecisionKey(name, jobId, r.seq);
+        const key = pruneDecisionKey(name, jobId, r.seq, typeof r.run === 'string' ? r.run : undefined);
         Promise.resolve()
           .then(() => report(r.step, r.value ?? Number.NaN))
           .then(
@@ -256,10 +299,15 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
       for (let wait = adopted === undefined; ; wait = true) {
         if (wait) await new Promise((r) => setTimeout(r, checkMs).unref()); // unref: a settled trial's last wait must not hold the process open
         if (!watching) return new Promise<never>(() => undefined);
-        const state = await queue.getJobState(jobId);
+        // A call that timed out is abandoned (its answer, if any, is dropped by `within`; this loop only ever
+        // reads this trial's job id) and the state is read again on the next tick.
+        const state = await bounded('the state check', jobId, queue.getJobState(jobId));
         if (!watching) return new Promise<never>(() => undefined);
+        if (state === TIMED_OUT) continue;
         if (state === 'completed' || state === 'failed') {
-          const done = (await queue.getJob(jobId)) as Job<TrialJob, TrialJobResult> | undefined;
+          const done = await bounded('the result read', jobId, queue.getJob(jobId) as Promise<Job<TrialJob, TrialJobResult> | undefined>);
+          if (!watching) return new Promise<never>(() => undefined);
+          if (done === TIMED_OUT) continue;
           if (done && state === 'completed') return done.returnvalue;
           if (done) throw new Error(done.failedReason || `job ${jobId} failed`);
         } else if (state !== 'unknown') continue;
@@ -270,7 +318,9 @@ export async function makeRedisEvaluator(o: RedisEvaluatorOptions): Promise<Remo
         o.log?.(
           `job ${jobId} (trial ${ctx.studyName}#${ctx.trialNumber}) is gone from Redis (restarted without its data, or flushed?): enqueued it again on queue '${name}'`,
         );
-        job = await enqueue();
+        const again = await bounded('enqueuing again', jobId, enqueue());
+        if (again === TIMED_OUT) continue; // it may still land: same id and data, so the next tick finds it either way
+        job = again;
         if (!watching) await job.remove().catch(() => undefined); // aborted meanwhile: take it off again
       }
     })();
@@ -370,8 +420,9 @@ export interface RunningWorker {
   /** True while the connection to Redis is up. */
   readonly connected: () => boolean;
   /**
-   * Stops taking jobs, waits for the running ones, closes connections. With `force`, running jobs are
-   * abandoned (BullMQ's stall check gives them to another worker) and nothing waits for Redis.
+   * Stops taking jobs, waits for the running ones, closes connections and disposes the evaluations the process
+   * keeps (registry.ts, disposeEvaluators). With `force`, running jobs are abandoned (BullMQ's stall check gives them to
+   * another worker) and nothing waits for Redis.
    */
   close(o?: { readonly force?: boolean }): Promise<void>;
 }
@@ -393,13 +444,14 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
       // comes back on a list this job blocks on (its own connection: BLPOP holds it)
       let blocking: ReturnType<typeof conn.client.duplicate> | undefined;
       let seq = 0;
+      const run = randomUUID();
       const waitS = Math.max(1, Math.ceil((o.reportTimeoutMs ?? 60_000) / 1000));
       const report = job.data.pruning
         ? async (step: number, value: number): Promise<boolean> => {
             const s = seq++;
-            await job.updateProgress({ hwnas: 'report', seq: s, step, value: Number.isFinite(value) ? value : null } satisfies ReportProgress);
+            await job.updateProgress({ hwnas: 'report', seq: s, run, step, value: Number.isFinite(value) ? value : null } satisfies ReportProgress);
             blocking ??= conn.client.duplicate();
-            const got = await blocking.blpop(pruneDecisionKey(name, id, s), waitS);
+            const got = await blocking.blpop(pruneDecisionKey(name, id, s, run), waitS);
             if (got === null) return false; // no answer: the study process is gone or busy; keep going
             if (got[1].startsWith('error:')) throw new ConfigError(got[1].slice('error:'.length));
             return got[1] === '1';
@@ -462,10 +514,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<RunningWorker> {
         // nothing may wait for Redis: drop every connection, then let BullMQ's close finish on the dead sockets
         conn.client.disconnect();
         await Promise.race([worker.close(true).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await disposeEvaluators(); // the abandoned trials' evaluations are disposed when their calls end
         return;
       }
       await worker.close();
       await conn.close();
+      await disposeEvaluators(); // the evaluations this worker built free their tensors
     },
   };
 }

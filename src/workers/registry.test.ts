@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluatorFor, KEPT_EVALUATORS, registerEvaluation } from './registry.js';
+import { disposeEvaluators, evaluatorFor, KEPT_EVALUATORS, registerEvaluation } from './registry.js';
 
 let builds = 0;
 registerEvaluation({
@@ -33,4 +33,38 @@ test('a long-lived process keeps only the most recently used built evaluations (
   const before = builds;
   assert.notEqual(evaluatorFor(spec(0)), first);
   assert.equal(builds, before + 1);
+});
+
+test('a dropped evaluation is disposed once its running calls end; disposeEvaluators disposes the rest', async () => {
+  await disposeEvaluators();
+  const disposed: number[] = [];
+  const gates = new Map<number, () => void>();
+  registerEvaluation({
+    name: 'registry-test-disposing',
+    description: 'records its disposal; a call of it waits to be let go (test only)',
+    objectives: () => [{ name: 'f', direction: 'minimize' }],
+    create(options) {
+      const k = options.k as number;
+      const f = async () => {
+        await new Promise<void>((r) => gates.set(k, r));
+        return { values: [k] };
+      };
+      return Object.assign(f, { dispose: () => void disposed.push(k) });
+    },
+  });
+  const spec = (k: number) => ({ name: 'registry-test-disposing', options: { k } });
+  const ctx = { studyName: 's', trialNumber: 0, seed: 0, signal: new AbortController().signal, setUserAttr: () => undefined };
+  const running = evaluatorFor(spec(0))({}, ctx); // spec 0 is running while it is dropped
+  for (let k = 1; k <= KEPT_EVALUATORS + 1; k++) evaluatorFor(spec(k));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(disposed, [1], 'spec 1 (idle) is disposed when dropped; spec 0 not while its call runs');
+  gates.get(0)?.();
+  assert.deepEqual((await running).values, [0]);
+  assert.deepEqual(disposed, [1, 0], 'spec 0 is disposed when its call ends');
+  await disposeEvaluators();
+  assert.deepEqual(
+    disposed.slice(2).sort((a, b) => a - b),
+    [2, 3, 4, 5],
+    'the kept ones are disposed at shutdown',
+  );
 });

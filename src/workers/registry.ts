@@ -17,13 +17,21 @@ export interface EvaluationSpec {
   readonly options?: Readonly<Record<string, JsonValue>>;
 }
 
+/**
+ * A built evaluation function, with an optional `dispose` that frees what it holds once loaded (the tensors of an engine
+ * model). A process calls it when it drops the evaluation ({@link evaluatorFor} beyond {@link KEPT_EVALUATORS}, and
+ * {@link disposeEvaluators} when a worker shuts down), never while a call of it is running; a later call must work
+ * again (it loads anew), so a caller still holding the function is not broken by the drop.
+ */
+export type BuiltEvaluator = Evaluator & { readonly dispose?: () => void | Promise<void> };
+
 /** A registered evaluation: a factory plus optional defaults for the study's space and objectives. */
 export interface EvaluationEntry {
   readonly name: string;
   /** One line for `hwnas study` help and errors. */
   readonly description: string;
-  /** Builds the evaluation function (ConfigError naming the bad option). */
-  create(options: Readonly<Record<string, JsonValue>>): Evaluator;
+  /** Builds the evaluation function (ConfigError naming the bad option); give it a `dispose` when it holds tensors. */
+  create(options: Readonly<Record<string, JsonValue>>): BuiltEvaluator;
   /** The natural search space of this evaluation (used when a study config gives none). */
   defaultSpace?(options: Readonly<Record<string, JsonValue>>): SearchSpace;
   /**
@@ -71,26 +79,79 @@ export function getEvaluation(name: string): EvaluationEntry {
  * How many built evaluation functions a process keeps ({@link evaluatorFor}). A built evaluation holds what it loaded
  * on first use (a data set, a model, calibration), so a long-lived `hwnas worker` serving the studies of many
  * settings kept every one of them until session 55; now the least recently used beyond this many are dropped (a
- * job of a dropped spec builds it again). A few, not one: a worker running the jobs of two studies side by side
+ * job of a dropped spec builds it again) and, since session 56, disposed (see {@link BuiltEvaluator}). A few, not one: a worker running the jobs of two studies side by side
  * would otherwise rebuild for every job.
  */
 export const KEPT_EVALUATORS = 4;
 
-const built = new Map<string, Evaluator>();
+/** A kept evaluation: the calls of it running now, and whether it was dropped (disposed once they end). */
+interface Kept {
+  readonly f: BuiltEvaluator;
+  readonly call: Evaluator;
+  running: number;
+  dropped: boolean;
+}
+
+const built = new Map<string, Kept>();
+
+/** Disposes a dropped evaluation now when idle (else its last running call does); a failing dispose is ignored. */
+function release(k: Kept): Promise<void> {
+  if (!k.dropped || k.running > 0 || !k.f.dispose) return Promise.resolve();
+  try {
+    return Promise.resolve(k.f.dispose()).catch(() => undefined);
+  } catch {
+    return Promise.resolve();
+  }
+}
+
+function keep(f: BuiltEvaluator): Kept {
+  const k: Kept = {
+    f,
+    running: 0,
+    dropped: false,
+    call: async (params, ctx) => {
+      k.running++;
+      try {
+        return await f(params, ctx);
+      } finally {
+        k.running--;
+        void release(k);
+      }
+    },
+  };
+  return k;
+}
 
 /**
  * The evaluation function of a spec, built once per process and spec (factories may be costly) and kept while it is
- * among the {@link KEPT_EVALUATORS} most recently asked for.
+ * among the {@link KEPT_EVALUATORS} most recently asked for; one dropped beyond that is disposed (see {@link BuiltEvaluator})
+ * once its running calls end.
  */
 export function evaluatorFor(spec: EvaluationSpec): Evaluator {
   const key = JSON.stringify([spec.name, spec.options ?? {}]);
-  let f = built.get(key);
-  if (f)
+  let k = built.get(key);
+  if (k)
     built.delete(key); // re-inserted below: the map's order is the order of use
-  else f = getEvaluation(spec.name).create(spec.options ?? {});
-  built.set(key, f);
-  while (built.size > KEPT_EVALUATORS) built.delete(built.keys().next().value as string);
-  return f;
+  else k = keep(getEvaluation(spec.name).create(spec.options ?? {}));
+  built.set(key, k);
+  for (const [old, o] of built) {
+    if (built.size <= KEPT_EVALUATORS) break;
+    built.delete(old);
+    o.dropped = true;
+    void release(o);
+  }
+  return k.call;
+}
+
+/**
+ * Drops every kept evaluation (a worker shutting down): the idle ones are disposed before this resolves, the running
+ * ones when their calls end.
+ */
+export async function disposeEvaluators(): Promise<void> {
+  const all = [...built.values()];
+  built.clear();
+  for (const k of all) k.dropped = true;
+  await Promise.all(all.map(release));
 }
 
 /** Imports modules that register more evaluations (paths or package names), in order. */

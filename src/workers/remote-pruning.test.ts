@@ -18,7 +18,8 @@ import { type Evaluator, runStudy, studyUid } from '../study/run-study.js';
 import { studyFolderName } from '../study/study-folder.js';
 import './builtin.js';
 import { COMMAND_ATTR } from './command-evaluation.js';
-import { makeRedisEvaluator, runWorker } from './redis.js';
+import { makeRedisEvaluator, pruneDecisionKey, runWorker, trialJobId } from './redis.js';
+import { connectRedis } from './redis-connection.js';
 import { redisSkipReason, startRedis } from './testing/redis-server.js';
 import { makeThreadPoolEvaluator } from './thread-pool.js';
 
@@ -178,6 +179,39 @@ test('Redis workers: an evaluation awaiting ctx.report is pruned; an invalid rep
   } finally {
     await good.close();
     await bad.close();
+    await worker.close();
+    await redis.stop();
+  }
+});
+
+test('Redis workers: a job run again never takes a prune decision left for a report of its earlier run', { skip }, async () => {
+  const redis = await startRedis();
+  const worker = await runWorker({ redisUrl: redis.url, queueName: 'prune-qs', imports: [reportModule] });
+  const remote = await makeRedisEvaluator({
+    redisUrl: redis.url,
+    queueName: 'prune-qs',
+    evaluation: { name: 'test-report' },
+    studyUid: 'uid-s',
+    concurrency: 1,
+  });
+  const c = await connectRedis(redis.url);
+  try {
+    // what an earlier run of trial 0's job leaves when its worker dies after its report 0 was answered: a 'prune' for
+    // report 0 (a key without the run id is what workers before session 56 blocked on)
+    await c.client.rpush(pruneDecisionKey('prune-qs', trialJobId('rs', 0, 'uid-s'), 0), '1');
+    const r = await study('rs', remote.evaluate, 1);
+    assert.deepEqual(
+      r.trials.map((t) => [t.state, [...intermediateValues(t).keys()]]),
+      [
+        ['complete', [0, 1, 2]],
+        ['complete', [0, 1, 2]],
+        ['pruned', [0]],
+      ],
+      'trial 0 (a startup trial the pruner lets run) is not pruned by the stale decision',
+    );
+  } finally {
+    await c.close();
+    await remote.close();
     await worker.close();
     await redis.stop();
   }
