@@ -3,7 +3,8 @@
  * into conv biases (so every conv and the dense layer has an int32-quantized bias), W8A8 min/max or LSQ
  * hooks, random input (timing does not depend on the data), batch 64, in one thread. Prints the median
  * milliseconds per forward pass and per gradient step; with `--dump FILE` it also writes the logits and the
- * flat gradients of the first step (float32, little-endian), so two builds can be compared bit for bit.
+ * flat gradients of the first step (float32, little-endian), so two builds can be compared bit for bit; with
+ * `--kernels` it counts the tfjs kernels of one forward pass and one step instead (independent of the load).
  * Run: `npx tsc -p tsconfig.json && nice node dist/bench/quant-step.js [--lsq] [--steps N] [--dump FILE]`.
  */
 import { writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/backend.js';
 import { lsqQuantHooks, quantHooks } from '../src/engine/fake-quant.js';
 import { buildModel } from '../src/engine/model.js';
+import { tf } from '../src/engine/tf.js';
 import { computeGradients, flatLayout } from '../src/engine/train-step.js';
 import { policyFromVectors } from '../src/hardware/precision.js';
 import { quantizableLayers } from '../src/ir/workload.js';
@@ -25,7 +27,7 @@ import { Rng } from '../src/util/rng.js';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { lsq: { type: 'boolean' }, steps: { type: 'string' }, dump: { type: 'string' } } });
+  const { values } = parseArgs({ options: { lsq: { type: 'boolean' }, steps: { type: 'string' }, dump: { type: 'string' }, kernels: { type: 'boolean' } } });
   const steps = Number(values.steps ?? 20);
   await initEngine();
   const model = foldBatchNorm(randomModel(zooGraph('mbnet32'), 1)).model;
@@ -53,6 +55,25 @@ async function main(): Promise<void> {
       return weight && outChannels !== undefined ? { weight, outChannels } : undefined;
     });
   } else m.hooks = quantHooks(cfg);
+  if (values.kernels === true) {
+    // the kernels one forward pass and one gradient step run (a count, independent of the machine's load)
+    const count = async (f: () => unknown): Promise<string> => {
+      const p = await tf.profile(() => {
+        f();
+      });
+      const by = new Map<string, number>();
+      for (const k of p.kernels) by.set(k.name, (by.get(k.name) ?? 0) + 1);
+      return `${p.kernels.length} kernels (Max ${by.get('Max') ?? 0}, Abs ${by.get('Abs') ?? 0})`;
+    };
+    const lay = flatLayout(m);
+    const g = new Float32Array(lay.total);
+    const st = new Float32Array(Math.max(1, lay.statsTotal));
+    console.log(
+      `forward: ${await count(() => m.predict(x, n, { batchSize: n }))}; QAT step: ${await count(() => computeGradients(m, lay, x, oneHot, n, 0, g, st))}`,
+    );
+    m.dispose();
+    return;
+  }
   const layout = flatLayout(m);
   const grads = new Float32Array(layout.total);
   const stats = new Float32Array(Math.max(1, layout.statsTotal));
