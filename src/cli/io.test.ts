@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../errors.js';
-import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, seedOption, untilStopped } from './io.js';
+import { MAX_SEED } from '../util/seed.js';
+import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, MAX_SEED_FLAG, seedOption, untilStopped } from './io.js';
 
 test('interruptible: Ctrl-C calls onInterrupt, marks exit 130, aborts the signal; the handler is gone afterwards', async () => {
   const before = process.listenerCount('SIGINT');
@@ -61,6 +62,7 @@ test('seedOption: integers in [0, 2^32 - 1]; past it (which would run as another
   assert.equal(seedOption(undefined), 0);
   assert.equal(seedOption(undefined, 7), 7);
   assert.equal(seedOption('4294967295'), 2 ** 32 - 1);
+  assert.equal(MAX_SEED_FLAG, MAX_SEED, 'the flag takes the range of src/util/seed.ts');
   assert.equal(seedOption(' 12 '), 12);
   assert.throws(() => seedOption('4294967296'), /--seed must be an integer in \[0, 4294967295\], got '4294967296'/);
   assert.throws(() => seedOption('-1'), /--seed must be an integer >= 0, got '-1'/);

@@ -2,7 +2,6 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, UserError } from '../errors.js';
-import { MAX_SEED } from '../util/seed.js';
 
 /** Print a value as pretty JSON on stdout. */
 export function printJson(value: unknown): void {
@@ -33,10 +32,16 @@ export function threadsOption(value: string | undefined, dflt = 0): number {
   return n;
 }
 
+/**
+ * The largest seed, `MAX_SEED` of src/util/seed.ts (equal, tested in io.test.ts): that module holds the seeds' zod
+ * schema too, and the flag checks that run before a command's module loads must not load zod.
+ */
+export const MAX_SEED_FLAG = 2 ** 32 - 1;
+
 /** Parse `--seed`: an integer in [0, 2^32 - 1] (a larger one would run as its low 32 bits, another seed), default 0. */
 export function seedOption(value: string | undefined, dflt = 0): number {
   const n = intOption('--seed', value, dflt, 0);
-  if (n > MAX_SEED) throw new ConfigError(`--seed must be an integer in [0, ${MAX_SEED}], got '${value}'`);
+  if (n > MAX_SEED_FLAG) throw new ConfigError(`--seed must be an integer in [0, ${MAX_SEED_FLAG}], got '${value}'`);
   return n;
 }
 

@@ -75,7 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       outputError: (s, write) => write(`hwnas: ${oneLine(s)}\n`),
     })
     .showHelpAfterError(false);
-  registerCommands(program);
+  registerCommands(program, argv);
   quietOnEpipe();
   try {
     await loadHelpCommandDetails(program, argv);

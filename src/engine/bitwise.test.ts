@@ -44,7 +44,7 @@ describe('bitwise hooks', () => {
     const draw = (seed: number, n: number): number[][] => {
       const t = bitwiseHooks({ base, binarize: 'stochastic', seed }).weightTransform;
       assert.ok(t);
-      return Array.from({ length: n }, () => Array.from(t(big, info).dataSync()));
+      return Array.from({ length: n }, () => Array.from((t(big, info) as tf.Tensor).dataSync()));
     };
     const [a1, a2] = draw(4, 2);
     const [b1] = draw(4, 1);

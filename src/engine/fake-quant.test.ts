@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { initWeights } from '../ir/init.js';
+import { zooGraph } from '../ir/zoo/index.js';
+import { Rng } from '../util/rng.js';
 import { initEngine } from './backend.js';
-import { fakeQuantActivation, fakeQuantBias, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, recordActivations } from './fake-quant.js';
-import { actGrid } from './quant-grid.js';
+import { fakeQuantActivation, fakeQuantBias, fakeQuantLsq, fakeQuantSte, fakeQuantWeight, quantHooks, recordActivations } from './fake-quant.js';
+import { buildModel } from './model.js';
+import { actGrid, biasInputScale, type QuantHooksConfig } from './quant-grid.js';
 import { tf } from './tf.js';
 
 describe('fake quantization ops', () => {
@@ -70,6 +74,45 @@ describe('fake quantization ops', () => {
     // a float channel (32 bits) keeps its bias; all-float weights leave the bias untouched
     assert.equal(fakeQuantBias(b, w, 3, { channelBits: [3, 32, 3] }, inScale).dataSync()[1], Math.fround(-0.2));
     assert.equal(fakeQuantBias(b, w, 3, { bits: 32 }, inScale), b);
+  });
+
+  it('hooks: the bias is quantized at the scale the weight hook returned, bit for bit the scale of the float weight', () => {
+    const graph = zooGraph('mnist-cnn');
+    const rng = new Rng(3);
+    const weights = initWeights(graph, rng);
+    for (const [k, t] of weights) if (k.endsWith('.bias')) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.uniform(-0.3, 0.3);
+    const inputOf = (layer: string): string => graph.nodes.find((n) => n.name === layer)?.inputs[0] as string;
+    // 4 bits per channel, mixed 3-bit and float channels, binary: each way the weight hook computes a scale
+    const config: QuantHooksConfig = {
+      weights: { conv1: { bits: 4 }, conv2: { channelBits: Array.from({ length: 32 }, (_, c) => (c % 3 === 0 ? 32 : 3)) }, fc: { bits: 1 } },
+      activations: Object.fromEntries(['conv1', 'conv2', 'fc'].map((l) => [inputOf(l), { bits: 8, min: 0, max: 4 }])),
+    };
+    const m = buildModel({ graph, weights });
+    const x = Float32Array.from({ length: 3 * 784 }, () => rng.uniform(0, 1));
+    const hooks = quantHooks(config);
+    const { weightTransform, activationTransform } = hooks;
+    assert.ok(weightTransform && activationTransform);
+    m.hooks = hooks;
+    const got = m.predict(x, 3);
+    // the reference reduces the float weight again, as the bias hook did before it was handed the weight hook's scale
+    m.hooks = {
+      ...hooks,
+      biasTransform: (b, info) =>
+        fakeQuantBias(
+          b,
+          m.variables.get(`${info.layer}.weight`) as tf.Tensor,
+          info.outChannels,
+          config.weights[info.layer] ?? {},
+          biasInputScale(config, info.input) ?? 1,
+        ),
+    };
+    assert.deepEqual(Array.from(got), Array.from(m.predict(x, 3)));
+    m.hooks = { weightTransform, activationTransform };
+    assert.notDeepEqual(Array.from(got), Array.from(m.predict(x, 3)), 'the biases are quantized');
+    // a weight hook that returns a quantized weight without its scale: the bias hook says which layer
+    m.hooks = { ...hooks, weightTransform: (w, info) => ((r) => ('weight' in r ? r.weight : r))(weightTransform(w, info)) };
+    assert.throws(() => m.predict(x, 3), /layer 'conv1': its bias is quantized at the weight's scale, but the weight hook returned no scale/);
+    m.dispose();
   });
 
   it('activations: asymmetric grid over the calibrated range', () => {

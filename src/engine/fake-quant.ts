@@ -10,7 +10,7 @@
  * worker threads through {@link quantHooksModule}.
  */
 import { ConfigError } from '../errors.js';
-import type { ForwardHooks, HooksModule } from './model.js';
+import type { BiasInfo, ForwardHooks, HooksModule, TransformedWeight } from './model.js';
 import { type ActQuantConfig, actChannelGrids, actGrid, biasInputScale, type QuantHooksConfig, type WeightQuantConfig } from './quant-grid.js';
 import { tf } from './tf.js';
 
@@ -112,20 +112,23 @@ function weightScales(w2: tf.Tensor, bits: readonly number[]): { scale: tf.Tenso
 /**
  * Fake-quantize a weight in engine layout (output channels last after reshaping to [-1, outChannels])
  * symmetrically per output channel: scale_c = max|w_c| / (2^(b_c-1) - 1); 1-bit = sign x mean|w_c|.
+ * Returns the weight with that scale `[outChannels]` (an all-zero channel's scale is 1; no scale when every
+ * channel is float), which a weight hook hands on to the bias hook ({@link fakeQuantBiasAt}).
  */
-export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig): tf.Tensor {
+export function fakeQuantWeightScaled(w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig): TransformedWeight {
   const bits = weightChannelBits(outChannels, cfg);
-  if (bits.every((b) => b >= 16)) return w;
-  return tf.tidy(() => {
+  if (bits.every((b) => b >= 16)) return { weight: w };
+  const [weight, scale] = tf.tidy(() => {
     const w2 = tf.reshape(w, [-1, outChannels]);
     if (bits.every((b) => b === 1)) {
       // binary weights: sign x per-channel mean |w|, identity straight-through gradient
-      const s = tf.mean(tf.abs(w2), 0, true);
+      const m = tf.mean(tf.abs(w2), 0);
+      const s = tf.reshape(m, [1, outChannels]);
       const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
         value: tf.mul(tf.sub(tf.mul(tf.cast(tf.greaterEqual(args[0] as tf.Tensor, 0), 'float32'), 2), 1), s),
         gradFunc: (dy: tf.Tensor) => [dy],
       }));
-      return tf.reshape(f(w2), w.shape);
+      return [tf.reshape(f(w2), w.shape), tf.where(tf.greater(m, 0), m, tf.onesLike(m))];
     }
     for (const b of bits) {
       if (!(b >= 2 && b <= 8 && Number.isInteger(b)) && b < 16)
@@ -134,8 +137,16 @@ export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQu
     // scale is a constant to the custom gradient (only x is its input): no gradient flows into max|w|
     const { scale, qmax } = weightScales(w2, bits);
     const y = fakeQuantSte(w2, scale, tf.zerosLike(scale), tf.neg(qmax), qmax);
-    return tf.reshape(keepFloat(y, w2, floatChannelMask(bits)), w.shape);
-  });
+    return [tf.reshape(keepFloat(y, w2, floatChannelMask(bits)), w.shape), scale];
+  }) as [tf.Tensor, tf.Tensor];
+  return { weight, scale };
+}
+
+/** {@link fakeQuantWeightScaled} without the scale: the fake-quantized weight alone. */
+export function fakeQuantWeight(w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig): tf.Tensor {
+  const { weight, scale } = fakeQuantWeightScaled(w, outChannels, cfg);
+  scale?.dispose();
+  return weight;
 }
 
 /** Codes of an int32 bias: [-2^31, 2^31 - 128] (2^31 - 1 is not a float32; the largest float32 below it). */
@@ -157,7 +168,10 @@ export function fakeQuantBiasAt(b: tf.Tensor, weightScale: tf.Tensor, inScale: n
   });
 }
 
-/** {@link fakeQuantBiasAt} with the weight scale of {@link fakeQuantWeight} computed from the layer's float weight `w`. */
+/**
+ * {@link fakeQuantBiasAt} with the weight scale of {@link fakeQuantWeight} computed from the layer's float weight `w`
+ * (a reference: the hooks reuse the scale their weight hook computed, {@link BiasInfo.weightScale}).
+ */
 export function fakeQuantBias(b: tf.Tensor, w: tf.Tensor, outChannels: number, cfg: WeightQuantConfig, inScale: number): tf.Tensor {
   const bits = weightChannelBits(outChannels, cfg);
   if (bits.every((x) => x >= 16)) return b;
@@ -191,17 +205,31 @@ export function fakeQuantActivation(a: tf.Tensor, cfg: ActQuantConfig, shape?: r
   return tf.tidy(() => fakeQuantSte(a, tf.scalar(g.scale), tf.scalar(g.zeroPoint), g.qmin, g.qmax));
 }
 
+/**
+ * A bias hook's int32 fake quantization at the scale its weight hook reported ({@link BiasInfo.weightScale})
+ * times `inScale`; float layers keep their bias.
+ */
+function quantBiasOfLayer(b: tf.Tensor, info: BiasInfo, cfg: WeightQuantConfig, inScale: number | tf.Tensor): tf.Tensor {
+  const bits = weightChannelBits(info.outChannels, cfg);
+  if (bits.every((x) => x >= 16)) return b;
+  if (!info.weightScale)
+    throw new ConfigError(
+      `layer '${info.layer}': its bias is quantized at the weight's scale, but the weight hook returned no scale (expected { weight, scale })`,
+    );
+  return fakeQuantBiasAt(b, info.weightScale, inScale, bits);
+}
+
 /** Forward hooks that fake-quantize weights and activations as `config` says. */
 export function quantHooks(config: QuantHooksConfig): ForwardHooks {
   return {
     weightTransform: (w, info) => {
       const c = config.weights[info.layer];
-      return c ? fakeQuantWeight(w, info.outChannels, c) : w;
+      return c ? fakeQuantWeightScaled(w, info.outChannels, c) : w;
     },
     biasTransform: (b, info) => {
       const c = config.weights[info.layer];
       const inScale = biasInputScale(config, info.input);
-      return c && inScale !== undefined ? fakeQuantBias(b, info.weight, info.outChannels, c, inScale) : b;
+      return c && inScale !== undefined ? quantBiasOfLayer(b, info, c, inScale) : b;
     },
     activationTransform: (a, info) => {
       const c = config.activations[info.node];
@@ -321,20 +349,16 @@ export function lsqQuantHooks(
     weightTransform: (w, info) => {
       const s = weightSteps.get(info.layer);
       const c = config.weights[info.layer];
-      if (!s) return c ? fakeQuantWeight(w, info.outChannels, c) : w;
+      if (!s) return c ? fakeQuantWeightScaled(w, info.outChannels, c) : w;
       const qmax = 2 ** ((c?.bits as number) - 1) - 1;
-      return tf.tidy(() => tf.reshape(fakeQuantLsq(tf.reshape(w, [-1, info.outChannels]), s, -qmax, qmax), w.shape));
+      return { weight: tf.tidy(() => tf.reshape(fakeQuantLsq(tf.reshape(w, [-1, info.outChannels]), s, -qmax, qmax), w.shape)), scale: s };
     },
     biasTransform: (b, info) => {
       const c = config.weights[info.layer];
       const inScale = biasInputScale(config, info.input);
-      if (!c || inScale === undefined) return b;
-      // the learned steps where LSQ learns them (the bias follows them; no gradient flows into a step from it)
-      const ws = weightSteps.get(info.layer);
-      const as = actSteps.get(info.input)?.step;
-      if (!ws && !as) return fakeQuantBias(b, info.weight, info.outChannels, c, inScale);
-      const bits = weightChannelBits(info.outChannels, c);
-      return tf.tidy(() => fakeQuantBiasAt(b, ws ?? weightScales(tf.reshape(info.weight, [-1, info.outChannels]), bits).scale, as ?? inScale, bits));
+      // the learned steps where LSQ learns them (the weight hook returns its step as the scale; the bias
+      // follows them, no gradient flows into a step from it)
+      return c && inScale !== undefined ? quantBiasOfLayer(b, info, c, actSteps.get(info.input)?.step ?? inScale) : b;
     },
     activationTransform: (a, info) => {
       const s = actSteps.get(info.node);

@@ -20,12 +20,14 @@ export {
 } from './metric-loss.js';
 export type {
   ActivationInfo,
+  BiasInfo,
   BnBatchStats,
   BuildOptions,
   EvalResult,
   ForwardHooks,
   ForwardOptions,
   HooksModule,
+  TransformedWeight,
   ValueLayout,
   WeightInfo,
   WeightLayout,

@@ -20,10 +20,11 @@
  * Quantization hook ({@link ForwardHooks}), applied inside every forward pass (training, evaluation,
  * prediction, HVPs), so gradients flow through it:
  * - `weightTransform(w, info)` gets each conv/dense `weight` tensor in the engine layout above and returns
- *   the tensor to use (e.g. fake-quantized with a straight-through gradient via `tf.customGrad`);
- *   batch-norm parameters are not passed.
- * - `biasTransform(b, info)` gets each conv/dense `bias` `[outChannels]` with the layer's untransformed weight
- *   and input value name (integer hardware adds an int32 bias at the scale input scale x weight scale).
+ *   the tensor to use (e.g. fake-quantized with a straight-through gradient via `tf.customGrad`), or
+ *   `{ weight, scale }` with the per-output-channel scale it quantized at; batch-norm parameters are not passed.
+ * - `biasTransform(b, info)` gets each conv/dense `bias` `[outChannels]` with that scale (`info.weightScale`)
+ *   and the layer's input value name (integer hardware adds an int32 bias at the scale input scale x weight
+ *   scale); the weight is reduced to its scale once per forward pass, by the weight hook.
  * - `activationTransform(a, info)` gets each node's output tensor (input node included), in that
  *   value's layout (`info.layout`; channels are the last axis for 'nhwc'), and returns the tensor to use.
  * - `trainable`: extra variables of the hooks (e.g. learned step sizes) that training updates too.
@@ -71,10 +72,18 @@ export interface WeightInfo {
   readonly outChannels: number;
 }
 
+/** A quantized weight with the scale it was quantized at, as {@link ForwardHooks.weightTransform} may return it. */
+export interface TransformedWeight {
+  /** The weight to use (engine layout, the shape of the one given). */
+  readonly weight: tf.Tensor;
+  /** Quantization scale of each output channel (`outChannels` values, any shape); absent for a float weight. */
+  readonly scale?: tf.Tensor;
+}
+
 /** What {@link ForwardHooks.biasTransform} is told about the bias it transforms. */
 export interface BiasInfo extends WeightInfo {
-  /** The layer's weight as stored (engine layout, before {@link ForwardHooks.weightTransform}). */
-  readonly weight: tf.Tensor;
+  /** The scale the layer's {@link ForwardHooks.weightTransform} returned with its weight (absent when it returned none). */
+  readonly weightScale?: tf.Tensor;
   /** Name of the value the layer reads (the node whose output is its input activation). */
   readonly input: string;
 }
@@ -92,9 +101,9 @@ export interface ActivationInfo {
 
 /** Hooks applied inside the forward pass (quantization: fake-quant with straight-through gradients). */
 export interface ForwardHooks {
-  /** Replaces a conv/dense weight (engine layout) by the returned tensor. */
-  readonly weightTransform?: (w: tf.Tensor, info: WeightInfo) => tf.Tensor;
-  /** Replaces a conv/dense bias `[outChannels]` by the returned tensor. */
+  /** Replaces a conv/dense weight (engine layout) by the returned tensor (with its scale, for the bias hook). */
+  readonly weightTransform?: (w: tf.Tensor, info: WeightInfo) => tf.Tensor | TransformedWeight;
+  /** Replaces a conv/dense bias `[outChannels]` by the returned tensor; runs after the layer's weight hook. */
   readonly biasTransform?: (b: tf.Tensor, info: BiasInfo) => tf.Tensor;
   /** Replaces a node's output by the returned tensor. */
   readonly activationTransform?: (a: tf.Tensor, info: ActivationInfo) => tf.Tensor;
@@ -396,16 +405,17 @@ export class EngineModel {
     return v;
   }
 
-  private weight(key: string, info: WeightInfo, opts: ForwardOptions): tf.Tensor {
+  private weight(key: string, info: WeightInfo, opts: ForwardOptions): TransformedWeight {
     const w = this.param(key, opts);
     const t = this.hooks.weightTransform;
-    return t ? t(w, info) : w;
+    const r = t ? t(w, info) : w;
+    return 'weight' in r ? r : { weight: r };
   }
 
-  private bias(key: string, info: WeightInfo, input: string, opts: ForwardOptions): tf.Tensor {
+  private bias(key: string, info: WeightInfo, input: string, weightScale: tf.Tensor | undefined, opts: ForwardOptions): tf.Tensor {
     const b = this.param(`${key}.bias`, opts);
     const t = this.hooks.biasTransform;
-    return t ? t(b, { ...info, weight: this.param(`${key}.weight`, opts), input }) : b;
+    return t ? t(b, { ...info, input, ...(weightScale ? { weightScale } : {}) }) : b;
   }
 
   /** Runs one node through its op's lowering (src/engine/ops). */
@@ -419,6 +429,8 @@ export class EngineModel {
   ): tf.Tensor {
     const n = c.node;
     const consts = this.constants.get(n.name);
+    // the scale the weight hook returned, handed to the bias hook of the same node
+    let weightScale: tf.Tensor | undefined;
     const ctx: EngineOpContext = {
       node: n,
       value: c,
@@ -429,8 +441,12 @@ export class EngineModel {
       training,
       opts,
       param: (key) => this.param(key, opts),
-      weight: (key, info) => this.weight(key, info, opts),
-      bias: (info) => this.bias(n.name, info, n.inputs[0] as string, opts),
+      weight: (key, info) => {
+        const r = this.weight(key, info, opts);
+        weightScale = r.scale;
+        return r.weight;
+      },
+      bias: (info) => this.bias(n.name, info, n.inputs[0] as string, weightScale, opts),
       constant: (name) => consts?.get(name),
     };
     return engineOp(n.op, n.name).run(ctx);
@@ -484,7 +500,7 @@ export class EngineModel {
     }
     if (n.op !== 'conv2d') throw new ShapeError(`internal: cannot fuse node '${n.name}' (${n.op})`);
     const dw = isDepthwise(n);
-    let { w, kh, kw } = convFilter(n, this.weight(`${n.name}.weight`, convWeightInfo(n), {}), this.constants.get(n.name)?.get('dilation'));
+    let { w, kh, kw } = convFilter(n, this.weight(`${n.name}.weight`, convWeightInfo(n), {}).weight, this.constants.get(n.name)?.get('dilation'));
     let bias: tf.Tensor | undefined = n.bias ? this.param(`${n.name}.bias`, {}) : undefined;
     if (f.bn) {
       const p = (k: string): tf.Tensor => this.param(`${f.bn}.${k}`, {});

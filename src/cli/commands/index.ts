@@ -20,10 +20,12 @@ import { registerZoo } from '../register/zoo.js';
 /**
  * Register every sub-command on the program. A registration imports no action module (src/cli/register/): each
  * command's action imports its stack when the command runs; help text that names registry entries is loaded before
- * the command parses its arguments.
+ * the command parses its arguments: always, or with `argv` only when it asks for help (`--help`, `-h`), so that a flag
+ * error does not load the registries either.
  */
-export function registerCommands(program: Command): void {
-  program.hook('preSubcommand', (_program, sub) => loadHelpDetails(sub));
+export function registerCommands(program: Command, argv?: readonly string[]): void {
+  const help = argv === undefined || argv.includes('--help') || argv.includes('-h');
+  if (help) program.hook('preSubcommand', (_program, sub) => loadHelpDetails(sub));
   registerDemo(program);
   registerInspect(program);
   registerTrain(program);

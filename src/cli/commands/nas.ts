@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors.js';
 import { checkPolicyBits, defaultPolicy, policyPreset } from '../../hardware/precision.js';
 import { getTarget } from '../../hardware/registry.js';
 import { checkCapacityArgs } from '../../nas/capacity.js';
-import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, checkNetworkLatencyTarget, type LatencyMode } from '../../nas/cost.js';
+import { type ArchLatencyOptions, archCost, archLatencyMs, archPolicy, checkNetworkLatencyTarget } from '../../nas/cost.js';
 import { loadNasData, loadSearchDataset } from '../../nas/data.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { capNasBudget, type NasBest, type NasResult, nasDatasetOptions, summariseNas, tableHv } from '../../nas/run.js';
@@ -21,79 +21,19 @@ import type { JsonValue, Objective } from '../../search/types.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite-store.js';
 import { Rng } from '../../util/rng.js';
 import { getEvaluation } from '../../workers/registry.js';
-import { checkOutDir, checkOutPath, floatOption, interruptible, intOption, printJson, seedOption, threadsOption } from '../io.js';
+import { checkOutDir, checkOutPath, floatOption, interruptible, intOption, printJson } from '../io.js';
 import { studyFilePath } from './study-files.js';
 import '../plugins.js';
 import { createProgress } from '../progress.js';
-import { NAS_EVALUATORS } from '../register/nas.js';
 import { type ExportedNetwork, exportNasNetworks, outTarget, trialsToExport } from './nas-export.js';
+import { checkNasFlags, type NasFlags } from './nas-flags.js';
 import { failIfNothingCompleted, openCommandStudy, openStore, runConfiguredStudy } from './study.js';
-
-interface NasFlags {
-  readonly space: string;
-  readonly table?: string;
-  readonly tableDelay?: string;
-  readonly tableColumns?: string;
-  readonly dataset?: string;
-  readonly target?: string;
-  readonly strategy: string;
-  readonly budget: string;
-  readonly objectives?: string;
-  readonly seed?: string;
-  readonly epochs?: string;
-  readonly limit?: string;
-  readonly policy?: string;
-  readonly evaluator?: string;
-  readonly supernetSteps?: string;
-  readonly supernetSampling?: string;
-  readonly bnImages?: string;
-  readonly latency?: string;
-  readonly maxLatency?: string;
-  readonly maxFaultDrop?: string;
-  readonly faultBer?: string;
-  readonly protect?: string;
-  readonly faultRuns?: string;
-  readonly faultImages?: string;
-  readonly capacityPoints?: string;
-  readonly latencyAnchor?: boolean;
-  readonly storage?: string;
-  readonly store?: string;
-  readonly study?: string;
-  readonly json?: boolean;
-  readonly distinct?: boolean;
-  readonly costAware?: boolean;
-  readonly predictor?: boolean;
-  readonly predictorEncoding?: string;
-  readonly acquisition?: string;
-  readonly ehviShare?: string;
-  readonly threads?: string;
-  readonly asFinished?: boolean;
-  readonly teacher?: string;
-  readonly teacherEpochs?: string;
-  readonly candidates?: string;
-  readonly distillSteps?: string;
-  readonly finetuneEpochs?: string;
-  readonly precisions?: string;
-  readonly qaSteps?: string;
-  readonly fitTrials?: string;
-  readonly qaftEpochs?: string;
-  readonly split?: string;
-  readonly opPreselection?: boolean;
-  readonly ptq?: boolean;
-  readonly redis?: string;
-  readonly queue?: string;
-  readonly cmd?: string;
-  readonly cmdTimeout?: string;
-  readonly task?: string;
-  readonly galleryModel?: string;
-  readonly alignWeight?: string;
-  readonly out?: string;
-}
 
 /** The action of the command registered in src/cli/register/nas.ts (imported when that command runs). */
 export const nasAction = async (f: NasFlags) => {
   // evaluators' own progress lines (supernet training, in worker threads too): off like the bars' plain lines
   if (f.json && !process.stderr.isTTY) process.env.HWNAS_QUIET_PROGRESS = '1';
+  const flags = checkNasFlags(f);
   const retrievalTask = checkNasTask(f);
   const strategyName = canonicalStrategyName(f.strategy);
   const space = getArchSpace(spaceName(f, strategyName));
@@ -104,8 +44,8 @@ export const nasAction = async (f: NasFlags) => {
   if (!nasStrategyNames().includes(strategyName))
     throw new ConfigError(`--strategy '${f.strategy}': expected one of ${nasStrategyNames().join(', ')} (or the alias 'evolution')`);
   const prescreen = prescreenSettings(f, strategyName, space);
-  let budget = intOption('--budget', f.budget, 0, 1);
-  const seed = seedOption(f.seed);
+  let budget = flags.budget;
+  const seed = flags.seed;
   const objectivesSpec = f.objectives ?? (retrievalTask ? 'map:max,latency_ms:min' : 'accuracy:max,latency_ms:min');
   const objectives = parseObjectives(objectivesSpec);
   const targetName = f.target ?? 'bitfusion-edge';
@@ -116,15 +56,9 @@ export const nasAction = async (f: NasFlags) => {
   if (strategyName !== 'blockwise' && space.base !== undefined && f.precisions !== undefined)
     for (const p of f.precisions.split(',').map((x) => x.trim())) checkPolicyBits(policyPreset(p), target.supportedBits, target.name, `--precisions ${p}`);
   const policy = f.policy !== undefined ? policyPreset(f.policy) : undefined;
-  const evaluatorName = f.evaluator ?? 'train';
-  if (!(NAS_EVALUATORS as readonly string[]).includes(evaluatorName))
-    throw new ConfigError(`--evaluator '${evaluatorName}': expected one of ${NAS_EVALUATORS.join(', ')}`);
-  const latencyMode = (f.latency ?? 'model') as LatencyMode;
-  if (latencyMode !== 'model' && latencyMode !== 'network') throw new ConfigError(`--latency '${f.latency}': expected 'model' or 'network'`);
+  const { evaluatorName, latencyMode, maxLatency } = flags;
   if (latencyMode === 'network' && f.table === undefined) checkNetworkLatencyTarget(target, f.target);
   const out = checkNasOut(f, strategyName, evaluatorName, retrievalTask);
-  const maxLatency = f.maxLatency === undefined ? undefined : Number(f.maxLatency);
-  if (maxLatency !== undefined && !(maxLatency > 0)) throw new ConfigError(`--max-latency '${f.maxLatency}': expected a positive number of milliseconds`);
   if (strategyName === 'capacity') checkCapacityArgs(space, maxLatency); // before anything costly
   if (strategyName === 'blockwise') {
     if (!(space.options ?? space.base?.options))
@@ -140,26 +74,19 @@ export const nasAction = async (f: NasFlags) => {
     throw new ConfigError(
       `--strategy two-stage ranks parameters by the latency of 200 random architectures from the target's cost model; '${target.name}' is measured per architecture: use another strategy or a modelled target`,
     );
-  if (f.storage !== undefined && f.store !== undefined && f.storage !== f.store)
-    throw new ConfigError(`--storage '${f.storage}' and --store '${f.store}' name different files: give one`);
-  if (f.split !== undefined && f.split !== 'position' && f.split !== 'effect') throw new ConfigError(`--split '${f.split}': expected 'position' or 'effect'`);
   if ((f.split !== undefined || f.opPreselection === false) && strategyName !== 'two-stage')
     throw new ConfigError(`--split / --no-op-preselection apply to --strategy two-stage, not '${strategyName}'`);
-  const threadsAsked = threadsOption(f.threads);
-  const capacityPoints = intOption('--capacity-points', f.capacityPoints, 30, 1);
+  const { threadsAsked, capacityPoints } = flags;
 
   // the evaluation, by registry name with JSON options, so that threads, Redis workers and `hwnas study resume` rebuild it
   let evaluator: { name: string; options: Record<string, JsonValue> };
   let tableFrame: ReturnType<typeof tableHv> | undefined;
   let dataLimit: number | undefined;
-  if (f.tableColumns !== undefined && f.table === undefined) throw new ConfigError(`--table-columns ${f.tableColumns} applies to --table only`);
-  if (evaluatorName !== 'command' && f.cmd !== undefined) throw new ConfigError(`--cmd applies to --evaluator command, not '${evaluatorName}'`);
   if (evaluatorName === 'command') {
     // the user's own trainer evaluates each architecture (docs/evaluators.md); hwnas costs it on the target
     if (f.cmd === undefined || f.table !== undefined || f.dataset !== undefined || latencyMode !== 'model')
       throw new ConfigError('--evaluator command needs --cmd <line> (the command trains on its own data), without --table, --dataset or --latency network');
-    const timeoutS = f.cmdTimeout === undefined ? undefined : Number(f.cmdTimeout);
-    if (timeoutS !== undefined && !(timeoutS > 0)) throw new ConfigError(`--cmd-timeout '${f.cmdTimeout}': expected a positive number of seconds`);
+    const timeoutS = flags.cmdTimeoutS;
     checkNoFaultFlags(f, '--evaluator command');
     evaluator = {
       name: 'command',
@@ -183,7 +110,7 @@ export const nasAction = async (f: NasFlags) => {
     const nasTable = loadNasTable(table, space, columns);
     tableFrame = tableHv(nasTable, objectives, maxLatency !== undefined ? { maxMs: maxLatency } : undefined);
     budget = capBudget(budget, space, nasTable);
-    const delayMs = intOption('--table-delay', f.tableDelay, 0, 0);
+    const delayMs = flags.tableDelayMs;
     evaluator = {
       name: 'nas-table',
       options: {
@@ -197,7 +124,6 @@ export const nasAction = async (f: NasFlags) => {
     };
   } else {
     if (f.dataset === undefined) throw new ConfigError('give --table <file> (tabular benchmark) or --dataset <spec> (short training per trial)');
-    if (f.tableDelay !== undefined) throw new ConfigError(`--table-delay ${f.tableDelay} applies to --table lookups only`);
     budget = capBudget(budget, space);
     const limit = f.limit === undefined ? undefined : intOption('--limit', f.limit, 2000, 1);
     dataLimit = limit;
@@ -243,7 +169,6 @@ export const nasAction = async (f: NasFlags) => {
       throw new ConfigError(
         `--ptq / --qaft-epochs apply to joint spaces (<space>+bits) with --evaluator train; got --space ${space.name} --evaluator ${evaluatorName}`,
       );
-    if (f.ptq && f.qaftEpochs !== undefined) throw new ConfigError(`--ptq and --qaft-epochs ${f.qaftEpochs}: give one of them`);
     if (evaluatorName === 'supernet' && !space.options)
       throw new ConfigError(`--evaluator supernet needs an mbv2-style space (mbv2, mbv2-micro, mbv2-mbnet, mbv2-imagenet), got '${space.name}'`);
   }

@@ -163,3 +163,24 @@ test("a study that is never created (prepare throws, or the process exits in it)
   assert.ok(!existsSync(join(root, 'models', `qy-${out.trim()}.json`)), 'removed on Ctrl-C');
   for (const k of keep) assert.ok(existsSync(k), `${k} is kept`);
 });
+
+test("openCommandStudy: an evaluator's delayMs is timing, not identity: the same command with another delay continues the study with it", async () => {
+  const store = new MemoryStore();
+  const settings = (delayMs?: number) => ({ evaluator: { name: 'zdt1', options: delayMs ? { delayMs } : {} }, seed: 1 });
+  const open = (delayMs?: number, seed = 1) =>
+    openCommandStudy(store, {
+      prefix: 'd',
+      settings: { ...settings(delayMs), seed },
+      nTrials: 2,
+      prepare: (name) => ({ name, evaluator: settings(delayMs).evaluator, strategy: 'random', nTrials: 2, seed }) as StudyConfig,
+    });
+  const a = await open(5);
+  const b = await open();
+  assert.equal(b.name, a.name, 'the delay is not in the default name');
+  assert.equal(b.status, 'resumed');
+  assert.equal(b.config.evaluator.options?.delayMs, undefined, 'the delay given now is used');
+  assert.deepEqual((store.getStudy(a.name)?.userAttrs.config as StudyConfig | undefined)?.evaluator.options, {}, 'and stored');
+  const c = await open(7);
+  assert.equal(c.config.evaluator.options?.delayMs, 7);
+  assert.notEqual((await open(7, 2)).name, a.name, 'another setting is another study');
+});

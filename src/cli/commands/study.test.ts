@@ -74,6 +74,24 @@ test('study create -> run (worker threads) -> show -> export -> report, end to e
   await assert.rejects(cli('study', 'run', 'nope', '--store', storePath), /no study named "nope"/);
 });
 
+test('study resume --delay takes a new evaluator delay (timing only), stores it and shows it', async () => {
+  const cfg = join(dir, 'delayed.json');
+  writeFileSync(cfg, JSON.stringify({ name: 'delayed', evaluator: { name: 'zdt1', options: { delayMs: 40 } }, strategy: 'random', nTrials: 2, seed: 1 }));
+  await cli('study', 'create', '--config', cfg, '--store', storePath);
+  const stored = async (): Promise<unknown> =>
+    (
+      JSON.parse(await cli('study', 'show', 'delayed', '--store', storePath, '--json')) as {
+        study: { userAttrs: { config: { evaluator: { options: unknown } } } };
+      }
+    ).study.userAttrs.config.evaluator.options;
+  await cli('study', 'run', 'delayed', '--store', storePath, '--threads', '0', '--delay', '0', '--json');
+  assert.deepEqual(await stored(), {});
+  await cli('study', 'resume', 'delayed', '--store', storePath, '--threads', '0', '--delay', '3', '--json');
+  assert.deepEqual(await stored(), { delayMs: 3 });
+  assert.match(await cli('study', 'show', 'delayed', '--store', storePath), /each evaluation waits 3 ms \(delayMs\)/);
+  await assert.rejects(cli('study', 'resume', 'delayed', '--store', storePath, '--delay', 'soon'), /--delay must be an integer >= 0, got 'soon'/);
+});
+
 test('config errors name the bad field and value', () => {
   const ok = { name: 's', evaluator: { name: 'zdt1' }, nTrials: 10 };
   assert.deepEqual(parseStudyConfig(ok), ok);

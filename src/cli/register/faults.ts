@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { FAULT_KINDS } from '../../resilience/fault-model.js';
+import { parseFaultFlags } from '../commands/faults-flags.js';
 import { lazy } from './lazy.js';
 
 /** `hwnas faults`. */
@@ -43,6 +44,7 @@ export function registerFaults(program: Command): void {
       lazy(
         () => import('../commands/faults.js'),
         (m) => m.faultsCommandAction,
+        (_model, f) => parseFaultFlags(f),
       ),
     );
 }

@@ -4,9 +4,16 @@ import type { Command } from 'commander';
  * The action of a command whose module is imported only when the command runs: `hwnas --version`, `--help` and a
  * command's own flag errors load its registration (name, flags, help text) but not its action's stack (engine, onnx,
  * search, store, zod schemas), which cost every spawned process ~0.5 s of CPU when the registrations imported it.
+ * `check` (light: no registry, no stack) runs first with the action's arguments, so that the flag errors it finds
+ * (ConfigError, exit 2) do not load the stack either; the action runs the same checks again when called directly.
  */
-export function lazy<M, A extends unknown[]>(load: () => Promise<M>, pick: (m: M) => (...args: A) => unknown): (...args: A) => Promise<void> {
+export function lazy<M, A extends unknown[]>(
+  load: () => Promise<M>,
+  pick: (m: M) => (...args: A) => unknown,
+  check?: (...args: A) => unknown,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    check?.(...args);
     await pick(await load())(...args);
   };
 }

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_STORE_PATH } from '../../store/store-path.js';
+import { checkNasFlags, NAS_EVALUATORS } from '../commands/nas-flags.js';
 import { describeOption, helpDetails, lazy } from './lazy.js';
 import { AS_FINISHED_HELP } from './study.js';
-
-/** Evaluators `hwnas nas` accepts without a table. */
-export const NAS_EVALUATORS = ['train', 'supernet', 'command'] as const;
 
 /** Help of a flag that names a registry's entries, set by the command's help loader. */
 const PENDING = '(loaded with the command)';
@@ -131,6 +129,7 @@ export function registerNas(program: Command): void {
       lazy(
         () => import('../commands/nas.js'),
         (m) => m.nasAction,
+        checkNasFlags,
       ),
     );
   // the registries' names, loaded with the command (its action needs them) or for the reference page

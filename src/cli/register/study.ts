@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_STORE_PATH } from '../../store/store-path.js';
+import { checkRunFlags, exportFormat } from '../commands/study-flags.js';
 import { lazy } from './lazy.js';
 
 /** Help of `--as-finished` (study run/resume, nas, quantize). */
@@ -36,12 +37,17 @@ export function registerStudy(program: Command): void {
         'local worker threads (0 = evaluate in this thread; default: config concurrency or the core count); with --redis: trials in flight on the queue (default: config concurrency, else 4)',
       )
       .option('--as-finished', AS_FINISHED_HELP)
+      .option(
+        '--delay <ms>',
+        "each evaluation waits this long (the evaluator's delayMs, as nas --table-delay sets it; 0 = none): timing only, not part of the study's identity; stored, so later runs keep it (default: the stored one)",
+      )
       .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
       .option('--json', 'print a JSON summary')
       .action(
         lazy(
           () => import('../commands/study.js'),
           (m) => m.runOrResumeAction,
+          checkRunFlags,
         ),
       );
   }
@@ -52,7 +58,7 @@ export function registerStudy(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       lazy(
-        () => import('../commands/study.js'),
+        () => import('../commands/study-store.js'),
         (m) => m.listAction,
       ),
     );
@@ -63,7 +69,7 @@ export function registerStudy(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       lazy(
-        () => import('../commands/study.js'),
+        () => import('../commands/study-store.js'),
         (m) => m.showAction,
       ),
     );
@@ -78,7 +84,7 @@ export function registerStudy(program: Command): void {
     .option('--json', 'print what was deleted as JSON')
     .action(
       lazy(
-        () => import('../commands/study.js'),
+        () => import('../commands/study-store.js'),
         (m) => m.deleteAction,
       ),
     );
@@ -90,8 +96,9 @@ export function registerStudy(program: Command): void {
     .option('--store <file>', `store file (default ${DEFAULT_STORE_PATH})`)
     .action(
       lazy(
-        () => import('../commands/study.js'),
+        () => import('../commands/study-store.js'),
         (m) => m.exportAction,
+        exportFormat,
       ),
     );
 }

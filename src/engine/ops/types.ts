@@ -39,7 +39,7 @@ export interface EngineOpContext<N extends Node = Node> {
   param(key: string): tf.Tensor;
   /** A conv/dense weight with the quantization hook applied. */
   weight(key: string, info: WeightInfo): tf.Tensor;
-  /** The node's `bias` with the quantization hook applied (`info`: its weight's, as given to {@link weight}). */
+  /** The node's `bias` with the quantization hook applied (`info`: its weight's, as given to {@link weight}; call it after {@link weight}, whose scale the hook gets). */
   bias(info: WeightInfo): tf.Tensor;
   /** A constant the op prepared at build time ({@link EngineOp.constants}). */
   constant(name: string): tf.Tensor | undefined;
