@@ -1050,6 +1050,79 @@ test('tpe frontLocalStall: front local-search asks pause after that many complet
     );
 });
 
+test("tpe sameCostPick 'ridge': each same-cost ask takes the candidate a ridge fit (penalty 1, one-hot) of the trials so far ranks first, checked against a separate solve; bad values refused", async () => {
+  // loss additive in the one-hot encoding plus a little interaction; latency (free) = a + b: groups of equal a + b
+  const cost = (p: Params): number => (p.a as number) + (p.b as number);
+  const objectives: readonly Objective[] = [
+    { name: 'loss', direction: 'minimize' },
+    { name: 'latency', direction: 'minimize' },
+  ];
+  const loss = (p: Params): number =>
+    ([0.3, 0.1, 0.4, 0, 0.2][p.a as number] as number) + 0.1 * ((p.c as number) - 2) ** 2 + 0.05 * (p.b as number) * (p.d as number);
+  const cheapObjectives = { indices: [1], values: (p: Params) => [cost(p)] };
+  const on = { sameCostEvery: 3, sameCostFrom: 30, sameCostPick: 'ridge' as const };
+  const trials = await runTrials({
+    strategy: new Tpe(on),
+    space: tri,
+    objectives,
+    evaluate: (p) => ({ values: [loss(p), cost(p)] }),
+    nTrials: 75,
+    seed: 3,
+    cheapObjectives,
+  });
+  const lg = await runTrials({
+    strategy: new Tpe({ ...on, sameCostPick: 'lg' }),
+    space: tri,
+    objectives,
+    evaluate: (p) => ({ values: [loss(p), cost(p)] }),
+    nTrials: 75,
+    seed: 3,
+    cheapObjectives,
+  });
+  assert.notDeepEqual(paramsKey(trials), paramsKey(lg), "'ridge' and 'lg' pick differently");
+  const enc = (p: Params): number[] => ['a', 'b', 'c', 'd'].flatMap((k) => [0, 1, 2, 3, 4].map((v) => (p[k] === v ? 1 : 0)));
+  let checked = 0;
+  for (let n = 30; n < 75; n += 3) {
+    const before = trials.slice(0, n);
+    // reference: (X^T X + I) w = X^T (y - mean y), y = -loss, by Gauss-Jordan elimination
+    const X = before.map((t) => enc(t.params));
+    const y = before.map((t) => -(t.values as number[])[0]!);
+    const my = y.reduce((a, b) => a + b, 0) / y.length;
+    const A = Array.from({ length: 20 }, (_, u) => [
+      ...Array.from({ length: 20 }, (_, v) => X.reduce((s, x) => s + x[u]! * x[v]!, 0) + (u === v ? 1 : 0)),
+      X.reduce((s, x, r) => s + x[u]! * (y[r]! - my), 0),
+    ]);
+    for (let c = 0; c < 20; c++) {
+      const piv = A[c]![c]!;
+      for (let r = 0; r < 20; r++)
+        if (r !== c) {
+          const f = A[r]![c]! / piv;
+          for (let k = c; k <= 20; k++) A[r]![k]! -= f * A[c]![k]!;
+        }
+    }
+    const w = A.map((row, u) => row[20]! / row[u]!);
+    const front = paretoFront(before.map((t) => t.values as number[])).map((i) => (before[i] as Trial).params);
+    const costs = new Set(front.map(cost));
+    const evaluated = new Set(paramsKey(before));
+    let best: string | undefined;
+    let bestS = -Infinity;
+    for (let i = 0; i < 625; i++) {
+      const q = Object.fromEntries(['a', 'b', 'c', 'd'].map((k, j) => [k, Math.floor(i / 5 ** j) % 5])) as Params;
+      if (!costs.has(cost(q)) || evaluated.has(JSON.stringify(q))) continue;
+      const sc = enc(q).reduce((s, x, u) => s + x * w[u]!, 0);
+      if (sc > bestS + 1e-12) [best, bestS] = [JSON.stringify(q), sc];
+    }
+    if (best === undefined) continue;
+    checked++;
+    assert.equal(JSON.stringify((trials[n] as Trial).params), best, `trial ${n}: the ridge's first among ${costs.size} front cost groups`);
+  }
+  assert.ok(checked >= 10, `${checked} of 15 same-cost asks checked`);
+  assert.throws(
+    () => new Tpe({ sameCostPick: 'best' } as unknown as TpeOptionsForTest),
+    (e: unknown) => e instanceof ConfigError && /sameCostPick "best": expected 'lg' or 'ridge'/.test(e.message),
+  );
+});
+
 test("tpe same-cost asks (sameCostEvery, sameCostFrom): on every k-th ask from sameCostFrom, a new point of a front trial's free cost vector, the best by log l - log g; off (or without free costs) exactly as before", async () => {
   // objective 0 needs an evaluation; objective 1 (a cost of a and b only) is free: groups of equal a + b
   const cost = (p: Params): number => (p.a as number) + (p.b as number);

@@ -18,6 +18,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
+import { cholesky, solveLower, solveUpperT } from '../linalg.js';
 import { hypervolume, nonDominatedSort, paretoFront, toMinimization, violation } from '../pareto.js';
 import { categoricalIndex, type ParamSpec, type SearchSpace, sampleParam } from '../space.js';
 import { type AskContext, type CheapObjectives, failedOnItsPoint, type JsonValue, type Params, type SearchStrategy, type Trial } from '../types.js';
@@ -254,6 +255,13 @@ export interface TpeOptions {
   readonly sameCostEvery?: number;
   /** Complete trials before the first same-cost ask (default 60). */
   readonly sameCostFrom?: number;
+  /**
+   * How a same-cost ask picks among its candidates (session 56, search56): 'lg' (default: the largest log l - log g, as
+   * session 55) or 'ridge': the largest prediction of a ridge regression (penalty 1) of the first objective without a
+   * free cost (oriented so larger is better), fit on the complete feasible trials' one-hot encoding of the categorical
+   * parameters (other parameters are left out of the fit); ties: the first in enumeration order.
+   */
+  readonly sameCostPick?: 'lg' | 'ridge';
 }
 
 /** What an ask needs besides randomness: the two estimators over the flattened dimensions. */
@@ -370,6 +378,7 @@ export class Tpe implements SearchStrategy {
       frontLocalPick: options.frontLocalPick ?? 'ranked',
       sameCostEvery: options.sameCostEvery ?? 0,
       sameCostFrom: options.sameCostFrom ?? 60,
+      sameCostPick: options.sameCostPick ?? 'lg',
     };
     const o = this.o;
     for (const k of Object.keys(options))
@@ -440,6 +449,8 @@ export class Tpe implements SearchStrategy {
       throw new ConfigError(`tpe frontLocalPick ${JSON.stringify(options.frontLocalPick)}: expected 'ranked' or 'random'`);
     if (!int(o.sameCostEvery, 0))
       throw new ConfigError(`tpe sameCostEvery ${JSON.stringify(options.sameCostEvery)}: expected an integer >= 0 (0: no same-cost asks)`);
+    if (o.sameCostPick !== 'lg' && o.sameCostPick !== 'ridge')
+      throw new ConfigError(`tpe sameCostPick ${JSON.stringify(options.sameCostPick)}: expected 'lg' or 'ridge'`);
     if (!int(o.sameCostFrom, 0)) throw new ConfigError(`tpe sameCostFrom ${JSON.stringify(options.sameCostFrom)}: expected an integer >= 0`);
     if (o.startup !== 'stratified' && o.startup !== 'random')
       throw new ConfigError(`tpe startup ${JSON.stringify(options.startup)}: expected 'stratified' or 'random'`);
@@ -904,13 +915,14 @@ export class Tpe implements SearchStrategy {
     if (idx === null) return undefined;
     const classOf = ctx.classOf;
     const seenCls = classOf ? this.seenClasses(ctx, classOf) : undefined;
+    const ridge = this.o.sameCostPick === 'ridge' ? ridgeScorer(ctx, cheap) : undefined;
     let best: Params | undefined;
     let bestS = -Infinity;
     for (const k of new Set(front.map(group)))
       for (const p of idx.byKey.get(k) ?? []) {
         if (model.seen.has(keyOf(p, space.names))) continue;
         if (classOf && seenCls?.has(classOf(p))) continue;
-        const sc = logRatio(l, g, dims, toPoint(space.names, specs, p));
+        const sc = ridge ? ridge(p) : logRatio(l, g, dims, toPoint(space.names, specs, p));
         if (best === undefined || sc > bestS) {
           best = p;
           bestS = sc;
@@ -1216,6 +1228,49 @@ function costKeyFn(cheap: CheapObjectives): (p: Params) => string {
     COST_KEYS.set(cheap, f);
   }
   return f;
+}
+
+/** The categorical parameters' one-hot encoding of `p` (other parameters left out). */
+function oneHot(space: SearchSpace, p: Params): number[] {
+  const x: number[] = [];
+  for (const n of space.names) {
+    const spec = space.params[n] as ParamSpec;
+    if (spec.kind !== 'categorical') continue;
+    const i = categoricalIndex(spec, p[n] as JsonValue);
+    for (let c = 0; c < spec.choices.length; c++) x.push(c === i ? 1 : 0);
+  }
+  return x;
+}
+
+/**
+ * `sameCostPick: 'ridge'`: a ridge regression (penalty 1, centred target) of the first objective without a free cost,
+ * oriented so larger is better, on the complete feasible trials' one-hot encoding; returns its prediction
+ * (undefined when no objective lacks a free cost or fewer than 2 trials are usable: the caller then uses log l - log g).
+ */
+function ridgeScorer(ctx: AskContext, cheap: CheapObjectives): ((p: Params) => number) | undefined {
+  const j = ctx.objectives.findIndex((_, i) => !cheap.indices.includes(i));
+  if (j < 0) return undefined;
+  const done = ctx.history.filter((t) => t.state === 'complete' && t.values !== undefined && violation(t.constraints) <= 0);
+  if (done.length < 2) return undefined;
+  const xs = done.map((t) => oneHot(ctx.space, t.params));
+  const ys = done.map((t) => -(toMinimization(t.values as number[], ctx.objectives)[j] as number));
+  const d = (xs[0] as number[]).length;
+  const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const a = new Float64Array(d * d);
+  const b = new Float64Array(d);
+  xs.forEach((x, r) => {
+    for (let u = 0; u < d; u++) {
+      const xu = x[u] as number;
+      if (xu === 0) continue;
+      b[u] = (b[u] as number) + xu * ((ys[r] as number) - mean);
+      for (let v = 0; v < d; v++) a[u * d + v] = (a[u * d + v] as number) + xu * (x[v] as number);
+    }
+  });
+  for (let u = 0; u < d; u++) a[u * d + u] = (a[u * d + u] as number) + 1;
+  const ch = cholesky(a, d);
+  if (ch === null) return undefined;
+  const w = solveUpperT(ch, d, solveLower(ch, d, b));
+  return (p) => oneHot(ctx.space, p).reduce((s, x, u) => s + x * (w[u] as number), 0);
 }
 
 function onCadence(n: number, every: number, from: number): boolean {
