@@ -914,7 +914,29 @@ export const TABLE28_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
     note: 'TransNAS-Bench-101 micro, 3 objectives: scene classification top-1 (Taskonomy), Eyeriss-like latency and BitFusion-style energy (w8a8) of the encoder (hwnas cost models), unseen pairing (session 51)',
   },
 };
-/** Every TransNAS-Bench-101 micro problem (sessions 34-51), as the bench registers them. */
+/**
+ * Session 56 (table30), pre-registered before any search run on them (bench/data/table30-prereg.md; drawn by
+ * bench/table30.ts): new TransNAS micro pairings, 2 objectives, in the pre-registered order. Kept apart from the objects
+ * table20-30 read, so that their used sets stay those of their draws.
+ */
+export const TABLE30_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
+  'tnb-autoenc-jetson': {
+    metric: 'autoenc_ssim',
+    latency: 'jetson_fp32_ms',
+    note: 'TransNAS-Bench-101 micro: autoencoding SSIM (Taskonomy, a score kept as is), Jetson Nano fp32 latency of the encoder (hwnas cost model), unseen pairing (session 56)',
+  },
+  'tnb-segment-edgetpu': {
+    metric: 'segment_acc',
+    latency: 'edgetpu_int8_ms',
+    note: 'TransNAS-Bench-101 micro: semantic segmentation pixel accuracy (Taskonomy), Edge TPU int8 latency of the encoder (hwnas cost model), unseen pairing (session 56)',
+  },
+  'tnb-scene-a100': {
+    metric: 'scene_top1',
+    latency: 'a100_fp32_ms',
+    note: 'TransNAS-Bench-101 micro: scene classification top-1 (Taskonomy), A100 fp32 latency of the encoder (hwnas cost model), unseen pairing (session 56)',
+  },
+};
+/** Every TransNAS-Bench-101 micro problem (sessions 34-56), as the bench registers them. */
 export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TNB_PROBLEMS,
   ...TABLE22_TNB_PROBLEMS,
@@ -924,6 +946,7 @@ export const ALL_TNB_PROBLEMS: Readonly<Record<string, TnbProblemSpec>> = {
   ...TABLE26_TNB_PROBLEMS,
   ...TABLE27_TNB_PROBLEMS,
   ...TABLE28_TNB_PROBLEMS,
+  ...TABLE30_TNB_PROBLEMS,
 };
 /** Session 47 (table24): NB201 with two of HELP's latencies ({@link loadHw360PairTable}), see {@link TABLE24_TNB_PROBLEMS}. */
 export const TABLE24_HW360_PAIR_PROBLEMS: Readonly<Record<string, Hw360PairSpec>> = {
@@ -1134,6 +1157,28 @@ export const TABLE29_HW360_PROBLEMS: Readonly<Record<string, Hw360Spec>> = {
     latency: 'in16_a100_fp32_ms',
     energy: 'in16_bitfusion_mj',
     note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), A100 fp32 latency and BitFusion-style energy (w8a8) of the 16x16 ImageNet16-120 network (hwnas cost models), unseen pairing (session 52)',
+  },
+};
+/**
+ * Session 56 (table30), pre-registered before any search run on them (bench/data/table30-prereg.md; drawn by
+ * bench/table30.ts): NB201 with hwnas cost models of its own network, as {@link TABLE29_HW360_PROBLEMS}, apart from it
+ * so that table30's draw, which reads that object, stays the same after the registration.
+ */
+export const TABLE30_HW360_PROBLEMS: Readonly<Record<string, Hw360Spec>> = {
+  'nb201-in16-eyeriss': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'in16_eyeriss_ms',
+    note: 'NB201: ImageNet16-120 accuracy (12 epochs), latency of the 16x16 ImageNet16-120 network on the Eyeriss-like systolic target (hwnas cost model), unseen pairing (session 56)',
+  },
+  'nb201-in16-eyeriss-bismo-energy': {
+    file: 'nb201-c10-in16.csv',
+    costFile: 'nb201-hwnas-cost.csv',
+    accuracy: 'acc_imagenet16',
+    latency: 'in16_eyeriss_ms',
+    energy: 'in16_bismo_mj',
+    note: 'NB201, 3 objectives: ImageNet16-120 accuracy (12 epochs), Eyeriss-like latency and BISMO-style energy (w8a8) of the 16x16 ImageNet16-120 network (hwnas cost models), unseen pairing (session 56)',
   },
 };
 /** Session 52 (table29): NAS-Bench-Macro with hwnas cost models, see {@link TABLE29_HW360_PROBLEMS}; apart from {@link MACRO_PROBLEMS} for the same reason. */
@@ -1850,9 +1895,9 @@ export async function benchCompareOptuna(o: CompareOptions = {}): Promise<{ rows
           },
         ]),
       ),
-      // Session 52 (table29), pre-registered before any search run on them: NB201 with hwnas costs (the same loader).
+      // Sessions 52 and 56 (table29, table30), pre-registered before any search run on them: NB201 with hwnas costs (the same loader).
       ...Object.fromEntries(
-        Object.entries(TABLE29_HW360_PROBLEMS).map(([k, spec]) => [
+        Object.entries({ ...TABLE29_HW360_PROBLEMS, ...TABLE30_HW360_PROBLEMS }).map(([k, spec]) => [
           k,
           () => {
             const t = loadHw360Table(hw360File(spec), spec);
