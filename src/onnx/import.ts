@@ -223,9 +223,14 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
   const taken = new Set<string>([inputName]);
   const keepName = (n: O.INodeProto): boolean => !!n.name && nameCount.get(n.name) === 1 && n.name !== inputName;
   for (const n of nodes) if (keepName(n)) taken.add(n.name as string);
+  const given = new Set<string>();
   const alloc = (n: O.INodeProto): string => {
-    if (keepName(n)) return n.name as string;
-    const base = n.output?.[0] || (n.opType ?? 'node').toLowerCase();
+    const own = keepName(n) ? (n.name as string) : undefined;
+    if (own !== undefined && !given.has(own)) {
+      given.add(own);
+      return own;
+    }
+    const base = own ?? (n.output?.[0] || (n.opType ?? 'node').toLowerCase());
     let c = base;
     for (let k = 1; taken.has(c); k++) c = `${base}_${k}`;
     taken.add(c);
@@ -340,6 +345,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
       tensorIr.set(out0, r.alias);
       return;
     }
+    for (const h of r.before ?? []) addIr(h);
     finish(r.node);
     for (const w of r.weights ?? []) weights.set(`${r.node.name}.${w.param}`, { shape: w.shape, data: w.data });
     if (fb) tensorIr.set(nodes[fb.add]?.output?.[0] ?? '', r.node.name);

@@ -134,7 +134,7 @@ export interface OnnxImportContext {
   need(k: number, what: string): OnnxConst;
   /** Per-sample shape of an IR value. */
   shapeOf(ir: string): Shape;
-  /** A fresh IR node name for this ONNX node. */
+  /** A fresh IR node name for this ONNX node (its own name on the first call, then `<name>_1`, ...). */
   name(): string;
   /** The ONNX nodes that read this node's first output (`opType` null for a graph output; `folded` when folded into a pattern). */
   consumers(): readonly { readonly opType: string | null; readonly folded: boolean }[];
@@ -153,7 +153,12 @@ export interface ImportedWeight {
 
 /** What one ONNX node becomes: an IR node (with weights), another IR value (an alias), or a constant. */
 export type OnnxImportResult =
-  | { readonly node: Node; readonly weights?: readonly ImportedWeight[] }
+  | {
+      readonly node: Node;
+      readonly weights?: readonly ImportedWeight[];
+      /** Weightless helper nodes added before `node` (e.g. a pool before a flatten), each named by {@link OnnxImportContext.name}. */
+      readonly before?: readonly Node[];
+    }
   | { readonly alias: string }
   | { readonly constant: OnnxConst };
 
