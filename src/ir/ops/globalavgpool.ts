@@ -43,9 +43,8 @@ export const globalavgpoolOp: OpDef<'globalavgpool'> = {
       );
     }
     if (keep !== 0) return { node: { op: 'globalavgpool', name: ctx.name(), inputs: [x] } };
-    const name = ctx.name();
-    const pool = ctx.name();
-    return { before: [{ op: 'globalavgpool', name: pool, inputs: [x] }], node: { op: 'flatten', name, inputs: [pool] } };
+    const pool = ctx.helperName('pool');
+    return { before: [{ op: 'globalavgpool', name: pool, inputs: [x] }], node: { op: 'flatten', name: ctx.name(), inputs: [pool] } };
   },
   examples: [
     { title: 'global average pool of [5,4,3]', input: [5, 4, 3], nodes: [{ op: 'globalavgpool', name: 'y', inputs: ['x'] }] },
