@@ -18,7 +18,7 @@ import { numel } from '../../ir/geometry.js';
 import { inferShapes } from '../../ir/shapes.js';
 import type { Model, Shape } from '../../ir/types.js';
 import { exportOnnx } from '../../onnx/export.js';
-import { importOnnx } from '../../onnx/import.js';
+import { importOnnx, SUPPORTED_ONNX_OPS } from '../../onnx/import.js';
 import { createSession } from '../../onnx/ort.js';
 import { Rng } from '../../util/rng.js';
 import { initEngine, withBackend } from '../backend.js';
@@ -138,6 +138,11 @@ describe('PyTorch export patterns: ReduceMean, Unsqueeze/Squeeze, LeakyRelu', ()
     );
     m0.dispose();
     assert.ok(relErr(g0, cpu) > 1e-2, 'alpha changes the gradient');
+  });
+
+  it("docs/architecture.md lists the importer's ONNX node types", () => {
+    const doc = readFileSync(join(DIR, '..', '..', '..', '..', 'docs', 'architecture.md'), 'utf8').replace(/\s+/g, ' ');
+    assert.ok(doc.includes(`reads (\`SUPPORTED_ONNX_OPS\`, the list an unsupported-operator error prints): ${SUPPORTED_ONNX_OPS.join(', ')}.`));
   });
 
   for (const opset of [11, 17]) {
