@@ -307,7 +307,7 @@ function workParts(d: LayerDescriptor): { macs: number; padRatio: number; elems:
   return { macs, padRatio, elems: inE + outE + weights, weights };
 }
 
-const ACT_CODE: Readonly<Record<string, number>> = { relu: 1, relu6: 2, clip: 2, sigmoid: 3, hardsigmoid: 3, swish: 4, hardswish: 4 };
+const ACT_CODE: Readonly<Record<string, number>> = { relu: 1, leakyrelu: 1, relu6: 2, clip: 2, sigmoid: 3, hardsigmoid: 3, swish: 4, hardswish: 4 };
 
 /** Numeric features of one runtime kernel: {@link layerFeatures} + fused batchnorm, activation code, fused residual add. */
 export function kernelFeatures(d: LayerDescriptor, post: readonly string[] = []): number[] {

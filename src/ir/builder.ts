@@ -156,6 +156,11 @@ export class GraphBuilder {
     return this.add({ op: 'clip', name: name ?? this.fresh('clip'), inputs: [x], min, max });
   }
 
+  /** Leaky ReLU with negative slope `alpha`. */
+  leakyRelu(x: string, alpha = 0.01, name?: string): string {
+    return this.add({ op: 'leakyrelu', name: name ?? this.fresh('leakyrelu'), inputs: [x], alpha });
+  }
+
   /** Element-wise add with broadcasting. */
   addOp(a: string, b: string, name?: string): string {
     return this.add({ op: 'add', name: name ?? this.fresh('add'), inputs: [a, b] });

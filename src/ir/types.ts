@@ -24,6 +24,7 @@ export type OpType =
   | 'relu'
   | 'relu6'
   | 'clip'
+  | 'leakyrelu'
   | 'sigmoid'
   | 'swish'
   | 'hardswish'
@@ -89,6 +90,12 @@ export interface BatchNormNode extends NodeBase {
  */
 export interface ActivationNode extends NodeBase {
   readonly op: 'relu' | 'relu6' | 'sigmoid' | 'swish' | 'hardswish' | 'hardsigmoid' | 'identity';
+}
+
+/** Leaky rectified linear unit: x for x >= 0, alpha * x below (ONNX LeakyRelu, default alpha 0.01). */
+export interface LeakyReluNode extends NodeBase {
+  readonly op: 'leakyrelu';
+  readonly alpha: number;
 }
 
 /** Clip to [min, max]. */
@@ -161,6 +168,7 @@ export type Node =
   | BatchNormNode
   | ActivationNode
   | ClipNode
+  | LeakyReluNode
   | BinaryNode
   | ConcatNode
   | PoolNode

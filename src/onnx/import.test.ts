@@ -187,12 +187,12 @@ test('an unsupported operator names its type and node', () => {
   const w = new OnnxGraphWriter('u', 13);
   w.addInput('x', ['N', 4]);
   w.addNode('Relu', ['x'], ['a'], {}, 'r');
-  w.addNode('LeakyRelu', ['a'], ['b'], {}, 'act_leaky');
+  w.addNode('Elu', ['a'], ['b'], {}, 'act_elu');
   w.addNode('Erf', ['b'], ['c'], {}, 'erf');
   w.addOutput('c', ['N', 4]);
   assert.throws(
     () => importOnnx(w.encode()),
-    (e: unknown) => e instanceof UnsupportedOpError && e.opType === 'LeakyRelu' && e.nodeName === 'act_leaky' && /also Erf/.test(e.message),
+    (e: unknown) => e instanceof UnsupportedOpError && e.opType === 'Elu' && e.nodeName === 'act_elu' && /also Erf/.test(e.message),
   );
   const w2 = new OnnxGraphWriter('u2', 13);
   w2.addInput('x', ['N', 4]);
@@ -215,6 +215,34 @@ test('an unsupported operator names its type and node', () => {
   w4.addNode('Reshape', ['x', 's'], ['y'], {}, '/Reshape');
   w4.addOutput('y', ['N', 4]);
   assert.throws(() => importOnnx(w4.encode()), /unsupported operator 'Shape' at node '\/Shape'.*export with torch\.flatten\(x, 1\)/);
+});
+
+test('ReduceMean, Squeeze and Unsqueeze outside what maps onto the IR are refused naming the node, the axes and what is supported', () => {
+  const one = (op: string, ins: string[], attrs: Parameters<OnnxGraphWriter['addNode']>[3], outDims: (string | number)[], opset = 13): Uint8Array => {
+    const w = new OnnxGraphWriter('r', opset);
+    w.addInput('x', ['N', 2, 1, 1]);
+    if (ins.length > 1) w.addInt64('axes', [-1]);
+    w.addNode(op, ins, ['y'], attrs, `/${op}`);
+    w.addOutput('y', outDims);
+    return w.encode();
+  };
+  assert.throws(
+    () => importOnnx(one('ReduceMean', ['x'], {}, [1, 1, 1, 1])),
+    /'ReduceMean' at node '\/ReduceMean': no axes .*keepdims 1 on an \[N,2,1,1\] input.*axes \[2,3\]/,
+  );
+  assert.throws(() => importOnnx(one('ReduceMean', ['x'], { axes: { ints: [1, 2, 3] }, keepdims: { i: 0 } }, ['N'])), /axes \[1,2,3\] with keepdims 0/);
+  assert.throws(() => importOnnx(one('Squeeze', ['x'], {}, ['N', 2])), /'Squeeze' at node '\/Squeeze': Squeeze without axes .*x\.squeeze\(-1\)/);
+  assert.throws(() => importOnnx(one('Squeeze', ['x'], { axes: { ints: [0] } }, [2, 1, 1], 11)), /axes \[0\] .* batch axis/);
+  assert.throws(() => importOnnx(one('Squeeze', ['x'], { axes: { ints: [1] } }, ['N', 1, 1], 11)), /axis 1 has size 2, expected 1/);
+  // opset 13: axes as an input; [N,2,1,1] -> Unsqueeze(-1) -> [N,2,1,1,1], a reshape
+  const m = importOnnx(one('Unsqueeze', ['x', 'axes'], {}, ['N', 2, 1, 1, 1]));
+  assert.deepEqual(
+    m.graph.nodes.map((n) => [n.op, n.op === 'reshape' ? n.shape : []]),
+    [
+      ['input', []],
+      ['reshape', [2, 1, 1, 1]],
+    ],
+  );
 });
 
 test('missing initializer, wrong initializer size, missing graph, empty or garbage bytes: ModelFormatError', () => {

@@ -223,9 +223,8 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
   const taken = new Set<string>([inputName]);
   const keepName = (n: O.INodeProto): boolean => !!n.name && nameCount.get(n.name) === 1 && n.name !== inputName;
   for (const n of nodes) if (keepName(n)) taken.add(n.name as string);
-  const alloc = (n: O.INodeProto): string => {
-    if (keepName(n)) return n.name as string;
-    const base = n.output?.[0] || (n.opType ?? 'node').toLowerCase();
+  const alloc = (n: O.INodeProto): string => (keepName(n) ? (n.name as string) : fresh(n.output?.[0] || (n.opType ?? 'node').toLowerCase()));
+  const fresh = (base: string): string => {
     let c = base;
     for (let k = 1; taken.has(c); k++) c = `${base}_${k}`;
     taken.add(c);
@@ -326,6 +325,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
       },
       shapeOf: (ir) => shapes.get(ir) as Shape,
       name: () => alloc(n),
+      helperName: (role) => fresh(`${n.name || n.output?.[0] || (n.opType ?? 'node').toLowerCase()}/${role}`),
       consumers: () =>
         (users.get(out0) ?? []).map((j) => (j < 0 ? { opType: null, folded: false } : { opType: nodes[j]?.opType ?? '', folded: foldAct.has(j) })),
       unsupported,
@@ -340,6 +340,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
       tensorIr.set(out0, r.alias);
       return;
     }
+    for (const h of r.before ?? []) addIr(h);
     finish(r.node);
     for (const w of r.weights ?? []) weights.set(`${r.node.name}.${w.param}`, { shape: w.shape, data: w.data });
     if (fb) tensorIr.set(nodes[fb.add]?.output?.[0] ?? '', r.node.name);

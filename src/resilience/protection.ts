@@ -18,7 +18,7 @@ import { predictResilience } from './predictor.js';
 import { ECC_DATA_BITS, ECC_WORD_BITS } from './weight-faults.js';
 
 /** Ops a clip point moves through after a conv/dense layer (one input, one output, elementwise). */
-const CHAIN_OPS: ReadonlySet<string> = new Set(['batchnorm', 'relu', 'relu6', 'hardswish', 'hardsigmoid', 'swish', 'sigmoid', 'tanh', 'identity']);
+const CHAIN_OPS: ReadonlySet<string> = new Set(['batchnorm', 'relu', 'leakyrelu', 'relu6', 'hardswish', 'hardsigmoid', 'swish', 'sigmoid', 'tanh', 'identity']);
 
 /** Suffix of the clip nodes range restriction inserts. */
 export const CLIP_SUFFIX = '.range';

@@ -18,6 +18,7 @@ import { hardswishEngine } from './hardswish.js';
 import { identityEngine } from './identity.js';
 import { inputEngine } from './input.js';
 import { l2normEngine } from './l2norm.js';
+import { leakyreluEngine } from './leakyrelu.js';
 import { maxpoolEngine } from './maxpool.js';
 import { mulEngine } from './mul.js';
 import { reluEngine } from './relu.js';
@@ -37,6 +38,7 @@ const ENGINE_OPS: { readonly [O in OpType]: EngineOp<O> } = {
   relu: reluEngine,
   relu6: relu6Engine,
   clip: clipEngine,
+  leakyrelu: leakyreluEngine,
   sigmoid: sigmoidEngine,
   swish: swishEngine,
   hardswish: hardswishEngine,

@@ -160,6 +160,22 @@ export function attrPads(ctx: OnnxImportContext, x: Shape, k: readonly [number, 
   return [p[0] as number, p[1] as number, p[2] as number, p[3] as number];
 }
 
+/**
+ * The `axes` of an imported ONNX node as non-negative axes of a rank-`rank` tensor (batch axis 0; plus one per
+ * axis when `inserted`, as Unsqueeze counts them), sorted: the constant input 1 from opset `inputFrom` on, the
+ * `axes` attribute below it; undefined when absent.
+ */
+export function importAxes(ctx: OnnxImportContext, inputFrom: number, inRank: number, inserted = false): number[] | undefined {
+  const raw = ctx.opset >= inputFrom ? (ctx.inputs[1] ? constNumbers(ctx.need(1, 'axes')) : undefined) : ctx.ints('axes');
+  if (raw === undefined) return undefined;
+  const rank = inserted ? inRank + raw.length : inRank;
+  const axes = raw.map((a) => (a < 0 ? a + rank : a));
+  if (axes.some((a) => !Number.isInteger(a) || a < 0 || a >= rank) || new Set(axes).size !== axes.length) {
+    throw ctx.bad(`axes [${raw.join(',')}] are invalid for a rank-${rank} tensor`);
+  }
+  return axes.sort((a, b) => a - b);
+}
+
 /** A [C,H,W] activation input's shape, or a format error naming the node. */
 export function chwInput(ctx: OnnxImportContext, x: string): Shape {
   const xs = ctx.shapeOf(x);

@@ -1,6 +1,9 @@
-/** `globalavgpool`: mean over H and W, [C,H,W] -> [C,1,1] (ONNX GlobalAveragePool). */
+/**
+ * `globalavgpool`: mean over H and W, [C,H,W] -> [C,1,1] (ONNX GlobalAveragePool; also ONNX ReduceMean over the
+ * spatial axes, PyTorch's `x.mean((2, 3))`: keepdims 1 is this node, keepdims 0 this node and a flatten).
+ */
 import { numel } from '../geometry.js';
-import { chw, elementCost, noWeights } from './common.js';
+import { chw, elementCost, importAxes, noWeights } from './common.js';
 import type { OpDef } from './types.js';
 
 /** Global average pooling. */
@@ -24,9 +27,25 @@ export const globalavgpoolOp: OpDef<'globalavgpool'> = {
     }
     return y;
   },
-  onnxTypes: ['GlobalAveragePool'],
+  onnxTypes: ['GlobalAveragePool', 'ReduceMean'],
   toOnnx: (node, ctx) => [{ opType: 'GlobalAveragePool', inputs: [ctx.inputs[0] as string], outputs: [node.name] }],
-  fromOnnx: (ctx) => ({ node: { op: 'globalavgpool', name: ctx.name(), inputs: [ctx.act(0)] } }),
+  fromOnnx(ctx) {
+    const x = ctx.act(0);
+    if (ctx.opType === 'GlobalAveragePool') return { node: { op: 'globalavgpool', name: ctx.name(), inputs: [x] } };
+    const xs = ctx.shapeOf(x);
+    const rank = xs.length + 1;
+    const keep = ctx.int('keepdims', 1);
+    const axes = importAxes(ctx, 18, rank);
+    if (!(rank === 4 && axes?.length === 2 && axes[0] === 2 && axes[1] === 3)) {
+      const what = axes === undefined ? 'no axes (the mean of every axis, the batch included)' : `axes [${axes.join(',')}]`;
+      throw ctx.unsupported(
+        `${what} with keepdims ${keep} on an [N,${xs.join(',')}] input: only the mean over the spatial axes of an [N,C,H,W] input (axes [2,3] or [-2,-1], keepdims 0 or 1) is supported, as a global average pool; in PyTorch, pool with x.mean((2, 3)) or F.adaptive_avg_pool2d(x, 1)`,
+      );
+    }
+    if (keep !== 0) return { node: { op: 'globalavgpool', name: ctx.name(), inputs: [x] } };
+    const pool = ctx.helperName('pool');
+    return { before: [{ op: 'globalavgpool', name: pool, inputs: [x] }], node: { op: 'flatten', name: ctx.name(), inputs: [pool] } };
+  },
   examples: [
     { title: 'global average pool of [5,4,3]', input: [5, 4, 3], nodes: [{ op: 'globalavgpool', name: 'y', inputs: ['x'] }] },
     { title: 'global average pool of [3,1,1]', input: [3, 1, 1], nodes: [{ op: 'globalavgpool', name: 'y', inputs: ['x'] }] },

@@ -46,7 +46,8 @@ test('every op is registered under its own name, every ONNX type has exactly one
   assert.equal(new Set(ONNX_IMPORT_TYPES).size, ONNX_IMPORT_TYPES.length);
   for (const t of ONNX_IMPORT_TYPES) assert.ok(opForOnnxType(t)?.onnxTypes.includes(t));
   assert.equal(ONNX_IMPORT_TYPES[0], 'Conv');
-  assert.equal(opForOnnxType('LeakyRelu'), undefined);
+  assert.equal(opForOnnxType('Elu'), undefined);
+  assert.equal(opForOnnxType('LeakyRelu')?.op, 'leakyrelu');
   assert.throws(() => opDef('gelu' as never), /not an IR op/);
 });
 
@@ -57,7 +58,7 @@ test('kinds: plumbing is free, activations fuse, pools are pools', () => {
   );
   assert.deepEqual(
     OP_TYPES.filter((o) => opKind(o) === 'activation'),
-    ['relu', 'relu6', 'clip', 'sigmoid', 'swish', 'hardswish', 'hardsigmoid'],
+    ['relu', 'relu6', 'clip', 'leakyrelu', 'sigmoid', 'swish', 'hardswish', 'hardsigmoid'],
   );
   assert.deepEqual(
     OP_TYPES.filter((o) => opKind(o) === 'pool'),

@@ -19,6 +19,7 @@ import { hardswishOp } from './hardswish.js';
 import { identityOp } from './identity.js';
 import { inputOp } from './input.js';
 import { l2normOp } from './l2norm.js';
+import { leakyreluOp } from './leakyrelu.js';
 import { maxpoolOp } from './maxpool.js';
 import { mulOp } from './mul.js';
 import { reluOp } from './relu.js';
@@ -39,6 +40,7 @@ const OPS: { readonly [O in OpType]: OpDef<O> } = {
   relu: reluOp,
   relu6: relu6Op,
   clip: clipOp,
+  leakyrelu: leakyreluOp,
   sigmoid: sigmoidOp,
   swish: swishOp,
   hardswish: hardswishOp,

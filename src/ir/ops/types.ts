@@ -134,8 +134,10 @@ export interface OnnxImportContext {
   need(k: number, what: string): OnnxConst;
   /** Per-sample shape of an IR value. */
   shapeOf(ir: string): Shape;
-  /** A fresh IR node name for this ONNX node. */
+  /** The IR node name for this ONNX node (its own name when unique). */
   name(): string;
+  /** A fresh name `<node>/<role>` for a helper node (see `before` of {@link OnnxImportResult}). */
+  helperName(role: string): string;
   /** The ONNX nodes that read this node's first output (`opType` null for a graph output; `folded` when folded into a pattern). */
   consumers(): readonly { readonly opType: string | null; readonly folded: boolean }[];
   /** An UnsupportedOpError naming this node. */
@@ -153,7 +155,12 @@ export interface ImportedWeight {
 
 /** What one ONNX node becomes: an IR node (with weights), another IR value (an alias), or a constant. */
 export type OnnxImportResult =
-  | { readonly node: Node; readonly weights?: readonly ImportedWeight[] }
+  | {
+      readonly node: Node;
+      readonly weights?: readonly ImportedWeight[];
+      /** Weightless helper nodes added before `node` (e.g. a pool before a flatten), each named by {@link OnnxImportContext.helperName}. */
+      readonly before?: readonly Node[];
+    }
   | { readonly alias: string }
   | { readonly constant: OnnxConst };
 
