@@ -5,6 +5,7 @@
  */
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { inputShares, policyActBits, resolveActBits } from '../hardware/activation-bits.js';
+import { type ComplexityReport, complexityReport } from '../hardware/complexity.js';
 import type { LayerPrecision, Precision, PrecisionPolicy } from '../hardware/precision.js';
 import { type PreparedNetwork, prepareNetwork, sliceWorkload } from '../hardware/prepared.js';
 import { costSummary, type HardwareTarget } from '../hardware/types.js';
@@ -96,6 +97,17 @@ export function packedModelBytes(graph: Graph, policy: PrecisionPolicy): number 
   const net = prepareNetwork(graph);
   const layers = quantizableLayers(graph).length > 0 ? quantLayerInfos(graph) : [];
   return layers.reduce((s, l) => s + layerPolicyBytes(l, policy.layers[l.name] ?? policy.default), otherParamBytes(net, layers));
+}
+
+/** `hwnas cost --json` of one model: the complexity report and the packed model size ({@link packedModelBytes}). */
+export interface ModelCostReport extends ComplexityReport {
+  /** Bytes of the packed model, as `hwnas quantize` reports its size. */
+  readonly modelSizeBytes: number;
+}
+
+/** The complexity report of `graph` at `policy` on `target` with its packed model size: what `hwnas cost` and `POST /api/cost` answer. */
+export function modelCostReport(graph: Graph, target: HardwareTarget, policy: PrecisionPolicy): ModelCostReport {
+  return { ...complexityReport(graph, target, policy), modelSizeBytes: packedModelBytes(graph, policy) };
 }
 
 /** Costs policies of one graph on one target. */
