@@ -8,7 +8,7 @@ import type { PrecisionPolicy } from '../../ir/precision.js';
 import { saveModel } from '../../ir/serialize.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
-import { PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
+import { budgetEcho, PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantPlanOptions, QuantSession, QuantStrategy } from '../../quant/index.js';
 import { paretoTrials } from '../../search/pareto.js';
 import type { JsonValue, Objective, Trial } from '../../search/types.js';
@@ -644,7 +644,7 @@ export const quantizeAction = async (
       )}\n`,
     );
     process.stdout.write(
-      `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
+      `${strategy} on ${r.target} (${budgetEcho(f.budget, { latency: r.baselineLatencyMs, energy: r.baselineEnergyMj, size: r.baselineSizeBytes, bops: Number.NaN })}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
         `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
         `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
         `(packed: weights at their bits + float32 per-channel scales, 32-bit biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
