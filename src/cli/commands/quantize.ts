@@ -643,6 +643,15 @@ export const quantizeAction = async (
         `warning: your command scored the chosen policy ${commandScore}, hwnas's post-training accuracy of it is ${pct(r.ptqAccuracy)} on ${s.dataset.test.n} test images: ` +
           `${(Math.abs(scoreGap) * 100).toFixed(1)} points apart (more than ${COMMAND_SCORE_GAP * 100}); check the command's data (a one-class validation slice?) and its metric\n`,
       );
+    // review56 #4: a budget W8A8 already meets constrains nothing; the strategy's choice is then its score's alone,
+    // and on a few hundred validation images lower widths often score the same as 8 bits (ties)
+    const slackUnit = { latency: ' ms', energy: ' mJ', size: ' bytes' }[r.budget.kind as 'latency' | 'energy' | 'size'];
+    const w8a8Cost = { latency: r.baselineLatencyMs, energy: r.baselineEnergyMj, size: r.baselineSizeBytes }[r.budget.kind as 'latency' | 'energy' | 'size'];
+    if (slackUnit !== undefined && w8a8Cost !== undefined && w8a8Cost <= r.budget.value && !f.json)
+      process.stderr.write(
+        `note: the budget is slack: uniform W8A8 already meets it (${r.budget.kind} ${w8a8Cost.toPrecision(4)}${slackUnit} <= ${r.budget.value.toPrecision(4)}${slackUnit}); ` +
+          `any width below 8 bits in the policy was chosen by the search's score alone, on which it ties with or beats 8 bits on ${f.cmd !== undefined ? "your command's" : `${s.searchSet.n} validation`} images\n`,
+      );
     if (f.json) return printJson(summary);
     const finetuneSkipped = finetuneEpochs > 0 && r.finetuneEpochs === 0; // the search was interrupted
     process.stdout.write(
