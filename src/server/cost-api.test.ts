@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { complexityReport } from '../hardware/complexity.js';
 import { policyPreset } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { initWeights } from '../ir/init.js';
 import { graphToJson } from '../ir/serialize.js';
 import { zooGraph } from '../ir/zoo/registry.js';
 import { exportOnnx } from '../onnx/export.js';
+import { modelCostReport } from '../quant/cost.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { Rng } from '../util/rng.js';
 import { type RunningServer, startServer } from './server.js';
@@ -24,10 +24,10 @@ const post = async (body: string | Uint8Array, type: string, query = ''): Promis
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 };
 
-test('POST /api/cost: zoo model, IR JSON and ONNX bytes give the report of hwnas cost (complexityReport)', async () => {
+test('POST /api/cost: zoo model, IR JSON and ONNX bytes give the report of hwnas cost (modelCostReport)', async () => {
   const graph = zooGraph('zoo:mnist-cnn');
   const target = getTarget('bitfusion-edge');
-  const expected = JSON.parse(JSON.stringify(complexityReport(graph, target, policyPreset('w4a8'))));
+  const expected = JSON.parse(JSON.stringify(modelCostReport(graph, target, policyPreset('w4a8'))));
   const a = await post(JSON.stringify({ target: 'bitfusion-edge', policy: 'w4a8', model: 'zoo:mnist-cnn' }), 'application/json');
   assert.equal(a.status, 200);
   assert.deepEqual(a.json, expected);

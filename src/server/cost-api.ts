@@ -3,20 +3,21 @@
  * - JSON (`Content-Type: application/json`): `{"target": "<name>", "policy": "<preset>" | {policy JSON},
  *   and one of "graph": <hwnas IR graph JSON>, "model": "zoo:<name>", "onnx": "<base64 of an .onnx file>"}`;
  * - or an ONNX file as the body (`Content-Type: application/octet-stream`) with `?target=...&policy=...`.
- * The answer is the complexity report of `hwnas cost --json`: per-layer and total MACs, bit operations,
- * bytes, latency, energy, bound, area. Bad input is a 400 with the reason; bodies over 64 MB a 413.
+ * The answer is `hwnas cost --json` of the model: per-layer and total MACs, bit operations, bytes, latency,
+ * energy, bound, area, and the packed model size. Without a policy it is costed as `hwnas cost` costs it: a QDQ
+ * file at its own bits, anything else at the target's default preset ({@link costDefaultPolicy}). Bad input is a 400 with the reason; bodies over 64 MB a 413.
  * Files on the server are never read (no paths): only the request's bytes, or zoo models.
  */
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../errors.js';
-import { type ComplexityReport, complexityReport } from '../hardware/complexity.js';
-import { parsePolicy } from '../hardware/precision.js';
+import { costDefaultPolicy, type PrecisionPolicy, parsePolicy } from '../hardware/precision.js';
 import { getTarget } from '../hardware/registry.js';
 import { initWeights } from '../ir/init.js';
 import { graphFromJson } from '../ir/serialize.js';
 import type { Model } from '../ir/types.js';
 import { zooGraph } from '../ir/zoo/registry.js';
-import { importOnnx } from '../onnx/import.js';
+import { importOnnxWithPrecision } from '../onnx/import.js';
+import { type ModelCostReport, modelCostReport } from '../quant/cost.js';
 import { Rng } from '../util/rng.js';
 
 /** Largest request body accepted (bytes). */
@@ -45,14 +46,18 @@ export function readBody(req: IncomingMessage, max = MAX_COST_BODY): Promise<Buf
 }
 
 /** The complexity report for one cost request (ConfigError naming the bad field). */
-export async function costRequest(contentType: string, query: URLSearchParams, body: Buffer): Promise<ComplexityReport> {
+export async function costRequest(contentType: string, query: URLSearchParams, body: Buffer): Promise<ModelCostReport> {
   let targetName: unknown;
   let policyJson: unknown;
   let model: Model;
+  // a QDQ file's own precision, costed when no policy is given (as `hwnas cost` does)
+  let precision: PrecisionPolicy | undefined;
+  let file = '';
   if (contentType.startsWith('application/octet-stream')) {
     targetName = query.get('target') ?? undefined;
-    policyJson = query.get('policy') ?? 'w8a8';
-    model = importOnnx(new Uint8Array(body), 'request body (ONNX)');
+    policyJson = query.get('policy') ?? undefined;
+    file = 'request body (ONNX)';
+    ({ model, precision } = importOnnxWithPrecision(new Uint8Array(body), file));
   } else {
     let req: Record<string, unknown>;
     try {
@@ -64,7 +69,7 @@ export async function costRequest(contentType: string, query: URLSearchParams, b
     }
     if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new ConfigError('request body: expected a JSON object');
     targetName = req.target;
-    policyJson = req.policy ?? 'w8a8';
+    policyJson = req.policy;
     const given = ['graph', 'model', 'onnx'].filter((k) => req[k] !== undefined);
     if (given.length !== 1)
       throw new ConfigError(
@@ -80,7 +85,8 @@ export async function costRequest(contentType: string, query: URLSearchParams, b
       model = { graph, weights: initWeights(graph, new Rng(0)) };
     } else {
       if (typeof req.onnx !== 'string') throw new ConfigError('"onnx": expected the base64 text of an .onnx file');
-      model = importOnnx(new Uint8Array(Buffer.from(req.onnx, 'base64')), 'request "onnx"');
+      file = 'request "onnx"';
+      ({ model, precision } = importOnnxWithPrecision(new Uint8Array(Buffer.from(req.onnx, 'base64')), file));
     }
   }
   if (typeof targetName !== 'string' || targetName === '')
@@ -88,8 +94,11 @@ export async function costRequest(contentType: string, query: URLSearchParams, b
   if (targetName.startsWith('lut:') || targetName.startsWith('predictor:') || targetName.endsWith('.json'))
     throw new ConfigError(`"target" = ${JSON.stringify(targetName)}: the server does not read files; expected a registered target name`);
   const target = getTarget(targetName);
-  const policy = parsePolicy(policyJson, { graph: model.graph, source: '(request)', supported: target.supportedBits, targetName: target.name });
+  const policy =
+    policyJson === undefined
+      ? costDefaultPolicy(model.graph, target, precision, file)
+      : parsePolicy(policyJson, { graph: model.graph, source: '(request)', supported: target.supportedBits, targetName: target.name });
   // a measured target measures the model and the policy's channel groups (host-cpu)
   if (target.prepare) await target.prepare(model, [policy]);
-  return complexityReport(model.graph, target, policy);
+  return modelCostReport(model.graph, target, policy);
 }

@@ -19,7 +19,7 @@ import { whatIfData } from './site.js';
 import {
   buildTarget,
   checkOnnxSize,
-  defaultPresetFor,
+  defaultPolicyFor,
   layerBits,
   loadWhatIfTargets,
   MAX_ONNX_BYTES,
@@ -55,7 +55,7 @@ test('the page offers every analytical preset, and its targets cost like getTarg
     const { target, spec } = buildTarget(file, {});
     assert.equal(spec, name);
     const cli = getTarget(name);
-    const policy = readPolicy(defaultPresetFor(target), graph, target);
+    const policy = defaultPolicyFor({ graph, source: 'zoo:mbnet32' }, target);
     assert.deepEqual(complexityReport(graph, target, policy), complexityReport(graph, cli, policy), name);
   }
 });
@@ -116,7 +116,7 @@ test('policies: the CLI loader reads the exported JSON back; bad bits give the C
     thrown(() => readPolicy({ layers: { nope: { weightBits: 8, actBits: 8 } } }, graph, t)),
     /unknown layer 'nope'/,
   );
-  assert.equal(defaultPresetFor(getTarget('bitfusion-edge')), 'w8a8');
+  assert.equal(defaultPolicyFor({ graph, source: 'zoo:mnist-cnn' }, getTarget('bitfusion-edge')).name, 'w8a8');
 });
 
 test('models: ONNX bytes through the project importer, zoo specs checked as the CLI does, files above the limit refused', () => {

@@ -9,13 +9,13 @@
  */
 import { ConfigError } from '../errors.js';
 import { embedTargetFile, type ParamValue, parseTargetFile, type TargetFile } from '../hardware/data.js';
-import { costPolicyPreset, type LayerPrecision, type PrecisionPolicy, parsePolicy } from '../hardware/precision.js';
+import { costDefaultPolicy, type LayerPrecision, type PrecisionPolicy, parsePolicy } from '../hardware/precision.js';
 import { targetFromFile } from '../hardware/target-file.js';
 import type { HardwareTarget } from '../hardware/types.js';
 import type { Graph } from '../ir/types.js';
 import { quantizableLayers } from '../ir/workload.js';
 import { zooGraph } from '../ir/zoo/registry.js';
-import { importOnnx } from '../onnx/import.js';
+import { importOnnxWithPrecision } from '../onnx/import.js';
 
 /**
  * Largest ONNX file the page parses (bytes): 64 MiB, the same limit as `POST /api/cost`. The whole file
@@ -86,6 +86,8 @@ export interface WhatIfModel {
   readonly graph: Graph;
   /** `zoo:<name>[?opts]`, or the file name of an ONNX file. */
   readonly source: string;
+  /** A QDQ file's own precision, the page's `default` policy for it (as `hwnas cost` costs the file). */
+  readonly precision?: PrecisionPolicy;
 }
 
 /** Refuses a file above {@link MAX_ONNX_BYTES} with a message naming its size and the limit. */
@@ -101,7 +103,8 @@ export function checkOnnxSize(name: string, bytes: number): void {
 /** An ONNX file's bytes as a model (size checked first; the project's importer, float or QDQ). */
 export function modelFromOnnx(name: string, bytes: Uint8Array): WhatIfModel {
   checkOnnxSize(name, bytes.byteLength);
-  return { graph: importOnnx(bytes, name).graph, source: name };
+  const { model, precision } = importOnnxWithPrecision(bytes, name);
+  return { graph: model.graph, source: name, ...(precision ? { precision } : {}) };
 }
 
 /** A zoo model by spec (`mobilenet-v2?width=0.5`, with or without `zoo:`), checked as the CLI checks it. */
@@ -110,9 +113,9 @@ export function modelFromZoo(spec: string): WhatIfModel {
   return { graph: zooGraph(s), source: s };
 }
 
-/** The preset `hwnas cost` uses without `--policy` ({@link costPolicyPreset}). */
-export function defaultPresetFor(target: HardwareTarget): string {
-  return costPolicyPreset(target);
+/** The policy `hwnas cost` uses without `--policy`: a QDQ file's own, else the target's preset ({@link costDefaultPolicy}). */
+export function defaultPolicyFor(model: WhatIfModel, target: HardwareTarget): PrecisionPolicy {
+  return costDefaultPolicy(model.graph, target, model.precision, model.source);
 }
 
 /** A policy from a preset name or policy JSON (text or value), checked against the graph and the target (as `--policy`). */

@@ -71,6 +71,8 @@ const optionsSchema = z
     space: z.string().min(1).optional(),
     inChannels: z.number().int().min(1).max(64).optional(),
     classes: z.number().int().min(1).max(100_000).optional(),
+    inputSize: z.number().int().min(1).max(4096).optional(),
+    dataset: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
     target: z.string().min(1).optional(),
     policy: z.string().min(1).optional(),
@@ -176,10 +178,12 @@ function archWriter(o: CommandEvaluationOptions, space: ArchSpace, target: Hardw
       import('../nas/cost.js'),
     ]);
     const a = space.fromParams(params);
-    const graph = space.graph(a, {
+    const graphOpts = {
       ...(o.inChannels !== undefined ? { inChannels: o.inChannels } : {}),
       ...(o.classes !== undefined ? { classes: o.classes } : {}),
-    });
+      ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),
+    };
+    const graph = space.graph(a, graphOpts);
     const input = graph.nodes[0]?.op === 'input' ? [...graph.nodes[0].shape] : null;
     const fc = graph.nodes.at(-1);
     const policy: PrecisionPolicy = archPolicy(space, a, graph, fallback ?? (target ? defaultPolicy(target) : policyPreset('fp32')));
@@ -195,12 +199,15 @@ function archWriter(o: CommandEvaluationOptions, space: ArchSpace, target: Hardw
       inputShape: input,
       classes: o.classes ?? (space.options ?? space.base?.options)?.classes ?? 10,
       ...(fc ? { outputNode: fc.name } : {}),
+      // the data set `hwnas nas --dataset` named, for the command to load (hwnas only read its shape and classes)
+      ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
     };
     writeFileSync(join(dir, 'architecture.json'), `${JSON.stringify(architecture, null, 1)}\n`);
     writeFileSync(join(dir, 'policy.json'), `${JSON.stringify(policy, null, 1)}\n`);
     const costs: Record<string, number> = {};
     if (target) {
-      const c = archCost(space, params, target, { policy });
+      // the network written above (its channels, size and classes), not the space's default input
+      const c = archCost(space, params, target, { policy, graph: graphOpts });
       costs.latency_ms = c.latencyMs;
       if (Number.isFinite(c.energyMj)) costs.energy_mj = c.energyMj;
     }

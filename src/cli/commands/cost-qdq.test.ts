@@ -7,15 +7,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { complexityReport } from '../../hardware/complexity.js';
+import { getTarget } from '../../hardware/registry.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import { initWeights } from '../../ir/init.js';
 import { quantizableLayers } from '../../ir/workload.js';
 import { zooGraph } from '../../ir/zoo/index.js';
 import { saveOnnx } from '../../onnx/export.js';
 import { exportQdqPlan } from '../../onnx/qdq.js';
+import type { ModelCostReport } from '../../quant/cost.js';
 import { exportQdqOnnx, quantizeWeightInt8 } from '../../quant/qdq-export.js';
 import { activationNodes, quantConfig } from '../../quant/quant-config.js';
+import { costRequest } from '../../server/cost-api.js';
 import { Rng } from '../../util/rng.js';
+import { defaultPolicyFor, modelFromOnnx } from '../../web/what-if.js';
 import { type CliRun, runHwnas } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-cost-qdq-'));
@@ -60,6 +65,29 @@ test('cost of a QDQ file charges the file’s own precision and says so', async 
   const text = await hwnas('cost', qdq, '--target', 'bitfusion-edge', '--totals');
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stderr, /precision: the QDQ file's own/);
+});
+
+test('POST /api/cost and the what-if page cost a QDQ file as hwnas cost does: its own bits and its model size, not W8A8', async () => {
+  const cli = await hwnas('cost', qdq, '--target', 'bitfusion-edge', '--json');
+  assert.equal(cli.code, 0, cli.stderr);
+  const want = JSON.parse(cli.stdout) as ModelCostReport;
+  // the same answer but for the policy's name, which names the file (qdq:<path> on the CLI)
+  const same = (r: ModelCostReport, source: string): void => {
+    assert.equal(r.policy, `qdq:${source}`);
+    assert.deepEqual({ ...JSON.parse(JSON.stringify(r)), policy: want.policy }, want, source);
+  };
+  const body = Buffer.from(qdqBytes);
+  same(await costRequest('application/octet-stream', new URLSearchParams('target=bitfusion-edge'), body), 'request body (ONNX)');
+  const json = JSON.stringify({ target: 'bitfusion-edge', onnx: body.toString('base64') });
+  same(await costRequest('application/json', new URLSearchParams(), Buffer.from(json)), 'request "onnx"');
+  // an explicit policy still wins over the file's bits
+  const w8a8 = await costRequest('application/octet-stream', new URLSearchParams('target=bitfusion-edge&policy=w8a8'), body);
+  assert.equal(w8a8.policy, 'w8a8');
+  assert.notEqual(w8a8.total.latencyMs, want.total.latencyMs);
+  // the what-if page's default policy for the uploaded file
+  const page = modelFromOnnx('q.onnx', qdqBytes);
+  const target = getTarget('bitfusion-edge');
+  assert.deepEqual(complexityReport(page.graph, target, defaultPolicyFor(page, target)).total, want.total);
 });
 
 test('cost of the file the QDQ export writes equals the cost of its policy on a residual network (the tail add at the policy default)', async () => {

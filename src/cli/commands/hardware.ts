@@ -18,7 +18,6 @@ import {
   measureHost,
   type PooledNetwork,
   type PrecisionPolicy,
-  parsePolicy,
   policySlices,
   prepareNetwork,
   samplesFromLut,
@@ -26,9 +25,9 @@ import {
   savePredictor,
   type TableCalibration,
 } from '../../hardware/index.js';
-import { costPolicyPreset } from '../../hardware/precision.js';
+import { costDefaultPolicy } from '../../hardware/precision.js';
 import { loadModelSpec, loadModelSpecWithPrecision } from '../../onnx/model-source.js';
-import { packedModelBytes } from '../../quant/cost.js';
+import { modelCostReport, packedModelBytes } from '../../quant/cost.js';
 import { formatQuantity, formatTable } from '../../util/table.js';
 import { checkOutPath, intOption, printJson } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
@@ -53,9 +52,7 @@ export const costAction = async (spec: string, f: { target: string; policy?: str
   const t = getTarget(f.target);
   // a QDQ file is costed at its own precision unless --policy says otherwise
   const policyOn = (tt: HardwareTarget): PrecisionPolicy =>
-    f.policy === undefined && precision
-      ? parsePolicy(precision, { graph: model.graph, supported: tt.supportedBits, targetName: tt.name, source: `of the QDQ file '${spec}'` })
-      : loadPolicySpec(f.policy ?? costPolicyPreset(tt), model.graph, tt);
+    f.policy === undefined ? costDefaultPolicy(model.graph, tt, precision, spec) : loadPolicySpec(f.policy, model.graph, tt);
   const policy = policyOn(t);
   if (precision && !f.json)
     process.stderr.write(
@@ -75,13 +72,13 @@ export const costAction = async (spec: string, f: { target: string; policy?: str
   // a measured target measures the model, and the channel groups of the policies it will cost (host-cpu)
   await t.prepare?.(model, other?.t === t ? [policy, other.policy] : [policy]);
   if (other && other.t !== t) await other.t.prepare?.(model, [other.policy]);
-  const report = complexityReport(model.graph, t, policy);
+  const report = modelCostReport(model.graph, t, policy);
   if (other) {
     const cmp = compareReports(report, complexityReport(model.graph, other.t, other.policy));
     warnAllFallback(cmp.a);
     if (other.t !== t) warnAllFallback(cmp.b);
     // the packed model size of each side, as for one model (the size depends on the policy only, not the target)
-    const sizeA = packedModelBytes(model.graph, policy);
+    const sizeA = report.modelSizeBytes;
     const sizeB = packedModelBytes(model.graph, other.policy);
     if (f.json) return printJson({ ...cmp, a: { ...cmp.a, modelSizeBytes: sizeA }, b: { ...cmp.b, modelSizeBytes: sizeB } });
     process.stdout.write(
@@ -91,10 +88,10 @@ export const costAction = async (spec: string, f: { target: string; policy?: str
     return;
   }
   // the packed model size, as quantize reports it: the 'weights' total counts the codes and biases only
-  const modelSizeBytes = packedModelBytes(model.graph, policy);
+  const { modelSizeBytes } = report;
   if (f.json) {
     warnAllFallback(report); // the text report says it in its header
-    return printJson({ ...report, modelSizeBytes });
+    return printJson(report);
   }
   process.stdout.write(
     `${formatReport(report, { layers: !f.totals })}\n` +

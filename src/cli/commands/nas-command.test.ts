@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { writeNpy } from '../../data/npy.js';
 import { getTarget } from '../../hardware/registry.js';
 import { archCost } from '../../nas/cost.js';
 import { getArchSpace } from '../../search/spaces/registry.js';
@@ -80,6 +81,47 @@ test('hwnas nas --evaluator command: a failing command fails its trials with the
   const bad = await runHwnas(dir, 'nas', '--space', 'mbv2', '--evaluator', 'command', '--strategy', 'random', '--budget', '2');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--evaluator command needs --cmd <line>/);
+});
+
+test("hwnas nas --evaluator command --dataset: each trial network takes the data set's images and classes, costed as that network; the spec reaches the command", async () => {
+  // 3x16x16 images of 4 classes: not the space's own 1x28x28 -> 10
+  const n = 12;
+  writeNpy(join(dir, 'x.npy'), { dtype: 'float32', shape: [n, 3, 16, 16], data: new Float32Array(n * 3 * 16 * 16).fill(0.5) });
+  writeNpy(join(dir, 'y.npy'), { dtype: 'int32', shape: [n], data: Int32Array.from({ length: n }, (_, i) => i % 4) });
+  const spec = `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`;
+  const script = join(dir, 'shape.mjs');
+  writeFileSync(
+    script,
+    `import { readFileSync } from 'node:fs';
+const a = JSON.parse(readFileSync(process.argv[2] + '/architecture.json', 'utf8'));
+console.log(JSON.stringify({ metrics: { accuracy: 0.5 }, attrs: { shape: a.inputShape.join('x'), classes: a.classes, dataset: a.dataset } }));
+`,
+  );
+  const store = join(dir, 'd.db');
+  const r = await runHwnas(
+    dir,
+    ...['nas', '--space', 'mbv2-micro', '--evaluator', 'command', '--cmd', `"${process.execPath}" "${script}" {dir}`, '--dataset', spec],
+    ...['--strategy', 'random', '--budget', '2', '--store', store, '--json'],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { study: string; trials: { arch: string; values: Record<string, number> }[] };
+  const space = getArchSpace('mbv2-micro');
+  const target = getTarget('bitfusion-edge');
+  for (const t of out.trials) {
+    const lat = archCost(space, t.arch, target, { graph: { inChannels: 3, inputSize: 16, classes: 4 } }).latencyMs;
+    assert.ok(Math.abs((t.values.latency_ms as number) - lat) <= 1e-9 * lat, `${t.values.latency_ms} vs ${lat}`);
+    assert.notEqual(lat, archCost(space, t.arch, target).latencyMs, 'the 3x16x16 network costs other than the default 1x28x28 one');
+  }
+  const s = new SqliteStore(store, { readonly: true });
+  try {
+    for (const t of s.getTrials(out.study)) {
+      assert.equal(t.userAttrs.shape, '3x16x16');
+      assert.equal(t.userAttrs.classes, 4);
+      assert.equal(t.userAttrs.dataset, spec);
+    }
+  } finally {
+    s.close();
+  }
 });
 
 const skip = redisSkipReason();

@@ -84,8 +84,11 @@ export const nasAction = async (f: NasFlags) => {
   let dataLimit: number | undefined;
   if (evaluatorName === 'command') {
     // the user's own trainer evaluates each architecture (docs/evaluators.md); hwnas costs it on the target
-    if (f.cmd === undefined || f.table !== undefined || f.dataset !== undefined || latencyMode !== 'model')
-      throw new ConfigError('--evaluator command needs --cmd <line> (the command trains on its own data), without --table, --dataset or --latency network');
+    if (f.cmd === undefined) throw new ConfigError('--evaluator command needs --cmd <line>: the command that trains and scores each trial folder');
+    if (f.table !== undefined || latencyMode !== 'model')
+      throw new ConfigError(
+        `--evaluator command: the command scores each trial, so ${f.table !== undefined ? `--table ${f.table}` : `--latency ${f.latency}`} does not apply (give --cmd and, for your data's input shape and classes, --dataset)`,
+      );
     const timeoutS = flags.cmdTimeoutS;
     checkNoFaultFlags(f, '--evaluator command');
     evaluator = {
@@ -93,6 +96,7 @@ export const nasAction = async (f: NasFlags) => {
       options: {
         cmd: f.cmd,
         space: space.name,
+        ...(f.dataset !== undefined ? await commandDataShape(f.dataset) : {}),
         target: targetName,
         objectives: objectivesSpec,
         cwd: process.cwd(),
@@ -775,4 +779,19 @@ function prescreenSettings(f: NasFlags, strategyName: string, space: ArchSpace):
   };
   // --cost-aware implies the GP (skipping alone measured worse than plain NSGA-II); --no-predictor turns it off
   return f.costAware ? { costAware: true, surrogate: f.predictor === false ? 'none' : 'gp', ...encoding, ...acquisition } : { surrogate: 'gp', ...encoding };
+}
+
+/**
+ * `--dataset` of `--evaluator command`: hwnas does not train on it, but each trial's network takes its images (channels,
+ * square size) and classes, and the command gets its spec in architecture.json to load it itself (docs/evaluators.md).
+ */
+async function commandDataShape(spec: string): Promise<{ inChannels: number; inputSize: number; classes: number; dataset: string }> {
+  const { loadDataset } = await import('../../data/load.js');
+  const ds = await loadDataset(spec);
+  const [c, h, w] = ds.shape;
+  if (h !== w)
+    throw new ConfigError(
+      `--dataset '${spec}' gives ${c}x${h}x${w} images: the spaces build square inputs; add size=<n> to the spec (e.g. '${spec};size=${h}')`,
+    );
+  return { inChannels: c, inputSize: h, classes: ds.numClasses, dataset: spec };
 }

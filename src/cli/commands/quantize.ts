@@ -8,7 +8,7 @@ import type { PrecisionPolicy } from '../../ir/precision.js';
 import { saveModel } from '../../ir/serialize.js';
 import { parseMaxFaultDrop, parseObjectives } from '../../nas/objectives.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
-import { PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
+import { budgetEcho, PolicyCoster, parseBudget, quantLayerInfos } from '../../quant/cost.js';
 import type { ChannelSetup, QuantEvent, QuantPlanOptions, QuantSession, QuantStrategy } from '../../quant/index.js';
 import { paretoTrials } from '../../search/pareto.js';
 import type { JsonValue, Objective, Trial } from '../../search/types.js';
@@ -53,6 +53,14 @@ function parseBits(s: string | undefined): number[] | undefined {
   if (repeated !== undefined) throw new ConfigError(`--bits '${s}' repeats ${repeated}: expected each bit-width once`);
   return bits;
 }
+
+/**
+ * Gap (as a fraction) between the command's score of the chosen policy and hwnas's post-training accuracy of it above
+ * which quantize warns: 5 points, about twice the sampling error of an accuracy near 85% on 200 test images
+ * (sqrt(0.85 x 0.15 / 200) = 2.5 points), and the command scores other images than hwnas's test split; a broken
+ * evaluator (review56: 0.99 vs 45%) is far beyond it.
+ */
+const COMMAND_SCORE_GAP = 0.05;
 
 /**
  * Fail fast on a budget that no precision can meet (before a zoo model is trained for minutes): the
@@ -587,6 +595,12 @@ export const quantizeAction = async (
     // several objectives (issue 14): the feasible Pareto front of the study, each point with its measured values
     // (accuracy as `valAccuracy`: the trials are scored on validation images, the top-level accuracies on test ones)
     const front = studyObjectives.length > 1 ? frontPoints(store.getTrials(cs.name), studyObjectives) : undefined;
+    // what the user's command scored the chosen policy, beside hwnas's own post-training accuracy of it (review56 #5)
+    const commandScore =
+      f.cmd !== undefined
+        ? store.getTrials(cs.name).find((t) => t.number === r.trial)?.values?.[studyObjectives.findIndex((o) => o.name === 'accuracy')]
+        : undefined;
+    const scoreGap = commandScore !== undefined && commandScore >= 0 && commandScore <= 1 ? commandScore - r.ptqAccuracy : undefined;
     const summary = {
       model: s.model.graph.name,
       target: r.target,
@@ -604,6 +618,7 @@ export const quantizeAction = async (
       floatAccuracy: r.floatAccuracy,
       baselineAccuracy: r.baselineAccuracy,
       ptqAccuracy: r.ptqAccuracy,
+      ...(commandScore !== undefined ? { commandScore, ...(scoreGap !== undefined ? { commandScoreGap: scoreGap } : {}) } : {}),
       accuracy: r.accuracy,
       finetuneEpochs: r.finetuneEpochs,
       latencyMs: r.latencyMs + (protection?.extraLatencyMs ?? 0),
@@ -622,8 +637,22 @@ export const quantizeAction = async (
       ...(greedySteps ? { greedySteps } : {}),
       images: { train: s.dataset.train.n, val: s.dataset.val.n, test: s.dataset.test.n, search: s.searchSet.n },
     };
-    if (f.json) return printJson(summary);
     const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+    if (scoreGap !== undefined && Math.abs(scoreGap) > COMMAND_SCORE_GAP)
+      process.stderr.write(
+        `warning: your command scored the chosen policy ${commandScore}, hwnas's post-training accuracy of it is ${pct(r.ptqAccuracy)} on ${s.dataset.test.n} test images: ` +
+          `${(Math.abs(scoreGap) * 100).toFixed(1)} points apart (more than ${COMMAND_SCORE_GAP * 100}); check the command's data (a one-class validation slice?) and its metric\n`,
+      );
+    // review56 #4: a budget W8A8 already meets constrains nothing; the strategy's choice is then its score's alone,
+    // and on a few hundred validation images lower widths often score the same as 8 bits (ties)
+    const slackUnit = { latency: ' ms', energy: ' mJ', size: ' bytes' }[r.budget.kind as 'latency' | 'energy' | 'size'];
+    const w8a8Cost = { latency: r.baselineLatencyMs, energy: r.baselineEnergyMj, size: r.baselineSizeBytes }[r.budget.kind as 'latency' | 'energy' | 'size'];
+    if (slackUnit !== undefined && w8a8Cost !== undefined && w8a8Cost <= r.budget.value && !f.json)
+      process.stderr.write(
+        `note: the budget is slack: uniform W8A8 already meets it (${r.budget.kind} ${w8a8Cost.toPrecision(4)}${slackUnit} <= ${r.budget.value.toPrecision(4)}${slackUnit}); ` +
+          `any width below 8 bits in the policy was chosen by the search's score alone, on which it ties with or beats 8 bits on ${f.cmd !== undefined ? "your command's" : `${s.searchSet.n} validation`} images\n`,
+      );
+    if (f.json) return printJson(summary);
     const finetuneSkipped = finetuneEpochs > 0 && r.finetuneEpochs === 0; // the search was interrupted
     process.stdout.write(
       `${formatTable(
@@ -644,13 +673,13 @@ export const quantizeAction = async (
       )}\n`,
     );
     process.stdout.write(
-      `${strategy} on ${r.target} (${f.budget}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
+      `${strategy} on ${r.target} (${budgetEcho(f.budget, { latency: r.baselineLatencyMs, energy: r.baselineEnergyMj, size: r.baselineSizeBytes, bops: Number.NaN })}${r.interrupted ? ', interrupted' : ''}): latency ${summary.latencyMs.toPrecision(4)} ms vs W8A8 ${r.baselineLatencyMs.toPrecision(4)} ms ` +
         `(${(r.baselineLatencyMs / summary.latencyMs).toFixed(2)}x), energy ${summary.energyMj.toPrecision(4)} mJ vs ${r.baselineEnergyMj.toPrecision(4)} mJ ` +
         `(${(r.baselineEnergyMj / summary.energyMj).toFixed(2)}x), size ${kib(summary.sizeBytes)} KiB vs ${kib(r.baselineSizeBytes)} KiB ` +
         `(packed: weights at their bits + float32 per-channel scales, 32-bit biases and other parameters${protection ? ' + the ECC check bits of the hardened layers' : ''}; 1 KiB = 1024 bytes)\n` +
         `${protection ? `protection (included above; hwnas cost of the policy counts none of it): ${protection.range ? 'range restriction, ' : ''}ECC on ${protection.hardened.length ? protection.hardened.join(', ') : 'no layer'} (+${protection.extraLatencyMs.toPrecision(3)} ms, +${protection.extraWeightBytes} bytes of check bits); predicted fault score ${protection.faultScore.toPrecision(3)} at BER ${protection.ber}\n` : ''}` +
         `test accuracy on ${s.dataset.test.n} images (search scored ${f.cmd !== undefined ? 'by your command' : `on ${Math.min(searchImages, s.dataset.val.n)} validation images`}; ${s.dataset.train.n} training images): ` +
-        `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)})` +
+        `float ${pct(r.floatAccuracy)}, W8A8 ${pct(r.baselineAccuracy)}, chosen policy ${pct(r.ptqAccuracy)} post-training (steps: ${ptqLabel(ptqSteps)}${commandScore !== undefined ? `; your command's score of it: ${commandScore}` : ''})` +
         `${r.finetuneEpochs > 0 ? `, ${pct(r.accuracy)} after ${r.finetuneEpochs} epoch${r.finetuneEpochs === 1 ? '' : 's'} of fine-tuning` : finetuneSkipped ? ` (no fine-tuning: the search was interrupted; run the same command to continue it and fine-tune)` : ' (no fine-tuning: --finetune-epochs 0)'}` +
         `${onnx ? `; QDQ ONNX ${onnx.path}${finetuneSkipped ? ' (not fine-tuned)' : ''}: ${pct(onnx.accuracy)} in onnxruntime (optimisation 'all'; biases int32 at input x weight scale in the file and the engine alike)` : ''} (search ${r.searchSeconds.toFixed(1)} s)\n` +
         `study '${cs.name}' (trial ${r.trial}): hwnas report ${cs.name}${f.store ? ` --store ${f.store}` : ''}\n`,

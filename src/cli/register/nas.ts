@@ -19,7 +19,10 @@ export function registerNas(program: Command): void {
       "with --table: read each metric from a named column, 'metric=column[%],...' (% = a percentage read as a fraction; other columns ignored), e.g. accuracy=acc_mean%,latency_ms=edgetpu_int8_ms (default for nas-bench-macro's CSV: accuracy=acc_mean%,latency_ms=a76_fp32_ms,energy_mj=eyeriss_mj,params,flops,macs; docs/nas.md)",
     )
     .option('--table-delay <ms>', 'with --table: pause this long per lookup (to try interruption, resume and remote workers on a table)')
-    .option('--dataset <spec>', 'data set for training-based evaluation (e.g. fashion-mnist)')
+    .option(
+      '--dataset <spec>',
+      'data set for training-based evaluation (e.g. fashion-mnist); with --evaluator command, each trial network takes its channels, size and classes, and the command gets its spec (architecture.json)',
+    )
     .option(
       '--target <name>',
       'hardware target for latency (default bitfusion-edge); with --table only for --strategy two-stage / capacity (the table holds the costs)',

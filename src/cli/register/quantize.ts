@@ -20,7 +20,10 @@ export function registerQuantize(program: Command): void {
     )
     .requiredOption('--target <t>', "hardware target (see 'hwnas targets')")
     .option('--strategy <s>', `${STRATEGIES.join(' | ')} (default ilp)`)
-    .requiredOption('--budget <b>', 'latency=0.8x | energy=0.5x | size=<bytes> (x = relative to uniform W8A8 on the target)')
+    .requiredOption(
+      '--budget <b>',
+      'latency=0.8x | energy=0.5x | size=<bytes> | bops=<n> (x = relative to uniform W8A8 on the target; without x the number is absolute: latency in ms, energy in mJ, size in bytes)',
+    )
     .option('--bits <list>', 'candidate bit-widths, each once (default 2,3,4,5,6,7,8 within what the target runs)')
     .option('--episodes <n>', 'search episodes for haq / cw-hawq / random (default 40)')
     .option('--finetune-epochs <n>', 'quantization-aware fine-tuning epochs (default 1; 0 = post-training only)')

@@ -12,7 +12,7 @@ import { formatNumber } from '../../util/table.js';
 import {
   buildTarget,
   checkOnnxSize,
-  defaultPresetFor,
+  defaultPolicyFor,
   layerBits,
   loadWhatIfTargets,
   MAX_ONNX_BYTES,
@@ -214,7 +214,7 @@ function renderParams(side: Side): void {
 function renderPolicySelect(side: Side): void {
   const opts: Array<readonly [string, string]> = [];
   if (side.id === 'B') opts.push(['same', 'same as A']);
-  opts.push(['default', 'default of the target (w8a8, or fp32)']);
+  opts.push(['default', "default: a QDQ file's own bits, else the target's (w8a8, or fp32)"]);
   for (const p of POLICY_PRESETS) opts.push([p, p]);
   if (typeof side.policyInput === 'object') opts.push([side.policyLabel, side.policyLabel]);
   options(byId<HTMLSelectElement>(`policy-${side.id}`), opts, side.policyLabel);
@@ -349,7 +349,7 @@ function bindModel(): void {
 
 // ---------------------------------------------------------------- compute
 
-function computeSide(side: Side, graph: WhatIfModel['graph']): void {
+function computeSide(side: Side, m: WhatIfModel): void {
   delete side.report;
   delete side.error;
   delete side.policy;
@@ -360,9 +360,11 @@ function computeSide(side: Side, graph: WhatIfModel['graph']): void {
     side.target = built.target;
     side.spec = built.spec;
     const input = side.policyInput === 'same' ? (sides.A.policy ?? 'default') : side.policyInput;
-    const spec = input === 'default' ? defaultPresetFor(built.target) : input;
-    side.policy = readPolicy(spec, graph, built.target, side.policyLabel.startsWith('file ') ? side.policyLabel.slice(5) : '(page)');
-    side.report = complexityReport(graph, built.target, side.policy);
+    side.policy =
+      input === 'default'
+        ? defaultPolicyFor(m, built.target)
+        : readPolicy(input, m.graph, built.target, side.policyLabel.startsWith('file ') ? side.policyLabel.slice(5) : '(page)');
+    side.report = complexityReport(m.graph, built.target, side.policy);
   } catch (e) {
     side.error = message(e);
   }
@@ -372,8 +374,8 @@ function computeSide(side: Side, graph: WhatIfModel['graph']): void {
 function recompute(): Timings {
   if (!model) return timings;
   const t0 = performance.now();
-  computeSide(sides.A, model.graph);
-  if (compare) computeSide(sides.B, model.graph);
+  computeSide(sides.A, model);
+  if (compare) computeSide(sides.B, model);
   const t1 = performance.now();
   render();
   const t2 = performance.now();
