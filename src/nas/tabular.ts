@@ -24,7 +24,7 @@ import {
   nb201Graph,
   nb201IsomorphismKey,
 } from '../search/spaces/nb201.js';
-import type { ArchSpace } from '../search/spaces/types.js';
+import { type ArchSpace, canonicalArch } from '../search/spaces/types.js';
 import type { AskContext, CheapObjectives, Objective, Params, SearchStrategy, Trial } from '../search/types.js';
 import type { EvaluationResult, Evaluator } from '../study/run-study.js';
 
@@ -51,7 +51,7 @@ export class NasTable {
   add(arch: string, values: Readonly<Record<string, number>> | readonly number[], where = ''): string {
     let canon: string;
     try {
-      canon = this.space.format(this.space.parse(arch));
+      canon = canonicalArch(this.space, arch);
     } catch (e) {
       throw new ConfigError(`${this.source}${where}: architecture '${arch}' is not valid for space '${this.space.name}': ${(e as Error).message}`);
     }

@@ -80,6 +80,11 @@ export function parseNb201(s: string): Nb201Cell {
   return cell;
 }
 
+/** `formatNb201(parseNb201(s))`: `s` itself when it is a canonical string parsed before (no cell built). */
+export function canonicalNb201(s: string): string {
+  return PARSED.has(s) ? s : formatNb201(parseNb201(s));
+}
+
 function parse(s: string): Nb201Op[] {
   const bad = (why: string): never => {
     throw new ConfigError(
@@ -291,6 +296,7 @@ export function nb201Space(defaults: Nb201Options = {}): ArchSpace<Nb201Cell> {
       }),
     format: formatNb201,
     parse: parseNb201,
+    canonical: canonicalNb201,
     graph: (cell, o = {}) => nb201Graph(cell, { ...defaults, ...o }),
     isomorphismKey: nb201IsomorphismKey,
     // The repeat filter's class: the computation class (committed, see nb201ComputationClasses) and NB201's own

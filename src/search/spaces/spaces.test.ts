@@ -9,6 +9,7 @@ import { checkJointPrecisions, JOINT_PRECISIONS, jointSpace, jointSpaceName } fr
 import { MBV2_IMAGENET, MBV2_SMALL, mbv2Space } from './mbv2.js';
 import { enumerateNb201, formatNb201, NB201_OPS, nb201Graph, nb201IsomorphismKey, nb201Space, nb201ZeroNodes, parseNb201 } from './nb201.js';
 import { getArchSpace } from './registry.js';
+import { canonicalArch } from './types.js';
 
 const EXAMPLE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
 const RESNET = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|';
@@ -20,6 +21,17 @@ test('nb201: the standard string round-trips and enumerates 15,625 distinct cell
   assert.equal(new Set(all.map(formatNb201)).size, 15625);
   const s = nb201Space();
   for (const c of all.slice(0, 200)) assert.deepEqual(s.fromParams(s.toParams(c)), c);
+});
+
+test('nb201: canonicalArch gives format(parse(s)) for spaced and canonical strings, before and after a parse; bad ones throw', () => {
+  const s = nb201Space();
+  const spaced = ` ${EXAMPLE.replaceAll('+', ' + ')} `;
+  assert.notEqual(spaced, EXAMPLE);
+  assert.equal(canonicalArch(s, spaced), EXAMPLE); // the spaced one is never kept as canonical
+  assert.equal(canonicalArch(s, spaced), EXAMPLE);
+  assert.equal(canonicalArch(s, RESNET), RESNET);
+  assert.equal(canonicalArch(s, RESNET), RESNET); // now from the parsed cache
+  assert.throws(() => canonicalArch(s, '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'), ConfigError);
 });
 
 test('nb201: malformed strings are ConfigErrors that quote them', () => {

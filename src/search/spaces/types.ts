@@ -38,6 +38,11 @@ export interface ArchSpace<A = unknown> {
   format(a: A): string;
   /** Parses an architecture string (ConfigError quoting it when invalid). */
   parse(s: string): A;
+  /**
+   * `format(parse(s))` without building `A` where the space can tell a canonical string at once (NB201: a string it
+   * has parsed before and found canonical); optional, {@link canonicalArch} falls back to format(parse(s)).
+   */
+  canonical?(s: string): string;
   /** The IR graph of the network. */
   graph(a: A, opts?: ArchGraphOptions): Graph;
   /**
@@ -101,5 +106,5 @@ export function archToParams<A>(s: ArchSpace<A>, arch: string): Params {
 
 /** The canonical spelling of an architecture string (ConfigError when invalid). */
 export function canonicalArch<A>(s: ArchSpace<A>, arch: string): string {
-  return s.format(s.parse(arch));
+  return s.canonical ? s.canonical(arch) : s.format(s.parse(arch));
 }
