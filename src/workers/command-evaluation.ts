@@ -166,7 +166,8 @@ type CandidateWriter = (params: Params, dir: string, seed: number, trialNumber: 
 
 async function writeOnnx(model: Model, path: string): Promise<void> {
   const { exportOnnx } = await import('../onnx/export.js');
-  writeFileSync(path, exportOnnx(model));
+  // dynamic batch as before: the user's command picks its own batch, whatever an imported file fixed
+  writeFileSync(path, exportOnnx(model, { batch: 'dynamic' }));
 }
 
 function archWriter(o: CommandEvaluationOptions, space: ArchSpace, target: HardwareTarget | undefined): CandidateWriter {
