@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../errors.js';
 import { MAX_SEED } from '../util/seed.js';
-import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, MAX_SEED_FLAG, seedOption, untilStopped } from './io.js';
+import { checkOutDir, checkOutPath, EXIT_INTERRUPTED, interruptible, MAX_SEED_FLAG, scoredImages, seedOption, untilStopped } from './io.js';
 
 test('interruptible: Ctrl-C calls onInterrupt, marks exit 130, aborts the signal; the handler is gone afterwards', async () => {
   const before = process.listenerCount('SIGINT');
@@ -117,4 +117,9 @@ test('checkOutPath / checkOutDir: one rule, the output named is created but neve
     (e: unknown) => e instanceof UserError && /is a folder: expected a file path/.test(e.message),
   );
   assert.throws(() => checkOutDir('--out', ' '), /--out is empty/);
+});
+
+test("scoredImages keeps the split and the data set's name apart (review56 #9b: a folder named 'train')", () => {
+  assert.equal(scoredImages(200, 'test', 'train'), "200 test images of data set 'train'");
+  assert.equal(scoredImages(1, 'val', 'fashion-mnist'), "1 validation image of data set 'fashion-mnist'");
 });

@@ -16,6 +16,15 @@ export function intOption(flag: string, value: string | undefined, dflt: number,
   return n;
 }
 
+/**
+ * The images a command scored, for its summary: `200 test images of data set 'train'`. The data set's name stays
+ * apart from the split, since an image folder is named after its folder (`imagefolder:data/train;test=...` is
+ * 'train', and '200 train test images' read as training images).
+ */
+export function scoredImages(n: number, split: 'test' | 'val', dataset: string): string {
+  return `${n} ${split === 'val' ? 'validation' : 'test'} image${n === 1 ? '' : 's'} of data set '${dataset}'`;
+}
+
 /** Most worker threads `--threads` takes (each is a Node worker with its own engine and copy of the data). */
 export const MAX_THREADS = 64;
 

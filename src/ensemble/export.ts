@@ -92,7 +92,9 @@ export function ensembleModel(graph: Graph, members: readonly Weights[]): Model 
   // placeholders: the export hook below replaces their input with the vote / the mean over every member
   nodes.push({ op: 'identity', name: ENSEMBLE_OUTPUTS.vote, inputs: [probs[0] as string] });
   nodes.push({ op: 'identity', name: ENSEMBLE_OUTPUTS.mean, inputs: [probs[0] as string] });
-  return { graph: { name: `${graph.name}-ensemble-${members.length}`, nodes, outputs: [ENSEMBLE_OUTPUTS.vote, ENSEMBLE_OUTPUTS.mean] }, weights };
+  const outputs = [ENSEMBLE_OUTPUTS.vote, ENSEMBLE_OUTPUTS.mean];
+  // the members' input is the model's: its batch (an imported file's, Graph.batch) stays as the file had it
+  return { graph: { name: `${graph.name}-ensemble-${members.length}`, nodes, outputs, ...(graph.batch !== undefined ? { batch: graph.batch } : {}) }, weights };
 }
 
 /**

@@ -39,7 +39,17 @@ export function graphFromJson(obj: unknown): Graph {
   if (names !== undefined && (names === null || typeof names !== 'object' || Object.values(names).some((v) => typeof v !== 'string'))) {
     throw new ModelFormatError('IR graph JSON: "outputNames" must be an object of strings (output node name to tensor name)');
   }
-  const graph: Graph = { name: g.name, nodes: g.nodes as Node[], outputs: g.outputs as string[], ...(names ? { outputNames: names } : {}) };
+  const batch = g.batch;
+  if (batch !== undefined && !((typeof batch === 'number' && Number.isInteger(batch) && batch >= 1) || (typeof batch === 'string' && batch !== ''))) {
+    throw new ModelFormatError(`IR graph JSON: "batch" is ${JSON.stringify(batch)}, expected a positive integer or a non-empty symbolic name`);
+  }
+  const graph: Graph = {
+    name: g.name,
+    nodes: g.nodes as Node[],
+    outputs: g.outputs as string[],
+    ...(names ? { outputNames: names } : {}),
+    ...(batch !== undefined ? { batch } : {}),
+  };
   inferShapes(graph);
   return graph;
 }

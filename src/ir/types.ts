@@ -190,6 +190,12 @@ export interface Graph {
    * file (PyTorch's `output_names=['y']` on a node `/fc/Gemm`) so that an export writes the file's own names.
    */
   readonly outputNames?: Readonly<Record<string, string>>;
+  /**
+   * The batch dimension of an imported file's input, kept so that an export writes it as the file had it: a fixed
+   * size (`torch.onnx.export` without `dynamic_axes` writes 1) or the symbolic name (`'batch_size'`). Absent: a
+   * dynamic batch `N` (every graph hwnas builds itself).
+   */
+  readonly batch?: number | string;
 }
 
 /** A named float tensor: shape (full, ONNX layout) and data. */

@@ -30,7 +30,10 @@ export interface ExportHooks {
 export interface ExportOptions {
   /** ONNX opset, 11..21 (default 13). HardSwish needs 14; below it is written as x * HardSigmoid(x). */
   readonly opset?: number;
-  /** Batch dimension: a fixed size or `'dynamic'` (symbolic `N`, the default). */
+  /**
+   * Batch dimension: a fixed size or `'dynamic'` (symbolic `N`). Default: the graph's own (`Graph.batch`, an imported
+   * file's batch as the file had it: fixed stays fixed, a symbolic name stays that name), else `'dynamic'`.
+   */
   readonly batch?: number | 'dynamic';
   /** Producer name written into the model (default `hwnas`). */
   readonly producer?: string;
@@ -49,7 +52,12 @@ function checkOpset(opset: number): number {
   return opset;
 }
 
-function batchDim(o: ExportOptions): Dim {
+function batchDim(o: ExportOptions, graph?: Graph): Dim {
+  if (o.batch === undefined && graph?.batch !== undefined) {
+    const gb = graph.batch;
+    if (typeof gb === 'string') return gb;
+    if (Number.isInteger(gb) && gb >= 1) return gb;
+  }
   const b = o.batch ?? 'dynamic';
   if (b === 'dynamic') return 'N';
   if (!Number.isInteger(b) || b < 1) throw new UserError(`ONNX export: batch ${String(b)} is invalid (expected a positive integer or 'dynamic')`);
@@ -96,7 +104,7 @@ function readInputs(ctx: ExportContext, node: Node, hooks: ExportHooks): string[
 
 /**
  * Export an IR model with its weights to ONNX bytes. The input is named after the IR input node with
- * shape `[N, ...]` (dynamic batch `N` by default); every node keeps its IR name as node and tensor name, except
+ * shape `[N, ...]` (dynamic batch `N` by default; an imported file's batch, `Graph.batch`, as the file had it); every node keeps its IR name as node and tensor name, except
  * that an output tensor takes its name from `graph.outputNames` (an imported file's own output names);
  * weights become float32 initializers named `<node>.<param>`.
  * @example
@@ -105,7 +113,7 @@ function readInputs(ctx: ExportContext, node: Node, hooks: ExportHooks): string[
 export function exportOnnx(model: Model, opts: ExportOptions = {}): Uint8Array {
   const { graph, weights } = model;
   const { ctx, hooks } = prepare(graph, weights, opts);
-  const b = batchDim(opts);
+  const b = batchDim(opts, graph);
   const inp = inputNode(graph);
   ctx.writer.addInput(inp.name, [b, ...inp.shape]);
   for (const node of graph.nodes) {

@@ -151,6 +151,8 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
     throw new ModelFormatError(`${where}: input '${inputName}' has rank ${dims.length}, expected a batch dimension plus at least one more`);
   }
   if (dims[0]?.dimValue !== undefined && dims[0]?.dimValue !== null && toNum(dims[0].dimValue) > 0) fixedBatch = toNum(dims[0].dimValue);
+  // the file's batch as it is (fixed size or symbolic name), so that an export writes it back (Graph.batch)
+  const fileBatch: number | string | undefined = fixedBatch ?? (dims[0]?.dimParam || undefined);
   if (opts.inputShape) perSample = [...opts.inputShape];
   else {
     perSample = dims.slice(1).map((d, i) => {
@@ -358,6 +360,7 @@ function convert(model: O.ModelProto, where: string, opts: ImportOptions): Impor
     nodes: irNodes,
     outputs: [...new Set(outputs)],
     ...(outputNames ? { outputNames } : {}),
+    ...(fileBatch !== undefined ? { batch: fileBatch } : {}),
   };
   inferShapes(graph);
   const problems = checkWeights(graph, weights);

@@ -336,6 +336,8 @@ export function faultyWeightsOnnx(
       },
       activation: (tensor) => activationGrids.get(tensor),
     },
+    // run in-process only, at any batch: not the file's own (possibly fixed) batch
+    { batch: 'dynamic' },
   );
 }
 

@@ -60,8 +60,14 @@ export function replaceUnits(model: Model, replacements: readonly Replacement[])
   }
   // the output nodes keep their names (a replaced unit's output node takes the unit's), so the file's own output names
   // (an imported ONNX's, Graph.outputNames) still apply: an export writes them as the user's file had them
-  const outputNames = model.graph.outputNames;
-  const graph: Graph = { name: model.graph.name, nodes, outputs: [...model.graph.outputs], ...(outputNames ? { outputNames: { ...outputNames } } : {}) };
+  const { outputNames, batch } = model.graph;
+  const graph: Graph = {
+    name: model.graph.name,
+    nodes,
+    outputs: [...model.graph.outputs],
+    ...(outputNames ? { outputNames: { ...outputNames } } : {}),
+    ...(batch !== undefined ? { batch } : {}),
+  };
   const shapes = inferShapes(graph);
   for (const r of replacements) {
     const s = shapes.get(r.unit.output);

@@ -14,8 +14,8 @@
  * `{"metrics": {...}}` or from `metrics.json` in the folder. Lines `{"step": n, "metrics": {...}}` are
  * intermediate values: stored on the trial (`hwnas:intermediate`) and handed to the study's pruner,
  * which may stop the command (the trial is then 'pruned').
- * Objectives the command does not report but hwnas can cost (`latency_ms`, `energy_mj`, `size_kb`,
- * `bops`, with option `target`) are filled in by hwnas; a quantization study (`model`, `budget`) also
+ * Objectives the command does not report but hwnas can cost (`latency_ms`, `energy_mj`, `size_kib`, `bops`, with
+ * option `target`; `size_kb`, the name before session 56, is the same KiB value, kept for stored studies and scripts) are filled in by hwnas; a quantization study (`model`, `budget`) also
  * gets its constraint (cost - budget).
  * Failures (non-zero exit, timeout, no metrics, bad JSON, a missing objective) fail the trial with
  * the stderr tail in `command:stderr` and in the error message.
@@ -55,7 +55,7 @@ export const COMMAND_ATTR = {
 } as const;
 
 /** Metrics hwnas computes itself when the options name a target. */
-const COST_METRICS = ['latency_ms', 'energy_mj', 'size_kb', 'bops'] as const;
+const COST_METRICS = ['latency_ms', 'energy_mj', 'size_kib', 'size_kb', 'bops'] as const;
 
 const optionsSchema = z
   .object({
@@ -166,7 +166,8 @@ type CandidateWriter = (params: Params, dir: string, seed: number, trialNumber: 
 
 async function writeOnnx(model: Model, path: string): Promise<void> {
   const { exportOnnx } = await import('../onnx/export.js');
-  writeFileSync(path, exportOnnx(model));
+  // dynamic batch as before: the user's command picks its own batch, whatever an imported file fixed
+  writeFileSync(path, exportOnnx(model, { batch: 'dynamic' }));
 }
 
 function archWriter(o: CommandEvaluationOptions, space: ArchSpace, target: HardwareTarget | undefined): CandidateWriter {
@@ -273,7 +274,10 @@ function modelWriter(o: CommandEvaluationOptions, target: HardwareTarget | undef
       const c = coster.policyCost(policy);
       costs.latency_ms = c.latency;
       if (Number.isFinite(c.energy)) costs.energy_mj = c.energy;
-      costs.size_kb = c.size / 1024;
+      // packed size in KiB (1024 bytes): `size_kib` says so; `size_kb` (its name until session 56) is the same value,
+      // kept for the studies stored with it as an objective and the scripts that read it
+      costs.size_kib = c.size / 1024;
+      costs.size_kb = costs.size_kib;
       costs.bops = c.bops;
       Object.assign(attrs, { policy: policy as unknown as JsonValue, ...costAttrs(c), target: coster.target.name });
       if (o.budget) {

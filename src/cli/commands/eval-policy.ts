@@ -2,7 +2,7 @@
 import { requireScoredSplit } from '../../data/split.js';
 import { UserError } from '../../errors.js';
 import { loadModelSpec } from '../../onnx/model-source.js';
-import { printJson } from '../io.js';
+import { printJson, scoredImages } from '../io.js';
 import { loadPolicySpec } from '../policy-source.js';
 import { datasetForModel } from './train.js';
 
@@ -48,6 +48,6 @@ export async function evalWithPolicy(
     });
   else
     process.stdout.write(
-      `accuracy ${(r.accuracy * 100).toFixed(2)}% under policy ${policy.name ?? f.policy} (float ${(r.floatAccuracy * 100).toFixed(2)}%) on ${r.n} ${ds.name} ${f.split} images; engine fake-quant, ${r.weightQuantizers} weight and ${r.activationQuantizers} activation quantizers, activations calibrated on ${r.calibrationImages} training images, post-training steps: ${ptqLabel(steps)}\n`,
+      `accuracy ${(r.accuracy * 100).toFixed(2)}% under policy ${policy.name ?? f.policy} (float ${(r.floatAccuracy * 100).toFixed(2)}%) on ${scoredImages(r.n, f.split, ds.name)}; engine fake-quant, ${r.weightQuantizers} weight and ${r.activationQuantizers} activation quantizers, activations calibrated on ${r.calibrationImages} training images, post-training steps: ${ptqLabel(steps)}\n`,
     );
 }

@@ -1,7 +1,7 @@
 import { parseDatasetSpec } from '../../data/spec.js';
 import { requireScoredSplit } from '../../data/split.js';
 import { UserError } from '../../errors.js';
-import { intOption, printJson } from '../io.js';
+import { intOption, printJson, scoredImages } from '../io.js';
 import { datasetForShapes } from './train.js';
 
 /** What to do about data whose samples do not fit a model: the spec's own size=/channels= win over the model's, so name those the spec has. */
@@ -119,6 +119,6 @@ export const evalAction = async (
   if (f.json) printJson({ model: path, dataset: ds.name, split, n: data.n, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec });
   else
     process.stdout.write(
-      `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${data.n} ${ds.name} ${split} images (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
+      `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${scoredImages(data.n, split, ds.name)} (onnxruntime, ${Math.round(r.imagesPerSec)} img/s)\n`,
     );
 };
