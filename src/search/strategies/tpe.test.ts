@@ -1061,24 +1061,18 @@ test("tpe sameCostPick 'ridge': each same-cost ask takes the candidate a ridge f
     ([0.3, 0.1, 0.4, 0, 0.2][p.a as number] as number) + 0.1 * ((p.c as number) - 2) ** 2 + 0.05 * (p.b as number) * (p.d as number);
   const cheapObjectives = { indices: [1], values: (p: Params) => [cost(p)] };
   const on = { sameCostEvery: 3, sameCostFrom: 30, sameCostPick: 'ridge' as const };
-  const trials = await runTrials({
-    strategy: new Tpe(on),
-    space: tri,
-    objectives,
-    evaluate: (p) => ({ values: [loss(p), cost(p)] }),
-    nTrials: 75,
-    seed: 3,
-    cheapObjectives,
-  });
-  const lg = await runTrials({
-    strategy: new Tpe({ ...on, sameCostPick: 'lg' }),
-    space: tri,
-    objectives,
-    evaluate: (p) => ({ values: [loss(p), cost(p)] }),
-    nTrials: 75,
-    seed: 3,
-    cheapObjectives,
-  });
+  const run = (sameCostPick: 'ridge' | 'lg') =>
+    runTrials({
+      strategy: new Tpe({ ...on, sameCostPick }),
+      space: tri,
+      objectives,
+      evaluate: (p) => ({ values: [loss(p), cost(p)] }),
+      nTrials: 75,
+      seed: 3,
+      cheapObjectives,
+    });
+  const trials = await run('ridge');
+  const lg = await run('lg');
   assert.notDeepEqual(paramsKey(trials), paramsKey(lg), "'ridge' and 'lg' pick differently");
   const enc = (p: Params): number[] => ['a', 'b', 'c', 'd'].flatMap((k) => [0, 1, 2, 3, 4].map((v) => (p[k] === v ? 1 : 0)));
   let checked = 0;
