@@ -1,6 +1,7 @@
 /** `hwnas worker`: stop signals (SIGTERM as SIGINT, also with Redis down), the banner, blank --queue (review53 #4, #5, #11a). */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -26,6 +27,33 @@ test('hwnas worker --queue "" exits 2 naming the empty name (it used to take the
     assert.match(r.stderr, /queue name "" is empty/);
   } finally {
     await redis.stop();
+  }
+});
+
+test('hwnas worker: SIGTERM while it is still connecting stops it (exit 143), saying so (it used to die by the signal)', async () => {
+  // a server that takes the connection and never answers: the worker is still connecting when the signal comes
+  const sockets: Socket[] = [];
+  let accepted: () => void = () => undefined;
+  const connected = new Promise<void>((r) => {
+    accepted = r;
+  });
+  const server = createServer((s) => {
+    sockets.push(s);
+    accepted();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const w = spawnHwnas(dir, ['worker', '--redis', `redis://127.0.0.1:${port}`, '--queue', 'silent'], { timeoutMs: 60_000 });
+  try {
+    await connected;
+    w.child.kill('SIGTERM');
+    const r = await w.done;
+    assert.deepEqual([r.code, r.signal], [143, null], r.stderr);
+    assert.match(r.stderr, /stopped before the worker connected \(SIGTERM\)/);
+  } finally {
+    if (!w.exited()) w.child.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    server.close();
   }
 });
 

@@ -8,13 +8,31 @@ const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 13
 export const workerAction = async (f: { redis: string; queue?: string; concurrency?: string; import?: string[]; quiet?: boolean }) => {
   const { runWorker, trialLabel } = await import('../../workers/redis.js');
   const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  // The banner is printed inside runWorker just before it returns: from then on a stop signal must never meet the
+  // default action (an instant kill). So listeners go in first: a signal while connecting stops at once (nothing runs
+  // yet); one between the banner and runWorker's return is handled as soon as the worker is there.
+  let ready = false;
+  let pending: 'SIGINT' | 'SIGTERM' | undefined;
+  const early = (sig: 'SIGINT' | 'SIGTERM'): void => {
+    if (ready) {
+      pending ??= sig;
+      return;
+    }
+    say(`stopped before the worker connected (${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'})`);
+    process.exit(SIGNAL_EXIT[sig]);
+  };
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
   const w = await runWorker({
     redisUrl: f.redis,
     // '' is passed on (and refused there), not taken for the default
     ...(f.queue !== undefined ? { queueName: f.queue } : {}),
     concurrency: intOption('--concurrency', f.concurrency, 1, 1),
     imports: f.import ?? [],
-    onReady: () => say(`hwnas worker on ${f.redis.replace(/\/\/[^@/]*@/, '//***@')} queue ${f.queue ?? DEFAULT_QUEUE} (Ctrl-C to stop)`),
+    onReady: () => {
+      ready = true;
+      say(`hwnas worker on ${f.redis.replace(/\/\/[^@/]*@/, '//***@')} queue ${f.queue ?? DEFAULT_QUEUE} (Ctrl-C to stop)`);
+    },
     onJob: (e) => {
       if (f.quiet) return;
       const what =
@@ -67,8 +85,11 @@ export const workerAction = async (f: { redis: string; queue?: string; concurren
       }
       void stopping.then(resolve);
     };
+    process.off('SIGINT', early);
+    process.off('SIGTERM', early);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (pending !== undefined) onSignal(pending);
   });
   say(`worker stopped after ${w.completed()} trials`);
   // after a forced stop BullMQ's own connections may still be retrying a dead Redis: do not wait for them
