@@ -13,7 +13,7 @@
 import { ConfigError } from '../errors.js';
 import { graphTotals } from '../ir/workload.js';
 import type { Mbv2Arch, Mbv2SpaceOptions } from '../search/spaces/mbv2.js';
-import type { ArchSpace } from '../search/spaces/types.js';
+import { type ArchSpace, canonicalArch } from '../search/spaces/types.js';
 import type { AskContext, Params, SearchStrategy } from '../search/types.js';
 import type { Rng } from '../util/rng.js';
 
@@ -168,7 +168,7 @@ export class CapacityStrategy implements SearchStrategy {
     points: readonly string[],
     private readonly line?: number,
   ) {
-    this.points = points.map((a) => space.format(space.parse(a)));
+    this.points = points.map((a) => canonicalArch(space, a));
   }
 
   ask(ctx: AskContext): Params {

@@ -21,7 +21,7 @@
 import { ConfigError } from '../../errors.js';
 import { kendallTau } from '../../hardware/predictor.js';
 import { registerStrategy, type StrategyContext } from '../../search/registry.js';
-import type { ArchSpace } from '../../search/spaces/types.js';
+import { type ArchSpace, canonicalArch } from '../../search/spaces/types.js';
 import type { AskContext, Params, SearchStrategy } from '../../search/types.js';
 import { archSpaceOption, StrategyOptions } from './options.js';
 
@@ -288,7 +288,7 @@ export class BlockwiseStrategy implements SearchStrategy {
   }
 
   ask(ctx: AskContext): Params {
-    const fmt = (a: string): string => this.space.format(this.space.parse(a));
+    const fmt = (a: string): string => canonicalArch(this.space, a);
     const seen = new Set(ctx.history.map((t) => this.space.format(this.space.fromParams(t.params))));
     let k = seen.size;
     if (this.o.reference === true) {
